@@ -1,0 +1,150 @@
+import { InvalidEnvelopeError, PayloadTooLargeError } from './errors.js';
+import { assertJsonValue, type JsonValue } from './json.js';
+
+/** Current job envelope format. Bumped only for incompatible changes; see docs/job-envelope.md. */
+export const ENVELOPE_VERSION = 1;
+
+/** Default limit on the serialized envelope: 512 KiB. Large data belongs in a database or object store. */
+export const DEFAULT_MAX_PAYLOAD_BYTES = 512 * 1024;
+
+/**
+ * The unit a transport stores and delivers: JSON only, versioned, self-describing.
+ *
+ * ```json
+ * { "v": 1, "id": "emails:m3x0q2k1-8f2a9c7d4e1b", "task": "shop.sendWelcomeEmail",
+ *   "queue": "emails", "input": { "email": "ada@example.com" }, "attempt": 0,
+ *   "maxAttempts": 3, "priority": 5, "enqueuedAt": 1764000000000 }
+ * ```
+ */
+export interface JobEnvelope {
+  /** Envelope format version ({@link ENVELOPE_VERSION}). */
+  v: 1;
+  /** Job id, `<queue>:<unique part>`; see {@link newJobId}. */
+  id: string;
+  /** Task name, as given to `defineTask`. */
+  task: string;
+  /** Queue the job was enqueued on. */
+  queue: string;
+  /** Task input, as passed by the producer (validated by it, validated again by the worker). */
+  input: JsonValue;
+  /**
+   * 0 as stored; on delivery the transport sets the 1-based number of this delivery
+   * (the first run is attempt 1).
+   */
+  attempt: number;
+  /** Deliveries allowed before the job is dead-lettered. */
+  maxAttempts: number;
+  /** 0 (lowest) to 9 (highest); higher runs first. */
+  priority: number;
+  /** Producer clock, ms since the epoch. Informational: due times use the transport's clock. */
+  enqueuedAt: number;
+  /** Dedupe key: a second enqueue with the same key inside the window returns the first job. */
+  idempotencyKey?: string;
+  /** ms since the epoch; a job not started by then is dropped as `expired`. */
+  expiresAt?: number;
+  /** Fingerprint of the input schema the producer validated with (codegen). */
+  schema?: string;
+}
+
+const QUEUE_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+/** The queue name rule, for messages. */
+export const QUEUE_NAME_RULE = '1–64 characters from A–Z, a–z, 0–9, "_", "." and "-"';
+
+/** True when `queue` is 1–64 characters of letters, digits, `_`, `.` or `-`. */
+export function isQueueName(queue: unknown): queue is string {
+  // The typeof check matters: RegExp#test would coerce 123 to "123".
+  return typeof queue === 'string' && QUEUE_NAME.test(queue);
+}
+
+/** Throws unless `queue` is 1–64 characters of letters, digits, `_`, `.` or `-`. */
+export function assertQueueName(queue: string): void {
+  if (!isQueueName(queue)) {
+    throw new InvalidEnvelopeError(
+      `Invalid queue name ${JSON.stringify(queue)}: use ${QUEUE_NAME_RULE}.`,
+    );
+  }
+}
+
+/** The queue part of a job id (`emails:…` → `emails`), or undefined when the id has none. */
+export function queueOfJobId(id: string): string | undefined {
+  const separator = id.indexOf(':');
+  return separator > 0 ? id.slice(0, separator) : undefined;
+}
+
+/** Serializes an envelope and enforces the payload limit. Returns the JSON text. */
+export function serializeEnvelope(
+  envelope: JobEnvelope,
+  maxBytes: number = DEFAULT_MAX_PAYLOAD_BYTES,
+): string {
+  assertJsonValue(envelope.input, 'input');
+  const text = JSON.stringify(envelope);
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > maxBytes) {
+    throw new PayloadTooLargeError(envelope.task, bytes, maxBytes);
+  }
+  return text;
+}
+
+/**
+ * Parses and checks envelope JSON as read from a broker. Anything that is not a
+ * version-1 envelope raises {@link InvalidEnvelopeError} quoting the offending text.
+ */
+export function parseEnvelope(text: string): JobEnvelope {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (cause) {
+    throw new InvalidEnvelopeError(`Job payload is not JSON: ${quote(text)}`, { cause });
+  }
+  return checkEnvelope(value, text);
+}
+
+/** Checks that an already-parsed value is a version-1 envelope. */
+export function checkEnvelope(value: unknown, raw: string = safeStringify(value)): JobEnvelope {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new InvalidEnvelopeError(`Job payload is not an object: ${quote(raw)}`);
+  }
+  const record = value as Record<string, unknown>;
+  if (record.v !== ENVELOPE_VERSION) {
+    throw new InvalidEnvelopeError(
+      `Unsupported job envelope version ${JSON.stringify(record.v)} (this Conveyor reads version ${ENVELOPE_VERSION}); upgrade the worker or re-enqueue the job. Payload: ${quote(raw)}`,
+    );
+  }
+  const problems: string[] = [];
+  for (const field of ['id', 'task', 'queue'] as const) {
+    if (typeof record[field] !== 'string' || record[field] === '') problems.push(field);
+  }
+  for (const field of ['attempt', 'maxAttempts', 'priority', 'enqueuedAt'] as const) {
+    if (typeof record[field] !== 'number' || !Number.isFinite(record[field])) problems.push(field);
+  }
+  if (!('input' in record)) problems.push('input');
+  for (const field of ['idempotencyKey', 'schema'] as const) {
+    if (record[field] !== undefined && typeof record[field] !== 'string') problems.push(field);
+  }
+  if (
+    record.expiresAt !== undefined &&
+    (typeof record.expiresAt !== 'number' || !Number.isFinite(record.expiresAt))
+  ) {
+    problems.push('expiresAt');
+  }
+  if (problems.length > 0) {
+    throw new InvalidEnvelopeError(
+      `Job envelope has missing or invalid field(s) ${problems.join(', ')}: ${quote(raw)}`,
+    );
+  }
+  return record as unknown as JobEnvelope;
+}
+
+function safeStringify(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+/** Quotes a possibly huge payload for an error message. */
+export function quote(text: string, max = 200): string {
+  const shown = text.length > max ? `${text.slice(0, max)}… (${text.length} chars)` : text;
+  return JSON.stringify(shown);
+}

@@ -1,0 +1,223 @@
+import type { StandardSchemaV1 } from '@standard-schema/spec';
+import type { JobError } from './job-error.js';
+
+/** Every stable error code Conveyor raises. Match on `error.code`, not on messages. */
+export type ConveyorErrorCode =
+  | 'UNKNOWN_TASK'
+  | 'VALIDATION_FAILED'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'NOT_JSON'
+  | 'INVALID_ENVELOPE'
+  | 'INVALID_OPTION'
+  | 'NON_RETRYABLE'
+  | 'RETRY_REQUESTED'
+  | 'JOB_FAILED'
+  | 'JOB_CANCELLED'
+  | 'JOB_NOT_FOUND'
+  | 'RESULT_TIMEOUT'
+  | 'TIME_LIMIT_EXCEEDED'
+  | 'TRANSPORT_ERROR'
+  | 'TRANSPORT_CLOSED';
+
+/** Base class: a stable `code`, a message that says what to do, and an optional `cause`. */
+export class ConveyorError extends Error {
+  readonly code: ConveyorErrorCode;
+
+  constructor(code: ConveyorErrorCode, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** A job names a task that this worker or registry does not know. */
+export class UnknownTaskError extends ConveyorError {
+  readonly task: string;
+  readonly known: readonly string[];
+
+  constructor(task: string, known: readonly string[]) {
+    const list = known.length === 0 ? 'none registered' : `known: ${[...known].sort().join(', ')}`;
+    super(
+      'UNKNOWN_TASK',
+      `Unknown task ${JSON.stringify(task)} (${list}). Register the task with the worker or fix the name at the producer.`,
+    );
+    this.task = task;
+    this.known = known;
+  }
+}
+
+/** Input (or a task's result) failed its schema. `issues` are the schema library's own issues. */
+export class ValidationError extends ConveyorError {
+  readonly task: string;
+  readonly target: 'input' | 'output';
+  readonly issues: readonly StandardSchemaV1.Issue[];
+
+  constructor(task: string, target: 'input' | 'output', issues: readonly StandardSchemaV1.Issue[]) {
+    super(
+      'VALIDATION_FAILED',
+      `Invalid ${target} for task ${JSON.stringify(task)}: ${formatIssues(issues)}`,
+    );
+    this.task = task;
+    this.target = target;
+    this.issues = issues;
+  }
+}
+
+/** Renders schema issues as `path: message; path: message`. */
+export function formatIssues(issues: readonly StandardSchemaV1.Issue[]): string {
+  if (issues.length === 0) return 'no details given';
+  return issues
+    .map((issue) => {
+      const path = (issue.path ?? [])
+        .map((segment) => String(typeof segment === 'object' ? segment.key : segment))
+        .join('.');
+      return path ? `${path}: ${issue.message}` : issue.message;
+    })
+    .join('; ');
+}
+
+/** The serialized job exceeds the configured limit. */
+export class PayloadTooLargeError extends ConveyorError {
+  readonly bytes: number;
+  readonly limit: number;
+
+  constructor(task: string, bytes: number, limit: number) {
+    super(
+      'PAYLOAD_TOO_LARGE',
+      `Job for task ${JSON.stringify(task)} is ${bytes} bytes, over the ${limit}-byte limit. Store large data elsewhere (database, object store) and pass its id, or raise maxPayloadBytes.`,
+    );
+    this.bytes = bytes;
+    this.limit = limit;
+  }
+}
+
+/** A payload or result contains something JSON cannot carry. */
+export class NotJsonError extends ConveyorError {
+  readonly path: string;
+
+  constructor(path: string, shown: string, reason: string) {
+    super('NOT_JSON', `${path} is not JSON-serializable (${shown}): ${reason}.`);
+    this.path = path;
+  }
+}
+
+/** Data read from a broker is not a job envelope this version understands. */
+export class InvalidEnvelopeError extends ConveyorError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('INVALID_ENVELOPE', message, options);
+  }
+}
+
+/** An option is out of range or malformed, e.g. `priority: 12`. */
+export class InvalidOptionError extends ConveyorError {
+  constructor(option: string, value: unknown, expected: string) {
+    super('INVALID_OPTION', `Invalid ${option} ${describe(value)}: expected ${expected}.`);
+  }
+}
+
+/**
+ * Throw from a task to fail the job at once, with no further attempts.
+ *
+ * @example
+ * if (stock < quantity) throw new NonRetryableError(`Only ${stock} left of ${sku}`);
+ */
+export class NonRetryableError extends ConveyorError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('NON_RETRYABLE', message, options);
+  }
+}
+
+/** Thrown by `ctx.retry()` to re-schedule the current job; the runner catches it. */
+export class RetryRequest extends ConveyorError {
+  readonly countdown: number | undefined;
+
+  constructor(countdown: number | undefined, reason: string | undefined, options?: ErrorOptions) {
+    super('RETRY_REQUESTED', reason ?? 'Retry requested by the task', options);
+    this.countdown = countdown;
+  }
+}
+
+/** `handle.result()` on a job that ended in failure (`failed` or `dead`). */
+export class JobFailedError extends ConveyorError {
+  readonly jobId: string;
+  readonly jobError: JobError | undefined;
+
+  constructor(jobId: string, state: string, jobError: JobError | undefined) {
+    const reason = jobError ? `${jobError.name}: ${jobError.message}` : 'no error was recorded';
+    super('JOB_FAILED', `Job ${JSON.stringify(jobId)} ended ${state}: ${reason}`);
+    this.jobId = jobId;
+    this.jobError = jobError;
+  }
+}
+
+/** `handle.result()` on a job that was cancelled or expired before it ran. */
+export class JobCancelledError extends ConveyorError {
+  readonly jobId: string;
+
+  constructor(jobId: string, state: 'cancelled' | 'expired') {
+    super('JOB_CANCELLED', `Job ${JSON.stringify(jobId)} was ${state} and has no result.`);
+    this.jobId = jobId;
+  }
+}
+
+/** No job with that id (never existed, or its record outlived its result TTL). */
+export class JobNotFoundError extends ConveyorError {
+  readonly jobId: string;
+
+  constructor(jobId: string) {
+    super(
+      'JOB_NOT_FOUND',
+      `No job ${JSON.stringify(jobId)}: it never existed or its record expired (see the task's resultTtl).`,
+    );
+    this.jobId = jobId;
+  }
+}
+
+/** `handle.result({ timeout })` gave up waiting; the job itself goes on. */
+export class ResultTimeoutError extends ConveyorError {
+  readonly jobId: string;
+
+  constructor(jobId: string, timeoutMs: number, state: string) {
+    super(
+      'RESULT_TIMEOUT',
+      `Job ${JSON.stringify(jobId)} did not finish within ${timeoutMs} ms (state: ${state}). Wait longer, or check that a worker consumes its queue.`,
+    );
+    this.jobId = jobId;
+  }
+}
+
+/** A job ran past its time limit. */
+export class TimeLimitError extends ConveyorError {
+  constructor(task: string, limitMs: number, kind: 'soft' | 'hard') {
+    super(
+      'TIME_LIMIT_EXCEEDED',
+      `Task ${JSON.stringify(task)} exceeded its ${kind} time limit of ${limitMs} ms.`,
+    );
+  }
+}
+
+/** A broker operation failed. Transports subclass or wrap with `cause`. */
+export class TransportError extends ConveyorError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('TRANSPORT_ERROR', message, options);
+  }
+}
+
+/** The transport was closed; create a new one. */
+export class TransportClosedError extends ConveyorError {
+  constructor(transport: string) {
+    super('TRANSPORT_CLOSED', `The ${transport} transport is closed; create a new one.`);
+  }
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'bigint') return `${value}n`;
+  // JSON.stringify would show NaN and Infinity as "null".
+  if (typeof value === 'number') return String(value);
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}

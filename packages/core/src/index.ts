@@ -1,0 +1,96 @@
+/**
+ * @conveyor/core: typed tasks, the producer client, the job envelope, the transport
+ * interface and the in-memory transport.
+ */
+
+export { type Client, type ClientOptions, createClient, type EnqueueOptions } from './client.js';
+export { type Clock, systemClock, type TimerHandle } from './clock.js';
+export { createTaskContext, type TaskContext, type TaskContextInit } from './context.js';
+export {
+  assertQueueName,
+  checkEnvelope,
+  DEFAULT_MAX_PAYLOAD_BYTES,
+  ENVELOPE_VERSION,
+  type JobEnvelope,
+  parseEnvelope,
+  queueOfJobId,
+  serializeEnvelope,
+} from './envelope.js';
+export {
+  ConveyorError,
+  type ConveyorErrorCode,
+  formatIssues,
+  InvalidEnvelopeError,
+  InvalidOptionError,
+  JobCancelledError,
+  JobFailedError,
+  JobNotFoundError,
+  NonRetryableError,
+  NotJsonError,
+  PayloadTooLargeError,
+  ResultTimeoutError,
+  RetryRequest,
+  TimeLimitError,
+  TransportClosedError,
+  TransportError,
+  UnknownTaskError,
+  ValidationError,
+} from './errors.js';
+export { newJobId, newLeaseToken } from './ids.js';
+export { type JobError, toJobError } from './job-error.js';
+export { createJobHandle, type JobHandle } from './job-handle.js';
+export { assertJsonValue, type JsonValue, MAX_JSON_DEPTH } from './json.js';
+export { consoleLogger, type LogFn, type Logger, silentLogger } from './logger.js';
+export { type MemoryTransportOptions, memoryTransport } from './memory/index.js';
+export { createTaskRegistry, type TaskRegistry } from './registry.js';
+export {
+  type BackoffOptions,
+  backoffDelay,
+  DEFAULT_RETRY_POLICY,
+  type RetryOptions,
+  type RetryPolicy,
+  resolveRetryPolicy,
+} from './retry-policy.js';
+export { type JobOutcome, type RunJobOptions, runJob } from './run-job.js';
+export {
+  type InferSchemaInput,
+  type InferSchemaOutput,
+  isSchema,
+  type Schema,
+  validateWith,
+} from './schema.js';
+export { bindTask, type TaskStub } from './stub.js';
+export {
+  type AnyTaskContract,
+  type AnyTaskDefinition,
+  assertPriority,
+  DEFAULT_PRIORITY,
+  DEFAULT_QUEUE,
+  defineTask,
+  MAX_PRIORITY,
+  MIN_PRIORITY,
+  resolveTimeLimits,
+  type TaskContract,
+  type TaskDefinition,
+  type TaskInput,
+  type TaskResult,
+  type TimeLimitOptions,
+  taskContract,
+} from './task.js';
+export {
+  type CancelResult,
+  type DeadLetterPage,
+  type EnqueueRequest,
+  type EnqueueResult,
+  FINAL_STATES,
+  type JobRecord,
+  type JobState,
+  type LeaseRef,
+  type LeaseRenewal,
+  type LeaseStatus,
+  type Reservation,
+  type ReserveRequest,
+  type Settlement,
+  type SettleStatus,
+  type Transport,
+} from './transport.js';

@@ -1,0 +1,75 @@
+import {
+  JobCancelledError,
+  JobFailedError,
+  JobNotFoundError,
+  ResultTimeoutError,
+} from './errors.js';
+import type { CancelResult, JobRecord, JobState, Transport } from './transport.js';
+import { FINAL_STATES } from './transport.js';
+
+/** A reference to one enqueued job, like Celery's AsyncResult. */
+export interface JobHandle<TResult = unknown> {
+  readonly id: string;
+  /** True when an idempotency key matched an earlier job, which this handle then refers to. */
+  readonly duplicate: boolean;
+  /** Current state, or `unknown` when the job does not exist (or its record expired). */
+  status(): Promise<JobState | 'unknown'>;
+  /** The full record: state, attempts, timestamps, progress, result or error. */
+  info(): Promise<JobRecord | null>;
+  /**
+   * Waits for the job to finish, without polling, and returns its result. Rejects with
+   * `JobFailedError`, `JobCancelledError`, `JobNotFoundError` or, after `timeout` ms,
+   * `ResultTimeoutError` (the job itself goes on).
+   */
+  result(options?: { timeout?: number; signal?: AbortSignal }): Promise<TResult>;
+  /** Cancels the job: removed if waiting, its `ctx.signal` aborted if running. */
+  cancel(): Promise<CancelResult>;
+}
+
+/** Longest single wait on the transport; `result()` without a timeout waits in such slices. */
+const WAIT_SLICE_MS = 60_000;
+
+export function createJobHandle<TResult>(
+  transport: Transport,
+  id: string,
+  duplicate = false,
+): JobHandle<TResult> {
+  return {
+    id,
+    duplicate,
+    async status() {
+      const record = await transport.getJob(id);
+      return record?.state ?? 'unknown';
+    },
+    info: () => transport.getJob(id),
+    async result({ timeout, signal } = {}) {
+      const deadline = timeout === undefined ? Number.POSITIVE_INFINITY : Date.now() + timeout;
+      for (;;) {
+        const remaining = deadline - Date.now();
+        const record = await transport.waitFor(id, {
+          timeoutMs: Math.max(0, Math.min(WAIT_SLICE_MS, remaining)),
+          ...(signal && { signal }),
+        });
+        if (record === null) throw new JobNotFoundError(id);
+        if (FINAL_STATES.has(record.state)) return outcome<TResult>(record);
+        signal?.throwIfAborted();
+        if (deadline - Date.now() <= 0) {
+          throw new ResultTimeoutError(id, timeout ?? 0, record.state);
+        }
+      }
+    },
+    cancel: () => transport.cancel(id),
+  };
+}
+
+function outcome<TResult>(record: JobRecord): TResult {
+  switch (record.state) {
+    case 'completed':
+      return record.result as TResult;
+    case 'cancelled':
+    case 'expired':
+      throw new JobCancelledError(record.id, record.state);
+    default:
+      throw new JobFailedError(record.id, record.state, record.error);
+  }
+}

@@ -1,0 +1,50 @@
+import type { DeadLetterPage } from '../transport.js';
+import type { JobStore } from './job-store.js';
+
+/** A page of a queue's dead jobs, oldest first [R22]. O(offset + limit). */
+export function listDead(
+  store: JobStore,
+  queue: string,
+  options: { offset?: number; limit?: number } = {},
+): DeadLetterPage {
+  const dead = store.deadOf(queue);
+  const offset = Math.max(0, options.offset ?? 0);
+  const end = offset + Math.max(0, options.limit ?? 100);
+  const jobs = [];
+  let index = 0;
+  for (const id of dead) {
+    if (index >= end) break;
+    if (index >= offset) {
+      const job = store.get(id);
+      if (job) jobs.push(structuredClone(job.record));
+    }
+    index++;
+  }
+  return { jobs, total: dead.size };
+}
+
+/** Moves dead jobs back to `waiting` with a fresh attempt budget [R23]. */
+export function retryDead(store: JobStore, queue: string, ids?: readonly string[]): number {
+  let moved = 0;
+  // Copy first: the set shrinks as jobs leave it.
+  for (const id of ids ?? [...store.deadOf(queue)]) {
+    const job = store.get(id);
+    if (!job || !store.undead(queue, id)) continue;
+    job.record.attempts = 0;
+    delete job.record.finishedAt;
+    store.makeWaiting(job, 'tail');
+    moved++;
+  }
+  return moved;
+}
+
+/** Deletes dead jobs and their records [R24]. */
+export function purgeDead(store: JobStore, queue: string, ids?: readonly string[]): number {
+  let purged = 0;
+  for (const id of ids ?? [...store.deadOf(queue)]) {
+    if (!store.undead(queue, id)) continue;
+    store.forget(id);
+    purged++;
+  }
+  return purged;
+}

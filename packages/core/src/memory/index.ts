@@ -1,0 +1,1 @@
+export { type MemoryTransportOptions, memoryTransport } from './memory-transport.js';

@@ -1,0 +1,291 @@
+import { type Clock, systemClock, type TimerHandle } from '../clock.js';
+import { TransportClosedError } from '../errors.js';
+import {
+  FINAL_STATES,
+  type JobRecord,
+  type Reservation,
+  type ReserveRequest,
+  type Transport,
+} from '../transport.js';
+import { listDead, purgeDead, retryDead } from './dead-letters.js';
+import { createDedupeClaims } from './dedupe.js';
+import { createJobStore } from './job-store.js';
+import { cancelJob, renewLease, settleDelivery } from './settlement.js';
+import {
+  createJobWaiters,
+  createPending,
+  createReserveWaiters,
+  MAX_TIMER_MS,
+  type Pending,
+} from './waiters.js';
+
+export interface MemoryTransportOptions {
+  /** Time source for leases, delays and TTLs; inject a manual clock in tests. */
+  clock?: Clock;
+  /** How long final records are kept when a settlement names no TTL. Default 24 h. */
+  defaultResultTtlMs?: number;
+  /** How long an idempotency key stays claimed when an enqueue names no window. Default 24 h. */
+  defaultDedupeWindowMs?: number;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * A transport that keeps everything in this process: for tests, development and
+ * single-process apps. Jobs are lost when the process exits.
+ *
+ * @example
+ * const transport = memoryTransport({ clock: createManualClock() });
+ */
+export function memoryTransport(options: MemoryTransportOptions = {}): Transport {
+  const clock = options.clock ?? systemClock;
+  const defaultDedupeWindowMs = options.defaultDedupeWindowMs ?? DAY_MS;
+
+  // What changed during the current operation, handed to waiters by `flush`.
+  const readyQueues = new Set<string>();
+  const finishedIds: string[] = [];
+
+  const store = createJobStore({
+    defaultResultTtlMs: options.defaultResultTtlMs ?? DAY_MS,
+    onReady: (queue) => readyQueues.add(queue),
+    onFinal: (id) => finishedIds.push(id),
+  });
+  const dedupe = createDedupeClaims();
+  const reserveWaiters = createReserveWaiters();
+  const jobWaiters = createJobWaiters();
+  const cancelListeners = new Set<{ listener: (jobId: string) => void }>();
+  let wake: { handle: TimerHandle; at: number } | undefined;
+  let closed = false;
+
+  /** Starts an operation: brings every due deadline up to date [R11]. */
+  function begin(): number {
+    if (closed) throw new TransportClosedError('memory');
+    const now = clock.now();
+    store.advance(now);
+    dedupe.sweep(now);
+    return now;
+  }
+
+  /** Ends an operation: wakes the waiters its changes concern, then re-arms the timer. */
+  function flush(now: number): void {
+    if (readyQueues.size > 0 && reserveWaiters.size > 0) {
+      for (const waiter of reserveWaiters.on(readyQueues)) {
+        const reservations = take(waiter.request, now);
+        if (reservations.length > 0) waiter.pending.settle(reservations);
+      }
+    }
+    readyQueues.clear();
+    // `take` above may expire jobs, adding to the list while we walk it.
+    for (let i = 0; i < finishedIds.length; i++) {
+      const id = finishedIds[i] as string;
+      const waiters = jobWaiters.of(id);
+      if (waiters.length === 0) continue;
+      const record = snapshot(id);
+      for (const pending of waiters) pending.settle(record);
+    }
+    finishedIds.length = 0;
+    armWakeTimer(now);
+  }
+
+  function snapshot(id: string): JobRecord | null {
+    const job = store.get(id);
+    return job ? structuredClone(job.record) : null;
+  }
+
+  /** Leases up to `max` ready jobs from the request's queues, in the order given [R7]. */
+  function take(request: ReserveRequest, now: number): Reservation[] {
+    const reservations: Reservation[] = [];
+    for (const queue of request.queues) {
+      while (reservations.length < request.max) {
+        const job = store.take(queue, now);
+        if (!job) break;
+        reservations.push(store.deliver(job, now, request.leaseMs, request.consumer));
+      }
+      if (reservations.length >= request.max) break;
+    }
+    return reservations;
+  }
+
+  /**
+   * One timer for the earliest deadline a waiter cares about: a lease expiry (it can
+   * free a job or finish one) and, for blocked reserves, a delayed job coming due.
+   * It exists only while someone waits, so an idle transport holds no timers.
+   */
+  function armWakeTimer(now: number): void {
+    let at: number | undefined;
+    if (!closed && (reserveWaiters.size > 0 || jobWaiters.size > 0)) {
+      at = store.nextLeaseExpiry();
+      const due = reserveWaiters.size > 0 ? store.nextDueAt() : undefined;
+      if (due !== undefined && (at === undefined || due < at)) at = due;
+    }
+    if (wake?.at === at) return;
+    if (wake) clock.clearTimeout(wake.handle);
+    wake = undefined;
+    if (at === undefined) return;
+    const delay = Math.min(MAX_TIMER_MS, Math.max(1, at - now));
+    wake = { handle: clock.setTimeout(onWake, delay), at };
+  }
+
+  function onWake(): void {
+    wake = undefined;
+    if (closed) return;
+    flush(begin());
+  }
+
+  /** The current record for a `waitFor` that timed out or was aborted. */
+  function currentRecord(id: string): JobRecord | null {
+    if (closed) return snapshot(id);
+    const now = begin();
+    const record = snapshot(id);
+    flush(now);
+    return record;
+  }
+
+  return {
+    name: 'memory',
+
+    async enqueue(requests) {
+      const now = begin();
+      const results = requests.map(({ envelope, delayMs, runAt, dedupeWindowMs }) => {
+        const { id, queue, idempotencyKey } = envelope;
+        if (idempotencyKey !== undefined) {
+          const earlier = dedupe.find(queue, idempotencyKey, now);
+          if (earlier !== undefined) return { id: earlier, duplicate: true };
+        }
+        // Ids are the producer's and unique; never let a reused one clobber a live job.
+        if (store.get(id)) return { id, duplicate: true };
+        store.add(structuredClone(envelope), delayMs !== undefined ? now + delayMs : runAt, now);
+        if (idempotencyKey !== undefined) {
+          dedupe.claim(queue, idempotencyKey, id, now, dedupeWindowMs ?? defaultDedupeWindowMs);
+        }
+        return { id, duplicate: false };
+      });
+      flush(now);
+      return results;
+    },
+
+    async reserve(request) {
+      const now = begin();
+      const { waitMs = 0, signal } = request;
+      if (signal?.aborted || request.max < 1) {
+        flush(now);
+        return [];
+      }
+      const reservations = take(request, now);
+      if (reservations.length > 0 || !(waitMs > 0)) {
+        flush(now);
+        return reservations;
+      }
+      const pending: Pending<Reservation[]> = createPending({
+        clock,
+        timeoutMs: waitMs,
+        signal,
+        fallback: () => [],
+        onSettled: () => reserveWaiters.remove(waiter),
+      });
+      const waiter = reserveWaiters.add(request, pending);
+      flush(now);
+      return pending.promise;
+    },
+
+    async renew(renewals, leaseMs) {
+      const now = begin();
+      const statuses = renewals.map((renewal) => renewLease(store, renewal, leaseMs, now));
+      flush(now);
+      return statuses;
+    },
+
+    async settle(settlements) {
+      const now = begin();
+      const statuses = settlements.map((settlement) => settleDelivery(store, settlement, now));
+      flush(now);
+      return statuses;
+    },
+
+    async getJob(id) {
+      const now = begin();
+      const record = snapshot(id);
+      flush(now);
+      return record;
+    },
+
+    async waitFor(id, { timeoutMs, signal }) {
+      const now = begin();
+      const job = store.get(id);
+      if (!job || FINAL_STATES.has(job.record.state) || !(timeoutMs > 0) || signal?.aborted) {
+        const record = snapshot(id);
+        flush(now);
+        return record;
+      }
+      const pending: Pending<JobRecord | null> = createPending({
+        clock,
+        timeoutMs,
+        signal,
+        fallback: () => currentRecord(id),
+        onSettled: () => jobWaiters.remove(id, pending),
+      });
+      jobWaiters.add(id, pending);
+      flush(now);
+      return pending.promise;
+    },
+
+    async cancel(id) {
+      const now = begin();
+      const result = cancelJob(store, id, now);
+      if (result === 'signalled') {
+        // Soon rather than now: a listener that calls back into the transport must not
+        // run in the middle of this operation. Still before `cancel` resolves.
+        for (const { listener } of cancelListeners) queueMicrotask(() => listener(id));
+      }
+      flush(now);
+      return result;
+    },
+
+    onCancel(listener) {
+      if (closed) throw new TransportClosedError('memory');
+      const subscription = { listener };
+      cancelListeners.add(subscription);
+      return () => {
+        cancelListeners.delete(subscription);
+      };
+    },
+
+    async listDead(queue, listOptions) {
+      const now = begin();
+      const page = listDead(store, queue, listOptions);
+      flush(now);
+      return page;
+    },
+
+    async retryDead(queue, ids) {
+      const now = begin();
+      const moved = retryDead(store, queue, ids);
+      flush(now);
+      return moved;
+    },
+
+    async purgeDead(queue, ids) {
+      const now = begin();
+      const purged = purgeDead(store, queue, ids);
+      flush(now);
+      return purged;
+    },
+
+    async close() {
+      if (closed) return;
+      // Bring records up to date first, so pending waits see no expired lease [R11].
+      store.advance(clock.now());
+      closed = true;
+      if (wake) clock.clearTimeout(wake.handle);
+      wake = undefined;
+      for (const waiter of reserveWaiters.all()) waiter.pending.settle([]);
+      for (const id of jobWaiters.jobIds()) {
+        const record = snapshot(id);
+        for (const pending of jobWaiters.of(id)) pending.settle(record);
+      }
+      cancelListeners.clear();
+      readyQueues.clear();
+      finishedIds.length = 0;
+    },
+  };
+}

@@ -1,0 +1,80 @@
+import type {
+  CancelResult,
+  LeaseRenewal,
+  LeaseStatus,
+  Settlement,
+  SettleStatus,
+} from '../transport.js';
+import type { JobStore } from './job-store.js';
+
+/** Renews one lease [R10]; a given `progress` is stored with it. */
+export function renewLease(
+  store: JobStore,
+  renewal: LeaseRenewal,
+  leaseMs: number,
+  now: number,
+): LeaseStatus {
+  const job = store.get(renewal.id);
+  if (!job || !store.holds(job, renewal.token, now)) return 'lost';
+  store.extendLease(job, leaseMs, now);
+  if (renewal.progress !== undefined) job.record.progress = structuredClone(renewal.progress);
+  return job.record.cancelRequested ? 'cancel-requested' : 'held';
+}
+
+/**
+ * Ends one delivery [R12..R16]. A cancel requested while the job ran turns `fail`,
+ * `retry` and `release` into `cancelled`; `complete` still completes [R18].
+ */
+export function settleDelivery(store: JobStore, settlement: Settlement, now: number): SettleStatus {
+  const job = store.get(settlement.id);
+  if (!job || !store.holds(job, settlement.token, now)) return 'stale';
+  const { record } = job;
+  const cancelled = record.cancelRequested === true;
+  store.endDelivery(job);
+  switch (settlement.type) {
+    case 'complete':
+      if (settlement.result !== undefined) record.result = structuredClone(settlement.result);
+      store.finish(job, 'completed', now, settlement.resultTtlMs);
+      break;
+    case 'fail': {
+      record.error = structuredClone(settlement.error);
+      const state = cancelled ? 'cancelled' : settlement.deadLetter ? 'dead' : 'failed';
+      store.finish(job, state, now, settlement.resultTtlMs);
+      break;
+    }
+    case 'retry':
+      record.error = structuredClone(settlement.error);
+      if (cancelled) store.finish(job, 'cancelled', now);
+      else if (settlement.delayMs > 0) store.makeDelayed(job, now + settlement.delayMs);
+      else store.makeWaiting(job, 'tail');
+      break;
+    case 'release':
+      // The delivery never ran, so it does not use up an attempt.
+      record.attempts = Math.max(0, record.attempts - 1);
+      if (cancelled) store.finish(job, 'cancelled', now);
+      else store.makeWaiting(job, 'head');
+      break;
+  }
+  return 'ok';
+}
+
+/**
+ * Cancels one job [R17..R19]. For an `active` job it only sets the flag: the caller
+ * tells the `onCancel` listeners when this answers `signalled`.
+ */
+export function cancelJob(store: JobStore, id: string, now: number): CancelResult {
+  const job = store.get(id);
+  if (!job) return 'not-found';
+  switch (job.record.state) {
+    case 'waiting':
+    case 'delayed':
+      store.unqueue(job);
+      store.finish(job, 'cancelled', now);
+      return 'cancelled';
+    case 'active':
+      job.record.cancelRequested = true;
+      return 'signalled';
+    default:
+      return 'finished';
+  }
+}

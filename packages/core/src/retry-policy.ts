@@ -1,0 +1,89 @@
+import { InvalidOptionError } from './errors.js';
+
+/** How long to wait before the next attempt. */
+export interface BackoffOptions {
+  /** `fixed`: always `delay`. `exponential`: `delay * 2^(attempt-1)`, capped at `maxDelay`. */
+  type: 'fixed' | 'exponential';
+  /** Base delay in ms. */
+  delay: number;
+  /** Upper bound in ms (exponential only). Default 1 hour. */
+  maxDelay?: number;
+  /**
+   * Randomizes each delay down by up to this fraction so that failed jobs do not retry
+   * in lockstep: `true` means 0.5, a delay `d` becomes a value in `[d * (1 - jitter), d]`.
+   */
+  jitter?: boolean | number;
+}
+
+/** A task's retry policy. */
+export interface RetryOptions {
+  /** Total runs allowed, the first included (Celery's max_retries + 1). */
+  attempts: number;
+  backoff?: BackoffOptions;
+}
+
+export interface RetryPolicy {
+  attempts: number;
+  backoff: Required<Omit<BackoffOptions, 'jitter'>> & { jitter: number };
+}
+
+/** Used when a task says nothing: 3 attempts, exponential from 1 s, up to 1 h, jittered. */
+export const DEFAULT_RETRY_POLICY: RetryPolicy = Object.freeze({
+  attempts: 3,
+  backoff: Object.freeze({ type: 'exponential', delay: 1_000, maxDelay: 3_600_000, jitter: 0.5 }),
+}) as RetryPolicy;
+
+/** Fills defaults and checks ranges; throws {@link InvalidOptionError} quoting the bad value. */
+export function resolveRetryPolicy(options: RetryOptions | undefined): RetryPolicy {
+  if (options === undefined) return DEFAULT_RETRY_POLICY;
+  assertAttempts(options.attempts, 'retry.attempts');
+  const backoff = options.backoff ?? DEFAULT_RETRY_POLICY.backoff;
+  if (backoff.type !== 'fixed' && backoff.type !== 'exponential') {
+    throw new InvalidOptionError('retry.backoff.type', backoff.type, '"fixed" or "exponential"');
+  }
+  assertDuration(backoff.delay, 'retry.backoff.delay');
+  const maxDelay = backoff.maxDelay ?? DEFAULT_RETRY_POLICY.backoff.maxDelay;
+  assertDuration(maxDelay, 'retry.backoff.maxDelay');
+  const jitter =
+    backoff.jitter === true ? 0.5 : backoff.jitter === false ? 0 : (backoff.jitter ?? 0.5);
+  if (typeof jitter !== 'number' || !(jitter >= 0 && jitter <= 1)) {
+    throw new InvalidOptionError(
+      'retry.backoff.jitter',
+      backoff.jitter,
+      'a boolean or a number from 0 to 1',
+    );
+  }
+  return {
+    attempts: options.attempts,
+    backoff: { type: backoff.type, delay: backoff.delay, maxDelay, jitter },
+  };
+}
+
+/**
+ * Delay before the attempt after `failedAttempt` (1-based). `random` returns [0, 1);
+ * inject it for deterministic tests.
+ */
+export function backoffDelay(
+  policy: RetryPolicy,
+  failedAttempt: number,
+  random: () => number = Math.random,
+): number {
+  const { type, delay, maxDelay, jitter } = policy.backoff;
+  const base =
+    type === 'fixed' ? delay : Math.min(maxDelay, delay * 2 ** Math.max(0, failedAttempt - 1));
+  return Math.round(base * (1 - jitter * random()));
+}
+
+/** Throws unless `value` is an integer from 1 to 1,000. */
+export function assertAttempts(value: unknown, option: string): asserts value is number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 1_000) {
+    throw new InvalidOptionError(option, value, 'an integer from 1 to 1000');
+  }
+}
+
+/** Throws unless `value` is a finite number of ms, 0 or more. */
+export function assertDuration(value: unknown, option: string): asserts value is number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new InvalidOptionError(option, value, 'a duration in ms (a finite number, 0 or more)');
+  }
+}

@@ -1,0 +1,196 @@
+import { createTaskContext } from './context.js';
+import { NonRetryableError, RetryRequest, UnknownTaskError, ValidationError } from './errors.js';
+import { type JobError, toJobError } from './job-error.js';
+import { assertJsonValue, type JsonValue } from './json.js';
+import { type Logger, silentLogger } from './logger.js';
+import type { TaskRegistry } from './registry.js';
+import { backoffDelay, resolveRetryPolicy } from './retry-policy.js';
+import { type ValidationOutcome, validateWith } from './schema.js';
+import type { AnyTaskDefinition } from './task.js';
+import type { Reservation, Settlement } from './transport.js';
+
+export interface RunJobOptions {
+  registry: TaskRegistry;
+  /** Becomes `ctx.signal`: abort it on cancel, time limit or shutdown. */
+  signal: AbortSignal;
+  /** Base logger; the task sees a child carrying job id, task and attempt. */
+  logger?: Logger;
+  /** Receives `ctx.progress()` values. */
+  onProgress?: (value: JsonValue) => void;
+  /** [0, 1) source for back-off jitter. */
+  random?: () => number;
+}
+
+/**
+ * What happened in one run, for logs and metrics. `settlement` is what to send to the
+ * transport; the other fields describe it.
+ */
+export interface JobOutcome {
+  settlement: Settlement;
+  /** `completed`, `retry`, `failed` (no retry wanted) or `dead` (attempts exhausted, unknown task). */
+  kind: 'completed' | 'retry' | 'failed' | 'dead';
+  error?: unknown;
+}
+
+/**
+ * Runs one delivered job and decides how it ends. Never throws: every failure becomes a
+ * settlement.
+ *
+ * - Unknown task: dead-lettered with a reason naming it.
+ * - Invalid input: failed, not retried; the schema issues are the error.
+ * - `NonRetryableError`, invalid output, non-JSON result: failed.
+ * - Any other error (from `run` or a schema) or `ctx.retry()`: retried after the policy's back-off (or the
+ *   `countdown` given), or dead-lettered once attempts run out.
+ */
+export async function runJob(
+  reservation: Reservation,
+  options: RunJobOptions,
+): Promise<JobOutcome> {
+  const { envelope, token } = reservation;
+  const { id } = envelope;
+  const task = options.registry.get(envelope.task);
+  if (!task) {
+    const error = new UnknownTaskError(envelope.task, options.registry.names());
+    return failed(id, token, error, true);
+  }
+  // A schema can throw (an async refinement that queries a database): that is an
+  // error like one from `run`, retried, not a rejection of runJob.
+  const afterError = (thrown: unknown) => whenThrown(reservation, task, thrown, options.random);
+  let input: ValidationOutcome<unknown>;
+  try {
+    input = await validateWith(task.input, envelope.input);
+  } catch (thrown) {
+    return afterError(thrown);
+  }
+  if (!input.ok) {
+    return failed(
+      id,
+      token,
+      new ValidationError(task.name, 'input', input.issues),
+      false,
+      task.resultTtl,
+    );
+  }
+
+  const logger = withFields(options.logger ?? silentLogger, {
+    jobId: id,
+    task: task.name,
+    attempt: envelope.attempt,
+  });
+  const ctx = createTaskContext({
+    jobId: id,
+    task: task.name,
+    queue: envelope.queue,
+    attempt: envelope.attempt,
+    maxAttempts: envelope.maxAttempts,
+    signal: options.signal,
+    logger,
+    ...(options.onProgress && { onProgress: options.onProgress }),
+  });
+
+  let value: unknown;
+  try {
+    value = await task.run(input.value, ctx);
+  } catch (thrown) {
+    return afterError(thrown);
+  }
+
+  let result = value;
+  if (task.output) {
+    let output: ValidationOutcome<unknown>;
+    try {
+      output = await validateWith(task.output, value);
+    } catch (thrown) {
+      return afterError(thrown);
+    }
+    if (!output.ok) {
+      return failed(
+        id,
+        token,
+        new ValidationError(task.name, 'output', output.issues),
+        false,
+        task.resultTtl,
+      );
+    }
+    result = output.value;
+  }
+  if (result !== undefined) {
+    try {
+      assertJsonValue(result, 'result');
+    } catch (error) {
+      return failed(id, token, error, false, task.resultTtl);
+    }
+  }
+  return {
+    kind: 'completed',
+    settlement: {
+      type: 'complete',
+      id,
+      token,
+      result: result === undefined ? undefined : (JSON.parse(JSON.stringify(result)) as JsonValue),
+      ...(task.resultTtl !== undefined && { resultTtlMs: task.resultTtl }),
+    },
+  };
+}
+
+/** An error thrown by the task (or a schema): failed, retried or dead-lettered. */
+function whenThrown(
+  reservation: Reservation,
+  task: AnyTaskDefinition,
+  thrown: unknown,
+  random: (() => number) | undefined,
+): JobOutcome {
+  const { envelope, token } = reservation;
+  const { id } = envelope;
+  if (thrown instanceof NonRetryableError) {
+    return failed(id, token, thrown, false, task.resultTtl);
+  }
+  if (envelope.attempt >= envelope.maxAttempts) {
+    return failed(id, token, thrown, true);
+  }
+  const policy = resolveRetryPolicy(task.retry);
+  const delayMs =
+    thrown instanceof RetryRequest && thrown.countdown !== undefined
+      ? Math.max(0, thrown.countdown)
+      : backoffDelay(policy, envelope.attempt, random);
+  return {
+    kind: 'retry',
+    error: thrown,
+    settlement: { type: 'retry', id, token, error: toJobError(thrown), delayMs },
+  };
+}
+
+function failed(
+  id: string,
+  token: string,
+  thrown: unknown,
+  deadLetter: boolean,
+  resultTtlMs?: number,
+): JobOutcome {
+  const error: JobError = toJobError(thrown);
+  return {
+    kind: deadLetter ? 'dead' : 'failed',
+    error: thrown,
+    settlement: {
+      type: 'fail',
+      id,
+      token,
+      error,
+      deadLetter,
+      ...(resultTtlMs !== undefined && { resultTtlMs }),
+    },
+  };
+}
+
+function withFields(logger: Logger, fields: Record<string, unknown>): Logger {
+  const wrap =
+    (log: Logger['info']): Logger['info'] =>
+    (first: string | Record<string, unknown>, message?: string) =>
+      typeof first === 'string' ? log(fields, first) : log({ ...fields, ...first }, message);
+  return {
+    debug: wrap(logger.debug),
+    info: wrap(logger.info),
+    warn: wrap(logger.warn),
+    error: wrap(logger.error),
+  };
+}

@@ -1,0 +1,225 @@
+import type { StandardSchemaV1 } from '@standard-schema/spec';
+import type { TaskContext } from './context.js';
+import { isQueueName, QUEUE_NAME_RULE } from './envelope.js';
+import { InvalidOptionError } from './errors.js';
+import { assertDuration, type RetryOptions, resolveRetryPolicy } from './retry-policy.js';
+import { type InferSchemaInput, type InferSchemaOutput, isSchema } from './schema.js';
+
+/** Lowest and highest job priority; higher runs first. */
+export const MIN_PRIORITY = 0;
+export const MAX_PRIORITY = 9;
+/** Priority of a job that sets none. */
+export const DEFAULT_PRIORITY = 5;
+/** Queue of a task that names none. */
+export const DEFAULT_QUEUE = 'default';
+
+/** Time limits in ms. `soft` aborts `ctx.signal`; `hard` fails the job as timed out. */
+export type TimeLimitOptions = number | { soft?: number; hard?: number };
+
+/**
+ * What producers need to know about a task: its name, input schema and routing.
+ * Generated clients hold contracts only, never `run`, so they import no task code.
+ * `TResult` is a type-only brand carrying the result type.
+ */
+export interface TaskContract<
+  TName extends string = string,
+  TInput extends StandardSchemaV1 = StandardSchemaV1,
+  TResult = unknown,
+> {
+  readonly name: TName;
+  readonly input: TInput;
+  readonly output?: StandardSchemaV1 | undefined;
+  readonly queue?: string | undefined;
+  readonly priority?: number | undefined;
+  readonly retry?: RetryOptions | undefined;
+  /** How long the job's record and result are kept once it ends, in ms. */
+  readonly resultTtl?: number | undefined;
+  /** Fingerprint of the input schema, set by codegen. */
+  readonly fingerprint?: string | undefined;
+  /** Type-level only. Never set at run time. */
+  readonly '~result'?: TResult;
+}
+
+/** A task a worker can run: a contract plus `run`. */
+export interface TaskDefinition<
+  TName extends string = string,
+  TInput extends StandardSchemaV1 = StandardSchemaV1,
+  TResult = unknown,
+> extends TaskContract<TName, TInput, TResult> {
+  readonly timeout?: TimeLimitOptions | undefined;
+  run(input: InferSchemaOutput<TInput>, ctx: TaskContext): TResult | Promise<TResult>;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: the widest contract, for constraints.
+export type AnyTaskContract = TaskContract<string, any, any>;
+// biome-ignore lint/suspicious/noExplicitAny: the widest task, for registries.
+export type AnyTaskDefinition = TaskDefinition<string, any, any>;
+
+/** What a producer passes for task `T`. */
+export type TaskInput<T extends AnyTaskContract> = InferSchemaInput<T['input']>;
+/** What `handle.result()` resolves to for task `T`. */
+export type TaskResult<T extends AnyTaskContract> =
+  T extends TaskContract<string, StandardSchemaV1, infer R> ? R : never;
+
+interface TaskConfigBase<TName extends string, TInput extends StandardSchemaV1> {
+  /** Unique, stable name, e.g. `shop.sendOrderConfirmation`. Jobs refer to it. */
+  name: TName;
+  /** Schema of the input. Producers and the worker both validate with it. */
+  input: TInput;
+  /** Queue the task's jobs go to (default `"default"`). */
+  queue?: string;
+  /** 0–9, higher first (default 5). */
+  priority?: number;
+  retry?: RetryOptions;
+  timeout?: TimeLimitOptions;
+  resultTtl?: number;
+}
+
+/**
+ * Defines a task. Types flow from the schemas: producers must pass the schema's input
+ * type, `run` receives its output type, and results are typed from `output` or from `run`.
+ *
+ * @example
+ * export const sendWelcomeEmail = defineTask({
+ *   name: 'shop.sendWelcomeEmail',
+ *   input: z.object({ email: z.email(), name: z.string() }),
+ *   queue: 'emails',
+ *   retry: { attempts: 5, backoff: { type: 'exponential', delay: 2_000 } },
+ *   async run({ email, name }, ctx) {
+ *     await mailer.send({ to: email, subject: `Welcome, ${name}!` });
+ *     return { sent: true };
+ *   },
+ * });
+ */
+export function defineTask<
+  const TName extends string,
+  TInput extends StandardSchemaV1,
+  TOutput extends StandardSchemaV1,
+>(
+  config: TaskConfigBase<TName, TInput> & {
+    output: TOutput;
+    run(
+      input: InferSchemaOutput<TInput>,
+      ctx: TaskContext,
+    ): InferSchemaInput<TOutput> | Promise<InferSchemaInput<TOutput>>;
+  },
+): TaskDefinition<TName, TInput, InferSchemaOutput<TOutput>>;
+export function defineTask<const TName extends string, TInput extends StandardSchemaV1, TReturn>(
+  config: TaskConfigBase<TName, TInput> & {
+    output?: undefined;
+    run(input: InferSchemaOutput<TInput>, ctx: TaskContext): TReturn;
+  },
+): TaskDefinition<TName, TInput, Awaited<TReturn>>;
+export function defineTask(
+  config: TaskConfigBase<string, StandardSchemaV1> & {
+    output?: StandardSchemaV1;
+    run: (input: unknown, ctx: TaskContext) => unknown;
+  },
+): AnyTaskDefinition {
+  checkContract(config);
+  if (typeof config.run !== 'function') {
+    throw new InvalidOptionError(
+      `run of task ${JSON.stringify(config.name)}`,
+      config.run,
+      'a function',
+    );
+  }
+  resolveTimeLimits(config.timeout, config.name);
+  return Object.freeze({ ...config }) as AnyTaskDefinition;
+}
+
+/**
+ * A contract without `run`, for producers that must not import task code. Codegen
+ * writes these; write one by hand when a producer lives outside the codegen's reach.
+ */
+export function taskContract<
+  const TName extends string,
+  TInput extends StandardSchemaV1,
+  TResult = unknown,
+>(
+  config: Omit<TaskContract<TName, TInput, TResult>, '~result'>,
+): TaskContract<TName, TInput, TResult> {
+  checkContract(config);
+  return Object.freeze({ ...config });
+}
+
+const TASK_NAME = /^[A-Za-z0-9_.:/-]{1,128}$/;
+
+function checkContract(config: Omit<TaskContract, '~result'>): void {
+  if (typeof config.name !== 'string' || !TASK_NAME.test(config.name)) {
+    throw new InvalidOptionError(
+      'task name',
+      config.name,
+      '1–128 characters from A–Z, a–z, 0–9, "_", ".", ":", "/" and "-"',
+    );
+  }
+  const label = `task ${JSON.stringify(config.name)}`;
+  if (!isSchema(config.input)) {
+    throw new InvalidOptionError(
+      `input schema of ${label}`,
+      typeof config.input,
+      'a zod (or other Standard Schema) schema',
+    );
+  }
+  if (config.output !== undefined && !isSchema(config.output)) {
+    throw new InvalidOptionError(
+      `output schema of ${label}`,
+      typeof config.output,
+      'a zod (or other Standard Schema) schema',
+    );
+  }
+  if (config.queue !== undefined) assertQueueOption(config.queue, `queue of ${label}`);
+  if (config.priority !== undefined) assertPriority(config.priority, `priority of ${label}`);
+  if (config.resultTtl !== undefined) assertDuration(config.resultTtl, `resultTtl of ${label}`);
+  resolveRetryPolicy(config.retry);
+}
+
+/**
+ * Throws {@link InvalidOptionError} unless `value` is a valid queue name. (A bad queue
+ * in a task or call is an option error, not an `INVALID_ENVELOPE` from a broker.)
+ */
+export function assertQueueOption(value: unknown, option = 'queue'): asserts value is string {
+  if (!isQueueName(value)) throw new InvalidOptionError(option, value, QUEUE_NAME_RULE);
+}
+
+/** Throws unless `value` is an integer from 0 to 9. */
+export function assertPriority(value: unknown, option = 'priority'): asserts value is number {
+  if (
+    typeof value !== 'number' ||
+    !Number.isInteger(value) ||
+    value < MIN_PRIORITY ||
+    value > MAX_PRIORITY
+  ) {
+    throw new InvalidOptionError(
+      option,
+      value,
+      `an integer from ${MIN_PRIORITY} (lowest) to ${MAX_PRIORITY} (highest)`,
+    );
+  }
+}
+
+/** Normalizes `timeout`: a number is a hard limit that also aborts the signal at the same moment. */
+export function resolveTimeLimits(
+  timeout: TimeLimitOptions | undefined,
+  task: string,
+): { softMs?: number; hardMs?: number } {
+  if (timeout === undefined) return {};
+  const option = `timeout of task ${JSON.stringify(task)}`;
+  if (typeof timeout === 'number') {
+    assertDuration(timeout, option);
+    return { softMs: timeout, hardMs: timeout };
+  }
+  if (typeof timeout !== 'object' || timeout === null) {
+    throw new InvalidOptionError(option, timeout, 'a number of ms or { soft?, hard? }');
+  }
+  const { soft, hard } = timeout;
+  if (soft !== undefined) assertDuration(soft, `${option} (soft)`);
+  if (hard !== undefined) assertDuration(hard, `${option} (hard)`);
+  if (soft !== undefined && hard !== undefined && soft > hard) {
+    throw new InvalidOptionError(option, timeout, 'soft no later than hard');
+  }
+  return {
+    ...(soft !== undefined && { softMs: soft }),
+    ...(hard !== undefined && { hardMs: hard }),
+  };
+}

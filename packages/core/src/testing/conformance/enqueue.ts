@@ -1,0 +1,135 @@
+import { describe, expect, it } from 'vitest';
+import type { JobEnvelope } from '../../envelope.js';
+import { idsOf, useSuiteContext } from './context.js';
+import { type ConformanceHarness, makeEnvelope, uniqueQueue } from './harness.js';
+
+/** R1–R3: job ids, queues and batch enqueue. */
+export function enqueueRules(harness: ConformanceHarness): void {
+  describe('jobs, queues and enqueue', () => {
+    const ctx = useSuiteContext(harness);
+
+    it('[R1] keeps the producer-chosen id through enqueue, getJob and reserve', async () => {
+      const transport = await ctx.transport();
+      const queue = uniqueQueue('ids');
+      const envelope = makeEnvelope(queue);
+      expect(envelope.id.startsWith(`${queue}:`)).toBe(true);
+      expect(await ctx.enqueue(transport, envelope)).toEqual([
+        { id: envelope.id, duplicate: false },
+      ]);
+      expect((await ctx.record(transport, envelope.id)).id).toBe(envelope.id);
+      const reservation = await ctx.reserveOne(transport, queue);
+      expect(reservation.envelope.id).toBe(envelope.id);
+    });
+
+    it('[R1] stores the envelope as JSON: every field and the nested input come back unchanged', async () => {
+      const transport = await ctx.transport();
+      const queue = uniqueQueue('json');
+      const now = await ctx.now(transport);
+      const envelope = makeEnvelope(queue, {
+        task: 'shop.sendWelcomeEmail',
+        input: {
+          text: 'héllo "wörld" \n ✓',
+          zero: 0,
+          negative: -1.5,
+          flag: false,
+          nothing: null,
+          list: [1, 'two', { three: [3] }, []],
+          nested: { deep: { deeper: { deepest: 'yes' } }, empty: {} },
+        },
+        maxAttempts: 7,
+        priority: 2,
+        enqueuedAt: 1_764_000_000_000,
+        idempotencyKey: `key-${queue}`,
+        expiresAt: now + ctx.ms(100_000),
+        schema: 'sha256:abc',
+      });
+      await ctx.enqueue(transport, envelope);
+      expect((await ctx.record(transport, envelope.id)).envelope).toEqual(envelope);
+      const reservation = await ctx.reserveOne(transport, queue);
+      expect(reservation.envelope).toEqual({ ...envelope, attempt: 1 });
+    });
+
+    it('[R1] keeps its own copy: mutating the enqueued envelope or a returned record changes nothing', async () => {
+      const transport = await ctx.transport();
+      const queue = uniqueQueue('copy');
+      const envelope = makeEnvelope(queue, { input: { list: [1, 2] }, priority: 5 });
+      const original = structuredClone(envelope);
+      await ctx.enqueue(transport, envelope);
+      envelope.priority = 9;
+      envelope.task = 'mutated';
+      (envelope.input as { list: number[] }).list.push(3);
+      const record = await ctx.record(transport, original.id);
+      record.state = 'completed';
+      record.envelope.task = 'mutated again';
+      expect(await ctx.record(transport, original.id)).toMatchObject({
+        state: 'waiting',
+        envelope: original,
+      });
+      const reservation = await ctx.reserveOne(transport, queue);
+      expect(reservation.envelope).toEqual({ ...original, attempt: 1 });
+    });
+
+    it('[R2] never mixes jobs of different queues, even when one name prefixes the other', async () => {
+      const transport = await ctx.transport();
+      const first = uniqueQueue('mix');
+      const second = `${first}.b`;
+      const firstJobs = await ctx.jobs(transport, first, 3);
+      const secondJobs = await ctx.jobs(transport, second, 2);
+      expect(idsOf(await ctx.reserve(transport, second, { max: 10 }))).toEqual(
+        secondJobs.map((job) => job.id),
+      );
+      expect(idsOf(await ctx.reserve(transport, second, { max: 10 }))).toEqual([]);
+      expect(idsOf(await ctx.reserve(transport, first, { max: 10 }))).toEqual(
+        firstJobs.map((job) => job.id),
+      );
+    });
+
+    it('[R2] accepts queue names using every allowed character, up to 64 long', async () => {
+      const transport = await ctx.transport();
+      const queues = [uniqueQueue('Az09_.x'), uniqueQueue('q'.repeat(80))];
+      expect(queues[1]).toHaveLength(64);
+      for (const queue of queues) {
+        const [job] = await ctx.jobs(transport, queue, 1);
+        const reservation = await ctx.reserveOne(transport, queue);
+        expect(reservation.envelope.id).toBe(job?.id);
+        expect(reservation.envelope.queue).toBe(queue);
+      }
+    });
+
+    it('[R3] answers a batch in request order with duplicate: false; each job is waiting', async () => {
+      const transport = await ctx.transport();
+      const queue = uniqueQueue('batch');
+      const envelopes = Array.from({ length: 5 }, (_, index) =>
+        makeEnvelope(queue, { input: { index } }),
+      );
+      const results = await ctx.enqueue(transport, envelopes);
+      expect(results).toEqual(envelopes.map((envelope) => ({ id: envelope.id, duplicate: false })));
+      for (const envelope of envelopes) {
+        const record = await ctx.record(transport, envelope.id);
+        expect(record).toMatchObject({ id: envelope.id, state: 'waiting', attempts: 0 });
+        expect(Number.isFinite(record.enqueuedAt)).toBe(true);
+      }
+    });
+
+    it('[R3] answers an empty batch with an empty list', async () => {
+      const transport = await ctx.transport();
+      expect(await transport.enqueue([])).toEqual([]);
+    });
+
+    it('[R3] accepts one batch spanning several queues', async () => {
+      const transport = await ctx.transport();
+      const queues = [uniqueQueue('span'), uniqueQueue('span'), uniqueQueue('span')];
+      const envelopes: JobEnvelope[] = [0, 1, 2, 0, 1].map((index) =>
+        makeEnvelope(queues[index] as string),
+      );
+      const results = await ctx.enqueue(transport, envelopes);
+      expect(results.map((result) => result.id)).toEqual(envelopes.map((envelope) => envelope.id));
+      for (const queue of queues) {
+        const expected = envelopes.filter((envelope) => envelope.queue === queue);
+        expect(idsOf(await ctx.reserve(transport, queue, { max: 10 }))).toEqual(
+          expected.map((envelope) => envelope.id),
+        );
+      }
+    });
+  });
+}

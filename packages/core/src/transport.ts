@@ -1,0 +1,246 @@
+import type { JobEnvelope } from './envelope.js';
+import type { JobError } from './job-error.js';
+import type { JsonValue } from './json.js';
+
+/**
+ * Where a job is in its life.
+ *
+ * `waiting` → `active` → `completed`, with detours through `delayed` (a `delay`/`eta`
+ * or a retry back-off). Final failures are `failed` (no retry wanted: invalid input,
+ * `NonRetryableError`) or `dead` (attempts exhausted, unknown task: sits in the
+ * dead-letter set until retried or purged). `cancelled` and `expired` jobs never finish.
+ */
+export type JobState =
+  | 'waiting'
+  | 'delayed'
+  | 'active'
+  | 'completed'
+  | 'failed'
+  | 'dead'
+  | 'cancelled'
+  | 'expired';
+
+/** States a job never leaves (except `dead`, through `retryDead`). */
+export const FINAL_STATES: ReadonlySet<JobState> = new Set([
+  'completed',
+  'failed',
+  'dead',
+  'cancelled',
+  'expired',
+]);
+
+export interface EnqueueRequest {
+  envelope: JobEnvelope;
+  /**
+   * `envelope` already serialized by the producer (`JSON.stringify(envelope)`), so a
+   * transport that stores text need not stringify it again. Optional; equal to the envelope.
+   */
+  payload?: string;
+  /**
+   * Run no earlier than `delayMs` from now, measured on the transport's clock
+   * (Redis `TIME`, not the producer's). Wins over `runAt` when both are set.
+   */
+  delayMs?: number;
+  /** Run no earlier than this time, ms since the epoch. */
+  runAt?: number;
+  /**
+   * How long `envelope.idempotencyKey` stays claimed, in ms. A later enqueue with the
+   * same key (in the same queue) inside the window returns the first job instead.
+   */
+  dedupeWindowMs?: number;
+}
+
+export interface EnqueueResult {
+  id: string;
+  /** True when an idempotency key matched: `id` is the earlier job's and nothing was added. */
+  duplicate: boolean;
+}
+
+export interface ReserveRequest {
+  /**
+   * Queues to take from, drained in the order given; within a queue the highest
+   * priority first, FIFO within a priority. (The worker rotates the order between
+   * calls so that no queue starves.)
+   */
+  queues: readonly string[];
+  /** Upper bound on jobs returned. */
+  max: number;
+  /** Lease length; the job returns to its queue if not renewed or settled by then. */
+  leaseMs: number;
+  /** When nothing is ready, wait up to this long for a job (0 or absent: return at once). */
+  waitMs?: number;
+  /** Ends a waiting reserve early (shutdown); it then resolves with what it has (usually []). */
+  signal?: AbortSignal;
+  /** Identifies the worker, for `JobRecord.consumer` and operator tools. */
+  consumer: string;
+}
+
+/** A delivered job and the lease that proves this delivery. */
+export interface Reservation {
+  /** The envelope with `attempt` set to this delivery's 1-based number. */
+  envelope: JobEnvelope;
+  /** Lease token: only settle/renew calls carrying it are accepted. */
+  token: string;
+  /** Lease deadline on the transport's clock, ms since the epoch. */
+  leaseExpiresAt: number;
+}
+
+/** Names one delivery of one job. */
+export interface LeaseRef {
+  id: string;
+  token: string;
+}
+
+/** A lease renewal; `progress` piggybacks on the heartbeat instead of costing its own call. */
+export interface LeaseRenewal extends LeaseRef {
+  progress?: JsonValue;
+}
+
+/**
+ * - `held`: renewed.
+ * - `cancel-requested`: renewed, and someone asked to cancel this job: abort it.
+ * - `lost`: the lease expired (the job may already run elsewhere) or the job is gone. Stop.
+ */
+export type LeaseStatus = 'held' | 'cancel-requested' | 'lost';
+
+/** How a delivery ends. Every settlement carries the lease it ends. */
+export type Settlement =
+  | {
+      type: 'complete';
+      id: string;
+      token: string;
+      result: JsonValue | undefined;
+      /** How long the record and result are kept; the transport default when absent. */
+      resultTtlMs?: number;
+    }
+  | {
+      type: 'fail';
+      id: string;
+      token: string;
+      error: JobError;
+      /** True: state `dead`, kept in the dead-letter set. False: state `failed`. */
+      deadLetter: boolean;
+      resultTtlMs?: number;
+    }
+  | {
+      /** Back to `delayed` (or `waiting` when `delayMs` is 0); the attempt stays counted. */
+      type: 'retry';
+      id: string;
+      token: string;
+      error: JobError;
+      delayMs: number;
+    }
+  | {
+      /** Give the job back unrun (worker shutdown): to the head of its queue, attempt not counted. */
+      type: 'release';
+      id: string;
+      token: string;
+    };
+
+/**
+ * - `ok`: applied.
+ * - `stale`: rejected, the token no longer holds the job (lease expired and the job was
+ *   re-delivered or finished elsewhere, or the job is gone). Nothing changed.
+ *
+ * A cancel requested while the job ran turns a `fail` or `retry` into `cancelled`.
+ */
+export type SettleStatus = 'ok' | 'stale';
+
+/** Everything known about one job. */
+export interface JobRecord {
+  id: string;
+  state: JobState;
+  envelope: JobEnvelope;
+  /** Deliveries so far. */
+  attempts: number;
+  /** Transport clock, ms since the epoch, like all times here. */
+  enqueuedAt: number;
+  /** When a `delayed` job becomes due. */
+  dueAt?: number;
+  /** Start of the latest delivery. */
+  startedAt?: number;
+  finishedAt?: number;
+  /** Worker holding the job while `active`. */
+  consumer?: string;
+  leaseExpiresAt?: number;
+  cancelRequested?: boolean;
+  progress?: JsonValue;
+  result?: JsonValue;
+  /** The final error, or the latest one while retrying. */
+  error?: JobError;
+}
+
+/**
+ * - `cancelled`: it was waiting or delayed and will never run.
+ * - `signalled`: it is running; its holder is told (its `ctx.signal` aborts).
+ * - `finished`: it had already reached a final state; nothing changed.
+ * - `not-found`: no such job.
+ */
+export type CancelResult = 'cancelled' | 'signalled' | 'finished' | 'not-found';
+
+export interface DeadLetterPage {
+  jobs: JobRecord[];
+  /** Dead jobs in the queue in total. */
+  total: number;
+}
+
+/**
+ * A broker. Small on purpose: everything else (clients, workers, the CLI) is built on
+ * these operations. Both built-in transports pass the same conformance suite
+ * (`runTransportConformance` in `@conveyor/core/testing`).
+ */
+export interface Transport {
+  /** Short name for messages, e.g. `memory`, `redis`. */
+  readonly name: string;
+
+  /** Adds jobs; a batch is one round trip. Results come back in request order. */
+  enqueue(requests: readonly EnqueueRequest[]): Promise<EnqueueResult[]>;
+
+  /** Leases up to `max` ready jobs (promoting due delayed ones, reclaiming expired leases). */
+  reserve(request: ReserveRequest): Promise<Reservation[]>;
+
+  /** Extends the leases of many jobs in one call; statuses come back in order. */
+  renew(renewals: readonly LeaseRenewal[], leaseMs: number): Promise<LeaseStatus[]>;
+
+  /** Ends many deliveries in one call; statuses come back in order. */
+  settle(settlements: readonly Settlement[]): Promise<SettleStatus[]>;
+
+  /** The job's record, or null when unknown or expired. */
+  getJob(id: string): Promise<JobRecord | null>;
+
+  /**
+   * Resolves once the job is final (with its record), or after `timeoutMs` with its
+   * current record, or null if unknown. Waits on a notification, never by polling.
+   */
+  waitFor(
+    id: string,
+    options: { timeoutMs: number; signal?: AbortSignal },
+  ): Promise<JobRecord | null>;
+
+  /** Cancels a job wherever it is. */
+  cancel(id: string): Promise<CancelResult>;
+
+  /**
+   * Calls `listener` with the id of each running job someone cancels, in every process
+   * subscribed. Returns an unsubscribe function.
+   */
+  onCancel(listener: (jobId: string) => void): () => void;
+
+  /** Dead jobs of a queue, oldest first; `limit` defaults to 100. */
+  listDead(queue: string, options?: { offset?: number; limit?: number }): Promise<DeadLetterPage>;
+
+  /**
+   * Moves dead jobs back to `waiting` with a fresh attempt budget: the given ids, or
+   * every dead job of the queue when `ids` is absent. Returns how many moved.
+   */
+  retryDead(queue: string, ids?: readonly string[]): Promise<number>;
+
+  /** Deletes dead jobs of a queue: the given ids, or all. Returns how many went. */
+  purgeDead(queue: string, ids?: readonly string[]): Promise<number>;
+
+  /**
+   * Releases connections and timers; pending reserves resolve with [], pending waits with
+   * the current record. Idempotent. Later calls reject with `TransportClosedError`.
+   */
+  close(): Promise<void>;
+}

@@ -1,0 +1,516 @@
+import { describe, expect, it, vi } from 'vitest';
+import { z } from 'zod';
+import type { TaskContext } from '../src/context.js';
+import type { JobEnvelope } from '../src/envelope.js';
+import { NonRetryableError, RetryRequest } from '../src/errors.js';
+import type { JsonValue } from '../src/json.js';
+import type { Logger } from '../src/logger.js';
+import { createTaskRegistry } from '../src/registry.js';
+import { type JobOutcome, type RunJobOptions, runJob } from '../src/run-job.js';
+import { type AnyTaskDefinition, defineTask } from '../src/task.js';
+import type { Reservation, Settlement } from '../src/transport.js';
+
+const TOKEN = 'lease-token-1';
+
+function reservation(overrides: Partial<JobEnvelope> = {}): Reservation {
+  return {
+    envelope: {
+      v: 1,
+      id: 'emails:job1',
+      task: 'shop.sendEmail',
+      queue: 'emails',
+      input: { email: 'ada@example.com' },
+      attempt: 1,
+      maxAttempts: 3,
+      priority: 5,
+      enqueuedAt: 0,
+      ...overrides,
+    },
+    token: TOKEN,
+    leaseExpiresAt: 60_000,
+  };
+}
+
+function run(
+  tasks: AnyTaskDefinition[],
+  delivered: Reservation,
+  options: Partial<RunJobOptions> = {},
+): Promise<JobOutcome> {
+  return runJob(delivered, {
+    registry: createTaskRegistry(tasks),
+    signal: new AbortController().signal,
+    ...options,
+  });
+}
+
+const input = z.object({ email: z.email() });
+
+function task(
+  body: (input: { email: string }, ctx: TaskContext) => unknown,
+  extra: { retry?: AnyTaskDefinition['retry']; resultTtl?: number } = {},
+): AnyTaskDefinition {
+  return defineTask({ name: 'shop.sendEmail', input, run: body, ...extra });
+}
+
+function settlementOf<K extends Settlement['type']>(
+  outcome: JobOutcome,
+  type: K,
+): Extract<Settlement, { type: K }> {
+  expect(outcome.settlement.type).toBe(type);
+  return outcome.settlement as Extract<Settlement, { type: K }>;
+}
+
+describe('runJob: before the task runs', () => {
+  it('dead-letters an unknown task, naming it and the known tasks', async () => {
+    const other = defineTask({ name: 'b.other', input, run: () => null });
+    const another = defineTask({ name: 'a.another', input, run: () => null });
+    const outcome = await run([other, another], reservation({ task: 'shop.sendEmial' }));
+    expect(outcome.kind).toBe('dead');
+    const fail = settlementOf(outcome, 'fail');
+    expect(fail).toMatchObject({ id: 'emails:job1', token: TOKEN, deadLetter: true });
+    expect(fail.error.code).toBe('UNKNOWN_TASK');
+    expect(fail.error.name).toBe('UnknownTaskError');
+    expect(fail.error.message).toBe(
+      'Unknown task "shop.sendEmial" (known: a.another, b.other). Register the task with the worker or fix the name at the producer.',
+    );
+  });
+
+  it('says so when no task is registered', async () => {
+    const outcome = await run([], reservation());
+    expect(settlementOf(outcome, 'fail').error.message).toContain('(none registered)');
+  });
+
+  it('fails invalid input without dead-lettering or running the task, with the schema issues', async () => {
+    const body = vi.fn();
+    const outcome = await run(
+      [task(body, { resultTtl: 5_000 })],
+      reservation({ input: { email: 'nope' } }),
+    );
+    expect(body).not.toHaveBeenCalled();
+    expect(outcome.kind).toBe('failed');
+    const fail = settlementOf(outcome, 'fail');
+    expect(fail.deadLetter).toBe(false);
+    expect(fail.resultTtlMs).toBe(5_000);
+    expect(fail.error.code).toBe('VALIDATION_FAILED');
+    expect(fail.error.issues).toEqual([
+      { message: expect.stringMatching(/email/i), path: ['email'] },
+    ]);
+    expect(fail.error.message).toMatch(/^Invalid input for task "shop\.sendEmail": email: /);
+  });
+
+  it('does not retry invalid input even with attempts left', async () => {
+    const outcome = await run([task(() => null)], reservation({ input: null, attempt: 1 }));
+    expect(outcome.settlement.type).toBe('fail');
+  });
+});
+
+describe('runJob: success', () => {
+  it('completes with the result and the task resultTtl', async () => {
+    const outcome = await run(
+      [task(({ email }) => ({ sent: email, at: 1 }), { resultTtl: 120_000 })],
+      reservation(),
+    );
+    expect(outcome.kind).toBe('completed');
+    expect(outcome.settlement).toEqual({
+      type: 'complete',
+      id: 'emails:job1',
+      token: TOKEN,
+      result: { sent: 'ada@example.com', at: 1 },
+      resultTtlMs: 120_000,
+    });
+  });
+
+  it('leaves resultTtlMs out when the task sets none', async () => {
+    const outcome = await run([task(async () => 'ok')], reservation());
+    expect(outcome.settlement).not.toHaveProperty('resultTtlMs');
+    expect(settlementOf(outcome, 'complete').result).toBe('ok');
+  });
+
+  it('completes with an undefined result when run returns nothing', async () => {
+    const outcome = await run([task(() => {})], reservation());
+    expect(settlementOf(outcome, 'complete').result).toBeUndefined();
+  });
+
+  it('gives run the schema output (defaults and transforms applied)', async () => {
+    const body = vi.fn((value: unknown) => value);
+    const transforming = defineTask({
+      name: 'shop.sendEmail',
+      input: z.object({
+        email: z.string().transform((value) => value.toLowerCase()),
+        locale: z.string().default('en'),
+      }),
+      run: body,
+    });
+    const outcome = await run([transforming], reservation({ input: { email: 'ADA@X.CO' } }));
+    expect(body).toHaveBeenCalledWith({ email: 'ada@x.co', locale: 'en' }, expect.anything());
+    expect(settlementOf(outcome, 'complete').result).toEqual({ email: 'ada@x.co', locale: 'en' });
+  });
+
+  it('stores the output schema output as the result', async () => {
+    const withOutput = defineTask({
+      name: 'shop.sendEmail',
+      input,
+      output: z.object({ count: z.coerce.number() }),
+      run: () => ({ count: '3' }),
+    });
+    const outcome = await run([withOutput], reservation());
+    expect(settlementOf(outcome, 'complete').result).toEqual({ count: 3 });
+  });
+
+  it('sends Dates in the result as ISO strings, a plain JSON copy', async () => {
+    const at = new Date(Date.UTC(2025, 5, 1));
+    const outcome = await run([task(() => ({ at }))], reservation());
+    expect(settlementOf(outcome, 'complete').result).toEqual({ at: '2025-06-01T00:00:00.000Z' });
+  });
+});
+
+describe('runJob: results that cannot be stored', () => {
+  it('fails when the result does not match the output schema', async () => {
+    const withOutput = defineTask({
+      name: 'shop.sendEmail',
+      input,
+      output: z.object({ sent: z.boolean() }),
+      resultTtl: 1_000,
+      run: () => ({ sent: 'yes' }) as never,
+    });
+    const outcome = await run([withOutput], reservation({ attempt: 1 }));
+    expect(outcome.kind).toBe('failed');
+    const fail = settlementOf(outcome, 'fail');
+    expect(fail.deadLetter).toBe(false);
+    expect(fail.resultTtlMs).toBe(1_000);
+    expect(fail.error.code).toBe('VALIDATION_FAILED');
+    expect(fail.error.message).toMatch(/^Invalid output for task "shop\.sendEmail": sent: /);
+    expect(fail.error.issues?.[0]?.path).toEqual(['sent']);
+  });
+
+  it('fails with NOT_JSON when the result is not JSON', async () => {
+    const outcome = await run([task(() => ({ total: 10n }))], reservation());
+    expect(outcome.kind).toBe('failed');
+    const fail = settlementOf(outcome, 'fail');
+    expect(fail.deadLetter).toBe(false);
+    expect(fail.error.code).toBe('NOT_JSON');
+    expect(fail.error.message).toContain('result.total');
+  });
+
+  it('fails with NOT_JSON for a Map result', async () => {
+    const outcome = await run([task(() => new Map())], reservation());
+    expect(settlementOf(outcome, 'fail').error.code).toBe('NOT_JSON');
+  });
+});
+
+describe('runJob: errors and retries', () => {
+  it('fails a NonRetryableError at once, not dead-lettered, attempts left or not', async () => {
+    const outcome = await run(
+      [
+        task(
+          () => {
+            throw new NonRetryableError('Only 2 left of SKU-1');
+          },
+          { resultTtl: 9_000 },
+        ),
+      ],
+      reservation({ attempt: 1, maxAttempts: 5 }),
+    );
+    expect(outcome.kind).toBe('failed');
+    expect(outcome.error).toBeInstanceOf(NonRetryableError);
+    const fail = settlementOf(outcome, 'fail');
+    expect(fail).toMatchObject({ deadLetter: false, resultTtlMs: 9_000 });
+    expect(fail.error).toMatchObject({
+      name: 'NonRetryableError',
+      code: 'NON_RETRYABLE',
+      message: 'Only 2 left of SKU-1',
+    });
+  });
+
+  it('retries a thrown error with attempts left, after the policy back-off', async () => {
+    const boom = new Error('SMTP down');
+    const failing = task(
+      () => {
+        throw boom;
+      },
+      { retry: { attempts: 5, backoff: { type: 'exponential', delay: 1_000, jitter: 0.5 } } },
+    );
+    const outcome = await run([failing], reservation({ attempt: 3, maxAttempts: 5 }), {
+      random: () => 0.5,
+    });
+    expect(outcome.kind).toBe('retry');
+    expect(outcome.error).toBe(boom);
+    const retry = settlementOf(outcome, 'retry');
+    // attempt 3 failed: 1000 * 2^2 = 4000, jittered by 0.5 * 0.5 = 25% down.
+    expect(retry).toMatchObject({ id: 'emails:job1', token: TOKEN, delayMs: 3_000 });
+    expect(retry.error).toMatchObject({ name: 'Error', message: 'SMTP down' });
+    expect(retry.error.stack).toContain('SMTP down');
+  });
+
+  it('uses the default policy when the task has none', async () => {
+    const outcome = await run(
+      [
+        task(async () => {
+          throw new Error('flaky');
+        }),
+      ],
+      reservation({ attempt: 2, maxAttempts: 3 }),
+      { random: () => 0 },
+    );
+    expect(settlementOf(outcome, 'retry').delayMs).toBe(2_000);
+  });
+
+  it('keeps an error code of a non-Conveyor error', async () => {
+    const outcome = await run(
+      [
+        task(() => {
+          throw Object.assign(new Error('refused'), { code: 'ECONNREFUSED' });
+        }),
+      ],
+      reservation(),
+      { random: () => 0 },
+    );
+    expect(settlementOf(outcome, 'retry').error.code).toBe('ECONNREFUSED');
+  });
+
+  it('retries a thrown non-Error value too', async () => {
+    const outcome = await run(
+      [
+        task(() => {
+          throw { reason: 'plain object' };
+        }),
+      ],
+      reservation(),
+      { random: () => 0 },
+    );
+    expect(settlementOf(outcome, 'retry').error).toEqual({
+      name: 'NonErrorThrown',
+      message: '{"reason":"plain object"}',
+    });
+  });
+
+  it('retries after the countdown given to ctx.retry, ignoring the policy', async () => {
+    const outcome = await run(
+      [
+        task((_input, ctx) => ctx.retry({ countdown: 10_000, reason: 'warehouse busy' }), {
+          retry: { attempts: 3, backoff: { type: 'fixed', delay: 1 } },
+        }),
+      ],
+      reservation({ attempt: 1 }),
+    );
+    expect(outcome.kind).toBe('retry');
+    expect(outcome.error).toBeInstanceOf(RetryRequest);
+    const retry = settlementOf(outcome, 'retry');
+    expect(retry.delayMs).toBe(10_000);
+    expect(retry.error).toMatchObject({ code: 'RETRY_REQUESTED', message: 'warehouse busy' });
+  });
+
+  it('uses the policy back-off for ctx.retry() without a countdown', async () => {
+    const outcome = await run(
+      [
+        task((_input, ctx) => ctx.retry(), {
+          retry: { attempts: 3, backoff: { type: 'fixed', delay: 750, jitter: false } },
+        }),
+      ],
+      reservation({ attempt: 1 }),
+    );
+    const retry = settlementOf(outcome, 'retry');
+    expect(retry.delayMs).toBe(750);
+    expect(retry.error.message).toBe('Retry requested by the task');
+  });
+
+  it('keeps the cause given to ctx.retry', async () => {
+    const cause = new Error('503');
+    let thrown: unknown;
+    await run(
+      [
+        task((_input, ctx) => {
+          try {
+            ctx.retry({ cause });
+          } catch (error) {
+            thrown = error;
+            throw error;
+          }
+        }),
+      ],
+      reservation(),
+      { random: () => 0 },
+    );
+    expect((thrown as RetryRequest).cause).toBe(cause);
+  });
+
+  it('clamps a negative countdown to 0', async () => {
+    const outcome = await run(
+      [task((_input, ctx) => ctx.retry({ countdown: -5 }))],
+      reservation({ attempt: 1 }),
+    );
+    expect(settlementOf(outcome, 'retry').delayMs).toBe(0);
+  });
+
+  it.each([Number.NaN, Number.POSITIVE_INFINITY])(
+    'treats ctx.retry({ countdown: %s }) as an error, retried after the policy back-off',
+    async (countdown) => {
+      const outcome = await run(
+        [
+          task((_input, ctx) => ctx.retry({ countdown }), {
+            retry: { attempts: 3, backoff: { type: 'fixed', delay: 500, jitter: 0 } },
+          }),
+        ],
+        reservation({ attempt: 1 }),
+      );
+      const retry = settlementOf(outcome, 'retry');
+      expect(retry.delayMs).toBe(500);
+      expect(retry.error.code).toBe('INVALID_OPTION');
+      expect(retry.error.message).toContain(`countdown ${countdown}`);
+    },
+  );
+
+  it('dead-letters a thrown error on the last attempt', async () => {
+    const outcome = await run(
+      [
+        task(
+          () => {
+            throw new Error('still down');
+          },
+          { resultTtl: 1_000 },
+        ),
+      ],
+      reservation({ attempt: 3, maxAttempts: 3 }),
+    );
+    expect(outcome.kind).toBe('dead');
+    const fail = settlementOf(outcome, 'fail');
+    expect(fail.deadLetter).toBe(true);
+    expect(fail.error.message).toBe('still down');
+    // Dead jobs stay in the dead-letter set: no TTL.
+    expect(fail).not.toHaveProperty('resultTtlMs');
+  });
+
+  it('dead-letters ctx.retry on the last attempt', async () => {
+    const outcome = await run(
+      [task((_input, ctx) => ctx.retry({ countdown: 1_000 }))],
+      reservation({ attempt: 2, maxAttempts: 2 }),
+    );
+    expect(outcome.kind).toBe('dead');
+    expect(settlementOf(outcome, 'fail').deadLetter).toBe(true);
+  });
+
+  it('honours the envelope maxAttempts over the task policy (per-call attempts)', async () => {
+    const failing = task(
+      () => {
+        throw new Error('x');
+      },
+      { retry: { attempts: 10 } },
+    );
+    const outcome = await run([failing], reservation({ attempt: 1, maxAttempts: 1 }));
+    expect(outcome.kind).toBe('dead');
+  });
+});
+
+describe('runJob: schemas that throw', () => {
+  const throwingSchema = z.object({
+    email: z.string().refine(() => {
+      throw new Error('lookup failed');
+    }),
+  });
+
+  it('resolves, never rejects, when the input schema throws: retried like a task error', async () => {
+    const body = vi.fn();
+    const throwing = defineTask({ name: 'shop.sendEmail', input: throwingSchema, run: body });
+    const outcome = await run([throwing], reservation({ attempt: 1 }), { random: () => 0 });
+    expect(body).not.toHaveBeenCalled();
+    expect(outcome.kind).toBe('retry');
+    expect(settlementOf(outcome, 'retry').error.message).toBe('lookup failed');
+    const last = await run([throwing], reservation({ attempt: 3, maxAttempts: 3 }));
+    expect(last.kind).toBe('dead');
+  });
+
+  it('resolves, never rejects, when the output schema throws', async () => {
+    const throwing = defineTask({
+      name: 'shop.sendEmail',
+      input,
+      output: throwingSchema,
+      run: () => ({ email: 'x' }),
+    });
+    const outcome = await run([throwing], reservation({ attempt: 3, maxAttempts: 3 }));
+    expect(outcome.kind).toBe('dead');
+    expect(settlementOf(outcome, 'fail').error.message).toBe('lookup failed');
+  });
+});
+
+describe('runJob: the task context', () => {
+  it('passes job id, task, queue, attempts and the very signal given', async () => {
+    const controller = new AbortController();
+    let seen: TaskContext | undefined;
+    await run(
+      [
+        task((_input, ctx) => {
+          seen = ctx;
+        }),
+      ],
+      reservation({ attempt: 2, maxAttempts: 4 }),
+      { signal: controller.signal },
+    );
+    expect(seen).toMatchObject({
+      jobId: 'emails:job1',
+      task: 'shop.sendEmail',
+      queue: 'emails',
+      attempt: 2,
+      maxAttempts: 4,
+    });
+    expect(seen?.signal).toBe(controller.signal);
+  });
+
+  it('gives a logger that adds jobId, task and attempt to every line', async () => {
+    const lines: Array<[string, unknown[]]> = [];
+    const record =
+      (level: string) =>
+      (...args: unknown[]) => {
+        lines.push([level, args]);
+      };
+    const logger = {
+      debug: record('debug'),
+      info: record('info'),
+      warn: record('warn'),
+      error: record('error'),
+    } as Logger;
+    await run(
+      [
+        task((_input, ctx) => {
+          ctx.logger.info('sending');
+          ctx.logger.warn({ smtp: 'slow' }, 'retrying soon');
+          ctx.logger.error({ attempt: 99 });
+          ctx.logger.debug('done');
+        }),
+      ],
+      reservation({ attempt: 2 }),
+      { logger },
+    );
+    const fields = { jobId: 'emails:job1', task: 'shop.sendEmail', attempt: 2 };
+    expect(lines).toEqual([
+      ['info', [fields, 'sending']],
+      ['warn', [{ ...fields, smtp: 'slow' }, 'retrying soon']],
+      ['error', [{ ...fields, attempt: 99 }, undefined]],
+      ['debug', [fields, 'done']],
+    ]);
+  });
+
+  it('gives a silent logger when none is passed', async () => {
+    const outcome = await run(
+      [
+        task((_input, ctx) => {
+          ctx.logger.info('nobody listens');
+          return 'ok';
+        }),
+      ],
+      reservation(),
+    );
+    expect(outcome.kind).toBe('completed');
+  });
+
+  it('forwards ctx.progress to onProgress, and ignores it without one', async () => {
+    const progress: JsonValue[] = [];
+    const reporting = task((_input, ctx) => {
+      ctx.progress({ done: 1, of: 2 });
+      ctx.progress(100);
+      return 'ok';
+    });
+    await run([reporting], reservation(), { onProgress: (value) => progress.push(value) });
+    expect(progress).toEqual([{ done: 1, of: 2 }, 100]);
+    expect((await run([reporting], reservation())).kind).toBe('completed');
+  });
+});

@@ -1,0 +1,15 @@
+/**
+ * Private redis-server processes for tests.
+ *
+ * Every server gets its own free port and its own temporary directory, so a test can
+ * kill, restart or flush it without touching anyone else's data (the shared Redis on
+ * 6379 is never used).
+ *
+ * @example
+ * const redis = await startRedis();
+ * afterAll(() => redis.stop());
+ * const transport = redisTransport({ url: redis.url });
+ */
+export { findFreePort } from './free-port.js';
+export { type RedisServer, type RedisServerOptions, startRedis } from './redis-server.js';
+export { sendCommand } from './resp.js';

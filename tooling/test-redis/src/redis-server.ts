@@ -1,0 +1,152 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { findFreePort } from './free-port.js';
+import { sendCommand } from './resp.js';
+
+export interface RedisServerOptions {
+  /** Extra `redis-server` arguments, e.g. `['--maxmemory-policy', 'allkeys-lru']`. */
+  args?: readonly string[];
+  /** Turns on the append-only file with this fsync policy. Off by default. */
+  appendfsync?: 'always' | 'everysec' | 'no';
+  /** Fixed port; a free one is chosen by default. */
+  port?: number;
+  /** How long to wait for the server to answer PING. */
+  startTimeoutMs?: number;
+}
+
+export interface RedisServer {
+  readonly host: string;
+  readonly port: number;
+  /** `redis://127.0.0.1:<port>` */
+  readonly url: string;
+  /** Working directory (AOF/RDB files live here); removed by `stop()`. */
+  readonly dir: string;
+  /** PID of the current process, or undefined while it is down. */
+  readonly pid: number | undefined;
+  /** Sends a signal (default SIGKILL) and waits until the process has exited. */
+  kill(signal?: NodeJS.Signals): Promise<void>;
+  /** Starts the server again on the same port and directory (after `kill`). */
+  restart(): Promise<void>;
+  /** Stops the server and removes its directory. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+const binary = process.env.REDIS_SERVER_BIN ?? 'redis-server';
+
+/**
+ * Starts a private `redis-server` on a free port with its own temporary directory.
+ * Throws a clear error when the binary is missing.
+ */
+export async function startRedis(options: RedisServerOptions = {}): Promise<RedisServer> {
+  const port = options.port ?? (await findFreePort());
+  const dir = await mkdtemp(join(tmpdir(), `conveyor-redis-${port}-`));
+  const host = '127.0.0.1';
+  const args = [
+    '--port',
+    String(port),
+    '--bind',
+    host,
+    '--dir',
+    dir,
+    '--save',
+    '',
+    '--daemonize',
+    'no',
+    '--logfile',
+    join(dir, 'redis.log'),
+    ...(options.appendfsync
+      ? ['--appendonly', 'yes', '--appendfsync', options.appendfsync]
+      : ['--appendonly', 'no']),
+    ...(options.args ?? []),
+  ];
+  const startTimeoutMs = options.startTimeoutMs ?? 10_000;
+  let child: ChildProcess | undefined;
+  let stopped = false;
+
+  const launch = async () => {
+    child = await spawnServer(args, port, startTimeoutMs);
+  };
+  const kill = async (signal: NodeJS.Signals = 'SIGKILL') => {
+    const current = child;
+    if (!current || current.exitCode !== null || current.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => current.once('exit', () => resolve()));
+    current.kill(signal);
+    await exited;
+    child = undefined;
+  };
+
+  await launch();
+  return {
+    host,
+    port,
+    url: `redis://${host}:${port}`,
+    dir,
+    get pid() {
+      return child?.pid;
+    },
+    kill,
+    async restart() {
+      if (stopped)
+        throw new Error(`[test-redis] server on port ${port} was stopped; start a new one`);
+      await kill('SIGKILL');
+      await launch();
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await kill('SIGKILL');
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function spawnServer(
+  args: readonly string[],
+  port: number,
+  timeoutMs: number,
+): Promise<ChildProcess> {
+  const child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+  });
+  const failed = new Promise<never>((_, reject) => {
+    child.once('error', (error: NodeJS.ErrnoException) => {
+      reject(
+        error.code === 'ENOENT'
+          ? new Error(
+              `[test-redis] "${binary}" was not found on PATH. Install Redis (apt-get install redis-server) or set REDIS_SERVER_BIN to its path.`,
+            )
+          : error,
+      );
+    });
+    child.once('exit', (code, signal) => {
+      reject(
+        new Error(
+          `[test-redis] redis-server on port ${port} exited during start-up (code ${code}, signal ${signal}). ${stderr.trim()}`,
+        ),
+      );
+    });
+  });
+  failed.catch(() => {});
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const reply = await Promise.race([
+      sendCommand(port, ['PING'], { timeoutMs: 500 }).catch(() => ''),
+      failed,
+    ]);
+    if (reply.startsWith('+PONG')) {
+      child.removeAllListeners('exit');
+      // A server killed by a test is expected to die; keep the process from lingering after the test run.
+      process.once('exit', () => child.kill('SIGKILL'));
+      return child;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  child.kill('SIGKILL');
+  throw new Error(
+    `[test-redis] redis-server on port ${port} did not answer PING within ${timeoutMs} ms`,
+  );
+}
