@@ -1,0 +1,130 @@
+import {
+  assertQueueName,
+  type EnqueueRequest,
+  InvalidEnvelopeError,
+  type LeaseRenewal,
+  type Settlement,
+} from '@conveyor/core';
+import { encodeExtras } from './codec.js';
+import { splitJobId } from './keys.js';
+
+/** Items of one queue, with their places in the caller's list. */
+export interface QueueBatch<T> {
+  queue: string;
+  entries: Array<{ index: number; item: T }>;
+}
+
+/** Groups items by queue, keeping each queue's items in order. Unroutable items are skipped. */
+export function byQueue<T>(
+  items: readonly T[],
+  queueOf: (item: T, index: number) => string | undefined,
+): QueueBatch<T>[] {
+  const batches = new Map<string, QueueBatch<T>>();
+  items.forEach((item, index) => {
+    const queue = queueOf(item, index);
+    if (queue === undefined) return;
+    let batch = batches.get(queue);
+    if (!batch) {
+      batch = { queue, entries: [] };
+      batches.set(queue, batch);
+    }
+    batch.entries.push({ index, item });
+  });
+  return [...batches.values()];
+}
+
+/** Splits `list` into chunks of at most `size`, so no script runs for long. */
+export function chunks<T>(list: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let start = 0; start < list.length; start += size) out.push(list.slice(start, start + size));
+  return out;
+}
+
+const QUEUE_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/** The queue of a job id, when the id names a valid queue; else undefined. */
+export function queueOfId(id: string): string | undefined {
+  const parts = splitJobId(id);
+  return parts && QUEUE_NAME.test(parts.queue) ? parts.queue : undefined;
+}
+
+export function uniqueOf(id: string, queue: string): string {
+  return id.slice(queue.length + 1);
+}
+
+/** Checks a request and returns its queue: the id must be `<envelope.queue>:<unique>`. */
+export function queueOfRequest({ envelope }: EnqueueRequest): string {
+  assertQueueName(envelope.queue);
+  if (
+    !envelope.id.startsWith(`${envelope.queue}:`) ||
+    envelope.id.length <= envelope.queue.length + 1
+  ) {
+    throw new InvalidEnvelopeError(
+      `Job id ${JSON.stringify(envelope.id)} does not start with its queue "${envelope.queue}:"; ids are <queue>:<unique> (see newJobId).`,
+    );
+  }
+  const { priority, maxAttempts } = envelope;
+  if (!Number.isInteger(priority) || priority < 0 || priority > 9) {
+    throw new InvalidEnvelopeError(
+      `Job ${JSON.stringify(envelope.id)} has priority ${priority}; use an integer from 0 to 9.`,
+    );
+  }
+  if (!Number.isFinite(maxAttempts)) {
+    throw new InvalidEnvelopeError(
+      `Job ${JSON.stringify(envelope.id)} has maxAttempts ${maxAttempts}.`,
+    );
+  }
+  return envelope.queue;
+}
+
+/** The 12 enqueue-19.lua arguments of one request. */
+export function enqueueArgs(request: EnqueueRequest, queue: string): Array<string | number> {
+  const { envelope, delayMs, runAt, dedupeWindowMs } = request;
+  return [
+    uniqueOf(envelope.id, queue),
+    envelope.task,
+    JSON.stringify(envelope.input) ?? 'null',
+    Number.isFinite(envelope.enqueuedAt) ? Math.round(envelope.enqueuedAt) : 0,
+    encodeExtras(envelope),
+    envelope.priority,
+    envelope.maxAttempts,
+    envelope.expiresAt ?? '',
+    delayMs ?? '',
+    delayMs === undefined ? (runAt ?? '') : '',
+    envelope.idempotencyKey ?? '',
+    dedupeWindowMs ?? '',
+  ];
+}
+
+/** The 3 renew-19.lua arguments of one renewal. */
+export function renewArgs(renewal: LeaseRenewal, queue: string): Array<string | number> {
+  const progress = renewal.progress === undefined ? '' : `=${JSON.stringify(renewal.progress)}`;
+  return [uniqueOf(renewal.id, queue), renewal.token, progress];
+}
+
+/** The 5 settle-19.lua arguments of one settlement. */
+export function settleArgs(settlement: Settlement, queue: string): Array<string | number> {
+  const unique = uniqueOf(settlement.id, queue);
+  switch (settlement.type) {
+    case 'complete':
+      return [
+        'c',
+        unique,
+        settlement.token,
+        settlement.result === undefined ? '' : JSON.stringify(settlement.result),
+        settlement.resultTtlMs ?? '',
+      ];
+    case 'fail':
+      return [
+        settlement.deadLetter ? 'F' : 'f',
+        unique,
+        settlement.token,
+        JSON.stringify(settlement.error),
+        settlement.resultTtlMs ?? '',
+      ];
+    case 'retry':
+      return ['r', unique, settlement.token, JSON.stringify(settlement.error), settlement.delayMs];
+    case 'release':
+      return ['l', unique, settlement.token, '', ''];
+  }
+}

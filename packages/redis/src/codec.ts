@@ -1,0 +1,162 @@
+import {
+  ENVELOPE_VERSION,
+  InvalidEnvelopeError,
+  type JobEnvelope,
+  type JobError,
+  type JobRecord,
+  type JobState,
+  type JsonValue,
+} from '@conveyor/core';
+
+/**
+ * A job is stored as a small hash (see `scripts/includes/queue.lua`), one field per
+ * envelope part, so that with small inputs every value stays under Redis'
+ * `hash-max-listpack-value` (64 bytes) and the hash keeps the compact listpack encoding.
+ * The id, queue, version and attempt are not stored: the key and the record give them.
+ */
+export function encodeExtras(envelope: JobEnvelope): string {
+  const { idempotencyKey, schema } = envelope;
+  if (idempotencyKey === undefined && schema === undefined) return '';
+  return JSON.stringify([idempotencyKey ?? null, schema ?? null]);
+}
+
+/** The stored parts of a job, as scripts return them. */
+export interface StoredJob {
+  task: unknown;
+  input: unknown;
+  /** `z`: the producer's enqueuedAt, as an offset back from `q`. */
+  enqueuedOffset: unknown;
+  /** `q`: the transport's enqueuedAt. */
+  enqueuedAt: unknown;
+  extras: unknown;
+  priority: unknown;
+  maxAttempts: unknown;
+  expiresAt: unknown;
+}
+
+const present = (value: unknown): boolean =>
+  value !== null && value !== undefined && value !== false;
+
+/** Rebuilds an envelope; throws {@link InvalidEnvelopeError} on anything malformed. */
+export function decodeEnvelope(
+  id: string,
+  queue: string,
+  job: StoredJob,
+  attempt: number,
+): JobEnvelope {
+  if (typeof job.task !== 'string' || typeof job.input !== 'string') {
+    throw new InvalidEnvelopeError(
+      `Job ${JSON.stringify(id)} has no task or input in Redis; it was not written by this Conveyor version.`,
+    );
+  }
+  let input: JsonValue;
+  let extras: unknown;
+  try {
+    input = JSON.parse(job.input) as JsonValue;
+    extras = present(job.extras) ? JSON.parse(String(job.extras)) : undefined;
+  } catch (cause) {
+    throw new InvalidEnvelopeError(
+      `Job ${JSON.stringify(id)} has an input that is not JSON: ${JSON.stringify(job.input.slice(0, 200))}.`,
+      { cause },
+    );
+  }
+  const envelope: JobEnvelope = {
+    v: ENVELOPE_VERSION,
+    id,
+    task: job.task,
+    queue,
+    input,
+    attempt,
+    maxAttempts: Number(job.maxAttempts),
+    priority: Number(job.priority),
+    enqueuedAt: Number(job.enqueuedAt) - Number(job.enqueuedOffset),
+  };
+  if (Array.isArray(extras)) {
+    if (typeof extras[0] === 'string') envelope.idempotencyKey = extras[0];
+    if (typeof extras[1] === 'string') envelope.schema = extras[1];
+  }
+  if (present(job.expiresAt)) envelope.expiresAt = Number(job.expiresAt);
+  if (![envelope.maxAttempts, envelope.priority, envelope.enqueuedAt].every(Number.isFinite)) {
+    throw new InvalidEnvelopeError(
+      `Job ${JSON.stringify(id)} has a malformed priority, maxAttempts or enqueuedAt.`,
+    );
+  }
+  return envelope;
+}
+
+const STATES: Record<string, JobState> = {
+  w: 'waiting',
+  d: 'delayed',
+  a: 'active',
+  c: 'completed',
+  f: 'failed',
+  x: 'dead',
+  n: 'cancelled',
+  e: 'expired',
+};
+
+/** Turns a job hash (flat `[field, value, …]` as HGETALL returns it) into a record. */
+export function decodeRecord(
+  id: string,
+  queue: string,
+  flat: readonly unknown[],
+): JobRecord | null {
+  if (flat.length === 0) return null;
+  const hash: Record<string, string> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) hash[String(flat[i])] = String(flat[i + 1]);
+  const state = STATES[hash.s ?? ''];
+  if (!state) return null;
+  const attempts = Number(hash.n ?? 0);
+  let envelope: JobEnvelope;
+  try {
+    envelope = decodeEnvelope(
+      id,
+      queue,
+      {
+        task: hash.k,
+        input: hash.i,
+        enqueuedOffset: hash.z,
+        enqueuedAt: hash.q,
+        extras: hash.y,
+        priority: hash.p,
+        maxAttempts: hash.m,
+        expiresAt: hash.x,
+      },
+      0,
+    );
+  } catch {
+    // Garbage written into the job's hash: show what can be shown rather than throw.
+    envelope = {
+      v: ENVELOPE_VERSION,
+      id,
+      task: '',
+      queue,
+      input: hash.i ?? null,
+      attempt: 0,
+      maxAttempts: 0,
+      priority: 0,
+      enqueuedAt: 0,
+    };
+  }
+  const record: JobRecord = { id, state, envelope, attempts, enqueuedAt: Number(hash.q ?? 0) };
+  if (state === 'delayed' && hash.u !== undefined) record.dueAt = Number(hash.u);
+  if (hash.b !== undefined) record.startedAt = Number(hash.b);
+  if (hash.f !== undefined) record.finishedAt = Number(hash.f);
+  if (state === 'active') {
+    if (hash.c !== undefined) record.consumer = hash.c;
+    if (hash.l !== undefined) record.leaseExpiresAt = Number(hash.l);
+  }
+  if (hash.r === '1') record.cancelRequested = true;
+  if (hash.g !== undefined) record.progress = parseJson(hash.g) as JsonValue;
+  if (hash.o !== undefined) record.result = parseJson(hash.o) as JsonValue;
+  if (hash.e !== undefined) record.error = parseJson(hash.e) as JobError;
+  return record;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}

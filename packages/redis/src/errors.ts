@@ -1,0 +1,87 @@
+import { TransportClosedError, TransportError } from '@conveyor/core';
+
+/**
+ * Why a Redis operation failed, stable for matching:
+ * - `OOM`: Redis is at `maxmemory` (with `noeviction`) and refuses writes.
+ * - `MISCONF`: Redis cannot persist (RDB/AOF error) and refuses writes.
+ * - `READONLY`: the connection reached a replica (failover in progress, wrong endpoint).
+ * - `CONNECTION`: Redis could not be reached in time (down, restarting, network).
+ * - `CLUSTER`: the cluster is down or resharding (`CLUSTERDOWN`, `TRYAGAIN`, `CROSSSLOT`).
+ * - `SCRIPT`: a Conveyor script failed; a bug or keys written by something else.
+ * - `UNKNOWN`: any other reply error.
+ */
+export type RedisFailure =
+  | 'OOM'
+  | 'MISCONF'
+  | 'READONLY'
+  | 'CONNECTION'
+  | 'CLUSTER'
+  | 'SCRIPT'
+  | 'UNKNOWN';
+
+const ADVICE: Record<RedisFailure, string> = {
+  OOM: 'Redis is out of memory: raise maxmemory, drain queues, or lower result TTLs and retention.',
+  MISCONF: 'Redis cannot persist to disk and refuses writes: check its log and disk space.',
+  READONLY:
+    'The connection reached a read-only replica: check the URL or wait for the failover to finish.',
+  CONNECTION:
+    'Redis could not be reached: check that it is running and reachable; the client keeps reconnecting.',
+  CLUSTER: 'The Redis Cluster is down or resharding: retry shortly.',
+  SCRIPT:
+    'A Conveyor script failed: this is a bug, or the queue keys were written by something else.',
+  UNKNOWN: 'Unexpected Redis error.',
+};
+
+/** A Redis operation failed. `code` is `TRANSPORT_ERROR`; `failure` says why. */
+export class RedisTransportError extends TransportError {
+  readonly failure: RedisFailure;
+
+  constructor(failure: RedisFailure, operation: string, cause: unknown) {
+    const detail = cause instanceof Error ? cause.message : String(cause);
+    super(`[conveyor] [redis] ${operation} failed (${failure}): ${detail}. ${ADVICE[failure]}`, {
+      cause,
+    });
+    this.failure = failure;
+  }
+}
+
+/** Classifies anything ioredis threw. The one place Redis errors become Conveyor errors. */
+export function classify(error: unknown): RedisFailure {
+  const message = error instanceof Error ? error.message : String(error);
+  const name = error instanceof Error ? error.name : '';
+  if (message.startsWith('OOM')) return 'OOM';
+  if (message.startsWith('MISCONF')) return 'MISCONF';
+  if (message.startsWith('READONLY')) return 'READONLY';
+  if (/^(CLUSTERDOWN|TRYAGAIN|CROSSSLOT|MOVED|ASK)\b/.test(message)) return 'CLUSTER';
+  if (name === 'ClusterAllFailedError') return 'CLUSTER';
+  if (
+    name === 'MaxRetriesPerRequestError' ||
+    /Connection is closed|Stream isn't writeable|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|Command timed out|LOADING|Socket closed/i.test(
+      message,
+    )
+  ) {
+    return 'CONNECTION';
+  }
+  if (/^(ERR )?(Error running script|user_script|.*@user_script)/.test(message)) return 'SCRIPT';
+  return 'UNKNOWN';
+}
+
+/** Wraps a failed Redis call; Conveyor's own errors pass through unchanged. */
+export function toTransportError(operation: string, error: unknown): Error {
+  if (error instanceof TransportError || error instanceof TransportClosedError) return error;
+  return new RedisTransportError(classify(error), operation, error);
+}
+
+/** Runs a Redis call and rethrows its failure as a {@link RedisTransportError}. */
+export async function redisCall<T>(operation: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw toTransportError(operation, error);
+  }
+}
+
+/** The failure kind of a wrapped or raw error. */
+export function failureOf(error: unknown): RedisFailure {
+  return error instanceof RedisTransportError ? error.failure : classify(error);
+}

@@ -1,0 +1,14 @@
+/**
+ * @conveyor/redis: Conveyor's Redis transport.
+ *
+ * @example
+ * import { redisTransport } from '@conveyor/redis';
+ * const transport = redisTransport({ url: 'redis://localhost:6379' });
+ */
+export type { ConnectionOptions } from './connections.js';
+export { type RedisFailure, RedisTransportError } from './errors.js';
+export {
+  type RedisTransport,
+  type RedisTransportOptions,
+  redisTransport,
+} from './redis-transport.js';

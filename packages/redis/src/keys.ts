@@ -1,0 +1,54 @@
+/**
+ * Key layout. Every key of a queue carries the hash tag `{<queue>}`, so all of a
+ * queue's keys live in one Redis Cluster slot and every script can touch them together.
+ * Queue names are `[A-Za-z0-9_.-]`, so they never contain the braces that end a tag.
+ */
+export const QUEUE_KEY_COUNT = 19;
+
+/** The 19 keys every script takes, in the order `scripts/includes/queue.lua` names them. */
+export function queueKeys(prefix: string, queue: string): string[] {
+  const base = `${prefix}:{${queue}}:`;
+  return [
+    `${base}j:`,
+    `${base}w0`,
+    `${base}w1`,
+    `${base}w2`,
+    `${base}w3`,
+    `${base}w4`,
+    `${base}w5`,
+    `${base}w6`,
+    `${base}w7`,
+    `${base}w8`,
+    `${base}w9`,
+    `${base}delayed`,
+    `${base}leases`,
+    `${base}marker`,
+    `${base}dead`,
+    `${base}finished`,
+    `${base}watched`,
+    `${base}i:`,
+    `${base}seq`,
+  ];
+}
+
+/** The marker list a blocked reserve waits on. */
+export function markerKey(prefix: string, queue: string): string {
+  return `${prefix}:{${queue}}:marker`;
+}
+
+/** Channel on which finishes of watched jobs of `queue` are published (message: unique id). */
+export function finishChannel(prefix: string, queue: string): string {
+  return `${prefix}:{${queue}}:watched`;
+}
+
+/** Channel on which cancels of running jobs are published (message: job id). */
+export function cancelChannel(prefix: string): string {
+  return `${prefix}:cancel`;
+}
+
+/** Splits `<queue>:<unique>`; undefined when the id has no queue part. */
+export function splitJobId(id: string): { queue: string; unique: string } | undefined {
+  const separator = id.indexOf(':');
+  if (separator <= 0 || separator === id.length - 1) return undefined;
+  return { queue: id.slice(0, separator), unique: id.slice(separator + 1) };
+}

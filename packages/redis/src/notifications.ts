@@ -1,0 +1,104 @@
+import type { Cluster, Redis } from 'ioredis';
+import { cancelChannel, finishChannel } from './keys.js';
+
+/**
+ * Pub/sub on one dedicated connection, opened on first use: cancels of running jobs
+ * (one channel for the whole prefix) and finishes of jobs someone waits on (one channel
+ * per queue; scripts publish only ids in the queue's watched set, so an unwatched
+ * finish costs one SREM).
+ */
+export interface Notifications {
+  /** Settles once the cancel channel is subscribed (never rejects). */
+  readonly cancelsReady: Promise<void>;
+  onCancel(listener: (jobId: string) => void): () => void;
+  /** Calls `onFinish` when the job's finish is published. Resolves once subscribed. */
+  watchFinish(queue: string, unique: string, onFinish: () => void): Promise<() => void>;
+  close(): void;
+}
+
+export function createNotifications(prefix: string, connect: () => Redis | Cluster): Notifications {
+  let subscriber: Redis | Cluster | undefined;
+  const cancelListeners = new Set<{ listener: (jobId: string) => void }>();
+  // channel → unique id → callbacks
+  const finishWatchers = new Map<string, Map<string, Set<() => void>>>();
+  const channelOfCancels = cancelChannel(prefix);
+  const subscriptions = new Map<string, Promise<unknown>>();
+
+  const open = (): Redis | Cluster => {
+    if (subscriber) return subscriber;
+    const connection = connect();
+    connection.on('error', () => {
+      // Reconnects on its own; errors are reported through the operations that need it.
+    });
+    connection.on('message', (channel: string, message: string) => {
+      if (channel === channelOfCancels) {
+        for (const { listener } of [...cancelListeners]) listener(message);
+        return;
+      }
+      const callbacks = finishWatchers.get(channel)?.get(message);
+      if (callbacks) for (const callback of [...callbacks]) callback();
+    });
+    subscriber = connection;
+    return connection;
+  };
+
+  // Subscribed from the start: a listener added later must hear a cancel published by
+  // another process right after, and SUBSCRIBE is asynchronous while onCancel is not.
+  const cancelsReady = open()
+    .subscribe(channelOfCancels)
+    .then(
+      () => {},
+      () => {},
+    );
+
+  return {
+    cancelsReady,
+
+    onCancel(listener) {
+      const subscription = { listener };
+      cancelListeners.add(subscription);
+      return () => {
+        cancelListeners.delete(subscription);
+      };
+    },
+
+    async watchFinish(queue, unique, onFinish) {
+      const channel = finishChannel(prefix, queue);
+      let byId = finishWatchers.get(channel);
+      if (!byId) {
+        byId = new Map();
+        finishWatchers.set(channel, byId);
+      }
+      let callbacks = byId.get(unique);
+      if (!callbacks) {
+        callbacks = new Set();
+        byId.set(unique, callbacks);
+      }
+      callbacks.add(onFinish);
+      const connection = open();
+      let subscribed = subscriptions.get(channel);
+      if (!subscribed) {
+        subscribed = connection.subscribe(channel);
+        subscriptions.set(channel, subscribed);
+      }
+      await subscribed;
+      return () => {
+        callbacks.delete(onFinish);
+        if (callbacks.size > 0) return;
+        byId.delete(unique);
+        if (byId.size > 0) return;
+        finishWatchers.delete(channel);
+        subscriptions.delete(channel);
+        connection.unsubscribe(channel).catch(() => {});
+      };
+    },
+
+    close() {
+      cancelListeners.clear();
+      finishWatchers.clear();
+      subscriptions.clear();
+      subscriber?.disconnect();
+      subscriber = undefined;
+    },
+  };
+}

@@ -1,0 +1,140 @@
+import { randomBytes } from 'node:crypto';
+import {
+  assertQueueName,
+  type JobError,
+  type Reservation,
+  type ReserveRequest,
+  toJobError,
+} from '@conveyor/core';
+import { decodeEnvelope } from './codec.js';
+import { failureOf } from './errors.js';
+
+/** Longest single blocking read: a backstop for lost wake-ups, not the pickup mechanism. */
+const MAX_BLOCK_MS = 5_000;
+const FIELDS_PER_JOB = 10;
+/** Jobs per reserve script call (its ZADD unpacks two values per job). */
+const MAX_PER_CALL = 1_000;
+
+export interface ReserveDeps {
+  /** Runs reserve-19.lua for one queue. */
+  reserveScript(queue: string, args: Array<string | number>): Promise<unknown[]>;
+  /** Dead-letters deliveries whose stored job could not be decoded. */
+  deadLetter(items: Array<{ id: string; token: string; error: JobError }>): Promise<unknown>;
+  /** Blocks until a marker of one of `queues` is pushed, or `timeoutMs`. */
+  waitForMarker(queues: readonly string[], timeoutMs: number, signal?: AbortSignal): Promise<void>;
+  isClosed(): boolean;
+}
+
+interface Taken {
+  reservations: Reservation[];
+  /** Earliest due time or lease deadline in the queues (Redis ms), or -1. */
+  nextWake: number;
+  /** Redis time of the last script call. */
+  now: number;
+}
+
+/** Reserve: batch take per queue, then blocking waits on markers until something arrives. */
+export function createReserver(
+  deps: ReserveDeps,
+): (request: ReserveRequest) => Promise<Reservation[]> {
+  async function take(request: ReserveRequest): Promise<Taken> {
+    const taken: Taken = { reservations: [], nextWake: -1, now: 0 };
+    const tokenPrefix = randomBytes(9).toString('base64url');
+    let call = 0;
+    for (const queue of request.queues) {
+      for (;;) {
+        const want = Math.min(request.max - taken.reservations.length, MAX_PER_CALL);
+        if (want <= 0) break;
+        const token = `${tokenPrefix}.${(call++).toString(36)}.`;
+        const got = await takeFrom(queue, want, token, request, taken);
+        if (got < want) break;
+      }
+    }
+    return taken;
+  }
+
+  /** One reserve script call; adds to `taken` and returns how many jobs it leased. */
+  async function takeFrom(
+    queue: string,
+    want: number,
+    tokenPrefix: string,
+    request: ReserveRequest,
+    taken: Taken,
+  ): Promise<number> {
+    const reply = await deps.reserveScript(queue, [
+      want,
+      request.leaseMs,
+      request.consumer,
+      tokenPrefix,
+    ]);
+    taken.now = Number(reply[0]);
+    const wake = Number(reply[1]);
+    if (wake >= 0 && (taken.nextWake < 0 || wake < taken.nextWake)) taken.nextWake = wake;
+    const leaseExpiresAt = Number(reply[2]);
+    const broken: Array<{ id: string; token: string; error: JobError }> = [];
+    let got = 0;
+    for (let i = 3; i + FIELDS_PER_JOB - 1 < reply.length; i += FIELDS_PER_JOB) {
+      got++;
+      const id = `${queue}:${reply[i]}`;
+      const token = String(reply[i + 9]);
+      try {
+        const job = {
+          task: reply[i + 1],
+          input: reply[i + 2],
+          enqueuedOffset: 0,
+          enqueuedAt: reply[i + 3],
+          extras: reply[i + 4],
+          priority: reply[i + 5],
+          maxAttempts: reply[i + 6],
+          expiresAt: reply[i + 7],
+        };
+        const envelope = decodeEnvelope(id, queue, job, Number(reply[i + 8]));
+        taken.reservations.push({ envelope, token, leaseExpiresAt });
+      } catch (error) {
+        // Garbage in the job's hash: dead-letter it with the reason, never crash the worker.
+        broken.push({ id, token, error: toJobError(error) });
+      }
+    }
+    if (broken.length > 0) await deps.deadLetter(broken);
+    return got;
+  }
+
+  return async function reserve(request) {
+    for (const queue of request.queues) assertQueueName(queue);
+    const { waitMs = 0, signal } = request;
+    if (signal?.aborted || request.max < 1 || request.queues.length === 0) return [];
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      let taken: Taken;
+      try {
+        taken = await take(request);
+      } catch (error) {
+        // A waiting reserve rides out a Redis restart; anything else is the caller's.
+        if (!(waitMs > 0) || failureOf(error) !== 'CONNECTION' || deps.isClosed()) throw error;
+        await pause(Math.min(250, Math.max(0, deadline - Date.now())), signal);
+        if (Date.now() >= deadline || signal?.aborted || deps.isClosed()) return [];
+        continue;
+      }
+      if (taken.reservations.length > 0 || !(waitMs > 0)) return taken.reservations;
+      const remaining = deadline - Date.now();
+      if (remaining <= 0 || signal?.aborted || deps.isClosed()) return [];
+      let timeout = Math.min(remaining, MAX_BLOCK_MS);
+      if (taken.nextWake >= 0)
+        timeout = Math.min(timeout, Math.max(1, taken.nextWake - taken.now + 1));
+      await deps.waitForMarker(request.queues, timeout, signal);
+      if (signal?.aborted || deps.isClosed()) return [];
+    }
+  };
+}
+
+function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}

@@ -1,0 +1,76 @@
+-- enqueue-19.lua: adds a batch of jobs to one queue [R3, R4, R5].
+--
+-- KEYS: the 19 queue keys (includes/queue.lua).
+-- ARGV: [1] default result TTL, [2] finished kept, [3] default dedupe window (ms),
+--       then 12 per job: unique id, task, input JSON, producer's enqueuedAt,
+--       [idempotencyKey, schema] JSON or '', priority, maxAttempts, expiresAt or '',
+--       delayMs or '', runAt or '', idempotency key or '', dedupe window or ''.
+-- Returns: one string per job: '' when added, else the unique id of the job it
+--          duplicates (an earlier job holding its idempotency key, or itself when the
+--          id is already stored).
+
+--!include queue.lua
+
+-- Jobs that came due before this enqueue go first [R7].
+housekeep(500)
+local default_window = tonumber(ARGV[3])
+local out = {}
+local any_ready = false
+local n = 0
+for base = 4, #ARGV, 12 do
+  n = n + 1
+  local id = ARGV[base]
+  local idem = ARGV[base + 10]
+  local existing = false
+  if idem ~= '' then
+    existing = redis.call('GET', K_IDEM .. idem)
+  end
+  local key = K_JOB .. id
+  if not existing and redis.call('EXISTS', key) == 1 then
+    existing = id
+  end
+  if existing then
+    out[n] = existing
+  else
+    local priority = tonumber(ARGV[base + 5])
+    local fields = {
+      'k', ARGV[base + 1], 'i', ARGV[base + 2], 'z', now - tonumber(ARGV[base + 3]),
+      'p', priority, 'm', ARGV[base + 6], 'q', now,
+    }
+    if ARGV[base + 4] ~= '' then
+      fields[#fields + 1] = 'y'
+      fields[#fields + 1] = ARGV[base + 4]
+    end
+    if ARGV[base + 7] ~= '' then
+      fields[#fields + 1] = 'x'
+      fields[#fields + 1] = ARGV[base + 7]
+    end
+    local due = nil
+    if ARGV[base + 8] ~= '' then
+      due = now + tonumber(ARGV[base + 8])
+    elseif ARGV[base + 9] ~= '' then
+      due = tonumber(ARGV[base + 9])
+    end
+    if due and due > now then
+      redis.call('HSET', key, unpack(fields))
+      make_delayed(id, key, due)
+    else
+      fields[#fields + 1] = 's'
+      fields[#fields + 1] = 'w'
+      redis.call('HSET', key, unpack(fields))
+      redis.call('RPUSH', ready_key(priority), id)
+      any_ready = true
+    end
+    if idem ~= '' then
+      local window = tonumber(ARGV[base + 11]) or default_window
+      if window > 0 then
+        redis.call('SET', K_IDEM .. idem, id, 'PX', window)
+      end
+    end
+    out[n] = ''
+  end
+end
+if any_ready then
+  wake()
+end
+return out

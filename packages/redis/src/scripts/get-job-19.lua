@@ -1,0 +1,22 @@
+-- get-job-19.lua: reads one job's hash, bringing its queue up to date first [R11, R20, R21].
+--
+-- KEYS: the 19 queue keys (includes/queue.lua).
+-- ARGV: [1] default result TTL, [2] finished kept, [3] unique id,
+--       [4] '1' to add the id to the watched set while it is not final (waitFor).
+-- Returns: { now, field, value, ... } (HGETALL of the job; just { now } when unknown).
+
+--!include queue.lua
+
+housekeep(500)
+local id = ARGV[3]
+local key = K_JOB .. id
+settle_lease(id, key)
+local fields = redis.call('HGETALL', key)
+if ARGV[4] == '1' and #fields > 0 then
+  local state = redis.call('HGET', key, 's')
+  if state == 'w' or state == 'd' or state == 'a' then
+    redis.call('SADD', K_WATCHED, id)
+  end
+end
+table.insert(fields, 1, now)
+return fields

@@ -1,0 +1,172 @@
+-- queue.lua: shared by every script (inlined where a script says `--!include queue.lua`).
+--
+-- Every script takes the same 19 KEYS, all of one queue and so all with its hash tag
+-- `{<queue>}` (see src/keys.ts):
+--   KEYS[1]      job key prefix    `<prefix>:{q}:j:`; a job's hash is this plus the id's unique part
+--   KEYS[2..11]  ready lists       `<prefix>:{q}:w0` .. `w9`, one per priority, FIFO
+--   KEYS[12]     delayed ZSET      member unique part, score due time (ms)
+--   KEYS[13]     leases ZSET       member unique part, score lease deadline (ms)
+--   KEYS[14]     marker LIST       holds one element while jobs may be ready (blocking pickup)
+--   KEYS[15]     dead ZSET         member unique part, score dead-letter sequence number
+--   KEYS[16]     finished LIST     completed/failed/cancelled/expired ids, for the count bound
+--   KEYS[17]     watched SET       ids someone waits on; also the channel their finish is published on
+--   KEYS[18]     idempotency key prefix `<prefix>:{q}:i:`
+--   KEYS[19]     sequence STRING   orders the dead-letter set
+-- and starts ARGV with:
+--   ARGV[1] default result TTL (ms), ARGV[2] finished jobs kept per queue (0: no count bound)
+--
+-- Job hash fields: k task, i input (JSON), z producer's enqueuedAt as an offset back
+-- from q, y [idempotencyKey, schema] (JSON, when set), p priority, m maxAttempts,
+-- x expiresAt, s state (w waiting, d delayed, a active, c completed, f failed, x dead,
+-- n cancelled, e expired), q enqueuedAt, n attempts, u dueAt, t token, l lease deadline,
+-- b startedAt, c consumer, r cancel requested, g progress, o result, e error, f finishedAt.
+
+local K_JOB = KEYS[1]
+local K_DELAYED = KEYS[12]
+local K_LEASES = KEYS[13]
+local K_MARKER = KEYS[14]
+local K_DEAD = KEYS[15]
+local K_FINISHED = KEYS[16]
+local K_WATCHED = KEYS[17]
+local K_IDEM = KEYS[18]
+local K_SEQ = KEYS[19]
+
+local default_ttl = tonumber(ARGV[1])
+local keep_finished = tonumber(ARGV[2])
+-- The count bound is enforced in steps of this many, one LPOP and one DEL each.
+local TRIM_STEP = 100
+-- Checked once per call: with nobody waiting, finishes publish nothing.
+local anyone_watching = redis.call('EXISTS', K_WATCHED) == 1
+
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+
+local function ready_key(priority)
+  return KEYS[2 + priority]
+end
+
+-- Leaves one element in the marker list so that a blocked reserve wakes up.
+local function wake()
+  if redis.call('LLEN', K_MARKER) == 0 then
+    redis.call('LPUSH', K_MARKER, '1')
+  end
+end
+
+local function make_waiting(id, key, head)
+  local priority = tonumber(redis.call('HGET', key, 'p')) or 0
+  redis.call('HSET', key, 's', 'w')
+  redis.call('HDEL', key, 'u')
+  if head then
+    redis.call('LPUSH', ready_key(priority), id)
+  else
+    redis.call('RPUSH', ready_key(priority), id)
+  end
+  wake()
+end
+
+local function make_delayed(id, key, due)
+  redis.call('HSET', key, 's', 'd', 'u', due)
+  redis.call('ZADD', K_DELAYED, due, id)
+  -- A new earliest due time shortens every blocked reserve's wait.
+  local first = redis.call('ZRANGE', K_DELAYED, 0, 0)
+  if first[1] == id then
+    redis.call('LPUSH', K_MARKER, '1')
+    redis.call('LTRIM', K_MARKER, 0, 0)
+  end
+end
+
+-- Forgets the current delivery of an active job. Its token, lease and consumer fields
+-- stay (they only count while the state is active): one call fewer per settle.
+local function end_delivery(id)
+  redis.call('ZREM', K_LEASES, id)
+end
+
+-- Moves a job to a final state: dead jobs join the dead-letter set (no TTL), the
+-- others expire after `ttl` and count against the queue's retention bound.
+-- `result` (JSON) is stored with the state when given.
+local function finish(id, key, state, ttl, result)
+  if result then
+    redis.call('HSET', key, 's', state, 'f', now, 'o', result)
+  else
+    redis.call('HSET', key, 's', state, 'f', now)
+  end
+  if state == 'x' then
+    redis.call('ZADD', K_DEAD, redis.call('INCR', K_SEQ), id)
+    redis.call('PERSIST', key)
+  else
+    redis.call('PEXPIRE', key, ttl or default_ttl)
+    if keep_finished > 0 and redis.call('RPUSH', K_FINISHED, id) >= keep_finished + TRIM_STEP then
+      -- Finished jobs never become unfinished, so the oldest ids are safe to delete.
+      local oldest = redis.call('LPOP', K_FINISHED, TRIM_STEP)
+      for n = 1, #oldest do oldest[n] = K_JOB .. oldest[n] end
+      redis.call('DEL', unpack(oldest))
+    end
+  end
+  if anyone_watching and redis.call('SREM', K_WATCHED, id) == 1 then
+    redis.call('PUBLISH', K_WATCHED, id)
+  end
+end
+
+-- An expired lease: back to waiting, or dead on the last attempt, or cancelled [R11].
+local function reclaim(id, key)
+  local f = redis.call('HMGET', key, 'n', 'm', 'r')
+  local attempts = tonumber(f[1]) or 0
+  local max_attempts = tonumber(f[2]) or 1
+  end_delivery(id)
+  if f[3] == '1' then
+    finish(id, key, 'n')
+  elseif attempts >= max_attempts then
+    redis.call('HSET', key, 'e', '{"name":"LeaseExpiredError","code":"LEASE_EXPIRED","message":"Lease expired on attempt '
+      .. attempts .. ' of ' .. max_attempts .. ': the worker holding it died or stalled"}')
+    finish(id, key, 'x')
+  else
+    make_waiting(id, key, false)
+  end
+end
+
+-- Promotes due delayed jobs and reclaims expired leases, up to `limit` of each, merged
+-- by time so that jobs join their lists in the order they became ready [R7].
+local function housekeep(limit)
+  local due = redis.call('ZRANGEBYSCORE', K_DELAYED, '-inf', now, 'WITHSCORES', 'LIMIT', 0, limit)
+  local expired = redis.call('ZRANGEBYSCORE', K_LEASES, '-inf', now, 'WITHSCORES', 'LIMIT', 0, limit)
+  local i, j = 1, 1
+  while i <= #due or j <= #expired do
+    local take_due = j > #expired or (i <= #due and tonumber(due[i + 1]) <= tonumber(expired[j + 1]))
+    if take_due then
+      local id = due[i]
+      i = i + 2
+      redis.call('ZREM', K_DELAYED, id)
+      local key = K_JOB .. id
+      if redis.call('HGET', key, 's') == 'd' then
+        make_waiting(id, key, false)
+      end
+    else
+      local id = expired[j]
+      j = j + 2
+      local key = K_JOB .. id
+      if redis.call('HGET', key, 's') == 'a' then
+        reclaim(id, key)
+      else
+        redis.call('ZREM', K_LEASES, id)
+      end
+    end
+  end
+end
+
+-- Reclaims one job's lease if it has run out, whatever the batch limit left behind.
+local function settle_lease(id, key)
+  local f = redis.call('HMGET', key, 's', 'l')
+  if f[1] == 'a' and tonumber(f[2]) <= now then
+    reclaim(id, key)
+  end
+end
+
+-- Earliest moment something may become ready: a due time or a lease deadline (-1: none).
+local function next_wake()
+  local at = -1
+  local due = redis.call('ZRANGE', K_DELAYED, 0, 0, 'WITHSCORES')
+  if due[2] then at = tonumber(due[2]) end
+  local lease = redis.call('ZRANGE', K_LEASES, 0, 0, 'WITHSCORES')
+  if lease[2] and (at < 0 or tonumber(lease[2]) < at) then at = tonumber(lease[2]) end
+  return at
+end

@@ -1,0 +1,30 @@
+-- renew-19.lua: extends leases of one queue's jobs [R10].
+--
+-- KEYS: the 19 queue keys (includes/queue.lua).
+-- ARGV: [1] default result TTL, [2] finished kept, [3] lease ms,
+--       then 3 per renewal: unique id, token, progress ('' for none, else '=' .. JSON).
+-- Returns: { now, lease deadline, then per renewal 0 lost, 1 held, 2 cancel-requested }
+
+--!include queue.lua
+
+housekeep(500)
+local deadline = now + tonumber(ARGV[3])
+local out = { now, deadline }
+for base = 4, #ARGV, 3 do
+  local id = ARGV[base]
+  local key = K_JOB .. id
+  local f = redis.call('HMGET', key, 's', 't', 'l', 'r')
+  local status = 0
+  if f[1] == 'a' and f[2] == ARGV[base + 1] and tonumber(f[3]) > now then
+    redis.call('HSET', key, 'l', deadline)
+    redis.call('ZADD', K_LEASES, deadline, id)
+    local progress = ARGV[base + 2]
+    if progress ~= '' then
+      redis.call('HSET', key, 'g', string.sub(progress, 2))
+    end
+    status = 1
+    if f[4] == '1' then status = 2 end
+  end
+  out[#out + 1] = status
+end
+return out

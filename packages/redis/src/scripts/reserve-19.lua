@@ -1,0 +1,79 @@
+-- reserve-19.lua: leases up to `max` ready jobs of one queue [R6, R7, R9, R11].
+--
+-- Promotes due delayed jobs and reclaims expired leases first (in batches), then pops
+-- from the ready lists, highest priority first. Ids whose job is no longer waiting
+-- (cancelled while queued) are dropped; jobs past expiresAt become expired.
+--
+-- KEYS: the 19 queue keys (includes/queue.lua).
+-- ARGV: [1] default result TTL, [2] finished kept, [3] max, [4] lease ms, [5] consumer,
+--       [6] token prefix (random, fresh per call; the job's token is it plus a counter).
+-- Returns: { now, next wake (ms or -1), lease deadline,
+--            then 10 per job: unique id, task, input, producer's enqueuedAt, extras (y)
+--            or false, priority, maxAttempts, expiresAt or false, attempt, token }
+
+--!include queue.lua
+
+local max = tonumber(ARGV[3])
+local deadline = now + tonumber(ARGV[4])
+local consumer = ARGV[5]
+local token_prefix = ARGV[6]
+
+housekeep(500)
+local had_leases = redis.call('ZCARD', K_LEASES) > 0
+local out = { now, -1, deadline }
+local leases = {}
+local taken = 0
+local priority = 9
+while priority >= 0 and taken < max do
+  local ids = redis.call('LPOP', ready_key(priority), max - taken)
+  if not ids then
+    priority = priority - 1
+  else
+    for _, id in ipairs(ids) do
+      local key = K_JOB .. id
+      local f = redis.call('HMGET', key, 's', 'x', 'n', 'k', 'i', 'z', 'y', 'p', 'm', 'q')
+      if f[1] == 'w' then
+        if f[2] and tonumber(f[2]) <= now then
+          finish(id, key, 'e')
+        else
+          taken = taken + 1
+          local attempt = (tonumber(f[3]) or 0) + 1
+          local token = token_prefix .. taken
+          redis.call('HSET', key, 's', 'a', 'n', attempt, 't', token, 'l', deadline, 'b', now, 'c', consumer)
+          leases[#leases + 1] = deadline
+          leases[#leases + 1] = id
+          local n = #out
+          out[n + 1] = id
+          out[n + 2] = f[4]
+          out[n + 3] = f[5]
+          out[n + 4] = (tonumber(f[10]) or 0) - (tonumber(f[6]) or 0)
+          out[n + 5] = f[7] or false
+          out[n + 6] = f[8]
+          out[n + 7] = f[9]
+          out[n + 8] = f[2] or false
+          out[n + 9] = attempt
+          out[n + 10] = token
+        end
+      end
+    end
+  end
+end
+if #leases > 0 then
+  redis.call('ZADD', K_LEASES, unpack(leases))
+end
+if taken == max then
+  -- Jobs may remain: pass the wake-up on to the next blocked reserve.
+  while priority >= 0 do
+    if redis.call('LLEN', ready_key(priority)) > 0 then
+      wake()
+      break
+    end
+    priority = priority - 1
+  end
+end
+if taken > 0 and not had_leases then
+  -- The first lease is a new deadline that blocked reserves must wake for.
+  wake()
+end
+out[2] = next_wake()
+return out

@@ -1,0 +1,131 @@
+import { silentLogger, type Transport } from '@conveyor/core';
+import { makeEnvelope, uniqueQueue } from '@conveyor/core/testing';
+import { type RedisServer, startRedis } from '@conveyor/test-redis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { redisTransport } from '../src/index.js';
+import { enqueueMany, recordingLogger } from './helpers/util.js';
+
+let redis: RedisServer;
+beforeAll(async () => {
+  redis = await startRedis();
+});
+afterAll(() => redis?.stop());
+const transports: Transport[] = [];
+afterEach(async () => {
+  await Promise.all(transports.splice(0).map((transport) => transport.close()));
+});
+const open = (options: Parameters<typeof redisTransport>[0] = {}) => {
+  const transport = redisTransport({ url: redis.url, logger: silentLogger, ...options });
+  transports.push(transport);
+  return transport;
+};
+
+describe('delays', () => {
+  it('runs delayed jobs never early and exactly once, with racing blocked consumers', async () => {
+    const transport = open();
+    const queue = uniqueQueue('delay-once');
+    const envelopes = Array.from({ length: 30 }, () => makeEnvelope(queue));
+    const delays = envelopes.map((_, index) => 300 + (index % 10) * 100);
+    await transport.enqueue(
+      envelopes.map((envelope, index) => ({ envelope, delayMs: delays[index] })),
+    );
+    const due = new Map<string, number>();
+    for (const envelope of envelopes) {
+      const record = await transport.getJob(envelope.id);
+      due.set(envelope.id, record?.dueAt ?? Number.NaN);
+    }
+    const deliveries: Array<{ id: string; at: number }> = [];
+    const consumers = [open(), open(), open()].map(async (consumer) => {
+      const until = Date.now() + 2_500;
+      while (Date.now() < until) {
+        const jobs = await consumer.reserve({
+          queues: [queue],
+          max: 5,
+          leaseMs: 60_000,
+          waitMs: 300,
+          consumer: 'c',
+        });
+        const at = Date.now();
+        for (const job of jobs) deliveries.push({ id: job.envelope.id, at });
+      }
+    });
+    await Promise.all(consumers);
+    expect(deliveries).toHaveLength(envelopes.length);
+    expect(new Set(deliveries.map((delivery) => delivery.id)).size).toBe(envelopes.length);
+    for (const { id, at } of deliveries)
+      expect(at).toBeGreaterThanOrEqual(due.get(id) ?? Number.POSITIVE_INFINITY);
+  });
+});
+
+describe('retention', () => {
+  it('bounds finished jobs per queue by count (maxFinishedPerQueue, in steps of 100)', async () => {
+    const transport = open({ maxFinishedPerQueue: 50 });
+    const queue = uniqueQueue('retention');
+    const envelopes = await enqueueMany(transport, queue, 400);
+    const jobs = await transport.reserve({
+      queues: [queue],
+      max: 400,
+      leaseMs: 60_000,
+      consumer: 'r',
+    });
+    await transport.settle(
+      jobs.map((job) => ({ type: 'complete', id: job.envelope.id, token: job.token, result: 1 })),
+    );
+    const kept = await Promise.all(envelopes.map((envelope) => transport.getJob(envelope.id)));
+    const present = kept.filter((record) => record !== null).length;
+    expect(present).toBeGreaterThanOrEqual(50);
+    expect(present).toBeLessThan(50 + 100);
+    expect(kept[0]).toBeNull();
+    expect(kept.at(-1)?.state).toBe('completed');
+  });
+
+  it('forgets finished jobs after their TTL', async () => {
+    const transport = open({ defaultResultTtlMs: 200 });
+    const queue = uniqueQueue('ttl');
+    const [envelope] = await enqueueMany(transport, queue, 1);
+    const [job] = await transport.reserve({
+      queues: [queue],
+      max: 1,
+      leaseMs: 60_000,
+      consumer: 'r',
+    });
+    await transport.settle([
+      {
+        type: 'fail',
+        id: job?.envelope.id ?? '',
+        token: job?.token ?? '',
+        error: { name: 'E', message: 'x' },
+        deadLetter: false,
+      },
+    ]);
+    expect((await transport.getJob(envelope?.id ?? ''))?.state).toBe('failed');
+    await expect.poll(() => transport.getJob(envelope?.id ?? ''), { timeout: 2_000 }).toBeNull();
+  });
+});
+
+describe('start-up checks', () => {
+  it('warns loudly when maxmemory-policy is not noeviction', async () => {
+    const lru = await startRedis({ args: ['--maxmemory-policy', 'allkeys-lru'] });
+    try {
+      const logger = recordingLogger();
+      const transport = redisTransport({ url: lru.url, logger });
+      transports.push(transport);
+      await transport.getJob('q:nothing');
+      await expect
+        .poll(() => logger.warnings.join('\n'), { timeout: 2_000 })
+        .toMatch(/allkeys-lru.*noeviction/s);
+      await transport.close();
+    } finally {
+      await lru.stop();
+    }
+  });
+
+  it('stays quiet with noeviction', async () => {
+    const logger = recordingLogger();
+    const transport = redisTransport({ url: redis.url, logger });
+    transports.push(transport);
+    await transport.getJob('q:nothing');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(logger.warnings).toEqual([]);
+  });
+});

@@ -1,0 +1,92 @@
+import { silentLogger } from '@conveyor/core';
+import { uniqueQueue } from '@conveyor/core/testing';
+import { type RedisServer, startRedis } from '@conveyor/test-redis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { redisTransport } from '../src/index.js';
+import { enqueueMany, sleep } from './helpers/util.js';
+
+let redis: RedisServer;
+beforeAll(async () => {
+  redis = await startRedis();
+});
+afterAll(() => redis?.stop());
+const open: Array<{ close(): Promise<void> }> = [];
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((transport) => transport.close()));
+});
+const transport = () => {
+  const created = redisTransport({ url: redis.url, logger: silentLogger });
+  open.push(created);
+  return created;
+};
+
+describe('leases', () => {
+  it('rejects a late ack by token and redelivers with the next attempt', async () => {
+    const t = transport();
+    const queue = uniqueQueue('lease');
+    const [job] = await enqueueMany(t, queue, 1);
+    const id = job?.id ?? '';
+    const [first] = await t.reserve({ queues: [queue], max: 1, leaseMs: 200, consumer: 'a' });
+    expect(first?.envelope.attempt).toBe(1);
+    await sleep(300);
+    // Expired, not yet re-reserved: still rejected [R12].
+    expect(await t.renew([{ id: id, token: first?.token ?? '' }], 1_000)).toEqual(['lost']);
+    expect(
+      await t.settle([{ type: 'complete', id: id, token: first?.token ?? '', result: 1 }]),
+    ).toEqual(['stale']);
+    const [second] = await t.reserve({ queues: [queue], max: 1, leaseMs: 10_000, consumer: 'b' });
+    expect(second?.envelope.attempt).toBe(2);
+    expect(second?.token).not.toBe(first?.token);
+    expect(
+      await t.settle([{ type: 'complete', id: id, token: first?.token ?? '', result: 1 }]),
+    ).toEqual(['stale']);
+    expect(
+      await t.settle([{ type: 'complete', id: id, token: second?.token ?? '', result: 2 }]),
+    ).toEqual(['ok']);
+    expect(await t.getJob(id)).toMatchObject({ state: 'completed', result: 2, attempts: 2 });
+  });
+
+  it('dead-letters a job whose lease expires on its last attempt, with LEASE_EXPIRED', async () => {
+    const t = transport();
+    const queue = uniqueQueue('lease-dead');
+    await t.enqueue([
+      {
+        envelope: {
+          v: 1,
+          id: `${queue}:only`,
+          task: 't',
+          queue,
+          input: null,
+          attempt: 0,
+          maxAttempts: 1,
+          priority: 5,
+          enqueuedAt: Date.now(),
+        },
+      },
+    ]);
+    await t.reserve({ queues: [queue], max: 1, leaseMs: 100, consumer: 'a' });
+    await sleep(200);
+    expect(await t.getJob(`${queue}:only`)).toMatchObject({
+      state: 'dead',
+      error: { code: 'LEASE_EXPIRED' },
+    });
+    expect((await t.listDead(queue)).total).toBe(1);
+  });
+
+  it('wakes a blocked reserve when a lease expires, without polling', async () => {
+    const t = transport();
+    const queue = uniqueQueue('lease-wake');
+    const [job] = await enqueueMany(t, queue, 1);
+    await t.reserve({ queues: [queue], max: 1, leaseMs: 300, consumer: 'a' });
+    const started = Date.now();
+    const again = await t.reserve({
+      queues: [queue],
+      max: 1,
+      leaseMs: 5_000,
+      waitMs: 5_000,
+      consumer: 'b',
+    });
+    expect(again[0]?.envelope.id).toBe(job?.id);
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+});

@@ -1,0 +1,135 @@
+import { silentLogger, type Transport } from '@conveyor/core';
+import { uniqueQueue } from '@conveyor/core/testing';
+import { type RedisServer, startRedis } from '@conveyor/test-redis';
+import { afterEach, describe, expect, it } from 'vitest';
+import { redisTransport } from '../src/index.js';
+import { enqueueMany, sleep } from './helpers/util.js';
+
+const servers: RedisServer[] = [];
+const transports: Transport[] = [];
+afterEach(async () => {
+  await Promise.all(transports.splice(0).map((transport) => transport.close()));
+  await Promise.all(servers.splice(0).map((server) => server.stop()));
+});
+
+async function setUp(): Promise<{ server: RedisServer; transport: Transport }> {
+  const server = await startRedis({ appendfsync: 'always' });
+  servers.push(server);
+  const transport = redisTransport({ url: server.url, logger: silentLogger });
+  transports.push(transport);
+  return { server, transport };
+}
+
+/** A consumer loop that survives errors, as a worker does. */
+function consume(
+  transport: Transport,
+  queue: string,
+  done: Set<string>,
+  stop: AbortSignal,
+): Promise<void> {
+  return (async () => {
+    while (!stop.aborted) {
+      try {
+        const jobs = await transport.reserve({
+          queues: [queue],
+          max: 50,
+          leaseMs: 10_000,
+          waitMs: 1_000,
+          consumer: 'recovery',
+          signal: stop,
+        });
+        const statuses = await transport.settle(
+          jobs.map((job) => ({
+            type: 'complete' as const,
+            id: job.envelope.id,
+            token: job.token,
+            result: null,
+          })),
+        );
+        jobs.forEach((job, index) => {
+          if (statuses[index] === 'ok') done.add(job.envelope.id);
+        });
+      } catch {
+        await sleep(100);
+      }
+    }
+  })();
+}
+
+describe('Redis restarts', () => {
+  it('keeps every acknowledged enqueue across kill -9 with appendfsync always', async () => {
+    const { server, transport } = await setUp();
+    const queue = uniqueQueue('durable');
+    const envelopes = await enqueueMany(transport, queue, 500);
+    await server.kill('SIGKILL');
+    await server.restart();
+    for (const envelope of envelopes) {
+      const record = await transport.getJob(envelope.id);
+      expect(record?.state).toBe('waiting');
+    }
+  });
+
+  it('lets a blocked consumer resume on its own within seconds after kill -9 and restart', async () => {
+    const { server, transport } = await setUp();
+    const queue = uniqueQueue('resume');
+    const done = new Set<string>();
+    const stop = new AbortController();
+    const consumer = consume(transport, queue, done, stop.signal);
+    const before = await enqueueMany(transport, queue, 20);
+    await expect.poll(() => done.size, { timeout: 5_000 }).toBe(20);
+
+    await server.kill('SIGKILL');
+    await sleep(500);
+    await server.restart();
+    const restartedAt = Date.now();
+    const after = await enqueueMany(transport, queue, 20);
+    await expect.poll(() => after.every((job) => done.has(job.id)), { timeout: 10_000 }).toBe(true);
+    expect(Date.now() - restartedAt).toBeLessThan(10_000);
+    expect(before.every((job) => done.has(job.id))).toBe(true);
+    stop.abort();
+    await consumer;
+  });
+
+  it('fails an enqueue with a typed CONNECTION error while Redis stays down', async () => {
+    const { server, transport } = await setUp();
+    const queue = uniqueQueue('down');
+    await enqueueMany(transport, queue, 1);
+    await server.kill('SIGKILL');
+    await expect(enqueueMany(transport, queue, 1)).rejects.toMatchObject({
+      code: 'TRANSPORT_ERROR',
+      failure: 'CONNECTION',
+    });
+  });
+
+  it('fails an enqueue with a typed OOM error when Redis is full', async () => {
+    const server = await startRedis({
+      args: ['--maxmemory', '2mb', '--maxmemory-policy', 'noeviction'],
+    });
+    servers.push(server);
+    const transport = redisTransport({ url: server.url, logger: silentLogger });
+    transports.push(transport);
+    const queue = uniqueQueue('oom');
+    const big = 'x'.repeat(10_000);
+    let failure: unknown;
+    for (let i = 0; i < 500 && !failure; i++) {
+      await transport.enqueue([{ envelope: makeBig(queue, i, big) }]).catch((error: unknown) => {
+        failure = error;
+      });
+    }
+    expect(failure).toMatchObject({ code: 'TRANSPORT_ERROR', failure: 'OOM' });
+  });
+});
+
+function makeBig(queue: string, index: number, text: string) {
+  return {
+    v: 1 as const,
+    id: `${queue}:big${index}`,
+    task: 't',
+    queue,
+    input: { text },
+    attempt: 0,
+    maxAttempts: 1,
+    priority: 5,
+    enqueuedAt: Date.now(),
+  };
+}

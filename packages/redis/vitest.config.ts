@@ -1,0 +1,9 @@
+import { conveyorVitestConfig } from '@conveyor/vitest-config';
+
+export default conveyorVitestConfig({
+  test: {
+    // Every file starts its own redis-server processes; the cluster files start three.
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+  },
+});
