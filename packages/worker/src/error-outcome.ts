@@ -1,0 +1,37 @@
+import {
+  type AnyTaskDefinition,
+  backoffDelay,
+  type JobOutcome,
+  type Reservation,
+  resolveRetryPolicy,
+  toJobError,
+} from '@conveyor/core';
+
+/**
+ * How a job ends when the worker, not the task, gives up on it (hard time limit, or a
+ * defect that made `runJob` reject): a retryable failure. It retries after the task's
+ * back-off while attempts remain, else it is dead-lettered. Mirrors `runJob`'s rule for
+ * a thrown error, which core does not export (see the report: `outcomeOfError`).
+ */
+export function retryableFailure(
+  reservation: Reservation,
+  task: AnyTaskDefinition | undefined,
+  error: unknown,
+  random: () => number,
+): JobOutcome {
+  const { envelope, token } = reservation;
+  const { id } = envelope;
+  if (envelope.attempt >= envelope.maxAttempts) {
+    return {
+      kind: 'dead',
+      error,
+      settlement: { type: 'fail', id, token, error: toJobError(error), deadLetter: true },
+    };
+  }
+  const delayMs = backoffDelay(resolveRetryPolicy(task?.retry), envelope.attempt, random);
+  return {
+    kind: 'retry',
+    error,
+    settlement: { type: 'retry', id, token, error: toJobError(error), delayMs },
+  };
+}

@@ -1,0 +1,25 @@
+/**
+ * @conveyor/worker: runs Conveyor jobs from a transport with batched reserve, renew and
+ * settle, time limits, cancellation, graceful shutdown and Prometheus metrics.
+ */
+
+export {
+  JobCancelRequestedError,
+  LeaseLostError,
+  WorkerError,
+  type WorkerErrorCode,
+  WorkerShutdownError,
+  WorkerStoppedError,
+} from './errors.js';
+export { type MetricsServer, type MetricsSource, serveMetrics } from './metrics-server.js';
+export type { MetricsServerOptions, WorkerOptions } from './options.js';
+export { installSignalHandlers, type SignalHandlerOptions, type SignalSource } from './signals.js';
+export type {
+  CounterName,
+  DurationSummary,
+  TaskCounters,
+  WorkerCounters,
+  WorkerEvent,
+} from './stats.js';
+export { createWorker } from './worker.js';
+export type { HeldJobInfo, StopOptions, Worker, WorkerState, WorkerStats } from './worker-api.js';

@@ -1,0 +1,176 @@
+import { hostname } from 'node:os';
+import {
+  type AnyTaskDefinition,
+  type Clock,
+  createTaskRegistry,
+  DEFAULT_QUEUE,
+  InvalidOptionError,
+  type Logger,
+  systemClock,
+  type TaskRegistry,
+  type Transport,
+} from '@conveyor/core';
+import { pino } from 'pino';
+
+const QUEUE_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+
+export interface MetricsServerOptions {
+  /** Port to listen on; 0 picks a free one (see `worker.metricsUrl()`). */
+  port: number;
+  /** Interface to bind. Default `0.0.0.0`, so that Prometheus can scrape from another host. */
+  host?: string;
+}
+
+export interface WorkerOptions {
+  transport: Transport;
+  /** The tasks this worker runs: a list, a record (a registry module's exports) or a registry. */
+  tasks: readonly AnyTaskDefinition[] | Readonly<Record<string, AnyTaskDefinition>> | TaskRegistry;
+  /** Queues to consume. Default: every queue the tasks name (`default` for tasks that name none). */
+  queues?: readonly string[];
+  /** Jobs running at once. Default 10. */
+  concurrency?: number;
+  /** Extra jobs reserved ahead and held (leased) until a slot frees. Default 0. */
+  prefetch?: number;
+  /** Lease length in ms; a job not renewed or settled by then goes back to its queue. Default 30 s. */
+  leaseMs?: number;
+  /** How often all leases are renewed, in one call. Default `leaseMs / 3`. */
+  heartbeatMs?: number;
+  /** How long `stop()` lets running jobs finish before releasing them. Default 30 s. */
+  shutdownGraceMs?: number;
+  /** How long one reserve call blocks waiting for a job. Default 2 s. */
+  reserveWaitMs?: number;
+  /** Most settlements sent in one settle call. Default 100. */
+  settleBatchSize?: number;
+  /** Default: a pino logger at `info`. */
+  logger?: Logger;
+  /** Time source for leases, heartbeats, time limits and the grace period. Default: the system clock. */
+  clock?: Clock;
+  /** Consumer name stored with each job it holds. Default `<hostname>:<pid>:<random>`. */
+  id?: string;
+  /** [0, 1) source for back-off jitter. Default `Math.random`. */
+  random?: () => number;
+  /** Serves `/healthz` and `/metrics` (Prometheus) while the worker runs. */
+  metrics?: MetricsServerOptions;
+}
+
+export interface ResolvedWorkerOptions {
+  transport: Transport;
+  registry: TaskRegistry;
+  queues: readonly string[];
+  concurrency: number;
+  prefetch: number;
+  leaseMs: number;
+  heartbeatMs: number;
+  shutdownGraceMs: number;
+  reserveWaitMs: number;
+  settleBatchSize: number;
+  logger: Logger;
+  clock: Clock;
+  id: string;
+  random: () => number;
+  metrics: MetricsServerOptions | undefined;
+}
+
+/** Fills defaults and checks every option; throws {@link InvalidOptionError} quoting the bad value. */
+export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOptions {
+  const { transport } = options;
+  if (
+    typeof transport !== 'object' ||
+    transport === null ||
+    typeof transport.reserve !== 'function'
+  ) {
+    throw new InvalidOptionError(
+      'transport',
+      typeof transport,
+      'a Transport (memoryTransport(), redisTransport(), …)',
+    );
+  }
+  const registry = toRegistry(options.tasks);
+  const queues = options.queues ?? queuesOf(registry);
+  if (!Array.isArray(queues) || queues.length === 0) {
+    throw new InvalidOptionError('queues', queues, 'a non-empty list of queue names');
+  }
+  for (const queue of queues) {
+    if (typeof queue !== 'string' || !QUEUE_NAME.test(queue)) {
+      throw new InvalidOptionError(
+        'queue',
+        queue,
+        '1–64 characters from A–Z, a–z, 0–9, "_", "." and "-"',
+      );
+    }
+  }
+  const concurrency = integer(options.concurrency ?? 10, 'concurrency', 1);
+  const prefetch = integer(options.prefetch ?? 0, 'prefetch', 0);
+  const leaseMs = duration(options.leaseMs ?? 30_000, 'leaseMs', 1);
+  const heartbeatMs = duration(options.heartbeatMs ?? Math.floor(leaseMs / 3), 'heartbeatMs', 1);
+  if (heartbeatMs >= leaseMs) {
+    throw new InvalidOptionError(
+      'heartbeatMs',
+      heartbeatMs,
+      `less than leaseMs (${leaseMs}), ideally a third of it`,
+    );
+  }
+  const id = options.id ?? `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
+  if (typeof id !== 'string' || id.length === 0) {
+    throw new InvalidOptionError('id', id, 'a non-empty string');
+  }
+  const metrics = options.metrics;
+  if (metrics !== undefined) integer(metrics.port, 'metrics.port', 0, 65_535);
+  return {
+    transport,
+    registry,
+    queues: [...new Set(queues)],
+    concurrency,
+    prefetch,
+    leaseMs,
+    heartbeatMs,
+    shutdownGraceMs: duration(options.shutdownGraceMs ?? 30_000, 'shutdownGraceMs', 0),
+    reserveWaitMs: duration(options.reserveWaitMs ?? 2_000, 'reserveWaitMs', 0),
+    settleBatchSize: integer(options.settleBatchSize ?? 100, 'settleBatchSize', 1),
+    logger: options.logger ?? pino({ level: 'info', name: 'conveyor-worker' }),
+    clock: options.clock ?? systemClock,
+    id,
+    random: options.random ?? Math.random,
+    metrics,
+  };
+}
+
+function toRegistry(tasks: WorkerOptions['tasks']): TaskRegistry {
+  if (isRegistry(tasks)) return tasks;
+  return createTaskRegistry(tasks as readonly AnyTaskDefinition[]);
+}
+
+function isRegistry(tasks: unknown): tasks is TaskRegistry {
+  const candidate = tasks as Partial<TaskRegistry> | null;
+  return (
+    typeof candidate === 'object' &&
+    candidate !== null &&
+    typeof candidate.get === 'function' &&
+    typeof candidate.names === 'function'
+  );
+}
+
+function queuesOf(registry: TaskRegistry): string[] {
+  const queues = new Set<string>();
+  for (const name of registry.names()) queues.add(registry.get(name)?.queue ?? DEFAULT_QUEUE);
+  return [...queues].sort();
+}
+
+function integer(
+  value: unknown,
+  option: string,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new InvalidOptionError(option, value, `an integer from ${min} to ${max}`);
+  }
+  return value;
+}
+
+function duration(value: unknown, option: string, min: number): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
+    throw new InvalidOptionError(option, value, `a finite number of ms, ${min} or more`);
+  }
+  return value;
+}

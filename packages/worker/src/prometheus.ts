@@ -1,0 +1,88 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { CounterName, WorkerEvent } from './stats.js';
+
+export interface PrometheusMetrics {
+  record(event: WorkerEvent): void;
+  /** The exposition text and its content type. */
+  render(): Promise<{ contentType: string; body: string }>;
+}
+
+const DESCRIPTIONS: Record<CounterName, [string, string]> = {
+  completed: ['conveyor_jobs_completed_total', 'Jobs completed, per task.'],
+  failed: [
+    'conveyor_jobs_failed_total',
+    'Jobs failed for good (not retried, not dead-lettered), per task.',
+  ],
+  retried: ['conveyor_jobs_retried_total', 'Failed runs scheduled for another attempt, per task.'],
+  dead: ['conveyor_jobs_dead_total', 'Jobs moved to the dead-letter set, per task.'],
+  cancelled: ['conveyor_jobs_cancelled_total', 'Running jobs ended by a cancel, per task.'],
+  released: [
+    'conveyor_jobs_released_total',
+    'Jobs given back to their queue at shutdown, per task.',
+  ],
+  staleSettles: [
+    'conveyor_settles_stale_total',
+    'Settlements the transport rejected because the lease had expired, per task.',
+  ],
+  settleErrors: [
+    'conveyor_settle_errors_total',
+    'Settlements lost to a failed settle call, per task.',
+  ],
+  leasesLost: ['conveyor_leases_lost_total', 'Leases found lost at a heartbeat, per task.'],
+  softTimeLimits: [
+    'conveyor_soft_time_limits_total',
+    'Jobs that hit their soft time limit, per task.',
+  ],
+  hardTimeLimits: [
+    'conveyor_hard_time_limits_total',
+    'Jobs that hit their hard time limit, per task.',
+  ],
+};
+
+/** Prometheus metrics of one worker, in a registry of its own (not prom-client's global one). */
+export function createPrometheusMetrics(gauges: {
+  inFlight: () => number;
+  running: () => number;
+}): PrometheusMetrics {
+  const registry = new Registry();
+  const counters = new Map<CounterName, Counter<'task'>>();
+  for (const [type, [name, help]] of Object.entries(DESCRIPTIONS) as Array<
+    [CounterName, [string, string]]
+  >) {
+    counters.set(type, new Counter({ name, help, labelNames: ['task'], registers: [registry] }));
+  }
+  const duration = new Histogram({
+    name: 'conveyor_job_duration_seconds',
+    help: 'How long runs took, per task and outcome.',
+    labelNames: ['task', 'outcome'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'conveyor_jobs_in_flight',
+    help: 'Jobs this worker holds a lease on (running, waiting for a slot or being settled).',
+    registers: [registry],
+    collect() {
+      this.set(gauges.inFlight());
+    },
+  });
+  new Gauge({
+    name: 'conveyor_jobs_running',
+    help: 'Jobs running now.',
+    registers: [registry],
+    collect() {
+      this.set(gauges.running());
+    },
+  });
+  return {
+    record(event) {
+      counters.get(event.type)?.inc({ task: event.task });
+      if (event.durationMs !== undefined) {
+        duration.observe({ task: event.task, outcome: event.type }, event.durationMs / 1000);
+      }
+    },
+    async render() {
+      return { contentType: registry.contentType, body: await registry.metrics() };
+    },
+  };
+}

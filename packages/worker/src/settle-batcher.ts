@@ -1,0 +1,92 @@
+import type { Logger, Settlement, SettleStatus, Transport } from '@conveyor/core';
+
+/** `error`: the settle call itself failed; the lease will expire and the job run again. */
+export type SettleAnswer = SettleStatus | 'error';
+
+export interface SettleBatcher {
+  /** Queues one settlement; resolves with its status once its batch is sent. Never rejects. */
+  submit(settlement: Settlement): Promise<SettleAnswer>;
+  /** Resolves once everything submitted so far has been answered. */
+  drain(): Promise<void>;
+}
+
+interface Entry {
+  settlement: Settlement;
+  resolve: (answer: SettleAnswer) => void;
+}
+
+/**
+ * Groups settlements into few settle calls without a timer per job: at most one call is
+ * in flight, settlements submitted meanwhile go in the next one, and an idle batcher
+ * sends on the next microtask (so jobs ending in the same tick share a call).
+ */
+export function createSettleBatcher(options: {
+  transport: Transport;
+  maxBatch: number;
+  logger: Logger;
+}): SettleBatcher {
+  const { transport, maxBatch, logger } = options;
+  let queued: Entry[] = [];
+  let scheduled = false;
+  let inFlight: Promise<void> | undefined;
+  let drained: Array<() => void> = [];
+
+  function schedule(): void {
+    if (scheduled || inFlight) return;
+    scheduled = true;
+    queueMicrotask(() => {
+      scheduled = false;
+      send();
+    });
+  }
+
+  function send(): void {
+    if (inFlight || queued.length === 0) {
+      if (!inFlight && queued.length === 0) notifyDrained();
+      return;
+    }
+    const batch = queued.slice(0, maxBatch);
+    queued = queued.slice(batch.length);
+    inFlight = call(batch).finally(() => {
+      inFlight = undefined;
+      send();
+    });
+  }
+
+  async function call(batch: Entry[]): Promise<void> {
+    let statuses: SettleStatus[];
+    try {
+      statuses = await transport.settle(batch.map((entry) => entry.settlement));
+    } catch (error) {
+      logger.error(
+        { err: error, jobIds: batch.map((entry) => entry.settlement.id) },
+        'settle call failed; these jobs will run again once their leases expire',
+      );
+      for (const entry of batch) entry.resolve('error');
+      return;
+    }
+    batch.forEach((entry, index) => {
+      entry.resolve(statuses[index] ?? 'error');
+    });
+  }
+
+  function notifyDrained(): void {
+    const waiters = drained;
+    drained = [];
+    for (const waiter of waiters) waiter();
+  }
+
+  return {
+    submit(settlement) {
+      return new Promise<SettleAnswer>((resolve) => {
+        queued.push({ settlement, resolve });
+        if (queued.length >= maxBatch && !inFlight) send();
+        else schedule();
+      });
+    },
+    drain() {
+      if (!inFlight && queued.length === 0 && !scheduled) return Promise.resolve();
+      return new Promise<void>((resolve) => drained.push(resolve));
+    },
+  };
+}

@@ -1,0 +1,59 @@
+import type { Logger, Settlement } from '@conveyor/core';
+import { type HeldJob, jobFields } from './held-job.js';
+import type { SettleAnswer } from './settle-batcher.js';
+import type { CounterName, WorkerEvent } from './stats.js';
+
+/** One ended delivery, as the worker counts and logs it once the transport answered. */
+export interface SettledDelivery {
+  job: HeldJob;
+  answer: SettleAnswer;
+  /** What it counts as when the settle applied. */
+  type: CounterName;
+  settlement: Settlement;
+  durationMs?: number | undefined;
+  error?: unknown;
+}
+
+/**
+ * Counts and logs a settled delivery. A `stale` answer is expected after a lost lease
+ * (blocked loop, unreachable broker): it is counted and logged, never thrown.
+ */
+export function reportSettled(
+  delivery: SettledDelivery,
+  emit: (event: WorkerEvent) => void,
+  logger: Logger,
+): void {
+  const { job, answer, type, settlement, durationMs, error } = delivery;
+  const fields = { ...jobFields(job), ...(durationMs !== undefined && { durationMs }) };
+  if (answer === 'stale') {
+    emit({ type: 'staleSettles', task: job.task, jobId: job.id });
+    logger.warn(
+      { ...fields, settlement: settlement.type },
+      'settle rejected as stale: the lease had expired (event loop blocked or broker unreachable), so the job belongs to another delivery',
+    );
+    return;
+  }
+  if (answer === 'error') {
+    emit({ type: 'settleErrors', task: job.task, jobId: job.id });
+    return;
+  }
+  emit({ type, task: job.task, jobId: job.id, ...(durationMs !== undefined && { durationMs }) });
+  const err = error === undefined ? {} : { err: error };
+  switch (type) {
+    case 'completed':
+      logger.info(fields, 'job completed');
+      break;
+    case 'retried':
+      logger.warn(
+        { ...fields, ...err, delayMs: settlement.type === 'retry' ? settlement.delayMs : 0 },
+        'job failed; retry scheduled',
+      );
+      break;
+    case 'failed':
+    case 'dead':
+      logger.error({ ...fields, ...err }, type === 'dead' ? 'job dead-lettered' : 'job failed');
+      break;
+    default:
+      logger.info(fields, `job ${type}`);
+  }
+}

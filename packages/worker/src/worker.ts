@@ -1,0 +1,431 @@
+import {
+  InvalidOptionError,
+  type JobOutcome,
+  type Reservation,
+  resolveTimeLimits,
+  runJob,
+  type Settlement,
+  TimeLimitError,
+  type TimerHandle,
+} from '@conveyor/core';
+import { retryableFailure } from './error-outcome.js';
+import {
+  JobCancelRequestedError,
+  LeaseLostError,
+  WorkerShutdownError,
+  WorkerStoppedError,
+} from './errors.js';
+import { type Fetcher, startFetching } from './fetcher.js';
+import { type Heartbeat, startHeartbeat } from './heartbeat.js';
+import { type HeldJob, holdJob, jobFields } from './held-job.js';
+import { withFields } from './log.js';
+import { type MetricsServer, serveMetrics } from './metrics-server.js';
+import { resolveWorkerOptions, type WorkerOptions } from './options.js';
+import { createPrometheusMetrics } from './prometheus.js';
+import { createSettleBatcher } from './settle-batcher.js';
+import { reportSettled } from './settle-report.js';
+import { type CounterName, createStatsRecorder, type WorkerEvent } from './stats.js';
+import { armTimeLimits } from './time-limits.js';
+import type { Worker, WorkerState } from './worker-api.js';
+
+/**
+ * A worker: reserves jobs from its queues, runs them with `runJob`, keeps their leases
+ * alive and settles them, all in batches.
+ *
+ * @example
+ * const worker = createWorker({ transport, tasks: [sendWelcomeEmail], concurrency: 20 });
+ * installSignalHandlers(worker);
+ * await worker.start(); // resolves after SIGTERM, once running jobs are done or released
+ */
+export function createWorker(options: WorkerOptions): Worker {
+  const config = resolveWorkerOptions(options);
+  const { transport, registry, clock, random, id } = config;
+  const logger = withFields(config.logger, { workerId: id });
+  /** By lease token: after a lost lease the same job id can be held twice. */
+  const held = new Map<string, HeldJob>();
+  const buffered: HeldJob[] = [];
+  let running = 0;
+  let state: WorkerState = 'idle';
+  const recorder = createStatsRecorder();
+  const prometheus = createPrometheusMetrics({ inFlight: () => held.size, running: () => running });
+  const listeners = new Set<(event: WorkerEvent) => void>();
+  const batcher = createSettleBatcher({ transport, maxBatch: config.settleBatchSize, logger });
+  let fetcher: Fetcher | undefined;
+  let fetcherDone = false;
+  let heartbeat: Heartbeat | undefined;
+  let unsubscribeCancel: (() => void) | undefined;
+  let metricsServer: MetricsServer | undefined;
+  let graceTimer: TimerHandle | undefined;
+  let forced = false;
+  let finishing = false;
+  let resolveStopped: () => void = () => {};
+  const stopped = new Promise<void>((resolve) => {
+    resolveStopped = resolve;
+  });
+
+  function emit(event: WorkerEvent): void {
+    recorder.record(event);
+    prometheus.record(event);
+    for (const listener of listeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        logger.error({ err: error }, 'worker event listener threw');
+      }
+    }
+  }
+
+  function abort(job: HeldJob, reason: Error): void {
+    if (!job.controller.signal.aborted) job.controller.abort(reason);
+  }
+
+  function freeCapacity(): number {
+    return config.concurrency + config.prefetch - running - buffered.length;
+  }
+
+  function accept(reservations: Reservation[]): void {
+    for (const reservation of reservations) {
+      const job = holdJob(reservation);
+      held.set(job.token, job);
+      if (state === 'running') buffered.push(job);
+      // Reserved while stopping: never ran, give it straight back.
+      else settle(job, release(job), 'released');
+    }
+    pump();
+  }
+
+  function pump(): void {
+    while (state === 'running' && running < config.concurrency) {
+      const job = buffered.shift();
+      if (!job) break;
+      startJob(job);
+    }
+  }
+
+  function startJob(job: HeldJob): void {
+    job.phase = 'running';
+    running += 1;
+    job.startedAt = clock.now();
+    const task = registry.get(job.task);
+    const limits = task ? resolveTimeLimits(task.timeout, task.name) : {};
+    job.limits = armTimeLimits({
+      clock,
+      softMs: limits.softMs,
+      hardMs: limits.hardMs,
+      onSoft(limitMs) {
+        emit({ type: 'softTimeLimits', task: job.task, jobId: job.id });
+        logger.warn({ ...jobFields(job), limitMs }, 'soft time limit reached: aborting ctx.signal');
+        abort(job, new TimeLimitError(job.task, limitMs, 'soft'));
+      },
+      onHard(limitMs) {
+        const error = new TimeLimitError(job.task, limitMs, 'hard');
+        emit({ type: 'hardTimeLimits', task: job.task, jobId: job.id });
+        logger.error(
+          { ...jobFields(job), limitMs },
+          'hard time limit reached: failing the job and freeing its slot',
+        );
+        abort(job, error);
+        end(job, retryableFailure(job.reservation, task, error, random));
+      },
+    });
+    runJob(job.reservation, {
+      registry,
+      signal: job.controller.signal,
+      logger,
+      random,
+      onProgress(value) {
+        job.progress = value;
+        job.progressDirty = true;
+      },
+    }).then(
+      (outcome) => end(job, outcome),
+      // runJob never rejects by contract; if it does, treat it like a thrown error.
+      (error: unknown) => end(job, retryableFailure(job.reservation, task, error, random)),
+    );
+  }
+
+  /** Settles a run once; a later outcome (after a hard limit or a forced release) is ignored. */
+  function end(job: HeldJob, outcome: JobOutcome): void {
+    if (job.phase === 'ending') {
+      logger.debug(jobFields(job), `ignoring the ${outcome.kind} outcome of a job already settled`);
+      return;
+    }
+    const durationMs = job.startedAt === undefined ? undefined : clock.now() - job.startedAt;
+    leaveSlot(job);
+    const type: CounterName =
+      job.cancelRequested && outcome.kind !== 'completed' ? 'cancelled' : COUNTER_OF[outcome.kind];
+    settle(job, outcome.settlement, type, durationMs, outcome.error);
+  }
+
+  /** Marks the job ending and, if it ran, frees its slot for the next one. */
+  function leaveSlot(job: HeldJob): void {
+    const wasRunning = job.phase === 'running';
+    job.phase = 'ending';
+    job.limits?.clear();
+    if (!wasRunning) return;
+    running -= 1;
+    pump();
+    fetcher?.wake();
+  }
+
+  function settle(
+    job: HeldJob,
+    settlement: Settlement,
+    type: CounterName,
+    durationMs?: number,
+    error?: unknown,
+  ): void {
+    job.phase = 'ending';
+    batcher.submit(settlement).then((answer) => {
+      reportSettled({ job, answer, type, settlement, durationMs, error }, emit, logger);
+      forget(job);
+    });
+  }
+
+  function forget(job: HeldJob): void {
+    held.delete(job.token);
+    fetcher?.wake();
+    maybeFinish();
+  }
+
+  function release(job: HeldJob): Settlement {
+    return { type: 'release', id: job.id, token: job.token };
+  }
+
+  function takeBuffered(job: HeldJob): boolean {
+    const index = buffered.indexOf(job);
+    if (index < 0) return false;
+    buffered.splice(index, 1);
+    return true;
+  }
+
+  function requestCancel(job: HeldJob): void {
+    if (job.cancelRequested || job.phase === 'ending') return;
+    job.cancelRequested = true;
+    logger.info(jobFields(job), 'cancel requested: aborting ctx.signal');
+    abort(job, new JobCancelRequestedError(job.id));
+    // Not started: releasing a cancel-requested job cancels it.
+    if (takeBuffered(job)) settle(job, release(job), 'cancelled');
+  }
+
+  function leaseLost(job: HeldJob): void {
+    if (job.leaseLost) return;
+    job.leaseLost = true;
+    emit({ type: 'leasesLost', task: job.task, jobId: job.id });
+    logger.warn(jobFields(job), 'lease lost: aborting ctx.signal; its settlement will be stale');
+    abort(job, new LeaseLostError(job.id));
+    if (takeBuffered(job)) {
+      job.phase = 'ending';
+      forget(job);
+    }
+  }
+
+  /** End of the grace period (or a second stop): abort what still runs and release it in one call. */
+  function forceRelease(graceMs: number): void {
+    if (forced) return;
+    forced = true;
+    if (graceTimer !== undefined) clock.clearTimeout(graceTimer);
+    graceTimer = undefined;
+    const unfinished = [...held.values()].filter((job) => job.phase === 'running');
+    if (unfinished.length === 0) return;
+    logger.warn(
+      { jobIds: unfinished.map((job) => job.id), graceMs },
+      'grace period over: releasing unfinished jobs',
+    );
+    for (const job of unfinished) {
+      leaveSlot(job);
+      abort(job, new WorkerShutdownError(job.id, graceMs));
+    }
+    const settlements = unfinished.map(release);
+    transport
+      .settle(settlements)
+      .then(
+        (statuses) => {
+          unfinished.forEach((job, index) => {
+            const answer = statuses[index] ?? 'error';
+            reportSettled(
+              { job, answer, type: 'released', settlement: release(job) },
+              emit,
+              logger,
+            );
+          });
+        },
+        (error: unknown) => {
+          logger.error(
+            { err: error },
+            'releasing unfinished jobs failed; they return after their leases expire',
+          );
+          for (const job of unfinished) {
+            reportSettled(
+              { job, answer: 'error', type: 'released', settlement: release(job) },
+              emit,
+              logger,
+            );
+          }
+        },
+      )
+      .finally(() => {
+        for (const job of unfinished) forget(job);
+      });
+  }
+
+  function maybeFinish(): void {
+    if (state !== 'stopping' || finishing || !fetcherDone || held.size > 0) return;
+    finishing = true;
+    void (async () => {
+      if (graceTimer !== undefined) clock.clearTimeout(graceTimer);
+      await heartbeat?.stop();
+      unsubscribeCancel?.();
+      await batcher.drain();
+      await metricsServer?.close();
+      metricsServer = undefined;
+      state = 'stopped';
+      logger.info(recorder.snapshot().totals, 'worker stopped');
+      resolveStopped();
+    })().catch((error: unknown) => {
+      logger.error({ err: error }, 'worker shutdown failed');
+      state = 'stopped';
+      resolveStopped();
+    });
+  }
+
+  async function begin(): Promise<void> {
+    if (config.metrics) {
+      metricsServer = await serveMetrics(worker, config.metrics);
+      // stop() while the server came up: the worker never runs.
+      if (state !== 'idle') {
+        await metricsServer.close();
+        metricsServer = undefined;
+        return;
+      }
+    }
+    unsubscribeCancel = transport.onCancel((jobId) => {
+      for (const job of held.values()) if (job.id === jobId) requestCancel(job);
+    });
+    state = 'running';
+    heartbeat = startHeartbeat({
+      transport,
+      clock,
+      logger,
+      intervalMs: config.heartbeatMs,
+      leaseMs: config.leaseMs,
+      jobs: () => held.values(),
+      onStatus: (job, status) => (status === 'lost' ? leaseLost(job) : requestCancel(job)),
+    });
+    fetcher = startFetching({
+      transport,
+      clock,
+      logger,
+      consumer: id,
+      queues: config.queues,
+      leaseMs: config.leaseMs,
+      waitMs: config.reserveWaitMs,
+      freeCapacity,
+      accept,
+      onFatal(error) {
+        logger.error({ err: error }, 'cannot reserve any more: stopping now');
+        void worker.stop({ graceMs: 0 });
+      },
+    });
+    logger.info(
+      {
+        queues: config.queues,
+        concurrency: config.concurrency,
+        prefetch: config.prefetch,
+        tasks: registry.names(),
+      },
+      'worker started',
+    );
+  }
+
+  let starting: Promise<void> | undefined;
+
+  const worker: Worker = {
+    id,
+    start() {
+      if (state === 'stopped') return Promise.reject(new WorkerStoppedError(id));
+      if (!starting) {
+        starting = begin().then(
+          () => stopped,
+          async (error: unknown) => {
+            state = 'stopped';
+            unsubscribeCancel?.();
+            await metricsServer?.close();
+            resolveStopped();
+            throw error;
+          },
+        );
+      }
+      return starting;
+    },
+
+    stop(stopOptions = {}) {
+      const { graceMs } = stopOptions;
+      if (graceMs !== undefined && (typeof graceMs !== 'number' || !(graceMs >= 0))) {
+        return Promise.reject(
+          new InvalidOptionError('graceMs', graceMs, 'a number of ms, 0 or more'),
+        );
+      }
+      if (state === 'idle') {
+        state = 'stopped';
+        resolveStopped();
+        return stopped;
+      }
+      if (state === 'stopped') return stopped;
+      if (state === 'stopping') {
+        forceRelease(graceMs ?? 0);
+        return stopped;
+      }
+      state = 'stopping';
+      const grace = graceMs ?? config.shutdownGraceMs;
+      logger.info({ graceMs: grace, running, buffered: buffered.length }, 'stopping');
+      for (const job of buffered.splice(0)) settle(job, release(job), 'released');
+      fetcher?.stop().then(() => {
+        fetcherDone = true;
+        maybeFinish();
+      });
+      if (grace <= 0) forceRelease(0);
+      else graceTimer = clock.setTimeout(() => forceRelease(grace), grace);
+      maybeFinish();
+      return stopped;
+    },
+
+    stats() {
+      const now = clock.now();
+      return {
+        id,
+        state,
+        concurrency: config.concurrency,
+        running,
+        buffered: buffered.length,
+        inFlight: held.size,
+        jobs: [...held.values()].map((job) => ({
+          id: job.id,
+          task: job.task,
+          attempt: job.attempt,
+          phase: job.phase,
+          ...(job.startedAt !== undefined && { runningMs: now - job.startedAt }),
+        })),
+        ...recorder.snapshot(),
+      };
+    },
+
+    on(listener) {
+      listeners.add(listener);
+      return () => {
+        listeners.delete(listener);
+      };
+    },
+
+    metrics: () => prometheus.render(),
+    metricsUrl: () => metricsServer?.url,
+  };
+  return worker;
+}
+
+const COUNTER_OF: Record<JobOutcome['kind'], CounterName> = {
+  completed: 'completed',
+  retry: 'retried',
+  failed: 'failed',
+  dead: 'dead',
+};

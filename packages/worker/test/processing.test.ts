@@ -1,0 +1,186 @@
+import { type Clock, defineTask } from '@conveyor/core';
+import { makeEnvelope } from '@conveyor/core/testing';
+import { afterEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { deferred, type Harness, QUEUE, startWorker } from './helpers.js';
+
+const input = z.object({ n: z.number().optional() }).passthrough();
+
+function sleep(clock: Clock, ms: number): Promise<void> {
+  return new Promise((resolve) => clock.setTimeout(resolve, ms));
+}
+
+let harness: Harness | undefined;
+afterEach(async () => {
+  if (!harness) return;
+  const stopping = harness.worker.stop({ graceMs: 0 });
+  await harness.clock.advance(0);
+  await stopping;
+  harness = undefined;
+});
+
+describe('fetching and concurrency', () => {
+  it('never runs more than `concurrency` jobs at once and completes them all', async () => {
+    let current = 0;
+    let max = 0;
+    const clockRef: { clock?: Clock } = {};
+    const task = defineTask({
+      name: 't.sleep',
+      input,
+      async run() {
+        current += 1;
+        max = Math.max(max, current);
+        await sleep(clockRef.clock as Clock, 100);
+        current -= 1;
+        return 'ok';
+      },
+    });
+    harness = await startWorker([task], { concurrency: 3 });
+    clockRef.clock = harness.clock;
+    const ids = await Promise.all(Array.from({ length: 10 }, () => harness?.enqueue('t.sleep')));
+    for (let i = 0; i < 10; i++) await harness.clock.advance(100);
+    expect(max).toBe(3);
+    for (const id of ids) expect((await harness.job(id as string)).state).toBe('completed');
+    expect(harness.worker.stats().totals.completed).toBe(10);
+    expect(harness.worker.stats().tasks['t.sleep']?.duration.count).toBe(10);
+    for (const call of harness.transport.calls.reserve) expect(call.max).toBeLessThanOrEqual(3);
+  });
+
+  it('reserves a batch up to free capacity in one call and settles a batch in one call', async () => {
+    const gate = deferred();
+    const task = defineTask({ name: 't.gate', input, run: () => gate.promise.then(() => 1) });
+    harness = await startWorker([task], { concurrency: 5 });
+    const envelopes = Array.from({ length: 5 }, () =>
+      makeEnvelope(QUEUE, { task: 't.gate', input: {} }),
+    );
+    const ids = envelopes.map((envelope) => envelope.id);
+    await harness.transport.enqueue(envelopes.map((envelope) => ({ envelope })));
+    await harness.clock.advance(0);
+    // The blocked reserve woke with all five; with no capacity left the worker does not reserve.
+    const reserves = harness.transport.calls.reserve;
+    expect(reserves).toHaveLength(1);
+    expect(reserves[0]?.max).toBe(5);
+    expect(harness.worker.stats().running).toBe(5);
+    gate.resolve();
+    await harness.clock.advance(0);
+    const settles = harness.transport.calls.settle;
+    expect(settles).toHaveLength(1);
+    expect(settles[0]?.map((s) => s.id).sort()).toEqual([...ids].sort());
+    expect(settles[0]?.every((s) => s.type === 'complete')).toBe(true);
+  });
+
+  it('reserves `prefetch` extra jobs and holds them until a slot frees', async () => {
+    const gates = [deferred(), deferred(), deferred(), deferred()];
+    let started = 0;
+    const task = defineTask({
+      name: 't.gate',
+      input,
+      run: () => (gates[started++] as ReturnType<typeof deferred>).promise,
+    });
+    harness = await startWorker([task], { concurrency: 1, prefetch: 2 });
+    for (let i = 0; i < 4; i++) await harness.enqueue('t.gate');
+    await harness.clock.advance(0);
+    let stats = harness.worker.stats();
+    expect(stats).toMatchObject({ running: 1, buffered: 2, inFlight: 3 });
+    expect(started).toBe(1);
+    gates[0]?.resolve();
+    await harness.clock.advance(0);
+    stats = harness.worker.stats();
+    expect(started).toBe(2);
+    expect(stats).toMatchObject({ running: 1, buffered: 2, inFlight: 3 });
+    expect(stats.totals.completed).toBe(1);
+  });
+
+  it('rotates the queue order between reserves so that no queue starves', async () => {
+    const order: string[] = [];
+    const clockRef: { clock?: Clock } = {};
+    const task = defineTask({
+      name: 't.q',
+      input,
+      async run(_input, ctx) {
+        order.push(ctx.queue);
+        await sleep(clockRef.clock as Clock, 10);
+      },
+    });
+    harness = await startWorker([task], { concurrency: 1, queues: ['a', 'b'] });
+    clockRef.clock = harness.clock;
+    for (let i = 0; i < 5; i++) await harness.enqueue('t.q', {}, { queue: 'a' });
+    await harness.enqueue('t.q', {}, { queue: 'b' });
+    for (let i = 0; i < 8; i++) await harness.clock.advance(10);
+    expect(order).toHaveLength(6);
+    // Without rotation `b` would run last.
+    expect(order.indexOf('b')).toBeLessThan(3);
+    const firstQueues = harness.transport.calls.reserve.map((call) => call.queues[0]);
+    expect(firstQueues).toContain('a');
+    expect(firstQueues).toContain('b');
+  });
+});
+
+describe('heartbeat', () => {
+  it('renews every held lease in one call per heartbeat, so jobs outlive the lease', async () => {
+    const gate = deferred();
+    const task = defineTask({ name: 't.gate', input, run: () => gate.promise });
+    harness = await startWorker([task], { concurrency: 3, leaseMs: 3_000, heartbeatMs: 1_000 });
+    const ids = [
+      await harness.enqueue('t.gate'),
+      await harness.enqueue('t.gate'),
+      await harness.enqueue('t.gate'),
+    ];
+    await harness.clock.advance(0);
+    expect(harness.transport.calls.renew).toHaveLength(0);
+    await harness.clock.advance(1_000);
+    expect(harness.transport.calls.renew).toHaveLength(1);
+    expect(harness.transport.calls.renew[0]?.leaseMs).toBe(3_000);
+    expect(harness.transport.calls.renew[0]?.renewals.map((r) => r.id).sort()).toEqual(
+      [...ids].sort(),
+    );
+    await harness.clock.advance(9_000);
+    expect(harness.transport.calls.renew).toHaveLength(10);
+    gate.resolve();
+    await harness.clock.advance(0);
+    for (const id of ids) expect((await harness.job(id)).state).toBe('completed');
+    expect(harness.worker.stats().totals.staleSettles).toBe(0);
+    // Nothing held: no more renew calls.
+    await harness.clock.advance(5_000);
+    expect(harness.transport.calls.renew).toHaveLength(10);
+  });
+
+  it('carries changed progress on the next renew only', async () => {
+    const gate = deferred();
+    const step = deferred();
+    const task = defineTask({
+      name: 't.progress',
+      input,
+      async run(_input, ctx) {
+        ctx.progress({ done: 1 });
+        await step.promise;
+        ctx.progress({ done: 2 });
+        await gate.promise;
+      },
+    });
+    harness = await startWorker([task], { leaseMs: 3_000, heartbeatMs: 1_000 });
+    const id = await harness.enqueue('t.progress');
+    await harness.clock.advance(1_000);
+    await harness.clock.advance(1_000);
+    step.resolve();
+    await harness.clock.advance(1_000);
+    const renewals = harness.transport.calls.renew.map((call) => call.renewals[0]);
+    expect(renewals.map((r) => r?.progress)).toEqual([{ done: 1 }, undefined, { done: 2 }]);
+    expect((await harness.job(id)).progress).toEqual({ done: 2 });
+    gate.resolve();
+    await harness.clock.advance(0);
+  });
+});
+
+describe('queues', () => {
+  it('defaults to the queues the tasks name', async () => {
+    const a = defineTask({ name: 't.a', input, queue: 'alpha', run: () => 1 });
+    const b = defineTask({ name: 't.b', input, run: () => 2 });
+    harness = await startWorker([a, b], { queues: undefined });
+    expect([...(harness.transport.calls.reserve[0]?.queues ?? [])].sort()).toEqual([
+      'alpha',
+      'default',
+    ]);
+    expect(QUEUE).toBe('work');
+  });
+});

@@ -1,0 +1,73 @@
+import { defineTask, memoryTransport, type Settlement, type Transport } from '@conveyor/core';
+import { makeEnvelope } from '@conveyor/core/testing';
+import { describe, expect, it, vi } from 'vitest';
+import { z } from 'zod';
+import { createWorker } from '../src/index.js';
+import { createSettleBatcher } from '../src/settle-batcher.js';
+import { captureLogger } from './helpers.js';
+
+function fakeTransport(settle: Transport['settle']): Transport {
+  return { settle } as Transport;
+}
+
+const complete = (id: string): Settlement => ({ type: 'complete', id, token: 't', result: null });
+
+describe('settle batching', () => {
+  it('sends at most maxBatch per call and one call at a time, in order', async () => {
+    const calls: string[][] = [];
+    let concurrent = 0;
+    let maxConcurrent = 0;
+    const transport = fakeTransport(async (settlements) => {
+      concurrent += 1;
+      maxConcurrent = Math.max(maxConcurrent, concurrent);
+      calls.push(settlements.map((s) => s.id));
+      await new Promise((resolve) => setImmediate(resolve));
+      concurrent -= 1;
+      return settlements.map((s) => (s.id === 'c' ? 'stale' : 'ok'));
+    });
+    const batcher = createSettleBatcher({ transport, maxBatch: 2, logger: captureLogger() });
+    const answers = await Promise.all(
+      ['a', 'b', 'c', 'd', 'e'].map((id) => batcher.submit(complete(id))),
+    );
+    expect(calls).toEqual([['a', 'b'], ['c', 'd'], ['e']]);
+    expect(maxConcurrent).toBe(1);
+    expect(answers).toEqual(['ok', 'ok', 'stale', 'ok', 'ok']);
+    await batcher.drain();
+  });
+
+  it('answers error (never rejects) when the settle call fails, and logs it', async () => {
+    const logger = captureLogger();
+    const transport = fakeTransport(() => Promise.reject(new Error('connection reset')));
+    const batcher = createSettleBatcher({ transport, maxBatch: 10, logger });
+    expect(await batcher.submit(complete('a'))).toBe('error');
+    expect(logger.lines[0]).toMatchObject({ level: 'error', fields: { jobIds: ['a'] } });
+  });
+});
+
+describe('default logger', () => {
+  it('runs tasks that log through ctx.logger with the default pino logger', async () => {
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    const transport = memoryTransport();
+    const task = defineTask({
+      name: 't.log',
+      input: z.object({}),
+      run(_input, ctx) {
+        ctx.logger.info({ step: 1 }, 'hello from the task');
+        return 'logged';
+      },
+    });
+    const worker = createWorker({ transport, tasks: [task], queues: ['q'], reserveWaitMs: 20 });
+    const running = worker.start();
+    try {
+      const envelope = makeEnvelope('q', { task: 't.log', input: {} });
+      await transport.enqueue([{ envelope }]);
+      await vi.waitFor(async () =>
+        expect((await transport.getJob(envelope.id))?.state).toBe('completed'),
+      );
+    } finally {
+      await worker.stop();
+      await running;
+      write.mockRestore();
+    }
+  });
+});

@@ -1,0 +1,3 @@
+import { conveyorVitestConfig } from '@conveyor/vitest-config';
+
+export default conveyorVitestConfig();
