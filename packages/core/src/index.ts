@@ -94,3 +94,11 @@ export {
   type SettleStatus,
   type Transport,
 } from './transport.js';
+export {
+  COUNTED_STATES,
+  type QueueCounts,
+  type TransportAdmin,
+  type WorkerJobInfo,
+  type WorkerRecord,
+} from './transport-admin.js';
+export type { LimitAnswer, TransportLimits } from './transport-limits.js';

@@ -1,6 +1,8 @@
 import type { JobEnvelope } from './envelope.js';
 import type { JobError } from './job-error.js';
 import type { JsonValue } from './json.js';
+import type { TransportAdmin } from './transport-admin.js';
+import type { TransportLimits } from './transport-limits.js';
 
 /**
  * Where a job is in its life.
@@ -192,6 +194,12 @@ export interface DeadLetterPage {
 export interface Transport {
   /** Short name for messages, e.g. `memory`, `redis`. */
   readonly name: string;
+
+  /** Operator operations (counts, purge, worker records). Optional; see `TransportAdmin`. */
+  readonly admin?: TransportAdmin;
+
+  /** Rate limits and concurrency caps shared by all workers. Optional; see `TransportLimits`. */
+  readonly limits?: TransportLimits;
 
   /** Adds jobs; a batch is one round trip. Results come back in request order. */
   enqueue(requests: readonly EnqueueRequest[]): Promise<EnqueueResult[]>;

@@ -1,0 +1,63 @@
+import type { JobState } from './transport.js';
+
+/** How many jobs a queue holds in each live state, and in its dead-letter set. */
+export interface QueueCounts {
+  queue: string;
+  waiting: number;
+  delayed: number;
+  /** Leased to a worker (including leases that expired and are not yet reclaimed). */
+  active: number;
+  dead: number;
+}
+
+/** One job a worker holds, as its worker record lists it. */
+export interface WorkerJobInfo {
+  id: string;
+  task: string;
+  attempt: number;
+  /** Worker clock, ms since the epoch. */
+  startedAt?: number;
+}
+
+/** What a running worker publishes about itself, so that `conveyor status` can list it. */
+export interface WorkerRecord {
+  id: string;
+  hostname: string;
+  pid: number;
+  queues: string[];
+  tasks: string[];
+  concurrency: number;
+  state: 'idle' | 'running' | 'stopping' | 'stopped';
+  /** Worker clock, ms since the epoch. */
+  startedAt: number;
+  /** Set by the transport when it stores the record: its own clock, ms since the epoch. */
+  heartbeatAt?: number;
+  jobs: WorkerJobInfo[];
+  /** Totals since start. */
+  counts: { completed: number; failed: number; retried: number };
+}
+
+/**
+ * Operator operations: what `conveyor status`, `purge` and the worker registry need.
+ * Optional on a {@link Transport} (`transport.admin`); both built-in transports have it.
+ */
+export interface TransportAdmin {
+  /** Every queue that has held a job, sorted by name. */
+  listQueues(): Promise<string[]>;
+  /** Counts per queue, in the order asked. */
+  queueCounts(queues: readonly string[]): Promise<QueueCounts[]>;
+  /**
+   * Deletes the waiting and delayed jobs of a queue (not running or dead ones; the
+   * dead-letter set has `purgeDead`). Returns how many were deleted.
+   */
+  purgeQueue(queue: string): Promise<number>;
+  /** Stores or refreshes a worker's record; it disappears after `ttlMs` without a refresh. */
+  putWorker(record: WorkerRecord, ttlMs: number): Promise<void>;
+  /** Removes a worker's record at once (clean shutdown). */
+  removeWorker(id: string): Promise<void>;
+  /** Records of live workers, sorted by id. */
+  listWorkers(): Promise<WorkerRecord[]>;
+}
+
+/** States `queueCounts` reports (the rest are final and bounded by retention). */
+export const COUNTED_STATES: readonly JobState[] = ['waiting', 'delayed', 'active', 'dead'];
