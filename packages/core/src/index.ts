@@ -69,11 +69,13 @@ export {
   defineTask,
   MAX_PRIORITY,
   MIN_PRIORITY,
+  type RateLimitOptions,
   resolveTimeLimits,
   type TaskContract,
   type TaskDefinition,
   type TaskInput,
   type TaskResult,
+  type TaskRunOptions,
   type TimeLimitOptions,
   taskContract,
 } from './task.js';

@@ -16,6 +16,25 @@ export const DEFAULT_QUEUE = 'default';
 /** Time limits in ms. `soft` aborts `ctx.signal`; `hard` fails the job as timed out. */
 export type TimeLimitOptions = number | { soft?: number; hard?: number };
 
+/** At most `limit` runs start in any `per` ms, counted across every worker. */
+export interface RateLimitOptions {
+  limit: number;
+  per: number;
+}
+
+/** How a worker runs a task, beyond its time limits. Not part of the contract. */
+export interface TaskRunOptions {
+  /** Start at most `limit` runs per `per` ms across all workers, e.g. `{ limit: 100, per: 1_000 }`. */
+  readonly rateLimit?: RateLimitOptions | undefined;
+  /** Run at most this many at once across all workers. */
+  readonly concurrencyLimit?: number | undefined;
+  /**
+   * Run in a child process (`@conveyor/worker`'s sandbox), so that a hard time limit can
+   * kill a hung or CPU-bound run. Input and result must be JSON.
+   */
+  readonly sandbox?: boolean | undefined;
+}
+
 /**
  * What producers need to know about a task: its name, input schema and routing.
  * Generated clients hold contracts only, never `run`, so they import no task code.
@@ -45,7 +64,8 @@ export interface TaskDefinition<
   TName extends string = string,
   TInput extends StandardSchemaV1 = StandardSchemaV1,
   TResult = unknown,
-> extends TaskContract<TName, TInput, TResult> {
+> extends TaskContract<TName, TInput, TResult>,
+    TaskRunOptions {
   readonly timeout?: TimeLimitOptions | undefined;
   run(input: InferSchemaOutput<TInput>, ctx: TaskContext): TResult | Promise<TResult>;
 }
@@ -61,7 +81,8 @@ export type TaskInput<T extends AnyTaskContract> = InferSchemaInput<T['input']>;
 export type TaskResult<T extends AnyTaskContract> =
   T extends TaskContract<string, StandardSchemaV1, infer R> ? R : never;
 
-interface TaskConfigBase<TName extends string, TInput extends StandardSchemaV1> {
+interface TaskConfigBase<TName extends string, TInput extends StandardSchemaV1>
+  extends TaskRunOptions {
   /** Unique, stable name, e.g. `shop.sendOrderConfirmation`. Jobs refer to it. */
   name: TName;
   /** Schema of the input. Producers and the worker both validate with it. */
@@ -125,6 +146,7 @@ export function defineTask(
     );
   }
   resolveTimeLimits(config.timeout, config.name);
+  checkRunOptions(config, config.name);
   return Object.freeze({ ...config }) as AnyTaskDefinition;
 }
 
@@ -195,6 +217,43 @@ export function assertPriority(value: unknown, option = 'priority'): asserts val
       value,
       `an integer from ${MIN_PRIORITY} (lowest) to ${MAX_PRIORITY} (highest)`,
     );
+  }
+}
+
+function checkRunOptions(options: TaskRunOptions, task: string): void {
+  const label = `of task ${JSON.stringify(task)}`;
+  const { rateLimit, concurrencyLimit, sandbox } = options;
+  if (rateLimit !== undefined) {
+    const { limit, per } = (rateLimit ?? {}) as Partial<RateLimitOptions>;
+    if (
+      typeof limit !== 'number' ||
+      !Number.isInteger(limit) ||
+      limit < 1 ||
+      typeof per !== 'number' ||
+      !Number.isFinite(per) ||
+      per < 1
+    ) {
+      throw new InvalidOptionError(
+        `rateLimit ${label}`,
+        rateLimit,
+        '{ limit, per }: an integer 1 or more, per a number of ms 1 or more',
+      );
+    }
+  }
+  if (
+    concurrencyLimit !== undefined &&
+    (typeof concurrencyLimit !== 'number' ||
+      !Number.isInteger(concurrencyLimit) ||
+      concurrencyLimit < 1)
+  ) {
+    throw new InvalidOptionError(
+      `concurrencyLimit ${label}`,
+      concurrencyLimit,
+      'an integer, 1 or more',
+    );
+  }
+  if (sandbox !== undefined && typeof sandbox !== 'boolean') {
+    throw new InvalidOptionError(`sandbox ${label}`, sandbox, 'true or false');
   }
 }
 

@@ -10,6 +10,7 @@ import {
 import { listDead, purgeDead, retryDead } from './dead-letters.js';
 import { createDedupeClaims } from './dedupe.js';
 import { createJobStore } from './job-store.js';
+import { createMemoryLimits } from './limits.js';
 import { cancelJob, renewLease, settleDelivery } from './settlement.js';
 import {
   createJobWaiters,
@@ -143,6 +144,13 @@ export function memoryTransport(options: MemoryTransportOptions = {}): Transport
 
   return {
     name: 'memory',
+
+    limits: createMemoryLimits({
+      clock,
+      assertOpen() {
+        if (closed) throw new TransportClosedError('memory');
+      },
+    }),
 
     async enqueue(requests) {
       const now = begin();

@@ -7,6 +7,7 @@ import { enqueueRules } from './enqueue.js';
 import { expiryRules } from './expiry.js';
 import type { ConformanceHarness } from './harness.js';
 import { leaseRules } from './leases.js';
+import { limitRules } from './limits.js';
 import { priorityRules } from './priorities.js';
 import { reserveRules } from './reserve.js';
 import { resultRules } from './results.js';
@@ -15,8 +16,8 @@ import { settleRules } from './settle.js';
 import { waitingRules } from './waiting.js';
 
 /**
- * Registers the transport conformance suite (rules R1–R24 of docs/transport.md) with
- * vitest. Every transport must pass it unchanged.
+ * Registers the transport conformance suite (rules R1–R24 of docs/transport.md, and
+ * L1–L9 for `transport.limits`) with vitest. Every transport must pass it unchanged.
  *
  * @example
  * ```ts
@@ -43,5 +44,7 @@ export function runTransportConformance(name: string, harness: ConformanceHarnes
     cancelRules(harness);
     resultRules(harness);
     deadLetterRules(harness);
+    // Optional capability: each test skips itself on a transport without `limits`.
+    limitRules(harness);
   });
 }
