@@ -1,89 +1,270 @@
 /**
- * Quick figures for the README: Redis memory per waiting job, bulk enqueue, concurrent
- * single enqueues, and reserve+complete throughput, on a private redis-server.
- * Run: node --conditions=@conveyor/source --import tsx bench/measure.ts
- * (or against the build: node --import tsx bench/measure.ts --dist)
+ * The package's own figures, on a private redis-server: Redis memory per waiting job,
+ * bulk enqueue, concurrent single enqueues, reserve+complete through the transport,
+ * one worker with a trivial handler, and processing at two queue depths.
+ *
+ * The machine is shared, so wall-clock jobs/s is noisy. Each phase therefore also
+ * prints Redis' own accounting, which other processes barely disturb:
+ * - `cpu`: used_cpu_sys + used_cpu_user of the redis-server, in ms per 1,000 jobs;
+ * - `script`: `INFO commandstats` usec of EVALSHA/EVAL, in µs per job;
+ * - `calls`: commands run inside scripts per job (Redis 7 counts them in commandstats).
+ *
+ * Run: pnpm measure [--json] [--help]. Env: N (jobs, default 100000), DEPTH (deep queue
+ * size for the depth phase, default 1000000; 0 skips it), AUTOPIPELINE=1 (also measure
+ * with ioredis auto-pipelining on), PHASES (comma list to run a subset).
  */
+import { defineTask } from '@conveyor/core';
 import { makeEnvelope } from '@conveyor/core/testing';
 import { startRedis } from '@conveyor/test-redis';
+import { createWorker } from '@conveyor/worker';
 import { Redis } from 'ioredis';
 
+if (process.argv.includes('--help')) {
+  console.log(`Usage: pnpm measure [--json] [--dist]
+
+Measures @conveyor/redis on a private redis-server (never the shared one).
+  --json   print one JSON object per phase instead of text
+  --dist   measure the build (dist/) instead of src/
+Env: N=100000 jobs per phase, DEPTH=1000000 (0 skips the depth phase),
+     AUTOPIPELINE=1 to repeat with ioredis auto-pipelining, PHASES=bulk,transport,worker,singles,depth`);
+  process.exit(0);
+}
+
+const json = process.argv.includes('--json');
 const dist = process.argv.includes('--dist');
 const { redisTransport } = (await import(
   dist ? '../dist/index.js' : '../src/index.js'
 )) as typeof import('../src/index.js');
+type RedisTransport = ReturnType<typeof redisTransport>;
 
 const N = Number(process.env.N ?? 100_000);
+const DEPTH = Number(process.env.DEPTH ?? 1_000_000);
+const PHASES = new Set(
+  (process.env.PHASES ?? 'bulk,transport,worker,singles,depth').split(',').map((s) => s.trim()),
+);
 const input = { email: 'ada@example.com', n: 12345678 }; // 40 bytes of JSON
 if (JSON.stringify(input).length !== 40)
   throw new Error(`input is ${JSON.stringify(input).length} bytes`);
 
 const server = await startRedis();
 const admin = new Redis(server.url);
-const usedMemory = async () => Number(/used_memory:(\d+)/.exec(await admin.info('memory'))?.[1]);
+
+async function info(section: string): Promise<Map<string, string>> {
+  const text = await admin.info(section);
+  const map = new Map<string, string>();
+  for (const line of text.split('\r\n')) {
+    const colon = line.indexOf(':');
+    if (colon > 0) map.set(line.slice(0, colon), line.slice(colon + 1));
+  }
+  return map;
+}
+const usedMemory = async () => Number((await info('memory')).get('used_memory'));
+const redisCpu = async () => {
+  const cpu = await info('cpu');
+  return Number(cpu.get('used_cpu_sys')) + Number(cpu.get('used_cpu_user'));
+};
+
+interface Figure {
+  phase: string;
+  jobs: number;
+  jobsPerSecond: number;
+  redisCpuMsPer1000: number;
+  scriptUsecPerJob: number;
+  callsPerJob: number;
+  topCommands: string;
+  [extra: string]: unknown;
+}
+
+/** Runs `fn` (which handles `jobs` jobs) and reads Redis' accounting around it. */
+async function phase(
+  name: string,
+  jobs: number,
+  fn: () => Promise<void>,
+  extra: Record<string, unknown> = {},
+): Promise<Figure> {
+  await admin.config('RESETSTAT');
+  const cpuBefore = await redisCpu();
+  const start = performance.now();
+  await fn();
+  const seconds = (performance.now() - start) / 1000;
+  const cpuAfter = await redisCpu();
+  const stats = await info('commandstats');
+  let scriptUsec = 0;
+  let calls = 0;
+  const perCommand: Array<[string, number, number]> = [];
+  for (const [key, value] of stats) {
+    const command = key.replace('cmdstat_', '');
+    const callsOf = Number(/calls=(\d+)/.exec(value)?.[1] ?? 0);
+    const usec = Number(/usec=(\d+)/.exec(value)?.[1] ?? 0);
+    if (command === 'evalsha' || command === 'eval') scriptUsec += usec;
+    else if (!['info', 'config', 'ping', 'blpop', 'client', 'lpush', 'ltrim'].includes(command)) {
+      calls += callsOf;
+      perCommand.push([command, callsOf / jobs, usec / jobs]);
+    }
+  }
+  perCommand.sort((a, b) => b[2] - a[2]);
+  const figure: Figure = {
+    phase: name,
+    jobs,
+    jobsPerSecond: Math.round(jobs / seconds),
+    redisCpuMsPer1000: Number((((cpuAfter - cpuBefore) * 1000) / (jobs / 1000)).toFixed(2)),
+    scriptUsecPerJob: Number((scriptUsec / jobs).toFixed(2)),
+    callsPerJob: Number((calls / jobs).toFixed(2)),
+    topCommands: perCommand
+      .slice(0, 6)
+      .map(([c, n, u]) => `${c} ${n.toFixed(2)}×/${u.toFixed(2)}µs`)
+      .join(', '),
+    ...extra,
+  };
+  if (json) console.log(JSON.stringify(figure));
+  else
+    console.log(
+      `${name.padEnd(34)} ${String(figure.jobsPerSecond).padStart(7)} jobs/s | redis cpu ${figure.redisCpuMsPer1000.toFixed(1)} ms/1k jobs | script ${figure.scriptUsecPerJob.toFixed(1)} µs/job | ${figure.callsPerJob} calls/job (${figure.topCommands})${Object.entries(
+        extra,
+      )
+        .map(([k, v]) => ` | ${k} ${v}`)
+        .join('')}`,
+    );
+  return figure;
+}
+
+function envelopes(queue: string, count: number) {
+  return Array.from({ length: count }, () =>
+    makeEnvelope(queue, { input, task: 'bench.task', maxAttempts: 3, priority: 5 }),
+  );
+}
+
+async function bulkEnqueue(transport: RedisTransport, queue: string, count: number) {
+  const all = envelopes(queue, count);
+  const batches = [];
+  for (let i = 0; i < count; i += 1_000)
+    batches.push(transport.enqueue(all.slice(i, i + 1_000).map((envelope) => ({ envelope }))));
+  await Promise.all(batches);
+}
+
+/** Two reserve→complete loops straight on the transport, batches of 500. */
+async function drainWithTransport(transport: RedisTransport, queue: string, limit = Infinity) {
+  let done = 0;
+  const loop = async () => {
+    while (done < limit) {
+      const reserved = await transport.reserve({
+        queues: [queue],
+        max: Math.min(500, limit - done),
+        leaseMs: 30_000,
+        consumer: 'bench',
+      });
+      if (reserved.length === 0) return;
+      done += reserved.length;
+      await transport.settle(
+        reserved.map((r) => ({
+          type: 'complete' as const,
+          id: r.envelope.id,
+          token: r.token,
+          result: null,
+        })),
+      );
+    }
+  };
+  await Promise.all([loop(), loop()]);
+  return done;
+}
+
+/** Accepts any input: the figure is the transport's, not a schema library's. */
+const anyInput = {
+  '~standard': {
+    version: 1 as const,
+    vendor: 'bench',
+    validate: (value: unknown) => ({ value }),
+  },
+};
+
+/** One `createWorker` with a trivial handler until `count` jobs ran. */
+async function drainWithWorker(transport: RedisTransport, queue: string, count: number) {
+  let ran = 0;
+  let finish: () => void = () => {};
+  const all = new Promise<void>((resolve) => {
+    finish = resolve;
+  });
+  const task = defineTask({
+    name: 'bench.task',
+    input: anyInput,
+    queue,
+    run: () => {
+      ran += 1;
+      if (ran === count) finish();
+      return null;
+    },
+  });
+  const worker = createWorker({
+    transport,
+    tasks: [task],
+    concurrency: 1_000,
+    settleBatchSize: 1_000,
+    reserveWaitMs: 1_000,
+    logger: silent,
+  });
+  const running = worker.start();
+  await all;
+  await worker.stop();
+  await running;
+}
+
+const noop = () => {};
+const silent = {
+  trace: noop,
+  debug: noop,
+  info: noop,
+  warn: noop,
+  error: noop,
+  fatal: noop,
+  child: () => silent,
+} as never;
 
 try {
-  for (const autoPipelining of [false, true]) {
+  for (const autoPipelining of process.env.AUTOPIPELINE === '1' ? [false, true] : [false]) {
+    const label = autoPipelining ? ' (auto-pipelining)' : '';
     await admin.flushall();
     const transport = redisTransport({
       url: server.url,
       redis: { enableAutoPipelining: autoPipelining },
     });
-    const label = autoPipelining ? 'auto-pipelining on ' : 'auto-pipelining off';
-    const queue = 'bench';
-    const envelopes = Array.from({ length: N }, () =>
-      makeEnvelope(queue, { input, task: 'bench.task', maxAttempts: 3, priority: 5 }),
-    );
-
     await transport.enqueue([{ envelope: makeEnvelope('warmup') }]);
-    const before = await usedMemory();
-    let start = performance.now();
-    const batches = [];
-    for (let i = 0; i < N; i += 1_000)
-      batches.push(
-        transport.enqueue(envelopes.slice(i, i + 1_000).map((envelope) => ({ envelope }))),
+
+    if (PHASES.has('bulk') || PHASES.has('transport')) {
+      const before = await usedMemory();
+      await phase(`bulk enqueue${label}`, N, () => bulkEnqueue(transport, 'bench', N), {});
+      const perJob = ((await usedMemory()) - before) / N;
+      if (json) console.log(JSON.stringify({ phase: 'memory', bytesPerWaitingJob: perJob }));
+      else console.log(`memory per waiting job: ${perJob.toFixed(1)} bytes`);
+      await phase(`reserve+complete, transport${label}`, N, async () => {
+        const done = await drainWithTransport(transport, 'bench');
+        if (done !== N) throw new Error(`processed ${done} of ${N}`);
+      });
+    }
+    if (PHASES.has('worker')) {
+      await bulkEnqueue(transport, 'bench-w', N);
+      await phase(`worker, trivial handler${label}`, N, () =>
+        drainWithWorker(transport, 'bench-w', N),
       );
-    await Promise.all(batches);
-    const bulkSeconds = (performance.now() - start) / 1000;
-    const after = await usedMemory();
-    console.log(
-      `${label}: bulk enqueue ${Math.round(N / bulkSeconds)} jobs/s; memory ${((after - before) / N).toFixed(1)} bytes/waiting job`,
-    );
-
-    start = performance.now();
-    let done = 0;
-    const worker = async () => {
-      for (;;) {
-        const reserved = await transport.reserve({
-          queues: [queue],
-          max: 500,
-          leaseMs: 30_000,
-          consumer: 'bench',
+    }
+    if (PHASES.has('singles')) {
+      const singles = envelopes('singles', 20_000);
+      await phase(`concurrent single enqueues${label}`, singles.length, async () => {
+        await Promise.all(singles.map((envelope) => transport.enqueue([{ envelope }])));
+      });
+    }
+    if (PHASES.has('depth') && DEPTH > 0 && !autoPipelining) {
+      const take = 10_000;
+      await bulkEnqueue(transport, 'shallow', take);
+      await phase('process 10k at depth 10k', take, async () => {
+        await drainWithTransport(transport, 'shallow', take);
+      });
+      await bulkEnqueue(transport, 'deep', DEPTH);
+      for (let round = 1; round <= 3; round++)
+        await phase(`process 10k at depth ${DEPTH} (#${round})`, take, async () => {
+          await drainWithTransport(transport, 'deep', take);
         });
-        if (reserved.length === 0) return;
-        await transport.settle(
-          reserved.map((r) => ({
-            type: 'complete' as const,
-            id: r.envelope.id,
-            token: r.token,
-            result: null,
-          })),
-        );
-        done += reserved.length;
-      }
-    };
-    await Promise.all([worker(), worker()]);
-    const processSeconds = (performance.now() - start) / 1000;
-    console.log(
-      `${label}: reserve+complete ${Math.round(done / processSeconds)} jobs/s (${done} jobs, batches of 500, 2 loops)`,
-    );
-
-    const singles = Array.from({ length: 20_000 }, () => makeEnvelope('singles', { input }));
-    start = performance.now();
-    await Promise.all(singles.map((envelope) => transport.enqueue([{ envelope }])));
-    console.log(
-      `${label}: concurrent single enqueues ${Math.round(singles.length / ((performance.now() - start) / 1000))} jobs/s`,
-    );
+    }
     await transport.close();
   }
 } finally {
