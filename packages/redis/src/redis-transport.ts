@@ -23,6 +23,7 @@ import { decodeRecord } from './codec.js';
 import { type ConnectionOptions, checkMaxmemoryPolicy, openConnections } from './connections.js';
 import { redisCall } from './errors.js';
 import { cancelChannel, markerKey, queueKeys } from './keys.js';
+import { redisLimits } from './limits.js';
 import { createNotifications } from './notifications.js';
 import { createPickup } from './pickup.js';
 import { createReserver } from './reserve.js';
@@ -239,6 +240,8 @@ export function redisTransport(options: RedisTransportOptions = {}): RedisTransp
     },
 
     name: 'redis',
+
+    limits: redisLimits({ commands, prefix, assertOpen }),
 
     async enqueue(requests) {
       assertOpen();
