@@ -62,6 +62,10 @@ export interface JobStore {
   forget(id: string): void;
   nextDueAt(): number | undefined;
   nextLeaseExpiry(): number | undefined;
+  /** Every queue that has held a job, in first-use order (operator tools). */
+  queues(): Iterable<string>;
+  /** Every stored job (operator tools: counts and purge scan, which suits a test transport). */
+  jobs(): Iterable<StoredJob>;
 }
 
 export function createJobStore(options: JobStoreOptions): JobStore {
@@ -71,6 +75,7 @@ export function createJobStore(options: JobStoreOptions): JobStore {
   const leases = createSchedule<string>();
   const recordExpiry = createSchedule<string>();
   const deadSets = new Map<string, Set<string>>();
+  const knownQueues = new Set<string>();
   const noDead: ReadonlySet<string> = new Set();
 
   function readyQueue(queue: string): ReadyQueue {
@@ -155,6 +160,7 @@ export function createJobStore(options: JobStoreOptions): JobStore {
         record: { id: envelope.id, state: 'waiting', envelope, attempts: 0, enqueuedAt: now },
       };
       jobs.set(envelope.id, job);
+      knownQueues.add(envelope.queue);
       if (dueAt !== undefined && dueAt > now) makeDelayed(job, dueAt);
       else makeWaiting(job, 'tail');
     },
@@ -258,5 +264,7 @@ export function createJobStore(options: JobStoreOptions): JobStore {
 
     nextDueAt: () => delayed.peek()?.dueAt,
     nextLeaseExpiry: () => leases.peek()?.dueAt,
+    queues: () => knownQueues,
+    jobs: () => jobs.values(),
   };
 }

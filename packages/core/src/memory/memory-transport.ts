@@ -7,6 +7,7 @@ import {
   type ReserveRequest,
   type Transport,
 } from '../transport.js';
+import { createMemoryAdmin } from './admin.js';
 import { listDead, purgeDead, retryDead } from './dead-letters.js';
 import { createDedupeClaims } from './dedupe.js';
 import { createJobStore } from './job-store.js';
@@ -144,6 +145,19 @@ export function memoryTransport(options: MemoryTransportOptions = {}): Transport
 
   return {
     name: 'memory',
+
+    admin: createMemoryAdmin({
+      store,
+      operate(operation) {
+        const now = begin();
+        try {
+          return operation(now);
+        } finally {
+          flush(now);
+        }
+      },
+      onGone: (id) => finishedIds.push(id),
+    }),
 
     limits: createMemoryLimits({
       clock,

@@ -1,4 +1,5 @@
 import { describe } from 'vitest';
+import { adminRules } from './admin.js';
 import { cancelRules } from './cancel.js';
 import { deadLetterRules } from './dead-letter.js';
 import { dedupeRules } from './dedupe.js';
@@ -44,6 +45,8 @@ export function runTransportConformance(name: string, harness: ConformanceHarnes
     cancelRules(harness);
     resultRules(harness);
     deadLetterRules(harness);
+    // Optional capability: each test skips itself on a transport without `admin`.
+    adminRules(harness);
     // Optional capability: each test skips itself on a transport without `limits`.
     limitRules(harness);
   });

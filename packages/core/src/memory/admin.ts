@@ -1,0 +1,96 @@
+import { assertQueueName } from '../envelope.js';
+import { InvalidOptionError } from '../errors.js';
+import type { QueueCounts, TransportAdmin, WorkerRecord } from '../transport-admin.js';
+import type { JobStore } from './job-store.js';
+
+export interface MemoryAdminOptions {
+  store: JobStore;
+  /**
+   * Runs `operation` as one transport operation: throws once the transport is closed,
+   * brings deadlines up to date before it, and wakes the waiters its changes concern after.
+   */
+  operate<T>(operation: (now: number) => T): T;
+  /** A job's record was deleted (purged): its `waitFor` callers resolve with null. */
+  onGone(jobId: string): void;
+}
+
+/**
+ * The memory transport's operator operations. Counts and purge walk every stored job:
+ * fine for the unit tests and demos this transport serves, and nothing to copy into a
+ * real broker (the Redis transport counts with LLEN/ZCARD).
+ */
+export function createMemoryAdmin(options: MemoryAdminOptions): TransportAdmin {
+  const { store, operate } = options;
+  const workers = new Map<string, { record: WorkerRecord; expiresAt: number }>();
+
+  function sweepWorkers(now: number): void {
+    for (const [id, entry] of workers) if (entry.expiresAt <= now) workers.delete(id);
+  }
+
+  return {
+    async listQueues() {
+      return operate(() => [...store.queues()].sort());
+    },
+
+    async queueCounts(queues) {
+      for (const queue of queues) assertQueueName(queue);
+      return operate(() => {
+        const counts = new Map<string, QueueCounts>(
+          queues.map((queue) => [queue, { queue, waiting: 0, delayed: 0, active: 0, dead: 0 }]),
+        );
+        for (const { record } of store.jobs()) {
+          const count = counts.get(record.envelope.queue);
+          if (!count) continue;
+          if (record.state === 'waiting') count.waiting++;
+          else if (record.state === 'delayed') count.delayed++;
+          else if (record.state === 'active') count.active++;
+          else if (record.state === 'dead') count.dead++;
+        }
+        return queues.map((queue) => ({ ...(counts.get(queue) as QueueCounts) }));
+      });
+    },
+
+    async purgeQueue(queue) {
+      assertQueueName(queue);
+      return operate(() => {
+        const doomed = [];
+        for (const job of store.jobs()) {
+          const { state, envelope } = job.record;
+          if (envelope.queue === queue && (state === 'waiting' || state === 'delayed')) {
+            doomed.push(job);
+          }
+        }
+        for (const job of doomed) {
+          store.unqueue(job);
+          store.forget(job.record.id);
+          options.onGone(job.record.id);
+        }
+        return doomed.length;
+      });
+    },
+
+    async putWorker(record, ttlMs) {
+      if (typeof ttlMs !== 'number' || !Number.isFinite(ttlMs) || ttlMs <= 0) {
+        throw new InvalidOptionError('ttlMs', ttlMs, 'a positive number of ms');
+      }
+      operate((now) => {
+        const stored = structuredClone(record);
+        stored.heartbeatAt = now;
+        workers.set(record.id, { record: stored, expiresAt: now + ttlMs });
+      });
+    },
+
+    async removeWorker(id) {
+      operate(() => workers.delete(id));
+    },
+
+    async listWorkers() {
+      return operate((now) => {
+        sweepWorkers(now);
+        return [...workers.values()]
+          .map((entry) => structuredClone(entry.record))
+          .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      });
+    },
+  };
+}
