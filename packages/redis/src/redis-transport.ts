@@ -9,6 +9,7 @@ import {
   type Transport,
   TransportClosedError,
 } from '@conveyor/core';
+import { createRedisAdmin } from './admin.js';
 import {
   byQueue,
   chunks,
@@ -122,6 +123,13 @@ export function redisTransport(options: RedisTransportOptions = {}): RedisTransp
     if (closed) throw new TransportClosedError('redis');
   };
 
+  const admin = createRedisAdmin({
+    commands,
+    prefix,
+    queueScript: (name, queue, args) => script(name, queue, args),
+    assertOpen,
+  });
+
   async function getRecord(id: string, watch: boolean): Promise<JobRecord | null> {
     const queue = queueOfId(id);
     if (!queue) return null;
@@ -212,8 +220,9 @@ export function redisTransport(options: RedisTransportOptions = {}): RedisTransp
 
   async function enqueueNow(requests: readonly EnqueueRequest[]): Promise<EnqueueResult[]> {
     const results = requests.map((request) => ({ id: request.envelope.id, duplicate: false }));
-    const calls: Promise<void>[] = [];
-    for (const batch of byQueue(requests, (request) => request.envelope.queue)) {
+    const batches = byQueue(requests, (request) => request.envelope.queue);
+    const calls: Promise<void>[] = [admin.registerQueues(batches.map((batch) => batch.queue))];
+    for (const batch of batches) {
       for (const entries of chunks(batch.entries, CHUNK)) {
         const args: Array<string | number> = [defaultWindow];
         for (const { item } of entries) args.push(...enqueueArgs(item, batch.queue));
@@ -242,6 +251,8 @@ export function redisTransport(options: RedisTransportOptions = {}): RedisTransp
     name: 'redis',
 
     limits: redisLimits({ commands, prefix, assertOpen }),
+
+    admin,
 
     async enqueue(requests) {
       assertOpen();

@@ -13,6 +13,8 @@ export const SCRIPT_NAMES = [
   'list-dead',
   'retry-dead',
   'purge-dead',
+  'queue-counts',
+  'purge-queue',
 ] as const;
 
 export type ScriptName = (typeof SCRIPT_NAMES)[number];

@@ -1,0 +1,174 @@
+import { readFileSync } from 'node:fs';
+import {
+  assertQueueName,
+  InvalidOptionError,
+  type QueueCounts,
+  type TransportAdmin,
+  type WorkerRecord,
+} from '@conveyor/core';
+import type { Cluster, Redis } from 'ioredis';
+import { redisCall } from './errors.js';
+
+/**
+ * Keys outside any queue. The worker keys share the hash tag `{@workers}` (one Cluster
+ * slot, so a script can touch both); `@` is not allowed in queue names, so no queue can
+ * share it. The queue registry is a single plain key.
+ */
+export function adminKeys(prefix: string): { queues: string; workers: string; expiry: string } {
+  return {
+    queues: `${prefix}:queues`,
+    workers: `${prefix}:{@workers}:records`,
+    expiry: `${prefix}:{@workers}:expiry`,
+  };
+}
+
+const WORKER_SCRIPTS = ['put-worker', 'list-workers', 'remove-worker'] as const;
+type WorkerScript = (typeof WORKER_SCRIPTS)[number];
+const WORKER_KEY_COUNT = 2;
+
+/** Purged jobs per script call: bounds how long one call holds Redis. */
+const PURGE_BATCH = 1_000;
+
+export interface RedisAdminOptions {
+  commands: Redis | Cluster;
+  prefix: string;
+  /** Runs a queue script (`queue-counts`, `purge-queue`) with the queue's keys. */
+  queueScript(
+    name: 'queue-counts' | 'purge-queue',
+    queue: string,
+    args: ReadonlyArray<string | number>,
+  ): Promise<unknown[]>;
+  /** Throws `TransportClosedError` once the transport is closed. */
+  assertOpen(): void;
+}
+
+export interface RedisAdmin extends TransportAdmin {
+  /**
+   * Adds queues to the registry that `listQueues` reads, once per queue per process.
+   * A plain SADD outside the queue's slot, so the enqueue script stays Cluster-safe.
+   */
+  registerQueues(queues: Iterable<string>): Promise<void>;
+}
+
+/**
+ * `transport.admin` for Redis. Counts are LLEN/ZCARD inside one script per queue, never a
+ * scan of jobs. Worker records live in a hash plus a ZSET of deadlines on Redis TIME.
+ */
+export function createRedisAdmin(options: RedisAdminOptions): RedisAdmin {
+  const { commands, queueScript, assertOpen } = options;
+  const keys = adminKeys(options.prefix);
+  const registered = new Set<string>();
+  defineWorkerScripts(commands);
+
+  const workerScript = (name: WorkerScript, args: ReadonlyArray<string | number>) =>
+    redisCall(name, () => {
+      const fn = (commands as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[
+        commandName(name)
+      ];
+      if (!fn) throw new Error(`[conveyor] [redis] script ${name} is not defined on this client`);
+      return fn.call(commands, keys.workers, keys.expiry, ...args);
+    });
+
+  return {
+    async registerQueues(queues) {
+      const fresh = [...queues].filter((queue) => !registered.has(queue));
+      if (fresh.length === 0) return;
+      for (const queue of fresh) registered.add(queue);
+      try {
+        await redisCall('register-queues', () => commands.sadd(keys.queues, ...fresh));
+      } catch (error) {
+        // Try again on the next enqueue.
+        for (const queue of fresh) registered.delete(queue);
+        throw error;
+      }
+    },
+
+    async listQueues() {
+      assertOpen();
+      const queues = await redisCall('list-queues', () => commands.smembers(keys.queues));
+      return queues.sort();
+    },
+
+    async queueCounts(queues) {
+      assertOpen();
+      for (const queue of queues) assertQueueName(queue);
+      return Promise.all(
+        queues.map(async (queue): Promise<QueueCounts> => {
+          const [waiting, delayed, active, dead] = (
+            await queueScript('queue-counts', queue, [])
+          ).map(Number);
+          return {
+            queue,
+            waiting: waiting ?? 0,
+            delayed: delayed ?? 0,
+            active: active ?? 0,
+            dead: dead ?? 0,
+          };
+        }),
+      );
+    },
+
+    async purgeQueue(queue) {
+      assertOpen();
+      assertQueueName(queue);
+      let total = 0;
+      for (;;) {
+        const [purged, left] = (await queueScript('purge-queue', queue, [PURGE_BATCH])).map(Number);
+        total += purged ?? 0;
+        // Stop when nothing is left; a batch of only stale ids still made progress.
+        if (!left) return total;
+      }
+    },
+
+    async putWorker(record, ttlMs) {
+      assertOpen();
+      if (typeof ttlMs !== 'number' || !Number.isFinite(ttlMs) || ttlMs <= 0) {
+        throw new InvalidOptionError('ttlMs', ttlMs, 'a positive number of ms');
+      }
+      const { heartbeatAt: _ignored, ...stored } = record;
+      await workerScript('put-worker', [record.id, JSON.stringify(stored), Math.ceil(ttlMs)]);
+    },
+
+    async removeWorker(id) {
+      assertOpen();
+      await workerScript('remove-worker', [id]);
+    },
+
+    async listWorkers() {
+      assertOpen();
+      const reply = (await workerScript('list-workers', [])) as string[];
+      const records: WorkerRecord[] = [];
+      for (const text of reply) {
+        try {
+          records.push(JSON.parse(text) as WorkerRecord);
+        } catch {
+          // Written by something else: not ours to show.
+        }
+      }
+      return records.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    },
+  };
+}
+
+function commandName(name: WorkerScript): string {
+  return `conveyor_${name.replaceAll('-', '_')}`;
+}
+
+let workerSources: Map<WorkerScript, string> | undefined;
+
+function defineWorkerScripts(client: Redis | Cluster): void {
+  if (!workerSources) {
+    const dir = new URL('./scripts/', import.meta.url);
+    workerSources = new Map(
+      WORKER_SCRIPTS.map((name) => [
+        name,
+        readFileSync(new URL(`${name}-${WORKER_KEY_COUNT}.lua`, dir), 'utf8'),
+      ]),
+    );
+  }
+  for (const [name, lua] of workerSources) {
+    const command = commandName(name);
+    if (typeof (client as unknown as Record<string, unknown>)[command] === 'function') continue;
+    client.defineCommand(command, { lua, numberOfKeys: WORKER_KEY_COUNT });
+  }
+}

@@ -1,0 +1,24 @@
+-- queue-counts-19.lua: how many jobs a queue holds per live state (conveyor status).
+--
+-- Brings the queue up to date first (due delayed jobs, expired leases), then counts with
+-- LLEN and ZCARD only: O(1) per key whatever the queue holds. `waiting` is the length of
+-- the ready lists, so it still includes jobs cancelled or expired while waiting until a
+-- reserve drops their ids (cancel leaves them in place to stay O(1)).
+--
+-- KEYS: the 19 queue keys (includes/queue.lua).
+-- ARGV: [1] default result TTL, [2] finished kept.
+-- Returns: { waiting, delayed, active, dead }
+
+--!include queue.lua
+
+housekeep(500)
+local waiting = 0
+for priority = 0, 9 do
+  waiting = waiting + redis.call('LLEN', ready_key(priority))
+end
+return {
+  waiting,
+  redis.call('ZCARD', K_DELAYED),
+  redis.call('ZCARD', K_LEASES),
+  redis.call('ZCARD', K_DEAD),
+}
