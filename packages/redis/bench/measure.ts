@@ -26,18 +26,26 @@ Measures @conveyor/redis on a private redis-server (never the shared one).
   --json   print one JSON object per phase instead of text
   --dist   measure the build (dist/) instead of src/
 Env: N=100000 jobs per phase, DEPTH=1000000 (0 skips the depth phase),
+     COMPARE_SRC=<dir> to measure another copy of src/ (before/after in one sitting),
      AUTOPIPELINE=1 to repeat with ioredis auto-pipelining, PHASES=bulk,transport,worker,singles,depth`);
   process.exit(0);
 }
 
 const json = process.argv.includes('--json');
 const dist = process.argv.includes('--dist');
-const { redisTransport } = (await import(
-  dist ? '../dist/index.js' : '../src/index.js'
-)) as typeof import('../src/index.js');
+// COMPARE_SRC=<dir> measures another copy of src/ (e.g. a `git archive` of an older
+// commit) in the same sitting, for before/after figures on a busy machine.
+const source = process.env.COMPARE_SRC
+  ? new URL(`${process.env.COMPARE_SRC.replace(/\/$/, '')}/index.ts`, `file://${process.cwd()}/`)
+      .href
+  : dist
+    ? '../dist/index.js'
+    : '../src/index.js';
+const { redisTransport } = (await import(source)) as typeof import('../src/index.js');
 type RedisTransport = ReturnType<typeof redisTransport>;
 
 const N = Number(process.env.N ?? 100_000);
+const REPEAT = Number(process.env.REPEAT ?? 1);
 const DEPTH = Number(process.env.DEPTH ?? 1_000_000);
 const PHASES = new Set(
   (process.env.PHASES ?? 'bulk,transport,worker,singles,depth').split(',').map((s) => s.trim()),
@@ -230,28 +238,30 @@ try {
     });
     await transport.enqueue([{ envelope: makeEnvelope('warmup') }]);
 
-    if (PHASES.has('bulk') || PHASES.has('transport')) {
-      const before = await usedMemory();
-      await phase(`bulk enqueue${label}`, N, () => bulkEnqueue(transport, 'bench', N), {});
-      const perJob = ((await usedMemory()) - before) / N;
-      if (json) console.log(JSON.stringify({ phase: 'memory', bytesPerWaitingJob: perJob }));
-      else console.log(`memory per waiting job: ${perJob.toFixed(1)} bytes`);
-      await phase(`reserve+complete, transport${label}`, N, async () => {
-        const done = await drainWithTransport(transport, 'bench');
-        if (done !== N) throw new Error(`processed ${done} of ${N}`);
-      });
-    }
-    if (PHASES.has('worker')) {
-      await bulkEnqueue(transport, 'bench-w', N);
-      await phase(`worker, trivial handler${label}`, N, () =>
-        drainWithWorker(transport, 'bench-w', N),
-      );
-    }
-    if (PHASES.has('singles')) {
-      const singles = envelopes('singles', 20_000);
-      await phase(`concurrent single enqueues${label}`, singles.length, async () => {
-        await Promise.all(singles.map((envelope) => transport.enqueue([{ envelope }])));
-      });
+    for (let round = 1; round <= REPEAT; round++) {
+      if (PHASES.has('bulk') || PHASES.has('transport')) {
+        const before = await usedMemory();
+        await phase(`bulk enqueue${label}`, N, () => bulkEnqueue(transport, 'bench', N), {});
+        const perJob = ((await usedMemory()) - before) / N;
+        if (json) console.log(JSON.stringify({ phase: 'memory', bytesPerWaitingJob: perJob }));
+        else console.log(`memory per waiting job: ${perJob.toFixed(1)} bytes`);
+        await phase(`reserve+complete, transport${label}`, N, async () => {
+          const done = await drainWithTransport(transport, 'bench');
+          if (done !== N) throw new Error(`processed ${done} of ${N}`);
+        });
+      }
+      if (PHASES.has('worker')) {
+        await bulkEnqueue(transport, 'bench-w', N);
+        await phase(`worker, trivial handler${label}`, N, () =>
+          drainWithWorker(transport, 'bench-w', N),
+        );
+      }
+      if (PHASES.has('singles')) {
+        const singles = envelopes('singles', 20_000);
+        await phase(`concurrent single enqueues${label}`, singles.length, async () => {
+          await Promise.all(singles.map((envelope) => transport.enqueue([{ envelope }])));
+        });
+      }
     }
     if (PHASES.has('depth') && DEPTH > 0 && !autoPipelining) {
       const take = 10_000;

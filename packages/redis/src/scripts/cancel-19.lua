@@ -17,19 +17,21 @@ local id = ARGV[3]
 local key = K_JOB .. id
 settle_lease(id, key)
 local state = redis.call('HGET', key, 's')
+local answer = 'finished'
 if not state then
-  return 'not-found'
+  answer = 'not-found'
 elseif state == 'w' then
   finish(id, key, 'n')
-  return 'cancelled'
+  answer = 'cancelled'
 elseif state == 'd' then
   redis.call('ZREM', K_DELAYED, id)
   redis.call('HDEL', key, 'u')
   finish(id, key, 'n')
-  return 'cancelled'
+  answer = 'cancelled'
 elseif state == 'a' then
   redis.call('HSET', key, 'r', '1')
   redis.call('PUBLISH', ARGV[4], ARGV[5])
-  return 'signalled'
+  answer = 'signalled'
 end
-return 'finished'
+flush()
+return answer

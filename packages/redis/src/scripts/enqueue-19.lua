@@ -16,6 +16,8 @@ housekeep(500)
 local default_window = tonumber(ARGV[3])
 local out = {}
 local any_ready = false
+-- Ready ids per priority, pushed with one RPUSH per list at the end (order kept).
+local ready = {}
 local n = 0
 for base = 4, #ARGV, 12 do
   n = n + 1
@@ -58,7 +60,12 @@ for base = 4, #ARGV, 12 do
       fields[#fields + 1] = 's'
       fields[#fields + 1] = 'w'
       redis.call('HSET', key, unpack(fields))
-      redis.call('RPUSH', ready_key(priority), id)
+      local list = ready[priority]
+      if not list then
+        list = {}
+        ready[priority] = list
+      end
+      list[#list + 1] = id
       any_ready = true
     end
     if idem ~= '' then
@@ -69,6 +76,9 @@ for base = 4, #ARGV, 12 do
     end
     out[n] = ''
   end
+end
+for priority, ids in pairs(ready) do
+  redis.call('RPUSH', ready_key(priority), unpack(ids))
 end
 if any_ready then
   wake()

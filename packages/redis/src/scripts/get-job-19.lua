@@ -11,6 +11,7 @@ housekeep(500)
 local id = ARGV[3]
 local key = K_JOB .. id
 settle_lease(id, key)
+flush()
 local fields = redis.call('HGETALL', key)
 if ARGV[4] == '1' and #fields > 0 then
   local state = redis.call('HGET', key, 's')

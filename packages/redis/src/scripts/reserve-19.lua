@@ -75,5 +75,6 @@ if taken > 0 and not had_leases then
   -- The first lease is a new deadline that blocked reserves must wake for.
   wake()
 end
+flush()
 out[2] = next_wake()
 return out

@@ -57,4 +57,5 @@ for base = 3, #ARGV, 5 do
     out[#out + 1] = 0
   end
 end
+flush()
 return out

@@ -75,10 +75,39 @@ local function make_delayed(id, key, due)
   end
 end
 
+-- Work deferred to flush(): ids whose lease ZSET entry goes, ids that join the finished
+-- list. One ZREM and one RPUSH per script call instead of one per job.
+local ended_leases = {}
+local newly_finished = {}
+
 -- Forgets the current delivery of an active job. Its token, lease and consumer fields
--- stay (they only count while the state is active): one call fewer per settle.
+-- stay (they only count while the state is active): one call fewer per settle. The
+-- ZREM waits for flush(): nothing re-leases the same job before it in one script.
 local function end_delivery(id)
-  redis.call('ZREM', K_LEASES, id)
+  ended_leases[#ended_leases + 1] = id
+end
+
+-- Applies the deferred ZREM and RPUSH, and enforces the count bound on finished jobs.
+-- housekeep() flushes on its own; a script that ends deliveries or finishes jobs
+-- itself calls flush() before it returns.
+local function flush()
+  for start = 1, #ended_leases, 1000 do
+    redis.call('ZREM', K_LEASES, unpack(ended_leases, start, math.min(start + 999, #ended_leases)))
+  end
+  ended_leases = {}
+  if #newly_finished == 0 then return end
+  local length = 0
+  for start = 1, #newly_finished, 1000 do
+    length = redis.call('RPUSH', K_FINISHED, unpack(newly_finished, start, math.min(start + 999, #newly_finished)))
+  end
+  newly_finished = {}
+  -- Finished jobs never become unfinished, so the oldest ids are safe to delete.
+  while length >= keep_finished + TRIM_STEP do
+    local oldest = redis.call('LPOP', K_FINISHED, TRIM_STEP)
+    for n = 1, #oldest do oldest[n] = K_JOB .. oldest[n] end
+    redis.call('DEL', unpack(oldest))
+    length = length - TRIM_STEP
+  end
 end
 
 -- Moves a job to a final state: dead jobs join the dead-letter set (no TTL), the
@@ -95,11 +124,8 @@ local function finish(id, key, state, ttl, result)
     redis.call('PERSIST', key)
   else
     redis.call('PEXPIRE', key, ttl or default_ttl)
-    if keep_finished > 0 and redis.call('RPUSH', K_FINISHED, id) >= keep_finished + TRIM_STEP then
-      -- Finished jobs never become unfinished, so the oldest ids are safe to delete.
-      local oldest = redis.call('LPOP', K_FINISHED, TRIM_STEP)
-      for n = 1, #oldest do oldest[n] = K_JOB .. oldest[n] end
-      redis.call('DEL', unpack(oldest))
+    if keep_finished > 0 then
+      newly_finished[#newly_finished + 1] = id
     end
   end
   if anyone_watching and redis.call('SREM', K_WATCHED, id) == 1 then
@@ -147,10 +173,11 @@ local function housekeep(limit)
       if redis.call('HGET', key, 's') == 'a' then
         reclaim(id, key)
       else
-        redis.call('ZREM', K_LEASES, id)
+        end_delivery(id)
       end
     end
   end
+  flush()
 end
 
 -- Reclaims one job's lease if it has run out, whatever the batch limit left behind.
