@@ -15,7 +15,7 @@ export interface Heartbeat {
 
 /**
  * Renews every held lease in one call every `intervalMs`, carrying progress values that
- * changed since the last beat. The next beat is timed from the end of the previous one,
+ * changed since the last beat, and runs `alongside` (slots, the worker record). The next beat is timed from the end of the previous one,
  * so renew calls never overlap.
  */
 export function startHeartbeat(options: {
@@ -26,6 +26,8 @@ export function startHeartbeat(options: {
   leaseMs: number;
   jobs: () => Iterable<HeldJob>;
   onStatus: (job: HeldJob, status: Exclude<LeaseStatus, 'held'>) => void;
+  /** Runs on every beat, next to the renew call (slot renewals, the worker record). Must not reject. */
+  alongside?: () => Promise<void>;
 }): Heartbeat {
   const { transport, clock, logger, intervalMs, leaseMs } = options;
   let stopped = false;
@@ -33,6 +35,10 @@ export function startHeartbeat(options: {
   let beating: Promise<void> | undefined;
 
   async function beat(): Promise<void> {
+    await Promise.all([renewLeases(), options.alongside?.()]);
+  }
+
+  async function renewLeases(): Promise<void> {
     const jobs = [...options.jobs()].filter((job) => job.phase !== 'ending' && !job.leaseLost);
     if (jobs.length === 0) return;
     const renewals: LeaseRenewal[] = jobs.map((job) => {

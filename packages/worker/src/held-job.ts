@@ -4,6 +4,7 @@ import type { TimeLimitTimers } from './time-limits.js';
 /**
  * One delivery this worker holds a lease on.
  * - `buffered`: reserved ahead (prefetch), waiting for a slot.
+ * - `limited`: waiting for its task's rate limit or concurrency cap; takes no slot.
  * - `running`: its task runs and holds a slot.
  * - `ending`: its outcome is decided and its settlement sent; a later outcome of the
  *   task (after a hard limit or a shutdown release) is ignored.
@@ -15,7 +16,7 @@ export interface HeldJob {
   readonly task: string;
   readonly attempt: number;
   readonly controller: AbortController;
-  phase: 'buffered' | 'running' | 'ending';
+  phase: 'buffered' | 'limited' | 'running' | 'ending';
   /** When the run started, on the worker's clock. */
   startedAt: number | undefined;
   /** Latest `ctx.progress()` value, and whether the transport has seen it. */

@@ -31,6 +31,12 @@ export interface WorkerOptions {
   concurrency?: number;
   /** Extra jobs reserved ahead and held (leased) until a slot frees. Default 0. */
   prefetch?: number;
+  /**
+   * Jobs held at their task's `rateLimit` or `concurrencyLimit` that still let the worker
+   * fetch more (they take no running slot). Beyond it, fetching waits. Default
+   * `max(10, 2 × (concurrency + prefetch))`.
+   */
+  maxWaitingForLimits?: number;
   /** Lease length in ms; a job not renewed or settled by then goes back to its queue. Default 30 s. */
   leaseMs?: number;
   /** How often all leases are renewed, in one call. Default `leaseMs / 3`. */
@@ -59,6 +65,7 @@ export interface ResolvedWorkerOptions {
   queues: readonly string[];
   concurrency: number;
   prefetch: number;
+  maxWaitingForLimits: number;
   leaseMs: number;
   heartbeatMs: number;
   shutdownGraceMs: number;
@@ -101,6 +108,11 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
   }
   const concurrency = integer(options.concurrency ?? 10, 'concurrency', 1);
   const prefetch = integer(options.prefetch ?? 0, 'prefetch', 0);
+  const maxWaitingForLimits = integer(
+    options.maxWaitingForLimits ?? Math.max(10, 2 * (concurrency + prefetch)),
+    'maxWaitingForLimits',
+    0,
+  );
   const leaseMs = duration(options.leaseMs ?? 30_000, 'leaseMs', 1);
   const heartbeatMs = duration(options.heartbeatMs ?? Math.floor(leaseMs / 3), 'heartbeatMs', 1);
   if (heartbeatMs >= leaseMs) {
@@ -122,6 +134,7 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
     queues: [...new Set(queues)],
     concurrency,
     prefetch,
+    maxWaitingForLimits,
     leaseMs,
     heartbeatMs,
     shutdownGraceMs: duration(options.shutdownGraceMs ?? 30_000, 'shutdownGraceMs', 0),

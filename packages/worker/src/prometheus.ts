@@ -1,3 +1,4 @@
+import type { QueueCounts } from '@conveyor/core';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { CounterName, WorkerEvent } from './stats.js';
 
@@ -37,12 +38,20 @@ const DESCRIPTIONS: Record<CounterName, [string, string]> = {
     'conveyor_hard_time_limits_total',
     'Jobs that hit their hard time limit, per task.',
   ],
+  schemaSkew: [
+    'conveyor_schema_skew_total',
+    "Deliveries whose producer's schema fingerprint differs from this worker's task, per task.",
+  ],
 };
 
 /** Prometheus metrics of one worker, in a registry of its own (not prom-client's global one). */
 export function createPrometheusMetrics(gauges: {
   inFlight: () => number;
   running: () => number;
+  /** Jobs held at a rate limit or concurrency cap. */
+  waitingForLimits: () => number;
+  /** Counts of the worker's queues (empty without `transport.admin`). */
+  queueDepths: () => Promise<QueueCounts[]>;
 }): PrometheusMetrics {
   const registry = new Registry();
   const counters = new Map<CounterName, Counter<'task'>>();
@@ -72,6 +81,28 @@ export function createPrometheusMetrics(gauges: {
     registers: [registry],
     collect() {
       this.set(gauges.running());
+    },
+  });
+  new Gauge({
+    name: 'conveyor_jobs_waiting_for_limits',
+    help: 'Jobs held (leased) until their task rate limit or concurrency cap lets them start.',
+    registers: [registry],
+    collect() {
+      this.set(gauges.waitingForLimits());
+    },
+  });
+  new Gauge({
+    name: 'conveyor_queue_jobs',
+    help: "Jobs in each of this worker's queues, per state (read from the broker at most every 5 s).",
+    labelNames: ['queue', 'state'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const counts of await gauges.queueDepths()) {
+        for (const state of ['waiting', 'delayed', 'active', 'dead'] as const) {
+          this.set({ queue: counts.queue, state }, counts[state]);
+        }
+      }
     },
   });
   return {

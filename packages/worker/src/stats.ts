@@ -10,7 +10,8 @@ export type CounterName =
   | 'settleErrors'
   | 'leasesLost'
   | 'softTimeLimits'
-  | 'hardTimeLimits';
+  | 'hardTimeLimits'
+  | 'schemaSkew';
 
 const COUNTER_NAMES: readonly CounterName[] = [
   'completed',
@@ -24,6 +25,7 @@ const COUNTER_NAMES: readonly CounterName[] = [
   'leasesLost',
   'softTimeLimits',
   'hardTimeLimits',
+  'schemaSkew',
 ];
 
 /**

@@ -20,6 +20,8 @@ export interface WorkerStats extends WorkerCounters {
   running: number;
   /** Jobs reserved ahead, waiting for a slot. */
   buffered: number;
+  /** Jobs held until their task's rate limit or concurrency cap lets them start. */
+  waitingForLimits: number;
   /** Every job this worker holds a lease on: running, buffered or being settled. */
   inFlight: number;
   jobs: HeldJobInfo[];

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import {
   InvalidOptionError,
   type JobOutcome,
@@ -7,6 +8,7 @@ import {
   type Settlement,
   TimeLimitError,
   type TimerHandle,
+  type WorkerRecord,
 } from '@conveyor/core';
 import { retryableFailure } from './error-outcome.js';
 import {
@@ -18,10 +20,13 @@ import {
 import { type Fetcher, startFetching } from './fetcher.js';
 import { type Heartbeat, startHeartbeat } from './heartbeat.js';
 import { type HeldJob, holdJob, jobFields } from './held-job.js';
+import { createLimitGates } from './limit-gates.js';
 import { withFields } from './log.js';
 import { type MetricsServer, serveMetrics } from './metrics-server.js';
 import { resolveWorkerOptions, type WorkerOptions } from './options.js';
+import { createPresence } from './presence.js';
 import { createPrometheusMetrics } from './prometheus.js';
+import { createQueueDepths } from './queue-depths.js';
 import { createSettleBatcher } from './settle-batcher.js';
 import { reportSettled } from './settle-report.js';
 import { type CounterName, createStatsRecorder, type WorkerEvent } from './stats.js';
@@ -47,7 +52,43 @@ export function createWorker(options: WorkerOptions): Worker {
   let running = 0;
   let state: WorkerState = 'idle';
   const recorder = createStatsRecorder();
-  const prometheus = createPrometheusMetrics({ inFlight: () => held.size, running: () => running });
+  const gates = createLimitGates({
+    limits: transport.limits,
+    clock,
+    logger,
+    leaseMs: config.leaseMs,
+    admit(job) {
+      if (job.phase !== 'limited') return;
+      if (state !== 'running') {
+        settle(job, release(job), 'released');
+        return;
+      }
+      // It waited its turn already: first in line for a slot.
+      job.phase = 'buffered';
+      buffered.unshift(job);
+      pump();
+    },
+  });
+  const startedAt = clock.now();
+  const presence = createPresence({
+    admin: transport.admin,
+    id,
+    ttlMs: config.heartbeatMs * 3,
+    logger,
+    record: () => workerRecord(),
+  });
+  const queueDepths = createQueueDepths({
+    admin: transport.admin,
+    queues: config.queues,
+    now: () => clock.now(),
+    logger,
+  });
+  const prometheus = createPrometheusMetrics({
+    inFlight: () => held.size,
+    running: () => running,
+    waitingForLimits: () => gates.waitingCount,
+    queueDepths: () => queueDepths.read(),
+  });
   const listeners = new Set<(event: WorkerEvent) => void>();
   const batcher = createSettleBatcher({ transport, maxBatch: config.settleBatchSize, logger });
   let fetcher: Fetcher | undefined;
@@ -79,19 +120,72 @@ export function createWorker(options: WorkerOptions): Worker {
     if (!job.controller.signal.aborted) job.controller.abort(reason);
   }
 
+  /**
+   * Jobs held at task limits take no running slot, and up to `maxWaitingForLimits` of
+   * them do not count against fetching either: jobs of other tasks keep coming.
+   */
   function freeCapacity(): number {
-    return config.concurrency + config.prefetch - running - buffered.length;
+    const overLimits = Math.max(0, gates.waitingCount - config.maxWaitingForLimits);
+    return config.concurrency + config.prefetch - running - buffered.length - overLimits;
   }
 
   function accept(reservations: Reservation[]): void {
     for (const reservation of reservations) {
       const job = holdJob(reservation);
       held.set(job.token, job);
-      if (state === 'running') buffered.push(job);
       // Reserved while stopping: never ran, give it straight back.
-      else settle(job, release(job), 'released');
+      if (state !== 'running') {
+        settle(job, release(job), 'released');
+        continue;
+      }
+      const task = registry.get(job.task);
+      checkSchema(job, task?.fingerprint);
+      if (gates.gated(task)) {
+        job.phase = 'limited';
+        gates.enter(job, task);
+      } else {
+        buffered.push(job);
+      }
     }
     pump();
+  }
+
+  /** The producer validated with another schema version than this worker's: say so, still run. */
+  function checkSchema(job: HeldJob, fingerprint: string | undefined): void {
+    const stamped = job.reservation.envelope.schema;
+    if (fingerprint === undefined || stamped === undefined || stamped === fingerprint) return;
+    emit({ type: 'schemaSkew', task: job.task, jobId: job.id });
+    logger.warn(
+      { ...jobFields(job), producerSchema: stamped, workerSchema: fingerprint },
+      "schema skew: the producer and this worker have different versions of the task input schema; validating with the worker's (deploy producers and workers together)",
+    );
+  }
+
+  function workerRecord(): WorkerRecord {
+    const counts = recorder.snapshot().totals;
+    return {
+      id,
+      hostname: hostname(),
+      pid: process.pid,
+      queues: [...config.queues],
+      tasks: registry.names(),
+      concurrency: config.concurrency,
+      state: state === 'running' ? (running > 0 ? 'running' : 'idle') : state,
+      startedAt,
+      jobs: [...held.values()]
+        .filter((job) => job.phase !== 'ending')
+        .map((job) => ({
+          id: job.id,
+          task: job.task,
+          attempt: job.attempt,
+          ...(job.startedAt !== undefined && { startedAt: job.startedAt }),
+        })),
+      counts: {
+        completed: counts.completed,
+        failed: counts.failed + counts.dead,
+        retried: counts.retried,
+      },
+    };
   }
 
   function pump(): void {
@@ -162,6 +256,7 @@ export function createWorker(options: WorkerOptions): Worker {
     const wasRunning = job.phase === 'running';
     job.phase = 'ending';
     job.limits?.clear();
+    gates.release(job);
     if (!wasRunning) return;
     running -= 1;
     pump();
@@ -205,7 +300,7 @@ export function createWorker(options: WorkerOptions): Worker {
     logger.info(jobFields(job), 'cancel requested: aborting ctx.signal');
     abort(job, new JobCancelRequestedError(job.id));
     // Not started: releasing a cancel-requested job cancels it.
-    if (takeBuffered(job)) settle(job, release(job), 'cancelled');
+    if (takeBuffered(job) || gates.leave(job)) settle(job, release(job), 'cancelled');
   }
 
   function leaseLost(job: HeldJob): void {
@@ -214,7 +309,7 @@ export function createWorker(options: WorkerOptions): Worker {
     emit({ type: 'leasesLost', task: job.task, jobId: job.id });
     logger.warn(jobFields(job), 'lease lost: aborting ctx.signal; its settlement will be stale');
     abort(job, new LeaseLostError(job.id));
-    if (takeBuffered(job)) {
+    if (takeBuffered(job) || gates.leave(job)) {
       job.phase = 'ending';
       forget(job);
     }
@@ -276,6 +371,7 @@ export function createWorker(options: WorkerOptions): Worker {
       if (graceTimer !== undefined) clock.clearTimeout(graceTimer);
       await heartbeat?.stop();
       unsubscribeCancel?.();
+      await Promise.all([gates.close(), presence.remove()]);
       await batcher.drain();
       await metricsServer?.close();
       metricsServer = undefined;
@@ -311,7 +407,11 @@ export function createWorker(options: WorkerOptions): Worker {
       leaseMs: config.leaseMs,
       jobs: () => held.values(),
       onStatus: (job, status) => (status === 'lost' ? leaseLost(job) : requestCancel(job)),
+      alongside: async () => {
+        await Promise.all([gates.renew(), presence.publish()]);
+      },
     });
+    void presence.publish();
     fetcher = startFetching({
       transport,
       clock,
@@ -380,6 +480,9 @@ export function createWorker(options: WorkerOptions): Worker {
       const grace = graceMs ?? config.shutdownGraceMs;
       logger.info({ graceMs: grace, running, buffered: buffered.length }, 'stopping');
       for (const job of buffered.splice(0)) settle(job, release(job), 'released');
+      for (const job of held.values()) {
+        if (job.phase === 'limited' && gates.leave(job)) settle(job, release(job), 'released');
+      }
       fetcher?.stop().then(() => {
         fetcherDone = true;
         maybeFinish();
@@ -398,6 +501,7 @@ export function createWorker(options: WorkerOptions): Worker {
         concurrency: config.concurrency,
         running,
         buffered: buffered.length,
+        waitingForLimits: gates.waitingCount,
         inFlight: held.size,
         jobs: [...held.values()].map((job) => ({
           id: job.id,

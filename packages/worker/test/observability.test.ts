@@ -1,0 +1,179 @@
+import {
+  defineTask,
+  type QueueCounts,
+  type TransportAdmin,
+  type WorkerRecord,
+} from '@conveyor/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { deferred, type Harness, startWorker } from './helpers.js';
+
+const input = z.object({ email: z.string() });
+
+let harness: Harness | undefined;
+afterEach(async () => {
+  if (!harness) return;
+  const stopping = harness.worker.stop({ graceMs: 0 });
+  await harness.clock.advance(0);
+  await stopping;
+  harness = undefined;
+});
+
+/** An admin that records what the worker tells it. */
+function fakeAdmin(counts: QueueCounts[] = []) {
+  const puts: Array<{ record: WorkerRecord; ttlMs: number }> = [];
+  const removed: string[] = [];
+  let countCalls = 0;
+  const admin: TransportAdmin = {
+    listQueues: async () => [],
+    async queueCounts() {
+      countCalls += 1;
+      return counts;
+    },
+    purgeQueue: async () => 0,
+    async putWorker(record, ttlMs) {
+      puts.push({ record: structuredClone(record), ttlMs });
+    },
+    async removeWorker(id) {
+      removed.push(id);
+    },
+    listWorkers: async () => [],
+  };
+  return { admin, puts, removed, countCalls: () => countCalls };
+}
+
+describe('worker record', () => {
+  it('publishes on start and every heartbeat with its jobs, and removes it on stop', async () => {
+    const fake = fakeAdmin();
+    const gate = deferred<string>();
+    const task = defineTask({ name: 't.mail', input, queue: 'work', run: () => gate.promise });
+    harness = await startWorker(
+      [task],
+      { id: 'w-1', concurrency: 4, leaseMs: 3_000, heartbeatMs: 1_000 },
+      (transport) => {
+        (transport as { admin?: TransportAdmin }).admin = fake.admin;
+      },
+    );
+    expect(fake.puts).toHaveLength(1);
+    expect(fake.puts[0]).toMatchObject({
+      ttlMs: 3_000,
+      record: {
+        id: 'w-1',
+        pid: process.pid,
+        queues: ['work'],
+        tasks: ['t.mail'],
+        concurrency: 4,
+        state: 'idle',
+        jobs: [],
+        counts: { completed: 0, failed: 0, retried: 0 },
+      },
+    });
+    const id = await harness.enqueue('t.mail', { email: 'a@b.c' });
+    await harness.clock.advance(1_000);
+    expect(fake.puts).toHaveLength(2);
+    expect(fake.puts[1]?.record).toMatchObject({
+      state: 'running',
+      jobs: [{ id, task: 't.mail', attempt: 1, startedAt: expect.any(Number) }],
+    });
+    gate.resolve('sent');
+    await harness.clock.advance(1_000);
+    expect(fake.puts.at(-1)?.record).toMatchObject({
+      state: 'idle',
+      jobs: [],
+      counts: { completed: 1 },
+    });
+    const stopping = harness.worker.stop();
+    await harness.clock.advance(0);
+    await stopping;
+    expect(fake.removed).toEqual(['w-1']);
+    harness = undefined;
+  });
+
+  it('keeps running when the admin calls fail', async () => {
+    const task = defineTask({ name: 't.mail', input, run: () => 'ok' });
+    harness = await startWorker([task], { heartbeatMs: 1_000, leaseMs: 3_000 }, (transport) => {
+      (transport as { admin?: TransportAdmin }).admin = {
+        ...fakeAdmin().admin,
+        putWorker: () => Promise.reject(new Error('broker down')),
+      };
+    });
+    const id = await harness.enqueue('t.mail', { email: 'x' });
+    await harness.clock.advance(3_000);
+    expect((await harness.job(id)).state).toBe('completed');
+    const warnings = harness.logger.lines.filter((line) =>
+      line.message.includes('publishing the worker record failed'),
+    );
+    expect(warnings).toHaveLength(1);
+  });
+});
+
+describe('schema skew', () => {
+  const versioned = {
+    ...defineTask({ name: 't.skew', input, run: ({ email }) => email }),
+    fingerprint: 'sha-new',
+  };
+
+  it('warns and counts when the producer stamped another fingerprint, and still runs valid input', async () => {
+    harness = await startWorker([versioned]);
+    const id = await harness.enqueue('t.skew', { email: 'a@b.c' }, { schema: 'sha-old' });
+    await harness.clock.advance(0);
+    expect(await harness.job(id)).toMatchObject({ state: 'completed', result: 'a@b.c' });
+    expect(harness.worker.stats().tasks['t.skew']).toMatchObject({ schemaSkew: 1, completed: 1 });
+    const warning = harness.logger.lines.find((line) => line.message.includes('schema skew'));
+    expect(warning?.fields).toMatchObject({
+      jobId: id,
+      producerSchema: 'sha-old',
+      workerSchema: 'sha-new',
+    });
+    expect(await harness.worker.metrics()).toMatchObject({
+      body: expect.stringContaining('conveyor_schema_skew_total{task="t.skew"} 1'),
+    });
+  });
+
+  it('fails the job only when validation fails', async () => {
+    harness = await startWorker([versioned]);
+    const id = await harness.enqueue('t.skew', { mail: 'renamed' }, { schema: 'sha-old' });
+    await harness.clock.advance(0);
+    const record = await harness.job(id);
+    expect(record).toMatchObject({ state: 'failed', error: { code: 'VALIDATION_FAILED' } });
+    expect(harness.worker.stats().totals).toMatchObject({ schemaSkew: 1, failed: 1 });
+  });
+
+  it('stays quiet when fingerprints match or either side has none', async () => {
+    const unversioned = defineTask({ name: 't.plain', input, run: () => 'ok' });
+    harness = await startWorker([versioned, unversioned]);
+    await harness.enqueue('t.skew', { email: 'a' }, { schema: 'sha-new' });
+    await harness.enqueue('t.skew', { email: 'b' });
+    await harness.enqueue('t.plain', { email: 'c' }, { schema: 'sha-any' });
+    await harness.clock.advance(0);
+    expect(harness.worker.stats().totals).toMatchObject({ schemaSkew: 0, completed: 3 });
+  });
+});
+
+describe('queue depth metrics', () => {
+  it('serves counts from admin.queueCounts, read at most every 5 s', async () => {
+    const fake = fakeAdmin([{ queue: 'work', waiting: 7, delayed: 2, active: 1, dead: 3 }]);
+    const task = defineTask({ name: 't.mail', input, run: () => 'ok' });
+    harness = await startWorker([task], {}, (transport) => {
+      (transport as { admin?: TransportAdmin }).admin = fake.admin;
+    });
+    const { body } = await harness.worker.metrics();
+    expect(body).toContain('conveyor_queue_jobs{queue="work",state="waiting"} 7');
+    expect(body).toContain('conveyor_queue_jobs{queue="work",state="dead"} 3');
+    expect(body).toMatch(/^conveyor_jobs_waiting_for_limits 0$/m);
+    await harness.worker.metrics();
+    expect(fake.countCalls()).toBe(1);
+    await harness.clock.advance(5_000);
+    await harness.worker.metrics();
+    expect(fake.countCalls()).toBe(2);
+  });
+
+  it('leaves the queue gauge empty without admin', async () => {
+    const task = defineTask({ name: 't.mail', input, run: () => 'ok' });
+    harness = await startWorker([task], {}, (transport) => {
+      (transport as { admin?: TransportAdmin }).admin = undefined;
+    });
+    const { body } = await harness.worker.metrics();
+    expect(body).not.toMatch(/^conveyor_queue_jobs\{/m);
+  });
+});
