@@ -1,0 +1,167 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Client, FINAL_STATES, type Transport } from '@conveyor/core';
+import type { FinalRecord } from './analysis.js';
+import { type LedgerWriter, openLedger } from './ledger.js';
+
+export const sleep = (ms: number): Promise<void> =>
+  new Promise((resolve) => setTimeout(resolve, ms));
+
+/** What every scenario gets from the runner. */
+export interface ScenarioContext {
+  /** The reduced CI version. */
+  quick: boolean;
+  /** A fresh directory for this scenario's ledger files and worker output. */
+  dir: string;
+  progress(message: string): void;
+}
+
+export interface Check {
+  name: string;
+  ok: boolean;
+  /** The measured value, e.g. `0 lost` or `4.1 s`. */
+  detail: string;
+  /** The bound, e.g. `= 0` or `≤ 3.0 s`; "report" when there is none. */
+  bound: string;
+}
+
+export interface ScenarioResult {
+  name: string;
+  title: string;
+  acked: number;
+  lost: number;
+  duplicated: number;
+  unexpected: number;
+  /** From the last fault until the system was back to normal (ms); see each scenario. */
+  recoveryMs?: number;
+  checks: Check[];
+  /** Other figures worth printing (JSON output and docs). */
+  figures: Record<string, number | string>;
+  notes: string[];
+  ok: boolean;
+}
+
+export interface Scenario {
+  name: string;
+  title: string;
+  run(ctx: ScenarioContext): Promise<ScenarioResult>;
+}
+
+export function scenarioDir(root: string, name: string): string {
+  const dir = join(root, name);
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+export function check(name: string, ok: boolean, detail: string, bound: string): Check {
+  return { name, ok, detail, bound };
+}
+
+/**
+ * Enqueues `count` jobs in batches, one batch in flight, about every `intervalMs`, and
+ * writes every acknowledged id (`enq`) or failed batch (`enqfail`) to the ledger.
+ */
+export async function produce(options: {
+  client: Client;
+  ledger: LedgerWriter;
+  count: number;
+  batch: number;
+  intervalMs: number;
+  firstSeq?: number;
+  enqueue: (client: Client, seqs: number[]) => Promise<Array<{ id: string }>>;
+  stop?: () => boolean;
+}): Promise<{ acked: number; failed: number }> {
+  let acked = 0;
+  let failed = 0;
+  let seq = options.firstSeq ?? 0;
+  const end = seq + options.count;
+  while (seq < end && !options.stop?.()) {
+    const started = Date.now();
+    const seqs: number[] = [];
+    while (seqs.length < options.batch && seq < end) seqs.push(seq++);
+    try {
+      const handles = await options.enqueue(options.client, seqs);
+      handles.forEach((handle, index) => {
+        options.ledger.write('enq', handle.id, seqs[index] ?? -1);
+      });
+      acked += handles.length;
+    } catch (error) {
+      const reason = (error as { code?: string }).code ?? (error as Error).name;
+      for (const s of seqs) options.ledger.write('enqfail', s, reason);
+      failed += seqs.length;
+    }
+    const wait = options.intervalMs - (Date.now() - started);
+    if (wait > 0) await sleep(wait);
+  }
+  return { acked, failed };
+}
+
+/** Reads each job's record; retries a failing read a few times (Redis may be recovering). */
+export async function readRecords(
+  transport: Transport,
+  ids: readonly string[],
+): Promise<Map<string, FinalRecord | null>> {
+  const records = new Map<string, FinalRecord | null>();
+  for (let start = 0; start < ids.length; start += 200) {
+    const chunk = ids.slice(start, start + 200);
+    const found = await Promise.all(
+      chunk.map(async (id) => {
+        for (let attempt = 0; ; attempt++) {
+          try {
+            return await transport.getJob(id);
+          } catch (error) {
+            if (attempt >= 5) throw error;
+            await sleep(500);
+          }
+        }
+      }),
+    );
+    chunk.forEach((id, index) => {
+      const record = found[index];
+      records.set(
+        id,
+        record ? { state: record.state, result: record.result, attempts: record.attempts } : null,
+      );
+    });
+  }
+  return records;
+}
+
+/** Polls `done()` every 250 ms until it holds or `timeoutMs` passes; true when it held. */
+export async function waitUntil(
+  done: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await done()) return true;
+    if (Date.now() > deadline) return false;
+    await sleep(250);
+  }
+}
+
+/** Waits until every id has a final record (or the timeout), reading only unfinished ones. */
+export async function waitFinal(
+  transport: Transport,
+  ids: readonly string[],
+  timeoutMs: number,
+): Promise<boolean> {
+  let pending = [...ids];
+  return waitUntil(async () => {
+    const records = await readRecords(transport, pending).catch(() => undefined);
+    if (!records) return false;
+    pending = pending.filter((id) => {
+      const record = records.get(id);
+      // No record at all: nothing will ever finish it (counted as lost by the caller).
+      return record !== null && (record === undefined || !FINAL_STATES.has(record.state));
+    });
+    return pending.length === 0;
+  }, timeoutMs);
+}
+
+export function openHarnessLedger(dir: string): LedgerWriter {
+  return openLedger(dir, 'harness');
+}
+
+export const seconds = (ms: number | undefined): string =>
+  ms === undefined ? '–' : `${(ms / 1000).toFixed(1)} s`;

@@ -1,0 +1,106 @@
+import { countJobs, doneCount, lastDoneAt, unexplainedDuplicates } from '../analysis.js';
+import {
+  check,
+  produce,
+  readRecords,
+  type Scenario,
+  seconds,
+  waitFinal,
+  waitUntil,
+} from '../harness.js';
+import { startRig } from '../setup.js';
+import { enqueueWork } from './work.js';
+
+const MIN_MS = 100;
+const MAX_MS = 400;
+
+/** Scenario 1: SIGKILL workers over and over while they work through the jobs. */
+export const killWorkers: Scenario = {
+  name: 'kill-workers',
+  title: 'kill -9 workers',
+  async run({ quick, dir, progress }) {
+    const jobs = quick ? 300 : 2_000;
+    const kills = quick ? 4 : 20;
+    const rig = await startRig({
+      dir,
+      workers: 3,
+      worker: { leaseMs: 3_000, reserveWaitMs: 1_000 },
+    });
+    const { leaseMs, reserveWaitMs } = rig.settings;
+    try {
+      await produce({
+        client: rig.client,
+        ledger: rig.ledger,
+        count: jobs,
+        batch: 250,
+        intervalMs: 0,
+        enqueue: enqueueWork(MIN_MS, MAX_MS),
+      });
+      progress(`${jobs} jobs enqueued; ${kills} kills while they run`);
+      const killed = new Map<number, number>();
+      let lastKill = 0;
+      for (let i = 0; i < kills; i++) {
+        // Spread the kills up to 95 % done, so little backlog is left after the last one.
+        const target = Math.floor(((i + 1) / kills) * 0.95 * jobs);
+        await waitUntil(() => doneCount(rig.index()) >= target, 120_000);
+        await waitUntil(() => rig.fleet.alive().length >= 2, 30_000);
+        const live = rig.fleet.alive();
+        const victim = live[Math.floor(Math.random() * live.length)];
+        if (!victim) continue;
+        lastKill = Date.now();
+        killed.set(victim.pid, lastKill);
+        rig.ledger.write('fault', 'SIGKILL', victim.pid);
+        await rig.fleet.signal(victim, 'SIGKILL');
+        progress(`kill ${i + 1}/${kills}: pid ${victim.pid} at ${target}/${jobs} done`);
+        // A supervisor restarts it; the others carry on meanwhile.
+        void rig.fleet.spawn().catch(() => {});
+      }
+      const ids = [...rig.index().jobs.values()].filter((j) => j.ackedAt).map((j) => j.id);
+      await waitFinal(rig.transport, ids, leaseMs * 4 + 30_000);
+      const index = rig.index();
+      const records = await readRecords(rig.transport, ids);
+      const counts = countJobs(index, { records });
+      const unexplained = unexplainedDuplicates(index, killed);
+      const last = lastDoneAt(index);
+      const recoveryMs = last !== undefined ? Math.max(0, last - lastKill) : undefined;
+      const recoveryBound = leaseMs + reserveWaitMs + MAX_MS;
+      const crashes = rig.fleet.crashes();
+      const checks = [
+        check('lost', counts.lost === 0, String(counts.lost), '= 0'),
+        check(
+          'duplicates not in flight at a kill',
+          unexplained.length === 0,
+          String(unexplained.length),
+          '= 0',
+        ),
+        check('unexpected', counts.unexpected === 0, String(counts.unexpected), '= 0'),
+        check(
+          'last job done after last kill',
+          recoveryMs !== undefined && recoveryMs <= recoveryBound,
+          seconds(recoveryMs),
+          `≤ ${seconds(recoveryBound)} (lease + check interval + longest job)`,
+        ),
+        check('unplanned worker exits', crashes.length === 0, String(crashes.length), '= 0'),
+      ];
+      return {
+        name: killWorkers.name,
+        title: killWorkers.title,
+        acked: counts.acked,
+        lost: counts.lost,
+        duplicated: counts.duplicated,
+        unexpected: counts.unexpected,
+        recoveryMs,
+        checks,
+        figures: { jobs, kills: killed.size, completedTwice: counts.completedTwice, leaseMs },
+        notes: [
+          ...unexplained.slice(0, 5).map((id) => `unexplained duplicate ${id}`),
+          ...crashes,
+          ...counts.lostIds.slice(0, 5).map((id) => `lost ${id}`),
+        ],
+        ok: checks.every((c) => c.ok),
+      };
+    } finally {
+      await rig.close();
+    }
+  },
+};

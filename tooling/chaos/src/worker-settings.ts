@@ -1,0 +1,15 @@
+/** What a chaos worker process is told (JSON in `CHAOS_WORKER`). */
+export interface WorkerSettings {
+  ledgerDir: string;
+  /** Standalone Redis. */
+  url?: string;
+  /** Redis Cluster start-up nodes (instead of `url`). */
+  cluster?: Array<{ host: string; port: number }>;
+  prefix: string;
+  queues: string[];
+  concurrency: number;
+  prefetch?: number;
+  leaseMs: number;
+  reserveWaitMs: number;
+  shutdownGraceMs: number;
+}
