@@ -10,6 +10,7 @@
 housekeep(500)
 local deadline = now + tonumber(ARGV[3])
 local out = { now, deadline }
+local leases = {}
 for base = 4, #ARGV, 3 do
   local id = ARGV[base]
   local key = K_JOB .. id
@@ -17,7 +18,8 @@ for base = 4, #ARGV, 3 do
   local status = 0
   if f[1] == 'a' and f[2] == ARGV[base + 1] and tonumber(f[3]) > now then
     redis.call('HSET', key, 'l', deadline)
-    redis.call('ZADD', K_LEASES, deadline, id)
+    leases[#leases + 1] = deadline
+    leases[#leases + 1] = lease_member(id, ARGV[base + 1])
     local progress = ARGV[base + 2]
     if progress ~= '' then
       redis.call('HSET', key, 'g', string.sub(progress, 2))
@@ -26,5 +28,8 @@ for base = 4, #ARGV, 3 do
     if f[4] == '1' then status = 2 end
   end
   out[#out + 1] = status
+end
+if #leases > 0 then
+  redis.call('ZADD', K_LEASES, unpack(leases))
 end
 return out

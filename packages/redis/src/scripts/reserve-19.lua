@@ -41,7 +41,7 @@ while priority >= 0 and taken < max do
           local token = token_prefix .. taken
           redis.call('HSET', key, 's', 'a', 'n', attempt, 't', token, 'l', deadline, 'b', now, 'c', consumer)
           leases[#leases + 1] = deadline
-          leases[#leases + 1] = id
+          leases[#leases + 1] = lease_member(id, token)
           local n = #out
           out[n + 1] = id
           out[n + 2] = f[4]

@@ -13,49 +13,74 @@
 
 --!include queue.lua
 
-local out = {}
+-- One ZMSCORE checks token and lease of the whole batch: a lease entry exists exactly
+-- while its job is active under that token (see lease_member).
+local members = {}
 for base = 3, #ARGV, 5 do
+  members[#members + 1] = lease_member(ARGV[base + 1], ARGV[base + 2])
+end
+local deadlines = {}
+if #members > 0 then
+  deadlines = redis.call('ZMSCORE', K_LEASES, unpack(members))
+end
+
+local out = {}
+local settled = {}
+for n = 1, #members do
+  local base = 3 + (n - 1) * 5
   local kind = ARGV[base]
   local id = ARGV[base + 1]
   local key = K_JOB .. id
   local text = ARGV[base + 3]
   local number = tonumber(ARGV[base + 4])
-  local f = redis.call('HMGET', key, 's', 't', 'l', 'r', 'n')
-  if f[1] == 'a' and f[2] == ARGV[base + 2] and tonumber(f[3]) > now then
-    local cancelled = f[4] == '1'
-    end_delivery(id)
-    if kind == 'c' then
-      local result = nil
-      if text ~= '' then result = text end
-      finish(id, key, 'c', number, result)
-    elseif kind == 'f' or kind == 'F' then
-      redis.call('HSET', key, 'e', text)
-      local state = 'f'
-      if cancelled then state = 'n' elseif kind == 'F' then state = 'x' end
-      finish(id, key, state, number)
-    elseif kind == 'r' then
-      redis.call('HSET', key, 'e', text)
-      if cancelled then
-        finish(id, key, 'n')
-      elseif number and number > 0 then
-        make_delayed(id, key, now + number)
-      else
-        make_waiting(id, key, false)
-      end
+  local deadline = tonumber(deadlines[n])
+  -- A delivery settled twice in one batch is stale the second time.
+  local ok = deadline ~= nil and deadline > now and not settled[members[n]]
+  if ok then
+    settled[members[n]] = true
+    end_delivery(members[n])
+  end
+  if ok and kind == 'c' then
+    local result = nil
+    if text ~= '' then result = text end
+    -- Every stored job has `s`: all fields new means the hash was gone (evicted).
+    if finish(id, key, 'c', number, result) == (result and 3 or 2) then
+      redis.call('DEL', key)
+      ok = false
+    end
+  elseif ok then
+    local f = redis.call('HMGET', key, 's', 'r', 'n')
+    if f[1] ~= 'a' then
+      ok = false
     else
-      local attempts = (tonumber(f[5]) or 0) - 1
-      if attempts < 0 then attempts = 0 end
-      redis.call('HSET', key, 'n', attempts)
-      if cancelled then
-        finish(id, key, 'n')
+      local cancelled = f[2] == '1'
+      if kind == 'f' or kind == 'F' then
+        redis.call('HSET', key, 'e', text)
+        local state = 'f'
+        if cancelled then state = 'n' elseif kind == 'F' then state = 'x' end
+        finish(id, key, state, number)
+      elseif kind == 'r' then
+        redis.call('HSET', key, 'e', text)
+        if cancelled then
+          finish(id, key, 'n')
+        elseif number and number > 0 then
+          make_delayed(id, key, now + number)
+        else
+          make_waiting(id, key, false)
+        end
       else
-        make_waiting(id, key, true)
+        local attempts = (tonumber(f[3]) or 0) - 1
+        if attempts < 0 then attempts = 0 end
+        redis.call('HSET', key, 'n', attempts)
+        if cancelled then
+          finish(id, key, 'n')
+        else
+          make_waiting(id, key, true)
+        end
       end
     end
-    out[#out + 1] = 1
-  else
-    out[#out + 1] = 0
   end
+  if ok then out[n] = 1 else out[n] = 0 end
 end
 flush()
 return out

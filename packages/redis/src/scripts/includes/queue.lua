@@ -5,7 +5,7 @@
 --   KEYS[1]      job key prefix    `<prefix>:{q}:j:`; a job's hash is this plus the id's unique part
 --   KEYS[2..11]  ready lists       `<prefix>:{q}:w0` .. `w9`, one per priority, FIFO
 --   KEYS[12]     delayed ZSET      member unique part, score due time (ms)
---   KEYS[13]     leases ZSET       member unique part, score lease deadline (ms)
+--   KEYS[13]     leases ZSET       member `<token> <unique part>` (lease_member), score lease deadline (ms)
 --   KEYS[14]     marker LIST       holds one element while jobs may be ready (blocking pickup)
 --   KEYS[15]     dead ZSET         member unique part, score dead-letter sequence number
 --   KEYS[16]     finished LIST     completed/failed/cancelled/expired ids, for the count bound
@@ -80,11 +80,18 @@ end
 local ended_leases = {}
 local newly_finished = {}
 
+-- A delivery's entry in the leases ZSET. It carries the token, so that a batch of
+-- settlements checks token and deadline of every job with one ZMSCORE: an entry exists
+-- exactly while its job is active under that token. Tokens never contain a space.
+local function lease_member(id, token)
+  return token .. ' ' .. id
+end
+
 -- Forgets the current delivery of an active job. Its token, lease and consumer fields
 -- stay (they only count while the state is active): one call fewer per settle. The
 -- ZREM waits for flush(): nothing re-leases the same job before it in one script.
-local function end_delivery(id)
-  ended_leases[#ended_leases + 1] = id
+local function end_delivery(member)
+  ended_leases[#ended_leases + 1] = member
 end
 
 -- Applies the deferred ZREM and RPUSH, and enforces the count bound on finished jobs.
@@ -113,11 +120,13 @@ end
 -- Moves a job to a final state: dead jobs join the dead-letter set (no TTL), the
 -- others expire after `ttl` and count against the queue's retention bound.
 -- `result` (JSON) is stored with the state when given.
+-- Returns HSET's count of new fields.
 local function finish(id, key, state, ttl, result)
+  local added
   if result then
-    redis.call('HSET', key, 's', state, 'f', now, 'o', result)
+    added = redis.call('HSET', key, 's', state, 'f', now, 'o', result)
   else
-    redis.call('HSET', key, 's', state, 'f', now)
+    added = redis.call('HSET', key, 's', state, 'f', now)
   end
   if state == 'x' then
     redis.call('ZADD', K_DEAD, redis.call('INCR', K_SEQ), id)
@@ -131,14 +140,15 @@ local function finish(id, key, state, ttl, result)
   if anyone_watching and redis.call('SREM', K_WATCHED, id) == 1 then
     redis.call('PUBLISH', K_WATCHED, id)
   end
+  return added
 end
 
 -- An expired lease: back to waiting, or dead on the last attempt, or cancelled [R11].
-local function reclaim(id, key)
+local function reclaim(id, key, member)
   local f = redis.call('HMGET', key, 'n', 'm', 'r')
   local attempts = tonumber(f[1]) or 0
   local max_attempts = tonumber(f[2]) or 1
-  end_delivery(id)
+  end_delivery(member)
   if f[3] == '1' then
     finish(id, key, 'n')
   elseif attempts >= max_attempts then
@@ -167,13 +177,16 @@ local function housekeep(limit)
         make_waiting(id, key, false)
       end
     else
-      local id = expired[j]
+      local member = expired[j]
       j = j + 2
+      local space = string.find(member, ' ', 1, true) or 0
+      local id = string.sub(member, space + 1)
       local key = K_JOB .. id
-      if redis.call('HGET', key, 's') == 'a' then
-        reclaim(id, key)
+      local f = redis.call('HMGET', key, 's', 't')
+      if f[1] == 'a' and f[2] == string.sub(member, 1, space - 1) then
+        reclaim(id, key, member)
       else
-        end_delivery(id)
+        end_delivery(member)
       end
     end
   end
@@ -182,9 +195,9 @@ end
 
 -- Reclaims one job's lease if it has run out, whatever the batch limit left behind.
 local function settle_lease(id, key)
-  local f = redis.call('HMGET', key, 's', 'l')
+  local f = redis.call('HMGET', key, 's', 'l', 't')
   if f[1] == 'a' and tonumber(f[2]) <= now then
-    reclaim(id, key)
+    reclaim(id, key, lease_member(id, f[3]))
   end
 end
 
