@@ -1,0 +1,60 @@
+import type { Sizes } from './plan.js';
+import type { RedisProbe } from './redis-probe.js';
+import type { SystemAdapter } from './systems/types.js';
+import type { WorkerPool } from './worker-pool.js';
+
+/** One figure a case reports. The first metric of a case is its headline. */
+export interface Metric {
+  key: string;
+  label: string;
+  unit: string;
+  higherIsBetter: boolean;
+}
+
+export interface CaseContext {
+  url: string;
+  probe: RedisProbe;
+  pool: WorkerPool;
+  sizes: Sizes;
+  /** A queue name no earlier run has used. */
+  queue: string;
+}
+
+export interface RunOutcome {
+  values: Record<string, number>;
+  /** Why this run does not count (jobs missing, …). Its values are never reported. */
+  invalid?: string;
+  /** Checks that could not be made, e.g. a system offers no queue count. */
+  notes?: string[];
+}
+
+export interface BenchCase {
+  id: string;
+  /** The case's number in the issue (1–9). */
+  group: number;
+  title: string;
+  /** What one run does, with its sizes, for the report. */
+  describe(sizes: Sizes): string;
+  metrics: readonly Metric[];
+  heavy?: boolean;
+  run(system: SystemAdapter, context: CaseContext): Promise<RunOutcome>;
+}
+
+export const JOBS_PER_SEC: Metric = {
+  key: 'jobsPerSec',
+  label: 'jobs/s',
+  unit: 'jobs/s',
+  higherIsBetter: true,
+};
+export const WORKER_CPU: Metric = {
+  key: 'workerCpuMsPer1k',
+  label: 'worker CPU',
+  unit: 'ms/1k jobs',
+  higherIsBetter: false,
+};
+export const REDIS_CPU: Metric = {
+  key: 'redisCpuMsPer1k',
+  label: 'Redis CPU',
+  unit: 'ms/1k jobs',
+  higherIsBetter: false,
+};

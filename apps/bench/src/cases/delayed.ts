@@ -1,0 +1,55 @@
+import type { BenchCase } from '../case-types.js';
+import { checkPending, fill } from './fill.js';
+
+/** Time allowed for enqueueing before the jobs fall due: 1.5 s plus 80 µs per job. */
+function marginMs(jobs: number): number {
+  return 1_500 + jobs * 0.08;
+}
+
+/** Case 7: many delayed jobs fall due at the same moment; how long until all have run. */
+export const delayed: BenchCase = {
+  id: 'delayed',
+  group: 7,
+  title: 'Delayed jobs coming due',
+  describe: (s) =>
+    `${s.delayed.toLocaleString('en-US')} jobs enqueued in bulk, all due at the same instant; one worker process at concurrency 50 waits for them; timed from the due time to the last acknowledgement`,
+  metrics: [
+    { key: 'seconds', label: 'time to run all', unit: 's', higherIsBetter: false },
+    { key: 'jobsPerSec', label: 'after due', unit: 'jobs/s', higherIsBetter: true },
+  ],
+  heavy: true,
+  async run(system, { url, queue, sizes, pool }) {
+    const jobs = sizes.delayed;
+    const producer = await system.createProducer({ url, queue });
+    try {
+      const dueAt = Math.ceil(Date.now() + marginMs(jobs));
+      await fill(producer, jobs, sizes.bulkBatch, dueAt);
+      const result = await pool.run({
+        system: system.name,
+        processes: 1,
+        consumer: { url, queue, concurrency: 50, delayed: true },
+        until: (counts) => counts.completed >= jobs,
+        timeoutMs: marginMs(jobs) + 30_000 + jobs * 5,
+      });
+      const lateMs = result.startedAt - dueAt;
+      const seconds = (result.lastAt - dueAt) / 1_000;
+      const values = { seconds, jobsPerSec: jobs / seconds };
+      if (lateMs > 0) {
+        return {
+          values,
+          invalid: `enqueueing took longer than the ${Math.round(marginMs(jobs))} ms margin (worker started ${Math.round(lateMs)} ms after the due time)`,
+        };
+      }
+      if (!result.reached) {
+        return { values, invalid: `${jobs - result.completed} of ${jobs} jobs missing at the end` };
+      }
+      if (result.completed > jobs) {
+        return { values, invalid: `${result.completed - jobs} jobs ran twice` };
+      }
+      if (result.lastAt < dueAt) return { values, invalid: 'jobs ran before their due time' };
+      return { values, ...(await checkPending(producer, 0)) };
+    } finally {
+      await producer.close();
+    }
+  },
+};

@@ -1,0 +1,32 @@
+import { payloads } from '../payload.js';
+import type { Producer } from '../systems/types.js';
+
+/** Enqueues `count` jobs through the bulk API, `batch` per call, one call at a time. */
+export async function fill(
+  producer: Producer,
+  count: number,
+  batch: number,
+  dueAt?: number,
+): Promise<void> {
+  for (let from = 0; from < count; from += batch) {
+    await producer.addBulk(payloads(Math.min(batch, count - from), from), dueAt);
+  }
+}
+
+/** Says whether the queue holds what it should, when the system can count. */
+export async function checkPending(
+  producer: Producer,
+  expected: number,
+): Promise<{ invalid?: string; notes?: string[] }> {
+  const pending = await producer.pending();
+  if (pending === undefined) {
+    return { notes: ['queue count not checked: the transport offers no count'] };
+  }
+  if (pending === expected) return {};
+  return {
+    invalid:
+      pending < expected
+        ? `${expected - pending} jobs missing: ${pending} pending, expected ${expected}`
+        : `${pending - expected} jobs too many: ${pending} pending, expected ${expected}`,
+  };
+}

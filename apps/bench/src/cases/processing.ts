@@ -1,0 +1,96 @@
+import { type BenchCase, JOBS_PER_SEC, type Metric, REDIS_CPU, WORKER_CPU } from '../case-types.js';
+import type { Sizes } from '../plan.js';
+import { processingRun } from './processing-run.js';
+
+const n = (value: number) => value.toLocaleString('en-US');
+const PROCESSING_METRICS = [JOBS_PER_SEC, WORKER_CPU, REDIS_CPU];
+
+const REDIS_CORES: Metric = {
+  key: 'redisCpuCores',
+  label: 'Redis busy',
+  unit: 'cores',
+  higherIsBetter: false,
+};
+const WORKER_CORES: Metric = {
+  key: 'workerCpuCores',
+  label: 'workers busy',
+  unit: 'cores',
+  higherIsBetter: false,
+};
+
+function processAt(concurrency: 1 | 50): BenchCase {
+  const jobs = (s: Sizes) => (concurrency === 1 ? s.processC1 : s.processC50);
+  return {
+    id: `process-c${concurrency}`,
+    group: 3,
+    title: `Processing throughput, concurrency ${concurrency}`,
+    describe: (s) =>
+      `${n(jobs(s))} jobs queued first, then one worker process at concurrency ${concurrency}, trivial handler; timed until the last acknowledgement`,
+    metrics: PROCESSING_METRICS,
+    run: (system, context) =>
+      processingRun(system, context, { queued: jobs(context.sizes), concurrency }),
+  };
+}
+
+export const processC1 = processAt(1);
+export const processC50 = processAt(50);
+
+/** Case 6, shallow side: every job of a 10,000-deep queue. */
+export const depthShallow: BenchCase = {
+  id: 'depth-shallow',
+  group: 6,
+  title: 'Processing with a shallow queue',
+  describe: (s) =>
+    `${n(s.depthShallow)} jobs queued, all processed at concurrency 50 by one worker process`,
+  metrics: PROCESSING_METRICS,
+  run: (system, context) =>
+    processingRun(system, context, { queued: context.sizes.depthShallow, concurrency: 50 }),
+};
+
+/** Case 6, deep side: the first jobs of a 1,000,000-deep queue. */
+export const depthDeep: BenchCase = {
+  id: 'depth-deep',
+  group: 6,
+  title: 'Processing with a deep queue',
+  describe: (s) =>
+    `${n(s.depthDeep)} jobs queued; the first ${n(s.depthMeasured)} processed and timed at concurrency 50 by one worker process`,
+  metrics: PROCESSING_METRICS,
+  heavy: true,
+  run: (system, context) =>
+    processingRun(system, context, {
+      queued: context.sizes.depthDeep,
+      measured: context.sizes.depthMeasured,
+      concurrency: 50,
+    }),
+};
+
+/** Case 8: every job fails its first attempt and is retried at once. */
+export const retryHeavy: BenchCase = {
+  id: 'retry',
+  group: 8,
+  title: 'Retry-heavy workload (every job fails once)',
+  describe: (s) =>
+    `${n(s.retry)} jobs with 2 attempts and no back-off; the handler throws on attempt 1; concurrency 50, one worker process; jobs/s counts completed jobs`,
+  metrics: PROCESSING_METRICS,
+  run: (system, context) =>
+    processingRun(system, context, { queued: context.sizes.retry, concurrency: 50, retry: true }),
+};
+
+/** Case 9: the same queue drained by 1, 2 or 4 worker processes. */
+export function scaleOut(processes: number): BenchCase {
+  return {
+    id: `scale-${processes}`,
+    group: 9,
+    title: `Scale-out, ${processes} worker process${processes === 1 ? '' : 'es'}`,
+    describe: (s) =>
+      `${n(s.scaleOut)} jobs queued, then ${processes} worker process${processes === 1 ? '' : 'es'} at concurrency 50 each`,
+    metrics: [...PROCESSING_METRICS, REDIS_CORES, WORKER_CORES],
+    heavy: true,
+    run: (system, context) =>
+      processingRun(system, context, {
+        queued: context.sizes.scaleOut,
+        concurrency: 50,
+        processes,
+      }),
+  };
+}

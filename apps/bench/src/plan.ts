@@ -1,0 +1,89 @@
+/** How big each case is. Three presets: full (for the docs), quick (< 60 s) and tiny (the smoke test). */
+export interface Sizes {
+  preset: 'full' | 'quick' | 'tiny';
+  /** Runs per system for the light cases, interleaved A B C A B C … */
+  runs: number;
+  /** Runs per system for the heavy cases (memory, depth, delayed, scale-out). */
+  heavyRuns: number;
+  enqueueSingle: number;
+  /** Concurrent callers issuing single enqueues. */
+  singleCallers: number;
+  enqueueBulk: number;
+  /** Jobs per bulk call. */
+  bulkBatch: number;
+  processC1: number;
+  processC50: number;
+  latencySamples: number;
+  memoryJobs: number;
+  depthShallow: number;
+  depthDeep: number;
+  /** Jobs processed (and timed) out of the deep queue. */
+  depthMeasured: number;
+  delayed: number;
+  retry: number;
+  scaleOut: number;
+  scaleProcesses: readonly number[];
+}
+
+export const FULL: Sizes = {
+  preset: 'full',
+  runs: 5,
+  heavyRuns: 3,
+  enqueueSingle: 50_000,
+  singleCallers: 100,
+  enqueueBulk: 200_000,
+  bulkBatch: 1_000,
+  processC1: 10_000,
+  processC50: 100_000,
+  latencySamples: 2_000,
+  memoryJobs: 100_000,
+  depthShallow: 10_000,
+  depthDeep: 1_000_000,
+  depthMeasured: 10_000,
+  delayed: 100_000,
+  retry: 50_000,
+  scaleOut: 100_000,
+  scaleProcesses: [1, 2, 4],
+};
+
+export const QUICK: Sizes = {
+  preset: 'quick',
+  runs: 2,
+  heavyRuns: 1,
+  enqueueSingle: 3_000,
+  singleCallers: 100,
+  enqueueBulk: 10_000,
+  bulkBatch: 1_000,
+  processC1: 500,
+  processC50: 5_000,
+  latencySamples: 150,
+  memoryJobs: 10_000,
+  depthShallow: 3_000,
+  depthDeep: 30_000,
+  depthMeasured: 3_000,
+  delayed: 3_000,
+  retry: 2_000,
+  scaleOut: 5_000,
+  scaleProcesses: [1, 2],
+};
+
+export const TINY: Sizes = {
+  preset: 'tiny',
+  runs: 1,
+  heavyRuns: 1,
+  enqueueSingle: 200,
+  singleCallers: 20,
+  enqueueBulk: 500,
+  bulkBatch: 100,
+  processC1: 50,
+  processC50: 300,
+  latencySamples: 20,
+  memoryJobs: 500,
+  depthShallow: 200,
+  depthDeep: 1_000,
+  depthMeasured: 200,
+  delayed: 200,
+  retry: 200,
+  scaleOut: 300,
+  scaleProcesses: [1, 2],
+};

@@ -1,0 +1,148 @@
+import type { RunMeta } from './meta.js';
+import type { CaseResult } from './runner.js';
+import type { Summary } from './stats.js';
+
+export function formatNumber(value: number): string {
+  if (!Number.isFinite(value)) return '–';
+  const abs = Math.abs(value);
+  if (abs >= 1_000) return Math.round(value).toLocaleString('en-US');
+  if (abs >= 100) return value.toFixed(0);
+  if (abs >= 10) return value.toFixed(1);
+  return value.toFixed(2);
+}
+
+function cell(summary: Summary | undefined): string {
+  if (!summary) return '–';
+  if (summary.count === 1) return formatNumber(summary.median);
+  return `${formatNumber(summary.median)} (${formatNumber(summary.min)}–${formatNumber(summary.max)})`;
+}
+
+function table(rows: string[][]): string {
+  const widths =
+    rows[0]?.map((_, col) => Math.max(...rows.map((row) => (row[col] ?? '').length))) ?? [];
+  return rows
+    .map((row) =>
+      row
+        .map((value, col) => value.padEnd(widths[col] ?? 0))
+        .join('   ')
+        .trimEnd(),
+    )
+    .join('\n');
+}
+
+/** "2.05× BullMQ (better)": Conveyor's headline median over the peer's. */
+export function ratioText(result: CaseResult, label: string, ratio: number): string {
+  const higherIsBetter = result.metrics[0]?.higherIsBetter ?? true;
+  const better = higherIsBetter ? ratio > 1 : ratio < 1;
+  return `${ratio.toFixed(2)}× ${label} (${better ? 'better' : ratio === 1 ? 'equal' : 'worse'})`;
+}
+
+export function formatHeader(meta: RunMeta): string {
+  const lines = [
+    `Conveyor benchmarks (${meta.preset} set), ${meta.date}`,
+    `Machine: ${meta.machine.cores} cores (${meta.machine.cpuModel}), ${meta.machine.memoryGiB} GiB, ${meta.machine.platform}; Node ${meta.node}; redis-server ${meta.redis} (private, started by the harness, no persistence)`,
+    `Conveyor ${meta.conveyorCommit}, ${meta.systems.map((s) => `${s.label} ${s.version}`).join(', ')}`,
+    `Payload: ${meta.payloadBytes} bytes of JSON for every system; handlers do nothing but return (or throw once, in the retry case).`,
+    `Worker processes: ${meta.workerProcesses}.`,
+    'Each figure is the median of the valid runs with min–max; runs are interleaved (A B C A B C …) and Redis is flushed before each.',
+    'A run with jobs missing (or extra) at the end is marked invalid and left out of every figure.',
+    'Ratios are Conveyor ÷ peer on the first column; "better" accounts for whether lower or higher is better.',
+    '',
+    'Settings:',
+    ...meta.systems.flatMap((s) => [`  ${s.label}:`, ...s.settings.map((line) => `    - ${line}`)]),
+  ];
+  return lines.join('\n');
+}
+
+export function formatCase(result: CaseResult): string {
+  const header = [
+    'system',
+    'valid',
+    ...result.metrics.map(
+      (m) => `${m.label} (${m.unit}${m.higherIsBetter ? ', higher is better' : ''})`,
+    ),
+  ];
+  const rows = result.systems.map((s) => [
+    s.label,
+    `${s.valid}/${s.runs.length}`,
+    ...result.metrics.map((m) => cell(s.summary[m.key])),
+  ]);
+  const lines = [
+    `${result.group}. ${result.title} [${result.id}]`,
+    `   ${result.description}`,
+    table([header, ...rows]),
+  ];
+  for (const s of result.systems) {
+    for (const run of s.runs) {
+      if (run.invalid) lines.push(`   ! ${s.label} run ${run.run} INVALID: ${run.invalid}`);
+    }
+    const notes = new Set(s.runs.flatMap((run) => run.notes ?? []));
+    for (const note of notes) lines.push(`   · ${s.label}: ${note}`);
+  }
+  const ratios = result.systems
+    .filter((s) => s.system !== 'conveyor')
+    .map((s) => {
+      const ratio = result.ratios[s.system];
+      return ratio === undefined
+        ? `${s.label}: no ratio (no valid runs)`
+        : ratioText(result, s.label, ratio);
+    });
+  lines.push(`   Conveyor vs ${ratios.join(' · ')}`);
+  return lines.join('\n');
+}
+
+/**
+ * Where the scale-out curve flattens for each system, and what bounds it: a Redis process
+ * near one full core is Redis-bound; workers and Redis together near the machine's cores
+ * is CPU-bound on the machine.
+ */
+export function scaleOutSummary(results: readonly CaseResult[], cores: number): string | undefined {
+  const steps = results
+    .filter((r) => r.group === 9)
+    .map((r) => ({ processes: Number(r.id.replace('scale-', '')), result: r }))
+    .sort((a, b) => a.processes - b.processes);
+  if (steps.length < 2) return undefined;
+  const lines = ['9. Scale-out summary'];
+  const systems = steps[0]?.result.systems ?? [];
+  for (const { system, label } of systems) {
+    const points = steps.map(({ processes, result }) => {
+      const summary = result.systems.find((s) => s.system === system)?.summary ?? {};
+      return {
+        processes,
+        jobs: summary.jobsPerSec?.median,
+        redis: summary.redisCpuCores?.median,
+        workers: summary.workerCpuCores?.median,
+      };
+    });
+    const curve = points
+      .map((p) => `${p.processes}p ${p.jobs === undefined ? '–' : formatNumber(p.jobs)}`)
+      .join(', ');
+    // Flat: the next step adds less than 15 %.
+    let flat = points[points.length - 1];
+    let flattened = false;
+    for (let i = 1; i < points.length; i += 1) {
+      const previous = points[i - 1];
+      const current = points[i];
+      if (previous?.jobs && current?.jobs && current.jobs < previous.jobs * 1.15) {
+        flat = previous;
+        flattened = true;
+        break;
+      }
+    }
+    let bound = 'not measured';
+    if (flat?.redis !== undefined && flat.workers !== undefined) {
+      const total = flat.redis + flat.workers;
+      bound =
+        flat.redis >= 0.85
+          ? `Redis CPU (redis-server at ${(flat.redis * 100).toFixed(0)} % of its one core)`
+          : total >= cores * 0.85
+            ? `the machine's CPU (workers ${flat.workers.toFixed(2)} + Redis ${flat.redis.toFixed(2)} of ${cores} cores)`
+            : `neither saturated (workers ${flat.workers.toFixed(2)} + Redis ${flat.redis.toFixed(2)} of ${cores} cores)`;
+    }
+    const where = flattened
+      ? `flattens at ${flat?.processes} process(es)`
+      : `still rising at ${flat?.processes} processes`;
+    lines.push(`   ${label}: ${curve} jobs/s; ${where}; bound there by ${bound}`);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,129 @@
+import type { BenchCase, Metric } from './case-types.js';
+import type { Sizes } from './plan.js';
+import type { RedisProbe } from './redis-probe.js';
+import { type Summary, summarize } from './stats.js';
+import type { SystemAdapter, SystemName } from './systems/types.js';
+import type { WorkerPool } from './worker-pool.js';
+
+export interface RunRecord {
+  run: number;
+  /** Absent for invalid runs: their figures are never reported. */
+  values?: Record<string, number>;
+  invalid?: string;
+  notes?: string[];
+}
+
+export interface SystemResult {
+  system: SystemName;
+  label: string;
+  runs: RunRecord[];
+  /** Per metric, over the valid runs only. */
+  summary: Record<string, Summary>;
+  valid: number;
+}
+
+export interface CaseResult {
+  id: string;
+  group: number;
+  title: string;
+  description: string;
+  metrics: Metric[];
+  systems: SystemResult[];
+  /** Conveyor's headline median divided by each peer's (absent when either has no valid run). */
+  ratios: Partial<Record<SystemName, number>>;
+}
+
+export interface RunnerOptions {
+  url: string;
+  probe: RedisProbe;
+  pool: WorkerPool;
+  sizes: Sizes;
+  systems: readonly SystemAdapter[];
+  cases: readonly BenchCase[];
+  /** Progress lines (stderr by default). */
+  log: (line: string) => void;
+}
+
+function formatValue(value: number): string {
+  if (Math.abs(value) >= 100) return Math.round(value).toLocaleString('en-US');
+  return value.toPrecision(3);
+}
+
+/** Runs every case: for each run, every system in turn (A B C A B C …), flushing Redis first. */
+export async function runCases(options: RunnerOptions): Promise<CaseResult[]> {
+  const { probe, sizes, systems, cases, log } = options;
+  const results: CaseResult[] = [];
+  const startedAt = Date.now();
+  for (const [index, benchCase] of cases.entries()) {
+    const runs = benchCase.heavy ? sizes.heavyRuns : sizes.runs;
+    const records = new Map<SystemName, RunRecord[]>(systems.map((s) => [s.name, []]));
+    log(`[${index + 1}/${cases.length}] ${benchCase.id}: ${benchCase.describe(sizes)}`);
+    for (let run = 1; run <= runs; run += 1) {
+      for (const system of systems) {
+        await probe.flush();
+        const queue = `bench-${benchCase.id}-${run}`;
+        const record: RunRecord = { run };
+        try {
+          const outcome = await benchCase.run(system, { ...options, queue });
+          if (outcome.invalid) record.invalid = outcome.invalid;
+          else record.values = outcome.values;
+          if (outcome.notes) record.notes = outcome.notes;
+        } catch (error) {
+          record.invalid = `error: ${error instanceof Error ? error.message : String(error)}`;
+        }
+        records.get(system.name)?.push(record);
+        const headline = benchCase.metrics[0];
+        const shown =
+          record.invalid !== undefined
+            ? `INVALID (${record.invalid})`
+            : headline && record.values
+              ? `${formatValue(record.values[headline.key] ?? Number.NaN)} ${headline.unit}`
+              : '';
+        const elapsed = Math.round((Date.now() - startedAt) / 1_000);
+        log(`  run ${run}/${runs} ${system.label.padEnd(9)} ${shown}  (${elapsed} s)`);
+      }
+    }
+    await probe.flush();
+    results.push(summarizeCase(benchCase, sizes, systems, records));
+  }
+  return results;
+}
+
+function summarizeCase(
+  benchCase: BenchCase,
+  sizes: Sizes,
+  systems: readonly SystemAdapter[],
+  records: Map<SystemName, RunRecord[]>,
+): CaseResult {
+  const systemResults = systems.map((system): SystemResult => {
+    const runs = records.get(system.name) ?? [];
+    const valid = runs.filter((r) => r.values !== undefined);
+    const summary: Record<string, Summary> = {};
+    for (const metric of benchCase.metrics) {
+      const values = valid
+        .map((r) => r.values?.[metric.key])
+        .filter((v): v is number => v !== undefined && Number.isFinite(v));
+      const summarized = summarize(values);
+      if (summarized) summary[metric.key] = summarized;
+    }
+    return { system: system.name, label: system.label, runs, summary, valid: valid.length };
+  });
+  const headline = benchCase.metrics[0]?.key ?? '';
+  const conveyor = systemResults.find((s) => s.system === 'conveyor')?.summary[headline];
+  const ratios: CaseResult['ratios'] = {};
+  for (const peer of systemResults) {
+    const peerSummary = peer.summary[headline];
+    if (peer.system === 'conveyor' || !conveyor || !peerSummary || peerSummary.median === 0)
+      continue;
+    ratios[peer.system] = conveyor.median / peerSummary.median;
+  }
+  return {
+    id: benchCase.id,
+    group: benchCase.group,
+    title: benchCase.title,
+    description: benchCase.describe(sizes),
+    metrics: [...benchCase.metrics],
+    systems: systemResults,
+    ratios,
+  };
+}

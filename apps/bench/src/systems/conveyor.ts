@@ -1,0 +1,118 @@
+import { readFileSync } from 'node:fs';
+import { createClient, defineTask, silentLogger } from '@conveyor/core';
+import { redisTransport } from '@conveyor/redis';
+import { createWorker } from '@conveyor/worker';
+import { z } from 'zod';
+import type { BenchPayload } from '../payload.js';
+import type { ConsumerHooks, ConsumerOptions, ProducerOptions, SystemAdapter } from './types.js';
+
+const input = z.object({ email: z.string(), n: z.number() });
+
+/** Both tasks do nothing; `flaky` fails its first attempt and is retried at once. */
+function benchTasks(hooks?: ConsumerHooks) {
+  const noop = defineTask({
+    name: 'bench.noop',
+    input,
+    retry: { attempts: 1 },
+    run(job: BenchPayload) {
+      hooks?.onStart?.(job);
+      return null;
+    },
+  });
+  const flaky = defineTask({
+    name: 'bench.flaky',
+    input,
+    retry: { attempts: 2, backoff: { type: 'fixed', delay: 0, jitter: false } },
+    run(job: BenchPayload, ctx) {
+      hooks?.onStart?.(job);
+      if (ctx.attempt === 1) throw new Error('first attempt fails');
+      return null;
+    },
+  });
+  return { noop, flaky };
+}
+
+function prefetchFor(concurrency: number): number {
+  // Reserving ahead lets one reserve call fetch a batch; more than one batch buys nothing.
+  return Math.min(Math.max(concurrency, 16), 100);
+}
+
+function packageVersion(): string {
+  const url = new URL('../../../../packages/redis/package.json', import.meta.url);
+  return (JSON.parse(readFileSync(url, 'utf8')) as { version: string }).version;
+}
+
+/** Conveyor through its public API: `createClient` + `redisTransport`, and `createWorker`. */
+export const conveyorSystem: SystemAdapter = {
+  name: 'conveyor',
+  label: 'Conveyor',
+  version: packageVersion(),
+  settings: [
+    'producer: createClient({ transport: redisTransport({ url }) }); enqueue() per job, enqueueMany() for bulk (one round trip per 1,000)',
+    'task input validated with a zod schema at enqueue and again in the worker (Conveyor always validates)',
+    `worker: createWorker({ concurrency, prefetch: clamp(concurrency, 16, 100), logger: silentLogger }), other options default`,
+    'retention: defaults (finished records kept 24 h, at most 10,000 per queue)',
+    'retry case: retry { attempts: 2, backoff fixed 0 ms }',
+  ],
+
+  async createProducer(options: ProducerOptions) {
+    const transport = redisTransport({ url: options.url, logger: silentLogger });
+    const client = createClient({ transport });
+    const { noop, flaky } = benchTasks();
+    const task = options.retry ? flaky : noop;
+    const queue = options.queue;
+    return {
+      async add(job, dueAt) {
+        await client.enqueue(task, job, dueAt === undefined ? { queue } : { queue, eta: dueAt });
+      },
+      async addBulk(jobs, dueAt) {
+        await client.enqueueMany(
+          task,
+          jobs,
+          dueAt === undefined ? { queue } : { queue, eta: dueAt },
+        );
+      },
+      async pending() {
+        // The admin capability is optional on a transport; without it nothing is counted.
+        if (!transport.admin) return undefined;
+        const [counts] = await transport.admin.queueCounts([queue]);
+        return counts ? counts.waiting + counts.delayed + counts.active : undefined;
+      },
+      async close() {
+        await client.close();
+      },
+    };
+  },
+
+  async createConsumer(options: ConsumerOptions, hooks: ConsumerHooks) {
+    const transport = redisTransport({ url: options.url, logger: silentLogger });
+    // One read opens the connection, so that start-up is not timed.
+    await transport.getJob(`${options.queue}:warmup`);
+    const { noop, flaky } = benchTasks(hooks);
+    const worker = createWorker({
+      transport,
+      tasks: [noop, flaky],
+      queues: [options.queue],
+      concurrency: options.concurrency,
+      prefetch: prefetchFor(options.concurrency),
+      logger: silentLogger,
+    });
+    worker.on((event) => {
+      if (event.type === 'completed') hooks.onCompleted();
+      else if (event.type === 'retried') hooks.onRetried();
+    });
+    let running: Promise<void> | undefined;
+    return {
+      start() {
+        running = worker.start();
+      },
+      async stop() {
+        if (running) {
+          await worker.stop();
+          await running;
+        }
+        await transport.close();
+      },
+    };
+  },
+};

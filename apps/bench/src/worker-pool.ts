@@ -1,0 +1,151 @@
+import { type ChildProcess, fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { now } from './payload.js';
+import type { ConsumerOptions, SystemName } from './systems/types.js';
+import type { HostCommand, HostCounts, HostReply } from './worker-protocol.js';
+
+const hostEntry = fileURLToPath(new URL('./worker-host.ts', import.meta.url));
+const packageDir = fileURLToPath(new URL('..', import.meta.url));
+
+/** What a group of worker processes did between `go` and `finish`. */
+export interface GroupResult extends HostCounts {
+  /** Epoch ms at which `go` was sent. */
+  startedAt: number;
+  /** Whether `until` was met before the timeout. */
+  reached: boolean;
+  /** CPU time of all the worker processes, user + system, in µs. */
+  cpuMicros: number;
+}
+
+interface Host {
+  child: ChildProcess;
+  counts: HostCounts;
+  request(command: HostCommand, expect: HostReply['type']): Promise<HostReply>;
+}
+
+/**
+ * Long-lived worker processes (started once, so that Node and tsx start-up is never timed),
+ * each started as `node --conditions=@conveyor/source --import tsx src/worker-host.ts`.
+ */
+export interface WorkerPool {
+  readonly size: number;
+  /**
+   * Prepares `processes` consumers, starts them together, and waits until the summed
+   * counts satisfy `until` or `timeoutMs` passes; then stops them and reports.
+   */
+  run(options: {
+    system: SystemName;
+    processes: number;
+    consumer: ConsumerOptions;
+    until: (counts: HostCounts) => boolean;
+    timeoutMs: number;
+    /** Runs after the consumers are ready and before `go` (e.g. to note Redis CPU). */
+    beforeGo?: () => Promise<void>;
+    /** Runs as soon as `until` is met, before the consumers are stopped. */
+    onReached?: () => Promise<void>;
+  }): Promise<GroupResult>;
+  close(): Promise<void>;
+}
+
+function startHost(): Host {
+  const child = fork(hostEntry, [], {
+    cwd: packageDir,
+    execArgv: ['--conditions=@conveyor/source', '--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const host: Host = {
+    child,
+    counts: { completed: 0, retried: 0, lastAt: 0 },
+    request(command, expect) {
+      return new Promise((resolve, reject) => {
+        const onMessage = (reply: HostReply) => {
+          if (reply.type === 'progress') return;
+          child.off('message', onMessage);
+          child.off('exit', onExit);
+          if (reply.type === 'error') reject(new Error(`[bench] worker process: ${reply.message}`));
+          else if (reply.type !== expect)
+            reject(new Error(`[bench] expected ${expect}, got ${reply.type}`));
+          else resolve(reply);
+        };
+        const onExit = (code: number | null) => {
+          child.off('message', onMessage);
+          reject(
+            new Error(`[bench] worker process exited (code ${code}) during "${command.type}"`),
+          );
+        };
+        child.on('message', onMessage);
+        child.once('exit', onExit);
+        child.send(command);
+      });
+    },
+  };
+  child.on('message', (reply: HostReply) => {
+    if (reply.type === 'progress' || reply.type === 'finished') {
+      host.counts = { completed: reply.completed, retried: reply.retried, lastAt: reply.lastAt };
+    }
+  });
+  return host;
+}
+
+function sum(hosts: readonly Host[]): HostCounts {
+  return hosts.reduce(
+    (total, host) => ({
+      completed: total.completed + host.counts.completed,
+      retried: total.retried + host.counts.retried,
+      lastAt: Math.max(total.lastAt, host.counts.lastAt),
+    }),
+    { completed: 0, retried: 0, lastAt: 0 },
+  );
+}
+
+/** Starts `size` worker processes. */
+export function createWorkerPool(size: number): WorkerPool {
+  const hosts = Array.from({ length: size }, startHost);
+  return {
+    size,
+    async run({ system, processes, consumer, until, timeoutMs, beforeGo, onReached }) {
+      if (processes > hosts.length) {
+        throw new Error(
+          `[bench] asked for ${processes} worker processes; the pool has ${hosts.length}`,
+        );
+      }
+      const group = hosts.slice(0, processes);
+      for (const host of group) host.counts = { completed: 0, retried: 0, lastAt: 0 };
+      await Promise.all(
+        group.map((host) => host.request({ type: 'prepare', system, options: consumer }, 'ready')),
+      );
+      await beforeGo?.();
+      const startedAt = now();
+      for (const host of group) host.child.send({ type: 'go' } satisfies HostCommand);
+      const deadline = startedAt + timeoutMs;
+      let reached = false;
+      while (now() < deadline) {
+        if (until(sum(group))) {
+          reached = true;
+          break;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      await onReached?.();
+      const replies = await Promise.all(
+        group.map((host) => host.request({ type: 'finish' }, 'finished')),
+      );
+      let cpuMicros = 0;
+      for (const reply of replies) if (reply.type === 'finished') cpuMicros += reply.cpuMicros;
+      return { ...sum(group), startedAt, reached, cpuMicros };
+    },
+    async close() {
+      await Promise.all(
+        hosts.map(
+          (host) =>
+            new Promise<void>((resolve) => {
+              if (host.child.exitCode !== null) return resolve();
+              host.child.once('exit', () => resolve());
+              host.child.send({ type: 'exit' } satisfies HostCommand);
+              setTimeout(() => host.child.kill('SIGKILL'), 5_000).unref();
+            }),
+        ),
+      );
+    },
+  };
+}

@@ -1,0 +1,23 @@
+import type { ConsumerOptions, SystemName } from './systems/types.js';
+
+/** Parent → worker host. */
+export type HostCommand =
+  | { type: 'prepare'; system: SystemName; options: ConsumerOptions }
+  | { type: 'go' }
+  | { type: 'finish' }
+  | { type: 'exit' };
+
+/** Counts a worker host reports while it runs and when it finishes. */
+export interface HostCounts {
+  completed: number;
+  retried: number;
+  /** Epoch ms of the last acknowledged completion (0 before the first). */
+  lastAt: number;
+}
+
+/** Worker host → parent. */
+export type HostReply =
+  | { type: 'ready' }
+  | ({ type: 'progress' } & HostCounts)
+  | ({ type: 'finished'; cpuMicros: number } & HostCounts)
+  | { type: 'error'; message: string };
