@@ -9,9 +9,11 @@ import {
 } from '@conveyor/core';
 
 /**
- * A job is stored as a small hash (see `scripts/includes/queue.lua`), one field per
- * envelope part, so that with small inputs every value stays under Redis'
- * `hash-max-listpack-value` (64 bytes) and the hash keeps the compact listpack encoding.
+ * A job is stored as a small hash (see `scripts/includes/queue.lua`): the input in its
+ * own field, so that small inputs stay under Redis' `hash-max-listpack-value` (64 bytes)
+ * and the hash keeps the compact listpack encoding, and the fixed small parts in one
+ * field `d` (`<priority>|<maxAttempts>|<enqueuedAt>|<offset>|<task>`): one field instead
+ * of five saves about 16 bytes per job and lets reserve read fewer fields.
  * The id, queue, version and attempt are not stored: the key and the record give them.
  */
 export function encodeExtras(envelope: JobEnvelope): string {
@@ -22,16 +24,41 @@ export function encodeExtras(envelope: JobEnvelope): string {
 
 /** The stored parts of a job, as scripts return them. */
 export interface StoredJob {
-  task: unknown;
+  /** `d`: `<priority>|<maxAttempts>|<enqueuedAt>|<offset of the producer's enqueuedAt>|<task>`. */
+  fixed: unknown;
+  /** `i`: the input JSON. */
   input: unknown;
-  /** `z`: the producer's enqueuedAt, as an offset back from `q`. */
-  enqueuedOffset: unknown;
-  /** `q`: the transport's enqueuedAt. */
-  enqueuedAt: unknown;
+  /** `y`: `[idempotencyKey, schema]` JSON, when set. */
   extras: unknown;
-  priority: unknown;
-  maxAttempts: unknown;
+  /** `x`: expiresAt, when set. */
   expiresAt: unknown;
+}
+
+interface FixedPart {
+  priority: number;
+  maxAttempts: number;
+  /** The transport's enqueuedAt (Redis TIME). */
+  enqueuedAt: number;
+  /** The producer's enqueuedAt, as an offset back from `enqueuedAt`. */
+  offset: number;
+  task: string;
+}
+
+/** Splits the `d` field; undefined when it is not one. */
+export function parseFixed(fixed: unknown): FixedPart | undefined {
+  if (typeof fixed !== 'string') return undefined;
+  const a = fixed.indexOf('|');
+  const b = fixed.indexOf('|', a + 1);
+  const c = fixed.indexOf('|', b + 1);
+  const d = fixed.indexOf('|', c + 1);
+  if (a < 0 || b < 0 || c < 0 || d < 0) return undefined;
+  return {
+    priority: Number(fixed.slice(0, a)),
+    maxAttempts: Number(fixed.slice(a + 1, b)),
+    enqueuedAt: Number(fixed.slice(b + 1, c)),
+    offset: Number(fixed.slice(c + 1, d)),
+    task: fixed.slice(d + 1),
+  };
 }
 
 const present = (value: unknown): boolean =>
@@ -44,7 +71,8 @@ export function decodeEnvelope(
   job: StoredJob,
   attempt: number,
 ): JobEnvelope {
-  if (typeof job.task !== 'string' || typeof job.input !== 'string') {
+  const fixed = parseFixed(job.fixed);
+  if (!fixed || typeof job.input !== 'string') {
     throw new InvalidEnvelopeError(
       `Job ${JSON.stringify(id)} has no task or input in Redis; it was not written by this Conveyor version.`,
     );
@@ -63,13 +91,13 @@ export function decodeEnvelope(
   const envelope: JobEnvelope = {
     v: ENVELOPE_VERSION,
     id,
-    task: job.task,
+    task: fixed.task,
     queue,
     input,
     attempt,
-    maxAttempts: Number(job.maxAttempts),
-    priority: Number(job.priority),
-    enqueuedAt: Number(job.enqueuedAt) - Number(job.enqueuedOffset),
+    maxAttempts: fixed.maxAttempts,
+    priority: fixed.priority,
+    enqueuedAt: fixed.enqueuedAt - fixed.offset,
   };
   if (Array.isArray(extras)) {
     if (typeof extras[0] === 'string') envelope.idempotencyKey = extras[0];
@@ -112,16 +140,7 @@ export function decodeRecord(
     envelope = decodeEnvelope(
       id,
       queue,
-      {
-        task: hash.k,
-        input: hash.i,
-        enqueuedOffset: hash.z,
-        enqueuedAt: hash.q,
-        extras: hash.y,
-        priority: hash.p,
-        maxAttempts: hash.m,
-        expiresAt: hash.x,
-      },
+      { fixed: hash.d, input: hash.i, extras: hash.y, expiresAt: hash.x },
       0,
     );
   } catch {
@@ -138,7 +157,13 @@ export function decodeRecord(
       enqueuedAt: 0,
     };
   }
-  const record: JobRecord = { id, state, envelope, attempts, enqueuedAt: Number(hash.q ?? 0) };
+  const record: JobRecord = {
+    id,
+    state,
+    envelope,
+    attempts,
+    enqueuedAt: parseFixed(hash.d)?.enqueuedAt ?? 0,
+  };
   if (state === 'delayed' && hash.u !== undefined) record.dueAt = Number(hash.u);
   if (hash.b !== undefined) record.startedAt = Number(hash.b);
   if (hash.f !== undefined) record.finishedAt = Number(hash.f);

@@ -11,7 +11,7 @@ import { failureOf } from './errors.js';
 
 /** Longest single blocking read: a backstop for lost wake-ups, not the pickup mechanism. */
 const MAX_BLOCK_MS = 5_000;
-const FIELDS_PER_JOB = 10;
+const FIELDS_PER_JOB = 6;
 /** Jobs per reserve script call (its ZADD unpacks two values per job). */
 const MAX_PER_CALL = 1_000;
 
@@ -76,19 +76,16 @@ export function createReserver(
     for (let i = 3; i + FIELDS_PER_JOB - 1 < reply.length; i += FIELDS_PER_JOB) {
       got++;
       const id = `${queue}:${reply[i]}`;
-      const token = String(reply[i + 9]);
+      // The script names the k-th job's token: its prefix followed by k.
+      const token = `${tokenPrefix}${got}`;
       try {
         const job = {
-          task: reply[i + 1],
+          fixed: reply[i + 1],
           input: reply[i + 2],
-          enqueuedOffset: 0,
-          enqueuedAt: reply[i + 3],
-          extras: reply[i + 4],
-          priority: reply[i + 5],
-          maxAttempts: reply[i + 6],
-          expiresAt: reply[i + 7],
+          extras: reply[i + 3],
+          expiresAt: reply[i + 4],
         };
-        const envelope = decodeEnvelope(id, queue, job, Number(reply[i + 8]));
+        const envelope = decodeEnvelope(id, queue, job, Number(reply[i + 5]));
         taken.reservations.push({ envelope, token, leaseExpiresAt });
       } catch (error) {
         // Garbage in the job's hash: dead-letter it with the reason, never crash the worker.

@@ -35,9 +35,12 @@ for base = 4, #ARGV, 12 do
     out[n] = existing
   else
     local priority = tonumber(ARGV[base + 5])
+    -- `s` first: it is the field scripts look up most (listpack lookups are linear).
     local fields = {
-      'k', ARGV[base + 1], 'i', ARGV[base + 2], 'z', now - tonumber(ARGV[base + 3]),
-      'p', priority, 'm', ARGV[base + 6], 'q', now,
+      's', 'w',
+      'd', priority .. '|' .. ARGV[base + 6] .. '|' .. now .. '|' .. (now - tonumber(ARGV[base + 3]))
+        .. '|' .. ARGV[base + 1],
+      'i', ARGV[base + 2],
     }
     if ARGV[base + 4] ~= '' then
       fields[#fields + 1] = 'y'
@@ -54,11 +57,10 @@ for base = 4, #ARGV, 12 do
       due = tonumber(ARGV[base + 9])
     end
     if due and due > now then
+      fields[2] = 'd'
       redis.call('HSET', key, unpack(fields))
       make_delayed(id, key, due)
     else
-      fields[#fields + 1] = 's'
-      fields[#fields + 1] = 'w'
       redis.call('HSET', key, unpack(fields))
       local list = ready[priority]
       if not list then

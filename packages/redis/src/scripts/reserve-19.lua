@@ -8,8 +8,8 @@
 -- ARGV: [1] default result TTL, [2] finished kept, [3] max, [4] lease ms, [5] consumer,
 --       [6] token prefix (random, fresh per call; the job's token is it plus a counter).
 -- Returns: { now, next wake (ms or -1), lease deadline,
---            then 10 per job: unique id, task, input, producer's enqueuedAt, extras (y)
---            or false, priority, maxAttempts, expiresAt or false, attempt, token }
+--            then 6 per job: unique id, d (see queue.lua), input, extras (y) or false,
+--            expiresAt or false, attempt }. The k-th job's token is the token prefix followed by k.
 
 --!include queue.lua
 
@@ -31,7 +31,7 @@ while priority >= 0 and taken < max do
   else
     for _, id in ipairs(ids) do
       local key = K_JOB .. id
-      local f = redis.call('HMGET', key, 's', 'x', 'n', 'k', 'i', 'z', 'y', 'p', 'm', 'q')
+      local f = redis.call('HMGET', key, 's', 'x', 'n', 'd', 'i', 'y')
       if f[1] == 'w' then
         if f[2] and tonumber(f[2]) <= now then
           finish(id, key, 'e')
@@ -46,13 +46,9 @@ while priority >= 0 and taken < max do
           out[n + 1] = id
           out[n + 2] = f[4]
           out[n + 3] = f[5]
-          out[n + 4] = (tonumber(f[10]) or 0) - (tonumber(f[6]) or 0)
-          out[n + 5] = f[7] or false
-          out[n + 6] = f[8]
-          out[n + 7] = f[9]
-          out[n + 8] = f[2] or false
-          out[n + 9] = attempt
-          out[n + 10] = token
+          out[n + 4] = f[6] or false
+          out[n + 5] = f[2] or false
+          out[n + 6] = attempt
         end
       end
     end

@@ -15,11 +15,13 @@
 -- and starts ARGV with:
 --   ARGV[1] default result TTL (ms), ARGV[2] finished jobs kept per queue (0: no count bound)
 --
--- Job hash fields: k task, i input (JSON), z producer's enqueuedAt as an offset back
--- from q, y [idempotencyKey, schema] (JSON, when set), p priority, m maxAttempts,
--- x expiresAt, s state (w waiting, d delayed, a active, c completed, f failed, x dead,
--- n cancelled, e expired), q enqueuedAt, n attempts, u dueAt, t token, l lease deadline,
--- b startedAt, c consumer, r cancel requested, g progress, o result, e error, f finishedAt.
+-- Job hash fields: s state (w waiting, d delayed, a active, c completed, f failed,
+-- x dead, n cancelled, e expired), d the fixed part `<priority>|<maxAttempts>|<enqueuedAt>|
+-- <offset of the producer's enqueuedAt back from enqueuedAt>|<task>` (one field instead
+-- of five keeps a small job's listpack small; the priority is its first character),
+-- i input (JSON), y [idempotencyKey, schema] (JSON, when set), x expiresAt (when set),
+-- n attempts, u dueAt, t token, l lease deadline, b startedAt, c consumer,
+-- r cancel requested, g progress, o result, e error, f finishedAt.
 
 local K_JOB = KEYS[1]
 local K_DELAYED = KEYS[12]
@@ -52,8 +54,16 @@ local function wake()
   end
 end
 
+-- Priority and maxAttempts out of the `d` field.
+local function job_priority(d)
+  return tonumber(string.sub(d or '', 1, 1)) or 0
+end
+local function job_max_attempts(d)
+  return tonumber(string.match(d or '', '^%d|([^|]*)|')) or 1
+end
+
 local function make_waiting(id, key, head)
-  local priority = tonumber(redis.call('HGET', key, 'p')) or 0
+  local priority = job_priority(redis.call('HGET', key, 'd'))
   redis.call('HSET', key, 's', 'w')
   redis.call('HDEL', key, 'u')
   if head then
@@ -145,9 +155,9 @@ end
 
 -- An expired lease: back to waiting, or dead on the last attempt, or cancelled [R11].
 local function reclaim(id, key, member)
-  local f = redis.call('HMGET', key, 'n', 'm', 'r')
+  local f = redis.call('HMGET', key, 'n', 'd', 'r')
   local attempts = tonumber(f[1]) or 0
-  local max_attempts = tonumber(f[2]) or 1
+  local max_attempts = job_max_attempts(f[2])
   end_delivery(member)
   if f[3] == '1' then
     finish(id, key, 'n')
