@@ -3,7 +3,9 @@ export type WorkerErrorCode =
   | 'LEASE_LOST'
   | 'JOB_CANCEL_REQUESTED'
   | 'WORKER_SHUTDOWN'
-  | 'WORKER_STOPPED';
+  | 'WORKER_STOPPED'
+  | 'SANDBOX_CRASHED'
+  | 'SANDBOX_START_FAILED';
 
 /**
  * Base class of the worker's errors. Most of them are abort reasons: a task sees them as
@@ -42,6 +44,27 @@ export class WorkerShutdownError extends WorkerError {
     super(
       'WORKER_SHUTDOWN',
       `The worker shut down and job ${JSON.stringify(jobId)} did not finish within the ${graceMs} ms grace period; it was released back to its queue.`,
+    );
+  }
+}
+
+/** The sandbox child running a job died (crash, out of memory, killed from outside). Retried like a thrown error. */
+export class SandboxCrashedError extends WorkerError {
+  constructor(jobId: string, reason: string) {
+    super(
+      'SANDBOX_CRASHED',
+      `The sandbox process running job ${JSON.stringify(jobId)} died (${reason}); the job is retried if attempts remain. Check the task for process.exit calls, native crashes or memory use.`,
+    );
+  }
+}
+
+/** A sandbox child could not load the task module, or the module lacks a sandboxed task. */
+export class SandboxStartError extends WorkerError {
+  constructor(module: string, cause: Error) {
+    super(
+      'SANDBOX_START_FAILED',
+      `The sandbox could not load the task module ${JSON.stringify(module)}: ${cause.message}. Point sandbox.module at the registry module that exports these tasks, and give sandbox.execArgv the flags it needs (e.g. --import tsx for TypeScript).`,
+      { cause },
     );
   }
 }

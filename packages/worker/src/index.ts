@@ -6,13 +6,15 @@
 export {
   JobCancelRequestedError,
   LeaseLostError,
+  SandboxCrashedError,
+  SandboxStartError,
   WorkerError,
   type WorkerErrorCode,
   WorkerShutdownError,
   WorkerStoppedError,
 } from './errors.js';
 export { type MetricsServer, type MetricsSource, serveMetrics } from './metrics-server.js';
-export type { MetricsServerOptions, WorkerOptions } from './options.js';
+export type { MetricsServerOptions, SandboxOptions, WorkerOptions } from './options.js';
 export { installSignalHandlers, type SignalHandlerOptions, type SignalSource } from './signals.js';
 export type {
   CounterName,
@@ -21,5 +23,6 @@ export type {
   WorkerCounters,
   WorkerEvent,
 } from './stats.js';
+export { loadTaskModule } from './task-module.js';
 export { createWorker } from './worker.js';
 export type { HeldJobInfo, StopOptions, Worker, WorkerState, WorkerStats } from './worker-api.js';

@@ -11,6 +11,7 @@ import {
   type Transport,
 } from '@conveyor/core';
 import { pino } from 'pino';
+import { moduleUrl } from './task-module.js';
 
 const QUEUE_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 
@@ -19,6 +20,19 @@ export interface MetricsServerOptions {
   port: number;
   /** Interface to bind. Default `0.0.0.0`, so that Prometheus can scrape from another host. */
   host?: string;
+}
+
+/** Runs tasks in child processes, so that a hard time limit can kill a hung run. */
+export interface SandboxOptions {
+  /**
+   * The module a child imports to find the tasks: a path (relative to the working
+   * directory) or a `file:` URL of a module exporting `tasks`, e.g. codegen's registry.
+   */
+  module: string | URL;
+  /** `marked` (default): tasks defined with `sandbox: true`. `all`: every task. */
+  tasks?: 'marked' | 'all';
+  /** Node flags of the children. Default: this process's `process.execArgv`. */
+  execArgv?: readonly string[];
 }
 
 export interface WorkerOptions {
@@ -57,6 +71,8 @@ export interface WorkerOptions {
   random?: () => number;
   /** Serves `/healthz` and `/metrics` (Prometheus) while the worker runs. */
   metrics?: MetricsServerOptions;
+  /** Runs sandboxed tasks in child processes; required when a task has `sandbox: true`. */
+  sandbox?: SandboxOptions;
 }
 
 export interface ResolvedWorkerOptions {
@@ -76,6 +92,8 @@ export interface ResolvedWorkerOptions {
   id: string;
   random: () => number;
   metrics: MetricsServerOptions | undefined;
+  /** The sandbox and the names of the tasks that run in it. */
+  sandbox: { module: string; execArgv: readonly string[]; tasks: ReadonlySet<string> } | undefined;
 }
 
 /** Fills defaults and checks every option; throws {@link InvalidOptionError} quoting the bad value. */
@@ -128,6 +146,7 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
   }
   const metrics = options.metrics;
   if (metrics !== undefined) integer(metrics.port, 'metrics.port', 0, 65_535);
+  const sandbox = resolveSandbox(options.sandbox, registry);
   return {
     transport,
     registry,
@@ -145,6 +164,40 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
     id,
     random: options.random ?? Math.random,
     metrics,
+    sandbox,
+  };
+}
+
+function resolveSandbox(
+  options: SandboxOptions | undefined,
+  registry: TaskRegistry,
+): ResolvedWorkerOptions['sandbox'] {
+  const marked = registry.names().filter((name) => registry.get(name)?.sandbox === true);
+  if (options === undefined) {
+    if (marked.length === 0) return undefined;
+    throw new InvalidOptionError(
+      'sandbox',
+      undefined,
+      `{ module } naming the module that exports ${marked.map((name) => JSON.stringify(name)).join(', ')} (defined with sandbox: true), so that a child process can load it`,
+    );
+  }
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidOptionError('sandbox', options, '{ module, tasks?, execArgv? }');
+  }
+  const { module, tasks = 'marked', execArgv = process.execArgv } = options;
+  if (!(module instanceof URL) && (typeof module !== 'string' || module.length === 0)) {
+    throw new InvalidOptionError('sandbox.module', module, 'a module path or file: URL');
+  }
+  if (tasks !== 'marked' && tasks !== 'all') {
+    throw new InvalidOptionError('sandbox.tasks', tasks, '"marked" or "all"');
+  }
+  if (!Array.isArray(execArgv) || !execArgv.every((flag) => typeof flag === 'string')) {
+    throw new InvalidOptionError('sandbox.execArgv', execArgv, 'a list of node flags');
+  }
+  return {
+    module: moduleUrl(module),
+    execArgv,
+    tasks: new Set(tasks === 'all' ? registry.names() : marked),
   };
 }
 

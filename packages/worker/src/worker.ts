@@ -1,7 +1,7 @@
-import { hostname } from 'node:os';
 import {
   InvalidOptionError,
   type JobOutcome,
+  type JsonValue,
   type Reservation,
   resolveTimeLimits,
   runJob,
@@ -25,13 +25,16 @@ import { withFields } from './log.js';
 import { type MetricsServer, serveMetrics } from './metrics-server.js';
 import { resolveWorkerOptions, type WorkerOptions } from './options.js';
 import { createPresence } from './presence.js';
-import { createPrometheusMetrics } from './prometheus.js';
 import { createQueueDepths } from './queue-depths.js';
+import { releaseAll } from './release-all.js';
+import { createSandboxPool } from './sandbox-pool.js';
 import { createSettleBatcher } from './settle-batcher.js';
 import { reportSettled } from './settle-report.js';
-import { type CounterName, createStatsRecorder, type WorkerEvent } from './stats.js';
+import type { CounterName } from './stats.js';
 import { armTimeLimits } from './time-limits.js';
 import type { Worker, WorkerState } from './worker-api.js';
+import { createWorkerEvents } from './worker-events.js';
+import { buildWorkerRecord } from './worker-record.js';
 
 /**
  * A worker: reserves jobs from its queues, runs them with `runJob`, keeps their leases
@@ -51,7 +54,6 @@ export function createWorker(options: WorkerOptions): Worker {
   const buffered: HeldJob[] = [];
   let running = 0;
   let state: WorkerState = 'idle';
-  const recorder = createStatsRecorder();
   const gates = createLimitGates({
     limits: transport.limits,
     clock,
@@ -69,6 +71,7 @@ export function createWorker(options: WorkerOptions): Worker {
       pump();
     },
   });
+  const sandbox = config.sandbox && createSandboxPool({ ...config.sandbox, logger });
   const startedAt = clock.now();
   const presence = createPresence({
     admin: transport.admin,
@@ -83,13 +86,14 @@ export function createWorker(options: WorkerOptions): Worker {
     now: () => clock.now(),
     logger,
   });
-  const prometheus = createPrometheusMetrics({
+  const events = createWorkerEvents({
+    logger,
     inFlight: () => held.size,
     running: () => running,
     waitingForLimits: () => gates.waitingCount,
     queueDepths: () => queueDepths.read(),
   });
-  const listeners = new Set<(event: WorkerEvent) => void>();
+  const { emit } = events;
   const batcher = createSettleBatcher({ transport, maxBatch: config.settleBatchSize, logger });
   let fetcher: Fetcher | undefined;
   let fetcherDone = false;
@@ -103,18 +107,6 @@ export function createWorker(options: WorkerOptions): Worker {
   const stopped = new Promise<void>((resolve) => {
     resolveStopped = resolve;
   });
-
-  function emit(event: WorkerEvent): void {
-    recorder.record(event);
-    prometheus.record(event);
-    for (const listener of listeners) {
-      try {
-        listener(event);
-      } catch (error) {
-        logger.error({ err: error }, 'worker event listener threw');
-      }
-    }
-  }
 
   function abort(job: HeldJob, reason: Error): void {
     if (!job.controller.signal.aborted) job.controller.abort(reason);
@@ -162,30 +154,16 @@ export function createWorker(options: WorkerOptions): Worker {
   }
 
   function workerRecord(): WorkerRecord {
-    const counts = recorder.snapshot().totals;
-    return {
+    return buildWorkerRecord({
       id,
-      hostname: hostname(),
-      pid: process.pid,
-      queues: [...config.queues],
+      queues: config.queues,
       tasks: registry.names(),
       concurrency: config.concurrency,
-      state: state === 'running' ? (running > 0 ? 'running' : 'idle') : state,
+      state: state === 'running' && running === 0 ? 'idle' : state,
       startedAt,
-      jobs: [...held.values()]
-        .filter((job) => job.phase !== 'ending')
-        .map((job) => ({
-          id: job.id,
-          task: job.task,
-          attempt: job.attempt,
-          ...(job.startedAt !== undefined && { startedAt: job.startedAt }),
-        })),
-      counts: {
-        completed: counts.completed,
-        failed: counts.failed + counts.dead,
-        retried: counts.retried,
-      },
-    };
+      jobs: held.values(),
+      totals: events.snapshot().totals,
+    });
   }
 
   function pump(): void {
@@ -202,6 +180,7 @@ export function createWorker(options: WorkerOptions): Worker {
     job.startedAt = clock.now();
     const task = registry.get(job.task);
     const limits = task ? resolveTimeLimits(task.timeout, task.name) : {};
+    const sandboxed = sandbox && config.sandbox?.tasks.has(job.task) ? sandbox : undefined;
     job.limits = armTimeLimits({
       clock,
       softMs: limits.softMs,
@@ -220,20 +199,26 @@ export function createWorker(options: WorkerOptions): Worker {
         );
         abort(job, error);
         end(job, retryableFailure(job.reservation, task, error, random));
+        // In a child process the run can really be stopped; in this one it runs on, unheard.
+        sandboxed?.kill(job);
       },
     });
-    runJob(job.reservation, {
-      registry,
-      signal: job.controller.signal,
-      logger,
-      random,
-      onProgress(value) {
-        job.progress = value;
-        job.progressDirty = true;
-      },
-    }).then(
+    const onProgress = (value: JsonValue): void => {
+      job.progress = value;
+      job.progressDirty = true;
+    };
+    const run = sandboxed
+      ? sandboxed.run(job, onProgress)
+      : runJob(job.reservation, {
+          registry,
+          signal: job.controller.signal,
+          logger,
+          random,
+          onProgress,
+        });
+    run.then(
       (outcome) => end(job, outcome),
-      // runJob never rejects by contract; if it does, treat it like a thrown error.
+      // runJob never rejects by contract; a sandbox does when its child dies.
       (error: unknown) => end(job, retryableFailure(job.reservation, task, error, random)),
     );
   }
@@ -331,37 +316,9 @@ export function createWorker(options: WorkerOptions): Worker {
       leaveSlot(job);
       abort(job, new WorkerShutdownError(job.id, graceMs));
     }
-    const settlements = unfinished.map(release);
-    transport
-      .settle(settlements)
-      .then(
-        (statuses) => {
-          unfinished.forEach((job, index) => {
-            const answer = statuses[index] ?? 'error';
-            reportSettled(
-              { job, answer, type: 'released', settlement: release(job) },
-              emit,
-              logger,
-            );
-          });
-        },
-        (error: unknown) => {
-          logger.error(
-            { err: error },
-            'releasing unfinished jobs failed; they return after their leases expire',
-          );
-          for (const job of unfinished) {
-            reportSettled(
-              { job, answer: 'error', type: 'released', settlement: release(job) },
-              emit,
-              logger,
-            );
-          }
-        },
-      )
-      .finally(() => {
-        for (const job of unfinished) forget(job);
-      });
+    void releaseAll({ transport, jobs: unfinished, emit, logger }).then(() => {
+      for (const job of unfinished) forget(job);
+    });
   }
 
   function maybeFinish(): void {
@@ -371,12 +328,12 @@ export function createWorker(options: WorkerOptions): Worker {
       if (graceTimer !== undefined) clock.clearTimeout(graceTimer);
       await heartbeat?.stop();
       unsubscribeCancel?.();
-      await Promise.all([gates.close(), presence.remove()]);
+      await Promise.all([gates.close(), presence.remove(), sandbox?.close()]);
       await batcher.drain();
       await metricsServer?.close();
       metricsServer = undefined;
       state = 'stopped';
-      logger.info(recorder.snapshot().totals, 'worker stopped');
+      logger.info(events.snapshot().totals, 'worker stopped');
       resolveStopped();
     })().catch((error: unknown) => {
       logger.error({ err: error }, 'worker shutdown failed');
@@ -395,6 +352,8 @@ export function createWorker(options: WorkerOptions): Worker {
         return;
       }
     }
+    // A module that cannot load fails start(), not every job later.
+    if (sandbox && config.sandbox) await sandbox.warm([...config.sandbox.tasks]);
     unsubscribeCancel = transport.onCancel((jobId) => {
       for (const job of held.values()) if (job.id === jobId) requestCancel(job);
     });
@@ -450,7 +409,7 @@ export function createWorker(options: WorkerOptions): Worker {
           async (error: unknown) => {
             state = 'stopped';
             unsubscribeCancel?.();
-            await metricsServer?.close();
+            await Promise.all([metricsServer?.close(), sandbox?.close()]);
             resolveStopped();
             throw error;
           },
@@ -510,18 +469,12 @@ export function createWorker(options: WorkerOptions): Worker {
           phase: job.phase,
           ...(job.startedAt !== undefined && { runningMs: now - job.startedAt }),
         })),
-        ...recorder.snapshot(),
+        ...events.snapshot(),
       };
     },
 
-    on(listener) {
-      listeners.add(listener);
-      return () => {
-        listeners.delete(listener);
-      };
-    },
-
-    metrics: () => prometheus.render(),
+    on: (listener) => events.on(listener),
+    metrics: () => events.render(),
     metricsUrl: () => metricsServer?.url,
   };
   return worker;

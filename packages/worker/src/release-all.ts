@@ -1,0 +1,32 @@
+import type { Logger, Settlement, Transport } from '@conveyor/core';
+import type { HeldJob } from './held-job.js';
+import { reportSettled } from './settle-report.js';
+import type { WorkerEvent } from './stats.js';
+
+/**
+ * Gives unfinished jobs back to their queues in one settle call (end of the grace
+ * period), and counts each. If the call fails they come back when their leases expire.
+ */
+export async function releaseAll(options: {
+  transport: Transport;
+  jobs: readonly HeldJob[];
+  emit: (event: WorkerEvent) => void;
+  logger: Logger;
+}): Promise<void> {
+  const { transport, jobs, emit, logger } = options;
+  const release = (job: HeldJob): Settlement => ({ type: 'release', id: job.id, token: job.token });
+  let statuses: readonly string[];
+  try {
+    statuses = await transport.settle(jobs.map(release));
+  } catch (error) {
+    logger.error(
+      { err: error },
+      'releasing unfinished jobs failed; they return after their leases expire',
+    );
+    statuses = [];
+  }
+  jobs.forEach((job, index) => {
+    const answer = (statuses[index] ?? 'error') as 'ok' | 'stale' | 'error';
+    reportSettled({ job, answer, type: 'released', settlement: release(job) }, emit, logger);
+  });
+}

@@ -1,0 +1,41 @@
+import { hostname } from 'node:os';
+import type { WorkerRecord } from '@conveyor/core';
+import type { HeldJob } from './held-job.js';
+import type { TaskCounters } from './stats.js';
+
+/** What the worker publishes about itself for `conveyor status`. */
+export function buildWorkerRecord(input: {
+  id: string;
+  queues: readonly string[];
+  tasks: string[];
+  concurrency: number;
+  state: WorkerRecord['state'];
+  startedAt: number;
+  jobs: Iterable<HeldJob>;
+  totals: TaskCounters;
+}): WorkerRecord {
+  const { totals } = input;
+  return {
+    id: input.id,
+    hostname: hostname(),
+    pid: process.pid,
+    queues: [...input.queues],
+    tasks: input.tasks,
+    concurrency: input.concurrency,
+    state: input.state,
+    startedAt: input.startedAt,
+    jobs: [...input.jobs]
+      .filter((job) => job.phase !== 'ending')
+      .map((job) => ({
+        id: job.id,
+        task: job.task,
+        attempt: job.attempt,
+        ...(job.startedAt !== undefined && { startedAt: job.startedAt }),
+      })),
+    counts: {
+      completed: totals.completed,
+      failed: totals.failed + totals.dead,
+      retried: totals.retried,
+    },
+  };
+}

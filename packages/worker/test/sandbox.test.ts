@@ -1,0 +1,161 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { defineTask, memoryTransport } from '@conveyor/core';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { z } from 'zod';
+import { createWorker } from '../src/index.js';
+import { tasks } from './fixtures/sandbox-tasks.js';
+import { captureLogger, type Harness, startWorker } from './helpers.js';
+
+const moduleUrl = new URL('./fixtures/sandbox-tasks.ts', import.meta.url);
+/** The children run the TypeScript fixture from source. */
+const execArgv = ['--conditions=@conveyor/source', '--import', 'tsx'];
+const sandbox = { module: moduleUrl, execArgv };
+const dir = mkdtempSync(join(tmpdir(), 'conveyor-sandbox-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+let harness: Harness | undefined;
+afterEach(async () => {
+  if (!harness) return;
+  const stopping = harness.worker.stop({ graceMs: 0 });
+  await harness.clock.advance(0);
+  await stopping;
+  harness = undefined;
+});
+
+/** Waits in real time (children run on it) while the worker's clock stands still. */
+const realTime = { timeout: 20_000, interval: 20 };
+
+async function startSandboxed(options = {}): Promise<Harness> {
+  const h = await startWorker(tasks, { sandbox, concurrency: 2, ...options });
+  await vi.waitFor(() => expect(h.worker.stats().state).toBe('running'), realTime);
+  return h;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function pidFrom(markerFile: string): Promise<number> {
+  await vi.waitFor(() => expect(existsSync(markerFile)).toBe(true), realTime);
+  return Number(readFileSync(markerFile, 'utf8'));
+}
+
+describe('sandboxed tasks', () => {
+  it('run in a child process, with input and result as JSON', async () => {
+    harness = await startSandboxed();
+    const id = await harness.enqueue('sandbox.echo', { text: 'hi' });
+    await vi.waitFor(async () => {
+      await harness?.clock.advance(0);
+      expect((await harness?.job(id))?.state).toBe('completed');
+    }, realTime);
+    const { result } = await harness.job(id);
+    expect(result).toMatchObject({ text: 'hi', pid: expect.any(Number) });
+    expect((result as { pid: number }).pid).not.toBe(process.pid);
+  });
+
+  it('carry progress and logs out, and ctx.signal aborts in the child on cancel', async () => {
+    harness = await startSandboxed({ leaseMs: 3_000, heartbeatMs: 1_000 });
+    const markerFile = join(dir, 'wait.pid');
+    const id = await harness.enqueue('sandbox.waitForAbort', { markerFile });
+    await harness.clock.advance(0);
+    const pid = await pidFrom(markerFile);
+    // The progress reached the worker: the next heartbeat stores it.
+    await vi.waitFor(async () => {
+      await harness?.clock.advance(1_000);
+      expect((await harness?.job(id))?.progress).toEqual({ step: 'waiting', pid });
+    }, realTime);
+    const logged = harness.logger.lines.find((line) => line.message === 'waiting for an abort');
+    expect(logged?.fields).toMatchObject({ jobId: id, sandboxPid: pid, markerFile });
+    expect(await harness.transport.cancel(id)).toBe('signalled');
+    await vi.waitFor(async () => {
+      await harness?.clock.advance(0);
+      expect((await harness?.job(id))?.state).toBe('completed');
+    }, realTime);
+    // A complete after a cancel is kept (R18): the task saw the worker's abort reason.
+    expect((await harness.job(id)).result).toEqual({ aborted: 'JOB_CANCEL_REQUESTED' });
+  });
+
+  it('are killed at the hard time limit, even in a busy loop, and the next job gets a fresh child', async () => {
+    harness = await startSandboxed({ concurrency: 1 });
+    const markerFile = join(dir, 'spin.pid');
+    const id = await harness.enqueue('sandbox.spin', { markerFile }, { maxAttempts: 1 });
+    await harness.clock.advance(0);
+    const pid = await pidFrom(markerFile);
+    expect(alive(pid)).toBe(true);
+    await harness.clock.advance(1_000);
+    await vi.waitFor(() => expect(alive(pid)).toBe(false), realTime);
+    expect(await harness.job(id)).toMatchObject({
+      state: 'dead',
+      error: { code: 'TIME_LIMIT_EXCEEDED' },
+    });
+    expect(harness.worker.stats().totals).toMatchObject({ hardTimeLimits: 1, dead: 1 });
+    const next = await harness.enqueue('sandbox.echo', { text: 'after' });
+    await vi.waitFor(async () => {
+      await harness?.clock.advance(0);
+      expect((await harness?.job(next))?.state).toBe('completed');
+    }, realTime);
+    const { result } = await harness.job(next);
+    expect((result as { pid: number }).pid).not.toBe(pid);
+  });
+
+  it('retries a job whose child died, and dead-letters it when attempts run out', async () => {
+    harness = await startSandboxed();
+    const id = await harness.enqueue('sandbox.crash', {}, { maxAttempts: 1 });
+    await vi.waitFor(async () => {
+      await harness?.clock.advance(0);
+      expect((await harness?.job(id))?.state).toBe('dead');
+    }, realTime);
+    expect((await harness.job(id)).error).toMatchObject({ code: 'SANDBOX_CRASHED' });
+    expect((await harness.job(id)).error?.message).toContain('exit code 3');
+  });
+});
+
+describe('sandbox options', () => {
+  it('requires sandbox.module when a task is defined with sandbox: true', () => {
+    expect(() =>
+      createWorker({ transport: memoryTransport(), tasks, logger: captureLogger() }),
+    ).toThrow(/sandbox.*"sandbox.crash".*sandbox: true/);
+  });
+
+  it('fails start() when the module lacks a sandboxed task', async () => {
+    const extra = defineTask({
+      name: 'sandbox.missing',
+      input: z.object({}),
+      sandbox: true,
+      run: () => 1,
+    });
+    const transport = memoryTransport();
+    const worker = createWorker({
+      transport,
+      tasks: [...tasks, extra],
+      sandbox,
+      logger: captureLogger(),
+    });
+    const error = await worker.start().catch((thrown: unknown) => thrown);
+    expect(error).toMatchObject({ code: 'SANDBOX_START_FAILED' });
+    expect((error as Error).message).toContain('"sandbox.missing"');
+    expect(worker.stats().state).toBe('stopped');
+    await transport.close();
+  });
+
+  it('fails start() with a clear error when the module cannot be loaded', async () => {
+    const transport = memoryTransport();
+    const worker = createWorker({
+      transport,
+      tasks,
+      sandbox: { module: join(dir, 'nope.js'), execArgv },
+      logger: captureLogger(),
+    });
+    const error = await worker.start().catch((thrown: unknown) => thrown);
+    expect(error).toMatchObject({ code: 'SANDBOX_START_FAILED' });
+    expect((error as Error).message).toContain('nope.js');
+    await transport.close();
+  });
+});
