@@ -1,0 +1,375 @@
+import { ts } from 'ts-morph';
+import type { Diagnostic } from '../diagnostics.js';
+import { type SchemaClosure, type SchemaImport, schemaClosure } from './schema-closure.js';
+import { positionOf, type TopLevelBinding, topLevelBindings, unwrapExpression } from './scope.js';
+import { NotStatic, printStaticValue, staticValue } from './static-value.js';
+import { renderTemplate, type Template, toTemplate } from './template.js';
+
+/** Contract options the producer needs, in the order they are written out. */
+const ROUTING_OPTIONS = ['queue', 'priority', 'retry', 'resultTtl'] as const;
+const TASK_NAME = /^[A-Za-z0-9_.:/-]{1,128}$/;
+
+/** A same-file declaration a copied schema needs. */
+export interface CopiedDeclaration {
+  readonly name: string;
+  readonly kind: 'const' | 'type';
+  /** The declaration without `export`, e.g. `const line = z.object(…)`. */
+  readonly template: Template;
+}
+
+/** A copied schema: the declarations it needs and the expression itself, as templates. */
+export interface CopiedSchema {
+  readonly declarations: readonly CopiedDeclaration[];
+  readonly expression: Template;
+  readonly imports: readonly SchemaImport[];
+  /** Token text of everything copied, for the fingerprint. */
+  readonly tokens: string;
+}
+
+/** One `export const x = defineTask({...})`, as the emitters need it. */
+export interface TaskEntry {
+  readonly exportName: string;
+  /** The name the task file declares it under (differs with `export { a as b }`). */
+  readonly localName: string;
+  /** The task name, e.g. `shop.sendOrderConfirmation`. */
+  readonly name: string;
+  /** Absolute path of the task file. */
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+  readonly input: CopiedSchema;
+  readonly output: CopiedSchema | undefined;
+  /**
+   * `run`'s declared return type, copied like a schema (AST only). Undefined when there is
+   * an output schema, or when `run` has no annotation that can be copied: then the type
+   * checker infers it.
+   */
+  readonly declaredResult: CopiedSchema | undefined;
+  /** `queue: 'emails'` etc., already printed. */
+  readonly options: readonly (readonly [string, string])[];
+}
+
+/** What one task file yields: its tasks and problems, with `file` relative to the root. */
+export interface TaskFileAnalysis {
+  readonly tasks: readonly TaskEntry[];
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+/**
+ * Finds `defineTask` calls in a task file from its AST alone (no type checker).
+ *
+ * @param relative the file's path relative to the config, used in diagnostics
+ */
+export function analyzeTaskFile(
+  source: ts.SourceFile,
+  file: string,
+  relative: string,
+): TaskFileAnalysis {
+  const bindings = topLevelBindings(source);
+  const defineTaskNames = defineTaskReferences(bindings);
+  const exported = exportedNames(source);
+  const tasks: TaskEntry[] = [];
+  const diagnostics: Diagnostic[] = [];
+  const report: Report = (at, code, message, fix) =>
+    diagnostics.push({
+      code,
+      file: relative,
+      ...('kind' in at ? positionOf(at) : at),
+      message,
+      fix,
+    });
+
+  const isDefineTaskCall = (node: ts.Expression): node is ts.CallExpression => {
+    const call = unwrapExpression(node);
+    if (!ts.isCallExpression(call)) return false;
+    const callee = call.expression;
+    if (ts.isIdentifier(callee)) return defineTaskNames.direct.has(callee.text);
+    return (
+      ts.isPropertyAccessExpression(callee) &&
+      ts.isIdentifier(callee.expression) &&
+      defineTaskNames.namespaces.has(callee.expression.text) &&
+      callee.name.text === 'defineTask'
+    );
+  };
+
+  for (const statement of source.statements) {
+    if (ts.isExportAssignment(statement) && isDefineTaskCall(statement.expression)) {
+      report(
+        statement,
+        'TASK_NOT_EXPORTED',
+        'a task is the default export; the generated client names each stub after its export.',
+        'Export it by name instead: `export const sendWelcomeEmail = defineTask({ … })`.',
+      );
+      continue;
+    }
+    if (!ts.isVariableStatement(statement)) continue;
+    for (const declaration of statement.declarationList.declarations) {
+      if (!declaration.initializer || !isDefineTaskCall(declaration.initializer)) continue;
+      if (!ts.isIdentifier(declaration.name)) continue;
+      const local = declaration.name.text;
+      const exportName = exported.get(local);
+      if (!exportName) {
+        report(
+          declaration,
+          'TASK_NOT_EXPORTED',
+          `task ${JSON.stringify(local)} is not exported, so the worker registry cannot import it.`,
+          `Write \`export const ${local} = defineTask({ … })\`.`,
+        );
+        continue;
+      }
+      const call = unwrapExpression(declaration.initializer) as ts.CallExpression;
+      const entry = readTask(call, local, exportName, file, bindings, report);
+      if (entry) tasks.push(entry);
+    }
+  }
+  return { tasks, diagnostics };
+}
+
+type Report = (
+  at: ts.Node | { line: number; column: number },
+  code: Diagnostic['code'],
+  message: string,
+  fix: string,
+) => void;
+
+function readTask(
+  call: ts.CallExpression,
+  localName: string,
+  exportName: string,
+  file: string,
+  bindings: ReadonlyMap<string, TopLevelBinding>,
+  report: Report,
+): TaskEntry | undefined {
+  const [argument] = call.arguments;
+  const config = argument && unwrapExpression(argument);
+  if (!config || !ts.isObjectLiteralExpression(config)) {
+    report(
+      argument ?? call,
+      'SCHEMA_NOT_STATIC',
+      `defineTask for ${JSON.stringify(exportName)} is not given an object literal, so codegen cannot read its name and schema.`,
+      'Pass the task options inline: `defineTask({ name: "…", input: z.object({ … }), run })`.',
+    );
+    return undefined;
+  }
+  const properties = new Map<string, ts.Expression>();
+  for (const property of config.properties) {
+    if (ts.isPropertyAssignment(property) && !ts.isComputedPropertyName(property.name)) {
+      properties.set(property.name.text, property.initializer);
+    } else if (ts.isShorthandPropertyAssignment(property)) {
+      properties.set(property.name.text, property.name);
+    } else if (ts.isSpreadAssignment(property)) {
+      report(
+        property,
+        'SCHEMA_NOT_STATIC',
+        `defineTask for ${JSON.stringify(exportName)} spreads ${JSON.stringify(property.expression.getText())}; codegen cannot see which options that sets.`,
+        'Write name, input, output and routing options inline in defineTask({ … }).',
+      );
+      return undefined;
+    }
+  }
+
+  const nameNode = properties.get('name');
+  const nameExpr = nameNode && unwrapExpression(nameNode);
+  if (
+    !nameExpr ||
+    !(ts.isStringLiteral(nameExpr) || ts.isNoSubstitutionTemplateLiteral(nameExpr))
+  ) {
+    report(
+      nameExpr ?? config,
+      'TASK_NAME_NOT_LITERAL',
+      `the name of task ${JSON.stringify(exportName)} is ${nameExpr ? JSON.stringify(nameExpr.getText()) : 'missing'}, not a string literal; jobs are routed by this name, so it must be readable without running the file.`,
+      `Write it as a literal: \`name: 'app.${exportName}'\`.`,
+    );
+    return undefined;
+  }
+  const name = nameExpr.text;
+  if (!TASK_NAME.test(name)) {
+    report(
+      nameExpr,
+      'INVALID_TASK_NAME',
+      `task name ${JSON.stringify(name)} is not valid.`,
+      'Use 1–128 characters from A–Z, a–z, 0–9, "_", ".", ":", "/" and "-".',
+    );
+    return undefined;
+  }
+
+  const label = (what: string) => `the ${what} schema of task ${JSON.stringify(name)}`;
+  const inputNode = properties.get('input');
+  if (!inputNode) {
+    report(
+      config,
+      'MISSING_INPUT_SCHEMA',
+      `task ${JSON.stringify(name)} has no input schema; producers and the worker validate every job with it.`,
+      'Add `input: z.object({ … })` (use `z.object({})` for a task that takes no input).',
+    );
+    return undefined;
+  }
+  const input = copySchema(inputNode, file, bindings, label('input'), report);
+  const outputNode = properties.get('output');
+  const output = outputNode
+    ? copySchema(outputNode, file, bindings, label('output'), report)
+    : undefined;
+
+  const options: (readonly [string, string])[] = [];
+  for (const key of ROUTING_OPTIONS) {
+    const node = properties.get(key);
+    if (!node) continue;
+    try {
+      options.push([key, printStaticValue(staticValue(node, bindings))]);
+    } catch (error) {
+      if (!(error instanceof NotStatic)) throw error;
+      report(
+        error.node,
+        'OPTION_NOT_STATIC',
+        `${key} of task ${JSON.stringify(name)} is ${JSON.stringify(error.node.getText())}, which codegen cannot read without running the file; producers need it to route jobs.`,
+        `Write ${key} as a literal, or as a same-file const holding a literal.`,
+      );
+    }
+  }
+  if (!input || (outputNode && !output)) return undefined;
+  const declaredResult = outputNode
+    ? undefined
+    : declaredReturnType(properties.get('run'), config, file, bindings);
+  return {
+    exportName,
+    localName,
+    name,
+    file,
+    ...positionOf(call),
+    input,
+    output,
+    declaredResult,
+    options,
+  };
+}
+
+/** `run(…): Promise<Receipt>` → a copy of `Awaited<Promise<Receipt>>`, if it is self-contained. */
+function declaredReturnType(
+  runNode: ts.Expression | undefined,
+  config: ts.ObjectLiteralExpression,
+  file: string,
+  bindings: ReadonlyMap<string, TopLevelBinding>,
+): CopiedSchema | undefined {
+  let annotation: ts.TypeNode | undefined;
+  const method = config.properties.find(
+    (property): property is ts.MethodDeclaration =>
+      ts.isMethodDeclaration(property) &&
+      ts.isIdentifier(property.name) &&
+      property.name.text === 'run',
+  );
+  if (method) annotation = method.type;
+  else if (runNode && (ts.isArrowFunction(runNode) || ts.isFunctionExpression(runNode))) {
+    annotation = runNode.type;
+  }
+  if (!annotation) return undefined;
+  const closure = schemaClosure(annotation, file, bindings, 'result type');
+  if (closure.problems.length > 0) return undefined;
+  return copy(annotation, closure, ['Awaited<', '>']);
+}
+
+function copySchema(
+  node: ts.Expression,
+  file: string,
+  bindings: ReadonlyMap<string, TopLevelBinding>,
+  label: string,
+  report: Report,
+): CopiedSchema | undefined {
+  const closure: SchemaClosure = schemaClosure(node, file, bindings, label);
+  if (closure.problems.length > 0) {
+    for (const problem of closure.problems)
+      report(problem, problem.code, problem.message, problem.fix);
+    return undefined;
+  }
+  return copy(node, closure);
+}
+
+function copy(
+  node: ts.Node,
+  closure: SchemaClosure,
+  wrap?: readonly [string, string],
+): CopiedSchema {
+  const names = new Set([
+    ...closure.imports.map((item) => item.local),
+    ...closure.declarations.map((declaration) => declarationName(declaration).text),
+  ]);
+  const declarations = closure.declarations.map((declaration) => ({
+    name: declarationName(declaration).text,
+    kind: ts.isVariableDeclaration(declaration) ? ('const' as const) : ('type' as const),
+    template: declarationTemplate(declaration, names),
+  }));
+  let expression = toTemplate(node, names);
+  if (wrap) expression = [wrap[0], ...expression, wrap[1]];
+  const tokens = [...declarations.map((d) => d.template), expression]
+    .map((template) => tokenText(renderTemplate(template, (name) => name)))
+    .join('\n');
+  return { declarations, expression, imports: closure.imports, tokens };
+}
+
+function declarationName(node: ts.Node): ts.Identifier {
+  return (node as ts.VariableDeclaration | ts.TypeAliasDeclaration | ts.InterfaceDeclaration)
+    .name as ts.Identifier;
+}
+
+function declarationTemplate(node: ts.Node, names: ReadonlySet<string>): Template {
+  const template = toTemplate(node, names, declarationName(node));
+  if (ts.isVariableDeclaration(node)) return ['const ', ...template, ';'];
+  const [first, ...rest] = template;
+  return typeof first === 'string'
+    ? [first.replace(/^(export\s+)?(declare\s+)?/, ''), ...rest]
+    : template;
+}
+
+/** Source text reduced to its tokens, so formatting and comments do not change a fingerprint. */
+export function tokenText(text: string): string {
+  const scanner = ts.createScanner(ts.ScriptTarget.Latest, true, ts.LanguageVariant.Standard, text);
+  const tokens: string[] = [];
+  for (let kind = scanner.scan(); kind !== ts.SyntaxKind.EndOfFileToken; kind = scanner.scan()) {
+    const token = scanner.getTokenText();
+    // A trailing comma is formatting, not schema.
+    if (/^[}\])>]$/.test(token) && tokens.at(-1) === ',') tokens.pop();
+    tokens.push(token);
+  }
+  return tokens.join(' ');
+}
+
+/** Local names bound to core's `defineTask`, directly or through a namespace import. */
+function defineTaskReferences(bindings: ReadonlyMap<string, TopLevelBinding>) {
+  const direct = new Set<string>();
+  const namespaces = new Set<string>();
+  for (const [local, binding] of bindings) {
+    if (binding.kind !== 'import' || !/^@conveyor\/core(\/.*)?$/.test(binding.specifier)) continue;
+    if (binding.imported === 'defineTask') direct.add(local);
+    if (binding.imported === '*') namespaces.add(local);
+  }
+  return { direct, namespaces };
+}
+
+/** local name → exported name, for `export const` and `export { a as b }`. */
+function exportedNames(source: ts.SourceFile): Map<string, string> {
+  const names = new Map<string, string>();
+  for (const statement of source.statements) {
+    if (
+      ts.isVariableStatement(statement) &&
+      statement.modifiers?.some((modifier) => modifier.kind === ts.SyntaxKind.ExportKeyword)
+    ) {
+      for (const declaration of statement.declarationList.declarations) {
+        if (ts.isIdentifier(declaration.name)) {
+          names.set(declaration.name.text, declaration.name.text);
+        }
+      }
+    }
+    if (
+      ts.isExportDeclaration(statement) &&
+      !statement.moduleSpecifier &&
+      statement.exportClause &&
+      ts.isNamedExports(statement.exportClause)
+    ) {
+      for (const element of statement.exportClause.elements) {
+        const local = (element.propertyName ?? element.name).text;
+        if (element.name.text !== 'default' && !names.has(local))
+          names.set(local, element.name.text);
+      }
+    }
+  }
+  return names;
+}

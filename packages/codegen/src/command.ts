@@ -1,0 +1,154 @@
+import { performance } from 'node:perf_hooks';
+import { resolveOptions } from './api.js';
+import { CodegenError, formatDiagnostic } from './diagnostics.js';
+import { createGenerator, type GenerateResult } from './generator.js';
+import { watchGenerate } from './watch.js';
+
+/** `conveyor generate --help`, for the CLI to print. */
+export const GENERATE_HELP = `Usage: conveyor generate [--config <file>] [--check] [--watch] [--json]
+
+Generates the typed producer client and the worker registry from the task files named in
+conveyor.config.ts (tasks, client, registry). The client imports no task implementation.
+
+Options:
+  --config <file>  Config file (default: conveyor.config.ts, .mts, .js, .mjs or .json in the cwd)
+  --check          Write nothing; list stale generated files and exit 1 (for CI)
+  --watch          Regenerate on change (debounced; superseded runs are dropped)
+  --json           Print one JSON document (one per line per run with --watch)
+  --help           Show this help
+
+Exit codes: 0 done or up to date, 1 diagnostics, stale files (--check) or a config error.`;
+
+/** Flags of `conveyor generate`. */
+export interface GenerateCommandOptions {
+  /** Config file, relative to `cwd`. */
+  config?: string | undefined;
+  cwd?: string | undefined;
+  /** Write nothing; exit 1 when a generated file is stale. */
+  check?: boolean | undefined;
+  /** Regenerate on every change until `signal` aborts. */
+  watch?: boolean | undefined;
+  /** One JSON document on stdout (one per line, per run, with --watch). */
+  json?: boolean | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+/** Where the command prints, one line per call. */
+export interface CommandIO {
+  stdout: (line: string) => void;
+  stderr: (line: string) => void;
+}
+
+/**
+ * `conveyor generate`: does the work and all the printing, and returns the exit code:
+ * 0 when files are written (or fresh with `check`), 1 on diagnostics, a stale file with
+ * `check`, or a config error.
+ *
+ * @example
+ * const code = await runGenerateCommand({ check: true }, {
+ *   stdout: (line) => console.log(line),
+ *   stderr: (line) => console.error(line),
+ * });
+ * process.exitCode = code;
+ */
+export async function runGenerateCommand(
+  options: GenerateCommandOptions,
+  io: CommandIO,
+): Promise<number> {
+  const mode = options.check ? 'check' : 'write';
+  const started = performance.now();
+  try {
+    if (options.check && options.watch) {
+      throw new CodegenError(
+        'CONFIG_INVALID',
+        '--check and --watch cannot be combined: --check is a one-shot CI gate.',
+      );
+    }
+    if (options.watch) return await runWatch(options, io);
+    const config = await resolveOptions(options);
+    const result = await createGenerator(config).run({ check: mode === 'check' });
+    const ms = Math.round(performance.now() - started);
+    if (options.json) io.stdout(JSON.stringify(toJson(result, mode, ms)));
+    else printHuman(result, mode, ms, io);
+    return result.ok ? 0 : 1;
+  } catch (error) {
+    if (!(error instanceof CodegenError)) throw error;
+    if (options.json) {
+      io.stdout(
+        JSON.stringify({ ok: false, mode, error: { code: error.code, message: error.message } }),
+      );
+    } else {
+      io.stderr(`conveyor generate: ${error.message}`);
+    }
+    return 1;
+  }
+}
+
+async function runWatch(options: GenerateCommandOptions, io: CommandIO): Promise<number> {
+  let first = true;
+  let started = performance.now();
+  await watchGenerate({
+    ...options,
+    onResult(result, changed) {
+      const ms = Math.round(performance.now() - started);
+      if (options.json) {
+        io.stdout(JSON.stringify({ ...toJson(result, 'write', ms), changed }));
+      } else {
+        if (!first) io.stdout(`Change in ${changed.join(', ') || 'task files'}; regenerating.`);
+        printHuman(result, 'write', ms, io);
+        if (first) io.stdout('Watching for changes (Ctrl-C to stop).');
+      }
+      first = false;
+      started = performance.now();
+    },
+    onError(error) {
+      const message = error instanceof Error ? error.message : String(error);
+      if (options.json) io.stdout(JSON.stringify({ ok: false, mode: 'write', error: { message } }));
+      else io.stderr(`conveyor generate: ${message}`);
+    },
+  });
+  return 0;
+}
+
+function toJson(result: GenerateResult, mode: 'write' | 'check', durationMs: number) {
+  return {
+    ok: result.ok,
+    mode,
+    durationMs,
+    tasks: result.tasks,
+    files: result.files,
+    diagnostics: result.diagnostics,
+  };
+}
+
+function printHuman(
+  result: GenerateResult,
+  mode: 'write' | 'check',
+  ms: number,
+  io: CommandIO,
+): void {
+  if (result.diagnostics.length > 0) {
+    for (const diagnostic of result.diagnostics) io.stderr(formatDiagnostic(diagnostic));
+    io.stderr(
+      `${result.diagnostics.length} problem(s) in task files; ${mode === 'check' ? 'nothing was compared' : 'nothing was written'}.`,
+    );
+    return;
+  }
+  for (const file of result.files) io.stdout(`  ${file.status.padEnd(9)} ${file.path}`);
+  const count = `${result.tasks.length} task${result.tasks.length === 1 ? '' : 's'}`;
+  if (mode === 'write') {
+    const written = result.files.filter((file) => file.status === 'written').length;
+    io.stdout(
+      `Generated ${count}: ${written} file(s) written, ${result.files.length - written} unchanged (${ms} ms).`,
+    );
+    return;
+  }
+  const stale = result.files.filter((file) => file.status === 'stale');
+  if (stale.length === 0) {
+    io.stdout(`Generated files are up to date (${count}, ${ms} ms).`);
+  } else {
+    io.stderr(
+      `${stale.length} generated file(s) are stale: ${stale.map((file) => file.path).join(', ')}. Run \`conveyor generate\` and commit the result.`,
+    );
+  }
+}

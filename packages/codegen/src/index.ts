@@ -1,0 +1,37 @@
+/**
+ * @conveyor/codegen: reads `defineTask` files and generates a typed producer client that
+ * imports no task implementation, plus the worker registry.
+ */
+
+export { checkGenerated, type GenerateOptions, generate } from './api.js';
+export {
+  type CommandIO,
+  GENERATE_HELP,
+  type GenerateCommandOptions,
+  runGenerateCommand,
+} from './command.js';
+export {
+  CONFIG_FILE_NAMES,
+  type ConveyorConfig,
+  defineConfig,
+  loadConfig,
+  type ResolvedConfig,
+  resolveConfig,
+} from './config.js';
+export {
+  CodegenDiagnosticsError,
+  CodegenError,
+  type CodegenErrorCode,
+  type Diagnostic,
+  type DiagnosticCode,
+  formatDiagnostic,
+} from './diagnostics.js';
+export {
+  createGenerator,
+  type GeneratedTask,
+  type GenerateResult,
+  type Generator,
+  type RunOptions,
+} from './generator.js';
+export { type WatchOptions, watchGenerate } from './watch.js';
+export type { FileStatus } from './write.js';

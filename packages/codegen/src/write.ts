@@ -1,0 +1,43 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+
+/** What happened to one output file. `stale`/`fresh` are `--check` answers. */
+export type FileStatus = 'written' | 'unchanged' | 'stale' | 'fresh';
+
+/** Current text of a file, or undefined when it does not exist. */
+export async function readIfExists(file: string): Promise<string | undefined> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+/**
+ * Writes `text` only when it differs from what is there. The text goes to a temporary file
+ * in the same directory first and is renamed over the target, so a reader (a bundler in
+ * watch mode, the worker starting up) never sees half a file.
+ */
+export async function writeIfChanged(file: string, text: string): Promise<'written' | 'unchanged'> {
+  if ((await readIfExists(file)) === text) return 'unchanged';
+  await mkdir(path.dirname(file), { recursive: true });
+  const temporary = path.join(
+    path.dirname(file),
+    `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`,
+  );
+  try {
+    await writeFile(temporary, text, 'utf8');
+    await rename(temporary, file);
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw error;
+  }
+  return 'written';
+}
+
+/** `--check`: compares without writing. */
+export async function checkFile(file: string, text: string): Promise<'stale' | 'fresh'> {
+  return (await readIfExists(file)) === text ? 'fresh' : 'stale';
+}
