@@ -16,8 +16,10 @@ export interface CaseContext {
   probe: RedisProbe;
   pool: WorkerPool;
   sizes: Sizes;
-  /** A queue name no earlier run has used. */
+  /** A queue name no earlier run has used (the same for every run of a `reuseQueue` case). */
   queue: string;
+  /** Lives as long as the case: what a `reuseQueue` case carries from one run to the next. */
+  state: Map<string, unknown>;
 }
 
 export interface RunOutcome {
@@ -37,6 +39,11 @@ export interface BenchCase {
   describe(sizes: Sizes): string;
   metrics: readonly Metric[];
   heavy?: boolean;
+  /**
+   * Redis is flushed before the case, not before each run, and each system keeps its queue
+   * across runs (the deep-queue case fills 1,000,000 jobs once per system, not per run).
+   */
+  reuseQueue?: boolean;
   run(system: SystemAdapter, context: CaseContext): Promise<RunOutcome>;
 }
 

@@ -3,7 +3,7 @@ export interface Sizes {
   preset: 'full' | 'quick' | 'tiny';
   /** Runs per system for the light cases, interleaved A B C A B C … */
   runs: number;
-  /** Runs per system for the heavy cases (memory, depth, delayed, scale-out). */
+  /** Runs per system for the heavy cases (memory, depth-deep, delayed, retry, scale-out). */
   heavyRuns: number;
   enqueueSingle: number;
   /** Concurrent callers issuing single enqueues. */
@@ -50,20 +50,20 @@ export const QUICK: Sizes = {
   preset: 'quick',
   runs: 2,
   heavyRuns: 1,
-  enqueueSingle: 3_000,
+  enqueueSingle: 2_000,
   singleCallers: 100,
   enqueueBulk: 10_000,
   bulkBatch: 1_000,
   processC1: 500,
-  processC50: 5_000,
+  processC50: 3_000,
   latencySamples: 150,
   memoryJobs: 10_000,
-  depthShallow: 3_000,
-  depthDeep: 30_000,
-  depthMeasured: 3_000,
-  delayed: 3_000,
-  retry: 2_000,
-  scaleOut: 5_000,
+  depthShallow: 2_000,
+  depthDeep: 20_000,
+  depthMeasured: 2_000,
+  delayed: 2_000,
+  retry: 1_000,
+  scaleOut: 3_000,
   scaleProcesses: [1, 2],
 };
 

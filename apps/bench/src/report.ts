@@ -30,11 +30,12 @@ function table(rows: string[][]): string {
     .join('\n');
 }
 
-/** "2.05× BullMQ (better)": Conveyor's headline median over the peer's. */
+/** "Conveyor/BullMQ 2.05× (better)": Conveyor's headline median over the peer's. */
 export function ratioText(result: CaseResult, label: string, ratio: number): string {
   const higherIsBetter = result.metrics[0]?.higherIsBetter ?? true;
   const better = higherIsBetter ? ratio > 1 : ratio < 1;
-  return `${ratio.toFixed(2)}× ${label} (${better ? 'better' : ratio === 1 ? 'equal' : 'worse'})`;
+  const verdict = ratio === 1 ? 'equal' : better ? 'better' : 'worse';
+  return `Conveyor/${label} ${ratio.toFixed(2)}× (${verdict})`;
 }
 
 export function formatHeader(meta: RunMeta): string {
@@ -84,10 +85,10 @@ export function formatCase(result: CaseResult): string {
     .map((s) => {
       const ratio = result.ratios[s.system];
       return ratio === undefined
-        ? `${s.label}: no ratio (no valid runs)`
+        ? `Conveyor/${s.label}: no ratio (no valid runs)`
         : ratioText(result, s.label, ratio);
     });
-  lines.push(`   Conveyor vs ${ratios.join(' · ')}`);
+  lines.push(`   ${ratios.join(' · ')}`);
   return lines.join('\n');
 }
 

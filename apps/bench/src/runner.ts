@@ -58,13 +58,17 @@ export async function runCases(options: RunnerOptions): Promise<CaseResult[]> {
     const runs = benchCase.heavy ? sizes.heavyRuns : sizes.runs;
     const records = new Map<SystemName, RunRecord[]>(systems.map((s) => [s.name, []]));
     log(`[${index + 1}/${cases.length}] ${benchCase.id}: ${benchCase.describe(sizes)}`);
+    const state = new Map<string, unknown>();
+    if (benchCase.reuseQueue) await probe.flush();
     for (let run = 1; run <= runs; run += 1) {
       for (const system of systems) {
-        await probe.flush();
-        const queue = `bench-${benchCase.id}-${run}`;
+        if (!benchCase.reuseQueue) await probe.flush();
+        const queue = benchCase.reuseQueue
+          ? `bench-${benchCase.id}-${system.name}`
+          : `bench-${benchCase.id}-${run}`;
         const record: RunRecord = { run };
         try {
-          const outcome = await benchCase.run(system, { ...options, queue });
+          const outcome = await benchCase.run(system, { ...options, queue, state });
           if (outcome.invalid) record.invalid = outcome.invalid;
           else record.values = outcome.values;
           if (outcome.notes) record.notes = outcome.notes;

@@ -3,8 +3,10 @@ import type { SystemAdapter } from '../systems/types.js';
 import { checkPending, fill } from './fill.js';
 
 export interface ProcessingPlan {
-  /** Jobs enqueued before the workers start. */
+  /** Jobs in the queue when the workers start. */
   queued: number;
+  /** Whether to enqueue `queued` jobs first (false: the queue already holds them). Default true. */
+  fill?: boolean;
   /** Completions that end the timed window (default: all queued). */
   measured?: number;
   concurrency: number;
@@ -29,7 +31,7 @@ export async function processingRun(
   const measured = plan.measured ?? plan.queued;
   const producer = await system.createProducer({ url, queue, retry: plan.retry });
   try {
-    await fill(producer, plan.queued, sizes.bulkBatch);
+    if (plan.fill !== false) await fill(producer, plan.queued, sizes.bulkBatch);
     let redisAtGo = 0;
     let redisAtEnd = 0;
     const result = await pool.run({
@@ -49,6 +51,7 @@ export async function processingRun(
     const done = result.completed;
     const outcome: RunOutcome = {
       values: {
+        completed: done,
         jobsPerSec: done / (elapsedMs / 1_000),
         workerCpuMsPer1k: result.cpuMicros / done,
         redisCpuMsPer1k: ((redisAtEnd - redisAtGo) / done) * 1_000,
