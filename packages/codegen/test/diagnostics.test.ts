@@ -1,0 +1,188 @@
+import { existsSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { type Diagnostic, formatDiagnostic, generate } from '../src/index.js';
+import { makeTree, taskFile } from './tree.js';
+
+const header = "import { defineTask } from '@conveyor/core';\nimport { z } from 'zod';\n";
+
+/** Generates in a fresh tree, checks nothing was written, returns the diagnostics. */
+async function diagnose(files: Record<string, string>): Promise<Diagnostic[]> {
+  const tree = await makeTree(files);
+  try {
+    const result = await generate({ cwd: tree.root });
+    expect(result.ok).toBe(false);
+    expect(result.files).toEqual([]);
+    expect(existsSync(tree.path('src/generated/client.ts'))).toBe(false);
+    return [...result.diagnostics];
+  } finally {
+    await tree.remove();
+  }
+}
+
+describe('diagnostics', () => {
+  it('DUPLICATE_TASK_NAME points at both definitions', async () => {
+    const found = await diagnose({
+      'src/tasks/a.ts': taskFile('first', 'shop.same'),
+      'src/tasks/b.ts': taskFile('second', 'shop.same'),
+    });
+    expect(found.map((d) => [d.code, d.file, d.line, d.column])).toEqual([
+      ['DUPLICATE_TASK_NAME', 'src/tasks/a.ts', 4, 22],
+      ['DUPLICATE_TASK_NAME', 'src/tasks/b.ts', 4, 23],
+    ]);
+    expect(found[0]?.message).toContain(
+      '"shop.same" is defined 2 times (src/tasks/a.ts:4, src/tasks/b.ts:4)',
+    );
+    expect(found[0]?.fix).toMatch(/unique name/);
+  });
+
+  it('DUPLICATE_EXPORT_NAME when two files export the same stub name', async () => {
+    const found = await diagnose({
+      'src/tasks/a.ts': taskFile('sendEmail', 'shop.a'),
+      'src/tasks/b.ts': taskFile('sendEmail', 'shop.b'),
+    });
+    expect(found.map((d) => d.code)).toEqual(['DUPLICATE_EXPORT_NAME', 'DUPLICATE_EXPORT_NAME']);
+  });
+
+  it('TASK_NAME_NOT_LITERAL quotes the expression and shows the literal to write', async () => {
+    const found = await diagnose({
+      'src/tasks/a.ts': `${header}const PREFIX = 'shop';
+export const sendEmail = defineTask({
+  name: \`\${PREFIX}.sendEmail\`,
+  input: z.object({}),
+  run() {},
+});
+`,
+    });
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatchObject({
+      code: 'TASK_NAME_NOT_LITERAL',
+      file: 'src/tasks/a.ts',
+      line: 5,
+      column: 9,
+    });
+    expect(found[0]?.message).toContain('`${PREFIX}.sendEmail`');
+    expect(found[0]?.fix).toContain("name: 'app.sendEmail'");
+  });
+
+  it('INVALID_TASK_NAME for a name core would reject', async () => {
+    const found = await diagnose({ 'src/tasks/a.ts': taskFile('a', 'has a space') });
+    expect(found.map((d) => d.code)).toEqual(['INVALID_TASK_NAME']);
+  });
+
+  it('MISSING_INPUT_SCHEMA says to add one', async () => {
+    const found = await diagnose({
+      'src/tasks/a.ts': `${header}export const ping = defineTask({ name: 'ops.ping', run() {} } as never);
+`,
+    });
+    expect(found[0]).toMatchObject({ code: 'MISSING_INPUT_SCHEMA', line: 3, column: 32 });
+    expect(found[0]?.fix).toContain('z.object({})');
+  });
+
+  it('IMPLEMENTATION_IMPORT names the dependency and its import line, and says to use *.schema.ts', async () => {
+    const found = await diagnose({
+      'src/lib/db.ts': "export const idSchema = (await import('zod')).z.string();\n",
+      'src/tasks/orders.ts': `${header}import { idSchema } from '../lib/db.js';
+
+export const refund = defineTask({
+  name: 'shop.refund',
+  input: z.object({ id: idSchema }),
+  run() {},
+});
+`,
+    });
+    expect(found).toHaveLength(1);
+    const [diagnostic] = found;
+    expect(diagnostic).toMatchObject({
+      code: 'IMPLEMENTATION_IMPORT',
+      file: 'src/tasks/orders.ts',
+      line: 7,
+      column: 25,
+    });
+    expect(diagnostic?.message).toContain('"idSchema", imported from "../lib/db.js" (line 3)');
+    expect(diagnostic?.fix).toContain('orders.schema.ts');
+    expect(formatDiagnostic(diagnostic as Diagnostic)).toMatch(
+      /^src\/tasks\/orders\.ts:7:25 error IMPLEMENTATION_IMPORT: .*\n {2}fix: Move the schema/,
+    );
+  });
+
+  it('IMPLEMENTATION_IMPORT for a package that is not zod', async () => {
+    const found = await diagnose({
+      'src/tasks/a.ts': `${header}import { isEmail } from 'validator';
+export const a = defineTask({
+  name: 'shop.a',
+  input: z.object({ email: z.string().refine(isEmail) }),
+  run() {},
+});
+`,
+    });
+    expect(found[0]?.code).toBe('IMPLEMENTATION_IMPORT');
+    expect(found[0]?.message).toContain('package "validator"');
+  });
+
+  it('IMPLEMENTATION_IMPORT inside a *.schema.ts module that imports implementation code', async () => {
+    const found = await diagnose({
+      'src/lib/db.ts': 'export const pool = {};\n',
+      'src/tasks/a.schema.ts':
+        "import { z } from 'zod';\nimport { pool } from '../lib/db.js';\nexport const aSchema = z.object({ n: z.number() });\nexport { pool };\n",
+      'src/tasks/a.ts': `${header}import { aSchema } from './a.schema.js';
+export const a = defineTask({ name: 'shop.a', input: aSchema, run() {} });
+`,
+    });
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatchObject({
+      code: 'IMPLEMENTATION_IMPORT',
+      file: 'src/tasks/a.schema.ts',
+      line: 2,
+      column: 1,
+    });
+  });
+
+  it('SCHEMA_NOT_STATIC for a schema built by a function, or from something undeclared', async () => {
+    const found = await diagnose({
+      'src/tasks/a.ts': `${header}function makeSchema() {
+  return z.object({ id: z.string() });
+}
+export const a = defineTask({ name: 'shop.a', input: makeSchema(), run() {} });
+export const b = defineTask({ name: 'shop.b', input: z.object({ at: z.string().default(process.env.TZ ?? 'UTC') }), run() {} });
+`,
+    });
+    expect(found.map((d) => [d.code, d.line])).toEqual([
+      ['SCHEMA_NOT_STATIC', 6],
+      ['SCHEMA_NOT_STATIC', 7],
+    ]);
+    expect(found[0]?.message).toContain('"makeSchema", a function declared at line 3');
+    expect(found[1]?.message).toContain('"process", which is not declared in this file');
+  });
+
+  it('OPTION_NOT_STATIC for a queue read from the environment', async () => {
+    const found = await diagnose({
+      'src/tasks/a.ts': taskFile('a', 'shop.a', '\n  queue: process.env.QUEUE,'),
+    });
+    expect(found[0]).toMatchObject({ code: 'OPTION_NOT_STATIC', line: 7, column: 10 });
+    expect(found[0]?.message).toContain('queue of task "shop.a" is "process.env.QUEUE"');
+  });
+
+  it('TASK_NOT_EXPORTED for an unexported or default-exported task', async () => {
+    const found = await diagnose({
+      'src/tasks/a.ts': taskFile('a', 'shop.a').replace('export const a', 'const a'),
+      'src/tasks/b.ts': `${header}export default defineTask({ name: 'shop.b', input: z.object({}), run() {} });\n`,
+    });
+    expect(found.map((d) => [d.code, d.file])).toEqual([
+      ['TASK_NOT_EXPORTED', 'src/tasks/a.ts'],
+      ['TASK_NOT_EXPORTED', 'src/tasks/b.ts'],
+    ]);
+  });
+
+  it('RESULT_TYPE_NOT_PORTABLE when run returns something a JSON result cannot hold', async () => {
+    const found = await diagnose({
+      'src/tasks/a.ts': `${header}export const a = defineTask({
+  name: 'shop.a',
+  input: z.object({}),
+  run: () => ({ later: () => 1 }),
+});
+`,
+    });
+    expect(found[0]).toMatchObject({ code: 'RESULT_TYPE_NOT_PORTABLE', line: 3, column: 18 });
+    expect(found[0]?.fix).toContain('output schema');
+  });
+});
