@@ -1,0 +1,41 @@
+import type { Connection } from '../connection.js';
+import { formatTime, type Io, printJson, renderTable } from '../output.js';
+
+/** `conveyor dead <queue>`: a page of the queue's dead-letter set, oldest first. */
+export async function listDeadJobs(
+  connection: Connection,
+  queue: string,
+  options: { json?: boolean; limit: number; offset: number },
+  io: Io,
+): Promise<void> {
+  const page = await connection.transport.listDead(queue, {
+    offset: options.offset,
+    limit: options.limit,
+  });
+  if (options.json) {
+    printJson(io, { queue, total: page.total, offset: options.offset, jobs: page.jobs });
+    return;
+  }
+  if (page.total === 0) {
+    io.stdout(`Queue ${queue} has no dead jobs.`);
+    return;
+  }
+  const now = Date.now();
+  const table = renderTable(page.jobs, [
+    { header: 'ID', value: (job) => job.id },
+    { header: 'TASK', value: (job) => job.envelope.task },
+    { header: 'ATTEMPTS', value: (job) => job.attempts },
+    { header: 'DIED', value: (job) => formatTime(job.finishedAt, now) },
+    {
+      header: 'ERROR',
+      value: (job) =>
+        `${job.error?.code ? `${job.error.code}: ` : ''}${(job.error?.message ?? '').split('\n')[0]?.slice(0, 100)}`,
+    },
+  ]);
+  for (const line of table) io.stdout(line);
+  const shown = page.jobs.length;
+  io.stdout('');
+  io.stdout(
+    `${shown} of ${page.total} dead job${page.total === 1 ? '' : 's'} shown (offset ${options.offset}). Retry with \`conveyor retry <job-id>\` or \`conveyor retry --all-dead --queue ${queue}\`.`,
+  );
+}

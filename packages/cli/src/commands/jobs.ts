@@ -1,0 +1,64 @@
+import type { Connection } from '../connection.js';
+import { CliError } from '../errors.js';
+import { queueOfJobId } from '../options.js';
+import { type Io, printJson } from '../output.js';
+import { jobNotFound } from './inspect.js';
+
+/** `conveyor retry <job-id>`: moves one dead job back to waiting with fresh attempts. */
+export async function retryJob(
+  connection: Connection,
+  id: string,
+  options: { json?: boolean },
+  io: Io,
+): Promise<void> {
+  const { transport } = connection;
+  const queue = queueOfJobId(id);
+  const moved = await transport.retryDead(queue, [id]);
+  if (moved === 0) {
+    const record = await transport.getJob(id);
+    if (!record) throw jobNotFound(id);
+    throw new CliError(
+      'CONFLICT',
+      `Job ${JSON.stringify(id)} is ${record.state}, not dead: only dead-letter jobs can be retried. Use \`conveyor inspect ${id}\` to see it.`,
+    );
+  }
+  if (options.json) printJson(io, { id, queue, retried: 1 });
+  else io.stdout(`Retried ${id}: back in queue ${queue} with a fresh attempt budget.`);
+}
+
+/** `conveyor retry --all-dead --queue q`: moves every dead job of a queue back to waiting. */
+export async function retryAllDead(
+  connection: Connection,
+  queue: string,
+  options: { json?: boolean },
+  io: Io,
+): Promise<void> {
+  const retried = await connection.transport.retryDead(queue);
+  if (options.json) printJson(io, { queue, retried });
+  else io.stdout(`Retried ${retried} dead job${retried === 1 ? '' : 's'} of queue ${queue}.`);
+}
+
+/** `conveyor cancel <job-id>`. */
+export async function cancelJob(
+  connection: Connection,
+  id: string,
+  options: { json?: boolean },
+  io: Io,
+): Promise<void> {
+  const result = await connection.transport.cancel(id);
+  if (result === 'not-found') throw jobNotFound(id);
+  if (options.json) {
+    printJson(io, { id, result });
+  } else if (result === 'cancelled') {
+    io.stdout(`Cancelled ${id}: it will not run.`);
+  } else if (result === 'signalled') {
+    io.stdout(`Cancel requested for ${id}: it is running; its worker aborts ctx.signal.`);
+  }
+  if (result === 'finished') {
+    const record = await connection.transport.getJob(id);
+    throw new CliError(
+      'CONFLICT',
+      `Job ${JSON.stringify(id)} already finished (${record?.state ?? 'final'}): nothing to cancel.`,
+    );
+  }
+}

@@ -1,0 +1,51 @@
+/**
+ * Why a command failed, and the exit code it ends with. Scripts can rely on the codes:
+ *
+ * | code | exit | meaning |
+ * | --- | --- | --- |
+ * | `FAILED` | 1 | an unexpected error (a bug, or Redis failing mid-command) |
+ * | `USAGE` | 2 | a bad option value, unknown command or missing argument |
+ * | `REDIS_UNREACHABLE` | 3 | Redis could not be reached at the URL given |
+ * | `NOT_FOUND` | 4 | no job with that id |
+ * | `REFUSED` | 5 | purge not confirmed (answered no, or no TTY and no `--yes`) |
+ * | `TASKS_LOAD_FAILED` | 6 | the task module could not be loaded or holds no tasks |
+ * | `CONFLICT` | 7 | the job is not in a state the command applies to (retry of a job that is not dead, cancel of a finished job) |
+ */
+export type CliErrorCode =
+  | 'FAILED'
+  | 'USAGE'
+  | 'REDIS_UNREACHABLE'
+  | 'NOT_FOUND'
+  | 'REFUSED'
+  | 'TASKS_LOAD_FAILED'
+  | 'CONFLICT';
+
+export const EXIT_CODES: Readonly<Record<CliErrorCode, number>> = {
+  FAILED: 1,
+  USAGE: 2,
+  REDIS_UNREACHABLE: 3,
+  NOT_FOUND: 4,
+  REFUSED: 5,
+  TASKS_LOAD_FAILED: 6,
+  CONFLICT: 7,
+};
+
+/** A failure the CLI reports as one line on stderr, then exits with {@link EXIT_CODES}. */
+export class CliError extends Error {
+  readonly code: CliErrorCode;
+
+  constructor(code: CliErrorCode, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'CliError';
+    this.code = code;
+  }
+
+  get exitCode(): number {
+    return EXIT_CODES[this.code];
+  }
+}
+
+/** A bad option value: quotes it and says what was expected. */
+export function usageError(option: string, value: unknown, expected: string): CliError {
+  return new CliError('USAGE', `Invalid ${option} ${JSON.stringify(value)}: expected ${expected}.`);
+}

@@ -1,0 +1,56 @@
+import { usageError } from './errors.js';
+
+const QUEUE_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/** Parses an integer option (`--concurrency 8`); quotes a bad value. */
+export function parseInteger(option: string, min: number, max = Number.MAX_SAFE_INTEGER) {
+  return (value: string): number => {
+    const number = Number(value);
+    if (!/^-?\d+$/.test(value.trim()) || number < min || number > max) {
+      const range = max === Number.MAX_SAFE_INTEGER ? `${min} or more` : `from ${min} to ${max}`;
+      throw usageError(option, value, `an integer ${range}`);
+    }
+    return number;
+  };
+}
+
+/** Parses a queue name; quotes a bad one. */
+export function parseQueue(option: string) {
+  return (value: string): string => {
+    if (!QUEUE_NAME.test(value)) {
+      throw usageError(option, value, 'a queue name: 1–64 of A–Z, a–z, 0–9, "_", "." and "-"');
+    }
+    return value;
+  };
+}
+
+/** Parses `a,b,c` into queue names (blank entries are dropped, repeats removed). */
+export function parseQueueList(option: string) {
+  const one = parseQueue(option);
+  return (value: string): string[] => {
+    const queues = value
+      .split(',')
+      .map((queue) => queue.trim())
+      .filter((queue) => queue.length > 0);
+    if (queues.length === 0) throw usageError(option, value, 'a comma-separated list of queues');
+    return [...new Set(queues.map(one))];
+  };
+}
+
+/** Splits a job id into its queue and unique part; ids are `<queue>:<unique>`. */
+export function parseJobId(value: string): string {
+  const separator = value.indexOf(':');
+  const queue = value.slice(0, separator);
+  if (separator <= 0 || separator === value.length - 1 || !QUEUE_NAME.test(queue)) {
+    throw usageError(
+      'job id',
+      value,
+      'an id of the form <queue>:<unique>, e.g. "emails:mi9x0q2k…"',
+    );
+  }
+  return value;
+}
+
+export function queueOfJobId(id: string): string {
+  return id.slice(0, id.indexOf(':'));
+}

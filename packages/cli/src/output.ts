@@ -1,0 +1,77 @@
+/** Where a command writes: lines to stdout and stderr, and the terminal if there is one. */
+export interface Io {
+  stdout(line: string): void;
+  stderr(line: string): void;
+  /** True when stdin is an interactive terminal (purge may ask). */
+  readonly interactive: boolean;
+  /** Asks a yes/no question on the terminal; resolves true only on "y" or "yes". */
+  confirm(question: string): Promise<boolean>;
+  readonly env: NodeJS.ProcessEnv;
+  readonly cwd: string;
+}
+
+export function printJson(io: Io, value: unknown): void {
+  io.stdout(JSON.stringify(value, null, 2));
+}
+
+export interface Column<T> {
+  header: string;
+  value(row: T): string | number;
+  /** Numbers align right by default. */
+  align?: 'left' | 'right';
+}
+
+/** A plain-text table: a header row, then one line per row, columns padded to fit. */
+export function renderTable<T>(rows: readonly T[], columns: readonly Column<T>[]): string[] {
+  const cells = rows.map((row) => columns.map((column) => column.value(row)));
+  const widths = columns.map((column, index) =>
+    Math.max(column.header.length, ...cells.map((line) => String(line[index]).length)),
+  );
+  const format = (values: ReadonlyArray<string | number>, header: boolean): string =>
+    values
+      .map((value, index) => {
+        const text = String(value);
+        const width = widths[index] ?? 0;
+        const right =
+          !header && (columns[index]?.align ?? (typeof value === 'number' ? 'right' : 'left'));
+        return right === 'right' ? text.padStart(width) : text.padEnd(width);
+      })
+      .join('  ')
+      .trimEnd();
+  return [
+    format(
+      columns.map((column) => column.header),
+      true,
+    ),
+    ...cells.map((line) => format(line, false)),
+  ];
+}
+
+/** `1.2s`, `3m04s`, `2h05m`, `3d04h`: short ages for tables. */
+export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms)) return '-';
+  const sign = ms < 0 ? '-' : '';
+  const abs = Math.abs(ms);
+  if (abs < 1_000) return `${sign}${Math.round(abs)}ms`;
+  if (abs < 60_000) return `${sign}${(abs / 1_000).toFixed(1)}s`;
+  const s = Math.floor(abs / 1_000);
+  if (s < 3_600) return `${sign}${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  if (s < 86_400) {
+    return `${sign}${Math.floor(s / 3_600)}h${String(Math.floor((s % 3_600) / 60)).padStart(2, '0')}m`;
+  }
+  return `${sign}${Math.floor(s / 86_400)}d${String(Math.floor((s % 86_400) / 3_600)).padStart(2, '0')}h`;
+}
+
+/** An ISO timestamp and how long ago it was, e.g. `2026-11-25T10:20:08.000Z (3.2s ago)`. */
+export function formatTime(at: number | undefined, now: number): string {
+  if (at === undefined) return '-';
+  const delta = now - at;
+  const relative = delta >= 0 ? `${formatDuration(delta)} ago` : `in ${formatDuration(-delta)}`;
+  return `${new Date(at).toISOString()} (${relative})`;
+}
+
+/** JSON on one line, cut to `max` characters, for values inside human output. */
+export function preview(value: unknown, max = 2_000): string {
+  const text = JSON.stringify(value) ?? 'undefined';
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}

@@ -1,0 +1,191 @@
+import { Command, Option } from 'commander';
+import { dispatch } from './actions.js';
+import { DEFAULT_PREFIX, DEFAULT_REDIS_URL } from './connection-settings.js';
+import { parseInteger, parseJobId, parseQueue, parseQueueList } from './options.js';
+import type { Io } from './output.js';
+import { version } from './version.js';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** Examples shown under each command's `--help`. */
+function examples(...lines: string[]): string {
+  return `\nExamples:\n${lines.map((line) => `  $ ${line}`).join('\n')}\n`;
+}
+
+/**
+ * The `conveyor` command tree. Actions run through {@link dispatch}, which opens the
+ * connection and turns failures into exit codes.
+ */
+export function createProgram(io: Io, signal: AbortSignal): Command {
+  const program = new Command('conveyor')
+    .description(
+      'Run Conveyor workers and operate their queues: status, inspect, retry, cancel, purge.',
+    )
+    .version(version(), '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'show help for a command')
+    .addOption(
+      new Option('--redis <url>', `Redis URL; a password in it is never printed`)
+        .env('REDIS_URL')
+        .default(DEFAULT_REDIS_URL),
+    )
+    .option('--prefix <prefix>', 'key prefix the transport was created with', DEFAULT_PREFIX)
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText(
+      'after',
+      `
+Connection: --redis, else REDIS_URL, else ${DEFAULT_REDIS_URL}. --redis and --prefix go
+before or after the command name.
+
+Exit codes: 0 ok, 1 unexpected failure, 2 bad usage, 3 Redis unreachable, 4 job not
+found, 5 purge not confirmed, 6 task module failed to load, 7 job in the wrong state.
+${examples(
+  'conveyor worker --tasks src/generated/registry.ts --concurrency 20',
+  'conveyor status --watch',
+  'conveyor inspect emails:mi9x0q2k3a --json',
+  'conveyor retry --all-dead --queue emails',
+)}`,
+    );
+
+  const run = dispatch(io, signal);
+
+  program
+    .command('worker')
+    .description('run a worker: reserve jobs from the queues and run their tasks')
+    .requiredOption(
+      '-t, --tasks <module>',
+      'task module (the registry the codegen writes, or any module exporting tasks); .ts loads through tsx',
+    )
+    .option(
+      '-q, --queues <list>',
+      'comma-separated queues to consume (default: every queue the tasks name)',
+      parseQueueList('--queues'),
+    )
+    .option(
+      '-c, --concurrency <n>',
+      'jobs run at once (default 10)',
+      parseInteger('--concurrency', 1),
+    )
+    .option(
+      '--prefetch <n>',
+      'extra jobs reserved ahead of free slots (default 0)',
+      parseInteger('--prefetch', 0),
+    )
+    .option('--lease-ms <ms>', 'lease length (default 30000)', parseInteger('--lease-ms', 1))
+    .option(
+      '--heartbeat-ms <ms>',
+      'lease renewal interval (default lease / 3)',
+      parseInteger('--heartbeat-ms', 1),
+    )
+    .option(
+      '--grace-ms <ms>',
+      'on SIGTERM, how long running jobs may finish before they are released (default 30000)',
+      parseInteger('--grace-ms', 0),
+    )
+    .option(
+      '--reserve-wait-ms <ms>',
+      'how long one reserve call blocks (default 2000)',
+      parseInteger('--reserve-wait-ms', 0),
+    )
+    .option(
+      '--settle-batch-size <n>',
+      'most settlements per call (default 100)',
+      parseInteger('--settle-batch-size', 1),
+    )
+    .option('--worker-id <id>', 'worker id shown by status (default <host>:<pid>:<random>)')
+    .option(
+      '--metrics-port <port>',
+      'serve /metrics (Prometheus) and /healthz on this port',
+      parseInteger('--metrics-port', 0, 65_535),
+    )
+    .option('--metrics-host <host>', 'interface for the metrics server (default 0.0.0.0)')
+    .addOption(
+      new Option('--log-level <level>', 'pino log level').choices(LOG_LEVELS).default('info'),
+    )
+    .addHelpText(
+      'after',
+      `
+SIGTERM or SIGINT stops gracefully: no new jobs, running ones get --grace-ms to finish,
+the rest go back to their queue. A second signal releases them at once.
+${examples(
+  'conveyor worker --tasks src/generated/registry.ts',
+  'conveyor worker -t dist/tasks.js -q emails,reports -c 20 --prefetch 10 --metrics-port 9464',
+)}`,
+    )
+    .action(run('worker'));
+
+  program
+    .command('status')
+    .description('show waiting, delayed, active and dead counts per queue, and live workers')
+    .option(
+      '-q, --queues <list>',
+      'only these queues (comma-separated)',
+      parseQueueList('--queues'),
+    )
+    .option(
+      '-w, --watch [seconds]',
+      'redraw every few seconds until Ctrl-C (default 2)',
+      parseInteger('--watch', 1, 3_600),
+    )
+    .option('--json', 'print JSON (one document per line with --watch)')
+    .addHelpText(
+      'after',
+      examples('conveyor status', 'conveyor status --queues emails --json', 'conveyor status -w 5'),
+    )
+    .action(run('status'));
+
+  program
+    .command('inspect')
+    .description('show a job: state, attempts, timestamps, input, progress, result or error')
+    .argument('<job-id>', 'the job id, <queue>:<unique>', parseJobId)
+    .option('--json', 'print the job record as JSON')
+    .addHelpText('after', examples('conveyor inspect emails:mi9x0q2k3a'))
+    .action(run('inspect'));
+
+  program
+    .command('retry')
+    .description('move dead-letter jobs back to their queue with a fresh attempt budget')
+    .argument('[job-id]', 'a dead job to retry (its queue comes from the id)', parseJobId)
+    .option('--all-dead', 'retry every dead job of --queue')
+    .option('-q, --queue <queue>', 'the queue, with --all-dead', parseQueue('--queue'))
+    .option('--json', 'print the outcome as JSON')
+    .addHelpText(
+      'after',
+      examples('conveyor retry emails:mi9x0q2k3a', 'conveyor retry --all-dead --queue emails'),
+    )
+    .action(run('retry'));
+
+  program
+    .command('dead')
+    .description("list a queue's dead-letter jobs, oldest first")
+    .argument('<queue>', 'the queue', parseQueue('queue'))
+    .option('--limit <n>', 'jobs per page', parseInteger('--limit', 1, 10_000), 50)
+    .option('--offset <n>', 'jobs to skip', parseInteger('--offset', 0), 0)
+    .option('--json', 'print the page as JSON')
+    .addHelpText(
+      'after',
+      examples('conveyor dead emails', 'conveyor dead emails --offset 50 --json'),
+    )
+    .action(run('dead'));
+
+  program
+    .command('cancel')
+    .description('cancel a job: a queued job never runs; a running one has its ctx.signal aborted')
+    .argument('<job-id>', 'the job id, <queue>:<unique>', parseJobId)
+    .option('--json', 'print the outcome as JSON')
+    .addHelpText('after', examples('conveyor cancel emails:mi9x0q2k3a'))
+    .action(run('cancel'));
+
+  program
+    .command('purge')
+    .description(
+      'delete the waiting and delayed jobs of a queue (running jobs finish; dead ones stay unless --dead)',
+    )
+    .argument('<queue>', 'the queue', parseQueue('queue'))
+    .option('-y, --yes', 'do not ask for confirmation (required when stdin is not a terminal)')
+    .option('--dead', "also delete the queue's dead-letter jobs")
+    .option('--json', 'print the outcome as JSON')
+    .addHelpText('after', examples('conveyor purge emails', 'conveyor purge emails --dead --yes'))
+    .action(run('purge'));
+
+  return program;
+}

@@ -1,0 +1,80 @@
+import { createInterface } from 'node:readline/promises';
+import { CommanderError } from 'commander';
+import { CliError, EXIT_CODES } from './errors.js';
+import type { Io } from './output.js';
+import { createProgram } from './program.js';
+
+/** An {@link Io} on this process's streams. */
+export function processIo(): Io {
+  return {
+    stdout: (line) => process.stdout.write(`${line}\n`),
+    stderr: (line) => process.stderr.write(`${line}\n`),
+    interactive: process.stdin.isTTY === true,
+    async confirm(question) {
+      const terminal = createInterface({ input: process.stdin, output: process.stderr });
+      try {
+        const answer = await terminal.question(question);
+        return /^y(es)?$/i.test(answer.trim());
+      } finally {
+        terminal.close();
+      }
+    },
+    env: process.env,
+    cwd: process.cwd(),
+  };
+}
+
+/**
+ * Runs the `conveyor` command line and resolves with its exit code. Failures print one
+ * line on stderr (`error: …`); see `EXIT_CODES` for what each code means.
+ *
+ * @example
+ * process.exitCode = await runCli(process.argv.slice(2));
+ */
+export async function runCli(
+  argv: readonly string[],
+  io: Io = processIo(),
+  signal: AbortSignal = new AbortController().signal,
+): Promise<number> {
+  const program = createProgram(io, signal);
+  program.exitOverride();
+  program.configureOutput({
+    writeOut: (text) => io.stdout(text.replace(/\n$/, '')),
+    writeErr: (text) => io.stderr(text.replace(/\n$/, '')),
+  });
+  for (const command of program.commands) {
+    command.exitOverride();
+    command.configureOutput({
+      writeOut: (text) => io.stdout(text.replace(/\n$/, '')),
+      writeErr: (text) => io.stderr(text.replace(/\n$/, '')),
+    });
+  }
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return 0;
+  } catch (error) {
+    return report(error, io);
+  }
+}
+
+function report(error: unknown, io: Io): number {
+  if (error instanceof CommanderError) {
+    // commander has printed its message (or the help) already.
+    if (error.exitCode === 0) return 0;
+    return EXIT_CODES.USAGE;
+  }
+  if (error instanceof CliError) {
+    io.stderr(`error: ${error.message}`);
+    return error.exitCode;
+  }
+  // Conveyor's own errors carry a stable code (checked by shape: core loads lazily).
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === 'INVALID_OPTION' || code === 'INVALID_ENVELOPE') {
+    io.stderr(`error: ${(error as Error).message}`);
+    return EXIT_CODES.USAGE;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  io.stderr(`error: ${message.split('\n')[0]}`);
+  if (io.env.CONVEYOR_DEBUG && error instanceof Error && error.stack) io.stderr(error.stack);
+  return EXIT_CODES.FAILED;
+}

@@ -1,0 +1,300 @@
+import { type RedisServer, startRedis } from '@conveyor/test-redis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { echo, slow } from './fixtures/tasks.js';
+import { json, producer, runConveyor, uniquePrefix } from './helpers.js';
+
+let redis: RedisServer;
+beforeAll(async () => {
+  redis = await startRedis();
+});
+afterAll(() => redis?.stop());
+
+/** A fresh prefix and a producer on it; the CLI args that point at the same place. */
+async function setup() {
+  const prefix = uniquePrefix();
+  const conn = producer(redis.url, prefix);
+  const args = ['--redis', redis.url, '--prefix', prefix];
+  return { prefix, args, ...conn };
+}
+
+/** Runs one delivery of a job of `queue` into the dead-letter set; returns its id. */
+async function bury(env: Awaited<ReturnType<typeof setup>>, queue: string): Promise<string> {
+  const [reservation] = await env.transport.reserve({
+    queues: [queue],
+    max: 1,
+    leaseMs: 60_000,
+    consumer: 'cli-test',
+  });
+  if (!reservation) throw new Error(`nothing to reserve in ${queue}`);
+  const [status] = await env.transport.settle([
+    {
+      type: 'fail',
+      id: reservation.envelope.id,
+      token: reservation.token,
+      deadLetter: true,
+      error: { name: 'Error', message: 'mail server said no', code: 'SMTP_550' },
+    },
+  ]);
+  expect(status).toBe('ok');
+  return reservation.envelope.id;
+}
+
+describe('conveyor status', () => {
+  it('prints per-queue counts as a table and as JSON', async () => {
+    const env = await setup();
+    try {
+      await env.client.enqueueMany(echo, [{ n: 1 }, { n: 2 }, { n: 3 }]);
+      await env.client.enqueue(slow, { n: 1, ms: 1 }, { delay: 60_000 });
+      await env.client.enqueue(slow, { n: 2, ms: 1 });
+      await bury(env, 'cli-slow');
+
+      const human = await runConveyor(['status', ...env.args]);
+      expect(human.stderr).toBe('');
+      expect(human.code).toBe(0);
+      const lines = human.stdout.split('\n');
+      expect(lines.find((line) => line.startsWith('QUEUE'))).toMatch(
+        /^QUEUE\s+WAITING\s+DELAYED\s+ACTIVE\s+DEAD$/,
+      );
+      expect(lines.find((line) => line.startsWith('cli-echo'))).toMatch(
+        /^cli-echo\s+3\s+0\s+0\s+0$/,
+      );
+      expect(lines.find((line) => line.startsWith('cli-slow'))).toMatch(
+        /^cli-slow\s+0\s+1\s+0\s+1$/,
+      );
+      expect(human.stdout).toContain('No live workers');
+
+      const machine = await runConveyor(['status', '--json', ...env.args]);
+      expect(machine.code).toBe(0);
+      const snapshot = json<{ queues: unknown[]; workers: unknown[]; prefix: string }>(machine);
+      expect(snapshot.prefix).toBe(env.prefix);
+      expect(snapshot.queues).toEqual([
+        { queue: 'cli-echo', waiting: 3, delayed: 0, active: 0, dead: 0 },
+        { queue: 'cli-slow', waiting: 0, delayed: 1, active: 0, dead: 1 },
+      ]);
+      expect(snapshot.workers).toEqual([]);
+    } finally {
+      await env.close();
+    }
+  });
+
+  it('takes REDIS_URL from the environment and never prints its password', async () => {
+    const env = await setup();
+    try {
+      // The private server's default user has no password, so any password is accepted.
+      const url = redis.url.replace('redis://', 'redis://default:hunter2@');
+      const result = await runConveyor(['status', '--json', '--prefix', env.prefix], {
+        env: { REDIS_URL: url },
+      });
+      expect(result.code).toBe(0);
+      expect(json(result)).toMatchObject({ redis: url.replace('hunter2', '****'), queues: [] });
+      expect(result.stdout).not.toContain('hunter2');
+      const human = await runConveyor(['status', '--prefix', env.prefix], {
+        env: { REDIS_URL: url },
+      });
+      expect(human.stdout).toContain('No queues yet');
+      expect(human.stdout).toContain(url.replace('hunter2', '****'));
+      expect(human.stdout).not.toContain('hunter2');
+    } finally {
+      await env.close();
+    }
+  });
+});
+
+describe('unreachable Redis', () => {
+  it('names the URL it tried (password masked) and what to check, exit 3', async () => {
+    const result = await runConveyor(['status', '--redis', 'redis://:s3cret@127.0.0.1:1']);
+    expect(result.code).toBe(3);
+    expect(result.stdout).toBe('');
+    const lines = result.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^error: Cannot reach Redis at redis:\/\/:\*\*\*\*@127\.0\.0\.1:1 /);
+    expect(lines[0]).toContain('ECONNREFUSED');
+    expect(lines[0]).toContain('--redis');
+    expect(result.stderr).not.toContain('s3cret');
+  });
+});
+
+describe('conveyor inspect', () => {
+  it('shows a dead job with its error, and the record as JSON', async () => {
+    const env = await setup();
+    try {
+      const job = await env.client.enqueue(echo, { n: 42 }, { queue: 'cli-inspect' });
+      const id = await bury(env, 'cli-inspect');
+      expect(id).toBe(job.id);
+
+      const human = await runConveyor(['inspect', id, ...env.args]);
+      expect(human.code).toBe(0);
+      expect(human.stdout).toMatch(new RegExp(`^Job\\s+${id}$`, 'm'));
+      expect(human.stdout).toMatch(/^Task\s+cli\.echo$/m);
+      expect(human.stdout).toMatch(/^State\s+dead$/m);
+      expect(human.stdout).toMatch(/^Attempts\s+1 of 3$/m);
+      expect(human.stdout).toMatch(/^Input\s+\{"n":42\}$/m);
+      expect(human.stdout).toMatch(/^Error\s+SMTP_550: mail server said no$/m);
+
+      const machine = await runConveyor(['inspect', id, '--json', ...env.args]);
+      expect(machine.code).toBe(0);
+      expect(json(machine)).toMatchObject({
+        id,
+        state: 'dead',
+        attempts: 1,
+        envelope: { task: 'cli.echo', queue: 'cli-inspect', input: { n: 42 } },
+        error: { code: 'SMTP_550', message: 'mail server said no' },
+      });
+    } finally {
+      await env.close();
+    }
+  });
+
+  it('exits 4 for an unknown job and 2 for a malformed id', async () => {
+    const env = await setup();
+    try {
+      const missing = await runConveyor(['inspect', 'cli-inspect:nope', ...env.args]);
+      expect(missing.code).toBe(4);
+      expect(missing.stderr).toMatch(/^error: No job "cli-inspect:nope"/);
+      const malformed = await runConveyor(['inspect', 'no-colon', ...env.args]);
+      expect(malformed.code).toBe(2);
+      expect(malformed.stderr).toContain('Invalid job id "no-colon"');
+    } finally {
+      await env.close();
+    }
+  });
+});
+
+describe('conveyor retry and dead', () => {
+  it('lists dead jobs, retries one by id (queue from the id), then all of a queue', async () => {
+    const env = await setup();
+    try {
+      const queue = 'cli-retry';
+      await env.client.enqueueMany(echo, [{ n: 1 }, { n: 2 }, { n: 3 }], { queue });
+      const ids = [await bury(env, queue), await bury(env, queue), await bury(env, queue)];
+
+      const listed = await runConveyor(['dead', queue, '--json', ...env.args]);
+      expect(listed.code).toBe(0);
+      const page = json<{ total: number; jobs: Array<{ id: string }> }>(listed);
+      expect(page.total).toBe(3);
+      expect(page.jobs.map((job) => job.id)).toEqual(ids);
+      const table = await runConveyor(['dead', queue, ...env.args]);
+      expect(table.stdout).toMatch(
+        new RegExp(`^${ids[0]}\\s+cli\\.echo\\s+1\\s+.*SMTP_550: mail server said no$`, 'm'),
+      );
+
+      const one = await runConveyor(['retry', ids[0] as string, ...env.args]);
+      expect(one.code).toBe(0);
+      expect(one.stdout).toContain(`Retried ${ids[0]}`);
+      expect(await env.transport.getJob(ids[0] as string)).toMatchObject({
+        state: 'waiting',
+        attempts: 0,
+      });
+
+      const again = await runConveyor(['retry', ids[0] as string, ...env.args]);
+      expect(again.code).toBe(7);
+      expect(again.stderr).toMatch(/is waiting, not dead/);
+
+      const all = await runConveyor([
+        'retry',
+        '--all-dead',
+        '--queue',
+        queue,
+        '--json',
+        ...env.args,
+      ]);
+      expect(all.code).toBe(0);
+      expect(json(all)).toEqual({ queue, retried: 2 });
+      expect((await env.transport.listDead(queue)).total).toBe(0);
+      const [counts] = (await env.transport.admin?.queueCounts([queue])) ?? [];
+      expect(counts).toMatchObject({ waiting: 3, dead: 0 });
+
+      const missingQueue = await runConveyor(['retry', '--all-dead', ...env.args]);
+      expect(missingQueue.code).toBe(2);
+      expect(missingQueue.stderr).toContain('--all-dead needs --queue');
+    } finally {
+      await env.close();
+    }
+  });
+});
+
+describe('conveyor cancel', () => {
+  it('cancels a waiting job, signals a running one, refuses a finished one', async () => {
+    const env = await setup();
+    try {
+      const queue = 'cli-cancel';
+      const running = await env.client.enqueue(echo, { n: 1 }, { queue });
+      const waiting = await env.client.enqueue(echo, { n: 2 }, { queue });
+      const [reservation] = await env.transport.reserve({
+        queues: [queue],
+        max: 1,
+        leaseMs: 60_000,
+        consumer: 'cli-test',
+      });
+      expect(reservation?.envelope.id).toBe(running.id);
+      const heard: string[] = [];
+      env.transport.onCancel((id) => heard.push(id));
+      await env.transport.ready();
+
+      const cancelled = await runConveyor(['cancel', waiting.id, '--json', ...env.args]);
+      expect(cancelled.code).toBe(0);
+      expect(json(cancelled)).toEqual({ id: waiting.id, result: 'cancelled' });
+      expect((await env.transport.getJob(waiting.id))?.state).toBe('cancelled');
+
+      const signalled = await runConveyor(['cancel', running.id, ...env.args]);
+      expect(signalled.code).toBe(0);
+      expect(signalled.stdout).toContain(`Cancel requested for ${running.id}`);
+      expect(await env.transport.getJob(running.id)).toMatchObject({
+        state: 'active',
+        cancelRequested: true,
+      });
+      await expect.poll(() => heard).toEqual([running.id]);
+
+      const finished = await runConveyor(['cancel', waiting.id, ...env.args]);
+      expect(finished.code).toBe(7);
+      expect(finished.stderr).toMatch(/already finished \(cancelled\)/);
+      const missing = await runConveyor(['cancel', `${queue}:nope`, ...env.args]);
+      expect(missing.code).toBe(4);
+    } finally {
+      await env.close();
+    }
+  });
+});
+
+describe('conveyor purge', () => {
+  it('refuses without --yes when stdin is not a terminal, and purges with it', async () => {
+    const env = await setup();
+    try {
+      const queue = 'cli-purge';
+      await env.client.enqueueMany(echo, [{ n: 1 }, { n: 2 }, { n: 3 }], { queue });
+      await env.client.enqueue(echo, { n: 4 }, { queue, delay: 60_000 });
+      const dead = await bury(env, queue);
+      await env.client.enqueue(echo, { n: 5 }, { queue: 'cli-purge-other' });
+
+      const refused = await runConveyor(['purge', queue, ...env.args], { input: 'y\n' });
+      expect(refused.code).toBe(5);
+      expect(refused.stderr).toMatch(/^error: Refusing to purge queue cli-purge .*Pass --yes/);
+      expect((await env.transport.admin?.queueCounts([queue]))?.[0]).toMatchObject({
+        waiting: 2,
+        delayed: 1,
+        dead: 1,
+      });
+
+      const purged = await runConveyor(['purge', queue, '--yes', ...env.args]);
+      expect(purged.code).toBe(0);
+      expect(purged.stdout).toContain('Purged 3 waiting/delayed jobs from queue cli-purge.');
+      expect(await env.transport.admin?.queueCounts([queue, 'cli-purge-other'])).toEqual([
+        { queue, waiting: 0, delayed: 0, active: 0, dead: 1 },
+        { queue: 'cli-purge-other', waiting: 1, delayed: 0, active: 0, dead: 0 },
+      ]);
+
+      const withDead = await runConveyor([
+        'purge',
+        queue,
+        '--yes',
+        '--dead',
+        '--json',
+        ...env.args,
+      ]);
+      expect(json(withDead)).toEqual({ queue, purged: 0, dead: 1 });
+      expect(await env.transport.getJob(dead)).toBeNull();
+    } finally {
+      await env.close();
+    }
+  });
+});

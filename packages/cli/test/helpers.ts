@@ -1,0 +1,123 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { createClient, silentLogger } from '@conveyor/core';
+import { type RedisTransport, redisTransport } from '@conveyor/redis';
+
+const packageDir = fileURLToPath(new URL('..', import.meta.url));
+/** The fixture task module, relative to the package directory (the CLI's cwd in tests). */
+export const TASKS = 'test/fixtures/tasks.ts';
+
+/** The real binary, run from source: what `node bin/conveyor.js` does in a workspace. */
+const NODE_ARGS = ['--conditions=@conveyor/source', '--import', 'tsx', 'src/bin.ts'];
+
+export interface RunResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface Spawned {
+  child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  /** Resolves when the process exits. */
+  exited: Promise<RunResult>;
+  /** Resolves once stderr (or stdout) contains `text`. */
+  waitFor(text: string, timeoutMs?: number): Promise<void>;
+}
+
+/** Starts `conveyor <args>`; REDIS_URL is removed from the environment unless given. */
+export function spawnConveyor(
+  args: readonly string[],
+  options: { env?: NodeJS.ProcessEnv; input?: string } = {},
+): Spawned {
+  const env = { ...process.env, REDIS_URL: undefined, ...options.env };
+  const child = spawn(process.execPath, [...NODE_ARGS, ...args], {
+    cwd: packageDir,
+    env,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  const listeners = new Set<() => void>();
+  child.stdout?.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+    for (const listener of listeners) listener();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+    for (const listener of listeners) listener();
+  });
+  if (options.input !== undefined) child.stdin?.end(options.input);
+  else child.stdin?.end();
+  const exited = new Promise<RunResult>((resolve) => {
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+  return {
+    child,
+    stdout: () => stdout,
+    stderr: () => stderr,
+    exited,
+    waitFor(text, timeoutMs = 20_000) {
+      return new Promise<void>((resolve, reject) => {
+        const check = () => {
+          if (stdout.includes(text) || stderr.includes(text)) {
+            listeners.delete(check);
+            clearTimeout(timer);
+            resolve();
+          }
+        };
+        const timer = setTimeout(() => {
+          listeners.delete(check);
+          reject(
+            new Error(
+              `"${text}" not printed within ${timeoutMs} ms.\nstderr: ${stderr}\nstdout: ${stdout}`,
+            ),
+          );
+        }, timeoutMs);
+        listeners.add(check);
+        void exited.then(() => {
+          if (listeners.has(check)) {
+            listeners.delete(check);
+            clearTimeout(timer);
+            reject(
+              new Error(`exited before printing "${text}".\nstderr: ${stderr}\nstdout: ${stdout}`),
+            );
+          }
+        });
+        check();
+      });
+    },
+  };
+}
+
+/** Runs `conveyor <args>` to completion. */
+export function runConveyor(
+  args: readonly string[],
+  options: { env?: NodeJS.ProcessEnv; input?: string } = {},
+): Promise<RunResult> {
+  return spawnConveyor(args, options).exited;
+}
+
+/** A key prefix no other test uses, so tests can share one private Redis. */
+export function uniquePrefix(): string {
+  return `cli-${randomBytes(4).toString('hex')}`;
+}
+
+/** A producer on the same Redis and prefix as the CLI under test. */
+export function producer(url: string, prefix: string) {
+  const transport: RedisTransport = redisTransport({ url, prefix, logger: silentLogger });
+  const client = createClient({ transport });
+  return { transport, client, close: () => transport.close() };
+}
+
+/** Parses the JSON a `--json` command printed. */
+export function json<T = unknown>(result: RunResult): T {
+  try {
+    return JSON.parse(result.stdout) as T;
+  } catch {
+    throw new Error(`stdout is not JSON:\n${result.stdout}\nstderr: ${result.stderr}`);
+  }
+}

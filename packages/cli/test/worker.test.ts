@@ -1,0 +1,238 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { JobRecord, WorkerRecord } from '@conveyor/core';
+import { type RedisServer, startRedis } from '@conveyor/test-redis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { gated, slow } from './fixtures/tasks.js';
+import { json, producer, runConveyor, spawnConveyor, TASKS, uniquePrefix } from './helpers.js';
+
+let redis: RedisServer;
+let dir: string;
+beforeAll(async () => {
+  redis = await startRedis();
+  dir = mkdtempSync(path.join(tmpdir(), 'conveyor-cli-'));
+});
+afterAll(async () => {
+  await redis?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+function runsIn(log: string): string[] {
+  try {
+    return readFileSync(log, 'utf8').split('\n').filter(Boolean);
+  } catch {
+    return [];
+  }
+}
+
+describe('conveyor worker', () => {
+  it('prints a banner, shows up in status with its jobs, and leaves it on SIGTERM', async () => {
+    const prefix = uniquePrefix();
+    const url = redis.url.replace('redis://', 'redis://default:pa55word@');
+    const env = producer(redis.url, prefix);
+    const args = ['--redis', url, '--prefix', prefix];
+    const gate = path.join(dir, 'status-gate');
+    const worker = spawnConveyor(
+      [
+        'worker',
+        ...args,
+        '--tasks',
+        TASKS,
+        '--queues',
+        'cli-status',
+        '--concurrency',
+        '3',
+        '--heartbeat-ms',
+        '200',
+        '--lease-ms',
+        '5000',
+        '--worker-id',
+        'status-test-worker',
+        '--log-level',
+        'warn',
+      ],
+      { env: { CONVEYOR_TEST_GATE: gate } },
+    );
+    try {
+      await worker.waitFor('Ready.');
+      const banner = worker.stderr();
+      expect(banner).toContain(
+        `redis        ${url.replace('pa55word', '****')} (prefix ${prefix})`,
+      );
+      expect(banner).not.toContain('pa55word');
+      expect(banner).toMatch(/^ {2}worker {7}status-test-worker$/m);
+      expect(banner).toMatch(/^ {2}queues {7}cli-status$/m);
+      expect(banner).toMatch(/^ {2}concurrency {2}3 \(prefetch 0\)$/m);
+      expect(banner).toContain(
+        'tasks        cli.boom, cli.echo, cli.gated, cli.slow (4, from test/fixtures/tasks.ts)',
+      );
+
+      const jobs = await env.client.enqueueMany(gated, [{ n: 1 }, { n: 2 }, { n: 3 }], {
+        queue: 'cli-status',
+      });
+      let mine: (WorkerRecord & { heartbeatAgeMs: number }) | undefined;
+      await expect
+        .poll(
+          async () => {
+            const snapshot = json<{ workers: Array<WorkerRecord & { heartbeatAgeMs: number }> }>(
+              await runConveyor(['status', '--json', ...args]),
+            );
+            mine = snapshot.workers.find((record) => record.id === 'status-test-worker');
+            return mine?.jobs.length;
+          },
+          { timeout: 20_000, interval: 200 },
+        )
+        .toBe(3);
+      expect(mine).toMatchObject({
+        pid: worker.child.pid,
+        queues: ['cli-status'],
+        concurrency: 3,
+        state: 'running',
+      });
+      expect(mine?.jobs.map((job) => job.id).sort()).toEqual(jobs.map((job) => job.id).sort());
+      expect(mine?.heartbeatAgeMs).toBeGreaterThanOrEqual(0);
+
+      const human = await runConveyor(['status', ...args]);
+      expect(human.code).toBe(0);
+      expect(human.stdout).toMatch(/^cli-status\s+0\s+0\s+3\s+0$/m);
+      expect(human.stdout).toMatch(
+        new RegExp(
+          `^status-test-worker\\s+\\S+\\s+${worker.child.pid}\\s+running\\s+cli-status\\s+3\\s+3\\s`,
+          'm',
+        ),
+      );
+      expect(human.stdout).toContain('status-test-worker is running:');
+      for (const job of jobs) expect(human.stdout).toContain(`  ${job.id}  cli.gated (attempt 1`);
+
+      // SIGTERM first: the running jobs keep their grace period and finish once let go.
+      worker.child.kill('SIGTERM');
+      await expect
+        .poll(
+          async () =>
+            json<{ workers: WorkerRecord[] }>(await runConveyor(['status', '--json', ...args]))
+              .workers[0]?.state,
+          { timeout: 20_000, interval: 100 },
+        )
+        .toBe('stopping');
+      writeFileSync(gate, '');
+      const exit = await worker.exited;
+      expect(exit.code).toBe(0);
+      // The running jobs had their grace period and finished.
+      expect(exit.stderr).toContain('Stopped: 3 completed, 0 failed, 0 retried.');
+      for (const job of jobs) expect((await env.transport.getJob(job.id))?.state).toBe('completed');
+      const after = json<{ workers: WorkerRecord[] }>(
+        await runConveyor(['status', '--json', ...args]),
+      );
+      expect(after.workers.map((record) => record.id)).not.toContain('status-test-worker');
+    } finally {
+      worker.child.kill('SIGKILL');
+      await env.close();
+    }
+  });
+
+  it('loses and duplicates nothing when SIGTERM arrives under load', async () => {
+    const prefix = uniquePrefix();
+    const env = producer(redis.url, prefix);
+    const log = path.join(dir, 'sigterm-runs.log');
+    const queue = 'cli-load';
+    const total = 200;
+    const workerArgs = [
+      'worker',
+      '--redis',
+      redis.url,
+      '--prefix',
+      prefix,
+      '--tasks',
+      TASKS,
+      '--queues',
+      queue,
+      '--concurrency',
+      '8',
+      '--prefetch',
+      '4',
+      '--log-level',
+      'warn',
+    ];
+    const options = { env: { CONVEYOR_TEST_RUN_LOG: log } };
+    try {
+      const jobs = await env.client.enqueueMany(
+        slow,
+        Array.from({ length: total }, (_, n) => ({ n, ms: 40 })),
+        { queue },
+      );
+      const first = spawnConveyor(workerArgs, options);
+      await first.waitFor('Ready.');
+      await expect
+        .poll(() => runsIn(log).length, { timeout: 20_000, interval: 20 })
+        .toBeGreaterThan(20);
+      first.child.kill('SIGTERM');
+      const stopped = await first.exited;
+      expect(stopped.code).toBe(0);
+
+      // Mid-queue: nothing active, everything either completed (and logged once) or waiting.
+      const records = (await Promise.all(
+        jobs.map((job) => env.transport.getJob(job.id)),
+      )) as JobRecord[];
+      const states = new Map<string, number>();
+      for (const record of records) states.set(record.state, (states.get(record.state) ?? 0) + 1);
+      const completed = states.get('completed') ?? 0;
+      expect(completed + (states.get('waiting') ?? 0)).toBe(total);
+      expect(completed).toBeLessThan(total);
+      const runs = runsIn(log);
+      expect(new Set(runs).size).toBe(runs.length);
+      expect(runs.length).toBe(completed);
+
+      const second = spawnConveyor(workerArgs, options);
+      await second.waitFor('Ready.');
+      await expect.poll(() => runsIn(log).length, { timeout: 30_000, interval: 50 }).toBe(total);
+      second.child.kill('SIGTERM');
+      expect((await second.exited).code).toBe(0);
+
+      const finalRuns = runsIn(log);
+      expect(new Set(finalRuns).size).toBe(total);
+      expect([...finalRuns].sort()).toEqual(jobs.map((job) => job.id).sort());
+      for (const job of jobs) {
+        // One delivery each: a released delivery does not count, a duplicate would.
+        expect(await env.transport.getJob(job.id)).toMatchObject({
+          state: 'completed',
+          attempts: 1,
+        });
+      }
+    } finally {
+      await env.close();
+    }
+  });
+
+  it('fails clearly on a missing task module, a bad option and an unreachable Redis', async () => {
+    const missing = await runConveyor(['worker', '--tasks', 'nope/tasks.ts', '--redis', redis.url]);
+    expect(missing.code).toBe(6);
+    expect(missing.stderr).toMatch(/^error: Task module "nope\/tasks\.ts" not found/);
+
+    const bad = await runConveyor([
+      'worker',
+      '--tasks',
+      TASKS,
+      '--redis',
+      redis.url,
+      '--lease-ms',
+      '1000',
+      '--heartbeat-ms',
+      '5000',
+    ]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^error: Invalid heartbeatMs 5000/);
+
+    const unreachable = await runConveyor([
+      'worker',
+      '--tasks',
+      TASKS,
+      '--redis',
+      'redis://127.0.0.1:1',
+    ]);
+    expect(unreachable.code).toBe(3);
+    expect(unreachable.stderr).toMatch(
+      /^error: Cannot reach Redis at redis:\/\/127\.0\.0\.1:1 \(ECONNREFUSED\)/,
+    );
+  });
+});
