@@ -5,7 +5,8 @@
  *
  * The machine is shared, so wall-clock jobs/s is noisy. Each phase therefore also
  * prints Redis' own accounting, which other processes barely disturb:
- * - `cpu`: used_cpu_sys + used_cpu_user of the redis-server, in ms per 1,000 jobs;
+ * - `redis cpu`: used_cpu_sys + used_cpu_user of the redis-server, in ms per 1,000 jobs;
+ * - `node cpu`: this process's CPU (process.cpuUsage), in ms per 1,000 jobs;
  * - `script`: `INFO commandstats` usec of EVALSHA/EVAL, in µs per job;
  * - `calls`: commands run inside scripts per job (Redis 7 counts them in commandstats).
  *
@@ -77,7 +78,11 @@ interface Figure {
   jobs: number;
   jobsPerSecond: number;
   redisCpuMsPer1000: number;
+  /** This process (producer or worker and the bench itself), ms of CPU per 1,000 jobs. */
+  nodeCpuMsPer1000: number;
   scriptUsecPerJob: number;
+  /** Jobs per EVALSHA: how well the calls batch. */
+  jobsPerScriptCall: number;
   callsPerJob: number;
   topCommands: string;
   [extra: string]: unknown;
@@ -92,20 +97,25 @@ async function phase(
 ): Promise<Figure> {
   await admin.config('RESETSTAT');
   const cpuBefore = await redisCpu();
+  const nodeBefore = process.cpuUsage();
   const start = performance.now();
   await fn();
   const seconds = (performance.now() - start) / 1000;
+  const node = process.cpuUsage(nodeBefore);
   const cpuAfter = await redisCpu();
   const stats = await info('commandstats');
   let scriptUsec = 0;
+  let scriptCalls = 0;
   let calls = 0;
   const perCommand: Array<[string, number, number]> = [];
   for (const [key, value] of stats) {
     const command = key.replace('cmdstat_', '');
     const callsOf = Number(/calls=(\d+)/.exec(value)?.[1] ?? 0);
     const usec = Number(/usec=(\d+)/.exec(value)?.[1] ?? 0);
-    if (command === 'evalsha' || command === 'eval') scriptUsec += usec;
-    else if (!['info', 'config', 'ping', 'blpop', 'client', 'lpush', 'ltrim'].includes(command)) {
+    if (command === 'evalsha' || command === 'eval') {
+      scriptUsec += usec;
+      scriptCalls += callsOf;
+    } else if (!['info', 'config', 'ping', 'blpop', 'client', 'lpush', 'ltrim'].includes(command)) {
       calls += callsOf;
       perCommand.push([command, callsOf / jobs, usec / jobs]);
     }
@@ -116,7 +126,9 @@ async function phase(
     jobs,
     jobsPerSecond: Math.round(jobs / seconds),
     redisCpuMsPer1000: Number((((cpuAfter - cpuBefore) * 1000) / (jobs / 1000)).toFixed(2)),
+    nodeCpuMsPer1000: Number(((node.user + node.system) / 1000 / (jobs / 1000)).toFixed(2)),
     scriptUsecPerJob: Number((scriptUsec / jobs).toFixed(2)),
+    jobsPerScriptCall: Math.round(jobs / Math.max(1, scriptCalls)),
     callsPerJob: Number((calls / jobs).toFixed(2)),
     topCommands: perCommand
       .slice(0, 6)
@@ -127,7 +139,7 @@ async function phase(
   if (json) console.log(JSON.stringify(figure));
   else
     console.log(
-      `${name.padEnd(34)} ${String(figure.jobsPerSecond).padStart(7)} jobs/s | redis cpu ${figure.redisCpuMsPer1000.toFixed(1)} ms/1k jobs | script ${figure.scriptUsecPerJob.toFixed(1)} µs/job | ${figure.callsPerJob} calls/job (${figure.topCommands})${Object.entries(
+      `${name.padEnd(34)} ${String(figure.jobsPerSecond).padStart(7)} jobs/s | redis cpu ${figure.redisCpuMsPer1000.toFixed(1)} ms/1k jobs | node cpu ${figure.nodeCpuMsPer1000.toFixed(1)} ms/1k | script ${figure.scriptUsecPerJob.toFixed(1)} µs/job, ${figure.jobsPerScriptCall} jobs/call | ${figure.callsPerJob} calls/job (${figure.topCommands})${Object.entries(
         extra,
       )
         .map(([k, v]) => ` | ${k} ${v}`)
@@ -142,8 +154,13 @@ function envelopes(queue: string, count: number) {
   );
 }
 
-async function bulkEnqueue(transport: RedisTransport, queue: string, count: number) {
-  const all = envelopes(queue, count);
+/** Enqueues in batches of 1,000; `all` is made beforehand so that only the enqueue is timed. */
+async function bulkEnqueue(
+  transport: RedisTransport,
+  queue: string,
+  count: number,
+  all = envelopes(queue, count),
+) {
   const batches = [];
   for (let i = 0; i < count; i += 1_000)
     batches.push(transport.enqueue(all.slice(i, i + 1_000).map((envelope) => ({ envelope }))));
@@ -240,8 +257,9 @@ try {
 
     for (let round = 1; round <= REPEAT; round++) {
       if (PHASES.has('bulk') || PHASES.has('transport')) {
+        const prepared = envelopes('bench', N);
         const before = await usedMemory();
-        await phase(`bulk enqueue${label}`, N, () => bulkEnqueue(transport, 'bench', N), {});
+        await phase(`bulk enqueue${label}`, N, () => bulkEnqueue(transport, 'bench', N, prepared));
         const perJob = ((await usedMemory()) - before) / N;
         if (json) console.log(JSON.stringify({ phase: 'memory', bytesPerWaitingJob: perJob }));
         else console.log(`memory per waiting job: ${perJob.toFixed(1)} bytes`);

@@ -18,6 +18,14 @@ local out = {}
 local any_ready = false
 -- Ready ids per priority, pushed with one RPUSH per list at the end (order kept).
 local ready = {}
+-- One EXISTS over the whole batch: when none of its ids is stored (the usual case),
+-- no job needs its own EXISTS. Ids repeated inside the batch are caught by `added`.
+local keys = {}
+for base = 4, #ARGV, 12 do
+  keys[#keys + 1] = K_JOB .. ARGV[base]
+end
+local any_stored = #keys > 0 and redis.call('EXISTS', unpack(keys)) > 0
+local added = {}
 local n = 0
 for base = 4, #ARGV, 12 do
   n = n + 1
@@ -27,8 +35,8 @@ for base = 4, #ARGV, 12 do
   if idem ~= '' then
     existing = redis.call('GET', K_IDEM .. idem)
   end
-  local key = K_JOB .. id
-  if not existing and redis.call('EXISTS', key) == 1 then
+  local key = keys[n]
+  if not existing and (added[id] or (any_stored and redis.call('EXISTS', key) == 1)) then
     existing = id
   end
   if existing then
@@ -76,6 +84,7 @@ for base = 4, #ARGV, 12 do
         redis.call('SET', K_IDEM .. idem, id, 'PX', window)
       end
     end
+    added[id] = true
     out[n] = ''
   end
 end
