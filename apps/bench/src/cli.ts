@@ -31,7 +31,11 @@ async function main(argv: readonly string[]): Promise<number> {
     : args.writeDocs
       ? DOCS_DIR
       : undefined;
-  const print = (text: string) => (args.json ? process.stderr : process.stdout).write(`${text}\n`);
+  const printed: string[] = [];
+  const print = (text: string) => {
+    printed.push(text);
+    (args.json ? process.stderr : process.stdout).write(`${text}\n`);
+  };
   const log = (line: string) => process.stderr.write(`${line}\n`);
 
   const redis = await startRedis();
@@ -62,6 +66,12 @@ async function main(argv: readonly string[]): Promise<number> {
       systems,
       cases,
       log,
+      async onCase(soFar) {
+        if (!out) return;
+        await mkdir(out, { recursive: true });
+        const partial = { meta, partial: true, cases: soFar };
+        await writeFile(join(out, 'results.json'), `${JSON.stringify(partial, null, 2)}\n`);
+      },
     });
     print('');
     for (const result of results) print(`${formatCase(result)}\n`);
@@ -81,7 +91,8 @@ async function main(argv: readonly string[]): Promise<number> {
       await mkdir(out, { recursive: true });
       await writeFile(join(out, 'results.json'), `${JSON.stringify(document, null, 2)}\n`);
       await writeFile(join(out, 'chart.svg'), renderChart(meta, results));
-      print(`Wrote ${join(out, 'results.json')} and ${join(out, 'chart.svg')}`);
+      await writeFile(join(out, 'report.txt'), `${printed.join('\n')}\n`);
+      print(`Wrote results.json, chart.svg and report.txt into ${out}`);
     }
     return 0;
   } finally {

@@ -24,7 +24,7 @@ function gitCommit(): string {
     const dirty = execFileSync('git', ['status', '--porcelain', '--', '../../packages'], {
       encoding: 'utf8',
     }).trim();
-    return dirty ? `${sha} (with uncommitted changes in packages/)` : sha;
+    return dirty ? `${sha} + uncommitted changes in packages/` : sha;
   } catch {
     return 'unknown';
   }

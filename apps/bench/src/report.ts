@@ -42,7 +42,7 @@ export function formatHeader(meta: RunMeta): string {
   const lines = [
     `Conveyor benchmarks (${meta.preset} set), ${meta.date}`,
     `Machine: ${meta.machine.cores} cores (${meta.machine.cpuModel}), ${meta.machine.memoryGiB} GiB, ${meta.machine.platform}; Node ${meta.node}; redis-server ${meta.redis} (private, started by the harness, no persistence)`,
-    `Conveyor ${meta.conveyorCommit}, ${meta.systems.map((s) => `${s.label} ${s.version}`).join(', ')}`,
+    `Versions: ${meta.systems.map((s) => `${s.label} ${s.version}${s.name === 'conveyor' ? ` (commit ${meta.conveyorCommit})` : ''}`).join(', ')}`,
     `Payload: ${meta.payloadBytes} bytes of JSON for every system; handlers do nothing but return (or throw once, in the retry case).`,
     `Worker processes: ${meta.workerProcesses}.`,
     'Each figure is the median of the valid runs with min–max; runs are interleaved (A B C A B C …) and Redis is flushed before each.',

@@ -42,6 +42,8 @@ export interface RunnerOptions {
   cases: readonly BenchCase[];
   /** Progress lines (stderr by default). */
   log: (line: string) => void;
+  /** Called after each case with the results so far (the CLI saves them, so a crash loses little). */
+  onCase?: (results: readonly CaseResult[]) => Promise<void>;
 }
 
 function formatValue(value: number): string {
@@ -89,6 +91,7 @@ export async function runCases(options: RunnerOptions): Promise<CaseResult[]> {
     }
     await probe.flush();
     results.push(summarizeCase(benchCase, sizes, systems, records));
+    await options.onCase?.(results);
   }
   return results;
 }

@@ -6,7 +6,7 @@ import { checkPending, fill } from './fill.js';
 const CALIBRATION_JOBS = 1_000;
 
 /**
- * Time allowed for enqueueing before the jobs fall due: 1.5 s plus twice what enqueueing
+ * Time allowed for enqueueing before the jobs fall due: 1 s plus twice what enqueueing
  * them should take, from a timed calibration batch (put in a queue no worker reads, and
  * due in an hour, so it never interferes).
  */
@@ -22,7 +22,7 @@ async function marginMs(
     const start = now();
     await producer.addBulk(payloads(CALIBRATION_JOBS), Date.now() + 3_600_000);
     const perJobMs = (now() - start) / CALIBRATION_JOBS;
-    return 1_500 + 2 * perJobMs * jobs;
+    return 1_000 + 2 * perJobMs * jobs;
   } finally {
     await producer.close();
   }
