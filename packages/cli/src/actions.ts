@@ -2,10 +2,18 @@ import type { Command } from 'commander';
 import type { WorkerCommandOptions } from './commands/worker.js';
 import type { Connection, ConnectionSettings } from './connection.js';
 import { connectionSettings } from './connection-settings.js';
-import { CliError } from './errors.js';
+import { CliError, ExitCode } from './errors.js';
 import type { Io } from './output.js';
 
-export type CommandName = 'worker' | 'status' | 'inspect' | 'retry' | 'dead' | 'cancel' | 'purge';
+export type CommandName =
+  | 'worker'
+  | 'status'
+  | 'inspect'
+  | 'retry'
+  | 'dead'
+  | 'cancel'
+  | 'purge'
+  | 'generate';
 
 type Options = Record<string, unknown> & { json?: boolean };
 
@@ -113,6 +121,23 @@ export function dispatch(io: Io, signal: AbortSignal) {
         case 'cancel': {
           const { cancelJob } = await import('./commands/jobs.js');
           return withConnection(command, io, (c) => cancelJob(c, first as string, options, io));
+        }
+        case 'generate': {
+          // ts-morph is heavy: loaded only for this command.
+          const { runGenerateCommand } = await import('@conveyor/codegen');
+          const code = await runGenerateCommand(
+            {
+              config: options.config as string | undefined,
+              cwd: io.cwd,
+              check: options.check === true,
+              watch: options.watch === true,
+              json: options.json === true,
+              signal,
+            },
+            io,
+          );
+          if (code !== 0) throw new ExitCode(code);
+          return;
         }
         case 'purge': {
           const { purgeQueue } = await import('./commands/purge.js');

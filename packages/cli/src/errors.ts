@@ -10,6 +10,8 @@
  * | `REFUSED` | 5 | purge not confirmed (answered no, or no TTY and no `--yes`) |
  * | `TASKS_LOAD_FAILED` | 6 | the task module could not be loaded or holds no tasks |
  * | `CONFLICT` | 7 | the job is not in a state the command applies to (retry of a job that is not dead, cancel of a finished job) |
+ *
+ * `generate` keeps the codegen's own codes: 1 for diagnostics, stale files or a bad config.
  */
 export type CliErrorCode =
   | 'FAILED'
@@ -48,4 +50,15 @@ export class CliError extends Error {
 /** A bad option value: quotes it and says what was expected. */
 export function usageError(option: string, value: unknown, expected: string): CliError {
   return new CliError('USAGE', `Invalid ${option} ${JSON.stringify(value)}: expected ${expected}.`);
+}
+
+/** Ends the command with `code` and no message: the command printed its own (generate). */
+export class ExitCode extends Error {
+  readonly exitCode: number;
+
+  constructor(exitCode: number) {
+    super(`exit ${exitCode}`);
+    this.name = 'ExitCode';
+    this.exitCode = exitCode;
+  }
 }

@@ -51,9 +51,13 @@ ${examples(
   program
     .command('worker')
     .description('run a worker: reserve jobs from the queues and run their tasks')
-    .requiredOption(
+    .option(
       '-t, --tasks <module>',
       'task module (the registry the codegen writes, or any module exporting tasks); .ts loads through tsx',
+    )
+    .option(
+      '--config <file>',
+      'without --tasks: run the registry named by this codegen config (default: conveyor.config.ts in the cwd)',
     )
     .option(
       '-q, --queues <list>',
@@ -108,6 +112,7 @@ SIGTERM or SIGINT stops gracefully: no new jobs, running ones get --grace-ms to 
 the rest go back to their queue. A second signal releases them at once.
 ${examples(
   'conveyor worker --tasks src/generated/registry.ts',
+  'conveyor worker --config apps/shop/conveyor.config.ts --queues emails',
   'conveyor worker -t dist/tasks.js -q emails,reports -c 20 --prefetch 10 --metrics-port 9464',
 )}`,
     )
@@ -186,6 +191,26 @@ ${examples(
     .option('--json', 'print the outcome as JSON')
     .addHelpText('after', examples('conveyor purge emails', 'conveyor purge emails --dead --yes'))
     .action(run('purge'));
+
+  program
+    .command('generate')
+    .description(
+      'generate the typed producer client and the worker registry from the task files (@conveyor/codegen)',
+    )
+    .option(
+      '--config <file>',
+      'codegen config (default: conveyor.config.ts, .mts, .js, .mjs or .json in the cwd)',
+    )
+    .option('--check', 'write nothing; list stale generated files and exit 1 (for CI)')
+    .option('--watch', 'regenerate on every change until Ctrl-C')
+    .option('--json', 'print one JSON document (one per line per run with --watch)')
+    .addHelpText(
+      'after',
+      `
+Exit codes: 0 written or up to date, 1 diagnostics, stale files (--check) or a config error.
+${examples('conveyor generate', 'conveyor generate --check', 'conveyor generate --config apps/shop/conveyor.config.ts --watch')}`,
+    )
+    .action(run('generate'));
 
   return program;
 }

@@ -1,6 +1,6 @@
 import { createInterface } from 'node:readline/promises';
 import { CommanderError } from 'commander';
-import { CliError, EXIT_CODES } from './errors.js';
+import { CliError, EXIT_CODES, ExitCode } from './errors.js';
 import type { Io } from './output.js';
 import { createProgram } from './program.js';
 
@@ -63,6 +63,7 @@ function report(error: unknown, io: Io): number {
     if (error.exitCode === 0) return 0;
     return EXIT_CODES.USAGE;
   }
+  if (error instanceof ExitCode) return error.exitCode;
   if (error instanceof CliError) {
     io.stderr(`error: ${error.message}`);
     return error.exitCode;

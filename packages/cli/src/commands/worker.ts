@@ -9,7 +9,8 @@ import type { Io } from '../output.js';
 import { version } from '../version.js';
 
 export interface WorkerCommandOptions {
-  tasks: string;
+  tasks?: string;
+  config?: string;
   queues?: string[];
   concurrency?: number;
   prefetch?: number;
@@ -33,7 +34,8 @@ export async function runWorker(
   options: WorkerCommandOptions,
   io: Io,
 ): Promise<void> {
-  const loaded = await loadTasks(options.tasks, io.cwd);
+  const modulePath = options.tasks ?? (await registryFromConfig(options.config, io.cwd));
+  const loaded = await loadTasks(modulePath, io.cwd);
   const connection = await connect(settings, 'worker');
   const logger = pino({ level: options.logLevel, name: 'conveyor-worker' }) as unknown as Logger;
   const workerOptions: WorkerOptions = {
@@ -76,7 +78,7 @@ export async function runWorker(
     `  worker       ${worker.id}`,
     `  queues       ${workerQueues(workerOptions, loaded.tasks)}`,
     `  concurrency  ${stats.concurrency} (prefetch ${options.prefetch ?? 0})`,
-    `  tasks        ${loaded.names.join(', ')} (${loaded.names.length}, from ${options.tasks})`,
+    `  tasks        ${loaded.names.join(', ')} (${loaded.names.length}, from ${modulePath})`,
   ];
   if (options.metricsPort !== undefined) {
     banner.push(
@@ -105,4 +107,21 @@ function workerQueues(options: WorkerOptions, tasks: WorkerOptions['tasks']): st
       : Object.values(tasks);
   const queues = new Set(list.map((task) => task.queue ?? 'default'));
   return `${[...queues].sort().join(', ')} (from the tasks)`;
+}
+
+/** The registry module a codegen config names (its `registry`), as `--tasks` would. */
+async function registryFromConfig(config: string | undefined, cwd: string): Promise<string> {
+  const { loadConfig } = await import('@conveyor/codegen');
+  try {
+    return (await loadConfig({ config, cwd })).registry;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    if (config === undefined && (error as { code?: unknown }).code === 'CONFIG_NOT_FOUND') {
+      throw new CliError(
+        'USAGE',
+        `No task module: pass --tasks <module>, or --config <file> naming a codegen config (no conveyor.config.ts in ${cwd}).`,
+      );
+    }
+    throw new CliError('TASKS_LOAD_FAILED', message, { cause: error });
+  }
 }
