@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { Plugin } from 'esbuild';
 import { resolveOptions } from './api.js';
 import type { ConveyorConfig } from './config.js';
@@ -30,12 +31,13 @@ export function conveyorCodegen(options: ConveyorCodegenPluginOptions = {}): Plu
       let generator: Generator | undefined;
       build.onStart(async () => {
         generator ??= createGenerator(await resolveOptions(options));
+        const { root } = generator.config;
         const result = await generator.run();
         return {
           errors: result.diagnostics.map((diagnostic) => ({
             text: `${diagnostic.code}: ${diagnostic.message} Fix: ${diagnostic.fix}`,
             location: {
-              file: diagnostic.file,
+              file: path.join(root, diagnostic.file),
               line: diagnostic.line,
               column: diagnostic.column - 1,
             },

@@ -56,7 +56,12 @@ describe('generated client and registry at run time', () => {
     const definition = tasks.find((task) => task.name === 'shop.chargePayment');
     expect(definition?.fingerprint).toBe(record?.envelope.schema);
 
-    const [reservation] = await transport.reserve({ queues: ['payments'], max: 1, leaseMs: 5_000 });
+    const [reservation] = await transport.reserve({
+      queues: ['payments'],
+      max: 1,
+      leaseMs: 5_000,
+      consumer: 'test-worker',
+    });
     if (!reservation) throw new Error('no job reserved');
     const outcome = await runJob(reservation, {
       registry: createTaskRegistry(tasks),

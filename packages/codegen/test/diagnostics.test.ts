@@ -60,6 +60,7 @@ export const sendEmail = defineTask({
       line: 5,
       column: 9,
     });
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the message quotes the source text.
     expect(found[0]?.message).toContain('`${PREFIX}.sendEmail`');
     expect(found[0]?.fix).toContain("name: 'app.sendEmail'");
   });

@@ -1,17 +1,38 @@
 import { readFile } from 'node:fs/promises';
-import { afterEach, describe, expect, it } from 'vitest';
-import { checkGenerated, createGenerator, generate, loadConfig } from '../src/index.js';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  checkGenerated,
+  createGenerator,
+  type GenerateResult,
+  type Generator,
+  generate,
+  loadConfig,
+} from '../src/index.js';
 import { fixtureDir, makeTree, type Tree } from './tree.js';
 
 let tree: Tree | undefined;
+let fresh: Tree | undefined;
+const fixtureTree = (): Tree => {
+  if (!tree) throw new Error('no tree');
+  return tree;
+};
 afterEach(async () => {
+  await fresh?.remove();
+  fresh = undefined;
+});
+afterAll(async () => {
   await tree?.remove();
-  tree = undefined;
+});
+
+// Each generator that infers a result type builds a type-checker program: share them.
+let committed: GenerateResult;
+beforeAll(async () => {
+  committed = await checkGenerated({ cwd: fixtureDir('shop') });
 });
 
 describe('golden output', () => {
-  it('the committed fixture output is what codegen generates (check mode writes nothing)', async () => {
-    const result = await checkGenerated({ cwd: fixtureDir('shop') });
+  it('the committed fixture output is what codegen generates (check mode writes nothing)', () => {
+    const result = committed;
     expect(result.diagnostics).toEqual([]);
     expect(result.files).toEqual([
       { path: 'src/generated/client.ts', status: 'fresh' },
@@ -21,23 +42,23 @@ describe('golden output', () => {
   });
 
   it('generates the same bytes in a fresh tree, and is idempotent', async () => {
-    tree = await makeTree({}, fixtureDir('shop'));
-    // Start from no output at all.
-    await tree.write('src/generated/client.ts', '');
-    await tree.write('src/generated/registry.ts', '');
-    const first = await generate({ cwd: tree.root });
+    fresh = await makeTree({}, fixtureDir('shop'));
+    // Start from empty output files.
+    await fresh.write('src/generated/client.ts', '');
+    await fresh.write('src/generated/registry.ts', '');
+    const first = await generate({ cwd: fresh.root });
     expect(first.files.map((file) => file.status)).toEqual(['written', 'written']);
     for (const file of ['client.ts', 'registry.ts']) {
-      expect(await readFile(tree.path(`src/generated/${file}`), 'utf8')).toBe(
+      expect(await readFile(fresh.path(`src/generated/${file}`), 'utf8')).toBe(
         await readFile(`${fixtureDir('shop')}/src/generated/${file}`, 'utf8'),
       );
     }
-    const second = await generate({ cwd: tree.root });
+    const second = await generate({ cwd: fresh.root });
     expect(second.files.map((file) => file.status)).toEqual(['unchanged', 'unchanged']);
   });
 
-  it('lists tasks sorted by name with their file and fingerprint', async () => {
-    const result = await checkGenerated({ cwd: fixtureDir('shop') });
+  it('lists tasks sorted by name with their file and fingerprint', () => {
+    const result = committed;
     expect(result.tasks.map((task) => [task.name, task.exportName, task.file])).toEqual([
       ['shop.chargePayment', 'chargePayment', 'src/tasks/charge-payment.ts'],
       [
@@ -60,42 +81,43 @@ describe('golden output', () => {
     }
   });
 
-  it('keeps fingerprints when only formatting and comments change, and changes them with the schema', async () => {
-    tree = await makeTree({}, fixtureDir('shop'));
-    const generator = createGenerator(await loadConfig({ cwd: tree.root }));
-    const before = await generator.run();
-    const file = tree.path('src/tasks/charge-payment.ts');
-    const text = await readFile(file, 'utf8');
-    await tree.write(
-      'src/tasks/charge-payment.ts',
-      text.replace(
-        'input: z.object({ orderId: z.string(), cents: z.number().int().nonnegative() }),',
-        '// a comment\n  input: z.object({\n    orderId: z.string(),\n    cents: z.number().int().nonnegative(),\n  }),',
-      ),
-    );
-    const reformatted = await generator.run();
-    const print = (result: typeof before, name: string) =>
+  describe('fingerprints', () => {
+    let generator: Generator;
+    let before: GenerateResult;
+    beforeAll(async () => {
+      tree = await makeTree({}, fixtureDir('shop'));
+      generator = createGenerator(await loadConfig({ cwd: tree.root }));
+      before = await generator.run();
+    });
+    const print = (result: GenerateResult, name: string) =>
       result.tasks.find((task) => task.name === name)?.fingerprint;
-    expect(print(reformatted, 'shop.chargePayment')).toBe(print(before, 'shop.chargePayment'));
 
-    await tree.write(
-      'src/tasks/charge-payment.ts',
-      text.replace('cents: z.number()', 'cents: z.bigint()'),
-    );
-    const changed = await generator.run();
-    expect(print(changed, 'shop.chargePayment')).not.toBe(print(before, 'shop.chargePayment'));
-    expect(print(changed, 'shop.updateInventory')).toBe(print(before, 'shop.updateInventory'));
-  });
+    it('stay the same when only formatting and comments change, and change with the schema', async () => {
+      const file = `src/tasks/charge-payment.ts`;
+      const text = await readFile(`${fixtureDir('shop')}/${file}`, 'utf8');
+      await fixtureTree().write(
+        file,
+        text.replace(
+          'input: z.object({ orderId: z.string(), cents: z.number().int().nonnegative() }),',
+          '// a comment\n  input: z.object({\n    orderId: z.string(),\n    cents: z.number().int().nonnegative(),\n  }),',
+        ),
+      );
+      const reformatted = await generator.run();
+      expect(print(reformatted, 'shop.chargePayment')).toBe(print(before, 'shop.chargePayment'));
 
-  it('changes the fingerprint when an imported *.schema.ts module changes', async () => {
-    tree = await makeTree({}, fixtureDir('shop'));
-    const generator = createGenerator(await loadConfig({ cwd: tree.root }));
-    const before = await generator.run();
-    const schema = await readFile(tree.path('src/tasks/order.schema.ts'), 'utf8');
-    await tree.write('src/tasks/order.schema.ts', schema.replace('length(2)', 'length(3)'));
-    const after = await generator.run();
-    const print = (result: typeof before) =>
-      result.tasks.find((task) => task.name === 'shop.sendOrderConfirmation')?.fingerprint;
-    expect(print(after)).not.toBe(print(before));
+      await fixtureTree().write(file, text.replace('cents: z.number()', 'cents: z.bigint()'));
+      const changed = await generator.run();
+      expect(print(changed, 'shop.chargePayment')).not.toBe(print(before, 'shop.chargePayment'));
+      expect(print(changed, 'shop.updateInventory')).toBe(print(before, 'shop.updateInventory'));
+    });
+
+    it('change when an imported *.schema.ts module changes', async () => {
+      const file = 'src/tasks/order.schema.ts';
+      const schema = await readFile(`${fixtureDir('shop')}/${file}`, 'utf8');
+      await fixtureTree().write(file, schema.replace('length(2)', 'length(3)'));
+      const after = await generator.run();
+      const name = 'shop.sendOrderConfirmation';
+      expect(print(after, name)).not.toBe(print(before, name));
+    });
   });
 });
