@@ -1,0 +1,123 @@
+// Two real worker processes sharing a private Redis: a rate limit and a concurrency cap
+// that hold across both, and a cancel that reaches a job running in another process.
+// Jobs record what they did in a separate private Redis (the ledger). Assertions are on
+// counts and final states, never on durations.
+import { createClient, type JobRecord } from '@conveyor/core';
+import { redisTransport } from '@conveyor/redis';
+import { type RedisServer, startRedis } from '@conveyor/test-redis';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { spawnWorker, type WorkerProcess } from './processes.js';
+import { capped, rated, waitForCancel } from './tasks.js';
+
+let broker: RedisServer;
+let ledgerServer: RedisServer;
+let ledger: Redis;
+let client: ReturnType<typeof createClient>;
+let pair: WorkerProcess[] = [];
+
+beforeAll(async () => {
+  [broker, ledgerServer] = await Promise.all([startRedis(), startRedis()]);
+  ledger = new Redis(ledgerServer.url);
+  client = createClient({ transport: redisTransport({ url: broker.url }) });
+  pair = ['limits-a', 'limits-b'].map((name) =>
+    spawnWorker(name, {
+      CONVEYOR_TEST_REDIS: broker.url,
+      CONVEYOR_TEST_LEDGER: ledgerServer.url,
+      CONVEYOR_TEST_QUEUES: 'it-rated,it-capped,it-cancel',
+      CONVEYOR_TEST_CONCURRENCY: 4,
+    }),
+  );
+  await Promise.all(pair.map((worker) => worker.started));
+});
+afterAll(async () => {
+  for (const worker of pair) worker.signal('SIGTERM');
+  await Promise.all(pair.map((worker) => worker.exited));
+  await client?.close();
+  ledger?.disconnect();
+  await Promise.all([broker?.stop(), ledgerServer?.stop()]);
+});
+
+const patient = { timeout: 30_000, interval: 100 };
+
+async function allCompleted(ids: readonly string[]): Promise<void> {
+  await vi.waitFor(async () => {
+    const records = await Promise.all(ids.map((id) => client.getJob(id)));
+    expect(records.map((record: JobRecord | null) => record?.state)).toEqual(
+      ids.map(() => 'completed'),
+    );
+  }, patient);
+}
+
+describe('limits across worker processes', () => {
+  it('a rate limit of 5 per second holds across both workers', async () => {
+    const jobs = await client.enqueueMany(
+      rated,
+      Array.from({ length: 16 }, (_, n) => ({ n })),
+    );
+    await allCompleted(jobs.map((job) => job.id));
+    const starts = (await ledger.lrange('it:rated:starts', 0, -1))
+      .map((line) => Number(line.split(' ')[0]))
+      .sort((a, b) => a - b);
+    expect(starts).toHaveLength(16);
+    // Permits are taken on Redis's clock; a start is recorded a few ms after its permit.
+    // So count starts in windows a little narrower than the limit's (slack for that delay).
+    const slack = 100;
+    const most = Math.max(
+      ...starts.map(
+        (from) => starts.filter((at) => at >= from && at < from + 1_000 - slack).length,
+      ),
+    );
+    expect(most).toBeLessThanOrEqual(5);
+    // The limit was reached, not merely unused.
+    expect(most).toBeGreaterThanOrEqual(4);
+    // Both processes took part.
+    const workers = new Set(
+      (await ledger.lrange('it:rated:starts', 0, -1)).map((line) => line.split(' ')[2]),
+    );
+    expect(workers.size).toBe(2);
+  });
+
+  it('a concurrency cap of 3 holds across both workers', async () => {
+    const jobs = await client.enqueueMany(
+      capped,
+      Array.from({ length: 18 }, (_, n) => ({ n })),
+    );
+    await allCompleted(jobs.map((job) => job.id));
+    const runs = (await ledger.lrange('it:capped:runs', 0, -1)).map((line) => {
+      const [start, end] = line.split(' ').map(Number);
+      return { start: start as number, end: end as number };
+    });
+    expect(runs).toHaveLength(18);
+    // Sweep: an end at the same ms as a start comes first (the slot was freed before it).
+    const events = runs
+      .flatMap(({ start, end }) => [
+        { at: start, delta: 1 },
+        { at: end, delta: -1 },
+      ])
+      .sort((a, b) => a.at - b.at || a.delta - b.delta);
+    let now = 0;
+    let most = 0;
+    for (const event of events) {
+      now += event.delta;
+      most = Math.max(most, now);
+    }
+    expect(most).toBeLessThanOrEqual(3);
+    expect(most).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe('cancel across processes', () => {
+  it('aborts ctx.signal in the worker process that runs the job', async () => {
+    const job = await client.enqueue(waitForCancel, {});
+    await vi.waitFor(async () => {
+      expect(await ledger.get(`it:cancel:${job.id}:running`)).not.toBeNull();
+    }, patient);
+    expect(await job.cancel()).toBe('signalled');
+    await vi.waitFor(async () => {
+      expect((await client.getJob(job.id))?.state).toBe('cancelled');
+    }, patient);
+    expect(await ledger.get(`it:cancel:${job.id}:aborted`)).toBe('JOB_CANCEL_REQUESTED');
+    expect(['limits-a', 'limits-b']).toContain(await ledger.get(`it:cancel:${job.id}:running`));
+  });
+});

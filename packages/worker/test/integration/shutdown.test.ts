@@ -1,0 +1,162 @@
+// Real worker processes against a private Redis: SIGTERM under load, kill -9, and an
+// event loop blocked past the lease. A second private Redis holds the ledger the jobs
+// write to. No timing assertions: only counts and final states.
+import { createClient, type JobRecord } from '@conveyor/core';
+import { redisTransport } from '@conveyor/redis';
+import { type RedisServer, startRedis } from '@conveyor/test-redis';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { spawnWorker, type WorkerProcess } from './processes.js';
+import { blockLoop, work } from './tasks.js';
+
+let broker: RedisServer;
+let ledgerServer: RedisServer;
+let ledger: Redis;
+let client: ReturnType<typeof createClient>;
+const workers: WorkerProcess[] = [];
+/** Runs through the whole file: it takes over from the workers the tests stop or kill. */
+let steady: WorkerProcess;
+const STEADY = {
+  CONVEYOR_TEST_QUEUES: 'it-work,it-block',
+  CONVEYOR_TEST_LEASE_MS: 1_500,
+  CONVEYOR_TEST_CONCURRENCY: 4,
+};
+
+beforeAll(async () => {
+  [broker, ledgerServer] = await Promise.all([startRedis(), startRedis()]);
+  ledger = new Redis(ledgerServer.url);
+  client = createClient({ transport: redisTransport({ url: broker.url }) });
+});
+afterAll(async () => {
+  for (const worker of workers.splice(0)) worker.signal('SIGKILL');
+  await client?.close();
+  ledger?.disconnect();
+  await Promise.all([broker?.stop(), ledgerServer?.stop()]);
+});
+
+function start(name: string, env: Record<string, string | number> = {}): WorkerProcess {
+  const worker = spawnWorker(name, {
+    CONVEYOR_TEST_REDIS: broker.url,
+    CONVEYOR_TEST_LEDGER: ledgerServer.url,
+    ...env,
+  });
+  workers.push(worker);
+  return worker;
+}
+
+const patient = { timeout: 40_000, interval: 100 };
+
+async function records(ids: readonly string[]): Promise<JobRecord[]> {
+  const all = await Promise.all(ids.map((id) => client.getJob(id)));
+  return all.map((record, index) => {
+    if (!record) throw new Error(`job ${ids[index]} is gone`);
+    return record;
+  });
+}
+
+async function counts(key: string): Promise<Map<string, number>> {
+  const hash = await ledger.hgetall(key);
+  return new Map(Object.entries(hash).map(([id, count]) => [id, Number(count)]));
+}
+
+describe('worker processes on Redis', () => {
+  it('SIGTERM under load: finishes or releases every job; none lost, none run twice', async () => {
+    await ledger.del('it:work:started', 'it:work:done', 'it:work:startedBy');
+    const first = start('sigterm-a', { CONVEYOR_TEST_GRACE_MS: 300, CONVEYOR_TEST_CONCURRENCY: 4 });
+    await first.started;
+    // Goes first, and is slow only on sigterm-a: it is still running when its grace ends.
+    const long = await client.enqueue(work, { n: -1, ms: 60_000, slowOn: 'sigterm-a' });
+    const jobs = await client.enqueueMany(
+      work,
+      Array.from({ length: 40 }, (_, n) => ({ n, ms: 50 + (n % 4) * 50 })),
+    );
+    const ids = [long.id, ...jobs.map((job) => job.id)];
+    await vi.waitFor(async () => {
+      expect(await ledger.hget('it:work:startedBy', long.id)).toBe('sigterm-a');
+    }, patient);
+    steady = start('steady', STEADY);
+    await steady.started;
+    await vi.waitFor(
+      async () => expect((await counts('it:work:done')).size).toBeGreaterThan(8),
+      patient,
+    );
+    first.signal('SIGTERM');
+    expect(await first.exited).toBe(0);
+    await vi.waitFor(async () => {
+      const states = (await records(ids)).map((record) => record.state);
+      expect(states.every((state) => state === 'completed')).toBe(true);
+    }, patient);
+
+    const done = await counts('it:work:done');
+    expect(ids.filter((id) => done.get(id) !== 1)).toEqual([]);
+    expect(done.size).toBe(ids.length);
+    // The long job was given back unfinished, its attempt uncounted, and run by the other.
+    expect(first.stats()?.totals.released).toBeGreaterThanOrEqual(1);
+    expect(await client.getJob(long.id)).toMatchObject({
+      attempts: 1,
+      result: { worker: 'steady' },
+    });
+    // What sigterm-a counted is what the broker holds from it.
+    const byFirst = (await records(ids)).filter(
+      (record) => (record.result as { worker?: string }).worker === 'sigterm-a',
+    );
+    expect(first.stats()?.totals.completed).toBe(byFirst.length);
+  });
+
+  it("kill -9: the dead worker's jobs run again after their lease and all complete", async () => {
+    await ledger.del('it:work:started', 'it:work:done', 'it:work:startedBy');
+    const victim = start('victim', { CONVEYOR_TEST_LEASE_MS: 1_500, CONVEYOR_TEST_CONCURRENCY: 4 });
+    await victim.started;
+    const jobs = await client.enqueueMany(
+      work,
+      Array.from({ length: 12 }, (_, n) => ({ n, ms: 1_000, slowOn: 'victim' })),
+    );
+    const ids = jobs.map((job) => job.id);
+    await vi.waitFor(async () => {
+      expect(Object.values(await ledger.hgetall('it:work:startedBy'))).toContain('victim');
+    }, patient);
+    victim.signal('SIGKILL');
+    await victim.exited;
+    const startedBy = await ledger.hgetall('it:work:startedBy');
+    const done = await counts('it:work:done');
+    const orphans = Object.keys(startedBy).filter(
+      (id) => startedBy[id] === 'victim' && !done.has(id),
+    );
+    expect(orphans.length).toBeGreaterThan(0);
+
+    await vi.waitFor(async () => {
+      const states = (await records(ids)).map((record) => record.state);
+      expect(states.every((state) => state === 'completed')).toBe(true);
+    }, patient);
+    for (const record of await records(orphans)) {
+      expect(record.attempts).toBe(2);
+      expect(record.result).toEqual({ worker: 'steady' });
+    }
+    const finalDone = await counts('it:work:done');
+    expect(ids.every((id) => (finalDone.get(id) ?? 0) >= 1)).toBe(true);
+  });
+
+  it('an event loop blocked past the lease: the stale ack is rejected and the job ends once', async () => {
+    await ledger.del('it:block:runs');
+    const blocker = start('blocker', { ...STEADY, CONVEYOR_TEST_QUEUES: 'it-block' });
+    await blocker.started;
+    // Twice the lease: no heartbeat can run meanwhile.
+    const job = await client.enqueue(blockLoop, { ms: 3_000 });
+    await vi.waitFor(async () => {
+      expect((await client.getJob(job.id))?.state).toBe('completed');
+    }, patient);
+    const pair = [blocker, steady];
+    for (const worker of pair) worker.signal('SIGTERM');
+    await Promise.all(pair.map((worker) => worker.exited));
+
+    const record = await client.getJob(job.id);
+    expect(record).toMatchObject({ state: 'completed', attempts: 2, result: { attempt: 2 } });
+    const runs = await ledger.lrange('it:block:runs', 0, -1);
+    expect(runs).toHaveLength(2);
+    const blocked = pair.find((worker) => runs[0] === `1 ${worker.name}`);
+    // The blocked run returned late: its ack was refused, counted, not applied. (Whichever
+    // worker took the second delivery completed it; that may be the blocked one again.)
+    expect(blocked?.stats()?.totals.staleSettles).toBe(1);
+    expect(record?.result).toEqual({ attempt: 2, worker: runs[1]?.replace(/^2 /, '') });
+  });
+});
