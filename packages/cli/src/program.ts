@@ -102,6 +102,15 @@ ${examples(
       parseInteger('--metrics-port', 0, 65_535),
     )
     .option('--metrics-host <host>', 'interface for the metrics server (default 0.0.0.0)')
+    .option(
+      '--max-waiting-for-limits <n>',
+      'jobs held at a rate limit or concurrency cap before fetching pauses',
+      parseInteger('--max-waiting-for-limits', 0),
+    )
+    .option(
+      '--sandbox-all',
+      'run every task in a child process (tasks with sandbox: true always are), so a hard time limit can kill it',
+    )
     .addOption(
       new Option('--log-level <level>', 'pino log level').choices(LOG_LEVELS).default('info'),
     )

@@ -1,10 +1,15 @@
-import { ConveyorError, type Logger } from '@conveyor/core';
+import {
+  type AnyTaskDefinition,
+  ConveyorError,
+  type Logger,
+  type TaskRegistry,
+} from '@conveyor/core';
 import { createWorker, installSignalHandlers, type WorkerOptions } from '@conveyor/worker';
 import { pino } from 'pino';
 import { connect } from '../connection.js';
 import { type ConnectionSettings, maskPassword } from '../connection-settings.js';
 import { CliError } from '../errors.js';
-import { loadTasks } from '../load-tasks.js';
+import { type LoadedTasks, loadTasks } from '../load-tasks.js';
 import type { Io } from '../output.js';
 import { version } from '../version.js';
 
@@ -22,6 +27,8 @@ export interface WorkerCommandOptions {
   workerId?: string;
   metricsPort?: number;
   metricsHost?: string;
+  maxWaitingForLimits?: number;
+  sandboxAll?: boolean;
   logLevel: string;
 }
 
@@ -59,6 +66,19 @@ export async function runWorker(
     if (options.metricsHost !== undefined) workerOptions.metrics.host = options.metricsHost;
   }
 
+  if (options.maxWaitingForLimits !== undefined) {
+    workerOptions.maxWaitingForLimits = options.maxWaitingForLimits;
+  }
+  // Tasks marked `sandbox: true` need the sandbox; children import the same module.
+  const sandboxed = options.sandboxAll || definitions(loaded.tasks).some((task) => task.sandbox);
+  if (sandboxed) {
+    workerOptions.sandbox = {
+      module: loaded.file,
+      tasks: options.sandboxAll ? 'all' : 'marked',
+      execArgv: sandboxExecArgv(loaded.file),
+    };
+  }
+
   let worker: ReturnType<typeof createWorker>;
   try {
     worker = createWorker(workerOptions);
@@ -80,6 +100,11 @@ export async function runWorker(
     `  concurrency  ${stats.concurrency} (prefetch ${options.prefetch ?? 0})`,
     `  tasks        ${loaded.names.join(', ')} (${loaded.names.length}, from ${modulePath})`,
   ];
+  if (sandboxed) {
+    banner.push(
+      `  sandbox      ${options.sandboxAll ? 'every task' : 'tasks marked sandbox: true'} (child processes)`,
+    );
+  }
   if (options.metricsPort !== undefined) {
     banner.push(
       `  metrics      ${options.metricsHost ?? '0.0.0.0'}:${options.metricsPort} (/metrics, /healthz)`,
@@ -96,6 +121,31 @@ export async function runWorker(
   const final = worker.stats();
   const { completed, failed, retried } = final.totals;
   io.stderr(`Stopped: ${completed} completed, ${failed} failed, ${retried} retried.`);
+}
+
+function definitions(tasks: LoadedTasks): AnyTaskDefinition[] {
+  if (Array.isArray(tasks)) return [...tasks];
+  const registry = tasks as TaskRegistry;
+  return registry
+    .names()
+    .map((name) => registry.get(name))
+    .filter((task): task is AnyTaskDefinition => task !== undefined);
+}
+
+/**
+ * Node flags for sandbox children: this process's, plus tsx for a TypeScript task module
+ * and the source condition when the CLI itself runs from source (a workspace checkout).
+ */
+function sandboxExecArgv(file: string): string[] {
+  const argv = [...process.execArgv];
+  const fromSource = import.meta.url.endsWith('.ts');
+  if ((fromSource || /\.[cm]?tsx?$/.test(file)) && !argv.some((flag) => flag.includes('tsx'))) {
+    argv.push('--import', import.meta.resolve('tsx'));
+  }
+  if (fromSource && !argv.some((flag) => flag.includes('@conveyor/source'))) {
+    argv.push('--conditions=@conveyor/source');
+  }
+  return argv;
 }
 
 function workerQueues(options: WorkerOptions, tasks: WorkerOptions['tasks']): string {
