@@ -77,6 +77,7 @@ export interface FinalRecord {
   state: JobState;
   result?: unknown;
   attempts: number;
+  error?: { code?: string; message?: string };
 }
 
 export interface Counts {
@@ -95,6 +96,8 @@ export interface Counts {
   /** Acknowledged jobs whose Redis record is gone at the end. */
   recordsMissing: number;
   lostIds: string[];
+  /** What Redis holds for the lost jobs: `state → count` (`none` when the record is gone). */
+  lostStates: Record<string, number>;
   duplicatedIds: string[];
   unexpectedIds: string[];
 }
@@ -118,6 +121,7 @@ export function countJobs(index: ReturnType<typeof indexLedger>, options: CountO
     unackedRan: 0,
     recordsMissing: 0,
     lostIds: [],
+    lostStates: {},
     duplicatedIds: [],
     unexpectedIds: [],
   };
@@ -140,6 +144,8 @@ export function countJobs(index: ReturnType<typeof indexLedger>, options: CountO
     if (!reached) {
       counts.lost += 1;
       counts.lostIds.push(history.id);
+      const state = record?.state ?? 'none';
+      counts.lostStates[state] = (counts.lostStates[state] ?? 0) + 1;
     } else if (record !== null && record.state !== want) {
       // It ran, but Redis holds another final state: e.g. a stale ack was taken, or a
       // completed job was dead-lettered.

@@ -5,6 +5,8 @@ export interface ChaosArgs {
   help: boolean;
   list: boolean;
   keep: boolean;
+  /** Known issues (src/known-issues.ts) count as broken bounds. */
+  strict: boolean;
   /** Scenario names to run; empty means all. */
   scenarios: string[];
 }
@@ -25,6 +27,7 @@ Options:
   --scenarios a,b,…       run only these scenarios (see --list)
   --list                  print the scenario names and exit
   --json                  print the results as JSON on stdout (progress stays on stderr)
+  --strict                known issues (src/known-issues.ts) fail the run too
   --keep                  keep the ledger and worker logs (their directory is printed)
   -h, --help              this help
 
@@ -41,6 +44,7 @@ export function parseArgs(argv: readonly string[], known: readonly string[]): Ch
     help: false,
     list: false,
     keep: false,
+    strict: false,
     scenarios: [],
   };
   for (let i = 0; i < argv.length; i++) {
@@ -53,6 +57,9 @@ export function parseArgs(argv: readonly string[], known: readonly string[]): Ch
         break;
       case '--json':
         args.json = true;
+        break;
+      case '--strict':
+        args.strict = true;
         break;
       case '--keep':
         args.keep = true;

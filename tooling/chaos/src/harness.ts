@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Client, FINAL_STATES, type Transport } from '@conveyor/core';
-import type { FinalRecord } from './analysis.js';
+import type { Counts, FinalRecord } from './analysis.js';
 import { type LedgerWriter, openLedger } from './ledger.js';
 
 export const sleep = (ms: number): Promise<void> =>
@@ -120,7 +120,16 @@ export async function readRecords(
       const record = found[index];
       records.set(
         id,
-        record ? { state: record.state, result: record.result, attempts: record.attempts } : null,
+        record
+          ? {
+              state: record.state,
+              result: record.result,
+              attempts: record.attempts,
+              ...(record.error && {
+                error: { code: record.error.code, message: record.error.message },
+              }),
+            }
+          : null,
       );
     });
   }
@@ -148,8 +157,24 @@ export async function waitFinal(
 ): Promise<boolean> {
   let pending = [...ids];
   return waitUntil(async () => {
-    const records = await readRecords(transport, pending).catch(() => undefined);
-    if (!records) return false;
+    const records = new Map<string, FinalRecord | null | undefined>();
+    const found = await Promise.all(
+      pending.map((id) =>
+        transport.getJob(id).then(
+          (record): FinalRecord | null | undefined =>
+            record ? { state: record.state, attempts: record.attempts } : null,
+          // Closed or down: look again. Garbage in its key: it will never change, done.
+          (error: unknown): null | undefined =>
+            (error as { code?: string }).code === 'TRANSPORT_CLOSED' ||
+            (error as { failure?: string }).failure === 'CONNECTION'
+              ? undefined
+              : null,
+        ),
+      ),
+    );
+    pending.forEach((id, index) => {
+      records.set(id, found[index]);
+    });
     pending = pending.filter((id) => {
       const record = records.get(id);
       // No record at all: nothing will ever finish it (counted as lost by the caller).
@@ -157,6 +182,22 @@ export async function waitFinal(
     });
     return pending.length === 0;
   }, timeoutMs);
+}
+
+/** Notes on lost jobs for the report: where they ended up, and a few examples. */
+export function lostNotes(
+  counts: Counts,
+  records: ReadonlyMap<string, FinalRecord | null>,
+): string[] {
+  if (counts.lost === 0) return [];
+  const states = Object.entries(counts.lostStates)
+    .map(([state, n]) => `${n} ${state}`)
+    .join(', ');
+  const examples = counts.lostIds.slice(0, 3).map((id) => {
+    const record = records.get(id);
+    return `lost ${id}: ${record ? `${record.state}, attempts ${record.attempts}${record.error ? `, ${record.error.code}: ${record.error.message}` : ''}` : 'no record'}`;
+  });
+  return [`lost jobs now in Redis: ${states}`, ...examples];
 }
 
 export function openHarnessLedger(dir: string): LedgerWriter {

@@ -29,7 +29,10 @@ const ECHO = { name: 'chaos.echo', input: z.unknown(), queue: 'chaos', retry: { 
 export const echoTask = taskContract(ECHO);
 
 /** The task definitions a chaos worker process runs. */
-export function chaosTasks(ledger: LedgerWriter): AnyTaskDefinition[] {
+export function chaosTasks(
+  ledger: LedgerWriter,
+  options: { sandboxPoison?: boolean } = {},
+): AnyTaskDefinition[] {
   const pid = process.pid;
   const checkPrototype = (): void => {
     if (({} as Record<string, unknown>).polluted !== undefined) ledger.write('polluted', pid);
@@ -53,6 +56,8 @@ export function chaosTasks(ledger: LedgerWriter): AnyTaskDefinition[] {
     }),
     defineTask({
       ...POISON,
+      // In the sandbox the SIGKILL takes down only the child that runs this job.
+      sandbox: options.sandboxPoison === true,
       run({ seq }, ctx) {
         ledger.write('start', ctx.jobId, pid, ctx.attempt, seq);
         process.kill(pid, 'SIGKILL');

@@ -3,6 +3,7 @@
  * with `installSignalHandlers`, exactly as an application runs it. Spawned by
  * `fleet.ts` with its settings in the `CHAOS_WORKER` environment variable.
  */
+import { fileURLToPath } from 'node:url';
 import { redisTransport } from '@conveyor/redis';
 import { createWorker, installSignalHandlers } from '@conveyor/worker';
 import { Cluster } from 'ioredis';
@@ -34,13 +35,19 @@ const transport = redisTransport({
 });
 const worker = createWorker({
   transport,
-  tasks: chaosTasks(ledger),
+  tasks: chaosTasks(ledger, { sandboxPoison: settings.sandboxPoison }),
   queues: settings.queues,
   concurrency: settings.concurrency,
   prefetch: settings.prefetch,
   leaseMs: settings.leaseMs,
   reserveWaitMs: settings.reserveWaitMs,
   shutdownGraceMs: settings.shutdownGraceMs,
+  ...(settings.sandboxPoison && {
+    sandbox: {
+      module: fileURLToPath(new URL('./sandbox-tasks.ts', import.meta.url)),
+      execArgv: ['--conditions=@conveyor/source', '--import', 'tsx'],
+    },
+  }),
   logger: pino({ level: 'warn', base: { pid } }),
 });
 worker.on((event) => {

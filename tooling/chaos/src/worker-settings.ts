@@ -12,4 +12,6 @@ export interface WorkerSettings {
   leaseMs: number;
   reserveWaitMs: number;
   shutdownGraceMs: number;
+  /** Run the poison task in `@conveyor/worker`'s sandbox (a child process per run slot). */
+  sandboxPoison?: boolean;
 }

@@ -1,7 +1,10 @@
 import type { Scenario } from '../harness.js';
+import { hostile } from './hostile.js';
 import { killWorkers } from './kill-workers.js';
+import { poisonJob } from './poison.js';
 import { redisRestart } from './redis-restart.js';
 import { sigterm } from './sigterm.js';
+import { stall } from './stall.js';
 
 /** Every scenario, in the order of the issue. */
 export const SCENARIOS: readonly Scenario[] = [
@@ -9,4 +12,8 @@ export const SCENARIOS: readonly Scenario[] = [
   sigterm,
   redisRestart('always'),
   redisRestart('everysec'),
+  stall,
+  poisonJob(false),
+  poisonJob(true),
+  hostile,
 ];

@@ -1,6 +1,7 @@
 import { countJobs, doneCount, lastDoneAt, unexplainedDuplicates } from '../analysis.js';
 import {
   check,
+  lostNotes,
   produce,
   readRecords,
   type Scenario,
@@ -95,7 +96,7 @@ export const killWorkers: Scenario = {
         notes: [
           ...unexplained.slice(0, 5).map((id) => `unexplained duplicate ${id}`),
           ...crashes,
-          ...counts.lostIds.slice(0, 5).map((id) => `lost ${id}`),
+          ...lostNotes(counts, records),
         ],
         ok: checks.every((c) => c.ok),
       };

@@ -1,5 +1,13 @@
 import { countJobs, lastDoneAt } from '../analysis.js';
-import { check, produce, readRecords, type Scenario, sleep, waitFinal } from '../harness.js';
+import {
+  check,
+  lostNotes,
+  produce,
+  readRecords,
+  type Scenario,
+  sleep,
+  waitFinal,
+} from '../harness.js';
 import { startRig } from '../setup.js';
 import { enqueueWork } from './work.js';
 
@@ -97,7 +105,7 @@ export function redisRestart(appendfsync: 'always' | 'everysec'): Scenario {
             lastDoneAfterRestartMs: (lastDoneAt(index) ?? restartedAt) - restartedAt,
           },
           notes: [
-            ...counts.lostIds.slice(0, 5).map((id) => `lost ${id}`),
+            ...lostNotes(counts, records),
             ...counts.unexpectedIds.slice(0, 5).map((id) => `unexpected ${id}`),
             ...crashes,
           ],

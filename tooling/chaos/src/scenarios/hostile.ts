@@ -1,0 +1,367 @@
+import {
+  ENVELOPE_VERSION,
+  type EnqueueRequest,
+  FINAL_STATES,
+  newJobId,
+  type Transport,
+  taskContract,
+} from '@conveyor/core';
+import { Redis } from 'ioredis';
+import { z } from 'zod';
+import { countJobs } from '../analysis.js';
+import { check, produce, readRecords, type Scenario, sleep, waitFinal } from '../harness.js';
+import { PREFIX, type Rig, startRig } from '../setup.js';
+import { echoTask } from '../tasks.js';
+import { enqueueWork } from './work.js';
+
+/** How one hostile input ended. */
+interface Outcome {
+  name: string;
+  /** `rejected: CODE`, `dead: CODE`, `failed: CODE`, `completed`, `dropped`, … */
+  outcome: string;
+  ok: boolean;
+}
+
+const QUEUE = 'chaos';
+const unknownTask = taskContract({ name: 'chaos.not-deployed', input: z.unknown(), queue: QUEUE });
+
+function nested(depth: number): unknown {
+  let value: unknown = 0;
+  for (let i = 0; i < depth; i++) value = [value];
+  return value;
+}
+
+function nestedText(depth: number): string {
+  return `${'['.repeat(depth)}0${']'.repeat(depth)}`;
+}
+
+/** Enqueues through the public client; a rejection with a coded error is a pass. */
+async function viaClient(
+  rig: Rig,
+  name: string,
+  enqueue: () => Promise<{ id: string }>,
+): Promise<Outcome | string> {
+  try {
+    const handle = await enqueue();
+    return handle.id;
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    const message = (error as Error).message ?? '';
+    // A clear reason: a stable code and a message that says what was wrong.
+    return {
+      name,
+      outcome: `rejected: ${code ?? 'no code'} (${message.slice(0, 60)}…)`,
+      ok: code !== undefined && message.length > 0,
+    };
+  }
+}
+
+/** A producer that skips the client's checks: straight to `transport.enqueue`. */
+async function viaTransport(
+  transport: Transport,
+  task: string,
+  inputText: string,
+): Promise<string> {
+  const id = newJobId(QUEUE);
+  const envelope = {
+    v: ENVELOPE_VERSION,
+    id,
+    task,
+    queue: QUEUE,
+    input: null,
+    attempt: 0,
+    maxAttempts: 1,
+    priority: 5,
+    enqueuedAt: Date.now(),
+  };
+  const payload = JSON.stringify(envelope).replace('"input":null', `"input":${inputText}`);
+  const request = {
+    envelope: { ...envelope, input: JSON.parse(inputText) },
+    payload,
+  } as EnqueueRequest;
+  const [result] = await transport.enqueue([request]);
+  return result?.id ?? id;
+}
+
+function describe(record: Awaited<ReturnType<Transport['getJob']>>): string {
+  if (!record) return 'dropped (no record)';
+  return `${record.state}${record.error ? `: ${record.error.code}` : ''}`;
+}
+
+/**
+ * Scenario 6: hostile input. Each case must be rejected, or end failed or dead-lettered
+ * with a coded reason; no worker may crash and no prototype may be polluted.
+ */
+export const hostile: Scenario = {
+  name: 'hostile',
+  title: 'hostile input',
+  async run({ quick, dir, progress }) {
+    const rig = await startRig({ dir, workers: 2, worker: { leaseMs: 2_000 } });
+    const raw = new Redis(rig.redis.url);
+    const outcomes: Outcome[] = [];
+    const pending: Array<{
+      name: string;
+      id: string;
+      want: (record: Awaited<ReturnType<Transport['getJob']>>) => boolean;
+    }> = [];
+    const finalWithCode = (record: Awaited<ReturnType<Transport['getJob']>>) =>
+      record !== null &&
+      (record.state === 'dead' || record.state === 'failed') &&
+      typeof record.error?.code === 'string';
+    try {
+      // 1. Prototype pollution through JSON keys.
+      const protoInput = JSON.parse(
+        '{"__proto__":{"polluted":"yes"},"constructor":{"prototype":{"polluted":"yes"}},"a":1}',
+      );
+      const proto = await viaClient(rig, '__proto__ keys', () =>
+        rig.client.enqueue(echoTask, protoInput),
+      );
+      if (typeof proto === 'string')
+        pending.push({
+          name: '__proto__ keys',
+          id: proto,
+          want: (r) => r?.state === 'completed' || finalWithCode(r),
+        });
+      else outcomes.push(proto);
+      // 2. 10,000 levels of nesting, through the client and straight into the transport.
+      const deep = await viaClient(rig, '10,000-level nesting (client)', () =>
+        rig.client.enqueue(echoTask, nested(10_000)),
+      );
+      if (typeof deep === 'string')
+        pending.push({ name: '10,000-level nesting (client)', id: deep, want: finalWithCode });
+      else outcomes.push(deep);
+      const deepRaw = await viaTransport(rig.transport, echoTask.name, nestedText(10_000)).catch(
+        (e: Error) => e,
+      );
+      if (typeof deepRaw === 'string')
+        pending.push({
+          name: '10,000-level nesting (raw enqueue)',
+          id: deepRaw,
+          want: finalWithCode,
+        });
+      else {
+        const code = (deepRaw as { code?: string }).code;
+        outcomes.push({
+          name: '10,000-level nesting (raw enqueue)',
+          outcome: `rejected: ${code ?? 'no code'}: ${deepRaw.message.slice(0, 80)}`,
+          ok: code !== undefined,
+        });
+      }
+      // 3. Oversized payload (2 MiB; the client's limit is 512 KiB).
+      const big = await viaClient(rig, 'oversized payload (2 MiB)', () =>
+        rig.client.enqueue(echoTask, 'x'.repeat(2 * 1024 * 1024)),
+      );
+      if (typeof big === 'string')
+        pending.push({ name: 'oversized payload (2 MiB)', id: big, want: finalWithCode });
+      else outcomes.push(big);
+      // 4. Lone surrogates: must come back identical, or be refused.
+      const surrogates = { s: 'a\uD800b\uDFFFc\uD83D' };
+      const lone = await viaClient(rig, 'lone surrogates', () =>
+        rig.client.enqueue(echoTask, surrogates),
+      );
+      if (typeof lone === 'string')
+        pending.push({
+          name: 'lone surrogates',
+          id: lone,
+          want: (r) =>
+            (r?.state === 'completed' &&
+              (r.result as { s?: string } | undefined)?.s === surrogates.s) ||
+            finalWithCode(r),
+        });
+      else outcomes.push(lone);
+      // 5. A task no worker has.
+      const unknown = await viaClient(rig, 'unknown task name', () =>
+        rig.client.enqueue(unknownTask, {}),
+      );
+      if (typeof unknown === 'string')
+        pending.push({
+          name: 'unknown task name',
+          id: unknown,
+          want: (r) => r?.state === 'dead' && r.error?.code === 'UNKNOWN_TASK',
+        });
+      else outcomes.push(unknown);
+      // 6. Input that fails the task's schema, from a producer that skipped validation.
+      const invalid = await viaTransport(
+        rig.transport,
+        'chaos.work',
+        '{"seq":"not a number","ms":-1}',
+      );
+      pending.push({
+        name: 'input failing the schema (raw enqueue)',
+        id: invalid,
+        want: (r) => r?.state === 'failed' && r.error?.code === 'VALIDATION_FAILED',
+      });
+      // 7. Garbage written straight into the queue's keys.
+      const base = `${PREFIX}:{${QUEUE}}:`;
+      const garbage = async (name: string, write: (unique: string) => Promise<unknown>) => {
+        const id = newJobId(QUEUE);
+        const unique = id.slice(QUEUE.length + 1);
+        await write(unique);
+        pending.push({ name, id, want: (r) => r === null || finalWithCode(r) });
+      };
+      await garbage('garbage: ready id with no job hash', (u) => raw.rpush(`${base}w5`, u));
+      await garbage('garbage: job hash of unknown fields', async (u) => {
+        await raw.hset(`${base}j:${u}`, { foo: 'bar', s: 'w', zz: '\u0000\xff' });
+        await raw.rpush(`${base}w5`, u);
+      });
+      await garbage('garbage: string where a job hash belongs', async (u) => {
+        await raw.set(`${base}j:${u}`, 'not a hash');
+        await raw.rpush(`${base}w5`, u);
+        // Alone: a reserve call that pops it fails (see the case with valid jobs behind it).
+        await raw.lpush(`${base}marker`, '1');
+        await sleep(1_000);
+      });
+      await garbage('garbage: binary bytes as a ready id', async () => {
+        await raw.rpush(`${base}w5`, Buffer.from([0xff, 0xfe, 0x00, 0x7b, 0x22]));
+      });
+      // A real job (never consumed: its own queue) copied with its input corrupted.
+      const held = await rig.client.enqueue(
+        echoTask,
+        { marker: 'GARBAGE-ME' },
+        { queue: 'chaos-held' },
+      );
+      const heldKey = `${PREFIX}:{chaos-held}:j:${held.id.slice('chaos-held:'.length)}`;
+      const fields = await raw.hgetall(heldKey);
+      await garbage('garbage: job hash with input that is not JSON', async (u) => {
+        const corrupted = Object.fromEntries(
+          Object.entries(fields).map(([k, v]) => [
+            k,
+            v.includes('GARBAGE-ME') ? '{not json\xff' : v,
+          ]),
+        );
+        await raw.hset(`${base}j:${u}`, corrupted);
+        await raw.rpush(`${base}w5`, u);
+      });
+      await raw.lpush(`${base}marker`, '1');
+      await waitFinal(
+        rig.transport,
+        pending.map((p) => p.id),
+        15_000,
+      );
+      // A wrong-type key at the head of the ready list with 5 valid jobs right behind it,
+      // written in one step (as a promotion of due jobs would), so that one reserve call
+      // pops them together. The valid jobs wait far in the future until then.
+      const behind = await rig.client.enqueueMany(
+        echoTask,
+        [1, 2, 3, 4, 5].map((n) => ({ n })),
+        { delay: 600_000 },
+      );
+      const uniques = behind.map((h) => h.id.slice(QUEUE.length + 1));
+      await garbage('garbage: wrong-type job key ahead of 5 valid jobs', (u) =>
+        raw.eval(
+          `redis.call('SET', KEYS[4] .. ARGV[1], 'not a hash')
+           redis.call('RPUSH', KEYS[1], ARGV[1])
+           for i = 2, #ARGV do
+             redis.call('ZREM', KEYS[2], ARGV[i])
+             redis.call('HSET', KEYS[4] .. ARGV[i], 's', 'w')
+             redis.call('HDEL', KEYS[4] .. ARGV[i], 'u')
+             redis.call('RPUSH', KEYS[1], ARGV[i])
+           end
+           redis.call('LPUSH', KEYS[3], '1')`,
+          4,
+          `${base}w5`,
+          `${base}delayed`,
+          `${base}marker`,
+          `${base}j:`,
+          u,
+          ...uniques,
+        ),
+      );
+      for (const [n, handle] of behind.entries()) {
+        pending.push({
+          name: `valid job ${n + 1}/5 behind the wrong-type key`,
+          id: handle.id,
+          want: (r) => r?.state === 'completed',
+        });
+      }
+      await sleep(2_500);
+      progress(
+        `${pending.length + outcomes.length} hostile inputs sent; now normal jobs behind them`,
+      );
+      // Normal jobs after the garbage: the queue must keep flowing.
+      const normal = quick ? 100 : 500;
+      await produce({
+        client: rig.client,
+        ledger: rig.ledger,
+        count: normal,
+        batch: 50,
+        intervalMs: 0,
+        enqueue: enqueueWork(5, 20),
+      });
+      const ids = [...rig.index().jobs.values()].filter((j) => j.ackedAt).map((j) => j.id);
+      await waitFinal(rig.transport, [...ids, ...pending.map((p) => p.id)], 30_000);
+      await sleep(500);
+      for (const item of pending) {
+        let record: Awaited<ReturnType<Transport['getJob']>> = null;
+        let outcome: string;
+        try {
+          record = await rig.transport.getJob(item.id);
+          outcome = describe(record);
+        } catch (error) {
+          // Garbage the scripts cannot read: refused with a coded error, which is a reason.
+          const code = (error as { code?: string }).code;
+          outcome = `unreadable: getJob throws ${code} (${(error as Error).message.slice(19, 90)})`;
+          outcomes.push({ name: item.name, outcome, ok: code !== undefined });
+          continue;
+        }
+        const stuck = record !== null && !FINAL_STATES.has(record.state);
+        outcomes.push({ name: item.name, outcome, ok: !stuck && item.want(record) });
+      }
+      const index = rig.index();
+      const records = await readRecords(rig.transport, ids);
+      const all = countJobs(index, { records });
+      // The hostile jobs are judged case by case above, not as normal jobs.
+      const hostileIds = new Set(pending.map((p) => p.id));
+      const counts = {
+        ...all,
+        unexpected: all.unexpectedIds.filter((id) => !hostileIds.has(id)).length,
+      };
+      const entries = (await import('../ledger.js')).readLedger(dir);
+      const polluted =
+        entries.filter((e) => e.kind === 'polluted').length +
+        (({} as Record<string, unknown>).polluted !== undefined ? 1 : 0);
+      const crashes = rig.fleet.crashes();
+      const isBehind = (o: Outcome) => o.name.startsWith('valid job ');
+      const cases = outcomes.filter((o) => !isBehind(o));
+      const handled = cases.filter((o) => o.ok).length;
+      const behindOk = outcomes.filter((o) => isBehind(o) && o.ok).length;
+      const checks = [
+        check(
+          'hostile inputs rejected or dead-lettered with a reason',
+          handled === cases.length,
+          `${handled}/${cases.length}`,
+          `= ${cases.length}/${cases.length}`,
+        ),
+        check(
+          'valid jobs behind a wrong-type key delivered',
+          behindOk === 5,
+          `${behindOk}/5`,
+          '= 5/5',
+        ),
+        check(
+          'worker crashes',
+          crashes.length === 0 && rig.fleet.alive().length === 2,
+          String(crashes.length),
+          '= 0',
+        ),
+        check('prototype pollution', polluted === 0, String(polluted), '= 0'),
+        check('normal jobs behind them lost', counts.lost === 0, String(counts.lost), '= 0'),
+      ];
+      return {
+        name: hostile.name,
+        title: hostile.title,
+        acked: counts.acked,
+        lost: counts.lost,
+        duplicated: counts.duplicated,
+        unexpected: counts.unexpected,
+        checks,
+        figures: Object.fromEntries(outcomes.map((o) => [o.name, o.outcome])),
+        notes: outcomes.map((o) => `${o.ok ? 'ok    ' : 'BROKEN'} ${o.name}: ${o.outcome}`),
+        ok: checks.every((c) => c.ok),
+      };
+    } finally {
+      raw.disconnect();
+      await rig.close();
+    }
+  },
+};
