@@ -86,6 +86,9 @@ async function main(): Promise<void> {
   });
   // The worker went away (or closed the pool): nothing left to do here.
   process.on('disconnect', () => process.exit(0));
+  // Ctrl-C and systemd signal the whole process group. Shutdown is the worker's call (it
+  // lets the job finish or releases it), so a child must not die of the same signal.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => {});
   send({ type: 'ready', tasks: registry.names() });
 }
 

@@ -127,7 +127,7 @@ export function createSandboxPool(options: {
     child.onExit = undefined;
   }
 
-  async function idleChild(): Promise<Child> {
+  function idleChild(): Child {
     for (const child of children) {
       if (!child.job && child.process.connected) return child;
     }
@@ -152,8 +152,8 @@ export function createSandboxPool(options: {
 
     async run(job, onProgress) {
       if (closed) throw new SandboxCrashedError(job.id, 'the sandbox pool is closed');
-      const child = await idleChild();
-      // Claimed before awaiting readiness, so a concurrent run picks another child.
+      // Claimed in the same tick it is picked, so a concurrent run picks another child.
+      const child = idleChild();
       child.job = job;
       await child.ready;
       return new Promise<JobOutcome>((resolve, reject) => {

@@ -48,19 +48,30 @@ async function pidFrom(markerFile: string): Promise<number> {
 }
 
 describe('sandboxed tasks', () => {
-  it('carry progress and logs out, and ctx.signal aborts in the child on cancel', async () => {
-    harness = await startSandboxed({ leaseMs: 3_000, heartbeatMs: 1_000 });
-    const markerFile = join(dir, 'wait.pid');
-    const id = await harness.enqueue('sandbox.waitForAbort', { markerFile });
+  it('run side by side in their own children, carry progress and logs out, and abort on cancel', async () => {
+    harness = await startSandboxed({ concurrency: 2, leaseMs: 3_000, heartbeatMs: 1_000 });
+    const markers = [join(dir, 'wait-1.pid'), join(dir, 'wait-2.pid')];
+    const ids = [];
+    for (const markerFile of markers) {
+      ids.push(await harness.enqueue('sandbox.waitForAbort', { markerFile }));
+    }
     await harness.clock.advance(0);
-    const pid = await pidFrom(markerFile);
+    const pids = [await pidFrom(markers[0] as string), await pidFrom(markers[1] as string)];
+    expect(new Set(pids).size).toBe(2);
+    const [id, other] = ids as [string, string];
+    const [pid] = pids as [number];
     // The progress reached the worker: the next heartbeat stores it.
     await vi.waitFor(async () => {
       await harness?.clock.advance(1_000);
       expect((await harness?.job(id))?.progress).toEqual({ step: 'waiting', pid });
     }, realTime);
-    const logged = harness.logger.lines.find((line) => line.message === 'waiting for an abort');
-    expect(logged?.fields).toMatchObject({ jobId: id, sandboxPid: pid, markerFile });
+    const logged = harness.logger.lines.find(
+      (line) => line.message === 'waiting for an abort' && line.fields.jobId === id,
+    );
+    expect(logged?.fields).toMatchObject({ sandboxPid: pid, markerFile: markers[0] });
+    // Ctrl-C reaches the whole process group; stopping is the worker's call, not the child's.
+    process.kill(pid, 'SIGINT');
+    process.kill(pid, 'SIGTERM');
     expect(await harness.transport.cancel(id)).toBe('signalled');
     await vi.waitFor(async () => {
       await harness?.clock.advance(0);
@@ -68,6 +79,8 @@ describe('sandboxed tasks', () => {
     }, realTime);
     // A complete after a cancel is kept (R18): the task saw the worker's abort reason.
     expect((await harness.job(id)).result).toEqual({ aborted: 'JOB_CANCEL_REQUESTED' });
+    expect(alive(pid)).toBe(true);
+    expect((await harness.job(other)).state).toBe('active');
   });
 
   it('are killed at the hard time limit, even in a busy loop, and the next job gets a fresh child', async () => {
