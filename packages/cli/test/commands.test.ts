@@ -1,7 +1,7 @@
 import { type RedisServer, startRedis } from '@conveyor/test-redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { echo, slow } from './fixtures/tasks.js';
-import { json, producer, runConveyor, uniquePrefix } from './helpers.js';
+import { json, producer, runConveyor, spawnConveyor, uniquePrefix } from './helpers.js';
 
 let redis: RedisServer;
 beforeAll(async () => {
@@ -94,6 +94,35 @@ describe('conveyor status', () => {
       expect(human.stdout).toContain('No queues yet');
       expect(human.stdout).toContain(url.replace('hunter2', '****'));
       expect(human.stdout).not.toContain('hunter2');
+    } finally {
+      await env.close();
+    }
+  });
+
+  it('--watch --json prints one snapshot per line until Ctrl-C', async () => {
+    const env = await setup();
+    try {
+      await env.client.enqueue(echo, { n: 1 });
+      const watching = spawnConveyor(['status', '--watch', '1', '--json', ...env.args]);
+      await expect
+        .poll(() => watching.stdout().split('\n').filter(Boolean).length, { timeout: 20_000 })
+        .toBeGreaterThanOrEqual(2);
+      await env.client.enqueue(echo, { n: 2 });
+      const before = watching.stdout().split('\n').filter(Boolean).length;
+      await expect
+        .poll(() => watching.stdout().split('\n').filter(Boolean).length, { timeout: 20_000 })
+        .toBeGreaterThan(before);
+      watching.child.kill('SIGINT');
+      const result = await watching.exited;
+      expect(result.code).toBe(0);
+      const snapshots = result.stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as { queues: Array<{ waiting: number }> });
+      expect(snapshots[0]?.queues).toEqual([
+        { queue: 'cli-echo', waiting: 1, delayed: 0, active: 0, dead: 0 },
+      ]);
+      expect(snapshots.at(-1)?.queues[0]?.waiting).toBe(2);
     } finally {
       await env.close();
     }

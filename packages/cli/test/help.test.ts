@@ -33,3 +33,19 @@ describe('conveyor --help', () => {
     expect(option.stderr).toMatch(/^error: unknown option '--colour'/);
   });
 });
+
+describe('bin/conveyor.js', () => {
+  it('runs the sources inside the workspace, with no build', async () => {
+    const { execFile } = await import('node:child_process');
+    const { fileURLToPath } = await import('node:url');
+    const bin = fileURLToPath(new URL('../bin/conveyor.js', import.meta.url));
+    const version = await new Promise<string>((resolve, reject) => {
+      execFile(process.execPath, [bin, '--version'], (error, stdout) =>
+        error ? reject(error) : resolve(stdout.trim()),
+      );
+    });
+    const { readFileSync } = await import('node:fs');
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+    expect(version).toBe(pkg.version);
+  });
+});
