@@ -1,6 +1,8 @@
 import type { Scenario } from '../harness.js';
+import { clusterFailover } from './cluster-failover.js';
 import { hostile } from './hostile.js';
 import { killWorkers } from './kill-workers.js';
+import { pause } from './pause.js';
 import { poisonJob } from './poison.js';
 import { redisRestart } from './redis-restart.js';
 import { sigterm } from './sigterm.js';
@@ -16,4 +18,6 @@ export const SCENARIOS: readonly Scenario[] = [
   poisonJob(false),
   poisonJob(true),
   hostile,
+  pause,
+  clusterFailover,
 ];
