@@ -107,6 +107,20 @@ describe('limits across worker processes', () => {
   });
 });
 
+describe('worker records', () => {
+  it('lists both live workers in the broker, as conveyor status shows them', async () => {
+    const records = (await client.transport.admin?.listWorkers()) ?? [];
+    expect(records.map((record) => record.id)).toEqual(['limits-a', 'limits-b']);
+    expect(records[0]).toMatchObject({
+      pid: pair[0]?.process.pid,
+      queues: ['it-rated', 'it-capped', 'it-cancel'],
+      tasks: ['it.blockLoop', 'it.capped', 'it.rated', 'it.waitForCancel', 'it.work'],
+      concurrency: 4,
+      heartbeatAt: expect.any(Number),
+    });
+  });
+});
+
 describe('cancel across processes', () => {
   it('aborts ctx.signal in the worker process that runs the job', async () => {
     const job = await client.enqueue(waitForCancel, {});

@@ -82,6 +82,9 @@ describe('worker processes on Redis', () => {
     );
     first.signal('SIGTERM');
     expect(await first.exited).toBe(0);
+    // A clean stop removes the worker's record at once.
+    const live = (await client.transport.admin?.listWorkers()) ?? [];
+    expect(live.map((record) => record.id)).toEqual(['steady']);
     await vi.waitFor(async () => {
       const states = (await records(ids)).map((record) => record.state);
       expect(states.every((state) => state === 'completed')).toBe(true);
@@ -115,6 +118,9 @@ describe('worker processes on Redis', () => {
     await vi.waitFor(async () => {
       expect(Object.values(await ledger.hgetall('it:work:startedBy'))).toContain('victim');
     }, patient);
+    expect((await client.transport.admin?.listWorkers())?.map((record) => record.id)).toContain(
+      'victim',
+    );
     victim.signal('SIGKILL');
     await victim.exited;
     const startedBy = await ledger.hgetall('it:work:startedBy');
@@ -134,6 +140,11 @@ describe('worker processes on Redis', () => {
     }
     const finalDone = await counts('it:work:done');
     expect(ids.every((id) => (finalDone.get(id) ?? 0) >= 1)).toBe(true);
+    // Nobody removed the killed worker's record: it expired after three missed beats.
+    await vi.waitFor(async () => {
+      const live = (await client.transport.admin?.listWorkers()) ?? [];
+      expect(live.map((record) => record.id)).toEqual(['steady']);
+    }, patient);
   });
 
   it('an event loop blocked past the lease: the stale ack is rejected and the job ends once', async () => {
