@@ -53,6 +53,8 @@ export function createLimitGates(options: {
   clock: Clock;
   logger: Logger;
   leaseMs: number;
+  /** Whether any task has limits: then a missing `limits` is reported at once, not at first use. */
+  anyLimited: boolean;
   admit: (job: HeldJob) => void;
 }): LimitGates {
   const { clock, logger, leaseMs } = options;
@@ -77,6 +79,8 @@ export function createLimitGates(options: {
     limits = memoryTransport({ clock }).limits as TransportLimits;
     return limits;
   }
+
+  if (options.anyLimited) limitsForUse();
 
   function gateFor(task: AnyTaskDefinition): Gate {
     let gate = gates.get(task.name);

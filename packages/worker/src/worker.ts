@@ -59,6 +59,10 @@ export function createWorker(options: WorkerOptions): Worker {
     clock,
     logger,
     leaseMs: config.leaseMs,
+    anyLimited: registry.names().some((name) => {
+      const task = registry.get(name);
+      return task?.rateLimit !== undefined || task?.concurrencyLimit !== undefined;
+    }),
     admit(job) {
       if (job.phase !== 'limited') return;
       if (state !== 'running') {
