@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { type Io, runCli } from '../src/index.js';
 import { runConveyor } from './helpers.js';
 
-const COMMANDS = ['worker', 'status', 'inspect', 'retry', 'dead', 'cancel', 'purge'];
+const COMMANDS = ['worker', 'status', 'inspect', 'retry', 'dead', 'cancel', 'purge', 'generate'];
 
 describe('conveyor --help', () => {
   it('lists every command, the connection options and the exit codes', async () => {
@@ -15,13 +16,25 @@ describe('conveyor --help', () => {
     expect(result.stdout).toContain('Exit codes: 0 ok');
   });
 
-  it.concurrent.each(COMMANDS)('explains `conveyor %s` with examples', async (command) => {
-    const result = await runConveyor([command, '--help']);
-    expect(result.code).toBe(0);
-    expect(result.stderr).toBe('');
-    expect(result.stdout).toMatch(new RegExp(`^Usage: conveyor ${command} `));
-    expect(result.stdout).toContain('Examples:');
-    expect(result.stdout).toContain(`$ conveyor ${command}`);
+  // Same commander tree as the binary, run in-process: seven spawns saved, and the root
+  // --help above already proves the binary prints help.
+  it.each(COMMANDS)('explains `conveyor %s` with examples', async (command) => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const io: Io = {
+      stdout: (line) => out.push(line),
+      stderr: (line) => err.push(line),
+      interactive: false,
+      confirm: async () => false,
+      env: {},
+      cwd: process.cwd(),
+    };
+    expect(await runCli([command, '--help'], io)).toBe(0);
+    const text = out.join('\n');
+    expect(err).toEqual([]);
+    expect(text).toMatch(new RegExp(`^Usage: conveyor ${command} `));
+    expect(text).toContain('Examples:');
+    expect(text).toContain(`$ conveyor ${command}`);
   });
 
   it('rejects an unknown command or option with exit 2 and one error line', async () => {

@@ -3,6 +3,10 @@ import type { JobState } from './transport.js';
 /** How many jobs a queue holds in each live state, and in its dead-letter set. */
 export interface QueueCounts {
   queue: string;
+  /**
+   * Ready to run. A transport that drops cancelled waiting jobs lazily (Redis) still counts
+   * them until a reserve skips them.
+   */
   waiting: number;
   delayed: number;
   /** Leased to a worker (including leases that expired and are not yet reclaimed). */

@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { connectionSettings, maskPassword } from '../src/connection-settings.js';
+import { parseInteger, parseJobId, parseQueueList } from '../src/options.js';
+import { formatDuration, renderTable } from '../src/output.js';
+
+describe('maskPassword', () => {
+  it('hides the password and keeps everything else', () => {
+    expect(maskPassword('redis://user:pw@host:6379/2')).toBe('redis://user:****@host:6379/2');
+    expect(maskPassword('rediss://:p%40ss@host')).toBe('rediss://:****@host');
+    expect(maskPassword('redis://host:6379')).toBe('redis://host:6379');
+    expect(maskPassword('redis://user:pw@ho st')).toBe('redis://user:****@ho st');
+  });
+});
+
+describe('connectionSettings', () => {
+  it('prefers --redis, then REDIS_URL, then the default, and says which', () => {
+    expect(connectionSettings({ redis: 'redis://a:1' }, { REDIS_URL: 'redis://b:2' })).toEqual({
+      url: 'redis://a:1',
+      prefix: 'conveyor',
+      source: '--redis',
+    });
+    expect(connectionSettings({}, { REDIS_URL: 'redis://b:2' }).source).toBe('REDIS_URL');
+    expect(connectionSettings({}, {})).toMatchObject({
+      url: 'redis://127.0.0.1:6379',
+      source: 'default',
+    });
+  });
+
+  it('quotes a bad URL (masked) or prefix', () => {
+    expect(() => connectionSettings({ redis: 'http://u:pw@x' }, {})).toThrow(
+      'Invalid --redis "http://u:****@x/": expected a redis:// or rediss:// URL.',
+    );
+    expect(() => connectionSettings({ prefix: 'a{b}' }, {})).toThrow('Invalid --prefix "a{b}"');
+  });
+});
+
+describe('option parsers', () => {
+  it('parse good values and quote bad ones', () => {
+    expect(parseInteger('--concurrency', 1)('8')).toBe(8);
+    expect(() => parseInteger('--concurrency', 1)('0')).toThrow(
+      'Invalid --concurrency "0": expected an integer 1 or more.',
+    );
+    expect(() => parseInteger('--metrics-port', 0, 65_535)('1e3')).toThrow('from 0 to 65535');
+    expect(parseQueueList('--queues')(' a, b ,a,')).toEqual(['a', 'b']);
+    expect(() => parseQueueList('--queues')('a,b c')).toThrow('Invalid --queues "b c"');
+    expect(parseJobId('emails:abc')).toBe('emails:abc');
+    expect(() => parseJobId('emails:')).toThrow('Invalid job id "emails:"');
+  });
+});
+
+describe('output', () => {
+  it('formats durations compactly', () => {
+    expect(formatDuration(250)).toBe('250ms');
+    expect(formatDuration(1_250)).toBe('1.3s');
+    expect(formatDuration(184_000)).toBe('3m04s');
+    expect(formatDuration(7_500_000)).toBe('2h05m');
+    expect(formatDuration(3 * 86_400_000 + 4 * 3_600_000)).toBe('3d04h');
+  });
+
+  it('pads columns, right-aligning numbers', () => {
+    const rows = [
+      { queue: 'emails', waiting: 12 },
+      { queue: 'reports-long', waiting: 3 },
+    ];
+    expect(
+      renderTable(rows, [
+        { header: 'QUEUE', value: (row) => row.queue },
+        { header: 'WAITING', value: (row) => row.waiting },
+      ]),
+    ).toEqual(['QUEUE         WAITING', 'emails             12', 'reports-long        3']);
+  });
+});
