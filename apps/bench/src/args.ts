@@ -20,6 +20,8 @@ export interface BenchArgs {
   out: string | undefined;
   /** Writes to the default docs/benchmarks/ (the full set does unless --no-write). */
   writeDocs: boolean;
+  /** Re-renders a saved results.json instead of running anything. */
+  from: string | undefined;
 }
 
 export const HELP = `Usage: pnpm bench [options]
@@ -39,6 +41,8 @@ Options:
   --json             Print the results as JSON on stdout (tables and progress go to stderr).
   --out DIR          Write results.json and chart.svg into DIR.
   --no-write         The full set writes docs/benchmarks/ by default; this skips it.
+  --from FILE        Run nothing: print the tables of a saved results.json and write its
+                     chart.svg, summary.md and report.txt again (into --out or beside FILE).
   --help             Show this help.
 
 Without --quick or --tiny the full set runs (1,000,000-job depth case, 100,000 delayed
@@ -68,6 +72,7 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
     json: false,
     out: undefined,
     writeDocs: true,
+    from: undefined,
   };
   for (let i = 0; i < argv.length; i += 1) {
     const flag = argv[i];
@@ -117,6 +122,16 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
           throw new BenchUsageError('--out needs a directory, e.g. --out /tmp/bench');
         }
         args.out = value;
+        break;
+      }
+      case '--from': {
+        const value = argv[++i];
+        if (value === undefined || value.startsWith('--')) {
+          throw new BenchUsageError(
+            '--from needs a results.json file, e.g. --from docs/benchmarks/results.json',
+          );
+        }
+        args.from = value;
         break;
       }
       default:

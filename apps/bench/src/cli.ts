@@ -2,21 +2,38 @@
  * `pnpm bench`: Conveyor side by side with BullMQ and Bee-Queue. See `--help`.
  * Run with: node --conditions=@conveyor/source --import tsx src/cli.ts [options]
  */
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startRedis } from '@conveyor/test-redis';
-import { BenchUsageError, HELP, parseArgs } from './args.js';
+import { type BenchArgs, BenchUsageError, HELP, parseArgs } from './args.js';
 import { allCases, selectCases } from './cases/index.js';
 import { collectMeta } from './meta.js';
+import { formatReport, type ResultsDocument, toDocument, writeOutputs } from './output.js';
 import { createRedisProbe } from './redis-probe.js';
-import { formatCase, formatHeader, scaleOutSummary } from './report.js';
+import { formatHeader } from './report.js';
 import { runCases } from './runner.js';
-import { renderChart } from './svg.js';
 import { SYSTEMS } from './systems/index.js';
 import { createWorkerPool } from './worker-pool.js';
 
 const DOCS_DIR = fileURLToPath(new URL('../../../docs/benchmarks/', import.meta.url));
+
+/** Paths on the command line are relative to where `pnpm bench` was typed. */
+function fromCaller(path: string): string {
+  return resolve(process.env.INIT_CWD ?? process.cwd(), path);
+}
+
+async function rerender(args: BenchArgs, file: string): Promise<number> {
+  const document = JSON.parse(await readFile(fromCaller(file), 'utf8')) as ResultsDocument;
+  if (!document.meta || !Array.isArray(document.cases)) {
+    throw new BenchUsageError(`--from "${file}" is not a results.json written by pnpm bench`);
+  }
+  process.stdout.write(`${formatReport(document.meta, document.cases)}\n`);
+  const out = args.out ? fromCaller(args.out) : dirname(fromCaller(file));
+  await writeOutputs(out, document);
+  process.stdout.write(`Wrote results.json, chart.svg, summary.md and report.txt into ${out}\n`);
+  return 0;
+}
 
 async function main(argv: readonly string[]): Promise<number> {
   const args = parseArgs(argv);
@@ -24,27 +41,18 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(HELP);
     return 0;
   }
+  if (args.from) return rerender(args, args.from);
   const cases = selectCases(allCases(args.sizes), args.cases);
   const systems = SYSTEMS.filter((s) => args.systems.includes(s.name));
-  const out = args.out
-    ? resolve(process.env.INIT_CWD ?? process.cwd(), args.out)
-    : args.writeDocs
-      ? DOCS_DIR
-      : undefined;
-  const printed: string[] = [];
-  const print = (text: string) => {
-    printed.push(text);
-    (args.json ? process.stderr : process.stdout).write(`${text}\n`);
-  };
+  const out = args.out ? fromCaller(args.out) : args.writeDocs ? DOCS_DIR : undefined;
+  // With --json, stdout carries only the JSON; everything for people goes to stderr.
+  const human = args.json ? process.stderr : process.stdout;
   const log = (line: string) => process.stderr.write(`${line}\n`);
 
   const redis = await startRedis();
   const probe = createRedisProbe(redis.url);
-  const poolSize = Math.max(
-    1,
-    ...cases.filter((c) => c.group === 9).map((c) => Number(c.id.slice(6))),
-  );
-  const pool = createWorkerPool(poolSize);
+  const scaleCounts = cases.filter((c) => c.group === 9).map((c) => Number(c.id.slice(6)));
+  const pool = createWorkerPool(Math.max(1, ...scaleCounts));
   const cleanup = async () => {
     await pool.close();
     probe.close();
@@ -56,8 +64,7 @@ async function main(argv: readonly string[]): Promise<number> {
   });
   try {
     const meta = collectMeta(args.sizes, systems, await probe.version());
-    print(formatHeader(meta));
-    print('');
+    human.write(`${formatHeader(meta)}\n\n`);
     const results = await runCases({
       url: redis.url,
       probe,
@@ -69,30 +76,17 @@ async function main(argv: readonly string[]): Promise<number> {
       async onCase(soFar) {
         if (!out) return;
         await mkdir(out, { recursive: true });
-        const partial = { meta, partial: true, cases: soFar };
+        const partial: ResultsDocument = { meta, partial: true, cases: [...soFar] };
         await writeFile(join(out, 'results.json'), `${JSON.stringify(partial, null, 2)}\n`);
       },
     });
-    print('');
-    for (const result of results) print(`${formatCase(result)}\n`);
-    const scale = scaleOutSummary(results, meta.machine.cores);
-    if (scale) print(`${scale}\n`);
-    const invalid = results.flatMap((r) =>
-      r.systems.flatMap((s) => s.runs.filter((run) => run.invalid)),
-    );
-    print(
-      invalid.length === 0
-        ? 'Every run was valid.'
-        : `${invalid.length} run(s) were invalid and are left out of the figures (see "!" lines).`,
-    );
-    const document = { meta, cases: results, scaleOut: scale ?? null };
+    const report = formatReport(meta, results);
+    human.write(`\n${report.slice(formatHeader(meta).length).trimStart()}\n`);
+    const document = toDocument(meta, results);
     if (args.json) process.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
     if (out) {
-      await mkdir(out, { recursive: true });
-      await writeFile(join(out, 'results.json'), `${JSON.stringify(document, null, 2)}\n`);
-      await writeFile(join(out, 'chart.svg'), renderChart(meta, results));
-      await writeFile(join(out, 'report.txt'), `${printed.join('\n')}\n`);
-      print(`Wrote results.json, chart.svg and report.txt into ${out}`);
+      await writeOutputs(out, document);
+      human.write(`Wrote results.json, chart.svg, summary.md and report.txt into ${out}\n`);
     }
     return 0;
   } finally {

@@ -47,7 +47,7 @@ export function formatHeader(meta: RunMeta): string {
     `Worker processes: ${meta.workerProcesses}.`,
     'Each figure is the median of the valid runs with min–max; runs are interleaved (A B C A B C …) and Redis is flushed before each.',
     'A run with jobs missing (or extra) at the end is marked invalid and left out of every figure.',
-    'Ratios are Conveyor ÷ peer on the first column; "better" accounts for whether lower or higher is better.',
+    'Columns marked ↑ are better higher, ↓ better lower. Ratios are Conveyor ÷ peer on the first column; "better" accounts for the direction.',
     '',
     'Settings:',
     ...meta.systems.flatMap((s) => [`  ${s.label}:`, ...s.settings.map((line) => `    - ${line}`)]),
@@ -59,9 +59,10 @@ export function formatCase(result: CaseResult): string {
   const header = [
     'system',
     'valid',
-    ...result.metrics.map(
-      (m) => `${m.label} (${m.unit}${m.higherIsBetter ? ', higher is better' : ''})`,
-    ),
+    ...result.metrics.map((m) => {
+      const name = m.label === m.unit ? m.unit : `${m.label} (${m.unit})`;
+      return `${name}${m.higherIsBetter ? ' ↑' : ' ↓'}`;
+    }),
   ];
   const rows = result.systems.map((s) => [
     s.label,

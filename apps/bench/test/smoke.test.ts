@@ -1,6 +1,9 @@
 import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
 
@@ -50,8 +53,15 @@ const CASES = [
 ];
 
 describe('pnpm bench (smoke, tiny sizes; no performance assertions)', () => {
+  const dirs: string[] = [];
+  afterAll(async () => {
+    for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+  });
+
   it('runs every case for every system, prints a table for each, and no run is invalid', async () => {
-    const { code, stdout, stderr } = await runBench(['--tiny', '--json']);
+    const out = await mkdtemp(join(tmpdir(), 'conveyor-bench-'));
+    dirs.push(out);
+    const { code, stdout, stderr } = await runBench(['--tiny', '--json', '--out', out]);
     expect(code, stderr).toBe(0);
     const result = JSON.parse(stdout) as BenchJson;
     expect(result.meta.preset).toBe('tiny');
@@ -69,6 +79,20 @@ describe('pnpm bench (smoke, tiny sizes; no performance assertions)', () => {
       expect(stderr).toContain(`[${benchCase.id}]`);
     }
     expect(stderr).toContain('Every run was valid.');
+
+    // The files for the docs: the same JSON, a chart with a bar group per case, a summary table.
+    const saved = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as BenchJson;
+    expect(saved.cases.map((c) => c.id)).toEqual(CASES);
+    const svg = await readFile(join(out, 'chart.svg'), 'utf8');
+    expect(svg.startsWith('<svg')).toBe(true);
+    expect(svg).toContain('Retry-heavy workload');
+    const summary = await readFile(join(out, 'summary.md'), 'utf8');
+    expect(summary.split('\n').filter((l) => l.startsWith('| ')).length).toBe(CASES.length + 2);
+
+    // --from re-renders a saved run without running anything.
+    const again = await runBench(['--from', join(out, 'results.json')]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toContain('[scale-2]');
   });
 
   it('rejects an unknown case with a message that lists the known ones', async () => {

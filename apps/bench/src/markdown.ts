@@ -1,0 +1,47 @@
+import type { RunMeta } from './meta.js';
+import { formatNumber, ratioText } from './report.js';
+import type { CaseResult } from './runner.js';
+
+/**
+ * One Markdown table of every case's headline figure (median, min–max) and Conveyor's
+ * ratio to each peer, for the docs.
+ */
+export function formatMarkdown(meta: RunMeta, results: readonly CaseResult[]): string {
+  const peers = meta.systems.filter((s) => s.name !== 'conveyor');
+  const header = [
+    'Case',
+    'Figure',
+    ...meta.systems.map((s) => `${s.label} ${s.version}`),
+    ...peers.map((p) => `Conveyor/${p.label}`),
+  ];
+  const rows = results.map((result) => {
+    const metric = result.metrics[0];
+    const cells = meta.systems.map((system) => {
+      const found = result.systems.find((s) => s.system === system.name);
+      const summary = metric ? found?.summary[metric.key] : undefined;
+      if (!summary) return `no valid run (${found?.runs.length ?? 0} invalid)`;
+      const range =
+        summary.count > 1 ? ` (${formatNumber(summary.min)}–${formatNumber(summary.max)})` : '';
+      return `**${formatNumber(summary.median)}**${range}`;
+    });
+    const ratios = peers.map((peer) => {
+      const ratio = result.ratios[peer.name as keyof CaseResult['ratios']];
+      return ratio === undefined
+        ? '–'
+        : ratioText(result, peer.label, ratio).replace(`Conveyor/${peer.label} `, '');
+    });
+    const figure = metric
+      ? `${metric.label === metric.unit ? metric.unit : `${metric.label} (${metric.unit})`}, ${metric.higherIsBetter ? 'higher' : 'lower'} is better`
+      : '';
+    return [`${result.group}. ${result.title}`, figure, ...cells, ...ratios];
+  });
+  const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
+  return [
+    line(header),
+    line(header.map(() => '---')),
+    ...rows.map(line),
+    '',
+    `Medians of the valid runs (min–max in brackets), ${meta.preset} set, ${meta.date.slice(0, 10)}. Machine: ${meta.machine.cores} cores (${meta.machine.cpuModel}), Node ${meta.node}, Redis ${meta.redis}.`,
+    '',
+  ].join('\n');
+}
