@@ -81,6 +81,13 @@ describe('sandboxed tasks', () => {
     expect((await harness.job(id)).result).toEqual({ aborted: 'JOB_CANCEL_REQUESTED' });
     expect(alive(pid)).toBe(true);
     expect((await harness.job(other)).state).toBe('active');
+    // Stopping releases the unfinished job and leaves no child behind.
+    const stopping = harness.worker.stop({ graceMs: 0 });
+    await harness.clock.advance(0);
+    await stopping;
+    expect(await harness.job(other)).toMatchObject({ state: 'waiting', attempts: 0 });
+    harness = undefined;
+    expect(pids.filter(alive)).toEqual([]);
   });
 
   it('are killed at the hard time limit, even in a busy loop, and the next job gets a fresh child', async () => {
