@@ -78,6 +78,10 @@ export function createMemoryLimits(options: {
     async renewSlots(list, leaseMs) {
       assertOpen();
       checkMs(leaseMs, 'slot lease');
+      for (const { key, holder } of list) {
+        checkKey(key);
+        checkHolder(holder);
+      }
       const now = clock.now();
       for (const { key, holder } of list) {
         const holders = liveSlots(key, now);
@@ -89,6 +93,10 @@ export function createMemoryLimits(options: {
 
     async releaseSlots(list) {
       assertOpen();
+      for (const { key, holder } of list) {
+        checkKey(key);
+        checkHolder(holder);
+      }
       for (const { key, holder } of list) {
         slots.get(key)?.delete(holder);
         forgetIfEmpty(key);

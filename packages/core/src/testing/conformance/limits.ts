@@ -181,6 +181,9 @@ export function limitRules(harness: ConformanceHarness): void {
       await expect(limits.renewSlots([{ key, holder: 'h' }], 0)).rejects.toMatchObject({
         code: 'INVALID_OPTION',
       });
+      await expect(limits.releaseSlots([{ key: '', holder: 'h' }])).rejects.toMatchObject({
+        code: 'INVALID_OPTION',
+      });
       await transport.close();
       await expect(limits.takeRate(key, 1, 1_000)).rejects.toMatchObject({
         code: 'TRANSPORT_CLOSED',
