@@ -51,6 +51,8 @@ export interface Generator {
   run(options?: RunOptions): Promise<GenerateResult>;
   /** Forget result types: a file they may depend on (not a task file) changed. */
   invalidateTypes(): void;
+  /** True for a file the last run read as a task file. */
+  isTaskFile(file: string): boolean;
 }
 
 interface FileState {
@@ -86,6 +88,7 @@ export function createGenerator(config: ResolvedConfig): Generator {
   });
   const files = new Map<string, FileState>();
   const schemaModules = new Map<string, { text: string; tokens: string; problems: Diagnostic[] }>();
+  let dependenciesChanged = false;
   const relative = (file: string) => path.relative(config.root, file).split(path.sep).join('/');
 
   const syncTaskFiles = async (): Promise<string[]> => {
@@ -103,18 +106,29 @@ export function createGenerator(config: ResolvedConfig): Generator {
       if (stale) project.removeSourceFile(stale);
     }
     const texts = await Promise.all(paths.map((file) => readFile(file, 'utf8')));
+    const changed: string[] = [];
     paths.forEach((file, index) => {
       const text = texts[index] ?? '';
       if (files.get(file)?.text === text) return;
-      const source = project.createSourceFile(file, text, { overwrite: true });
+      // The AST pass needs no Project: a bare parse is several times cheaper than a
+      // ts-morph source file. Files join the Project only when a result type is inferred.
+      const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
       files.set(file, {
         text,
-        analysis: analyzeTaskFile(source.compilerNode, file, relative(file)),
+        analysis: analyzeTaskFile(source, file, relative(file)),
         resultTypes: undefined,
       });
-      // Another task file may import types from this one.
-      for (const state of files.values()) state.resultTypes = undefined;
+      changed.push(file);
     });
+    if (changed.length > 0) {
+      // A task file may import types from another one (imports were resolved by analysis).
+      const touched = new Set(changed);
+      for (const state of files.values()) {
+        if (state.analysis.localImports.some((file) => touched.has(file))) {
+          state.resultTypes = undefined;
+        }
+      }
+    }
     return paths;
   };
 
@@ -132,16 +146,32 @@ export function createGenerator(config: ResolvedConfig): Generator {
     return entry;
   };
 
+  /** Puts a task file's current text in the Project; any change rebuilds the program. */
+  const syncProjectFile = (file: string, text: string) => {
+    const source = project.getSourceFile(file);
+    if (source && source.getFullText() === text) return source;
+    return project.createSourceFile(file, text, { overwrite: true });
+  };
+
   const resultTypeOf = (task: TaskEntry, state: FileState): string | NotPortableType => {
     if (!state.resultTypes) state.resultTypes = new Map();
     const cached = state.resultTypes.get(task.exportName);
     if (cached !== undefined) return cached;
     let outcome: string | NotPortableType;
+    if (dependenciesChanged) {
+      dependenciesChanged = false;
+      // Files the program pulled in (types imported by tasks) are cached by ts-morph.
+      // (Files loaded as dependencies are not "in" the Project, so list the program's.)
+      for (const loaded of project.getProgram().compilerObject.getSourceFiles()) {
+        const file = loaded.fileName;
+        if (files.has(path.normalize(file)) || file.includes('/node_modules/')) continue;
+        project.getSourceFile(file)?.refreshFromFileSystemSync();
+      }
+    }
     try {
+      const source = syncProjectFile(task.file, state.text);
       const checker = project.getTypeChecker().compilerObject;
-      const declaration = project
-        .getSourceFileOrThrow(task.file)
-        .getVariableDeclarationOrThrow(task.localName).compilerNode;
+      const declaration = source.getVariableDeclarationOrThrow(task.localName).compilerNode;
       const type = checker.getTypeAtLocation(declaration.name) as ts.TypeReference;
       const result = checker.getTypeArguments(type)[2];
       if (!result) throw new NotPortableType('its type is not a TaskDefinition');
@@ -156,8 +186,10 @@ export function createGenerator(config: ResolvedConfig): Generator {
 
   return {
     config,
+    isTaskFile: (file) => files.has(path.normalize(file)),
     invalidateTypes() {
       for (const state of files.values()) state.resultTypes = undefined;
+      dependenciesChanged = true;
     },
     async run(options = {}) {
       const paths = await syncTaskFiles();
@@ -192,6 +224,13 @@ export function createGenerator(config: ResolvedConfig): Generator {
 
       const resolved: ResolvedTask[] = [];
       if (diagnostics.length === 0) {
+        // Add every file that needs inference before the first checker query, so that the
+        // program is built once per run, not once per file.
+        for (const { task, state } of entries) {
+          if (!task.output && !task.declaredResult && !state.resultTypes?.has(task.exportName)) {
+            syncProjectFile(task.file, state.text);
+          }
+        }
         for (const { task, state } of entries) {
           let resultType: string | undefined;
           if (!task.output && !task.declaredResult) {

@@ -74,8 +74,9 @@ export async function watchGenerate(options: WatchOptions = {}): Promise<void> {
       if (file === config.client || file === config.registry || /\.tmp$/.test(file)) return;
       if (file === config.configFile) configChanged = true;
       else if (!/\.(m?[jt]sx?|json)$/.test(file)) return;
-      // A change to any other source file may change an inferred result type.
-      generator.invalidateTypes();
+      // A task file's own changes are detected by the run; a change to any other source
+      // file may change an inferred result type.
+      if (!generator.isTaskFile(file)) generator.invalidateTypes();
       changed.add(path.relative(config.root, file).split(path.sep).join('/'));
       clearTimeout(timer);
       timer = setTimeout(start, debounceMs);

@@ -119,5 +119,15 @@ describe('golden output', () => {
       const name = 'shop.sendOrderConfirmation';
       expect(print(after, name)).not.toBe(print(before, name));
     });
+
+    it('re-infers result types after a non-task file they depend on changes (watch calls invalidateTypes)', async () => {
+      const file = 'src/lib/mailer.ts';
+      const mailer = await readFile(`${fixtureDir('shop')}/${file}`, 'utf8');
+      await fixtureTree().write(file, mailer.replace('messageId: string;', 'messageId: number;'));
+      generator.invalidateTypes();
+      await generator.run();
+      const client = await readFile(fixtureTree().path('src/generated/client.ts'), 'utf8');
+      expect(client).toContain('{ messageId: number; delivered: boolean }');
+    });
   });
 });

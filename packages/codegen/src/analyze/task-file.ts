@@ -1,6 +1,11 @@
 import { ts } from 'ts-morph';
 import type { Diagnostic } from '../diagnostics.js';
-import { type SchemaClosure, type SchemaImport, schemaClosure } from './schema-closure.js';
+import {
+  resolveRelative,
+  type SchemaClosure,
+  type SchemaImport,
+  schemaClosure,
+} from './schema-closure.js';
 import { positionOf, type TopLevelBinding, topLevelBindings, unwrapExpression } from './scope.js';
 import { NotStatic, printStaticValue, staticValue } from './static-value.js';
 import { renderTemplate, type Template, toTemplate } from './template.js';
@@ -52,6 +57,8 @@ export interface TaskEntry {
 /** What one task file yields: its tasks and problems, with `file` relative to the root. */
 export interface TaskFileAnalysis {
   readonly tasks: readonly TaskEntry[];
+  /** Files this one imports by relative path (resolved), to know whose types may change. */
+  readonly localImports: readonly string[];
   readonly diagnostics: readonly Diagnostic[];
 }
 
@@ -122,7 +129,13 @@ export function analyzeTaskFile(
       if (entry) tasks.push(entry);
     }
   }
-  return { tasks, diagnostics };
+  const localImports = new Set<string>();
+  for (const binding of bindings.values()) {
+    if (binding.kind !== 'import' || !binding.specifier.startsWith('.')) continue;
+    const target = resolveRelative(file, binding.specifier);
+    if (target) localImports.add(target);
+  }
+  return { tasks, diagnostics, localImports: [...localImports] };
 }
 
 type Report = (
