@@ -14,6 +14,9 @@
  * size for the depth phase, default 1000000; 0 skips it), AUTOPIPELINE=1 (also measure
  * with ioredis auto-pipelining on), PHASES (comma list to run a subset).
  */
+
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { defineTask } from '@conveyor/core';
 import { makeEnvelope } from '@conveyor/core/testing';
 import { startRedis } from '@conveyor/test-redis';
@@ -55,7 +58,34 @@ const input = { email: 'ada@example.com', n: 12345678 }; // 40 bytes of JSON
 if (JSON.stringify(input).length !== 40)
   throw new Error(`input is ${JSON.stringify(input).length} bytes`);
 
-const server = await startRedis();
+// CALLGRIND=<dir>: REDIS_SERVER_BIN runs redis-server under valgrind --tool=callgrind
+// --instr-atstart=no writing to <dir>; each phase then also reports the instructions
+// redis-server executed per job, a figure that other load on the machine cannot move.
+const callgrindDir = process.env.CALLGRIND;
+const server = await startRedis({ startTimeoutMs: callgrindDir ? 120_000 : 10_000 });
+
+/** Instructions redis-server ran during `fn`, from a callgrind dump; undefined without CALLGRIND. */
+async function countInstructions(fn: () => Promise<void>): Promise<number | undefined> {
+  if (!callgrindDir || server.pid === undefined) {
+    await fn();
+    return undefined;
+  }
+  const pid = String(server.pid);
+  for (const file of readdirSync(callgrindDir)) rmSync(`${callgrindDir}/${file}`);
+  const control = (arg: string) =>
+    execFileSync('callgrind_control', [arg, pid], { stdio: 'ignore' });
+  control('--instr=on');
+  await fn();
+  control('--instr=off');
+  control('--dump');
+  let total = 0;
+  for (const file of readdirSync(callgrindDir)) {
+    const text = readFileSync(`${callgrindDir}/${file}`, 'utf8');
+    for (const match of text.matchAll(/^(?:summary|totals): (\d+)/gm))
+      total = Math.max(total, Number(match[1]));
+  }
+  return total;
+}
 const admin = new Redis(server.url);
 
 async function info(section: string): Promise<Map<string, string>> {
@@ -84,6 +114,8 @@ interface Figure {
   /** Jobs per EVALSHA: how well the calls batch. */
   jobsPerScriptCall: number;
   callsPerJob: number;
+  /** With CALLGRIND: instructions redis-server executed per job. */
+  redisInstructionsPerJob?: number;
   topCommands: string;
   [extra: string]: unknown;
 }
@@ -99,7 +131,7 @@ async function phase(
   const cpuBefore = await redisCpu();
   const nodeBefore = process.cpuUsage();
   const start = performance.now();
-  await fn();
+  const instructions = await countInstructions(fn);
   const seconds = (performance.now() - start) / 1000;
   const node = process.cpuUsage(nodeBefore);
   const cpuAfter = await redisCpu();
@@ -130,6 +162,9 @@ async function phase(
     scriptUsecPerJob: Number((scriptUsec / jobs).toFixed(2)),
     jobsPerScriptCall: Math.round(jobs / Math.max(1, scriptCalls)),
     callsPerJob: Number((calls / jobs).toFixed(2)),
+    ...(instructions === undefined
+      ? {}
+      : { redisInstructionsPerJob: Math.round(instructions / jobs) }),
     topCommands: perCommand
       .slice(0, 6)
       .map(([c, n, u]) => `${c} ${n.toFixed(2)}×/${u.toFixed(2)}µs`)
@@ -139,7 +174,7 @@ async function phase(
   if (json) console.log(JSON.stringify(figure));
   else
     console.log(
-      `${name.padEnd(34)} ${String(figure.jobsPerSecond).padStart(7)} jobs/s | redis cpu ${figure.redisCpuMsPer1000.toFixed(1)} ms/1k jobs | node cpu ${figure.nodeCpuMsPer1000.toFixed(1)} ms/1k | script ${figure.scriptUsecPerJob.toFixed(1)} µs/job, ${figure.jobsPerScriptCall} jobs/call | ${figure.callsPerJob} calls/job (${figure.topCommands})${Object.entries(
+      `${name.padEnd(34)} ${String(figure.jobsPerSecond).padStart(7)} jobs/s | ${figure.redisInstructionsPerJob === undefined ? '' : `redis ${figure.redisInstructionsPerJob} instr/job | `}redis cpu ${figure.redisCpuMsPer1000.toFixed(1)} ms/1k jobs | node cpu ${figure.nodeCpuMsPer1000.toFixed(1)} ms/1k | script ${figure.scriptUsecPerJob.toFixed(1)} µs/job, ${figure.jobsPerScriptCall} jobs/call | ${figure.callsPerJob} calls/job (${figure.topCommands})${Object.entries(
         extra,
       )
         .map(([k, v]) => ` | ${k} ${v}`)
@@ -170,14 +205,19 @@ async function bulkEnqueue(
 /** Two reserve→complete loops straight on the transport, batches of 500. */
 async function drainWithTransport(transport: RedisTransport, queue: string, limit = Infinity) {
   let done = 0;
+  // Jobs asked for but not yet returned, so that two loops never take more than `limit`.
+  let claimed = 0;
   const loop = async () => {
-    while (done < limit) {
+    while (claimed < limit) {
+      const want = Math.min(500, limit - claimed);
+      claimed += want;
       const reserved = await transport.reserve({
         queues: [queue],
-        max: Math.min(500, limit - done),
+        max: want,
         leaseMs: 30_000,
         consumer: 'bench',
       });
+      claimed -= want - reserved.length;
       if (reserved.length === 0) return;
       done += reserved.length;
       await transport.settle(
@@ -268,6 +308,31 @@ try {
           if (done !== N) throw new Error(`processed ${done} of ${N}`);
         });
       }
+      if (PHASES.has('split')) {
+        // Reserve and complete as separate phases, to see which script costs what.
+        await bulkEnqueue(transport, 'bench-s', N);
+        const held: Array<{ id: string; token: string }> = [];
+        await phase(`reserve only (batches of 500)${label}`, N, async () => {
+          for (;;) {
+            const got = await transport.reserve({
+              queues: ['bench-s'],
+              max: 500,
+              leaseMs: 600_000,
+              consumer: 'bench',
+            });
+            if (got.length === 0) return;
+            for (const r of got) held.push({ id: r.envelope.id, token: r.token });
+          }
+        });
+        await phase(`complete only (batches of 500)${label}`, N, async () => {
+          for (let i = 0; i < held.length; i += 500)
+            await transport.settle(
+              held
+                .slice(i, i + 500)
+                .map((h) => ({ type: 'complete' as const, ...h, result: null })),
+            );
+        });
+      }
       if (PHASES.has('worker')) {
         await bulkEnqueue(transport, 'bench-w', N);
         await phase(`worker, trivial handler${label}`, N, () =>
@@ -282,16 +347,19 @@ try {
       }
     }
     if (PHASES.has('depth') && DEPTH > 0 && !autoPipelining) {
+      // Alternate shallow and deep samples so that both see the same machine load.
+      // Each sample processes 10k jobs; the shallow queue is refilled to 10k first.
       const take = 10_000;
-      await bulkEnqueue(transport, 'shallow', take);
-      await phase('process 10k at depth 10k', take, async () => {
-        await drainWithTransport(transport, 'shallow', take);
-      });
       await bulkEnqueue(transport, 'deep', DEPTH);
-      for (let round = 1; round <= 3; round++)
+      for (let round = 1; round <= 3; round++) {
+        await bulkEnqueue(transport, 'shallow', take);
+        await phase(`process 10k at depth 10k (#${round})`, take, async () => {
+          await drainWithTransport(transport, 'shallow', take);
+        });
         await phase(`process 10k at depth ${DEPTH} (#${round})`, take, async () => {
           await drainWithTransport(transport, 'deep', take);
         });
+      }
     }
     await transport.close();
   }

@@ -103,7 +103,7 @@ export function redisTransport(options: RedisTransportOptions = {}): RedisTransp
   };
   const script = (name: ScriptName, queue: string, args: ReadonlyArray<string | number>) =>
     redisCall(name, () =>
-      runScript(commands, name, keys(queue), [defaultTtl, keep, ...args]),
+      runScript(commands, name, keys(queue), [defaultTtl, keep], args),
     ) as Promise<unknown[]>;
 
   let closed = false;

@@ -57,16 +57,20 @@ export function defineScripts(client: Redis | Cluster): void {
   }
 }
 
-type ScriptFn = (...args: Array<string | number>) => Promise<unknown>;
+type ScriptFn = (...args: Array<ReadonlyArray<string | number>>) => Promise<unknown>;
 
-/** Runs a script (defined by {@link defineScripts}) with the queue's keys and `args`. */
+/**
+ * Runs a script (defined by {@link defineScripts}) with the queue's keys and then the
+ * argument lists in order. The lists go to ioredis as they are (it flattens them one
+ * level), so a batch of thousands of arguments is not copied by spreading.
+ */
 export function runScript(
   client: Redis | Cluster,
   name: ScriptName,
   keys: readonly string[],
-  args: ReadonlyArray<string | number>,
+  ...argLists: Array<ReadonlyArray<string | number>>
 ): Promise<unknown> {
   const fn = (client as unknown as Record<string, ScriptFn>)[commandName(name)];
   if (!fn) throw new Error(`[conveyor] [redis] script ${name} is not defined on this client`);
-  return fn.call(client, ...keys, ...args);
+  return fn.call(client, keys, ...argLists);
 }

@@ -46,8 +46,8 @@ for base = 4, #ARGV, 12 do
     -- `s` first: it is the field scripts look up most (listpack lookups are linear).
     local fields = {
       's', 'w',
-      'd', priority .. '|' .. ARGV[base + 6] .. '|' .. now .. '|' .. (now - tonumber(ARGV[base + 3]))
-        .. '|' .. ARGV[base + 1],
+      'd', ARGV[base + 5] .. '|' .. ARGV[base + 6] .. '|' .. now_s .. '|'
+        .. int(now - tonumber(ARGV[base + 3])) .. '|' .. ARGV[base + 1],
       'i', ARGV[base + 2],
     }
     if ARGV[base + 4] ~= '' then
@@ -81,7 +81,7 @@ for base = 4, #ARGV, 12 do
     if idem ~= '' then
       local window = tonumber(ARGV[base + 11]) or default_window
       if window > 0 then
-        redis.call('SET', K_IDEM .. idem, id, 'PX', window)
+        redis.call('SET', K_IDEM .. idem, id, 'PX', int(window))
       end
     end
     added[id] = true

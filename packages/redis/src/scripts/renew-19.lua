@@ -9,6 +9,7 @@
 
 housekeep(500)
 local deadline = now + tonumber(ARGV[3])
+local deadline_s = int(deadline)
 local out = { now, deadline }
 local leases = {}
 for base = 4, #ARGV, 3 do
@@ -17,8 +18,8 @@ for base = 4, #ARGV, 3 do
   local f = redis.call('HMGET', key, 's', 't', 'l', 'r')
   local status = 0
   if f[1] == 'a' and f[2] == ARGV[base + 1] and tonumber(f[3]) > now then
-    redis.call('HSET', key, 'l', deadline)
-    leases[#leases + 1] = deadline
+    redis.call('HSET', key, 'l', deadline_s)
+    leases[#leases + 1] = deadline_s
     leases[#leases + 1] = lease_member(id, ARGV[base + 1])
     local progress = ARGV[base + 2]
     if progress ~= '' then

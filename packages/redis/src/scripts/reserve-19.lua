@@ -15,6 +15,7 @@
 
 local max = tonumber(ARGV[3])
 local deadline = now + tonumber(ARGV[4])
+local deadline_s = int(deadline)
 local consumer = ARGV[5]
 local token_prefix = ARGV[6]
 
@@ -39,8 +40,9 @@ while priority >= 0 and taken < max do
           taken = taken + 1
           local attempt = (tonumber(f[3]) or 0) + 1
           local token = token_prefix .. taken
-          redis.call('HSET', key, 's', 'a', 'n', attempt, 't', token, 'l', deadline, 'b', now, 'c', consumer)
-          leases[#leases + 1] = deadline
+          redis.call('HSET', key, 's', 'a', 'n', attempt == 1 and '1' or int(attempt), 't', token,
+            'l', deadline_s, 'b', now_s, 'c', consumer)
+          leases[#leases + 1] = deadline_s
           leases[#leases + 1] = lease_member(id, token)
           local n = #out
           out[n + 1] = id

@@ -33,6 +33,9 @@ for n = 1, #members do
   local key = K_JOB .. id
   local text = ARGV[base + 3]
   local number = tonumber(ARGV[base + 4])
+  -- The TTL goes to PEXPIRE as the string it came as (see int() in queue.lua).
+  local ttl = ARGV[base + 4]
+  if ttl == '' then ttl = nil end
   local deadline = tonumber(deadlines[n])
   -- A delivery settled twice in one batch is stale the second time.
   local ok = deadline ~= nil and deadline > now and not settled[members[n]]
@@ -44,7 +47,7 @@ for n = 1, #members do
     local result = nil
     if text ~= '' then result = text end
     -- Every stored job has `s`: all fields new means the hash was gone (evicted).
-    if finish(id, key, 'c', number, result) == (result and 3 or 2) then
+    if finish(id, key, 'c', ttl, result) == (result and 3 or 2) then
       redis.call('DEL', key)
       ok = false
     end
@@ -58,7 +61,7 @@ for n = 1, #members do
         redis.call('HSET', key, 'e', text)
         local state = 'f'
         if cancelled then state = 'n' elseif kind == 'F' then state = 'x' end
-        finish(id, key, state, number)
+        finish(id, key, state, ttl)
       elseif kind == 'r' then
         redis.call('HSET', key, 'e', text)
         if cancelled then
