@@ -66,7 +66,11 @@ export async function runGenerateCommand(
     }
     if (options.watch) return await runWatch(options, io);
     const config = await resolveOptions(options);
-    const result = await createGenerator(config).run({ check: mode === 'check' });
+    const result = await createGenerator(config).run({
+      check: mode === 'check',
+      // Progress goes to stderr, so --json output stays one document.
+      onProgress: (message) => io.stderr(message),
+    });
     const ms = Math.round(performance.now() - started);
     if (options.json) io.stdout(JSON.stringify(toJson(result, mode, ms)));
     else printHuman(result, mode, ms, io);

@@ -43,6 +43,8 @@ export interface RunOptions {
   readonly check?: boolean;
   /** Asked just before writing; return false to drop this run (a newer one is due). */
   readonly isCurrent?: () => boolean;
+  /** Told about slow steps (type-checking to infer result types), for progress output. */
+  readonly onProgress?: (message: string) => void;
 }
 
 /** A generator holds one ts-morph Project and per-file results between runs. */
@@ -226,10 +228,17 @@ export function createGenerator(config: ResolvedConfig): Generator {
       if (diagnostics.length === 0) {
         // Add every file that needs inference before the first checker query, so that the
         // program is built once per run, not once per file.
+        let inferring = 0;
         for (const { task, state } of entries) {
           if (!task.output && !task.declaredResult && !state.resultTypes?.has(task.exportName)) {
             syncProjectFile(task.file, state.text);
+            inferring++;
           }
+        }
+        if (inferring > 0) {
+          options.onProgress?.(
+            `Inferring the result type of ${inferring} task(s) with the type checker (declare an output schema to skip this)…`,
+          );
         }
         for (const { task, state } of entries) {
           let resultType: string | undefined;
