@@ -12,6 +12,8 @@ export interface WorkerProcess {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** True once the harness sent it a signal (its exit is not a crash). */
   signalled: boolean;
+  /** True once it consumes (its signal handlers are installed). */
+  ready: boolean;
 }
 
 export interface Fleet {
@@ -20,7 +22,7 @@ export interface Fleet {
   spawn(): Promise<WorkerProcess>;
   /** Sends `signal` to a worker. With SIGKILL it waits for the exit. */
   signal(worker: WorkerProcess, signal: NodeJS.Signals): Promise<void>;
-  /** Live workers. */
+  /** Live workers that are consuming (a worker still starting up has no signal handlers yet). */
   alive(): WorkerProcess[];
   /** Exits the harness did not cause, with their codes. */
   crashes(): string[];
@@ -55,7 +57,7 @@ export function createFleet(
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
       child.once('exit', (code, signal) => resolve({ code, signal })),
     );
-    const worker: WorkerProcess = { pid: child.pid ?? -1, exited, signalled: false };
+    const worker: WorkerProcess = { pid: child.pid ?? -1, exited, signalled: false, ready: false };
     workers.push(worker);
     live.add(worker);
     children.set(worker, child);
@@ -72,6 +74,7 @@ export function createFleet(
         30_000,
       );
       child.once('message', () => {
+        worker.ready = true;
         clearTimeout(timer);
         resolve();
       });
@@ -94,7 +97,7 @@ export function createFleet(
     workers,
     spawn,
     signal,
-    alive: () => [...live],
+    alive: () => [...live].filter((worker) => worker.ready),
     crashes: () => [...crashes],
     async stopAll(graceMs = 15_000) {
       stopping = true;

@@ -20,6 +20,12 @@ export const KNOWN_ISSUES: readonly KnownIssue[] = [
     issue:
       'packages/redis/src/scripts/reserve-19.lua: redis.call(HMGET) on a key of the wrong type raises after LPOP count; Redis does not roll a script back, so the valid ids popped in the same call leave the ready list but are never leased (state waiting, in no list, never delivered). Fix: redis.pcall and skip ids whose read fails.',
   },
+  {
+    scenario: 'hostile',
+    check: 'deep nesting via transport.enqueue refused with a code',
+    issue:
+      'packages/redis/src/batches.ts (enqueueArgs): JSON.stringify(envelope.input) overflows the stack on 10,000 levels and throws a bare RangeError instead of a coded NotJsonError; the client checks depth first (MAX_JSON_DEPTH), raw transport.enqueue callers do not. Fix: assertJsonValue(envelope.input) in enqueueArgs, or send request.payload when given.',
+  },
 ];
 
 export type CheckStatus = 'ok' | 'BROKEN' | 'KNOWN' | 'FIXED' | 'report';

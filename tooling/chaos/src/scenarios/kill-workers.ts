@@ -20,8 +20,8 @@ export const killWorkers: Scenario = {
   name: 'kill-workers',
   title: 'kill -9 workers',
   async run({ quick, dir, progress }) {
-    const jobs = quick ? 300 : 2_000;
-    const kills = quick ? 4 : 20;
+    const jobs = quick ? 200 : 2_000;
+    const kills = quick ? 3 : 20;
     const rig = await startRig({
       dir,
       workers: 3,

@@ -14,8 +14,8 @@ export const sigterm: Scenario = {
   name: 'sigterm',
   title: 'SIGTERM under load',
   async run({ quick, dir, progress }) {
-    const jobs = quick ? 300 : 2_000;
-    const stops = quick ? 3 : 12;
+    const jobs = quick ? 200 : 2_000;
+    const stops = quick ? 2 : 12;
     const rig = await startRig({
       dir,
       workers: 3,

@@ -13,7 +13,7 @@ export const stall: Scenario = {
   name: 'stall',
   title: 'event-loop stall past the lease',
   async run({ quick, dir, progress }) {
-    const jobs = quick ? 400 : 2_000;
+    const jobs = quick ? 300 : 2_000;
     const leaseMs = 2_000;
     const stallMs = leaseMs + 1_500;
     const rig = await startRig({
