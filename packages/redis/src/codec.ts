@@ -165,11 +165,15 @@ export function decodeRecord(
     enqueuedAt: parseFixed(hash.d)?.enqueuedAt ?? 0,
   };
   if (state === 'delayed' && hash.u !== undefined) record.dueAt = Number(hash.u);
-  if (hash.b !== undefined) record.startedAt = Number(hash.b);
+  // b: `<startedAt>|<lease deadline>|<consumer>` of the latest delivery.
+  const delivery = hash.b?.split('|');
+  if (delivery && delivery.length >= 3) record.startedAt = Number(delivery[0]);
   if (hash.f !== undefined) record.finishedAt = Number(hash.f);
   if (state === 'active') {
-    if (hash.c !== undefined) record.consumer = hash.c;
-    if (hash.l !== undefined) record.leaseExpiresAt = Number(hash.l);
+    if (delivery && delivery.length >= 3) {
+      record.leaseExpiresAt = Number(delivery[1]);
+      record.consumer = delivery.slice(2).join('|');
+    }
   }
   if (hash.r === '1') record.cancelRequested = true;
   if (hash.g !== undefined) record.progress = parseJson(hash.g) as JsonValue;

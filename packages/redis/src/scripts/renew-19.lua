@@ -15,10 +15,11 @@ local leases = {}
 for base = 4, #ARGV, 3 do
   local id = ARGV[base]
   local key = K_JOB .. id
-  local f = redis.call('HMGET', key, 's', 't', 'l', 'r')
+  local f = redis.call('HMGET', key, 's', 't', 'b', 'r')
   local status = 0
-  if f[1] == 'a' and f[2] == ARGV[base + 1] and tonumber(f[3]) > now then
-    redis.call('HSET', key, 'l', deadline_s)
+  local started, lease, consumer = string.match(f[3] or '', '^([^|]*)|([^|]*)|(.*)$')
+  if f[1] == 'a' and f[2] == ARGV[base + 1] and (tonumber(lease) or 0) > now then
+    redis.call('HSET', key, 'b', started .. '|' .. deadline_s .. '|' .. consumer)
     leases[#leases + 1] = deadline_s
     leases[#leases + 1] = lease_member(id, ARGV[base + 1])
     local progress = ARGV[base + 2]

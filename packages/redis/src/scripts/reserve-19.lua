@@ -18,6 +18,8 @@ local deadline = now + tonumber(ARGV[4])
 local deadline_s = int(deadline)
 local consumer = ARGV[5]
 local token_prefix = ARGV[6]
+-- The `b` field of every job this call leases (see queue.lua).
+local delivery = now_s .. '|' .. deadline_s .. '|' .. consumer
 
 housekeep(500)
 local had_leases = redis.call('ZCARD', K_LEASES) > 0
@@ -39,9 +41,9 @@ while priority >= 0 and taken < max do
         else
           taken = taken + 1
           local attempt = (tonumber(f[3]) or 0) + 1
-          local token = token_prefix .. taken
+          local token = token_prefix .. int(taken)
           redis.call('HSET', key, 's', 'a', 'n', attempt == 1 and '1' or int(attempt), 't', token,
-            'l', deadline_s, 'b', now_s, 'c', consumer)
+            'b', delivery)
           leases[#leases + 1] = deadline_s
           leases[#leases + 1] = lease_member(id, token)
           local n = #out

@@ -20,7 +20,8 @@
 -- <offset of the producer's enqueuedAt back from enqueuedAt>|<task>` (one field instead
 -- of five keeps a small job's listpack small; the priority is its first character),
 -- i input (JSON), y [idempotencyKey, schema] (JSON, when set), x expiresAt (when set),
--- n attempts, u dueAt, t token, l lease deadline, b startedAt, c consumer,
+-- n attempts, u dueAt, t token, b the delivery `<startedAt>|<lease deadline>|<consumer>`
+-- (one field: reserve writes it with a string built once per call),
 -- r cancel requested, g progress, o result, e error, f finishedAt.
 
 local K_JOB = KEYS[1]
@@ -212,10 +213,16 @@ local function housekeep(limit)
   flush()
 end
 
+-- The lease deadline out of the `b` field (nil when there is none).
+local function lease_deadline(delivery)
+  return tonumber(string.match(delivery or '', '^[^|]*|([^|]*)|'))
+end
+
 -- Reclaims one job's lease if it has run out, whatever the batch limit left behind.
 local function settle_lease(id, key)
-  local f = redis.call('HMGET', key, 's', 'l', 't')
-  if f[1] == 'a' and tonumber(f[2]) <= now then
+  local f = redis.call('HMGET', key, 's', 'b', 't')
+  local deadline = lease_deadline(f[2])
+  if f[1] == 'a' and deadline and deadline <= now then
     reclaim(id, key, lease_member(id, f[3]))
   end
 end
