@@ -45,11 +45,7 @@ export function compareText(a: string, b: string): number {
 }
 
 /** Stable codes of {@link CodegenError}. */
-export type CodegenErrorCode =
-  | 'CONFIG_NOT_FOUND'
-  | 'CONFIG_INVALID'
-  | 'CONFIG_NOT_STATIC'
-  | 'GENERATION_FAILED';
+export type CodegenErrorCode = 'CONFIG_NOT_FOUND' | 'CONFIG_INVALID' | 'CONFIG_NOT_STATIC';
 
 /** A problem that stops codegen before any task is read (config, file system). */
 export class CodegenError extends Error {

@@ -41,7 +41,12 @@ export async function makeTree(files: Record<string, string>, from?: string): Pr
   };
   const defaults: Record<string, string> = {
     'conveyor.config.ts': CONFIG,
-    'tsconfig.json': JSON.stringify({ extends: '../../tsconfig.json', include: ['src'] }),
+    // The package tsconfig resolves @conveyor/* to sources; no @types/node keeps checking cheap.
+    'tsconfig.json': JSON.stringify({
+      extends: '../../tsconfig.json',
+      compilerOptions: { types: [] },
+      include: ['src'],
+    }),
   };
   for (const [relative, text] of Object.entries({ ...defaults, ...files })) {
     await tree.write(relative, text);
