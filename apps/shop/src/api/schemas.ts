@@ -1,0 +1,34 @@
+import { z } from 'zod';
+
+/** `POST /orders` */
+export const placeOrderBody = z.object({
+  email: z.email(),
+  name: z.string().trim().min(1).max(200),
+  items: z
+    .array(
+      z.object({
+        sku: z.string().trim().min(1).max(64),
+        quantity: z.number().int().positive().max(1_000),
+      }),
+    )
+    .min(1)
+    .max(50),
+});
+export type PlaceOrderBody = z.infer<typeof placeOrderBody>;
+
+/** `POST /users` */
+export const registerUserBody = z.object({
+  email: z.email(),
+  name: z.string().trim().min(1).max(200),
+});
+
+/** `GET /orders/:id` */
+export const orderParams = z.object({ id: z.string().regex(/^ord_[a-z0-9]{1,40}$/) });
+
+/** The 400 body: one entry per problem, with the path into the request. */
+export function validationIssues(error: z.ZodError): Array<{ path: string; message: string }> {
+  return error.issues.map((issue) => ({
+    path: issue.path.map(String).join('.') || '(body)',
+    message: issue.message,
+  }));
+}

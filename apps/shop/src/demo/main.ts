@@ -1,0 +1,124 @@
+/**
+ * `pnpm demo`: the Celery guide's shop, end to end, with real parts. Starts Redis (or
+ * falls back to the in-memory broker), the mailbox, the warehouse, PostgreSQL (PGlite
+ * unless DATABASE_URL is set), the API and two workers; places orders over HTTP; waits
+ * for every job; prints what the real systems recorded; stops everything it started.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { JobRecord } from '@conveyor/core';
+import { stockLevels } from '../db/schema.js';
+import { createShopStubs } from '../producer.js';
+import { type Broker, chooseBroker, describeBroker } from '../stack/broker.js';
+import { placeOrders, readSystems, registerUser, waitForJobs } from '../stack/flow.js';
+import { type Stack, startStack } from '../stack/stack.js';
+import { createProgress } from './progress.js';
+import { DEMO_USER, demoOrders, PRODUCTS } from './scenario.js';
+import { printSummary } from './summary.js';
+
+const ORDER_COUNT = 12;
+const write = (line: string) => process.stdout.write(`${line}\n`);
+
+const logDir = await mkdtemp(join(tmpdir(), 'conveyor-shop-demo-'));
+let broker: Broker | undefined;
+let stack: Stack | undefined;
+let cleaning: Promise<void> | undefined;
+const cleanUp = () => {
+  cleaning ??= (async () => {
+    await stack?.stop();
+    await broker?.stop();
+  })();
+  return cleaning;
+};
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    write(`\n${signal}: stopping everything…`);
+    void cleanUp().finally(() => process.exit(130));
+  });
+}
+
+let exitCode = 0;
+try {
+  write("Conveyor shop demo: the Celery guide's order story, with real parts\n");
+  broker = await chooseBroker();
+  write(`Broker: ${describeBroker(broker)}`);
+  const started = Date.now();
+  stack = await startStack({
+    broker,
+    databaseUrl: process.env.DATABASE_URL,
+    products: PRODUCTS,
+    warehouse: { failEvery: 3, failMode: 'after-commit' },
+    logDir,
+    onStarted: (part, detail) => write(`  ✓ ${part.padEnd(13)} ${detail}`),
+  });
+  write(`Everything up in ${((Date.now() - started) / 1000).toFixed(1)} s; logs in ${logDir}\n`);
+
+  const stockBefore = await stockLevels(stack.db);
+  const welcome = await registerUser(stack, DEMO_USER);
+  write(`POST /users     ${DEMO_USER.email} → 202, welcome email job ${welcome.jobId}`);
+  const placing = createProgress('POST /orders', ORDER_COUNT);
+  const orders = await placeOrders(stack, demoOrders(ORDER_COUNT), () => placing.tick());
+  placing.done();
+
+  // A careless producer enqueues the first order's stock update and shipment again.
+  // The tasks are idempotent: neither stock nor shipments change twice.
+  const first = orders[0];
+  const stubs = createShopStubs(stack.client);
+  const duplicates = first
+    ? [
+        (
+          await stubs.updateInventory.delay({
+            orderId: first.orderId,
+            items: demoOrders(ORDER_COUNT)[0]?.items ?? [],
+          })
+        ).id,
+        (
+          await stubs.notifyWarehouse.delay({
+            orderId: first.orderId,
+            email: first.email,
+            items: demoOrders(ORDER_COUNT)[0]?.items ?? [],
+          })
+        ).id,
+      ]
+    : [];
+
+  const ids = [
+    welcome.jobId,
+    ...orders.flatMap((order) => Object.values(order.jobs)),
+    ...duplicates,
+  ];
+  const waiting = createProgress('jobs finished', ids.length);
+  const records: Map<string, JobRecord> = await waitForJobs(stack.client, ids, 45_000, () =>
+    waiting.tick(),
+  );
+  waiting.done();
+
+  const problems = printSummary(
+    {
+      orders,
+      welcome: { email: DEMO_USER.email, jobId: welcome.jobId },
+      duplicates,
+      records,
+      stockBefore,
+      systems: await readSystems(stack),
+    },
+    write,
+  );
+  if (problems.length > 0) {
+    exitCode = 1;
+    write('\nSomething is wrong:');
+    for (const problem of problems) write(`  ✗ ${problem}`);
+  } else {
+    write(
+      `\nDone in ${((Date.now() - started) / 1000).toFixed(1)} s. Try it yourself: see apps/shop/README.md.`,
+    );
+  }
+} catch (error) {
+  exitCode = 1;
+  console.error(`\nThe demo failed: ${(error as Error).stack ?? error}\nLogs: ${logDir}`);
+} finally {
+  await cleanUp();
+  if (exitCode === 0) await rm(logDir, { recursive: true, force: true });
+}
+process.exit(exitCode);

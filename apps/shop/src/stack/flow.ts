@@ -1,0 +1,109 @@
+/**
+ * The order story, driven from outside as a user would: orders and a registration over
+ * HTTP, then a wait for every job, then a report read back from the real systems.
+ */
+import type { Client, JobRecord } from '@conveyor/core';
+import { type Product, stockLevels } from '../db/schema.js';
+import type { ReceivedMail } from '../mail/mailbox.js';
+import type { Shipment, WarehouseRequestLog } from '../warehouse/protocol.js';
+import { getJson, postJson } from './http.js';
+import type { Stack } from './stack.js';
+
+export interface PlacedOrder {
+  orderId: string;
+  email: string;
+  jobs: { confirmation: string; inventory: string; warehouse: string };
+}
+
+export interface OrderInput {
+  email: string;
+  name: string;
+  items: Array<{ sku: string; quantity: number }>;
+}
+
+/** `POST /orders` for each order, in order; throws unless each answers 202. */
+export async function placeOrders(
+  stack: Stack,
+  orders: readonly OrderInput[],
+  onPlaced: () => void = () => {},
+): Promise<PlacedOrder[]> {
+  const placed: PlacedOrder[] = [];
+  for (const order of orders) {
+    const { status, body } = await postJson<PlacedOrder & { error?: string }>(
+      `${stack.apiUrl}/orders`,
+      order,
+    );
+    if (status !== 202) throw new Error(`POST /orders answered ${status}: ${JSON.stringify(body)}`);
+    placed.push({ orderId: body.orderId, email: order.email, jobs: body.jobs });
+    onPlaced();
+  }
+  return placed;
+}
+
+/** `POST /users`; returns the welcome email's job id. */
+export async function registerUser(
+  stack: Stack,
+  user: { email: string; name: string },
+): Promise<{ userId: string; jobId: string }> {
+  const { status, body } = await postJson<{ userId: string; jobs: { welcome: string } }>(
+    `${stack.apiUrl}/users`,
+    user,
+  );
+  if (status !== 202) throw new Error(`POST /users answered ${status}: ${JSON.stringify(body)}`);
+  return { userId: body.userId, jobId: body.jobs.welcome };
+}
+
+/**
+ * Waits (without polling: each wait is the transport's notification) until every job is
+ * final, and returns their records. Throws if one is still running after `timeoutMs`.
+ */
+export async function waitForJobs(
+  client: Client,
+  ids: readonly string[],
+  timeoutMs: number,
+  onFinished: () => void = () => {},
+): Promise<Map<string, JobRecord>> {
+  const deadline = Date.now() + timeoutMs;
+  const records = new Map<string, JobRecord>();
+  await Promise.all(
+    ids.map(async (id) => {
+      await client
+        .job(id)
+        .result({ timeout: Math.max(0, deadline - Date.now()) })
+        .catch(() => {});
+      const record = await client.getJob(id);
+      if (
+        !record ||
+        !['completed', 'failed', 'dead', 'cancelled', 'expired'].includes(record.state)
+      ) {
+        throw new Error(`job ${id} did not finish within ${timeoutMs} ms (state ${record?.state})`);
+      }
+      records.set(id, record);
+      onFinished();
+    }),
+  );
+  return records;
+}
+
+/** What the real systems hold after the run. */
+export interface SystemsReport {
+  mail: ReceivedMail[];
+  stock: Product[];
+  shipments: Shipment[];
+  warehouseRequests: WarehouseRequestLog[];
+}
+
+export async function readSystems(stack: Stack): Promise<SystemsReport> {
+  const [mail, shipments, requests, stock] = await Promise.all([
+    getJson<{ messages: ReceivedMail[] }>(`${stack.mailboxUrl}/messages`),
+    getJson<{ shipments: Shipment[] }>(`${stack.warehouseUrl}/shipments`),
+    getJson<{ requests: WarehouseRequestLog[] }>(`${stack.warehouseUrl}/requests`),
+    stockLevels(stack.db),
+  ]);
+  return {
+    mail: mail.messages,
+    stock,
+    shipments: shipments.shipments,
+    warehouseRequests: requests.requests,
+  };
+}

@@ -1,0 +1,223 @@
+/**
+ * Starts everything the shop needs, each part real: the mailbox (SMTP), the warehouse
+ * (HTTP), PostgreSQL (the given server, or embedded PGlite), the API and two workers.
+ * The demo and the end-to-end test both run on this.
+ */
+import { randomBytes } from 'node:crypto';
+import { type Client, createClient, memoryTransport } from '@conveyor/core';
+import { redisTransport } from '@conveyor/redis';
+import { findFreePort } from '@conveyor/test-redis';
+import { createWorker, type Worker } from '@conveyor/worker';
+import type pg from 'pg';
+import { pino } from 'pino';
+import { buildApi } from '../api/app.js';
+import { createPool } from '../db/pool.js';
+import { migrateWhenReachable, type Product, seedProducts } from '../db/schema.js';
+import { tasks } from '../generated/registry.js';
+import { createShopStubs } from '../producer.js';
+import { closeServices } from '../services.js';
+import type { Broker } from './broker.js';
+import { type ServiceProcess, spawnService } from './processes.js';
+
+export interface WorkerSpec {
+  name: string;
+  queues: readonly string[];
+  concurrency: number;
+}
+
+/** Mail gets a worker of its own, so it never waits behind the warehouse; both take inventory. */
+export const DEFAULT_WORKERS: readonly WorkerSpec[] = [
+  { name: 'worker-1', queues: ['emails', 'inventory'], concurrency: 8 },
+  { name: 'worker-2', queues: ['warehouse', 'inventory'], concurrency: 8 },
+];
+
+export interface StackOptions {
+  broker: Broker;
+  /** A PostgreSQL server to use; without it, PGlite is embedded. */
+  databaseUrl?: string | undefined;
+  products: readonly Product[];
+  warehouse?: { failEvery?: number; failMode?: 'reject' | 'after-commit' };
+  workers?: readonly WorkerSpec[];
+  logDir: string;
+  /** Told about each part as it comes up. */
+  onStarted?: (part: string, detail: string) => void;
+}
+
+export interface Stack {
+  readonly apiUrl: string;
+  readonly mailboxUrl: string;
+  readonly warehouseUrl: string;
+  readonly databaseUrl: string;
+  readonly database: 'postgres' | 'pglite';
+  /** A producer client on the same broker, to enqueue and to read job records. */
+  readonly client: Client;
+  /** A pool on the shop's database, to read stock. */
+  readonly db: pg.Pool;
+  /** Every process started, with its pid and log file. */
+  readonly processes: readonly ServiceProcess[];
+  /** Stops everything, in reverse order. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+export async function startStack(options: StackOptions): Promise<Stack> {
+  const processes: ServiceProcess[] = [];
+  const cleanups: Array<() => Promise<void>> = [];
+  const note = options.onStarted ?? (() => {});
+  const spawn = async (name: string, entry: string, env: NodeJS.ProcessEnv, args?: string[]) => {
+    const started = await spawnService({
+      name,
+      entry,
+      env: { ...process.env, ...env },
+      logDir: options.logDir,
+      ...(args && { args }),
+    });
+    processes.push(started);
+    cleanups.push(() => started.stop());
+    return started;
+  };
+  let stopped: Promise<void> | undefined;
+  const stop = () => {
+    stopped ??= (async () => {
+      for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
+    })();
+    return stopped;
+  };
+
+  try {
+    // Ports are chosen up front so that every process can start at once; each service
+    // (the API, the workers) waits for or connects lazily to what it needs.
+    const [smtpPort, mailHttpPort, warehousePort, dbPort, apiPort] = await Promise.all(
+      Array.from({ length: 5 }, () => findFreePort()),
+    );
+    const secret = randomBytes(24).toString('hex');
+    const databaseUrl =
+      options.databaseUrl ?? `postgres://postgres@127.0.0.1:${dbPort}/postgres?sslmode=disable`;
+    const serviceEnv = {
+      DATABASE_URL: databaseUrl,
+      SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
+      WAREHOUSE_URL: `http://127.0.0.1:${warehousePort}`,
+      WAREHOUSE_SECRET: secret,
+    };
+    const workers = options.workers ?? DEFAULT_WORKERS;
+    const inProcess = options.broker.mode === 'memory';
+    const brokerEnv =
+      options.broker.mode === 'memory'
+        ? {}
+        : { REDIS_URL: options.broker.url, CONVEYOR_PREFIX: options.broker.prefix };
+    const env = { ...serviceEnv, ...brokerEnv };
+    const [mailbox, warehouse] = await Promise.all([
+      spawn('mailbox', 'mail/main.ts', {
+        SMTP_PORT: String(smtpPort),
+        HTTP_PORT: String(mailHttpPort),
+      }),
+      spawn('warehouse', 'warehouse/main.ts', {
+        PORT: String(warehousePort),
+        WAREHOUSE_SECRET: secret,
+        WAREHOUSE_FAIL_EVERY: String(options.warehouse?.failEvery ?? 0),
+        WAREHOUSE_FAIL_MODE: options.warehouse?.failMode ?? 'reject',
+      }),
+      options.databaseUrl ? undefined : spawn('postgres', 'db/main.ts', { PORT: String(dbPort) }),
+      ...(inProcess
+        ? []
+        : [
+            spawn('api', 'api/main.ts', { ...env, PORT: String(apiPort) }),
+            ...workers.map((spec) =>
+              spawn(spec.name, 'worker/main.ts', env, [
+                '--queues',
+                spec.queues.join(','),
+                '--concurrency',
+                String(spec.concurrency),
+                '--name',
+                spec.name,
+              ]),
+            ),
+          ]),
+    ]);
+    if (!mailbox || !warehouse) throw new Error('unreachable: mailbox and warehouse always start');
+    note('mailbox', `SMTP ${mailbox.info.smtpUrl}, messages at ${mailbox.info.httpUrl}/messages`);
+    const failEvery = options.warehouse?.failEvery;
+    note(
+      'warehouse',
+      `${warehouse.info.url} (HMAC-signed${failEvery ? `, every request #n×${failEvery} answered 503` : ''})`,
+    );
+    note(
+      'database',
+      options.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `PGlite, embedded, at ${databaseUrl}`,
+    );
+
+    const db = createPool(databaseUrl);
+    cleanups.push(() => db.end());
+    let apiUrl: string;
+    let client: Client;
+    if (options.broker.mode === 'memory') {
+      ({ apiUrl, client } = await startInProcess(serviceEnv, workers, options.logDir, cleanups));
+      note(
+        'api + workers',
+        `${apiUrl} and ${workers.length} workers, in this process (in-memory broker)`,
+      );
+    } else {
+      apiUrl = `http://127.0.0.1:${apiPort}`;
+      const transport = redisTransport({ url: options.broker.url, prefix: options.broker.prefix });
+      client = createClient({ transport });
+      cleanups.push(() => client.close());
+      note('api', apiUrl);
+      for (const spec of workers) {
+        note(spec.name, `queues ${spec.queues.join(', ')}, concurrency ${spec.concurrency}`);
+      }
+    }
+    // The API created the tables at start-up; now the demo's stock.
+    await seedProducts(db, options.products);
+
+    return {
+      apiUrl,
+      mailboxUrl: String(mailbox.info.httpUrl),
+      warehouseUrl: String(warehouse.info.url),
+      databaseUrl,
+      database: options.databaseUrl ? 'postgres' : 'pglite',
+      client,
+      db,
+      processes,
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** The in-memory fallback: the broker lives in this process, so the API and workers do too. */
+async function startInProcess(
+  serviceEnv: Record<string, string>,
+  specs: readonly WorkerSpec[],
+  logDir: string,
+  cleanups: Array<() => Promise<void>>,
+): Promise<{ apiUrl: string; client: Client }> {
+  Object.assign(process.env, serviceEnv); // the tasks read their services from the environment
+  const transport = memoryTransport();
+  const client = createClient({ transport });
+  const db = createPool(serviceEnv.DATABASE_URL ?? '');
+  await migrateWhenReachable(db);
+  const app = buildApi({ db, client, tasks: createShopStubs(client) });
+  const apiUrl = await app.listen({ port: 0, host: '127.0.0.1' });
+  const logger = pino({ name: 'shop-workers' }, pino.destination(`${logDir}/workers.log`));
+  const workers: Worker[] = specs.map((spec) =>
+    createWorker({
+      transport,
+      tasks,
+      queues: spec.queues,
+      concurrency: spec.concurrency,
+      logger,
+      id: spec.name,
+    }),
+  );
+  const running = workers.map((worker) => worker.start());
+  cleanups.push(async () => {
+    await app.close();
+    await Promise.all(workers.map((worker) => worker.stop()));
+    await Promise.all(running);
+    await closeServices();
+    await db.end();
+    await client.close();
+  });
+  return { apiUrl, client };
+}
