@@ -24,6 +24,12 @@ export const shipA = defineTask({
   run: () => ({ ok: true }),
 });
 `,
+      'src/tasks/c.ts': `import { defineTask } from '@conveyor/core';
+import { z } from 'zod';
+
+const input = z.object({ n: z.number() });
+export const shipC = defineTask({ name: 'c.ship', input, output: z.number(), run: () => 1 });
+`,
       'src/tasks/b.ts': `import * as core from '@conveyor/core';
 import * as z from 'zod';
 
@@ -50,6 +56,10 @@ export const shipB = core.defineTask({
     // A shorthand property keeps its key when the value is renamed.
     expect(client).toContain('z.object({ address: shipA$address })');
     expect(client).toContain('export type shipB$Address = z_2.infer<typeof shipB$address>;');
+
+    // `input` written as a shorthand property copies the const it names.
+    expect(client).toContain('export const shipC$input = z.object({ n: z.number() });');
+    expect(client).toContain('const shipCInputSchema = shipC$input;');
 
     // The generated module runs, with each task's own schema.
     const module = await import(pathToFileURL(tree.path('src/generated/client.ts')).href);

@@ -33,7 +33,7 @@ export function toTemplate(
     if (idStart < at) continue;
     parts.push(dedent(source.text.slice(at, idStart)));
     // `{ line }` must keep its key when `line` is renamed.
-    if (ts.isShorthandPropertyAssignment(id.parent)) parts.push(`${id.text}: `);
+    if (id !== node && ts.isShorthandPropertyAssignment(id.parent)) parts.push(`${id.text}: `);
     parts.push({ ref: id.text });
     at = id.getEnd();
   }

@@ -42,6 +42,8 @@ export function emitClient(tasks: readonly ResolvedTask[], options: EmitOptions)
   for (const task of tasks) {
     reserved.add(task.exportName);
     reserved.add(contractName(task));
+    reserved.add(`${task.exportName}InputSchema`);
+    reserved.add(`${task.exportName}OutputSchema`);
   }
   const imports = createImportSet(reserved);
   const blocks = tasks.map((task) => emitTask(task, imports, options));
@@ -117,14 +119,14 @@ function emitTask(
     (declaration) => `export ${render(declaration.template)}`,
   );
   const result = task.output
-    ? `InferSchemaOutput<typeof ${prefix}$output>`
+    ? `InferSchemaOutput<typeof ${prefix}OutputSchema>`
     : task.declaredResult
       ? render(task.declaredResult.expression)
       : (task.resultType ?? 'unknown');
   const fields = [
     `  name: ${quote(task.name)},`,
-    `  input: ${prefix}$input,`,
-    ...(task.output ? [`  output: ${prefix}$output,`] : []),
+    `  input: ${prefix}InputSchema,`,
+    ...(task.output ? [`  output: ${prefix}OutputSchema,`] : []),
     ...task.options.map(([key, value]) => `  ${key}: ${value},`),
     `  fingerprint: ${quote(task.fingerprint)},`,
   ];
@@ -132,13 +134,13 @@ function emitTask(
     '',
     `// ${task.name}, from ${task.relativeFile}`,
     ...copied,
-    `const ${prefix}$input = ${render(task.input.expression)};`,
-    ...(task.output ? [`const ${prefix}$output = ${render(task.output.expression)};`] : []),
+    `const ${prefix}InputSchema = ${render(task.input.expression)};`,
+    ...(task.output ? [`const ${prefix}OutputSchema = ${render(task.output.expression)};`] : []),
     '',
     `/** Contract of ${quote(task.name)}: what a producer needs, without \`run\`. */`,
     `export const ${contractName(task)} = taskContract<`,
     `  ${quote(task.name)},`,
-    `  typeof ${prefix}$input,`,
+    `  typeof ${prefix}InputSchema,`,
     `  ${result}`,
     '>({',
     ...fields,
