@@ -1,22 +1,28 @@
 /**
- * The producer's view of the tasks: `.delay()` stubs bound to a client.
- *
- * Interim: until `conveyor generate` writes `src/generated/client.ts`, this binds the
- * task definitions themselves (which imports their code into the API process).
+ * The producer's view of the tasks: the `.delay()` stubs that `conveyor generate` wrote
+ * from the task files. They carry each task's contract (name, input schema, queue,
+ * priority, retries) and import no task code: no nodemailer, no pg, in the API.
  */
-import { bindTask, type Client } from '@conveyor/core';
-import { notifyWarehouse } from './tasks/notify-warehouse.js';
-import { sendOrderConfirmation } from './tasks/send-order-confirmation.js';
-import { sendWelcomeEmail } from './tasks/send-welcome-email.js';
-import { updateInventory } from './tasks/update-inventory.js';
+import type { Client } from '@conveyor/core';
+import {
+  configureConveyor,
+  notifyWarehouse,
+  sendOrderConfirmation,
+  sendWelcomeEmail,
+  updateInventory,
+} from './generated/client.js';
 
-export function createShopStubs(client: Client) {
-  return {
-    sendOrderConfirmation: bindTask(client, sendOrderConfirmation),
-    sendWelcomeEmail: bindTask(client, sendWelcomeEmail),
-    updateInventory: bindTask(client, updateInventory),
-    notifyWarehouse: bindTask(client, notifyWarehouse),
-  };
+/** The stubs the API uses, as one object so that tests and the in-process mode can pass them around. */
+export const shopTasks = {
+  sendOrderConfirmation,
+  sendWelcomeEmail,
+  updateInventory,
+  notifyWarehouse,
+};
+export type ShopStubs = typeof shopTasks;
+
+/** Points every generated stub at `client` (one client per process) and returns them. */
+export function useClient(client: Client): ShopStubs {
+  configureConveyor(client);
+  return shopTasks;
 }
-
-export type ShopStubs = ReturnType<typeof createShopStubs>;

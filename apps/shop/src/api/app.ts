@@ -23,7 +23,7 @@ export interface ApiOptions {
  * Builds the API (not listening yet).
  *
  * @example
- * const app = buildApi({ db, client, tasks: createShopStubs(client) });
+ * const app = buildApi({ db, client, tasks: useClient(client) });
  * await app.listen({ port: 3000 });
  */
 export function buildApi({ db, client, tasks }: ApiOptions): FastifyInstance {

@@ -8,7 +8,7 @@ import { createClient } from '@conveyor/core';
 import { redisTransport } from '@conveyor/redis';
 import { createPool } from '../db/pool.js';
 import { migrateWhenReachable } from '../db/schema.js';
-import { createShopStubs } from '../producer.js';
+import { useClient } from '../producer.js';
 import { ShopConfigError } from '../services.js';
 import { announceReady, intFromEnv, onShutdown } from '../stack/service-process.js';
 import { buildApi } from './app.js';
@@ -24,7 +24,7 @@ const transport = redisTransport({
 });
 await transport.ready();
 const client = createClient({ transport });
-const app = buildApi({ db, client, tasks: createShopStubs(client) });
+const app = buildApi({ db, client, tasks: useClient(client) });
 const url = await app.listen({ port: intFromEnv('PORT', 0), host: '127.0.0.1' });
 announceReady({ url });
 onShutdown(async () => {

@@ -8,7 +8,13 @@ import pg from 'pg';
  * const pool = createPool(process.env.DATABASE_URL);
  */
 export function createPool(url: string, max = 5): pg.Pool {
-  const pool = new pg.Pool({ connectionString: url, max, idleTimeoutMillis: 10_000 });
+  // allowExitOnIdle: idle connections do not keep a finished worker process alive.
+  const pool = new pg.Pool({
+    connectionString: url,
+    max,
+    idleTimeoutMillis: 10_000,
+    allowExitOnIdle: true,
+  });
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', () => {});
   return pool;

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { JobRecord } from '@conveyor/core';
 import { stockLevels } from '../db/schema.js';
-import { createShopStubs } from '../producer.js';
+import { useClient } from '../producer.js';
 import { type Broker, chooseBroker, describeBroker } from '../stack/broker.js';
 import { placeOrders, readSystems, registerUser, waitForJobs } from '../stack/flow.js';
 import { type Stack, startStack } from '../stack/stack.js';
@@ -64,7 +64,7 @@ try {
   // A careless producer enqueues the first order's stock update and shipment again.
   // The tasks are idempotent: neither stock nor shipments change twice.
   const first = orders[0];
-  const stubs = createShopStubs(stack.client);
+  const stubs = useClient(stack.client);
   const duplicates = first
     ? [
         (

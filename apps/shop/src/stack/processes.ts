@@ -4,8 +4,8 @@
  * announces itself ready over IPC.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { openSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { openSync, readFileSync, writeSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ReadyMessage } from './service-process.js';
 
@@ -23,8 +23,13 @@ export interface ServiceProcess {
 
 export interface SpawnOptions {
   name: string;
-  /** Entry module, relative to `src/`, e.g. `api/main.ts`. */
+  /** Entry module, relative to `src/` (e.g. `api/main.ts`), or an absolute path to a Node script. */
   entry: string;
+  /**
+   * Ready when a line of the process's stderr matches (for programs that do not speak
+   * the IPC protocol, such as `conveyor worker`). Without it, ready is the IPC message.
+   */
+  readyLine?: RegExp;
   args?: readonly string[];
   env: NodeJS.ProcessEnv;
   logDir: string;
@@ -41,17 +46,19 @@ export interface SpawnOptions {
 export async function spawnService(options: SpawnOptions): Promise<ServiceProcess> {
   const logFile = join(options.logDir, `${options.name}.log`);
   const log = openSync(logFile, 'a');
+  const script = isAbsolute(options.entry) ? options.entry : join(APP_DIR, 'src', options.entry);
   const child = spawn(
     process.execPath,
-    [
-      '--conditions=@conveyor/source',
-      '--import',
-      'tsx',
-      join(APP_DIR, 'src', options.entry),
-      ...(options.args ?? []),
-    ],
-    { cwd: APP_DIR, env: options.env, stdio: ['ignore', log, log, 'ipc'] },
+    ['--conditions=@conveyor/source', '--import', 'tsx', script, ...(options.args ?? [])],
+    {
+      cwd: APP_DIR,
+      env: options.env,
+      stdio: ['ignore', log, options.readyLine ? 'pipe' : log, 'ipc'],
+    },
   );
+  if (options.readyLine) {
+    child.stderr?.on('data', (chunk: Buffer) => writeSync(log, chunk));
+  }
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const info = await waitReady(child, options, logFile).catch(async (error: unknown) => {
     await kill(child, exited, 0);
@@ -86,6 +93,19 @@ function waitReady(
       fail(`exited during start-up (code ${code}, ${signal})`);
     child.once('error', (error) => fail(`could not start: ${error.message}`));
     child.once('exit', onExit);
+    const { readyLine } = options;
+    if (readyLine) {
+      let seen = '';
+      const onData = (chunk: Buffer) => {
+        seen += chunk.toString('utf8');
+        if (!readyLine.test(seen)) return;
+        child.stderr?.off('data', onData);
+        clearTimeout(timer);
+        child.off('exit', onExit);
+        resolve({ type: 'ready', pid: child.pid });
+      };
+      child.stderr?.on('data', onData);
+    }
     child.on('message', (message: ReadyMessage) => {
       if (message?.type !== 'ready') return;
       clearTimeout(timer);

@@ -4,6 +4,7 @@
  * The demo and the end-to-end test both run on this.
  */
 import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { type Client, createClient, memoryTransport } from '@conveyor/core';
 import { redisTransport } from '@conveyor/redis';
 import { findFreePort } from '@conveyor/test-redis';
@@ -14,10 +15,15 @@ import { buildApi } from '../api/app.js';
 import { createPool } from '../db/pool.js';
 import { migrateWhenReachable, type Product, seedProducts } from '../db/schema.js';
 import { tasks } from '../generated/registry.js';
-import { createShopStubs } from '../producer.js';
+import { useClient } from '../producer.js';
 import { closeServices } from '../services.js';
 import type { Broker } from './broker.js';
 import { type ServiceProcess, spawnService } from './processes.js';
+
+/** The `conveyor` command of @conveyor/cli. */
+const CONVEYOR_BIN = fileURLToPath(
+  new URL('../../node_modules/@conveyor/cli/bin/conveyor.js', import.meta.url),
+);
 
 export interface WorkerSpec {
   name: string;
@@ -75,6 +81,33 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     cleanups.push(() => started.stop());
     return started;
   };
+  // Celery's `celery -A app worker -Q emails`: the conveyor CLI runs the generated registry.
+  const spawnWorker = async (spec: WorkerSpec, env: NodeJS.ProcessEnv, broker: Broker) => {
+    const started = await spawnService({
+      name: spec.name,
+      entry: CONVEYOR_BIN,
+      args: [
+        'worker',
+        '--tasks',
+        'src/generated/registry.ts',
+        '--queues',
+        spec.queues.join(','),
+        '--concurrency',
+        String(spec.concurrency),
+        '--worker-id',
+        spec.name,
+        '--grace-ms',
+        '10000',
+        ...(broker.mode === 'memory' ? [] : ['--prefix', broker.prefix]),
+      ],
+      env: { ...process.env, ...env },
+      logDir: options.logDir,
+      readyLine: /^Ready\./m,
+    });
+    processes.push(started);
+    cleanups.push(() => started.stop());
+    return started;
+  };
   let stopped: Promise<void> | undefined;
   const stop = () => {
     stopped ??= (async () => {
@@ -121,16 +154,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         ? []
         : [
             spawn('api', 'api/main.ts', { ...env, PORT: String(apiPort) }),
-            ...workers.map((spec) =>
-              spawn(spec.name, 'worker/main.ts', env, [
-                '--queues',
-                spec.queues.join(','),
-                '--concurrency',
-                String(spec.concurrency),
-                '--name',
-                spec.name,
-              ]),
-            ),
+            ...workers.map((spec) => spawnWorker(spec, env, options.broker)),
           ]),
     ]);
     if (!mailbox || !warehouse) throw new Error('unreachable: mailbox and warehouse always start');
@@ -197,7 +221,7 @@ async function startInProcess(
   const client = createClient({ transport });
   const db = createPool(serviceEnv.DATABASE_URL ?? '');
   await migrateWhenReachable(db);
-  const app = buildApi({ db, client, tasks: createShopStubs(client) });
+  const app = buildApi({ db, client, tasks: useClient(client) });
   const apiUrl = await app.listen({ port: 0, host: '127.0.0.1' });
   const logger = pino({ name: 'shop-workers' }, pino.destination(`${logDir}/workers.log`));
   const workers: Worker[] = specs.map((spec) =>

@@ -17,6 +17,7 @@ export const notifyWarehouse = defineTask({
     email: z.email(),
     items: z.array(orderItem).min(1),
   }),
+  output: z.object({ shipmentId: z.string(), replayed: z.boolean() }),
   queue: 'warehouse',
   priority: 5,
   retry: { attempts: 8, backoff: { type: 'exponential', delay: 200, maxDelay: 3_000 } },

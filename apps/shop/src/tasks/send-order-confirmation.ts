@@ -17,6 +17,7 @@ export const sendOrderConfirmation = defineTask({
     name: z.string().min(1),
     items: z.array(orderItem).min(1),
   }),
+  output: z.object({ to: z.string(), messageId: z.string() }),
   queue: 'emails',
   priority: 8,
   retry: { attempts: 5, backoff: { type: 'exponential', delay: 500, maxDelay: 10_000 } },

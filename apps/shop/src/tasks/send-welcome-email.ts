@@ -6,6 +6,7 @@ import { mail } from '../services.js';
 export const sendWelcomeEmail = defineTask({
   name: 'shop.sendWelcomeEmail',
   input: z.object({ userId: z.string().min(1), email: z.email(), name: z.string().min(1) }),
+  output: z.object({ to: z.string(), messageId: z.string() }),
   queue: 'emails',
   priority: 6,
   retry: { attempts: 5, backoff: { type: 'exponential', delay: 500, maxDelay: 10_000 } },

@@ -13,6 +13,12 @@ const orderItem = z.object({ sku: z.string().min(1), quantity: z.number().int().
 export const updateInventory = defineTask({
   name: 'shop.updateInventory',
   input: z.object({ orderId: z.string().min(1), items: z.array(orderItem).min(1) }),
+  output: z.object({
+    orderId: z.string(),
+    /** False when a retried or duplicated job found the stock already taken. */
+    applied: z.boolean(),
+    levels: z.array(z.object({ sku: z.string(), stock: z.number().int() })),
+  }),
   queue: 'inventory',
   priority: 7,
   retry: { attempts: 5, backoff: { type: 'exponential', delay: 250, maxDelay: 5_000 } },
