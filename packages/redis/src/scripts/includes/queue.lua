@@ -127,9 +127,13 @@ local function flush()
   for start = 1, #newly_finished, 1000 do
     length = redis.call('RPUSH', K_FINISHED, unpack(newly_finished, start, math.min(start + 999, #newly_finished)))
   end
+  -- At most one step more than this call added, so a lowered bound is reached over
+  -- several calls and no call does work out of proportion to its batch.
+  local steps = math.floor(#newly_finished / TRIM_STEP) + 1
   newly_finished = {}
   -- Finished jobs never become unfinished, so the oldest ids are safe to delete.
-  while length >= keep_finished + TRIM_STEP do
+  while steps > 0 and length >= keep_finished + TRIM_STEP do
+    steps = steps - 1
     local oldest = redis.call('LPOP', K_FINISHED, TRIM_STEP)
     for n = 1, #oldest do oldest[n] = K_JOB .. oldest[n] end
     redis.call('DEL', unpack(oldest))
