@@ -1,0 +1,39 @@
+/**
+ * `pnpm demo` in its fallback mode: no REDIS_URL and no redis-server (REDIS_SERVER_BIN
+ * points at a missing binary), so it must say so plainly, run everything on the
+ * in-memory broker in one process, finish with exit code 0 and leave no process behind.
+ * (CI runs `pnpm demo` itself in the private redis-server mode.)
+ */
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const appDir = fileURLToPath(new URL('..', import.meta.url));
+
+describe('pnpm demo without Redis', () => {
+  it('falls back to the in-memory broker, says so, and still does the real work', async () => {
+    const { REDIS_URL: _, DATABASE_URL: __, ...env } = process.env;
+    const { stdout } = await run(
+      process.execPath,
+      ['--conditions=@conveyor/source', '--import', 'tsx', 'src/demo/main.ts'],
+      {
+        cwd: appDir,
+        env: { ...env, REDIS_SERVER_BIN: '/nonexistent/redis-server' },
+        timeout: 90_000,
+      },
+    );
+    expect(stdout).toContain('Broker: the IN-MEMORY transport, in this one process');
+    expect(stdout).toContain('"/nonexistent/redis-server" is not installed');
+    expect(stdout).toMatch(/Emails received by the mailbox \(13\):/);
+    expect(stdout).toMatch(
+      /to margaret@example\.com +"Welcome to the Conveyor shop, Margaret Hamilton!"/,
+    );
+    expect(stdout).toMatch(/POT-02 +3 → +1 {2}Cast-iron teapot/);
+    expect(stdout).toMatch(/Shipments recorded by the warehouse \(12\):/);
+    expect(stdout).toMatch(/Insufficient stock for POT-02: 5 ordered, 1 left/);
+    expect(stdout).toMatch(/shop\.notifyWarehouse .*→ \{"shipmentId":"shp_0001","replayed":true\}/);
+    expect(stdout).not.toContain('Something is wrong');
+  });
+});
