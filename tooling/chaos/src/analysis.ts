@@ -198,3 +198,23 @@ export function lastDoneAt(index: ReturnType<typeof indexLedger>): number | unde
   }
   return last;
 }
+
+/** Jobs a process had started and not finished when it was killed at `at`. */
+export function orphansOf(
+  index: ReturnType<typeof indexLedger>,
+  pid: number,
+  at: number,
+): JobHistory[] {
+  return [...index.jobs.values()].filter(
+    (history) =>
+      history.starts.some((run) => run.pid === pid && run.t <= at) &&
+      !history.dones.some((run) => run.pid === pid && run.t <= at),
+  );
+}
+
+/** Pids with the most jobs started and not yet done, most first. */
+export function busiest(index: ReturnType<typeof indexLedger>, pids: readonly number[]): number[] {
+  const now = Date.now();
+  const held = new Map(pids.map((pid) => [pid, orphansOf(index, pid, now).length]));
+  return [...pids].sort((a, b) => (held.get(b) ?? 0) - (held.get(a) ?? 0));
+}

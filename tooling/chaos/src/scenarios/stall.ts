@@ -1,5 +1,5 @@
 import { countJobs } from '../analysis.js';
-import { check, produce, readRecords, type Scenario, waitFinal } from '../harness.js';
+import { check, produce, readRecords, type Scenario, sleep, waitFinal } from '../harness.js';
 import { startRig } from '../setup.js';
 import { enqueueWork } from './work.js';
 
@@ -36,6 +36,9 @@ export const stall: Scenario = {
       );
       const ids = [...rig.index().jobs.values()].filter((j) => j.ackedAt).map((j) => j.id);
       await waitFinal(rig.transport, ids, 120_000);
+      // A rerun can finish before the stalled run wakes up and hears its ack was stale.
+      const stalls = [...rig.index().jobs.values()].flatMap((j) => j.stalls.map((r) => r.t));
+      await sleep(Math.max(0, Math.max(0, ...stalls) + stallMs + 1_000 - Date.now()));
       const index = rig.index();
       const records = await readRecords(rig.transport, ids);
       const counts = countJobs(index, { records });
