@@ -84,7 +84,8 @@ local function make_waiting(id, key, head)
 end
 
 local function make_delayed(id, key, due)
-  local due_s = int(due)
+  -- Rounded up: a fractional delay must never make the job due early [R4].
+  local due_s = int(math.ceil(due))
   redis.call('HSET', key, 's', 'd', 'u', due_s)
   redis.call('ZADD', K_DELAYED, due_s, id)
   -- A new earliest due time shortens every blocked reserve's wait.
