@@ -12,6 +12,7 @@ import { stockLevels } from '../db/schema.js';
 import { useClient } from '../producer.js';
 import { type Broker, chooseBroker, describeBroker } from '../stack/broker.js';
 import { placeOrders, readSystems, registerUser, waitForJobs } from '../stack/flow.js';
+import { getJson } from '../stack/http.js';
 import { type Stack, startStack } from '../stack/stack.js';
 import { createProgress } from './progress.js';
 import { DEMO_USER, demoOrders, PRODUCTS } from './scenario.js';
@@ -88,11 +89,25 @@ try {
     ...orders.flatMap((order) => Object.values(order.jobs)),
     ...duplicates,
   ];
+  const waitStarted = Date.now();
   const waiting = createProgress('jobs finished', ids.length);
   const records: Map<string, JobRecord> = await waitForJobs(stack.client, ids, 45_000, () =>
     waiting.tick(),
   );
   waiting.done();
+  write(
+    `  every job final ${((Date.now() - waitStarted) / 1000).toFixed(1)} s after the last order`,
+  );
+
+  // Step 6 of the guide, monitoring: the API reports each job of an order.
+  const last = orders.at(-1);
+  if (last) {
+    const status = await getJson<{
+      tasks: Array<{ role: string; state: string; attempts: number }>;
+    }>(`${stack.apiUrl}/orders/${last.orderId}`);
+    const states = status.tasks.map((task) => `${task.role} ${task.state} (${task.attempts})`);
+    write(`\nGET /orders/${last.orderId} → ${states.join(', ')}`);
+  }
 
   const problems = printSummary(
     {
@@ -119,6 +134,8 @@ try {
   console.error(`\nThe demo failed: ${(error as Error).stack ?? error}\nLogs: ${logDir}`);
 } finally {
   await cleanUp();
-  if (exitCode === 0) await rm(logDir, { recursive: true, force: true });
+  // Logs are kept when something failed, or on request (KEEP_LOGS=1).
+  if (exitCode === 0 && !process.env.KEEP_LOGS) await rm(logDir, { recursive: true, force: true });
+  else write(`Logs kept in ${logDir}`);
 }
 process.exit(exitCode);

@@ -9,6 +9,9 @@ import type { Shipment, WarehouseRequestLog } from '../warehouse/protocol.js';
 import { getJson, postJson } from './http.js';
 import type { Stack } from './stack.js';
 
+const WAIT_SLICE_MS = 2_000;
+const FINAL = new Set(['completed', 'failed', 'dead', 'cancelled', 'expired']);
+
 export interface PlacedOrder {
   orderId: string;
   email: string;
@@ -54,8 +57,8 @@ export async function registerUser(
 }
 
 /**
- * Waits (without polling: each wait is the transport's notification) until every job is
- * final, and returns their records. Throws if one is still running after `timeoutMs`.
+ * Waits on the transport's finish notifications (in 2-s slices, re-reading the record
+ * after each) until every job is final, and returns their records. Throws if one is still running after `timeoutMs`.
  */
 export async function waitForJobs(
   client: Client,
@@ -67,19 +70,26 @@ export async function waitForJobs(
   const records = new Map<string, JobRecord>();
   await Promise.all(
     ids.map(async (id) => {
-      await client
-        .job(id)
-        .result({ timeout: Math.max(0, deadline - Date.now()) })
-        .catch(() => {});
-      const record = await client.getJob(id);
-      if (
-        !record ||
-        !['completed', 'failed', 'dead', 'cancelled', 'expired'].includes(record.state)
-      ) {
-        throw new Error(`job ${id} did not finish within ${timeoutMs} ms (state ${record?.state})`);
+      for (;;) {
+        // Notification-driven waits, in slices: a finish notification that went missing
+        // costs at most one slice instead of the whole timeout.
+        const slice = Math.max(0, Math.min(WAIT_SLICE_MS, deadline - Date.now()));
+        await client
+          .job(id)
+          .result({ timeout: slice })
+          .catch(() => {});
+        const record = await client.getJob(id);
+        if (record && FINAL.has(record.state)) {
+          records.set(id, record);
+          onFinished();
+          return;
+        }
+        if (Date.now() >= deadline) {
+          throw new Error(
+            `job ${id} did not finish within ${timeoutMs} ms (state ${record?.state})`,
+          );
+        }
       }
-      records.set(id, record);
-      onFinished();
     }),
   );
   return records;
