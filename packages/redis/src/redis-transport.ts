@@ -159,7 +159,13 @@ export function redisTransport(options: RedisTransportOptions = {}): RedisTransp
   ): Promise<JobRecord | null> {
     const queue = queueOfId(id);
     if (!queue) return null;
-    let wake: () => void = () => {};
+    // The finish can be published while a read is still in flight, before anyone waits
+    // on `wake`: remember it, or the wait would last until the lease deadline.
+    let published = false;
+    const markPublished = (): void => {
+      published = true;
+    };
+    let wake: () => void = markPublished;
     const unwatch = await notifications.watchFinish(queue, uniqueOf(id, queue), () => wake());
     try {
       // Subscribed first, then read: a finish between the two cannot be missed [R21].
@@ -174,18 +180,22 @@ export function redisTransport(options: RedisTransportOptions = {}): RedisTransp
           record.state === 'active' && record.leaseExpiresAt !== undefined
             ? Math.max(1, record.leaseExpiresAt - Date.now() + 5)
             : remaining;
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(done, Math.min(remaining, leaseIn));
-          const onAbort = (): void => done();
-          function done(): void {
-            clearTimeout(timer);
-            signal?.removeEventListener('abort', onAbort);
-            resolve();
-          }
-          wake = done;
-          signal?.addEventListener('abort', onAbort, { once: true });
-          void closed$.then(done);
-        });
+        if (!published) {
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(done, Math.min(remaining, leaseIn));
+            const onAbort = (): void => done();
+            function done(): void {
+              clearTimeout(timer);
+              signal?.removeEventListener('abort', onAbort);
+              wake = markPublished;
+              resolve();
+            }
+            wake = done;
+            signal?.addEventListener('abort', onAbort, { once: true });
+            void closed$.then(done);
+          });
+        }
+        published = false;
         record = await getRecord(id, false);
       }
       return record;
