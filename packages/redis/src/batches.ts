@@ -42,10 +42,19 @@ export function chunks<T>(list: readonly T[], size: number): T[][] {
 
 const QUEUE_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 
+/** The last queue {@link queueOfId} accepted: a batch's ids usually share it. */
+let lastQueue = '';
+
 /** The queue of a job id, when the id names a valid queue; else undefined. */
 export function queueOfId(id: string): string | undefined {
+  // Queue names hold no ':', so `<lastQueue>:` at the start means that same queue.
+  const known = lastQueue.length;
+  if (known > 0 && id.length > known + 1 && id.charCodeAt(known) === 58 && id.startsWith(lastQueue))
+    return lastQueue;
   const parts = splitJobId(id);
-  return parts && QUEUE_NAME.test(parts.queue) ? parts.queue : undefined;
+  if (!parts || !QUEUE_NAME.test(parts.queue)) return undefined;
+  lastQueue = parts.queue;
+  return parts.queue;
 }
 
 export function uniqueOf(id: string, queue: string): string {
