@@ -4,15 +4,18 @@
  * one worker with a trivial handler, and processing at two queue depths.
  *
  * The machine is shared, so wall-clock jobs/s is noisy. Each phase therefore also
- * prints Redis' own accounting, which other processes barely disturb:
+ * prints Redis' own accounting, which other processes disturb far less:
  * - `redis cpu`: used_cpu_sys + used_cpu_user of the redis-server, in ms per 1,000 jobs;
  * - `node cpu`: this process's CPU (process.cpuUsage), in ms per 1,000 jobs;
  * - `script`: `INFO commandstats` usec of EVALSHA/EVAL, in µs per job;
- * - `calls`: commands run inside scripts per job (Redis 7 counts them in commandstats).
+ * - `calls`: commands run inside scripts per job (Redis 7 counts them in commandstats);
+ * - with CALLGRIND, `instr`: instructions redis-server executed per job, which no other
+ *   load can move (see countInstructions).
  *
  * Run: pnpm measure [--json] [--help]. Env: N (jobs, default 100000), DEPTH (deep queue
  * size for the depth phase, default 1000000; 0 skips it), AUTOPIPELINE=1 (also measure
- * with ioredis auto-pipelining on), PHASES (comma list to run a subset).
+ * with ioredis auto-pipelining on), PHASES (comma list to run a subset), REPEAT,
+ * COMPARE_SRC, CALLGRIND (see --help).
  */
 
 import { execFileSync } from 'node:child_process';
@@ -31,7 +34,11 @@ Measures @conveyor/redis on a private redis-server (never the shared one).
   --dist   measure the build (dist/) instead of src/
 Env: N=100000 jobs per phase, DEPTH=1000000 (0 skips the depth phase),
      COMPARE_SRC=<dir> to measure another copy of src/ (before/after in one sitting),
-     AUTOPIPELINE=1 to repeat with ioredis auto-pipelining, PHASES=bulk,transport,worker,singles,depth`);
+     AUTOPIPELINE=1 to repeat with ioredis auto-pipelining, REPEAT=1 rounds,
+     PHASES=bulk,transport,worker,singles,depth (also: split = reserve and complete apart),
+     CALLGRIND=<dir> with REDIS_SERVER_BIN=<wrapper running
+       valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file=<dir>/callgrind.out.%p
+       redis-server "$@"> to print redis-server instructions per job`);
   process.exit(0);
 }
 
