@@ -10,7 +10,7 @@ import { Redis } from 'ioredis';
 import { z } from 'zod';
 import { countJobs } from '../analysis.js';
 import { check, produce, readRecords, type Scenario, sleep, waitFinal } from '../harness.js';
-import { PREFIX, type Rig, startRig } from '../setup.js';
+import { PREFIX, startRig } from '../setup.js';
 import { echoTask } from '../tasks.js';
 import { enqueueWork } from './work.js';
 
@@ -38,7 +38,6 @@ function nestedText(depth: number): string {
 
 /** Enqueues through the public client; a rejection with a coded error is a pass. */
 async function viaClient(
-  rig: Rig,
   name: string,
   enqueue: () => Promise<{ id: string }>,
 ): Promise<Outcome | string> {
@@ -114,7 +113,7 @@ export const hostile: Scenario = {
       const protoInput = JSON.parse(
         '{"__proto__":{"polluted":"yes"},"constructor":{"prototype":{"polluted":"yes"}},"a":1}',
       );
-      const proto = await viaClient(rig, '__proto__ keys', () =>
+      const proto = await viaClient('__proto__ keys', () =>
         rig.client.enqueue(echoTask, protoInput),
       );
       if (typeof proto === 'string')
@@ -125,7 +124,7 @@ export const hostile: Scenario = {
         });
       else outcomes.push(proto);
       // 2. 10,000 levels of nesting, through the client and straight into the transport.
-      const deep = await viaClient(rig, '10,000-level nesting (client)', () =>
+      const deep = await viaClient('10,000-level nesting (client)', () =>
         rig.client.enqueue(echoTask, nested(10_000)),
       );
       if (typeof deep === 'string')
@@ -149,7 +148,7 @@ export const hostile: Scenario = {
         });
       }
       // 3. Oversized payload (2 MiB; the client's limit is 512 KiB).
-      const big = await viaClient(rig, 'oversized payload (2 MiB)', () =>
+      const big = await viaClient('oversized payload (2 MiB)', () =>
         rig.client.enqueue(echoTask, 'x'.repeat(2 * 1024 * 1024)),
       );
       if (typeof big === 'string')
@@ -157,7 +156,7 @@ export const hostile: Scenario = {
       else outcomes.push(big);
       // 4. Lone surrogates: must come back identical, or be refused.
       const surrogates = { s: 'a\uD800b\uDFFFc\uD83D' };
-      const lone = await viaClient(rig, 'lone surrogates', () =>
+      const lone = await viaClient('lone surrogates', () =>
         rig.client.enqueue(echoTask, surrogates),
       );
       if (typeof lone === 'string')
@@ -171,7 +170,7 @@ export const hostile: Scenario = {
         });
       else outcomes.push(lone);
       // 5. A task no worker has.
-      const unknown = await viaClient(rig, 'unknown task name', () =>
+      const unknown = await viaClient('unknown task name', () =>
         rig.client.enqueue(unknownTask, {}),
       );
       if (typeof unknown === 'string')
