@@ -25,7 +25,7 @@ if (args.help) {
   process.exit(0);
 }
 if (args.list) {
-  for (const s of SCENARIOS) process.stdout.write(`${s.name.padEnd(20)} ${s.title}\n`);
+  for (const s of SCENARIOS) process.stdout.write(`${s.name.padEnd(24)} ${s.title}\n`);
   process.exit(0);
 }
 
