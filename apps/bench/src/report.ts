@@ -94,9 +94,10 @@ export function formatCase(result: CaseResult): string {
 }
 
 /**
- * Where the scale-out curve flattens for each system, and what bounds it: a Redis process
- * near one full core is Redis-bound; workers and Redis together near the machine's cores
- * is CPU-bound on the machine.
+ * Where the scale-out curve peaks for each system, and what bounds it there: a Redis process
+ * near one full core is Redis-bound; workers and Redis together near the machine's cores is
+ * bound by the machine's CPU; neither means the CPU went elsewhere (other processes on a
+ * shared machine) or the pipeline waits on round trips.
  */
 export function scaleOutSummary(results: readonly CaseResult[], cores: number): string | undefined {
   const steps = results
@@ -104,9 +105,8 @@ export function scaleOutSummary(results: readonly CaseResult[], cores: number): 
     .map((r) => ({ processes: Number(r.id.replace('scale-', '')), result: r }))
     .sort((a, b) => a.processes - b.processes);
   if (steps.length < 2) return undefined;
-  const lines = ['9. Scale-out summary'];
-  const systems = steps[0]?.result.systems ?? [];
-  for (const { system, label } of systems) {
+  const lines = ['9. Scale-out summary (where each curve peaks, and what bounds it there)'];
+  for (const { system, label } of steps[0]?.result.systems ?? []) {
     const points = steps.map(({ processes, result }) => {
       const summary = result.systems.find((s) => s.system === system)?.summary ?? {};
       return {
@@ -119,32 +119,30 @@ export function scaleOutSummary(results: readonly CaseResult[], cores: number): 
     const curve = points
       .map((p) => `${p.processes}p ${p.jobs === undefined ? '–' : formatNumber(p.jobs)}`)
       .join(', ');
-    // Flat: the next step adds less than 15 %.
-    let flat = points[points.length - 1];
-    let flattened = false;
-    for (let i = 1; i < points.length; i += 1) {
-      const previous = points[i - 1];
-      const current = points[i];
-      if (previous?.jobs && current?.jobs && current.jobs < previous.jobs * 1.15) {
-        flat = previous;
-        flattened = true;
-        break;
-      }
+    const measured = points.filter((p) => p.jobs !== undefined);
+    const peak = measured.reduce<(typeof points)[number] | undefined>(
+      (best, p) => (best?.jobs === undefined || (p.jobs ?? 0) > best.jobs ? p : best),
+      undefined,
+    );
+    const first = measured[0];
+    if (!peak?.jobs || !first?.jobs) {
+      lines.push(`   ${label}: ${curve} jobs/s; not enough valid runs to say`);
+      continue;
     }
     let bound = 'not measured';
-    if (flat?.redis !== undefined && flat.workers !== undefined) {
-      const total = flat.redis + flat.workers;
+    if (peak.redis !== undefined && peak.workers !== undefined) {
+      const busy = `workers ${peak.workers.toFixed(2)} + Redis ${peak.redis.toFixed(2)} of ${cores} cores`;
       bound =
-        flat.redis >= 0.85
-          ? `Redis CPU (redis-server at ${(flat.redis * 100).toFixed(0)} % of its one core)`
-          : total >= cores * 0.85
-            ? `the machine's CPU (workers ${flat.workers.toFixed(2)} + Redis ${flat.redis.toFixed(2)} of ${cores} cores)`
-            : `neither saturated (workers ${flat.workers.toFixed(2)} + Redis ${flat.redis.toFixed(2)} of ${cores} cores)`;
+        peak.redis >= 0.85
+          ? `Redis CPU (redis-server at ${(peak.redis * 100).toFixed(0)} % of its one core)`
+          : peak.redis + peak.workers >= cores * 0.85
+            ? `the machine's CPU (${busy})`
+            : `neither (${busy}): the rest went to other processes or to round-trip waits`;
     }
-    const where = flattened
-      ? `flattens at ${flat?.processes} process(es)`
-      : `still rising at ${flat?.processes} processes`;
-    lines.push(`   ${label}: ${curve} jobs/s; ${where}; bound there by ${bound}`);
+    const gain = (peak.jobs / first.jobs).toFixed(2);
+    lines.push(
+      `   ${label}: ${curve} jobs/s; peaks at ${peak.processes} process(es), ${gain}× ${first.processes} process; bound there by ${bound}`,
+    );
   }
   return lines.join('\n');
 }
