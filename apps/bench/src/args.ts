@@ -46,7 +46,9 @@ Options:
   --help             Show this help.
 
 Without --quick or --tiny the full set runs (1,000,000-job depth case, 100,000 delayed
-jobs; about 15-20 minutes on 2 cores) and writes docs/benchmarks/results.json and chart.svg.
+jobs) and writes results.json, chart.svg, summary.md and report.txt into docs/benchmarks/.
+The recorded full run took 40 minutes on a busy shared 2-core machine; expect less on an
+idle one. Results are saved after every case, so an interrupted run keeps what it measured.
 `;
 
 const SYSTEM_NAMES: readonly SystemName[] = ['conveyor', 'bullmq', 'bee-queue'];
