@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { BenchUsageError, parseArgs } from '../src/args.js';
+import { allCases, selectCases } from '../src/cases/index.js';
+import { FULL, QUICK } from '../src/plan.js';
+import { ratioText } from '../src/report.js';
+import type { CaseResult } from '../src/runner.js';
+import { median, percentile, summarize } from '../src/stats.js';
+
+describe('stats', () => {
+  it('interpolates percentiles and takes the middle of even lists as the median', () => {
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+    expect(percentile([10, 20, 30, 40, 50], 99)).toBeCloseTo(49.6);
+    expect(summarize([])).toBeUndefined();
+    expect(summarize([5, 1, 9])).toEqual({ median: 5, min: 1, max: 9, count: 3 });
+  });
+});
+
+describe('parseArgs', () => {
+  it('picks the preset, overrides runs, and writes the docs only for the full set', () => {
+    expect(parseArgs([]).sizes).toBe(FULL);
+    expect(parseArgs([]).writeDocs).toBe(true);
+    const quick = parseArgs(['--quick', '--runs', '3', '--systems', 'bullmq,conveyor']);
+    expect(quick.sizes.enqueueBulk).toBe(QUICK.enqueueBulk);
+    expect(quick.sizes.runs).toBe(3);
+    expect(quick.sizes.heavyRuns).toBe(3);
+    expect(quick.writeDocs).toBe(false);
+    expect(quick.systems).toEqual(['conveyor', 'bullmq']);
+  });
+
+  it('rejects bad input with a BENCH_USAGE error that quotes the value', () => {
+    const attempt = (argv: string[]) => () => parseArgs(argv);
+    expect(attempt(['--runs', 'many'])).toThrow(/--runs "many"/);
+    expect(attempt(['--systems', 'celery'])).toThrow(/unknown system "celery"/);
+    expect(attempt(['--frobnicate'])).toThrow(BenchUsageError);
+    expect(attempt(['--cases'])).toThrow(expect.objectContaining({ code: 'BENCH_USAGE' }));
+  });
+});
+
+describe('selectCases', () => {
+  const cases = allCases(FULL);
+  it('matches ids, id prefixes and issue numbers', () => {
+    expect(selectCases(cases, ['process-c50']).map((c) => c.id)).toEqual(['process-c50']);
+    expect(selectCases(cases, ['scale']).map((c) => c.id)).toEqual([
+      'scale-1',
+      'scale-2',
+      'scale-4',
+    ]);
+    expect(selectCases(cases, ['6']).map((c) => c.id)).toEqual(['depth-shallow', 'depth-deep']);
+    expect(selectCases(cases, [])).toHaveLength(cases.length);
+  });
+});
+
+describe('ratioText', () => {
+  const result = (higherIsBetter: boolean) =>
+    ({ metrics: [{ key: 'x', label: 'x', unit: 'x', higherIsBetter }] }) as unknown as CaseResult;
+  it('calls a ratio better or worse by the direction of the headline figure', () => {
+    expect(ratioText(result(true), 'BullMQ', 2)).toBe('Conveyor/BullMQ 2.00× (better)');
+    expect(ratioText(result(false), 'BullMQ', 2)).toBe('Conveyor/BullMQ 2.00× (worse)');
+    expect(ratioText(result(false), 'Bee-Queue', 0.5)).toBe('Conveyor/Bee-Queue 0.50× (better)');
+  });
+});
