@@ -23,7 +23,6 @@ import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { defineTask } from '@conveyor/core';
 import { makeEnvelope } from '@conveyor/core/testing';
 import { startRedis } from '@conveyor/test-redis';
-import { createWorker } from '@conveyor/worker';
 import { Redis } from 'ioredis';
 
 if (process.argv.includes('--help')) {
@@ -267,6 +266,19 @@ async function drainWithWorker(transport: RedisTransport, queue: string, count: 
       return null;
     },
   });
+  // Loaded from the sibling package's sources: a dependency on @conveyor/worker (which
+  // depends on this package for its tests) would make a cycle in turbo's build graph.
+  const workerModule = new URL('../../worker/src/index.ts', import.meta.url).href;
+  const { createWorker } = (await import(workerModule)) as {
+    createWorker(options: {
+      transport: RedisTransport;
+      tasks: unknown[];
+      concurrency: number;
+      settleBatchSize: number;
+      reserveWaitMs: number;
+      logger: typeof silent;
+    }): { start(): Promise<void>; stop(): Promise<void> };
+  };
   const worker = createWorker({
     transport,
     tasks: [task],
