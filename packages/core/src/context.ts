@@ -44,16 +44,87 @@ export function createTaskContext(init: TaskContextInit): TaskContext {
     progress(value) {
       onProgress?.(value);
     },
-    retry(options = {}) {
-      const { countdown } = options;
-      // NaN or Infinity would reach the transport as the retry delay.
-      if (
-        countdown !== undefined &&
-        (typeof countdown !== 'number' || !Number.isFinite(countdown))
-      ) {
-        throw new InvalidOptionError('countdown', countdown, 'a finite number of ms');
-      }
-      throw new RetryRequest(countdown, options.reason, { cause: options.cause });
-    },
+    retry,
+  };
+}
+
+/** Shared by every context: it uses no `this`, so `const { retry } = ctx` works too. */
+function retry(options: { countdown?: number; reason?: string; cause?: unknown } = {}): never {
+  const { countdown } = options;
+  // NaN or Infinity would reach the transport as the retry delay.
+  if (countdown !== undefined && (typeof countdown !== 'number' || !Number.isFinite(countdown))) {
+    throw new InvalidOptionError('countdown', countdown, 'a finite number of ms');
+  }
+  throw new RetryRequest(countdown, options.reason, { cause: options.cause });
+}
+
+const noProgress = (): void => {};
+
+/** Like {@link TaskContextInit}, but the signal may be made on first read. */
+export interface LazyTaskContextInit extends Omit<TaskContextInit, 'signal' | 'logger'> {
+  signal: AbortSignal | (() => AbortSignal);
+  /** The base logger; `ctx.logger` adds job id, task and attempt to its lines. */
+  logger: Logger;
+}
+
+/**
+ * The context `runJob` gives a task. Most tasks read neither `ctx.logger` nor
+ * `ctx.signal`, so both are made on first read: at thousands of jobs a second the
+ * per-job closures and AbortSignals were a large share of a worker's CPU and GC.
+ */
+class LazyTaskContext implements TaskContext {
+  readonly jobId: string;
+  readonly task: string;
+  readonly queue: string;
+  readonly attempt: number;
+  readonly maxAttempts: number;
+  readonly progress: (value: JsonValue) => void;
+  readonly retry = retry;
+  #signal: AbortSignal | (() => AbortSignal);
+  #base: Logger;
+  #logger: Logger | undefined;
+
+  constructor(init: LazyTaskContextInit) {
+    this.jobId = init.jobId;
+    this.task = init.task;
+    this.queue = init.queue;
+    this.attempt = init.attempt;
+    this.maxAttempts = init.maxAttempts;
+    // Own property, not a method: `const { progress } = ctx` keeps working.
+    this.progress = init.onProgress ?? noProgress;
+    this.#signal = init.signal;
+    this.#base = init.logger;
+  }
+
+  get signal(): AbortSignal {
+    if (typeof this.#signal === 'function') this.#signal = this.#signal();
+    return this.#signal;
+  }
+
+  get logger(): Logger {
+    this.#logger ??= withFields(this.#base, {
+      jobId: this.jobId,
+      task: this.task,
+      attempt: this.attempt,
+    });
+    return this.#logger;
+  }
+}
+
+/** A {@link TaskContext} whose `signal` and `logger` are made when the task first reads them. */
+export function lazyTaskContext(init: LazyTaskContextInit): TaskContext {
+  return new LazyTaskContext(init);
+}
+
+function withFields(logger: Logger, fields: Record<string, unknown>): Logger {
+  const wrap =
+    (log: Logger['info']): Logger['info'] =>
+    (first: string | Record<string, unknown>, message?: string) =>
+      typeof first === 'string' ? log(fields, first) : log({ ...fields, ...first }, message);
+  return {
+    debug: wrap(logger.debug),
+    info: wrap(logger.info),
+    warn: wrap(logger.warn),
+    error: wrap(logger.error),
   };
 }

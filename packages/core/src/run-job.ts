@@ -1,4 +1,4 @@
-import { createTaskContext } from './context.js';
+import { lazyTaskContext } from './context.js';
 import { NonRetryableError, RetryRequest, UnknownTaskError, ValidationError } from './errors.js';
 import { type JobError, toJobError } from './job-error.js';
 import { assertJsonValue, type JsonValue } from './json.js';
@@ -11,8 +11,12 @@ import type { Reservation, Settlement } from './transport.js';
 
 export interface RunJobOptions {
   registry: TaskRegistry;
-  /** Becomes `ctx.signal`: abort it on cancel, time limit or shutdown. */
-  signal: AbortSignal;
+  /**
+   * Becomes `ctx.signal`: abort it on cancel, time limit or shutdown. A function is
+   * called when the task first reads `ctx.signal` (most never do), so an AbortController
+   * need not exist per job.
+   */
+  signal: AbortSignal | (() => AbortSignal);
   /** Base logger; the task sees a child carrying job id, task and attempt. */
   logger?: Logger;
   /** Receives `ctx.progress()` values. */
@@ -72,19 +76,15 @@ export async function runJob(
     );
   }
 
-  const logger = withFields(options.logger ?? silentLogger, {
-    jobId: id,
-    task: task.name,
-    attempt: envelope.attempt,
-  });
-  const ctx = createTaskContext({
+  // ctx.logger adds jobId, task and attempt; it is made when the task first logs.
+  const ctx = lazyTaskContext({
     jobId: id,
     task: task.name,
     queue: envelope.queue,
     attempt: envelope.attempt,
     maxAttempts: envelope.maxAttempts,
     signal: options.signal,
-    logger,
+    logger: options.logger ?? silentLogger,
     ...(options.onProgress && { onProgress: options.onProgress }),
   });
 
@@ -179,18 +179,5 @@ function failed(
       deadLetter,
       ...(resultTtlMs !== undefined && { resultTtlMs }),
     },
-  };
-}
-
-function withFields(logger: Logger, fields: Record<string, unknown>): Logger {
-  const wrap =
-    (log: Logger['info']): Logger['info'] =>
-    (first: string | Record<string, unknown>, message?: string) =>
-      typeof first === 'string' ? log(fields, first) : log({ ...fields, ...first }, message);
-  return {
-    debug: wrap(logger.debug),
-    info: wrap(logger.info),
-    warn: wrap(logger.warn),
-    error: wrap(logger.error),
   };
 }

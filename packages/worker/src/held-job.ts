@@ -15,7 +15,10 @@ export interface HeldJob {
   readonly token: string;
   readonly task: string;
   readonly attempt: number;
-  readonly controller: AbortController;
+  /** Made on first read of `ctx.signal` (see {@link jobSignal}); most tasks never read it. */
+  controller: AbortController | undefined;
+  /** Why the job was aborted before anything read its signal. */
+  abortReason: Error | undefined;
   phase: 'buffered' | 'limited' | 'running' | 'ending';
   /** When the run started, on the worker's clock. */
   startedAt: number | undefined;
@@ -35,7 +38,8 @@ export function holdJob(reservation: Reservation): HeldJob {
     token,
     task: envelope.task,
     attempt: envelope.attempt,
-    controller: new AbortController(),
+    controller: undefined,
+    abortReason: undefined,
     phase: 'buffered',
     startedAt: undefined,
     progress: undefined,
@@ -44,6 +48,24 @@ export function holdJob(reservation: Reservation): HeldJob {
     cancelRequested: false,
     limits: undefined,
   };
+}
+
+/** The job's `ctx.signal`, made on first use; already aborted if the job was. */
+export function jobSignal(job: HeldJob): AbortSignal {
+  if (!job.controller) {
+    job.controller = new AbortController();
+    if (job.abortReason) job.controller.abort(job.abortReason);
+  }
+  return job.controller.signal;
+}
+
+/** Aborts the job's signal once (the first reason wins), made or not yet. */
+export function abortJob(job: HeldJob, reason: Error): void {
+  if (job.controller) {
+    if (!job.controller.signal.aborted) job.controller.abort(reason);
+  } else {
+    job.abortReason ??= reason;
+  }
 }
 
 /** Log fields naming a job. */

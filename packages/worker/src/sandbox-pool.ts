@@ -2,7 +2,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { type JobOutcome, type JsonValue, type Logger, toJobError } from '@conveyor/core';
 import { SandboxCrashedError, SandboxStartError } from './errors.js';
-import { type HeldJob, jobFields } from './held-job.js';
+import { type HeldJob, jobFields, jobSignal } from './held-job.js';
 import { errorFromJob, type FromChild, type ToChild } from './sandbox-protocol.js';
 
 export interface SandboxPool {
@@ -160,7 +160,7 @@ export function createSandboxPool(options: {
         child.onOutcome = resolve;
         child.onProgress = onProgress;
         child.onExit = reject;
-        const { signal } = job.controller;
+        const signal = jobSignal(job);
         const sendAbort = (): void => {
           if (child.job !== job || !child.process.connected) return;
           const message: ToChild = {

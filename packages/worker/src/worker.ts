@@ -19,7 +19,7 @@ import {
 } from './errors.js';
 import { type Fetcher, startFetching } from './fetcher.js';
 import { type Heartbeat, startHeartbeat } from './heartbeat.js';
-import { type HeldJob, holdJob, jobFields } from './held-job.js';
+import { abortJob, type HeldJob, holdJob, jobFields, jobSignal } from './held-job.js';
 import { createLimitGates } from './limit-gates.js';
 import { withFields } from './log.js';
 import { type MetricsServer, serveMetrics } from './metrics-server.js';
@@ -112,10 +112,6 @@ export function createWorker(options: WorkerOptions): Worker {
     resolveStopped = resolve;
   });
 
-  function abort(job: HeldJob, reason: Error): void {
-    if (!job.controller.signal.aborted) job.controller.abort(reason);
-  }
-
   /**
    * Jobs held at task limits take no running slot, and up to `maxWaitingForLimits` of
    * them do not count against fetching either: jobs of other tasks keep coming.
@@ -192,7 +188,7 @@ export function createWorker(options: WorkerOptions): Worker {
       onSoft(limitMs) {
         emit({ type: 'softTimeLimits', task: job.task, jobId: job.id });
         logger.warn({ ...jobFields(job), limitMs }, 'soft time limit reached: aborting ctx.signal');
-        abort(job, new TimeLimitError(job.task, limitMs, 'soft'));
+        abortJob(job, new TimeLimitError(job.task, limitMs, 'soft'));
       },
       onHard(limitMs) {
         const error = new TimeLimitError(job.task, limitMs, 'hard');
@@ -201,7 +197,7 @@ export function createWorker(options: WorkerOptions): Worker {
           { ...jobFields(job), limitMs },
           'hard time limit reached: failing the job and freeing its slot',
         );
-        abort(job, error);
+        abortJob(job, error);
         end(job, retryableFailure(job.reservation, task, error, random));
         // In a child process the run can really be stopped; in this one it runs on, unheard.
         sandboxed?.kill(job);
@@ -215,7 +211,7 @@ export function createWorker(options: WorkerOptions): Worker {
       ? sandboxed.run(job, onProgress)
       : runJob(job.reservation, {
           registry,
-          signal: job.controller.signal,
+          signal: () => jobSignal(job),
           logger,
           random,
           onProgress,
@@ -287,7 +283,7 @@ export function createWorker(options: WorkerOptions): Worker {
     if (job.cancelRequested || job.phase === 'ending') return;
     job.cancelRequested = true;
     logger.info(jobFields(job), 'cancel requested: aborting ctx.signal');
-    abort(job, new JobCancelRequestedError(job.id));
+    abortJob(job, new JobCancelRequestedError(job.id));
     // Not started: releasing a cancel-requested job cancels it.
     if (takeBuffered(job) || gates.leave(job)) settle(job, release(job), 'cancelled');
   }
@@ -297,7 +293,7 @@ export function createWorker(options: WorkerOptions): Worker {
     job.leaseLost = true;
     emit({ type: 'leasesLost', task: job.task, jobId: job.id });
     logger.warn(jobFields(job), 'lease lost: aborting ctx.signal; its settlement will be stale');
-    abort(job, new LeaseLostError(job.id));
+    abortJob(job, new LeaseLostError(job.id));
     if (takeBuffered(job) || gates.leave(job)) {
       job.phase = 'ending';
       forget(job);
@@ -318,7 +314,7 @@ export function createWorker(options: WorkerOptions): Worker {
     );
     for (const job of unfinished) {
       leaveSlot(job);
-      abort(job, new WorkerShutdownError(job.id, graceMs));
+      abortJob(job, new WorkerShutdownError(job.id, graceMs));
     }
     void releaseAll({ transport, jobs: unfinished, emit, logger }).then(() => {
       for (const job of unfinished) forget(job);
