@@ -26,6 +26,12 @@ export const KNOWN_ISSUES: readonly KnownIssue[] = [
     issue:
       'packages/redis/src/batches.ts (enqueueArgs): JSON.stringify(envelope.input) overflows the stack on 10,000 levels and throws a bare RangeError instead of a coded NotJsonError; the client checks depth first (MAX_JSON_DEPTH), raw transport.enqueue callers do not. Fix: assertJsonValue(envelope.input) in enqueueArgs, or send request.payload when given.',
   },
+  {
+    scenario: 'hostile',
+    check: 'queue usable after a leased job key is overwritten',
+    issue:
+      'packages/redis/src/scripts/includes/queue.lua, housekeep(): for an expired lease, redis.call(HMGET, key, s, t) raises WRONGTYPE before end_delivery removes the lease member, so the member stays first in the leases ZSET and every script that housekeeps (enqueue, reserve, renew, settle, getJob) fails on that queue forever. Fix: redis.pcall, and on error end_delivery(member) and skip.',
+  },
 ];
 
 export type CheckStatus = 'ok' | 'BROKEN' | 'KNOWN' | 'FIXED' | 'report';

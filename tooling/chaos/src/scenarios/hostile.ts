@@ -89,6 +89,53 @@ function describe(record: Awaited<ReturnType<Transport['getJob']>>): string {
 }
 
 /**
+ * The job key of a leased job overwritten with a string, on a queue of its own that the
+ * harness consumes directly: once the lease runs out, the queue must still take and hand
+ * out jobs.
+ */
+async function leasedKeyOverwritten(
+  transport: Transport,
+  raw: Redis,
+): Promise<{ ok: boolean; outcome: string }> {
+  const queue = 'chaos-wedge';
+  const request = (n: number): EnqueueRequest => {
+    const id = newJobId(queue);
+    return {
+      envelope: {
+        v: ENVELOPE_VERSION,
+        id,
+        task: 'chaos.echo',
+        queue,
+        input: n,
+        attempt: 0,
+        maxAttempts: 3,
+        priority: 5,
+        enqueuedAt: Date.now(),
+      },
+    };
+  };
+  const reserve = () =>
+    transport.reserve({
+      queues: [queue],
+      max: 10,
+      leaseMs: 100,
+      waitMs: 0,
+      consumer: 'chaos-harness',
+    });
+  const [first] = await transport.enqueue([request(0)]);
+  await reserve();
+  await raw.set(`${PREFIX}:{${queue}}:j:${first?.id.slice(queue.length + 1)}`, 'not a hash');
+  await sleep(300);
+  try {
+    await transport.enqueue([request(1)]);
+    const got = await reserve();
+    return { ok: got.length === 1, outcome: `ok, reserved ${got.length}` };
+  } catch (error) {
+    return { ok: false, outcome: `wedged: ${(error as Error).message.slice(20, 60)}…` };
+  }
+}
+
+/**
  * Scenario 6: hostile input. Each case must be rejected, or end failed or dead-lettered
  * with a coded reason; no worker may crash and no prototype may be polluted.
  */
@@ -321,6 +368,7 @@ export const hostile: Scenario = {
         entries.filter((e) => e.kind === 'polluted').length +
         (({} as Record<string, unknown>).polluted !== undefined ? 1 : 0);
       const crashes = rig.fleet.crashes();
+      const wedge = await leasedKeyOverwritten(rig.transport, raw);
       const isBehind = (o: Outcome) => o.name.startsWith('valid job ');
       const rawDeep = outcomes.find((o) => o.name === RAW_DEEP);
       const cases = outcomes.filter((o) => !isBehind(o) && o !== rawDeep);
@@ -353,6 +401,12 @@ export const hostile: Scenario = {
         ),
         check('prototype pollution', polluted === 0, String(polluted), '= 0'),
         check('normal jobs behind them lost', counts.lost === 0, String(counts.lost), '= 0'),
+        check(
+          'queue usable after a leased job key is overwritten',
+          wedge.ok,
+          wedge.outcome,
+          'enqueue and reserve work',
+        ),
       ];
       return {
         name: hostile.name,
