@@ -116,15 +116,13 @@ export function lazyTaskContext(init: LazyTaskContextInit): TaskContext {
   return new LazyTaskContext(init);
 }
 
+/** Adds `fields` to every line; calls the base logger's methods as methods (pino needs `this`). */
 function withFields(logger: Logger, fields: Record<string, unknown>): Logger {
   const wrap =
-    (log: Logger['info']): Logger['info'] =>
+    (level: keyof Logger): Logger['info'] =>
     (first: string | Record<string, unknown>, message?: string) =>
-      typeof first === 'string' ? log(fields, first) : log({ ...fields, ...first }, message);
-  return {
-    debug: wrap(logger.debug),
-    info: wrap(logger.info),
-    warn: wrap(logger.warn),
-    error: wrap(logger.error),
-  };
+      typeof first === 'string'
+        ? logger[level](fields, first)
+        : logger[level]({ ...fields, ...first }, message);
+  return { debug: wrap('debug'), info: wrap('info'), warn: wrap('warn'), error: wrap('error') };
 }

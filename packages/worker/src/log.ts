@@ -1,10 +1,19 @@
 import type { LogFn, Logger } from '@conveyor/core';
 
+/** A logger that can make children carrying fixed fields, as pino (and bunyan) can. */
+interface ChildLogger extends Logger {
+  child(bindings: Record<string, unknown>): Logger;
+}
+
 /**
- * A logger adding `fields` to every line. It calls the base logger's methods as methods,
- * so a pino logger (whose methods need `this`) works.
+ * A logger adding `fields` to every line. A pino logger gets a `child`, which serializes
+ * the fields once instead of copying them into every line's object; any other logger a
+ * wrapper that calls its methods as methods (so loggers whose methods need `this` work).
  */
 export function withFields(logger: Logger, fields: Record<string, unknown>): Logger {
+  if (typeof (logger as Partial<ChildLogger>).child === 'function') {
+    return (logger as ChildLogger).child(fields);
+  }
   const wrap = (level: keyof Logger): LogFn =>
     ((first: string | Record<string, unknown>, message?: string) => {
       if (typeof first === 'string') logger[level](fields, first);

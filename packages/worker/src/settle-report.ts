@@ -1,5 +1,5 @@
 import type { Logger, Settlement } from '@conveyor/core';
-import { type HeldJob, jobFields } from './held-job.js';
+import type { HeldJob } from './held-job.js';
 import type { SettleAnswer } from './settle-batcher.js';
 import type { CounterName, WorkerEvent } from './stats.js';
 
@@ -24,7 +24,9 @@ export function reportSettled(
   logger: Logger,
 ): void {
   const { job, answer, type, settlement, durationMs, error } = delivery;
-  const fields = { ...jobFields(job), ...(durationMs !== undefined && { durationMs }) };
+  // One object per line, built once: this runs for every job.
+  const fields: Record<string, unknown> = { jobId: job.id, task: job.task, attempt: job.attempt };
+  if (durationMs !== undefined) fields.durationMs = durationMs;
   if (answer === 'stale') {
     emit({ type: 'staleSettles', task: job.task, jobId: job.id });
     logger.warn(
@@ -37,7 +39,11 @@ export function reportSettled(
     emit({ type: 'settleErrors', task: job.task, jobId: job.id });
     return;
   }
-  emit({ type, task: job.task, jobId: job.id, ...(durationMs !== undefined && { durationMs }) });
+  emit(
+    durationMs === undefined
+      ? { type, task: job.task, jobId: job.id }
+      : { type, task: job.task, jobId: job.id, durationMs },
+  );
   const err = error === undefined ? {} : { err: error };
   switch (type) {
     case 'completed':
