@@ -33,9 +33,18 @@ export function renderTable(results: readonly ScenarioResult[], strict = false):
   const out = [line(rows[0] ?? []), widths.map((w) => '-'.repeat(w)).join('  ')];
   for (const row of rows.slice(1)) out.push(line(row));
   const broken = results.filter((r) => !r.ok).map((r) => r.name);
+  const known = results.flatMap((r) =>
+    r.checks
+      .filter((c) => statusOf(r.name, c, strict) === 'KNOWN')
+      .map((c) => `${r.name}: ${c.name}`),
+  );
+  const knownNote =
+    known.length === 0 ? '' : ` Known issues (not failing the run): ${known.join('; ')}.`;
   out.push(
     '',
-    broken.length === 0 ? 'Every bound held.' : `Bounds broken in: ${broken.join(', ')}.`,
+    broken.length === 0
+      ? `Every bound held.${knownNote}`
+      : `Bounds broken in: ${broken.join(', ')}.${knownNote}`,
   );
   return out.join('\n');
 }

@@ -61,6 +61,9 @@ describe('report and known issues', () => {
     expect(statusOf(known.scenario, broken, false)).toBe('KNOWN');
     expect(statusOf(known.scenario, broken, true)).toBe('BROKEN');
     expect(applyKnownIssues(result([broken], known.scenario), false).ok).toBe(true);
+    expect(renderTable([result([broken], known.scenario)])).toContain(
+      `Every bound held. Known issues (not failing the run): ${known.scenario}: ${known.check}.`,
+    );
     const fixed = { ...broken, ok: true };
     const applied = applyKnownIssues(result([fixed], known.scenario), false);
     expect(applied.ok).toBe(false);
