@@ -1,6 +1,6 @@
 import type { QueueCounts } from '@conveyor/core';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { CounterName, WorkerEvent } from './stats.js';
+import type { CounterName, TaskCounters, WorkerEvent } from './stats.js';
 
 export interface PrometheusMetrics {
   record(event: WorkerEvent): void;
@@ -52,13 +52,27 @@ export function createPrometheusMetrics(gauges: {
   waitingForLimits: () => number;
   /** Counts of the worker's queues (empty without `transport.admin`). */
   queueDepths: () => Promise<QueueCounts[]>;
+  /** The worker's live counters per task (its stats), read at scrape time. */
+  countsByTask: () => Iterable<[string, Readonly<TaskCounters>]>;
 }): PrometheusMetrics {
   const registry = new Registry();
-  const counters = new Map<CounterName, Counter<'task'>>();
+  // Counters are read from the worker's own per-task counts when scraped, not
+  // incremented per job: a labelled inc hashes its labels on every call.
   for (const [type, [name, help]] of Object.entries(DESCRIPTIONS) as Array<
     [CounterName, [string, string]]
   >) {
-    counters.set(type, new Counter({ name, help, labelNames: ['task'], registers: [registry] }));
+    new Counter({
+      name,
+      help,
+      labelNames: ['task'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const [task, counts] of gauges.countsByTask()) {
+          if (counts[type] > 0) this.inc({ task }, counts[type]);
+        }
+      },
+    });
   }
   const duration = new Histogram({
     name: 'conveyor_job_duration_seconds',
@@ -107,7 +121,6 @@ export function createPrometheusMetrics(gauges: {
   });
   return {
     record(event) {
-      counters.get(event.type)?.inc({ task: event.task });
       if (event.durationMs !== undefined) {
         duration.observe({ task: event.task, outcome: event.type }, event.durationMs / 1000);
       }

@@ -6,6 +6,8 @@ export type SettleAnswer = SettleStatus | 'error';
 export interface SettleBatcher {
   /** Queues one settlement; resolves with its status once its batch is sent. Never rejects. */
   submit(settlement: Settlement): Promise<SettleAnswer>;
+  /** Like `submit`, but calls `onAnswer` instead of making a promise (one per job adds up). */
+  send(settlement: Settlement, onAnswer: (answer: SettleAnswer) => void): void;
   /** Resolves once everything submitted so far has been answered. */
   drain(): Promise<void>;
 }
@@ -62,12 +64,27 @@ export function createSettleBatcher(options: {
         { err: error, jobIds: batch.map((entry) => entry.settlement.id) },
         'settle call failed; these jobs will run again once their leases expire',
       );
-      for (const entry of batch) entry.resolve('error');
+      for (const entry of batch) answer(entry, 'error');
       return;
     }
-    batch.forEach((entry, index) => {
-      entry.resolve(statuses[index] ?? 'error');
-    });
+    for (let index = 0; index < batch.length; index++) {
+      answer(batch[index] as Entry, statuses[index] ?? 'error');
+    }
+  }
+
+  /** `send` callbacks run right here: one that throws must not cost the others their answer. */
+  function answer(entry: Entry, status: SettleAnswer): void {
+    try {
+      entry.resolve(status);
+    } catch (error) {
+      logger.error({ err: error, jobId: entry.settlement.id }, 'settle callback threw');
+    }
+  }
+
+  function enqueue(entry: Entry): void {
+    queued.push(entry);
+    if (queued.length >= maxBatch && !inFlight) send();
+    else schedule();
   }
 
   function notifyDrained(): void {
@@ -78,11 +95,10 @@ export function createSettleBatcher(options: {
 
   return {
     submit(settlement) {
-      return new Promise<SettleAnswer>((resolve) => {
-        queued.push({ settlement, resolve });
-        if (queued.length >= maxBatch && !inFlight) send();
-        else schedule();
-      });
+      return new Promise<SettleAnswer>((resolve) => enqueue({ settlement, resolve }));
+    },
+    send(settlement, onAnswer) {
+      enqueue({ settlement, resolve: onAnswer });
     },
     drain() {
       if (!inFlight && queued.length === 0 && !scheduled) return Promise.resolve();

@@ -58,6 +58,8 @@ export interface WorkerCounters {
 export interface StatsRecorder {
   record(event: WorkerEvent): void;
   snapshot(): WorkerCounters;
+  /** The live counters per task, not copied: for Prometheus to read at scrape time. */
+  byTask(): Iterable<[string, Readonly<TaskCounters>]>;
 }
 
 export function createStatsRecorder(): StatsRecorder {
@@ -70,15 +72,10 @@ export function createStatsRecorder(): StatsRecorder {
         counters = emptyCounters();
         tasks.set(event.task, counters);
       }
-      for (const target of [totals, counters]) {
-        target[event.type] += 1;
-        if (event.durationMs !== undefined) {
-          target.duration.count += 1;
-          target.duration.totalMs += event.durationMs;
-          target.duration.maxMs = Math.max(target.duration.maxMs, event.durationMs);
-        }
-      }
+      add(totals, event);
+      add(counters, event);
     },
+    byTask: () => tasks.entries(),
     snapshot() {
       const byTask: Record<string, TaskCounters> = {};
       for (const [task, counters] of [...tasks].sort(([a], [b]) => a.localeCompare(b))) {
@@ -87,6 +84,15 @@ export function createStatsRecorder(): StatsRecorder {
       return { totals: copy(totals), tasks: byTask };
     },
   };
+}
+
+function add(target: TaskCounters, event: WorkerEvent): void {
+  target[event.type] += 1;
+  if (event.durationMs !== undefined) {
+    target.duration.count += 1;
+    target.duration.totalMs += event.durationMs;
+    target.duration.maxMs = Math.max(target.duration.maxMs, event.durationMs);
+  }
 }
 
 function emptyCounters(): TaskCounters {

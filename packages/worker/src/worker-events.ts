@@ -20,7 +20,7 @@ export function createWorkerEvents(options: {
 }): WorkerEvents {
   const { logger, ...gauges } = options;
   const recorder = createStatsRecorder();
-  const prometheus = createPrometheusMetrics(gauges);
+  const prometheus = createPrometheusMetrics({ ...gauges, countsByTask: () => recorder.byTask() });
   const listeners = new Set<(event: WorkerEvent) => void>();
   return {
     emit(event) {

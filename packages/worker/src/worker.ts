@@ -181,28 +181,31 @@ export function createWorker(options: WorkerOptions): Worker {
     const task = registry.get(job.task);
     const limits = task ? resolveTimeLimits(task.timeout, task.name) : {};
     const sandboxed = sandbox && config.sandbox?.tasks.has(job.task) ? sandbox : undefined;
-    job.limits = armTimeLimits({
-      clock,
-      softMs: limits.softMs,
-      hardMs: limits.hardMs,
-      onSoft(limitMs) {
-        emit({ type: 'softTimeLimits', task: job.task, jobId: job.id });
-        logger.warn({ ...jobFields(job), limitMs }, 'soft time limit reached: aborting ctx.signal');
-        abortJob(job, new TimeLimitError(job.task, limitMs, 'soft'));
-      },
-      onHard(limitMs) {
-        const error = new TimeLimitError(job.task, limitMs, 'hard');
-        emit({ type: 'hardTimeLimits', task: job.task, jobId: job.id });
-        logger.error(
-          { ...jobFields(job), limitMs },
-          'hard time limit reached: failing the job and freeing its slot',
-        );
-        abortJob(job, error);
-        end(job, retryableFailure(job.reservation, task, error, random));
-        // In a child process the run can really be stopped; in this one it runs on, unheard.
-        sandboxed?.kill(job);
-      },
-    });
+    // No timers (and no closures) for the many tasks without time limits.
+    if (limits.softMs !== undefined || limits.hardMs !== undefined) {
+      job.limits = armTimeLimits({
+        clock,
+        softMs: limits.softMs,
+        hardMs: limits.hardMs,
+        onSoft(limitMs) {
+          emit({ type: 'softTimeLimits', task: job.task, jobId: job.id });
+          logger.warn({ ...jobFields(job), limitMs }, 'soft time limit reached: aborting ctx.signal');
+          abortJob(job, new TimeLimitError(job.task, limitMs, 'soft'));
+        },
+        onHard(limitMs) {
+          const error = new TimeLimitError(job.task, limitMs, 'hard');
+          emit({ type: 'hardTimeLimits', task: job.task, jobId: job.id });
+          logger.error(
+            { ...jobFields(job), limitMs },
+            'hard time limit reached: failing the job and freeing its slot',
+          );
+          abortJob(job, error);
+          end(job, retryableFailure(job.reservation, task, error, random));
+          // In a child process the run can really be stopped; in this one it runs on, unheard.
+          sandboxed?.kill(job);
+        },
+      });
+    }
     const onProgress = (value: JsonValue): void => {
       job.progress = value;
       job.progressDirty = true;
@@ -256,7 +259,7 @@ export function createWorker(options: WorkerOptions): Worker {
     error?: unknown,
   ): void {
     job.phase = 'ending';
-    batcher.submit(settlement).then((answer) => {
+    batcher.send(settlement, (answer) => {
       reportSettled({ job, answer, type, settlement, durationMs, error }, emit, logger);
       forget(job);
     });
