@@ -1,4 +1,5 @@
 import {
+  assertJsonValue,
   assertQueueName,
   type EnqueueRequest,
   InvalidEnvelopeError,
@@ -86,13 +87,28 @@ export function queueOfRequest({ envelope }: EnqueueRequest): string {
   return envelope.queue;
 }
 
-/** The 12 enqueue-19.lua arguments of one request. */
+/**
+ * A job's input as JSON. The client has checked it (assertJsonValue); a raw
+ * `transport.enqueue` caller may not have, so when stringify throws (a RangeError on deep
+ * nesting, a TypeError on a cycle or a bigint) the check runs then and throws the coded
+ * NotJsonError. The usual path stays one stringify.
+ */
+function inputJson(input: unknown): string {
+  try {
+    return JSON.stringify(input) ?? 'null';
+  } catch (error) {
+    assertJsonValue(input, 'input');
+    throw error;
+  }
+}
+
+/** The 12 enqueue-19.lua arguments of one request. Throws NotJsonError for input JSON cannot carry. */
 export function enqueueArgs(request: EnqueueRequest, queue: string): Array<string | number> {
   const { envelope, delayMs, runAt, dedupeWindowMs } = request;
   return [
     uniqueOf(envelope.id, queue),
     envelope.task,
-    JSON.stringify(envelope.input) ?? 'null',
+    inputJson(envelope.input),
     Number.isFinite(envelope.enqueuedAt) ? Math.round(envelope.enqueuedAt) : 0,
     encodeExtras(envelope),
     envelope.priority,

@@ -5,6 +5,7 @@ import {
   FINAL_STATES,
   type JobRecord,
   type Logger,
+  NotJsonError,
   silentLogger,
   type Transport,
   TransportClosedError,
@@ -223,6 +224,12 @@ export function redisTransport(options: RedisTransportOptions = {}): RedisTransp
         }
       },
       (error: unknown) => {
+        if (error instanceof NotJsonError && calls.length > 1) {
+          // Nothing was sent (enqueueNow encodes first): each call again on its own, so
+          // that only the one with the bad input fails.
+          for (const call of calls) enqueueNow(call.requests).then(call.resolve, call.reject);
+          return;
+        }
         for (const call of calls) call.reject(error);
       },
     );
@@ -231,21 +238,26 @@ export function redisTransport(options: RedisTransportOptions = {}): RedisTransp
   async function enqueueNow(requests: readonly EnqueueRequest[]): Promise<EnqueueResult[]> {
     const results = requests.map((request) => ({ id: request.envelope.id, duplicate: false }));
     const batches = byQueue(requests, (request) => request.envelope.queue);
-    const calls: Promise<void>[] = [admin.registerQueues(batches.map((batch) => batch.queue))];
-    for (const batch of batches) {
-      for (const entries of chunks(batch.entries, CHUNK)) {
+    // Every request is encoded before anything is sent, so input that cannot be
+    // (NotJsonError) leaves no chunk of the call enqueued.
+    const encoded = batches.flatMap((batch) =>
+      chunks(batch.entries, CHUNK).map((entries) => {
         const args: Array<string | number> = [defaultWindow];
         for (const { item } of entries) args.push(...enqueueArgs(item, batch.queue));
-        calls.push(
-          script('enqueue', batch.queue, args).then((reply) => {
-            reply.forEach((earlier, position) => {
-              const entry = entries[position];
-              if (earlier === '' || earlier === null || !entry) return;
-              results[entry.index] = { id: `${batch.queue}:${String(earlier)}`, duplicate: true };
-            });
-          }),
-        );
-      }
+        return { queue: batch.queue, entries, args };
+      }),
+    );
+    const calls: Promise<void>[] = [admin.registerQueues(batches.map((batch) => batch.queue))];
+    for (const { queue, entries, args } of encoded) {
+      calls.push(
+        script('enqueue', queue, args).then((reply) => {
+          reply.forEach((earlier, position) => {
+            const entry = entries[position];
+            if (earlier === '' || earlier === null || !entry) return;
+            results[entry.index] = { id: `${queue}:${String(earlier)}`, duplicate: true };
+          });
+        }),
+      );
     }
     await Promise.all(calls);
     return results;

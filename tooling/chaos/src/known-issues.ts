@@ -13,26 +13,7 @@ export interface KnownIssue {
   issue: string;
 }
 
-export const KNOWN_ISSUES: readonly KnownIssue[] = [
-  {
-    scenario: 'hostile',
-    check: 'valid jobs behind a wrong-type key delivered',
-    issue:
-      'packages/redis/src/scripts/reserve-19.lua: redis.call(HMGET) on a key of the wrong type raises after LPOP count; Redis does not roll a script back, so the valid ids popped in the same call leave the ready list but are never leased (state waiting, in no list, never delivered). Fix: redis.pcall and skip ids whose read fails.',
-  },
-  {
-    scenario: 'hostile',
-    check: 'deep nesting via transport.enqueue refused with a code',
-    issue:
-      'packages/redis/src/batches.ts (enqueueArgs): JSON.stringify(envelope.input) overflows the stack on 10,000 levels and throws a bare RangeError instead of a coded NotJsonError; the client checks depth first (MAX_JSON_DEPTH), raw transport.enqueue callers do not. Fix: assertJsonValue(envelope.input) in enqueueArgs, or send request.payload when given.',
-  },
-  {
-    scenario: 'hostile',
-    check: 'queue usable after a leased job key is overwritten',
-    issue:
-      'packages/redis/src/scripts/includes/queue.lua, housekeep(): for an expired lease, redis.call(HMGET, key, s, t) raises WRONGTYPE before end_delivery removes the lease member, so the member stays first in the leases ZSET and every script that housekeeps (enqueue, reserve, renew, settle, getJob) fails on that queue forever. Fix: redis.pcall, and on error end_delivery(member) and skip.',
-  },
-];
+export const KNOWN_ISSUES: readonly KnownIssue[] = [];
 
 export type CheckStatus = 'ok' | 'BROKEN' | 'KNOWN' | 'FIXED' | 'report';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ChaosUsageError, parseArgs } from '../src/args.js';
 import type { ScenarioResult } from '../src/harness.js';
-import { applyKnownIssues, KNOWN_ISSUES, statusOf } from '../src/known-issues.js';
+import { applyKnownIssues, KNOWN_ISSUES, type KnownIssue, statusOf } from '../src/known-issues.js';
 import { renderTable } from '../src/report.js';
 
 const names = ['kill-workers', 'pause'];
@@ -55,19 +55,25 @@ describe('report and known issues', () => {
   });
 
   it('turns a broken known issue into KNOWN and a holding one into FIXED', () => {
-    const known = KNOWN_ISSUES[0];
-    if (!known) throw new Error('expected a known issue');
-    const broken = { name: known.check, ok: false, detail: '0/5', bound: '= 5/5' };
-    expect(statusOf(known.scenario, broken, false)).toBe('KNOWN');
-    expect(statusOf(known.scenario, broken, true)).toBe('BROKEN');
-    expect(applyKnownIssues(result([broken], known.scenario), false).ok).toBe(true);
-    expect(renderTable([applyKnownIssues(result([broken], known.scenario), false)])).toContain(
-      `Every bound held. Known issues (not failing the run): ${known.scenario}: ${known.check}.`,
-    );
-    const fixed = { ...broken, ok: true };
-    const applied = applyKnownIssues(result([fixed], known.scenario), false);
-    expect(applied.ok).toBe(false);
-    expect(applied.notes.join()).toContain('remove it from src/known-issues.ts');
+    // The list is empty while no bug is open: add one for the length of the test.
+    const known: KnownIssue = { scenario: 'pause', check: 'jobs lost', issue: 'a test bug' };
+    const issues = KNOWN_ISSUES as KnownIssue[];
+    issues.push(known);
+    try {
+      const broken = { name: known.check, ok: false, detail: '3', bound: '= 0' };
+      expect(statusOf(known.scenario, broken, false)).toBe('KNOWN');
+      expect(statusOf(known.scenario, broken, true)).toBe('BROKEN');
+      expect(applyKnownIssues(result([broken], known.scenario), false).ok).toBe(true);
+      expect(renderTable([applyKnownIssues(result([broken], known.scenario), false)])).toContain(
+        `Every bound held. Known issues (not failing the run): ${known.scenario}: ${known.check}.`,
+      );
+      const fixed = { ...broken, ok: true };
+      const applied = applyKnownIssues(result([fixed], known.scenario), false);
+      expect(applied.ok).toBe(false);
+      expect(applied.notes.join()).toContain('remove it from src/known-issues.ts');
+    } finally {
+      issues.splice(issues.indexOf(known), 1);
+    }
   });
 
   it('never fails a run on a reported figure', () => {

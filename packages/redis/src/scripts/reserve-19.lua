@@ -2,7 +2,8 @@
 --
 -- Promotes due delayed jobs and reclaims expired leases first (in batches), then pops
 -- from the ready lists, highest priority first. Ids whose job is no longer waiting
--- (cancelled while queued) are dropped; jobs past expiresAt become expired.
+-- (cancelled while queued) are dropped, and so are ids whose job key is not a hash
+-- (logged; the others of the call are still leased); jobs past expiresAt become expired.
 --
 -- KEYS: the 19 queue keys (includes/queue.lua).
 -- ARGV: [1] default result TTL, [2] finished kept, [3] max, [4] lease ms, [5] consumer,
@@ -34,7 +35,8 @@ while priority >= 0 and taken < max do
   else
     for _, id in ipairs(ids) do
       local key = K_JOB .. id
-      local f = redis.call('HMGET', key, 's', 'x', 'n', 'd', 'i', 'y')
+      -- pcall: the ids are popped already, and an error would lose the whole batch.
+      local f = redis.pcall('HMGET', key, 's', 'x', 'n', 'd', 'i', 'y')
       if f[1] == 'w' then
         if f[2] and tonumber(f[2]) <= now then
           finish(id, key, 'e')
@@ -54,6 +56,8 @@ while priority >= 0 and taken < max do
           out[n + 5] = f[2] or false
           out[n + 6] = attempt
         end
+      elseif f.err then
+        unreadable(key, f.err)
       end
     end
   end

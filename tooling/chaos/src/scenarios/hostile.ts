@@ -254,7 +254,8 @@ export const hostile: Scenario = {
       await garbage('garbage: string where a job hash belongs', async (u) => {
         await raw.set(`${base}j:${u}`, 'not a hash');
         await raw.rpush(`${base}w5`, u);
-        // Alone: a reserve call that pops it fails (see the case with valid jobs behind it).
+        // Alone, so that a reserve call pops it by itself; the script drops the id (see the
+        // case with valid jobs behind it).
         await raw.lpush(`${base}marker`, '1');
         await sleep(1_000);
       });

@@ -168,6 +168,15 @@ local function finish(id, key, state, ttl, result)
   return added
 end
 
+-- A job key that is not a hash (overwritten behind the scripts' back) can be neither read,
+-- finished nor dead-lettered: its id is dropped, like the id of a job that is gone, with a
+-- warning in the Redis log. Scripts read job keys taken from lists and sets with
+-- redis.pcall: an error raised mid-script keeps the writes before it (ids popped) and
+-- skips the rest of the call's work.
+local function unreadable(key, err)
+  redis.log(redis.LOG_WARNING, 'conveyor: dropped the id of ' .. key .. ', which is not a job hash: ' .. tostring(err))
+end
+
 -- An expired lease: back to waiting, or dead on the last attempt, or cancelled [R11].
 local function reclaim(id, key, member)
   local f = redis.call('HMGET', key, 'n', 'd', 'r')
@@ -198,8 +207,11 @@ local function housekeep(limit)
       i = i + 2
       redis.call('ZREM', K_DELAYED, id)
       local key = K_JOB .. id
-      if redis.call('HGET', key, 's') == 'd' then
+      local state = redis.pcall('HGET', key, 's')
+      if state == 'd' then
         make_waiting(id, key, false)
+      elseif type(state) == 'table' then
+        unreadable(key, state.err)
       end
     else
       local member = expired[j]
@@ -207,10 +219,12 @@ local function housekeep(limit)
       local space = string.find(member, ' ', 1, true) or 0
       local id = string.sub(member, space + 1)
       local key = K_JOB .. id
-      local f = redis.call('HMGET', key, 's', 't')
+      local f = redis.pcall('HMGET', key, 's', 't')
       if f[1] == 'a' and f[2] == string.sub(member, 1, space - 1) then
         reclaim(id, key, member)
       else
+        -- A member left behind would stay first in the leases and fail every later call.
+        if f.err then unreadable(key, f.err) end
         end_delivery(member)
       end
     end

@@ -1,0 +1,121 @@
+import { NotJsonError, silentLogger } from '@conveyor/core';
+import { makeEnvelope, uniqueQueue } from '@conveyor/core/testing';
+import { type RedisServer, startRedis } from '@conveyor/test-redis';
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { redisTransport } from '../src/index.js';
+import { enqueueMany, sleep } from './helpers/util.js';
+
+// Cases found by the chaos suite's hostile scenario (tooling/chaos): keys damaged behind
+// the scripts' back, and input from producers that skip the client's checks.
+
+let redis: RedisServer;
+let admin: Redis;
+beforeAll(async () => {
+  redis = await startRedis();
+  admin = new Redis(redis.url);
+});
+afterAll(async () => {
+  admin?.disconnect();
+  await redis?.stop();
+});
+const open: Array<{ close(): Promise<void> }> = [];
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((transport) => transport.close()));
+});
+const transport = () => {
+  const created = redisTransport({ url: redis.url, logger: silentLogger });
+  open.push(created);
+  return created;
+};
+const jobKey = (queue: string, unique: string) => `conveyor:{${queue}}:j:${unique}`;
+
+function nested(depth: number): unknown {
+  let value: unknown = 0;
+  for (let i = 0; i < depth; i++) value = [value];
+  return value;
+}
+
+describe('job keys of the wrong type', () => {
+  it('delivers the valid jobs a reserve pops together with one, and drops its id', async () => {
+    const t = transport();
+    const queue = uniqueQueue('wrongtype-ready');
+    const valid = await enqueueMany(t, queue, 5);
+    await admin.set(jobKey(queue, 'bad'), 'not a hash');
+    await admin.lpush(`conveyor:{${queue}}:w5`, 'bad');
+    const reserved = await t.reserve({ queues: [queue], max: 10, leaseMs: 10_000, consumer: 'c' });
+    expect(reserved.map((r) => r.envelope.id)).toEqual(valid.map((e) => e.id));
+    expect(await admin.llen(`conveyor:{${queue}}:w5`)).toBe(0);
+    expect(await admin.zcard(`conveyor:{${queue}}:leases`)).toBe(5);
+  });
+
+  it('keeps a queue usable after a leased job key is overwritten', async () => {
+    const t = transport();
+    const queue = uniqueQueue('wrongtype-leased');
+    const [first] = await enqueueMany(t, queue, 1);
+    await t.reserve({ queues: [queue], max: 1, leaseMs: 100, consumer: 'c' });
+    await admin.set(jobKey(queue, (first?.id ?? '').slice(queue.length + 1)), 'not a hash');
+    await sleep(200);
+    // Every script housekeeps first: enqueue, reserve and settle all meet the expired lease.
+    const [second] = await enqueueMany(t, queue, 1);
+    const reserved = await t.reserve({ queues: [queue], max: 10, leaseMs: 10_000, consumer: 'c' });
+    expect(reserved.map((r) => r.envelope.id)).toEqual([second?.id]);
+    expect(await admin.zcard(`conveyor:{${queue}}:leases`)).toBe(1);
+    const [job] = reserved;
+    expect(
+      await t.settle([
+        { type: 'complete', id: job?.envelope.id ?? '', token: job?.token ?? '', result: 1 },
+      ]),
+    ).toEqual(['ok']);
+  });
+
+  it('skips a due delayed job whose key is overwritten', async () => {
+    const t = transport();
+    const queue = uniqueQueue('wrongtype-delayed');
+    const delayed = makeEnvelope(queue);
+    await t.enqueue([{ envelope: delayed, delayMs: 50 }]);
+    await admin.set(jobKey(queue, delayed.id.slice(queue.length + 1)), 'not a hash');
+    await sleep(100);
+    const [next] = await enqueueMany(t, queue, 1);
+    const reserved = await t.reserve({ queues: [queue], max: 10, leaseMs: 10_000, consumer: 'c' });
+    expect(reserved.map((r) => r.envelope.id)).toEqual([next?.id]);
+    expect(await admin.zcard(`conveyor:{${queue}}:delayed`)).toBe(0);
+  });
+});
+
+describe('input a raw transport.enqueue caller sends', () => {
+  it('refuses 10,000 levels of nesting with NOT_JSON, not a bare RangeError', async () => {
+    const t = transport();
+    const queue = uniqueQueue('deep');
+    const deep = makeEnvelope(queue, { input: nested(10_000) as never });
+    const error = await t.enqueue([{ envelope: deep }]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NotJsonError);
+    expect(error).toMatchObject({ code: 'NOT_JSON', path: expect.stringMatching(/^input/) });
+    expect(await t.getJob(deep.id)).toBeNull();
+  });
+
+  it('refuses a cyclic input with NOT_JSON', async () => {
+    const t = transport();
+    const queue = uniqueQueue('cycle');
+    const input: Record<string, unknown> = { a: 1 };
+    input.self = input;
+    const cyclic = makeEnvelope(queue, { input: input as never });
+    await expect(t.enqueue([{ envelope: cyclic }])).rejects.toMatchObject({ code: 'NOT_JSON' });
+  });
+
+  it('stores nothing of a call with such input, and fails no other caller of the same tick', async () => {
+    const t = transport();
+    const queue = uniqueQueue('deep-batch');
+    const good = makeEnvelope(queue);
+    const deep = makeEnvelope(queue, { input: nested(10_000) as never });
+    const other = makeEnvelope(queue);
+    const [mixed, alone] = await Promise.allSettled([
+      t.enqueue([{ envelope: good }, { envelope: deep }]),
+      t.enqueue([{ envelope: other }]),
+    ]);
+    expect(mixed).toMatchObject({ status: 'rejected', reason: { code: 'NOT_JSON' } });
+    expect(alone).toEqual({ status: 'fulfilled', value: [{ id: other.id, duplicate: false }] });
+    expect(await t.getJob(good.id)).toBeNull();
+    expect((await t.getJob(other.id))?.state).toBe('waiting');
+  });
+});
