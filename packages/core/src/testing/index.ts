@@ -1,3 +1,8 @@
 export { type ConformanceHarness, makeEnvelope, uniqueQueue } from './conformance/harness.js';
-export { runTransportConformance } from './conformance/index.js';
+export {
+  CONFORMANCE_GROUPS,
+  type ConformanceGroup,
+  type ConformanceOptions,
+  runTransportConformance,
+} from './conformance/index.js';
 export { createManualClock, type ManualClock } from './manual-clock.js';

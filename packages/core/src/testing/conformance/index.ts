@@ -16,6 +16,42 @@ import { retryReleaseRules } from './retry-release.js';
 import { settleRules } from './settle.js';
 import { waitingRules } from './waiting.js';
 
+/** The rule groups of the suite, in the order they run. */
+const GROUPS = {
+  enqueue: enqueueRules,
+  delays: delayRules,
+  dedupe: dedupeRules,
+  reserve: reserveRules,
+  priorities: priorityRules,
+  waiting: waitingRules,
+  expiry: expiryRules,
+  leases: leaseRules,
+  settle: settleRules,
+  retryRelease: retryReleaseRules,
+  cancel: cancelRules,
+  results: resultRules,
+  deadLetter: deadLetterRules,
+  // Optional capability: each test skips itself on a transport without `admin`.
+  admin: adminRules,
+  // Optional capability: each test skips itself on a transport without `limits`.
+  limits: limitRules,
+} satisfies Record<string, (harness: ConformanceHarness) => void>;
+
+/** A group of conformance rules, for running the suite in parts (one test file each). */
+export type ConformanceGroup = keyof typeof GROUPS;
+
+/** Every group name, in the order the suite runs them. */
+export const CONFORMANCE_GROUPS = Object.keys(GROUPS) as ConformanceGroup[];
+
+export interface ConformanceOptions {
+  /**
+   * Run only these groups. Test runners run files in parallel, not the tests of one file,
+   * so a slow transport can split the suite over several files; between them the files
+   * must name every group (check with `CONFORMANCE_GROUPS`).
+   */
+  groups?: readonly ConformanceGroup[];
+}
+
 /**
  * Registers the transport conformance suite (rules R1–R24 of docs/transport.md, and
  * L1–L9 for `transport.limits`) with vitest. Every transport must pass it unchanged.
@@ -30,24 +66,22 @@ import { waitingRules } from './waiting.js';
  * });
  * ```
  */
-export function runTransportConformance(name: string, harness: ConformanceHarness): void {
+export function runTransportConformance(
+  name: string,
+  harness: ConformanceHarness,
+  options: ConformanceOptions = {},
+): void {
+  const selected = options.groups ?? CONFORMANCE_GROUPS;
+  for (const group of selected) {
+    if (!(group in GROUPS)) {
+      throw new Error(
+        `runTransportConformance: unknown group "${group}"; the groups are ${CONFORMANCE_GROUPS.join(', ')}`,
+      );
+    }
+  }
   describe(`transport conformance: ${name}`, () => {
-    enqueueRules(harness);
-    delayRules(harness);
-    dedupeRules(harness);
-    reserveRules(harness);
-    priorityRules(harness);
-    waitingRules(harness);
-    expiryRules(harness);
-    leaseRules(harness);
-    settleRules(harness);
-    retryReleaseRules(harness);
-    cancelRules(harness);
-    resultRules(harness);
-    deadLetterRules(harness);
-    // Optional capability: each test skips itself on a transport without `admin`.
-    adminRules(harness);
-    // Optional capability: each test skips itself on a transport without `limits`.
-    limitRules(harness);
+    for (const group of CONFORMANCE_GROUPS) {
+      if (selected.includes(group)) GROUPS[group](harness);
+    }
   });
 }

@@ -1,0 +1,47 @@
+import { silentLogger } from '@conveyor/core';
+import { type ConformanceGroup, runTransportConformance } from '@conveyor/core/testing';
+import { Cluster } from 'ioredis';
+import { afterAll, beforeAll } from 'vitest';
+import { redisTransport } from '../../src/index.js';
+import { type RedisCluster, startRedisCluster } from './redis-cluster.js';
+
+/** Registers these conformance groups against a private 3-master Redis Cluster for the calling file. */
+export function clusterConformance(groups: readonly ConformanceGroup[]): void {
+  // A private 3-master cluster for the whole file; queues land in different slots.
+  let cluster: RedisCluster;
+  const clients: Cluster[] = [];
+  beforeAll(async () => {
+    cluster = await startRedisCluster(3);
+  });
+  afterAll(async () => {
+    for (const client of clients.splice(0)) client.disconnect();
+    await cluster?.stop();
+  });
+
+  const open = () => {
+    const client = new Cluster(cluster.startupNodes, {
+      lazyConnect: true,
+      redisOptions: { maxRetriesPerRequest: 10 },
+    });
+    clients.push(client);
+    return redisTransport({ client, logger: silentLogger });
+  };
+
+  runTransportConformance(
+    'redis cluster',
+    {
+      createTransport: open,
+      // A peer must hear cancels published right after it opens: wait for its subscription.
+      createPeer: async () => {
+        const peer = open();
+        await peer.ready();
+        return peer;
+      },
+      advance: (ms) => new Promise((resolve) => setTimeout(resolve, ms === 0 ? 5 : ms + 5)),
+      // 250 ms: rules such as "at once" and lease deadlines need slack when CI runs every
+      // package's tests at the same time on two cores.
+      timeUnitMs: 250,
+    },
+    { groups },
+  );
+}
