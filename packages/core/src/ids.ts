@@ -1,20 +1,52 @@
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 
-const ALPHABET = '0123456789abcdefghijklmnopqrstuvwxyz';
+// 64 URL-safe characters in ASCII order, so that ids sort like the times they start with.
+// 64 is a power of two: `byte & 63` picks from it without bias.
+const ALPHABET = '-0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz';
+/** 7 characters of 6 bits hold every millisecond time until the year 2109. */
+const TIME_CHARS = 7;
+/** 10 characters: 60 random bits per id, so ids made in the same millisecond do not collide. */
+const RANDOM_CHARS = 10;
+
+// One crypto call per 4 KiB of randomness instead of one per id.
+const pool = Buffer.alloc(4096);
+let offset = pool.length;
 
 function randomPart(length: number): string {
-  const bytes = randomBytes(length);
+  if (offset + length > pool.length) {
+    randomFillSync(pool);
+    offset = 0;
+  }
   let out = '';
-  for (const byte of bytes) out += ALPHABET[byte % 36];
+  for (let i = 0; i < length; i++) out += ALPHABET[(pool[offset + i] as number) & 63];
+  offset += length;
+  return out;
+}
+
+let lastMs = -1;
+let lastTime = '';
+
+function timePart(ms: number): string {
+  if (ms === lastMs) return lastTime;
+  let out = '';
+  let rest = ms;
+  for (let i = 0; i < TIME_CHARS; i++) {
+    out = ALPHABET[rest % 64] + out;
+    rest = Math.floor(rest / 64);
+  }
+  lastMs = ms;
+  lastTime = out;
   return out;
 }
 
 /**
- * A new job id, `<queue>:<time><random>`. The queue prefix lets a broker find a job's
- * shard (Redis Cluster hash slot) from its id alone; the time part keeps ids roughly sortable.
+ * A new job id, `<queue>:<time><random>`: 17 URL-safe characters after the queue. The queue
+ * prefix lets a broker find a job's shard (Redis Cluster hash slot) from its id alone; the
+ * time part keeps ids of one queue sortable by creation time (to the millisecond). The unique
+ * part is short on purpose: a Redis transport stores it in a key and in a list per job.
  */
 export function newJobId(queue: string): string {
-  return `${queue}:${Date.now().toString(36)}${randomPart(12)}`;
+  return `${queue}:${timePart(Date.now())}${randomPart(RANDOM_CHARS)}`;
 }
 
 /** A lease token: proves which delivery of a job a worker holds. */

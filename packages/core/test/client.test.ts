@@ -170,7 +170,7 @@ describe('client.enqueue: the envelope', () => {
     const envelope = request?.envelope;
     expect(envelope).toEqual({
       v: 1,
-      id: expect.stringMatching(/^default:[0-9a-z]{16,}$/),
+      id: expect.stringMatching(/^default:[-0-9A-Z_a-z]{17}$/),
       task: 'shop.sendEmail',
       queue: 'default',
       input: { email: 'ada@example.com', name: 'Ada' },

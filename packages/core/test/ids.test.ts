@@ -1,0 +1,49 @@
+import { describe, expect, it, vi } from 'vitest';
+import { newJobId, newLeaseToken } from '../src/ids.js';
+
+describe('newJobId', () => {
+  it('is <queue>: plus 17 URL-safe characters', () => {
+    expect(newJobId('emails')).toMatch(/^emails:[-0-9A-Z_a-z]{17}$/);
+  });
+
+  it('sorts by creation time across milliseconds, whatever the random part', () => {
+    vi.useFakeTimers();
+    try {
+      const ids: string[] = [];
+      for (const ms of [1, 63, 64, 4095, 4096, Date.UTC(2026, 0, 1), Date.UTC(2099, 11, 31)]) {
+        vi.setSystemTime(ms);
+        ids.push(newJobId('q'), newJobId('q'));
+      }
+      const byTime = ids.map((id) => id.slice(0, 'q:'.length + 7));
+      expect([...byTime].sort()).toEqual(byTime);
+      expect(new Set(byTime).size).toBe(7);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('does not repeat within one millisecond, across the random pool refills', () => {
+    vi.useFakeTimers({ now: Date.UTC(2026, 10, 29) });
+    try {
+      // 10 characters per id from a 4 KiB pool: 2,000 ids refill it four times.
+      const ids = Array.from({ length: 2000 }, () => newJobId('q'));
+      expect(new Set(ids).size).toBe(ids.length);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('uses every character of its alphabet in the random part (no bias towards a subset)', () => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 2000; i++) for (const c of newJobId('q').slice(9)) seen.add(c);
+    expect(seen.size).toBe(64);
+  });
+});
+
+describe('newLeaseToken', () => {
+  it('is 16 URL-safe characters, different each time', () => {
+    const tokens = Array.from({ length: 100 }, () => newLeaseToken());
+    for (const token of tokens) expect(token).toMatch(/^[-0-9A-Z_a-z]{16}$/);
+    expect(new Set(tokens).size).toBe(100);
+  });
+});
