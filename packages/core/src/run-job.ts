@@ -5,7 +5,7 @@ import { assertJsonValue, type JsonValue } from './json.js';
 import { type Logger, silentLogger } from './logger.js';
 import type { TaskRegistry } from './registry.js';
 import { backoffDelay, resolveRetryPolicy } from './retry-policy.js';
-import { type ValidationOutcome, validateWith } from './schema.js';
+import { type ValidationOutcome, validateNow } from './schema.js';
 import type { AnyTaskDefinition } from './task.js';
 import type { Reservation, Settlement } from './transport.js';
 
@@ -59,12 +59,12 @@ export async function runJob(
   }
   // A schema can throw (an async refinement that queries a database): that is an
   // error like one from `run`, retried, not a rejection of runJob.
-  const afterError = (thrown: unknown) => whenThrown(reservation, task, thrown, options.random);
   let input: ValidationOutcome<unknown>;
   try {
-    input = await validateWith(task.input, envelope.input);
+    const checked = validateNow(task.input, envelope.input);
+    input = checked instanceof Promise ? await checked : checked;
   } catch (thrown) {
-    return afterError(thrown);
+    return whenThrown(reservation, task, thrown, options.random);
   }
   if (!input.ok) {
     return failed(
@@ -90,18 +90,21 @@ export async function runJob(
 
   let value: unknown;
   try {
-    value = await task.run(input.value, ctx);
+    value = task.run(input.value, ctx);
+    // A synchronous `run` (or one returning a plain value) needs no extra turn.
+    if (isThenable(value)) value = await value;
   } catch (thrown) {
-    return afterError(thrown);
+    return whenThrown(reservation, task, thrown, options.random);
   }
 
   let result = value;
   if (task.output) {
     let output: ValidationOutcome<unknown>;
     try {
-      output = await validateWith(task.output, value);
+      const checked = validateNow(task.output, value);
+      output = checked instanceof Promise ? await checked : checked;
     } catch (thrown) {
-      return afterError(thrown);
+      return whenThrown(reservation, task, thrown, options.random);
     }
     if (!output.ok) {
       return failed(
@@ -180,4 +183,12 @@ function failed(
       ...(resultTtlMs !== undefined && { resultTtlMs }),
     },
   };
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
 }

@@ -26,8 +26,25 @@ export async function validateWith<S extends StandardSchemaV1>(
   schema: S,
   value: unknown,
 ): Promise<ValidationOutcome<InferSchemaOutput<S>>> {
-  let result = schema['~standard'].validate(value);
-  if (result instanceof Promise) result = await result;
+  return validateNow(schema, value);
+}
+
+/**
+ * Like {@link validateWith}, but a schema that validates synchronously (most do) gets
+ * its outcome back directly, without a promise: the worker validates every job.
+ */
+export function validateNow<S extends StandardSchemaV1>(
+  schema: S,
+  value: unknown,
+): ValidationOutcome<InferSchemaOutput<S>> | Promise<ValidationOutcome<InferSchemaOutput<S>>> {
+  const result = schema['~standard'].validate(value);
+  if (result instanceof Promise) return result.then(toOutcome<S>);
+  return toOutcome<S>(result);
+}
+
+function toOutcome<S extends StandardSchemaV1>(
+  result: StandardSchemaV1.Result<unknown>,
+): ValidationOutcome<InferSchemaOutput<S>> {
   if (result.issues) return { ok: false, issues: result.issues };
   return { ok: true, value: result.value as InferSchemaOutput<S> };
 }

@@ -33,13 +33,29 @@ interface Taken {
   now: number;
 }
 
+/** Random bytes per token prefix, and how many prefixes one `randomBytes` call makes. */
+const PREFIX_BYTES = 9;
+const PREFIXES_PER_DRAW = 256;
+
 /** Reserve: batch take per queue, then blocking waits on markers until something arrives. */
 export function createReserver(
   deps: ReserveDeps,
 ): (request: ReserveRequest) => Promise<Reservation[]> {
+  // One randomBytes call per 256 reserves: a call per reserve cost about 16 µs.
+  let pool = Buffer.alloc(0);
+  let drawn = 0;
+  function randomPrefix(): string {
+    if (drawn * PREFIX_BYTES >= pool.length) {
+      pool = randomBytes(PREFIX_BYTES * PREFIXES_PER_DRAW);
+      drawn = 0;
+    }
+    const start = drawn++ * PREFIX_BYTES;
+    return pool.toString('base64url', start, start + PREFIX_BYTES);
+  }
+
   async function take(request: ReserveRequest): Promise<Taken> {
     const taken: Taken = { reservations: [], nextWake: -1, now: 0 };
-    const tokenPrefix = randomBytes(9).toString('base64url');
+    const tokenPrefix = randomPrefix();
     let call = 0;
     for (const queue of request.queues) {
       for (;;) {

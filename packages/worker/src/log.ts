@@ -1,4 +1,4 @@
-import type { LogFn, Logger } from '@conveyor/core';
+import { type LogFn, type Logger, silentLogger } from '@conveyor/core';
 
 /** A logger that can make children carrying fixed fields, as pino (and bunyan) can. */
 interface ChildLogger extends Logger {
@@ -9,8 +9,10 @@ interface ChildLogger extends Logger {
  * A logger adding `fields` to every line. A pino logger gets a `child`, which serializes
  * the fields once instead of copying them into every line's object; any other logger a
  * wrapper that calls its methods as methods (so loggers whose methods need `this` work).
+ * The silent logger stays itself: wrapping it would copy fields into every line for nothing.
  */
 export function withFields(logger: Logger, fields: Record<string, unknown>): Logger {
+  if (logger === silentLogger) return logger;
   if (typeof (logger as Partial<ChildLogger>).child === 'function') {
     return (logger as ChildLogger).child(fields);
   }

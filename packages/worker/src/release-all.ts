@@ -27,6 +27,6 @@ export async function releaseAll(options: {
   }
   jobs.forEach((job, index) => {
     const answer = (statuses[index] ?? 'error') as 'ok' | 'stale' | 'error';
-    reportSettled({ job, answer, type: 'released', settlement: release(job) }, emit, logger);
+    reportSettled({ job, type: 'released', settlement: release(job) }, answer, emit, logger);
   });
 }

@@ -6,15 +6,23 @@ export type SettleAnswer = SettleStatus | 'error';
 export interface SettleBatcher {
   /** Queues one settlement; resolves with its status once its batch is sent. Never rejects. */
   submit(settlement: Settlement): Promise<SettleAnswer>;
-  /** Like `submit`, but calls `onAnswer` instead of making a promise (one per job adds up). */
-  send(settlement: Settlement, onAnswer: (answer: SettleAnswer) => void): void;
+  /**
+   * Like `submit`, but calls `onAnswer(answer, context)` instead of making a promise: one
+   * shared callback and a context the caller has anyway, no promise or closure per job.
+   */
+  send<C>(
+    settlement: Settlement,
+    context: C,
+    onAnswer: (answer: SettleAnswer, context: C) => void,
+  ): void;
   /** Resolves once everything submitted so far has been answered. */
   drain(): Promise<void>;
 }
 
 interface Entry {
   settlement: Settlement;
-  resolve: (answer: SettleAnswer) => void;
+  context: unknown;
+  resolve: (answer: SettleAnswer, context: unknown) => void;
 }
 
 /**
@@ -75,7 +83,7 @@ export function createSettleBatcher(options: {
   /** `send` callbacks run right here: one that throws must not cost the others their answer. */
   function answer(entry: Entry, status: SettleAnswer): void {
     try {
-      entry.resolve(status);
+      entry.resolve(status, entry.context);
     } catch (error) {
       logger.error({ err: error, jobId: entry.settlement.id }, 'settle callback threw');
     }
@@ -95,10 +103,12 @@ export function createSettleBatcher(options: {
 
   return {
     submit(settlement) {
-      return new Promise<SettleAnswer>((resolve) => enqueue({ settlement, resolve }));
+      return new Promise<SettleAnswer>((resolve) =>
+        enqueue({ settlement, context: undefined, resolve }),
+      );
     },
-    send(settlement, onAnswer) {
-      enqueue({ settlement, resolve: onAnswer });
+    send(settlement, context, onAnswer) {
+      enqueue({ settlement, context, resolve: onAnswer as Entry['resolve'] });
     },
     drain() {
       if (!inFlight && queued.length === 0 && !scheduled) return Promise.resolve();

@@ -4,9 +4,8 @@ import type { SettleAnswer } from './settle-batcher.js';
 import type { CounterName, WorkerEvent } from './stats.js';
 
 /** One ended delivery, as the worker counts and logs it once the transport answered. */
-export interface SettledDelivery {
+export interface EndedDelivery {
   job: HeldJob;
-  answer: SettleAnswer;
   /** What it counts as when the settle applied. */
   type: CounterName;
   settlement: Settlement;
@@ -19,11 +18,12 @@ export interface SettledDelivery {
  * (blocked loop, unreachable broker): it is counted and logged, never thrown.
  */
 export function reportSettled(
-  delivery: SettledDelivery,
+  delivery: EndedDelivery,
+  answer: SettleAnswer,
   emit: (event: WorkerEvent) => void,
   logger: Logger,
 ): void {
-  const { job, answer, type, settlement, durationMs, error } = delivery;
+  const { job, type, settlement, durationMs, error } = delivery;
   // One object per line, built once: this runs for every job.
   const fields: Record<string, unknown> = { jobId: job.id, task: job.task, attempt: job.attempt };
   if (durationMs !== undefined) fields.durationMs = durationMs;

@@ -1,4 +1,5 @@
 import {
+  type AnyTaskDefinition,
   InvalidOptionError,
   type JobOutcome,
   type JsonValue,
@@ -27,9 +28,9 @@ import { resolveWorkerOptions, type WorkerOptions } from './options.js';
 import { createPresence } from './presence.js';
 import { createQueueDepths } from './queue-depths.js';
 import { releaseAll } from './release-all.js';
-import { createSandboxPool } from './sandbox-pool.js';
-import { createSettleBatcher } from './settle-batcher.js';
-import { reportSettled } from './settle-report.js';
+import { createSandboxPool, type SandboxPool } from './sandbox-pool.js';
+import { createSettleBatcher, type SettleAnswer } from './settle-batcher.js';
+import { type EndedDelivery, reportSettled } from './settle-report.js';
 import type { CounterName } from './stats.js';
 import { armTimeLimits } from './time-limits.js';
 import type { Worker, WorkerState } from './worker-api.js';
@@ -174,22 +175,49 @@ export function createWorker(options: WorkerOptions): Worker {
     }
   }
 
+  /** What starting a job of a task needs, worked out on its first job rather than on every one. */
+  interface TaskPlan {
+    task: AnyTaskDefinition | undefined;
+    softMs: number | undefined;
+    hardMs: number | undefined;
+    sandboxed: SandboxPool | undefined;
+  }
+  const plans = new Map<string, TaskPlan>();
+
+  function planOf(name: string): TaskPlan {
+    const known = plans.get(name);
+    if (known) return known;
+    const task = registry.get(name);
+    const limits = task ? resolveTimeLimits(task.timeout, task.name) : {};
+    const plan: TaskPlan = {
+      task,
+      softMs: limits.softMs,
+      hardMs: limits.hardMs,
+      sandboxed: sandbox && config.sandbox?.tasks.has(name) ? sandbox : undefined,
+    };
+    // Names of unknown tasks come from the queue: not kept, so they cannot pile up.
+    if (task) plans.set(name, plan);
+    return plan;
+  }
+
   function startJob(job: HeldJob): void {
     job.phase = 'running';
     running += 1;
     job.startedAt = clock.now();
-    const task = registry.get(job.task);
-    const limits = task ? resolveTimeLimits(task.timeout, task.name) : {};
-    const sandboxed = sandbox && config.sandbox?.tasks.has(job.task) ? sandbox : undefined;
+    const plan = planOf(job.task);
+    const { task, sandboxed } = plan;
     // No timers (and no closures) for the many tasks without time limits.
-    if (limits.softMs !== undefined || limits.hardMs !== undefined) {
+    if (plan.softMs !== undefined || plan.hardMs !== undefined) {
       job.limits = armTimeLimits({
         clock,
-        softMs: limits.softMs,
-        hardMs: limits.hardMs,
+        softMs: plan.softMs,
+        hardMs: plan.hardMs,
         onSoft(limitMs) {
           emit({ type: 'softTimeLimits', task: job.task, jobId: job.id });
-          logger.warn({ ...jobFields(job), limitMs }, 'soft time limit reached: aborting ctx.signal');
+          logger.warn(
+            { ...jobFields(job), limitMs },
+            'soft time limit reached: aborting ctx.signal',
+          );
           abortJob(job, new TimeLimitError(job.task, limitMs, 'soft'));
         },
         onHard(limitMs) {
@@ -206,24 +234,35 @@ export function createWorker(options: WorkerOptions): Worker {
         },
       });
     }
+    void runToEnd(job, task, sandboxed);
+  }
+
+  /** Runs the job (here or in a sandbox child) and ends it with the outcome. */
+  async function runToEnd(
+    job: HeldJob,
+    task: AnyTaskDefinition | undefined,
+    sandboxed: SandboxPool | undefined,
+  ): Promise<void> {
     const onProgress = (value: JsonValue): void => {
       job.progress = value;
       job.progressDirty = true;
     };
-    const run = sandboxed
-      ? sandboxed.run(job, onProgress)
-      : runJob(job.reservation, {
-          registry,
-          signal: () => jobSignal(job),
-          logger,
-          random,
-          onProgress,
-        });
-    run.then(
-      (outcome) => end(job, outcome),
+    let outcome: JobOutcome;
+    try {
+      outcome = await (sandboxed
+        ? sandboxed.run(job, onProgress)
+        : runJob(job.reservation, {
+            registry,
+            signal: () => jobSignal(job),
+            logger,
+            random,
+            onProgress,
+          }));
+    } catch (error) {
       // runJob never rejects by contract; a sandbox does when its child dies.
-      (error: unknown) => end(job, retryableFailure(job.reservation, task, error, random)),
-    );
+      outcome = retryableFailure(job.reservation, task, error, random);
+    }
+    end(job, outcome);
   }
 
   /** Settles a run once; a later outcome (after a hard limit or a forced release) is ignored. */
@@ -259,10 +298,13 @@ export function createWorker(options: WorkerOptions): Worker {
     error?: unknown,
   ): void {
     job.phase = 'ending';
-    batcher.send(settlement, (answer) => {
-      reportSettled({ job, answer, type, settlement, durationMs, error }, emit, logger);
-      forget(job);
-    });
+    batcher.send(settlement, { job, type, settlement, durationMs, error }, settled);
+  }
+
+  /** One callback for every settle answer: no closure per job. */
+  function settled(answer: SettleAnswer, delivery: EndedDelivery): void {
+    reportSettled(delivery, answer, emit, logger);
+    forget(delivery.job);
   }
 
   function forget(job: HeldJob): void {
