@@ -127,29 +127,34 @@ export function renewArgs(renewal: LeaseRenewal, queue: string): Array<string | 
   return [uniqueOf(renewal.id, queue), renewal.token, progress];
 }
 
-/** The 5 settle-19.lua arguments of one settlement. */
-export function settleArgs(settlement: Settlement, queue: string): Array<string | number> {
-  const unique = uniqueOf(settlement.id, queue);
+/**
+ * The 2 settle-19.lua arguments of one settlement: the head `<type><number> <token> <unique>`
+ * and the text (result or error JSON, or '').
+ */
+export function settleArgs(settlement: Settlement, queue: string): [string, string] {
+  const member = `${settlement.token} ${uniqueOf(settlement.id, queue)}`;
   switch (settlement.type) {
     case 'complete':
       return [
-        'c',
-        unique,
-        settlement.token,
+        `c${numberArg(settlement.resultTtlMs)} ${member}`,
         settlement.result === undefined ? '' : JSON.stringify(settlement.result),
-        settlement.resultTtlMs ?? '',
       ];
     case 'fail':
       return [
-        settlement.deadLetter ? 'F' : 'f',
-        unique,
-        settlement.token,
+        `${settlement.deadLetter ? 'F' : 'f'}${numberArg(settlement.resultTtlMs)} ${member}`,
         JSON.stringify(settlement.error),
-        settlement.resultTtlMs ?? '',
       ];
     case 'retry':
-      return ['r', unique, settlement.token, JSON.stringify(settlement.error), settlement.delayMs];
+      return [`r${numberArg(settlement.delayMs)} ${member}`, JSON.stringify(settlement.error)];
     case 'release':
-      return ['l', unique, settlement.token, '', ''];
+      return [`l ${member}`, ''];
   }
+}
+
+/** A number as ioredis would send it as an argument of its own ('' when absent). */
+function numberArg(value: number | undefined): string {
+  if (value === undefined) return '';
+  return Number.isInteger(value) && !Number.isSafeInteger(value)
+    ? BigInt(value).toString()
+    : String(value);
 }

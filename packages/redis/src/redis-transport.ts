@@ -321,7 +321,10 @@ export function redisTransport(options: RedisTransportOptions = {}): RedisTransp
         byQueue(settlements, (settlement) => queueOfId(settlement.id)).flatMap((batch) =>
           chunks(batch.entries, CHUNK).map(async (entries) => {
             const args: Array<string | number> = [];
-            for (const { item } of entries) args.push(...settleArgs(item, batch.queue));
+            for (const { item } of entries) {
+              const [head, text] = settleArgs(item, batch.queue);
+              args.push(head, text);
+            }
             const reply = await script('settle', batch.queue, args);
             entries.forEach(({ index }, position) => {
               statuses[index] = Number(reply[position]) === 1 ? 'ok' : 'stale';

@@ -5,20 +5,25 @@
 --
 -- KEYS: the 19 queue keys (includes/queue.lua).
 -- ARGV: [1] default result TTL, [2] finished kept,
---       then 5 per settlement: type, unique id, token, text, number, where type is
+--       then 2 per settlement: head, text. The head is `<type><number> <token> <unique id>`
+--       (two arguments, not five: each argument costs the client and Redis more than
+--       splitting here), where type is
 --       'c' complete (text: result JSON or '' for none, number: TTL or ''),
 --       'f' fail / 'F' fail to dead-letter (text: error JSON, number: TTL or ''),
 --       'r' retry (text: error JSON, number: delay ms), 'l' release.
+--       Tokens hold no space, so `<token> <unique id>` is the lease member (lease_member).
 -- Returns: per settlement 1 ok, 0 stale.
 
 --!include queue.lua
 
+local kinds, numbers, members, ids = {}, {}, {}, {}
+for n = 1, math.floor((#ARGV - 2) / 2) do
+  local kind, number, member, id = string.match(ARGV[1 + 2 * n], '^(.)([^ ]*) ([^ ]* (.*))$')
+  -- A head that does not parse names no lease: it is stale.
+  kinds[n], numbers[n], members[n], ids[n] = kind or '', number or '', member or '', id or ''
+end
 -- One ZMSCORE checks token and lease of the whole batch: a lease entry exists exactly
 -- while its job is active under that token (see lease_member).
-local members = {}
-for base = 3, #ARGV, 5 do
-  members[#members + 1] = lease_member(ARGV[base + 1], ARGV[base + 2])
-end
 local deadlines = {}
 if #members > 0 then
   deadlines = redis.call('ZMSCORE', K_LEASES, unpack(members))
@@ -27,14 +32,13 @@ end
 local out = {}
 local settled = {}
 for n = 1, #members do
-  local base = 3 + (n - 1) * 5
-  local kind = ARGV[base]
-  local id = ARGV[base + 1]
+  local kind = kinds[n]
+  local id = ids[n]
   local key = K_JOB .. id
-  local text = ARGV[base + 3]
-  local number = tonumber(ARGV[base + 4])
+  local text = ARGV[2 + 2 * n]
+  local number = tonumber(numbers[n])
   -- The TTL goes to PEXPIRE as the string it came as (see int() in queue.lua).
-  local ttl = ARGV[base + 4]
+  local ttl = numbers[n]
   if ttl == '' then ttl = nil end
   local deadline = tonumber(deadlines[n])
   -- A delivery settled twice in one batch is stale the second time.
