@@ -3,7 +3,7 @@ import type { Clock, Logger, Reservation, TimerHandle, Transport } from '@convey
 export interface Fetcher {
   /** Call when capacity frees up: a fetcher waiting for a slot reserves again. */
   wake(): void;
-  /** Stops reserving; resolves once the reserve in flight has returned (and been accepted). */
+  /** Stops reserving; resolves once the reserves in flight have returned (and been accepted). */
   stop(): Promise<void>;
 }
 
@@ -12,12 +12,20 @@ const RETRY_BASE_MS = 500;
 const RETRY_MAX_MS = 30_000;
 /** Pause between empty non-blocking reserves. */
 const IDLE_POLL_MS = 1_000;
+/** Reserve calls in flight at once while the queues keep filling whole requests. */
+const MAX_IN_FLIGHT = 2;
 
 /**
- * The reserve loop: one reserve call at a time, for as many jobs as there is free
- * capacity, blocking up to `waitMs` when the queues are empty. The queue order rotates
- * between calls, because the transport drains queues in the order given: without the
- * rotation a busy first queue would starve the others.
+ * The reserve loop: reserve calls for as many jobs as there is free capacity, blocking
+ * up to `waitMs` when the queues are empty. The queue order rotates between calls,
+ * because the transport drains queues in the order given: without the rotation a busy
+ * first queue would starve the others.
+ *
+ * One call is in flight at a time, except while the queues are flowing (the last call
+ * got every job it asked for): then a second call may go out for the capacity the
+ * first does not cover, so that the next batch is on its way while this one runs and
+ * the worker does not wait a round trip between batches. Jobs asked for in flight count
+ * against the free capacity, so at most `concurrency + prefetch` are ever held.
  */
 export function startFetching(options: {
   transport: Transport;
@@ -28,14 +36,34 @@ export function startFetching(options: {
   leaseMs: number;
   waitMs: number;
   freeCapacity: () => number;
+  /**
+   * Fewest jobs worth a call while nothing would idle (a batch, not one job per call);
+   * with slots about to idle any free capacity is reserved. Default 1.
+   */
+  minBatch?: number;
+  /** True when a running slot is free and no job waits for it. */
+  starving?: () => boolean;
   accept: (reservations: Reservation[]) => void;
   /** A reserve failed with an error that retrying cannot fix (the transport is closed). */
   onFatal: (error: unknown) => void;
 }): Fetcher {
   const { transport, clock, logger, queues } = options;
+  const minBatch = Math.max(1, options.minBatch ?? 1);
   const abort = new AbortController();
+  const calls = new Set<Promise<void>>();
   let stopped = false;
+  let fatal = false;
   let wakeUp: (() => void) | undefined;
+  let rotation = 0;
+  let failures = 0;
+  /** Jobs asked for by the calls in flight. */
+  let requested = 0;
+  /** The last call got all it asked for: more jobs are likely ready. */
+  let flowing = false;
+  /** Set by a call that ended badly: the loop waits this long before the next one. */
+  let pauseMs = 0;
+  /** The loop waits for capacity (not for a back-off or poll timer). */
+  let waitingForCapacity = false;
 
   function pause(ms?: number): Promise<void> {
     return new Promise<void>((resolve) => {
@@ -49,45 +77,79 @@ export function startFetching(options: {
     });
   }
 
-  async function loop(): Promise<void> {
-    let rotation = 0;
-    let failures = 0;
-    while (!stopped) {
-      const max = options.freeCapacity();
-      if (max <= 0) {
-        await pause();
-        continue;
+  /** How many jobs the next call should ask for now; 0: none. */
+  function nextRequest(): number {
+    const max = options.freeCapacity() - requested;
+    if (max <= 0) return 0;
+    if (calls.size === 0) return max >= minBatch || options.starving?.() !== false ? max : 0;
+    return flowing && calls.size < MAX_IN_FLIGHT && max >= minBatch ? max : 0;
+  }
+
+  async function reserveOnce(max: number): Promise<void> {
+    const start = rotation % queues.length;
+    rotation += 1;
+    const order = [...queues.slice(start), ...queues.slice(0, start)];
+    requested += max;
+    let reservations: Reservation[];
+    try {
+      reservations = await transport.reserve({
+        queues: order,
+        max,
+        leaseMs: options.leaseMs,
+        waitMs: options.waitMs,
+        signal: abort.signal,
+        consumer: options.consumer,
+      });
+      failures = 0;
+    } catch (error) {
+      flowing = false;
+      if (stopped) return;
+      if ((error as { code?: unknown }).code === 'TRANSPORT_CLOSED') {
+        fatal = true;
+        options.onFatal(error);
+        return;
       }
-      const start = rotation % queues.length;
-      rotation += 1;
-      const order = [...queues.slice(start), ...queues.slice(0, start)];
-      let reservations: Reservation[];
-      try {
-        reservations = await transport.reserve({
-          queues: order,
-          max,
-          leaseMs: options.leaseMs,
-          waitMs: options.waitMs,
-          signal: abort.signal,
-          consumer: options.consumer,
-        });
-        failures = 0;
-      } catch (error) {
-        if (stopped) return;
-        if ((error as { code?: unknown }).code === 'TRANSPORT_CLOSED') {
-          options.onFatal(error);
-          return;
-        }
-        failures += 1;
-        const delay = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** (failures - 1));
-        logger.error({ err: error, retryInMs: delay }, 'reserve failed');
-        await pause(delay);
-        continue;
-      }
-      if (reservations.length > 0) options.accept(reservations);
-      // A transport that cannot block (waitMs 0) would be polled in a hot loop.
-      else if (!(options.waitMs > 0)) await pause(IDLE_POLL_MS);
+      failures += 1;
+      pauseMs = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** (failures - 1));
+      logger.error({ err: error, retryInMs: pauseMs }, 'reserve failed');
+      return;
+    } finally {
+      requested -= max;
     }
+    flowing = reservations.length >= max;
+    if (reservations.length > 0) options.accept(reservations);
+    // A transport that cannot block (waitMs 0) would be polled in a hot loop.
+    else if (!(options.waitMs > 0)) pauseMs = IDLE_POLL_MS;
+  }
+
+  async function loop(): Promise<void> {
+    while (!stopped && !fatal) {
+      if (pauseMs > 0) {
+        const ms = pauseMs;
+        pauseMs = 0;
+        await pause(ms);
+        continue;
+      }
+      const max = nextRequest();
+      if (max <= 0) {
+        waitingForCapacity = true;
+        await pause();
+        waitingForCapacity = false;
+        continue;
+      }
+      const call: Promise<void> = reserveOnce(max)
+        .catch((error: unknown) => {
+          fatal = true;
+          logger.error({ err: error }, 'reserve loop crashed');
+          options.onFatal(error);
+        })
+        .finally(() => {
+          calls.delete(call);
+          wakeUp?.();
+        });
+      calls.add(call);
+    }
+    await Promise.all(calls);
   }
 
   const running = loop().catch((error: unknown) => {
@@ -96,6 +158,9 @@ export function startFetching(options: {
   });
   return {
     wake() {
+      // Called for every job that ends: a loop waiting for capacity only resumes when
+      // there is a call to make, not once per job.
+      if (waitingForCapacity && nextRequest() <= 0) return;
       wakeUp?.();
     },
     async stop() {

@@ -425,6 +425,9 @@ export function createWorker(options: WorkerOptions): Worker {
       leaseMs: config.leaseMs,
       waitMs: config.reserveWaitMs,
       freeCapacity,
+      // Refill the prefetch buffer in batches, not a job per call, unless a slot would idle.
+      minBatch: Math.ceil(config.prefetch / 2),
+      starving: () => running < config.concurrency && buffered.length === 0,
       accept,
       onFatal(error) {
         logger.error({ err: error }, 'cannot reserve any more: stopping now');
