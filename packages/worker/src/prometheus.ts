@@ -1,5 +1,6 @@
 import type { QueueCounts } from '@conveyor/core';
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Registry } from 'prom-client';
+import { registerDurationHistogram } from './duration-histogram.js';
 import type { CounterName, TaskCounters, WorkerEvent } from './stats.js';
 
 export interface PrometheusMetrics {
@@ -74,12 +75,10 @@ export function createPrometheusMetrics(gauges: {
       },
     });
   }
-  const duration = new Histogram({
+  const duration = registerDurationHistogram(registry, {
     name: 'conveyor_job_duration_seconds',
     help: 'How long runs took, per task and outcome.',
-    labelNames: ['task', 'outcome'],
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
-    registers: [registry],
   });
   new Gauge({
     name: 'conveyor_jobs_in_flight',
@@ -122,7 +121,7 @@ export function createPrometheusMetrics(gauges: {
   return {
     record(event) {
       if (event.durationMs !== undefined) {
-        duration.observe({ task: event.task, outcome: event.type }, event.durationMs / 1000);
+        duration.observe(event.task, event.type, event.durationMs / 1000);
       }
     },
     async render() {

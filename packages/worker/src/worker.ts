@@ -4,6 +4,7 @@ import {
   type JobOutcome,
   type JsonValue,
   type Reservation,
+  type RunJobOptions,
   resolveTimeLimits,
   runJob,
   type Settlement,
@@ -243,26 +244,36 @@ export function createWorker(options: WorkerOptions): Worker {
     task: AnyTaskDefinition | undefined,
     sandboxed: SandboxPool | undefined,
   ): Promise<void> {
-    const onProgress = (value: JsonValue): void => {
-      job.progress = value;
-      job.progressDirty = true;
-    };
     let outcome: JobOutcome;
     try {
+      // The closures are passed as arguments: bound to a name or a property, tsx (which the
+      // bench runs us with) wraps each in a `__name` call per job that costs more than it.
       outcome = await (sandboxed
-        ? sandboxed.run(job, onProgress)
-        : runJob(job.reservation, {
-            registry,
-            signal: () => jobSignal(job),
-            logger,
-            random,
-            onProgress,
-          }));
+        ? sandboxed.run(job, (value) => recordProgress(job, value))
+        : runJob(
+            job.reservation,
+            runOptions(
+              () => jobSignal(job),
+              (value) => recordProgress(job, value),
+            ),
+          ));
     } catch (error) {
       // runJob never rejects by contract; a sandbox does when its child dies.
       outcome = retryableFailure(job.reservation, task, error, random);
     }
     end(job, outcome);
+  }
+
+  function runOptions(
+    signal: () => AbortSignal,
+    onProgress: (value: JsonValue) => void,
+  ): RunJobOptions {
+    return { registry, signal, logger, random, onProgress };
+  }
+
+  function recordProgress(job: HeldJob, value: JsonValue): void {
+    job.progress = value;
+    job.progressDirty = true;
   }
 
   /** Settles a run once; a later outcome (after a hard limit or a forced release) is ignored. */
