@@ -54,6 +54,14 @@ export const killWorkers: Scenario = {
         const target = Math.floor(share * jobs);
         await waitUntil(() => doneCount(rig.index()) >= target, 120_000);
         await waitUntil(() => rig.fleet.alive().length >= 2, 30_000);
+        // Near the end, every remaining job can be waiting for the lease of an earlier
+        // victim, with no worker holding one: wait until some worker does, or the kill
+        // would cut nothing short and prove nothing.
+        await waitUntil(() => {
+          const pids = rig.fleet.alive().map((w) => w.pid);
+          const first = busiest(rig.index(), pids)[0];
+          return first !== undefined && orphansOf(rig.index(), first, Date.now()).length > 0;
+        }, leaseMs * 2);
         // The worker holding the most jobs: a kill of an idle worker proves nothing.
         const live = rig.fleet.alive();
         const order = busiest(
