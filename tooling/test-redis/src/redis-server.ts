@@ -102,6 +102,23 @@ export async function startRedis(options: RedisServerOptions = {}): Promise<Redi
   };
 }
 
+// A server killed by a test is expected to die; keep none lingering after the test run.
+// One `exit` listener for all of them: one per server trips Node's listener-leak warning.
+const running = new Set<ChildProcess>();
+
+function killOnExit(child: ChildProcess): void {
+  if (running.size === 0) process.once('exit', killRunning);
+  running.add(child);
+  child.once('exit', () => {
+    running.delete(child);
+    if (running.size === 0) process.removeListener('exit', killRunning);
+  });
+}
+
+function killRunning(): void {
+  for (const child of running) child.kill('SIGKILL');
+}
+
 async function spawnServer(
   args: readonly string[],
   port: number,
@@ -139,8 +156,7 @@ async function spawnServer(
     ]);
     if (reply.startsWith('+PONG')) {
       child.removeAllListeners('exit');
-      // A server killed by a test is expected to die; keep the process from lingering after the test run.
-      process.once('exit', () => child.kill('SIGKILL'));
+      killOnExit(child);
       return child;
     }
     await new Promise((resolve) => setTimeout(resolve, 25));
