@@ -55,6 +55,58 @@ describe('delays', () => {
     for (const { id, at } of deliveries)
       expect(at).toBeGreaterThanOrEqual(due.get(id) ?? Number.POSITIVE_INFINITY);
   });
+
+  // Celery's visibility-timeout trap: an ETA task held unacknowledged past the timeout is
+  // delivered again. Here a delayed job holds no lease until it is due, so a delay many
+  // times the lease still runs once, never early.
+  it('runs jobs delayed far past the lease once, never early', async () => {
+    const transport = open();
+    const queue = uniqueQueue('delay-long');
+    const leaseMs = 150;
+    const envelopes = Array.from({ length: 12 }, () => makeEnvelope(queue));
+    await transport.enqueue(
+      envelopes.map((envelope, index) => ({ envelope, delayMs: 900 + (index % 4) * 300 })),
+    );
+    const due = new Map<string, number>();
+    for (const envelope of envelopes) {
+      due.set(envelope.id, (await transport.getJob(envelope.id))?.dueAt ?? Number.NaN);
+    }
+    const deliveries: Array<{ id: string; at: number }> = [];
+    const consumers = [open(), open()].map(async (consumer) => {
+      const until = Date.now() + 3_000;
+      while (Date.now() < until) {
+        const jobs = await consumer.reserve({
+          queues: [queue],
+          max: 5,
+          leaseMs,
+          waitMs: 200,
+          consumer: 'c',
+        });
+        const at = Date.now();
+        for (const job of jobs) deliveries.push({ id: job.envelope.id, at });
+        const statuses = await consumer.settle(
+          jobs.map((job) => ({
+            type: 'complete' as const,
+            id: job.envelope.id,
+            token: job.token,
+            result: null,
+          })),
+        );
+        expect(statuses.every((status) => status === 'ok')).toBe(true);
+      }
+    });
+    await Promise.all(consumers);
+    expect(deliveries).toHaveLength(envelopes.length);
+    expect(new Set(deliveries.map((delivery) => delivery.id)).size).toBe(envelopes.length);
+    for (const { id, at } of deliveries) {
+      const dueAt = due.get(id) ?? Number.POSITIVE_INFINITY;
+      expect(at).toBeGreaterThanOrEqual(dueAt);
+      // Due well after several leases would have run out.
+      expect(dueAt - (envelopes.find((e) => e.id === id)?.enqueuedAt ?? 0)).toBeGreaterThan(
+        4 * leaseMs,
+      );
+    }
+  });
 });
 
 describe('retention', () => {
