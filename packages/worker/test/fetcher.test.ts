@@ -1,0 +1,97 @@
+import type { Reservation, ReserveRequest, Transport } from '@conveyor/core';
+import { createManualClock, makeEnvelope } from '@conveyor/core/testing';
+import { describe, expect, it } from 'vitest';
+import { startFetching } from '../src/fetcher.js';
+import { captureLogger } from './helpers.js';
+
+interface PendingReserve {
+  request: ReserveRequest;
+  answer(count: number): Promise<void>;
+}
+
+/** A transport whose reserve calls wait until the test answers them with `count` jobs. */
+function heldReserves(): { transport: Transport; pending: PendingReserve[] } {
+  const pending: PendingReserve[] = [];
+  const transport = {
+    reserve(request: ReserveRequest) {
+      return new Promise<Reservation[]>((resolve) => {
+        pending.push({
+          request,
+          async answer(count) {
+            resolve(
+              Array.from({ length: count }, (_, k) => ({
+                envelope: makeEnvelope('q', { task: 't' }),
+                token: `t${k}`,
+                leaseExpiresAt: 0,
+              })),
+            );
+            await new Promise((done) => setImmediate(done));
+          },
+        });
+      });
+    },
+  } as unknown as Transport;
+  return { transport, pending };
+}
+
+const tick = () => new Promise((done) => setImmediate(done));
+
+describe('fetcher', () => {
+  it('keeps a second reserve in flight only while the queues flow, within the free capacity', async () => {
+    const { transport, pending } = heldReserves();
+    const capacity = 10;
+    let held = 0;
+    const fetcher = startFetching({
+      transport,
+      clock: createManualClock(),
+      logger: captureLogger(),
+      consumer: 'c',
+      queues: ['q'],
+      leaseMs: 1_000,
+      waitMs: 1_000,
+      freeCapacity: () => capacity - held,
+      minBatch: 5,
+      starving: () => held === 0,
+      accept(reservations) {
+        held += reservations.length;
+      },
+      onFatal() {},
+    });
+    await tick();
+    expect(pending.map((call) => call.request.max)).toEqual([10]);
+
+    await pending[0]?.answer(10); // full: the queues flow
+    held = 6; // four ended: fewer than a batch is free, and no slot idles
+    fetcher.wake();
+    await tick();
+    expect(pending).toHaveLength(1);
+    held = 5;
+    fetcher.wake();
+    await tick();
+    expect(pending.map((call) => call.request.max)).toEqual([10, 5]);
+
+    held = 0; // the rest ended while the second call is out: a third may go
+    fetcher.wake();
+    await tick();
+    expect(pending.map((call) => call.request.max)).toEqual([10, 5, 5]);
+    held = 0;
+    fetcher.wake();
+    await tick();
+    // Never more than two calls, never more jobs asked for than the capacity.
+    expect(pending).toHaveLength(3);
+
+    await pending[1]?.answer(2); // short: the queues ran dry, so no overlapping call
+    held = 0;
+    fetcher.wake();
+    await tick();
+    expect(pending).toHaveLength(3);
+    await pending[2]?.answer(0);
+    await tick();
+    // Alone again: the next call asks for everything that is free.
+    expect(pending.map((call) => call.request.max)).toEqual([10, 5, 5, 10]);
+
+    const stopped = fetcher.stop();
+    await pending[3]?.answer(0);
+    await stopped;
+  });
+});
