@@ -8,7 +8,8 @@
 -- KEYS: the 19 queue keys (includes/queue.lua).
 -- ARGV: [1] default result TTL, [2] finished kept, [3] max, [4] lease ms, [5] consumer,
 --       [6] token prefix (random, fresh per call; the job's token is it plus a counter).
--- Returns: { now, next wake (ms or -1), lease deadline,
+-- Returns: { now, next wake (ms or -1; only computed when no job was leased: the client
+--            uses it only then), lease deadline,
 --            then 6 per job: unique id, d (see queue.lua), input, extras (y) or false,
 --            expiresAt or false, attempt }. The k-th job's token is the token prefix followed by k.
 
@@ -22,6 +23,13 @@ local token_prefix = ARGV[6]
 -- The `b` field of every job this call leases (see queue.lua).
 local delivery = now_s .. '|' .. deadline_s .. '|' .. consumer
 
+-- Redis 7+ (REDIS_VERSION_NUM is new in 7.0, like LMPOP) pops from the highest non-empty
+-- ready list in one command; 6.2 tries the lists one LPOP at a time. Either way, a
+-- list above the current priority is empty: nothing in this script pushes to one.
+local multi_pop = redis.REDIS_VERSION_NUM ~= nil
+local priority_of = {}
+for priority = 0, 9 do priority_of[ready_key(priority)] = priority end
+
 housekeep(500)
 local had_leases = redis.call('ZCARD', K_LEASES) > 0
 local out = { now, -1, deadline }
@@ -29,10 +37,21 @@ local leases = {}
 local taken = 0
 local priority = 9
 while priority >= 0 and taken < max do
-  local ids = redis.call('LPOP', ready_key(priority), max - taken)
-  if not ids then
-    priority = priority - 1
+  local ids
+  if multi_pop then
+    local popped = redis.call('LMPOP', 10, KEYS[11], KEYS[10], KEYS[9], KEYS[8], KEYS[7], KEYS[6],
+      KEYS[5], KEYS[4], KEYS[3], KEYS[2], 'LEFT', 'COUNT', max - taken)
+    if popped then
+      priority = priority_of[popped[1]]
+      ids = popped[2]
+    else
+      priority = -1
+    end
   else
+    ids = redis.call('LPOP', ready_key(priority), max - taken)
+    if not ids then priority = priority - 1 end
+  end
+  if ids then
     for _, id in ipairs(ids) do
       local key = K_JOB .. id
       -- pcall: the ids are popped already, and an error would lose the whole batch.
@@ -80,5 +99,5 @@ if taken > 0 and not had_leases then
   wake()
 end
 flush()
-out[2] = next_wake()
+if taken == 0 then out[2] = next_wake() end
 return out
