@@ -2,14 +2,15 @@ import {
   DEFAULT_MAX_PAYLOAD_BYTES,
   ENVELOPE_VERSION,
   type JobEnvelope,
-  serializeEnvelope,
+  serializeInput,
 } from './envelope.js';
 import { InvalidOptionError, ValidationError } from './errors.js';
 import { newJobId } from './ids.js';
 import { createJobHandle, type JobHandle } from './job-handle.js';
 import type { JsonValue } from './json.js';
+import { PreparedRequest } from './prepared-request.js';
 import { assertDuration, resolveRetryPolicy } from './retry-policy.js';
-import { validateWith } from './schema.js';
+import { type ValidationOutcome, validateNow } from './schema.js';
 import { bindTask, type TaskStub } from './stub.js';
 import {
   type AnyTaskContract,
@@ -20,7 +21,7 @@ import {
   type TaskInput,
   type TaskResult,
 } from './task.js';
-import type { EnqueueRequest, JobRecord, Transport } from './transport.js';
+import type { EnqueueRequest, EnqueueResult, JobRecord, Transport } from './transport.js';
 
 export interface ClientOptions {
   transport: Transport;
@@ -99,36 +100,101 @@ export function createClient(options: ClientOptions): Client {
     throw new InvalidOptionError('batchSize', batchSize, 'a positive integer');
   }
 
-  const prepare = async (
+  /** What every job of one call shares; worked out once per call, after the first input passed. */
+  interface CallParts {
+    queue: string;
+    maxAttempts: number;
+    priority: number;
+    expiresAt: number | undefined;
+    delayMs: number | undefined;
+    runAt: number | undefined;
+  }
+
+  const callParts = (task: AnyTaskContract, call: EnqueueOptions): CallParts => ({
+    queue: call.queue ?? task.queue ?? DEFAULT_QUEUE,
+    maxAttempts: call.attempts ?? resolveRetryPolicy(task.retry).attempts,
+    priority: call.priority ?? task.priority ?? DEFAULT_PRIORITY,
+    expiresAt: call.expiresAt === undefined ? undefined : toEpoch(call.expiresAt, 'expiresAt'),
+    delayMs: call.delay,
+    runAt:
+      call.delay === undefined && call.eta !== undefined ? toEpoch(call.eta, 'eta') : undefined,
+  });
+
+  const prepare = (
     task: AnyTaskContract,
     input: unknown,
     call: EnqueueOptions,
-  ): Promise<EnqueueRequest> => {
-    const checked = await validateWith(task.input, input);
-    if (!checked.ok) throw new ValidationError(task.name, 'input', checked.issues);
-    const queue = call.queue ?? task.queue ?? DEFAULT_QUEUE;
+    parts: CallParts,
+  ): EnqueueRequest => {
     const envelope: JobEnvelope = {
       v: ENVELOPE_VERSION,
-      id: newJobId(queue),
+      id: newJobId(parts.queue),
       task: task.name,
-      queue,
+      queue: parts.queue,
       input: input as JsonValue,
       attempt: 0,
-      maxAttempts: call.attempts ?? resolveRetryPolicy(task.retry).attempts,
-      priority: call.priority ?? task.priority ?? DEFAULT_PRIORITY,
+      maxAttempts: parts.maxAttempts,
+      priority: parts.priority,
       enqueuedAt: Date.now(),
     };
     if (call.idempotencyKey !== undefined) envelope.idempotencyKey = call.idempotencyKey;
-    if (call.expiresAt !== undefined) envelope.expiresAt = toEpoch(call.expiresAt, 'expiresAt');
+    if (parts.expiresAt !== undefined) envelope.expiresAt = parts.expiresAt;
     if (task.fingerprint !== undefined) envelope.schema = task.fingerprint;
-    const request: EnqueueRequest = {
-      envelope,
-      payload: serializeEnvelope(envelope, maxPayloadBytes),
-      dedupeWindowMs,
-    };
-    if (call.delay !== undefined) request.delayMs = call.delay;
-    else if (call.eta !== undefined) request.runAt = toEpoch(call.eta, 'eta');
-    return request;
+    const inputJson = serializeInput(envelope, maxPayloadBytes);
+    return new PreparedRequest(envelope, inputJson, dedupeWindowMs, parts.delayMs, parts.runAt);
+  };
+
+  /**
+   * Validates and prepares every input, in order. Schemas that validate synchronously (most
+   * do) cost no promise per job; the first invalid input throws, as before anything is sent.
+   */
+  const prepareAll = (
+    task: AnyTaskContract,
+    inputs: readonly unknown[],
+    call: EnqueueOptions,
+  ): EnqueueRequest[] | Promise<EnqueueRequest[]> => {
+    // No closures here: this runs once per single enqueue.
+    let parts: CallParts | undefined;
+    const requests: EnqueueRequest[] = [];
+    for (let index = 0; index < inputs.length; index++) {
+      const input = inputs[index];
+      const outcome = validateNow(task.input, input);
+      if (outcome instanceof Promise) return prepareRest(task, inputs, call, requests, outcome);
+      if (!outcome.ok) throw new ValidationError(task.name, 'input', outcome.issues);
+      parts ??= callParts(task, call);
+      requests.push(prepare(task, input, call, parts));
+    }
+    return requests;
+  };
+
+  /** The rest of a batch once a schema validated asynchronously: the way it always went. */
+  const prepareRest = async (
+    task: AnyTaskContract,
+    inputs: readonly unknown[],
+    call: EnqueueOptions,
+    done: EnqueueRequest[],
+    pending: Promise<ValidationOutcome<unknown>>,
+  ): Promise<EnqueueRequest[]> => {
+    const rest = inputs.slice(done.length);
+    let parts: CallParts | undefined;
+    const prepared = await Promise.all(
+      rest.map(async (input, offset) => {
+        const outcome = offset === 0 ? await pending : await validateNow(task.input, input);
+        if (!outcome.ok) throw new ValidationError(task.name, 'input', outcome.issues);
+        parts ??= callParts(task, call);
+        return prepare(task, input, call, parts);
+      }),
+    );
+    return done.concat(prepared);
+  };
+
+  const handlesOf = <T extends AnyTaskContract>(
+    results: readonly EnqueueResult[],
+    handles: JobHandle<TaskResult<T>>[],
+  ): void => {
+    for (const { id, duplicate } of results) {
+      handles.push(createJobHandle<TaskResult<T>>(transport, id, duplicate));
+    }
   };
 
   const enqueueBatch = async <T extends AnyTaskContract>(
@@ -139,13 +205,16 @@ export function createClient(options: ClientOptions): Client {
     checkCallOptions(call);
     // Validate every input before the first batch goes out: an invalid input must not
     // leave earlier batches enqueued with no handles returned for them.
-    const requests = await Promise.all(inputs.map((input) => prepare(task, input, call)));
+    const prepared = prepareAll(task, inputs, call);
+    const requests = prepared instanceof Promise ? await prepared : prepared;
     const handles: JobHandle<TaskResult<T>>[] = [];
+    if (requests.length === 0) return handles;
+    if (requests.length <= batchSize) {
+      handlesOf(await transport.enqueue(requests), handles);
+      return handles;
+    }
     for (let start = 0; start < requests.length; start += batchSize) {
-      const results = await transport.enqueue(requests.slice(start, start + batchSize));
-      for (const { id, duplicate } of results) {
-        handles.push(createJobHandle<TaskResult<T>>(transport, id, duplicate));
-      }
+      handlesOf(await transport.enqueue(requests.slice(start, start + batchSize)), handles);
     }
     return handles;
   };
@@ -153,9 +222,13 @@ export function createClient(options: ClientOptions): Client {
   const client: Client = {
     transport,
     async enqueue(task, input, call = {}) {
-      const [handle] = await enqueueBatch(task, [input], call);
-      // enqueueBatch returns exactly one handle per input.
-      return handle as JobHandle<TaskResult<typeof task>>;
+      checkCallOptions(call);
+      const prepared = prepareAll(task, [input], call);
+      const requests = prepared instanceof Promise ? await prepared : prepared;
+      const [result] = await transport.enqueue(requests);
+      // The transport returns exactly one result per request.
+      const { id, duplicate } = result as EnqueueResult;
+      return createJobHandle<TaskResult<typeof task>>(transport, id, duplicate);
     },
     enqueueMany: (task, inputs, call = {}) => enqueueBatch(task, inputs, call),
     getJob: (id) => transport.getJob(id),

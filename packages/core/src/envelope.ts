@@ -86,6 +86,39 @@ export function serializeEnvelope(
 }
 
 /**
+ * Checks and serializes an envelope's input, and enforces the payload limit on the whole
+ * envelope: the same errors as {@link serializeEnvelope}, but the envelope is serialized
+ * only when a bound on its size comes near the limit. Returns the input's JSON text.
+ */
+export function serializeInput(
+  envelope: JobEnvelope,
+  maxBytes: number = DEFAULT_MAX_PAYLOAD_BYTES,
+): string {
+  assertJsonValue(envelope.input, 'input');
+  const inputJson = JSON.stringify(envelope.input);
+  if (envelopeBytesAtMost(envelope, inputJson) > maxBytes) {
+    const bytes = Buffer.byteLength(JSON.stringify(envelope), 'utf8');
+    if (bytes > maxBytes) throw new PayloadTooLargeError(envelope.task, bytes, maxBytes);
+  }
+  return inputJson;
+}
+
+/**
+ * An upper bound on the UTF-8 size of the envelope's JSON: field names and punctuation
+ * take under 200 bytes, each of the five numbers at most 24 characters, a string at most
+ * 6 bytes per UTF-16 unit (an escape) plus its quotes, and JSON text at most 3 bytes per unit.
+ */
+function envelopeBytesAtMost(envelope: JobEnvelope, inputJson: string): number {
+  const strings =
+    envelope.id.length +
+    envelope.task.length +
+    envelope.queue.length +
+    (envelope.idempotencyKey?.length ?? 0) +
+    (envelope.schema?.length ?? 0);
+  return 200 + 5 * 24 + 6 * strings + 10 + 3 * inputJson.length;
+}
+
+/**
  * Parses and checks envelope JSON as read from a broker. Anything that is not a
  * version-1 envelope raises {@link InvalidEnvelopeError} quoting the offending text.
  */

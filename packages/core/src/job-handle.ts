@@ -34,32 +34,57 @@ export function createJobHandle<TResult>(
   id: string,
   duplicate = false,
 ): JobHandle<TResult> {
-  return {
-    id,
-    duplicate,
-    async status() {
-      const record = await transport.getJob(id);
-      return record?.state ?? 'unknown';
-    },
-    info: () => transport.getJob(id),
-    async result({ timeout, signal } = {}) {
-      const deadline = timeout === undefined ? Number.POSITIVE_INFINITY : Date.now() + timeout;
-      for (;;) {
-        const remaining = deadline - Date.now();
-        const record = await transport.waitFor(id, {
-          timeoutMs: Math.max(0, Math.min(WAIT_SLICE_MS, remaining)),
-          ...(signal && { signal }),
-        });
-        if (record === null) throw new JobNotFoundError(id);
-        if (FINAL_STATES.has(record.state)) return outcome<TResult>(record);
-        signal?.throwIfAborted();
-        if (deadline - Date.now() <= 0) {
-          throw new ResultTimeoutError(id, timeout ?? 0, record.state);
-        }
+  return new TransportJobHandle<TResult>(transport, id, duplicate);
+}
+
+// A class, not an object of closures: a client makes one handle per enqueued job.
+class TransportJobHandle<TResult> implements JobHandle<TResult> {
+  readonly #transport: Transport;
+
+  constructor(
+    transport: Transport,
+    readonly id: string,
+    readonly duplicate: boolean,
+  ) {
+    this.#transport = transport;
+  }
+
+  async status(): Promise<JobState | 'unknown'> {
+    const record = await this.#transport.getJob(this.id);
+    return record?.state ?? 'unknown';
+  }
+
+  info(): Promise<JobRecord | null> {
+    return this.#transport.getJob(this.id);
+  }
+
+  async result({
+    timeout,
+    signal,
+  }: {
+    timeout?: number;
+    signal?: AbortSignal;
+  } = {}): Promise<TResult> {
+    const { id } = this;
+    const deadline = timeout === undefined ? Number.POSITIVE_INFINITY : Date.now() + timeout;
+    for (;;) {
+      const remaining = deadline - Date.now();
+      const record = await this.#transport.waitFor(id, {
+        timeoutMs: Math.max(0, Math.min(WAIT_SLICE_MS, remaining)),
+        ...(signal && { signal }),
+      });
+      if (record === null) throw new JobNotFoundError(id);
+      if (FINAL_STATES.has(record.state)) return outcome<TResult>(record);
+      signal?.throwIfAborted();
+      if (deadline - Date.now() <= 0) {
+        throw new ResultTimeoutError(id, timeout ?? 0, record.state);
       }
-    },
-    cancel: () => transport.cancel(id),
-  };
+    }
+  }
+
+  cancel(): Promise<CancelResult> {
+    return this.#transport.cancel(this.id);
+  }
 }
 
 function outcome<TResult>(record: JobRecord): TResult {

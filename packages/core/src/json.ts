@@ -19,7 +19,49 @@ export const MAX_JSON_DEPTH = 256;
  * Dates are accepted: they travel as ISO strings (parse them with `z.coerce.date()`).
  */
 export function assertJsonValue(value: unknown, path = 'value'): asserts value is JsonValue {
+  // The usual value passes the fast walk, which builds no paths; only a failure walks
+  // again with paths, to say where.
+  if (isPlainJson(value, 0, [])) return;
   check(value, path, 0, new Set());
+}
+
+/** The same rules as `check`, as a yes or no: no path strings, no Set, no entries arrays. */
+function isPlainJson(value: unknown, depth: number, ancestors: object[]): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(value);
+    case 'object':
+      break;
+    default:
+      return false;
+  }
+  if (value === null) return true;
+  if (value instanceof Date) return !Number.isNaN(value.getTime());
+  if (depth >= MAX_JSON_DEPTH || ancestors.includes(value)) return false;
+  ancestors.push(value);
+  let ok = true;
+  if (Array.isArray(value)) {
+    for (let index = 0; ok && index < value.length; index++) {
+      ok = isPlainJson(value[index], depth + 1, ancestors);
+    }
+  } else {
+    const prototype = Object.getPrototypeOf(value);
+    if (prototype !== Object.prototype && prototype !== null) return false;
+    const record = value as Record<string, unknown>;
+    for (const key in record) {
+      if (!Object.hasOwn(record, key)) continue;
+      const item = record[key];
+      if (item !== undefined && !isPlainJson(item, depth + 1, ancestors)) {
+        ok = false;
+        break;
+      }
+    }
+  }
+  ancestors.pop();
+  return ok;
 }
 
 function check(value: unknown, path: string, depth: number, ancestors: Set<object>): void {

@@ -39,6 +39,12 @@ export interface EnqueueRequest {
    */
   payload?: string;
   /**
+   * `envelope.input` already serialized and checked by the producer
+   * (`JSON.stringify(envelope.input)` after `assertJsonValue`), so that a transport that
+   * stores the input as text need not walk and stringify it again. Optional.
+   */
+  inputJson?: string;
+  /**
    * Run no earlier than `delayMs` from now, measured on the transport's clock
    * (Redis `TIME`, not the producer's). Wins over `runAt` when both are set.
    */

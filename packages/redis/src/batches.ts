@@ -102,23 +102,82 @@ function inputJson(input: unknown): string {
   }
 }
 
-/** The 12 enqueue-19.lua arguments of one request. Throws NotJsonError for input JSON cannot carry. */
-export function enqueueArgs(request: EnqueueRequest, queue: string): Array<string | number> {
+/** The request's input as JSON: the producer's when it gave it, else made here. */
+function inputOf(request: EnqueueRequest): string {
+  return request.inputJson ?? inputJson(request.envelope.input);
+}
+
+/** True when two requests share every field of a group header (see {@link enqueueArgs}). */
+function sameGroup(a: EnqueueRequest, b: EnqueueRequest): boolean {
+  const x = a.envelope;
+  const y = b.envelope;
+  return (
+    x.task === y.task &&
+    x.enqueuedAt === y.enqueuedAt &&
+    x.priority === y.priority &&
+    x.maxAttempts === y.maxAttempts &&
+    x.expiresAt === y.expiresAt &&
+    x.idempotencyKey === y.idempotencyKey &&
+    x.schema === y.schema &&
+    a.delayMs === b.delayMs &&
+    a.runAt === b.runAt &&
+    a.dedupeWindowMs === b.dedupeWindowMs
+  );
+}
+
+/**
+ * A group header: `<count> <more> <priority> <maxAttempts> <producer's enqueuedAt>
+ * <expiresAt> <delayMs> <runAt> <dedupe window> <task>`, absent numbers empty; the task
+ * is the rest of the string, so it may hold anything. `more` is 1 when the
+ * `[idempotencyKey, schema]` JSON and the idempotency key follow as two arguments.
+ */
+function groupHeader(request: EnqueueRequest, count: number): string {
   const { envelope, delayMs, runAt, dedupeWindowMs } = request;
-  return [
-    uniqueOf(envelope.id, queue),
-    envelope.task,
-    inputJson(envelope.input),
-    Number.isFinite(envelope.enqueuedAt) ? Math.round(envelope.enqueuedAt) : 0,
-    encodeExtras(envelope),
-    envelope.priority,
-    envelope.maxAttempts,
-    envelope.expiresAt ?? '',
-    delayMs ?? '',
-    delayMs === undefined ? (runAt ?? '') : '',
-    envelope.idempotencyKey ?? '',
-    dedupeWindowMs ?? '',
-  ];
+  const more = envelope.idempotencyKey !== undefined || envelope.schema !== undefined;
+  const enqueuedAt = Number.isFinite(envelope.enqueuedAt) ? Math.round(envelope.enqueuedAt) : 0;
+  return `${count} ${more ? 1 : 0} ${envelope.priority} ${envelope.maxAttempts} ${enqueuedAt} ${
+    envelope.expiresAt ?? ''
+  } ${delayMs ?? ''} ${delayMs === undefined ? (runAt ?? '') : ''} ${dedupeWindowMs ?? ''} ${
+    envelope.task
+  }`;
+}
+
+/**
+ * The enqueue-19.lua arguments of one queue's chunk: the default dedupe window, then groups.
+ * Consecutive requests that differ only in id and input (one enqueueMany, or single calls
+ * of one task made in the same tick) form a group: one header, then `<unique id> <input
+ * JSON>` per job, so a job costs two arguments and the script builds the shared fields
+ * once per group. Throws NotJsonError for input JSON cannot carry.
+ */
+export function enqueueArgs(
+  requests: readonly EnqueueRequest[],
+  queue: string,
+  defaultWindowMs: number,
+): string[] {
+  const args: string[] = [String(defaultWindowMs)];
+  let head = 0;
+  let first: EnqueueRequest | undefined;
+  let count = 0;
+  const close = (): void => {
+    if (first) args[head] = groupHeader(first, count);
+  };
+  for (const request of requests) {
+    if (!first || !sameGroup(first, request)) {
+      close();
+      first = request;
+      count = 0;
+      head = args.length;
+      args.push('');
+      const { idempotencyKey, schema } = request.envelope;
+      if (idempotencyKey !== undefined || schema !== undefined) {
+        args.push(encodeExtras(request.envelope), idempotencyKey ?? '');
+      }
+    }
+    args.push(uniqueOf(request.envelope.id, queue), inputOf(request));
+    count += 1;
+  }
+  close();
+  return args;
 }
 
 /** The 3 renew-19.lua arguments of one renewal. */

@@ -242,8 +242,11 @@ export function redisTransport(options: RedisTransportOptions = {}): RedisTransp
     // (NotJsonError) leaves no chunk of the call enqueued.
     const encoded = batches.flatMap((batch) =>
       chunks(batch.entries, CHUNK).map((entries) => {
-        const args: Array<string | number> = [defaultWindow];
-        for (const { item } of entries) args.push(...enqueueArgs(item, batch.queue));
+        const args = enqueueArgs(
+          entries.map((entry) => entry.item),
+          batch.queue,
+          defaultWindow,
+        );
         return { queue: batch.queue, entries, args };
       }),
     );
@@ -251,11 +254,12 @@ export function redisTransport(options: RedisTransportOptions = {}): RedisTransp
     for (const { queue, entries, args } of encoded) {
       calls.push(
         script('enqueue', queue, args).then((reply) => {
-          reply.forEach((earlier, position) => {
-            const entry = entries[position];
-            if (earlier === '' || earlier === null || !entry) return;
-            results[entry.index] = { id: `${queue}:${String(earlier)}`, duplicate: true };
-          });
+          // Only duplicates come back: `<position> <unique id of the earlier job>` pairs.
+          for (let i = 0; i + 1 < reply.length; i += 2) {
+            const entry = entries[Number(reply[i])];
+            if (entry)
+              results[entry.index] = { id: `${queue}:${String(reply[i + 1])}`, duplicate: true };
+          }
         }),
       );
     }

@@ -1,15 +1,19 @@
 -- enqueue-19.lua: adds a batch of jobs to one queue [R3, R4, R5].
 --
 -- KEYS: the 19 queue keys (includes/queue.lua).
--- ARGV: [1] default result TTL, [2] finished kept, [3] default dedupe window (ms),
---       then 12 per job: unique id, task, input JSON, producer's enqueuedAt,
---       [idempotencyKey, schema] JSON or '', priority, maxAttempts, expiresAt or '',
---       delayMs or '', runAt or '', idempotency key or '', dedupe window or ''.
--- Returns: one string per job: '' when added, else the unique id of the job it
---          duplicates (an earlier job holding its idempotency key, or itself when the
---          id is already stored).
+-- ARGV: [1] default result TTL, [2] finished kept, [3] default dedupe window (ms), then
+--       groups of jobs that share every field but id and input (src/batches.ts):
+--       a header `<count> <more> <priority> <maxAttempts> <producer's enqueuedAt>
+--       <expiresAt> <delayMs> <runAt> <dedupe window> <task>` (absent numbers empty, the
+--       task the rest of the string); when `more` is 1, the `[idempotencyKey, schema]`
+--       JSON and the idempotency key ('' when none); then `count` times unique id, input JSON.
+-- Returns: `position, unique id` pairs (position 0-based in the batch) for the jobs not
+--          added: the id of the job each duplicates (an earlier job holding its
+--          idempotency key, or itself when the id is already stored). Empty when all added.
 
 --!include queue.lua
+
+local HEADER = '^(%d+) (%d) (%S*) (%S*) (%S*) (%S*) (%S*) (%S*) (%S*) (.*)$'
 
 -- Jobs that came due before this enqueue go first [R7].
 housekeep(500)
@@ -21,75 +25,100 @@ local ready = {}
 -- One EXISTS over the whole batch: when none of its ids is stored (the usual case),
 -- no job needs its own EXISTS. Ids repeated inside the batch are caught by `added`.
 local keys = {}
-for base = 4, #ARGV, 12 do
-  keys[#keys + 1] = K_JOB .. ARGV[base]
+local a = 4
+while a <= #ARGV do
+  local count, more = string.match(ARGV[a], '^(%d+) (%d)')
+  a = a + 1 + (more == '1' and 2 or 0)
+  for _ = 1, tonumber(count) do
+    keys[#keys + 1] = K_JOB .. ARGV[a]
+    a = a + 2
+  end
 end
 local any_stored = #keys > 0 and redis.call('EXISTS', unpack(keys)) > 0
 local added = {}
 local n = 0
-for base = 4, #ARGV, 12 do
-  n = n + 1
-  local id = ARGV[base]
-  local idem = ARGV[base + 10]
-  local existing = false
-  if idem ~= '' then
-    existing = redis.call('GET', K_IDEM .. idem)
+a = 4
+while a <= #ARGV do
+  local count, more, priority, max_attempts, enqueued_at, expires_at, delay, run_at, window, task =
+    string.match(ARGV[a], HEADER)
+  a = a + 1
+  local extras, idem = '', ''
+  if more == '1' then
+    extras, idem = ARGV[a], ARGV[a + 1]
+    a = a + 2
   end
-  local key = keys[n]
-  if not existing and (added[id] or (any_stored and redis.call('EXISTS', key) == 1)) then
-    existing = id
+  -- Everything but the id and input is the same for the whole group: built once.
+  local fields = {
+    's', 'w',
+    'd', priority .. '|' .. max_attempts .. '|' .. now_s .. '|'
+      .. int(now - tonumber(enqueued_at)) .. '|' .. task,
+    'i', '',
+  }
+  if extras ~= '' then
+    fields[#fields + 1] = 'y'
+    fields[#fields + 1] = extras
   end
-  if existing then
-    out[n] = existing
-  else
-    local priority = tonumber(ARGV[base + 5])
-    -- `s` first: it is the field scripts look up most (listpack lookups are linear).
-    local fields = {
-      's', 'w',
-      'd', ARGV[base + 5] .. '|' .. ARGV[base + 6] .. '|' .. now_s .. '|'
-        .. int(now - tonumber(ARGV[base + 3])) .. '|' .. ARGV[base + 1],
-      'i', ARGV[base + 2],
-    }
-    if ARGV[base + 4] ~= '' then
-      fields[#fields + 1] = 'y'
-      fields[#fields + 1] = ARGV[base + 4]
-    end
-    if ARGV[base + 7] ~= '' then
-      fields[#fields + 1] = 'x'
-      fields[#fields + 1] = ARGV[base + 7]
-    end
-    local due = nil
-    if ARGV[base + 8] ~= '' then
-      due = now + tonumber(ARGV[base + 8])
-    elseif ARGV[base + 9] ~= '' then
-      due = tonumber(ARGV[base + 9])
-    end
-    if due and due > now then
-      fields[2] = 'd'
-      redis.call('HSET', key, unpack(fields))
-      make_delayed(id, key, due)
-    else
-      redis.call('HSET', key, unpack(fields))
-      local list = ready[priority]
-      if not list then
-        list = {}
-        ready[priority] = list
-      end
-      list[#list + 1] = id
-      any_ready = true
-    end
+  if expires_at ~= '' then
+    fields[#fields + 1] = 'x'
+    fields[#fields + 1] = expires_at
+  end
+  local plain = #fields == 6
+  local d = fields[4]
+  local due = nil
+  if delay ~= '' then
+    due = now + tonumber(delay)
+  elseif run_at ~= '' then
+    due = tonumber(run_at)
+  end
+  local delayed = due and due > now
+  if delayed then fields[2] = 'd' end
+  priority = tonumber(priority)
+  local list = ready[priority]
+  if not delayed and not list then
+    list = {}
+    ready[priority] = list
+  end
+  local idem_window = tonumber(window) or default_window
+  for _ = 1, tonumber(count) do
+    n = n + 1
+    local id = ARGV[a]
+    local input = ARGV[a + 1]
+    a = a + 2
+    local existing = false
     if idem ~= '' then
-      local window = tonumber(ARGV[base + 11]) or default_window
-      if window > 0 then
-        redis.call('SET', K_IDEM .. idem, id, 'PX', int(window))
-      end
+      existing = redis.call('GET', K_IDEM .. idem)
     end
-    added[id] = true
-    out[n] = ''
+    local key = keys[n]
+    if not existing and (added[id] or (any_stored and redis.call('EXISTS', key) == 1)) then
+      existing = id
+    end
+    if existing then
+      out[#out + 1] = n - 1
+      out[#out + 1] = existing
+    else
+      if plain then
+        redis.call('HSET', key, 's', fields[2], 'd', d, 'i', input)
+      else
+        fields[6] = input
+        redis.call('HSET', key, unpack(fields))
+      end
+      if delayed then
+        make_delayed(id, key, due)
+      else
+        list[#list + 1] = id
+        any_ready = true
+      end
+      if idem ~= '' and idem_window > 0 then
+        redis.call('SET', K_IDEM .. idem, id, 'PX', int(idem_window))
+      end
+      added[id] = true
+    end
   end
 end
 for priority, ids in pairs(ready) do
-  redis.call('RPUSH', ready_key(priority), unpack(ids))
+  if #ids > 0 then
+    redis.call('RPUSH', ready_key(priority), unpack(ids))
+  end
 end
 if any_ready then
   wake()

@@ -1,0 +1,27 @@
+import type { JobEnvelope } from './envelope.js';
+import type { EnqueueRequest } from './transport.js';
+
+/**
+ * An enqueue request as the client builds it. The input is serialized once, when it is
+ * checked (`inputJson`); `payload`, the whole envelope's JSON, is made only if a transport
+ * reads it. Absent options are absent properties, as in a literal.
+ */
+export class PreparedRequest implements EnqueueRequest {
+  declare delayMs?: number;
+  declare runAt?: number;
+
+  constructor(
+    readonly envelope: JobEnvelope,
+    readonly inputJson: string,
+    readonly dedupeWindowMs: number,
+    delayMs: number | undefined,
+    runAt: number | undefined,
+  ) {
+    if (delayMs !== undefined) this.delayMs = delayMs;
+    else if (runAt !== undefined) this.runAt = runAt;
+  }
+
+  get payload(): string {
+    return JSON.stringify(this.envelope);
+  }
+}
