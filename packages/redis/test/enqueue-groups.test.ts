@@ -1,0 +1,147 @@
+import { type EnqueueRequest, type JobEnvelope, silentLogger } from '@conveyor/core';
+import { makeEnvelope, uniqueQueue } from '@conveyor/core/testing';
+import { type RedisServer, startRedis } from '@conveyor/test-redis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { enqueueArgs } from '../src/batches.js';
+import { redisTransport } from '../src/index.js';
+
+// enqueue-19.lua takes jobs in groups: one header of the shared fields, then unique id and
+// input per job. These check the encoding and its round trip through Redis.
+
+describe('enqueueArgs', () => {
+  const queue = 'groups';
+  const at = 1_764_000_000_000;
+  const request = (overrides: Partial<JobEnvelope> = {}, extra: Partial<EnqueueRequest> = {}) => ({
+    envelope: makeEnvelope(queue, { enqueuedAt: at, input: { n: 1 }, ...overrides }),
+    ...extra,
+  });
+
+  it('sends one header for jobs that differ only in id and input', () => {
+    const a = request();
+    const b = request({ input: 'two' });
+    expect(enqueueArgs([a, b], queue, 5_000)).toEqual([
+      '5000',
+      `2 0 5 3 ${at}     conformance.task`,
+      a.envelope.id.slice(queue.length + 1),
+      '{"n":1}',
+      b.envelope.id.slice(queue.length + 1),
+      '"two"',
+    ]);
+  });
+
+  it('starts a new group whenever a shared field changes, keeping the order', () => {
+    const requests = [
+      request(),
+      request({ priority: 9 }),
+      request({ priority: 9 }, { delayMs: 100 }),
+      request({ priority: 9 }, { runAt: at + 5 }),
+      request({ expiresAt: at + 9, maxAttempts: 1 }, { dedupeWindowMs: 7 }),
+      request({ idempotencyKey: 'k 1|x', schema: 'sha256:ab' }),
+      request({ idempotencyKey: 'k 1|x', schema: 'sha256:ab' }),
+      request({ task: 'odd task | name' }),
+    ];
+    const args = enqueueArgs(requests, queue, 5_000);
+    const headers = args.filter((arg) => /^\d+ [01] /.test(arg));
+    expect(headers).toEqual([
+      `1 0 5 3 ${at}     conformance.task`,
+      `1 0 9 3 ${at}     conformance.task`,
+      `1 0 9 3 ${at}  100   conformance.task`,
+      `1 0 9 3 ${at}   ${at + 5}  conformance.task`,
+      `1 0 5 1 ${at} ${at + 9}   7 conformance.task`,
+      `2 1 5 3 ${at}     conformance.task`,
+      `1 0 5 3 ${at}     odd task | name`,
+    ]);
+    // The idempotency group carries the extras JSON and the key right after its header.
+    const extras = args.indexOf(headers[5] ?? '');
+    expect(args.slice(extras + 1, extras + 3)).toEqual(['["k 1|x","sha256:ab"]', 'k 1|x']);
+  });
+
+  it('uses the producer input JSON when the request carries it', () => {
+    const a = { ...request(), inputJson: '{"n": 1}' };
+    expect(enqueueArgs([a], queue, 0).at(-1)).toBe('{"n": 1}');
+  });
+});
+
+describe('enqueue groups through Redis', () => {
+  let redis: RedisServer;
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterAll(async () => {
+    await redis?.stop();
+  });
+  const open: Array<{ close(): Promise<void> }> = [];
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((transport) => transport.close()));
+  });
+  const transport = () => {
+    const created = redisTransport({ url: redis.url, logger: silentLogger });
+    open.push(created);
+    return created;
+  };
+
+  it('round-trips every shared field, odd task names and inputs, in mixed groups', async () => {
+    const t = transport();
+    const queue = uniqueQueue('groups');
+    const now = Date.now();
+    const envelopes = [
+      makeEnvelope(queue, { task: 'a b|c  d', input: { text: 'é | ü 😀', list: [1, null] } }),
+      makeEnvelope(queue, { task: 'a b|c  d', input: ' spaces and | bars ' }),
+      makeEnvelope(queue, { task: 'plain', priority: 0, maxAttempts: 7, expiresAt: now + 60_000 }),
+      makeEnvelope(queue, {
+        task: 'plain',
+        priority: 9,
+        idempotencyKey: 'key with space',
+        schema: 's|1',
+      }),
+      makeEnvelope(queue, { task: 'plain', priority: 9, schema: 'only schema' }),
+      makeEnvelope(queue, { task: '', input: '' }),
+    ];
+    const results = await t.enqueue(envelopes.map((envelope) => ({ envelope })));
+    expect(results).toEqual(envelopes.map(({ id }) => ({ id, duplicate: false })));
+    for (const envelope of envelopes) {
+      const record = await t.getJob(envelope.id);
+      expect(record?.state).toBe('waiting');
+      expect(record?.envelope).toEqual(envelope);
+    }
+  });
+
+  it('reports duplicates at their positions, inside and across groups', async () => {
+    const t = transport();
+    const queue = uniqueQueue('groups-dup');
+    const keyed = (input: number) =>
+      makeEnvelope(queue, { idempotencyKey: 'same', input: { input } });
+    const first = keyed(1);
+    const plain = makeEnvelope(queue);
+    const results = await t.enqueue([
+      { envelope: first },
+      { envelope: keyed(2) },
+      { envelope: plain },
+      { envelope: { ...plain, input: { again: true } } },
+      { envelope: keyed(3), delayMs: 50 },
+    ]);
+    expect(results).toEqual([
+      { id: first.id, duplicate: false },
+      { id: first.id, duplicate: true },
+      { id: plain.id, duplicate: false },
+      { id: plain.id, duplicate: true },
+      { id: first.id, duplicate: true },
+    ]);
+  });
+
+  it('delays a whole group and keeps the ready ones in order', async () => {
+    const t = transport();
+    const queue = uniqueQueue('groups-delay');
+    const ready = [makeEnvelope(queue), makeEnvelope(queue), makeEnvelope(queue)];
+    const later = [makeEnvelope(queue), makeEnvelope(queue)];
+    await t.enqueue([
+      { envelope: ready[0] as JobEnvelope },
+      ...later.map((envelope) => ({ envelope, delayMs: 60_000 })),
+      { envelope: ready[1] as JobEnvelope },
+      { envelope: ready[2] as JobEnvelope },
+    ]);
+    expect((await t.getJob(later[1]?.id ?? ''))?.state).toBe('delayed');
+    const reserved = await t.reserve({ queues: [queue], max: 10, leaseMs: 10_000, consumer: 'c' });
+    expect(reserved.map((r) => r.envelope.id)).toEqual(ready.map((e) => e.id));
+  });
+});
