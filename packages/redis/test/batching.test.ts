@@ -6,8 +6,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { redisTransport } from '../src/index.js';
 import { enqueueMany } from './helpers/util.js';
 
-// The scripts batch work per call (one EXISTS per enqueue batch, one ZMSCORE per settle
-// batch, deferred ZREM/RPUSH). These check the cases that batching could get wrong.
+// The scripts batch work per call (one EXISTS per enqueue batch, one ZREM of a settle
+// batch's leases, or one ZMSCORE while an expired lease waits to be reclaimed; deferred
+// RPUSH). These check the cases that batching could get wrong.
 
 let redis: RedisServer;
 let admin: Redis;
@@ -59,6 +60,57 @@ describe('batched scripts', () => {
     const record = await t.getJob(ref.id);
     expect(record?.state).toBe('completed');
     expect(record?.result).toBe('first');
+  });
+
+  it('tells valid from stale settlements in one batch, and keeps the lease a stale one names', async () => {
+    const t = transport();
+    const queue = uniqueQueue('mixed-batch');
+    await enqueueMany(t, queue, 4);
+    const jobs = await t.reserve({ queues: [queue], max: 4, leaseMs: 10_000, consumer: 'c' });
+    const [a, b, c, d] = jobs.map((job) => ({ id: job.envelope.id, token: job.token }));
+    if (!a || !b || !c || !d) throw new Error('expected four jobs');
+    const leases = `conveyor:{${queue}}:leases`;
+    const statuses = await t.settle([
+      { type: 'complete', ...a, result: 1 },
+      { type: 'complete', id: b.id, token: `${b.token}x`, result: 2 },
+      { type: 'release', ...c },
+      { type: 'complete', ...a, result: 3 },
+      { type: 'fail', id: d.id, token: a.token, error: { name: 'E', message: 'wrong job' } },
+    ]);
+    expect(statuses).toEqual(['ok', 'stale', 'ok', 'stale', 'stale']);
+    expect((await t.getJob(a.id))?.result).toBe(1);
+    expect((await t.getJob(c.id))?.state).toBe('waiting');
+    // b and d are still held under their own tokens: their leases stay, and settle later.
+    expect(await admin.zcard(leases)).toBe(2);
+    expect(
+      await t.settle([
+        { type: 'complete', ...b, result: 2 },
+        { type: 'complete', ...d, result: 4 },
+      ]),
+    ).toEqual(['ok', 'ok']);
+    expect(await admin.zcard(leases)).toBe(0);
+  });
+
+  it('checks deadlines per settlement while an expired lease waits to be reclaimed', async () => {
+    const t = transport();
+    const queue = uniqueQueue('expired-batch');
+    await enqueueMany(t, queue, 2);
+    const [short] = await t.reserve({ queues: [queue], max: 1, leaseMs: 50, consumer: 'c' });
+    const [long] = await t.reserve({ queues: [queue], max: 1, leaseMs: 10_000, consumer: 'c' });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    // No reserve ran since: the expired lease is still in the set.
+    expect(await admin.zcard(`conveyor:{${queue}}:leases`)).toBe(2);
+    const statuses = await t.settle([
+      { type: 'complete', id: short?.envelope.id ?? '', token: short?.token ?? '', result: 1 },
+      { type: 'complete', id: long?.envelope.id ?? '', token: long?.token ?? '', result: 2 },
+      { type: 'complete', id: long?.envelope.id ?? '', token: long?.token ?? '', result: 3 },
+    ]);
+    expect(statuses).toEqual(['stale', 'ok', 'stale']);
+    // Only the expired lease is left, for housekeeping to reclaim.
+    expect(await admin.zrange(`conveyor:{${queue}}:leases`, 0, -1)).toEqual([
+      `${short?.token} ${short?.envelope.id.slice(queue.length + 1)}`,
+    ]);
+    expect((await t.getJob(long?.envelope.id ?? ''))?.result).toBe(2);
   });
 
   it('answers stale, and leaves no partial record, when an active job hash was evicted', async () => {

@@ -22,15 +22,57 @@ for n = 1, math.floor((#ARGV - 2) / 2) do
   -- A head that does not parse names no lease: it is stale.
   kinds[n], numbers[n], members[n], ids[n] = kind or '', number or '', member or '', id or ''
 end
--- One ZMSCORE checks token and lease of the whole batch: a lease entry exists exactly
--- while its job is active under that token (see lease_member).
-local deadlines = {}
-if #members > 0 then
-  deadlines = redis.call('ZMSCORE', K_LEASES, unpack(members))
+-- Which settlements hold a valid lease. A lease entry exists exactly while its job is
+-- active under that token (see lease_member), so:
+-- - with no expired entry in the set (one ZCOUNT), one ZREM of the batch's members ends
+--   every delivery; when it removed as many as the batch names distinct members, each
+--   was valid. A ZMSCORE per member, whose reply formats a double, is the cost saved.
+-- - when it removed fewer (a stale ack in the batch), each job's own state tells which
+--   were valid: active under the settlement's token.
+-- - when some lease has expired but is not yet reclaimed, one ZMSCORE checks token and
+--   deadline of the whole batch, and the ZREM is deferred to flush().
+local valid = {}
+-- The batch's distinct members; a delivery settled twice in one batch is stale the
+-- second time (`repeated`).
+local distinct, seen, repeated = {}, {}, {}
+for n = 1, #members do
+  local member = members[n]
+  if seen[member] then
+    repeated[n] = true
+  elseif member ~= '' then
+    seen[member] = true
+    distinct[#distinct + 1] = member
+  end
+end
+if #distinct > 0 then
+  if redis.call('ZCOUNT', K_LEASES, '-inf', now_s) == 0 then
+    local removed = 0
+    for start = 1, #distinct, 1000 do
+      removed = removed + redis.call('ZREM', K_LEASES, unpack(distinct, start, math.min(start + 999, #distinct)))
+    end
+    for n = 1, #members do
+      if repeated[n] or members[n] == '' then
+        valid[n] = false
+      elseif removed == #distinct then
+        valid[n] = true
+      else
+        -- pcall: the leases are ended already; a key that is not a hash is stale.
+        local f = redis.pcall('HMGET', K_JOB .. ids[n], 's', 't')
+        local token = string.sub(members[n], 1, #members[n] - #ids[n] - 1)
+        valid[n] = f[1] == 'a' and f[2] == token
+      end
+    end
+  else
+    local deadlines = redis.call('ZMSCORE', K_LEASES, unpack(members))
+    for n = 1, #members do
+      local deadline = tonumber(deadlines[n])
+      valid[n] = not repeated[n] and deadline ~= nil and deadline > now
+      if valid[n] then end_delivery(members[n]) end
+    end
+  end
 end
 
 local out = {}
-local settled = {}
 for n = 1, #members do
   local kind = kinds[n]
   local id = ids[n]
@@ -40,13 +82,7 @@ for n = 1, #members do
   -- The TTL goes to PEXPIRE as the string it came as (see int() in queue.lua).
   local ttl = numbers[n]
   if ttl == '' then ttl = nil end
-  local deadline = tonumber(deadlines[n])
-  -- A delivery settled twice in one batch is stale the second time.
-  local ok = deadline ~= nil and deadline > now and not settled[members[n]]
-  if ok then
-    settled[members[n]] = true
-    end_delivery(members[n])
-  end
+  local ok = valid[n]
   if ok and kind == 'c' then
     local result = nil
     if text ~= '' then result = text end

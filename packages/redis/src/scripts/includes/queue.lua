@@ -102,8 +102,9 @@ local ended_leases = {}
 local newly_finished = {}
 
 -- A delivery's entry in the leases ZSET. It carries the token, so that a batch of
--- settlements checks token and deadline of every job with one ZMSCORE: an entry exists
--- exactly while its job is active under that token. Tokens never contain a space.
+-- settlements checks token and deadline of every job with one ZREM (or one ZMSCORE; see
+-- settle-19.lua): an entry exists exactly while its job is active under that token.
+-- Tokens never contain a space.
 local function lease_member(id, token)
   return token .. ' ' .. id
 end
