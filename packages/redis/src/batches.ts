@@ -62,12 +62,21 @@ export function uniqueOf(id: string, queue: string): string {
   return id.slice(queue.length + 1);
 }
 
+/** The last queue name {@link queueOfRequest} checked. */
+let lastRequestQueue = '';
+
 /** Checks a request and returns its queue: the id must be `<envelope.queue>:<unique>`. */
 export function queueOfRequest({ envelope }: EnqueueRequest): string {
-  assertQueueName(envelope.queue);
+  const { queue, id } = envelope;
+  // A batch's requests usually share their queue: its name is checked once.
+  if (queue !== lastRequestQueue) {
+    assertQueueName(queue);
+    lastRequestQueue = queue;
+  }
   if (
-    !envelope.id.startsWith(`${envelope.queue}:`) ||
-    envelope.id.length <= envelope.queue.length + 1
+    id.length <= queue.length + 1 ||
+    id.charCodeAt(queue.length) !== 58 ||
+    !id.startsWith(queue)
   ) {
     throw new InvalidEnvelopeError(
       `Job id ${JSON.stringify(envelope.id)} does not start with its queue "${envelope.queue}:"; ids are <queue>:<unique> (see newJobId).`,

@@ -1,28 +1,17 @@
 import {
   type CancelResult,
-  type EnqueueRequest,
-  type EnqueueResult,
   FINAL_STATES,
   type JobRecord,
   type Logger,
-  NotJsonError,
   silentLogger,
   type Transport,
   TransportClosedError,
 } from '@conveyor/core';
 import { createRedisAdmin } from './admin.js';
-import {
-  byQueue,
-  chunks,
-  enqueueArgs,
-  queueOfId,
-  queueOfRequest,
-  renewArgs,
-  settleArgs,
-  uniqueOf,
-} from './batches.js';
+import { byQueue, chunks, queueOfId, renewArgs, settleArgs, uniqueOf } from './batches.js';
 import { decodeRecord } from './codec.js';
 import { type ConnectionOptions, checkMaxmemoryPolicy, openConnections } from './connections.js';
+import { createEnqueuer } from './enqueue.js';
 import { redisCall } from './errors.js';
 import { cancelChannel, markerKey, queueKeys } from './keys.js';
 import { redisLimits } from './limits.js';
@@ -205,67 +194,12 @@ export function redisTransport(options: RedisTransportOptions = {}): RedisTransp
     }
   }
 
-  const coalesced: Array<{
-    requests: readonly EnqueueRequest[];
-    resolve: (results: EnqueueResult[]) => void;
-    reject: (error: unknown) => void;
-  }> = [];
-
-  function flushEnqueues(): void {
-    const calls = coalesced.splice(0);
-    const all =
-      calls.length === 1 ? (calls[0]?.requests ?? []) : calls.flatMap((call) => call.requests);
-    enqueueNow(all).then(
-      (results) => {
-        let offset = 0;
-        for (const call of calls) {
-          call.resolve(results.slice(offset, offset + call.requests.length));
-          offset += call.requests.length;
-        }
-      },
-      (error: unknown) => {
-        if (error instanceof NotJsonError && calls.length > 1) {
-          // Nothing was sent (enqueueNow encodes first): each call again on its own, so
-          // that only the one with the bad input fails.
-          for (const call of calls) enqueueNow(call.requests).then(call.resolve, call.reject);
-          return;
-        }
-        for (const call of calls) call.reject(error);
-      },
-    );
-  }
-
-  async function enqueueNow(requests: readonly EnqueueRequest[]): Promise<EnqueueResult[]> {
-    const results = requests.map((request) => ({ id: request.envelope.id, duplicate: false }));
-    const batches = byQueue(requests, (request) => request.envelope.queue);
-    // Every request is encoded before anything is sent, so input that cannot be
-    // (NotJsonError) leaves no chunk of the call enqueued.
-    const encoded = batches.flatMap((batch) =>
-      chunks(batch.entries, CHUNK).map((entries) => {
-        const args = enqueueArgs(
-          entries.map((entry) => entry.item),
-          batch.queue,
-          defaultWindow,
-        );
-        return { queue: batch.queue, entries, args };
-      }),
-    );
-    const calls: Promise<void>[] = [admin.registerQueues(batches.map((batch) => batch.queue))];
-    for (const { queue, entries, args } of encoded) {
-      calls.push(
-        script('enqueue', queue, args).then((reply) => {
-          // Only duplicates come back: `<position> <unique id of the earlier job>` pairs.
-          for (let i = 0; i + 1 < reply.length; i += 2) {
-            const entry = entries[Number(reply[i])];
-            if (entry)
-              results[entry.index] = { id: `${queue}:${String(reply[i + 1])}`, duplicate: true };
-          }
-        }),
-      );
-    }
-    await Promise.all(calls);
-    return results;
-  }
+  const enqueue = createEnqueuer({
+    enqueueScript: (queue, args) => script('enqueue', queue, args),
+    registerQueues: (queues) => admin.registerQueues(queues),
+    chunkSize: CHUNK,
+    defaultDedupeWindowMs: defaultWindow,
+  });
 
   const transport: RedisTransport = {
     async ready() {
@@ -280,16 +214,9 @@ export function redisTransport(options: RedisTransportOptions = {}): RedisTransp
 
     admin,
 
-    async enqueue(requests) {
-      assertOpen();
-      requests.forEach(queueOfRequest);
-      if (requests.length === 0) return [];
-      // Calls made in the same tick share one script call per queue: concurrent
-      // single enqueues cost one round trip and one script run per tick, not per job.
-      return new Promise<EnqueueResult[]>((resolve, reject) => {
-        coalesced.push({ requests, resolve, reject });
-        if (coalesced.length === 1) queueMicrotask(flushEnqueues);
-      });
+    enqueue(requests) {
+      if (closed) return Promise.reject(new TransportClosedError('redis'));
+      return enqueue(requests);
     },
 
     async reserve(request) {

@@ -1,0 +1,131 @@
+import { type EnqueueRequest, type EnqueueResult, NotJsonError } from '@conveyor/core';
+import { byQueue, enqueueArgs, queueOfRequest } from './batches.js';
+
+export interface EnqueuerOptions {
+  /** Runs enqueue-19.lua for one queue with these arguments. */
+  enqueueScript(queue: string, args: readonly string[]): Promise<unknown[]>;
+  /** Records queues in the registry that `listQueues` reads. */
+  registerQueues(queues: readonly string[]): Promise<void>;
+  /** Jobs per script call: bounds how long one call holds Redis. */
+  chunkSize: number;
+  defaultDedupeWindowMs: number;
+}
+
+interface PendingCall {
+  requests: readonly EnqueueRequest[];
+  resolve: (results: EnqueueResult[]) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * `transport.enqueue` for Redis. Calls made in the same tick share one script call per
+ * queue: concurrent single enqueues cost one round trip and one script run per tick, not
+ * per job. Throws (rejects) before anything is queued for a request that is not routable.
+ */
+export function createEnqueuer(
+  options: EnqueuerOptions,
+): (requests: readonly EnqueueRequest[]) => Promise<EnqueueResult[]> {
+  const { enqueueScript, registerQueues, chunkSize, defaultDedupeWindowMs } = options;
+  let pending: PendingCall[] = [];
+
+  function flush(): void {
+    const calls = pending;
+    pending = [];
+    const all = calls.length === 1 ? (calls[0]?.requests ?? []) : calls.flatMap((c) => c.requests);
+    enqueueNow(all).then(
+      (results) => {
+        if (calls.length === 1) {
+          calls[0]?.resolve(results);
+          return;
+        }
+        let offset = 0;
+        for (const call of calls) {
+          call.resolve(results.slice(offset, offset + call.requests.length));
+          offset += call.requests.length;
+        }
+      },
+      (error: unknown) => {
+        if (error instanceof NotJsonError && calls.length > 1) {
+          // Nothing was sent (enqueueNow encodes first): each call again on its own, so
+          // that only the one with the bad input fails.
+          for (const call of calls) enqueueNow(call.requests).then(call.resolve, call.reject);
+          return;
+        }
+        for (const call of calls) call.reject(error);
+      },
+    );
+  }
+
+  /**
+   * Encodes one queue's requests in chunks and returns a sender per chunk. `positions`
+   * maps a request's place in `requests` to its place in `results` (same when absent).
+   */
+  function encode(
+    queue: string,
+    requests: readonly EnqueueRequest[],
+    positions: readonly number[] | undefined,
+    results: EnqueueResult[],
+  ): Array<() => Promise<void>> {
+    const senders: Array<() => Promise<void>> = [];
+    for (let start = 0; start < requests.length; start += chunkSize) {
+      const chunk =
+        requests.length <= chunkSize ? requests : requests.slice(start, start + chunkSize);
+      const args = enqueueArgs(chunk, queue, defaultDedupeWindowMs);
+      senders.push(() =>
+        enqueueScript(queue, args).then((reply) => {
+          // Only duplicates come back: `<position> <unique id of the earlier job>` pairs.
+          for (let i = 0; i + 1 < reply.length; i += 2) {
+            const position = start + Number(reply[i]);
+            const index = positions ? positions[position] : position;
+            if (index !== undefined) {
+              results[index] = { id: `${queue}:${String(reply[i + 1])}`, duplicate: true };
+            }
+          }
+        }),
+      );
+    }
+    return senders;
+  }
+
+  async function enqueueNow(requests: readonly EnqueueRequest[]): Promise<EnqueueResult[]> {
+    const results: EnqueueResult[] = new Array(requests.length);
+    let only: string | undefined = requests[0]?.envelope.queue;
+    for (let index = 0; index < requests.length; index++) {
+      const { envelope } = requests[index] as EnqueueRequest;
+      results[index] = { id: envelope.id, duplicate: false };
+      if (envelope.queue !== only) only = undefined;
+    }
+    // Every request is encoded before anything is sent, so input that cannot be
+    // (NotJsonError) leaves no chunk of the call enqueued.
+    let queues: string[];
+    const senders: Array<() => Promise<void>> = [];
+    if (only !== undefined) {
+      // The usual case, one queue: no regrouping.
+      queues = [only];
+      senders.push(...encode(only, requests, undefined, results));
+    } else {
+      const batches = byQueue(requests, (request) => request.envelope.queue);
+      queues = batches.map((batch) => batch.queue);
+      for (const { queue, entries } of batches) {
+        const items = entries.map((entry) => entry.item);
+        const positions = entries.map((entry) => entry.index);
+        senders.push(...encode(queue, items, positions, results));
+      }
+    }
+    await Promise.all([registerQueues(queues), ...senders.map((sendChunk) => sendChunk())]);
+    return results;
+  }
+
+  return (requests) => {
+    try {
+      for (const request of requests) queueOfRequest(request);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (requests.length === 0) return Promise.resolve([]);
+    return new Promise<EnqueueResult[]>((resolve, reject) => {
+      pending.push({ requests, resolve, reject });
+      if (pending.length === 1) queueMicrotask(flush);
+    });
+  };
+}
