@@ -25,37 +25,30 @@ end
 -- Which settlements hold a valid lease. A lease entry exists exactly while its job is
 -- active under that token (see lease_member), so:
 -- - with no expired entry in the set (one ZCOUNT), one ZREM of the batch's members ends
---   every delivery; when it removed as many as the batch names distinct members, each
---   was valid. A ZMSCORE per member, whose reply formats a double, is the cost saved.
--- - when it removed fewer (a stale ack in the batch), each job's own state tells which
---   were valid: active under the settlement's token.
+--   every delivery; when it removed as many as the batch has settlements, each was valid
+--   (and none came twice). A ZMSCORE, whose reply formats each score as a double, and a
+--   table of the members seen are the costs saved.
+-- - when it removed fewer (a stale ack or a repeat in the batch), each job's own state
+--   tells which were valid: active under the settlement's token, and first in the batch.
 -- - when some lease has expired but is not yet reclaimed, one ZMSCORE checks token and
 --   deadline of the whole batch, and the ZREM is deferred to flush().
+-- A delivery settled twice in one batch is stale the second time.
 local valid = {}
--- The batch's distinct members; a delivery settled twice in one batch is stale the
--- second time (`repeated`).
-local distinct, seen, repeated = {}, {}, {}
-for n = 1, #members do
-  local member = members[n]
-  if seen[member] then
-    repeated[n] = true
-  elseif member ~= '' then
-    seen[member] = true
-    distinct[#distinct + 1] = member
-  end
-end
-if #distinct > 0 then
+local count = #members
+if count > 0 then
+  local seen = {}
   if redis.call('ZCOUNT', K_LEASES, '-inf', now_s) == 0 then
     local removed = 0
-    for start = 1, #distinct, 1000 do
-      removed = removed + redis.call('ZREM', K_LEASES, unpack(distinct, start, math.min(start + 999, #distinct)))
+    for start = 1, count, 1000 do
+      removed = removed + redis.call('ZREM', K_LEASES, unpack(members, start, math.min(start + 999, count)))
     end
-    for n = 1, #members do
-      if repeated[n] or members[n] == '' then
-        valid[n] = false
-      elseif removed == #distinct then
+    for n = 1, count do
+      if removed == count then
         valid[n] = true
+      elseif members[n] == '' or seen[members[n]] then
+        valid[n] = false
       else
+        seen[members[n]] = true
         -- pcall: the leases are ended already; a key that is not a hash is stale.
         local f = redis.pcall('HMGET', K_JOB .. ids[n], 's', 't')
         local token = string.sub(members[n], 1, #members[n] - #ids[n] - 1)
@@ -64,10 +57,13 @@ if #distinct > 0 then
     end
   else
     local deadlines = redis.call('ZMSCORE', K_LEASES, unpack(members))
-    for n = 1, #members do
+    for n = 1, count do
       local deadline = tonumber(deadlines[n])
-      valid[n] = not repeated[n] and deadline ~= nil and deadline > now
-      if valid[n] then end_delivery(members[n]) end
+      valid[n] = deadline ~= nil and deadline > now and not seen[members[n]]
+      if valid[n] then
+        seen[members[n]] = true
+        end_delivery(members[n])
+      end
     end
   end
 end
