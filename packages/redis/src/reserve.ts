@@ -11,7 +11,8 @@ import { failureOf } from './errors.js';
 
 /** Longest single blocking read: a backstop for lost wake-ups, not the pickup mechanism. */
 const MAX_BLOCK_MS = 5_000;
-const FIELDS_PER_JOB = 6;
+/** Unique id, fixed part, input, and the attempt (or `[attempt, extras, expiresAt]`). */
+const FIELDS_PER_JOB = 4;
 /** Jobs per reserve script call (its ZADD unpacks two values per job). */
 const MAX_PER_CALL = 1_000;
 
@@ -95,13 +96,15 @@ export function createReserver(
       // The script names the k-th job's token: its prefix followed by k.
       const token = `${tokenPrefix}${got}`;
       try {
+        const meta = reply[i + 3];
+        const rare = Array.isArray(meta) ? meta : undefined;
         const job = {
           fixed: reply[i + 1],
           input: reply[i + 2],
-          extras: reply[i + 3],
-          expiresAt: reply[i + 4],
+          extras: rare?.[1] ?? null,
+          expiresAt: rare?.[2] ?? null,
         };
-        const envelope = decodeEnvelope(id, queue, job, Number(reply[i + 5]));
+        const envelope = decodeEnvelope(id, queue, job, Number(rare ? rare[0] : meta));
         taken.reservations.push({ envelope, token, leaseExpiresAt });
       } catch (error) {
         // Garbage in the job's hash: dead-letter it with the reason, never crash the worker.

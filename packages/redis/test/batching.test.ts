@@ -129,6 +129,23 @@ describe('batched scripts', () => {
     expect(await t.getJob(envelope?.id ?? '')).toBeNull();
   });
 
+  it('decodes a reserve batch mixing plain jobs with jobs that have extras or an expiry', async () => {
+    const t = transport();
+    const queue = uniqueQueue('reply-shapes');
+    const envelopes = [
+      makeEnvelope(queue, { input: { n: 1 } }),
+      makeEnvelope(queue, { input: { n: 2 }, expiresAt: Date.now() + 600_000 }),
+      makeEnvelope(queue, { input: { n: 3 }, idempotencyKey: `k-${queue}` }),
+      makeEnvelope(queue, { input: { n: 4 }, schema: 'sha256:abc', maxAttempts: 3 }),
+      makeEnvelope(queue, { input: { n: 5 } }),
+    ];
+    await t.enqueue(envelopes.map((envelope) => ({ envelope })));
+    const reserved = await t.reserve({ queues: [queue], max: 10, leaseMs: 10_000, consumer: 'c' });
+    expect(reserved.map((r) => r.envelope)).toEqual(
+      envelopes.map((envelope) => ({ ...envelope, attempt: 1 })),
+    );
+  });
+
   it('keeps the record fields a delivery writes as one field readable', async () => {
     const t = transport();
     const queue = uniqueQueue('delivery');

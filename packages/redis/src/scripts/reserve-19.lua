@@ -10,8 +10,10 @@
 --       [6] token prefix (random, fresh per call; the job's token is it plus a counter).
 -- Returns: { now, next wake (ms or -1; only computed when no job was leased: the client
 --            uses it only then), lease deadline,
---            then 6 per job: unique id, d (see queue.lua), input, extras (y) or false,
---            expiresAt or false, attempt }. The k-th job's token is the token prefix followed by k.
+--            then 4 per job: unique id, d (see queue.lua), input, and the attempt, or
+--            { attempt, extras (y) or false, expiresAt or false } when the job has either
+--            (two reply elements fewer per job in the common case) }.
+--            The k-th job's token is the token prefix followed by k.
 
 --!include queue.lua
 
@@ -73,10 +75,12 @@ while priority >= 0 and taken < max do
           out[out_n + 1] = id
           out[out_n + 2] = f[4]
           out[out_n + 3] = f[5]
-          out[out_n + 4] = f[6] or false
-          out[out_n + 5] = f[2] or false
-          out[out_n + 6] = attempt
-          out_n = out_n + 6
+          if f[6] or f[2] then
+            out[out_n + 4] = { attempt, f[6] or false, f[2] or false }
+          else
+            out[out_n + 4] = attempt
+          end
+          out_n = out_n + 4
         end
       elseif f.err then
         unreadable(key, f.err)
