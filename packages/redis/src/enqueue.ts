@@ -11,6 +11,15 @@ export interface EnqueuerOptions {
   defaultDedupeWindowMs: number;
 }
 
+/**
+ * Jobs after which the calls gathered so far go out at once instead of at the end of the
+ * tick: Redis runs that batch while the producer prepares the next, so the two overlap.
+ * Below about 50 jobs per call Redis' per-call work (housekeeping, 19 keys) shows: with
+ * 100 concurrent callers, 16 cost 3.5 µs of script time per job, 48 2.9 µs and one batch
+ * per tick 2.7 µs, while throughput was 195k, 190k-230k and 115k-130k jobs/s.
+ */
+const FLUSH_AT = 50;
+
 interface PendingCall {
   requests: readonly EnqueueRequest[];
   resolve: (results: EnqueueResult[]) => void;
@@ -19,18 +28,22 @@ interface PendingCall {
 
 /**
  * `transport.enqueue` for Redis. Calls made in the same tick share one script call per
- * queue: concurrent single enqueues cost one round trip and one script run per tick, not
- * per job. Throws (rejects) before anything is queued for a request that is not routable.
+ * queue, up to about {@link FLUSH_AT} jobs: concurrent single enqueues cost one round trip
+ * and one script run per batch, not per job. Rejects before anything is queued for a
+ * request that is not routable.
  */
 export function createEnqueuer(
   options: EnqueuerOptions,
 ): (requests: readonly EnqueueRequest[]) => Promise<EnqueueResult[]> {
   const { enqueueScript, registerQueues, chunkSize, defaultDedupeWindowMs } = options;
   let pending: PendingCall[] = [];
+  let pendingJobs = 0;
 
   function flush(): void {
     const calls = pending;
+    if (calls.length === 0) return;
     pending = [];
+    pendingJobs = 0;
     const all = calls.length === 1 ? (calls[0]?.requests ?? []) : calls.flatMap((c) => c.requests);
     enqueueNow(all).then(
       (results) => {
@@ -125,7 +138,9 @@ export function createEnqueuer(
     if (requests.length === 0) return Promise.resolve([]);
     return new Promise<EnqueueResult[]>((resolve, reject) => {
       pending.push({ requests, resolve, reject });
-      if (pending.length === 1) queueMicrotask(flush);
+      pendingJobs += requests.length;
+      if (pendingJobs >= FLUSH_AT) flush();
+      else if (pending.length === 1) queueMicrotask(flush);
     });
   };
 }
