@@ -29,8 +29,6 @@ local delivery = now_s .. '|' .. deadline_s .. '|' .. consumer
 -- ready list in one command; 6.2 tries the lists one LPOP at a time. Either way, a
 -- list above the current priority is empty: nothing in this script pushes to one.
 local multi_pop = redis.REDIS_VERSION_NUM ~= nil
-local priority_of = {}
-for priority = 0, 9 do priority_of[ready_key(priority)] = priority end
 
 housekeep(500)
 local had_leases = redis.call('ZCARD', K_LEASES) > 0
@@ -46,7 +44,7 @@ while priority >= 0 and taken < max do
     local popped = redis.call('LMPOP', 10, KEYS[11], KEYS[10], KEYS[9], KEYS[8], KEYS[7], KEYS[6],
       KEYS[5], KEYS[4], KEYS[3], KEYS[2], 'LEFT', 'COUNT', max - taken)
     if popped then
-      priority = priority_of[popped[1]]
+      while priority > 0 and ready_key(priority) ~= popped[1] do priority = priority - 1 end
       ids = popped[2]
     else
       priority = -1
