@@ -1,4 +1,4 @@
-import { randomFillSync } from 'node:crypto';
+import { randomBytes, randomFillSync } from 'node:crypto';
 
 // 64 URL-safe characters in ASCII order, so that ids sort like the times they start with.
 // 64 is a power of two: `byte & 63` picks from it without bias.
@@ -21,6 +21,22 @@ function randomPart(length: number): string {
   for (let i = 0; i < length; i++) out += ALPHABET[(pool[offset + i] as number) & 63];
   offset += length;
   return out;
+}
+
+// Ids take their random part from base64url text of a pooled random buffer: the same 64
+// URL-safe characters, 6 uniform bits each, and one slice per id instead of ten appends.
+// 3,072 bytes make 4,096 characters, no padding.
+let idChars = '';
+let idOffset = 0;
+
+function randomIdPart(): string {
+  if (idOffset + RANDOM_CHARS > idChars.length) {
+    idChars = randomBytes(3072).toString('base64url');
+    idOffset = 0;
+  }
+  const part = idChars.slice(idOffset, idOffset + RANDOM_CHARS);
+  idOffset += RANDOM_CHARS;
+  return part;
 }
 
 let lastMs = -1;
@@ -46,7 +62,7 @@ function timePart(ms: number): string {
  * part is short on purpose: a Redis transport stores it in a key and in a list per job.
  */
 export function newJobId(queue: string): string {
-  return `${queue}:${timePart(Date.now())}${randomPart(RANDOM_CHARS)}`;
+  return `${queue}:${timePart(Date.now())}${randomIdPart()}`;
 }
 
 /** A lease token: proves which delivery of a job a worker holds. */

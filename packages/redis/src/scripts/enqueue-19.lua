@@ -24,21 +24,28 @@ local any_ready = false
 local ready = {}
 -- One EXISTS over the whole batch: when none of its ids is stored (the usual case),
 -- no job needs its own EXISTS. Ids repeated inside the batch are caught by `added`.
+-- Lengths are counted by hand: Lua's # searches for the end of a table.
 local keys = {}
+local key_count = 0
+local argc = #ARGV
 local a = 4
-while a <= #ARGV do
+while a <= argc do
   local count, more = string.match(ARGV[a], '^(%d+) (%d)')
   a = a + 1 + (more == '1' and 2 or 0)
   for _ = 1, tonumber(count) do
-    keys[#keys + 1] = K_JOB .. ARGV[a]
+    key_count = key_count + 1
+    keys[key_count] = K_JOB .. ARGV[a]
     a = a + 2
   end
 end
-local any_stored = #keys > 0 and redis.call('EXISTS', unpack(keys)) > 0
+local any_stored = key_count > 0 and redis.call('EXISTS', unpack(keys)) > 0
 local added = {}
 local n = 0
+local out_count = 0
+-- Ready counts per priority, next to `ready`.
+local ready_count = {}
 a = 4
-while a <= #ARGV do
+while a <= argc do
   local count, more, priority, max_attempts, enqueued_at, expires_at, delay, run_at, window, task =
     string.match(ARGV[a], HEADER)
   a = a + 1
@@ -77,7 +84,9 @@ while a <= #ARGV do
   if not delayed and not list then
     list = {}
     ready[priority] = list
+    ready_count[priority] = 0
   end
+  local listed = ready_count[priority]
   local idem_window = tonumber(window) or default_window
   for _ = 1, tonumber(count) do
     n = n + 1
@@ -93,8 +102,9 @@ while a <= #ARGV do
       existing = id
     end
     if existing then
-      out[#out + 1] = n - 1
-      out[#out + 1] = existing
+      out[out_count + 1] = n - 1
+      out[out_count + 2] = existing
+      out_count = out_count + 2
     else
       if plain then
         redis.call('HSET', key, 's', fields[2], 'd', d, 'i', input)
@@ -105,7 +115,8 @@ while a <= #ARGV do
       if delayed then
         make_delayed(id, key, due)
       else
-        list[#list + 1] = id
+        listed = listed + 1
+        list[listed] = id
         any_ready = true
       end
       if idem ~= '' and idem_window > 0 then
@@ -114,6 +125,7 @@ while a <= #ARGV do
       added[id] = true
     end
   end
+  if listed then ready_count[priority] = listed end
 end
 for priority, ids in pairs(ready) do
   if #ids > 0 then
