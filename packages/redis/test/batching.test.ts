@@ -75,7 +75,13 @@ describe('batched scripts', () => {
       { type: 'complete', id: b.id, token: `${b.token}x`, result: 2 },
       { type: 'release', ...c },
       { type: 'complete', ...a, result: 3 },
-      { type: 'fail', id: d.id, token: a.token, error: { name: 'E', message: 'wrong job' } },
+      {
+        type: 'fail',
+        id: d.id,
+        token: a.token,
+        error: { name: 'E', message: 'wrong job' },
+        deadLetter: false,
+      },
     ]);
     expect(statuses).toEqual(['ok', 'stale', 'ok', 'stale', 'stale']);
     expect((await t.getJob(a.id))?.result).toBe(1);
@@ -107,7 +113,7 @@ describe('batched scripts', () => {
     ]);
     expect(statuses).toEqual(['stale', 'ok', 'stale']);
     // Only the expired lease is left, for housekeeping to reclaim.
-    expect(await admin.zrange(`conveyor:{${queue}}:leases`, 0, -1)).toEqual([
+    expect(await admin.zrange(`conveyor:{${queue}}:leases`, '0', '-1')).toEqual([
       `${short?.token} ${short?.envelope.id.slice(queue.length + 1)}`,
     ]);
     expect((await t.getJob(long?.envelope.id ?? ''))?.result).toBe(2);
