@@ -167,12 +167,9 @@ export function enqueueArgs(
   let head = 0;
   let first: EnqueueRequest | undefined;
   let count = 0;
-  const close = (): void => {
-    if (first) args[head] = groupHeader(first, count);
-  };
   for (const request of requests) {
     if (!first || !sameGroup(first, request)) {
-      close();
+      if (first) args[head] = groupHeader(first, count);
       first = request;
       count = 0;
       head = args.length;
@@ -185,7 +182,7 @@ export function enqueueArgs(
     args.push(uniqueOf(request.envelope.id, queue), inputOf(request));
     count += 1;
   }
-  close();
+  if (first) args[head] = groupHeader(first, count);
   return args;
 }
 
