@@ -39,6 +39,8 @@ export interface BenchCase {
   describe(sizes: Sizes): string;
   metrics: readonly Metric[];
   heavy?: boolean;
+  /** Runs per system, when neither `runs` nor `heavyRuns` of the preset fits the case. */
+  runs?: (sizes: Sizes) => number;
   /**
    * Redis is flushed before the case, not before each run, and each system keeps its queue
    * across runs (the deep-queue case fills 1,000,000 jobs once per system, not per run).

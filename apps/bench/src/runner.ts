@@ -57,7 +57,7 @@ export async function runCases(options: RunnerOptions): Promise<CaseResult[]> {
   const results: CaseResult[] = [];
   const startedAt = Date.now();
   for (const [index, benchCase] of cases.entries()) {
-    const runs = benchCase.heavy ? sizes.heavyRuns : sizes.runs;
+    const runs = benchCase.runs?.(sizes) ?? (benchCase.heavy ? sizes.heavyRuns : sizes.runs);
     const records = new Map<SystemName, RunRecord[]>(systems.map((s) => [s.name, []]));
     log(`[${index + 1}/${cases.length}] ${benchCase.id}: ${benchCase.describe(sizes)}`);
     const state = new Map<string, unknown>();

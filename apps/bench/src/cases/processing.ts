@@ -43,6 +43,7 @@ export const depthShallow: BenchCase = {
   describe: (s) =>
     `${n(s.depthShallow)} jobs queued, all processed at concurrency 50 by one worker process`,
   metrics: PROCESSING_METRICS,
+  runs: (s) => s.depthRuns,
   run: (system, context) =>
     processingRun(system, context, { queued: context.sizes.depthShallow, concurrency: 50 }),
 };
@@ -59,6 +60,7 @@ export const depthDeep: BenchCase = {
     `${n(s.depthDeep)} jobs queued (filled once per system, kept across runs); the next ${n(s.depthMeasured)} processed and timed at concurrency 50 by one worker process`,
   metrics: PROCESSING_METRICS,
   heavy: true,
+  runs: (s) => s.depthRuns,
   reuseQueue: true,
   async run(system, context) {
     const queued = context.state.get(system.name) as number | undefined;
