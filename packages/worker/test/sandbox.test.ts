@@ -42,9 +42,14 @@ function alive(pid: number): boolean {
   }
 }
 
+/** The pid a task wrote; the file can exist before its content is written, so wait for both. */
 async function pidFrom(markerFile: string): Promise<number> {
-  await vi.waitFor(() => expect(existsSync(markerFile)).toBe(true), realTime);
-  return Number(readFileSync(markerFile, 'utf8'));
+  return vi.waitFor(() => {
+    expect(existsSync(markerFile)).toBe(true);
+    const pid = Number(readFileSync(markerFile, 'utf8'));
+    expect(Number.isInteger(pid) && pid > 0).toBe(true);
+    return pid;
+  }, realTime);
 }
 
 describe('sandboxed tasks', () => {
