@@ -3,6 +3,7 @@ import {
   type Clock,
   type Logger,
   memoryTransport,
+  type TaskRegistry,
   type TimerHandle,
   type TransportLimits,
 } from '@conveyor/core';
@@ -246,4 +247,12 @@ export function createLimitGates(options: {
       }
     },
   };
+}
+
+/** Whether any task of the registry has a rate limit or a concurrency cap. */
+export function hasTaskLimits(registry: TaskRegistry): boolean {
+  return registry.names().some((name) => {
+    const task = registry.get(name);
+    return task?.rateLimit !== undefined || task?.concurrencyLimit !== undefined;
+  });
 }

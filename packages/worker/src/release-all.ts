@@ -1,5 +1,6 @@
 import type { Logger, Settlement, Transport } from '@conveyor/core';
-import type { HeldJob } from './held-job.js';
+import { WorkerShutdownError } from './errors.js';
+import { abortJob, type HeldJob } from './held-job.js';
 import { reportSettled } from './settle-report.js';
 import type { WorkerEvent } from './stats.js';
 
@@ -28,5 +29,33 @@ export async function releaseAll(options: {
   jobs.forEach((job, index) => {
     const answer = (statuses[index] ?? 'error') as 'ok' | 'stale' | 'error';
     reportSettled({ job, type: 'released', settlement: release(job) }, answer, emit, logger);
+  });
+}
+
+/**
+ * The grace period is over: every job still running leaves its slot, has its `ctx.signal`
+ * aborted, and goes back to its queue in one settle call; then the worker forgets it.
+ */
+export function releaseUnfinished(options: {
+  jobs: readonly HeldJob[];
+  graceMs: number;
+  transport: Transport;
+  emit: (event: WorkerEvent) => void;
+  logger: Logger;
+  leaveSlot: (job: HeldJob) => void;
+  forget: (job: HeldJob) => void;
+}): void {
+  const { jobs, graceMs, logger, leaveSlot, forget } = options;
+  if (jobs.length === 0) return;
+  logger.warn(
+    { jobIds: jobs.map((job) => job.id), graceMs },
+    'grace period over: releasing unfinished jobs',
+  );
+  for (const job of jobs) {
+    leaveSlot(job);
+    abortJob(job, new WorkerShutdownError(job.id, graceMs));
+  }
+  void releaseAll(options).then(() => {
+    for (const job of jobs) forget(job);
   });
 }

@@ -1,4 +1,4 @@
-import type { Logger, Settlement } from '@conveyor/core';
+import type { JobOutcome, Logger, Settlement } from '@conveyor/core';
 import type { HeldJob } from './held-job.js';
 import type { SettleAnswer } from './settle-batcher.js';
 import type { CounterName, WorkerEvent } from './stats.js';
@@ -62,4 +62,16 @@ export function reportSettled(
     default:
       logger.info(fields, `job ${type}`);
   }
+}
+
+const COUNTER_OF: Record<JobOutcome['kind'], CounterName> = {
+  completed: 'completed',
+  retry: 'retried',
+  failed: 'failed',
+  dead: 'dead',
+};
+
+/** The counter a run's outcome counts in. */
+export function counterOf(kind: JobOutcome['kind']): CounterName {
+  return COUNTER_OF[kind];
 }

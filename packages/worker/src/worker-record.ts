@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import type { WorkerRecord } from '@conveyor/core';
 import type { HeldJob } from './held-job.js';
 import type { TaskCounters } from './stats.js';
+import type { WorkerStats } from './worker-api.js';
 
 /** What the worker publishes about itself for `conveyor status`. */
 export function buildWorkerRecord(input: {
@@ -38,4 +39,15 @@ export function buildWorkerRecord(input: {
       retried: totals.retried,
     },
   };
+}
+
+/** The held jobs as `worker.stats()` lists them. */
+export function heldJobStats(jobs: Iterable<HeldJob>, now: number): WorkerStats['jobs'] {
+  return [...jobs].map((job) => ({
+    id: job.id,
+    task: job.task,
+    attempt: job.attempt,
+    phase: job.phase,
+    ...(job.startedAt !== undefined && { runningMs: now - job.startedAt }),
+  }));
 }

@@ -1,42 +1,32 @@
 import {
-  type AnyTaskDefinition,
   InvalidOptionError,
   type JobOutcome,
-  type JsonValue,
   type Reservation,
-  type RunJobOptions,
-  resolveTimeLimits,
-  runJob,
   type Settlement,
-  TimeLimitError,
   type TimerHandle,
   type WorkerRecord,
 } from '@conveyor/core';
-import { retryableFailure } from './error-outcome.js';
-import {
-  JobCancelRequestedError,
-  LeaseLostError,
-  WorkerShutdownError,
-  WorkerStoppedError,
-} from './errors.js';
+import { WorkerStoppedError } from './errors.js';
 import { type Fetcher, startFetching } from './fetcher.js';
 import { type Heartbeat, startHeartbeat } from './heartbeat.js';
-import { abortJob, type HeldJob, holdJob, jobFields, jobSignal } from './held-job.js';
-import { createLimitGates } from './limit-gates.js';
+import { type HeldJob, holdJob, jobFields } from './held-job.js';
+import { createInterrupts } from './interrupts.js';
+import { createJobRunner } from './job-runner.js';
+import { createLimitGates, hasTaskLimits } from './limit-gates.js';
 import { withFields } from './log.js';
 import { type MetricsServer, serveMetrics } from './metrics-server.js';
 import { resolveWorkerOptions, type WorkerOptions } from './options.js';
 import { createPresence } from './presence.js';
 import { createQueueDepths } from './queue-depths.js';
-import { releaseAll } from './release-all.js';
-import { createSandboxPool, type SandboxPool } from './sandbox-pool.js';
+import { releaseUnfinished } from './release-all.js';
+import { createSandboxPool } from './sandbox-pool.js';
+import { checkSchemaSkew } from './schema-skew.js';
 import { createSettleBatcher, type SettleAnswer } from './settle-batcher.js';
-import { type EndedDelivery, reportSettled } from './settle-report.js';
+import { counterOf, type EndedDelivery, reportSettled } from './settle-report.js';
 import type { CounterName } from './stats.js';
-import { armTimeLimits } from './time-limits.js';
 import type { Worker, WorkerState } from './worker-api.js';
 import { createWorkerEvents } from './worker-events.js';
-import { buildWorkerRecord } from './worker-record.js';
+import { buildWorkerRecord, heldJobStats } from './worker-record.js';
 
 /**
  * A worker: reserves jobs from its queues, runs them with `runJob`, keeps their leases
@@ -61,10 +51,7 @@ export function createWorker(options: WorkerOptions): Worker {
     clock,
     logger,
     leaseMs: config.leaseMs,
-    anyLimited: registry.names().some((name) => {
-      const task = registry.get(name);
-      return task?.rateLimit !== undefined || task?.concurrencyLimit !== undefined;
-    }),
+    anyLimited: hasTaskLimits(registry),
     admit(job) {
       if (job.phase !== 'limited') return;
       if (state !== 'running') {
@@ -101,6 +88,23 @@ export function createWorker(options: WorkerOptions): Worker {
   });
   const { emit } = events;
   const batcher = createSettleBatcher({ transport, maxBatch: config.settleBatchSize, logger });
+  const interrupts = createInterrupts({
+    logger,
+    emit,
+    unstart: (job) => takeBuffered(job) || gates.leave(job),
+    settleCancelled: (job) => settle(job, release(job), 'cancelled'),
+    forget: (job) => forget(job),
+  });
+  const runner = createJobRunner({
+    registry,
+    clock,
+    logger,
+    random,
+    sandbox,
+    sandboxTasks: config.sandbox?.tasks,
+    emit,
+    end: (job, outcome) => end(job, outcome),
+  });
   let fetcher: Fetcher | undefined;
   let fetcherDone = false;
   let heartbeat: Heartbeat | undefined;
@@ -133,7 +137,7 @@ export function createWorker(options: WorkerOptions): Worker {
         continue;
       }
       const task = registry.get(job.task);
-      checkSchema(job, task?.fingerprint);
+      checkSchemaSkew(job, task?.fingerprint, emit, logger);
       if (gates.gated(task)) {
         job.phase = 'limited';
         gates.enter(job, task);
@@ -142,17 +146,6 @@ export function createWorker(options: WorkerOptions): Worker {
       }
     }
     pump();
-  }
-
-  /** The producer validated with another schema version than this worker's: say so, still run. */
-  function checkSchema(job: HeldJob, fingerprint: string | undefined): void {
-    const stamped = job.reservation.envelope.schema;
-    if (fingerprint === undefined || stamped === undefined || stamped === fingerprint) return;
-    emit({ type: 'schemaSkew', task: job.task, jobId: job.id });
-    logger.warn(
-      { ...jobFields(job), producerSchema: stamped, workerSchema: fingerprint },
-      "schema skew: the producer and this worker have different versions of the task input schema; validating with the worker's (deploy producers and workers together)",
-    );
   }
 
   function workerRecord(): WorkerRecord {
@@ -176,104 +169,11 @@ export function createWorker(options: WorkerOptions): Worker {
     }
   }
 
-  /** What starting a job of a task needs, worked out on its first job rather than on every one. */
-  interface TaskPlan {
-    task: AnyTaskDefinition | undefined;
-    softMs: number | undefined;
-    hardMs: number | undefined;
-    sandboxed: SandboxPool | undefined;
-  }
-  const plans = new Map<string, TaskPlan>();
-
-  function planOf(name: string): TaskPlan {
-    const known = plans.get(name);
-    if (known) return known;
-    const task = registry.get(name);
-    const limits = task ? resolveTimeLimits(task.timeout, task.name) : {};
-    const plan: TaskPlan = {
-      task,
-      softMs: limits.softMs,
-      hardMs: limits.hardMs,
-      sandboxed: sandbox && config.sandbox?.tasks.has(name) ? sandbox : undefined,
-    };
-    // Names of unknown tasks come from the queue: not kept, so they cannot pile up.
-    if (task) plans.set(name, plan);
-    return plan;
-  }
-
   function startJob(job: HeldJob): void {
     job.phase = 'running';
     running += 1;
     job.startedAt = clock.now();
-    const plan = planOf(job.task);
-    const { task, sandboxed } = plan;
-    // No timers (and no closures) for the many tasks without time limits.
-    if (plan.softMs !== undefined || plan.hardMs !== undefined) {
-      job.limits = armTimeLimits({
-        clock,
-        softMs: plan.softMs,
-        hardMs: plan.hardMs,
-        onSoft(limitMs) {
-          emit({ type: 'softTimeLimits', task: job.task, jobId: job.id });
-          logger.warn(
-            { ...jobFields(job), limitMs },
-            'soft time limit reached: aborting ctx.signal',
-          );
-          abortJob(job, new TimeLimitError(job.task, limitMs, 'soft'));
-        },
-        onHard(limitMs) {
-          const error = new TimeLimitError(job.task, limitMs, 'hard');
-          emit({ type: 'hardTimeLimits', task: job.task, jobId: job.id });
-          logger.error(
-            { ...jobFields(job), limitMs },
-            'hard time limit reached: failing the job and freeing its slot',
-          );
-          abortJob(job, error);
-          end(job, retryableFailure(job.reservation, task, error, random));
-          // In a child process the run can really be stopped; in this one it runs on, unheard.
-          sandboxed?.kill(job);
-        },
-      });
-    }
-    void runToEnd(job, task, sandboxed);
-  }
-
-  /** Runs the job (here or in a sandbox child) and ends it with the outcome. */
-  async function runToEnd(
-    job: HeldJob,
-    task: AnyTaskDefinition | undefined,
-    sandboxed: SandboxPool | undefined,
-  ): Promise<void> {
-    let outcome: JobOutcome;
-    try {
-      // The closures are passed as arguments: bound to a name or a property, tsx (which the
-      // bench runs us with) wraps each in a `__name` call per job that costs more than it.
-      outcome = await (sandboxed
-        ? sandboxed.run(job, (value) => recordProgress(job, value))
-        : runJob(
-            job.reservation,
-            runOptions(
-              () => jobSignal(job),
-              (value) => recordProgress(job, value),
-            ),
-          ));
-    } catch (error) {
-      // runJob never rejects by contract; a sandbox does when its child dies.
-      outcome = retryableFailure(job.reservation, task, error, random);
-    }
-    end(job, outcome);
-  }
-
-  function runOptions(
-    signal: () => AbortSignal,
-    onProgress: (value: JsonValue) => void,
-  ): RunJobOptions {
-    return { registry, signal, logger, random, onProgress };
-  }
-
-  function recordProgress(job: HeldJob, value: JsonValue): void {
-    job.progress = value;
-    job.progressDirty = true;
+    runner.run(job);
   }
 
   /** Settles a run once; a later outcome (after a hard limit or a forced release) is ignored. */
@@ -285,7 +185,7 @@ export function createWorker(options: WorkerOptions): Worker {
     const durationMs = job.startedAt === undefined ? undefined : clock.now() - job.startedAt;
     leaveSlot(job);
     const type: CounterName =
-      job.cancelRequested && outcome.kind !== 'completed' ? 'cancelled' : COUNTER_OF[outcome.kind];
+      job.cancelRequested && outcome.kind !== 'completed' ? 'cancelled' : counterOf(outcome.kind);
     settle(job, outcome.settlement, type, durationMs, outcome.error);
   }
 
@@ -335,45 +235,20 @@ export function createWorker(options: WorkerOptions): Worker {
     return true;
   }
 
-  function requestCancel(job: HeldJob): void {
-    if (job.cancelRequested || job.phase === 'ending') return;
-    job.cancelRequested = true;
-    logger.info(jobFields(job), 'cancel requested: aborting ctx.signal');
-    abortJob(job, new JobCancelRequestedError(job.id));
-    // Not started: releasing a cancel-requested job cancels it.
-    if (takeBuffered(job) || gates.leave(job)) settle(job, release(job), 'cancelled');
-  }
-
-  function leaseLost(job: HeldJob): void {
-    if (job.leaseLost) return;
-    job.leaseLost = true;
-    emit({ type: 'leasesLost', task: job.task, jobId: job.id });
-    logger.warn(jobFields(job), 'lease lost: aborting ctx.signal; its settlement will be stale');
-    abortJob(job, new LeaseLostError(job.id));
-    if (takeBuffered(job) || gates.leave(job)) {
-      job.phase = 'ending';
-      forget(job);
-    }
-  }
-
   /** End of the grace period (or a second stop): abort what still runs and release it in one call. */
   function forceRelease(graceMs: number): void {
     if (forced) return;
     forced = true;
     if (graceTimer !== undefined) clock.clearTimeout(graceTimer);
     graceTimer = undefined;
-    const unfinished = [...held.values()].filter((job) => job.phase === 'running');
-    if (unfinished.length === 0) return;
-    logger.warn(
-      { jobIds: unfinished.map((job) => job.id), graceMs },
-      'grace period over: releasing unfinished jobs',
-    );
-    for (const job of unfinished) {
-      leaveSlot(job);
-      abortJob(job, new WorkerShutdownError(job.id, graceMs));
-    }
-    void releaseAll({ transport, jobs: unfinished, emit, logger }).then(() => {
-      for (const job of unfinished) forget(job);
+    releaseUnfinished({
+      jobs: [...held.values()].filter((job) => job.phase === 'running'),
+      graceMs,
+      transport,
+      emit,
+      logger,
+      leaveSlot,
+      forget,
     });
   }
 
@@ -411,7 +286,7 @@ export function createWorker(options: WorkerOptions): Worker {
     // A module that cannot load fails start(), not every job later.
     if (sandbox && config.sandbox) await sandbox.warm([...config.sandbox.tasks]);
     unsubscribeCancel = transport.onCancel((jobId) => {
-      for (const job of held.values()) if (job.id === jobId) requestCancel(job);
+      for (const job of held.values()) if (job.id === jobId) interrupts.cancel(job);
     });
     state = 'running';
     heartbeat = startHeartbeat({
@@ -421,7 +296,8 @@ export function createWorker(options: WorkerOptions): Worker {
       intervalMs: config.heartbeatMs,
       leaseMs: config.leaseMs,
       jobs: () => held.values(),
-      onStatus: (job, status) => (status === 'lost' ? leaseLost(job) : requestCancel(job)),
+      onStatus: (job, status) =>
+        status === 'lost' ? interrupts.leaseLost(job) : interrupts.cancel(job),
       alongside: async () => {
         await Promise.all([gates.renew(), presence.publish()]);
       },
@@ -521,13 +397,7 @@ export function createWorker(options: WorkerOptions): Worker {
         buffered: buffered.length,
         waitingForLimits: gates.waitingCount,
         inFlight: held.size,
-        jobs: [...held.values()].map((job) => ({
-          id: job.id,
-          task: job.task,
-          attempt: job.attempt,
-          phase: job.phase,
-          ...(job.startedAt !== undefined && { runningMs: now - job.startedAt }),
-        })),
+        jobs: heldJobStats(held.values(), now),
         ...events.snapshot(),
       };
     },
@@ -538,10 +408,3 @@ export function createWorker(options: WorkerOptions): Worker {
   };
   return worker;
 }
-
-const COUNTER_OF: Record<JobOutcome['kind'], CounterName> = {
-  completed: 'completed',
-  retry: 'retried',
-  failed: 'failed',
-  dead: 'dead',
-};

@@ -1,0 +1,138 @@
+import {
+  type AnyTaskDefinition,
+  type Clock,
+  type JobOutcome,
+  type JsonValue,
+  type Logger,
+  type RunJobOptions,
+  resolveTimeLimits,
+  runJob,
+  type TaskRegistry,
+  TimeLimitError,
+} from '@conveyor/core';
+import { retryableFailure } from './error-outcome.js';
+import { abortJob, type HeldJob, jobFields, jobSignal } from './held-job.js';
+import type { SandboxPool } from './sandbox-pool.js';
+import type { WorkerEvent } from './stats.js';
+import { armTimeLimits } from './time-limits.js';
+
+export interface JobRunner {
+  /** Arms the task's time limits and runs the job, here or in a sandbox child; ends it once. */
+  run(job: HeldJob): void;
+}
+
+/** What running a job of a task needs, worked out on its first job rather than on every one. */
+interface TaskPlan {
+  task: AnyTaskDefinition | undefined;
+  softMs: number | undefined;
+  hardMs: number | undefined;
+  sandboxed: SandboxPool | undefined;
+}
+
+/**
+ * Runs held jobs: time limits (soft aborts `ctx.signal`, hard fails the job and frees its
+ * slot, and kills a sandbox child), the run itself, and progress. `end` receives each job's
+ * outcome; the worker ignores an outcome that comes after the job was settled.
+ */
+export function createJobRunner(options: {
+  registry: TaskRegistry;
+  clock: Clock;
+  logger: Logger;
+  random: () => number;
+  sandbox: SandboxPool | undefined;
+  sandboxTasks: ReadonlySet<string> | undefined;
+  emit: (event: WorkerEvent) => void;
+  end: (job: HeldJob, outcome: JobOutcome) => void;
+}): JobRunner {
+  const { registry, clock, logger, random, sandbox, sandboxTasks, emit, end } = options;
+  const plans = new Map<string, TaskPlan>();
+
+  function planOf(name: string): TaskPlan {
+    const known = plans.get(name);
+    if (known) return known;
+    const task = registry.get(name);
+    const limits = task ? resolveTimeLimits(task.timeout, task.name) : {};
+    const plan: TaskPlan = {
+      task,
+      softMs: limits.softMs,
+      hardMs: limits.hardMs,
+      sandboxed: sandbox && sandboxTasks?.has(name) ? sandbox : undefined,
+    };
+    // Names of unknown tasks come from the queue: not kept, so they cannot pile up.
+    if (task) plans.set(name, plan);
+    return plan;
+  }
+
+  function armLimits(job: HeldJob, plan: TaskPlan): void {
+    const { task, sandboxed } = plan;
+    job.limits = armTimeLimits({
+      clock,
+      softMs: plan.softMs,
+      hardMs: plan.hardMs,
+      onSoft(limitMs) {
+        emit({ type: 'softTimeLimits', task: job.task, jobId: job.id });
+        logger.warn({ ...jobFields(job), limitMs }, 'soft time limit reached: aborting ctx.signal');
+        abortJob(job, new TimeLimitError(job.task, limitMs, 'soft'));
+      },
+      onHard(limitMs) {
+        const error = new TimeLimitError(job.task, limitMs, 'hard');
+        emit({ type: 'hardTimeLimits', task: job.task, jobId: job.id });
+        logger.error(
+          { ...jobFields(job), limitMs },
+          'hard time limit reached: failing the job and freeing its slot',
+        );
+        abortJob(job, error);
+        end(job, retryableFailure(job.reservation, task, error, random));
+        // In a child process the run can really be stopped; in this one it runs on, unheard.
+        sandboxed?.kill(job);
+      },
+    });
+  }
+
+  /** Runs the job (here or in a sandbox child) and ends it with the outcome. */
+  async function runToEnd(
+    job: HeldJob,
+    task: AnyTaskDefinition | undefined,
+    sandboxed: SandboxPool | undefined,
+  ): Promise<void> {
+    let outcome: JobOutcome;
+    try {
+      // The closures are passed as arguments: bound to a name or a property, tsx (which the
+      // bench runs us with) wraps each in a `__name` call per job that costs more than it.
+      outcome = await (sandboxed
+        ? sandboxed.run(job, (value) => recordProgress(job, value))
+        : runJob(
+            job.reservation,
+            runOptions(
+              () => jobSignal(job),
+              (value) => recordProgress(job, value),
+            ),
+          ));
+    } catch (error) {
+      // runJob never rejects by contract; a sandbox does when its child dies.
+      outcome = retryableFailure(job.reservation, task, error, random);
+    }
+    end(job, outcome);
+  }
+
+  function runOptions(
+    signal: () => AbortSignal,
+    onProgress: (value: JsonValue) => void,
+  ): RunJobOptions {
+    return { registry, signal, logger, random, onProgress };
+  }
+
+  return {
+    run(job) {
+      const plan = planOf(job.task);
+      // No timers (and no closures) for the many tasks without time limits.
+      if (plan.softMs !== undefined || plan.hardMs !== undefined) armLimits(job, plan);
+      void runToEnd(job, plan.task, plan.sandboxed);
+    },
+  };
+}
+
+function recordProgress(job: HeldJob, value: JsonValue): void {
+  job.progress = value;
+  job.progressDirty = true;
+}
