@@ -1,34 +1,13 @@
-import { silentLogger } from '@conveyor/core';
 import { makeEnvelope, uniqueQueue } from '@conveyor/core/testing';
-import { type RedisServer, startRedis } from '@conveyor/test-redis';
-import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { redisTransport } from '../src/index.js';
+import { describe, expect, it } from 'vitest';
+import { usePrivateRedis } from './helpers/private-redis.js';
 import { enqueueMany } from './helpers/util.js';
 
 // The scripts batch work per call (one EXISTS per enqueue batch, one ZREM of a settle
 // batch's leases, or one ZMSCORE while an expired lease waits to be reclaimed; deferred
 // RPUSH). These check the cases that batching could get wrong.
 
-let redis: RedisServer;
-let admin: Redis;
-beforeAll(async () => {
-  redis = await startRedis();
-  admin = new Redis(redis.url);
-});
-afterAll(async () => {
-  admin?.disconnect();
-  await redis?.stop();
-});
-const open: Array<{ close(): Promise<void> }> = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((transport) => transport.close()));
-});
-const transport = () => {
-  const created = redisTransport({ url: redis.url, logger: silentLogger });
-  open.push(created);
-  return created;
-};
+const { transport, admin } = usePrivateRedis();
 
 describe('batched scripts', () => {
   it('never overwrites a job whose id comes twice in one enqueue batch', async () => {
@@ -87,14 +66,14 @@ describe('batched scripts', () => {
     expect((await t.getJob(a.id))?.result).toBe(1);
     expect((await t.getJob(c.id))?.state).toBe('waiting');
     // b and d are still held under their own tokens: their leases stay, and settle later.
-    expect(await admin.zcard(leases)).toBe(2);
+    expect(await admin().zcard(leases)).toBe(2);
     expect(
       await t.settle([
         { type: 'complete', ...b, result: 2 },
         { type: 'complete', ...d, result: 4 },
       ]),
     ).toEqual(['ok', 'ok']);
-    expect(await admin.zcard(leases)).toBe(0);
+    expect(await admin().zcard(leases)).toBe(0);
   });
 
   it('checks deadlines per settlement while an expired lease waits to be reclaimed', async () => {
@@ -105,7 +84,7 @@ describe('batched scripts', () => {
     const [long] = await t.reserve({ queues: [queue], max: 1, leaseMs: 10_000, consumer: 'c' });
     await new Promise((resolve) => setTimeout(resolve, 100));
     // No reserve ran since: the expired lease is still in the set.
-    expect(await admin.zcard(`conveyor:{${queue}}:leases`)).toBe(2);
+    expect(await admin().zcard(`conveyor:{${queue}}:leases`)).toBe(2);
     const statuses = await t.settle([
       { type: 'complete', id: short?.envelope.id ?? '', token: short?.token ?? '', result: 1 },
       { type: 'complete', id: long?.envelope.id ?? '', token: long?.token ?? '', result: 2 },
@@ -113,7 +92,7 @@ describe('batched scripts', () => {
     ]);
     expect(statuses).toEqual(['stale', 'ok', 'stale']);
     // Only the expired lease is left, for housekeeping to reclaim.
-    expect(await admin.zrange(`conveyor:{${queue}}:leases`, '0', '-1')).toEqual([
+    expect(await admin().zrange(`conveyor:{${queue}}:leases`, '0', '-1')).toEqual([
       `${short?.token} ${short?.envelope.id.slice(queue.length + 1)}`,
     ]);
     expect((await t.getJob(long?.envelope.id ?? ''))?.result).toBe(2);
@@ -126,12 +105,12 @@ describe('batched scripts', () => {
     const [job] = await t.reserve({ queues: [queue], max: 1, leaseMs: 10_000, consumer: 'c' });
     const unique = (envelope?.id ?? '').slice(queue.length + 1);
     // What an eviction policy other than noeviction does behind the scripts' back.
-    expect(await admin.del(`conveyor:{${queue}}:j:${unique}`)).toBe(1);
+    expect(await admin().del(`conveyor:{${queue}}:j:${unique}`)).toBe(1);
     const statuses = await t.settle([
       { type: 'complete', id: job?.envelope.id ?? '', token: job?.token ?? '', result: 1 },
     ]);
     expect(statuses).toEqual(['stale']);
-    expect(await admin.exists(`conveyor:{${queue}}:j:${unique}`)).toBe(0);
+    expect(await admin().exists(`conveyor:{${queue}}:j:${unique}`)).toBe(0);
     expect(await t.getJob(envelope?.id ?? '')).toBeNull();
   });
 

@@ -1,9 +1,8 @@
-import { type EnqueueRequest, type JobEnvelope, silentLogger } from '@conveyor/core';
+import type { EnqueueRequest, JobEnvelope } from '@conveyor/core';
 import { makeEnvelope, uniqueQueue } from '@conveyor/core/testing';
-import { type RedisServer, startRedis } from '@conveyor/test-redis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { enqueueArgs } from '../src/batches.js';
-import { redisTransport } from '../src/index.js';
+import { usePrivateRedis } from './helpers/private-redis.js';
 
 // enqueue-19.lua takes jobs in groups: one header of the shared fields, then unique id and
 // input per job. These check the encoding and its round trip through Redis.
@@ -63,22 +62,7 @@ describe('enqueueArgs', () => {
 });
 
 describe('enqueue groups through Redis', () => {
-  let redis: RedisServer;
-  beforeAll(async () => {
-    redis = await startRedis();
-  });
-  afterAll(async () => {
-    await redis?.stop();
-  });
-  const open: Array<{ close(): Promise<void> }> = [];
-  afterEach(async () => {
-    await Promise.all(open.splice(0).map((transport) => transport.close()));
-  });
-  const transport = () => {
-    const created = redisTransport({ url: redis.url, logger: silentLogger });
-    open.push(created);
-    return created;
-  };
+  const { transport } = usePrivateRedis();
 
   it('round-trips every shared field, odd task names and inputs, in mixed groups', async () => {
     const t = transport();

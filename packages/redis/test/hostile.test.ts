@@ -1,33 +1,13 @@
-import { NotJsonError, silentLogger } from '@conveyor/core';
+import { NotJsonError } from '@conveyor/core';
 import { makeEnvelope, uniqueQueue } from '@conveyor/core/testing';
-import { type RedisServer, startRedis } from '@conveyor/test-redis';
-import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { redisTransport } from '../src/index.js';
+import { describe, expect, it } from 'vitest';
+import { usePrivateRedis } from './helpers/private-redis.js';
 import { enqueueMany, sleep } from './helpers/util.js';
 
 // Cases found by the chaos suite's hostile scenario (tooling/chaos): keys damaged behind
 // the scripts' back, and input from producers that skip the client's checks.
 
-let redis: RedisServer;
-let admin: Redis;
-beforeAll(async () => {
-  redis = await startRedis();
-  admin = new Redis(redis.url);
-});
-afterAll(async () => {
-  admin?.disconnect();
-  await redis?.stop();
-});
-const open: Array<{ close(): Promise<void> }> = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((transport) => transport.close()));
-});
-const transport = () => {
-  const created = redisTransport({ url: redis.url, logger: silentLogger });
-  open.push(created);
-  return created;
-};
+const { transport, admin } = usePrivateRedis();
 const jobKey = (queue: string, unique: string) => `conveyor:{${queue}}:j:${unique}`;
 
 function nested(depth: number): unknown {
@@ -41,12 +21,12 @@ describe('job keys of the wrong type', () => {
     const t = transport();
     const queue = uniqueQueue('wrongtype-ready');
     const valid = await enqueueMany(t, queue, 5);
-    await admin.set(jobKey(queue, 'bad'), 'not a hash');
-    await admin.lpush(`conveyor:{${queue}}:w5`, 'bad');
+    await admin().set(jobKey(queue, 'bad'), 'not a hash');
+    await admin().lpush(`conveyor:{${queue}}:w5`, 'bad');
     const reserved = await t.reserve({ queues: [queue], max: 10, leaseMs: 10_000, consumer: 'c' });
     expect(reserved.map((r) => r.envelope.id)).toEqual(valid.map((e) => e.id));
-    expect(await admin.llen(`conveyor:{${queue}}:w5`)).toBe(0);
-    expect(await admin.zcard(`conveyor:{${queue}}:leases`)).toBe(5);
+    expect(await admin().llen(`conveyor:{${queue}}:w5`)).toBe(0);
+    expect(await admin().zcard(`conveyor:{${queue}}:leases`)).toBe(5);
   });
 
   it('keeps a queue usable after a leased job key is overwritten', async () => {
@@ -54,13 +34,13 @@ describe('job keys of the wrong type', () => {
     const queue = uniqueQueue('wrongtype-leased');
     const [first] = await enqueueMany(t, queue, 1);
     await t.reserve({ queues: [queue], max: 1, leaseMs: 100, consumer: 'c' });
-    await admin.set(jobKey(queue, (first?.id ?? '').slice(queue.length + 1)), 'not a hash');
+    await admin().set(jobKey(queue, (first?.id ?? '').slice(queue.length + 1)), 'not a hash');
     await sleep(200);
     // Every script housekeeps first: enqueue, reserve and settle all meet the expired lease.
     const [second] = await enqueueMany(t, queue, 1);
     const reserved = await t.reserve({ queues: [queue], max: 10, leaseMs: 10_000, consumer: 'c' });
     expect(reserved.map((r) => r.envelope.id)).toEqual([second?.id]);
-    expect(await admin.zcard(`conveyor:{${queue}}:leases`)).toBe(1);
+    expect(await admin().zcard(`conveyor:{${queue}}:leases`)).toBe(1);
     const [job] = reserved;
     expect(
       await t.settle([
@@ -74,12 +54,12 @@ describe('job keys of the wrong type', () => {
     const queue = uniqueQueue('wrongtype-delayed');
     const delayed = makeEnvelope(queue);
     await t.enqueue([{ envelope: delayed, delayMs: 50 }]);
-    await admin.set(jobKey(queue, delayed.id.slice(queue.length + 1)), 'not a hash');
+    await admin().set(jobKey(queue, delayed.id.slice(queue.length + 1)), 'not a hash');
     await sleep(100);
     const [next] = await enqueueMany(t, queue, 1);
     const reserved = await t.reserve({ queues: [queue], max: 10, leaseMs: 10_000, consumer: 'c' });
     expect(reserved.map((r) => r.envelope.id)).toEqual([next?.id]);
-    expect(await admin.zcard(`conveyor:{${queue}}:delayed`)).toBe(0);
+    expect(await admin().zcard(`conveyor:{${queue}}:delayed`)).toBe(0);
   });
 });
 

@@ -1,24 +1,9 @@
-import { silentLogger } from '@conveyor/core';
 import { uniqueQueue } from '@conveyor/core/testing';
-import { type RedisServer, startRedis } from '@conveyor/test-redis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { redisTransport } from '../src/index.js';
+import { describe, expect, it } from 'vitest';
+import { usePrivateRedis } from './helpers/private-redis.js';
 import { enqueueMany, sleep } from './helpers/util.js';
 
-let redis: RedisServer;
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterAll(() => redis?.stop());
-const open: Array<{ close(): Promise<void> }> = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((transport) => transport.close()));
-});
-const transport = () => {
-  const created = redisTransport({ url: redis.url, logger: silentLogger });
-  open.push(created);
-  return created;
-};
+const { transport } = usePrivateRedis();
 
 describe('leases', () => {
   it('rejects a late ack by token and redelivers with the next attempt', async () => {

@@ -1,8 +1,9 @@
 import { silentLogger } from '@conveyor/core';
-import { type ConformanceGroup, runTransportConformance } from '@conveyor/core/testing';
+import type { ConformanceGroup } from '@conveyor/core/testing';
 import { Cluster } from 'ioredis';
 import { afterAll, beforeAll } from 'vitest';
 import { redisTransport } from '../../src/index.js';
+import { registerConformance } from './conformance-parts.js';
 import { type RedisCluster, startRedisCluster } from './redis-cluster.js';
 
 /** Registers these conformance groups against a private 3-master Redis Cluster for the calling file. */
@@ -27,21 +28,5 @@ export function clusterConformance(groups: readonly ConformanceGroup[]): void {
     return redisTransport({ client, logger: silentLogger });
   };
 
-  runTransportConformance(
-    'redis cluster',
-    {
-      createTransport: open,
-      // A peer must hear cancels published right after it opens: wait for its subscription.
-      createPeer: async () => {
-        const peer = open();
-        await peer.ready();
-        return peer;
-      },
-      advance: (ms) => new Promise((resolve) => setTimeout(resolve, ms === 0 ? 5 : ms + 5)),
-      // 250 ms: rules such as "at once" and lease deadlines need slack when CI runs every
-      // package's tests at the same time on two cores.
-      timeUnitMs: 250,
-    },
-    { groups },
-  );
+  registerConformance('redis cluster', open, groups);
 }

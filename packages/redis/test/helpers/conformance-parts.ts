@@ -1,4 +1,9 @@
-import { CONFORMANCE_GROUPS, type ConformanceGroup } from '@conveyor/core/testing';
+import {
+  CONFORMANCE_GROUPS,
+  type ConformanceGroup,
+  runTransportConformance,
+} from '@conveyor/core/testing';
+import type { RedisTransport } from '../../src/index.js';
 
 // Vitest runs test files in parallel but the tests of one file in sequence, and the suite
 // spends most of its time waiting on leases and delays. Two files per topology, of about
@@ -17,3 +22,29 @@ export const PART_ONE: readonly ConformanceGroup[] = [
 export const PART_TWO: readonly ConformanceGroup[] = CONFORMANCE_GROUPS.filter(
   (group) => !PART_ONE.includes(group),
 );
+
+/** Registers these groups of the conformance suite on transports made by `open`. */
+export function registerConformance(
+  name: string,
+  open: () => RedisTransport,
+  groups: readonly ConformanceGroup[],
+): void {
+  runTransportConformance(
+    name,
+    {
+      createTransport: open,
+      // A peer must hear cancels published right after it opens: wait for its subscription.
+      createPeer: async () => {
+        const peer = open();
+        await peer.ready();
+        return peer;
+      },
+      // Redis TIME and this process share the machine clock; a few ms of slack cover rounding.
+      advance: (ms) => new Promise((resolve) => setTimeout(resolve, ms === 0 ? 5 : ms + 5)),
+      // 250 ms: rules such as "at once" and lease deadlines need slack when CI runs every
+      // package's tests at the same time on two cores.
+      timeUnitMs: 250,
+    },
+    { groups },
+  );
+}

@@ -1,0 +1,50 @@
+import { silentLogger } from '@conveyor/core';
+import { type RedisServer, startRedis } from '@conveyor/test-redis';
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import { type RedisTransport, redisTransport } from '../../src/index.js';
+
+export interface PrivateRedis {
+  /** The server's URL (once `beforeAll` has run). */
+  url(): string;
+  /** A plain client on the server, for writing keys behind the scripts' back. */
+  admin(): Redis;
+  /** A transport on the server, closed after each test. */
+  transport(): RedisTransport;
+}
+
+/**
+ * Starts one private redis-server for the calling file (or `describe` block) and stops it
+ * afterwards; transports made with `transport()` are closed after each test.
+ */
+export function usePrivateRedis(): PrivateRedis {
+  let redis: RedisServer | undefined;
+  let admin: Redis | undefined;
+  const open: RedisTransport[] = [];
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((transport) => transport.close()));
+  });
+  afterAll(async () => {
+    admin?.disconnect();
+    await redis?.stop();
+  });
+  const url = () => {
+    if (!redis) throw new Error('usePrivateRedis: the server starts in beforeAll');
+    return redis.url;
+  };
+  return {
+    url,
+    admin: () => {
+      admin ??= new Redis(url());
+      return admin;
+    },
+    transport: () => {
+      const created = redisTransport({ url: url(), logger: silentLogger });
+      open.push(created);
+      return created;
+    },
+  };
+}
