@@ -1,139 +1,22 @@
-import {
-  ENVELOPE_VERSION,
-  type EnqueueRequest,
-  FINAL_STATES,
-  newJobId,
-  type Transport,
-  taskContract,
-} from '@conveyor/core';
+import { FINAL_STATES, newJobId, type Transport } from '@conveyor/core';
 import { Redis } from 'ioredis';
-import { z } from 'zod';
 import { countJobs } from '../analysis.js';
 import { check, produce, readRecords, type Scenario, sleep, waitFinal } from '../harness.js';
 import { PREFIX, startRig } from '../setup.js';
 import { echoTask } from '../tasks.js';
+import {
+  describe,
+  leasedKeyOverwritten,
+  nested,
+  nestedText,
+  type Outcome,
+  QUEUE,
+  RAW_DEEP,
+  unknownTask,
+  viaClient,
+  viaTransport,
+} from './hostile-inputs.js';
 import { enqueueWork } from './work.js';
-
-/** How one hostile input ended. */
-interface Outcome {
-  name: string;
-  /** `rejected: CODE`, `dead: CODE`, `failed: CODE`, `completed`, `dropped`, … */
-  outcome: string;
-  ok: boolean;
-}
-
-const QUEUE = 'chaos';
-const RAW_DEEP = '10,000-level nesting (raw transport.enqueue)';
-const unknownTask = taskContract({ name: 'chaos.not-deployed', input: z.unknown(), queue: QUEUE });
-
-function nested(depth: number): unknown {
-  let value: unknown = 0;
-  for (let i = 0; i < depth; i++) value = [value];
-  return value;
-}
-
-function nestedText(depth: number): string {
-  return `${'['.repeat(depth)}0${']'.repeat(depth)}`;
-}
-
-/** Enqueues through the public client; a rejection with a coded error is a pass. */
-async function viaClient(
-  name: string,
-  enqueue: () => Promise<{ id: string }>,
-): Promise<Outcome | string> {
-  try {
-    const handle = await enqueue();
-    return handle.id;
-  } catch (error) {
-    const code = (error as { code?: string }).code;
-    const message = (error as Error).message ?? '';
-    // A clear reason: a stable code and a message that says what was wrong.
-    return {
-      name,
-      outcome: `rejected: ${code ?? 'no code'} (${message.slice(0, 60)}…)`,
-      ok: code !== undefined && message.length > 0,
-    };
-  }
-}
-
-/** A producer that skips the client's checks: straight to `transport.enqueue`. */
-async function viaTransport(
-  transport: Transport,
-  task: string,
-  inputText: string,
-): Promise<string> {
-  const id = newJobId(QUEUE);
-  const envelope = {
-    v: ENVELOPE_VERSION,
-    id,
-    task,
-    queue: QUEUE,
-    input: null,
-    attempt: 0,
-    maxAttempts: 1,
-    priority: 5,
-    enqueuedAt: Date.now(),
-  };
-  const payload = JSON.stringify(envelope).replace('"input":null', `"input":${inputText}`);
-  const request = {
-    envelope: { ...envelope, input: JSON.parse(inputText) },
-    payload,
-  } as EnqueueRequest;
-  const [result] = await transport.enqueue([request]);
-  return result?.id ?? id;
-}
-
-function describe(record: Awaited<ReturnType<Transport['getJob']>>): string {
-  if (!record) return 'dropped (no record)';
-  return `${record.state}${record.error ? `: ${record.error.code}` : ''}`;
-}
-
-/**
- * The job key of a leased job overwritten with a string, on a queue of its own that the
- * harness consumes directly: once the lease runs out, the queue must still take and hand
- * out jobs.
- */
-async function leasedKeyOverwritten(
-  transport: Transport,
-  raw: Redis,
-): Promise<{ ok: boolean; outcome: string }> {
-  const queue = 'chaos-wedge';
-  const request = (n: number): EnqueueRequest => {
-    const id = newJobId(queue);
-    return {
-      envelope: {
-        v: ENVELOPE_VERSION,
-        id,
-        task: 'chaos.echo',
-        queue,
-        input: n,
-        attempt: 0,
-        maxAttempts: 3,
-        priority: 5,
-        enqueuedAt: Date.now(),
-      },
-    };
-  };
-  const reserve = () =>
-    transport.reserve({
-      queues: [queue],
-      max: 10,
-      leaseMs: 100,
-      waitMs: 0,
-      consumer: 'chaos-harness',
-    });
-  const [first] = await transport.enqueue([request(0)]);
-  await reserve();
-  await raw.set(`${PREFIX}:{${queue}}:j:${first?.id.slice(queue.length + 1)}`, 'not a hash');
-  await sleep(300);
-  try {
-    await transport.enqueue([request(1)]);
-    const got = await reserve();
-    return { ok: got.length === 1, outcome: `ok, reserved ${got.length}` };
-  } catch (error) {
-    return { ok: false, outcome: `wedged: ${(error as Error).message.slice(20, 60)}…` };
-  }
-}
 
 /**
  * Scenario 6: hostile input. Each case must be rejected, or end failed or dead-lettered
