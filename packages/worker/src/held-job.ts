@@ -1,4 +1,4 @@
-import type { JsonValue, Reservation } from '@conveyor/core';
+import type { JsonValue, Reservation, Settlement } from '@conveyor/core';
 import type { TimeLimitTimers } from './time-limits.js';
 
 /**
@@ -71,4 +71,9 @@ export function abortJob(job: HeldJob, reason: Error): void {
 /** Log fields naming a job. */
 export function jobFields(job: HeldJob): Record<string, unknown> {
   return { jobId: job.id, task: job.task, attempt: job.attempt };
+}
+
+/** The settlement that gives the job back to its queue, its attempt uncounted. */
+export function releaseOf(job: HeldJob): Settlement {
+  return { type: 'release', id: job.id, token: job.token };
 }

@@ -1,6 +1,6 @@
-import type { Logger, Settlement, Transport } from '@conveyor/core';
+import type { Logger, Transport } from '@conveyor/core';
 import { WorkerShutdownError } from './errors.js';
-import { abortJob, type HeldJob } from './held-job.js';
+import { abortJob, type HeldJob, releaseOf } from './held-job.js';
 import { reportSettled } from './settle-report.js';
 import type { WorkerEvent } from './stats.js';
 
@@ -15,10 +15,9 @@ export async function releaseAll(options: {
   logger: Logger;
 }): Promise<void> {
   const { transport, jobs, emit, logger } = options;
-  const release = (job: HeldJob): Settlement => ({ type: 'release', id: job.id, token: job.token });
   let statuses: readonly string[];
   try {
-    statuses = await transport.settle(jobs.map(release));
+    statuses = await transport.settle(jobs.map(releaseOf));
   } catch (error) {
     logger.error(
       { err: error },
@@ -28,7 +27,7 @@ export async function releaseAll(options: {
   }
   jobs.forEach((job, index) => {
     const answer = (statuses[index] ?? 'error') as 'ok' | 'stale' | 'error';
-    reportSettled({ job, type: 'released', settlement: release(job) }, answer, emit, logger);
+    reportSettled({ job, type: 'released', settlement: releaseOf(job) }, answer, emit, logger);
   });
 }
 

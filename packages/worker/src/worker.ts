@@ -9,7 +9,7 @@ import {
 import { WorkerStoppedError } from './errors.js';
 import { type Fetcher, startFetching } from './fetcher.js';
 import { type Heartbeat, startHeartbeat } from './heartbeat.js';
-import { type HeldJob, holdJob, jobFields } from './held-job.js';
+import { type HeldJob, holdJob, jobFields, releaseOf } from './held-job.js';
 import { createInterrupts } from './interrupts.js';
 import { createJobRunner } from './job-runner.js';
 import { createLimitGates, hasTaskLimits } from './limit-gates.js';
@@ -55,7 +55,7 @@ export function createWorker(options: WorkerOptions): Worker {
     admit(job) {
       if (job.phase !== 'limited') return;
       if (state !== 'running') {
-        settle(job, release(job), 'released');
+        settle(job, releaseOf(job), 'released');
         return;
       }
       // It waited its turn already: first in line for a slot.
@@ -92,7 +92,7 @@ export function createWorker(options: WorkerOptions): Worker {
     logger,
     emit,
     unstart: (job) => takeBuffered(job) || gates.leave(job),
-    settleCancelled: (job) => settle(job, release(job), 'cancelled'),
+    settleCancelled: (job) => settle(job, releaseOf(job), 'cancelled'),
     forget: (job) => forget(job),
   });
   const runner = createJobRunner({
@@ -133,7 +133,7 @@ export function createWorker(options: WorkerOptions): Worker {
       held.set(job.token, job);
       // Reserved while stopping: never ran, give it straight back.
       if (state !== 'running') {
-        settle(job, release(job), 'released');
+        settle(job, releaseOf(job), 'released');
         continue;
       }
       const task = registry.get(job.task);
@@ -222,10 +222,6 @@ export function createWorker(options: WorkerOptions): Worker {
     held.delete(job.token);
     fetcher?.wake();
     maybeFinish();
-  }
-
-  function release(job: HeldJob): Settlement {
-    return { type: 'release', id: job.id, token: job.token };
   }
 
   function takeBuffered(job: HeldJob): boolean {
@@ -373,9 +369,9 @@ export function createWorker(options: WorkerOptions): Worker {
       state = 'stopping';
       const grace = graceMs ?? config.shutdownGraceMs;
       logger.info({ graceMs: grace, running, buffered: buffered.length }, 'stopping');
-      for (const job of buffered.splice(0)) settle(job, release(job), 'released');
+      for (const job of buffered.splice(0)) settle(job, releaseOf(job), 'released');
       for (const job of held.values()) {
-        if (job.phase === 'limited' && gates.leave(job)) settle(job, release(job), 'released');
+        if (job.phase === 'limited' && gates.leave(job)) settle(job, releaseOf(job), 'released');
       }
       fetcher?.stop().then(() => {
         fetcherDone = true;
