@@ -168,7 +168,8 @@ export function decodeRecord(
   // b: `<startedAt>|<lease deadline>|<consumer>` of the latest delivery.
   const delivery = hash.b?.split('|');
   if (delivery && delivery.length >= 3) record.startedAt = Number(delivery[0]);
-  if (hash.f !== undefined) record.finishedAt = Number(hash.f);
+  // f: `<finishedAt>`, or `<finishedAt> <expiry>` when the finished list bounds its age.
+  if (hash.f !== undefined) record.finishedAt = Number.parseInt(hash.f, 10);
   if (state === 'active') {
     if (delivery && delivery.length >= 3) {
       record.leaseExpiresAt = Number(delivery[1]);

@@ -32,7 +32,8 @@ export function scriptSources(): Map<ScriptName, string> {
     let text = readFileSync(new URL(`${name}-${QUEUE_KEY_COUNT}.lua`, scriptDir), 'utf8');
     for (let match = INCLUDE.exec(text); match; match = INCLUDE.exec(text)) {
       const include = readFileSync(new URL(`includes/${match[1]}`, scriptDir), 'utf8');
-      text = text.replace(match[0], include);
+      // A function, not a string: a string replacement would expand `$'` and `$&` in Lua.
+      text = text.replace(match[0], () => include);
     }
     loaded.set(name, text);
   }

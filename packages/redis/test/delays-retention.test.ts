@@ -1,6 +1,7 @@
 import { silentLogger, type Transport } from '@conveyor/core';
 import { makeEnvelope, uniqueQueue } from '@conveyor/core/testing';
 import { type RedisServer, startRedis } from '@conveyor/test-redis';
+import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { redisTransport } from '../src/index.js';
 import { enqueueMany, recordingLogger } from './helpers/util.js';
@@ -152,6 +153,86 @@ describe('retention', () => {
     ]);
     expect((await transport.getJob(envelope?.id ?? ''))?.state).toBe('failed');
     await expect.poll(() => transport.getJob(envelope?.id ?? ''), { timeout: 2_000 }).toBeNull();
+  });
+  it('deletes expired jobs from Redis at the next call on their queue, not only hides them', async () => {
+    const transport = open({ defaultResultTtlMs: 200 });
+    const queue = uniqueQueue('ttl-gone');
+    const envelopes = await enqueueMany(transport, queue, 3);
+    const jobs = await transport.reserve({
+      queues: [queue],
+      max: 3,
+      leaseMs: 60_000,
+      consumer: 'r',
+    });
+    await transport.settle(
+      jobs.map((job) => ({ type: 'complete', id: job.envelope.id, token: job.token, result: 1 })),
+    );
+    const admin = new Redis(redis.url);
+    try {
+      const jobKeys = () => admin.keys(`conveyor:{${queue}}:j:*`);
+      expect(await jobKeys()).toHaveLength(3);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      // Any call on the queue trims: here an empty reserve.
+      await transport.reserve({ queues: [queue], max: 1, leaseMs: 1_000, consumer: 'r' });
+      expect(await jobKeys()).toHaveLength(0);
+      expect(await admin.llen(`conveyor:{${queue}}:finished`)).toBe(0);
+      expect(await transport.getJob(envelopes[0]?.id ?? '')).toBeNull();
+    } finally {
+      admin.disconnect();
+    }
+  });
+
+  it("keeps a job whose task TTL is longer than the default past the default's expiry", async () => {
+    const transport = open({ defaultResultTtlMs: 200 });
+    const queue = uniqueQueue('ttl-mixed');
+    const [long, short] = await enqueueMany(transport, queue, 2);
+    const jobs = await transport.reserve({
+      queues: [queue],
+      max: 2,
+      leaseMs: 60_000,
+      consumer: 'r',
+    });
+    const token = (id: string | undefined) =>
+      jobs.find((job) => job.envelope.id === id)?.token ?? '';
+    await transport.settle([
+      {
+        type: 'complete',
+        id: long?.id ?? '',
+        token: token(long?.id),
+        result: 'kept',
+        resultTtlMs: 60_000,
+      },
+      { type: 'complete', id: short?.id ?? '', token: token(short?.id), result: 'gone' },
+    ]);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The short one is behind the long one in the finished list: gone to readers all the same.
+    expect(await transport.getJob(short?.id ?? '')).toBeNull();
+    expect((await transport.getJob(long?.id ?? ''))?.result).toBe('kept');
+  });
+
+  it('expires finished jobs through a key TTL when there is no count bound', async () => {
+    const transport = open({ maxFinishedPerQueue: 0, defaultResultTtlMs: 60_000 });
+    const queue = uniqueQueue('ttl-key');
+    const [envelope] = await enqueueMany(transport, queue, 1);
+    const [job] = await transport.reserve({
+      queues: [queue],
+      max: 1,
+      leaseMs: 60_000,
+      consumer: 'r',
+    });
+    await transport.settle([
+      { type: 'complete', id: job?.envelope.id ?? '', token: job?.token ?? '', result: 1 },
+    ]);
+    const admin = new Redis(redis.url);
+    try {
+      const unique = (envelope?.id ?? '').slice(queue.length + 1);
+      const ttl = await admin.pttl(`conveyor:{${queue}}:j:${unique}`);
+      expect(ttl).toBeGreaterThan(50_000);
+      expect(ttl).toBeLessThanOrEqual(60_000);
+      expect(await admin.llen(`conveyor:{${queue}}:finished`)).toBe(0);
+    } finally {
+      admin.disconnect();
+    }
   });
 });
 

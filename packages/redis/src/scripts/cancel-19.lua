@@ -16,9 +16,10 @@ housekeep(500)
 local id = ARGV[3]
 local key = K_JOB .. id
 settle_lease(id, key)
-local state = redis.call('HGET', key, 's')
+local f = redis.call('HMGET', key, 's', 'f')
+local state = f[1]
 local answer = 'finished'
-if not state then
+if not state or expired(state, f[2]) then
   answer = 'not-found'
 elseif state == 'w' then
   finish(id, key, 'n')

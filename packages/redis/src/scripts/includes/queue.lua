@@ -8,7 +8,8 @@
 --   KEYS[13]     leases ZSET       member `<token> <unique part>` (lease_member), score lease deadline (ms)
 --   KEYS[14]     marker LIST       holds one element while jobs may be ready (blocking pickup)
 --   KEYS[15]     dead ZSET         member unique part, score dead-letter sequence number
---   KEYS[16]     finished LIST     completed/failed/cancelled/expired ids, for the count bound
+--   KEYS[16]     finished LIST     `<expiry> <unique part>` of completed/failed/cancelled/expired jobs,
+--                                  oldest first, for the count and age bounds (see finish())
 --   KEYS[17]     watched SET       ids someone waits on; also the channel their finish is published on
 --   KEYS[18]     idempotency key prefix `<prefix>:{q}:i:`
 --   KEYS[19]     sequence STRING   orders the dead-letter set
@@ -22,7 +23,8 @@
 -- i input (JSON), y [idempotencyKey, schema] (JSON, when set), x expiresAt (when set),
 -- n attempts, u dueAt, t token, b the delivery `<startedAt>|<lease deadline>|<consumer>`
 -- (one field: reserve writes it with a string built once per call),
--- r cancel requested, g progress, o result, e error, f finishedAt.
+-- r cancel requested, g progress, o result, e error, f `<finishedAt> <expiry>` (finishedAt
+-- alone on dead jobs, and on all of them without a count bound).
 
 local K_JOB = KEYS[1]
 local K_DELAYED = KEYS[12]
@@ -36,7 +38,7 @@ local K_SEQ = KEYS[19]
 
 local default_ttl = tonumber(ARGV[1])
 local keep_finished = tonumber(ARGV[2])
--- The count bound is enforced in steps of this many, one LPOP and one DEL each.
+-- Retention is enforced in steps of this many, one LPOP and one DEL each.
 local TRIM_STEP = 100
 -- Checked once per call: with nobody waiting, finishes publish nothing.
 local anyone_watching = redis.call('EXISTS', K_WATCHED) == 1
@@ -116,57 +118,106 @@ local function end_delivery(member)
   ended_leases[#ended_leases + 1] = member
 end
 
--- Applies the deferred ZREM and RPUSH, and enforces the count bound on finished jobs.
--- housekeep() flushes on its own; a script that ends deliveries or finishes jobs
--- itself calls flush() before it returns.
+-- Applies the deferred ZREM and RPUSH, and enforces the bounds on finished jobs: once per
+-- call, the oldest entries of the finished list go while the list is over its count or
+-- their expiry time has come. housekeep() flushes on its own; a script that ends
+-- deliveries or finishes jobs itself calls flush() before it returns.
+local trimmed = false
+-- The expiry of a finished-list entry; an entry without one (plain id) is due now.
+local function entry_expiry(entry)
+  return tonumber(string.match(entry, '^(%d+) ')) or 0
+end
 local function flush()
   for start = 1, #ended_leases, 1000 do
     redis.call('ZREM', K_LEASES, unpack(ended_leases, start, math.min(start + 999, #ended_leases)))
   end
   ended_leases = {}
-  if #newly_finished == 0 then return end
-  local length = 0
-  for start = 1, #newly_finished, 1000 do
-    length = redis.call('RPUSH', K_FINISHED, unpack(newly_finished, start, math.min(start + 999, #newly_finished)))
+  local added = #newly_finished
+  if trimmed and added == 0 then return end
+  trimmed = true
+  local length = -1
+  for start = 1, added, 1000 do
+    length = redis.call('RPUSH', K_FINISHED, unpack(newly_finished, start, math.min(start + 999, added)))
   end
-  -- At most one step more than this call added, so a lowered bound is reached over
-  -- several calls and no call does work out of proportion to its batch.
-  local steps = math.floor(#newly_finished / TRIM_STEP) + 1
   newly_finished = {}
-  -- Finished jobs never become unfinished, so the oldest ids are safe to delete.
-  while steps > 0 and length >= keep_finished + TRIM_STEP do
+  -- At most one step more than this call added, so that a lowered bound is reached over
+  -- several calls and no call does work out of proportion to its batch.
+  local steps = math.floor(added / TRIM_STEP) + 1
+  while steps > 0 do
     steps = steps - 1
-    local oldest = redis.call('LPOP', K_FINISHED, TRIM_STEP)
-    for n = 1, #oldest do oldest[n] = K_JOB .. oldest[n] end
+    local take = 0
+    local oldest
+    if length >= keep_finished + TRIM_STEP then
+      -- Over the count: the oldest step goes, whatever its expiry.
+      take = TRIM_STEP
+      length = length - TRIM_STEP
+    else
+      -- Under it: the leading entries whose expiry has come go (see finish()).
+      local head = redis.call('LINDEX', K_FINISHED, 0)
+      if not head or entry_expiry(head) > now then break end
+      oldest = redis.call('LRANGE', K_FINISHED, 0, TRIM_STEP - 1)
+      while take < #oldest and entry_expiry(oldest[take + 1]) <= now do
+        take = take + 1
+      end
+    end
+    oldest = redis.call('LPOP', K_FINISHED, take)
+    -- Finished jobs never become unfinished, so these ids are safe to delete.
+    for n = 1, #oldest do
+      oldest[n] = K_JOB .. string.sub(oldest[n], (string.find(oldest[n], ' ', 1, true) or 0) + 1)
+    end
     redis.call('DEL', unpack(oldest))
-    length = length - TRIM_STEP
   end
 end
 
--- Moves a job to a final state: dead jobs join the dead-letter set (no TTL), the
--- others expire after `ttl` and count against the queue's retention bound.
--- `result` (JSON) is stored with the state when given; `ttl` is a string of ms (ARGV).
--- Returns HSET's count of new fields.
+-- Moves a job to a final state. Dead jobs join the dead-letter set and stay until retried
+-- or purged. The others expire `ttl` ms (a string from ARGV) after now, or the default
+-- TTL: with a count bound, their finished-list entry `<expiry> <id>` carries the expiry
+-- and flush() deletes them in list order (no key TTL: a PEXPIRE per job, and the expires
+-- entry every later lookup of the key checks, were a tenth of Redis' work per job);
+-- without one, through a key TTL. `f` is `<finishedAt>` or `<finishedAt> <expiry>`, and
+-- readers treat a job past its expiry as gone (see expired()).
+-- `result` (JSON) is stored with the state when given. Returns HSET's count of new fields.
+-- Per TTL: the expiry and `f` strings, built once per call.
+local expiries, finished_fields = {}, {}
 local function finish(id, key, state, ttl, result)
+  local f = now_s
+  local expiry
+  if state ~= 'x' and keep_finished > 0 then
+    ttl = ttl or ARGV[1]
+    expiry = expiries[ttl]
+    if expiry then
+      f = finished_fields[ttl]
+    else
+      expiry = int(now + tonumber(ttl))
+      f = now_s .. ' ' .. expiry
+      expiries[ttl], finished_fields[ttl] = expiry, f
+    end
+  end
   local added
   if result then
-    added = redis.call('HSET', key, 's', state, 'f', now_s, 'o', result)
+    added = redis.call('HSET', key, 's', state, 'f', f, 'o', result)
   else
-    added = redis.call('HSET', key, 's', state, 'f', now_s)
+    added = redis.call('HSET', key, 's', state, 'f', f)
   end
   if state == 'x' then
     redis.call('ZADD', K_DEAD, redis.call('INCR', K_SEQ), id)
-    redis.call('PERSIST', key)
+  elseif expiry then
+    newly_finished[#newly_finished + 1] = expiry .. ' ' .. id
   else
     redis.call('PEXPIRE', key, ttl or ARGV[1])
-    if keep_finished > 0 then
-      newly_finished[#newly_finished + 1] = id
-    end
   end
   if anyone_watching and redis.call('SREM', K_WATCHED, id) == 1 then
     redis.call('PUBLISH', K_WATCHED, id)
   end
   return added
+end
+
+-- Whether a job whose `s` and `f` fields are given is past its expiry (see finish()): its
+-- hash may outlive that until flush() reaches its finished-list entry, but it is gone.
+local function expired(state, f)
+  if state == 'w' or state == 'd' or state == 'a' or state == 'x' or not f then return false end
+  local expiry = tonumber(string.match(f, ' (%d+)$'))
+  return expiry ~= nil and expiry <= now
 end
 
 -- A job key that is not a hash (overwritten behind the scripts' back) can be neither read,
