@@ -193,26 +193,22 @@ export function renewArgs(renewal: LeaseRenewal, queue: string): Array<string | 
 }
 
 /**
- * The 2 settle-19.lua arguments of one settlement: the head `<type><number> <token> <unique>`
- * and the text (result or error JSON, or '').
+ * The settle-19.lua argument of one settlement: `<type><number> <token> <unique> <text>`,
+ * where the text is the result or error JSON, or ''.
  */
-export function settleArgs(settlement: Settlement, queue: string): [string, string] {
+export function settleArg(settlement: Settlement, queue: string): string {
   const member = `${settlement.token} ${uniqueOf(settlement.id, queue)}`;
   switch (settlement.type) {
     case 'complete':
-      return [
-        `c${numberArg(settlement.resultTtlMs)} ${member}`,
-        settlement.result === undefined ? '' : JSON.stringify(settlement.result),
-      ];
+      return `c${numberArg(settlement.resultTtlMs)} ${member} ${
+        settlement.result === undefined ? '' : JSON.stringify(settlement.result)
+      }`;
     case 'fail':
-      return [
-        `${settlement.deadLetter ? 'F' : 'f'}${numberArg(settlement.resultTtlMs)} ${member}`,
-        JSON.stringify(settlement.error),
-      ];
+      return `${settlement.deadLetter ? 'F' : 'f'}${numberArg(settlement.resultTtlMs)} ${member} ${JSON.stringify(settlement.error)}`;
     case 'retry':
-      return [`r${numberArg(settlement.delayMs)} ${member}`, JSON.stringify(settlement.error)];
+      return `r${numberArg(settlement.delayMs)} ${member} ${JSON.stringify(settlement.error)}`;
     case 'release':
-      return [`l ${member}`, ''];
+      return `l ${member} `;
   }
 }
 

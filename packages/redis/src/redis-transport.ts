@@ -8,7 +8,7 @@ import {
   TransportClosedError,
 } from '@conveyor/core';
 import { createRedisAdmin } from './admin.js';
-import { byQueue, chunks, queueOfId, renewArgs, settleArgs, uniqueOf } from './batches.js';
+import { byQueue, chunks, queueOfId, renewArgs, settleArg, uniqueOf } from './batches.js';
 import { decodeRecord } from './codec.js';
 import { type ConnectionOptions, checkMaxmemoryPolicy, openConnections } from './connections.js';
 import { createEnqueuer } from './enqueue.js';
@@ -251,14 +251,11 @@ export function redisTransport(options: RedisTransportOptions = {}): RedisTransp
       await Promise.all(
         byQueue(settlements, (settlement) => queueOfId(settlement.id)).flatMap((batch) =>
           chunks(batch.entries, CHUNK).map(async (entries) => {
-            const args: Array<string | number> = [];
-            for (const { item } of entries) {
-              const [head, text] = settleArgs(item, batch.queue);
-              args.push(head, text);
-            }
-            const reply = await script('settle', batch.queue, args);
+            const args = entries.map(({ item }) => settleArg(item, batch.queue));
+            // One character per settlement: '1' ok, '0' stale.
+            const reply = String(await script('settle', batch.queue, args));
             entries.forEach(({ index }, position) => {
-              statuses[index] = Number(reply[position]) === 1 ? 'ok' : 'stale';
+              statuses[index] = reply[position] === '1' ? 'ok' : 'stale';
             });
           }),
         ),

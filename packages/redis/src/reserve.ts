@@ -11,8 +11,8 @@ import { failureOf } from './errors.js';
 
 /** Longest single blocking read: a backstop for lost wake-ups, not the pickup mechanism. */
 const MAX_BLOCK_MS = 5_000;
-/** Unique id, fixed part, input, and the attempt (or `[attempt, extras, expiresAt]`). */
-const FIELDS_PER_JOB = 4;
+/** `<unique> <fixed part> <input>`, and the attempt (or `[attempt, extras, expiresAt]`). */
+const FIELDS_PER_JOB = 2;
 /** Jobs per reserve script call (its ZADD unpacks two values per job). */
 const MAX_PER_CALL = 1_000;
 
@@ -92,15 +92,19 @@ export function createReserver(
     let got = 0;
     for (let i = 3; i + FIELDS_PER_JOB - 1 < reply.length; i += FIELDS_PER_JOB) {
       got++;
-      const id = `${queue}:${reply[i]}`;
+      const packed = String(reply[i]);
+      // Neither the unique id nor the fixed part holds a space; the input may.
+      const first = packed.indexOf(' ');
+      const second = first < 0 ? -1 : packed.indexOf(' ', first + 1);
+      const id = `${queue}:${first < 0 ? packed : packed.slice(0, first)}`;
       // The script names the k-th job's token: its prefix followed by k.
       const token = `${tokenPrefix}${got}`;
       try {
-        const meta = reply[i + 3];
+        const meta = reply[i + 1];
         const rare = Array.isArray(meta) ? meta : undefined;
         const job = {
-          fixed: reply[i + 1],
-          input: reply[i + 2],
+          fixed: second < 0 ? undefined : packed.slice(first + 1, second),
+          input: second < 0 ? undefined : packed.slice(second + 1),
           extras: rare?.[1] ?? null,
           expiresAt: rare?.[2] ?? null,
         };

@@ -131,6 +131,56 @@ describe('batched scripts', () => {
     );
   });
 
+  it('splits the packed reserve reply right for inputs with spaces, and settles texts with spaces', async () => {
+    const t = transport();
+    const queue = uniqueQueue('packed');
+    const inputs = [
+      { s: 'a b  c' },
+      { s: ' lead', t: 'line\nbreak' },
+      { s: 'é 漢字 🚀' },
+      'just a string',
+    ];
+    const envelopes = inputs.map((input) => makeEnvelope(queue, { input }));
+    await t.enqueue(envelopes.map((envelope) => ({ envelope })));
+    const reserved = await t.reserve({ queues: [queue], max: 10, leaseMs: 10_000, consumer: 'c' });
+    expect(reserved.map((r) => r.envelope.input)).toEqual(inputs);
+    const [first, second, third, fourth] = reserved;
+    const statuses = await t.settle([
+      {
+        type: 'complete',
+        id: first?.envelope.id ?? '',
+        token: first?.token ?? '',
+        result: 'x y z',
+      },
+      {
+        type: 'fail',
+        id: second?.envelope.id ?? '',
+        token: second?.token ?? '',
+        error: { name: 'E', message: 'went  wrong here' },
+        deadLetter: false,
+      },
+      { type: 'complete', id: third?.envelope.id ?? '', token: third?.token ?? '' },
+      { type: 'complete', id: fourth?.envelope.id ?? '', token: 'not the token' },
+    ]);
+    expect(statuses).toEqual(['ok', 'ok', 'ok', 'stale']);
+    expect((await t.getJob(first?.envelope.id ?? ''))?.result).toBe('x y z');
+    expect((await t.getJob(second?.envelope.id ?? ''))?.error?.message).toBe('went  wrong here');
+    expect((await t.getJob(third?.envelope.id ?? ''))?.state).toBe('completed');
+    expect((await t.getJob(fourth?.envelope.id ?? ''))?.state).toBe('active');
+  });
+
+  it('dead-letters a job whose hash lost its input, and still delivers the rest of the batch', async () => {
+    const t = transport();
+    const queue = uniqueQueue('no-input');
+    const [broken, fine] = await enqueueMany(t, queue, 2);
+    await admin().hdel(`conveyor:{${queue}}:j:${(broken?.id ?? '').slice(queue.length + 1)}`, 'i');
+    const reserved = await t.reserve({ queues: [queue], max: 10, leaseMs: 10_000, consumer: 'c' });
+    expect(reserved.map((r) => r.envelope.id)).toEqual([fine?.id]);
+    const record = await t.getJob(broken?.id ?? '');
+    expect(record?.state).toBe('dead');
+    expect(record?.error?.message).toContain('no task or input');
+  });
+
   it('keeps the record fields a delivery writes as one field readable', async () => {
     const t = transport();
     const queue = uniqueQueue('delivery');

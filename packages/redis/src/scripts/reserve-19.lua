@@ -10,9 +10,11 @@
 --       [6] token prefix (random, fresh per call; the job's token is it plus a counter).
 -- Returns: { now, next wake (ms or -1; only computed when no job was leased: the client
 --            uses it only then), lease deadline,
---            then 4 per job: unique id, d (see queue.lua), input, and the attempt, or
---            { attempt, extras (y) or false, expiresAt or false } when the job has either
---            (two reply elements fewer per job in the common case) }.
+--            then 2 per job: `<unique id> <d> <input>` (d: see queue.lua; ids and d hold
+--            no space; just the unique id when d or input is missing), and the attempt,
+--            or { attempt, extras (y) or false, expiresAt or false } when the job has
+--            either. Every reply element costs Redis and the client's parser more than
+--            this concatenation and the split. }
 --            The k-th job's token is the token prefix followed by k.
 
 --!include queue.lua
@@ -70,15 +72,17 @@ while priority >= 0 and taken < max do
           leases[leases_n + 1] = deadline_s
           leases[leases_n + 2] = lease_member(id, token)
           leases_n = leases_n + 2
-          out[out_n + 1] = id
-          out[out_n + 2] = f[4]
-          out[out_n + 3] = f[5]
-          if f[6] or f[2] then
-            out[out_n + 4] = { attempt, f[6] or false, f[2] or false }
+          if f[4] and f[5] then
+            out[out_n + 1] = id .. ' ' .. f[4] .. ' ' .. f[5]
           else
-            out[out_n + 4] = attempt
+            out[out_n + 1] = id
           end
-          out_n = out_n + 4
+          if f[6] or f[2] then
+            out[out_n + 2] = { attempt, f[6] or false, f[2] or false }
+          else
+            out[out_n + 2] = attempt
+          end
+          out_n = out_n + 2
         end
       elseif f.err then
         unreadable(key, f.err)

@@ -4,23 +4,24 @@
 -- A cancel requested during the run turns fail, retry and release into cancelled.
 --
 -- KEYS: the 19 queue keys (includes/queue.lua).
--- ARGV: [1] default result TTL, [2] finished kept,
---       then 2 per settlement: head, text. The head is `<type><number> <token> <unique id>`
---       (two arguments, not five: each argument costs the client and Redis more than
---       splitting here), where type is
+-- ARGV: [1] default result TTL, [2] finished kept, then 1 per settlement:
+--       `<type><number> <token> <unique id> <text>` (one argument, not five: each argument
+--       costs the client and Redis more than splitting here), where type is
 --       'c' complete (text: result JSON or '' for none, number: TTL or ''),
 --       'f' fail / 'F' fail to dead-letter (text: error JSON, number: TTL or ''),
---       'r' retry (text: error JSON, number: delay ms), 'l' release.
---       Tokens hold no space, so `<token> <unique id>` is the lease member (lease_member).
--- Returns: per settlement 1 ok, 0 stale.
+--       'r' retry (text: error JSON, number: delay ms), 'l' release (text '').
+--       Tokens and ids hold no space, so `<token> <unique id>` is the lease member
+--       (lease_member).
+-- Returns: a string with one character per settlement: '1' ok, '0' stale (one reply
+--          element, not one per settlement).
 
 --!include queue.lua
 
-local kinds, numbers, members, ids = {}, {}, {}, {}
-for n = 1, math.floor((#ARGV - 2) / 2) do
-  local kind, number, member, id = string.match(ARGV[1 + 2 * n], '^(.)([^ ]*) ([^ ]* (.*))$')
-  -- A head that does not parse names no lease: it is stale.
-  kinds[n], numbers[n], members[n], ids[n] = kind or '', number or '', member or '', id or ''
+local kinds, numbers, members, ids, texts = {}, {}, {}, {}, {}
+for n = 1, #ARGV - 2 do
+  local kind, number, member, id, text = string.match(ARGV[2 + n], '^(.)([^ ]*) ([^ ]* ([^ ]*)) (.*)$')
+  -- A settlement that does not parse names no lease: it is stale.
+  kinds[n], numbers[n], members[n], ids[n], texts[n] = kind or '', number or '', member or '', id or '', text
 end
 -- Which settlements hold a valid lease. A lease entry exists exactly while its job is
 -- active under that token (see lease_member), so:
@@ -73,7 +74,7 @@ for n = 1, #members do
   local kind = kinds[n]
   local id = ids[n]
   local key = K_JOB .. id
-  local text = ARGV[2 + 2 * n]
+  local text = texts[n]
   local number = tonumber(numbers[n])
   -- The TTL goes to PEXPIRE as the string it came as (see int() in queue.lua).
   local ttl = numbers[n]
@@ -119,7 +120,7 @@ for n = 1, #members do
       end
     end
   end
-  if ok then out[n] = 1 else out[n] = 0 end
+  if ok then out[n] = '1' else out[n] = '0' end
 end
 flush()
-return out
+return table.concat(out)
