@@ -189,7 +189,21 @@ export function enqueueArgs(
 /** The 3 renew-19.lua arguments of one renewal. */
 export function renewArgs(renewal: LeaseRenewal, queue: string): Array<string | number> {
   const progress = renewal.progress === undefined ? '' : `=${JSON.stringify(renewal.progress)}`;
-  return [uniqueOf(renewal.id, queue), renewal.token, progress];
+  const unique = uniqueOf(renewal.id, queue);
+  return [unique, storedToken(renewal.token, unique), progress];
+}
+
+/**
+ * The token Redis keeps for a delivery. The jobs of one reserve call share it, so that the
+ * call writes one delivery string to all of them. The token a reservation carries is it
+ * followed by the job's unique id, which keeps it unique for the worker and ties it to its
+ * job: a token that does not end with the settled job's id names no delivery of it ('!',
+ * which Redis never stores).
+ */
+export function storedToken(token: string, unique: string): string {
+  return token.length > unique.length && token.endsWith(unique)
+    ? token.slice(0, token.length - unique.length)
+    : '!';
 }
 
 /**
@@ -197,7 +211,8 @@ export function renewArgs(renewal: LeaseRenewal, queue: string): Array<string | 
  * where the text is the result or error JSON, or ''.
  */
 export function settleArg(settlement: Settlement, queue: string): string {
-  const member = `${settlement.token} ${uniqueOf(settlement.id, queue)}`;
+  const unique = uniqueOf(settlement.id, queue);
+  const member = `${storedToken(settlement.token, unique)} ${unique}`;
   switch (settlement.type) {
     case 'complete':
       return `c${numberArg(settlement.resultTtlMs)} ${member} ${

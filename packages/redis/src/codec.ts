@@ -165,15 +165,15 @@ export function decodeRecord(
     enqueuedAt: parseFixed(hash.d)?.enqueuedAt ?? 0,
   };
   if (state === 'delayed' && hash.u !== undefined) record.dueAt = Number(hash.u);
-  // b: `<startedAt>|<lease deadline>|<consumer>` of the latest delivery.
+  // b: `<startedAt>|<lease deadline>|<token>|<consumer>` of the latest delivery.
   const delivery = hash.b?.split('|');
-  if (delivery && delivery.length >= 3) record.startedAt = Number(delivery[0]);
+  if (delivery && delivery.length >= 4) record.startedAt = Number(delivery[0]);
   // f: `<finishedAt>`, or `<finishedAt> <expiry>` when the finished list bounds its age.
   if (hash.f !== undefined) record.finishedAt = Number.parseInt(hash.f, 10);
   if (state === 'active') {
-    if (delivery && delivery.length >= 3) {
+    if (delivery && delivery.length >= 4) {
       record.leaseExpiresAt = Number(delivery[1]);
-      record.consumer = delivery.slice(2).join('|');
+      record.consumer = delivery.slice(3).join('|');
     }
   }
   if (hash.r === '1') record.cancelRequested = true;

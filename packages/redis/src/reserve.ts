@@ -96,9 +96,10 @@ export function createReserver(
       // Neither the unique id nor the fixed part holds a space; the input may.
       const first = packed.indexOf(' ');
       const second = first < 0 ? -1 : packed.indexOf(' ', first + 1);
-      const id = `${queue}:${first < 0 ? packed : packed.slice(0, first)}`;
-      // The script names the k-th job's token: its prefix followed by k.
-      const token = `${tokenPrefix}${got}`;
+      const unique = first < 0 ? packed : packed.slice(0, first);
+      const id = `${queue}:${unique}`;
+      // Redis keeps the call's token for all its jobs; a job's adds its id (see storedToken).
+      const token = `${tokenPrefix}${unique}`;
       try {
         const meta = reply[i + 1];
         const rare = Array.isArray(meta) ? meta : undefined;

@@ -15,11 +15,12 @@ local leases = {}
 for base = 4, #ARGV, 3 do
   local id = ARGV[base]
   local key = K_JOB .. id
-  local f = redis.call('HMGET', key, 's', 't', 'b', 'r')
+  local f = redis.call('HMGET', key, 's', 'b', 'r')
   local status = 0
-  local started, lease, consumer = string.match(f[3] or '', '^([^|]*)|([^|]*)|(.*)$')
-  if f[1] == 'a' and f[2] == ARGV[base + 1] and (tonumber(lease) or 0) > now then
-    redis.call('HSET', key, 'b', started .. '|' .. deadline_s .. '|' .. consumer)
+  local started, lease, held_by = string.match(f[2] or '', '^([^|]*)|([^|]*)|(.*)$')
+  if f[1] == 'a' and delivery_token(f[2]) == ARGV[base + 1] and (tonumber(lease) or 0) > now then
+    -- held_by: `<token>|<consumer>`, kept as it is.
+    redis.call('HSET', key, 'b', started .. '|' .. deadline_s .. '|' .. held_by)
     leases[#leases + 1] = deadline_s
     leases[#leases + 1] = lease_member(id, ARGV[base + 1])
     local progress = ARGV[base + 2]
@@ -27,7 +28,7 @@ for base = 4, #ARGV, 3 do
       redis.call('HSET', key, 'g', string.sub(progress, 2))
     end
     status = 1
-    if f[4] == '1' then status = 2 end
+    if f[3] == '1' then status = 2 end
   end
   out[#out + 1] = status
 end

@@ -7,7 +7,7 @@
 --
 -- KEYS: the 19 queue keys (includes/queue.lua).
 -- ARGV: [1] default result TTL, [2] finished kept, [3] max, [4] lease ms, [5] consumer,
---       [6] token prefix (random, fresh per call; the job's token is it plus a counter).
+--       [6] token (random, fresh per call, shared by the call's jobs; see queue.lua).
 -- Returns: { now, next wake (ms or -1; only computed when no job was leased: the client
 --            uses it only then), lease deadline,
 --            then 2 per job: `<unique id> <d> <input>` (d: see queue.lua; ids and d hold
@@ -15,7 +15,6 @@
 --            or { attempt, extras (y) or false, expiresAt or false } when the job has
 --            either. Every reply element costs Redis and the client's parser more than
 --            this concatenation and the split. }
---            The k-th job's token is the token prefix followed by k.
 
 --!include queue.lua
 
@@ -23,9 +22,9 @@ local max = tonumber(ARGV[3])
 local deadline = now + tonumber(ARGV[4])
 local deadline_s = int(deadline)
 local consumer = ARGV[5]
-local token_prefix = ARGV[6]
+local token = ARGV[6]
 -- The `b` field of every job this call leases (see queue.lua).
-local delivery = now_s .. '|' .. deadline_s .. '|' .. consumer
+local delivery = now_s .. '|' .. deadline_s .. '|' .. token .. '|' .. consumer
 
 -- Redis 7+ (REDIS_VERSION_NUM is new in 7.0, like LMPOP) pops from the highest non-empty
 -- ready list in one command; 6.2 tries the lists one LPOP at a time. Either way, a
@@ -66,9 +65,7 @@ while priority >= 0 and taken < max do
         else
           taken = taken + 1
           local attempt = (tonumber(f[3]) or 0) + 1
-          local token = token_prefix .. int(taken)
-          redis.call('HSET', key, 's', 'a', 'n', attempt == 1 and '1' or int(attempt), 't', token,
-            'b', delivery)
+          redis.call('HSET', key, 's', 'a', 'n', attempt == 1 and '1' or int(attempt), 'b', delivery)
           leases[leases_n + 1] = deadline_s
           leases[leases_n + 2] = lease_member(id, token)
           leases_n = leases_n + 2

@@ -51,9 +51,9 @@ if count > 0 then
       else
         seen[members[n]] = true
         -- pcall: the leases are ended already; a key that is not a hash is stale.
-        local f = redis.pcall('HMGET', K_JOB .. ids[n], 's', 't')
+        local f = redis.pcall('HMGET', K_JOB .. ids[n], 's', 'b')
         local token = string.sub(members[n], 1, #members[n] - #ids[n] - 1)
-        valid[n] = f[1] == 'a' and f[2] == token
+        valid[n] = f[1] == 'a' and delivery_token(f[2]) == token
       end
     end
   else

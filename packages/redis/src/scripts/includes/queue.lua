@@ -21,8 +21,9 @@
 -- <offset of the producer's enqueuedAt back from enqueuedAt>|<task>` (one field instead
 -- of five keeps a small job's listpack small; the priority is its first character),
 -- i input (JSON), y [idempotencyKey, schema] (JSON, when set), x expiresAt (when set),
--- n attempts, u dueAt, t token, b the delivery `<startedAt>|<lease deadline>|<consumer>`
--- (one field: reserve writes it with a string built once per call),
+-- n attempts, b the delivery `<startedAt>|<lease deadline>|<token>|<consumer>` (one field:
+-- reserve writes the same string to every job of a call, whose jobs share one token; the
+-- client tells them apart by a suffix it strips before sending a token back), u dueAt,
 -- r cancel requested, g progress, o result, e error, f `<finishedAt> <expiry>` (finishedAt
 -- alone on dead jobs, and on all of them without a count bound).
 
@@ -102,6 +103,11 @@ end
 -- list. One ZREM and one RPUSH per script call instead of one per job.
 local ended_leases = {}
 local newly_finished = {}
+
+-- The token out of the `b` field (nil when there is none).
+local function delivery_token(delivery)
+  return string.match(delivery or '', '^[^|]*|[^|]*|([^|]*)|')
+end
 
 -- A delivery's entry in the leases ZSET. It carries the token, so that a batch of
 -- settlements checks token and deadline of every job with one ZREM (or one ZMSCORE; see
@@ -271,8 +277,8 @@ local function housekeep(limit)
       local space = string.find(member, ' ', 1, true) or 0
       local id = string.sub(member, space + 1)
       local key = K_JOB .. id
-      local f = redis.pcall('HMGET', key, 's', 't')
-      if f[1] == 'a' and f[2] == string.sub(member, 1, space - 1) then
+      local f = redis.pcall('HMGET', key, 's', 'b')
+      if f[1] == 'a' and delivery_token(f[2]) == string.sub(member, 1, space - 1) then
         reclaim(id, key, member)
       else
         -- A member left behind would stay first in the leases and fail every later call.
@@ -291,10 +297,10 @@ end
 
 -- Reclaims one job's lease if it has run out, whatever the batch limit left behind.
 local function settle_lease(id, key)
-  local f = redis.call('HMGET', key, 's', 'b', 't')
+  local f = redis.call('HMGET', key, 's', 'b')
   local deadline = lease_deadline(f[2])
   if f[1] == 'a' and deadline and deadline <= now then
-    reclaim(id, key, lease_member(id, f[3]))
+    reclaim(id, key, lease_member(id, delivery_token(f[2])))
   end
 end
 
