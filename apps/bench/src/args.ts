@@ -47,8 +47,8 @@ Options:
 
 Without --quick or --tiny the full set runs (1,000,000-job depth case, 100,000 delayed
 jobs) and writes results.json, chart.svg, summary.md and report.txt into docs/benchmarks/.
-The recorded full run took 40 minutes on a busy shared 2-core machine; expect less on an
-idle one. Results are saved after every case, so an interrupted run keeps what it measured.
+The recorded full runs took 6 and 14 minutes on two idle 2-core VMs, and 40 on a busy one.
+Results are saved after every case, so an interrupted run keeps what it measured.
 `;
 
 const SYSTEM_NAMES: readonly SystemName[] = ['conveyor', 'bullmq', 'bee-queue'];
