@@ -17,6 +17,7 @@ export type RedisFailure =
   | 'CONNECTION'
   | 'CLUSTER'
   | 'SCRIPT'
+  | 'CORRUPT'
   | 'UNKNOWN';
 
 const ADVICE: Record<RedisFailure, string> = {
@@ -29,6 +30,8 @@ const ADVICE: Record<RedisFailure, string> = {
   CLUSTER: 'The Redis Cluster is down or resharding: retry shortly.',
   SCRIPT:
     'A Conveyor script failed: this is a bug, or the queue keys were written by something else.',
+  CORRUPT:
+    'Something other than Conveyor wrote that job key, so the job is lost: delete the key (DEL) to free the id, and keep other writers out of the prefix.',
   UNKNOWN: 'Unexpected Redis error.',
 };
 
@@ -52,6 +55,7 @@ export function classify(error: unknown): RedisFailure {
   if (message.startsWith('OOM')) return 'OOM';
   if (message.startsWith('MISCONF')) return 'MISCONF';
   if (message.startsWith('READONLY')) return 'READONLY';
+  if (message.startsWith('CORRUPT')) return 'CORRUPT';
   if (/^(CLUSTERDOWN|TRYAGAIN|CROSSSLOT|MOVED|ASK)\b/.test(message)) return 'CLUSTER';
   if (name === 'ClusterAllFailedError') return 'CLUSTER';
   if (

@@ -1,6 +1,7 @@
 import { NotJsonError } from '@conveyor/core';
 import { makeEnvelope, uniqueQueue } from '@conveyor/core/testing';
 import { describe, expect, it } from 'vitest';
+import { RedisTransportError } from '../src/index.js';
 import { usePrivateRedis } from './helpers/private-redis.js';
 import { enqueueMany, sleep } from './helpers/util.js';
 
@@ -47,6 +48,27 @@ describe('job keys of the wrong type', () => {
         { type: 'complete', id: job?.envelope.id ?? '', token: job?.token ?? '', result: 1 },
       ]),
     ).toEqual(['ok']);
+  });
+
+  it('answers getJob and cancel on an overwritten job key with a CORRUPT error naming the key', async () => {
+    const t = transport();
+    const queue = uniqueQueue('wrongtype-read');
+    const [job] = await enqueueMany(t, queue, 1);
+    const key = jobKey(queue, (job?.id ?? '').slice(queue.length + 1));
+    await admin().set(key, 'not a hash');
+    for (const read of [() => t.getJob(job?.id ?? ''), () => t.cancel(job?.id ?? '')]) {
+      const error = await read().then(
+        () => undefined,
+        (caught: unknown) => caught,
+      );
+      expect(error).toBeInstanceOf(RedisTransportError);
+      expect(error).toMatchObject({ code: 'TRANSPORT_ERROR', failure: 'CORRUPT' });
+      expect((error as Error).message).toContain(`${key} holds a string, not a job hash`);
+      expect((error as Error).message).toContain('delete the key');
+    }
+    // Other jobs of the queue are unaffected.
+    const [other] = await enqueueMany(t, queue, 1);
+    expect((await t.getJob(other?.id ?? ''))?.state).toBe('waiting');
   });
 
   it('skips a due delayed job whose key is overwritten', async () => {

@@ -11,6 +11,8 @@
 housekeep(500)
 local id = ARGV[3]
 local key = K_JOB .. id
+local corrupt = corrupt_job_key(key)
+if corrupt then return corrupt end
 settle_lease(id, key)
 flush()
 local fields = redis.call('HGETALL', key)

@@ -235,6 +235,17 @@ local function unreadable(key, err)
   redis.log(redis.LOG_WARNING, 'conveyor: dropped the id of ' .. key .. ', which is not a job hash: ' .. tostring(err))
 end
 
+-- For scripts that read one job asked for by id: an error reply when its key holds something
+-- other than a job hash (written behind the scripts' back), nil otherwise. The CORRUPT code
+-- becomes the client's failure 'CORRUPT' (src/errors.ts).
+local function corrupt_job_key(key)
+  local kind = redis.call('TYPE', key)['ok']
+  if kind ~= 'hash' and kind ~= 'none' then
+    return redis.error_reply('CORRUPT ' .. key .. ' holds a ' .. kind .. ', not a job hash')
+  end
+  return nil
+end
+
 -- An expired lease: back to waiting, or dead on the last attempt, or cancelled [R11].
 local function reclaim(id, key, member)
   local f = redis.call('HMGET', key, 'n', 'd', 'r')
