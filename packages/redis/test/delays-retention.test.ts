@@ -27,14 +27,18 @@ describe('delays', () => {
     const queue = uniqueQueue('delay-once');
     const envelopes = Array.from({ length: 30 }, () => makeEnvelope(queue));
     const delays = envelopes.map((_, index) => 300 + (index % 10) * 100);
+    const before = Date.now();
     await transport.enqueue(
       envelopes.map((envelope, index) => ({ envelope, delayMs: delays[index] })),
     );
+    // The stored due time while the job is still delayed. On a loaded machine a job may come
+    // due before its read (getJob housekeeps, and promotes it): then the enqueue's start plus
+    // the delay, a lower bound of the due time (same host clock as Redis TIME).
+    const records = await Promise.all(envelopes.map((envelope) => transport.getJob(envelope.id)));
     const due = new Map<string, number>();
-    for (const envelope of envelopes) {
-      const record = await transport.getJob(envelope.id);
-      due.set(envelope.id, record?.dueAt ?? Number.NaN);
-    }
+    envelopes.forEach((envelope, index) => {
+      due.set(envelope.id, records[index]?.dueAt ?? before + (delays[index] ?? 0));
+    });
     const deliveries: Array<{ id: string; at: number }> = [];
     const consumers = [open(), open(), open()].map(async (consumer) => {
       const until = Date.now() + 2_500;
