@@ -207,23 +207,51 @@ export function storedToken(token: string, unique: string): string {
 }
 
 /**
- * The settle-19.lua argument of one settlement: `<type><number> <token> <unique> <text>`,
- * where the text is the result or error JSON, or ''.
+ * The settle-19.lua arguments of a batch: runs of consecutive settlements that share type,
+ * number and stored token become a header `<type><number> <token> <count>` followed by one
+ * argument per settlement, `<unique>` or `<unique> <text>` (the result or error JSON).
+ * Settlements keep their order, so the script's reply lines up with them.
  */
-export function settleArg(settlement: Settlement, queue: string): string {
-  const unique = uniqueOf(settlement.id, queue);
-  const member = `${storedToken(settlement.token, unique)} ${unique}`;
+export function settleArgs(settlements: readonly Settlement[], queue: string): string[] {
+  const args: string[] = [];
+  let header = '';
+  let headerAt = -1;
+  let count = 0;
+  for (const settlement of settlements) {
+    const unique = uniqueOf(settlement.id, queue);
+    const [head, text] = settleParts(settlement);
+    const groupHead = `${head} ${storedToken(settlement.token, unique)}`;
+    if (groupHead !== header) {
+      if (headerAt >= 0) args[headerAt] = `${header} ${count}`;
+      header = groupHead;
+      headerAt = args.length;
+      count = 0;
+      args.push('');
+    }
+    args.push(text === undefined ? unique : `${unique} ${text}`);
+    count += 1;
+  }
+  if (headerAt >= 0) args[headerAt] = `${header} ${count}`;
+  return args;
+}
+
+/** `<type><number>` of a settlement, and its text (undefined for none). */
+function settleParts(settlement: Settlement): [string, string | undefined] {
   switch (settlement.type) {
     case 'complete':
-      return `c${numberArg(settlement.resultTtlMs)} ${member} ${
-        settlement.result === undefined ? '' : JSON.stringify(settlement.result)
-      }`;
+      return [
+        `c${numberArg(settlement.resultTtlMs)}`,
+        settlement.result === undefined ? undefined : JSON.stringify(settlement.result),
+      ];
     case 'fail':
-      return `${settlement.deadLetter ? 'F' : 'f'}${numberArg(settlement.resultTtlMs)} ${member} ${JSON.stringify(settlement.error)}`;
+      return [
+        `${settlement.deadLetter ? 'F' : 'f'}${numberArg(settlement.resultTtlMs)}`,
+        JSON.stringify(settlement.error),
+      ];
     case 'retry':
-      return `r${numberArg(settlement.delayMs)} ${member} ${JSON.stringify(settlement.error)}`;
+      return [`r${numberArg(settlement.delayMs)}`, JSON.stringify(settlement.error)];
     case 'release':
-      return `l ${member} `;
+      return ['l', undefined];
   }
 }
 

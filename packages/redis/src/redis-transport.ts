@@ -8,7 +8,7 @@ import {
   TransportClosedError,
 } from '@conveyor/core';
 import { createRedisAdmin } from './admin.js';
-import { byQueue, chunks, queueOfId, renewArgs, settleArg, uniqueOf } from './batches.js';
+import { byQueue, chunks, queueOfId, renewArgs, settleArgs, uniqueOf } from './batches.js';
 import { decodeRecord } from './codec.js';
 import { type ConnectionOptions, checkMaxmemoryPolicy, openConnections } from './connections.js';
 import { createEnqueuer } from './enqueue.js';
@@ -251,7 +251,10 @@ export function redisTransport(options: RedisTransportOptions = {}): RedisTransp
       await Promise.all(
         byQueue(settlements, (settlement) => queueOfId(settlement.id)).flatMap((batch) =>
           chunks(batch.entries, CHUNK).map(async (entries) => {
-            const args = entries.map(({ item }) => settleArg(item, batch.queue));
+            const args = settleArgs(
+              entries.map(({ item }) => item),
+              batch.queue,
+            );
             // One character per settlement: '1' ok, '0' stale.
             const reply = String(await script('settle', batch.queue, args));
             entries.forEach(({ index }, position) => {

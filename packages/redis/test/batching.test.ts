@@ -1,5 +1,7 @@
+import type { Settlement } from '@conveyor/core';
 import { makeEnvelope, uniqueQueue } from '@conveyor/core/testing';
 import { describe, expect, it } from 'vitest';
+import { settleArgs } from '../src/batches.js';
 import { usePrivateRedis } from './helpers/private-redis.js';
 import { enqueueMany } from './helpers/util.js';
 
@@ -193,6 +195,47 @@ describe('batched scripts', () => {
     const record = await t.getJob(broken?.id ?? '');
     expect(record?.state).toBe('dead');
     expect(record?.error?.message).toContain('no task or input');
+  });
+
+  it('settles a batch that interleaves types and reserve calls, in order', async () => {
+    const t = transport();
+    const queue = uniqueQueue('groups');
+    await enqueueMany(t, queue, 8);
+    const a = await t.reserve({ queues: [queue], max: 4, leaseMs: 10_000, consumer: 'a' });
+    const b = await t.reserve({ queues: [queue], max: 4, leaseMs: 10_000, consumer: 'b' });
+    const ref = (job: (typeof a)[number] | undefined) => ({
+      id: job?.envelope.id ?? '',
+      token: job?.token ?? '',
+    });
+    const error = { name: 'E', message: 'no' };
+    const batch: Settlement[] = [
+      { type: 'complete', ...ref(a[0]), result: undefined },
+      { type: 'complete', ...ref(a[1]), result: { r: 'a 1' } },
+      { type: 'complete', ...ref(b[0]), result: undefined },
+      { type: 'fail', ...ref(a[2]), error, deadLetter: false },
+      { type: 'retry', ...ref(b[1]), error, delayMs: 0 },
+      { type: 'release', ...ref(a[3]) },
+      { type: 'complete', ...ref(b[2]), token: ref(b[3]).token, result: undefined },
+      { type: 'complete', ...ref(b[3]), result: 3 },
+    ];
+    // Consecutive settlements of one type, number and call share a header.
+    const args = settleArgs(batch, queue);
+    expect(args.filter((arg) => /^[cfFrl]\S* \S+ \d+$/.test(arg))).toHaveLength(7);
+    expect(args).toHaveLength(batch.length + 7);
+    expect(await t.settle(batch)).toEqual(['ok', 'ok', 'ok', 'ok', 'ok', 'ok', 'stale', 'ok']);
+    const states = await Promise.all(batch.map((item) => t.getJob(item.id)));
+    expect(states.map((record) => record?.state)).toEqual([
+      'completed',
+      'completed',
+      'completed',
+      'failed',
+      'waiting',
+      'waiting',
+      'active',
+      'completed',
+    ]);
+    expect(states[1]?.result).toEqual({ r: 'a 1' });
+    expect(states[7]?.result).toBe(3);
   });
 
   it('keeps the record fields a delivery writes as one field readable', async () => {

@@ -4,12 +4,14 @@
 -- A cancel requested during the run turns fail, retry and release into cancelled.
 --
 -- KEYS: the 19 queue keys (includes/queue.lua).
--- ARGV: [1] default result TTL, [2] finished kept, then 1 per settlement:
---       `<type><number> <token> <unique id> <text>` (one argument, not five: each argument
---       costs the client and Redis more than splitting here), where type is
---       'c' complete (text: result JSON or '' for none, number: TTL or ''),
+-- ARGV: [1] default result TTL, [2] finished kept, then groups of consecutive settlements
+--       that share type, number and token: a header `<type><number> <token> <count>`, then
+--       one argument per settlement, `<unique id>` or `<unique id> <text>` (src/batches.ts,
+--       settleArgs). Per job that leaves one plain find for a space, where a string.match of
+--       type, number, token, id and text cost about 4,000 instructions. Type is
+--       'c' complete (text: result JSON, none for no result, number: TTL or ''),
 --       'f' fail / 'F' fail to dead-letter (text: error JSON, number: TTL or ''),
---       'r' retry (text: error JSON, number: delay ms), 'l' release (text '').
+--       'r' retry (text: error JSON, number: delay ms), 'l' release (no text).
 --       Tokens and ids hold no space, so `<token> <unique id>` is the lease member
 --       (lease_member).
 -- Returns: a string with one character per settlement: '1' ok, '0' stale (one reply
@@ -17,11 +19,26 @@
 
 --!include queue.lua
 
+local find, sub = string.find, string.sub
 local kinds, numbers, members, ids, texts = {}, {}, {}, {}, {}
-for n = 1, #ARGV - 2 do
-  local kind, number, member, id, text = string.match(ARGV[2 + n], '^(.)([^ ]*) ([^ ]* ([^ ]*)) (.*)$')
-  -- A settlement that does not parse names no lease: it is stale.
-  kinds[n], numbers[n], members[n], ids[n], texts[n] = kind or '', number or '', member or '', id or '', text
+local n = 0
+local at = 3
+while at <= #ARGV do
+  local kind, number, token, size = string.match(ARGV[at], '^(.)([^ ]*) ([^ ]*) (%d+)$')
+  size = tonumber(size)
+  if not size or at + size > #ARGV then
+    error('conveyor: settle argument ' .. at .. ' is not a group header of the arguments after it')
+  end
+  local prefix = token .. ' '
+  for a = at + 1, at + size do
+    local arg = ARGV[a]
+    local space = find(arg, ' ', 1, true)
+    local id, text = arg, ''
+    if space then id, text = sub(arg, 1, space - 1), sub(arg, space + 1) end
+    n = n + 1
+    kinds[n], numbers[n], members[n], ids[n], texts[n] = kind, number, prefix .. id, id, text
+  end
+  at = at + 1 + size
 end
 -- Which settlements hold a valid lease. A lease entry exists exactly while its job is
 -- active under that token (see lease_member), so:
