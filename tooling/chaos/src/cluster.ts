@@ -64,14 +64,8 @@ export async function startCluster(masters = 3): Promise<ChaosCluster> {
       nodes.push(
         await startRedis({
           appendfsync: 'always',
-          args: [
-            '--cluster-enabled',
-            'yes',
-            '--cluster-node-timeout',
-            '2000',
-            '--cluster-config-file',
-            'nodes.conf',
-          ],
+          cluster: true,
+          args: ['--cluster-node-timeout', '2000'],
         }),
       );
     }

@@ -14,6 +14,12 @@ export interface RedisServerOptions {
   port?: number;
   /** How long to wait for the server to answer PING. */
   startTimeoutMs?: number;
+  /**
+   * A Redis Cluster node (Redis 7+): cluster mode on, with its cluster bus on a second free
+   * port. By default the bus listens on the port plus 10,000, which nothing checked was free:
+   * it could be another test's server, or in the ephemeral range.
+   */
+  cluster?: boolean;
 }
 
 export interface RedisServer {
@@ -59,6 +65,16 @@ export async function startRedis(options: RedisServerOptions = {}): Promise<Redi
     ...(options.appendfsync
       ? ['--appendonly', 'yes', '--appendfsync', options.appendfsync]
       : ['--appendonly', 'no']),
+    ...(options.cluster
+      ? [
+          '--cluster-enabled',
+          'yes',
+          '--cluster-config-file',
+          'nodes.conf',
+          '--cluster-port',
+          String(await findFreePort()),
+        ]
+      : []),
     ...(options.args ?? []),
   ];
   const startTimeoutMs = options.startTimeoutMs ?? 10_000;

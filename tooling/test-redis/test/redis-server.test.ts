@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type RedisServer, sendCommand, startRedis } from '../src/index.js';
 
@@ -26,6 +27,23 @@ describe('startRedis', () => {
     await server.restart();
     expect(server.pid).not.toBe(firstPid);
     expect(await sendCommand(server.port, ['GET', 'durable'])).toBe('$3\r\nyes\r\n');
+  });
+
+  it('starts a cluster node with its bus on a free port below the ephemeral range, kept across restart', async () => {
+    server = await startRedis({ cluster: true });
+    const busPort = async (port: number) =>
+      Number((await sendCommand(port, ['CONFIG', 'GET', 'cluster-port'])).split('\r\n')[4]);
+    const bus = await busPort(server.port);
+    expect(bus).toBeGreaterThanOrEqual(10_000);
+    expect(bus).not.toBe(server.port);
+    // Redis' default, the port plus 10,000, can land in the ephemeral range; a chosen one cannot.
+    const ephemeralLow = Number(
+      readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0],
+    );
+    if (ephemeralLow > 12_000) expect(bus).toBeLessThan(ephemeralLow);
+    expect(await sendCommand(server.port, ['CLUSTER', 'MYID'])).toMatch(/^\$40\r\n/);
+    await server.restart();
+    expect(await busPort(server.port)).toBe(bus);
   });
 
   it('stop() ends the process and is idempotent', async () => {

@@ -24,18 +24,7 @@ export async function startRedisCluster(masters = 3): Promise<RedisCluster> {
   };
   try {
     for (let i = 0; i < masters; i++) {
-      nodes.push(
-        await startRedis({
-          args: [
-            '--cluster-enabled',
-            'yes',
-            '--cluster-node-timeout',
-            '2000',
-            '--cluster-config-file',
-            'nodes.conf',
-          ],
-        }),
-      );
+      nodes.push(await startRedis({ cluster: true, args: ['--cluster-node-timeout', '2000'] }));
     }
     await run(cli, [
       '--cluster',
