@@ -106,7 +106,7 @@ for n = 1, #members do
       ok = false
     end
   elseif ok then
-    local f = redis.call('HMGET', key, 's', 'r', 'n')
+    local f = redis.call('HMGET', key, 's', 'r', 'n', 'd')
     if f[1] ~= 'a' then
       ok = false
     else
@@ -117,13 +117,17 @@ for n = 1, #members do
         if cancelled then state = 'n' elseif kind == 'F' then state = 'x' end
         finish(id, key, state, ttl)
       elseif kind == 'r' then
-        redis.call('HSET', key, 'e', text)
         if cancelled then
+          redis.call('HSET', key, 'e', text)
           finish(id, key, 'n')
         elseif number and number > 0 then
+          redis.call('HSET', key, 'e', text)
           make_delayed(id, key, now + number)
         else
-          make_waiting(id, key, false)
+          -- make_waiting in one HSET: `d` is read above, and an active job has no `u` (its
+          -- promotion deleted it).
+          redis.call('HSET', key, 's', 'w', 'e', text)
+          push_ready(id, f[4], false)
         end
       else
         local attempts = (tonumber(f[3]) or 0) - 1

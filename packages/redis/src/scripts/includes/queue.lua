@@ -59,8 +59,13 @@ local function ready_key(priority)
   return KEYS[2 + priority]
 end
 
--- Leaves one element in the marker list so that a blocked reserve wakes up.
+-- Leaves one element in the marker list so that a blocked reserve wakes up. Once per call:
+-- nothing pops the marker while a script runs (blocked clients are served after it), so
+-- a promotion or retry of many jobs checks it once, not once per job.
+local woken = false
 local function wake()
+  if woken then return end
+  woken = true
   if redis.call('LLEN', K_MARKER) == 0 then
     redis.call('LPUSH', K_MARKER, '1')
   end
@@ -74,16 +79,21 @@ local function job_max_attempts(d)
   return tonumber(string.match(d or '', '^%d|([^|]*)|')) or 1
 end
 
-local function make_waiting(id, key, head)
-  local priority = job_priority(redis.call('HGET', key, 'd'))
-  redis.call('HSET', key, 's', 'w')
-  redis.call('HDEL', key, 'u')
+-- Puts a job's id on its ready list (at the head for a release) and wakes a reserve.
+local function push_ready(id, d, head)
   if head then
-    redis.call('LPUSH', ready_key(priority), id)
+    redis.call('LPUSH', ready_key(job_priority(d)), id)
   else
-    redis.call('RPUSH', ready_key(priority), id)
+    redis.call('RPUSH', ready_key(job_priority(d)), id)
   end
   wake()
+end
+
+local function make_waiting(id, key, head)
+  local d = redis.call('HGET', key, 'd')
+  redis.call('HSET', key, 's', 'w')
+  redis.call('HDEL', key, 'u')
+  push_ready(id, d, head)
 end
 
 local function make_delayed(id, key, due)
