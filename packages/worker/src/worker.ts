@@ -23,6 +23,7 @@ import { createSandboxPool } from './sandbox-pool.js';
 import { checkSchemaSkew } from './schema-skew.js';
 import { createSettleBatcher, type SettleAnswer } from './settle-batcher.js';
 import { counterOf, type EndedDelivery, reportSettled } from './settle-report.js';
+import { createSlots } from './slots.js';
 import type { CounterName } from './stats.js';
 import type { Worker, WorkerState } from './worker-api.js';
 import { createWorkerEvents } from './worker-events.js';
@@ -43,8 +44,6 @@ export function createWorker(options: WorkerOptions): Worker {
   const logger = withFields(config.logger, { workerId: id });
   /** By lease token: after a lost lease the same job id can be held twice. */
   const held = new Map<string, HeldJob>();
-  const buffered: HeldJob[] = [];
-  let running = 0;
   let state: WorkerState = 'idle';
   const gates = createLimitGates({
     limits: transport.limits,
@@ -59,10 +58,18 @@ export function createWorker(options: WorkerOptions): Worker {
         return;
       }
       // It waited its turn already: first in line for a slot.
-      job.phase = 'buffered';
-      buffered.unshift(job);
-      pump();
+      slots.add(job, true);
+      slots.pump();
     },
+  });
+  const slots = createSlots({
+    concurrency: config.concurrency,
+    prefetch: config.prefetch,
+    maxWaitingForLimits: config.maxWaitingForLimits,
+    clock,
+    waitingForLimits: () => gates.waitingCount,
+    canStart: () => state === 'running',
+    run: (job) => runner.run(job),
   });
   const sandbox = config.sandbox && createSandboxPool({ ...config.sandbox, logger });
   const startedAt = clock.now();
@@ -82,7 +89,7 @@ export function createWorker(options: WorkerOptions): Worker {
   const events = createWorkerEvents({
     logger,
     inFlight: () => held.size,
-    running: () => running,
+    running: () => slots.running,
     waitingForLimits: () => gates.waitingCount,
     queueDepths: () => queueDepths.read(),
   });
@@ -91,7 +98,7 @@ export function createWorker(options: WorkerOptions): Worker {
   const interrupts = createInterrupts({
     logger,
     emit,
-    unstart: (job) => takeBuffered(job) || gates.leave(job),
+    unstart: (job) => slots.take(job) || gates.leave(job),
     settleCancelled: (job) => settle(job, releaseOf(job), 'cancelled'),
     forget: (job) => forget(job),
   });
@@ -118,15 +125,6 @@ export function createWorker(options: WorkerOptions): Worker {
     resolveStopped = resolve;
   });
 
-  /**
-   * Jobs held at task limits take no running slot, and up to `maxWaitingForLimits` of
-   * them do not count against fetching either: jobs of other tasks keep coming.
-   */
-  function freeCapacity(): number {
-    const overLimits = Math.max(0, gates.waitingCount - config.maxWaitingForLimits);
-    return config.concurrency + config.prefetch - running - buffered.length - overLimits;
-  }
-
   function accept(reservations: Reservation[]): void {
     for (const reservation of reservations) {
       const job = holdJob(reservation);
@@ -142,10 +140,10 @@ export function createWorker(options: WorkerOptions): Worker {
         job.phase = 'limited';
         gates.enter(job, task);
       } else {
-        buffered.push(job);
+        slots.add(job);
       }
     }
-    pump();
+    slots.pump();
   }
 
   function workerRecord(): WorkerRecord {
@@ -154,26 +152,11 @@ export function createWorker(options: WorkerOptions): Worker {
       queues: config.queues,
       tasks: registry.names(),
       concurrency: config.concurrency,
-      state: state === 'running' && running === 0 ? 'idle' : state,
+      state: state === 'running' && slots.running === 0 ? 'idle' : state,
       startedAt,
       jobs: held.values(),
       totals: events.snapshot().totals,
     });
-  }
-
-  function pump(): void {
-    while (state === 'running' && running < config.concurrency) {
-      const job = buffered.shift();
-      if (!job) break;
-      startJob(job);
-    }
-  }
-
-  function startJob(job: HeldJob): void {
-    job.phase = 'running';
-    running += 1;
-    job.startedAt = clock.now();
-    runner.run(job);
   }
 
   /** Settles a run once; a later outcome (after a hard limit or a forced release) is ignored. */
@@ -196,8 +179,7 @@ export function createWorker(options: WorkerOptions): Worker {
     job.limits?.clear();
     gates.release(job);
     if (!wasRunning) return;
-    running -= 1;
-    pump();
+    slots.free();
     fetcher?.wake();
   }
 
@@ -222,13 +204,6 @@ export function createWorker(options: WorkerOptions): Worker {
     held.delete(job.token);
     fetcher?.wake();
     maybeFinish();
-  }
-
-  function takeBuffered(job: HeldJob): boolean {
-    const index = buffered.indexOf(job);
-    if (index < 0) return false;
-    buffered.splice(index, 1);
-    return true;
   }
 
   /** End of the grace period (or a second stop): abort what still runs and release it in one call. */
@@ -307,10 +282,10 @@ export function createWorker(options: WorkerOptions): Worker {
       queues: config.queues,
       leaseMs: config.leaseMs,
       waitMs: config.reserveWaitMs,
-      freeCapacity,
+      freeCapacity: () => slots.freeCapacity(),
       // Refill the prefetch buffer in batches, not a job per call, unless a slot would idle.
       minBatch: Math.ceil(config.prefetch / 2),
-      starving: () => running < config.concurrency && buffered.length === 0,
+      starving: () => slots.starving(),
       accept,
       onFatal(error) {
         logger.error({ err: error }, 'cannot reserve any more: stopping now');
@@ -368,8 +343,8 @@ export function createWorker(options: WorkerOptions): Worker {
       }
       state = 'stopping';
       const grace = graceMs ?? config.shutdownGraceMs;
-      logger.info({ graceMs: grace, running, buffered: buffered.length }, 'stopping');
-      for (const job of buffered.splice(0)) settle(job, releaseOf(job), 'released');
+      logger.info({ graceMs: grace, running: slots.running, buffered: slots.buffered }, 'stopping');
+      for (const job of slots.takeAll()) settle(job, releaseOf(job), 'released');
       for (const job of held.values()) {
         if (job.phase === 'limited' && gates.leave(job)) settle(job, releaseOf(job), 'released');
       }
@@ -389,8 +364,8 @@ export function createWorker(options: WorkerOptions): Worker {
         id,
         state,
         concurrency: config.concurrency,
-        running,
-        buffered: buffered.length,
+        running: slots.running,
+        buffered: slots.buffered,
         waitingForLimits: gates.waitingCount,
         inFlight: held.size,
         jobs: heldJobStats(held.values(), now),

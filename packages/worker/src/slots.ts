@@ -1,0 +1,87 @@
+import type { Clock } from '@conveyor/core';
+import type { HeldJob } from './held-job.js';
+
+/**
+ * The worker's run slots and its prefetch buffer: which held job runs next, and how many
+ * more the fetcher may reserve.
+ */
+export interface Slots {
+  /** Jobs running now. */
+  readonly running: number;
+  /** Jobs reserved and waiting for a slot. */
+  readonly buffered: number;
+  /** Queues a job for a slot; `first` puts it ahead (it already waited at a task limit). */
+  add(job: HeldJob, first?: boolean): void;
+  /** Takes a job out of the buffer before it started; false when it was not there. */
+  take(job: HeldJob): boolean;
+  /** Empties the buffer and returns what it held (stopping). */
+  takeAll(): HeldJob[];
+  /** Starts buffered jobs while a slot is free and `canStart()` holds. */
+  pump(): void;
+  /** A running job ended: its slot goes to the next buffered job. */
+  free(): void;
+  /**
+   * How many more jobs the fetcher may reserve. Jobs held at task limits take no running
+   * slot, and up to `maxWaitingForLimits` of them do not count against fetching either:
+   * jobs of other tasks keep coming.
+   */
+  freeCapacity(): number;
+  /** A slot would idle: nothing is buffered and not every slot runs. */
+  starving(): boolean;
+}
+
+export function createSlots(options: {
+  concurrency: number;
+  prefetch: number;
+  maxWaitingForLimits: number;
+  clock: Clock;
+  waitingForLimits: () => number;
+  canStart: () => boolean;
+  run: (job: HeldJob) => void;
+}): Slots {
+  const { concurrency, prefetch, maxWaitingForLimits, clock } = options;
+  const queue: HeldJob[] = [];
+  let running = 0;
+
+  function pump(): void {
+    while (running < concurrency && options.canStart()) {
+      const job = queue.shift();
+      if (!job) break;
+      job.phase = 'running';
+      running += 1;
+      job.startedAt = clock.now();
+      options.run(job);
+    }
+  }
+
+  return {
+    get running() {
+      return running;
+    },
+    get buffered() {
+      return queue.length;
+    },
+    add(job, first = false) {
+      job.phase = 'buffered';
+      if (first) queue.unshift(job);
+      else queue.push(job);
+    },
+    take(job) {
+      const index = queue.indexOf(job);
+      if (index < 0) return false;
+      queue.splice(index, 1);
+      return true;
+    },
+    takeAll: () => queue.splice(0),
+    pump,
+    free() {
+      running -= 1;
+      pump();
+    },
+    freeCapacity() {
+      const overLimits = Math.max(0, options.waitingForLimits() - maxWaitingForLimits);
+      return concurrency + prefetch - running - queue.length - overLimits;
+    },
+    starving: () => running < concurrency && queue.length === 0,
+  };
+}
