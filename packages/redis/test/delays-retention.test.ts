@@ -1,4 +1,4 @@
-import { silentLogger, type Transport } from '@conveyor/core';
+import { type Reservation, silentLogger, type Transport } from '@conveyor/core';
 import { makeEnvelope, uniqueQueue } from '@conveyor/core/testing';
 import { type RedisServer, startRedis } from '@conveyor/test-redis';
 import { Redis } from 'ioredis';
@@ -7,14 +7,27 @@ import { redisTransport } from '../src/index.js';
 import { enqueueMany, recordingLogger } from './helpers/util.js';
 
 let redis: RedisServer;
+/** A plain client on the server, for looking at keys behind the transport. */
+let admin: Redis;
 beforeAll(async () => {
   redis = await startRedis();
+  admin = new Redis(redis.url);
 });
-afterAll(() => redis?.stop());
+afterAll(async () => {
+  admin?.disconnect();
+  await redis?.stop();
+});
 const transports: Transport[] = [];
 afterEach(async () => {
   await Promise.all(transports.splice(0).map((transport) => transport.close()));
 });
+/** Leases up to `max` jobs of `queue` for a minute. */
+const leaseAll = (transport: Transport, queue: string, max: number) =>
+  transport.reserve({ queues: [queue], max, leaseMs: 60_000, consumer: 'r' });
+const completeAll = (transport: Transport, jobs: readonly Reservation[]) =>
+  transport.settle(
+    jobs.map((job) => ({ type: 'complete', id: job.envelope.id, token: job.token, result: 1 })),
+  );
 const open = (options: Parameters<typeof redisTransport>[0] = {}) => {
   const transport = redisTransport({ url: redis.url, logger: silentLogger, ...options });
   transports.push(transport);
@@ -119,15 +132,8 @@ describe('retention', () => {
     const transport = open({ maxFinishedPerQueue: 50 });
     const queue = uniqueQueue('retention');
     const envelopes = await enqueueMany(transport, queue, 400);
-    const jobs = await transport.reserve({
-      queues: [queue],
-      max: 400,
-      leaseMs: 60_000,
-      consumer: 'r',
-    });
-    await transport.settle(
-      jobs.map((job) => ({ type: 'complete', id: job.envelope.id, token: job.token, result: 1 })),
-    );
+    const jobs = await leaseAll(transport, queue, 400);
+    await completeAll(transport, jobs);
     const kept = await Promise.all(envelopes.map((envelope) => transport.getJob(envelope.id)));
     const present = kept.filter((record) => record !== null).length;
     expect(present).toBeGreaterThanOrEqual(50);
@@ -140,12 +146,7 @@ describe('retention', () => {
     const transport = open({ defaultResultTtlMs: 200 });
     const queue = uniqueQueue('ttl');
     const [envelope] = await enqueueMany(transport, queue, 1);
-    const [job] = await transport.reserve({
-      queues: [queue],
-      max: 1,
-      leaseMs: 60_000,
-      consumer: 'r',
-    });
+    const [job] = await leaseAll(transport, queue, 1);
     await transport.settle([
       {
         type: 'fail',
@@ -158,44 +159,28 @@ describe('retention', () => {
     expect((await transport.getJob(envelope?.id ?? ''))?.state).toBe('failed');
     await expect.poll(() => transport.getJob(envelope?.id ?? ''), { timeout: 2_000 }).toBeNull();
   });
+
   it('deletes expired jobs from Redis at the next call on their queue, not only hides them', async () => {
     const transport = open({ defaultResultTtlMs: 200 });
     const queue = uniqueQueue('ttl-gone');
     const envelopes = await enqueueMany(transport, queue, 3);
-    const jobs = await transport.reserve({
-      queues: [queue],
-      max: 3,
-      leaseMs: 60_000,
-      consumer: 'r',
-    });
-    await transport.settle(
-      jobs.map((job) => ({ type: 'complete', id: job.envelope.id, token: job.token, result: 1 })),
-    );
-    const admin = new Redis(redis.url);
-    try {
-      const jobKeys = () => admin.keys(`conveyor:{${queue}}:j:*`);
-      expect(await jobKeys()).toHaveLength(3);
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      // Any call on the queue trims: here an empty reserve.
-      await transport.reserve({ queues: [queue], max: 1, leaseMs: 1_000, consumer: 'r' });
-      expect(await jobKeys()).toHaveLength(0);
-      expect(await admin.llen(`conveyor:{${queue}}:finished`)).toBe(0);
-      expect(await transport.getJob(envelopes[0]?.id ?? '')).toBeNull();
-    } finally {
-      admin.disconnect();
-    }
+    const jobs = await leaseAll(transport, queue, 3);
+    await completeAll(transport, jobs);
+    const jobKeys = () => admin.keys(`conveyor:{${queue}}:j:*`);
+    expect(await jobKeys()).toHaveLength(3);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Any call on the queue trims: here an empty reserve.
+    await leaseAll(transport, queue, 1);
+    expect(await jobKeys()).toHaveLength(0);
+    expect(await admin.llen(`conveyor:{${queue}}:finished`)).toBe(0);
+    expect(await transport.getJob(envelopes[0]?.id ?? '')).toBeNull();
   });
 
   it("keeps a job whose task TTL is longer than the default past the default's expiry", async () => {
     const transport = open({ defaultResultTtlMs: 200 });
     const queue = uniqueQueue('ttl-mixed');
     const [long, short] = await enqueueMany(transport, queue, 2);
-    const jobs = await transport.reserve({
-      queues: [queue],
-      max: 2,
-      leaseMs: 60_000,
-      consumer: 'r',
-    });
+    const jobs = await leaseAll(transport, queue, 2);
     const token = (id: string | undefined) =>
       jobs.find((job) => job.envelope.id === id)?.token ?? '';
     await transport.settle([
@@ -218,25 +203,12 @@ describe('retention', () => {
     const transport = open({ maxFinishedPerQueue: 0, defaultResultTtlMs: 60_000 });
     const queue = uniqueQueue('ttl-key');
     const [envelope] = await enqueueMany(transport, queue, 1);
-    const [job] = await transport.reserve({
-      queues: [queue],
-      max: 1,
-      leaseMs: 60_000,
-      consumer: 'r',
-    });
-    await transport.settle([
-      { type: 'complete', id: job?.envelope.id ?? '', token: job?.token ?? '', result: 1 },
-    ]);
-    const admin = new Redis(redis.url);
-    try {
-      const unique = (envelope?.id ?? '').slice(queue.length + 1);
-      const ttl = await admin.pttl(`conveyor:{${queue}}:j:${unique}`);
-      expect(ttl).toBeGreaterThan(50_000);
-      expect(ttl).toBeLessThanOrEqual(60_000);
-      expect(await admin.llen(`conveyor:{${queue}}:finished`)).toBe(0);
-    } finally {
-      admin.disconnect();
-    }
+    await completeAll(transport, await leaseAll(transport, queue, 1));
+    const unique = (envelope?.id ?? '').slice(queue.length + 1);
+    const ttl = await admin.pttl(`conveyor:{${queue}}:j:${unique}`);
+    expect(ttl).toBeGreaterThan(50_000);
+    expect(ttl).toBeLessThanOrEqual(60_000);
+    expect(await admin.llen(`conveyor:{${queue}}:finished`)).toBe(0);
   });
 });
 

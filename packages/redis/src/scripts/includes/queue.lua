@@ -134,15 +134,16 @@ local function end_delivery(member)
   ended_leases[#ended_leases + 1] = member
 end
 
+-- The expiry of a finished-list entry; an entry without one (plain id) is due now.
+local function entry_expiry(entry)
+  return tonumber(string.match(entry, '^(%d+) ')) or 0
+end
+
 -- Applies the deferred ZREM and RPUSH, and enforces the bounds on finished jobs: once per
 -- call, the oldest entries of the finished list go while the list is over its count or
 -- their expiry time has come. housekeep() flushes on its own; a script that ends
 -- deliveries or finishes jobs itself calls flush() before it returns.
 local trimmed = false
--- The expiry of a finished-list entry; an entry without one (plain id) is due now.
-local function entry_expiry(entry)
-  return tonumber(string.match(entry, '^(%d+) ')) or 0
-end
 local function flush()
   for start = 1, #ended_leases, 1000 do
     redis.call('ZREM', K_LEASES, unpack(ended_leases, start, math.min(start + 999, #ended_leases)))
@@ -193,8 +194,7 @@ end
 -- without one, through a key TTL. `f` is `<finishedAt>` or `<finishedAt> <expiry>`, and
 -- readers treat a job past its expiry as gone (see expired()).
 -- `result` (JSON) is stored with the state when given. Returns HSET's count of new fields.
--- Per TTL: the expiry and `f` strings, built once per call.
-local expiries, finished_fields = {}, {}
+local expiries, finished_fields = {}, {} -- per TTL: the expiry and `f` strings of this call
 local function finish(id, key, state, ttl, result)
   local f = now_s
   local expiry
