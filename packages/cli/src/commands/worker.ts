@@ -1,15 +1,22 @@
+import path from 'node:path';
 import {
   type AnyTaskDefinition,
   ConveyorError,
+  DEFAULT_QUEUE,
   type Logger,
   type TaskRegistry,
 } from '@conveyor/core';
-import { createWorker, installSignalHandlers, type WorkerOptions } from '@conveyor/worker';
+import {
+  createWorker,
+  installSignalHandlers,
+  loadTaskModule,
+  TaskModuleError,
+  type WorkerOptions,
+} from '@conveyor/worker';
 import { pino } from 'pino';
 import { connect } from '../connection.js';
 import { type ConnectionSettings, maskPassword } from '../connection-settings.js';
 import { CliError } from '../errors.js';
-import { type LoadedTasks, loadTasks } from '../load-tasks.js';
 import type { Io } from '../output.js';
 import { version } from '../version.js';
 
@@ -42,12 +49,13 @@ export async function runWorker(
   io: Io,
 ): Promise<void> {
   const modulePath = options.tasks ?? (await registryFromConfig(options.config, io.cwd));
-  const loaded = await loadTasks(modulePath, io.cwd);
+  const registry = await loadTasks(modulePath, io.cwd);
+  const file = path.resolve(io.cwd, modulePath);
   const connection = await connect(settings, 'worker');
   const logger = pino({ level: options.logLevel, name: 'conveyor-worker' }) as unknown as Logger;
   const workerOptions: WorkerOptions = {
     transport: connection.transport,
-    tasks: loaded.tasks,
+    tasks: registry,
     logger,
   };
   if (options.queues) workerOptions.queues = options.queues;
@@ -70,12 +78,12 @@ export async function runWorker(
     workerOptions.maxWaitingForLimits = options.maxWaitingForLimits;
   }
   // Tasks marked `sandbox: true` need the sandbox; children import the same module.
-  const sandboxed = options.sandboxAll || definitions(loaded.tasks).some((task) => task.sandbox);
+  const sandboxed = options.sandboxAll || definitions(registry).some((task) => task.sandbox);
   if (sandboxed) {
     workerOptions.sandbox = {
-      module: loaded.file,
+      module: file,
       tasks: options.sandboxAll ? 'all' : 'marked',
-      execArgv: sandboxExecArgv(loaded.file),
+      execArgv: sandboxExecArgv(file),
     };
   }
 
@@ -96,9 +104,9 @@ export async function runWorker(
     `conveyor worker ${version()}`,
     `  redis        ${maskPassword(settings.url)} (prefix ${settings.prefix})`,
     `  worker       ${worker.id}`,
-    `  queues       ${workerQueues(workerOptions, loaded.tasks)}`,
+    `  queues       ${workerQueues(workerOptions, registry)}`,
     `  concurrency  ${stats.concurrency} (prefetch ${options.prefetch ?? 0})`,
-    `  tasks        ${loaded.names.join(', ')} (${loaded.names.length}, from ${modulePath})`,
+    `  tasks        ${registry.names().join(', ')} (${registry.names().length}, from ${modulePath})`,
   ];
   if (sandboxed) {
     banner.push(
@@ -123,9 +131,40 @@ export async function runWorker(
   io.stderr(`Stopped: ${completed} completed, ${failed} failed, ${retried} retried.`);
 }
 
-function definitions(tasks: LoadedTasks): AnyTaskDefinition[] {
-  if (Array.isArray(tasks)) return [...tasks];
-  const registry = tasks as TaskRegistry;
+/** The task module's registry, through the worker's loader; a failure exits with code 6. */
+async function loadTasks(modulePath: string, cwd: string): Promise<TaskRegistry> {
+  try {
+    return await loadTaskModule(modulePath, { cwd, importModule: importWithTsx });
+  } catch (error) {
+    if (error instanceof TaskModuleError) {
+      throw new CliError('TASKS_LOAD_FAILED', error.message, { cause: error });
+    }
+    throw error;
+  }
+}
+
+let tsxRegistered = false;
+
+/**
+ * `import()`, registering tsx the first time Node cannot load a TypeScript module, so a
+ * project that already runs under tsx keeps its own set-up.
+ */
+async function importWithTsx(url: string): Promise<unknown> {
+  try {
+    return await import(url);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ERR_UNKNOWN_FILE_EXTENSION' || tsxRegistered) {
+      throw error;
+    }
+    tsxRegistered = true;
+    const { register } = await import('tsx/esm/api');
+    register();
+    // A failed import may stay cached under its URL: the retry under tsx uses a fresh one.
+    return import(`${url}?conveyor-tsx`);
+  }
+}
+
+function definitions(registry: TaskRegistry): AnyTaskDefinition[] {
   return registry
     .names()
     .map((name) => registry.get(name))
@@ -148,14 +187,9 @@ function sandboxExecArgv(file: string): string[] {
   return argv;
 }
 
-function workerQueues(options: WorkerOptions, tasks: WorkerOptions['tasks']): string {
+function workerQueues(options: WorkerOptions, registry: TaskRegistry): string {
   if (options.queues) return options.queues.join(', ');
-  const list = Array.isArray(tasks)
-    ? tasks
-    : typeof (tasks as { names?: unknown }).names === 'function'
-      ? []
-      : Object.values(tasks);
-  const queues = new Set(list.map((task) => task.queue ?? 'default'));
+  const queues = new Set(definitions(registry).map((task) => task.queue ?? DEFAULT_QUEUE));
   return `${[...queues].sort().join(', ')} (from the tasks)`;
 }
 
