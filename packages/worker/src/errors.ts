@@ -5,7 +5,8 @@ export type WorkerErrorCode =
   | 'WORKER_SHUTDOWN'
   | 'WORKER_STOPPED'
   | 'SANDBOX_CRASHED'
-  | 'SANDBOX_START_FAILED';
+  | 'SANDBOX_START_FAILED'
+  | 'TASK_MODULE_FAILED';
 
 /**
  * Base class of the worker's errors. Most of them are abort reasons: a task sees them as
@@ -63,9 +64,16 @@ export class SandboxStartError extends WorkerError {
   constructor(module: string, cause: Error) {
     super(
       'SANDBOX_START_FAILED',
-      `The sandbox could not load the task module ${JSON.stringify(module)}: ${cause.message}. Point sandbox.module at the registry module that exports these tasks, and give sandbox.execArgv the flags it needs (e.g. --import tsx for TypeScript).`,
+      `The sandbox could not load the task module ${JSON.stringify(module)}: ${cause.message.replace(/\.$/, '')}. Point sandbox.module at the registry module that exports these tasks, and give sandbox.execArgv the flags it needs (e.g. --import tsx for TypeScript).`,
       { cause },
     );
+  }
+}
+
+/** A task module is missing, fails to import, or exports no tasks (see `loadTaskModule`). */
+export class TaskModuleError extends WorkerError {
+  constructor(module: string, problem: string, options?: ErrorOptions) {
+    super('TASK_MODULE_FAILED', `Task module ${JSON.stringify(module)} ${problem}`, options);
   }
 }
 

@@ -8,6 +8,7 @@ export {
   LeaseLostError,
   SandboxCrashedError,
   SandboxStartError,
+  TaskModuleError,
   WorkerError,
   type WorkerErrorCode,
   WorkerShutdownError,
@@ -23,6 +24,6 @@ export type {
   WorkerCounters,
   WorkerEvent,
 } from './stats.js';
-export { loadTaskModule } from './task-module.js';
+export { type LoadTaskModuleOptions, loadTaskModule } from './task-module.js';
 export { createWorker } from './worker.js';
 export type { HeldJobInfo, StopOptions, Worker, WorkerState, WorkerStats } from './worker-api.js';

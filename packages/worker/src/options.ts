@@ -11,7 +11,7 @@ import {
   type Transport,
 } from '@conveyor/core';
 import { pino } from 'pino';
-import { moduleUrl } from './task-module.js';
+import { isTaskRegistry, moduleUrl } from './task-module.js';
 
 const QUEUE_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 
@@ -202,18 +202,8 @@ function resolveSandbox(
 }
 
 function toRegistry(tasks: WorkerOptions['tasks']): TaskRegistry {
-  if (isRegistry(tasks)) return tasks;
+  if (isTaskRegistry(tasks)) return tasks;
   return createTaskRegistry(tasks as readonly AnyTaskDefinition[]);
-}
-
-function isRegistry(tasks: unknown): tasks is TaskRegistry {
-  const candidate = tasks as Partial<TaskRegistry> | null;
-  return (
-    typeof candidate === 'object' &&
-    candidate !== null &&
-    typeof candidate.get === 'function' &&
-    typeof candidate.names === 'function'
-  );
 }
 
 function queuesOf(registry: TaskRegistry): string[] {

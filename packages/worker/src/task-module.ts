@@ -1,48 +1,100 @@
+import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import {
-  type AnyTaskDefinition,
-  createTaskRegistry,
-  InvalidOptionError,
-  type TaskRegistry,
-} from '@conveyor/core';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { type AnyTaskDefinition, createTaskRegistry, type TaskRegistry } from '@conveyor/core';
+import { TaskModuleError } from './errors.js';
 
-/** A module path (relative to the working directory), an absolute path or a `file:` URL, as a URL. */
-export function moduleUrl(module: string | URL): string {
+export interface LoadTaskModuleOptions {
+  /** What a relative path is relative to. Default: `process.cwd()`. */
+  cwd?: string;
+  /**
+   * Imports the module by URL. Default: `import()`. The CLI passes one that registers tsx
+   * when Node cannot load a TypeScript file, so the worker itself does not need tsx.
+   */
+  importModule?: (url: string) => Promise<unknown>;
+}
+
+/** A module path (relative to `cwd`), an absolute path or a URL, as a URL. */
+export function moduleUrl(module: string | URL, cwd: string = process.cwd()): string {
   if (module instanceof URL) return module.href;
   if (/^[a-z][a-z0-9+.-]*:/i.test(module) && !/^[a-z]:[\\/]/i.test(module)) return module;
-  return pathToFileURL(isAbsolute(module) ? module : resolve(module)).href;
+  return pathToFileURL(isAbsolute(module) ? module : resolve(cwd, module)).href;
 }
 
 /**
- * Imports a task module and builds its registry. The module exports `tasks` (a list, a
- * record or a registry: what codegen's registry module exports), or else its task
- * definitions as named exports.
+ * Imports a task module and builds its registry. The worker process (`conveyor worker
+ * --tasks`) and every sandbox child load modules through this, so both find the same
+ * tasks. It looks, in order, at the `tasks` export, the default export (also its `tasks`,
+ * as CommonJS exports arrive), and the `registry` export: the first that is a registry or
+ * a list or record of task definitions wins. Else every exported task definition counts.
+ * Throws {@link TaskModuleError} when the module is missing, fails to import, or has no tasks.
  *
  * @example
  * const registry = await loadTaskModule('./src/conveyor/registry.ts');
  * registry.names(); // ['shop.sendOrderEmail', …]
  */
-export async function loadTaskModule(module: string | URL): Promise<TaskRegistry> {
-  const url = moduleUrl(module);
-  const exports = (await import(url)) as Record<string, unknown>;
-  const tasks = exports.tasks ?? (exports.default as Record<string, unknown> | undefined)?.tasks;
-  if (isRegistry(tasks)) return tasks;
-  if (Array.isArray(tasks) || (typeof tasks === 'object' && tasks !== null)) {
-    return createTaskRegistry(tasks as Record<string, AnyTaskDefinition>);
+export async function loadTaskModule(
+  module: string | URL,
+  options: LoadTaskModuleOptions = {},
+): Promise<TaskRegistry> {
+  const given = module instanceof URL ? module.href : module;
+  const url = moduleUrl(module, options.cwd);
+  if (url.startsWith('file:')) {
+    const file = fileURLToPath(url);
+    if (!existsSync(file)) {
+      throw new TaskModuleError(given, `not found (looked at ${file}). Check the path.`);
+    }
   }
-  const found = Object.values(exports).filter(isTask);
-  if (found.length === 0) {
-    throw new InvalidOptionError(
-      'task module',
-      url,
-      'a module exporting `tasks` (a list or record of defineTask results) or task definitions',
+  let namespace: Record<string, unknown>;
+  try {
+    const importModule = options.importModule ?? ((href: string) => import(href));
+    namespace = (await importModule(url)) as Record<string, unknown>;
+  } catch (error) {
+    const detail = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    throw new TaskModuleError(given, `could not be imported: ${detail}`, { cause: error });
+  }
+  const found = tasksIn(namespace);
+  if (!found) {
+    const names = Object.keys(namespace).sort();
+    throw new TaskModuleError(
+      given,
+      `exports no tasks: export \`tasks\` (a list, record or registry of defineTask results), a default export of one, or the tasks themselves (it exports: ${names.join(', ') || 'nothing'}).`,
     );
   }
-  return createTaskRegistry(found);
+  if (isTaskRegistry(found)) return found;
+  try {
+    return createTaskRegistry(found);
+  } catch (error) {
+    throw new TaskModuleError(given, `has an unusable task list: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
 }
 
-function isTask(value: unknown): value is AnyTaskDefinition {
+/** Where a module keeps its tasks; see {@link loadTaskModule} for the order. */
+function tasksIn(
+  namespace: Record<string, unknown>,
+): TaskRegistry | readonly AnyTaskDefinition[] | undefined {
+  const fromDefault = (namespace.default as { tasks?: unknown } | null | undefined)?.tasks;
+  for (const value of [namespace.tasks, namespace.default, fromDefault, namespace.registry]) {
+    const found = collectionOf(value);
+    if (found) return found;
+  }
+  const named = [...new Set(Object.values(namespace).filter(isTaskDefinition))];
+  return named.length > 0 ? named : undefined;
+}
+
+/** A registry, or a non-empty list or record made only of task definitions. */
+function collectionOf(value: unknown): TaskRegistry | readonly AnyTaskDefinition[] | undefined {
+  if (isTaskRegistry(value)) return value;
+  if (typeof value !== 'object' || value === null || isTaskDefinition(value)) return undefined;
+  const list: unknown[] = Array.isArray(value) ? value : Object.values(value);
+  if (list.length === 0 || !list.every(isTaskDefinition)) return undefined;
+  return list as AnyTaskDefinition[];
+}
+
+/** Looks like a `defineTask` result: a name and a `run` function. */
+export function isTaskDefinition(value: unknown): value is AnyTaskDefinition {
   const candidate = value as Partial<AnyTaskDefinition> | null;
   return (
     typeof candidate === 'object' &&
@@ -52,7 +104,8 @@ function isTask(value: unknown): value is AnyTaskDefinition {
   );
 }
 
-function isRegistry(value: unknown): value is TaskRegistry {
+/** Looks like a {@link TaskRegistry}: `get` and `names`. */
+export function isTaskRegistry(value: unknown): value is TaskRegistry {
   const candidate = value as Partial<TaskRegistry> | null;
   return (
     typeof candidate === 'object' &&

@@ -1,5 +1,4 @@
 import {
-  type AnyTaskDefinition,
   type JobEnvelope,
   type JobRecord,
   type JsonValue,
@@ -81,7 +80,7 @@ export const QUEUE = 'work';
 
 /** A worker on a manual clock and an in-memory transport, started. */
 export async function startWorker(
-  tasks: AnyTaskDefinition[],
+  tasks: WorkerOptions['tasks'],
   options: Partial<WorkerOptions> = {},
   prepare?: (transport: RecordingTransport) => void,
 ): Promise<Harness> {

@@ -5,6 +5,7 @@ import { defineTask, memoryTransport } from '@conveyor/core';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { createWorker } from '../src/index.js';
+import defaultExportTasks from './fixtures/default-export-tasks.js';
 import { tasks } from './fixtures/sandbox-tasks.js';
 import { captureLogger, type Harness, startWorker } from './helpers.js';
 
@@ -119,6 +120,33 @@ describe('sandboxed tasks', () => {
     expect(result).toMatchObject({ text: 'after', pid: expect.any(Number) });
     expect((result as { pid: number }).pid).not.toBe(pid);
     expect((result as { pid: number }).pid).not.toBe(process.pid);
+  });
+
+  it('run tasks of a module whose only export is a default list (sandbox.tasks: "all")', async () => {
+    // The children load the module by the same rules as the worker (one loader).
+    const module = new URL('./fixtures/default-export-tasks.ts', import.meta.url);
+    harness = await startWorker(defaultExportTasks, {
+      sandbox: { module, execArgv, tasks: 'all' },
+      concurrency: 1,
+    });
+    const started = await Promise.race([
+      harness.running.then(
+        () => 'stopped',
+        (error: Error) => error.message,
+      ),
+      vi.waitFor(() => {
+        expect(harness?.worker.stats().state).toBe('running');
+        return 'running';
+      }, realTime),
+    ]);
+    expect(started).toBe('running');
+    const id = await harness.enqueue('default.where');
+    await vi.waitFor(async () => {
+      await harness?.clock.advance(0);
+      expect((await harness?.job(id))?.state).toBe('completed');
+    }, realTime);
+    const { pid } = (await harness.job(id)).result as { pid: number };
+    expect(pid).not.toBe(process.pid);
   });
 
   it('retries a job whose child died, and dead-letters it when attempts run out', async () => {

@@ -1,0 +1,92 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadTaskModule, TaskModuleError } from '../src/index.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'conveyor-task-module-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Task-shaped objects: what the loader looks for (a name and a run function). */
+const TASKS = `
+const a = { name: 'm.a', run: () => 'a' };
+const b = { name: 'm.b', run: () => 'b' };
+`;
+
+let count = 0;
+/** Writes a throwaway module and returns its file name, relative to `dir`. */
+function module(source: string, extension = 'mjs'): string {
+  count += 1;
+  const name = `module-${count}.${extension}`;
+  writeFileSync(join(dir, name), source);
+  return name;
+}
+
+describe('loadTaskModule', () => {
+  it.each([
+    ['a `tasks` list', `${TASKS} export const tasks = [a, b];`],
+    ['a `tasks` record', `${TASKS} export const tasks = { a, b };`],
+    ['a default list', `${TASKS} export default [a, b];`],
+    ['a default record', `${TASKS} export default { a, b };`],
+    ['a default object with `tasks`', `${TASKS} export default { tasks: [a, b], other: 1 };`],
+    ['a `registry` record', `${TASKS} export const registry = { a, b };`],
+    [
+      'a registry object',
+      `${TASKS} export const tasks = { get: (n) => ({ 'm.a': a, 'm.b': b })[n], names: () => ['m.a', 'm.b'] };`,
+    ],
+    ['named task exports', `${TASKS} export { a, b }; export const version = 3;`],
+    ['CommonJS exports', `${TASKS} module.exports = { tasks: [a, b] };`, 'cjs'],
+  ])('finds the tasks in %s', async (_shape, source, extension = 'mjs') => {
+    const registry = await loadTaskModule(module(source, extension), { cwd: dir });
+    expect(registry.names()).toEqual(['m.a', 'm.b']);
+    expect(registry.get('m.b')?.run(undefined, undefined as never)).toBe('b');
+  });
+
+  it('prefers `tasks` over the default export and skips exports that hold other things', async () => {
+    const source = `${TASKS} export const tasks = [a]; export default [b];`;
+    expect((await loadTaskModule(module(source), { cwd: dir })).names()).toEqual(['m.a']);
+    const mixed = `${TASKS} export const tasks = [a, 'not a task']; export default [b];`;
+    expect((await loadTaskModule(module(mixed), { cwd: dir })).names()).toEqual(['m.b']);
+  });
+
+  it('takes a file: URL and imports through the importModule hook', async () => {
+    const url = pathToFileURL(join(dir, module(`${TASKS} export default [a];`)));
+    const imported: string[] = [];
+    const registry = await loadTaskModule(url, {
+      importModule: (href) => {
+        imported.push(href);
+        return import(href);
+      },
+    });
+    expect(registry.names()).toEqual(['m.a']);
+    expect(imported).toEqual([url.href]);
+  });
+
+  it('says what is wrong: missing, failing to import, no tasks, two tasks with one name', async () => {
+    const cases: Array<[string, RegExp]> = [
+      [
+        'nope/tasks.mjs',
+        /^Task module "nope\/tasks\.mjs" not found \(looked at .*nope.tasks\.mjs\)/,
+      ],
+      [
+        module('throw new Error("boom at import");'),
+        /^Task module "module-\d+\.mjs" could not be imported: boom at import$/,
+      ],
+      [
+        module('export const version = 1; export default "x";'),
+        /^Task module "module-\d+\.mjs" exports no tasks: .*\(it exports: default, version\)\.$/,
+      ],
+      [
+        module(`${TASKS} export const tasks = [a, { ...a }];`),
+        /^Task module "module-\d+\.mjs" has an unusable task list: .*"m\.a".*unique task names/,
+      ],
+    ];
+    for (const [path, message] of cases) {
+      const error = await loadTaskModule(path, { cwd: dir }).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(TaskModuleError);
+      expect(error).toMatchObject({ code: 'TASK_MODULE_FAILED' });
+      expect((error as Error).message).toMatch(message);
+    }
+  });
+});
