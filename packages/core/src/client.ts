@@ -1,13 +1,9 @@
-import {
-  DEFAULT_MAX_PAYLOAD_BYTES,
-  ENVELOPE_VERSION,
-  type JobEnvelope,
-  serializeInput,
-} from './envelope.js';
+import { ENVELOPE_VERSION, type JobEnvelope, serializeInput } from './envelope.js';
 import { InvalidOptionError, ValidationError } from './errors.js';
 import { newJobId } from './ids.js';
 import { createJobHandle, type JobHandle } from './job-handle.js';
 import type { JsonValue } from './json.js';
+import { assertByteLimit, DEFAULT_MAX_PAYLOAD_BYTES } from './payload-size.js';
 import { PreparedRequest } from './prepared-request.js';
 import { assertDuration, resolveRetryPolicy } from './retry-policy.js';
 import { type ValidationOutcome, validateNow } from './schema.js';
@@ -94,7 +90,7 @@ export function createClient(options: ClientOptions): Client {
   const maxPayloadBytes = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
   const dedupeWindowMs = options.dedupeWindowMs ?? DAY_MS;
   const batchSize = options.batchSize ?? 1_000;
-  assertDuration(maxPayloadBytes, 'maxPayloadBytes');
+  assertByteLimit(maxPayloadBytes, 'maxPayloadBytes');
   assertDuration(dedupeWindowMs, 'dedupeWindowMs');
   if (!Number.isInteger(batchSize) || batchSize < 1) {
     throw new InvalidOptionError('batchSize', batchSize, 'a positive integer');

@@ -1,11 +1,9 @@
 import { InvalidEnvelopeError, PayloadTooLargeError } from './errors.js';
 import { assertJsonValue, type JsonValue } from './json.js';
+import { assertPayloadSize, DEFAULT_MAX_PAYLOAD_BYTES } from './payload-size.js';
 
 /** Current job envelope format. Bumped only for incompatible changes; see docs/job-envelope.md. */
 export const ENVELOPE_VERSION = 1;
-
-/** Default limit on the serialized envelope: 512 KiB. Large data belongs in a database or object store. */
-export const DEFAULT_MAX_PAYLOAD_BYTES = 512 * 1024;
 
 /**
  * The unit a transport stores and delivers: JSON only, versioned, self-describing.
@@ -80,7 +78,7 @@ export function serializeEnvelope(
   const text = JSON.stringify(envelope);
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes > maxBytes) {
-    throw new PayloadTooLargeError(envelope.task, bytes, maxBytes);
+    throw new PayloadTooLargeError(envelope.task, bytes, maxBytes, envelope.id);
   }
   return text;
 }
@@ -96,26 +94,8 @@ export function serializeInput(
 ): string {
   assertJsonValue(envelope.input, 'input');
   const inputJson = JSON.stringify(envelope.input);
-  if (envelopeBytesAtMost(envelope, inputJson) > maxBytes) {
-    const bytes = Buffer.byteLength(JSON.stringify(envelope), 'utf8');
-    if (bytes > maxBytes) throw new PayloadTooLargeError(envelope.task, bytes, maxBytes);
-  }
+  assertPayloadSize(envelope, inputJson, maxBytes);
   return inputJson;
-}
-
-/**
- * An upper bound on the UTF-8 size of the envelope's JSON: field names and punctuation
- * take under 200 bytes, each of the five numbers at most 24 characters, a string at most
- * 6 bytes per UTF-16 unit (an escape) plus its quotes, and JSON text at most 3 bytes per unit.
- */
-function envelopeBytesAtMost(envelope: JobEnvelope, inputJson: string): number {
-  const strings =
-    envelope.id.length +
-    envelope.task.length +
-    envelope.queue.length +
-    (envelope.idempotencyKey?.length ?? 0) +
-    (envelope.schema?.length ?? 0);
-  return 200 + 5 * 24 + 6 * strings + 10 + 3 * inputJson.length;
 }
 
 /**

@@ -6,6 +6,7 @@ export type ConveyorErrorCode =
   | 'UNKNOWN_TASK'
   | 'VALIDATION_FAILED'
   | 'PAYLOAD_TOO_LARGE'
+  | 'RESULT_TOO_LARGE'
   | 'NOT_JSON'
   | 'INVALID_ENVELOPE'
   | 'INVALID_OPTION'
@@ -76,15 +77,43 @@ export function formatIssues(issues: readonly StandardSchemaV1.Issue[]): string 
     .join('; ');
 }
 
-/** The serialized job exceeds the configured limit. */
+/**
+ * A job is over the payload cap (`maxPayloadBytes`): its serialized envelope at enqueue
+ * (client or transport), or its stored input in the worker.
+ */
 export class PayloadTooLargeError extends ConveyorError {
+  readonly bytes: number;
+  readonly limit: number;
+  readonly jobId: string | undefined;
+
+  constructor(
+    task: string,
+    bytes: number,
+    limit: number,
+    jobId?: string,
+    measured: 'job' | 'input' = 'job',
+  ) {
+    const job = jobId === undefined ? 'Job' : `Job ${JSON.stringify(jobId)}`;
+    const what = measured === 'input' ? `${job}'s input` : job;
+    super(
+      'PAYLOAD_TOO_LARGE',
+      `${what} for task ${JSON.stringify(task)} is ${bytes} bytes, over the ${limit}-byte limit. Store large data elsewhere (database, object store) and pass its id, or raise maxPayloadBytes.`,
+    );
+    this.bytes = bytes;
+    this.limit = limit;
+    this.jobId = jobId;
+  }
+}
+
+/** A task returned a result over the result cap (`maxResultBytes`); it was not stored. */
+export class ResultTooLargeError extends ConveyorError {
   readonly bytes: number;
   readonly limit: number;
 
   constructor(task: string, bytes: number, limit: number) {
     super(
-      'PAYLOAD_TOO_LARGE',
-      `Job for task ${JSON.stringify(task)} is ${bytes} bytes, over the ${limit}-byte limit. Store large data elsewhere (database, object store) and pass its id, or raise maxPayloadBytes.`,
+      'RESULT_TOO_LARGE',
+      `Task ${JSON.stringify(task)} returned a result of ${bytes} bytes, over the ${limit}-byte limit; it was not stored. Store large results elsewhere (database, object store) and return a reference, or raise the worker's maxResultBytes.`,
     );
     this.bytes = bytes;
     this.limit = limit;

@@ -9,7 +9,6 @@ export { createTaskContext, type TaskContext, type TaskContextInit } from './con
 export {
   assertQueueName,
   checkEnvelope,
-  DEFAULT_MAX_PAYLOAD_BYTES,
   ENVELOPE_VERSION,
   type JobEnvelope,
   parseEnvelope,
@@ -29,6 +28,7 @@ export {
   NotJsonError,
   PayloadTooLargeError,
   ResultTimeoutError,
+  ResultTooLargeError,
   RetryRequest,
   TimeLimitError,
   TransportClosedError,
@@ -37,11 +37,18 @@ export {
   ValidationError,
 } from './errors.js';
 export { newJobId, newLeaseToken } from './ids.js';
-export { type JobError, toJobError } from './job-error.js';
+export { JOB_ERROR_LIMITS, type JobError, toJobError } from './job-error.js';
 export { createJobHandle, type JobHandle } from './job-handle.js';
 export { assertJsonValue, type JsonValue, MAX_JSON_DEPTH } from './json.js';
 export { consoleLogger, type LogFn, type Logger, silentLogger } from './logger.js';
 export { type MemoryTransportOptions, memoryTransport } from './memory/index.js';
+export {
+  assertByteLimit,
+  assertEnqueueSize,
+  DEFAULT_MAX_PAYLOAD_BYTES,
+  DEFAULT_MAX_RESULT_BYTES,
+  inputJsonOf,
+} from './payload-size.js';
 export { createTaskRegistry, type TaskRegistry } from './registry.js';
 export {
   type BackoffOptions,

@@ -12,15 +12,47 @@ export interface JobError {
   issues?: Array<{ message: string; path?: Array<string | number> }>;
 }
 
-/** Turns anything thrown into a {@link JobError}. */
+/**
+ * How much of an error {@link toJobError} keeps, in characters (UTF-16 code units, as
+ * JavaScript counts them). Longer text keeps its start and ends with a marker such as
+ * `… [truncated 5,242,880 characters]`, the marker included in the cap. Dead jobs are
+ * kept until purged, and errors are logged, so their size must not depend on the task.
+ */
+export const JOB_ERROR_LIMITS = {
+  /** `name` and `code`. */
+  name: 256,
+  message: 4_096,
+  /** The whole stack, its first line (which repeats the message) included. */
+  stack: 16_384,
+  /** Issues kept; a last one says how many more were cut. */
+  issues: 20,
+  issueMessage: 512,
+  /** Path segments kept per issue; a last one says how many more were cut. */
+  pathSegments: 16,
+  /** Characters kept of one string path segment. */
+  pathSegment: 64,
+} as const;
+
+/**
+ * Turns anything thrown into a {@link JobError}, bounded by {@link JOB_ERROR_LIMITS}.
+ *
+ * @example
+ * const error = toJobError(new Error('x'.repeat(5_000_000)));
+ * error.message.length; // 4096, ending "… [truncated 4,995,939 characters]"
+ */
 export function toJobError(thrown: unknown): JobError {
   if (thrown instanceof Error) {
-    const error: JobError = { name: thrown.name, message: thrown.message };
+    const raw = String(thrown.message);
+    const message = bounded(raw, JOB_ERROR_LIMITS.message);
+    const error: JobError = { name: bounded(String(thrown.name), JOB_ERROR_LIMITS.name), message };
     const code =
       thrown instanceof ConveyorError ? thrown.code : (thrown as { code?: unknown }).code;
-    if (typeof code === 'string') error.code = code;
-    if (thrown.stack) error.stack = thrown.stack;
-    if (thrown instanceof ValidationError) error.issues = thrown.issues.map(plainIssue);
+    if (typeof code === 'string') error.code = bounded(code, JOB_ERROR_LIMITS.name);
+    const { stack } = thrown;
+    if (typeof stack === 'string' && stack !== '') {
+      error.stack = boundedStack(stack, raw, message);
+    }
+    if (thrown instanceof ValidationError) error.issues = boundedIssues(thrown.issues);
     return error;
   }
   let message: string;
@@ -29,19 +61,63 @@ export function toJobError(thrown: unknown): JobError {
   } catch {
     message = String(thrown);
   }
-  return { name: 'NonErrorThrown', message };
+  return { name: 'NonErrorThrown', message: bounded(message, JOB_ERROR_LIMITS.message) };
 }
 
-function plainIssue(issue: StandardSchemaV1.Issue): {
-  message: string;
-  path?: Array<string | number>;
-} {
-  if (!issue.path) return { message: issue.message };
-  return {
-    message: issue.message,
-    path: issue.path.map((segment) => {
-      const key = typeof segment === 'object' ? segment.key : segment;
-      return typeof key === 'number' ? key : String(key);
-    }),
-  };
+/** `text` when it has at most `max` characters, else its start and a truncation marker. */
+function bounded(text: string, max: number): string {
+  if (text.length <= max) return text;
+  // The marker is widest when it counts every character; keep what leaves room for that.
+  let kept = Math.max(0, max - marker(text.length).length);
+  // Never split a surrogate pair.
+  const last = text.charCodeAt(kept - 1);
+  if (last >= 0xd800 && last <= 0xdbff) kept -= 1;
+  return `${text.slice(0, kept)}${marker(text.length - kept)}`;
+}
+
+function marker(cut: number): string {
+  return `… [truncated ${groupDigits(cut)} characters]`;
+}
+
+function groupDigits(count: number): string {
+  return String(count).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
+/**
+ * The stack, bounded. V8 stacks begin with `<name>: <message>`; when the message was cut,
+ * so is that copy of it, so a long message is not stored twice.
+ */
+function boundedStack(stack: string, message: string, keptMessage: string): string {
+  if (keptMessage.length < message.length) {
+    const at = stack.indexOf(message.slice(0, 64));
+    if (at >= 0 && at <= JOB_ERROR_LIMITS.name + 2 && stack.startsWith(message, at)) {
+      stack = stack.slice(0, at) + keptMessage + stack.slice(at + message.length);
+    }
+  }
+  return bounded(stack, JOB_ERROR_LIMITS.stack);
+}
+
+type PlainIssue = { message: string; path?: Array<string | number> };
+
+function boundedIssues(issues: readonly StandardSchemaV1.Issue[]): PlainIssue[] {
+  const max = JOB_ERROR_LIMITS.issues;
+  const plain = issues.slice(0, max).map(plainIssue);
+  if (issues.length > max) {
+    plain.push({ message: `… [truncated ${groupDigits(issues.length - max)} issues]` });
+  }
+  return plain;
+}
+
+function plainIssue(issue: StandardSchemaV1.Issue): PlainIssue {
+  const message = bounded(String(issue.message), JOB_ERROR_LIMITS.issueMessage);
+  if (!issue.path) return { message };
+  const max = JOB_ERROR_LIMITS.pathSegments;
+  const path: Array<string | number> = issue.path.slice(0, max).map((segment) => {
+    const key = typeof segment === 'object' ? segment.key : segment;
+    return typeof key === 'number' ? key : bounded(String(key), JOB_ERROR_LIMITS.pathSegment);
+  });
+  if (issue.path.length > max) {
+    path.push(`… [truncated ${groupDigits(issue.path.length - max)} segments]`);
+  }
+  return { message, path };
 }

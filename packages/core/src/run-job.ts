@@ -1,8 +1,20 @@
 import { lazyTaskContext } from './context.js';
-import { NonRetryableError, RetryRequest, UnknownTaskError, ValidationError } from './errors.js';
+import {
+  NonRetryableError,
+  PayloadTooLargeError,
+  ResultTooLargeError,
+  RetryRequest,
+  UnknownTaskError,
+  ValidationError,
+} from './errors.js';
 import { type JobError, toJobError } from './job-error.js';
 import { assertJsonValue, type JsonValue } from './json.js';
 import { type Logger, silentLogger } from './logger.js';
+import {
+  DEFAULT_MAX_PAYLOAD_BYTES,
+  DEFAULT_MAX_RESULT_BYTES,
+  utf8SizeOver,
+} from './payload-size.js';
 import type { TaskRegistry } from './registry.js';
 import { backoffDelay, resolveRetryPolicy } from './retry-policy.js';
 import { type ValidationOutcome, validateNow } from './schema.js';
@@ -23,6 +35,13 @@ export interface RunJobOptions {
   onProgress?: (value: JsonValue) => void;
   /** [0, 1) source for back-off jitter. */
   random?: () => number;
+  /**
+   * Largest input run, in UTF-8 bytes of its JSON, checked against the reservation's
+   * `inputBytes`. Default 512 KiB ({@link DEFAULT_MAX_PAYLOAD_BYTES}).
+   */
+  maxPayloadBytes?: number;
+  /** Largest result stored, in UTF-8 bytes of its JSON. Default 512 KiB ({@link DEFAULT_MAX_RESULT_BYTES}). */
+  maxResultBytes?: number;
 }
 
 /**
@@ -40,9 +59,11 @@ export interface JobOutcome {
  * Runs one delivered job and decides how it ends. Never throws: every failure becomes a
  * settlement.
  *
+ * - Input over `maxPayloadBytes` (`PAYLOAD_TOO_LARGE`): failed, not retried, never run.
  * - Unknown task: dead-lettered with a reason naming it.
  * - Invalid input: failed, not retried; the schema issues are the error.
- * - `NonRetryableError`, invalid output, non-JSON result: failed.
+ * - `NonRetryableError`, invalid output, non-JSON result, a result over `maxResultBytes`
+ *   (`RESULT_TOO_LARGE`, not stored): failed.
  * - Any other error (from `run` or a schema) or `ctx.retry()`: retried after the policy's back-off (or the
  *   `countdown` given), or dead-lettered once attempts run out.
  */
@@ -53,6 +74,12 @@ export async function runJob(
   const { envelope, token } = reservation;
   const { id } = envelope;
   const task = options.registry.get(envelope.task);
+  const { inputBytes } = reservation;
+  const maxPayloadBytes = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
+  if (inputBytes !== undefined && inputBytes > maxPayloadBytes) {
+    const error = new PayloadTooLargeError(envelope.task, inputBytes, maxPayloadBytes, id, 'input');
+    return failed(id, token, error, false, task?.resultTtl);
+  }
   if (!task) {
     const error = new UnknownTaskError(envelope.task, options.registry.names());
     return failed(id, token, error, true);
@@ -117,12 +144,21 @@ export async function runJob(
     }
     result = output.value;
   }
+  let stored: JsonValue | undefined;
   if (result !== undefined) {
     try {
       assertJsonValue(result, 'result');
     } catch (error) {
       return failed(id, token, error, false, task.resultTtl);
     }
+    const text = JSON.stringify(result);
+    const maxResultBytes = options.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES;
+    const bytes = utf8SizeOver(text, maxResultBytes);
+    if (bytes !== undefined) {
+      const error = new ResultTooLargeError(task.name, bytes, maxResultBytes);
+      return failed(id, token, error, false, task.resultTtl);
+    }
+    stored = JSON.parse(text) as JsonValue;
   }
   return {
     kind: 'completed',
@@ -130,7 +166,7 @@ export async function runJob(
       type: 'complete',
       id,
       token,
-      result: result === undefined ? undefined : (JSON.parse(JSON.stringify(result)) as JsonValue),
+      result: stored,
       ...(task.resultTtl !== undefined && { resultTtlMs: task.resultTtl }),
     },
   };

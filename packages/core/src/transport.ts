@@ -91,6 +91,12 @@ export interface Reservation {
   token: string;
   /** Lease deadline on the transport's clock, ms since the epoch. */
   leaseExpiresAt: number;
+  /**
+   * UTF-8 size of the input's JSON as the transport stored it, when the transport knows it
+   * (both built-in transports do). `runJob` refuses to run a job whose input is over its
+   * `maxPayloadBytes`: one written straight into the broker, or by a producer with a larger cap.
+   */
+  inputBytes?: number;
 }
 
 /** Names one delivery of one job. */

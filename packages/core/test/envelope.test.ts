@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import {
   assertQueueName,
   checkEnvelope,
-  DEFAULT_MAX_PAYLOAD_BYTES,
   ENVELOPE_VERSION,
   type JobEnvelope,
   parseEnvelope,
@@ -11,6 +10,7 @@ import {
   serializeEnvelope,
 } from '../src/envelope.js';
 import { InvalidEnvelopeError, NotJsonError, PayloadTooLargeError } from '../src/errors.js';
+import { DEFAULT_MAX_PAYLOAD_BYTES } from '../src/payload-size.js';
 
 function envelope(overrides: Partial<JobEnvelope> = {}): JobEnvelope {
   return {

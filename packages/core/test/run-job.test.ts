@@ -514,3 +514,85 @@ describe('runJob: the task context', () => {
     expect((await run([reporting], reservation())).kind).toBe('completed');
   });
 });
+
+describe('runJob: size caps', () => {
+  const MIB = 1024 * 1024;
+
+  it('fails an input over maxPayloadBytes without running the task: PAYLOAD_TOO_LARGE, not retried', async () => {
+    const body = vi.fn(() => 'ran');
+    const delivered = { ...reservation(), inputBytes: 5 * MIB };
+    const outcome = await run([task(body, { resultTtl: 1_000 })], delivered);
+    expect(body).not.toHaveBeenCalled();
+    expect(outcome.kind).toBe('failed');
+    const fail = settlementOf(outcome, 'fail');
+    expect(fail).toMatchObject({ deadLetter: false, resultTtlMs: 1_000 });
+    expect(fail.error.code).toBe('PAYLOAD_TOO_LARGE');
+    expect(fail.error.message).toContain(
+      `Job "emails:job1"'s input for task "shop.sendEmail" is ${5 * MIB} bytes, over the ${512 * 1024}-byte limit`,
+    );
+  });
+
+  it('applies the maxPayloadBytes given, and runs an input at the cap', async () => {
+    const body = vi.fn(() => 'ran');
+    const over = await run(
+      [task(body)],
+      { ...reservation(), inputBytes: 101 },
+      {
+        maxPayloadBytes: 100,
+      },
+    );
+    expect(settlementOf(over, 'fail').error.message).toContain('101 bytes, over the 100-byte');
+    const at = await run(
+      [task(body)],
+      { ...reservation(), inputBytes: 100 },
+      {
+        maxPayloadBytes: 100,
+      },
+    );
+    expect(settlementOf(at, 'complete').result).toBe('ran');
+    expect(body).toHaveBeenCalledTimes(1);
+  });
+
+  it('refuses an oversized input before dead-lettering an unknown task', async () => {
+    const outcome = await run([], { ...reservation(), inputBytes: 5 * MIB });
+    expect(outcome.kind).toBe('failed');
+    expect(settlementOf(outcome, 'fail').error.code).toBe('PAYLOAD_TOO_LARGE');
+  });
+
+  it('fails a result over maxResultBytes with RESULT_TOO_LARGE and stores no result', async () => {
+    const outcome = await run([task(() => ({ blob: 'r'.repeat(MIB) }))], reservation());
+    expect(outcome.kind).toBe('failed');
+    const fail = settlementOf(outcome, 'fail');
+    expect(fail.deadLetter).toBe(false);
+    expect(fail).not.toHaveProperty('result');
+    expect(fail.error.code).toBe('RESULT_TOO_LARGE');
+    expect(fail.error.name).toBe('ResultTooLargeError');
+    expect(fail.error.message).toBe(
+      `Task "shop.sendEmail" returned a result of ${MIB + 11} bytes, over the ${512 * 1024}-byte limit; it was not stored. Store large results elsewhere (database, object store) and return a reference, or raise the worker's maxResultBytes.`,
+    );
+  });
+
+  it('counts UTF-8 bytes of the result JSON against maxResultBytes', async () => {
+    // '€' is 3 bytes: 10 of them and the quotes make 32.
+    const body = () => '€'.repeat(10);
+    const at = await run([task(body)], reservation(), { maxResultBytes: 32 });
+    expect(settlementOf(at, 'complete').result).toBe('€'.repeat(10));
+    const over = await run([task(body)], reservation(), { maxResultBytes: 31 });
+    expect(settlementOf(over, 'fail').error.message).toContain('32 bytes, over the 31-byte limit');
+  });
+
+  it('stores a bounded error when the task throws a 5 MB message', async () => {
+    const outcome = await run(
+      [
+        task(() => {
+          throw new Error(`bad input: ${'x'.repeat(5 * MIB)}`);
+        }),
+      ],
+      reservation(),
+    );
+    const retry = settlementOf(outcome, 'retry');
+    expect(retry.error.message.length).toBeLessThanOrEqual(4_096);
+    expect(retry.error.message).toMatch(/… \[truncated [\d,]+ characters\]$/);
+    expect(retry.error.stack?.length).toBeLessThanOrEqual(16_384);
+  });
+});

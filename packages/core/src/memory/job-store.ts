@@ -15,6 +15,8 @@ export interface StoredJob {
   due?: ScheduleEntry<string>;
   /** Entry in the lease schedule, while `active`. */
   lease?: ScheduleEntry<string>;
+  /** UTF-8 size of the input's JSON, for reservations. */
+  readonly inputBytes?: number;
 }
 
 export interface JobStoreOptions {
@@ -33,7 +35,7 @@ export interface JobStoreOptions {
 export interface JobStore {
   get(id: string): StoredJob | undefined;
   /** Stores a new job, `delayed` when `dueAt` is in the future, else `waiting` [R3, R4]. */
-  add(envelope: JobEnvelope, dueAt: number | undefined, now: number): void;
+  add(envelope: JobEnvelope, dueAt: number | undefined, now: number, inputBytes?: number): void;
   /**
    * Applies everything that came due by `now`, in time order: delayed jobs become
    * ready, expired leases are reclaimed [R11], and records past their TTL are forgotten.
@@ -155,9 +157,10 @@ export function createJobStore(options: JobStoreOptions): JobStore {
   return {
     get: (id) => jobs.get(id),
 
-    add(envelope, dueAt, now) {
+    add(envelope, dueAt, now, inputBytes) {
       const job: StoredJob = {
         record: { id: envelope.id, state: 'waiting', envelope, attempts: 0, enqueuedAt: now },
+        ...(inputBytes !== undefined && { inputBytes }),
       };
       jobs.set(envelope.id, job);
       knownQueues.add(envelope.queue);
@@ -218,7 +221,13 @@ export function createJobStore(options: JobStoreOptions): JobStore {
       job.lease = leases.add(record.id, record.leaseExpiresAt);
       const envelope = structuredClone(record.envelope);
       envelope.attempt = record.attempts;
-      return { envelope, token: job.token, leaseExpiresAt: record.leaseExpiresAt };
+      const reservation: Reservation = {
+        envelope,
+        token: job.token,
+        leaseExpiresAt: record.leaseExpiresAt,
+      };
+      if (job.inputBytes !== undefined) reservation.inputBytes = job.inputBytes;
+      return reservation;
     },
 
     holds(job, token, now) {

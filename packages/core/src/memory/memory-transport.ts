@@ -1,5 +1,6 @@
 import { type Clock, systemClock, type TimerHandle } from '../clock.js';
 import { TransportClosedError } from '../errors.js';
+import { assertByteLimit, assertEnqueueSize, DEFAULT_MAX_PAYLOAD_BYTES } from '../payload-size.js';
 import {
   FINAL_STATES,
   type JobRecord,
@@ -28,6 +29,11 @@ export interface MemoryTransportOptions {
   defaultResultTtlMs?: number;
   /** How long an idempotency key stays claimed when an enqueue names no window. Default 24 h. */
   defaultDedupeWindowMs?: number;
+  /**
+   * Largest serialized job `enqueue` accepts, in UTF-8 bytes; a larger one fails the call
+   * with `PAYLOAD_TOO_LARGE` [R3b]. Default 512 KiB, as for the client.
+   */
+  maxPayloadBytes?: number;
 }
 
 const DAY_MS = 86_400_000;
@@ -42,6 +48,8 @@ const DAY_MS = 86_400_000;
 export function memoryTransport(options: MemoryTransportOptions = {}): Transport {
   const clock = options.clock ?? systemClock;
   const defaultDedupeWindowMs = options.defaultDedupeWindowMs ?? DAY_MS;
+  const maxPayloadBytes = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
+  assertByteLimit(maxPayloadBytes, 'maxPayloadBytes');
 
   // What changed during the current operation, handed to waiters by `flush`.
   const readyQueues = new Set<string>();
@@ -167,8 +175,13 @@ export function memoryTransport(options: MemoryTransportOptions = {}): Transport
     }),
 
     async enqueue(requests) {
+      if (closed) throw new TransportClosedError('memory');
+      // Every request is checked before any is stored: one oversized job refuses the call [R3b].
+      const inputBytes = requests.map((request) =>
+        Buffer.byteLength(assertEnqueueSize(request, maxPayloadBytes), 'utf8'),
+      );
       const now = begin();
-      const results = requests.map(({ envelope, delayMs, runAt, dedupeWindowMs }) => {
+      const results = requests.map(({ envelope, delayMs, runAt, dedupeWindowMs }, index) => {
         const { id, queue, idempotencyKey } = envelope;
         if (idempotencyKey !== undefined) {
           const earlier = dedupe.find(queue, idempotencyKey, now);
@@ -176,7 +189,8 @@ export function memoryTransport(options: MemoryTransportOptions = {}): Transport
         }
         // Ids are the producer's and unique; never let a reused one clobber a live job.
         if (store.get(id)) return { id, duplicate: true };
-        store.add(structuredClone(envelope), delayMs !== undefined ? now + delayMs : runAt, now);
+        const dueAt = delayMs !== undefined ? now + delayMs : runAt;
+        store.add(structuredClone(envelope), dueAt, now, inputBytes[index]);
         if (idempotencyKey !== undefined) {
           dedupe.claim(queue, idempotencyKey, id, now, dedupeWindowMs ?? defaultDedupeWindowMs);
         }

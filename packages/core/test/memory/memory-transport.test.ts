@@ -201,3 +201,32 @@ describe('memoryTransport: isolation and lifecycle', () => {
     expect(() => transport.onCancel(() => {})).toThrow(TransportClosedError);
   });
 });
+
+describe('memoryTransport: maxPayloadBytes', () => {
+  it('refuses a job over the cap it was given, and reports the input size on reserve', async () => {
+    const transport = memoryTransport({ clock: fakeClock(), maxPayloadBytes: 300 });
+    const big = envelope('cap', { input: 'x'.repeat(300) });
+    await expect(transport.enqueue([{ envelope: big }])).rejects.toMatchObject({
+      code: 'PAYLOAD_TOO_LARGE',
+      limit: 300,
+    });
+    const small = envelope('cap', { input: 'é'.repeat(10) });
+    await transport.enqueue([{ envelope: small }]);
+    const [reservation] = await transport.reserve({
+      queues: ['cap'],
+      max: 5,
+      leaseMs: 1_000,
+      consumer: 'w',
+    });
+    expect(reservation?.envelope.id).toBe(small.id);
+    expect(reservation?.inputBytes).toBe(22);
+  });
+
+  it('rejects a cap that is not a positive integer', () => {
+    for (const bad of [0, -1, 1.5, Number.POSITIVE_INFINITY]) {
+      expect(() => memoryTransport({ maxPayloadBytes: bad })).toThrow(
+        `Invalid maxPayloadBytes ${bad}: expected a number of bytes (a positive integer).`,
+      );
+    }
+  });
+});

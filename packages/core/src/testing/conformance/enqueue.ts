@@ -1,9 +1,25 @@
 import { describe, expect, it } from 'vitest';
 import type { JobEnvelope } from '../../envelope.js';
+import { DEFAULT_MAX_PAYLOAD_BYTES } from '../../payload-size.js';
 import { idsOf, useSuiteContext } from './context.js';
 import { type ConformanceHarness, makeEnvelope, uniqueQueue } from './harness.js';
 
-/** R1–R3: job ids, queues and batch enqueue. */
+/** An envelope of `queue` whose JSON is exactly `bytes` UTF-8 bytes long. */
+function envelopeOfSize(queue: string, bytes: number): JobEnvelope {
+  const envelope = makeEnvelope(queue, { input: '' });
+  const base = Buffer.byteLength(JSON.stringify(envelope), 'utf8');
+  envelope.input = 'x'.repeat(bytes - base);
+  return envelope;
+}
+
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+}
+
+/** R1–R3b: job ids, queues, batch enqueue and the payload cap. */
 export function enqueueRules(harness: ConformanceHarness): void {
   describe('jobs, queues and enqueue', () => {
     const ctx = useSuiteContext(harness);
@@ -114,6 +130,56 @@ export function enqueueRules(harness: ConformanceHarness): void {
     it('[R3] answers an empty batch with an empty list', async () => {
       const transport = await ctx.transport();
       expect(await transport.enqueue([])).toEqual([]);
+    });
+
+    it('[R3b] refuses a call holding a job over 512 KiB with PAYLOAD_TOO_LARGE, storing none of it', async () => {
+      const transport = await ctx.transport();
+      const queue = uniqueQueue('payload');
+      const small = makeEnvelope(queue);
+      const big = makeEnvelope(queue, { input: { blob: 'x'.repeat(2 * 1024 * 1024) } });
+      const error = await rejection(transport.enqueue([{ envelope: small }, { envelope: big }]));
+      expect(error).toMatchObject({
+        code: 'PAYLOAD_TOO_LARGE',
+        limit: DEFAULT_MAX_PAYLOAD_BYTES,
+        jobId: big.id,
+      });
+      const bytes = Buffer.byteLength(JSON.stringify(big), 'utf8');
+      expect((error as Error).message).toContain(
+        `Job ${JSON.stringify(big.id)} for task "conformance.task" is ${bytes} bytes, over the ${DEFAULT_MAX_PAYLOAD_BYTES}-byte limit`,
+      );
+      // The producer's inputJson (what the client passes) is measured the same way.
+      const withJson = { envelope: big, inputJson: JSON.stringify(big.input) };
+      expect(await rejection(transport.enqueue([withJson]))).toMatchObject({
+        code: 'PAYLOAD_TOO_LARGE',
+        bytes,
+      });
+      expect(await transport.getJob(small.id)).toBeNull();
+      expect(await transport.getJob(big.id)).toBeNull();
+      expect(await ctx.reserve(transport, queue, { max: 10 })).toEqual([]);
+    });
+
+    it('[R3b] measures the whole envelope in UTF-8 bytes: a job of exactly 512 KiB is accepted, one byte more is not', async () => {
+      const transport = await ctx.transport();
+      const queue = uniqueQueue('payload-edge');
+      const over = envelopeOfSize(queue, DEFAULT_MAX_PAYLOAD_BYTES + 1);
+      expect(await rejection(transport.enqueue([{ envelope: over }]))).toMatchObject({
+        code: 'PAYLOAD_TOO_LARGE',
+        bytes: DEFAULT_MAX_PAYLOAD_BYTES + 1,
+      });
+      const at = envelopeOfSize(queue, DEFAULT_MAX_PAYLOAD_BYTES);
+      await ctx.enqueue(transport, at);
+      const reservation = await ctx.reserveOne(transport, queue);
+      expect(reservation.envelope).toEqual({ ...at, attempt: 1 });
+    });
+
+    it('[R6] a reservation that reports inputBytes gives the UTF-8 size of the input JSON', async () => {
+      const transport = await ctx.transport();
+      const queue = uniqueQueue('input-bytes');
+      const envelope = makeEnvelope(queue, { input: { text: 'héllo ✓ 😀', list: [1, 2] } });
+      await ctx.enqueue(transport, envelope);
+      const { inputBytes } = await ctx.reserveOne(transport, queue);
+      if (inputBytes === undefined) return;
+      expect(inputBytes).toBe(Buffer.byteLength(JSON.stringify(envelope.input), 'utf8'));
     });
 
     it('[R3] accepts one batch spanning several queues', async () => {

@@ -1,0 +1,108 @@
+import type { StandardSchemaV1 } from '@standard-schema/spec';
+import { describe, expect, it } from 'vitest';
+import { ValidationError } from '../src/errors.js';
+import { JOB_ERROR_LIMITS, toJobError } from '../src/job-error.js';
+
+const FIVE_MB = 5 * 1024 * 1024;
+
+/** The count a `… [truncated N characters]` marker states, or undefined. */
+function cutOf(text: string): number | undefined {
+  const match = /… \[truncated ([\d,]+) characters\]$/.exec(text);
+  return match ? Number(match[1]?.replaceAll(',', '')) : undefined;
+}
+
+describe('toJobError: bounded text', () => {
+  it('keeps a 5 MB message to the cap, ending with a marker that counts what was cut', () => {
+    const message = `bad input: ${'x'.repeat(FIVE_MB)}`;
+    const error = toJobError(new Error(message));
+    expect(error.message.length).toBeLessThanOrEqual(JOB_ERROR_LIMITS.message);
+    expect(error.message.startsWith('bad input: xxx')).toBe(true);
+    const body = error.message.slice(0, error.message.indexOf('… [truncated'));
+    expect(message.startsWith(body)).toBe(true);
+    expect(cutOf(error.message)).toBe(message.length - body.length);
+    expect(error.message).toMatch(/… \[truncated 5,2\d\d,\d{3} characters\]$/);
+  });
+
+  it('stores the message once: the stack repeats only the kept part, and stays under its cap', () => {
+    const message = 'y'.repeat(FIVE_MB);
+    const error = toJobError(new TypeError(message));
+    const stack = error.stack ?? '';
+    expect(stack.length).toBeLessThanOrEqual(JOB_ERROR_LIMITS.stack);
+    // The first line is `TypeError: <the kept message>`, and the frames follow it.
+    expect(stack.startsWith(`TypeError: ${error.message}\n`)).toBe(true);
+    expect(stack).toContain('job-error.test.ts');
+    expect(JSON.stringify(error).length).toBeLessThan(3 * JOB_ERROR_LIMITS.message + 8_192);
+  });
+
+  it('bounds a huge stack that does not repeat the message', () => {
+    const thrown = new Error('short');
+    thrown.stack = `Error: short\n${'    at frame (file.js:1:1)\n'.repeat(100_000)}`;
+    const error = toJobError(thrown);
+    expect(error.message).toBe('short');
+    expect(error.stack?.length).toBeLessThanOrEqual(JOB_ERROR_LIMITS.stack);
+    expect(cutOf(error.stack ?? '')).toBe(thrown.stack.length - (error.stack?.indexOf('… [') ?? 0));
+  });
+
+  it('leaves text within the caps unchanged, and bounding twice changes nothing', () => {
+    const small = new Error('small');
+    expect(toJobError(small)).toMatchObject({ message: 'small', stack: small.stack });
+    const once = toJobError(new Error('z'.repeat(100_000)));
+    const again = new Error(once.message);
+    expect(toJobError(again).message).toBe(once.message);
+  });
+
+  it('never splits a surrogate pair', () => {
+    for (let shift = 0; shift < 4; shift++) {
+      const message = `${'a'.repeat(shift)}${'😀'.repeat(10_000)}`;
+      const kept = toJobError(new Error(message)).message;
+      const body = kept.slice(0, kept.indexOf('… ['));
+      expect(body.isWellFormed()).toBe(true);
+      expect(kept.length).toBeLessThanOrEqual(JOB_ERROR_LIMITS.message);
+    }
+  });
+
+  it('bounds a thrown non-Error, a huge name and a huge code', () => {
+    expect(toJobError('w'.repeat(FIVE_MB)).message.length).toBeLessThanOrEqual(
+      JOB_ERROR_LIMITS.message,
+    );
+    expect(toJobError({ payload: 'v'.repeat(FIVE_MB) }).message.length).toBeLessThanOrEqual(
+      JOB_ERROR_LIMITS.message,
+    );
+    const thrown = Object.assign(new Error('m'), { code: 'C'.repeat(10_000) });
+    thrown.name = 'N'.repeat(10_000);
+    const error = toJobError(thrown);
+    expect(error.name.length).toBeLessThanOrEqual(JOB_ERROR_LIMITS.name);
+    expect(error.code?.length).toBeLessThanOrEqual(JOB_ERROR_LIMITS.name);
+  });
+});
+
+describe('toJobError: bounded issues', () => {
+  const issue = (index: number): StandardSchemaV1.Issue => ({
+    message: `bad ${index} ${'i'.repeat(1_000)}`,
+    path: ['items', index, { key: 'k'.repeat(1_000) }, ...Array.from({ length: 100 }, (_, n) => n)],
+  });
+
+  it('keeps the first issues, each with a bounded message and path, and says how many were cut', () => {
+    const issues = Array.from({ length: 200 }, (_, index) => issue(index));
+    const error = toJobError(new ValidationError('t', 'input', issues));
+    const kept = error.issues ?? [];
+    expect(kept).toHaveLength(JOB_ERROR_LIMITS.issues + 1);
+    expect(kept.at(-1)).toEqual({ message: '… [truncated 180 issues]' });
+    const first = kept[0];
+    expect(first?.message.length).toBeLessThanOrEqual(JOB_ERROR_LIMITS.issueMessage);
+    expect(first?.message.startsWith('bad 0 iii')).toBe(true);
+    expect(first?.path).toHaveLength(JOB_ERROR_LIMITS.pathSegments + 1);
+    expect(first?.path?.slice(0, 2)).toEqual(['items', 0]);
+    expect(String(first?.path?.[2]).length).toBeLessThanOrEqual(JOB_ERROR_LIMITS.pathSegment);
+    expect(first?.path?.at(-1)).toBe('… [truncated 87 segments]');
+    // The whole stored error stays small, whatever the schema reported.
+    expect(JSON.stringify(error).length).toBeLessThan(64 * 1024);
+  });
+
+  it('keeps a few small issues exactly', () => {
+    const error = toJobError(
+      new ValidationError('t', 'input', [{ message: 'Required', path: ['email'] }]),
+    );
+    expect(error.issues).toEqual([{ message: 'Required', path: ['email'] }]);
+  });
+});
