@@ -1,5 +1,5 @@
-import { silentLogger, type TransportAdmin } from '@conveyor/core';
-import { type RedisTransport, redisTransport } from '@conveyor/redis';
+import { type Logger, silentLogger, type TransportAdmin } from '@conveyor/core';
+import { type RedisTransport, type RedisTransportOptions, redisTransport } from '@conveyor/redis';
 import { Redis } from 'ioredis';
 import { type ConnectionSettings, maskPassword } from './connection-settings.js';
 import { CliError } from './errors.js';
@@ -13,6 +13,13 @@ export interface Connection {
   close(): Promise<void>;
 }
 
+export interface ConnectOptions {
+  /** Gets the transport's warnings, such as an evicting maxmemory-policy. Default silent. */
+  logger?: Logger;
+  /** Finished-job retention (`conveyor worker --result-ttl-ms`, `--max-finished`). */
+  retention?: Pick<RedisTransportOptions, 'defaultResultTtlMs' | 'maxFinishedPerQueue'>;
+}
+
 /**
  * Opens the Redis transport and checks that Redis answers. One-shot commands fail fast
  * (a few hundred ms of retries); the worker keeps the transport's patient defaults.
@@ -20,12 +27,14 @@ export interface Connection {
 export async function connect(
   settings: ConnectionSettings,
   mode: 'command' | 'worker',
+  options: ConnectOptions = {},
 ): Promise<Connection> {
   await probe(settings);
   const transport = redisTransport({
+    ...options.retention,
     url: settings.url,
     prefix: settings.prefix,
-    logger: silentLogger,
+    logger: options.logger ?? silentLogger,
     checkMaxmemoryPolicy: mode === 'worker',
     ...(mode === 'command'
       ? {

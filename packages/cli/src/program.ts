@@ -108,6 +108,16 @@ ${examples(
       parseInteger('--max-waiting-for-limits', 0),
     )
     .option(
+      '--result-ttl-ms <ms>',
+      'how long finished jobs stay readable when their task names no TTL (default 86400000, 24 h)',
+      parseInteger('--result-ttl-ms', 1),
+    )
+    .option(
+      '--max-finished <n>',
+      'finished jobs kept per queue, the oldest deleted first (default 10000; 0: no count bound)',
+      parseInteger('--max-finished', 0),
+    )
+    .option(
       '--sandbox-all',
       'run every task in a child process (tasks with sandbox: true always are), so a hard time limit can kill it',
     )

@@ -90,20 +90,20 @@ export function openConnections(options: ConnectionOptions): Connections {
 }
 
 /**
- * Warns loudly unless `maxmemory-policy` is `noeviction`: any eviction policy lets
- * Redis silently delete queued jobs under memory pressure. Managed Redis services often
- * disable CONFIG; then it says so at debug level and moves on.
+ * Warns once unless `maxmemory-policy` is `noeviction` on every node (each master of a
+ * cluster): an eviction policy lets Redis silently delete Conveyor's keys under memory
+ * pressure. Managed Redis services often disable CONFIG; then it says so at debug level
+ * and moves on.
  */
 export async function checkMaxmemoryPolicy(client: Redis | Cluster, logger: Logger): Promise<void> {
-  let policy: string | undefined;
+  const evicting: Array<{ node: string; policy: string }> = [];
   try {
-    const nodes = client instanceof Cluster ? client.nodes('master') : [client];
+    const nodes = client instanceof Cluster ? await mastersOf(client) : [client];
     for (const node of nodes) {
       const reply = (await node.config('GET', 'maxmemory-policy')) as unknown;
-      const value = Array.isArray(reply) ? reply[1] : undefined;
-      if (typeof value === 'string' && value !== 'noeviction') {
-        policy = value;
-        break;
+      const policy = Array.isArray(reply) ? reply[1] : undefined;
+      if (typeof policy === 'string' && policy !== 'noeviction') {
+        evicting.push({ node: `${node.options.host}:${node.options.port}`, policy });
       }
     }
   } catch (error) {
@@ -113,10 +113,42 @@ export async function checkMaxmemoryPolicy(client: Redis | Cluster, logger: Logg
     );
     return;
   }
-  if (policy !== undefined) {
-    logger.warn(
-      { maxmemoryPolicy: policy },
-      `[conveyor] [redis] WARNING: Redis maxmemory-policy is "${policy}", not "noeviction". Under memory pressure Redis will silently DELETE queued jobs. Set "maxmemory-policy noeviction" in redis.conf (or CONFIG SET maxmemory-policy noeviction).`,
-    );
+  if (evicting.length === 0) return;
+  const policies = [...new Set(evicting.map(({ policy }) => policy))];
+  const where =
+    client instanceof Cluster ? ` on ${evicting.map(({ node }) => node).join(', ')}` : '';
+  logger.warn(
+    { maxmemoryPolicy: policies.join(','), nodes: evicting.map(({ node }) => node) },
+    `[conveyor] [redis] WARNING: Redis maxmemory-policy is ${policies.map((policy) => `"${policy}"`).join(', ')}${where}, not "noeviction". ${atRisk(policies)} Set "maxmemory-policy noeviction" in redis.conf (or CONFIG SET maxmemory-policy noeviction).`,
+  );
+}
+
+/** What an eviction policy can delete of Conveyor's keys. */
+function atRisk(policies: readonly string[]): string {
+  // volatile-* policies evict only keys with a TTL (and refuse writes like noeviction once none is left).
+  if (policies.every((policy) => policy.startsWith('volatile-'))) {
+    return 'Under memory pressure Redis will silently DELETE keys with a TTL: idempotency keys (a duplicate enqueue then gets through), concurrency and rate limit state (a limit is then exceeded), and finished jobs kept by a key TTL (maxFinishedPerQueue: 0).';
   }
+  return "Under memory pressure Redis will silently DELETE any of Conveyor's keys: waiting and delayed jobs, the leases of running jobs (they run again), results, dead-letter jobs, idempotency keys and limit state.";
+}
+
+/**
+ * A cluster's masters. ioredis knows them only once the cluster is ready (before, the list
+ * is empty); this waits for that without starting a connection itself.
+ */
+function mastersOf(cluster: Cluster): Promise<Redis[]> {
+  if (cluster.status === 'ready') return Promise.resolve(cluster.nodes('master'));
+  return new Promise((resolve) => {
+    const ready = (): void => {
+      cluster.off('end', end);
+      resolve(cluster.nodes('master'));
+    };
+    // Closed before it was ever ready: nothing to check.
+    const end = (): void => {
+      cluster.off('ready', ready);
+      resolve([]);
+    };
+    cluster.once('ready', ready);
+    cluster.once('end', end);
+  });
 }

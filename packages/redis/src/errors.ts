@@ -57,10 +57,14 @@ export function classify(error: unknown): RedisFailure {
   if (message.startsWith('READONLY')) return 'READONLY';
   if (message.startsWith('CORRUPT')) return 'CORRUPT';
   if (/^(CLUSTERDOWN|TRYAGAIN|CROSSSLOT|MOVED|ASK)\b/.test(message)) return 'CLUSTER';
+  // ioredis gives up on a command after 16 redirections with a plain Error whose message
+  // ends with the last reply ("Too many Cluster redirections. Last error: ReplyError:
+  // CLUSTERDOWN …"), and on a slots refresh with ClusterAllFailedError.
+  if (message.startsWith('Too many Cluster redirections')) return 'CLUSTER';
   if (name === 'ClusterAllFailedError') return 'CLUSTER';
   if (
     name === 'MaxRetriesPerRequestError' ||
-    /Connection is closed|Stream isn't writeable|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|Command timed out|LOADING|Socket closed/i.test(
+    /Connection is closed|Stream isn't writeable|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|Command timed out|LOADING|Socket closed|None of startup nodes is available/i.test(
       message,
     )
   ) {

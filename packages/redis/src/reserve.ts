@@ -7,7 +7,7 @@ import {
   toJobError,
 } from '@conveyor/core';
 import { decodeEnvelope } from './codec.js';
-import { failureOf } from './errors.js';
+import { failureOf, type RedisFailure } from './errors.js';
 
 /** Longest single blocking read: a backstop for lost wake-ups, not the pickup mechanism. */
 const MAX_BLOCK_MS = 5_000;
@@ -130,8 +130,9 @@ export function createReserver(
       try {
         taken = await take(request);
       } catch (error) {
-        // A waiting reserve rides out a Redis restart; anything else is the caller's.
-        if (!(waitMs > 0) || failureOf(error) !== 'CONNECTION' || deps.isClosed()) throw error;
+        // A waiting reserve rides out a Redis restart or a cluster failover; anything else
+        // is the caller's.
+        if (!(waitMs > 0) || !passing(failureOf(error)) || deps.isClosed()) throw error;
         await pause(Math.min(250, Math.max(0, deadline - Date.now())), signal);
         if (Date.now() >= deadline || signal?.aborted || deps.isClosed()) return [];
         continue;
@@ -146,6 +147,11 @@ export function createReserver(
       if (signal?.aborted || deps.isClosed()) return [];
     }
   };
+}
+
+/** Failures that end by themselves: Redis restarting, a cluster failing over or resharding. */
+function passing(failure: RedisFailure): boolean {
+  return failure === 'CONNECTION' || failure === 'CLUSTER';
 }
 
 function pause(ms: number, signal?: AbortSignal): Promise<void> {

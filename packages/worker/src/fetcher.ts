@@ -56,6 +56,8 @@ export function startFetching(options: {
   let wakeUp: (() => void) | undefined;
   let rotation = 0;
   let failures = 0;
+  /** What the current run of failures fails with (see failureKind). */
+  let failingWith: string | undefined;
   /** Jobs asked for by the calls in flight. */
   let requested = 0;
   /** The last call got all it asked for: more jobs are likely ready. */
@@ -100,7 +102,9 @@ export function startFetching(options: {
         signal: abort.signal,
         consumer: options.consumer,
       });
+      if (failures > 0) logger.info({ failures }, 'reserve works again');
       failures = 0;
+      failingWith = undefined;
     } catch (error) {
       flowing = false;
       if (stopped) return;
@@ -109,9 +113,17 @@ export function startFetching(options: {
         options.onFatal(error);
         return;
       }
+      // Anything else may pass (a broker restarting, a cluster failing over): back off and
+      // try again. Warn once per outage, and again only if the failure changes.
       failures += 1;
       pauseMs = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** (failures - 1));
-      logger.error({ err: error, retryInMs: pauseMs }, 'reserve failed');
+      const kind = failureKind(error);
+      if (kind !== failingWith) {
+        logger.warn({ err: error, retryInMs: pauseMs }, 'reserve failed: retrying until it works');
+      } else {
+        logger.debug({ err: error, failures, retryInMs: pauseMs }, 'reserve failed again');
+      }
+      failingWith = kind;
       return;
     } finally {
       requested -= max;
@@ -170,4 +182,14 @@ export function startFetching(options: {
       await running;
     },
   };
+}
+
+/** Tells failures apart for logging: a transport's failure kind, else the error's code or message. */
+function failureKind(error: unknown): string {
+  const { failure, code, message } = (error ?? {}) as {
+    failure?: unknown;
+    code?: unknown;
+    message?: unknown;
+  };
+  return String(failure ?? code ?? message ?? error);
 }

@@ -1,4 +1,9 @@
-import type { Reservation, ReserveRequest, Transport } from '@conveyor/core';
+import {
+  type Reservation,
+  type ReserveRequest,
+  type Transport,
+  TransportError,
+} from '@conveyor/core';
 import { createManualClock, makeEnvelope } from '@conveyor/core/testing';
 import { describe, expect, it } from 'vitest';
 import { startFetching } from '../src/fetcher.js';
@@ -93,5 +98,58 @@ describe('fetcher', () => {
     const stopped = fetcher.stop();
     await pending[3]?.answer(0);
     await stopped;
+  });
+
+  it('rides out a cluster failure of reserve: backs off, warns once, and goes on when it clears', async () => {
+    // What @conveyor/redis throws while a cluster fails over (failure 'CLUSTER').
+    const clusterDown = () =>
+      Object.assign(
+        new TransportError(
+          '[conveyor] [redis] reserve failed (CLUSTER): Too many Cluster redirections. Last error: ReplyError: CLUSTERDOWN The cluster is down.',
+        ),
+        { failure: 'CLUSTER' },
+      );
+    let failuresLeft = 4;
+    const requests: ReserveRequest[] = [];
+    const transport = {
+      async reserve(request: ReserveRequest) {
+        requests.push(request);
+        if (failuresLeft > 0) {
+          failuresLeft -= 1;
+          throw clusterDown();
+        }
+        return [{ envelope: makeEnvelope('q', { task: 't' }), token: 't', leaseExpiresAt: 0 }];
+      },
+    } as unknown as Transport;
+    const clock = createManualClock();
+    const logger = captureLogger();
+    const accepted: Reservation[] = [];
+    let fatal: unknown;
+    const fetcher = startFetching({
+      transport,
+      clock,
+      logger,
+      consumer: 'c',
+      queues: ['q'],
+      leaseMs: 1_000,
+      waitMs: 1_000,
+      freeCapacity: () => 1 - accepted.length,
+      accept(reservations) {
+        accepted.push(...reservations);
+      },
+      onFatal(error) {
+        fatal = error;
+      },
+    });
+    // Back-off 0.5 + 1 + 2 + 4 s between the four failures and the first success.
+    for (let step = 0; step < 8 && accepted.length === 0; step++) await clock.advance(1_000);
+    expect(accepted).toHaveLength(1);
+    expect(requests.length).toBeGreaterThanOrEqual(5);
+    expect(fatal).toBeUndefined();
+    expect(logger.lines.filter((line) => line.level === 'error')).toEqual([]);
+    expect(logger.lines.filter((line) => line.level === 'warn')).toHaveLength(1);
+    expect(logger.lines.some((line) => line.message === 'reserve works again')).toBe(true);
+
+    await fetcher.stop();
   });
 });

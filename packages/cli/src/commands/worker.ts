@@ -36,6 +36,10 @@ export interface WorkerCommandOptions {
   metricsHost?: string;
   maxWaitingForLimits?: number;
   sandboxAll?: boolean;
+  /** How long finished jobs are kept when their task names no TTL (the transport's default). */
+  resultTtlMs?: number;
+  /** Finished jobs kept per queue (0: no count bound). */
+  maxFinished?: number;
   logLevel: string;
 }
 
@@ -51,8 +55,15 @@ export async function runWorker(
   const modulePath = options.tasks ?? (await registryFromConfig(options.config, io.cwd));
   const registry = await loadTasks(modulePath, io.cwd);
   const file = path.resolve(io.cwd, modulePath);
-  const connection = await connect(settings, 'worker');
   const logger = pino({ level: options.logLevel, name: 'conveyor-worker' }) as unknown as Logger;
+  // The transport warns through the worker's logger (an evicting maxmemory-policy).
+  const connection = await connect(settings, 'worker', {
+    logger,
+    retention: {
+      ...(options.resultTtlMs !== undefined && { defaultResultTtlMs: options.resultTtlMs }),
+      ...(options.maxFinished !== undefined && { maxFinishedPerQueue: options.maxFinished }),
+    },
+  });
   const workerOptions: WorkerOptions = {
     transport: connection.transport,
     tasks: registry,

@@ -1,0 +1,79 @@
+import { type Logger, silentLogger } from '@conveyor/core';
+import { makeEnvelope, uniqueQueue } from '@conveyor/core/testing';
+import { type RedisServer, startRedis } from '@conveyor/test-redis';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connect } from '../src/connection.js';
+import type { ConnectionSettings } from '../src/connection-settings.js';
+import { uniquePrefix } from './helpers.js';
+
+// A Redis that may evict: the worker's transport must say so through the worker's logger.
+let redis: RedisServer;
+beforeAll(async () => {
+  redis = await startRedis({ args: ['--maxmemory-policy', 'allkeys-lru'] });
+});
+afterAll(async () => {
+  await redis?.stop();
+});
+
+function recordingLogger(): Logger & { warnings: string[] } {
+  const warnings: string[] = [];
+  return {
+    ...silentLogger,
+    warn: (first: string | Record<string, unknown>, message?: string) => {
+      warnings.push(typeof first === 'string' ? first : (message ?? ''));
+    },
+    warnings,
+  };
+}
+
+const settingsFor = (prefix: string): ConnectionSettings => ({
+  url: redis.url,
+  prefix,
+  source: '--redis',
+});
+
+describe('connect', () => {
+  it("gives the worker's logger the transport's eviction warning", async () => {
+    const logger = recordingLogger();
+    const connection = await connect(settingsFor(uniquePrefix()), 'worker', { logger });
+    try {
+      await expect.poll(() => logger.warnings.length, { timeout: 5_000 }).toBeGreaterThan(0);
+      expect(logger.warnings).toHaveLength(1);
+      expect(logger.warnings[0]).toMatch(/maxmemory-policy is "allkeys-lru", not "noeviction"/);
+    } finally {
+      await connection.close();
+    }
+  });
+
+  it('passes the retention options to the transport', async () => {
+    const prefix = uniquePrefix();
+    const connection = await connect(settingsFor(prefix), 'worker', {
+      retention: { defaultResultTtlMs: 45_000, maxFinishedPerQueue: 0 },
+    });
+    const admin = new Redis(redis.url);
+    try {
+      const { transport } = connection;
+      const queue = uniqueQueue('cli-retention');
+      const envelope = makeEnvelope(queue);
+      await transport.enqueue([{ envelope }]);
+      const [job] = await transport.reserve({
+        queues: [queue],
+        max: 1,
+        leaseMs: 60_000,
+        consumer: 'c',
+      });
+      await transport.settle([
+        { type: 'complete', id: envelope.id, token: job?.token ?? '', result: 1 },
+      ]);
+      // No count bound: the finished job gets a key TTL of the default result TTL.
+      const unique = envelope.id.slice(queue.length + 1);
+      const ttl = await admin.pttl(`${prefix}:{${queue}}:j:${unique}`);
+      expect(ttl).toBeGreaterThan(40_000);
+      expect(ttl).toBeLessThanOrEqual(45_000);
+    } finally {
+      admin.disconnect();
+      await connection.close();
+    }
+  });
+});

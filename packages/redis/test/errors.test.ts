@@ -1,0 +1,46 @@
+import { ReplyError } from 'ioredis';
+import { describe, expect, it } from 'vitest';
+import { classify, RedisTransportError, toTransportError } from '../src/errors.js';
+
+/** The error ioredis' Cluster rejects a command with after 16 redirections (cluster/index.js). */
+const redirections = (reply: string) =>
+  new Error(`Too many Cluster redirections. Last error: ${new ReplyError(reply)}`);
+
+describe('classify', () => {
+  it('classifies a command ioredis gave up on after cluster redirections as CLUSTER', () => {
+    // The messages a failover and a resharding produced, whole.
+    expect(classify(redirections('CLUSTERDOWN The cluster is down'))).toBe('CLUSTER');
+    expect(classify(redirections('MOVED 11958 127.0.0.1:27754'))).toBe('CLUSTER');
+    expect(classify(redirections('TRYAGAIN Multiple keys request during rehashing of slot'))).toBe(
+      'CLUSTER',
+    );
+    const wrapped = toTransportError('reserve', redirections('CLUSTERDOWN Hash slot not served'));
+    expect(wrapped).toBeInstanceOf(RedisTransportError);
+    expect((wrapped as RedisTransportError).failure).toBe('CLUSTER');
+    expect(wrapped.message).toContain('The Redis Cluster is down or resharding');
+  });
+
+  it('classifies cluster replies and refresh failures as CLUSTER', () => {
+    expect(classify(new ReplyError('CLUSTERDOWN The cluster is down'))).toBe('CLUSTER');
+    expect(classify(new ReplyError('MOVED 3999 127.0.0.1:6381'))).toBe('CLUSTER');
+    expect(classify(new ReplyError("CROSSSLOT Keys in request don't hash to the same slot"))).toBe(
+      'CLUSTER',
+    );
+    const refresh = Object.assign(new Error('Failed to refresh slots cache.'), {
+      lastNodeError: new Error('connect ECONNREFUSED 127.0.0.1:7000'),
+    });
+    Object.defineProperty(refresh, 'name', { value: 'ClusterAllFailedError' });
+    expect(classify(refresh)).toBe('CLUSTER');
+  });
+
+  it('keeps the other failures apart', () => {
+    expect(classify(new Error('None of startup nodes is available'))).toBe('CONNECTION');
+    expect(classify(new Error('Connection is closed.'))).toBe('CONNECTION');
+    expect(classify(new ReplyError('OOM command not allowed when used memory'))).toBe('OOM');
+    expect(
+      classify(new ReplyError('READONLY You can not write against a read only replica.')),
+    ).toBe('READONLY');
+    // A message that only mentions a cluster word further on is not a cluster failure.
+    expect(classify(new ReplyError('ERR unknown command MOVED'))).toBe('UNKNOWN');
+  });
+});
