@@ -1,8 +1,8 @@
 import {
-  assertJsonValue,
   assertQueueName,
   type EnqueueRequest,
   InvalidEnvelopeError,
+  inputJsonOf,
   type LeaseRenewal,
   type Settlement,
 } from '@conveyor/core';
@@ -96,26 +96,6 @@ export function queueOfRequest({ envelope }: EnqueueRequest): string {
   return envelope.queue;
 }
 
-/**
- * A job's input as JSON. The client has checked it (assertJsonValue); a raw
- * `transport.enqueue` caller may not have, so when stringify throws (a RangeError on deep
- * nesting, a TypeError on a cycle or a bigint) the check runs then and throws the coded
- * NotJsonError. The usual path stays one stringify.
- */
-function inputJson(input: unknown): string {
-  try {
-    return JSON.stringify(input) ?? 'null';
-  } catch (error) {
-    assertJsonValue(input, 'input');
-    throw error;
-  }
-}
-
-/** The request's input as JSON: the producer's when it gave it, else made here. */
-function inputOf(request: EnqueueRequest): string {
-  return request.inputJson ?? inputJson(request.envelope.input);
-}
-
 /** True when two requests share every field of a group header (see {@link enqueueArgs}). */
 function sameGroup(a: EnqueueRequest, b: EnqueueRequest): boolean {
   const x = a.envelope;
@@ -179,7 +159,7 @@ export function enqueueArgs(
         args.push(encodeExtras(request.envelope), idempotencyKey ?? '');
       }
     }
-    args.push(uniqueOf(request.envelope.id, queue), inputOf(request));
+    args.push(uniqueOf(request.envelope.id, queue), inputJsonOf(request));
     count += 1;
   }
   if (first) args[head] = groupHeader(first, count);

@@ -1,4 +1,9 @@
-import { type EnqueueRequest, type EnqueueResult, NotJsonError } from '@conveyor/core';
+import {
+  assertEnqueueSize,
+  type EnqueueRequest,
+  type EnqueueResult,
+  NotJsonError,
+} from '@conveyor/core';
 import { byQueue, enqueueArgs, queueOfRequest } from './batches.js';
 
 export interface EnqueuerOptions {
@@ -9,6 +14,8 @@ export interface EnqueuerOptions {
   /** Jobs per script call: bounds how long one call holds Redis. */
   chunkSize: number;
   defaultDedupeWindowMs: number;
+  /** Largest serialized job accepted, in UTF-8 bytes. */
+  maxPayloadBytes: number;
 }
 
 /**
@@ -29,13 +36,15 @@ interface PendingCall {
 /**
  * `transport.enqueue` for Redis. Calls made in the same tick share one script call per
  * queue, up to about {@link FLUSH_AT} jobs: concurrent single enqueues cost one round trip
- * and one script run per batch, not per job. Rejects before anything is queued for a
- * request that is not routable.
+ * and one script run per batch, not per job. Rejects the whole call before anything is
+ * queued when a request is not routable or is over `maxPayloadBytes` [R3b]: it is checked
+ * on the producer's `inputJson`, so only a raw caller without one stringifies twice.
  */
 export function createEnqueuer(
   options: EnqueuerOptions,
 ): (requests: readonly EnqueueRequest[]) => Promise<EnqueueResult[]> {
-  const { enqueueScript, registerQueues, chunkSize, defaultDedupeWindowMs } = options;
+  const { enqueueScript, registerQueues, chunkSize, defaultDedupeWindowMs, maxPayloadBytes } =
+    options;
   let pending: PendingCall[] = [];
   let pendingJobs = 0;
 
@@ -131,7 +140,10 @@ export function createEnqueuer(
 
   return (requests) => {
     try {
-      for (const request of requests) queueOfRequest(request);
+      for (const request of requests) {
+        queueOfRequest(request);
+        assertEnqueueSize(request, maxPayloadBytes);
+      }
     } catch (error) {
       return Promise.reject(error);
     }

@@ -1,5 +1,7 @@
 import {
+  assertByteLimit,
   type CancelResult,
+  DEFAULT_MAX_PAYLOAD_BYTES,
   FINAL_STATES,
   type JobRecord,
   type Logger,
@@ -32,6 +34,11 @@ export interface RedisTransportOptions extends ConnectionOptions {
    * the oldest beyond this are deleted. 0 turns the count bound off. Default 10,000.
    */
   maxFinishedPerQueue?: number;
+  /**
+   * Largest serialized job `enqueue` accepts, in UTF-8 bytes; a larger one fails the call
+   * with `PAYLOAD_TOO_LARGE` before anything is written. Default 512 KiB, as for the client.
+   */
+  maxPayloadBytes?: number;
   /** Receives the start-up warnings. Default: silent, except the maxmemory warning goes to console. */
   logger?: Logger;
   /** Check `maxmemory-policy` on first use and warn unless `noeviction`. Default true. */
@@ -73,6 +80,8 @@ export function redisTransport(options: RedisTransportOptions = {}): RedisTransp
   const defaultTtl = options.defaultResultTtlMs ?? DAY_MS;
   const defaultWindow = options.defaultDedupeWindowMs ?? DAY_MS;
   const keep = options.maxFinishedPerQueue ?? 10_000;
+  const maxPayloadBytes = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
+  assertByteLimit(maxPayloadBytes, 'maxPayloadBytes');
   const logger = options.logger ?? consoleWarnLogger;
   const connections = openConnections(options);
   const { commands } = connections;
@@ -199,6 +208,7 @@ export function redisTransport(options: RedisTransportOptions = {}): RedisTransp
     registerQueues: (queues) => admin.registerQueues(queues),
     chunkSize: CHUNK,
     defaultDedupeWindowMs: defaultWindow,
+    maxPayloadBytes,
   });
 
   const transport: RedisTransport = {

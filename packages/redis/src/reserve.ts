@@ -110,7 +110,9 @@ export function createReserver(
           expiresAt: rare?.[2] ?? null,
         };
         const envelope = decodeEnvelope(id, queue, job, Number(rare ? rare[0] : meta));
-        taken.reservations.push({ envelope, token, leaseExpiresAt });
+        // The input's size as stored, for the worker's payload cap: no second stringify.
+        const inputBytes = Buffer.byteLength(job.input as string, 'utf8');
+        taken.reservations.push({ envelope, token, leaseExpiresAt, inputBytes });
       } catch (error) {
         // Garbage in the job's hash: dead-letter it with the reason, never crash the worker.
         broken.push({ id, token, error: toJobError(error) });
