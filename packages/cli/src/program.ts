@@ -86,6 +86,11 @@ ${examples(
       parseInteger('--grace-ms', 0),
     )
     .option(
+      '--time-limit <ms>',
+      'hard time limit of a run whose task sets no timeout: the job fails as TIME_LIMIT_EXCEEDED (retried while attempts remain) and its slot is freed (default 1800000, 30 min; 0: none)',
+      parseInteger('--time-limit', 0),
+    )
+    .option(
       '--reserve-wait-ms <ms>',
       'how long one reserve call blocks (default 2000)',
       parseInteger('--reserve-wait-ms', 0),
@@ -133,6 +138,7 @@ ${examples(
   'conveyor worker --tasks src/generated/registry.ts',
   'conveyor worker --config apps/shop/conveyor.config.ts --queues emails',
   'conveyor worker -t dist/tasks.js -q emails,reports -c 20 --prefetch 10 --metrics-port 9464',
+  'conveyor worker -t dist/tasks.js -q reports --time-limit 7200000   # reports may run 2 h',
 )}`,
     )
     .action(run('worker'));

@@ -217,10 +217,18 @@ export class ResultTimeoutError extends ConveyorError {
 
 /** A job ran past its time limit. */
 export class TimeLimitError extends ConveyorError {
-  constructor(task: string, limitMs: number, kind: 'soft' | 'hard') {
+  /** `origin` `worker`: the worker's default hard limit, for a task that sets none. */
+  constructor(
+    task: string,
+    limitMs: number,
+    kind: 'soft' | 'hard',
+    origin: 'task' | 'worker' = 'task',
+  ) {
     super(
       'TIME_LIMIT_EXCEEDED',
-      `Task ${JSON.stringify(task)} exceeded its ${kind} time limit of ${limitMs} ms.`,
+      origin === 'worker'
+        ? `Task ${JSON.stringify(task)} exceeded the worker's default time limit of ${limitMs} ms (the task sets no hard limit). If its runs need longer, give the task a timeout or raise the worker's defaultTimeout (conveyor worker --time-limit).`
+        : `Task ${JSON.stringify(task)} exceeded its ${kind} time limit of ${limitMs} ms.`,
     );
   }
 }

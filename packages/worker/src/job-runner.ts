@@ -14,11 +14,13 @@ import { retryableFailure } from './error-outcome.js';
 import { abortJob, type HeldJob, jobFields, jobSignal } from './held-job.js';
 import type { SandboxPool } from './sandbox-pool.js';
 import type { WorkerEvent } from './stats.js';
-import { armTimeLimits } from './time-limits.js';
+import { armTimeLimits, watchDeadlines } from './time-limits.js';
 
 export interface JobRunner {
   /** Arms the task's time limits and runs the job, here or in a sandbox child; ends it once. */
   run(job: HeldJob): void;
+  /** Stops watching the worker's default time limit (the worker is stopping). */
+  stop(): void;
 }
 
 /** What running a job of a task needs, worked out on its first job rather than on every one. */
@@ -26,6 +28,8 @@ interface TaskPlan {
   task: AnyTaskDefinition | undefined;
   softMs: number | undefined;
   hardMs: number | undefined;
+  /** The worker's default hard limit, for a task without a hard limit of its own. */
+  defaultMs: number | undefined;
   sandboxed: SandboxPool | undefined;
 }
 
@@ -41,21 +45,41 @@ export function createJobRunner(options: {
   random: () => number;
   sandbox: SandboxPool | undefined;
   sandboxTasks: ReadonlySet<string> | undefined;
+  /** Hard limit (ms) for tasks that set none; undefined: none. */
+  defaultTimeoutMs: number | undefined;
+  /** Every held job; the running ones are checked against the default limit. */
+  jobs: () => Iterable<HeldJob>;
   emit: (event: WorkerEvent) => void;
   end: (job: HeldJob, outcome: JobOutcome) => void;
 }): JobRunner {
   const { registry, clock, logger, random, sandbox, sandboxTasks, emit, end } = options;
   const plans = new Map<string, TaskPlan>();
+  const deadlines = watchDeadlines({
+    clock,
+    runs: options.jobs,
+    deadlineOf(job) {
+      if (job.phase !== 'running' || job.startedAt === undefined) return undefined;
+      const { defaultMs } = planOf(job.task);
+      return defaultMs === undefined ? undefined : job.startedAt + defaultMs;
+    },
+    onExpired: (job) => hardLimit(job, planOf(job.task), 'worker'),
+  });
 
   function planOf(name: string): TaskPlan {
     const known = plans.get(name);
     if (known) return known;
     const task = registry.get(name);
     const limits = task ? resolveTimeLimits(task.timeout, task.name) : {};
+    const { defaultTimeoutMs } = options;
     const plan: TaskPlan = {
       task,
       softMs: limits.softMs,
       hardMs: limits.hardMs,
+      // A soft limit past the default moves the default hard limit to it.
+      defaultMs:
+        task && limits.hardMs === undefined && defaultTimeoutMs !== undefined
+          ? Math.max(defaultTimeoutMs, limits.softMs ?? 0)
+          : undefined,
       sandboxed: sandbox && sandboxTasks?.has(name) ? sandbox : undefined,
     };
     // Names of unknown tasks come from the queue: not kept, so they cannot pile up.
@@ -63,8 +87,22 @@ export function createJobRunner(options: {
     return plan;
   }
 
+  /** Fails the job as timed out and frees its slot; kills its sandbox child, if any. */
+  function hardLimit(job: HeldJob, plan: TaskPlan, origin: 'task' | 'worker'): void {
+    const limitMs = (origin === 'task' ? plan.hardMs : plan.defaultMs) as number;
+    const error = new TimeLimitError(job.task, limitMs, 'hard', origin);
+    emit({ type: 'hardTimeLimits', task: job.task, jobId: job.id });
+    logger.error(
+      { ...jobFields(job), limitMs, limit: origin === 'task' ? 'task' : 'worker default' },
+      'hard time limit reached: failing the job and freeing its slot',
+    );
+    abortJob(job, error);
+    end(job, retryableFailure(job.reservation, plan.task, error, random));
+    // In a child process the run can really be stopped; in this one it runs on, unheard.
+    plan.sandboxed?.kill(job);
+  }
+
   function armLimits(job: HeldJob, plan: TaskPlan): void {
-    const { task, sandboxed } = plan;
     job.limits = armTimeLimits({
       clock,
       softMs: plan.softMs,
@@ -74,18 +112,7 @@ export function createJobRunner(options: {
         logger.warn({ ...jobFields(job), limitMs }, 'soft time limit reached: aborting ctx.signal');
         abortJob(job, new TimeLimitError(job.task, limitMs, 'soft'));
       },
-      onHard(limitMs) {
-        const error = new TimeLimitError(job.task, limitMs, 'hard');
-        emit({ type: 'hardTimeLimits', task: job.task, jobId: job.id });
-        logger.error(
-          { ...jobFields(job), limitMs },
-          'hard time limit reached: failing the job and freeing its slot',
-        );
-        abortJob(job, error);
-        end(job, retryableFailure(job.reservation, task, error, random));
-        // In a child process the run can really be stopped; in this one it runs on, unheard.
-        sandboxed?.kill(job);
-      },
+      onHard: () => hardLimit(job, plan, 'task'),
     });
   }
 
@@ -125,10 +152,15 @@ export function createJobRunner(options: {
   return {
     run(job) {
       const plan = planOf(job.task);
-      // No timers (and no closures) for the many tasks without time limits.
+      // No timers (and no closures) for the many tasks without time limits of their own:
+      // the default limit shares one timer.
       if (plan.softMs !== undefined || plan.hardMs !== undefined) armLimits(job, plan);
+      if (plan.defaultMs !== undefined) {
+        deadlines.watch((job.startedAt ?? clock.now()) + plan.defaultMs);
+      }
       void runToEnd(job, plan.task, plan.sandboxed);
     },
+    stop: () => deadlines.stop(),
   };
 }
 

@@ -15,6 +15,9 @@ import { isTaskRegistry, moduleUrl } from './task-module.js';
 
 const QUEUE_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 
+/** The worker's default hard time limit: 30 minutes. */
+export const DEFAULT_TIMEOUT_MS = 30 * 60_000;
+
 export interface MetricsServerOptions {
   /** Port to listen on; 0 picks a free one (see `worker.metricsUrl()`). */
   port: number;
@@ -57,6 +60,13 @@ export interface WorkerOptions {
   heartbeatMs?: number;
   /** How long `stop()` lets running jobs finish before releasing them. Default 30 s. */
   shutdownGraceMs?: number;
+  /**
+   * Hard time limit in ms for a run of a task that sets no hard limit of its own: the job
+   * fails as `TIME_LIMIT_EXCEEDED` (retried while attempts remain) and its slot is freed,
+   * so a run that never settles cannot hold a slot forever. Default 30 minutes; 0 turns
+   * it off. A task's `timeout` replaces it.
+   */
+  defaultTimeout?: number;
   /** How long one reserve call blocks waiting for a job. Default 2 s. */
   reserveWaitMs?: number;
   /** Most settlements sent in one settle call. Default 100. */
@@ -85,6 +95,8 @@ export interface ResolvedWorkerOptions {
   leaseMs: number;
   heartbeatMs: number;
   shutdownGraceMs: number;
+  /** undefined: no default limit. */
+  defaultTimeoutMs: number | undefined;
   reserveWaitMs: number;
   settleBatchSize: number;
   logger: Logger;
@@ -144,6 +156,11 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
   if (typeof id !== 'string' || id.length === 0) {
     throw new InvalidOptionError('id', id, 'a non-empty string');
   }
+  const defaultTimeout = duration(
+    options.defaultTimeout ?? DEFAULT_TIMEOUT_MS,
+    'defaultTimeout',
+    0,
+  );
   const metrics = options.metrics;
   if (metrics !== undefined) integer(metrics.port, 'metrics.port', 0, 65_535);
   const sandbox = resolveSandbox(options.sandbox, registry);
@@ -157,6 +174,7 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
     leaseMs,
     heartbeatMs,
     shutdownGraceMs: duration(options.shutdownGraceMs ?? 30_000, 'shutdownGraceMs', 0),
+    defaultTimeoutMs: defaultTimeout === 0 ? undefined : defaultTimeout,
     reserveWaitMs: duration(options.reserveWaitMs ?? 2_000, 'reserveWaitMs', 0),
     settleBatchSize: integer(options.settleBatchSize ?? 100, 'settleBatchSize', 1),
     logger: options.logger ?? pino({ level: 'info', name: 'conveyor-worker' }),

@@ -109,6 +109,8 @@ export function createWorker(options: WorkerOptions): Worker {
     random,
     sandbox,
     sandboxTasks: config.sandbox?.tasks,
+    defaultTimeoutMs: config.defaultTimeoutMs,
+    jobs: () => held.values(),
     emit,
     end: (job, outcome) => end(job, outcome),
   });
@@ -228,6 +230,7 @@ export function createWorker(options: WorkerOptions): Worker {
     finishing = true;
     void (async () => {
       if (graceTimer !== undefined) clock.clearTimeout(graceTimer);
+      runner.stop();
       await heartbeat?.stop();
       unsubscribeCancel?.();
       await Promise.all([gates.close(), presence.remove(), sandbox?.close()]);
@@ -314,6 +317,7 @@ export function createWorker(options: WorkerOptions): Worker {
           () => stopped,
           async (error: unknown) => {
             state = 'stopped';
+            runner.stop();
             unsubscribeCancel?.();
             await Promise.all([metricsServer?.close(), sandbox?.close()]);
             resolveStopped();

@@ -103,3 +103,77 @@ describe('time limits', () => {
     expect(harness.worker.stats().totals.staleSettles).toBe(0);
   });
 });
+
+describe("the worker's default time limit", () => {
+  const HALF_HOUR = 30 * 60_000;
+  /** Never settles and never looks at ctx.signal. */
+  const hang = defineTask({ name: 't.hang', input, run: () => new Promise(() => {}) });
+  const quick = defineTask({ name: 't.quick', input, run: () => 'quick' });
+
+  it('frees the only slot of a run that never settles and ignores its signal (30 min by default)', async () => {
+    harness = await startWorker([hang, quick], { concurrency: 1 });
+    const hung = await harness.enqueue('t.hang', {}, { maxAttempts: 1 });
+    const next = await harness.enqueue('t.quick');
+    await harness.clock.advance(HALF_HOUR - 1);
+    expect((await harness.job(next)).state).toBe('waiting');
+    await harness.clock.advance(1);
+    const record = await harness.job(hung);
+    expect(record).toMatchObject({ state: 'dead', error: { code: 'TIME_LIMIT_EXCEEDED' } });
+    expect(record.error?.message).toContain(`the worker's default time limit of ${HALF_HOUR} ms`);
+    expect((await harness.job(next)).state).toBe('completed');
+    expect(harness.worker.stats()).toMatchObject({ running: 0, inFlight: 0 });
+    expect(harness.worker.stats().tasks['t.hang']).toMatchObject({ hardTimeLimits: 1, dead: 1 });
+    const logged = harness.logger.lines.find((line) => line.message.startsWith('hard time limit'));
+    expect(logged?.fields).toMatchObject({ limitMs: HALF_HOUR, limit: 'worker default' });
+  });
+
+  it('times each run from its own start, retrying while attempts remain', async () => {
+    harness = await startWorker([hang, quick], { concurrency: 2, defaultTimeout: 60_000 });
+    const first = await harness.enqueue('t.hang', {}, { maxAttempts: 2 });
+    await harness.clock.advance(10_000);
+    const second = await harness.enqueue('t.hang', {}, { maxAttempts: 1 });
+    await harness.clock.advance(50_000);
+    // The first run ran 60 s: retried; the second has run 50 s.
+    expect(await harness.job(first)).toMatchObject({ state: 'delayed', attempts: 1 });
+    expect((await harness.job(second)).state).toBe('active');
+    await harness.clock.advance(9_999);
+    expect((await harness.job(second)).state).toBe('active');
+    await harness.clock.advance(1);
+    expect((await harness.job(second)).state).toBe('dead');
+    expect(harness.worker.stats().totals).toMatchObject({ hardTimeLimits: 2, retried: 1 });
+  });
+
+  it("gives way to the task's own limits, and 0 turns it off", async () => {
+    const ownHard = defineTask({
+      name: 't.ownHard',
+      input,
+      timeout: { hard: 120_000 },
+      run: () => new Promise(() => {}),
+    });
+    const lateSoft = defineTask({
+      name: 't.lateSoft',
+      input,
+      timeout: { soft: 90_000 },
+      run: () => new Promise(() => {}),
+    });
+    harness = await startWorker([ownHard, lateSoft], { defaultTimeout: 60_000 });
+    const own = await harness.enqueue('t.ownHard', {}, { maxAttempts: 1 });
+    const soft = await harness.enqueue('t.lateSoft', {}, { maxAttempts: 1 });
+    await harness.clock.advance(60_000);
+    expect((await harness.job(own)).state).toBe('active');
+    expect((await harness.job(soft)).state).toBe('active');
+    // A soft limit past the default moves the default hard limit to it.
+    await harness.clock.advance(30_000);
+    expect((await harness.job(soft)).error?.message).toContain('default time limit of 90000 ms');
+    await harness.clock.advance(30_000);
+    expect((await harness.job(own)).error?.message).toContain('hard time limit of 120000 ms');
+
+    const stopping = harness.worker.stop({ graceMs: 0 });
+    await harness.clock.advance(0);
+    await stopping;
+    harness = await startWorker([hang], { defaultTimeout: 0, leaseMs: 600_000 });
+    const id = await harness.enqueue('t.hang');
+    await harness.clock.advance(4 * 3_600_000);
+    expect((await harness.job(id)).state).toBe('active');
+  });
+});

@@ -29,6 +29,7 @@ export interface WorkerCommandOptions {
   leaseMs?: number;
   heartbeatMs?: number;
   graceMs?: number;
+  timeLimit?: number;
   reserveWaitMs?: number;
   settleBatchSize?: number;
   workerId?: string;
@@ -75,6 +76,7 @@ export async function runWorker(
   if (options.leaseMs !== undefined) workerOptions.leaseMs = options.leaseMs;
   if (options.heartbeatMs !== undefined) workerOptions.heartbeatMs = options.heartbeatMs;
   if (options.graceMs !== undefined) workerOptions.shutdownGraceMs = options.graceMs;
+  if (options.timeLimit !== undefined) workerOptions.defaultTimeout = options.timeLimit;
   if (options.reserveWaitMs !== undefined) workerOptions.reserveWaitMs = options.reserveWaitMs;
   if (options.settleBatchSize !== undefined) {
     workerOptions.settleBatchSize = options.settleBatchSize;
