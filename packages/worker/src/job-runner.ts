@@ -45,6 +45,9 @@ export function createJobRunner(options: {
   random: () => number;
   sandbox: SandboxPool | undefined;
   sandboxTasks: ReadonlySet<string> | undefined;
+  /** Caps on a job's input and result, in UTF-8 bytes (see `runJob`). */
+  maxPayloadBytes: number;
+  maxResultBytes: number;
   /** Hard limit (ms) for tasks that set none; undefined: none. */
   defaultTimeoutMs: number | undefined;
   /** Every held job; the running ones are checked against the default limit. */
@@ -146,7 +149,8 @@ export function createJobRunner(options: {
     signal: () => AbortSignal,
     onProgress: (value: JsonValue) => void,
   ): RunJobOptions {
-    return { registry, signal, logger, random, onProgress };
+    const { maxPayloadBytes, maxResultBytes } = options;
+    return { registry, signal, logger, random, onProgress, maxPayloadBytes, maxResultBytes };
   }
 
   return {

@@ -1,8 +1,11 @@
 import { hostname } from 'node:os';
 import {
   type AnyTaskDefinition,
+  assertByteLimit,
   type Clock,
   createTaskRegistry,
+  DEFAULT_MAX_PAYLOAD_BYTES,
+  DEFAULT_MAX_RESULT_BYTES,
   DEFAULT_QUEUE,
   InvalidOptionError,
   type Logger,
@@ -71,6 +74,17 @@ export interface WorkerOptions {
   reserveWaitMs?: number;
   /** Most settlements sent in one settle call. Default 100. */
   settleBatchSize?: number;
+  /**
+   * Largest input run, in UTF-8 bytes of its JSON as the transport stored it: a larger one
+   * (written straight into the broker, or by a producer with a larger cap) fails with
+   * `PAYLOAD_TOO_LARGE`, not retried, and never runs. Default 512 KiB, as for the client.
+   */
+  maxPayloadBytes?: number;
+  /**
+   * Largest result stored, in UTF-8 bytes of its JSON: a larger one fails the job with
+   * `RESULT_TOO_LARGE`, not retried, and is not stored. Default 512 KiB.
+   */
+  maxResultBytes?: number;
   /** Default: a pino logger at `info`. */
   logger?: Logger;
   /** Time source for leases, heartbeats, time limits and the grace period. Default: the system clock. */
@@ -99,6 +113,8 @@ export interface ResolvedWorkerOptions {
   defaultTimeoutMs: number | undefined;
   reserveWaitMs: number;
   settleBatchSize: number;
+  maxPayloadBytes: number;
+  maxResultBytes: number;
   logger: Logger;
   clock: Clock;
   id: string;
@@ -177,6 +193,11 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
     defaultTimeoutMs: defaultTimeout === 0 ? undefined : defaultTimeout,
     reserveWaitMs: duration(options.reserveWaitMs ?? 2_000, 'reserveWaitMs', 0),
     settleBatchSize: integer(options.settleBatchSize ?? 100, 'settleBatchSize', 1),
+    maxPayloadBytes: byteLimit(
+      options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES,
+      'maxPayloadBytes',
+    ),
+    maxResultBytes: byteLimit(options.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES, 'maxResultBytes'),
     logger: options.logger ?? pino({ level: 'info', name: 'conveyor-worker' }),
     clock: options.clock ?? systemClock,
     id,
@@ -239,6 +260,11 @@ function integer(
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     throw new InvalidOptionError(option, value, `an integer from ${min} to ${max}`);
   }
+  return value;
+}
+
+function byteLimit(value: unknown, option: string): number {
+  assertByteLimit(value, option);
   return value;
 }
 

@@ -5,7 +5,12 @@
  * message aborts `ctx.signal` with the worker's reason.
  */
 import { type Logger, runJob, toJobError } from '@conveyor/core';
-import { errorFromJob, type FromChild, type ToChild } from './sandbox-protocol.js';
+import {
+  errorFromJob,
+  type FromChild,
+  type SandboxCaps,
+  type ToChild,
+} from './sandbox-protocol.js';
 import { loadTaskModule } from './task-module.js';
 
 function send(message: FromChild): void {
@@ -46,6 +51,7 @@ const logger: Logger = {
 
 async function main(): Promise<void> {
   const module = process.argv[2];
+  const caps = JSON.parse(process.argv[3] ?? '{}') as Partial<SandboxCaps>;
   if (!module || !process.send) {
     console.error('[conveyor] sandbox-child is started by @conveyor/worker, not by hand.');
     process.exit(2);
@@ -72,6 +78,7 @@ async function main(): Promise<void> {
       registry,
       signal: controller.signal,
       logger,
+      ...caps,
       onProgress: (value) => send({ type: 'progress', token: reservation.token, value }),
     }).then((outcome) => {
       controllers.delete(reservation.token);

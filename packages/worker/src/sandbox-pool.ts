@@ -3,7 +3,12 @@ import { fileURLToPath } from 'node:url';
 import { type JobOutcome, type JsonValue, type Logger, toJobError } from '@conveyor/core';
 import { SandboxCrashedError, SandboxStartError } from './errors.js';
 import { type HeldJob, jobFields, jobSignal } from './held-job.js';
-import { errorFromJob, type FromChild, type ToChild } from './sandbox-protocol.js';
+import {
+  errorFromJob,
+  type FromChild,
+  type SandboxCaps,
+  type ToChild,
+} from './sandbox-protocol.js';
 
 export interface SandboxPool {
   /** Starts one child and checks that it loads every task in `expected`; rejects otherwise. */
@@ -48,6 +53,8 @@ export function createSandboxPool(options: {
   module: string;
   execArgv: readonly string[];
   logger: Logger;
+  /** The worker's input and result caps, applied in the children too. */
+  caps: SandboxCaps;
 }): SandboxPool {
   const { logger } = options;
   const children = new Set<Child>();
@@ -55,7 +62,7 @@ export function createSandboxPool(options: {
   let closed = false;
 
   function spawnChild(): Child {
-    const proc = fork(entry, [options.module], {
+    const proc = fork(entry, [options.module, JSON.stringify(options.caps)], {
       execArgv: [...options.execArgv],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       serialization: 'json',

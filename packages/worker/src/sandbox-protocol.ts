@@ -1,5 +1,11 @@
 import type { JobError, JobOutcome, JsonValue, Reservation } from '@conveyor/core';
 
+/** The worker's caps a child passes to `runJob`; its second argument, as JSON. */
+export interface SandboxCaps {
+  maxPayloadBytes: number;
+  maxResultBytes: number;
+}
+
 /** Messages from the worker to a sandbox child (over the IPC channel, as JSON). */
 export type ToChild =
   | { type: 'run'; reservation: Reservation }
@@ -24,11 +30,15 @@ export type FromChild =
       error?: JobError;
     };
 
-/** An Error rebuilt from its JSON form, so logs and abort reasons keep name, code and stack. */
+/**
+ * An Error rebuilt from its JSON form, so logs and abort reasons keep name, code, stack
+ * and issues.
+ */
 export function errorFromJob(error: JobError): Error {
-  const rebuilt = new Error(error.message) as Error & { code?: string };
+  const rebuilt = new Error(error.message) as Error & Pick<JobError, 'code' | 'issues'>;
   rebuilt.name = error.name;
   if (error.code !== undefined) rebuilt.code = error.code;
+  if (error.issues !== undefined) rebuilt.issues = error.issues;
   rebuilt.stack = error.stack ?? `${error.name}: ${error.message}`;
   return rebuilt;
 }

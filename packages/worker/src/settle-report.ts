@@ -1,5 +1,6 @@
-import type { JobOutcome, Logger, Settlement } from '@conveyor/core';
+import { type JobOutcome, type Logger, type Settlement, toJobError } from '@conveyor/core';
 import type { HeldJob } from './held-job.js';
+import { errorFromJob } from './sandbox-protocol.js';
 import type { SettleAnswer } from './settle-batcher.js';
 import type { CounterName, WorkerEvent } from './stats.js';
 
@@ -44,7 +45,7 @@ export function reportSettled(
       ? { type, task: job.task, jobId: job.id }
       : { type, task: job.task, jobId: job.id, durationMs },
   );
-  const err = error === undefined ? {} : { err: error };
+  const err = error === undefined ? {} : { err: loggedError(settlement, error) };
   switch (type) {
     case 'completed':
       logger.info(fields, 'job completed');
@@ -62,6 +63,18 @@ export function reportSettled(
     default:
       logger.info(fields, `job ${type}`);
   }
+}
+
+/**
+ * The error as logged: its stored form, bounded like it (see `JOB_ERROR_LIMITS`), not the
+ * thrown error, whose 5 MB message or large own properties a logger would print in full.
+ */
+function loggedError(settlement: Settlement, error: unknown): Error {
+  const stored =
+    settlement.type === 'fail' || settlement.type === 'retry'
+      ? settlement.error
+      : toJobError(error);
+  return errorFromJob(stored);
 }
 
 const COUNTER_OF: Record<JobOutcome['kind'], CounterName> = {

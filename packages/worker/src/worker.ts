@@ -71,7 +71,13 @@ export function createWorker(options: WorkerOptions): Worker {
     canStart: () => state === 'running',
     run: (job) => runner.run(job),
   });
-  const sandbox = config.sandbox && createSandboxPool({ ...config.sandbox, logger });
+  const sandbox =
+    config.sandbox &&
+    createSandboxPool({
+      ...config.sandbox,
+      logger,
+      caps: { maxPayloadBytes: config.maxPayloadBytes, maxResultBytes: config.maxResultBytes },
+    });
   const startedAt = clock.now();
   const presence = createPresence({
     admin: transport.admin,
@@ -109,6 +115,8 @@ export function createWorker(options: WorkerOptions): Worker {
     random,
     sandbox,
     sandboxTasks: config.sandbox?.tasks,
+    maxPayloadBytes: config.maxPayloadBytes,
+    maxResultBytes: config.maxResultBytes,
     defaultTimeoutMs: config.defaultTimeoutMs,
     jobs: () => held.values(),
     emit,

@@ -17,6 +17,8 @@ describe('options', () => {
     ],
     [{ queues: [] }, 'Invalid queues []'],
     [{ queues: ['bad queue'] }, 'Invalid queue "bad queue"'],
+    [{ maxPayloadBytes: 0 }, 'Invalid maxPayloadBytes 0: expected a number of bytes'],
+    [{ maxResultBytes: 1.5 }, 'Invalid maxResultBytes 1.5: expected a number of bytes'],
   ])('rejects %j', (options, message) => {
     expect(() => createWorker({ ...base(), ...options })).toThrow(message);
   });

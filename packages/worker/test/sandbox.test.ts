@@ -149,6 +149,22 @@ describe('sandboxed tasks', () => {
     expect(pid).not.toBe(process.pid);
   });
 
+  it("apply the worker's input and result caps in the child", async () => {
+    harness = await startSandboxed({ concurrency: 1, maxPayloadBytes: 30, maxResultBytes: 20 });
+    // {"text":"xx…"} is 51 bytes; {"text":"a","pid":<pid>} is over 20.
+    const big = await harness.enqueue('sandbox.echo', { text: 'x'.repeat(40) });
+    const small = await harness.enqueue('sandbox.echo', { text: 'a' });
+    await vi.waitFor(async () => {
+      await harness?.clock.advance(0);
+      expect((await harness?.job(small))?.state).toBe('failed');
+    }, realTime);
+    expect((await harness.job(big)).error).toMatchObject({
+      code: 'PAYLOAD_TOO_LARGE',
+      message: expect.stringContaining('51 bytes, over the 30-byte limit'),
+    });
+    expect((await harness.job(small)).error?.code).toBe('RESULT_TOO_LARGE');
+  });
+
   it('retries a job whose child died, and dead-letters it when attempts run out', async () => {
     harness = await startSandboxed();
     const id = await harness.enqueue('sandbox.crash', {}, { maxAttempts: 1 });

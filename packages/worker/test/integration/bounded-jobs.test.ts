@@ -1,0 +1,138 @@
+// Hostile sizes against a private Redis, in this process: a task throwing a 5 MB message,
+// an input written straight into Redis past every producer check, and a result over the
+// cap. What is stored and what is logged must stay small.
+import { defineTask, JOB_ERROR_LIMITS, type JobRecord } from '@conveyor/core';
+import { makeEnvelope, uniqueQueue } from '@conveyor/core/testing';
+import { type RedisTransport, redisTransport } from '@conveyor/redis';
+import { type RedisServer, startRedis } from '@conveyor/test-redis';
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { z } from 'zod';
+import { createWorker, type Worker } from '../../src/index.js';
+import { captureLogger } from '../helpers.js';
+
+const MIB = 1024 * 1024;
+const queue = uniqueQueue('bounded');
+const jobKey = (id: string) => `conveyor:{${queue}}:j:${id.slice(queue.length + 1)}`;
+
+const ran = vi.fn();
+const tasks = [
+  defineTask({
+    name: 'bounded.throws',
+    queue,
+    input: z.object({ text: z.string() }),
+    retry: { attempts: 1 },
+    run({ text }) {
+      throw new Error(`bad input: ${text.repeat(5 * MIB)}`);
+    },
+  }),
+  defineTask({
+    name: 'bounded.echo',
+    queue,
+    input: z.unknown(),
+    run: (input) => {
+      ran(input);
+      return 'ran';
+    },
+  }),
+  defineTask({
+    name: 'bounded.bigResult',
+    queue,
+    input: z.object({}),
+    run: () => ({ blob: 'r'.repeat(MIB) }),
+  }),
+];
+
+let server: RedisServer;
+let admin: Redis;
+let producer: RedisTransport;
+let running: { worker: Worker; transport: RedisTransport } | undefined;
+const logger = captureLogger();
+
+beforeAll(async () => {
+  server = await startRedis();
+  admin = new Redis(server.url);
+  producer = redisTransport({ url: server.url });
+});
+afterEach(async () => {
+  await running?.worker.stop({ graceMs: 0 });
+  await running?.transport.close();
+  running = undefined;
+});
+afterAll(async () => {
+  await producer?.close();
+  admin?.disconnect();
+  await server?.stop();
+});
+
+/** Starts a worker on the queue, with its own transport; stopped after the test. */
+function startWorker(): void {
+  const transport = redisTransport({ url: server.url });
+  const worker = createWorker({ transport, tasks, queues: [queue], logger, reserveWaitMs: 200 });
+  void worker.start();
+  running = { worker, transport };
+}
+
+async function enqueue(task: string, input: unknown): Promise<string> {
+  const envelope = makeEnvelope(queue, { task, input: input as never, maxAttempts: 1 });
+  await producer.enqueue([{ envelope }]);
+  return envelope.id;
+}
+
+async function finished(id: string): Promise<JobRecord> {
+  const record = await producer.waitFor(id, { timeoutMs: 60_000 });
+  if (!record) throw new Error(`no job ${id}`);
+  return record;
+}
+
+describe('a task throwing a 5 MB message', () => {
+  it('stores and logs a bounded error, with a marker saying how much was cut', async () => {
+    startWorker();
+    const id = await enqueue('bounded.throws', { text: 'x' });
+    const record = await finished(id);
+    expect(record.state).toBe('dead');
+    const { error } = record;
+    expect(error?.message.length).toBeLessThanOrEqual(JOB_ERROR_LIMITS.message);
+    expect(error?.message).toMatch(/^bad input: x+… \[truncated 5,2\d\d,\d{3} characters\]$/);
+    expect(error?.stack?.length).toBeLessThanOrEqual(JOB_ERROR_LIMITS.stack);
+    // The job's hash, error field included, stays small (it was 12.6 MB).
+    expect(await admin.hstrlen(jobKey(id), 'e')).toBeLessThan(24 * 1024);
+    expect(Number(await admin.call('MEMORY', 'USAGE', jobKey(id)))).toBeLessThan(32 * 1024);
+
+    const line = logger.lines.find(
+      (l) => l.message === 'job dead-lettered' && l.fields.jobId === id,
+    );
+    const logged = line?.fields.err as Error | undefined;
+    expect(logged?.message).toBe(error?.message);
+    expect(logged?.stack).toBe(error?.stack);
+    expect(JSON.stringify({ ...line?.fields, err: { ...logged } }).length).toBeLessThan(24 * 1024);
+  });
+});
+
+describe('payload and result caps in the worker', () => {
+  it('fails a 5 MiB input written straight into Redis with PAYLOAD_TOO_LARGE, without running it', async () => {
+    // Enqueued small, then overwritten behind the transport's back: no producer check applies.
+    const id = await enqueue('bounded.echo', {});
+    const raw = JSON.stringify({ blob: 'x'.repeat(5 * MIB) });
+    await admin.hset(jobKey(id), 'i', raw);
+    startWorker();
+    const record = await finished(id);
+    expect(ran).not.toHaveBeenCalled();
+    expect(record.state).toBe('failed');
+    expect(record.error?.code).toBe('PAYLOAD_TOO_LARGE');
+    expect(record.error?.message).toContain(
+      `Job "${id}"'s input for task "bounded.echo" is ${Buffer.byteLength(raw)} bytes, over the ${512 * 1024}-byte limit`,
+    );
+  });
+
+  it('fails a result over the cap with RESULT_TOO_LARGE and stores no result', async () => {
+    startWorker();
+    const id = await enqueue('bounded.bigResult', {});
+    const record = await finished(id);
+    expect(record.state).toBe('failed');
+    expect(record.error?.code).toBe('RESULT_TOO_LARGE');
+    expect(record.error?.message).toContain('Store large results elsewhere');
+    expect(record).not.toHaveProperty('result');
+    expect(await admin.hexists(jobKey(id), 'o')).toBe(0);
+  });
+});
