@@ -24,10 +24,11 @@ export class WorkerError extends Error {
 
 /** The lease on this delivery expired (the loop was blocked, or the broker was unreachable). */
 export class LeaseLostError extends WorkerError {
-  constructor(jobId: string) {
+  constructor(jobId: string, leaseMs?: number) {
+    const lease = leaseMs === undefined ? 'the lease' : `the lease (${leaseMs} ms)`;
     super(
       'LEASE_LOST',
-      `Lost the lease on job ${JSON.stringify(jobId)}: it may already run elsewhere, so this run's result will be rejected. Keep the event loop free (no long synchronous work) or raise leaseMs.`,
+      `Lost the lease on job ${JSON.stringify(jobId)}: ${lease} ran out while this worker still held it, before a renewal reached the broker. It may already run elsewhere, so this run's result will be rejected. Keep the event loop free (no long synchronous work), raise leaseMs or lower heartbeatMs.`,
     );
   }
 }

@@ -13,13 +13,15 @@ export interface Interrupts {
 /** What happens to a held job when a cancel or a lost lease reaches the worker. */
 export function createInterrupts(options: {
   logger: Logger;
+  leaseMs: number;
+  heartbeatMs: number;
   emit: (event: WorkerEvent) => void;
   /** Takes the job out of the buffer or the limit gates; false if it was not there (it runs). */
   unstart: (job: HeldJob) => boolean;
   settleCancelled: (job: HeldJob) => void;
   forget: (job: HeldJob) => void;
 }): Interrupts {
-  const { logger, emit, unstart, settleCancelled, forget } = options;
+  const { logger, leaseMs, heartbeatMs, emit, unstart, settleCancelled, forget } = options;
   return {
     cancel(job) {
       if (job.cancelRequested || job.phase === 'ending') return;
@@ -33,8 +35,16 @@ export function createInterrupts(options: {
       if (job.leaseLost) return;
       job.leaseLost = true;
       emit({ type: 'leasesLost', task: job.task, jobId: job.id });
-      logger.warn(jobFields(job), 'lease lost: aborting ctx.signal; its settlement will be stale');
-      abortJob(job, new LeaseLostError(job.id));
+      // This worker is alive and held the job: say so, unlike the broker's expiry reason.
+      const where =
+        job.phase === 'running'
+          ? 'while this worker was still running the job'
+          : `while the job waited in this worker (${job.phase})`;
+      logger.warn(
+        { ...jobFields(job), leaseMs, heartbeatMs, phase: job.phase },
+        `lease lost: the lease (${leaseMs} ms) ran out ${where}: no renewal (every ${heartbeatMs} ms) reached the broker in time, because the event loop was blocked or the broker was slow or unreachable. Raise leaseMs above the longest block (a synchronous task's whole run), or lower heartbeatMs. Aborting ctx.signal; its settlement will be stale.`,
+      );
+      abortJob(job, new LeaseLostError(job.id, leaseMs));
       if (unstart(job)) {
         job.phase = 'ending';
         forget(job);

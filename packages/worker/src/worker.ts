@@ -24,6 +24,7 @@ import { checkSchemaSkew } from './schema-skew.js';
 import { createSettleBatcher, type SettleAnswer } from './settle-batcher.js';
 import { counterOf, type EndedDelivery, reportSettled } from './settle-report.js';
 import { createSlots } from './slots.js';
+import { startupWarnings } from './startup-warnings.js';
 import type { CounterName } from './stats.js';
 import type { Worker, WorkerState } from './worker-api.js';
 import { createWorkerEvents } from './worker-events.js';
@@ -103,6 +104,8 @@ export function createWorker(options: WorkerOptions): Worker {
   const batcher = createSettleBatcher({ transport, maxBatch: config.settleBatchSize, logger });
   const interrupts = createInterrupts({
     logger,
+    leaseMs: config.leaseMs,
+    heartbeatMs: config.heartbeatMs,
     emit,
     unstart: (job) => slots.take(job) || gates.leave(job),
     settleCancelled: (job) => settle(job, releaseOf(job), 'cancelled'),
@@ -303,6 +306,9 @@ export function createWorker(options: WorkerOptions): Worker {
         void worker.stop({ graceMs: 0 });
       },
     });
+    for (const warning of startupWarnings(config)) {
+      logger.warn(warning.fields, warning.message);
+    }
     logger.info(
       {
         queues: config.queues,

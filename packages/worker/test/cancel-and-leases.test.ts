@@ -146,4 +146,35 @@ describe('lost leases and stale settles', () => {
     // The transport dead-lettered the expired last attempt itself.
     expect((await harness.job(id)).error?.code).toBe('LEASE_EXPIRED');
   });
+
+  it('says the lease ran out while this worker was still running the job, and its length', async () => {
+    const seen: unknown[] = [];
+    harness = await startWorker([abortable('t.wait', seen)], {
+      leaseMs: 3_000,
+      heartbeatMs: 1_000,
+      concurrency: 1,
+    });
+    const id = await harness.enqueue('t.wait', {}, { maxAttempts: 1 });
+    await harness.clock.advance(0);
+    harness.clock.set(harness.clock.now() + 5_000);
+    await harness.clock.advance(0);
+    const lines = harness.logger.lines.filter((line) => line.message.startsWith('lease lost'));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({
+      level: 'warn',
+      fields: { jobId: id, leaseMs: 3_000, heartbeatMs: 1_000, phase: 'running' },
+    });
+    expect(lines[0]?.message).toContain(
+      'the lease (3000 ms) ran out while this worker was still running the job',
+    );
+    expect(lines[0]?.message).toContain('Raise leaseMs');
+    expect((seen[0] as Error).message).toContain(
+      'the lease (3000 ms) ran out while this worker still held it',
+    );
+    // The broker cannot tell a live worker from a dead one: its reason names both.
+    const { error } = await harness.job(id);
+    expect(error?.code).toBe('LEASE_EXPIRED');
+    expect(error?.message).toContain('no renewal reached the broker');
+    expect(error?.message).not.toContain('died or stalled');
+  });
 });

@@ -2,7 +2,7 @@ import { defineTask, memoryTransport } from '@conveyor/core';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createWorker, WorkerStoppedError } from '../src/index.js';
-import { captureLogger } from './helpers.js';
+import { captureLogger, QUEUE, startWorker } from './helpers.js';
 
 const task = defineTask({ name: 't.x', input: z.object({}), run: () => 1 });
 const base = () => ({ transport: memoryTransport(), tasks: [task], logger: captureLogger() });
@@ -29,5 +29,45 @@ describe('options', () => {
     await worker.stop();
     await expect(worker.start()).rejects.toBeInstanceOf(WorkerStoppedError);
     expect(worker.stats().state).toBe('stopped');
+  });
+});
+
+describe('start-up warnings', () => {
+  const inQueue = defineTask({ name: 't.work', input: z.object({}), queue: QUEUE, run: () => 1 });
+
+  /** The warnings a worker with these options logs by the time it has started. */
+  async function warnings(options: Parameters<typeof startWorker>[1]) {
+    const harness = await startWorker([inQueue], options);
+    const stopping = harness.worker.stop({ graceMs: 0 });
+    await harness.clock.advance(0);
+    await stopping;
+    return harness.logger.lines.filter((line) => line.level === 'warn');
+  }
+
+  it('warns once for a lease under 1 s, naming it', async () => {
+    const logged = await warnings({ leaseMs: 10 });
+    expect(logged).toHaveLength(1);
+    expect(logged[0]?.fields).toMatchObject({ leaseMs: 10, heartbeatMs: 3 });
+    expect(logged[0]?.message).toMatch(/^leaseMs 10 is under 1000 ms: .*default 30000/);
+  });
+
+  it('warns for a heartbeat that leaves no room for one late renewal', async () => {
+    const logged = await warnings({ leaseMs: 3_000, heartbeatMs: 2_000 });
+    expect(logged.map((line) => line.message)).toEqual([
+      expect.stringMatching(/^heartbeatMs 2000 is more than half of leaseMs 3000/),
+    ]);
+  });
+
+  it('warns for a queue that none of the tasks names', async () => {
+    const logged = await warnings({ queues: [QUEUE, 'no-such-queue'] });
+    expect(logged).toHaveLength(1);
+    expect(logged[0]?.fields).toMatchObject({ queue: 'no-such-queue', taskQueues: [QUEUE] });
+    expect(logged[0]?.message).toContain(
+      `queue "no-such-queue" is named by none of this worker's tasks (they use ${QUEUE})`,
+    );
+  });
+
+  it('says nothing for the defaults', async () => {
+    expect(await warnings({})).toEqual([]);
   });
 });

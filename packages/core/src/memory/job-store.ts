@@ -141,7 +141,7 @@ export function createJobStore(options: JobStoreOptions): JobStore {
       record.error = {
         name: 'LeaseExpiredError',
         code: 'LEASE_EXPIRED',
-        message: `Lease expired on attempt ${record.attempts} of ${record.envelope.maxAttempts}: the worker holding it died or stalled`,
+        message: `Lease expired on attempt ${record.attempts} of ${record.envelope.maxAttempts}: no renewal reached the broker before it ran out. The worker holding it died, its event loop was blocked, or its leaseMs is too short; a worker still running the job logs the lease it lost.`,
       };
       finish(job, 'dead', now);
     } else {

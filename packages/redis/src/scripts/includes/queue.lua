@@ -266,7 +266,7 @@ local function reclaim(id, key, member)
     finish(id, key, 'n')
   elseif attempts >= max_attempts then
     redis.call('HSET', key, 'e', '{"name":"LeaseExpiredError","code":"LEASE_EXPIRED","message":"Lease expired on attempt '
-      .. attempts .. ' of ' .. max_attempts .. ': the worker holding it died or stalled"}')
+      .. attempts .. ' of ' .. max_attempts .. ': no renewal reached the broker before it ran out. The worker holding it died, its event loop was blocked, or its leaseMs is too short; a worker still running the job logs the lease it lost."}')
     finish(id, key, 'x')
   else
     make_waiting(id, key, false)
