@@ -123,6 +123,16 @@ ${examples(
       parseInteger('--max-finished', 0),
     )
     .option(
+      '--max-payload-bytes <n>',
+      'largest job input run, in UTF-8 bytes of its JSON; a larger one fails as PAYLOAD_TOO_LARGE without running (default 524288, 512 KiB)',
+      parseInteger('--max-payload-bytes', 1),
+    )
+    .option(
+      '--max-result-bytes <n>',
+      'largest result stored, in UTF-8 bytes of its JSON; a larger one fails the job as RESULT_TOO_LARGE (default 524288, 512 KiB)',
+      parseInteger('--max-result-bytes', 1),
+    )
+    .option(
       '--sandbox-all',
       'run every task in a child process (tasks with sandbox: true always are), so a hard time limit can kill it',
     )

@@ -41,6 +41,8 @@ export interface WorkerCommandOptions {
   resultTtlMs?: number;
   /** Finished jobs kept per queue (0: no count bound). */
   maxFinished?: number;
+  maxPayloadBytes?: number;
+  maxResultBytes?: number;
   logLevel: string;
 }
 
@@ -90,6 +92,10 @@ export async function runWorker(
   if (options.maxWaitingForLimits !== undefined) {
     workerOptions.maxWaitingForLimits = options.maxWaitingForLimits;
   }
+  if (options.maxPayloadBytes !== undefined) {
+    workerOptions.maxPayloadBytes = options.maxPayloadBytes;
+  }
+  if (options.maxResultBytes !== undefined) workerOptions.maxResultBytes = options.maxResultBytes;
   // Tasks marked `sandbox: true` need the sandbox; children import the same module.
   const sandboxed = options.sandboxAll || definitions(registry).some((task) => task.sandbox);
   if (sandboxed) {
