@@ -36,6 +36,11 @@ export interface WorkerRecord {
   startedAt: number;
   /** Set by the transport when it stores the record: its own clock, ms since the epoch. */
   heartbeatAt?: number;
+  /**
+   * How often the worker refreshes this record, in ms. A record not refreshed for about
+   * twice this is stale: the worker was killed, froze or lost the broker.
+   */
+  heartbeatMs?: number;
   jobs: WorkerJobInfo[];
   /** Totals since start. */
   counts: { completed: number; failed: number; retried: number };

@@ -15,7 +15,7 @@ export interface Heartbeat {
 
 /**
  * Renews every held lease in one call every `intervalMs`, carrying progress values that
- * changed since the last beat, and runs `alongside` (slots, the worker record). The next beat is timed from the end of the previous one,
+ * changed since the last beat, and runs `alongside` (slot renewals). The next beat is timed from the end of the previous one,
  * so renew calls never overlap.
  */
 export function startHeartbeat(options: {
@@ -26,7 +26,7 @@ export function startHeartbeat(options: {
   leaseMs: number;
   jobs: () => Iterable<HeldJob>;
   onStatus: (job: HeldJob, status: Exclude<LeaseStatus, 'held'>) => void;
-  /** Runs on every beat, next to the renew call (slot renewals, the worker record). Must not reject. */
+  /** Runs on every beat, next to the renew call (slot renewals). Must not reject. */
   alongside?: () => Promise<void>;
 }): Heartbeat {
   const { transport, clock, logger, intervalMs, leaseMs } = options;

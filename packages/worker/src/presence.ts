@@ -1,40 +1,84 @@
-import type { Logger, TransportAdmin, WorkerRecord } from '@conveyor/core';
+import type { Clock, Logger, TimerHandle, TransportAdmin, WorkerRecord } from '@conveyor/core';
+
+/**
+ * How often the worker record is refreshed, at most: `conveyor status` shows counts this
+ * fresh, and calls a worker stale once it misses about two refreshes. One small write per
+ * interval per worker, whatever the job rate.
+ */
+export const PRESENCE_INTERVAL_MS = 2_000;
 
 export interface Presence {
-  /** Stores the current record (start, every heartbeat). Never rejects. */
+  /** Publishes the record now, then every interval until {@link Presence.remove}. */
+  start(): void;
+  /** Stores the current record. Never rejects. */
   publish(): Promise<void>;
-  /** Removes the record (clean stop). Never rejects. */
+  /** Stops refreshing and removes the record (clean stop). Never rejects. */
   remove(): Promise<void>;
 }
 
 /**
- * The worker's record in the transport, so that `conveyor status` lists live workers.
- * It expires `ttlMs` after the last publish, so a killed worker drops out on its own.
- * Without `admin` on the transport, it does nothing.
+ * The worker's record in the transport, so that `conveyor status` lists live workers. It
+ * carries its refresh interval (`heartbeatMs`), so a reader can tell a worker that stopped
+ * refreshing (killed, frozen, cut off) from a live one; it expires `ttlMs` after the last
+ * refresh, so a dead worker drops out on its own. Without `admin` on the transport, it
+ * does nothing.
  */
 export function createPresence(options: {
   admin: TransportAdmin | undefined;
   id: string;
   ttlMs: number;
+  /** Refresh interval. */
+  intervalMs: number;
+  clock: Clock;
   logger: Logger;
   record: () => WorkerRecord;
 }): Presence {
-  const { admin, id, ttlMs, logger } = options;
+  const { admin, id, ttlMs, intervalMs, clock, logger } = options;
   let failing = false;
+  let stopped = false;
+  let timer: TimerHandle | undefined;
+  let publishing: Promise<void> | undefined;
+
+  async function publish(): Promise<void> {
+    if (!admin) return;
+    try {
+      await admin.putWorker({ ...options.record(), heartbeatMs: intervalMs }, ttlMs);
+      if (failing) logger.info('worker record published again');
+      failing = false;
+    } catch (error) {
+      // Once per outage: a broker that is down is reported by the renew calls too.
+      if (!failing) logger.warn({ err: error }, 'publishing the worker record failed');
+      failing = true;
+    }
+  }
+
+  // The next refresh is timed from the end of the previous one: calls never overlap.
+  function arm(): void {
+    if (stopped || !admin) return;
+    timer = clock.setTimeout(() => {
+      timer = undefined;
+      publishing = publish().finally(() => {
+        publishing = undefined;
+        arm();
+      });
+    }, intervalMs);
+  }
+
   return {
-    async publish() {
-      if (!admin) return;
-      try {
-        await admin.putWorker(options.record(), ttlMs);
-        if (failing) logger.info('worker record published again');
-        failing = false;
-      } catch (error) {
-        // Once per outage: a broker that is down is reported by the renew calls too.
-        if (!failing) logger.warn({ err: error }, 'publishing the worker record failed');
-        failing = true;
-      }
+    start() {
+      if (!admin || stopped) return;
+      publishing = publish().finally(() => {
+        publishing = undefined;
+        arm();
+      });
     },
+    publish,
     async remove() {
+      stopped = true;
+      if (timer !== undefined) clock.clearTimeout(timer);
+      timer = undefined;
+      // A refresh still in flight would otherwise land after the removal.
+      await publishing;
       if (!admin) return;
       try {
         await admin.removeWorker(id);

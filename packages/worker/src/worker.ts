@@ -16,7 +16,7 @@ import { createLimitGates, hasTaskLimits } from './limit-gates.js';
 import { withFields } from './log.js';
 import { type MetricsServer, serveMetrics } from './metrics-server.js';
 import { resolveWorkerOptions, type WorkerOptions } from './options.js';
-import { createPresence } from './presence.js';
+import { createPresence, PRESENCE_INTERVAL_MS } from './presence.js';
 import { createQueueDepths } from './queue-depths.js';
 import { releaseUnfinished } from './release-all.js';
 import { createSandboxPool } from './sandbox-pool.js';
@@ -84,6 +84,8 @@ export function createWorker(options: WorkerOptions): Worker {
     admin: transport.admin,
     id,
     ttlMs: config.heartbeatMs * 3,
+    intervalMs: Math.min(config.heartbeatMs, PRESENCE_INTERVAL_MS),
+    clock,
     logger,
     record: () => workerRecord(),
   });
@@ -283,11 +285,9 @@ export function createWorker(options: WorkerOptions): Worker {
       jobs: () => held.values(),
       onStatus: (job, status) =>
         status === 'lost' ? interrupts.leaseLost(job) : interrupts.cancel(job),
-      alongside: async () => {
-        await Promise.all([gates.renew(), presence.publish()]);
-      },
+      alongside: () => gates.renew(),
     });
-    void presence.publish();
+    presence.start();
     fetcher = startFetching({
       transport,
       clock,
