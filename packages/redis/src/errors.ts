@@ -6,6 +6,7 @@ import { TransportClosedError, TransportError } from '@conveyor/core';
  * - `MISCONF`: Redis cannot persist (RDB/AOF error) and refuses writes.
  * - `READONLY`: the connection reached a replica (failover in progress, wrong endpoint).
  * - `CONNECTION`: Redis could not be reached in time (down, restarting, network).
+ * - `AUTH`: Redis refused the user and password (`WRONGPASS`), or wants one (`NOAUTH`).
  * - `CLUSTER`: the cluster is down or resharding (`CLUSTERDOWN`, `TRYAGAIN`, `CROSSSLOT`).
  * - `SCRIPT`: a Conveyor script failed; a bug or keys written by something else.
  * - `UNKNOWN`: any other reply error.
@@ -15,6 +16,7 @@ export type RedisFailure =
   | 'MISCONF'
   | 'READONLY'
   | 'CONNECTION'
+  | 'AUTH'
   | 'CLUSTER'
   | 'SCRIPT'
   | 'CORRUPT'
@@ -27,6 +29,7 @@ const ADVICE: Record<RedisFailure, string> = {
     'The connection reached a read-only replica: check the URL or wait for the failover to finish.',
   CONNECTION:
     'Redis could not be reached: check that it is running and reachable; the client keeps reconnecting.',
+  AUTH: 'Redis refused the credentials: check the user and password in the URL (redis://user:password@host:port) or the client options.',
   CLUSTER: 'The Redis Cluster is down or resharding: retry shortly.',
   SCRIPT:
     'A Conveyor script failed: this is a bug, or the queue keys were written by something else.',
@@ -56,6 +59,11 @@ export function classify(error: unknown): RedisFailure {
   if (message.startsWith('MISCONF')) return 'MISCONF';
   if (message.startsWith('READONLY')) return 'READONLY';
   if (message.startsWith('CORRUPT')) return 'CORRUPT';
+  // Redis 6+ says WRONGPASS or NOAUTH; older servers "ERR invalid password". Anchored: a
+  // script error can quote job data.
+  if (/^(WRONGPASS|NOAUTH)\b|^(ERR )?invalid (password|username-password pair)/.test(message)) {
+    return 'AUTH';
+  }
   if (/^(CLUSTERDOWN|TRYAGAIN|CROSSSLOT|MOVED|ASK)\b/.test(message)) return 'CLUSTER';
   // ioredis gives up on a command after 16 redirections with a plain Error whose message
   // ends with the last reply ("Too many Cluster redirections. Last error: ReplyError:

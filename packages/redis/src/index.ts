@@ -6,7 +6,7 @@
  * const transport = redisTransport({ url: 'redis://localhost:6379' });
  */
 export type { ConnectionOptions } from './connections.js';
-export { type RedisFailure, RedisTransportError } from './errors.js';
+export { failureOf, type RedisFailure, RedisTransportError } from './errors.js';
 export {
   type RedisTransport,
   type RedisTransportOptions,
