@@ -21,6 +21,7 @@ import { createNotifications } from './notifications.js';
 import { createPickup } from './pickup.js';
 import { createReserver } from './reserve.js';
 import { defineScripts, runScript, type ScriptName } from './scripts.js';
+import { createSweeper } from './sweeper.js';
 
 export interface RedisTransportOptions extends ConnectionOptions {
   /** First part of every key (`<prefix>:{<queue>}:…`). Default `conveyor`. */
@@ -104,6 +105,15 @@ export function redisTransport(options: RedisTransportOptions = {}): RedisTransp
     redisCall(name, () =>
       runScript(commands, name, keys(queue), [defaultTtl, keep], args),
     ) as Promise<unknown[]>;
+
+  // Deletes expired finished jobs of the queues this transport reserves from.
+  const sweeper = createSweeper({
+    async sweep(queue, limit) {
+      const [deleted, more] = (await script('sweep', queue, [limit])).map(Number);
+      return { deleted: deleted ?? 0, more: more === 1 };
+    },
+    logger,
+  });
 
   let closed = false;
   let closing: (() => void) | undefined;
@@ -231,6 +241,8 @@ export function redisTransport(options: RedisTransportOptions = {}): RedisTransp
 
     async reserve(request) {
       assertOpen();
+      // From the first reserve on, the transport sweeps the queues (a worker runs).
+      sweeper.add(request.queues);
       return reserve(request);
     },
 
@@ -332,6 +344,7 @@ export function redisTransport(options: RedisTransportOptions = {}): RedisTransp
       closed = true;
       closing?.();
       pickup.close();
+      await sweeper.close();
       await Promise.allSettled([...pendingWaits]);
       notifications.close();
       if (connections.owned) commands.disconnect();

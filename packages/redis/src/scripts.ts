@@ -15,6 +15,7 @@ export const SCRIPT_NAMES = [
   'purge-dead',
   'queue-counts',
   'purge-queue',
+  'sweep',
 ] as const;
 
 export type ScriptName = (typeof SCRIPT_NAMES)[number];

@@ -4,6 +4,8 @@ import { type RedisServer, startRedis } from '@conveyor/test-redis';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { redisTransport } from '../src/index.js';
+import { queueKeys } from '../src/keys.js';
+import { defineScripts, runScript } from '../src/scripts.js';
 import { enqueueMany, recordingLogger } from './helpers/util.js';
 
 let redis: RedisServer;
@@ -209,6 +211,84 @@ describe('retention', () => {
     expect(ttl).toBeGreaterThan(50_000);
     expect(ttl).toBeLessThanOrEqual(60_000);
     expect(await admin.llen(`conveyor:{${queue}}:finished`)).toBe(0);
+  });
+});
+
+describe('sweep of finished jobs', () => {
+  /** `count` jobs of `queue` completed by a transport that is closed afterwards. */
+  async function finishMany(queue: string, count: number, ttlMs: number): Promise<void> {
+    const producer = redisTransport({
+      url: redis.url,
+      logger: silentLogger,
+      defaultResultTtlMs: ttlMs,
+    });
+    try {
+      await enqueueMany(producer, queue, count);
+      await completeAll(producer, await leaseAll(producer, queue, count));
+    } finally {
+      await producer.close();
+    }
+  }
+  const jobKeys = async (queue: string) => (await admin.keys(`conveyor:{${queue}}:j:*`)).length;
+
+  it('deletes 10,000 expired jobs while a worker waits on their queue, with nothing else touching it', async () => {
+    const queue = uniqueQueue('sweep');
+    await finishMany(queue, 10_000, 4_000);
+    expect(await jobKeys(queue)).toBeGreaterThan(5_000);
+    // An idle worker: one reserve blocked on the empty queue for the whole test.
+    const worker = open();
+    const stop = new AbortController();
+    const waiting = worker.reserve({
+      queues: [queue],
+      max: 10,
+      leaseMs: 60_000,
+      waitMs: 120_000,
+      consumer: 'w',
+      signal: stop.signal,
+    });
+    try {
+      await expect
+        .poll(() => admin.llen(`conveyor:{${queue}}:finished`), { timeout: 30_000, interval: 200 })
+        .toBe(0);
+      expect(await jobKeys(queue)).toBe(0);
+    } finally {
+      stop.abort();
+      await waiting;
+    }
+  });
+
+  it('deletes at most its limit per call, expired jobs in list order, and down to the count bound', async () => {
+    const queue = uniqueQueue('sweep-bound');
+    await finishMany(queue, 2_600, 60_000);
+    const finished = `conveyor:{${queue}}:finished`;
+    // The first 2,500 expired long ago (entries are `<expiry> <unique>`); the rest have not.
+    const entries = await admin.lrange(finished, 0, -1);
+    await admin.del(finished);
+    await admin.rpush(
+      finished,
+      ...entries.map((entry, index) => (index < 2_500 ? entry.replace(/^\d+/, '1') : entry)),
+    );
+    defineScripts(admin);
+    const keys = queueKeys('conveyor', queue);
+    const sweep = async (keep: number, limit: number) =>
+      ((await runScript(admin, 'sweep', keys, [86_400_000, keep], [limit])) as unknown[]).map(
+        Number,
+      );
+    expect(await sweep(10_000, 1_000)).toEqual([1_000, 1]);
+    expect(await jobKeys(queue)).toBe(1_600);
+    expect(await sweep(10_000, 1_000)).toEqual([1_000, 1]);
+    expect(await sweep(10_000, 1_000)).toEqual([500, 0]);
+    expect(await sweep(10_000, 1_000)).toEqual([0, 0]);
+    expect(await admin.llen(finished)).toBe(100);
+    expect(await jobKeys(queue)).toBe(100);
+
+    // Over the count bound: the oldest go, whatever their expiry, down to exactly the bound.
+    const oldest = String(await admin.lindex(finished, 0)).split(' ')[1];
+    expect(await sweep(40, 50)).toEqual([50, 1]);
+    expect(await sweep(40, 50)).toEqual([10, 0]);
+    expect(await admin.llen(finished)).toBe(40);
+    expect(await jobKeys(queue)).toBe(40);
+    expect(await admin.exists(`conveyor:{${queue}}:j:${oldest}`)).toBe(0);
   });
 });
 

@@ -139,10 +139,42 @@ local function entry_expiry(entry)
   return tonumber(string.match(entry, '^(%d+) ')) or 0
 end
 
--- Applies the deferred ZREM and RPUSH, and enforces the bounds on finished jobs: once per
--- call, the oldest entries of the finished list go while the list is over its count or
--- their expiry time has come. housekeep() flushes on its own; a script that ends
--- deliveries or finishes jobs itself calls flush() before it returns.
+-- Deletes the oldest finished jobs, in list order, at most `budget` of them: while the list
+-- is `slack` or more over the count bound, the oldest whatever their expiry; then the
+-- leading entries whose expiry has come. `length` is the list's length (-1: unknown, the
+-- count is not checked). Finished jobs never become unfinished, so their ids are safe to
+-- delete. Returns how many it deleted.
+local function trim_finished(length, budget, slack)
+  local deleted = 0
+  while deleted < budget do
+    local step = math.min(TRIM_STEP, budget - deleted)
+    local take
+    if keep_finished > 0 and length - keep_finished >= slack then
+      take = math.min(step, length - keep_finished)
+    else
+      local head = redis.call('LINDEX', K_FINISHED, 0)
+      if not head or entry_expiry(head) > now then break end
+      local oldest = redis.call('LRANGE', K_FINISHED, 0, step - 1)
+      take = 1
+      while take < #oldest and entry_expiry(oldest[take + 1]) <= now do
+        take = take + 1
+      end
+    end
+    local ids = redis.call('LPOP', K_FINISHED, take)
+    if not ids then break end
+    for n = 1, #ids do
+      ids[n] = K_JOB .. string.sub(ids[n], (string.find(ids[n], ' ', 1, true) or 0) + 1)
+    end
+    redis.call('DEL', unpack(ids))
+    deleted = deleted + #ids
+    if length >= 0 then length = length - #ids end
+  end
+  return deleted
+end
+
+-- Applies the deferred ZREM and RPUSH, and enforces the bounds on finished jobs once per
+-- call (trim_finished). housekeep() flushes on its own; a script that ends deliveries or
+-- finishes jobs itself calls flush() before it returns.
 local trimmed = false
 local function flush()
   for start = 1, #ended_leases, 1000 do
@@ -157,33 +189,10 @@ local function flush()
     length = redis.call('RPUSH', K_FINISHED, unpack(newly_finished, start, math.min(start + 999, added)))
   end
   newly_finished = {}
-  -- At most one step more than this call added, so that a lowered bound is reached over
-  -- several calls and no call does work out of proportion to its batch.
-  local steps = math.floor(added / TRIM_STEP) + 1
-  while steps > 0 do
-    steps = steps - 1
-    local take = 0
-    local oldest
-    if length >= keep_finished + TRIM_STEP then
-      -- Over the count: the oldest step goes, whatever its expiry.
-      take = TRIM_STEP
-      length = length - TRIM_STEP
-    else
-      -- Under it: the leading entries whose expiry has come go (see finish()).
-      local head = redis.call('LINDEX', K_FINISHED, 0)
-      if not head or entry_expiry(head) > now then break end
-      oldest = redis.call('LRANGE', K_FINISHED, 0, TRIM_STEP - 1)
-      while take < #oldest and entry_expiry(oldest[take + 1]) <= now do
-        take = take + 1
-      end
-    end
-    oldest = redis.call('LPOP', K_FINISHED, take)
-    -- Finished jobs never become unfinished, so these ids are safe to delete.
-    for n = 1, #oldest do
-      oldest[n] = K_JOB .. string.sub(oldest[n], (string.find(oldest[n], ' ', 1, true) or 0) + 1)
-    end
-    redis.call('DEL', unpack(oldest))
-  end
+  -- At most one step more than this call added, and the count only once it is a step
+  -- over, so that no call does work out of proportion to its batch. The sweep
+  -- (sweep-19.lua) deletes the rest.
+  trim_finished(length, (math.floor(added / TRIM_STEP) + 1) * TRIM_STEP, TRIM_STEP)
 end
 
 -- Moves a job to a final state. Dead jobs join the dead-letter set and stay until retried
