@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { WorkerCommandOptions } from './commands/worker.js';
 import type { Connection, ConnectionSettings } from './connection.js';
-import { connectionSettings } from './connection-settings.js';
+import { connectionSettings, type TlsOptionName } from './connection-settings.js';
 import { CliError, ExitCode } from './errors.js';
 import type { Io } from './output.js';
 
@@ -17,16 +17,33 @@ export type CommandName =
 
 type Options = Record<string, unknown> & { json?: boolean };
 
-/** Where `--redis` and `--prefix` point, wherever on the command line they were given. */
+/**
+ * Where `--redis`, `--prefix` and the `--tls-*` options point, wherever on the command line
+ * they were given. Values commander took from the environment are read again from `io.env`.
+ */
 function settingsOf(command: Command, io: Io): ConnectionSettings {
-  const options = command.optsWithGlobals<{ redis?: string; prefix?: string }>();
-  const source = command.getOptionValueSourceWithGlobals('redis');
+  const options = command.optsWithGlobals<Record<string, string | undefined>>();
+  const fromCli = (name: string) =>
+    command.getOptionValueSourceWithGlobals(name) === 'cli' ? options[name] : undefined;
+  const tls: Partial<Record<TlsOptionName, string>> = {};
+  for (const [name, option] of [
+    ['ca', 'tlsCa'],
+    ['cert', 'tlsCert'],
+    ['key', 'tlsKey'],
+    ['servername', 'tlsServername'],
+  ] as const) {
+    const value = fromCli(option);
+    if (value !== undefined) tls[name] = value;
+  }
+  const redis = fromCli('redis');
   return connectionSettings(
     {
-      ...(source === 'cli' && options.redis !== undefined ? { redis: options.redis } : {}),
+      ...(redis !== undefined ? { redis } : {}),
       ...(options.prefix !== undefined ? { prefix: options.prefix } : {}),
+      tls,
     },
     io.env,
+    io.cwd,
   );
 }
 

@@ -1,4 +1,7 @@
-import { usageError } from './errors.js';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { CliError, usageError } from './errors.js';
 
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 export const DEFAULT_PREFIX = 'conveyor';
@@ -9,11 +12,39 @@ export interface ConnectionSettings {
   prefix: string;
   /** Which of `--redis`, `REDIS_URL` or the default gave the URL (for messages). */
   source: '--redis' | 'REDIS_URL' | 'default';
+  /** Certificates for a `rediss://` URL, read from the `--tls-*` files; ioredis' `tls` option. */
+  tls?: TlsSettings;
+}
+
+/** ioredis' (Node's) TLS options the CLI can set. */
+export interface TlsSettings {
+  ca?: Buffer;
+  cert?: Buffer;
+  key?: Buffer;
+  servername?: string;
+}
+
+/** The TLS options, each from its flag or else its environment variable. */
+export const TLS_OPTIONS = {
+  ca: { flag: '--tls-ca', env: 'CONVEYOR_TLS_CA', what: 'CA certificate (PEM)' },
+  cert: { flag: '--tls-cert', env: 'CONVEYOR_TLS_CERT', what: 'client certificate (PEM)' },
+  key: { flag: '--tls-key', env: 'CONVEYOR_TLS_KEY', what: 'client private key (PEM)' },
+  servername: { flag: '--tls-servername', env: 'CONVEYOR_TLS_SERVERNAME', what: '' },
+} as const;
+
+export type TlsOptionName = keyof typeof TLS_OPTIONS;
+
+export interface ConnectionOptions {
+  redis?: string;
+  prefix?: string;
+  /** Given on the command line; the environment fills the rest. */
+  tls?: Partial<Record<TlsOptionName, string>>;
 }
 
 export function connectionSettings(
-  options: { redis?: string; prefix?: string },
+  options: ConnectionOptions,
   env: NodeJS.ProcessEnv,
+  cwd = process.cwd(),
 ): ConnectionSettings {
   const source = options.redis ? '--redis' : env.REDIS_URL ? 'REDIS_URL' : 'default';
   const url = options.redis || env.REDIS_URL || DEFAULT_REDIS_URL;
@@ -34,7 +65,74 @@ export function connectionSettings(
   if (!/^[^{}\s]{1,64}$/.test(prefix)) {
     throw usageError('--prefix', prefix, '1–64 characters without spaces or braces');
   }
-  return { url, prefix, source };
+  const tls = tlsSettings(options.tls ?? {}, env, cwd);
+  if (tls && parsed.protocol !== 'rediss:') {
+    const given = Object.keys(tls).map((name) => TLS_OPTIONS[name as TlsOptionName].flag);
+    throw new CliError(
+      'USAGE',
+      `${given.join(', ')} need${given.length === 1 ? 's' : ''} a TLS connection, but ${source === 'default' ? 'the default URL' : `the URL given by ${source}`} is ${maskPassword(url)}: use a rediss:// URL, or drop the TLS options.`,
+    );
+  }
+  return tls ? { url, prefix, source, tls } : { url, prefix, source };
+}
+
+/** Reads the `--tls-*` files (flag, else environment); undefined when none is given. */
+function tlsSettings(
+  given: Partial<Record<TlsOptionName, string>>,
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+): TlsSettings | undefined {
+  const value = (name: TlsOptionName) => {
+    const { flag, env: variable } = TLS_OPTIONS[name];
+    if (given[name]) return { text: given[name], from: flag };
+    const fromEnv = env[variable];
+    return fromEnv ? { text: fromEnv, from: variable } : undefined;
+  };
+  const [ca, cert, key, servername] = (['ca', 'cert', 'key', 'servername'] as const).map(value);
+  if (!ca && !cert && !key && !servername) return undefined;
+  if (Boolean(cert) !== Boolean(key)) {
+    const [has, lacks] = cert ? ['--tls-cert', '--tls-key'] : ['--tls-key', '--tls-cert'];
+    throw new CliError(
+      'USAGE',
+      `${has} needs ${lacks} too: a client certificate is used with its private key. Give both (or CONVEYOR_TLS_CERT and CONVEYOR_TLS_KEY).`,
+    );
+  }
+  const tls: TlsSettings = {};
+  if (ca) tls.ca = readPem('ca', ca.text, ca.from, cwd);
+  if (cert) tls.cert = readPem('cert', cert.text, cert.from, cwd);
+  if (key) tls.key = readPem('key', key.text, key.from, cwd);
+  if (servername) tls.servername = servername.text;
+  return tls;
+}
+
+/** Reads one PEM file and checks that it holds what the option wants, naming both if not. */
+function readPem(name: 'ca' | 'cert' | 'key', file: string, from: string, cwd: string): Buffer {
+  const { what } = TLS_OPTIONS[name];
+  const where = path.resolve(cwd, file);
+  let content: Buffer;
+  try {
+    content = readFileSync(where);
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? String(error);
+    throw new CliError(
+      'USAGE',
+      `Cannot read the ${what} file ${JSON.stringify(file)} given by ${from} (${reason}): give the path of a file this user can read.`,
+      { cause: error },
+    );
+  }
+  try {
+    if (name === 'key') createPrivateKey(content);
+    else new X509Certificate(content);
+  } catch (error) {
+    const hint =
+      name === 'key' ? ' (an encrypted key must be decrypted first: openssl pkey -in key.pem)' : '';
+    throw new CliError(
+      'USAGE',
+      `The file ${JSON.stringify(file)} given by ${from} is not a ${what}${hint}: ${(error as Error).message}.`,
+      { cause: error },
+    );
+  }
+  return content;
 }
 
 /** The URL with its password replaced by `****`, for banners and errors. */

@@ -10,6 +10,7 @@
  * | `REFUSED` | 5 | purge not confirmed (answered no, or no TTY and no `--yes`) |
  * | `TASKS_LOAD_FAILED` | 6 | the task module could not be loaded or holds no tasks |
  * | `CONFLICT` | 7 | the job is not in a state the command applies to (retry of a job that is not dead, cancel of a finished job) |
+ * | `REDIS_AUTH` | 8 | Redis refused the user and password (or needs one and none was given) |
  *
  * `generate` keeps the codegen's own codes: 1 for diagnostics, stale files or a bad config.
  */
@@ -20,7 +21,8 @@ export type CliErrorCode =
   | 'NOT_FOUND'
   | 'REFUSED'
   | 'TASKS_LOAD_FAILED'
-  | 'CONFLICT';
+  | 'CONFLICT'
+  | 'REDIS_AUTH';
 
 export const EXIT_CODES: Readonly<Record<CliErrorCode, number>> = {
   FAILED: 1,
@@ -30,6 +32,7 @@ export const EXIT_CODES: Readonly<Record<CliErrorCode, number>> = {
   REFUSED: 5,
   TASKS_LOAD_FAILED: 6,
   CONFLICT: 7,
+  REDIS_AUTH: 8,
 };
 
 /** A failure the CLI reports as one line on stderr, then exits with {@link EXIT_CODES}. */

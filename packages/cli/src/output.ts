@@ -1,3 +1,6 @@
+import { terminalJson, terminalText } from './terminal-text.js';
+import { cutDeepValues } from './value-depth.js';
+
 /** Where a command writes: lines to stdout and stderr, and the terminal if there is one. */
 export interface Io {
   stdout(line: string): void;
@@ -10,8 +13,9 @@ export interface Io {
   readonly cwd: string;
 }
 
+/** Pretty JSON on stdout, with the characters a terminal acts on escaped (still the same JSON). */
 export function printJson(io: Io, value: unknown): void {
-  io.stdout(JSON.stringify(value, null, 2));
+  io.stdout(terminalJson(value, 2));
 }
 
 export interface Column<T> {
@@ -21,9 +25,17 @@ export interface Column<T> {
   align?: 'left' | 'right';
 }
 
-/** A plain-text table: a header row, then one line per row, columns padded to fit. */
+/**
+ * A plain-text table: a header row, then one line per row, columns padded to fit. Cells
+ * often hold job data, so every cell goes through {@link terminalText}.
+ */
 export function renderTable<T>(rows: readonly T[], columns: readonly Column<T>[]): string[] {
-  const cells = rows.map((row) => columns.map((column) => column.value(row)));
+  const cells = rows.map((row) =>
+    columns.map((column) => {
+      const value = column.value(row);
+      return typeof value === 'number' ? value : terminalText(String(value));
+    }),
+  );
   const widths = columns.map((column, index) =>
     Math.max(column.header.length, ...cells.map((line) => String(line[index]).length)),
   );
@@ -70,8 +82,11 @@ export function formatTime(at: number | undefined, now: number): string {
   return `${new Date(at).toISOString()} (${relative})`;
 }
 
-/** JSON on one line, cut to `max` characters, for values inside human output. */
+/**
+ * A job value as JSON on one line for human output: cut in depth ({@link cutDeepValues}),
+ * then to `max` characters, then escaped for the terminal.
+ */
 export function preview(value: unknown, max = 2_000): string {
-  const text = JSON.stringify(value) ?? 'undefined';
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+  const text = JSON.stringify(cutDeepValues(value).value) ?? 'undefined';
+  return terminalText(text.length > max ? `${text.slice(0, max - 1)}…` : text);
 }

@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { dispatch } from './actions.js';
-import { DEFAULT_PREFIX, DEFAULT_REDIS_URL } from './connection-settings.js';
+import { DEFAULT_PREFIX, DEFAULT_REDIS_URL, TLS_OPTIONS } from './connection-settings.js';
 import { parseInteger, parseJobId, parseQueue, parseQueueList } from './options.js';
 import type { Io } from './output.js';
 import { version } from './version.js';
@@ -29,20 +29,46 @@ export function createProgram(io: Io, signal: AbortSignal): Command {
         .default(DEFAULT_REDIS_URL),
     )
     .option('--prefix <prefix>', 'key prefix the transport was created with', DEFAULT_PREFIX)
+    .addOption(
+      new Option('--tls-ca <file>', 'CA certificate (PEM) to trust for a rediss:// URL').env(
+        TLS_OPTIONS.ca.env,
+      ),
+    )
+    .addOption(
+      new Option(
+        '--tls-cert <file>',
+        'client certificate (PEM), for a Redis that asks for one',
+      ).env(TLS_OPTIONS.cert.env),
+    )
+    .addOption(
+      new Option('--tls-key <file>', 'private key (PEM, unencrypted) of --tls-cert').env(
+        TLS_OPTIONS.key.env,
+      ),
+    )
+    .addOption(
+      new Option(
+        '--tls-servername <name>',
+        'host name the server certificate must name, when it differs from the URL host',
+      ).env(TLS_OPTIONS.servername.env),
+    )
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText(
       'after',
       `
-Connection: --redis, else REDIS_URL, else ${DEFAULT_REDIS_URL}. --redis and --prefix go
-before or after the command name.
+Connection: --redis, else REDIS_URL, else ${DEFAULT_REDIS_URL}. The connection options go
+before or after the command name. TLS: a rediss:// URL; add --tls-ca for a private CA, and
+--tls-cert with --tls-key when Redis asks for a client certificate (each option, or its
+environment variable, names a PEM file).
 
 Exit codes: 0 ok, 1 unexpected failure, 2 bad usage, 3 Redis unreachable, 4 job not
-found, 5 purge not confirmed, 6 task module failed to load, 7 job in the wrong state.
+found, 5 purge not confirmed, 6 task module failed to load, 7 job in the wrong state,
+8 Redis refused the credentials.
 ${examples(
   'conveyor worker --tasks src/generated/registry.ts --concurrency 20',
   'conveyor status --watch',
   'conveyor inspect emails:mi9x0q2k3a --json',
   'conveyor retry --all-dead --queue emails',
+  'conveyor status --redis rediss://redis.internal:6380 --tls-ca ca.pem --tls-cert client.pem --tls-key client.key',
 )}`,
     );
 

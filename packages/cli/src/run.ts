@@ -3,6 +3,7 @@ import { CommanderError } from 'commander';
 import { CliError, EXIT_CODES, ExitCode } from './errors.js';
 import type { Io } from './output.js';
 import { createProgram } from './program.js';
+import { terminalText } from './terminal-text.js';
 
 /** An {@link Io} on this process's streams. */
 export function processIo(): Io {
@@ -64,18 +65,23 @@ function report(error: unknown, io: Io): number {
     return EXIT_CODES.USAGE;
   }
   if (error instanceof ExitCode) return error.exitCode;
+  // Messages can quote job data (a task name, an error from Redis): escaped line by line.
   if (error instanceof CliError) {
-    io.stderr(`error: ${error.message}`);
+    const [first = '', ...rest] = error.message.split('\n');
+    io.stderr(`error: ${terminalText(first)}`);
+    for (const line of rest) io.stderr(terminalText(line));
     return error.exitCode;
   }
   // Conveyor's own errors carry a stable code (checked by shape: core loads lazily).
   const code = (error as { code?: unknown } | null)?.code;
   if (code === 'INVALID_OPTION' || code === 'INVALID_ENVELOPE') {
-    io.stderr(`error: ${(error as Error).message}`);
+    io.stderr(`error: ${terminalText((error as Error).message)}`);
     return EXIT_CODES.USAGE;
   }
   const message = error instanceof Error ? error.message : String(error);
-  io.stderr(`error: ${message.split('\n')[0]}`);
-  if (io.env.CONVEYOR_DEBUG && error instanceof Error && error.stack) io.stderr(error.stack);
+  io.stderr(`error: ${terminalText(message.split('\n')[0] ?? '')}`);
+  if (io.env.CONVEYOR_DEBUG && error instanceof Error && error.stack) {
+    for (const line of error.stack.split('\n')) io.stderr(terminalText(line));
+  }
   return EXIT_CODES.FAILED;
 }

@@ -1,7 +1,7 @@
 import { type RedisServer, startRedis } from '@conveyor/test-redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { echo, slow } from './fixtures/tasks.js';
-import { json, producer, runConveyor, spawnConveyor, uniquePrefix } from './helpers.js';
+import { cli, json, producer, startCli, uniquePrefix } from './helpers.js';
 
 let redis: RedisServer;
 beforeAll(async () => {
@@ -48,7 +48,7 @@ describe('conveyor status', () => {
       await env.client.enqueue(slow, { n: 2, ms: 1 });
       await bury(env, 'cli-slow');
 
-      const human = await runConveyor(['status', ...env.args]);
+      const human = await cli(['status', ...env.args]);
       expect(human.stderr).toBe('');
       expect(human.code).toBe(0);
       const lines = human.stdout.split('\n');
@@ -63,7 +63,7 @@ describe('conveyor status', () => {
       );
       expect(human.stdout).toContain('No live workers');
 
-      const machine = await runConveyor(['status', '--json', ...env.args]);
+      const machine = await cli(['status', '--json', ...env.args]);
       expect(machine.code).toBe(0);
       const snapshot = json<{ queues: unknown[]; workers: unknown[]; prefix: string }>(machine);
       expect(snapshot.prefix).toBe(env.prefix);
@@ -82,13 +82,13 @@ describe('conveyor status', () => {
     try {
       // The private server's default user has no password, so any password is accepted.
       const url = redis.url.replace('redis://', 'redis://default:hunter2@');
-      const result = await runConveyor(['status', '--json', '--prefix', env.prefix], {
+      const result = await cli(['status', '--json', '--prefix', env.prefix], {
         env: { REDIS_URL: url },
       });
       expect(result.code).toBe(0);
       expect(json(result)).toMatchObject({ redis: url.replace('hunter2', '****'), queues: [] });
       expect(result.stdout).not.toContain('hunter2');
-      const human = await runConveyor(['status', '--prefix', env.prefix], {
+      const human = await cli(['status', '--prefix', env.prefix], {
         env: { REDIS_URL: url },
       });
       expect(human.stdout).toContain('No queues yet');
@@ -99,30 +99,30 @@ describe('conveyor status', () => {
     }
   });
 
-  it('--watch --json prints one snapshot per line until Ctrl-C', async () => {
+  it('--watch --json prints one snapshot per line until stopped', async () => {
     const env = await setup();
     try {
       await env.client.enqueue(echo, { n: 1 });
-      const watching = spawnConveyor(['status', '--watch', '1', '--json', ...env.args]);
-      await expect
-        .poll(() => watching.stdout().split('\n').filter(Boolean).length, { timeout: 20_000 })
-        .toBeGreaterThanOrEqual(2);
+      const stop = new AbortController();
+      const watching = startCli(['status', '--watch', '1', '--json', ...env.args], {
+        signal: stop.signal,
+      });
+      const snapshots = () =>
+        watching
+          .stdout()
+          .split('\n')
+          .filter(Boolean)
+          .map((line) => JSON.parse(line) as { queues: Array<{ waiting: number }> });
+      await expect.poll(() => snapshots().length, { timeout: 20_000 }).toBeGreaterThanOrEqual(1);
       await env.client.enqueue(echo, { n: 2 });
-      const before = watching.stdout().split('\n').filter(Boolean).length;
-      await expect
-        .poll(() => watching.stdout().split('\n').filter(Boolean).length, { timeout: 20_000 })
-        .toBeGreaterThan(before);
-      watching.child.kill('SIGINT');
-      const result = await watching.exited;
+      // A later redraw sees the new job.
+      await expect.poll(() => snapshots().at(-1)?.queues[0]?.waiting, { timeout: 20_000 }).toBe(2);
+      stop.abort();
+      const result = await watching.done;
       expect(result.code).toBe(0);
-      const snapshots = result.stdout
-        .split('\n')
-        .filter(Boolean)
-        .map((line) => JSON.parse(line) as { queues: Array<{ waiting: number }> });
-      expect(snapshots[0]?.queues).toEqual([
+      expect(snapshots()[0]?.queues).toEqual([
         { queue: 'cli-echo', waiting: 1, delayed: 0, active: 0, dead: 0 },
       ]);
-      expect(snapshots.at(-1)?.queues[0]?.waiting).toBe(2);
     } finally {
       await env.close();
     }
@@ -131,7 +131,7 @@ describe('conveyor status', () => {
 
 describe('unreachable Redis', () => {
   it('names the URL it tried (password masked) and what to check, exit 3', async () => {
-    const result = await runConveyor(['status', '--redis', 'redis://:s3cret@127.0.0.1:1']);
+    const result = await cli(['status', '--redis', 'redis://:s3cret@127.0.0.1:1']);
     expect(result.code).toBe(3);
     expect(result.stdout).toBe('');
     const lines = result.stderr.trim().split('\n');
@@ -151,7 +151,7 @@ describe('conveyor inspect', () => {
       const id = await bury(env, 'cli-inspect');
       expect(id).toBe(job.id);
 
-      const human = await runConveyor(['inspect', id, ...env.args]);
+      const human = await cli(['inspect', id, ...env.args]);
       expect(human.code).toBe(0);
       expect(human.stdout).toMatch(new RegExp(`^Job\\s+${id}$`, 'm'));
       expect(human.stdout).toMatch(/^Task\s+cli\.echo$/m);
@@ -160,7 +160,7 @@ describe('conveyor inspect', () => {
       expect(human.stdout).toMatch(/^Input\s+\{"n":42\}$/m);
       expect(human.stdout).toMatch(/^Error\s+SMTP_550: mail server said no$/m);
 
-      const machine = await runConveyor(['inspect', id, '--json', ...env.args]);
+      const machine = await cli(['inspect', id, '--json', ...env.args]);
       expect(machine.code).toBe(0);
       expect(json(machine)).toMatchObject({
         id,
@@ -177,10 +177,10 @@ describe('conveyor inspect', () => {
   it('exits 4 for an unknown job and 2 for a malformed id', async () => {
     const env = await setup();
     try {
-      const missing = await runConveyor(['inspect', 'cli-inspect:nope', ...env.args]);
+      const missing = await cli(['inspect', 'cli-inspect:nope', ...env.args]);
       expect(missing.code).toBe(4);
       expect(missing.stderr).toMatch(/^error: No job "cli-inspect:nope"/);
-      const malformed = await runConveyor(['inspect', 'no-colon', ...env.args]);
+      const malformed = await cli(['inspect', 'no-colon', ...env.args]);
       expect(malformed.code).toBe(2);
       expect(malformed.stderr).toContain('Invalid job id "no-colon"');
     } finally {
@@ -197,17 +197,17 @@ describe('conveyor retry and dead', () => {
       await env.client.enqueueMany(echo, [{ n: 1 }, { n: 2 }, { n: 3 }], { queue });
       const ids = [await bury(env, queue), await bury(env, queue), await bury(env, queue)];
 
-      const listed = await runConveyor(['dead', queue, '--json', ...env.args]);
+      const listed = await cli(['dead', queue, '--json', ...env.args]);
       expect(listed.code).toBe(0);
       const page = json<{ total: number; jobs: Array<{ id: string }> }>(listed);
       expect(page.total).toBe(3);
       expect(page.jobs.map((job) => job.id)).toEqual(ids);
-      const table = await runConveyor(['dead', queue, ...env.args]);
+      const table = await cli(['dead', queue, ...env.args]);
       expect(table.stdout).toMatch(
         new RegExp(`^${ids[0]}\\s+cli\\.echo\\s+1\\s+.*SMTP_550: mail server said no$`, 'm'),
       );
 
-      const one = await runConveyor(['retry', ids[0] as string, ...env.args]);
+      const one = await cli(['retry', ids[0] as string, ...env.args]);
       expect(one.code).toBe(0);
       expect(one.stdout).toContain(`Retried ${ids[0]}`);
       expect(await env.transport.getJob(ids[0] as string)).toMatchObject({
@@ -215,25 +215,18 @@ describe('conveyor retry and dead', () => {
         attempts: 0,
       });
 
-      const again = await runConveyor(['retry', ids[0] as string, ...env.args]);
+      const again = await cli(['retry', ids[0] as string, ...env.args]);
       expect(again.code).toBe(7);
       expect(again.stderr).toMatch(/is waiting, not dead/);
 
-      const all = await runConveyor([
-        'retry',
-        '--all-dead',
-        '--queue',
-        queue,
-        '--json',
-        ...env.args,
-      ]);
+      const all = await cli(['retry', '--all-dead', '--queue', queue, '--json', ...env.args]);
       expect(all.code).toBe(0);
       expect(json(all)).toEqual({ queue, retried: 2 });
       expect((await env.transport.listDead(queue)).total).toBe(0);
       const [counts] = (await env.transport.admin?.queueCounts([queue])) ?? [];
       expect(counts).toMatchObject({ waiting: 3, dead: 0 });
 
-      const missingQueue = await runConveyor(['retry', '--all-dead', ...env.args]);
+      const missingQueue = await cli(['retry', '--all-dead', ...env.args]);
       expect(missingQueue.code).toBe(2);
       expect(missingQueue.stderr).toContain('--all-dead needs --queue');
     } finally {
@@ -260,12 +253,12 @@ describe('conveyor cancel', () => {
       env.transport.onCancel((id) => heard.push(id));
       await env.transport.ready();
 
-      const cancelled = await runConveyor(['cancel', waiting.id, '--json', ...env.args]);
+      const cancelled = await cli(['cancel', waiting.id, '--json', ...env.args]);
       expect(cancelled.code).toBe(0);
       expect(json(cancelled)).toEqual({ id: waiting.id, result: 'cancelled' });
       expect((await env.transport.getJob(waiting.id))?.state).toBe('cancelled');
 
-      const signalled = await runConveyor(['cancel', running.id, ...env.args]);
+      const signalled = await cli(['cancel', running.id, ...env.args]);
       expect(signalled.code).toBe(0);
       expect(signalled.stdout).toContain(`Cancel requested for ${running.id}`);
       expect(await env.transport.getJob(running.id)).toMatchObject({
@@ -274,10 +267,10 @@ describe('conveyor cancel', () => {
       });
       await expect.poll(() => heard).toEqual([running.id]);
 
-      const finished = await runConveyor(['cancel', waiting.id, ...env.args]);
+      const finished = await cli(['cancel', waiting.id, ...env.args]);
       expect(finished.code).toBe(7);
       expect(finished.stderr).toMatch(/already finished \(cancelled\)/);
-      const missing = await runConveyor(['cancel', `${queue}:nope`, ...env.args]);
+      const missing = await cli(['cancel', `${queue}:nope`, ...env.args]);
       expect(missing.code).toBe(4);
     } finally {
       await env.close();
@@ -295,7 +288,7 @@ describe('conveyor purge', () => {
       const dead = await bury(env, queue);
       await env.client.enqueue(echo, { n: 5 }, { queue: 'cli-purge-other' });
 
-      const refused = await runConveyor(['purge', queue, ...env.args], { input: 'y\n' });
+      const refused = await cli(['purge', queue, ...env.args]);
       expect(refused.code).toBe(5);
       expect(refused.stderr).toMatch(/^error: Refusing to purge queue cli-purge .*Pass --yes/);
       expect((await env.transport.admin?.queueCounts([queue]))?.[0]).toMatchObject({
@@ -304,7 +297,7 @@ describe('conveyor purge', () => {
         dead: 1,
       });
 
-      const purged = await runConveyor(['purge', queue, '--yes', ...env.args]);
+      const purged = await cli(['purge', queue, '--yes', ...env.args]);
       expect(purged.code).toBe(0);
       expect(purged.stdout).toContain('Purged 3 waiting/delayed jobs from queue cli-purge.');
       expect(await env.transport.admin?.queueCounts([queue, 'cli-purge-other'])).toEqual([
@@ -312,14 +305,7 @@ describe('conveyor purge', () => {
         { queue: 'cli-purge-other', waiting: 1, delayed: 0, active: 0, dead: 0 },
       ]);
 
-      const withDead = await runConveyor([
-        'purge',
-        queue,
-        '--yes',
-        '--dead',
-        '--json',
-        ...env.args,
-      ]);
+      const withDead = await cli(['purge', queue, '--yes', '--dead', '--json', ...env.args]);
       expect(json(withDead)).toEqual({ queue, purged: 0, dead: 1 });
       expect(await env.transport.getJob(dead)).toBeNull();
     } finally {

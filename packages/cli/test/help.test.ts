@@ -1,23 +1,33 @@
 import { describe, expect, it } from 'vitest';
 import { type Io, runCli } from '../src/index.js';
-import { runConveyor } from './helpers.js';
+import { cli } from './helpers.js';
 
 const COMMANDS = ['worker', 'status', 'inspect', 'retry', 'dead', 'cancel', 'purge', 'generate'];
 
 describe('conveyor --help', () => {
-  it('lists every command, the connection options and the exit codes', async () => {
-    const result = await runConveyor(['--help']);
+  it('lists every command, the connection and TLS options and the exit codes', async () => {
+    const result = await cli(['--help']);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^Usage: conveyor \[options\] \[command\]/);
     for (const command of COMMANDS)
       expect(result.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
     expect(result.stdout).toContain('--redis <url>');
     expect(result.stdout).toMatch(/env:\s+REDIS_URL/);
+    for (const [option, variable] of [
+      ['--tls-ca <file>', 'CONVEYOR_TLS_CA'],
+      ['--tls-cert <file>', 'CONVEYOR_TLS_CERT'],
+      ['--tls-key <file>', 'CONVEYOR_TLS_KEY'],
+      ['--tls-servername <name>', 'CONVEYOR_TLS_SERVERNAME'],
+    ]) {
+      expect(result.stdout).toMatch(new RegExp(`^  ${option} .*\\(env:\\s+${variable}\\)`, 'ms'));
+    }
+    expect(result.stdout).toContain(
+      '$ conveyor status --redis rediss://redis.internal:6380 --tls-ca ca.pem --tls-cert client.pem --tls-key client.key',
+    );
     expect(result.stdout).toContain('Exit codes: 0 ok');
+    expect(result.stdout).toContain('8 Redis refused the credentials.');
   });
 
-  // Same commander tree as the binary, run in-process: seven spawns saved, and the root
-  // --help above already proves the binary prints help.
   it.each(COMMANDS)('explains `conveyor %s` with examples', async (command) => {
     const out: string[] = [];
     const err: string[] = [];
@@ -38,10 +48,10 @@ describe('conveyor --help', () => {
   });
 
   it('rejects an unknown command or option with exit 2 and one error line', async () => {
-    const unknown = await runConveyor(['statsu']);
+    const unknown = await cli(['statsu']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/^error: unknown command 'statsu'/);
-    const option = await runConveyor(['status', '--colour']);
+    const option = await cli(['status', '--colour']);
     expect(option.code).toBe(2);
     expect(option.stderr).toMatch(/^error: unknown option '--colour'/);
   });

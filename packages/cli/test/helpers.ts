@@ -3,13 +3,75 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { createClient, silentLogger } from '@conveyor/core';
 import { type RedisTransport, redisTransport } from '@conveyor/redis';
+import { type Io, runCli } from '../src/index.js';
 
-const packageDir = fileURLToPath(new URL('..', import.meta.url));
+export const packageDir = fileURLToPath(new URL('..', import.meta.url));
 /** The fixture task module, relative to the package directory (the CLI's cwd in tests). */
 export const TASKS = 'test/fixtures/tasks.ts';
 
-/** The real binary, run from source: what `node bin/conveyor.js` does in a workspace. */
-const NODE_ARGS = ['--conditions=@conveyor/source', '--import', 'tsx', 'src/bin.ts'];
+/**
+ * The built binary, as a user runs it: `dist/bin.js` on the packages' builds (see
+ * `ensureBuilt` in built.ts, which the spawning test files call first).
+ */
+const NODE_ARGS = ['dist/bin.js'];
+
+export interface CliOptions {
+  /** The whole environment the command sees (none of this process's). */
+  env?: NodeJS.ProcessEnv;
+  /** Stdin is a terminal, and every purge question is answered with this. */
+  answer?: boolean;
+  signal?: AbortSignal;
+  /** Default: the package directory. */
+  cwd?: string;
+}
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** A command running in-process; `stdout()`/`stderr()` read what it printed so far. */
+export interface CliProcess {
+  stdout(): string;
+  stderr(): string;
+  /** Questions the command asked (purge on a terminal). */
+  questions: string[];
+  done: Promise<CliRun>;
+}
+
+/**
+ * Runs `conveyor <argv>` in this process (the program as a function, `runCli`), with
+ * captured output: no process start-up, so most CLI tests take milliseconds.
+ */
+export function startCli(argv: readonly string[], options: CliOptions = {}): CliProcess {
+  const out: string[] = [];
+  const err: string[] = [];
+  const questions: string[] = [];
+  const io: Io = {
+    stdout: (line) => out.push(line),
+    stderr: (line) => err.push(line),
+    interactive: options.answer !== undefined,
+    async confirm(question) {
+      questions.push(question);
+      return options.answer ?? false;
+    },
+    env: { ...options.env },
+    cwd: options.cwd ?? packageDir,
+  };
+  const text = (lines: string[]) => (lines.length === 0 ? '' : `${lines.join('\n')}\n`);
+  const done = runCli(argv, io, options.signal).then((code) => ({
+    code,
+    stdout: text(out),
+    stderr: text(err),
+  }));
+  return { stdout: () => text(out), stderr: () => text(err), questions, done };
+}
+
+/** Runs `conveyor <argv>` in-process to completion. */
+export function cli(argv: readonly string[], options: CliOptions = {}): Promise<CliRun> {
+  return startCli(argv, options).done;
+}
 
 export interface RunResult {
   code: number | null;
@@ -28,7 +90,7 @@ export interface Spawned {
   waitFor(text: string, timeoutMs?: number): Promise<void>;
 }
 
-/** Starts `conveyor <args>`; REDIS_URL is removed from the environment unless given. */
+/** Starts the built `conveyor <args>`; REDIS_URL is removed from the environment unless given. */
 export function spawnConveyor(
   args: readonly string[],
   options: { env?: NodeJS.ProcessEnv; input?: string } = {},
@@ -93,14 +155,6 @@ export function spawnConveyor(
   };
 }
 
-/** Runs `conveyor <args>` to completion. */
-export function runConveyor(
-  args: readonly string[],
-  options: { env?: NodeJS.ProcessEnv; input?: string } = {},
-): Promise<RunResult> {
-  return spawnConveyor(args, options).exited;
-}
-
 /** A key prefix no other test uses, so tests can share one private Redis. */
 export function uniquePrefix(): string {
   return `cli-${randomBytes(4).toString('hex')}`;
@@ -114,7 +168,7 @@ export function producer(url: string, prefix: string) {
 }
 
 /** Parses the JSON a `--json` command printed. */
-export function json<T = unknown>(result: RunResult): T {
+export function json<T = unknown>(result: Pick<RunResult, 'stdout' | 'stderr'>): T {
   try {
     return JSON.parse(result.stdout) as T;
   } catch {

@@ -1,22 +1,42 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { JobRecord, WorkerRecord } from '@conveyor/core';
+import { type JobRecord, taskContract, type WorkerRecord } from '@conveyor/core';
 import { type RedisServer, startRedis } from '@conveyor/test-redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { BUILD_TIMEOUT_MS, ensureBuilt } from './built.js';
 import { where } from './fixtures/sandboxed.js';
 import { gated, slow } from './fixtures/tasks.js';
-import { json, producer, runConveyor, spawnConveyor, TASKS, uniquePrefix } from './helpers.js';
+import { cli, json, packageDir, producer, spawnConveyor, TASKS, uniquePrefix } from './helpers.js';
 
+// The real `conveyor worker` process (the built binary): it runs jobs, shows up in status
+// and stops on SIGTERM. Everything that needs no process of its own runs in-process.
 let redis: RedisServer;
 let dir: string;
+// The codegen app is copied under the package (not the OS temp dir) so that its imports of
+// @conveyor/core and zod resolve through the package's node_modules.
+const appDir = path.join('.tmp', `app-${process.pid}`);
 beforeAll(async () => {
-  redis = await startRedis();
+  [redis] = await Promise.all([startRedis(), ensureBuilt()]);
   dir = mkdtempSync(path.join(tmpdir(), 'conveyor-cli-'));
-});
+  mkdirSync(path.join(packageDir, '.tmp'), { recursive: true });
+  cpSync(path.join(packageDir, 'test/fixtures/app'), path.join(packageDir, appDir), {
+    recursive: true,
+  });
+}, BUILD_TIMEOUT_MS);
 afterAll(async () => {
   await redis?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
+  rmSync(path.join(packageDir, appDir), { recursive: true, force: true });
 });
 
 function runsIn(log: string): string[] {
@@ -77,7 +97,7 @@ describe('conveyor worker', () => {
         .poll(
           async () => {
             const snapshot = json<{ workers: Array<WorkerRecord & { heartbeatAgeMs: number }> }>(
-              await runConveyor(['status', '--json', ...args]),
+              await cli(['status', '--json', ...args]),
             );
             mine = snapshot.workers.find((record) => record.id === 'status-test-worker');
             return mine?.jobs.length;
@@ -86,6 +106,7 @@ describe('conveyor worker', () => {
         )
         .toBe(3);
       expect(mine).toMatchObject({
+        heartbeatMs: 200,
         pid: worker.child.pid,
         queues: ['cli-status'],
         concurrency: 3,
@@ -94,7 +115,7 @@ describe('conveyor worker', () => {
       expect(mine?.jobs.map((job) => job.id).sort()).toEqual(jobs.map((job) => job.id).sort());
       expect(mine?.heartbeatAgeMs).toBeGreaterThanOrEqual(0);
 
-      const human = await runConveyor(['status', ...args]);
+      const human = await cli(['status', ...args]);
       expect(human.code).toBe(0);
       expect(human.stdout).toMatch(/^cli-status\s+0\s+0\s+3\s+0$/m);
       expect(human.stdout).toMatch(
@@ -111,8 +132,8 @@ describe('conveyor worker', () => {
       await expect
         .poll(
           async () =>
-            json<{ workers: WorkerRecord[] }>(await runConveyor(['status', '--json', ...args]))
-              .workers[0]?.state,
+            json<{ workers: WorkerRecord[] }>(await cli(['status', '--json', ...args])).workers[0]
+              ?.state,
           { timeout: 20_000, interval: 100 },
         )
         .toBe('stopping');
@@ -122,9 +143,7 @@ describe('conveyor worker', () => {
       // The running jobs had their grace period and finished.
       expect(exit.stderr).toContain('Stopped: 3 completed, 0 failed, 0 retried.');
       for (const job of jobs) expect((await env.transport.getJob(job.id))?.state).toBe('completed');
-      const after = json<{ workers: WorkerRecord[] }>(
-        await runConveyor(['status', '--json', ...args]),
-      );
+      const after = json<{ workers: WorkerRecord[] }>(await cli(['status', '--json', ...args]));
       expect(after.workers.map((record) => record.id)).not.toContain('status-test-worker');
     } finally {
       worker.child.kill('SIGKILL');
@@ -237,11 +256,11 @@ describe('conveyor worker', () => {
   });
 
   it('fails clearly on a missing task module, a bad option and an unreachable Redis', async () => {
-    const missing = await runConveyor(['worker', '--tasks', 'nope/tasks.ts', '--redis', redis.url]);
+    const missing = await cli(['worker', '--tasks', 'nope/tasks.ts', '--redis', redis.url]);
     expect(missing.code).toBe(6);
     expect(missing.stderr).toMatch(/^error: Task module "nope\/tasks\.ts" not found/);
 
-    const bad = await runConveyor([
+    const bad = await cli([
       'worker',
       '--tasks',
       TASKS,
@@ -255,16 +274,61 @@ describe('conveyor worker', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/^error: Invalid heartbeatMs 5000/);
 
-    const unreachable = await runConveyor([
-      'worker',
-      '--tasks',
-      TASKS,
-      '--redis',
-      'redis://127.0.0.1:1',
-    ]);
+    const unreachable = await cli(['worker', '--tasks', TASKS, '--redis', 'redis://127.0.0.1:1']);
     expect(unreachable.code).toBe(3);
     expect(unreachable.stderr).toMatch(
       /^error: Cannot reach Redis at redis:\/\/127\.0\.0\.1:1 \(ECONNREFUSED\)/,
     );
+  });
+});
+
+const greet = taskContract({
+  name: 'app.greet',
+  input: z.object({ name: z.string() }),
+  queue: 'app-greetings',
+});
+
+describe('conveyor generate, then conveyor worker --config', () => {
+  it('writes the client and registry, and the worker runs the registry the config names', async () => {
+    const config = path.join(appDir, 'conveyor.config.ts');
+    const generated = await cli(['generate', '--config', config, '--json']);
+    expect(generated.stderr).toBe('');
+    expect(generated.code).toBe(0);
+    expect(json(generated)).toMatchObject({
+      ok: true,
+      mode: 'write',
+      tasks: [{ name: 'app.greet', exportName: 'greet' }],
+    });
+    const registry = path.join(packageDir, appDir, 'generated/registry.ts');
+    expect(existsSync(registry)).toBe(true);
+    expect(readFileSync(registry, 'utf8')).toContain("import { greet } from '../tasks/greet.js';");
+
+    const prefix = uniquePrefix();
+    const env = producer(redis.url, prefix);
+    const worker = spawnConveyor([
+      'worker',
+      '--config',
+      config,
+      '--redis',
+      redis.url,
+      '--prefix',
+      prefix,
+      '--log-level',
+      'warn',
+    ]);
+    try {
+      await worker.waitFor('Ready.');
+      expect(worker.stderr()).toMatch(
+        /^ {2}tasks {8}app\.greet \(1, from .*generated\/registry\.ts\)$/m,
+      );
+      expect(worker.stderr()).toMatch(/^ {2}queues {7}app-greetings \(from the tasks\)$/m);
+      const job = await env.client.enqueue(greet, { name: 'Ada' });
+      expect(await job.result({ timeout: 20_000 })).toEqual({ greeting: 'Hello, Ada!' });
+      worker.child.kill('SIGTERM');
+      expect((await worker.exited).code).toBe(0);
+    } finally {
+      worker.child.kill('SIGKILL');
+      await env.close();
+    }
   });
 });

@@ -1,5 +1,7 @@
 import type { Connection } from '../connection.js';
 import { formatTime, type Io, printJson, renderTable } from '../output.js';
+import { terminalText } from '../terminal-text.js';
+import { cutDeepRecord, tooDeepNote } from '../value-depth.js';
 
 /** `conveyor dead <queue>`: a page of the queue's dead-letter set, oldest first. */
 export async function listDeadJobs(
@@ -13,7 +15,13 @@ export async function listDeadJobs(
     limit: options.limit,
   });
   if (options.json) {
-    printJson(io, { queue, total: page.total, offset: options.offset, jobs: page.jobs });
+    const cut = page.jobs.map((job) => cutDeepRecord(job));
+    const jobs = cut.map(({ record }) => record);
+    printJson(io, { queue, total: page.total, offset: options.offset, jobs });
+    for (const { record, tooDeep } of cut) {
+      if (tooDeep.length > 0)
+        io.stderr(`note: job ${terminalText(record.id)}: ${tooDeepNote(tooDeep)}.`);
+    }
     return;
   }
   if (page.total === 0) {
@@ -28,8 +36,11 @@ export async function listDeadJobs(
     { header: 'DIED', value: (job) => formatTime(job.finishedAt, now) },
     {
       header: 'ERROR',
+      // One line of it: renderTable escapes what is left (a newline would break the table).
       value: (job) =>
-        `${job.error?.code ? `${job.error.code}: ` : ''}${(job.error?.message ?? '').split('\n')[0]?.slice(0, 100)}`,
+        `${job.error?.code ? `${job.error.code}: ` : ''}${String(job.error?.message ?? '')
+          .split('\n')[0]
+          ?.slice(0, 100)}`,
     },
   ]);
   for (const line of table) io.stdout(line);

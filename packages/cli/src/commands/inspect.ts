@@ -2,6 +2,8 @@ import type { JobRecord } from '@conveyor/core';
 import type { Connection } from '../connection.js';
 import { CliError } from '../errors.js';
 import { formatDuration, formatTime, type Io, preview, printJson } from '../output.js';
+import { terminalText } from '../terminal-text.js';
+import { cutDeepRecord, tooDeepNote } from '../value-depth.js';
 
 /** `conveyor inspect <job-id>`: everything the broker knows about one job. */
 export async function inspectJob(
@@ -10,13 +12,16 @@ export async function inspectJob(
   options: { json?: boolean },
   io: Io,
 ): Promise<void> {
-  const record = await connection.transport.getJob(id);
-  if (!record) throw jobNotFound(id);
+  const stored = await connection.transport.getJob(id);
+  if (!stored) throw jobNotFound(id);
+  const { record, tooDeep } = cutDeepRecord(stored);
   if (options.json) {
     printJson(io, record);
+    if (tooDeep.length > 0) io.stderr(`note: ${tooDeepNote(tooDeep)}.`);
     return;
   }
   for (const line of describeJob(record, Date.now())) io.stdout(line);
+  if (tooDeep.length > 0) io.stdout(`${'Note'.padEnd(LABEL)}${tooDeepNote(tooDeep)}.`);
 }
 
 export function jobNotFound(id: string): CliError {
@@ -26,7 +31,12 @@ export function jobNotFound(id: string): CliError {
   );
 }
 
-/** The human view of a record: one `label  value` line per known fact. */
+const LABEL = 10;
+
+/**
+ * The human view of a record: one `label  value` line per known fact. Every value from job
+ * data goes through {@link terminalText}; multi-line text is split first, one line each.
+ */
 export function describeJob(record: JobRecord, now: number): string[] {
   const { envelope } = record;
   const rows: Array<[string, string | undefined]> = [
@@ -61,18 +71,27 @@ export function describeJob(record: JobRecord, now: number): string[] {
   ];
   const lines = rows
     .filter((row): row is [string, string] => row[1] !== undefined)
-    .map(([label, value]) => `${label.padEnd(10)}${value}`);
+    .map(([label, value]) => `${label.padEnd(LABEL)}${terminalText(value)}`);
   const { error } = record;
-  if (error) {
-    lines.push(`${'Error'.padEnd(10)}${error.code ? `${error.code}: ` : ''}${error.message}`);
-    for (const issue of error.issues ?? []) {
-      lines.push(
-        `${''.padEnd(10)}- ${issue.path?.length ? `${issue.path.join('.')}: ` : ''}${issue.message}`,
-      );
+  // Stored by task code, or by something else entirely: print whatever shape it has.
+  if (error !== undefined && (typeof error !== 'object' || error === null)) {
+    lines.push(`${'Error'.padEnd(LABEL)}${preview(error)}`);
+  } else if (error) {
+    const code = typeof error.code === 'string' ? `${error.code}: ` : '';
+    const [first = '', ...rest] = `${code}${String(error.message)}`.split('\n');
+    lines.push(`${'Error'.padEnd(LABEL)}${terminalText(first)}`);
+    for (const line of rest) lines.push(`${''.padEnd(LABEL)}${terminalText(line)}`);
+    for (const issue of Array.isArray(error.issues) ? error.issues : []) {
+      const path =
+        Array.isArray(issue?.path) && issue.path.length ? `${issue.path.join('.')}: ` : '';
+      lines.push(`${''.padEnd(LABEL)}- ${terminalText(`${path}${String(issue?.message)}`)}`);
     }
-    if (error.stack) {
-      for (const line of error.stack.split('\n').slice(1, 6))
-        lines.push(`${''.padEnd(10)}${line.trim()}`);
+    if (typeof error.stack === 'string') {
+      // The stack starts with the message: show the five frames after it.
+      const skip = rest.length + 1;
+      for (const line of error.stack.split('\n').slice(skip, skip + 5)) {
+        lines.push(`${''.padEnd(LABEL)}${terminalText(line.trim())}`);
+      }
     }
   }
   return lines;

@@ -2,6 +2,7 @@ import type { Connection } from '../connection.js';
 import { CliError } from '../errors.js';
 import { queueOfJobId } from '../options.js';
 import { type Io, printJson } from '../output.js';
+import { terminalText } from '../terminal-text.js';
 import { jobNotFound } from './inspect.js';
 
 /** `conveyor retry <job-id>`: moves one dead job back to waiting with fresh attempts. */
@@ -23,7 +24,8 @@ export async function retryJob(
     );
   }
   if (options.json) printJson(io, { id, queue, retried: 1 });
-  else io.stdout(`Retried ${id}: back in queue ${queue} with a fresh attempt budget.`);
+  else
+    io.stdout(`Retried ${terminalText(id)}: back in queue ${queue} with a fresh attempt budget.`);
 }
 
 /** `conveyor retry --all-dead --queue q`: moves every dead job of a queue back to waiting. */
@@ -50,9 +52,11 @@ export async function cancelJob(
   if (options.json) {
     printJson(io, { id, result });
   } else if (result === 'cancelled') {
-    io.stdout(`Cancelled ${id}: it will not run.`);
+    io.stdout(`Cancelled ${terminalText(id)}: it will not run.`);
   } else if (result === 'signalled') {
-    io.stdout(`Cancel requested for ${id}: it is running; its worker aborts ctx.signal.`);
+    io.stdout(
+      `Cancel requested for ${terminalText(id)}: it is running; its worker aborts ctx.signal.`,
+    );
   }
   if (result === 'finished') {
     const record = await connection.transport.getJob(id);

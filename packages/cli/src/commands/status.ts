@@ -2,6 +2,20 @@ import type { QueueCounts, WorkerRecord } from '@conveyor/core';
 import type { Connection } from '../connection.js';
 import { maskPassword } from '../connection-settings.js';
 import { formatDuration, type Io, printJson, renderTable } from '../output.js';
+import { terminalText } from '../terminal-text.js';
+
+/** A worker record as status shows it: when it was last seen, and whether it is stale. */
+export interface WorkerStatus extends WorkerRecord {
+  /** The record's last refresh (Redis clock, ms since the epoch), or null if unknown. */
+  lastSeenAt: number | null;
+  /** How long ago that was, in ms. */
+  heartbeatAgeMs: number | null;
+  /**
+   * No refresh for longer than {@link staleAfterMs}: the worker was killed, froze or lost
+   * Redis. Its record expires on its own; its jobs return when their leases run out.
+   */
+  stale: boolean;
+}
 
 export interface StatusSnapshot {
   /** Local clock when taken, ms since the epoch. */
@@ -9,30 +23,52 @@ export interface StatusSnapshot {
   redis: string;
   prefix: string;
   queues: QueueCounts[];
-  workers: Array<WorkerRecord & { heartbeatAgeMs: number | null }>;
+  workers: WorkerStatus[];
 }
 
-/** Reads queue counts and live workers: one script call per queue plus two commands. */
+/** Refresh interval assumed for records without one: workers before it was stored refreshed with the 10 s lease heartbeat. */
+const DEFAULT_HEARTBEAT_MS = 10_000;
+
+/**
+ * How long a worker may go without refreshing its record before status calls it stale:
+ * one missed refresh, with at least a second's slack for a busy event loop or network.
+ */
+export function staleAfterMs(heartbeatMs: number | undefined): number {
+  const interval = heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
+  return interval + Math.max(interval, 1_000);
+}
+
+/**
+ * Reads queue counts and live workers: one script call per queue plus two commands.
+ * `now` is this machine's clock; worker ages are read on Redis' clock, which stamps them.
+ */
 export async function takeSnapshot(
   connection: Connection,
   only: readonly string[] | undefined,
+  now: () => number = Date.now,
 ): Promise<StatusSnapshot> {
   const { admin, settings } = connection;
   const [known, workers] = await Promise.all([admin.listQueues(), admin.listWorkers()]);
   // Queues a worker consumes show up even before their first job.
   const names = only ?? [...new Set([...known, ...workers.flatMap((w) => w.queues)])].sort();
   const queues = await admin.queueCounts(names);
-  const at = Date.now();
+  const at = now();
+  const redisNow = at + connection.redisClockOffsetMs;
   return {
     at,
     redis: maskPassword(settings.url),
     prefix: settings.prefix,
     queues,
-    workers: workers.map((worker) => ({
-      ...worker,
-      heartbeatAgeMs:
-        worker.heartbeatAt === undefined ? null : Math.max(0, at - worker.heartbeatAt),
-    })),
+    workers: workers.map((worker): WorkerStatus => {
+      const age =
+        typeof worker.heartbeatAt === 'number' ? Math.max(0, redisNow - worker.heartbeatAt) : null;
+      return {
+        ...worker,
+        lastSeenAt: worker.heartbeatAt ?? null,
+        heartbeatAgeMs: age,
+        stale: age !== null && age > staleAfterMs(worker.heartbeatMs),
+      };
+    }),
   };
 }
 
@@ -75,13 +111,16 @@ export function describeStatus(snapshot: StatusSnapshot): string[] {
     lines.push('No live workers. Start one with `conveyor worker --tasks <module>`.');
     return lines;
   }
-  lines.push(`${workers.length} live worker${workers.length === 1 ? '' : 's'}:`);
+  const stale = workers.filter((worker) => worker.stale);
+  lines.push(
+    `${workers.length} worker${workers.length === 1 ? '' : 's'}${stale.length > 0 ? ` (${stale.length} stale)` : ''}:`,
+  );
   lines.push(
     ...renderTable(workers, [
       { header: 'WORKER', value: (w) => w.id },
       { header: 'HOST', value: (w) => w.hostname },
       { header: 'PID', value: (w) => w.pid },
-      { header: 'STATE', value: (w) => w.state },
+      { header: 'STATE', value: (w) => (w.stale ? 'STALE' : w.state) },
       { header: 'QUEUES', value: (w) => w.queues.join(',') },
       { header: 'CONCURRENCY', value: (w) => w.concurrency },
       { header: 'IN-FLIGHT', value: (w) => w.jobs.length },
@@ -92,19 +131,26 @@ export function describeStatus(snapshot: StatusSnapshot): string[] {
       },
       { header: 'UP', value: (w) => formatDuration(at - w.startedAt), align: 'right' },
       {
-        header: 'HEARTBEAT',
+        header: 'LAST SEEN',
         value: (w) => (w.heartbeatAgeMs === null ? '-' : `${formatDuration(w.heartbeatAgeMs)} ago`),
         align: 'right',
       },
     ]),
   );
+  if (stale.length > 0) {
+    lines.push('');
+    lines.push(
+      'STALE: no heartbeat for about two of its intervals. The process was probably killed, froze or lost Redis; its record expires on its own, and its jobs go back to their queue when their leases run out.',
+    );
+  }
   for (const worker of workers) {
     if (worker.jobs.length === 0) continue;
     lines.push('');
-    lines.push(`${worker.id} is running:`);
+    const running = worker.stale ? 'was running when last seen' : 'is running';
+    lines.push(terminalText(`${worker.id} ${running}:`));
     for (const job of worker.jobs) {
       const ran = job.startedAt === undefined ? '' : `, ${formatDuration(at - job.startedAt)}`;
-      lines.push(`  ${job.id}  ${job.task} (attempt ${job.attempt}${ran})`);
+      lines.push(terminalText(`  ${job.id}  ${job.task} (attempt ${job.attempt}${ran})`));
     }
   }
   return lines;

@@ -1,0 +1,53 @@
+// The few tests that spawn `conveyor` run the built binary (dist/bin.js on the packages'
+// dist/), as a user does: that catches what only a build breaks (bundling, files the
+// build must ship, such as the Lua scripts). The build is made here when a source file
+// is newer than its package's build, so a stale dist is never what gets tested.
+import { execFile } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { packageDir } from './helpers.js';
+
+const packagesDir = path.resolve(packageDir, '..');
+/** The CLI and the workspace packages its build loads. */
+const BUILT = ['core', 'redis', 'worker', 'codegen', 'cli'];
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const file = path.join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(file) : statSync(file).mtimeMs);
+  }
+  return newest;
+}
+
+function isStale(name: string): boolean {
+  const dir = path.join(packagesDir, name);
+  let built: number;
+  try {
+    built = statSync(path.join(dir, 'dist', 'index.js')).mtimeMs;
+  } catch {
+    return true;
+  }
+  return (
+    newestMtime(path.join(dir, 'src')) > built ||
+    statSync(path.join(dir, 'package.json')).mtimeMs > built
+  );
+}
+
+/** Builds the CLI and its workspace dependencies if any source is newer than its build. */
+export async function ensureBuilt(): Promise<void> {
+  const stale = BUILT.filter(isStale);
+  if (stale.length === 0) return;
+  await promisify(execFile)('pnpm', ['--filter', '@conveyor/cli...', 'run', 'build'], {
+    cwd: packagesDir,
+    maxBuffer: 64 * 1024 * 1024,
+  }).catch((error: { stdout?: string; stderr?: string }) => {
+    throw new Error(
+      `Building the CLI for the spawn tests failed (stale: ${stale.join(', ')}):\n${error.stderr ?? ''}\n${error.stdout ?? ''}`,
+    );
+  });
+}
+
+/** How long `ensureBuilt` may take on a loaded machine (tsup with declarations, five packages). */
+export const BUILD_TIMEOUT_MS = 180_000;
