@@ -1,7 +1,8 @@
 import { conveyorVitestConfig } from '@conveyor/vitest-config';
 
 // The end-to-end suites start real processes (Redis, PGlite, mailbox, warehouse, API,
-// workers): generous hook timeouts, and one file at a time on a 2-core machine.
+// workers) and wait on them: one file at a time, and timeouts long enough for a busy
+// 2-core machine (a stack's start-up waits up to 180 s per stage; see processes.ts).
 export default conveyorVitestConfig({
-  test: { hookTimeout: 120_000, testTimeout: 60_000, fileParallelism: false },
+  test: { hookTimeout: 420_000, testTimeout: 300_000, fileParallelism: false },
 });

@@ -21,7 +21,7 @@ describe('pnpm demo without Redis', () => {
       {
         cwd: appDir,
         env: { ...env, REDIS_SERVER_BIN: '/nonexistent/redis-server' },
-        timeout: 90_000,
+        timeout: 240_000,
       },
     );
     expect(stdout).toContain('Broker: the IN-MEMORY transport, in this one process');

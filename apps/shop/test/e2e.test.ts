@@ -143,7 +143,8 @@ describe.each([
       ...orders.flatMap((order) => Object.values(order.jobs)),
       ...duplicates,
     ];
-    const records = await waitForJobs(stack.client, ids, 50_000);
+    // A wait on the jobs' finish notifications: it ends when they are final, so it can be long.
+    const records = await waitForJobs(stack.client, ids, 150_000);
     const systems = await readSystems(stack);
 
     // Emails: one per order (recipient, subject and order id header) plus the welcome email.

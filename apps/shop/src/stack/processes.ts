@@ -33,6 +33,11 @@ export interface SpawnOptions {
   args?: readonly string[];
   env: NodeJS.ProcessEnv;
   logDir: string;
+  /**
+   * How long to wait for the ready message (default 180 s). The wait ends as soon as the
+   * service is ready or exits, so it is generous: on a busy 2-core machine, Node and tsx
+   * start-up of a few services at once can take tens of seconds.
+   */
   readyTimeoutMs?: number;
 }
 
@@ -82,7 +87,7 @@ function waitReady(
   options: SpawnOptions,
   logFile: string,
 ): Promise<ReadyMessage> {
-  const timeoutMs = options.readyTimeoutMs ?? 60_000;
+  const timeoutMs = options.readyTimeoutMs ?? 180_000;
   return new Promise((resolve, reject) => {
     const fail = (why: string) => {
       clearTimeout(timer);

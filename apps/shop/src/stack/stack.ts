@@ -117,8 +117,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   };
 
   try {
-    // Ports are chosen up front so that every process can start at once; each service
-    // (the API, the workers) waits for or connects lazily to what it needs.
+    // Ports are chosen up front, so that each process is told where the others will be.
     const [smtpPort, mailHttpPort, warehousePort, dbPort, apiPort] = await Promise.all(
       Array.from({ length: 5 }, () => findFreePort()),
     );
@@ -138,7 +137,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         ? {}
         : { REDIS_URL: options.broker.url, CONVEYOR_PREFIX: options.broker.prefix };
     const env = { ...serviceEnv, ...brokerEnv };
-    const [mailbox, warehouse] = await Promise.all([
+    // In two stages: first the systems the shop talks to, then the API (which migrates the
+    // database as it starts) and the workers. Half as many processes start at once on a busy
+    // machine, and the API never waits for a database that is still starting.
+    const [mailbox, warehouse] = await allStarted([
       spawn('mailbox', 'mail/main.ts', {
         SMTP_PORT: String(smtpPort),
         HTTP_PORT: String(mailHttpPort),
@@ -150,14 +152,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         WAREHOUSE_FAIL_MODE: options.warehouse?.failMode ?? 'reject',
       }),
       options.databaseUrl ? undefined : spawn('postgres', 'db/main.ts', { PORT: String(dbPort) }),
-      ...(inProcess
-        ? []
-        : [
-            spawn('api', 'api/main.ts', { ...env, PORT: String(apiPort) }),
-            ...workers.map((spec) => spawnWorker(spec, env, options.broker)),
-          ]),
     ]);
-    if (!mailbox || !warehouse) throw new Error('unreachable: mailbox and warehouse always start');
+    if (!inProcess) {
+      await allStarted([
+        spawn('api', 'api/main.ts', { ...env, PORT: String(apiPort) }),
+        ...workers.map((spec) => spawnWorker(spec, env, options.broker)),
+      ]);
+    }
     note('mailbox', `SMTP ${mailbox.info.smtpUrl}, messages at ${mailbox.info.httpUrl}/messages`);
     const failEvery = options.warehouse?.failEvery;
     note(
@@ -207,6 +208,17 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     await stop();
     throw error;
   }
+}
+
+/**
+ * `Promise.all` for one stage's starts, but settled only once every start has: each process
+ * that did start has its cleanup registered before a failure reaches `stop()`.
+ */
+async function allStarted<T extends readonly unknown[] | []>(
+  starts: T,
+): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
+  await Promise.allSettled(starts);
+  return Promise.all(starts);
 }
 
 /** The in-memory fallback: the broker lives in this process, so the API and workers do too. */
