@@ -68,10 +68,12 @@ export function createFleet(
       // A supervisor (systemd, Kubernetes) restarts a crashed worker.
       if (options.respawnCrashed && !stopping) spawn().catch(() => {});
     });
+    // Generous: the wait ends when the worker says it is consuming (or exits), and Node and
+    // tsx start-up alone takes tens of seconds on a busy 2-core machine.
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(
-        () => reject(new Error(`[chaos] worker ${worker.pid} not ready in 30 s`)),
-        30_000,
+        () => reject(new Error(`[chaos] worker ${worker.pid} not ready in 120 s`)),
+        120_000,
       );
       child.once('message', () => {
         worker.ready = true;
