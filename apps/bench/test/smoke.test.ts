@@ -3,7 +3,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { runBench } from '../src/main.js';
 
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
 
@@ -15,7 +16,8 @@ interface BenchJson {
   }[];
 }
 
-function runBench(
+/** `pnpm bench` as its own process: the one real spawn, for the full run. */
+function spawnBench(
   args: string[],
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
@@ -35,6 +37,25 @@ function runBench(
     child.once('error', reject);
     child.once('exit', (code) => resolve({ code, stdout, stderr }));
   });
+}
+
+/** The same command in this process, for what needs no worker processes or Redis. */
+async function runInProcess(
+  args: string[],
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const output = { stdout: '', stderr: '' };
+  const capture = (stream: 'stdout' | 'stderr') =>
+    vi.spyOn(process[stream], 'write').mockImplementation((chunk: string | Uint8Array) => {
+      output[stream] += String(chunk);
+      return true;
+    });
+  const captured = [capture('stdout'), capture('stderr')];
+  try {
+    const code = await runBench(args);
+    return { code, ...output };
+  } finally {
+    for (const spy of captured) spy.mockRestore();
+  }
 }
 
 const CASES = [
@@ -61,7 +82,7 @@ describe('pnpm bench (smoke, tiny sizes; no performance assertions)', () => {
   it('runs every case for every system, prints a table for each, and no run is invalid', async () => {
     const out = await mkdtemp(join(tmpdir(), 'conveyor-bench-'));
     dirs.push(out);
-    const { code, stdout, stderr } = await runBench(['--tiny', '--json', '--out', out]);
+    const { code, stdout, stderr } = await spawnBench(['--tiny', '--json', '--out', out]);
     expect(code, stderr).toBe(0);
     const result = JSON.parse(stdout) as BenchJson;
     expect(result.meta.preset).toBe('tiny');
@@ -90,20 +111,20 @@ describe('pnpm bench (smoke, tiny sizes; no performance assertions)', () => {
     expect(summary.split('\n').filter((l) => l.startsWith('| ')).length).toBe(CASES.length + 2);
 
     // --from re-renders a saved run without running anything.
-    const again = await runBench(['--from', join(out, 'results.json')]);
+    const again = await runInProcess(['--from', join(out, 'results.json')]);
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toContain('[scale-2]');
   });
 
   it('rejects an unknown case with a message that lists the known ones', async () => {
-    const { code, stderr } = await runBench(['--cases', 'nope']);
+    const { code, stderr } = await runInProcess(['--cases', 'nope']);
     expect(code).toBe(2);
     expect(stderr).toContain('--cases "nope" matches no case');
     expect(stderr).toContain('process-c50');
   });
 
   it('prints help', async () => {
-    const { code, stdout } = await runBench(['--help']);
+    const { code, stdout } = await runInProcess(['--help']);
     expect(code).toBe(0);
     expect(stdout).toContain('--quick');
     expect(stdout).toContain('--cases');
