@@ -3,8 +3,9 @@
 // build must ship, such as the Lua scripts). The build is made here when a source file
 // is newer than its package's build, so a stale dist is never what gets tested.
 import { execFile } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { packageDir } from './helpers.js';
 
@@ -35,8 +36,35 @@ function isStale(name: string): boolean {
   );
 }
 
-/** Builds the CLI and its workspace dependencies if any source is newer than its build. */
+/**
+ * Builds the CLI and its workspace dependencies if any source is newer than its build. Test
+ * files call it at once: one builds (holding a lock directory) while the others wait.
+ */
 export async function ensureBuilt(): Promise<void> {
+  if (BUILT.every((name) => !isStale(name))) return;
+  const lock = path.join(packageDir, '.tmp', 'build.lock');
+  mkdirSync(path.dirname(lock), { recursive: true });
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      // Another test file is building; a lock older than a build can take is left over.
+      const since = statSync(lock, { throwIfNoEntry: false })?.mtimeMs;
+      if (since !== undefined && Date.now() - since > BUILD_TIMEOUT_MS) {
+        rmSync(lock, { recursive: true, force: true });
+      }
+      await sleep(200);
+    }
+  }
+  try {
+    await build();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+async function build(): Promise<void> {
   const stale = BUILT.filter(isStale);
   if (stale.length === 0) return;
   // Through turbo, whose cache answers at once when only mtimes changed.

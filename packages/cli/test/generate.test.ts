@@ -1,0 +1,76 @@
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { taskContract } from '@conveyor/core';
+import { type RedisServer, startRedis } from '@conveyor/test-redis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { BUILD_TIMEOUT_MS, ensureBuilt } from './built.js';
+import { cli, json, packageDir, producer, spawnConveyor, uniquePrefix } from './helpers.js';
+
+// The app is copied under the package (not the OS temp dir) so that its imports of
+// @conveyor/core and zod resolve through the package's node_modules.
+const appDir = path.join('.tmp', `app-${process.pid}`);
+
+let redis: RedisServer;
+beforeAll(async () => {
+  [redis] = await Promise.all([startRedis(), ensureBuilt()]);
+  mkdirSync(path.join(packageDir, '.tmp'), { recursive: true });
+  cpSync(path.join(packageDir, 'test/fixtures/app'), path.join(packageDir, appDir), {
+    recursive: true,
+  });
+}, BUILD_TIMEOUT_MS);
+afterAll(async () => {
+  await redis?.stop();
+  rmSync(path.join(packageDir, appDir), { recursive: true, force: true });
+});
+
+const greet = taskContract({
+  name: 'app.greet',
+  input: z.object({ name: z.string() }),
+  queue: 'app-greetings',
+});
+
+describe('conveyor generate, then conveyor worker --config', () => {
+  it('writes the client and registry, and the worker runs the registry the config names', async () => {
+    const config = path.join(appDir, 'conveyor.config.ts');
+    const generated = await cli(['generate', '--config', config, '--json']);
+    expect(generated.stderr).toBe('');
+    expect(generated.code).toBe(0);
+    expect(json(generated)).toMatchObject({
+      ok: true,
+      mode: 'write',
+      tasks: [{ name: 'app.greet', exportName: 'greet' }],
+    });
+    const registry = path.join(packageDir, appDir, 'generated/registry.ts');
+    expect(existsSync(registry)).toBe(true);
+    expect(readFileSync(registry, 'utf8')).toContain("import { greet } from '../tasks/greet.js';");
+
+    const prefix = uniquePrefix();
+    const env = producer(redis.url, prefix);
+    const worker = spawnConveyor([
+      'worker',
+      '--config',
+      config,
+      '--redis',
+      redis.url,
+      '--prefix',
+      prefix,
+      '--log-level',
+      'warn',
+    ]);
+    try {
+      await worker.waitFor('Ready.');
+      expect(worker.stderr()).toMatch(
+        /^ {2}tasks {8}app\.greet \(1, from .*generated\/registry\.ts\)$/m,
+      );
+      expect(worker.stderr()).toMatch(/^ {2}queues {7}app-greetings \(from the tasks\)$/m);
+      const job = await env.client.enqueue(greet, { name: 'Ada' });
+      expect(await job.result({ timeout: 20_000 })).toEqual({ greeting: 'Hello, Ada!' });
+      worker.child.kill('SIGTERM');
+      expect((await worker.exited).code).toBe(0);
+    } finally {
+      worker.child.kill('SIGKILL');
+      await env.close();
+    }
+  });
+});
