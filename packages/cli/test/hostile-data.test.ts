@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TOO_DEEP_MARKER } from '../src/value-depth.js';
 import { echo } from './fixtures/tasks.js';
-import { cli, json, producer, uniquePrefix } from './helpers.js';
+import { cli, json, producer, startCli, uniquePrefix } from './helpers.js';
 
 // Job data is written by whoever enqueued or ran the job: the CLI must never hand its
 // control sequences to the operator's terminal, nor crash on its shape.
@@ -128,6 +128,18 @@ describe('hostile job data on the terminal', () => {
       const deadJson = await cli(['dead', queue, '--json', ...env.args]);
       expect(deadJson.stdout).not.toMatch(RAW_CONTROL);
       expect(json<{ jobs: JobRecord[] }>(deadJson).jobs[0]?.error).toEqual(error);
+
+      const stop = new AbortController();
+      const watching = startCli(['status', '--json', '--watch', '1', ...env.args], {
+        signal: stop.signal,
+      });
+      await expect.poll(() => watching.stdout().length, { timeout: 20_000 }).toBeGreaterThan(0);
+      stop.abort();
+      const watched = await watching.done;
+      expect(watched.stdout).not.toMatch(RAW_CONTROL);
+      expect(JSON.parse(watched.stdout.split('\n')[0] ?? '')).toMatchObject({
+        workers: [{ id: `w${HOSTILE}` }],
+      });
 
       const status = await cli(['status', ...env.args]);
       expect(status.stdout).not.toMatch(RAW_CONTROL);

@@ -2,7 +2,7 @@ import type { QueueCounts, WorkerRecord } from '@conveyor/core';
 import type { Connection } from '../connection.js';
 import { maskPassword } from '../connection-settings.js';
 import { formatDuration, type Io, printJson, renderTable } from '../output.js';
-import { terminalText } from '../terminal-text.js';
+import { terminalJson, terminalText } from '../terminal-text.js';
 
 /** A worker record as status shows it: when it was last seen, and whether it is stale. */
 export interface WorkerStatus extends WorkerRecord {
@@ -167,7 +167,7 @@ export async function showStatus(
 ): Promise<void> {
   const print = (snapshot: StatusSnapshot, redraw: boolean) => {
     if (options.json) {
-      if (options.watch) io.stdout(JSON.stringify(snapshot));
+      if (options.watch) io.stdout(terminalJson(snapshot));
       else printJson(io, snapshot);
       return;
     }
