@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { type Io, runCli } from '../src/index.js';
 import { cli } from './helpers.js';
 
 const COMMANDS = ['worker', 'status', 'inspect', 'retry', 'dead', 'cancel', 'purge', 'generate'];
@@ -29,22 +28,12 @@ describe('conveyor --help', () => {
   });
 
   it.each(COMMANDS)('explains `conveyor %s` with examples', async (command) => {
-    const out: string[] = [];
-    const err: string[] = [];
-    const io: Io = {
-      stdout: (line) => out.push(line),
-      stderr: (line) => err.push(line),
-      interactive: false,
-      confirm: async () => false,
-      env: {},
-      cwd: process.cwd(),
-    };
-    expect(await runCli([command, '--help'], io)).toBe(0);
-    const text = out.join('\n');
-    expect(err).toEqual([]);
-    expect(text).toMatch(new RegExp(`^Usage: conveyor ${command} `));
-    expect(text).toContain('Examples:');
-    expect(text).toContain(`$ conveyor ${command}`);
+    const result = await cli([command, '--help']);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toMatch(new RegExp(`^Usage: conveyor ${command} `));
+    expect(result.stdout).toContain('Examples:');
+    expect(result.stdout).toContain(`$ conveyor ${command}`);
   });
 
   it('rejects an unknown command or option with exit 2 and one error line', async () => {

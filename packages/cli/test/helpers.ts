@@ -3,6 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { createClient, silentLogger } from '@conveyor/core';
 import { type RedisTransport, redisTransport } from '@conveyor/redis';
+import { type RedisServer, startRedis } from '@conveyor/test-redis';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll } from 'vitest';
 import { type Io, runCli } from '../src/index.js';
 
 export const packageDir = fileURLToPath(new URL('..', import.meta.url));
@@ -151,6 +154,35 @@ export function spawnConveyor(
         });
         check();
       });
+    },
+  };
+}
+
+/**
+ * A private redis-server for the calling test file, and a raw client on it for what no
+ * Conveyor API writes (hostile data, a record a killed worker left behind).
+ */
+export function usePrivateRedis(): { readonly url: string; readonly raw: Redis } {
+  let server: RedisServer | undefined;
+  let raw: Redis | undefined;
+  beforeAll(async () => {
+    server = await startRedis();
+    raw = new Redis(server.url);
+  });
+  afterAll(async () => {
+    raw?.disconnect();
+    await server?.stop();
+  });
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('usePrivateRedis: used before beforeAll ran');
+    return value;
+  };
+  return {
+    get url() {
+      return started(server).url;
+    },
+    get raw() {
+      return started(raw);
     },
   };
 }

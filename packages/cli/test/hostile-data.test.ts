@@ -1,23 +1,12 @@
 import type { JobRecord } from '@conveyor/core';
-import { type RedisServer, startRedis } from '@conveyor/test-redis';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { TOO_DEEP_MARKER } from '../src/value-depth.js';
 import { echo } from './fixtures/tasks.js';
-import { cli, json, producer, startCli, uniquePrefix } from './helpers.js';
+import { cli, json, producer, startCli, uniquePrefix, usePrivateRedis } from './helpers.js';
 
 // Job data is written by whoever enqueued or ran the job: the CLI must never hand its
 // control sequences to the operator's terminal, nor crash on its shape.
-let redis: RedisServer;
-let raw: Redis;
-beforeAll(async () => {
-  redis = await startRedis();
-  raw = new Redis(redis.url);
-});
-afterAll(async () => {
-  raw?.disconnect();
-  await redis?.stop();
-});
+const redis = usePrivateRedis();
 
 const OSC_TITLE = '\x1b]0;pwned\x07';
 const OSC_LINK = '\x1b]8;;https://evil.example\x1b\\click\x1b]8;;\x1b\\';
@@ -81,8 +70,12 @@ describe('hostile job data on the terminal', () => {
       await bury(env, queue, error);
       // A task name written straight into Redis by something else.
       const key = `${env.prefix}:{${queue}}:j:${job.id.slice(queue.length + 1)}`;
-      const fixed = await raw.hget(key, 'd');
-      await raw.hset(key, 'd', `${fixed?.slice(0, fixed.lastIndexOf('|') + 1)}task${HOSTILE}`);
+      const fixed = await redis.raw.hget(key, 'd');
+      await redis.raw.hset(
+        key,
+        'd',
+        `${fixed?.slice(0, fixed.lastIndexOf('|') + 1)}task${HOSTILE}`,
+      );
       // A worker record with a hostile id, as status lists it.
       await env.transport.admin?.putWorker(
         {
@@ -167,7 +160,7 @@ describe('deeply nested job data', () => {
       // 100,000 levels, written as a producer on another stack could: Redis keeps any string.
       const depth = 100_000;
       const key = `${env.prefix}:{${queue}}:j:${job.id.slice(queue.length + 1)}`;
-      await raw.hset(key, 'i', `${'['.repeat(depth)}${']'.repeat(depth)}`);
+      await redis.raw.hset(key, 'i', `${'['.repeat(depth)}${']'.repeat(depth)}`);
 
       const human = await cli(['inspect', job.id, ...env.args]);
       expect(human.stderr).toBe('');

@@ -1,20 +1,9 @@
 import type { WorkerRecord } from '@conveyor/core';
-import { type RedisServer, startRedis } from '@conveyor/test-redis';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { WorkerStatus } from '../src/commands/status.js';
-import { cli, json, producer, uniquePrefix } from './helpers.js';
+import { cli, json, producer, uniquePrefix, usePrivateRedis } from './helpers.js';
 
-let redis: RedisServer;
-let raw: Redis;
-beforeAll(async () => {
-  redis = await startRedis();
-  raw = new Redis(redis.url);
-});
-afterAll(async () => {
-  raw?.disconnect();
-  await redis?.stop();
-});
+const redis = usePrivateRedis();
 
 function workerRecord(id: string, heartbeatMs?: number): WorkerRecord {
   return {
@@ -37,15 +26,15 @@ function workerRecord(id: string, heartbeatMs?: number): WorkerRecord {
  * clock, as the put-worker script stamps it), its expiry not reached yet.
  */
 async function leftBehind(prefix: string, record: WorkerRecord, ageMs: number): Promise<number> {
-  const [seconds, micros] = await raw.time();
+  const [seconds, micros] = await redis.raw.time();
   const now = Number(seconds) * 1_000 + Math.floor(Number(micros) / 1_000);
   const heartbeatAt = now - ageMs;
-  await raw.hset(
+  await redis.raw.hset(
     `${prefix}:{@workers}:records`,
     record.id,
     JSON.stringify({ ...record, heartbeatAt }),
   );
-  await raw.zadd(`${prefix}:{@workers}:expiry`, now + 60_000, record.id);
+  await redis.raw.zadd(`${prefix}:{@workers}:expiry`, now + 60_000, record.id);
   return heartbeatAt;
 }
 
