@@ -89,6 +89,29 @@ describe('worker record', () => {
     harness = undefined;
   });
 
+  it('refreshes the record every 2 s with that interval in it, though the lease heartbeat is 10 s', async () => {
+    const fake = fakeAdmin();
+    const task = defineTask({ name: 't.mail', input, run: () => 'sent' });
+    harness = await startWorker([task], { id: 'w-2', leaseMs: 30_000 }, (transport) => {
+      (transport as { admin?: TransportAdmin }).admin = fake.admin;
+    });
+    expect(fake.puts[0]).toMatchObject({ ttlMs: 30_000, record: { heartbeatMs: 2_000 } });
+    await harness.enqueue('t.mail', { email: 'a@b.c' });
+    await harness.clock.advance(2_000);
+    // Done counts are two seconds fresh, not ten.
+    expect(fake.puts).toHaveLength(2);
+    expect(fake.puts[1]?.record.counts.completed).toBe(1);
+    await harness.clock.advance(8_000);
+    expect(fake.puts).toHaveLength(6);
+    const stopping = harness.worker.stop();
+    await harness.clock.advance(0);
+    await stopping;
+    expect(fake.removed).toEqual(['w-2']);
+    await harness.clock.advance(10_000);
+    expect(fake.puts).toHaveLength(6);
+    harness = undefined;
+  });
+
   it('keeps running when the admin calls fail', async () => {
     const task = defineTask({ name: 't.mail', input, run: () => 'ok' });
     harness = await startWorker([task], { heartbeatMs: 1_000, leaseMs: 3_000 }, (transport) => {
