@@ -82,8 +82,9 @@ describe('batched scripts', () => {
     const t = transport();
     const queue = uniqueQueue('expired-batch');
     await enqueueMany(t, queue, 2);
-    const [short] = await t.reserve({ queues: [queue], max: 1, leaseMs: 50, consumer: 'c' });
+    // The long lease first: a reserve made after the short lease ran out would reclaim it.
     const [long] = await t.reserve({ queues: [queue], max: 1, leaseMs: 10_000, consumer: 'c' });
+    const [short] = await t.reserve({ queues: [queue], max: 1, leaseMs: 50, consumer: 'c' });
     await new Promise((resolve) => setTimeout(resolve, 100));
     // No reserve ran since: the expired lease is still in the set.
     expect(await admin().zcard(`conveyor:{${queue}}:leases`)).toBe(2);
