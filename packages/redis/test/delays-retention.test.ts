@@ -55,9 +55,13 @@ describe('delays', () => {
       due.set(envelope.id, records[index]?.dueAt ?? before + (delays[index] ?? 0));
     });
     const deliveries: Array<{ id: string; at: number }> = [];
+    const delivered = () => new Set(deliveries.map((delivery) => delivery.id)).size;
+    // Until every job came (a busy machine may take long), then one more round each: a job
+    // delivered twice would show there.
+    const deadline = Date.now() + 60_000;
     const consumers = [open(), open(), open()].map(async (consumer) => {
-      const until = Date.now() + 2_500;
-      while (Date.now() < until) {
+      let rounds = 1;
+      while (Date.now() < deadline && (delivered() < envelopes.length || rounds-- > 0)) {
         const jobs = await consumer.reserve({
           queues: [queue],
           max: 5,
@@ -82,19 +86,23 @@ describe('delays', () => {
   it('runs jobs delayed far past the lease once, never early', async () => {
     const transport = open();
     const queue = uniqueQueue('delay-long');
-    const leaseMs = 150;
+    // Long enough that a settle sent right after its reserve is never late on a busy machine.
+    const leaseMs = 1_000;
     const envelopes = Array.from({ length: 12 }, () => makeEnvelope(queue));
     await transport.enqueue(
-      envelopes.map((envelope, index) => ({ envelope, delayMs: 900 + (index % 4) * 300 })),
+      envelopes.map((envelope, index) => ({ envelope, delayMs: 4_500 + (index % 4) * 300 })),
     );
     const due = new Map<string, number>();
     for (const envelope of envelopes) {
       due.set(envelope.id, (await transport.getJob(envelope.id))?.dueAt ?? Number.NaN);
     }
     const deliveries: Array<{ id: string; at: number }> = [];
+    const delivered = () => new Set(deliveries.map((delivery) => delivery.id)).size;
+    // Until every job came, then one more round each (a second delivery would show there).
+    const deadline = Date.now() + 60_000;
     const consumers = [open(), open()].map(async (consumer) => {
-      const until = Date.now() + 3_000;
-      while (Date.now() < until) {
+      let rounds = 1;
+      while (Date.now() < deadline && (delivered() < envelopes.length || rounds-- > 0)) {
         const jobs = await consumer.reserve({
           queues: [queue],
           max: 5,
