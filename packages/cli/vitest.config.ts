@@ -2,8 +2,12 @@ import { conveyorVitestConfig } from '@conveyor/vitest-config';
 
 export default conveyorVitestConfig({
   test: {
-    // Tests spawn the real binary (tsx start-up takes a second or two) against private Redis servers.
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
+    // Most tests run the program in-process; a few spawn the built binary. All of them
+    // mostly wait (on Redis, on child processes), so files run three at a time even on a
+    // 2-core machine, where the default would be one. Timeouts are generous for a loaded
+    // machine: the tests wait on conditions, never on the clock.
+    maxWorkers: 3,
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
   },
 });

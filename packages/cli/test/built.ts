@@ -67,6 +67,9 @@ export async function ensureBuilt(): Promise<void> {
 async function build(): Promise<void> {
   const stale = BUILT.filter(isStale);
   if (stale.length === 0) return;
+  console.warn(
+    `[cli tests] building dist/ for the spawn tests (newer sources in ${stale.join(', ')})`,
+  );
   // Through turbo, whose cache answers at once when only mtimes changed.
   await promisify(execFile)(
     'pnpm',

@@ -5,7 +5,6 @@ import type { JobRecord, WorkerRecord } from '@conveyor/core';
 import { type RedisServer, startRedis } from '@conveyor/test-redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUILD_TIMEOUT_MS, ensureBuilt } from './built.js';
-import { where } from './fixtures/sandboxed.js';
 import { gated, slow } from './fixtures/tasks.js';
 import { cli, json, producer, spawnConveyor, TASKS, uniquePrefix } from './helpers.js';
 
@@ -203,37 +202,6 @@ describe('conveyor worker', () => {
         });
       }
     } finally {
-      await env.close();
-    }
-  });
-
-  it('runs tasks marked sandbox: true in a child process', async () => {
-    const prefix = uniquePrefix();
-    const env = producer(redis.url, prefix);
-    const worker = spawnConveyor([
-      'worker',
-      '--redis',
-      redis.url,
-      '--prefix',
-      prefix,
-      '--tasks',
-      'test/fixtures/sandboxed.ts',
-      '--log-level',
-      'warn',
-    ]);
-    try {
-      await worker.waitFor('Ready.');
-      expect(worker.stderr()).toContain(
-        'sandbox      tasks marked sandbox: true (child processes)',
-      );
-      const job = await env.client.enqueue(where, {});
-      const { pid } = (await job.result({ timeout: 20_000 })) as { pid: number };
-      expect(pid).not.toBe(worker.child.pid);
-      expect(pid).not.toBe(process.pid);
-      worker.child.kill('SIGTERM');
-      expect((await worker.exited).code).toBe(0);
-    } finally {
-      worker.child.kill('SIGKILL');
       await env.close();
     }
   });
