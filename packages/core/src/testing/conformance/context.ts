@@ -1,4 +1,4 @@
-import { afterEach, expect } from 'vitest';
+import { afterEach, beforeEach, expect } from 'vitest';
 import type { JobEnvelope } from '../../envelope.js';
 import type { JobError } from '../../job-error.js';
 import type { JsonValue } from '../../json.js';
@@ -18,6 +18,7 @@ import {
   makeEnvelope,
   uniqueQueue,
 } from './harness.js';
+import { createStallMeter, LATE_WAIT_MS } from './stalls.js';
 
 /** Leases that must not run out during a test: 1,000 units (100 s on a real broker). */
 export const LONG_LEASE_UNITS = 1_000;
@@ -80,14 +81,30 @@ export interface SuiteContext {
 export function useSuiteContext(harness: ConformanceHarness): SuiteContext {
   const unit = harness.timeUnitMs ?? DEFAULT_TIME_UNIT_MS;
   const open: Transport[] = [];
+  const meter = createStallMeter();
 
-  afterEach(async () => {
+  beforeEach(() => meter.start());
+  afterEach(async (context) => {
+    meter.finish(context, unit);
     const closing = open.splice(0);
     await Promise.all(closing.map((transport) => transport.close()));
   });
 
   const ms = (units: number) => Math.round(units * unit);
-  const advance = (units: number) => harness.advance(ms(units));
+  const advance = (units: number) => meter.advance(ms(units), (wait) => harness.advance(wait));
+  /**
+   * After a wait ran out on a real clock: waits on (up to LATE_WAIT_MS) and says when what
+   * was late came. The run then took longer than it let pass, which shows a stalled machine.
+   */
+  const lateness = async (done: () => boolean): Promise<string> => {
+    if (!meter.realClock) return '';
+    const since = performance.now();
+    while (!done() && performance.now() - since < LATE_WAIT_MS) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const late = Math.round(performance.now() - since);
+    return done() ? ` (it came ${late} ms later)` : ` (nor ${late} ms later)`;
+  };
 
   const context: SuiteContext = {
     unit,
@@ -153,14 +170,20 @@ export function useSuiteContext(harness: ConformanceHarness): SuiteContext {
       await harness.advance(0);
       for (let step = 0; step < units && !watched.settled; step++) await advance(1);
       if (!watched.settled) {
-        throw new Error(`${what} was still pending after ${units} time units (${ms(units)} ms).`);
+        const late = await lateness(() => watched.settled);
+        throw new Error(
+          `${what} was still pending after ${units} time units (${ms(units)} ms)${late}.`,
+        );
       }
       return promise;
     },
     async eventually(condition, units, what) {
       await harness.advance(0);
       for (let step = 0; step < units && !condition(); step++) await advance(1);
-      if (!condition()) throw new Error(`${what} did not happen within ${units} time units.`);
+      if (!condition()) {
+        const late = await lateness(condition);
+        throw new Error(`${what} did not happen within ${units} time units${late}.`);
+      }
     },
     async expectPending(promise, units, what) {
       const watched = watch(promise);

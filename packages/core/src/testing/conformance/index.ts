@@ -14,6 +14,7 @@ import { reserveRules } from './reserve.js';
 import { resultRules } from './results.js';
 import { retryReleaseRules } from './retry-release.js';
 import { settleRules } from './settle.js';
+import { RETRY_STALLED } from './stalls.js';
 import { waitingRules } from './waiting.js';
 
 /** The rule groups of the suite, in the order they run. */
@@ -79,7 +80,8 @@ export function runTransportConformance(
       );
     }
   }
-  describe(`transport conformance: ${name}`, () => {
+  // On a real clock a run the machine stalled runs again (see stalls.ts).
+  describe(`transport conformance: ${name}`, { retry: RETRY_STALLED }, () => {
     for (const group of CONFORMANCE_GROUPS) {
       if (selected.includes(group)) GROUPS[group](harness);
     }
