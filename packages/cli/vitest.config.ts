@@ -7,7 +7,7 @@ export default conveyorVitestConfig({
     // 2-core machine, where the default would be one. Timeouts are generous for a loaded
     // machine: the tests wait on conditions, never on the clock.
     maxWorkers: 3,
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
   },
 });

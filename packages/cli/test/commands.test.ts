@@ -1,7 +1,7 @@
 import { type RedisServer, startRedis } from '@conveyor/test-redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { echo, slow } from './fixtures/tasks.js';
-import { cli, json, producer, startCli, uniquePrefix } from './helpers.js';
+import { cli, json, producer, startCli, uniquePrefix, WAIT_MS } from './helpers.js';
 
 let redis: RedisServer;
 beforeAll(async () => {
@@ -113,10 +113,10 @@ describe('conveyor status', () => {
           .split('\n')
           .filter(Boolean)
           .map((line) => JSON.parse(line) as { queues: Array<{ waiting: number }> });
-      await expect.poll(() => snapshots().length, { timeout: 20_000 }).toBeGreaterThanOrEqual(1);
+      await expect.poll(() => snapshots().length, { timeout: WAIT_MS }).toBeGreaterThanOrEqual(1);
       await env.client.enqueue(echo, { n: 2 });
       // A later redraw sees the new job.
-      await expect.poll(() => snapshots().at(-1)?.queues[0]?.waiting, { timeout: 20_000 }).toBe(2);
+      await expect.poll(() => snapshots().at(-1)?.queues[0]?.waiting, { timeout: WAIT_MS }).toBe(2);
       stop.abort();
       const result = await watching.done;
       expect(result.code).toBe(0);

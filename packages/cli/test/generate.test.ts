@@ -5,7 +5,15 @@ import { type RedisServer, startRedis } from '@conveyor/test-redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { BUILD_TIMEOUT_MS, ensureBuilt } from './built.js';
-import { cli, json, packageDir, producer, spawnConveyor, uniquePrefix } from './helpers.js';
+import {
+  cli,
+  json,
+  packageDir,
+  producer,
+  spawnConveyor,
+  uniquePrefix,
+  WAIT_MS,
+} from './helpers.js';
 
 // The app is copied under the package (not the OS temp dir) so that its imports of
 // @conveyor/core and zod resolve through the package's node_modules.
@@ -65,7 +73,7 @@ describe('conveyor generate, then conveyor worker --config', () => {
       );
       expect(worker.stderr()).toMatch(/^ {2}queues {7}app-greetings \(from the tasks\)$/m);
       const job = await env.client.enqueue(greet, { name: 'Ada' });
-      expect(await job.result({ timeout: 20_000 })).toEqual({ greeting: 'Hello, Ada!' });
+      expect(await job.result({ timeout: WAIT_MS })).toEqual({ greeting: 'Hello, Ada!' });
       worker.child.kill('SIGTERM');
       expect((await worker.exited).code).toBe(0);
     } finally {

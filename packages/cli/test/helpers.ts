@@ -9,6 +9,12 @@ import { afterAll, beforeAll } from 'vitest';
 import { type Io, runCli } from '../src/index.js';
 
 export const packageDir = fileURLToPath(new URL('..', import.meta.url));
+
+/**
+ * How long a test waits for a condition (a line printed, a job run) before failing. Long:
+ * a wait ends as soon as its condition holds, and a loaded machine can be slow.
+ */
+export const WAIT_MS = 45_000;
 /** The fixture task module, relative to the package directory (the CLI's cwd in tests). */
 export const TASKS = 'test/fixtures/tasks.ts';
 
@@ -125,7 +131,7 @@ export function spawnConveyor(
     stdout: () => stdout,
     stderr: () => stderr,
     exited,
-    waitFor(text, timeoutMs = 20_000) {
+    waitFor(text, timeoutMs = WAIT_MS) {
       return new Promise<void>((resolve, reject) => {
         const check = () => {
           if (stdout.includes(text) || stderr.includes(text)) {

@@ -2,7 +2,15 @@ import type { JobRecord } from '@conveyor/core';
 import { describe, expect, it } from 'vitest';
 import { TOO_DEEP_MARKER } from '../src/value-depth.js';
 import { echo } from './fixtures/tasks.js';
-import { cli, json, producer, startCli, uniquePrefix, usePrivateRedis } from './helpers.js';
+import {
+  cli,
+  json,
+  producer,
+  startCli,
+  uniquePrefix,
+  usePrivateRedis,
+  WAIT_MS,
+} from './helpers.js';
 
 // Job data is written by whoever enqueued or ran the job: the CLI must never hand its
 // control sequences to the operator's terminal, nor crash on its shape.
@@ -126,7 +134,7 @@ describe('hostile job data on the terminal', () => {
       const watching = startCli(['status', '--json', '--watch', '1', ...env.args], {
         signal: stop.signal,
       });
-      await expect.poll(() => watching.stdout().length, { timeout: 20_000 }).toBeGreaterThan(0);
+      await expect.poll(() => watching.stdout().length, { timeout: WAIT_MS }).toBeGreaterThan(0);
       stop.abort();
       const watched = await watching.done;
       expect(watched.stdout).not.toMatch(RAW_CONTROL);

@@ -2,7 +2,7 @@ import { type RedisServer, startRedis } from '@conveyor/test-redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUILD_TIMEOUT_MS, ensureBuilt } from './built.js';
 import { where } from './fixtures/sandboxed.js';
-import { producer, spawnConveyor, uniquePrefix } from './helpers.js';
+import { producer, spawnConveyor, uniquePrefix, WAIT_MS } from './helpers.js';
 
 // A sandboxed task from the built binary: the child process entry and the task module must
 // both load from dist/, outside the workspace's source resolution.
@@ -33,7 +33,7 @@ describe('conveyor worker with sandboxed tasks', () => {
         'sandbox      tasks marked sandbox: true (child processes)',
       );
       const job = await env.client.enqueue(where, {});
-      const { pid } = (await job.result({ timeout: 20_000 })) as { pid: number };
+      const { pid } = (await job.result({ timeout: WAIT_MS })) as { pid: number };
       expect(pid).not.toBe(worker.child.pid);
       expect(pid).not.toBe(process.pid);
       worker.child.kill('SIGTERM');

@@ -6,7 +6,7 @@ import { type RedisServer, startRedis } from '@conveyor/test-redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUILD_TIMEOUT_MS, ensureBuilt } from './built.js';
 import { gated, slow } from './fixtures/tasks.js';
-import { cli, json, producer, spawnConveyor, TASKS, uniquePrefix } from './helpers.js';
+import { cli, json, producer, spawnConveyor, TASKS, uniquePrefix, WAIT_MS } from './helpers.js';
 
 // The real `conveyor worker` process (the built binary): it runs jobs, shows up in status
 // and stops on SIGTERM. Everything that needs no process of its own runs in-process.
@@ -84,7 +84,7 @@ describe('conveyor worker', () => {
             mine = snapshot.workers.find((record) => record.id === 'status-test-worker');
             return mine?.jobs.length;
           },
-          { timeout: 20_000, interval: 200 },
+          { timeout: WAIT_MS, interval: 200 },
         )
         .toBe(3);
       expect(mine).toMatchObject({
@@ -116,7 +116,7 @@ describe('conveyor worker', () => {
           async () =>
             json<{ workers: WorkerRecord[] }>(await cli(['status', '--json', ...args])).workers[0]
               ?.state,
-          { timeout: 20_000, interval: 100 },
+          { timeout: WAIT_MS, interval: 100 },
         )
         .toBe('stopping');
       writeFileSync(gate, '');
@@ -166,7 +166,7 @@ describe('conveyor worker', () => {
       const first = spawnConveyor(workerArgs, options);
       await first.waitFor('Ready.');
       await expect
-        .poll(() => runsIn(log).length, { timeout: 20_000, interval: 20 })
+        .poll(() => runsIn(log).length, { timeout: WAIT_MS, interval: 20 })
         .toBeGreaterThan(20);
       first.child.kill('SIGTERM');
       const stopped = await first.exited;
@@ -187,7 +187,7 @@ describe('conveyor worker', () => {
 
       const second = spawnConveyor(workerArgs, options);
       await second.waitFor('Ready.');
-      await expect.poll(() => runsIn(log).length, { timeout: 30_000, interval: 50 }).toBe(total);
+      await expect.poll(() => runsIn(log).length, { timeout: WAIT_MS, interval: 50 }).toBe(total);
       second.child.kill('SIGTERM');
       expect((await second.exited).code).toBe(0);
 
