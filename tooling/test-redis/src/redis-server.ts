@@ -12,7 +12,11 @@ export interface RedisServerOptions {
   appendfsync?: 'always' | 'everysec' | 'no';
   /** Fixed port; a free one is chosen by default. */
   port?: number;
-  /** How long to wait for the server to answer PING. */
+  /**
+   * How long to wait for the server to answer PING (default 60 s). A server that exits
+   * fails at once; the wait is long for a busy machine, where a restart that loads an
+   * append-only file can take seconds.
+   */
   startTimeoutMs?: number;
   /**
    * A Redis Cluster node (Redis 7+): cluster mode on, with its cluster bus on a second free
@@ -77,7 +81,7 @@ export async function startRedis(options: RedisServerOptions = {}): Promise<Redi
       : []),
     ...(options.args ?? []),
   ];
-  const startTimeoutMs = options.startTimeoutMs ?? 10_000;
+  const startTimeoutMs = options.startTimeoutMs ?? 60_000;
   let child: ChildProcess | undefined;
   let stopped = false;
 
