@@ -58,6 +58,38 @@ describe('leases', () => {
     expect((await t.listDead(queue)).total).toBe(1);
   });
 
+  it('says so in LEASE_EXPIRED when the lease ran out while its holder was still renewing it', async () => {
+    const t = transport();
+    const queue = uniqueQueue('lease-alive');
+    const envelope = (unique: string) => ({
+      v: 1 as const,
+      id: `${queue}:${unique}`,
+      task: 't',
+      queue,
+      input: null,
+      attempt: 0,
+      maxAttempts: 1,
+      priority: 5,
+      enqueuedAt: Date.now(),
+    });
+    await t.enqueue([{ envelope: envelope('late') }, { envelope: envelope('gone') }]);
+    const held = await t.reserve({ queues: [queue], max: 2, leaseMs: 100, consumer: 'a' });
+    const late = held.find((job) => job.envelope.id === `${queue}:late`);
+    await sleep(200);
+    // The holder renews one job after its lease ran out: that renewal reclaims both, and
+    // only the job it renewed is known to have had a live holder.
+    expect(await t.renew([{ id: `${queue}:late`, token: late?.token ?? '' }], 1_000)).toEqual([
+      'lost',
+    ]);
+    const lateRecord = await t.getJob(`${queue}:late`);
+    expect(lateRecord).toMatchObject({ state: 'dead', error: { code: 'LEASE_EXPIRED' } });
+    expect(lateRecord?.error?.message).toContain('still running it');
+    expect(lateRecord?.error?.message).toContain('raise leaseMs');
+    const goneRecord = await t.getJob(`${queue}:gone`);
+    expect(goneRecord).toMatchObject({ state: 'dead', error: { code: 'LEASE_EXPIRED' } });
+    expect(goneRecord?.error?.message).toContain('no renewal reached the broker');
+  });
+
   it('wakes a blocked reserve when a lease expires, without polling', async () => {
     const t = transport();
     const queue = uniqueQueue('lease-wake');

@@ -7,6 +7,12 @@
 
 --!include queue.lua
 
+-- A lease of this call that already ran out is reclaimed by housekeep: its reason then says
+-- that its holder was alive (see reclaim in queue.lua).
+caller.renewing = {}
+for base = 4, #ARGV, 3 do
+  caller.renewing[ARGV[base]] = ARGV[base + 1]
+end
 housekeep(500)
 local deadline = now + tonumber(ARGV[3])
 local deadline_s = int(deadline)

@@ -265,17 +265,29 @@ local function corrupt_job_key(key)
   return nil
 end
 
+-- The caller, when a script knows it: renew-19 sets `renewing` (unique id -> token) before
+-- it reclaims expired leases. A lease that ran out while its holder was still renewing it
+-- was not lost to a dead worker, and the stored reason says so.
+local caller = { renewing = nil }
+
 -- An expired lease: back to waiting, or dead on the last attempt, or cancelled [R11].
 local function reclaim(id, key, member)
-  local f = redis.call('HMGET', key, 'n', 'd', 'r')
+  local f = redis.call('HMGET', key, 'n', 'd', 'r', 'b')
   local attempts = tonumber(f[1]) or 0
   local max_attempts = job_max_attempts(f[2])
   end_delivery(member)
   if f[3] == '1' then
     finish(id, key, 'n')
   elseif attempts >= max_attempts then
+    local why
+    local renewing = caller.renewing and caller.renewing[id]
+    if renewing and renewing == delivery_token(f[4]) then
+      why = ' while the worker holding it was still running it: its renewal came after the lease had run out. The leaseMs is too short for this worker (heartbeats are late or too far apart): raise leaseMs, or lower heartbeatMs."}'
+    else
+      why = ': no renewal reached the broker before it ran out. The worker holding it died, its event loop was blocked, or its leaseMs is too short; a worker still running the job logs the lease it lost."}'
+    end
     redis.call('HSET', key, 'e', '{"name":"LeaseExpiredError","code":"LEASE_EXPIRED","message":"Lease expired on attempt '
-      .. attempts .. ' of ' .. max_attempts .. ': no renewal reached the broker before it ran out. The worker holding it died, its event loop was blocked, or its leaseMs is too short; a worker still running the job logs the lease it lost."}')
+      .. attempts .. ' of ' .. max_attempts .. why)
     finish(id, key, 'x')
   else
     make_waiting(id, key, false)
