@@ -39,8 +39,10 @@ export interface JobStore {
   /**
    * Applies everything that came due by `now`, in time order: delayed jobs become
    * ready, expired leases are reclaimed [R11], and records past their TTL are forgotten.
+   * `renewing` (job id → token) names leases whose holder is renewing them in this call:
+   * one of those that ran out is dead-lettered with a reason saying its holder was alive.
    */
-  advance(now: number): void;
+  advance(now: number, renewing?: ReadonlyMap<string, string>): void;
   /** Next deliverable job of `queue`, expiring the stale ones it meets [R9]. */
   take(queue: string, now: number): StoredJob | undefined;
   /** Leases a job taken from its queue [R6]. */
@@ -131,17 +133,20 @@ export function createJobStore(options: JobStoreOptions): JobStore {
     options.onFinal(record.id);
   }
 
-  function reclaim(job: StoredJob, now: number): void {
+  function reclaim(job: StoredJob, now: number, holderAlive: boolean): void {
     const { record } = job;
     job.lease = undefined; // already popped from the lease schedule
     endDelivery(job);
     if (record.cancelRequested) {
       finish(job, 'cancelled', now);
     } else if (record.attempts >= record.envelope.maxAttempts) {
+      const why = holderAlive
+        ? ' while the worker holding it was still running it: its renewal came after the lease had run out. The leaseMs is too short for this worker (heartbeats are late or too far apart): raise leaseMs, or lower heartbeatMs.'
+        : ': no renewal reached the broker before it ran out. The worker holding it died, its event loop was blocked, or its leaseMs is too short; a worker still running the job logs the lease it lost.';
       record.error = {
         name: 'LeaseExpiredError',
         code: 'LEASE_EXPIRED',
-        message: `Lease expired on attempt ${record.attempts} of ${record.envelope.maxAttempts}: no renewal reached the broker before it ran out. The worker holding it died, its event loop was blocked, or its leaseMs is too short; a worker still running the job logs the lease it lost.`,
+        message: `Lease expired on attempt ${record.attempts} of ${record.envelope.maxAttempts}${why}`,
       };
       finish(job, 'dead', now);
     } else {
@@ -168,7 +173,7 @@ export function createJobStore(options: JobStoreOptions): JobStore {
       else makeWaiting(job, 'tail');
     },
 
-    advance(now) {
+    advance(now, renewing) {
       // Merge the two schedules by time, so that jobs join their queues in the order
       // they became ready even when several deadlines passed unobserved [R7].
       for (;;) {
@@ -183,7 +188,9 @@ export function createJobStore(options: JobStoreOptions): JobStore {
           makeWaiting(job, 'tail');
         } else if (leaseReady) {
           leases.pop();
-          reclaim(jobOf(lease), now);
+          const job = jobOf(lease);
+          const token = renewing?.get(job.record.id);
+          reclaim(job, now, token !== undefined && token === job.token);
         } else {
           break;
         }

@@ -68,10 +68,10 @@ export function memoryTransport(options: MemoryTransportOptions = {}): Transport
   let closed = false;
 
   /** Starts an operation: brings every due deadline up to date [R11]. */
-  function begin(): number {
+  function begin(renewing?: ReadonlyMap<string, string>): number {
     if (closed) throw new TransportClosedError('memory');
     const now = clock.now();
-    store.advance(now);
+    store.advance(now, renewing);
     dedupe.sweep(now);
     return now;
   }
@@ -225,7 +225,8 @@ export function memoryTransport(options: MemoryTransportOptions = {}): Transport
     },
 
     async renew(renewals, leaseMs) {
-      const now = begin();
+      // A lease of this call that already ran out is reclaimed now, as held by a live worker.
+      const now = begin(new Map(renewals.map((renewal) => [renewal.id, renewal.token])));
       const statuses = renewals.map((renewal) => renewLease(store, renewal, leaseMs, now));
       flush(now);
       return statuses;

@@ -125,6 +125,22 @@ describe('memoryTransport: lazy deadlines', () => {
     expect(clock.pendingTimers).toBe(0);
   });
 
+  it('says in LEASE_EXPIRED that the holder was alive when its own late renewal reclaims the lease', async () => {
+    const { clock, transport } = setup();
+    const late = envelope('q', { maxAttempts: 1 });
+    const gone = envelope('q', { maxAttempts: 1 });
+    await transport.enqueue([{ envelope: late }, { envelope: gone }]);
+    const held = await transport.reserve({ queues: ['q'], max: 2, leaseMs: 1_000, consumer: 'w' });
+    const token = held.find((r) => r.envelope.id === late.id)?.token ?? '';
+    await clock.advance(1_500);
+    expect(await transport.renew([{ id: late.id, token }], 1_000)).toEqual(['lost']);
+    const lateRecord = await transport.getJob(late.id);
+    expect(lateRecord).toMatchObject({ state: 'dead', error: { code: 'LEASE_EXPIRED' } });
+    expect(lateRecord?.error?.message).toContain('still running it');
+    const goneRecord = await transport.getJob(gone.id);
+    expect(goneRecord?.error?.message).toContain('no renewal reached the broker');
+  });
+
   it('forgets final records after their TTL, but not dead ones', async () => {
     const { clock, transport, reserve } = setup();
     const done = envelope('q');
