@@ -1,9 +1,25 @@
+import type { JobEnvelope } from '@conveyor/core';
 import { uniqueQueue } from '@conveyor/core/testing';
 import { describe, expect, it } from 'vitest';
 import { usePrivateRedis } from './helpers/private-redis.js';
 import { enqueueMany, sleep } from './helpers/util.js';
 
 const { transport } = usePrivateRedis();
+
+/** A job allowed one attempt: its first expired lease dead-letters it. */
+function lastAttempt(queue: string, unique: string): JobEnvelope {
+  return {
+    v: 1,
+    id: `${queue}:${unique}`,
+    task: 't',
+    queue,
+    input: null,
+    attempt: 0,
+    maxAttempts: 1,
+    priority: 5,
+    enqueuedAt: Date.now(),
+  };
+}
 
 describe('leases', () => {
   it('rejects a late ack by token and redelivers with the next attempt', async () => {
@@ -34,21 +50,7 @@ describe('leases', () => {
   it('dead-letters a job whose lease expires on its last attempt, with LEASE_EXPIRED', async () => {
     const t = transport();
     const queue = uniqueQueue('lease-dead');
-    await t.enqueue([
-      {
-        envelope: {
-          v: 1,
-          id: `${queue}:only`,
-          task: 't',
-          queue,
-          input: null,
-          attempt: 0,
-          maxAttempts: 1,
-          priority: 5,
-          enqueuedAt: Date.now(),
-        },
-      },
-    ]);
+    await t.enqueue([{ envelope: lastAttempt(queue, 'only') }]);
     await t.reserve({ queues: [queue], max: 1, leaseMs: 100, consumer: 'a' });
     await sleep(200);
     expect(await t.getJob(`${queue}:only`)).toMatchObject({
@@ -61,18 +63,10 @@ describe('leases', () => {
   it('says so in LEASE_EXPIRED when the lease ran out while its holder was still renewing it', async () => {
     const t = transport();
     const queue = uniqueQueue('lease-alive');
-    const envelope = (unique: string) => ({
-      v: 1 as const,
-      id: `${queue}:${unique}`,
-      task: 't',
-      queue,
-      input: null,
-      attempt: 0,
-      maxAttempts: 1,
-      priority: 5,
-      enqueuedAt: Date.now(),
-    });
-    await t.enqueue([{ envelope: envelope('late') }, { envelope: envelope('gone') }]);
+    await t.enqueue([
+      { envelope: lastAttempt(queue, 'late') },
+      { envelope: lastAttempt(queue, 'gone') },
+    ]);
     const held = await t.reserve({ queues: [queue], max: 2, leaseMs: 100, consumer: 'a' });
     const late = held.find((job) => job.envelope.id === `${queue}:late`);
     await sleep(200);
