@@ -156,11 +156,11 @@ describe('lost leases and stale settles', () => {
       'the lease (3000 ms) ran out while this worker was still running the job',
     );
     expect(lines[0]?.message).toContain('Raise leaseMs');
-    // The transport dead-lettered the expired last attempt itself. It cannot tell a live
-    // worker from a dead one, and its reason says so.
+    // The heartbeat's own renewal found the lease run out, so the transport dead-lettered
+    // the last attempt with a reason saying its holder was alive.
     const { error } = await harness.job(id);
     expect(error?.code).toBe('LEASE_EXPIRED');
-    expect(error?.message).toContain('no renewal reached the broker');
-    expect(error?.message).not.toContain('died or stalled');
+    expect(error?.message).toContain('while the worker holding it was still running it');
+    expect(error?.message).toContain('raise leaseMs');
   });
 });
