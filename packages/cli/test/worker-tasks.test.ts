@@ -2,25 +2,15 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type Io, runCli } from '../src/index.js';
+import { cli } from './helpers.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'conveyor-cli-tasks-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** `conveyor <args>` in this process, in `dir`, with stdout and stderr captured. */
+/** `conveyor <args>` in this process, in `dir`. */
 async function conveyor(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: Io = {
-    stdout: (line) => out.push(line),
-    stderr: (line) => err.push(line),
-    interactive: false,
-    confirm: async () => false,
-    env: {},
-    cwd: dir,
-  };
-  const code = await runCli(args, io);
-  return { code, out: out.join('\n'), err: err.join('\n') };
+  const run = await cli(args, { cwd: dir });
+  return { code: run.code, out: run.stdout, err: run.stderr };
 }
 
 describe('conveyor worker: task module and time limit', () => {
