@@ -2,9 +2,9 @@ import type { JobEnvelope } from '@conveyor/core';
 import { uniqueQueue } from '@conveyor/core/testing';
 import { describe, expect, it } from 'vitest';
 import { usePrivateRedis } from './helpers/private-redis.js';
-import { enqueueMany, sleep } from './helpers/util.js';
+import { enqueueMany, untilRedisTimePasses } from './helpers/util.js';
 
-const { transport } = usePrivateRedis();
+const { transport, admin } = usePrivateRedis();
 
 /** A job allowed one attempt: its first expired lease dead-letters it. */
 function lastAttempt(queue: string, unique: string): JobEnvelope {
@@ -29,7 +29,7 @@ describe('leases', () => {
     const id = job?.id ?? '';
     const [first] = await t.reserve({ queues: [queue], max: 1, leaseMs: 200, consumer: 'a' });
     expect(first?.envelope.attempt).toBe(1);
-    await sleep(300);
+    await untilRedisTimePasses(admin(), first?.leaseExpiresAt ?? 0);
     // Expired, not yet re-reserved: still rejected [R12].
     expect(await t.renew([{ id: id, token: first?.token ?? '' }], 1_000)).toEqual(['lost']);
     expect(
@@ -51,8 +51,8 @@ describe('leases', () => {
     const t = transport();
     const queue = uniqueQueue('lease-dead');
     await t.enqueue([{ envelope: lastAttempt(queue, 'only') }]);
-    await t.reserve({ queues: [queue], max: 1, leaseMs: 100, consumer: 'a' });
-    await sleep(200);
+    const [held] = await t.reserve({ queues: [queue], max: 1, leaseMs: 100, consumer: 'a' });
+    await untilRedisTimePasses(admin(), held?.leaseExpiresAt ?? 0);
     expect(await t.getJob(`${queue}:only`)).toMatchObject({
       state: 'dead',
       error: { code: 'LEASE_EXPIRED' },
@@ -69,7 +69,7 @@ describe('leases', () => {
     ]);
     const held = await t.reserve({ queues: [queue], max: 2, leaseMs: 100, consumer: 'a' });
     const late = held.find((job) => job.envelope.id === `${queue}:late`);
-    await sleep(200);
+    await untilRedisTimePasses(admin(), late?.leaseExpiresAt ?? 0);
     // The holder renews one job after its lease ran out: that renewal reclaims both, and
     // only the job it renewed is known to have had a live holder.
     expect(await t.renew([{ id: `${queue}:late`, token: late?.token ?? '' }], 1_000)).toEqual([

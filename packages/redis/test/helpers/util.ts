@@ -1,7 +1,21 @@
 import { type JobEnvelope, type Logger, silentLogger, type Transport } from '@conveyor/core';
 import { makeEnvelope } from '@conveyor/core/testing';
+import type { Redis } from 'ioredis';
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Resolves once the server's clock (`TIME`, the clock leases are measured on) is past `at`
+ * (ms since the epoch): a wait on the condition, however late this process gets to check.
+ */
+export async function untilRedisTimePasses(redis: Redis, at: number): Promise<void> {
+  for (;;) {
+    const [seconds, micros] = await redis.time();
+    const now = Number(seconds) * 1_000 + Math.floor(Number(micros) / 1_000);
+    if (now > at) return;
+    await sleep(at - now + 1);
+  }
+}
 
 /** A logger that records warnings. */
 export function recordingLogger(): Logger & { warnings: string[] } {
