@@ -53,24 +53,20 @@ export function createPresence(options: {
   }
 
   // The next refresh is timed from the end of the previous one: calls never overlap.
-  function arm(): void {
-    if (stopped || !admin) return;
-    timer = clock.setTimeout(() => {
-      timer = undefined;
-      publishing = publish().finally(() => {
-        publishing = undefined;
-        arm();
-      });
-    }, intervalMs);
+  function refresh(): void {
+    publishing = publish().finally(() => {
+      publishing = undefined;
+      if (stopped) return;
+      timer = clock.setTimeout(() => {
+        timer = undefined;
+        refresh();
+      }, intervalMs);
+    });
   }
 
   return {
     start() {
-      if (!admin || stopped) return;
-      publishing = publish().finally(() => {
-        publishing = undefined;
-        arm();
-      });
+      if (admin && !stopped) refresh();
     },
     publish,
     async remove() {
