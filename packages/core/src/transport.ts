@@ -53,15 +53,28 @@ export interface EnqueueRequest {
   runAt?: number;
   /**
    * How long `envelope.idempotencyKey` stays claimed, in ms. A later enqueue with the
-   * same key (in the same queue) inside the window returns the first job instead.
+   * same key for the same task (in the same queue) inside the window returns the first job
+   * instead [R5].
    */
   dedupeWindowMs?: number;
+  /**
+   * A fingerprint of the input (the client's: 16 hex digits of the SHA-256 of `inputJson`),
+   * stored with the idempotency claim and handed back to a later duplicate [R5a]. Only read
+   * when `envelope.idempotencyKey` is set. Opaque to the transport: up to 64 characters,
+   * no whitespace.
+   */
+  inputFingerprint?: string;
 }
 
 export interface EnqueueResult {
   id: string;
   /** True when an idempotency key matched: `id` is the earlier job's and nothing was added. */
   duplicate: boolean;
+  /**
+   * On a duplicate by idempotency key: the `inputFingerprint` the earlier job's claim was
+   * stored with, when it had one [R5a]. The client compares it with its own.
+   */
+  inputFingerprint?: string;
 }
 
 export interface ReserveRequest {

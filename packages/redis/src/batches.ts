@@ -2,6 +2,7 @@ import {
   assertQueueName,
   type EnqueueRequest,
   InvalidEnvelopeError,
+  InvalidOptionError,
   inputJsonOf,
   type LeaseRenewal,
   type Settlement,
@@ -65,8 +66,11 @@ export function uniqueOf(id: string, queue: string): string {
 /** The last queue name {@link queueOfRequest} checked. */
 let lastRequestQueue = '';
 
+/** What enqueue-19.lua can store before the id in an idempotency claim. */
+const FINGERPRINT = /^\S{1,64}$/;
+
 /** Checks a request and returns its queue: the id must be `<envelope.queue>:<unique>`. */
-export function queueOfRequest({ envelope }: EnqueueRequest): string {
+export function queueOfRequest({ envelope, inputFingerprint }: EnqueueRequest): string {
   const { queue, id } = envelope;
   // A batch's requests usually share their queue: its name is checked once.
   if (queue !== lastRequestQueue) {
@@ -93,6 +97,13 @@ export function queueOfRequest({ envelope }: EnqueueRequest): string {
       `Job ${JSON.stringify(envelope.id)} has maxAttempts ${maxAttempts}.`,
     );
   }
+  if (inputFingerprint !== undefined && !FINGERPRINT.test(inputFingerprint)) {
+    throw new InvalidOptionError(
+      'inputFingerprint',
+      inputFingerprint,
+      '1–64 characters without whitespace (the client sends 16 hex digits)',
+    );
+  }
   return envelope.queue;
 }
 
@@ -110,7 +121,8 @@ function sameGroup(a: EnqueueRequest, b: EnqueueRequest): boolean {
     x.schema === y.schema &&
     a.delayMs === b.delayMs &&
     a.runAt === b.runAt &&
-    a.dedupeWindowMs === b.dedupeWindowMs
+    a.dedupeWindowMs === b.dedupeWindowMs &&
+    (x.idempotencyKey === undefined || a.inputFingerprint === b.inputFingerprint)
   );
 }
 
@@ -118,7 +130,8 @@ function sameGroup(a: EnqueueRequest, b: EnqueueRequest): boolean {
  * A group header: `<count> <more> <priority> <maxAttempts> <producer's enqueuedAt>
  * <expiresAt> <delayMs> <runAt> <dedupe window> <task>`, absent numbers empty; the task
  * is the rest of the string, so it may hold anything. `more` is 1 when the
- * `[idempotencyKey, schema]` JSON and the idempotency key follow as two arguments.
+ * `[idempotencyKey, schema]` JSON, the idempotency key and the input fingerprint follow as
+ * three arguments.
  */
 function groupHeader(request: EnqueueRequest, count: number): string {
   const { envelope, delayMs, runAt, dedupeWindowMs } = request;
@@ -156,7 +169,8 @@ export function enqueueArgs(
       args.push('');
       const { idempotencyKey, schema } = request.envelope;
       if (idempotencyKey !== undefined || schema !== undefined) {
-        args.push(encodeExtras(request.envelope), idempotencyKey ?? '');
+        const fingerprint = idempotencyKey === undefined ? '' : (request.inputFingerprint ?? '');
+        args.push(encodeExtras(request.envelope), idempotencyKey ?? '', fingerprint);
       }
     }
     args.push(uniqueOf(request.envelope.id, queue), inputJsonOf(request));

@@ -95,12 +95,18 @@ export function createEnqueuer(
       const args = enqueueArgs(chunk, queue, defaultDedupeWindowMs);
       senders.push(() =>
         enqueueScript(queue, args).then((reply) => {
-          // Only duplicates come back: `<position> <unique id of the earlier job>` pairs.
-          for (let i = 0; i + 1 < reply.length; i += 2) {
+          // Only duplicates come back: `<position> <unique id of the earlier job>
+          // <fingerprint of its idempotency claim, or ''>` triples.
+          for (let i = 0; i + 2 < reply.length; i += 3) {
             const position = start + Number(reply[i]);
             const index = positions ? positions[position] : position;
             if (index !== undefined) {
-              results[index] = { id: `${queue}:${String(reply[i + 1])}`, duplicate: true };
+              const id = `${queue}:${String(reply[i + 1])}`;
+              const inputFingerprint = String(reply[i + 2]);
+              results[index] =
+                inputFingerprint === ''
+                  ? { id, duplicate: true }
+                  : { id, duplicate: true, inputFingerprint };
             }
           }
         }),

@@ -1,5 +1,5 @@
 import { silentLogger } from '@conveyor/core';
-import { uniqueQueue } from '@conveyor/core/testing';
+import { makeEnvelope, uniqueQueue } from '@conveyor/core/testing';
 import { sendCommand } from '@conveyor/test-redis';
 import { Cluster } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -54,6 +54,26 @@ describe('redis cluster', () => {
     } finally {
       await onEveryNode('CONFIG', 'SET', 'maxmemory-policy', 'noeviction');
     }
+  });
+
+  it("keeps idempotency claims in the queue's slot whatever the task and key hold", async () => {
+    const transport = open();
+    const queue = uniqueQueue('claim-slot');
+    // Braces in the task or key must not move the claim: the queue's tag comes first.
+    const keyed = () => makeEnvelope(queue, { task: 'a{b}', idempotencyKey: '{other}:1' });
+    const first = keyed();
+    const again = keyed();
+    await transport.enqueue([{ envelope: first, inputFingerprint: 'f1' }]);
+    expect(await transport.enqueue([{ envelope: again, inputFingerprint: 'f2' }])).toEqual([
+      { id: first.id, duplicate: true, inputFingerprint: 'f1' },
+    ]);
+    const probe = new Cluster(cluster.startupNodes, { lazyConnect: true });
+    clients.push(probe);
+    const claim = `conveyor:{${queue}}:i:4:a{b}:{other}:1`;
+    expect(await probe.cluster('KEYSLOT', claim)).toBe(
+      await probe.cluster('KEYSLOT', `{${queue}}`),
+    );
+    expect(await probe.get(claim)).toBe(`f1 ${first.id.slice(queue.length + 1)}`);
   });
 
   it('fails with CLUSTER while a slot is not served, and a waiting reserve rides it out', async () => {

@@ -50,9 +50,35 @@ describe('enqueueArgs', () => {
       `2 1 5 3 ${at}     conformance.task`,
       `1 0 5 3 ${at}     odd task | name`,
     ]);
-    // The idempotency group carries the extras JSON and the key right after its header.
+    // The idempotency group carries the extras JSON, the key and the input fingerprint
+    // ('' when none) right after its header.
     const extras = args.indexOf(headers[5] ?? '');
-    expect(args.slice(extras + 1, extras + 3)).toEqual(['["k 1|x","sha256:ab"]', 'k 1|x']);
+    expect(args.slice(extras + 1, extras + 4)).toEqual(['["k 1|x","sha256:ab"]', 'k 1|x', '']);
+  });
+
+  it('sends the input fingerprint of a keyed group, and splits groups where it changes', () => {
+    const keyed = (fingerprint: string) =>
+      request({ idempotencyKey: 'k' }, { inputFingerprint: fingerprint });
+    const [a, b, c] = [keyed('aaaa'), keyed('aaaa'), keyed('bbbb')];
+    const args = enqueueArgs([a, b, c], queue, 5_000);
+    expect(args.slice(1, 8)).toEqual([
+      `2 1 5 3 ${at}     conformance.task`,
+      '["k",null]',
+      'k',
+      'aaaa',
+      a.envelope.id.slice(queue.length + 1),
+      '{"n":1}',
+      b.envelope.id.slice(queue.length + 1),
+    ]);
+    expect(args.slice(9, 13)).toEqual([
+      `1 1 5 3 ${at}     conformance.task`,
+      '["k",null]',
+      'k',
+      'bbbb',
+    ]);
+    // Without a key a fingerprint means nothing: it is neither sent nor splits a group.
+    const plain = enqueueArgs([request({}, { inputFingerprint: 'x' }), request()], queue, 0);
+    expect(plain[1]).toBe(`2 0 5 3 ${at}     conformance.task`);
   });
 
   it('uses the producer input JSON when the request carries it', () => {

@@ -2,6 +2,7 @@ import { type Clock, systemClock, type TimerHandle } from '../clock.js';
 import { TransportClosedError } from '../errors.js';
 import { assertByteLimit, assertEnqueueSize, DEFAULT_MAX_PAYLOAD_BYTES } from '../payload-size.js';
 import {
+  type EnqueueResult,
   FINAL_STATES,
   type JobRecord,
   type Reservation,
@@ -10,7 +11,7 @@ import {
 } from '../transport.js';
 import { createMemoryAdmin } from './admin.js';
 import { listDead, purgeDead, retryDead } from './dead-letters.js';
-import { createDedupeClaims } from './dedupe.js';
+import { createDedupeClaims, duplicateOf } from './dedupe.js';
 import { createJobStore } from './job-store.js';
 import { createMemoryLimits } from './limits.js';
 import { cancelJob, renewLease, settleDelivery } from './settlement.js';
@@ -181,18 +182,20 @@ export function memoryTransport(options: MemoryTransportOptions = {}): Transport
         Buffer.byteLength(assertEnqueueSize(request, maxPayloadBytes), 'utf8'),
       );
       const now = begin();
-      const results = requests.map(({ envelope, delayMs, runAt, dedupeWindowMs }, index) => {
-        const { id, queue, idempotencyKey } = envelope;
+      const results = requests.map((request, index): EnqueueResult => {
+        const { envelope, delayMs, runAt, dedupeWindowMs, inputFingerprint } = request;
+        const { id, queue, task, idempotencyKey } = envelope;
         if (idempotencyKey !== undefined) {
-          const earlier = dedupe.find(queue, idempotencyKey, now);
-          if (earlier !== undefined) return { id: earlier, duplicate: true };
+          const earlier = dedupe.find(queue, task, idempotencyKey, now);
+          if (earlier !== undefined) return duplicateOf(earlier);
         }
         // Ids are the producer's and unique; never let a reused one clobber a live job.
         if (store.get(id)) return { id, duplicate: true };
         const dueAt = delayMs !== undefined ? now + delayMs : runAt;
         store.add(structuredClone(envelope), dueAt, now, inputBytes[index]);
         if (idempotencyKey !== undefined) {
-          dedupe.claim(queue, idempotencyKey, id, now, dedupeWindowMs ?? defaultDedupeWindowMs);
+          const window = dedupeWindowMs ?? defaultDedupeWindowMs;
+          dedupe.claim(queue, task, idempotencyKey, { jobId: id, inputFingerprint }, now, window);
         }
         return { id, duplicate: false };
       });

@@ -6,10 +6,16 @@
 --       a header `<count> <more> <priority> <maxAttempts> <producer's enqueuedAt>
 --       <expiresAt> <delayMs> <runAt> <dedupe window> <task>` (absent numbers empty, the
 --       task the rest of the string); when `more` is 1, the `[idempotencyKey, schema]`
---       JSON and the idempotency key ('' when none); then `count` times unique id, input JSON.
--- Returns: `position, unique id` pairs (position 0-based in the batch) for the jobs not
---          added: the id of the job each duplicates (an earlier job holding its
---          idempotency key, or itself when the id is already stored). Empty when all added.
+--       JSON, the idempotency key ('' when none) and the input fingerprint ('' when none,
+--       never whitespace); then `count` times unique id, input JSON.
+-- Returns: `position, unique id, fingerprint` triples (position 0-based in the batch) for
+--          the jobs not added: the id of the job each duplicates (an earlier job holding
+--          its idempotency key for the same task [R5], or itself when the id is already
+--          stored) and the fingerprint that key was claimed with ('' when none) [R5a].
+--          Empty when all added.
+--
+-- An idempotency claim is `K_IDEM .. <task length> .. ':' .. <task> .. ':' .. <key>` (the
+-- length keeps any task and key apart) holding `<fingerprint> <unique id>`.
 
 --!include queue.lua
 
@@ -31,7 +37,7 @@ local argc = #ARGV
 local a = 4
 while a <= argc do
   local count, more = string.match(ARGV[a], '^(%d+) (%d)')
-  a = a + 1 + (more == '1' and 2 or 0)
+  a = a + 1 + (more == '1' and 3 or 0)
   for _ = 1, tonumber(count) do
     key_count = key_count + 1
     keys[key_count] = K_JOB .. ARGV[a]
@@ -49,10 +55,14 @@ while a <= argc do
   local count, more, priority, max_attempts, enqueued_at, expires_at, delay, run_at, window, task =
     string.match(ARGV[a], HEADER)
   a = a + 1
-  local extras, idem = '', ''
+  local extras, idem, claim_prefix = '', nil, ''
   if more == '1' then
-    extras, idem = ARGV[a], ARGV[a + 1]
-    a = a + 2
+    extras = ARGV[a]
+    if ARGV[a + 1] ~= '' then
+      idem = K_IDEM .. #task .. ':' .. task .. ':' .. ARGV[a + 1]
+      claim_prefix = ARGV[a + 2] .. ' '
+    end
+    a = a + 3
   end
   -- Everything but the id and input is the same for the whole group: built once.
   local fields = {
@@ -93,9 +103,18 @@ while a <= argc do
     local id = ARGV[a]
     local input = ARGV[a + 1]
     a = a + 2
-    local existing = false
-    if idem ~= '' then
-      existing = redis.call('GET', K_IDEM .. idem)
+    local existing, fingerprint = false, ''
+    if idem then
+      local claim = redis.call('GET', idem)
+      if claim then
+        -- `<fingerprint> <unique id>`; a bare id is a claim without one.
+        local f, claimed = string.match(claim, '^(%S*) (.*)$')
+        if f then
+          existing, fingerprint = claimed, f
+        else
+          existing = claim
+        end
+      end
     end
     local key = keys[n]
     if not existing and (added[id] or (any_stored and redis.call('EXISTS', key) == 1)) then
@@ -104,7 +123,8 @@ while a <= argc do
     if existing then
       out[out_count + 1] = n - 1
       out[out_count + 2] = existing
-      out_count = out_count + 2
+      out[out_count + 3] = fingerprint
+      out_count = out_count + 3
     else
       if plain then
         redis.call('HSET', key, 's', fields[2], 'd', d, 'i', input)
@@ -119,8 +139,8 @@ while a <= argc do
         list[listed] = id
         any_ready = true
       end
-      if idem ~= '' and idem_window > 0 then
-        redis.call('SET', K_IDEM .. idem, id, 'PX', int(idem_window))
+      if idem and idem_window > 0 then
+        redis.call('SET', idem, claim_prefix .. id, 'PX', int(idem_window))
       end
       added[id] = true
     end

@@ -76,6 +76,102 @@ export function dedupeRules(harness: ConformanceHarness): void {
       expect((await ctx.record(transport, second.id)).state).toBe('waiting');
     });
 
+    it('[R5] scopes keys to their task: the same key on another task is a new job', async () => {
+      const transport = await ctx.transport();
+      const queue = uniqueQueue('task-scope');
+      const charge = makeEnvelope(queue, { task: 'shop.charge', idempotencyKey: 'order-1' });
+      const email = makeEnvelope(queue, { task: 'shop.email', idempotencyKey: 'order-1' });
+      // A task name ending in another's prefix and a key starting with the rest: still apart.
+      const tricky = makeEnvelope(queue, { task: 'shop', idempotencyKey: '.email:order-1' });
+      expect(await ctx.enqueue(transport, [charge, email, tricky])).toEqual([
+        { id: charge.id, duplicate: false },
+        { id: email.id, duplicate: false },
+        { id: tricky.id, duplicate: false },
+      ]);
+      const chargeAgain = makeEnvelope(queue, { task: 'shop.charge', idempotencyKey: 'order-1' });
+      const emailAgain = makeEnvelope(queue, { task: 'shop.email', idempotencyKey: 'order-1' });
+      expect(await ctx.enqueue(transport, [emailAgain, chargeAgain])).toEqual([
+        { id: email.id, duplicate: true },
+        { id: charge.id, duplicate: true },
+      ]);
+      expect((await ctx.record(transport, email.id)).envelope.task).toBe('shop.email');
+      expect(idsOf(await ctx.reserve(transport, queue, { max: 10 }))).toEqual([
+        charge.id,
+        email.id,
+        tricky.id,
+      ]);
+    });
+
+    it('[R5a] answers a duplicate with the fingerprint its key was claimed with', async () => {
+      const transport = await ctx.transport();
+      const queue = uniqueQueue('fingerprint');
+      const first = makeEnvelope(queue, { idempotencyKey: 'order-1' });
+      const same = makeEnvelope(queue, { idempotencyKey: 'order-1' });
+      expect(await ctx.enqueue(transport, first, { inputFingerprint: 'f1rst' })).toEqual([
+        { id: first.id, duplicate: false },
+      ]);
+      expect(await ctx.enqueue(transport, same, { inputFingerprint: 'f1rst' })).toEqual([
+        { id: first.id, duplicate: true, inputFingerprint: 'f1rst' },
+      ]);
+    });
+
+    it('[R5a] reports a repeated key with a different input through the first fingerprint', async () => {
+      const transport = await ctx.transport();
+      const queue = uniqueQueue('mismatch');
+      const first = makeEnvelope(queue, { idempotencyKey: 'order-1', input: { total: 10 } });
+      const changed = makeEnvelope(queue, { idempotencyKey: 'order-1', input: { total: 99 } });
+      await ctx.enqueue(transport, first, { inputFingerprint: 'f1rst' });
+      // The transport does not judge: it hands back what was stored, and adds nothing.
+      expect(await ctx.enqueue(transport, changed, { inputFingerprint: 'changed' })).toEqual([
+        { id: first.id, duplicate: true, inputFingerprint: 'f1rst' },
+      ]);
+      expect(await transport.getJob(changed.id)).toBeNull();
+      const [delivered] = await ctx.reserve(transport, queue, { max: 10 });
+      expect(delivered?.envelope.input).toEqual({ total: 10 });
+    });
+
+    it('[R5a] gives no fingerprint when the first job had none, and none for a repeated id', async () => {
+      const transport = await ctx.transport();
+      const queue = uniqueQueue('no-fingerprint');
+      const first = makeEnvelope(queue, { idempotencyKey: 'k' });
+      await ctx.enqueue(transport, first);
+      const [keyDuplicate] = await ctx.enqueue(
+        transport,
+        makeEnvelope(queue, { idempotencyKey: 'k' }),
+        {
+          inputFingerprint: 'later',
+        },
+      );
+      expect(keyDuplicate).toEqual({ id: first.id, duplicate: true });
+      expect(keyDuplicate).not.toHaveProperty('inputFingerprint');
+      const [idDuplicate] = await ctx.enqueue(
+        transport,
+        { ...first, idempotencyKey: 'other' },
+        {
+          inputFingerprint: 'x',
+        },
+      );
+      expect(idDuplicate).toEqual({ id: first.id, duplicate: true });
+      expect(idDuplicate).not.toHaveProperty('inputFingerprint');
+    });
+
+    it("[R5a] within one batch, later jobs with the key get the first one's fingerprint", async () => {
+      const transport = await ctx.transport();
+      const queue = uniqueQueue('fingerprint-batch');
+      const envelopes = [0, 1, 2].map((n) =>
+        makeEnvelope(queue, { idempotencyKey: 'k', input: { n } }),
+      );
+      const results = await transport.enqueue(
+        envelopes.map((envelope, n) => ({ envelope, inputFingerprint: `fp${n}` })),
+      );
+      const [first] = envelopes;
+      expect(results).toEqual([
+        { id: first?.id, duplicate: false },
+        { id: first?.id, duplicate: true, inputFingerprint: 'fp0' },
+        { id: first?.id, duplicate: true, inputFingerprint: 'fp0' },
+      ]);
+    });
+
     it('[R5] never dedupes jobs without a key, even with equal inputs', async () => {
       const transport = await ctx.transport();
       const queue = uniqueQueue('no-key');

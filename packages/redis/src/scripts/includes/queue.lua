@@ -11,7 +11,8 @@
 --   KEYS[16]     finished LIST     `<expiry> <unique part>` of completed/failed/cancelled/expired jobs,
 --                                  oldest first, for the count and age bounds (see finish())
 --   KEYS[17]     watched SET       ids someone waits on; also the channel their finish is published on
---   KEYS[18]     idempotency key prefix `<prefix>:{q}:i:`
+--   KEYS[18]     idempotency claim prefix `<prefix>:{q}:i:`; a claim is this plus
+--                `<task length>:<task>:<key>` holding `<input fingerprint> <unique part>`
 --   KEYS[19]     sequence STRING   orders the dead-letter set
 -- and starts ARGV with:
 --   ARGV[1] default result TTL (ms), ARGV[2] finished jobs kept per queue (0: no count bound)
