@@ -9,7 +9,9 @@ export type DiagnosticCode =
   | 'IMPLEMENTATION_IMPORT'
   | 'OPTION_NOT_STATIC'
   | 'TASK_NOT_EXPORTED'
-  | 'RESULT_TYPE_NOT_PORTABLE';
+  | 'RESULT_TYPE_NOT_PORTABLE'
+  | 'NOT_JSON_INPUT'
+  | 'NOT_JSON_RESULT';
 
 /** A problem in a task file, at `file:line:col`, with the change that fixes it. */
 export interface Diagnostic {

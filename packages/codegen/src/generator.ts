@@ -2,20 +2,27 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { glob } from 'tinyglobby';
-import { Project, ts } from 'ts-morph';
-import { NotPortableType, printType } from './analyze/result-type.js';
+import { ts } from 'ts-morph';
+import { tokenText } from './analyze/copy.js';
+import { type JsonSyntax, schemaModuleJsonSyntax, UNKNOWN_JSON } from './analyze/json-syntax.js';
+import { NotPortableType } from './analyze/result-type.js';
 import { schemaModuleProblems } from './analyze/schema-closure.js';
 import {
   analyzeTaskFile,
   type TaskEntry,
   type TaskFileAnalysis,
-  tokenText,
+  type TaskIdentity,
 } from './analyze/task-file.js';
+import { NO_TYPE_ISSUES, type TaskTypes, typeQuestions } from './analyze/task-types.js';
 import type { ResolvedConfig } from './config.js';
 import { compareText, type Diagnostic, sortDiagnostics } from './diagnostics.js';
 import { emitClient, type ResolvedTask } from './emit/client.js';
 import { emitRegistry } from './emit/registry.js';
+import { type CheckedFile, createTypeChecks } from './type-checks.js';
 import { checkFile, type FileStatus, writeIfChanged } from './write.js';
+
+/** Say that the type checker is at work when it checks at least this many tasks (it takes a while). */
+const PROGRESS_AFTER = 20;
 
 /** One task as generated. */
 export interface GeneratedTask {
@@ -43,7 +50,7 @@ export interface RunOptions {
   readonly check?: boolean;
   /** Asked just before writing; return false to drop this run (a newer one is due). */
   readonly isCurrent?: () => boolean;
-  /** Told about slow steps (type-checking to infer result types), for progress output. */
+  /** Told about slow steps (the type checker), for progress output. */
   readonly onProgress?: (message: string) => void;
 }
 
@@ -51,7 +58,7 @@ export interface RunOptions {
 export interface Generator {
   readonly config: ResolvedConfig;
   run(options?: RunOptions): Promise<GenerateResult>;
-  /** Forget result types: a file they may depend on (not a task file) changed. */
+  /** Forget what the type checker said: a file types may depend on (not a task file) changed. */
   invalidateTypes(): void;
   /** True for a file the last run read as a task file. */
   isTaskFile(file: string): boolean;
@@ -60,8 +67,8 @@ export interface Generator {
 interface FileState {
   text: string;
   analysis: TaskFileAnalysis;
-  /** exportName → result type text or the reason it could not be written. */
-  resultTypes: Map<string, string | NotPortableType> | undefined;
+  /** exportName → what the type checker said about the task. */
+  types: Map<string, TaskTypes> | undefined;
 }
 
 /**
@@ -74,23 +81,12 @@ interface FileState {
  * if (!result.ok) console.error(result.diagnostics);
  */
 export function createGenerator(config: ResolvedConfig): Generator {
-  const project = new Project({
-    ...(config.tsconfig
-      ? { tsConfigFilePath: config.tsconfig, skipAddingFilesFromTsConfig: true }
-      : {
-          compilerOptions: {
-            target: ts.ScriptTarget.ES2022,
-            module: ts.ModuleKind.ESNext,
-            moduleResolution: ts.ModuleResolutionKind.Bundler,
-            strict: true,
-            skipLibCheck: true,
-          },
-        }),
-    skipFileDependencyResolution: true,
-  });
+  const checks = createTypeChecks(config);
   const files = new Map<string, FileState>();
-  const schemaModules = new Map<string, { text: string; tokens: string; problems: Diagnostic[] }>();
-  let dependenciesChanged = false;
+  const schemaModules = new Map<
+    string,
+    { text: string; tokens: string; problems: Diagnostic[]; json: JsonSyntax }
+  >();
   const relative = (file: string) => path.relative(config.root, file).split(path.sep).join('/');
 
   const syncTaskFiles = async (): Promise<string[]> => {
@@ -104,8 +100,7 @@ export function createGenerator(config: ResolvedConfig): Generator {
     for (const file of files.keys()) {
       if (wanted.has(file)) continue;
       files.delete(file);
-      const stale = project.getSourceFile(file);
-      if (stale) project.removeSourceFile(stale);
+      checks.remove(file);
     }
     const texts = await Promise.all(paths.map((file) => readFile(file, 'utf8')));
     const changed: string[] = [];
@@ -113,12 +108,12 @@ export function createGenerator(config: ResolvedConfig): Generator {
       const text = texts[index] ?? '';
       if (files.get(file)?.text === text) return;
       // The AST pass needs no Project: a bare parse is several times cheaper than a
-      // ts-morph source file. Files join the Project only when a result type is inferred.
+      // ts-morph source file. The type checker comes after (type-checks.ts).
       const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
       files.set(file, {
         text,
         analysis: analyzeTaskFile(source, file, relative(file)),
-        resultTypes: undefined,
+        types: undefined,
       });
       changed.push(file);
     });
@@ -127,88 +122,52 @@ export function createGenerator(config: ResolvedConfig): Generator {
       const touched = new Set(changed);
       for (const state of files.values()) {
         if (state.analysis.localImports.some((file) => touched.has(file))) {
-          state.resultTypes = undefined;
+          state.types = undefined;
         }
       }
     }
     return paths;
   };
 
+  const invalidateTypes = () => {
+    for (const state of files.values()) state.types = undefined;
+    checks.refreshDependencies();
+  };
+
   const schemaModule = async (file: string) => {
     const text = await readFile(file, 'utf8');
     const cached = schemaModules.get(file);
     if (cached?.text === text) return cached;
+    // Input types come from schema modules too: re-read them, and re-check every task.
+    if (cached) invalidateTypes();
     const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
     const problems = schemaModuleProblems(source, file).map((problem) => ({
       ...problem,
       file: relative(file),
     }));
-    const entry = { text, tokens: tokenText(text), problems };
+    const entry = { text, tokens: tokenText(text), problems, json: schemaModuleJsonSyntax(source) };
     schemaModules.set(file, entry);
     return entry;
-  };
-
-  /** Puts a task file's current text in the Project; any change rebuilds the program. */
-  const syncProjectFile = (file: string, text: string) => {
-    const source = project.getSourceFile(file);
-    if (source && source.getFullText() === text) return source;
-    return project.createSourceFile(file, text, { overwrite: true });
-  };
-
-  const resultTypeOf = (task: TaskEntry, state: FileState): string | NotPortableType => {
-    if (!state.resultTypes) state.resultTypes = new Map();
-    const cached = state.resultTypes.get(task.exportName);
-    if (cached !== undefined) return cached;
-    let outcome: string | NotPortableType;
-    if (dependenciesChanged) {
-      dependenciesChanged = false;
-      // Files the program pulled in (types imported by tasks) are cached by ts-morph.
-      // (Files loaded as dependencies are not "in" the Project, so list the program's.)
-      for (const loaded of project.getProgram().compilerObject.getSourceFiles()) {
-        const file = loaded.fileName;
-        if (files.has(path.normalize(file)) || file.includes('/node_modules/')) continue;
-        project.getSourceFile(file)?.refreshFromFileSystemSync();
-      }
-    }
-    try {
-      const source = syncProjectFile(task.file, state.text);
-      const checker = project.getTypeChecker().compilerObject;
-      const declaration = source.getVariableDeclarationOrThrow(task.localName).compilerNode;
-      const type = checker.getTypeAtLocation(declaration.name) as ts.TypeReference;
-      const result = checker.getTypeArguments(type)[2];
-      if (!result) throw new NotPortableType('its type is not a TaskDefinition');
-      outcome = printType(result, checker);
-    } catch (error) {
-      if (!(error instanceof NotPortableType)) throw error;
-      outcome = error;
-    }
-    state.resultTypes.set(task.exportName, outcome);
-    return outcome;
   };
 
   return {
     config,
     isTaskFile: (file) => files.has(path.normalize(file)),
-    invalidateTypes() {
-      for (const state of files.values()) state.resultTypes = undefined;
-      dependenciesChanged = true;
-    },
+    invalidateTypes,
     async run(options = {}) {
       const paths = await syncTaskFiles();
       const diagnostics: Diagnostic[] = [];
       const entries: { task: TaskEntry; state: FileState }[] = [];
+      const identities: TaskIdentity[] = [];
       for (const file of paths) {
         const state = files.get(file);
         if (!state) continue;
         diagnostics.push(...state.analysis.diagnostics);
+        identities.push(...state.analysis.identities);
         for (const task of state.analysis.tasks) entries.push({ task, state });
       }
-      diagnostics.push(
-        ...duplicates(
-          entries.map((entry) => entry.task),
-          relative,
-        ),
-      );
+      // Every task call counts, also one with other problems: all come out in one report.
+      diagnostics.push(...duplicates(identities, relative));
 
       const moduleFiles = new Set<string>();
       for (const { task } of entries) {
@@ -224,50 +183,50 @@ export function createGenerator(config: ResolvedConfig): Generator {
         diagnostics.push(...entry.problems);
       }
 
+      // Ask the type checker only what the AST could not settle, and put every file it
+      // needs in its programs before the first query, so that each is built once per run.
+      const moduleJson = (file: string) => modules.get(file)?.json ?? UNKNOWN_JSON;
+      const pending = new Map<FileState, CheckedFile & { tasks: CheckedFile['tasks'][number][] }>();
+      for (const { task, state } of entries) {
+        if (state.types?.has(task.exportName)) continue;
+        state.types ??= new Map();
+        const questions = typeQuestions(task, moduleJson);
+        if (!questions.input && !questions.result) {
+          state.types.set(task.exportName, NO_TYPE_ISSUES);
+          continue;
+        }
+        const file = pending.get(state) ?? { file: task.file, text: state.text, tasks: [] };
+        file.tasks.push({ task, questions });
+        pending.set(state, file);
+      }
+      checks.prepare([...pending.values()]);
+      const asked = [...pending.values()].reduce((sum, file) => sum + file.tasks.length, 0);
+      if (asked >= PROGRESS_AFTER) {
+        options.onProgress?.(
+          `Type-checking ${asked} tasks (the JSON boundary of schemas and results, and result types)…`,
+        );
+      }
+      for (const [state, file] of pending) {
+        for (const { task, questions } of file.tasks) {
+          state.types?.set(task.exportName, checks.read(file, task, questions));
+        }
+      }
       const resolved: ResolvedTask[] = [];
-      if (diagnostics.length === 0) {
-        // Add every file that needs inference before the first checker query, so that the
-        // program is built once per run, not once per file.
-        let inferring = 0;
-        for (const { task, state } of entries) {
-          if (!task.output && !task.declaredResult && !state.resultTypes?.has(task.exportName)) {
-            syncProjectFile(task.file, state.text);
-            inferring++;
-          }
-        }
-        if (inferring > 0) {
-          options.onProgress?.(
-            `Inferring the result type of ${inferring} task(s) with the type checker (declare an output schema to skip this)…`,
-          );
-        }
-        for (const { task, state } of entries) {
-          let resultType: string | undefined;
-          if (!task.output && !task.declaredResult) {
-            const outcome = resultTypeOf(task, state);
-            if (outcome instanceof NotPortableType) {
-              diagnostics.push({
-                code: 'RESULT_TYPE_NOT_PORTABLE',
-                file: relative(task.file),
-                line: task.line,
-                column: task.column,
-                message: `the result type of task ${JSON.stringify(task.name)} (what run returns) cannot be written into the generated client: ${outcome.message}.`,
-                fix: 'Declare the result with an output schema, e.g. `output: z.object({ sent: z.boolean() })`.',
-              });
-              continue;
-            }
-            resultType = outcome;
-          }
-          const moduleTokens = task.input.imports
-            .filter((item) => item.isFile)
-            .map((item) => modules.get(item.from)?.tokens ?? '')
-            .sort(compareText);
-          resolved.push({
-            ...task,
-            relativeFile: relative(task.file),
-            resultType,
-            fingerprint: fingerprint([task.input.tokens, ...moduleTokens]),
-          });
-        }
+      for (const { task, state } of entries) {
+        const types = state.types?.get(task.exportName) ?? NO_TYPE_ISSUES;
+        const found = typeDiagnostics(task, types, relative(task.file));
+        diagnostics.push(...found);
+        if (found.length > 0) continue;
+        const moduleTokens = task.input.imports
+          .filter((item) => item.isFile)
+          .map((item) => modules.get(item.from)?.tokens ?? '')
+          .sort(compareText);
+        resolved.push({
+          ...task,
+          relativeFile: relative(task.file),
+          resultType: typeof types.resultType === 'string' ? types.resultType : undefined,
+          fingerprint: fingerprint([task.input.tokens, ...moduleTokens]),
+        });
       }
       const tasks = resolved
         .sort((a, b) => compareText(a.name, b.name))
@@ -336,11 +295,22 @@ function fingerprint(parts: readonly string[]): string {
   return createHash('sha256').update(parts.join('\n\0')).digest('hex').slice(0, 16);
 }
 
-function duplicates(tasks: readonly TaskEntry[], relative: (file: string) => string): Diagnostic[] {
+/** Duplicate task and export names, over every task call (also those with other problems). */
+function duplicates(
+  tasks: readonly TaskIdentity[],
+  relative: (file: string) => string,
+): Diagnostic[] {
   const found: Diagnostic[] = [];
-  const check = (key: (task: TaskEntry) => string, code: Diagnostic['code'], what: string) => {
-    const groups = new Map<string, TaskEntry[]>();
-    for (const task of tasks) groups.set(key(task), [...(groups.get(key(task)) ?? []), task]);
+  const check = (
+    key: (task: TaskIdentity) => string | undefined,
+    code: Diagnostic['code'],
+    what: string,
+  ) => {
+    const groups = new Map<string, TaskIdentity[]>();
+    for (const task of tasks) {
+      const value = key(task);
+      if (value !== undefined) groups.set(value, [...(groups.get(value) ?? []), task]);
+    }
     for (const [value, group] of groups) {
       if (group.length < 2) continue;
       const places = group.map((task) => `${relative(task.file)}:${task.line}`).join(', ');
@@ -361,5 +331,45 @@ function duplicates(tasks: readonly TaskEntry[], relative: (file: string) => str
   };
   check((task) => task.name, 'DUPLICATE_TASK_NAME', 'task name');
   check((task) => task.exportName, 'DUPLICATE_EXPORT_NAME', 'export name');
+  return found;
+}
+
+/** What the type checker found about one task, as diagnostics. */
+function typeDiagnostics(task: TaskEntry, types: TaskTypes, file: string): Diagnostic[] {
+  const found: Diagnostic[] = [];
+  const quoted = JSON.stringify(task.name);
+  if (types.input) {
+    const { path: where, what, becomes, fix } = types.input;
+    found.push({
+      code: 'NOT_JSON_INPUT',
+      file,
+      ...task.at.input,
+      message: `the input schema of task ${quoted} accepts a value that cannot cross JSON (jobs travel as JSON): ${where} is ${what}, ${becomes}.`,
+      fix,
+    });
+  }
+  if (types.result) {
+    const { path: where, what, becomes, fix } = types.result;
+    const [whose, at] = task.output
+      ? ['the output schema of task', task.at.output]
+      : ['run of task', task.at.run];
+    found.push({
+      code: 'NOT_JSON_RESULT',
+      file,
+      ...(at ?? { line: task.line, column: task.column }),
+      message: `${whose} ${quoted} ${task.output ? 'reads' : 'returns'} a result that cannot cross JSON (results are stored as JSON): ${where} is ${what}, ${becomes}.`,
+      fix,
+    });
+  }
+  if (types.resultType instanceof NotPortableType) {
+    found.push({
+      code: 'RESULT_TYPE_NOT_PORTABLE',
+      file,
+      line: task.line,
+      column: task.column,
+      message: `the result type of task ${quoted} (what run returns) cannot be written into the generated client: ${types.resultType.message}.`,
+      fix: 'Declare the result with an output schema, e.g. `output: z.object({ sent: z.boolean() })`.',
+    });
+  }
   return found;
 }

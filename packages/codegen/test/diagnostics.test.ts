@@ -174,16 +174,60 @@ export const b = defineTask({ name: 'shop.b', input: z.object({ at: z.string().d
     ]);
   });
 
-  it('RESULT_TYPE_NOT_PORTABLE when run returns something a JSON result cannot hold', async () => {
+  it('RESULT_TYPE_NOT_PORTABLE when an inferred result type cannot be written out', async () => {
     const found = await diagnose({
-      'src/tasks/a.ts': `${header}export const a = defineTask({
+      'src/tasks/a.ts': `${header}${RECURSIVE}export const a = defineTask({
   name: 'shop.a',
   input: z.object({}),
-  run: () => ({ later: () => 1 }),
+  run: () => root(),
 });
 `,
     });
-    expect(found[0]).toMatchObject({ code: 'RESULT_TYPE_NOT_PORTABLE', line: 3, column: 18 });
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatchObject({ code: 'RESULT_TYPE_NOT_PORTABLE', line: 9, column: 18 });
+    expect(found[0]?.message).toContain('recursive');
     expect(found[0]?.fix).toContain('output schema');
   });
+
+  it('reports every problem in one run: duplicate names beside schema, export and type problems', async () => {
+    const found = await diagnose({
+      // A schema problem: this task is not generated, but its name still counts.
+      'src/tasks/a.ts': `${header}export const first = defineTask({
+  name: 'shop.same',
+  input: z.object({ at: z.string().default(process.env.TZ ?? 'UTC') }),
+  run() {},
 });
+`,
+      'src/tasks/b.ts': taskFile('second', 'shop.same'),
+      'src/tasks/c.ts': taskFile('third', 'shop.same').replace('export const', 'const'),
+      // Found by the type checker, which runs even when other files have problems.
+      'src/tasks/d.ts': `${header}${RECURSIVE}export const d = defineTask({
+  name: 'shop.d',
+  input: z.object({ tags: z.set(z.string()) }),
+  run: () => root(),
+});
+`,
+    });
+    expect(found.map((d) => [d.file, d.code])).toEqual([
+      ['src/tasks/a.ts', 'DUPLICATE_TASK_NAME'],
+      ['src/tasks/a.ts', 'SCHEMA_NOT_STATIC'],
+      ['src/tasks/b.ts', 'DUPLICATE_TASK_NAME'],
+      ['src/tasks/c.ts', 'TASK_NOT_EXPORTED'],
+      ['src/tasks/c.ts', 'DUPLICATE_TASK_NAME'],
+      ['src/tasks/d.ts', 'RESULT_TYPE_NOT_PORTABLE'],
+      ['src/tasks/d.ts', 'NOT_JSON_INPUT'],
+    ]);
+    expect(found[0]?.message).toContain(
+      '"shop.same" is defined 3 times (src/tasks/a.ts:3, src/tasks/b.ts:4, src/tasks/c.ts:4)',
+    );
+  });
+});
+
+/** A recursive type and a function returning it: its inferred result cannot be written out. */
+const RECURSIVE = `
+interface Category {
+  name: string;
+  children: Category[];
+}
+const root = (): Category => ({ name: 'root', children: [] });
+`;

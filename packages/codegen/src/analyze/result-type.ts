@@ -110,7 +110,8 @@ function print(type: ts.Type, checker: ts.TypeChecker, depth: number, stack: Set
   return members.length === 0 ? '{}' : `{ ${members.join('; ')} }`;
 }
 
-function isFromDefaultLib(symbol: ts.Symbol): boolean {
+/** True for a symbol declared only in TypeScript's lib files (Date, Map, RegExp, …). */
+export function isFromDefaultLib(symbol: ts.Symbol): boolean {
   const declarations = symbol.getDeclarations() ?? [];
   return (
     declarations.length > 0 &&
@@ -121,7 +122,8 @@ function isFromDefaultLib(symbol: ts.Symbol): boolean {
   );
 }
 
-function propertyKey(name: string): string {
+/** A property name as written in a type: bare when it is an identifier, else quoted. */
+export function propertyKey(name: string): string {
   return /^[A-Za-z_$][\w$]*$/.test(name) ? name : JSON.stringify(name);
 }
 

@@ -1,35 +1,13 @@
 import { ts } from 'ts-morph';
 import type { Diagnostic } from '../diagnostics.js';
-import {
-  resolveRelative,
-  type SchemaClosure,
-  type SchemaImport,
-  schemaClosure,
-} from './schema-closure.js';
+import { type CopiedSchema, copy, declaredReturnType } from './copy.js';
+import { resolveRelative, type SchemaClosure, schemaClosure } from './schema-closure.js';
 import { positionOf, type TopLevelBinding, topLevelBindings, unwrapExpression } from './scope.js';
 import { NotStatic, printStaticValue, staticValue } from './static-value.js';
-import { renderTemplate, type Template, toTemplate } from './template.js';
 
 /** Contract options the producer needs, in the order they are written out. */
 const ROUTING_OPTIONS = ['queue', 'priority', 'retry', 'resultTtl'] as const;
 const TASK_NAME = /^[A-Za-z0-9_.:/-]{1,128}$/;
-
-/** A same-file declaration a copied schema needs. */
-export interface CopiedDeclaration {
-  readonly name: string;
-  readonly kind: 'const' | 'type';
-  /** The declaration without `export`, e.g. `const line = z.object(…)`. */
-  readonly template: Template;
-}
-
-/** A copied schema: the declarations it needs and the expression itself, as templates. */
-export interface CopiedSchema {
-  readonly declarations: readonly CopiedDeclaration[];
-  readonly expression: Template;
-  readonly imports: readonly SchemaImport[];
-  /** Token text of everything copied, for the fingerprint. */
-  readonly tokens: string;
-}
 
 /** One `export const x = defineTask({...})`, as the emitters need it. */
 export interface TaskEntry {
@@ -42,6 +20,12 @@ export interface TaskEntry {
   readonly file: string;
   readonly line: number;
   readonly column: number;
+  /** Where the type checker's findings point: the schema expressions and `run`. */
+  readonly at: {
+    readonly input: Position;
+    readonly output: Position | undefined;
+    readonly run: Position | undefined;
+  };
   readonly input: CopiedSchema;
   readonly output: CopiedSchema | undefined;
   /**
@@ -54,9 +38,30 @@ export interface TaskEntry {
   readonly options: readonly (readonly [string, string])[];
 }
 
+/** 1-based line and column. */
+export interface Position {
+  readonly line: number;
+  readonly column: number;
+}
+
+/**
+ * The name and export name of a `defineTask` call, read even when the task has other
+ * problems, so that duplicates are reported together with them.
+ */
+export interface TaskIdentity extends Position {
+  /** Undefined when the name is not a string literal. */
+  readonly name: string | undefined;
+  /** Undefined when the task is not exported by name. */
+  readonly exportName: string | undefined;
+  /** Absolute path of the task file. */
+  readonly file: string;
+}
+
 /** What one task file yields: its tasks and problems, with `file` relative to the root. */
 export interface TaskFileAnalysis {
   readonly tasks: readonly TaskEntry[];
+  /** Every task call found, including those with problems (for duplicate checks). */
+  readonly identities: readonly TaskIdentity[];
   /** Files this one imports by relative path (resolved), to know whose types may change. */
   readonly localImports: readonly string[];
   readonly diagnostics: readonly Diagnostic[];
@@ -76,7 +81,15 @@ export function analyzeTaskFile(
   const defineTaskNames = defineTaskReferences(bindings);
   const exported = exportedNames(source);
   const tasks: TaskEntry[] = [];
+  const identities: TaskIdentity[] = [];
   const diagnostics: Diagnostic[] = [];
+  const identify = (call: ts.CallExpression, exportName: string | undefined) =>
+    identities.push({
+      name: literalTaskName(call),
+      exportName,
+      file,
+      ...positionOf(call),
+    });
   const report: Report = (at, code, message, fix) =>
     diagnostics.push({
       code,
@@ -101,6 +114,7 @@ export function analyzeTaskFile(
 
   for (const statement of source.statements) {
     if (ts.isExportAssignment(statement) && isDefineTaskCall(statement.expression)) {
+      identify(unwrapExpression(statement.expression) as ts.CallExpression, undefined);
       report(
         statement,
         'TASK_NOT_EXPORTED',
@@ -115,7 +129,9 @@ export function analyzeTaskFile(
       if (!ts.isIdentifier(declaration.name)) continue;
       const local = declaration.name.text;
       const exportName = exported.get(local);
+      const call = unwrapExpression(declaration.initializer) as ts.CallExpression;
       if (!exportName) {
+        identify(call, undefined);
         report(
           declaration,
           'TASK_NOT_EXPORTED',
@@ -124,7 +140,7 @@ export function analyzeTaskFile(
         );
         continue;
       }
-      const call = unwrapExpression(declaration.initializer) as ts.CallExpression;
+      identify(call, exportName);
       const entry = readTask(call, local, exportName, file, bindings, report);
       if (entry) tasks.push(entry);
     }
@@ -135,7 +151,7 @@ export function analyzeTaskFile(
     const target = resolveRelative(file, binding.specifier);
     if (target) localImports.add(target);
   }
-  return { tasks, diagnostics, localImports: [...localImports] };
+  return { tasks, identities, diagnostics, localImports: [...localImports] };
 }
 
 type Report = (
@@ -240,15 +256,24 @@ function readTask(
     }
   }
   if (!input || (outputNode && !output)) return undefined;
+  const runNode = properties.get('run');
+  const runName = config.properties
+    .map((property) => property.name)
+    .find((key) => key !== undefined && ts.isIdentifier(key) && key.text === 'run');
   const declaredResult = outputNode
     ? undefined
-    : declaredReturnType(properties.get('run'), config, file, bindings);
+    : declaredReturnType(runNode, config, file, bindings);
   return {
     exportName,
     localName,
     name,
     file,
     ...positionOf(call),
+    at: {
+      input: positionOf(inputNode),
+      output: outputNode && positionOf(outputNode),
+      run: runName && positionOf(runName),
+    },
     input,
     output,
     declaredResult,
@@ -256,28 +281,22 @@ function readTask(
   };
 }
 
-/** `run(…): Promise<Receipt>` → a copy of `Awaited<Promise<Receipt>>`, if it is self-contained. */
-function declaredReturnType(
-  runNode: ts.Expression | undefined,
-  config: ts.ObjectLiteralExpression,
-  file: string,
-  bindings: ReadonlyMap<string, TopLevelBinding>,
-): CopiedSchema | undefined {
-  let annotation: ts.TypeNode | undefined;
-  const method = config.properties.find(
-    (property): property is ts.MethodDeclaration =>
-      ts.isMethodDeclaration(property) &&
-      ts.isIdentifier(property.name) &&
-      property.name.text === 'run',
-  );
-  if (method) annotation = method.type;
-  else if (runNode && (ts.isArrowFunction(runNode) || ts.isFunctionExpression(runNode))) {
-    annotation = runNode.type;
+/** The task name when it is written as a string literal, else undefined. */
+function literalTaskName(call: ts.CallExpression): string | undefined {
+  const [argument] = call.arguments;
+  const config = argument && unwrapExpression(argument);
+  if (!config || !ts.isObjectLiteralExpression(config)) return undefined;
+  for (const property of config.properties) {
+    if (
+      ts.isPropertyAssignment(property) &&
+      !ts.isComputedPropertyName(property.name) &&
+      property.name.text === 'name'
+    ) {
+      const value = unwrapExpression(property.initializer);
+      if (ts.isStringLiteral(value) || ts.isNoSubstitutionTemplateLiteral(value)) return value.text;
+    }
   }
-  if (!annotation) return undefined;
-  const closure = schemaClosure(annotation, file, bindings, 'result type');
-  if (closure.problems.length > 0) return undefined;
-  return copy(annotation, closure, ['Awaited<', '>']);
+  return undefined;
 }
 
 function copySchema(
@@ -293,56 +312,7 @@ function copySchema(
       report(problem, problem.code, problem.message, problem.fix);
     return undefined;
   }
-  return copy(node, closure);
-}
-
-function copy(
-  node: ts.Node,
-  closure: SchemaClosure,
-  wrap?: readonly [string, string],
-): CopiedSchema {
-  const names = new Set([
-    ...closure.imports.map((item) => item.local),
-    ...closure.declarations.map((declaration) => declarationName(declaration).text),
-  ]);
-  const declarations = closure.declarations.map((declaration) => ({
-    name: declarationName(declaration).text,
-    kind: ts.isVariableDeclaration(declaration) ? ('const' as const) : ('type' as const),
-    template: declarationTemplate(declaration, names),
-  }));
-  let expression = toTemplate(node, names);
-  if (wrap) expression = [wrap[0], ...expression, wrap[1]];
-  const tokens = [...declarations.map((d) => d.template), expression]
-    .map((template) => tokenText(renderTemplate(template, (name) => name)))
-    .join('\n');
-  return { declarations, expression, imports: closure.imports, tokens };
-}
-
-function declarationName(node: ts.Node): ts.Identifier {
-  return (node as ts.VariableDeclaration | ts.TypeAliasDeclaration | ts.InterfaceDeclaration)
-    .name as ts.Identifier;
-}
-
-function declarationTemplate(node: ts.Node, names: ReadonlySet<string>): Template {
-  const template = toTemplate(node, names, declarationName(node));
-  if (ts.isVariableDeclaration(node)) return ['const ', ...template, ';'];
-  const [first, ...rest] = template;
-  return typeof first === 'string'
-    ? [first.replace(/^(export\s+)?(declare\s+)?/, ''), ...rest]
-    : template;
-}
-
-/** Source text reduced to its tokens, so formatting and comments do not change a fingerprint. */
-export function tokenText(text: string): string {
-  const scanner = ts.createScanner(ts.ScriptTarget.Latest, true, ts.LanguageVariant.Standard, text);
-  const tokens: string[] = [];
-  for (let kind = scanner.scan(); kind !== ts.SyntaxKind.EndOfFileToken; kind = scanner.scan()) {
-    const token = scanner.getTokenText();
-    // A trailing comma is formatting, not schema.
-    if (/^[}\])>]$/.test(token) && tokens.at(-1) === ',') tokens.pop();
-    tokens.push(token);
-  }
-  return tokens.join(' ');
+  return copy(node, closure, 'schema');
 }
 
 /** Local names bound to core's `defineTask`, directly or through a namespace import. */

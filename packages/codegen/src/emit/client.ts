@@ -1,4 +1,5 @@
-import type { CopiedDeclaration, CopiedSchema, TaskEntry } from '../analyze/task-file.js';
+import type { CopiedDeclaration, CopiedSchema } from '../analyze/copy.js';
+import type { TaskEntry } from '../analyze/task-file.js';
 import { renderTemplate, type Template } from '../analyze/template.js';
 import { createImportSet, quote, relativeSpecifier } from './imports.js';
 
@@ -85,16 +86,28 @@ export function emitClient(tasks: readonly ResolvedTask[], options: EmitOptions)
   return lines.join('\n');
 }
 
-function emitTask(
-  task: ResolvedTask,
+/** A task's copied schemas (and declared result type), rendered for one generated module. */
+export interface RenderedTask {
+  /** Copied same-file declarations, each `export`ed and prefixed with the task's export name. */
+  readonly declarations: readonly string[];
+  readonly input: string;
+  readonly output: string | undefined;
+  readonly declaredResult: string | undefined;
+}
+
+/**
+ * Renders what a task's schemas need in a module at `outFile`: imports go to `imports`;
+ * copied declarations get the task's prefix, so two task files may both declare `address`.
+ */
+export function renderTask(
+  task: TaskEntry,
   imports: ReturnType<typeof createImportSet>,
-  options: EmitOptions,
-): string {
+  options: Pick<EmitOptions, 'outFile' | 'importExtension'>,
+): RenderedTask {
   const copies = [task.input, task.output, task.declaredResult].filter(
     (copy): copy is CopiedSchema => copy !== undefined,
   );
-  // Names the copied text uses → names in the generated module. Copied declarations get the
-  // task's prefix, so two task files may both declare `address`.
+  // Names the copied text uses → names in the generated module.
   const names = new Map<string, string>();
   for (const copy of copies) {
     for (const item of copy.imports) {
@@ -111,18 +124,29 @@ function emitTask(
       names.set(declaration.name, `${task.exportName}$${declaration.name}`);
     }
   }
-  const rename = (name: string) => names.get(name) ?? name;
-  const render = (template: Template) => renderTemplate(template, rename);
+  const render = (template: Template) =>
+    renderTemplate(template, (name) => names.get(name) ?? name);
+  return {
+    // Exported so that declaration emit (tsc --declaration, tsup dts) can name them.
+    declarations: [...declarations.values()].map(
+      (declaration) => `export ${render(declaration.template)}`,
+    ),
+    input: render(task.input.expression),
+    output: task.output && render(task.output.expression),
+    declaredResult: task.declaredResult && render(task.declaredResult.expression),
+  };
+}
+
+function emitTask(
+  task: ResolvedTask,
+  imports: ReturnType<typeof createImportSet>,
+  options: EmitOptions,
+): string {
+  const rendered = renderTask(task, imports, options);
   const prefix = task.exportName;
-  // Exported so that declaration emit (tsc --declaration, tsup dts) can name them.
-  const copied = [...declarations.values()].map(
-    (declaration) => `export ${render(declaration.template)}`,
-  );
   const result = task.output
     ? `InferSchemaOutput<typeof ${prefix}OutputSchema>`
-    : task.declaredResult
-      ? render(task.declaredResult.expression)
-      : (task.resultType ?? 'unknown');
+    : (rendered.declaredResult ?? task.resultType ?? 'unknown');
   const fields = [
     `  name: ${quote(task.name)},`,
     `  input: ${prefix}InputSchema,`,
@@ -133,9 +157,9 @@ function emitTask(
   return [
     '',
     `// ${task.name}, from ${task.relativeFile}`,
-    ...copied,
-    `const ${prefix}InputSchema = ${render(task.input.expression)};`,
-    ...(task.output ? [`const ${prefix}OutputSchema = ${render(task.output.expression)};`] : []),
+    ...rendered.declarations,
+    `const ${prefix}InputSchema = ${rendered.input};`,
+    ...(rendered.output ? [`const ${prefix}OutputSchema = ${rendered.output};`] : []),
     '',
     `/** Contract of ${quote(task.name)}: what a producer needs, without \`run\`. */`,
     `export const ${contractName(task)} = taskContract<`,
