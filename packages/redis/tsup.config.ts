@@ -1,4 +1,3 @@
-import { cp } from 'node:fs/promises';
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
@@ -8,9 +7,4 @@ export default defineConfig({
   clean: true,
   sourcemap: true,
   target: 'node20',
-  // The Lua scripts are read at run time from `./scripts/` next to the module that
-  // loads them: src/scripts.ts from source, dist/index.js once bundled.
-  async onSuccess() {
-    await cp('src/scripts', 'dist/scripts', { recursive: true });
-  },
 });

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import {
   assertQueueName,
   InvalidOptionError,
@@ -8,6 +7,7 @@ import {
 } from '@conveyor/core';
 import type { Cluster, Redis } from 'ioredis';
 import { redisCall } from './errors.js';
+import { luaScript } from './scripts.js';
 
 /**
  * Keys outside any queue. The worker keys share the hash tag `{@workers}` (one Cluster
@@ -154,21 +154,11 @@ function commandName(name: WorkerScript): string {
   return `conveyor_${name.replaceAll('-', '_')}`;
 }
 
-let workerSources: Map<WorkerScript, string> | undefined;
-
 function defineWorkerScripts(client: Redis | Cluster): void {
-  if (!workerSources) {
-    const dir = new URL('./scripts/', import.meta.url);
-    workerSources = new Map(
-      WORKER_SCRIPTS.map((name) => [
-        name,
-        readFileSync(new URL(`${name}-${WORKER_KEY_COUNT}.lua`, dir), 'utf8'),
-      ]),
-    );
-  }
-  for (const [name, lua] of workerSources) {
+  for (const name of WORKER_SCRIPTS) {
     const command = commandName(name);
     if (typeof (client as unknown as Record<string, unknown>)[command] === 'function') continue;
+    const lua = luaScript(`${name}-${WORKER_KEY_COUNT}`);
     client.defineCommand(command, { lua, numberOfKeys: WORKER_KEY_COUNT });
   }
 }

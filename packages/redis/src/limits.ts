@@ -1,38 +1,25 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { InvalidOptionError, type LimitAnswer, type TransportLimits } from '@conveyor/core';
 import type { Cluster, Redis } from 'ioredis';
 import { redisCall } from './errors.js';
+import { luaScript } from './scripts.js';
 
 /**
  * The limit scripts: one key each (a limit key's permits or slots), so they run on
  * Redis Cluster whatever slot the key hashes to.
  */
 const LIMIT_SCRIPTS = {
-  conveyor_take_rate: 'take-rate-1.lua',
-  conveyor_acquire_slot: 'acquire-slot-1.lua',
-  conveyor_renew_slots: 'renew-slots-1.lua',
+  conveyor_take_rate: 'take-rate-1',
+  conveyor_acquire_slot: 'acquire-slot-1',
+  conveyor_renew_slots: 'renew-slots-1',
 } as const;
 
 type LimitCommand = keyof typeof LIMIT_SCRIPTS;
+type LimitScriptFile = (typeof LIMIT_SCRIPTS)[LimitCommand];
 type CommandFn = (...args: Array<string | number>) => Promise<unknown>;
 
 /** Longest wait a denied slot request is told to take before asking again. */
 const SLOT_RETRY_MAX_MS = 100;
-
-let sources: Map<LimitCommand, string> | undefined;
-
-function limitScripts(): Map<LimitCommand, string> {
-  if (sources) return sources;
-  const dir = new URL('./scripts/', import.meta.url);
-  sources = new Map(
-    (Object.entries(LIMIT_SCRIPTS) as Array<[LimitCommand, string]>).map(([command, file]) => [
-      command,
-      readFileSync(new URL(file, dir), 'utf8'),
-    ]),
-  );
-  return sources;
-}
 
 /**
  * Keys of one limit key. The hash tag `{limit:<key>}` keeps a key's permits and slots
@@ -55,9 +42,10 @@ export function redisLimits(options: {
   assertOpen: () => void;
 }): TransportLimits {
   const { commands, prefix, assertOpen } = options;
-  for (const [command, lua] of limitScripts()) {
+  const scripts = Object.entries(LIMIT_SCRIPTS) as Array<[LimitCommand, LimitScriptFile]>;
+  for (const [command, file] of scripts) {
     if (typeof (commands as unknown as Record<string, unknown>)[command] === 'function') continue;
-    commands.defineCommand(command, { lua, numberOfKeys: 1 });
+    commands.defineCommand(command, { lua: luaScript(file), numberOfKeys: 1 });
   }
   const run = (command: LimitCommand, key: string, args: Array<string | number>) =>
     redisCall(command.replace('conveyor_', '').replaceAll('_', '-'), () =>

@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
 import type { Cluster, Redis } from 'ioredis';
 import { QUEUE_KEY_COUNT } from './keys.js';
+import { LUA_INCLUDES, LUA_SCRIPTS, type LuaScriptFile } from './scripts/embedded.gen.js';
 
-/** The Lua scripts, one file each in `scripts/` (copied next to the bundle by the build). */
+/** The queue scripts, one file each in `scripts/`, embedded in the module (see {@link luaScript}). */
 export const SCRIPT_NAMES = [
   'enqueue',
   'reserve',
@@ -20,26 +20,32 @@ export const SCRIPT_NAMES = [
 
 export type ScriptName = (typeof SCRIPT_NAMES)[number];
 
-const scriptDir = new URL('./scripts/', import.meta.url);
 const INCLUDE = /^--!include (\S+)$/m;
 
-let sources: Map<ScriptName, string> | undefined;
+const texts = new Map<LuaScriptFile, string>();
 
-/** Reads every script once, inlining `--!include <file>` lines from `scripts/includes/`. */
-export function scriptSources(): Map<ScriptName, string> {
-  if (sources) return sources;
-  const loaded = new Map<ScriptName, string>();
-  for (const name of SCRIPT_NAMES) {
-    let text = readFileSync(new URL(`${name}-${QUEUE_KEY_COUNT}.lua`, scriptDir), 'utf8');
-    for (let match = INCLUDE.exec(text); match; match = INCLUDE.exec(text)) {
-      const include = readFileSync(new URL(`includes/${match[1]}`, scriptDir), 'utf8');
-      // A function, not a string: a string replacement would expand `$'` and `$&` in Lua.
-      text = text.replace(match[0], () => include);
+/**
+ * A script's text, its `--!include <file>` lines replaced by `scripts/includes/<file>`.
+ * The texts come from `scripts/embedded.gen.ts` (generated from the .lua files by
+ * `scripts/embed-lua.mjs`), not from disk, so a bundle that inlines this package works
+ * from any directory.
+ */
+export function luaScript(file: LuaScriptFile): string {
+  let text = texts.get(file);
+  if (text !== undefined) return text;
+  text = LUA_SCRIPTS[file];
+  for (let match = INCLUDE.exec(text); match; match = INCLUDE.exec(text)) {
+    const include = LUA_INCLUDES[match[1] ?? ''];
+    if (include === undefined) {
+      throw new Error(
+        `[conveyor] [redis] ${file}.lua includes ${match[1]}, which is not in scripts/includes/`,
+      );
     }
-    loaded.set(name, text);
+    // A function, not a string: a string replacement would expand `$'` and `$&` in Lua.
+    text = text.replace(match[0], () => include);
   }
-  sources = loaded;
-  return loaded;
+  texts.set(file, text);
+  return text;
 }
 
 /** The ioredis command name of a script (`conveyor_get_job`). */
@@ -52,9 +58,10 @@ function commandName(name: ScriptName): string {
  * falls back to EVAL on NOSCRIPT, so a flushed script cache (restart, failover) heals.
  */
 export function defineScripts(client: Redis | Cluster): void {
-  for (const [name, lua] of scriptSources()) {
+  for (const name of SCRIPT_NAMES) {
     const command = commandName(name);
     if (typeof (client as unknown as Record<string, unknown>)[command] === 'function') continue;
+    const lua = luaScript(`${name}-${QUEUE_KEY_COUNT}`);
     client.defineCommand(command, { lua, numberOfKeys: QUEUE_KEY_COUNT });
   }
 }
