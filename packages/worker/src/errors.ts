@@ -6,6 +6,7 @@ export type WorkerErrorCode =
   | 'WORKER_STOPPED'
   | 'SANDBOX_CRASHED'
   | 'SANDBOX_START_FAILED'
+  | 'SANDBOX_UNAVAILABLE'
   | 'TASK_MODULE_FAILED';
 
 /**
@@ -68,6 +69,26 @@ export class SandboxStartError extends WorkerError {
       `The sandbox could not load the task module ${JSON.stringify(module)}: ${cause.message.replace(/\.$/, '')}. Point sandbox.module at the registry module that exports these tasks, and give sandbox.execArgv the flags it needs (e.g. --import tsx for TypeScript).`,
       { cause },
     );
+  }
+}
+
+/**
+ * The sandbox's child entry (`sandbox-child.js` beside @conveyor/worker's own module) is not
+ * on disk: the worker was bundled with its dependencies inlined.
+ */
+export class SandboxUnavailableError extends WorkerError {
+  readonly entry: string | undefined;
+
+  constructor(entry: string | undefined) {
+    const where =
+      entry === undefined
+        ? 'this build has no import.meta.url (a CommonJS bundle)'
+        : `${JSON.stringify(entry)} does not exist`;
+    super(
+      'SANDBOX_UNAVAILABLE',
+      `Sandboxed tasks run in child processes that start from @conveyor/worker's sandbox-child.js, but ${where}: the worker seems to be bundled with @conveyor/worker inlined. Keep @conveyor/worker and its dependencies out of the bundle (esbuild: packages: 'external', then install them beside it), or run these tasks without a sandbox (no sandbox: true, no sandbox option).`,
+    );
+    this.entry = entry;
   }
 }
 

@@ -8,6 +8,7 @@ export {
   LeaseLostError,
   SandboxCrashedError,
   SandboxStartError,
+  SandboxUnavailableError,
   TaskModuleError,
   WorkerError,
   type WorkerErrorCode,

@@ -1,7 +1,8 @@
 import { type ChildProcess, fork } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { type JobOutcome, type JsonValue, type Logger, toJobError } from '@conveyor/core';
-import { SandboxCrashedError, SandboxStartError } from './errors.js';
+import { SandboxCrashedError, SandboxStartError, SandboxUnavailableError } from './errors.js';
 import { type HeldJob, jobFields, jobSignal } from './held-job.js';
 import {
   errorFromJob,
@@ -33,12 +34,20 @@ interface Child {
   onExit: ((error: Error) => void) | undefined;
 }
 
-/** `dist/sandbox-child.js` next to the bundle, or `src/sandbox-child.ts` from source. */
+/**
+ * `dist/sandbox-child.js` next to the bundle, or `src/sandbox-child.ts` from source. A
+ * bundle that inlines this package has neither beside it (and a CommonJS bundle has no
+ * `import.meta.url`): that is a `SANDBOX_UNAVAILABLE` at `createWorker`, not a child
+ * that dies at its first job.
+ */
 function childEntry(): string {
-  const here = import.meta.url;
-  return fileURLToPath(
+  const here: string | undefined = import.meta.url;
+  if (typeof here !== 'string') throw new SandboxUnavailableError(undefined);
+  const entry = fileURLToPath(
     new URL(here.endsWith('.ts') ? './sandbox-child.ts' : './sandbox-child.js', here),
   );
+  if (!existsSync(entry)) throw new SandboxUnavailableError(entry);
+  return entry;
 }
 
 /**
