@@ -1,6 +1,6 @@
 // The few tests that spawn `conveyor` run the built binary (dist/bin.js on the packages'
-// dist/), as a user does: that catches what only a build breaks (bundling, files the
-// build must ship, such as the Lua scripts). The build is made here when a source file
+// dist/), as a user does: that catches what only a build breaks (bundling, what the build
+// writes in, such as the version). The build is made here when a source file
 // is newer than its package's build, so a stale dist is never what gets tested.
 import { execFile } from 'node:child_process';
 import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
