@@ -1,10 +1,14 @@
 import { ENVELOPE_VERSION, type JobEnvelope, serializeInput } from './envelope.js';
-import { InvalidOptionError, ValidationError } from './errors.js';
+import { atInput, InvalidOptionError, ValidationError } from './errors.js';
+import { checkDuplicateInputs, type IdempotencyMode } from './idempotency.js';
 import { newJobId } from './ids.js';
 import { createJobHandle, type JobHandle } from './job-handle.js';
 import type { JsonValue } from './json.js';
+import { receivedInput } from './json-boundary.js';
+import { consoleLogger, type Logger } from './logger.js';
 import { assertByteLimit, DEFAULT_MAX_PAYLOAD_BYTES } from './payload-size.js';
 import { PreparedRequest } from './prepared-request.js';
+import { resultDecoder } from './result-codec.js';
 import { assertDuration, resolveRetryPolicy } from './retry-policy.js';
 import { type ValidationOutcome, validateNow } from './schema.js';
 import { bindTask, type TaskStub } from './stub.js';
@@ -27,6 +31,14 @@ export interface ClientOptions {
   dedupeWindowMs?: number;
   /** Jobs per transport call in `enqueueMany`. Default 1,000. */
   batchSize?: number;
+  /**
+   * An idempotency key that comes back with a different input than the job holding it:
+   * `'warn'` (default) logs a warning and returns that job, `'strict'` throws
+   * `IdempotencyConflictError` (code `IDEMPOTENCY_CONFLICT`). Either way nothing is added.
+   */
+  idempotency?: IdempotencyMode;
+  /** Where warnings go. Default: `consoleLogger({ name: 'conveyor-client' })`; a pino logger fits. */
+  logger?: Logger;
 }
 
 /** Per-call options; they override the task's own settings. */
@@ -40,7 +52,13 @@ export interface EnqueueOptions {
   queue?: string;
   /** Total runs allowed, overriding the task's retry policy. */
   attempts?: number;
-  /** A second enqueue with the same key (same queue, within the dedupe window) returns the first job. */
+  /**
+   * A second enqueue of the same task with the same key (same queue, within the dedupe
+   * window) returns the first job and adds nothing. Another task's job with the same key
+   * is a job of its own. Sent again with a different input, the key still returns the
+   * first job, with a warning naming both input fingerprints (or an error with
+   * `createClient({ idempotency: 'strict' })`).
+   */
   idempotencyKey?: string;
   /** Drop the job if it has not started by then (Celery's expires). */
   expiresAt?: Date | number;
@@ -95,6 +113,11 @@ export function createClient(options: ClientOptions): Client {
   if (!Number.isInteger(batchSize) || batchSize < 1) {
     throw new InvalidOptionError('batchSize', batchSize, 'a positive integer');
   }
+  const idempotency = options.idempotency ?? 'warn';
+  if (idempotency !== 'warn' && idempotency !== 'strict') {
+    throw new InvalidOptionError('idempotency', idempotency, "'warn' or 'strict'");
+  }
+  const logger = options.logger ?? consoleLogger({ name: 'conveyor-client' });
 
   /** What every job of one call shares; worked out once per call, after the first input passed. */
   interface CallParts {
@@ -116,12 +139,13 @@ export function createClient(options: ClientOptions): Client {
       call.delay === undefined && call.eta !== undefined ? toEpoch(call.eta, 'eta') : undefined,
   });
 
+  /** A job's request, and whether its input comes back from JSON exactly as given. */
   const prepare = (
     task: AnyTaskContract,
     input: unknown,
     call: EnqueueOptions,
     parts: CallParts,
-  ): EnqueueRequest => {
+  ): { request: PreparedRequest; exact: boolean } => {
     const envelope: JobEnvelope = {
       v: ENVELOPE_VERSION,
       id: newJobId(parts.queue),
@@ -136,8 +160,79 @@ export function createClient(options: ClientOptions): Client {
     if (call.idempotencyKey !== undefined) envelope.idempotencyKey = call.idempotencyKey;
     if (parts.expiresAt !== undefined) envelope.expiresAt = parts.expiresAt;
     if (task.fingerprint !== undefined) envelope.schema = task.fingerprint;
-    const inputJson = serializeInput(envelope, maxPayloadBytes);
-    return new PreparedRequest(envelope, inputJson, dedupeWindowMs, parts.delayMs, parts.runAt);
+    const { inputJson, exact } = serializeInput(envelope, maxPayloadBytes);
+    const request = new PreparedRequest(
+      envelope,
+      inputJson,
+      dedupeWindowMs,
+      parts.delayMs,
+      parts.runAt,
+    );
+    return { request, exact };
+  };
+
+  /** One call's shared parts, worked out when its first input has passed. */
+  interface CallState {
+    readonly task: AnyTaskContract;
+    readonly call: EnqueueOptions;
+    readonly count: number;
+    parts?: CallParts;
+  }
+
+  /**
+   * Validates and prepares one input: synchronously when its schema is (most are), else
+   * a promise. The input is validated as given, and then, when JSON would change it (a
+   * Date, an `undefined` property), in the form the worker will receive, so that a job
+   * the worker would refuse is refused here instead, before it is queued.
+   */
+  const prepareOne = (
+    state: CallState,
+    input: unknown,
+    index: number,
+  ): EnqueueRequest | Promise<EnqueueRequest> => {
+    const outcome = validateNow(state.task.input, input);
+    if (outcome instanceof Promise) {
+      return outcome.then((settled) => afterValidation(state, input, index, settled));
+    }
+    return afterValidation(state, input, index, outcome);
+  };
+
+  const afterValidation = (
+    state: CallState,
+    input: unknown,
+    index: number,
+    outcome: ValidationOutcome<unknown>,
+  ): EnqueueRequest | Promise<EnqueueRequest> => {
+    const { task, call, count } = state;
+    if (!outcome.ok) {
+      throw atInput(new ValidationError(task.name, 'input', outcome.issues), index, count);
+    }
+    let prepared: { request: PreparedRequest; exact: boolean };
+    try {
+      state.parts ??= callParts(task, call);
+      prepared = prepare(task, input, call, state.parts);
+    } catch (error) {
+      throw atInput(error, index, count);
+    }
+    const { request } = prepared;
+    if (prepared.exact) return request;
+    const received = receivedInput(task.input, request.inputJson);
+    const checked = validateNow(task.input, received);
+    if (checked instanceof Promise) {
+      return checked.then((settled) => afterJson(state, request, index, settled));
+    }
+    return afterJson(state, request, index, checked);
+  };
+
+  const afterJson = (
+    { task, count }: CallState,
+    request: EnqueueRequest,
+    index: number,
+    outcome: ValidationOutcome<unknown>,
+  ): EnqueueRequest => {
+    if (outcome.ok) return request;
+    const error = new ValidationError(task.name, 'input', outcome.issues, { afterJson: true });
+    throw atInput(error, index, count);
   };
 
   /**
@@ -150,46 +245,39 @@ export function createClient(options: ClientOptions): Client {
     call: EnqueueOptions,
   ): EnqueueRequest[] | Promise<EnqueueRequest[]> => {
     // No closures here: this runs once per single enqueue.
-    let parts: CallParts | undefined;
+    const state: CallState = { task, call, count: inputs.length };
     const requests: EnqueueRequest[] = [];
     for (let index = 0; index < inputs.length; index++) {
-      const input = inputs[index];
-      const outcome = validateNow(task.input, input);
-      if (outcome instanceof Promise) return prepareRest(task, inputs, call, requests, outcome);
-      if (!outcome.ok) throw new ValidationError(task.name, 'input', outcome.issues);
-      parts ??= callParts(task, call);
-      requests.push(prepare(task, input, call, parts));
+      const prepared = prepareOne(state, inputs[index], index);
+      if (prepared instanceof Promise) return prepareRest(state, inputs, requests, prepared);
+      requests.push(prepared);
     }
     return requests;
   };
 
-  /** The rest of a batch once a schema validated asynchronously: the way it always went. */
+  /** The rest of a batch once a schema validated asynchronously: all at once, in order. */
   const prepareRest = async (
-    task: AnyTaskContract,
+    state: CallState,
     inputs: readonly unknown[],
-    call: EnqueueOptions,
     done: EnqueueRequest[],
-    pending: Promise<ValidationOutcome<unknown>>,
+    pending: Promise<EnqueueRequest>,
   ): Promise<EnqueueRequest[]> => {
-    const rest = inputs.slice(done.length);
-    let parts: CallParts | undefined;
-    const prepared = await Promise.all(
-      rest.map(async (input, offset) => {
-        const outcome = offset === 0 ? await pending : await validateNow(task.input, input);
-        if (!outcome.ok) throw new ValidationError(task.name, 'input', outcome.issues);
-        parts ??= callParts(task, call);
-        return prepare(task, input, call, parts);
-      }),
-    );
-    return done.concat(prepared);
+    const first = done.length;
+    const rest = inputs
+      .slice(first + 1)
+      // async: an input that fails synchronously rejects like the rest, not beside them.
+      .map(async (input, offset) => prepareOne(state, input, first + 1 + offset));
+    return done.concat(await Promise.all([pending, ...rest]));
   };
 
   const handlesOf = <T extends AnyTaskContract>(
+    task: T,
     results: readonly EnqueueResult[],
     handles: JobHandle<TaskResult<T>>[],
   ): void => {
+    const decode = resultDecoder(task);
     for (const { id, duplicate } of results) {
-      handles.push(createJobHandle<TaskResult<T>>(transport, id, duplicate));
+      handles.push(createJobHandle<TaskResult<T>>(transport, id, duplicate, decode));
     }
   };
 
@@ -206,11 +294,17 @@ export function createClient(options: ClientOptions): Client {
     const handles: JobHandle<TaskResult<T>>[] = [];
     if (requests.length === 0) return handles;
     if (requests.length <= batchSize) {
-      handlesOf(await transport.enqueue(requests), handles);
+      const results = await transport.enqueue(requests);
+      checkDuplicateInputs(idempotency, logger, requests, results, 0, requests.length);
+      handlesOf(task, results, handles);
       return handles;
     }
     for (let start = 0; start < requests.length; start += batchSize) {
-      handlesOf(await transport.enqueue(requests.slice(start, start + batchSize)), handles);
+      const chunk = requests.slice(start, start + batchSize);
+      const results = await transport.enqueue(chunk);
+      // Strict: a conflict stops the call here; earlier batches stay enqueued.
+      checkDuplicateInputs(idempotency, logger, chunk, results, start, requests.length);
+      handlesOf(task, results, handles);
     }
     return handles;
   };
@@ -222,9 +316,17 @@ export function createClient(options: ClientOptions): Client {
       const prepared = prepareAll(task, [input], call);
       const requests = prepared instanceof Promise ? await prepared : prepared;
       const [result] = await transport.enqueue(requests);
+      if (result?.inputFingerprint !== undefined) {
+        checkDuplicateInputs(idempotency, logger, requests, [result], 0, 1);
+      }
       // The transport returns exactly one result per request.
       const { id, duplicate } = result as EnqueueResult;
-      return createJobHandle<TaskResult<typeof task>>(transport, id, duplicate);
+      return createJobHandle<TaskResult<typeof task>>(
+        transport,
+        id,
+        duplicate,
+        resultDecoder(task),
+      );
     },
     enqueueMany: (task, inputs, call = {}) => enqueueBatch(task, inputs, call),
     getJob: (id) => transport.getJob(id),

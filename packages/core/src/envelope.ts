@@ -1,5 +1,5 @@
 import { InvalidEnvelopeError, PayloadTooLargeError } from './errors.js';
-import { assertJsonValue, type JsonValue } from './json.js';
+import { assertJsonValue, checkJsonValue, type JsonValue } from './json.js';
 import { assertPayloadSize, DEFAULT_MAX_PAYLOAD_BYTES } from './payload-size.js';
 
 /** Current job envelope format. Bumped only for incompatible changes; see docs/job-envelope.md. */
@@ -86,16 +86,17 @@ export function serializeEnvelope(
 /**
  * Checks and serializes an envelope's input, and enforces the payload limit on the whole
  * envelope: the same errors as {@link serializeEnvelope}, but the envelope is serialized
- * only when a bound on its size comes near the limit. Returns the input's JSON text.
+ * only when a bound on its size comes near the limit. Returns the input's JSON text, and
+ * whether parsing that text gives back exactly the input (no Dates, no `undefined`).
  */
 export function serializeInput(
   envelope: JobEnvelope,
   maxBytes: number = DEFAULT_MAX_PAYLOAD_BYTES,
-): string {
-  assertJsonValue(envelope.input, 'input');
+): { inputJson: string; exact: boolean } {
+  const exact = checkJsonValue(envelope.input, 'input');
   const inputJson = JSON.stringify(envelope.input);
   assertPayloadSize(envelope, inputJson, maxBytes);
-  return inputJson;
+  return { inputJson, exact };
 }
 
 /**

@@ -5,6 +5,7 @@ import type { JobError } from './job-error.js';
 export type ConveyorErrorCode =
   | 'UNKNOWN_TASK'
   | 'VALIDATION_FAILED'
+  | 'IDEMPOTENCY_CONFLICT'
   | 'PAYLOAD_TOO_LARGE'
   | 'RESULT_TOO_LARGE'
   | 'NOT_JSON'
@@ -23,6 +24,8 @@ export type ConveyorErrorCode =
 /** Base class: a stable `code`, a message that says what to do, and an optional `cause`. */
 export class ConveyorError extends Error {
   readonly code: ConveyorErrorCode;
+  /** In a batch enqueue (`enqueueMany`), the index of the input this error is about. */
+  inputIndex?: number;
 
   constructor(code: ConveyorErrorCode, message: string, options?: ErrorOptions) {
     super(message, options);
@@ -53,15 +56,42 @@ export class ValidationError extends ConveyorError {
   readonly target: 'input' | 'output';
   readonly issues: readonly StandardSchemaV1.Issue[];
 
-  constructor(task: string, target: 'input' | 'output', issues: readonly StandardSchemaV1.Issue[]) {
+  /**
+   * `afterJson`: the value passed as given, but not in the form a reader gets after the
+   * JSON trip (the producer checks that form, so the job is refused, not failed later).
+   */
+  readonly afterJson: boolean;
+
+  constructor(
+    task: string,
+    target: 'input' | 'output',
+    issues: readonly StandardSchemaV1.Issue[],
+    options: { afterJson?: boolean } = {},
+  ) {
+    const afterJson = options.afterJson === true;
     super(
       'VALIDATION_FAILED',
-      `Invalid ${target} for task ${JSON.stringify(task)}: ${formatIssues(issues)}`,
+      afterJson
+        ? `Invalid ${target} for task ${JSON.stringify(task)} once sent as JSON, as the ${target === 'input' ? 'worker' : 'reader'} would receive it: ${formatIssues(issues)}. JSON turns a Date into an ISO string (a Date again only where the schema says z.date()) and drops properties whose value is undefined; change the schema (z.date(), .optional()) or the value.`
+        : `Invalid ${target} for task ${JSON.stringify(task)}: ${formatIssues(issues)}`,
     );
     this.task = task;
     this.target = target;
     this.issues = issues;
+    this.afterJson = afterJson;
   }
+}
+
+/**
+ * Marks an error as being about input `index` of a batch of `count` (more than one): sets
+ * `inputIndex` and says so at the start of the message. Other errors pass through.
+ */
+export function atInput(error: unknown, index: number, count: number): unknown {
+  if (count > 1 && error instanceof ConveyorError && error.inputIndex === undefined) {
+    error.inputIndex = index;
+    error.message = `inputs[${index}] (of ${count}): ${error.message}`;
+  }
+  return error;
 }
 
 /** Renders schema issues as `path: message; path: message`. */
@@ -230,6 +260,40 @@ export class TimeLimitError extends ConveyorError {
         ? `Task ${JSON.stringify(task)} exceeded the worker's default time limit of ${limitMs} ms (the task sets no hard limit). If its runs need longer, give the task a timeout or raise the worker's defaultTimeout (conveyor worker --time-limit).`
         : `Task ${JSON.stringify(task)} exceeded its ${kind} time limit of ${limitMs} ms.`,
     );
+  }
+}
+
+/**
+ * An idempotency key came back with a different input than the job holding it (strict
+ * mode, `createClient({ idempotency: 'strict' })`). Nothing was enqueued for this input.
+ */
+export class IdempotencyConflictError extends ConveyorError {
+  readonly task: string;
+  readonly idempotencyKey: string;
+  /** The job that holds the key. */
+  readonly jobId: string;
+  /** The fingerprint the key was claimed with (the holding job's input). */
+  readonly existingFingerprint: string;
+  /** This call's input fingerprint. */
+  readonly inputFingerprint: string;
+
+  constructor(conflict: {
+    task: string;
+    idempotencyKey: string;
+    jobId: string;
+    existingFingerprint: string;
+    inputFingerprint: string;
+  }) {
+    const { task, idempotencyKey, jobId, existingFingerprint, inputFingerprint } = conflict;
+    super(
+      'IDEMPOTENCY_CONFLICT',
+      `Idempotency key ${JSON.stringify(idempotencyKey)} of task ${JSON.stringify(task)} is held by job ${JSON.stringify(jobId)}, enqueued with a different input (input fingerprint ${existingFingerprint}; this one's is ${inputFingerprint}), so this input was not enqueued. A new request needs a new key; a retry of the first request must send the same input.`,
+    );
+    this.task = task;
+    this.idempotencyKey = idempotencyKey;
+    this.jobId = jobId;
+    this.existingFingerprint = existingFingerprint;
+    this.inputFingerprint = inputFingerprint;
   }
 }
 

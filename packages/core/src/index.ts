@@ -19,6 +19,7 @@ export {
   ConveyorError,
   type ConveyorErrorCode,
   formatIssues,
+  IdempotencyConflictError,
   InvalidEnvelopeError,
   InvalidOptionError,
   JobCancelledError,
@@ -36,10 +37,12 @@ export {
   UnknownTaskError,
   ValidationError,
 } from './errors.js';
+export type { IdempotencyMode } from './idempotency.js';
 export { newJobId, newLeaseToken } from './ids.js';
 export { JOB_ERROR_LIMITS, type JobError, toJobError } from './job-error.js';
 export { createJobHandle, type JobHandle } from './job-handle.js';
 export { assertJsonValue, type JsonValue, MAX_JSON_DEPTH } from './json.js';
+export type { Jsonify, JsonProblem } from './json-types.js';
 export { consoleLogger, type LogFn, type Logger, silentLogger } from './logger.js';
 export { type MemoryTransportOptions, memoryTransport } from './memory/index.js';
 export {

@@ -4,6 +4,7 @@ import {
   JobNotFoundError,
   ResultTimeoutError,
 } from './errors.js';
+import type { ResultDecoder } from './result-codec.js';
 import type { CancelResult, JobRecord, JobState, Transport } from './transport.js';
 import { FINAL_STATES } from './transport.js';
 
@@ -29,24 +30,33 @@ export interface JobHandle<TResult = unknown> {
 /** Longest single wait on the transport; `result()` without a timeout waits in such slices. */
 const WAIT_SLICE_MS = 60_000;
 
+/**
+ * A handle for job `id`. `decode` turns the stored result into what `result()` resolves
+ * to (the client passes the task's output-schema decoder); without it, `result()`
+ * resolves to the stored JSON as it is.
+ */
 export function createJobHandle<TResult>(
   transport: Transport,
   id: string,
   duplicate = false,
+  decode?: ResultDecoder,
 ): JobHandle<TResult> {
-  return new TransportJobHandle<TResult>(transport, id, duplicate);
+  return new TransportJobHandle<TResult>(transport, id, duplicate, decode);
 }
 
 // A class, not an object of closures: a client makes one handle per enqueued job.
 class TransportJobHandle<TResult> implements JobHandle<TResult> {
   readonly #transport: Transport;
+  readonly #decode: ResultDecoder | undefined;
 
   constructor(
     transport: Transport,
     readonly id: string,
     readonly duplicate: boolean,
+    decode: ResultDecoder | undefined,
   ) {
     this.#transport = transport;
+    this.#decode = decode;
   }
 
   async status(): Promise<JobState | 'unknown'> {
@@ -74,7 +84,10 @@ class TransportJobHandle<TResult> implements JobHandle<TResult> {
         ...(signal && { signal }),
       });
       if (record === null) throw new JobNotFoundError(id);
-      if (FINAL_STATES.has(record.state)) return outcome<TResult>(record);
+      if (FINAL_STATES.has(record.state)) {
+        const value = outcome(record);
+        return (this.#decode && value !== undefined ? await this.#decode(value) : value) as TResult;
+      }
       signal?.throwIfAborted();
       if (deadline - Date.now() <= 0) {
         throw new ResultTimeoutError(id, timeout ?? 0, record.state);
@@ -87,10 +100,10 @@ class TransportJobHandle<TResult> implements JobHandle<TResult> {
   }
 }
 
-function outcome<TResult>(record: JobRecord): TResult {
+function outcome(record: JobRecord): unknown {
   switch (record.state) {
     case 'completed':
-      return record.result as TResult;
+      return record.result;
     case 'cancelled':
     case 'expired':
       throw new JobCancelledError(record.id, record.state);

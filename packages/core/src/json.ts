@@ -16,17 +16,34 @@ export const MAX_JSON_DEPTH = 256;
  * Throws {@link NotJsonError} when `value` would not survive a JSON round trip:
  * functions, symbols, bigints, non-finite numbers, `undefined` in arrays, class
  * instances (Map, Set, …), cycles and nesting deeper than {@link MAX_JSON_DEPTH}.
- * Dates are accepted: they travel as ISO strings (parse them with `z.coerce.date()`).
+ * Dates are accepted: they travel as ISO strings, and come back as Dates where the
+ * task's schema says `z.date()`.
  */
 export function assertJsonValue(value: unknown, path = 'value'): asserts value is JsonValue {
+  checkJsonValue(value, path);
+}
+
+/**
+ * {@link assertJsonValue}, and says whether the value comes back from the trip exactly
+ * as it is (`true`), or changed (`false`): a Date comes back as a string, and a property
+ * whose value is `undefined` does not come back at all.
+ */
+export function checkJsonValue(value: unknown, path = 'value'): boolean {
   // The usual value passes the fast walk, which builds no paths; only a failure walks
   // again with paths, to say where.
-  if (isPlainJson(value, 0, [])) return;
+  const walk: Walk = { exact: true, ancestors: [] };
+  if (isPlainJson(value, 0, walk)) return walk.exact;
   check(value, path, 0, new Set());
+  return false;
+}
+
+interface Walk {
+  exact: boolean;
+  readonly ancestors: object[];
 }
 
 /** The same rules as `check`, as a yes or no: no path strings, no Set, no entries arrays. */
-function isPlainJson(value: unknown, depth: number, ancestors: object[]): boolean {
+function isPlainJson(value: unknown, depth: number, walk: Walk): boolean {
   switch (typeof value) {
     case 'string':
     case 'boolean':
@@ -39,13 +56,17 @@ function isPlainJson(value: unknown, depth: number, ancestors: object[]): boolea
       return false;
   }
   if (value === null) return true;
-  if (value instanceof Date) return !Number.isNaN(value.getTime());
+  if (value instanceof Date) {
+    walk.exact = false;
+    return !Number.isNaN(value.getTime());
+  }
+  const { ancestors } = walk;
   if (depth >= MAX_JSON_DEPTH || ancestors.includes(value)) return false;
   ancestors.push(value);
   let ok = true;
   if (Array.isArray(value)) {
     for (let index = 0; ok && index < value.length; index++) {
-      ok = isPlainJson(value[index], depth + 1, ancestors);
+      ok = isPlainJson(value[index], depth + 1, walk);
     }
   } else {
     const prototype = Object.getPrototypeOf(value);
@@ -54,7 +75,8 @@ function isPlainJson(value: unknown, depth: number, ancestors: object[]): boolea
     for (const key in record) {
       if (!Object.hasOwn(record, key)) continue;
       const item = record[key];
-      if (item !== undefined && !isPlainJson(item, depth + 1, ancestors)) {
+      if (item === undefined) walk.exact = false;
+      else if (!isPlainJson(item, depth + 1, walk)) {
         ok = false;
         break;
       }

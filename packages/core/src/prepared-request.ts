@@ -1,14 +1,17 @@
 import type { JobEnvelope } from './envelope.js';
+import { inputFingerprint } from './idempotency.js';
 import type { EnqueueRequest } from './transport.js';
 
 /**
  * An enqueue request as the client builds it. The input is serialized once, when it is
  * checked (`inputJson`); `payload`, the whole envelope's JSON, is made only if a transport
- * reads it. Absent options are absent properties, as in a literal.
+ * reads it. Absent options are absent properties, as in a literal. A job with an
+ * idempotency key carries its input fingerprint [R5a]; one without pays nothing for it.
  */
 export class PreparedRequest implements EnqueueRequest {
   declare delayMs?: number;
   declare runAt?: number;
+  declare inputFingerprint?: string;
 
   constructor(
     readonly envelope: JobEnvelope,
@@ -19,6 +22,7 @@ export class PreparedRequest implements EnqueueRequest {
   ) {
     if (delayMs !== undefined) this.delayMs = delayMs;
     else if (runAt !== undefined) this.runAt = runAt;
+    if (envelope.idempotencyKey !== undefined) this.inputFingerprint = inputFingerprint(inputJson);
   }
 
   get payload(): string {

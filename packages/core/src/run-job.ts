@@ -9,6 +9,7 @@ import {
 } from './errors.js';
 import { type JobError, toJobError } from './job-error.js';
 import { assertJsonValue, type JsonValue } from './json.js';
+import { revived } from './json-boundary.js';
 import { type Logger, silentLogger } from './logger.js';
 import {
   DEFAULT_MAX_PAYLOAD_BYTES,
@@ -16,6 +17,7 @@ import {
   utf8SizeOver,
 } from './payload-size.js';
 import type { TaskRegistry } from './registry.js';
+import { storedResult } from './result-codec.js';
 import { backoffDelay, resolveRetryPolicy } from './retry-policy.js';
 import { type ValidationOutcome, validateNow } from './schema.js';
 import type { AnyTaskDefinition } from './task.js';
@@ -88,7 +90,9 @@ export async function runJob(
   // error like one from `run`, retried, not a rejection of runJob.
   let input: ValidationOutcome<unknown>;
   try {
-    const checked = validateNow(task.input, envelope.input);
+    // The JSON form, with Dates revived where the schema says z.date(): what the
+    // producer checked before it queued the job.
+    const checked = validateNow(task.input, revived(task.input, envelope.input));
     input = checked instanceof Promise ? await checked : checked;
   } catch (thrown) {
     return whenThrown(reservation, task, thrown, options.random);
@@ -142,7 +146,7 @@ export async function runJob(
         task.resultTtl,
       );
     }
-    result = output.value;
+    result = storedResult(task.output, value, output.value);
   }
   let stored: JsonValue | undefined;
   if (result !== undefined) {

@@ -2,6 +2,8 @@ import type { StandardSchemaV1 } from '@standard-schema/spec';
 import type { TaskContext } from './context.js';
 import { isQueueName, QUEUE_NAME_RULE } from './envelope.js';
 import { InvalidOptionError } from './errors.js';
+import { warnIfNotJsonSafe } from './json-boundary.js';
+import type { JsonCheck, Jsonify } from './json-types.js';
 import { assertDuration, type RetryOptions, resolveRetryPolicy } from './retry-policy.js';
 import { type InferSchemaInput, type InferSchemaOutput, isSchema } from './schema.js';
 
@@ -59,25 +61,33 @@ export interface TaskContract<
   readonly '~result'?: TResult;
 }
 
-/** A task a worker can run: a contract plus `run`. */
+/**
+ * A task a worker can run: a contract plus `run`. `TResult` is what a result reader gets
+ * (after JSON); `TReturn` is what `run` itself returns.
+ */
 export interface TaskDefinition<
   TName extends string = string,
   TInput extends StandardSchemaV1 = StandardSchemaV1,
   TResult = unknown,
+  TReturn = TResult,
 > extends TaskContract<TName, TInput, TResult>,
     TaskRunOptions {
   readonly timeout?: TimeLimitOptions | undefined;
-  run(input: InferSchemaOutput<TInput>, ctx: TaskContext): TResult | Promise<TResult>;
+  run(input: InferSchemaOutput<TInput>, ctx: TaskContext): TReturn | Promise<TReturn>;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: the widest contract, for constraints.
 export type AnyTaskContract = TaskContract<string, any, any>;
 // biome-ignore lint/suspicious/noExplicitAny: the widest task, for registries.
-export type AnyTaskDefinition = TaskDefinition<string, any, any>;
+export type AnyTaskDefinition = TaskDefinition<string, any, any, any>;
 
 /** What a producer passes for task `T`. */
 export type TaskInput<T extends AnyTaskContract> = InferSchemaInput<T['input']>;
-/** What `handle.result()` resolves to for task `T`. */
+/**
+ * What `handle.result()` resolves to for task `T`: the output schema's output when the
+ * task has one (results are decoded with it on read), otherwise the JSON form of what
+ * `run` returns ({@link Jsonify}: a `Date` arrives as a string).
+ */
 export type TaskResult<T extends AnyTaskContract> =
   T extends TaskContract<string, StandardSchemaV1, infer R> ? R : never;
 
@@ -99,6 +109,12 @@ interface TaskConfigBase<TName extends string, TInput extends StandardSchemaV1>
 /**
  * Defines a task. Types flow from the schemas: producers must pass the schema's input
  * type, `run` receives its output type, and results are typed from `output` or from `run`.
+ *
+ * Jobs travel as JSON, and the compiler holds the task to that: an input schema or a
+ * result that cannot cross JSON (a `Set`, a `Map`, a `bigint`, a function) is a compile
+ * error naming the path and the fix. A `Date` input crosses as an ISO string and arrives
+ * as a `Date` where the schema says `z.date()`; a `Date` in a result without an output
+ * schema arrives as a string, and the result type says so.
  *
  * @example
  * export const sendWelcomeEmail = defineTask({
@@ -123,14 +139,16 @@ export function defineTask<
       input: InferSchemaOutput<TInput>,
       ctx: TaskContext,
     ): InferSchemaInput<TOutput> | Promise<InferSchemaInput<TOutput>>;
-  },
-): TaskDefinition<TName, TInput, InferSchemaOutput<TOutput>>;
+  } & JsonCheck<InferSchemaInput<TInput>, 'input'> &
+    JsonCheck<InferSchemaInput<TOutput>, 'output'>,
+): TaskDefinition<TName, TInput, InferSchemaOutput<TOutput>, InferSchemaInput<TOutput>>;
 export function defineTask<const TName extends string, TInput extends StandardSchemaV1, TReturn>(
   config: TaskConfigBase<TName, TInput> & {
     output?: undefined;
     run(input: InferSchemaOutput<TInput>, ctx: TaskContext): TReturn;
-  },
-): TaskDefinition<TName, TInput, Awaited<TReturn>>;
+  } & JsonCheck<InferSchemaInput<TInput>, 'input'> &
+    JsonCheck<Awaited<TReturn>, 'result'>,
+): TaskDefinition<TName, TInput, Jsonify<Awaited<TReturn>>, Awaited<TReturn>>;
 export function defineTask(
   config: TaskConfigBase<string, StandardSchemaV1> & {
     output?: StandardSchemaV1;
@@ -147,6 +165,8 @@ export function defineTask(
   }
   resolveTimeLimits(config.timeout, config.name);
   checkRunOptions(config, config.name);
+  warnIfNotJsonSafe(config.name, 'input', config.input);
+  if (config.output !== undefined) warnIfNotJsonSafe(config.name, 'output', config.output);
   return Object.freeze({ ...config }) as AnyTaskDefinition;
 }
 

@@ -1,0 +1,62 @@
+import { hash } from 'node:crypto';
+import { atInput, IdempotencyConflictError } from './errors.js';
+import type { Logger } from './logger.js';
+import type { EnqueueRequest, EnqueueResult } from './transport.js';
+
+/**
+ * What the client does when an idempotency key comes back with a different input:
+ * `warn` logs it and returns the job holding the key, `strict` throws
+ * {@link IdempotencyConflictError}.
+ */
+export type IdempotencyMode = 'warn' | 'strict';
+
+/**
+ * The input fingerprint a claim is stored with [R5a]: 16 hex digits (64 bits) of the
+ * SHA-256 of the input's JSON. It tells inputs apart, it is not a secret; two inputs equal
+ * as values but serialized differently (another property order) count as different.
+ */
+export function inputFingerprint(inputJson: string): string {
+  return hash('sha256', inputJson, 'hex').slice(0, 16);
+}
+
+/**
+ * Looks through one transport call's results for keys that came back with a different
+ * input. `warn`: logs each. `strict`: throws for the first. `offset` is the place of
+ * `requests[0]` among the call's `count` inputs, for the batch index in the log.
+ * Jobs without a key cost a look at one property each.
+ */
+export function checkDuplicateInputs(
+  mode: IdempotencyMode,
+  logger: Logger,
+  requests: readonly EnqueueRequest[],
+  results: readonly EnqueueResult[],
+  offset: number,
+  count: number,
+): void {
+  for (let index = 0; index < results.length; index++) {
+    const existingFingerprint = results[index]?.inputFingerprint;
+    if (existingFingerprint === undefined) continue;
+    const request = requests[index];
+    const fingerprint = request?.inputFingerprint;
+    const key = request?.envelope.idempotencyKey;
+    if (fingerprint === undefined || key === undefined || fingerprint === existingFingerprint) {
+      continue;
+    }
+    const conflict = {
+      task: request?.envelope.task ?? '',
+      idempotencyKey: key,
+      jobId: results[index]?.id ?? '',
+      existingFingerprint,
+      inputFingerprint: fingerprint,
+    };
+    const inputIndex = count > 1 ? offset + index : undefined;
+    if (mode === 'strict') {
+      const error = new IdempotencyConflictError(conflict);
+      throw inputIndex === undefined ? error : atInput(error, inputIndex, count);
+    }
+    logger.warn(
+      inputIndex === undefined ? conflict : { ...conflict, inputIndex },
+      `Idempotency key ${JSON.stringify(key)} of task ${JSON.stringify(conflict.task)} returned the job holding it, ${JSON.stringify(conflict.jobId)}, which was enqueued with a different input (input fingerprint ${existingFingerprint}; this one's is ${fingerprint}). This input was NOT enqueued. Give a new request a new key; createClient({ idempotency: 'strict' }) makes this an error.`,
+    );
+  }
+}

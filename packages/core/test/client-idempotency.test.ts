@@ -1,0 +1,217 @@
+import { createHash } from 'node:crypto';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { z } from 'zod';
+import { type Client, type ClientOptions, createClient } from '../src/client.js';
+import { IdempotencyConflictError, InvalidOptionError } from '../src/errors.js';
+import type { Logger } from '../src/logger.js';
+import { memoryTransport } from '../src/memory/index.js';
+import { defineTask } from '../src/task.js';
+import type { EnqueueRequest, Transport } from '../src/transport.js';
+
+// Idempotency keys are scoped to the task [R5]; a key sent again with another input is
+// reported with both input fingerprints, or refused in strict mode [R5a].
+
+const charge = defineTask({
+  name: 'shop.charge',
+  input: z.object({ order: z.string(), cents: z.number() }),
+  run: ({ cents }) => ({ charged: cents }),
+});
+
+const sendReceipt = defineTask({
+  name: 'shop.sendReceipt',
+  input: z.object({ order: z.string() }),
+  run: ({ order }) => ({ sent: order }),
+});
+
+const FINGERPRINT = /^[0-9a-f]{16}$/;
+
+function recordingLogger() {
+  const warn = vi.fn();
+  const logger: Logger = { debug: () => {}, info: () => {}, warn, error: () => {} };
+  return { logger, warn };
+}
+
+const clients: Client[] = [];
+function memoryClient(options: Partial<ClientOptions> = {}): Client {
+  const client = createClient({ transport: memoryTransport(), ...options });
+  clients.push(client);
+  return client;
+}
+afterEach(async () => {
+  vi.restoreAllMocks();
+  await Promise.all(clients.splice(0).map((client) => client.close()));
+});
+
+async function waitingJobs(transport: Transport, queue = 'default'): Promise<number> {
+  const [counts] = (await transport.admin?.queueCounts([queue])) ?? [];
+  return counts?.waiting ?? -1;
+}
+
+describe('idempotency keys are scoped to the task', () => {
+  it('makes the same key on another task a job of its own', async () => {
+    const client = memoryClient({ logger: recordingLogger().logger });
+    const charged = await client.enqueue(
+      charge,
+      { order: 'o-1', cents: 500 },
+      { idempotencyKey: 'o-1' },
+    );
+    const receipt = await client.enqueue(sendReceipt, { order: 'o-1' }, { idempotencyKey: 'o-1' });
+    expect(receipt.duplicate).toBe(false);
+    expect(receipt.id).not.toBe(charged.id);
+    expect((await client.getJob(receipt.id))?.envelope.task).toBe('shop.sendReceipt');
+    const again = await client.enqueue(sendReceipt, { order: 'o-1' }, { idempotencyKey: 'o-1' });
+    expect(again).toMatchObject({ id: receipt.id, duplicate: true });
+    expect(await waitingJobs(client.transport)).toBe(2);
+  });
+});
+
+describe('input fingerprints', () => {
+  it('are sent only with a key: 16 hex digits of the SHA-256 of the input JSON', async () => {
+    const requests: EnqueueRequest[] = [];
+    const transport = memoryTransport();
+    const enqueue = transport.enqueue.bind(transport);
+    transport.enqueue = (batch) => {
+      requests.push(...batch);
+      return enqueue(batch);
+    };
+    const client = memoryClient({ transport });
+    await client.enqueue(charge, { order: 'o-1', cents: 1 });
+    await client.enqueue(charge, { order: 'o-1', cents: 1 }, { idempotencyKey: 'k' });
+    const [keyless, keyed] = requests;
+    expect(keyless).not.toHaveProperty('inputFingerprint');
+    const json = JSON.stringify({ order: 'o-1', cents: 1 });
+    const sha = createHash('sha256').update(json).digest('hex');
+    expect(keyed?.inputFingerprint).toBe(sha.slice(0, 16));
+  });
+
+  it('say nothing when the same input comes again with its key', async () => {
+    const { logger, warn } = recordingLogger();
+    const client = memoryClient({ logger, idempotency: 'strict' });
+    const input = { order: 'o-1', cents: 500 };
+    const first = await client.enqueue(charge, input, { idempotencyKey: 'o-1' });
+    const second = await client.enqueue(charge, { ...input }, { idempotencyKey: 'o-1' });
+    expect(second).toMatchObject({ id: first.id, duplicate: true });
+    expect(warn).not.toHaveBeenCalled();
+  });
+});
+
+describe('the same key with a different input', () => {
+  it('returns the job holding the key and warns with the task, key, job and both fingerprints', async () => {
+    const { logger, warn } = recordingLogger();
+    const client = memoryClient({ logger });
+    const first = await client.enqueue(
+      charge,
+      { order: 'o-1', cents: 500 },
+      { idempotencyKey: 'o-1' },
+    );
+    const second = await client.enqueue(
+      charge,
+      { order: 'o-1', cents: 900 },
+      { idempotencyKey: 'o-1' },
+    );
+    expect(second).toMatchObject({ id: first.id, duplicate: true });
+    expect(warn).toHaveBeenCalledTimes(1);
+    const [fields, message] = warn.mock.calls[0] as [Record<string, string>, string];
+    expect(fields).toEqual({
+      task: 'shop.charge',
+      idempotencyKey: 'o-1',
+      jobId: first.id,
+      existingFingerprint: expect.stringMatching(FINGERPRINT),
+      inputFingerprint: expect.stringMatching(FINGERPRINT),
+    });
+    expect(fields.existingFingerprint).not.toBe(fields.inputFingerprint);
+    for (const part of [
+      '"shop.charge"',
+      '"o-1"',
+      JSON.stringify(first.id),
+      fields.existingFingerprint,
+      fields.inputFingerprint,
+      'NOT enqueued',
+      "idempotency: 'strict'",
+    ]) {
+      expect(message).toContain(part);
+    }
+    expect(await waitingJobs(client.transport)).toBe(1);
+    const record = await client.getJob(first.id);
+    expect(record?.envelope.input).toEqual({ order: 'o-1', cents: 500 });
+  });
+
+  it('warns on the console by default', async () => {
+    const consoleWarn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const client = memoryClient();
+    await client.enqueue(charge, { order: 'o-1', cents: 1 }, { idempotencyKey: 'o-1' });
+    await client.enqueue(charge, { order: 'o-1', cents: 2 }, { idempotencyKey: 'o-1' });
+    expect(consoleWarn).toHaveBeenCalledTimes(1);
+    expect(String(consoleWarn.mock.calls[0]?.[0])).toContain('Idempotency key "o-1"');
+  });
+
+  it('strict: refuses it with IDEMPOTENCY_CONFLICT naming task, key, job and both fingerprints', async () => {
+    const { logger, warn } = recordingLogger();
+    const client = memoryClient({ logger, idempotency: 'strict' });
+    const first = await client.enqueue(
+      charge,
+      { order: 'o-1', cents: 500 },
+      { idempotencyKey: 'o-1' },
+    );
+    const error = await client
+      .enqueue(charge, { order: 'o-1', cents: 900 }, { idempotencyKey: 'o-1' })
+      .then(
+        () => undefined,
+        (rejected: unknown) => rejected,
+      );
+    expect(error).toBeInstanceOf(IdempotencyConflictError);
+    const conflict = error as IdempotencyConflictError;
+    expect(conflict).toMatchObject({
+      code: 'IDEMPOTENCY_CONFLICT',
+      task: 'shop.charge',
+      idempotencyKey: 'o-1',
+      jobId: first.id,
+      existingFingerprint: expect.stringMatching(FINGERPRINT),
+      inputFingerprint: expect.stringMatching(FINGERPRINT),
+    });
+    expect(conflict.existingFingerprint).not.toBe(conflict.inputFingerprint);
+    for (const part of [
+      '"shop.charge"',
+      '"o-1"',
+      JSON.stringify(first.id),
+      conflict.existingFingerprint,
+      conflict.inputFingerprint,
+      'new key',
+    ]) {
+      expect(conflict.message).toContain(part);
+    }
+    expect(warn).not.toHaveBeenCalled();
+    expect(await waitingJobs(client.transport)).toBe(1);
+  });
+
+  it('in enqueueMany, names the input by its index (warn and strict)', async () => {
+    const { logger, warn } = recordingLogger();
+    const inputs = [
+      { order: 'o-1', cents: 1 },
+      { order: 'o-1', cents: 2 },
+    ];
+    const warning = memoryClient({ logger });
+    const handles = await warning.enqueueMany(charge, inputs, { idempotencyKey: 'o-1' });
+    expect(handles.map((handle) => handle.id)).toEqual([handles[0]?.id, handles[0]?.id]);
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(warn.mock.calls[0]?.[0]).toMatchObject({ inputIndex: 1, jobId: handles[0]?.id });
+
+    const strict = memoryClient({ logger, idempotency: 'strict' });
+    const error = await strict.enqueueMany(charge, inputs, { idempotencyKey: 'o-1' }).then(
+      () => undefined,
+      (rejected: unknown) => rejected,
+    );
+    expect(error).toBeInstanceOf(IdempotencyConflictError);
+    expect(error).toMatchObject({ inputIndex: 1 });
+    expect((error as Error).message).toMatch(/^inputs\[1\] \(of 2\): Idempotency key "o-1"/);
+  });
+
+  it('takes only warn or strict', () => {
+    expect(() =>
+      createClient({
+        transport: memoryTransport(),
+        idempotency: 'loose' as unknown as 'warn',
+      }),
+    ).toThrow(InvalidOptionError);
+  });
+});
