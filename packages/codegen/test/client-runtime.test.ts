@@ -12,6 +12,7 @@ import {
   chargePaymentContract,
   configureConveyor,
   contracts,
+  scheduleDelivery,
   sendOrderConfirmation,
 } from './fixtures/shop/src/generated/client.js';
 import registry, { tasks } from './fixtures/shop/src/generated/registry.js';
@@ -74,9 +75,38 @@ describe('generated client and registry at run time', () => {
     await transport.close();
   });
 
+  it('a Date crosses both ways: a Date input arrives at z.date(), a Date result as its string', async () => {
+    const transport = memoryTransport();
+    configureConveyor(createClient({ transport }));
+    const shipAfter = new Date('2030-01-01T00:00:00.000Z');
+    const handle = await scheduleDelivery.delay({ orderId: 'o-9', shipAfter });
+    const [reservation] = await transport.reserve({
+      queues: ['deliveries'],
+      max: 1,
+      leaseMs: 5_000,
+      consumer: 'test-worker',
+    });
+    if (!reservation) throw new Error('no job reserved');
+    const outcome = await runJob(reservation, {
+      registry: createTaskRegistry(tasks),
+      signal: new AbortController().signal,
+    });
+    expect(outcome.settlement.type).toBe('complete');
+    await transport.settle([outcome.settlement]);
+    // The generated type says string (Jsonify), and a string is what arrives.
+    const result = await handle.result({ timeout: 1_000 });
+    expect(result).toEqual({
+      orderId: 'o-9',
+      deliverAt: '2030-01-03T00:00:00.000Z',
+      slots: [9, 13],
+    });
+    await transport.close();
+  });
+
   it('exports one contract per task, sorted, matching the registry', () => {
     expect(contracts.map((contract) => contract.name)).toEqual([
       'shop.chargePayment',
+      'shop.scheduleDelivery',
       'shop.sendOrderConfirmation',
       'shop.updateInventory',
     ]);

@@ -61,6 +61,7 @@ describe('golden output', () => {
     const result = committed;
     expect(result.tasks.map((task) => [task.name, task.exportName, task.file])).toEqual([
       ['shop.chargePayment', 'chargePayment', 'src/tasks/charge-payment.ts'],
+      ['shop.scheduleDelivery', 'scheduleDelivery', 'src/tasks/schedule-delivery.ts'],
       [
         'shop.sendOrderConfirmation',
         'sendOrderConfirmation',

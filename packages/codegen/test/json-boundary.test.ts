@@ -204,7 +204,7 @@ describe('what crosses JSON', () => {
       const outcome = await generate({ cwd: fine.root });
       expect(outcome.diagnostics).toEqual([]);
       const client = await readFile(fine.path('src/generated/client.ts'), 'utf8');
-      expect(client).toContain('{ at: Date; note: string | undefined }');
+      expect(client).toContain('Jsonify<{ at: Date; note: string | undefined }>');
       expect(client).toContain('InferSchemaOutput<typeof fineOutputSchema');
     } finally {
       await fine.remove();

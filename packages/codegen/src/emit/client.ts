@@ -25,6 +25,7 @@ const CORE_NAMES = [
   'Client',
   'InferSchemaOutput',
   'InvalidOptionError',
+  'Jsonify',
   'taskContract',
 ];
 
@@ -51,7 +52,7 @@ export function emitClient(tasks: readonly ResolvedTask[], options: EmitOptions)
 
   const lines = [
     options.header,
-    "import { bindTask, type Client, type InferSchemaOutput, InvalidOptionError, taskContract } from '@conveyor/core';",
+    "import { bindTask, type Client, type InferSchemaOutput, InvalidOptionError, type Jsonify, taskContract } from '@conveyor/core';",
     ...imports.render(),
     '',
     'let clientRef: Client | (() => Client) | undefined;',
@@ -144,9 +145,11 @@ function emitTask(
 ): string {
   const rendered = renderTask(task, imports, options);
   const prefix = task.exportName;
+  // With an output schema, core decodes the stored result with it; without one, a reader
+  // gets the JSON form of what run returns (a Date arrives as a string).
   const result = task.output
     ? `InferSchemaOutput<typeof ${prefix}OutputSchema>`
-    : (rendered.declaredResult ?? task.resultType ?? 'unknown');
+    : `Jsonify<${rendered.declaredResult ?? task.resultType ?? 'unknown'}>`;
   const fields = [
     `  name: ${quote(task.name)},`,
     `  input: ${prefix}InputSchema,`,
