@@ -82,7 +82,7 @@ type Fix<
   Use extends string,
 > = `${P} is ${What}, which JSON cannot carry: ${Use}`;
 
-type ProblemAt<T, P extends string, D extends number> =
+type ProblemAt<T, P extends string, D extends number, Holes extends boolean> =
   IsAny<T> extends true
     ? never
     : unknown extends T
@@ -101,15 +101,21 @@ type ProblemAt<T, P extends string, D extends number> =
                   ? Fix<P, 'a Set', 'use an array (z.array())'>
                   : T extends ReadonlyMap<unknown, unknown>
                     ? Fix<P, 'a Map', 'use an object (z.record()) or an array of [key, value]'>
-                    : T extends readonly (infer E)[]
-                      ? ProblemAt<Exclude<E, undefined>, `${P}[]`, Depth[D]>
-                      : T extends object
-                        ? {
-                            [K in keyof T]-?: K extends string
-                              ? ProblemAt<T[K], `${P}.${K}`, Depth[D]>
-                              : Fix<P, 'keyed by a symbol', 'use string keys'>;
-                          }[keyof T]
-                        : never;
+                    : T extends Error | RegExp
+                      ? Fix<P, 'an Error or RegExp', 'send its text as a string'>
+                      : T extends readonly (infer E)[]
+                        ? Holes extends true
+                          ? undefined extends E
+                            ? Fix<P, 'an array that may hold undefined', 'use null'>
+                            : ProblemAt<E, `${P}[]`, Depth[D], Holes>
+                          : ProblemAt<Exclude<E, undefined>, `${P}[]`, Depth[D], Holes>
+                        : T extends object
+                          ? {
+                              [K in keyof T]-?: K extends string
+                                ? ProblemAt<T[K], `${P}.${K}`, Depth[D], Holes>
+                                : Fix<P, 'keyed by a symbol', 'use string keys'>;
+                            }[keyof T]
+                          : never;
 
 /**
  * `never` when every value of `T` crosses JSON (a `Date` counts: it crosses as an ISO
@@ -120,13 +126,24 @@ type ProblemAt<T, P extends string, D extends number> =
  * type P = JsonProblem<{ tags: Set<string> }, 'input'>;
  * // "input.tags is a Set, which JSON cannot carry: use an array (z.array())"
  */
-export type JsonProblem<T, Path extends string = 'value'> = ProblemAt<T, Path, 12>;
+export type JsonProblem<T, Path extends string = 'value'> = ProblemAt<T, Path, 12, true>;
+
+/**
+ * {@link JsonProblem} for what `run` returns without an output schema: there an
+ * `undefined` array element is no problem, it arrives as `null` and {@link Jsonify} says so.
+ */
+export type ResultJsonProblem<T, Path extends string = 'result'> = ProblemAt<T, Path, 12, false>;
 
 /**
  * `unknown` (no constraint) when `T` crosses JSON; otherwise an object type with a
  * required `'~json'` property whose type is the problem, so that passing a config
  * without it fails to compile and the compiler's message quotes the problem.
  */
-export type JsonCheck<T, Path extends string> = [JsonProblem<T, Path>] extends [never]
+export type JsonCheck<T, Path extends string> = Checked<JsonProblem<T, Path>>;
+
+/** {@link JsonCheck} for what `run` returns without an output schema. */
+export type ResultJsonCheck<T> = Checked<ResultJsonProblem<T>>;
+
+type Checked<Problem> = [Problem] extends [never]
   ? unknown
-  : { readonly '~json': `Conveyor: ${JsonProblem<T, Path>}` };
+  : { readonly '~json': `Conveyor: ${Problem & string}` };

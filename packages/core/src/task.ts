@@ -3,7 +3,7 @@ import type { TaskContext } from './context.js';
 import { isQueueName, QUEUE_NAME_RULE } from './envelope.js';
 import { InvalidOptionError } from './errors.js';
 import { warnIfNotJsonSafe } from './json-boundary.js';
-import type { JsonCheck, Jsonify } from './json-types.js';
+import type { JsonCheck, Jsonify, ResultJsonCheck } from './json-types.js';
 import { assertDuration, type RetryOptions, resolveRetryPolicy } from './retry-policy.js';
 import { type InferSchemaInput, type InferSchemaOutput, isSchema } from './schema.js';
 
@@ -147,7 +147,7 @@ export function defineTask<const TName extends string, TInput extends StandardSc
     output?: undefined;
     run(input: InferSchemaOutput<TInput>, ctx: TaskContext): TReturn;
   } & JsonCheck<InferSchemaInput<TInput>, 'input'> &
-    JsonCheck<Awaited<TReturn>, 'result'>,
+    ResultJsonCheck<Awaited<TReturn>>,
 ): TaskDefinition<TName, TInput, Jsonify<Awaited<TReturn>>, Awaited<TReturn>>;
 export function defineTask(
   config: TaskConfigBase<string, StandardSchemaV1> & {

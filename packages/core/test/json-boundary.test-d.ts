@@ -54,6 +54,12 @@ describe('inputs that cannot cross JSON are compile errors', () => {
       JsonProblem<{ a: { b?: bigint } }, 'input'>
     >().toEqualTypeOf<'input.a.b is a bigint, which JSON cannot carry: use z.string() or a zod codec from string to bigint'>();
     expectTypeOf<JsonProblem<{ at: Date; n?: number; u: unknown; s: string[] }>>().toBeNever();
+    expectTypeOf<
+      JsonProblem<{ list: Array<string | undefined> }, 'input'>
+    >().toEqualTypeOf<'input.list is an array that may hold undefined, which JSON cannot carry: use null'>();
+    expectTypeOf<
+      JsonProblem<{ why: Error }, 'input'>
+    >().toEqualTypeOf<'input.why is an Error or RegExp, which JSON cannot carry: send its text as a string'>();
   });
 
   it('accepts Dates, optional fields, unknown and codecs', () => {
@@ -124,6 +130,11 @@ describe('results are typed as they arrive', () => {
     defineTask({ name: 't.r-big', input: z.null(), run: async () => ({ n: 1n }) });
     // @ts-expect-error result.price.format is a function: a class instance
     defineTask({ name: 't.r-class', input: z.null(), run: () => ({ price: new Money(1) }) });
+    // @ts-expect-error result.error is an Error: JSON makes it {}
+    defineTask({ name: 't.r-error', input: z.null(), run: () => ({ error: new Error('x') }) });
+    // An undefined element in a plain result arrives as null, and the type says so.
+    const holes = defineTask({ name: 't.r-holes', input: z.null(), run: () => [1, undefined] });
+    expectTypeOf<TaskResult<typeof holes>>().toEqualTypeOf<Array<number | null>>();
     // @ts-expect-error output.ids is a Set
     defineTask({
       name: 't.r-outset',
