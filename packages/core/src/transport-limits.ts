@@ -17,12 +17,12 @@ export interface TransportLimits {
   takeRate(key: string, limit: number, windowMs: number): Promise<LimitAnswer>;
   /**
    * Takes one of `cap` slots of `key` for `holder` (a lease token), for `leaseMs`. A slot
-   * whose holder neither renews nor releases it frees itself after `leaseMs`, so a
+   * whose holder neither renews nor frees it frees itself after `leaseMs`, so a
    * crashed worker never keeps one. Taking a slot the holder already has renews it.
    */
   acquireSlot(key: string, cap: number, holder: string, leaseMs: number): Promise<LimitAnswer>;
   /** Extends the slots of many holders in one call (the worker heartbeat). */
   renewSlots(slots: readonly { key: string; holder: string }[], leaseMs: number): Promise<void>;
   /** Frees slots at once. Unknown holders are ignored. */
-  releaseSlots(slots: readonly { key: string; holder: string }[]): Promise<void>;
+  freeSlots(slots: readonly { key: string; holder: string }[]): Promise<void>;
 }

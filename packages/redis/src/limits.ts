@@ -99,11 +99,11 @@ export function redisLimits(options: {
       );
     },
 
-    async releaseSlots(slots) {
+    async freeSlots(slots) {
       assertOpen();
       await Promise.all(
         [...byKey(slots)].map(([key, holders]) =>
-          redisCall('release-slots', () => commands.zrem(limitKeys(prefix, key).slots, ...holders)),
+          redisCall('free-slots', () => commands.zrem(limitKeys(prefix, key).slots, ...holders)),
         ),
       );
     },

@@ -38,7 +38,7 @@ export function createPickup(
   const closers = new Set<() => void>();
   let closed = false;
 
-  const acquire = (): Redis | Cluster => {
+  const checkOut = (): Redis | Cluster => {
     let connection = idle.pop();
     if (!connection) {
       connection = connect();
@@ -52,7 +52,8 @@ export function createPickup(
     busy.delete(connection);
     connection.disconnect();
   };
-  const release = (connection: Redis | Cluster): void => {
+  /** Returns a connection whose BLPOP answered to the idle pool (or closes it). */
+  const checkIn = (connection: Redis | Cluster): void => {
     if (!busy.delete(connection)) return;
     if (closed || idle.length >= MAX_IDLE) connection.disconnect();
     else idle.push(connection);
@@ -84,11 +85,11 @@ export function createPickup(
         signal?.addEventListener('abort', onAbort, { once: true });
         closers.add(onAbort);
         for (const keys of groups) {
-          const connection = acquire();
+          const connection = checkOut();
           used.push(connection);
           connection.blpop(...keys, seconds).then(
             (popped) => {
-              release(connection);
+              checkIn(connection);
               if (popped && done) restoreMarker(popped[0]);
               closers.delete(onAbort);
               finish();

@@ -29,13 +29,13 @@ export interface LimitGates {
   enter(job: HeldJob, task: AnyTaskDefinition): void;
   /** Takes a job out of its gate (cancel, lost lease, shutdown). True if it was waiting. */
   leave(job: HeldJob): boolean;
-  /** Frees the job's slot, if it holds one (its run ended). */
-  release(job: HeldJob): void;
+  /** Frees the job's concurrency-limit slot, if it holds one (its run ended). */
+  freeSlot(job: HeldJob): void;
   /** Renews every slot this worker holds (the heartbeat). */
   renew(): Promise<void>;
   /** Jobs waiting at gates. */
   readonly waitingCount: number;
-  /** Stops retry timers; releases every slot still held. */
+  /** Stops retry timers; frees every slot still held. */
   close(): Promise<void>;
 }
 
@@ -65,7 +65,7 @@ export function createLimitGates(options: {
   /** Lease token → slot key, for the jobs holding a slot. */
   const slots = new Map<string, string>();
   const gateOf = new Map<string, Gate>();
-  let toRelease: Array<{ key: string; holder: string }> = [];
+  let toFree: Array<{ key: string; holder: string }> = [];
   let closed = false;
 
   function limitsForUse(): TransportLimits {
@@ -126,7 +126,7 @@ export function createLimitGates(options: {
           slots.set(job.token, key);
           // Left the gate (cancel, lost lease) while we asked: give the slot back.
           if (gate.waiting[0] !== job) {
-            release(job);
+            freeSlot(job);
             continue;
           }
         }
@@ -139,7 +139,7 @@ export function createLimitGates(options: {
           }
         }
         if (gate.waiting[0] !== job) {
-          release(job);
+          freeSlot(job);
           continue;
         }
         gate.waiting.shift();
@@ -157,25 +157,25 @@ export function createLimitGates(options: {
     }
   }
 
-  function flushReleases(): void {
-    const list = toRelease;
-    toRelease = [];
+  function flushFreed(): void {
+    const list = toFree;
+    toFree = [];
     if (list.length === 0 || !limits) return;
-    limits.releaseSlots(list).catch((error: unknown) => {
+    limits.freeSlots(list).catch((error: unknown) => {
       logger.warn(
         { err: error, slots: list.length },
-        'releasing slots failed; they free themselves when their lease ends',
+        'freeing slots failed; they free themselves when their lease ends',
       );
     });
   }
 
-  function release(job: HeldJob): void {
+  function freeSlot(job: HeldJob): void {
     const key = slots.get(job.token);
     if (key === undefined) return;
     slots.delete(job.token);
     // Batched per tick: many jobs ending together cost one call.
-    toRelease.push({ key, holder: job.token });
-    if (toRelease.length === 1) queueMicrotask(flushReleases);
+    toFree.push({ key, holder: job.token });
+    if (toFree.length === 1) queueMicrotask(flushFreed);
     // A slot of ours freed: the next job of that task may take it now.
     const gate = gates.get(key.slice('task:'.length));
     if (gate && gate.waiting.length > 0) {
@@ -209,11 +209,11 @@ export function createLimitGates(options: {
       if (index >= 0) gate.waiting.splice(index, 1);
       // A slot taken for it while it waited for a permit goes back. (A slot still being
       // asked for is given back by `drain`, which checks the head after each call.)
-      release(job);
+      freeSlot(job);
       return index >= 0;
     },
 
-    release,
+    freeSlot,
 
     async renew() {
       if (slots.size === 0 || !limits) return;
@@ -238,12 +238,12 @@ export function createLimitGates(options: {
         if (gate.timer !== undefined) clock.clearTimeout(gate.timer);
         gate.timer = undefined;
       }
-      for (const [holder, key] of slots) toRelease.push({ key, holder });
+      for (const [holder, key] of slots) toFree.push({ key, holder });
       slots.clear();
-      const list = toRelease;
-      toRelease = [];
+      const list = toFree;
+      toFree = [];
       if (list.length > 0 && limits) {
-        await limits.releaseSlots(list).catch(() => {});
+        await limits.freeSlots(list).catch(() => {});
       }
     },
   };

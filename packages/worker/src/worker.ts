@@ -192,7 +192,7 @@ export function createWorker(options: WorkerOptions): Worker {
     const wasRunning = job.phase === 'running';
     job.phase = 'ending';
     job.limits?.clear();
-    gates.release(job);
+    gates.freeSlot(job);
     if (!wasRunning) return;
     slots.free();
     fetcher?.wake();

@@ -4,7 +4,7 @@ import type { LimitAnswer, TransportLimits } from '../transport-limits.js';
 
 /**
  * How long a denied slot request should wait before asking again, at most. Slots usually
- * free long before their lease runs out (a job ends and releases it), and nothing tells
+ * free long before their lease runs out (a job ends and frees it), and nothing tells
  * a waiter when that happens, so it asks again after this much at the latest.
  */
 export const SLOT_RETRY_MAX_MS = 100;
@@ -91,7 +91,7 @@ export function createMemoryLimits(options: {
       }
     },
 
-    async releaseSlots(list) {
+    async freeSlots(list) {
       assertOpen();
       for (const { key, holder } of list) {
         checkKey(key);

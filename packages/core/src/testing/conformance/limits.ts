@@ -103,7 +103,7 @@ export function limitRules(harness: ConformanceHarness): void {
           granted: true,
         });
         expect((await peer.limits?.acquireSlot(key, 1, 'h2', ctx.ms(LONG)))?.granted).toBe(false);
-        await first.limits?.releaseSlots([{ key, holder: 'h1' }]);
+        await first.limits?.freeSlots([{ key, holder: 'h1' }]);
         expect(await peer.limits?.acquireSlot(key, 1, 'h2', ctx.ms(LONG))).toEqual({
           granted: true,
         });
@@ -123,17 +123,17 @@ export function limitRules(harness: ConformanceHarness): void {
       if (!denied.granted) expect(denied.retryInMs).toBeGreaterThanOrEqual(1);
     });
 
-    it('[L7] releaseSlots frees slots at once and ignores unknown holders', async ({ skip }) => {
+    it('[L7] freeSlots frees slots at once and ignores unknown holders', async ({ skip }) => {
       const limits = await limitsOf(ctx, skip);
-      const key = uniqueQueue('release');
+      const key = uniqueQueue('free');
       expect(await limits.acquireSlot(key, 1, 'a', ctx.ms(LONG))).toEqual({ granted: true });
       expect((await limits.acquireSlot(key, 1, 'b', ctx.ms(LONG))).granted).toBe(false);
-      await limits.releaseSlots([
+      await limits.freeSlots([
         { key, holder: 'nobody' },
         { key: uniqueQueue('unknown'), holder: 'a' },
       ]);
       expect((await limits.acquireSlot(key, 1, 'b', ctx.ms(LONG))).granted).toBe(false);
-      await limits.releaseSlots([{ key, holder: 'a' }]);
+      await limits.freeSlots([{ key, holder: 'a' }]);
       expect(await limits.acquireSlot(key, 1, 'b', ctx.ms(LONG))).toEqual({ granted: true });
     });
 
@@ -153,7 +153,7 @@ export function limitRules(harness: ConformanceHarness): void {
       expect(await limits.acquireSlot(key, 1, 'y', ctx.ms(LONG))).toEqual({ granted: true });
       // x's slot expired and y holds the only one: renewing x must not take a second.
       await limits.renewSlots([{ key, holder: 'x' }], ctx.ms(LONG));
-      await limits.releaseSlots([{ key, holder: 'y' }]);
+      await limits.freeSlots([{ key, holder: 'y' }]);
       expect(await limits.acquireSlot(key, 1, 'z', ctx.ms(LONG))).toEqual({ granted: true });
     });
 
@@ -181,7 +181,7 @@ export function limitRules(harness: ConformanceHarness): void {
       await expect(limits.renewSlots([{ key, holder: 'h' }], 0)).rejects.toMatchObject({
         code: 'INVALID_OPTION',
       });
-      await expect(limits.releaseSlots([{ key: '', holder: 'h' }])).rejects.toMatchObject({
+      await expect(limits.freeSlots([{ key: '', holder: 'h' }])).rejects.toMatchObject({
         code: 'INVALID_OPTION',
       });
       await transport.close();
