@@ -43,5 +43,7 @@ describe('TypeScript consumers', () => {
       (error: { stdout?: string; message: string }) => error.stdout || error.message,
     );
     expect(result, 'tsc -b reported errors').toBe('');
-  });
+    // Five full type checks in one process: about 20 s idle, several times that on a
+    // loaded two-core machine. A limit, not a measurement.
+  }, 240_000);
 });
