@@ -7,7 +7,8 @@ export type WorkerErrorCode =
   | 'SANDBOX_CRASHED'
   | 'SANDBOX_START_FAILED'
   | 'SANDBOX_UNAVAILABLE'
-  | 'TASK_MODULE_FAILED';
+  | 'TASK_MODULE_FAILED'
+  | 'ILLEGAL_PHASE_CHANGE';
 
 /**
  * Base class of the worker's errors. Most of them are abort reasons: a task sees them as
@@ -103,5 +104,18 @@ export class TaskModuleError extends WorkerError {
 export class WorkerStoppedError extends WorkerError {
   constructor(workerId: string) {
     super('WORKER_STOPPED', `Worker ${JSON.stringify(workerId)} has stopped; create a new worker.`);
+  }
+}
+
+/**
+ * A held job moved between phases in a way its lifecycle does not allow (see
+ * `PHASE_MOVES`): a bug in the worker, thrown only in tests; in production it is logged.
+ */
+export class IllegalPhaseChangeError extends WorkerError {
+  constructor(jobId: string, from: string, to: string) {
+    super(
+      'ILLEGAL_PHASE_CHANGE',
+      `Worker bug: held job ${JSON.stringify(jobId)} moved from ${from} to ${to}, which its lifecycle does not allow. The worker carries on; please report this with the log line.`,
+    );
   }
 }

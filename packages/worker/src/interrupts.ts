@@ -10,7 +10,11 @@ export interface Interrupts {
   leaseLost(job: HeldJob): void;
 }
 
-/** What happens to a held job when a cancel or a lost lease reaches the worker. */
+/**
+ * What happens to a held job when a cancel or a lost lease reaches the worker. Each sets
+ * its flag on the job once (`cancelRequested`, `leaseLost`); phase changes are the
+ * caller's (`unstart`, `cancelUnstarted`, `drop`).
+ */
 export function createInterrupts(options: {
   logger: Logger;
   leaseMs: number;
@@ -18,18 +22,19 @@ export function createInterrupts(options: {
   emit: (event: WorkerEvent) => void;
   /** Takes the job out of the buffer or the limit gates; false if it was not there (it runs). */
   unstart: (job: HeldJob) => boolean;
-  settleCancelled: (job: HeldJob) => void;
-  forget: (job: HeldJob) => void;
+  /** Settles a job that never started as cancelled. */
+  cancelUnstarted: (job: HeldJob) => void;
+  /** Forgets a job that never started, unsettled. */
+  drop: (job: HeldJob) => void;
 }): Interrupts {
-  const { logger, leaseMs, heartbeatMs, emit, unstart, settleCancelled, forget } = options;
+  const { logger, leaseMs, heartbeatMs, emit, unstart, cancelUnstarted, drop } = options;
   return {
     cancel(job) {
       if (job.cancelRequested || job.phase === 'ending') return;
       job.cancelRequested = true;
       logger.info(jobFields(job), 'cancel requested: aborting ctx.signal');
       abortJob(job, new JobCancelRequestedError(job.id));
-      // Not started: releasing a cancel-requested job cancels it.
-      if (unstart(job)) settleCancelled(job);
+      if (unstart(job)) cancelUnstarted(job);
     },
     leaseLost(job) {
       if (job.leaseLost) return;
@@ -45,10 +50,7 @@ export function createInterrupts(options: {
         `lease lost: the lease (${leaseMs} ms) ran out ${where}: no renewal (every ${heartbeatMs} ms) reached the broker in time, because the event loop was blocked or the broker was slow or unreachable. Raise leaseMs above the longest block (a synchronous task's whole run), or lower heartbeatMs. Aborting ctx.signal; its settlement will be stale.`,
       );
       abortJob(job, new LeaseLostError(job.id, leaseMs));
-      if (unstart(job)) {
-        job.phase = 'ending';
-        forget(job);
-      }
+      if (unstart(job)) drop(job);
     },
   };
 }

@@ -1,9 +1,9 @@
-import type { Clock } from '@conveyor/core';
 import type { HeldJob } from './held-job.js';
 
 /**
  * The worker's run slots and its prefetch buffer: which held job runs next, and how many
- * more the fetcher may reserve.
+ * more the fetcher may reserve. It counts and orders; the jobs' phases are the worker's
+ * (`HeldJobs`), which `run` hands each started job to.
  */
 export interface Slots {
   /** Jobs running now. */
@@ -34,12 +34,11 @@ export function createSlots(options: {
   concurrency: number;
   prefetch: number;
   maxWaitingForLimits: number;
-  clock: Clock;
   waitingForLimits: () => number;
   canStart: () => boolean;
   run: (job: HeldJob) => void;
 }): Slots {
-  const { concurrency, prefetch, maxWaitingForLimits, clock } = options;
+  const { concurrency, prefetch, maxWaitingForLimits } = options;
   const queue: HeldJob[] = [];
   let running = 0;
 
@@ -47,9 +46,7 @@ export function createSlots(options: {
     while (running < concurrency && options.canStart()) {
       const job = queue.shift();
       if (!job) break;
-      job.phase = 'running';
       running += 1;
-      job.startedAt = clock.now();
       options.run(job);
     }
   }
@@ -62,7 +59,6 @@ export function createSlots(options: {
       return queue.length;
     },
     add(job, first = false) {
-      job.phase = 'buffered';
       if (first) queue.unshift(job);
       else queue.push(job);
     },

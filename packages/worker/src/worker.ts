@@ -1,16 +1,8 @@
-import {
-  InvalidOptionError,
-  type JobOutcome,
-  type Reservation,
-  type Settlement,
-  type TimerHandle,
-  type WorkerRecord,
-} from '@conveyor/core';
+import { InvalidOptionError, type TimerHandle, type WorkerRecord } from '@conveyor/core';
 import { WorkerStoppedError } from './errors.js';
 import { type Fetcher, startFetching } from './fetcher.js';
 import { type Heartbeat, startHeartbeat } from './heartbeat.js';
-import { type HeldJob, holdJob, jobFields, releaseOf } from './held-job.js';
-import { createInterrupts } from './interrupts.js';
+import { createHeldJobs } from './held-jobs.js';
 import { createJobRunner } from './job-runner.js';
 import { createLimitGates, hasTaskLimits } from './limit-gates.js';
 import { withFields } from './log.js';
@@ -18,14 +10,10 @@ import { type MetricsServer, serveMetrics } from './metrics-server.js';
 import { resolveWorkerOptions, type WorkerOptions } from './options.js';
 import { createPresence, PRESENCE_INTERVAL_MS } from './presence.js';
 import { createQueueDepths } from './queue-depths.js';
-import { releaseUnfinished } from './release-all.js';
 import { createSandboxPool } from './sandbox-pool.js';
-import { checkSchemaSkew } from './schema-skew.js';
-import { createSettleBatcher, type SettleAnswer } from './settle-batcher.js';
-import { counterOf, type EndedDelivery, reportSettled } from './settle-report.js';
+import { createSettleBatcher } from './settle-batcher.js';
 import { createSlots } from './slots.js';
 import { startupWarnings } from './startup-warnings.js';
-import type { CounterName } from './stats.js';
 import type { Worker, WorkerState } from './worker-api.js';
 import { createWorkerEvents } from './worker-events.js';
 import { buildWorkerRecord, heldJobStats } from './worker-record.js';
@@ -43,8 +31,6 @@ export function createWorker(options: WorkerOptions): Worker {
   const config = resolveWorkerOptions(options);
   const { transport, registry, clock, random, id } = config;
   const logger = withFields(config.logger, { workerId: id });
-  /** By lease token: after a lost lease the same job id can be held twice. */
-  const held = new Map<string, HeldJob>();
   let state: WorkerState = 'idle';
   const gates = createLimitGates({
     limits: transport.limits,
@@ -52,25 +38,15 @@ export function createWorker(options: WorkerOptions): Worker {
     logger,
     leaseMs: config.leaseMs,
     anyLimited: hasTaskLimits(registry),
-    admit(job) {
-      if (job.phase !== 'limited') return;
-      if (state !== 'running') {
-        settle(job, releaseOf(job), 'released');
-        return;
-      }
-      // It waited its turn already: first in line for a slot.
-      slots.add(job, true);
-      slots.pump();
-    },
+    admit: (job) => held.admit(job),
   });
   const slots = createSlots({
     concurrency: config.concurrency,
     prefetch: config.prefetch,
     maxWaitingForLimits: config.maxWaitingForLimits,
-    clock,
     waitingForLimits: () => gates.waitingCount,
     canStart: () => state === 'running',
-    run: (job) => runner.run(job),
+    run: (job) => held.start(job),
   });
   const sandbox =
     config.sandbox &&
@@ -104,15 +80,6 @@ export function createWorker(options: WorkerOptions): Worker {
   });
   const { emit } = events;
   const batcher = createSettleBatcher({ transport, maxBatch: config.settleBatchSize, logger });
-  const interrupts = createInterrupts({
-    logger,
-    leaseMs: config.leaseMs,
-    heartbeatMs: config.heartbeatMs,
-    emit,
-    unstart: (job) => slots.take(job) || gates.leave(job),
-    settleCancelled: (job) => settle(job, releaseOf(job), 'cancelled'),
-    forget: (job) => forget(job),
-  });
   const runner = createJobRunner({
     registry,
     clock,
@@ -125,7 +92,25 @@ export function createWorker(options: WorkerOptions): Worker {
     defaultTimeoutMs: config.defaultTimeoutMs,
     jobs: () => held.values(),
     emit,
-    end: (job, outcome) => end(job, outcome),
+    end: (job, outcome) => held.end(job, outcome),
+  });
+  const held = createHeldJobs({
+    transport,
+    registry,
+    clock,
+    logger,
+    leaseMs: config.leaseMs,
+    heartbeatMs: config.heartbeatMs,
+    // Tests (vitest and jest set NODE_ENV=test) fail on an illegal phase change.
+    strictPhases: process.env.NODE_ENV === 'test',
+    slots,
+    gates,
+    batcher,
+    runner,
+    emit,
+    accepting: () => state === 'running',
+    wake: () => fetcher?.wake(),
+    onForget: () => maybeFinish(),
   });
   let fetcher: Fetcher | undefined;
   let fetcherDone = false;
@@ -140,27 +125,6 @@ export function createWorker(options: WorkerOptions): Worker {
     resolveStopped = resolve;
   });
 
-  function accept(reservations: Reservation[]): void {
-    for (const reservation of reservations) {
-      const job = holdJob(reservation);
-      held.set(job.token, job);
-      // Reserved while stopping: never ran, give it straight back.
-      if (state !== 'running') {
-        settle(job, releaseOf(job), 'released');
-        continue;
-      }
-      const task = registry.get(job.task);
-      checkSchemaSkew(job, task?.fingerprint, emit, logger);
-      if (gates.gated(task)) {
-        job.phase = 'limited';
-        gates.enter(job, task);
-      } else {
-        slots.add(job);
-      }
-    }
-    slots.pump();
-  }
-
   function workerRecord(): WorkerRecord {
     return buildWorkerRecord({
       id,
@@ -174,68 +138,13 @@ export function createWorker(options: WorkerOptions): Worker {
     });
   }
 
-  /** Settles a run once; a later outcome (after a hard limit or a forced release) is ignored. */
-  function end(job: HeldJob, outcome: JobOutcome): void {
-    if (job.phase === 'ending') {
-      logger.debug(jobFields(job), `ignoring the ${outcome.kind} outcome of a job already settled`);
-      return;
-    }
-    const durationMs = job.startedAt === undefined ? undefined : clock.now() - job.startedAt;
-    leaveSlot(job);
-    const type: CounterName =
-      job.cancelRequested && outcome.kind !== 'completed' ? 'cancelled' : counterOf(outcome.kind);
-    settle(job, outcome.settlement, type, durationMs, outcome.error);
-  }
-
-  /** Marks the job ending and, if it ran, frees its slot for the next one. */
-  function leaveSlot(job: HeldJob): void {
-    const wasRunning = job.phase === 'running';
-    job.phase = 'ending';
-    job.limits?.clear();
-    gates.freeSlot(job);
-    if (!wasRunning) return;
-    slots.free();
-    fetcher?.wake();
-  }
-
-  function settle(
-    job: HeldJob,
-    settlement: Settlement,
-    type: CounterName,
-    durationMs?: number,
-    error?: unknown,
-  ): void {
-    job.phase = 'ending';
-    batcher.send(settlement, { job, type, settlement, durationMs, error }, settled);
-  }
-
-  /** One callback for every settle answer: no closure per job. */
-  function settled(answer: SettleAnswer, delivery: EndedDelivery): void {
-    reportSettled(delivery, answer, emit, logger);
-    forget(delivery.job);
-  }
-
-  function forget(job: HeldJob): void {
-    held.delete(job.token);
-    fetcher?.wake();
-    maybeFinish();
-  }
-
   /** End of the grace period (or a second stop): abort what still runs and release it in one call. */
-  function forceRelease(graceMs: number): void {
+  function endGrace(graceMs: number): void {
     if (forced) return;
     forced = true;
     if (graceTimer !== undefined) clock.clearTimeout(graceTimer);
     graceTimer = undefined;
-    releaseUnfinished({
-      jobs: [...held.values()].filter((job) => job.phase === 'running'),
-      graceMs,
-      transport,
-      emit,
-      logger,
-      leaveSlot,
-      forget,
-    });
+    held.releaseRunning(graceMs);
   }
 
   function maybeFinish(): void {
@@ -273,7 +182,7 @@ export function createWorker(options: WorkerOptions): Worker {
     // A module that cannot load fails start(), not every job later.
     if (sandbox && config.sandbox) await sandbox.warm([...config.sandbox.tasks]);
     unsubscribeCancel = transport.onCancel((jobId) => {
-      for (const job of held.values()) if (job.id === jobId) interrupts.cancel(job);
+      for (const job of held.values()) if (job.id === jobId) held.cancel(job);
     });
     state = 'running';
     heartbeat = startHeartbeat({
@@ -283,8 +192,7 @@ export function createWorker(options: WorkerOptions): Worker {
       intervalMs: config.heartbeatMs,
       leaseMs: config.leaseMs,
       jobs: () => held.values(),
-      onStatus: (job, status) =>
-        status === 'lost' ? interrupts.leaseLost(job) : interrupts.cancel(job),
+      onStatus: (job, status) => (status === 'lost' ? held.leaseLost(job) : held.cancel(job)),
       alongside: () => gates.renew(),
     });
     presence.start();
@@ -300,7 +208,7 @@ export function createWorker(options: WorkerOptions): Worker {
       // Refill the prefetch buffer in batches, not a job per call, unless a slot would idle.
       minBatch: Math.ceil(config.prefetch / 2),
       starving: () => slots.starving(),
-      accept,
+      accept: (reservations) => held.accept(reservations),
       onFatal(error) {
         logger.error({ err: error }, 'cannot reserve any more: stopping now');
         void worker.stop({ graceMs: 0 });
@@ -356,22 +264,19 @@ export function createWorker(options: WorkerOptions): Worker {
       }
       if (state === 'stopped') return stopped;
       if (state === 'stopping') {
-        forceRelease(graceMs ?? 0);
+        endGrace(graceMs ?? 0);
         return stopped;
       }
       state = 'stopping';
       const grace = graceMs ?? config.shutdownGraceMs;
       logger.info({ graceMs: grace, running: slots.running, buffered: slots.buffered }, 'stopping');
-      for (const job of slots.takeAll()) settle(job, releaseOf(job), 'released');
-      for (const job of held.values()) {
-        if (job.phase === 'limited' && gates.leave(job)) settle(job, releaseOf(job), 'released');
-      }
+      held.releaseWaiting();
       fetcher?.stop().then(() => {
         fetcherDone = true;
         maybeFinish();
       });
-      if (grace <= 0) forceRelease(0);
-      else graceTimer = clock.setTimeout(() => forceRelease(grace), grace);
+      if (grace <= 0) endGrace(0);
+      else graceTimer = clock.setTimeout(() => endGrace(grace), grace);
       maybeFinish();
       return stopped;
     },

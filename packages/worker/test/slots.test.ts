@@ -1,4 +1,4 @@
-import { createManualClock, makeEnvelope } from '@conveyor/core/testing';
+import { makeEnvelope } from '@conveyor/core/testing';
 import { describe, expect, it } from 'vitest';
 import { type HeldJob, holdJob } from '../src/held-job.js';
 import { createSlots } from '../src/slots.js';
@@ -12,7 +12,6 @@ function setup(options: { canStart?: () => boolean; waiting?: number } = {}) {
     concurrency: 2,
     prefetch: 3,
     maxWaitingForLimits: 1,
-    clock: createManualClock(),
     waitingForLimits: () => options.waiting ?? 0,
     canStart: options.canStart ?? (() => true),
     run: (job) => started.push(job),
@@ -32,7 +31,6 @@ describe('slots', () => {
     slots.add(d, true);
     slots.pump();
     expect(started).toEqual([d, a]);
-    expect(started.every((j) => j.phase === 'running')).toBe(true);
     expect([slots.running, slots.buffered]).toEqual([2, 2]);
     slots.free();
     expect(started).toEqual([d, a, b]);
