@@ -4,21 +4,6 @@ import { CodegenError, formatDiagnostic } from './diagnostics.js';
 import { createGenerator, type GenerateResult } from './generator.js';
 import { watchGenerate } from './watch.js';
 
-/** `conveyor generate --help`, for the CLI to print. */
-export const GENERATE_HELP = `Usage: conveyor generate [--config <file>] [--check] [--watch] [--json]
-
-Generates the typed producer client and the worker registry from the task files named in
-conveyor.config.ts (tasks, client, registry). The client imports no task implementation.
-
-Options:
-  --config <file>  Config file (default: conveyor.config.ts, .mts, .js, .mjs or .json in the cwd)
-  --check          Write nothing; list stale generated files and exit 1 (for CI)
-  --watch          Regenerate on change (debounced; superseded runs are dropped)
-  --json           Print one JSON document (one per line per run with --watch)
-  --help           Show this help
-
-Exit codes: 0 done or up to date, 1 diagnostics, stale files (--check) or a config error.`;
-
 /** Flags of `conveyor generate`. */
 export interface GenerateCommandOptions {
   /** Config file, relative to `cwd`. */

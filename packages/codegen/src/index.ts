@@ -6,7 +6,6 @@
 export { checkGenerated, type GenerateOptions, generate } from './api.js';
 export {
   type CommandIO,
-  GENERATE_HELP,
   type GenerateCommandOptions,
   runGenerateCommand,
 } from './command.js';
