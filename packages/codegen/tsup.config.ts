@@ -1,7 +1,12 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { index: 'src/index.ts', esbuild: 'src/esbuild.ts', vite: 'src/vite.ts' },
+  entry: {
+    index: 'src/index.ts',
+    config: 'src/config-entry.ts',
+    esbuild: 'src/esbuild.ts',
+    vite: 'src/vite.ts',
+  },
   format: ['esm'],
   dts: true,
   clean: true,

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ts } from 'ts-morph';
+import type { Transport } from '@conveyor/core';
 import { CodegenError } from './diagnostics.js';
 
 /** What `conveyor.config.ts` declares. Paths are relative to the config file. */
@@ -17,7 +17,19 @@ export interface ConveyorConfig {
   importExtension?: '.js' | '.ts' | '';
   /** tsconfig used to resolve `run`'s return type; default `tsconfig.json` beside the config. */
   tsconfig?: string;
+  /**
+   * Makes the transport the `conveyor` command operates on (`worker`, `status`, `inspect`,
+   * `retry`, `dead`, `cancel`, `purge`). The command calls it once per run and closes what
+   * it returns; `--redis <url>` on the command line wins over it. Codegen never calls it.
+   *
+   * @example
+   * transport: () => redisTransport({ url: process.env.REDIS_URL, prefix: 'shop' }),
+   */
+  transport?: () => Transport | Promise<Transport>;
 }
+
+/** Top-level config keys that hold code for other tools; codegen reads around them. */
+export const RUNTIME_CONFIG_KEYS: ReadonlySet<string> = new Set(['transport']);
 
 /** A config with absolute paths, ready to generate from. */
 export interface ResolvedConfig {
@@ -33,15 +45,20 @@ export interface ResolvedConfig {
 }
 
 /**
- * Declares the codegen config. An identity function, there for types and editor help.
+ * Declares the config. An identity function, there for types and editor help. Import it from
+ * `@conveyor/codegen/config` in a config the CLI runs (one with a `transport`): that entry
+ * does not load the TypeScript compiler.
  *
  * @example
  * // conveyor.config.ts
- * import { defineConfig } from '@conveyor/codegen';
+ * import { defineConfig } from '@conveyor/codegen/config';
+ * import { redisTransport } from '@conveyor/redis';
+ *
  * export default defineConfig({
  *   tasks: ['src/tasks/*.ts'],
  *   client: 'src/generated/client.ts',
  *   registry: 'src/generated/registry.ts',
+ *   transport: () => redisTransport({ url: process.env.REDIS_URL }),
  * });
  */
 export function defineConfig(config: ConveyorConfig): ConveyorConfig {
@@ -57,37 +74,84 @@ export const CONFIG_FILE_NAMES = [
   'conveyor.config.json',
 ] as const;
 
+/** Where to look for the config: a `config` path (relative to `cwd`), else `cwd`. */
+export interface FindConfigOptions {
+  config?: string | undefined;
+  cwd?: string | undefined;
+}
+
 /**
- * Finds and reads the config. `.ts`/`.mts` files are read statically (their default export
- * must be an object literal, optionally wrapped in `defineConfig`), so loading a config never
- * runs TypeScript; `.js`/`.mjs` are imported; `.json` is parsed.
+ * The config file's absolute path: `config` resolved against `cwd`, else the first of
+ * {@link CONFIG_FILE_NAMES} in `cwd`, else undefined. A `config` that does not exist is
+ * `CONFIG_NOT_FOUND`.
+ *
+ * @example
+ * findConfigFile({ cwd: 'apps/shop' }); // "/…/apps/shop/conveyor.config.ts"
+ */
+export function findConfigFile(options: FindConfigOptions = {}): string | undefined {
+  const cwd = path.resolve(options.cwd ?? process.cwd());
+  if (!options.config) {
+    return CONFIG_FILE_NAMES.map((name) => path.join(cwd, name)).find((candidate) =>
+      existsSync(candidate),
+    );
+  }
+  const file = path.resolve(cwd, options.config);
+  if (!existsSync(file)) {
+    throw new CodegenError(
+      'CONFIG_NOT_FOUND',
+      `Config file ${JSON.stringify(options.config)} not found (looked at ${file}). Check the --config path.`,
+    );
+  }
+  return file;
+}
+
+/**
+ * Finds and reads the config for code generation. `.ts`/`.mts` files are read statically
+ * (their default export must be an object literal, optionally wrapped in `defineConfig`), so
+ * generating never runs the config; `.js`/`.mjs` are imported; `.json` is parsed.
  *
  * @example
  * const config = await loadConfig({ cwd: 'apps/shop' });
  * config.client; // "/…/apps/shop/src/generated/client.ts"
  */
-export async function loadConfig(
-  options: { config?: string | undefined; cwd?: string | undefined } = {},
-): Promise<ResolvedConfig> {
-  const cwd = path.resolve(options.cwd ?? process.cwd());
-  const file = options.config
-    ? path.resolve(cwd, options.config)
-    : CONFIG_FILE_NAMES.map((name) => path.join(cwd, name)).find((candidate) =>
-        existsSync(candidate),
-      );
-  if (!file || !existsSync(file)) {
+export async function loadConfig(options: FindConfigOptions = {}): Promise<ResolvedConfig> {
+  const file = findConfigFile(options);
+  if (!file) {
     throw new CodegenError(
       'CONFIG_NOT_FOUND',
-      options.config
-        ? `Config file ${JSON.stringify(options.config)} not found (looked at ${file}). Check the --config path.`
-        : `No conveyor.config.ts found in ${cwd}. Create one with defineConfig({ tasks, client, registry }) or pass --config.`,
+      `No conveyor.config.ts found in ${path.resolve(options.cwd ?? process.cwd())}. Create one with defineConfig({ tasks, client, registry }) or pass --config.`,
     );
   }
-  const raw = await readConfigFile(file);
+  const raw = await readConfigFile(file, async () => {
+    // The TypeScript parser is loaded only here: the rest of this module stays light.
+    const { readStaticConfig } = await import('./config-static.js');
+    return readStaticConfig(file, await readFile(file, 'utf8'));
+  });
   return resolveConfig(raw, path.dirname(file), file);
 }
 
-async function readConfigFile(file: string): Promise<unknown> {
+/**
+ * The config's default export, by running the file: for tools that need what only running
+ * it gives, such as the CLI calling `transport`. `.js`/`.mjs` are imported, `.json` is
+ * parsed, `.ts`/`.mts` go through `importModule` (default `import()`, which loads TypeScript
+ * under tsx, a bundler's runner or a Node that strips types). Nothing is checked: pass the
+ * result to {@link resolveConfig} for the codegen fields. A file that fails to load is
+ * `CONFIG_LOAD_FAILED`.
+ *
+ * @example
+ * const file = findConfigFile({ cwd });
+ * const config = file ? await importConfig(file) : undefined;
+ */
+export function importConfig(
+  file: string,
+  options: { importModule?: (url: string) => Promise<unknown> } = {},
+): Promise<unknown> {
+  const importModule = options.importModule ?? ((url: string) => import(url));
+  return readConfigFile(file, () => importDefault(file, importModule));
+}
+
+/** The default export of a `.json`, `.js`/`.mjs` or (through `typescript`) TS config. */
+async function readConfigFile(file: string, typescript: () => Promise<unknown>): Promise<unknown> {
   const ext = path.extname(file);
   if (ext === '.json') {
     try {
@@ -97,70 +161,27 @@ async function readConfigFile(file: string): Promise<unknown> {
     }
   }
   if (ext === '.js' || ext === '.mjs' || ext === '.cjs') {
-    const module = (await import(pathToFileURL(file).href)) as { default?: unknown };
-    return module.default;
+    return importDefault(file, (url) => import(url));
   }
-  return readStaticConfig(file, await readFile(file, 'utf8'));
+  return typescript();
 }
 
-/** Reads the default export of a TS config as a literal, without running it. */
-export function readStaticConfig(file: string, text: string): unknown {
-  const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
-  const assignment = source.statements.find(ts.isExportAssignment);
-  if (!assignment) {
+async function importDefault(
+  file: string,
+  importModule: (url: string) => Promise<unknown>,
+): Promise<unknown> {
+  let module: { default?: unknown };
+  try {
+    module = (await importModule(pathToFileURL(file).href)) as { default?: unknown };
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
     throw new CodegenError(
-      'CONFIG_INVALID',
-      `${file} has no default export. Write \`export default defineConfig({ tasks, client, registry })\`.`,
+      'CONFIG_LOAD_FAILED',
+      `Cannot load ${file}: ${reason}. Fix the file, or the import it names.`,
+      { cause: error },
     );
   }
-  let node = unwrap(assignment.expression);
-  if (ts.isCallExpression(node) && node.arguments.length === 1 && node.arguments[0]) {
-    node = unwrap(node.arguments[0]);
-  }
-  return literalValue(node, source);
-}
-
-function unwrap(node: ts.Expression): ts.Expression {
-  let current = node;
-  while (
-    ts.isParenthesizedExpression(current) ||
-    ts.isAsExpression(current) ||
-    ts.isSatisfiesExpression(current)
-  ) {
-    current = current.expression;
-  }
-  return current;
-}
-
-function literalValue(node: ts.Expression, source: ts.SourceFile): unknown {
-  const expr = unwrap(node);
-  if (ts.isStringLiteral(expr) || ts.isNoSubstitutionTemplateLiteral(expr)) return expr.text;
-  if (ts.isNumericLiteral(expr)) return Number(expr.text);
-  if (expr.kind === ts.SyntaxKind.TrueKeyword) return true;
-  if (expr.kind === ts.SyntaxKind.FalseKeyword) return false;
-  if (ts.isArrayLiteralExpression(expr)) {
-    return expr.elements.map((element) => literalValue(element, source));
-  }
-  if (ts.isObjectLiteralExpression(expr)) {
-    const result: Record<string, unknown> = {};
-    for (const property of expr.properties) {
-      if (ts.isPropertyAssignment(property) && !ts.isComputedPropertyName(property.name)) {
-        result[property.name.text] = literalValue(property.initializer, source);
-      } else {
-        throw notStatic(property, source);
-      }
-    }
-    return result;
-  }
-  throw notStatic(expr, source);
-}
-
-function notStatic(node: ts.Node, source: ts.SourceFile): CodegenError {
-  const { line, character } = source.getLineAndCharacterOfPosition(node.getStart(source));
-  return new CodegenError(
-    'CONFIG_NOT_STATIC',
-    `${source.fileName}:${line + 1}:${character + 1}: ${JSON.stringify(node.getText(source))} is not a literal. conveyor.config.ts is read without running it: write strings and arrays of strings inline, or use conveyor.config.js.`,
-  );
+  return module.default;
 }
 
 /** Checks a config object and makes its paths absolute against `root`. */
@@ -196,6 +217,14 @@ export function resolveConfig(
   const importExtension = config.importExtension ?? '.js';
   if (importExtension !== '.js' && importExtension !== '.ts' && importExtension !== '') {
     throw invalid(where, 'importExtension', importExtension, "'.js', '.ts' or ''");
+  }
+  if (config.transport !== undefined && typeof config.transport !== 'function') {
+    throw invalid(
+      where,
+      'transport',
+      config.transport,
+      'a function that returns a transport, e.g. () => redisTransport({ url: process.env.REDIS_URL })',
+    );
   }
   if (config.tsconfig !== undefined && typeof config.tsconfig !== 'string') {
     throw invalid(where, 'tsconfig', config.tsconfig, 'a path to a tsconfig.json');

@@ -47,7 +47,11 @@ export function compareText(a: string, b: string): number {
 }
 
 /** Stable codes of {@link CodegenError}. */
-export type CodegenErrorCode = 'CONFIG_NOT_FOUND' | 'CONFIG_INVALID' | 'CONFIG_NOT_STATIC';
+export type CodegenErrorCode =
+  | 'CONFIG_NOT_FOUND'
+  | 'CONFIG_INVALID'
+  | 'CONFIG_NOT_STATIC'
+  | 'CONFIG_LOAD_FAILED';
 
 /** A problem that stops codegen before any task is read (config, file system). */
 export class CodegenError extends Error {

@@ -1,5 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { CodegenError, loadConfig, resolveConfig } from '../src/index.js';
+import {
+  CodegenError,
+  findConfigFile,
+  importConfig,
+  loadConfig,
+  resolveConfig,
+} from '../src/index.js';
 import { makeTree, type Tree } from './tree.js';
 
 let tree: Tree | undefined;
@@ -79,6 +85,120 @@ export default { tasks: [dir + '/tasks/*.ts'], client: 'a.ts', registry: 'b.ts' 
     await rm(tree.path('conveyor.config.ts'));
     await expect(loadConfig({ cwd: tree.root })).rejects.toThrow(
       /No conveyor\.config\.ts found in .*Create one with defineConfig/,
+    );
+  });
+});
+
+describe('a config with a transport (for the conveyor command)', () => {
+  const WITH_TRANSPORT = `import { defineConfig } from '@conveyor/codegen/config';
+import { memoryTransport } from '@conveyor/core';
+
+const shared = memoryTransport();
+
+export default defineConfig({
+  tasks: ['src/tasks/*.ts'],
+  client: 'src/generated/client.ts',
+  transport: () => shared,
+  registry: 'src/generated/registry.ts',
+});
+`;
+
+  it('reads the codegen fields statically and leaves the transport function alone', async () => {
+    tree = await makeTree({ 'conveyor.config.ts': WITH_TRANSPORT });
+    const config = await loadConfig({ cwd: tree.root });
+    expect(config.registry).toBe(tree.path('src/generated/registry.ts'));
+    expect(config).not.toHaveProperty('transport');
+  });
+
+  it('leaves out a transport written as a method or a shorthand property too', async () => {
+    tree = await makeTree({
+      'conveyor.config.ts': `const transport = () => null;
+export default { tasks: 'a/*.ts', client: 'c.ts', registry: 'r.ts', transport };
+`,
+      'method.config.ts': `export default {
+  tasks: 'a/*.ts',
+  client: 'c.ts',
+  registry: 'r.ts',
+  transport() {
+    return null;
+  },
+};
+`,
+    });
+    expect((await loadConfig({ cwd: tree.root })).client).toBe(tree.path('c.ts'));
+    const method = await loadConfig({ cwd: tree.root, config: 'method.config.ts' });
+    expect(method.client).toBe(tree.path('c.ts'));
+  });
+
+  it('still refuses other code, in the transport key of a nested object too', async () => {
+    tree = await makeTree({
+      'conveyor.config.ts': `export default { tasks: ['a/*.ts'], client: 'c.ts', registry: 'r.ts', tsconfig: { transport: () => 1 } };
+`,
+    });
+    await expect(loadConfig({ cwd: tree.root })).rejects.toMatchObject({
+      code: 'CONFIG_NOT_STATIC',
+    });
+  });
+
+  it('importConfig runs the file and gives its default export, the transport callable', async () => {
+    tree = await makeTree({ 'conveyor.config.ts': WITH_TRANSPORT });
+    const file = findConfigFile({ cwd: tree.root });
+    expect(file).toBe(tree.path('conveyor.config.ts'));
+    const raw = (await importConfig(file as string)) as { transport: () => { name: string } };
+    expect(raw.transport().name).toBe('memory');
+  });
+
+  it('importConfig goes through importModule for TypeScript only', async () => {
+    tree = await makeTree({
+      'conveyor.config.mjs': 'export default { transport: () => "made" };\n',
+    });
+    const seen: string[] = [];
+    const importModule = async (url: string) => {
+      seen.push(url);
+      return { default: { from: 'importModule' } };
+    };
+    expect(await importConfig(tree.path('conveyor.config.ts'), { importModule })).toEqual({
+      from: 'importModule',
+    });
+    expect(seen).toEqual([`file://${tree.path('conveyor.config.ts')}`]);
+    const mjs = (await importConfig(tree.path('conveyor.config.mjs'), { importModule })) as {
+      transport: () => string;
+    };
+    expect(mjs.transport()).toBe('made');
+    expect(seen).toHaveLength(1);
+  });
+
+  it('a config that fails to load is CONFIG_LOAD_FAILED, naming the file and the reason', async () => {
+    tree = await makeTree({
+      'conveyor.config.mjs': "import '@conveyor/no-such-package';\nexport default {};\n",
+    });
+    const error = await importConfig(tree.path('conveyor.config.mjs')).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CodegenError);
+    expect(error).toMatchObject({ code: 'CONFIG_LOAD_FAILED' });
+    expect((error as Error).message).toMatch(
+      /^Cannot load .*conveyor\.config\.mjs: .*@conveyor\/no-such-package/,
+    );
+  });
+
+  it('findConfigFile: undefined without a config, CONFIG_NOT_FOUND for a --config that is not there', async () => {
+    const empty = await makeTree({});
+    tree = empty;
+    const { rm } = await import('node:fs/promises');
+    await rm(empty.path('conveyor.config.ts'));
+    expect(findConfigFile({ cwd: empty.root })).toBeUndefined();
+    expect(() => findConfigFile({ cwd: empty.root, config: 'nope.ts' })).toThrow(
+      expect.objectContaining({ code: 'CONFIG_NOT_FOUND' }),
+    );
+  });
+
+  it('resolveConfig refuses a transport that is not a function', () => {
+    expect(() =>
+      resolveConfig(
+        { tasks: ['a'], client: 'c.ts', registry: 'r.ts', transport: 'redis://x' },
+        '/x',
+      ),
+    ).toThrow(
+      /Invalid transport "redis:\/\/x" in the config: expected a function that returns a transport/,
     );
   });
 });
