@@ -1,6 +1,6 @@
 import { InvalidOptionError, RetryRequest } from './errors.js';
 import type { JsonValue } from './json.js';
-import type { Logger } from './logger.js';
+import { type Logger, withFields } from './logger.js';
 
 /** What a task's `run` receives beside its input. */
 export interface TaskContext {
@@ -114,15 +114,4 @@ class LazyTaskContext implements TaskContext {
 /** A {@link TaskContext} whose `signal` and `logger` are made when the task first reads them. */
 export function lazyTaskContext(init: LazyTaskContextInit): TaskContext {
   return new LazyTaskContext(init);
-}
-
-/** Adds `fields` to every line; calls the base logger's methods as methods (pino needs `this`). */
-function withFields(logger: Logger, fields: Record<string, unknown>): Logger {
-  const wrap =
-    (level: keyof Logger): Logger['info'] =>
-    (first: string | Record<string, unknown>, message?: string) =>
-      typeof first === 'string'
-        ? logger[level](fields, first)
-        : logger[level]({ ...fields, ...first }, message);
-  return { debug: wrap('debug'), info: wrap('info'), warn: wrap('warn'), error: wrap('error') };
 }

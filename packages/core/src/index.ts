@@ -43,7 +43,7 @@ export { JOB_ERROR_LIMITS, type JobError, toJobError } from './job-error.js';
 export { createJobHandle, type JobHandle } from './job-handle.js';
 export { assertJsonValue, type JsonValue, MAX_JSON_DEPTH } from './json.js';
 export type { Jsonify, JsonProblem } from './json-types.js';
-export { consoleLogger, type LogFn, type Logger, silentLogger } from './logger.js';
+export { consoleLogger, type LogFn, type Logger, silentLogger, withFields } from './logger.js';
 export { type MemoryTransportOptions, memoryTransport } from './memory/index.js';
 export {
   assertByteLimit,

@@ -17,6 +17,34 @@ const noop: LogFn = () => {};
 /** Discards everything. */
 export const silentLogger: Logger = { debug: noop, info: noop, warn: noop, error: noop };
 
+/** A logger that can make children carrying fixed fields, as pino (and bunyan) can. */
+interface ChildLogger extends Logger {
+  child(bindings: Record<string, unknown>): Logger;
+}
+
+/**
+ * A logger adding `fields` to every line. A logger with `child` (pino) makes a child,
+ * which serializes the fields once instead of copying them into every line's object;
+ * any other gets a wrapper that merges them into each line (the line's own fields win)
+ * and calls its methods as methods, so loggers whose methods need `this` work. The
+ * silent logger stays itself: wrapping it would copy fields into every line for nothing.
+ *
+ * @example
+ * const jobLogger = withFields(logger, { jobId: ctx.jobId });
+ */
+export function withFields(logger: Logger, fields: Record<string, unknown>): Logger {
+  if (logger === silentLogger) return logger;
+  if (typeof (logger as Partial<ChildLogger>).child === 'function') {
+    return (logger as ChildLogger).child(fields);
+  }
+  const wrap = (level: keyof Logger): LogFn =>
+    ((first: string | Record<string, unknown>, message?: string) => {
+      if (typeof first === 'string') logger[level](fields, first);
+      else logger[level]({ ...fields, ...first }, message);
+    }) as LogFn;
+  return { debug: wrap('debug'), info: wrap('info'), warn: wrap('warn'), error: wrap('error') };
+}
+
 /**
  * A minimal logger on `console` with fixed fields (job id, task, attempt) on every line.
  * Workers use pino; this serves in-process examples and tests.

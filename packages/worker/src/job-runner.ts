@@ -4,7 +4,6 @@ import {
   type JobOutcome,
   type JsonValue,
   type Logger,
-  type RunJobOptions,
   resolveTimeLimits,
   runJob,
   type TaskRegistry,
@@ -56,6 +55,7 @@ export function createJobRunner(options: {
   end: (job: HeldJob, outcome: JobOutcome) => void;
 }): JobRunner {
   const { registry, clock, logger, random, sandbox, sandboxTasks, emit, end } = options;
+  const { maxPayloadBytes, maxResultBytes } = options;
   const plans = new Map<string, TaskPlan>();
   const deadlines = watchDeadlines({
     clock,
@@ -125,32 +125,25 @@ export function createJobRunner(options: {
     task: AnyTaskDefinition | undefined,
     sandboxed: SandboxPool | undefined,
   ): Promise<void> {
+    const onProgress = (value: JsonValue): void => recordProgress(job, value);
     let outcome: JobOutcome;
     try {
-      // The closures are passed as arguments: bound to a name or a property, tsx (which the
-      // bench runs us with) wraps each in a `__name` call per job that costs more than it.
       outcome = await (sandboxed
-        ? sandboxed.run(job, (value) => recordProgress(job, value))
-        : runJob(
-            job.reservation,
-            runOptions(
-              () => jobSignal(job),
-              (value) => recordProgress(job, value),
-            ),
-          ));
+        ? sandboxed.run(job, onProgress)
+        : runJob(job.reservation, {
+            registry,
+            signal: () => jobSignal(job),
+            logger,
+            random,
+            onProgress,
+            maxPayloadBytes,
+            maxResultBytes,
+          }));
     } catch (error) {
       // runJob never rejects by contract; a sandbox does when its child dies.
       outcome = retryableFailure(job.reservation, task, error, random);
     }
     end(job, outcome);
-  }
-
-  function runOptions(
-    signal: () => AbortSignal,
-    onProgress: (value: JsonValue) => void,
-  ): RunJobOptions {
-    const { maxPayloadBytes, maxResultBytes } = options;
-    return { registry, signal, logger, random, onProgress, maxPayloadBytes, maxResultBytes };
   }
 
   return {

@@ -4,18 +4,17 @@ import type { Logger, Settlement, SettleStatus, Transport } from '@conveyor/core
 export type SettleAnswer = SettleStatus | 'error';
 
 export interface SettleBatcher {
-  /** Queues one settlement; resolves with its status once its batch is sent. Never rejects. */
-  submit(settlement: Settlement): Promise<SettleAnswer>;
   /**
-   * Like `submit`, but calls `onAnswer(answer, context)` instead of making a promise: one
-   * shared callback and a context the caller has anyway, no promise or closure per job.
+   * Queues one settlement; calls `onAnswer(answer, context)` once its batch is answered
+   * (`error` if the call failed). One shared callback and a context the caller has anyway:
+   * no promise or closure per job.
    */
   send<C>(
     settlement: Settlement,
     context: C,
     onAnswer: (answer: SettleAnswer, context: C) => void,
   ): void;
-  /** Resolves once everything submitted so far has been answered. */
+  /** Resolves once everything sent so far has been answered. */
   drain(): Promise<void>;
 }
 
@@ -27,7 +26,7 @@ interface Entry {
 
 /**
  * Groups settlements into few settle calls without a timer per job: at most one call is
- * in flight, settlements submitted meanwhile go in the next one, and an idle batcher
+ * in flight, settlements sent meanwhile go in the next one, and an idle batcher
  * sends on the next microtask (so jobs ending in the same tick share a call).
  */
 export function createSettleBatcher(options: {
@@ -102,11 +101,6 @@ export function createSettleBatcher(options: {
   }
 
   return {
-    submit(settlement) {
-      return new Promise<SettleAnswer>((resolve) =>
-        enqueue({ settlement, context: undefined, resolve }),
-      );
-    },
     send(settlement, context, onAnswer) {
       enqueue({ settlement, context, resolve: onAnswer as Entry['resolve'] });
     },

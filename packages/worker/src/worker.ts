@@ -1,11 +1,15 @@
-import { InvalidOptionError, type TimerHandle, type WorkerRecord } from '@conveyor/core';
+import {
+  InvalidOptionError,
+  type TimerHandle,
+  type WorkerRecord,
+  withFields,
+} from '@conveyor/core';
 import { WorkerStoppedError } from './errors.js';
 import { type Fetcher, startFetching } from './fetcher.js';
 import { type Heartbeat, startHeartbeat } from './heartbeat.js';
 import { createHeldJobs } from './held-jobs.js';
 import { createJobRunner } from './job-runner.js';
 import { createLimitGates, hasTaskLimits } from './limit-gates.js';
-import { withFields } from './log.js';
 import { type MetricsServer, serveMetrics } from './metrics-server.js';
 import { resolveWorkerOptions, type WorkerOptions } from './options.js';
 import { createPresence, PRESENCE_INTERVAL_MS } from './presence.js';

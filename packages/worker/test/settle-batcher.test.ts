@@ -3,7 +3,11 @@ import { makeEnvelope } from '@conveyor/core/testing';
 import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { createWorker } from '../src/index.js';
-import { createSettleBatcher } from '../src/settle-batcher.js';
+import {
+  createSettleBatcher,
+  type SettleAnswer,
+  type SettleBatcher,
+} from '../src/settle-batcher.js';
 import { captureLogger } from './helpers.js';
 
 function fakeTransport(settle: Transport['settle']): Transport {
@@ -11,6 +15,26 @@ function fakeTransport(settle: Transport['settle']): Transport {
 }
 
 const complete = (id: string): Settlement => ({ type: 'complete', id, token: 't', result: null });
+
+/** Sends each settlement with its index as the context; resolves with every answer, in order. */
+function sendAll(
+  batcher: SettleBatcher,
+  settlements: readonly Settlement[],
+  onAnswer?: (index: number) => void,
+): Promise<SettleAnswer[]> {
+  const answers: SettleAnswer[] = [];
+  let left = settlements.length;
+  return new Promise((resolve) => {
+    settlements.forEach((settlement, index) => {
+      batcher.send(settlement, index, (answer, at) => {
+        answers[at] = answer;
+        left -= 1;
+        if (left === 0) resolve(answers);
+        onAnswer?.(at);
+      });
+    });
+  });
+}
 
 describe('settle batching', () => {
   it('sends at most maxBatch per call and one call at a time, in order', async () => {
@@ -26,9 +50,7 @@ describe('settle batching', () => {
       return settlements.map((s) => (s.id === 'c' ? 'stale' : 'ok'));
     });
     const batcher = createSettleBatcher({ transport, maxBatch: 2, logger: captureLogger() });
-    const answers = await Promise.all(
-      ['a', 'b', 'c', 'd', 'e'].map((id) => batcher.submit(complete(id))),
-    );
+    const answers = await sendAll(batcher, ['a', 'b', 'c', 'd', 'e'].map(complete));
     expect(calls).toEqual([['a', 'b'], ['c', 'd'], ['e']]);
     expect(maxConcurrent).toBe(1);
     expect(answers).toEqual(['ok', 'ok', 'stale', 'ok', 'ok']);
@@ -39,8 +61,21 @@ describe('settle batching', () => {
     const logger = captureLogger();
     const transport = fakeTransport(() => Promise.reject(new Error('connection reset')));
     const batcher = createSettleBatcher({ transport, maxBatch: 10, logger });
-    expect(await batcher.submit(complete('a'))).toBe('error');
+    expect(await sendAll(batcher, [complete('a')])).toEqual(['error']);
     expect(logger.lines[0]).toMatchObject({ level: 'error', fields: { jobIds: ['a'] } });
+  });
+
+  it('gives every answer of a batch even when one callback throws', async () => {
+    const logger = captureLogger();
+    const transport = fakeTransport(async (settlements) => settlements.map(() => 'ok'));
+    const batcher = createSettleBatcher({ transport, maxBatch: 10, logger });
+    const answers = await sendAll(batcher, ['a', 'b', 'c'].map(complete), (index) => {
+      if (index === 0) throw new Error('callback bug');
+    });
+    expect(answers).toEqual(['ok', 'ok', 'ok']);
+    expect(logger.lines).toMatchObject([
+      { level: 'error', message: 'settle callback threw', fields: { jobId: 'a' } },
+    ]);
   });
 });
 
