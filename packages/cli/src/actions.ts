@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import type { WorkerCommandOptions } from './commands/worker.js';
-import type { Connection, ConnectionSettings } from './connection.js';
-import { connectionSettings, type TlsOptionName } from './connection-settings.js';
+import type { AdminConnection, Connection } from './connection.js';
 import { CliError, ExitCode } from './errors.js';
 import type { Io } from './output.js';
+import { transportSource } from './transport-source.js';
 
 export type CommandName =
   | 'worker'
@@ -17,49 +17,33 @@ export type CommandName =
 
 type Options = Record<string, unknown> & { json?: boolean };
 
-/**
- * Where `--redis`, `--prefix` and the `--tls-*` options point, wherever on the command line
- * they were given. Values commander took from the environment are read again from `io.env`.
- */
-function settingsOf(command: Command, io: Io): ConnectionSettings {
-  const options = command.optsWithGlobals<Record<string, string | undefined>>();
-  const fromCli = (name: string) =>
-    command.getOptionValueSourceWithGlobals(name) === 'cli' ? options[name] : undefined;
-  const tls: Partial<Record<TlsOptionName, string>> = {};
-  for (const [name, option] of [
-    ['ca', 'tlsCa'],
-    ['cert', 'tlsCert'],
-    ['key', 'tlsKey'],
-    ['servername', 'tlsServername'],
-  ] as const) {
-    const value = fromCli(option);
-    if (value !== undefined) tls[name] = value;
-  }
-  const redis = fromCli('redis');
-  return connectionSettings(
-    {
-      ...(redis !== undefined ? { redis } : {}),
-      ...(options.prefix !== undefined ? { prefix: options.prefix } : {}),
-      tls,
-    },
-    io.env,
-    io.cwd,
-  );
-}
-
+/** Opens the command's transport (see `transportSource`), runs `body`, then closes it. */
 async function withConnection(
   command: Command,
   io: Io,
   body: (connection: Connection) => Promise<void>,
 ): Promise<void> {
+  const source = await transportSource(command, io);
   // Loaded on use: `--help` and bad usage never pay for ioredis and the transport.
-  const { connect } = await import('./connection.js');
-  const connection = await connect(settingsOf(command, io), 'command');
+  const { open } = await import('./connection.js');
+  const connection = await open(source, 'command');
   try {
     await body(connection);
   } finally {
     await connection.close();
   }
+}
+
+/** {@link withConnection} for a command that needs `transport.admin` (`CAPABILITY_MISSING` without). */
+function withAdmin(
+  command: Command,
+  io: Io,
+  body: (connection: AdminConnection) => Promise<void>,
+): Promise<void> {
+  return withConnection(command, io, async (connection) => {
+    const { requireAdmin } = await import('./connection.js');
+    return body(requireAdmin(connection, command.name()));
+  });
 }
 
 /** Builds the commander action for each command. */
@@ -72,12 +56,17 @@ export function dispatch(io: Io, signal: AbortSignal) {
       switch (name) {
         case 'worker': {
           const { runWorker } = await import('./commands/worker.js');
-          return runWorker(settingsOf(command, io), options as unknown as WorkerCommandOptions, io);
+          const { config } = command.optsWithGlobals<{ config?: string }>();
+          return runWorker(
+            await transportSource(command, io),
+            { ...(options as unknown as WorkerCommandOptions), config },
+            io,
+          );
         }
         case 'status': {
           const { showStatus } = await import('./commands/status.js');
           const watch = options.watch === true ? 2 : (options.watch as number | undefined);
-          return withConnection(command, io, (connection) =>
+          return withAdmin(command, io, (connection) =>
             showStatus(
               connection,
               {
@@ -110,7 +99,7 @@ export function dispatch(io: Io, signal: AbortSignal) {
                 '--all-dead needs --queue <queue>: which queue to retry.',
               );
             }
-            return withConnection(command, io, (c) => retryAllDead(c, queue, options, io));
+            return withAdmin(command, io, (c) => retryAllDead(c, queue, options, io));
           }
           if (first === undefined) {
             throw new CliError(
@@ -118,11 +107,11 @@ export function dispatch(io: Io, signal: AbortSignal) {
               'Missing job id: give `conveyor retry <job-id>` or `conveyor retry --all-dead --queue <queue>`.',
             );
           }
-          return withConnection(command, io, (c) => retryJob(c, first, options, io));
+          return withAdmin(command, io, (c) => retryJob(c, first, options, io));
         }
         case 'dead': {
           const { listDeadJobs } = await import('./commands/dead.js');
-          return withConnection(command, io, (c) =>
+          return withAdmin(command, io, (c) =>
             listDeadJobs(
               c,
               first as string,
@@ -144,7 +133,7 @@ export function dispatch(io: Io, signal: AbortSignal) {
           const { runGenerateCommand } = await import('@conveyor/codegen');
           const code = await runGenerateCommand(
             {
-              config: options.config as string | undefined,
+              config: command.optsWithGlobals<{ config?: string }>().config,
               cwd: io.cwd,
               check: options.check === true,
               watch: options.watch === true,
@@ -158,7 +147,7 @@ export function dispatch(io: Io, signal: AbortSignal) {
         }
         case 'purge': {
           const { purgeQueue } = await import('./commands/purge.js');
-          return withConnection(command, io, (c) =>
+          return withAdmin(command, io, (c) =>
             purgeQueue(
               c,
               first as string,

@@ -1,26 +1,35 @@
-import { type Logger, silentLogger, type TransportAdmin } from '@conveyor/core';
-import {
-  failureOf,
-  type RedisTransport,
-  type RedisTransportOptions,
-  redisTransport,
-} from '@conveyor/redis';
+import { type Logger, silentLogger, type Transport, type TransportAdmin } from '@conveyor/core';
+import { failureOf, type RedisTransportOptions, redisTransport } from '@conveyor/redis';
 import { Redis, type RedisOptions } from 'ioredis';
 import { type ConnectionSettings, maskPassword } from './connection-settings.js';
 import { CliError } from './errors.js';
+import type { ConfiguredTransport } from './transport-config.js';
+import type { TransportSource } from './transport-source.js';
 
 export type { ConnectionSettings };
 
+/** Where a connection's transport came from: the Redis options, or a config file. */
+export type TransportOrigin =
+  | { kind: 'redis'; settings: ConnectionSettings }
+  | { kind: 'config'; file: string; label: string };
+
 export interface Connection {
-  transport: RedisTransport;
-  admin: TransportAdmin;
-  settings: ConnectionSettings;
+  transport: Transport;
+  /** `transport.admin`, when the transport has it ({@link requireAdmin}). */
+  admin: TransportAdmin | undefined;
+  origin: TransportOrigin;
   /**
-   * Redis' clock minus this machine's, in ms (measured once, at connect): worker records
-   * are stamped with Redis TIME, so their age is read on that clock.
+   * The broker's clock minus this machine's, in ms (measured once, at connect): worker
+   * records are stamped with the broker's clock (Redis TIME), so their age is read on it.
+   * 0 for a configured transport: the CLI cannot ask its clock.
    */
-  redisClockOffsetMs: number;
+  clockOffsetMs: number;
   close(): Promise<void>;
+}
+
+/** A connection whose transport has the admin operations. */
+export interface AdminConnection extends Connection {
+  admin: TransportAdmin;
 }
 
 export interface ConnectOptions {
@@ -28,6 +37,17 @@ export interface ConnectOptions {
   logger?: Logger;
   /** Finished-job retention (`conveyor worker --result-ttl-ms`, `--max-finished`). */
   retention?: Pick<RedisTransportOptions, 'defaultResultTtlMs' | 'maxFinishedPerQueue'>;
+}
+
+/** Opens the transport `source` names: the Redis options, or the config's `transport`. */
+export function open(
+  source: TransportSource,
+  mode: 'command' | 'worker',
+  options: ConnectOptions = {},
+): Promise<Connection> {
+  return source.kind === 'redis'
+    ? connect(source.settings, mode, options)
+    : openConfigured(source.config);
 }
 
 /**
@@ -39,7 +59,7 @@ export async function connect(
   mode: 'command' | 'worker',
   options: ConnectOptions = {},
 ): Promise<Connection> {
-  const redisClockOffsetMs = await probe(settings);
+  const clockOffsetMs = await probe(settings);
   const tls: RedisOptions = settings.tls ? { tls: settings.tls } : {};
   const transport = redisTransport({
     ...options.retention,
@@ -63,12 +83,63 @@ export async function connect(
     await transport.close().catch(() => {});
     throw connectFailure(settings, error);
   }
-  const { admin } = transport;
-  if (!admin) {
-    await transport.close();
-    throw new CliError('FAILED', 'This transport has no admin operations (transport.admin).');
+  return {
+    transport,
+    admin: transport.admin,
+    origin: { kind: 'redis', settings },
+    clockOffsetMs,
+    close: () => transport.close(),
+  };
+}
+
+/**
+ * Calls the config's `transport` and, when the transport has a `ready()` (the Redis one
+ * does), waits for it, so that a broker it cannot reach fails here, as its own settings say.
+ */
+async function openConfigured(config: ConfiguredTransport): Promise<Connection> {
+  const transport = await config.make();
+  const { ready } = transport as { ready?: unknown };
+  if (typeof ready === 'function') {
+    try {
+      await ready.call(transport);
+    } catch (error) {
+      await transport.close().catch(() => {});
+      throw new CliError(
+        failureOf(error) === 'AUTH' ? 'REDIS_AUTH' : 'REDIS_UNREACHABLE',
+        `The ${transport.name} transport from ${config.label} cannot reach its broker (${rootCause(error)}). Check the settings its transport function passes, or pass --redis <url>.`,
+        { cause: error },
+      );
+    }
   }
-  return { transport, admin, settings, redisClockOffsetMs, close: () => transport.close() };
+  return {
+    transport,
+    admin: transport.admin,
+    origin: { kind: 'config', file: config.file, label: config.label },
+    clockOffsetMs: 0,
+    close: () => transport.close(),
+  };
+}
+
+/**
+ * The connection, known to have `transport.admin`; else `CAPABILITY_MISSING`, naming the
+ * command, the transport and where it came from.
+ */
+export function requireAdmin(connection: Connection, command: string): AdminConnection {
+  if (connection.admin) return connection as AdminConnection;
+  const { transport, origin } = connection;
+  const from = origin.kind === 'config' ? ` (from ${origin.label})` : '';
+  throw new CliError(
+    'CAPABILITY_MISSING',
+    `\`conveyor ${command}\` needs the transport's admin operations (transport.admin), which the ${JSON.stringify(transport.name)} transport${from} does not have. Configure a transport that has them (the Redis and memory transports do), or pass --redis <url>.`,
+  );
+}
+
+/** Where the transport is, for banners: the Redis URL and prefix, or the config file. */
+export function describeOrigin(connection: Connection): string {
+  const { origin, transport } = connection;
+  return origin.kind === 'redis'
+    ? `${maskPassword(origin.settings.url)} (prefix ${origin.settings.prefix})`
+    : `${transport.name}, from ${origin.label}`;
 }
 
 /**

@@ -5,12 +5,14 @@
  * | --- | --- | --- |
  * | `FAILED` | 1 | an unexpected error (a bug, or Redis failing mid-command) |
  * | `USAGE` | 2 | a bad option value, unknown command or missing argument |
- * | `REDIS_UNREACHABLE` | 3 | Redis could not be reached at the URL given |
+ * | `REDIS_UNREACHABLE` | 3 | Redis (or the configured transport's broker) could not be reached |
  * | `NOT_FOUND` | 4 | no job with that id |
  * | `REFUSED` | 5 | purge not confirmed (answered no, or no TTY and no `--yes`) |
  * | `TASKS_LOAD_FAILED` | 6 | the task module could not be loaded or holds no tasks |
  * | `CONFLICT` | 7 | the job is not in a state the command applies to (retry of a job that is not dead, cancel of a finished job) |
  * | `REDIS_AUTH` | 8 | Redis refused the user and password (or needs one and none was given) |
+ * | `CONFIG_INVALID` | 9 | the config file failed to load, or its `transport` is not a function that returns a transport |
+ * | `CAPABILITY_MISSING` | 10 | the transport lacks an optional capability the command needs (`dead` needs `transport.admin`) |
  *
  * `generate` keeps the codegen's own codes: 1 for diagnostics, stale files or a bad config.
  */
@@ -22,7 +24,9 @@ export type CliErrorCode =
   | 'REFUSED'
   | 'TASKS_LOAD_FAILED'
   | 'CONFLICT'
-  | 'REDIS_AUTH';
+  | 'REDIS_AUTH'
+  | 'CONFIG_INVALID'
+  | 'CAPABILITY_MISSING';
 
 export const EXIT_CODES: Readonly<Record<CliErrorCode, number>> = {
   FAILED: 1,
@@ -33,6 +37,8 @@ export const EXIT_CODES: Readonly<Record<CliErrorCode, number>> = {
   TASKS_LOAD_FAILED: 6,
   CONFLICT: 7,
   REDIS_AUTH: 8,
+  CONFIG_INVALID: 9,
+  CAPABILITY_MISSING: 10,
 };
 
 /** A failure the CLI reports as one line on stderr, then exits with {@link EXIT_CODES}. */

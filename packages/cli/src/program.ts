@@ -12,6 +12,17 @@ function examples(...lines: string[]): string {
   return `\nExamples:\n${lines.map((line) => `  $ ${line}`).join('\n')}\n`;
 }
 
+/** Under each command that reaches the broker: where its transport comes from. */
+function transportHelp(admin?: 'admin'): string {
+  const needs = admin
+    ? " It needs\nthe transport's admin operations (transport.admin; the Redis and memory transports have them)."
+    : '';
+  return `
+Transport: --redis <url> (or --prefix, --tls-*) when given, else the transport function of
+conveyor.config.ts (or --config <file>), else REDIS_URL, else ${DEFAULT_REDIS_URL}.${needs}
+`;
+}
+
 /**
  * The `conveyor` command tree. Actions run through {@link dispatch}, which opens the
  * connection and turns failures into exit codes.
@@ -23,12 +34,20 @@ export function createProgram(io: Io, signal: AbortSignal): Command {
     )
     .version(version(), '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help for a command')
+    .configureHelp({ showGlobalOptions: true })
+    .option(
+      '--config <file>',
+      'config file: its transport function gives the transport, its registry the worker tasks (default: conveyor.config.ts, .mts, .js, .mjs or .json in the cwd)',
+    )
     .addOption(
-      new Option('--redis <url>', `Redis URL; a password in it is never printed`)
+      new Option(
+        '--redis <url>',
+        `Redis URL, used instead of the config's transport; a password in it is never printed`,
+      )
         .env('REDIS_URL')
         .default(DEFAULT_REDIS_URL),
     )
-    .option('--prefix <prefix>', 'key prefix the transport was created with', DEFAULT_PREFIX)
+    .option('--prefix <prefix>', 'Redis key prefix the transport was created with', DEFAULT_PREFIX)
     .addOption(
       new Option('--tls-ca <file>', 'CA certificate (PEM) to trust for a rediss:// URL').env(
         TLS_OPTIONS.ca.env,
@@ -55,14 +74,19 @@ export function createProgram(io: Io, signal: AbortSignal): Command {
     .addHelpText(
       'after',
       `
-Connection: --redis, else REDIS_URL, else ${DEFAULT_REDIS_URL}. The connection options go
-before or after the command name. TLS: a rediss:// URL; add --tls-ca for a private CA, and
---tls-cert with --tls-key when Redis asks for a client certificate (each option, or its
-environment variable, names a PEM file).
+Transport: the commands that reach the broker use, first that applies,
+  1. Redis, when --redis, --prefix or a --tls-* option is on the command line;
+  2. the transport function of the config file (--config, else conveyor.config.ts in the cwd),
+     e.g. transport: () => redisTransport({ url: process.env.REDIS_URL, prefix: 'shop' });
+  3. Redis at REDIS_URL, else ${DEFAULT_REDIS_URL}.
+The options go before or after the command name. TLS: a rediss:// URL; add --tls-ca for a
+private CA, and --tls-cert with --tls-key when Redis asks for a client certificate (each
+option, or its environment variable, names a PEM file).
 
 Exit codes: 0 ok, 1 unexpected failure, 2 bad usage, 3 Redis unreachable, 4 job not
 found, 5 purge not confirmed, 6 task module failed to load, 7 job in the wrong state,
-8 Redis refused the credentials.
+8 Redis refused the credentials, 9 invalid config file, 10 the transport lacks what the
+command needs (transport.admin).
 ${examples(
   'conveyor worker --tasks src/generated/registry.ts --concurrency 20',
   'conveyor status --watch',
@@ -80,10 +104,6 @@ ${examples(
     .option(
       '-t, --tasks <module>',
       'task module (the registry the codegen writes, or any module exporting tasks); .ts loads through tsx',
-    )
-    .option(
-      '--config <file>',
-      'without --tasks: run the registry named by this codegen config (default: conveyor.config.ts in the cwd)',
     )
     .option(
       '-q, --queues <list>',
@@ -168,9 +188,10 @@ ${examples(
     .addHelpText(
       'after',
       `
-SIGTERM or SIGINT stops gracefully: no new jobs, running ones get --grace-ms to finish,
-the rest go back to their queue. A second signal releases them at once.
-${examples(
+Without --tasks, the worker runs the registry named by the config file (--config, else
+conveyor.config.ts in the cwd). SIGTERM or SIGINT stops gracefully: no new jobs, running ones
+get --grace-ms to finish, the rest go back to their queue. A second signal releases them at once.
+${transportHelp()}${examples(
   'conveyor worker --tasks src/generated/registry.ts',
   'conveyor worker --config apps/shop/conveyor.config.ts --queues emails',
   'conveyor worker -t dist/tasks.js -q emails,reports -c 20 --prefetch 10 --metrics-port 9464',
@@ -195,7 +216,12 @@ ${examples(
     .option('--json', 'print JSON (one document per line with --watch)')
     .addHelpText(
       'after',
-      examples('conveyor status', 'conveyor status --queues emails --json', 'conveyor status -w 5'),
+      transportHelp('admin') +
+        examples(
+          'conveyor status',
+          'conveyor status --queues emails --json',
+          'conveyor status -w 5',
+        ),
     )
     .action(run('status'));
 
@@ -204,7 +230,7 @@ ${examples(
     .description('show a job: state, attempts, timestamps, input, progress, result or error')
     .argument('<job-id>', 'the job id, <queue>:<unique>', parseJobId)
     .option('--json', 'print the job record as JSON')
-    .addHelpText('after', examples('conveyor inspect emails:mi9x0q2k3a'))
+    .addHelpText('after', transportHelp() + examples('conveyor inspect emails:mi9x0q2k3a'))
     .action(run('inspect'));
 
   program
@@ -216,7 +242,8 @@ ${examples(
     .option('--json', 'print the outcome as JSON')
     .addHelpText(
       'after',
-      examples('conveyor retry emails:mi9x0q2k3a', 'conveyor retry --all-dead --queue emails'),
+      transportHelp('admin') +
+        examples('conveyor retry emails:mi9x0q2k3a', 'conveyor retry --all-dead --queue emails'),
     )
     .action(run('retry'));
 
@@ -229,7 +256,8 @@ ${examples(
     .option('--json', 'print the page as JSON')
     .addHelpText(
       'after',
-      examples('conveyor dead emails', 'conveyor dead emails --offset 50 --json'),
+      transportHelp('admin') +
+        examples('conveyor dead emails', 'conveyor dead emails --offset 50 --json'),
     )
     .action(run('dead'));
 
@@ -238,7 +266,7 @@ ${examples(
     .description('cancel a job: a queued job never runs; a running one has its ctx.signal aborted')
     .argument('<job-id>', 'the job id, <queue>:<unique>', parseJobId)
     .option('--json', 'print the outcome as JSON')
-    .addHelpText('after', examples('conveyor cancel emails:mi9x0q2k3a'))
+    .addHelpText('after', transportHelp() + examples('conveyor cancel emails:mi9x0q2k3a'))
     .action(run('cancel'));
 
   program
@@ -250,7 +278,11 @@ ${examples(
     .option('-y, --yes', 'do not ask for confirmation (required when stdin is not a terminal)')
     .option('--dead', "also delete the queue's dead-letter jobs")
     .option('--json', 'print the outcome as JSON')
-    .addHelpText('after', examples('conveyor purge emails', 'conveyor purge emails --dead --yes'))
+    .addHelpText(
+      'after',
+      transportHelp('admin') +
+        examples('conveyor purge emails', 'conveyor purge emails --dead --yes'),
+    )
     .action(run('purge'));
 
   program
@@ -258,16 +290,14 @@ ${examples(
     .description(
       'generate the typed producer client and the worker registry from the task files (@conveyor/codegen)',
     )
-    .option(
-      '--config <file>',
-      'codegen config (default: conveyor.config.ts, .mts, .js, .mjs or .json in the cwd)',
-    )
     .option('--check', 'write nothing; list stale generated files and exit 1 (for CI)')
     .option('--watch', 'regenerate on every change until Ctrl-C')
     .option('--json', 'print one JSON document (one per line per run with --watch)')
     .addHelpText(
       'after',
       `
+Reads the config file (--config, else conveyor.config.ts in the cwd) without running it: a
+TypeScript config's values are literals, and its transport function is left alone.
 Exit codes: 0 written or up to date, 1 diagnostics, stale files (--check) or a config error.
 ${examples('conveyor generate', 'conveyor generate --check', 'conveyor generate --config apps/shop/conveyor.config.ts --watch')}`,
     )

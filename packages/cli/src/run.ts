@@ -78,6 +78,10 @@ function report(error: unknown, io: Io): number {
     io.stderr(`error: ${terminalText((error as Error).message)}`);
     return EXIT_CODES.USAGE;
   }
+  if (code === 'CAPABILITY_MISSING') {
+    io.stderr(`error: ${terminalText((error as Error).message)}`);
+    return EXIT_CODES.CAPABILITY_MISSING;
+  }
   const message = error instanceof Error ? error.message : String(error);
   io.stderr(`error: ${terminalText(message.split('\n')[0] ?? '')}`);
   if (io.env.CONVEYOR_DEBUG && error instanceof Error && error.stack) {

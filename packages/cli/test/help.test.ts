@@ -24,7 +24,39 @@ describe('conveyor --help', () => {
       '$ conveyor status --redis rediss://redis.internal:6380 --tls-ca ca.pem --tls-cert client.pem --tls-key client.key',
     );
     expect(result.stdout).toContain('Exit codes: 0 ok');
-    expect(result.stdout).toContain('8 Redis refused the credentials.');
+    expect(result.stdout).toContain('8 Redis refused the credentials, 9 invalid config file, 10');
+  });
+
+  it('says where the transport comes from: --redis, else the config, else REDIS_URL', async () => {
+    const { stdout } = await cli(['--help']);
+    expect(stdout).toMatch(/^ {2}--config <file> /m);
+    expect(stdout).toContain(
+      '1. Redis, when --redis, --prefix or a --tls-* option is on the command line;',
+    );
+    expect(stdout).toContain(
+      '2. the transport function of the config file (--config, else conveyor.config.ts in the cwd),',
+    );
+    expect(stdout).toContain('3. Redis at REDIS_URL, else redis://127.0.0.1:6379.');
+  });
+
+  it.each(COMMANDS.filter((command) => command !== 'generate'))(
+    '`conveyor %s --help` says where its transport comes from, with the global options',
+    async (command) => {
+      const { stdout } = await cli([command, '--help']);
+      expect(stdout).toMatch(
+        /^Transport: --redis <url> \(or --prefix, --tls-\*\) when given, else the transport function of\nconveyor\.config\.ts \(or --config <file>\), else REDIS_URL, else redis:\/\/127\.0\.0\.1:6379\./m,
+      );
+      expect(stdout).toMatch(/^Global Options:$/m);
+      expect(stdout).toMatch(/^ {2}--config <file> /m);
+      const admin = ['status', 'retry', 'dead', 'purge'].includes(command);
+      expect(stdout.includes('(transport.admin;')).toBe(admin);
+    },
+  );
+
+  it('`conveyor generate --help` says the config is read, not run', async () => {
+    const { stdout } = await cli(['generate', '--help']);
+    expect(stdout).toContain('without running it');
+    expect(stdout).not.toContain('Transport:');
   });
 
   it.each(COMMANDS)('explains `conveyor %s` with examples', async (command) => {

@@ -1,11 +1,11 @@
-import type { Connection } from '../connection.js';
+import type { AdminConnection } from '../connection.js';
 import { formatTime, type Io, printJson, renderTable } from '../output.js';
 import { terminalText } from '../terminal-text.js';
 import { cutDeepRecord, tooDeepNote } from '../value-depth.js';
 
 /** `conveyor dead <queue>`: a page of the queue's dead-letter set, oldest first. */
 export async function listDeadJobs(
-  connection: Connection,
+  connection: AdminConnection,
   queue: string,
   options: { json?: boolean; limit: number; offset: number },
   io: Io,

@@ -1,4 +1,4 @@
-import type { Connection } from '../connection.js';
+import type { AdminConnection, Connection } from '../connection.js';
 import { CliError } from '../errors.js';
 import { queueOfJobId } from '../options.js';
 import { type Io, printJson } from '../output.js';
@@ -7,7 +7,7 @@ import { jobNotFound } from './inspect.js';
 
 /** `conveyor retry <job-id>`: moves one dead job back to waiting with fresh attempts. */
 export async function retryJob(
-  connection: Connection,
+  connection: AdminConnection,
   id: string,
   options: { json?: boolean },
   io: Io,
@@ -30,7 +30,7 @@ export async function retryJob(
 
 /** `conveyor retry --all-dead --queue q`: moves every dead job of a queue back to waiting. */
 export async function retryAllDead(
-  connection: Connection,
+  connection: AdminConnection,
   queue: string,
   options: { json?: boolean },
   io: Io,

@@ -1,4 +1,4 @@
-import type { Connection } from '../connection.js';
+import type { AdminConnection } from '../connection.js';
 import { CliError } from '../errors.js';
 import { type Io, printJson } from '../output.js';
 
@@ -7,7 +7,7 @@ import { type Io, printJson } from '../output.js';
  * `--dead`, its dead-letter set too). Asks first on a terminal; needs `--yes` otherwise.
  */
 export async function purgeQueue(
-  connection: Connection,
+  connection: AdminConnection,
   queue: string,
   options: { json?: boolean; yes?: boolean; dead?: boolean },
   io: Io,

@@ -1,5 +1,5 @@
 import type { QueueCounts, WorkerRecord } from '@conveyor/core';
-import type { Connection } from '../connection.js';
+import type { AdminConnection } from '../connection.js';
 import { maskPassword } from '../connection-settings.js';
 import { formatDuration, type Io, printJson, renderTable } from '../output.js';
 import { terminalJson, terminalText } from '../terminal-text.js';
@@ -20,8 +20,13 @@ export interface WorkerStatus extends WorkerRecord {
 export interface StatusSnapshot {
   /** Local clock when taken, ms since the epoch. */
   at: number;
-  redis: string;
-  prefix: string;
+  /** The transport's name: `redis`, `memory`, … */
+  transport: string;
+  /** The Redis URL (password masked) and key prefix, for a transport made from `--redis`. */
+  redis?: string;
+  prefix?: string;
+  /** The config file whose `transport` made the transport, relative to the cwd. */
+  config?: string;
   queues: QueueCounts[];
   workers: WorkerStatus[];
 }
@@ -43,25 +48,27 @@ export function staleAfterMs(heartbeatMs: number | undefined): number {
  * `now` is this machine's clock; worker ages are read on Redis' clock, which stamps them.
  */
 export async function takeSnapshot(
-  connection: Connection,
+  connection: AdminConnection,
   only: readonly string[] | undefined,
   now: () => number = Date.now,
 ): Promise<StatusSnapshot> {
-  const { admin, settings } = connection;
+  const { admin, origin } = connection;
   const [known, workers] = await Promise.all([admin.listQueues(), admin.listWorkers()]);
   // Queues a worker consumes show up even before their first job.
   const names = only ?? [...new Set([...known, ...workers.flatMap((w) => w.queues)])].sort();
   const queues = await admin.queueCounts(names);
   const at = now();
-  const redisNow = at + connection.redisClockOffsetMs;
+  const brokerNow = at + connection.clockOffsetMs;
   return {
     at,
-    redis: maskPassword(settings.url),
-    prefix: settings.prefix,
+    transport: connection.transport.name,
+    ...(origin.kind === 'redis'
+      ? { redis: maskPassword(origin.settings.url), prefix: origin.settings.prefix }
+      : { config: origin.label }),
     queues,
     workers: workers.map((worker): WorkerStatus => {
       const age =
-        typeof worker.heartbeatAt === 'number' ? Math.max(0, redisNow - worker.heartbeatAt) : null;
+        typeof worker.heartbeatAt === 'number' ? Math.max(0, brokerNow - worker.heartbeatAt) : null;
       return {
         ...worker,
         lastSeenAt: worker.heartbeatAt ?? null,
@@ -76,10 +83,15 @@ export async function takeSnapshot(
 export function describeStatus(snapshot: StatusSnapshot): string[] {
   const lines: string[] = [];
   const { queues, workers, at } = snapshot;
-  lines.push(`Redis ${snapshot.redis}, prefix ${snapshot.prefix}`);
+  const redis = snapshot.redis !== undefined;
+  lines.push(
+    redis
+      ? `Redis ${snapshot.redis}, prefix ${snapshot.prefix}`
+      : `Transport ${snapshot.transport}, from ${snapshot.config}`,
+  );
   lines.push('');
   if (queues.length === 0) {
-    lines.push('No queues yet: nothing has been enqueued under this prefix.');
+    lines.push(`No queues yet: nothing has been enqueued${redis ? ' under this prefix' : ''}.`);
   } else {
     const total = (pick: (q: QueueCounts) => number) => queues.reduce((n, q) => n + pick(q), 0);
     const rows = [
@@ -161,7 +173,7 @@ export function describeStatus(snapshot: StatusSnapshot): string[] {
  * `watch` seconds until interrupted (one JSON document per line with `--json`).
  */
 export async function showStatus(
-  connection: Connection,
+  connection: AdminConnection,
   options: { json?: boolean; queues?: string[]; watch?: number; signal?: AbortSignal },
   io: Io,
 ): Promise<void> {

@@ -14,10 +14,11 @@ import {
   type WorkerOptions,
 } from '@conveyor/worker';
 import { pino } from 'pino';
-import { connect } from '../connection.js';
-import { type ConnectionSettings, maskPassword } from '../connection-settings.js';
+import { describeOrigin, open } from '../connection.js';
 import { CliError } from '../errors.js';
+import { importModule } from '../import-module.js';
 import type { Io } from '../output.js';
+import type { TransportSource } from '../transport-source.js';
 import { version } from '../version.js';
 
 export interface WorkerCommandOptions {
@@ -51,16 +52,28 @@ export interface WorkerCommandOptions {
  * SIGTERM/SIGINT (graceful; a second signal stops at once). Resolves once stopped.
  */
 export async function runWorker(
-  settings: ConnectionSettings,
+  source: TransportSource,
   options: WorkerCommandOptions,
   io: Io,
 ): Promise<void> {
+  const retention =
+    options.resultTtlMs !== undefined
+      ? '--result-ttl-ms'
+      : options.maxFinished !== undefined
+        ? '--max-finished'
+        : undefined;
+  if (source.kind === 'config' && retention) {
+    throw new CliError(
+      'USAGE',
+      `${retention} sets up the Redis transport the CLI makes from --redis, but the transport comes from ${source.config.label}: set it in its transport function (redisTransport's defaultResultTtlMs, maxFinishedPerQueue), or pass --redis <url>.`,
+    );
+  }
   const modulePath = options.tasks ?? (await registryFromConfig(options.config, io.cwd));
   const registry = await loadTasks(modulePath, io.cwd);
   const file = path.resolve(io.cwd, modulePath);
   const logger = pino({ level: options.logLevel, name: 'conveyor-worker' }) as unknown as Logger;
-  // The transport warns through the worker's logger (an evicting maxmemory-policy).
-  const connection = await connect(settings, 'worker', {
+  // A Redis transport made here warns through the worker's logger (an evicting maxmemory-policy).
+  const connection = await open(source, 'worker', {
     logger,
     retention: {
       ...(options.resultTtlMs !== undefined && { defaultResultTtlMs: options.resultTtlMs }),
@@ -121,7 +134,9 @@ export async function runWorker(
   const stats = worker.stats();
   const banner = [
     `conveyor worker ${version()}`,
-    `  redis        ${maskPassword(settings.url)} (prefix ${settings.prefix})`,
+    connection.origin.kind === 'redis'
+      ? `  redis        ${describeOrigin(connection)}`
+      : `  transport    ${describeOrigin(connection)}`,
     `  worker       ${worker.id}`,
     `  queues       ${workerQueues(workerOptions, registry)}`,
     `  concurrency  ${stats.concurrency} (prefetch ${options.prefetch ?? 0})`,
@@ -153,33 +168,12 @@ export async function runWorker(
 /** The task module's registry, through the worker's loader; a failure exits with code 6. */
 async function loadTasks(modulePath: string, cwd: string): Promise<TaskRegistry> {
   try {
-    return await loadTaskModule(modulePath, { cwd, importModule: importWithTsx });
+    return await loadTaskModule(modulePath, { cwd, importModule });
   } catch (error) {
     if (error instanceof TaskModuleError) {
       throw new CliError('TASKS_LOAD_FAILED', error.message, { cause: error });
     }
     throw error;
-  }
-}
-
-let tsxRegistered = false;
-
-/**
- * `import()`, registering tsx the first time Node cannot load a TypeScript module, so a
- * project that already runs under tsx keeps its own set-up.
- */
-async function importWithTsx(url: string): Promise<unknown> {
-  try {
-    return await import(url);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ERR_UNKNOWN_FILE_EXTENSION' || tsxRegistered) {
-      throw error;
-    }
-    tsxRegistered = true;
-    const { register } = await import('tsx/esm/api');
-    register();
-    // A failed import may stay cached under its URL: the retry under tsx uses a fresh one.
-    return import(`${url}?conveyor-tsx`);
   }
 }
 
@@ -214,7 +208,7 @@ function workerQueues(options: WorkerOptions, registry: TaskRegistry): string {
 
 /** The registry module a codegen config names (its `registry`), as `--tasks` would. */
 async function registryFromConfig(config: string | undefined, cwd: string): Promise<string> {
-  const { loadConfig } = await import('@conveyor/codegen');
+  const { loadConfig } = await import('@conveyor/codegen/config');
   try {
     return (await loadConfig({ config, cwd })).registry;
   } catch (error) {

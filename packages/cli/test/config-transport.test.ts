@@ -1,0 +1,250 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { createClient, type Transport } from '@conveyor/core';
+import { afterAll, describe, expect, it } from 'vitest';
+import { echo } from './fixtures/tasks.js';
+import { cli, json, packageDir } from './helpers.js';
+
+// Config trees live under the package (not the OS temp dir), so that their imports of
+// @conveyor/core and @conveyor/codegen resolve through the package's node_modules.
+const root = path.join(packageDir, '.tmp', `config-${process.pid}`);
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+/** A directory holding `files`; every CLI run of these tests starts in one. */
+function project(files: Record<string, string>): string {
+  const dir = path.join(root, randomBytes(4).toString('hex'));
+  mkdirSync(dir, { recursive: true });
+  for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, name), text);
+  return dir;
+}
+
+/**
+ * A config whose transport is one in-memory transport shared by every run in this process
+ * (exported, for the test to fill). Each run gets a view whose close() is counted, not
+ * applied: the CLI closes what the factory made. `hide` leaves members out of the view.
+ */
+function memoryConfig(hide: string[] = []): string {
+  return `import { defineConfig } from '@conveyor/codegen/config';
+import { memoryTransport } from '@conveyor/core';
+
+export const shared = memoryTransport();
+export const made = { count: 0, closed: 0 };
+
+export default defineConfig({
+  tasks: ['tasks/*.ts'],
+  client: 'generated/client.ts',
+  registry: 'generated/registry.ts',
+  transport: () => {
+    made.count += 1;
+    return new Proxy(shared, {
+      get: (target, key) =>
+        ${JSON.stringify(hide)}.includes(key)
+          ? undefined
+          : key === 'close'
+            ? async () => { made.closed += 1; }
+            : Reflect.get(target, key),
+    });
+  },
+});
+`;
+}
+
+interface MemoryConfigModule {
+  shared: Transport;
+  made: { count: number; closed: number };
+}
+
+/** The config module, as the CLI imported it (one module per file in this process). */
+async function configModule(dir: string): Promise<MemoryConfigModule> {
+  const url = pathToFileURL(path.join(dir, 'conveyor.config.ts')).href;
+  return (await import(/* @vite-ignore */ url)) as MemoryConfigModule;
+}
+
+/** Enqueues three echo jobs on `transport` and runs the first into the dead-letter set. */
+async function fill(transport: Transport): Promise<{ dead: string; waiting: string }> {
+  const client = createClient({ transport });
+  const [dead, waiting] = await client.enqueueMany(echo, [{ n: 1 }, { n: 2 }, { n: 3 }]);
+  const [reservation] = await transport.reserve({
+    queues: ['cli-echo'],
+    max: 1,
+    leaseMs: 60_000,
+    consumer: 'cli-test',
+  });
+  await transport.settle([
+    {
+      type: 'fail',
+      id: reservation?.envelope.id ?? '',
+      token: reservation?.token ?? '',
+      deadLetter: true,
+      error: { name: 'Error', message: 'mail server said no', code: 'SMTP_550' },
+    },
+  ]);
+  return { dead: dead?.id ?? '', waiting: waiting?.id ?? '' };
+}
+
+/** A URL where nothing listens: connecting fails at once with ECONNREFUSED. */
+const NOWHERE = 'redis://127.0.0.1:1';
+
+describe('the transport from conveyor.config.ts', () => {
+  it('status, dead and inspect run on the memory transport the config makes, and close it', async () => {
+    const dir = project({ 'conveyor.config.ts': memoryConfig() });
+    // The config's module is the one the CLI loads: import it first, fill its transport.
+    const config = await configModule(dir);
+    const { dead, waiting } = await fill(config.shared);
+
+    const status = await cli(['status', '--json'], { cwd: dir });
+    expect(status.stderr).toBe('');
+    expect(status.code).toBe(0);
+    const snapshot = json<Record<string, unknown>>(status);
+    expect(snapshot).toMatchObject({
+      transport: 'memory',
+      config: 'conveyor.config.ts',
+      queues: [{ queue: 'cli-echo', waiting: 2, delayed: 0, active: 0, dead: 1 }],
+      workers: [],
+    });
+    expect(snapshot).not.toHaveProperty('redis');
+    const human = await cli(['status'], { cwd: dir });
+    expect(human.stdout.split('\n')[0]).toBe('Transport memory, from conveyor.config.ts');
+
+    const page = await cli(['dead', 'cli-echo', '--json'], { cwd: dir });
+    expect(page.code).toBe(0);
+    expect(json(page)).toMatchObject({ queue: 'cli-echo', total: 1, jobs: [{ id: dead }] });
+
+    const inspect = await cli(['inspect', waiting, '--json'], { cwd: dir });
+    expect(inspect.code).toBe(0);
+    expect(json(inspect)).toMatchObject({ id: waiting, state: 'waiting' });
+
+    expect(config.made).toEqual({ count: 4, closed: 4 });
+  });
+
+  it('--config names a config elsewhere, before or after the command', async () => {
+    const dir = project({ 'shop.config.ts': memoryConfig() });
+    const elsewhere = project({});
+    for (const argv of [
+      ['--config', path.join(dir, 'shop.config.ts'), 'status', '--json'],
+      ['status', '--json', '--config', path.relative(elsewhere, path.join(dir, 'shop.config.ts'))],
+    ]) {
+      const run = await cli(argv, { cwd: elsewhere });
+      expect(run.stderr).toBe('');
+      expect(json(run)).toMatchObject({ transport: 'memory' });
+    }
+  });
+
+  it('a command that needs transport.admin fails with CAPABILITY_MISSING (exit 10); inspect does not need it', async () => {
+    const dir = project({ 'conveyor.config.ts': memoryConfig(['admin']) });
+    const config = await configModule(dir);
+    const { waiting } = await fill(config.shared);
+    for (const argv of [
+      ['status'],
+      ['dead', 'cli-echo'],
+      ['retry', waiting],
+      ['purge', 'x', '-y'],
+    ]) {
+      const run = await cli(argv, { cwd: dir });
+      expect(run.code).toBe(10);
+      expect(run.stderr).toBe(
+        `error: \`conveyor ${argv[0]}\` needs the transport's admin operations (transport.admin), which the "memory" transport (from conveyor.config.ts) does not have. Configure a transport that has them (the Redis and memory transports do), or pass --redis <url>.\n`,
+      );
+    }
+    expect(config.made.closed).toBe(config.made.count);
+    const inspect = await cli(['inspect', waiting, '--json'], { cwd: dir });
+    expect(inspect.code).toBe(0);
+  });
+});
+
+describe('--redis and the environment, against the config', () => {
+  it('--redis on the command line wins over the config', async () => {
+    const dir = project({ 'conveyor.config.ts': memoryConfig() });
+    const run = await cli(['status', '--redis', NOWHERE], { cwd: dir });
+    expect(run.code).toBe(3);
+    expect(run.stderr).toMatch(/^error: Cannot reach Redis at redis:\/\/127\.0\.0\.1:1 /);
+    expect((await configModule(dir)).made.count).toBe(0);
+  });
+
+  it('so does --prefix (or a --tls-* option): the Redis shorthand, at REDIS_URL', async () => {
+    const dir = project({ 'conveyor.config.ts': memoryConfig() });
+    const run = await cli(['status', '--prefix', 'shop'], {
+      cwd: dir,
+      env: { REDIS_URL: NOWHERE },
+    });
+    expect(run.code).toBe(3);
+    expect(run.stderr).toContain('check the URL given by REDIS_URL');
+  });
+
+  it('REDIS_URL alone does not: the config reads the environment itself', async () => {
+    const dir = project({ 'conveyor.config.ts': memoryConfig() });
+    const run = await cli(['status', '--json'], { cwd: dir, env: { REDIS_URL: NOWHERE } });
+    expect(run.code).toBe(0);
+    expect(json(run)).toMatchObject({ transport: 'memory' });
+  });
+
+  it('a config that declares no transport is not run: the Redis shorthand applies', async () => {
+    const dir = project({
+      'conveyor.config.ts': `throw new Error('this config was run');\nexport default { tasks: 'a/*.ts', client: 'c.ts', registry: 'r.ts' };\n`,
+    });
+    const run = await cli(['status'], { cwd: dir, env: { REDIS_URL: NOWHERE } });
+    expect(run.code).toBe(3);
+    expect(run.stderr).toMatch(/^error: Cannot reach Redis at redis:\/\/127\.0\.0\.1:1 /);
+  });
+});
+
+describe('a config the CLI cannot use', () => {
+  /** Runs `conveyor status` beside a conveyor.config.ts holding `text`. */
+  const status = (text: string, name = 'conveyor.config.ts') =>
+    cli(['status'], { cwd: project({ [name]: text }) });
+
+  it('a --config that does not exist is bad usage (exit 2)', async () => {
+    const run = await cli(['status', '--config', 'nope.config.ts'], { cwd: project({}) });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(
+      /^error: Config file "nope\.config\.ts" not found \(looked at .*nope\.config\.ts\)\. Check the --config path\.$/m,
+    );
+  });
+
+  it('a transport that is not a function is CONFIG_INVALID (exit 9), quoting it', async () => {
+    const run = await status(`export default { transport: 'redis://127.0.0.1:6379' };\n`);
+    expect(run.code).toBe(9);
+    expect(run.stderr).toBe(
+      'error: Invalid transport "redis://127.0.0.1:6379" in conveyor.config.ts: expected a function that returns a transport, e.g. transport: () => redisTransport({ url: process.env.REDIS_URL }).\n',
+    );
+  });
+
+  it('a transport function that returns something else, or throws, is CONFIG_INVALID', async () => {
+    const other = await status(
+      `export default { transport: () => ({ name: 'fake', close() {} }) };\n`,
+    );
+    expect(other.code).toBe(9);
+    expect(other.stderr).toMatch(
+      /^error: The transport function in conveyor\.config\.ts returned an object with name, close, which is not a transport \(no enqueue, reserve, renew, settle, getJob, waitFor, cancel, onCancel\): return one, e\.g\. /,
+    );
+    const threw = await status(
+      `export default { transport: () => { throw new Error('REDIS_URL is not set'); } };\n`,
+    );
+    expect(threw.code).toBe(9);
+    expect(threw.stderr).toBe(
+      'error: The transport function in conveyor.config.ts threw: REDIS_URL is not set. Fix it, or pass --redis <url> to bypass it.\n',
+    );
+  });
+
+  it('a config that fails to load is CONFIG_INVALID, naming the file and why', async () => {
+    const run = await status(
+      `import '@conveyor/no-such-package';\nexport default { transport: () => null };\n`,
+      'conveyor.config.mjs',
+    );
+    expect(run.code).toBe(9);
+    expect(run.stderr).toMatch(
+      /^error: Cannot load .*conveyor\.config\.mjs: .*@conveyor\/no-such-package.*\. Fix the file, or the import it names\.$/m,
+    );
+  });
+
+  it('a worker on the config transport refuses the Redis-only retention options', async () => {
+    const dir = project({ 'conveyor.config.ts': memoryConfig() });
+    const run = await cli(['worker', '--tasks', 'x.mjs', '--result-ttl-ms', '1000'], { cwd: dir });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(
+      /^error: --result-ttl-ms sets up the Redis transport the CLI makes from --redis, but the transport comes from conveyor\.config\.ts: /,
+    );
+  });
+});
