@@ -314,9 +314,12 @@ describe('client.enqueue: option checks', () => {
     const { transport } = recordingTransport();
     expect(() => createClient({ transport, batchSize: 0 })).toThrow(InvalidOptionError);
     expect(() => createClient({ transport, batchSize: 1.5 })).toThrow('Invalid batchSize 1.5');
-    expect(() => createClient({ transport, maxPayloadBytes: -1 })).toThrow(
-      'Invalid maxPayloadBytes -1',
-    );
+    // A byte cap, checked as bytes (it was once checked as a duration: "a finite number of ms").
+    for (const bad of [-1, 1.5]) {
+      expect(() => createClient({ transport, maxPayloadBytes: bad })).toThrow(
+        `Invalid maxPayloadBytes ${bad}: expected a number of bytes (a positive integer).`,
+      );
+    }
     expect(() => createClient({ transport, dedupeWindowMs: Number.NaN })).toThrow(
       'Invalid dedupeWindowMs NaN',
     );
