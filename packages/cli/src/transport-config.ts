@@ -59,9 +59,11 @@ export async function configuredTransport(
     throw new CliError('CONFIG_INVALID', (error as Error).message, { cause: error });
   }
   if (typeof raw !== 'object' || raw === null) {
+    const what =
+      raw === undefined ? 'has no default export' : `exports ${describe(raw)}, not an object`;
     throw new CliError(
       'CONFIG_INVALID',
-      `${label} has no default export object (it exports ${describe(raw)}): write \`export default defineConfig({ …, ${EXAMPLE} })\`.`,
+      `${label} ${what}: write \`export default defineConfig({ …, ${EXAMPLE} })\`.`,
     );
   }
   const factory = (raw as { transport?: unknown }).transport;

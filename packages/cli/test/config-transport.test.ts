@@ -211,6 +211,14 @@ describe('a config the CLI cannot use', () => {
     );
   });
 
+  it('a transport exported by name, with no default export, is CONFIG_INVALID', async () => {
+    const run = await status(`export const transport = () => null;\n`);
+    expect(run.code).toBe(9);
+    expect(run.stderr).toBe(
+      'error: conveyor.config.ts has no default export: write `export default defineConfig({ …, transport: () => redisTransport({ url: process.env.REDIS_URL }) })`.\n',
+    );
+  });
+
   it('a transport function that returns something else, or throws, is CONFIG_INVALID', async () => {
     const other = await status(
       `export default { transport: () => ({ name: 'fake', close() {} }) };\n`,
