@@ -222,7 +222,7 @@ describe('conveyor retry and dead', () => {
       const all = await cli(['retry', '--all-dead', '--queue', queue, '--json', ...env.args]);
       expect(all.code).toBe(0);
       expect(json(all)).toEqual({ queue, retried: 2 });
-      expect((await env.transport.listDead(queue)).total).toBe(0);
+      expect((await env.transport.admin.listDead(queue)).total).toBe(0);
       const [counts] = (await env.transport.admin?.queueCounts([queue])) ?? [];
       expect(counts).toMatchObject({ waiting: 3, dead: 0 });
 

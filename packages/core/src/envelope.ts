@@ -63,12 +63,6 @@ export function assertQueueName(queue: string): void {
   }
 }
 
-/** The queue part of a job id (`emails:…` → `emails`), or undefined when the id has none. */
-export function queueOfJobId(id: string): string | undefined {
-  const separator = id.indexOf(':');
-  return separator > 0 ? id.slice(0, separator) : undefined;
-}
-
 /** Serializes an envelope and enforces the payload limit. Returns the JSON text. */
 export function serializeEnvelope(
   envelope: JobEnvelope,

@@ -19,7 +19,8 @@ export type ConveyorErrorCode =
   | 'RESULT_TIMEOUT'
   | 'TIME_LIMIT_EXCEEDED'
   | 'TRANSPORT_ERROR'
-  | 'TRANSPORT_CLOSED';
+  | 'TRANSPORT_CLOSED'
+  | 'CAPABILITY_MISSING';
 
 /** Base class: a stable `code`, a message that says what to do, and an optional `cause`. */
 export class ConveyorError extends Error {
@@ -308,6 +309,24 @@ export class TransportError extends ConveyorError {
 export class TransportClosedError extends ConveyorError {
   constructor(transport: string) {
     super('TRANSPORT_CLOSED', `The ${transport} transport is closed; create a new one.`);
+  }
+}
+
+/**
+ * A caller needs an optional transport capability (`transport.admin`, `transport.limits`, …)
+ * that the transport does not have. Raised by `requireCapability`.
+ */
+export class CapabilityMissingError extends ConveyorError {
+  readonly transport: string;
+  readonly capability: string;
+
+  constructor(transport: string, capability: string, neededBy: string) {
+    super(
+      'CAPABILITY_MISSING',
+      `${neededBy} needs transport.${capability}, which the ${JSON.stringify(transport)} transport does not have. Use a transport that has it (the memory and Redis transports both do), or leave out what needs it.`,
+    );
+    this.transport = transport;
+    this.capability = capability;
   }
 }
 

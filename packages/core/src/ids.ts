@@ -1,4 +1,5 @@
 import { randomBytes, randomFillSync } from 'node:crypto';
+import { isQueueName } from './envelope.js';
 
 // 64 URL-safe characters in ASCII order, so that ids sort like the times they start with.
 // 64 is a power of two: `byte & 63` picks from it without bias.
@@ -68,4 +69,35 @@ export function newJobId(queue: string): string {
 /** A lease token: proves which delivery of a job a worker holds. */
 export function newLeaseToken(): string {
   return randomPart(16);
+}
+
+const COLON = 58;
+
+/**
+ * The queue of a job id, `<queue>:<unique>`, or undefined when `id` is not one: no valid
+ * queue name before the first `:`, or nothing after it. The one parser of job ids; a
+ * transport routes a job by it [R1].
+ *
+ * @example
+ * queueOfJobId('emails:m3x0q2k1-8f2a9c7d4e1b'); // 'emails'
+ */
+export function queueOfJobId(id: string): string | undefined {
+  if (typeof id !== 'string') return undefined;
+  const separator = id.indexOf(':');
+  if (separator <= 0 || separator === id.length - 1) return undefined;
+  const queue = id.slice(0, separator);
+  return isQueueName(queue) ? queue : undefined;
+}
+
+/**
+ * True when `id` is a job id of `queue` (`<queue>:<unique>`, `queue` already known to be
+ * valid). Allocates nothing, for checking every id of a batch against the first one's queue.
+ */
+export function isJobIdOf(id: string, queue: string): boolean {
+  return (
+    typeof id === 'string' &&
+    id.length > queue.length + 1 &&
+    id.charCodeAt(queue.length) === COLON &&
+    id.startsWith(queue)
+  );
 }

@@ -12,10 +12,10 @@ export {
   ENVELOPE_VERSION,
   type JobEnvelope,
   parseEnvelope,
-  queueOfJobId,
   serializeEnvelope,
 } from './envelope.js';
 export {
+  CapabilityMissingError,
   ConveyorError,
   type ConveyorErrorCode,
   formatIssues,
@@ -38,7 +38,7 @@ export {
   ValidationError,
 } from './errors.js';
 export type { IdempotencyMode } from './idempotency.js';
-export { newJobId, newLeaseToken } from './ids.js';
+export { newJobId, newLeaseToken, queueOfJobId } from './ids.js';
 export { JOB_ERROR_LIMITS, type JobError, toJobError } from './job-error.js';
 export { createJobHandle, type JobHandle } from './job-handle.js';
 export { assertJsonValue, type JsonValue, MAX_JSON_DEPTH } from './json.js';
@@ -91,7 +91,6 @@ export {
 } from './task.js';
 export {
   type CancelResult,
-  type DeadLetterPage,
   type EnqueueRequest,
   type EnqueueResult,
   FINAL_STATES,
@@ -108,9 +107,17 @@ export {
 } from './transport.js';
 export {
   COUNTED_STATES,
+  type DeadLetterPage,
   type QueueCounts,
   type TransportAdmin,
   type WorkerJobInfo,
   type WorkerRecord,
 } from './transport-admin.js';
+export {
+  hasCapability,
+  requireCapability,
+  type TransportCapabilities,
+  type TransportCapability,
+  type TransportWith,
+} from './transport-capabilities.js';
 export type { LimitAnswer, TransportLimits } from './transport-limits.js';

@@ -1,4 +1,4 @@
-import type { JobState } from './transport.js';
+import type { JobRecord, JobState } from './transport.js';
 
 /** How many jobs a queue holds in each live state, and in its dead-letter set. */
 export interface QueueCounts {
@@ -46,9 +46,17 @@ export interface WorkerRecord {
   counts: { completed: number; failed: number; retried: number };
 }
 
+/** A page of a queue's dead-letter set. */
+export interface DeadLetterPage {
+  jobs: JobRecord[];
+  /** Dead jobs in the queue in total. */
+  total: number;
+}
+
 /**
- * Operator operations: what `conveyor status`, `purge` and the worker registry need.
- * Optional on a {@link Transport} (`transport.admin`); both built-in transports have it.
+ * Operator operations: what `conveyor status`, `dead`, `retry`, `purge` and the worker
+ * registry need. Optional on a {@link Transport} (`transport.admin`); both built-in
+ * transports have it. Get it with `requireCapability(transport, 'admin', '<what needs it>')`.
  */
 export interface TransportAdmin {
   /** Every queue that has held a job, sorted by name. */
@@ -60,6 +68,15 @@ export interface TransportAdmin {
    * dead-letter set has `purgeDead`). Returns how many were deleted.
    */
   purgeQueue(queue: string): Promise<number>;
+  /** Dead jobs of a queue, oldest first; `offset` defaults to 0, `limit` to 100 [R22]. */
+  listDead(queue: string, options?: { offset?: number; limit?: number }): Promise<DeadLetterPage>;
+  /**
+   * Moves dead jobs back to `waiting` with a fresh attempt budget: the given ids, or
+   * every dead job of the queue when `ids` is absent. Returns how many moved [R23].
+   */
+  retryDead(queue: string, ids?: readonly string[]): Promise<number>;
+  /** Deletes dead jobs of a queue: the given ids, or all. Returns how many went [R24]. */
+  purgeDead(queue: string, ids?: readonly string[]): Promise<number>;
   /** Stores or refreshes a worker's record; it disappears after `ttlMs` without a refresh. */
   putWorker(record: WorkerRecord, ttlMs: number): Promise<void>;
   /** Removes a worker's record at once (clean shutdown). */

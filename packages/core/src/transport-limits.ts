@@ -5,6 +5,13 @@
 export type LimitAnswer = { granted: true } | { granted: false; retryInMs: number };
 
 /**
+ * The longest `retryInMs` a denied `acquireSlot` answers. Slots usually free long before
+ * their lease runs out (a job ends and releases its slot), and nothing tells a waiter when
+ * that happens, so it asks again after this much at the latest.
+ */
+export const SLOT_RETRY_MAX_MS = 100;
+
+/**
  * Limits shared by every worker on the same broker: a rate limit and a concurrency cap
  * per task (or any key). Optional on a {@link Transport} (`transport.limits`); both
  * built-in transports have it. Times come from the broker's clock.

@@ -1,8 +1,7 @@
 import type { JobEnvelope } from './envelope.js';
 import type { JobError } from './job-error.js';
 import type { JsonValue } from './json.js';
-import type { TransportAdmin } from './transport-admin.js';
-import type { TransportLimits } from './transport-limits.js';
+import type { TransportCapabilities } from './transport-capabilities.js';
 
 /**
  * Where a job is in its life.
@@ -22,7 +21,7 @@ export type JobState =
   | 'cancelled'
   | 'expired';
 
-/** States a job never leaves (except `dead`, through `retryDead`). */
+/** States a job never leaves (except `dead`, through `admin.retryDead`). */
 export const FINAL_STATES: ReadonlySet<JobState> = new Set([
   'completed',
   'failed',
@@ -205,26 +204,18 @@ export interface JobRecord {
  */
 export type CancelResult = 'cancelled' | 'signalled' | 'finished' | 'not-found';
 
-export interface DeadLetterPage {
-  jobs: JobRecord[];
-  /** Dead jobs in the queue in total. */
-  total: number;
-}
-
 /**
- * A broker. Small on purpose: everything else (clients, workers, the CLI) is built on
- * these operations. Both built-in transports pass the same conformance suite
- * (`runTransportConformance` in `@conveyor/core/testing`).
+ * A broker. Small on purpose: the ten members every broker needs; clients, workers and the
+ * CLI are built on them. Optional capabilities (`admin`, `limits`) sit beside them, typed by
+ * {@link TransportCapabilities}; callers check for one with `requireCapability`.
+ *
+ * Write a new one as a `TransportDriver` and wrap it with `createTransport` (from
+ * `@conveyor/core/transport`), which checks arguments and owns the closed state; then run
+ * `runTransportConformance` from `@conveyor/core/testing` on it (docs/adding-a-transport.md).
  */
-export interface Transport {
+export interface Transport extends Readonly<Partial<TransportCapabilities>> {
   /** Short name for messages, e.g. `memory`, `redis`. */
   readonly name: string;
-
-  /** Operator operations (counts, purge, worker records). Optional; see `TransportAdmin`. */
-  readonly admin?: TransportAdmin;
-
-  /** Rate limits and concurrency caps shared by all workers. Optional; see `TransportLimits`. */
-  readonly limits?: TransportLimits;
 
   /** Adds jobs; a batch is one round trip. Results come back in request order. */
   enqueue(requests: readonly EnqueueRequest[]): Promise<EnqueueResult[]>;
@@ -259,21 +250,9 @@ export interface Transport {
    */
   onCancel(listener: (jobId: string) => void): () => void;
 
-  /** Dead jobs of a queue, oldest first; `limit` defaults to 100. */
-  listDead(queue: string, options?: { offset?: number; limit?: number }): Promise<DeadLetterPage>;
-
-  /**
-   * Moves dead jobs back to `waiting` with a fresh attempt budget: the given ids, or
-   * every dead job of the queue when `ids` is absent. Returns how many moved.
-   */
-  retryDead(queue: string, ids?: readonly string[]): Promise<number>;
-
-  /** Deletes dead jobs of a queue: the given ids, or all. Returns how many went. */
-  purgeDead(queue: string, ids?: readonly string[]): Promise<number>;
-
   /**
    * Releases connections and timers; pending reserves resolve with [], pending waits with
-   * the current record. Idempotent. Later calls reject with `TransportClosedError`.
+   * the current record. Idempotent. Later calls reject with `TransportClosedError` [R25].
    */
   close(): Promise<void>;
 }

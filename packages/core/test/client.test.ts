@@ -51,9 +51,6 @@ function recordingTransport(answer?: (request: EnqueueRequest) => EnqueueResult)
     waitFor: unsupported,
     cancel: unsupported,
     onCancel: () => () => {},
-    listDead: unsupported,
-    retryDead: unsupported,
-    purgeDead: unsupported,
     close: async () => {},
   };
   /** The requests of all calls, in order. */

@@ -5,7 +5,6 @@ import {
   ENVELOPE_VERSION,
   type JobEnvelope,
   parseEnvelope,
-  queueOfJobId,
   quote,
   serializeEnvelope,
 } from '../src/envelope.js';
@@ -235,13 +234,6 @@ describe('queue names and job ids', () => {
 
   it('rejects a queue that is not a string, instead of testing its string form', () => {
     expect(() => assertQueueName(123 as never)).toThrow(InvalidEnvelopeError);
-  });
-
-  it('reads the queue prefix of a job id', () => {
-    expect(queueOfJobId('emails:abc')).toBe('emails');
-    expect(queueOfJobId('emails:abc:def')).toBe('emails');
-    expect(queueOfJobId('no-prefix')).toBeUndefined();
-    expect(queueOfJobId(':abc')).toBeUndefined();
   });
 
   it('quote leaves short text whole and cuts long text', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { newJobId, newLeaseToken } from '../src/ids.js';
+import { isJobIdOf, newJobId, newLeaseToken, queueOfJobId } from '../src/ids.js';
 
 describe('newJobId', () => {
   it('is <queue>: plus 17 URL-safe characters', () => {
@@ -45,5 +45,31 @@ describe('newLeaseToken', () => {
     const tokens = Array.from({ length: 100 }, () => newLeaseToken());
     for (const token of tokens) expect(token).toMatch(/^[-0-9A-Z_a-z]{16}$/);
     expect(new Set(tokens).size).toBe(100);
+  });
+});
+
+describe('queueOfJobId', () => {
+  it('reads the queue of <queue>:<unique>, splitting at the first colon', () => {
+    expect(queueOfJobId('emails:abc')).toBe('emails');
+    expect(queueOfJobId('emails:abc:def')).toBe('emails');
+    expect(queueOfJobId(newJobId('a.b-c_9'))).toBe('a.b-c_9');
+  });
+
+  it('is undefined for anything that is not a job id', () => {
+    for (const id of ['no-prefix', ':abc', 'emails:', 'bad queue:x', `${'q'.repeat(65)}:x`, '']) {
+      expect(queueOfJobId(id), id).toBeUndefined();
+    }
+    expect(queueOfJobId(42 as never)).toBeUndefined();
+  });
+});
+
+describe('isJobIdOf', () => {
+  it('is true only for an id whose queue part is exactly the queue', () => {
+    expect(isJobIdOf('emails:abc', 'emails')).toBe(true);
+    expect(isJobIdOf('emails:abc:def', 'emails')).toBe(true);
+    expect(isJobIdOf('emails.b:abc', 'emails')).toBe(false);
+    expect(isJobIdOf('emails:', 'emails')).toBe(false);
+    expect(isJobIdOf('emailsx', 'emails')).toBe(false);
+    expect(isJobIdOf('email:abc', 'emails')).toBe(false);
   });
 });

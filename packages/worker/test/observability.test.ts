@@ -31,6 +31,9 @@ function fakeAdmin(counts: QueueCounts[] = []) {
       return counts;
     },
     purgeQueue: async () => 0,
+    listDead: async () => ({ jobs: [], total: 0 }),
+    retryDead: async () => 0,
+    purgeDead: async () => 0,
     async putWorker(record, ttlMs) {
       puts.push({ record: structuredClone(record), ttlMs });
     },

@@ -73,8 +73,7 @@ export const conveyorSystem: SystemAdapter = {
         );
       },
       async pending() {
-        // The admin capability is optional on a transport; without it nothing is counted.
-        if (!transport.admin) return undefined;
+        // The Redis transport always has the admin capability (RedisTransport says so).
         const [counts] = await transport.admin.queueCounts([queue]);
         return counts ? counts.waiting + counts.delayed + counts.active : undefined;
       },

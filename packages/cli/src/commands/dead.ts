@@ -10,7 +10,7 @@ export async function listDeadJobs(
   options: { json?: boolean; limit: number; offset: number },
   io: Io,
 ): Promise<void> {
-  const page = await connection.transport.listDead(queue, {
+  const page = await connection.admin.listDead(queue, {
     offset: options.offset,
     limit: options.limit,
   });

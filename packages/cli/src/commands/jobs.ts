@@ -14,7 +14,7 @@ export async function retryJob(
 ): Promise<void> {
   const { transport } = connection;
   const queue = queueOfJobId(id);
-  const moved = await transport.retryDead(queue, [id]);
+  const moved = await connection.admin.retryDead(queue, [id]);
   if (moved === 0) {
     const record = await transport.getJob(id);
     if (!record) throw jobNotFound(id);
@@ -35,7 +35,7 @@ export async function retryAllDead(
   options: { json?: boolean },
   io: Io,
 ): Promise<void> {
-  const retried = await connection.transport.retryDead(queue);
+  const retried = await connection.admin.retryDead(queue);
   if (options.json) printJson(io, { queue, retried });
   else io.stdout(`Retried ${retried} dead job${retried === 1 ? '' : 's'} of queue ${queue}.`);
 }

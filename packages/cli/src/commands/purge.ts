@@ -12,7 +12,7 @@ export async function purgeQueue(
   options: { json?: boolean; yes?: boolean; dead?: boolean },
   io: Io,
 ): Promise<void> {
-  const { admin, transport } = connection;
+  const { admin } = connection;
   if (!options.yes) {
     if (!io.interactive) {
       throw new CliError(
@@ -26,7 +26,7 @@ export async function purgeQueue(
     if (!confirmed) throw new CliError('REFUSED', `Not purged: queue ${queue} is unchanged.`);
   }
   const purged = await admin.purgeQueue(queue);
-  const dead = options.dead ? await transport.purgeDead(queue) : 0;
+  const dead = options.dead ? await admin.purgeDead(queue) : 0;
   if (options.json) {
     printJson(io, options.dead ? { queue, purged, dead } : { queue, purged });
   } else {

@@ -1,13 +1,13 @@
-import { assertQueueName } from '../envelope.js';
-import { InvalidOptionError } from '../errors.js';
-import type { QueueCounts, TransportAdmin, WorkerRecord } from '../transport-admin.js';
+import type { TransportAdminDriver } from '../driver/driver.js';
+import type { QueueCounts, WorkerRecord } from '../transport-admin.js';
+import { listDead, purgeDead, retryDead } from './dead-letters.js';
 import type { JobStore } from './job-store.js';
 
 export interface MemoryAdminOptions {
   store: JobStore;
   /**
-   * Runs `operation` as one transport operation: throws once the transport is closed,
-   * brings deadlines up to date before it, and wakes the waiters its changes concern after.
+   * Runs `operation` as one transport operation: brings deadlines up to date before it,
+   * and wakes the waiters its changes concern after.
    */
   operate<T>(operation: (now: number) => T): T;
   /** A job's record was deleted (purged): its `waitFor` callers resolve with null. */
@@ -19,7 +19,7 @@ export interface MemoryAdminOptions {
  * fine for the unit tests and demos this transport serves, and nothing to copy into a
  * real broker (the Redis transport counts with LLEN/ZCARD).
  */
-export function createMemoryAdmin(options: MemoryAdminOptions): TransportAdmin {
+export function createMemoryAdmin(options: MemoryAdminOptions): TransportAdminDriver {
   const { store, operate } = options;
   const workers = new Map<string, { record: WorkerRecord; expiresAt: number }>();
 
@@ -33,7 +33,6 @@ export function createMemoryAdmin(options: MemoryAdminOptions): TransportAdmin {
     },
 
     async queueCounts(queues) {
-      for (const queue of queues) assertQueueName(queue);
       return operate(() => {
         const counts = new Map<string, QueueCounts>(
           queues.map((queue) => [queue, { queue, waiting: 0, delayed: 0, active: 0, dead: 0 }]),
@@ -51,7 +50,6 @@ export function createMemoryAdmin(options: MemoryAdminOptions): TransportAdmin {
     },
 
     async purgeQueue(queue) {
-      assertQueueName(queue);
       return operate(() => {
         const doomed = [];
         for (const job of store.jobs()) {
@@ -69,10 +67,19 @@ export function createMemoryAdmin(options: MemoryAdminOptions): TransportAdmin {
       });
     },
 
+    async listDead(queue, page) {
+      return operate(() => listDead(store, queue, page));
+    },
+
+    async retryDead(queue, ids) {
+      return operate(() => retryDead(store, queue, ids));
+    },
+
+    async purgeDead(queue, ids) {
+      return operate(() => purgeDead(store, queue, ids));
+    },
+
     async putWorker(record, ttlMs) {
-      if (typeof ttlMs !== 'number' || !Number.isFinite(ttlMs) || ttlMs <= 0) {
-        throw new InvalidOptionError('ttlMs', ttlMs, 'a positive number of ms');
-      }
       operate((now) => {
         const stored = structuredClone(record);
         stored.heartbeatAt = now;

@@ -1,15 +1,14 @@
-import type { DeadLetterPage } from '../transport.js';
+import type { DeadLetterPage } from '../transport-admin.js';
 import type { JobStore } from './job-store.js';
 
 /** A page of a queue's dead jobs, oldest first [R22]. O(offset + limit). */
 export function listDead(
   store: JobStore,
   queue: string,
-  options: { offset?: number; limit?: number } = {},
+  { offset, limit }: { offset: number; limit: number },
 ): DeadLetterPage {
   const dead = store.deadOf(queue);
-  const offset = Math.max(0, options.offset ?? 0);
-  const end = offset + Math.max(0, options.limit ?? 100);
+  const end = offset + limit;
   const jobs = [];
   let index = 0;
   for (const id of dead) {

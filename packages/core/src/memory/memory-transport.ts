@@ -1,16 +1,15 @@
 import { type Clock, systemClock, type TimerHandle } from '../clock.js';
-import { TransportClosedError } from '../errors.js';
-import { assertByteLimit, assertEnqueueSize, DEFAULT_MAX_PAYLOAD_BYTES } from '../payload-size.js';
+import { createTransport } from '../driver/create-transport.js';
+import { inputJsonOf } from '../payload-size.js';
 import {
   type EnqueueResult,
   FINAL_STATES,
   type JobRecord,
   type Reservation,
   type ReserveRequest,
-  type Transport,
 } from '../transport.js';
+import type { TransportWith } from '../transport-capabilities.js';
 import { createMemoryAdmin } from './admin.js';
-import { listDead, purgeDead, retryDead } from './dead-letters.js';
 import { createDedupeClaims, duplicateOf } from './dedupe.js';
 import { createJobStore } from './job-store.js';
 import { createMemoryLimits } from './limits.js';
@@ -41,16 +40,18 @@ const DAY_MS = 86_400_000;
 
 /**
  * A transport that keeps everything in this process: for tests, development and
- * single-process apps. Jobs are lost when the process exits.
+ * single-process apps. Jobs are lost when the process exits. A driver wrapped by
+ * `createTransport`, which checks the arguments and the closed state: this is the worked
+ * example of docs/adding-a-transport.md.
  *
  * @example
  * const transport = memoryTransport({ clock: createManualClock() });
  */
-export function memoryTransport(options: MemoryTransportOptions = {}): Transport {
+export function memoryTransport(
+  options: MemoryTransportOptions = {},
+): TransportWith<'admin' | 'limits'> {
   const clock = options.clock ?? systemClock;
   const defaultDedupeWindowMs = options.defaultDedupeWindowMs ?? DAY_MS;
-  const maxPayloadBytes = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
-  assertByteLimit(maxPayloadBytes, 'maxPayloadBytes');
 
   // What changed during the current operation, handed to waiters by `flush`.
   const readyQueues = new Set<string>();
@@ -66,11 +67,11 @@ export function memoryTransport(options: MemoryTransportOptions = {}): Transport
   const jobWaiters = createJobWaiters();
   const cancelListeners = new Set<{ listener: (jobId: string) => void }>();
   let wake: { handle: TimerHandle; at: number } | undefined;
+  // Set by close: the wake timer and late waits then leave the store alone.
   let closed = false;
 
   /** Starts an operation: brings every due deadline up to date [R11]. */
   function begin(renewing?: ReadonlyMap<string, string>): number {
-    if (closed) throw new TransportClosedError('memory');
     const now = clock.now();
     store.advance(now, renewing);
     dedupe.sweep(now);
@@ -152,180 +153,143 @@ export function memoryTransport(options: MemoryTransportOptions = {}): Transport
     return record;
   }
 
-  return {
-    name: 'memory',
+  /** One whole operation: `begin`, then `operation`, then `flush`. */
+  function operate<T>(operation: (now: number) => T): T {
+    const now = begin();
+    try {
+      return operation(now);
+    } finally {
+      flush(now);
+    }
+  }
 
-    admin: createMemoryAdmin({
-      store,
-      operate(operation) {
+  return createTransport(
+    {
+      name: 'memory',
+
+      admin: createMemoryAdmin({ store, operate, onGone: (id) => finishedIds.push(id) }),
+
+      limits: createMemoryLimits(clock),
+
+      async enqueue(requests) {
         const now = begin();
-        try {
-          return operation(now);
-        } finally {
+        const results = requests.map((request): EnqueueResult => {
+          const { envelope, delayMs, runAt, dedupeWindowMs, inputFingerprint } = request;
+          const { id, queue, task, idempotencyKey } = envelope;
+          if (idempotencyKey !== undefined) {
+            const earlier = dedupe.find(queue, task, idempotencyKey, now);
+            if (earlier !== undefined) return duplicateOf(earlier);
+          }
+          // Ids are the producer's and unique; never let a reused one clobber a stored job [R3a].
+          if (store.get(id)) return { id, duplicate: true };
+          const dueAt = delayMs !== undefined ? now + delayMs : runAt;
+          const inputBytes = Buffer.byteLength(inputJsonOf(request), 'utf8');
+          store.add(structuredClone(envelope), dueAt, now, inputBytes);
+          if (idempotencyKey !== undefined) {
+            const window = dedupeWindowMs ?? defaultDedupeWindowMs;
+            dedupe.claim(queue, task, idempotencyKey, { jobId: id, inputFingerprint }, now, window);
+          }
+          return { id, duplicate: false };
+        });
+        flush(now);
+        return results;
+      },
+
+      async reserve(request) {
+        const now = begin();
+        const reservations = take(request, now);
+        const { waitMs = 0, signal } = request;
+        if (reservations.length > 0 || !(waitMs > 0)) {
           flush(now);
+          return reservations;
         }
+        const pending: Pending<Reservation[]> = createPending({
+          clock,
+          timeoutMs: waitMs,
+          signal,
+          fallback: () => [],
+          onSettled: () => reserveWaiters.remove(waiter),
+        });
+        const waiter = reserveWaiters.add(request, pending);
+        flush(now);
+        return pending.promise;
       },
-      onGone: (id) => finishedIds.push(id),
-    }),
 
-    limits: createMemoryLimits({
-      clock,
-      assertOpen() {
-        if (closed) throw new TransportClosedError('memory');
+      async renew(renewals, leaseMs) {
+        // A lease of this call that already ran out is reclaimed now, as held by a live worker.
+        const now = begin(new Map(renewals.map((renewal) => [renewal.id, renewal.token])));
+        const statuses = renewals.map((renewal) => renewLease(store, renewal, leaseMs, now));
+        flush(now);
+        return statuses;
       },
-    }),
 
-    async enqueue(requests) {
-      if (closed) throw new TransportClosedError('memory');
-      // Every request is checked before any is stored: one oversized job refuses the call [R3b].
-      const inputBytes = requests.map((request) =>
-        Buffer.byteLength(assertEnqueueSize(request, maxPayloadBytes), 'utf8'),
-      );
-      const now = begin();
-      const results = requests.map((request, index): EnqueueResult => {
-        const { envelope, delayMs, runAt, dedupeWindowMs, inputFingerprint } = request;
-        const { id, queue, task, idempotencyKey } = envelope;
-        if (idempotencyKey !== undefined) {
-          const earlier = dedupe.find(queue, task, idempotencyKey, now);
-          if (earlier !== undefined) return duplicateOf(earlier);
+      async settle(settlements) {
+        const now = begin();
+        const statuses = settlements.map((settlement) => settleDelivery(store, settlement, now));
+        flush(now);
+        return statuses;
+      },
+
+      async getJob(id) {
+        return operate(() => snapshot(id));
+      },
+
+      async waitFor(id, { timeoutMs, signal }) {
+        const now = begin();
+        const job = store.get(id);
+        if (!job || FINAL_STATES.has(job.record.state)) {
+          const record = snapshot(id);
+          flush(now);
+          return record;
         }
-        // Ids are the producer's and unique; never let a reused one clobber a live job.
-        if (store.get(id)) return { id, duplicate: true };
-        const dueAt = delayMs !== undefined ? now + delayMs : runAt;
-        store.add(structuredClone(envelope), dueAt, now, inputBytes[index]);
-        if (idempotencyKey !== undefined) {
-          const window = dedupeWindowMs ?? defaultDedupeWindowMs;
-          dedupe.claim(queue, task, idempotencyKey, { jobId: id, inputFingerprint }, now, window);
+        const pending: Pending<JobRecord | null> = createPending({
+          clock,
+          timeoutMs,
+          signal,
+          fallback: () => currentRecord(id),
+          onSettled: () => jobWaiters.remove(id, pending),
+        });
+        jobWaiters.add(id, pending);
+        flush(now);
+        return pending.promise;
+      },
+
+      async cancel(id) {
+        return operate((now) => {
+          const result = cancelJob(store, id, now);
+          if (result === 'signalled') {
+            // Soon rather than now: a listener that calls back into the transport must not
+            // run in the middle of this operation. Still before `cancel` resolves.
+            for (const { listener } of cancelListeners) queueMicrotask(() => listener(id));
+          }
+          return result;
+        });
+      },
+
+      onCancel(listener) {
+        const subscription = { listener };
+        cancelListeners.add(subscription);
+        return () => {
+          cancelListeners.delete(subscription);
+        };
+      },
+
+      async close() {
+        // Bring records up to date first, so pending waits see no expired lease [R11].
+        store.advance(clock.now());
+        closed = true;
+        if (wake) clock.clearTimeout(wake.handle);
+        wake = undefined;
+        for (const waiter of reserveWaiters.all()) waiter.pending.settle([]);
+        for (const id of jobWaiters.jobIds()) {
+          const record = snapshot(id);
+          for (const pending of jobWaiters.of(id)) pending.settle(record);
         }
-        return { id, duplicate: false };
-      });
-      flush(now);
-      return results;
+        cancelListeners.clear();
+        readyQueues.clear();
+        finishedIds.length = 0;
+      },
     },
-
-    async reserve(request) {
-      const now = begin();
-      const { waitMs = 0, signal } = request;
-      if (signal?.aborted || request.max < 1) {
-        flush(now);
-        return [];
-      }
-      const reservations = take(request, now);
-      if (reservations.length > 0 || !(waitMs > 0)) {
-        flush(now);
-        return reservations;
-      }
-      const pending: Pending<Reservation[]> = createPending({
-        clock,
-        timeoutMs: waitMs,
-        signal,
-        fallback: () => [],
-        onSettled: () => reserveWaiters.remove(waiter),
-      });
-      const waiter = reserveWaiters.add(request, pending);
-      flush(now);
-      return pending.promise;
-    },
-
-    async renew(renewals, leaseMs) {
-      // A lease of this call that already ran out is reclaimed now, as held by a live worker.
-      const now = begin(new Map(renewals.map((renewal) => [renewal.id, renewal.token])));
-      const statuses = renewals.map((renewal) => renewLease(store, renewal, leaseMs, now));
-      flush(now);
-      return statuses;
-    },
-
-    async settle(settlements) {
-      const now = begin();
-      const statuses = settlements.map((settlement) => settleDelivery(store, settlement, now));
-      flush(now);
-      return statuses;
-    },
-
-    async getJob(id) {
-      const now = begin();
-      const record = snapshot(id);
-      flush(now);
-      return record;
-    },
-
-    async waitFor(id, { timeoutMs, signal }) {
-      const now = begin();
-      const job = store.get(id);
-      if (!job || FINAL_STATES.has(job.record.state) || !(timeoutMs > 0) || signal?.aborted) {
-        const record = snapshot(id);
-        flush(now);
-        return record;
-      }
-      const pending: Pending<JobRecord | null> = createPending({
-        clock,
-        timeoutMs,
-        signal,
-        fallback: () => currentRecord(id),
-        onSettled: () => jobWaiters.remove(id, pending),
-      });
-      jobWaiters.add(id, pending);
-      flush(now);
-      return pending.promise;
-    },
-
-    async cancel(id) {
-      const now = begin();
-      const result = cancelJob(store, id, now);
-      if (result === 'signalled') {
-        // Soon rather than now: a listener that calls back into the transport must not
-        // run in the middle of this operation. Still before `cancel` resolves.
-        for (const { listener } of cancelListeners) queueMicrotask(() => listener(id));
-      }
-      flush(now);
-      return result;
-    },
-
-    onCancel(listener) {
-      if (closed) throw new TransportClosedError('memory');
-      const subscription = { listener };
-      cancelListeners.add(subscription);
-      return () => {
-        cancelListeners.delete(subscription);
-      };
-    },
-
-    async listDead(queue, listOptions) {
-      const now = begin();
-      const page = listDead(store, queue, listOptions);
-      flush(now);
-      return page;
-    },
-
-    async retryDead(queue, ids) {
-      const now = begin();
-      const moved = retryDead(store, queue, ids);
-      flush(now);
-      return moved;
-    },
-
-    async purgeDead(queue, ids) {
-      const now = begin();
-      const purged = purgeDead(store, queue, ids);
-      flush(now);
-      return purged;
-    },
-
-    async close() {
-      if (closed) return;
-      // Bring records up to date first, so pending waits see no expired lease [R11].
-      store.advance(clock.now());
-      closed = true;
-      if (wake) clock.clearTimeout(wake.handle);
-      wake = undefined;
-      for (const waiter of reserveWaiters.all()) waiter.pending.settle([]);
-      for (const id of jobWaiters.jobIds()) {
-        const record = snapshot(id);
-        for (const pending of jobWaiters.of(id)) pending.settle(record);
-      }
-      cancelListeners.clear();
-      readyQueues.clear();
-      finishedIds.length = 0;
-    },
-  };
+    { maxPayloadBytes: options.maxPayloadBytes },
+  );
 }

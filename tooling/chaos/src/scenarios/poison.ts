@@ -83,7 +83,7 @@ export function poisonJob(sandboxed: boolean): Scenario {
           records,
           expected: (h) => (poisonSet.has(h.id) ? 'dead' : 'completed'),
         });
-        const dead = await rig.transport.listDead('chaos', { limit: 100 });
+        const dead = await rig.transport.admin.listDead('chaos', { limit: 100 });
         const deadPoison = dead.jobs.filter((j) => poisonSet.has(j.id));
         const reasons = [...new Set(deadPoison.map((j) => j.error?.code ?? 'none'))].join(',');
         const poisonStarts = poisonIds.reduce(

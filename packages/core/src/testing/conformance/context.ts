@@ -12,6 +12,8 @@ import type {
   SettleStatus,
   Transport,
 } from '../../transport.js';
+import type { DeadLetterPage } from '../../transport-admin.js';
+import type { TransportCapabilities, TransportCapability } from '../../transport-capabilities.js';
 import {
   type ConformanceHarness,
   DEFAULT_TIME_UNIT_MS,
@@ -69,6 +71,15 @@ export interface SuiteContext {
   record(transport: Transport, id: string): Promise<JobRecord>;
   /** The transport's clock, read from the `enqueuedAt` of a throwaway job. */
   now(transport: Transport): Promise<number>;
+  /**
+   * Expects the queue's dead-letter set to hold exactly `ids`, oldest first, and returns
+   * the page; on a transport without `admin` there is nothing to look at (undefined).
+   */
+  expectDeadLetters(
+    transport: Transport,
+    queue: string,
+    ids: readonly string[],
+  ): Promise<DeadLetterPage | undefined>;
   /** Awaits `promise`, letting up to `units` pass for it to settle; fails if it does not. */
   within<T>(promise: Promise<T>, units: number, what: string): Promise<T>;
   /** Lets time pass, a unit at a time up to `units`, until `condition` holds; fails if it never does. */
@@ -165,6 +176,13 @@ export function useSuiteContext(harness: ConformanceHarness): SuiteContext {
       await transport.cancel(probe.id);
       return record.enqueuedAt;
     },
+    async expectDeadLetters(transport, queue, ids) {
+      if (!transport.admin) return undefined;
+      const page = await transport.admin.listDead(queue);
+      expect(page.total, `dead jobs of ${queue}`).toBe(ids.length);
+      expect(page.jobs.map((job) => job.id)).toEqual(ids);
+      return page;
+    },
     async within(promise, units, what) {
       const watched = watch(promise);
       await harness.advance(0);
@@ -205,6 +223,17 @@ function watch(promise: Promise<unknown>): { settled: boolean } {
     },
   );
   return watched;
+}
+
+/** The transport's optional capability, or the test is skipped: a transport may leave it out. */
+export function capabilityOf<K extends TransportCapability>(
+  transport: Transport,
+  capability: K,
+  skip: (note?: string) => never,
+): TransportCapabilities[K] {
+  const found = transport[capability];
+  if (found === undefined) skip(`transport ${transport.name} has no ${capability}`);
+  return found as TransportCapabilities[K];
 }
 
 /** The job ids of some reservations, in delivery order. */

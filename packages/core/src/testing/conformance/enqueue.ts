@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { JobEnvelope } from '../../envelope.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES } from '../../payload-size.js';
-import { idsOf, useSuiteContext } from './context.js';
+import { complete, fail, idsOf, useSuiteContext } from './context.js';
 import { type ConformanceHarness, makeEnvelope, uniqueQueue } from './harness.js';
 
 /** An envelope of `queue` whose JSON is exactly `bytes` UTF-8 bytes long. */
@@ -19,7 +19,10 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
   );
 }
 
-/** R1–R3b: job ids, queues, batch enqueue and the payload cap. */
+/** Long enough never to come due during a test: 1,000 units. */
+const LONG = 1_000;
+
+/** R1–R3b: job ids, queues, batch enqueue, ids never reused (R3a), and the payload cap. */
 export function enqueueRules(harness: ConformanceHarness): void {
   describe('jobs, queues and enqueue', () => {
     const ctx = useSuiteContext(harness);
@@ -130,6 +133,75 @@ export function enqueueRules(harness: ConformanceHarness): void {
     it('[R3] answers an empty batch with an empty list', async () => {
       const transport = await ctx.transport();
       expect(await transport.enqueue([])).toEqual([]);
+    });
+
+    it('[R3a] never overwrites a stored job, whether it waits, is delayed, runs or has finished', async () => {
+      const transport = await ctx.transport();
+      const queue = uniqueQueue('reuse');
+      const envelopes: Record<string, JobEnvelope> = {};
+      const jobOf = (state: string) => {
+        const envelope = makeEnvelope(queue, { input: { state } });
+        envelopes[state] = envelope;
+        return envelope;
+      };
+      // One job in each state, made one at a time so that each reserve takes the right one.
+      await ctx.enqueue(transport, jobOf('completed'));
+      await ctx.settle(transport, complete(await ctx.reserveOne(transport, queue), 'first'));
+      await ctx.enqueue(transport, jobOf('dead'));
+      await ctx.settle(transport, fail(await ctx.reserveOne(transport, queue), true));
+      await ctx.enqueue(transport, jobOf('active'));
+      const running = await ctx.reserveOne(transport, queue);
+      await ctx.enqueue(transport, jobOf('waiting'));
+      await ctx.enqueue(transport, jobOf('delayed'), { delayMs: ctx.ms(LONG) });
+      const states = Object.keys(envelopes);
+      const before = await Promise.all(
+        states.map((state) => ctx.record(transport, envelopes[state]?.id as string)),
+      );
+      expect(before.map((record) => record.state)).toEqual(states);
+
+      // The same ids again, with everything else changed.
+      const again = states.map((state) => ({
+        envelope: {
+          ...(envelopes[state] as JobEnvelope),
+          task: 'conformance.other',
+          input: { overwritten: true },
+          priority: 9,
+          maxAttempts: 1,
+        },
+      }));
+      const ids = before.map((record) => record.id);
+      const duplicates = ids.map((id) => ({ id, duplicate: true }));
+      expect(await transport.enqueue(again)).toEqual(duplicates);
+      const delayedAgain = again.map((request) => ({ ...request, delayMs: ctx.ms(LONG) }));
+      expect(await transport.enqueue(delayedAgain)).toEqual(duplicates);
+      const dueAgain = again.map((request) => ({ ...request, delayMs: 0 }));
+      expect(await transport.enqueue(dueAgain)).toEqual(duplicates);
+
+      for (const [index, id] of ids.entries()) {
+        expect(await ctx.record(transport, id), `the ${states[index]} job`).toEqual(before[index]);
+      }
+      // The running job's lease still holds, and only the original waiting job is delivered.
+      expect(await ctx.settle(transport, complete(running, 'second'))).toBe('ok');
+      const delivered = await ctx.reserve(transport, queue, { max: 10 });
+      expect(delivered.map((reservation) => reservation.envelope)).toEqual([
+        { ...envelopes.waiting, attempt: 1 },
+      ]);
+      await ctx.expectDeadLetters(transport, queue, [envelopes.dead?.id as string]);
+    });
+
+    it('[R3a] stores an id given twice in one batch once: the first, and the second is a duplicate', async () => {
+      const transport = await ctx.transport();
+      const queue = uniqueQueue('reuse-batch');
+      const first = makeEnvelope(queue, { input: { first: true } });
+      const second = { ...first, input: { first: false }, priority: 9 };
+      expect(await ctx.enqueue(transport, [first, second])).toEqual([
+        { id: first.id, duplicate: false },
+        { id: first.id, duplicate: true },
+      ]);
+      const delivered = await ctx.reserve(transport, queue, { max: 10 });
+      expect(delivered.map((reservation) => reservation.envelope)).toEqual([
+        { ...first, attempt: 1 },
+      ]);
     });
 
     it('[R3b] refuses a call holding a job over 512 KiB with PAYLOAD_TOO_LARGE, storing none of it', async () => {

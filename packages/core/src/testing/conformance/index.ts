@@ -1,6 +1,7 @@
 import { describe } from 'vitest';
 import { adminRules } from './admin.js';
 import { cancelRules } from './cancel.js';
+import { closingRules } from './closing.js';
 import { deadLetterRules } from './dead-letter.js';
 import { dedupeRules } from './dedupe.js';
 import { delayRules } from './delays.js';
@@ -31,7 +32,9 @@ const GROUPS = {
   retryRelease: retryReleaseRules,
   cancel: cancelRules,
   results: resultRules,
+  // The dead-letter calls are `admin`'s: each test skips itself on a transport without it.
   deadLetter: deadLetterRules,
+  closing: closingRules,
   // Optional capability: each test skips itself on a transport without `admin`.
   admin: adminRules,
   // Optional capability: each test skips itself on a transport without `limits`.
@@ -54,8 +57,9 @@ export interface ConformanceOptions {
 }
 
 /**
- * Registers the transport conformance suite (rules R1–R24 of docs/transport.md, and
- * L1–L9 for `transport.limits`) with vitest. Every transport must pass it unchanged.
+ * Registers the transport conformance suite (rules R1–R25 of docs/transport.md, A1–A7 for
+ * `transport.admin` and L1–L9 for `transport.limits`) with vitest. Every transport must pass
+ * it unchanged.
  *
  * @example
  * ```ts

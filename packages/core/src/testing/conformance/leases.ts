@@ -131,9 +131,7 @@ export function leaseRules(harness: ConformanceHarness): void {
       expect(record).toMatchObject({ state: 'dead', attempts: 2 });
       expect(record.error?.code).toBe('LEASE_EXPIRED');
       expect(await ctx.reserve(transport, queue, { max: 10 })).toEqual([]);
-      const page = await transport.listDead(queue);
-      expect(page.total).toBe(1);
-      expect(page.jobs.map((dead) => dead.id)).toEqual([id]);
+      await ctx.expectDeadLetters(transport, queue, [id]);
     });
 
     it('[R11] never lets waitFor observe an active job whose lease expired', async () => {

@@ -67,7 +67,7 @@ export function settleRules(harness: ConformanceHarness): void {
         expect(record, `after a stale settlement`).toMatchObject({ state: 'waiting', attempts: 1 });
         expect(record.error).toBeUndefined();
       }
-      expect((await transport.listDead(queue)).total).toBe(0);
+      await ctx.expectDeadLetters(transport, queue, []);
       expect(await ctx.reserve(transport, queue, { max: 10 })).toHaveLength(4);
     });
 
@@ -175,7 +175,7 @@ export function settleRules(harness: ConformanceHarness): void {
       const record = await ctx.record(transport, id);
       expect(record).toMatchObject({ state: 'failed', error });
       expect(record.finishedAt).toBeGreaterThanOrEqual(record.startedAt as number);
-      expect((await transport.listDead(queue)).total).toBe(0);
+      await ctx.expectDeadLetters(transport, queue, []);
       expect(await ctx.reserve(transport, queue, { max: 10 })).toEqual([]);
       await ctx.advance(5);
       expect(await transport.getJob(id)).toBeNull();
@@ -193,9 +193,8 @@ export function settleRules(harness: ConformanceHarness): void {
       ).toBe('ok');
       await ctx.advance(4);
       expect(await ctx.record(transport, id)).toMatchObject({ state: 'dead', error });
-      const page = await transport.listDead(queue);
-      expect(page.total).toBe(1);
-      expect(page.jobs[0]).toMatchObject({ id, state: 'dead', error });
+      const page = await ctx.expectDeadLetters(transport, queue, [id]);
+      if (page) expect(page.jobs[0]).toMatchObject({ id, state: 'dead', error });
       expect(await ctx.reserve(transport, queue, { max: 10 })).toEqual([]);
     });
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Transport } from '../../transport.js';
-import { fail, idsOf, release, retry, useSuiteContext } from './context.js';
+import { capabilityOf, fail, idsOf, release, retry, useSuiteContext } from './context.js';
 import { type ConformanceHarness, makeEnvelope, uniqueQueue } from './harness.js';
 
 /** Long enough that a test passing only by running out the wait is caught. */
@@ -105,15 +105,16 @@ export function waitingRules(harness: ConformanceHarness): void {
       expect(idsOf(await ctx.within(reserved, 2, 'reserve after a release'))).toEqual([job?.id]);
     });
 
-    it('[R8] wakes when dead jobs are retried', async () => {
+    it('[R8] wakes when dead jobs are retried', async ({ skip }) => {
       const transport = await ctx.transport();
+      const admin = capabilityOf(transport, 'admin', skip);
       const queue = uniqueQueue('wake-dead');
       const [job] = await ctx.jobs(transport, queue, 1);
       const reservation = await ctx.reserveOne(transport, queue);
       expect(await ctx.settle(transport, fail(reservation, true))).toBe('ok');
       const reserved = waiter(transport, queue);
       await ctx.expectPending(reserved, 1, 'reserve while the job is dead');
-      expect(await transport.retryDead(queue)).toBe(1);
+      expect(await admin.retryDead(queue)).toBe(1);
       expect(idsOf(await ctx.within(reserved, 2, 'reserve after retryDead'))).toEqual([job?.id]);
     });
 
