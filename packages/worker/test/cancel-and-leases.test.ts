@@ -1,18 +1,11 @@
 import { defineTask } from '@conveyor/core';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { deferred, type Harness, startWorker } from './helpers.js';
+import { deferred, useWorkerHarness } from './helpers.js';
 
 const input = z.object({});
 
-let harness: Harness | undefined;
-afterEach(async () => {
-  if (!harness) return;
-  const stopping = harness.worker.stop({ graceMs: 0 });
-  await harness.clock.advance(0);
-  await stopping;
-  harness = undefined;
-});
+const workers = useWorkerHarness();
 
 /** Runs until its signal aborts, then throws the reason (as a well-behaved task does). */
 function abortable(name: string, seen: unknown[]) {
@@ -32,7 +25,7 @@ function abortable(name: string, seen: unknown[]) {
 describe('cancellation', () => {
   it('aborts the running job when the transport reports a cancel', async () => {
     const seen: unknown[] = [];
-    harness = await startWorker([abortable('t.wait', seen)]);
+    const harness = await workers.start([abortable('t.wait', seen)]);
     const id = await harness.enqueue('t.wait');
     await harness.clock.advance(0);
     expect(await harness.transport.cancel(id)).toBe('signalled');
@@ -46,7 +39,7 @@ describe('cancellation', () => {
 
   it('falls back to the renew status when the cancel notification is missed', async () => {
     const seen: unknown[] = [];
-    harness = await startWorker(
+    const harness = await workers.start(
       [abortable('t.wait', seen)],
       { leaseMs: 3_000, heartbeatMs: 1_000 },
       // Drop notifications: only the heartbeat can tell.
@@ -76,7 +69,7 @@ describe('cancellation', () => {
         return gate.promise;
       },
     });
-    harness = await startWorker([task], { concurrency: 1, prefetch: 1 });
+    const harness = await workers.start([task], { concurrency: 1, prefetch: 1 });
     await harness.enqueue('t.gate');
     const second = await harness.enqueue('t.gate');
     await harness.clock.advance(0);
@@ -102,7 +95,7 @@ describe('lost leases and stale settles', () => {
         return runs === 1 ? (gates[0] as ReturnType<typeof deferred<string>>).promise : 'second';
       },
     });
-    harness = await startWorker([task], { leaseMs: 3_000, heartbeatMs: 1_000 });
+    const harness = await workers.start([task], { leaseMs: 3_000, heartbeatMs: 1_000 });
     const id = await harness.enqueue('t.block');
     await harness.clock.advance(0);
     // A blocked event loop: time passes, no timer (heartbeat) gets to run.
@@ -128,7 +121,7 @@ describe('lost leases and stale settles', () => {
 
   it('aborts the signal when a heartbeat finds the lease lost, and says the worker still ran it', async () => {
     const seen: unknown[] = [];
-    harness = await startWorker([abortable('t.wait', seen)], {
+    const harness = await workers.start([abortable('t.wait', seen)], {
       leaseMs: 3_000,
       heartbeatMs: 1_000,
       concurrency: 1,

@@ -10,7 +10,8 @@ import {
   type Transport,
 } from '@conveyor/core';
 import { createManualClock, type ManualClock, makeEnvelope } from '@conveyor/core/testing';
-import { createWorker, type Worker, type WorkerOptions } from '../src/index.js';
+import { afterEach } from 'vitest';
+import { createWorker, type StopOptions, type Worker, type WorkerOptions } from '../src/index.js';
 
 /** A transport that delegates to `inner` and records every reserve, renew and settle call. */
 export interface RecordingTransport extends Transport {
@@ -74,6 +75,12 @@ export interface Harness {
   running: Promise<void>;
   enqueue(task: string, input?: JsonValue, overrides?: Partial<JobEnvelope>): Promise<string>;
   job(id: string): Promise<JobRecord>;
+  /** `worker.stop(options)`, with the manual clock run so that the stop completes. */
+  stop(options?: StopOptions): Promise<void>;
+  /** Another worker on the same transport, clock and logger, as a second process would be. */
+  another(options: Pick<WorkerOptions, 'tasks'> & Partial<WorkerOptions>): Worker;
+  /** Stops every worker of this harness, releasing their running jobs at once. */
+  stopAll(): Promise<void>;
 }
 
 export const QUEUE = 'work';
@@ -99,12 +106,29 @@ export async function startWorker(
   });
   const running = worker.start();
   await clock.advance(0);
+  const others: Worker[] = [];
   return {
     clock,
     transport,
     worker,
     logger,
     running,
+    async stop(stopOptions) {
+      const stopping = worker.stop(stopOptions);
+      await clock.advance(0);
+      await stopping;
+    },
+    another(anotherOptions) {
+      const other = createWorker({ transport, queues: [QUEUE], clock, logger, ...anotherOptions });
+      others.push(other);
+      void other.start();
+      return other;
+    },
+    async stopAll() {
+      const stopping = [worker, ...others].map((each) => each.stop({ graceMs: 0 }));
+      await clock.advance(0);
+      await Promise.all(stopping);
+    },
     async enqueue(task, input = {}, overrides = {}) {
       const envelope = makeEnvelope(overrides.queue ?? QUEUE, { task, input, ...overrides });
       await transport.enqueue([{ envelope }]);
@@ -114,6 +138,32 @@ export async function startWorker(
       const record = await transport.getJob(id);
       if (!record) throw new Error(`no job ${id}`);
       return record;
+    },
+  };
+}
+
+/**
+ * Workers for the calling file (or `describe` block): `start` makes one on a manual clock
+ * and an in-memory transport (see {@link startWorker}), and after each test every worker
+ * made that way (and its `another` workers) is stopped, running jobs released at once. A
+ * test may stop its workers itself; stopping again is a no-op.
+ *
+ * @example
+ * const workers = useWorkerHarness();
+ * it('runs', async () => {
+ *   const harness = await workers.start([task], { concurrency: 2 });
+ * });
+ */
+export function useWorkerHarness(): { start: typeof startWorker } {
+  const started: Harness[] = [];
+  afterEach(async () => {
+    await Promise.all(started.splice(0).map((harness) => harness.stopAll()));
+  });
+  return {
+    async start(...args) {
+      const harness = await startWorker(...args);
+      started.push(harness);
+      return harness;
     },
   };
 }

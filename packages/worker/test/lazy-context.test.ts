@@ -1,18 +1,11 @@
 import { defineTask } from '@conveyor/core';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { deferred, type Harness, startWorker } from './helpers.js';
+import { deferred, useWorkerHarness } from './helpers.js';
 
 const input = z.object({});
 
-let harness: Harness | undefined;
-afterEach(async () => {
-  if (!harness) return;
-  const stopping = harness.worker.stop({ graceMs: 0 });
-  await harness.clock.advance(0);
-  await stopping;
-  harness = undefined;
-});
+const workers = useWorkerHarness();
 
 // ctx.signal and ctx.logger are made on first read; these check that a late first read
 // sees what an eager one would have.
@@ -20,7 +13,7 @@ describe('a task reading ctx.signal late', () => {
   it('finds it already aborted, with the first reason, when cancelled before the read', async () => {
     const gate = deferred();
     const seen: unknown[] = [];
-    harness = await startWorker([
+    const harness = await workers.start([
       defineTask({
         name: 't.late',
         input,
@@ -44,7 +37,7 @@ describe('a task reading ctx.signal late', () => {
   it('finds it aborted by the soft time limit that passed before the read', async () => {
     const gate = deferred();
     const seen: unknown[] = [];
-    harness = await startWorker([
+    const harness = await workers.start([
       defineTask({
         name: 't.slow',
         input,
@@ -65,7 +58,7 @@ describe('a task reading ctx.signal late', () => {
 
   it('gives the same signal and logger on every read, and logs with the job fields', async () => {
     let same = false;
-    harness = await startWorker([
+    const harness = await workers.start([
       defineTask({
         name: 't.log',
         input,

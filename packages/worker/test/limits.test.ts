@@ -1,24 +1,11 @@
 import { type Clock, defineTask, type TransportLimits } from '@conveyor/core';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { createWorker, type Worker } from '../src/index.js';
-import { deferred, type Harness, type RecordingTransport, startWorker } from './helpers.js';
+import { deferred, type RecordingTransport, useWorkerHarness } from './helpers.js';
 
 const input = z.object({ n: z.number().optional() });
 
-let harness: Harness | undefined;
-const extraWorkers: Array<{ worker: Worker; running: Promise<void> }> = [];
-afterEach(async () => {
-  if (!harness) return;
-  const stopping = [
-    harness.worker.stop({ graceMs: 0 }),
-    ...extraWorkers.map(({ worker }) => worker.stop({ graceMs: 0 })),
-  ];
-  await harness.clock.advance(0);
-  await Promise.all(stopping);
-  extraWorkers.length = 0;
-  harness = undefined;
-});
+const workers = useWorkerHarness();
 
 /** Counts every call on the transport's limits. */
 function countLimitCalls(transport: RecordingTransport): { takeRate: number; acquireSlot: number } {
@@ -56,7 +43,7 @@ describe('rate limit per task', () => {
       },
     });
     let calls = { takeRate: 0, acquireSlot: 0 };
-    harness = await startWorker([task], { concurrency: 5 }, (transport) => {
+    const harness = await workers.start([task], { concurrency: 5 }, (transport) => {
       calls = countLimitCalls(transport);
     });
     clockRef.clock = harness.clock;
@@ -90,7 +77,7 @@ describe('rate limit per task', () => {
       run: () => 'rated',
     });
     const quick = defineTask({ name: 't.quick', input, run: () => 'quick' });
-    harness = await startWorker([rated, quick], {
+    const harness = await workers.start([rated, quick], {
       concurrency: 1,
       leaseMs: 3_000,
       heartbeatMs: 1_000,
@@ -126,7 +113,7 @@ describe('rate limit per task', () => {
       rateLimit: { limit: 1, per: 60_000 },
       run: () => 'ok',
     });
-    harness = await startWorker([task], { concurrency: 1, maxWaitingForLimits: 3 });
+    const harness = await workers.start([task], { concurrency: 1, maxWaitingForLimits: 3 });
     const ids = [];
     for (let i = 0; i < 10; i++) ids.push(await harness.enqueue('t.crawl', { n: i }));
     await harness.clock.advance(0);
@@ -136,7 +123,7 @@ describe('rate limit per task', () => {
     // 3 waiting that still let it fetch, plus one fetch's worth (concurrency 1).
     expect(waitingForLimits).toBeLessThanOrEqual(4);
     expect(inFlight).toBe(waitingForLimits);
-    const states = await Promise.all(ids.map(async (id) => (await harness?.job(id))?.state));
+    const states = await Promise.all(ids.map(async (id) => (await harness.job(id))?.state));
     expect(states.filter((state) => state === 'completed')).toHaveLength(1);
     expect(states.filter((state) => state === 'waiting').length).toBeGreaterThanOrEqual(5);
   });
@@ -159,17 +146,9 @@ describe('concurrency cap per task', () => {
         return 'ok';
       },
     });
-    harness = await startWorker([task], { concurrency: 3 });
+    const harness = await workers.start([task], { concurrency: 3 });
     clockRef.clock = harness.clock;
-    const second = createWorker({
-      transport: harness.transport,
-      tasks: [task],
-      queues: ['work'],
-      clock: harness.clock,
-      logger: harness.logger,
-      concurrency: 3,
-    });
-    extraWorkers.push({ worker: second, running: second.start() });
+    const second = harness.another({ tasks: [task], concurrency: 3 });
     const ids = [];
     for (let i = 0; i < 8; i++) ids.push(await harness.enqueue('t.capped', { n: i }));
     for (let i = 0; i < 20; i++) await harness.clock.advance(50);
@@ -189,7 +168,7 @@ describe('concurrency cap per task', () => {
       concurrencyLimit: 1,
       run: () => gate.promise,
     });
-    harness = await startWorker([task], { leaseMs: 6_000, heartbeatMs: 2_000 });
+    const harness = await workers.start([task], { leaseMs: 6_000, heartbeatMs: 2_000 });
     // A worker that died holding the only slot.
     await harness.transport.limits?.acquireSlot('task:t.single', 1, 'dead-worker-token', 5_000);
     const id = await harness.enqueue('t.single');
@@ -210,7 +189,7 @@ describe('concurrency cap per task', () => {
       concurrencyLimit: 1,
       run: () => gate.promise,
     });
-    harness = await startWorker([task], { leaseMs: 3_000, heartbeatMs: 1_000 });
+    const harness = await workers.start([task], { leaseMs: 3_000, heartbeatMs: 1_000 });
     await harness.enqueue('t.long');
     await harness.clock.advance(10_000);
     const other = await harness.transport.limits?.acquireSlot('task:t.long', 1, 'intruder', 1_000);
@@ -229,7 +208,7 @@ describe('concurrency cap per task', () => {
       concurrencyLimit: 1,
       run: () => gate.promise,
     });
-    harness = await startWorker([task], { concurrency: 4 });
+    const harness = await workers.start([task], { concurrency: 4 });
     const first = await harness.enqueue('t.one');
     const cancelled = await harness.enqueue('t.one');
     const third = await harness.enqueue('t.one');
@@ -269,7 +248,7 @@ describe('without shared limits on the transport', () => {
         return result;
       },
     });
-    harness = await startWorker([task], { concurrency: 3 }, (transport) => {
+    const harness = await workers.start([task], { concurrency: 3 }, (transport) => {
       (transport as { limits?: TransportLimits }).limits = undefined;
     });
     for (let n = 0; n < 3; n++) await harness.enqueue('t.local', { n });

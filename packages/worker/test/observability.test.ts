@@ -4,20 +4,13 @@ import {
   type TransportAdmin,
   type WorkerRecord,
 } from '@conveyor/core';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { deferred, type Harness, startWorker } from './helpers.js';
+import { deferred, useWorkerHarness } from './helpers.js';
 
 const input = z.object({ email: z.string() });
 
-let harness: Harness | undefined;
-afterEach(async () => {
-  if (!harness) return;
-  const stopping = harness.worker.stop({ graceMs: 0 });
-  await harness.clock.advance(0);
-  await stopping;
-  harness = undefined;
-});
+const workers = useWorkerHarness();
 
 /** An admin that records what the worker tells it. */
 function fakeAdmin(counts: QueueCounts[] = []) {
@@ -50,7 +43,7 @@ describe('worker record', () => {
     const fake = fakeAdmin();
     const gate = deferred<string>();
     const task = defineTask({ name: 't.mail', input, queue: 'work', run: () => gate.promise });
-    harness = await startWorker(
+    const harness = await workers.start(
       [task],
       { id: 'w-1', concurrency: 4, leaseMs: 3_000, heartbeatMs: 1_000 },
       (transport) => {
@@ -85,17 +78,14 @@ describe('worker record', () => {
       jobs: [],
       counts: { completed: 1 },
     });
-    const stopping = harness.worker.stop();
-    await harness.clock.advance(0);
-    await stopping;
+    await harness.stop();
     expect(fake.removed).toEqual(['w-1']);
-    harness = undefined;
   });
 
   it('refreshes the record every 2 s with that interval in it, though the lease heartbeat is 10 s', async () => {
     const fake = fakeAdmin();
     const task = defineTask({ name: 't.mail', input, run: () => 'sent' });
-    harness = await startWorker([task], { id: 'w-2', leaseMs: 30_000 }, (transport) => {
+    const harness = await workers.start([task], { id: 'w-2', leaseMs: 30_000 }, (transport) => {
       (transport as { admin?: TransportAdmin }).admin = fake.admin;
     });
     expect(fake.puts[0]).toMatchObject({ ttlMs: 30_000, record: { heartbeatMs: 2_000 } });
@@ -106,23 +96,24 @@ describe('worker record', () => {
     expect(fake.puts[1]?.record.counts.completed).toBe(1);
     await harness.clock.advance(8_000);
     expect(fake.puts).toHaveLength(6);
-    const stopping = harness.worker.stop();
-    await harness.clock.advance(0);
-    await stopping;
+    await harness.stop();
     expect(fake.removed).toEqual(['w-2']);
     await harness.clock.advance(10_000);
     expect(fake.puts).toHaveLength(6);
-    harness = undefined;
   });
 
   it('keeps running when the admin calls fail', async () => {
     const task = defineTask({ name: 't.mail', input, run: () => 'ok' });
-    harness = await startWorker([task], { heartbeatMs: 1_000, leaseMs: 3_000 }, (transport) => {
-      (transport as { admin?: TransportAdmin }).admin = {
-        ...fakeAdmin().admin,
-        putWorker: () => Promise.reject(new Error('broker down')),
-      };
-    });
+    const harness = await workers.start(
+      [task],
+      { heartbeatMs: 1_000, leaseMs: 3_000 },
+      (transport) => {
+        (transport as { admin?: TransportAdmin }).admin = {
+          ...fakeAdmin().admin,
+          putWorker: () => Promise.reject(new Error('broker down')),
+        };
+      },
+    );
     const id = await harness.enqueue('t.mail', { email: 'x' });
     await harness.clock.advance(3_000);
     expect((await harness.job(id)).state).toBe('completed');
@@ -140,7 +131,7 @@ describe('schema skew', () => {
   };
 
   it('warns and counts when the producer stamped another fingerprint, and still runs valid input', async () => {
-    harness = await startWorker([versioned]);
+    const harness = await workers.start([versioned]);
     const id = await harness.enqueue('t.skew', { email: 'a@b.c' }, { schema: 'sha-old' });
     await harness.clock.advance(0);
     expect(await harness.job(id)).toMatchObject({ state: 'completed', result: 'a@b.c' });
@@ -157,7 +148,7 @@ describe('schema skew', () => {
   });
 
   it('fails the job only when validation fails', async () => {
-    harness = await startWorker([versioned]);
+    const harness = await workers.start([versioned]);
     const id = await harness.enqueue('t.skew', { mail: 'renamed' }, { schema: 'sha-old' });
     await harness.clock.advance(0);
     const record = await harness.job(id);
@@ -167,7 +158,7 @@ describe('schema skew', () => {
 
   it('stays quiet when fingerprints match or either side has none', async () => {
     const unversioned = defineTask({ name: 't.plain', input, run: () => 'ok' });
-    harness = await startWorker([versioned, unversioned]);
+    const harness = await workers.start([versioned, unversioned]);
     await harness.enqueue('t.skew', { email: 'a' }, { schema: 'sha-new' });
     await harness.enqueue('t.skew', { email: 'b' });
     await harness.enqueue('t.plain', { email: 'c' }, { schema: 'sha-any' });
@@ -180,7 +171,7 @@ describe('queue depth metrics', () => {
   it('serves counts from admin.queueCounts, read at most every 5 s', async () => {
     const fake = fakeAdmin([{ queue: 'work', waiting: 7, delayed: 2, active: 1, dead: 3 }]);
     const task = defineTask({ name: 't.mail', input, run: () => 'ok' });
-    harness = await startWorker([task], {}, (transport) => {
+    const harness = await workers.start([task], {}, (transport) => {
       (transport as { admin?: TransportAdmin }).admin = fake.admin;
     });
     const { body } = await harness.worker.metrics();
@@ -196,7 +187,7 @@ describe('queue depth metrics', () => {
 
   it('leaves the queue gauge empty without admin', async () => {
     const task = defineTask({ name: 't.mail', input, run: () => 'ok' });
-    harness = await startWorker([task], {}, (transport) => {
+    const harness = await workers.start([task], {}, (transport) => {
       (transport as { admin?: TransportAdmin }).admin = undefined;
     });
     const { body } = await harness.worker.metrics();

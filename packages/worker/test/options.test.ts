@@ -2,7 +2,9 @@ import { defineTask, memoryTransport } from '@conveyor/core';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createWorker, WorkerStoppedError } from '../src/index.js';
-import { captureLogger, QUEUE, startWorker } from './helpers.js';
+import { captureLogger, QUEUE, useWorkerHarness } from './helpers.js';
+
+const workers = useWorkerHarness();
 
 const task = defineTask({ name: 't.x', input: z.object({}), run: () => 1 });
 const base = () => ({ transport: memoryTransport(), tasks: [task], logger: captureLogger() });
@@ -36,11 +38,9 @@ describe('start-up warnings', () => {
   const inQueue = defineTask({ name: 't.work', input: z.object({}), queue: QUEUE, run: () => 1 });
 
   /** The warnings a worker with these options logs by the time it has started. */
-  async function warnings(options: Parameters<typeof startWorker>[1]) {
-    const harness = await startWorker([inQueue], options);
-    const stopping = harness.worker.stop({ graceMs: 0 });
-    await harness.clock.advance(0);
-    await stopping;
+  async function warnings(options: Parameters<typeof workers.start>[1]) {
+    const harness = await workers.start([inQueue], options);
+    await harness.stop({ graceMs: 0 });
     return harness.logger.lines.filter((line) => line.level === 'warn');
   }
 

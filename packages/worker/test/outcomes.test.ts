@@ -1,19 +1,12 @@
 import { defineTask, NonRetryableError, type Settlement } from '@conveyor/core';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { type Harness, startWorker } from './helpers.js';
+import { type Harness, useWorkerHarness } from './helpers.js';
 
 const input = z.object({ email: z.email() });
 const valid = { email: 'ada@example.com' };
 
-let harness: Harness | undefined;
-afterEach(async () => {
-  if (!harness) return;
-  const stopping = harness.worker.stop({ graceMs: 0 });
-  await harness.clock.advance(0);
-  await stopping;
-  harness = undefined;
-});
+const workers = useWorkerHarness();
 
 function retries(h: Harness): Array<Extract<Settlement, { type: 'retry' }>> {
   return h.transport.calls.settle
@@ -33,7 +26,7 @@ describe('retries', () => {
         throw new Error(`boom ${runs}`);
       },
     });
-    harness = await startWorker([task], { random: () => 0.5 });
+    const harness = await workers.start([task], { random: () => 0.5 });
     const id = await harness.enqueue('t.flaky', valid, { maxAttempts: 3 });
     await harness.clock.advance(0);
     expect(runs).toBe(1);
@@ -67,13 +60,11 @@ describe('retries', () => {
       [0, 1_000],
       [0.999_999, 600],
     ] as const) {
-      harness = await startWorker([task], { random: () => random });
+      const harness = await workers.start([task], { random: () => random });
       await harness.enqueue('t.fail', valid, { maxAttempts: 5 });
       await harness.clock.advance(0);
       expect(retries(harness)[0]?.delayMs).toBe(expected);
-      const stopping = harness.worker.stop({ graceMs: 0 });
-      await harness.clock.advance(0);
-      await stopping;
+      await harness.stop({ graceMs: 0 });
     }
   });
 
@@ -86,7 +77,7 @@ describe('retries', () => {
         return { attempt: ctx.attempt };
       },
     });
-    harness = await startWorker([task]);
+    const harness = await workers.start([task]);
     const id = await harness.enqueue('t.later', valid);
     await harness.clock.advance(4_999);
     expect(retries(harness)).toMatchObject([{ delayMs: 5_000, error: { message: 'busy' } }]);
@@ -107,7 +98,7 @@ describe('retries', () => {
         throw new NonRetryableError('out of stock');
       },
     });
-    harness = await startWorker([task]);
+    const harness = await workers.start([task]);
     const id = await harness.enqueue('t.final', valid, { maxAttempts: 5 });
     await harness.clock.advance(60_000);
     const record = await harness.job(id);
@@ -121,7 +112,7 @@ describe('retries', () => {
 describe('before the task runs', () => {
   it('dead-letters an unknown task with a reason naming it, and keeps running', async () => {
     const known = defineTask({ name: 't.known', input, run: () => 'fine' });
-    harness = await startWorker([known]);
+    const harness = await workers.start([known]);
     const unknown = await harness.enqueue('t.typo', valid);
     const next = await harness.enqueue('t.known', valid);
     await harness.clock.advance(0);
@@ -145,7 +136,7 @@ describe('before the task runs', () => {
         runs += 1;
       },
     });
-    harness = await startWorker([task]);
+    const harness = await workers.start([task]);
     const id = await harness.enqueue('t.email', { email: 'not-an-email' }, { maxAttempts: 3 });
     await harness.clock.advance(10_000);
     const record = await harness.job(id);

@@ -1,8 +1,8 @@
 import { type Clock, defineTask } from '@conveyor/core';
 import { makeEnvelope } from '@conveyor/core/testing';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { deferred, type Harness, QUEUE, startWorker } from './helpers.js';
+import { deferred, QUEUE, useWorkerHarness } from './helpers.js';
 
 const input = z.object({ n: z.number().optional() }).passthrough();
 
@@ -10,14 +10,7 @@ function sleep(clock: Clock, ms: number): Promise<void> {
   return new Promise((resolve) => clock.setTimeout(resolve, ms));
 }
 
-let harness: Harness | undefined;
-afterEach(async () => {
-  if (!harness) return;
-  const stopping = harness.worker.stop({ graceMs: 0 });
-  await harness.clock.advance(0);
-  await stopping;
-  harness = undefined;
-});
+const workers = useWorkerHarness();
 
 describe('fetching and concurrency', () => {
   it('never runs more than `concurrency` jobs at once and completes them all', async () => {
@@ -35,9 +28,9 @@ describe('fetching and concurrency', () => {
         return 'ok';
       },
     });
-    harness = await startWorker([task], { concurrency: 3 });
+    const harness = await workers.start([task], { concurrency: 3 });
     clockRef.clock = harness.clock;
-    const ids = await Promise.all(Array.from({ length: 10 }, () => harness?.enqueue('t.sleep')));
+    const ids = await Promise.all(Array.from({ length: 10 }, () => harness.enqueue('t.sleep')));
     for (let i = 0; i < 10; i++) await harness.clock.advance(100);
     expect(max).toBe(3);
     for (const id of ids) expect((await harness.job(id as string)).state).toBe('completed');
@@ -49,7 +42,7 @@ describe('fetching and concurrency', () => {
   it('reserves a batch up to free capacity in one call and settles a batch in one call', async () => {
     const gate = deferred();
     const task = defineTask({ name: 't.gate', input, run: () => gate.promise.then(() => 1) });
-    harness = await startWorker([task], { concurrency: 5 });
+    const harness = await workers.start([task], { concurrency: 5 });
     const envelopes = Array.from({ length: 5 }, () =>
       makeEnvelope(QUEUE, { task: 't.gate', input: {} }),
     );
@@ -77,7 +70,7 @@ describe('fetching and concurrency', () => {
       input,
       run: () => (gates[started++] as ReturnType<typeof deferred>).promise,
     });
-    harness = await startWorker([task], { concurrency: 1, prefetch: 2 });
+    const harness = await workers.start([task], { concurrency: 1, prefetch: 2 });
     for (let i = 0; i < 4; i++) await harness.enqueue('t.gate');
     await harness.clock.advance(0);
     let stats = harness.worker.stats();
@@ -102,7 +95,7 @@ describe('fetching and concurrency', () => {
         await sleep(clockRef.clock as Clock, 10);
       },
     });
-    harness = await startWorker([task], { concurrency: 1, queues: ['a', 'b'] });
+    const harness = await workers.start([task], { concurrency: 1, queues: ['a', 'b'] });
     clockRef.clock = harness.clock;
     for (let i = 0; i < 5; i++) await harness.enqueue('t.q', {}, { queue: 'a' });
     await harness.enqueue('t.q', {}, { queue: 'b' });
@@ -120,7 +113,11 @@ describe('heartbeat', () => {
   it('renews every held lease in one call per heartbeat, so jobs outlive the lease', async () => {
     const gate = deferred();
     const task = defineTask({ name: 't.gate', input, run: () => gate.promise });
-    harness = await startWorker([task], { concurrency: 3, leaseMs: 3_000, heartbeatMs: 1_000 });
+    const harness = await workers.start([task], {
+      concurrency: 3,
+      leaseMs: 3_000,
+      heartbeatMs: 1_000,
+    });
     const ids = [
       await harness.enqueue('t.gate'),
       await harness.enqueue('t.gate'),
@@ -158,7 +155,7 @@ describe('heartbeat', () => {
         await gate.promise;
       },
     });
-    harness = await startWorker([task], { leaseMs: 3_000, heartbeatMs: 1_000 });
+    const harness = await workers.start([task], { leaseMs: 3_000, heartbeatMs: 1_000 });
     const id = await harness.enqueue('t.progress');
     await harness.clock.advance(1_000);
     await harness.clock.advance(1_000);
@@ -176,7 +173,7 @@ describe('queues', () => {
   it('defaults to the queues the tasks name', async () => {
     const a = defineTask({ name: 't.a', input, queue: 'alpha', run: () => 1 });
     const b = defineTask({ name: 't.b', input, run: () => 2 });
-    harness = await startWorker([a, b], { queues: undefined });
+    const harness = await workers.start([a, b], { queues: undefined });
     expect([...(harness.transport.calls.reserve[0]?.queues ?? [])].sort()).toEqual([
       'alpha',
       'default',

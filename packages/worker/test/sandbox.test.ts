@@ -2,12 +2,12 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defineTask, memoryTransport } from '@conveyor/core';
-import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { createWorker } from '../src/index.js';
 import defaultExportTasks from './fixtures/default-export-tasks.js';
 import { tasks } from './fixtures/sandbox-tasks.js';
-import { captureLogger, type Harness, startWorker } from './helpers.js';
+import { captureLogger, type Harness, useWorkerHarness } from './helpers.js';
 
 const moduleUrl = new URL('./fixtures/sandbox-tasks.ts', import.meta.url);
 /** The children run the TypeScript fixture from source. */
@@ -16,20 +16,13 @@ const sandbox = { module: moduleUrl, execArgv };
 const dir = mkdtempSync(join(tmpdir(), 'conveyor-sandbox-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-let harness: Harness | undefined;
-afterEach(async () => {
-  if (!harness) return;
-  const stopping = harness.worker.stop({ graceMs: 0 });
-  await harness.clock.advance(0);
-  await stopping;
-  harness = undefined;
-});
+const workers = useWorkerHarness();
 
 /** Waits in real time (children run on it) while the worker's clock stands still. */
 const realTime = { timeout: 20_000, interval: 20 };
 
 async function startSandboxed(options = {}): Promise<Harness> {
-  const h = await startWorker(tasks, { sandbox, concurrency: 2, ...options });
+  const h = await workers.start(tasks, { sandbox, concurrency: 2, ...options });
   await vi.waitFor(() => expect(h.worker.stats().state).toBe('running'), realTime);
   return h;
 }
@@ -55,7 +48,7 @@ async function pidFrom(markerFile: string): Promise<number> {
 
 describe('sandboxed tasks', () => {
   it('run side by side in their own children, carry progress and logs out, and abort on cancel', async () => {
-    harness = await startSandboxed({ concurrency: 2, leaseMs: 3_000, heartbeatMs: 1_000 });
+    const harness = await startSandboxed({ concurrency: 2, leaseMs: 3_000, heartbeatMs: 1_000 });
     const markers = [join(dir, 'wait-1.pid'), join(dir, 'wait-2.pid')];
     const ids = [];
     for (const markerFile of markers) {
@@ -68,8 +61,8 @@ describe('sandboxed tasks', () => {
     const [pid] = pids as [number];
     // The progress reached the worker: the next heartbeat stores it.
     await vi.waitFor(async () => {
-      await harness?.clock.advance(1_000);
-      expect((await harness?.job(id))?.progress).toEqual({ step: 'waiting', pid });
+      await harness.clock.advance(1_000);
+      expect((await harness.job(id))?.progress).toEqual({ step: 'waiting', pid });
     }, realTime);
     const logged = harness.logger.lines.find(
       (line) => line.message === 'waiting for an abort' && line.fields.jobId === id,
@@ -80,24 +73,21 @@ describe('sandboxed tasks', () => {
     process.kill(pid, 'SIGTERM');
     expect(await harness.transport.cancel(id)).toBe('signalled');
     await vi.waitFor(async () => {
-      await harness?.clock.advance(0);
-      expect((await harness?.job(id))?.state).toBe('completed');
+      await harness.clock.advance(0);
+      expect((await harness.job(id))?.state).toBe('completed');
     }, realTime);
     // A complete after a cancel is kept (R18): the task saw the worker's abort reason.
     expect((await harness.job(id)).result).toEqual({ aborted: 'JOB_CANCEL_REQUESTED' });
     expect(alive(pid)).toBe(true);
     expect((await harness.job(other)).state).toBe('active');
     // Stopping releases the unfinished job and leaves no child behind.
-    const stopping = harness.worker.stop({ graceMs: 0 });
-    await harness.clock.advance(0);
-    await stopping;
+    await harness.stop({ graceMs: 0 });
     expect(await harness.job(other)).toMatchObject({ state: 'waiting', attempts: 0 });
-    harness = undefined;
     expect(pids.filter(alive)).toEqual([]);
   });
 
   it('are killed at the hard time limit, even in a busy loop, and the next job gets a fresh child', async () => {
-    harness = await startSandboxed({ concurrency: 1 });
+    const harness = await startSandboxed({ concurrency: 1 });
     const markerFile = join(dir, 'spin.pid');
     const id = await harness.enqueue('sandbox.spin', { markerFile }, { maxAttempts: 1 });
     await harness.clock.advance(0);
@@ -112,8 +102,8 @@ describe('sandboxed tasks', () => {
     expect(harness.worker.stats().totals).toMatchObject({ hardTimeLimits: 1, dead: 1 });
     const next = await harness.enqueue('sandbox.echo', { text: 'after' });
     await vi.waitFor(async () => {
-      await harness?.clock.advance(0);
-      expect((await harness?.job(next))?.state).toBe('completed');
+      await harness.clock.advance(0);
+      expect((await harness.job(next))?.state).toBe('completed');
     }, realTime);
     // Input and result crossed as JSON, and the run happened in another, new process.
     const { result } = await harness.job(next);
@@ -125,7 +115,7 @@ describe('sandboxed tasks', () => {
   it('run tasks of a module whose only export is a default list (sandbox.tasks: "all")', async () => {
     // The children load the module by the same rules as the worker (one loader).
     const module = new URL('./fixtures/default-export-tasks.ts', import.meta.url);
-    harness = await startWorker(defaultExportTasks, {
+    const harness = await workers.start(defaultExportTasks, {
       sandbox: { module, execArgv, tasks: 'all' },
       concurrency: 1,
     });
@@ -135,28 +125,32 @@ describe('sandboxed tasks', () => {
         (error: Error) => error.message,
       ),
       vi.waitFor(() => {
-        expect(harness?.worker.stats().state).toBe('running');
+        expect(harness.worker.stats().state).toBe('running');
         return 'running';
       }, realTime),
     ]);
     expect(started).toBe('running');
     const id = await harness.enqueue('default.where');
     await vi.waitFor(async () => {
-      await harness?.clock.advance(0);
-      expect((await harness?.job(id))?.state).toBe('completed');
+      await harness.clock.advance(0);
+      expect((await harness.job(id))?.state).toBe('completed');
     }, realTime);
     const { pid } = (await harness.job(id)).result as { pid: number };
     expect(pid).not.toBe(process.pid);
   });
 
   it("apply the worker's input and result caps in the child", async () => {
-    harness = await startSandboxed({ concurrency: 1, maxPayloadBytes: 30, maxResultBytes: 20 });
+    const harness = await startSandboxed({
+      concurrency: 1,
+      maxPayloadBytes: 30,
+      maxResultBytes: 20,
+    });
     // {"text":"xx…"} is 51 bytes; {"text":"a","pid":<pid>} is over 20.
     const big = await harness.enqueue('sandbox.echo', { text: 'x'.repeat(40) });
     const small = await harness.enqueue('sandbox.echo', { text: 'a' });
     await vi.waitFor(async () => {
-      await harness?.clock.advance(0);
-      expect((await harness?.job(small))?.state).toBe('failed');
+      await harness.clock.advance(0);
+      expect((await harness.job(small))?.state).toBe('failed');
     }, realTime);
     expect((await harness.job(big)).error).toMatchObject({
       code: 'PAYLOAD_TOO_LARGE',
@@ -166,11 +160,11 @@ describe('sandboxed tasks', () => {
   });
 
   it('retries a job whose child died, and dead-letters it when attempts run out', async () => {
-    harness = await startSandboxed();
+    const harness = await startSandboxed();
     const id = await harness.enqueue('sandbox.crash', {}, { maxAttempts: 1 });
     await vi.waitFor(async () => {
-      await harness?.clock.advance(0);
-      expect((await harness?.job(id))?.state).toBe('dead');
+      await harness.clock.advance(0);
+      expect((await harness.job(id))?.state).toBe('dead');
     }, realTime);
     expect((await harness.job(id)).error).toMatchObject({ code: 'SANDBOX_CRASHED' });
     expect((await harness.job(id)).error?.message).toContain('exit code 3');

@@ -3,7 +3,9 @@ import { type Clock, defineTask, type Settlement } from '@conveyor/core';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { installSignalHandlers } from '../src/index.js';
-import { deferred, type Harness, startWorker } from './helpers.js';
+import { deferred, type Harness, useWorkerHarness } from './helpers.js';
+
+const workers = useWorkerHarness();
 
 const input = z.object({});
 
@@ -32,7 +34,7 @@ describe('graceful shutdown', () => {
   it('lets running jobs finish within the grace period and releases nothing', async () => {
     const clockRef: { clock?: Clock } = {};
     const runs = new Map<string, number>();
-    const h = await startWorker([timed(clockRef, 1_000, runs)], {
+    const h = await workers.start([timed(clockRef, 1_000, runs)], {
       concurrency: 3,
       shutdownGraceMs: 5_000,
     });
@@ -74,7 +76,7 @@ describe('graceful shutdown', () => {
         return new Promise(() => {});
       },
     });
-    const h = await startWorker([hang], { concurrency: 2, shutdownGraceMs: 2_000 });
+    const h = await workers.start([hang], { concurrency: 2, shutdownGraceMs: 2_000 });
     const ids = [await h.enqueue('t.hang'), await h.enqueue('t.hang')];
     await h.clock.advance(0);
     const stopping = h.worker.stop();
@@ -99,7 +101,7 @@ describe('graceful shutdown', () => {
 
   it('stops at once on a second stop() call', async () => {
     const hang = defineTask({ name: 't.hang', input, run: () => new Promise(() => {}) });
-    const h = await startWorker([hang], { shutdownGraceMs: 60_000 });
+    const h = await workers.start([hang], { shutdownGraceMs: 60_000 });
     const id = await h.enqueue('t.hang');
     await h.clock.advance(0);
     const first = h.worker.stop();
@@ -121,13 +123,11 @@ describe('graceful shutdown', () => {
         return new Promise(() => {});
       },
     });
-    const h = await startWorker([hang], { concurrency: 1, prefetch: 2 });
+    const h = await workers.start([hang], { concurrency: 1, prefetch: 2 });
     const ids = [await h.enqueue('t.hang'), await h.enqueue('t.hang'), await h.enqueue('t.hang')];
     await h.clock.advance(0);
     expect(h.worker.stats()).toMatchObject({ running: 1, buffered: 2 });
-    const stopping = h.worker.stop({ graceMs: 0 });
-    await h.clock.advance(0);
-    await stopping;
+    await h.stop({ graceMs: 0 });
     expect(runs).toBe(1);
     for (const id of ids) expect(await h.job(id)).toMatchObject({ state: 'waiting', attempts: 0 });
   });
@@ -136,7 +136,7 @@ describe('graceful shutdown', () => {
     const clockRef: { clock?: Clock } = {};
     const runs = new Map<string, number>();
     const task = timed(clockRef, 300, runs);
-    const h = await startWorker([task], { concurrency: 4, prefetch: 4, shutdownGraceMs: 1_000 });
+    const h = await workers.start([task], { concurrency: 4, prefetch: 4, shutdownGraceMs: 1_000 });
     clockRef.clock = h.clock;
     const ids: string[] = [];
     for (let i = 0; i < 40; i++) ids.push(await h.enqueue('t.timed'));
@@ -144,20 +144,11 @@ describe('graceful shutdown', () => {
     const stopping = h.worker.stop();
     await h.clock.advance(1_000);
     await stopping;
-    const { createWorker } = await import('../src/index.js');
-    const second = createWorker({
-      transport: h.transport,
-      tasks: [task],
-      queues: ['work'],
-      clock: h.clock,
-      logger: h.logger,
-      concurrency: 4,
-    });
-    const done = second.start();
+    const second = h.another({ tasks: [task], concurrency: 4 });
     for (let i = 0; i < 20; i++) await h.clock.advance(300);
     const stopSecond = second.stop();
     await h.clock.advance(0);
-    await Promise.all([stopSecond, done]);
+    await stopSecond;
     for (const id of ids) expect((await h.job(id)).state).toBe('completed');
     expect([...runs.values()].every((count) => count === 1)).toBe(true);
     expect(runs.size).toBe(40);
@@ -173,7 +164,7 @@ describe('installSignalHandlers', () => {
   it('stops gracefully on the first signal, at once on the second, and uninstalls', async () => {
     const gate = deferred();
     const hang = defineTask({ name: 't.gate', input, run: () => gate.promise });
-    const h = await startWorker([hang], { shutdownGraceMs: 60_000 });
+    const h = await workers.start([hang], { shutdownGraceMs: 60_000 });
     const id = await h.enqueue('t.gate');
     await h.clock.advance(0);
     const source = new EventEmitter();

@@ -1,18 +1,11 @@
 import { defineTask } from '@conveyor/core';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { deferred, type Harness, startWorker } from './helpers.js';
+import { deferred, useWorkerHarness } from './helpers.js';
 
 const input = z.object({});
 
-let harness: Harness | undefined;
-afterEach(async () => {
-  if (!harness) return;
-  const stopping = harness.worker.stop({ graceMs: 0 });
-  await harness.clock.advance(0);
-  await stopping;
-  harness = undefined;
-});
+const workers = useWorkerHarness();
 
 describe('time limits', () => {
   it('aborts ctx.signal with a TimeLimitError at the soft limit and lets the task finish', async () => {
@@ -27,7 +20,7 @@ describe('time limits', () => {
         return 'wrapped up';
       },
     });
-    harness = await startWorker([task]);
+    const harness = await workers.start([task]);
     const id = await harness.enqueue('t.soft');
     await harness.clock.advance(999);
     expect(reason).toBeUndefined();
@@ -55,7 +48,7 @@ describe('time limits', () => {
       },
     });
     const quick = defineTask({ name: 't.quick', input, run: () => 'quick' });
-    harness = await startWorker([hang, quick], { concurrency: 1 });
+    const harness = await workers.start([hang, quick], { concurrency: 1 });
     const hung = await harness.enqueue('t.hang', {}, { maxAttempts: 1 });
     const next = await harness.enqueue('t.quick');
     await harness.clock.advance(999);
@@ -84,7 +77,7 @@ describe('time limits', () => {
         return runs === 1 ? late.promise : 'second time lucky';
       },
     });
-    harness = await startWorker([task]);
+    const harness = await workers.start([task]);
     const id = await harness.enqueue('t.slow', {}, { maxAttempts: 2 });
     await harness.clock.advance(1_000);
     expect(await harness.job(id)).toMatchObject({ state: 'delayed', attempts: 1 });
@@ -111,7 +104,7 @@ describe("the worker's default time limit", () => {
   const quick = defineTask({ name: 't.quick', input, run: () => 'quick' });
 
   it('frees the only slot of a run that never settles and ignores its signal (30 min by default)', async () => {
-    harness = await startWorker([hang, quick], { concurrency: 1 });
+    const harness = await workers.start([hang, quick], { concurrency: 1 });
     const hung = await harness.enqueue('t.hang', {}, { maxAttempts: 1 });
     const next = await harness.enqueue('t.quick');
     await harness.clock.advance(HALF_HOUR - 1);
@@ -128,7 +121,7 @@ describe("the worker's default time limit", () => {
   });
 
   it('times each run from its own start, retrying while attempts remain', async () => {
-    harness = await startWorker([hang, quick], { concurrency: 2, defaultTimeout: 60_000 });
+    const harness = await workers.start([hang, quick], { concurrency: 2, defaultTimeout: 60_000 });
     const first = await harness.enqueue('t.hang', {}, { maxAttempts: 2 });
     await harness.clock.advance(10_000);
     const second = await harness.enqueue('t.hang', {}, { maxAttempts: 1 });
@@ -156,7 +149,7 @@ describe("the worker's default time limit", () => {
       timeout: { soft: 90_000 },
       run: () => new Promise(() => {}),
     });
-    harness = await startWorker([ownHard, lateSoft], { defaultTimeout: 60_000 });
+    const harness = await workers.start([ownHard, lateSoft], { defaultTimeout: 60_000 });
     const own = await harness.enqueue('t.ownHard', {}, { maxAttempts: 1 });
     const soft = await harness.enqueue('t.lateSoft', {}, { maxAttempts: 1 });
     await harness.clock.advance(60_000);
@@ -168,12 +161,10 @@ describe("the worker's default time limit", () => {
     await harness.clock.advance(30_000);
     expect((await harness.job(own)).error?.message).toContain('hard time limit of 120000 ms');
 
-    const stopping = harness.worker.stop({ graceMs: 0 });
-    await harness.clock.advance(0);
-    await stopping;
-    harness = await startWorker([hang], { defaultTimeout: 0, leaseMs: 600_000 });
-    const id = await harness.enqueue('t.hang');
-    await harness.clock.advance(4 * 3_600_000);
-    expect((await harness.job(id)).state).toBe('active');
+    await harness.stop({ graceMs: 0 });
+    const unlimited = await workers.start([hang], { defaultTimeout: 0, leaseMs: 600_000 });
+    const id = await unlimited.enqueue('t.hang');
+    await unlimited.clock.advance(4 * 3_600_000);
+    expect((await unlimited.job(id)).state).toBe('active');
   });
 });

@@ -3,13 +3,10 @@
 // cap. What is stored and what is logged must stay small.
 import { defineTask, JOB_ERROR_LIMITS, type JobRecord } from '@conveyor/core';
 import { makeEnvelope, uniqueQueue } from '@conveyor/core/testing';
-import { type RedisTransport, redisTransport } from '@conveyor/redis';
-import { type RedisServer, startRedis } from '@conveyor/test-redis';
-import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
-import { createWorker, type Worker } from '../../src/index.js';
 import { captureLogger } from '../helpers.js';
+import { useRedisWorkers } from './harness.js';
 
 const MIB = 1024 * 1024;
 const queue = uniqueQueue('bounded');
@@ -43,46 +40,23 @@ const tasks = [
   }),
 ];
 
-let server: RedisServer;
-let admin: Redis;
-let producer: RedisTransport;
-let running: { worker: Worker; transport: RedisTransport } | undefined;
+const redis = useRedisWorkers();
 const logger = captureLogger();
 
-beforeAll(async () => {
-  server = await startRedis();
-  admin = new Redis(server.url);
-  producer = redisTransport({ url: server.url });
-});
-afterEach(async () => {
-  await running?.worker.stop({ graceMs: 0 });
-  await running?.transport.close();
-  running = undefined;
-});
-afterAll(async () => {
-  await producer?.close();
-  admin?.disconnect();
-  await server?.stop();
-});
-
-/** Starts a worker on the queue, with its own transport; stopped after the test. */
+/** Starts a worker on the queue; stopped after the test. */
 function startWorker(): void {
-  const transport = redisTransport({ url: server.url });
-  const worker = createWorker({ transport, tasks, queues: [queue], logger, reserveWaitMs: 200 });
-  void worker.start();
-  running = { worker, transport };
+  redis.startWorker({ tasks, queues: [queue], logger, reserveWaitMs: 200 });
 }
 
 async function enqueue(task: string, input: unknown): Promise<string> {
   const envelope = makeEnvelope(queue, { task, input: input as never, maxAttempts: 1 });
-  await producer.enqueue([{ envelope }]);
+  await redis.producer().enqueue([{ envelope }]);
   return envelope.id;
 }
 
 async function finished(id: string): Promise<JobRecord> {
-  const record = await producer.waitFor(id, { timeoutMs: 60_000 });
-  if (!record) throw new Error(`no job ${id}`);
-  return record;
+  const [record] = await redis.finished([id]);
+  return record as JobRecord;
 }
 
 describe('a task throwing a 5 MB message', () => {
@@ -96,8 +70,8 @@ describe('a task throwing a 5 MB message', () => {
     expect(error?.message).toMatch(/^bad input: x+… \[truncated 5,2\d\d,\d{3} characters\]$/);
     expect(error?.stack?.length).toBeLessThanOrEqual(JOB_ERROR_LIMITS.stack);
     // The job's hash, error field included, stays small (it was 12.6 MB).
-    expect(await admin.hstrlen(jobKey(id), 'e')).toBeLessThan(24 * 1024);
-    expect(Number(await admin.call('MEMORY', 'USAGE', jobKey(id)))).toBeLessThan(32 * 1024);
+    expect(await redis.admin().hstrlen(jobKey(id), 'e')).toBeLessThan(24 * 1024);
+    expect(Number(await redis.admin().call('MEMORY', 'USAGE', jobKey(id)))).toBeLessThan(32 * 1024);
 
     const line = logger.lines.find(
       (l) => l.message === 'job dead-lettered' && l.fields.jobId === id,
@@ -114,7 +88,7 @@ describe('payload and result caps in the worker', () => {
     // Enqueued small, then overwritten behind the transport's back: no producer check applies.
     const id = await enqueue('bounded.echo', {});
     const raw = JSON.stringify({ blob: 'x'.repeat(5 * MIB) });
-    await admin.hset(jobKey(id), 'i', raw);
+    await redis.admin().hset(jobKey(id), 'i', raw);
     startWorker();
     const record = await finished(id);
     expect(ran).not.toHaveBeenCalled();
@@ -133,6 +107,6 @@ describe('payload and result caps in the worker', () => {
     expect(record.error?.code).toBe('RESULT_TOO_LARGE');
     expect(record.error?.message).toContain('Store large results elsewhere');
     expect(record).not.toHaveProperty('result');
-    expect(await admin.hexists(jobKey(id), 'o')).toBe(0);
+    expect(await redis.admin().hexists(jobKey(id), 'o')).toBe(0);
   });
 });

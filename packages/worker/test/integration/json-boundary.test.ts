@@ -4,11 +4,8 @@
 // JSON, and results must be what their types say.
 import { fileURLToPath } from 'node:url';
 import { checkGenerated } from '@conveyor/codegen';
-import { createClient, ValidationError } from '@conveyor/core';
-import { type RedisTransport, redisTransport } from '@conveyor/redis';
-import { type RedisServer, startRedis } from '@conveyor/test-redis';
-import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
-import { createWorker, type Worker } from '../../src/index.js';
+import { ValidationError } from '@conveyor/core';
+import { beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import {
   bookStay,
   configureConveyor,
@@ -18,41 +15,21 @@ import {
 } from '../fixtures/json-app/generated/client.js';
 import { tasks } from '../fixtures/json-app/generated/registry.js';
 import { captureLogger } from '../helpers.js';
+import { useRedisWorkers } from './harness.js';
 
 const appDir = fileURLToPath(new URL('../fixtures/json-app/', import.meta.url));
 const queue = 'json-e2e';
 
-let server: RedisServer;
-let producer: RedisTransport;
-let workerTransport: RedisTransport;
-let worker: Worker;
-let running: Promise<void>;
+const redis = useRedisWorkers();
 
-beforeAll(async () => {
-  server = await startRedis();
-  producer = redisTransport({ url: server.url });
-  workerTransport = redisTransport({ url: server.url });
-  configureConveyor(createClient({ transport: producer }));
-  worker = createWorker({
-    transport: workerTransport,
-    tasks,
-    queues: [queue],
-    concurrency: 4,
-    logger: captureLogger(),
-  });
-  running = worker.start(); // resolves once the worker has stopped
-});
-
-afterAll(async () => {
-  await worker?.stop({ graceMs: 1_000 });
-  await running;
-  await workerTransport?.close();
-  await producer?.close();
-  await server?.stop();
+beforeAll(() => {
+  configureConveyor(redis.client());
+  // Started here, it runs for the whole file.
+  redis.startWorker({ tasks, queues: [queue], concurrency: 4, logger: captureLogger() });
 });
 
 async function waitingJobs(): Promise<number> {
-  const [counts] = (await producer.admin?.queueCounts([queue])) ?? [];
+  const [counts] = (await redis.producer().admin?.queueCounts([queue])) ?? [];
   return (counts?.waiting ?? 0) + (counts?.delayed ?? 0) + (counts?.active ?? 0);
 }
 

@@ -2,52 +2,31 @@
 // that hold across both, and a cancel that reaches a job running in another process.
 // Jobs record what they did in a separate private Redis (the ledger). Assertions are on
 // counts and final states, never on durations.
-import { createClient, type JobRecord } from '@conveyor/core';
-import { redisTransport } from '@conveyor/redis';
-import { type RedisServer, startRedis } from '@conveyor/test-redis';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { spawnWorker, type WorkerProcess } from './processes.js';
+import type { Client } from '@conveyor/core';
+import type { Redis } from 'ioredis';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { useRedisWorkers } from './harness.js';
+import type { WorkerProcess } from './processes.js';
 import { capped, rated, waitForCancel } from './tasks.js';
 
-let broker: RedisServer;
-let ledgerServer: RedisServer;
+const redis = useRedisWorkers({ ledger: true });
 let ledger: Redis;
-let client: ReturnType<typeof createClient>;
+let client: Client;
 let pair: WorkerProcess[] = [];
 
 beforeAll(async () => {
-  [broker, ledgerServer] = await Promise.all([startRedis(), startRedis()]);
-  ledger = new Redis(ledgerServer.url);
-  client = createClient({ transport: redisTransport({ url: broker.url }) });
+  ledger = redis.ledger();
+  client = redis.client();
   pair = ['limits-a', 'limits-b'].map((name) =>
-    spawnWorker(name, {
-      CONVEYOR_TEST_REDIS: broker.url,
-      CONVEYOR_TEST_LEDGER: ledgerServer.url,
+    redis.spawnWorker(name, {
       CONVEYOR_TEST_QUEUES: 'it-rated,it-capped,it-cancel',
       CONVEYOR_TEST_CONCURRENCY: 4,
     }),
   );
   await Promise.all(pair.map((worker) => worker.started));
 });
-afterAll(async () => {
-  for (const worker of pair) worker.signal('SIGTERM');
-  await Promise.all(pair.map((worker) => worker.exited));
-  await client?.close();
-  ledger?.disconnect();
-  await Promise.all([broker?.stop(), ledgerServer?.stop()]);
-});
 
 const patient = { timeout: 30_000, interval: 100 };
-
-async function allCompleted(ids: readonly string[]): Promise<void> {
-  await vi.waitFor(async () => {
-    const records = await Promise.all(ids.map((id) => client.getJob(id)));
-    expect(records.map((record: JobRecord | null) => record?.state)).toEqual(
-      ids.map(() => 'completed'),
-    );
-  }, patient);
-}
 
 describe('limits across worker processes', () => {
   it('a rate limit of 5 per second holds across both workers', async () => {
@@ -55,7 +34,10 @@ describe('limits across worker processes', () => {
       rated,
       Array.from({ length: 16 }, (_, n) => ({ n })),
     );
-    await allCompleted(jobs.map((job) => job.id));
+    await redis.completed(
+      jobs.map((job) => job.id),
+      patient.timeout,
+    );
     const starts = (await ledger.lrange('it:rated:starts', 0, -1))
       .map((line) => Number(line.split(' ')[0]))
       .sort((a, b) => a - b);
@@ -83,7 +65,10 @@ describe('limits across worker processes', () => {
       capped,
       Array.from({ length: 18 }, (_, n) => ({ n })),
     );
-    await allCompleted(jobs.map((job) => job.id));
+    await redis.completed(
+      jobs.map((job) => job.id),
+      patient.timeout,
+    );
     const runs = (await ledger.lrange('it:capped:runs', 0, -1)).map((line) => {
       const [start, end] = line.split(' ').map(Number);
       return { start: start as number, end: end as number };
@@ -128,9 +113,8 @@ describe('cancel across processes', () => {
       expect(await ledger.get(`it:cancel:${job.id}:running`)).not.toBeNull();
     }, patient);
     expect(await job.cancel()).toBe('signalled');
-    await vi.waitFor(async () => {
-      expect((await client.getJob(job.id))?.state).toBe('cancelled');
-    }, patient);
+    const [record] = await redis.finished([job.id], patient.timeout);
+    expect(record?.state).toBe('cancelled');
     expect(await ledger.get(`it:cancel:${job.id}:aborted`)).toBe('JOB_CANCEL_REQUESTED');
     expect(['limits-a', 'limits-b']).toContain(await ledger.get(`it:cancel:${job.id}:running`));
   });

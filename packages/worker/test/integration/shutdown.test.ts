@@ -1,19 +1,16 @@
 // Real worker processes against a private Redis: SIGTERM under load, kill -9, and an
 // event loop blocked past the lease. A second private Redis holds the ledger the jobs
 // write to. No timing assertions: only counts and final states.
-import { createClient, type JobRecord } from '@conveyor/core';
-import { redisTransport } from '@conveyor/redis';
-import { type RedisServer, startRedis } from '@conveyor/test-redis';
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { spawnWorker, type WorkerProcess } from './processes.js';
+import type { Client, JobRecord } from '@conveyor/core';
+import type { Redis } from 'ioredis';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { useRedisWorkers } from './harness.js';
+import type { WorkerProcess } from './processes.js';
 import { blockLoop, work } from './tasks.js';
 
-let broker: RedisServer;
-let ledgerServer: RedisServer;
+const redis = useRedisWorkers({ ledger: true });
 let ledger: Redis;
-let client: ReturnType<typeof createClient>;
-const workers: WorkerProcess[] = [];
+let client: Client;
 /** Runs through the whole file: it takes over from the workers the tests stop or kill. */
 let steady: WorkerProcess;
 const STEADY = {
@@ -22,27 +19,10 @@ const STEADY = {
   CONVEYOR_TEST_CONCURRENCY: 4,
 };
 
-beforeAll(async () => {
-  [broker, ledgerServer] = await Promise.all([startRedis(), startRedis()]);
-  ledger = new Redis(ledgerServer.url);
-  client = createClient({ transport: redisTransport({ url: broker.url }) });
+beforeAll(() => {
+  ledger = redis.ledger();
+  client = redis.client();
 });
-afterAll(async () => {
-  for (const worker of workers.splice(0)) worker.signal('SIGKILL');
-  await client?.close();
-  ledger?.disconnect();
-  await Promise.all([broker?.stop(), ledgerServer?.stop()]);
-});
-
-function start(name: string, env: Record<string, string | number> = {}): WorkerProcess {
-  const worker = spawnWorker(name, {
-    CONVEYOR_TEST_REDIS: broker.url,
-    CONVEYOR_TEST_LEDGER: ledgerServer.url,
-    ...env,
-  });
-  workers.push(worker);
-  return worker;
-}
 
 const patient = { timeout: 40_000, interval: 100 };
 
@@ -62,7 +42,10 @@ async function counts(key: string): Promise<Map<string, number>> {
 describe('worker processes on Redis', () => {
   it('SIGTERM under load: finishes or releases every job; none lost, none run twice', async () => {
     await ledger.del('it:work:started', 'it:work:done', 'it:work:startedBy');
-    const first = start('sigterm-a', { CONVEYOR_TEST_GRACE_MS: 300, CONVEYOR_TEST_CONCURRENCY: 4 });
+    const first = redis.spawnWorker('sigterm-a', {
+      CONVEYOR_TEST_GRACE_MS: 300,
+      CONVEYOR_TEST_CONCURRENCY: 4,
+    });
     await first.started;
     // Goes first, and is slow only on sigterm-a: it is still running when its grace ends.
     const long = await client.enqueue(work, { n: -1, ms: 60_000, slowOn: 'sigterm-a' });
@@ -74,7 +57,7 @@ describe('worker processes on Redis', () => {
     await vi.waitFor(async () => {
       expect(await ledger.hget('it:work:startedBy', long.id)).toBe('sigterm-a');
     }, patient);
-    steady = start('steady', STEADY);
+    steady = redis.spawnWorker('steady', STEADY);
     await steady.started;
     await vi.waitFor(
       async () => expect((await counts('it:work:done')).size).toBeGreaterThan(8),
@@ -85,10 +68,7 @@ describe('worker processes on Redis', () => {
     // A clean stop removes the worker's record at once.
     const live = (await client.transport.admin?.listWorkers()) ?? [];
     expect(live.map((record) => record.id)).toEqual(['steady']);
-    await vi.waitFor(async () => {
-      const states = (await records(ids)).map((record) => record.state);
-      expect(states.every((state) => state === 'completed')).toBe(true);
-    }, patient);
+    await redis.completed(ids, patient.timeout);
 
     const done = await counts('it:work:done');
     expect(ids.filter((id) => done.get(id) !== 1)).toEqual([]);
@@ -108,7 +88,10 @@ describe('worker processes on Redis', () => {
 
   it("kill -9: the dead worker's jobs run again after their lease and all complete", async () => {
     await ledger.del('it:work:started', 'it:work:done', 'it:work:startedBy');
-    const victim = start('victim', { CONVEYOR_TEST_LEASE_MS: 1_500, CONVEYOR_TEST_CONCURRENCY: 4 });
+    const victim = redis.spawnWorker('victim', {
+      CONVEYOR_TEST_LEASE_MS: 1_500,
+      CONVEYOR_TEST_CONCURRENCY: 4,
+    });
     await victim.started;
     const jobs = await client.enqueueMany(
       work,
@@ -130,10 +113,7 @@ describe('worker processes on Redis', () => {
     );
     expect(orphans.length).toBeGreaterThan(0);
 
-    await vi.waitFor(async () => {
-      const states = (await records(ids)).map((record) => record.state);
-      expect(states.every((state) => state === 'completed')).toBe(true);
-    }, patient);
+    await redis.completed(ids, patient.timeout);
     for (const record of await records(orphans)) {
       expect(record.attempts).toBe(2);
       expect(record.result).toEqual({ worker: 'steady' });
@@ -149,13 +129,11 @@ describe('worker processes on Redis', () => {
 
   it('an event loop blocked past the lease: the stale ack is rejected and the job ends once', async () => {
     await ledger.del('it:block:runs');
-    const blocker = start('blocker', { ...STEADY, CONVEYOR_TEST_QUEUES: 'it-block' });
+    const blocker = redis.spawnWorker('blocker', { ...STEADY, CONVEYOR_TEST_QUEUES: 'it-block' });
     await blocker.started;
     // Twice the lease: no heartbeat can run meanwhile.
     const job = await client.enqueue(blockLoop, { ms: 3_000 });
-    await vi.waitFor(async () => {
-      expect((await client.getJob(job.id))?.state).toBe('completed');
-    }, patient);
+    await redis.completed([job.id], patient.timeout);
     const pair = [blocker, steady];
     for (const worker of pair) worker.signal('SIGTERM');
     await Promise.all(pair.map((worker) => worker.exited));
