@@ -1,6 +1,5 @@
+import { isQueueName, queueOfJobId } from '@conveyor/core';
 import { usageError } from './errors.js';
-
-const QUEUE_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 
 /** Parses an integer option (`--concurrency 8`); quotes a bad value. */
 export function parseInteger(option: string, min: number, max = Number.MAX_SAFE_INTEGER) {
@@ -17,7 +16,7 @@ export function parseInteger(option: string, min: number, max = Number.MAX_SAFE_
 /** Parses a queue name; quotes a bad one. */
 export function parseQueue(option: string) {
   return (value: string): string => {
-    if (!QUEUE_NAME.test(value)) {
+    if (!isQueueName(value)) {
       throw usageError(option, value, 'a queue name: 1–64 of A–Z, a–z, 0–9, "_", "." and "-"');
     }
     return value;
@@ -37,11 +36,9 @@ export function parseQueueList(option: string) {
   };
 }
 
-/** Splits a job id into its queue and unique part; ids are `<queue>:<unique>`. */
+/** Checks a job id: `<queue>:<unique>`, with a valid queue name; quotes a bad one. */
 export function parseJobId(value: string): string {
-  const separator = value.indexOf(':');
-  const queue = value.slice(0, separator);
-  if (separator <= 0 || separator === value.length - 1 || !QUEUE_NAME.test(queue)) {
+  if (queueOfJobId(value) === undefined) {
     throw usageError(
       'job id',
       value,
@@ -49,8 +46,4 @@ export function parseJobId(value: string): string {
     );
   }
   return value;
-}
-
-export function queueOfJobId(id: string): string {
-  return id.slice(0, id.indexOf(':'));
 }

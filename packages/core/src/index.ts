@@ -10,8 +10,10 @@ export {
   assertQueueName,
   checkEnvelope,
   ENVELOPE_VERSION,
+  isQueueName,
   type JobEnvelope,
   parseEnvelope,
+  QUEUE_NAME_RULE,
   serializeEnvelope,
 } from './envelope.js';
 export {

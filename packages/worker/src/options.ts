@@ -8,15 +8,15 @@ import {
   DEFAULT_MAX_RESULT_BYTES,
   DEFAULT_QUEUE,
   InvalidOptionError,
+  isQueueName,
   type Logger,
+  QUEUE_NAME_RULE,
   systemClock,
   type TaskRegistry,
   type Transport,
 } from '@conveyor/core';
 import { pino } from 'pino';
 import { isTaskRegistry, moduleUrl } from './task-module.js';
-
-const QUEUE_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 
 /** The worker's default hard time limit: 30 minutes. */
 export const DEFAULT_TIMEOUT_MS = 30 * 60_000;
@@ -144,13 +144,7 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
     throw new InvalidOptionError('queues', queues, 'a non-empty list of queue names');
   }
   for (const queue of queues) {
-    if (typeof queue !== 'string' || !QUEUE_NAME.test(queue)) {
-      throw new InvalidOptionError(
-        'queue',
-        queue,
-        '1–64 characters from A–Z, a–z, 0–9, "_", "." and "-"',
-      );
-    }
+    if (!isQueueName(queue)) throw new InvalidOptionError('queue', queue, QUEUE_NAME_RULE);
   }
   const concurrency = integer(options.concurrency ?? 10, 'concurrency', 1);
   const prefetch = integer(options.prefetch ?? 0, 'prefetch', 0);

@@ -1,6 +1,6 @@
+import { queueOfJobId } from '@conveyor/core';
 import type { AdminConnection, Connection } from '../connection.js';
 import { CliError } from '../errors.js';
-import { queueOfJobId } from '../options.js';
 import { type Io, printJson } from '../output.js';
 import { terminalText } from '../terminal-text.js';
 import { jobNotFound } from './inspect.js';
@@ -13,7 +13,8 @@ export async function retryJob(
   io: Io,
 ): Promise<void> {
   const { transport } = connection;
-  const queue = queueOfJobId(id);
+  // parseJobId let only job ids through: the id names its queue.
+  const queue = queueOfJobId(id) as string;
   const moved = await connection.admin.retryDead(queue, [id]);
   if (moved === 0) {
     const record = await transport.getJob(id);
