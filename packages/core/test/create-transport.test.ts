@@ -195,6 +195,15 @@ describe('createTransport', () => {
     });
   });
 
+  it('refuses a driver whose maxBatch is below 1, and a bad maxPayloadBytes', () => {
+    expect(() => createTransport(recordingDriver(0).driver)).toThrow(
+      expect.objectContaining({ code: 'INVALID_OPTION' }),
+    );
+    expect(() => createTransport(recordingDriver().driver, { maxPayloadBytes: 1.5 })).toThrow(
+      expect.objectContaining({ code: 'INVALID_OPTION' }),
+    );
+  });
+
   it('types admin and limits as present exactly when the driver has them', () => {
     const { driver } = recordingDriver();
     const transport = createTransport(driver);

@@ -1,5 +1,5 @@
 import { assertQueueName } from '../envelope.js';
-import { TransportClosedError } from '../errors.js';
+import { InvalidOptionError, TransportClosedError } from '../errors.js';
 import { queueOfJobId } from '../ids.js';
 import { assertByteLimit, DEFAULT_MAX_PAYLOAD_BYTES } from '../payload-size.js';
 import type { Transport } from '../transport.js';
@@ -35,6 +35,9 @@ export function createTransport<Driver extends TransportDriver, Methods extends 
 ): TransportOf<Driver> & NoInfer<Methods> {
   const { name } = driver;
   const maxBatch = driver.maxBatch ?? Number.POSITIVE_INFINITY;
+  if (!(maxBatch >= 1)) {
+    throw new InvalidOptionError('driver.maxBatch', maxBatch, 'a number of items, 1 or more');
+  }
   const maxPayloadBytes = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
   assertByteLimit(maxPayloadBytes, 'maxPayloadBytes');
   const gate: TransportGate = { name, maxBatch, closed: false };

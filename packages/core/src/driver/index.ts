@@ -6,5 +6,5 @@
 
 export { isJobIdOf, queueOfJobId } from '../ids.js';
 export { SLOT_RETRY_MAX_MS } from '../transport-limits.js';
-export { createTransport } from './create-transport.js';
+export { createTransport, type TransportOf } from './create-transport.js';
 export type { CreateTransportOptions, TransportAdminDriver, TransportDriver } from './driver.js';
