@@ -7,7 +7,7 @@ import {
 } from '@conveyor/core';
 import type { Cluster, Redis } from 'ioredis';
 import { redisCall } from './errors.js';
-import { luaScript } from './scripts.js';
+import { runScript } from './scripts.js';
 
 /**
  * Keys outside any queue. The worker keys share the hash tag `{@workers}` (one Cluster
@@ -21,10 +21,6 @@ export function adminKeys(prefix: string): { queues: string; workers: string; ex
     expiry: `${prefix}:{@workers}:expiry`,
   };
 }
-
-const WORKER_SCRIPTS = ['put-worker', 'list-workers', 'remove-worker'] as const;
-type WorkerScript = (typeof WORKER_SCRIPTS)[number];
-const WORKER_KEY_COUNT = 2;
 
 /** Purged jobs per script call: bounds how long one call holds Redis. */
 const PURGE_BATCH = 1_000;
@@ -58,16 +54,11 @@ export function createRedisAdmin(options: RedisAdminOptions): RedisAdmin {
   const { commands, queueScript, assertOpen } = options;
   const keys = adminKeys(options.prefix);
   const registered = new Set<string>();
-  defineWorkerScripts(commands);
 
-  const workerScript = (name: WorkerScript, args: ReadonlyArray<string | number>) =>
-    redisCall(name, () => {
-      const fn = (commands as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[
-        commandName(name)
-      ];
-      if (!fn) throw new Error(`[conveyor] [redis] script ${name} is not defined on this client`);
-      return fn.call(commands, keys.workers, keys.expiry, ...args);
-    });
+  const workerScript = (
+    name: 'put-worker' | 'list-workers' | 'remove-worker',
+    args: ReadonlyArray<string | number>,
+  ) => redisCall(name, () => runScript(commands, name, [keys.workers, keys.expiry], args));
 
   return {
     async registerQueues(queues) {
@@ -148,17 +139,4 @@ export function createRedisAdmin(options: RedisAdminOptions): RedisAdmin {
       return records.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     },
   };
-}
-
-function commandName(name: WorkerScript): string {
-  return `conveyor_${name.replaceAll('-', '_')}`;
-}
-
-function defineWorkerScripts(client: Redis | Cluster): void {
-  for (const name of WORKER_SCRIPTS) {
-    const command = commandName(name);
-    if (typeof (client as unknown as Record<string, unknown>)[command] === 'function') continue;
-    const lua = luaScript(`${name}-${WORKER_KEY_COUNT}`);
-    client.defineCommand(command, { lua, numberOfKeys: WORKER_KEY_COUNT });
-  }
 }

@@ -66,7 +66,7 @@ export function uniqueOf(id: string, queue: string): string {
 /** The last queue name {@link queueOfRequest} checked. */
 let lastRequestQueue = '';
 
-/** What enqueue-19.lua can store before the id in an idempotency claim. */
+/** What enqueue.lua can store before the id in an idempotency claim. */
 const FINGERPRINT = /^\S{1,64}$/;
 
 /** Checks a request and returns its queue: the id must be `<envelope.queue>:<unique>`. */
@@ -145,7 +145,7 @@ function groupHeader(request: EnqueueRequest, count: number): string {
 }
 
 /**
- * The enqueue-19.lua arguments of one queue's chunk: the default dedupe window, then groups.
+ * The enqueue.lua arguments of one queue's chunk: the default dedupe window, then groups.
  * Consecutive requests that differ only in id and input (one enqueueMany, or single calls
  * of one task made in the same tick) form a group: one header, then `<unique id> <input
  * JSON>` per job, so a job costs two arguments and the script builds the shared fields
@@ -180,7 +180,7 @@ export function enqueueArgs(
   return args;
 }
 
-/** The 3 renew-19.lua arguments of one renewal. */
+/** The 3 renew.lua arguments of one renewal. */
 export function renewArgs(renewal: LeaseRenewal, queue: string): Array<string | number> {
   const progress = renewal.progress === undefined ? '' : `=${JSON.stringify(renewal.progress)}`;
   const unique = uniqueOf(renewal.id, queue);
@@ -201,7 +201,7 @@ export function storedToken(token: string, unique: string): string {
 }
 
 /**
- * The settle-19.lua arguments of a batch: runs of consecutive settlements that share type,
+ * The settle.lua arguments of a batch: runs of consecutive settlements that share type,
  * number and stored token become a header `<type><number> <token> <count>` followed by one
  * argument per settlement, `<unique>` or `<unique> <text>` (the result or error JSON).
  * Settlements keep their order, so the script's reply lines up with them.

@@ -7,7 +7,7 @@ import {
 import { byQueue, enqueueArgs, queueOfRequest } from './batches.js';
 
 export interface EnqueuerOptions {
-  /** Runs enqueue-19.lua for one queue with these arguments. */
+  /** Runs enqueue.lua for one queue with these arguments. */
   enqueueScript(queue: string, args: readonly string[]): Promise<unknown[]>;
   /** Records queues in the registry that `listQueues` reads. */
   registerQueues(queues: readonly string[]): Promise<void>;

@@ -2,21 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { InvalidOptionError, type LimitAnswer, type TransportLimits } from '@conveyor/core';
 import type { Cluster, Redis } from 'ioredis';
 import { redisCall } from './errors.js';
-import { luaScript } from './scripts.js';
-
-/**
- * The limit scripts: one key each (a limit key's permits or slots), so they run on
- * Redis Cluster whatever slot the key hashes to.
- */
-const LIMIT_SCRIPTS = {
-  conveyor_take_rate: 'take-rate-1',
-  conveyor_acquire_slot: 'acquire-slot-1',
-  conveyor_renew_slots: 'renew-slots-1',
-} as const;
-
-type LimitCommand = keyof typeof LIMIT_SCRIPTS;
-type LimitScriptFile = (typeof LIMIT_SCRIPTS)[LimitCommand];
-type CommandFn = (...args: Array<string | number>) => Promise<unknown>;
+import { runScript } from './scripts.js';
 
 /** Longest wait a denied slot request is told to take before asking again. */
 const SLOT_RETRY_MAX_MS = 100;
@@ -42,19 +28,13 @@ export function redisLimits(options: {
   assertOpen: () => void;
 }): TransportLimits {
   const { commands, prefix, assertOpen } = options;
-  const scripts = Object.entries(LIMIT_SCRIPTS) as Array<[LimitCommand, LimitScriptFile]>;
-  for (const [command, file] of scripts) {
-    if (typeof (commands as unknown as Record<string, unknown>)[command] === 'function') continue;
-    commands.defineCommand(command, { lua: luaScript(file), numberOfKeys: 1 });
-  }
-  const run = (command: LimitCommand, key: string, args: Array<string | number>) =>
-    redisCall(command.replace('conveyor_', '').replaceAll('_', '-'), () =>
-      (commands as unknown as Record<LimitCommand, CommandFn>)[command].call(
-        commands,
-        key,
-        ...args,
-      ),
-    );
+  // The limit scripts take one key each (a limit key's permits or slots), so they run on
+  // Redis Cluster whatever slot the key hashes to.
+  const run = (
+    name: 'take-rate' | 'acquire-slot' | 'renew-slots',
+    key: string,
+    args: Array<string | number>,
+  ) => redisCall(name, () => runScript(commands, name, [key], args));
 
   return {
     async takeRate(key, limit, windowMs) {
@@ -63,11 +43,7 @@ export function redisLimits(options: {
       checkCount(limit, 'rate limit');
       checkMs(windowMs, 'rate limit window');
       const permit = `${Date.now()}-${randomBytes(8).toString('hex')}`;
-      const reply = await run('conveyor_take_rate', limitKeys(prefix, key).rate, [
-        limit,
-        windowMs,
-        permit,
-      ]);
+      const reply = await run('take-rate', limitKeys(prefix, key).rate, [limit, windowMs, permit]);
       return answerOf(reply);
     },
 
@@ -77,7 +53,7 @@ export function redisLimits(options: {
       checkCount(cap, 'concurrency cap');
       checkHolder(holder);
       checkMs(leaseMs, 'slot lease');
-      const reply = await run('conveyor_acquire_slot', limitKeys(prefix, key).slots, [
+      const reply = await run('acquire-slot', limitKeys(prefix, key).slots, [
         cap,
         holder,
         Math.ceil(leaseMs),
@@ -91,10 +67,7 @@ export function redisLimits(options: {
       checkMs(leaseMs, 'slot lease');
       await Promise.all(
         [...byKey(slots)].map(([key, holders]) =>
-          run('conveyor_renew_slots', limitKeys(prefix, key).slots, [
-            Math.ceil(leaseMs),
-            ...holders,
-          ]),
+          run('renew-slots', limitKeys(prefix, key).slots, [Math.ceil(leaseMs), ...holders]),
         ),
       );
     },

@@ -20,7 +20,7 @@ import { redisLimits } from './limits.js';
 import { createNotifications } from './notifications.js';
 import { createPickup } from './pickup.js';
 import { createReserver } from './reserve.js';
-import { defineScripts, runScript, type ScriptName } from './scripts.js';
+import { defineScripts, type QueueScriptName, runScript } from './scripts.js';
 import { createSweeper } from './sweeper.js';
 
 export interface RedisTransportOptions extends ConnectionOptions {
@@ -101,7 +101,7 @@ export function redisTransport(options: RedisTransportOptions = {}): RedisTransp
     }
     return list;
   };
-  const script = (name: ScriptName, queue: string, args: ReadonlyArray<string | number>) =>
+  const script = (name: QueueScriptName, queue: string, args: ReadonlyArray<string | number>) =>
     redisCall(name, () =>
       runScript(commands, name, keys(queue), [defaultTtl, keep], args),
     ) as Promise<unknown[]>;

@@ -17,7 +17,7 @@ const FIELDS_PER_JOB = 2;
 const MAX_PER_CALL = 1_000;
 
 export interface ReserveDeps {
-  /** Runs reserve-19.lua for one queue. */
+  /** Runs reserve.lua for one queue. */
   reserveScript(queue: string, args: Array<string | number>): Promise<unknown[]>;
   /** Dead-letters deliveries whose stored job could not be decoded. */
   deadLetter(items: Array<{ id: string; token: string; error: JobError }>): Promise<unknown>;

@@ -2,27 +2,46 @@ import type { Cluster, Redis } from 'ioredis';
 import { QUEUE_KEY_COUNT } from './keys.js';
 import { LUA_INCLUDES, LUA_SCRIPTS, type LuaScriptFile } from './scripts/embedded.gen.js';
 
-/** The queue scripts, one file each in `scripts/`, embedded in the module (see {@link luaScript}). */
-export const SCRIPT_NAMES = [
-  'enqueue',
-  'reserve',
-  'renew',
-  'settle',
-  'get-job',
-  'cancel',
-  'list-dead',
-  'retry-dead',
-  'purge-dead',
-  'queue-counts',
-  'purge-queue',
-  'sweep',
-] as const;
+/** The worker-record keys (`adminKeys` in admin.ts): the records hash and the expiry ZSET. */
+const WORKER_KEY_COUNT = 2;
+/** A limit key's permits or slots (`limitKeys` in limits.ts). */
+const LIMIT_KEY_COUNT = 1;
 
-export type ScriptName = (typeof SCRIPT_NAMES)[number];
+/**
+ * Every script, one file each in `scripts/`, with how many of its arguments are keys: the
+ * keys each script's header names. Every file is here (`satisfies`), and nothing else.
+ */
+export const SCRIPT_KEY_COUNTS = {
+  enqueue: QUEUE_KEY_COUNT,
+  reserve: QUEUE_KEY_COUNT,
+  renew: QUEUE_KEY_COUNT,
+  settle: QUEUE_KEY_COUNT,
+  'get-job': QUEUE_KEY_COUNT,
+  cancel: QUEUE_KEY_COUNT,
+  'list-dead': QUEUE_KEY_COUNT,
+  'retry-dead': QUEUE_KEY_COUNT,
+  'purge-dead': QUEUE_KEY_COUNT,
+  'queue-counts': QUEUE_KEY_COUNT,
+  'purge-queue': QUEUE_KEY_COUNT,
+  sweep: QUEUE_KEY_COUNT,
+  'put-worker': WORKER_KEY_COUNT,
+  'list-workers': WORKER_KEY_COUNT,
+  'remove-worker': WORKER_KEY_COUNT,
+  'take-rate': LIMIT_KEY_COUNT,
+  'acquire-slot': LIMIT_KEY_COUNT,
+  'renew-slots': LIMIT_KEY_COUNT,
+} as const satisfies Record<LuaScriptFile, number>;
+
+export type ScriptName = keyof typeof SCRIPT_KEY_COUNTS;
+
+/** The scripts that take a queue's keys (`queueKeys` in keys.ts). */
+export type QueueScriptName = {
+  [Name in ScriptName]: (typeof SCRIPT_KEY_COUNTS)[Name] extends typeof QUEUE_KEY_COUNT
+    ? Name
+    : never;
+}[ScriptName];
 
 const INCLUDE = /^--!include (\S+)$/m;
-
-const texts = new Map<LuaScriptFile, string>();
 
 /**
  * A script's text, its `--!include <file>` lines replaced by `scripts/includes/<file>`.
@@ -30,21 +49,18 @@ const texts = new Map<LuaScriptFile, string>();
  * `scripts/embed-lua.mjs`), not from disk, so a bundle that inlines this package works
  * from any directory.
  */
-export function luaScript(file: LuaScriptFile): string {
-  let text = texts.get(file);
-  if (text !== undefined) return text;
-  text = LUA_SCRIPTS[file];
+export function luaScript(name: ScriptName): string {
+  let text: string = LUA_SCRIPTS[name];
   for (let match = INCLUDE.exec(text); match; match = INCLUDE.exec(text)) {
     const include = LUA_INCLUDES[match[1] ?? ''];
     if (include === undefined) {
       throw new Error(
-        `[conveyor] [redis] ${file}.lua includes ${match[1]}, which is not in scripts/includes/`,
+        `[conveyor] [redis] ${name}.lua includes ${match[1]}, which is not in scripts/includes/`,
       );
     }
     // A function, not a string: a string replacement would expand `$'` and `$&` in Lua.
     text = text.replace(match[0], () => include);
   }
-  texts.set(file, text);
   return text;
 }
 
@@ -53,25 +69,30 @@ function commandName(name: ScriptName): string {
   return `conveyor_${name.replaceAll('-', '_')}`;
 }
 
+type ScriptFn = (...args: Array<ReadonlyArray<string | number>>) => Promise<unknown>;
+
+const commandOf = (client: Redis | Cluster, name: ScriptName): ScriptFn | undefined =>
+  (client as unknown as Record<string, ScriptFn | undefined>)[commandName(name)];
+
 /**
- * Defines every script on a client with `defineCommand`: ioredis sends EVALSHA and
- * falls back to EVAL on NOSCRIPT, so a flushed script cache (restart, failover) heals.
+ * Defines every script on a client with `defineCommand`, the ones it already has aside (a
+ * client the caller shares between transports): ioredis sends EVALSHA and falls back to
+ * EVAL on NOSCRIPT, so a flushed script cache (restart, failover) heals.
  */
 export function defineScripts(client: Redis | Cluster): void {
-  for (const name of SCRIPT_NAMES) {
-    const command = commandName(name);
-    if (typeof (client as unknown as Record<string, unknown>)[command] === 'function') continue;
-    const lua = luaScript(`${name}-${QUEUE_KEY_COUNT}`);
-    client.defineCommand(command, { lua, numberOfKeys: QUEUE_KEY_COUNT });
+  for (const name of Object.keys(SCRIPT_KEY_COUNTS) as ScriptName[]) {
+    if (typeof commandOf(client, name) === 'function') continue;
+    client.defineCommand(commandName(name), {
+      lua: luaScript(name),
+      numberOfKeys: SCRIPT_KEY_COUNTS[name],
+    });
   }
 }
 
-type ScriptFn = (...args: Array<ReadonlyArray<string | number>>) => Promise<unknown>;
-
 /**
- * Runs a script (defined by {@link defineScripts}) with the queue's keys and then the
- * argument lists in order. The lists go to ioredis as they are (it flattens them one
- * level), so a batch of thousands of arguments is not copied by spreading.
+ * Runs a script (defined by {@link defineScripts}) with its keys and then the argument
+ * lists in order. The lists go to ioredis as they are (it flattens them one level), so a
+ * batch of thousands of arguments is not copied by spreading.
  */
 export function runScript(
   client: Redis | Cluster,
@@ -79,7 +100,7 @@ export function runScript(
   keys: readonly string[],
   ...argLists: Array<ReadonlyArray<string | number>>
 ): Promise<unknown> {
-  const fn = (client as unknown as Record<string, ScriptFn>)[commandName(name)];
+  const fn = commandOf(client, name);
   if (!fn) throw new Error(`[conveyor] [redis] script ${name} is not defined on this client`);
   return fn.call(client, keys, ...argLists);
 }

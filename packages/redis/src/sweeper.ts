@@ -25,7 +25,7 @@ export interface Sweeper {
 }
 
 export interface SweeperOptions {
-  /** One sweep call on `queue` (sweep-19.lua), deleting at most `limit` finished jobs. */
+  /** One sweep call on `queue` (sweep.lua), deleting at most `limit` finished jobs. */
   sweep(queue: string, limit: number): Promise<SweepResult>;
   logger: Logger;
   /** Default the system clock; its timers do not keep the process alive. */

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { enqueueArgs } from '../src/batches.js';
 import { usePrivateRedis } from './helpers/private-redis.js';
 
-// enqueue-19.lua takes jobs in groups: one header of the shared fields, then unique id and
+// enqueue.lua takes jobs in groups: one header of the shared fields, then unique id and
 // input per job. These check the encoding and its round trip through Redis.
 
 describe('enqueueArgs', () => {

@@ -3,7 +3,7 @@
 
 /** Each script in src/scripts/, by file name without `.lua`. */
 export const LUA_SCRIPTS = {
-  'acquire-slot-1': `-- acquire-slot-1.lua: takes (or renews) one of \`cap\` concurrency slots (TransportLimits.acquireSlot).
+  'acquire-slot': `-- acquire-slot.lua: takes (or renews) one of \`cap\` concurrency slots (TransportLimits.acquireSlot).
 --
 -- KEYS: [1] slots ZSET \`<prefix>:{limit:<key>}:slots\`: member a holder (lease token),
 --       score its slot's deadline (ms, Redis TIME)
@@ -27,7 +27,7 @@ local soonest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 local wait = math.min(tonumber(soonest[2]) - now, tonumber(ARGV[4]))
 return { 0, math.max(1, math.ceil(wait)) }
 `,
-  'cancel-19': `-- cancel-19.lua: cancels one job [R17, R18, R19].
+  'cancel': `-- cancel.lua: cancels one job [R17, R18, R19].
 --
 -- A waiting job becomes cancelled at once; its id stays in its ready list and reserve
 -- drops it (O(1) instead of an O(n) LREM). A delayed job leaves the delayed set. An
@@ -68,7 +68,7 @@ end
 flush()
 return answer
 `,
-  'enqueue-19': `-- enqueue-19.lua: adds a batch of jobs to one queue [R3, R4, R5].
+  'enqueue': `-- enqueue.lua: adds a batch of jobs to one queue [R3, R4, R5].
 --
 -- KEYS: the 19 queue keys (includes/queue.lua).
 -- ARGV: [1] default result TTL, [2] finished kept, [3] default dedupe window (ms), then
@@ -227,7 +227,7 @@ if any_ready then
 end
 return out
 `,
-  'get-job-19': `-- get-job-19.lua: reads one job's hash, bringing its queue up to date first [R11, R20, R21].
+  'get-job': `-- get-job.lua: reads one job's hash, bringing its queue up to date first [R11, R20, R21].
 --
 -- KEYS: the 19 queue keys (includes/queue.lua).
 -- ARGV: [1] default result TTL, [2] finished kept, [3] unique id,
@@ -257,7 +257,7 @@ end
 table.insert(fields, 1, now)
 return fields
 `,
-  'list-dead-19': `-- list-dead-19.lua: a page of a queue's dead jobs, oldest first [R22]. Read-only.
+  'list-dead': `-- list-dead.lua: a page of a queue's dead jobs, oldest first [R22]. Read-only.
 --
 -- KEYS: the 19 queue keys (includes/queue.lua).
 -- ARGV: [1] default result TTL, [2] finished kept, [3] offset, [4] limit (-1: all).
@@ -278,9 +278,9 @@ if limit ~= 0 then
 end
 return out
 `,
-  'list-workers-2': `-- list-workers-2.lua: the records of live workers, after sweeping expired ones.
+  'list-workers': `-- list-workers.lua: the records of live workers, after sweeping expired ones.
 --
--- KEYS: [1] records HASH, [2] expiry ZSET (see put-worker-2.lua).
+-- KEYS: [1] records HASH, [2] expiry ZSET (see put-worker.lua).
 -- ARGV: none.
 -- Returns: { record JSON, ... } in no particular order.
 
@@ -295,7 +295,7 @@ for first = 1, #expired, 1000 do
 end
 return redis.call('HVALS', KEYS[1])
 `,
-  'purge-dead-19': `-- purge-dead-19.lua: deletes dead jobs and their records [R24].
+  'purge-dead': `-- purge-dead.lua: deletes dead jobs and their records [R24].
 --
 -- KEYS: the 19 queue keys (includes/queue.lua).
 -- ARGV: [1] default result TTL, [2] finished kept, [3] 'all' or 'ids',
@@ -321,7 +321,7 @@ for _, id in ipairs(ids) do
 end
 return { purged, redis.call('ZCARD', K_DEAD) }
 `,
-  'purge-queue-19': `-- purge-queue-19.lua: deletes up to one batch of a queue's waiting and delayed jobs
+  'purge-queue': `-- purge-queue.lua: deletes up to one batch of a queue's waiting and delayed jobs
 -- (conveyor purge). Running and dead jobs stay; the dead-letter set has purge-dead.
 --
 -- Brings the queue up to date first, so a job whose lease expired counts as waiting and
@@ -370,7 +370,7 @@ for priority = 0, 9 do
 end
 return { purged, left }
 `,
-  'put-worker-2': `-- put-worker-2.lua: stores or refreshes a worker's record (the worker heartbeat).
+  'put-worker': `-- put-worker.lua: stores or refreshes a worker's record (the worker heartbeat).
 --
 -- The record gets \`heartbeatAt\` from Redis TIME and lives until TIME + ttl unless it is
 -- refreshed. Records past their deadline are swept here and by list-workers.
@@ -392,7 +392,7 @@ redis.call('HSET', KEYS[1], ARGV[1], '{"heartbeatAt":' .. now .. ',' .. string.s
 redis.call('ZADD', KEYS[2], now + tonumber(ARGV[3]), ARGV[1])
 return now
 `,
-  'queue-counts-19': `-- queue-counts-19.lua: how many jobs a queue holds per live state (conveyor status).
+  'queue-counts': `-- queue-counts.lua: how many jobs a queue holds per live state (conveyor status).
 --
 -- Brings the queue up to date first (due delayed jobs, expired leases), then counts with
 -- LLEN and ZCARD only: O(1) per key whatever the queue holds. \`waiting\` is the length of
@@ -417,16 +417,38 @@ return {
   redis.call('ZCARD', K_DEAD),
 }
 `,
-  'remove-worker-2': `-- remove-worker-2.lua: removes a worker's record at once (clean shutdown).
+  'remove-worker': `-- remove-worker.lua: removes a worker's record at once (clean shutdown).
 --
--- KEYS: [1] records HASH, [2] expiry ZSET (see put-worker-2.lua).
+-- KEYS: [1] records HASH, [2] expiry ZSET (see put-worker.lua).
 -- ARGV: [1] worker id.
 -- Returns: 1 when a record was removed, else 0.
 
 redis.call('ZREM', KEYS[2], ARGV[1])
 return redis.call('HDEL', KEYS[1], ARGV[1])
 `,
-  'renew-19': `-- renew-19.lua: extends leases of one queue's jobs [R10].
+  'renew-slots': `-- renew-slots.lua: extends the slots of some holders of one key (TransportLimits.renewSlots).
+--
+-- KEYS: [1] slots ZSET \`<prefix>:{limit:<key>}:slots\` (see acquire-slot.lua)
+-- ARGV: [1] lease (ms), [2..] holders
+-- Returns: how many slots were extended. An expired slot is not revived: someone else
+--          may hold it by now.
+
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+local deadline = now + tonumber(ARGV[1])
+local renewed = 0
+for i = 2, #ARGV do
+  renewed = renewed + redis.call('ZADD', KEYS[1], 'XX', 'CH', deadline, ARGV[i])
+end
+local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+if last[2] then
+  redis.call('PEXPIREAT', KEYS[1], math.ceil(tonumber(last[2])))
+end
+return renewed
+`,
+  'renew': `-- renew.lua: extends leases of one queue's jobs [R10].
 --
 -- KEYS: the 19 queue keys (includes/queue.lua).
 -- ARGV: [1] default result TTL, [2] finished kept, [3] lease ms,
@@ -471,29 +493,7 @@ if #leases > 0 then
 end
 return out
 `,
-  'renew-slots-1': `-- renew-slots-1.lua: extends the slots of some holders of one key (TransportLimits.renewSlots).
---
--- KEYS: [1] slots ZSET \`<prefix>:{limit:<key>}:slots\` (see acquire-slot-1.lua)
--- ARGV: [1] lease (ms), [2..] holders
--- Returns: how many slots were extended. An expired slot is not revived: someone else
---          may hold it by now.
-
-local clock = redis.call('TIME')
-local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
-
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-local deadline = now + tonumber(ARGV[1])
-local renewed = 0
-for i = 2, #ARGV do
-  renewed = renewed + redis.call('ZADD', KEYS[1], 'XX', 'CH', deadline, ARGV[i])
-end
-local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
-if last[2] then
-  redis.call('PEXPIREAT', KEYS[1], math.ceil(tonumber(last[2])))
-end
-return renewed
-`,
-  'reserve-19': `-- reserve-19.lua: leases up to \`max\` ready jobs of one queue [R6, R7, R9, R11].
+  'reserve': `-- reserve.lua: leases up to \`max\` ready jobs of one queue [R6, R7, R9, R11].
 --
 -- Promotes due delayed jobs and reclaims expired leases first (in batches), then pops
 -- from the ready lists, highest priority first. Ids whose job is no longer waiting
@@ -603,7 +603,7 @@ flush()
 if taken == 0 then out[2] = next_wake() end
 return out
 `,
-  'retry-dead-19': `-- retry-dead-19.lua: moves dead jobs back to waiting with attempts reset [R23].
+  'retry-dead': `-- retry-dead.lua: moves dead jobs back to waiting with attempts reset [R23].
 --
 -- KEYS: the 19 queue keys (includes/queue.lua).
 -- ARGV: [1] default result TTL, [2] finished kept, [3] 'all' or 'ids',
@@ -633,7 +633,7 @@ for _, id in ipairs(ids) do
 end
 return { moved, redis.call('ZCARD', K_DEAD) }
 `,
-  'settle-19': `-- settle-19.lua: ends deliveries of one queue's jobs [R12..R16, R18].
+  'settle': `-- settle.lua: ends deliveries of one queue's jobs [R12..R16, R18].
 --
 -- A settlement applies only while its token holds the job and the lease is valid.
 -- A cancel requested during the run turns fail, retry and release into cancelled.
@@ -781,7 +781,7 @@ end
 flush()
 return table.concat(out)
 `,
-  'sweep-19': `-- sweep-19.lua: deletes finished jobs that are past their expiry or over the count bound,
+  'sweep': `-- sweep.lua: deletes finished jobs that are past their expiry or over the count bound,
 -- oldest first, at most ARGV[3] of them. Other scripts delete only about as many as they
 -- finish; a transport that reserves from the queue calls this about once a second
 -- (src/sweeper.ts), so expired jobs leave Redis even when nothing else touches the queue.
@@ -799,7 +799,7 @@ local deleted = trim_finished(length, limit, 1)
 if deleted >= limit then return { deleted, 1 } end
 return { deleted, 0 }
 `,
-  'take-rate-1': `-- take-rate-1.lua: takes one permit of a sliding-window rate limit (TransportLimits.takeRate).
+  'take-rate': `-- take-rate.lua: takes one permit of a sliding-window rate limit (TransportLimits.takeRate).
 --
 -- KEYS: [1] permits ZSET \`<prefix>:{limit:<key>}:rate\`: member a permit id, score the
 --       time it was taken (ms, Redis TIME)
@@ -951,7 +951,7 @@ end
 
 -- A delivery's entry in the leases ZSET. It carries the token, so that a batch of
 -- settlements checks token and deadline of every job with one ZREM (or one ZMSCORE; see
--- settle-19.lua): an entry exists exactly while its job is active under that token.
+-- settle.lua): an entry exists exactly while its job is active under that token.
 -- Tokens never contain a space.
 local function lease_member(id, token)
   return token .. ' ' .. id
@@ -1021,7 +1021,7 @@ local function flush()
   newly_finished = {}
   -- At most one step more than this call added, and the count only once it is a step
   -- over, so that no call does work out of proportion to its batch. The sweep
-  -- (sweep-19.lua) deletes the rest.
+  -- (sweep.lua) deletes the rest.
   trim_finished(length, (math.floor(added / TRIM_STEP) + 1) * TRIM_STEP, TRIM_STEP)
 end
 
@@ -1095,7 +1095,7 @@ local function corrupt_job_key(key)
   return nil
 end
 
--- The caller, when a script knows it: renew-19 sets \`renewing\` (unique id -> token) before
+-- The caller, when a script knows it: renew.lua sets \`renewing\` (unique id -> token) before
 -- it reclaims expired leases. A lease that ran out while its holder was still renewing it
 -- was not lost to a dead worker, and the stored reason says so.
 local caller = { renewing = nil }

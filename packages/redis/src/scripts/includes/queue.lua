@@ -122,7 +122,7 @@ end
 
 -- A delivery's entry in the leases ZSET. It carries the token, so that a batch of
 -- settlements checks token and deadline of every job with one ZREM (or one ZMSCORE; see
--- settle-19.lua): an entry exists exactly while its job is active under that token.
+-- settle.lua): an entry exists exactly while its job is active under that token.
 -- Tokens never contain a space.
 local function lease_member(id, token)
   return token .. ' ' .. id
@@ -192,7 +192,7 @@ local function flush()
   newly_finished = {}
   -- At most one step more than this call added, and the count only once it is a step
   -- over, so that no call does work out of proportion to its batch. The sweep
-  -- (sweep-19.lua) deletes the rest.
+  -- (sweep.lua) deletes the rest.
   trim_finished(length, (math.floor(added / TRIM_STEP) + 1) * TRIM_STEP, TRIM_STEP)
 end
 
@@ -266,7 +266,7 @@ local function corrupt_job_key(key)
   return nil
 end
 
--- The caller, when a script knows it: renew-19 sets `renewing` (unique id -> token) before
+-- The caller, when a script knows it: renew.lua sets `renewing` (unique id -> token) before
 -- it reclaims expired leases. A lease that ran out while its holder was still renewing it
 -- was not lost to a dead worker, and the stored reason says so.
 local caller = { renewing = nil }

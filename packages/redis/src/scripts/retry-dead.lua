@@ -1,9 +1,9 @@
--- purge-dead-19.lua: deletes dead jobs and their records [R24].
+-- retry-dead.lua: moves dead jobs back to waiting with attempts reset [R23].
 --
 -- KEYS: the 19 queue keys (includes/queue.lua).
 -- ARGV: [1] default result TTL, [2] finished kept, [3] 'all' or 'ids',
 --       [4] batch size (for 'all'), then the unique ids (for 'ids').
--- Returns: { purged, remaining dead } ('all' purges at most one batch per call).
+-- Returns: { moved, remaining dead } ('all' moves at most one batch per call).
 
 --!include queue.lua
 
@@ -14,12 +14,16 @@ else
   ids = {}
   for i = 5, #ARGV do ids[#ids + 1] = ARGV[i] end
 end
-local purged = 0
+local moved = 0
 for _, id in ipairs(ids) do
   if redis.call('ZREM', K_DEAD, id) == 1 then
-    redis.call('DEL', K_JOB .. id)
-    redis.call('SREM', K_WATCHED, id)
-    purged = purged + 1
+    local key = K_JOB .. id
+    if redis.call('EXISTS', key) == 1 then
+      redis.call('HSET', key, 'n', 0)
+      redis.call('HDEL', key, 'f')
+      make_waiting(id, key, false)
+      moved = moved + 1
+    end
   end
 end
-return { purged, redis.call('ZCARD', K_DEAD) }
+return { moved, redis.call('ZCARD', K_DEAD) }

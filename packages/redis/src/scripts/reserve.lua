@@ -1,4 +1,4 @@
--- reserve-19.lua: leases up to `max` ready jobs of one queue [R6, R7, R9, R11].
+-- reserve.lua: leases up to `max` ready jobs of one queue [R6, R7, R9, R11].
 --
 -- Promotes due delayed jobs and reclaims expired leases first (in batches), then pops
 -- from the ready lists, highest priority first. Ids whose job is no longer waiting

@@ -1,4 +1,4 @@
--- acquire-slot-1.lua: takes (or renews) one of `cap` concurrency slots (TransportLimits.acquireSlot).
+-- acquire-slot.lua: takes (or renews) one of `cap` concurrency slots (TransportLimits.acquireSlot).
 --
 -- KEYS: [1] slots ZSET `<prefix>:{limit:<key>}:slots`: member a holder (lease token),
 --       score its slot's deadline (ms, Redis TIME)

@@ -1,4 +1,4 @@
--- get-job-19.lua: reads one job's hash, bringing its queue up to date first [R11, R20, R21].
+-- get-job.lua: reads one job's hash, bringing its queue up to date first [R11, R20, R21].
 --
 -- KEYS: the 19 queue keys (includes/queue.lua).
 -- ARGV: [1] default result TTL, [2] finished kept, [3] unique id,

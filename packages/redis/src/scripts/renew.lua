@@ -1,4 +1,4 @@
--- renew-19.lua: extends leases of one queue's jobs [R10].
+-- renew.lua: extends leases of one queue's jobs [R10].
 --
 -- KEYS: the 19 queue keys (includes/queue.lua).
 -- ARGV: [1] default result TTL, [2] finished kept, [3] lease ms,

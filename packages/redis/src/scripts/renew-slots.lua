@@ -1,6 +1,6 @@
--- renew-slots-1.lua: extends the slots of some holders of one key (TransportLimits.renewSlots).
+-- renew-slots.lua: extends the slots of some holders of one key (TransportLimits.renewSlots).
 --
--- KEYS: [1] slots ZSET `<prefix>:{limit:<key>}:slots` (see acquire-slot-1.lua)
+-- KEYS: [1] slots ZSET `<prefix>:{limit:<key>}:slots` (see acquire-slot.lua)
 -- ARGV: [1] lease (ms), [2..] holders
 -- Returns: how many slots were extended. An expired slot is not revived: someone else
 --          may hold it by now.

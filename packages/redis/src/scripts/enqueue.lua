@@ -1,4 +1,4 @@
--- enqueue-19.lua: adds a batch of jobs to one queue [R3, R4, R5].
+-- enqueue.lua: adds a batch of jobs to one queue [R3, R4, R5].
 --
 -- KEYS: the 19 queue keys (includes/queue.lua).
 -- ARGV: [1] default result TTL, [2] finished kept, [3] default dedupe window (ms), then

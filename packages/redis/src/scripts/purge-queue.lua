@@ -1,4 +1,4 @@
--- purge-queue-19.lua: deletes up to one batch of a queue's waiting and delayed jobs
+-- purge-queue.lua: deletes up to one batch of a queue's waiting and delayed jobs
 -- (conveyor purge). Running and dead jobs stay; the dead-letter set has purge-dead.
 --
 -- Brings the queue up to date first, so a job whose lease expired counts as waiting and

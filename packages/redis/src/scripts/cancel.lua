@@ -1,4 +1,4 @@
--- cancel-19.lua: cancels one job [R17, R18, R19].
+-- cancel.lua: cancels one job [R17, R18, R19].
 --
 -- A waiting job becomes cancelled at once; its id stays in its ready list and reserve
 -- drops it (O(1) instead of an O(n) LREM). A delayed job leaves the delayed set. An

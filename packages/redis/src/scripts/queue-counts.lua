@@ -1,4 +1,4 @@
--- queue-counts-19.lua: how many jobs a queue holds per live state (conveyor status).
+-- queue-counts.lua: how many jobs a queue holds per live state (conveyor status).
 --
 -- Brings the queue up to date first (due delayed jobs, expired leases), then counts with
 -- LLEN and ZCARD only: O(1) per key whatever the queue holds. `waiting` is the length of

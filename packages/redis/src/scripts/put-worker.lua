@@ -1,4 +1,4 @@
--- put-worker-2.lua: stores or refreshes a worker's record (the worker heartbeat).
+-- put-worker.lua: stores or refreshes a worker's record (the worker heartbeat).
 --
 -- The record gets `heartbeatAt` from Redis TIME and lives until TIME + ttl unless it is
 -- refreshed. Records past their deadline are swept here and by list-workers.

@@ -1,6 +1,6 @@
--- remove-worker-2.lua: removes a worker's record at once (clean shutdown).
+-- remove-worker.lua: removes a worker's record at once (clean shutdown).
 --
--- KEYS: [1] records HASH, [2] expiry ZSET (see put-worker-2.lua).
+-- KEYS: [1] records HASH, [2] expiry ZSET (see put-worker.lua).
 -- ARGV: [1] worker id.
 -- Returns: 1 when a record was removed, else 0.
 

@@ -1,6 +1,6 @@
--- list-workers-2.lua: the records of live workers, after sweeping expired ones.
+-- list-workers.lua: the records of live workers, after sweeping expired ones.
 --
--- KEYS: [1] records HASH, [2] expiry ZSET (see put-worker-2.lua).
+-- KEYS: [1] records HASH, [2] expiry ZSET (see put-worker.lua).
 -- ARGV: none.
 -- Returns: { record JSON, ... } in no particular order.
 

@@ -1,4 +1,4 @@
--- take-rate-1.lua: takes one permit of a sliding-window rate limit (TransportLimits.takeRate).
+-- take-rate.lua: takes one permit of a sliding-window rate limit (TransportLimits.takeRate).
 --
 -- KEYS: [1] permits ZSET `<prefix>:{limit:<key>}:rate`: member a permit id, score the
 --       time it was taken (ms, Redis TIME)

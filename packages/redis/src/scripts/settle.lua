@@ -1,4 +1,4 @@
--- settle-19.lua: ends deliveries of one queue's jobs [R12..R16, R18].
+-- settle.lua: ends deliveries of one queue's jobs [R12..R16, R18].
 --
 -- A settlement applies only while its token holds the job and the lease is valid.
 -- A cancel requested during the run turns fail, retry and release into cancelled.

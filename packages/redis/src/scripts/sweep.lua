@@ -1,4 +1,4 @@
--- sweep-19.lua: deletes finished jobs that are past their expiry or over the count bound,
+-- sweep.lua: deletes finished jobs that are past their expiry or over the count bound,
 -- oldest first, at most ARGV[3] of them. Other scripts delete only about as many as they
 -- finish; a transport that reserves from the queue calls this about once a second
 -- (src/sweeper.ts), so expired jobs leave Redis even when nothing else touches the queue.

@@ -1,4 +1,4 @@
--- list-dead-19.lua: a page of a queue's dead jobs, oldest first [R22]. Read-only.
+-- list-dead.lua: a page of a queue's dead jobs, oldest first [R22]. Read-only.
 --
 -- KEYS: the 19 queue keys (includes/queue.lua).
 -- ARGV: [1] default result TTL, [2] finished kept, [3] offset, [4] limit (-1: all).
