@@ -1,7 +1,13 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Client, FINAL_STATES, type Transport } from '@conveyor/core';
-import type { Counts, FinalRecord } from './analysis.js';
+import {
+  type CountOptions,
+  type Counts,
+  countJobs,
+  type FinalRecord,
+  type indexLedger,
+} from './analysis.js';
 import { type LedgerWriter, openLedger } from './ledger.js';
 
 export const sleep = (ms: number): Promise<void> =>
@@ -55,6 +61,75 @@ export function scenarioDir(root: string, name: string): string {
 
 export function check(name: string, ok: boolean, detail: string, bound: string): Check {
   return { name, ok, detail, bound };
+}
+
+/** A count whose bound is zero: lost, duplicated, unexpected, unplanned exits. */
+export function noneCheck(name: string, count: number): Check {
+  return check(name, count === 0, String(count), '= 0');
+}
+
+/** A figure printed without a bound. */
+export function reportCheck(name: string, detail: string): Check {
+  return check(name, true, detail, 'report');
+}
+
+/** A scenario's result: its job counts, its checks, and `ok` when every check held. */
+export function scenarioResult(
+  scenario: Pick<Scenario, 'name' | 'title'>,
+  counts: Pick<Counts, 'acked' | 'lost' | 'duplicated' | 'unexpected'>,
+  details: Pick<ScenarioResult, 'checks' | 'figures' | 'notes' | 'recoveryMs'>,
+): ScenarioResult {
+  const { acked, lost, duplicated, unexpected } = counts;
+  return {
+    name: scenario.name,
+    title: scenario.title,
+    acked,
+    lost,
+    duplicated,
+    unexpected,
+    ...(details.recoveryMs !== undefined && { recoveryMs: details.recoveryMs }),
+    checks: details.checks,
+    figures: details.figures,
+    notes: details.notes,
+    ok: details.checks.every((c) => c.ok),
+  };
+}
+
+type LedgerIndex = ReturnType<typeof indexLedger>;
+
+/** The jobs whose enqueue was acknowledged, by the ledger as it is now. */
+export function ackedIds(index: LedgerIndex): string[] {
+  return [...index.jobs.values()].filter((job) => job.ackedAt).map((job) => job.id);
+}
+
+/** The end of a run: the ledger, the jobs' records in Redis, and the counts from both. */
+export interface Finished {
+  index: LedgerIndex;
+  records: Map<string, FinalRecord | null>;
+  counts: Counts;
+  /** False when the wait ran out with jobs still unfinished. */
+  final: boolean;
+}
+
+/**
+ * Waits until every job is final (or `timeoutMs`), runs `afterWait` (e.g. until stalled
+ * runs have woken), then reads the ledger again and each job's record, and counts.
+ */
+export async function finishJobs(options: {
+  transport: Transport;
+  ids: readonly string[];
+  timeoutMs: number;
+  index: () => LedgerIndex;
+  expected?: CountOptions['expected'];
+  afterWait?: () => Promise<void>;
+}): Promise<Finished> {
+  const { transport, ids } = options;
+  const final = await waitFinal(transport, ids, options.timeoutMs);
+  await options.afterWait?.();
+  const index = options.index();
+  const records = await readRecords(transport, ids);
+  const counts = countJobs(index, { records, expected: options.expected });
+  return { index, records, counts, final };
 }
 
 /**

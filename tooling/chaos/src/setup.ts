@@ -1,9 +1,10 @@
 import { type Client, createClient, silentLogger } from '@conveyor/core';
 import { type RedisTransport, redisTransport } from '@conveyor/redis';
 import { type RedisServer, type RedisServerOptions, startRedis } from '@conveyor/test-redis';
-import { indexLedger } from './analysis.js';
+import { Redis } from 'ioredis';
+import { type CountOptions, indexLedger } from './analysis.js';
 import { createFleet, type Fleet } from './fleet.js';
-import { openHarnessLedger } from './harness.js';
+import { ackedIds, type Finished, finishJobs, openHarnessLedger } from './harness.js';
 import { type LedgerWriter, readLedger } from './ledger.js';
 import type { WorkerSettings } from './worker-settings.js';
 
@@ -18,17 +19,40 @@ export interface Rig {
   settings: WorkerSettings;
   /** The ledger so far, indexed by job. */
   index(): ReturnType<typeof indexLedger>;
+  /** The jobs whose enqueue was acknowledged so far. */
+  ackedIds(): string[];
+  /** Waits for the acknowledged jobs (or `ids`) to be final, then counts them (see `finishJobs`). */
+  finish(options: {
+    timeoutMs: number;
+    ids?: readonly string[];
+    expected?: CountOptions['expected'];
+    afterWait?: () => Promise<void>;
+  }): Promise<Finished>;
+  /** A plain connection to the server (CLIENT PAUSE, raw writes); closed with the rig. */
+  admin(): Redis;
   close(): Promise<void>;
 }
 
-/** A private redis-server, a producer client and a fleet of `workers` worker processes. */
-export async function startRig(options: {
+export interface RigOptions {
   dir: string;
   workers: number;
   worker: Partial<WorkerSettings>;
   redis?: RedisServerOptions;
   respawnCrashed?: boolean;
-}): Promise<Rig> {
+}
+
+/** Runs `body` on a fresh rig, and closes the rig afterwards whatever happens. */
+export async function withRig<T>(options: RigOptions, body: (rig: Rig) => Promise<T>): Promise<T> {
+  const rig = await startRig(options);
+  try {
+    return await body(rig);
+  } finally {
+    await rig.close();
+  }
+}
+
+/** A private redis-server, a producer client and a fleet of `workers` worker processes. */
+export async function startRig(options: RigOptions): Promise<Rig> {
   const redis = await startRedis(options.redis);
   const transport = redisTransport({ url: redis.url, prefix: PREFIX, logger: silentLogger });
   await transport.ready();
@@ -54,6 +78,8 @@ export async function startRig(options: {
     await redis.stop();
     throw error;
   }
+  const index = () => indexLedger(readLedger(options.dir));
+  let admin: Redis | undefined;
   return {
     redis,
     transport,
@@ -61,8 +87,16 @@ export async function startRig(options: {
     fleet,
     ledger,
     settings,
-    index: () => indexLedger(readLedger(options.dir)),
+    index,
+    ackedIds: () => ackedIds(index()),
+    finish: (finish) =>
+      finishJobs({ ...finish, transport, index, ids: finish.ids ?? ackedIds(index()) }),
+    admin() {
+      admin ??= new Redis(redis.url);
+      return admin;
+    },
     async close() {
+      admin?.disconnect();
       await fleet.stopAll(5_000);
       await transport.close().catch(() => {});
       ledger.close();

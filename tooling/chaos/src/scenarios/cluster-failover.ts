@@ -2,17 +2,20 @@ import { type Client, createClient, silentLogger } from '@conveyor/core';
 import { redisTransport } from '@conveyor/redis';
 import { sendCommand } from '@conveyor/test-redis';
 import { Cluster } from 'ioredis';
-import { countJobs, indexLedger } from '../analysis.js';
+import { indexLedger } from '../analysis.js';
 import { startCluster } from '../cluster.js';
 import { createFleet } from '../fleet.js';
 import {
+  ackedIds,
   check,
+  finishJobs,
+  noneCheck,
   openHarnessLedger,
   produce,
-  readRecords,
+  reportCheck,
   type Scenario,
+  scenarioResult,
   sleep,
-  waitFinal,
 } from '../harness.js';
 import { readLedger } from '../ledger.js';
 import { PREFIX } from '../setup.js';
@@ -95,12 +98,13 @@ export const clusterFailover: Scenario = {
           : 'no failover in 30 s',
       );
       await producing;
-      const index0 = indexLedger(readLedger(dir));
-      const ids = [...index0.jobs.values()].filter((j) => j.ackedAt).map((j) => j.id);
-      await waitFinal(transport, ids, 60_000);
-      const index = indexLedger(readLedger(dir));
-      const records = await readRecords(transport, ids);
-      const counts = countJobs(index, { records });
+      const ledgerIndex = () => indexLedger(readLedger(dir));
+      const { index, counts } = await finishJobs({
+        transport,
+        ids: ackedIds(ledgerIndex()),
+        timeoutMs: 60_000,
+        index: ledgerIndex,
+      });
       const afterFailover = [...index.jobs.values()].filter(
         (j) => j.ackedAt !== undefined && j.ackedAt > failoverAt,
       );
@@ -119,12 +123,7 @@ export const clusterFailover: Scenario = {
       const crashes = fleet.crashes();
       const checks = [
         check('failover happened', healthy, healthy ? 'yes' : 'no', 'yes'),
-        check(
-          'acknowledged enqueues lost (async replication)',
-          true,
-          String(counts.lost),
-          'report',
-        ),
+        reportCheck('acknowledged enqueues lost (async replication)', String(counts.lost)),
         check(
           'enqueues after the failover lost',
           lostAfter === 0,
@@ -137,15 +136,9 @@ export const clusterFailover: Scenario = {
           `${resumed.length}/${before.length}`,
           `= ${before.length}/${before.length}`,
         ),
-        check('unexpected', counts.unexpected === 0, String(counts.unexpected), '= 0'),
+        noneCheck('unexpected', counts.unexpected),
       ];
-      return {
-        name: clusterFailover.name,
-        title: clusterFailover.title,
-        acked: counts.acked,
-        lost: counts.lost,
-        duplicated: counts.duplicated,
-        unexpected: counts.unexpected,
+      return scenarioResult(clusterFailover, counts, {
         recoveryMs: firstOnQueue === undefined ? undefined : firstOnQueue - killedAt,
         checks,
         figures: {
@@ -155,8 +148,7 @@ export const clusterFailover: Scenario = {
           lostStates: JSON.stringify(counts.lostStates),
         },
         notes: [...crashes, ...counts.lostIds.slice(0, 3).map((id) => `lost ${id}`)],
-        ok: checks.every((c) => c.ok),
-      };
+      });
     } finally {
       await fleet.stopAll(5_000);
       await transport.close().catch(() => {});

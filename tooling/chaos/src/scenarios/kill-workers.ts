@@ -1,22 +1,16 @@
-import {
-  busiest,
-  countJobs,
-  doneCount,
-  lastDoneAt,
-  orphansOf,
-  unexplainedDuplicates,
-} from '../analysis.js';
+import { busiest, doneCount, lastDoneAt, orphansOf, unexplainedDuplicates } from '../analysis.js';
 import {
   check,
   lostNotes,
+  noneCheck,
   produce,
-  readRecords,
   type Scenario,
+  type ScenarioResult,
+  scenarioResult,
   seconds,
-  waitFinal,
   waitUntil,
 } from '../harness.js';
-import { startRig } from '../setup.js';
+import { withRig } from '../setup.js';
 import { enqueueWork } from './work.js';
 
 const MIN_MS = 100;
@@ -26,16 +20,16 @@ const MAX_MS = 400;
 export const killWorkers: Scenario = {
   name: 'kill-workers',
   title: 'kill -9 workers',
-  async run({ quick, dir, progress }) {
+  run({ quick, dir, progress }) {
     const jobs = quick ? 400 : 2_000;
     const kills = quick ? 3 : 20;
-    const rig = await startRig({
+    const setup = {
       dir,
       workers: 4,
       worker: { leaseMs: 3_000, reserveWaitMs: 1_000, concurrency: 5 },
-    });
-    const { leaseMs, reserveWaitMs } = rig.settings;
-    try {
+    };
+    return withRig(setup, async (rig): Promise<ScenarioResult> => {
+      const { leaseMs, reserveWaitMs } = rig.settings;
       await produce({
         client: rig.client,
         ledger: rig.ledger,
@@ -78,11 +72,7 @@ export const killWorkers: Scenario = {
         // A supervisor restarts it; the others carry on meanwhile.
         void rig.fleet.spawn().catch(() => {});
       }
-      const ids = [...rig.index().jobs.values()].filter((j) => j.ackedAt).map((j) => j.id);
-      await waitFinal(rig.transport, ids, leaseMs * 4 + 30_000);
-      const index = rig.index();
-      const records = await readRecords(rig.transport, ids);
-      const counts = countJobs(index, { records });
+      const { index, records, counts } = await rig.finish({ timeoutMs: leaseMs * 4 + 30_000 });
       const unexplained = unexplainedDuplicates(index, killed);
       // Every job done within the bound after the last kill, including the jobs that kill
       // cut short (they come back when their lease runs out).
@@ -93,29 +83,18 @@ export const killWorkers: Scenario = {
       const recoveryBound = leaseMs + reserveWaitMs + MAX_MS;
       const crashes = rig.fleet.crashes();
       const checks = [
-        check('lost', counts.lost === 0, String(counts.lost), '= 0'),
-        check(
-          'duplicates not in flight at a kill',
-          unexplained.length === 0,
-          String(unexplained.length),
-          '= 0',
-        ),
-        check('unexpected', counts.unexpected === 0, String(counts.unexpected), '= 0'),
+        noneCheck('lost', counts.lost),
+        noneCheck('duplicates not in flight at a kill', unexplained.length),
+        noneCheck('unexpected', counts.unexpected),
         check(
           'last job done after last kill',
           recoveryMs !== undefined && recoveryMs <= recoveryBound && orphans.length > 0,
           `${seconds(recoveryMs)} (${orphans.length} jobs cut short)`,
           `≤ ${seconds(recoveryBound)} (lease + check interval + longest job)`,
         ),
-        check('unplanned worker exits', crashes.length === 0, String(crashes.length), '= 0'),
+        noneCheck('unplanned worker exits', crashes.length),
       ];
-      return {
-        name: killWorkers.name,
-        title: killWorkers.title,
-        acked: counts.acked,
-        lost: counts.lost,
-        duplicated: counts.duplicated,
-        unexpected: counts.unexpected,
+      return scenarioResult(killWorkers, counts, {
         recoveryMs,
         checks,
         figures: { jobs, kills: killed.size, completedTwice: counts.completedTwice, leaseMs },
@@ -124,10 +103,7 @@ export const killWorkers: Scenario = {
           ...crashes,
           ...lostNotes(counts, records),
         ],
-        ok: checks.every((c) => c.ok),
-      };
-    } finally {
-      await rig.close();
-    }
+      });
+    });
   },
 };

@@ -1,15 +1,16 @@
-import { Redis } from 'ioredis';
-import { countJobs, type JobHistory } from '../analysis.js';
+import type { JobHistory } from '../analysis.js';
 import {
   check,
   lostNotes,
+  noneCheck,
   produce,
-  readRecords,
+  reportCheck,
   type Scenario,
+  type ScenarioResult,
+  scenarioResult,
   sleep,
-  waitFinal,
 } from '../harness.js';
-import { startRig } from '../setup.js';
+import { withRig } from '../setup.js';
 import { enqueueWork } from './work.js';
 
 /** Completions per `bucketMs`, from `from` on. */
@@ -32,14 +33,14 @@ function completions(histories: Iterable<JobHistory>, from: number, bucketMs: nu
 export const pause: Scenario = {
   name: 'pause',
   title: 'connection drop (CLIENT PAUSE past the lease)',
-  async run({ quick, dir, progress }) {
+  run({ quick, dir, progress }) {
     const leaseMs = 2_000;
     const pauseMs = leaseMs + 2_000;
     const seconds = quick ? 8 : 40;
     const rate = 200;
-    const rig = await startRig({ dir, workers: 3, worker: { leaseMs, reserveWaitMs: 1_000 } });
-    const admin = new Redis(rig.redis.url);
-    try {
+    const setup = { dir, workers: 3, worker: { leaseMs, reserveWaitMs: 1_000 } };
+    return withRig(setup, async (rig): Promise<ScenarioResult> => {
+      const admin = rig.admin();
       const started = Date.now();
       const producing = produce({
         client: rig.client,
@@ -57,18 +58,19 @@ export const pause: Scenario = {
       const pauseEnd = pausedAt + pauseMs;
       progress(`CLIENT PAUSE ${pauseMs} ms ALL (lease ${leaseMs} ms)`);
       await producing;
-      const ids = [...rig.index().jobs.values()].filter((j) => j.ackedAt).map((j) => j.id);
-      await waitFinal(rig.transport, ids, 60_000);
-      // Workers hold blocking reads on an idle queue now: none may be stuck beyond the
-      // transport's cap on one BLPOP (5 s), plus slack.
-      await sleep(1_000);
-      const clients = String(await admin.client('LIST'))
-        .split('\n')
-        .filter((line) => / flags=\S*b/.test(line));
+      let clients: string[] = [];
+      const { index, records, counts } = await rig.finish({
+        timeoutMs: 60_000,
+        // Workers hold blocking reads on an idle queue now: none may be stuck beyond the
+        // transport's cap on one BLPOP (5 s), plus slack.
+        afterWait: async () => {
+          await sleep(1_000);
+          clients = String(await admin.client('LIST'))
+            .split('\n')
+            .filter((line) => / flags=\S*b/.test(line));
+        },
+      });
       const hanging = clients.filter((line) => Number(/ idle=(\d+)/.exec(line)?.[1] ?? 0) > 8);
-      const index = rig.index();
-      const records = await readRecords(rig.transport, ids);
-      const counts = countJobs(index, { records });
       const bucketMs = 1_000;
       const series = completions(index.jobs.values(), started, bucketMs);
       const pauseBucket = Math.floor((pausedAt - started) / bucketMs);
@@ -88,34 +90,23 @@ export const pause: Scenario = {
         [...index.jobs.values()].some((j) => j.dones.some((r) => r.pid === pid && r.t > pauseEnd)),
       );
       const checks = [
-        check('lost', counts.lost === 0, String(counts.lost), '= 0'),
+        noneCheck('lost', counts.lost),
         check(
           'throughput back to 80 % after the pause',
           recoveryMs !== undefined && recoveryMs <= 30_000,
           recoveryMs === undefined ? 'never' : `${(recoveryMs / 1000).toFixed(1)} s`,
           '≤ 30 s',
         ),
-        check('blocked clients left hanging', hanging.length === 0, String(hanging.length), '= 0'),
+        noneCheck('blocked clients left hanging', hanging.length),
         check(
           'workers that resumed on their own',
           resumed.length === before.length,
           `${resumed.length}/${before.length}`,
           `= ${before.length}/${before.length}`,
         ),
-        check(
-          'duplicated (leases expired in the pause)',
-          true,
-          String(counts.duplicated),
-          'report',
-        ),
+        reportCheck('duplicated (leases expired in the pause)', String(counts.duplicated)),
       ];
-      return {
-        name: pause.name,
-        title: pause.title,
-        acked: counts.acked,
-        lost: counts.lost,
-        duplicated: counts.duplicated,
-        unexpected: counts.unexpected,
+      return scenarioResult(pause, counts, {
         recoveryMs,
         checks,
         figures: {
@@ -129,11 +120,7 @@ export const pause: Scenario = {
           ...hanging.map((line) => `hanging: ${line}`),
           ...rig.fleet.crashes(),
         ],
-        ok: checks.every((c) => c.ok),
-      };
-    } finally {
-      admin.disconnect();
-      await rig.close();
-    }
+      });
+    });
   },
 };

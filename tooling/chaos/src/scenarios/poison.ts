@@ -1,7 +1,16 @@
 import type { Client } from '@conveyor/core';
-import { countJobs, type JobHistory } from '../analysis.js';
-import { check, lostNotes, produce, readRecords, type Scenario, waitFinal } from '../harness.js';
-import { startRig } from '../setup.js';
+import type { JobHistory } from '../analysis.js';
+import {
+  check,
+  lostNotes,
+  noneCheck,
+  produce,
+  type Scenario,
+  type ScenarioResult,
+  scenarioResult,
+  waitFinal,
+} from '../harness.js';
+import { withRig } from '../setup.js';
 import { poisonTask } from '../tasks.js';
 import { enqueueWork } from './work.js';
 
@@ -27,16 +36,16 @@ export function poisonJob(sandboxed: boolean): Scenario {
   const scenario: Scenario = {
     name: sandboxed ? 'poison-sandboxed' : 'poison',
     title: sandboxed ? 'poison job (sandbox: true)' : 'poison job (in-process)',
-    async run({ quick, dir, progress }) {
+    run({ quick, dir, progress }) {
       const jobs = quick ? 700 : 6_000;
       const poisons = quick ? 1 : 3;
-      const rig = await startRig({
+      const setup = {
         dir,
         workers: 3,
         respawnCrashed: true,
         worker: { leaseMs: 2_000, concurrency: 10, sandboxPoison: sandboxed },
-      });
-      try {
+      };
+      return withRig(setup, async (rig): Promise<ScenarioResult> => {
         // I/O-bound jobs (100–200 ms), so that throughput is set by the run slots and not by
         // a CPU the 2-core box shares with every process the scenario starts.
         const enqueue = enqueueWork(100, 200);
@@ -50,11 +59,10 @@ export function poisonJob(sandboxed: boolean): Scenario {
           intervalMs: 0,
           enqueue,
         });
-        let ids = [...rig.index().jobs.values()].filter((j) => j.ackedAt).map((j) => j.id);
-        await waitFinal(rig.transport, ids, 120_000);
+        const baselineIds = new Set(rig.ackedIds());
+        await waitFinal(rig.transport, [...baselineIds], 120_000);
         const baseline = throughput([...rig.index().jobs.values()].filter(isWork));
         progress(`baseline ${baseline.toFixed(0)} jobs/s; now with ${poisons} poison job(s)`);
-        const baselineIds = new Set(ids);
         // Poison first, so every one of its attempts falls inside the measured run.
         const poisonIds: string[] = [];
         for (let p = 0; p < poisons; p++) {
@@ -71,18 +79,14 @@ export function poisonJob(sandboxed: boolean): Scenario {
           intervalMs: 0,
           enqueue: (client: Client, seqs) => enqueue(client, seqs),
         });
-        ids = [...rig.index().jobs.values()].filter((j) => j.ackedAt).map((j) => j.id);
-        await waitFinal(rig.transport, ids, 120_000);
-        const index = rig.index();
+        const poisonSet = new Set(poisonIds);
+        const { index, records, counts } = await rig.finish({
+          timeoutMs: 120_000,
+          expected: (h) => (poisonSet.has(h.id) ? 'dead' : 'completed'),
+        });
         const withPoison = throughput(
           [...index.jobs.values()].filter((h) => isWork(h) && !baselineIds.has(h.id)),
         );
-        const records = await readRecords(rig.transport, ids);
-        const poisonSet = new Set(poisonIds);
-        const counts = countJobs(index, {
-          records,
-          expected: (h) => (poisonSet.has(h.id) ? 'dead' : 'completed'),
-        });
         const dead = await rig.transport.admin.listDead('chaos', { limit: 100 });
         const deadPoison = dead.jobs.filter((j) => poisonSet.has(j.id));
         const reasons = [...new Set(deadPoison.map((j) => j.error?.code ?? 'none'))].join(',');
@@ -109,7 +113,7 @@ export function poisonJob(sandboxed: boolean): Scenario {
             `${poisonAttempts} (${poisonStarts} bodies started)`,
             `= ${poisons * 3}`,
           ),
-          check('other jobs lost', counts.lost === 0, String(counts.lost), '= 0'),
+          noneCheck('other jobs lost', counts.lost),
           // In-process, the poison takes its whole worker (and every job it holds) down
           // with it: the figure is reported. The bound applies to the sandboxed run.
           check(
@@ -118,30 +122,26 @@ export function poisonJob(sandboxed: boolean): Scenario {
             `${(ratio * 100).toFixed(0)} % (${withPoison.toFixed(0)}/${baseline.toFixed(0)} jobs/s)`,
             sandboxed ? '≥ 90 %' : 'report',
           ),
-          check('unplanned worker exits', unplanned === 0, String(unplanned), '= 0'),
+          noneCheck('unplanned worker exits', unplanned),
         ];
-        return {
-          name: scenario.name,
-          title: scenario.title,
-          acked: counts.acked,
-          lost: counts.lost,
-          // The poison job runs once per attempt by design.
-          duplicated: counts.duplicatedIds.filter((id) => !poisonSet.has(id)).length,
-          unexpected: counts.unexpected,
-          checks,
-          figures: {
-            jobs,
-            poisons,
-            baselineJobsPerSec: Math.round(baseline),
-            withPoisonJobsPerSec: Math.round(withPoison),
-            throughputRatio: Number(ratio.toFixed(3)),
+        // The poison job runs once per attempt by design.
+        const duplicated = counts.duplicatedIds.filter((id) => !poisonSet.has(id)).length;
+        return scenarioResult(
+          scenario,
+          { ...counts, duplicated },
+          {
+            checks,
+            figures: {
+              jobs,
+              poisons,
+              baselineJobsPerSec: Math.round(baseline),
+              withPoisonJobsPerSec: Math.round(withPoison),
+              throughputRatio: Number(ratio.toFixed(3)),
+            },
+            notes: lostNotes(counts, records),
           },
-          notes: lostNotes(counts, records),
-          ok: checks.every((c) => c.ok),
-        };
-      } finally {
-        await rig.close();
-      }
+        );
+      });
     },
   };
   return scenario;

@@ -1,14 +1,16 @@
-import { countJobs, lastDoneAt } from '../analysis.js';
+import { lastDoneAt } from '../analysis.js';
 import {
   check,
   lostNotes,
+  noneCheck,
   produce,
-  readRecords,
+  reportCheck,
   type Scenario,
+  type ScenarioResult,
+  scenarioResult,
   sleep,
-  waitFinal,
 } from '../harness.js';
-import { startRig } from '../setup.js';
+import { withRig } from '../setup.js';
 import { enqueueWork } from './work.js';
 
 /**
@@ -19,16 +21,11 @@ export function redisRestart(appendfsync: 'always' | 'everysec'): Scenario {
   const scenario: Scenario = {
     name: `redis-restart-${appendfsync}`,
     title: `Redis killed and restarted (appendfsync ${appendfsync})`,
-    async run({ quick, dir, progress }) {
+    run({ quick, dir, progress }) {
       const jobs = quick ? 800 : 4_000;
       const downMs = 1_000;
-      const rig = await startRig({
-        dir,
-        workers: 2,
-        redis: { appendfsync },
-        worker: { leaseMs: 3_000 },
-      });
-      try {
+      const setup = { dir, workers: 2, redis: { appendfsync }, worker: { leaseMs: 3_000 } };
+      return withRig(setup, async (rig): Promise<ScenarioResult> => {
         const before = rig.fleet.alive().map((w) => w.pid);
         const producing = produce({
           client: rig.client,
@@ -50,11 +47,7 @@ export function redisRestart(appendfsync: 'always' | 'everysec'): Scenario {
         rig.ledger.write('fault', 'redis-restart', rig.redis.pid ?? -1);
         progress('redis-server restarted; producer and workers carry on');
         const produced = await producing;
-        const ids = [...rig.index().jobs.values()].filter((j) => j.ackedAt).map((j) => j.id);
-        await waitFinal(rig.transport, ids, 60_000);
-        const index = rig.index();
-        const records = await readRecords(rig.transport, ids);
-        const counts = countJobs(index, { records });
+        const { index, records, counts } = await rig.finish({ timeoutMs: 60_000 });
         // Workers resume on their own: every worker from before the kill completes jobs after the restart.
         const resumed = before.filter((pid) =>
           [...index.jobs.values()].some((j) =>
@@ -83,17 +76,11 @@ export function redisRestart(appendfsync: 'always' | 'everysec'): Scenario {
             `${resumed.length}/${before.length}`,
             `= ${before.length}/${before.length}`,
           ),
-          check('unexpected', counts.unexpected === 0, String(counts.unexpected), '= 0'),
-          check('duplicated (reran after the outage)', true, String(counts.duplicated), 'report'),
-          check('enqueues refused during the outage', true, String(produced.failed), 'report'),
+          noneCheck('unexpected', counts.unexpected),
+          reportCheck('duplicated (reran after the outage)', String(counts.duplicated)),
+          reportCheck('enqueues refused during the outage', String(produced.failed)),
         ];
-        return {
-          name: scenario.name,
-          title: scenario.title,
-          acked: counts.acked,
-          lost: counts.lost,
-          duplicated: counts.duplicated,
-          unexpected: counts.unexpected,
+        return scenarioResult(scenario, counts, {
           recoveryMs,
           checks,
           figures: {
@@ -109,11 +96,8 @@ export function redisRestart(appendfsync: 'always' | 'everysec'): Scenario {
             ...counts.unexpectedIds.slice(0, 5).map((id) => `unexpected ${id}`),
             ...crashes,
           ],
-          ok: checks.every((c) => c.ok),
-        };
-      } finally {
-        await rig.close();
-      }
+        });
+      });
     },
   };
   return scenario;

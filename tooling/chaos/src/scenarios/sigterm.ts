@@ -1,6 +1,13 @@
-import { countJobs, doneCount, lastDoneAt } from '../analysis.js';
-import { check, produce, readRecords, type Scenario, waitFinal, waitUntil } from '../harness.js';
-import { startRig } from '../setup.js';
+import { doneCount, lastDoneAt } from '../analysis.js';
+import {
+  noneCheck,
+  produce,
+  type Scenario,
+  type ScenarioResult,
+  scenarioResult,
+  waitUntil,
+} from '../harness.js';
+import { withRig } from '../setup.js';
 import { enqueueWork } from './work.js';
 
 const MIN_MS = 100;
@@ -13,17 +20,17 @@ const MAX_MS = 1_000;
 export const sigterm: Scenario = {
   name: 'sigterm',
   title: 'SIGTERM under load',
-  async run({ quick, dir, progress }) {
+  run({ quick, dir, progress }) {
     const jobs = quick ? 200 : 2_000;
     const stops = quick ? 2 : 12;
-    const rig = await startRig({
+    const setup = {
       dir,
       workers: 3,
       // Prefetch makes buffered (reserved, never started) jobs that stop() must release.
       worker: { leaseMs: 3_000, shutdownGraceMs: 10_000, concurrency: 10, prefetch: 5 },
-    });
-    const { leaseMs } = rig.settings;
-    try {
+    };
+    return withRig(setup, async (rig): Promise<ScenarioResult> => {
+      const { leaseMs } = rig.settings;
       await produce({
         client: rig.client,
         ledger: rig.ledger,
@@ -49,45 +56,31 @@ export const sigterm: Scenario = {
         progress(`SIGTERM ${i + 1}/${stops}: pid ${victim.pid} at ${target}/${jobs} done`);
         void rig.fleet.spawn().catch(() => {});
       }
-      const ids = [...rig.index().jobs.values()].filter((j) => j.ackedAt).map((j) => j.id);
-      await waitFinal(rig.transport, ids, leaseMs * 4 + 30_000);
-      const results = await Promise.all(exits);
+      let results: unknown[] = [];
+      const { index, counts } = await rig.finish({
+        timeoutMs: leaseMs * 4 + 30_000,
+        afterWait: async () => {
+          results = await Promise.all(exits);
+        },
+      });
       const unclean = results.filter((r) => (r as { code: number | null }).code !== 0).length;
-      const index = rig.index();
-      const records = await readRecords(rig.transport, ids);
-      const counts = countJobs(index, { records });
       const last = lastDoneAt(index);
-      const recoveryMs = last !== undefined ? Math.max(0, last - lastStop) : undefined;
       const checks = [
-        check('lost', counts.lost === 0, String(counts.lost), '= 0'),
-        check('duplicated', counts.duplicated === 0, String(counts.duplicated), '= 0'),
-        check('unexpected', counts.unexpected === 0, String(counts.unexpected), '= 0'),
-        check('stopped workers exiting non-zero', unclean === 0, String(unclean), '= 0'),
-        check(
-          'unplanned worker exits',
-          rig.fleet.crashes().length === 0,
-          String(rig.fleet.crashes().length),
-          '= 0',
-        ),
+        noneCheck('lost', counts.lost),
+        noneCheck('duplicated', counts.duplicated),
+        noneCheck('unexpected', counts.unexpected),
+        noneCheck('stopped workers exiting non-zero', unclean),
+        noneCheck('unplanned worker exits', rig.fleet.crashes().length),
       ];
-      return {
-        name: sigterm.name,
-        title: sigterm.title,
-        acked: counts.acked,
-        lost: counts.lost,
-        duplicated: counts.duplicated,
-        unexpected: counts.unexpected,
-        recoveryMs,
+      return scenarioResult(sigterm, counts, {
+        recoveryMs: last !== undefined ? Math.max(0, last - lastStop) : undefined,
         checks,
         figures: { jobs, sigterms: exits.length, graceMs: rig.settings.shutdownGraceMs },
         notes: [
           ...counts.duplicatedIds.slice(0, 5).map((id) => `duplicated ${id}`),
           ...rig.fleet.crashes(),
         ],
-        ok: checks.every((c) => c.ok),
-      };
-    } finally {
-      await rig.close();
-    }
+      });
+    });
   },
 };

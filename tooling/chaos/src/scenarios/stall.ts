@@ -1,6 +1,14 @@
-import { countJobs } from '../analysis.js';
-import { check, produce, readRecords, type Scenario, sleep, waitFinal } from '../harness.js';
-import { startRig } from '../setup.js';
+import {
+  check,
+  noneCheck,
+  produce,
+  reportCheck,
+  type Scenario,
+  type ScenarioResult,
+  scenarioResult,
+  sleep,
+} from '../harness.js';
+import { withRig } from '../setup.js';
 import { enqueueWork } from './work.js';
 
 /**
@@ -12,16 +20,12 @@ import { enqueueWork } from './work.js';
 export const stall: Scenario = {
   name: 'stall',
   title: 'event-loop stall past the lease',
-  async run({ quick, dir, progress }) {
+  run({ quick, dir, progress }) {
     const jobs = quick ? 300 : 2_000;
     const leaseMs = 2_000;
     const stallMs = leaseMs + 1_500;
-    const rig = await startRig({
-      dir,
-      workers: 3,
-      worker: { leaseMs, concurrency: 5, reserveWaitMs: 1_000 },
-    });
-    try {
+    const setup = { dir, workers: 3, worker: { leaseMs, concurrency: 5, reserveWaitMs: 1_000 } };
+    return withRig(setup, async (rig): Promise<ScenarioResult> => {
       // Every 100th job stalls: 1 %.
       await produce({
         client: rig.client,
@@ -34,14 +38,14 @@ export const stall: Scenario = {
       progress(
         `${jobs} jobs enqueued, ${Math.round(jobs / 100)} of them block the loop for ${stallMs} ms`,
       );
-      const ids = [...rig.index().jobs.values()].filter((j) => j.ackedAt).map((j) => j.id);
-      await waitFinal(rig.transport, ids, 120_000);
-      // A rerun can finish before the stalled run wakes up and hears its ack was stale.
-      const stalls = [...rig.index().jobs.values()].flatMap((j) => j.stalls.map((r) => r.t));
-      await sleep(Math.max(0, Math.max(0, ...stalls) + stallMs + 1_000 - Date.now()));
-      const index = rig.index();
-      const records = await readRecords(rig.transport, ids);
-      const counts = countJobs(index, { records });
+      const { index, records, counts } = await rig.finish({
+        timeoutMs: 120_000,
+        // A rerun can finish before the stalled run wakes up and hears its ack was stale.
+        afterWait: async () => {
+          const stalls = [...rig.index().jobs.values()].flatMap((j) => j.stalls.map((r) => r.t));
+          await sleep(Math.max(0, Math.max(0, ...stalls) + stallMs + 1_000 - Date.now()));
+        },
+      });
       let stalled = 0;
       let acceptedStale = 0;
       let staleSeen = 0;
@@ -69,7 +73,7 @@ export const stall: Scenario = {
       const notCompleted = [...records.values()].filter((r) => r?.state !== 'completed').length;
       const crashes = rig.fleet.crashes();
       const checks = [
-        check('lost', counts.lost === 0, String(counts.lost), '= 0'),
+        noneCheck('lost', counts.lost),
         check(
           'stale acks accepted',
           acceptedStale === 0,
@@ -82,21 +86,10 @@ export const stall: Scenario = {
           String(notCompleted + counts.unexpected),
           '= 0',
         ),
-        check(
-          'stalled workers told their ack was stale',
-          true,
-          `${staleSeen}/${stalled}`,
-          'report',
-        ),
-        check('unplanned worker exits', crashes.length === 0, String(crashes.length), '= 0'),
+        reportCheck('stalled workers told their ack was stale', `${staleSeen}/${stalled}`),
+        noneCheck('unplanned worker exits', crashes.length),
       ];
-      return {
-        name: stall.name,
-        title: stall.title,
-        acked: counts.acked,
-        lost: counts.lost,
-        duplicated: counts.duplicated,
-        unexpected: counts.unexpected,
+      return scenarioResult(stall, counts, {
         checks,
         figures: {
           jobs,
@@ -107,10 +100,7 @@ export const stall: Scenario = {
           completedTwice: counts.completedTwice,
         },
         notes: [...notes.slice(0, 5), ...crashes],
-        ok: checks.every((c) => c.ok),
-      };
-    } finally {
-      await rig.close();
-    }
+      });
+    });
   },
 };
