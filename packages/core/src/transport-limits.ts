@@ -6,7 +6,7 @@ export type LimitAnswer = { granted: true } | { granted: false; retryInMs: numbe
 
 /**
  * The longest `retryInMs` a denied `acquireSlot` answers. Slots usually free long before
- * their lease runs out (a job ends and releases its slot), and nothing tells a waiter when
+ * their lease runs out (a job ends and frees its slot), and nothing tells a waiter when
  * that happens, so it asks again after this much at the latest.
  */
 export const SLOT_RETRY_MAX_MS = 100;

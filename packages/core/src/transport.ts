@@ -251,7 +251,7 @@ export interface Transport extends Readonly<Partial<TransportCapabilities>> {
   onCancel(listener: (jobId: string) => void): () => void;
 
   /**
-   * Releases connections and timers; pending reserves resolve with [], pending waits with
+   * Closes connections and clears timers; pending reserves resolve with [], pending waits with
    * the current record. Idempotent. Later calls reject with `TransportClosedError` [R25].
    */
   close(): Promise<void>;
