@@ -1,10 +1,12 @@
 import {
   assertEnqueueSize,
+  assertQueueName,
   type EnqueueRequest,
   type EnqueueResult,
   NotJsonError,
 } from '@conveyor/core';
-import { byQueue, enqueueArgs, queueOfRequest } from './batches.js';
+import { byQueue } from './batches.js';
+import { assertEncodable, enqueueArgs, readEnqueueReply } from './wire/script-calls.js';
 
 export interface EnqueuerOptions {
   /** Runs enqueue.lua for one queue with these arguments. */
@@ -47,6 +49,9 @@ export function createEnqueuer(
     options;
   let pending: PendingCall[] = [];
   let pendingJobs = 0;
+  // The queue name checked last: the requests of a batch, and single enqueues made one
+  // after another, usually share it.
+  let checkedQueue = '';
 
   function flush(): void {
     const calls = pending;
@@ -93,23 +98,13 @@ export function createEnqueuer(
       const chunk =
         requests.length <= chunkSize ? requests : requests.slice(start, start + chunkSize);
       const args = enqueueArgs(chunk, queue, defaultDedupeWindowMs);
+      const indexOf = positions
+        ? (position: number) => positions[start + position]
+        : (position: number) => start + position;
       senders.push(() =>
-        enqueueScript(queue, args).then((reply) => {
-          // Only duplicates come back: `<position> <unique id of the earlier job>
-          // <fingerprint of its idempotency claim, or ''>` triples.
-          for (let i = 0; i + 2 < reply.length; i += 3) {
-            const position = start + Number(reply[i]);
-            const index = positions ? positions[position] : position;
-            if (index !== undefined) {
-              const id = `${queue}:${String(reply[i + 1])}`;
-              const inputFingerprint = String(reply[i + 2]);
-              results[index] =
-                inputFingerprint === ''
-                  ? { id, duplicate: true }
-                  : { id, duplicate: true, inputFingerprint };
-            }
-          }
-        }),
+        enqueueScript(queue, args).then((reply) =>
+          readEnqueueReply(reply, queue, results, indexOf),
+        ),
       );
     }
     return senders;
@@ -147,7 +142,12 @@ export function createEnqueuer(
   return (requests) => {
     try {
       for (const request of requests) {
-        queueOfRequest(request);
+        const { queue } = request.envelope;
+        if (queue !== checkedQueue) {
+          assertQueueName(queue);
+          checkedQueue = queue;
+        }
+        assertEncodable(request);
         assertEnqueueSize(request, maxPayloadBytes);
       }
     } catch (error) {

@@ -10,8 +10,7 @@ import {
   TransportClosedError,
 } from '@conveyor/core';
 import { createRedisAdmin } from './admin.js';
-import { byQueue, chunks, queueOfId, renewArgs, settleArgs, uniqueOf } from './batches.js';
-import { decodeRecord } from './codec.js';
+import { byJobQueue, chunks, queueOfId } from './batches.js';
 import { type ConnectionOptions, checkMaxmemoryPolicy, openConnections } from './connections.js';
 import { createEnqueuer } from './enqueue.js';
 import { redisCall } from './errors.js';
@@ -22,6 +21,15 @@ import { createPickup } from './pickup.js';
 import { createReserver } from './reserve.js';
 import { defineScripts, type QueueScriptName, runScript } from './scripts.js';
 import { createSweeper } from './sweeper.js';
+import {
+  readDeadPage,
+  readJobReply,
+  renewArgs,
+  renewStatusAt,
+  settleArgs,
+  settleStatusAt,
+  uniqueOf,
+} from './wire/script-calls.js';
 
 export interface RedisTransportOptions extends ConnectionOptions {
   /** First part of every key (`<prefix>:{<queue>}:…`). Default `conveyor`. */
@@ -143,7 +151,7 @@ export function redisTransport(options: RedisTransportOptions = {}): RedisTransp
     const queue = queueOfId(id);
     if (!queue) return null;
     const reply = await script('get-job', queue, [uniqueOf(id, queue), watch ? '1' : '0']);
-    return decodeRecord(id, queue, reply.slice(1));
+    return readJobReply(reply, id, queue);
   }
 
   const reserve = createReserver({
@@ -252,14 +260,13 @@ export function redisTransport(options: RedisTransportOptions = {}): RedisTransp
         'held' | 'cancel-requested' | 'lost'
       >;
       await Promise.all(
-        byQueue(renewals, (renewal) => queueOfId(renewal.id)).flatMap((batch) =>
+        byJobQueue(renewals).flatMap((batch) =>
           chunks(batch.entries, CHUNK).map(async (entries) => {
             const args: Array<string | number> = [leaseMs];
             for (const { item } of entries) args.push(...renewArgs(item, batch.queue));
             const reply = await script('renew', batch.queue, args);
             entries.forEach(({ index }, position) => {
-              const code = Number(reply[position + 2]);
-              statuses[index] = code === 2 ? 'cancel-requested' : code === 1 ? 'held' : 'lost';
+              statuses[index] = renewStatusAt(reply, position);
             });
           }),
         ),
@@ -271,16 +278,15 @@ export function redisTransport(options: RedisTransportOptions = {}): RedisTransp
       assertOpen();
       const statuses = settlements.map(() => 'stale') as Array<'ok' | 'stale'>;
       await Promise.all(
-        byQueue(settlements, (settlement) => queueOfId(settlement.id)).flatMap((batch) =>
+        byJobQueue(settlements).flatMap((batch) =>
           chunks(batch.entries, CHUNK).map(async (entries) => {
             const args = settleArgs(
               entries.map(({ item }) => item),
               batch.queue,
             );
-            // One character per settlement: '1' ok, '0' stale.
             const reply = String(await script('settle', batch.queue, args));
             entries.forEach(({ index }, position) => {
-              statuses[index] = reply[position] === '1' ? 'ok' : 'stale';
+              statuses[index] = settleStatusAt(reply, position);
             });
           }),
         ),
@@ -323,17 +329,7 @@ export function redisTransport(options: RedisTransportOptions = {}): RedisTransp
       assertOpen();
       const offset = Math.max(0, listOptions.offset ?? 0);
       const limit = listOptions.limit === undefined ? -1 : Math.max(0, listOptions.limit);
-      const reply = await script('list-dead', queue, [offset, limit]);
-      const jobs: JobRecord[] = [];
-      for (let i = 1; i + 1 < reply.length; i += 2) {
-        const record = decodeRecord(
-          `${queue}:${String(reply[i])}`,
-          queue,
-          reply[i + 1] as unknown[],
-        );
-        if (record) jobs.push(record);
-      }
-      return { jobs, total: Number(reply[0]) };
+      return readDeadPage(await script('list-dead', queue, [offset, limit]), queue);
     },
 
     retryDead: (queue, ids) => moveDead('retry-dead', queue, ids),

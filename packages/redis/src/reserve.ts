@@ -1,18 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import {
-  assertQueueName,
-  type JobError,
-  type Reservation,
-  type ReserveRequest,
-  toJobError,
-} from '@conveyor/core';
-import { decodeEnvelope } from './codec.js';
+import type { Reservation, ReserveRequest } from '@conveyor/core';
 import { failureOf, type RedisFailure } from './errors.js';
+import { type BrokenDelivery, readReserveReply, reserveArgs } from './wire/script-calls.js';
 
 /** Longest single blocking read: a backstop for lost wake-ups, not the pickup mechanism. */
 const MAX_BLOCK_MS = 5_000;
-/** `<unique> <fixed part> <input>`, and the attempt (or `[attempt, extras, expiresAt]`). */
-const FIELDS_PER_JOB = 2;
 /** Jobs per reserve script call (its ZADD unpacks two values per job). */
 const MAX_PER_CALL = 1_000;
 
@@ -20,7 +12,7 @@ export interface ReserveDeps {
   /** Runs reserve.lua for one queue. */
   reserveScript(queue: string, args: Array<string | number>): Promise<unknown[]>;
   /** Dead-letters deliveries whose stored job could not be decoded. */
-  deadLetter(items: Array<{ id: string; token: string; error: JobError }>): Promise<unknown>;
+  deadLetter(items: BrokenDelivery[]): Promise<unknown>;
   /** Blocks until a marker of one of `queues` is pushed, or `timeoutMs`. */
   waitForMarker(queues: readonly string[], timeoutMs: number, signal?: AbortSignal): Promise<void>;
   isClosed(): boolean;
@@ -74,56 +66,32 @@ export function createReserver(
   async function takeFrom(
     queue: string,
     want: number,
-    tokenPrefix: string,
+    callToken: string,
     request: ReserveRequest,
     taken: Taken,
   ): Promise<number> {
-    const reply = await deps.reserveScript(queue, [
-      want,
-      request.leaseMs,
-      request.consumer,
-      tokenPrefix,
-    ]);
-    taken.now = Number(reply[0]);
-    const wake = Number(reply[1]);
-    if (wake >= 0 && (taken.nextWake < 0 || wake < taken.nextWake)) taken.nextWake = wake;
-    const leaseExpiresAt = Number(reply[2]);
-    const broken: Array<{ id: string; token: string; error: JobError }> = [];
-    let got = 0;
-    for (let i = 3; i + FIELDS_PER_JOB - 1 < reply.length; i += FIELDS_PER_JOB) {
-      got++;
-      const packed = String(reply[i]);
-      // Neither the unique id nor the fixed part holds a space; the input may.
-      const first = packed.indexOf(' ');
-      const second = first < 0 ? -1 : packed.indexOf(' ', first + 1);
-      const unique = first < 0 ? packed : packed.slice(0, first);
-      const id = `${queue}:${unique}`;
-      // Redis keeps the call's token for all its jobs; a job's adds its id (see storedToken).
-      const token = `${tokenPrefix}${unique}`;
-      try {
-        const meta = reply[i + 1];
-        const rare = Array.isArray(meta) ? meta : undefined;
-        const job = {
-          fixed: second < 0 ? undefined : packed.slice(first + 1, second),
-          input: second < 0 ? undefined : packed.slice(second + 1),
-          extras: rare?.[1] ?? null,
-          expiresAt: rare?.[2] ?? null,
-        };
-        const envelope = decodeEnvelope(id, queue, job, Number(rare ? rare[0] : meta));
-        // The input's size as stored, for the worker's payload cap: no second stringify.
-        const inputBytes = Buffer.byteLength(job.input as string, 'utf8');
-        taken.reservations.push({ envelope, token, leaseExpiresAt, inputBytes });
-      } catch (error) {
-        // Garbage in the job's hash: dead-letter it with the reason, never crash the worker.
-        broken.push({ id, token, error: toJobError(error) });
-      }
+    const reply = await deps.reserveScript(
+      queue,
+      reserveArgs(want, request.leaseMs, request.consumer, callToken),
+    );
+    const broken: BrokenDelivery[] = [];
+    const { now, nextWake, leased } = readReserveReply(
+      reply,
+      queue,
+      callToken,
+      taken.reservations,
+      broken,
+    );
+    taken.now = now;
+    if (nextWake >= 0 && (taken.nextWake < 0 || nextWake < taken.nextWake)) {
+      taken.nextWake = nextWake;
     }
+    // Garbage in a job's hash: dead-letter it with the reason, never crash the worker.
     if (broken.length > 0) await deps.deadLetter(broken);
-    return got;
+    return leased;
   }
 
   return async function reserve(request) {
-    for (const queue of request.queues) assertQueueName(queue);
     const { waitMs = 0, signal } = request;
     if (signal?.aborted || request.max < 1 || request.queues.length === 0) return [];
     const deadline = Date.now() + waitMs;

@@ -1,7 +1,7 @@
 import type { Settlement } from '@conveyor/core';
 import { makeEnvelope, uniqueQueue } from '@conveyor/core/testing';
 import { describe, expect, it } from 'vitest';
-import { settleArgs } from '../src/batches.js';
+import { settleArgs } from '../src/wire/script-calls.js';
 import { usePrivateRedis } from './helpers/private-redis.js';
 import { enqueueMany } from './helpers/util.js';
 

@@ -1,7 +1,7 @@
 import type { EnqueueRequest, JobEnvelope } from '@conveyor/core';
 import { makeEnvelope, uniqueQueue } from '@conveyor/core/testing';
 import { describe, expect, it } from 'vitest';
-import { enqueueArgs } from '../src/batches.js';
+import { enqueueArgs } from '../src/wire/script-calls.js';
 import { usePrivateRedis } from './helpers/private-redis.js';
 
 // enqueue.lua takes jobs in groups: one header of the shared fields, then unique id and

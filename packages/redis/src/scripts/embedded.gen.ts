@@ -72,7 +72,8 @@ return answer
 --
 -- KEYS: the 19 queue keys (includes/queue.lua).
 -- ARGV: [1] default result TTL, [2] finished kept, [3] default dedupe window (ms), then
---       groups of jobs that share every field but id and input (src/batches.ts):
+--       groups of jobs that share every field but id and input (src/wire/script-calls.ts,
+--       enqueueArgs):
 --       a header \`<count> <more> <priority> <maxAttempts> <producer's enqueuedAt>
 --       <expiresAt> <delayMs> <runAt> <dedupe window> <task>\` (absent numbers empty, the
 --       task the rest of the string); when \`more\` is 1, the \`[idempotencyKey, schema]\`
@@ -641,9 +642,9 @@ return { moved, redis.call('ZCARD', K_DEAD) }
 -- KEYS: the 19 queue keys (includes/queue.lua).
 -- ARGV: [1] default result TTL, [2] finished kept, then groups of consecutive settlements
 --       that share type, number and token: a header \`<type><number> <token> <count>\`, then
---       one argument per settlement, \`<unique id>\` or \`<unique id> <text>\` (src/batches.ts,
---       settleArgs). Per job that leaves one plain find for a space, where a string.match of
---       type, number, token, id and text cost about 4,000 instructions. Type is
+--       one argument per settlement, \`<unique id>\` or \`<unique id> <text>\`
+--       (src/wire/script-calls.ts, settleArgs), so that a job costs one plain find for a
+--       space, not a pattern match. Type is
 --       'c' complete (text: result JSON, none for no result, number: TTL or ''),
 --       'f' fail / 'F' fail to dead-letter (text: error JSON, number: TTL or ''),
 --       'r' retry (text: error JSON, number: delay ms), 'l' release (no text).
@@ -846,8 +847,9 @@ export const LUA_INCLUDES: Readonly<Record<string, string>> = {
 -- and starts ARGV with:
 --   ARGV[1] default result TTL (ms), ARGV[2] finished jobs kept per queue (0: no count bound)
 --
--- Job hash fields: s state (w waiting, d delayed, a active, c completed, f failed,
--- x dead, n cancelled, e expired), d the fixed part \`<priority>|<maxAttempts>|<enqueuedAt>|
+-- Job hash fields (src/wire/job-hash.ts reads and writes the same; the README's "Job hash"
+-- table): s state (w waiting, d delayed, a active, c completed, f failed, x dead,
+-- n cancelled, e expired), d the fixed part \`<priority>|<maxAttempts>|<enqueuedAt>|
 -- <offset of the producer's enqueuedAt back from enqueuedAt>|<task>\` (one field instead
 -- of five keeps a small job's listpack small; the priority is its first character),
 -- i input (JSON), y [idempotencyKey, schema] (JSON, when set), x expiresAt (when set),

@@ -2,7 +2,8 @@
 --
 -- KEYS: the 19 queue keys (includes/queue.lua).
 -- ARGV: [1] default result TTL, [2] finished kept, [3] default dedupe window (ms), then
---       groups of jobs that share every field but id and input (src/batches.ts):
+--       groups of jobs that share every field but id and input (src/wire/script-calls.ts,
+--       enqueueArgs):
 --       a header `<count> <more> <priority> <maxAttempts> <producer's enqueuedAt>
 --       <expiresAt> <delayMs> <runAt> <dedupe window> <task>` (absent numbers empty, the
 --       task the rest of the string); when `more` is 1, the `[idempotencyKey, schema]`

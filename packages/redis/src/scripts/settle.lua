@@ -6,9 +6,9 @@
 -- KEYS: the 19 queue keys (includes/queue.lua).
 -- ARGV: [1] default result TTL, [2] finished kept, then groups of consecutive settlements
 --       that share type, number and token: a header `<type><number> <token> <count>`, then
---       one argument per settlement, `<unique id>` or `<unique id> <text>` (src/batches.ts,
---       settleArgs). Per job that leaves one plain find for a space, where a string.match of
---       type, number, token, id and text cost about 4,000 instructions. Type is
+--       one argument per settlement, `<unique id>` or `<unique id> <text>`
+--       (src/wire/script-calls.ts, settleArgs), so that a job costs one plain find for a
+--       space, not a pattern match. Type is
 --       'c' complete (text: result JSON, none for no result, number: TTL or ''),
 --       'f' fail / 'F' fail to dead-letter (text: error JSON, number: TTL or ''),
 --       'r' retry (text: error JSON, number: delay ms), 'l' release (no text).

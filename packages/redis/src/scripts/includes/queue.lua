@@ -17,8 +17,9 @@
 -- and starts ARGV with:
 --   ARGV[1] default result TTL (ms), ARGV[2] finished jobs kept per queue (0: no count bound)
 --
--- Job hash fields: s state (w waiting, d delayed, a active, c completed, f failed,
--- x dead, n cancelled, e expired), d the fixed part `<priority>|<maxAttempts>|<enqueuedAt>|
+-- Job hash fields (src/wire/job-hash.ts reads and writes the same; the README's "Job hash"
+-- table): s state (w waiting, d delayed, a active, c completed, f failed, x dead,
+-- n cancelled, e expired), d the fixed part `<priority>|<maxAttempts>|<enqueuedAt>|
 -- <offset of the producer's enqueuedAt back from enqueuedAt>|<task>` (one field instead
 -- of five keeps a small job's listpack small; the priority is its first character),
 -- i input (JSON), y [idempotencyKey, schema] (JSON, when set), x expiresAt (when set),

@@ -1,0 +1,260 @@
+import {
+  ENVELOPE_VERSION,
+  InvalidEnvelopeError,
+  type JobEnvelope,
+  type JobError,
+  type JobRecord,
+  type JobState,
+  type JsonValue,
+} from '@conveyor/core';
+
+// The job hash as Redis stores it: every field TypeScript reads or writes, in one place.
+// It mirrors the field list in scripts/includes/queue.lua, and the README's "Job hash"
+// table documents it field by field. The envelope is the API shape (docs/job-envelope.md);
+// this layout is the Redis transport's own.
+
+/** The job hash's fields. Single letters, and few of them, keep small jobs in a listpack. */
+export const JOB_FIELD = {
+  /** The state, as one of {@link STATE_CODES}. */
+  state: 's',
+  /** `<priority>|<maxAttempts>|<enqueuedAt>|<offset>|<task>` ({@link parseFixed}). */
+  fixed: 'd',
+  /** The input JSON. */
+  input: 'i',
+  /** `[idempotencyKey, schema]` JSON, when either is set ({@link encodeExtras}). */
+  extras: 'y',
+  /** expiresAt (ms), when set. */
+  expiresAt: 'x',
+  /** Deliveries so far. */
+  attempts: 'n',
+  /** The latest delivery, `<startedAt>|<lease deadline>|<token>|<consumer>`. */
+  delivery: 'b',
+  /** dueAt (ms) of a delayed job. */
+  dueAt: 'u',
+  /** '1' once a cancel was requested while the job ran. */
+  cancelRequested: 'r',
+  /** Progress JSON. */
+  progress: 'g',
+  /** Result JSON. */
+  result: 'o',
+  /** Error JSON (the final one, or the latest while retrying). */
+  error: 'e',
+  /** `<finishedAt>`, or `<finishedAt> <expiry>` when the finished list bounds its age. */
+  finished: 'f',
+} as const;
+
+/** The `s` field's value per state. */
+export const STATE_CODES: Readonly<Record<JobState, string>> = {
+  waiting: 'w',
+  delayed: 'd',
+  active: 'a',
+  completed: 'c',
+  failed: 'f',
+  dead: 'x',
+  cancelled: 'n',
+  expired: 'e',
+};
+
+const STATE_OF_CODE: Readonly<Record<string, JobState>> = Object.fromEntries(
+  Object.entries(STATE_CODES).map(([state, code]) => [code, state as JobState]),
+);
+
+/** Separates the parts of the packed fields `d` and `b`. */
+export const PACKED_SEPARATOR = '|';
+/** The value of `r` while a cancel is requested. */
+const CANCEL_REQUESTED = '1';
+
+/** The `y` field of an envelope: `[idempotencyKey, schema]` JSON, or '' when neither is set. */
+export function encodeExtras(envelope: JobEnvelope): string {
+  const { idempotencyKey, schema } = envelope;
+  if (idempotencyKey === undefined && schema === undefined) return '';
+  return JSON.stringify([idempotencyKey ?? null, schema ?? null]);
+}
+
+/** The `d` field, unpacked. */
+export interface FixedPart {
+  priority: number;
+  maxAttempts: number;
+  /** The transport's enqueuedAt (Redis TIME). */
+  enqueuedAt: number;
+  /** The producer's enqueuedAt, as an offset back from `enqueuedAt`. */
+  offset: number;
+  /** The rest of the field, so it may hold anything. */
+  task: string;
+}
+
+/**
+ * Unpacks the `d` field: `<priority>|<maxAttempts>|<enqueuedAt>|<offset>|<task>`. Undefined
+ * when it is not one.
+ */
+export function parseFixed(fixed: unknown): FixedPart | undefined {
+  if (typeof fixed !== 'string') return undefined;
+  const a = fixed.indexOf(PACKED_SEPARATOR);
+  const b = fixed.indexOf(PACKED_SEPARATOR, a + 1);
+  const c = fixed.indexOf(PACKED_SEPARATOR, b + 1);
+  const d = fixed.indexOf(PACKED_SEPARATOR, c + 1);
+  if (a < 0 || b < 0 || c < 0 || d < 0) return undefined;
+  return {
+    priority: Number(fixed.slice(0, a)),
+    maxAttempts: Number(fixed.slice(a + 1, b)),
+    enqueuedAt: Number(fixed.slice(b + 1, c)),
+    offset: Number(fixed.slice(c + 1, d)),
+    task: fixed.slice(d + 1),
+  };
+}
+
+/** The stored parts of a job, as scripts return them. */
+export interface StoredJob {
+  /** `d`, see {@link parseFixed}. */
+  fixed: unknown;
+  /** `i`: the input JSON. */
+  input: unknown;
+  /** `y`: `[idempotencyKey, schema]` JSON, when set. */
+  extras: unknown;
+  /** `x`: expiresAt, when set. */
+  expiresAt: unknown;
+}
+
+const present = (value: unknown): boolean =>
+  value !== null && value !== undefined && value !== false;
+
+/**
+ * Rebuilds an envelope. The id, queue and attempt are not stored with the job: the key and
+ * the delivery give them. Throws {@link InvalidEnvelopeError} on anything malformed.
+ */
+export function decodeEnvelope(
+  id: string,
+  queue: string,
+  job: StoredJob,
+  attempt: number,
+): JobEnvelope {
+  const fixed = parseFixed(job.fixed);
+  if (!fixed || typeof job.input !== 'string') {
+    throw new InvalidEnvelopeError(
+      `Job ${JSON.stringify(id)} has no task or input in Redis; it was not written by this Conveyor version.`,
+    );
+  }
+  let input: JsonValue;
+  let extras: unknown;
+  try {
+    input = JSON.parse(job.input) as JsonValue;
+    extras = present(job.extras) ? JSON.parse(String(job.extras)) : undefined;
+  } catch (cause) {
+    throw new InvalidEnvelopeError(
+      `Job ${JSON.stringify(id)} has an input that is not JSON: ${JSON.stringify(job.input.slice(0, 200))}.`,
+      { cause },
+    );
+  }
+  const envelope: JobEnvelope = {
+    v: ENVELOPE_VERSION,
+    id,
+    task: fixed.task,
+    queue,
+    input,
+    attempt,
+    maxAttempts: fixed.maxAttempts,
+    priority: fixed.priority,
+    enqueuedAt: fixed.enqueuedAt - fixed.offset,
+  };
+  if (Array.isArray(extras)) {
+    if (typeof extras[0] === 'string') envelope.idempotencyKey = extras[0];
+    if (typeof extras[1] === 'string') envelope.schema = extras[1];
+  }
+  if (present(job.expiresAt)) envelope.expiresAt = Number(job.expiresAt);
+  if (![envelope.maxAttempts, envelope.priority, envelope.enqueuedAt].every(Number.isFinite)) {
+    throw new InvalidEnvelopeError(
+      `Job ${JSON.stringify(id)} has a malformed priority, maxAttempts or enqueuedAt.`,
+    );
+  }
+  return envelope;
+}
+
+/** The `b` field, unpacked; undefined when it is not one. */
+export function parseDelivery(
+  delivery: string | undefined,
+): { startedAt: number; leaseExpiresAt: number; consumer: string } | undefined {
+  const parts = delivery?.split(PACKED_SEPARATOR);
+  // The consumer is the rest: it may hold the separator.
+  if (!parts || parts.length < 4) return undefined;
+  return {
+    startedAt: Number(parts[0]),
+    leaseExpiresAt: Number(parts[1]),
+    consumer: parts.slice(3).join(PACKED_SEPARATOR),
+  };
+}
+
+/**
+ * Turns a job hash (flat `[field, value, …]` as HGETALL returns it) into a record; null
+ * when the hash is empty or has no known state. Damage shows as what can be shown.
+ */
+export function decodeRecord(
+  id: string,
+  queue: string,
+  flat: readonly unknown[],
+): JobRecord | null {
+  if (flat.length === 0) return null;
+  const hash: Record<string, string> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) hash[String(flat[i])] = String(flat[i + 1]);
+  const state = STATE_OF_CODE[hash[JOB_FIELD.state] ?? ''];
+  if (!state) return null;
+  const fixed = hash[JOB_FIELD.fixed];
+  let envelope: JobEnvelope;
+  try {
+    envelope = decodeEnvelope(
+      id,
+      queue,
+      {
+        fixed,
+        input: hash[JOB_FIELD.input],
+        extras: hash[JOB_FIELD.extras],
+        expiresAt: hash[JOB_FIELD.expiresAt],
+      },
+      0,
+    );
+  } catch {
+    // Garbage written into the job's hash: show what can be shown rather than throw.
+    envelope = {
+      v: ENVELOPE_VERSION,
+      id,
+      task: '',
+      queue,
+      input: hash[JOB_FIELD.input] ?? null,
+      attempt: 0,
+      maxAttempts: 0,
+      priority: 0,
+      enqueuedAt: 0,
+    };
+  }
+  const record: JobRecord = {
+    id,
+    state,
+    envelope,
+    attempts: Number(hash[JOB_FIELD.attempts] ?? 0),
+    enqueuedAt: parseFixed(fixed)?.enqueuedAt ?? 0,
+  };
+  const dueAt = hash[JOB_FIELD.dueAt];
+  if (state === 'delayed' && dueAt !== undefined) record.dueAt = Number(dueAt);
+  const delivery = parseDelivery(hash[JOB_FIELD.delivery]);
+  if (delivery) record.startedAt = delivery.startedAt;
+  const finished = hash[JOB_FIELD.finished];
+  // `<finishedAt>` or `<finishedAt> <expiry>`: parseInt stops at the space.
+  if (finished !== undefined) record.finishedAt = Number.parseInt(finished, 10);
+  if (state === 'active' && delivery) {
+    record.leaseExpiresAt = delivery.leaseExpiresAt;
+    record.consumer = delivery.consumer;
+  }
+  if (hash[JOB_FIELD.cancelRequested] === CANCEL_REQUESTED) record.cancelRequested = true;
+  const { progress, result, error } = JOB_FIELD;
+  if (hash[progress] !== undefined) record.progress = parseJson(hash[progress]) as JsonValue;
+  if (hash[result] !== undefined) record.result = parseJson(hash[result]) as JsonValue;
+  if (hash[error] !== undefined) record.error = parseJson(hash[error]) as JobError;
+  return record;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
