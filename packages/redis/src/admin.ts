@@ -1,13 +1,9 @@
-import {
-  assertQueueName,
-  InvalidOptionError,
-  type QueueCounts,
-  type TransportAdmin,
-  type WorkerRecord,
-} from '@conveyor/core';
+import type { QueueCounts, WorkerRecord } from '@conveyor/core';
+import type { TransportAdminDriver } from '@conveyor/core/transport';
 import type { Cluster, Redis } from 'ioredis';
 import { redisCall } from './errors.js';
 import { runScript } from './scripts.js';
+import { readDeadPage, uniqueOf } from './wire/script-calls.js';
 
 /**
  * Keys outside any queue. The worker keys share the hash tag `{@workers}` (one Cluster
@@ -22,23 +18,21 @@ export function adminKeys(prefix: string): { queues: string; workers: string; ex
   };
 }
 
-/** Purged jobs per script call: bounds how long one call holds Redis. */
+/** Jobs per purge or dead-letter script call: bounds how long one call holds Redis. */
 const PURGE_BATCH = 1_000;
 
 export interface RedisAdminOptions {
   commands: Redis | Cluster;
   prefix: string;
-  /** Runs a queue script (`queue-counts`, `purge-queue`) with the queue's keys. */
+  /** Runs a queue script with the queue's keys. */
   queueScript(
-    name: 'queue-counts' | 'purge-queue',
+    name: 'queue-counts' | 'purge-queue' | 'list-dead' | 'retry-dead' | 'purge-dead',
     queue: string,
     args: ReadonlyArray<string | number>,
   ): Promise<unknown[]>;
-  /** Throws `TransportClosedError` once the transport is closed. */
-  assertOpen(): void;
 }
 
-export interface RedisAdmin extends TransportAdmin {
+export interface RedisAdmin extends TransportAdminDriver {
   /**
    * Adds queues to the registry that `listQueues` reads, once per queue per process.
    * A plain SADD outside the queue's slot, so the enqueue script stays Cluster-safe.
@@ -47,11 +41,12 @@ export interface RedisAdmin extends TransportAdmin {
 }
 
 /**
- * `transport.admin` for Redis. Counts are LLEN/ZCARD inside one script per queue, never a
- * scan of jobs. Worker records live in a hash plus a ZSET of deadlines on Redis TIME.
+ * `transport.admin` for Redis, as `createTransport` wraps it (arguments checked there).
+ * Counts are LLEN/ZCARD inside one script per queue, never a scan of jobs. Worker records
+ * live in a hash plus a ZSET of deadlines on Redis TIME.
  */
 export function createRedisAdmin(options: RedisAdminOptions): RedisAdmin {
-  const { commands, queueScript, assertOpen } = options;
+  const { commands, queueScript } = options;
   const keys = adminKeys(options.prefix);
   const registered = new Set<string>();
 
@@ -75,14 +70,11 @@ export function createRedisAdmin(options: RedisAdminOptions): RedisAdmin {
     },
 
     async listQueues() {
-      assertOpen();
       const queues = await redisCall('list-queues', () => commands.smembers(keys.queues));
       return queues.sort();
     },
 
     async queueCounts(queues) {
-      assertOpen();
-      for (const queue of queues) assertQueueName(queue);
       return Promise.all(
         queues.map(async (queue): Promise<QueueCounts> => {
           const [waiting, delayed, active, dead] = (
@@ -100,8 +92,6 @@ export function createRedisAdmin(options: RedisAdminOptions): RedisAdmin {
     },
 
     async purgeQueue(queue) {
-      assertOpen();
-      assertQueueName(queue);
       let total = 0;
       for (;;) {
         const [purged, left] = (await queueScript('purge-queue', queue, [PURGE_BATCH])).map(Number);
@@ -111,22 +101,23 @@ export function createRedisAdmin(options: RedisAdminOptions): RedisAdmin {
       }
     },
 
+    async listDead(queue, { offset, limit }) {
+      return readDeadPage(await queueScript('list-dead', queue, [offset, limit]), queue);
+    },
+
+    retryDead: (queue, ids) => moveDead('retry-dead', queue, ids),
+    purgeDead: (queue, ids) => moveDead('purge-dead', queue, ids),
+
     async putWorker(record, ttlMs) {
-      assertOpen();
-      if (typeof ttlMs !== 'number' || !Number.isFinite(ttlMs) || ttlMs <= 0) {
-        throw new InvalidOptionError('ttlMs', ttlMs, 'a positive number of ms');
-      }
       const { heartbeatAt: _ignored, ...stored } = record;
       await workerScript('put-worker', [record.id, JSON.stringify(stored), Math.ceil(ttlMs)]);
     },
 
     async removeWorker(id) {
-      assertOpen();
       await workerScript('remove-worker', [id]);
     },
 
     async listWorkers() {
-      assertOpen();
       const reply = (await workerScript('list-workers', [])) as string[];
       const records: WorkerRecord[] = [];
       for (const text of reply) {
@@ -139,4 +130,23 @@ export function createRedisAdmin(options: RedisAdminOptions): RedisAdmin {
       return records.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     },
   };
+
+  /** The given dead jobs (one call: the wrapper splits long lists), or all of them in batches. */
+  async function moveDead(
+    name: 'retry-dead' | 'purge-dead',
+    queue: string,
+    ids: readonly string[] | undefined,
+  ): Promise<number> {
+    if (ids) {
+      const uniques = ids.map((id) => uniqueOf(id, queue));
+      const [moved] = await queueScript(name, queue, ['ids', PURGE_BATCH, ...uniques]);
+      return Number(moved);
+    }
+    let total = 0;
+    for (;;) {
+      const [moved, left] = (await queueScript(name, queue, ['all', PURGE_BATCH])).map(Number);
+      total += moved ?? 0;
+      if (!moved || !left) return total;
+    }
+  }
 }

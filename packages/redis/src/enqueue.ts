@@ -1,10 +1,4 @@
-import {
-  assertEnqueueSize,
-  assertQueueName,
-  type EnqueueRequest,
-  type EnqueueResult,
-  NotJsonError,
-} from '@conveyor/core';
+import { type EnqueueRequest, type EnqueueResult, NotJsonError } from '@conveyor/core';
 import { byQueue } from './batches.js';
 import { assertEncodable, enqueueArgs, readEnqueueReply } from './wire/script-calls.js';
 
@@ -16,8 +10,6 @@ export interface EnqueuerOptions {
   /** Jobs per script call: bounds how long one call holds Redis. */
   chunkSize: number;
   defaultDedupeWindowMs: number;
-  /** Largest serialized job accepted, in UTF-8 bytes. */
-  maxPayloadBytes: number;
 }
 
 /**
@@ -38,20 +30,16 @@ interface PendingCall {
 /**
  * `transport.enqueue` for Redis. Calls made in the same tick share one script call per
  * queue, up to about {@link FLUSH_AT} jobs: concurrent single enqueues cost one round trip
- * and one script run per batch, not per job. Rejects the whole call before anything is
- * queued when a request is not routable or is over `maxPayloadBytes` [R3b]: it is checked
- * on the producer's `inputJson`, so only a raw caller without one stringifies twice.
+ * and one script run per batch, not per job. `createTransport` has checked every request
+ * (queue, id, priority, payload cap [R3b]) before it gets here, on the producer's
+ * `inputJson`, so only a raw caller without one stringifies twice.
  */
 export function createEnqueuer(
   options: EnqueuerOptions,
 ): (requests: readonly EnqueueRequest[]) => Promise<EnqueueResult[]> {
-  const { enqueueScript, registerQueues, chunkSize, defaultDedupeWindowMs, maxPayloadBytes } =
-    options;
+  const { enqueueScript, registerQueues, chunkSize, defaultDedupeWindowMs } = options;
   let pending: PendingCall[] = [];
   let pendingJobs = 0;
-  // The queue name checked last: the requests of a batch, and single enqueues made one
-  // after another, usually share it.
-  let checkedQueue = '';
 
   function flush(): void {
     const calls = pending;
@@ -141,19 +129,10 @@ export function createEnqueuer(
 
   return (requests) => {
     try {
-      for (const request of requests) {
-        const { queue } = request.envelope;
-        if (queue !== checkedQueue) {
-          assertQueueName(queue);
-          checkedQueue = queue;
-        }
-        assertEncodable(request);
-        assertEnqueueSize(request, maxPayloadBytes);
-      }
+      for (const request of requests) assertEncodable(request);
     } catch (error) {
       return Promise.reject(error);
     }
-    if (requests.length === 0) return Promise.resolve([]);
     return new Promise<EnqueueResult[]>((resolve, reject) => {
       pending.push({ requests, resolve, reject });
       pendingJobs += requests.length;

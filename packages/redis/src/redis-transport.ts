@@ -6,11 +6,10 @@ import {
   type JobRecord,
   type Logger,
   silentLogger,
-  type Transport,
-  TransportClosedError,
+  type TransportWith,
 } from '@conveyor/core';
+import { createTransport, type TransportDriver } from '@conveyor/core/transport';
 import { createRedisAdmin } from './admin.js';
-import { byJobQueue, chunks, queueOfId } from './batches.js';
 import { type ConnectionOptions, checkMaxmemoryPolicy, openConnections } from './connections.js';
 import { createEnqueuer } from './enqueue.js';
 import { redisCall } from './errors.js';
@@ -22,7 +21,6 @@ import { createReserver } from './reserve.js';
 import { defineScripts, type QueueScriptName, runScript } from './scripts.js';
 import { createSweeper } from './sweeper.js';
 import {
-  readDeadPage,
   readJobReply,
   renewArgs,
   renewStatusAt,
@@ -54,8 +52,8 @@ export interface RedisTransportOptions extends ConnectionOptions {
   checkMaxmemoryPolicy?: boolean;
 }
 
-/** A {@link Transport} on Redis, plus what only a Redis transport can offer. */
-export interface RedisTransport extends Transport {
+/** A {@link Transport} on Redis, with `admin` and `limits`, plus what only Redis offers. */
+export interface RedisTransport extends TransportWith<'admin' | 'limits'> {
   /**
    * Resolves once Redis answers and the cancel channel is subscribed, so that this
    * instance hears every cancel published from then on. Rejects with a
@@ -65,7 +63,7 @@ export interface RedisTransport extends Transport {
 }
 
 const DAY_MS = 86_400_000;
-/** Jobs per script call: bounds how long one call holds Redis. */
+/** Jobs per script call (the wrapper splits longer batches): bounds how long one call holds Redis. */
 const CHUNK = 1_000;
 
 const consoleWarnLogger: Logger = {
@@ -89,8 +87,8 @@ export function redisTransport(options: RedisTransportOptions = {}): RedisTransp
   const defaultTtl = options.defaultResultTtlMs ?? DAY_MS;
   const defaultWindow = options.defaultDedupeWindowMs ?? DAY_MS;
   const keep = options.maxFinishedPerQueue ?? 10_000;
-  const maxPayloadBytes = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
-  assertByteLimit(maxPayloadBytes, 'maxPayloadBytes');
+  // createTransport checks it too; here it is checked before any connection opens.
+  assertByteLimit(options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES, 'maxPayloadBytes');
   const logger = options.logger ?? consoleWarnLogger;
   const connections = openConnections(options);
   const { commands } = connections;
@@ -136,20 +134,13 @@ export function redisTransport(options: RedisTransportOptions = {}): RedisTransp
       .then(() => commands.ltrim(key, 0, 0))
       .catch(() => {});
   });
-  const assertOpen = (): void => {
-    if (closed) throw new TransportClosedError('redis');
-  };
-
   const admin = createRedisAdmin({
     commands,
     prefix,
     queueScript: (name, queue, args) => script(name, queue, args),
-    assertOpen,
   });
 
-  async function getRecord(id: string, watch: boolean): Promise<JobRecord | null> {
-    const queue = queueOfId(id);
-    if (!queue) return null;
+  async function getRecord(id: string, queue: string, watch: boolean): Promise<JobRecord | null> {
     const reply = await script('get-job', queue, [uniqueOf(id, queue), watch ? '1' : '0']);
     return readJobReply(reply, id, queue);
   }
@@ -171,11 +162,10 @@ export function redisTransport(options: RedisTransportOptions = {}): RedisTransp
 
   async function waitUntilFinal(
     id: string,
+    queue: string,
     timeoutMs: number,
     signal?: AbortSignal,
   ): Promise<JobRecord | null> {
-    const queue = queueOfId(id);
-    if (!queue) return null;
     // The finish can be published while a read is still in flight, before anyone waits
     // on `wake`: remember it, or the wait would last until the lease deadline.
     let published = false;
@@ -186,7 +176,7 @@ export function redisTransport(options: RedisTransportOptions = {}): RedisTransp
     const unwatch = await notifications.watchFinish(queue, uniqueOf(id, queue), () => wake());
     try {
       // Subscribed first, then read: a finish between the two cannot be missed [R21].
-      let record = await getRecord(id, true);
+      let record = await getRecord(id, queue, true);
       const deadline = Date.now() + timeoutMs;
       while (record && !FINAL_STATES.has(record.state) && !closed && !signal?.aborted) {
         const remaining = deadline - Date.now();
@@ -213,7 +203,7 @@ export function redisTransport(options: RedisTransportOptions = {}): RedisTransp
           });
         }
         published = false;
-        record = await getRecord(id, false);
+        record = await getRecord(id, queue, false);
       }
       return record;
     } finally {
@@ -221,88 +211,43 @@ export function redisTransport(options: RedisTransportOptions = {}): RedisTransp
     }
   }
 
-  const enqueue = createEnqueuer({
-    enqueueScript: (queue, args) => script('enqueue', queue, args),
-    registerQueues: (queues) => admin.registerQueues(queues),
-    chunkSize: CHUNK,
-    defaultDedupeWindowMs: defaultWindow,
-    maxPayloadBytes,
-  });
-
-  const transport: RedisTransport = {
-    async ready() {
-      assertOpen();
-      await redisCall('ping', () => commands.ping());
-      await notifications.cancelsReady;
-    },
-
+  // Arguments, the closed state and batches by queue are createTransport's: every call
+  // here is checked, on an open transport, for one queue and at most CHUNK jobs.
+  const driver = {
     name: 'redis',
-
-    limits: redisLimits({ commands, prefix, assertOpen }),
-
+    maxBatch: CHUNK,
     admin,
+    limits: redisLimits({ commands, prefix }),
 
-    enqueue(requests) {
-      if (closed) return Promise.reject(new TransportClosedError('redis'));
-      return enqueue(requests);
-    },
+    enqueue: createEnqueuer({
+      enqueueScript: (queue, args) => script('enqueue', queue, args),
+      registerQueues: (queues) => admin.registerQueues(queues),
+      chunkSize: CHUNK,
+      defaultDedupeWindowMs: defaultWindow,
+    }),
 
-    async reserve(request) {
-      assertOpen();
+    reserve(request) {
       // From the first reserve on, the transport sweeps the queues (a worker runs).
       sweeper.add(request.queues);
       return reserve(request);
     },
 
-    async renew(renewals, leaseMs) {
-      assertOpen();
-      const statuses = renewals.map(() => 'lost' as const) as Array<
-        'held' | 'cancel-requested' | 'lost'
-      >;
-      await Promise.all(
-        byJobQueue(renewals).flatMap((batch) =>
-          chunks(batch.entries, CHUNK).map(async (entries) => {
-            const args: Array<string | number> = [leaseMs];
-            for (const { item } of entries) args.push(...renewArgs(item, batch.queue));
-            const reply = await script('renew', batch.queue, args);
-            entries.forEach(({ index }, position) => {
-              statuses[index] = renewStatusAt(reply, position);
-            });
-          }),
-        ),
-      );
-      return statuses;
+    async renew(renewals, leaseMs, queue) {
+      const args: Array<string | number> = [leaseMs];
+      for (const renewal of renewals) args.push(...renewArgs(renewal, queue));
+      const reply = await script('renew', queue, args);
+      return renewals.map((_, position) => renewStatusAt(reply, position));
     },
 
-    async settle(settlements) {
-      assertOpen();
-      const statuses = settlements.map(() => 'stale') as Array<'ok' | 'stale'>;
-      await Promise.all(
-        byJobQueue(settlements).flatMap((batch) =>
-          chunks(batch.entries, CHUNK).map(async (entries) => {
-            const args = settleArgs(
-              entries.map(({ item }) => item),
-              batch.queue,
-            );
-            const reply = String(await script('settle', batch.queue, args));
-            entries.forEach(({ index }, position) => {
-              statuses[index] = settleStatusAt(reply, position);
-            });
-          }),
-        ),
-      );
-      return statuses;
+    async settle(settlements, queue) {
+      const reply = String(await script('settle', queue, settleArgs(settlements, queue)));
+      return settlements.map((_, position) => settleStatusAt(reply, position));
     },
 
-    async getJob(id) {
-      assertOpen();
-      return getRecord(id, false);
-    },
+    getJob: (id, queue) => getRecord(id, queue, false),
 
-    async waitFor(id, { timeoutMs, signal }) {
-      assertOpen();
-      if (!(timeoutMs > 0) || signal?.aborted) return getRecord(id, false);
-      const waiting = waitUntilFinal(id, timeoutMs, signal);
+    async waitFor(id, { timeoutMs, signal }, queue) {
+      const waiting = waitUntilFinal(id, queue, timeoutMs, signal);
       pendingWaits.add(waiting);
       try {
         return await waiting;
@@ -311,32 +256,15 @@ export function redisTransport(options: RedisTransportOptions = {}): RedisTransp
       }
     },
 
-    async cancel(id) {
-      assertOpen();
-      const queue = queueOfId(id);
-      if (!queue) return 'not-found';
+    async cancel(id, queue) {
       await notifications.cancelsReady;
       const reply = await script('cancel', queue, [uniqueOf(id, queue), cancelChannel(prefix), id]);
       return reply as unknown as CancelResult;
     },
 
-    onCancel(listener) {
-      assertOpen();
-      return notifications.onCancel(listener);
-    },
-
-    async listDead(queue, listOptions = {}) {
-      assertOpen();
-      const offset = Math.max(0, listOptions.offset ?? 0);
-      const limit = listOptions.limit === undefined ? -1 : Math.max(0, listOptions.limit);
-      return readDeadPage(await script('list-dead', queue, [offset, limit]), queue);
-    },
-
-    retryDead: (queue, ids) => moveDead('retry-dead', queue, ids),
-    purgeDead: (queue, ids) => moveDead('purge-dead', queue, ids),
+    onCancel: (listener) => notifications.onCancel(listener),
 
     async close() {
-      if (closed) return;
       closed = true;
       closing?.();
       pickup.close();
@@ -345,29 +273,16 @@ export function redisTransport(options: RedisTransportOptions = {}): RedisTransp
       notifications.close();
       if (connections.owned) commands.disconnect();
     },
-  };
+  } satisfies TransportDriver;
 
-  async function moveDead(
-    name: 'retry-dead' | 'purge-dead',
-    queue: string,
-    ids?: readonly string[],
-  ): Promise<number> {
-    assertOpen();
-    let total = 0;
-    if (ids) {
-      const uniques = ids.filter((id) => queueOfId(id) === queue).map((id) => uniqueOf(id, queue));
-      for (const chunk of chunks(uniques, CHUNK)) {
-        const reply = await script(name, queue, ['ids', CHUNK, ...chunk]);
-        total += Number(reply[0]);
-      }
-      return total;
-    }
-    for (;;) {
-      const reply = await script(name, queue, ['all', CHUNK]);
-      total += Number(reply[0]);
-      if (Number(reply[0]) === 0 || Number(reply[1]) === 0) return total;
-    }
-  }
-
+  const transport: RedisTransport = createTransport(driver, {
+    maxPayloadBytes: options.maxPayloadBytes,
+    methods: {
+      async ready(): Promise<void> {
+        await redisCall('ping', () => commands.ping());
+        await notifications.cancelsReady;
+      },
+    },
+  });
   return transport;
 }

@@ -57,7 +57,7 @@ describe('leases', () => {
       state: 'dead',
       error: { code: 'LEASE_EXPIRED' },
     });
-    expect((await t.listDead(queue)).total).toBe(1);
+    expect((await t.admin.listDead(queue)).total).toBe(1);
   });
 
   it('says so in LEASE_EXPIRED when the lease ran out while its holder was still renewing it', async () => {
