@@ -96,7 +96,7 @@ describe('createTransport', () => {
   it('groups a batch by queue, splits it at maxBatch and answers in the caller’s order', async () => {
     const { driver, calls } = recordingDriver(2);
     const transport = createTransport(driver);
-    const ids = ['a:1', 'b:1', 'a:2', 'no-queue', 'a:3', 'bad queue:1', 'b:2'];
+    const ids = ['a:1', 'b:1', 'a:2', 'no-queue', 'a:3', 'bad queue:1', 'b:2', 'ab:1', '{x}:1'];
     const renewals = ids.map((id) => lease(id, id === 'a:3' ? 'cancel' : 't'));
     expect(await transport.renew(renewals, 1_000)).toEqual([
       'held',
@@ -106,6 +106,8 @@ describe('createTransport', () => {
       'cancel-requested',
       'lost',
       'held',
+      'held',
+      'lost',
     ]);
     expect(
       calls.map(({ queue, items }) => [queue, (items as LeaseRenewal[]).map((r) => r.id)]),
@@ -113,10 +115,11 @@ describe('createTransport', () => {
       ['a', ['a:1', 'a:2']],
       ['a', ['a:3']],
       ['b', ['b:1', 'b:2']],
+      ['ab', ['ab:1']],
     ]);
     const settled = await transport.settle([{ type: 'release', id: 'nope', token: 't' }]);
     expect(settled).toEqual(['stale']);
-    expect(calls).toHaveLength(3);
+    expect(calls).toHaveLength(4);
   });
 
   it('checks every enqueue request before the driver sees any', async () => {

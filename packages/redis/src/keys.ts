@@ -45,10 +45,3 @@ export function finishChannel(prefix: string, queue: string): string {
 export function cancelChannel(prefix: string): string {
   return `${prefix}:cancel`;
 }
-
-/** Splits `<queue>:<unique>`; undefined when the id has no queue part. */
-export function splitJobId(id: string): { queue: string; unique: string } | undefined {
-  const separator = id.indexOf(':');
-  if (separator <= 0 || separator === id.length - 1) return undefined;
-  return { queue: id.slice(0, separator), unique: id.slice(separator + 1) };
-}

@@ -1,6 +1,5 @@
 import type { Reservation } from '@conveyor/core';
 import { describe, expect, it } from 'vitest';
-import { byJobQueue } from '../src/batches.js';
 import { decodeRecord, parseDelivery, parseFixed } from '../src/wire/job-hash.js';
 import {
   type BrokenDelivery,
@@ -12,23 +11,6 @@ import {
 
 // The wire module without Redis: what the scripts reply is decoded as documented in the
 // README's tables. The round trips through Redis are in the other files.
-
-describe('routing ids to queues', () => {
-  it('groups ids by queue per call, skipping ids without a valid queue', () => {
-    const items = ['a:1', 'a:2', 'b:1', 'no-queue', 'a:3', '{x}:1', 'b:2', 'ab:1'].map((id) => ({
-      id,
-    }));
-    expect(
-      byJobQueue(items).map(({ queue, entries }) => [queue, entries.map((entry) => entry.index)]),
-    ).toEqual([
-      ['a', [0, 1, 4]],
-      ['b', [2, 6]],
-      ['ab', [7]],
-    ]);
-    // Nothing carries over between calls: a call on other queues starts afresh.
-    expect(byJobQueue([{ id: 'ab:2' }]).map(({ queue }) => queue)).toEqual(['ab']);
-  });
-});
 
 describe('the packed fields', () => {
   it('unpacks d, the task being the rest', () => {
