@@ -86,7 +86,8 @@ export function createReserver(
     if (nextWake >= 0 && (taken.nextWake < 0 || nextWake < taken.nextWake)) {
       taken.nextWake = nextWake;
     }
-    // Garbage in a job's hash: dead-letter it with the reason, never crash the worker.
+    // A job stored in a format this package cannot read (a newer version, garbage): dead-
+    // letter it with the reason, so that it neither crashes the worker nor blocks the queue.
     if (broken.length > 0) await deps.deadLetter(broken);
     return leased;
   }

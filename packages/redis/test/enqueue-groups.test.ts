@@ -4,8 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { enqueueArgs } from '../src/wire/script-calls.js';
 import { usePrivateRedis } from './helpers/private-redis.js';
 
-// enqueue.lua takes jobs in groups: one header of the shared fields, then unique id and
-// input per job. These check the encoding and its round trip through Redis.
+// enqueue.lua takes the default dedupe window and the job format version, then jobs in
+// groups: one header of the shared fields, then unique id and input per job. These check
+// the encoding and its round trip through Redis.
 
 describe('enqueueArgs', () => {
   const queue = 'groups';
@@ -20,6 +21,7 @@ describe('enqueueArgs', () => {
     const b = request({ input: 'two' });
     expect(enqueueArgs([a, b], queue, 5_000)).toEqual([
       '5000',
+      '1',
       `2 0 5 3 ${at}     conformance.task`,
       a.envelope.id.slice(queue.length + 1),
       '{"n":1}',
@@ -61,7 +63,7 @@ describe('enqueueArgs', () => {
       request({ idempotencyKey: 'k' }, { inputFingerprint: fingerprint });
     const [a, b, c] = [keyed('aaaa'), keyed('aaaa'), keyed('bbbb')];
     const args = enqueueArgs([a, b, c], queue, 5_000);
-    expect(args.slice(1, 8)).toEqual([
+    expect(args.slice(2, 9)).toEqual([
       `2 1 5 3 ${at}     conformance.task`,
       '["k",null]',
       'k',
@@ -70,7 +72,7 @@ describe('enqueueArgs', () => {
       '{"n":1}',
       b.envelope.id.slice(queue.length + 1),
     ]);
-    expect(args.slice(9, 13)).toEqual([
+    expect(args.slice(10, 14)).toEqual([
       `1 1 5 3 ${at}     conformance.task`,
       '["k",null]',
       'k',
@@ -78,7 +80,7 @@ describe('enqueueArgs', () => {
     ]);
     // Without a key a fingerprint means nothing: it is neither sent nor splits a group.
     const plain = enqueueArgs([request({}, { inputFingerprint: 'x' }), request()], queue, 0);
-    expect(plain[1]).toBe(`2 0 5 3 ${at}     conformance.task`);
+    expect(plain[2]).toBe(`2 0 5 3 ${at}     conformance.task`);
   });
 
   it('uses the producer input JSON when the request carries it', () => {

@@ -14,13 +14,17 @@ import {
 
 describe('the packed fields', () => {
   it('unpacks d, the task being the rest', () => {
-    expect(parseFixed('5|3|1764000000000|2|shop.a|b')).toEqual({
+    expect(parseFixed('15|3|1764000000000|2|shop.a|b')).toEqual({
+      version: '1',
       priority: 5,
       maxAttempts: 3,
       enqueuedAt: 1_764_000_000_000,
       offset: 2,
       task: 'shop.a|b',
     });
+    // Stored without a version (0.1.0): read as version 1.
+    expect(parseFixed('5|3|1764000000000|2|t')).toMatchObject({ version: '1', priority: 5 });
+    expect(parseFixed('125|3|1764000000000|2|t')).toMatchObject({ version: '12', priority: 5 });
     expect(parseFixed('5|3|17')).toBeUndefined();
     expect(parseFixed(undefined)).toBeUndefined();
   });

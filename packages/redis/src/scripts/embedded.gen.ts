@@ -71,9 +71,9 @@ return answer
   'enqueue': `-- enqueue.lua: adds a batch of jobs to one queue [R3, R4, R5].
 --
 -- KEYS: the 19 queue keys (includes/queue.lua).
--- ARGV: [1] default result TTL, [2] finished kept, [3] default dedupe window (ms), then
---       groups of jobs that share every field but id and input (src/wire/script-calls.ts,
---       enqueueArgs):
+-- ARGV: [1] default result TTL, [2] finished kept, [3] default dedupe window (ms), [4] job
+--       format version (the start of every job's \`d\`), then groups of jobs that share
+--       every field but id and input (src/wire/script-calls.ts, enqueueArgs):
 --       a header \`<count> <more> <priority> <maxAttempts> <producer's enqueuedAt>
 --       <expiresAt> <delayMs> <runAt> <dedupe window> <task>\` (absent numbers empty, the
 --       task the rest of the string); when \`more\` is 1, the \`[idempotencyKey, schema]\`
@@ -95,6 +95,8 @@ local HEADER = '^(%d+) (%d) (%S*) (%S*) (%S*) (%S*) (%S*) (%S*) (%S*) (.*)$'
 -- Jobs that came due before this enqueue go first [R7].
 housekeep(500)
 local default_window = tonumber(ARGV[3])
+local version = ARGV[4]
+local FIRST_GROUP = 5
 local out = {}
 local any_ready = false
 -- Ready ids per priority, pushed with one RPUSH per list at the end (order kept).
@@ -105,7 +107,7 @@ local ready = {}
 local keys = {}
 local key_count = 0
 local argc = #ARGV
-local a = 4
+local a = FIRST_GROUP
 while a <= argc do
   local count, more = string.match(ARGV[a], '^(%d+) (%d)')
   a = a + 1 + (more == '1' and 3 or 0)
@@ -121,7 +123,7 @@ local n = 0
 local out_count = 0
 -- Ready counts per priority, next to \`ready\`.
 local ready_count = {}
-a = 4
+a = FIRST_GROUP
 while a <= argc do
   local count, more, priority, max_attempts, enqueued_at, expires_at, delay, run_at, window, task =
     string.match(ARGV[a], HEADER)
@@ -138,7 +140,7 @@ while a <= argc do
   -- Everything but the id and input is the same for the whole group: built once.
   local fields = {
     's', 'w',
-    'd', priority .. '|' .. max_attempts .. '|' .. now_s .. '|'
+    'd', version .. priority .. '|' .. max_attempts .. '|' .. now_s .. '|'
       .. int(now - tonumber(enqueued_at)) .. '|' .. task,
     'i', '',
   }
@@ -849,9 +851,10 @@ export const LUA_INCLUDES: Readonly<Record<string, string>> = {
 --
 -- Job hash fields (src/wire/job-hash.ts reads and writes the same; the README's "Job hash"
 -- table): s state (w waiting, d delayed, a active, c completed, f failed, x dead,
--- n cancelled, e expired), d the fixed part \`<priority>|<maxAttempts>|<enqueuedAt>|
+-- n cancelled, e expired), d the fixed part \`<version><priority>|<maxAttempts>|<enqueuedAt>|
 -- <offset of the producer's enqueuedAt back from enqueuedAt>|<task>\` (one field instead
--- of five keeps a small job's listpack small; the priority is its first character),
+-- of five keeps a small job's listpack small; the version is the job format version, absent
+-- on jobs stored before it was, and the priority the one digit before the first '|'),
 -- i input (JSON), y [idempotencyKey, schema] (JSON, when set), x expiresAt (when set),
 -- n attempts, b the delivery \`<startedAt>|<lease deadline>|<token>|<consumer>\` (one field:
 -- reserve writes the same string to every job of a call, whose jobs share one token; the
@@ -903,12 +906,14 @@ local function wake()
   end
 end
 
--- Priority and maxAttempts out of the \`d\` field.
+-- Priority and maxAttempts out of the \`d\` field, \`<version><priority>|<maxAttempts>|…\`
+-- (\`<priority>|…\` on a job stored without a version).
 local function job_priority(d)
-  return tonumber(string.sub(d or '', 1, 1)) or 0
+  local bar = string.find(d or '', '|', 1, true)
+  return bar and tonumber(string.sub(d, bar - 1, bar - 1)) or 0
 end
 local function job_max_attempts(d)
-  return tonumber(string.match(d or '', '^%d|([^|]*)|')) or 1
+  return tonumber(string.match(d or '', '^%d+|([^|]*)|')) or 1
 end
 
 -- Puts a job's id on its ready list (at the head for a release) and wakes a reserve.

@@ -1,9 +1,9 @@
 -- enqueue.lua: adds a batch of jobs to one queue [R3, R4, R5].
 --
 -- KEYS: the 19 queue keys (includes/queue.lua).
--- ARGV: [1] default result TTL, [2] finished kept, [3] default dedupe window (ms), then
---       groups of jobs that share every field but id and input (src/wire/script-calls.ts,
---       enqueueArgs):
+-- ARGV: [1] default result TTL, [2] finished kept, [3] default dedupe window (ms), [4] job
+--       format version (the start of every job's `d`), then groups of jobs that share
+--       every field but id and input (src/wire/script-calls.ts, enqueueArgs):
 --       a header `<count> <more> <priority> <maxAttempts> <producer's enqueuedAt>
 --       <expiresAt> <delayMs> <runAt> <dedupe window> <task>` (absent numbers empty, the
 --       task the rest of the string); when `more` is 1, the `[idempotencyKey, schema]`
@@ -25,6 +25,8 @@ local HEADER = '^(%d+) (%d) (%S*) (%S*) (%S*) (%S*) (%S*) (%S*) (%S*) (.*)$'
 -- Jobs that came due before this enqueue go first [R7].
 housekeep(500)
 local default_window = tonumber(ARGV[3])
+local version = ARGV[4]
+local FIRST_GROUP = 5
 local out = {}
 local any_ready = false
 -- Ready ids per priority, pushed with one RPUSH per list at the end (order kept).
@@ -35,7 +37,7 @@ local ready = {}
 local keys = {}
 local key_count = 0
 local argc = #ARGV
-local a = 4
+local a = FIRST_GROUP
 while a <= argc do
   local count, more = string.match(ARGV[a], '^(%d+) (%d)')
   a = a + 1 + (more == '1' and 3 or 0)
@@ -51,7 +53,7 @@ local n = 0
 local out_count = 0
 -- Ready counts per priority, next to `ready`.
 local ready_count = {}
-a = 4
+a = FIRST_GROUP
 while a <= argc do
   local count, more, priority, max_attempts, enqueued_at, expires_at, delay, run_at, window, task =
     string.match(ARGV[a], HEADER)
@@ -68,7 +70,7 @@ while a <= argc do
   -- Everything but the id and input is the same for the whole group: built once.
   local fields = {
     's', 'w',
-    'd', priority .. '|' .. max_attempts .. '|' .. now_s .. '|'
+    'd', version .. priority .. '|' .. max_attempts .. '|' .. now_s .. '|'
       .. int(now - tonumber(enqueued_at)) .. '|' .. task,
     'i', '',
   }

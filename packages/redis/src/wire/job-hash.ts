@@ -13,11 +13,21 @@ import {
 // table documents it field by field. The envelope is the API shape (docs/job-envelope.md);
 // this layout is the Redis transport's own.
 
+/**
+ * The job format version stored with every job, at the start of `d`: the version of the
+ * envelope the job holds. Jobs stored before the version was (by 0.1.0) have none, and
+ * read as this version: their layout is the same.
+ */
+export const JOB_FORMAT_VERSION = ENVELOPE_VERSION;
+const CURRENT_VERSION = String(JOB_FORMAT_VERSION);
+/** What a job stored without a version has before its priority. */
+const UNVERSIONED = '';
+
 /** The job hash's fields. Single letters, and few of them, keep small jobs in a listpack. */
 export const JOB_FIELD = {
   /** The state, as one of {@link STATE_CODES}. */
   state: 's',
-  /** `<priority>|<maxAttempts>|<enqueuedAt>|<offset>|<task>` ({@link parseFixed}). */
+  /** `<version><priority>|<maxAttempts>|<enqueuedAt>|<offset>|<task>` ({@link parseFixed}). */
   fixed: 'd',
   /** The input JSON. */
   input: 'i',
@@ -73,6 +83,8 @@ export function encodeExtras(envelope: JobEnvelope): string {
 
 /** The `d` field, unpacked. */
 export interface FixedPart {
+  /** The job format version ({@link JOB_FORMAT_VERSION} for a job stored without one). */
+  version: string;
   priority: number;
   maxAttempts: number;
   /** The transport's enqueuedAt (Redis TIME). */
@@ -84,8 +96,8 @@ export interface FixedPart {
 }
 
 /**
- * Unpacks the `d` field: `<priority>|<maxAttempts>|<enqueuedAt>|<offset>|<task>`. Undefined
- * when it is not one.
+ * Unpacks the `d` field: `<version><priority>|<maxAttempts>|<enqueuedAt>|<offset>|<task>`,
+ * the priority the one digit before the first '|'. Undefined when it is not one.
  */
 export function parseFixed(fixed: unknown): FixedPart | undefined {
   if (typeof fixed !== 'string') return undefined;
@@ -93,14 +105,32 @@ export function parseFixed(fixed: unknown): FixedPart | undefined {
   const b = fixed.indexOf(PACKED_SEPARATOR, a + 1);
   const c = fixed.indexOf(PACKED_SEPARATOR, b + 1);
   const d = fixed.indexOf(PACKED_SEPARATOR, c + 1);
-  if (a < 0 || b < 0 || c < 0 || d < 0) return undefined;
+  if (a < 1 || b < 0 || c < 0 || d < 0) return undefined;
+  const version = fixed.slice(0, a - 1);
   return {
-    priority: Number(fixed.slice(0, a)),
+    version: version === UNVERSIONED ? CURRENT_VERSION : version,
+    priority: Number(fixed.slice(a - 1, a)),
     maxAttempts: Number(fixed.slice(a + 1, b)),
     enqueuedAt: Number(fixed.slice(b + 1, c)),
     offset: Number(fixed.slice(c + 1, d)),
     task: fixed.slice(d + 1),
   };
+}
+
+/** The version a `d` field names, whatever follows it; undefined when it names none. */
+function versionOf(fixed: unknown): string | undefined {
+  if (typeof fixed !== 'string') return undefined;
+  const a = fixed.indexOf(PACKED_SEPARATOR);
+  return a > 1 ? fixed.slice(0, a - 1) : undefined;
+}
+
+/** Throws when a `d` field names a job format version this package cannot read. */
+function assertKnownVersion(id: string, fixed: unknown): void {
+  const version = versionOf(fixed);
+  if (version === undefined || version === CURRENT_VERSION) return;
+  throw new InvalidEnvelopeError(
+    `Job ${JSON.stringify(id)} is stored in job format version ${JSON.stringify(version)}, and this @conveyor/redis reads version ${CURRENT_VERSION} only: a newer Conveyor enqueued it. Upgrade @conveyor/redis here to the producer's version; a job a worker dead-lettered for this goes back with \`conveyor retry ${id}\`.`,
+  );
 }
 
 /** The stored parts of a job, as scripts return them. */
@@ -120,7 +150,8 @@ const present = (value: unknown): boolean =>
 
 /**
  * Rebuilds an envelope. The id, queue and attempt are not stored with the job: the key and
- * the delivery give them. Throws {@link InvalidEnvelopeError} on anything malformed.
+ * the delivery give them. Throws {@link InvalidEnvelopeError} for a job format version this
+ * package does not read, and for anything malformed.
  */
 export function decodeEnvelope(
   id: string,
@@ -129,6 +160,7 @@ export function decodeEnvelope(
   attempt: number,
 ): JobEnvelope {
   const fixed = parseFixed(job.fixed);
+  if (fixed?.version !== CURRENT_VERSION) assertKnownVersion(id, job.fixed);
   if (!fixed || typeof job.input !== 'string') {
     throw new InvalidEnvelopeError(
       `Job ${JSON.stringify(id)} has no task or input in Redis; it was not written by this Conveyor version.`,
@@ -185,7 +217,8 @@ export function parseDelivery(
 
 /**
  * Turns a job hash (flat `[field, value, …]` as HGETALL returns it) into a record; null
- * when the hash is empty or has no known state. Damage shows as what can be shown.
+ * when the hash is empty or has no known state. A job of a format version this package
+ * does not read throws {@link InvalidEnvelopeError}; other damage shows as what can be shown.
  */
 export function decodeRecord(
   id: string,
@@ -198,6 +231,7 @@ export function decodeRecord(
   const state = STATE_OF_CODE[hash[JOB_FIELD.state] ?? ''];
   if (!state) return null;
   const fixed = hash[JOB_FIELD.fixed];
+  assertKnownVersion(id, fixed);
   let envelope: JobEnvelope;
   try {
     envelope = decodeEnvelope(

@@ -14,7 +14,7 @@ import {
   type SettleStatus,
   toJobError,
 } from '@conveyor/core';
-import { decodeEnvelope, decodeRecord, encodeExtras } from './job-hash.js';
+import { decodeEnvelope, decodeRecord, encodeExtras, JOB_FORMAT_VERSION } from './job-hash.js';
 
 // The arguments the queue scripts take and the replies they give: every encoder and decoder
 // of them, in one place. Each script's header (scripts/*.lua) names the same fields, and the
@@ -61,6 +61,11 @@ export function assertEncodable({ envelope, inputFingerprint }: EnqueueRequest):
   if (!isIdOf(id, queue)) {
     throw new InvalidEnvelopeError(
       `Job id ${JSON.stringify(id)} does not start with its queue "${queue}:"; ids are <queue>:<unique> (see newJobId).`,
+    );
+  }
+  if (envelope.v !== JOB_FORMAT_VERSION) {
+    throw new InvalidEnvelopeError(
+      `Job ${JSON.stringify(id)} has envelope version ${JSON.stringify(envelope.v)}; this @conveyor/redis stores version ${JOB_FORMAT_VERSION}. Build envelopes with the @conveyor/core this transport depends on.`,
     );
   }
   if (!Number.isInteger(priority) || priority < 0 || priority > 9) {
@@ -118,7 +123,8 @@ function groupHeader(request: EnqueueRequest, count: number): string {
 }
 
 /**
- * The enqueue.lua arguments of one queue's chunk: the default dedupe window, then groups. Consecutive requests that differ only in id and input (one
+ * The enqueue.lua arguments of one queue's chunk: the default dedupe window, the job format
+ * version, then groups. Consecutive requests that differ only in id and input (one
  * enqueueMany, or single calls of one task made in the same tick) form a group: one header,
  * then `<unique id> <input JSON>` per job, so a job costs two arguments and the script
  * builds the shared fields once per group. Throws NotJsonError for input JSON cannot carry.
@@ -128,7 +134,7 @@ export function enqueueArgs(
   queue: string,
   defaultWindowMs: number,
 ): string[] {
-  const args: string[] = [String(defaultWindowMs)];
+  const args: string[] = [String(defaultWindowMs), String(JOB_FORMAT_VERSION)];
   let head = 0;
   let first: EnqueueRequest | undefined;
   let count = 0;
@@ -225,7 +231,8 @@ const RESERVE_PER_JOB = 2;
 
 /**
  * Reads reserve.lua's reply: pushes a reservation per job onto `reservations`, and a broken
- * delivery per job whose stored form is unreadable (garbage in its hash) onto `broken`. Per job the reply has `<unique> <d> <input>` in one string (the unique id
+ * delivery per job whose stored form is unreadable (an unknown format version, garbage)
+ * onto `broken`. Per job the reply has `<unique> <d> <input>` in one string (the unique id
  * alone when `d` or the input is missing), then the attempt, or `[attempt, y or false,
  * x or false]` when the job has extras or an expiry.
  */

@@ -19,9 +19,10 @@
 --
 -- Job hash fields (src/wire/job-hash.ts reads and writes the same; the README's "Job hash"
 -- table): s state (w waiting, d delayed, a active, c completed, f failed, x dead,
--- n cancelled, e expired), d the fixed part `<priority>|<maxAttempts>|<enqueuedAt>|
+-- n cancelled, e expired), d the fixed part `<version><priority>|<maxAttempts>|<enqueuedAt>|
 -- <offset of the producer's enqueuedAt back from enqueuedAt>|<task>` (one field instead
--- of five keeps a small job's listpack small; the priority is its first character),
+-- of five keeps a small job's listpack small; the version is the job format version, absent
+-- on jobs stored before it was, and the priority the one digit before the first '|'),
 -- i input (JSON), y [idempotencyKey, schema] (JSON, when set), x expiresAt (when set),
 -- n attempts, b the delivery `<startedAt>|<lease deadline>|<token>|<consumer>` (one field:
 -- reserve writes the same string to every job of a call, whose jobs share one token; the
@@ -73,12 +74,14 @@ local function wake()
   end
 end
 
--- Priority and maxAttempts out of the `d` field.
+-- Priority and maxAttempts out of the `d` field, `<version><priority>|<maxAttempts>|…`
+-- (`<priority>|…` on a job stored without a version).
 local function job_priority(d)
-  return tonumber(string.sub(d or '', 1, 1)) or 0
+  local bar = string.find(d or '', '|', 1, true)
+  return bar and tonumber(string.sub(d, bar - 1, bar - 1)) or 0
 end
 local function job_max_attempts(d)
-  return tonumber(string.match(d or '', '^%d|([^|]*)|')) or 1
+  return tonumber(string.match(d or '', '^%d+|([^|]*)|')) or 1
 end
 
 -- Puts a job's id on its ready list (at the head for a release) and wakes a reserve.
