@@ -108,14 +108,14 @@ export class WorkerStoppedError extends WorkerError {
 }
 
 /**
- * A held job moved between phases in a way its lifecycle does not allow (see
- * `PHASE_MOVES`): a bug in the worker, thrown only in tests; in production it is logged.
+ * A held job made a move its lifecycle does not allow from its phase (see `PHASE_MOVES`):
+ * a bug in the worker, thrown only in tests; in production it is logged.
  */
 export class IllegalPhaseChangeError extends WorkerError {
-  constructor(jobId: string, from: string, to: string) {
+  constructor(jobId: string, move: string, phase: string, allowedFrom: readonly string[]) {
     super(
       'ILLEGAL_PHASE_CHANGE',
-      `Worker bug: held job ${JSON.stringify(jobId)} moved from ${from} to ${to}, which its lifecycle does not allow. The worker carries on; please report this with the log line.`,
+      `Worker bug: held job ${JSON.stringify(jobId)} made the move "${move}" while ${phase}, but that move is allowed only from ${allowedFrom.join(' or ')}. The worker carries on; please report this with the log line.`,
     );
   }
 }

@@ -8,15 +8,9 @@ import type {
   Transport,
 } from '@conveyor/core';
 import { WorkerShutdownError } from './errors.js';
-import {
-  abortJob,
-  createPhaseMover,
-  type HeldJob,
-  holdJob,
-  jobFields,
-  releaseOf,
-} from './held-job.js';
+import { abortJob, type HeldJob, holdJob, jobFields, releaseOf } from './held-job.js';
 import { createInterrupts, type Interrupts } from './interrupts.js';
+import { createPhaseMover } from './job-phase.js';
 import type { JobRunner } from './job-runner.js';
 import type { LimitGates } from './limit-gates.js';
 import { checkSchemaSkew } from './schema-skew.js';
@@ -27,7 +21,7 @@ import type { CounterName, WorkerEvent } from './stats.js';
 
 /**
  * The jobs this worker holds a lease on, and the one owner of their phases: every phase
- * change happens here (through a `PhaseMover`, checked against `PHASE_MOVES`), with what
+ * change happens here (a move of `PHASE_MOVES`, checked by a `PhaseMover`), with what
  * goes with it: slots taken and freed, time limits cleared, settlements sent.
  */
 export interface HeldJobs extends Interrupts {
@@ -86,7 +80,7 @@ export function createHeldJobs(options: {
 
   /** Gives a job that never started back to its queue, its attempt uncounted. */
   function release(job: HeldJob, type: 'released' | 'cancelled'): void {
-    phases.move(job, 'ending');
+    phases.move(job, 'release');
     send(job, releaseOf(job), type);
   }
 
@@ -114,14 +108,14 @@ export function createHeldJobs(options: {
 
   /** Its lease ran out before it started: nothing to settle, its settlement would be stale. */
   function drop(job: HeldJob): void {
-    phases.move(job, 'ending');
+    phases.move(job, 'drop');
     forget(job);
   }
 
   /** Its run is over: stops its time limits, frees its concurrency-limit slot and its run slot. */
   function finishRun(job: HeldJob): void {
     const wasRunning = job.phase === 'running';
-    phases.move(job, 'ending');
+    phases.move(job, 'finish');
     job.limits?.clear();
     gates.freeSlot(job);
     if (!wasRunning) return;
@@ -167,7 +161,7 @@ export function createHeldJobs(options: {
         const task = registry.get(job.task);
         checkSchemaSkew(job, task?.fingerprint, emit, logger);
         if (gates.gated(task)) {
-          phases.move(job, 'limited');
+          phases.move(job, 'limit');
           gates.enter(job, task);
         } else {
           slots.add(job);
@@ -177,7 +171,7 @@ export function createHeldJobs(options: {
     },
 
     start(job) {
-      phases.move(job, 'running', clock.now());
+      phases.move(job, 'start', clock.now());
       runner.run(job);
     },
 
@@ -188,7 +182,7 @@ export function createHeldJobs(options: {
         release(job, 'released');
         return;
       }
-      phases.move(job, 'buffered');
+      phases.move(job, 'admit');
       // It waited its turn already: first in line for a slot.
       slots.add(job, true);
       slots.pump();
