@@ -3,7 +3,6 @@ import {
   type EnqueueRequest,
   type EnqueueResult,
   InvalidEnvelopeError,
-  InvalidOptionError,
   inputJsonOf,
   type JobError,
   type JobRecord,
@@ -25,20 +24,10 @@ import { decodeEnvelope, decodeRecord, encodeExtras, JOB_FORMAT_VERSION } from '
 const SEPARATOR = ' ';
 /** Separates a job id's queue from its unique part, `<queue>:<unique>`. */
 const ID_SEPARATOR = ':';
-const ID_SEPARATOR_CODE = ID_SEPARATOR.charCodeAt(0);
 
 /** The unique part of a job id of `queue`: what the scripts take and give back. */
 export function uniqueOf(id: string, queue: string): string {
   return id.slice(queue.length + 1);
-}
-
-/** True when `id` is `<queue>:<unique>` with a unique part. */
-export function isIdOf(id: string, queue: string): boolean {
-  return (
-    id.length > queue.length + 1 &&
-    id.charCodeAt(queue.length) === ID_SEPARATOR_CODE &&
-    id.startsWith(queue)
-  );
 }
 
 /** The job id of a unique part the scripts gave back. */
@@ -48,39 +37,15 @@ export function idOf(queue: string, unique: string): string {
 
 // --- enqueue.lua -----------------------------------------------------------------------
 
-/** What enqueue.lua can store before the id in an idempotency claim. */
-const FINGERPRINT = /^\S{1,64}$/;
-
 /**
- * Throws unless a request fits the enqueue arguments: the id is `<queue>:<unique>`, the
- * priority one digit (the `d` field and the ready lists hold one), the fingerprint has no
- * whitespace. The queue name is the caller's to check.
+ * Throws unless this package stores the request's envelope version. The rest of what the
+ * enqueue arguments need (an id `<queue>:<unique>`, a one-digit priority, a fingerprint
+ * without whitespace) core's createTransport has checked before the enqueuer is called.
  */
-export function assertEncodable({ envelope, inputFingerprint }: EnqueueRequest): void {
-  const { queue, id, priority, maxAttempts } = envelope;
-  if (!isIdOf(id, queue)) {
-    throw new InvalidEnvelopeError(
-      `Job id ${JSON.stringify(id)} does not start with its queue "${queue}:"; ids are <queue>:<unique> (see newJobId).`,
-    );
-  }
+export function assertEncodable({ envelope }: EnqueueRequest): void {
   if (envelope.v !== JOB_FORMAT_VERSION) {
     throw new InvalidEnvelopeError(
-      `Job ${JSON.stringify(id)} has envelope version ${JSON.stringify(envelope.v)}; this @conveyor/redis stores version ${JOB_FORMAT_VERSION}. Build envelopes with the @conveyor/core this transport depends on.`,
-    );
-  }
-  if (!Number.isInteger(priority) || priority < 0 || priority > 9) {
-    throw new InvalidEnvelopeError(
-      `Job ${JSON.stringify(id)} has priority ${priority}; use an integer from 0 to 9.`,
-    );
-  }
-  if (!Number.isFinite(maxAttempts)) {
-    throw new InvalidEnvelopeError(`Job ${JSON.stringify(id)} has maxAttempts ${maxAttempts}.`);
-  }
-  if (inputFingerprint !== undefined && !FINGERPRINT.test(inputFingerprint)) {
-    throw new InvalidOptionError(
-      'inputFingerprint',
-      inputFingerprint,
-      '1–64 characters without whitespace (the client sends 16 hex digits)',
+      `Job ${JSON.stringify(envelope.id)} has envelope version ${JSON.stringify(envelope.v)}; this @conveyor/redis stores version ${JOB_FORMAT_VERSION}. Build envelopes with the @conveyor/core this transport depends on.`,
     );
   }
 }
