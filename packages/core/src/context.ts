@@ -26,28 +26,6 @@ export interface TaskContext {
   retry(options?: { countdown?: number; reason?: string; cause?: unknown }): never;
 }
 
-export interface TaskContextInit {
-  jobId: string;
-  task: string;
-  queue: string;
-  attempt: number;
-  maxAttempts: number;
-  signal: AbortSignal;
-  logger: Logger;
-  onProgress?: (value: JsonValue) => void;
-}
-
-export function createTaskContext(init: TaskContextInit): TaskContext {
-  const { onProgress, ...fields } = init;
-  return {
-    ...fields,
-    progress(value) {
-      onProgress?.(value);
-    },
-    retry,
-  };
-}
-
 /** Shared by every context: it uses no `this`, so `const { retry } = ctx` works too. */
 function retry(options: { countdown?: number; reason?: string; cause?: unknown } = {}): never {
   const { countdown } = options;
@@ -60,11 +38,18 @@ function retry(options: { countdown?: number; reason?: string; cause?: unknown }
 
 const noProgress = (): void => {};
 
-/** Like {@link TaskContextInit}, but the signal may be made on first read. */
-export interface LazyTaskContextInit extends Omit<TaskContextInit, 'signal' | 'logger'> {
+/** What `runJob` knows about a job, for its context. */
+export interface TaskContextInit {
+  jobId: string;
+  task: string;
+  queue: string;
+  attempt: number;
+  maxAttempts: number;
+  /** The job's signal, or a function that makes it on first read. */
   signal: AbortSignal | (() => AbortSignal);
   /** The base logger; `ctx.logger` adds job id, task and attempt to its lines. */
   logger: Logger;
+  onProgress?: (value: JsonValue) => void;
 }
 
 /**
@@ -84,7 +69,7 @@ class LazyTaskContext implements TaskContext {
   #base: Logger;
   #logger: Logger | undefined;
 
-  constructor(init: LazyTaskContextInit) {
+  constructor(init: TaskContextInit) {
     this.jobId = init.jobId;
     this.task = init.task;
     this.queue = init.queue;
@@ -112,6 +97,6 @@ class LazyTaskContext implements TaskContext {
 }
 
 /** A {@link TaskContext} whose `signal` and `logger` are made when the task first reads them. */
-export function lazyTaskContext(init: LazyTaskContextInit): TaskContext {
+export function lazyTaskContext(init: TaskContextInit): TaskContext {
   return new LazyTaskContext(init);
 }

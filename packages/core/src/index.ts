@@ -5,7 +5,7 @@
 
 export { type Client, type ClientOptions, createClient, type EnqueueOptions } from './client.js';
 export { type Clock, systemClock, type TimerHandle } from './clock.js';
-export { createTaskContext, type TaskContext, type TaskContextInit } from './context.js';
+export type { TaskContext } from './context.js';
 export {
   assertQueueName,
   checkEnvelope,
@@ -107,13 +107,12 @@ export {
   type SettleStatus,
   type Transport,
 } from './transport.js';
-export {
-  COUNTED_STATES,
-  type DeadLetterPage,
-  type QueueCounts,
-  type TransportAdmin,
-  type WorkerJobInfo,
-  type WorkerRecord,
+export type {
+  DeadLetterPage,
+  QueueCounts,
+  TransportAdmin,
+  WorkerJobInfo,
+  WorkerRecord,
 } from './transport-admin.js';
 export {
   hasCapability,

@@ -4,8 +4,7 @@ import type { EnqueueRequest } from './transport.js';
 
 /**
  * An enqueue request as the client builds it. The input is serialized once, when it is
- * checked (`inputJson`); `payload`, the whole envelope's JSON, is made only if a transport
- * reads it. Absent options are absent properties, as in a literal. A job with an
+ * checked (`inputJson`). Absent options are absent properties, as in a literal. A job with an
  * idempotency key carries its input fingerprint [R5a]; one without pays nothing for it.
  */
 export class PreparedRequest implements EnqueueRequest {
@@ -23,9 +22,5 @@ export class PreparedRequest implements EnqueueRequest {
     if (delayMs !== undefined) this.delayMs = delayMs;
     else if (runAt !== undefined) this.runAt = runAt;
     if (envelope.idempotencyKey !== undefined) this.inputFingerprint = inputFingerprint(inputJson);
-  }
-
-  get payload(): string {
-    return JSON.stringify(this.envelope);
   }
 }

@@ -1,4 +1,4 @@
-import type { JobRecord, JobState } from './transport.js';
+import type { JobRecord } from './transport.js';
 
 /** How many jobs a queue holds in each live state, and in its dead-letter set. */
 export interface QueueCounts {
@@ -84,6 +84,3 @@ export interface TransportAdmin {
   /** Records of live workers, sorted by id. */
   listWorkers(): Promise<WorkerRecord[]>;
 }
-
-/** States `queueCounts` reports (the rest are final and bounded by retention). */
-export const COUNTED_STATES: readonly JobState[] = ['waiting', 'delayed', 'active', 'dead'];

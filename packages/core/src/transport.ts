@@ -33,11 +33,6 @@ export const FINAL_STATES: ReadonlySet<JobState> = new Set([
 export interface EnqueueRequest {
   envelope: JobEnvelope;
   /**
-   * `envelope` already serialized by the producer (`JSON.stringify(envelope)`), so a
-   * transport that stores text need not stringify it again. Optional; equal to the envelope.
-   */
-  payload?: string;
-  /**
    * `envelope.input` already serialized and checked by the producer
    * (`JSON.stringify(envelope.input)` after `assertJsonValue`), so that a transport that
    * stores the input as text need not walk and stringify it again. Optional.

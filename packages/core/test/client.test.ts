@@ -178,7 +178,6 @@ describe('client.enqueue: the envelope', () => {
     });
     expect(envelope?.enqueuedAt).toBeGreaterThanOrEqual(before);
     expect(envelope?.enqueuedAt).toBeLessThanOrEqual(after);
-    expect(request?.payload).toBe(JSON.stringify(envelope));
     expect(request?.dedupeWindowMs).toBe(86_400_000);
     expect(request).not.toHaveProperty('delayMs');
     expect(request).not.toHaveProperty('runAt');
@@ -242,7 +241,6 @@ describe('client.enqueue: the envelope', () => {
     expect(first?.dedupeWindowMs).toBe(5_000);
     expect(second?.envelope.expiresAt).toBe(1_900_000_000_000);
     expect(second?.envelope).not.toHaveProperty('idempotencyKey');
-    expect(JSON.parse(first?.payload ?? '')).toEqual(first?.envelope);
   });
 
   it('records the schema fingerprint of a codegen contract', async () => {
@@ -340,7 +338,7 @@ describe('client: payload limit', () => {
   it('accepts a job under the limit', async () => {
     const { client, requests } = recordingClient({ maxPayloadBytes: 300 });
     await client.enqueue(sendEmail, { email: 'a@b.co', name: 'x' });
-    expect(Buffer.byteLength(requests()[0]?.payload ?? '')).toBeLessThanOrEqual(300);
+    expect(Buffer.byteLength(JSON.stringify(requests()[0]?.envelope))).toBeLessThanOrEqual(300);
   });
 
   it('defaults to 512 KiB', async () => {
