@@ -13,14 +13,30 @@ function examples(...lines: string[]): string {
 }
 
 /** Under each command that reaches the broker: where its transport comes from. */
-function transportHelp(admin?: 'admin'): string {
-  const needs = admin
+function transportHelp(needsAdmin = false): string {
+  const needs = needsAdmin
     ? " It needs\nthe transport's admin operations (transport.admin; the Redis and memory transports have them)."
     : '';
   return `
 Transport: --redis <url> (or --prefix, --tls-*) when given, else the transport function of
 conveyor.config.ts (or --config <file>), else REDIS_URL, else ${DEFAULT_REDIS_URL}.${needs}
 `;
+}
+
+/**
+ * A command that reaches the broker: its `--help` ends with where the transport comes from
+ * (and whether it needs `transport.admin`), then the examples.
+ */
+function brokerCommand(
+  program: Command,
+  name: string,
+  description: string,
+  help: { admin?: boolean; examples: string[] },
+): Command {
+  return program
+    .command(name)
+    .description(description)
+    .addHelpText('after', transportHelp(help.admin) + examples(...help.examples));
 }
 
 /**
@@ -200,9 +216,19 @@ ${transportHelp()}${examples(
     )
     .action(run('worker'));
 
-  program
-    .command('status')
-    .description('show waiting, delayed, active and dead counts per queue, and live workers')
+  brokerCommand(
+    program,
+    'status',
+    'show waiting, delayed, active and dead counts per queue, and live workers',
+    {
+      admin: true,
+      examples: [
+        'conveyor status',
+        'conveyor status --queues emails --json',
+        'conveyor status -w 5',
+      ],
+    },
+  )
     .option(
       '-q, --queues <list>',
       'only these queues (comma-separated)',
@@ -214,75 +240,66 @@ ${transportHelp()}${examples(
       parseInteger('--watch', 1, 3_600),
     )
     .option('--json', 'print JSON (one document per line with --watch)')
-    .addHelpText(
-      'after',
-      transportHelp('admin') +
-        examples(
-          'conveyor status',
-          'conveyor status --queues emails --json',
-          'conveyor status -w 5',
-        ),
-    )
     .action(run('status'));
 
-  program
-    .command('inspect')
-    .description('show a job: state, attempts, timestamps, input, progress, result or error')
+  brokerCommand(
+    program,
+    'inspect',
+    'show a job: state, attempts, timestamps, input, progress, result or error',
+    { examples: ['conveyor inspect emails:mi9x0q2k3a'] },
+  )
     .argument('<job-id>', 'the job id, <queue>:<unique>', parseJobId)
     .option('--json', 'print the job record as JSON')
-    .addHelpText('after', transportHelp() + examples('conveyor inspect emails:mi9x0q2k3a'))
     .action(run('inspect'));
 
-  program
-    .command('retry')
-    .description('move dead-letter jobs back to their queue with a fresh attempt budget')
+  brokerCommand(
+    program,
+    'retry',
+    'move dead-letter jobs back to their queue with a fresh attempt budget',
+    {
+      admin: true,
+      examples: ['conveyor retry emails:mi9x0q2k3a', 'conveyor retry --all-dead --queue emails'],
+    },
+  )
     .argument('[job-id]', 'a dead job to retry (its queue comes from the id)', parseJobId)
     .option('--all-dead', 'retry every dead job of --queue')
     .option('-q, --queue <queue>', 'the queue, with --all-dead', parseQueue('--queue'))
     .option('--json', 'print the outcome as JSON')
-    .addHelpText(
-      'after',
-      transportHelp('admin') +
-        examples('conveyor retry emails:mi9x0q2k3a', 'conveyor retry --all-dead --queue emails'),
-    )
     .action(run('retry'));
 
-  program
-    .command('dead')
-    .description("list a queue's dead-letter jobs, oldest first")
+  brokerCommand(program, 'dead', "list a queue's dead-letter jobs, oldest first", {
+    admin: true,
+    examples: ['conveyor dead emails', 'conveyor dead emails --offset 50 --json'],
+  })
     .argument('<queue>', 'the queue', parseQueue('queue'))
     .option('--limit <n>', 'jobs per page', parseInteger('--limit', 1, 10_000), 50)
     .option('--offset <n>', 'jobs to skip', parseInteger('--offset', 0), 0)
     .option('--json', 'print the page as JSON')
-    .addHelpText(
-      'after',
-      transportHelp('admin') +
-        examples('conveyor dead emails', 'conveyor dead emails --offset 50 --json'),
-    )
     .action(run('dead'));
 
-  program
-    .command('cancel')
-    .description('cancel a job: a queued job never runs; a running one has its ctx.signal aborted')
+  brokerCommand(
+    program,
+    'cancel',
+    'cancel a job: a queued job never runs; a running one has its ctx.signal aborted',
+    { examples: ['conveyor cancel emails:mi9x0q2k3a'] },
+  )
     .argument('<job-id>', 'the job id, <queue>:<unique>', parseJobId)
     .option('--json', 'print the outcome as JSON')
-    .addHelpText('after', transportHelp() + examples('conveyor cancel emails:mi9x0q2k3a'))
     .action(run('cancel'));
 
-  program
-    .command('purge')
-    .description(
-      'delete the waiting and delayed jobs of a queue (running jobs finish; dead ones stay unless --dead)',
-    )
+  brokerCommand(
+    program,
+    'purge',
+    'delete the waiting and delayed jobs of a queue (running jobs finish; dead ones stay unless --dead)',
+    {
+      admin: true,
+      examples: ['conveyor purge emails', 'conveyor purge emails --dead --yes'],
+    },
+  )
     .argument('<queue>', 'the queue', parseQueue('queue'))
     .option('-y, --yes', 'do not ask for confirmation (required when stdin is not a terminal)')
     .option('--dead', "also delete the queue's dead-letter jobs")
     .option('--json', 'print the outcome as JSON')
-    .addHelpText(
-      'after',
-      transportHelp('admin') +
-        examples('conveyor purge emails', 'conveyor purge emails --dead --yes'),
-    )
     .action(run('purge'));
 
   program
