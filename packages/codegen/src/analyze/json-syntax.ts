@@ -1,5 +1,5 @@
 import { ts } from 'ts-morph';
-import { isSchemaLibrary, type SchemaImport } from './schema-closure.js';
+import { isSchemaLibrary, type SchemaImport, TYPE_UTILITIES } from './schema-closure.js';
 import { topLevelBindings } from './scope.js';
 
 /**
@@ -162,20 +162,7 @@ function isAsConst(node: ts.TypeNode): boolean {
 }
 
 /** Type names a declared result may use besides same-file declarations. */
-const TYPE_REFERENCES = new Set([
-  'Date',
-  'Array',
-  'ReadonlyArray',
-  'Promise',
-  'Awaited',
-  'Record',
-  'Partial',
-  'Required',
-  'Readonly',
-  'Pick',
-  'Omit',
-  'NonNullable',
-]);
+const TYPE_REFERENCES = new Set<string>(['Date', 'Array', 'Promise', ...TYPE_UTILITIES]);
 const TYPE_SYNTAX = new Set([
   ts.SyntaxKind.TypeLiteral,
   ts.SyntaxKind.PropertySignature,

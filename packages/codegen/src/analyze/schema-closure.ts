@@ -33,6 +33,19 @@ export interface SchemaClosure {
   readonly problems: readonly SchemaProblem[];
 }
 
+/** TypeScript's utility types a copied schema type or a declared result may name. */
+export const TYPE_UTILITIES = [
+  'Awaited',
+  'ReadonlyArray',
+  'Record',
+  'Partial',
+  'Required',
+  'Readonly',
+  'Pick',
+  'Omit',
+  'NonNullable',
+] as const;
+
 /** Globals a schema may use; anything else undeclared is refused. */
 const SAFE_GLOBALS = new Set([
   'undefined',
@@ -56,15 +69,7 @@ const SAFE_GLOBALS = new Set([
   'Error',
   'Promise',
   // Type-level globals, for copied types and `run` return annotations.
-  'Awaited',
-  'ReadonlyArray',
-  'Record',
-  'Partial',
-  'Required',
-  'Readonly',
-  'Pick',
-  'Omit',
-  'NonNullable',
+  ...TYPE_UTILITIES,
   'Exclude',
   'Extract',
   'parseInt',
