@@ -5,6 +5,7 @@ export default defineConfig({
     index: 'src/index.ts',
     'driver/index': 'src/driver/index.ts',
     'testing/index': 'src/testing/index.ts',
+    'worker/index': 'src/worker/index.ts',
   },
   format: ['esm'],
   dts: true,

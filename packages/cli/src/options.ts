@@ -1,4 +1,4 @@
-import { isQueueName, queueOfJobId } from '@conveyor/core';
+import { isQueueName, queueOfJobId } from '@conveyor/core/transport';
 import { usageError } from './errors.js';
 
 /** Parses an integer option (`--concurrency 8`); quotes a bad value. */

@@ -3,9 +3,9 @@ import {
   createTaskRegistry,
   InvalidOptionError,
   memoryTransport,
-  runJob,
   ValidationError,
 } from '@conveyor/core';
+import { runJob } from '@conveyor/core/worker';
 import { describe, expect, it } from 'vitest';
 import {
   chargePayment,

@@ -1,21 +1,13 @@
 /**
- * @conveyor/core: typed tasks, the producer client, the job envelope, the transport
- * interface and the in-memory transport.
+ * @conveyor/core: what a task author and a producer use: typed tasks, the client, errors,
+ * the job and transport types, and the in-memory transport. A transport author's helpers
+ * are in `@conveyor/core/transport`; the worker's job runner in `@conveyor/core/worker`.
  */
 
 export { type Client, type ClientOptions, createClient, type EnqueueOptions } from './client.js';
 export { type Clock, systemClock, type TimerHandle } from './clock.js';
 export type { TaskContext } from './context.js';
-export {
-  assertQueueName,
-  checkEnvelope,
-  ENVELOPE_VERSION,
-  isQueueName,
-  type JobEnvelope,
-  parseEnvelope,
-  QUEUE_NAME_RULE,
-  serializeEnvelope,
-} from './envelope.js';
+export type { JobEnvelope } from './envelope.js';
 export {
   CapabilityMissingError,
   ConveyorError,
@@ -40,30 +32,14 @@ export {
   ValidationError,
 } from './errors.js';
 export type { IdempotencyMode } from './idempotency.js';
-export { newJobId, newLeaseToken, queueOfJobId } from './ids.js';
-export { JOB_ERROR_LIMITS, type JobError, toJobError } from './job-error.js';
+export type { JobError } from './job-error.js';
 export { createJobHandle, type JobHandle } from './job-handle.js';
 export { assertJsonValue, type JsonValue, MAX_JSON_DEPTH } from './json.js';
 export type { Jsonify, JsonProblem } from './json-types.js';
-export { consoleLogger, type LogFn, type Logger, silentLogger, withFields } from './logger.js';
+export { consoleLogger, type LogFn, type Logger, silentLogger } from './logger.js';
 export { type MemoryTransportOptions, memoryTransport } from './memory/index.js';
-export {
-  assertByteLimit,
-  assertEnqueueSize,
-  DEFAULT_MAX_PAYLOAD_BYTES,
-  DEFAULT_MAX_RESULT_BYTES,
-  inputJsonOf,
-} from './payload-size.js';
 export { createTaskRegistry, type TaskRegistry } from './registry.js';
-export {
-  type BackoffOptions,
-  backoffDelay,
-  DEFAULT_RETRY_POLICY,
-  type RetryOptions,
-  type RetryPolicy,
-  resolveRetryPolicy,
-} from './retry-policy.js';
-export { type JobOutcome, type RunJobOptions, runJob } from './run-job.js';
+export type { BackoffOptions, RetryOptions } from './retry-policy.js';
 export {
   type InferSchemaInput,
   type InferSchemaOutput,
@@ -82,7 +58,6 @@ export {
   MAX_PRIORITY,
   MIN_PRIORITY,
   type RateLimitOptions,
-  resolveTimeLimits,
   type TaskContract,
   type TaskDefinition,
   type TaskInput,
@@ -91,21 +66,20 @@ export {
   type TimeLimitOptions,
   taskContract,
 } from './task.js';
-export {
-  type CancelResult,
-  type EnqueueRequest,
-  type EnqueueResult,
-  FINAL_STATES,
-  type JobRecord,
-  type JobState,
-  type LeaseRef,
-  type LeaseRenewal,
-  type LeaseStatus,
-  type Reservation,
-  type ReserveRequest,
-  type Settlement,
-  type SettleStatus,
-  type Transport,
+export type {
+  CancelResult,
+  EnqueueRequest,
+  EnqueueResult,
+  JobRecord,
+  JobState,
+  LeaseRef,
+  LeaseRenewal,
+  LeaseStatus,
+  Reservation,
+  ReserveRequest,
+  Settlement,
+  SettleStatus,
+  Transport,
 } from './transport.js';
 export type {
   DeadLetterPage,

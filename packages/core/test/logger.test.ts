@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type Logger, silentLogger, withFields } from '../src/index.js';
+import { type Logger, silentLogger, withFields } from '../src/logger.js';
 
 // One withFields for the worker's logger and every task's ctx.logger.
 

@@ -1,14 +1,17 @@
 import {
-  assertByteLimit,
   type CancelResult,
-  DEFAULT_MAX_PAYLOAD_BYTES,
-  FINAL_STATES,
   type JobRecord,
   type Logger,
   silentLogger,
   type TransportWith,
 } from '@conveyor/core';
-import { createTransport, type TransportDriver } from '@conveyor/core/transport';
+import {
+  assertByteLimit,
+  createTransport,
+  DEFAULT_MAX_PAYLOAD_BYTES,
+  FINAL_STATES,
+  type TransportDriver,
+} from '@conveyor/core/transport';
 import { createRedisAdmin } from './admin.js';
 import { type ConnectionOptions, checkMaxmemoryPolicy, openConnections } from './connections.js';
 import { createEnqueuer } from './enqueue.js';

@@ -1,10 +1,5 @@
-import {
-  assertQueueName,
-  type Clock,
-  type Logger,
-  systemClock,
-  type TimerHandle,
-} from '@conveyor/core';
+import { type Clock, type Logger, systemClock, type TimerHandle } from '@conveyor/core';
+import { assertQueueName } from '@conveyor/core/transport';
 
 /** Finished jobs one sweep call deletes at most: bounds how long it holds Redis. */
 export const SWEEP_LIMIT = 1_000;

@@ -1,11 +1,6 @@
-import {
-  type AnyTaskDefinition,
-  backoffDelay,
-  type JobOutcome,
-  type Reservation,
-  resolveRetryPolicy,
-  toJobError,
-} from '@conveyor/core';
+import type { AnyTaskDefinition, Reservation } from '@conveyor/core';
+import { toJobError } from '@conveyor/core/transport';
+import { backoffDelay, type JobOutcome, resolveRetryPolicy } from '@conveyor/core/worker';
 
 /**
  * How a job ends when the worker, not the task, gives up on it (hard time limit, or a

@@ -1,12 +1,12 @@
 import type {
   Clock,
-  JobOutcome,
   Logger,
   Reservation,
   Settlement,
   TaskRegistry,
   Transport,
 } from '@conveyor/core';
+import type { JobOutcome } from '@conveyor/core/worker';
 import { WorkerShutdownError } from './errors.js';
 import { abortJob, type HeldJob, holdJob, jobFields, releaseOf } from './held-job.js';
 import { createInterrupts, type Interrupts } from './interrupts.js';

@@ -1,14 +1,12 @@
 import {
   type AnyTaskDefinition,
   type Clock,
-  type JobOutcome,
   type JsonValue,
   type Logger,
-  resolveTimeLimits,
-  runJob,
   type TaskRegistry,
   TimeLimitError,
 } from '@conveyor/core';
+import { type JobOutcome, resolveTimeLimits, runJob } from '@conveyor/core/worker';
 import { retryableFailure } from './error-outcome.js';
 import { abortJob, type HeldJob, jobFields, jobSignal } from './held-job.js';
 import type { SandboxPool } from './sandbox-pool.js';

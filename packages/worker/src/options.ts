@@ -1,20 +1,22 @@
 import { hostname } from 'node:os';
 import {
   type AnyTaskDefinition,
-  assertByteLimit,
   type Clock,
   createTaskRegistry,
-  DEFAULT_MAX_PAYLOAD_BYTES,
-  DEFAULT_MAX_RESULT_BYTES,
   DEFAULT_QUEUE,
   InvalidOptionError,
-  isQueueName,
   type Logger,
-  QUEUE_NAME_RULE,
   systemClock,
   type TaskRegistry,
   type Transport,
 } from '@conveyor/core';
+import {
+  assertByteLimit,
+  DEFAULT_MAX_PAYLOAD_BYTES,
+  DEFAULT_MAX_RESULT_BYTES,
+  isQueueName,
+  QUEUE_NAME_RULE,
+} from '@conveyor/core/transport';
 import { pino } from 'pino';
 import { isTaskRegistry, moduleUrl } from './task-module.js';
 

@@ -4,7 +4,9 @@
  * tells it over IPC. Progress, log lines and the outcome go back as messages; an abort
  * message aborts `ctx.signal` with the worker's reason.
  */
-import { type Logger, runJob, toJobError } from '@conveyor/core';
+import type { Logger } from '@conveyor/core';
+import { toJobError } from '@conveyor/core/transport';
+import { runJob } from '@conveyor/core/worker';
 import {
   errorFromJob,
   type FromChild,

@@ -1,7 +1,9 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { type JobOutcome, type JsonValue, type Logger, toJobError } from '@conveyor/core';
+import type { JsonValue, Logger } from '@conveyor/core';
+import { toJobError } from '@conveyor/core/transport';
+import type { JobOutcome } from '@conveyor/core/worker';
 import { SandboxCrashedError, SandboxStartError, SandboxUnavailableError } from './errors.js';
 import { type HeldJob, jobFields, jobSignal } from './held-job.js';
 import {

@@ -1,4 +1,5 @@
-import type { JobError, JobOutcome, JsonValue, Reservation } from '@conveyor/core';
+import type { JobError, JsonValue, Reservation } from '@conveyor/core';
+import type { JobOutcome } from '@conveyor/core/worker';
 
 /** The worker's caps a child passes to `runJob`; its second argument, as JSON. */
 export interface SandboxCaps {

@@ -1,4 +1,6 @@
-import { type JobOutcome, type Logger, type Settlement, toJobError } from '@conveyor/core';
+import type { Logger, Settlement } from '@conveyor/core';
+import { toJobError } from '@conveyor/core/transport';
+import type { JobOutcome } from '@conveyor/core/worker';
 import type { HeldJob } from './held-job.js';
 import { errorFromJob } from './sandbox-protocol.js';
 import type { SettleAnswer } from './settle-batcher.js';

@@ -1,9 +1,5 @@
-import {
-  InvalidOptionError,
-  type TimerHandle,
-  type WorkerRecord,
-  withFields,
-} from '@conveyor/core';
+import { InvalidOptionError, type TimerHandle, type WorkerRecord } from '@conveyor/core';
+import { withFields } from '@conveyor/core/worker';
 import { WorkerStoppedError } from './errors.js';
 import { type Fetcher, startFetching } from './fetcher.js';
 import { type Heartbeat, startHeartbeat } from './heartbeat.js';

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Client, FINAL_STATES, type Transport } from '@conveyor/core';
+import type { Client, Transport } from '@conveyor/core';
+import { FINAL_STATES } from '@conveyor/core/transport';
 import {
   type CountOptions,
   type Counts,

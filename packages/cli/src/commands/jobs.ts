@@ -1,4 +1,4 @@
-import { queueOfJobId } from '@conveyor/core';
+import { queueOfJobId } from '@conveyor/core/transport';
 import type { AdminConnection, Connection } from '../connection.js';
 import { CliError } from '../errors.js';
 import { type Io, printJson } from '../output.js';

@@ -1,10 +1,30 @@
 /**
  * @conveyor/core/transport: what a transport author needs. Write a {@link TransportDriver},
  * wrap it with {@link createTransport}, and run `runTransportConformance` from
- * `@conveyor/core/testing` on the result (docs/adding-a-transport.md).
+ * `@conveyor/core/testing` on the result (docs/adding-a-transport.md). Also here: the
+ * envelope and queue-name helpers, job ids and lease tokens, the size caps, and
+ * `toJobError`. The types of the `Transport` interface are at the root.
  */
 
-export { isJobIdOf, queueOfJobId } from '../ids.js';
+export {
+  assertQueueName,
+  checkEnvelope,
+  ENVELOPE_VERSION,
+  isQueueName,
+  parseEnvelope,
+  QUEUE_NAME_RULE,
+  serializeEnvelope,
+} from '../envelope.js';
+export { isJobIdOf, newJobId, newLeaseToken, queueOfJobId } from '../ids.js';
+export { JOB_ERROR_LIMITS, toJobError } from '../job-error.js';
+export {
+  assertByteLimit,
+  assertEnqueueSize,
+  DEFAULT_MAX_PAYLOAD_BYTES,
+  DEFAULT_MAX_RESULT_BYTES,
+  inputJsonOf,
+} from '../payload-size.js';
+export { FINAL_STATES } from '../transport.js';
 export { SLOT_RETRY_MAX_MS } from '../transport-limits.js';
 export { createTransport, type TransportOf } from './create-transport.js';
 export type { CreateTransportOptions, TransportAdminDriver, TransportDriver } from './driver.js';

@@ -1,5 +1,4 @@
 import {
-  ENVELOPE_VERSION,
   InvalidEnvelopeError,
   type JobEnvelope,
   type JobError,
@@ -7,6 +6,7 @@ import {
   type JobState,
   type JsonValue,
 } from '@conveyor/core';
+import { ENVELOPE_VERSION } from '@conveyor/core/transport';
 
 // The job hash as Redis stores it: every field TypeScript reads or writes, in one place.
 // It mirrors the field list in scripts/includes/queue.lua, and the README's "Job hash"

@@ -3,7 +3,6 @@ import {
   type EnqueueRequest,
   type EnqueueResult,
   InvalidEnvelopeError,
-  inputJsonOf,
   type JobError,
   type JobRecord,
   type LeaseRenewal,
@@ -11,8 +10,8 @@ import {
   type Reservation,
   type Settlement,
   type SettleStatus,
-  toJobError,
 } from '@conveyor/core';
+import { inputJsonOf, toJobError } from '@conveyor/core/transport';
 import { decodeEnvelope, decodeRecord, encodeExtras, JOB_FORMAT_VERSION } from './job-hash.js';
 
 // The arguments the queue scripts take and the replies they give: every encoder and decoder

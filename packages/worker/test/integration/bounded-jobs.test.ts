@@ -1,8 +1,9 @@
 // Hostile sizes against a private Redis, in this process: a task throwing a 5 MB message,
 // an input written straight into Redis past every producer check, and a result over the
 // cap. What is stored and what is logged must stay small.
-import { defineTask, JOB_ERROR_LIMITS, type JobRecord } from '@conveyor/core';
+import { defineTask, type JobRecord } from '@conveyor/core';
 import { makeEnvelope, uniqueQueue } from '@conveyor/core/testing';
+import { JOB_ERROR_LIMITS } from '@conveyor/core/transport';
 import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { captureLogger } from '../helpers.js';

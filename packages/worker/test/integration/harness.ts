@@ -1,4 +1,5 @@
-import { type Client, createClient, FINAL_STATES, type JobRecord } from '@conveyor/core';
+import { type Client, createClient, type JobRecord } from '@conveyor/core';
+import { FINAL_STATES } from '@conveyor/core/transport';
 import { type RedisTransport, redisTransport } from '@conveyor/redis';
 import { type RedisServer, startRedis } from '@conveyor/test-redis';
 import { Redis } from 'ioredis';

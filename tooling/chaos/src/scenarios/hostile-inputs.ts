@@ -1,12 +1,11 @@
 import {
-  ENVELOPE_VERSION,
   type EnqueueRequest,
   type JobEnvelope,
   type JsonValue,
-  newJobId,
   type Transport,
   taskContract,
 } from '@conveyor/core';
+import { ENVELOPE_VERSION, newJobId } from '@conveyor/core/transport';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { sleep } from '../harness.js';

@@ -1,4 +1,5 @@
-import { FINAL_STATES, newJobId, type Transport } from '@conveyor/core';
+import type { Transport } from '@conveyor/core';
+import { FINAL_STATES, newJobId } from '@conveyor/core/transport';
 import { countJobs } from '../analysis.js';
 import {
   check,
