@@ -33,7 +33,8 @@ export function storedResult(
 /** Turns a stored result into what `handle.result()` resolves to. */
 export type ResultDecoder = (stored: unknown) => unknown;
 
-const decoders = new WeakMap<object, ResultDecoder>();
+/** Per task, not per schema: two tasks may share an output schema, and errors name the task. */
+const decoders = new WeakMap<AnyTaskContract, ResultDecoder>();
 
 /**
  * The decoder for a task's results, or undefined when it has no output schema (then a
@@ -43,14 +44,14 @@ const decoders = new WeakMap<object, ResultDecoder>();
 export function resultDecoder(task: AnyTaskContract): ResultDecoder | undefined {
   const { output } = task;
   if (output === undefined) return undefined;
-  let decoder = decoders.get(output);
+  let decoder = decoders.get(task);
   if (decoder === undefined) {
     decoder = async (stored) => {
       const outcome = await validateNow(output, revived(output, stored));
       if (outcome.ok) return outcome.value;
       throw new ValidationError(task.name, 'output', outcome.issues, { afterJson: true });
     };
-    decoders.set(output, decoder);
+    decoders.set(task, decoder);
   }
   return decoder;
 }

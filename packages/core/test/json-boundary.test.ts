@@ -314,6 +314,42 @@ describe('results', () => {
     expect(stored).toEqual({ total: '12345678901234567890' });
   });
 
+  it('names the task whose stored result its schema refuses, when tasks share an output schema', async () => {
+    const output = z.object({ n: z.number() });
+    const first = defineTask({
+      name: 't.shared-a',
+      input: z.null(),
+      output,
+      run: () => ({ n: 1 }),
+    });
+    const second = defineTask({
+      name: 't.shared-b',
+      input: z.null(),
+      output,
+      run: () => ({ n: 1 }),
+    });
+    const client = newClient();
+    await roundTrip(client, first, null);
+    const handle = await client.enqueue(second, null);
+    const [reservation] = await client.transport.reserve({
+      queues: ['default'],
+      max: 1,
+      leaseMs: 60_000,
+      consumer: 'test',
+    });
+    if (!reservation) throw new Error('nothing was queued');
+    // A worker running another version of the task stored a result this schema refuses.
+    await client.transport.settle([
+      {
+        type: 'complete',
+        id: reservation.envelope.id,
+        token: reservation.token,
+        result: { n: 'x' },
+      },
+    ]);
+    await expect(handle.result({ timeout: 5_000 })).rejects.toThrow(/task "t\.shared-b"/);
+  });
+
   it('returns the JSON form without an output schema: a Date arrives as a string', async () => {
     const task = defineTask({
       name: 't.out-plain',
