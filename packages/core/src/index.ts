@@ -66,27 +66,39 @@ export {
   type TimeLimitOptions,
   taskContract,
 } from './task.js';
-export type {
-  CancelResult,
-  EnqueueRequest,
-  EnqueueResult,
-  JobRecord,
-  JobState,
-  LeaseRef,
-  LeaseRenewal,
-  LeaseStatus,
-  Reservation,
-  ReserveRequest,
-  Settlement,
-  SettleStatus,
-  Transport,
+export {
+  ATTEMPT_HISTORY_LIMIT,
+  type AttemptRecord,
+  type CancelResult,
+  type EnqueueRequest,
+  type EnqueueResult,
+  type JobRecord,
+  type JobState,
+  type LeaseRef,
+  type LeaseRenewal,
+  type LeaseStatus,
+  type Reservation,
+  type ReserveRequest,
+  type Settlement,
+  type SettleStatus,
+  type Transport,
 } from './transport.js';
-export type {
-  DeadLetterPage,
-  QueueCounts,
-  TransportAdmin,
-  WorkerJobInfo,
-  WorkerRecord,
+export {
+  AUDIT_LIMITS,
+  type AuditEntry,
+  type AuditEntryInput,
+  type DeadLetterPage,
+  INDEX_LIMITS,
+  type IndexedField,
+  type IndexEntry,
+  type IndexSearch,
+  type JobListState,
+  type JobPage,
+  type ListJobsOptions,
+  type QueueCounts,
+  type TransportAdmin,
+  type WorkerJobInfo,
+  type WorkerRecord,
 } from './transport-admin.js';
 export {
   hasCapability,
@@ -96,3 +108,10 @@ export {
   type TransportWith,
 } from './transport-capabilities.js';
 export type { LimitAnswer, TransportLimits } from './transport-limits.js';
+export {
+  METRICS_RETENTION_MS,
+  PICKUP_BUCKETS_MS,
+  type TaskMinute,
+  type TaskTotals,
+  type TransportMetrics,
+} from './transport-metrics.js';

@@ -57,6 +57,10 @@ export interface TaskContract<
   readonly resultTtl?: number | undefined;
   /** Fingerprint of the input schema, set by codegen. */
   readonly fingerprint?: string | undefined;
+  /**
+   * Input fields (dot paths) the dashboard can search jobs by; see `index` of `defineTask`.
+   */
+  readonly index?: readonly string[] | undefined;
   /** Type-level only. Never set at run time. */
   readonly '~result'?: TResult;
 }
@@ -104,6 +108,13 @@ interface TaskConfigBase<TName extends string, TInput extends StandardSchemaV1>
   retry?: RetryOptions;
   timeout?: TimeLimitOptions;
   resultTtl?: number;
+  /**
+   * Input fields, as dot paths (`'customerId'`, `'customer.email'`), that operators can find
+   * jobs by in the dashboard. At most 4; each job's string, number or boolean value at the
+   * path is indexed (values over 128 characters, and other kinds of value, are not).
+   * Costs one sorted-set write per field per enqueue. Don't index secrets.
+   */
+  index?: readonly string[];
 }
 
 /**

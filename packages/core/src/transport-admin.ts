@@ -1,3 +1,4 @@
+import type { JsonValue } from './json.js';
 import type { JobRecord } from './transport.js';
 
 /** How many jobs a queue holds in each live state, and in its dead-letter set. */
@@ -12,6 +13,84 @@ export interface QueueCounts {
   /** Leased to a worker (including leases that expired and are not yet reclaimed). */
   active: number;
   dead: number;
+  /**
+   * Jobs in a final state other than dead (completed, failed, cancelled, expired) whose
+   * records are still kept (until their result TTL or the queue's count bound).
+   */
+  finished: number;
+}
+
+/** The states `listJobs` pages through; `finished` is every kept final state but dead. */
+export type JobListState = 'waiting' | 'delayed' | 'active' | 'dead' | 'finished';
+
+/** What `listJobs` pages through. */
+export interface ListJobsOptions {
+  state: JobListState;
+  /** From the previous page's `next`; absent for the first page. */
+  cursor?: string;
+  /** Jobs per page, 1–500 (default 50). */
+  limit?: number;
+  /** Only jobs of this task. */
+  task?: string;
+}
+
+/**
+ * A page of jobs, newest first (waiting: last enqueued first, by priority from highest;
+ * delayed: latest due first; active: latest lease first; dead: last dead-lettered first;
+ * finished: last finished first).
+ */
+export interface JobPage {
+  jobs: JobRecord[];
+  /** Cursor of the next page; absent on the last. */
+  next?: string;
+}
+
+/**
+ * One indexed input field of a job: the task declares the field (`defineTask({ index:
+ * ['customerId'] })`) and the client sends its value, as a string, with the enqueue.
+ */
+export interface IndexEntry {
+  /** Dot path into the input, e.g. `customer.id`. */
+  field: string;
+  /** The value as a string (numbers and booleans as JSON writes them), at most 128 characters. */
+  value: string;
+}
+
+/** What `findByIndex` looks up: jobs of `task` on the queue whose indexed `field` is `value`. */
+export interface IndexSearch {
+  task: string;
+  field: string;
+  value: string;
+  cursor?: string;
+  /** Jobs per page, 1–500 (default 50). */
+  limit?: number;
+}
+
+/** A field some task of a queue has indexed: what a search form offers. */
+export interface IndexedField {
+  task: string;
+  field: string;
+}
+
+/** An operator action, as a caller records it. */
+export interface AuditEntryInput {
+  /** Who: a user name, `cli`, or `anonymous`. */
+  actor: string;
+  /** What, e.g. `job.retry`, `job.cancel`, `dead.retry`, `dead.purge`, `queue.purge`. */
+  action: string;
+  /** The job acted on, for single-job actions. */
+  jobId?: string;
+  queue?: string;
+  /** Free-form details: a filter, a count, the outcome. JSON. */
+  detail?: JsonValue;
+}
+
+/** An audit entry as stored: with its id (ordered, a resume point) and the transport's time. */
+export interface AuditEntry extends AuditEntryInput {
+  /** Ordered: a later entry has a greater id in the transport's own order; opaque to callers. */
+  id: string;
+  /** Transport clock, ms since the epoch. */
+  at: number;
 }
 
 /** One job a worker holds, as its worker record lists it. */
@@ -83,4 +162,43 @@ export interface TransportAdmin {
   removeWorker(id: string): Promise<void>;
   /** Records of live workers, sorted by id. */
   listWorkers(): Promise<WorkerRecord[]>;
+  /** A page of the queue's jobs in one state, newest first [A10]. */
+  listJobs(queue: string, options: ListJobsOptions): Promise<JobPage>;
+  /**
+   * Jobs whose indexed field has the value, newest first. The index keeps the newest
+   * {@link INDEX_LIMITS}.perValue jobs per value; jobs whose records are gone are skipped [A11].
+   */
+  findByIndex(queue: string, search: IndexSearch): Promise<JobPage>;
+  /** The (task, field) pairs jobs of the queue have been indexed by, sorted [A11]. */
+  indexedFields(queue: string): Promise<IndexedField[]>;
+  /**
+   * Appends to the audit log, which keeps the newest {@link AUDIT_LIMITS}.entries entries
+   * (and, per job, the newest `perJob`) [A12].
+   */
+  appendAudit(entry: AuditEntryInput): Promise<AuditEntry>;
+  /**
+   * Audit entries, oldest first: those after the entry with id `after` (all kept when
+   * absent), or only those of `jobId`; at most `limit` (default 100, at most 1000) [A12].
+   */
+  listAudit(options?: { after?: string; jobId?: string; limit?: number }): Promise<AuditEntry[]>;
 }
+
+/** Bounds of the input-field index. */
+export const INDEX_LIMITS = {
+  /** Indexed fields per task. */
+  fieldsPerTask: 4,
+  /** Longest indexed value, in characters; a longer value is not indexed. */
+  valueLength: 128,
+  /** Newest jobs kept per (queue, task, field, value). */
+  perValue: 1000,
+  /** An index entry's life after its last write, in ms (7 days). */
+  ttlMs: 7 * 24 * 60 * 60 * 1000,
+} as const;
+
+/** Bounds of the audit log. */
+export const AUDIT_LIMITS = {
+  /** Newest entries kept in all. */
+  entries: 10_000,
+  /** Newest entries kept per job. */
+  perJob: 50,
+} as const;

@@ -2,6 +2,7 @@ import { CapabilityMissingError } from './errors.js';
 import type { Transport } from './transport.js';
 import type { TransportAdmin } from './transport-admin.js';
 import type { TransportLimits } from './transport-limits.js';
+import type { TransportMetrics } from './transport-metrics.js';
 
 /**
  * The optional capabilities of a transport, by the property that holds each. A transport
@@ -14,9 +15,11 @@ export interface TransportCapabilities {
   admin: TransportAdmin;
   /** Rate limits and concurrency caps shared by every worker on the broker. */
   limits: TransportLimits;
+  /** Per-minute counters for the dashboard's charts. */
+  metrics: TransportMetrics;
 }
 
-/** The name of an optional capability: `'admin'`, `'limits'`. */
+/** The name of an optional capability: `'admin'`, `'limits'`, `'metrics'`. */
 export type TransportCapability = keyof TransportCapabilities;
 
 /** A transport known to have the capabilities `K`. */

@@ -1,6 +1,7 @@
 import type { JobEnvelope } from './envelope.js';
 import type { JobError } from './job-error.js';
 import type { JsonValue } from './json.js';
+import type { IndexEntry } from './transport-admin.js';
 import type { TransportCapabilities } from './transport-capabilities.js';
 
 /**
@@ -58,6 +59,11 @@ export interface EnqueueRequest {
    * no whitespace.
    */
   inputFingerprint?: string;
+  /**
+   * The task's indexed input fields and their values, for `admin.findByIndex` [A11]. A
+   * transport without `admin` ignores them. At most `INDEX_LIMITS.fieldsPerTask`.
+   */
+  index?: readonly IndexEntry[];
 }
 
 export interface EnqueueResult {
@@ -189,6 +195,25 @@ export interface JobRecord {
   result?: JsonValue;
   /** The final error, or the latest one while retrying. */
   error?: JobError;
+  /**
+   * The attempts that ended in an error, oldest first, the newest
+   * {@link ATTEMPT_HISTORY_LIMIT} of them: what the dashboard's job page lists [R26].
+   */
+  history?: AttemptRecord[];
+}
+
+/** Most attempt records a job keeps (older ones are dropped first). */
+export const ATTEMPT_HISTORY_LIMIT = 20;
+
+/** One attempt of a job that ended in an error (retried, failed, dead-lettered, or its lease ran out). */
+export interface AttemptRecord {
+  /** 1-based attempt number. */
+  attempt: number;
+  /** Transport clock, ms since the epoch, when the attempt started (when known). */
+  startedAt?: number;
+  /** Transport clock, ms since the epoch, when it ended. */
+  endedAt: number;
+  error: JobError;
 }
 
 /**

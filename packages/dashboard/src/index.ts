@@ -1,0 +1,4 @@
+/**
+ * @conveyor/dashboard: a web UI and JSON API over a transport's `admin` capability.
+ */
+export {};
