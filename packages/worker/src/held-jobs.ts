@@ -13,6 +13,7 @@ import { createInterrupts, type Interrupts } from './interrupts.js';
 import { createPhaseMover } from './job-phase.js';
 import type { JobRunner } from './job-runner.js';
 import type { LimitGates } from './limit-gates.js';
+import type { JobMinutes } from './minute-counts.js';
 import { checkSchemaSkew } from './schema-skew.js';
 import type { SettleAnswer, SettleBatcher } from './settle-batcher.js';
 import { counterOf, type EndedDelivery, reportSettled } from './settle-report.js';
@@ -56,6 +57,8 @@ export function createHeldJobs(options: {
   batcher: SettleBatcher;
   runner: JobRunner;
   emit: (event: WorkerEvent) => void;
+  /** Per-minute counts for `transport.metrics`; undefined when off or the transport has none. */
+  minutes: JobMinutes | undefined;
   /** Whether new jobs may start (the worker runs): false while stopping. */
   accepting: () => boolean;
   /** Capacity freed: the fetcher may reserve more. */
@@ -64,6 +67,7 @@ export function createHeldJobs(options: {
   onForget: () => void;
 }): HeldJobs {
   const { transport, registry, clock, logger, emit, slots, gates, batcher, runner } = options;
+  const { minutes } = options;
   /** By lease token: after a lost lease the same job id can be held twice. */
   const held = new Map<string, HeldJob>();
   const phases = createPhaseMover({ logger, strict: options.strictPhases });
@@ -97,6 +101,8 @@ export function createHeldJobs(options: {
   /** One callback for every settle answer: no closure per job. */
   function settled(answer: SettleAnswer, delivery: EndedDelivery): void {
     reportSettled(delivery, answer, emit, logger);
+    // Counted where the worker's own counters are: once the transport accepted the outcome.
+    if (answer === 'ok') minutes?.settled(delivery.job, delivery.type);
     forget(delivery.job);
   }
 
@@ -172,6 +178,7 @@ export function createHeldJobs(options: {
 
     start(job) {
       phases.move(job, 'start', clock.now());
+      minutes?.started(job);
       runner.run(job);
     },
 

@@ -18,6 +18,7 @@ import {
   QUEUE_NAME_RULE,
 } from '@conveyor/core/transport';
 import { pino } from 'pino';
+import { DEFAULT_METRICS_FLUSH_MS } from './minute-metrics.js';
 import { isTaskRegistry, moduleUrl } from './task-module.js';
 
 /** The worker's default hard time limit: 30 minutes. */
@@ -97,6 +98,13 @@ export interface WorkerOptions {
   random?: () => number;
   /** Serves `/healthz` and `/metrics` (Prometheus) while the worker runs. */
   metrics?: MetricsServerOptions;
+  /**
+   * How often, in ms, the per-minute counts the dashboard draws (completed, failed, retried,
+   * pickup latency per queue, task and minute) are added to the transport, in one
+   * `transport.metrics.record` call; `stop()` adds the last ones. Counted only when the
+   * transport has the `metrics` capability. Default 5 s; `false` or 0 counts nothing.
+   */
+  metricsFlushMs?: number | false;
   /** Runs sandboxed tasks in child processes; required when a task has `sandbox: true`. */
   sandbox?: SandboxOptions;
 }
@@ -122,6 +130,8 @@ export interface ResolvedWorkerOptions {
   id: string;
   random: () => number;
   metrics: MetricsServerOptions | undefined;
+  /** undefined: no per-minute counts. */
+  metricsFlushMs: number | undefined;
   /** The sandbox and the names of the tasks that run in it. */
   sandbox: { module: string; execArgv: readonly string[]; tasks: ReadonlySet<string> } | undefined;
 }
@@ -176,6 +186,17 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
   const metrics = options.metrics;
   if (metrics !== undefined) integer(metrics.port, 'metrics.port', 0, 65_535);
   const sandbox = resolveSandbox(options.sandbox, registry);
+  const metricsFlushMs = options.metricsFlushMs ?? DEFAULT_METRICS_FLUSH_MS;
+  if (
+    metricsFlushMs !== false &&
+    (typeof metricsFlushMs !== 'number' || !Number.isFinite(metricsFlushMs) || metricsFlushMs < 0)
+  ) {
+    throw new InvalidOptionError(
+      'metricsFlushMs',
+      metricsFlushMs,
+      'a finite number of ms, 0 or more, or false (0 and false turn per-minute counts off)',
+    );
+  }
   return {
     transport,
     registry,
@@ -199,6 +220,7 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
     id,
     random: options.random ?? Math.random,
     metrics,
+    metricsFlushMs: metricsFlushMs === false || metricsFlushMs === 0 ? undefined : metricsFlushMs,
     sandbox,
   };
 }

@@ -1,4 +1,9 @@
-import { InvalidOptionError, type TimerHandle, type WorkerRecord } from '@conveyor/core';
+import {
+  hasCapability,
+  InvalidOptionError,
+  type TimerHandle,
+  type WorkerRecord,
+} from '@conveyor/core';
 import { withFields } from '@conveyor/core/worker';
 import { WorkerStoppedError } from './errors.js';
 import { type Fetcher, startFetching } from './fetcher.js';
@@ -7,6 +12,7 @@ import { createHeldJobs } from './held-jobs.js';
 import { createJobRunner } from './job-runner.js';
 import { createLimitGates, hasTaskLimits } from './limit-gates.js';
 import { type MetricsServer, serveMetrics } from './metrics-server.js';
+import { createMinuteMetrics } from './minute-metrics.js';
 import { resolveWorkerOptions, type WorkerOptions } from './options.js';
 import { createPresence, PRESENCE_INTERVAL_MS } from './presence.js';
 import { createQueueDepths } from './queue-depths.js';
@@ -79,6 +85,15 @@ export function createWorker(options: WorkerOptions): Worker {
     queueDepths: () => queueDepths.read(),
   });
   const { emit } = events;
+  const minutes =
+    config.metricsFlushMs !== undefined && hasCapability(transport, 'metrics')
+      ? createMinuteMetrics({
+          metrics: transport.metrics,
+          clock,
+          logger,
+          flushMs: config.metricsFlushMs,
+        })
+      : undefined;
   const batcher = createSettleBatcher({ transport, maxBatch: config.settleBatchSize, logger });
   const runner = createJobRunner({
     registry,
@@ -108,6 +123,7 @@ export function createWorker(options: WorkerOptions): Worker {
     batcher,
     runner,
     emit,
+    minutes,
     accepting: () => state === 'running',
     wake: () => fetcher?.wake(),
     onForget: () => maybeFinish(),
@@ -157,6 +173,8 @@ export function createWorker(options: WorkerOptions): Worker {
       unsubscribeCancel?.();
       await Promise.all([gates.close(), presence.remove(), sandbox?.close()]);
       await batcher.drain();
+      // Every outcome is counted now; the caller closes the transport after start() resolves.
+      await minutes?.close();
       await metricsServer?.close();
       metricsServer = undefined;
       state = 'stopped';
@@ -196,6 +214,7 @@ export function createWorker(options: WorkerOptions): Worker {
       alongside: () => gates.renew(),
     });
     presence.start();
+    minutes?.start();
     fetcher = startFetching({
       transport,
       clock,

@@ -34,6 +34,13 @@ function fakeAdmin(counts: QueueCounts[] = []) {
       removed.push(id);
     },
     listWorkers: async () => [],
+    listJobs: async () => ({ jobs: [] }),
+    findByIndex: async () => ({ jobs: [] }),
+    indexedFields: async () => [],
+    async appendAudit(entry) {
+      return { ...entry, id: '1', at: 0 };
+    },
+    listAudit: async () => [],
   };
   return { admin, puts, removed, countCalls: () => countCalls };
 }
@@ -169,7 +176,9 @@ describe('schema skew', () => {
 
 describe('queue depth metrics', () => {
   it('serves counts from admin.queueCounts, read at most every 5 s', async () => {
-    const fake = fakeAdmin([{ queue: 'work', waiting: 7, delayed: 2, active: 1, dead: 3 }]);
+    const fake = fakeAdmin([
+      { queue: 'work', waiting: 7, delayed: 2, active: 1, dead: 3, finished: 0 },
+    ]);
     const task = defineTask({ name: 't.mail', input, run: () => 'ok' });
     const harness = await workers.start([task], {}, (transport) => {
       (transport as { admin?: TransportAdmin }).admin = fake.admin;

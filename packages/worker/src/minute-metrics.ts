@@ -1,0 +1,131 @@
+import {
+  type Clock,
+  ConveyorError,
+  type Logger,
+  METRICS_RETENTION_MS,
+  type TaskMinute,
+  type TimerHandle,
+  type TransportMetrics,
+} from '@conveyor/core';
+import { createMinuteCounts, type JobMinutes } from './minute-counts.js';
+
+/** How often a worker adds its counts to the transport by default: every 5 s. */
+export const DEFAULT_METRICS_FLUSH_MS = 5_000;
+
+export interface MinuteMetrics extends JobMinutes {
+  /** Flushes every interval from now on, each flush timed from the end of the previous one. */
+  start(): void;
+  /** Stops the timer and flushes what is left, once a flush in flight is answered. Never rejects. */
+  close(): Promise<void>;
+}
+
+/**
+ * The per-minute counts the dashboard draws: counted in memory per job (see
+ * `createMinuteCounts`), added to the transport with one `metrics.record` call per
+ * interval. A failed call logs once per streak of failures and keeps its minutes for the
+ * next call, except those older than {@link METRICS_RETENTION_MS}, which the transport
+ * would have expired anyway.
+ */
+export function createMinuteMetrics(options: {
+  metrics: TransportMetrics;
+  clock: Clock;
+  logger: Logger;
+  flushMs: number;
+}): MinuteMetrics {
+  const { metrics, clock, logger, flushMs } = options;
+  const counts = createMinuteCounts(() => clock.now());
+  /** Minutes a failed call did not record, for the next one. */
+  let unsent: TaskMinute[] = [];
+  let failing = false;
+  let stopped = false;
+  let timer: TimerHandle | undefined;
+  let flushing: Promise<void> | undefined;
+
+  async function flush(): Promise<void> {
+    const fresh = counts.take();
+    const minutes = unsent.length === 0 ? fresh : merge(unsent, fresh);
+    unsent = [];
+    if (minutes.length === 0) return;
+    try {
+      await metrics.record(minutes);
+      if (failing) logger.info('per-minute metrics recorded again');
+      failing = false;
+    } catch (error) {
+      if (refused(error)) {
+        // Sending them again would be refused again (a task name longer than the transport
+        // accepts, from a job written straight into the broker): these counts are lost.
+        logger.warn({ err: error }, 'the transport refused the per-minute metrics; dropping them');
+        return;
+      }
+      const oldest = Math.floor((clock.now() - METRICS_RETENTION_MS) / 60_000);
+      unsent = minutes.filter((minute) => minute.minute >= oldest);
+      // Once per streak: a broker that is down is reported by the renew calls too.
+      if (!failing) {
+        logger.warn(
+          { err: error, minutes: unsent.length },
+          'recording per-minute metrics failed; keeping the counts for the next try',
+        );
+      }
+      failing = true;
+    }
+  }
+
+  function arm(): void {
+    if (stopped) return;
+    timer = clock.setTimeout(() => {
+      timer = undefined;
+      flushing = flush().finally(() => {
+        flushing = undefined;
+        arm();
+      });
+    }, flushMs);
+  }
+
+  return {
+    started: counts.started,
+    settled: counts.settled,
+    start() {
+      if (!stopped && timer === undefined && flushing === undefined) arm();
+    },
+    async close() {
+      stopped = true;
+      if (timer !== undefined) clock.clearTimeout(timer);
+      timer = undefined;
+      await flushing;
+      await flush();
+      if (unsent.length > 0) {
+        logger.warn(
+          { minutes: unsent.length },
+          'per-minute metrics not recorded before stopping: their counts are lost',
+        );
+      }
+    },
+  };
+}
+
+/** A refusal of the minutes themselves (`INVALID_OPTION`), not a failed call. */
+function refused(error: unknown): boolean {
+  return error instanceof ConveyorError && error.code === 'INVALID_OPTION';
+}
+
+/** The minutes of both lists, counts of the same (queue, task, minute) added up. */
+function merge(kept: readonly TaskMinute[], fresh: readonly TaskMinute[]): TaskMinute[] {
+  const byKey = new Map<string, TaskMinute>();
+  for (const minute of [...kept, ...fresh]) {
+    // Queue names hold no space, so the key is unambiguous whatever the task name.
+    const key = `${minute.minute} ${minute.queue} ${minute.task}`;
+    const into = byKey.get(key);
+    if (!into) {
+      // A copy: the kept minutes were handed to a record call already.
+      byKey.set(key, { ...minute, pickup: [...minute.pickup] });
+      continue;
+    }
+    into.completed += minute.completed;
+    into.failed += minute.failed;
+    into.retried += minute.retried;
+    minute.pickup.forEach((count, index) => {
+      into.pickup[index] = (into.pickup[index] ?? 0) + count;
+    });
+  }
+  return [...byKey.values()];
+}

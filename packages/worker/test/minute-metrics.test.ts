@@ -1,0 +1,261 @@
+import {
+  defineTask,
+  InvalidOptionError,
+  METRICS_RETENTION_MS,
+  memoryTransport,
+  NonRetryableError,
+  PICKUP_BUCKETS_MS,
+  type TaskMinute,
+  type TransportMetrics,
+} from '@conveyor/core';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { createWorker } from '../src/index.js';
+import { pickupBucket } from '../src/minute-counts.js';
+import { deferred, QUEUE, type RecordingTransport, useWorkerHarness } from './helpers.js';
+
+const input = z.object({});
+const ok = defineTask({ name: 't.ok', input, queue: QUEUE, run: () => 'done' });
+const bad = defineTask({
+  name: 't.bad',
+  input,
+  queue: QUEUE,
+  run() {
+    throw new NonRetryableError('no');
+  },
+});
+const flaky = defineTask({
+  name: 't.flaky',
+  input,
+  queue: QUEUE,
+  retry: { attempts: 2, backoff: { type: 'fixed', delay: 1_000 } },
+  run() {
+    throw new Error('boom');
+  },
+});
+const tasks = [ok, bad, flaky];
+const BUCKETS = PICKUP_BUCKETS_MS.length + 1;
+
+const workers = useWorkerHarness();
+
+/** A `metrics` capability that keeps what it is given, and fails or waits when told to. */
+function fakeMetrics() {
+  const calls: TaskMinute[][] = [];
+  const fake = {
+    calls,
+    failure: undefined as Error | undefined,
+    /** When set, record calls wait for it. */
+    hold: undefined as Promise<void> | undefined,
+    metrics: {
+      async record(minutes) {
+        await fake.hold;
+        if (fake.failure) throw fake.failure;
+        calls.push(structuredClone([...minutes]));
+      },
+      read: async () => [],
+      totals: async () => [],
+    } satisfies TransportMetrics,
+    /** Every recorded count, summed per `<task> <minute offset from start>`. */
+    summed(startMinute: number): Record<string, Omit<TaskMinute, 'queue' | 'task' | 'minute'>> {
+      const out: Record<string, Omit<TaskMinute, 'queue' | 'task' | 'minute'>> = {};
+      for (const minute of calls.flat()) {
+        expect(minute.queue).toBe(QUEUE);
+        const key = `${minute.task} +${minute.minute - startMinute}`;
+        out[key] ??= { completed: 0, failed: 0, retried: 0, pickup: new Array(BUCKETS).fill(0) };
+        const into = out[key];
+        into.completed += minute.completed;
+        into.failed += minute.failed;
+        into.retried += minute.retried;
+        minute.pickup.forEach((count, index) => {
+          into.pickup[index] = (into.pickup[index] ?? 0) + count;
+        });
+      }
+      return out;
+    },
+  };
+  return fake;
+}
+
+function withMetrics(fake: ReturnType<typeof fakeMetrics>) {
+  return (transport: RecordingTransport) => {
+    (transport as { metrics?: TransportMetrics }).metrics = fake.metrics;
+  };
+}
+
+/** A pickup histogram with `count` in bucket `index`. */
+function pickup(...entries: Array<[index: number, count: number]>): number[] {
+  const histogram = new Array(BUCKETS).fill(0);
+  for (const [index, count] of entries) histogram[index] = count;
+  return histogram;
+}
+
+describe('per-minute metrics', () => {
+  it('counts completed, failed (and dead-lettered) and retried jobs per task and minute', async () => {
+    const fake = fakeMetrics();
+    const harness = await workers.start(tasks, {}, withMetrics(fake));
+    const { clock } = harness;
+    const start = Math.floor(clock.now() / 60_000);
+    const at = { enqueuedAt: clock.now() };
+    await harness.enqueue('t.ok', {}, at);
+    await harness.enqueue('t.ok', {}, at);
+    await harness.enqueue('t.bad', {}, at);
+    await harness.enqueue('t.flaky', {}, { ...at, maxAttempts: 2 });
+    await clock.advance(0);
+    // The retry runs after its 1 s back-off and is dead-lettered.
+    await clock.advance(1_000);
+    expect(harness.worker.stats().tasks['t.flaky']).toMatchObject({ retried: 1, dead: 1 });
+    expect(fake.calls).toHaveLength(0);
+    await clock.advance(4_000);
+    expect(fake.calls).toHaveLength(1);
+    expect(fake.summed(start)).toEqual({
+      't.ok +0': { completed: 2, failed: 0, retried: 0, pickup: pickup([0, 2]) },
+      't.bad +0': { completed: 0, failed: 1, retried: 0, pickup: pickup([0, 1]) },
+      // The second attempt's pickup is not counted: its enqueuedAt predates the first run.
+      't.flaky +0': { completed: 0, failed: 1, retried: 1, pickup: pickup([0, 1]) },
+    });
+
+    await clock.advance(60_000);
+    await harness.enqueue('t.ok', {}, { enqueuedAt: clock.now() });
+    await clock.advance(5_000);
+    expect(fake.summed(start)['t.ok +1']).toEqual({
+      completed: 1,
+      failed: 0,
+      retried: 0,
+      pickup: pickup([0, 1]),
+    });
+    // Nothing counted in between: nothing sent.
+    expect(fake.calls).toHaveLength(2);
+  });
+
+  it('puts each pickup latency (start - enqueuedAt) in the first bucket it does not exceed', async () => {
+    expect(pickupBucket(-5)).toBe(0);
+    expect(pickupBucket(1)).toBe(0);
+    expect(pickupBucket(1.5)).toBe(1);
+    expect(pickupBucket(50)).toBe(PICKUP_BUCKETS_MS.indexOf(50));
+    expect(pickupBucket(60_000)).toBe(PICKUP_BUCKETS_MS.length - 1);
+    expect(pickupBucket(60_001)).toBe(PICKUP_BUCKETS_MS.length);
+
+    const fake = fakeMetrics();
+    const harness = await workers.start([ok], {}, withMetrics(fake));
+    const { clock } = harness;
+    const start = Math.floor(clock.now() / 60_000);
+    await harness.enqueue('t.ok', {}, { enqueuedAt: clock.now() - 30 });
+    await harness.enqueue('t.ok', {}, { enqueuedAt: clock.now() - 120_000 });
+    await clock.advance(5_000);
+    expect(fake.summed(start)['t.ok +0']?.pickup).toEqual(
+      pickup([PICKUP_BUCKETS_MS.indexOf(50), 1], [PICKUP_BUCKETS_MS.length, 1]),
+    );
+  });
+
+  it('adds the last counts on stop, before start() resolves', async () => {
+    const fake = fakeMetrics();
+    const harness = await workers.start([ok], {}, withMetrics(fake));
+    await harness.enqueue('t.ok', {}, { enqueuedAt: harness.clock.now() });
+    await harness.clock.advance(0);
+    expect(harness.worker.stats().totals.completed).toBe(1);
+    const held = deferred();
+    fake.hold = held.promise;
+    let stopped = false;
+    void harness.running.then(() => {
+      stopped = true;
+    });
+    const stopping = harness.worker.stop();
+    await harness.clock.advance(0);
+    expect(stopped).toBe(false);
+    held.resolve();
+    await stopping;
+    expect(fake.calls).toEqual([[expect.objectContaining({ task: 't.ok', completed: 1 })]]);
+  });
+
+  it('keeps the counts of a failed call for the next one, and warns once per streak', async () => {
+    const fake = fakeMetrics();
+    const harness = await workers.start([ok], {}, withMetrics(fake));
+    const { clock, logger } = harness;
+    const start = Math.floor(clock.now() / 60_000);
+    const warnings = () =>
+      logger.lines.filter((line) => line.message.startsWith('recording per-minute metrics failed'));
+    fake.failure = new Error('broker down');
+    await harness.enqueue('t.ok', {}, { enqueuedAt: clock.now() });
+    await clock.advance(5_000);
+    expect(warnings()).toHaveLength(1);
+    expect(warnings()[0]?.fields.err).toBe(fake.failure);
+    await harness.enqueue('t.ok', {}, { enqueuedAt: clock.now() });
+    await clock.advance(5_000);
+    expect(warnings()).toHaveLength(1);
+    expect(fake.calls).toHaveLength(0);
+
+    fake.failure = undefined;
+    await clock.advance(5_000);
+    // One call, the kept and the new counts of the same minute added up.
+    expect(fake.calls).toEqual([
+      [expect.objectContaining({ task: 't.ok', minute: start, completed: 2 })],
+    ]);
+    expect(logger.lines.some((line) => line.message === 'per-minute metrics recorded again')).toBe(
+      true,
+    );
+  });
+
+  it('drops kept minutes older than the retention', async () => {
+    const fake = fakeMetrics();
+    const harness = await workers.start([ok], {}, withMetrics(fake));
+    const { clock } = harness;
+    const start = Math.floor(clock.now() / 60_000);
+    fake.failure = new Error('broker down');
+    await harness.enqueue('t.ok', {}, { enqueuedAt: clock.now() });
+    await clock.advance(5_000);
+    // The next flush fails after the first minute fell out of the retention.
+    clock.set(clock.now() + METRICS_RETENTION_MS + 60_000);
+    await clock.advance(0);
+    fake.failure = undefined;
+    await harness.enqueue('t.ok', {}, { enqueuedAt: clock.now() });
+    await clock.advance(5_000);
+    expect(fake.calls.flat().map((minute) => minute.minute - start)).toEqual([
+      Math.floor(clock.now() / 60_000) - start,
+    ]);
+  });
+
+  it('drops counts the transport refuses, which would be refused again', async () => {
+    const fake = fakeMetrics();
+    const harness = await workers.start([ok], {}, withMetrics(fake));
+    fake.failure = new InvalidOptionError('metrics task', 'x'.repeat(200), 'a shorter name');
+    await harness.enqueue('t.ok', {}, { enqueuedAt: harness.clock.now() });
+    await harness.clock.advance(5_000);
+    fake.failure = undefined;
+    await harness.clock.advance(5_000);
+    expect(fake.calls).toEqual([]);
+    expect(harness.logger.lines.map((line) => line.message)).toContain(
+      'the transport refused the per-minute metrics; dropping them',
+    );
+  });
+
+  it.each([false, 0] as const)('counts nothing with metricsFlushMs: %s', async (metricsFlushMs) => {
+    const fake = fakeMetrics();
+    const harness = await workers.start([ok], { metricsFlushMs }, withMetrics(fake));
+    await harness.enqueue('t.ok', {}, { enqueuedAt: harness.clock.now() });
+    await harness.clock.advance(5_000);
+    await harness.stop();
+    expect(harness.worker.stats().totals.completed).toBe(1);
+    expect(fake.calls).toEqual([]);
+  });
+
+  it('runs as before on a transport without the metrics capability', async () => {
+    const harness = await workers.start([ok], { metricsFlushMs: 1_000 }, (transport) => {
+      (transport as { metrics?: TransportMetrics }).metrics = undefined;
+    });
+    await harness.enqueue('t.ok', {}, { enqueuedAt: harness.clock.now() });
+    await harness.clock.advance(5_000);
+    await harness.stop();
+    expect(harness.worker.stats().totals.completed).toBe(1);
+    expect(harness.logger.lines.filter((line) => line.message.includes('metrics'))).toEqual([]);
+  });
+
+  it.each([-1, Number.NaN, '5s'])('refuses metricsFlushMs: %s', (metricsFlushMs) => {
+    expect(() =>
+      createWorker({
+        transport: memoryTransport(),
+        tasks: [ok],
+        metricsFlushMs: metricsFlushMs as number,
+      }),
+    ).toThrow(/Invalid metricsFlushMs .*or false/);
+  });
+});
