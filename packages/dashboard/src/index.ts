@@ -1,4 +1,17 @@
 /**
  * @conveyor/dashboard: a web UI and JSON API over a transport's `admin` capability.
  */
-export {};
+export { type NodeHandler, type NodeHandlerOptions, toNodeHandler } from './adapters/node.js';
+export { createDashboard, type Dashboard } from './dashboard.js';
+export { DashboardError, type DashboardErrorCode } from './errors.js';
+export { SESSION_COOKIE } from './http/cookies.js';
+export { CONTENT_SECURITY_POLICY } from './http/headers.js';
+export {
+  type BasicAuthCredentials,
+  type DashboardAccess,
+  type DashboardOptions,
+  DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_REDACT,
+} from './options.js';
+export { createRedactor, REDACTED, type Redactor } from './redact.js';
+export { CSRF_HEADER } from './session.js';

@@ -1,0 +1,220 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Dashboard } from '../dashboard.js';
+import { DashboardError } from '../errors.js';
+import { withSecurityHeaders } from '../http/headers.js';
+import { errorResponse } from '../http/responses.js';
+import { DEFAULT_MAX_BODY_BYTES } from '../options.js';
+
+export interface NodeHandlerOptions {
+  /**
+   * Take the protocol and host from `X-Forwarded-Proto` and `X-Forwarded-Host` (set it
+   * behind a reverse proxy that sets them, so the CSRF origin check sees the browser's
+   * origin). Default false: the socket's protocol and the `Host` header.
+   */
+  trustProxy?: boolean;
+  /** Largest request body read, in bytes (default 1 MiB); larger answers 413. */
+  maxBodyBytes?: number;
+  /**
+   * The origin (`https://ops.example.com`) to build request URLs with, instead of the
+   * socket's protocol and the `Host` header. Fastify's adapter passes what fastify resolved.
+   */
+  origin?: (req: IncomingMessage) => string;
+}
+
+/** A `node:http` request listener; with `next` (Express, Connect), paths outside the dashboard go on. */
+export type NodeHandler = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  next?: (error?: unknown) => void,
+) => void;
+
+function firstHeader(value: string | string[] | undefined): string | undefined {
+  const text = Array.isArray(value) ? value[0] : value;
+  return text?.split(',')[0]?.trim() || undefined;
+}
+
+function originOf(req: IncomingMessage, options: NodeHandlerOptions): string {
+  if (options.origin) return options.origin(req);
+  const encrypted = (req.socket as { encrypted?: boolean }).encrypted === true;
+  const proto =
+    (options.trustProxy && firstHeader(req.headers['x-forwarded-proto'])) ||
+    (encrypted ? 'https' : 'http');
+  const host =
+    (options.trustProxy && firstHeader(req.headers['x-forwarded-host'])) ||
+    req.headers.host ||
+    req.headers[':authority' as 'host'] ||
+    'localhost';
+  return `${proto}://${host}`;
+}
+
+function isUnder(path: string, basePath: string): boolean {
+  if (basePath === '') return true;
+  const pathname = path.split('?')[0] ?? '';
+  return pathname === basePath || pathname.startsWith(`${basePath}/`);
+}
+
+/**
+ * Reads the body, or null when it is over the limit (the caller answers 413 and closes the
+ * connection; the rest is not read). Not a `for await` loop: leaving one destroys the
+ * socket before the 413 can be sent.
+ */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) return Promise.resolve(null);
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.byteLength;
+      if (size > limit) {
+        cleanup();
+        req.pause();
+        resolve(null);
+      } else chunks.push(chunk);
+    };
+    const onEnd = () => {
+      cleanup();
+      resolve(Buffer.concat(chunks));
+    };
+    const onError = (error: Error) => {
+      cleanup();
+      reject(error);
+    };
+    const cleanup = () => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+  });
+}
+
+async function send(response: Response, res: ServerResponse, signal: AbortSignal): Promise<void> {
+  res.statusCode = response.status;
+  for (const [name, value] of response.headers) {
+    if (name !== 'set-cookie') res.setHeader(name, value);
+  }
+  const cookies = response.headers.getSetCookie();
+  if (cookies.length > 0) res.setHeader('set-cookie', cookies);
+  if (response.body === null) {
+    res.end();
+    return;
+  }
+  if (!response.headers.get('content-type')?.startsWith('text/event-stream')) {
+    // A whole body: sent with its Content-Length.
+    res.end(Buffer.from(await response.arrayBuffer()));
+    return;
+  }
+  // A stream needs its headers now, not with the first event.
+  res.flushHeaders();
+  const reader = response.body.getReader();
+  const stop = () => {
+    reader.cancel().catch(() => {});
+  };
+  signal.addEventListener('abort', stop, { once: true });
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (res.destroyed) break;
+      if (!res.write(value)) {
+        await new Promise<void>((resolve) => {
+          const go = () => {
+            res.off('drain', go);
+            res.off('close', go);
+            resolve();
+          };
+          res.on('drain', go);
+          res.on('close', go);
+        });
+      }
+    }
+  } finally {
+    signal.removeEventListener('abort', stop);
+    if (!res.destroyed) res.end();
+  }
+}
+
+function sendError(res: ServerResponse, error: DashboardError, close = false): Promise<void> {
+  const response = errorResponse(error);
+  withSecurityHeaders(response.headers);
+  if (close) response.headers.set('connection', 'close');
+  return send(response, res, new AbortController().signal);
+}
+
+/**
+ * Adapts the dashboard to `node:http` (and to Express or Connect, which pass `next`). It
+ * streams responses (the event stream) with back-pressure, aborts the request's signal
+ * when the client goes away, and refuses bodies over `maxBodyBytes` with 413.
+ *
+ * @example
+ * import { createServer } from 'node:http';
+ * createServer(toNodeHandler(dashboard)).listen(5555, '127.0.0.1');
+ * // Express: app.use(toNodeHandler(dashboard)) with createDashboard({ basePath: '/admin', … })
+ */
+export function toNodeHandler(dashboard: Dashboard, options: NodeHandlerOptions = {}): NodeHandler {
+  const limit = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  return (req, res, next) => {
+    const path = (req as { originalUrl?: string }).originalUrl ?? req.url ?? '/';
+    if (next && !isUnder(path, dashboard.basePath)) {
+      next();
+      return;
+    }
+    handle(req, res, path).catch((error: unknown) => {
+      if (!res.headersSent) {
+        sendError(res, new DashboardError('INTERNAL', String(error), { cause: error })).catch(
+          () => {},
+        );
+      } else {
+        res.destroy(error instanceof Error ? error : undefined);
+      }
+    });
+  };
+
+  async function handle(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+    let url: URL;
+    try {
+      url = new URL(path, originOf(req, options));
+    } catch {
+      return sendError(
+        res,
+        new DashboardError('BAD_REQUEST', `Malformed URL or Host header: ${JSON.stringify(path)}.`),
+      );
+    }
+    const aborter = new AbortController();
+    res.on('close', () => {
+      if (!res.writableFinished) aborter.abort();
+    });
+    const headers = new Headers();
+    for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
+      const name = req.rawHeaders[i] as string;
+      if (!name.startsWith(':')) headers.append(name, req.rawHeaders[i + 1] as string);
+    }
+    const method = req.method ?? 'GET';
+    let body: Buffer | undefined;
+    if (method !== 'GET' && method !== 'HEAD') {
+      const read = await readBody(req, limit);
+      if (read === null) {
+        return sendError(
+          res,
+          new DashboardError(
+            'PAYLOAD_TOO_LARGE',
+            `Request body over ${limit} bytes; send fewer ids per call (bulk actions take at most 10,000).`,
+          ),
+          true,
+        );
+      }
+      body = read;
+    }
+    const request = new Request(url, {
+      method,
+      headers,
+      body: body === undefined || body.byteLength === 0 ? undefined : body,
+      signal: aborter.signal,
+    });
+    const response = await dashboard(request);
+    await send(response, res, aborter.signal);
+  }
+}

@@ -1,0 +1,255 @@
+import type { JobRecord } from '@conveyor/core';
+import type { DashboardCore, RequestContext } from '../context.js';
+import { badRequest } from '../errors.js';
+import { optionalString, pageLimit, queueName } from '../http/params.js';
+import type { Route } from '../http/router.js';
+import { toJobSummary } from '../job-view.js';
+import { audit } from './audit.js';
+
+/** Which dead jobs a list or bulk action is about; absent fields match everything. */
+export interface DeadFilter {
+  queue?: string;
+  task?: string;
+  /** The final error's code, e.g. `TIME_LIMIT_EXCEEDED`. */
+  code?: string;
+}
+
+/** Bounds of the dead-letter scans. */
+export const DEAD_LIMITS = {
+  /** Most ids a preview returns, and a bulk action takes. */
+  ids: 10_000,
+  /** Most dead jobs a preview reads before it stops (a filter by code scans). */
+  scan: 50_000,
+  /** Transport calls one page of `GET /api/dead` may make. */
+  callsPerPage: 20,
+} as const;
+
+const SCAN_PAGE = 500;
+const GET_CHUNK = 200;
+
+function parseFilter(value: unknown): DeadFilter {
+  if (value === undefined || value === null) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    throw badRequest('filter', value, 'an object { queue?, task?, code? }');
+  }
+  const raw = value as Record<string, unknown>;
+  const filter: DeadFilter = {};
+  if (raw.queue !== undefined && raw.queue !== null && raw.queue !== '')
+    filter.queue = queueName(raw.queue, 'filter.queue');
+  const task = optionalString(raw.task, 'filter.task');
+  if (task !== undefined) filter.task = task;
+  const code = optionalString(raw.code, 'filter.code');
+  if (code !== undefined) filter.code = code;
+  return filter;
+}
+
+function matchesFilter(record: JobRecord, filter: DeadFilter): boolean {
+  return (
+    (filter.queue === undefined || record.envelope.queue === filter.queue) &&
+    (filter.task === undefined || record.envelope.task === filter.task) &&
+    (filter.code === undefined || record.error?.code === filter.code)
+  );
+}
+
+/** The queues a filter covers that hold dead jobs, with their dead counts: two calls. */
+async function deadQueues(core: DashboardCore, filter: DeadFilter): Promise<Map<string, number>> {
+  const names = filter.queue === undefined ? await core.admin.listQueues() : [filter.queue];
+  const counts = names.length === 0 ? [] : await core.admin.queueCounts(names);
+  return new Map(
+    counts.filter((count) => count.dead > 0).map((count) => [count.queue, count.dead]),
+  );
+}
+
+interface DeadCursor {
+  queue: string;
+  inner?: string;
+}
+
+function encodeCursor(cursor: DeadCursor): string {
+  return Buffer.from(JSON.stringify([cursor.queue, cursor.inner ?? null])).toString('base64url');
+}
+
+function decodeCursor(text: string): DeadCursor {
+  try {
+    const [queue, inner] = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as unknown[];
+    if (typeof queue === 'string' && (inner === null || typeof inner === 'string')) {
+      return inner === null ? { queue } : { queue, inner };
+    }
+  } catch {
+    // Falls through to the error below.
+  }
+  throw badRequest('cursor', text, 'the `next` of the previous page');
+}
+
+/**
+ * Reads dead jobs across queues in name order, each queue newest first, calling `take` for
+ * each page until it returns false or the queues run out. Returns where it stopped.
+ */
+async function scanDead(
+  core: DashboardCore,
+  filter: DeadFilter,
+  from: DeadCursor | undefined,
+  pageSize: () => number,
+  take: (matched: JobRecord[], read: number) => boolean,
+): Promise<DeadCursor | undefined> {
+  const queues = [...(await deadQueues(core, filter)).keys()].sort();
+  for (const queue of queues) {
+    if (from !== undefined && queue < from.queue) continue;
+    let inner = from !== undefined && queue === from.queue ? from.inner : undefined;
+    do {
+      const page = await core.admin.listJobs(queue, {
+        state: 'dead',
+        cursor: inner,
+        limit: pageSize(),
+        task: filter.task,
+      });
+      inner = page.next;
+      const matched = page.jobs.filter((job) => matchesFilter(job, filter));
+      const more = take(matched, page.jobs.length);
+      if (!more) return inner === undefined ? nextQueue(queues, queue) : { queue, inner };
+    } while (inner !== undefined);
+  }
+  return undefined;
+}
+
+function nextQueue(queues: readonly string[], queue: string): DeadCursor | undefined {
+  const next = queues[queues.indexOf(queue) + 1];
+  return next === undefined ? undefined : { queue: next };
+}
+
+function parseIds(value: unknown): string[] {
+  if (
+    !Array.isArray(value) ||
+    value.length > DEAD_LIMITS.ids ||
+    !value.every((id) => typeof id === 'string' && id.length > 0 && id.length <= 256)
+  ) {
+    throw badRequest(
+      'ids',
+      Array.isArray(value) ? `[${value.length} items]` : value,
+      `an array of at most ${DEAD_LIMITS.ids} job ids (from POST api/dead/preview)`,
+    );
+  }
+  return [...new Set(value as string[])];
+}
+
+/**
+ * Retries or purges the given dead jobs that still match the filter; ids no longer dead
+ * (or never matching) are skipped, so repeating the call affects nothing.
+ */
+async function bulk(
+  core: DashboardCore,
+  context: RequestContext,
+  action: 'retry' | 'purge',
+): Promise<{ affected: number; skipped: number }> {
+  const body = (await context.readJson()) as Record<string, unknown>;
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw badRequest('body', body, '{ ids: string[], filter: { queue?, task?, code? } }');
+  }
+  const ids = parseIds(body.ids);
+  const filter = parseFilter(body.filter);
+  const byQueue = new Map<string, string[]>();
+  for (let start = 0; start < ids.length; start += GET_CHUNK) {
+    const records = await Promise.all(
+      ids.slice(start, start + GET_CHUNK).map((id) => core.transport.getJob(id)),
+    );
+    for (const record of records) {
+      if (record === null || record.state !== 'dead' || !matchesFilter(record, filter)) continue;
+      const queue = record.envelope.queue;
+      const list = byQueue.get(queue) ?? [];
+      list.push(record.id);
+      byQueue.set(queue, list);
+    }
+  }
+  let affected = 0;
+  for (const [queue, own] of byQueue) {
+    affected +=
+      action === 'retry'
+        ? await core.admin.retryDead(queue, own)
+        : await core.admin.purgeDead(queue, own);
+  }
+  const queues = [...byQueue.keys()];
+  await audit(core, context, {
+    action: `dead.${action}`,
+    ...(queues.length === 1 ? { queue: queues[0] } : filter.queue ? { queue: filter.queue } : {}),
+    detail: {
+      filter: { ...filter },
+      requested: ids.length,
+      affected,
+      ids: ids.slice(0, 100),
+    },
+  });
+  return { affected, skipped: ids.length - affected };
+}
+
+export function deadRoutes(core: DashboardCore): Route<RequestContext>[] {
+  return [
+    {
+      method: 'GET',
+      path: '/api/dead',
+      async handle({ url }) {
+        const query = url.searchParams;
+        const filter = parseFilter({
+          queue: query.get('queue') ?? undefined,
+          task: query.get('task') ?? undefined,
+          code: query.get('code') ?? undefined,
+        });
+        const limit = pageLimit(query.get('limit'));
+        const cursorText = optionalString(query.get('cursor'), 'cursor', 2048);
+        const jobs: JobRecord[] = [];
+        let calls = 0;
+        const next = await scanDead(
+          core,
+          filter,
+          cursorText === undefined ? undefined : decodeCursor(cursorText),
+          () => limit - jobs.length,
+          (page) => {
+            jobs.push(...page);
+            calls++;
+            return jobs.length < limit && calls < DEAD_LIMITS.callsPerPage;
+          },
+        );
+        return {
+          jobs: jobs.map(toJobSummary),
+          next: next === undefined ? null : encodeCursor(next),
+        };
+      },
+    },
+    {
+      method: 'POST',
+      path: '/api/dead/preview',
+      async handle(context) {
+        const filter = parseFilter(await context.readJson());
+        const ids: string[] = [];
+        let scanned = 0;
+        const stoppedAt = await scanDead(
+          core,
+          filter,
+          undefined,
+          () => Math.min(SCAN_PAGE, DEAD_LIMITS.ids - ids.length),
+          (page, read) => {
+            scanned += read;
+            for (const job of page) ids.push(job.id);
+            return ids.length < DEAD_LIMITS.ids && scanned < DEAD_LIMITS.scan;
+          },
+        );
+        const truncated = stoppedAt !== undefined;
+        let count = ids.length;
+        if (truncated && filter.task === undefined && filter.code === undefined) {
+          // Unfiltered within queues: the counts are exact.
+          count = [...(await deadQueues(core, filter)).values()].reduce((a, b) => a + b, 0);
+        }
+        return { count, ids, truncated };
+      },
+    },
+    {
+      method: 'POST',
+      path: '/api/dead/retry',
+      handle: (context) => bulk(core, context, 'retry'),
+    },
+    {
+      method: 'POST',
+      path: '/api/dead/purge',
+      handle: (context) => bulk(core, context, 'purge'),
+    },
+  ];
+}

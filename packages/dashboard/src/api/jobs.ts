@@ -1,0 +1,97 @@
+import type { JobRecord } from '@conveyor/core';
+import { queueOfJobId } from '@conveyor/core/transport';
+import type { DashboardCore, RequestContext } from '../context.js';
+import { DashboardError } from '../errors.js';
+import { optionalString } from '../http/params.js';
+import type { Route } from '../http/router.js';
+import { toJobDetail, toJobSummary } from '../job-view.js';
+import { audit, auditView } from './audit.js';
+
+/** Audit entries shown on a job page. */
+const JOB_AUDIT_LIMIT = 50;
+
+function jobId(params: Readonly<Record<string, string>>): string {
+  const id = optionalString(params.id, 'job id', 256);
+  if (id === undefined) throw new DashboardError('BAD_REQUEST', 'A job id is required.');
+  return id;
+}
+
+async function getJobOr404(core: DashboardCore, id: string): Promise<JobRecord> {
+  const record = await core.transport.getJob(id);
+  if (record === null) {
+    throw new DashboardError(
+      'NOT_FOUND',
+      `No job ${JSON.stringify(id)}: it never existed, or its record expired or was purged.`,
+    );
+  }
+  return record;
+}
+
+export function jobRoutes(core: DashboardCore): Route<RequestContext>[] {
+  return [
+    {
+      method: 'GET',
+      path: '/api/jobs/:id',
+      async handle(_context, params) {
+        const id = jobId(params);
+        // Two calls, whatever the depth of the queue.
+        const [record, entries] = await Promise.all([
+          getJobOr404(core, id),
+          core.admin.listAudit({ jobId: id, limit: JOB_AUDIT_LIMIT }),
+        ]);
+        return {
+          job: toJobDetail(record, core.redactor),
+          audit: entries.map((entry) => auditView(core, entry)),
+        };
+      },
+    },
+    {
+      method: 'POST',
+      path: '/api/jobs/:id/retry',
+      async handle(context, params) {
+        const id = jobId(params);
+        const record = await getJobOr404(core, id);
+        const queue = record.envelope.queue;
+        if (record.state !== 'dead') {
+          throw new DashboardError(
+            'CONFLICT',
+            `Job ${JSON.stringify(id)} is ${record.state}, not dead: only dead jobs can be retried. ${record.state === 'failed' ? 'A failed job was refused for good (invalid input or NonRetryableError); enqueue it again with a fixed input.' : 'Wait until it ends; if it dies, retry it then.'}`,
+          );
+        }
+        const moved = await core.admin.retryDead(queue, [id]);
+        if (moved === 0) {
+          throw new DashboardError(
+            'CONFLICT',
+            `Job ${JSON.stringify(id)} left the dead-letter set before it could be retried (retried or purged by someone else); reload it.`,
+          );
+        }
+        await audit(core, context, {
+          action: 'job.retry',
+          jobId: id,
+          queue,
+          detail: { from: 'dead' },
+        });
+        const after = await core.transport.getJob(id);
+        return { job: toJobSummary(after ?? record) };
+      },
+    },
+    {
+      method: 'POST',
+      path: '/api/jobs/:id/cancel',
+      async handle(context, params) {
+        const id = jobId(params);
+        const result = await core.transport.cancel(id);
+        if (result !== 'not-found') {
+          const queue = queueOfJobId(id);
+          await audit(core, context, {
+            action: 'job.cancel',
+            jobId: id,
+            ...(queue === undefined ? {} : { queue }),
+            detail: { result },
+          });
+        }
+        return { result };
+      },
+    },
+  ];
+}

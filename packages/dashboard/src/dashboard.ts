@@ -1,0 +1,250 @@
+import { performance } from 'node:perf_hooks';
+import { auditRoutes } from './api/audit.js';
+import { deadRoutes } from './api/dead.js';
+import { jobRoutes } from './api/jobs.js';
+import { metricsRoutes } from './api/metrics.js';
+import { queueRoutes } from './api/queues.js';
+import { sessionRoutes } from './api/session.js';
+import { workerRoutes } from './api/workers.js';
+import { assetResponse } from './assets.js';
+import { authenticate, BASIC_CHALLENGE } from './auth.js';
+import type { DashboardCore, RequestContext } from './context.js';
+import { DashboardError } from './errors.js';
+import { createEventHub } from './events/hub.js';
+import { eventStream } from './events/stream.js';
+import { readJsonBody } from './http/body.js';
+import { withSecurityHeaders } from './http/headers.js';
+import { errorResponse, jsonResponse, toDashboardError } from './http/responses.js';
+import { createRouter, pathSegments, type Route } from './http/router.js';
+import { type DashboardOptions, resolveOptions } from './options.js';
+import { createRedactor } from './redact.js';
+import { createSessions, type Session, sessionCookie } from './session.js';
+import { renderShell } from './shell.js';
+
+/** How often an idle event stream sends a `: ping` comment, so proxies keep it open. */
+const PING_MS = 15_000;
+
+/** A mounted dashboard: a Fetch API handler, plus what the adapters need to know. */
+export interface Dashboard {
+  (request: Request): Promise<Response>;
+  /** Where it is mounted (`''` or e.g. `/admin`). */
+  readonly basePath: string;
+  readonly readOnly: boolean;
+  /** Ends open event streams and stops polling. Does not close the transport (yours). */
+  close(): Promise<void>;
+}
+
+/** The pages the UI draws; each serves the same HTML shell. */
+function isPage(segments: readonly string[]): boolean {
+  const [first, second] = segments;
+  if (segments.length === 0) return true;
+  if (segments.length === 1) return first === 'dead' || first === 'workers';
+  return segments.length === 2 && second !== undefined && (first === 'queues' || first === 'jobs');
+}
+
+/**
+ * Creates the dashboard: a Fetch API handler (`(request) => Promise<Response>`) serving the
+ * UI and its JSON API under `basePath`. Mount it with {@link toNodeHandler}, with
+ * {@link registerFastify}, or hand it to any server that speaks Fetch (Bun, Deno, Hono).
+ *
+ * Throws `DASHBOARD_AUTH_REQUIRED` when neither `auth` nor `authorize` is given, and
+ * `CAPABILITY_MISSING` when the transport has no `admin`.
+ *
+ * @example
+ * const dashboard = createDashboard({
+ *   transport: redisTransport({ url: process.env.REDIS_URL }),
+ *   auth: { username: 'ops', password: process.env.DASHBOARD_PASSWORD! },
+ *   basePath: '/admin',
+ *   redact: ['card.number'],
+ * });
+ * http.createServer(toNodeHandler(dashboard)).listen(5555, '127.0.0.1');
+ */
+export function createDashboard(options: DashboardOptions): Dashboard {
+  const resolved = resolveOptions(options);
+  const { basePath, readOnly } = resolved;
+  const core: DashboardCore = {
+    options: resolved,
+    transport: resolved.transport,
+    admin: resolved.admin,
+    metrics: resolved.transport.metrics,
+    redactor: createRedactor(resolved.redact),
+    now: () => Date.now(),
+  };
+  const sessions = createSessions(resolved.secret);
+  const hub = createEventHub(core, { pollMs: resolved.pollMs, pingMs: PING_MS });
+  const eventsRoute: Route<RequestContext> = {
+    method: 'GET',
+    path: '/api/events',
+    async handle({ request }) {
+      const body = eventStream(core, hub, request.headers.get('last-event-id'), request.signal);
+      return new Response(body, {
+        headers: {
+          'content-type': 'text/event-stream; charset=utf-8',
+          'cache-control': 'no-store',
+          // Tells nginx not to buffer the stream.
+          'x-accel-buffering': 'no',
+        },
+      });
+    },
+  };
+  const match = createRouter<RequestContext>([
+    ...sessionRoutes(core),
+    ...queueRoutes(core),
+    ...jobRoutes(core),
+    ...deadRoutes(core),
+    ...workerRoutes(core),
+    ...auditRoutes(core),
+    ...metricsRoutes(core),
+    eventsRoute,
+  ]);
+  let closed = false;
+
+  async function actorOf(request: Request, username: string | undefined): Promise<string> {
+    if (resolved.actor) return String(await resolved.actor(request));
+    return username ?? 'anonymous';
+  }
+
+  async function api(
+    request: Request,
+    url: URL,
+    segments: string[],
+    session: Session,
+    principal: RequestContext['principal'],
+  ): Promise<Response> {
+    const found = match(request.method, segments);
+    if (found.kind === 'none') {
+      throw new DashboardError('NOT_FOUND', `No API route ${request.method} ${url.pathname}.`);
+    }
+    if (found.kind === 'wrong-method') {
+      return errorResponse(
+        new DashboardError(
+          'METHOD_NOT_ALLOWED',
+          `${request.method} is not served at ${url.pathname}; use ${found.allow.join(' or ')}.`,
+        ),
+        { allow: found.allow.join(', ') },
+      );
+    }
+    if (found.route.method === 'POST') {
+      if (readOnly) {
+        throw new DashboardError(
+          'METHOD_NOT_ALLOWED',
+          'This dashboard is read-only: it serves no retries, cancels or purges.',
+        );
+      }
+      if (principal.access !== 'write') {
+        throw new DashboardError(
+          'FORBIDDEN',
+          'These credentials may only read; retries, cancels and purges need write access.',
+        );
+      }
+      sessions.checkMutation(request, session);
+    }
+    const context: RequestContext = {
+      request,
+      url,
+      principal,
+      session,
+      readJson: () => readJsonBody(request, resolved.maxBodyBytes),
+      actor: () => actorOf(request, principal.username),
+    };
+    const result = await found.route.handle(context, found.params);
+    return result instanceof Response ? result : jsonResponse(result);
+  }
+
+  async function route(request: Request, url: URL, segments: string[]): Promise<Response> {
+    if (closed) throw new DashboardError('CLOSED', 'The dashboard was closed.');
+    const principal = await authenticate(request, resolved);
+    const session = sessions.sessionOf(request);
+    let response: Response;
+    if (segments[0] === 'api') {
+      response = await api(request, url, segments, session, principal);
+    } else if (request.method !== 'GET' && request.method !== 'HEAD') {
+      response = errorResponse(
+        new DashboardError('METHOD_NOT_ALLOWED', `${request.method} is not served for pages.`),
+        { allow: 'GET, HEAD' },
+      );
+    } else if (segments[0] === 'assets' && segments.length === 2) {
+      response =
+        assetResponse(request, segments[1] as string) ??
+        new Response('Not found', {
+          status: 404,
+          headers: { 'content-type': 'text/plain; charset=utf-8' },
+        });
+    } else {
+      const html = renderShell({
+        basePath,
+        title: resolved.title,
+        csrf: session.csrf,
+        access: principal.access,
+        readOnly,
+      });
+      response = new Response(request.method === 'HEAD' ? null : html, {
+        status: isPage(segments) ? 200 : 404,
+        headers: { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' },
+      });
+    }
+    if (session.isNew) {
+      response.headers.append(
+        'set-cookie',
+        sessionCookie(session, basePath, url.protocol === 'https:'),
+      );
+    }
+    return response;
+  }
+
+  function failure(error: unknown, isApi: boolean): Response {
+    const problem = toDashboardError(error);
+    const headers: Record<string, string> = {};
+    if (
+      problem.code === 'UNAUTHORIZED' &&
+      resolved.auth !== undefined &&
+      resolved.auth !== 'none'
+    ) {
+      headers['www-authenticate'] = BASIC_CHALLENGE;
+    }
+    if (isApi) return errorResponse(problem, headers);
+    return new Response(`${problem.message}\n`, {
+      status: problem.status,
+      headers: {
+        ...headers,
+        'content-type': 'text/plain; charset=utf-8',
+        'cache-control': 'no-store',
+      },
+    });
+  }
+
+  const dashboard = async (request: Request): Promise<Response> => {
+    const started = performance.now();
+    const url = new URL(request.url);
+    let response: Response;
+    let isApi = false;
+    try {
+      const segments = pathSegments(url.pathname, basePath);
+      if (segments === null) {
+        response = new Response('Not found\n', {
+          status: 404,
+          headers: { 'content-type': 'text/plain; charset=utf-8' },
+        });
+      } else {
+        isApi = segments[0] === 'api';
+        response = await route(request, url, segments);
+      }
+    } catch (error) {
+      response = failure(error, isApi);
+    }
+    withSecurityHeaders(response.headers);
+    if (isApi) {
+      response.headers.set('server-timing', `app;dur=${(performance.now() - started).toFixed(1)}`);
+    }
+    return response;
+  };
+
+  return Object.assign(dashboard, {
+    basePath,
+    readOnly,
+    async close() {
+      closed = true;
+      hub.close();
+    },
+  });
+}

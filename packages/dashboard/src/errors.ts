@@ -1,0 +1,84 @@
+/**
+ * Every stable error code the dashboard raises or answers with. Match on `error.code` (or
+ * on `error.code` in a JSON error body), not on messages.
+ *
+ * | code | status | meaning |
+ * | --- | --- | --- |
+ * | `DASHBOARD_AUTH_REQUIRED` | (thrown) | `createDashboard` got neither `auth` nor `authorize` |
+ * | `INVALID_OPTION` | (thrown) | an option has a bad value |
+ * | `BAD_REQUEST` | 400 | a query parameter or body is malformed |
+ * | `REDACTED_FIELD` | 400 | a search by a field that redaction hides |
+ * | `UNAUTHORIZED` | 401 | no credentials, or wrong ones |
+ * | `FORBIDDEN` | 403 | the credentials allow reading only, or `authorize` refused |
+ * | `CSRF` | 403 | a mutation without a valid CSRF token or from a foreign `Origin` |
+ * | `NOT_FOUND` | 404 | no such route, queue or job |
+ * | `METHOD_NOT_ALLOWED` | 405 | wrong method, or a mutation on a read-only dashboard |
+ * | `CONFLICT` | 409 | the job is not in a state the action applies to |
+ * | `PAYLOAD_TOO_LARGE` | 413 | a request body over the limit |
+ * | `CLOSED` | 503 | the dashboard was closed |
+ * | `INTERNAL` | 500 | the transport failed, or a bug |
+ */
+export type DashboardErrorCode =
+  | 'DASHBOARD_AUTH_REQUIRED'
+  | 'INVALID_OPTION'
+  | 'BAD_REQUEST'
+  | 'REDACTED_FIELD'
+  | 'UNAUTHORIZED'
+  | 'FORBIDDEN'
+  | 'CSRF'
+  | 'NOT_FOUND'
+  | 'METHOD_NOT_ALLOWED'
+  | 'CONFLICT'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'CLOSED'
+  | 'INTERNAL';
+
+const STATUS: Readonly<Record<DashboardErrorCode, number>> = {
+  DASHBOARD_AUTH_REQUIRED: 500,
+  INVALID_OPTION: 500,
+  BAD_REQUEST: 400,
+  REDACTED_FIELD: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  CSRF: 403,
+  NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  CONFLICT: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  CLOSED: 503,
+  INTERNAL: 500,
+};
+
+/**
+ * A dashboard error: a stable `code`, the HTTP `status` it answers with, and a message that
+ * says what to do.
+ *
+ * @example
+ * try {
+ *   createDashboard({ transport });
+ * } catch (error) {
+ *   if (error instanceof DashboardError && error.code === 'DASHBOARD_AUTH_REQUIRED') ...
+ * }
+ */
+export class DashboardError extends Error {
+  readonly code: DashboardErrorCode;
+
+  constructor(code: DashboardErrorCode, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'DashboardError';
+    this.code = code;
+  }
+
+  /** The HTTP status this error answers with. */
+  get status(): number {
+    return STATUS[this.code];
+  }
+}
+
+/** A malformed parameter: quotes it and says what was expected. */
+export function badRequest(name: string, value: unknown, expected: string): DashboardError {
+  return new DashboardError(
+    'BAD_REQUEST',
+    `Invalid ${name} ${JSON.stringify(value)}: expected ${expected}.`,
+  );
+}

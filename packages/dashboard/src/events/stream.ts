@@ -1,0 +1,135 @@
+import type { AuditEntry } from '@conveyor/core';
+import { auditView } from '../api/audit.js';
+import type { Overview } from '../api/queues.js';
+import type { DashboardCore } from '../context.js';
+import { type EventHub, overviewKey } from './hub.js';
+
+/** Most bytes queued for a client that does not read; past it the stream ends (the client reconnects and resumes). */
+const MAX_QUEUED_BYTES = 4 * 1024 * 1024;
+/** Audit entries replayed on a resume: the whole log at most. */
+const REPLAY_PAGE = 1000;
+const REPLAY_PAGES = 10;
+
+const encoder = new TextEncoder();
+
+function frame(event: string, id: string, data: unknown): string {
+  return `event: ${event}\nid: ${id}\ndata: ${JSON.stringify(data)}\n\n`;
+}
+
+/**
+ * A Server-Sent Events body: `retry`, then (on a resume with `Last-Event-ID`) the audit
+ * entries after that id, then the counts, then counts whenever they change and new audit
+ * entries as they come. Every event's id is the newest audit entry id the client has been
+ * sent (`0` for none), so a reconnect resumes there. Ends on `signal` or when the hub closes.
+ */
+export function eventStream(
+  core: DashboardCore,
+  hub: EventHub,
+  lastEventId: string | null,
+  signal: AbortSignal,
+): ReadableStream<Uint8Array> {
+  let lastId = lastEventId && lastEventId !== '0' ? lastEventId : undefined;
+  let lastKey: string | undefined;
+  /** Ids sent in the replay: the hub may report some of them again. */
+  const replayed = new Set<string>();
+  /** Events from the hub while the first ones are being read; null once they are sent. */
+  let pending: Array<() => void> | null = [];
+  let done = false;
+  let unsubscribe = () => {};
+  let controller: ReadableStreamDefaultController<Uint8Array>;
+
+  function write(text: string): void {
+    if (done) return;
+    controller.enqueue(encoder.encode(text));
+    if ((controller.desiredSize ?? 0) < -MAX_QUEUED_BYTES) finish();
+  }
+
+  function sendCounts(overview: Overview, key: string): void {
+    if (key === lastKey) return;
+    lastKey = key;
+    write(frame('counts', lastId ?? '0', overview));
+  }
+
+  function sendAudit(entry: AuditEntry): void {
+    if (replayed.has(entry.id)) return;
+    lastId = entry.id;
+    write(frame('audit', entry.id, entry));
+  }
+
+  function finish(): void {
+    if (done) return;
+    done = true;
+    unsubscribe();
+    signal.removeEventListener('abort', finish);
+    try {
+      controller.close();
+    } catch {
+      // Already closed or errored by the consumer.
+    }
+  }
+
+  function later(action: () => void): void {
+    if (pending) pending.push(action);
+    else action();
+  }
+
+  async function start(): Promise<void> {
+    write('retry: 2000\n\n');
+    await hub.ready();
+    if (done) return;
+    const subscription = hub.subscribe({
+      counts: (overview, key) => later(() => sendCounts(overview, key)),
+      audit: (entry) => later(() => sendAudit(entry)),
+      ping: () => write(': ping\n\n'),
+      close: finish,
+    });
+    unsubscribe = subscription.unsubscribe;
+    if (done) return unsubscribe();
+    if (lastEventId === null) lastId = subscription.tail;
+    else await replay();
+    const overview = await hub.readNow();
+    if (done) return;
+    sendCounts(overview, overviewKey(overview));
+    const queued = pending;
+    pending = null;
+    for (const action of queued ?? []) action();
+  }
+
+  async function replay(): Promise<void> {
+    let after = lastId;
+    for (let page = 0; page < REPLAY_PAGES && !done; page++) {
+      let entries: AuditEntry[];
+      try {
+        entries = await core.admin.listAudit({ after, limit: REPLAY_PAGE });
+      } catch {
+        return; // An id the log no longer knows: nothing to replay; the counts follow.
+      }
+      for (const entry of entries) {
+        sendAudit(auditView(core, entry));
+        replayed.add(entry.id);
+        after = entry.id;
+      }
+      if (entries.length < REPLAY_PAGE) return;
+    }
+  }
+
+  return new ReadableStream<Uint8Array>(
+    {
+      start(streamController) {
+        controller = streamController;
+        if (signal.aborted) return finish();
+        signal.addEventListener('abort', finish, { once: true });
+        start().catch((error: unknown) => {
+          if (done) return;
+          const message = error instanceof Error ? error.message : String(error);
+          write(frame('error', lastId ?? '0', { error: { code: 'INTERNAL', message } }));
+          finish();
+        });
+      },
+      cancel() {
+        finish();
+      },
+    },
+    new ByteLengthQueuingStrategy({ highWaterMark: 64 * 1024 }),
+  );
+}

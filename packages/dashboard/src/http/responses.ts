@@ -1,0 +1,37 @@
+import { DashboardError } from '../errors.js';
+
+/** A JSON response; `no-store` because it holds live (and possibly sensitive) job data. */
+export function jsonResponse(
+  body: unknown,
+  status = 200,
+  headers?: Record<string, string>,
+): Response {
+  const response = new Response(JSON.stringify(body), { status, headers });
+  response.headers.set('content-type', 'application/json; charset=utf-8');
+  response.headers.set('cache-control', 'no-store');
+  return response;
+}
+
+/** The JSON body of an error: `{ error: { code, message } }`. */
+export function errorResponse(error: DashboardError, headers?: Record<string, string>): Response {
+  return jsonResponse(
+    { error: { code: error.code, message: error.message } },
+    error.status,
+    headers,
+  );
+}
+
+/** Turns anything thrown into a {@link DashboardError}: a transport failure is `INTERNAL`. */
+export function toDashboardError(error: unknown): DashboardError {
+  if (error instanceof DashboardError) return error;
+  const code = (error as { code?: unknown } | null)?.code;
+  const message = error instanceof Error ? error.message : String(error);
+  if (code === 'TRANSPORT_CLOSED') {
+    return new DashboardError('CLOSED', `The transport is closed: ${message}`, { cause: error });
+  }
+  return new DashboardError(
+    'INTERNAL',
+    `${typeof code === 'string' ? `${code}: ` : ''}${message}`,
+    { cause: error },
+  );
+}

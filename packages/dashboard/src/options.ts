@@ -1,0 +1,163 @@
+import { requireCapability, type Transport, type TransportAdmin } from '@conveyor/core';
+import { DashboardError } from './errors.js';
+
+/** What a request may do: `read` serves pages and GETs; `write` also the mutations. */
+export type DashboardAccess = 'read' | 'write';
+
+/** Basic-auth credentials. */
+export interface BasicAuthCredentials {
+  username: string;
+  password: string;
+}
+
+export interface DashboardOptions {
+  /** The broker to read; it must have the `admin` capability (`metrics` is optional: no charts without it). */
+  transport: Transport;
+  /**
+   * Basic-auth credentials every request must carry, or `'none'` to serve everyone (only
+   * behind something that authenticates). Either this or `authorize` is required.
+   */
+  auth?: BasicAuthCredentials | 'none';
+  /**
+   * Decides per request: `'write'`, `'read'` (pages and GETs only) or `false` (401, or 403
+   * when the request carried credentials). With `auth` too, basic auth is checked first.
+   */
+  authorize?: (request: Request) => DashboardAccess | false | Promise<DashboardAccess | false>;
+  /** Who the audit log names for a request's mutations. Default: the basic-auth user, else `anonymous`. */
+  actor?: (request: Request) => string | Promise<string>;
+  /** Serve no mutations at all (405); the UI shows no buttons. */
+  readOnly?: boolean;
+  /**
+   * Input paths that never leave the server: `card.number`; `*` is one segment
+   * (`items.*.secret`), `**` any number (`**.token`). Case-insensitive.
+   */
+  redact?: readonly string[];
+  /** Also redact `**.password`, `**.secret`, `**.token`, `**.apiKey`, `**.authorization` (default true). */
+  redactDefaults?: boolean;
+  /** Where the dashboard is mounted: `''` (default) or e.g. `/admin`, without a trailing slash. */
+  basePath?: string;
+  /**
+   * HMAC key for CSRF tokens. Random per process when absent; set it when several
+   * processes serve one site, so a token from one is valid on the others.
+   */
+  secret?: string;
+  /** Shown in the page title and header. Default `Conveyor`. */
+  title?: string;
+  /** How often the event stream reads counts and new audit entries, in ms (default 1000). */
+  pollMs?: number;
+  /** Largest request body accepted, in bytes (default 1 MiB); larger answers 413. */
+  maxBodyBytes?: number;
+}
+
+/** The options, checked and with defaults filled in. */
+export interface ResolvedOptions {
+  transport: Transport;
+  admin: TransportAdmin;
+  auth: BasicAuthCredentials | 'none' | undefined;
+  authorize: DashboardOptions['authorize'];
+  actor: DashboardOptions['actor'];
+  readOnly: boolean;
+  redact: readonly string[];
+  basePath: string;
+  secret: string | undefined;
+  title: string;
+  pollMs: number;
+  maxBodyBytes: number;
+}
+
+/** The paths `redactDefaults` adds. */
+export const DEFAULT_REDACT: readonly string[] = [
+  '**.password',
+  '**.secret',
+  '**.token',
+  '**.apiKey',
+  '**.authorization',
+];
+
+export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+
+const BASE_PATH = /^(\/[A-Za-z0-9._~!$&'()*+,;=:@%-]+)*$/;
+
+/** Checks the options and fills in defaults; throws {@link DashboardError} on a bad value. */
+export function resolveOptions(options: DashboardOptions): ResolvedOptions {
+  if (options === null || typeof options !== 'object') {
+    throw new DashboardError(
+      'INVALID_OPTION',
+      `createDashboard expects an options object, got ${JSON.stringify(options)}.`,
+    );
+  }
+  const admin = requireCapability(options.transport, 'admin', '@conveyor/dashboard');
+  const { auth, authorize } = options;
+  if (auth === undefined && authorize === undefined) {
+    throw new DashboardError(
+      'DASHBOARD_AUTH_REQUIRED',
+      "createDashboard needs auth: pass auth: { username, password }, an authorize(request) hook, or auth: 'none' to serve everyone (only behind a proxy that authenticates).",
+    );
+  }
+  if (auth !== undefined && auth !== 'none') {
+    if (
+      typeof auth !== 'object' ||
+      typeof auth.username !== 'string' ||
+      typeof auth.password !== 'string' ||
+      auth.username === '' ||
+      auth.password === '' ||
+      auth.username.includes(':')
+    ) {
+      throw new DashboardError(
+        'INVALID_OPTION',
+        `Invalid auth ${JSON.stringify(auth === null || typeof auth !== 'object' ? auth : { ...auth, password: '…' })}: expected { username, password }, both non-empty, the user name without ":", or 'none'.`,
+      );
+    }
+  }
+  if (authorize !== undefined && typeof authorize !== 'function') {
+    throw new DashboardError('INVALID_OPTION', 'Invalid authorize: expected a function.');
+  }
+  const basePath = options.basePath ?? '';
+  if (typeof basePath !== 'string' || !BASE_PATH.test(basePath)) {
+    throw new DashboardError(
+      'INVALID_OPTION',
+      `Invalid basePath ${JSON.stringify(basePath)}: expected '' or a path such as '/admin', starting with "/" and without a trailing slash.`,
+    );
+  }
+  const pollMs = options.pollMs ?? 1000;
+  if (!Number.isInteger(pollMs) || pollMs < 10) {
+    throw new DashboardError(
+      'INVALID_OPTION',
+      `Invalid pollMs ${JSON.stringify(pollMs)}: expected an integer number of ms, at least 10.`,
+    );
+  }
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  if (!Number.isInteger(maxBodyBytes) || maxBodyBytes < 1) {
+    throw new DashboardError(
+      'INVALID_OPTION',
+      `Invalid maxBodyBytes ${JSON.stringify(maxBodyBytes)}: expected a positive integer.`,
+    );
+  }
+  if (
+    options.secret !== undefined &&
+    (typeof options.secret !== 'string' || options.secret.length < 16)
+  ) {
+    throw new DashboardError(
+      'INVALID_OPTION',
+      'Invalid secret: expected a string of at least 16 characters (use a random one, e.g. `openssl rand -hex 32`).',
+    );
+  }
+  const redact = [
+    ...(options.redactDefaults === false ? [] : DEFAULT_REDACT),
+    ...(options.redact ?? []),
+  ];
+  return {
+    transport: options.transport,
+    admin,
+    auth,
+    authorize,
+    actor: options.actor,
+    readOnly: options.readOnly === true,
+    redact,
+    basePath,
+    secret: options.secret,
+    title: options.title ?? 'Conveyor',
+    pollMs,
+    maxBodyBytes,
+  };
+}
