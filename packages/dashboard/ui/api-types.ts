@@ -1,0 +1,150 @@
+// The JSON the dashboard's API answers with (notes: dashboard contract). Only what the UI reads.
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+export type ListState = 'waiting' | 'delayed' | 'active' | 'dead' | 'finished';
+export const LIST_STATES: readonly ListState[] = [
+  'waiting',
+  'delayed',
+  'active',
+  'dead',
+  'finished',
+];
+
+export interface Counts {
+  waiting: number;
+  delayed: number;
+  active: number;
+  dead: number;
+  finished: number;
+}
+
+export interface QueueOverview {
+  name: string;
+  counts: Counts;
+  totals: { completed: number; failed: number; retried: number } | null;
+}
+
+/** GET /api/queues, and the `counts` event. */
+export interface QueuesResponse {
+  at: number;
+  queues: QueueOverview[];
+  workers: { live: number; stale: number };
+}
+
+export interface JobErrorInfo {
+  name?: string;
+  message: string;
+  code?: string;
+  stack?: string;
+  issues?: Array<{ message: string; path?: Array<string | number> }>;
+}
+
+export interface JobSummary {
+  id: string;
+  queue: string;
+  task: string;
+  state: string;
+  attempts: number;
+  maxAttempts: number;
+  priority: number;
+  enqueuedAt: number;
+  dueAt?: number;
+  startedAt?: number;
+  finishedAt?: number;
+  error?: JobErrorInfo;
+}
+
+export interface AttemptRecord {
+  attempt: number;
+  startedAt?: number;
+  endedAt: number;
+  error: JobErrorInfo;
+}
+
+export interface JobDetail extends JobSummary {
+  input: Json;
+  result?: Json;
+  progress?: Json;
+  history: AttemptRecord[];
+  idempotencyKey?: string;
+  schema?: string;
+  expiresAt?: number;
+  consumer?: string;
+  leaseExpiresAt?: number;
+  cancelRequested?: boolean;
+}
+
+export interface AuditEntry {
+  id: string;
+  at: number;
+  actor: string;
+  action: string;
+  jobId?: string;
+  queue?: string;
+  detail?: Json;
+}
+
+export interface JobPage {
+  jobs: JobSummary[];
+  next: string | null;
+}
+
+export interface IndexedField {
+  task: string;
+  field: string;
+}
+
+export interface MetricsPoint {
+  minute: number;
+  completed: number;
+  failed: number;
+  retried: number;
+  pickupCount: number;
+  pickupP50Ms: number | null;
+  pickupP95Ms: number | null;
+}
+
+export interface MetricsSeries {
+  queue: string;
+  task: string;
+  points: MetricsPoint[];
+}
+
+export interface MetricsResponse {
+  fromMinute: number;
+  toMinute: number;
+  bucketsMs: number[];
+  series: MetricsSeries[];
+  unavailable?: boolean;
+}
+
+export interface WorkerInfo {
+  id: string;
+  hostname: string;
+  pid: number;
+  queues: string[];
+  tasks: string[];
+  concurrency: number;
+  state: string;
+  startedAt: number;
+  heartbeatAt?: number;
+  heartbeatMs?: number;
+  jobs: Array<{ id: string; task: string; attempt: number; startedAt?: number }>;
+  counts: { completed: number; failed: number; retried: number };
+  stale: boolean;
+}
+
+export interface DeadFilter {
+  queue?: string;
+  task?: string;
+  code?: string;
+}
+
+export interface DeadPreview {
+  count: number;
+  ids: string[];
+  truncated: boolean;
+}
+
+export type CancelResult = 'cancelled' | 'signalled' | 'finished' | 'not-found';

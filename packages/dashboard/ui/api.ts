@@ -1,0 +1,86 @@
+import { config } from './config.js';
+
+/** An answer other than 2xx, with the server's `{ error: { code, message } }` when it sent one. */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  constructor(status: number, code: string, message: string) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+  }
+}
+
+/** The API URL for `path` (which starts with '/'), under the dashboard's base. */
+export function apiUrl(path: string, query?: Record<string, string | number | undefined>): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query ?? {})) {
+    if (value !== undefined && value !== '') params.set(key, String(value));
+  }
+  const search = params.toString();
+  return `${config.base}/api${path}${search ? `?${search}` : ''}`;
+}
+
+async function read<T>(response: Response): Promise<T> {
+  let body: unknown;
+  try {
+    body = await response.json();
+  } catch {
+    body = undefined;
+  }
+  if (!response.ok) {
+    const error = (body as { error?: { code?: string; message?: string } } | undefined)?.error;
+    throw new ApiError(
+      response.status,
+      error?.code ?? `HTTP_${response.status}`,
+      error?.message ?? `The server answered ${response.status} ${response.statusText}.`,
+    );
+  }
+  return body as T;
+}
+
+/**
+ * GETs JSON from the API.
+ *
+ * @example
+ * const { queues } = await getJson<QueuesResponse>('/queues', undefined, signal);
+ */
+export async function getJson<T>(
+  path: string,
+  query?: Record<string, string | number | undefined>,
+  signal?: AbortSignal,
+): Promise<T> {
+  const response = await fetch(apiUrl(path, query), {
+    credentials: 'same-origin',
+    headers: { accept: 'application/json' },
+    signal: signal ?? null,
+  });
+  return read<T>(response);
+}
+
+/** POSTs JSON with the CSRF token (the server also checks the Origin header the browser adds). */
+export async function postJson<T>(path: string, body?: unknown): Promise<T> {
+  const response = await fetch(apiUrl(path), {
+    method: 'POST',
+    credentials: 'same-origin',
+    headers: {
+      accept: 'application/json',
+      'content-type': 'application/json',
+      'x-conveyor-csrf': config.csrf,
+    },
+    body: JSON.stringify(body ?? {}),
+  });
+  return read<T>(response);
+}
+
+/** A message for an error a page shows. */
+export function describeError(error: unknown): string {
+  if (error instanceof ApiError) return `${error.message} (${error.status} ${error.code})`;
+  if (error instanceof Error) return error.message;
+  return String(error);
+}
+
+export function isAbort(error: unknown): boolean {
+  return error instanceof DOMException && error.name === 'AbortError';
+}

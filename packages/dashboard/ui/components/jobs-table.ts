@@ -1,0 +1,91 @@
+import type { JobSummary } from '../api-types.js';
+import { h } from '../dom.js';
+import { link, paths } from '../router.js';
+import { type Column, table } from './table.js';
+import { dataText, stateBadge, timeAgo } from './value.js';
+
+export type JobColumn = 'queue' | 'state' | 'when' | 'error';
+
+/** When the job's current state began, and what to call that. */
+function when(job: JobSummary): [string, number | undefined] {
+  switch (job.state) {
+    case 'delayed':
+      return ['due', job.dueAt];
+    case 'active':
+      return ['started', job.startedAt];
+    case 'waiting':
+      return ['enqueued', job.enqueuedAt];
+    default:
+      return ['finished', job.finishedAt ?? job.enqueuedAt];
+  }
+}
+
+const WHEN_TITLE: Record<string, string> = {
+  waiting: 'Enqueued',
+  delayed: 'Due',
+  active: 'Started',
+  dead: 'Died',
+  finished: 'Finished',
+};
+
+/**
+ * A table of job summaries; `columns` adds the optional ones.
+ *
+ * @example
+ * jobsTable(page.jobs, ['state', 'when'], 'No waiting jobs.', 'waiting')
+ */
+export function jobsTable(
+  jobs: readonly JobSummary[],
+  columns: readonly JobColumn[],
+  empty: string,
+  state?: string,
+): HTMLElement {
+  const all: Array<Column<JobSummary> | false> = [
+    {
+      title: 'Job',
+      cell: (job) => link(paths.job(job.id), dataText(job.id, 64), 'mono'),
+    },
+    columns.includes('queue') && {
+      title: 'Queue',
+      cell: (job) => link(paths.queue(job.queue), dataText(job.queue, 64)),
+    },
+    { title: 'Task', cell: (job) => dataText(job.task, 64) },
+    columns.includes('state') && { title: 'State', cell: (job) => stateBadge(job.state) },
+    {
+      title: 'Attempts',
+      class: 'num',
+      cell: (job) => `${job.attempts} / ${job.maxAttempts}`,
+    },
+    columns.includes('when') && {
+      title: (state && WHEN_TITLE[state]) || 'When',
+      cell: (job) => {
+        const [label, at] = when(job);
+        return state
+          ? timeAgo(at)
+          : h('span', null, h('span', { class: 'muted' }, `${label} `), timeAgo(at));
+      },
+    },
+    columns.includes('error') && {
+      title: 'Error',
+      class: 'wide',
+      cell: (job) =>
+        job.error
+          ? h(
+              'span',
+              { class: 'error-cell' },
+              job.error.code
+                ? h('code', { class: 'error-code' }, dataText(job.error.code, 48))
+                : null,
+              ' ',
+              dataText(job.error.message, 140),
+            )
+          : h('span', { class: 'muted' }, '–'),
+    },
+  ];
+  return table(
+    all.filter((c): c is Column<JobSummary> => c !== false),
+    jobs,
+    empty,
+    'Jobs',
+  );
+}

@@ -1,0 +1,138 @@
+// How job data is shown: always as text, isolated for bidi, and cut short where it could be huge.
+
+import { type Child, h } from '../dom.js';
+import { formatAgo, formatChars, formatTime } from '../format.js';
+
+/**
+ * Bidi controls (embeddings, overrides, isolates, marks). Inside an isolated element they
+ * could still reorder the value itself; in JSON they are shown escaped, so a reader sees them.
+ */
+const BIDI_CONTROLS = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+function escapeBidi(text: string): string {
+  return text.replace(
+    BIDI_CONTROLS,
+    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
+/** A button that swaps `short` for the whole text once pressed. */
+function showAll(target: HTMLElement, full: string, label: string): HTMLButtonElement {
+  const button = h(
+    'button',
+    {
+      class: 'link-button show-all',
+      attrs: { type: 'button' },
+      on: {
+        click: () => {
+          target.textContent = full;
+          button.remove();
+        },
+      },
+    },
+    label,
+  );
+  return button;
+}
+
+/**
+ * A piece of job data as text: in its own bidi-isolated element (so a U+202E in a task name
+ * cannot flip the row around it), cut to `max` characters with a "show all" toggle.
+ *
+ * @example
+ * dataText(job.error?.message ?? '', 120)
+ */
+export function dataText(value: string, max = 160, className = ''): HTMLElement {
+  const text = h('span', { class: `data ${className}`.trim(), attrs: { dir: 'auto' } });
+  if (value.length <= max) {
+    text.textContent = value;
+    return text;
+  }
+  text.textContent = `${value.slice(0, max)}…`;
+  return h(
+    'span',
+    { class: 'truncated' },
+    text,
+    ' ',
+    showAll(text, value, `show all (${formatChars(value.length)})`),
+  );
+}
+
+/** Pretty JSON in a <pre>, as text; bidi controls escaped; long documents cut with a toggle. */
+export function jsonBlock(value: unknown, max = 20_000): HTMLElement {
+  const full = value === undefined ? 'undefined' : escapeBidi(JSON.stringify(value, null, 2));
+  const pre = h('pre', { class: 'json', attrs: { tabindex: 0 } });
+  if (full.length <= max) {
+    pre.textContent = full;
+    return pre;
+  }
+  pre.textContent = `${full.slice(0, max)}\n…`;
+  return h(
+    'div',
+    { class: 'json-wrap' },
+    pre,
+    showAll(pre, full, `Show all (${formatChars(full.length)})`),
+  );
+}
+
+/** Plain text in a <pre> (stacks), escaped and cut like JSON. */
+export function textBlock(value: string, max = 20_000): HTMLElement {
+  const full = escapeBidi(value);
+  const pre = h('pre', { class: 'json', attrs: { tabindex: 0 } });
+  if (full.length <= max) {
+    pre.textContent = full;
+    return pre;
+  }
+  pre.textContent = `${full.slice(0, max)}\n…`;
+  return h(
+    'div',
+    { class: 'json-wrap' },
+    pre,
+    showAll(pre, full, `Show all (${formatChars(full.length)})`),
+  );
+}
+
+const KNOWN_STATES = new Set([
+  'waiting',
+  'delayed',
+  'active',
+  'completed',
+  'failed',
+  'dead',
+  'cancelled',
+  'expired',
+  'finished',
+  'live',
+  'stale',
+  'idle',
+  'running',
+  'stopping',
+  'stopped',
+]);
+
+/** A coloured state label; the class comes from a fixed list, never from the data. */
+export function stateBadge(state: string): HTMLElement {
+  const known = KNOWN_STATES.has(state) ? state : 'unknown';
+  return h('span', { class: `badge state-${known}`, attrs: { dir: 'auto' } }, state);
+}
+
+/** A time as `12 s ago`, with the exact time on hover and in `datetime`. */
+export function timeAgo(ms: number | undefined, now = Date.now()): Child {
+  if (ms === undefined || !Number.isFinite(ms)) return h('span', { class: 'muted' }, '–');
+  return h(
+    'time',
+    { attrs: { datetime: new Date(ms).toISOString(), title: formatTime(ms) } },
+    formatAgo(ms, now),
+  );
+}
+
+/** A time as `2025-01-31 14:05:09 (12 s ago)`, for detail pages. */
+export function timeFull(ms: number | undefined, now = Date.now()): Child {
+  if (ms === undefined || !Number.isFinite(ms)) return h('span', { class: 'muted' }, '–');
+  return h(
+    'time',
+    { attrs: { datetime: new Date(ms).toISOString() } },
+    formatTime(ms),
+    h('span', { class: 'muted' }, ` (${formatAgo(ms, now)})`),
+  );
+}

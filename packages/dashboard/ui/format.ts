@@ -1,0 +1,59 @@
+// How numbers, times and durations read in the UI.
+
+const numberFormat = new Intl.NumberFormat('en-US');
+
+export function formatNumber(value: number): string {
+  return numberFormat.format(value);
+}
+
+function pad(value: number): string {
+  return String(value).padStart(2, '0');
+}
+
+/** Local time as `2025-01-31 14:05:09`: sortable, unambiguous, and what logs show. */
+export function formatTime(ms: number): string {
+  const d = new Date(ms);
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}
+
+/** `14:05`, for chart axes. */
+export function formatClock(ms: number): string {
+  const d = new Date(ms);
+  return `${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+/** A span of time: `850 ms`, `4.2 s`, `3 min 20 s`, `2 h 5 min`, `3 d 4 h`. */
+export function formatDuration(ms: number): string {
+  const abs = Math.abs(ms);
+  if (abs < 1000) return `${Math.round(abs)} ms`;
+  if (abs < 10_000) return `${(abs / 1000).toFixed(1)} s`;
+  const s = Math.round(abs / 1000);
+  if (s < 60) return `${s} s`;
+  const min = Math.floor(s / 60);
+  if (min < 60) return s % 60 ? `${min} min ${s % 60} s` : `${min} min`;
+  const hours = Math.floor(min / 60);
+  if (hours < 48) return min % 60 ? `${hours} h ${min % 60} min` : `${hours} h`;
+  const days = Math.floor(hours / 24);
+  return hours % 24 ? `${days} d ${hours % 24} h` : `${days} d`;
+}
+
+/** `12 s ago`, `in 3 min`, relative to `now`. */
+export function formatAgo(ms: number, now = Date.now()): string {
+  const delta = now - ms;
+  if (Math.abs(delta) < 1000) return 'just now';
+  return delta > 0 ? `${formatDuration(delta)} ago` : `in ${formatDuration(delta)}`;
+}
+
+/** `12.5 KB`, for sizes the UI mentions (truncated values). */
+export function formatChars(count: number): string {
+  if (count < 10_000) return `${formatNumber(count)} characters`;
+  if (count < 1_000_000) return `${(count / 1000).toFixed(0)}k characters`;
+  return `${(count / 1_000_000).toFixed(1)}M characters`;
+}
+
+/** Latency for chart labels: `3 ms`, `1.2 s`. */
+export function formatMs(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${Number((ms / 1000).toFixed(1))} s`;
+  return `${Number((ms / 60_000).toFixed(1))} min`;
+}

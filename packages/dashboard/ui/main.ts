@@ -1,0 +1,110 @@
+// The dashboard's browser app: one shell document for every page, routed on the URL path.
+
+import { config } from './config.js';
+import { h, replace } from './dom.js';
+import { type LiveStatus, startLive } from './live.js';
+import { deadPage } from './pages/dead.js';
+import { jobPage } from './pages/job.js';
+import { notFoundPage } from './pages/not-found.js';
+import { overviewPage } from './pages/overview.js';
+import type { PageContext } from './pages/page.js';
+import { queuePage } from './pages/queue.js';
+import { workersPage } from './pages/workers.js';
+import { link, parseRoute, paths, type Route, startRouter } from './router.js';
+
+const NAV: ReadonlyArray<[label: string, href: () => string, active: (route: Route) => boolean]> = [
+  [
+    'Overview',
+    paths.overview,
+    (r) => r.name === 'overview' || r.name === 'queue' || r.name === 'job',
+  ],
+  ['Dead', () => paths.dead(), (r) => r.name === 'dead'],
+  ['Workers', paths.workers, (r) => r.name === 'workers'],
+];
+
+const STATUS_TEXT: Record<LiveStatus, string> = {
+  connecting: 'Connecting…',
+  live: 'Live',
+  reconnecting: 'Reconnecting…',
+};
+
+function mount(root: HTMLElement): void {
+  const live = startLive();
+  const status = h(
+    'span',
+    { class: 'live-status', attrs: { 'data-status': 'connecting' } },
+    STATUS_TEXT.connecting,
+  );
+  live.onStatus((value) => {
+    status.setAttribute('data-status', value);
+    status.textContent = STATUS_TEXT[value];
+  });
+  const navLinks = NAV.map(([label, href]) => link(href(), label, 'nav-link'));
+  const main = h('main', { attrs: { id: 'main', tabindex: -1 } });
+  const access = config.readOnly ? 'read-only' : config.access === 'read' ? 'read access' : null;
+
+  replace(
+    root,
+    h('a', { class: 'skip-link', attrs: { href: '#main' } }, 'Skip to content'),
+    h(
+      'header',
+      { class: 'topbar' },
+      h(
+        'div',
+        { class: 'topbar-inner' },
+        link(
+          paths.overview(),
+          [h('span', { class: 'logo', attrs: { 'aria-hidden': 'true' } }), 'Conveyor'],
+          'brand',
+        ),
+        h('nav', { class: 'nav', attrs: { 'aria-label': 'Main' } }, navLinks),
+        h(
+          'div',
+          { class: 'topbar-right' },
+          access ? h('span', { class: 'badge access' }, access) : null,
+          status,
+        ),
+      ),
+    ),
+    main,
+  );
+
+  let leave = new AbortController();
+  startRouter(() => {
+    leave.abort();
+    leave = new AbortController();
+    const route = parseRoute(location.pathname);
+    NAV.forEach(([, , active], i) => {
+      const a = navLinks[i];
+      if (!a) return;
+      if (active(route)) a.setAttribute('aria-current', 'page');
+      else a.removeAttribute('aria-current');
+    });
+    const ctx: PageContext = {
+      params: new URLSearchParams(location.search),
+      live,
+      signal: leave.signal,
+    };
+    replace(main, render(route, ctx));
+  });
+}
+
+function render(route: Route, ctx: PageContext): HTMLElement {
+  switch (route.name) {
+    case 'overview':
+      return overviewPage(ctx);
+    case 'queue':
+      return queuePage(ctx, route.queue);
+    case 'job':
+      return jobPage(ctx, route.id);
+    case 'dead':
+      return deadPage(ctx);
+    case 'workers':
+      return workersPage(ctx);
+    default:
+      return notFoundPage(route.path);
+  }
+}
+
+const root = document.getElementById('app');
+if (root) mount(root);

@@ -1,0 +1,227 @@
+import { describeError, getJson, isAbort, postJson } from '../api.js';
+import type { DeadFilter, DeadPreview, JobPage, QueuesResponse } from '../api-types.js';
+import { confirmAction } from '../components/dialog.js';
+import { jobsTable } from '../components/jobs-table.js';
+import { errorBox, loading, type Notices, notices } from '../components/notice.js';
+import { dataText } from '../components/value.js';
+import { canWrite } from '../config.js';
+import { h, replace } from '../dom.js';
+import { formatNumber } from '../format.js';
+import { link, navigate, paths } from '../router.js';
+import { field, type PageContext, pageHead, setTitle } from './page.js';
+
+function readFilter(params: URLSearchParams): DeadFilter {
+  const filter: DeadFilter = {};
+  for (const key of ['queue', 'task', 'code'] as const) {
+    const value = params.get(key);
+    if (value) filter[key] = value;
+  }
+  return filter;
+}
+
+function describe(filter: DeadFilter): HTMLElement {
+  const parts: HTMLElement[] = [];
+  if (filter.queue) parts.push(h('span', null, 'queue ', dataText(filter.queue, 64, 'mono')));
+  if (filter.task) parts.push(h('span', null, 'task ', dataText(filter.task, 64, 'mono')));
+  if (filter.code) parts.push(h('span', null, 'error code ', dataText(filter.code, 64, 'mono')));
+  if (parts.length === 0) return h('span', null, 'in every queue');
+  return h(
+    'span',
+    null,
+    'with ',
+    parts.flatMap((part, i) => (i === 0 ? [part] : [', ', part])),
+  );
+}
+
+function filterForm(filter: DeadFilter, queues: readonly string[]): HTMLElement {
+  const queue = h(
+    'select',
+    { attrs: { name: 'queue' } },
+    h('option', { attrs: { value: '' } }, 'All queues'),
+    [...new Set([...queues, ...(filter.queue ? [filter.queue] : [])])].map((name) =>
+      h('option', { attrs: { value: name, selected: name === filter.queue } }, name),
+    ),
+  );
+  const text = (name: string, value: string | undefined, placeholder: string): HTMLInputElement =>
+    h('input', {
+      attrs: {
+        type: 'search',
+        name,
+        value: value ?? '',
+        placeholder,
+        autocomplete: 'off',
+        spellcheck: 'false',
+      },
+    });
+  const task = text('task', filter.task, 'any task');
+  const code = text('code', filter.code, 'any code');
+  return h(
+    'form',
+    {
+      class: 'filter filters',
+      attrs: { role: 'search', 'aria-label': 'Filter dead jobs' },
+      on: {
+        submit: (event) => {
+          event.preventDefault();
+          navigate(
+            paths.dead({ queue: queue.value, task: task.value.trim(), code: code.value.trim() }),
+          );
+        },
+      },
+    },
+    field('dead-queue', 'Queue', queue),
+    field('dead-task', 'Task', task),
+    field('dead-code', 'Error code', code),
+    h('button', { class: 'button', attrs: { type: 'submit' } }, 'Filter'),
+  );
+}
+
+/** Preview, confirm with the count, then act on exactly the previewed ids. */
+async function bulk(
+  kind: 'retry' | 'purge',
+  filter: DeadFilter,
+  flash: Notices,
+  done: () => void,
+): Promise<void> {
+  let preview: DeadPreview;
+  try {
+    preview = await postJson<DeadPreview>('/dead/preview', filter);
+  } catch (error) {
+    flash.show('error', `Preview failed: ${describeError(error)}`);
+    return;
+  }
+  if (preview.count === 0) {
+    flash.show('info', 'No dead jobs match this filter.');
+    return;
+  }
+  const n = preview.ids.length;
+  const jobs = `${formatNumber(n)} dead job${n === 1 ? '' : 's'}`;
+  const ok = await confirmAction({
+    title: kind === 'retry' ? `Retry ${jobs}?` : `Purge ${jobs}?`,
+    body: h(
+      'div',
+      null,
+      h(
+        'p',
+        null,
+        `${formatNumber(preview.count)} dead job${preview.count === 1 ? '' : 's'} match: `,
+        describe(filter),
+        '.',
+      ),
+      preview.truncated
+        ? h('p', null, `This acts on the first ${formatNumber(n)}; run it again for the rest.`)
+        : null,
+      h(
+        'p',
+        { class: 'muted' },
+        kind === 'retry'
+          ? 'They move back to waiting with a fresh attempt budget.'
+          : 'Their records are deleted. This cannot be undone.',
+      ),
+    ),
+    confirm: kind === 'retry' ? `Retry ${jobs}` : `Purge ${jobs}`,
+    danger: kind === 'purge',
+  });
+  if (!ok) return;
+  try {
+    const { affected, skipped } = await postJson<{ affected: number; skipped: number }>(
+      `/dead/${kind}`,
+      {
+        ids: preview.ids,
+        filter,
+      },
+    );
+    const verb = kind === 'retry' ? 'Retried' : 'Purged';
+    flash.show(
+      'ok',
+      `${verb} ${formatNumber(affected)} job${affected === 1 ? '' : 's'}${
+        skipped ? `; ${formatNumber(skipped)} skipped (no longer dead, or no longer matching)` : ''
+      }.`,
+    );
+  } catch (error) {
+    flash.show('error', `${kind === 'retry' ? 'Retry' : 'Purge'} failed: ${describeError(error)}`);
+  }
+  done();
+}
+
+/** `/dead`: dead jobs across queues, filtered, with bulk retry and purge. */
+export function deadPage(ctx: PageContext): HTMLElement {
+  setTitle('Dead');
+  const filter = readFilter(ctx.params);
+  const cursor = ctx.params.get('cursor') ?? undefined;
+  const flash = notices();
+  const queueNames = (data: QueuesResponse | undefined): string[] =>
+    data?.queues.map((q) => q.name) ?? [];
+  const formSlot = h('div', null, filterForm(filter, queueNames(ctx.live.latest())));
+  if (!ctx.live.latest()) {
+    getJson<QueuesResponse>('/queues', undefined, ctx.signal).then(
+      (data) => replace(formSlot, filterForm(filter, queueNames(data))),
+      () => {},
+    );
+  }
+  const results = h('div', null, loading());
+  const load = (): void => {
+    getJson<JobPage>('/dead', { ...filter, cursor }, ctx.signal).then(
+      (page) => {
+        replace(
+          results,
+          jobsTable(page.jobs, ['queue', 'when', 'error'], 'No dead jobs match.', 'dead'),
+          h(
+            'nav',
+            { class: 'pager', attrs: { 'aria-label': 'Pages' } },
+            cursor ? link(paths.dead({ ...filter }), '« First page', 'button') : null,
+            page.next
+              ? link(paths.dead({ ...filter, cursor: page.next }), 'Next page »', 'button')
+              : null,
+          ),
+        );
+      },
+      (error) => {
+        if (!isAbort(error))
+          replace(results, errorBox(`Dead jobs could not be loaded: ${describeError(error)}`));
+      },
+    );
+  };
+  load();
+
+  const bulkButtons = canWrite()
+    ? h(
+        'div',
+        { class: 'actions' },
+        h(
+          'button',
+          {
+            class: 'button primary',
+            attrs: { type: 'button' },
+            on: { click: () => void bulk('retry', filter, flash, load) },
+          },
+          'Retry all matching…',
+        ),
+        h(
+          'button',
+          {
+            class: 'button danger',
+            attrs: { type: 'button' },
+            on: { click: () => void bulk('purge', filter, flash, load) },
+          },
+          'Purge all matching…',
+        ),
+      )
+    : null;
+
+  return h(
+    'div',
+    null,
+    pageHead('Dead jobs', bulkButtons),
+    h(
+      'p',
+      { class: 'muted lead' },
+      'Jobs that used up their attempts or failed for good, newest first, ',
+      describe(filter),
+      '.',
+    ),
+    formSlot,
+    flash.el,
+    results,
+  );
+}

@@ -1,0 +1,291 @@
+import { ApiError, describeError, getJson, isAbort, postJson } from '../api.js';
+import type {
+  AuditEntry,
+  CancelResult,
+  JobDetail,
+  JobErrorInfo,
+  JobSummary,
+} from '../api-types.js';
+import { confirmAction } from '../components/dialog.js';
+import { errorBox, loading, type Notices, notices } from '../components/notice.js';
+import { table } from '../components/table.js';
+import {
+  dataText,
+  jsonBlock,
+  stateBadge,
+  textBlock,
+  timeAgo,
+  timeFull,
+} from '../components/value.js';
+import { canWrite } from '../config.js';
+import { type Child, h, replace } from '../dom.js';
+import { formatDuration } from '../format.js';
+import { link, paths } from '../router.js';
+import { type PageContext, pageHead, setTitle } from './page.js';
+
+const CANCELLABLE = new Set(['waiting', 'delayed', 'active']);
+const LIVE_STATES = CANCELLABLE;
+
+const CANCEL_OUTCOMES: Record<CancelResult, string> = {
+  cancelled: 'Cancelled: the job will not run.',
+  signalled: 'Cancel requested: the worker running it has been told to stop.',
+  finished: 'Nothing to cancel: the job had already finished.',
+  'not-found': 'Nothing to cancel: the job no longer exists.',
+};
+
+function row(label: string, value: Child): HTMLElement[] {
+  return [h('dt', null, label), h('dd', null, value)];
+}
+
+function optionalText(value: string | undefined, className = ''): Child {
+  return value === undefined ? h('span', { class: 'muted' }, '–') : dataText(value, 200, className);
+}
+
+function summary(job: JobDetail): HTMLElement {
+  return h(
+    'dl',
+    { class: 'props' },
+    row('Queue', link(paths.queue(job.queue), dataText(job.queue, 64))),
+    row('Task', dataText(job.task, 120)),
+    row('State', [
+      stateBadge(job.state),
+      job.cancelRequested ? h('span', { class: 'muted' }, ' cancel requested') : null,
+    ]),
+    row('Attempts', `${job.attempts} of ${job.maxAttempts}`),
+    row('Priority', String(job.priority)),
+    row('Enqueued', timeFull(job.enqueuedAt)),
+    job.dueAt !== undefined ? row('Due', timeFull(job.dueAt)) : null,
+    job.startedAt !== undefined ? row('Started', timeFull(job.startedAt)) : null,
+    job.finishedAt !== undefined ? row('Finished', timeFull(job.finishedAt)) : null,
+    job.expiresAt !== undefined ? row('Expires', timeFull(job.expiresAt)) : null,
+    job.consumer !== undefined ? row('Worker', dataText(job.consumer, 120, 'mono')) : null,
+    job.leaseExpiresAt !== undefined ? row('Lease expires', timeFull(job.leaseExpiresAt)) : null,
+    row('Idempotency key', optionalText(job.idempotencyKey, 'mono')),
+    row('Schema fingerprint', optionalText(job.schema, 'mono')),
+  );
+}
+
+function errorView(error: JobErrorInfo): HTMLElement {
+  return h(
+    'div',
+    { class: 'error-view' },
+    h(
+      'p',
+      null,
+      error.code ? h('code', { class: 'error-code' }, dataText(error.code, 64)) : null,
+      error.name ? [' ', dataText(error.name, 64, 'muted')] : null,
+    ),
+    h('p', { class: 'error-message' }, dataText(error.message, 2000)),
+    error.issues?.length
+      ? h(
+          'ul',
+          { class: 'issues' },
+          error.issues
+            .slice(0, 50)
+            .map((issue) =>
+              h(
+                'li',
+                null,
+                issue.path?.length ? [dataText(issue.path.join('.'), 80, 'mono'), ': '] : null,
+                dataText(issue.message, 300),
+              ),
+            ),
+        )
+      : null,
+    error.stack ? h('details', null, h('summary', null, 'Stack'), textBlock(error.stack)) : null,
+  );
+}
+
+function attempts(job: JobDetail): HTMLElement {
+  const history = [...(job.history ?? [])].reverse();
+  return table(
+    [
+      { title: '#', class: 'num', cell: (a) => String(a.attempt) },
+      { title: 'Started', cell: (a) => timeAgo(a.startedAt) },
+      { title: 'Ended', cell: (a) => timeAgo(a.endedAt) },
+      {
+        title: 'Took',
+        class: 'num',
+        cell: (a) => (a.startedAt === undefined ? '–' : formatDuration(a.endedAt - a.startedAt)),
+      },
+      {
+        title: 'Code',
+        cell: (a) =>
+          a.error.code ? h('code', { class: 'error-code' }, dataText(a.error.code, 48)) : '–',
+      },
+      { title: 'Error', class: 'wide', cell: (a) => dataText(a.error.message, 200) },
+    ],
+    history,
+    'No failed attempts.',
+    'Attempts that ended in an error, newest first',
+  );
+}
+
+function auditTable(entries: readonly AuditEntry[]): HTMLElement {
+  return table(
+    [
+      { title: 'When', cell: (e) => timeAgo(e.at) },
+      { title: 'Who', cell: (e) => dataText(e.actor, 64) },
+      { title: 'Action', cell: (e) => h('code', null, dataText(e.action, 64)) },
+      {
+        title: 'Detail',
+        class: 'wide',
+        cell: (e) =>
+          e.detail === undefined ? '–' : dataText(JSON.stringify(e.detail), 200, 'mono'),
+      },
+    ],
+    [...entries].reverse(),
+    'No operator actions on this job.',
+    'Audit log',
+  );
+}
+
+function section(title: string, ...content: Child[]): HTMLElement {
+  return h('section', { class: 'section' }, h('h2', null, title), content);
+}
+
+function actions(job: JobDetail, flash: Notices, reload: () => void): HTMLElement | null {
+  if (!canWrite()) return null;
+  const retry = h(
+    'button',
+    {
+      class: 'button primary',
+      attrs: {
+        type: 'button',
+        disabled: job.state !== 'dead',
+        title: job.state === 'dead' ? undefined : 'Only dead jobs can be retried.',
+      },
+      on: {
+        click: async () => {
+          const ok = await confirmAction({
+            title: 'Retry this job?',
+            body: [
+              'It moves from dead to waiting with a fresh attempt budget: ',
+              dataText(job.id, 80, 'mono'),
+            ],
+            confirm: 'Retry job',
+          });
+          if (!ok) return;
+          try {
+            const { job: after } = await postJson<{ job: JobSummary }>(
+              `/jobs/${encodeURIComponent(job.id)}/retry`,
+            );
+            flash.show('ok', `Retried: the job is now ${after.state}.`);
+          } catch (error) {
+            flash.show('error', `Retry failed: ${describeError(error)}`);
+          }
+          reload();
+        },
+      },
+    },
+    'Retry',
+  );
+  const cancel = h(
+    'button',
+    {
+      class: 'button danger',
+      attrs: {
+        type: 'button',
+        disabled: !CANCELLABLE.has(job.state),
+        title: CANCELLABLE.has(job.state)
+          ? undefined
+          : 'Only waiting, delayed or active jobs can be cancelled.',
+      },
+      on: {
+        click: async () => {
+          const ok = await confirmAction({
+            title: 'Cancel this job?',
+            body:
+              job.state === 'active'
+                ? 'It is running: its worker is told to stop (the task sees its signal abort).'
+                : 'It will not run.',
+            confirm: 'Cancel job',
+            danger: true,
+          });
+          if (!ok) return;
+          try {
+            const { result } = await postJson<{ result: CancelResult }>(
+              `/jobs/${encodeURIComponent(job.id)}/cancel`,
+            );
+            flash.show('ok', CANCEL_OUTCOMES[result] ?? `Cancel: ${result}`);
+          } catch (error) {
+            flash.show('error', `Cancel failed: ${describeError(error)}`);
+          }
+          reload();
+        },
+      },
+    },
+    'Cancel',
+  );
+  return h('div', { class: 'actions' }, retry, cancel);
+}
+
+/** `/jobs/<id>`: everything about one job, its attempts and audit, with Retry and Cancel. */
+export function jobPage(ctx: PageContext, id: string): HTMLElement {
+  setTitle(id, 'Job');
+  const flash = notices();
+  const head = h('div', null, pageHead(['Job ', dataText(id, 80, 'mono')]));
+  const body = h('div', null, loading());
+  let shown = '';
+  let state: string | undefined;
+
+  const load = async (): Promise<void> => {
+    try {
+      const data = await getJson<{ job: JobDetail; audit: AuditEntry[] }>(
+        `/jobs/${encodeURIComponent(id)}`,
+        undefined,
+        ctx.signal,
+      );
+      const text = JSON.stringify(data);
+      if (text === shown) return;
+      shown = text;
+      const { job, audit } = data;
+      state = job.state;
+      replace(
+        head,
+        pageHead(
+          ['Job ', dataText(job.id, 80, 'mono')],
+          stateBadge(job.state),
+          actions(job, flash, () => void load()),
+        ),
+      );
+      replace(
+        body,
+        summary(job),
+        job.error ? section('Error', errorView(job.error)) : null,
+        section('Attempts', attempts(job)),
+        section('Input', jsonBlock(job.input)),
+        job.result !== undefined ? section('Result', jsonBlock(job.result)) : null,
+        job.progress !== undefined ? section('Progress', jsonBlock(job.progress)) : null,
+        section('Audit', auditTable(audit)),
+      );
+    } catch (error) {
+      if (isAbort(error)) return;
+      shown = '';
+      state = undefined;
+      replace(
+        body,
+        error instanceof ApiError && error.status === 404
+          ? errorBox('No such job: it never existed, or its record expired or was purged.')
+          : errorBox(`The job could not be loaded: ${describeError(error)}`),
+      );
+    }
+  };
+  void load();
+  // While the job can still change, follow it; audit entries about it reload it too.
+  ctx.live.onCounts(() => {
+    if (state !== undefined && LIVE_STATES.has(state)) void load();
+  }, ctx.signal);
+  ctx.live.onAudit((entry) => {
+    if (entry.jobId === id) void load();
+  }, ctx.signal);
+
+  return h(
+    'div',
+    null,
+    h('p', { class: 'crumbs' }, link(paths.overview(), 'Overview'), ' › Job'),
+    head,
+    flash.el,
+    body,
+  );
+}

@@ -1,0 +1,165 @@
+import { describeError, getJson, isAbort } from '../api.js';
+import type { Counts, QueueOverview, QueuesResponse } from '../api-types.js';
+import { errorBox, loading } from '../components/notice.js';
+import { dataText } from '../components/value.js';
+import { h, replace } from '../dom.js';
+import { formatNumber } from '../format.js';
+import { link, paths } from '../router.js';
+import { metricsSection } from './overview-charts.js';
+import { type PageContext, pageHead, setTitle } from './page.js';
+
+const COUNT_COLUMNS: ReadonlyArray<[keyof Counts, string]> = [
+  ['waiting', 'Waiting'],
+  ['delayed', 'Delayed'],
+  ['active', 'Active'],
+  ['dead', 'Dead'],
+  ['finished', 'Finished'],
+];
+
+function countCell(queue: string, key: keyof Counts, value: number): HTMLElement {
+  const text = formatNumber(value);
+  const content =
+    key === 'dead' && value > 0
+      ? link(paths.dead({ queue }), text, 'count-dead')
+      : link(paths.queue(queue, { state: key }), text, value === 0 ? 'count-zero' : undefined);
+  return h('td', { class: 'num', attrs: { 'data-count': key } }, content);
+}
+
+function totalCell(value: number | undefined, key: string): HTMLElement {
+  return h(
+    'td',
+    { class: 'num', attrs: { 'data-count': key } },
+    value === undefined
+      ? h('span', { class: 'muted', attrs: { title: 'No metrics' } }, '–')
+      : formatNumber(value),
+  );
+}
+
+function queueRow(queue: QueueOverview): HTMLElement {
+  return h(
+    'tr',
+    { attrs: { 'data-queue': queue.name } },
+    h('th', { attrs: { scope: 'row' } }, link(paths.queue(queue.name), dataText(queue.name, 64))),
+    COUNT_COLUMNS.map(([key]) => countCell(queue.name, key, queue.counts[key])),
+    totalCell(queue.totals?.completed, 'completed'),
+    totalCell(queue.totals?.failed, 'failed'),
+  );
+}
+
+function queuesTable(data: QueuesResponse): HTMLElement {
+  const sum = (pick: (q: QueueOverview) => number | undefined): number | undefined =>
+    data.queues.some((q) => pick(q) !== undefined)
+      ? data.queues.reduce((total, q) => total + (pick(q) ?? 0), 0)
+      : undefined;
+  const body =
+    data.queues.length === 0
+      ? h(
+          'tr',
+          { class: 'empty' },
+          h('td', { attrs: { colspan: 8 } }, 'No queues yet: enqueue a job and it appears here.'),
+        )
+      : data.queues.map(queueRow);
+  const foot =
+    data.queues.length > 1
+      ? h(
+          'tfoot',
+          null,
+          h(
+            'tr',
+            null,
+            h('th', { attrs: { scope: 'row' } }, 'All queues'),
+            COUNT_COLUMNS.map(([key]) =>
+              h('td', { class: 'num' }, formatNumber(sum((q) => q.counts[key]) ?? 0)),
+            ),
+            totalCell(
+              sum((q) => q.totals?.completed),
+              'completed',
+            ),
+            totalCell(
+              sum((q) => q.totals?.failed),
+              'failed',
+            ),
+          ),
+        )
+      : null;
+  return h(
+    'div',
+    { class: 'table-wrap' },
+    h(
+      'table',
+      { class: 'data-table queues-table' },
+      h('caption', { class: 'sr-only' }, 'Jobs per queue and state'),
+      h(
+        'thead',
+        null,
+        h(
+          'tr',
+          null,
+          h('th', { attrs: { scope: 'col' } }, 'Queue'),
+          COUNT_COLUMNS.map(([, title]) =>
+            h('th', { class: 'num', attrs: { scope: 'col' } }, title),
+          ),
+          h(
+            'th',
+            { class: 'num', attrs: { scope: 'col', title: 'Since counting began' } },
+            'Completed',
+          ),
+          h(
+            'th',
+            { class: 'num', attrs: { scope: 'col', title: 'Since counting began' } },
+            'Failed',
+          ),
+        ),
+      ),
+      h('tbody', null, body),
+      foot,
+    ),
+  );
+}
+
+function workersLine(data: QueuesResponse): HTMLElement {
+  const { live, stale } = data.workers;
+  return h(
+    'p',
+    { class: 'summary' },
+    link(paths.workers(), `${formatNumber(live)} live worker${live === 1 ? '' : 's'}`),
+    stale > 0 ? h('span', { class: 'badge state-stale' }, `${formatNumber(stale)} stale`) : null,
+    h(
+      'span',
+      { class: 'muted' },
+      ` · ${data.queues.length} queue${data.queues.length === 1 ? '' : 's'}`,
+    ),
+  );
+}
+
+/** `/`: every queue's counts, live over SSE, and the last hour's charts. */
+export function overviewPage(ctx: PageContext): HTMLElement {
+  setTitle('Overview');
+  const aside = h('div');
+  const tableSlot = h('div', null, loading());
+  const render = (data: QueuesResponse): void => {
+    replace(aside, workersLine(data));
+    replace(tableSlot, queuesTable(data));
+  };
+  ctx.live.onCounts(render, ctx.signal);
+  const latest = ctx.live.latest();
+  if (latest) render(latest);
+  else {
+    getJson<QueuesResponse>('/queues', undefined, ctx.signal).then(
+      (data) => {
+        if (!ctx.live.latest()) render(data);
+      },
+      (error) => {
+        if (!isAbort(error))
+          replace(tableSlot, errorBox(`Queues could not be loaded: ${describeError(error)}`));
+      },
+    );
+  }
+  return h(
+    'div',
+    null,
+    pageHead('Overview', aside),
+    h('section', { class: 'section' }, h('h2', { class: 'sr-only' }, 'Queues'), tableSlot),
+    metricsSection(ctx.signal),
+  );
+}

@@ -1,0 +1,274 @@
+import { describeError, getJson, isAbort } from '../api.js';
+import {
+  type Counts,
+  type IndexedField,
+  type JobPage,
+  LIST_STATES,
+  type ListState,
+  type QueuesResponse,
+} from '../api-types.js';
+import { jobsTable } from '../components/jobs-table.js';
+import { errorBox, loading } from '../components/notice.js';
+import { dataText } from '../components/value.js';
+import { h, replace } from '../dom.js';
+import { formatNumber } from '../format.js';
+import { link, navigate, paths } from '../router.js';
+import { field, type PageContext, pageHead, setTitle } from './page.js';
+
+const STATE_TITLES: Record<ListState, string> = {
+  waiting: 'Waiting',
+  delayed: 'Delayed',
+  active: 'Active',
+  dead: 'Dead',
+  finished: 'Finished',
+};
+
+/** What the URL asks the page to list. */
+interface View {
+  state: ListState;
+  cursor?: string;
+  task?: string;
+  id?: string;
+  field?: string;
+  value?: string;
+}
+
+function readView(params: URLSearchParams): View {
+  const state = params.get('state') as ListState | null;
+  const view: View = { state: state && LIST_STATES.includes(state) ? state : 'waiting' };
+  for (const key of ['cursor', 'task', 'id', 'field', 'value'] as const) {
+    const value = params.get(key);
+    if (value) view[key] = value;
+  }
+  return view;
+}
+
+function tabs(queue: string, view: View, counts: Counts | undefined): HTMLElement {
+  const searching = view.id !== undefined || view.field !== undefined;
+  return h(
+    'nav',
+    { class: 'tabs', attrs: { 'aria-label': 'Job states' } },
+    LIST_STATES.map((state) => {
+      const a = link(
+        paths.queue(queue, { state, task: searching ? undefined : view.task }),
+        [
+          STATE_TITLES[state],
+          counts
+            ? h(
+                'span',
+                { class: 'tab-count', attrs: { 'data-count': state } },
+                formatNumber(counts[state]),
+              )
+            : null,
+        ],
+        'tab',
+      );
+      if (!searching && state === view.state) a.setAttribute('aria-current', 'page');
+      return a;
+    }),
+  );
+}
+
+function input(name: string, value: string | undefined, placeholder: string): HTMLInputElement {
+  return h('input', {
+    attrs: {
+      type: 'search',
+      name,
+      value: value ?? '',
+      placeholder,
+      autocomplete: 'off',
+      spellcheck: 'false',
+    },
+  });
+}
+
+function filters(queue: string, view: View, fields: readonly IndexedField[]): HTMLElement {
+  const task = input('task', view.field ? undefined : view.task, 'any task');
+  const taskForm = h(
+    'form',
+    {
+      class: 'filter',
+      attrs: { role: 'search', 'aria-label': 'Filter by task' },
+      on: {
+        submit: (event) => {
+          event.preventDefault();
+          navigate(paths.queue(queue, { state: view.state, task: task.value.trim() }));
+        },
+      },
+    },
+    field('filter-task', 'Task', task),
+    h('button', { class: 'button', attrs: { type: 'submit' } }, 'Filter'),
+  );
+  const id = input('id', view.id, `${queue}:…`);
+  const idForm = h(
+    'form',
+    {
+      class: 'filter',
+      attrs: { role: 'search', 'aria-label': 'Find a job by id' },
+      on: {
+        submit: (event) => {
+          event.preventDefault();
+          const value = id.value.trim();
+          navigate(paths.queue(queue, value ? { id: value } : { state: view.state }));
+        },
+      },
+    },
+    field('filter-id', 'Job id', id),
+    h('button', { class: 'button', attrs: { type: 'submit' } }, 'Find'),
+  );
+  if (fields.length === 0) return h('div', { class: 'filters' }, taskForm, idForm);
+
+  const key = (f: IndexedField): string => JSON.stringify([f.task, f.field]);
+  const select = h(
+    'select',
+    { attrs: { name: 'field' } },
+    fields.map((f) =>
+      h(
+        'option',
+        { attrs: { value: key(f), selected: view.field === f.field && view.task === f.task } },
+        `${f.task} › ${f.field}`,
+      ),
+    ),
+  );
+  const value = input('value', view.value, 'exact value');
+  const fieldForm = h(
+    'form',
+    {
+      class: 'filter',
+      attrs: { role: 'search', 'aria-label': 'Search by an indexed input field' },
+      on: {
+        submit: (event) => {
+          event.preventDefault();
+          const [taskName, fieldName] = JSON.parse(select.value) as [string, string];
+          navigate(paths.queue(queue, { task: taskName, field: fieldName, value: value.value }));
+        },
+      },
+    },
+    field('filter-field', 'Indexed field', select),
+    field('filter-value', 'Value', value),
+    h('button', { class: 'button', attrs: { type: 'submit' } }, 'Search'),
+  );
+  return h('div', { class: 'filters' }, taskForm, idForm, fieldForm);
+}
+
+async function loadJobs(queue: string, view: View, signal: AbortSignal): Promise<JobPage> {
+  const path = `/queues/${encodeURIComponent(queue)}/jobs`;
+  if (view.id !== undefined) return getJson<JobPage>(path, { id: view.id }, signal);
+  if (view.field !== undefined) {
+    return getJson<JobPage>(
+      path,
+      { task: view.task, field: view.field, value: view.value ?? '', cursor: view.cursor },
+      signal,
+    );
+  }
+  return getJson<JobPage>(
+    path,
+    { state: view.state, task: view.task, cursor: view.cursor },
+    signal,
+  );
+}
+
+function describeView(queue: string, view: View): HTMLElement | null {
+  const clear = link(paths.queue(queue, { state: view.state }), 'Clear');
+  if (view.id !== undefined) {
+    return h(
+      'p',
+      { class: 'search-note' },
+      'Job id ',
+      dataText(view.id, 80, 'mono'),
+      ' in any state · ',
+      clear,
+    );
+  }
+  if (view.field !== undefined) {
+    return h(
+      'p',
+      { class: 'search-note' },
+      'Jobs of ',
+      dataText(view.task ?? '', 64),
+      ' whose ',
+      dataText(view.field, 64, 'mono'),
+      ' is ',
+      dataText(view.value ?? '', 80, 'mono'),
+      ', newest first · ',
+      clear,
+    );
+  }
+  if (view.task)
+    return h('p', { class: 'search-note' }, 'Task ', dataText(view.task, 64), ' only · ', clear);
+  return null;
+}
+
+function pager(queue: string, view: View, next: string | null): HTMLElement {
+  const query =
+    view.field !== undefined
+      ? { task: view.task, field: view.field, value: view.value }
+      : { state: view.state, task: view.task };
+  return h(
+    'nav',
+    { class: 'pager', attrs: { 'aria-label': 'Pages' } },
+    view.cursor ? link(paths.queue(queue, query), '« First page', 'button') : null,
+    next ? link(paths.queue(queue, { ...query, cursor: next }), 'Next page »', 'button') : null,
+  );
+}
+
+/** `/queues/<name>`: a queue's jobs by state, newest first, paged by cursor, with searches. */
+export function queuePage(ctx: PageContext, queue: string): HTMLElement {
+  setTitle(queue, 'Queue');
+  const view = readView(ctx.params);
+  const counts = (data: QueuesResponse | undefined): Counts | undefined =>
+    data?.queues.find((q) => q.name === queue)?.counts;
+  const tabSlot = h('div', null, tabs(queue, view, counts(ctx.live.latest())));
+  ctx.live.onCounts((data) => replace(tabSlot, tabs(queue, view, counts(data))), ctx.signal);
+  const filterSlot = h('div', null, filters(queue, view, []));
+  const results = h('div', null, loading());
+
+  getJson<{ fields: IndexedField[] }>(
+    `/queues/${encodeURIComponent(queue)}/fields`,
+    undefined,
+    ctx.signal,
+  ).then(
+    ({ fields }) => replace(filterSlot, filters(queue, view, fields)),
+    () => {},
+  );
+  loadJobs(queue, view, ctx.signal).then(
+    (page) => {
+      const searching = view.id !== undefined || view.field !== undefined;
+      const empty =
+        view.id !== undefined
+          ? 'No job with this id on this queue.'
+          : searching
+            ? 'No jobs match.'
+            : `No ${view.state} jobs${view.task ? ' of this task' : ''}.`;
+      replace(
+        results,
+        jobsTable(
+          page.jobs,
+          searching
+            ? ['state', 'when', 'error']
+            : view.state === 'dead' || view.state === 'finished'
+              ? ['state', 'when', 'error']
+              : ['when'],
+          empty,
+          searching ? undefined : view.state,
+        ),
+        pager(queue, view, page.next),
+      );
+    },
+    (error) => {
+      if (!isAbort(error))
+        replace(results, errorBox(`Jobs could not be loaded: ${describeError(error)}`));
+    },
+  );
+
+  return h(
+    'div',
+    null,
+    h('p', { class: 'crumbs' }, link(paths.overview(), 'Overview'), ' › Queue'),
+    pageHead(dataText(queue, 64)),
+    tabSlot,
+    filterSlot,
+    describeView(queue, view),
+    results,
+  );
+}
