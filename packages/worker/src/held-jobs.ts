@@ -102,7 +102,7 @@ export function createHeldJobs(options: {
   function settled(answer: SettleAnswer, delivery: EndedDelivery): void {
     reportSettled(delivery, answer, emit, logger);
     // Counted where the worker's own counters are: once the transport accepted the outcome.
-    if (answer === 'ok') minutes?.settled(delivery.job, delivery.type);
+    if (answer === 'ok') minutes?.settled(delivery);
     forget(delivery.job);
   }
 

@@ -1,13 +1,17 @@
 import { PICKUP_BUCKETS_MS, type Reservation, type TaskMinute } from '@conveyor/core';
 import type { HeldJob } from './held-job.js';
+import type { EndedDelivery } from './settle-report.js';
 import type { CounterName } from './stats.js';
 
 /** The hooks the held jobs call: one map lookup and a few increments per job, no broker call. */
 export interface JobMinutes {
   /** The job started (its `startedAt` is set): counts its pickup latency in that minute. */
   started(job: HeldJob): void;
-  /** The transport accepted the job's settlement: counts its outcome in the current minute. */
-  settled(job: HeldJob, type: CounterName): void;
+  /**
+   * The transport accepted the job's settlement: counts its outcome in the minute its run
+   * ended (`startedAt + durationMs`: no clock read per job).
+   */
+  settled(delivery: EndedDelivery): void;
 }
 
 export interface MinuteCounts extends JobMinutes {
@@ -23,7 +27,7 @@ const MINUTE_MS = 60_000;
  * has one open minute; a job in a later minute closes it. Counts dated before the open
  * minute (the clock stepped back) go into the open minute rather than reopening one.
  */
-export function createMinuteCounts(now: () => number): MinuteCounts {
+export function createMinuteCounts(): MinuteCounts {
   const open = new Map<string, Map<string, TaskMinute>>();
   let closed: TaskMinute[] = [];
 
@@ -50,10 +54,10 @@ export function createMinuteCounts(now: () => number): MinuteCounts {
       const counts = minuteOf(job.reservation.envelope.queue, job.task, at);
       (counts.pickup[pickupBucket(at - readyAt)] as number) += 1;
     },
-    settled(job, type) {
+    settled({ job, type, durationMs }) {
       const field = FIELD_OF[type];
-      if (field === undefined) return;
-      minuteOf(job.reservation.envelope.queue, job.task, now())[field] += 1;
+      if (field === undefined || durationMs === undefined || job.startedAt === undefined) return;
+      minuteOf(job.reservation.envelope.queue, job.task, job.startedAt + durationMs)[field] += 1;
     },
     take() {
       const minutes = closed;

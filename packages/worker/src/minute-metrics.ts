@@ -33,7 +33,7 @@ export function createMinuteMetrics(options: {
   flushMs: number;
 }): MinuteMetrics {
   const { metrics, clock, logger, flushMs } = options;
-  const counts = createMinuteCounts(() => clock.now());
+  const counts = createMinuteCounts();
   /** Minutes a failed call did not record, for the next one. */
   let unsent: TaskMinute[] = [];
   let failing = false;
