@@ -1,5 +1,6 @@
 import {
   defineTask,
+  hasCapability,
   InvalidOptionError,
   METRICS_RETENTION_MS,
   memoryTransport,
@@ -257,5 +258,47 @@ describe('per-minute metrics', () => {
         metricsFlushMs: metricsFlushMs as number,
       }),
     ).toThrow(/Invalid metricsFlushMs .*or false/);
+  });
+});
+
+describe('per-minute metrics on the memory transport', () => {
+  it('are read back per minute and in the totals after the worker stops', async () => {
+    const harness = await workers.start(tasks);
+    const { clock, transport } = harness;
+    if (!hasCapability(transport, 'metrics')) throw new Error('memoryTransport has no metrics');
+    const at = { enqueuedAt: clock.now() - 30 };
+    await harness.enqueue('t.ok', {}, at);
+    await harness.enqueue('t.ok', {}, at);
+    await harness.enqueue('t.bad', {}, at);
+    await clock.advance(0);
+    await harness.stop();
+    const minute = Math.floor(clock.now() / 60_000);
+    const bucket = PICKUP_BUCKETS_MS.indexOf(50);
+    expect(await transport.metrics.read([QUEUE], { fromMinute: minute, toMinute: minute })).toEqual(
+      [
+        {
+          queue: QUEUE,
+          task: 't.bad',
+          minute,
+          completed: 0,
+          failed: 1,
+          retried: 0,
+          pickup: pickup([bucket, 1]),
+        },
+        {
+          queue: QUEUE,
+          task: 't.ok',
+          minute,
+          completed: 2,
+          failed: 0,
+          retried: 0,
+          pickup: pickup([bucket, 2]),
+        },
+      ],
+    );
+    expect(await transport.metrics.totals([QUEUE])).toEqual([
+      { queue: QUEUE, task: 't.bad', completed: 0, failed: 1, retried: 0 },
+      { queue: QUEUE, task: 't.ok', completed: 2, failed: 0, retried: 0 },
+    ]);
   });
 });
