@@ -4,6 +4,7 @@ import type { JobEnvelope } from '../src/envelope.js';
 import type { LeaseRenewal, Settlement, Transport } from '../src/transport.js';
 import type { TransportAdmin } from '../src/transport-admin.js';
 import { hasCapability, requireCapability } from '../src/transport-capabilities.js';
+import { PICKUP_BUCKETS_MS, type TaskMinute } from '../src/transport-metrics.js';
 
 function envelope(id: string, overrides: Partial<JobEnvelope> = {}): JobEnvelope {
   return {
@@ -76,6 +77,23 @@ function recordingDriver(maxBatch?: number) {
       putWorker: async () => {},
       removeWorker: async () => {},
       listWorkers: async () => [],
+      async listJobs(queue, options) {
+        calls.push({ op: 'listJobs', queue, args: options });
+        return { jobs: [] };
+      },
+      async findByIndex(queue, search) {
+        calls.push({ op: 'findByIndex', queue, args: search });
+        return { jobs: [] };
+      },
+      indexedFields: async () => [],
+      async appendAudit(entry) {
+        calls.push({ op: 'appendAudit', args: entry });
+        return { ...entry, id: '1', at: 0 };
+      },
+      async listAudit(query) {
+        calls.push({ op: 'listAudit', args: query });
+        return [];
+      },
     },
   } satisfies TransportDriver;
   return { driver, calls, closes: () => closes };
@@ -182,6 +200,154 @@ describe('createTransport', () => {
     ]);
   });
 
+  it('gives listJobs, findByIndex and listAudit their defaults, and refuses bad arguments before the driver', async () => {
+    const { driver, calls } = recordingDriver();
+    const { admin } = createTransport(driver);
+    await admin.listJobs('q', { state: 'dead' });
+    await admin.listJobs('q', { state: 'waiting', cursor: 'c', limit: 500, task: 't' });
+    await admin.findByIndex('q', { task: 't', field: 'customer.id', value: '' });
+    await admin.listAudit();
+    await admin.listAudit({ after: '7', jobId: 'q:1', limit: 1000 });
+    await admin.appendAudit({ actor: 'ada', action: 'job.retry', queue: 'q', detail: { n: 1 } });
+    expect(calls).toEqual([
+      { op: 'listJobs', queue: 'q', args: { state: 'dead', limit: 50 } },
+      {
+        op: 'listJobs',
+        queue: 'q',
+        args: { state: 'waiting', cursor: 'c', limit: 500, task: 't' },
+      },
+      {
+        op: 'findByIndex',
+        queue: 'q',
+        args: { task: 't', field: 'customer.id', value: '', limit: 50 },
+      },
+      { op: 'listAudit', args: { limit: 100 } },
+      { op: 'listAudit', args: { after: '7', jobId: 'q:1', limit: 1000 } },
+      {
+        op: 'appendAudit',
+        args: { actor: 'ada', action: 'job.retry', queue: 'q', detail: { n: 1 } },
+      },
+    ]);
+    calls.length = 0;
+    const search = { task: 't', field: 'f', value: 'v' };
+    const refused: Array<[() => Promise<unknown>, string]> = [
+      [() => admin.listJobs('bad queue', { state: 'waiting' }), 'INVALID_ENVELOPE'],
+      [() => admin.listJobs('q', { state: 'completed' as 'dead' }), 'INVALID_OPTION'],
+      [() => admin.listJobs('q', { state: 'dead', limit: 0 }), 'INVALID_OPTION'],
+      [() => admin.listJobs('q', { state: 'dead', limit: 501 }), 'INVALID_OPTION'],
+      [() => admin.listJobs('q', { state: 'dead', limit: 2.5 }), 'INVALID_OPTION'],
+      [() => admin.listJobs('q', { state: 'dead', cursor: 'c'.repeat(201) }), 'INVALID_OPTION'],
+      [
+        () => admin.listJobs('q', { state: 'dead', cursor: 7 as unknown as string }),
+        'INVALID_OPTION',
+      ],
+      [() => admin.listJobs('q', { state: 'dead', task: '' }), 'INVALID_OPTION'],
+      [() => admin.findByIndex('q', { ...search, field: 'a..b' }), 'INVALID_OPTION'],
+      [() => admin.findByIndex('q', { ...search, field: 'a b' }), 'INVALID_OPTION'],
+      [() => admin.findByIndex('q', { ...search, value: 'v'.repeat(129) }), 'INVALID_OPTION'],
+      [
+        () => admin.findByIndex('q', { ...search, value: 5 as unknown as string }),
+        'INVALID_OPTION',
+      ],
+      [() => admin.findByIndex('q', { ...search, task: '' }), 'INVALID_OPTION'],
+      [() => admin.indexedFields('{q}'), 'INVALID_ENVELOPE'],
+      [() => admin.appendAudit({ actor: '', action: 'a' }), 'INVALID_OPTION'],
+      [() => admin.appendAudit({ actor: 'a', action: 'x'.repeat(201) }), 'INVALID_OPTION'],
+      [
+        () => admin.appendAudit({ actor: 'a', action: 'b', queue: 'no spaces' }),
+        'INVALID_ENVELOPE',
+      ],
+      [
+        () => admin.appendAudit({ actor: 'a', action: 'b', detail: { n: 1n } as never }),
+        'INVALID_OPTION',
+      ],
+      [
+        () => admin.appendAudit({ actor: 'a', action: 'b', detail: 'x'.repeat(70_000) }),
+        'INVALID_OPTION',
+      ],
+      [() => admin.listAudit({ limit: 1001 }), 'INVALID_OPTION'],
+      [() => admin.listAudit({ after: '' }), 'INVALID_OPTION'],
+    ];
+    for (const [call, code] of refused) await expect(call()).rejects.toMatchObject({ code });
+    expect(calls).toEqual([]);
+  });
+
+  it('checks the index entries of enqueue requests', async () => {
+    const { driver, calls } = recordingDriver();
+    const transport = createTransport(driver);
+    const entry = (field: string, value = 'v') => ({ field, value });
+    const indexed = (index: unknown) => [
+      { envelope: envelope('q:1'), index: index as Array<{ field: string; value: string }> },
+    ];
+    for (const bad of [
+      [entry('a'), entry('b'), entry('c'), entry('d'), entry('e')],
+      [entry('.a')],
+      [entry('a.')],
+      [entry('a/b')],
+      [entry('a', 'v'.repeat(129))],
+      [{ field: 'a', value: 1 }],
+      'a',
+    ]) {
+      await expect(transport.enqueue(indexed(bad))).rejects.toMatchObject({
+        code: 'INVALID_OPTION',
+      });
+    }
+    expect(calls).toEqual([]);
+    const good = [entry('customer.id', ''), entry('$ref_1-x', 'v'.repeat(128))];
+    await transport.enqueue(indexed(good));
+    expect(calls).toEqual([{ op: 'enqueue', items: indexed(good) }]);
+  });
+
+  it('checks metrics minutes, ranges and queues, and answers empty calls itself', async () => {
+    const recorded: unknown[] = [];
+    const { driver } = recordingDriver();
+    const transport = createTransport({
+      ...driver,
+      metrics: {
+        async record(minutes) {
+          recorded.push(minutes);
+        },
+        read: async () => [],
+        totals: async () => [],
+      },
+    });
+    expect(hasCapability(transport, 'metrics')).toBe(true);
+    const { metrics } = transport;
+    const minute: TaskMinute = {
+      queue: 'q',
+      task: 't',
+      minute: 29_000_000,
+      completed: 3,
+      failed: 0,
+      retried: 1,
+      pickup: PICKUP_BUCKETS_MS.map(() => 0).concat(2),
+    };
+    await metrics.record([minute]);
+    await metrics.record([]);
+    expect(recorded).toEqual([[minute]]);
+    expect(await metrics.read([], { fromMinute: 1, toMinute: 2 })).toEqual([]);
+    expect(await metrics.totals([])).toEqual([]);
+    const refused: Array<[() => Promise<unknown>, string]> = [
+      [() => metrics.record([{ ...minute, queue: 'a b' }]), 'INVALID_ENVELOPE'],
+      [() => metrics.record([{ ...minute, task: '' }]), 'INVALID_OPTION'],
+      [() => metrics.record([{ ...minute, minute: 1.5 }]), 'INVALID_OPTION'],
+      [() => metrics.record([{ ...minute, completed: -1 }]), 'INVALID_OPTION'],
+      [() => metrics.record([{ ...minute, pickup: [1] }]), 'INVALID_OPTION'],
+      [
+        () => metrics.record([{ ...minute, pickup: minute.pickup.map(() => 0.5) }]),
+        'INVALID_OPTION',
+      ],
+      [() => metrics.read(['q'], { fromMinute: 5, toMinute: 4 }), 'INVALID_OPTION'],
+      [() => metrics.read(['q'], { fromMinute: 0, toMinute: 1_000_000 }), 'INVALID_OPTION'],
+      [() => metrics.read(['q q'], { fromMinute: 1, toMinute: 2 }), 'INVALID_ENVELOPE'],
+      [() => metrics.totals(['{q}']), 'INVALID_ENVELOPE'],
+    ];
+    for (const [call, code] of refused) await expect(call()).rejects.toMatchObject({ code });
+    expect(recorded).toHaveLength(1);
+    await transport.close();
+    await expect(metrics.totals(['q'])).rejects.toMatchObject({ code: 'TRANSPORT_CLOSED' });
+  });
+
   it('closes the driver once, and then refuses everything, its own methods too', async () => {
     const { driver, closes } = recordingDriver();
     const transport = createTransport(driver, { methods: { ready: async () => 'ready' } });
@@ -212,8 +378,10 @@ describe('createTransport', () => {
     const transport = createTransport(driver);
     expectTypeOf(transport.admin).toEqualTypeOf<TransportAdmin>();
     expectTypeOf(transport.limits).toEqualTypeOf<Transport['limits']>();
+    expectTypeOf(transport.metrics).toEqualTypeOf<Transport['metrics']>();
     expect(transport.limits).toBeUndefined();
     expect('limits' in transport).toBe(false);
+    expect('metrics' in transport).toBe(false);
   });
 });
 
@@ -224,6 +392,7 @@ describe('requireCapability', () => {
     expect(requireCapability(transport, 'admin', 'conveyor dead')).toBe(transport.admin);
     expect(hasCapability(transport, 'admin')).toBe(true);
     expect(hasCapability(transport, 'limits')).toBe(false);
+    expect(hasCapability(transport, 'metrics')).toBe(false);
     expect(() => requireCapability(transport, 'limits', 'rateLimit on task "t"')).toThrow(
       expect.objectContaining({
         name: 'CapabilityMissingError',

@@ -3,6 +3,7 @@ import { InvalidEnvelopeError, InvalidOptionError } from '../errors.js';
 import { isJobIdOf } from '../ids.js';
 import { assertEnqueueSize } from '../payload-size.js';
 import type { EnqueueRequest } from '../transport.js';
+import { checkIndexEntries } from './admin-checks.js';
 
 // The argument checks `createTransport` makes before a driver sees a call: one copy of
 // each, so that every transport refuses the same input with the same coded error.
@@ -16,7 +17,7 @@ export const DEFAULT_DEAD_PAGE_LIMIT = 100;
 /**
  * Checks every request of an `enqueue` call before any is stored, in one loop: the queue
  * name [R2], the id's queue prefix [R1], priority, maxAttempts, the input fingerprint
- * [R5a] and the payload cap [R3b].
+ * [R5a], the index entries [A11] and the payload cap [R3b].
  */
 export function checkEnqueueRequests(
   requests: readonly EnqueueRequest[],
@@ -25,7 +26,7 @@ export function checkEnqueueRequests(
   let checkedQueue = '';
   for (let index = 0; index < requests.length; index++) {
     const request = requests[index] as EnqueueRequest;
-    const { envelope, inputFingerprint } = request;
+    const { envelope, inputFingerprint, index: entries } = request;
     const { queue, id, priority, maxAttempts } = envelope;
     // A batch's requests usually share their queue: its name is checked once.
     if (queue !== checkedQueue) {
@@ -52,6 +53,7 @@ export function checkEnqueueRequests(
         '1–64 characters without whitespace (the client sends 16 hex digits)',
       );
     }
+    if (entries !== undefined) checkIndexEntries(entries, id);
     assertEnqueueSize(request, maxPayloadBytes);
   }
 }

@@ -8,6 +8,7 @@ import { perQueue } from './batches.js';
 import { checkEnqueueRequests } from './checks.js';
 import type { CreateTransportOptions, TransportDriver } from './driver.js';
 import { gateAdmin, gateLimits, type TransportGate } from './gates.js';
+import { gateMetrics } from './metrics-gate.js';
 
 /**
  * Wraps a driver into a {@link Transport}. Every transport goes through here, so every
@@ -151,6 +152,9 @@ export function createTransport<Driver extends TransportDriver, Methods extends 
   // Plain properties, present only when the driver has the capability.
   if (driver.admin) (transport as { admin?: unknown }).admin = gateAdmin(driver.admin, gate);
   if (driver.limits) (transport as { limits?: unknown }).limits = gateLimits(driver.limits, gate);
+  if (driver.metrics) {
+    (transport as { metrics?: unknown }).metrics = gateMetrics(driver.metrics, gate);
+  }
   const extra = transport as unknown as Record<string, unknown>;
   for (const [method, run] of Object.entries(options.methods ?? {})) {
     if (typeof run !== 'function') continue;
@@ -166,7 +170,7 @@ export function createTransport<Driver extends TransportDriver, Methods extends 
   return transport as TransportOf<Driver> & NoInfer<Methods>;
 }
 
-/** The transport a driver makes: with `admin` and `limits` typed as present when the driver has them. */
+/** The transport a driver makes: with `admin`, `limits` and `metrics` typed as present when the driver has them. */
 export type TransportOf<Driver extends TransportDriver> = TransportWith<
   {
     [K in TransportCapability]: undefined extends Driver[K] ? never : K;

@@ -10,8 +10,16 @@ import type {
   Settlement,
   SettleStatus,
 } from '../transport.js';
-import type { DeadLetterPage, TransportAdmin } from '../transport-admin.js';
+import type {
+  AuditEntry,
+  DeadLetterPage,
+  IndexSearch,
+  JobPage,
+  ListJobsOptions,
+  TransportAdmin,
+} from '../transport-admin.js';
 import type { TransportLimits } from '../transport-limits.js';
+import type { TransportMetrics } from '../transport-metrics.js';
 
 /**
  * A backend, as `createTransport` wraps it into a {@link Transport}. The wrapper checks
@@ -79,6 +87,12 @@ export interface TransportDriver {
 
   /** Shared limits, when the backend has them: arguments checked as for `renew` [L9]. */
   readonly limits?: TransportLimits;
+
+  /**
+   * Per-minute counters, when the backend has them: queue names, minutes, counts and
+   * pickup histograms checked [M4].
+   */
+  readonly metrics?: TransportMetrics;
 }
 
 /**
@@ -86,7 +100,10 @@ export interface TransportDriver {
  * has its defaults, and the ids given to the dead-letter calls are ids of that queue.
  */
 export interface TransportAdminDriver
-  extends Omit<TransportAdmin, 'listDead' | 'retryDead' | 'purgeDead'> {
+  extends Omit<
+    TransportAdmin,
+    'listDead' | 'retryDead' | 'purgeDead' | 'listJobs' | 'findByIndex' | 'listAudit'
+  > {
   /** A page of the queue's dead jobs, oldest first, and their total [R22]. */
   listDead(queue: string, page: { offset: number; limit: number }): Promise<DeadLetterPage>;
   /**
@@ -96,6 +113,20 @@ export interface TransportAdminDriver
   retryDead(queue: string, ids: readonly string[] | undefined): Promise<number>;
   /** Deletes dead jobs, with `ids` as for `retryDead` [R24]. */
   purgeDead(queue: string, ids: readonly string[] | undefined): Promise<number>;
+  /**
+   * A page of the queue's jobs in one state, newest first [A10]: `state` one of the five,
+   * `limit` 1–500 (50 when the caller gave none), `cursor` (when given) a string of at most
+   * 200 characters, which the driver parses: one it did not issue rejects with
+   * `INVALID_OPTION`.
+   */
+  listJobs(queue: string, options: ListJobsOptions & { limit: number }): Promise<JobPage>;
+  /** Jobs by indexed value, newest first [A11]: task, field and value checked, `limit` as for `listJobs`. */
+  findByIndex(queue: string, search: IndexSearch & { limit: number }): Promise<JobPage>;
+  /**
+   * Audit entries [A12]: `limit` 1–1000 (100 when the caller gave none); `after` and
+   * `jobId`, when given, strings of at most 200 characters.
+   */
+  listAudit(options: { after?: string; jobId?: string; limit: number }): Promise<AuditEntry[]>;
 }
 
 /** Settings the wrapper enforces for every driver. */

@@ -2,6 +2,7 @@ import { assertQueueName } from '../envelope.js';
 import { TransportClosedError } from '../errors.js';
 import type { TransportAdmin } from '../transport-admin.js';
 import type { TransportLimits } from '../transport-limits.js';
+import { auditQuery, checkAuditEntry, indexSearch, listJobsOptions } from './admin-checks.js';
 import { countPerChunk } from './batches.js';
 import {
   assertCount,
@@ -26,7 +27,7 @@ export interface TransportGate {
  * Runs `operation` unless the transport is closed: a closed transport and a throwing check
  * both reject, never throw [R25, A7, L9].
  */
-function gated<T>(gate: TransportGate, operation: () => Promise<T>): Promise<T> {
+export function gated<T>(gate: TransportGate, operation: () => Promise<T>): Promise<T> {
   if (gate.closed) return Promise.reject(new TransportClosedError(gate.name));
   try {
     return operation();
@@ -35,7 +36,10 @@ function gated<T>(gate: TransportGate, operation: () => Promise<T>): Promise<T> 
   }
 }
 
-/** `transport.admin` over a driver's: queue names, ttls and paging checked [A7, R22–R24]. */
+/**
+ * `transport.admin` over a driver's: queue names, ttls, paging, index searches and audit
+ * entries checked [A7, A10–A12, R22–R24].
+ */
 export function gateAdmin(admin: TransportAdminDriver, gate: TransportGate): TransportAdmin {
   return {
     listQueues: () => gated(gate, () => admin.listQueues()),
@@ -73,6 +77,27 @@ export function gateAdmin(admin: TransportAdminDriver, gate: TransportGate): Tra
       }),
     removeWorker: (id) => gated(gate, () => admin.removeWorker(id)),
     listWorkers: () => gated(gate, () => admin.listWorkers()),
+    listJobs: (queue, options) =>
+      gated(gate, () => {
+        assertQueueName(queue);
+        return admin.listJobs(queue, listJobsOptions(options));
+      }),
+    findByIndex: (queue, search) =>
+      gated(gate, () => {
+        assertQueueName(queue);
+        return admin.findByIndex(queue, indexSearch(search));
+      }),
+    indexedFields: (queue) =>
+      gated(gate, () => {
+        assertQueueName(queue);
+        return admin.indexedFields(queue);
+      }),
+    appendAudit: (entry) =>
+      gated(gate, () => {
+        checkAuditEntry(entry);
+        return admin.appendAudit(entry);
+      }),
+    listAudit: (options) => gated(gate, () => admin.listAudit(auditQuery(options))),
   };
 }
 

@@ -1,10 +1,15 @@
 import type { TransportAdminDriver } from '../driver/driver.js';
 import type { QueueCounts, WorkerRecord } from '../transport-admin.js';
+import type { AuditLog } from './audit-log.js';
 import { listDead, purgeDead, retryDead } from './dead-letters.js';
+import type { JobIndex } from './job-index.js';
 import type { JobStore } from './job-store.js';
+import { listJobs } from './listing.js';
 
 export interface MemoryAdminOptions {
   store: JobStore;
+  jobIndex: JobIndex;
+  audit: AuditLog;
   /**
    * Runs `operation` as one transport operation: brings deadlines up to date before it,
    * and wakes the waiters its changes concern after.
@@ -20,7 +25,7 @@ export interface MemoryAdminOptions {
  * real broker (the Redis transport counts with LLEN/ZCARD).
  */
 export function createMemoryAdmin(options: MemoryAdminOptions): TransportAdminDriver {
-  const { store, operate } = options;
+  const { store, operate, jobIndex, audit } = options;
   const workers = new Map<string, { record: WorkerRecord; expiresAt: number }>();
 
   function sweepWorkers(now: number): void {
@@ -35,7 +40,10 @@ export function createMemoryAdmin(options: MemoryAdminOptions): TransportAdminDr
     async queueCounts(queues) {
       return operate(() => {
         const counts = new Map<string, QueueCounts>(
-          queues.map((queue) => [queue, { queue, waiting: 0, delayed: 0, active: 0, dead: 0 }]),
+          queues.map((queue) => [
+            queue,
+            { queue, waiting: 0, delayed: 0, active: 0, dead: 0, finished: 0 },
+          ]),
         );
         for (const { record } of store.jobs()) {
           const count = counts.get(record.envelope.queue);
@@ -44,6 +52,7 @@ export function createMemoryAdmin(options: MemoryAdminOptions): TransportAdminDr
           else if (record.state === 'delayed') count.delayed++;
           else if (record.state === 'active') count.active++;
           else if (record.state === 'dead') count.dead++;
+          else count.finished++;
         }
         return queues.map((queue) => ({ ...(counts.get(queue) as QueueCounts) }));
       });
@@ -98,6 +107,26 @@ export function createMemoryAdmin(options: MemoryAdminOptions): TransportAdminDr
           .map((entry) => structuredClone(entry.record))
           .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
       });
+    },
+
+    async listJobs(queue, listing) {
+      return operate(() => listJobs(store, queue, listing));
+    },
+
+    async findByIndex(queue, search) {
+      return operate(() => jobIndex.find(queue, search, (id) => store.get(id)?.record));
+    },
+
+    async indexedFields(queue) {
+      return operate(() => jobIndex.fields(queue));
+    },
+
+    async appendAudit(entry) {
+      return operate((now) => audit.append(entry, now));
+    },
+
+    async listAudit(query) {
+      return operate(() => audit.list(query));
     },
   };
 }

@@ -1,6 +1,12 @@
 import type { JobEnvelope } from '../envelope.js';
 import { newLeaseToken } from '../ids.js';
-import type { JobRecord, JobState, Reservation } from '../transport.js';
+import type { JobError } from '../job-error.js';
+import {
+  ATTEMPT_HISTORY_LIMIT,
+  type JobRecord,
+  type JobState,
+  type Reservation,
+} from '../transport.js';
 import { createReadyQueue, type ReadyQueue, type ReadyTicket } from './ready-queue.js';
 import { createSchedule, type ScheduleEntry } from './schedule.js';
 
@@ -17,6 +23,14 @@ export interface StoredJob {
   lease?: ScheduleEntry<string>;
   /** UTF-8 size of the input's JSON, for reservations. */
   readonly inputBytes?: number;
+  /**
+   * Stamped at each move between states, increasing (a move to the head of a ready queue
+   * counts down from 0 instead, so it sorts before every tail): breaks ties between jobs
+   * that `admin.listJobs` sorts by the same time or priority [A10].
+   */
+  moved: number;
+  /** Stamped when the job was stored, increasing: the index lists newest first by it [A11]. */
+  readonly added: number;
 }
 
 export interface JobStoreOptions {
@@ -35,7 +49,12 @@ export interface JobStoreOptions {
 export interface JobStore {
   get(id: string): StoredJob | undefined;
   /** Stores a new job, `delayed` when `dueAt` is in the future, else `waiting` [R3, R4]. */
-  add(envelope: JobEnvelope, dueAt: number | undefined, now: number, inputBytes?: number): void;
+  add(
+    envelope: JobEnvelope,
+    dueAt: number | undefined,
+    now: number,
+    inputBytes?: number,
+  ): StoredJob;
   /**
    * Applies everything that came due by `now`, in time order: delayed jobs become
    * ready, expired leases are reclaimed [R11], and records past their TTL are forgotten.
@@ -81,6 +100,8 @@ export function createJobStore(options: JobStoreOptions): JobStore {
   const deadSets = new Map<string, Set<string>>();
   const knownQueues = new Set<string>();
   const noDead: ReadonlySet<string> = new Set();
+  let lastMove = 0;
+  let lastHeadMove = 0;
 
   function readyQueue(queue: string): ReadyQueue {
     let ready = readyQueues.get(queue);
@@ -96,6 +117,7 @@ export function createJobStore(options: JobStoreOptions): JobStore {
     const { queue, priority } = record.envelope;
     record.state = 'waiting';
     delete record.dueAt;
+    job.moved = end === 'head' ? --lastHeadMove : ++lastMove;
     const ready = readyQueue(queue);
     job.ticket =
       end === 'head' ? ready.pushHead(record.id, priority) : ready.pushTail(record.id, priority);
@@ -105,6 +127,7 @@ export function createJobStore(options: JobStoreOptions): JobStore {
   function makeDelayed(job: StoredJob, dueAt: number): void {
     job.record.state = 'delayed';
     job.record.dueAt = dueAt;
+    job.moved = ++lastMove;
     job.due = delayed.add(job.record.id, dueAt);
   }
 
@@ -120,6 +143,7 @@ export function createJobStore(options: JobStoreOptions): JobStore {
     const { record } = job;
     record.state = state;
     record.finishedAt = now;
+    job.moved = ++lastMove;
     if (state === 'dead') {
       let dead = deadSets.get(record.envelope.queue);
       if (!dead) {
@@ -137,17 +161,19 @@ export function createJobStore(options: JobStoreOptions): JobStore {
     const { record } = job;
     job.lease = undefined; // already popped from the lease schedule
     endDelivery(job);
+    const why = holderAlive
+      ? ' while the worker holding it was still running it: its renewal came after the lease had run out. The leaseMs is too short for this worker (heartbeats are late or too far apart): raise leaseMs, or lower heartbeatMs.'
+      : ': no renewal reached the broker before it ran out. The worker holding it died, its event loop was blocked, or its leaseMs is too short; a worker still running the job logs the lease it lost.';
+    const error: JobError = {
+      name: 'LeaseExpiredError',
+      code: 'LEASE_EXPIRED',
+      message: `Lease expired on attempt ${record.attempts} of ${record.envelope.maxAttempts}${why}`,
+    };
+    noteFailedAttempt(record, error, now);
     if (record.cancelRequested) {
       finish(job, 'cancelled', now);
     } else if (record.attempts >= record.envelope.maxAttempts) {
-      const why = holderAlive
-        ? ' while the worker holding it was still running it: its renewal came after the lease had run out. The leaseMs is too short for this worker (heartbeats are late or too far apart): raise leaseMs, or lower heartbeatMs.'
-        : ': no renewal reached the broker before it ran out. The worker holding it died, its event loop was blocked, or its leaseMs is too short; a worker still running the job logs the lease it lost.';
-      record.error = {
-        name: 'LeaseExpiredError',
-        code: 'LEASE_EXPIRED',
-        message: `Lease expired on attempt ${record.attempts} of ${record.envelope.maxAttempts}${why}`,
-      };
+      record.error = error;
       finish(job, 'dead', now);
     } else {
       makeWaiting(job, 'tail');
@@ -165,12 +191,15 @@ export function createJobStore(options: JobStoreOptions): JobStore {
     add(envelope, dueAt, now, inputBytes) {
       const job: StoredJob = {
         record: { id: envelope.id, state: 'waiting', envelope, attempts: 0, enqueuedAt: now },
+        moved: 0,
+        added: ++lastMove,
         ...(inputBytes !== undefined && { inputBytes }),
       };
       jobs.set(envelope.id, job);
       knownQueues.add(envelope.queue);
       if (dueAt !== undefined && dueAt > now) makeDelayed(job, dueAt);
       else makeWaiting(job, 'tail');
+      return job;
     },
 
     advance(now, renewing) {
@@ -224,6 +253,7 @@ export function createJobStore(options: JobStoreOptions): JobStore {
       record.startedAt = now;
       record.consumer = consumer;
       record.leaseExpiresAt = now + leaseMs;
+      job.moved = ++lastMove;
       job.token = newLeaseToken();
       job.lease = leases.add(record.id, record.leaseExpiresAt);
       const envelope = structuredClone(record.envelope);
@@ -283,4 +313,22 @@ export function createJobStore(options: JobStoreOptions): JobStore {
     queues: () => knownQueues,
     jobs: () => jobs.values(),
   };
+}
+
+/**
+ * Appends an attempt that ended in an error to the record's history, keeping the newest
+ * {@link ATTEMPT_HISTORY_LIMIT} [R26]. Call while `attempts` and `startedAt` still describe
+ * the attempt that ended.
+ */
+export function noteFailedAttempt(record: JobRecord, error: JobError, now: number): void {
+  record.history ??= [];
+  const { history } = record;
+  history.push({
+    attempt: record.attempts,
+    ...(record.startedAt !== undefined && { startedAt: record.startedAt }),
+    endedAt: now,
+    error: structuredClone(error),
+  });
+  if (history.length > ATTEMPT_HISTORY_LIMIT)
+    history.splice(0, history.length - ATTEMPT_HISTORY_LIMIT);
 }

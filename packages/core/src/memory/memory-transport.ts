@@ -10,9 +10,12 @@ import {
 } from '../transport.js';
 import type { TransportWith } from '../transport-capabilities.js';
 import { createMemoryAdmin } from './admin.js';
+import { createAuditLog } from './audit-log.js';
 import { createDedupeClaims, duplicateOf } from './dedupe.js';
+import { createJobIndex } from './job-index.js';
 import { createJobStore } from './job-store.js';
 import { createMemoryLimits } from './limits.js';
+import { createMemoryMetrics } from './metrics.js';
 import { cancelJob, renewLease, settleDelivery } from './settlement.js';
 import {
   createJobWaiters,
@@ -49,7 +52,7 @@ const DAY_MS = 86_400_000;
  */
 export function memoryTransport(
   options: MemoryTransportOptions = {},
-): TransportWith<'admin' | 'limits'> {
+): TransportWith<'admin' | 'limits' | 'metrics'> {
   const clock = options.clock ?? systemClock;
   const defaultDedupeWindowMs = options.defaultDedupeWindowMs ?? DAY_MS;
 
@@ -63,6 +66,7 @@ export function memoryTransport(
     onFinal: (id) => finishedIds.push(id),
   });
   const dedupe = createDedupeClaims();
+  const jobIndex = createJobIndex();
   const reserveWaiters = createReserveWaiters();
   const jobWaiters = createJobWaiters();
   const cancelListeners = new Set<{ listener: (jobId: string) => void }>();
@@ -75,6 +79,7 @@ export function memoryTransport(
     const now = clock.now();
     store.advance(now, renewing);
     dedupe.sweep(now);
+    jobIndex.sweep(now);
     return now;
   }
 
@@ -167,14 +172,22 @@ export function memoryTransport(
     {
       name: 'memory',
 
-      admin: createMemoryAdmin({ store, operate, onGone: (id) => finishedIds.push(id) }),
+      admin: createMemoryAdmin({
+        store,
+        jobIndex,
+        audit: createAuditLog(),
+        operate,
+        onGone: (id) => finishedIds.push(id),
+      }),
 
       limits: createMemoryLimits(clock),
+
+      metrics: createMemoryMetrics(clock),
 
       async enqueue(requests) {
         const now = begin();
         const results = requests.map((request): EnqueueResult => {
-          const { envelope, delayMs, runAt, dedupeWindowMs, inputFingerprint } = request;
+          const { envelope, delayMs, runAt, dedupeWindowMs, inputFingerprint, index } = request;
           const { id, queue, task, idempotencyKey } = envelope;
           if (idempotencyKey !== undefined) {
             const earlier = dedupe.find(queue, task, idempotencyKey, now);
@@ -184,7 +197,10 @@ export function memoryTransport(
           if (store.get(id)) return { id, duplicate: true };
           const dueAt = delayMs !== undefined ? now + delayMs : runAt;
           const inputBytes = Buffer.byteLength(inputJsonOf(request), 'utf8');
-          store.add(structuredClone(envelope), dueAt, now, inputBytes);
+          const job = store.add(structuredClone(envelope), dueAt, now, inputBytes);
+          if (index !== undefined && index.length > 0) {
+            jobIndex.add(queue, task, index, { id, added: job.added }, now);
+          }
           if (idempotencyKey !== undefined) {
             const window = dedupeWindowMs ?? defaultDedupeWindowMs;
             dedupe.claim(queue, task, idempotencyKey, { jobId: id, inputFingerprint }, now, window);

@@ -5,7 +5,7 @@ import type {
   Settlement,
   SettleStatus,
 } from '../transport.js';
-import type { JobStore } from './job-store.js';
+import { type JobStore, noteFailedAttempt } from './job-store.js';
 
 /** Renews one lease [R10]; a given `progress` is stored with it. */
 export function renewLease(
@@ -22,7 +22,7 @@ export function renewLease(
 }
 
 /**
- * Ends one delivery [R12..R16]. A cancel requested while the job ran turns `fail`,
+ * Ends one delivery [R12..R16]; a `fail` or `retry` adds the attempt to the history [R26]. A cancel requested while the job ran turns `fail`,
  * `retry` and `release` into `cancelled`; `complete` still completes [R18].
  */
 export function settleDelivery(store: JobStore, settlement: Settlement, now: number): SettleStatus {
@@ -38,12 +38,14 @@ export function settleDelivery(store: JobStore, settlement: Settlement, now: num
       break;
     case 'fail': {
       record.error = structuredClone(settlement.error);
+      noteFailedAttempt(record, settlement.error, now);
       const state = cancelled ? 'cancelled' : settlement.deadLetter ? 'dead' : 'failed';
       store.finish(job, state, now, settlement.resultTtlMs);
       break;
     }
     case 'retry':
       record.error = structuredClone(settlement.error);
+      noteFailedAttempt(record, settlement.error, now);
       if (cancelled) store.finish(job, 'cancelled', now);
       else if (settlement.delayMs > 0) store.makeDelayed(job, now + settlement.delayMs);
       else store.makeWaiting(job, 'tail');

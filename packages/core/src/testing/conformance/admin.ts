@@ -36,6 +36,7 @@ function workerRecord(id: string, overrides: Partial<WorkerRecord> = {}): Worker
 /**
  * A1–A7: `transport.admin` (queue listing and counts, purge, worker records), what
  * `conveyor status` and `conveyor purge` are built on. Skipped for transports without it.
+ * The dashboard's admin calls have groups of their own (listing.ts, job-index.ts, audit.ts).
  */
 export function adminRules(harness: ConformanceHarness): void {
   describe('admin', () => {
@@ -52,7 +53,7 @@ export function adminRules(harness: ConformanceHarness): void {
       expect(queues.filter((queue) => queue === a || queue === b)).toEqual([a, b]);
     });
 
-    it('[A2] queueCounts counts waiting, delayed, active and dead jobs, in the order asked', async ({
+    it('[A2] queueCounts counts waiting, delayed, active, dead and finished jobs, in the order asked', async ({
       skip,
     }) => {
       const { transport, admin } = await adminOf(ctx, skip);
@@ -72,9 +73,9 @@ export function adminRules(harness: ConformanceHarness): void {
       expect(await ctx.settle(transport, fail(toDead, true))).toBe('ok');
       expect(await ctx.settle(transport, complete(toComplete))).toBe('ok');
       expect(await admin.queueCounts([unused, queue, other])).toEqual([
-        { queue: unused, waiting: 0, delayed: 0, active: 0, dead: 0 },
-        { queue, waiting: 2, delayed: 2, active: 1, dead: 1 },
-        { queue: other, waiting: 1, delayed: 0, active: 0, dead: 0 },
+        { queue: unused, waiting: 0, delayed: 0, active: 0, dead: 0, finished: 0 },
+        { queue, waiting: 2, delayed: 2, active: 1, dead: 1, finished: 1 },
+        { queue: other, waiting: 1, delayed: 0, active: 0, dead: 0, finished: 0 },
       ]);
       expect(await admin.queueCounts([])).toEqual([]);
     });
@@ -88,11 +89,41 @@ export function adminRules(harness: ConformanceHarness): void {
       await ctx.jobs(transport, queue, 1);
       await ctx.reserveOne(transport, queue, { leaseUnits: 2 });
       expect(await admin.queueCounts([queue])).toEqual([
-        { queue, waiting: 0, delayed: 1, active: 1, dead: 0 },
+        { queue, waiting: 0, delayed: 1, active: 1, dead: 0, finished: 0 },
       ]);
       await ctx.advance(3);
       expect(await admin.queueCounts([queue])).toEqual([
-        { queue, waiting: 2, delayed: 0, active: 0, dead: 0 },
+        { queue, waiting: 2, delayed: 0, active: 0, dead: 0, finished: 0 },
+      ]);
+    });
+
+    it('[A2] finished counts completed, failed, cancelled and expired jobs while their records are kept', async ({
+      skip,
+    }) => {
+      const { transport, admin } = await adminOf(ctx, skip);
+      const queue = uniqueQueue('admin-counts-finished');
+      const now = await ctx.now(transport);
+      const expiring = makeEnvelope(queue, { expiresAt: now - ctx.ms(1), priority: 9 });
+      const [cancelled] = await ctx.jobs(transport, queue, 1, { priority: 0 });
+      await ctx.enqueue(transport, expiring);
+      await ctx.jobs(transport, queue, 3);
+      expect(await transport.cancel(cancelled?.id as string)).toBe('cancelled');
+      const [toComplete, toFail, toDead] = await ctx.reserve(transport, queue, { max: 3 });
+      if (!toComplete || !toFail || !toDead) throw new Error('three jobs reserved');
+      expect((await ctx.record(transport, expiring.id)).state).toBe('expired');
+      expect(await ctx.settle(transport, complete(toComplete, 'done', ctx.ms(3)))).toBe('ok');
+      expect(await ctx.settle(transport, fail(toFail, false, { resultTtlMs: ctx.ms(LONG) }))).toBe(
+        'ok',
+      );
+      expect(await ctx.settle(transport, fail(toDead, true))).toBe('ok');
+      expect(await admin.queueCounts([queue])).toEqual([
+        { queue, waiting: 0, delayed: 0, active: 0, dead: 1, finished: 4 },
+      ]);
+      // The completed job's record goes after its result TTL, and with it its count.
+      await ctx.advance(5);
+      expect(await transport.getJob(toComplete.envelope.id)).toBeNull();
+      expect(await admin.queueCounts([queue])).toEqual([
+        { queue, waiting: 0, delayed: 0, active: 0, dead: 1, finished: 3 },
       ]);
     });
 
@@ -113,8 +144,8 @@ export function adminRules(harness: ConformanceHarness): void {
       const gone = [...waiting.slice(2).map((job) => job.id), delayed.id];
       for (const id of gone) expect(await transport.getJob(id)).toBeNull();
       expect(await admin.queueCounts([queue, other])).toEqual([
-        { queue, waiting: 0, delayed: 0, active: 1, dead: 1 },
-        { queue: other, waiting: 1, delayed: 0, active: 0, dead: 0 },
+        { queue, waiting: 0, delayed: 0, active: 1, dead: 1, finished: 0 },
+        { queue: other, waiting: 1, delayed: 0, active: 0, dead: 0, finished: 0 },
       ]);
       expect(await ctx.reserve(transport, queue, { max: 10 })).toEqual([]);
       expect((await ctx.record(transport, kept?.id as string)).state).toBe('waiting');
@@ -162,7 +193,9 @@ export function adminRules(harness: ConformanceHarness): void {
       expect(mine(await admin.listWorkers())).toEqual([]);
     });
 
-    it('[A7] rejects bad queue names and ttls, and every call after close', async ({ skip }) => {
+    it('[A7] rejects bad queue names, ttls, listings, searches and audit entries, and every call after close', async ({
+      skip,
+    }) => {
       const { transport, admin } = await adminOf(ctx, skip);
       await expect(admin.queueCounts(['no spaces'])).rejects.toMatchObject({
         code: 'INVALID_ENVELOPE',
@@ -171,14 +204,33 @@ export function adminRules(harness: ConformanceHarness): void {
       await expect(admin.putWorker(workerRecord('w'), 0)).rejects.toMatchObject({
         code: 'INVALID_OPTION',
       });
+      const queue = uniqueQueue('closed');
+      for (const call of [
+        () => admin.listJobs(queue, { state: 'waiting', limit: 0 }),
+        () => admin.listJobs(queue, { state: 'running' as 'active' }),
+        () => admin.findByIndex(queue, { task: 't', field: 'a..b', value: 'v' }),
+        () => admin.findByIndex(queue, { task: 't', field: 'a', value: 'v'.repeat(129) }),
+        () => admin.appendAudit({ actor: '', action: 'job.retry' }),
+        () => admin.listAudit({ limit: 1_001 }),
+      ]) {
+        await expect(call()).rejects.toMatchObject({ code: 'INVALID_OPTION' });
+      }
+      await expect(admin.listJobs('no spaces', { state: 'dead' })).rejects.toMatchObject({
+        code: 'INVALID_ENVELOPE',
+      });
       await transport.close();
       for (const call of [
         () => admin.listQueues(),
-        () => admin.queueCounts([uniqueQueue('closed')]),
-        () => admin.purgeQueue(uniqueQueue('closed')),
+        () => admin.queueCounts([queue]),
+        () => admin.purgeQueue(queue),
         () => admin.putWorker(workerRecord('w'), 1_000),
         () => admin.removeWorker('w'),
         () => admin.listWorkers(),
+        () => admin.listJobs(queue, { state: 'waiting' }),
+        () => admin.findByIndex(queue, { task: 't', field: 'f', value: 'v' }),
+        () => admin.indexedFields(queue),
+        () => admin.appendAudit({ actor: 'a', action: 'job.retry' }),
+        () => admin.listAudit(),
       ]) {
         await expect(call()).rejects.toMatchObject({ code: 'TRANSPORT_CLOSED' });
       }

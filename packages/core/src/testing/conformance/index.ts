@@ -8,8 +8,10 @@ import { delayRules } from './delays.js';
 import { enqueueRules } from './enqueue.js';
 import { expiryRules } from './expiry.js';
 import type { ConformanceHarness } from './harness.js';
+import { historyRules } from './history.js';
 import { leaseRules } from './leases.js';
 import { limitRules } from './limits.js';
+import { listingRules } from './listing.js';
 import { priorityRules } from './priorities.js';
 import { reserveRules } from './reserve.js';
 import { resultRules } from './results.js';
@@ -32,11 +34,14 @@ const GROUPS = {
   retryRelease: retryReleaseRules,
   cancel: cancelRules,
   results: resultRules,
+  history: historyRules,
   // The dead-letter calls are `admin`'s: each test skips itself on a transport without it.
   deadLetter: deadLetterRules,
   closing: closingRules,
   // Optional capability: each test skips itself on a transport without `admin`.
   admin: adminRules,
+  // The dashboard's admin calls: each test skips itself on a transport without `admin`.
+  listJobs: listingRules,
   // Optional capability: each test skips itself on a transport without `limits`.
   limits: limitRules,
 } satisfies Record<string, (harness: ConformanceHarness) => void>;

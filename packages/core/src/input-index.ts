@@ -1,0 +1,81 @@
+import { InvalidOptionError } from './errors.js';
+import type { JsonValue } from './json.js';
+import { INDEX_LIMITS, type IndexEntry } from './transport-admin.js';
+
+// The input-field index: a task names input fields (`defineTask({ index: ['customerId'] })`),
+// the client sends their values with each enqueue, and `admin.findByIndex` finds jobs by
+// them [A11]. The rules live here once, for defineTask, the client and createTransport.
+
+/** A dot path into an input: segments of letters, digits, `_`, `$` and `-`. */
+const INDEX_FIELD = /^[A-Za-z0-9_$-]+(?:\.[A-Za-z0-9_$-]+)*$/;
+
+/** Longest indexed field path, in characters. */
+export const MAX_INDEX_FIELD_LENGTH = 200;
+
+/** What an indexed field looks like, for messages. */
+export const INDEX_FIELD_RULE = `a dot path such as "customer.email": segments of A–Z, a–z, 0–9, "_", "$" and "-", at most ${MAX_INDEX_FIELD_LENGTH} characters`;
+
+/** True when `field` is a valid indexed field path. */
+export function isIndexField(field: unknown): field is string {
+  return (
+    typeof field === 'string' && field.length <= MAX_INDEX_FIELD_LENGTH && INDEX_FIELD.test(field)
+  );
+}
+
+/**
+ * Checks a task's `index` option: an array of at most `INDEX_LIMITS.fieldsPerTask` distinct
+ * field paths. Throws {@link InvalidOptionError} quoting the value.
+ */
+export function assertIndexOption(value: unknown, option: string): asserts value is string[] {
+  const expected = `an array of at most ${INDEX_LIMITS.fieldsPerTask} distinct fields, each ${INDEX_FIELD_RULE}`;
+  if (
+    !Array.isArray(value) ||
+    value.length > INDEX_LIMITS.fieldsPerTask ||
+    !value.every(isIndexField) ||
+    new Set(value).size !== value.length
+  ) {
+    throw new InvalidOptionError(option, value, expected);
+  }
+}
+
+/**
+ * The index entries of one job: for each field, the value at its path in the input's JSON
+ * form, when that is a string of at most `INDEX_LIMITS.valueLength` characters, a number
+ * or a boolean (numbers and booleans as `JSON.stringify` writes them). Fields with another
+ * kind of value, or none, are left out.
+ *
+ * @example
+ * indexEntriesOf({ customer: { id: 42 } }, ['customer.id']); // [{ field: 'customer.id', value: '42' }]
+ */
+export function indexEntriesOf(input: JsonValue, fields: readonly string[]): IndexEntry[] {
+  const entries: IndexEntry[] = [];
+  for (const field of fields) {
+    const value = indexValueOf(valueAt(input, field));
+    if (value !== undefined) entries.push({ field, value });
+  }
+  return entries;
+}
+
+function valueAt(input: JsonValue, field: string): unknown {
+  let value: unknown = input;
+  for (const segment of field.split('.')) {
+    if (typeof value !== 'object' || value === null || !Object.hasOwn(value, segment)) {
+      return undefined;
+    }
+    value = (value as Record<string, unknown>)[segment];
+  }
+  return value;
+}
+
+function indexValueOf(value: unknown): string | undefined {
+  switch (typeof value) {
+    case 'string':
+      return value.length <= INDEX_LIMITS.valueLength ? value : undefined;
+    case 'number':
+      return Number.isFinite(value) ? JSON.stringify(value) : undefined;
+    case 'boolean':
+      return JSON.stringify(value);
+    default:
+      return undefined;
+  }
+}

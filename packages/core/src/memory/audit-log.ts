@@ -1,0 +1,90 @@
+import { InvalidOptionError } from '../errors.js';
+import { AUDIT_LIMITS, type AuditEntry, type AuditEntryInput } from '../transport-admin.js';
+
+interface StoredEntry {
+  readonly seq: number;
+  readonly entry: AuditEntry;
+}
+
+/**
+ * The memory transport's audit log [A12]: the newest `AUDIT_LIMITS.entries` entries, and
+ * per job the newest `AUDIT_LIMITS.perJob`. Ids are sequence numbers written as decimal
+ * strings; callers treat them as opaque, and this log compares them as numbers.
+ */
+export interface AuditLog {
+  append(input: AuditEntryInput, now: number): AuditEntry;
+  list(query: { after?: string; jobId?: string; limit: number }): AuditEntry[];
+}
+
+export function createAuditLog(): AuditLog {
+  // Oldest first. The global log drops from the front; a job's list too, and an entry
+  // the global log drops is its job's oldest, so it leaves both.
+  const all: StoredEntry[] = [];
+  let start = 0;
+  const byJob = new Map<string, StoredEntry[]>();
+  let lastSeq = 0;
+
+  function dropOldest(): void {
+    const dropped = all[start] as StoredEntry;
+    start++;
+    // Compact now and then instead of shifting on every drop.
+    if (start > AUDIT_LIMITS.entries) {
+      all.splice(0, start);
+      start = 0;
+    }
+    const { jobId } = dropped.entry;
+    if (jobId === undefined) return;
+    const own = byJob.get(jobId);
+    if (own?.[0] === dropped) own.shift();
+    if (own?.length === 0) byJob.delete(jobId);
+  }
+
+  return {
+    append(input, now) {
+      const seq = ++lastSeq;
+      const entry: AuditEntry = {
+        id: String(seq),
+        at: now,
+        actor: input.actor,
+        action: input.action,
+      };
+      if (input.jobId !== undefined) entry.jobId = input.jobId;
+      if (input.queue !== undefined) entry.queue = input.queue;
+      // Stored as JSON would carry it: a Date becomes a string, undefined properties go.
+      if (input.detail !== undefined) entry.detail = JSON.parse(JSON.stringify(input.detail));
+      const stored = { seq, entry };
+      all.push(stored);
+      if (all.length - start > AUDIT_LIMITS.entries) dropOldest();
+      if (input.jobId !== undefined) {
+        let own = byJob.get(input.jobId);
+        if (!own) {
+          own = [];
+          byJob.set(input.jobId, own);
+        }
+        own.push(stored);
+        if (own.length > AUDIT_LIMITS.perJob) own.shift();
+      }
+      return structuredClone(entry);
+    },
+
+    list({ after, jobId, limit }) {
+      const source = jobId === undefined ? all.slice(start) : (byJob.get(jobId) ?? []);
+      let picked: StoredEntry[];
+      if (after === undefined) {
+        picked = source.slice(-limit);
+      } else {
+        const from = parseId(after);
+        const first = source.findIndex((stored) => stored.seq > from);
+        picked = first < 0 ? [] : source.slice(first, first + limit);
+      }
+      return picked.map((stored) => structuredClone(stored.entry));
+    },
+  };
+}
+
+function parseId(id: string): number {
+  if (!/^\d{1,16}$/.test(id)) {
+    throw new InvalidOptionError('audit after', id, 'the id of an entry of this audit log');
+  }
+  return Number(id);
+}
