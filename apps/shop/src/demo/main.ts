@@ -3,10 +3,14 @@
  * falls back to the in-memory broker), the mailbox, the warehouse, PostgreSQL (PGlite
  * unless DATABASE_URL is set), the API and two workers; places orders over HTTP; waits
  * for every job; prints what the real systems recorded; stops everything it started.
+ *
+ * `pnpm demo --keep` leaves the whole stack running after the run, so one can click around
+ * the API and the dashboard, until Ctrl-C (or SIGTERM) stops it all.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import type { JobRecord } from '@conveyor/core';
 import { stockLevels } from '../db/schema.js';
 import { useClient } from '../producer.js';
@@ -21,6 +25,16 @@ import { printSummary } from './summary.js';
 const ORDER_COUNT = 12;
 const write = (line: string) => process.stdout.write(`${line}\n`);
 
+let keep = false;
+try {
+  ({
+    values: { keep = false },
+  } = parseArgs({ options: { keep: { type: 'boolean' } }, strict: true }));
+} catch (error) {
+  console.error(`${(error as Error).message}\nUsage: pnpm demo [--keep]`);
+  process.exit(2);
+}
+
 const logDir = await mkdtemp(join(tmpdir(), 'conveyor-shop-demo-'));
 let broker: Broker | undefined;
 let stack: Stack | undefined;
@@ -32,12 +46,23 @@ const cleanUp = () => {
   })();
   return cleaning;
 };
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    write(`\n${signal}: stopping everything…`);
-    void cleanUp().finally(() => process.exit(130));
-  });
-}
+/** Set while `--keep` holds the stack up: the first signal ends that wait. */
+let release: (() => void) | undefined;
+let stopping = false;
+const stopOn = (why: string) => {
+  if (stopping) {
+    write(`${why} again: stopping at once.`);
+    process.exit(130);
+  }
+  stopping = true;
+  write(`\n${why}: stopping everything… (again to stop at once)`);
+  if (release) release();
+  else void cleanUp().finally(() => process.exit(130));
+};
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => stopOn(signal));
+// Started by launch.mjs: the channel closes if it dies. It must not keep the demo alive.
+process.on('disconnect', () => stopOn('the launcher exited'));
+process.channel?.unref();
 
 let exitCode = 0;
 try {
@@ -129,6 +154,14 @@ try {
       `\nDone in ${((Date.now() - started) / 1000).toFixed(1)} s. Try it yourself: see apps/shop/README.md.`,
     );
   }
+  if (keep) {
+    printKeepHints(stack, broker);
+    await new Promise<void>((resolve) => {
+      release = resolve;
+    });
+  } else {
+    write('`pnpm demo --keep` leaves everything running afterwards, to look around.');
+  }
 } catch (error) {
   exitCode = 1;
   console.error(`\nThe demo failed: ${(error as Error).stack ?? error}\nLogs: ${logDir}`);
@@ -137,5 +170,20 @@ try {
   // Logs are kept when something failed, or on request (KEEP_LOGS=1).
   if (exitCode === 0 && !process.env.KEEP_LOGS) await rm(logDir, { recursive: true, force: true });
   else write(`Logs kept in ${logDir}`);
+  if (keep) write('Stopped everything.');
 }
 process.exit(exitCode);
+
+/** What is still running with `--keep`, and how to reach it. */
+function printKeepHints(running: Stack, from: Broker): void {
+  write('\nEverything keeps running (--keep):');
+  write(`  API        ${running.apiUrl}/products, ${running.apiUrl}/orders/<id>`);
+  write(`  mailbox    ${running.mailboxUrl}/messages`);
+  write(`  warehouse  ${running.warehouseUrl}/shipments`);
+  if (from.mode !== 'memory') {
+    write(
+      `  status     pnpm --filter @conveyor/cli conveyor status --redis ${from.url} --prefix ${from.prefix}`,
+    );
+  }
+  write('Ctrl-C stops everything.');
+}
