@@ -1,8 +1,17 @@
 import type { QueueCounts, WorkerRecord } from '@conveyor/core';
 import type { TransportAdminDriver } from '@conveyor/core/transport';
 import type { Cluster, Redis } from 'ioredis';
+import { createRedisAudit } from './audit.js';
 import { redisCall } from './errors.js';
+import { indexedFieldsKey } from './keys.js';
 import { runScript } from './scripts.js';
+import {
+  findByIndexArgs,
+  listJobsArgs,
+  readIndexedFields,
+  readIndexPage,
+  readJobPage,
+} from './wire/pages.js';
 import { readDeadPage, uniqueOf } from './wire/script-calls.js';
 
 /**
@@ -26,7 +35,14 @@ export interface RedisAdminOptions {
   prefix: string;
   /** Runs a queue script with the queue's keys. */
   queueScript(
-    name: 'queue-counts' | 'purge-queue' | 'list-dead' | 'retry-dead' | 'purge-dead',
+    name:
+      | 'queue-counts'
+      | 'purge-queue'
+      | 'list-dead'
+      | 'retry-dead'
+      | 'purge-dead'
+      | 'list-jobs'
+      | 'find-by-index',
     queue: string,
     args: ReadonlyArray<string | number>,
   ): Promise<unknown[]>;
@@ -46,9 +62,10 @@ export interface RedisAdmin extends TransportAdminDriver {
  * live in a hash plus a ZSET of deadlines on Redis TIME.
  */
 export function createRedisAdmin(options: RedisAdminOptions): RedisAdmin {
-  const { commands, queueScript } = options;
-  const keys = adminKeys(options.prefix);
+  const { commands, queueScript, prefix } = options;
+  const keys = adminKeys(prefix);
   const registered = new Set<string>();
+  const audit = createRedisAudit({ commands, prefix });
 
   const workerScript = (
     name: 'put-worker' | 'list-workers' | 'remove-worker',
@@ -77,7 +94,7 @@ export function createRedisAdmin(options: RedisAdminOptions): RedisAdmin {
     async queueCounts(queues) {
       return Promise.all(
         queues.map(async (queue): Promise<QueueCounts> => {
-          const [waiting, delayed, active, dead] = (
+          const [waiting, delayed, active, dead, finished] = (
             await queueScript('queue-counts', queue, [])
           ).map(Number);
           return {
@@ -86,6 +103,7 @@ export function createRedisAdmin(options: RedisAdminOptions): RedisAdmin {
             delayed: delayed ?? 0,
             active: active ?? 0,
             dead: dead ?? 0,
+            finished: finished ?? 0,
           };
         }),
       );
@@ -107,6 +125,28 @@ export function createRedisAdmin(options: RedisAdminOptions): RedisAdmin {
 
     retryDead: (queue, ids) => moveDead('retry-dead', queue, ids),
     purgeDead: (queue, ids) => moveDead('purge-dead', queue, ids),
+
+    async listJobs(queue, listing) {
+      const reply = await queueScript('list-jobs', queue, listJobsArgs(listing));
+      return readJobPage(reply, queue, listing.state);
+    },
+
+    async findByIndex(queue, search) {
+      return readIndexPage(
+        await queueScript('find-by-index', queue, findByIndexArgs(search)),
+        queue,
+      );
+    },
+
+    async indexedFields(queue) {
+      const members = await redisCall('indexed-fields', () =>
+        commands.smembers(indexedFieldsKey(prefix, queue)),
+      );
+      return readIndexedFields(members);
+    },
+
+    appendAudit: (entry) => audit.appendAudit(entry),
+    listAudit: (query) => audit.listAudit(query),
 
     async putWorker(record, ttlMs) {
       const { heartbeatAt: _ignored, ...stored } = record;

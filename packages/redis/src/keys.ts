@@ -3,9 +3,9 @@
  * queue's keys live in one Redis Cluster slot and every script can touch them together.
  * Queue names are `[A-Za-z0-9_.-]`, so they never contain the braces that end a tag.
  */
-export const QUEUE_KEY_COUNT = 19;
+export const QUEUE_KEY_COUNT = 21;
 
-/** The 19 keys every script takes, in the order `scripts/includes/queue.lua` names them. */
+/** The 21 keys every script takes, in the order `scripts/includes/queue.lua` names them. */
 export function queueKeys(prefix: string, queue: string): string[] {
   const base = `${prefix}:{${queue}}:`;
   return [
@@ -28,6 +28,8 @@ export function queueKeys(prefix: string, queue: string): string[] {
     `${base}watched`,
     `${base}i:`,
     `${base}seq`,
+    `${base}x:`,
+    `${base}xf`,
   ];
 }
 
@@ -44,4 +46,9 @@ export function finishChannel(prefix: string, queue: string): string {
 /** Channel on which cancels of running jobs are published (message: job id). */
 export function cancelChannel(prefix: string): string {
   return `${prefix}:cancel`;
+}
+
+/** The set of `<task length>:<task>:<field>` a queue's jobs were indexed by (`KEYS[21]`). */
+export function indexedFieldsKey(prefix: string, queue: string): string {
+  return `${prefix}:{${queue}}:xf`;
 }

@@ -18,6 +18,7 @@ import { createEnqueuer } from './enqueue.js';
 import { redisCall } from './errors.js';
 import { cancelChannel, markerKey, queueKeys } from './keys.js';
 import { redisLimits } from './limits.js';
+import { redisMetrics } from './metrics.js';
 import { createNotifications } from './notifications.js';
 import { createPickup } from './pickup.js';
 import { createReserver } from './reserve.js';
@@ -55,8 +56,8 @@ export interface RedisTransportOptions extends ConnectionOptions {
   checkMaxmemoryPolicy?: boolean;
 }
 
-/** A {@link Transport} on Redis, with `admin` and `limits`, plus what only Redis offers. */
-export interface RedisTransport extends TransportWith<'admin' | 'limits'> {
+/** A {@link Transport} on Redis, with `admin`, `limits` and `metrics`, plus what only Redis offers. */
+export interface RedisTransport extends TransportWith<'admin' | 'limits' | 'metrics'> {
   /**
    * Resolves once Redis answers and the cancel channel is subscribed, so that this
    * instance hears every cancel published from then on. Rejects with a
@@ -221,6 +222,7 @@ export function redisTransport(options: RedisTransportOptions = {}): RedisTransp
     maxBatch: CHUNK,
     admin,
     limits: redisLimits({ commands, prefix }),
+    metrics: redisMetrics({ commands, prefix }),
 
     enqueue: createEnqueuer({
       enqueueScript: (queue, args) => script('enqueue', queue, args),

@@ -24,6 +24,8 @@ export const SCRIPT_KEY_COUNTS = {
   'queue-counts': QUEUE_KEY_COUNT,
   'purge-queue': QUEUE_KEY_COUNT,
   sweep: QUEUE_KEY_COUNT,
+  'list-jobs': QUEUE_KEY_COUNT,
+  'find-by-index': QUEUE_KEY_COUNT,
   'put-worker': WORKER_KEY_COUNT,
   'list-workers': WORKER_KEY_COUNT,
   'remove-worker': WORKER_KEY_COUNT,

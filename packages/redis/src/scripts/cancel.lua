@@ -5,7 +5,7 @@
 -- active job gets the cancel-requested flag, and its id is published so that the
 -- worker holding it aborts.
 --
--- KEYS: the 19 queue keys (includes/queue.lua).
+-- KEYS: the 21 queue keys (includes/queue.lua).
 -- ARGV: [1] default result TTL, [2] finished kept, [3] unique id, [4] cancel channel,
 --       [5] full job id (the message published).
 -- Returns: 'cancelled', 'signalled', 'finished' or 'not-found'.

@@ -34,7 +34,7 @@ return { 0, math.max(1, math.ceil(wait)) }
 -- active job gets the cancel-requested flag, and its id is published so that the
 -- worker holding it aborts.
 --
--- KEYS: the 19 queue keys (includes/queue.lua).
+-- KEYS: the 21 queue keys (includes/queue.lua).
 -- ARGV: [1] default result TTL, [2] finished kept, [3] unique id, [4] cancel channel,
 --       [5] full job id (the message published).
 -- Returns: 'cancelled', 'signalled', 'finished' or 'not-found'.
@@ -70,15 +70,17 @@ return answer
 `,
   'enqueue': `-- enqueue.lua: adds a batch of jobs to one queue [R3, R4, R5].
 --
--- KEYS: the 19 queue keys (includes/queue.lua).
+-- KEYS: the 21 queue keys (includes/queue.lua).
 -- ARGV: [1] default result TTL, [2] finished kept, [3] default dedupe window (ms), [4] job
 --       format version (the start of every job's \`d\`), then groups of jobs that share
 --       every field but id and input (src/wire/script-calls.ts, enqueueArgs):
 --       a header \`<count> <more> <priority> <maxAttempts> <producer's enqueuedAt>
 --       <expiresAt> <delayMs> <runAt> <dedupe window> <task>\` (absent numbers empty, the
---       task the rest of the string); when \`more\` is 1, the \`[idempotencyKey, schema]\`
---       JSON, the idempotency key ('' when none) and the input fingerprint ('' when none,
---       never whitespace); then \`count\` times unique id, input JSON.
+--       task the rest of the string); \`more\` is a digit of flags: with 1, the
+--       \`[idempotencyKey, schema]\` JSON, the idempotency key ('' when none) and the input
+--       fingerprint ('' when none, never whitespace) follow; then \`count\` times unique id,
+--       input JSON, and with flag 2 the job's index entries, \`<field bytes>:<field><value
+--       bytes>:<value>\` repeated (add_index).
 -- Returns: \`position, unique id, fingerprint\` triples (position 0-based in the batch) for
 --          the jobs not added: the id of the job each duplicates (an earlier job holding
 --          its idempotency key for the same task [R5], or itself when the id is already
@@ -87,6 +89,10 @@ return answer
 --
 -- An idempotency claim is \`K_IDEM .. <task length> .. ':' .. <task> .. ':' .. <key>\` (the
 -- length keeps any task and key apart) holding \`<fingerprint> <unique id>\`.
+--
+-- A job added with index entries joins one index per entry (index_key in queue.lua): ZADD
+-- by enqueue time, trimmed to the newest INDEX_PER_VALUE, PEXPIRE INDEX_TTL_MS; the (task,
+-- field) pairs join K_INDEXED once per call. Jobs without entries cost nothing more.
 
 --!include queue.lua
 
@@ -110,11 +116,41 @@ local argc = #ARGV
 local a = FIRST_GROUP
 while a <= argc do
   local count, more = string.match(ARGV[a], '^(%d+) (%d)')
-  a = a + 1 + (more == '1' and 3 or 0)
+  more = tonumber(more)
+  a = a + 1 + (more % 2 == 1 and 3 or 0)
+  local stride = more >= 2 and 3 or 2
   for _ = 1, tonumber(count) do
     key_count = key_count + 1
     keys[key_count] = K_JOB .. ARGV[a]
-    a = a + 2
+    a = a + stride
+  end
+end
+
+-- (task, field) pairs indexed by this call, for one SADD at the end.
+local indexed, indexed_count = {}, 0
+-- Adds job \`id\` to the index of each of its entries (see the header).
+local function add_index(id, task, entries)
+  local pos, size = 1, #entries
+  while pos <= size do
+    local length = string.match(entries, '^(%d+):', pos)
+    if not length then return end
+    local start = pos + #length + 1
+    pos = start + tonumber(length)
+    local field = string.sub(entries, start, pos - 1)
+    length = string.match(entries, '^(%d+):', pos)
+    if not length then return end
+    start = pos + #length + 1
+    pos = start + tonumber(length)
+    local key = index_key(task, field, string.sub(entries, start, pos - 1))
+    redis.call('ZADD', key, now_s, id)
+    redis.call('ZREMRANGEBYRANK', key, 0, -INDEX_PER_VALUE - 1)
+    redis.call('PEXPIRE', key, INDEX_TTL_MS)
+    local pair = #task .. ':' .. task .. ':' .. field
+    if not indexed[pair] then
+      indexed[pair] = true
+      indexed_count = indexed_count + 1
+      indexed[indexed_count] = pair
+    end
   end
 end
 local any_stored = key_count > 0 and redis.call('EXISTS', unpack(keys)) > 0
@@ -129,7 +165,10 @@ while a <= argc do
     string.match(ARGV[a], HEADER)
   a = a + 1
   local extras, idem, claim_prefix = '', nil, ''
-  if more == '1' then
+  more = tonumber(more)
+  local with_index = more >= 2
+  local stride = with_index and 3 or 2
+  if more % 2 == 1 then
     extras = ARGV[a]
     if ARGV[a + 1] ~= '' then
       idem = K_IDEM .. #task .. ':' .. task .. ':' .. ARGV[a + 1]
@@ -175,7 +214,8 @@ while a <= argc do
     n = n + 1
     local id = ARGV[a]
     local input = ARGV[a + 1]
-    a = a + 2
+    local entries = with_index and ARGV[a + 2]
+    a = a + stride
     local existing, fingerprint = false, ''
     if idem then
       local claim = redis.call('GET', idem)
@@ -215,6 +255,7 @@ while a <= argc do
       if idem and idem_window > 0 then
         redis.call('SET', idem, claim_prefix .. id, 'PX', int(idem_window))
       end
+      if entries then add_index(id, task, entries) end
       added[id] = true
     end
   end
@@ -228,11 +269,60 @@ end
 if any_ready then
   wake()
 end
+if indexed_count > 0 then
+  redis.call('SADD', K_INDEXED, unpack(indexed, 1, indexed_count))
+  redis.call('PEXPIRE', K_INDEXED, INDEX_TTL_MS)
+end
+return out
+`,
+  'find-by-index': `-- find-by-index.lua: a page of the jobs of one task whose indexed input field has a value,
+-- newest first [A11].
+--
+-- Pages the index ZSET (index_key in queue.lua) by enqueue time, latest first, with a
+-- (score, member) cursor and a scan budget (includes/paging.lua). Members whose job is
+-- gone (deleted, past its expiry, or its id now another task's job) are skipped and
+-- removed from the index, after the page is read so that ranks hold while paging.
+--
+-- KEYS: the 21 queue keys (includes/queue.lua).
+-- ARGV: [1] default result TTL, [2] finished kept, [3] task, [4] field, [5] value,
+--       [6] most jobs, [7] most candidates examined, then the cursor ('' for the first
+--       page): [8] score, [9] member.
+-- Returns: { cursor score of the next page ('' on the last page), cursor member, then per
+--            job: unique id, { HGETALL fields } }
+
+--!include queue.lua
+--!include paging.lua
+
+local ANY_STATE = { w = true, d = true, a = true, c = true, f = true, x = true, n = true, e = true }
+
+local key = index_key(ARGV[3], ARGV[4], ARGV[5])
+local task = ARGV[3]
+page.limit = tonumber(ARGV[6])
+page.budget = tonumber(ARGV[7])
+local score, member = nil, nil
+if ARGV[8] ~= '' then score, member = ARGV[8], ARGV[9] end
+
+local gone, gone_count = {}, 0
+local function by_id(id)
+  local taken = take(id, ANY_STATE, task)
+  if not taken and (taken == nil or redis.call('TYPE', K_JOB .. id)['ok'] == 'hash') then
+    gone_count = gone_count + 1
+    gone[gone_count] = id
+  end
+end
+
+local next_score, next_member = zset_page(key, score, member, by_id)
+for start = 1, gone_count, 1000 do
+  redis.call('ZREM', key, unpack(gone, start, math.min(start + 999, gone_count)))
+end
+-- A cursor whose member was just removed still finds its place (zset_rank_after).
+local out = { next_score or '', next_member or '' }
+for n = 1, #page.jobs do out[n + 2] = page.jobs[n] end
 return out
 `,
   'get-job': `-- get-job.lua: reads one job's hash, bringing its queue up to date first [R11, R20, R21].
 --
--- KEYS: the 19 queue keys (includes/queue.lua).
+-- KEYS: the 21 queue keys (includes/queue.lua).
 -- ARGV: [1] default result TTL, [2] finished kept, [3] unique id,
 --       [4] '1' to add the id to the watched set while it is not final (waitFor).
 -- Returns: { now, field, value, ... } (HGETALL of the job; just { now } when unknown or
@@ -262,7 +352,7 @@ return fields
 `,
   'list-dead': `-- list-dead.lua: a page of a queue's dead jobs, oldest first [R22]. Read-only.
 --
--- KEYS: the 19 queue keys (includes/queue.lua).
+-- KEYS: the 21 queue keys (includes/queue.lua).
 -- ARGV: [1] default result TTL, [2] finished kept, [3] offset, [4] limit (-1: all).
 -- Returns: { total, then per job: unique id, { HGETALL fields } }
 
@@ -279,6 +369,105 @@ if limit ~= 0 then
     out[#out + 1] = redis.call('HGETALL', K_JOB .. id)
   end
 end
+return out
+`,
+  'list-jobs': `-- list-jobs.lua: a page of a queue's jobs in one state, newest first [A10]. Read-only.
+--
+-- waiting: the ready lists from w9 down to w0, each from its tail (last pushed first);
+-- delayed: the delayed ZSET by due time, latest first; active: the leases ZSET by lease
+-- deadline, latest first (expired leases not yet reclaimed included, as queue-counts
+-- counts them); dead: the dead-letter ZSET by sequence, last dead-lettered first;
+-- finished: the finished list from its tail (last finished first), which exists only with
+-- a count bound: without one nothing lists finished jobs. Ids whose job left the state
+-- (cancelled while waiting, gone, past its expiry) are skipped. Cursors and the scan
+-- budget: includes/paging.lua.
+--
+-- KEYS: the 21 queue keys (includes/queue.lua).
+-- ARGV: [1] default result TTL, [2] finished kept, [3] state code: 'w' waiting,
+--       'd' delayed, 'a' active, 'x' dead, 'f' finished, [4] most jobs, [5] most
+--       candidates examined, [6] task ('' for every task), then the cursor ('' for the
+--       first page): [7] waiting: priority, finished: offset from the tail, ZSETs: score,
+--       [8] waiting: offset from the tail, else '', [9] the last member or element examined.
+-- Returns: { cursor [7], [8], [9] of the next page ([7] '' on the last page), then per
+--            job: unique id, { HGETALL fields } }
+
+--!include queue.lua
+--!include paging.lua
+
+local STATES = {
+  w = { w = true },
+  d = { d = true },
+  a = { a = true },
+  x = { x = true },
+  f = { c = true, f = true, n = true, e = true },
+}
+
+local code = ARGV[3]
+local states = STATES[code]
+if not states then return redis.error_reply('ERR conveyor: no job state ' .. tostring(code)) end
+page.limit = tonumber(ARGV[4])
+page.budget = tonumber(ARGV[5])
+local task = ARGV[6] ~= '' and ARGV[6] or nil
+local first = ARGV[7] == ''
+local next_a, next_b, next_member = '', '', ''
+
+local function by_id(id)
+  take(id, states, task)
+end
+-- \`<expiry> <unique>\`: an entry past its expiry is passed over without reading its job.
+local function by_finished_entry(entry)
+  local space = string.find(entry, ' ', 1, true)
+  if entry_expiry(entry) > now then take(string.sub(entry, space + 1), states, task) end
+end
+-- \`<token> <unique>\`.
+local function by_lease(member)
+  take(string.sub(member, (string.find(member, ' ', 1, true) or 0) + 1), states, task)
+end
+
+if code == 'w' then
+  local priority, offset, last = 9, nil, nil
+  if not first then
+    priority, offset = tonumber(ARGV[7]), tonumber(ARGV[8])
+    if ARGV[9] ~= '' then last = ARGV[9] end
+  end
+  while priority >= 0 and page_open() do
+    local at, element = list_page(ready_key(priority), offset, last, by_id)
+    if at then
+      next_a, next_b, next_member = int(priority), int(at), element
+      break
+    end
+    priority, offset, last = priority - 1, nil, nil
+  end
+  -- Out of budget or full at the end of a list: go on with the next non-empty one.
+  if next_a == '' and priority >= 0 then
+    for lower = priority, 0, -1 do
+      if redis.call('LLEN', ready_key(lower)) > 0 then
+        next_a, next_b, next_member = int(lower), '0', ''
+        break
+      end
+    end
+  end
+elseif code == 'f' then
+  local offset, last = nil, nil
+  if not first then offset, last = tonumber(ARGV[7]), ARGV[9] end
+  local at, element = list_page(K_FINISHED, offset, last, by_finished_entry)
+  if at then next_a, next_member = int(at), element end
+else
+  local key = K_DELAYED
+  local candidate = by_id
+  if code == 'a' then
+    key, candidate = K_LEASES, by_lease
+  elseif code == 'x' then
+    key = K_DEAD
+  end
+  local score, member = nil, nil
+  if not first then score, member = ARGV[7], ARGV[9] end
+  local at, element = zset_page(key, score, member, candidate)
+  if at then next_a, next_member = at, element end
+end
+
+local out = { next_a, next_b, next_member }
+for n = 1, #page.jobs do out[n + 3] = page.jobs[n] end
 return out
 `,
   'list-workers': `-- list-workers.lua: the records of live workers, after sweeping expired ones.
@@ -300,7 +489,7 @@ return redis.call('HVALS', KEYS[1])
 `,
   'purge-dead': `-- purge-dead.lua: deletes dead jobs and their records [R24].
 --
--- KEYS: the 19 queue keys (includes/queue.lua).
+-- KEYS: the 21 queue keys (includes/queue.lua).
 -- ARGV: [1] default result TTL, [2] finished kept, [3] 'all' or 'ids',
 --       [4] batch size (for 'all'), then the unique ids (for 'ids').
 -- Returns: { purged, remaining dead } ('all' purges at most one batch per call).
@@ -332,7 +521,7 @@ return { purged, redis.call('ZCARD', K_DEAD) }
 -- queued) are dropped without counting. Someone waiting on a purged job is told, so
 -- that its waitFor resolves (with null: the record is gone).
 --
--- KEYS: the 19 queue keys (includes/queue.lua).
+-- KEYS: the 21 queue keys (includes/queue.lua).
 -- ARGV: [1] default result TTL, [2] finished kept, [3] batch size.
 -- Returns: { purged, waiting and delayed ids left (call again while > 0) }
 
@@ -400,11 +589,13 @@ return now
 -- Brings the queue up to date first (due delayed jobs, expired leases), then counts with
 -- LLEN and ZCARD only: O(1) per key whatever the queue holds. \`waiting\` is the length of
 -- the ready lists, so it still includes jobs cancelled or expired while waiting until a
--- reserve drops their ids (cancel leaves them in place to stay O(1)).
+-- reserve drops their ids (cancel leaves them in place to stay O(1)). \`finished\` is the
+-- length of the finished list: kept final jobs but dead, including those past their expiry
+-- that no trim has reached yet; 0 without a count bound, where no list is kept.
 --
--- KEYS: the 19 queue keys (includes/queue.lua).
+-- KEYS: the 21 queue keys (includes/queue.lua).
 -- ARGV: [1] default result TTL, [2] finished kept.
--- Returns: { waiting, delayed, active, dead }
+-- Returns: { waiting, delayed, active, dead, finished }
 
 --!include queue.lua
 
@@ -418,6 +609,7 @@ return {
   redis.call('ZCARD', K_DELAYED),
   redis.call('ZCARD', K_LEASES),
   redis.call('ZCARD', K_DEAD),
+  redis.call('LLEN', K_FINISHED),
 }
 `,
   'remove-worker': `-- remove-worker.lua: removes a worker's record at once (clean shutdown).
@@ -453,7 +645,7 @@ return renewed
 `,
   'renew': `-- renew.lua: extends leases of one queue's jobs [R10].
 --
--- KEYS: the 19 queue keys (includes/queue.lua).
+-- KEYS: the 21 queue keys (includes/queue.lua).
 -- ARGV: [1] default result TTL, [2] finished kept, [3] lease ms,
 --       then 3 per renewal: unique id, token, progress ('' for none, else '=' .. JSON).
 -- Returns: { now, lease deadline, then per renewal 0 lost, 1 held, 2 cancel-requested }
@@ -503,7 +695,7 @@ return out
 -- (cancelled while queued) are dropped, and so are ids whose job key is not a hash
 -- (logged; the others of the call are still leased); jobs past expiresAt become expired.
 --
--- KEYS: the 19 queue keys (includes/queue.lua).
+-- KEYS: the 21 queue keys (includes/queue.lua).
 -- ARGV: [1] default result TTL, [2] finished kept, [3] max, [4] lease ms, [5] consumer,
 --       [6] token (random, fresh per call, shared by the call's jobs; see queue.lua).
 -- Returns: { now, next wake (ms or -1; only computed when no job was leased: the client
@@ -608,7 +800,7 @@ return out
 `,
   'retry-dead': `-- retry-dead.lua: moves dead jobs back to waiting with attempts reset [R23].
 --
--- KEYS: the 19 queue keys (includes/queue.lua).
+-- KEYS: the 21 queue keys (includes/queue.lua).
 -- ARGV: [1] default result TTL, [2] finished kept, [3] 'all' or 'ids',
 --       [4] batch size (for 'all'), then the unique ids (for 'ids').
 -- Returns: { moved, remaining dead } ('all' moves at most one batch per call).
@@ -641,7 +833,7 @@ return { moved, redis.call('ZCARD', K_DEAD) }
 -- A settlement applies only while its token holds the job and the lease is valid.
 -- A cancel requested during the run turns fail, retry and release into cancelled.
 --
--- KEYS: the 19 queue keys (includes/queue.lua).
+-- KEYS: the 21 queue keys (includes/queue.lua).
 -- ARGV: [1] default result TTL, [2] finished kept, then groups of consecutive settlements
 --       that share type, number and token: a header \`<type><number> <token> <count>\`, then
 --       one argument per settlement, \`<unique id>\` or \`<unique id> <text>\`
@@ -652,6 +844,7 @@ return { moved, redis.call('ZCARD', K_DEAD) }
 --       'r' retry (text: error JSON, number: delay ms), 'l' release (no text).
 --       Tokens and ids hold no space, so \`<token> <unique id>\` is the lease member
 --       (lease_member).
+-- Fail and retry add the attempt to the job's history (\`h\`); complete does not touch it.
 -- Returns: a string with one character per settlement: '1' ok, '0' stale (one reply
 --          element, not one per settlement).
 
@@ -744,27 +937,29 @@ for n = 1, #members do
       ok = false
     end
   elseif ok then
-    local f = redis.call('HMGET', key, 's', 'r', 'n', 'd')
+    local f = redis.call('HMGET', key, 's', 'r', 'n', 'd', 'b', 'h')
     if f[1] ~= 'a' then
       ok = false
     else
       local cancelled = f[2] == '1'
+      -- An attempt that ended in an error joins the history (\`h\`, see queue.lua).
+      local history = kind ~= 'l' and history_with(f[6], f[3], f[5], text)
       if kind == 'f' or kind == 'F' then
-        redis.call('HSET', key, 'e', text)
+        redis.call('HSET', key, 'e', text, 'h', history)
         local state = 'f'
         if cancelled then state = 'n' elseif kind == 'F' then state = 'x' end
         finish(id, key, state, ttl)
       elseif kind == 'r' then
         if cancelled then
-          redis.call('HSET', key, 'e', text)
+          redis.call('HSET', key, 'e', text, 'h', history)
           finish(id, key, 'n')
         elseif number and number > 0 then
-          redis.call('HSET', key, 'e', text)
+          redis.call('HSET', key, 'e', text, 'h', history)
           make_delayed(id, key, now + number)
         else
           -- make_waiting in one HSET: \`d\` is read above, and an active job has no \`u\` (its
           -- promotion deleted it).
-          redis.call('HSET', key, 's', 'w', 'e', text)
+          redis.call('HSET', key, 's', 'w', 'e', text, 'h', history)
           push_ready(id, f[4], false)
         end
       else
@@ -789,7 +984,7 @@ return table.concat(out)
 -- finish; a transport that reserves from the queue calls this about once a second
 -- (src/sweeper.ts), so expired jobs leave Redis even when nothing else touches the queue.
 --
--- KEYS: the 19 queue keys (includes/queue.lua).
+-- KEYS: the 21 queue keys (includes/queue.lua).
 -- ARGV: [1] default result TTL, [2] finished kept, [3] most jobs this call deletes.
 -- Returns: { deleted, 1 when it stopped at ARGV[3] (more may be due: call again), else 0 }
 
@@ -830,9 +1025,157 @@ return { 0, math.max(1, math.ceil(tonumber(oldest[2]) + window - now)) }
 
 /** Each file in src/scripts/includes/, by the name `--!include <name>` gives. */
 export const LUA_INCLUDES: Readonly<Record<string, string>> = {
+  'paging.lua': `-- paging.lua: pages of jobs, newest first, for list-jobs.lua and find-by-index.lua (after
+-- queue.lua, whose K_JOB, now and expired() it uses).
+--
+-- A page examines at most \`budget\` candidates (ids in a list or ZSET), whether they are
+-- taken or skipped, so a call never does unbounded work; it ends with a cursor from which
+-- the next call continues: the last candidate examined and its place.
+-- - ZSETs go by score descending, the members of one score in descending byte order
+--   (ZREVRANGE's order), and a cursor is (score, member): a page starts right after it
+--   wherever that now is, so pages neither repeat nor skip while members come and go.
+-- - Lists go from the tail, and a cursor is (offset from the tail, last element): when
+--   pushes moved that element, LPOS finds it again within PAGE_REPAIR of its old place;
+--   past that (or when it left the list) the page starts at the old offset, and a job may
+--   show twice or be passed over.
+
+-- Candidates read per ZREVRANGE or LRANGE.
+local PAGE_STEP = 100
+-- How far beyond its old offset a list cursor's element is looked for.
+local PAGE_REPAIR = 10000
+
+local page = {
+  limit = 0,
+  budget = 0,
+  taken = 0,
+  -- { unique, HGETALL fields, ... } of the jobs taken.
+  jobs = {},
+}
+
+-- Byte-wise a < b. (Lua's own \`<\` on strings follows the server's collation locale, and
+-- ZREVRANGE orders members by their bytes.)
+local function bytes_less(a, b)
+  for i = 1, math.min(#a, #b) do
+    local x, y = string.byte(a, i), string.byte(b, i)
+    if x ~= y then return x < y end
+  end
+  return #a < #b
+end
+
+-- The task out of a \`d\` field: what follows its fourth '|' (see queue.lua).
+local function task_of(d)
+  return d and string.match(d, '^[^|]*|[^|]*|[^|]*|[^|]*|(.*)$')
+end
+
+-- Reads job \`id\` and takes it into the page when its state is one of \`states\` (a set of
+-- state codes), it is not past its expiry, and (when \`task\` is given) it is of that task.
+-- Returns true when taken, false when skipped, nil when the job is gone (no hash, or past
+-- its expiry).
+local function take(id, states, task)
+  local key = K_JOB .. id
+  if task then
+    local f = redis.pcall('HMGET', key, 's', 'd', 'f')
+    if f.err then return false end
+    if not f[1] or expired(f[1], f[3]) then return nil end
+    if not states[f[1]] or task_of(f[2]) ~= task then return false end
+  end
+  local fields = redis.pcall('HGETALL', key)
+  if fields.err then return false end
+  local state, finished
+  for n = 1, #fields, 2 do
+    if fields[n] == 's' then state = fields[n + 1] elseif fields[n] == 'f' then finished = fields[n + 1] end
+  end
+  if not state or expired(state, finished) then return nil end
+  if not states[state] then return false end
+  local jobs = page.jobs
+  jobs[#jobs + 1] = id
+  jobs[#jobs + 1] = fields
+  page.taken = page.taken + 1
+  return true
+end
+
+-- Whether the page may examine another candidate.
+local function page_open()
+  return page.taken < page.limit and page.budget > 0
+end
+
+-- The rank, in ZREVRANGE order, right after the cursor (score, member).
+local function zset_rank_after(key, score, member)
+  local current = redis.call('ZSCORE', key, member)
+  if current and tonumber(current) == tonumber(score) then
+    return redis.call('ZREVRANK', key, member) + 1
+  end
+  -- The member left: the first of its score that sorts below it, by binary search over
+  -- the ranks of that score (O(log n) probes however many members share it).
+  local low = redis.call('ZCOUNT', key, '(' .. score, '+inf')
+  local high = low + redis.call('ZCOUNT', key, score, score)
+  while low < high do
+    local middle = math.floor((low + high) / 2)
+    if bytes_less(redis.call('ZREVRANGE', key, middle, middle)[1], member) then
+      high = middle
+    else
+      low = middle + 1
+    end
+  end
+  return low
+end
+
+-- Pages a ZSET from the cursor (score, member; nil for the start). \`candidate(member)\`
+-- examines one (see take()). Returns the cursor to continue from, (score, member), or nil
+-- when the ZSET has no member after the last one examined.
+local function zset_page(key, score, member, candidate)
+  local rank = 0
+  if member then rank = zset_rank_after(key, score, member) end
+  while page_open() do
+    local step = math.min(PAGE_STEP, page.budget)
+    local items = redis.call('ZREVRANGE', key, rank, rank + step - 1, 'WITHSCORES')
+    if #items == 0 then return nil end
+    for i = 1, #items, 2 do
+      page.budget = page.budget - 1
+      rank = rank + 1
+      candidate(items[i])
+      score, member = items[i + 1], items[i]
+      if not page_open() then break end
+    end
+  end
+  if rank >= redis.call('ZCARD', key) then return nil end
+  return score, member
+end
+
+-- Where a list page starts, counted from the tail: after \`last\`, which was \`offset\` from
+-- the tail (see the header). 0 without a cursor.
+local function list_offset_after(key, offset, last)
+  if not last then return 0 end
+  if offset > 0 and redis.call('LINDEX', key, -offset) == last then return offset end
+  local at = redis.call('LPOS', key, last, 'RANK', -1, 'MAXLEN', offset + PAGE_REPAIR)
+  if at then return redis.call('LLEN', key) - at end
+  return offset
+end
+
+-- Pages a list from its tail, from the cursor (offset, last element; nil for the start).
+-- \`candidate(element)\` examines one. Returns the cursor to continue from, or nil when the
+-- list has nothing before the last element examined.
+local function list_page(key, offset, last, candidate)
+  offset = list_offset_after(key, offset, last)
+  while page_open() do
+    local step = math.min(PAGE_STEP, page.budget)
+    local items = redis.call('LRANGE', key, -offset - step, -offset - 1)
+    if #items == 0 then return nil end
+    for i = #items, 1, -1 do
+      page.budget = page.budget - 1
+      offset = offset + 1
+      candidate(items[i])
+      last = items[i]
+      if not page_open() then break end
+    end
+  end
+  if offset >= redis.call('LLEN', key) then return nil end
+  return offset, last
+end
+`,
   'queue.lua': `-- queue.lua: shared by every script (inlined where a script says \`--!include queue.lua\`).
 --
--- Every script takes the same 19 KEYS, all of one queue and so all with its hash tag
+-- Every script takes the same 21 KEYS, all of one queue and so all with its hash tag
 -- \`{<queue>}\` (see src/keys.ts):
 --   KEYS[1]      job key prefix    \`<prefix>:{q}:j:\`; a job's hash is this plus the id's unique part
 --   KEYS[2..11]  ready lists       \`<prefix>:{q}:w0\` .. \`w9\`, one per priority, FIFO
@@ -846,6 +1189,11 @@ export const LUA_INCLUDES: Readonly<Record<string, string>> = {
 --   KEYS[18]     idempotency claim prefix \`<prefix>:{q}:i:\`; a claim is this plus
 --                \`<task length>:<task>:<key>\` holding \`<input fingerprint> <unique part>\`
 --   KEYS[19]     sequence STRING   orders the dead-letter set
+--   KEYS[20]     index key prefix  \`<prefix>:{q}:x:\`; an index is this plus
+--                \`<task length>:<task>:<field length>:<field>:<value>\`, a ZSET of the unique
+--                parts of the newest jobs with that input value, scored by enqueue time
+--                (enqueue.lua writes it only for jobs sent with index entries)
+--   KEYS[21]     indexed SET       \`<task length>:<task>:<field>\` of every (task, field) indexed
 -- and starts ARGV with:
 --   ARGV[1] default result TTL (ms), ARGV[2] finished jobs kept per queue (0: no count bound)
 --
@@ -860,7 +1208,9 @@ export const LUA_INCLUDES: Readonly<Record<string, string>> = {
 -- reserve writes the same string to every job of a call, whose jobs share one token; the
 -- client tells them apart by a suffix it strips before sending a token back), u dueAt,
 -- r cancel requested, g progress, o result, e error, f \`<finishedAt> <expiry>\` (finishedAt
--- alone on dead jobs, and on all of them without a count bound).
+-- alone on dead jobs, and on all of them without a count bound), h the attempts that ended
+-- in an error, one JSON record \`{"attempt":…,"startedAt":…,"endedAt":…,"error":…}\` per
+-- line, the newest HISTORY_LIMIT (written only on error paths: add_history).
 
 local K_JOB = KEYS[1]
 local K_DELAYED = KEYS[12]
@@ -871,6 +1221,8 @@ local K_FINISHED = KEYS[16]
 local K_WATCHED = KEYS[17]
 local K_IDEM = KEYS[18]
 local K_SEQ = KEYS[19]
+local K_INDEX = KEYS[20]
+local K_INDEXED = KEYS[21]
 
 local default_ttl = tonumber(ARGV[1])
 local keep_finished = tonumber(ARGV[2])
@@ -1102,31 +1454,70 @@ local function corrupt_job_key(key)
   return nil
 end
 
+-- Attempt records kept per job (ATTEMPT_HISTORY_LIMIT in @conveyor/core).
+local HISTORY_LIMIT = 20
+
+-- The \`h\` field with one more attempt that ended in an error: \`history\` the field as it is
+-- (false when absent), \`attempts\` the \`n\` field, \`delivery\` the \`b\` field (its startedAt),
+-- \`error_json\` the error. One record per line (JSON text holds no raw newline), so the
+-- oldest line goes without parsing any JSON once HISTORY_LIMIT are kept.
+local function history_with(history, attempts, delivery, error_json)
+  local started = string.match(delivery or '', '^(%d+)|')
+  local record = '{"attempt":' .. int(tonumber(attempts) or 0)
+    .. (started and (',"startedAt":' .. started) or '')
+    .. ',"endedAt":' .. now_s .. ',"error":' .. error_json .. '}'
+  if not history or history == '' then return record end
+  local breaks, at = {}, string.find(history, '\\n', 1, true)
+  while at do
+    breaks[#breaks + 1] = at
+    at = string.find(history, '\\n', at + 1, true)
+  end
+  local drop = #breaks + 2 - HISTORY_LIMIT
+  if drop > 0 then history = string.sub(history, breaks[drop] + 1) end
+  return history .. '\\n' .. record
+end
+
+-- Bounds of the input-field index (INDEX_LIMITS in @conveyor/core): the newest jobs kept
+-- per value, and an index's life after its last write.
+local INDEX_PER_VALUE = 1000
+local INDEX_TTL_MS = '604800000'
+
+-- The index of jobs of \`task\` whose input field \`field\` is \`value\` (see KEYS[20]); the
+-- lengths keep any task, field and value apart.
+local function index_key(task, field, value)
+  return K_INDEX .. #task .. ':' .. task .. ':' .. #field .. ':' .. field .. ':' .. value
+end
+
 -- The caller, when a script knows it: renew.lua sets \`renewing\` (unique id -> token) before
 -- it reclaims expired leases. A lease that ran out while its holder was still renewing it
 -- was not lost to a dead worker, and the stored reason says so.
 local caller = { renewing = nil }
 
--- An expired lease: back to waiting, or dead on the last attempt, or cancelled [R11].
+-- An expired lease: back to waiting, or dead on the last attempt, or cancelled [R11]. The
+-- attempt joins the job's history (\`h\`) either way; \`e\` is set only when it dies.
 local function reclaim(id, key, member)
-  local f = redis.call('HMGET', key, 'n', 'd', 'r', 'b')
+  local f = redis.call('HMGET', key, 'n', 'd', 'r', 'b', 'h')
   local attempts = tonumber(f[1]) or 0
   local max_attempts = job_max_attempts(f[2])
   end_delivery(member)
+  local why
+  local renewing = caller.renewing and caller.renewing[id]
+  if renewing and renewing == delivery_token(f[4]) then
+    why = ' while the worker holding it was still running it: its renewal came after the lease had run out. The leaseMs is too short for this worker (heartbeats are late or too far apart): raise leaseMs, or lower heartbeatMs."}'
+  else
+    why = ': no renewal reached the broker before it ran out. The worker holding it died, its event loop was blocked, or its leaseMs is too short; a worker still running the job logs the lease it lost."}'
+  end
+  local error_json = '{"name":"LeaseExpiredError","code":"LEASE_EXPIRED","message":"Lease expired on attempt '
+    .. attempts .. ' of ' .. max_attempts .. why
+  local history = history_with(f[5], attempts, f[4], error_json)
   if f[3] == '1' then
+    redis.call('HSET', key, 'h', history)
     finish(id, key, 'n')
   elseif attempts >= max_attempts then
-    local why
-    local renewing = caller.renewing and caller.renewing[id]
-    if renewing and renewing == delivery_token(f[4]) then
-      why = ' while the worker holding it was still running it: its renewal came after the lease had run out. The leaseMs is too short for this worker (heartbeats are late or too far apart): raise leaseMs, or lower heartbeatMs."}'
-    else
-      why = ': no renewal reached the broker before it ran out. The worker holding it died, its event loop was blocked, or its leaseMs is too short; a worker still running the job logs the lease it lost."}'
-    end
-    redis.call('HSET', key, 'e', '{"name":"LeaseExpiredError","code":"LEASE_EXPIRED","message":"Lease expired on attempt '
-      .. attempts .. ' of ' .. max_attempts .. why)
+    redis.call('HSET', key, 'e', error_json, 'h', history)
     finish(id, key, 'x')
   else
+    redis.call('HSET', key, 'h', history)
     make_waiting(id, key, false)
   end
 end

@@ -1,14 +1,16 @@
 -- enqueue.lua: adds a batch of jobs to one queue [R3, R4, R5].
 --
--- KEYS: the 19 queue keys (includes/queue.lua).
+-- KEYS: the 21 queue keys (includes/queue.lua).
 -- ARGV: [1] default result TTL, [2] finished kept, [3] default dedupe window (ms), [4] job
 --       format version (the start of every job's `d`), then groups of jobs that share
 --       every field but id and input (src/wire/script-calls.ts, enqueueArgs):
 --       a header `<count> <more> <priority> <maxAttempts> <producer's enqueuedAt>
 --       <expiresAt> <delayMs> <runAt> <dedupe window> <task>` (absent numbers empty, the
---       task the rest of the string); when `more` is 1, the `[idempotencyKey, schema]`
---       JSON, the idempotency key ('' when none) and the input fingerprint ('' when none,
---       never whitespace); then `count` times unique id, input JSON.
+--       task the rest of the string); `more` is a digit of flags: with 1, the
+--       `[idempotencyKey, schema]` JSON, the idempotency key ('' when none) and the input
+--       fingerprint ('' when none, never whitespace) follow; then `count` times unique id,
+--       input JSON, and with flag 2 the job's index entries, `<field bytes>:<field><value
+--       bytes>:<value>` repeated (add_index).
 -- Returns: `position, unique id, fingerprint` triples (position 0-based in the batch) for
 --          the jobs not added: the id of the job each duplicates (an earlier job holding
 --          its idempotency key for the same task [R5], or itself when the id is already
@@ -17,6 +19,10 @@
 --
 -- An idempotency claim is `K_IDEM .. <task length> .. ':' .. <task> .. ':' .. <key>` (the
 -- length keeps any task and key apart) holding `<fingerprint> <unique id>`.
+--
+-- A job added with index entries joins one index per entry (index_key in queue.lua): ZADD
+-- by enqueue time, trimmed to the newest INDEX_PER_VALUE, PEXPIRE INDEX_TTL_MS; the (task,
+-- field) pairs join K_INDEXED once per call. Jobs without entries cost nothing more.
 
 --!include queue.lua
 
@@ -40,11 +46,41 @@ local argc = #ARGV
 local a = FIRST_GROUP
 while a <= argc do
   local count, more = string.match(ARGV[a], '^(%d+) (%d)')
-  a = a + 1 + (more == '1' and 3 or 0)
+  more = tonumber(more)
+  a = a + 1 + (more % 2 == 1 and 3 or 0)
+  local stride = more >= 2 and 3 or 2
   for _ = 1, tonumber(count) do
     key_count = key_count + 1
     keys[key_count] = K_JOB .. ARGV[a]
-    a = a + 2
+    a = a + stride
+  end
+end
+
+-- (task, field) pairs indexed by this call, for one SADD at the end.
+local indexed, indexed_count = {}, 0
+-- Adds job `id` to the index of each of its entries (see the header).
+local function add_index(id, task, entries)
+  local pos, size = 1, #entries
+  while pos <= size do
+    local length = string.match(entries, '^(%d+):', pos)
+    if not length then return end
+    local start = pos + #length + 1
+    pos = start + tonumber(length)
+    local field = string.sub(entries, start, pos - 1)
+    length = string.match(entries, '^(%d+):', pos)
+    if not length then return end
+    start = pos + #length + 1
+    pos = start + tonumber(length)
+    local key = index_key(task, field, string.sub(entries, start, pos - 1))
+    redis.call('ZADD', key, now_s, id)
+    redis.call('ZREMRANGEBYRANK', key, 0, -INDEX_PER_VALUE - 1)
+    redis.call('PEXPIRE', key, INDEX_TTL_MS)
+    local pair = #task .. ':' .. task .. ':' .. field
+    if not indexed[pair] then
+      indexed[pair] = true
+      indexed_count = indexed_count + 1
+      indexed[indexed_count] = pair
+    end
   end
 end
 local any_stored = key_count > 0 and redis.call('EXISTS', unpack(keys)) > 0
@@ -59,7 +95,10 @@ while a <= argc do
     string.match(ARGV[a], HEADER)
   a = a + 1
   local extras, idem, claim_prefix = '', nil, ''
-  if more == '1' then
+  more = tonumber(more)
+  local with_index = more >= 2
+  local stride = with_index and 3 or 2
+  if more % 2 == 1 then
     extras = ARGV[a]
     if ARGV[a + 1] ~= '' then
       idem = K_IDEM .. #task .. ':' .. task .. ':' .. ARGV[a + 1]
@@ -105,7 +144,8 @@ while a <= argc do
     n = n + 1
     local id = ARGV[a]
     local input = ARGV[a + 1]
-    a = a + 2
+    local entries = with_index and ARGV[a + 2]
+    a = a + stride
     local existing, fingerprint = false, ''
     if idem then
       local claim = redis.call('GET', idem)
@@ -145,6 +185,7 @@ while a <= argc do
       if idem and idem_window > 0 then
         redis.call('SET', idem, claim_prefix .. id, 'PX', int(idem_window))
       end
+      if entries then add_index(id, task, entries) end
       added[id] = true
     end
   end
@@ -157,5 +198,9 @@ for priority, ids in pairs(ready) do
 end
 if any_ready then
   wake()
+end
+if indexed_count > 0 then
+  redis.call('SADD', K_INDEXED, unpack(indexed, 1, indexed_count))
+  redis.call('PEXPIRE', K_INDEXED, INDEX_TTL_MS)
 end
 return out

@@ -1,6 +1,6 @@
 -- get-job.lua: reads one job's hash, bringing its queue up to date first [R11, R20, R21].
 --
--- KEYS: the 19 queue keys (includes/queue.lua).
+-- KEYS: the 21 queue keys (includes/queue.lua).
 -- ARGV: [1] default result TTL, [2] finished kept, [3] unique id,
 --       [4] '1' to add the id to the watched set while it is not final (waitFor).
 -- Returns: { now, field, value, ... } (HGETALL of the job; just { now } when unknown or

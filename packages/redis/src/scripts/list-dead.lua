@@ -1,6 +1,6 @@
 -- list-dead.lua: a page of a queue's dead jobs, oldest first [R22]. Read-only.
 --
--- KEYS: the 19 queue keys (includes/queue.lua).
+-- KEYS: the 21 queue keys (includes/queue.lua).
 -- ARGV: [1] default result TTL, [2] finished kept, [3] offset, [4] limit (-1: all).
 -- Returns: { total, then per job: unique id, { HGETALL fields } }
 

@@ -1,6 +1,6 @@
 -- purge-dead.lua: deletes dead jobs and their records [R24].
 --
--- KEYS: the 19 queue keys (includes/queue.lua).
+-- KEYS: the 21 queue keys (includes/queue.lua).
 -- ARGV: [1] default result TTL, [2] finished kept, [3] 'all' or 'ids',
 --       [4] batch size (for 'all'), then the unique ids (for 'ids').
 -- Returns: { purged, remaining dead } ('all' purges at most one batch per call).

@@ -6,7 +6,7 @@
 -- queued) are dropped without counting. Someone waiting on a purged job is told, so
 -- that its waitFor resolves (with null: the record is gone).
 --
--- KEYS: the 19 queue keys (includes/queue.lua).
+-- KEYS: the 21 queue keys (includes/queue.lua).
 -- ARGV: [1] default result TTL, [2] finished kept, [3] batch size.
 -- Returns: { purged, waiting and delayed ids left (call again while > 0) }
 

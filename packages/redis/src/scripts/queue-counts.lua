@@ -3,11 +3,13 @@
 -- Brings the queue up to date first (due delayed jobs, expired leases), then counts with
 -- LLEN and ZCARD only: O(1) per key whatever the queue holds. `waiting` is the length of
 -- the ready lists, so it still includes jobs cancelled or expired while waiting until a
--- reserve drops their ids (cancel leaves them in place to stay O(1)).
+-- reserve drops their ids (cancel leaves them in place to stay O(1)). `finished` is the
+-- length of the finished list: kept final jobs but dead, including those past their expiry
+-- that no trim has reached yet; 0 without a count bound, where no list is kept.
 --
--- KEYS: the 19 queue keys (includes/queue.lua).
+-- KEYS: the 21 queue keys (includes/queue.lua).
 -- ARGV: [1] default result TTL, [2] finished kept.
--- Returns: { waiting, delayed, active, dead }
+-- Returns: { waiting, delayed, active, dead, finished }
 
 --!include queue.lua
 
@@ -21,4 +23,5 @@ return {
   redis.call('ZCARD', K_DELAYED),
   redis.call('ZCARD', K_LEASES),
   redis.call('ZCARD', K_DEAD),
+  redis.call('LLEN', K_FINISHED),
 }

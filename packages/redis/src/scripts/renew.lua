@@ -1,6 +1,6 @@
 -- renew.lua: extends leases of one queue's jobs [R10].
 --
--- KEYS: the 19 queue keys (includes/queue.lua).
+-- KEYS: the 21 queue keys (includes/queue.lua).
 -- ARGV: [1] default result TTL, [2] finished kept, [3] lease ms,
 --       then 3 per renewal: unique id, token, progress ('' for none, else '=' .. JSON).
 -- Returns: { now, lease deadline, then per renewal 0 lost, 1 held, 2 cancel-requested }

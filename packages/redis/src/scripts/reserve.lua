@@ -5,7 +5,7 @@
 -- (cancelled while queued) are dropped, and so are ids whose job key is not a hash
 -- (logged; the others of the call are still leased); jobs past expiresAt become expired.
 --
--- KEYS: the 19 queue keys (includes/queue.lua).
+-- KEYS: the 21 queue keys (includes/queue.lua).
 -- ARGV: [1] default result TTL, [2] finished kept, [3] max, [4] lease ms, [5] consumer,
 --       [6] token (random, fresh per call, shared by the call's jobs; see queue.lua).
 -- Returns: { now, next wake (ms or -1; only computed when no job was leased: the client

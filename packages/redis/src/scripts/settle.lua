@@ -3,7 +3,7 @@
 -- A settlement applies only while its token holds the job and the lease is valid.
 -- A cancel requested during the run turns fail, retry and release into cancelled.
 --
--- KEYS: the 19 queue keys (includes/queue.lua).
+-- KEYS: the 21 queue keys (includes/queue.lua).
 -- ARGV: [1] default result TTL, [2] finished kept, then groups of consecutive settlements
 --       that share type, number and token: a header `<type><number> <token> <count>`, then
 --       one argument per settlement, `<unique id>` or `<unique id> <text>`
@@ -14,6 +14,7 @@
 --       'r' retry (text: error JSON, number: delay ms), 'l' release (no text).
 --       Tokens and ids hold no space, so `<token> <unique id>` is the lease member
 --       (lease_member).
+-- Fail and retry add the attempt to the job's history (`h`); complete does not touch it.
 -- Returns: a string with one character per settlement: '1' ok, '0' stale (one reply
 --          element, not one per settlement).
 
@@ -106,27 +107,29 @@ for n = 1, #members do
       ok = false
     end
   elseif ok then
-    local f = redis.call('HMGET', key, 's', 'r', 'n', 'd')
+    local f = redis.call('HMGET', key, 's', 'r', 'n', 'd', 'b', 'h')
     if f[1] ~= 'a' then
       ok = false
     else
       local cancelled = f[2] == '1'
+      -- An attempt that ended in an error joins the history (`h`, see queue.lua).
+      local history = kind ~= 'l' and history_with(f[6], f[3], f[5], text)
       if kind == 'f' or kind == 'F' then
-        redis.call('HSET', key, 'e', text)
+        redis.call('HSET', key, 'e', text, 'h', history)
         local state = 'f'
         if cancelled then state = 'n' elseif kind == 'F' then state = 'x' end
         finish(id, key, state, ttl)
       elseif kind == 'r' then
         if cancelled then
-          redis.call('HSET', key, 'e', text)
+          redis.call('HSET', key, 'e', text, 'h', history)
           finish(id, key, 'n')
         elseif number and number > 0 then
-          redis.call('HSET', key, 'e', text)
+          redis.call('HSET', key, 'e', text, 'h', history)
           make_delayed(id, key, now + number)
         else
           -- make_waiting in one HSET: `d` is read above, and an active job has no `u` (its
           -- promotion deleted it).
-          redis.call('HSET', key, 's', 'w', 'e', text)
+          redis.call('HSET', key, 's', 'w', 'e', text, 'h', history)
           push_ready(id, f[4], false)
         end
       else

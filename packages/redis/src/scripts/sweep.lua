@@ -3,7 +3,7 @@
 -- finish; a transport that reserves from the queue calls this about once a second
 -- (src/sweeper.ts), so expired jobs leave Redis even when nothing else touches the queue.
 --
--- KEYS: the 19 queue keys (includes/queue.lua).
+-- KEYS: the 21 queue keys (includes/queue.lua).
 -- ARGV: [1] default result TTL, [2] finished kept, [3] most jobs this call deletes.
 -- Returns: { deleted, 1 when it stopped at ARGV[3] (more may be due: call again), else 0 }
 

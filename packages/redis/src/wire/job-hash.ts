@@ -1,4 +1,5 @@
 import {
+  type AttemptRecord,
   InvalidEnvelopeError,
   type JobEnvelope,
   type JobError,
@@ -51,6 +52,11 @@ export const JOB_FIELD = {
   error: 'e',
   /** `<finishedAt>`, or `<finishedAt> <expiry>` when the finished list bounds its age. */
   finished: 'f',
+  /**
+   * The attempts that ended in an error, one JSON {@link AttemptRecord} per line, oldest
+   * first, the newest `ATTEMPT_HISTORY_LIMIT` ({@link parseHistory}). Written on error paths only.
+   */
+  history: 'h',
 } as const;
 
 /** The `s` field's value per state. */
@@ -282,7 +288,28 @@ export function decodeRecord(
   if (hash[progress] !== undefined) record.progress = parseJson(hash[progress]) as JsonValue;
   if (hash[result] !== undefined) record.result = parseJson(hash[result]) as JsonValue;
   if (hash[error] !== undefined) record.error = parseJson(hash[error]) as JobError;
+  const history = hash[JOB_FIELD.history];
+  if (history !== undefined) record.history = parseHistory(history);
   return record;
+}
+
+/** The `h` field: one JSON attempt record per line; a line that is not one is left out. */
+export function parseHistory(text: string): AttemptRecord[] {
+  const records: AttemptRecord[] = [];
+  for (const line of text.split('\n')) {
+    const record = parseJson(line) as Partial<AttemptRecord> | string;
+    if (
+      typeof record === 'object' &&
+      record !== null &&
+      typeof record.attempt === 'number' &&
+      typeof record.endedAt === 'number' &&
+      typeof record.error === 'object' &&
+      record.error !== null
+    ) {
+      records.push(record as AttemptRecord);
+    }
+  }
+  return records;
 }
 
 function parseJson(text: string): unknown {

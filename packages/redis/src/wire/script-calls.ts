@@ -2,6 +2,7 @@ import {
   type DeadLetterPage,
   type EnqueueRequest,
   type EnqueueResult,
+  type IndexEntry,
   InvalidEnvelopeError,
   type JobError,
   type JobRecord,
@@ -64,22 +65,45 @@ function sameGroup(a: EnqueueRequest, b: EnqueueRequest): boolean {
     a.delayMs === b.delayMs &&
     a.runAt === b.runAt &&
     a.dedupeWindowMs === b.dedupeWindowMs &&
-    (x.idempotencyKey === undefined || a.inputFingerprint === b.inputFingerprint)
+    (x.idempotencyKey === undefined || a.inputFingerprint === b.inputFingerprint) &&
+    indexed(a) === indexed(b)
   );
+}
+
+/** Whether a request carries index entries (then each job of its group sends them). */
+const indexed = (request: EnqueueRequest): boolean =>
+  request.index !== undefined && request.index.length > 0;
+
+/** Group header flags: what follows the header, and what follows each job's input. */
+const GROUP_EXTRAS = 1;
+const GROUP_INDEX = 2;
+
+/**
+ * A job's index entries as enqueue.lua reads them: `<field bytes>:<field><value
+ * bytes>:<value>` per entry, so that a field or value may hold anything.
+ */
+export function encodeIndexEntries(entries: readonly IndexEntry[]): string {
+  let out = '';
+  for (const { field, value } of entries) {
+    out += `${Buffer.byteLength(field)}:${field}${Buffer.byteLength(value)}:${value}`;
+  }
+  return out;
 }
 
 /**
  * A group header: `<count> <more> <priority> <maxAttempts> <producer's enqueuedAt>
  * <expiresAt> <delayMs> <runAt> <dedupe window> <task>`, absent numbers empty; the task
- * is the rest of the string, so it may hold anything. `more` is 1 when the
- * `[idempotencyKey, schema]` JSON, the idempotency key and the input fingerprint follow as
- * three arguments.
+ * is the rest of the string, so it may hold anything. `more` is a digit of flags:
+ * {@link GROUP_EXTRAS} when the `[idempotencyKey, schema]` JSON, the idempotency key and
+ * the input fingerprint follow as three arguments, {@link GROUP_INDEX} when each job sends
+ * its index entries ({@link encodeIndexEntries}) after its input.
  */
 function groupHeader(request: EnqueueRequest, count: number): string {
   const { envelope, delayMs, runAt, dedupeWindowMs } = request;
-  const more = envelope.idempotencyKey !== undefined || envelope.schema !== undefined;
+  const extras = envelope.idempotencyKey !== undefined || envelope.schema !== undefined;
+  const more = (extras ? GROUP_EXTRAS : 0) + (indexed(request) ? GROUP_INDEX : 0);
   const enqueuedAt = Number.isFinite(envelope.enqueuedAt) ? Math.round(envelope.enqueuedAt) : 0;
-  return `${count} ${more ? 1 : 0} ${envelope.priority} ${envelope.maxAttempts} ${enqueuedAt} ${
+  return `${count} ${more} ${envelope.priority} ${envelope.maxAttempts} ${enqueuedAt} ${
     envelope.expiresAt ?? ''
   } ${delayMs ?? ''} ${delayMs === undefined ? (runAt ?? '') : ''} ${dedupeWindowMs ?? ''} ${
     envelope.task
@@ -91,7 +115,8 @@ function groupHeader(request: EnqueueRequest, count: number): string {
  * version, then groups. Consecutive requests that differ only in id and input (one
  * enqueueMany, or single calls of one task made in the same tick) form a group: one header,
  * then `<unique id> <input JSON>` per job, so a job costs two arguments and the script
- * builds the shared fields once per group. Throws NotJsonError for input JSON cannot carry.
+ * builds the shared fields once per group (a third, its index entries, when the group's
+ * jobs have them). Throws NotJsonError for input JSON cannot carry.
  */
 export function enqueueArgs(
   requests: readonly EnqueueRequest[],
@@ -102,11 +127,13 @@ export function enqueueArgs(
   let head = 0;
   let first: EnqueueRequest | undefined;
   let count = 0;
+  let withIndex = false;
   for (const request of requests) {
     if (!first || !sameGroup(first, request)) {
       if (first) args[head] = groupHeader(first, count);
       first = request;
       count = 0;
+      withIndex = indexed(request);
       head = args.length;
       args.push('');
       const { idempotencyKey, schema } = request.envelope;
@@ -116,6 +143,7 @@ export function enqueueArgs(
       }
     }
     args.push(uniqueOf(request.envelope.id, queue), inputJsonOf(request));
+    if (withIndex) args.push(encodeIndexEntries(request.index ?? []));
     count += 1;
   }
   if (first) args[head] = groupHeader(first, count);

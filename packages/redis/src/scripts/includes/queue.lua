@@ -1,6 +1,6 @@
 -- queue.lua: shared by every script (inlined where a script says `--!include queue.lua`).
 --
--- Every script takes the same 19 KEYS, all of one queue and so all with its hash tag
+-- Every script takes the same 21 KEYS, all of one queue and so all with its hash tag
 -- `{<queue>}` (see src/keys.ts):
 --   KEYS[1]      job key prefix    `<prefix>:{q}:j:`; a job's hash is this plus the id's unique part
 --   KEYS[2..11]  ready lists       `<prefix>:{q}:w0` .. `w9`, one per priority, FIFO
@@ -14,6 +14,11 @@
 --   KEYS[18]     idempotency claim prefix `<prefix>:{q}:i:`; a claim is this plus
 --                `<task length>:<task>:<key>` holding `<input fingerprint> <unique part>`
 --   KEYS[19]     sequence STRING   orders the dead-letter set
+--   KEYS[20]     index key prefix  `<prefix>:{q}:x:`; an index is this plus
+--                `<task length>:<task>:<field length>:<field>:<value>`, a ZSET of the unique
+--                parts of the newest jobs with that input value, scored by enqueue time
+--                (enqueue.lua writes it only for jobs sent with index entries)
+--   KEYS[21]     indexed SET       `<task length>:<task>:<field>` of every (task, field) indexed
 -- and starts ARGV with:
 --   ARGV[1] default result TTL (ms), ARGV[2] finished jobs kept per queue (0: no count bound)
 --
@@ -28,7 +33,9 @@
 -- reserve writes the same string to every job of a call, whose jobs share one token; the
 -- client tells them apart by a suffix it strips before sending a token back), u dueAt,
 -- r cancel requested, g progress, o result, e error, f `<finishedAt> <expiry>` (finishedAt
--- alone on dead jobs, and on all of them without a count bound).
+-- alone on dead jobs, and on all of them without a count bound), h the attempts that ended
+-- in an error, one JSON record `{"attempt":…,"startedAt":…,"endedAt":…,"error":…}` per
+-- line, the newest HISTORY_LIMIT (written only on error paths: add_history).
 
 local K_JOB = KEYS[1]
 local K_DELAYED = KEYS[12]
@@ -39,6 +46,8 @@ local K_FINISHED = KEYS[16]
 local K_WATCHED = KEYS[17]
 local K_IDEM = KEYS[18]
 local K_SEQ = KEYS[19]
+local K_INDEX = KEYS[20]
+local K_INDEXED = KEYS[21]
 
 local default_ttl = tonumber(ARGV[1])
 local keep_finished = tonumber(ARGV[2])
@@ -270,31 +279,70 @@ local function corrupt_job_key(key)
   return nil
 end
 
+-- Attempt records kept per job (ATTEMPT_HISTORY_LIMIT in @conveyor/core).
+local HISTORY_LIMIT = 20
+
+-- The `h` field with one more attempt that ended in an error: `history` the field as it is
+-- (false when absent), `attempts` the `n` field, `delivery` the `b` field (its startedAt),
+-- `error_json` the error. One record per line (JSON text holds no raw newline), so the
+-- oldest line goes without parsing any JSON once HISTORY_LIMIT are kept.
+local function history_with(history, attempts, delivery, error_json)
+  local started = string.match(delivery or '', '^(%d+)|')
+  local record = '{"attempt":' .. int(tonumber(attempts) or 0)
+    .. (started and (',"startedAt":' .. started) or '')
+    .. ',"endedAt":' .. now_s .. ',"error":' .. error_json .. '}'
+  if not history or history == '' then return record end
+  local breaks, at = {}, string.find(history, '\n', 1, true)
+  while at do
+    breaks[#breaks + 1] = at
+    at = string.find(history, '\n', at + 1, true)
+  end
+  local drop = #breaks + 2 - HISTORY_LIMIT
+  if drop > 0 then history = string.sub(history, breaks[drop] + 1) end
+  return history .. '\n' .. record
+end
+
+-- Bounds of the input-field index (INDEX_LIMITS in @conveyor/core): the newest jobs kept
+-- per value, and an index's life after its last write.
+local INDEX_PER_VALUE = 1000
+local INDEX_TTL_MS = '604800000'
+
+-- The index of jobs of `task` whose input field `field` is `value` (see KEYS[20]); the
+-- lengths keep any task, field and value apart.
+local function index_key(task, field, value)
+  return K_INDEX .. #task .. ':' .. task .. ':' .. #field .. ':' .. field .. ':' .. value
+end
+
 -- The caller, when a script knows it: renew.lua sets `renewing` (unique id -> token) before
 -- it reclaims expired leases. A lease that ran out while its holder was still renewing it
 -- was not lost to a dead worker, and the stored reason says so.
 local caller = { renewing = nil }
 
--- An expired lease: back to waiting, or dead on the last attempt, or cancelled [R11].
+-- An expired lease: back to waiting, or dead on the last attempt, or cancelled [R11]. The
+-- attempt joins the job's history (`h`) either way; `e` is set only when it dies.
 local function reclaim(id, key, member)
-  local f = redis.call('HMGET', key, 'n', 'd', 'r', 'b')
+  local f = redis.call('HMGET', key, 'n', 'd', 'r', 'b', 'h')
   local attempts = tonumber(f[1]) or 0
   local max_attempts = job_max_attempts(f[2])
   end_delivery(member)
+  local why
+  local renewing = caller.renewing and caller.renewing[id]
+  if renewing and renewing == delivery_token(f[4]) then
+    why = ' while the worker holding it was still running it: its renewal came after the lease had run out. The leaseMs is too short for this worker (heartbeats are late or too far apart): raise leaseMs, or lower heartbeatMs."}'
+  else
+    why = ': no renewal reached the broker before it ran out. The worker holding it died, its event loop was blocked, or its leaseMs is too short; a worker still running the job logs the lease it lost."}'
+  end
+  local error_json = '{"name":"LeaseExpiredError","code":"LEASE_EXPIRED","message":"Lease expired on attempt '
+    .. attempts .. ' of ' .. max_attempts .. why
+  local history = history_with(f[5], attempts, f[4], error_json)
   if f[3] == '1' then
+    redis.call('HSET', key, 'h', history)
     finish(id, key, 'n')
   elseif attempts >= max_attempts then
-    local why
-    local renewing = caller.renewing and caller.renewing[id]
-    if renewing and renewing == delivery_token(f[4]) then
-      why = ' while the worker holding it was still running it: its renewal came after the lease had run out. The leaseMs is too short for this worker (heartbeats are late or too far apart): raise leaseMs, or lower heartbeatMs."}'
-    else
-      why = ': no renewal reached the broker before it ran out. The worker holding it died, its event loop was blocked, or its leaseMs is too short; a worker still running the job logs the lease it lost."}'
-    end
-    redis.call('HSET', key, 'e', '{"name":"LeaseExpiredError","code":"LEASE_EXPIRED","message":"Lease expired on attempt '
-      .. attempts .. ' of ' .. max_attempts .. why)
+    redis.call('HSET', key, 'e', error_json, 'h', history)
     finish(id, key, 'x')
   else
+    redis.call('HSET', key, 'h', history)
     make_waiting(id, key, false)
   end
 end
