@@ -26,3 +26,17 @@ runTransportConformance('memory (system clock)', {
   createPeer: samePeer,
   timeUnitMs: 50,
 });
+
+// A transport without the optional capabilities: their rules skip themselves, with a reason.
+runTransportConformance(
+  'memory without admin, limits and metrics',
+  {
+    createTransport: () => {
+      const { admin: _admin, limits: _limits, metrics: _metrics, ...bare } = memoryTransport();
+      return bare;
+    },
+    advance: (ms) => new Promise((resolve) => setTimeout(resolve, ms + 5)),
+    timeUnitMs: 50,
+  },
+  { groups: ['admin', 'listJobs', 'jobIndex', 'audit', 'limits', 'metrics'] },
+);

@@ -1,5 +1,6 @@
 import { describe } from 'vitest';
 import { adminRules } from './admin.js';
+import { auditRules } from './audit.js';
 import { cancelRules } from './cancel.js';
 import { closingRules } from './closing.js';
 import { deadLetterRules } from './dead-letter.js';
@@ -9,9 +10,11 @@ import { enqueueRules } from './enqueue.js';
 import { expiryRules } from './expiry.js';
 import type { ConformanceHarness } from './harness.js';
 import { historyRules } from './history.js';
+import { jobIndexRules } from './job-index.js';
 import { leaseRules } from './leases.js';
 import { limitRules } from './limits.js';
 import { listingRules } from './listing.js';
+import { metricsRules } from './metrics.js';
 import { priorityRules } from './priorities.js';
 import { reserveRules } from './reserve.js';
 import { resultRules } from './results.js';
@@ -42,8 +45,12 @@ const GROUPS = {
   admin: adminRules,
   // The dashboard's admin calls: each test skips itself on a transport without `admin`.
   listJobs: listingRules,
+  jobIndex: jobIndexRules,
+  audit: auditRules,
   // Optional capability: each test skips itself on a transport without `limits`.
   limits: limitRules,
+  // Optional capability: each test skips itself on a transport without `metrics`.
+  metrics: metricsRules,
 } satisfies Record<string, (harness: ConformanceHarness) => void>;
 
 /** A group of conformance rules, for running the suite in parts (one test file each). */
@@ -62,9 +69,9 @@ export interface ConformanceOptions {
 }
 
 /**
- * Registers the transport conformance suite (rules R1–R25 of docs/transport.md, A1–A7 for
- * `transport.admin` and L1–L9 for `transport.limits`) with vitest. Every transport must pass
- * it unchanged.
+ * Registers the transport conformance suite (rules R1–R26 of docs/transport.md, A1–A12 for
+ * `transport.admin`, L1–L9 for `transport.limits` and M1–M4 for `transport.metrics`) with
+ * vitest. Every transport must pass it unchanged.
  *
  * @example
  * ```ts
