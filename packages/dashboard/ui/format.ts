@@ -53,6 +53,7 @@ export function formatChars(count: number): string {
 
 /** Latency for chart labels: `3 ms`, `1.2 s`. */
 export function formatMs(ms: number): string {
+  if (ms === 0) return '0';
   if (ms < 1000) return `${Math.round(ms)} ms`;
   if (ms < 60_000) return `${Number((ms / 1000).toFixed(1))} s`;
   return `${Number((ms / 60_000).toFixed(1))} min`;

@@ -1,5 +1,6 @@
 // The dashboard's browser app: one shell document for every page, routed on the URL path.
 
+import { dataText } from './components/value.js';
 import { config } from './config.js';
 import { h, replace } from './dom.js';
 import { type LiveStatus, startLive } from './live.js';
@@ -54,7 +55,10 @@ function mount(root: HTMLElement): void {
         { class: 'topbar-inner' },
         link(
           paths.overview(),
-          [h('span', { class: 'logo', attrs: { 'aria-hidden': 'true' } }), 'Conveyor'],
+          [
+            h('span', { class: 'logo', attrs: { 'aria-hidden': 'true' } }),
+            dataText(config.title, 40),
+          ],
           'brand',
         ),
         h('nav', { class: 'nav', attrs: { 'aria-label': 'Main' } }, navLinks),

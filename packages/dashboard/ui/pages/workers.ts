@@ -46,7 +46,14 @@ function workersTable(workers: readonly WorkerInfo[]): HTMLElement {
       },
       {
         title: 'Status',
-        cell: (w) => [stateBadge(w.stale ? 'stale' : 'live'), ' ', stateBadge(w.state)],
+        cell: (w) =>
+          h(
+            'span',
+            { class: 'worker-status' },
+            stateBadge(w.stale ? 'stale' : 'live'),
+            ' ',
+            stateBadge(w.state),
+          ),
       },
       {
         title: 'Queues',

@@ -1,0 +1,225 @@
+// The dashboard in headless Chromium, over a memory transport seeded with demo data: every
+// page renders its data, counts follow enqueues over SSE, retry works from the job page and
+// the dead-letter page, and links navigate in place. Screenshots of each page go to a temp
+// directory (or $CONVEYOR_SCREENSHOTS), printed at the end.
+
+import { join } from 'node:path';
+import { memoryTransport } from '@conveyor/core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PASSWORD, type Served, serve, USER } from '../helpers.js';
+import { type Demo, enqueue, launchChromium, screenshotDir, seedDemo } from './fixtures.js';
+
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+let served: Served;
+let demo: Demo;
+const transport = memoryTransport();
+const shots = screenshotDir();
+
+beforeAll(async () => {
+  browser = await launchChromium();
+  demo = await seedDemo(transport);
+  served = await serve({ transport });
+  context = await browser.newContext({
+    httpCredentials: { username: USER, password: PASSWORD },
+    viewport: { width: 1360, height: 860 },
+    colorScheme: 'light',
+  });
+  page = await context.newPage();
+});
+
+afterAll(async () => {
+  await context?.close();
+  await browser?.close();
+  await served?.close();
+  await transport.close();
+  console.log(`dashboard screenshots: ${shots}`);
+});
+
+async function shoot(name: string): Promise<void> {
+  await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+}
+
+function cell(queue: string, count: string) {
+  return page.locator(`tr[data-queue="${queue}"] td[data-count="${count}"]`);
+}
+
+describe('dashboard pages', () => {
+  it('/ lists every queue with its counts, and charts the last hour', async () => {
+    await page.goto(`${served.url}/`);
+    await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+    await expect.poll(() => cell('emails', 'waiting').textContent()).toBe('12');
+    expect(await cell('emails', 'active').textContent()).toBe('3');
+    expect(await cell('emails', 'delayed').textContent()).toBe('6');
+    expect(await cell('emails', 'dead').textContent()).toBe('1');
+    expect(await cell('orders', 'dead').textContent()).toBe('2');
+    expect(await cell('reports', 'finished').textContent()).toBe('12');
+    // Three charts, each with a line per queue.
+    const charts = page.locator('figure.chart');
+    await expect.poll(() => charts.count()).toBe(3);
+    await expect
+      .poll(() => page.locator('figure.chart').first().locator('path.line').count())
+      .toBe(3);
+    expect(await page.locator('.live-status').getAttribute('data-status')).toBe('live');
+    await shoot('overview');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await shoot('overview-dark');
+    await page.emulateMedia({ colorScheme: 'light' });
+  });
+
+  it('updates the counts over SSE within 2 s of an enqueue', async () => {
+    await page.goto(`${served.url}/`);
+    await page.locator('.live-status[data-status="live"]').waitFor();
+    await expect.poll(() => cell('reports', 'waiting').textContent()).toBe('0');
+    await enqueue(
+      transport,
+      'reports',
+      [1, 2, 3].map((i) => ({ task: 'shop.dailyReport', input: { day: `2025-02-0${i}` } })),
+    );
+    // No reload: the page must hear of the change on its own.
+    await cell('reports', 'waiting').filter({ hasText: /^3$/ }).waitFor({ timeout: 2000 });
+  });
+
+  it('/queues/<name> lists jobs by state, pages by cursor, and finds by id and indexed field', async () => {
+    const ids = await enqueue(
+      transport,
+      'paging',
+      Array.from({ length: 55 }, (_, i) => ({ task: 'shop.resizeImage', input: { image: i } })),
+    );
+    await page.goto(`${served.url}/queues/paging`);
+    await page.getByRole('heading', { level: 1, name: 'paging' }).waitFor();
+    const rows = page.locator('table.data-table tbody tr');
+    await expect.poll(() => rows.count()).toBe(50);
+    // Newest first.
+    expect(await rows.first().locator('td').first().textContent()).toBe(ids[54]);
+    await page.getByRole('link', { name: 'Next page »' }).click();
+    await expect.poll(() => rows.count()).toBe(5);
+    expect(page.url()).toContain('cursor=');
+    expect(await rows.last().locator('td').first().textContent()).toBe(ids[0]);
+
+    await page.goto(`${served.url}/queues/emails?state=waiting`);
+    await expect.poll(() => rows.count()).toBe(12);
+    await page
+      .getByRole('navigation', { name: 'Job states' })
+      .getByRole('link', { name: /^Dead/ })
+      .click();
+    await expect.poll(() => rows.count()).toBe(1);
+    expect(await rows.first().textContent()).toContain('SMTP_TIMEOUT');
+
+    await page.getByLabel('Job id').fill(demo.deadEmail);
+    await page.getByRole('button', { name: 'Find' }).click();
+    await expect.poll(() => rows.count()).toBe(1);
+    expect(await rows.first().locator('td').first().textContent()).toBe(demo.deadEmail);
+
+    await page.goto(`${served.url}/queues/emails`);
+    await page.getByLabel('Indexed field').selectOption({ label: 'shop.sendOrderEmail › to' });
+    await page.getByLabel('Value').fill('customer6@example.com');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await expect
+      .poll(() => page.locator('.search-note').textContent())
+      .toContain('customer6@example.com');
+    await expect.poll(() => rows.count()).toBe(1);
+    expect(await rows.first().textContent()).toContain('shop.sendOrderEmail');
+
+    await page.goto(`${served.url}/queues/emails?state=waiting`);
+    await expect.poll(() => rows.count()).toBe(12);
+    await shoot('queue');
+  });
+
+  it('/jobs/<id> shows attempts, data and audit, and Retry moves a dead job to waiting', async () => {
+    await page.goto(`${served.url}/jobs/${encodeURIComponent(demo.deadEmail)}`);
+    await page.getByRole('heading', { level: 1, name: `Job ${demo.deadEmail}` }).waitFor();
+    const attempts = page
+      .locator('section', { has: page.getByRole('heading', { name: 'Attempts' }) })
+      .locator('tbody tr');
+    await expect.poll(() => attempts.count()).toBe(3);
+    expect(await attempts.first().textContent()).toContain('attempt 3');
+    const input = await page
+      .locator('section', { has: page.getByRole('heading', { name: 'Input' }) })
+      .locator('pre')
+      .textContent();
+    expect(JSON.parse(input ?? '')).toEqual({
+      orderId: 'ord_10442',
+      to: 'dana@example.com',
+      template: 'order-shipped',
+    });
+    const props = await page.locator('dl.props').textContent();
+    expect(props).toContain('order-email:ord_10442');
+    expect(props).toContain('a3f09c1e77d2b845');
+    await shoot('job');
+
+    await page.getByRole('button', { name: 'Retry' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByRole('button', { name: 'Retry job' }).click();
+    await page
+      .locator('.notice-ok')
+      .filter({ hasText: 'Retried: the job is now waiting.' })
+      .waitFor();
+    await page.locator('.page-head .badge', { hasText: 'waiting' }).waitFor();
+    expect((await transport.getJob(demo.deadEmail))?.state).toBe('waiting');
+    const audit = page
+      .locator('section', { has: page.getByRole('heading', { name: 'Audit' }) })
+      .locator('tbody tr');
+    await expect.poll(() => audit.first().textContent()).toContain('job.retry');
+    expect(await audit.first().textContent()).toContain(USER);
+    expect(await page.getByRole('button', { name: 'Retry' }).isDisabled()).toBe(true);
+  });
+
+  it('/dead filters across queues and bulk-retries the previewed jobs after confirming', async () => {
+    await page.goto(`${served.url}/dead`);
+    await page.getByRole('heading', { level: 1, name: 'Dead jobs' }).waitFor();
+    const rows = page.locator('table.data-table tbody tr');
+    await expect.poll(() => rows.count()).toBe(2);
+    await shoot('dead');
+    await page.getByLabel('Queue').selectOption('orders');
+    await page.getByLabel('Error code').fill('CARD_DECLINED');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await expect.poll(() => rows.count()).toBe(1);
+    expect(page.url()).toContain('code=CARD_DECLINED');
+
+    await page.getByRole('button', { name: 'Retry all matching…' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByRole('heading', { name: 'Retry 1 dead job?' }).waitFor();
+    expect(await dialog.textContent()).toContain('CARD_DECLINED');
+    await dialog.getByRole('button', { name: 'Retry 1 dead job' }).click();
+    await page.locator('.notice-ok', { hasText: 'Retried 1 job.' }).waitFor();
+    expect((await transport.getJob(demo.deadOrder))?.state).toBe('waiting');
+    await expect.poll(() => rows.first().textContent()).toContain('No dead jobs match.');
+  });
+
+  it('/workers shows live and stale workers with their queues and held jobs', async () => {
+    await page.goto(`${served.url}/workers`);
+    await page.getByRole('heading', { level: 1, name: 'Workers' }).waitFor();
+    const rows = page.locator('table.data-table tbody tr');
+    await expect.poll(() => rows.count()).toBe(3);
+    const stale = rows.filter({ hasText: 'worker-c' });
+    expect(await stale.locator('.badge.state-stale').count()).toBe(1);
+    const a = rows.filter({ hasText: 'worker-a' });
+    expect(await a.textContent()).toContain('3 / 10');
+    expect(await a.locator('a.mono').count()).toBe(3);
+    await shoot('workers');
+  });
+
+  it('navigates in place with real links, and Back returns', async () => {
+    await page.goto(`${served.url}/`);
+    await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+    await page.evaluate('window.__samePage = true');
+    await page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: 'Workers' })
+      .click();
+    await page.getByRole('heading', { level: 1, name: 'Workers' }).waitFor();
+    expect(new URL(page.url()).pathname).toBe('/workers');
+    await page.locator('tr[data-queue="orders"]').waitFor({ state: 'detached' });
+    await page.goBack();
+    await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+    await page.locator('tr[data-queue="orders"] th a').click();
+    await page.getByRole('heading', { level: 1, name: 'orders' }).waitFor();
+    expect(await page.evaluate('window.__samePage')).toBe(true);
+
+    await page.goto(`${served.url}/no/such/page`);
+    await page.getByRole('heading', { level: 1, name: 'Page not found' }).waitFor();
+  });
+});
