@@ -4,11 +4,20 @@
 // directory (or $CONVEYOR_SCREENSHOTS), printed at the end.
 
 import { join } from 'node:path';
-import { memoryTransport } from '@conveyor/core';
+import { memoryTransport, silentLogger } from '@conveyor/core';
+import { redisTransport } from '@conveyor/redis';
+import { startRedis } from '@conveyor/test-redis';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PASSWORD, type Served, serve, USER } from '../helpers.js';
-import { type Demo, enqueue, launchChromium, screenshotDir, seedDemo } from './fixtures.js';
+import {
+  type Demo,
+  deadJob,
+  enqueue,
+  launchChromium,
+  screenshotDir,
+  seedDemo,
+} from './fixtures.js';
 
 let browser: Browser;
 let context: BrowserContext;
@@ -67,6 +76,9 @@ describe('dashboard pages', () => {
     await page.emulateMedia({ colorScheme: 'dark' });
     await shoot('overview-dark');
     await page.emulateMedia({ colorScheme: 'light' });
+    await page.setViewportSize({ width: 420, height: 860 });
+    await shoot('overview-narrow');
+    await page.setViewportSize({ width: 1360, height: 860 });
   });
 
   it('updates the counts over SSE within 2 s of an enqueue', async () => {
@@ -78,8 +90,11 @@ describe('dashboard pages', () => {
       'reports',
       [1, 2, 3].map((i) => ({ task: 'shop.dailyReport', input: { day: `2025-02-0${i}` } })),
     );
+    await cell('reports', 'waiting').locator('a').focus();
     // No reload: the page must hear of the change on its own.
     await cell('reports', 'waiting').filter({ hasText: /^3$/ }).waitFor({ timeout: 2000 });
+    // The redrawn table keeps keyboard focus where it was.
+    expect(await page.evaluate("document.activeElement.getAttribute('data-key')")).toBe('reports/waiting');
   });
 
   it('/queues/<name> lists jobs by state, pages by cursor, and finds by id and indexed field', async () => {
@@ -152,6 +167,8 @@ describe('dashboard pages', () => {
 
     await page.getByRole('button', { name: 'Retry' }).click();
     const dialog = page.getByRole('dialog');
+    await dialog.getByRole('button', { name: 'Retry job' }).waitFor();
+    await page.screenshot({ path: join(shots, 'job-confirm.png') });
     await dialog.getByRole('button', { name: 'Retry job' }).click();
     await page
       .locator('.notice-ok')
@@ -221,5 +238,54 @@ describe('dashboard pages', () => {
 
     await page.goto(`${served.url}/no/such/page`);
     await page.getByRole('heading', { level: 1, name: 'Page not found' }).waitFor();
+  });
+});
+
+describe('dashboard pages over Redis', () => {
+  it('shows counts live and retries a dead job from its page', async () => {
+    const redis = await startRedis();
+    const redisQueue = redisTransport({ url: redis.url, logger: silentLogger });
+    const over = await serve({ transport: redisQueue });
+    try {
+      const id = await deadJob(
+        redisQueue,
+        'mail',
+        { task: 'shop.sendOrderEmail', input: { to: 'x@example.com' } },
+        [
+          { name: 'SmtpError', code: 'SMTP_TIMEOUT', message: 'timed out' },
+          { name: 'SmtpError', code: 'SMTP_TIMEOUT', message: 'timed out again' },
+        ],
+      );
+      await page.goto(`${over.url}/`);
+      await page.locator('.live-status[data-status="live"]').waitFor();
+      await expect.poll(() => cell('mail', 'dead').textContent()).toBe('1');
+      await enqueue(redisQueue, 'mail', [
+        { task: 'shop.sendOrderEmail', input: { to: 'y@example.com' } },
+      ]);
+      await cell('mail', 'waiting').filter({ hasText: /^1$/ }).waitFor({ timeout: 2000 });
+
+      await page.goto(`${over.url}/jobs/${encodeURIComponent(id)}`);
+      const attempts = page
+        .locator('section', { has: page.getByRole('heading', { name: 'Attempts' }) })
+        .locator('tbody tr');
+      await expect.poll(() => attempts.count()).toBe(2);
+      await page.getByRole('button', { name: 'Retry' }).click();
+      await page.getByRole('dialog').getByRole('button', { name: 'Retry job' }).click();
+      await page
+        .locator('.notice-ok')
+        .filter({ hasText: 'Retried: the job is now waiting.' })
+        .waitFor();
+      expect((await redisQueue.getJob(id))?.state).toBe('waiting');
+      // The overview heard of it too.
+      await page
+        .getByRole('navigation', { name: 'Main' })
+        .getByRole('link', { name: 'Overview' })
+        .click();
+      await cell('mail', 'waiting').filter({ hasText: /^2$/ }).waitFor({ timeout: 2000 });
+    } finally {
+      await over.close();
+      await redisQueue.close();
+      await redis.stop();
+    }
   });
 });

@@ -44,7 +44,7 @@ beforeAll(async () => {
       {
         name: 'Error',
         code: IMG,
-        message: `${IMG} ${SCRIPT} ${JS_URL} ${RLO}deliated`,
+        message: `${IMG} ${SCRIPT} ${JS_URL} ${RLO}deliated ${HUGE}`,
         stack: `${SCRIPT}\n${HUGE}`,
       },
     ],
@@ -169,6 +169,9 @@ describe('dashboard security in the browser', () => {
     const row = rows.filter({ hasText: 'deliated' });
     expect(await row.textContent()).toContain(IMG);
     expect(await row.textContent()).toContain(SCRIPT);
+    // The megabyte of message is cut in the list, with a way to see it all.
+    expect(((await row.textContent()) ?? '').length).toBeLessThan(2000);
+    expect(await row.getByRole('button', { name: /show all/ }).count()).toBe(1);
     await expectInert();
     // Each value sits in its own isolated element: the override stays inside it.
     const isolated = await row

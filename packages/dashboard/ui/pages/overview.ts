@@ -22,6 +22,7 @@ function countCell(queue: string, key: keyof Counts, value: number): HTMLElement
     key === 'dead' && value > 0
       ? link(paths.dead({ queue }), text, 'count-dead')
       : link(paths.queue(queue, { state: key }), text, value === 0 ? 'count-zero' : undefined);
+  content.setAttribute('data-key', `${queue}/${key}`);
   return h('td', { class: 'num', attrs: { 'data-count': key } }, content);
 }
 
@@ -35,11 +36,20 @@ function totalCell(value: number | undefined, key: string): HTMLElement {
   );
 }
 
+function keyed(el: HTMLElement, key: string): HTMLElement {
+  el.setAttribute('data-key', key);
+  return el;
+}
+
 function queueRow(queue: QueueOverview): HTMLElement {
   return h(
     'tr',
     { attrs: { 'data-queue': queue.name } },
-    h('th', { attrs: { scope: 'row' } }, link(paths.queue(queue.name), dataText(queue.name, 64))),
+    h(
+      'th',
+      { attrs: { scope: 'row' } },
+      keyed(link(paths.queue(queue.name), dataText(queue.name, 64)), queue.name),
+    ),
     COUNT_COLUMNS.map(([key]) => countCell(queue.name, key, queue.counts[key])),
     totalCell(queue.totals?.completed, 'completed'),
     totalCell(queue.totals?.failed, 'failed'),
@@ -138,8 +148,12 @@ export function overviewPage(ctx: PageContext): HTMLElement {
   const aside = h('div');
   const tableSlot = h('div', null, loading());
   const render = (data: QueuesResponse): void => {
+    // Counts redraw the table; keyboard focus on one of its links stays on the same link.
+    const focused = document.activeElement;
+    const key = tableSlot.contains(focused) ? focused?.getAttribute('data-key') : null;
     replace(aside, workersLine(data));
     replace(tableSlot, queuesTable(data));
+    if (key) tableSlot.querySelector<HTMLElement>(`[data-key="${CSS.escape(key)}"]`)?.focus();
   };
   ctx.live.onCounts(render, ctx.signal);
   const latest = ctx.live.latest();
