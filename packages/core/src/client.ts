@@ -2,6 +2,7 @@ import { ENVELOPE_VERSION, type JobEnvelope, serializeInput } from './envelope.j
 import { atInput, InvalidOptionError, ValidationError } from './errors.js';
 import { checkDuplicateInputs, type IdempotencyMode } from './idempotency.js';
 import { newJobId } from './ids.js';
+import { indexEntriesOf } from './input-index.js';
 import { createJobHandle, type JobHandle } from './job-handle.js';
 import type { JsonValue } from './json.js';
 import { receivedInput } from './json-boundary.js';
@@ -168,6 +169,12 @@ export function createClient(options: ClientOptions): Client {
       parts.delayMs,
       parts.runAt,
     );
+    if (task.index !== undefined && task.index.length > 0) {
+      // Values as the worker will read them: from the input's JSON form.
+      const sent = exact ? envelope.input : (JSON.parse(inputJson) as JsonValue);
+      const index = indexEntriesOf(sent, task.index);
+      if (index.length > 0) request.index = index;
+    }
     return { request, exact };
   };
 

@@ -1,6 +1,7 @@
 import type { JobEnvelope } from './envelope.js';
 import { inputFingerprint } from './idempotency.js';
 import type { EnqueueRequest } from './transport.js';
+import type { IndexEntry } from './transport-admin.js';
 
 /**
  * An enqueue request as the client builds it. The input is serialized once, when it is
@@ -11,6 +12,8 @@ export class PreparedRequest implements EnqueueRequest {
   declare delayMs?: number;
   declare runAt?: number;
   declare inputFingerprint?: string;
+  /** Set by the client for a task with `index` when the input has a value to index [A11]. */
+  declare index?: readonly IndexEntry[];
 
   constructor(
     readonly envelope: JobEnvelope,

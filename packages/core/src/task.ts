@@ -2,6 +2,7 @@ import type { StandardSchemaV1 } from '@standard-schema/spec';
 import type { TaskContext } from './context.js';
 import { isQueueName, QUEUE_NAME_RULE } from './envelope.js';
 import { InvalidOptionError } from './errors.js';
+import { assertIndexOption } from './input-index.js';
 import { warnIfNotJsonSafe } from './json-boundary.js';
 import type { JsonCheck, Jsonify, ResultJsonCheck } from './json-types.js';
 import { assertDuration, type RetryOptions, resolveRetryPolicy } from './retry-policy.js';
@@ -224,6 +225,7 @@ function checkContract(config: Omit<TaskContract, '~result'>): void {
   if (config.queue !== undefined) assertQueueOption(config.queue, `queue of ${label}`);
   if (config.priority !== undefined) assertPriority(config.priority, `priority of ${label}`);
   if (config.resultTtl !== undefined) assertDuration(config.resultTtl, `resultTtl of ${label}`);
+  if (config.index !== undefined) assertIndexOption(config.index, `index of ${label}`);
   resolveRetryPolicy(config.retry);
 }
 

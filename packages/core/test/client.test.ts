@@ -321,6 +321,93 @@ describe('client.enqueue: option checks', () => {
   });
 });
 
+describe('client: indexed input fields', () => {
+  const indexedTask = defineTask({
+    name: 'shop.indexed',
+    input: z.object({
+      customer: z.object({ id: z.number(), tags: z.array(z.string()).optional() }),
+      email: z.string().optional(),
+      vip: z.boolean().optional(),
+      note: z.string().nullable().optional(),
+    }),
+    index: ['customer.id', 'email', 'vip', 'note'],
+    run: () => null,
+  });
+
+  it('sends each indexed field’s value as JSON writes it', async () => {
+    const { client, requests } = recordingClient();
+    await client.enqueue(indexedTask, {
+      customer: { id: 42 },
+      email: 'ada@example.com',
+      vip: false,
+      note: 'x'.repeat(128),
+    });
+    expect(requests()[0]?.index).toEqual([
+      { field: 'customer.id', value: '42' },
+      { field: 'email', value: 'ada@example.com' },
+      { field: 'vip', value: 'false' },
+      { field: 'note', value: 'x'.repeat(128) },
+    ]);
+  });
+
+  it('leaves out missing values, nulls, objects and strings over 128 characters', async () => {
+    const { client, requests } = recordingClient();
+    await client.enqueueMany(indexedTask, [
+      { customer: { id: 1.5 }, note: 'x'.repeat(129) },
+      { customer: { id: 7 }, note: null },
+    ]);
+    expect(requests().map((request) => request.index)).toEqual([
+      [{ field: 'customer.id', value: '1.5' }],
+      [{ field: 'customer.id', value: '7' }],
+    ]);
+    const objectField = defineTask({
+      name: 'shop.objectField',
+      input: z.object({ customer: z.object({ id: z.number() }) }),
+      index: ['customer', 'missing.path'],
+      run: () => null,
+    });
+    await client.enqueue(objectField, { customer: { id: 1 } });
+    expect(requests()[2]).not.toHaveProperty('index');
+  });
+
+  it('reads values from the JSON form of the input, as the worker gets it', async () => {
+    const { client, requests } = recordingClient();
+    const dated = defineTask({
+      name: 'shop.dated',
+      input: z.object({ at: z.date(), tag: z.string().optional() }),
+      index: ['at', 'tag'],
+      run: () => null,
+    });
+    const at = new Date(Date.UTC(2026, 0, 2, 3, 4, 5));
+    await client.enqueue(dated, { at, tag: undefined });
+    expect(requests()[0]?.index).toEqual([{ field: 'at', value: '2026-01-02T03:04:05.000Z' }]);
+  });
+
+  it('sends no index for a task without one', async () => {
+    const { client, requests } = recordingClient();
+    await client.enqueue(sendEmail, { email: 'ada@example.com', name: 'Ada' });
+    expect(requests()[0]).not.toHaveProperty('index');
+  });
+
+  it('lets the memory transport find the job by its value', async () => {
+    const transport = memoryTransport();
+    const client = createClient({ transport });
+    const job = await client.enqueue(indexedTask, { customer: { id: 9 }, email: 'b@c.de' });
+    await client.enqueue(indexedTask, { customer: { id: 10 } });
+    const found = await transport.admin.findByIndex('default', {
+      task: 'shop.indexed',
+      field: 'customer.id',
+      value: '9',
+    });
+    expect(found.jobs.map((record) => record.id)).toEqual([job.id]);
+    expect(await transport.admin.indexedFields('default')).toEqual([
+      { task: 'shop.indexed', field: 'customer.id' },
+      { task: 'shop.indexed', field: 'email' },
+    ]);
+    await client.close();
+  });
+});
+
 describe('client: payload limit', () => {
   it('rejects a job over maxPayloadBytes, enqueuing nothing', async () => {
     const { client, calls } = recordingClient({ maxPayloadBytes: 300 });

@@ -182,6 +182,32 @@ describe('defineTask', () => {
     expect(error.message).toContain('resultTtl of task "shop.send" -1');
   });
 
+  it('takes index as at most 4 distinct dot paths, quoting anything else', () => {
+    const task = defineTask({
+      name: 'shop.send',
+      input,
+      index: ['email', 'customer.id', '$ref_1-x'],
+      run,
+    });
+    expect(task.index).toEqual(['email', 'customer.id', '$ref_1-x']);
+    for (const index of [
+      'email',
+      ['a', 'b', 'c', 'd', 'e'],
+      ['a', 'a'],
+      ['a..b'],
+      ['.a'],
+      ['a b'],
+      [''],
+      [42],
+      ['x'.repeat(201)],
+    ]) {
+      const error = invalidOption(() => defineUntyped({ index }));
+      expect(error.message).toContain(`Invalid index of task "shop.send" ${JSON.stringify(index)}`);
+      expect(error.message).toContain('at most 4 distinct fields');
+    }
+    invalidOption(() => taskContract({ name: 'ok', input, index: ['a/b'] }));
+  });
+
   it('validates the timeout', () => {
     expect(
       invalidOption(() => defineTask({ name: 'shop.send', input, timeout: -5, run })).message,
