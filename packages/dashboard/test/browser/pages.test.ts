@@ -94,7 +94,9 @@ describe('dashboard pages', () => {
     // No reload: the page must hear of the change on its own.
     await cell('reports', 'waiting').filter({ hasText: /^3$/ }).waitFor({ timeout: 2000 });
     // The redrawn table keeps keyboard focus where it was.
-    expect(await page.evaluate("document.activeElement.getAttribute('data-key')")).toBe('reports/waiting');
+    expect(await page.evaluate("document.activeElement.getAttribute('data-key')")).toBe(
+      'reports/waiting',
+    );
   });
 
   it('/queues/<name> lists jobs by state, pages by cursor, and finds by id and indexed field', async () => {
