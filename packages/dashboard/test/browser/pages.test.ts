@@ -186,6 +186,18 @@ describe('dashboard pages', () => {
     expect(await page.getByRole('button', { name: 'Retry' }).isDisabled()).toBe(true);
   });
 
+  it('/jobs/<id> cancels a waiting job after confirming', async () => {
+    const [id] = await enqueue(transport, 'reports', [
+      { task: 'shop.dailyReport', input: { day: '2025-03-01' } },
+    ]);
+    await page.goto(`${served.url}/jobs/${encodeURIComponent(id as string)}`);
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Cancel job' }).click();
+    await page.locator('.notice-ok', { hasText: 'Cancelled: the job will not run.' }).waitFor();
+    await page.locator('.page-head .badge', { hasText: 'cancelled' }).waitFor();
+    expect((await transport.getJob(id as string))?.state).toBe('cancelled');
+  });
+
   it('/dead filters across queues and bulk-retries the previewed jobs after confirming', async () => {
     await page.goto(`${served.url}/dead`);
     await page.getByRole('heading', { level: 1, name: 'Dead jobs' }).waitFor();
@@ -219,6 +231,20 @@ describe('dashboard pages', () => {
     expect(await a.textContent()).toContain('3 / 10');
     expect(await a.locator('a.mono').count()).toBe(3);
     await shoot('workers');
+  });
+
+  it('says so in each chart when the transport records no metrics', async () => {
+    const withoutMetrics = Object.create(transport, { metrics: { value: undefined } });
+    const plain = await serve({ transport: withoutMetrics });
+    try {
+      await page.goto(`${plain.url}/`);
+      const messages = page.locator('figure.chart .chart-message');
+      await expect.poll(() => messages.count()).toBe(3);
+      expect(await messages.first().textContent()).toContain('Metrics unavailable');
+      expect(await cell('emails', 'completed').textContent()).toBe('–');
+    } finally {
+      await plain.close();
+    }
   });
 
   it('navigates in place with real links, and Back returns', async () => {
