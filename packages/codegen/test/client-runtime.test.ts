@@ -44,7 +44,7 @@ describe('generated client and registry at run time', () => {
     await transport.close();
   });
 
-  it('stamps the fingerprint, routes by the copied options, and the worker registry runs the job', async () => {
+  it('stamps the fingerprint, routes and indexes by the copied options, and the worker registry runs the job', async () => {
     const transport = memoryTransport();
     const client = createClient({ transport });
     configureConveyor(() => client);
@@ -53,6 +53,14 @@ describe('generated client and registry at run time', () => {
     expect(record?.envelope.queue).toBe('payments');
     expect(record?.envelope.priority).toBe(8);
     expect(record?.envelope.schema).toBe(chargePaymentContract.fingerprint);
+    // The copied index option: the job can be found by its orderId.
+    expect(chargePaymentContract.index).toEqual(['orderId']);
+    const found = await transport.admin.findByIndex('payments', {
+      task: 'shop.chargePayment',
+      field: 'orderId',
+      value: 'o-7',
+    });
+    expect(found.jobs.map((job) => job.id)).toEqual([handle.id]);
 
     const definition = tasks.find((task) => task.name === 'shop.chargePayment');
     expect(definition?.fingerprint).toBe(record?.envelope.schema);

@@ -163,6 +163,14 @@ export const b = defineTask({ name: 'shop.b', input: z.object({ at: z.string().d
     expect(found[0]?.message).toContain('queue of task "shop.a" is "process.env.QUEUE"');
   });
 
+  it('OPTION_NOT_STATIC for index fields computed at run time', async () => {
+    const found = await diagnose({
+      'src/tasks/a.ts': taskFile('a', 'shop.a', "\n  index: ['orderId', process.env.FIELD],"),
+    });
+    expect(found[0]).toMatchObject({ code: 'OPTION_NOT_STATIC', line: 7 });
+    expect(found[0]?.message).toContain('index of task "shop.a" is "process.env.FIELD"');
+  });
+
   it('TASK_NOT_EXPORTED for an unexported or default-exported task', async () => {
     const found = await diagnose({
       'src/tasks/a.ts': taskFile('a', 'shop.a').replace('export const a', 'const a'),

@@ -6,7 +6,7 @@ import { positionOf, type TopLevelBinding, topLevelBindings, unwrapExpression } 
 import { NotStatic, printStaticValue, staticValue } from './static-value.js';
 
 /** Contract options the producer needs, in the order they are written out. */
-const ROUTING_OPTIONS = ['queue', 'priority', 'retry', 'resultTtl'] as const;
+const ROUTING_OPTIONS = ['queue', 'priority', 'retry', 'resultTtl', 'index'] as const;
 const TASK_NAME = /^[A-Za-z0-9_.:/-]{1,128}$/;
 
 /** One `export const x = defineTask({...})`, as the emitters need it. */
