@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { DashboardCommandOptions } from './commands/dashboard.js';
 import type { WorkerCommandOptions } from './commands/worker.js';
 import type { AdminConnection, Connection } from './connection.js';
 import { CliError, ExitCode } from './errors.js';
@@ -13,6 +14,7 @@ export type CommandName =
   | 'dead'
   | 'cancel'
   | 'purge'
+  | 'dashboard'
   | 'generate';
 
 type Options = Record<string, unknown> & { json?: boolean };
@@ -127,6 +129,12 @@ export function dispatch(io: Io, signal: AbortSignal) {
         case 'cancel': {
           const { cancelJob } = await import('./commands/jobs.js');
           return withConnection(command, io, (c) => cancelJob(c, first as string, options, io));
+        }
+        case 'dashboard': {
+          const { planDashboard, runDashboard } = await import('./commands/dashboard.js');
+          // Refused before connecting: no auth on an open host, or malformed credentials.
+          const plan = planDashboard(options as unknown as DashboardCommandOptions, io.env);
+          return withAdmin(command, io, (c) => runDashboard(c, plan, io, signal));
         }
         case 'generate': {
           // ts-morph is heavy: loaded only for this command.

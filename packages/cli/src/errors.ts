@@ -13,6 +13,7 @@
  * | `REDIS_AUTH` | 8 | Redis refused the user and password (or needs one and none was given) |
  * | `CONFIG_INVALID` | 9 | the config file failed to load, or its `transport` is not a function that returns a transport |
  * | `CAPABILITY_MISSING` | 10 | the transport lacks an optional capability the command needs (`dead` needs `transport.admin`) |
+ * | `AUTH_REQUIRED` | 11 | `dashboard` was asked to serve a host other than loopback without `--auth` |
  *
  * `generate` keeps the codegen's own codes: 1 for diagnostics, stale files or a bad config.
  */
@@ -26,7 +27,8 @@ export type CliErrorCode =
   | 'CONFLICT'
   | 'REDIS_AUTH'
   | 'CONFIG_INVALID'
-  | 'CAPABILITY_MISSING';
+  | 'CAPABILITY_MISSING'
+  | 'AUTH_REQUIRED';
 
 export const EXIT_CODES: Readonly<Record<CliErrorCode, number>> = {
   FAILED: 1,
@@ -39,6 +41,7 @@ export const EXIT_CODES: Readonly<Record<CliErrorCode, number>> = {
   REDIS_AUTH: 8,
   CONFIG_INVALID: 9,
   CAPABILITY_MISSING: 10,
+  AUTH_REQUIRED: 11,
 };
 
 /** A failure the CLI reports as one line on stderr, then exits with {@link EXIT_CODES}. */

@@ -1,6 +1,6 @@
 /**
  * @conveyor/cli: the `conveyor` command (`worker`, `status`, `inspect`, `retry`, `dead`,
- * `cancel`, `purge`, `generate`), also callable from code.
+ * `cancel`, `purge`, `dashboard`, `generate`), also callable from code.
  *
  * @example
  * import { runCli } from '@conveyor/cli';

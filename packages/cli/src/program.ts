@@ -31,12 +31,15 @@ function brokerCommand(
   program: Command,
   name: string,
   description: string,
-  help: { admin?: boolean; examples: string[] },
+  help: { admin?: boolean; notes?: string; examples: string[] },
 ): Command {
   return program
     .command(name)
     .description(description)
-    .addHelpText('after', transportHelp(help.admin) + examples(...help.examples));
+    .addHelpText(
+      'after',
+      (help.notes ?? '') + transportHelp(help.admin) + examples(...help.examples),
+    );
 }
 
 /**
@@ -102,12 +105,13 @@ option, or its environment variable, names a PEM file).
 Exit codes: 0 ok, 1 unexpected failure, 2 bad usage, 3 Redis unreachable, 4 job not
 found, 5 purge not confirmed, 6 task module failed to load, 7 job in the wrong state,
 8 Redis refused the credentials, 9 invalid config file, 10 the transport lacks what the
-command needs (transport.admin).
+command needs (transport.admin), 11 dashboard on an open host without --auth.
 ${examples(
   'conveyor worker --tasks src/generated/registry.ts --concurrency 20',
   'conveyor status --watch',
   'conveyor inspect emails:mi9x0q2k3a --json',
   'conveyor retry --all-dead --queue emails',
+  'conveyor dashboard --port 5555',
   'conveyor status --redis rediss://redis.internal:6380 --tls-ca ca.pem --tls-cert client.pem --tls-key client.key',
 )}`,
     );
@@ -301,6 +305,45 @@ ${transportHelp()}${examples(
     .option('--dead', "also delete the queue's dead-letter jobs")
     .option('--json', 'print the outcome as JSON')
     .action(run('purge'));
+
+  brokerCommand(
+    program,
+    'dashboard',
+    'serve the web dashboard: queues, jobs, dead letters, workers and throughput, with retry and cancel',
+    {
+      admin: true,
+      notes: `
+Security: without credentials the dashboard only serves a loopback host (127.0.0.1,
+localhost, ::1), and says so; any other --host without --auth or CONVEYOR_DASHBOARD_AUTH exits
+11. Every retry, cancel and purge checks the Origin header and a per-session CSRF token.
+SIGTERM or Ctrl-C closes the server, the dashboard and the transport.
+`,
+      examples: [
+        'conveyor dashboard',
+        'CONVEYOR_DASHBOARD_AUTH=ops:s3cret conveyor dashboard --host 0.0.0.0 --port 8080',
+        'conveyor dashboard --read-only --redis redis://10.0.0.5:6379 --prefix shop',
+        'conveyor dashboard --port 0 --json   # any free port; prints {"url": …}',
+      ],
+    },
+  )
+    .option(
+      '--host <host>',
+      'interface to listen on; other than loopback needs --auth',
+      '127.0.0.1',
+    )
+    .option(
+      '--port <port>',
+      'port to listen on (0: any free one)',
+      parseInteger('--port', 0, 65_535),
+      5555,
+    )
+    .option(
+      '--auth <user:password>',
+      'basic-auth credentials every request must carry (default: CONVEYOR_DASHBOARD_AUTH, which is better: a flag shows in ps)',
+    )
+    .option('--read-only', 'serve no retries, cancels or purges (405); the pages show no buttons')
+    .option('--json', 'print {"url", "auth", "readOnly"} on one line once serving, for scripts')
+    .action(run('dashboard'));
 
   program
     .command('generate')

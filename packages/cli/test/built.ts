@@ -11,7 +11,7 @@ import { packageDir } from './helpers.js';
 
 const packagesDir = path.resolve(packageDir, '..');
 /** The CLI and the workspace packages its build loads. */
-const BUILT = ['core', 'redis', 'worker', 'codegen', 'cli'];
+const BUILT = ['core', 'redis', 'worker', 'codegen', 'dashboard', 'cli'];
 
 function newestMtime(dir: string): number {
   let newest = 0;

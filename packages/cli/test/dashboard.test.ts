@@ -1,0 +1,184 @@
+import { type RedisServer, startRedis } from '@conveyor/test-redis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isLoopback, parseCredentials } from '../src/commands/dashboard.js';
+import { BUILD_TIMEOUT_MS, ensureBuilt } from './built.js';
+import { echo } from './fixtures/tasks.js';
+import { cli, producer, spawnConveyor, startCli, uniquePrefix, WAIT_MS } from './helpers.js';
+
+// `conveyor dashboard` in-process (runCli with an abort signal standing for Ctrl-C), and once
+// as the built binary stopped by SIGTERM.
+let redis: RedisServer;
+beforeAll(async () => {
+  [redis] = await Promise.all([startRedis(), ensureBuilt()]);
+}, BUILD_TIMEOUT_MS);
+afterAll(async () => {
+  await redis?.stop();
+});
+
+const basic = (user: string, password: string) =>
+  `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+
+/** Starts the command in-process with `--port 0 --json`; resolves with its URL once serving. */
+async function serve(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const interrupt = new AbortController();
+  const running = startCli(['dashboard', '--port', '0', '--json', ...args], {
+    env,
+    signal: interrupt.signal,
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    const deadline = Date.now() + WAIT_MS;
+    const poll = () => {
+      const line = running.stdout().split('\n')[0] ?? '';
+      if (line.startsWith('{')) return resolve((JSON.parse(line) as { url: string }).url);
+      if (Date.now() > deadline) return reject(new Error(`no URL printed: ${running.stderr()}`));
+      setTimeout(poll, 20);
+    };
+    void running.done.then((result) =>
+      reject(new Error(`exited ${result.code} before serving: ${result.stderr}`)),
+    );
+    poll();
+  });
+  return {
+    url,
+    running,
+    stop() {
+      interrupt.abort();
+      return running.done;
+    },
+  };
+}
+
+describe('conveyor dashboard: refusals, before connecting', () => {
+  it('refuses a host other than loopback without auth: exit 11, one line saying why and what to pass', async () => {
+    const result = await cli(['dashboard', '--host', '0.0.0.0', '--redis', 'redis://127.0.0.1:1']);
+    expect(result.code).toBe(11);
+    const lines = result.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(
+      /^error: Refusing to serve the dashboard on "0\.0\.0\.0" without auth: /,
+    );
+    expect(lines[0]).toContain('Pass --auth user:password (or set CONVEYOR_DASHBOARD_AUTH)');
+  });
+
+  it('quotes a malformed --auth or CONVEYOR_DASHBOARD_AUTH and exits 2', async () => {
+    const noColon = await cli(['dashboard', '--auth', 'opsonly']);
+    expect(noColon.code).toBe(2);
+    expect(noColon.stderr).toContain(
+      'error: Invalid --auth "opsonly": it has no ":". Expected user:password',
+    );
+    const emptyPassword = await cli(['dashboard'], { env: { CONVEYOR_DASHBOARD_AUTH: 'ops:' } });
+    expect(emptyPassword.code).toBe(2);
+    expect(emptyPassword.stderr).toContain(
+      'error: Invalid CONVEYOR_DASHBOARD_AUTH "ops:": the password is empty.',
+    );
+  });
+
+  it('splits credentials at the first colon, and knows loopback hosts', () => {
+    expect(parseCredentials('ops:a:b', '--auth')).toEqual({ username: 'ops', password: 'a:b' });
+    for (const host of ['127.0.0.1', '127.1.2.3', 'localhost', '::1', '[::1]']) {
+      expect(isLoopback(host), host).toBe(true);
+    }
+    for (const host of ['0.0.0.0', '::', '10.0.0.5', 'example.com', '128.0.0.1']) {
+      expect(isLoopback(host), host).toBe(false);
+    }
+  });
+});
+
+describe('conveyor dashboard: serving', () => {
+  it('asks for the --auth credentials (the flag wins over the environment), then serves the queues', async () => {
+    const prefix = uniquePrefix();
+    const env = producer(redis.url, prefix);
+    const job = await env.client.enqueue(echo, { n: 1 }, { queue: 'cli-dash' });
+    await env.close();
+    const server = await serve(
+      ['--redis', redis.url, '--prefix', prefix, '--auth', 'ops:s3cr:et'],
+      { CONVEYOR_DASHBOARD_AUTH: 'env:other' },
+    );
+    try {
+      const anonymous = await fetch(`${server.url}api/queues`);
+      expect(anonymous.status).toBe(401);
+      expect(anonymous.headers.get('www-authenticate')).toMatch(/^Basic /);
+      const fromEnv = await fetch(`${server.url}api/queues`, {
+        headers: { authorization: basic('env', 'other') },
+      });
+      expect(fromEnv.status).toBe(401);
+      const ok = await fetch(`${server.url}api/queues`, {
+        headers: { authorization: basic('ops', 's3cr:et') },
+      });
+      expect(ok.status).toBe(200);
+      const body = (await ok.json()) as { queues: Array<{ name: string; counts: object }> };
+      expect(body.queues.find((queue) => queue.name === 'cli-dash')?.counts).toMatchObject({
+        waiting: 1,
+      });
+      const page = await fetch(`${server.url}api/jobs/${job.id}`, {
+        headers: { authorization: basic('ops', 's3cr:et') },
+      });
+      expect(page.status).toBe(200);
+    } finally {
+      const result = await server.stop();
+      expect(result.code).toBe(0);
+    }
+    // Stopped: the port no longer answers.
+    await expect(fetch(`${server.url}api/queues`)).rejects.toThrow();
+  });
+
+  it('--read-only serves no mutations (405), and loopback without auth says so', async () => {
+    const prefix = uniquePrefix();
+    const server = await serve(['--redis', redis.url, '--prefix', prefix, '--read-only']);
+    try {
+      expect(server.running.stderr()).toContain('note: no auth');
+      const session = await fetch(`${server.url}api/session`);
+      const { csrf } = (await session.json()) as { csrf: string };
+      const cookie = session.headers.get('set-cookie')?.split(';')[0] ?? '';
+      const retry = await fetch(`${server.url}api/jobs/cli-dash:nope/retry`, {
+        method: 'POST',
+        headers: {
+          origin: new URL(server.url).origin,
+          cookie,
+          'x-conveyor-csrf': csrf,
+          'content-type': 'application/json',
+        },
+        body: '{}',
+      });
+      expect(retry.status).toBe(405);
+      expect(((await retry.json()) as { error: { code: string } }).error.code).toBe(
+        'METHOD_NOT_ALLOWED',
+      );
+    } finally {
+      expect((await server.stop()).code).toBe(0);
+    }
+  });
+
+  it('the built binary serves the pages and stops cleanly on SIGTERM', async () => {
+    const prefix = uniquePrefix();
+    const child = spawnConveyor([
+      'dashboard',
+      '--redis',
+      redis.url,
+      '--prefix',
+      prefix,
+      '--port',
+      '0',
+      '--auth',
+      'ops:pw',
+    ]);
+    try {
+      await child.waitFor('SIGTERM or Ctrl-C stops it.');
+      const url = /Dashboard at (\S+)\. /.exec(child.stdout())?.[1] as string;
+      const page = await fetch(url, { headers: { authorization: basic('ops', 'pw') } });
+      expect(page.status).toBe(200);
+      const html = await page.text();
+      expect(html).toContain('<div id="app">');
+      const script = /src="([^"]*app\.js[^"]*)"/.exec(html)?.[1] as string;
+      const asset = await fetch(new URL(script, url), {
+        headers: { authorization: basic('ops', 'pw') },
+      });
+      expect(asset.status).toBe(200);
+    } finally {
+      child.child.kill('SIGTERM');
+    }
+    const exited = await child.exited;
+    expect(exited.code).toBe(0);
+    expect(exited.stdout).toContain('Stopped.');
+  });
+});
