@@ -177,8 +177,9 @@ export interface TransportAdmin {
    */
   appendAudit(entry: AuditEntryInput): Promise<AuditEntry>;
   /**
-   * Audit entries, oldest first: those after the entry with id `after` (all kept when
-   * absent), or only those of `jobId`; at most `limit` (default 100, at most 1000) [A12].
+   * Audit entries, oldest first, at most `limit` (default 100, at most 1000): with `after`,
+   * the first ones after the entry with that id; without, the newest. With `jobId`, only
+   * that job's [A12].
    */
   listAudit(options?: { after?: string; jobId?: string; limit?: number }): Promise<AuditEntry[]>;
 }
