@@ -29,7 +29,7 @@ describe('embedded Lua', () => {
 
   it('loads every script with as many keys as its header names', () => {
     for (const [name, count] of Object.entries(SCRIPT_KEY_COUNTS)) {
-      // The header's KEYS paragraph: "the 19 queue keys", or "[1] …, [2] …".
+      // The header's KEYS paragraph: "the 21 queue keys", or "[1] …, [2] …".
       const keys = /^-- KEYS: ([\s\S]*?)^-- ARGV:/m.exec(luaScript(name as LuaScriptFile))?.[1];
       expect(keys, name).toBeDefined();
       const queueKeys = /the (\d+) queue keys/.exec(keys ?? '');
