@@ -102,16 +102,23 @@ export function adminRules(harness: ConformanceHarness): void {
     }) => {
       const { transport, admin } = await adminOf(ctx, skip);
       const queue = uniqueQueue('admin-counts-finished');
+      // The short-lived completed job finishes first: a transport may delete kept records in
+      // the order they finished (Redis trims its finished list from the head).
+      await ctx.jobs(transport, queue, 1);
+      const [toComplete] = await ctx.reserve(transport, queue, { max: 1 });
+      if (!toComplete) throw new Error('one job reserved');
+      expect(await ctx.settle(transport, complete(toComplete, 'done', ctx.ms(3)))).toBe('ok');
       const now = await ctx.now(transport);
       const expiring = makeEnvelope(queue, { expiresAt: now - ctx.ms(1), priority: 9 });
-      const [cancelled] = await ctx.jobs(transport, queue, 1, { priority: 0 });
+      const [cancelled] = await ctx.jobs(transport, queue, 1, { priority: 9 });
       await ctx.enqueue(transport, expiring);
-      await ctx.jobs(transport, queue, 3);
+      await ctx.jobs(transport, queue, 2);
       expect(await transport.cancel(cancelled?.id as string)).toBe('cancelled');
-      const [toComplete, toFail, toDead] = await ctx.reserve(transport, queue, { max: 3 });
-      if (!toComplete || !toFail || !toDead) throw new Error('three jobs reserved');
+      // The reserve drops the cancelled and the expired job (Redis counts a cancelled
+      // waiting job until a reserve drops its id) and takes the other two.
+      const [toFail, toDead] = await ctx.reserve(transport, queue, { max: 2 });
+      if (!toFail || !toDead) throw new Error('two jobs reserved');
       expect((await ctx.record(transport, expiring.id)).state).toBe('expired');
-      expect(await ctx.settle(transport, complete(toComplete, 'done', ctx.ms(3)))).toBe('ok');
       expect(await ctx.settle(transport, fail(toFail, false, { resultTtlMs: ctx.ms(LONG) }))).toBe(
         'ok',
       );
