@@ -30,6 +30,8 @@ export interface Dashboard {
   /** Where it is mounted (`''` or e.g. `/admin`). */
   readonly basePath: string;
   readonly readOnly: boolean;
+  /** Event streams open now. */
+  readonly openStreams: number;
   /** Ends open event streams and stops polling. Does not close the transport (yours). */
   close(): Promise<void>;
 }
@@ -83,6 +85,9 @@ export function createDashboard(options: DashboardOptions): Dashboard {
           'cache-control': 'no-store',
           // Tells nginx not to buffer the stream.
           'x-accel-buffering': 'no',
+          // A stream's connection is not worth keeping alive after it: closing it lets a
+          // server's close() finish as soon as the streams end.
+          connection: 'close',
         },
       });
     },
@@ -239,12 +244,15 @@ export function createDashboard(options: DashboardOptions): Dashboard {
     return response;
   };
 
-  return Object.assign(dashboard, {
-    basePath,
-    readOnly,
-    async close() {
-      closed = true;
-      hub.close();
+  return Object.defineProperties(dashboard, {
+    basePath: { value: basePath, enumerable: true },
+    readOnly: { value: readOnly, enumerable: true },
+    openStreams: { get: () => hub.size(), enumerable: true },
+    close: {
+      value: async () => {
+        closed = true;
+        hub.close();
+      },
     },
-  });
+  }) as Dashboard;
 }

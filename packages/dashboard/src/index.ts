@@ -1,6 +1,15 @@
 /**
  * @conveyor/dashboard: a web UI and JSON API over a transport's `admin` capability.
  */
+
+export {
+  type FastifyLike,
+  type FastifyReplyLike,
+  type FastifyRequestLike,
+  type FastifyScopeLike,
+  type RegisterFastifyOptions,
+  registerFastify,
+} from './adapters/fastify.js';
 export { type NodeHandler, type NodeHandlerOptions, toNodeHandler } from './adapters/node.js';
 export { createDashboard, type Dashboard } from './dashboard.js';
 export { DashboardError, type DashboardErrorCode } from './errors.js';

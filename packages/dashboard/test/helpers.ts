@@ -1,7 +1,14 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { memoryTransport, type Transport } from '@conveyor/core';
+import {
+  type IndexEntry,
+  type JobEnvelope,
+  type JsonValue,
+  memoryTransport,
+  type Transport,
+} from '@conveyor/core';
+import { newJobId } from '@conveyor/core/transport';
 import {
   createDashboard,
   type Dashboard,
@@ -87,5 +94,131 @@ export async function login(served: Served, authorization = basic()) {
         body: body === undefined ? undefined : JSON.stringify(body),
       });
     },
+  };
+}
+
+/** Enqueues one job straight through the transport; returns its id. */
+export async function enqueue(
+  transport: Transport,
+  job: {
+    queue?: string;
+    task?: string;
+    input?: JsonValue;
+    index?: IndexEntry[];
+    delayMs?: number;
+    idempotencyKey?: string;
+  } = {},
+): Promise<string> {
+  const queue = job.queue ?? 'emails';
+  const id = newJobId(queue);
+  const envelope: JobEnvelope = {
+    v: 1,
+    id,
+    task: job.task ?? 'shop.sendEmail',
+    queue,
+    input: job.input ?? { to: 'ada@example.com' },
+    attempt: 0,
+    maxAttempts: 1,
+    priority: 5,
+    enqueuedAt: Date.now(),
+    ...(job.idempotencyKey ? { idempotencyKey: job.idempotencyKey } : {}),
+  };
+  const [result] = await transport.enqueue([
+    {
+      envelope,
+      ...(job.index ? { index: job.index } : {}),
+      ...(job.delayMs ? { delayMs: job.delayMs } : {}),
+    },
+  ]);
+  return (result as { id: string }).id;
+}
+
+/** Reserves every ready job of `queue` and dead-letters it with `code`; returns their ids. */
+export async function killAll(
+  transport: Transport,
+  queue = 'emails',
+  code = 'BOOM',
+): Promise<string[]> {
+  const reserved = await transport.reserve({
+    queues: [queue],
+    max: 1000,
+    leaseMs: 30_000,
+    consumer: 'test',
+  });
+  await transport.settle(
+    reserved.map((r) => ({
+      type: 'fail' as const,
+      id: r.envelope.id,
+      token: r.token,
+      error: { name: 'Error', message: `failed with ${code}`, code },
+      deadLetter: true,
+    })),
+  );
+  return reserved.map((r) => r.envelope.id);
+}
+
+/** One parsed Server-Sent Event. */
+export interface SseEvent {
+  event: string;
+  id?: string;
+  data: string;
+}
+
+/**
+ * Reads Server-Sent Events from a response body. `next(predicate)` resolves with the first
+ * event matching it (comments and `retry` lines are skipped).
+ */
+export function sseReader(response: Response) {
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+  const decoder = new TextDecoder();
+  let buffer = '';
+  const seen: SseEvent[] = [];
+
+  async function readEvent(): Promise<SseEvent | null> {
+    for (;;) {
+      const end = buffer.indexOf('\n\n');
+      if (end >= 0) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const event: SseEvent = { event: 'message', data: '' };
+        let isEvent = false;
+        for (const line of block.split('\n')) {
+          if (line.startsWith('event: ')) {
+            event.event = line.slice(7);
+            isEvent = true;
+          } else if (line.startsWith('id: ')) event.id = line.slice(4);
+          else if (line.startsWith('data: ')) {
+            event.data += line.slice(6);
+            isEvent = true;
+          }
+        }
+        if (isEvent) return event;
+        continue;
+      }
+      const { done, value } = await reader.read();
+      if (done) return null;
+      buffer += decoder.decode(value, { stream: true });
+    }
+  }
+
+  return {
+    seen,
+    async next(predicate: (event: SseEvent) => boolean = () => true): Promise<SseEvent> {
+      for (;;) {
+        const event = await readEvent();
+        if (event === null) throw new Error(`stream ended; saw ${JSON.stringify(seen)}`);
+        seen.push(event);
+        if (predicate(event)) return event;
+      }
+    },
+    /** Resolves true when the stream ends. */
+    async ended(): Promise<boolean> {
+      for (;;) {
+        const event = await readEvent();
+        if (event === null) return true;
+        seen.push(event);
+      }
+    },
+    cancel: () => reader.cancel(),
   };
 }

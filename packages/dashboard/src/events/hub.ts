@@ -85,8 +85,8 @@ export function createEventHub(core: DashboardCore, options: EventHubOptions) {
 
   function schedule(): void {
     if (closed || polling || pollTimer !== undefined || subscribers.size === 0) return;
+    // Not unref'd: they run only while a stream is open, which keeps the process up anyway.
     pollTimer = setTimeout(poll, options.pollMs);
-    pollTimer.unref?.();
   }
 
   function stopTimers(): void {
@@ -113,7 +113,6 @@ export function createEventHub(core: DashboardCore, options: EventHubOptions) {
         pingTimer = setInterval(() => {
           for (const each of subscribers) each.ping();
         }, options.pingMs);
-        pingTimer.unref?.();
       }
       return {
         tail,
@@ -123,6 +122,9 @@ export function createEventHub(core: DashboardCore, options: EventHubOptions) {
         },
       };
     },
+
+    /** Open streams. */
+    size: () => subscribers.size,
 
     /** Resolves once the hub knows the end of the audit log. */
     ready: findTail,

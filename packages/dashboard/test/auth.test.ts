@@ -1,0 +1,142 @@
+import { memoryTransport } from '@conveyor/core';
+import { afterEach, describe, expect, test } from 'vitest';
+import { createDashboard, DashboardError } from '../src/index.js';
+import { basic, enqueue, killAll, login, PASSWORD, type Served, serve, USER } from './helpers.js';
+
+let served: Served | undefined;
+afterEach(async () => {
+  await served?.close();
+  served = undefined;
+});
+
+describe('createDashboard', () => {
+  test('refuses to start without auth or authorize (DASHBOARD_AUTH_REQUIRED)', () => {
+    const transport = memoryTransport();
+    let thrown: unknown;
+    try {
+      createDashboard({ transport });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(DashboardError);
+    expect((thrown as DashboardError).code).toBe('DASHBOARD_AUTH_REQUIRED');
+    expect((thrown as DashboardError).message).toContain("auth: 'none'");
+  });
+
+  test('names a bad option and says what it expects', () => {
+    const transport = memoryTransport();
+    expect(() => createDashboard({ transport, auth: 'none', basePath: '/admin/' })).toThrow(
+      /basePath "\/admin\/"/,
+    );
+    expect(() => createDashboard({ transport, auth: 'none', redact: ['card..number'] })).toThrow(
+      /redact path "card\.\.number"/,
+    );
+    expect(() => createDashboard({ transport, auth: { username: 'a:b', password: 'x' } })).toThrow(
+      DashboardError,
+    );
+  });
+});
+
+describe('basic auth', () => {
+  test('401 with a challenge without credentials and with wrong ones, on pages and the API', async () => {
+    served = await serve();
+    for (const path of ['/', '/jobs/x', '/api/queues', '/api/events', '/assets/app.js']) {
+      const none = await fetch(`${served.url}${path}`);
+      expect(none.status, path).toBe(401);
+      expect(none.headers.get('www-authenticate')).toMatch(/^Basic realm="Conveyor"/);
+      expect(none.headers.get('set-cookie')).toBeNull();
+      await none.arrayBuffer();
+    }
+    const wrongPassword = await fetch(`${served.url}/api/queues`, {
+      headers: { authorization: basic(USER, `${PASSWORD}!`) },
+    });
+    expect(wrongPassword.status).toBe(401);
+    expect(await wrongPassword.json()).toEqual({
+      error: { code: 'UNAUTHORIZED', message: 'Wrong user name or password.' },
+    });
+    const wrongUser = await fetch(`${served.url}/api/queues`, {
+      headers: { authorization: basic('root', PASSWORD) },
+    });
+    expect(wrongUser.status).toBe(401);
+    const garbage = await fetch(`${served.url}/api/queues`, {
+      headers: { authorization: 'Basic !!!' },
+    });
+    expect(garbage.status).toBe(401);
+    const ok = await fetch(`${served.url}/api/queues`, { headers: { authorization: basic() } });
+    expect(ok.status).toBe(200);
+  });
+
+  test("auth: 'none' serves everyone, with write access", async () => {
+    served = await serve({ auth: 'none' });
+    const session = await fetch(`${served.url}/api/session`);
+    expect(session.status).toBe(200);
+    expect(await session.json()).toMatchObject({ access: 'write', readOnly: false });
+  });
+});
+
+describe('authorize hook', () => {
+  test("'read' may GET but not POST (403); false is 401 without credentials, 403 with", async () => {
+    served = await serve({
+      auth: undefined,
+      authorize: (request) => {
+        const who = request.headers.get('authorization');
+        if (who === 'Bearer reader') return 'read';
+        if (who === 'Bearer writer') return 'write';
+        return false;
+      },
+      actor: (request) => `token:${request.headers.get('authorization')?.slice(7)}`,
+    });
+    const id = await enqueue(served.transport);
+    await killAll(served.transport);
+
+    const anonymous = await fetch(`${served.url}/api/queues`);
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get('www-authenticate')).toBeNull();
+    const stranger = await fetch(`${served.url}/api/queues`, {
+      headers: { authorization: 'Bearer stranger' },
+    });
+    expect(stranger.status).toBe(403);
+    expect((await stranger.json()).error.code).toBe('FORBIDDEN');
+
+    const reader = await login(served, 'Bearer reader');
+    expect((await reader.get('/api/queues')).status).toBe(200);
+    const refused = await reader.post(`/api/jobs/${encodeURIComponent(id)}/retry`);
+    expect(refused.status).toBe(403);
+    expect((await refused.json()).error.code).toBe('FORBIDDEN');
+    expect((await served.transport.getJob(id))?.state).toBe('dead');
+    const shell = await (await reader.get('/')).text();
+    expect(shell).toContain('<meta name="conveyor-access" content="read">');
+
+    const writer = await login(served, 'Bearer writer');
+    const retried = await writer.post(`/api/jobs/${encodeURIComponent(id)}/retry`);
+    expect(retried.status).toBe(200);
+    const audit = await (await writer.get(`/api/audit?jobId=${encodeURIComponent(id)}`)).json();
+    expect(audit.entries).toMatchObject([
+      { actor: 'token:writer', action: 'job.retry', jobId: id },
+    ]);
+  });
+});
+
+describe('read-only', () => {
+  test('serves pages and GETs but no mutation at all (405), and says so in the shell', async () => {
+    served = await serve({ readOnly: true });
+    const id = await enqueue(served.transport);
+    await killAll(served.transport);
+    const client = await login(served);
+    for (const path of [
+      `/api/jobs/${encodeURIComponent(id)}/retry`,
+      `/api/jobs/${encodeURIComponent(id)}/cancel`,
+      '/api/dead/preview',
+      '/api/dead/retry',
+      '/api/dead/purge',
+    ]) {
+      const response = await client.post(path, { ids: [id], filter: {} });
+      expect(response.status, path).toBe(405);
+      expect((await response.json()).error.code).toBe('METHOD_NOT_ALLOWED');
+    }
+    expect((await served.transport.getJob(id))?.state).toBe('dead');
+    const shell = await (await client.get('/')).text();
+    expect(shell).toContain('<meta name="conveyor-read-only" content="true">');
+    expect(await (await client.get('/api/session')).json()).toMatchObject({ readOnly: true });
+  });
+});

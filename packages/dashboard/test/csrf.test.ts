@@ -1,0 +1,125 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { basic, enqueue, killAll, login, type Served, serve } from './helpers.js';
+
+let served: Served;
+beforeAll(async () => {
+  served = await serve({ basePath: '/admin' });
+});
+afterAll(() => served.close());
+
+async function deadJob(): Promise<string> {
+  const id = await enqueue(served.transport);
+  await killAll(served.transport);
+  return id;
+}
+
+describe('session cookie', () => {
+  test('is set once, HttpOnly, SameSite=Strict, scoped to the base path', async () => {
+    const first = await fetch(`${served.url}/`, { headers: { authorization: basic() } });
+    const cookie = first.headers.get('set-cookie') ?? '';
+    expect(cookie).toMatch(
+      /^conveyor_session=[A-Za-z0-9_-]{22}; Path=\/admin; HttpOnly; SameSite=Strict$/,
+    );
+    const again = await fetch(`${served.url}/`, {
+      headers: { authorization: basic(), cookie: cookie.split(';')[0] as string },
+    });
+    expect(again.headers.get('set-cookie')).toBeNull();
+    const html = await again.text();
+    const token = /<meta name="conveyor-csrf" content="([^"]+)">/.exec(html)?.[1];
+    const session = await (
+      await fetch(`${served.url}/api/session`, {
+        headers: { authorization: basic(), cookie: cookie.split(';')[0] as string },
+      })
+    ).json();
+    expect(token).toBe(session.csrf);
+  });
+});
+
+describe('a mutation is refused with 403 CSRF', () => {
+  test('without the token', async () => {
+    const id = await deadJob();
+    const client = await login(served);
+    const response = await client.post(`/api/jobs/${encodeURIComponent(id)}/retry`, undefined, {
+      'x-conveyor-csrf': '',
+    });
+    expect(response.status).toBe(403);
+    expect((await response.json()).error.code).toBe('CSRF');
+    expect((await served.transport.getJob(id))?.state).toBe('dead');
+  });
+
+  test('with a wrong token, or the token of another session', async () => {
+    const id = await deadJob();
+    const client = await login(served);
+    const other = await login(served);
+    for (const token of [`${client.csrf.slice(0, -1)}A`, other.csrf, 'x'.repeat(43)]) {
+      const response = await client.post(`/api/jobs/${encodeURIComponent(id)}/retry`, undefined, {
+        'x-conveyor-csrf': token,
+      });
+      expect(response.status).toBe(403);
+      expect((await response.json()).error.code).toBe('CSRF');
+    }
+    // A token with no session cookie.
+    const cookieless = await fetch(`${served.url}/api/jobs/${encodeURIComponent(id)}/retry`, {
+      method: 'POST',
+      headers: { authorization: basic(), origin: served.origin, 'x-conveyor-csrf': client.csrf },
+    });
+    expect(cookieless.status).toBe(403);
+    expect((await served.transport.getJob(id))?.state).toBe('dead');
+  });
+
+  test('from a foreign Origin, or with none', async () => {
+    const id = await deadJob();
+    const client = await login(served);
+    for (const origin of [
+      'https://evil.example',
+      served.origin.replace('127.0.0.1', 'localhost'),
+      'null',
+    ]) {
+      const response = await client.post(`/api/jobs/${encodeURIComponent(id)}/retry`, undefined, {
+        origin,
+      });
+      expect(response.status, origin).toBe(403);
+      const body = await response.json();
+      expect(body.error.code).toBe('CSRF');
+      expect(body.error.message).toContain(JSON.stringify(origin));
+    }
+    const noOrigin = await fetch(`${served.url}/api/jobs/${encodeURIComponent(id)}/retry`, {
+      method: 'POST',
+      headers: { authorization: basic(), cookie: client.cookie, 'x-conveyor-csrf': client.csrf },
+    });
+    expect(noOrigin.status).toBe(403);
+    expect((await served.transport.getJob(id))?.state).toBe('dead');
+  });
+
+  test('while the same request with token and Origin goes through', async () => {
+    const id = await deadJob();
+    const client = await login(served);
+    const response = await client.post(`/api/jobs/${encodeURIComponent(id)}/retry`);
+    expect(response.status).toBe(200);
+    expect((await served.transport.getJob(id))?.state).toBe('waiting');
+  });
+});
+
+test('a CSRF secret shared by two dashboards makes their tokens interchangeable', async () => {
+  const secret = 'a shared secret of enough length';
+  const one = await serve({ secret });
+  const two = await serve({ secret, transport: one.transport });
+  try {
+    const id = await enqueue(one.transport);
+    await killAll(one.transport);
+    const client = await login(one);
+    const response = await fetch(`${two.url}/api/jobs/${encodeURIComponent(id)}/retry`, {
+      method: 'POST',
+      headers: {
+        authorization: basic(),
+        cookie: client.cookie,
+        origin: two.origin,
+        'x-conveyor-csrf': client.csrf,
+      },
+    });
+    expect(response.status).toBe(200);
+  } finally {
+    await two.close();
+    await one.close();
+  }
+});

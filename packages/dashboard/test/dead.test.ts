@@ -1,0 +1,124 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { enqueue, killAll, login, type Served, serve } from './helpers.js';
+
+let served: Served;
+let client: Awaited<ReturnType<typeof login>>;
+beforeAll(async () => {
+  served = await serve();
+  client = await login(served);
+});
+afterAll(() => served.close());
+
+async function deadJobs(
+  queue: string,
+  count: number,
+  code: string,
+  task = 'shop.task',
+): Promise<string[]> {
+  for (let i = 0; i < count; i++) await enqueue(served.transport, { queue, task });
+  return killAll(served.transport, queue, code);
+}
+
+describe('GET /api/dead', () => {
+  test('pages the dead-letter set across queues, filtered by queue, task and code', async () => {
+    const a = await deadJobs('dl-a', 3, 'TIMEOUT');
+    const b = await deadJobs('dl-b', 2, 'BOOM', 'other.task');
+    const ids = (body: { jobs: { id: string }[] }) => body.jobs.map((job) => job.id);
+
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const response = await client.get(
+        `/api/dead?limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+      );
+      const body = (await response.json()) as { jobs: { id: string }[]; next: string | null };
+      expect(body.jobs.length).toBeLessThanOrEqual(2);
+      seen.push(...ids(body));
+      cursor = body.next;
+      pages++;
+    } while (cursor !== null && pages < 20);
+    expect(seen.filter((id) => a.includes(id) || b.includes(id)).sort()).toEqual(
+      [...a, ...b].sort(),
+    );
+
+    const onlyB = await (await client.get('/api/dead?queue=dl-b')).json();
+    expect(ids(onlyB).sort()).toEqual([...b].sort());
+    const byCode = await (await client.get('/api/dead?code=TIMEOUT&queue=dl-a')).json();
+    expect(ids(byCode).sort()).toEqual([...a].sort());
+    const byTask = await (await client.get('/api/dead?task=other.task')).json();
+    expect(ids(byTask).sort()).toEqual([...b].sort());
+    const bad = await client.get('/api/dead?cursor=garbage');
+    expect(bad.status).toBe(400);
+  });
+});
+
+describe('bulk actions', () => {
+  test('preview counts, retry affects exactly those ids, and a repeat affects none', async () => {
+    const timeouts = await deadJobs('dl-bulk', 4, 'TIMEOUT');
+    const others = await deadJobs('dl-bulk', 2, 'BOOM');
+    const filter = { queue: 'dl-bulk', code: 'TIMEOUT' };
+    const preview = await (await client.post('/api/dead/preview', filter)).json();
+    expect(preview.count).toBe(4);
+    expect(preview.truncated).toBe(false);
+    expect([...preview.ids].sort()).toEqual([...timeouts].sort());
+
+    const first = await (await client.post('/api/dead/retry', { ids: preview.ids, filter })).json();
+    expect(first).toEqual({ affected: 4, skipped: 0 });
+    for (const id of timeouts) expect((await served.transport.getJob(id))?.state).toBe('waiting');
+    for (const id of others) expect((await served.transport.getJob(id))?.state).toBe('dead');
+
+    const repeat = await (
+      await client.post('/api/dead/retry', { ids: preview.ids, filter })
+    ).json();
+    expect(repeat).toEqual({ affected: 0, skipped: 4 });
+
+    const { entries } = await (await client.get('/api/audit?limit=1000')).json();
+    const bulk = entries.filter((entry: { action: string }) => entry.action === 'dead.retry');
+    expect(
+      bulk.slice(-2).map((entry: { detail: { affected: number } }) => entry.detail.affected),
+    ).toEqual([4, 0]);
+    expect(bulk.at(-1)).toMatchObject({
+      actor: 'ops',
+      queue: 'dl-bulk',
+      detail: { filter, requested: 4 },
+    });
+  });
+
+  test('ids that no longer match the filter are skipped, not acted on', async () => {
+    const boom = await deadJobs('dl-filter', 2, 'BOOM');
+    const response = await client.post('/api/dead/purge', {
+      ids: boom,
+      filter: { queue: 'dl-filter', code: 'TIMEOUT' },
+    });
+    expect(await response.json()).toEqual({ affected: 0, skipped: 2 });
+    for (const id of boom) expect((await served.transport.getJob(id))?.state).toBe('dead');
+  });
+
+  test('purge deletes the previewed dead jobs; a repeat affects none', async () => {
+    const ids = await deadJobs('dl-purge', 3, 'BOOM');
+    const preview = await (await client.post('/api/dead/preview', { queue: 'dl-purge' })).json();
+    expect(preview).toMatchObject({ count: 3, truncated: false });
+    const purged = await (
+      await client.post('/api/dead/purge', { ids: preview.ids, filter: { queue: 'dl-purge' } })
+    ).json();
+    expect(purged).toEqual({ affected: 3, skipped: 0 });
+    for (const id of ids) expect(await served.transport.getJob(id)).toBeNull();
+    const again = await (
+      await client.post('/api/dead/purge', { ids: preview.ids, filter: { queue: 'dl-purge' } })
+    ).json();
+    expect(again).toEqual({ affected: 0, skipped: 3 });
+  });
+
+  test('refuses a malformed body with 400', async () => {
+    for (const body of [
+      { ids: 'x' },
+      { ids: [1] },
+      { ids: [], filter: 'x' },
+      { ids: [], filter: { queue: 'bad name' } },
+    ]) {
+      const response = await client.post('/api/dead/retry', body);
+      expect(response.status, JSON.stringify(body)).toBe(400);
+    }
+  });
+});

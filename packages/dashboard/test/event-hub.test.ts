@@ -1,0 +1,87 @@
+import { memoryTransport } from '@conveyor/core';
+import { afterEach, expect, test, vi } from 'vitest';
+import type { DashboardCore } from '../src/context.js';
+import { createEventHub } from '../src/events/hub.js';
+import { resolveOptions } from '../src/options.js';
+import { createRedactor } from '../src/redact.js';
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+function core(): DashboardCore {
+  const transport = memoryTransport();
+  const options = resolveOptions({ transport, auth: 'none' });
+  return {
+    options,
+    transport,
+    admin: options.admin,
+    metrics: undefined,
+    redactor: createRedactor(options.redact),
+    now: () => Date.now(),
+  };
+}
+
+function subscriber() {
+  return { counts: vi.fn(), audit: vi.fn(), ping: vi.fn(), close: vi.fn() };
+}
+
+test('polls once for all streams, pings, and leaves no timer when the last stream goes', async () => {
+  vi.useFakeTimers();
+  const shared = core();
+  const listQueues = vi.spyOn(shared.admin, 'listQueues');
+  const hub = createEventHub(shared, { pollMs: 100, pingMs: 1000 });
+  await hub.ready();
+  const a = subscriber();
+  const b = subscriber();
+  const subA = hub.subscribe(a);
+  const subB = hub.subscribe(b);
+  expect(vi.getTimerCount()).toBe(2); // one poll, one ping
+  await vi.advanceTimersByTimeAsync(100);
+  expect(listQueues).toHaveBeenCalledTimes(1);
+  expect(a.counts).toHaveBeenCalledTimes(1);
+  expect(b.counts).toHaveBeenCalledTimes(1);
+  await vi.advanceTimersByTimeAsync(1000);
+  expect(a.ping).toHaveBeenCalled();
+  subA.unsubscribe();
+  expect(vi.getTimerCount()).toBe(2);
+  subB.unsubscribe();
+  expect(vi.getTimerCount()).toBe(0);
+  await vi.advanceTimersByTimeAsync(1000);
+  const calls = listQueues.mock.calls.length;
+  await vi.advanceTimersByTimeAsync(1000);
+  expect(listQueues.mock.calls.length).toBe(calls);
+  await shared.transport.close();
+});
+
+test('close ends every stream and stops the timers; a later subscriber is closed at once', async () => {
+  vi.useFakeTimers();
+  const shared = core();
+  const hub = createEventHub(shared, { pollMs: 100, pingMs: 1000 });
+  const a = subscriber();
+  hub.subscribe(a);
+  hub.close();
+  expect(a.close).toHaveBeenCalledTimes(1);
+  expect(vi.getTimerCount()).toBe(0);
+  const late = subscriber();
+  hub.subscribe(late);
+  expect(late.close).toHaveBeenCalledTimes(1);
+  expect(vi.getTimerCount()).toBe(0);
+  await shared.transport.close();
+});
+
+test('reports only audit entries newer than the log had when it started', async () => {
+  vi.useFakeTimers();
+  const shared = core();
+  await shared.admin.appendAudit({ actor: 'a', action: 'old' });
+  const hub = createEventHub(shared, { pollMs: 100, pingMs: 1000 });
+  await hub.ready();
+  const a = subscriber();
+  const { unsubscribe, tail } = hub.subscribe(a);
+  expect(tail).toBeDefined();
+  const fresh = await shared.admin.appendAudit({ actor: 'a', action: 'new' });
+  await vi.advanceTimersByTimeAsync(100);
+  expect(a.audit.mock.calls.map(([entry]) => entry.id)).toEqual([fresh.id]);
+  unsubscribe();
+  await shared.transport.close();
+});

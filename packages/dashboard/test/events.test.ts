@@ -1,0 +1,127 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { enqueue, killAll, login, type Served, serve, sseReader } from './helpers.js';
+
+let served: Served;
+let client: Awaited<ReturnType<typeof login>>;
+beforeAll(async () => {
+  served = await serve({ pollMs: 20 });
+  client = await login(served);
+});
+afterAll(() => served.close());
+
+interface Counts {
+  queues: { name: string; counts: { waiting: number; dead: number } }[];
+}
+
+function waitingIn(data: string, queue: string): number | undefined {
+  return (JSON.parse(data) as Counts).queues.find((each) => each.name === queue)?.counts.waiting;
+}
+
+async function openStream(lastEventId?: string) {
+  const aborter = new AbortController();
+  const response = await client.get('/api/events', {
+    signal: aborter.signal,
+    headers: lastEventId === undefined ? {} : { 'last-event-id': lastEventId },
+  });
+  expect(response.status).toBe(200);
+  expect(response.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
+  return { events: sseReader(response), abort: () => aborter.abort() };
+}
+
+describe('GET /api/events', () => {
+  test('sends counts at once, then again after an enqueue', async () => {
+    const { events, abort } = await openStream();
+    try {
+      const first = await events.next((event) => event.event === 'counts');
+      expect(waitingIn(first.data, 'ev-live')).toBeUndefined();
+      expect(first.id).toMatch(/^\S+$/);
+      await enqueue(served.transport, { queue: 'ev-live' });
+      await enqueue(served.transport, { queue: 'ev-live' });
+      await events.next(
+        (event) => event.event === 'counts' && waitingIn(event.data, 'ev-live') === 2,
+      );
+    } finally {
+      abort();
+    }
+  });
+
+  test('sends audit entries as they are written, redacted, each with its id', async () => {
+    const { events, abort } = await openStream();
+    try {
+      await events.next((event) => event.event === 'counts');
+      const id = await enqueue(served.transport, { queue: 'ev-audit' });
+      await killAll(served.transport, 'ev-audit');
+      expect((await client.post(`/api/jobs/${encodeURIComponent(id)}/retry`)).status).toBe(200);
+      const audit = await events.next((event) => event.event === 'audit');
+      const entry = JSON.parse(audit.data);
+      expect(entry).toMatchObject({ action: 'job.retry', jobId: id, actor: 'ops' });
+      expect(audit.id).toBe(entry.id);
+
+      // An entry written by another tool, with a secret in its detail.
+      await served.transport.admin?.appendAudit({
+        actor: 'cli',
+        action: 'queue.purge',
+        detail: { token: 'tok-secret', count: 3 },
+      });
+      const foreign = await events.next((event) => event.event === 'audit');
+      expect(foreign.data).not.toContain('tok-secret');
+      expect(JSON.parse(foreign.data).detail).toEqual({ token: '[redacted]', count: 3 });
+    } finally {
+      abort();
+    }
+  });
+
+  test('resumes with Last-Event-ID: replays the audit entries missed, then fresh counts', async () => {
+    const first = await openStream();
+    const counts = await first.events.next((event) => event.event === 'counts');
+    const resumeFrom = counts.id as string;
+    first.abort();
+
+    const missed = [
+      await enqueue(served.transport, { queue: 'ev-resume' }),
+      await enqueue(served.transport, { queue: 'ev-resume' }),
+    ];
+    await killAll(served.transport, 'ev-resume');
+    for (const id of missed) {
+      expect((await client.post(`/api/jobs/${encodeURIComponent(id)}/retry`)).status).toBe(200);
+    }
+
+    const second = await openStream(resumeFrom);
+    try {
+      const replayed = [
+        await second.events.next(),
+        await second.events.next(),
+        await second.events.next(),
+      ];
+      expect(replayed.map((event) => event.event)).toEqual(['audit', 'audit', 'counts']);
+      expect(replayed.slice(0, 2).map((event) => JSON.parse(event.data).jobId)).toEqual(missed);
+      expect(replayed[2]?.id).toBe(replayed[1]?.id);
+      expect(waitingIn(replayed[2]?.data ?? '{}', 'ev-resume')).toBe(2);
+    } finally {
+      second.abort();
+    }
+  });
+
+  test('ends when the client goes away, and when the dashboard closes', async () => {
+    const own = await serve({ pollMs: 20 });
+    try {
+      const ownClient = await login(own);
+      const aborter = new AbortController();
+      const events = sseReader(await ownClient.get('/api/events', { signal: aborter.signal }));
+      await events.next((event) => event.event === 'counts');
+      expect(own.dashboard.openStreams).toBe(1);
+      aborter.abort();
+      await expect.poll(() => own.dashboard.openStreams, { timeout: 10_000 }).toBe(0);
+
+      const open = sseReader(await ownClient.get('/api/events'));
+      await open.next((event) => event.event === 'counts');
+      expect(own.dashboard.openStreams).toBe(1);
+      await own.dashboard.close();
+      expect(await open.ended()).toBe(true);
+      expect(own.dashboard.openStreams).toBe(0);
+      expect((await ownClient.get('/api/queues')).status).toBe(503);
+    } finally {
+      await own.close();
+    }
+  });
+});
