@@ -3,12 +3,14 @@
  * answers 202 at once: the email, the stock update and the shipment happen in workers.
  */
 import { randomBytes } from 'node:crypto';
-import type { Client, JobRecord } from '@conveyor/core';
+import type { Client, JobRecord, Transport } from '@conveyor/core';
+import type { BasicAuthCredentials } from '@conveyor/dashboard';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type pg from 'pg';
 import { findOrder, insertOrder, insertUser, setOrderJobs } from '../db/orders.js';
 import { stockLevels } from '../db/schema.js';
 import type { ShopStubs } from '../producer.js';
+import { mountAdmin } from './admin.js';
 import { orderParams, placeOrderBody, registerUserBody, validationIssues } from './schemas.js';
 
 export interface ApiOptions {
@@ -17,17 +19,20 @@ export interface ApiOptions {
   client: Client;
   /** `.delay()` stubs for the shop's tasks. */
   tasks: ShopStubs;
+  /** Serves Conveyor's dashboard at `/admin` on this transport, behind these credentials. */
+  admin?: { transport: Transport; credentials: BasicAuthCredentials };
 }
 
 /**
  * Builds the API (not listening yet).
  *
  * @example
- * const app = buildApi({ db, client, tasks: useClient(client) });
+ * const app = buildApi({ db, client, tasks: useClient(client), admin: { transport, credentials } });
  * await app.listen({ port: 3000 });
  */
-export function buildApi({ db, client, tasks }: ApiOptions): FastifyInstance {
+export function buildApi({ db, client, tasks, admin }: ApiOptions): FastifyInstance {
   const app = Fastify({ logger: false });
+  if (admin) mountAdmin(app, admin.transport, admin.credentials);
 
   // Malformed JSON and the like: the same 400 shape as a schema failure.
   app.setErrorHandler((error: Error & { statusCode?: number }, _request, reply) => {

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { JobRecord } from '@conveyor/core';
+import { ADMIN_AUTH_ENV, type AdminCredentials } from '../api/admin.js';
 import { stockLevels } from '../db/schema.js';
 import { useClient } from '../producer.js';
 import { type Broker, chooseBroker, describeBroker } from '../stack/broker.js';
@@ -78,6 +79,7 @@ try {
     logDir,
     onStarted: (part, detail) => write(`  ✓ ${part.padEnd(13)} ${detail}`),
   });
+  write(`  ✓ ${'dashboard'.padEnd(13)} ${stack.adminUrl} (${credentialsHint(stack.admin)})`);
   write(`Everything up in ${((Date.now() - started) / 1000).toFixed(1)} s; logs in ${logDir}\n`);
 
   const stockBefore = await stockLevels(stack.db);
@@ -160,7 +162,7 @@ try {
       release = resolve;
     });
   } else {
-    write('`pnpm demo --keep` leaves everything running afterwards, to look around.');
+    write('`pnpm demo --keep` leaves everything running afterwards, the dashboard too.');
   }
 } catch (error) {
   exitCode = 1;
@@ -177,6 +179,7 @@ process.exit(exitCode);
 /** What is still running with `--keep`, and how to reach it. */
 function printKeepHints(running: Stack, from: Broker): void {
   write('\nEverything keeps running (--keep):');
+  write(`  dashboard  ${running.adminUrl} (${credentialsHint(running.admin)})`);
   write(`  API        ${running.apiUrl}/products, ${running.apiUrl}/orders/<id>`);
   write(`  mailbox    ${running.mailboxUrl}/messages`);
   write(`  warehouse  ${running.warehouseUrl}/shipments`);
@@ -186,4 +189,11 @@ function printKeepHints(running: Stack, from: Broker): void {
     );
   }
   write('Ctrl-C stops everything.');
+}
+
+/** How to log in to /admin: the password made up for this run, or where it was set. */
+function credentialsHint(admin: AdminCredentials): string {
+  return admin.generated
+    ? `user ${admin.username}, password ${admin.password}: made up for this run; ${ADMIN_AUTH_ENV}=user:password sets them`
+    : `the user and password in ${ADMIN_AUTH_ENV}`;
 }

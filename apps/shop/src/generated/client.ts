@@ -48,6 +48,7 @@ export const notifyWarehouseContract = taskContract<
   queue: 'warehouse',
   priority: 5,
   retry: { attempts: 8, backoff: { type: 'exponential', delay: 200, maxDelay: 3000 } },
+  index: ['orderId', 'email'],
   fingerprint: '459f5081abfc118f',
 });
 
@@ -76,6 +77,7 @@ export const sendOrderConfirmationContract = taskContract<
   queue: 'emails',
   priority: 8,
   retry: { attempts: 5, backoff: { type: 'exponential', delay: 500, maxDelay: 10000 } },
+  index: ['orderId', 'email'],
   fingerprint: 'ca2fe66c03eef91f',
 });
 
@@ -98,6 +100,7 @@ export const sendWelcomeEmailContract = taskContract<
   queue: 'emails',
   priority: 6,
   retry: { attempts: 5, backoff: { type: 'exponential', delay: 500, maxDelay: 10000 } },
+  index: ['email'],
   fingerprint: '63606873b16522da',
 });
 
@@ -126,6 +129,7 @@ export const updateInventoryContract = taskContract<
   queue: 'inventory',
   priority: 7,
   retry: { attempts: 5, backoff: { type: 'exponential', delay: 250, maxDelay: 5000 } },
+  index: ['orderId'],
   fingerprint: 'e286cc81ea909f71',
 });
 

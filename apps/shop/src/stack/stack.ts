@@ -11,6 +11,13 @@ import { findFreePort } from '@conveyor/test-redis';
 import { createWorker, type Worker } from '@conveyor/worker';
 import type pg from 'pg';
 import { pino } from 'pino';
+import {
+  ADMIN_AUTH_ENV,
+  ADMIN_PATH,
+  type AdminCredentials,
+  adminCredentials,
+  formatAdminAuth,
+} from '../api/admin.js';
 import { buildApi } from '../api/app.js';
 import { createPool } from '../db/pool.js';
 import { migrateWhenReachable, type Product, seedProducts } from '../db/schema.js';
@@ -51,6 +58,10 @@ export interface StackOptions {
 
 export interface Stack {
   readonly apiUrl: string;
+  /** Conveyor's dashboard on the API, behind basic auth with {@link admin}. */
+  readonly adminUrl: string;
+  /** The `/admin` credentials: `SHOP_ADMIN_AUTH`, else generated for this run. */
+  readonly admin: AdminCredentials;
   readonly mailboxUrl: string;
   readonly warehouseUrl: string;
   readonly databaseUrl: string;
@@ -122,6 +133,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       Array.from({ length: 5 }, () => findFreePort()),
     );
     const secret = randomBytes(24).toString('hex');
+    const admin = adminCredentials(process.env);
     const databaseUrl =
       options.databaseUrl ?? `postgres://postgres@127.0.0.1:${dbPort}/postgres?sslmode=disable`;
     const serviceEnv = {
@@ -155,7 +167,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     ]);
     if (!inProcess) {
       await allStarted([
-        spawn('api', 'api/main.ts', { ...env, PORT: String(apiPort) }),
+        spawn('api', 'api/main.ts', {
+          ...env,
+          PORT: String(apiPort),
+          [ADMIN_AUTH_ENV]: formatAdminAuth(admin),
+        }),
         ...workers.map((spec) => spawnWorker(spec, env, options.broker)),
       ]);
     }
@@ -175,7 +191,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     let apiUrl: string;
     let client: Client;
     if (options.broker.mode === 'memory') {
-      ({ apiUrl, client } = await startInProcess(serviceEnv, workers, options.logDir, cleanups));
+      ({ apiUrl, client } = await startInProcess(
+        serviceEnv,
+        workers,
+        admin,
+        options.logDir,
+        cleanups,
+      ));
       note(
         'api + workers',
         `${apiUrl} and ${workers.length} workers, in this process (in-memory broker)`,
@@ -195,6 +217,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
     return {
       apiUrl,
+      adminUrl: `${apiUrl}${ADMIN_PATH}`,
+      admin,
       mailboxUrl: String(mailbox.info.httpUrl),
       warehouseUrl: String(warehouse.info.url),
       databaseUrl,
@@ -225,6 +249,7 @@ async function allStarted<T extends readonly unknown[] | []>(
 async function startInProcess(
   serviceEnv: Record<string, string>,
   specs: readonly WorkerSpec[],
+  admin: AdminCredentials,
   logDir: string,
   cleanups: Array<() => Promise<void>>,
 ): Promise<{ apiUrl: string; client: Client }> {
@@ -233,7 +258,12 @@ async function startInProcess(
   const client = createClient({ transport });
   const db = createPool(serviceEnv.DATABASE_URL ?? '');
   await migrateWhenReachable(db);
-  const app = buildApi({ db, client, tasks: useClient(client) });
+  const app = buildApi({
+    db,
+    client,
+    tasks: useClient(client),
+    admin: { transport, credentials: admin },
+  });
   const apiUrl = await app.listen({ port: 0, host: '127.0.0.1' });
   const logger = pino({ name: 'shop-workers' }, pino.destination(`${logDir}/workers.log`));
   const workers: Worker[] = specs.map((spec) =>

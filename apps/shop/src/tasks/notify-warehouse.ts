@@ -20,6 +20,7 @@ export const notifyWarehouse = defineTask({
   output: z.object({ shipmentId: z.string(), replayed: z.boolean() }),
   queue: 'warehouse',
   priority: 5,
+  index: ['orderId', 'email'],
   retry: { attempts: 8, backoff: { type: 'exponential', delay: 200, maxDelay: 3_000 } },
   timeout: 15_000,
   async run(order, ctx) {

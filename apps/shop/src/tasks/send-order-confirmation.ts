@@ -20,6 +20,8 @@ export const sendOrderConfirmation = defineTask({
   output: z.object({ to: z.string(), messageId: z.string() }),
   queue: 'emails',
   priority: 8,
+  // The dashboard finds an order's email job by order id or by customer email.
+  index: ['orderId', 'email'],
   retry: { attempts: 5, backoff: { type: 'exponential', delay: 500, maxDelay: 10_000 } },
   timeout: 15_000,
   async run({ orderId, email, name, items }, ctx) {

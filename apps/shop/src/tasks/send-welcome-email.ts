@@ -9,6 +9,7 @@ export const sendWelcomeEmail = defineTask({
   output: z.object({ to: z.string(), messageId: z.string() }),
   queue: 'emails',
   priority: 6,
+  index: ['email'],
   retry: { attempts: 5, backoff: { type: 'exponential', delay: 500, maxDelay: 10_000 } },
   timeout: 15_000,
   async run({ userId, email, name }, ctx) {

@@ -21,6 +21,7 @@ export const updateInventory = defineTask({
   }),
   queue: 'inventory',
   priority: 7,
+  index: ['orderId'],
   retry: { attempts: 5, backoff: { type: 'exponential', delay: 250, maxDelay: 5_000 } },
   timeout: 20_000,
   async run({ orderId, items }, ctx) {

@@ -1,0 +1,172 @@
+/**
+ * Conveyor's dashboard at /admin on the shop's API, over the demo's data placed through the
+ * real stack (a private redis-server, PGlite, the mailbox, the warehouse failing every 3rd
+ * request, the API and two `conveyor worker` processes): it asks for credentials, lists the
+ * shop's queues, and draws them in headless Chromium. The browser's screenshot of the overview
+ * is the one in the READMEs: `UPDATE_SCREENSHOTS=1` writes it to docs/images/dashboard.png,
+ * otherwise it goes to a temporary directory.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startRedis } from '@conveyor/test-redis';
+import { chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_USER, demoOrders, PRODUCTS } from '../src/demo/scenario.js';
+import { placeOrders, registerUser, waitForJobs } from '../src/stack/flow.js';
+import { type Stack, startStack } from '../src/stack/stack.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const README_SCREENSHOT = fileURLToPath(
+  new URL('../../../docs/images/dashboard.png', import.meta.url),
+);
+const SHOP_QUEUES = ['emails', 'inventory', 'warehouse'];
+const WAIT_MS = 60_000;
+
+interface QueuesBody {
+  queues: Array<{ name: string; counts: Record<string, number> }>;
+  workers: { live: number };
+}
+
+/** Polls `read` until `done` holds of its value (a condition, not a sleep); fails after WAIT_MS. */
+async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
+  const deadline = Date.now() + WAIT_MS;
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    if (Date.now() > deadline) throw new Error(`still not there: ${JSON.stringify(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+describe('the dashboard at /admin, over the demo data', () => {
+  let stack: Stack;
+  let jobs = 0;
+  const cleanups: Array<() => Promise<void>> = [];
+  const authorization = () =>
+    `Basic ${Buffer.from(`${stack.admin.username}:${stack.admin.password}`).toString('base64')}`;
+  const adminJson = async <T>(path: string): Promise<T> => {
+    const response = await fetch(`${stack.adminUrl}${path}`, {
+      headers: { authorization: authorization() },
+    });
+    expect(response.status).toBe(200);
+    return (await response.json()) as T;
+  };
+
+  beforeAll(async () => {
+    const redis = await startRedis();
+    cleanups.push(() => redis.stop());
+    const logDir = await mkdtemp(join(tmpdir(), 'conveyor-shop-admin-'));
+    cleanups.push(() => rm(logDir, { recursive: true, force: true }));
+    stack = await startStack({
+      broker: { mode: 'private-redis', url: redis.url, prefix: 'shop-admin', stop: async () => {} },
+      products: PRODUCTS,
+      warehouse: { failEvery: 3, failMode: 'after-commit' },
+      logDir,
+    });
+    cleanups.push(() => stack.stop());
+    // The demo's run: a registration and 12 orders over HTTP, then every job to its end.
+    const welcome = await registerUser(stack, DEMO_USER);
+    const orders = await placeOrders(stack, demoOrders(12));
+    const ids = [welcome.jobId, ...orders.flatMap((order) => Object.values(order.jobs))];
+    jobs = ids.length;
+    await waitForJobs(stack.client, ids, 150_000);
+  });
+
+  afterAll(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+  });
+
+  it('asks for credentials, and with them lists the shop queues and finds an order by its indexed id', async () => {
+    const anonymous = await fetch(`${stack.adminUrl}/api/queues`);
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get('www-authenticate')).toMatch(/^Basic /);
+    const wrong = await fetch(`${stack.adminUrl}/`, {
+      headers: { authorization: `Basic ${Buffer.from('admin:guess').toString('base64')}` },
+    });
+    expect(wrong.status).toBe(401);
+    // The shop's own routes stay open.
+    expect((await fetch(`${stack.apiUrl}/products`)).status).toBe(200);
+
+    const { queues } = await adminJson<QueuesBody>('/api/queues');
+    expect(queues.map((queue) => queue.name).sort()).toEqual(SHOP_QUEUES);
+    const finished = queues.reduce((sum, queue) => sum + (queue.counts.finished ?? 0), 0);
+    expect(finished).toBe(jobs);
+
+    // sendOrderConfirmation declares index: ['orderId', 'email'].
+    const [order] = await adminJson<{ jobs: Array<{ id: string; task: string }> }>(
+      '/api/queues/emails/jobs?state=finished&task=shop.sendOrderConfirmation&limit=1',
+    ).then((page) => page.jobs);
+    const detail = await adminJson<{ job: { input: { orderId: string } } }>(
+      `/api/jobs/${encodeURIComponent(order?.id ?? '')}`,
+    );
+    const found = await adminJson<{ jobs: Array<{ id: string }> }>(
+      `/api/queues/emails/jobs?task=shop.sendOrderConfirmation&field=orderId&value=${detail.job.input.orderId}`,
+    );
+    expect(found.jobs.map((job) => job.id)).toEqual([order?.id]);
+  });
+
+  it('shows the queues with their counts in Chromium, and saves the screenshot', async () => {
+    if (!existsSync(CHROMIUM)) {
+      throw new Error(
+        `This test needs Chromium at ${CHROMIUM}: \`sudo apt-get install -y chromium\` (.ci/run installs it when missing).`,
+      );
+    }
+    // The workers record per-minute counts every few seconds: wait until the charts have them.
+    await eventually(
+      () =>
+        adminJson<{ series: Array<{ points: Array<{ completed: number }> }> }>(
+          '/api/metrics?minutes=60',
+        ),
+      (metrics) =>
+        metrics.series.flatMap((series) => series.points).reduce((n, p) => n + p.completed, 0) >=
+        jobs - 1, // the order with too few teapots fails
+    );
+    const { queues } = await adminJson<QueuesBody>('/api/queues');
+
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+    try {
+      const context = await browser.newContext({
+        httpCredentials: { username: stack.admin.username, password: stack.admin.password },
+        viewport: { width: 1280, height: 640 },
+      });
+      const page = await context.newPage();
+      await page.goto(`${stack.adminUrl}/`);
+      await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+      await page.locator('.live-status[data-status="live"]').waitFor();
+      for (const queue of queues) {
+        const row = page.locator(`tr[data-queue="${queue.name}"]`);
+        for (const state of ['waiting', 'delayed', 'active', 'dead', 'finished']) {
+          await expect
+            .poll(() => row.locator(`td[data-count="${state}"]`).textContent())
+            .toBe(String(queue.counts[state]));
+        }
+      }
+      await expect
+        .poll(() => page.locator('figure.chart').first().locator('path.line').count())
+        .toBeGreaterThan(0);
+
+      const file = process.env.UPDATE_SCREENSHOTS
+        ? README_SCREENSHOT
+        : join(await mkdtemp(join(tmpdir(), 'conveyor-shop-screenshot-')), 'dashboard.png');
+      await mkdir(dirname(file), { recursive: true });
+      await page.screenshot({ path: file, fullPage: true });
+      expect(existsSync(file)).toBe(true);
+    } finally {
+      await browser.close();
+    }
+  });
+});
