@@ -1,0 +1,149 @@
+import { redisTransport } from '@conveyor/redis';
+import { type RedisServer, startRedis } from '@conveyor/test-redis';
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
+import { enqueue, killAll, login, type Served, serve, sseReader } from './helpers.js';
+
+// The same routes over the Redis transport, on a private redis-server.
+let redis: RedisServer;
+let served: Served;
+let client: Awaited<ReturnType<typeof login>>;
+beforeAll(async () => {
+  redis = await startRedis();
+  served = await serve({
+    transport: redisTransport({ url: redis.url, prefix: 'dash' }),
+    redact: ['card.number'],
+  });
+  client = await login(served);
+});
+afterAll(async () => {
+  await served?.close();
+  await served?.transport.close();
+  await redis?.stop();
+});
+
+describe('over Redis', () => {
+  test('the overview costs four transport calls however many queues and jobs there are', async () => {
+    for (const queue of ['r-a', 'r-b', 'r-c']) {
+      for (let i = 0; i < 20; i++) await enqueue(served.transport, { queue });
+    }
+    const admin = served.transport.admin as NonNullable<typeof served.transport.admin>;
+    const spies = [
+      vi.spyOn(admin, 'listQueues'),
+      vi.spyOn(admin, 'queueCounts'),
+      vi.spyOn(admin, 'listWorkers'),
+      vi.spyOn(admin, 'listJobs'),
+      vi.spyOn(admin, 'listDead'),
+    ];
+    try {
+      const body = await (await client.get('/api/queues')).json();
+      expect(body.queues.filter((each: { name: string }) => each.name.startsWith('r-'))).toEqual(
+        ['r-a', 'r-b', 'r-c'].map((name) => ({
+          name,
+          counts: { waiting: 20, delayed: 0, active: 0, dead: 0, finished: 0 },
+          totals: { completed: 0, failed: 0, retried: 0 },
+        })),
+      );
+      expect(spies.map((spy) => spy.mock.calls.length)).toEqual([1, 1, 1, 0, 0]);
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
+  });
+
+  test('a job page is one getJob and one listAudit; the input is redacted', async () => {
+    const id = await enqueue(served.transport, {
+      queue: 'r-job',
+      input: { card: { number: '4242424242424242' }, orderId: 'o-1' },
+    });
+    const getJob = vi.spyOn(served.transport, 'getJob');
+    try {
+      const response = await client.get(`/api/jobs/${encodeURIComponent(id)}`);
+      const text = await response.text();
+      expect(text).not.toContain('4242424242424242');
+      expect(JSON.parse(text).job.input).toEqual({
+        card: { number: '[redacted]' },
+        orderId: 'o-1',
+      });
+      expect(getJob).toHaveBeenCalledTimes(1);
+    } finally {
+      getJob.mockRestore();
+    }
+  });
+
+  test('retry of a dead job, audited; search by an indexed field', async () => {
+    const id = await enqueue(served.transport, {
+      queue: 'r-retry',
+      task: 'shop.charge',
+      input: { orderId: 'o-77' },
+      index: [{ field: 'orderId', value: 'o-77' }],
+    });
+    await killAll(served.transport, 'r-retry');
+    const found = await (
+      await client.get('/api/queues/r-retry/jobs?task=shop.charge&field=orderId&value=o-77')
+    ).json();
+    expect(found.jobs).toEqual([expect.objectContaining({ id, state: 'dead' })]);
+    expect(await (await client.get('/api/queues/r-retry/fields')).json()).toEqual({
+      fields: [{ task: 'shop.charge', field: 'orderId' }],
+    });
+    const retried = await client.post(`/api/jobs/${encodeURIComponent(id)}/retry`);
+    expect(retried.status).toBe(200);
+    expect((await served.transport.getJob(id))?.state).toBe('waiting');
+    const { audit } = await (await client.get(`/api/jobs/${encodeURIComponent(id)}`)).json();
+    expect(audit).toEqual([
+      expect.objectContaining({ actor: 'ops', action: 'job.retry', jobId: id }),
+    ]);
+  });
+
+  test('bulk preview, retry of those ids, and a repeat that affects none', async () => {
+    for (let i = 0; i < 3; i++) await enqueue(served.transport, { queue: 'r-bulk' });
+    const dead = await killAll(served.transport, 'r-bulk', 'TIMEOUT');
+    const filter = { queue: 'r-bulk', code: 'TIMEOUT' };
+    const preview = await (await client.post('/api/dead/preview', filter)).json();
+    expect(preview).toMatchObject({ count: 3, truncated: false });
+    expect([...preview.ids].sort()).toEqual([...dead].sort());
+    expect(
+      await (await client.post('/api/dead/retry', { ids: preview.ids, filter })).json(),
+    ).toEqual({
+      affected: 3,
+      skipped: 0,
+    });
+    expect(
+      await (await client.post('/api/dead/retry', { ids: preview.ids, filter })).json(),
+    ).toEqual({
+      affected: 0,
+      skipped: 3,
+    });
+  });
+
+  test('the event stream follows an enqueue and resumes with Last-Event-ID', async () => {
+    const aborter = new AbortController();
+    const events = sseReader(await client.get('/api/events', { signal: aborter.signal }));
+    const first = await events.next((event) => event.event === 'counts');
+    await enqueue(served.transport, { queue: 'r-live' });
+    await events.next(
+      (event) => event.event === 'counts' && event.data.includes('"name":"r-live"'),
+    );
+    aborter.abort();
+
+    const id = await enqueue(served.transport, { queue: 'r-resume' });
+    await killAll(served.transport, 'r-resume');
+    expect((await client.post(`/api/jobs/${encodeURIComponent(id)}/retry`)).status).toBe(200);
+
+    const resumed = new AbortController();
+    const again = sseReader(
+      await client.get('/api/events', {
+        signal: resumed.signal,
+        headers: { 'last-event-id': first.id as string },
+      }),
+    );
+    try {
+      const replay = await again.next();
+      expect(replay.event).toBe('audit');
+      expect(JSON.parse(replay.data)).toMatchObject({ action: 'job.retry', jobId: id });
+      const counts = await again.next();
+      expect(counts.event).toBe('counts');
+      expect(counts.id).toBe(replay.id);
+    } finally {
+      resumed.abort();
+    }
+  });
+});
