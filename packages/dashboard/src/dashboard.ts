@@ -104,9 +104,10 @@ export function createDashboard(options: DashboardOptions): Dashboard {
   ]);
   let closed = false;
 
+  /** The audit log's actor: 1–200 characters, as the transport takes it [A12]. */
   async function actorOf(request: Request, username: string | undefined): Promise<string> {
-    if (resolved.actor) return String(await resolved.actor(request));
-    return username ?? 'anonymous';
+    const actor = resolved.actor ? String(await resolved.actor(request)) : username;
+    return actor ? actor.slice(0, 200) : 'anonymous';
   }
 
   async function api(
