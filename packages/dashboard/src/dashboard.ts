@@ -238,6 +238,11 @@ export function createDashboard(options: DashboardOptions): Dashboard {
     } catch (error) {
       response = failure(error, isApi);
     }
+    if (request.method === 'HEAD' && response.body !== null) {
+      // A HEAD of an API route or the event stream: the GET's headers, no body.
+      await response.body.cancel();
+      response = new Response(null, { status: response.status, headers: response.headers });
+    }
     withSecurityHeaders(response.headers);
     if (isApi) {
       response.headers.set('server-timing', `app;dur=${(performance.now() - started).toFixed(1)}`);

@@ -262,6 +262,16 @@ describe('HTTP', () => {
     expect(page.status).toBe(405);
   });
 
+  test("HEAD answers the GET's status and headers without a body, and opens no stream", async () => {
+    const head = await client.get('/api/queues', { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(await head.text()).toBe('');
+    const events = await client.get('/api/events', { method: 'HEAD' });
+    expect(events.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
+    expect(served.dashboard.openStreams).toBe(0);
+  });
+
   test('a body over 1 MiB is refused with 413 before it is read whole', async () => {
     const response = await client.post('/api/dead/preview', { filler: 'x'.repeat(1024 * 1024) });
     expect(response.status).toBe(413);
