@@ -1,6 +1,6 @@
 import type { Sizes } from './plan.js';
 import type { RedisProbe } from './redis-probe.js';
-import type { SystemAdapter } from './systems/types.js';
+import type { SystemAdapter, SystemName } from './systems/types.js';
 import type { WorkerPool } from './worker-pool.js';
 
 /** One figure a case reports. The first metric of a case is its headline. */
@@ -9,6 +9,8 @@ export interface Metric {
   label: string;
   unit: string;
   higherIsBetter: boolean;
+  /** A bound the figure should stay under (or above, when higher is better); the report says whether it did. */
+  target?: number;
 }
 
 export interface CaseContext {
@@ -32,7 +34,7 @@ export interface RunOutcome {
 
 export interface BenchCase {
   id: string;
-  /** The case's number in the issue (1–9). */
+  /** The case's number in the issue (1–9; 10 and up for later issues' cases). */
   group: number;
   title: string;
   /** What one run does, with its sizes, for the report. */
@@ -46,6 +48,8 @@ export interface BenchCase {
    * across runs (the deep-queue case fills 1,000,000 jobs once per system, not per run).
    */
   reuseQueue?: boolean;
+  /** Only these systems run it (a case about something only Conveyor has, such as its dashboard). */
+  systems?: readonly SystemName[];
   run(system: SystemAdapter, context: CaseContext): Promise<RunOutcome>;
 }
 

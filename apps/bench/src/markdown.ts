@@ -18,7 +18,8 @@ export function formatMarkdown(meta: RunMeta, results: readonly CaseResult[]): s
     const metric = result.metrics[0];
     const cells = meta.systems.map((system) => {
       const found = result.systems.find((s) => s.system === system.name);
-      const summary = metric ? found?.summary[metric.key] : undefined;
+      if (!found) return '–'; // a case this system does not run
+      const summary = metric ? found.summary[metric.key] : undefined;
       if (!summary) return `no valid run (${found?.runs.length ?? 0} invalid)`;
       const range =
         summary.count > 1 ? ` (${formatNumber(summary.min)}–${formatNumber(summary.max)})` : '';

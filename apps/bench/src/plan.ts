@@ -28,6 +28,10 @@ export interface Sizes {
   retry: number;
   scaleOut: number;
   scaleProcesses: readonly number[];
+  /** Jobs queued on one queue under the dashboard's reads. */
+  dashboardJobs: number;
+  /** Timed requests per dashboard endpoint, one at a time. */
+  dashboardRequests: number;
 }
 
 export const FULL: Sizes = {
@@ -50,6 +54,8 @@ export const FULL: Sizes = {
   retry: 20_000,
   scaleOut: 30_000,
   scaleProcesses: [1, 2, 4],
+  dashboardJobs: 1_000_000,
+  dashboardRequests: 50,
 };
 
 export const QUICK: Sizes = {
@@ -72,6 +78,8 @@ export const QUICK: Sizes = {
   retry: 1_000,
   scaleOut: 3_000,
   scaleProcesses: [1, 2],
+  dashboardJobs: 20_000,
+  dashboardRequests: 20,
 };
 
 export const TINY: Sizes = {
@@ -94,4 +102,6 @@ export const TINY: Sizes = {
   retry: 100,
   scaleOut: 200,
   scaleProcesses: [1, 2],
+  dashboardJobs: 300,
+  dashboardRequests: 5,
 };

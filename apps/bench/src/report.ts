@@ -89,8 +89,26 @@ export function formatCase(result: CaseResult): string {
         ? `Conveyor/${s.label}: no ratio (no valid runs)`
         : ratioText(result, s.label, ratio);
     });
-  lines.push(`   ${ratios.join(' · ')}`);
+  if (ratios.length > 0) lines.push(`   ${ratios.join(' · ')}`);
+  const targets = targetText(result);
+  if (targets) lines.push(`   ${targets}`);
   return lines.join('\n');
+}
+
+/** "Targets (Conveyor): overview p95 12.3 ms < 300 ms, met · …", for metrics that have one. */
+export function targetText(result: CaseResult): string | undefined {
+  const conveyor = result.systems.find((s) => s.system === 'conveyor');
+  const parts = result.metrics.flatMap((metric) => {
+    if (metric.target === undefined) return [];
+    const median = conveyor?.summary[metric.key]?.median;
+    const bound = `${metric.higherIsBetter ? '>' : '<'} ${formatNumber(metric.target)} ${metric.unit}`;
+    if (median === undefined) return [`${metric.label} ${bound}: no valid run`];
+    const met = metric.higherIsBetter ? median > metric.target : median < metric.target;
+    return [
+      `${metric.label} ${formatNumber(median)} ${metric.unit} ${bound}: ${met ? 'met' : 'MISSED'}`,
+    ];
+  });
+  return parts.length === 0 ? undefined : `Targets (Conveyor): ${parts.join(' · ')}`;
 }
 
 /**

@@ -53,11 +53,19 @@ function formatValue(value: number): string {
 
 /** Runs every case: for each run, every system in turn (A B C A B C …), flushing Redis first. */
 export async function runCases(options: RunnerOptions): Promise<CaseResult[]> {
-  const { probe, sizes, systems, cases, log } = options;
+  const { probe, sizes, cases, log } = options;
   const results: CaseResult[] = [];
   const startedAt = Date.now();
   for (const [index, benchCase] of cases.entries()) {
     const runs = benchCase.runs?.(sizes) ?? (benchCase.heavy ? sizes.heavyRuns : sizes.runs);
+    const only = benchCase.systems;
+    const systems = only ? options.systems.filter((s) => only.includes(s.name)) : options.systems;
+    if (systems.length === 0) {
+      log(
+        `[${index + 1}/${cases.length}] ${benchCase.id}: skipped (only ${only?.join(', ')} run it)`,
+      );
+      continue;
+    }
     const records = new Map<SystemName, RunRecord[]>(systems.map((s) => [s.name, []]));
     log(`[${index + 1}/${cases.length}] ${benchCase.id}: ${benchCase.describe(sizes)}`);
     const state = new Map<string, unknown>();

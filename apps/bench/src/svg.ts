@@ -24,8 +24,10 @@ function escapeXml(text: string): string {
  * to the best system (longest = best, whether higher or lower is better), and labelled with
  * the absolute median, so that cases with different units share one chart.
  */
-export function renderChart(meta: RunMeta, results: readonly CaseResult[]): string {
+export function renderChart(meta: RunMeta, all: readonly CaseResult[]): string {
   const systems = meta.systems;
+  // A case only one system runs (the dashboard's) compares nothing: it stays in the tables.
+  const results = all.filter((result) => result.systems.length > 1 || systems.length === 1);
   const rowHeight = systems.length * BAR_HEIGHT + ROW_GAP;
   const height = TOP + results.length * rowHeight + 40;
   const parts: string[] = [

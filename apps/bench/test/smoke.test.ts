@@ -71,7 +71,10 @@ const CASES = [
   'retry',
   'scale-1',
   'scale-2',
+  'dashboard',
 ];
+/** Cases only Conveyor runs. */
+const CONVEYOR_ONLY = new Set(['dashboard']);
 
 describe('pnpm bench (smoke, tiny sizes; no performance assertions)', () => {
   const dirs: string[] = [];
@@ -90,7 +93,7 @@ describe('pnpm bench (smoke, tiny sizes; no performance assertions)', () => {
     for (const system of result.meta.systems) expect(system.settings.length).toBeGreaterThan(0);
     expect(result.cases.map((c) => c.id)).toEqual(CASES);
     for (const benchCase of result.cases) {
-      expect(benchCase.systems).toHaveLength(3);
+      expect(benchCase.systems).toHaveLength(CONVEYOR_ONLY.has(benchCase.id) ? 1 : 3);
       for (const system of benchCase.systems) {
         const invalid = system.runs.flatMap((run) => (run.invalid ? [run.invalid] : []));
         expect(invalid, `${benchCase.id} / ${system.system}`).toEqual([]);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { BenchUsageError, parseArgs } from '../src/args.js';
 import { allCases, selectCases } from '../src/cases/index.js';
 import { FULL, QUICK } from '../src/plan.js';
-import { ratioText } from '../src/report.js';
+import { ratioText, targetText } from '../src/report.js';
 import type { CaseResult } from '../src/runner.js';
 import { median, percentile, summarize } from '../src/stats.js';
 
@@ -47,7 +47,32 @@ describe('selectCases', () => {
       'scale-4',
     ]);
     expect(selectCases(cases, ['6']).map((c) => c.id)).toEqual(['depth-shallow', 'depth-deep']);
+    expect(selectCases(cases, ['10']).map((c) => c.id)).toEqual(['dashboard']);
     expect(selectCases(cases, [])).toHaveLength(cases.length);
+  });
+});
+
+describe('targetText', () => {
+  it("says whether Conveyor's median met each metric's target", () => {
+    const result = {
+      metrics: [
+        { key: 'a', label: 'overview p95', unit: 'ms', higherIsBetter: false, target: 300 },
+        { key: 'b', label: 'job page p95', unit: 'ms', higherIsBetter: false, target: 100 },
+        { key: 'c', label: 'p50', unit: 'ms', higherIsBetter: false },
+      ],
+      systems: [
+        {
+          system: 'conveyor',
+          summary: {
+            a: { median: 12.5, min: 10, max: 14, count: 3 },
+            b: { median: 150, min: 150, max: 150, count: 1 },
+          },
+        },
+      ],
+    } as unknown as CaseResult;
+    expect(targetText(result)).toBe(
+      'Targets (Conveyor): overview p95 12.5 ms < 300 ms: met · job page p95 150 ms < 100 ms: MISSED',
+    );
   });
 });
 

@@ -1,6 +1,7 @@
 import { BenchUsageError } from '../args.js';
 import type { BenchCase } from '../case-types.js';
 import type { Sizes } from '../plan.js';
+import { dashboard } from './dashboard.js';
 import { delayed } from './delayed.js';
 import { enqueueBulk, enqueueSingle } from './enqueue.js';
 import { latency } from './latency.js';
@@ -14,7 +15,10 @@ import {
   scaleOut,
 } from './processing.js';
 
-/** Every case of the issue, in its order; scale-out has one case per process count. */
+/**
+ * Every case, in the issue's order (scale-out has one case per process count), then the
+ * dashboard's (issue 16, Conveyor only).
+ */
 export function allCases(sizes: Sizes): BenchCase[] {
   return [
     enqueueSingle,
@@ -28,6 +32,7 @@ export function allCases(sizes: Sizes): BenchCase[] {
     delayed,
     retryHeavy,
     ...sizes.scaleProcesses.map(scaleOut),
+    dashboard,
   ];
 }
 
@@ -40,7 +45,7 @@ export function selectCases(cases: readonly BenchCase[], filter: readonly string
   for (const term of filter) {
     if (!cases.some((c) => matches(c, term))) {
       throw new BenchUsageError(
-        `--cases "${term}" matches no case. Known: ${cases.map((c) => c.id).join(', ')} (or an issue number 1–9)`,
+        `--cases "${term}" matches no case. Known: ${cases.map((c) => c.id).join(', ')} (or a case number 1–10)`,
       );
     }
   }

@@ -9,7 +9,7 @@ import type { ConsumerHooks, ConsumerOptions, ProducerOptions, SystemAdapter } f
 const input = z.object({ email: z.string(), n: z.number() });
 
 /** Both tasks do nothing; `flaky` fails its first attempt and is retried at once. */
-function benchTasks(hooks?: ConsumerHooks) {
+export function benchTasks(hooks?: ConsumerHooks) {
   const noop = defineTask({
     name: 'bench.noop',
     input,
