@@ -157,8 +157,23 @@ export function createDashboard(options: DashboardOptions): Dashboard {
     return result instanceof Response ? result : jsonResponse(result);
   }
 
+  /** Refuses a `Host` outside `allowedHosts` (DNS-rebinding guard). */
+  function checkHost(url: URL): void {
+    const allowed = resolved.allowedHosts;
+    if (allowed === undefined) return;
+    const host = url.hostname.toLowerCase();
+    if (allowed.has(host) || (allowed.has('localhost') && host.endsWith('.localhost'))) return;
+    throw new DashboardError(
+      'HOST_NOT_ALLOWED',
+      `Refused: Host ${JSON.stringify(url.host)} is not one this dashboard answers to (${[...allowed].join(', ')}). ` +
+        "Without auth it answers only to loopback names, so that a web page can't reach it by DNS rebinding; " +
+        'open it at http://localhost, or set allowedHosts (or auth) to serve it under another name.',
+    );
+  }
+
   async function route(request: Request, url: URL, segments: string[]): Promise<Response> {
     if (closed) throw new DashboardError('CLOSED', 'The dashboard was closed.');
+    checkHost(url);
     const principal = await authenticate(request, resolved);
     const session = sessions.sessionOf(request);
     let response: Response;

@@ -11,6 +11,7 @@
  * | `UNAUTHORIZED` | 401 | no credentials, or wrong ones |
  * | `FORBIDDEN` | 403 | the credentials allow reading only, or `authorize` refused |
  * | `CSRF` | 403 | a mutation without a valid CSRF token or from a foreign `Origin` |
+ * | `HOST_NOT_ALLOWED` | 403 | a `Host` not in `allowedHosts` (DNS-rebinding guard) |
  * | `NOT_FOUND` | 404 | no such route, queue or job |
  * | `METHOD_NOT_ALLOWED` | 405 | wrong method, or a mutation on a read-only dashboard |
  * | `CONFLICT` | 409 | the job is not in a state the action applies to |
@@ -26,6 +27,7 @@ export type DashboardErrorCode =
   | 'UNAUTHORIZED'
   | 'FORBIDDEN'
   | 'CSRF'
+  | 'HOST_NOT_ALLOWED'
   | 'NOT_FOUND'
   | 'METHOD_NOT_ALLOWED'
   | 'CONFLICT'
@@ -41,6 +43,7 @@ const STATUS: Readonly<Record<DashboardErrorCode, number>> = {
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
   CSRF: 403,
+  HOST_NOT_ALLOWED: 403,
   NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
   CONFLICT: 409,

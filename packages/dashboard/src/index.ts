@@ -11,6 +11,7 @@ export {
   registerFastify,
 } from './adapters/fastify.js';
 export { type NodeHandler, type NodeHandlerOptions, toNodeHandler } from './adapters/node.js';
+export { parseBasicAuth } from './credentials.js';
 export { createDashboard, type Dashboard } from './dashboard.js';
 export { DashboardError, type DashboardErrorCode } from './errors.js';
 export { SESSION_COOKIE } from './http/cookies.js';
@@ -21,6 +22,7 @@ export {
   type DashboardOptions,
   DEFAULT_MAX_BODY_BYTES,
   DEFAULT_REDACT,
+  LOOPBACK_HOSTS,
 } from './options.js';
 export { createRedactor, REDACTED, type Redactor } from './redact.js';
 export { CSRF_HEADER } from './session.js';

@@ -47,6 +47,14 @@ export interface DashboardOptions {
   pollMs?: number;
   /** Largest request body accepted, in bytes (default 1 MiB); larger answers 413. */
   maxBodyBytes?: number;
+  /**
+   * Host names (as in the `Host` header, without the port) the dashboard answers to; any
+   * other gets 403 `HOST_NOT_ALLOWED`. This stops DNS rebinding: a web page whose name
+   * resolves to your machine cannot drive a dashboard it reaches through that name. Default:
+   * with `auth: 'none'`, only loopback names (`localhost`, `*.localhost`, `127.0.0.1`,
+   * `[::1]`); with credentials, any host (a rebinding page does not know them).
+   */
+  allowedHosts?: readonly string[];
 }
 
 /** The options, checked and with defaults filled in. */
@@ -63,7 +71,12 @@ export interface ResolvedOptions {
   title: string;
   pollMs: number;
   maxBodyBytes: number;
+  /** Host names answered to; `undefined`: any. */
+  allowedHosts: ReadonlySet<string> | undefined;
 }
+
+/** What `auth: 'none'` answers to unless `allowedHosts` says otherwise. */
+export const LOOPBACK_HOSTS: readonly string[] = ['localhost', '127.0.0.1', '[::1]'];
 
 /** The paths `redactDefaults` adds. */
 export const DEFAULT_REDACT: readonly string[] = [
@@ -142,6 +155,22 @@ export function resolveOptions(options: DashboardOptions): ResolvedOptions {
       'Invalid secret: expected a string of at least 16 characters (use a random one, e.g. `openssl rand -hex 32`).',
     );
   }
+  if (
+    options.allowedHosts !== undefined &&
+    (!Array.isArray(options.allowedHosts) ||
+      options.allowedHosts.some((host) => typeof host !== 'string' || host === ''))
+  ) {
+    throw new DashboardError(
+      'INVALID_OPTION',
+      `Invalid allowedHosts ${JSON.stringify(options.allowedHosts)}: expected an array of host names such as ['dashboard.example.com'].`,
+    );
+  }
+  const allowedHosts =
+    options.allowedHosts !== undefined
+      ? new Set(options.allowedHosts.map((host) => host.toLowerCase()))
+      : auth === 'none' && authorize === undefined
+        ? new Set(LOOPBACK_HOSTS)
+        : undefined;
   const redact = [
     ...(options.redactDefaults === false ? [] : DEFAULT_REDACT),
     ...(options.redact ?? []),
@@ -158,6 +187,7 @@ export function resolveOptions(options: DashboardOptions): ResolvedOptions {
     secret: options.secret,
     title: options.title ?? 'Conveyor',
     pollMs,
+    allowedHosts,
     maxBodyBytes,
   };
 }

@@ -140,3 +140,42 @@ describe('read-only', () => {
     expect(await (await client.get('/api/session')).json()).toMatchObject({ readOnly: true });
   });
 });
+
+describe('allowed hosts (DNS-rebinding guard)', () => {
+  const page = (host: string) => new Request(`http://${host}/api/queues`);
+
+  test("auth: 'none' answers only to loopback names unless allowedHosts says otherwise", async () => {
+    const open = createDashboard({ transport: memoryTransport(), auth: 'none' });
+    for (const host of ['localhost:5555', '127.0.0.1:5555', '[::1]:5555', 'app.localhost']) {
+      expect((await open(page(host))).status).toBe(200);
+    }
+    const rebound = await open(page('attacker.example:5555'));
+    expect(rebound.status).toBe(403);
+    const body = (await rebound.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe('HOST_NOT_ALLOWED');
+    expect(body.error.message).toContain('"attacker.example:5555"');
+    expect(body.error.message).toContain('allowedHosts');
+    await open.close();
+
+    const named = createDashboard({
+      transport: memoryTransport(),
+      auth: 'none',
+      allowedHosts: ['Dashboard.Example.com'],
+    });
+    expect((await named(page('dashboard.example.com'))).status).toBe(200);
+    expect((await named(page('localhost'))).status).toBe(403);
+    await named.close();
+  });
+
+  test('with credentials, any host is answered (a rebinding page does not know them)', async () => {
+    const guarded = createDashboard({
+      transport: memoryTransport(),
+      auth: { username: USER, password: PASSWORD },
+    });
+    const request = new Request('http://dashboard.internal:8080/api/queues', {
+      headers: { authorization: basic(USER, PASSWORD) },
+    });
+    expect((await guarded(request)).status).toBe(200);
+    await guarded.close();
+  });
+});

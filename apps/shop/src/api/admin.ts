@@ -5,7 +5,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Transport } from '@conveyor/core';
-import { type BasicAuthCredentials, createDashboard, registerFastify } from '@conveyor/dashboard';
+import {
+  type BasicAuthCredentials,
+  createDashboard,
+  parseBasicAuth,
+  registerFastify,
+} from '@conveyor/dashboard';
 import type { FastifyInstance } from 'fastify';
 import { ShopConfigError } from '../services.js';
 
@@ -30,14 +35,15 @@ export function adminCredentials(env: NodeJS.ProcessEnv = process.env): AdminCre
   if (value === undefined || value === '') {
     return { username: 'admin', password: randomBytes(12).toString('base64url'), generated: true };
   }
-  const colon = value.indexOf(':');
-  const username = value.slice(0, Math.max(colon, 0));
-  const password = colon < 0 ? '' : value.slice(colon + 1);
-  if (username === '' || password === '') {
+  let credentials: BasicAuthCredentials;
+  try {
+    credentials = parseBasicAuth(value, ADMIN_AUTH_ENV);
+  } catch (error) {
     throw new ShopConfigError(
-      `${ADMIN_AUTH_ENV}=${JSON.stringify(value)} is not user:password with both parts non-empty; set it to e.g. "admin:a-long-random-string", or unset it for a random password.`,
+      `${(error as Error).message} Or unset ${ADMIN_AUTH_ENV} for a random password.`,
     );
   }
+  const { username, password } = credentials;
   return { username, password, generated: false };
 }
 

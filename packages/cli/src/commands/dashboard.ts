@@ -1,6 +1,12 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type BasicAuthCredentials, createDashboard, toNodeHandler } from '@conveyor/dashboard';
+import {
+  type BasicAuthCredentials,
+  createDashboard,
+  LOOPBACK_HOSTS,
+  parseBasicAuth,
+  toNodeHandler,
+} from '@conveyor/dashboard';
 import { type AdminConnection, describeOrigin } from '../connection.js';
 import { CliError } from '../errors.js';
 import type { Io } from '../output.js';
@@ -29,27 +35,13 @@ export interface DashboardPlan {
   json: boolean;
 }
 
-/**
- * Parses `user:password` (split at the first colon, so the password may hold colons).
- * Quotes a malformed value and names where it came from.
- */
+/** Parses `user:password` (see `parseBasicAuth`); a malformed value is a usage error. */
 export function parseCredentials(value: string, source: string): BasicAuthCredentials {
-  const colon = value.indexOf(':');
-  const username = colon < 0 ? '' : value.slice(0, colon);
-  const password = colon < 0 ? '' : value.slice(colon + 1);
-  if (colon < 0 || username === '' || password === '') {
-    const why =
-      colon < 0
-        ? 'it has no ":"'
-        : username === ''
-          ? 'the user name is empty'
-          : 'the password is empty';
-    throw new CliError(
-      'USAGE',
-      `Invalid ${source} ${JSON.stringify(value)}: ${why}. Expected user:password, e.g. ops:s3cret (the user name without ":", neither part empty).`,
-    );
+  try {
+    return parseBasicAuth(value, source);
+  } catch (error) {
+    throw new CliError('USAGE', (error as Error).message);
   }
-  return { username, password };
 }
 
 /** True for a host only this machine can reach: `localhost`, `127.0.0.0/8`, `::1`. */
@@ -109,6 +101,9 @@ export async function runDashboard(
     transport: connection.transport,
     auth: plan.credentials ?? 'none',
     readOnly: plan.readOnly,
+    // Without credentials it answers only to loopback names (DNS-rebinding guard); the
+    // host it is bound to is one, even when it is 127.0.0.2 or a name in /etc/hosts.
+    ...(plan.credentials ? {} : { allowedHosts: [...LOOPBACK_HOSTS, urlHost(plan.host)] }),
   });
   const server = createServer(toNodeHandler(dashboard));
   try {
