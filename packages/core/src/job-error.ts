@@ -33,6 +33,25 @@ export const JOB_ERROR_LIMITS = {
   pathSegment: 64,
 } as const;
 
+/** Longest message an attempt record keeps, in characters; see {@link attemptError}. */
+export const ATTEMPT_MESSAGE_LIMIT = 1_024;
+
+/**
+ * The error as a job's attempt record keeps it [R26]: without its stack, and with the message
+ * cut to {@link ATTEMPT_MESSAGE_LIMIT} characters (with a marker). The job's own `error` keeps
+ * the latest error whole, so twenty retries of a task that throws a long error don't keep
+ * twenty stacks. Returns `error` itself when there is nothing to drop.
+ *
+ * @example
+ * attemptError({ name: 'Error', message: 'boom', stack: 'Error: boom\n    at …' });
+ * // { name: 'Error', message: 'boom' }
+ */
+export function attemptError(error: JobError): JobError {
+  if (error.stack === undefined && error.message.length <= ATTEMPT_MESSAGE_LIMIT) return error;
+  const { stack: _stack, ...kept } = error;
+  return { ...kept, message: bounded(error.message, ATTEMPT_MESSAGE_LIMIT) };
+}
+
 /**
  * Turns anything thrown into a {@link JobError}, bounded by {@link JOB_ERROR_LIMITS}.
  *

@@ -16,7 +16,12 @@ export {
   serializeEnvelope,
 } from '../envelope.js';
 export { isJobIdOf, newJobId, newLeaseToken, queueOfJobId } from '../ids.js';
-export { JOB_ERROR_LIMITS, toJobError } from '../job-error.js';
+export {
+  ATTEMPT_MESSAGE_LIMIT,
+  attemptError,
+  JOB_ERROR_LIMITS,
+  toJobError,
+} from '../job-error.js';
 export {
   assertByteLimit,
   assertEnqueueSize,

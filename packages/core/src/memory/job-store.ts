@@ -1,6 +1,6 @@
 import type { JobEnvelope } from '../envelope.js';
 import { newLeaseToken } from '../ids.js';
-import type { JobError } from '../job-error.js';
+import { attemptError, type JobError } from '../job-error.js';
 import {
   ATTEMPT_HISTORY_LIMIT,
   type JobRecord,
@@ -327,7 +327,7 @@ export function noteFailedAttempt(record: JobRecord, error: JobError, now: numbe
     attempt: record.attempts,
     ...(record.startedAt !== undefined && { startedAt: record.startedAt }),
     endedAt: now,
-    error: structuredClone(error),
+    error: structuredClone(attemptError(error)),
   });
   if (history.length > ATTEMPT_HISTORY_LIMIT)
     history.splice(0, history.length - ATTEMPT_HISTORY_LIMIT);

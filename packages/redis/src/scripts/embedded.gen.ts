@@ -841,7 +841,8 @@ return { moved, redis.call('ZCARD', K_DEAD) }
 --       space, not a pattern match. Type is
 --       'c' complete (text: result JSON, none for no result, number: TTL or ''),
 --       'f' fail / 'F' fail to dead-letter (text: error JSON, number: TTL or ''),
---       'r' retry (text: error JSON, number: delay ms), 'l' release (no text).
+--       'r' retry (text: error JSON, number: delay ms), 'l' release (no text). An error
+--       text may go on with a newline and the error as the attempt history keeps it.
 --       Tokens and ids hold no space, so \`<token> <unique id>\` is the lease member
 --       (lease_member).
 -- Fail and retry add the attempt to the job's history (\`h\`); complete does not touch it.
@@ -942,8 +943,18 @@ for n = 1, #members do
       ok = false
     else
       local cancelled = f[2] == '1'
-      -- An attempt that ended in an error joins the history (\`h\`, see queue.lua).
-      local history = kind ~= 'l' and history_with(f[6], f[3], f[5], text)
+      -- An attempt that ended in an error joins the history (\`h\`, see queue.lua). Its text
+      -- is \`<error JSON>\` or \`<error JSON>\\n<the error as the attempt record keeps it>\`.
+      local history = false
+      if kind ~= 'l' then
+        local nl = string.find(text, '\\n', 1, true)
+        if nl then
+          history = history_with(f[6], f[3], f[5], string.sub(text, nl + 1))
+          text = string.sub(text, 1, nl - 1)
+        else
+          history = history_with(f[6], f[3], f[5], text)
+        end
+      end
       if kind == 'f' or kind == 'F' then
         redis.call('HSET', key, 'e', text, 'h', history)
         local state = 'f'

@@ -12,7 +12,7 @@ import {
   type Settlement,
   type SettleStatus,
 } from '@conveyor/core';
-import { inputJsonOf, toJobError } from '@conveyor/core/transport';
+import { attemptError, inputJsonOf, toJobError } from '@conveyor/core/transport';
 import { decodeEnvelope, decodeRecord, encodeExtras, JOB_FORMAT_VERSION } from './job-hash.js';
 
 // The arguments the queue scripts take and the replies they give: every encoder and decoder
@@ -363,16 +363,24 @@ function settleParts(settlement: Settlement): [string, string | undefined] {
     case 'fail':
       return [
         `${settlement.deadLetter ? SETTLE_KIND.failToDead : SETTLE_KIND.fail}${numberArg(settlement.resultTtlMs)}`,
-        JSON.stringify(settlement.error),
+        errorText(settlement.error),
       ];
     case 'retry':
-      return [
-        `${SETTLE_KIND.retry}${numberArg(settlement.delayMs)}`,
-        JSON.stringify(settlement.error),
-      ];
+      return [`${SETTLE_KIND.retry}${numberArg(settlement.delayMs)}`, errorText(settlement.error)];
     case 'release':
       return [SETTLE_KIND.release, undefined];
   }
+}
+
+/**
+ * A fail or retry's text: the error JSON, then, when the attempt record keeps less of it
+ * (`attemptError`: no stack, a shorter message), a newline and that JSON. JSON text holds no
+ * raw newline, so settle.lua splits at the first one.
+ */
+function errorText(error: JobError): string {
+  const json = JSON.stringify(error);
+  const kept = attemptError(error);
+  return kept === error ? json : `${json}\n${JSON.stringify(kept)}`;
 }
 
 /** A number as ioredis would send it as an argument of its own ('' when absent). */

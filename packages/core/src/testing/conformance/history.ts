@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ATTEMPT_MESSAGE_LIMIT, attemptError, type JobError } from '../../job-error.js';
 import { ATTEMPT_HISTORY_LIMIT } from '../../transport.js';
 import { complete, fail, jobError, retry, useSuiteContext } from './context.js';
 import { type ConformanceHarness, makeEnvelope, uniqueQueue } from './harness.js';
@@ -39,6 +40,26 @@ export function historyRules(harness: ConformanceHarness): void {
         }
       }
       expect(record.error).toEqual(errors[2]);
+    });
+
+    it("[R26] keeps an attempt's error without its stack and with the message cut; the job keeps the latest whole", async () => {
+      const transport = await ctx.transport();
+      const queue = uniqueQueue('history-compact');
+      const [envelope] = await ctx.jobs(transport, queue, 1, { maxAttempts: 2 });
+      const long: JobError = {
+        ...jobError(`bad input: ${'x'.repeat(3 * ATTEMPT_MESSAGE_LIMIT)}`, 'E_LONG'),
+        stack: `ConformanceError: bad input\n${'    at frame (file.js:1:1)\n'.repeat(200)}`,
+      };
+      const reservation = await ctx.reserveOne(transport, queue);
+      expect(await ctx.settle(transport, retry(reservation, 0, long))).toBe('ok');
+      const record = await ctx.record(transport, envelope?.id as string);
+      expect(record.error).toEqual(long);
+      const kept = record.history?.[0]?.error;
+      expect(kept).toEqual(attemptError(long));
+      expect(kept?.stack).toBeUndefined();
+      expect(kept?.code).toBe('E_LONG');
+      expect(kept?.message.length).toBeLessThanOrEqual(ATTEMPT_MESSAGE_LIMIT);
+      expect(kept?.message).toMatch(/^bad input: x+… \[truncated [\d,]+ characters\]$/);
     });
 
     it('[R26] records nothing for an attempt that completes or is released', async () => {
