@@ -53,13 +53,13 @@ describe('conveyor status', () => {
       expect(human.code).toBe(0);
       const lines = human.stdout.split('\n');
       expect(lines.find((line) => line.startsWith('QUEUE'))).toMatch(
-        /^QUEUE\s+WAITING\s+DELAYED\s+ACTIVE\s+DEAD$/,
+        /^QUEUE\s+WAITING\s+DELAYED\s+ACTIVE\s+DEAD\s+FINISHED$/,
       );
       expect(lines.find((line) => line.startsWith('cli-echo'))).toMatch(
-        /^cli-echo\s+3\s+0\s+0\s+0$/,
+        /^cli-echo\s+3\s+0\s+0\s+0\s+0$/,
       );
       expect(lines.find((line) => line.startsWith('cli-slow'))).toMatch(
-        /^cli-slow\s+0\s+1\s+0\s+1$/,
+        /^cli-slow\s+0\s+1\s+0\s+1\s+0$/,
       );
       expect(human.stdout).toContain('No live workers');
 
@@ -68,8 +68,8 @@ describe('conveyor status', () => {
       const snapshot = json<{ queues: unknown[]; workers: unknown[]; prefix: string }>(machine);
       expect(snapshot.prefix).toBe(env.prefix);
       expect(snapshot.queues).toEqual([
-        { queue: 'cli-echo', waiting: 3, delayed: 0, active: 0, dead: 0 },
-        { queue: 'cli-slow', waiting: 0, delayed: 1, active: 0, dead: 1 },
+        { queue: 'cli-echo', waiting: 3, delayed: 0, active: 0, dead: 0, finished: 0 },
+        { queue: 'cli-slow', waiting: 0, delayed: 1, active: 0, dead: 1, finished: 0 },
       ]);
       expect(snapshot.workers).toEqual([]);
     } finally {
@@ -121,7 +121,7 @@ describe('conveyor status', () => {
       const result = await watching.done;
       expect(result.code).toBe(0);
       expect(snapshots()[0]?.queues).toEqual([
-        { queue: 'cli-echo', waiting: 1, delayed: 0, active: 0, dead: 0 },
+        { queue: 'cli-echo', waiting: 1, delayed: 0, active: 0, dead: 0, finished: 0 },
       ]);
     } finally {
       await env.close();
@@ -301,8 +301,8 @@ describe('conveyor purge', () => {
       expect(purged.code).toBe(0);
       expect(purged.stdout).toContain('Purged 3 waiting/delayed jobs from queue cli-purge.');
       expect(await env.transport.admin?.queueCounts([queue, 'cli-purge-other'])).toEqual([
-        { queue, waiting: 0, delayed: 0, active: 0, dead: 1 },
-        { queue: 'cli-purge-other', waiting: 1, delayed: 0, active: 0, dead: 0 },
+        { queue, waiting: 0, delayed: 0, active: 0, dead: 1, finished: 0 },
+        { queue: 'cli-purge-other', waiting: 1, delayed: 0, active: 0, dead: 0, finished: 0 },
       ]);
 
       const withDead = await cli(['purge', queue, '--yes', '--dead', '--json', ...env.args]);

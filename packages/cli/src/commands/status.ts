@@ -104,6 +104,7 @@ export function describeStatus(snapshot: StatusSnapshot): string[] {
               delayed: total((q) => q.delayed),
               active: total((q) => q.active),
               dead: total((q) => q.dead),
+              finished: total((q) => q.finished),
             },
           ]
         : []),
@@ -115,6 +116,7 @@ export function describeStatus(snapshot: StatusSnapshot): string[] {
         { header: 'DELAYED', value: (q) => q.delayed },
         { header: 'ACTIVE', value: (q) => q.active },
         { header: 'DEAD', value: (q) => q.dead },
+        { header: 'FINISHED', value: (q) => q.finished },
       ]),
     );
   }

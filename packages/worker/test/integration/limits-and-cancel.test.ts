@@ -42,9 +42,11 @@ describe('limits across worker processes', () => {
       .map((line) => Number(line.split(' ')[0]))
       .sort((a, b) => a - b);
     expect(starts).toHaveLength(16);
-    // Permits are taken on Redis's clock; a start is recorded a few ms after its permit.
-    // So count starts in windows a little narrower than the limit's (slack for that delay).
-    const slack = 100;
+    // Permits are taken on Redis's clock; a start is recorded after its permit, by as much as
+    // a busy machine delays a worker's event loop (over 100 ms was seen beside a full test
+    // run). So count starts in windows narrower than the limit's: the permits come in bursts
+    // of 5 a window apart, so a burst still fits in the narrower window.
+    const slack = 250;
     const most = Math.max(
       ...starts.map(
         (from) => starts.filter((at) => at >= from && at < from + 1_000 - slack).length,
