@@ -99,7 +99,7 @@ describe('conveyor worker', () => {
 
       const human = await cli(['status', ...args]);
       expect(human.code).toBe(0);
-      expect(human.stdout).toMatch(/^cli-status\s+0\s+0\s+3\s+0$/m);
+      expect(human.stdout).toMatch(/^cli-status\s+0\s+0\s+3\s+0\s+0$/m);
       expect(human.stdout).toMatch(
         new RegExp(
           `^status-test-worker\\s+\\S+\\s+${worker.child.pid}\\s+running\\s+cli-status\\s+3\\s+3\\s`,

@@ -51,7 +51,9 @@ describe('a mutation is refused with 403 CSRF', () => {
     const id = await deadJob();
     const client = await login(served);
     const other = await login(served);
-    for (const token of [`${client.csrf.slice(0, -1)}A`, other.csrf, 'x'.repeat(43)]) {
+    // One character changed (to another one: a token ending in "A" must not stay the same).
+    const altered = `${client.csrf.slice(0, -1)}${client.csrf.endsWith('A') ? 'B' : 'A'}`;
+    for (const token of [altered, other.csrf, 'x'.repeat(43)]) {
       const response = await client.post(`/api/jobs/${encodeURIComponent(id)}/retry`, undefined, {
         'x-conveyor-csrf': token,
       });
