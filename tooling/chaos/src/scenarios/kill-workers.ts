@@ -42,9 +42,12 @@ export const killWorkers: Scenario = {
       const killed = new Map<number, number>();
       let lastKill = 0;
       for (let i = 0; i < kills; i++) {
-        // Spread the kills up to 90 % done; the last one at 97 %. A reclaimed job rejoins
-        // the tail of its queue, so the bound below holds only once the backlog is short.
-        const share = i === kills - 1 ? 0.97 : ((i + 1) / kills) * 0.9;
+        // Spread the kills up to 90 % done; the last one at 93 %. A reclaimed job rejoins
+        // the tail of its queue, so the bound below holds only once the backlog is short;
+        // but at 97 % of the quick run's 400 jobs the last 12 fit the fleet's 20 slots at
+        // once and can all finish between two polls for a busy victim, so that kill cut
+        // nothing short (seen beside a full CI run).
+        const share = i === kills - 1 ? 0.93 : ((i + 1) / kills) * 0.9;
         const target = Math.floor(share * jobs);
         await waitUntil(() => doneCount(rig.index()) >= target, 120_000);
         await waitUntil(() => rig.fleet.alive().length >= 2, 30_000);
