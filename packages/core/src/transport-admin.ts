@@ -80,6 +80,17 @@ export interface AuditEntryInput {
   action: string;
   /** The job acted on, for single-job actions. */
   jobId?: string;
+  /**
+   * The jobs a bulk action touched, at most `AUDIT_LIMITS.jobIds` (10,000, the dashboard's
+   * bulk cap): the entry is stored once in the log, and `listAudit({ jobId })` lists it for
+   * each of them too (within that job's `AUDIT_LIMITS.perJob`) [A12]. Repeats count once; an
+   * empty list is as none.
+   *
+   * @example
+   * await admin.appendAudit({ actor: 'ops', action: 'dead.retry', jobIds: ['q:1', 'q:2'] });
+   * await admin.listAudit({ jobId: 'q:2' }); // [..., { action: 'dead.retry', jobIdCount: 2 }]
+   */
+  jobIds?: readonly string[];
   queue?: string;
   /** Free-form details: a filter, a count, the outcome. JSON. */
   detail?: JsonValue;
@@ -91,6 +102,14 @@ export interface AuditEntry extends AuditEntryInput {
   id: string;
   /** Transport clock, ms since the epoch. */
   at: number;
+  /**
+   * Truncated: the first `AUDIT_LIMITS.jobIdsKept` (100) distinct ids of the input's `jobIds`,
+   * in appendAudit's answer and in `listAudit()` without `jobId`; absent in `listAudit({ jobId })`,
+   * which answers for one job; absent too when the input named none.
+   */
+  jobIds?: readonly string[];
+  /** How many distinct ids the input's `jobIds` named; present whenever it named any. */
+  jobIdCount?: number;
 }
 
 /** One job a worker holds, as its worker record lists it. */
@@ -202,4 +221,8 @@ export const AUDIT_LIMITS = {
   entries: 10_000,
   /** Newest entries kept per job. */
   perJob: 50,
+  /** Most ids an entry's `jobIds` may name. */
+  jobIds: 10_000,
+  /** Ids of `jobIds` an entry keeps and returns (the rest count in `jobIdCount`). */
+  jobIdsKept: 100,
 } as const;

@@ -78,11 +78,24 @@ describe('bulk actions', () => {
     expect(
       bulk.slice(-2).map((entry: { detail: { affected: number } }) => entry.detail.affected),
     ).toEqual([4, 0]);
-    expect(bulk.at(-1)).toMatchObject({
+    expect(bulk.at(-2)).toMatchObject({
       actor: 'ops',
       queue: 'dl-bulk',
       detail: { filter, requested: 4 },
+      jobIdCount: 4,
     });
+    expect([...bulk.at(-2).jobIds].sort()).toEqual([...timeouts].sort());
+
+    // The bulk retry shows on each retried job's page; not on a job it left alone.
+    const page = async (id: string) =>
+      (await (await client.get(`/api/jobs/${encodeURIComponent(id)}`)).json()) as {
+        audit: { id: string; action: string; jobIdCount?: number }[];
+      };
+    const [retried] = timeouts;
+    const onPage = (await page(retried as string)).audit.filter((e) => e.action === 'dead.retry');
+    expect(onPage).toEqual([expect.objectContaining({ id: bulk.at(-2).id, jobIdCount: 4 })]);
+    const [untouched] = others;
+    expect((await page(untouched as string)).audit).toEqual([]);
   });
 
   test('ids that no longer match the filter are skipped, not acted on', async () => {

@@ -5,7 +5,7 @@ import {
   InvalidOptionError,
   type JsonValue,
 } from '@conveyor/core';
-import type { Cluster, Redis } from 'ioredis';
+import { Cluster, type Redis } from 'ioredis';
 import { redisCall } from './errors.js';
 
 /**
@@ -22,6 +22,9 @@ export function auditKeys(prefix: string): { log: string; ofJob(jobId: string): 
 /** How long a job's audit list is kept after its last entry: 30 days. */
 export const JOB_AUDIT_TTL_MS = 30 * 24 * 60 * 60 * 1000;
 
+/** Jobs whose lists one round trip of `appendAudit` writes (three commands each). */
+const JOB_PUSH_CHUNK = 500;
+
 /** A stream id, or its milliseconds alone (`0` asks for everything). */
 const STREAM_ID = /^(\d{1,16})(?:-(\d{1,16}))?$/;
 
@@ -33,9 +36,10 @@ export interface RedisAudit {
 /**
  * The audit log on Redis [A12]. Entries go to a stream trimmed to about
  * `AUDIT_LIMITS.entries` (`XADD MAXLEN ~`), whose ids order them and give their time (Redis
- * clock); an entry about a job is also pushed, as JSON, to that job's list, which keeps its
- * newest `AUDIT_LIMITS.perJob` for {@link JOB_AUDIT_TTL_MS} after the last one, even when the
- * stream has dropped them.
+ * clock); an entry about a job (its `jobId`, each of its `jobIds`) is also pushed, as JSON, to
+ * that job's list, which keeps its newest `AUDIT_LIMITS.perJob` for {@link JOB_AUDIT_TTL_MS}
+ * after the last one, even when the stream has dropped them. The stream keeps the first
+ * `AUDIT_LIMITS.jobIdsKept` of `jobIds` and `jobIdCount`; a job's list, `jobIdCount` alone.
  */
 export function createRedisAudit(options: {
   commands: Redis | Cluster;
@@ -43,11 +47,50 @@ export function createRedisAudit(options: {
 }): RedisAudit {
   const { commands } = options;
   const keys = auditKeys(options.prefix);
+  const isCluster = commands instanceof Cluster;
+
+  /**
+   * LPUSH + LTRIM + PEXPIRE of one entry on each job's list, {@link JOB_PUSH_CHUNK} jobs a
+   * round trip: standalone, one pipeline per chunk; Cluster, one MULTI per job (each list is
+   * its own slot), a chunk at a time.
+   */
+  async function pushToJobs(jobs: readonly string[], text: string): Promise<void> {
+    const push = (pipeline: ReturnType<Redis['pipeline']>, jobId: string) => {
+      const own = keys.ofJob(jobId);
+      return pipeline
+        .lpush(own, text)
+        .ltrim(own, 0, AUDIT_LIMITS.perJob - 1)
+        .pexpire(own, JOB_AUDIT_TTL_MS);
+    };
+    const run = async (pipeline: ReturnType<Redis['pipeline']>) => {
+      const replies = await pipeline.exec();
+      const failed = replies?.find(([error]) => error)?.[0];
+      if (failed) throw failed;
+    };
+    for (let start = 0; start < jobs.length; start += JOB_PUSH_CHUNK) {
+      const chunk = jobs.slice(start, start + JOB_PUSH_CHUNK);
+      await redisCall('append-audit', async () => {
+        if (isCluster) {
+          await Promise.all(chunk.map((jobId) => run(push(commands.multi(), jobId))));
+        } else {
+          const pipeline = commands.pipeline();
+          for (const jobId of chunk) push(pipeline, jobId);
+          await run(pipeline);
+        }
+      });
+    }
+  }
 
   return {
     async appendAudit(input) {
       const fields = ['actor', input.actor, 'action', input.action];
       if (input.jobId !== undefined) fields.push('jobId', input.jobId);
+      const named = [...new Set(input.jobIds ?? [])];
+      if (named.length > 0) {
+        // The stream keeps the first ids and the count, never a 10,000-id entry.
+        fields.push('jobIds', JSON.stringify(named.slice(0, AUDIT_LIMITS.jobIdsKept)));
+        fields.push('jobIdCount', String(named.length));
+      }
       if (input.queue !== undefined) fields.push('queue', input.queue);
       const detail = input.detail === undefined ? undefined : JSON.stringify(input.detail);
       if (detail !== undefined) fields.push('detail', detail);
@@ -55,18 +98,12 @@ export function createRedisAudit(options: {
         commands.xadd(keys.log, 'MAXLEN', '~', AUDIT_LIMITS.entries, '*', ...fields),
       );
       const entry = entryOf(String(id), fields);
-      if (input.jobId !== undefined) {
-        const own = keys.ofJob(input.jobId);
-        await redisCall('append-audit', async () => {
-          const replies = await commands
-            .multi()
-            .lpush(own, JSON.stringify(entry))
-            .ltrim(own, 0, AUDIT_LIMITS.perJob - 1)
-            .pexpire(own, JOB_AUDIT_TTL_MS)
-            .exec();
-          const failed = replies?.find(([error]) => error)?.[0];
-          if (failed) throw failed;
-        });
+      const jobs = [...new Set(input.jobId === undefined ? named : [input.jobId, ...named])];
+      if (jobs.length > 0) {
+        // A job's list holds the entry without the ids: one bulk action stores its detail
+        // once per job, not its id list too.
+        const { jobIds: _kept, ...ofJob } = entry;
+        await pushToJobs(jobs, JSON.stringify(ofJob));
       }
       return entry;
     },
@@ -110,6 +147,12 @@ function entryOf(id: string, fields: readonly string[]): AuditEntry {
       case 'jobId':
         entry.jobId = value;
         break;
+      case 'jobIds':
+        entry.jobIds = parseIds(value);
+        break;
+      case 'jobIdCount':
+        entry.jobIdCount = Number(value);
+        break;
       case 'queue':
         entry.queue = value;
         break;
@@ -119,6 +162,11 @@ function entryOf(id: string, fields: readonly string[]): AuditEntry {
     }
   }
   return entry;
+}
+
+function parseIds(text: string): string[] {
+  const ids = parseDetail(text);
+  return Array.isArray(ids) ? ids.filter((id): id is string => typeof id === 'string') : [];
 }
 
 function parseDetail(text: string): JsonValue {

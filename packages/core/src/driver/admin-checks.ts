@@ -4,6 +4,7 @@ import { INDEX_FIELD_RULE, isIndexField } from '../input-index.js';
 import { checkJsonValue, type JsonValue } from '../json.js';
 import { utf8SizeOver } from '../payload-size.js';
 import {
+  AUDIT_LIMITS,
   type AuditEntryInput,
   INDEX_LIMITS,
   type IndexEntry,
@@ -97,18 +98,19 @@ export function checkIndexEntries(entries: readonly IndexEntry[], jobId: string)
   }
 }
 
-/** Checks an audit entry before it is stored: actor, action, job id, queue and detail. */
+/** Checks an audit entry before it is stored: actor, action, job id(s), queue and detail. */
 export function checkAuditEntry(entry: AuditEntryInput): void {
   if (typeof entry !== 'object' || entry === null) {
     throw new InvalidOptionError(
       'audit entry',
       entry,
-      '{ actor, action, jobId?, queue?, detail? }',
+      '{ actor, action, jobId?, jobIds?, queue?, detail? }',
     );
   }
   checkAuditText(entry.actor, 'audit actor');
   checkAuditText(entry.action, 'audit action');
   if (entry.jobId !== undefined) checkAuditText(entry.jobId, 'audit jobId');
+  if (entry.jobIds !== undefined) checkAuditJobIds(entry.jobIds);
   if (entry.queue !== undefined) assertQueueName(entry.queue);
   if (entry.detail !== undefined) checkAuditDetail(entry.detail);
 }
@@ -174,6 +176,17 @@ function checkAuditText(text: unknown, option: string): string {
     throw new InvalidOptionError(option, text, `a string of 1–${MAX_AUDIT_TEXT} characters`);
   }
   return text;
+}
+
+function checkAuditJobIds(jobIds: unknown): void {
+  if (!Array.isArray(jobIds) || jobIds.length > AUDIT_LIMITS.jobIds) {
+    throw new InvalidOptionError(
+      'audit jobIds',
+      Array.isArray(jobIds) ? `an array of ${jobIds.length} ids` : jobIds,
+      `an array of at most ${AUDIT_LIMITS.jobIds} job ids (split a larger action)`,
+    );
+  }
+  for (const jobId of jobIds) checkAuditText(jobId, 'audit jobIds entry');
 }
 
 function checkAuditDetail(detail: JsonValue): void {

@@ -3,12 +3,17 @@ import { AUDIT_LIMITS, type AuditEntry, type AuditEntryInput } from '../transpor
 
 interface StoredEntry {
   readonly seq: number;
+  /** As the global log answers it: `jobIds` cut to `AUDIT_LIMITS.jobIdsKept`. */
   readonly entry: AuditEntry;
+  /** As a job's list answers it: without `jobIds`. */
+  readonly ofJob: AuditEntry;
+  /** Every job whose list holds it: `jobId` and the distinct `jobIds`. */
+  readonly jobs: readonly string[];
 }
 
 /**
  * The memory transport's audit log [A12]: the newest `AUDIT_LIMITS.entries` entries, and
- * per job the newest `AUDIT_LIMITS.perJob`. Ids are sequence numbers written as decimal
+ * per job (its `jobId` and each of its `jobIds`) the newest `AUDIT_LIMITS.perJob`. Ids are sequence numbers written as decimal
  * strings; callers treat them as opaque, and this log compares them as numbers.
  */
 export interface AuditLog {
@@ -32,11 +37,11 @@ export function createAuditLog(): AuditLog {
       all.splice(0, start);
       start = 0;
     }
-    const { jobId } = dropped.entry;
-    if (jobId === undefined) return;
-    const own = byJob.get(jobId);
-    if (own?.[0] === dropped) own.shift();
-    if (own?.length === 0) byJob.delete(jobId);
+    for (const jobId of dropped.jobs) {
+      const own = byJob.get(jobId);
+      if (own?.[0] === dropped) own.shift();
+      if (own?.length === 0) byJob.delete(jobId);
+    }
   }
 
   return {
@@ -52,14 +57,22 @@ export function createAuditLog(): AuditLog {
       if (input.queue !== undefined) entry.queue = input.queue;
       // Stored as JSON would carry it: a Date becomes a string, undefined properties go.
       if (input.detail !== undefined) entry.detail = JSON.parse(JSON.stringify(input.detail));
-      const stored = { seq, entry };
+      const ofJob: AuditEntry = { ...entry };
+      const named = [...new Set(input.jobIds ?? [])];
+      if (named.length > 0) {
+        entry.jobIds = named.slice(0, AUDIT_LIMITS.jobIdsKept);
+        entry.jobIdCount = named.length;
+        ofJob.jobIdCount = named.length;
+      }
+      const jobs = [...new Set(input.jobId === undefined ? named : [input.jobId, ...named])];
+      const stored: StoredEntry = { seq, entry, ofJob, jobs };
       all.push(stored);
       if (all.length - start > AUDIT_LIMITS.entries) dropOldest();
-      if (input.jobId !== undefined) {
-        let own = byJob.get(input.jobId);
+      for (const jobId of jobs) {
+        let own = byJob.get(jobId);
         if (!own) {
           own = [];
-          byJob.set(input.jobId, own);
+          byJob.set(jobId, own);
         }
         own.push(stored);
         if (own.length > AUDIT_LIMITS.perJob) own.shift();
@@ -77,7 +90,9 @@ export function createAuditLog(): AuditLog {
         const first = source.findIndex((stored) => stored.seq > from);
         picked = first < 0 ? [] : source.slice(first, first + limit);
       }
-      return picked.map((stored) => structuredClone(stored.entry));
+      return picked.map((stored) =>
+        structuredClone(jobId === undefined ? stored.entry : stored.ofJob),
+      );
     },
   };
 }

@@ -168,14 +168,16 @@ async function bulk(
         : await core.admin.purgeDead(queue, own);
   }
   const queues = [...byQueue.keys()];
+  // jobIds lists the entry on each acted-on job's page too; the log's copy keeps the first
+  // 100 of them (AUDIT_LIMITS.jobIdsKept) and their count, so the detail needs no ids.
   await audit(core, context, {
     action: `dead.${action}`,
     ...(queues.length === 1 ? { queue: queues[0] } : filter.queue ? { queue: filter.queue } : {}),
+    jobIds: [...byQueue.values()].flat(),
     detail: {
       filter: { ...filter },
       requested: ids.length,
       affected,
-      ids: ids.slice(0, 100),
     },
   });
   return { affected, skipped: ids.length - affected };

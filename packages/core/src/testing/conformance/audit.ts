@@ -91,6 +91,58 @@ export function auditRules(harness: ConformanceHarness): void {
       expect(latest).toMatchObject({ jobId: jobB, action: 'b.3' });
     });
 
+    it('[A12] an entry with jobIds is listed once in the log and under each of those jobs', async ({
+      skip,
+    }) => {
+      const transport = await ctx.transport();
+      const admin = capabilityOf(transport, 'admin', skip);
+      const queue = uniqueQueue('audit-bulk');
+      const actor = uniqueQueue('actor');
+      const [jobA, jobB, jobC] = [`${queue}:a`, `${queue}:b`, `${queue}:c`];
+      const entry = await admin.appendAudit({
+        actor,
+        action: 'dead.retry',
+        queue,
+        jobIds: [jobA, jobB, jobA],
+        detail: { affected: 2 },
+      });
+      // Repeats count once; the log's copy keeps the (first) ids and their count.
+      expect(entry).toMatchObject({ actor, jobIds: [jobA, jobB], jobIdCount: 2 });
+      expect(entry.jobId).toBeUndefined();
+      const own = { ...entry };
+      delete own.jobIds;
+      // A job's list answers it without the id list.
+      expect(await admin.listAudit({ jobId: jobA })).toEqual([own]);
+      expect(await admin.listAudit({ jobId: jobB })).toEqual([own]);
+      expect(await admin.listAudit({ jobId: jobC })).toEqual([]);
+      const logged = (await admin.listAudit({ limit: 1000 })).filter((e) => e.actor === actor);
+      expect(logged).toEqual([entry]);
+      // A job named by jobId and by jobIds holds the entry once.
+      const both = await admin.appendAudit({ actor, action: 'x', jobId: jobC, jobIds: [jobC] });
+      expect((await admin.listAudit({ jobId: jobC })).map((e) => e.id)).toEqual([both.id]);
+    });
+
+    it(`[A12] an entry keeps the first ${AUDIT_LIMITS.jobIdsKept} of its jobIds, and refuses more than ${AUDIT_LIMITS.jobIds}`, async ({
+      skip,
+    }) => {
+      const transport = await ctx.transport();
+      const admin = capabilityOf(transport, 'admin', skip);
+      const queue = uniqueQueue('audit-many');
+      const ids = Array.from({ length: AUDIT_LIMITS.jobIdsKept + 20 }, (_, i) => `${queue}:${i}`);
+      const entry = await admin.appendAudit({ actor: 'bulk', action: 'dead.purge', jobIds: ids });
+      expect(entry.jobIds).toEqual(ids.slice(0, AUDIT_LIMITS.jobIdsKept));
+      expect(entry.jobIdCount).toBe(ids.length);
+      const [last] = await admin.listAudit({ jobId: ids.at(-1) });
+      expect(last).toMatchObject({ id: entry.id, jobIdCount: ids.length });
+      const tooMany = Array.from({ length: AUDIT_LIMITS.jobIds + 1 }, (_, i) => `${queue}:x${i}`);
+      await expect(
+        admin.appendAudit({ actor: 'bulk', action: 'dead.purge', jobIds: tooMany }),
+      ).rejects.toMatchObject({ code: 'INVALID_OPTION' });
+      await expect(
+        admin.appendAudit({ actor: 'bulk', action: 'dead.purge', jobIds: [''] }),
+      ).rejects.toMatchObject({ code: 'INVALID_OPTION' });
+    });
+
     it(`[A12] keeps the newest ${AUDIT_LIMITS.perJob} entries of a job`, async ({ skip }) => {
       const transport = await ctx.transport();
       const admin = capabilityOf(transport, 'admin', skip);
