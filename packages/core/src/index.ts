@@ -41,6 +41,18 @@ export { type MemoryTransportOptions, memoryTransport } from './memory/index.js'
 export { createTaskRegistry, type TaskRegistry } from './registry.js';
 export type { BackoffOptions, RetryOptions } from './retry-policy.js';
 export {
+  type AnySchedule,
+  defineSchedule,
+  isSchedule,
+  type MisfirePolicy,
+  type OverlapPolicy,
+  type ScheduleConfig,
+  type ScheduleDefinition,
+  type ScheduleTiming,
+} from './schedule/define-schedule.js';
+export { MIN_EVERY_MS } from './schedule/duration.js';
+export { dueSlots, FIRE_GRACE_MS, nextSlots, slotsBetween } from './schedule/slots.js';
+export {
   type InferSchemaInput,
   type InferSchemaOutput,
   isSchema,

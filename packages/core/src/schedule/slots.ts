@@ -1,0 +1,166 @@
+/**
+ * Slot math: the instants a schedule fires at, as pure functions of injected instants (no
+ * clock reads), so every worker computes the same slots. `every` slots are the multiples
+ * of the interval since the epoch; `cron` slots are the pattern's wall-clock matches in
+ * the schedule's zone, each mapped to one instant by the DST rules of `wall-clock.ts`.
+ */
+import type { Cron } from 'croner';
+import { InvalidOptionError } from '../errors.js';
+import { type AnySchedule, compileCron } from './define-schedule.js';
+import { instantOfWallTime, offsetRange } from './wall-clock.js';
+
+/**
+ * How late a slot may be reached and still count as on time for `misfire: 'skip'` (and
+ * for a schedule's first slot): a worker's timer can wake late under load, and a slot
+ * reached within this is fired, not skipped as missed.
+ */
+export const FIRE_GRACE_MS = 5_000;
+
+const compiled = new WeakMap<AnySchedule, Cron>();
+
+function cronOf(schedule: AnySchedule & { cron: string }): Cron {
+  let cron = compiled.get(schedule);
+  if (!cron) {
+    cron = compileCron(schedule.cron);
+    compiled.set(schedule, cron);
+  }
+  return cron;
+}
+
+/** Slots strictly after `after`, ascending, without end (unless the pattern runs out). */
+function* slotsAfter(schedule: AnySchedule, after: number): Generator<number> {
+  const { every, cron } = schedule;
+  if (every !== undefined) {
+    for (let slot = (Math.floor(after / every) + 1) * every; ; slot += every) yield slot;
+  }
+  if (cron === undefined) return;
+  const pattern = cronOf(schedule as AnySchedule & { cron: string });
+  const { tz } = schedule;
+  // A wall time firing after `after` is later than `after` plus the smallest offset near it.
+  let cursor = after + offsetRange(tz, after).min;
+  let last = after;
+  for (;;) {
+    const wall = pattern.nextRun(new Date(cursor))?.getTime();
+    if (wall === undefined) return;
+    cursor = wall;
+    const slot = instantOfWallTime(tz, wall);
+    // Skips wall times already past (a repeated hour) and gap times mapped onto one instant.
+    if (slot > last) {
+      last = slot;
+      yield slot;
+    }
+  }
+}
+
+/** Slots at or before `atOrBefore`, newest first, without end. */
+function* slotsUpTo(schedule: AnySchedule, atOrBefore: number): Generator<number> {
+  const { every, cron } = schedule;
+  if (every !== undefined) {
+    for (let slot = Math.floor(atOrBefore / every) * every; ; slot -= every) yield slot;
+  }
+  if (cron === undefined) return;
+  const pattern = cronOf(schedule as AnySchedule & { cron: string });
+  const { tz } = schedule;
+  // A wall time firing at or before `atOrBefore` is at most it plus the largest offset near it.
+  let cursor = atOrBefore + offsetRange(tz, atOrBefore).max + 1;
+  let last = atOrBefore + 1;
+  for (;;) {
+    const [previous] = pattern.previousRuns(1, new Date(cursor));
+    if (previous === undefined) return;
+    const wall = previous.getTime();
+    cursor = wall;
+    const slot = instantOfWallTime(tz, wall);
+    if (slot < last) {
+      last = slot;
+      yield slot;
+    }
+  }
+}
+
+/**
+ * The next `count` fire instants strictly after `after` (ms since the epoch), ascending.
+ *
+ * @example
+ * nextSlots(defineSchedule({ id: 'tick', task, every: '5m', input: {} }), Date.UTC(2026, 0, 1), 2);
+ * // [Date.UTC(2026, 0, 1, 0, 5), Date.UTC(2026, 0, 1, 0, 10)]
+ */
+export function nextSlots(schedule: AnySchedule, after: number, count: number): number[] {
+  assertInstant(after, 'after');
+  assertCount(count, 'count');
+  const out: number[] = [];
+  for (const slot of slotsAfter(schedule, after)) {
+    if (out.length >= count) break;
+    out.push(slot);
+  }
+  return out;
+}
+
+/** The slots in `(from, to]`, ascending, at most `limit` of them (the earliest). */
+export function slotsBetween(
+  schedule: AnySchedule,
+  from: number,
+  to: number,
+  limit: number,
+): number[] {
+  assertInstant(from, 'from');
+  assertInstant(to, 'to');
+  assertCount(limit, 'limit');
+  const out: number[] = [];
+  if (to <= from) return out;
+  for (const slot of slotsAfter(schedule, from)) {
+    if (slot > to || out.length >= limit) break;
+    out.push(slot);
+  }
+  return out;
+}
+
+/**
+ * The slots to fire now, oldest first, given the last slot fired (undefined: never) and
+ * the current instant, by the schedule's misfire policy: `'skip'` fires the current slot
+ * only when it is reached on time (within {@link FIRE_GRACE_MS}), none missed; `'latest'`
+ * the newest slot not yet fired; `{ catchUp: n }` up to the newest `n`. A schedule that
+ * has never fired starts with a slot reached on time; a disabled one has none due.
+ *
+ * @example
+ * // an every-minute schedule back after 10 minutes down, misfire { catchUp: 3 }
+ * dueSlots(schedule, t0, t0 + 600_000); // [t0 + 480_000, t0 + 540_000, t0 + 600_000]
+ */
+export function dueSlots(
+  schedule: AnySchedule,
+  lastFiredSlot: number | undefined,
+  now: number,
+): number[] {
+  assertInstant(now, 'now');
+  if (lastFiredSlot !== undefined) assertInstant(lastFiredSlot, 'lastFiredSlot');
+  if (!schedule.enabled) return [];
+  const { misfire } = schedule;
+  const onTime = now - FIRE_GRACE_MS;
+  const floor = lastFiredSlot === undefined ? onTime - 1 : lastFiredSlot;
+  const limit = typeof misfire === 'object' && lastFiredSlot !== undefined ? misfire.catchUp : 1;
+  const newest: number[] = [];
+  for (const slot of slotsUpTo(schedule, now)) {
+    if (slot <= floor || newest.length >= limit) break;
+    newest.push(slot);
+  }
+  if (misfire === 'skip') {
+    const current = newest[0];
+    return current !== undefined && current >= onTime ? [current] : [];
+  }
+  return newest.reverse();
+}
+
+function assertInstant(value: unknown, option: string): asserts value is number {
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    throw new InvalidOptionError(
+      option,
+      value,
+      'an instant in ms since the epoch (a finite number)',
+    );
+  }
+}
+
+function assertCount(value: unknown, option: string): asserts value is number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 100_000) {
+    throw new InvalidOptionError(option, value, 'an integer from 0 to 100000');
+  }
+}

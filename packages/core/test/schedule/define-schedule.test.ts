@@ -1,0 +1,187 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { InvalidOptionError, isSchedule, taskContract, ValidationError } from '../../src/index.js';
+import { defineSchedule } from '../../src/schedule/define-schedule.js';
+import { parseEvery } from '../../src/schedule/duration.js';
+import { defineTask } from '../../src/task.js';
+
+const report = defineTask({
+  name: 'shop.lowStockReport',
+  input: z.object({ threshold: z.number().int().positive() }),
+  run: () => null,
+});
+const base = { id: 'shop.report', task: report, input: { threshold: 5 } } as const;
+
+describe('defineSchedule', () => {
+  it('returns a frozen, branded definition with the defaults', () => {
+    const schedule = defineSchedule({ ...base, cron: '0 7 * * *' });
+    expect(schedule).toMatchObject({
+      kind: 'schedule',
+      id: 'shop.report',
+      task: report,
+      input: { threshold: 5 },
+      cron: '0 7 * * *',
+      every: undefined,
+      tz: 'UTC',
+      misfire: 'latest',
+      overlap: 'allow',
+      enabled: true,
+    });
+    expect(Object.isFrozen(schedule)).toBe(true);
+    expect(isSchedule(schedule)).toBe(true);
+    expect(isSchedule(report)).toBe(false);
+    expect(isSchedule({ kind: 'task', id: 'x' })).toBe(false);
+  });
+
+  it('keeps the given policies and zone', () => {
+    const schedule = defineSchedule({
+      ...base,
+      cron: '30 0 7 * * 1-5',
+      tz: 'Europe/Berlin',
+      misfire: { catchUp: 3 },
+      overlap: 'skip',
+      enabled: false,
+    });
+    expect(schedule).toMatchObject({
+      tz: 'Europe/Berlin',
+      misfire: { catchUp: 3 },
+      overlap: 'skip',
+      enabled: false,
+    });
+    expect(Object.isFrozen(schedule.misfire)).toBe(true);
+  });
+
+  it('accepts a codegen contract as the task', () => {
+    const contract = taskContract({ name: 'shop.lowStockReport', input: report.input });
+    expect(defineSchedule({ ...base, task: contract, every: '1d' }).task).toBe(contract);
+  });
+
+  it('validates the input with the task schema and names the schedule', () => {
+    const attempt = () =>
+      // @ts-expect-error threshold must be a number
+      defineSchedule({ ...base, input: { threshold: 'five' }, every: 60_000 });
+    expect(attempt).toThrow(ValidationError);
+    expect(attempt).toThrow(
+      /Schedule "shop\.report": Invalid input for task "shop\.lowStockReport": threshold/,
+    );
+    expect(() => defineSchedule({ ...base, input: { threshold: -1 }, every: 60_000 })).toThrow(
+      expect.objectContaining({ code: 'VALIDATION_FAILED', target: 'input', afterJson: false }),
+    );
+  });
+
+  it('validates the input in the form the worker receives after JSON', () => {
+    const task = defineTask({
+      name: 't.instance',
+      input: z.object({ at: z.instanceof(Date) }),
+      run: () => null,
+    });
+    expect(() => defineSchedule({ id: 's', task, input: { at: new Date() }, every: '1m' })).toThrow(
+      expect.objectContaining({ code: 'VALIDATION_FAILED', afterJson: true }),
+    );
+    const dated = defineTask({
+      name: 't.date',
+      input: z.object({ at: z.date() }),
+      run: () => null,
+    });
+    expect(
+      defineSchedule({ id: 's', task: dated, input: { at: new Date(0) }, every: '1m' }).id,
+    ).toBe('s');
+  });
+
+  it.each([
+    ['', 'schedule id'],
+    ['has space', 'schedule id'],
+    ['x'.repeat(129), 'schedule id'],
+  ])('rejects the id %j', (id, option) => {
+    expect(() => defineSchedule({ ...base, id, every: '1m' })).toThrow(
+      new RegExp(`Invalid ${option} .*: expected 1–128 characters`),
+    );
+  });
+
+  it('accepts an id of 128 characters from the allowed set', () => {
+    const id = `a_b.c:d-${'x'.repeat(120)}`;
+    expect(defineSchedule({ ...base, id, every: '1m' }).id).toBe(id);
+  });
+
+  it('needs exactly one of every and cron', () => {
+    // @ts-expect-error both
+    expect(() => defineSchedule({ ...base, every: '1m', cron: '* * * * *' })).toThrow(
+      /exactly one of every .* and cron/,
+    );
+    // @ts-expect-error neither
+    expect(() => defineSchedule({ ...base })).toThrow(/"neither every nor cron"/);
+  });
+
+  it('rejects tz with every, and a zone Intl does not know', () => {
+    // @ts-expect-error no tz with every
+    expect(() => defineSchedule({ ...base, every: '1h', tz: 'Europe/Berlin' })).toThrow(
+      /Invalid tz of schedule "shop.report" "Europe\/Berlin": expected no tz with every/,
+    );
+    expect(() => defineSchedule({ ...base, cron: '0 7 * * *', tz: 'Mars/Olympus' })).toThrow(
+      /Invalid tz of schedule "shop.report" "Mars\/Olympus": expected an IANA time zone/,
+    );
+  });
+
+  it.each(['* * * *', '0 0 0 1 1 * 2030', '61 * * * *', 'every minute', '0 0 31 2 *'])(
+    'rejects the cron pattern %j',
+    (cron) => {
+      expect(() => defineSchedule({ ...base, cron })).toThrow(InvalidOptionError);
+      expect(() => defineSchedule({ ...base, cron })).toThrow(
+        `Invalid cron of schedule "shop.report" ${JSON.stringify(cron)}: expected a`,
+      );
+    },
+  );
+
+  it.each<unknown>([{ catchUp: 0 }, { catchUp: 1001 }, { catchUp: 2.5 }, 'all', { latest: true }])(
+    'rejects misfire %j',
+    (misfire) => {
+      expect(() =>
+        // @ts-expect-error invalid on purpose
+        defineSchedule({ ...base, every: '1m', misfire }),
+      ).toThrow(/Invalid misfire .*: expected 'skip', 'latest' or \{ catchUp: n \}/);
+    },
+  );
+
+  it('rejects overlap and enabled values', () => {
+    // @ts-expect-error invalid on purpose
+    expect(() => defineSchedule({ ...base, every: '1m', overlap: 'queue' })).toThrow(
+      /Invalid overlap of schedule "shop.report" "queue": expected 'allow' or 'skip'/,
+    );
+    // @ts-expect-error invalid on purpose
+    expect(() => defineSchedule({ ...base, every: '1m', enabled: 'yes' })).toThrow(
+      /Invalid enabled/,
+    );
+  });
+
+  it('rejects something that is not a task', () => {
+    // @ts-expect-error not a task
+    expect(() => defineSchedule({ ...base, task: { name: 'x' }, every: '1m' })).toThrow(
+      /Invalid task of schedule "shop.report" "task x": expected a task from defineTask/,
+    );
+  });
+});
+
+describe('every', () => {
+  it.each([
+    ['30s', 30_000],
+    ['5m', 300_000],
+    ['1h', 3_600_000],
+    ['1d', 86_400_000],
+    ['1h30m', 5_400_000],
+    ['1d2h3m4s', 93_784_000],
+    [1_000, 1_000],
+    [90_000, 90_000],
+  ])('reads %j as %d ms', (every, ms) => {
+    expect(parseEvery(every)).toBe(ms);
+    expect(defineSchedule({ ...base, every }).every).toBe(ms);
+  });
+
+  it.each([999, 0, -1_000, 1_500.5, Number.NaN, '', '5x', '1m1h', '500ms', ' 5m', '0s', '1.5h'])(
+    'rejects %j',
+    (every) => {
+      expect(() => defineSchedule({ ...base, every })).toThrow(
+        /Invalid every of schedule "shop.report" .*: expected an integer number of ms, 1000 or more, or a duration/,
+      );
+    },
+  );
+});
