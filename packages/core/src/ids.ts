@@ -1,4 +1,4 @@
-import { randomBytes, randomFillSync } from 'node:crypto';
+import { createHash, randomBytes, randomFillSync } from 'node:crypto';
 import { isQueueName } from './envelope.js';
 
 // 64 URL-safe characters in ASCII order, so that ids sort like the times they start with.
@@ -45,15 +45,41 @@ let lastTime = '';
 
 function timePart(ms: number): string {
   if (ms === lastMs) return lastTime;
+  lastTime = encodeTime(ms);
+  lastMs = ms;
+  return lastTime;
+}
+
+function encodeTime(ms: number): string {
   let out = '';
   let rest = ms;
   for (let i = 0; i < TIME_CHARS; i++) {
     out = ALPHABET[rest % 64] + out;
     rest = Math.floor(rest / 64);
   }
-  lastMs = ms;
-  lastTime = out;
   return out;
+}
+
+/** The last slot time {@link scheduleJobId} can encode in its 7 time characters (in 2109). */
+export const MAX_SLOT_AT = 64 ** TIME_CHARS - 1;
+/** Schedule ids longer than this are hashed in {@link scheduleJobId}, keeping ids short. */
+const PLAIN_SCHEDULE_ID_CHARS = 64;
+
+/**
+ * The job id of a schedule's slot, the same in every process: `<queue>:<time>.<scheduleId>`
+ * (`<time>` the slot's 7 time characters, as in {@link newJobId}, so the jobs of a queue
+ * still sort by time), or `<queue>:<time>:<hash>` for a schedule id over 64 characters (22
+ * base64url characters of its SHA-256). Never equal to a {@link newJobId} id, whose
+ * eighth character is never `.` or `:`. Arguments as `transport.schedules` checks them.
+ *
+ * @example
+ * scheduleJobId('reports', 'daily-stock', 1764054000000); // 'reports:Oetny5-.daily-stock'
+ */
+export function scheduleJobId(queue: string, scheduleId: string, slotAt: number): string {
+  const time = encodeTime(slotAt);
+  if (scheduleId.length <= PLAIN_SCHEDULE_ID_CHARS) return `${queue}:${time}.${scheduleId}`;
+  const hash = createHash('sha256').update(scheduleId).digest('base64url').slice(0, 22);
+  return `${queue}:${time}:${hash}`;
 }
 
 /**

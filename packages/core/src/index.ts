@@ -127,3 +127,12 @@ export {
   type TaskTotals,
   type TransportMetrics,
 } from './transport-metrics.js';
+export {
+  type FireRefusal,
+  type FireRequest,
+  type FireResult,
+  SCHEDULE_ID_RULE,
+  type ScheduleMark,
+  type ScheduleOverlap,
+  type TransportSchedules,
+} from './transport-schedules.js';

@@ -3,6 +3,7 @@ import type { Transport } from './transport.js';
 import type { TransportAdmin } from './transport-admin.js';
 import type { TransportLimits } from './transport-limits.js';
 import type { TransportMetrics } from './transport-metrics.js';
+import type { TransportSchedules } from './transport-schedules.js';
 
 /**
  * The optional capabilities of a transport, by the property that holds each. A transport
@@ -17,9 +18,11 @@ export interface TransportCapabilities {
   limits: TransportLimits;
   /** Per-minute counters for the dashboard's charts. */
   metrics: TransportMetrics;
+  /** Periodic schedules: claims a slot and enqueues its job in one atomic step. */
+  schedules: TransportSchedules;
 }
 
-/** The name of an optional capability: `'admin'`, `'limits'`, `'metrics'`. */
+/** The name of an optional capability: `'admin'`, `'limits'`, `'metrics'`, `'schedules'`. */
 export type TransportCapability = keyof TransportCapabilities;
 
 /** A transport known to have the capabilities `K`. */

@@ -9,6 +9,7 @@ import { checkEnqueueRequests } from './checks.js';
 import type { CreateTransportOptions, TransportDriver } from './driver.js';
 import { gateAdmin, gateLimits, type TransportGate } from './gates.js';
 import { gateMetrics } from './metrics-gate.js';
+import { gateSchedules } from './schedules-gate.js';
 
 /**
  * Wraps a driver into a {@link Transport}. Every transport goes through here, so every
@@ -155,6 +156,10 @@ export function createTransport<Driver extends TransportDriver, Methods extends 
   if (driver.metrics) {
     (transport as { metrics?: unknown }).metrics = gateMetrics(driver.metrics, gate);
   }
+  if (driver.schedules) {
+    const schedules = gateSchedules(driver.schedules, gate, maxPayloadBytes);
+    (transport as { schedules?: unknown }).schedules = schedules;
+  }
   const extra = transport as unknown as Record<string, unknown>;
   for (const [method, run] of Object.entries(options.methods ?? {})) {
     if (typeof run !== 'function') continue;
@@ -170,7 +175,7 @@ export function createTransport<Driver extends TransportDriver, Methods extends 
   return transport as TransportOf<Driver> & NoInfer<Methods>;
 }
 
-/** The transport a driver makes: with `admin`, `limits` and `metrics` typed as present when the driver has them. */
+/** The transport a driver makes: with each capability (`admin`, `metrics`, …) typed as present when the driver has it. */
 export type TransportOf<Driver extends TransportDriver> = TransportWith<
   {
     [K in TransportCapability]: undefined extends Driver[K] ? never : K;

@@ -20,6 +20,7 @@ import type {
 } from '../transport-admin.js';
 import type { TransportLimits } from '../transport-limits.js';
 import type { TransportMetrics } from '../transport-metrics.js';
+import type { TransportSchedules } from '../transport-schedules.js';
 
 /**
  * A backend, as `createTransport` wraps it into a {@link Transport}. The wrapper checks
@@ -93,6 +94,13 @@ export interface TransportDriver {
    * pickup histograms checked [M4].
    */
   readonly metrics?: TransportMetrics;
+
+  /**
+   * Schedules, when the backend has them [S6]: schedule ids, slots and the job checked as
+   * for `enqueue`, the job's id already `scheduleJobId(queue, scheduleId, slotAt)`;
+   * `lastFired` gets a valid queue and at least one valid schedule id.
+   */
+  readonly schedules?: TransportSchedules;
 }
 
 /**

@@ -15,7 +15,14 @@ export {
   QUEUE_NAME_RULE,
   serializeEnvelope,
 } from '../envelope.js';
-export { isJobIdOf, newJobId, newLeaseToken, queueOfJobId } from '../ids.js';
+export {
+  isJobIdOf,
+  MAX_SLOT_AT,
+  newJobId,
+  newLeaseToken,
+  queueOfJobId,
+  scheduleJobId,
+} from '../ids.js';
 export {
   ATTEMPT_MESSAGE_LIMIT,
   attemptError,

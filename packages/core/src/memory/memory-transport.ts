@@ -2,6 +2,7 @@ import { type Clock, systemClock, type TimerHandle } from '../clock.js';
 import { createTransport } from '../driver/create-transport.js';
 import { inputJsonOf } from '../payload-size.js';
 import {
+  type EnqueueRequest,
   type EnqueueResult,
   FINAL_STATES,
   type JobRecord,
@@ -16,6 +17,7 @@ import { createJobIndex } from './job-index.js';
 import { createJobStore } from './job-store.js';
 import { createMemoryLimits } from './limits.js';
 import { createMemoryMetrics } from './metrics.js';
+import { createMemorySchedules } from './schedules.js';
 import { cancelJob, renewLease, settleDelivery } from './settlement.js';
 import {
   createJobWaiters,
@@ -52,7 +54,7 @@ const DAY_MS = 86_400_000;
  */
 export function memoryTransport(
   options: MemoryTransportOptions = {},
-): TransportWith<'admin' | 'limits' | 'metrics'> {
+): TransportWith<'admin' | 'limits' | 'metrics' | 'schedules'> {
   const clock = options.clock ?? systemClock;
   const defaultDedupeWindowMs = options.defaultDedupeWindowMs ?? DAY_MS;
 
@@ -158,6 +160,29 @@ export function memoryTransport(
     return record;
   }
 
+  /** Adds one job of an `enqueue` (or a schedule's slot) at `now` [R3–R5a]. */
+  function add(request: EnqueueRequest, now: number): EnqueueResult {
+    const { envelope, delayMs, runAt, dedupeWindowMs, inputFingerprint, index } = request;
+    const { id, queue, task, idempotencyKey } = envelope;
+    if (idempotencyKey !== undefined) {
+      const earlier = dedupe.find(queue, task, idempotencyKey, now);
+      if (earlier !== undefined) return duplicateOf(earlier);
+    }
+    // Ids are the producer's and unique; never let a reused one clobber a stored job [R3a].
+    if (store.get(id)) return { id, duplicate: true };
+    const dueAt = delayMs !== undefined ? now + delayMs : runAt;
+    const inputBytes = Buffer.byteLength(inputJsonOf(request), 'utf8');
+    const job = store.add(structuredClone(envelope), dueAt, now, inputBytes);
+    if (index !== undefined && index.length > 0) {
+      jobIndex.add(queue, task, index, { id, added: job.added }, now);
+    }
+    if (idempotencyKey !== undefined) {
+      const window = dedupeWindowMs ?? defaultDedupeWindowMs;
+      dedupe.claim(queue, task, idempotencyKey, { jobId: id, inputFingerprint }, now, window);
+    }
+    return { id, duplicate: false };
+  }
+
   /** One whole operation: `begin`, then `operation`, then `flush`. */
   function operate<T>(operation: (now: number) => T): T {
     const now = begin();
@@ -184,29 +209,15 @@ export function memoryTransport(
 
       metrics: createMemoryMetrics(clock),
 
+      schedules: createMemorySchedules({
+        operate,
+        add,
+        stateOf: (id) => store.get(id)?.record.state,
+      }),
+
       async enqueue(requests) {
         const now = begin();
-        const results = requests.map((request): EnqueueResult => {
-          const { envelope, delayMs, runAt, dedupeWindowMs, inputFingerprint, index } = request;
-          const { id, queue, task, idempotencyKey } = envelope;
-          if (idempotencyKey !== undefined) {
-            const earlier = dedupe.find(queue, task, idempotencyKey, now);
-            if (earlier !== undefined) return duplicateOf(earlier);
-          }
-          // Ids are the producer's and unique; never let a reused one clobber a stored job [R3a].
-          if (store.get(id)) return { id, duplicate: true };
-          const dueAt = delayMs !== undefined ? now + delayMs : runAt;
-          const inputBytes = Buffer.byteLength(inputJsonOf(request), 'utf8');
-          const job = store.add(structuredClone(envelope), dueAt, now, inputBytes);
-          if (index !== undefined && index.length > 0) {
-            jobIndex.add(queue, task, index, { id, added: job.added }, now);
-          }
-          if (idempotencyKey !== undefined) {
-            const window = dedupeWindowMs ?? defaultDedupeWindowMs;
-            dedupe.claim(queue, task, idempotencyKey, { jobId: id, inputFingerprint }, now, window);
-          }
-          return { id, duplicate: false };
-        });
+        const results = requests.map((request) => add(request, now));
         flush(now);
         return results;
       },

@@ -19,6 +19,7 @@ import { priorityRules } from './priorities.js';
 import { reserveRules } from './reserve.js';
 import { resultRules } from './results.js';
 import { retryReleaseRules } from './retry-release.js';
+import { scheduleRules } from './schedules.js';
 import { settleRules } from './settle.js';
 import { RETRY_STALLED } from './stalls.js';
 import { waitingRules } from './waiting.js';
@@ -51,6 +52,8 @@ const GROUPS = {
   limits: limitRules,
   // Optional capability: each test skips itself on a transport without `metrics`.
   metrics: metricsRules,
+  // Optional capability: each test skips itself on a transport without `schedules`.
+  schedules: scheduleRules,
 } satisfies Record<string, (harness: ConformanceHarness) => void>;
 
 /** A group of conformance rules, for running the suite in parts (one test file each). */
@@ -70,8 +73,8 @@ export interface ConformanceOptions {
 
 /**
  * Registers the transport conformance suite (rules R1–R26 of docs/transport.md, A1–A12 for
- * `transport.admin`, L1–L9 for `transport.limits` and M1–M4 for `transport.metrics`) with
- * vitest. Every transport must pass it unchanged.
+ * `transport.admin`, L1–L9 for `transport.limits`, M1–M4 for `transport.metrics` and S1–S6
+ * for `transport.schedules`) with vitest. Every transport must pass it unchanged.
  *
  * @example
  * ```ts
