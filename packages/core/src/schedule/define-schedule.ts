@@ -220,7 +220,13 @@ function checkedInput<T extends AnyTaskContract>(
     return input as TaskInput<T>;
   }
   throwIfInvalid(task, outcome, id, false);
-  if (!checkJsonValue(input, 'input')) {
+  let exact: boolean;
+  try {
+    exact = checkJsonValue(input, 'input');
+  } catch (error) {
+    throw named(error, id);
+  }
+  if (!exact) {
     // JSON changes the value (a Date, an undefined property): check what the worker gets.
     const received = revived(task.input, JSON.parse(JSON.stringify(input)));
     const again = validateNow(task.input, received);
@@ -237,9 +243,13 @@ function throwIfInvalid(
   afterJson: boolean,
 ): void {
   if (outcome.ok) return;
-  const error = new ValidationError(task.name, 'input', outcome.issues, { afterJson });
-  error.message = `Schedule ${JSON.stringify(id)}: ${error.message}`;
-  throw error;
+  throw named(new ValidationError(task.name, 'input', outcome.issues, { afterJson }), id);
+}
+
+/** Starts an error's message with the schedule it is about. */
+function named(error: unknown, id: string): unknown {
+  if (error instanceof Error) error.message = `Schedule ${JSON.stringify(id)}: ${error.message}`;
+  return error;
 }
 
 function misfireOf(value: unknown, label: string): MisfirePolicy {

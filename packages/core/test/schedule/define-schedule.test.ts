@@ -88,6 +88,18 @@ describe('defineSchedule', () => {
     ).toBe('s');
   });
 
+  it('refuses an input JSON cannot carry, naming the schedule', () => {
+    const loose = defineTask({ name: 't.loose', input: z.any(), run: () => null });
+    expect(() =>
+      defineSchedule({ id: 's.set', task: loose, input: new Set([1]), every: '1m' }),
+    ).toThrow(
+      expect.objectContaining({
+        code: 'NOT_JSON',
+        message: expect.stringMatching(/^Schedule "s\.set": input/),
+      }),
+    );
+  });
+
   it.each([
     ['', 'schedule id'],
     ['has space', 'schedule id'],
