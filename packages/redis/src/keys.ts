@@ -33,6 +33,11 @@ export function queueKeys(prefix: string, queue: string): string[] {
   ];
 }
 
+/** The queue's schedule marks (fire-schedule.lua's `KEYS[22]`): schedule id -> mark. */
+export function schedulesKey(prefix: string, queue: string): string {
+  return `${prefix}:{${queue}}:sched`;
+}
+
 /** The marker list a blocked reserve waits on. */
 export function markerKey(prefix: string, queue: string): string {
   return `${prefix}:{${queue}}:marker`;

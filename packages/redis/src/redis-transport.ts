@@ -22,6 +22,7 @@ import { redisMetrics } from './metrics.js';
 import { createNotifications } from './notifications.js';
 import { createPickup } from './pickup.js';
 import { createReserver } from './reserve.js';
+import { redisSchedules } from './schedules.js';
 import { defineScripts, type QueueScriptName, runScript } from './scripts.js';
 import { createSweeper } from './sweeper.js';
 import {
@@ -56,8 +57,9 @@ export interface RedisTransportOptions extends ConnectionOptions {
   checkMaxmemoryPolicy?: boolean;
 }
 
-/** A {@link Transport} on Redis, with `admin`, `limits` and `metrics`, plus what only Redis offers. */
-export interface RedisTransport extends TransportWith<'admin' | 'limits' | 'metrics'> {
+/** A {@link Transport} on Redis, with `admin`, `limits`, `metrics` and `schedules`, plus what only Redis offers. */
+export interface RedisTransport
+  extends TransportWith<'admin' | 'limits' | 'metrics' | 'schedules'> {
   /**
    * Resolves once Redis answers and the cancel channel is subscribed, so that this
    * instance hears every cancel published from then on. Rejects with a
@@ -223,6 +225,14 @@ export function redisTransport(options: RedisTransportOptions = {}): RedisTransp
     admin,
     limits: redisLimits({ commands, prefix }),
     metrics: redisMetrics({ commands, prefix }),
+    schedules: redisSchedules({
+      commands,
+      prefix,
+      queueKeys: keys,
+      commonArgs: [defaultTtl, keep],
+      defaultDedupeWindowMs: defaultWindow,
+      registerQueues: (queues) => admin.registerQueues(queues),
+    }),
 
     enqueue: createEnqueuer({
       enqueueScript: (queue, args) => script('enqueue', queue, args),

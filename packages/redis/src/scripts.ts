@@ -26,6 +26,8 @@ export const SCRIPT_KEY_COUNTS = {
   sweep: QUEUE_KEY_COUNT,
   'list-jobs': QUEUE_KEY_COUNT,
   'find-by-index': QUEUE_KEY_COUNT,
+  // The queue's keys and its schedule marks (`schedulesKey` in keys.ts).
+  'fire-schedule': QUEUE_KEY_COUNT + 1,
   'put-worker': WORKER_KEY_COUNT,
   'list-workers': WORKER_KEY_COUNT,
   'remove-worker': WORKER_KEY_COUNT,

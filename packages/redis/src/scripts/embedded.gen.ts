@@ -96,183 +96,9 @@ return answer
 
 --!include queue.lua
 
-local HEADER = '^(%d+) (%d) (%S*) (%S*) (%S*) (%S*) (%S*) (%S*) (%S*) (.*)$'
-
--- Jobs that came due before this enqueue go first [R7].
-housekeep(500)
-local default_window = tonumber(ARGV[3])
-local version = ARGV[4]
 local FIRST_GROUP = 5
-local out = {}
-local any_ready = false
--- Ready ids per priority, pushed with one RPUSH per list at the end (order kept).
-local ready = {}
--- One EXISTS over the whole batch: when none of its ids is stored (the usual case),
--- no job needs its own EXISTS. Ids repeated inside the batch are caught by \`added\`.
--- Lengths are counted by hand: Lua's # searches for the end of a table.
-local keys = {}
-local key_count = 0
-local argc = #ARGV
-local a = FIRST_GROUP
-while a <= argc do
-  local count, more = string.match(ARGV[a], '^(%d+) (%d)')
-  more = tonumber(more)
-  a = a + 1 + (more % 2 == 1 and 3 or 0)
-  local stride = more >= 2 and 3 or 2
-  for _ = 1, tonumber(count) do
-    key_count = key_count + 1
-    keys[key_count] = K_JOB .. ARGV[a]
-    a = a + stride
-  end
-end
+--!include enqueue-jobs.lua
 
--- (task, field) pairs indexed by this call, for one SADD at the end.
-local indexed, indexed_count = {}, 0
--- Adds job \`id\` to the index of each of its entries (see the header).
-local function add_index(id, task, entries)
-  local pos, size = 1, #entries
-  while pos <= size do
-    local length = string.match(entries, '^(%d+):', pos)
-    if not length then return end
-    local start = pos + #length + 1
-    pos = start + tonumber(length)
-    local field = string.sub(entries, start, pos - 1)
-    length = string.match(entries, '^(%d+):', pos)
-    if not length then return end
-    start = pos + #length + 1
-    pos = start + tonumber(length)
-    local key = index_key(task, field, string.sub(entries, start, pos - 1))
-    redis.call('ZADD', key, now_s, id)
-    redis.call('ZREMRANGEBYRANK', key, 0, -INDEX_PER_VALUE - 1)
-    redis.call('PEXPIRE', key, INDEX_TTL_MS)
-    local pair = #task .. ':' .. task .. ':' .. field
-    if not indexed[pair] then
-      indexed[pair] = true
-      indexed_count = indexed_count + 1
-      indexed[indexed_count] = pair
-    end
-  end
-end
-local any_stored = key_count > 0 and redis.call('EXISTS', unpack(keys)) > 0
-local added = {}
-local n = 0
-local out_count = 0
--- Ready counts per priority, next to \`ready\`.
-local ready_count = {}
-a = FIRST_GROUP
-while a <= argc do
-  local count, more, priority, max_attempts, enqueued_at, expires_at, delay, run_at, window, task =
-    string.match(ARGV[a], HEADER)
-  a = a + 1
-  local extras, idem, claim_prefix = '', nil, ''
-  more = tonumber(more)
-  local with_index = more >= 2
-  local stride = with_index and 3 or 2
-  if more % 2 == 1 then
-    extras = ARGV[a]
-    if ARGV[a + 1] ~= '' then
-      idem = K_IDEM .. #task .. ':' .. task .. ':' .. ARGV[a + 1]
-      claim_prefix = ARGV[a + 2] .. ' '
-    end
-    a = a + 3
-  end
-  -- Everything but the id and input is the same for the whole group: built once.
-  local fields = {
-    's', 'w',
-    'd', version .. priority .. '|' .. max_attempts .. '|' .. now_s .. '|'
-      .. int(now - tonumber(enqueued_at)) .. '|' .. task,
-    'i', '',
-  }
-  if extras ~= '' then
-    fields[#fields + 1] = 'y'
-    fields[#fields + 1] = extras
-  end
-  if expires_at ~= '' then
-    fields[#fields + 1] = 'x'
-    fields[#fields + 1] = expires_at
-  end
-  local plain = #fields == 6
-  local d = fields[4]
-  local due = nil
-  if delay ~= '' then
-    due = now + tonumber(delay)
-  elseif run_at ~= '' then
-    due = tonumber(run_at)
-  end
-  local delayed = due and due > now
-  if delayed then fields[2] = 'd' end
-  priority = tonumber(priority)
-  local list = ready[priority]
-  if not delayed and not list then
-    list = {}
-    ready[priority] = list
-    ready_count[priority] = 0
-  end
-  local listed = ready_count[priority]
-  local idem_window = tonumber(window) or default_window
-  for _ = 1, tonumber(count) do
-    n = n + 1
-    local id = ARGV[a]
-    local input = ARGV[a + 1]
-    local entries = with_index and ARGV[a + 2]
-    a = a + stride
-    local existing, fingerprint = false, ''
-    if idem then
-      local claim = redis.call('GET', idem)
-      if claim then
-        -- \`<fingerprint> <unique id>\`; a bare id is a claim without one.
-        local f, claimed = string.match(claim, '^(%S*) (.*)$')
-        if f then
-          existing, fingerprint = claimed, f
-        else
-          existing = claim
-        end
-      end
-    end
-    local key = keys[n]
-    if not existing and (added[id] or (any_stored and redis.call('EXISTS', key) == 1)) then
-      existing = id
-    end
-    if existing then
-      out[out_count + 1] = n - 1
-      out[out_count + 2] = existing
-      out[out_count + 3] = fingerprint
-      out_count = out_count + 3
-    else
-      if plain then
-        redis.call('HSET', key, 's', fields[2], 'd', d, 'i', input)
-      else
-        fields[6] = input
-        redis.call('HSET', key, unpack(fields))
-      end
-      if delayed then
-        make_delayed(id, key, due)
-      else
-        listed = listed + 1
-        list[listed] = id
-        any_ready = true
-      end
-      if idem and idem_window > 0 then
-        redis.call('SET', idem, claim_prefix .. id, 'PX', int(idem_window))
-      end
-      if entries then add_index(id, task, entries) end
-      added[id] = true
-    end
-  end
-  if listed then ready_count[priority] = listed end
-end
-for priority, ids in pairs(ready) do
-  if #ids > 0 then
-    redis.call('RPUSH', ready_key(priority), unpack(ids))
-  end
-end
-if any_ready then
-  wake()
-end
-if indexed_count > 0 then
-  redis.call('SADD', K_INDEXED, unpack(indexed, 1, indexed_count))
-  redis.call('PEXPIRE', K_INDEXED, INDEX_TTL_MS)
-end
 return out
 `,
   'find-by-index': `-- find-by-index.lua: a page of the jobs of one task whose indexed input field has a value,
@@ -319,6 +145,58 @@ end
 local out = { next_score or '', next_member or '' }
 for n = 1, #page.jobs do out[n + 2] = page.jobs[n] end
 return out
+`,
+  'fire-schedule': `-- fire-schedule.lua: claims a schedule's slot and enqueues its job, in one step [S1–S4].
+--
+-- KEYS: [1]–[21] the queue's keys (includes/queue.lua), [22] the queue's schedule marks, a
+--       HASH \`<prefix>:{q}:sched\`: schedule id -> \`<slotAt> <jobSlotAt> <firedAt> <unique id>\`
+--       (the last slot claimed, fired or skipped; the slot and enqueue time of the last job
+--       fired, and that job's unique id).
+-- ARGV: [1]–[4] as for enqueue.lua, [5] schedule id, [6] slotAt (ms), [7] overlap
+--       (\`allow\` or \`skip\`), [8] the unique id of the slot's job, then from [9] one group of
+--       one job, as enqueue.lua takes it (src/wire/script-calls.ts, fireArgs).
+-- Returns: \`{1}\` when the job was added; \`{0, reason}\` when not, reason \`claimed-before\`
+--          (slotAt at or before the mark's slot) or \`overlap\` (with \`skip\`, the last job
+--          fired is waiting, delayed or active: the mark moves to slotAt, nothing is
+--          added); \`{0, reason, unique id}\` when enqueueing found the job a duplicate,
+--          reason \`claimed-before\` (its id is stored) or \`duplicate\` (its idempotency key
+--          holds the earlier job whose unique id follows); the mark moves then too.
+
+--!include queue.lua
+
+local K_SCHEDULES = KEYS[22]
+local schedule_id, slot_s, unique = ARGV[5], ARGV[6], ARGV[8]
+local slot = tonumber(slot_s)
+
+local mark = redis.call('HGET', K_SCHEDULES, schedule_id)
+local last_slot, job_slot, fired_at, last_unique
+if mark then
+  last_slot, job_slot, fired_at, last_unique = string.match(mark, '^(%d+) (%d+) (%d+) (.*)$')
+end
+if last_slot and slot <= tonumber(last_slot) then
+  return {0, 'claimed-before'}
+end
+
+-- Promote and reclaim first, so that the last job's state is current.
+housekeep(500)
+if ARGV[7] == 'skip' and last_unique then
+  local state = redis.pcall('HGET', K_JOB .. last_unique, 's')
+  if state == 'w' or state == 'd' or state == 'a' then
+    redis.call('HSET', K_SCHEDULES, schedule_id,
+      slot_s .. ' ' .. job_slot .. ' ' .. fired_at .. ' ' .. last_unique)
+    return {0, 'overlap'}
+  end
+end
+
+local FIRST_GROUP = 9
+--!include enqueue-jobs.lua
+
+local job_unique = out[2] or unique
+redis.call('HSET', K_SCHEDULES, schedule_id, slot_s .. ' ' .. slot_s .. ' ' .. now_s .. ' ' .. job_unique)
+if out[2] then
+  return {0, out[2] == unique and 'claimed-before' or 'duplicate', out[2]}
+end
+return {1}
 `,
   'get-job': `-- get-job.lua: reads one job's hash, bringing its queue up to date first [R11, R20, R21].
 --
@@ -1036,6 +914,189 @@ return { 0, math.max(1, math.ceil(tonumber(oldest[2]) + window - now)) }
 
 /** Each file in src/scripts/includes/, by the name `--!include <name>` gives. */
 export const LUA_INCLUDES: Readonly<Record<string, string>> = {
+  'enqueue-jobs.lua': `-- enqueue-jobs.lua: the body of enqueue.lua, shared with fire-schedule.lua, which enqueues
+-- a slot's job exactly as enqueue.lua does. Inlined after queue.lua by a script that has
+-- set \`FIRST_GROUP\`, the ARGV index of its first group (enqueue.lua's header describes
+-- ARGV[3], ARGV[4] and the groups). Leaves \`out\`, the jobs not added (enqueue.lua's
+-- return value), for the script to return or read.
+
+local HEADER = '^(%d+) (%d) (%S*) (%S*) (%S*) (%S*) (%S*) (%S*) (%S*) (.*)$'
+
+-- Jobs that came due before this enqueue go first [R7].
+housekeep(500)
+local default_window = tonumber(ARGV[3])
+local version = ARGV[4]
+local out = {}
+local any_ready = false
+-- Ready ids per priority, pushed with one RPUSH per list at the end (order kept).
+local ready = {}
+-- One EXISTS over the whole batch: when none of its ids is stored (the usual case),
+-- no job needs its own EXISTS. Ids repeated inside the batch are caught by \`added\`.
+-- Lengths are counted by hand: Lua's # searches for the end of a table.
+local keys = {}
+local key_count = 0
+local argc = #ARGV
+local a = FIRST_GROUP
+while a <= argc do
+  local count, more = string.match(ARGV[a], '^(%d+) (%d)')
+  more = tonumber(more)
+  a = a + 1 + (more % 2 == 1 and 3 or 0)
+  local stride = more >= 2 and 3 or 2
+  for _ = 1, tonumber(count) do
+    key_count = key_count + 1
+    keys[key_count] = K_JOB .. ARGV[a]
+    a = a + stride
+  end
+end
+
+-- (task, field) pairs indexed by this call, for one SADD at the end.
+local indexed, indexed_count = {}, 0
+-- Adds job \`id\` to the index of each of its entries (see the header).
+local function add_index(id, task, entries)
+  local pos, size = 1, #entries
+  while pos <= size do
+    local length = string.match(entries, '^(%d+):', pos)
+    if not length then return end
+    local start = pos + #length + 1
+    pos = start + tonumber(length)
+    local field = string.sub(entries, start, pos - 1)
+    length = string.match(entries, '^(%d+):', pos)
+    if not length then return end
+    start = pos + #length + 1
+    pos = start + tonumber(length)
+    local key = index_key(task, field, string.sub(entries, start, pos - 1))
+    redis.call('ZADD', key, now_s, id)
+    redis.call('ZREMRANGEBYRANK', key, 0, -INDEX_PER_VALUE - 1)
+    redis.call('PEXPIRE', key, INDEX_TTL_MS)
+    local pair = #task .. ':' .. task .. ':' .. field
+    if not indexed[pair] then
+      indexed[pair] = true
+      indexed_count = indexed_count + 1
+      indexed[indexed_count] = pair
+    end
+  end
+end
+local any_stored = key_count > 0 and redis.call('EXISTS', unpack(keys)) > 0
+local added = {}
+local n = 0
+local out_count = 0
+-- Ready counts per priority, next to \`ready\`.
+local ready_count = {}
+a = FIRST_GROUP
+while a <= argc do
+  local count, more, priority, max_attempts, enqueued_at, expires_at, delay, run_at, window, task =
+    string.match(ARGV[a], HEADER)
+  a = a + 1
+  local extras, idem, claim_prefix = '', nil, ''
+  more = tonumber(more)
+  local with_index = more >= 2
+  local stride = with_index and 3 or 2
+  if more % 2 == 1 then
+    extras = ARGV[a]
+    if ARGV[a + 1] ~= '' then
+      idem = K_IDEM .. #task .. ':' .. task .. ':' .. ARGV[a + 1]
+      claim_prefix = ARGV[a + 2] .. ' '
+    end
+    a = a + 3
+  end
+  -- Everything but the id and input is the same for the whole group: built once.
+  local fields = {
+    's', 'w',
+    'd', version .. priority .. '|' .. max_attempts .. '|' .. now_s .. '|'
+      .. int(now - tonumber(enqueued_at)) .. '|' .. task,
+    'i', '',
+  }
+  if extras ~= '' then
+    fields[#fields + 1] = 'y'
+    fields[#fields + 1] = extras
+  end
+  if expires_at ~= '' then
+    fields[#fields + 1] = 'x'
+    fields[#fields + 1] = expires_at
+  end
+  local plain = #fields == 6
+  local d = fields[4]
+  local due = nil
+  if delay ~= '' then
+    due = now + tonumber(delay)
+  elseif run_at ~= '' then
+    due = tonumber(run_at)
+  end
+  local delayed = due and due > now
+  if delayed then fields[2] = 'd' end
+  priority = tonumber(priority)
+  local list = ready[priority]
+  if not delayed and not list then
+    list = {}
+    ready[priority] = list
+    ready_count[priority] = 0
+  end
+  local listed = ready_count[priority]
+  local idem_window = tonumber(window) or default_window
+  for _ = 1, tonumber(count) do
+    n = n + 1
+    local id = ARGV[a]
+    local input = ARGV[a + 1]
+    local entries = with_index and ARGV[a + 2]
+    a = a + stride
+    local existing, fingerprint = false, ''
+    if idem then
+      local claim = redis.call('GET', idem)
+      if claim then
+        -- \`<fingerprint> <unique id>\`; a bare id is a claim without one.
+        local f, claimed = string.match(claim, '^(%S*) (.*)$')
+        if f then
+          existing, fingerprint = claimed, f
+        else
+          existing = claim
+        end
+      end
+    end
+    local key = keys[n]
+    if not existing and (added[id] or (any_stored and redis.call('EXISTS', key) == 1)) then
+      existing = id
+    end
+    if existing then
+      out[out_count + 1] = n - 1
+      out[out_count + 2] = existing
+      out[out_count + 3] = fingerprint
+      out_count = out_count + 3
+    else
+      if plain then
+        redis.call('HSET', key, 's', fields[2], 'd', d, 'i', input)
+      else
+        fields[6] = input
+        redis.call('HSET', key, unpack(fields))
+      end
+      if delayed then
+        make_delayed(id, key, due)
+      else
+        listed = listed + 1
+        list[listed] = id
+        any_ready = true
+      end
+      if idem and idem_window > 0 then
+        redis.call('SET', idem, claim_prefix .. id, 'PX', int(idem_window))
+      end
+      if entries then add_index(id, task, entries) end
+      added[id] = true
+    end
+  end
+  if listed then ready_count[priority] = listed end
+end
+for priority, ids in pairs(ready) do
+  if #ids > 0 then
+    redis.call('RPUSH', ready_key(priority), unpack(ids))
+  end
+end
+if any_ready then
+  wake()
+end
+if indexed_count > 0 then
+  redis.call('SADD', K_INDEXED, unpack(indexed, 1, indexed_count))
+  redis.call('PEXPIRE', K_INDEXED, INDEX_TTL_MS)
+end
+`,
   'paging.lua': `-- paging.lua: pages of jobs, newest first, for list-jobs.lua and find-by-index.lua (after
 -- queue.lua, whose K_JOB, now and expired() it uses).
 --

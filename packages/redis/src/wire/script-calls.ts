@@ -2,6 +2,9 @@ import {
   type DeadLetterPage,
   type EnqueueRequest,
   type EnqueueResult,
+  type FireRefusal,
+  type FireRequest,
+  type FireResult,
   type IndexEntry,
   InvalidEnvelopeError,
   type JobError,
@@ -9,6 +12,7 @@ import {
   type LeaseRenewal,
   type LeaseStatus,
   type Reservation,
+  type ScheduleMark,
   type Settlement,
   type SettleStatus,
 } from '@conveyor/core';
@@ -394,4 +398,43 @@ function numberArg(value: number | undefined): string {
 /** The status of the settlement at `position` in settle.lua's reply. */
 export function settleStatusAt(reply: string, position: number): SettleStatus {
   return reply[position] === SETTLED_OK ? 'ok' : 'stale';
+}
+
+// --- fire-schedule.lua -----------------------------------------------------------------
+
+/**
+ * The fire-schedule.lua arguments after the common two: enqueue.lua's (see
+ * {@link enqueueArgs}) with the schedule id, slot, overlap and the job's unique id before
+ * the group.
+ */
+export function fireArgs(request: FireRequest, queue: string, defaultWindowMs: number): string[] {
+  const [window = '', version = '', ...group] = enqueueArgs([request.job], queue, defaultWindowMs);
+  const unique = uniqueOf(request.job.envelope.id, queue);
+  const { scheduleId, slotAt, overlap = 'allow' } = request;
+  return [window, version, scheduleId, String(slotAt), overlap, unique, ...group];
+}
+
+/** fire-schedule.lua's reply, `{1}` or `{0, reason[, unique id]}`, as a result. */
+export function readFireReply(
+  reply: readonly unknown[],
+  request: FireRequest,
+  queue: string,
+): FireResult {
+  const jobId = request.job.envelope.id;
+  if (Number(reply[0]) === 1) return { fired: true, jobId };
+  const reason = String(reply[1]) as FireRefusal;
+  const earlier = reply[2] === undefined ? jobId : idOf(queue, String(reply[2]));
+  return { fired: false, jobId: earlier, reason };
+}
+
+/** A schedule mark as fire-schedule.lua stores it, `<slotAt> <jobSlotAt> <firedAt> <unique id>`. */
+export function decodeScheduleMark(text: string | null, queue: string): ScheduleMark | null {
+  const match = text === null ? null : /^(\d+) (\d+) (\d+) (.+)$/.exec(text);
+  if (!match) return null;
+  return {
+    slotAt: Number(match[1]),
+    jobId: idOf(queue, match[4] as string),
+    jobSlotAt: Number(match[2]),
+    firedAt: Number(match[3]),
+  };
 }

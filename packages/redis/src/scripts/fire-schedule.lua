@@ -1,0 +1,51 @@
+-- fire-schedule.lua: claims a schedule's slot and enqueues its job, in one step [S1–S4].
+--
+-- KEYS: [1]–[21] the queue's keys (includes/queue.lua), [22] the queue's schedule marks, a
+--       HASH `<prefix>:{q}:sched`: schedule id -> `<slotAt> <jobSlotAt> <firedAt> <unique id>`
+--       (the last slot claimed, fired or skipped; the slot and enqueue time of the last job
+--       fired, and that job's unique id).
+-- ARGV: [1]–[4] as for enqueue.lua, [5] schedule id, [6] slotAt (ms), [7] overlap
+--       (`allow` or `skip`), [8] the unique id of the slot's job, then from [9] one group of
+--       one job, as enqueue.lua takes it (src/wire/script-calls.ts, fireArgs).
+-- Returns: `{1}` when the job was added; `{0, reason}` when not, reason `claimed-before`
+--          (slotAt at or before the mark's slot) or `overlap` (with `skip`, the last job
+--          fired is waiting, delayed or active: the mark moves to slotAt, nothing is
+--          added); `{0, reason, unique id}` when enqueueing found the job a duplicate,
+--          reason `claimed-before` (its id is stored) or `duplicate` (its idempotency key
+--          holds the earlier job whose unique id follows); the mark moves then too.
+
+--!include queue.lua
+
+local K_SCHEDULES = KEYS[22]
+local schedule_id, slot_s, unique = ARGV[5], ARGV[6], ARGV[8]
+local slot = tonumber(slot_s)
+
+local mark = redis.call('HGET', K_SCHEDULES, schedule_id)
+local last_slot, job_slot, fired_at, last_unique
+if mark then
+  last_slot, job_slot, fired_at, last_unique = string.match(mark, '^(%d+) (%d+) (%d+) (.*)$')
+end
+if last_slot and slot <= tonumber(last_slot) then
+  return {0, 'claimed-before'}
+end
+
+-- Promote and reclaim first, so that the last job's state is current.
+housekeep(500)
+if ARGV[7] == 'skip' and last_unique then
+  local state = redis.pcall('HGET', K_JOB .. last_unique, 's')
+  if state == 'w' or state == 'd' or state == 'a' then
+    redis.call('HSET', K_SCHEDULES, schedule_id,
+      slot_s .. ' ' .. job_slot .. ' ' .. fired_at .. ' ' .. last_unique)
+    return {0, 'overlap'}
+  end
+end
+
+local FIRST_GROUP = 9
+--!include enqueue-jobs.lua
+
+local job_unique = out[2] or unique
+redis.call('HSET', K_SCHEDULES, schedule_id, slot_s .. ' ' .. slot_s .. ' ' .. now_s .. ' ' .. job_unique)
+if out[2] then
+  return {0, out[2] == unique and 'claimed-before' or 'duplicate', out[2]}
+end
+return {1}
