@@ -201,11 +201,12 @@ function timingOf(
 
 /**
  * Compiles a pattern to match wall-clock times (ms as if UTC); `slots.ts` maps them to
- * instants in the schedule's zone, so croner's own DST handling is not used.
+ * instants in the schedule's zone, so croner's own DST handling is not used. A fixed
+ * `utcOffset: 0` reads no zone data (`timezone: 'UTC'` goes through Intl, 6x slower).
  */
 export function compileCron(pattern: unknown): Cron {
   if (typeof pattern !== 'string') throw new TypeError('the pattern is not a string');
-  return new Cron(pattern, { timezone: 'UTC', mode: '5-or-6-parts' });
+  return new Cron(pattern, { utcOffset: 0, mode: '5-or-6-parts' });
 }
 
 function checkedInput<T extends AnyTaskContract>(

@@ -57,8 +57,34 @@ export function wallTimeOf(timeZone: string, instant: number): number {
   return wall + (instant - second);
 }
 
+const HOUR_MS = 3_600_000;
+/** Per zone and hour since the epoch: the offset all through that hour, or null if it changes. */
+const hourOffsets = new Map<string, Map<number, number | null>>();
+const CACHED_HOURS = 100_000;
+
 /** The zone's UTC offset at `instant`, in ms (wall time minus instant). */
 export function offsetAt(timeZone: string, instant: number): number {
+  if (timeZone === 'UTC') return 0;
+  // Asking Intl costs microseconds, and slot math asks often: an hour whose offset is the
+  // same at both ends has it all through (zones change offset at most once in hours).
+  let hours = hourOffsets.get(timeZone);
+  if (!hours) {
+    hours = new Map();
+    hourOffsets.set(timeZone, hours);
+  }
+  const hour = Math.floor(instant / HOUR_MS);
+  let known = hours.get(hour);
+  if (known === undefined) {
+    const start = exactOffsetAt(timeZone, hour * HOUR_MS);
+    const end = exactOffsetAt(timeZone, (hour + 1) * HOUR_MS - 1_000);
+    known = start === end ? start : null;
+    if (hours.size >= CACHED_HOURS) hours.clear();
+    hours.set(hour, known);
+  }
+  return known ?? exactOffsetAt(timeZone, instant);
+}
+
+function exactOffsetAt(timeZone: string, instant: number): number {
   return wallTimeOf(timeZone, instant) - instant;
 }
 
@@ -88,7 +114,7 @@ export function instantOfWallTime(timeZone: string, wall: number): number {
   const candidates = before === after ? [wall - before] : [wall - before, wall - after];
   candidates.sort((a, b) => a - b);
   for (const candidate of candidates) {
-    if (wallTimeOf(timeZone, candidate) === wall) return candidate;
+    if (candidate + offsetAt(timeZone, candidate) === wall) return candidate;
   }
   // In a gap: find the transition, the first instant whose wall time is past `wall`.
   // Offsets change on whole seconds, so search whole seconds.
@@ -96,7 +122,7 @@ export function instantOfWallTime(timeZone: string, wall: number): number {
   let high = Math.ceil(Math.max(wall - before, wall - after) / 1_000); // wall time after it
   while (high - low > 1) {
     const middle = Math.floor((low + high) / 2);
-    if (wallTimeOf(timeZone, middle * 1_000) > wall) high = middle;
+    if (middle * 1_000 + offsetAt(timeZone, middle * 1_000) > wall) high = middle;
     else low = middle;
   }
   return high * 1_000;
