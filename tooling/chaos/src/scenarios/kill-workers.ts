@@ -41,6 +41,7 @@ export const killWorkers: Scenario = {
       progress(`${jobs} jobs enqueued; ${kills} kills while they run`);
       const killed = new Map<number, number>();
       let lastKill = 0;
+      let lastVictim: number | undefined;
       for (let i = 0; i < kills; i++) {
         // Spread the kills up to 90 % done; the last one at 93 %. A reclaimed job rejoins
         // the tail of its queue, so the bound below holds only once the backlog is short;
@@ -68,9 +69,11 @@ export const killWorkers: Scenario = {
         const victim = live.find((w) => w.pid === order[0]);
         if (!victim) continue;
         lastKill = Date.now();
-        killed.set(victim.pid, lastKill);
+        lastVictim = victim.pid;
         rig.ledger.write('fault', 'SIGKILL', victim.pid);
         await rig.fleet.signal(victim, 'SIGKILL');
+        // Its runs count as cut short up to its exit: it runs on while the signal travels.
+        killed.set(victim.pid, Date.now());
         progress(`kill ${i + 1}/${kills}: pid ${victim.pid} at ${target}/${jobs} done`);
         // A supervisor restarts it; the others carry on meanwhile.
         void rig.fleet.spawn().catch(() => {});
@@ -80,8 +83,10 @@ export const killWorkers: Scenario = {
       // Every job done within the bound after the last kill, including the jobs that kill
       // cut short (they come back when their lease runs out).
       const last = lastDoneAt(index);
-      const lastVictim = [...killed.entries()].find(([, at]) => at === lastKill)?.[0];
-      const orphans = lastVictim === undefined ? [] : orphansOf(index, lastVictim, lastKill);
+      const orphans =
+        lastVictim === undefined
+          ? []
+          : orphansOf(index, lastVictim, killed.get(lastVictim) ?? lastKill);
       const recoveryMs = last !== undefined ? Math.max(0, last - lastKill) : undefined;
       const recoveryBound = leaseMs + reserveWaitMs + MAX_MS;
       const crashes = rig.fleet.crashes();
