@@ -159,6 +159,20 @@ describe('daylight saving', () => {
     ]);
   });
 
+  it('handles a change in the middle of a UTC hour (Adelaide, +9:30 and +10:30)', () => {
+    const adelaide = schedule({ cron: '30 2 * * *', tz: 'Australia/Adelaide' });
+    // 4 October 2026: 02:00 ACST becomes 03:00 ACDT at 16:30Z.
+    expect(iso(nextSlots(adelaide, at('2026-10-03T00:00:00Z'), 2))).toEqual([
+      '2026-10-03T16:30:00.000Z',
+      '2026-10-04T16:00:00.000Z',
+    ]);
+    // 5 April 2026: 03:00 ACDT becomes 02:00 ACST at 16:30Z; 02:30 fires at 02:30 ACDT.
+    expect(iso(nextSlots(adelaide, at('2026-04-04T00:00:00Z'), 2))).toEqual([
+      '2026-04-04T16:00:00.000Z',
+      '2026-04-05T17:00:00.000Z',
+    ]);
+  });
+
   it('counts a missed slot across the repeated hour once (dueSlots looks backwards)', () => {
     const hourly = ny('30 * * * *', { catchUp: 10 });
     expect(iso(dueSlots(hourly, at('2026-11-01T04:30:00Z'), at('2026-11-01T07:31:00Z')))).toEqual([
@@ -174,12 +188,14 @@ describe('daylight saving', () => {
     ]);
   });
 
-  it('looks the same forwards and backwards on each of the four days', () => {
+  it('looks the same forwards and backwards on each of these days', () => {
     const days: [string, string][] = [
       ['America/New_York', '2026-03-08'],
       ['America/New_York', '2026-11-01'],
       ['Europe/Berlin', '2026-03-29'],
       ['Europe/Berlin', '2026-10-25'],
+      ['Australia/Adelaide', '2026-04-05'],
+      ['Australia/Adelaide', '2026-10-04'],
     ];
     for (const [tz, day] of days) {
       for (const cron of ['*/20 * * * *', '30 1,2 * * *', '0 */7 * * * *']) {
