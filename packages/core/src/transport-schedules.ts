@@ -10,6 +10,13 @@ import type { EnqueueRequest } from './transport.js';
 /** Schedule ids: 1–128 characters from A–Z, a–z, 0–9, `_`, `.`, `:` and `-`. */
 export const SCHEDULE_ID_RULE = '1–128 characters from A–Z, a–z, 0–9, "_", ".", ":" and "-"';
 
+const SCHEDULE_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
+
+/** True when `id` follows {@link SCHEDULE_ID_RULE}. */
+export function isScheduleId(id: unknown): id is string {
+  return typeof id === 'string' && SCHEDULE_ID.test(id);
+}
+
 /** What a schedule does with a slot while its previous job is unfinished. */
 export type ScheduleOverlap = 'allow' | 'skip';
 

@@ -4,13 +4,12 @@ import { MAX_SLOT_AT, scheduleJobId } from '../ids.js';
 import type { EnqueueRequest } from '../transport.js';
 import {
   type FireRequest,
+  isScheduleId,
   SCHEDULE_ID_RULE,
   type TransportSchedules,
 } from '../transport-schedules.js';
 import { checkEnqueueRequests } from './checks.js';
 import { gated, type TransportGate } from './gates.js';
-
-const SCHEDULE_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
 
 /**
  * `transport.schedules` over a driver's: schedule ids, slots, the overlap option and the
@@ -71,7 +70,7 @@ function checkFire(request: FireRequest, maxPayloadBytes: number): FireRequest {
 }
 
 function assertScheduleId(id: unknown): asserts id is string {
-  if (typeof id !== 'string' || !SCHEDULE_ID.test(id)) {
+  if (!isScheduleId(id)) {
     throw new InvalidOptionError('schedule id', id, SCHEDULE_ID_RULE);
   }
 }

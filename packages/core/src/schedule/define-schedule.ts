@@ -4,6 +4,7 @@ import { checkJsonValue } from '../json.js';
 import { revived } from '../json-boundary.js';
 import { isSchema, type ValidationOutcome, validateNow } from '../schema.js';
 import type { AnyTaskContract, TaskInput } from '../task.js';
+import { isScheduleId, SCHEDULE_ID_RULE, type ScheduleOverlap } from '../transport-schedules.js';
 import { parseEvery } from './duration.js';
 import { isTimeZone } from './wall-clock.js';
 
@@ -14,7 +15,7 @@ import { isTimeZone } from './wall-clock.js';
 export type MisfirePolicy = 'skip' | 'latest' | { readonly catchUp: number };
 
 /** Whether a slot fires while the schedule's previous job is still active. */
-export type OverlapPolicy = 'allow' | 'skip';
+export type OverlapPolicy = ScheduleOverlap;
 
 /** When a schedule fires: exactly one of `every` or `cron`. */
 export type ScheduleTiming =
@@ -68,7 +69,6 @@ export interface ScheduleDefinition<T extends AnyTaskContract = AnyTaskContract>
 // biome-ignore lint/suspicious/noExplicitAny: the widest schedule, for lists of them.
 export type AnySchedule = ScheduleDefinition<any>;
 
-const SCHEDULE_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
 const MAX_CATCH_UP = 1_000;
 
 /**
@@ -98,13 +98,7 @@ export function defineSchedule<T extends AnyTaskContract>(
     );
   }
   const { id } = config;
-  if (typeof id !== 'string' || !SCHEDULE_ID.test(id)) {
-    throw new InvalidOptionError(
-      'schedule id',
-      id,
-      '1–128 characters from A–Z, a–z, 0–9, "_", ".", ":" and "-"',
-    );
-  }
+  if (!isScheduleId(id)) throw new InvalidOptionError('schedule id', id, SCHEDULE_ID_RULE);
   const label = `of schedule ${JSON.stringify(id)}`;
   const task = config.task;
   if (
