@@ -1,6 +1,6 @@
 import { type EnqueueRequest, type EnqueueResult, NotJsonError } from '@conveyor/core';
 import { byQueue } from './batches.js';
-import { assertEncodable, enqueueArgs, readEnqueueReply } from './wire/script-calls.js';
+import { assertEncodable, enqueueArgs, readEnqueueReply } from './wire/enqueue-calls.js';
 
 export interface EnqueuerOptions {
   /** Runs enqueue.lua for one queue with these arguments. */

@@ -8,7 +8,7 @@ import {
   decodeScheduleMark,
   fireArgs,
   readFireReply,
-} from './wire/script-calls.js';
+} from './wire/enqueue-calls.js';
 
 export interface RedisSchedulesOptions {
   commands: Redis | Cluster;

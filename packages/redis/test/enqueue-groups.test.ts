@@ -1,7 +1,7 @@
 import type { EnqueueRequest, JobEnvelope } from '@conveyor/core';
 import { makeEnvelope, uniqueQueue } from '@conveyor/core/testing';
 import { describe, expect, it } from 'vitest';
-import { enqueueArgs } from '../src/wire/script-calls.js';
+import { enqueueArgs } from '../src/wire/enqueue-calls.js';
 import { usePrivateRedis } from './helpers/private-redis.js';
 
 // enqueue.lua takes the default dedupe window and the job format version, then jobs in

@@ -2,7 +2,7 @@ import { INDEX_LIMITS } from '@conveyor/core';
 import { makeEnvelope, uniqueQueue } from '@conveyor/core/testing';
 import { describe, expect, it } from 'vitest';
 import { luaScript } from '../src/scripts.js';
-import { encodeIndexEntries } from '../src/wire/script-calls.js';
+import { encodeIndexEntries } from '../src/wire/enqueue-calls.js';
 import { usePrivateRedis } from './helpers/private-redis.js';
 
 const { transport, admin } = usePrivateRedis();

@@ -73,7 +73,7 @@ return answer
 -- KEYS: the 21 queue keys (includes/queue.lua).
 -- ARGV: [1] default result TTL, [2] finished kept, [3] default dedupe window (ms), [4] job
 --       format version (the start of every job's \`d\`), then groups of jobs that share
---       every field but id and input (src/wire/script-calls.ts, enqueueArgs):
+--       every field but id and input (src/wire/enqueue-calls.ts, enqueueArgs):
 --       a header \`<count> <more> <priority> <maxAttempts> <producer's enqueuedAt>
 --       <expiresAt> <delayMs> <runAt> <dedupe window> <task>\` (absent numbers empty, the
 --       task the rest of the string); \`more\` is a digit of flags: with 1, the
@@ -90,7 +90,7 @@ return answer
 -- An idempotency claim is \`K_IDEM .. <task length> .. ':' .. <task> .. ':' .. <key>\` (the
 -- length keeps any task and key apart) holding \`<fingerprint> <unique id>\`.
 --
--- A job added with index entries joins one index per entry (index_key in queue.lua): ZADD
+-- A job added with index entries joins one index per entry (index_key in job-index.lua): ZADD
 -- by enqueue time, trimmed to the newest INDEX_PER_VALUE, PEXPIRE INDEX_TTL_MS; the (task,
 -- field) pairs join K_INDEXED once per call. Jobs without entries cost nothing more.
 
@@ -104,7 +104,7 @@ return out
   'find-by-index': `-- find-by-index.lua: a page of the jobs of one task whose indexed input field has a value,
 -- newest first [A11].
 --
--- Pages the index ZSET (index_key in queue.lua) by enqueue time, latest first, with a
+-- Pages the index ZSET (index_key in job-index.lua) by enqueue time, latest first, with a
 -- (score, member) cursor and a scan budget (includes/paging.lua). Members whose job is
 -- gone (deleted, past its expiry, or its id now another task's job) are skipped and
 -- removed from the index, after the page is read so that ranks hold while paging.
@@ -118,6 +118,7 @@ return out
 
 --!include queue.lua
 --!include paging.lua
+--!include job-index.lua
 
 local ANY_STATE = { w = true, d = true, a = true, c = true, f = true, x = true, n = true, e = true }
 
@@ -154,7 +155,7 @@ return out
 --       fired, and that job's unique id).
 -- ARGV: [1]–[4] as for enqueue.lua, [5] schedule id, [6] slotAt (ms), [7] overlap
 --       (\`allow\` or \`skip\`), [8] the unique id of the slot's job, then from [9] one group of
---       one job, as enqueue.lua takes it (src/wire/script-calls.ts, fireArgs).
+--       one job, as enqueue.lua takes it (src/wire/enqueue-calls.ts, fireArgs).
 -- Returns: \`{1}\` when the job was added; \`{0, reason}\` when not, reason \`claimed-before\`
 --          (slotAt at or before the mark's slot) or \`overlap\` (with \`skip\`, the last job
 --          fired is waiting, delayed or active: the mark moves to slotAt, nothing is
@@ -914,11 +915,40 @@ return { 0, math.max(1, math.ceil(tonumber(oldest[2]) + window - now)) }
 
 /** Each file in src/scripts/includes/, by the name `--!include <name>` gives. */
 export const LUA_INCLUDES: Readonly<Record<string, string>> = {
+  'attempt-history.lua': `-- attempt-history.lua: the \`h\` field of a job, its attempts that ended in an error
+-- (JobRecord.history). Included by queue.lua, after int() and now_s, which it uses; written
+-- by settle.lua's fail and retry and by reclaim() only, never on a completion.
+
+-- Attempt records kept per job (ATTEMPT_HISTORY_LIMIT in @conveyor/core).
+local HISTORY_LIMIT = 20
+
+-- The \`h\` field with one more attempt that ended in an error: \`history\` the field as it is
+-- (false when absent), \`attempts\` the \`n\` field, \`delivery\` the \`b\` field (its startedAt),
+-- \`error_json\` the error. One record per line (JSON text holds no raw newline), so the
+-- oldest line goes without parsing any JSON once HISTORY_LIMIT are kept.
+local function history_with(history, attempts, delivery, error_json)
+  local started = string.match(delivery or '', '^(%d+)|')
+  local record = '{"attempt":' .. int(tonumber(attempts) or 0)
+    .. (started and (',"startedAt":' .. started) or '')
+    .. ',"endedAt":' .. now_s .. ',"error":' .. error_json .. '}'
+  if not history or history == '' then return record end
+  local breaks, at = {}, string.find(history, '\\n', 1, true)
+  while at do
+    breaks[#breaks + 1] = at
+    at = string.find(history, '\\n', at + 1, true)
+  end
+  local drop = #breaks + 2 - HISTORY_LIMIT
+  if drop > 0 then history = string.sub(history, breaks[drop] + 1) end
+  return history .. '\\n' .. record
+end
+`,
   'enqueue-jobs.lua': `-- enqueue-jobs.lua: the body of enqueue.lua, shared with fire-schedule.lua, which enqueues
 -- a slot's job exactly as enqueue.lua does. Inlined after queue.lua by a script that has
 -- set \`FIRST_GROUP\`, the ARGV index of its first group (enqueue.lua's header describes
 -- ARGV[3], ARGV[4] and the groups). Leaves \`out\`, the jobs not added (enqueue.lua's
 -- return value), for the script to return or read.
+
+--!include job-index.lua
 
 local HEADER = '^(%d+) (%d) (%S*) (%S*) (%S*) (%S*) (%S*) (%S*) (%S*) (.*)$'
 
@@ -1095,6 +1125,20 @@ end
 if indexed_count > 0 then
   redis.call('SADD', K_INDEXED, unpack(indexed, 1, indexed_count))
   redis.call('PEXPIRE', K_INDEXED, INDEX_TTL_MS)
+end
+`,
+  'job-index.lua': `-- job-index.lua: the input-field index (admin.findByIndex). Included, after queue.lua (for
+-- K_INDEX), by enqueue-jobs.lua, which writes it, and by find-by-index.lua, which reads it.
+
+-- Bounds of the input-field index (INDEX_LIMITS in @conveyor/core): the newest jobs kept
+-- per value, and an index's life after its last write.
+local INDEX_PER_VALUE = 1000
+local INDEX_TTL_MS = '604800000'
+
+-- The index of jobs of \`task\` whose input field \`field\` is \`value\` (see KEYS[20]); the
+-- lengths keep any task, field and value apart.
+local function index_key(task, field, value)
+  return K_INDEX .. #task .. ':' .. task .. ':' .. #field .. ':' .. field .. ':' .. value
 end
 `,
   'paging.lua': `-- paging.lua: pages of jobs, newest first, for list-jobs.lua and find-by-index.lua (after
@@ -1282,7 +1326,8 @@ end
 -- r cancel requested, g progress, o result, e error, f \`<finishedAt> <expiry>\` (finishedAt
 -- alone on dead jobs, and on all of them without a count bound), h the attempts that ended
 -- in an error, one JSON record \`{"attempt":…,"startedAt":…,"endedAt":…,"error":…}\` per
--- line, the newest HISTORY_LIMIT (written only on error paths: add_history).
+-- line, the newest HISTORY_LIMIT (written only on error paths: history_with in
+-- attempt-history.lua).
 
 local K_JOB = KEYS[1]
 local K_DELAYED = KEYS[12]
@@ -1526,39 +1571,7 @@ local function corrupt_job_key(key)
   return nil
 end
 
--- Attempt records kept per job (ATTEMPT_HISTORY_LIMIT in @conveyor/core).
-local HISTORY_LIMIT = 20
-
--- The \`h\` field with one more attempt that ended in an error: \`history\` the field as it is
--- (false when absent), \`attempts\` the \`n\` field, \`delivery\` the \`b\` field (its startedAt),
--- \`error_json\` the error. One record per line (JSON text holds no raw newline), so the
--- oldest line goes without parsing any JSON once HISTORY_LIMIT are kept.
-local function history_with(history, attempts, delivery, error_json)
-  local started = string.match(delivery or '', '^(%d+)|')
-  local record = '{"attempt":' .. int(tonumber(attempts) or 0)
-    .. (started and (',"startedAt":' .. started) or '')
-    .. ',"endedAt":' .. now_s .. ',"error":' .. error_json .. '}'
-  if not history or history == '' then return record end
-  local breaks, at = {}, string.find(history, '\\n', 1, true)
-  while at do
-    breaks[#breaks + 1] = at
-    at = string.find(history, '\\n', at + 1, true)
-  end
-  local drop = #breaks + 2 - HISTORY_LIMIT
-  if drop > 0 then history = string.sub(history, breaks[drop] + 1) end
-  return history .. '\\n' .. record
-end
-
--- Bounds of the input-field index (INDEX_LIMITS in @conveyor/core): the newest jobs kept
--- per value, and an index's life after its last write.
-local INDEX_PER_VALUE = 1000
-local INDEX_TTL_MS = '604800000'
-
--- The index of jobs of \`task\` whose input field \`field\` is \`value\` (see KEYS[20]); the
--- lengths keep any task, field and value apart.
-local function index_key(task, field, value)
-  return K_INDEX .. #task .. ':' .. task .. ':' .. #field .. ':' .. field .. ':' .. value
-end
+--!include attempt-history.lua
 
 -- The caller, when a script knows it: renew.lua sets \`renewing\` (unique id -> token) before
 -- it reclaims expired leases. A lease that ran out while its holder was still renewing it

@@ -3,7 +3,7 @@
 -- KEYS: the 21 queue keys (includes/queue.lua).
 -- ARGV: [1] default result TTL, [2] finished kept, [3] default dedupe window (ms), [4] job
 --       format version (the start of every job's `d`), then groups of jobs that share
---       every field but id and input (src/wire/script-calls.ts, enqueueArgs):
+--       every field but id and input (src/wire/enqueue-calls.ts, enqueueArgs):
 --       a header `<count> <more> <priority> <maxAttempts> <producer's enqueuedAt>
 --       <expiresAt> <delayMs> <runAt> <dedupe window> <task>` (absent numbers empty, the
 --       task the rest of the string); `more` is a digit of flags: with 1, the
@@ -20,7 +20,7 @@
 -- An idempotency claim is `K_IDEM .. <task length> .. ':' .. <task> .. ':' .. <key>` (the
 -- length keeps any task and key apart) holding `<fingerprint> <unique id>`.
 --
--- A job added with index entries joins one index per entry (index_key in queue.lua): ZADD
+-- A job added with index entries joins one index per entry (index_key in job-index.lua): ZADD
 -- by enqueue time, trimmed to the newest INDEX_PER_VALUE, PEXPIRE INDEX_TTL_MS; the (task,
 -- field) pairs join K_INDEXED once per call. Jobs without entries cost nothing more.
 

@@ -1,7 +1,7 @@
 -- find-by-index.lua: a page of the jobs of one task whose indexed input field has a value,
 -- newest first [A11].
 --
--- Pages the index ZSET (index_key in queue.lua) by enqueue time, latest first, with a
+-- Pages the index ZSET (index_key in job-index.lua) by enqueue time, latest first, with a
 -- (score, member) cursor and a scan budget (includes/paging.lua). Members whose job is
 -- gone (deleted, past its expiry, or its id now another task's job) are skipped and
 -- removed from the index, after the page is read so that ranks hold while paging.
@@ -15,6 +15,7 @@
 
 --!include queue.lua
 --!include paging.lua
+--!include job-index.lua
 
 local ANY_STATE = { w = true, d = true, a = true, c = true, f = true, x = true, n = true, e = true }
 

@@ -6,7 +6,7 @@
 --       fired, and that job's unique id).
 -- ARGV: [1]–[4] as for enqueue.lua, [5] schedule id, [6] slotAt (ms), [7] overlap
 --       (`allow` or `skip`), [8] the unique id of the slot's job, then from [9] one group of
---       one job, as enqueue.lua takes it (src/wire/script-calls.ts, fireArgs).
+--       one job, as enqueue.lua takes it (src/wire/enqueue-calls.ts, fireArgs).
 -- Returns: `{1}` when the job was added; `{0, reason}` when not, reason `claimed-before`
 --          (slotAt at or before the mark's slot) or `overlap` (with `skip`, the last job
 --          fired is waiting, delayed or active: the mark moves to slotAt, nothing is

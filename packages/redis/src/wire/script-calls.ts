@@ -1,26 +1,19 @@
-import {
-  type DeadLetterPage,
-  type EnqueueRequest,
-  type EnqueueResult,
-  type FireRefusal,
-  type FireRequest,
-  type FireResult,
-  type IndexEntry,
-  InvalidEnvelopeError,
-  type JobError,
-  type JobRecord,
-  type LeaseRenewal,
-  type LeaseStatus,
-  type Reservation,
-  type ScheduleMark,
-  type Settlement,
-  type SettleStatus,
+import type {
+  DeadLetterPage,
+  JobError,
+  JobRecord,
+  LeaseRenewal,
+  LeaseStatus,
+  Reservation,
+  Settlement,
+  SettleStatus,
 } from '@conveyor/core';
-import { attemptError, inputJsonOf, toJobError } from '@conveyor/core/transport';
-import { decodeEnvelope, decodeRecord, encodeExtras, JOB_FORMAT_VERSION } from './job-hash.js';
+import { attemptError, toJobError } from '@conveyor/core/transport';
+import { decodeEnvelope, decodeRecord } from './job-hash.js';
 
-// The arguments the queue scripts take and the replies they give: every encoder and decoder
-// of them, in one place. Each script's header (scripts/*.lua) names the same fields, and the
+// The arguments the queue scripts take and the replies they give: the encoders and decoders
+// of delivering jobs here (reserve, get-job, list-dead, renew, settle), those of adding jobs
+// (enqueue, fire-schedule) in enqueue-calls.ts. Each script's header (scripts/*.lua) names the same fields, and the
 // README's "Script arguments and replies" table lists them. Ids and tokens hold no space, so
 // a space separates the parts of one argument or reply string.
 
@@ -37,142 +30,6 @@ export function uniqueOf(id: string, queue: string): string {
 /** The job id of a unique part the scripts gave back. */
 export function idOf(queue: string, unique: string): string {
   return `${queue}${ID_SEPARATOR}${unique}`;
-}
-
-// --- enqueue.lua -----------------------------------------------------------------------
-
-/**
- * Throws unless this package stores the request's envelope version. The rest of what the
- * enqueue arguments need (an id `<queue>:<unique>`, a one-digit priority, a fingerprint
- * without whitespace) core's createTransport has checked before the enqueuer is called.
- */
-export function assertEncodable({ envelope }: EnqueueRequest): void {
-  if (envelope.v !== JOB_FORMAT_VERSION) {
-    throw new InvalidEnvelopeError(
-      `Job ${JSON.stringify(envelope.id)} has envelope version ${JSON.stringify(envelope.v)}; this @conveyor/redis stores version ${JOB_FORMAT_VERSION}. Build envelopes with the @conveyor/core this transport depends on.`,
-    );
-  }
-}
-
-/** True when two requests share every field of a group header (see {@link enqueueArgs}). */
-function sameGroup(a: EnqueueRequest, b: EnqueueRequest): boolean {
-  const x = a.envelope;
-  const y = b.envelope;
-  return (
-    x.task === y.task &&
-    x.enqueuedAt === y.enqueuedAt &&
-    x.priority === y.priority &&
-    x.maxAttempts === y.maxAttempts &&
-    x.expiresAt === y.expiresAt &&
-    x.idempotencyKey === y.idempotencyKey &&
-    x.schema === y.schema &&
-    a.delayMs === b.delayMs &&
-    a.runAt === b.runAt &&
-    a.dedupeWindowMs === b.dedupeWindowMs &&
-    (x.idempotencyKey === undefined || a.inputFingerprint === b.inputFingerprint) &&
-    indexed(a) === indexed(b)
-  );
-}
-
-/** Whether a request carries index entries (then each job of its group sends them). */
-const indexed = (request: EnqueueRequest): boolean =>
-  request.index !== undefined && request.index.length > 0;
-
-/** Group header flags: what follows the header, and what follows each job's input. */
-const GROUP_EXTRAS = 1;
-const GROUP_INDEX = 2;
-
-/**
- * A job's index entries as enqueue.lua reads them: `<field bytes>:<field><value
- * bytes>:<value>` per entry, so that a field or value may hold anything.
- */
-export function encodeIndexEntries(entries: readonly IndexEntry[]): string {
-  let out = '';
-  for (const { field, value } of entries) {
-    out += `${Buffer.byteLength(field)}:${field}${Buffer.byteLength(value)}:${value}`;
-  }
-  return out;
-}
-
-/**
- * A group header: `<count> <more> <priority> <maxAttempts> <producer's enqueuedAt>
- * <expiresAt> <delayMs> <runAt> <dedupe window> <task>`, absent numbers empty; the task
- * is the rest of the string, so it may hold anything. `more` is a digit of flags:
- * {@link GROUP_EXTRAS} when the `[idempotencyKey, schema]` JSON, the idempotency key and
- * the input fingerprint follow as three arguments, {@link GROUP_INDEX} when each job sends
- * its index entries ({@link encodeIndexEntries}) after its input.
- */
-function groupHeader(request: EnqueueRequest, count: number): string {
-  const { envelope, delayMs, runAt, dedupeWindowMs } = request;
-  const extras = envelope.idempotencyKey !== undefined || envelope.schema !== undefined;
-  const more = (extras ? GROUP_EXTRAS : 0) + (indexed(request) ? GROUP_INDEX : 0);
-  const enqueuedAt = Number.isFinite(envelope.enqueuedAt) ? Math.round(envelope.enqueuedAt) : 0;
-  return `${count} ${more} ${envelope.priority} ${envelope.maxAttempts} ${enqueuedAt} ${
-    envelope.expiresAt ?? ''
-  } ${delayMs ?? ''} ${delayMs === undefined ? (runAt ?? '') : ''} ${dedupeWindowMs ?? ''} ${
-    envelope.task
-  }`;
-}
-
-/**
- * The enqueue.lua arguments of one queue's chunk: the default dedupe window, the job format
- * version, then groups. Consecutive requests that differ only in id and input (one
- * enqueueMany, or single calls of one task made in the same tick) form a group: one header,
- * then `<unique id> <input JSON>` per job, so a job costs two arguments and the script
- * builds the shared fields once per group (a third, its index entries, when the group's
- * jobs have them). Throws NotJsonError for input JSON cannot carry.
- */
-export function enqueueArgs(
-  requests: readonly EnqueueRequest[],
-  queue: string,
-  defaultWindowMs: number,
-): string[] {
-  const args: string[] = [String(defaultWindowMs), String(JOB_FORMAT_VERSION)];
-  let head = 0;
-  let first: EnqueueRequest | undefined;
-  let count = 0;
-  let withIndex = false;
-  for (const request of requests) {
-    if (!first || !sameGroup(first, request)) {
-      if (first) args[head] = groupHeader(first, count);
-      first = request;
-      count = 0;
-      withIndex = indexed(request);
-      head = args.length;
-      args.push('');
-      const { idempotencyKey, schema } = request.envelope;
-      if (idempotencyKey !== undefined || schema !== undefined) {
-        const fingerprint = idempotencyKey === undefined ? '' : (request.inputFingerprint ?? '');
-        args.push(encodeExtras(request.envelope), idempotencyKey ?? '', fingerprint);
-      }
-    }
-    args.push(uniqueOf(request.envelope.id, queue), inputJsonOf(request));
-    if (withIndex) args.push(encodeIndexEntries(request.index ?? []));
-    count += 1;
-  }
-  if (first) args[head] = groupHeader(first, count);
-  return args;
-}
-
-/**
- * Reads enqueue.lua's reply into `results` (one per request, `duplicate: false` already):
- * `<position> <unique id of the earlier job> <fingerprint of its claim, or ''>` triples,
- * only for the jobs not added. `indexOf` maps a position in the chunk to one in `results`.
- */
-export function readEnqueueReply(
-  reply: readonly unknown[],
-  queue: string,
-  results: EnqueueResult[],
-  indexOf: (position: number) => number | undefined,
-): void {
-  for (let i = 0; i + 2 < reply.length; i += 3) {
-    const index = indexOf(Number(reply[i]));
-    if (index === undefined) continue;
-    const id = idOf(queue, String(reply[i + 1]));
-    const inputFingerprint = String(reply[i + 2]);
-    results[index] =
-      inputFingerprint === '' ? { id, duplicate: true } : { id, duplicate: true, inputFingerprint };
-  }
 }
 
 // --- reserve.lua -----------------------------------------------------------------------
@@ -398,43 +255,4 @@ function numberArg(value: number | undefined): string {
 /** The status of the settlement at `position` in settle.lua's reply. */
 export function settleStatusAt(reply: string, position: number): SettleStatus {
   return reply[position] === SETTLED_OK ? 'ok' : 'stale';
-}
-
-// --- fire-schedule.lua -----------------------------------------------------------------
-
-/**
- * The fire-schedule.lua arguments after the common two: enqueue.lua's (see
- * {@link enqueueArgs}) with the schedule id, slot, overlap and the job's unique id before
- * the group.
- */
-export function fireArgs(request: FireRequest, queue: string, defaultWindowMs: number): string[] {
-  const [window = '', version = '', ...group] = enqueueArgs([request.job], queue, defaultWindowMs);
-  const unique = uniqueOf(request.job.envelope.id, queue);
-  const { scheduleId, slotAt, overlap = 'allow' } = request;
-  return [window, version, scheduleId, String(slotAt), overlap, unique, ...group];
-}
-
-/** fire-schedule.lua's reply, `{1}` or `{0, reason[, unique id]}`, as a result. */
-export function readFireReply(
-  reply: readonly unknown[],
-  request: FireRequest,
-  queue: string,
-): FireResult {
-  const jobId = request.job.envelope.id;
-  if (Number(reply[0]) === 1) return { fired: true, jobId };
-  const reason = String(reply[1]) as FireRefusal;
-  const earlier = reply[2] === undefined ? jobId : idOf(queue, String(reply[2]));
-  return { fired: false, jobId: earlier, reason };
-}
-
-/** A schedule mark as fire-schedule.lua stores it, `<slotAt> <jobSlotAt> <firedAt> <unique id>`. */
-export function decodeScheduleMark(text: string | null, queue: string): ScheduleMark | null {
-  const match = text === null ? null : /^(\d+) (\d+) (\d+) (.+)$/.exec(text);
-  if (!match) return null;
-  return {
-    slotAt: Number(match[1]),
-    jobId: idOf(queue, match[4] as string),
-    jobSlotAt: Number(match[2]),
-    firedAt: Number(match[3]),
-  };
 }

@@ -4,6 +4,8 @@
 -- ARGV[3], ARGV[4] and the groups). Leaves `out`, the jobs not added (enqueue.lua's
 -- return value), for the script to return or read.
 
+--!include job-index.lua
+
 local HEADER = '^(%d+) (%d) (%S*) (%S*) (%S*) (%S*) (%S*) (%S*) (%S*) (.*)$'
 
 -- Jobs that came due before this enqueue go first [R7].

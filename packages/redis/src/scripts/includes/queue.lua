@@ -35,7 +35,8 @@
 -- r cancel requested, g progress, o result, e error, f `<finishedAt> <expiry>` (finishedAt
 -- alone on dead jobs, and on all of them without a count bound), h the attempts that ended
 -- in an error, one JSON record `{"attempt":…,"startedAt":…,"endedAt":…,"error":…}` per
--- line, the newest HISTORY_LIMIT (written only on error paths: add_history).
+-- line, the newest HISTORY_LIMIT (written only on error paths: history_with in
+-- attempt-history.lua).
 
 local K_JOB = KEYS[1]
 local K_DELAYED = KEYS[12]
@@ -279,39 +280,7 @@ local function corrupt_job_key(key)
   return nil
 end
 
--- Attempt records kept per job (ATTEMPT_HISTORY_LIMIT in @conveyor/core).
-local HISTORY_LIMIT = 20
-
--- The `h` field with one more attempt that ended in an error: `history` the field as it is
--- (false when absent), `attempts` the `n` field, `delivery` the `b` field (its startedAt),
--- `error_json` the error. One record per line (JSON text holds no raw newline), so the
--- oldest line goes without parsing any JSON once HISTORY_LIMIT are kept.
-local function history_with(history, attempts, delivery, error_json)
-  local started = string.match(delivery or '', '^(%d+)|')
-  local record = '{"attempt":' .. int(tonumber(attempts) or 0)
-    .. (started and (',"startedAt":' .. started) or '')
-    .. ',"endedAt":' .. now_s .. ',"error":' .. error_json .. '}'
-  if not history or history == '' then return record end
-  local breaks, at = {}, string.find(history, '\n', 1, true)
-  while at do
-    breaks[#breaks + 1] = at
-    at = string.find(history, '\n', at + 1, true)
-  end
-  local drop = #breaks + 2 - HISTORY_LIMIT
-  if drop > 0 then history = string.sub(history, breaks[drop] + 1) end
-  return history .. '\n' .. record
-end
-
--- Bounds of the input-field index (INDEX_LIMITS in @conveyor/core): the newest jobs kept
--- per value, and an index's life after its last write.
-local INDEX_PER_VALUE = 1000
-local INDEX_TTL_MS = '604800000'
-
--- The index of jobs of `task` whose input field `field` is `value` (see KEYS[20]); the
--- lengths keep any task, field and value apart.
-local function index_key(task, field, value)
-  return K_INDEX .. #task .. ':' .. task .. ':' .. #field .. ':' .. field .. ':' .. value
-end
+--!include attempt-history.lua
 
 -- The caller, when a script knows it: renew.lua sets `renewing` (unique id -> token) before
 -- it reclaims expired leases. A lease that ran out while its holder was still renewing it
