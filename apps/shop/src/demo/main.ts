@@ -26,13 +26,27 @@ import { printSummary } from './summary.js';
 const ORDER_COUNT = 12;
 const write = (line: string) => process.stdout.write(`${line}\n`);
 
+const USAGE = `Usage: pnpm demo [--keep]
+
+Runs the shop end to end: Redis, an SMTP mailbox, the database, the warehouse service, the
+API with the dashboard at /admin, and two workers; places ${ORDER_COUNT} orders and shows what each did.
+
+  --keep   leave the whole stack running afterwards, until Ctrl-C
+  --help   show this help`;
+
 let keep = false;
 try {
-  ({
-    values: { keep = false },
-  } = parseArgs({ options: { keep: { type: 'boolean' } }, strict: true }));
+  const { values } = parseArgs({
+    options: { keep: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    strict: true,
+  });
+  if (values.help) {
+    write(USAGE);
+    process.exit(0);
+  }
+  keep = values.keep ?? false;
 } catch (error) {
-  console.error(`${(error as Error).message}\nUsage: pnpm demo [--keep]`);
+  console.error(`${(error as Error).message}\n${USAGE}`);
   process.exit(2);
 }
 
