@@ -32,6 +32,7 @@ export {
   ValidationError,
 } from './errors.js';
 export type { IdempotencyMode } from './idempotency.js';
+export { type ScheduledSlot, scheduledSlotOf } from './ids.js';
 export type { JobError } from './job-error.js';
 export { createJobHandle, type JobHandle } from './job-handle.js';
 export { assertJsonValue, type JsonValue, MAX_JSON_DEPTH } from './json.js';
@@ -50,8 +51,29 @@ export {
   type ScheduleDefinition,
   type ScheduleTiming,
 } from './schedule/define-schedule.js';
+export {
+  type DescribeSchedulesOptions,
+  describeSchedules,
+  describeTiming,
+  isWorkerStale,
+  NEXT_FIRE_COUNT,
+  type ScheduleRow,
+} from './schedule/describe.js';
 export { MIN_EVERY_MS } from './schedule/duration.js';
-export { dueSlots, FIRE_GRACE_MS, nextSlots, slotsBetween } from './schedule/slots.js';
+export {
+  dueSlots,
+  FIRE_GRACE_MS,
+  nextSlots,
+  type SlotPolicy,
+  type SlotTiming,
+  slotsBetween,
+} from './schedule/slots.js';
+export {
+  type ScheduleJobOptions,
+  scheduleJob,
+  scheduleKey,
+  scheduleSpec,
+} from './schedule/spec.js';
 export {
   type InferSchemaInput,
   type InferSchemaOutput,
@@ -131,8 +153,14 @@ export {
   type FireRefusal,
   type FireRequest,
   type FireResult,
+  isScheduleId,
   SCHEDULE_ID_RULE,
+  type ScheduleList,
   type ScheduleMark,
+  type ScheduleMisfire,
   type ScheduleOverlap,
+  type ScheduleSpec,
+  type ScheduleState,
   type TransportSchedules,
+  type UpsertOutcome,
 } from './transport-schedules.js';
