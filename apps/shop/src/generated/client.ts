@@ -55,6 +55,32 @@ export const notifyWarehouseContract = taskContract<
 /** `notifyWarehouse.delay(input)` enqueues 'shop.notifyWarehouse'. */
 export const notifyWarehouse = bindTask(resolveClient, notifyWarehouseContract);
 
+// shop.sendLowStockReport, from src/tasks/send-low-stock-report.ts
+const sendLowStockReportInputSchema = z.object({ threshold: z.number().int().nonnegative(), to: z.email() });
+const sendLowStockReportOutputSchema = z.object({
+  to: z.string(),
+  messageId: z.string(),
+  products: z.array(z.object({ sku: z.string(), name: z.string(), stock: z.number().int() })),
+});
+
+/** Contract of 'shop.sendLowStockReport': what a producer needs, without `run`. */
+export const sendLowStockReportContract = taskContract<
+  'shop.sendLowStockReport',
+  typeof sendLowStockReportInputSchema,
+  InferSchemaOutput<typeof sendLowStockReportOutputSchema>
+>({
+  name: 'shop.sendLowStockReport',
+  input: sendLowStockReportInputSchema,
+  output: sendLowStockReportOutputSchema,
+  queue: 'emails',
+  priority: 3,
+  retry: { attempts: 5, backoff: { type: 'exponential', delay: 1000, maxDelay: 30000 } },
+  fingerprint: '56eecad3e952826e',
+});
+
+/** `sendLowStockReport.delay(input)` enqueues 'shop.sendLowStockReport'. */
+export const sendLowStockReport = bindTask(resolveClient, sendLowStockReportContract);
+
 // shop.sendOrderConfirmation, from src/tasks/send-order-confirmation.ts
 export const sendOrderConfirmation$orderItem = z.object({ sku: z.string().min(1), quantity: z.number().int().positive() });
 const sendOrderConfirmationInputSchema = z.object({
@@ -137,4 +163,4 @@ export const updateInventoryContract = taskContract<
 export const updateInventory = bindTask(resolveClient, updateInventoryContract);
 
 /** Every contract in this module, sorted by task name. */
-export const contracts = [notifyWarehouseContract, sendOrderConfirmationContract, sendWelcomeEmailContract, updateInventoryContract] as const;
+export const contracts = [notifyWarehouseContract, sendLowStockReportContract, sendOrderConfirmationContract, sendWelcomeEmailContract, updateInventoryContract] as const;

@@ -2,6 +2,7 @@
 // Do not edit. Regenerate with `conveyor generate`; CI runs it with --check.
 import type { AnyTaskDefinition } from '@conveyor/core';
 import { notifyWarehouse } from '../tasks/notify-warehouse.js';
+import { sendLowStockReport } from '../tasks/send-low-stock-report.js';
 import { sendOrderConfirmation } from '../tasks/send-order-confirmation.js';
 import { sendWelcomeEmail } from '../tasks/send-welcome-email.js';
 import { updateInventory } from '../tasks/update-inventory.js';
@@ -14,6 +15,7 @@ function withFingerprint(task: AnyTaskDefinition, fingerprint: string): AnyTaskD
 /** Every task definition, sorted by task name. `conveyor worker` loads this module. */
 export const tasks: readonly AnyTaskDefinition[] = [
   withFingerprint(notifyWarehouse, '459f5081abfc118f'),
+  withFingerprint(sendLowStockReport, '56eecad3e952826e'),
   withFingerprint(sendOrderConfirmation, 'ca2fe66c03eef91f'),
   withFingerprint(sendWelcomeEmail, '63606873b16522da'),
   withFingerprint(updateInventory, 'e286cc81ea909f71'),
