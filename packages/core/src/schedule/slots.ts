@@ -6,8 +6,25 @@
  */
 import type { Cron } from 'croner';
 import { InvalidOptionError } from '../errors.js';
-import { type AnySchedule, compileCron } from './define-schedule.js';
+import { compileCron, type MisfirePolicy } from './define-schedule.js';
 import { instantOfWallTime, offsetRange } from './wall-clock.js';
+
+/**
+ * When a schedule fires, as the slot math reads it: a {@link ScheduleDefinition} and a
+ * stored `ScheduleSpec` both have this shape. Exactly one of `every` (ms) and `cron`.
+ */
+export interface SlotTiming {
+  readonly every?: number | undefined;
+  readonly cron?: string | undefined;
+  /** IANA zone the cron pattern is read in. */
+  readonly tz: string;
+}
+
+/** A timing with what {@link dueSlots} needs too: the misfire policy and the enabled flag. */
+export interface SlotPolicy extends SlotTiming {
+  readonly misfire: MisfirePolicy;
+  readonly enabled: boolean;
+}
 
 /**
  * How late a slot may be reached and still count as on time for `misfire: 'skip'` (and
@@ -16,25 +33,29 @@ import { instantOfWallTime, offsetRange } from './wall-clock.js';
  */
 export const FIRE_GRACE_MS = 5_000;
 
-const compiled = new WeakMap<AnySchedule, Cron>();
+/** Compiled patterns by text: specs come fresh from each `list`, so not cached per object. */
+const compiled = new Map<string, Cron>();
+const MAX_COMPILED = 10_000;
 
-function cronOf(schedule: AnySchedule & { cron: string }): Cron {
-  let cron = compiled.get(schedule);
+function cronOf(pattern: string): Cron {
+  let cron = compiled.get(pattern);
   if (!cron) {
-    cron = compileCron(schedule.cron);
-    compiled.set(schedule, cron);
+    cron = compileCron(pattern);
+    // Oldest out first (a Map iterates in insertion order): a bound, not an LRU.
+    if (compiled.size >= MAX_COMPILED) compiled.delete(compiled.keys().next().value as string);
+    compiled.set(pattern, cron);
   }
   return cron;
 }
 
 /** Slots strictly after `after`, ascending, without end (unless the pattern runs out). */
-function* slotsAfter(schedule: AnySchedule, after: number): Generator<number> {
+function* slotsAfter(schedule: SlotTiming, after: number): Generator<number> {
   const { every, cron } = schedule;
   if (every !== undefined) {
     for (let slot = (Math.floor(after / every) + 1) * every; ; slot += every) yield slot;
   }
   if (cron === undefined) return;
-  const pattern = cronOf(schedule as AnySchedule & { cron: string });
+  const pattern = cronOf(cron);
   const { tz } = schedule;
   // A wall time firing after `after` is later than `after` plus the smallest offset near it.
   let cursor = after + offsetRange(tz, after).min;
@@ -53,13 +74,13 @@ function* slotsAfter(schedule: AnySchedule, after: number): Generator<number> {
 }
 
 /** Slots at or before `atOrBefore`, newest first, without end. */
-function* slotsUpTo(schedule: AnySchedule, atOrBefore: number): Generator<number> {
+function* slotsUpTo(schedule: SlotTiming, atOrBefore: number): Generator<number> {
   const { every, cron } = schedule;
   if (every !== undefined) {
     for (let slot = Math.floor(atOrBefore / every) * every; ; slot -= every) yield slot;
   }
   if (cron === undefined) return;
-  const pattern = cronOf(schedule as AnySchedule & { cron: string });
+  const pattern = cronOf(cron);
   const { tz } = schedule;
   // A wall time firing at or before `atOrBefore` is at most it plus the largest offset near it.
   let cursor = atOrBefore + offsetRange(tz, atOrBefore).max + 1;
@@ -84,7 +105,7 @@ function* slotsUpTo(schedule: AnySchedule, atOrBefore: number): Generator<number
  * nextSlots(defineSchedule({ id: 'tick', task, every: '5m', input: {} }), Date.UTC(2026, 0, 1), 2);
  * // [Date.UTC(2026, 0, 1, 0, 5), Date.UTC(2026, 0, 1, 0, 10)]
  */
-export function nextSlots(schedule: AnySchedule, after: number, count: number): number[] {
+export function nextSlots(schedule: SlotTiming, after: number, count: number): number[] {
   assertInstant(after, 'after');
   assertCount(count, 'count');
   const out: number[] = [];
@@ -97,7 +118,7 @@ export function nextSlots(schedule: AnySchedule, after: number, count: number): 
 
 /** The slots in `(from, to]`, ascending, at most `limit` of them (the earliest). */
 export function slotsBetween(
-  schedule: AnySchedule,
+  schedule: SlotTiming,
   from: number,
   to: number,
   limit: number,
@@ -126,7 +147,7 @@ export function slotsBetween(
  * dueSlots(schedule, t0, t0 + 600_000); // [t0 + 480_000, t0 + 540_000, t0 + 600_000]
  */
 export function dueSlots(
-  schedule: AnySchedule,
+  schedule: SlotPolicy,
   lastFiredSlot: number | undefined,
   now: number,
 ): number[] {

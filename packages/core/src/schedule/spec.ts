@@ -1,0 +1,95 @@
+/**
+ * The stored form of a schedule: what `transport.schedules` keeps, and what a worker fires
+ * from. A spec is JSON, without the task's code, so that any worker (or the CLI) can fire a
+ * schedule declared by another process or made at run time.
+ */
+import { ENVELOPE_VERSION, type JobEnvelope } from '../envelope.js';
+import { InvalidOptionError } from '../errors.js';
+import { indexEntriesOf } from '../input-index.js';
+import { checkJsonValue, type JsonValue } from '../json.js';
+import { resolveRetryPolicy } from '../retry-policy.js';
+import { DEFAULT_PRIORITY, DEFAULT_QUEUE } from '../task.js';
+import type { EnqueueRequest } from '../transport.js';
+import type { ScheduleSpec } from '../transport-schedules.js';
+import { type AnySchedule, isSchedule } from './define-schedule.js';
+
+/**
+ * The spec a transport stores for a schedule: its timing and policies, and its jobs' task,
+ * queue, input (as JSON), `maxAttempts`, `priority` and schema fingerprint, worked out from
+ * the task (or contract) as `client.enqueue` does for a call without options.
+ *
+ * @example
+ * await transport.schedules.upsert([scheduleSpec(lowStockReport, 'code')]);
+ */
+export function scheduleSpec(schedule: AnySchedule, source: 'code' | 'runtime'): ScheduleSpec {
+  if (!isSchedule(schedule)) {
+    throw new InvalidOptionError('schedule', schedule, 'a schedule from defineSchedule');
+  }
+  if (source !== 'code' && source !== 'runtime') {
+    throw new InvalidOptionError('source', source, "'code' or 'runtime'");
+  }
+  const { task } = schedule;
+  // A fixed key order, absent keys left out: two processes build equal specs alike.
+  const spec: ScheduleSpec = {
+    id: schedule.id,
+    queue: task.queue ?? DEFAULT_QUEUE,
+    task: task.name,
+    ...(schedule.every !== undefined ? { every: schedule.every } : { cron: schedule.cron }),
+    tz: schedule.tz,
+    input: asJson(schedule.input),
+    misfire: typeof schedule.misfire === 'object' ? { ...schedule.misfire } : schedule.misfire,
+    overlap: schedule.overlap,
+    enabled: schedule.enabled,
+    source,
+    maxAttempts: resolveRetryPolicy(task.retry).attempts,
+    priority: task.priority ?? DEFAULT_PRIORITY,
+  };
+  if (task.fingerprint !== undefined) spec.schema = task.fingerprint;
+  return spec;
+}
+
+/** `<queue>/<id>`: how a worker record and messages name a schedule. */
+export function scheduleKey(spec: { readonly queue: string; readonly id: string }): string {
+  return `${spec.queue}/${spec.id}`;
+}
+
+export interface ScheduleJobOptions {
+  /** The job's id: the gate of `schedules.fire` replaces it with the slot's id. */
+  id: string;
+  /** The envelope's `enqueuedAt`; `fire` replaces it with the transport's clock. */
+  enqueuedAt: number;
+  /** The task's indexed input fields (`defineTask({ index })`), when known. */
+  index?: readonly string[] | undefined;
+}
+
+/**
+ * The job of a stored spec, as an enqueue request: what `schedules.fire` enqueues for a
+ * slot, and what a run-now enqueues. Built from the spec alone, so a schedule made at run
+ * time fires the same way as one declared in code.
+ */
+export function scheduleJob(spec: ScheduleSpec, options: ScheduleJobOptions): EnqueueRequest {
+  const envelope: JobEnvelope = {
+    v: ENVELOPE_VERSION,
+    id: options.id,
+    task: spec.task,
+    queue: spec.queue,
+    input: spec.input,
+    attempt: 0,
+    maxAttempts: spec.maxAttempts,
+    priority: spec.priority,
+    enqueuedAt: options.enqueuedAt,
+  };
+  if (spec.schema !== undefined) envelope.schema = spec.schema;
+  const request: EnqueueRequest = { envelope, inputJson: JSON.stringify(spec.input) };
+  if (options.index !== undefined && options.index.length > 0) {
+    const index = indexEntriesOf(spec.input, options.index);
+    if (index.length > 0) request.index = index;
+  }
+  return request;
+}
+
+/** The input as the worker will receive it: its JSON form (a Date as its string). */
+function asJson(input: unknown): JsonValue {
+  const exact = checkJsonValue(input, 'input');
+  return exact ? (input as JsonValue) : (JSON.parse(JSON.stringify(input)) as JsonValue);
+}
