@@ -82,6 +82,46 @@ export function scheduleJobId(queue: string, scheduleId: string, slotAt: number)
   return `${queue}:${time}:${hash}`;
 }
 
+/** What {@link scheduledSlotOf} reads from a schedule's job id. */
+export interface ScheduledSlot {
+  queue: string;
+  /** The slot's time, ms since the epoch. */
+  slotAt: number;
+  /** The schedule's id; undefined when it was over 64 characters (the id holds a hash). */
+  scheduleId?: string;
+}
+
+const HASHED_SCHEDULE_ID = /^[-0-9A-Z_a-z]{22}$/;
+const PLAIN_SCHEDULE_ID = /^[A-Za-z0-9_.:-]{1,64}$/;
+
+/**
+ * The queue, slot and schedule of a job id made by {@link scheduleJobId}, or undefined for
+ * any other id (a {@link newJobId} id among them).
+ *
+ * @example
+ * scheduledSlotOf('reports:Oetny5-.daily-stock');
+ * // { queue: 'reports', slotAt: 1764054000000, scheduleId: 'daily-stock' }
+ */
+export function scheduledSlotOf(jobId: string): ScheduledSlot | undefined {
+  const queue = queueOfJobId(jobId);
+  if (queue === undefined) return undefined;
+  const start = queue.length + 1;
+  const separator = jobId[start + TIME_CHARS];
+  const rest = jobId.slice(start + TIME_CHARS + 1);
+  if (separator === '.') {
+    if (!PLAIN_SCHEDULE_ID.test(rest)) return undefined;
+  } else if (separator !== ':' || !HASHED_SCHEDULE_ID.test(rest)) {
+    return undefined;
+  }
+  let slotAt = 0;
+  for (let i = start; i < start + TIME_CHARS; i++) {
+    const digit = ALPHABET.indexOf(jobId[i] as string);
+    if (digit < 0) return undefined;
+    slotAt = slotAt * 64 + digit;
+  }
+  return separator === '.' ? { queue, slotAt, scheduleId: rest } : { queue, slotAt };
+}
+
 /**
  * A new job id, `<queue>:<time><random>`: 17 URL-safe characters after the queue. The queue
  * prefix lets a broker find a job's shard (Redis Cluster hash slot) from its id alone; the

@@ -1,5 +1,13 @@
 import { describe, expect, it, vi } from 'vitest';
-import { isJobIdOf, newJobId, newLeaseToken, queueOfJobId } from '../src/ids.js';
+import {
+  isJobIdOf,
+  MAX_SLOT_AT,
+  newJobId,
+  newLeaseToken,
+  queueOfJobId,
+  scheduledSlotOf,
+  scheduleJobId,
+} from '../src/ids.js';
 
 describe('newJobId', () => {
   it('is <queue>: plus 17 URL-safe characters', () => {
@@ -71,5 +79,49 @@ describe('isJobIdOf', () => {
     expect(isJobIdOf('emails:', 'emails')).toBe(false);
     expect(isJobIdOf('emailsx', 'emails')).toBe(false);
     expect(isJobIdOf('email:abc', 'emails')).toBe(false);
+  });
+});
+
+describe('scheduledSlotOf', () => {
+  const slotAt = Date.UTC(2026, 10, 25, 7);
+
+  it('reads back the queue, slot and schedule id of every scheduleJobId id', () => {
+    for (const [queue, id, at] of [
+      ['reports', 'daily-stock', slotAt],
+      ['a.b-c_9', 'sync.crm:eu-1', 0],
+      ['q', 'x'.repeat(64), MAX_SLOT_AT],
+      ['q', '.', 63],
+    ] as const) {
+      expect(scheduledSlotOf(scheduleJobId(queue, id, at))).toEqual({
+        queue,
+        slotAt: at,
+        scheduleId: id,
+      });
+    }
+  });
+
+  it('has no schedule id for a hashed (over 64 characters) one', () => {
+    const jobId = scheduleJobId('reports', `tenant-${'x'.repeat(120)}`, slotAt);
+    expect(scheduledSlotOf(jobId)).toEqual({ queue: 'reports', slotAt });
+  });
+
+  it('is undefined for ids scheduleJobId does not make', () => {
+    const hashed = scheduleJobId('q', 'y'.repeat(65), slotAt);
+    for (const id of [
+      newJobId('q'),
+      'q:abc',
+      'q:',
+      'no-queue',
+      'q:Oetny5-.',
+      'q:Oetny5-.has space',
+      `q:Oetny5-.${'x'.repeat(65)}`,
+      `${hashed}x`,
+      hashed.slice(0, -1),
+      'q:Oetny5*.daily',
+      'q:Oetny5-!daily',
+    ]) {
+      expect(scheduledSlotOf(id), id).toBeUndefined();
+    }
+    expect(scheduledSlotOf(42 as never)).toBeUndefined();
   });
 });

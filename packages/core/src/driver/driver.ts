@@ -96,9 +96,11 @@ export interface TransportDriver {
   readonly metrics?: TransportMetrics;
 
   /**
-   * Schedules, when the backend has them [S6]: schedule ids, slots and the job checked as
-   * for `enqueue`, the job's id already `scheduleJobId(queue, scheduleId, slotAt)`;
-   * `lastFired` gets a valid queue and at least one valid schedule id.
+   * Schedules, when the backend has them [S6]: `upsert` gets at least one checked spec in
+   * its stored form (fixed field order, so equal specs serialize alike); queue names,
+   * schedule ids, revisions and slots are checked; `fire`'s job is checked as for
+   * `enqueue`, its id already `scheduleJobId(queue, scheduleId, slotAt)`; `list` gets
+   * distinct valid queue names, or none for every queue.
    */
   readonly schedules?: TransportSchedules;
 }

@@ -1,20 +1,18 @@
-import { assertQueueName } from '../envelope.js';
 import { InvalidOptionError } from '../errors.js';
-import { MAX_SLOT_AT, scheduleJobId } from '../ids.js';
-import type { EnqueueRequest } from '../transport.js';
-import {
-  type FireRequest,
-  isScheduleId,
-  SCHEDULE_ID_RULE,
-  type TransportSchedules,
-} from '../transport-schedules.js';
-import { checkEnqueueRequests } from './checks.js';
+import type { TransportSchedules } from '../transport-schedules.js';
 import { gated, type TransportGate } from './gates.js';
+import {
+  assertScheduleId,
+  assertScheduleQueue,
+  checkFire,
+  checkScheduleSpec,
+} from './schedule-checks.js';
 
 /**
- * `transport.schedules` over a driver's: schedule ids, slots, the overlap option and the
- * job (as `enqueue` checks it) checked, the job's id set to the slot's
- * {@link scheduleJobId}; an empty `lastFired` answers without the driver [S6].
+ * `transport.schedules` over a driver's [S6]: specs checked and put in their stored form,
+ * queue names, schedule ids, revisions and slots checked, the fired job checked as
+ * `enqueue` checks it, its id set to the slot's `scheduleJobId`. An empty `upsert`
+ * answers without the driver.
  */
 export function gateSchedules(
   schedules: TransportSchedules,
@@ -22,55 +20,38 @@ export function gateSchedules(
   maxPayloadBytes: number,
 ): TransportSchedules {
   return {
-    fire: (request) => gated(gate, () => schedules.fire(checkFire(request, maxPayloadBytes))),
-    lastFired: (queue, scheduleIds) =>
+    upsert: (specs) =>
       gated(gate, () => {
-        assertQueueName(queue);
-        if (!Array.isArray(scheduleIds)) {
-          throw new InvalidOptionError('scheduleIds', scheduleIds, 'an array of schedule ids');
+        if (!Array.isArray(specs)) {
+          throw new InvalidOptionError('schedule specs', specs, 'an array of schedule specs');
         }
-        for (const id of scheduleIds) assertScheduleId(id);
-        return scheduleIds.length === 0
-          ? Promise.resolve([])
-          : schedules.lastFired(queue, scheduleIds);
+        const checked = specs.map((spec) => checkScheduleSpec(spec, maxPayloadBytes));
+        return checked.length === 0 ? Promise.resolve([]) : schedules.upsert(checked);
       }),
+    remove: (queue, id) =>
+      gated(gate, () => {
+        assertScheduleQueue(queue);
+        assertScheduleId(id);
+        return schedules.remove(queue, id);
+      }),
+    setPaused: (queue, id, paused) =>
+      gated(gate, () => {
+        assertScheduleQueue(queue);
+        assertScheduleId(id);
+        if (typeof paused !== 'boolean') {
+          throw new InvalidOptionError('paused', paused, 'true or false');
+        }
+        return schedules.setPaused(queue, id, paused);
+      }),
+    list: (queues) =>
+      gated(gate, () => {
+        if (queues === undefined) return schedules.list();
+        if (!Array.isArray(queues)) {
+          throw new InvalidOptionError('queues', queues, 'an array of queue names, or nothing');
+        }
+        for (const queue of queues) assertScheduleQueue(queue);
+        return schedules.list([...new Set(queues)]);
+      }),
+    fire: (request) => gated(gate, () => schedules.fire(checkFire(request, maxPayloadBytes))),
   };
-}
-
-/** The request as the driver gets it: checked, with the slot's job id. */
-function checkFire(request: FireRequest, maxPayloadBytes: number): FireRequest {
-  if (typeof request !== 'object' || request === null) {
-    throw new InvalidOptionError('fire request', request, '{ scheduleId, slotAt, job, overlap? }');
-  }
-  const { scheduleId, slotAt, job, overlap } = request;
-  assertScheduleId(scheduleId);
-  if (
-    typeof slotAt !== 'number' ||
-    !Number.isInteger(slotAt) ||
-    slotAt < 0 ||
-    slotAt > MAX_SLOT_AT
-  ) {
-    throw new InvalidOptionError(
-      'slotAt',
-      slotAt,
-      `a slot time in ms since the epoch: an integer from 0 to ${MAX_SLOT_AT}`,
-    );
-  }
-  if (overlap !== undefined && overlap !== 'allow' && overlap !== 'skip') {
-    throw new InvalidOptionError('overlap', overlap, "'allow' or 'skip'");
-  }
-  if (typeof job !== 'object' || job === null || typeof job.envelope !== 'object') {
-    throw new InvalidOptionError('fire job', job, 'an enqueue request: { envelope, … }');
-  }
-  assertQueueName(job.envelope.queue);
-  const id = scheduleJobId(job.envelope.queue, scheduleId, slotAt);
-  const slotJob: EnqueueRequest = { ...job, envelope: { ...job.envelope, id } };
-  checkEnqueueRequests([slotJob], maxPayloadBytes);
-  return { scheduleId, slotAt, job: slotJob, overlap: overlap ?? 'allow' };
-}
-
-function assertScheduleId(id: unknown): asserts id is string {
-  if (!isScheduleId(id)) {
-    throw new InvalidOptionError('schedule id', id, SCHEDULE_ID_RULE);
-  }
 }

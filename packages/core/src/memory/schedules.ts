@@ -1,5 +1,11 @@
 import type { EnqueueRequest, EnqueueResult, JobState } from '../transport.js';
-import type { FireResult, ScheduleMark, TransportSchedules } from '../transport-schedules.js';
+import type {
+  FireResult,
+  ScheduleSpec,
+  ScheduleState,
+  TransportSchedules,
+  UpsertOutcome,
+} from '../transport-schedules.js';
 
 /** States in which a schedule's previous job blocks a slot with `overlap: 'skip'`. */
 const UNFINISHED: ReadonlySet<JobState> = new Set(['waiting', 'delayed', 'active']);
@@ -13,43 +19,118 @@ export interface MemorySchedulesOptions {
   stateOf(id: string): JobState | undefined;
 }
 
+/** A stored schedule; `json` is its spec's JSON, compared by `upsert`. */
+interface Stored {
+  state: ScheduleState;
+  json: string;
+}
+
 /**
- * The memory transport's schedules [S1–S5]: a mark per (queue, schedule). `fire` reads the
- * mark, checks overlap, adds the job and moves the mark in one synchronous operation, so
- * concurrent calls cannot interleave.
+ * The memory transport's schedules [S1–S14]: a map of (queue, id) → spec, paused flag,
+ * revision and mark. Every call is one synchronous operation, so concurrent calls cannot
+ * interleave: a fire checks the schedule, adds the job and moves the mark in one step.
  */
 export function createMemorySchedules(options: MemorySchedulesOptions): TransportSchedules {
   const { operate, add, stateOf } = options;
-  // `queue` + NUL + schedule id → its mark
-  const marks = new Map<string, ScheduleMark>();
+  // queue → schedule id → its schedule
+  const queues = new Map<string, Map<string, Stored>>();
+
+  const find = (queue: string, id: string) => queues.get(queue)?.get(id);
+
+  function upsertOne(spec: ScheduleSpec, now: number): UpsertOutcome {
+    const json = JSON.stringify(spec);
+    let ofQueue = queues.get(spec.queue);
+    if (!ofQueue) {
+      ofQueue = new Map();
+      queues.set(spec.queue, ofQueue);
+    }
+    const stored = ofQueue.get(spec.id);
+    if (!stored) {
+      const state = { spec: structuredClone(spec), paused: false, revision: 1, updatedAt: now };
+      ofQueue.set(spec.id, { state: { ...state, mark: null }, json });
+      return 'created';
+    }
+    if (stored.json === json) return 'unchanged';
+    const { state } = stored;
+    state.spec = structuredClone(spec);
+    state.revision += 1;
+    state.updatedAt = now;
+    // The new timing starts after the change: no slot at or before it fires [S8].
+    state.mark = state.mark
+      ? { ...state.mark, slotAt: Math.max(state.mark.slotAt, now) }
+      : { slotAt: now };
+    stored.json = json;
+    return 'changed';
+  }
 
   return {
-    async fire({ scheduleId, slotAt, job, overlap }) {
-      return operate((now): FireResult => {
-        const key = `${job.envelope.queue}\0${scheduleId}`;
-        const jobId = job.envelope.id;
-        const mark = marks.get(key);
-        if (mark && slotAt <= mark.slotAt) return { fired: false, jobId, reason: 'claimed-before' };
-        if (overlap === 'skip' && mark) {
-          const state = stateOf(mark.jobId);
-          if (state !== undefined && UNFINISHED.has(state)) {
-            marks.set(key, { ...mark, slotAt });
-            return { fired: false, jobId, reason: 'overlap' };
+    async upsert(specs) {
+      return operate((now) => specs.map((spec) => upsertOne(spec, now)));
+    },
+
+    async remove(queue, id) {
+      return operate(() => {
+        const ofQueue = queues.get(queue);
+        if (!ofQueue?.delete(id)) return false;
+        if (ofQueue.size === 0) queues.delete(queue);
+        return true;
+      });
+    },
+
+    async setPaused(queue, id, paused) {
+      return operate(() => {
+        const stored = find(queue, id);
+        if (!stored) return false;
+        stored.state.paused = paused;
+        return true;
+      });
+    },
+
+    async list(names) {
+      return operate((now) => {
+        const listed = names === undefined ? [...queues.keys()] : [...new Set(names)];
+        const schedules: ScheduleState[] = [];
+        for (const queue of listed.sort()) {
+          const ofQueue = queues.get(queue);
+          if (!ofQueue) continue;
+          for (const id of [...ofQueue.keys()].sort()) {
+            schedules.push(structuredClone((ofQueue.get(id) as Stored).state));
           }
         }
-        const result = add(job, now);
-        marks.set(key, { slotAt, jobId: result.id, jobSlotAt: slotAt, firedAt: now });
+        return { now, schedules };
+      });
+    },
+
+    async fire({ scheduleId, revision, slotAt, job }) {
+      return operate((now): FireResult => {
+        const jobId = job.envelope.id;
+        const refuse = (reason: FireResult['reason']): FireResult => ({
+          fired: false,
+          jobId,
+          reason,
+        });
+        const stored = find(job.envelope.queue, scheduleId);
+        if (!stored) return refuse('unknown');
+        const { state } = stored;
+        if (state.revision !== revision) return refuse('changed');
+        if (state.paused || !state.spec.enabled) return refuse('paused');
+        const { mark } = state;
+        if (mark && slotAt <= mark.slotAt) return refuse('claimed-before');
+        if (slotAt > now) return refuse('early');
+        if (state.spec.overlap === 'skip' && mark?.jobId !== undefined) {
+          const last = stateOf(mark.jobId);
+          if (last !== undefined && UNFINISHED.has(last)) {
+            state.mark = { ...mark, slotAt };
+            return refuse('overlap');
+          }
+        }
+        // The fire time is the transport's clock, whatever the caller's said [S14].
+        const result = add({ ...job, envelope: { ...job.envelope, enqueuedAt: now } }, now);
+        state.mark = { slotAt, jobId: result.id, jobSlotAt: slotAt, firedAt: now };
         if (!result.duplicate) return { fired: true, jobId };
         // Its job stored already (a mark lost, or another transport's), or an idempotency key.
         const reason = result.id === jobId ? 'claimed-before' : 'duplicate';
         return { fired: false, jobId: result.id, reason };
-      });
-    },
-
-    async lastFired(queue, scheduleIds) {
-      return scheduleIds.map((id) => {
-        const mark = marks.get(`${queue}\0${id}`);
-        return mark ? { ...mark } : null;
       });
     },
   };
