@@ -1,3 +1,4 @@
+import { type ClientSchedules, createClientSchedules } from './client-schedules.js';
 import { ENVELOPE_VERSION, type JobEnvelope, serializeInput } from './envelope.js';
 import { atInput, InvalidOptionError, ValidationError } from './errors.js';
 import { checkDuplicateInputs, type IdempotencyMode } from './idempotency.js';
@@ -91,6 +92,14 @@ export interface Client {
   job<TResult = unknown>(id: string): JobHandle<TResult>;
   /** `task.delay()` / `task.enqueue()` stubs bound to this client. */
   bind<T extends AnyTaskContract>(task: T): TaskStub<T>;
+  /**
+   * Schedules at the broker: `upsert` one made at run time, `list`, `pause`, `resume`,
+   * `runNow` and `remove` any stored one. Needs `transport.schedules`.
+   *
+   * @example
+   * await client.schedules.pause('shop.lowStockReport');
+   */
+  readonly schedules: ClientSchedules;
   /** Closes the transport. */
   close(): Promise<void>;
 }
@@ -339,6 +348,7 @@ export function createClient(options: ClientOptions): Client {
     getJob: (id) => transport.getJob(id),
     job: (id) => createJobHandle(transport, id),
     bind: (task) => bindTask(client, task),
+    schedules: createClientSchedules(transport),
     close: () => transport.close(),
   };
   return client;

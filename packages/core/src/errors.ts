@@ -20,7 +20,9 @@ export type ConveyorErrorCode =
   | 'TIME_LIMIT_EXCEEDED'
   | 'TRANSPORT_ERROR'
   | 'TRANSPORT_CLOSED'
-  | 'CAPABILITY_MISSING';
+  | 'CAPABILITY_MISSING'
+  | 'SCHEDULE_NOT_FOUND'
+  | 'SCHEDULE_AMBIGUOUS';
 
 /** Base class: a stable `code`, a message that says what to do, and an optional `cause`. */
 export class ConveyorError extends Error {
@@ -327,6 +329,36 @@ export class CapabilityMissingError extends ConveyorError {
     );
     this.transport = transport;
     this.capability = capability;
+  }
+}
+
+/** `client.schedules` (or the CLI) was given a schedule id that no stored schedule has. */
+export class ScheduleNotFoundError extends ConveyorError {
+  readonly scheduleId: string;
+  readonly queue: string | undefined;
+
+  constructor(scheduleId: string, queue: string | undefined) {
+    super(
+      'SCHEDULE_NOT_FOUND',
+      `No schedule ${JSON.stringify(scheduleId)}${queue === undefined ? ' in any queue' : ` in queue ${JSON.stringify(queue)}`}. List the stored schedules (client.schedules.list() or conveyor schedules) for the ids.`,
+    );
+    this.scheduleId = scheduleId;
+    this.queue = queue;
+  }
+}
+
+/** A schedule id stored in more than one queue was given without the queue. */
+export class AmbiguousScheduleError extends ConveyorError {
+  readonly scheduleId: string;
+  readonly queues: readonly string[];
+
+  constructor(scheduleId: string, queues: readonly string[]) {
+    super(
+      'SCHEDULE_AMBIGUOUS',
+      `Schedule ${JSON.stringify(scheduleId)} is in more than one queue (${queues.map((queue) => JSON.stringify(queue)).join(', ')}); say which: { queue: ${JSON.stringify(queues[0])} } (--queue on the command line).`,
+    );
+    this.scheduleId = scheduleId;
+    this.queues = queues;
   }
 }
 

@@ -5,10 +5,12 @@
  */
 
 export { type Client, type ClientOptions, createClient, type EnqueueOptions } from './client.js';
+export type { ClientSchedules, ScheduleLookup } from './client-schedules.js';
 export { type Clock, systemClock, type TimerHandle } from './clock.js';
 export type { TaskContext } from './context.js';
 export type { JobEnvelope } from './envelope.js';
 export {
+  AmbiguousScheduleError,
   CapabilityMissingError,
   ConveyorError,
   type ConveyorErrorCode,
@@ -25,6 +27,7 @@ export {
   ResultTimeoutError,
   ResultTooLargeError,
   RetryRequest,
+  ScheduleNotFoundError,
   TimeLimitError,
   TransportClosedError,
   TransportError,

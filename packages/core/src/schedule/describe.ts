@@ -13,7 +13,6 @@ import type {
   ScheduleSpec,
   ScheduleState,
 } from '../transport-schedules.js';
-import type { AnySchedule } from './define-schedule.js';
 import { nextSlots } from './slots.js';
 
 /** One schedule as operators see it. Times are the transport's clock, ms since the epoch. */
@@ -178,7 +177,7 @@ function rowOf(state: ScheduleState, now: number, declared: Set<string> | undefi
 
 function upcoming(spec: ScheduleSpec, now: number): number[] {
   try {
-    return nextSlots(spec as unknown as AnySchedule, now, NEXT_FIRE_COUNT);
+    return nextSlots(spec, now, NEXT_FIRE_COUNT);
   } catch {
     // A stored pattern this version cannot read (written by a newer one): no times to show.
     return [];

@@ -1,0 +1,133 @@
+/**
+ * `client.schedules`: schedules made at run time (per customer, per tenant) and the
+ * operator's actions on any stored schedule. A thin layer over `transport.schedules`: an id
+ * is looked up across queues, and each job is built from the stored spec, so a schedule
+ * declared in another process's code can be paused or run now from here.
+ */
+import { AmbiguousScheduleError, InvalidOptionError, ScheduleNotFoundError } from './errors.js';
+import { newJobId } from './ids.js';
+import { createJobHandle, type JobHandle } from './job-handle.js';
+import type { AnySchedule } from './schedule/define-schedule.js';
+import { describeSchedules, type ScheduleRow } from './schedule/describe.js';
+import { scheduleJob, scheduleSpec } from './schedule/spec.js';
+import { assertQueueOption } from './task.js';
+import type { Transport } from './transport.js';
+import { requireCapability } from './transport-capabilities.js';
+import {
+  isScheduleId,
+  SCHEDULE_ID_RULE,
+  type ScheduleSpec,
+  type TransportSchedules,
+  type UpsertOutcome,
+} from './transport-schedules.js';
+
+/** Which schedule an id means: needed only when the id is stored in more than one queue. */
+export interface ScheduleLookup {
+  /** The schedule's queue (its task's queue). */
+  queue?: string;
+}
+
+export interface ClientSchedules {
+  /**
+   * Stores a schedule made at run time (`source: 'runtime'`), or changes the stored one with
+   * its id in its task's queue; workers serving that queue fire it from their next refresh.
+   * Idempotent: the same definition again answers `'unchanged'` and moves nothing. A change
+   * takes effect from the next slot and never fires a slot twice.
+   *
+   * @example
+   * await client.schedules.upsert(
+   *   defineSchedule({ id: `report.${tenant}`, task: sendReport, cron: '0 7 * * *', input: { tenant } }),
+   * );
+   */
+  upsert(schedule: AnySchedule): Promise<UpsertOutcome>;
+  /** Every stored schedule (or those of `queues`) with its next fire times and last job. */
+  list(options?: { queues?: readonly string[] }): Promise<ScheduleRow[]>;
+  /** Deletes the schedule: no slot fires after. False when there was no such schedule. */
+  remove(id: string, lookup?: ScheduleLookup): Promise<boolean>;
+  /** Stops the schedule firing until `resume`; kept across upserts and deploys. */
+  pause(id: string, lookup?: ScheduleLookup): Promise<void>;
+  resume(id: string, lookup?: ScheduleLookup): Promise<void>;
+  /**
+   * Enqueues the schedule's job now, outside its slots: a plain job with a new id, built
+   * from the stored spec (also when paused). Its slots are unaffected.
+   */
+  runNow(id: string, lookup?: ScheduleLookup): Promise<JobHandle<unknown>>;
+}
+
+/**
+ * `client.schedules` over a transport. Each call needs `transport.schedules` and throws
+ * `CAPABILITY_MISSING` without it; an id no schedule has throws `SCHEDULE_NOT_FOUND`, and
+ * one stored in two queues, given without `{ queue }`, `SCHEDULE_AMBIGUOUS`.
+ */
+export function createClientSchedules(transport: Transport): ClientSchedules {
+  const capability = (what: string): TransportSchedules =>
+    requireCapability(transport, 'schedules', `client.schedules.${what}`);
+
+  /** The stored spec of `id`, looked up in its queue, or in every queue when none is given. */
+  const find = async (
+    schedules: TransportSchedules,
+    id: string,
+    lookup: ScheduleLookup | undefined,
+  ): Promise<ScheduleSpec> => {
+    if (!isScheduleId(id)) throw new InvalidOptionError('schedule id', id, SCHEDULE_ID_RULE);
+    const queue = lookup?.queue;
+    if (queue !== undefined) assertQueueOption(queue);
+    const { schedules: states } = await schedules.list(queue === undefined ? undefined : [queue]);
+    const found = states.filter((state) => state.spec.id === id);
+    const [first] = found;
+    if (first === undefined) throw new ScheduleNotFoundError(id, queue);
+    if (found.length > 1) {
+      throw new AmbiguousScheduleError(
+        id,
+        found.map((state) => state.spec.queue),
+      );
+    }
+    return first.spec;
+  };
+
+  const setPaused = async (
+    what: string,
+    id: string,
+    lookup: ScheduleLookup | undefined,
+    paused: boolean,
+  ): Promise<void> => {
+    const schedules = capability(what);
+    const spec = await find(schedules, id, lookup);
+    // Removed since the lookup: as if it had never been there.
+    if (!(await schedules.setPaused(spec.queue, spec.id, paused))) {
+      throw new ScheduleNotFoundError(id, spec.queue);
+    }
+  };
+
+  return {
+    async upsert(schedule) {
+      const schedules = capability('upsert');
+      const [outcome] = await schedules.upsert([scheduleSpec(schedule, 'runtime')]);
+      return outcome as UpsertOutcome;
+    },
+    async list(options = {}) {
+      capability('list');
+      return describeSchedules(transport, options.queues ? { queues: options.queues } : {});
+    },
+    async remove(id, lookup) {
+      const schedules = capability('remove');
+      let spec: ScheduleSpec;
+      try {
+        spec = await find(schedules, id, lookup);
+      } catch (error) {
+        if (error instanceof ScheduleNotFoundError) return false;
+        throw error;
+      }
+      return schedules.remove(spec.queue, spec.id);
+    },
+    pause: (id, lookup) => setPaused('pause', id, lookup, true),
+    resume: (id, lookup) => setPaused('resume', id, lookup, false),
+    async runNow(id, lookup) {
+      const spec = await find(capability('runNow'), id, lookup);
+      const request = scheduleJob(spec, { id: newJobId(spec.queue), enqueuedAt: Date.now() });
+      const [result] = await transport.enqueue([request]);
+      const jobId = result?.id ?? request.envelope.id;
+      return createJobHandle<unknown>(transport, jobId, result?.duplicate ?? false);
+    },
+  };
+}

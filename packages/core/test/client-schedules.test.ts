@@ -1,0 +1,216 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { createClient } from '../src/client.js';
+import {
+  AmbiguousScheduleError,
+  type CapabilityMissingError,
+  type ConveyorError,
+  defineSchedule,
+  defineTask,
+  memoryTransport,
+  ScheduleNotFoundError,
+  scheduledSlotOf,
+  scheduleSpec,
+} from '../src/index.js';
+import { createManualClock } from '../src/testing/index.js';
+import type { Transport } from '../src/transport.js';
+
+const report = defineTask({
+  name: 'shop.report',
+  input: z.object({ tenant: z.string(), threshold: z.number().int() }),
+  queue: 'reports',
+  priority: 7,
+  retry: { attempts: 4 },
+  run: () => null,
+});
+
+const mail = defineTask({
+  name: 'shop.mail',
+  input: z.object({ to: z.string() }),
+  queue: 'mail',
+  run: () => null,
+});
+
+const T0 = Date.parse('2026-03-02T10:02:10Z');
+
+function setup() {
+  const clock = createManualClock();
+  clock.set(T0);
+  const transport = memoryTransport({ clock });
+  return { clock, transport, client: createClient({ transport }) };
+}
+
+const tenantReport = (tenant: string, threshold = 5) =>
+  defineSchedule({
+    id: `report.${tenant}`,
+    task: report,
+    cron: '0 7 * * *',
+    tz: 'Europe/Berlin',
+    input: { tenant, threshold },
+  });
+
+describe('client.schedules', () => {
+  it('upsert stores a runtime schedule in its task queue, idempotently, and a change is a new revision', async () => {
+    const { client } = setup();
+    expect(await client.schedules.upsert(tenantReport('acme'))).toBe('created');
+    expect(await client.schedules.upsert(tenantReport('acme'))).toBe('unchanged');
+    let [row] = await client.schedules.list();
+    expect(row).toMatchObject({
+      queue: 'reports',
+      id: 'report.acme',
+      task: 'shop.report',
+      source: 'runtime',
+      timing: 'cron 0 7 * * * (Europe/Berlin)',
+      revision: 1,
+      input: { tenant: 'acme', threshold: 5 },
+      orphaned: false,
+    });
+    expect(row?.next).toHaveLength(3);
+    expect(await client.schedules.upsert(tenantReport('acme', 9))).toBe('changed');
+    [row] = await client.schedules.list();
+    expect(row).toMatchObject({ revision: 2, input: { tenant: 'acme', threshold: 9 } });
+  });
+
+  it('20 concurrent upserts of one id leave one schedule', async () => {
+    const { client } = setup();
+    const outcomes = await Promise.all(
+      Array.from({ length: 20 }, () => client.schedules.upsert(tenantReport('acme'))),
+    );
+    expect(outcomes.filter((outcome) => outcome === 'created')).toHaveLength(1);
+    expect(outcomes.filter((outcome) => outcome === 'unchanged')).toHaveLength(19);
+    expect(await client.schedules.list()).toHaveLength(1);
+  });
+
+  it('upsert refuses what is not a defineSchedule result', async () => {
+    const { client } = setup();
+    await expect(client.schedules.upsert({ id: 'x', task: report } as never)).rejects.toMatchObject(
+      { code: 'INVALID_OPTION' },
+    );
+    expect(await client.schedules.list()).toEqual([]);
+  });
+
+  it('pause and resume set the operator flag, found by id across queues', async () => {
+    const { client } = setup();
+    await client.schedules.upsert(tenantReport('acme'));
+    await client.schedules.pause('report.acme');
+    let [row] = await client.schedules.list();
+    expect(row).toMatchObject({ paused: true, next: [] });
+    // Kept across an upsert of the same schedule (a deploy).
+    await client.schedules.upsert(tenantReport('acme', 6));
+    [row] = await client.schedules.list();
+    expect(row?.paused).toBe(true);
+    await client.schedules.resume('report.acme', { queue: 'reports' });
+    [row] = await client.schedules.list();
+    expect(row?.paused).toBe(false);
+    expect(row?.next).toHaveLength(3);
+  });
+
+  it('runNow enqueues a plain job of the stored spec with a new id, also while paused, and leaves the slots alone', async () => {
+    const { client, transport } = setup();
+    // Declared in code by some worker: this client does not know the schedule's task module.
+    const declared = defineSchedule({
+      id: 'mail.digest',
+      task: mail,
+      every: '1h',
+      input: { to: 'ops@example.com' },
+    });
+    await transport.schedules.upsert([scheduleSpec(declared, 'code')]);
+    await client.schedules.pause('mail.digest');
+    const first = await client.schedules.runNow('mail.digest');
+    const second = await client.schedules.runNow('mail.digest', { queue: 'mail' });
+    expect(first.id).not.toBe(second.id);
+    expect(scheduledSlotOf(first.id)).toBeUndefined();
+    const job = await transport.getJob(first.id);
+    expect(job?.state).toBe('waiting');
+    expect(job?.envelope).toMatchObject({
+      task: 'shop.mail',
+      queue: 'mail',
+      input: { to: 'ops@example.com' },
+      attempt: 0,
+    });
+    expect(await first.status()).toBe('waiting');
+    const [row] = await client.schedules.list();
+    expect(row).toMatchObject({ paused: true, source: 'code' });
+    expect(row?.lastJobId).toBeUndefined();
+  });
+
+  it('runNow uses the spec of the task as defined: attempts and priority', async () => {
+    const { client, transport } = setup();
+    await client.schedules.upsert(tenantReport('acme'));
+    const handle = await client.schedules.runNow('report.acme');
+    const job = await transport.getJob(handle.id);
+    expect(job?.envelope).toMatchObject({ maxAttempts: 4, priority: 7, queue: 'reports' });
+  });
+
+  it('an id stored in two queues needs { queue }: the error names both', async () => {
+    const { client } = setup();
+    await client.schedules.upsert(
+      defineSchedule({
+        id: 'shared',
+        task: report,
+        every: '5m',
+        input: { tenant: 'a', threshold: 1 },
+      }),
+    );
+    await client.schedules.upsert(
+      defineSchedule({ id: 'shared', task: mail, every: '5m', input: { to: 'b' } }),
+    );
+    const error = await client.schedules.pause('shared').catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(AmbiguousScheduleError);
+    expect(error).toMatchObject({ code: 'SCHEDULE_AMBIGUOUS', queues: ['mail', 'reports'] });
+    expect((error as Error).message).toContain('"mail", "reports"');
+    expect((error as Error).message).toContain('{ queue: "mail" }');
+    await expect(client.schedules.runNow('shared')).rejects.toBeInstanceOf(AmbiguousScheduleError);
+    await expect(client.schedules.remove('shared')).rejects.toBeInstanceOf(AmbiguousScheduleError);
+    await client.schedules.pause('shared', { queue: 'mail' });
+    const rows = await client.schedules.list();
+    expect(rows.map((row) => [row.queue, row.paused])).toEqual([
+      ['mail', true],
+      ['reports', false],
+    ]);
+  });
+
+  it('an unknown id is SCHEDULE_NOT_FOUND; remove of one is false; a bad id INVALID_OPTION', async () => {
+    const { client } = setup();
+    await client.schedules.upsert(tenantReport('acme'));
+    for (const call of [
+      client.schedules.pause('report.nobody'),
+      client.schedules.resume('report.nobody'),
+      client.schedules.runNow('report.nobody'),
+    ]) {
+      await expect(call).rejects.toBeInstanceOf(ScheduleNotFoundError);
+    }
+    const wrongQueue = await client.schedules
+      .pause('report.acme', { queue: 'mail' })
+      .catch((caught: unknown) => caught as ConveyorError);
+    expect(wrongQueue).toMatchObject({ code: 'SCHEDULE_NOT_FOUND', queue: 'mail' });
+    expect((wrongQueue as Error).message).toBe(
+      'No schedule "report.acme" in queue "mail". List the stored schedules (client.schedules.list() or conveyor schedules) for the ids.',
+    );
+    expect(await client.schedules.remove('report.nobody')).toBe(false);
+    await expect(client.schedules.pause('bad id!')).rejects.toMatchObject({
+      code: 'INVALID_OPTION',
+    });
+    expect(await client.schedules.remove('report.acme')).toBe(true);
+    expect(await client.schedules.list()).toEqual([]);
+    await expect(client.schedules.runNow('report.acme')).rejects.toMatchObject({
+      code: 'SCHEDULE_NOT_FOUND',
+    });
+  });
+
+  it('without transport.schedules each call is CAPABILITY_MISSING, naming the call', async () => {
+    const { transport } = setup();
+    const { schedules: _, ...rest } = transport;
+    const client = createClient({ transport: { ...rest, name: 'bare' } as Transport });
+    const error = await client.schedules.pause('x').catch((caught: unknown) => caught);
+    expect(error).toMatchObject({
+      code: 'CAPABILITY_MISSING',
+      capability: 'schedules',
+    } satisfies Partial<CapabilityMissingError>);
+    expect((error as Error).message).toContain('client.schedules.pause needs transport.schedules');
+    await expect(client.schedules.list()).rejects.toMatchObject({ code: 'CAPABILITY_MISSING' });
+    await expect(client.schedules.upsert(tenantReport('a'))).rejects.toMatchObject({
+      code: 'CAPABILITY_MISSING',
+    });
+  });
+});
