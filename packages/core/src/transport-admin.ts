@@ -142,6 +142,11 @@ export interface WorkerRecord {
   jobs: WorkerJobInfo[];
   /** Totals since start. */
   counts: { completed: number; failed: number; retried: number };
+  /**
+   * `<queue>/<id>` of each schedule the worker declares (`createWorker({ schedules })`):
+   * a `source: 'code'` schedule no live worker lists is orphaned. Absent when none.
+   */
+  schedules?: string[];
 }
 
 /** A page of a queue's dead-letter set. */

@@ -1,11 +1,17 @@
 import { hostname } from 'node:os';
 import {
+  type AnySchedule,
   type AnyTaskDefinition,
   type Clock,
   createTaskRegistry,
   DEFAULT_QUEUE,
   InvalidOptionError,
+  isSchedule,
   type Logger,
+  requireCapability,
+  type ScheduleSpec,
+  scheduleKey,
+  scheduleSpec,
   systemClock,
   type TaskRegistry,
   type Transport,
@@ -19,6 +25,7 @@ import {
 } from '@conveyor/core/transport';
 import { pino } from 'pino';
 import { DEFAULT_METRICS_FLUSH_MS } from './minute-metrics.js';
+import { DEFAULT_SCHEDULES_REFRESH_MS } from './schedule-ticker.js';
 import { isTaskRegistry, moduleUrl } from './task-module.js';
 
 /** The worker's default hard time limit: 30 minutes. */
@@ -107,6 +114,18 @@ export interface WorkerOptions {
   metricsFlushMs?: number | false;
   /** Runs sandboxed tasks in child processes; required when a task has `sandbox: true`. */
   sandbox?: SandboxOptions;
+  /**
+   * Schedules this worker declares (`defineSchedule`): stored in the transport at start
+   * (`source: 'code'`) and fired by every worker that runs them, each slot once between
+   * them. Needs the transport's `schedules` capability. A worker also fires the schedules
+   * stored for its queues at run time (`client.schedules.upsert`).
+   */
+  schedules?: readonly AnySchedule[];
+  /**
+   * How often, in ms, the worker lists the stored schedules between slots, to see schedules
+   * upserted, paused, resumed or removed at run time. Default 5 s.
+   */
+  schedulesRefreshMs?: number;
 }
 
 export interface ResolvedWorkerOptions {
@@ -134,6 +153,11 @@ export interface ResolvedWorkerOptions {
   metricsFlushMs: number | undefined;
   /** The sandbox and the names of the tasks that run in it. */
   sandbox: { module: string; execArgv: readonly string[]; tasks: ReadonlySet<string> } | undefined;
+  /** The declared schedules' specs (`source: 'code'`). */
+  schedules: readonly ScheduleSpec[];
+  /** The queues whose schedules the worker fires: its own and its schedules'. */
+  scheduleQueues: readonly string[];
+  schedulesRefreshMs: number;
 }
 
 /** Fills defaults and checks every option; throws {@link InvalidOptionError} quoting the bad value. */
@@ -186,6 +210,7 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
   const metrics = options.metrics;
   if (metrics !== undefined) integer(metrics.port, 'metrics.port', 0, 65_535);
   const sandbox = resolveSandbox(options.sandbox, registry);
+  const schedules = resolveSchedules(options.schedules, transport);
   const metricsFlushMs = options.metricsFlushMs ?? DEFAULT_METRICS_FLUSH_MS;
   if (
     metricsFlushMs !== false &&
@@ -197,10 +222,11 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
       'a finite number of ms, 0 or more, or false (0 and false turn per-minute counts off)',
     );
   }
+  const uniqueQueues = [...new Set(queues)];
   return {
     transport,
     registry,
-    queues: [...new Set(queues)],
+    queues: uniqueQueues,
     concurrency,
     prefetch,
     maxWaitingForLimits,
@@ -222,7 +248,49 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
     metrics,
     metricsFlushMs: metricsFlushMs === false || metricsFlushMs === 0 ? undefined : metricsFlushMs,
     sandbox,
+    schedules,
+    scheduleQueues: [...new Set([...uniqueQueues, ...schedules.map((spec) => spec.queue)])],
+    schedulesRefreshMs: duration(
+      options.schedulesRefreshMs ?? DEFAULT_SCHEDULES_REFRESH_MS,
+      'schedulesRefreshMs',
+      1,
+    ),
   };
+}
+
+/** The declared schedules as specs: each from defineSchedule, no `(queue, id)` twice. */
+function resolveSchedules(
+  schedules: WorkerOptions['schedules'],
+  transport: Transport,
+): ScheduleSpec[] {
+  if (schedules === undefined) return [];
+  if (!Array.isArray(schedules)) {
+    throw new InvalidOptionError('schedules', schedules, 'a list of schedules from defineSchedule');
+  }
+  const specs: ScheduleSpec[] = [];
+  const seen = new Set<string>();
+  for (const schedule of schedules as readonly unknown[]) {
+    if (!isSchedule(schedule)) {
+      throw new InvalidOptionError(
+        'schedules',
+        schedule,
+        'a list of schedules from defineSchedule',
+      );
+    }
+    const spec = scheduleSpec(schedule, 'code');
+    const key = scheduleKey(spec);
+    if (seen.has(key)) {
+      throw new InvalidOptionError(
+        'schedules',
+        key,
+        'schedules with distinct ids per queue (this one is given twice; give each once)',
+      );
+    }
+    seen.add(key);
+    specs.push(spec);
+  }
+  if (specs.length > 0) requireCapability(transport, 'schedules', 'createWorker({ schedules })');
+  return specs;
 }
 
 function resolveSandbox(

@@ -43,6 +43,10 @@ const DESCRIPTIONS: Record<CounterName, [string, string]> = {
     'conveyor_schema_skew_total',
     "Deliveries whose producer's schema fingerprint differs from this worker's task, per task.",
   ],
+  scheduleFired: [
+    'conveyor_schedule_fires_total',
+    "Schedule slots this worker fired (claimed and enqueued the slot's job), per task.",
+  ],
 };
 
 /** Prometheus metrics of one worker, in a registry of its own (not prom-client's global one). */

@@ -11,7 +11,8 @@ export type CounterName =
   | 'leasesLost'
   | 'softTimeLimits'
   | 'hardTimeLimits'
-  | 'schemaSkew';
+  | 'schemaSkew'
+  | 'scheduleFired';
 
 const COUNTER_NAMES: readonly CounterName[] = [
   'completed',
@@ -26,10 +27,12 @@ const COUNTER_NAMES: readonly CounterName[] = [
   'softTimeLimits',
   'hardTimeLimits',
   'schemaSkew',
+  'scheduleFired',
 ];
 
 /**
- * One thing that happened to one job. `durationMs` (how long the run took, on the
+ * One thing that happened to one job (`scheduleFired`: this worker fired a schedule's slot,
+ * adding the job). `durationMs` (how long the run took, on the
  * worker's clock) comes with the outcomes of jobs that ran: completed, failed, retried,
  * dead, cancelled.
  */

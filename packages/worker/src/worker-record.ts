@@ -14,9 +14,11 @@ export function buildWorkerRecord(input: {
   startedAt: number;
   jobs: Iterable<HeldJob>;
   totals: TaskCounters;
+  /** `<queue>/<id>` of the schedules the worker declares. */
+  schedules: readonly string[];
 }): WorkerRecord {
   const { totals } = input;
-  return {
+  const record: WorkerRecord = {
     id: input.id,
     hostname: hostname(),
     pid: process.pid,
@@ -39,6 +41,8 @@ export function buildWorkerRecord(input: {
       retried: totals.retried,
     },
   };
+  if (input.schedules.length > 0) record.schedules = [...input.schedules];
+  return record;
 }
 
 /** The held jobs as `worker.stats()` lists them. */

@@ -1,6 +1,7 @@
 import {
   hasCapability,
   InvalidOptionError,
+  scheduleKey,
   type TimerHandle,
   type WorkerRecord,
 } from '@conveyor/core';
@@ -17,6 +18,7 @@ import { resolveWorkerOptions, type WorkerOptions } from './options.js';
 import { createPresence, PRESENCE_INTERVAL_MS } from './presence.js';
 import { createQueueDepths } from './queue-depths.js';
 import { createSandboxPool } from './sandbox-pool.js';
+import { createScheduleTicker } from './schedule-ticker.js';
 import { createSettleBatcher } from './settle-batcher.js';
 import { createSlots } from './slots.js';
 import { startupWarnings } from './startup-warnings.js';
@@ -94,6 +96,23 @@ export function createWorker(options: WorkerOptions): Worker {
           flushMs: config.metricsFlushMs,
         })
       : undefined;
+  // Every worker on a transport with schedules fires those of its queues, declared or not.
+  const ticker = hasCapability(transport, 'schedules')
+    ? createScheduleTicker({
+        schedules: transport.schedules,
+        declared: config.schedules,
+        queues: config.scheduleQueues,
+        refreshMs: config.schedulesRefreshMs,
+        clock,
+        logger,
+        random,
+        indexOf: (task) => registry.get(task)?.index,
+        onFired(spec, slotAt, jobId) {
+          logger.debug({ schedule: scheduleKey(spec), slotAt, jobId }, 'schedule fired');
+          emit({ type: 'scheduleFired', task: spec.task, jobId });
+        },
+      })
+    : undefined;
   const batcher = createSettleBatcher({ transport, maxBatch: config.settleBatchSize, logger });
   const runner = createJobRunner({
     registry,
@@ -151,6 +170,7 @@ export function createWorker(options: WorkerOptions): Worker {
       startedAt,
       jobs: held.values(),
       totals: events.snapshot().totals,
+      schedules: config.schedules.map(scheduleKey),
     });
   }
 
@@ -169,6 +189,7 @@ export function createWorker(options: WorkerOptions): Worker {
     void (async () => {
       if (graceTimer !== undefined) clock.clearTimeout(graceTimer);
       runner.stop();
+      await ticker?.stop();
       await heartbeat?.stop();
       unsubscribeCancel?.();
       await Promise.all([gates.close(), presence.remove(), sandbox?.close()]);
@@ -199,6 +220,13 @@ export function createWorker(options: WorkerOptions): Worker {
     }
     // A module that cannot load fails start(), not every job later.
     if (sandbox && config.sandbox) await sandbox.warm([...config.sandbox.tasks]);
+    // Declared schedules are stored before the worker runs: a refused one fails start().
+    await ticker?.register();
+    if (state !== 'idle') {
+      await Promise.all([metricsServer?.close(), sandbox?.close()]);
+      metricsServer = undefined;
+      return;
+    }
     unsubscribeCancel = transport.onCancel((jobId) => {
       for (const job of held.values()) if (job.id === jobId) held.cancel(job);
     });
@@ -215,6 +243,7 @@ export function createWorker(options: WorkerOptions): Worker {
     });
     presence.start();
     minutes?.start();
+    ticker?.start();
     fetcher = startFetching({
       transport,
       clock,
@@ -259,6 +288,7 @@ export function createWorker(options: WorkerOptions): Worker {
           async (error: unknown) => {
             state = 'stopped';
             runner.stop();
+            await ticker?.stop();
             unsubscribeCancel?.();
             await Promise.all([metricsServer?.close(), sandbox?.close()]);
             resolveStopped();
@@ -290,6 +320,7 @@ export function createWorker(options: WorkerOptions): Worker {
       const grace = graceMs ?? config.shutdownGraceMs;
       logger.info({ graceMs: grace, running: slots.running, buffered: slots.buffered }, 'stopping');
       held.releaseWaiting();
+      void ticker?.stop();
       fetcher?.stop().then(() => {
         fetcherDone = true;
         maybeFinish();

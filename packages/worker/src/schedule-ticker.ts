@@ -1,0 +1,228 @@
+import {
+  type Clock,
+  dueSlots,
+  type FireResult,
+  type Logger,
+  nextSlots,
+  type ScheduleSpec,
+  type ScheduleState,
+  scheduleJob,
+  scheduleKey,
+  type TimerHandle,
+  type TransportSchedules,
+} from '@conveyor/core';
+import { scheduleJobId } from '@conveyor/core/transport';
+
+/** Default for `schedulesRefreshMs`: how soon a runtime upsert, pause or removal is seen. */
+export const DEFAULT_SCHEDULES_REFRESH_MS = 5_000;
+
+/** After an `early` refusal (the broker's clock is behind the slot): ask again this soon. */
+const EARLY_RETRY_MS = 200;
+
+/** Shortest sleep between ticks, so that a slot left unfired never makes a busy loop. */
+const MIN_WAIT_MS = 10;
+
+/** Schedules whose due slots are fired at once; the slots of one schedule go in order. */
+const FIRE_CONCURRENCY = 8;
+
+export interface ScheduleTickerOptions {
+  schedules: TransportSchedules;
+  /** The worker's own schedules (`source: 'code'`), stored by {@link ScheduleTicker.register}. */
+  declared: readonly ScheduleSpec[];
+  /** The queues whose stored schedules this worker fires. */
+  queues: readonly string[];
+  refreshMs: number;
+  clock: Clock;
+  logger: Logger;
+  /** [0, 1): shuffles the fire order, so that workers do not contend in lockstep. */
+  random: () => number;
+  /** The task's indexed input fields, when this worker knows the task. */
+  indexOf(task: string): readonly string[] | undefined;
+  /** A slot this worker claimed and enqueued a job for. */
+  onFired(spec: ScheduleSpec, slotAt: number, jobId: string): void;
+}
+
+export interface ScheduleTicker {
+  /** Stores the declared specs; rejects when the transport refuses them. */
+  register(): Promise<void>;
+  /** Ticks now, then at each next slot or refresh, until {@link ScheduleTicker.stop}. */
+  start(): void;
+  /** Stops ticking; resolves once the tick in progress is done. Never rejects. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The worker's schedule loop. Every worker ticks; the transport's atomic `fire` makes each
+ * slot fire once between them, so there is no leader. A tick lists the stored schedules of
+ * the worker's queues (and the clock of record, the transport's), fires each schedule's due
+ * slots, oldest first, from the stored spec (so schedules made at run time fire too), and
+ * sleeps until the earliest next slot or the refresh interval, on the worker's clock
+ * corrected by the offset to the transport's.
+ */
+export function createScheduleTicker(options: ScheduleTickerOptions): ScheduleTicker {
+  const { schedules, declared, queues, refreshMs, clock, logger, random } = options;
+  let stopped = false;
+  let timer: TimerHandle | undefined;
+  let ticking: Promise<void> | undefined;
+  let listFailing = false;
+  // Schedules whose last fire failed: logged once until one succeeds again.
+  const failing = new Set<string>();
+
+  /** What one schedule's turn asks of the next tick: a wake time (transport clock) or sooner. */
+  interface Turn {
+    wakeAt: number | undefined;
+  }
+
+  async function fireDue(state: ScheduleState, now: number): Promise<Turn> {
+    const { spec, revision } = state;
+    const key = scheduleKey(spec);
+    try {
+      for (const slotAt of dueSlots(spec, state.mark?.slotAt, now)) {
+        if (stopped) return { wakeAt: undefined };
+        const result = await schedules.fire({
+          scheduleId: spec.id,
+          revision,
+          slotAt,
+          job: scheduleJob(spec, {
+            id: scheduleJobId(spec.queue, spec.id, slotAt),
+            enqueuedAt: clock.now(),
+            index: options.indexOf(spec.task),
+          }),
+        });
+        const wakeAt = afterFire(spec, slotAt, result, now);
+        if (wakeAt !== undefined) return { wakeAt };
+      }
+      if (failing.delete(key)) logger.info({ schedule: key }, 'schedule fires again');
+      return { wakeAt: nextSlots(spec, now, 1)[0] };
+    } catch (error) {
+      if (!failing.has(key)) {
+        failing.add(key);
+        logger.error(
+          { err: error, schedule: key },
+          'firing a schedule failed; retrying at the next refresh',
+        );
+      }
+      return { wakeAt: undefined };
+    }
+  }
+
+  /** Handles a fire's answer; a wake time when the rest of this schedule's slots must wait. */
+  function afterFire(
+    spec: ScheduleSpec,
+    slotAt: number,
+    result: FireResult,
+    now: number,
+  ): number | undefined {
+    if (result.fired) {
+      options.onFired(spec, slotAt, result.jobId);
+      return undefined;
+    }
+    switch (result.reason) {
+      case 'early':
+        return now + EARLY_RETRY_MS;
+      case 'changed':
+        // The spec changed since the list: list again now and fire from the new one.
+        return now;
+      case 'unknown':
+      case 'paused':
+        // Removed or paused since the list: the next refresh sees it.
+        return Number.POSITIVE_INFINITY;
+      case 'duplicate':
+        logger.warn(
+          { schedule: scheduleKey(spec), slotAt, jobId: result.jobId },
+          "a schedule's job matched an earlier job's idempotency key: the slot is claimed, no job added",
+        );
+        return undefined;
+      default:
+        // claimed-before (another worker fired it) or overlap (the slot is claimed, no job).
+        return undefined;
+    }
+  }
+
+  /** One tick; returns how long to sleep, in ms of the worker's clock. */
+  async function tick(): Promise<number> {
+    let listed: Awaited<ReturnType<TransportSchedules['list']>>;
+    try {
+      listed = await schedules.list(queues);
+    } catch (error) {
+      if (!listFailing) logger.warn({ err: error }, 'listing the schedules failed; retrying');
+      listFailing = true;
+      return refreshMs;
+    }
+    if (listFailing) logger.info('listing the schedules works again');
+    listFailing = false;
+    const now = listed.now;
+    const offset = now - clock.now();
+    const active = shuffle(
+      listed.schedules.filter((state) => state.spec.enabled && !state.paused),
+      random,
+    );
+    let wakeAt = now + refreshMs;
+    for (const turn of await inBatches(active, (state) => fireDue(state, now))) {
+      if (turn.wakeAt !== undefined && turn.wakeAt < wakeAt) wakeAt = turn.wakeAt;
+    }
+    return Math.max(wakeAt - (clock.now() + offset), MIN_WAIT_MS);
+  }
+
+  function run(): void {
+    timer = undefined;
+    ticking = tick().then(
+      (delay) => {
+        ticking = undefined;
+        if (!stopped) timer = clock.setTimeout(run, delay);
+      },
+      (error: unknown) => {
+        // tick catches what the transport throws: this is a bug, but the loop goes on.
+        ticking = undefined;
+        logger.error({ err: error }, 'schedule tick failed');
+        if (!stopped) timer = clock.setTimeout(run, refreshMs);
+      },
+    );
+  }
+
+  return {
+    async register() {
+      if (declared.length === 0) return;
+      const outcomes = await schedules.upsert(declared);
+      const changed = declared
+        .map((spec, index) => `${scheduleKey(spec)} ${outcomes[index] ?? '?'}`)
+        .filter((line) => !line.endsWith(' unchanged'));
+      logger.info(
+        { schedules: declared.map(scheduleKey), ...(changed.length > 0 && { changed }) },
+        'schedules stored',
+      );
+    },
+    start() {
+      if (stopped || ticking !== undefined || timer !== undefined) return;
+      run();
+    },
+    async stop() {
+      stopped = true;
+      if (timer !== undefined) clock.clearTimeout(timer);
+      timer = undefined;
+      await ticking;
+    },
+  };
+}
+
+/** `work` over `items`, at most {@link FIRE_CONCURRENCY} at once; results in item order. */
+async function inBatches<T, R>(items: readonly T[], work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    for (let index = next++; index < items.length; index = next++) {
+      results[index] = await work(items[index] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(FIRE_CONCURRENCY, items.length) }, lane));
+  return results;
+}
+
+/** Fisher–Yates, in place. */
+function shuffle<T>(items: T[], random: () => number): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [items[i], items[j]] = [items[j] as T, items[i] as T];
+  }
+  return items;
+}
