@@ -1,4 +1,9 @@
-import type { Transport, TransportAdmin, TransportMetrics } from '@conveyor/core';
+import type {
+  Transport,
+  TransportAdmin,
+  TransportMetrics,
+  TransportSchedules,
+} from '@conveyor/core';
 import type { Principal } from './auth.js';
 import type { ResolvedOptions } from './options.js';
 import type { Redactor } from './redact.js';
@@ -11,6 +16,8 @@ export interface DashboardCore {
   admin: TransportAdmin;
   /** Absent when the transport has no `metrics` capability: no charts. */
   metrics: TransportMetrics | undefined;
+  /** Absent when the transport has no `schedules` capability: no schedules page. */
+  schedules: TransportSchedules | undefined;
   redactor: Redactor;
   /** Milliseconds since the epoch. */
   now(): number;

@@ -4,6 +4,7 @@ import { deadRoutes } from './api/dead.js';
 import { jobRoutes } from './api/jobs.js';
 import { metricsRoutes } from './api/metrics.js';
 import { queueRoutes } from './api/queues.js';
+import { scheduleRoutes } from './api/schedules.js';
 import { sessionRoutes } from './api/session.js';
 import { workerRoutes } from './api/workers.js';
 import { assetResponse } from './assets.js';
@@ -40,7 +41,9 @@ export interface Dashboard {
 function isPage(segments: readonly string[]): boolean {
   const [first, second] = segments;
   if (segments.length === 0) return true;
-  if (segments.length === 1) return first === 'dead' || first === 'workers';
+  if (segments.length === 1) {
+    return first === 'dead' || first === 'workers' || first === 'schedules';
+  }
   return segments.length === 2 && second !== undefined && (first === 'queues' || first === 'jobs');
 }
 
@@ -69,6 +72,7 @@ export function createDashboard(options: DashboardOptions): Dashboard {
     transport: resolved.transport,
     admin: resolved.admin,
     metrics: resolved.transport.metrics,
+    schedules: resolved.transport.schedules,
     redactor: createRedactor(resolved.redact),
     now: () => Date.now(),
   };
@@ -98,6 +102,7 @@ export function createDashboard(options: DashboardOptions): Dashboard {
     ...jobRoutes(core),
     ...deadRoutes(core),
     ...workerRoutes(core),
+    ...scheduleRoutes(core),
     ...auditRoutes(core),
     ...metricsRoutes(core),
     eventsRoute,
@@ -134,13 +139,13 @@ export function createDashboard(options: DashboardOptions): Dashboard {
       if (readOnly) {
         throw new DashboardError(
           'METHOD_NOT_ALLOWED',
-          'This dashboard is read-only: it serves no retries, cancels or purges.',
+          'This dashboard is read-only: it serves no retries, cancels, purges or schedule actions.',
         );
       }
       if (principal.access !== 'write') {
         throw new DashboardError(
           'FORBIDDEN',
-          'These credentials may only read; retries, cancels and purges need write access.',
+          'These credentials may only read; retries, cancels, purges and schedule actions need write access.',
         );
       }
       sessions.checkMutation(request, session);

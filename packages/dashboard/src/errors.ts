@@ -15,6 +15,7 @@
  * | `NOT_FOUND` | 404 | no such route, queue or job |
  * | `METHOD_NOT_ALLOWED` | 405 | wrong method, or a mutation on a read-only dashboard |
  * | `CONFLICT` | 409 | the job is not in a state the action applies to |
+ * | `CAPABILITY_MISSING` | 501 | the transport lacks the capability a route reads (`schedules`) |
  * | `PAYLOAD_TOO_LARGE` | 413 | a request body over the limit |
  * | `CLOSED` | 503 | the dashboard was closed |
  * | `INTERNAL` | 500 | the transport failed, or a bug |
@@ -31,6 +32,7 @@ export type DashboardErrorCode =
   | 'NOT_FOUND'
   | 'METHOD_NOT_ALLOWED'
   | 'CONFLICT'
+  | 'CAPABILITY_MISSING'
   | 'PAYLOAD_TOO_LARGE'
   | 'CLOSED'
   | 'INTERNAL';
@@ -47,6 +49,7 @@ const STATUS: Readonly<Record<DashboardErrorCode, number>> = {
   NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
   CONFLICT: 409,
+  CAPABILITY_MISSING: 501,
   PAYLOAD_TOO_LARGE: 413,
   CLOSED: 503,
   INTERNAL: 500,

@@ -17,6 +17,7 @@ function core(): DashboardCore {
     transport,
     admin: options.admin,
     metrics: undefined,
+    schedules: undefined,
     redactor: createRedactor(options.redact),
     now: () => Date.now(),
   };

@@ -147,4 +147,33 @@ export interface DeadPreview {
   truncated: boolean;
 }
 
+/** A stored schedule as `GET /api/schedules` lists it (its input redacted). */
+export interface ScheduleRow {
+  queue: string;
+  id: string;
+  task: string;
+  /** `every 1m`, `cron 0 7 * * *`: how its slots are spaced. */
+  timing: string;
+  tz: string;
+  source: 'code' | 'runtime';
+  enabled: boolean;
+  paused: boolean;
+  /** Declared in code, and no live worker declares it any more. */
+  orphaned: boolean;
+  /** The next (up to) 3 fire times, ms since the epoch. */
+  next: number[];
+  lastSlotAt?: number | null;
+  lastJobId?: string | null;
+  lastJobState?: string | null;
+  lastFiredAt?: number | null;
+  revision: number;
+  updatedAt: number;
+  input: Json;
+}
+
+export interface SchedulesResponse {
+  at: number;
+  schedules: ScheduleRow[];
+}
+
 export type CancelResult = 'cancelled' | 'signalled' | 'finished' | 'not-found';

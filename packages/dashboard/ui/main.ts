@@ -10,6 +10,7 @@ import { notFoundPage } from './pages/not-found.js';
 import { overviewPage } from './pages/overview.js';
 import type { PageContext } from './pages/page.js';
 import { queuePage } from './pages/queue.js';
+import { schedulesPage } from './pages/schedules.js';
 import { workersPage } from './pages/workers.js';
 import { link, parseRoute, paths, type Route, startRouter } from './router.js';
 
@@ -21,6 +22,7 @@ const NAV: ReadonlyArray<[label: string, href: () => string, active: (route: Rou
   ],
   ['Dead', () => paths.dead(), (r) => r.name === 'dead'],
   ['Workers', paths.workers, (r) => r.name === 'workers'],
+  ['Schedules', paths.schedules, (r) => r.name === 'schedules'],
 ];
 
 const STATUS_TEXT: Record<LiveStatus, string> = {
@@ -105,6 +107,8 @@ function render(route: Route, ctx: PageContext): HTMLElement {
       return deadPage(ctx);
     case 'workers':
       return workersPage(ctx);
+    case 'schedules':
+      return schedulesPage(ctx);
     default:
       return notFoundPage(route.path);
   }

@@ -7,6 +7,7 @@ export type Route =
   | { name: 'job'; id: string }
   | { name: 'dead' }
   | { name: 'workers' }
+  | { name: 'schedules' }
   | { name: 'not-found'; path: string };
 
 type Query = Record<string, string | undefined>;
@@ -29,6 +30,7 @@ export function parseRoute(pathname: string): Route {
   if (path === '/') return { name: 'overview' };
   if (path === '/dead') return { name: 'dead' };
   if (path === '/workers') return { name: 'workers' };
+  if (path === '/schedules') return { name: 'schedules' };
   const match = /^\/(queues|jobs)\/([^/]+)$/.exec(path);
   const value = match?.[2] === undefined ? undefined : decode(match[2]);
   if (match && value) {
@@ -57,6 +59,7 @@ export const paths = {
   job: (id: string): string => withQuery(`/jobs/${encodeURIComponent(id)}`),
   dead: (query?: Query): string => withQuery('/dead', query),
   workers: (): string => withQuery('/workers'),
+  schedules: (): string => withQuery('/schedules'),
 };
 
 /**

@@ -1,4 +1,4 @@
-import { INDEX_LIMITS, type JobListState } from '@conveyor/core';
+import { INDEX_LIMITS, isScheduleId, type JobListState, SCHEDULE_ID_RULE } from '@conveyor/core';
 import { isQueueName, QUEUE_NAME_RULE } from '@conveyor/core/transport';
 import { badRequest } from '../errors.js';
 
@@ -9,6 +9,12 @@ export function queueName(value: unknown, name = 'queue'): string {
   if (!isQueueName(value)) {
     throw badRequest(name, value, QUEUE_NAME_RULE);
   }
+  return value;
+}
+
+/** A schedule id from a path: {@link SCHEDULE_ID_RULE}. */
+export function scheduleId(value: unknown): string {
+  if (!isScheduleId(value)) throw badRequest('schedule id', value, SCHEDULE_ID_RULE);
   return value;
 }
 

@@ -108,6 +108,9 @@ const KNOWN_STATES = new Set([
   'running',
   'stopping',
   'stopped',
+  'paused',
+  'disabled',
+  'orphaned',
 ]);
 
 /** A coloured state label; the class comes from a fixed list, never from the data. */
