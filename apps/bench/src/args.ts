@@ -37,6 +37,8 @@ Options:
                      Cases: enqueue-single enqueue-bulk process-c1 process-c50 latency
                      memory depth-shallow depth-deep delayed retry scale-1 scale-2 scale-4
                      dashboard (Conveyor only: the dashboard's reads over 1,000,000 jobs)
+                     schedules (Conveyor and BullMQ: 10,000 schedules due at one instant,
+                     time until all have run and Redis CPU per fire)
   --systems LIST     Subset of conveyor,bullmq,bee-queue (default: all three).
   --runs N           Runs per system for every case (overrides the preset).
   --json             Print the results as JSON on stdout (tables and progress go to stderr).

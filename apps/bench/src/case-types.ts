@@ -11,6 +11,8 @@ export interface Metric {
   higherIsBetter: boolean;
   /** A bound the figure should stay under (or above, when higher is better); the report says whether it did. */
   target?: number;
+  /** Conveyor ÷ peer is reported for this figure too (the headline's always is). */
+  ratio?: boolean;
 }
 
 export interface CaseContext {
@@ -50,6 +52,8 @@ export interface BenchCase {
   reuseQueue?: boolean;
   /** Only these systems run it (a case about something only Conveyor has, such as its dashboard). */
   systems?: readonly SystemName[];
+  /** Worker processes a run uses at most (default 1); the pool is started with enough. */
+  processes?: (sizes: Sizes) => number;
   run(system: SystemAdapter, context: CaseContext): Promise<RunOutcome>;
 }
 

@@ -52,8 +52,7 @@ async function main(argv: readonly string[]): Promise<number> {
 
   const redis = await startRedis();
   const probe = createRedisProbe(redis.url);
-  const scaleCounts = cases.filter((c) => c.group === 9).map((c) => Number(c.id.slice(6)));
-  const pool = createWorkerPool(Math.max(1, ...scaleCounts));
+  const pool = createWorkerPool(Math.max(1, ...cases.map((c) => c.processes?.(args.sizes) ?? 1)));
   const cleanup = async () => {
     await pool.close();
     probe.close();

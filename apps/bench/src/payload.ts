@@ -1,9 +1,14 @@
+import { z } from 'zod';
+
 /** The job input every system gets: 40 bytes of JSON, as in the reference figures. */
 export interface BenchPayload {
   email: string;
   /** 8 digits, so every payload serializes to exactly 40 bytes. */
   n: number;
 }
+
+/** The input schema of Conveyor's bench tasks (Conveyor always validates). */
+export const benchPayloadSchema = z.object({ email: z.string(), n: z.number() });
 
 export const PAYLOAD_BYTES = 40;
 

@@ -32,6 +32,10 @@ export interface Sizes {
   dashboardJobs: number;
   /** Timed requests per dashboard endpoint, one at a time. */
   dashboardRequests: number;
+  /** Schedules due at the same instant (issue 17). */
+  schedules: number;
+  /** Worker processes that tick and fire them: the same number for each system. */
+  scheduleProcesses: number;
 }
 
 export const FULL: Sizes = {
@@ -56,6 +60,8 @@ export const FULL: Sizes = {
   scaleProcesses: [1, 2, 4],
   dashboardJobs: 1_000_000,
   dashboardRequests: 50,
+  schedules: 10_000,
+  scheduleProcesses: 2,
 };
 
 export const QUICK: Sizes = {
@@ -80,6 +86,8 @@ export const QUICK: Sizes = {
   scaleProcesses: [1, 2],
   dashboardJobs: 20_000,
   dashboardRequests: 20,
+  schedules: 1_000,
+  scheduleProcesses: 2,
 };
 
 export const TINY: Sizes = {
@@ -104,4 +112,6 @@ export const TINY: Sizes = {
   scaleProcesses: [1, 2],
   dashboardJobs: 300,
   dashboardRequests: 5,
+  schedules: 50,
+  scheduleProcesses: 2,
 };

@@ -1,3 +1,4 @@
+import type { Metric } from './case-types.js';
 import type { RunMeta } from './meta.js';
 import type { CaseResult } from './runner.js';
 import type { Summary } from './stats.js';
@@ -30,9 +31,17 @@ function table(rows: string[][]): string {
     .join('\n');
 }
 
-/** "Conveyor/BullMQ 2.05× (better)": Conveyor's headline median over the peer's. */
-export function ratioText(result: CaseResult, label: string, ratio: number): string {
-  const higherIsBetter = result.metrics[0]?.higherIsBetter ?? true;
+/**
+ * "Conveyor/BullMQ 2.05× (better)": Conveyor's median over the peer's, of the headline or
+ * of the metric given.
+ */
+export function ratioText(
+  result: CaseResult,
+  label: string,
+  ratio: number,
+  metric: Metric | undefined = result.metrics[0],
+): string {
+  const higherIsBetter = metric?.higherIsBetter ?? true;
   const better = higherIsBetter ? ratio > 1 : ratio < 1;
   const verdict = ratio === 1 ? 'equal' : better ? 'better' : 'worse';
   return `Conveyor/${label} ${ratio.toFixed(2)}× (${verdict})`;
@@ -90,6 +99,16 @@ export function formatCase(result: CaseResult): string {
         : ratioText(result, s.label, ratio);
     });
   if (ratios.length > 0) lines.push(`   ${ratios.join(' · ')}`);
+  for (const [key, byPeer] of Object.entries(result.metricRatios ?? {})) {
+    const metric = result.metrics.find((m) => m.key === key);
+    const parts = result.systems.flatMap((s) => {
+      const ratio = byPeer[s.system];
+      return s.system === 'conveyor' || ratio === undefined
+        ? []
+        : [ratioText(result, s.label, ratio, metric)];
+    });
+    if (parts.length > 0) lines.push(`   ${metric?.label ?? key}: ${parts.join(' · ')}`);
+  }
   const targets = targetText(result);
   if (targets) lines.push(`   ${targets}`);
   return lines.join('\n');

@@ -31,6 +31,8 @@ export interface CaseResult {
   systems: SystemResult[];
   /** Conveyor's headline median divided by each peer's (absent when either has no valid run). */
   ratios: Partial<Record<SystemName, number>>;
+  /** The same, by metric key, for the other metrics marked `ratio`. */
+  metricRatios?: Record<string, Partial<Record<SystemName, number>>>;
 }
 
 export interface RunnerOptions {
@@ -123,22 +125,34 @@ function summarizeCase(
     }
     return { system: system.name, label: system.label, runs, summary, valid: valid.length };
   });
-  const headline = benchCase.metrics[0]?.key ?? '';
-  const conveyor = systemResults.find((s) => s.system === 'conveyor')?.summary[headline];
-  const ratios: CaseResult['ratios'] = {};
-  for (const peer of systemResults) {
-    const peerSummary = peer.summary[headline];
-    if (peer.system === 'conveyor' || !conveyor || !peerSummary || peerSummary.median === 0)
-      continue;
-    ratios[peer.system] = conveyor.median / peerSummary.median;
-  }
-  return {
+  const [headline, ...others] = benchCase.metrics;
+  const result: CaseResult = {
     id: benchCase.id,
     group: benchCase.group,
     title: benchCase.title,
     description: benchCase.describe(sizes),
     metrics: [...benchCase.metrics],
     systems: systemResults,
-    ratios,
+    ratios: ratiosOf(systemResults, headline?.key ?? ''),
   };
+  const marked = others.filter((metric) => metric.ratio);
+  if (marked.length > 0) {
+    result.metricRatios = Object.fromEntries(
+      marked.map((metric) => [metric.key, ratiosOf(systemResults, metric.key)]),
+    );
+  }
+  return result;
+}
+
+/** Conveyor's median of one metric divided by each peer's. */
+function ratiosOf(systems: readonly SystemResult[], key: string): CaseResult['ratios'] {
+  const conveyor = systems.find((s) => s.system === 'conveyor')?.summary[key];
+  const ratios: CaseResult['ratios'] = {};
+  for (const peer of systems) {
+    const peerSummary = peer.summary[key];
+    if (peer.system === 'conveyor' || !conveyor || !peerSummary || peerSummary.median === 0)
+      continue;
+    ratios[peer.system] = conveyor.median / peerSummary.median;
+  }
+  return ratios;
 }

@@ -1,7 +1,7 @@
 /**
  * A worker process. The harness keeps a few of these alive for the whole run and drives
  * them over IPC: `prepare` connects a consumer of one system, `go` starts it, `finish`
- * stops it and reports its counts and the CPU time it used in between.
+ * stops it and reports its counts and the CPU time it used in between (or since `mark`).
  */
 import { now } from './payload.js';
 import { systemByName } from './systems/index.js';
@@ -13,7 +13,9 @@ const PROGRESS_EVERY_MS = 50;
 const CPU_SAMPLE_EVERY_MS = 5;
 
 let consumer: Consumer | undefined;
-let counts: HostCounts = { completed: 0, retried: 0, lastAt: 0 };
+const NO_COUNTS: HostCounts = { completed: 0, retried: 0, lastAt: 0, firstAt: 0, readyAt: 0 };
+
+let counts: HostCounts = { ...NO_COUNTS };
 let cpuAtGo: NodeJS.CpuUsage | undefined;
 let cpuAtLast: NodeJS.CpuUsage | undefined;
 let cpuSampledAt = 0;
@@ -22,6 +24,12 @@ let reported = -1;
 
 function send(reply: HostReply): void {
   process.send?.(reply);
+}
+
+function startCpu(): void {
+  cpuAtGo = process.cpuUsage();
+  cpuAtLast = undefined;
+  cpuSampledAt = now();
 }
 
 function reportProgress(): void {
@@ -34,12 +42,13 @@ function reportProgress(): void {
 async function handle(command: HostCommand): Promise<void> {
   switch (command.type) {
     case 'prepare': {
-      counts = { completed: 0, retried: 0, lastAt: 0 };
+      counts = { ...NO_COUNTS };
       reported = -1;
       consumer = await systemByName(command.system).createConsumer(command.options, {
         onCompleted() {
           counts.completed += 1;
           counts.lastAt = now();
+          if (counts.firstAt === 0) counts.firstAt = counts.lastAt;
           if (counts.lastAt - cpuSampledAt >= CPU_SAMPLE_EVERY_MS) {
             cpuSampledAt = counts.lastAt;
             cpuAtLast = process.cpuUsage(cpuAtGo);
@@ -53,13 +62,17 @@ async function handle(command: HostCommand): Promise<void> {
       return;
     }
     case 'go': {
-      cpuAtGo = process.cpuUsage();
-      cpuAtLast = undefined;
-      cpuSampledAt = now();
+      startCpu();
       ticker = setInterval(reportProgress, PROGRESS_EVERY_MS);
-      consumer?.start();
+      await consumer?.start();
+      counts.readyAt = now();
+      reported = -1;
+      reportProgress();
       return;
     }
+    case 'mark':
+      startCpu();
+      return;
     case 'finish': {
       // CPU up to about the last completion; the shutdown is not part of the measurement.
       const cpu = cpuAtLast ?? process.cpuUsage(cpuAtGo);

@@ -13,7 +13,7 @@ export interface GroupResult extends HostCounts {
   startedAt: number;
   /** Whether `until` was met before the timeout. */
   reached: boolean;
-  /** CPU time of all the worker processes, user + system, in µs. */
+  /** CPU time of all the worker processes, user + system, in µs (from `go`, or from `markAt`). */
   cpuMicros: number;
 }
 
@@ -43,6 +43,12 @@ export interface WorkerPool {
     beforeGo?: () => Promise<void>;
     /** Runs as soon as `until` is met, before the consumers are stopped. */
     onReached?: () => Promise<void>;
+    /**
+     * Epoch ms after `go` at which the worker processes restart their CPU measurement, and
+     * `onMark` runs (e.g. to note Redis CPU): the schedules case measures from its slot.
+     */
+    markAt?: number;
+    onMark?: () => Promise<void>;
   }): Promise<GroupResult>;
   close(): Promise<void>;
 }
@@ -55,7 +61,7 @@ function startHost(): Host {
   });
   const host: Host = {
     child,
-    counts: { completed: 0, retried: 0, lastAt: 0 },
+    counts: { ...NO_COUNTS },
     request(command, expect) {
       return new Promise((resolve, reject) => {
         const onMessage = (reply: HostReply) => {
@@ -81,21 +87,26 @@ function startHost(): Host {
   };
   child.on('message', (reply: HostReply) => {
     if (reply.type === 'progress' || reply.type === 'finished') {
-      host.counts = { completed: reply.completed, retried: reply.retried, lastAt: reply.lastAt };
+      const { completed, retried, lastAt, firstAt, readyAt } = reply;
+      host.counts = { completed, retried, lastAt, firstAt, readyAt };
     }
   });
   return host;
 }
 
+const NO_COUNTS: HostCounts = { completed: 0, retried: 0, lastAt: 0, firstAt: 0, readyAt: 0 };
+
+/** The group's counts: sums, the last `lastAt`, the first `firstAt`, `readyAt` once all are. */
 function sum(hosts: readonly Host[]): HostCounts {
-  return hosts.reduce(
-    (total, host) => ({
-      completed: total.completed + host.counts.completed,
-      retried: total.retried + host.counts.retried,
-      lastAt: Math.max(total.lastAt, host.counts.lastAt),
-    }),
-    { completed: 0, retried: 0, lastAt: 0 },
-  );
+  const started = hosts.map(({ counts }) => counts.readyAt);
+  const firsts = hosts.map(({ counts }) => counts.firstAt).filter((at) => at > 0);
+  return {
+    completed: hosts.reduce((total, { counts }) => total + counts.completed, 0),
+    retried: hosts.reduce((total, { counts }) => total + counts.retried, 0),
+    lastAt: Math.max(0, ...hosts.map(({ counts }) => counts.lastAt)),
+    firstAt: firsts.length > 0 ? Math.min(...firsts) : 0,
+    readyAt: started.includes(0) ? 0 : Math.max(0, ...started),
+  };
 }
 
 /** Starts `size` worker processes. */
@@ -103,20 +114,32 @@ export function createWorkerPool(size: number): WorkerPool {
   const hosts = Array.from({ length: size }, startHost);
   return {
     size,
-    async run({ system, processes, consumer, until, timeoutMs, beforeGo, onReached }) {
+    async run(options) {
+      const { system, processes, consumer, until, timeoutMs, beforeGo, onReached } = options;
       if (processes > hosts.length) {
         throw new Error(
           `[bench] asked for ${processes} worker processes; the pool has ${hosts.length}`,
         );
       }
       const group = hosts.slice(0, processes);
-      for (const host of group) host.counts = { completed: 0, retried: 0, lastAt: 0 };
+      for (const host of group) host.counts = { ...NO_COUNTS };
       await Promise.all(
         group.map((host) => host.request({ type: 'prepare', system, options: consumer }, 'ready')),
       );
       await beforeGo?.();
       const startedAt = now();
       for (const host of group) host.child.send({ type: 'go' } satisfies HostCommand);
+      let marked: Promise<void> | undefined;
+      const markTimer =
+        options.markAt === undefined
+          ? undefined
+          : setTimeout(
+              () => {
+                for (const host of group) host.child.send({ type: 'mark' } satisfies HostCommand);
+                marked = options.onMark?.();
+              },
+              Math.max(0, options.markAt - now()),
+            );
       const deadline = startedAt + timeoutMs;
       let reached = false;
       while (now() < deadline) {
@@ -126,6 +149,8 @@ export function createWorkerPool(size: number): WorkerPool {
         }
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
+      clearTimeout(markTimer);
+      await marked;
       await onReached?.();
       const replies = await Promise.all(
         group.map((host) => host.request({ type: 'finish' }, 'finished')),

@@ -4,6 +4,8 @@ import type { ConsumerOptions, SystemName } from './systems/types.js';
 export type HostCommand =
   | { type: 'prepare'; system: SystemName; options: ConsumerOptions }
   | { type: 'go' }
+  /** Restarts the CPU measurement: it then runs from here to the last completion. */
+  | { type: 'mark' }
   | { type: 'finish' }
   | { type: 'exit' };
 
@@ -13,6 +15,10 @@ export interface HostCounts {
   retried: number;
   /** Epoch ms of the last acknowledged completion (0 before the first). */
   lastAt: number;
+  /** Epoch ms of the first acknowledged completion (0 before it). */
+  firstAt: number;
+  /** Epoch ms at which the consumer's `start` resolved (0 before). */
+  readyAt: number;
 }
 
 /** Worker host → parent. */

@@ -72,9 +72,13 @@ const CASES = [
   'scale-1',
   'scale-2',
   'dashboard',
+  'schedules',
 ];
-/** Cases only Conveyor runs. */
-const CONVEYOR_ONLY = new Set(['dashboard']);
+/** Cases only some systems run (the rest run for all three). */
+const ONLY: Record<string, string[]> = {
+  dashboard: ['conveyor'],
+  schedules: ['conveyor', 'bullmq'],
+};
 
 describe('pnpm bench (smoke, tiny sizes; no performance assertions)', () => {
   const dirs: string[] = [];
@@ -93,7 +97,9 @@ describe('pnpm bench (smoke, tiny sizes; no performance assertions)', () => {
     for (const system of result.meta.systems) expect(system.settings.length).toBeGreaterThan(0);
     expect(result.cases.map((c) => c.id)).toEqual(CASES);
     for (const benchCase of result.cases) {
-      expect(benchCase.systems).toHaveLength(CONVEYOR_ONLY.has(benchCase.id) ? 1 : 3);
+      expect(benchCase.systems.map((s) => s.system)).toEqual(
+        ONLY[benchCase.id] ?? ['conveyor', 'bullmq', 'bee-queue'],
+      );
       for (const system of benchCase.systems) {
         const invalid = system.runs.flatMap((run) => (run.invalid ? [run.invalid] : []));
         expect(invalid, `${benchCase.id} / ${system.system}`).toEqual([]);
@@ -117,6 +123,8 @@ describe('pnpm bench (smoke, tiny sizes; no performance assertions)', () => {
     const again = await runInProcess(['--from', join(out, 'results.json')]);
     expect(again.code, again.stderr).toBe(0);
     expect(again.stdout).toContain('[scale-2]');
+    // The schedules case reports a second ratio, of Redis CPU per fire.
+    expect(again.stdout).toMatch(/Redis CPU: Conveyor\/BullMQ [\d.]+× \((better|worse|equal)\)/);
   });
 
   it('rejects an unknown case with a message that lists the known ones', async () => {
@@ -131,5 +139,6 @@ describe('pnpm bench (smoke, tiny sizes; no performance assertions)', () => {
     expect(code).toBe(0);
     expect(stdout).toContain('--quick');
     expect(stdout).toContain('--cases');
+    expect(stdout).toContain('schedules');
   });
 });

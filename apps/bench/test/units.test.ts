@@ -1,10 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { BenchUsageError, parseArgs } from '../src/args.js';
+import type { BenchCase } from '../src/case-types.js';
 import { allCases, selectCases } from '../src/cases/index.js';
-import { FULL, QUICK } from '../src/plan.js';
-import { ratioText, targetText } from '../src/report.js';
-import type { CaseResult } from '../src/runner.js';
+import { slotAfter } from '../src/cases/schedules.js';
+import { FULL, QUICK, TINY } from '../src/plan.js';
+import type { RedisProbe } from '../src/redis-probe.js';
+import { formatCase, ratioText, targetText } from '../src/report.js';
+import { type CaseResult, runCases } from '../src/runner.js';
 import { median, percentile, summarize } from '../src/stats.js';
+import type { SystemAdapter } from '../src/systems/types.js';
+import type { WorkerPool } from '../src/worker-pool.js';
 
 describe('stats', () => {
   it('interpolates percentiles and takes the middle of even lists as the median', () => {
@@ -48,6 +53,7 @@ describe('selectCases', () => {
     ]);
     expect(selectCases(cases, ['6']).map((c) => c.id)).toEqual(['depth-shallow', 'depth-deep']);
     expect(selectCases(cases, ['10']).map((c) => c.id)).toEqual(['dashboard']);
+    expect(selectCases(cases, ['11']).map((c) => c.id)).toEqual(['schedules']);
     expect(selectCases(cases, [])).toHaveLength(cases.length);
   });
 });
@@ -83,5 +89,60 @@ describe('ratioText', () => {
     expect(ratioText(result(true), 'BullMQ', 2)).toBe('Conveyor/BullMQ 2.00× (better)');
     expect(ratioText(result(false), 'BullMQ', 2)).toBe('Conveyor/BullMQ 2.00× (worse)');
     expect(ratioText(result(false), 'Bee-Queue', 0.5)).toBe('Conveyor/Bee-Queue 0.50× (better)');
+  });
+});
+
+describe('ratios of more than the headline', () => {
+  const system = (name: SystemAdapter['name'], label: string) =>
+    ({ name, label }) as unknown as SystemAdapter;
+  const figures: Record<string, Record<string, number>> = {
+    conveyor: { seconds: 2, cpu: 30, other: 1 },
+    bullmq: { seconds: 8, cpu: 10, other: 4 },
+  };
+  const benchCase: BenchCase = {
+    id: 'fake',
+    group: 99,
+    title: 'Fake',
+    describe: () => 'a fake case',
+    metrics: [
+      { key: 'seconds', label: 'time', unit: 's', higherIsBetter: false },
+      { key: 'cpu', label: 'Redis CPU', unit: 'µs/fire', higherIsBetter: false, ratio: true },
+      { key: 'other', label: 'other', unit: 'x', higherIsBetter: false },
+    ],
+    run: async (s) => ({ values: figures[s.name] ?? {} }),
+  };
+
+  it('gives Conveyor ÷ peer for the headline and each metric marked ratio, and prints both', async () => {
+    const [result] = await runCases({
+      url: 'redis://unused',
+      probe: { flush: async () => {} } as unknown as RedisProbe,
+      pool: {} as WorkerPool,
+      sizes: TINY,
+      systems: [system('conveyor', 'Conveyor'), system('bullmq', 'BullMQ')],
+      cases: [benchCase],
+      log: () => {},
+    });
+    if (!result) throw new Error('no result');
+    expect(result.ratios).toEqual({ bullmq: 0.25 });
+    expect(result.metricRatios).toEqual({ cpu: { bullmq: 3 } });
+    const text = formatCase(result);
+    expect(text).toContain('Conveyor/BullMQ 0.25× (better)');
+    expect(text).toContain('Redis CPU: Conveyor/BullMQ 3.00× (worse)');
+    expect(text).not.toContain('other: Conveyor');
+  });
+});
+
+describe('slotAfter', () => {
+  it('puts the slot on the first whole second past the margin, as a once-a-minute pattern at that second', () => {
+    const at = Date.UTC(2026, 11, 2, 7, 0, 50, 300);
+    expect(slotAfter(at, 4_000)).toEqual({
+      slotAt: Date.UTC(2026, 11, 2, 7, 0, 55),
+      cron: '55 * * * * *',
+    });
+    // Across a minute boundary the pattern's second wraps.
+    expect(slotAfter(at, 12_500)).toEqual({
+      slotAt: Date.UTC(2026, 11, 2, 7, 1, 3),
+      cron: '3 * * * * *',
+    });
   });
 });

@@ -14,10 +14,11 @@ import {
   retryHeavy,
   scaleOut,
 } from './processing.js';
+import { schedules } from './schedules.js';
 
 /**
  * Every case, in the issue's order (scale-out has one case per process count), then the
- * dashboard's (issue 16, Conveyor only).
+ * dashboard's (issue 16, Conveyor only) and the schedules' (issue 17, Conveyor and BullMQ).
  */
 export function allCases(sizes: Sizes): BenchCase[] {
   return [
@@ -33,6 +34,7 @@ export function allCases(sizes: Sizes): BenchCase[] {
     retryHeavy,
     ...sizes.scaleProcesses.map(scaleOut),
     dashboard,
+    schedules,
   ];
 }
 
@@ -45,7 +47,7 @@ export function selectCases(cases: readonly BenchCase[], filter: readonly string
   for (const term of filter) {
     if (!cases.some((c) => matches(c, term))) {
       throw new BenchUsageError(
-        `--cases "${term}" matches no case. Known: ${cases.map((c) => c.id).join(', ')} (or a case number 1–10)`,
+        `--cases "${term}" matches no case. Known: ${cases.map((c) => c.id).join(', ')} (or a case number 1–11)`,
       );
     }
   }

@@ -36,7 +36,7 @@ export const latency: BenchCase = {
       },
     );
     const producer = await system.createProducer({ url, queue });
-    consumer.start();
+    await consumer.start();
     try {
       const samples: number[] = [];
       const total = WARM_UP + sizes.latencySamples;

@@ -99,6 +99,7 @@ export function scaleOut(processes: number): BenchCase {
       `${n(s.scaleOut)} jobs queued, then ${processes} worker process${processes === 1 ? '' : 'es'} at concurrency 50 each`,
     metrics: [...PROCESSING_METRICS, REDIS_CORES, WORKER_CORES],
     heavy: true,
+    processes: () => processes,
     run: (system, context) =>
       processingRun(system, context, {
         queued: context.sizes.scaleOut,

@@ -74,7 +74,7 @@ export const beeQueueSystem: SystemAdapter = {
     });
     await queue.ready();
     return {
-      start() {
+      async start() {
         queue.process(options.concurrency, async (job) => {
           hooks.onStart?.(job.data);
           if (options.retry && job.options.retries > 0) throw new Error('first attempt fails');

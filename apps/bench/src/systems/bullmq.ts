@@ -1,10 +1,19 @@
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import type { BenchPayload } from '../payload.js';
+import { type BenchPayload, payload } from '../payload.js';
 import { installedVersion } from './package-version.js';
-import type { ConsumerHooks, ConsumerOptions, ProducerOptions, SystemAdapter } from './types.js';
+import type {
+  ConsumerHooks,
+  ConsumerOptions,
+  ProducerOptions,
+  ScheduleSet,
+  Schedules,
+  SystemAdapter,
+} from './types.js';
 
 const JOB_NAME = 'noop';
+/** `upsertJobScheduler` calls in flight while declaring (it has no bulk form). */
+const UPSERTS_IN_FLIGHT = 100;
 
 function jobOptions(retry: boolean | undefined, dueAt: number | undefined) {
   return {
@@ -25,6 +34,7 @@ export const bullmqSystem: SystemAdapter = {
     'jobs: { removeOnComplete: true, removeOnFail: true }; delayed jobs use opts.delay',
     'worker: new Worker(name, processor, { connection: new IORedis(url, { maxRetriesPerRequest: null }), concurrency, autorun: false })',
     'retry case: { attempts: 2 } with no backoff (immediate retry)',
+    "schedules case: queue.upsertJobScheduler(id, { pattern, tz: 'UTC' }, { name, data, opts: { removeOnComplete: true, removeOnFail: true } }) from the harness, 100 calls in flight; the workers are the Worker above",
   ],
 
   async createProducer(options: ProducerOptions) {
@@ -51,6 +61,8 @@ export const bullmqSystem: SystemAdapter = {
     };
   },
 
+  createSchedules: bullmqSchedules,
+
   async createConsumer(options: ConsumerOptions, hooks: ConsumerHooks) {
     const connection = new Redis(options.url, { maxRetriesPerRequest: null });
     const worker = new Worker<BenchPayload>(
@@ -72,7 +84,7 @@ export const bullmqSystem: SystemAdapter = {
     await worker.waitUntilReady();
     let running: Promise<void> | undefined;
     return {
-      start() {
+      async start() {
         running = worker.run();
       },
       async stop() {
@@ -83,3 +95,47 @@ export const bullmqSystem: SystemAdapter = {
     };
   },
 };
+
+/** Job schedulers (`upsertJobScheduler`), one `Queue` per set's queue. */
+async function bullmqSchedules({ url }: { url: string }): Promise<Schedules> {
+  const connection = new Redis(url);
+  const queues = new Map<string, Queue>();
+  const queueOf = async (set: ScheduleSet) => {
+    let queue = queues.get(set.queue);
+    if (!queue) {
+      queue = new Queue(set.queue, { connection });
+      queues.set(set.queue, queue);
+      await queue.waitUntilReady();
+    }
+    return queue;
+  };
+  return {
+    async declare(set) {
+      const queue = await queueOf(set);
+      let next = 0;
+      const lane = async () => {
+        while (next < set.count) {
+          const i = next;
+          next += 1;
+          await queue.upsertJobScheduler(
+            `bench-${i}`,
+            { pattern: set.cron, tz: 'UTC' },
+            { name: JOB_NAME, data: payload(i), opts: jobOptions(false, undefined) },
+          );
+        }
+      };
+      await Promise.all(Array.from({ length: UPSERTS_IN_FLIGHT }, lane));
+    },
+    async stored(set) {
+      return (await queueOf(set)).getJobSchedulersCount();
+    },
+    async unfinished(set) {
+      const counts = await (await queueOf(set)).getJobCounts('wait', 'active', 'prioritized');
+      return Object.values(counts).reduce((sum, count) => sum + count, 0);
+    },
+    async close() {
+      for (const queue of queues.values()) await queue.close();
+      connection.disconnect();
+    },
+  };
+}

@@ -2,11 +2,9 @@ import { readFileSync } from 'node:fs';
 import { createClient, defineTask, silentLogger } from '@conveyor/core';
 import { redisTransport } from '@conveyor/redis';
 import { createWorker } from '@conveyor/worker';
-import { z } from 'zod';
-import type { BenchPayload } from '../payload.js';
+import { type BenchPayload, benchPayloadSchema as input } from '../payload.js';
+import { conveyorScheduleConsumer, conveyorSchedules } from './conveyor-schedules.js';
 import type { ConsumerHooks, ConsumerOptions, ProducerOptions, SystemAdapter } from './types.js';
-
-const input = z.object({ email: z.string(), n: z.number() });
 
 /** Both tasks do nothing; `flaky` fails its first attempt and is retried at once. */
 export function benchTasks(hooks?: ConsumerHooks) {
@@ -53,6 +51,7 @@ export const conveyorSystem: SystemAdapter = {
     `worker: createWorker({ concurrency, prefetch: clamp(concurrency, 16, 100), logger: silentLogger }), other options default`,
     'retention: defaults (finished records kept 24 h, at most 10,000 per queue)',
     'retry case: retry { attempts: 2, backoff fixed 0 ms }',
+    "schedules case: the harness upserts the specs (scheduleSpec(def, 'code')) through transport.schedules, 1,000 per call; each worker is createWorker({ schedules }) with the same definitions, other options default",
   ],
 
   async createProducer(options: ProducerOptions) {
@@ -83,7 +82,17 @@ export const conveyorSystem: SystemAdapter = {
     };
   },
 
+  createSchedules: conveyorSchedules,
+
   async createConsumer(options: ConsumerOptions, hooks: ConsumerHooks) {
+    const prefetch = prefetchFor(options.concurrency);
+    if (options.schedules) {
+      return conveyorScheduleConsumer(
+        { url: options.url, concurrency: options.concurrency, prefetch },
+        options.schedules,
+        hooks,
+      );
+    }
     const transport = redisTransport({ url: options.url, logger: silentLogger });
     // One read opens the connection, so that start-up is not timed.
     await transport.getJob(`${options.queue}:warmup`);
@@ -93,7 +102,7 @@ export const conveyorSystem: SystemAdapter = {
       tasks: [noop, flaky],
       queues: [options.queue],
       concurrency: options.concurrency,
-      prefetch: prefetchFor(options.concurrency),
+      prefetch,
       logger: silentLogger,
     });
     worker.on((event) => {
@@ -102,7 +111,7 @@ export const conveyorSystem: SystemAdapter = {
     });
     let running: Promise<void> | undefined;
     return {
-      start() {
+      async start() {
         running = worker.start();
       },
       async stop() {

@@ -28,6 +28,34 @@ export interface ConsumerOptions {
   retry?: boolean;
   /** The case enqueues delayed jobs (Bee-Queue only activates them when told to). */
   delayed?: boolean;
+  /**
+   * The schedules this worker runs (the schedules case). Conveyor's worker is given them
+   * (`createWorker({ schedules })`) and declares them again at start; BullMQ's runs the jobs
+   * its schedulers made and makes each one's next job, as it always does.
+   */
+  schedules?: ScheduleSet;
+}
+
+/**
+ * Schedules `bench-0` … `bench-<count - 1>` on one queue, all with the same cron pattern
+ * (UTC) and the `i`-th payload as input, so that every one is due at the same instant.
+ */
+export interface ScheduleSet {
+  queue: string;
+  count: number;
+  /** Six fields, seconds first: `'<s> * * * * *'` fires once a minute at second `s`. */
+  cron: string;
+}
+
+/** A system's periodic schedules, driven from the harness. */
+export interface Schedules {
+  /** Upserts every schedule of the set through the system's public API; resolves when stored. */
+  declare(set: ScheduleSet): Promise<void>;
+  /** Schedules stored on the set's queue. */
+  stored(set: ScheduleSet): Promise<number>;
+  /** Jobs on the set's queue waiting or running (not the delayed jobs of later slots). */
+  unfinished(set: ScheduleSet): Promise<number>;
+  close(): Promise<void>;
 }
 
 /** Called by the consumer; the handler does no other work. */
@@ -41,8 +69,11 @@ export interface ConsumerHooks {
 }
 
 export interface Consumer {
-  /** Starts taking jobs. */
-  start(): void;
+  /**
+   * Starts taking jobs. Resolves when the consumer is working: for Conveyor's worker with
+   * schedules, once it has declared them (the first thing `start` does).
+   */
+  start(): Promise<void>;
   /** Lets running jobs finish, then closes every connection. */
   stop(): Promise<void>;
 }
@@ -55,6 +86,11 @@ export interface SystemAdapter {
   /** The settings used, in words, for the report. */
   settings: readonly string[];
   createProducer(options: ProducerOptions): Promise<Producer>;
-  /** Connects and waits until ready, without taking jobs yet. */
+  /**
+   * Connects and waits until ready, without taking jobs yet. With `options.schedules`, ready
+   * includes whatever the consumer does with them before it can fire their slots.
+   */
   createConsumer(options: ConsumerOptions, hooks: ConsumerHooks): Promise<Consumer>;
+  /** Absent when the system has no periodic schedules (Bee-Queue). */
+  createSchedules?(options: { url: string }): Promise<Schedules>;
 }

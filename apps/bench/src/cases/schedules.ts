@@ -1,0 +1,193 @@
+import type { BenchCase, CaseContext, RunOutcome } from '../case-types.js';
+import { now } from '../payload.js';
+import type { ScheduleSet, Schedules, SystemAdapter } from '../systems/types.js';
+import type { GroupResult } from '../worker-pool.js';
+
+const n = (value: number) => value.toLocaleString('en-US');
+
+/** Schedules declared, timed, on a queue no worker reads, to size the set-up margin. */
+const CALIBRATION = 200;
+/** Redis CPU and the workers' CPU are noted this long before the slot (both sides idle then). */
+const MARK_LEAD_MS = 50;
+/**
+ * The slot's jobs must all have run this long after it; the pattern fires again a minute
+ * after the slot, so a run still going then would count the next slot's jobs.
+ */
+const WITHIN_MS = 50_000;
+/** The longest margin a once-a-minute pattern allows (its previous slot must be passed). */
+const MAX_MARGIN_MS = 45_000;
+
+/**
+ * The slot: the first whole second at least `marginMs` from now, as a pattern that fires
+ * once a minute at that second (six fields, seconds first), so that no run waits for a
+ * minute boundary and both systems get the same treatment.
+ */
+export function slotAfter(at: number, marginMs: number): { slotAt: number; cron: string } {
+  const slotAt = Math.ceil((at + marginMs) / 1_000) * 1_000;
+  return { slotAt, cron: `${new Date(slotAt).getUTCSeconds()} * * * * *` };
+}
+
+/** A pattern no run reaches (1 January, 00:00): for schedules that must not fire. */
+const NEVER_IN_A_RUN = '0 0 1 1 *';
+
+/**
+ * Time allowed from now to the slot: 2 s, plus four times what the harness's declaration
+ * of the set should take (from a timed declaration of a few schedules on another queue),
+ * plus one and a half times what the worker processes took to prepare and start the last
+ * time (Conveyor's build the definitions and declare them again at start).
+ */
+async function marginMs(
+  system: SystemAdapter,
+  schedules: Schedules,
+  context: CaseContext,
+): Promise<number> {
+  const { queue, sizes } = context;
+  const calibration = { queue: `${queue}-calibration`, count: CALIBRATION, cron: NEVER_IN_A_RUN };
+  const start = now();
+  await schedules.declare(calibration);
+  const perScheduleMs = (now() - start) / CALIBRATION;
+  const setupMs = await workerSetupMs(system, context, calibration.queue);
+  return Math.min(MAX_MARGIN_MS, 2_000 + 4 * perScheduleMs * sizes.schedules + 1.5 * setupMs);
+}
+
+/**
+ * How long the worker processes take from `prepare` until each consumer has started: the
+ * last run's, or the first time a rehearsal's, with the full set on a queue where nothing
+ * falls due (it loads the code and warms the connections too).
+ */
+async function workerSetupMs(
+  system: SystemAdapter,
+  { url, sizes, pool, state }: CaseContext,
+  queue: string,
+): Promise<number> {
+  const known = state.get(`setupMs:${system.name}`);
+  if (typeof known === 'number') return known;
+  const start = now();
+  const result = await pool.run({
+    system: system.name,
+    processes: sizes.scheduleProcesses,
+    consumer: {
+      url,
+      queue,
+      concurrency: 50,
+      schedules: { queue, count: sizes.schedules, cron: NEVER_IN_A_RUN },
+    },
+    until: (counts) => counts.readyAt > 0,
+    timeoutMs: 120_000,
+  });
+  if (result.readyAt === 0) throw new Error('[bench] worker processes did not start in 120 s');
+  return result.readyAt - start;
+}
+
+/**
+ * Case 11 (issue 17): many periodic schedules due at the same instant. The harness declares
+ * them through each system's public API; then worker processes (the same number for each
+ * system) run the system's own firing: Conveyor's workers tick and fire each slot through
+ * `transport.schedules.fire`, BullMQ's promote the scheduler's delayed job and add its next
+ * one. Every slot job runs a handler that does nothing, so "fired" means the same for
+ * both: the slot's job has run. Timed from the slot to the last acknowledgement.
+ */
+export const schedules: BenchCase = {
+  id: 'schedules',
+  group: 11,
+  title: 'Schedules due at the same instant',
+  describe: (s) =>
+    `${n(s.schedules)} schedules on one queue, all due at one slot (a once-a-minute cron at a chosen second, UTC), declared by the harness; ${s.scheduleProcesses} worker processes at concurrency 50 tick, fire and run the no-op jobs; timed from the slot to the last of its ${n(s.schedules)} jobs acknowledged; Redis and worker CPU from just before the slot to then, per fire; Conveyor and BullMQ (job schedulers) only`,
+  metrics: [
+    { key: 'seconds', label: 'slot to all run', unit: 's', higherIsBetter: false },
+    {
+      key: 'redisCpuUsPerFire',
+      label: 'Redis CPU',
+      unit: 'µs/fire',
+      higherIsBetter: false,
+      ratio: true,
+    },
+    { key: 'workerCpuUsPerFire', label: 'worker CPU', unit: 'µs/fire', higherIsBetter: false },
+    { key: 'firstMs', label: 'slot to first run', unit: 'ms', higherIsBetter: false },
+    { key: 'declareSeconds', label: 'declare all', unit: 's', higherIsBetter: false },
+  ],
+  heavy: true,
+  systems: ['conveyor', 'bullmq'],
+  processes: (s) => s.scheduleProcesses,
+  async run(system, context): Promise<RunOutcome> {
+    const schedules = await createSchedules(system, context.url);
+    try {
+      return await fireOnce(system, schedules, context);
+    } finally {
+      await schedules.close();
+    }
+  },
+};
+
+async function createSchedules(system: SystemAdapter, url: string): Promise<Schedules> {
+  if (!system.createSchedules) throw new Error(`[bench] ${system.label} has no schedules`);
+  return system.createSchedules({ url });
+}
+
+async function fireOnce(
+  system: SystemAdapter,
+  schedules: Schedules,
+  context: CaseContext,
+): Promise<RunOutcome> {
+  const { url, queue, sizes, probe, pool, state } = context;
+  const count = sizes.schedules;
+  const margin = await marginMs(system, schedules, context);
+  const { slotAt, cron } = slotAfter(Date.now(), margin);
+  const set: ScheduleSet = { queue, count, cron };
+  const declareStart = now();
+  await schedules.declare(set);
+  const declareSeconds = (now() - declareStart) / 1_000;
+  let redisAtSlot = Number.NaN;
+  let redisAtEnd = Number.NaN;
+  const setupStart = now();
+  const result = await pool.run({
+    system: system.name,
+    processes: sizes.scheduleProcesses,
+    consumer: { url, queue, concurrency: 50, schedules: set },
+    until: (counts) => counts.completed >= count,
+    timeoutMs: slotAt + WITHIN_MS - Date.now(),
+    markAt: slotAt - MARK_LEAD_MS,
+    async onMark() {
+      redisAtSlot = await probe.cpuMs();
+    },
+    async onReached() {
+      redisAtEnd = await probe.cpuMs();
+    },
+  });
+  if (result.readyAt > 0) state.set(`setupMs:${system.name}`, result.readyAt - setupStart);
+  const values = {
+    seconds: (result.lastAt - slotAt) / 1_000,
+    redisCpuUsPerFire: ((redisAtEnd - redisAtSlot) * 1_000) / count,
+    workerCpuUsPerFire: result.cpuMicros / count,
+    firstMs: result.firstAt - slotAt,
+    declareSeconds,
+  };
+  const invalid = await check(result, { slotAt, margin, set, schedules });
+  return invalid ? { values, invalid } : { values };
+}
+
+/** Why the run does not count, if it does not: set-up overran the slot, jobs missing or extra. */
+async function check(
+  result: GroupResult,
+  plan: { slotAt: number; margin: number; set: ScheduleSet; schedules: Schedules },
+): Promise<string | undefined> {
+  const { slotAt, margin, set, schedules } = plan;
+  const { count } = set;
+  if (result.readyAt === 0 || result.readyAt > slotAt - MARK_LEAD_MS) {
+    const late =
+      result.readyAt === 0
+        ? 'had not ended'
+        : `ended ${Math.round(result.readyAt - slotAt + MARK_LEAD_MS)} ms too late`;
+    return `set-up (declaring, worker start) ${late} for the ${Math.round(margin)} ms margin`;
+  }
+  if (!result.reached) {
+    return `${count - result.completed} of ${count} slot jobs had not run ${WITHIN_MS / 1_000} s after the slot`;
+  }
+  if (result.completed > count) return `${result.completed - count} slot jobs ran twice`;
+  if (result.firstAt < slotAt) return 'a job ran before its slot';
+  const stored = await schedules.stored(set);
+  if (stored !== count) return `${stored} schedules stored after the slot, expected ${count}`;
+  const unfinished = await schedules.unfinished(set);
+  if (unfinished !== 0) return `${unfinished} jobs still waiting or active after the slot`;
+  return undefined;
+}
