@@ -2,7 +2,8 @@
  * `pnpm demo`: the Celery guide's shop, end to end, with real parts. Starts Redis (or
  * falls back to the in-memory broker), the mailbox, the warehouse, PostgreSQL (PGlite
  * unless DATABASE_URL is set), the API and two workers; places orders over HTTP; waits
- * for every job; prints what the real systems recorded; stops everything it started.
+ * for every job; prints what the real systems recorded; runs the daily low-stock report
+ * now and prints the email it sent; stops everything it started.
  *
  * `pnpm demo --keep` leaves the whole stack running after the run, so one can click around
  * the API and the dashboard, until Ctrl-C (or SIGTERM) stops it all.
@@ -16,10 +17,17 @@ import { ADMIN_AUTH_ENV, type AdminCredentials } from '../api/admin.js';
 import { stockLevels } from '../db/schema.js';
 import { useClient } from '../producer.js';
 import { type Broker, chooseBroker, describeBroker } from '../stack/broker.js';
-import { placeOrders, readSystems, registerUser, waitForJobs } from '../stack/flow.js';
+import {
+  placeOrders,
+  readSystems,
+  registerUser,
+  runLowStockReport,
+  waitForJobs,
+} from '../stack/flow.js';
 import { getJson } from '../stack/http.js';
 import { type Stack, startStack } from '../stack/stack.js';
 import { createProgress } from './progress.js';
+import { printLowStockReport } from './report.js';
 import { DEMO_USER, demoOrders, PRODUCTS } from './scenario.js';
 import { printSummary } from './summary.js';
 
@@ -30,6 +38,8 @@ const USAGE = `Usage: pnpm demo [--keep]
 
 Runs the shop end to end: Redis, an SMTP mailbox, the database, the warehouse service, the
 API with the dashboard at /admin, and two workers; places ${ORDER_COUNT} orders and shows what each did.
+Then it runs the daily low-stock report (scheduled for 07:00 Europe/Berlin) at once, and prints
+the email it sent.
 
   --keep   leave the whole stack running afterwards, until Ctrl-C
   --help   show this help`;
@@ -150,6 +160,7 @@ try {
     write(`\nGET /orders/${last.orderId} → ${states.join(', ')}`);
   }
 
+  const systems = await readSystems(stack);
   const problems = printSummary(
     {
       orders,
@@ -157,10 +168,14 @@ try {
       duplicates,
       records,
       stockBefore,
-      systems: await readSystems(stack),
+      systems,
     },
     write,
   );
+
+  // The daily 07:00 report (celery beat's job), run now rather than waiting for the morning.
+  const report = await runLowStockReport(stack, 30_000);
+  problems.push(...printLowStockReport(report, systems.stock, Date.now(), write));
   if (problems.length > 0) {
     exitCode = 1;
     write('\nSomething is wrong:');
@@ -198,9 +213,9 @@ function printKeepHints(running: Stack, from: Broker): void {
   write(`  mailbox    ${running.mailboxUrl}/messages`);
   write(`  warehouse  ${running.warehouseUrl}/shipments`);
   if (from.mode !== 'memory') {
-    write(
-      `  status     pnpm --filter @conveyor/cli conveyor status --redis ${from.url} --prefix ${from.prefix}`,
-    );
+    const target = `--redis ${from.url} --prefix ${from.prefix}`;
+    write(`  status     pnpm --filter @conveyor/cli conveyor status ${target}`);
+    write(`  schedules  pnpm --filter @conveyor/cli conveyor schedules ${target}`);
   }
   write('Ctrl-C stops everything.');
 }

@@ -5,6 +5,7 @@
 import type { Client, JobRecord } from '@conveyor/core';
 import { type Product, stockLevels } from '../db/schema.js';
 import type { ReceivedMail } from '../mail/mailbox.js';
+import { lowStockReport } from '../tasks/send-low-stock-report.js';
 import type { Shipment, WarehouseRequestLog } from '../warehouse/protocol.js';
 import { getJson, postJson } from './http.js';
 import type { Stack } from './stack.js';
@@ -93,6 +94,32 @@ export async function waitForJobs(
     }),
   );
   return records;
+}
+
+/** A run-now of the daily low-stock report: its job's record and the email it sent. */
+export interface LowStockReportRun {
+  jobId: string;
+  record: JobRecord;
+  /** The report as the mailbox received it; undefined if it never arrived. */
+  mail: ReceivedMail | undefined;
+}
+
+/**
+ * `conveyor schedules run-now shop.lowStockReport`, in code: enqueues one job of the stored
+ * schedule now (its slots are untouched), waits for it as for the orders' jobs, then reads
+ * the report back from the mailbox by its Message-ID.
+ */
+export async function runLowStockReport(
+  stack: Stack,
+  timeoutMs: number,
+): Promise<LowStockReportRun> {
+  const job = await stack.client.schedules.runNow(lowStockReport.id);
+  const records = await waitForJobs(stack.client, [job.id], timeoutMs);
+  const record = records.get(job.id) as JobRecord;
+  const sent = record.result as { messageId?: string } | undefined;
+  const { messages } = await getJson<{ messages: ReceivedMail[] }>(`${stack.mailboxUrl}/messages`);
+  const mail = messages.find((message) => message.messageId === sent?.messageId);
+  return { jobId: job.id, record, mail };
 }
 
 /** What the real systems hold after the run. */

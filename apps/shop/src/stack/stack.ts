@@ -24,6 +24,7 @@ import { migrateWhenReachable, type Product, seedProducts } from '../db/schema.j
 import { tasks } from '../generated/registry.js';
 import { useClient } from '../producer.js';
 import { closeServices } from '../services.js';
+import { lowStockReport } from '../tasks/send-low-stock-report.js';
 import type { Broker } from './broker.js';
 import { type ServiceProcess, spawnService } from './processes.js';
 
@@ -272,6 +273,8 @@ async function startInProcess(
       tasks,
       queues: spec.queues,
       concurrency: spec.concurrency,
+      // As `conveyor worker --tasks` finds them in the registry: each worker ticks them all.
+      schedules: [lowStockReport],
       logger,
       id: spec.name,
     }),
