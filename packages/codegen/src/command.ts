@@ -105,6 +105,7 @@ function toJson(result: GenerateResult, mode: 'write' | 'check', durationMs: num
     mode,
     durationMs,
     tasks: result.tasks,
+    schedules: result.schedules,
     files: result.files,
     diagnostics: result.diagnostics,
   };
@@ -124,7 +125,8 @@ function printHuman(
     return;
   }
   for (const file of result.files) io.stdout(`  ${file.status.padEnd(9)} ${file.path}`);
-  const count = `${result.tasks.length} task${result.tasks.length === 1 ? '' : 's'}`;
+  const scheduleCount = result.schedules.length;
+  const count = `${result.tasks.length} task${result.tasks.length === 1 ? '' : 's'}${scheduleCount > 0 ? ` and ${scheduleCount} schedule${scheduleCount === 1 ? '' : 's'}` : ''}`;
   if (mode === 'write') {
     const written = result.files.filter((file) => file.status === 'written').length;
     io.stdout(

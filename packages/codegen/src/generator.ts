@@ -6,6 +6,7 @@ import { ts } from 'ts-morph';
 import { tokenText } from './analyze/copy.js';
 import { type JsonSyntax, schemaModuleJsonSyntax, UNKNOWN_JSON } from './analyze/json-syntax.js';
 import { NotPortableType } from './analyze/result-type.js';
+import type { ScheduleEntry } from './analyze/schedule-file.js';
 import { schemaModuleProblems } from './analyze/schema-closure.js';
 import {
   analyzeTaskFile,
@@ -33,11 +34,22 @@ export interface GeneratedTask {
   readonly fingerprint: string;
 }
 
+/** One schedule the registry exports. */
+export interface GeneratedSchedule {
+  /** The schedule id, when written as a string literal. */
+  readonly id: string | undefined;
+  readonly exportName: string;
+  /** Task file relative to the config, `/`-separated. */
+  readonly file: string;
+}
+
 /** What a generation (or a `--check`) did. */
 export interface GenerateResult {
   /** True when there were no diagnostics and (with check) nothing was stale. */
   readonly ok: boolean;
   readonly tasks: readonly GeneratedTask[];
+  /** The schedules exported by the task files, in the registry's order. */
+  readonly schedules: readonly GeneratedSchedule[];
   /** Output files relative to the config, with what happened to each. */
   readonly files: readonly { readonly path: string; readonly status: FileStatus }[];
   readonly diagnostics: readonly Diagnostic[];
@@ -159,13 +171,28 @@ export function createGenerator(config: ResolvedConfig): Generator {
       const diagnostics: Diagnostic[] = [];
       const entries: { task: TaskEntry; state: FileState }[] = [];
       const identities: TaskIdentity[] = [];
+      const scheduleEntries: ScheduleEntry[] = [];
       for (const file of paths) {
         const state = files.get(file);
         if (!state) continue;
         diagnostics.push(...state.analysis.diagnostics);
         identities.push(...state.analysis.identities);
         for (const task of state.analysis.tasks) entries.push({ task, state });
+        scheduleEntries.push(...state.analysis.schedules);
       }
+      const schedules = scheduleEntries
+        .map((entry) => ({ ...entry, relativeFile: relative(entry.file) }))
+        .sort(
+          (a, b) =>
+            compareText(a.id ?? a.exportName, b.id ?? b.exportName) ||
+            compareText(a.relativeFile, b.relativeFile) ||
+            compareText(a.exportName, b.exportName),
+        );
+      const generatedSchedules: GeneratedSchedule[] = schedules.map((entry) => ({
+        id: entry.id,
+        exportName: entry.exportName,
+        file: entry.relativeFile,
+      }));
       // Every task call counts, also one with other problems: all come out in one report.
       diagnostics.push(...duplicates(identities, relative));
 
@@ -237,7 +264,13 @@ export function createGenerator(config: ResolvedConfig): Generator {
           fingerprint: print,
         }));
       if (diagnostics.length > 0) {
-        return { ok: false, tasks, files: [], diagnostics: sortDiagnostics(diagnostics) };
+        return {
+          ok: false,
+          tasks,
+          schedules: generatedSchedules,
+          files: [],
+          diagnostics: sortDiagnostics(diagnostics),
+        };
       }
 
       const header = (what: string) =>
@@ -256,15 +289,26 @@ export function createGenerator(config: ResolvedConfig): Generator {
         },
         {
           file: config.registry,
-          text: emitRegistry(resolved, {
+          text: emitRegistry(resolved, schedules, {
             outFile: config.registry,
             importExtension: config.importExtension,
-            header: header('the worker registry of every task.'),
+            header: header(
+              schedules.length > 0
+                ? 'the worker registry of every task and schedule.'
+                : 'the worker registry of every task.',
+            ),
           }),
         },
       ];
       if (options.isCurrent && !options.isCurrent()) {
-        return { ok: true, tasks, files: [], diagnostics: [], superseded: true };
+        return {
+          ok: true,
+          tasks,
+          schedules: generatedSchedules,
+          files: [],
+          diagnostics: [],
+          superseded: true,
+        };
       }
       const written = await Promise.all(
         outputs.map(async ({ file, text }) => ({
@@ -275,6 +319,7 @@ export function createGenerator(config: ResolvedConfig): Generator {
       return {
         ok: written.every((file) => file.status !== 'stale'),
         tasks,
+        schedules: generatedSchedules,
         files: written,
         diagnostics: [],
       };

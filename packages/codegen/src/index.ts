@@ -30,6 +30,7 @@ export {
 } from './diagnostics.js';
 export {
   createGenerator,
+  type GeneratedSchedule,
   type GeneratedTask,
   type GenerateResult,
   type Generator,

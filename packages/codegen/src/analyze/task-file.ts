@@ -1,6 +1,7 @@
 import { ts } from 'ts-morph';
 import type { Diagnostic } from '../diagnostics.js';
 import { type CopiedSchema, copy, declaredReturnType } from './copy.js';
+import { coreReferences, findSchedules, type ScheduleEntry } from './schedule-file.js';
 import { resolveRelative, type SchemaClosure, schemaClosure } from './schema-closure.js';
 import { positionOf, type TopLevelBinding, topLevelBindings, unwrapExpression } from './scope.js';
 import { NotStatic, printStaticValue, staticValue } from './static-value.js';
@@ -60,6 +61,8 @@ export interface TaskIdentity extends Position {
 /** What one task file yields: its tasks and problems, with `file` relative to the root. */
 export interface TaskFileAnalysis {
   readonly tasks: readonly TaskEntry[];
+  /** The schedules it exports (`defineSchedule`), for the worker registry. */
+  readonly schedules: readonly ScheduleEntry[];
   /** Every task call found, including those with problems (for duplicate checks). */
   readonly identities: readonly TaskIdentity[];
   /** Files this one imports by relative path (resolved), to know whose types may change. */
@@ -78,7 +81,7 @@ export function analyzeTaskFile(
   relative: string,
 ): TaskFileAnalysis {
   const bindings = topLevelBindings(source);
-  const defineTaskNames = defineTaskReferences(bindings);
+  const defineTaskNames = coreReferences(bindings, 'defineTask');
   const exported = exportedNames(source);
   const tasks: TaskEntry[] = [];
   const identities: TaskIdentity[] = [];
@@ -145,13 +148,24 @@ export function analyzeTaskFile(
       if (entry) tasks.push(entry);
     }
   }
+  const { schedules, unexported } = findSchedules(source, file, bindings, exported);
+  for (const { node, localName } of unexported) {
+    report(
+      node,
+      'SCHEDULE_NOT_EXPORTED',
+      localName === undefined
+        ? 'a schedule is the default export; the worker registry imports each schedule by name.'
+        : `schedule ${JSON.stringify(localName)} is not exported, so the worker registry cannot import it and no worker runs it.`,
+      `Export it by name: \`export const ${localName ?? 'dailyReport'} = defineSchedule({ … })\`.`,
+    );
+  }
   const localImports = new Set<string>();
   for (const binding of bindings.values()) {
     if (binding.kind !== 'import' || !binding.specifier.startsWith('.')) continue;
     const target = resolveRelative(file, binding.specifier);
     if (target) localImports.add(target);
   }
-  return { tasks, identities, diagnostics, localImports: [...localImports] };
+  return { tasks, schedules, identities, diagnostics, localImports: [...localImports] };
 }
 
 type Report = (
@@ -313,18 +327,6 @@ function copySchema(
     return undefined;
   }
   return copy(node, closure, 'schema');
-}
-
-/** Local names bound to core's `defineTask`, directly or through a namespace import. */
-function defineTaskReferences(bindings: ReadonlyMap<string, TopLevelBinding>) {
-  const direct = new Set<string>();
-  const namespaces = new Set<string>();
-  for (const [local, binding] of bindings) {
-    if (binding.kind !== 'import' || !/^@conveyor\/core(\/.*)?$/.test(binding.specifier)) continue;
-    if (binding.imported === 'defineTask') direct.add(local);
-    if (binding.imported === '*') namespaces.add(local);
-  }
-  return { direct, namespaces };
 }
 
 /** local name → exported name, for `export const` and `export { a as b }`. */

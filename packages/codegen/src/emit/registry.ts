@@ -1,20 +1,49 @@
+import type { ScheduleEntry } from '../analyze/schedule-file.js';
 import type { EmitOptions, ResolvedTask } from './client.js';
 import { createImportSet, quote, relativeSpecifier } from './imports.js';
 
 /**
  * The worker module: imports every task implementation and stamps each definition with
  * its schema fingerprint, so the worker can count jobs sent by producers on another schema.
+ * With schedules, it exports them too (`schedules`), each bound to the registry's copy of
+ * its task, so that the jobs a schedule fires carry the task's fingerprint as well.
  */
-export function emitRegistry(tasks: readonly ResolvedTask[], options: EmitOptions): string {
-  const imports = createImportSet(['AnyTaskDefinition', 'withFingerprint', 'tasks']);
+export function emitRegistry(
+  tasks: readonly ResolvedTask[],
+  schedules: readonly ScheduleEntry[],
+  options: EmitOptions,
+): string {
+  const reserved = ['AnySchedule', 'AnyTaskDefinition', 'withFingerprint', 'withRegisteredTask'];
+  const imports = createImportSet([...reserved, 'tasks', 'schedules']);
   const entries = tasks.map((task) => {
     const specifier = relativeSpecifier(options.outFile, task.file, options.importExtension);
     const local = imports.add(specifier, task.exportName, task.exportName, false);
     return `  withFingerprint(${local}, ${quote(task.fingerprint)}),`;
   });
+  const scheduleEntries = schedules.map((schedule) => {
+    const specifier = relativeSpecifier(options.outFile, schedule.file, options.importExtension);
+    return `  ${imports.add(specifier, schedule.exportName, schedule.exportName, false)},`;
+  });
+  const coreTypes = schedules.length > 0 ? 'AnySchedule, AnyTaskDefinition' : 'AnyTaskDefinition';
+  const scheduleLines =
+    schedules.length === 0
+      ? []
+      : [
+          '',
+          '/** The schedule with its task replaced by the registry copy of the same name, if any. */',
+          'function withRegisteredTask(schedule: AnySchedule): AnySchedule {',
+          '  const task = tasks.find((candidate) => candidate.name === schedule.task.name);',
+          '  return task === undefined ? schedule : Object.freeze({ ...schedule, task });',
+          '}',
+          '',
+          '/** Every schedule the task files export, sorted by id. `conveyor worker` runs them. */',
+          'export const schedules: readonly AnySchedule[] = [',
+          ...scheduleEntries,
+          '].map(withRegisteredTask);',
+        ];
   return [
     options.header,
-    "import type { AnyTaskDefinition } from '@conveyor/core';",
+    `import type { ${coreTypes} } from '@conveyor/core';`,
     ...imports.render(),
     '',
     '/** A copy of the definition carrying its fingerprint (definitions are frozen). */',
@@ -26,6 +55,7 @@ export function emitRegistry(tasks: readonly ResolvedTask[], options: EmitOption
     'export const tasks: readonly AnyTaskDefinition[] = [',
     ...entries,
     '];',
+    ...scheduleLines,
     '',
     'export default tasks;',
     '',

@@ -1,0 +1,102 @@
+import { ts } from 'ts-morph';
+import { positionOf, type TopLevelBinding, unwrapExpression } from './scope.js';
+
+/** One `export const x = defineSchedule({...})` in a task file: what the registry imports. */
+export interface ScheduleEntry {
+  readonly exportName: string;
+  /** The schedule id when written as a string literal (for sorting and reports). */
+  readonly id: string | undefined;
+  /** Absolute path of the task file. */
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+}
+
+/** A `defineSchedule` call that the registry cannot import: where, and under which local name. */
+export interface UnexportedSchedule {
+  readonly node: ts.Node;
+  /** Undefined for a default export. */
+  readonly localName: string | undefined;
+}
+
+/**
+ * The `defineSchedule` calls of a task file (AST only), exported by name or not. The
+ * schedule's options are left to `defineSchedule` itself, which checks them when the
+ * registry is imported: codegen only needs to know what to import.
+ */
+export function findSchedules(
+  source: ts.SourceFile,
+  file: string,
+  bindings: ReadonlyMap<string, TopLevelBinding>,
+  exported: ReadonlyMap<string, string>,
+): { schedules: ScheduleEntry[]; unexported: UnexportedSchedule[] } {
+  const names = coreReferences(bindings, 'defineSchedule');
+  const schedules: ScheduleEntry[] = [];
+  const unexported: UnexportedSchedule[] = [];
+  if (names.direct.size === 0 && names.namespaces.size === 0) return { schedules, unexported };
+  const isDefineSchedule = (node: ts.Expression): node is ts.CallExpression => {
+    const call = unwrapExpression(node);
+    if (!ts.isCallExpression(call)) return false;
+    const callee = call.expression;
+    if (ts.isIdentifier(callee)) return names.direct.has(callee.text);
+    return (
+      ts.isPropertyAccessExpression(callee) &&
+      ts.isIdentifier(callee.expression) &&
+      names.namespaces.has(callee.expression.text) &&
+      callee.name.text === 'defineSchedule'
+    );
+  };
+  for (const statement of source.statements) {
+    if (ts.isExportAssignment(statement) && isDefineSchedule(statement.expression)) {
+      unexported.push({ node: statement, localName: undefined });
+      continue;
+    }
+    if (!ts.isVariableStatement(statement)) continue;
+    for (const declaration of statement.declarationList.declarations) {
+      if (!declaration.initializer || !isDefineSchedule(declaration.initializer)) continue;
+      if (!ts.isIdentifier(declaration.name)) continue;
+      const local = declaration.name.text;
+      const exportName = exported.get(local);
+      if (!exportName) {
+        unexported.push({ node: declaration, localName: local });
+        continue;
+      }
+      const call = unwrapExpression(declaration.initializer) as ts.CallExpression;
+      schedules.push({ exportName, id: literalId(call), file, ...positionOf(call) });
+    }
+  }
+  return { schedules, unexported };
+}
+
+/** Local names bound to one of core's functions, directly or through a namespace import. */
+export function coreReferences(
+  bindings: ReadonlyMap<string, TopLevelBinding>,
+  name: string,
+): { direct: Set<string>; namespaces: Set<string> } {
+  const direct = new Set<string>();
+  const namespaces = new Set<string>();
+  for (const [local, binding] of bindings) {
+    if (binding.kind !== 'import' || !/^@conveyor\/core(\/.*)?$/.test(binding.specifier)) continue;
+    if (binding.imported === name) direct.add(local);
+    if (binding.imported === '*') namespaces.add(local);
+  }
+  return { direct, namespaces };
+}
+
+/** The `id` option when it is a string literal. */
+function literalId(call: ts.CallExpression): string | undefined {
+  const [argument] = call.arguments;
+  const config = argument && unwrapExpression(argument);
+  if (!config || !ts.isObjectLiteralExpression(config)) return undefined;
+  for (const property of config.properties) {
+    if (
+      ts.isPropertyAssignment(property) &&
+      !ts.isComputedPropertyName(property.name) &&
+      property.name.text === 'id'
+    ) {
+      const value = unwrapExpression(property.initializer);
+      if (ts.isStringLiteral(value) || ts.isNoSubstitutionTemplateLiteral(value)) return value.text;
+    }
+  }
+  return undefined;
+}
