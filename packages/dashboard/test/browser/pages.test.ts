@@ -17,6 +17,7 @@ import {
   launchChromium,
   screenshotDir,
   seedDemo,
+  seedSchedules,
 } from './fixtures.js';
 
 let browser: Browser;
@@ -244,6 +245,79 @@ describe('dashboard pages', () => {
       expect(await cell('emails', 'completed').textContent()).toBe('–');
     } finally {
       await plain.close();
+    }
+  });
+
+  it('/schedules lists schedules with next times and last run; pause, resume and run now work', async () => {
+    const { fired } = await seedSchedules(transport);
+    await page.goto(`${served.url}/`);
+    await page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: 'Schedules' })
+      .click();
+    await page.getByRole('heading', { level: 1, name: 'Schedules' }).waitFor();
+    expect(new URL(page.url()).pathname).toBe('/schedules');
+    const row = (id: string) => page.locator(`tr[data-schedule="maintenance/${id}"]`);
+    await row('cart-cleanup').waitFor();
+    expect(await page.locator('tr[data-schedule]').count()).toBe(4);
+
+    const cleanup = row('cart-cleanup');
+    expect(await cleanup.textContent()).toContain('every 1m');
+    expect(await cleanup.locator('ul.next-times li').count()).toBe(3);
+    // The last run: its slot, and its job linked with its state.
+    expect(await cleanup.locator('.last-slot').textContent()).toMatch(/^slot \d{4}-\d\d-\d\d /);
+    expect(await cleanup.locator('.last-job a').textContent()).toBe(fired.jobId);
+    expect(await cleanup.locator('.last-job .badge').textContent()).toBe('waiting');
+    expect(await cleanup.locator('.badge.state-orphaned').count()).toBe(0);
+    expect(await row('legacy-export').locator('.badge.state-orphaned').count()).toBe(1);
+    expect(await row('daily-low-stock').textContent()).toContain('cron 0 7 * * * (Europe/Berlin)');
+    const digest = row('weekly-digest');
+    expect(await digest.locator('.badge.state-paused').count()).toBe(1);
+    expect(await digest.getByRole('button', { name: 'Resume' }).count()).toBe(1);
+    await shoot('schedules');
+
+    await cleanup.getByRole('button', { name: 'Pause' }).click();
+    await cleanup.locator('.badge.state-paused').waitFor();
+    await page.locator('.notice-ok', { hasText: 'Paused cart-cleanup' }).waitFor();
+    const paused = (await transport.schedules?.list(['maintenance']))?.schedules.find(
+      (state) => state.spec.id === 'cart-cleanup',
+    );
+    expect(paused?.paused).toBe(true);
+    expect(await cleanup.locator('ul.next-times').count()).toBe(0);
+    await shoot('schedules-paused');
+    await cleanup.getByRole('button', { name: 'Resume' }).click();
+    await cleanup.locator('.badge.state-paused').waitFor({ state: 'detached' });
+    await cleanup.getByRole('button', { name: 'Pause' }).waitFor();
+
+    await cleanup.getByRole('button', { name: 'Run now' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Run now' }).click();
+    const enqueued = page.locator('.notice-ok', { hasText: 'Enqueued' });
+    await enqueued.waitFor();
+    const jobId = (await enqueued.locator('a').textContent()) as string;
+    expect(jobId).not.toBe(fired.jobId);
+    expect((await transport.getJob(jobId))?.envelope.task).toBe('shop.cleanupCarts');
+    await enqueued.locator('a').click();
+    await page.getByRole('heading', { level: 1, name: `Job ${jobId}` }).waitFor();
+
+    // Read-only: the same list, no buttons.
+    const readOnly = await serve({ transport, readOnly: true });
+    try {
+      await page.goto(`${readOnly.url}/schedules`);
+      await page.locator('tr[data-schedule="maintenance/cart-cleanup"]').waitFor();
+      expect(await page.locator('tr[data-schedule] button').count()).toBe(0);
+      expect(await page.locator('th', { hasText: 'Actions' }).count()).toBe(0);
+    } finally {
+      await readOnly.close();
+    }
+    // A transport without schedules: the page says so.
+    const bare = await serve({
+      transport: Object.create(transport, { schedules: { value: undefined } }),
+    });
+    try {
+      await page.goto(`${bare.url}/schedules`);
+      await page.locator('.notice-info', { hasText: 'Schedules are unavailable' }).waitFor();
+    } finally {
+      await bare.close();
     }
   });
 

@@ -5,7 +5,7 @@ import { errorBox, loading, type Notices, notices } from '../components/notice.j
 import { dataText, stateBadge, timeAgo } from '../components/value.js';
 import { canWrite } from '../config.js';
 import { type Child, h, replace } from '../dom.js';
-import { formatDuration, formatNumber, formatTime } from '../format.js';
+import { formatAgo, formatDuration, formatNumber, formatTime } from '../format.js';
 import { link, paths } from '../router.js';
 import { every, type PageContext, pageHead, setTitle } from './page.js';
 
@@ -54,9 +54,16 @@ function scheduleCell(row: ScheduleRow): HTMLElement {
     h('br'),
     h(
       'span',
-      { class: 'muted small' },
-      row.source === 'code' ? 'declared in code' : 'made at run time',
-      ` · revision ${row.revision}`,
+      {
+        class: 'schedule-meta muted small',
+        attrs: {
+          title:
+            row.source === 'code'
+              ? 'Declared in a task module; the workers that run it store it.'
+              : 'Made at run time (client.schedules.upsert).',
+        },
+      },
+      `${row.source === 'code' ? 'in code' : 'at run time'} · revision ${row.revision}`,
     ),
   );
 }
@@ -67,8 +74,9 @@ function timingCell(row: ScheduleRow): HTMLElement {
 }
 
 function nextCell(row: ScheduleRow): HTMLElement {
-  if (row.paused || !row.enabled || row.next.length === 0) {
-    return h('td', null, h('span', { class: 'muted' }, row.next.length === 0 ? '–' : 'none'));
+  if (row.next.length === 0) {
+    const why = row.paused ? 'none while paused' : row.enabled ? '–' : 'none: disabled';
+    return h('td', null, h('span', { class: 'muted' }, why));
   }
   return h(
     'td',
@@ -80,9 +88,9 @@ function nextCell(row: ScheduleRow): HTMLElement {
         h(
           'li',
           null,
-          i === 0
-            ? timeAgo(at)
-            : h('time', { attrs: { datetime: new Date(at).toISOString() } }, formatTime(at)),
+          h('time', { attrs: { datetime: new Date(at).toISOString() } }, formatTime(at)),
+          // Apart from the time, so that the column may wrap here.
+          i === 0 ? [' ', h('span', { class: 'muted' }, `(${formatAgo(at)})`)] : null,
         ),
       ),
     ),
