@@ -33,9 +33,25 @@ export function queueKeys(prefix: string, queue: string): string[] {
   ];
 }
 
-/** The queue's schedule marks (fire-schedule.lua's `KEYS[22]`): schedule id -> mark. */
+/**
+ * The queue's schedule marks (fire-schedule.lua's `KEYS[22]`): schedule id -> the last slot
+ * claimed and the last job fired (`encodeScheduleMark` in wire/schedule-calls.ts).
+ */
 export function schedulesKey(prefix: string, queue: string): string {
   return `${prefix}:{${queue}}:sched`;
+}
+
+/**
+ * The queue's stored schedules (fire-schedule.lua's `KEYS[23]`): schedule id -> revision,
+ * update time, flags and spec JSON (`decodeScheduleRecord` in wire/schedule-calls.ts).
+ */
+export function scheduleSpecsKey(prefix: string, queue: string): string {
+  return `${prefix}:{${queue}}:specs`;
+}
+
+/** The set of queues that have had schedules, which `schedules.list()` without queues reads. */
+export function scheduleQueuesKey(prefix: string): string {
+  return `${prefix}:schedule-queues`;
 }
 
 /** The marker list a blocked reserve waits on. */

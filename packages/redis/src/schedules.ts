@@ -1,14 +1,18 @@
-import type { TransportSchedules } from '@conveyor/core';
+import type {
+  ScheduleSpec,
+  ScheduleState,
+  TransportSchedules,
+  UpsertOutcome,
+} from '@conveyor/core';
 import type { Cluster, Redis } from 'ioredis';
 import { redisCall } from './errors.js';
-import { schedulesKey } from './keys.js';
+import { scheduleQueuesKey, scheduleSpecsKey, schedulesKey } from './keys.js';
 import { runScript } from './scripts.js';
-import {
-  assertEncodable,
-  decodeScheduleMark,
-  fireArgs,
-  readFireReply,
-} from './wire/enqueue-calls.js';
+import { assertEncodable, fireArgs, readFireReply } from './wire/enqueue-calls.js';
+import { readListReply, readUpsertReply, upsertArgs } from './wire/schedule-calls.js';
+
+/** Schedules per upsert-schedules.lua call: bounds how long one call holds Redis. */
+const UPSERT_CHUNK = 500;
 
 export interface RedisSchedulesOptions {
   commands: Redis | Cluster;
@@ -23,20 +27,110 @@ export interface RedisSchedulesOptions {
 }
 
 /**
- * `TransportSchedules` on Redis [S1–S5]: fire-schedule.lua reads the schedule's mark,
- * checks overlap, enqueues the job as enqueue.lua does and moves the mark, in one script
- * on Redis `TIME`; the marks are a hash per queue, under the queue's hash tag.
- * `createTransport` checks the arguments and sets the job's id.
+ * `TransportSchedules` on Redis [S1–S14]. Per queue, under its hash tag, a hash of its
+ * schedules (spec, revision, flags) and a hash of their marks; fire-schedule.lua checks
+ * the schedule and its mark, enqueues the job as enqueue.lua does and moves the mark, in
+ * one script on Redis `TIME`. A set of the queues with schedules serves `list()` without
+ * queues. `createTransport` checks the arguments and puts specs in their stored form.
  */
 export function redisSchedules(options: RedisSchedulesOptions): TransportSchedules {
   const { commands, prefix, queueKeys, commonArgs, defaultDedupeWindowMs, registerQueues } =
     options;
+  const ownKeys = (queue: string) => [scheduleSpecsKey(prefix, queue), schedulesKey(prefix, queue)];
+
+  async function upsertChunk(queue: string, specs: readonly ScheduleSpec[]) {
+    const reply = await redisCall('upsert-schedules', () =>
+      runScript(commands, 'upsert-schedules', ownKeys(queue), upsertArgs(specs)),
+    );
+    return readUpsertReply(reply, specs.length);
+  }
+
+  async function listQueue(queue: string) {
+    const reply = (await redisCall('list-schedules', () =>
+      runScript(commands, 'list-schedules', ownKeys(queue), []),
+    )) as unknown[];
+    return readListReply(reply, queue);
+  }
+
   return {
+    async upsert(specs) {
+      const positions = new Map<string, number[]>();
+      specs.forEach((spec, position) => {
+        const own = positions.get(spec.queue);
+        if (own) own.push(position);
+        else positions.set(spec.queue, [position]);
+      });
+      // Registered first: a queue that holds schedules is always in the set.
+      await redisCall('register-schedule-queues', () =>
+        commands.sadd(scheduleQueuesKey(prefix), ...positions.keys()),
+      );
+      const outcomes: UpsertOutcome[] = new Array(specs.length);
+      await Promise.all(
+        [...positions].map(async ([queue, own]) => {
+          for (let start = 0; start < own.length; start += UPSERT_CHUNK) {
+            const chunk = own.slice(start, start + UPSERT_CHUNK);
+            const answered = await upsertChunk(
+              queue,
+              chunk.map((position) => specs[position] as ScheduleSpec),
+            );
+            chunk.forEach((position, i) => {
+              outcomes[position] = answered[i] as UpsertOutcome;
+            });
+          }
+        }),
+      );
+      return outcomes;
+    },
+
+    async remove(queue, id) {
+      const removed = await redisCall('remove-schedule', () =>
+        runScript(commands, 'remove-schedule', ownKeys(queue), [id]),
+      );
+      return Number(removed) === 1;
+    },
+
+    async setPaused(queue, id, paused) {
+      const set = await redisCall('set-schedule-paused', () =>
+        runScript(
+          commands,
+          'set-schedule-paused',
+          [scheduleSpecsKey(prefix, queue)],
+          [id, paused ? '1' : '0'],
+        ),
+      );
+      return Number(set) === 1;
+    },
+
+    async list(queues) {
+      const names =
+        queues ??
+        (await redisCall('list-schedule-queues', () =>
+          commands.smembers(scheduleQueuesKey(prefix)),
+        ));
+      if (names.length === 0) {
+        const [seconds, micros] = await redisCall('time', () => commands.time());
+        return { now: Number(seconds) * 1000 + Math.floor(Number(micros) / 1000), schedules: [] };
+      }
+      const sorted = [...names].sort();
+      const lists = await Promise.all(sorted.map(listQueue));
+      const schedules: ScheduleState[] = [];
+      let now = 0;
+      for (const list of lists) {
+        schedules.push(...list.schedules);
+        now = Math.max(now, list.now);
+      }
+      return { now, schedules };
+    },
+
     async fire(request) {
       assertEncodable(request.job);
       const { queue } = request.job.envelope;
       const args = fireArgs(request, queue, defaultDedupeWindowMs);
-      const keys = [...queueKeys(queue), schedulesKey(prefix, queue)];
+      const keys = [
+        ...queueKeys(queue),
+        schedulesKey(prefix, queue),
+        scheduleSpecsKey(prefix, queue),
+      ];
       const [reply] = await Promise.all([
         redisCall('fire-schedule', () =>
           runScript(commands, 'fire-schedule', keys, commonArgs, args),
@@ -44,13 +138,6 @@ export function redisSchedules(options: RedisSchedulesOptions): TransportSchedul
         registerQueues([queue]),
       ]);
       return readFireReply(reply, request, queue);
-    },
-
-    async lastFired(queue, scheduleIds) {
-      const marks = await redisCall('hmget', () =>
-        commands.hmget(schedulesKey(prefix, queue), ...scheduleIds),
-      );
-      return marks.map((mark) => decodeScheduleMark(mark, queue));
     },
   };
 }

@@ -6,6 +6,8 @@ import { LUA_INCLUDES, LUA_SCRIPTS, type LuaScriptFile } from './scripts/embedde
 const WORKER_KEY_COUNT = 2;
 /** A limit key's permits or slots (`limitKeys` in limits.ts). */
 const LIMIT_KEY_COUNT = 1;
+/** A queue's schedules and their marks (`scheduleSpecsKey`, `schedulesKey` in keys.ts). */
+const SCHEDULE_KEY_COUNT = 2;
 
 /**
  * Every script, one file each in `scripts/`, with how many of its arguments are keys: the
@@ -26,8 +28,14 @@ export const SCRIPT_KEY_COUNTS = {
   sweep: QUEUE_KEY_COUNT,
   'list-jobs': QUEUE_KEY_COUNT,
   'find-by-index': QUEUE_KEY_COUNT,
-  // The queue's keys and its schedule marks (`schedulesKey` in keys.ts).
-  'fire-schedule': QUEUE_KEY_COUNT + 1,
+  // The queue's keys, its schedule marks and its schedules (`schedulesKey` and
+  // `scheduleSpecsKey` in keys.ts).
+  'fire-schedule': QUEUE_KEY_COUNT + 2,
+  // A queue's schedules and their marks.
+  'upsert-schedules': SCHEDULE_KEY_COUNT,
+  'remove-schedule': SCHEDULE_KEY_COUNT,
+  'list-schedules': SCHEDULE_KEY_COUNT,
+  'set-schedule-paused': 1,
   'put-worker': WORKER_KEY_COUNT,
   'list-workers': WORKER_KEY_COUNT,
   'remove-worker': WORKER_KEY_COUNT,

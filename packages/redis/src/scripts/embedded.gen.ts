@@ -147,43 +147,64 @@ local out = { next_score or '', next_member or '' }
 for n = 1, #page.jobs do out[n + 2] = page.jobs[n] end
 return out
 `,
-  'fire-schedule': `-- fire-schedule.lua: claims a schedule's slot and enqueues its job, in one step [S1–S4].
+  'fire-schedule': `-- fire-schedule.lua: claims a schedule's slot and enqueues its job, in one step [S1–S4, S13].
 --
 -- KEYS: [1]–[21] the queue's keys (includes/queue.lua), [22] the queue's schedule marks, a
 --       HASH \`<prefix>:{q}:sched\`: schedule id -> \`<slotAt> <jobSlotAt> <firedAt> <unique id>\`
 --       (the last slot claimed, fired or skipped; the slot and enqueue time of the last job
---       fired, and that job's unique id).
--- ARGV: [1]–[4] as for enqueue.lua, [5] schedule id, [6] slotAt (ms), [7] overlap
---       (\`allow\` or \`skip\`), [8] the unique id of the slot's job, then from [9] one group of
---       one job, as enqueue.lua takes it (src/wire/enqueue-calls.ts, fireArgs).
--- Returns: \`{1}\` when the job was added; \`{0, reason}\` when not, reason \`claimed-before\`
---          (slotAt at or before the mark's slot) or \`overlap\` (with \`skip\`, the last job
---          fired is waiting, delayed or active: the mark moves to slotAt, nothing is
---          added); \`{0, reason, unique id}\` when enqueueing found the job a duplicate,
---          reason \`claimed-before\` (its id is stored) or \`duplicate\` (its idempotency key
---          holds the earlier job whose unique id follows); the mark moves then too.
+--       fired, and that job's unique id), or \`<slotAt>\` alone before any job fired;
+--       [23] the queue's schedules, a HASH \`<prefix>:{q}:specs\` (upsert-schedules.lua).
+-- ARGV: [1]–[4] as for enqueue.lua, [5] schedule id, [6] slotAt (ms), [7] the revision the
+--       job was built from, [8] the unique id of the slot's job, then from [9] one group of
+--       one job, as enqueue.lua takes it, its producer's enqueuedAt empty: the job is
+--       enqueued at TIME, the fire time (src/wire/enqueue-calls.ts, fireArgs).
+-- Returns: \`{1}\` when the job was added; \`{0, reason}\` when not, checked in this order:
+--          \`unknown\` (no such schedule), \`changed\` (its revision is not ARGV[7]), \`paused\`
+--          (paused or not enabled), \`claimed-before\` (slotAt at or before the mark's slot),
+--          \`early\` (slotAt later than TIME), \`overlap\` (the spec says skip and the last job
+--          fired is waiting, delayed or active: the mark moves to slotAt, nothing is added);
+--          \`{0, reason, unique id}\` when enqueueing found the job a duplicate, reason
+--          \`claimed-before\` (its id is stored) or \`duplicate\` (its idempotency key holds the
+--          earlier job whose unique id follows); the mark moves then too.
 
 --!include queue.lua
 
-local K_SCHEDULES = KEYS[22]
+local K_MARKS = KEYS[22]
+local K_SPECS = KEYS[23]
 local schedule_id, slot_s, unique = ARGV[5], ARGV[6], ARGV[8]
 local slot = tonumber(slot_s)
 
-local mark = redis.call('HGET', K_SCHEDULES, schedule_id)
+local stored = redis.call('HGET', K_SPECS, schedule_id)
+if not stored then
+  return {0, 'unknown'}
+end
+local revision, paused, enabled, overlap = string.match(stored, '^(%d+) %d+ (%d) (%d) (%S+) ')
+if revision ~= ARGV[7] then
+  return {0, 'changed'}
+end
+if paused == '1' or enabled == '0' then
+  return {0, 'paused'}
+end
+
+local mark = redis.call('HGET', K_MARKS, schedule_id)
 local last_slot, job_slot, fired_at, last_unique
 if mark then
-  last_slot, job_slot, fired_at, last_unique = string.match(mark, '^(%d+) (%d+) (%d+) (.*)$')
+  last_slot = string.match(mark, '^(%d+)')
+  job_slot, fired_at, last_unique = string.match(mark, '^%d+ (%d+) (%d+) (.*)$')
 end
 if last_slot and slot <= tonumber(last_slot) then
   return {0, 'claimed-before'}
 end
+if slot > now then
+  return {0, 'early'}
+end
 
 -- Promote and reclaim first, so that the last job's state is current.
 housekeep(500)
-if ARGV[7] == 'skip' and last_unique then
+if overlap == 'skip' and last_unique then
   local state = redis.pcall('HGET', K_JOB .. last_unique, 's')
   if state == 'w' or state == 'd' or state == 'a' then
-    redis.call('HSET', K_SCHEDULES, schedule_id,
+    redis.call('HSET', K_MARKS, schedule_id,
       slot_s .. ' ' .. job_slot .. ' ' .. fired_at .. ' ' .. last_unique)
     return {0, 'overlap'}
   end
@@ -193,7 +214,7 @@ local FIRST_GROUP = 9
 --!include enqueue-jobs.lua
 
 local job_unique = out[2] or unique
-redis.call('HSET', K_SCHEDULES, schedule_id, slot_s .. ' ' .. slot_s .. ' ' .. now_s .. ' ' .. job_unique)
+redis.call('HSET', K_MARKS, schedule_id, slot_s .. ' ' .. slot_s .. ' ' .. now_s .. ' ' .. job_unique)
 if out[2] then
   return {0, out[2] == unique and 'claimed-before' or 'duplicate', out[2]}
 end
@@ -349,6 +370,17 @@ local out = { next_a, next_b, next_member }
 for n = 1, #page.jobs do out[n + 3] = page.jobs[n] end
 return out
 `,
+  'list-schedules': `-- list-schedules.lua: a queue's schedules and their marks, and the clock (TransportSchedules.list) [S12].
+--
+-- KEYS: [1] the queue's schedules \`<prefix>:{q}:specs\` (upsert-schedules.lua),
+--       [2] the queue's schedule marks \`<prefix>:{q}:sched\` (fire-schedule.lua).
+-- ARGV: none.
+-- Returns: \`{now, schedules, marks}\`: TIME in ms, then each hash as HGETALL gives it.
+
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+return {string.format('%d', now), redis.call('HGETALL', KEYS[1]), redis.call('HGETALL', KEYS[2])}
+`,
   'list-workers': `-- list-workers.lua: the records of live workers, after sweeping expired ones.
 --
 -- KEYS: [1] records HASH, [2] expiry ZSET (see put-worker.lua).
@@ -490,6 +522,17 @@ return {
   redis.call('ZCARD', K_DEAD),
   redis.call('LLEN', K_FINISHED),
 }
+`,
+  'remove-schedule': `-- remove-schedule.lua: deletes a schedule and its mark (TransportSchedules.remove) [S10].
+--
+-- KEYS: [1] the queue's schedules \`<prefix>:{q}:specs\` (upsert-schedules.lua),
+--       [2] the queue's schedule marks \`<prefix>:{q}:sched\` (fire-schedule.lua).
+-- ARGV: [1] schedule id.
+-- Returns: 1 when the schedule was stored, 0 when not.
+
+local removed = redis.call('HDEL', KEYS[1], ARGV[1])
+redis.call('HDEL', KEYS[2], ARGV[1])
+return removed
 `,
   'remove-worker': `-- remove-worker.lua: removes a worker's record at once (clean shutdown).
 --
@@ -707,6 +750,20 @@ for _, id in ipairs(ids) do
 end
 return { moved, redis.call('ZCARD', K_DEAD) }
 `,
+  'set-schedule-paused': `-- set-schedule-paused.lua: sets a schedule's paused flag (TransportSchedules.setPaused) [S11].
+--
+-- KEYS: [1] the queue's schedules \`<prefix>:{q}:specs\` (upsert-schedules.lua).
+-- ARGV: [1] schedule id, [2] \`1\` paused or \`0\` not.
+-- Returns: 1 when the schedule is stored, 0 when not (nothing written).
+
+local stored = redis.call('HGET', KEYS[1], ARGV[1])
+if not stored then
+  return 0
+end
+local head, rest = string.match(stored, '^(%d+ %d+ )%d( .*)$')
+redis.call('HSET', KEYS[1], ARGV[1], head .. ARGV[2] .. rest)
+return 1
+`,
   'settle': `-- settle.lua: ends deliveries of one queue's jobs [R12..R16, R18].
 --
 -- A settlement applies only while its token holds the job and the lease is valid.
@@ -911,6 +968,53 @@ end
 local oldest = redis.call('ZRANGE', KEYS[1], taken - limit, taken - limit, 'WITHSCORES')
 return { 0, math.max(1, math.ceil(tonumber(oldest[2]) + window - now)) }
 `,
+  'upsert-schedules': `-- upsert-schedules.lua: stores schedules of one queue, each atomically (TransportSchedules.upsert) [S7–S9].
+--
+-- KEYS: [1] the queue's schedules, a HASH \`<prefix>:{q}:specs\`: schedule id ->
+--       \`<revision> <updatedAt> <paused 0|1> <enabled 0|1> <overlap> <spec JSON>\` (the JSON
+--       last, so it may hold spaces; enabled and overlap copied out of it for fire-schedule.lua),
+--       [2] the queue's schedule marks \`<prefix>:{q}:sched\` (fire-schedule.lua).
+-- ARGV: pairs of schedule id and spec JSON, as core's gate makes it (equal specs, equal text).
+-- Returns: one string, a character per pair: \`c\` created (revision 1, no mark), \`m\` changed
+--          (revision + 1, the mark's slot moved up to TIME, or a mark of TIME alone made),
+--          \`u\` unchanged (nothing written).
+
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+local now_s = string.format('%d', now)
+local out = {}
+for a = 1, #ARGV, 2 do
+  local id, json = ARGV[a], ARGV[a + 1]
+  local spec = cjson.decode(json)
+  local flags = (spec.enabled == true and '1' or '0') .. ' ' .. spec.overlap .. ' '
+  local stored = redis.call('HGET', KEYS[1], id)
+  if not stored then
+    redis.call('HSET', KEYS[1], id, '1 ' .. now_s .. ' 0 ' .. flags .. json)
+    out[#out + 1] = 'c'
+  else
+    local revision, paused, old = string.match(stored, '^(%d+) %d+ (%d) %d %S+ (.*)$')
+    if old == json then
+      out[#out + 1] = 'u'
+    else
+      local next_revision = string.format('%d', tonumber(revision) + 1)
+      redis.call('HSET', KEYS[1], id,
+        next_revision .. ' ' .. now_s .. ' ' .. paused .. ' ' .. flags .. json)
+      -- The new timing starts after the change: no slot up to it fires.
+      local mark = redis.call('HGET', KEYS[2], id)
+      if not mark then
+        redis.call('HSET', KEYS[2], id, now_s)
+      else
+        local slot, rest = string.match(mark, '^(%d+)(.*)$')
+        if tonumber(slot) < now then
+          redis.call('HSET', KEYS[2], id, now_s .. rest)
+        end
+      end
+      out[#out + 1] = 'm'
+    end
+  end
+end
+return table.concat(out)
+`,
 } as const;
 
 /** Each file in src/scripts/includes/, by the name `--!include <name>` gives. */
@@ -945,8 +1049,9 @@ end
   'enqueue-jobs.lua': `-- enqueue-jobs.lua: the body of enqueue.lua, shared with fire-schedule.lua, which enqueues
 -- a slot's job exactly as enqueue.lua does. Inlined after queue.lua by a script that has
 -- set \`FIRST_GROUP\`, the ARGV index of its first group (enqueue.lua's header describes
--- ARGV[3], ARGV[4] and the groups). Leaves \`out\`, the jobs not added (enqueue.lua's
--- return value), for the script to return or read.
+-- ARGV[3], ARGV[4] and the groups; an empty producer's enqueuedAt means TIME, as
+-- fire-schedule.lua sends it). Leaves \`out\`, the jobs not added (enqueue.lua's return
+-- value), for the script to return or read.
 
 --!include job-index.lua
 
@@ -1033,7 +1138,7 @@ while a <= argc do
   local fields = {
     's', 'w',
     'd', version .. priority .. '|' .. max_attempts .. '|' .. now_s .. '|'
-      .. int(now - tonumber(enqueued_at)) .. '|' .. task,
+      .. int(now - (tonumber(enqueued_at) or now)) .. '|' .. task,
     'i', '',
   }
   if extras ~= '' then

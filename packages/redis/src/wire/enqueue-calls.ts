@@ -6,7 +6,6 @@ import {
   type FireResult,
   type IndexEntry,
   InvalidEnvelopeError,
-  type ScheduleMark,
 } from '@conveyor/core';
 import { inputJsonOf } from '@conveyor/core/transport';
 import { encodeExtras, JOB_FORMAT_VERSION } from './job-hash.js';
@@ -156,14 +155,33 @@ export function readEnqueueReply(
 
 /**
  * The fire-schedule.lua arguments after the common two: enqueue.lua's (see
- * {@link enqueueArgs}) with the schedule id, slot, overlap and the job's unique id before
- * the group.
+ * {@link enqueueArgs}) with the schedule id, slot, revision and the job's unique id before
+ * the group, whose producer's enqueuedAt is left empty: the job is enqueued at Redis TIME,
+ * its fire time [S14].
  */
 export function fireArgs(request: FireRequest, queue: string, defaultWindowMs: number): string[] {
-  const [window = '', version = '', ...group] = enqueueArgs([request.job], queue, defaultWindowMs);
+  const [window = '', version = '', header = '', ...rest] = enqueueArgs(
+    [request.job],
+    queue,
+    defaultWindowMs,
+  );
   const unique = uniqueOf(request.job.envelope.id, queue);
-  const { scheduleId, slotAt, overlap = 'allow' } = request;
-  return [window, version, scheduleId, String(slotAt), overlap, unique, ...group];
+  const { scheduleId, slotAt, revision } = request;
+  return [
+    window,
+    version,
+    scheduleId,
+    String(slotAt),
+    String(revision),
+    unique,
+    withoutProducerTime(header),
+    ...rest,
+  ];
+}
+
+/** A group header (see groupHeader) with its producer's enqueuedAt, the fifth field, empty. */
+function withoutProducerTime(header: string): string {
+  return header.replace(/^(\d+ \d \S* \S* )\S*/, '$1');
 }
 
 /** fire-schedule.lua's reply, `{1}` or `{0, reason[, unique id]}`, as a result. */
@@ -177,16 +195,4 @@ export function readFireReply(
   const reason = String(reply[1]) as FireRefusal;
   const earlier = reply[2] === undefined ? jobId : idOf(queue, String(reply[2]));
   return { fired: false, jobId: earlier, reason };
-}
-
-/** A schedule mark as fire-schedule.lua stores it, `<slotAt> <jobSlotAt> <firedAt> <unique id>`. */
-export function decodeScheduleMark(text: string | null, queue: string): ScheduleMark | null {
-  const match = text === null ? null : /^(\d+) (\d+) (\d+) (.+)$/.exec(text);
-  if (!match) return null;
-  return {
-    slotAt: Number(match[1]),
-    jobId: idOf(queue, match[4] as string),
-    jobSlotAt: Number(match[2]),
-    firedAt: Number(match[3]),
-  };
 }

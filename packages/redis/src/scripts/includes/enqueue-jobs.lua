@@ -1,8 +1,9 @@
 -- enqueue-jobs.lua: the body of enqueue.lua, shared with fire-schedule.lua, which enqueues
 -- a slot's job exactly as enqueue.lua does. Inlined after queue.lua by a script that has
 -- set `FIRST_GROUP`, the ARGV index of its first group (enqueue.lua's header describes
--- ARGV[3], ARGV[4] and the groups). Leaves `out`, the jobs not added (enqueue.lua's
--- return value), for the script to return or read.
+-- ARGV[3], ARGV[4] and the groups; an empty producer's enqueuedAt means TIME, as
+-- fire-schedule.lua sends it). Leaves `out`, the jobs not added (enqueue.lua's return
+-- value), for the script to return or read.
 
 --!include job-index.lua
 
@@ -89,7 +90,7 @@ while a <= argc do
   local fields = {
     's', 'w',
     'd', version .. priority .. '|' .. max_attempts .. '|' .. now_s .. '|'
-      .. int(now - tonumber(enqueued_at)) .. '|' .. task,
+      .. int(now - (tonumber(enqueued_at) or now)) .. '|' .. task,
     'i', '',
   }
   if extras ~= '' then

@@ -1,0 +1,160 @@
+import type { ScheduleSpec } from '@conveyor/core';
+import { makeEnvelope, uniqueQueue } from '@conveyor/core/testing';
+import { scheduleJobId } from '@conveyor/core/transport';
+import { describe, expect, it } from 'vitest';
+import { fireArgs } from '../src/wire/enqueue-calls.js';
+import { decodeScheduleMark, readUpsertReply } from '../src/wire/schedule-calls.js';
+import { usePrivateRedis } from './helpers/private-redis.js';
+
+// What the conformance suite cannot see: the stored form of schedules (the README's key
+// table), the registry of queues that `list()` reads, chunked upserts and unreadable data.
+
+const { transport, admin } = usePrivateRedis();
+
+const SLOT = 1_764_054_000_000;
+
+function specOf(queue: string, id: string, overrides: Partial<ScheduleSpec> = {}): ScheduleSpec {
+  return {
+    id,
+    queue,
+    task: 'shop.report',
+    every: 60_000,
+    tz: 'UTC',
+    input: { note: 'a b' },
+    misfire: 'latest',
+    overlap: 'allow',
+    enabled: true,
+    source: 'code',
+    maxAttempts: 3,
+    priority: 5,
+    ...overrides,
+  };
+}
+
+const specsKey = (queue: string) => `conveyor:{${queue}}:specs`;
+const marksKey = (queue: string) => `conveyor:{${queue}}:sched`;
+
+describe('schedules on Redis', () => {
+  it('stores a schedule and its mark under the queue’s hash tag, as the README says', async () => {
+    const { schedules } = transport();
+    const queue = uniqueQueue('sched-keys');
+    await schedules.upsert([
+      specOf(queue, 'daily', { overlap: 'skip' }),
+      specOf(queue, 'idle', { enabled: false }),
+    ]);
+    const redis = admin();
+    const stored = await redis.hget(specsKey(queue), 'daily');
+    const { now } = await schedules.list([queue]);
+    expect(stored).toMatch(/^1 \d+ 0 1 skip \{"id":"daily","queue":/);
+    expect(JSON.parse(stored?.replace(/^(\S+ ){5}/, '') ?? '')).toEqual(
+      specOf(queue, 'daily', { overlap: 'skip' }),
+    );
+    expect(await redis.hget(specsKey(queue), 'idle')).toMatch(/^1 \d+ 0 0 allow \{/);
+
+    const { jobId } = await schedules.fire({
+      scheduleId: 'daily',
+      revision: 1,
+      slotAt: SLOT,
+      job: { envelope: makeEnvelope(queue, { task: 'shop.report' }) },
+    });
+    const unique = jobId.slice(queue.length + 1);
+    const mark = await redis.hget(marksKey(queue), 'daily');
+    expect(mark).toMatch(new RegExp(`^${SLOT} ${SLOT} \\d+ ${unique.replace('.', '\\.')}$`));
+    // Fired at TIME: the job's fixed field has no offset back to a producer's time.
+    const fixed = await redis.hget(`conveyor:{${queue}}:j:${unique}`, 'd');
+    expect(fixed).toMatch(/^15\|3\|\d+\|0\|shop\.report$/);
+
+    await schedules.setPaused(queue, 'daily', true);
+    expect(await redis.hget(specsKey(queue), 'daily')).toMatch(/^1 \d+ 1 1 skip \{/);
+    await schedules.upsert([specOf(queue, 'daily'), specOf(queue, 'idle', { input: 2 })]);
+    const changed = await redis.hget(specsKey(queue), 'daily');
+    expect(changed).toMatch(/^2 \d+ 1 1 allow \{/);
+    const changedAt = changed?.split(' ')[1];
+    expect(Number(changedAt)).toBeGreaterThanOrEqual(now);
+    // The change moves the mark's slot and keeps its job; a schedule without one gets a slot alone.
+    expect(await redis.hget(marksKey(queue), 'daily')).toBe(
+      `${changedAt} ${mark?.split(' ').slice(1).join(' ')}`,
+    );
+    expect(await redis.hget(marksKey(queue), 'idle')).toBe(changedAt);
+
+    expect(await schedules.remove(queue, 'daily')).toBe(true);
+    expect(await redis.hexists(specsKey(queue), 'daily')).toBe(0);
+    expect(await redis.hexists(marksKey(queue), 'daily')).toBe(0);
+  });
+
+  it('lists every queue with schedules from its registry, and answers TIME with none', async () => {
+    const { schedules } = transport();
+    const redis = admin();
+    const before = await schedules.list();
+    const [seconds] = await redis.time();
+    expect(Math.abs(before.now - Number(seconds) * 1000)).toBeLessThan(60_000);
+    const queues = [uniqueQueue('sched-registry'), uniqueQueue('sched-registry')];
+    await schedules.upsert(queues.map((queue) => specOf(queue, 'r')));
+    expect(await redis.smembers('conveyor:schedule-queues')).toEqual(
+      expect.arrayContaining(queues),
+    );
+    const listed = (await schedules.list()).schedules.map((state) => state.spec.queue);
+    expect(listed.filter((queue) => queues.includes(queue))).toEqual([...queues].sort());
+    for (const queue of queues) await schedules.remove(queue, 'r');
+    const after = (await schedules.list()).schedules.map((state) => state.spec.queue);
+    expect(after.filter((queue) => queues.includes(queue))).toEqual([]);
+  });
+
+  it('upserts a large batch over several queues in chunks, answering in order', async () => {
+    const { schedules } = transport();
+    const [a, b] = [uniqueQueue('sched-batch'), uniqueQueue('sched-batch')] as [string, string];
+    const specs = Array.from({ length: 1_300 }, (_, n) => specOf(n % 3 === 0 ? b : a, `s-${n}`));
+    expect(new Set(await schedules.upsert(specs.slice(0, 600)))).toEqual(new Set(['created']));
+    const changedAt = 7;
+    const batch = specs.map((spec, n) => (n === changedAt ? { ...spec, input: 'new' } : spec));
+    const outcomes = await schedules.upsert(batch);
+    expect(outcomes.slice(0, 600).filter((outcome) => outcome !== 'unchanged')).toEqual([
+      'changed',
+    ]);
+    expect(outcomes[changedAt]).toBe('changed');
+    expect(new Set(outcomes.slice(600))).toEqual(new Set(['created']));
+    const { schedules: states } = await schedules.list([a, b]);
+    expect(states).toHaveLength(1_300);
+  });
+
+  it('rejects a list with CORRUPT when a stored schedule is not in its format', async () => {
+    const { schedules } = transport();
+    const queue = uniqueQueue('sched-corrupt');
+    await admin().hset(specsKey(queue), 'broken', 'not a schedule');
+    await expect(schedules.list([queue])).rejects.toMatchObject({
+      code: 'TRANSPORT_ERROR',
+      failure: 'CORRUPT',
+    });
+  });
+});
+
+describe('the schedule wire', () => {
+  it('reads both forms of a mark', () => {
+    expect(decodeScheduleMark('100', 'q')).toEqual({ slotAt: 100 });
+    expect(decodeScheduleMark('100 90 95 abc.d', 'q')).toEqual({
+      slotAt: 100,
+      jobSlotAt: 90,
+      firedAt: 95,
+      jobId: 'q:abc.d',
+    });
+    expect(decodeScheduleMark('garbage', 'q')).toBeNull();
+  });
+
+  it('refuses an upsert reply that does not answer every schedule', () => {
+    expect(readUpsertReply('cmu', 3)).toEqual(['created', 'changed', 'unchanged']);
+    expect(() => readUpsertReply('cm', 3)).toThrow(/upsert-schedules/);
+    expect(() => readUpsertReply('cmx', 3)).toThrow(/upsert-schedules/);
+  });
+
+  it('sends the slot’s job with an empty producer’s enqueuedAt, so that it is enqueued at TIME', () => {
+    const envelope = makeEnvelope('q', { task: 'a b', enqueuedAt: 123 });
+    const id = scheduleJobId('q', 's', SLOT);
+    const args = fireArgs(
+      { scheduleId: 's', revision: 4, slotAt: SLOT, job: { envelope: { ...envelope, id } } },
+      'q',
+      1000,
+    );
+    // The group header: count, flags, priority, maxAttempts, then the producer's enqueuedAt.
+    expect(args.slice(2, 7)).toEqual(['s', String(SLOT), '4', id.slice(2), '1 0 5 3      a b']);
+  });
+});
