@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { DashboardCommandOptions } from './commands/dashboard.js';
+import type { ScheduleAction } from './commands/schedules.js';
 import type { WorkerCommandOptions } from './commands/worker.js';
 import type { AdminConnection, Connection } from './connection.js';
 import { CliError, ExitCode } from './errors.js';
@@ -15,7 +16,11 @@ export type CommandName =
   | 'cancel'
   | 'purge'
   | 'dashboard'
-  | 'generate';
+  | 'generate'
+  | 'schedules'
+  | 'schedules run-now'
+  | 'schedules pause'
+  | 'schedules resume';
 
 type Options = Record<string, unknown> & { json?: boolean };
 
@@ -152,6 +157,33 @@ export function dispatch(io: Io, signal: AbortSignal) {
           );
           if (code !== 0) throw new ExitCode(code);
           return;
+        }
+        case 'schedules': {
+          const { listSchedules } = await import('./commands/schedules.js');
+          return withConnection(command, io, (c) =>
+            listSchedules(
+              c,
+              { json: options.json, queues: options.queues as string[] | undefined },
+              io,
+            ),
+          );
+        }
+        case 'schedules run-now':
+        case 'schedules pause':
+        case 'schedules resume': {
+          const { actOnSchedule } = await import('./commands/schedules.js');
+          const action = name.slice('schedules '.length) as ScheduleAction;
+          // `schedules` has a --json of its own, which takes the flag wherever it is.
+          const json = command.optsWithGlobals<{ json?: boolean }>().json;
+          return withConnection(command, io, (c) =>
+            actOnSchedule(
+              c,
+              action,
+              first as string,
+              { json, queue: options.queue as string | undefined },
+              io,
+            ),
+          );
         }
         case 'purge': {
           const { purgeQueue } = await import('./commands/purge.js');

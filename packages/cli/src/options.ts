@@ -1,3 +1,4 @@
+import { isScheduleId, SCHEDULE_ID_RULE } from '@conveyor/core';
 import { isQueueName, queueOfJobId } from '@conveyor/core/transport';
 import { usageError } from './errors.js';
 
@@ -45,5 +46,11 @@ export function parseJobId(value: string): string {
       'an id of the form <queue>:<unique>, e.g. "emails:mi9x0q2k…"',
     );
   }
+  return value;
+}
+
+/** Checks a schedule id ({@link SCHEDULE_ID_RULE}); quotes a bad one. */
+export function parseScheduleId(value: string): string {
+  if (!isScheduleId(value)) throw usageError('schedule id', value, SCHEDULE_ID_RULE);
   return value;
 }

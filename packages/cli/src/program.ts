@@ -1,7 +1,13 @@
 import { Command, Option } from 'commander';
-import { dispatch } from './actions.js';
+import { type CommandName, dispatch } from './actions.js';
 import { DEFAULT_PREFIX, DEFAULT_REDIS_URL, TLS_OPTIONS } from './connection-settings.js';
-import { parseInteger, parseJobId, parseQueue, parseQueueList } from './options.js';
+import {
+  parseInteger,
+  parseJobId,
+  parseQueue,
+  parseQueueList,
+  parseScheduleId,
+} from './options.js';
 import type { Io } from './output.js';
 import { version } from './version.js';
 
@@ -49,7 +55,7 @@ function brokerCommand(
 export function createProgram(io: Io, signal: AbortSignal): Command {
   const program = new Command('conveyor')
     .description(
-      'Run Conveyor workers and operate their queues: status, inspect, retry, cancel, purge.',
+      'Run Conveyor workers and operate their queues: status, inspect, retry, cancel, purge, schedules.',
     )
     .version(version(), '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help for a command')
@@ -102,15 +108,17 @@ The options go before or after the command name. TLS: a rediss:// URL; add --tls
 private CA, and --tls-cert with --tls-key when Redis asks for a client certificate (each
 option, or its environment variable, names a PEM file).
 
-Exit codes: 0 ok, 1 unexpected failure, 2 bad usage, 3 Redis unreachable, 4 job not
-found, 5 purge not confirmed, 6 task module failed to load, 7 job in the wrong state,
-8 Redis refused the credentials, 9 invalid config file, 10 the transport lacks what the
-command needs (transport.admin), 11 dashboard on an open host without --auth.
+Exit codes: 0 ok, 1 unexpected failure, 2 bad usage, 3 Redis unreachable, 4 job or
+schedule not found, 5 purge not confirmed, 6 task module failed to load, 7 job in the
+wrong state, 8 Redis refused the credentials, 9 invalid config file, 10 the transport lacks
+what the command needs (transport.admin, transport.schedules), 11 dashboard on an open host
+without --auth.
 ${examples(
   'conveyor worker --tasks src/generated/registry.ts --concurrency 20',
   'conveyor status --watch',
   'conveyor inspect emails:mi9x0q2k3a --json',
   'conveyor retry --all-dead --queue emails',
+  'conveyor schedules',
   'conveyor dashboard --port 5555',
   'conveyor status --redis rediss://redis.internal:6380 --tls-ca ca.pem --tls-cert client.pem --tls-key client.key',
 )}`,
@@ -305,6 +313,55 @@ ${transportHelp()}${examples(
     .option('--dead', "also delete the queue's dead-letter jobs")
     .option('--json', 'print the outcome as JSON')
     .action(run('purge'));
+
+  const schedules = brokerCommand(
+    program,
+    'schedules',
+    'list the stored schedules: next 3 fire times, last slot and its job, paused, orphaned',
+    {
+      notes: `
+Subcommands: run-now <id> (enqueue the schedule's job now, outside its slots), pause <id>,
+resume <id>. An id stored in more than one queue needs --queue. Orphaned: a schedule declared
+in code that no live worker declares any more; it does not fire, and is never deleted on its own.
+`,
+      examples: [
+        'conveyor schedules',
+        'conveyor schedules --queues reports --json',
+        'conveyor schedules run-now shop.lowStockReport',
+        'conveyor schedules pause shop.lowStockReport --queue reports',
+      ],
+    },
+  )
+    // No -q here: this command sees the options after a subcommand too (`pause x -q mail`).
+    .option('--queues <list>', 'only these queues (comma-separated)', parseQueueList('--queues'))
+    .option('--json', 'print {"schedules": [...]} as JSON')
+    .action(run('schedules'));
+  const actions: Array<[CommandName, string, string]> = [
+    [
+      'schedules run-now',
+      'run-now',
+      "enqueue a schedule's job now (a new job id; its slots and a pause are unaffected)",
+    ],
+    ['schedules pause', 'pause', 'stop a schedule firing until resumed (kept across deploys)'],
+    ['schedules resume', 'resume', 'let a paused schedule fire again, from its next slot'],
+  ];
+  for (const [name, sub, description] of actions) {
+    schedules
+      .command(sub)
+      .description(description)
+      .argument('<id>', 'the schedule id', parseScheduleId)
+      .option(
+        '-q, --queue <queue>',
+        "the schedule's queue, when the id is in more than one",
+        parseQueue('--queue'),
+      )
+      .option('--json', 'print the outcome as JSON')
+      .addHelpText(
+        'after',
+        transportHelp() + examples(`conveyor schedules ${sub} shop.lowStockReport`),
+      )
+      .action(run(name));
+  }
 
   brokerCommand(
     program,

@@ -43,7 +43,10 @@ export async function runCli(
     writeOut: (text) => io.stdout(text.replace(/\n$/, '')),
     writeErr: (text) => io.stderr(text.replace(/\n$/, '')),
   });
-  for (const command of program.commands) {
+  const commands = [...program.commands];
+  for (let command = commands.pop(); command; command = commands.pop()) {
+    // Subcommands too (`schedules pause`).
+    commands.push(...command.commands);
     command.exitOverride();
     command.configureOutput({
       writeOut: (text) => io.stdout(text.replace(/\n$/, '')),
@@ -77,6 +80,10 @@ function report(error: unknown, io: Io): number {
   if (code === 'INVALID_OPTION' || code === 'INVALID_ENVELOPE') {
     io.stderr(`error: ${terminalText((error as Error).message)}`);
     return EXIT_CODES.USAGE;
+  }
+  if (code === 'SCHEDULE_NOT_FOUND' || code === 'SCHEDULE_AMBIGUOUS') {
+    io.stderr(`error: ${terminalText((error as Error).message)}`);
+    return code === 'SCHEDULE_NOT_FOUND' ? EXIT_CODES.NOT_FOUND : EXIT_CODES.USAGE;
   }
   if (code === 'CAPABILITY_MISSING') {
     io.stderr(`error: ${terminalText((error as Error).message)}`);

@@ -1,7 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { cli } from './helpers.js';
 
-const COMMANDS = ['worker', 'status', 'inspect', 'retry', 'dead', 'cancel', 'purge', 'generate'];
+const COMMANDS = [
+  'worker',
+  'status',
+  'inspect',
+  'retry',
+  'dead',
+  'cancel',
+  'purge',
+  'schedules',
+  'generate',
+];
 
 describe('conveyor --help', () => {
   it('lists every command, the connection and TLS options and the exit codes', async () => {

@@ -1,4 +1,4 @@
-import type { JobRecord } from '@conveyor/core';
+import { type JobRecord, scheduledSlotOf } from '@conveyor/core';
 import type { Connection } from '../connection.js';
 import { CliError } from '../errors.js';
 import { formatDuration, formatTime, type Io, preview, printJson } from '../output.js';
@@ -16,7 +16,8 @@ export async function inspectJob(
   if (!stored) throw jobNotFound(id);
   const { record, tooDeep } = cutDeepRecord(stored);
   if (options.json) {
-    printJson(io, record);
+    const scheduled = scheduledOf(record);
+    printJson(io, scheduled ? { ...record, scheduled } : record);
     if (tooDeep.length > 0) io.stderr(`note: ${tooDeepNote(tooDeep)}.`);
     return;
   }
@@ -33,12 +34,44 @@ export function jobNotFound(id: string): CliError {
 
 const LABEL = 10;
 
+/** What a schedule's job says of its slot: the slot, the fire time, and how late it fired. */
+export interface ScheduledJobInfo {
+  /** The schedule's id; absent when it was too long to be kept in the job id (hashed). */
+  scheduleId?: string;
+  /** The slot the job was fired for, ms since the epoch. */
+  slotAt: number;
+  /** When it was fired (enqueued, on the transport's clock). */
+  firedAt: number;
+  /** `firedAt - slotAt`. */
+  lateMs: number;
+}
+
+/** The slot of a schedule's job, read from its id; undefined for any other job. */
+export function scheduledOf(record: JobRecord): ScheduledJobInfo | undefined {
+  const slot = scheduledSlotOf(record.id);
+  if (!slot) return undefined;
+  const info: ScheduledJobInfo = {
+    slotAt: slot.slotAt,
+    firedAt: record.enqueuedAt,
+    lateMs: record.enqueuedAt - slot.slotAt,
+  };
+  if (slot.scheduleId !== undefined) info.scheduleId = slot.scheduleId;
+  return info;
+}
+
+function describeSlot(scheduled: ScheduledJobInfo, now: number): string {
+  const late = scheduled.lateMs;
+  const how = late <= 0 ? 'on time' : `late by ${formatDuration(late)}`;
+  return `${formatTime(scheduled.slotAt, now)}, fired ${new Date(scheduled.firedAt).toISOString()} (${how})`;
+}
+
 /**
  * The human view of a record: one `label  value` line per known fact. Every value from job
  * data goes through {@link terminalText}; multi-line text is split first, one line each.
  */
 export function describeJob(record: JobRecord, now: number): string[] {
   const { envelope } = record;
+  const scheduled = scheduledOf(record);
   const rows: Array<[string, string | undefined]> = [
     ['Job', record.id],
     ['Task', envelope.task],
@@ -47,6 +80,8 @@ export function describeJob(record: JobRecord, now: number): string[] {
     ['Attempts', `${record.attempts} of ${envelope.maxAttempts}`],
     ['Priority', String(envelope.priority)],
     ['Enqueued', formatTime(record.enqueuedAt, now)],
+    ['Schedule', scheduled ? (scheduled.scheduleId ?? '(id too long to show; hashed)') : undefined],
+    ['Slot', scheduled ? describeSlot(scheduled, now) : undefined],
     ['Due', record.dueAt === undefined ? undefined : formatTime(record.dueAt, now)],
     ['Expires', envelope.expiresAt === undefined ? undefined : formatTime(envelope.expiresAt, now)],
     ['Started', record.startedAt === undefined ? undefined : formatTime(record.startedAt, now)],

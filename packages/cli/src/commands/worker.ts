@@ -1,8 +1,10 @@
 import path from 'node:path';
 import {
+  type AnySchedule,
   type AnyTaskDefinition,
   ConveyorError,
   DEFAULT_QUEUE,
+  isSchedule,
   type Logger,
   type TaskRegistry,
 } from '@conveyor/core';
@@ -69,7 +71,7 @@ export async function runWorker(
     );
   }
   const modulePath = options.tasks ?? (await registryFromConfig(options.config, io.cwd));
-  const registry = await loadTasks(modulePath, io.cwd);
+  const { registry, schedules } = await loadTasks(modulePath, io.cwd);
   const file = path.resolve(io.cwd, modulePath);
   const logger = pino({ level: options.logLevel, name: 'conveyor-worker' }) as unknown as Logger;
   // A Redis transport made here warns through the worker's logger (an evicting maxmemory-policy).
@@ -85,6 +87,7 @@ export async function runWorker(
     tasks: registry,
     logger,
   };
+  if (schedules.length > 0) workerOptions.schedules = schedules;
   if (options.queues) workerOptions.queues = options.queues;
   if (options.concurrency !== undefined) workerOptions.concurrency = options.concurrency;
   if (options.prefetch !== undefined) workerOptions.prefetch = options.prefetch;
@@ -142,6 +145,10 @@ export async function runWorker(
     `  concurrency  ${stats.concurrency} (prefetch ${options.prefetch ?? 0})`,
     `  tasks        ${registry.names().join(', ')} (${registry.names().length}, from ${modulePath})`,
   ];
+  if (schedules.length > 0) {
+    const ids = schedules.map((schedule) => schedule.id).sort();
+    banner.push(`  schedules    ${ids.join(', ')} (${ids.length})`);
+  }
   if (sandboxed) {
     banner.push(
       `  sandbox      ${options.sandboxAll ? 'every task' : 'tasks marked sandbox: true'} (child processes)`,
@@ -165,16 +172,55 @@ export async function runWorker(
   io.stderr(`Stopped: ${completed} completed, ${failed} failed, ${retried} retried.`);
 }
 
-/** The task module's registry, through the worker's loader; a failure exits with code 6. */
-async function loadTasks(modulePath: string, cwd: string): Promise<TaskRegistry> {
+/**
+ * The task module's registry, through the worker's loader, and the schedules the same module
+ * exports ({@link schedulesIn}); a failure exits with code 6.
+ */
+async function loadTasks(
+  modulePath: string,
+  cwd: string,
+): Promise<{ registry: TaskRegistry; schedules: AnySchedule[] }> {
+  let namespace: unknown;
+  let registry: TaskRegistry;
   try {
-    return await loadTaskModule(modulePath, { cwd, importModule });
+    registry = await loadTaskModule(modulePath, {
+      cwd,
+      importModule: async (url) => {
+        namespace = await importModule(url);
+        return namespace;
+      },
+    });
   } catch (error) {
     if (error instanceof TaskModuleError) {
       throw new CliError('TASKS_LOAD_FAILED', error.message, { cause: error });
     }
     throw error;
   }
+  return { registry, schedules: schedulesIn(namespace as Record<string, unknown>, modulePath) };
+}
+
+/**
+ * The schedules a task module exports, found as its tasks are: its `schedules` export (a list
+ * or record of defineSchedule results, as the codegen registry writes it), else the default
+ * export's `schedules`, else every exported schedule.
+ */
+export function schedulesIn(namespace: Record<string, unknown>, modulePath: string): AnySchedule[] {
+  const fromDefault = (namespace.default as { schedules?: unknown } | null | undefined)?.schedules;
+  for (const [name, value] of [
+    ['schedules', namespace.schedules],
+    ['default.schedules', fromDefault],
+  ] as const) {
+    if (value === undefined) continue;
+    const list = typeof value === 'object' && value !== null ? Object.values(value) : undefined;
+    if (list === undefined || isSchedule(value) || !list.every(isSchedule)) {
+      throw new CliError(
+        'TASKS_LOAD_FAILED',
+        `Task module ${modulePath} exports \`${name}\`, but it is not a list or record of defineSchedule results. Export the schedules themselves, or a list of them.`,
+      );
+    }
+    return list as AnySchedule[];
+  }
+  return [...new Set(Object.values(namespace).filter(isSchedule))];
 }
 
 function definitions(registry: TaskRegistry): AnyTaskDefinition[] {

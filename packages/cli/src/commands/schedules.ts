@@ -1,0 +1,116 @@
+import { createClient, requireCapability, type ScheduleRow, silentLogger } from '@conveyor/core';
+import type { Connection } from '../connection.js';
+import { formatDuration, type Io, printJson, renderTable } from '../output.js';
+import { terminalText } from '../terminal-text.js';
+
+/** `conveyor schedules`: every stored schedule, its next fire times and what it last fired. */
+export async function listSchedules(
+  connection: Connection,
+  options: { json?: boolean; queues?: string[] },
+  io: Io,
+): Promise<void> {
+  requireCapability(connection.transport, 'schedules', '`conveyor schedules`');
+  const client = createClient({ transport: connection.transport, logger: silentLogger });
+  const rows = await client.schedules.list(options.queues ? { queues: options.queues } : {});
+  if (options.json) {
+    printJson(io, { schedules: rows });
+    return;
+  }
+  for (const line of describeSchedules(rows, Date.now() + connection.clockOffsetMs)) {
+    io.stdout(line);
+  }
+}
+
+/** An instant without milliseconds, `2026-03-02T10:05:00Z`. */
+function instant(at: number | undefined): string {
+  if (at === undefined) return '-';
+  return new Date(at).toISOString().replace(/\.000Z$/, 'Z');
+}
+
+/** The human view: one table row per schedule, then notes on orphans. */
+export function describeSchedules(rows: readonly ScheduleRow[], now: number): string[] {
+  if (rows.length === 0) {
+    return [
+      'No schedules stored. Workers store the schedules their task modules export when they start; client.schedules.upsert() adds one at run time.',
+    ];
+  }
+  const lines = renderTable(rows, [
+    { header: 'ID', value: (row) => row.id },
+    { header: 'QUEUE', value: (row) => row.queue },
+    { header: 'TASK', value: (row) => row.task },
+    { header: 'TIMING', value: (row) => row.timing },
+    {
+      header: 'NEXT FIRE TIMES',
+      value: (row) =>
+        row.next.length === 0
+          ? '-'
+          : `${row.next.map(instant).join(', ')} (in ${formatDuration((row.next[0] as number) - now)})`,
+    },
+    {
+      header: 'LAST SLOT',
+      value: (row) =>
+        row.lastSlotAt === undefined
+          ? 'never fired'
+          : `${instant(row.lastSlotAt)}${lateness(row.lastSlotAt, row.lastFiredAt)}`,
+    },
+    {
+      header: 'LAST JOB',
+      value: (row) => row.lastJobState ?? (row.lastJobId === undefined ? '-' : 'gone'),
+    },
+    {
+      header: 'PAUSED',
+      value: (row) => (row.paused ? 'yes' : row.enabled ? 'no' : 'disabled'),
+    },
+    { header: 'ORPHANED', value: (row) => (row.orphaned ? 'yes' : 'no') },
+  ]);
+  const orphans = rows.filter((row) => row.orphaned);
+  if (orphans.length > 0) {
+    lines.push(
+      '',
+      `${orphans.length} orphaned: declared in code, but no live worker declares ${orphans.length === 1 ? 'it' : 'them'} now, so ${orphans.length === 1 ? 'it does' : 'they do'} not fire. They fire again when a worker that declares them runs; remove one that is gone for good with client.schedules.remove(id).`,
+    );
+  }
+  return lines;
+}
+
+/** ` (fired 1.5s late)` when the job was fired a second or more after its slot. */
+function lateness(slotAt: number, firedAt: number | undefined): string {
+  if (firedAt === undefined || firedAt - slotAt < 1_000) return '';
+  return ` (fired ${formatDuration(firedAt - slotAt)} late)`;
+}
+
+export type ScheduleAction = 'run-now' | 'pause' | 'resume';
+
+/** `conveyor schedules run-now|pause|resume <id> [--queue q]`. */
+export async function actOnSchedule(
+  connection: Connection,
+  action: ScheduleAction,
+  id: string,
+  options: { json?: boolean; queue?: string },
+  io: Io,
+): Promise<void> {
+  requireCapability(connection.transport, 'schedules', `\`conveyor schedules ${action}\``);
+  const { schedules } = createClient({ transport: connection.transport, logger: silentLogger });
+  const lookup = options.queue === undefined ? {} : { queue: options.queue };
+  const name = terminalText(JSON.stringify(id));
+  if (action === 'run-now') {
+    const job = await schedules.runNow(id, lookup);
+    if (options.json) printJson(io, { schedule: id, ...lookup, jobId: job.id });
+    else
+      io.stdout(
+        `Enqueued ${terminalText(job.id)}: a run of schedule ${name} now; its slots are unaffected.`,
+      );
+    return;
+  }
+  const paused = action === 'pause';
+  await (paused ? schedules.pause(id, lookup) : schedules.resume(id, lookup));
+  if (options.json) {
+    printJson(io, { schedule: id, ...lookup, paused });
+  } else if (paused) {
+    io.stdout(
+      `Paused schedule ${name}: no slot fires until \`conveyor schedules resume ${terminalText(id)}\`.`,
+    );
+  } else {
+    io.stdout(`Resumed schedule ${name}: it fires from its next slot.`);
+  }
+}

@@ -1,0 +1,354 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import {
+  defineSchedule,
+  defineTask,
+  memoryTransport,
+  type ScheduleSpec,
+  scheduleJob,
+  type Transport,
+  type WorkerRecord,
+} from '@conveyor/core';
+import { createManualClock } from '@conveyor/core/testing';
+import { afterAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { schedulesIn } from '../src/commands/worker.js';
+import { CliError } from '../src/errors.js';
+import { cli, json, packageDir } from './helpers.js';
+
+// The commands run on an in-memory transport (with a manual clock) that a config file hands
+// the CLI, so the output is exact; the Redis transport's schedules have their own
+// conformance tests, and schedule-processes.test.ts runs real workers on Redis.
+const root = path.join(packageDir, '.tmp', `schedules-${process.pid}`);
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+const T0 = Date.parse('2026-03-02T10:02:10Z');
+
+/**
+ * A project whose config's transport is `box.transport`, set by the test; each run gets a
+ * view of it whose close() does nothing, without the members named in `hide`.
+ */
+async function project(hide: string[] = []) {
+  const dir = path.join(root, randomBytes(4).toString('hex'));
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(
+    path.join(dir, 'conveyor.config.ts'),
+    `import { defineConfig } from '@conveyor/codegen/config';
+
+export const box = { transport: undefined };
+
+export default defineConfig({
+  tasks: ['tasks/*.ts'],
+  client: 'generated/client.ts',
+  registry: 'generated/registry.ts',
+  transport: () =>
+    new Proxy(box.transport, {
+      get: (target, key) =>
+        ${JSON.stringify(hide)}.includes(key)
+          ? undefined
+          : key === 'close'
+            ? async () => {}
+            : Reflect.get(target, key),
+    }),
+});
+`,
+  );
+  const url = pathToFileURL(path.join(dir, 'conveyor.config.ts')).href;
+  const { box } = (await import(/* @vite-ignore */ url)) as { box: { transport?: Transport } };
+  const clock = createManualClock();
+  clock.set(T0);
+  const transport = memoryTransport({ clock });
+  box.transport = transport;
+  const run = (argv: string[]) => cli(argv, { cwd: dir });
+  return { dir, clock, transport, run };
+}
+
+function spec(overrides: Partial<ScheduleSpec> & Pick<ScheduleSpec, 'id'>): ScheduleSpec {
+  return {
+    queue: 'reports',
+    task: 'shop.report',
+    every: 3_600_000,
+    tz: 'UTC',
+    input: { threshold: 5 },
+    misfire: 'latest',
+    overlap: 'allow',
+    enabled: true,
+    source: 'code',
+    maxAttempts: 3,
+    priority: 5,
+    ...overrides,
+  };
+}
+
+const worker = (schedules: string[]): WorkerRecord =>
+  ({
+    id: 'w1',
+    hostname: 'host',
+    pid: 1,
+    queues: ['reports'],
+    tasks: ['shop.report'],
+    concurrency: 1,
+    state: 'running',
+    startedAt: T0,
+    heartbeatMs: 10_000,
+    jobs: [],
+    counts: { completed: 0, failed: 0, retried: 0 },
+    schedules,
+  }) as WorkerRecord;
+
+/**
+ * Three schedules: `reports.hourly` declared by a live worker and fired 2m10s after its
+ * 10:00 slot; `mail.digest` declared in code by no live worker (orphaned); `tenant.acme`
+ * made at run time and paused.
+ */
+async function stored() {
+  const env = await project();
+  const { schedules, admin } = env.transport;
+  await schedules.upsert([
+    spec({ id: 'reports.hourly' }),
+    spec({
+      id: 'mail.digest',
+      queue: 'mail',
+      every: undefined,
+      cron: '0 7 * * *',
+      tz: 'Europe/Berlin',
+    }),
+    spec({ id: 'tenant.acme', every: 300_000, source: 'runtime' }),
+  ]);
+  await schedules.setPaused('reports', 'tenant.acme', true);
+  await admin.putWorker(worker(['reports/reports.hourly']), 60_000);
+  const fired = await schedules.fire({
+    scheduleId: 'reports.hourly',
+    revision: 1,
+    slotAt: Date.parse('2026-03-02T10:00:00Z'),
+    job: scheduleJob(spec({ id: 'reports.hourly' }), { id: 'set-by-fire', enqueuedAt: 0 }),
+  });
+  expect(fired.fired).toBe(true);
+  return { ...env, firedJobId: fired.jobId };
+}
+
+const rowOf = (stdout: string, id: string) =>
+  stdout.split('\n').find((line) => line.startsWith(`${id} `)) ?? '';
+
+describe('conveyor schedules', () => {
+  it('lists each schedule: timing, next 3 fire times, last slot and job, paused, orphaned', async () => {
+    const { run } = await stored();
+    const { code, stdout, stderr } = await run(['schedules']);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const lines = stdout.split('\n');
+    expect(lines[0]).toMatch(
+      /^ID\s+QUEUE\s+TASK\s+TIMING\s+NEXT FIRE TIMES\s+LAST SLOT\s+LAST JOB\s+PAUSED\s+ORPHANED$/,
+    );
+    // Sorted by queue, then id.
+    expect(lines.slice(1, 4).map((line) => line.split(/\s+/)[0])).toEqual([
+      'mail.digest',
+      'reports.hourly',
+      'tenant.acme',
+    ]);
+    expect(rowOf(stdout, 'reports.hourly')).toMatch(
+      /^reports\.hourly\s+reports\s+shop\.report\s+every 1h\s+2026-03-02T11:00:00Z, 2026-03-02T12:00:00Z, 2026-03-02T13:00:00Z \(in [^)]+\)\s+2026-03-02T10:00:00Z \(fired 2m10s late\)\s+waiting\s+no\s+no$/,
+    );
+    // 07:00 in Berlin is 06:00Z in winter.
+    expect(rowOf(stdout, 'mail.digest')).toMatch(
+      /^mail\.digest\s+mail\s+shop\.report\s+cron 0 7 \* \* \* \(Europe\/Berlin\)\s+2026-03-03T06:00:00Z, 2026-03-04T06:00:00Z, 2026-03-05T06:00:00Z \(in [^)]+\)\s+never fired\s+-\s+no\s+yes$/,
+    );
+    expect(rowOf(stdout, 'tenant.acme')).toMatch(
+      /^tenant\.acme\s+reports\s+shop\.report\s+every 5m\s+-\s+never fired\s+-\s+yes\s+no$/,
+    );
+    expect(stdout).toContain(
+      '1 orphaned: declared in code, but no live worker declares it now, so it does not fire.',
+    );
+  });
+
+  it('--json prints the rows; --queues keeps those of the queues named', async () => {
+    const { run, firedJobId } = await stored();
+    const all = json<{ schedules: Record<string, unknown>[] }>(await run(['schedules', '--json']));
+    expect(all.schedules).toHaveLength(3);
+    expect(all.schedules[1]).toMatchObject({
+      queue: 'reports',
+      id: 'reports.hourly',
+      timing: 'every 1h',
+      source: 'code',
+      paused: false,
+      orphaned: false,
+      next: [
+        Date.parse('2026-03-02T11:00:00Z'),
+        Date.parse('2026-03-02T12:00:00Z'),
+        Date.parse('2026-03-02T13:00:00Z'),
+      ],
+      lastSlotAt: Date.parse('2026-03-02T10:00:00Z'),
+      lastFiredAt: T0,
+      lastJobId: firedJobId,
+      lastJobState: 'waiting',
+      input: { threshold: 5 },
+    });
+    const mail = json<{ schedules: { id: string }[] }>(
+      await run(['schedules', '--queues', 'mail', '--json']),
+    );
+    expect(mail.schedules.map((row) => row.id)).toEqual(['mail.digest']);
+  });
+
+  it('says so when there are none', async () => {
+    const { run } = await project();
+    const { code, stdout } = await run(['schedules']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^No schedules stored\. Workers store the schedules/);
+  });
+
+  it('pause and resume set the flag the workers obey; --json says what was done', async () => {
+    const { run, transport } = await stored();
+    const paused = await run(['schedules', 'pause', 'reports.hourly']);
+    expect(paused.stderr).toBe('');
+    expect(paused.code).toBe(0);
+    expect(paused.stdout).toBe(
+      'Paused schedule "reports.hourly": no slot fires until `conveyor schedules resume reports.hourly`.\n',
+    );
+    const pausedOf = async (id: string) =>
+      (await transport.schedules.list()).schedules.find((state) => state.spec.id === id)?.paused;
+    expect(await pausedOf('reports.hourly')).toBe(true);
+    const resumed = await run([
+      'schedules',
+      'resume',
+      'reports.hourly',
+      '--queue',
+      'reports',
+      '--json',
+    ]);
+    expect(resumed.code).toBe(0);
+    expect(json(resumed)).toEqual({ schedule: 'reports.hourly', queue: 'reports', paused: false });
+    expect(await pausedOf('reports.hourly')).toBe(false);
+  });
+
+  it("run-now enqueues the schedule's job with a new id, also while paused", async () => {
+    const { run, transport } = await stored();
+    const human = await run(['schedules', 'run-now', 'tenant.acme']);
+    expect(human.code).toBe(0);
+    const [, jobId] =
+      /^Enqueued (\S+): a run of schedule "tenant\.acme" now; its slots are unaffected\.$/m.exec(
+        human.stdout,
+      ) ?? [];
+    const job = await transport.getJob(jobId ?? '');
+    expect(job).toMatchObject({
+      state: 'waiting',
+      envelope: { task: 'shop.report', queue: 'reports' },
+    });
+    const machine = json<{ jobId: string }>(
+      await run(['schedules', 'run-now', 'tenant.acme', '--json']),
+    );
+    expect(machine).toMatchObject({ schedule: 'tenant.acme' });
+    expect(machine.jobId).not.toBe(jobId);
+    expect((await transport.getJob(machine.jobId))?.state).toBe('waiting');
+  });
+
+  it('an unknown id exits 4, an id in two queues without --queue 2, a malformed id 2', async () => {
+    const { run, transport } = await stored();
+    const unknown = await run(['schedules', 'run-now', 'nope']);
+    expect(unknown.code).toBe(4);
+    expect(unknown.stderr).toMatch(
+      /^error: No schedule "nope" in any queue\. List the stored schedules/,
+    );
+
+    await transport.schedules.upsert([spec({ id: 'dup', queue: 'mail' }), spec({ id: 'dup' })]);
+    const ambiguous = await run(['schedules', 'pause', 'dup']);
+    expect(ambiguous.code).toBe(2);
+    expect(ambiguous.stderr).toContain(
+      'error: Schedule "dup" is in more than one queue ("mail", "reports"); say which:',
+    );
+    expect(ambiguous.stderr).toContain('(--queue on the command line)');
+    const chosen = await run(['schedules', 'pause', 'dup', '-q', 'mail']);
+    expect(chosen.code).toBe(0);
+
+    const malformed = await run(['schedules', 'resume', 'bad id']);
+    expect(malformed.code).toBe(2);
+    expect(malformed.stderr).toContain('Invalid schedule id "bad id"');
+  });
+
+  it('on a transport without schedules each command exits 10 (CAPABILITY_MISSING)', async () => {
+    const { run } = await project(['schedules']);
+    for (const argv of [['schedules'], ['schedules', 'pause', 'x']]) {
+      const result = await run(argv);
+      expect(result.code).toBe(10);
+      expect(result.stderr).toMatch(
+        /^error: `conveyor schedules( pause)?` needs transport\.schedules/,
+      );
+    }
+  });
+
+  it('each subcommand has --help with --queue and where the transport comes from', async () => {
+    for (const sub of ['run-now', 'pause', 'resume']) {
+      const { code, stdout } = await cli(['schedules', sub, '--help']);
+      expect(code).toBe(0);
+      expect(stdout).toMatch(
+        new RegExp(`^Usage: conveyor schedules ${sub} \\[options\\] <id>`, 'm'),
+      );
+      expect(stdout).toMatch(/^ {2}-q, --queue <queue> /m);
+      expect(stdout).toMatch(/^Transport: --redis <url>/m);
+    }
+    const { stdout } = await cli(['schedules', '--help']);
+    expect(stdout).toMatch(/^ {2}run-now \[options\] <id> /m);
+  });
+});
+
+describe('conveyor inspect of a schedule job', () => {
+  it('shows the slot, the fire time and how late it fired', async () => {
+    const { run, firedJobId } = await stored();
+    const human = await run(['inspect', firedJobId]);
+    expect(human.code).toBe(0);
+    expect(human.stdout).toMatch(/^Schedule {2}reports\.hourly$/m);
+    expect(human.stdout).toMatch(
+      /^Slot {6}2026-03-02T10:00:00\.000Z \([^)]+\), fired 2026-03-02T10:02:10\.000Z \(late by 2m10s\)$/m,
+    );
+    expect(json(await run(['inspect', firedJobId, '--json']))).toMatchObject({
+      id: firedJobId,
+      scheduled: {
+        scheduleId: 'reports.hourly',
+        slotAt: Date.parse('2026-03-02T10:00:00Z'),
+        firedAt: T0,
+        lateMs: 130_000,
+      },
+    });
+  });
+
+  it('shows nothing of the kind for a job of run-now', async () => {
+    const { run } = await stored();
+    const { jobId } = json<{ jobId: string }>(
+      await run(['schedules', 'run-now', 'reports.hourly', '--json']),
+    );
+    const human = await run(['inspect', jobId]);
+    expect(human.code).toBe(0);
+    expect(human.stdout).not.toMatch(/^(Schedule|Slot) /m);
+    expect(json(await run(['inspect', jobId, '--json']))).not.toHaveProperty('scheduled');
+  });
+});
+
+describe('conveyor worker: the schedules of the task module', () => {
+  const task = defineTask({ name: 't.tick', input: z.object({}), run: () => null });
+  const a = defineSchedule({ id: 'a', task, every: '1m', input: {} });
+  const b = defineSchedule({ id: 'b', task, every: '1h', input: {} });
+
+  it('takes the `schedules` export (a list or record), else default.schedules, else each exported schedule', () => {
+    expect(schedulesIn({ tasks: [task], schedules: [a, b], a }, 'm.ts')).toEqual([a, b]);
+    expect(schedulesIn({ schedules: { a } }, 'm.ts')).toEqual([a]);
+    expect(schedulesIn({ default: { tasks: [task], schedules: [b] } }, 'm.ts')).toEqual([b]);
+    expect(schedulesIn({ task, a, again: a, b }, 'm.ts')).toEqual([a, b]);
+    expect(schedulesIn({ task }, 'm.ts')).toEqual([]);
+  });
+
+  it('a `schedules` export that holds something else is a task module error (exit 6)', () => {
+    for (const bad of [[a, task], a, 'a']) {
+      const error = (() => {
+        try {
+          schedulesIn({ schedules: bad }, 'm.ts');
+        } catch (caught) {
+          return caught;
+        }
+      })();
+      expect(error).toBeInstanceOf(CliError);
+      expect(error).toMatchObject({ code: 'TASKS_LOAD_FAILED' });
+      expect((error as Error).message).toContain('exports `schedules`, but it is not a list');
+    }
+  });
+});
