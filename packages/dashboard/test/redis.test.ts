@@ -146,4 +146,43 @@ describe('over Redis', () => {
       resumed.abort();
     }
   });
+
+  test('lists schedules with their redacted input, and pauses, resumes and runs one now', async () => {
+    const schedules = served.transport.schedules as NonNullable<typeof served.transport.schedules>;
+    await schedules.upsert([
+      {
+        id: 'nightly',
+        queue: 'r-sched',
+        task: 'shop.lowStockReport',
+        cron: '0 7 * * *',
+        tz: 'Europe/Berlin',
+        input: { card: { number: '4242' }, threshold: 5 },
+        misfire: 'latest',
+        overlap: 'skip',
+        enabled: true,
+        source: 'runtime',
+        maxAttempts: 2,
+        priority: 5,
+      },
+    ]);
+    const list = await (await client.get('/api/schedules?queue=r-sched')).json();
+    expect(list.schedules).toEqual([
+      expect.objectContaining({
+        id: 'nightly',
+        timing: 'cron 0 7 * * * (Europe/Berlin)',
+        paused: false,
+        input: { card: { number: '[redacted]' }, threshold: 5 },
+      }),
+    ]);
+    expect(list.schedules[0].next).toHaveLength(3);
+    expect((await client.post('/api/schedules/r-sched/nightly/pause')).status).toBe(200);
+    expect((await schedules.list(['r-sched'])).schedules[0]?.paused).toBe(true);
+    expect((await client.post('/api/schedules/r-sched/nightly/resume')).status).toBe(200);
+    expect((await schedules.list(['r-sched'])).schedules[0]?.paused).toBe(false);
+    const { jobId } = await (await client.post('/api/schedules/r-sched/nightly/run-now')).json();
+    expect(await served.transport.getJob(jobId)).toMatchObject({
+      state: 'waiting',
+      envelope: { task: 'shop.lowStockReport', maxAttempts: 2 },
+    });
+  });
 });
