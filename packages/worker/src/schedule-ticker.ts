@@ -67,18 +67,30 @@ export function createScheduleTicker(options: ScheduleTickerOptions): ScheduleTi
   let listFailing = false;
   // Schedules whose last fire failed: logged once until one succeeds again.
   const failing = new Set<string>();
+  // Per schedule, after a turn that left nothing due: its next slot, valid while the
+  // revision and the mark stay as they were. Refresh ticks then cost no slot math.
+  let settled = new Map<string, Settled>();
 
-  /** What one schedule's turn asks of the next tick: a wake time (transport clock) or sooner. */
-  interface Turn {
-    wakeAt: number | undefined;
-  }
-
-  async function fireDue(state: ScheduleState, now: number): Promise<Turn> {
+  /**
+   * One schedule's turn: fires its due slots, oldest first. Returns when to look again
+   * (transport clock), or undefined to leave it to the refresh.
+   */
+  async function fireDue(state: ScheduleState, now: number): Promise<number | undefined> {
     const { spec, revision } = state;
     const key = scheduleKey(spec);
+    const markSlot = state.mark?.slotAt;
+    const known = settled.get(key);
+    if (
+      known?.revision === revision &&
+      known.markSlot === markSlot &&
+      (known.next === undefined || known.next > now)
+    ) {
+      return known.next;
+    }
+    settled.delete(key);
     try {
-      for (const slotAt of dueSlots(spec, state.mark?.slotAt, now)) {
-        if (stopped) return { wakeAt: undefined };
+      for (const slotAt of dueSlots(spec, markSlot, now)) {
+        if (stopped) return undefined;
         const result = await schedules.fire({
           scheduleId: spec.id,
           revision,
@@ -90,10 +102,12 @@ export function createScheduleTicker(options: ScheduleTickerOptions): ScheduleTi
           }),
         });
         const wakeAt = afterFire(spec, slotAt, result, now);
-        if (wakeAt !== undefined) return { wakeAt };
+        if (wakeAt !== undefined) return wakeAt;
       }
       if (failing.delete(key)) logger.info({ schedule: key }, 'schedule fires again');
-      return { wakeAt: nextSlots(spec, now, 1)[0] };
+      const next = nextSlots(spec, now, 1)[0];
+      settled.set(key, { revision, markSlot, next });
+      return next;
     } catch (error) {
       if (!failing.has(key)) {
         failing.add(key);
@@ -102,7 +116,7 @@ export function createScheduleTicker(options: ScheduleTickerOptions): ScheduleTi
           'firing a schedule failed; retrying at the next refresh',
         );
       }
-      return { wakeAt: undefined };
+      return undefined;
     }
   }
 
@@ -157,9 +171,17 @@ export function createScheduleTicker(options: ScheduleTickerOptions): ScheduleTi
       listed.schedules.filter((state) => state.spec.enabled && !state.paused),
       random,
     );
+    const previous = settled;
+    settled = new Map();
+    for (const state of active) {
+      // Kept for the schedules still listed; removed and paused ones drop out.
+      const key = scheduleKey(state.spec);
+      const known = previous.get(key);
+      if (known) settled.set(key, known);
+    }
     let wakeAt = now + refreshMs;
-    for (const turn of await inBatches(active, (state) => fireDue(state, now))) {
-      if (turn.wakeAt !== undefined && turn.wakeAt < wakeAt) wakeAt = turn.wakeAt;
+    for (const next of await inBatches(active, (state) => fireDue(state, now))) {
+      if (next !== undefined && next < wakeAt) wakeAt = next;
     }
     return Math.max(wakeAt - (clock.now() + offset), MIN_WAIT_MS);
   }
@@ -203,6 +225,13 @@ export function createScheduleTicker(options: ScheduleTickerOptions): ScheduleTi
       await ticking;
     },
   };
+}
+
+interface Settled {
+  revision: number;
+  markSlot: number | undefined;
+  /** Its next slot after the turn; undefined when the pattern never fires again. */
+  next: number | undefined;
 }
 
 /** `work` over `items`, at most {@link FIRE_CONCURRENCY} at once; results in item order. */
