@@ -86,6 +86,10 @@ describe('exactly one job per slot', () => {
     // Fired when the broker's clock showed the slot: 30 s before the worker's did.
     expect(job?.enqueuedAt).toBe(t0);
     expect(clock.now()).toBe(t0 - 30_000);
+    expect(worker.stats().totals.scheduleFired).toBe(1);
+    expect((await worker.metrics()).body).toContain(
+      'conveyor_schedule_fires_total{task="t.report"} 1',
+    );
     const stopping = worker.stop({ graceMs: 0 });
     await clock.advance(0);
     await stopping;
