@@ -105,6 +105,15 @@ describe('GET /api/schedules', () => {
         smtp: { password: '[redacted]' },
       },
     });
+    // The job page tells the slot and how late it fired; a run-now job (below) has none.
+    const { job } = await (await client.get(`/api/jobs/${encodeURIComponent(fired.jobId)}`)).json();
+    expect(job.scheduled).toEqual({
+      scheduleId: 'low-stock',
+      slotAt,
+      firedAt: job.enqueuedAt,
+      lateMs: job.enqueuedAt - slotAt,
+    });
+    expect(job.scheduled.firedAt).toBeGreaterThanOrEqual(now);
     const [first = 0, second = 0, third = 0] = (lowStock?.next ?? []) as number[];
     expect(lowStock?.next).toHaveLength(3);
     expect(first).toBeGreaterThan(slotAt);
@@ -173,6 +182,8 @@ describe('POST /api/schedules/<queue>/<id>/…', () => {
       // Stored as given: redaction is for what leaves the server.
       input: spec('s-run', 'report').input,
     });
+    const page = await (await client.get(`/api/jobs/${encodeURIComponent(body.jobId)}`)).json();
+    expect(page.job).not.toHaveProperty('scheduled');
     const again = await (await client.post('/api/schedules/s-run/report/run-now')).json();
     expect(again.jobId).not.toBe(body.jobId);
     expect(await auditOf('schedule.run-now')).toContainEqual(

@@ -73,6 +73,8 @@ export interface JobDetail extends JobSummary {
   consumer?: string;
   leaseExpiresAt?: number;
   cancelRequested?: boolean;
+  /** The slot a schedule fired this job for. */
+  scheduled?: { scheduleId?: string; slotAt: number; firedAt: number; lateMs: number };
 }
 
 export interface AuditEntry {

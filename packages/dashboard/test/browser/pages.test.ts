@@ -298,6 +298,15 @@ describe('dashboard pages', () => {
     expect((await transport.getJob(jobId))?.envelope.task).toBe('shop.cleanupCarts');
     await enqueued.locator('a').click();
     await page.getByRole('heading', { level: 1, name: `Job ${jobId}` }).waitFor();
+    expect(await page.locator('dl.props').textContent()).not.toContain('Schedule');
+    // The fired job's page names its schedule and slot.
+    await page.goto(`${served.url}/schedules`);
+    await cleanup.locator('.last-job a').click();
+    await page.getByRole('heading', { level: 1, name: `Job ${fired.jobId}` }).waitFor();
+    expect(await page.locator('dl.props').textContent()).toMatch(
+      /Schedulecart-cleanup: slot \d{4}-\d\d-\d\d \d\d:\d\d:00, fired (late by|on time)/,
+    );
+    await shoot('job-scheduled');
 
     // Read-only: the same list, no buttons.
     const readOnly = await serve({ transport, readOnly: true });

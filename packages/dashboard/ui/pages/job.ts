@@ -19,7 +19,7 @@ import {
 } from '../components/value.js';
 import { canWrite } from '../config.js';
 import { type Child, h, replace } from '../dom.js';
-import { formatDuration } from '../format.js';
+import { formatDuration, formatTime } from '../format.js';
 import { link, paths } from '../router.js';
 import { type PageContext, pageHead, setTitle } from './page.js';
 
@@ -41,6 +41,26 @@ function optionalText(value: string | undefined, className = ''): Child {
   return value === undefined ? h('span', { class: 'muted' }, '–') : dataText(value, 200, className);
 }
 
+/** `daily-stock: slot 2026-12-02 07:00:00, fired late by 1.2 s`. */
+function scheduled(slot: NonNullable<JobDetail['scheduled']>): Child {
+  return [
+    slot.scheduleId === undefined
+      ? 'a schedule'
+      : link(paths.schedules(), dataText(slot.scheduleId, 80, 'mono')),
+    ': slot ',
+    h(
+      'time',
+      { attrs: { datetime: new Date(slot.slotAt).toISOString() } },
+      formatTime(slot.slotAt),
+    ),
+    h(
+      'span',
+      { class: 'muted' },
+      slot.lateMs > 0 ? `, fired late by ${formatDuration(slot.lateMs)}` : ', fired on time',
+    ),
+  ];
+}
+
 function summary(job: JobDetail): HTMLElement {
   return h(
     'dl',
@@ -54,6 +74,7 @@ function summary(job: JobDetail): HTMLElement {
     row('Attempts', `${job.attempts} of ${job.maxAttempts}`),
     row('Priority', String(job.priority)),
     row('Enqueued', timeFull(job.enqueuedAt)),
+    job.scheduled ? row('Schedule', scheduled(job.scheduled)) : null,
     job.dueAt !== undefined ? row('Due', timeFull(job.dueAt)) : null,
     job.startedAt !== undefined ? row('Started', timeFull(job.startedAt)) : null,
     job.finishedAt !== undefined ? row('Finished', timeFull(job.finishedAt)) : null,

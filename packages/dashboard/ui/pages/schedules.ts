@@ -9,9 +9,6 @@ import { formatAgo, formatDuration, formatNumber, formatTime } from '../format.j
 import { link, paths } from '../router.js';
 import { every, type PageContext, pageHead, setTitle } from './page.js';
 
-/** A job fired this much after its slot is reported late (the workers' on-time grace is 5 s). */
-const LATE_MS = 1000;
-
 const UNFINISHED = new Set(['waiting', 'delayed', 'active']);
 
 type Action = 'run-now' | 'pause' | 'resume';
@@ -124,7 +121,7 @@ function lastCell(row: ScheduleRow): HTMLElement {
           h('br'),
           'fired ',
           timeAgo(fired),
-          late >= LATE_MS ? ` (late by ${formatDuration(late)})` : null,
+          late > 0 ? ` (late by ${formatDuration(late)})` : null,
         ),
     job === undefined
       ? null
