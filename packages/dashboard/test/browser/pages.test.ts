@@ -275,6 +275,9 @@ describe('dashboard pages', () => {
     expect(await digest.locator('.badge.state-paused').count()).toBe(1);
     expect(await digest.getByRole('button', { name: 'Resume' }).count()).toBe(1);
     await shoot('schedules');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await shoot('schedules-dark');
+    await page.emulateMedia({ colorScheme: 'light' });
 
     await cleanup.getByRole('button', { name: 'Pause' }).click();
     await cleanup.locator('.badge.state-paused').waitFor();
