@@ -34,6 +34,11 @@ describe('pnpm demo without Redis', () => {
     expect(stdout).toMatch(/Shipments recorded by the warehouse \(12\):/);
     expect(stdout).toMatch(/Insufficient stock for POT-02: 5 ordered, 1 left/);
     expect(stdout).toMatch(/shop\.notifyWarehouse .*→ \{"shipmentId":"shp_0001","replayed":true\}/);
+    // The daily low-stock report, run now: the schedule stored by the workers, the email received.
+    expect(stdout).toMatch(/next runs \d{4}-\d\d-\d\d 07:00, \d{4}-\d\d-\d\d 07:00, /);
+    expect(stdout).toMatch(
+      /to stock@shop\.conveyor\.local: "Low stock: 1 product at or below 5"\n.*\n\n.*SKU +Stock +Product\n +POT-02 +1 +Cast-iron teapot\n/,
+    );
     expect(stdout).not.toContain('Something is wrong');
   });
 });

@@ -15,7 +15,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PRODUCTS } from '../src/demo/scenario.js';
 import type { ReceivedMail } from '../src/mail/mailbox.js';
 import { useClient } from '../src/producer.js';
-import { placeOrders, readSystems, registerUser, waitForJobs } from '../src/stack/flow.js';
+import {
+  placeOrders,
+  readSystems,
+  registerUser,
+  runLowStockReport,
+  waitForJobs,
+} from '../src/stack/flow.js';
 import { getJson, postJson } from '../src/stack/http.js';
 import { type Stack, startStack } from '../src/stack/stack.js';
 import type { Shipment } from '../src/warehouse/protocol.js';
@@ -215,5 +221,26 @@ describe.each([
       inventory: 'failed',
       warehouse: 'completed',
     });
+  });
+
+  it('runs the daily low-stock report on demand: the stock at or below 5, emailed', async () => {
+    // After the orders above: POT-02 is down to 1, MUG-07 at 8, TEA-01 at 33.
+    const run = await runLowStockReport(stack, 60_000);
+    // Both `conveyor worker` processes found the schedule in the registry and stored it.
+    expect(run.schedule).toMatchObject({
+      queue: 'emails',
+      cron: '0 7 * * *',
+      tz: 'Europe/Berlin',
+      source: 'code',
+      orphaned: false,
+    });
+    expect(run.record.state).toBe('completed');
+    expect(run.record.result).toMatchObject({
+      products: [{ sku: 'POT-02', name: 'Cast-iron teapot', stock: 1 }],
+    });
+    expect(run.mail?.to).toEqual(['stock@shop.conveyor.local']);
+    expect(run.mail?.subject).toBe('Low stock: 1 product at or below 5');
+    expect(run.mail?.text).toMatch(/^ {2}POT-02 +1 {2}Cast-iron teapot$/m);
+    expect(run.mail?.text).not.toMatch(/MUG-07|TEA-01/);
   });
 });

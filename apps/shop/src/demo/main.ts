@@ -175,7 +175,7 @@ try {
 
   // The daily 07:00 report (celery beat's job), run now rather than waiting for the morning.
   const report = await runLowStockReport(stack, 30_000);
-  problems.push(...printLowStockReport(report, systems.stock, Date.now(), write));
+  problems.push(...printLowStockReport(report, systems.stock, write));
   if (problems.length > 0) {
     exitCode = 1;
     write('\nSomething is wrong:');

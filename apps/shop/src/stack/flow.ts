@@ -2,7 +2,7 @@
  * The order story, driven from outside as a user would: orders and a registration over
  * HTTP, then a wait for every job, then a report read back from the real systems.
  */
-import type { Client, JobRecord } from '@conveyor/core';
+import type { Client, JobRecord, ScheduleRow } from '@conveyor/core';
 import { type Product, stockLevels } from '../db/schema.js';
 import type { ReceivedMail } from '../mail/mailbox.js';
 import { lowStockReport } from '../tasks/send-low-stock-report.js';
@@ -98,6 +98,8 @@ export async function waitForJobs(
 
 /** A run-now of the daily low-stock report: its job's record and the email it sent. */
 export interface LowStockReportRun {
+  /** The schedule as the workers stored it, before the run. */
+  schedule: ScheduleRow | undefined;
   jobId: string;
   record: JobRecord;
   /** The report as the mailbox received it; undefined if it never arrived. */
@@ -105,21 +107,23 @@ export interface LowStockReportRun {
 }
 
 /**
- * `conveyor schedules run-now shop.lowStockReport`, in code: enqueues one job of the stored
- * schedule now (its slots are untouched), waits for it as for the orders' jobs, then reads
- * the report back from the mailbox by its Message-ID.
+ * `conveyor schedules run-now shop.lowStockReport`, in code: enqueues one job of the schedule
+ * the workers stored (its slots are untouched), waits for it as for the orders' jobs, then
+ * reads the report back from the mailbox by its Message-ID.
  */
 export async function runLowStockReport(
   stack: Stack,
   timeoutMs: number,
 ): Promise<LowStockReportRun> {
+  const stored = await stack.client.schedules.list();
+  const schedule = stored.find((row) => row.id === lowStockReport.id);
   const job = await stack.client.schedules.runNow(lowStockReport.id);
   const records = await waitForJobs(stack.client, [job.id], timeoutMs);
   const record = records.get(job.id) as JobRecord;
   const sent = record.result as { messageId?: string } | undefined;
   const { messages } = await getJson<{ messages: ReceivedMail[] }>(`${stack.mailboxUrl}/messages`);
   const mail = messages.find((message) => message.messageId === sent?.messageId);
-  return { jobId: job.id, record, mail };
+  return { schedule, jobId: job.id, record, mail };
 }
 
 /** What the real systems hold after the run. */

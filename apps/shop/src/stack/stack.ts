@@ -21,10 +21,9 @@ import {
 import { buildApi } from '../api/app.js';
 import { createPool } from '../db/pool.js';
 import { migrateWhenReachable, type Product, seedProducts } from '../db/schema.js';
-import { tasks } from '../generated/registry.js';
+import { schedules, tasks } from '../generated/registry.js';
 import { useClient } from '../producer.js';
 import { closeServices } from '../services.js';
-import { lowStockReport } from '../tasks/send-low-stock-report.js';
 import type { Broker } from './broker.js';
 import { type ServiceProcess, spawnService } from './processes.js';
 
@@ -273,8 +272,8 @@ async function startInProcess(
       tasks,
       queues: spec.queues,
       concurrency: spec.concurrency,
-      // As `conveyor worker --tasks` finds them in the registry: each worker ticks them all.
-      schedules: [lowStockReport],
+      // The registry's schedules, as `conveyor worker --tasks` runs them: every worker ticks.
+      schedules,
       logger,
       id: spec.name,
     }),

@@ -1,7 +1,7 @@
 import { defineSchedule, defineTask } from '@conveyor/core';
 import { z } from 'zod';
 import { lowStockProducts } from '../db/low-stock.js';
-import type { Product } from '../db/schema.js';
+import { lowStockSubject, lowStockText } from '../mail/low-stock-report.js';
 import { database, mail } from '../services.js';
 
 /**
@@ -26,8 +26,8 @@ export const sendLowStockReport = defineTask({
     const products = await lowStockProducts(database(), threshold);
     const sent = await mail().send({
       to,
-      subject: reportSubject(products.length, threshold),
-      text: reportText(products, threshold, new Date()),
+      subject: lowStockSubject(products.length, threshold),
+      text: lowStockText(products, threshold, new Date()),
       headers: { 'X-Shop-Report': 'low-stock' },
       // Stable per job: a retry after a lost SMTP reply can be dropped as a duplicate.
       messageId: `<low-stock-${encodeURIComponent(ctx.jobId)}@shop.conveyor.local>`,
@@ -49,25 +49,3 @@ export const lowStockReport = defineSchedule({
   tz: 'Europe/Berlin',
   input: { threshold: 5, to: 'stock@shop.conveyor.local' },
 });
-
-function reportSubject(count: number, threshold: number): string {
-  const what = count === 0 ? 'none' : count === 1 ? '1 product' : `${count} products`;
-  return `Low stock: ${what} at or below ${threshold}`;
-}
-
-function reportText(products: readonly Product[], threshold: number, at: Date): string {
-  const when = at.toLocaleString('en-GB', { timeZone: 'Europe/Berlin', timeZoneName: 'short' });
-  if (products.length === 0) {
-    return `No product has ${threshold} or fewer in stock (${when}).\n`;
-  }
-  const width = Math.max(3, ...products.map((product) => product.sku.length));
-  return [
-    `Products with ${threshold} or fewer in stock (${when}):`,
-    '',
-    `  ${'SKU'.padEnd(width)}  Stock  Product`,
-    ...products.map(
-      ({ sku, name, stock }) => `  ${sku.padEnd(width)}  ${String(stock).padStart(5)}  ${name}`,
-    ),
-    '',
-  ].join('\n');
-}
