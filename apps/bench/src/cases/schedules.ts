@@ -1,12 +1,10 @@
 import type { BenchCase, CaseContext, RunOutcome } from '../case-types.js';
 import { now } from '../payload.js';
 import type { ScheduleSet, Schedules, SystemAdapter } from '../systems/types.js';
-import type { GroupResult } from '../worker-pool.js';
+import type { GroupResult, WorkerPool } from '../worker-pool.js';
 
 const n = (value: number) => value.toLocaleString('en-US');
 
-/** Schedules declared, timed, on a queue no worker reads, to size the set-up margin. */
-const CALIBRATION = 200;
 /** Redis CPU and the workers' CPU are noted this long before the slot (both sides idle then). */
 const MARK_LEAD_MS = 50;
 /**
@@ -16,6 +14,8 @@ const MARK_LEAD_MS = 50;
 const WITHIN_MS = 50_000;
 /** The longest margin a once-a-minute pattern allows (its previous slot must be passed). */
 const MAX_MARGIN_MS = 45_000;
+/** A pattern no run reaches (1 January, 00:00): for rehearsals, where nothing must fire. */
+const NEVER_IN_A_RUN = '0 0 1 1 *';
 
 /**
  * The slot: the first whole second at least `marginMs` from now, as a pattern that fires
@@ -27,56 +27,66 @@ export function slotAfter(at: number, marginMs: number): { slotAt: number; cron:
   return { slotAt, cron: `${new Date(slotAt).getUTCSeconds()} * * * * *` };
 }
 
-/** A pattern no run reaches (1 January, 00:00): for schedules that must not fire. */
-const NEVER_IN_A_RUN = '0 0 1 1 *';
-
-/**
- * Time allowed from now to the slot: 2 s, plus four times what the harness's declaration
- * of the set should take (from a timed declaration of a few schedules on another queue),
- * plus one and a half times what the worker processes took to prepare and start the last
- * time (Conveyor's build the definitions and declare them again at start).
- */
-async function marginMs(
-  system: SystemAdapter,
-  schedules: Schedules,
-  context: CaseContext,
-): Promise<number> {
-  const { queue, sizes } = context;
-  const calibration = { queue: `${queue}-calibration`, count: CALIBRATION, cron: NEVER_IN_A_RUN };
-  const start = now();
-  await schedules.declare(calibration);
-  const perScheduleMs = (now() - start) / CALIBRATION;
-  const setupMs = await workerSetupMs(system, context, calibration.queue);
-  return Math.min(MAX_MARGIN_MS, 2_000 + 4 * perScheduleMs * sizes.schedules + 1.5 * setupMs);
+/** How long a run's set-up took: the harness's declaration, and the workers' prepare and start. */
+interface SetupTimes {
+  declareMs: number;
+  workersMs: number;
 }
 
 /**
- * How long the worker processes take from `prepare` until each consumer has started: the
- * last run's, or the first time a rehearsal's, with the full set on a queue where nothing
- * falls due (it loads the code and warms the connections too).
+ * The set-up times to plan the slot by: the last run's, or, before a system's first run, a
+ * rehearsal's. A rehearsal declares the full set on another queue with a pattern that does
+ * not fire in a run, and starts the worker processes on it; it goes twice (the first loads
+ * the code and opens the connections), then Redis is flushed.
  */
-async function workerSetupMs(
+async function setupTimes(
   system: SystemAdapter,
-  { url, sizes, pool, state }: CaseContext,
-  queue: string,
-): Promise<number> {
-  const known = state.get(`setupMs:${system.name}`);
-  if (typeof known === 'number') return known;
-  const start = now();
-  const result = await pool.run({
+  schedules: Schedules,
+  context: CaseContext,
+): Promise<SetupTimes> {
+  const known = context.state.get(`setup:${system.name}`) as SetupTimes | undefined;
+  if (known) return known;
+  let times: SetupTimes = { declareMs: 0, workersMs: 0 };
+  for (const attempt of [1, 2]) {
+    const set = {
+      queue: `${context.queue}-rehearsal-${attempt}`,
+      count: context.sizes.schedules,
+      cron: NEVER_IN_A_RUN,
+    };
+    const start = now();
+    await schedules.declare(set);
+    const declared = now();
+    const result = await startWorkers(system, context, set, {
+      until: (counts) => counts.readyAt > 0,
+      timeoutMs: 120_000,
+    });
+    if (result.readyAt === 0) {
+      throw new Error(`[bench] ${system.label} worker processes did not start within 120 s`);
+    }
+    times = { declareMs: declared - start, workersMs: result.readyAt - declared };
+  }
+  await context.probe.flush();
+  return times;
+}
+
+/** Time allowed from now to the slot: 1 s plus one and a half times the set-up. */
+function marginOf({ declareMs, workersMs }: SetupTimes): number {
+  return Math.min(MAX_MARGIN_MS, 1_000 + 1.5 * (declareMs + workersMs));
+}
+
+/** The worker processes, on the set, at concurrency 50 each. */
+function startWorkers(
+  system: SystemAdapter,
+  { url, sizes, pool }: CaseContext,
+  set: ScheduleSet,
+  options: Omit<Parameters<WorkerPool['run']>[0], 'system' | 'processes' | 'consumer'>,
+): Promise<GroupResult> {
+  return pool.run({
     system: system.name,
     processes: sizes.scheduleProcesses,
-    consumer: {
-      url,
-      queue,
-      concurrency: 50,
-      schedules: { queue, count: sizes.schedules, cron: NEVER_IN_A_RUN },
-    },
-    until: (counts) => counts.readyAt > 0,
-    timeoutMs: 120_000,
+    consumer: { url, queue: set.queue, concurrency: 50, schedules: set },
+    ...options,
   });
-  if (result.readyAt === 0) throw new Error('[bench] worker processes did not start in 120 s');
-  return result.readyAt - start;
 }
 
 /**
@@ -129,21 +139,17 @@ async function fireOnce(
   schedules: Schedules,
   context: CaseContext,
 ): Promise<RunOutcome> {
-  const { url, queue, sizes, probe, pool, state } = context;
+  const { queue, sizes, probe, state } = context;
   const count = sizes.schedules;
-  const margin = await marginMs(system, schedules, context);
+  const margin = marginOf(await setupTimes(system, schedules, context));
   const { slotAt, cron } = slotAfter(Date.now(), margin);
   const set: ScheduleSet = { queue, count, cron };
   const declareStart = now();
   await schedules.declare(set);
-  const declareSeconds = (now() - declareStart) / 1_000;
+  const declared = now();
   let redisAtSlot = Number.NaN;
   let redisAtEnd = Number.NaN;
-  const setupStart = now();
-  const result = await pool.run({
-    system: system.name,
-    processes: sizes.scheduleProcesses,
-    consumer: { url, queue, concurrency: 50, schedules: set },
+  const result = await startWorkers(system, context, set, {
     until: (counts) => counts.completed >= count,
     timeoutMs: slotAt + WITHIN_MS - Date.now(),
     markAt: slotAt - MARK_LEAD_MS,
@@ -154,13 +160,19 @@ async function fireOnce(
       redisAtEnd = await probe.cpuMs();
     },
   });
-  if (result.readyAt > 0) state.set(`setupMs:${system.name}`, result.readyAt - setupStart);
+  if (result.readyAt > 0) {
+    const times: SetupTimes = {
+      declareMs: declared - declareStart,
+      workersMs: result.readyAt - declared,
+    };
+    state.set(`setup:${system.name}`, times);
+  }
   const values = {
     seconds: (result.lastAt - slotAt) / 1_000,
     redisCpuUsPerFire: ((redisAtEnd - redisAtSlot) * 1_000) / count,
     workerCpuUsPerFire: result.cpuMicros / count,
     firstMs: result.firstAt - slotAt,
-    declareSeconds,
+    declareSeconds: (declared - declareStart) / 1_000,
   };
   const invalid = await check(result, { slotAt, margin, set, schedules });
   return invalid ? { values, invalid } : { values };
