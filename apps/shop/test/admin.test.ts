@@ -2,7 +2,7 @@
  * Conveyor's dashboard at /admin on the shop's API, over the demo's data placed through the
  * real stack (a private redis-server, PGlite, the mailbox, the warehouse failing every 3rd
  * request, the API and two `conveyor worker` processes): it asks for credentials, lists the
- * shop's queues, and draws them in headless Chromium. The browser's screenshot of the overview
+ * shop's queues and its schedule, and draws them in headless Chromium. The browser's screenshot of the overview
  * is the one in the READMEs: `UPDATE_SCREENSHOTS=1` writes it to docs/images/dashboard.png,
  * otherwise it goes to a temporary directory.
  */
@@ -106,6 +106,25 @@ describe('the dashboard at /admin, over the demo data', () => {
       `/api/queues/emails/jobs?task=shop.sendOrderConfirmation&field=orderId&value=${detail.job.input.orderId}`,
     );
     expect(found.jobs.map((job) => job.id)).toEqual([order?.id]);
+  });
+
+  it('lists the daily low-stock report on its schedules API, as both workers declare it', async () => {
+    const { schedules } = await adminJson<{
+      schedules: Array<{ id: string; timing: string; next: number[]; orphaned: boolean }>;
+    }>('/api/schedules');
+    expect(schedules.map(({ id, timing, orphaned }) => ({ id, timing, orphaned }))).toEqual([
+      { id: 'shop.lowStockReport', timing: 'cron 0 7 * * * (Europe/Berlin)', orphaned: false },
+    ]);
+    // Each next run is 07:00 on Berlin's wall clock.
+    const berlin = new Intl.DateTimeFormat('en-GB', {
+      timeZone: 'Europe/Berlin',
+      timeStyle: 'short',
+    });
+    expect(schedules[0]?.next.map((slot) => berlin.format(slot))).toEqual([
+      '07:00',
+      '07:00',
+      '07:00',
+    ]);
   });
 
   it('shows the queues with their counts in Chromium, and saves the screenshot', async () => {
