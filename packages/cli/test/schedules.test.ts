@@ -14,6 +14,7 @@ import {
 import { createManualClock } from '@conveyor/core/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { describeSchedules } from '../src/commands/schedules.js';
 import { schedulesIn } from '../src/commands/worker.js';
 import { CliError } from '../src/errors.js';
 import { cli, json, packageDir } from './helpers.js';
@@ -289,6 +290,37 @@ describe('conveyor schedules', () => {
     }
     const { stdout } = await cli(['schedules', '--help']);
     expect(stdout).toMatch(/^ {2}run-now \[options\] <id> /m);
+  });
+});
+
+describe('the schedules table', () => {
+  it('escapes what a terminal would act on in every cell (stored data is not trusted)', () => {
+    const hostile = '\x1b]0;pwned\x07\u202e';
+    const lines = describeSchedules(
+      [
+        {
+          queue: 'q',
+          id: 'x',
+          task: hostile,
+          tz: 'UTC',
+          timing: `cron ${hostile} (UTC)`,
+          misfire: 'latest',
+          overlap: 'allow',
+          source: 'runtime',
+          enabled: true,
+          paused: false,
+          orphaned: false,
+          next: [],
+          revision: 1,
+          updatedAt: 0,
+          input: null,
+        },
+      ],
+      0,
+    );
+    const text = lines.join('\n');
+    for (const raw of ['\x1b', '\x07', '\u202e']) expect(text).not.toContain(raw);
+    expect(text).toContain('\\x1b]0;pwned\\x07\\u202e');
   });
 });
 
