@@ -1,52 +1,13 @@
 import { Command, Option } from 'commander';
-import { type CommandName, dispatch } from './actions.js';
+import { dispatch } from './actions.js';
+import { brokerCommand, examples, transportHelp } from './command-help.js';
 import { DEFAULT_PREFIX, DEFAULT_REDIS_URL, TLS_OPTIONS } from './connection-settings.js';
-import {
-  parseInteger,
-  parseJobId,
-  parseQueue,
-  parseQueueList,
-  parseScheduleId,
-} from './options.js';
+import { parseInteger, parseJobId, parseQueue, parseQueueList } from './options.js';
 import type { Io } from './output.js';
+import { addScheduleCommands } from './schedule-commands.js';
 import { version } from './version.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
-
-/** Examples shown under each command's `--help`. */
-function examples(...lines: string[]): string {
-  return `\nExamples:\n${lines.map((line) => `  $ ${line}`).join('\n')}\n`;
-}
-
-/** Under each command that reaches the broker: where its transport comes from. */
-function transportHelp(needsAdmin = false): string {
-  const needs = needsAdmin
-    ? " It needs\nthe transport's admin operations (transport.admin; the Redis and memory transports have them)."
-    : '';
-  return `
-Transport: --redis <url> (or --prefix, --tls-*) when given, else the transport function of
-conveyor.config.ts (or --config <file>), else REDIS_URL, else ${DEFAULT_REDIS_URL}.${needs}
-`;
-}
-
-/**
- * A command that reaches the broker: its `--help` ends with where the transport comes from
- * (and whether it needs `transport.admin`), then the examples.
- */
-function brokerCommand(
-  program: Command,
-  name: string,
-  description: string,
-  help: { admin?: boolean; notes?: string; examples: string[] },
-): Command {
-  return program
-    .command(name)
-    .description(description)
-    .addHelpText(
-      'after',
-      (help.notes ?? '') + transportHelp(help.admin) + examples(...help.examples),
-    );
-}
 
 /**
  * The `conveyor` command tree. Actions run through {@link dispatch}, which opens the
@@ -314,54 +275,7 @@ ${transportHelp()}${examples(
     .option('--json', 'print the outcome as JSON')
     .action(run('purge'));
 
-  const schedules = brokerCommand(
-    program,
-    'schedules',
-    'list the stored schedules: next 3 fire times, last slot and its job, paused, orphaned',
-    {
-      notes: `
-Subcommands: run-now <id> (enqueue the schedule's job now, outside its slots), pause <id>,
-resume <id>. An id stored in more than one queue needs --queue. Orphaned: a schedule declared
-in code that no live worker declares any more; it does not fire, and is never deleted on its own.
-`,
-      examples: [
-        'conveyor schedules',
-        'conveyor schedules --queues reports --json',
-        'conveyor schedules run-now shop.lowStockReport',
-        'conveyor schedules pause shop.lowStockReport --queue reports',
-      ],
-    },
-  )
-    // No -q here: this command sees the options after a subcommand too (`pause x -q mail`).
-    .option('--queues <list>', 'only these queues (comma-separated)', parseQueueList('--queues'))
-    .option('--json', 'print {"schedules": [...]} as JSON')
-    .action(run('schedules'));
-  const actions: Array<[CommandName, string, string]> = [
-    [
-      'schedules run-now',
-      'run-now',
-      "enqueue a schedule's job now (a new job id; its slots and a pause are unaffected)",
-    ],
-    ['schedules pause', 'pause', 'stop a schedule firing until resumed (kept across deploys)'],
-    ['schedules resume', 'resume', 'let a paused schedule fire again, from its next slot'],
-  ];
-  for (const [name, sub, description] of actions) {
-    schedules
-      .command(sub)
-      .description(description)
-      .argument('<id>', 'the schedule id', parseScheduleId)
-      .option(
-        '-q, --queue <queue>',
-        "the schedule's queue, when the id is in more than one",
-        parseQueue('--queue'),
-      )
-      .option('--json', 'print the outcome as JSON')
-      .addHelpText(
-        'after',
-        transportHelp() + examples(`conveyor schedules ${sub} shop.lowStockReport`),
-      )
-      .action(run(name));
-  }
+  addScheduleCommands(program, run);
 
   brokerCommand(
     program,

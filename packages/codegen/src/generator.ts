@@ -6,7 +6,11 @@ import { ts } from 'ts-morph';
 import { tokenText } from './analyze/copy.js';
 import { type JsonSyntax, schemaModuleJsonSyntax, UNKNOWN_JSON } from './analyze/json-syntax.js';
 import { NotPortableType } from './analyze/result-type.js';
-import type { ScheduleEntry } from './analyze/schedule-file.js';
+import {
+  type GeneratedSchedule,
+  type ScheduleEntry,
+  sortSchedules,
+} from './analyze/schedule-file.js';
 import { schemaModuleProblems } from './analyze/schema-closure.js';
 import {
   analyzeTaskFile,
@@ -32,15 +36,6 @@ export interface GeneratedTask {
   /** Task file relative to the config, `/`-separated. */
   readonly file: string;
   readonly fingerprint: string;
-}
-
-/** One schedule the registry exports. */
-export interface GeneratedSchedule {
-  /** The schedule id, when written as a string literal. */
-  readonly id: string | undefined;
-  readonly exportName: string;
-  /** Task file relative to the config, `/`-separated. */
-  readonly file: string;
 }
 
 /** What a generation (or a `--check`) did. */
@@ -180,18 +175,11 @@ export function createGenerator(config: ResolvedConfig): Generator {
         for (const task of state.analysis.tasks) entries.push({ task, state });
         scheduleEntries.push(...state.analysis.schedules);
       }
-      const schedules = scheduleEntries
-        .map((entry) => ({ ...entry, relativeFile: relative(entry.file) }))
-        .sort(
-          (a, b) =>
-            compareText(a.id ?? a.exportName, b.id ?? b.exportName) ||
-            compareText(a.relativeFile, b.relativeFile) ||
-            compareText(a.exportName, b.exportName),
-        );
+      const schedules = sortSchedules(scheduleEntries, relative);
       const generatedSchedules: GeneratedSchedule[] = schedules.map((entry) => ({
         id: entry.id,
         exportName: entry.exportName,
-        file: entry.relativeFile,
+        file: relative(entry.file),
       }));
       // Every task call counts, also one with other problems: all come out in one report.
       diagnostics.push(...duplicates(identities, relative));

@@ -3,6 +3,7 @@
  * imports no task implementation, plus the worker registry.
  */
 
+export type { GeneratedSchedule } from './analyze/schedule-file.js';
 export { checkGenerated, type GenerateOptions, generate } from './api.js';
 export {
   type CommandIO,
@@ -30,7 +31,6 @@ export {
 } from './diagnostics.js';
 export {
   createGenerator,
-  type GeneratedSchedule,
   type GeneratedTask,
   type GenerateResult,
   type Generator,

@@ -1,4 +1,5 @@
 import { ts } from 'ts-morph';
+import { compareText } from '../diagnostics.js';
 import { positionOf, type TopLevelBinding, unwrapExpression } from './scope.js';
 
 /** One `export const x = defineSchedule({...})` in a task file: what the registry imports. */
@@ -10,6 +11,29 @@ export interface ScheduleEntry {
   readonly file: string;
   readonly line: number;
   readonly column: number;
+}
+
+/** One schedule the registry exports, as a generation reports it. */
+export interface GeneratedSchedule {
+  /** The schedule id, when written as a string literal. */
+  readonly id: string | undefined;
+  readonly exportName: string;
+  /** Task file relative to the config, `/`-separated. */
+  readonly file: string;
+}
+
+/** The registry's order: by id (else export name), then file, then export name. */
+export function sortSchedules(
+  entries: readonly ScheduleEntry[],
+  relative: (file: string) => string,
+): ScheduleEntry[] {
+  const key = (entry: ScheduleEntry) => entry.id ?? entry.exportName;
+  return [...entries].sort(
+    (a, b) =>
+      compareText(key(a), key(b)) ||
+      compareText(relative(a.file), relative(b.file)) ||
+      compareText(a.exportName, b.exportName),
+  );
 }
 
 /** A `defineSchedule` call that the registry cannot import: where, and under which local name. */

@@ -1,0 +1,58 @@
+import type { Command } from 'commander';
+import type { CommandName, dispatch } from './actions.js';
+import { brokerCommand, examples, transportHelp } from './command-help.js';
+import { parseQueue, parseQueueList, parseScheduleId } from './options.js';
+
+/**
+ * `conveyor schedules` (the list) and its subcommands `run-now`, `pause` and `resume`.
+ */
+export function addScheduleCommands(program: Command, run: ReturnType<typeof dispatch>): void {
+  const schedules = brokerCommand(
+    program,
+    'schedules',
+    'list the stored schedules: next 3 fire times, last slot and its job, paused, orphaned',
+    {
+      notes: `
+Subcommands: run-now <id> (enqueue the schedule's job now, outside its slots), pause <id>,
+resume <id>. An id stored in more than one queue needs --queue. Orphaned: a schedule declared
+in code that no live worker declares any more; it does not fire, and is never deleted on its own.
+`,
+      examples: [
+        'conveyor schedules',
+        'conveyor schedules --queues reports --json',
+        'conveyor schedules run-now shop.lowStockReport',
+        'conveyor schedules pause shop.lowStockReport --queue reports',
+      ],
+    },
+  )
+    // No -q here: this command sees the options after a subcommand too (`pause x -q mail`).
+    .option('--queues <list>', 'only these queues (comma-separated)', parseQueueList('--queues'))
+    .option('--json', 'print {"schedules": [...]} as JSON')
+    .action(run('schedules'));
+  const actions: Array<[CommandName, string, string]> = [
+    [
+      'schedules run-now',
+      'run-now',
+      "enqueue a schedule's job now (a new job id; its slots and a pause are unaffected)",
+    ],
+    ['schedules pause', 'pause', 'stop a schedule firing until resumed (kept across deploys)'],
+    ['schedules resume', 'resume', 'let a paused schedule fire again, from its next slot'],
+  ];
+  for (const [name, sub, description] of actions) {
+    schedules
+      .command(sub)
+      .description(description)
+      .argument('<id>', 'the schedule id', parseScheduleId)
+      .option(
+        '-q, --queue <queue>',
+        "the schedule's queue, when the id is in more than one",
+        parseQueue('--queue'),
+      )
+      .option('--json', 'print the outcome as JSON')
+      .addHelpText(
+        'after',
+        transportHelp() + examples(`conveyor schedules ${sub} shop.lowStockReport`),
+      )
+      .action(run(name));
+  }
+}
