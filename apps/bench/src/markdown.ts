@@ -1,10 +1,11 @@
+import type { Metric } from './case-types.js';
 import type { RunMeta } from './meta.js';
 import { formatNumber, ratioText } from './report.js';
 import type { CaseResult } from './runner.js';
 
 /**
  * One Markdown table of every case's headline figure (median, min–max) and Conveyor's
- * ratio to each peer, for the docs.
+ * ratio to each peer, for the docs; a case's other figures marked `ratio` get a row each.
  */
 export function formatMarkdown(meta: RunMeta, results: readonly CaseResult[]): string {
   const peers = meta.systems.filter((s) => s.name !== 'conveyor');
@@ -14,8 +15,12 @@ export function formatMarkdown(meta: RunMeta, results: readonly CaseResult[]): s
     ...meta.systems.map((s) => `${s.label} ${s.version}`),
     ...peers.map((p) => `Conveyor/${p.label}`),
   ];
-  const rows = results.map((result) => {
-    const metric = result.metrics[0];
+  const row = (
+    result: CaseResult,
+    title: string,
+    metric: Metric | undefined,
+    byPeer: CaseResult['ratios'],
+  ) => {
     const cells = meta.systems.map((system) => {
       const found = result.systems.find((s) => s.system === system.name);
       if (!found) return '–'; // a case this system does not run
@@ -26,16 +31,23 @@ export function formatMarkdown(meta: RunMeta, results: readonly CaseResult[]): s
       return `**${formatNumber(summary.median)}**${range}`;
     });
     const ratios = peers.map((peer) => {
-      const ratio = result.ratios[peer.name as keyof CaseResult['ratios']];
+      const ratio = byPeer[peer.name as keyof CaseResult['ratios']];
       return ratio === undefined
         ? '–'
-        : ratioText(result, peer.label, ratio).replace(`Conveyor/${peer.label} `, '');
+        : ratioText(result, peer.label, ratio, metric).replace(`Conveyor/${peer.label} `, '');
     });
     const figure = metric
       ? `${metric.label === metric.unit ? metric.unit : `${metric.label} (${metric.unit})`}, ${metric.higherIsBetter ? 'higher' : 'lower'} is better`
       : '';
-    return [`${result.group}. ${result.title}`, figure, ...cells, ...ratios];
-  });
+    return [title, figure, ...cells, ...ratios];
+  };
+  const rows = results.flatMap((result) => [
+    row(result, `${result.group}. ${result.title}`, result.metrics[0], result.ratios),
+    ...result.metrics.flatMap((metric) => {
+      const byPeer = result.metricRatios?.[metric.key];
+      return byPeer ? [row(result, `${result.group}. (same)`, metric, byPeer)] : [];
+    }),
+  ]);
   const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
   return [
     line(header),

@@ -117,7 +117,9 @@ describe('pnpm bench (smoke, tiny sizes; no performance assertions)', () => {
     expect(svg.startsWith('<svg')).toBe(true);
     expect(svg).toContain('Retry-heavy workload');
     const summary = await readFile(join(out, 'summary.md'), 'utf8');
-    expect(summary.split('\n').filter((l) => l.startsWith('| ')).length).toBe(CASES.length + 2);
+    // A row per case, and one more for the schedules case's second ratio (Redis CPU per fire).
+    expect(summary.split('\n').filter((l) => l.startsWith('| ')).length).toBe(CASES.length + 3);
+    expect(summary).toMatch(/\| 11\. \(same\) \| Redis CPU \(µs\/fire\), lower is better \|/);
 
     // --from re-renders a saved run without running anything.
     const again = await runInProcess(['--from', join(out, 'results.json')]);
