@@ -91,12 +91,7 @@ export function redisSchedules(options: RedisSchedulesOptions): TransportSchedul
 
     async setPaused(queue, id, paused) {
       const set = await redisCall('set-schedule-paused', () =>
-        runScript(
-          commands,
-          'set-schedule-paused',
-          [scheduleSpecsKey(prefix, queue)],
-          [id, paused ? '1' : '0'],
-        ),
+        runScript(commands, 'set-schedule-paused', ownKeys(queue), [id, paused ? '1' : '0']),
       );
       return Number(set) === 1;
     },

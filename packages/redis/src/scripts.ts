@@ -35,7 +35,7 @@ export const SCRIPT_KEY_COUNTS = {
   'upsert-schedules': SCHEDULE_KEY_COUNT,
   'remove-schedule': SCHEDULE_KEY_COUNT,
   'list-schedules': SCHEDULE_KEY_COUNT,
-  'set-schedule-paused': 1,
+  'set-schedule-paused': SCHEDULE_KEY_COUNT,
   'put-worker': WORKER_KEY_COUNT,
   'list-workers': WORKER_KEY_COUNT,
   'remove-worker': WORKER_KEY_COUNT,

@@ -61,6 +61,7 @@ export interface ScheduleTicker {
  */
 export function createScheduleTicker(options: ScheduleTickerOptions): ScheduleTicker {
   const { schedules, declared, queues, refreshMs, clock, logger, random } = options;
+  const declaredKeys = new Set(declared.map(scheduleKey));
   let stopped = false;
   let timer: TimerHandle | undefined;
   let ticking: Promise<void> | undefined;
@@ -153,6 +154,17 @@ export function createScheduleTicker(options: ScheduleTickerOptions): ScheduleTi
     }
   }
 
+  /**
+   * Whether this worker fires a stored schedule: enabled and not paused, and made at run
+   * time or declared by this worker. A schedule declared in code that no running worker
+   * declares any more (orphaned) stays stored, and fires again once one declares it.
+   */
+  function firesHere(state: ScheduleState): boolean {
+    const { spec } = state;
+    if (!spec.enabled || state.paused) return false;
+    return spec.source === 'runtime' || declaredKeys.has(scheduleKey(spec));
+  }
+
   /** One tick; returns how long to sleep, in ms of the worker's clock. */
   async function tick(): Promise<number> {
     let listed: Awaited<ReturnType<TransportSchedules['list']>>;
@@ -167,10 +179,7 @@ export function createScheduleTicker(options: ScheduleTickerOptions): ScheduleTi
     listFailing = false;
     const now = listed.now;
     const offset = now - clock.now();
-    const active = shuffle(
-      listed.schedules.filter((state) => state.spec.enabled && !state.paused),
-      random,
-    );
+    const active = shuffle(listed.schedules.filter(firesHere), random);
     const previous = settled;
     settled = new Map();
     for (const state of active) {

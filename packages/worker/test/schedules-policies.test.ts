@@ -96,7 +96,8 @@ describe('overlap', () => {
 describe('pause, resume, remove', () => {
   it('pause stops the firing, resume restarts it from the next slot, remove stops it', async () => {
     const { clock, add, transport, slots } = fleet(t0 - 30_000, {
-      schedules: [everyMinute('skip')],
+      // 'latest' (the default) would fire a missed slot: a resume misses none.
+      schedules: [everyMinute('latest')],
     });
     add();
     add();
@@ -105,12 +106,32 @@ describe('pause, resume, remove', () => {
     await clock.advance(3 * MINUTE); // t0+4m10s
     expect(await slots()).toEqual(series(t0, 2, MINUTE));
     await transport.schedules.setPaused(SCHEDULED, 'r.minute', false);
-    await clock.advance(2 * MINUTE); // t0+6m10s: t0+4m was missed ('skip'), t0+5m and 6m fire
+    await clock.advance(2 * MINUTE); // t0+6m10s: t0+4m (in the pause) is not fired; 5m and 6m are
     expect(await slots()).toEqual([...series(t0, 2, MINUTE), t0 + 5 * MINUTE, t0 + 6 * MINUTE]);
     expect(await transport.schedules.remove(SCHEDULED, 'r.minute')).toBe(true);
     await clock.advance(5 * MINUTE);
     expect(await slots()).toHaveLength(4);
     expect((await transport.schedules.list()).schedules).toEqual([]);
+  });
+
+  it('a schedule declared in code fires on the workers that declare it; orphaned, it stays stored and stops', async () => {
+    const { clock, add, stop, transport, slots } = fleet(t0 - 30_000);
+    const declaring = add({ schedules: [everyMinute()] });
+    // Serves the schedule's queue and runs its jobs, but declares no schedule.
+    add({ tasks: [report] });
+    await clock.advance(30_000 + MINUTE); // t0, t0+1m
+    expect(await slots()).toEqual(series(t0, 2, MINUTE));
+    await stop(declaring);
+    await clock.advance(3 * MINUTE);
+    expect(await slots()).toEqual(series(t0, 2, MINUTE));
+    const { schedules } = await transport.schedules.list([SCHEDULED]);
+    expect(schedules.map((state) => [state.spec.id, state.spec.source])).toEqual([
+      ['r.minute', 'code'],
+    ]);
+    // A worker that declares it again picks it up from its next slot ('latest': the newest missed).
+    add({ schedules: [everyMinute()] });
+    await clock.advance(MINUTE);
+    expect((await slots()).slice(2)).toEqual([t0 + 4 * MINUTE, t0 + 5 * MINUTE]);
   });
 
   it('a schedule made at run time fires on the workers serving its queue', async () => {

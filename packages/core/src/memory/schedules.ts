@@ -19,6 +19,13 @@ export interface MemorySchedulesOptions {
   stateOf(id: string): JobState | undefined;
 }
 
+/** Moves the mark up to `now` (or makes a mark of `now`): no slot up to it fires. */
+function moveMark(state: ScheduleState, now: number): void {
+  state.mark = state.mark
+    ? { ...state.mark, slotAt: Math.max(state.mark.slotAt, now) }
+    : { slotAt: now };
+}
+
 /** A stored schedule; `json` is its spec's JSON, compared by `upsert`. */
 interface Stored {
   state: ScheduleState;
@@ -56,9 +63,7 @@ export function createMemorySchedules(options: MemorySchedulesOptions): Transpor
     state.revision += 1;
     state.updatedAt = now;
     // The new timing starts after the change: no slot at or before it fires [S8].
-    state.mark = state.mark
-      ? { ...state.mark, slotAt: Math.max(state.mark.slotAt, now) }
-      : { slotAt: now };
+    moveMark(state, now);
     stored.json = json;
     return 'changed';
   }
@@ -78,10 +83,13 @@ export function createMemorySchedules(options: MemorySchedulesOptions): Transpor
     },
 
     async setPaused(queue, id, paused) {
-      return operate(() => {
+      return operate((now) => {
         const stored = find(queue, id);
         if (!stored) return false;
-        stored.state.paused = paused;
+        const { state } = stored;
+        // A resume starts with the next slot: the slots of the pause are not missed [S11].
+        if (state.paused && !paused) moveMark(state, now);
+        state.paused = paused;
         return true;
       });
     },

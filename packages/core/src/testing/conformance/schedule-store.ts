@@ -141,7 +141,7 @@ export function scheduleStoreRules(harness: ConformanceHarness): void {
       expect((await fire(slot(2))).fired).toBe(true);
     });
 
-    it('[S11] a paused or disabled schedule fires nothing; paused is kept across upserts, and a resumed one fires', async ({
+    it('[S11] a paused or disabled schedule fires nothing; paused is kept across upserts; a resumed one fires from its next slot', async ({
       skip,
     }) => {
       const { transport, schedules } = await schedulesOf(ctx, skip);
@@ -162,9 +162,18 @@ export function scheduleStoreRules(harness: ConformanceHarness): void {
       expect(await schedules.upsert([specOf(queue, 'p', { input: 2 })])).toEqual(['unchanged']);
       const changed = present(await stateOf(schedules, queue, 'p'));
       expect(changed).toMatchObject({ paused: true, revision: 2 });
+      // A resume starts with the next slot: a slot of the pause is not fired as missed.
+      await ctx.advance(5);
+      const paused = (await schedules.list([queue])).now;
+      expect(paused).toBeGreaterThan(changed.updatedAt);
       expect(await schedules.setPaused(queue, 'p', false)).toBe(true);
+      expect(present(await stateOf(schedules, queue, 'p')).mark?.slotAt).toBeGreaterThanOrEqual(
+        paused,
+      );
+      expect((await fire(paused, slotJob(queue), 2)).reason).toBe('claimed-before');
       await ctx.advance(1);
-      expect((await fire(changed.updatedAt + 1, slotJob(queue), 2)).fired).toBe(true);
+      const resumedAt = present(await stateOf(schedules, queue, 'p')).mark?.slotAt as number;
+      expect((await fire(resumedAt + 1, slotJob(queue), 2)).fired).toBe(true);
       expect(await schedules.setPaused(queue, 'missing', true)).toBe(false);
       const { schedules: states } = await schedules.list([queue]);
       expect(states.map((state) => [state.spec.id, state.paused])).toEqual([
