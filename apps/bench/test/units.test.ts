@@ -2,14 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { BenchUsageError, parseArgs } from '../src/args.js';
 import type { BenchCase } from '../src/case-types.js';
 import { allCases, selectCases } from '../src/cases/index.js';
-import { slotAfter } from '../src/cases/schedules.js';
+import { runProblem, slotAfter } from '../src/cases/schedules.js';
 import { FULL, QUICK, TINY } from '../src/plan.js';
 import type { RedisProbe } from '../src/redis-probe.js';
 import { formatCase, ratioText, targetText } from '../src/report.js';
 import { type CaseResult, runCases } from '../src/runner.js';
 import { median, percentile, summarize } from '../src/stats.js';
-import type { SystemAdapter } from '../src/systems/types.js';
-import type { WorkerPool } from '../src/worker-pool.js';
+import type { Schedules, SystemAdapter } from '../src/systems/types.js';
+import type { GroupResult, WorkerPool } from '../src/worker-pool.js';
 
 describe('stats', () => {
   it('interpolates percentiles and takes the middle of even lists as the median', () => {
@@ -144,5 +144,43 @@ describe('slotAfter', () => {
       slotAt: Date.UTC(2026, 11, 2, 7, 1, 3),
       cron: '3 * * * * *',
     });
+  });
+});
+
+describe('runProblem (schedules case)', () => {
+  const slotAt = Date.UTC(2026, 11, 2, 7, 0, 30);
+  const set = { queue: 'q', count: 100, cron: '30 * * * * *' };
+  const good: GroupResult = {
+    completed: 100,
+    retried: 0,
+    firstAt: slotAt + 40,
+    lastAt: slotAt + 900,
+    readyAt: slotAt - 2_000,
+    startedAt: slotAt - 3_000,
+    reached: true,
+    cpuMicros: 1,
+  };
+  const schedules = (stored: number, unfinished: number) =>
+    ({ stored: async () => stored, unfinished: async () => unfinished }) as unknown as Schedules;
+  const problem = (result: Partial<GroupResult>, stored = 100, unfinished = 0) =>
+    runProblem(
+      { ...good, ...result },
+      { slotAt, margin: 4_000, set, schedules: schedules(stored, unfinished) },
+    );
+
+  it('accepts a run where every slot job ran once, after the slot, and nothing was lost', async () => {
+    expect(await problem({})).toBeUndefined();
+  });
+
+  it('names what makes a run invalid', async () => {
+    expect(await problem({ readyAt: 0 })).toMatch(/set-up .* had not ended for the 4000 ms margin/);
+    expect(await problem({ readyAt: slotAt - 10 })).toMatch(/ended 40 ms too late/);
+    expect(await problem({ reached: false, completed: 97 })).toBe(
+      '3 of 100 slot jobs had not run 50 s after the slot',
+    );
+    expect(await problem({ completed: 101 })).toBe('1 slot jobs ran twice');
+    expect(await problem({ firstAt: slotAt - 1 })).toBe('a job ran before its slot');
+    expect(await problem({}, 99)).toBe('99 schedules stored after the slot, expected 100');
+    expect(await problem({}, 100, 2)).toBe('2 jobs still waiting or active after the slot');
   });
 });

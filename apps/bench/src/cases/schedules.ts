@@ -174,12 +174,15 @@ async function fireOnce(
     firstMs: result.firstAt - slotAt,
     declareSeconds: (declared - declareStart) / 1_000,
   };
-  const invalid = await check(result, { slotAt, margin, set, schedules });
+  const invalid = await runProblem(result, { slotAt, margin, set, schedules });
   return invalid ? { values, invalid } : { values };
 }
 
-/** Why the run does not count, if it does not: set-up overran the slot, jobs missing or extra. */
-async function check(
+/**
+ * Why a run does not count, if it does not: the set-up had not ended 50 ms before the slot,
+ * slot jobs missing, run twice or before the slot, schedules lost, or jobs left over.
+ */
+export async function runProblem(
   result: GroupResult,
   plan: { slotAt: number; margin: number; set: ScheduleSet; schedules: Schedules },
 ): Promise<string | undefined> {
