@@ -26,7 +26,7 @@ describe('pnpm demo without Redis', () => {
     );
     expect(stdout).toContain('Broker: the IN-MEMORY transport, in this one process');
     expect(stdout).toContain('"/nonexistent/redis-server" is not installed');
-    expect(stdout).toMatch(/Emails received by the mailbox \(13\):/);
+    expect(stdout).toMatch(/Emails to customers received by the mailbox \(13\):/);
     expect(stdout).toMatch(
       /to margaret@example\.com +"Welcome to the Conveyor shop, Margaret Hamilton!"/,
     );

@@ -18,7 +18,7 @@ export function printSummary(facts: RunFacts, write: (line: string) => void): st
   const { systems, records } = facts;
   const problems: string[] = [];
 
-  write(`\nEmails received by the mailbox (${systems.mail.length}):`);
+  write(`\nEmails to customers received by the mailbox (${systems.mail.length}):`);
   for (const mail of systems.mail) write(`  to ${mail.to.join(', ').padEnd(22)} "${mail.subject}"`);
 
   write('\nStock (shop.products):');
