@@ -22,8 +22,11 @@ const EARLY_RETRY_MS = 200;
 /** Shortest sleep between ticks, so that a slot left unfired never makes a busy loop. */
 const MIN_WAIT_MS = 10;
 
-/** Schedules whose due slots are fired at once; the slots of one schedule go in order. */
-const FIRE_CONCURRENCY = 8;
+/**
+ * Schedules whose due slots are fired at once; the slots of one schedule go in order. The
+ * fires share the transport's connection, so this is how many round trips overlap.
+ */
+const FIRE_CONCURRENCY = 32;
 
 export interface ScheduleTickerOptions {
   schedules: TransportSchedules;
@@ -71,12 +74,23 @@ export function createScheduleTicker(options: ScheduleTickerOptions): ScheduleTi
   // Per schedule, after a turn that left nothing due: its next slot, valid while the
   // revision and the mark stay as they were. Refresh ticks then cost no slot math.
   let settled = new Map<string, Settled>();
+  // The last list, reused by a tick that wakes for a slot less than refreshMs after it: a
+  // fire is atomic and checks the revision, so a stale state costs at most a refused fire.
+  let cached: { states: ScheduleState[]; listedAt: number; offset: number } | undefined;
+  // Whether the next tick wakes for a slot (it may reuse `cached`) or for the refresh.
+  let wakeForSlot = false;
+  // A fire found the stored schedule changed, paused or removed: the next tick lists.
+  let mustList = true;
 
   /**
    * One schedule's turn: fires its due slots, oldest first. Returns when to look again
    * (transport clock), or undefined to leave it to the refresh.
    */
-  async function fireDue(state: ScheduleState, now: number): Promise<number | undefined> {
+  async function fireDue(
+    state: ScheduleState,
+    now: number,
+    math: SlotMath,
+  ): Promise<number | undefined> {
     const { spec, revision } = state;
     const key = scheduleKey(spec);
     const markSlot = state.mark?.slotAt;
@@ -90,7 +104,7 @@ export function createScheduleTicker(options: ScheduleTickerOptions): ScheduleTi
     }
     settled.delete(key);
     try {
-      for (const slotAt of dueSlots(spec, markSlot, now)) {
+      for (const slotAt of math.due(spec, markSlot)) {
         if (stopped) return undefined;
         const result = await schedules.fire({
           scheduleId: spec.id,
@@ -102,12 +116,12 @@ export function createScheduleTicker(options: ScheduleTickerOptions): ScheduleTi
             index: options.indexOf(spec.task),
           }),
         });
-        const wakeAt = afterFire(spec, slotAt, result, now);
+        const wakeAt = afterFire(state, slotAt, result, now);
         if (wakeAt !== undefined) return wakeAt;
       }
       if (failing.delete(key)) logger.info({ schedule: key }, 'schedule fires again');
-      const next = nextSlots(spec, now, 1)[0];
-      settled.set(key, { revision, markSlot, next });
+      const next = math.next(spec);
+      settled.set(key, { revision, markSlot: state.mark?.slotAt, next });
       return next;
     } catch (error) {
       if (!failing.has(key)) {
@@ -123,11 +137,22 @@ export function createScheduleTicker(options: ScheduleTickerOptions): ScheduleTi
 
   /** Handles a fire's answer; a wake time when the rest of this schedule's slots must wait. */
   function afterFire(
-    spec: ScheduleSpec,
+    state: ScheduleState,
     slotAt: number,
     result: FireResult,
     now: number,
   ): number | undefined {
+    const { spec } = state;
+    if (result.reason !== 'early' && result.reason !== 'changed' && result.reason !== 'unknown') {
+      if (result.reason === 'paused') {
+        mustList = true;
+        return Number.POSITIVE_INFINITY;
+      }
+      // The slot is claimed, by this fire or another: keep the cached mark up to date.
+      if ((state.mark?.slotAt ?? Number.NEGATIVE_INFINITY) < slotAt) {
+        state.mark = { ...state.mark, slotAt };
+      }
+    }
     if (result.fired) {
       options.onFired(spec, slotAt, result.jobId);
       return undefined;
@@ -137,10 +162,11 @@ export function createScheduleTicker(options: ScheduleTickerOptions): ScheduleTi
         return now + EARLY_RETRY_MS;
       case 'changed':
         // The spec changed since the list: list again now and fire from the new one.
+        mustList = true;
         return now;
       case 'unknown':
-      case 'paused':
-        // Removed or paused since the list: the next refresh sees it.
+        // Removed since the list: the next list drops it.
+        mustList = true;
         return Number.POSITIVE_INFINITY;
       case 'duplicate':
         logger.warn(
@@ -167,31 +193,50 @@ export function createScheduleTicker(options: ScheduleTickerOptions): ScheduleTi
 
   /** One tick; returns how long to sleep, in ms of the worker's clock. */
   async function tick(): Promise<number> {
-    let listed: Awaited<ReturnType<TransportSchedules['list']>>;
-    try {
-      listed = await schedules.list(queues);
-    } catch (error) {
-      if (!listFailing) logger.warn({ err: error }, 'listing the schedules failed; retrying');
-      listFailing = true;
-      return refreshMs;
+    let listing = cached;
+    let now: number;
+    if (
+      listing === undefined ||
+      !wakeForSlot ||
+      mustList ||
+      clock.now() - listing.listedAt >= refreshMs
+    ) {
+      let listed: Awaited<ReturnType<TransportSchedules['list']>>;
+      try {
+        listed = await schedules.list(queues);
+      } catch (error) {
+        if (!listFailing) logger.warn({ err: error }, 'listing the schedules failed; retrying');
+        listFailing = true;
+        wakeForSlot = false;
+        return refreshMs;
+      }
+      if (listFailing) logger.info('listing the schedules works again');
+      listFailing = false;
+      mustList = false;
+      now = listed.now;
+      const listedAt = clock.now();
+      listing = { states: listed.schedules.filter(firesHere), listedAt, offset: now - listedAt };
+      cached = listing;
+      const previous = settled;
+      settled = new Map();
+      for (const state of listing.states) {
+        // Kept for the schedules still listed; removed and paused ones drop out.
+        const key = scheduleKey(state.spec);
+        const known = previous.get(key);
+        if (known) settled.set(key, known);
+      }
+    } else {
+      now = clock.now() + listing.offset;
     }
-    if (listFailing) logger.info('listing the schedules works again');
-    listFailing = false;
-    const now = listed.now;
-    const offset = now - clock.now();
-    const active = shuffle(listed.schedules.filter(firesHere), random);
-    const previous = settled;
-    settled = new Map();
-    for (const state of active) {
-      // Kept for the schedules still listed; removed and paused ones drop out.
-      const key = scheduleKey(state.spec);
-      const known = previous.get(key);
-      if (known) settled.set(key, known);
-    }
-    let wakeAt = now + refreshMs;
-    for (const next of await inBatches(active, (state) => fireDue(state, now))) {
+    const { offset } = listing;
+    const active = shuffle([...listing.states], random);
+    const math = slotMath(now);
+    const refreshAt = listing.listedAt + offset + refreshMs;
+    let wakeAt = refreshAt;
+    for (const next of await inBatches(active, (state) => fireDue(state, now, math))) {
       if (next !== undefined && next < wakeAt) wakeAt = next;
     }
+    wakeForSlot = wakeAt < refreshAt;
     return Math.max(wakeAt - (clock.now() + offset), MIN_WAIT_MS);
   }
 
@@ -232,6 +277,40 @@ export function createScheduleTicker(options: ScheduleTickerOptions): ScheduleTi
       if (timer !== undefined) clock.clearTimeout(timer);
       timer = undefined;
       await ticking;
+    },
+  };
+}
+
+/** One tick's slot math, done once per timing: schedules often share one pattern. */
+interface SlotMath {
+  /** `dueSlots` at the tick's `now`, for a mark. */
+  due(spec: ScheduleSpec, markSlot: number | undefined): number[];
+  /** The first slot after the tick's `now`. */
+  next(spec: ScheduleSpec): number | undefined;
+}
+
+function slotMath(now: number): SlotMath {
+  const dues = new Map<string, number[]>();
+  const nexts = new Map<string, number | undefined>();
+  const timingOf = (spec: ScheduleSpec) => {
+    const { misfire } = spec;
+    const policy = typeof misfire === 'object' ? `catchUp:${misfire.catchUp}` : misfire;
+    return `${spec.every ?? ''}\0${spec.cron ?? ''}\0${spec.tz}\0${policy}`;
+  };
+  return {
+    due(spec, markSlot) {
+      const key = `${timingOf(spec)}\0${markSlot ?? ''}`;
+      let slots = dues.get(key);
+      if (slots === undefined) {
+        slots = dueSlots(spec, markSlot, now);
+        dues.set(key, slots);
+      }
+      return slots;
+    },
+    next(spec) {
+      const key = timingOf(spec);
+      if (!nexts.has(key)) nexts.set(key, nextSlots(spec, now, 1)[0]);
+      return nexts.get(key);
     },
   };
 }
