@@ -43,7 +43,13 @@ export function describeSchedules(rows: readonly ScheduleRow[], now: number): st
       header: 'NEXT FIRE TIMES',
       value: (row) =>
         row.next.length === 0
-          ? '-'
+          ? row.paused
+            ? '- (paused)'
+            : !row.enabled
+              ? '- (disabled)'
+              : row.orphaned
+                ? '- (orphaned)'
+                : '-'
           : `${row.next.map(instant).join(', ')} (in ${formatDuration((row.next[0] as number) - now)})`,
     },
     {

@@ -40,7 +40,10 @@ export interface ScheduleRow {
    * worker runs): its slots do not fire. Shown, never deleted automatically.
    */
   orphaned: boolean;
-  /** The next {@link NEXT_FIRE_COUNT} slots after the transport's clock; `[]` when paused or disabled. */
+  /**
+   * The next {@link NEXT_FIRE_COUNT} slots after the transport's clock; `[]` when paused,
+   * disabled or orphaned.
+   */
   next: number[];
   /** The slot of the latest job it fired. */
   lastSlotAt?: number;
@@ -166,7 +169,8 @@ function rowOf(state: ScheduleState, now: number, declared: Set<string> | undefi
   };
   if (spec.every !== undefined) row.every = spec.every;
   if (spec.cron !== undefined) row.cron = spec.cron;
-  if (spec.enabled && !state.paused) row.next = upcoming(spec, now);
+  // An orphaned schedule fires on no worker until one declares it again.
+  if (spec.enabled && !state.paused && !row.orphaned) row.next = upcoming(spec, now);
   if (mark?.jobId !== undefined) {
     row.lastJobId = mark.jobId;
     if (mark.jobSlotAt !== undefined) row.lastSlotAt = mark.jobSlotAt;

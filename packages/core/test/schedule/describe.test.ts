@@ -24,7 +24,9 @@ function spec(overrides: Partial<ScheduleSpec> & Pick<ScheduleSpec, 'id'>): Sche
     misfire: 'latest',
     overlap: 'allow',
     enabled: true,
-    source: 'code',
+    // Made at run time: a code schedule that no live worker declares is orphaned, with no
+    // next fire times (tested below).
+    source: 'runtime',
     maxAttempts: 3,
     priority: 5,
     ...overrides,
@@ -78,7 +80,7 @@ describe('describeSchedules', () => {
       task: 'shop.report',
       every: 300_000,
       timing: 'every 5m',
-      source: 'code',
+      source: 'runtime',
       enabled: true,
       paused: false,
       revision: 1,
@@ -159,8 +161,8 @@ describe('describeSchedules', () => {
   it('marks a code schedule orphaned when no live worker declares it, never a runtime one', async () => {
     const { clock, transport } = setup();
     await transport.schedules.upsert([
-      spec({ id: 'declared' }),
-      spec({ id: 'dropped' }),
+      spec({ id: 'declared', source: 'code' }),
+      spec({ id: 'dropped', source: 'code' }),
       spec({ id: 'made-at-run-time', source: 'runtime' }),
     ]);
     const orphans = async () =>
@@ -169,6 +171,11 @@ describe('describeSchedules', () => {
     expect(await orphans()).toEqual(['declared', 'dropped']);
     await transport.admin.putWorker(worker('w1', ['reports/declared', 'mail/dropped']), 60_000);
     expect(await orphans()).toEqual(['dropped']);
+    // An orphaned schedule fires on no worker: it has no next fire times.
+    const rows = await describeSchedules(transport);
+    expect(byId(rows, 'dropped')?.next).toEqual([]);
+    expect(byId(rows, 'declared')?.next).toHaveLength(3);
+    expect(byId(rows, 'made-at-run-time')?.next).toHaveLength(3);
     // A worker that stopped refreshing its record counts for nothing.
     await clock.advance(2_500);
     expect(await orphans()).toEqual(['declared', 'dropped']);

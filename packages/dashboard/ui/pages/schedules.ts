@@ -72,7 +72,13 @@ function timingCell(row: ScheduleRow): HTMLElement {
 
 function nextCell(row: ScheduleRow): HTMLElement {
   if (row.next.length === 0) {
-    const why = row.paused ? 'none while paused' : row.enabled ? '–' : 'none: disabled';
+    const why = row.paused
+      ? 'none while paused'
+      : !row.enabled
+        ? 'none: disabled'
+        : row.orphaned
+          ? 'none while orphaned'
+          : '–';
     return h('td', null, h('span', { class: 'muted' }, why));
   }
   return h(
