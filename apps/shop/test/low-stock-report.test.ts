@@ -218,7 +218,13 @@ describe('sendLowStockReport, run by a worker given the schedule', () => {
         if (!found) throw new Error('not stored yet');
         return found;
       };
-      expect((await vi.waitFor(row, { timeout: 30_000, interval: 50 })).next[0]).toBe(slot);
+      // Stored, and declared in the worker's record (until then it is orphaned: no next times).
+      const declared = async () => {
+        const found = await row();
+        if (found.orphaned) throw new Error('not declared by a live worker yet');
+        return found;
+      };
+      expect((await vi.waitFor(declared, { timeout: 30_000, interval: 50 })).next[0]).toBe(slot);
       await clock.advance(59_000); // 06:59:59: not yet
       expect((await row()).lastJobId).toBeUndefined();
       await clock.advance(1_000); // 07:00:00
