@@ -167,3 +167,43 @@ export {
   type TransportSchedules,
   type UpsertOutcome,
 } from './transport-schedules.js';
+export {
+  type AnyWorkflow,
+  defineWorkflow,
+  isWorkflow,
+  type WorkflowConfig,
+  type WorkflowDefinition,
+  type WorkflowInput,
+  type WorkflowResult,
+} from './workflow/define-workflow.js';
+export type {
+  BranchOnFailure,
+  CompensationFlow,
+  Flow,
+  OnFailure,
+  StepFailure,
+  StepMapping,
+} from './workflow/flow-types.js';
+export {
+  canonicalJson,
+  planFingerprint,
+  type WorkflowPlan,
+  type WorkflowPlanStage,
+  type WorkflowPlanStep,
+  workflowPlan,
+} from './workflow/plan.js';
+export {
+  isStepName,
+  STEP_NAME_RULE,
+  type WorkflowFunction,
+  type WorkflowStage,
+  type WorkflowStep,
+} from './workflow/stages.js';
+export {
+  findWorkflowStep,
+  mapItems,
+  runStepInput,
+  type StepLocation,
+  stageOutput,
+  stepFailure,
+} from './workflow/step-input.js';

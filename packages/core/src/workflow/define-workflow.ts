@@ -1,0 +1,144 @@
+import type { StandardSchemaV1 } from '@standard-schema/spec';
+import { InvalidOptionError } from '../errors.js';
+import type { JsonCheck } from '../json-types.js';
+import { type InferSchemaInput, type InferSchemaOutput, isSchema } from '../schema.js';
+import { draftOf, emptyFlow } from './flow.js';
+import type { AnyFlow, CompensationsDeclared, Flow, FlowResult } from './flow-types.js';
+import { checkedStages, type WorkflowStage, type WorkflowStep } from './stages.js';
+
+/**
+ * A checked, frozen workflow: its stages in order and its compensations. `kind:
+ * 'workflow'` lets task modules, `conveyor worker --tasks` and codegen find it.
+ * `TResult` is a type-only brand carrying the last stage's result (in JSON form).
+ */
+export interface WorkflowDefinition<
+  TName extends string = string,
+  TInput extends StandardSchemaV1 = StandardSchemaV1,
+  TResult = unknown,
+> {
+  readonly kind: 'workflow';
+  readonly name: TName;
+  /** Schema of the workflow's input: producers pass its input type, mappings get its output. */
+  readonly input: TInput;
+  readonly stages: readonly WorkflowStage[];
+  readonly compensations: readonly WorkflowStep[];
+  /** Type-level only. Never set at run time. */
+  readonly '~result'?: TResult;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: the widest workflow, for lists of them.
+export type AnyWorkflow = WorkflowDefinition<string, any, any>;
+
+/** What a producer passes to start workflow `W`. */
+export type WorkflowInput<W extends AnyWorkflow> = InferSchemaInput<W['input']>;
+
+/** What workflow `W` ends with: its last stage's result, as a result reader gets it. */
+export type WorkflowResult<W extends AnyWorkflow> =
+  W extends WorkflowDefinition<string, StandardSchemaV1, infer R> ? R : never;
+
+/** What `defineWorkflow` takes. */
+export interface WorkflowConfig<TName extends string, TInput extends StandardSchemaV1, TFlow> {
+  /** Unique, stable name, by the task name rule, e.g. `shop.placeOrder`. */
+  name: TName;
+  /** Schema of the workflow's input, what producers pass to start it. */
+  input: TInput;
+  /**
+   * The stages, in order, then the compensations. Mappings (`input`, `items`) run in
+   * the worker that runs the step; they are never sent over the wire.
+   */
+  steps: (
+    flow: Flow<InferSchemaOutput<TInput>, InferSchemaOutput<TInput>, 'the workflow input'>,
+  ) => TFlow;
+}
+
+/** Workflow names follow the task name rule. */
+const WORKFLOW_NAME = /^[A-Za-z0-9_.:/-]{1,128}$/;
+const WORKFLOW_NAME_RULE = '1–128 characters from A–Z, a–z, 0–9, "_", ".", ":", "/" and "-"';
+
+/**
+ * Defines a workflow: tasks run as one unit, in stages. Each stage receives what the stage
+ * before it produced (the first, the workflow's input), in the form a result reader gets
+ * it. A step whose input does not fit what flows in is a compile error naming both steps;
+ * so is a mapping that returns the wrong shape, and an `onFailure` naming a compensation
+ * that is not declared. The definition is checked here, so a bad one fails at import.
+ *
+ * @example
+ * export const placeOrder = defineWorkflow({
+ *   name: 'shop.placeOrder',
+ *   input: z.object({ orderId: z.string() }),
+ *   steps: (flow) =>
+ *     flow
+ *       .step('reserve', updateInventory, { onFailure: { compensate: 'reject' } })
+ *       .parallel({
+ *         ship: { task: notifyWarehouse, input: (_, order) => ({ orderId: order.orderId }) },
+ *         confirm: { task: sendOrderConfirmation, input: (_, order) => ({ orderId: order.orderId }) },
+ *       })
+ *       .step('fulfil', markOrderFulfilled, {
+ *         input: ({ ship }, order) => ({ orderId: order.orderId, shipmentId: ship.shipmentId }),
+ *       })
+ *       .compensation('reject', rejectOrder, {
+ *         input: (failure, order) => ({ orderId: order.orderId, reason: failure.message }),
+ *       }),
+ * });
+ */
+export function defineWorkflow<
+  const TName extends string,
+  TInput extends StandardSchemaV1,
+  TFlow extends AnyFlow,
+>(
+  config: WorkflowConfig<TName, TInput, TFlow> &
+    CompensationsDeclared<TFlow> &
+    JsonCheck<InferSchemaInput<TInput>, 'input'>,
+): WorkflowDefinition<TName, TInput, FlowResult<TFlow>> {
+  if (typeof config !== 'object' || config === null) {
+    throw new InvalidOptionError('workflow', config, 'an object with name, input and steps');
+  }
+  const { name, input, steps } = config as WorkflowConfig<string, StandardSchemaV1, unknown>;
+  if (typeof name !== 'string' || !WORKFLOW_NAME.test(name)) {
+    throw new InvalidOptionError('workflow name', name, WORKFLOW_NAME_RULE);
+  }
+  const label = `of workflow ${JSON.stringify(name)}`;
+  if (!isSchema(input)) {
+    throw new InvalidOptionError(
+      `input schema ${label}`,
+      typeof input,
+      'a zod (or other Standard Schema) schema',
+    );
+  }
+  if (typeof steps !== 'function') {
+    throw new InvalidOptionError(
+      `steps ${label}`,
+      steps,
+      'a function (flow) => flow.step(…)…, returning the flow it built',
+    );
+  }
+  const built = steps(emptyFlow() as never);
+  const draft = draftOf(built);
+  if (draft === undefined) {
+    throw new InvalidOptionError(
+      `steps ${label}`,
+      built === undefined ? 'a function returning undefined' : 'a function returning no flow',
+      'a function returning the flow it built, e.g. (flow) => flow.step(…).step(…)',
+    );
+  }
+  const { stages, compensations } = checkedStages(draft, name);
+  const definition: WorkflowDefinition<TName, TInput, FlowResult<TFlow>> = {
+    kind: 'workflow',
+    name: name as TName,
+    input: input as TInput,
+    stages,
+    compensations,
+  };
+  return Object.freeze(definition);
+}
+
+/** True for a value made by {@link defineWorkflow}: what module scanning collects. */
+export function isWorkflow(value: unknown): value is AnyWorkflow {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as { kind?: unknown }).kind === 'workflow' &&
+    typeof (value as { name?: unknown }).name === 'string' &&
+    Array.isArray((value as { stages?: unknown }).stages)
+  );
+}

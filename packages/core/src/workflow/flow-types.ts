@@ -1,0 +1,223 @@
+import type { AnyTaskContract, TaskInput, TaskResult } from '../task.js';
+
+/**
+ * The types of a workflow's builder (`defineWorkflow({ steps: (flow) => flow.step(…) })`).
+ * Each stage receives what the stage before it produced, as a result reader gets it
+ * (`TaskResult`: the JSON form, so a `Date` arrives as a string), and the compiler holds
+ * every hand-off to the task that receives it.
+ */
+
+/**
+ * What happens when a step fails (retries exhausted, a `NonRetryableError`, a time limit):
+ * the workflow fails (`'fail'`, the default), the step counts as done with no result
+ * (`'continue'`: what flows on is typed `… | undefined`), or the named compensation step
+ * runs (`{ compensate: 'name' }`, declared with `.compensation(name, …)`).
+ */
+export type OnFailure = 'fail' | 'continue' | { readonly compensate: string };
+
+/** What a compensation step receives about the step that failed. */
+export interface StepFailure {
+  /** The name of the step that failed. */
+  readonly step: string;
+  /** Its error's message. */
+  readonly message: string;
+  /** Its error's code, when it had one (`NON_RETRYABLE`, `TIME_LIMIT_EXCEEDED`, …). */
+  readonly code?: string;
+}
+
+/**
+ * A step's input mapping: from what flows in (`previous`) and the workflow's input to the
+ * task's input. It runs in the worker that runs the step, never on the producer.
+ */
+export type StepMapping<TPrevious, TWorkflowInput, T extends AnyTaskContract> = (
+  previous: TPrevious,
+  input: TWorkflowInput,
+) => TaskInput<T>;
+
+/** What a stage hands on: the step's result, or `undefined` too when it may `'continue'`. */
+type Outcome<TResult, F> = F extends 'continue' ? TResult | undefined : TResult;
+
+/** The compensation a failure policy names, if any. */
+type CompensationOf<F> = F extends { readonly compensate: infer C extends string } ? C : never;
+
+/**
+ * `unknown` when a step without an input mapping can take what flows into it, otherwise
+ * an object whose one required property is the message, so that passing the task fails
+ * to compile and the compiler's error quotes it:
+ * `Property '"step \"fulfil\" cannot take the output of step \"reserve\""' is missing…`.
+ */
+export type TakesPrevious<TPrevious, TTaskInput, TStep extends string, TFrom extends string> = [
+  TPrevious,
+] extends [TTaskInput]
+  ? unknown
+  : {
+      readonly [K in `step "${TStep}" cannot take the output of ${TFrom}`]: 'give the step an input mapping: { input: (previous, input) => … }';
+    };
+
+/** {@link TakesPrevious} for a compensation step without an input mapping. */
+export type TakesFailure<TTaskInput, TStep extends string> = [StepFailure] extends [TTaskInput]
+  ? unknown
+  : {
+      readonly [K in `compensation "${TStep}" cannot take a step failure { step, message, code? }`]: 'give the compensation an input mapping: { input: (failure, input) => … }';
+    };
+
+/** One step of a `.parallel({...})` group: a task and, unless it takes what flows in, a mapping. */
+export type ParallelBranch<
+  TWorkflowInput,
+  TPrevious,
+  TFrom extends string,
+  TStep extends string,
+  T extends AnyTaskContract,
+> =
+  | {
+      task: T;
+      input: StepMapping<TPrevious, TWorkflowInput, T>;
+      onFailure?: BranchOnFailure;
+    }
+  | {
+      task: T & TakesPrevious<TPrevious, TaskInput<T>, TStep, TFrom>;
+      input?: undefined;
+      onFailure?: BranchOnFailure;
+    };
+
+/**
+ * A parallel branch fails the workflow or runs a compensation. (`'continue'` is not
+ * offered there yet: the group's record type could not say which branch may be missing.)
+ */
+export type BranchOnFailure = Exclude<OnFailure, 'continue'>;
+
+type UnionToIntersection<U> = (U extends unknown ? (u: U) => void : never) extends (
+  i: infer I,
+) => void
+  ? I
+  : never;
+type LastOf<U> =
+  UnionToIntersection<U extends unknown ? (u: U) => void : never> extends (u: infer L) => void
+    ? L
+    : never;
+
+/** `"ship", "confirm"`: a group's step names, for messages (the order is the compiler's). */
+type JoinNames<U extends string, Done extends string = ''> = [U] extends [never]
+  ? Done
+  : LastOf<U> extends infer L extends string
+    ? JoinNames<Exclude<U, L>, Done extends '' ? `"${L}"` : `"${L}", ${Done}`>
+    : Done;
+
+/** Type-level state shared by {@link Flow} and {@link CompensationFlow}. */
+export interface FlowState<TResult, TRefs extends string, TDeclared extends string> {
+  /** Type-level only: what the last stage produces. */
+  readonly '~result'?: TResult;
+  /** Type-level only: compensations named by `onFailure` (of steps and maps). */
+  readonly '~refs'?: TRefs;
+  /** Type-level only: compensations declared. */
+  readonly '~declared'?: TDeclared;
+}
+
+/**
+ * The builder `defineWorkflow`'s `steps` receives. `TPrevious` is what the next stage
+ * receives; `TFrom` names where it comes from, for compile errors.
+ */
+export interface Flow<TWorkflowInput, TPrevious, TFrom extends string, TRefs extends string = never>
+  extends FlowState<TPrevious, TRefs, never> {
+  /**
+   * A step: runs `task` once. With `input`, the task's input is what the mapping returns;
+   * without, it is what flows in (a compile error when that does not fit the task).
+   */
+  step<const N extends string, T extends AnyTaskContract, const F extends OnFailure = 'fail'>(
+    name: N,
+    task: T,
+    options: { input: StepMapping<TPrevious, TWorkflowInput, T>; onFailure?: F },
+  ): Flow<TWorkflowInput, Outcome<TaskResult<T>, F>, `step "${N}"`, TRefs | CompensationOf<F>>;
+  step<const N extends string, T extends AnyTaskContract, const F extends OnFailure = 'fail'>(
+    name: N,
+    task: T & TakesPrevious<TPrevious, TaskInput<T>, N, TFrom>,
+    options?: { input?: undefined; onFailure?: F },
+  ): Flow<TWorkflowInput, Outcome<TaskResult<T>, F>, `step "${N}"`, TRefs | CompensationOf<F>>;
+
+  /**
+   * A group: its steps run side by side, each named by its key (a step name), and the
+   * next stage receives their results as a record by the same keys.
+   */
+  parallel<B extends Record<string, AnyTaskContract>>(
+    branches: {
+      [K in keyof B]: ParallelBranch<TWorkflowInput, TPrevious, TFrom, K & string, B[K]>;
+    },
+  ): Flow<
+    TWorkflowInput,
+    { [K in keyof B]: TaskResult<B[K]> },
+    `parallel ${JoinNames<keyof B & string>}`,
+    TRefs
+  >;
+
+  /**
+   * A fan-out: `items` returns one task input per child job; the next stage receives the
+   * children's results in the order of the array (`undefined` for a child that failed,
+   * with `onFailure: 'continue'`).
+   */
+  map<const N extends string, T extends AnyTaskContract, const F extends OnFailure = 'fail'>(
+    name: N,
+    task: T,
+    options: {
+      items: (previous: TPrevious, input: TWorkflowInput) => readonly TaskInput<T>[];
+      onFailure?: F;
+    },
+  ): Flow<
+    TWorkflowInput,
+    Array<Outcome<TaskResult<T>, F>>,
+    `map "${N}"`,
+    TRefs | CompensationOf<F>
+  >;
+
+  /**
+   * A compensation step: runs only when a step whose `onFailure` names it fails, with the
+   * failure. Compensations come after the stages.
+   */
+  compensation<const N extends string, T extends AnyTaskContract>(
+    name: N,
+    task: T,
+    options: { input: (failure: StepFailure, input: TWorkflowInput) => TaskInput<T> },
+  ): CompensationFlow<TWorkflowInput, TPrevious, TRefs, N>;
+  compensation<const N extends string, T extends AnyTaskContract>(
+    name: N,
+    task: T & TakesFailure<TaskInput<T>, N>,
+    options?: { input?: undefined },
+  ): CompensationFlow<TWorkflowInput, TPrevious, TRefs, N>;
+}
+
+/** The builder after the first `.compensation(...)`: more compensations only. */
+export interface CompensationFlow<
+  TWorkflowInput,
+  TResult,
+  TRefs extends string,
+  TDeclared extends string,
+> extends FlowState<TResult, TRefs, TDeclared> {
+  compensation<const N extends string, T extends AnyTaskContract>(
+    name: N,
+    task: T,
+    options: { input: (failure: StepFailure, input: TWorkflowInput) => TaskInput<T> },
+  ): CompensationFlow<TWorkflowInput, TResult, TRefs, TDeclared | N>;
+  compensation<const N extends string, T extends AnyTaskContract>(
+    name: N,
+    task: T & TakesFailure<TaskInput<T>, N>,
+    options?: { input?: undefined },
+  ): CompensationFlow<TWorkflowInput, TResult, TRefs, TDeclared | N>;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: the widest builder, for constraints.
+export type AnyFlow = FlowState<any, string, string>;
+
+/** What a built flow's last stage produces: the workflow's result. */
+export type FlowResult<F> = F extends FlowState<infer R, string, string> ? R : never;
+
+/**
+ * `unknown` when every compensation an `onFailure` names is declared, otherwise an
+ * object whose required property is the message (see {@link TakesPrevious}).
+ */
+export type CompensationsDeclared<F> =
+  F extends FlowState<unknown, infer Refs, infer Declared>
+    ? [Exclude<Refs, Declared>] extends [never]
+      ? unknown
+      : {
+          readonly [K in `onFailure names compensation "${Exclude<Refs, Declared>}", which is not declared`]: 'declare it: .compensation(name, task, { input })';
+        }
+    : unknown;

@@ -1,0 +1,102 @@
+import { createHash } from 'node:crypto';
+import { resolveRetryPolicy } from '../retry-policy.js';
+import { DEFAULT_PRIORITY, DEFAULT_QUEUE } from '../task.js';
+import type { AnyWorkflow } from './define-workflow.js';
+import type { OnFailure } from './flow-types.js';
+import type { WorkflowStep } from './stages.js';
+
+/**
+ * A workflow's plan: its shape as JSON, what a transport stores with each run. Mappings
+ * are not in it (they are code, in the worker); whether a step has one is. Its
+ * fingerprint lets a worker see that the plan it runs is not the one a run started with.
+ */
+export interface WorkflowPlan {
+  readonly workflow: string;
+  readonly stages: readonly WorkflowPlanStage[];
+  readonly compensations: readonly WorkflowPlanStep[];
+  /** The first 16 hex digits of the SHA-256 of the rest of the plan, as canonical JSON. */
+  readonly fingerprint: string;
+}
+
+export interface WorkflowPlanStage {
+  readonly kind: 'step' | 'parallel' | 'map';
+  /** One step, except in a parallel group. A map's one step is the task of each child. */
+  readonly steps: readonly WorkflowPlanStep[];
+}
+
+export interface WorkflowPlanStep {
+  readonly name: string;
+  readonly task: string;
+  /** The task's queue, or `"default"`. */
+  readonly queue: string;
+  /** The task's retry attempts, the first included. */
+  readonly maxAttempts: number;
+  /** The task's priority, or 5. */
+  readonly priority: number;
+  /** `'fail'` for compensations. */
+  readonly onFailure: OnFailure;
+  /** True when the step has an input mapping; false when it takes what flows in (or its item). */
+  readonly mapped: boolean;
+}
+
+const plans = new WeakMap<AnyWorkflow, WorkflowPlan>();
+
+/** The plan of a workflow (computed once per definition, frozen). */
+export function workflowPlan(workflow: AnyWorkflow): WorkflowPlan {
+  let plan = plans.get(workflow);
+  if (plan === undefined) {
+    const body = {
+      workflow: workflow.name,
+      stages: workflow.stages.map((stage) => ({
+        kind: stage.kind,
+        steps: stage.steps.map(planStep),
+      })),
+      compensations: workflow.compensations.map(planStep),
+    };
+    plan = deepFreeze({ ...body, fingerprint: planFingerprint(body) });
+    plans.set(workflow, plan);
+  }
+  return plan;
+}
+
+/**
+ * The fingerprint of a plan's body (a plan without `fingerprint`): the same for the same
+ * shape whatever the key order, different when a step, task, queue, attempt count,
+ * priority, failure policy or mapping changes.
+ */
+export function planFingerprint(body: Omit<WorkflowPlan, 'fingerprint'>): string {
+  return createHash('sha256').update(canonicalJson(body)).digest('hex').slice(0, 16);
+}
+
+function planStep(step: WorkflowStep): WorkflowPlanStep {
+  const { task } = step;
+  return {
+    name: step.name,
+    task: task.name,
+    queue: task.queue ?? DEFAULT_QUEUE,
+    maxAttempts: resolveRetryPolicy(task.retry).attempts,
+    priority: task.priority ?? DEFAULT_PRIORITY,
+    onFailure: typeof step.onFailure === 'object' ? { ...step.onFailure } : step.onFailure,
+    mapped: step.input !== undefined,
+  };
+}
+
+/** JSON with object keys sorted at every level, so equal plans have equal text. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, inner: unknown) => {
+    if (typeof inner !== 'object' || inner === null || Array.isArray(inner)) return inner;
+    const sorted: Record<string, unknown> = {};
+    for (const key of Object.keys(inner).sort()) {
+      sorted[key] = (inner as Record<string, unknown>)[key];
+    }
+    return sorted;
+  });
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}
