@@ -177,10 +177,11 @@ export {
   type WorkflowResult,
 } from './workflow/define-workflow.js';
 export type {
-  BranchOnFailure,
   CompensationFlow,
   Flow,
+  FlowResult,
   OnFailure,
+  ParallelBranch,
   StepFailure,
   StepMapping,
 } from './workflow/flow-types.js';

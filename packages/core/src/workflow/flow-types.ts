@@ -61,30 +61,37 @@ export type TakesFailure<TTaskInput, TStep extends string> = [StepFailure] exten
       readonly [K in `compensation "${TStep}" cannot take a step failure { step, message, code? }`]: 'give the compensation an input mapping: { input: (failure, input) => … }';
     };
 
-/** One step of a `.parallel({...})` group: a task and, unless it takes what flows in, a mapping. */
-export type ParallelBranch<
-  TWorkflowInput,
-  TPrevious,
-  TFrom extends string,
-  TStep extends string,
-  T extends AnyTaskContract,
-> =
-  | {
-      task: T;
-      input: StepMapping<TPrevious, TWorkflowInput, T>;
-      onFailure?: BranchOnFailure;
-    }
-  | {
-      task: T & TakesPrevious<TPrevious, TaskInput<T>, TStep, TFrom>;
-      input?: undefined;
-      onFailure?: BranchOnFailure;
-    };
+/** One step of a `.parallel({...})` group, as written: a task, a mapping unless it takes what flows in. */
+export interface ParallelBranch<TWorkflowInput, TPrevious> {
+  readonly task: AnyTaskContract;
+  readonly input?: (previous: TPrevious, input: TWorkflowInput) => unknown;
+  readonly onFailure?: OnFailure;
+}
+
+type TaskOf<B> = B extends { readonly task: infer T extends AnyTaskContract } ? T : never;
 
 /**
- * A parallel branch fails the workflow or runs a compensation. (`'continue'` is not
- * offered there yet: the group's record type could not say which branch may be missing.)
+ * What each branch of a group must also be: a mapping that returns the task's input, or,
+ * without one, a task that can take what flows in ({@link TakesPrevious}).
  */
-export type BranchOnFailure = Exclude<OnFailure, 'continue'>;
+export type BranchChecks<B, TWorkflowInput, TPrevious, TFrom extends string> = {
+  [K in keyof B]: B[K] extends { readonly input: (...args: never[]) => unknown }
+    ? { readonly input: StepMapping<TPrevious, TWorkflowInput, TaskOf<B[K]>> }
+    : { readonly task: TakesPrevious<TPrevious, TaskInput<TaskOf<B[K]>>, K & string, TFrom> };
+};
+
+/** What a group hands on: each branch's result by name. */
+type GroupOutcome<B> = {
+  -readonly [K in keyof B]: Outcome<
+    TaskResult<TaskOf<B[K]>>,
+    B[K] extends { readonly onFailure: infer F } ? F : 'fail'
+  >;
+};
+
+/** The compensations a group's branches name. */
+type GroupCompensations<B> = {
+  [K in keyof B]: B[K] extends { readonly onFailure: infer F } ? CompensationOf<F> : never;
+}[keyof B];
 
 type UnionToIntersection<U> = (U extends unknown ? (u: U) => void : never) extends (
   i: infer I,
@@ -105,12 +112,11 @@ type JoinNames<U extends string, Done extends string = ''> = [U] extends [never]
 
 /** Type-level state shared by {@link Flow} and {@link CompensationFlow}. */
 export interface FlowState<TResult, TRefs extends string, TDeclared extends string> {
-  /** Type-level only: what the last stage produces. */
-  readonly '~result'?: TResult;
-  /** Type-level only: compensations named by `onFailure` (of steps and maps). */
-  readonly '~refs'?: TRefs;
-  /** Type-level only: compensations declared. */
-  readonly '~declared'?: TDeclared;
+  /**
+   * Type-level only, never set: what the last stage produces, the compensations an
+   * `onFailure` names and those declared.
+   */
+  readonly '~flow'?: { result: TResult; refs: TRefs; declared: TDeclared };
 }
 
 /**
@@ -138,15 +144,13 @@ export interface Flow<TWorkflowInput, TPrevious, TFrom extends string, TRefs ext
    * A group: its steps run side by side, each named by its key (a step name), and the
    * next stage receives their results as a record by the same keys.
    */
-  parallel<B extends Record<string, AnyTaskContract>>(
-    branches: {
-      [K in keyof B]: ParallelBranch<TWorkflowInput, TPrevious, TFrom, K & string, B[K]>;
-    },
+  parallel<const B extends Record<string, ParallelBranch<TWorkflowInput, TPrevious>>>(
+    branches: B & BranchChecks<B, TWorkflowInput, TPrevious, TFrom>,
   ): Flow<
     TWorkflowInput,
-    { [K in keyof B]: TaskResult<B[K]> },
+    GroupOutcome<B>,
     `parallel ${JoinNames<keyof B & string>}`,
-    TRefs
+    TRefs | GroupCompensations<B>
   >;
 
   /**
@@ -207,17 +211,19 @@ export interface CompensationFlow<
 export type AnyFlow = FlowState<any, string, string>;
 
 /** What a built flow's last stage produces: the workflow's result. */
-export type FlowResult<F> = F extends FlowState<infer R, string, string> ? R : never;
+export type FlowResult<F extends AnyFlow> = NonNullable<F['~flow']>['result'];
+
+type Undeclared<F extends AnyFlow> = Exclude<
+  NonNullable<F['~flow']>['refs'],
+  NonNullable<F['~flow']>['declared']
+>;
 
 /**
  * `unknown` when every compensation an `onFailure` names is declared, otherwise an
  * object whose required property is the message (see {@link TakesPrevious}).
  */
-export type CompensationsDeclared<F> =
-  F extends FlowState<unknown, infer Refs, infer Declared>
-    ? [Exclude<Refs, Declared>] extends [never]
-      ? unknown
-      : {
-          readonly [K in `onFailure names compensation "${Exclude<Refs, Declared>}", which is not declared`]: 'declare it: .compensation(name, task, { input })';
-        }
-    : unknown;
+export type CompensationsDeclared<F extends AnyFlow> = [Undeclared<F>] extends [never]
+  ? unknown
+  : {
+      readonly [K in `onFailure names compensation "${Undeclared<F>}", which is not declared`]: 'declare it: .compensation(name, task, { input })';
+    };

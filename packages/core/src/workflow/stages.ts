@@ -126,7 +126,7 @@ function checkedStage(draft: StageDraft, label: string, names: Set<string>): Wor
       }
       const steps = entries.map(([name, branch]) => {
         const { task, ...options } = optionsOf(branch, name, label, 'branch') as { task?: unknown };
-        return checkedStep(name, task, options, label, names, undefined);
+        return checkedStep(name, task, options, label, names, 'continue');
       });
       return Object.freeze({ kind: 'parallel', steps: Object.freeze(steps) });
     }
@@ -250,6 +250,6 @@ function onFailureOf(value: unknown, stepLabel: string, extra: 'continue' | unde
     value,
     extra === 'continue'
       ? "'fail', 'continue' or { compensate: '<compensation name>' }"
-      : "'fail' or { compensate: '<compensation name>' } ('continue' is not offered in a parallel group: give the step its own stage)",
+      : "'fail' or { compensate: '<compensation name>' }",
   );
 }

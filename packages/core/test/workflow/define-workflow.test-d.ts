@@ -6,7 +6,12 @@ import {
   type WorkflowInput,
   type WorkflowResult,
 } from '../../src/workflow/define-workflow.js';
-import type { Flow, StepFailure, TakesPrevious } from '../../src/workflow/flow-types.js';
+import type {
+  Flow,
+  FlowResult,
+  StepFailure,
+  TakesPrevious,
+} from '../../src/workflow/flow-types.js';
 import {
   chargeLine,
   logFailure,
@@ -225,7 +230,7 @@ describe('what flows on', () => {
       b: { sent: boolean };
     }>();
     const mapped = afterReserve.map('charge', chargeLine, { items: (_, o) => o.items });
-    expectTypeOf(mapped['~result']).toEqualTypeOf<Array<{ cents: number }> | undefined>();
+    expectTypeOf<FlowResult<typeof mapped>>().toEqualTypeOf<Array<{ cents: number }>>();
   });
 
   it("is `| undefined` after a step or map that may 'continue'", () => {
@@ -233,9 +238,7 @@ describe('what flows on', () => {
       input: (_, o) => ({ orderId: o.orderId }),
       onFailure: 'continue',
     });
-    expectTypeOf<NonNullable<(typeof step)['~result']> | undefined>().toEqualTypeOf<
-      { shipmentId: string } | undefined
-    >();
+    expectTypeOf<FlowResult<typeof step>>().toEqualTypeOf<{ shipmentId: string } | undefined>();
     step.step('fulfil', markOrderFulfilled, {
       input: (previous, o) => {
         expectTypeOf(previous).toEqualTypeOf<{ shipmentId: string } | undefined>();
@@ -263,20 +266,42 @@ describe('what flows on', () => {
       });
   });
 
-  it("offers no 'continue' in a group", () => {
-    afterReserve.parallel({
+  it("gives `| undefined` for a group step that may 'continue'", () => {
+    const group = afterReserve.parallel({
       ship: {
         task: notifyWarehouse,
         input: (_, o) => ({ orderId: o.orderId }),
-        // @ts-expect-error 'continue' is not offered in a group
         onFailure: 'continue',
+      },
+      confirm: { task: sendOrderConfirmation, input: (_, o) => ({ orderId: o.orderId }) },
+    });
+    group.step('fulfil', markOrderFulfilled, {
+      input: (previous, o) => {
+        expectTypeOf(previous).toEqualTypeOf<{
+          ship: { shipmentId: string } | undefined;
+          confirm: { sent: boolean };
+        }>();
+        return { orderId: o.orderId, shipmentId: previous.ship?.shipmentId ?? 'none' };
       },
     });
   });
 });
 
 describe('compensations', () => {
-  it('must be declared when an onFailure names one', () => {
+  it('must be declared when an onFailure names one, in a group too', () => {
+    // @ts-expect-error onFailure names compensation "undo", which is not declared
+    defineWorkflow({
+      name: 't.none-declared',
+      input: OrderInput,
+      steps: (flow) => flow.step('reserve', updateInventory, { onFailure: { compensate: 'undo' } }),
+    });
+    // @ts-expect-error onFailure names compensation "undo", which is not declared
+    defineWorkflow({
+      name: 't.undeclared-group',
+      input: OrderInput,
+      steps: (flow) =>
+        flow.parallel({ ship: { task: notifyWarehouse, onFailure: { compensate: 'undo' } } }),
+    });
     // @ts-expect-error onFailure names compensation "rejct", which is not declared
     defineWorkflow({
       name: 't.undeclared',
@@ -291,6 +316,12 @@ describe('compensations', () => {
   });
 
   it('take the failure as it is when their task fits it, and come after the stages', () => {
+    const continued = defineWorkflow({
+      name: 't.last-continues',
+      input: OrderInput,
+      steps: (flow) => flow.step('reserve', updateInventory, { onFailure: 'continue' }),
+    });
+    expectTypeOf<WorkflowResult<typeof continued>>().toEqualTypeOf<Reserved | undefined>();
     const wf = defineWorkflow({
       name: 't.log',
       input: OrderInput,
