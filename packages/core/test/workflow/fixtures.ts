@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineTask } from '../../src/task.js';
+import { defineWorkflow } from '../../src/workflow/define-workflow.js';
 
 /** The shop's order as tasks, for workflow tests. No task here is run. */
 
@@ -51,4 +52,35 @@ export const logFailure = defineTask({
   name: 'shop.logFailure',
   input: z.object({ step: z.string(), message: z.string(), code: z.string().optional() }),
   run: () => undefined,
+});
+
+/** docs/workflows.md §1's example, with a fan-out before the fan-in. */
+export const placeOrder = defineWorkflow({
+  name: 'shop.placeOrder',
+  input: OrderInput,
+  steps: (flow) =>
+    flow
+      .step('reserve', updateInventory, {
+        input: (_, order) => ({ orderId: order.orderId, items: order.items }),
+        onFailure: { compensate: 'reject' },
+      })
+      .parallel({
+        ship: { task: notifyWarehouse, input: (_, order) => ({ orderId: order.orderId }) },
+        confirm: {
+          task: sendOrderConfirmation,
+          input: (_, order) => ({ orderId: order.orderId }),
+          onFailure: 'continue',
+        },
+      })
+      .map('charge', chargeLine, { items: (_, order) => order.items })
+      .step('fulfil', markOrderFulfilled, {
+        input: (charges, order) => ({
+          orderId: order.orderId,
+          shipmentId: `paid-${charges.reduce((sum, line) => sum + line.cents, 0)}`,
+        }),
+      })
+      .compensation('reject', rejectOrder, {
+        input: (failure, order) => ({ orderId: order.orderId, reason: failure.message }),
+      })
+      .compensation('log', logFailure),
 });
