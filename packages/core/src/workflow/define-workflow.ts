@@ -65,10 +65,13 @@ const WORKFLOW_NAME_RULE = '1–128 characters from A–Z, a–z, 0–9, "_", ".
  * @example
  * export const placeOrder = defineWorkflow({
  *   name: 'shop.placeOrder',
- *   input: z.object({ orderId: z.string() }),
+ *   input: PlaceOrderInput,
  *   steps: (flow) =>
  *     flow
- *       .step('reserve', updateInventory, { onFailure: { compensate: 'reject' } })
+ *       .step('reserve', updateInventory, {
+ *         input: (_, order) => ({ orderId: order.orderId, items: order.items }),
+ *         onFailure: { compensate: 'reject' },
+ *       })
  *       .parallel({
  *         ship: { task: notifyWarehouse, input: (_, order) => ({ orderId: order.orderId }) },
  *         confirm: { task: sendOrderConfirmation, input: (_, order) => ({ orderId: order.orderId }) },

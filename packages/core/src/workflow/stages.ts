@@ -14,7 +14,7 @@ export interface WorkflowStep {
   readonly task: AnyTaskContract;
   /** The input mapping; undefined when the step takes what flows in (a map's child takes its item). */
   readonly input: WorkflowFunction | undefined;
-  /** `'fail'` for compensations: a compensation that fails ends the workflow `failed`. */
+  /** Always `'fail'` for a compensation: one that fails ends the workflow `failed`. */
   readonly onFailure: OnFailure;
 }
 
@@ -80,7 +80,7 @@ function checkedStage(draft: StageDraft, label: string, names: Set<string>): Wor
   switch (draft.kind) {
     case 'step': {
       const options = optionsOf(draft.options, draft.name, label, 'step');
-      const step = checkedStep(draft.name, draft.task, options, label, names, 'continue');
+      const step = checkedStep(draft.name, draft.task, options, label, names);
       return Object.freeze({ kind: 'step', steps: Object.freeze([step] as const) });
     }
     case 'map': {
@@ -92,7 +92,6 @@ function checkedStage(draft: StageDraft, label: string, names: Set<string>): Wor
         { ...options, input: undefined },
         label,
         names,
-        'continue',
       );
       if (typeof items !== 'function') {
         throw new InvalidOptionError(
@@ -126,7 +125,7 @@ function checkedStage(draft: StageDraft, label: string, names: Set<string>): Wor
       }
       const steps = entries.map(([name, branch]) => {
         const { task, ...options } = optionsOf(branch, name, label, 'branch') as { task?: unknown };
-        return checkedStep(name, task, options, label, names, 'continue');
+        return checkedStep(name, task, options, label, names);
       });
       return Object.freeze({ kind: 'parallel', steps: Object.freeze(steps) });
     }
@@ -141,7 +140,7 @@ function checkedCompensation(
   names: Set<string>,
 ): WorkflowStep {
   const options = optionsOf(draft.options, draft.name, label, 'compensation');
-  return checkedStep(draft.name, draft.task, options, label, names, undefined, 'compensation');
+  return checkedStep(draft.name, draft.task, options, label, names, 'compensation');
 }
 
 interface RawOptions {
@@ -183,9 +182,7 @@ function checkedStep(
   options: RawOptions,
   label: string,
   names: Set<string>,
-  /** The one policy besides 'fail' and compensate this kind of step may have. */
-  extra: 'continue' | undefined,
-  what = 'step',
+  what: 'step' | 'compensation' = 'step',
 ): WorkflowStep {
   if (!isStepName(name))
     throw new InvalidOptionError(`${what} name ${label}`, name, STEP_NAME_RULE);
@@ -221,7 +218,7 @@ function checkedStep(
     name,
     task,
     input: input as WorkflowFunction | undefined,
-    onFailure: onFailureOf(options.onFailure, stepLabel, extra),
+    onFailure: onFailureOf(options.onFailure, stepLabel),
   });
 }
 
@@ -234,9 +231,8 @@ function isTask(value: unknown): value is AnyTaskContract {
   );
 }
 
-function onFailureOf(value: unknown, stepLabel: string, extra: 'continue' | undefined): OnFailure {
-  if (value === undefined || value === 'fail') return 'fail';
-  if (value === 'continue' && extra === 'continue') return value;
+function onFailureOf(value: unknown, stepLabel: string): OnFailure {
+  if (value === undefined || value === 'fail' || value === 'continue') return value ?? 'fail';
   if (
     typeof value === 'object' &&
     value !== null &&
@@ -248,8 +244,6 @@ function onFailureOf(value: unknown, stepLabel: string, extra: 'continue' | unde
   throw new InvalidOptionError(
     `onFailure of ${stepLabel}`,
     value,
-    extra === 'continue'
-      ? "'fail', 'continue' or { compensate: '<compensation name>' }"
-      : "'fail' or { compensate: '<compensation name>' }",
+    "'fail', 'continue' or { compensate: '<compensation name>' }",
   );
 }
