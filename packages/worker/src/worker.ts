@@ -221,9 +221,20 @@ export function createWorker(options: WorkerOptions): Worker {
     // A module that cannot load fails start(), not every job later.
     if (sandbox && config.sandbox) await sandbox.warm([...config.sandbox.tasks]);
     // Declared schedules are stored before the worker runs: a refused one fails start().
-    await ticker?.register();
+    // The worker's record, which lists them, goes first: a schedule is never shown orphaned
+    // (declared by no live worker) while the worker that declares it starts.
+    if (ticker && config.schedules.length > 0) {
+      await presence.publish();
+      try {
+        await ticker.register();
+      } catch (error) {
+        await presence.remove();
+        throw error;
+      }
+    }
     if (state !== 'idle') {
-      await Promise.all([metricsServer?.close(), sandbox?.close()]);
+      // Stopped while starting: the record published above goes too.
+      await Promise.all([metricsServer?.close(), sandbox?.close(), presence.remove()]);
       metricsServer = undefined;
       return;
     }

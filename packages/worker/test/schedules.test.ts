@@ -243,6 +243,56 @@ describe('options', () => {
     const [other] = await requireAdmin(plain.transport).listWorkers();
     expect(other && 'schedules' in other).toBe(false);
   });
+
+  it('publishes its record before it stores its schedules: they are never shown orphaned while it starts', async () => {
+    const transport = memoryTransport();
+    const admin = requireAdmin(transport);
+    const schedules = transport.schedules as TransportSchedules;
+    const declaredAtUpsert: Array<string[] | undefined> = [];
+    const watched: Transport = {
+      ...transport,
+      schedules: {
+        ...schedules,
+        async upsert(specs) {
+          const records = await admin.listWorkers();
+          declaredAtUpsert.push(records.find((record) => record.id === 'w-first')?.schedules);
+          return schedules.upsert(specs);
+        },
+      },
+    };
+    const worker = createWorker({
+      transport: watched,
+      tasks: [task],
+      id: 'w-first',
+      schedules: [everyMinute],
+      logger: captureLogger(),
+    });
+    const running = worker.start();
+    await expect.poll(() => declaredAtUpsert.length).toBe(1);
+    expect(declaredAtUpsert).toEqual([['sched/r.minute']]);
+    await worker.stop();
+    await running;
+  });
+
+  it('a schedule the transport refuses fails start() and leaves no worker record', async () => {
+    const transport = memoryTransport();
+    const refusing: Transport = {
+      ...transport,
+      schedules: {
+        ...(transport.schedules as TransportSchedules),
+        upsert: () => Promise.reject(new Error('refused')),
+      },
+    };
+    const worker = createWorker({
+      transport: refusing,
+      tasks: [task],
+      id: 'w-refused',
+      schedules: [everyMinute],
+      logger: captureLogger(),
+    });
+    await expect(worker.start()).rejects.toThrow('refused');
+    expect(await requireAdmin(transport).listWorkers()).toEqual([]);
+  });
 });
 
 function requireAdmin(transport: Transport) {
