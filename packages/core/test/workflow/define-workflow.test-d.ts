@@ -41,7 +41,11 @@ type StepError<M extends (...args: never[]) => unknown, T> = Exclude<
 >;
 
 declare const afterReserve: Flow<Order, Reserved, 'step "reserve"'>;
-declare const afterGroup: Flow<Order, { ship: unknown }, 'parallel "ship", "confirm"'>;
+const afterGroup = afterReserve.parallel({
+  ship: { task: notifyWarehouse, input: (_, o) => ({ orderId: o.orderId }) },
+  confirm: { task: sendOrderConfirmation, input: (_, o) => ({ orderId: o.orderId }) },
+});
+const afterMap = afterReserve.map('charge', chargeLine, { items: (_, o) => o.items });
 
 describe('the spec example', () => {
   it('compiles, and the workflow ends with the last stage result', () => {
@@ -168,6 +172,12 @@ describe('a step without a mapping takes what flows in', () => {
         typeof markOrderFulfilled
       >
     >().toEqualTypeOf<'step "fulfil" cannot take the output of parallel "ship", "confirm"'>();
+    expectTypeOf<
+      StepError<
+        typeof afterMap.step<'fulfil', typeof markOrderFulfilled, 'fail'>,
+        typeof markOrderFulfilled
+      >
+    >().toEqualTypeOf<'step "fulfil" cannot take the output of map "charge"'>();
   });
 
   it('checks a group step without a mapping', () => {
