@@ -198,14 +198,17 @@ export function taskContract<
 }
 
 const TASK_NAME = /^[A-Za-z0-9_.:/-]{1,128}$/;
+/** The task name rule, for messages; workflow names follow it too. */
+export const TASK_NAME_RULE = '1–128 characters from A–Z, a–z, 0–9, "_", ".", ":", "/" and "-"';
+
+/** True when `name` follows {@link TASK_NAME_RULE}. */
+export function isTaskName(name: unknown): name is string {
+  return typeof name === 'string' && TASK_NAME.test(name);
+}
 
 function checkContract(config: Omit<TaskContract, '~result'>): void {
-  if (typeof config.name !== 'string' || !TASK_NAME.test(config.name)) {
-    throw new InvalidOptionError(
-      'task name',
-      config.name,
-      '1–128 characters from A–Z, a–z, 0–9, "_", ".", ":", "/" and "-"',
-    );
+  if (!isTaskName(config.name)) {
+    throw new InvalidOptionError('task name', config.name, TASK_NAME_RULE);
   }
   const label = `task ${JSON.stringify(config.name)}`;
   if (!isSchema(config.input)) {

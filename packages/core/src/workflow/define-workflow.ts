@@ -2,6 +2,7 @@ import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { InvalidOptionError } from '../errors.js';
 import type { JsonCheck } from '../json-types.js';
 import { type InferSchemaInput, type InferSchemaOutput, isSchema } from '../schema.js';
+import { isTaskName, TASK_NAME_RULE } from '../task.js';
 import { draftOf, emptyFlow } from './flow.js';
 import type { AnyFlow, CompensationsDeclared, Flow, FlowResult } from './flow-types.js';
 import { checkedStages, type WorkflowStage, type WorkflowStep } from './stages.js';
@@ -51,10 +52,6 @@ export interface WorkflowConfig<TName extends string, TInput extends StandardSch
   ) => TFlow;
 }
 
-/** Workflow names follow the task name rule. */
-const WORKFLOW_NAME = /^[A-Za-z0-9_.:/-]{1,128}$/;
-const WORKFLOW_NAME_RULE = '1–128 characters from A–Z, a–z, 0–9, "_", ".", ":", "/" and "-"';
-
 /**
  * Defines a workflow: tasks run as one unit, in stages. Each stage receives what the stage
  * before it produced (the first, the workflow's input), in the form a result reader gets
@@ -97,8 +94,9 @@ export function defineWorkflow<
     throw new InvalidOptionError('workflow', config, 'an object with name, input and steps');
   }
   const { name, input, steps } = config as WorkflowConfig<string, StandardSchemaV1, unknown>;
-  if (typeof name !== 'string' || !WORKFLOW_NAME.test(name)) {
-    throw new InvalidOptionError('workflow name', name, WORKFLOW_NAME_RULE);
+  // Workflow names follow the task name rule.
+  if (!isTaskName(name)) {
+    throw new InvalidOptionError('workflow name', name, TASK_NAME_RULE);
   }
   const label = `of workflow ${JSON.stringify(name)}`;
   if (!isSchema(input)) {
