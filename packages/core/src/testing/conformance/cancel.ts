@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Reservation, Transport } from '../../transport.js';
 import {
+  AT_ONCE_UNITS,
   complete,
   fail,
   idsOf,
@@ -25,7 +26,9 @@ export function cancelRules(harness: ConformanceHarness): void {
       expect((await ctx.record(transport, doomed?.id as string)).state).toBe('cancelled');
       expect(idsOf(await ctx.reserve(transport, queue, { max: 10 }))).toEqual([kept?.id]);
       const waited = transport.waitFor(doomed?.id as string, { timeoutMs: ctx.ms(100) });
-      expect((await ctx.within(waited, 1, 'waitFor on a cancelled job'))?.state).toBe('cancelled');
+      expect((await ctx.within(waited, AT_ONCE_UNITS, 'waitFor on a cancelled job'))?.state).toBe(
+        'cancelled',
+      );
     });
 
     it('[R17] cancels a delayed job, first delivery or retry: it never comes due', async () => {

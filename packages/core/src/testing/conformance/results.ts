@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { JobRecord, Reservation } from '../../transport.js';
-import { complete, fail, idsOf, leaseOf, retry, useSuiteContext } from './context.js';
+import {
+  AT_ONCE_UNITS,
+  complete,
+  fail,
+  idsOf,
+  leaseOf,
+  retry,
+  useSuiteContext,
+} from './context.js';
 import { type ConformanceHarness, uniqueQueue } from './harness.js';
 
 /** R20–R21: reading records and waiting for results. */
@@ -60,7 +68,11 @@ export function resultRules(harness: ConformanceHarness): void {
       await transport.settle([complete(completed, 42), fail(failed, false), fail(dead, true)]);
       await transport.cancel(cancelled.envelope.id);
       await transport.settle([retry(cancelled, 0)]);
-      const records = await ctx.within(Promise.all(waits), 2, 'waitFor after the jobs finished');
+      const records = await ctx.within(
+        Promise.all(waits),
+        AT_ONCE_UNITS,
+        'waitFor after the jobs finished',
+      );
       expect(records.map((record) => record?.state)).toEqual([
         'completed',
         'failed',
@@ -80,7 +92,7 @@ export function resultRules(harness: ConformanceHarness): void {
       await ctx.expectPending(waited, 2, 'waitFor after a retry');
       const second = await ctx.reserveOne(transport, queue);
       expect(await ctx.settle(transport, complete(second, 'second time'))).toBe('ok');
-      const record = await ctx.within(waited, 2, 'waitFor after completion');
+      const record = await ctx.within(waited, AT_ONCE_UNITS, 'waitFor after completion');
       expect(record).toMatchObject({ state: 'completed', result: 'second time', attempts: 2 });
     });
 
@@ -91,12 +103,12 @@ export function resultRules(harness: ConformanceHarness): void {
       const reservation = await ctx.reserveOne(transport, queue);
       await ctx.settle(transport, complete(reservation, 'early'));
       const done = transport.waitFor(reservation.envelope.id, { timeoutMs: ctx.ms(100) });
-      expect(await ctx.within(done, 1, 'waitFor on a completed job')).toMatchObject({
+      expect(await ctx.within(done, AT_ONCE_UNITS, 'waitFor on a completed job')).toMatchObject({
         state: 'completed',
         result: 'early',
       });
       const unknown = transport.waitFor(`${queue}:nope`, { timeoutMs: ctx.ms(100) });
-      expect(await ctx.within(unknown, 1, 'waitFor on an unknown id')).toBeNull();
+      expect(await ctx.within(unknown, AT_ONCE_UNITS, 'waitFor on an unknown id')).toBeNull();
     });
 
     it('[R21] waitFor resolves with the current, non-final record after timeoutMs', async () => {
@@ -124,7 +136,7 @@ export function resultRules(harness: ConformanceHarness): void {
         transport.waitFor(reservation.envelope.id, { timeoutMs: ctx.ms(50) }),
       );
       await ctx.settle(transport, complete(reservation, 'all'));
-      const records = await ctx.within(Promise.all(waits), 2, 'three waiters');
+      const records = await ctx.within(Promise.all(waits), AT_ONCE_UNITS, 'three waiters');
       expect(records.map((record: JobRecord | null) => record?.result)).toEqual([
         'all',
         'all',
@@ -139,7 +151,7 @@ export function resultRules(harness: ConformanceHarness): void {
       const waited = transport.waitFor(job?.id as string, { timeoutMs: ctx.ms(100) });
       await ctx.expectPending(waited, 1, 'waitFor before close');
       await transport.close();
-      const record = await ctx.within(waited, 1, 'waitFor after close');
+      const record = await ctx.within(waited, AT_ONCE_UNITS, 'waitFor after close');
       expect(record === null || record.state === 'waiting').toBe(true);
     });
 
@@ -154,7 +166,9 @@ export function resultRules(harness: ConformanceHarness): void {
         const waited = peer.waitFor(reservation.envelope.id, { timeoutMs: ctx.ms(50) });
         await ctx.expectPending(waited, 1, 'waitFor on the peer');
         await ctx.settle(transport, complete(reservation, 'elsewhere'));
-        expect(await ctx.within(waited, 2, 'peer waitFor')).toMatchObject({ result: 'elsewhere' });
+        expect(await ctx.within(waited, AT_ONCE_UNITS, 'peer waitFor')).toMatchObject({
+          result: 'elsewhere',
+        });
       },
     );
   });

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { Transport } from '../../transport.js';
-import { capabilityOf, fail, idsOf, release, retry, useSuiteContext } from './context.js';
+import {
+  AT_ONCE_UNITS,
+  capabilityOf,
+  fail,
+  idsOf,
+  release,
+  retry,
+  useSuiteContext,
+} from './context.js';
 import { type ConformanceHarness, makeEnvelope, uniqueQueue } from './harness.js';
 
 /** Long enough that a test passing only by running out the wait is caught. */
@@ -24,9 +32,8 @@ export function waitingRules(harness: ConformanceHarness): void {
     it('[R8] returns [] at once when nothing is ready and waitMs is 0', async () => {
       const transport = await ctx.transport();
       const reserved = ctx.reserve(transport, uniqueQueue('no-wait'), { max: 5 });
-      // Two units, not one: a cluster's reserve beside a full test run has taken 1.15 units,
-      // and a reserve that waited would still be pending far longer (WAIT_UNITS).
-      expect(await ctx.within(reserved, 2, 'reserve without waitMs')).toEqual([]);
+      // A reserve that waited would still be pending far longer (WAIT_UNITS).
+      expect(await ctx.within(reserved, AT_ONCE_UNITS, 'reserve without waitMs')).toEqual([]);
     });
 
     it('[R8] returns [] once waitMs has passed, and not before', async () => {
@@ -42,7 +49,7 @@ export function waitingRules(harness: ConformanceHarness): void {
       const reserved = waiter(transport, queue);
       await ctx.expectPending(reserved, 1, 'reserve on an empty queue');
       const [job] = await ctx.jobs(transport, queue, 1);
-      const delivered = await ctx.within(reserved, 2, 'reserve after an enqueue');
+      const delivered = await ctx.within(reserved, AT_ONCE_UNITS, 'reserve after an enqueue');
       expect(idsOf(delivered)).toEqual([job?.id]);
       expect(await ctx.record(transport, job?.id as string)).toMatchObject({
         state: 'active',
@@ -72,7 +79,11 @@ export function waitingRules(harness: ConformanceHarness): void {
       const immediate = waiter(transport, queue);
       await ctx.expectPending(immediate, 1, 'reserve while both jobs run');
       expect(await ctx.settle(transport, retry(r1, 0))).toBe('ok');
-      const again = await ctx.within(immediate, 2, 'reserve after a retry without delay');
+      const again = await ctx.within(
+        immediate,
+        AT_ONCE_UNITS,
+        'reserve after a retry without delay',
+      );
       expect(idsOf(again)).toEqual([first?.id]);
       expect(again[0]?.envelope.attempt).toBe(2);
 
@@ -104,7 +115,9 @@ export function waitingRules(harness: ConformanceHarness): void {
       const reserved = waiter(transport, queue);
       await ctx.expectPending(reserved, 1, 'reserve while the job runs');
       expect(await ctx.settle(transport, release(reservation))).toBe('ok');
-      expect(idsOf(await ctx.within(reserved, 2, 'reserve after a release'))).toEqual([job?.id]);
+      expect(idsOf(await ctx.within(reserved, AT_ONCE_UNITS, 'reserve after a release'))).toEqual([
+        job?.id,
+      ]);
     });
 
     it('[R8] wakes when dead jobs are retried', async ({ skip }) => {
@@ -117,7 +130,9 @@ export function waitingRules(harness: ConformanceHarness): void {
       const reserved = waiter(transport, queue);
       await ctx.expectPending(reserved, 1, 'reserve while the job is dead');
       expect(await admin.retryDead(queue)).toBe(1);
-      expect(idsOf(await ctx.within(reserved, 2, 'reserve after retryDead'))).toEqual([job?.id]);
+      expect(idsOf(await ctx.within(reserved, AT_ONCE_UNITS, 'reserve after retryDead'))).toEqual([
+        job?.id,
+      ]);
     });
 
     it('[R8] wakes for a job in any of its queues, and only for those', async () => {
@@ -127,7 +142,9 @@ export function waitingRules(harness: ConformanceHarness): void {
       await ctx.jobs(transport, other, 1);
       await ctx.expectPending(reserved, 2, 'reserve after a job in another queue');
       const [job] = await ctx.jobs(transport, b, 1);
-      expect(idsOf(await ctx.within(reserved, 2, 'reserve after a job in b'))).toEqual([job?.id]);
+      expect(idsOf(await ctx.within(reserved, AT_ONCE_UNITS, 'reserve after a job in b'))).toEqual([
+        job?.id,
+      ]);
       expect(await ctx.reserve(transport, other, { max: 5 })).toHaveLength(1);
     });
 
@@ -152,12 +169,14 @@ export function waitingRules(harness: ConformanceHarness): void {
       const reserved = waiter(transport, queue, controller.signal);
       await ctx.expectPending(reserved, 1, 'reserve before abort');
       controller.abort();
-      expect(await ctx.within(reserved, 1, 'reserve after abort')).toEqual([]);
+      expect(await ctx.within(reserved, AT_ONCE_UNITS, 'reserve after abort')).toEqual([]);
       const [job] = await ctx.jobs(transport, queue, 1);
       await ctx.advance(1);
       expect((await ctx.record(transport, job?.id as string)).state).toBe('waiting');
       const aborted = waiter(transport, uniqueQueue('aborted'), AbortSignal.abort());
-      expect(await ctx.within(aborted, 1, 'reserve with an aborted signal')).toEqual([]);
+      expect(await ctx.within(aborted, AT_ONCE_UNITS, 'reserve with an aborted signal')).toEqual(
+        [],
+      );
     });
 
     it('[R8] returns [] at once when the transport closes; close is idempotent', async () => {
@@ -176,7 +195,9 @@ export function waitingRules(harness: ConformanceHarness): void {
       const reserved = waiter(peer, queue);
       await ctx.expectPending(reserved, 1, 'reserve on the peer');
       const [job] = await ctx.jobs(transport, queue, 1);
-      expect(idsOf(await ctx.within(reserved, 2, 'peer reserve after enqueue'))).toEqual([job?.id]);
+      expect(
+        idsOf(await ctx.within(reserved, AT_ONCE_UNITS, 'peer reserve after enqueue')),
+      ).toEqual([job?.id]);
     });
   });
 }
