@@ -8,8 +8,9 @@ import { type JsonSyntax, schemaModuleJsonSyntax, UNKNOWN_JSON } from './analyze
 import { NotPortableType } from './analyze/result-type.js';
 import {
   type GeneratedSchedule,
+  registryDescription,
+  registrySchedules,
   type ScheduleEntry,
-  sortSchedules,
 } from './analyze/schedule-file.js';
 import { schemaModuleProblems } from './analyze/schema-closure.js';
 import {
@@ -175,12 +176,7 @@ export function createGenerator(config: ResolvedConfig): Generator {
         for (const task of state.analysis.tasks) entries.push({ task, state });
         scheduleEntries.push(...state.analysis.schedules);
       }
-      const schedules = sortSchedules(scheduleEntries, relative);
-      const generatedSchedules: GeneratedSchedule[] = schedules.map((entry) => ({
-        id: entry.id,
-        exportName: entry.exportName,
-        file: relative(entry.file),
-      }));
+      const { schedules, reported } = registrySchedules(scheduleEntries, relative);
       // Every task call counts, also one with other problems: all come out in one report.
       diagnostics.push(...duplicates(identities, relative));
 
@@ -255,7 +251,7 @@ export function createGenerator(config: ResolvedConfig): Generator {
         return {
           ok: false,
           tasks,
-          schedules: generatedSchedules,
+          schedules: reported,
           files: [],
           diagnostics: sortDiagnostics(diagnostics),
         };
@@ -280,11 +276,7 @@ export function createGenerator(config: ResolvedConfig): Generator {
           text: emitRegistry(resolved, schedules, {
             outFile: config.registry,
             importExtension: config.importExtension,
-            header: header(
-              schedules.length > 0
-                ? 'the worker registry of every task and schedule.'
-                : 'the worker registry of every task.',
-            ),
+            header: header(registryDescription(schedules.length)),
           }),
         },
       ];
@@ -292,7 +284,7 @@ export function createGenerator(config: ResolvedConfig): Generator {
         return {
           ok: true,
           tasks,
-          schedules: generatedSchedules,
+          schedules: reported,
           files: [],
           diagnostics: [],
           superseded: true,
@@ -307,7 +299,7 @@ export function createGenerator(config: ResolvedConfig): Generator {
       return {
         ok: written.every((file) => file.status !== 'stale'),
         tasks,
-        schedules: generatedSchedules,
+        schedules: reported,
         files: written,
         diagnostics: [],
       };

@@ -36,6 +36,34 @@ export function sortSchedules(
   );
 }
 
+/** The schedules as `generate` reports them, files relative to the config. */
+export function generatedSchedules(
+  entries: readonly ScheduleEntry[],
+  relative: (file: string) => string,
+): GeneratedSchedule[] {
+  return entries.map((entry) => ({
+    id: entry.id,
+    exportName: entry.exportName,
+    file: relative(entry.file),
+  }));
+}
+
+/** The schedules in the registry's order, and as `generate` reports them. */
+export function registrySchedules(
+  entries: readonly ScheduleEntry[],
+  relative: (file: string) => string,
+): { schedules: ScheduleEntry[]; reported: GeneratedSchedule[] } {
+  const schedules = sortSchedules(entries, relative);
+  return { schedules, reported: generatedSchedules(schedules, relative) };
+}
+
+/** The registry file's header line. */
+export function registryDescription(scheduleCount: number): string {
+  return scheduleCount > 0
+    ? 'the worker registry of every task and schedule.'
+    : 'the worker registry of every task.';
+}
+
 /** A `defineSchedule` call that the registry cannot import: where, and under which local name. */
 export interface UnexportedSchedule {
   readonly node: ts.Node;
