@@ -167,3 +167,54 @@ export function isJobIdOf(id: string, queue: string): boolean {
     id.startsWith(queue)
   );
 }
+
+/** Workflow ids: `wf_` and 5–64 characters from A–Z, a–z, 0–9, `_` and `-`. */
+export const WORKFLOW_ID_RULE = '"wf_" and 5–64 characters from A–Z, a–z, 0–9, "_" and "-"';
+
+const WORKFLOW_ID = /^wf_[-0-9A-Z_a-z]{5,64}$/;
+
+/** True when `id` follows {@link WORKFLOW_ID_RULE} (as {@link newWorkflowId}'s ids do). */
+export function isWorkflowId(id: unknown): id is string {
+  return typeof id === 'string' && WORKFLOW_ID.test(id);
+}
+
+/**
+ * A new workflow id, `wf_<time><random>`: 17 URL-safe characters after `wf_`, sortable by
+ * creation time (to the millisecond), as {@link newJobId}'s unique part.
+ */
+export function newWorkflowId(): string {
+  return `wf_${timePart(Date.now())}${randomIdPart()}`;
+}
+
+/** Longest plain unique part of a {@link workflowJobId}; a longer one is hashed. */
+const PLAIN_WORKFLOW_JOB_CHARS = 96;
+
+/**
+ * The job id of a workflow's step, the same in every process for one step, map child and
+ * retry: `<queue>:<workflowId>.<step>[.<child>][.r<retries>]` (no child for a plain step,
+ * no retry part for retry 0), or `<queue>:<workflowId>:<hash>` (22 base64url characters of
+ * the SHA-256 of the rest) when the plain form's unique part would pass 96 characters.
+ * Never equal to a {@link newJobId} id (which has no `.` or `:` after the queue) nor to a
+ * {@link scheduleJobId} id (whose eighth character after the queue is `.` or `:`; here it
+ * is a character of the workflow id). Arguments as `transport.workflows` checks them.
+ *
+ * @example
+ * workflowJobId('emails', 'wf_Oetny5-abcdefghij', 'confirm'); // 'emails:wf_Oetny5-abcdefghij.confirm'
+ * workflowJobId('charges', 'wf_Oetny5-abcdefghij', 'charge', 41, 1); // '….charge.41.r1'
+ */
+export function workflowJobId(
+  queue: string,
+  workflowId: string,
+  step: string,
+  child?: number,
+  retries = 0,
+): string {
+  let tail = step;
+  if (child !== undefined) tail += `.${child}`;
+  if (retries > 0) tail += `.r${retries}`;
+  if (workflowId.length + 1 + tail.length <= PLAIN_WORKFLOW_JOB_CHARS) {
+    return `${queue}:${workflowId}.${tail}`;
+  }
+  const hash = createHash('sha256').update(tail).digest('base64url').slice(0, 22);
+  return `${queue}:${workflowId}:${hash}`;
+}

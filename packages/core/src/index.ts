@@ -35,7 +35,13 @@ export {
   ValidationError,
 } from './errors.js';
 export type { IdempotencyMode } from './idempotency.js';
-export { type ScheduledSlot, scheduledSlotOf } from './ids.js';
+export {
+  isWorkflowId,
+  newWorkflowId,
+  type ScheduledSlot,
+  scheduledSlotOf,
+  WORKFLOW_ID_RULE,
+} from './ids.js';
 export type { JobError } from './job-error.js';
 export { createJobHandle, type JobHandle } from './job-handle.js';
 export { assertJsonValue, type JsonValue, MAX_JSON_DEPTH } from './json.js';
@@ -167,6 +173,20 @@ export {
   type TransportSchedules,
   type UpsertOutcome,
 } from './transport-schedules.js';
+export type {
+  ClaimOutcome,
+  DispatchEntry,
+  RecordResult,
+  StepAddress,
+  StepOutcome,
+  TransportWorkflows,
+  WorkflowRecord,
+  WorkflowStartRequest,
+  WorkflowStartResult,
+  WorkflowStatus,
+  WorkflowStepRecord,
+  WorkflowStepState,
+} from './transport-workflows.js';
 export {
   type AnyWorkflow,
   defineWorkflow,

@@ -4,6 +4,7 @@ import type { TransportAdmin } from './transport-admin.js';
 import type { TransportLimits } from './transport-limits.js';
 import type { TransportMetrics } from './transport-metrics.js';
 import type { TransportSchedules } from './transport-schedules.js';
+import type { TransportWorkflows } from './transport-workflows.js';
 
 /**
  * The optional capabilities of a transport, by the property that holds each. A transport
@@ -20,9 +21,11 @@ export interface TransportCapabilities {
   metrics: TransportMetrics;
   /** Periodic schedules: claims a slot and enqueues its job in one atomic step. */
   schedules: TransportSchedules;
+  /** Workflows: each workflow's record, its atomic hand-offs and its outbox of step jobs. */
+  workflows: TransportWorkflows;
 }
 
-/** The name of an optional capability: `'admin'`, `'limits'`, `'metrics'`, `'schedules'`. */
+/** The name of an optional capability: `'admin'`, `'limits'`, `'metrics'`, `'schedules'`, `'workflows'`. */
 export type TransportCapability = keyof TransportCapabilities;
 
 /** A transport known to have the capabilities `K`. */

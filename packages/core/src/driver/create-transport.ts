@@ -10,6 +10,7 @@ import type { CreateTransportOptions, TransportDriver } from './driver.js';
 import { gateAdmin, gateLimits, type TransportGate } from './gates.js';
 import { gateMetrics } from './metrics-gate.js';
 import { gateSchedules } from './schedules-gate.js';
+import { gateWorkflows } from './workflows-gate.js';
 
 /**
  * Wraps a driver into a {@link Transport}. Every transport goes through here, so every
@@ -159,6 +160,10 @@ export function createTransport<Driver extends TransportDriver, Methods extends 
   if (driver.schedules) {
     const schedules = gateSchedules(driver.schedules, gate, maxPayloadBytes);
     (transport as { schedules?: unknown }).schedules = schedules;
+  }
+  if (driver.workflows) {
+    const workflows = gateWorkflows(driver.workflows, gate, maxPayloadBytes);
+    (transport as { workflows?: unknown }).workflows = workflows;
   }
   const extra = transport as unknown as Record<string, unknown>;
   for (const [method, run] of Object.entries(options.methods ?? {})) {

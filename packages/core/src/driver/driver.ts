@@ -21,6 +21,7 @@ import type {
 import type { TransportLimits } from '../transport-limits.js';
 import type { TransportMetrics } from '../transport-metrics.js';
 import type { TransportSchedules } from '../transport-schedules.js';
+import type { TransportWorkflows } from '../transport-workflows.js';
 
 /**
  * A backend, as `createTransport` wraps it into a {@link Transport}. The wrapper checks
@@ -103,6 +104,15 @@ export interface TransportDriver {
    * distinct valid queue names, or none for every queue.
    */
   readonly schedules?: TransportSchedules;
+
+  /**
+   * Workflows, when the backend has them [W13]: workflow ids, the plan's shape (stages,
+   * unique step names, queues, priorities, failure policies naming declared compensations),
+   * step addresses, outcomes and map items (JSON within the payload cap, as their JSON round
+   * trip), `maxChildren` (1–100,000), job id lists and limits are checked; `dispatched`
+   * gets at least one job id.
+   */
+  readonly workflows?: TransportWorkflows;
 }
 
 /**

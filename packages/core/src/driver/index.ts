@@ -22,6 +22,7 @@ export {
   newLeaseToken,
   queueOfJobId,
   scheduleJobId,
+  workflowJobId,
 } from '../ids.js';
 export {
   ATTEMPT_MESSAGE_LIMIT,
@@ -40,3 +41,4 @@ export { FINAL_STATES } from '../transport.js';
 export { SLOT_RETRY_MAX_MS } from '../transport-limits.js';
 export { createTransport, type TransportOf } from './create-transport.js';
 export type { CreateTransportOptions, TransportAdminDriver, TransportDriver } from './driver.js';
+export { MAX_WORKFLOW_CHILDREN } from './workflow-checks.js';

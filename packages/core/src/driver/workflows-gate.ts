@@ -1,0 +1,101 @@
+import { InvalidOptionError } from '../errors.js';
+import type { TransportWorkflows } from '../transport-workflows.js';
+import { gated, type TransportGate } from './gates.js';
+import {
+  assertIntIn,
+  assertJobIds,
+  assertMaxChildren,
+  assertStepName,
+  assertWorkflowId,
+  checkAddress,
+  checkOutcome,
+  checkStart,
+  jsonWithin,
+  MAX_RESULTS_PAGE,
+  MAX_STALE_LIMIT,
+} from './workflow-checks.js';
+
+/**
+ * `transport.workflows` over a driver's [W13]: workflow ids, plans, step addresses,
+ * outcomes and items (JSON within the payload cap), `maxChildren`, job id lists and limits
+ * checked before the driver sees them; an empty `dispatched` answers without the driver.
+ */
+export function gateWorkflows(
+  workflows: TransportWorkflows,
+  gate: TransportGate,
+  maxPayloadBytes: number,
+): TransportWorkflows {
+  return {
+    start: (request) => gated(gate, () => workflows.start(checkStart(request, maxPayloadBytes))),
+    claim: (id, address) =>
+      gated(gate, () => {
+        assertWorkflowId(id);
+        return workflows.claim(id, checkAddress(address));
+      }),
+    record: (id, address, outcome) =>
+      gated(gate, () => {
+        assertWorkflowId(id);
+        const checked = checkAddress(address);
+        return workflows.record(id, checked, checkOutcome(outcome, maxPayloadBytes));
+      }),
+    expand: (id, step, items, maxChildren) =>
+      gated(gate, () => {
+        assertWorkflowId(id);
+        assertStepName(step);
+        assertMaxChildren(maxChildren);
+        if (!Array.isArray(items)) {
+          throw new InvalidOptionError(`items of step "${step}"`, items, 'an array of JSON values');
+        }
+        const checked = items.map((item, index) =>
+          jsonWithin(item, `item ${index} of step "${step}"`, maxPayloadBytes),
+        );
+        return workflows.expand(id, step, checked, maxChildren);
+      }),
+    dispatched: (id, jobIds) =>
+      gated(gate, () => {
+        assertWorkflowId(id);
+        assertJobIds(jobIds);
+        return jobIds.length === 0 ? Promise.resolve() : workflows.dispatched(id, jobIds);
+      }),
+    stale: (before, limit) =>
+      gated(gate, () => {
+        if (typeof before !== 'number' || !Number.isFinite(before)) {
+          throw new InvalidOptionError('before', before, 'a time in ms since the epoch');
+        }
+        assertIntIn(limit, 'limit', 1, MAX_STALE_LIMIT);
+        return workflows.stale(before, limit);
+      }),
+    outbox: (id) =>
+      gated(gate, () => {
+        assertWorkflowId(id);
+        return workflows.outbox(id);
+      }),
+    get: (id) =>
+      gated(gate, () => {
+        assertWorkflowId(id);
+        return workflows.get(id);
+      }),
+    results: (id, step, range) =>
+      gated(gate, () => {
+        assertWorkflowId(id);
+        assertStepName(step);
+        if (range === undefined) return workflows.results(id, step);
+        if (typeof range !== 'object' || range === null) {
+          throw new InvalidOptionError('range', range, '{ from, count }, or nothing');
+        }
+        assertIntIn(range.from, 'range.from', 0, Number.MAX_SAFE_INTEGER);
+        assertIntIn(range.count, 'range.count', 1, MAX_RESULTS_PAGE);
+        return workflows.results(id, step, { from: range.from, count: range.count });
+      }),
+    cancel: (id) =>
+      gated(gate, () => {
+        assertWorkflowId(id);
+        return workflows.cancel(id);
+      }),
+    retry: (id) =>
+      gated(gate, () => {
+        assertWorkflowId(id);
+        return workflows.retry(id);
+      }),
+  };
+}

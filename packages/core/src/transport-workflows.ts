@@ -1,0 +1,176 @@
+/**
+ * Workflows at the broker (docs/workflows.md §3–§7, §11). The transport keeps each
+ * workflow's record: its plan, input, status, every step's state and outcome, and an
+ * outbox of step jobs to enqueue. Each call is one atomic step on that record (one Lua
+ * script in the workflow's own hash slot on Redis); step jobs live on their tasks' queues,
+ * which the caller enqueues from the outbox. Mappings never reach the transport: it stores
+ * JSON and counts.
+ */
+import type { JobError } from './job-error.js';
+import type { JsonValue } from './json.js';
+import type { WorkflowPlan } from './workflow/plan.js';
+
+/** A workflow's status. `compensated`: a step failed and its compensation completed. */
+export type WorkflowStatus = 'running' | 'completed' | 'failed' | 'compensated' | 'cancelled';
+
+/**
+ * A step's (or a map child's) state. `pending`: its stage has not started; `ready`: its job
+ * is (to be) enqueued; `running`: claimed by a worker; `skipped`: failed with
+ * `onFailure: 'continue'`; `cancelled`: the workflow ended before it ran.
+ */
+export type WorkflowStepState =
+  | 'pending'
+  | 'ready'
+  | 'running'
+  | 'completed'
+  | 'failed'
+  | 'skipped'
+  | 'cancelled';
+
+/** A step of a workflow, or (with `child`, 0-based) one child of a `map` stage. */
+export interface StepAddress {
+  step: string;
+  child?: number;
+}
+
+/**
+ * A step job the caller must enqueue, from the workflow's outbox. Its id is fixed (the same
+ * in every process, for one step, child and retry), so enqueueing it twice adds one job.
+ */
+export interface DispatchEntry extends StepAddress {
+  /** `run`: the step's (or child's, or compensation's) job. `expand`: a map stage's job that computes its items and calls `expand`. */
+  kind: 'run' | 'expand';
+  jobId: string;
+  /** The task, queue, attempts and priority of the step, from the plan. */
+  task: string;
+  queue: string;
+  maxAttempts: number;
+  priority: number;
+  /** A map child's item, stored by `expand`: the child job's input. Absent otherwise: the worker resolves the input from stored results when it runs the step. */
+  input?: JsonValue;
+  /** Transport clock when it was written to the outbox. */
+  at: number;
+}
+
+export interface WorkflowStartRequest {
+  /** `newWorkflowId()`: unique, `wf_` and URL-safe characters. */
+  id: string;
+  plan: WorkflowPlan;
+  /** The workflow's input, as validated by the producer. */
+  input: JsonValue;
+  /** Another start with the key while the first workflow's record exists answers it. */
+  idempotencyKey?: string;
+  /** ms since the epoch: a workflow still running then is failed (`WORKFLOW_TIMED_OUT`). */
+  deadline?: number;
+}
+
+export interface WorkflowStartResult {
+  /** The workflow's id; the earlier one's for a duplicate. */
+  id: string;
+  duplicate: boolean;
+  /** The first stage's entries (none for a duplicate). */
+  dispatch: DispatchEntry[];
+}
+
+/** A step's final outcome: its result, or the error its job died with. */
+export type StepOutcome = { ok: true; result: JsonValue } | { ok: false; error: JobError };
+
+export interface RecordResult {
+  /** False when the outcome was recorded before, or the workflow had ended: nothing changed. */
+  recorded: boolean;
+  /** The workflow's status after the call; `unknown` when there is no such workflow or step. */
+  status: WorkflowStatus | 'unknown';
+  /** The steps that became ready, to enqueue now. */
+  dispatch: DispatchEntry[];
+  /** Jobs of steps the outcome ended (the workflow failed): to cancel, so running ones stop. */
+  cancel: string[];
+}
+
+/**
+ * - `claimed`: the step was `ready` and is now `running` (or was `running` already: its job
+ *   is redelivered after its worker stopped): run it.
+ * - `done`: its outcome is recorded (a redelivery): acknowledge the job, run nothing.
+ * - `ended`: the workflow has ended (cancelled, failed, …), or the step was cancelled or is
+ *   not started (`pending`): cancel the job, run nothing.
+ * - `unknown`: no such workflow or step (expired, or never started): fail the job.
+ */
+export type ClaimOutcome = 'claimed' | 'done' | 'ended' | 'unknown';
+
+export interface WorkflowStepRecord extends StepAddress {
+  state: WorkflowStepState;
+  /** 0 before its first job; one more at each `retry` of it. */
+  retries: number;
+  jobId?: string;
+  /** Its result is read with `results`; its error is here. */
+  error?: JobError;
+}
+
+export interface WorkflowRecord {
+  id: string;
+  plan: WorkflowPlan;
+  input: JsonValue;
+  status: WorkflowStatus;
+  /** The stage running now (index into `plan.stages`); `plan.stages.length` when done. */
+  stage: number;
+  /** Steps of the plan and its compensations in plan order; a map stage's children after its step, by index. */
+  steps: WorkflowStepRecord[];
+  /** The failure that started a compensation or failed the workflow. */
+  failure?: { step: string; child?: number; error: JobError };
+  /** Transport clock, ms since the epoch. */
+  createdAt: number;
+  finishedAt?: number;
+  deadline?: number;
+}
+
+/**
+ * The `workflows` capability: optional on a {@link Transport}; workers that run workflow
+ * steps, producers that start workflows, the CLI and the dashboard need it.
+ */
+export interface TransportWorkflows {
+  /** Stores the record and puts the first stage in the outbox [W1]. */
+  start(request: WorkflowStartRequest): Promise<WorkflowStartResult>;
+  /** `ready` → `running`, before a worker runs a step's job [W2]. */
+  claim(workflowId: string, address: StepAddress): Promise<ClaimOutcome>;
+  /**
+   * Records a step's final outcome by first write, moves its stage on, applies the step's
+   * failure policy, and puts what became ready in the outbox, in one step [W3–W6].
+   */
+  record(workflowId: string, address: StepAddress, outcome: StepOutcome): Promise<RecordResult>;
+  /**
+   * A map stage's items (its children's inputs, in order), once: the children become ready
+   * [W7]. More than `maxChildren` fails the step (`WORKFLOW_TOO_LARGE`, its policy applies).
+   */
+  expand(
+    workflowId: string,
+    step: string,
+    items: readonly JsonValue[],
+    maxChildren: number,
+  ): Promise<RecordResult>;
+  /** Clears outbox entries whose jobs are enqueued [W8]. */
+  dispatched(workflowId: string, jobIds: readonly string[]): Promise<void>;
+  /** Ids of workflows whose outbox has entries written before `before` (transport clock), at most `limit` [W8]. */
+  stale(before: number, limit: number): Promise<string[]>;
+  /** A workflow's outbox entries, oldest first [W8]. */
+  outbox(workflowId: string): Promise<DispatchEntry[]>;
+  /** The record, or null when there is none (never started, or expired after it ended) [W9]. */
+  get(workflowId: string): Promise<WorkflowRecord | null>;
+  /**
+   * Stored results of a step, in order: one for a step; for a map stage, children `from` to
+   * `from + count - 1` (absent for a skipped child) [W10].
+   */
+  results(
+    workflowId: string,
+    step: string,
+    range?: { from: number; count: number },
+  ): Promise<Array<JsonValue | undefined>>;
+  /**
+   * A running workflow becomes `cancelled`: steps not yet done are cancelled; answers the
+   * jobs to cancel (ready and running steps') [W11].
+   */
+  cancel(workflowId: string): Promise<{ cancelled: boolean; cancel: string[] }>;
+  /**
+   * A `failed` workflow runs again from its failed steps: they (with a new retry number and
+   * job id) become ready, steps cancelled by the failure pending again [W12].
+   */
+  retry(workflowId: string): Promise<{ retried: boolean; dispatch: DispatchEntry[] }>;
+}
