@@ -26,6 +26,7 @@ import {
   MAX_TIMER_MS,
   type Pending,
 } from './waiters.js';
+import { createMemoryWorkflows } from './workflows.js';
 
 export interface MemoryTransportOptions {
   /** Time source for leases, delays and TTLs; inject a manual clock in tests. */
@@ -54,16 +55,17 @@ const DAY_MS = 86_400_000;
  */
 export function memoryTransport(
   options: MemoryTransportOptions = {},
-): TransportWith<'admin' | 'limits' | 'metrics' | 'schedules'> {
+): TransportWith<'admin' | 'limits' | 'metrics' | 'schedules' | 'workflows'> {
   const clock = options.clock ?? systemClock;
   const defaultDedupeWindowMs = options.defaultDedupeWindowMs ?? DAY_MS;
+  const defaultResultTtlMs = options.defaultResultTtlMs ?? DAY_MS;
 
   // What changed during the current operation, handed to waiters by `flush`.
   const readyQueues = new Set<string>();
   const finishedIds: string[] = [];
 
   const store = createJobStore({
-    defaultResultTtlMs: options.defaultResultTtlMs ?? DAY_MS,
+    defaultResultTtlMs,
     onReady: (queue) => readyQueues.add(queue),
     onFinal: (id) => finishedIds.push(id),
   });
@@ -213,6 +215,11 @@ export function memoryTransport(
         operate,
         add,
         stateOf: (id) => store.get(id)?.record.state,
+      }),
+
+      workflows: createMemoryWorkflows({
+        now: () => clock.now(),
+        resultTtlMs: defaultResultTtlMs,
       }),
 
       async enqueue(requests) {

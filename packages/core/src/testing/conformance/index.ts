@@ -23,6 +23,7 @@ import { scheduleRules } from './schedules.js';
 import { settleRules } from './settle.js';
 import { RETRY_STALLED } from './stalls.js';
 import { waitingRules } from './waiting.js';
+import { workflowRules } from './workflows.js';
 
 /** The rule groups of the suite, in the order they run. */
 const GROUPS = {
@@ -54,6 +55,8 @@ const GROUPS = {
   metrics: metricsRules,
   // Optional capability: each test skips itself on a transport without `schedules`.
   schedules: scheduleRules,
+  // Optional capability: each test skips itself on a transport without `workflows`.
+  workflows: workflowRules,
 } satisfies Record<string, (harness: ConformanceHarness) => void>;
 
 /** A group of conformance rules, for running the suite in parts (one test file each). */
@@ -73,8 +76,8 @@ export interface ConformanceOptions {
 
 /**
  * Registers the transport conformance suite (rules R1–R26 of docs/transport.md, A1–A12 for
- * `transport.admin`, L1–L9 for `transport.limits`, M1–M4 for `transport.metrics` and S1–S6
- * for `transport.schedules`) with vitest. Every transport must pass it unchanged.
+ * `transport.admin`, L1–L9 for `transport.limits`, M1–M4 for `transport.metrics` S1–S14
+ * for `transport.schedules` and W1–W14 for `transport.workflows`) with vitest. Every transport must pass it unchanged.
  *
  * @example
  * ```ts

@@ -1,0 +1,240 @@
+import { InvalidOptionError } from '../errors.js';
+import type { JobError } from '../job-error.js';
+import type { JsonValue } from '../json.js';
+import type {
+  ClaimOutcome,
+  RecordResult,
+  TransportWorkflows,
+  WorkflowStartResult,
+} from '../transport-workflows.js';
+import {
+  createRun,
+  type Effects,
+  endOpen,
+  expandRun,
+  finish,
+  noEffects,
+  type Run,
+  retryRun,
+  timeOut,
+  unitAt,
+  unitDone,
+  unitFailed,
+  unitKey,
+} from './workflow-run.js';
+
+export interface MemoryWorkflowsOptions {
+  /** The transport's clock, ms since the epoch. */
+  now(): number;
+  /** How long a finished workflow's record is kept: the jobs' result TTL [W9]. */
+  resultTtlMs: number;
+}
+
+const answer = (run: Run | undefined, recorded: boolean, fx: Effects): RecordResult => ({
+  recorded,
+  status: run?.record.status ?? 'unknown',
+  dispatch: fx.dispatch.map((entry) => structuredClone(entry)),
+  cancel: fx.cancel,
+});
+
+/**
+ * The memory transport's workflows [W1–W13]: a map of id → run (record, results, items,
+ * outbox). Every call is one synchronous step, so concurrent calls cannot interleave: an
+ * outcome is stored, its stage's counter moved and the next steps put in the outbox at once.
+ * Each call first drops finished records past their retention and fails the workflow it
+ * names when it is past its deadline.
+ */
+export function createMemoryWorkflows(options: MemoryWorkflowsOptions): TransportWorkflows {
+  const { resultTtlMs } = options;
+  const runs = new Map<string, Run>();
+  const keys = new Map<string, string>();
+  // Finished runs in the order they finished: their expiry order (one TTL for all).
+  const finished = new Map<string, number>();
+
+  /** Keeps `finished` in step with a run's status after a move. */
+  function settle(run: Run): void {
+    const { id, finishedAt } = run.record;
+    finished.delete(id);
+    if (finishedAt !== undefined) finished.set(id, finishedAt);
+  }
+
+  /** Starts an operation: the clock, expired records dropped, `id`'s deadline applied. */
+  function begin(id?: string, fx: Effects = noEffects()): { now: number; run?: Run } {
+    const now = options.now();
+    for (const [expiredId, at] of finished) {
+      if (at + resultTtlMs > now) break;
+      finished.delete(expiredId);
+      const run = runs.get(expiredId);
+      runs.delete(expiredId);
+      if (run?.idempotencyKey !== undefined) keys.delete(run.idempotencyKey);
+    }
+    if (id === undefined) return { now };
+    const run = runs.get(id);
+    if (run) due(run, now, fx);
+    return { now, run };
+  }
+
+  function due(run: Run, now: number, fx: Effects): void {
+    const { status, deadline } = run.record;
+    if (status === 'running' && deadline !== undefined && deadline <= now) {
+      timeOut(run, now, fx);
+      settle(run);
+    }
+  }
+
+  return {
+    async start(request) {
+      const fx = noEffects();
+      const { now } = begin();
+      const earlierId =
+        request.idempotencyKey === undefined ? undefined : keys.get(request.idempotencyKey);
+      const earlier = runs.get(earlierId ?? request.id);
+      if (earlier) {
+        return { id: earlier.record.id, duplicate: true, dispatch: [] };
+      }
+      const run = createRun(request, now, fx);
+      runs.set(request.id, run);
+      if (request.idempotencyKey !== undefined) keys.set(request.idempotencyKey, request.id);
+      settle(run);
+      const result: WorkflowStartResult = {
+        id: request.id,
+        duplicate: false,
+        dispatch: structuredClone(fx.dispatch),
+      };
+      return result;
+    },
+
+    async claim(id, address): Promise<ClaimOutcome> {
+      const { run } = begin(id);
+      const unit = run && unitAt(run, address);
+      if (!run || !unit) return 'unknown';
+      const { state } = unit.rec;
+      if (state === 'completed' || state === 'failed' || state === 'skipped') return 'done';
+      if (unit.kind === 'map' && run.items.has(unit.def.name)) return 'done';
+      if (run.record.status !== 'running') return 'ended';
+      if (state === 'ready' || state === 'running') {
+        unit.rec.state = 'running';
+        return 'claimed';
+      }
+      return 'ended';
+    },
+
+    async record(id, address, outcome) {
+      const fx = noEffects();
+      const { now, run } = begin(id, fx);
+      const unit = run && unitAt(run, address);
+      if (!run || !unit) return answer(undefined, false, fx);
+      const { state } = unit.rec;
+      const open = state === 'ready' || state === 'running';
+      const expanded = unit.kind === 'map' && run.items.has(unit.def.name);
+      // A map step's own job reports only its failure, before it expanded.
+      const mapResult = unit.kind === 'map' && outcome.ok;
+      if (run.record.status !== 'running' || !open || expanded || mapResult) {
+        return answer(run, false, fx);
+      }
+      if (outcome.ok) {
+        unit.result = outcome.result;
+        unit.rec.state = 'completed';
+        unitDone(run, unit, now, fx);
+      } else {
+        unitFailed(run, unit, outcome.error, now, fx);
+      }
+      settle(run);
+      return answer(run, true, fx);
+    },
+
+    async expand(id, step, items, maxChildren) {
+      const fx = noEffects();
+      const { now, run } = begin(id, fx);
+      const unit = run?.units.get(step);
+      if (!run || !unit) return answer(undefined, false, fx);
+      if (unit.kind !== 'map') {
+        throw new InvalidOptionError(
+          `step of workflow ${id}`,
+          step,
+          `a map step of ${run.record.plan.workflow}`,
+        );
+      }
+      const { state } = unit.rec;
+      const open = state === 'ready' || state === 'running';
+      if (run.record.status !== 'running' || !open || run.items.has(step)) {
+        return answer(run, false, fx);
+      }
+      if (items.length > maxChildren) {
+        const error: JobError = {
+          name: 'WorkflowTooLargeError',
+          code: 'WORKFLOW_TOO_LARGE',
+          message: `Map step "${step}" of workflow ${id} has ${items.length} items, over its limit of ${maxChildren} children (maxChildren); split the work or raise maxChildren (at most 100000).`,
+        };
+        unitFailed(run, unit, error, now, fx);
+      } else {
+        expandRun(run, unit, structuredClone(items) as JsonValue[], now, fx);
+      }
+      settle(run);
+      return answer(run, true, fx);
+    },
+
+    async dispatched(id, jobIds) {
+      const { run } = begin(id);
+      if (!run) return;
+      const done = new Set(jobIds);
+      run.outbox = run.outbox.filter((entry) => !done.has(entry.jobId));
+    },
+
+    async stale(before, limit) {
+      const { now } = begin();
+      const found: Array<{ id: string; at: number }> = [];
+      for (const run of runs.values()) {
+        due(run, now, noEffects());
+        const oldest = run.outbox[0]?.at;
+        if (oldest !== undefined && oldest < before) found.push({ id: run.record.id, at: oldest });
+      }
+      found.sort((a, b) => a.at - b.at || (a.id < b.id ? -1 : 1));
+      return found.slice(0, limit).map((entry) => entry.id);
+    },
+
+    async outbox(id) {
+      const { run } = begin(id);
+      return run ? structuredClone(run.outbox) : [];
+    },
+
+    async get(id) {
+      const { run } = begin(id);
+      return run ? structuredClone(run.record) : null;
+    },
+
+    async results(id, step, range) {
+      const { run } = begin(id);
+      const unit = run?.units.get(step);
+      if (!run || !unit) return [];
+      if (unit.kind !== 'map') return [structuredClone(unit.result)];
+      const count = run.items.get(step)?.length ?? 0;
+      const from = range?.from ?? 0;
+      const to = Math.min(count, range === undefined ? count : from + range.count);
+      const results: Array<JsonValue | undefined> = [];
+      for (let child = from; child < to; child++) {
+        results.push(structuredClone(run.units.get(unitKey(step, child))?.result));
+      }
+      return results;
+    },
+
+    async cancel(id) {
+      const fx = noEffects();
+      const { now, run } = begin(id, fx);
+      if (run?.record.status !== 'running') return { cancelled: false, cancel: [] };
+      endOpen(run, fx);
+      finish(run, 'cancelled', now);
+      settle(run);
+      return { cancelled: true, cancel: fx.cancel };
+    },
+
+    async retry(id) {
+      const fx = noEffects();
+      const { now, run } = begin(id, fx);
+      if (run?.record.status !== 'failed') return { retried: false, dispatch: [] };
+      retryRun(run, now, fx);
+      settle(run);
+      return { retried: true, dispatch: structuredClone(fx.dispatch) };
+    },
+  };
+}

@@ -1,0 +1,255 @@
+import { describe, expect, it } from 'vitest';
+import { newWorkflowId, workflowJobId } from '../../ids.js';
+import { useSuiteContext } from './context.js';
+import type { ConformanceHarness } from './harness.js';
+import {
+  failed,
+  groupStage,
+  mapStage,
+  ok,
+  orderPlan,
+  planOf,
+  planStep,
+  recordOf,
+  statesOf,
+  stepStage,
+  stepsOf,
+  workflowsOf,
+} from './workflow-fixtures.js';
+
+/** W8, W9 and W11–W14: the outbox, reads, cancel, retry, checks and deadlines. */
+export function workflowStoreRules(harness: ConformanceHarness): void {
+  describe('workflows: outbox, cancel, retry', () => {
+    const ctx = useSuiteContext(harness);
+
+    it('[W8] dispatched clears outbox entries by job id; stale lists workflows with entries written before a time, oldest first, up to a limit', async ({
+      skip,
+    }) => {
+      const { workflows } = await workflowsOf(ctx, skip);
+      const { plan } = orderPlan();
+      const first = newWorkflowId();
+      const second = newWorkflowId();
+      const a = await workflows.start({ id: first, plan, input: null });
+      await ctx.advance(2);
+      await workflows.start({ id: second, plan, input: null });
+      const at = (a.dispatch[0]?.at ?? 0) + 1;
+      // Other tests' workflows may be stale too: look at these two only.
+      const mine = (ids: string[]) => ids.filter((id) => id === first || id === second);
+      expect(mine(await workflows.stale(at, 1_000))).toEqual([first]);
+      await ctx.advance(2);
+      const later = (await workflows.outbox(second))[0]?.at ?? 0;
+      expect(mine(await workflows.stale(later + 1, 1_000))).toEqual([first, second]);
+      const next = await workflows.record(first, { step: 'reserve' }, ok(1));
+      // The record's entries join the outbox; dispatching them clears only them.
+      expect(stepsOf(await workflows.outbox(first))).toEqual(['reserve', 'ship', 'confirm']);
+      await workflows.dispatched(
+        first,
+        next.dispatch.map((e) => e.jobId),
+      );
+      expect(stepsOf(await workflows.outbox(first))).toEqual(['reserve']);
+      await workflows.dispatched(first, [a.dispatch[0]?.jobId as string, 'unknown:job']);
+      expect(await workflows.outbox(first)).toEqual([]);
+      expect(mine(await workflows.stale(later + 1, 1_000))).toEqual([second]);
+      expect(await workflows.outbox(newWorkflowId())).toEqual([]);
+    });
+
+    it('[W9] get answers null for a workflow never started; a running one is kept however long it runs', async ({
+      skip,
+    }) => {
+      const { workflows } = await workflowsOf(ctx, skip);
+      expect(await workflows.get(newWorkflowId())).toBeNull();
+      const { plan } = orderPlan();
+      const id = newWorkflowId();
+      await workflows.start({ id, plan, input: { big: 'x'.repeat(1000) } });
+      await ctx.advance(20);
+      expect((await recordOf(workflows, id)).status).toBe('running');
+    });
+
+    it('[W11] cancel ends a running workflow: open steps cancelled, jobs of ready and running ones listed; nothing starts or moves after it', async ({
+      skip,
+    }) => {
+      const { workflows } = await workflowsOf(ctx, skip);
+      const { queue, plan } = orderPlan();
+      const id = newWorkflowId();
+      await workflows.start({ id, plan, input: null });
+      await workflows.record(id, { step: 'reserve' }, ok(1));
+      await workflows.claim(id, { step: 'ship' });
+      const cancelled = await workflows.cancel(id);
+      expect(cancelled.cancelled).toBe(true);
+      expect([...cancelled.cancel].sort()).toEqual(
+        [workflowJobId(queue, id, 'ship'), workflowJobId(queue, id, 'confirm')].sort(),
+      );
+      expect(await statesOf(workflows, id)).toEqual({
+        reserve: 'completed',
+        ship: 'cancelled',
+        confirm: 'cancelled',
+        fulfil: 'cancelled',
+        reject: 'pending',
+      });
+      const record = await recordOf(workflows, id);
+      expect(record.status).toBe('cancelled');
+      expect(record.finishedAt).toEqual(expect.any(Number));
+      expect(await workflows.outbox(id)).toEqual([]);
+      expect(await workflows.claim(id, { step: 'confirm' })).toBe('ended');
+      expect(await workflows.record(id, { step: 'ship' }, ok(2))).toMatchObject({
+        recorded: false,
+        status: 'cancelled',
+        dispatch: [],
+      });
+      expect(await workflows.cancel(id)).toEqual({ cancelled: false, cancel: [] });
+      expect(await workflows.cancel(newWorkflowId())).toEqual({ cancelled: false, cancel: [] });
+    });
+
+    it('[W12] retry runs a failed workflow again from its failed step with new job ids; completed steps keep their results and are not dispatched', async ({
+      skip,
+    }) => {
+      const { workflows } = await workflowsOf(ctx, skip);
+      const queue = `wf-retry-${newWorkflowId().slice(3, 11)}`.replace(/_/g, '-');
+      const plan = planOf([
+        stepStage(planStep('first', queue)),
+        groupStage(planStep('ok', queue), planStep('flaky', queue), planStep('slow', queue)),
+        mapStage(planStep('each', queue)),
+        stepStage(planStep('last', queue)),
+      ]);
+      const id = newWorkflowId();
+      await workflows.start({ id, plan, input: null });
+      await workflows.record(id, { step: 'first' }, ok('first'));
+      expect(await workflows.retry(id)).toEqual({ retried: false, dispatch: [] });
+      await workflows.record(id, { step: 'ok' }, ok('fine'));
+      await workflows.claim(id, { step: 'slow' });
+      const failure = await workflows.record(id, { step: 'flaky' }, failed('flaked'));
+      expect(failure.cancel).toEqual([workflowJobId(queue, id, 'slow')]);
+      const retried = await workflows.retry(id);
+      expect(retried.retried).toBe(true);
+      expect(retried.dispatch.map((e) => e.jobId)).toEqual([
+        workflowJobId(queue, id, 'flaky', undefined, 1),
+        workflowJobId(queue, id, 'slow', undefined, 1),
+      ]);
+      expect(await workflows.outbox(id)).toEqual(retried.dispatch);
+      const record = await recordOf(workflows, id);
+      expect(record).toMatchObject({ status: 'running', stage: 1 });
+      expect(record.failure).toBeUndefined();
+      expect(record.finishedAt).toBeUndefined();
+      expect(record.steps.slice(0, 4)).toEqual([
+        { step: 'first', state: 'completed', retries: 0, jobId: workflowJobId(queue, id, 'first') },
+        { step: 'ok', state: 'completed', retries: 0, jobId: workflowJobId(queue, id, 'ok') },
+        { step: 'flaky', state: 'ready', retries: 1, jobId: retried.dispatch[0]?.jobId },
+        { step: 'slow', state: 'ready', retries: 1, jobId: retried.dispatch[1]?.jobId },
+      ]);
+      expect(await workflows.results(id, 'ok')).toEqual(['fine']);
+      expect(await workflows.claim(id, { step: 'ok' })).toBe('done');
+      // It goes on from there; a map child that fails is retried alone.
+      await workflows.record(id, { step: 'flaky' }, ok('again'));
+      const expand = await workflows.record(id, { step: 'slow' }, ok('slow'));
+      expect(stepsOf(expand.dispatch)).toEqual(['each']);
+      await workflows.expand(id, 'each', [0, 1, 2], 10);
+      await workflows.record(id, { step: 'each', child: 0 }, ok(0));
+      await workflows.record(id, { step: 'each', child: 2 }, failed('child 2'));
+      const again = await workflows.retry(id);
+      expect(again.dispatch.map((e) => [e.jobId, e.input])).toEqual([
+        [workflowJobId(queue, id, 'each', 1, 1), 1],
+        [workflowJobId(queue, id, 'each', 2, 1), 2],
+      ]);
+      await workflows.record(id, { step: 'each', child: 1 }, ok(1));
+      const last = await workflows.record(id, { step: 'each', child: 2 }, ok(2));
+      expect(stepsOf(last.dispatch)).toEqual(['last']);
+      expect(await workflows.results(id, 'each')).toEqual([0, 1, 2]);
+      expect((await workflows.record(id, { step: 'last' }, ok('done'))).status).toBe('completed');
+      expect(await workflows.retry(id)).toEqual({ retried: false, dispatch: [] });
+    });
+
+    it('[W13] bad arguments reject with INVALID_OPTION (NOT_JSON, PAYLOAD_TOO_LARGE) and store nothing; calls after close reject with TRANSPORT_CLOSED', async ({
+      skip,
+    }) => {
+      const { transport, workflows } = await workflowsOf(ctx, skip);
+      const { queue, plan } = orderPlan();
+      const id = newWorkflowId();
+      const code = async (call: () => Promise<unknown>) =>
+        call().then(
+          () => 'resolved',
+          (error: { code?: string }) => error.code,
+        );
+      const badPlans: unknown[] = [
+        null,
+        { ...plan, stages: [] },
+        { ...plan, stages: [{ kind: 'loop', steps: plan.stages[0]?.steps }] },
+        { ...plan, stages: [{ kind: 'step', steps: [] }] },
+        planOf([stepStage(planStep('bad name', queue))]),
+        planOf([stepStage(planStep('a', queue)), stepStage(planStep('a', queue))]),
+        planOf([stepStage({ ...planStep('a', queue), queue: 'bad queue' })]),
+        planOf([stepStage({ ...planStep('a', queue), priority: 10 })]),
+        planOf([stepStage(planStep('a', queue, { compensate: 'missing' }))]),
+      ];
+      for (const bad of badPlans) {
+        expect(
+          await code(() => workflows.start({ id, plan: bad as typeof plan, input: null })),
+        ).toBe('INVALID_OPTION');
+      }
+      expect(await code(() => workflows.start({ id: 'not-a-workflow', plan, input: null }))).toBe(
+        'INVALID_OPTION',
+      );
+      expect(await code(() => workflows.start({ id, plan, input: () => 1 } as never))).toBe(
+        'NOT_JSON',
+      );
+      const huge = 'x'.repeat(600 * 1024);
+      expect(await code(() => workflows.start({ id, plan, input: huge }))).toBe(
+        'PAYLOAD_TOO_LARGE',
+      );
+      expect(await workflows.get(id)).toBeNull();
+      await workflows.start({ id, plan, input: null });
+      expect(await code(() => workflows.claim(id, { step: 'reserve', child: -1 }))).toBe(
+        'INVALID_OPTION',
+      );
+      expect(
+        await code(() => workflows.record(id, { step: 'reserve' }, { ok: true } as never)),
+      ).toBe('INVALID_OPTION');
+      expect(await code(() => workflows.record(id, { step: 'reserve' }, ok(huge)))).toBe(
+        'PAYLOAD_TOO_LARGE',
+      );
+      expect(
+        await code(() =>
+          workflows.record(id, { step: 'reserve' }, { ok: false, error: 'boom' } as never),
+        ),
+      ).toBe('INVALID_OPTION');
+      expect(await code(() => workflows.expand(id, 'reserve', [1], 0))).toBe('INVALID_OPTION');
+      expect(await code(() => workflows.expand(id, 'reserve', [1], 100_001))).toBe(
+        'INVALID_OPTION',
+      );
+      expect(await code(() => workflows.dispatched(id, [1] as never))).toBe('INVALID_OPTION');
+      expect(await code(() => workflows.stale(0, 0))).toBe('INVALID_OPTION');
+      expect(await code(() => workflows.results(id, 'reserve', { from: -1, count: 1 }))).toBe(
+        'INVALID_OPTION',
+      );
+      expect(await statesOf(workflows, id)).toMatchObject({ reserve: 'ready' });
+      await transport.close();
+      for (const call of [
+        () => workflows.get(id),
+        () => workflows.start({ id, plan, input: null }),
+        () => workflows.cancel(id),
+      ]) {
+        expect(await code(call)).toBe('TRANSPORT_CLOSED');
+      }
+    });
+
+    it('[W14] a running workflow past its deadline fails with WORKFLOW_TIMED_OUT', async ({
+      skip,
+    }) => {
+      const { transport, workflows } = await workflowsOf(ctx, skip);
+      const { plan } = orderPlan();
+      const id = newWorkflowId();
+      const untimed = newWorkflowId();
+      const now = await ctx.now(transport);
+      await workflows.start({ id, plan, input: null, deadline: now + ctx.ms(5) });
+      await workflows.start({ id: untimed, plan, input: null });
+      await workflows.claim(id, { step: 'reserve' });
+      await ctx.advance(10);
+      const late = await workflows.record(id, { step: 'reserve' }, ok(1));
+      expect(late).toMatchObject({ recorded: false, status: 'failed', dispatch: [] });
+      const record = await recordOf(workflows, id);
+      expect(record.failure?.error.code).toBe('WORKFLOW_TIMED_OUT');
+      expect(record.failure?.step).toBe('reserve');
+      expect((await statesOf(workflows, id)).reserve).toBe('cancelled');
+      expect((await recordOf(workflows, untimed)).status).toBe('running');
+    });
+  });
+}
