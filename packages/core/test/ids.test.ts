@@ -1,12 +1,15 @@
 import { describe, expect, it, vi } from 'vitest';
 import {
   isJobIdOf,
+  isWorkflowId,
   MAX_SLOT_AT,
   newJobId,
   newLeaseToken,
+  newWorkflowId,
   queueOfJobId,
   scheduledSlotOf,
   scheduleJobId,
+  workflowJobId,
 } from '../src/ids.js';
 
 describe('newJobId', () => {
@@ -123,5 +126,58 @@ describe('scheduledSlotOf', () => {
       expect(scheduledSlotOf(id), id).toBeUndefined();
     }
     expect(scheduledSlotOf(42 as never)).toBeUndefined();
+  });
+});
+
+describe('newWorkflowId', () => {
+  it('makes distinct wf_ ids of URL-safe characters that isWorkflowId accepts', () => {
+    const ids = Array.from({ length: 1_000 }, () => newWorkflowId());
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const id of ids) {
+      expect(id).toMatch(/^wf_[-0-9A-Za-z_]{17}$/);
+      expect(isWorkflowId(id)).toBe(true);
+    }
+    for (const bad of [
+      'wf_',
+      'wf_abcd',
+      'xf_abcdefgh',
+      'wf_abc.defgh',
+      `wf_${'a'.repeat(65)}`,
+      42,
+    ]) {
+      expect(isWorkflowId(bad)).toBe(false);
+    }
+  });
+});
+
+describe('workflowJobId', () => {
+  const wf = 'wf_Oetny5-abcdefghij';
+
+  it('is fixed per queue, workflow, step, child and retry, and names its queue', () => {
+    expect(workflowJobId('emails', wf, 'confirm')).toBe(`emails:${wf}.confirm`);
+    expect(workflowJobId('emails', wf, 'each', 41, 1)).toBe(`emails:${wf}.each.41.r1`);
+    const variants = [
+      workflowJobId('emails', wf, 'each'),
+      workflowJobId('emails', wf, 'each', 0),
+      workflowJobId('emails', wf, 'each', 0, 1),
+      workflowJobId('emails', wf, 'each', undefined, 1),
+      workflowJobId('other', wf, 'each'),
+      workflowJobId('emails', 'wf_Oetny5-abcdefghik', 'each'),
+    ];
+    expect(new Set(variants).size).toBe(variants.length);
+    for (const id of variants) expect(isJobIdOf(id, queueOfJobId(id) as string)).toBe(true);
+  });
+
+  it('hashes a long tail, staying short and distinct', () => {
+    const long = 's'.repeat(64);
+    const id = workflowJobId('q', `wf_${'w'.repeat(64)}`, long, 99_999, 3);
+    expect(id).toMatch(/^q:wf_w{64}:[-0-9A-Za-z_]{22}$/);
+    expect(id).not.toBe(workflowJobId('q', `wf_${'w'.repeat(64)}`, long, 99_998, 3));
+  });
+
+  it('never makes a newJobId or scheduleJobId id', () => {
+    const id = workflowJobId('reports', newWorkflowId(), 'step');
+    expect(scheduledSlotOf(id)).toBeUndefined();
+    expect(id.slice('reports:'.length)).not.toMatch(/^[-0-9A-Za-z_]{17}$/);
   });
 });

@@ -29,14 +29,20 @@ runTransportConformance('memory (system clock)', {
 
 // A transport without the optional capabilities: their rules skip themselves, with a reason.
 runTransportConformance(
-  'memory without admin, limits and metrics',
+  'memory without admin, limits, metrics and workflows',
   {
     createTransport: () => {
-      const { admin: _admin, limits: _limits, metrics: _metrics, ...bare } = memoryTransport();
+      const {
+        admin: _admin,
+        limits: _limits,
+        metrics: _metrics,
+        workflows: _workflows,
+        ...bare
+      } = memoryTransport();
       return bare;
     },
     advance: (ms) => new Promise((resolve) => setTimeout(resolve, ms + 5)),
     timeUnitMs: 50,
   },
-  { groups: ['admin', 'listJobs', 'jobIndex', 'audit', 'limits', 'metrics'] },
+  { groups: ['admin', 'listJobs', 'jobIndex', 'audit', 'limits', 'metrics', 'workflows'] },
 );
