@@ -124,7 +124,9 @@ export interface WorkflowRecord {
 
 /**
  * The `workflows` capability: optional on a {@link Transport}; workers that run workflow
- * steps, producers that start workflows, the CLI and the dashboard need it.
+ * steps, producers that start workflows, the CLI and the dashboard need it. Arguments are
+ * checked by `createTransport` [W13]; a running workflow past its deadline fails with
+ * `WORKFLOW_TIMED_OUT` [W14] (docs/transport.md).
  */
 export interface TransportWorkflows {
   /** Stores the record and puts the first stage in the outbox [W1]. */

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { newWorkflowId } from '../../src/ids.js';
 import { memoryTransport } from '../../src/memory/index.js';
 import { createManualClock } from '../../src/testing/index.js';
-import type { WorkflowPlan } from '../../src/workflow/plan.js';
+import { type WorkflowPlan, workflowPlan } from '../../src/workflow/plan.js';
+import { placeOrder } from '../workflow/fixtures.js';
 
 const step = (
   name: string,
@@ -35,6 +36,37 @@ function setup(resultTtlMs = 1_000) {
 }
 
 describe('memory workflows', () => {
+  it("runs a defined workflow's plan: stored as given, its stages in order to the end", async () => {
+    const { workflows } = setup();
+    const real = workflowPlan(placeOrder);
+    const id = newWorkflowId();
+    const started = await workflows.start({ id, plan: real, input: { orderId: 'o1' } });
+    expect((await workflows.get(id))?.plan).toEqual(real);
+    expect(started.dispatch.map((e) => [e.step, e.task, e.queue])).toEqual([
+      ['reserve', real.stages[0]?.steps[0]?.task, real.stages[0]?.steps[0]?.queue],
+    ]);
+    const shipped = await workflows.record(id, { step: 'reserve' }, { ok: true, result: 1 });
+    expect(shipped.dispatch.map((e) => e.step)).toEqual(['ship', 'confirm']);
+    await workflows.record(id, { step: 'ship' }, { ok: true, result: { shipmentId: 's' } });
+    const charge = await workflows.record(
+      id,
+      { step: 'confirm' },
+      { ok: false, error: { name: 'E', message: 'mail' } },
+    );
+    expect(charge.dispatch.map((e) => [e.step, e.kind])).toEqual([['charge', 'expand']]);
+    const children = await workflows.expand(id, 'charge', [{ sku: 'a' }], 10_000);
+    const fulfil = await workflows.record(
+      id,
+      { step: 'charge', child: 0 },
+      { ok: true, result: { cents: 5 } },
+    );
+    expect(children.dispatch).toHaveLength(1);
+    expect(fulfil.dispatch.map((e) => e.step)).toEqual(['fulfil']);
+    expect(
+      (await workflows.record(id, { step: 'fulfil' }, { ok: true, result: 'ok' })).status,
+    ).toBe('completed');
+  });
+
   it("keeps a finished workflow's record for the result TTL from its finish, then answers null and frees its key", async () => {
     const { clock, workflows } = setup(1_000);
     const id = newWorkflowId();
