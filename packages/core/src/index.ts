@@ -69,6 +69,7 @@ export {
   type ScheduleRow,
 } from './schedule/describe.js';
 export { MIN_EVERY_MS } from './schedule/duration.js';
+export { type ScheduledJob, scheduledJobOf } from './schedule/scheduled-job.js';
 export {
   dueSlots,
   FIRE_GRACE_MS,

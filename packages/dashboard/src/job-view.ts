@@ -4,7 +4,8 @@ import {
   type JobRecord,
   type JobState,
   type JsonValue,
-  scheduledSlotOf,
+  type ScheduledJob,
+  scheduledJobOf,
 } from '@conveyor/core';
 import type { Redactor } from './redact.js';
 
@@ -25,16 +26,6 @@ export interface JobSummary {
 }
 
 /** The slot a schedule's job was fired for, read from its id (`scheduleJobId`). */
-export interface ScheduledView {
-  /** Absent when the schedule id was too long to be kept in the job id (it holds a hash). */
-  scheduleId?: string;
-  slotAt: number;
-  /** When it was enqueued, on the transport's clock: the fire time. */
-  firedAt: number;
-  /** `firedAt - slotAt`. */
-  lateMs: number;
-}
-
 /** A job as its page shows it: the input (redacted), result, progress, errors and history. */
 export interface JobDetail extends Omit<JobSummary, 'error'> {
   input: JsonValue;
@@ -49,7 +40,7 @@ export interface JobDetail extends Omit<JobSummary, 'error'> {
   leaseExpiresAt?: number;
   cancelRequested?: boolean;
   /** Set for a job a schedule fired for a slot; not for a run-now (a plain job id). */
-  scheduled?: ScheduledView;
+  scheduled?: ScheduledJob;
 }
 
 /** Copies the keys of `from` that are defined onto `to`. */
@@ -86,18 +77,6 @@ export function toJobSummary(record: JobRecord): JobSummary {
   return summary;
 }
 
-function scheduledView(record: JobRecord): ScheduledView | undefined {
-  const slot = scheduledSlotOf(record.id);
-  if (slot === undefined) return undefined;
-  const view: ScheduledView = {
-    slotAt: slot.slotAt,
-    firedAt: record.enqueuedAt,
-    lateMs: record.enqueuedAt - slot.slotAt,
-  };
-  if (slot.scheduleId !== undefined) view.scheduleId = slot.scheduleId;
-  return view;
-}
-
 /** The job page's view; the input, result and progress go through the redactor. */
 export function toJobDetail(record: JobRecord, redactor: Redactor): JobDetail {
   const { error: _summaryError, ...summary } = toJobSummary(record);
@@ -117,6 +96,6 @@ export function toJobDetail(record: JobRecord, redactor: Redactor): JobDetail {
     consumer: record.consumer,
     leaseExpiresAt: record.leaseExpiresAt,
     cancelRequested: record.cancelRequested,
-    scheduled: scheduledView(record),
+    scheduled: scheduledJobOf(record),
   });
 }

@@ -1,4 +1,4 @@
-import { type JobRecord, scheduledSlotOf } from '@conveyor/core';
+import { type JobRecord, type ScheduledJob, scheduledJobOf } from '@conveyor/core';
 import type { Connection } from '../connection.js';
 import { CliError } from '../errors.js';
 import { formatDuration, formatTime, type Io, preview, printJson } from '../output.js';
@@ -16,7 +16,7 @@ export async function inspectJob(
   if (!stored) throw jobNotFound(id);
   const { record, tooDeep } = cutDeepRecord(stored);
   if (options.json) {
-    const scheduled = scheduledOf(record);
+    const scheduled = scheduledJobOf(record);
     printJson(io, scheduled ? { ...record, scheduled } : record);
     if (tooDeep.length > 0) io.stderr(`note: ${tooDeepNote(tooDeep)}.`);
     return;
@@ -35,31 +35,7 @@ export function jobNotFound(id: string): CliError {
 const LABEL = 10;
 
 /** What a schedule's job says of its slot: the slot, the fire time, and how late it fired. */
-export interface ScheduledJobInfo {
-  /** The schedule's id; absent when it was too long to be kept in the job id (hashed). */
-  scheduleId?: string;
-  /** The slot the job was fired for, ms since the epoch. */
-  slotAt: number;
-  /** When it was fired (enqueued, on the transport's clock). */
-  firedAt: number;
-  /** `firedAt - slotAt`. */
-  lateMs: number;
-}
-
-/** The slot of a schedule's job, read from its id; undefined for any other job. */
-export function scheduledOf(record: JobRecord): ScheduledJobInfo | undefined {
-  const slot = scheduledSlotOf(record.id);
-  if (!slot) return undefined;
-  const info: ScheduledJobInfo = {
-    slotAt: slot.slotAt,
-    firedAt: record.enqueuedAt,
-    lateMs: record.enqueuedAt - slot.slotAt,
-  };
-  if (slot.scheduleId !== undefined) info.scheduleId = slot.scheduleId;
-  return info;
-}
-
-function describeSlot(scheduled: ScheduledJobInfo, now: number): string {
+function describeSlot(scheduled: ScheduledJob, now: number): string {
   const late = scheduled.lateMs;
   const how = late <= 0 ? 'on time' : `late by ${formatDuration(late)}`;
   return `${formatTime(scheduled.slotAt, now)}, fired ${new Date(scheduled.firedAt).toISOString()} (${how})`;
@@ -71,7 +47,7 @@ function describeSlot(scheduled: ScheduledJobInfo, now: number): string {
  */
 export function describeJob(record: JobRecord, now: number): string[] {
   const { envelope } = record;
-  const scheduled = scheduledOf(record);
+  const scheduled = scheduledJobOf(record);
   const rows: Array<[string, string | undefined]> = [
     ['Job', record.id],
     ['Task', envelope.task],

@@ -1,6 +1,11 @@
 import { ts } from 'ts-morph';
 import { compareText } from '../diagnostics.js';
-import { positionOf, type TopLevelBinding, unwrapExpression } from './scope.js';
+import {
+  literalStringOption,
+  positionOf,
+  type TopLevelBinding,
+  unwrapExpression,
+} from './scope.js';
 
 /** One `export const x = defineSchedule({...})` in a task file: what the registry imports. */
 export interface ScheduleEntry {
@@ -114,7 +119,12 @@ export function findSchedules(
         continue;
       }
       const call = unwrapExpression(declaration.initializer) as ts.CallExpression;
-      schedules.push({ exportName, id: literalId(call), file, ...positionOf(call) });
+      schedules.push({
+        exportName,
+        id: literalStringOption(call, 'id'),
+        file,
+        ...positionOf(call),
+      });
     }
   }
   return { schedules, unexported };
@@ -133,22 +143,4 @@ export function coreReferences(
     if (binding.imported === '*') namespaces.add(local);
   }
   return { direct, namespaces };
-}
-
-/** The `id` option when it is a string literal. */
-function literalId(call: ts.CallExpression): string | undefined {
-  const [argument] = call.arguments;
-  const config = argument && unwrapExpression(argument);
-  if (!config || !ts.isObjectLiteralExpression(config)) return undefined;
-  for (const property of config.properties) {
-    if (
-      ts.isPropertyAssignment(property) &&
-      !ts.isComputedPropertyName(property.name) &&
-      property.name.text === 'id'
-    ) {
-      const value = unwrapExpression(property.initializer);
-      if (ts.isStringLiteral(value) || ts.isNoSubstitutionTemplateLiteral(value)) return value.text;
-    }
-  }
-  return undefined;
 }

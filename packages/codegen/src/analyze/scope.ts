@@ -197,3 +197,24 @@ export function unwrapExpression(node: ts.Expression): ts.Expression {
   }
   return current;
 }
+
+/**
+ * The value of option `key` of a call's first argument, when that argument is an object
+ * literal and the value a string literal (`defineTask({ name: 'x' })`); else undefined.
+ */
+export function literalStringOption(call: ts.CallExpression, key: string): string | undefined {
+  const [argument] = call.arguments;
+  const config = argument && unwrapExpression(argument);
+  if (!config || !ts.isObjectLiteralExpression(config)) return undefined;
+  for (const property of config.properties) {
+    if (
+      ts.isPropertyAssignment(property) &&
+      !ts.isComputedPropertyName(property.name) &&
+      property.name.text === key
+    ) {
+      const value = unwrapExpression(property.initializer);
+      if (ts.isStringLiteral(value) || ts.isNoSubstitutionTemplateLiteral(value)) return value.text;
+    }
+  }
+  return undefined;
+}

@@ -3,7 +3,13 @@ import type { Diagnostic } from '../diagnostics.js';
 import { type CopiedSchema, copy, declaredReturnType } from './copy.js';
 import { coreReferences, findSchedules, type ScheduleEntry } from './schedule-file.js';
 import { resolveRelative, type SchemaClosure, schemaClosure } from './schema-closure.js';
-import { positionOf, type TopLevelBinding, topLevelBindings, unwrapExpression } from './scope.js';
+import {
+  literalStringOption,
+  positionOf,
+  type TopLevelBinding,
+  topLevelBindings,
+  unwrapExpression,
+} from './scope.js';
 import { NotStatic, printStaticValue, staticValue } from './static-value.js';
 
 /** Contract options the producer needs, in the order they are written out. */
@@ -88,7 +94,7 @@ export function analyzeTaskFile(
   const diagnostics: Diagnostic[] = [];
   const identify = (call: ts.CallExpression, exportName: string | undefined) =>
     identities.push({
-      name: literalTaskName(call),
+      name: literalStringOption(call, 'name'),
       exportName,
       file,
       ...positionOf(call),
@@ -293,24 +299,6 @@ function readTask(
     declaredResult,
     options,
   };
-}
-
-/** The task name when it is written as a string literal, else undefined. */
-function literalTaskName(call: ts.CallExpression): string | undefined {
-  const [argument] = call.arguments;
-  const config = argument && unwrapExpression(argument);
-  if (!config || !ts.isObjectLiteralExpression(config)) return undefined;
-  for (const property of config.properties) {
-    if (
-      ts.isPropertyAssignment(property) &&
-      !ts.isComputedPropertyName(property.name) &&
-      property.name.text === 'name'
-    ) {
-      const value = unwrapExpression(property.initializer);
-      if (ts.isStringLiteral(value) || ts.isNoSubstitutionTemplateLiteral(value)) return value.text;
-    }
-  }
-  return undefined;
 }
 
 function copySchema(

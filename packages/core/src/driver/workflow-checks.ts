@@ -202,18 +202,7 @@ function checkStep(
 
 /** `maxChildren`: an integer from 1 to 100,000. */
 export function assertMaxChildren(value: unknown): asserts value is number {
-  if (
-    typeof value !== 'number' ||
-    !Number.isInteger(value) ||
-    value < 1 ||
-    value > MAX_WORKFLOW_CHILDREN
-  ) {
-    throw new InvalidOptionError(
-      'maxChildren',
-      value,
-      `an integer from 1 to ${MAX_WORKFLOW_CHILDREN}`,
-    );
-  }
+  assertIntIn(value, 'maxChildren', 1, MAX_WORKFLOW_CHILDREN);
 }
 
 /** A list of job ids: strings. */
@@ -224,7 +213,12 @@ export function assertJobIds(ids: unknown): asserts ids is readonly string[] {
 }
 
 /** An integer from `min` to `max`. */
-export function assertIntIn(value: unknown, option: string, min: number, max: number): void {
+export function assertIntIn(
+  value: unknown,
+  option: string,
+  min: number,
+  max: number,
+): asserts value is number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
     throw new InvalidOptionError(option, value, `an integer from ${min} to ${max}`);
   }
