@@ -42,6 +42,24 @@ export interface JobEnvelope {
   expiresAt?: number;
   /** Fingerprint of the input schema the producer validated with (codegen). */
   schema?: string;
+  /** Set on a workflow's step jobs only: the step the job runs (docs/workflows.md §3). */
+  workflow?: JobWorkflowRef;
+}
+
+/**
+ * The workflow step a step job runs. `run`: the step (or a map child, or a compensation);
+ * the worker resolves its input from the workflow's stored results, except a map child's,
+ * which is the envelope's `input`. `expand`: a map stage's job, which computes the stage's
+ * items and hands them to `transport.workflows.expand`.
+ */
+export interface JobWorkflowRef {
+  /** The workflow's id (`wf_…`). */
+  id: string;
+  /** The step's name, as in the plan. */
+  step: string;
+  /** A map child's 0-based index. */
+  child?: number;
+  kind: 'run' | 'expand';
 }
 
 const QUEUE_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
@@ -129,6 +147,7 @@ export function checkEnvelope(value: unknown, raw: string = safeStringify(value)
   for (const field of ['idempotencyKey', 'schema'] as const) {
     if (record[field] !== undefined && typeof record[field] !== 'string') problems.push(field);
   }
+  if (record.workflow !== undefined && !isWorkflowRef(record.workflow)) problems.push('workflow');
   if (
     record.expiresAt !== undefined &&
     (typeof record.expiresAt !== 'number' || !Number.isFinite(record.expiresAt))
@@ -141,6 +160,17 @@ export function checkEnvelope(value: unknown, raw: string = safeStringify(value)
     );
   }
   return record as unknown as JobEnvelope;
+}
+
+function isWorkflowRef(value: unknown): value is JobWorkflowRef {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const ref = value as Record<string, unknown>;
+  return (
+    typeof ref.id === 'string' &&
+    typeof ref.step === 'string' &&
+    (ref.kind === 'run' || ref.kind === 'expand') &&
+    (ref.child === undefined || (Number.isSafeInteger(ref.child) && (ref.child as number) >= 0))
+  );
 }
 
 function safeStringify(value: unknown): string {

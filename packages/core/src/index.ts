@@ -8,7 +8,7 @@ export { type Client, type ClientOptions, createClient, type EnqueueOptions } fr
 export type { ClientSchedules, ScheduleLookup } from './client-schedules.js';
 export { type Clock, systemClock, type TimerHandle } from './clock.js';
 export type { TaskContext } from './context.js';
-export type { JobEnvelope } from './envelope.js';
+export type { JobEnvelope, JobWorkflowRef } from './envelope.js';
 export {
   AmbiguousScheduleError,
   CapabilityMissingError,
@@ -197,6 +197,12 @@ export {
   type WorkflowInput,
   type WorkflowResult,
 } from './workflow/define-workflow.js';
+export {
+  applyWorkflowEffects,
+  cancelJobs,
+  stepJobRequest,
+  type WorkflowEffects,
+} from './workflow/dispatch.js';
 export type {
   CompensationFlow,
   Flow,

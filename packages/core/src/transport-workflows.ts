@@ -118,6 +118,8 @@ export interface WorkflowRecord {
   failure?: { step: string; child?: number; error: JobError };
   /** Transport clock, ms since the epoch. */
   createdAt: number;
+  /** Transport clock at the record's last change (a start, claim, record, expand, cancel, retry or time-out) [W15]. */
+  updatedAt: number;
   finishedAt?: number;
   deadline?: number;
 }
@@ -152,6 +154,13 @@ export interface TransportWorkflows {
   dispatched(workflowId: string, jobIds: readonly string[]): Promise<void>;
   /** Ids of workflows whose outbox has entries written before `before` (transport clock), at most `limit` [W8]. */
   stale(before: number, limit: number): Promise<string[]>;
+  /**
+   * Ids of running workflows whose record has not changed since `before` (transport clock),
+   * least recently changed first, at most `limit` [W15]: for sweepers, which check that each
+   * of their ready and running steps still has a live job (a step job that ended by another
+   * path, such as a lease that ran out on its last attempt, is recorded as failed).
+   */
+  idle(before: number, limit: number): Promise<string[]>;
   /** A workflow's outbox entries, oldest first [W8]. */
   outbox(workflowId: string): Promise<DispatchEntry[]>;
   /** The record, or null when there is none (never started, or expired after it ended) [W9]. */

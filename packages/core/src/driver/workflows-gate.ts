@@ -59,11 +59,13 @@ export function gateWorkflows(
       }),
     stale: (before, limit) =>
       gated(gate, () => {
-        if (typeof before !== 'number' || !Number.isFinite(before)) {
-          throw new InvalidOptionError('before', before, 'a time in ms since the epoch');
-        }
-        assertIntIn(limit, 'limit', 1, MAX_STALE_LIMIT);
+        assertBeforeAndLimit(before, limit);
         return workflows.stale(before, limit);
+      }),
+    idle: (before, limit) =>
+      gated(gate, () => {
+        assertBeforeAndLimit(before, limit);
+        return workflows.idle(before, limit);
       }),
     outbox: (id) =>
       gated(gate, () => {
@@ -98,4 +100,11 @@ export function gateWorkflows(
         return workflows.retry(id);
       }),
   };
+}
+
+function assertBeforeAndLimit(before: number, limit: number): void {
+  if (typeof before !== 'number' || !Number.isFinite(before)) {
+    throw new InvalidOptionError('before', before, 'a time in ms since the epoch');
+  }
+  assertIntIn(limit, 'limit', 1, MAX_STALE_LIMIT);
 }

@@ -61,6 +61,7 @@ export function createRun(request: WorkflowStartRequest, now: number, fx: Effect
     stage: 0,
     steps: [],
     createdAt: now,
+    updatedAt: now,
   };
   if (request.deadline !== undefined) record.deadline = request.deadline;
   const run: Run = {

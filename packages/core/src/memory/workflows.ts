@@ -51,8 +51,9 @@ export function createMemoryWorkflows(options: MemoryWorkflowsOptions): Transpor
   // Finished runs in the order they finished: their expiry order (one TTL for all).
   const finished = new Map<string, number>();
 
-  /** Keeps `finished` in step with a run's status after a move. */
-  function settle(run: Run): void {
+  /** After a move: stamps the record's `updatedAt`, keeps `finished` in step with its status. */
+  function settle(run: Run, now: number): void {
+    run.record.updatedAt = now;
     const { id, finishedAt } = run.record;
     finished.delete(id);
     if (finishedAt !== undefined) finished.set(id, finishedAt);
@@ -78,7 +79,7 @@ export function createMemoryWorkflows(options: MemoryWorkflowsOptions): Transpor
     const { status, deadline } = run.record;
     if (status === 'running' && deadline !== undefined && deadline <= now) {
       timeOut(run, now, fx);
-      settle(run);
+      settle(run, now);
     }
   }
 
@@ -95,7 +96,7 @@ export function createMemoryWorkflows(options: MemoryWorkflowsOptions): Transpor
       const run = createRun(request, now, fx);
       runs.set(request.id, run);
       if (request.idempotencyKey !== undefined) keys.set(request.idempotencyKey, request.id);
-      settle(run);
+      settle(run, now);
       const result: WorkflowStartResult = {
         id: request.id,
         duplicate: false,
@@ -105,7 +106,7 @@ export function createMemoryWorkflows(options: MemoryWorkflowsOptions): Transpor
     },
 
     async claim(id, address): Promise<ClaimOutcome> {
-      const { run } = begin(id);
+      const { now, run } = begin(id);
       const unit = run && unitAt(run, address);
       if (!run || !unit) return 'unknown';
       const { state } = unit.rec;
@@ -114,6 +115,7 @@ export function createMemoryWorkflows(options: MemoryWorkflowsOptions): Transpor
       if (run.record.status !== 'running') return 'ended';
       if (state === 'ready' || state === 'running') {
         unit.rec.state = 'running';
+        settle(run, now);
         return 'claimed';
       }
       return 'ended';
@@ -139,7 +141,7 @@ export function createMemoryWorkflows(options: MemoryWorkflowsOptions): Transpor
       } else {
         unitFailed(run, unit, outcome.error, now, fx);
       }
-      settle(run);
+      settle(run, now);
       return answer(run, true, fx);
     },
 
@@ -170,7 +172,7 @@ export function createMemoryWorkflows(options: MemoryWorkflowsOptions): Transpor
       } else {
         expandRun(run, unit, structuredClone(items) as JsonValue[], now, fx);
       }
-      settle(run);
+      settle(run, now);
       return answer(run, true, fx);
     },
 
@@ -188,6 +190,19 @@ export function createMemoryWorkflows(options: MemoryWorkflowsOptions): Transpor
         due(run, now, noEffects());
         const oldest = run.outbox[0]?.at;
         if (oldest !== undefined && oldest < before) found.push({ id: run.record.id, at: oldest });
+      }
+      found.sort((a, b) => a.at - b.at || (a.id < b.id ? -1 : 1));
+      return found.slice(0, limit).map((entry) => entry.id);
+    },
+
+    async idle(before, limit) {
+      const { now } = begin();
+      const found: Array<{ id: string; at: number }> = [];
+      for (const run of runs.values()) {
+        due(run, now, noEffects());
+        const { status, updatedAt } = run.record;
+        if (status === 'running' && updatedAt < before)
+          found.push({ id: run.record.id, at: updatedAt });
       }
       found.sort((a, b) => a.at - b.at || (a.id < b.id ? -1 : 1));
       return found.slice(0, limit).map((entry) => entry.id);
@@ -224,7 +239,7 @@ export function createMemoryWorkflows(options: MemoryWorkflowsOptions): Transpor
       if (run?.record.status !== 'running') return { cancelled: false, cancel: [] };
       endOpen(run, fx);
       finish(run, 'cancelled', now);
-      settle(run);
+      settle(run, now);
       return { cancelled: true, cancel: fx.cancel };
     },
 
@@ -233,7 +248,7 @@ export function createMemoryWorkflows(options: MemoryWorkflowsOptions): Transpor
       const { now, run } = begin(id, fx);
       if (run?.record.status !== 'failed') return { retried: false, dispatch: [] };
       retryRun(run, now, fx);
-      settle(run);
+      settle(run, now);
       return { retried: true, dispatch: structuredClone(fx.dispatch) };
     },
   };

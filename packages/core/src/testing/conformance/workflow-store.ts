@@ -17,7 +17,7 @@ import {
   workflowsOf,
 } from './workflow-fixtures.js';
 
-/** W8, W9 and W11–W14: the outbox, reads, cancel, retry, checks and deadlines. */
+/** W8, W9 and W11–W15: the outbox, reads, cancel, retry, checks, deadlines and idle workflows. */
 export function workflowStoreRules(harness: ConformanceHarness): void {
   describe('workflows: outbox, cancel, retry', () => {
     const ctx = useSuiteContext(harness);
@@ -217,6 +217,7 @@ export function workflowStoreRules(harness: ConformanceHarness): void {
       );
       expect(await code(() => workflows.dispatched(id, [1] as never))).toBe('INVALID_OPTION');
       expect(await code(() => workflows.stale(0, 0))).toBe('INVALID_OPTION');
+      expect(await code(() => workflows.idle(Number.NaN, 1))).toBe('INVALID_OPTION');
       expect(await code(() => workflows.results(id, 'reserve', { from: -1, count: 1 }))).toBe(
         'INVALID_OPTION',
       );
@@ -250,6 +251,35 @@ export function workflowStoreRules(harness: ConformanceHarness): void {
       expect(record.failure?.step).toBe('reserve');
       expect((await statesOf(workflows, id)).reserve).toBe('cancelled');
       expect((await recordOf(workflows, untimed)).status).toBe('running');
+    });
+
+    it('[W15] idle lists running workflows unchanged since a time, least recently changed first; a change or the end removes one', async ({
+      skip,
+    }) => {
+      const { transport, workflows } = await workflowsOf(ctx, skip);
+      const { plan } = orderPlan();
+      const first = newWorkflowId();
+      const second = newWorkflowId();
+      await workflows.start({ id: first, plan, input: null });
+      await ctx.advance(2);
+      await workflows.start({ id: second, plan, input: null });
+      const startedSecond = (await recordOf(workflows, second)).updatedAt;
+      expect(startedSecond).toBeGreaterThan((await recordOf(workflows, first)).updatedAt);
+      // Other tests' workflows may be idle too: look at these two only.
+      const mine = (ids: string[]) => ids.filter((id) => id === first || id === second);
+      expect(mine(await workflows.idle(startedSecond, 1_000))).toEqual([first]);
+      await ctx.advance(2);
+      const after = await ctx.now(transport);
+      expect(mine(await workflows.idle(after, 1_000))).toEqual([first, second]);
+      // A claim is a change: the first is no longer idle since `after`.
+      await ctx.advance(2);
+      expect(await workflows.claim(first, { step: 'reserve' })).toBe('claimed');
+      expect((await recordOf(workflows, first)).updatedAt).toBeGreaterThan(after);
+      expect(mine(await workflows.idle(after, 1_000))).toEqual([second]);
+      // A finished workflow is never idle.
+      await workflows.cancel(second);
+      await ctx.advance(2);
+      expect(mine(await workflows.idle(await ctx.now(transport), 1_000))).toEqual([first]);
     });
   });
 }

@@ -19,7 +19,7 @@ import {
 import { workflowMapRules } from './workflow-maps.js';
 import { workflowStoreRules } from './workflow-store.js';
 
-/** W1–W6: `transport.workflows`, the record and its atomic hand-offs; W7–W14 follow. */
+/** W1–W6: `transport.workflows`, the record and its atomic hand-offs; W7–W15 follow. */
 export function workflowRules(harness: ConformanceHarness): void {
   describe('workflows', () => {
     const ctx = useSuiteContext(harness);
