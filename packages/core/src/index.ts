@@ -198,6 +198,20 @@ export {
   type WorkflowResult,
 } from './workflow/define-workflow.js';
 export {
+  DEFAULT_LISTED_CHILDREN,
+  DEFAULT_LISTED_FAILED_CHILDREN,
+  type DescribeWorkflowOptions,
+  describeWorkflow,
+  listedJobIds,
+  type StepJobAttempts,
+  type WorkflowChildrenView,
+  type WorkflowChildView,
+  type WorkflowErrorView,
+  type WorkflowStageView,
+  type WorkflowStepView,
+  type WorkflowView,
+} from './workflow/describe.js';
+export {
   applyWorkflowEffects,
   cancelJobs,
   stepJobRequest,
