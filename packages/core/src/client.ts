@@ -1,4 +1,5 @@
 import { type ClientSchedules, createClientSchedules } from './client-schedules.js';
+import { type ClientWorkflows, createClientWorkflows } from './client-workflows.js';
 import { ENVELOPE_VERSION, type JobEnvelope, serializeInput } from './envelope.js';
 import { atInput, InvalidOptionError, ValidationError } from './errors.js';
 import { checkDuplicateInputs, type IdempotencyMode } from './idempotency.js';
@@ -100,6 +101,15 @@ export interface Client {
    * await client.schedules.pause('shop.lowStockReport');
    */
   readonly schedules: ClientSchedules;
+  /**
+   * Workflow runs: `start` one (a definition or a codegen contract), a `handle` for a run's
+   * id, `bind` stubs. Needs `transport.workflows`.
+   *
+   * @example
+   * const run = await client.workflows.start(placeOrder, order);
+   * console.log((await run.status())?.status, await run.result());
+   */
+  readonly workflows: ClientWorkflows;
   /** Closes the transport. */
   close(): Promise<void>;
 }
@@ -349,6 +359,7 @@ export function createClient(options: ClientOptions): Client {
     job: (id) => createJobHandle(transport, id),
     bind: (task) => bindTask(client, task),
     schedules: createClientSchedules(transport),
+    workflows: createClientWorkflows(transport, () => client, { maxPayloadBytes }),
     close: () => transport.close(),
   };
   return client;

@@ -22,7 +22,9 @@ export type ConveyorErrorCode =
   | 'TRANSPORT_CLOSED'
   | 'CAPABILITY_MISSING'
   | 'SCHEDULE_NOT_FOUND'
-  | 'SCHEDULE_AMBIGUOUS';
+  | 'SCHEDULE_AMBIGUOUS'
+  | 'WORKFLOW_NOT_COMPLETED'
+  | 'WORKFLOW_NOT_FOUND';
 
 /** Base class: a stable `code`, a message that says what to do, and an optional `cause`. */
 export class ConveyorError extends Error {

@@ -6,6 +6,7 @@
 
 export { type Client, type ClientOptions, createClient, type EnqueueOptions } from './client.js';
 export type { ClientSchedules, ScheduleLookup } from './client-schedules.js';
+export type { ClientWorkflows, StartWorkflowOptions } from './client-workflows.js';
 export { type Clock, systemClock, type TimerHandle } from './clock.js';
 export type { TaskContext } from './context.js';
 export type { JobEnvelope, JobWorkflowRef } from './envelope.js';
@@ -198,6 +199,18 @@ export {
   type WorkflowResult,
 } from './workflow/define-workflow.js';
 export {
+  type AnyWorkflowContract,
+  type AnyWorkflowLike,
+  bindWorkflow,
+  isWorkflowContract,
+  planOf,
+  type WorkflowContract,
+  type WorkflowInputOf,
+  type WorkflowResultOf,
+  type WorkflowStub,
+  workflowContract,
+} from './workflow/contract.js';
+export {
   DEFAULT_LISTED_CHILDREN,
   DEFAULT_LISTED_FAILED_CHILDREN,
   type DescribeWorkflowOptions,
@@ -217,6 +230,12 @@ export {
   stepJobRequest,
   type WorkflowEffects,
 } from './workflow/dispatch.js';
+export {
+  type WorkflowFailure,
+  WorkflowNotCompletedError,
+  WorkflowNotFoundError,
+  WorkflowResultTimeoutError,
+} from './workflow/errors.js';
 export type {
   CompensationFlow,
   Flow,
@@ -226,6 +245,12 @@ export type {
   StepFailure,
   StepMapping,
 } from './workflow/flow-types.js';
+export {
+  createWorkflowHandle,
+  WORKFLOW_WAIT_ROUND_MS,
+  type WorkflowHandle,
+} from './workflow/handle.js';
+export type { WorkflowInfo, WorkflowStepInfo } from './workflow/info.js';
 export {
   canonicalJson,
   planFingerprint,

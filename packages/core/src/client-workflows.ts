@@ -1,0 +1,195 @@
+/**
+ * `client.workflows`: starting workflow runs and handles for them (docs/workflows.md §2).
+ * A run's input is validated as a job's is, in the form the worker will receive, so an
+ * input the worker would refuse is refused here, before anything is stored. Starting
+ * stores the record and enqueues the first stage's jobs through `applyWorkflowEffects`,
+ * the one path from a workflow's outbox to its jobs.
+ */
+import type { StandardSchemaV1 } from '@standard-schema/spec';
+import type { Client } from './client.js';
+import { quote } from './envelope.js';
+import { InvalidOptionError, PayloadTooLargeError, ValidationError } from './errors.js';
+import { isWorkflowId, newWorkflowId, WORKFLOW_ID_RULE } from './ids.js';
+import type { JsonValue } from './json.js';
+import { checkJsonValue } from './json.js';
+import { receivedInput } from './json-boundary.js';
+import { utf8SizeOver } from './payload-size.js';
+import { assertDuration } from './retry-policy.js';
+import { validateNow } from './schema.js';
+import type { Transport } from './transport.js';
+import { requireCapability, type TransportWith } from './transport-capabilities.js';
+import type { WorkflowStartRequest } from './transport-workflows.js';
+import {
+  type AnyWorkflowLike,
+  bindWorkflow,
+  lastStageTasks,
+  planOf,
+  type WorkflowInputOf,
+  type WorkflowResultOf,
+  type WorkflowStub,
+} from './workflow/contract.js';
+import { applyWorkflowEffects } from './workflow/dispatch.js';
+import { createWorkflowHandle, type WorkflowHandle } from './workflow/handle.js';
+
+/** Per-run options of `start` (and a stub's `delay`). */
+export interface StartWorkflowOptions {
+  /**
+   * A second start with the same key, while the first run's record exists, returns that
+   * run (`handle.duplicate` is true) and stores and enqueues nothing.
+   */
+  idempotencyKey?: string;
+  /** Fail the run (`WORKFLOW_TIMED_OUT`) if it is still running this many ms from now. */
+  timeoutMs?: number;
+  /** Fail the run (`WORKFLOW_TIMED_OUT`) if it is still running then. Not with `timeoutMs`. */
+  deadline?: Date | number;
+}
+
+export interface ClientWorkflows {
+  /**
+   * Validates `input` with the workflow's schema, stores the run and enqueues its first
+   * stage. Accepts a definition (`defineWorkflow`) or a contract (`workflowContract`, as
+   * codegen writes). Needs `transport.workflows` (`CAPABILITY_MISSING` otherwise); an
+   * invalid input throws `VALIDATION_FAILED` quoting it, and nothing is stored.
+   *
+   * @example
+   * const run = await client.workflows.start(placeOrder, order, { idempotencyKey: order.orderId });
+   * const fulfilled = await run.result({ timeoutMs: 60_000 });
+   */
+  start<W extends AnyWorkflowLike>(
+    workflow: W,
+    input: WorkflowInputOf<W>,
+    options?: StartWorkflowOptions,
+  ): Promise<WorkflowHandle<WorkflowResultOf<W>>>;
+  /** A typed handle for a run whose id you have: `result()` decodes as the workflow's. */
+  handle<W extends AnyWorkflowLike>(workflow: W, id: string): WorkflowHandle<WorkflowResultOf<W>>;
+  /** A handle for any run by id: `result()` gives the stored JSON as it is. */
+  handle(id: string): WorkflowHandle<unknown>;
+  /** `placeOrder.delay(…)` stubs bound to this client. */
+  bind<W extends AnyWorkflowLike>(workflow: W): WorkflowStub<W>;
+}
+
+/** `client.workflows` over a transport; `client` is what `bind` binds stubs to. */
+export function createClientWorkflows(
+  transport: Transport,
+  client: () => Client,
+  options: { maxPayloadBytes: number },
+): ClientWorkflows {
+  const capability = (what: string): TransportWith<'workflows'> => {
+    requireCapability(transport, 'workflows', `client.workflows.${what}`);
+    return transport as TransportWith<'workflows'>;
+  };
+
+  function handle(
+    workflowOrId: AnyWorkflowLike | string,
+    maybeId?: string,
+  ): WorkflowHandle<unknown> {
+    const withWorkflows = capability('handle');
+    const typed = typeof workflowOrId !== 'string';
+    const id = typed ? maybeId : workflowOrId;
+    if (!isWorkflowId(id)) throw new InvalidOptionError('workflow id', id, WORKFLOW_ID_RULE);
+    const tasks = typed ? lastStageTasks(workflowOrId) : undefined;
+    return createWorkflowHandle(withWorkflows, id, false, tasks);
+  }
+
+  return {
+    async start<W extends AnyWorkflowLike>(
+      workflow: W,
+      input: WorkflowInputOf<W>,
+      call: StartWorkflowOptions = {},
+    ): Promise<WorkflowHandle<WorkflowResultOf<W>>> {
+      const withWorkflows = capability('start');
+      const deadline = deadlineOf(call);
+      checkIdempotencyKey(call.idempotencyKey);
+      const id = newWorkflowId();
+      const sent = await checkedInput(workflow, input, id, options.maxPayloadBytes);
+      const request: WorkflowStartRequest = { id, plan: planOf(workflow), input: sent };
+      if (call.idempotencyKey !== undefined) request.idempotencyKey = call.idempotencyKey;
+      if (deadline !== undefined) request.deadline = deadline;
+      const started = await withWorkflows.workflows.start(request);
+      await applyWorkflowEffects(withWorkflows, started.id, { dispatch: started.dispatch });
+      return createWorkflowHandle<WorkflowResultOf<W>>(
+        withWorkflows,
+        started.id,
+        started.duplicate,
+        lastStageTasks(workflow),
+      );
+    },
+    handle: handle as ClientWorkflows['handle'],
+    bind: (workflow) => bindWorkflow(client, workflow),
+  };
+}
+
+/**
+ * The input as the transport stores it (its JSON form), once it has passed the schema as
+ * given and, when JSON changes it (a Date, an `undefined` property), as the worker will
+ * receive it.
+ */
+async function checkedInput(
+  workflow: AnyWorkflowLike,
+  input: unknown,
+  id: string,
+  maxPayloadBytes: number,
+): Promise<JsonValue> {
+  const schema: StandardSchemaV1 = workflow.input;
+  const given = await validateNow(schema, input);
+  if (!given.ok) throw inputError(workflow.name, given.issues, input, false);
+  const exact = checkJsonValue(input, 'input');
+  const inputJson = JSON.stringify(input);
+  const bytes = utf8SizeOver(inputJson, maxPayloadBytes);
+  if (bytes !== undefined) {
+    const error = new PayloadTooLargeError(workflow.name, bytes, maxPayloadBytes, id, 'input');
+    error.message = `The input of workflow ${JSON.stringify(workflow.name)} is ${bytes} bytes, over the ${maxPayloadBytes}-byte limit. Store large data elsewhere (database, object store) and pass its id, or raise maxPayloadBytes.`;
+    throw error;
+  }
+  if (exact) return input as JsonValue;
+  const received = receivedInput(schema, inputJson);
+  const afterJson = await validateNow(schema, received);
+  if (!afterJson.ok) throw inputError(workflow.name, afterJson.issues, input, true);
+  return JSON.parse(inputJson) as JsonValue;
+}
+
+/** A `VALIDATION_FAILED` error about a workflow's input, quoting it. */
+function inputError(
+  workflow: string,
+  issues: readonly StandardSchemaV1.Issue[],
+  input: unknown,
+  afterJson: boolean,
+): ValidationError {
+  const error = new ValidationError(workflow, 'input', issues, { afterJson });
+  // ValidationError speaks of tasks; say workflow, and show what was passed.
+  const message = error.message.replace(/^Invalid input for task/, 'Invalid input for workflow');
+  error.message = `${message}${message.endsWith('.') ? '' : '.'} Input: ${quote(describeInput(input))}.`;
+  return error;
+}
+
+function describeInput(input: unknown): string {
+  try {
+    return JSON.stringify(input) ?? String(input);
+  } catch {
+    return String(input);
+  }
+}
+
+function deadlineOf(call: StartWorkflowOptions): number | undefined {
+  const { timeoutMs, deadline } = call;
+  if (timeoutMs !== undefined && deadline !== undefined) {
+    throw new InvalidOptionError('deadline', deadline, 'either timeoutMs or deadline, not both');
+  }
+  if (timeoutMs !== undefined) {
+    assertDuration(timeoutMs, 'timeoutMs');
+    return Date.now() + timeoutMs;
+  }
+  if (deadline === undefined) return undefined;
+  const ms = deadline instanceof Date ? deadline.getTime() : deadline;
+  if (typeof ms !== 'number' || !Number.isFinite(ms)) {
+    throw new InvalidOptionError('deadline', deadline, 'a Date or epoch milliseconds');
+  }
+  return ms;
+}
+
+function checkIdempotencyKey(key: unknown): void {
+  if (key === undefined) return;
+  if (typeof key !== 'string' || key.length === 0 || key.length > 256) {
+    throw new InvalidOptionError('idempotencyKey', key, 'a string of 1–256 characters');
+  }
+}

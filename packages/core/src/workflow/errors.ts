@@ -1,0 +1,72 @@
+import { ConveyorError } from '../errors.js';
+import type { JobError } from '../job-error.js';
+import type { WorkflowStatus } from '../transport-workflows.js';
+
+// The errors a workflow handle raises; the codes are in `ConveyorErrorCode` (errors.ts).
+
+/** How a workflow that did not complete ended: the step that failed and its error. */
+export interface WorkflowFailure {
+  step: string;
+  child?: number;
+  error: JobError;
+}
+
+/**
+ * `handle.result()` on a workflow that ended without completing: `failed` (a step failed,
+ * or the deadline passed: `failure.error.code` is then `WORKFLOW_TIMED_OUT`), `cancelled`,
+ * or `compensated` (a step failed and its compensation ran).
+ */
+export class WorkflowNotCompletedError extends ConveyorError {
+  readonly workflowId: string;
+  readonly status: Exclude<WorkflowStatus, 'running' | 'completed'>;
+  /** The failure that ended it; absent for a cancel. */
+  readonly failure: WorkflowFailure | undefined;
+
+  constructor(
+    workflowId: string,
+    status: Exclude<WorkflowStatus, 'running' | 'completed'>,
+    failure: WorkflowFailure | undefined,
+  ) {
+    const where =
+      failure === undefined
+        ? ''
+        : `: step ${JSON.stringify(failure.step)}${failure.child === undefined ? '' : ` (child ${failure.child})`} failed with ${failure.error.code ?? failure.error.name}: ${failure.error.message}`;
+    const next =
+      status === 'failed'
+        ? ' Fix the cause, then handle.retry() runs it again from the failed step.'
+        : '';
+    super(
+      'WORKFLOW_NOT_COMPLETED',
+      `Workflow ${JSON.stringify(workflowId)} ended ${status} and has no result${where}.${next}`,
+    );
+    this.workflowId = workflowId;
+    this.status = status;
+    this.failure = failure;
+  }
+}
+
+/** No workflow with that id (never started, or its record expired after it ended). */
+export class WorkflowNotFoundError extends ConveyorError {
+  readonly workflowId: string;
+
+  constructor(workflowId: string) {
+    super(
+      'WORKFLOW_NOT_FOUND',
+      `No workflow ${JSON.stringify(workflowId)}: it never started, or it ended and its record expired (kept as long as job results).`,
+    );
+    this.workflowId = workflowId;
+  }
+}
+
+/** `handle.result({ timeoutMs })` gave up waiting (code `RESULT_TIMEOUT`); the workflow goes on. */
+export class WorkflowResultTimeoutError extends ConveyorError {
+  readonly workflowId: string;
+
+  constructor(workflowId: string, timeoutMs: number, stage: string) {
+    super(
+      'RESULT_TIMEOUT',
+      `Workflow ${JSON.stringify(workflowId)} did not finish within ${timeoutMs} ms (running ${stage}). Wait longer, or check that workers consume its steps' queues.`,
+    );
+    this.workflowId = workflowId;
+  }
+}

@@ -1,0 +1,236 @@
+import type { JsonValue } from '../json.js';
+import { type ResultDecoder, resultDecoder } from '../result-codec.js';
+import type { AnyTaskContract } from '../task.js';
+import { FINAL_STATES } from '../transport.js';
+import type { TransportWith } from '../transport-capabilities.js';
+import type { WorkflowRecord } from '../transport-workflows.js';
+import { applyWorkflowEffects, cancelJobs } from './dispatch.js';
+import {
+  WorkflowNotCompletedError,
+  WorkflowNotFoundError,
+  WorkflowResultTimeoutError,
+} from './errors.js';
+import { type WorkflowInfo, workflowInfo } from './info.js';
+
+/** A reference to one workflow run: what `placeOrder.delay(…)` returns. */
+export interface WorkflowHandle<TResult = unknown> {
+  readonly id: string;
+  /** True when an idempotency key matched an earlier run, which this handle then refers to. */
+  readonly duplicate: boolean;
+  /** The run's status, stage and steps (state, retries, job id, error), or null when unknown. */
+  status(): Promise<WorkflowInfo | null>;
+  /**
+   * Waits for the run to end, without polling (it waits on the running steps' jobs), and
+   * resolves with its last stage's result: a step's result; a group's results by step name;
+   * a map's results in item order (a step skipped by `onFailure: 'continue'` gives
+   * `undefined`). Results of tasks with an output schema are decoded with it. Rejects with
+   * `WorkflowNotCompletedError` (`WORKFLOW_NOT_COMPLETED`, with `.status` and `.failure`)
+   * when the run ends failed, cancelled or compensated, `WorkflowNotFoundError`
+   * (`WORKFLOW_NOT_FOUND`), or after `timeoutMs`, `WorkflowResultTimeoutError`
+   * (`RESULT_TIMEOUT`; the run itself goes on).
+   */
+  result(options?: { timeoutMs?: number; signal?: AbortSignal }): Promise<TResult>;
+  /**
+   * Cancels a running workflow: its waiting steps never run, its running steps' `ctx.signal`
+   * fires. `cancelled` is false when it had ended already (or is unknown).
+   */
+  cancel(): Promise<{ cancelled: boolean }>;
+  /**
+   * Runs a `failed` workflow again from its failed steps (steps that completed are not run
+   * again). `retried` is false when it is not failed.
+   */
+  retry(): Promise<{ retried: boolean }>;
+}
+
+/** Longest wait on step jobs before the record is read again: an ended run is noticed by then. */
+export const WORKFLOW_WAIT_ROUND_MS = 2_000;
+/** Children read per `results` call for a map stage's results. */
+const RESULTS_CHUNK = 1_000;
+/** First pause when a round found nothing to wait on and the record had not moved. */
+const FIRST_PAUSE_MS = 25;
+
+/**
+ * A handle for workflow run `id`. `lastStage` holds the task contracts of the last stage's
+ * steps, by step name, to decode results with their output schemas.
+ */
+export function createWorkflowHandle<TResult>(
+  transport: TransportWith<'workflows'>,
+  id: string,
+  duplicate = false,
+  lastStage?: Readonly<Record<string, AnyTaskContract>>,
+): WorkflowHandle<TResult> {
+  return new TransportWorkflowHandle<TResult>(transport, id, duplicate, lastStage);
+}
+
+class TransportWorkflowHandle<TResult> implements WorkflowHandle<TResult> {
+  readonly #transport: TransportWith<'workflows'>;
+  readonly #lastStage: Readonly<Record<string, AnyTaskContract>> | undefined;
+
+  constructor(
+    transport: TransportWith<'workflows'>,
+    readonly id: string,
+    readonly duplicate: boolean,
+    lastStage: Readonly<Record<string, AnyTaskContract>> | undefined,
+  ) {
+    this.#transport = transport;
+    this.#lastStage = lastStage;
+  }
+
+  async status(): Promise<WorkflowInfo | null> {
+    const record = await this.#transport.workflows.get(this.id);
+    return record === null ? null : workflowInfo(record);
+  }
+
+  async result({
+    timeoutMs,
+    signal,
+  }: {
+    timeoutMs?: number;
+    signal?: AbortSignal;
+  } = {}): Promise<TResult> {
+    const deadline = timeoutMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + timeoutMs;
+    let lastChange: number | undefined;
+    let pauseMs = FIRST_PAUSE_MS;
+    for (;;) {
+      const record = await this.#transport.workflows.get(this.id);
+      if (record === null) throw new WorkflowNotFoundError(this.id);
+      if (record.status === 'completed') return (await this.#lastStageResult(record)) as TResult;
+      if (record.status !== 'running') {
+        throw new WorkflowNotCompletedError(this.id, record.status, record.failure);
+      }
+      signal?.throwIfAborted();
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) {
+        throw new WorkflowResultTimeoutError(this.id, timeoutMs ?? 0, runningStage(record));
+      }
+      const roundMs = Math.min(WORKFLOW_WAIT_ROUND_MS, remaining);
+      const blocked = await this.#waitOnOpenJobs(record, roundMs, signal);
+      if (blocked || record.updatedAt !== lastChange) {
+        pauseMs = FIRST_PAUSE_MS;
+      } else {
+        // Nothing to wait on (a step's job not enqueued yet, or ended without its outcome
+        // recorded, which a worker's sweeper records), and no change: back off, bounded.
+        await pause(Math.min(pauseMs, roundMs), signal);
+        pauseMs = Math.min(pauseMs * 2, WORKFLOW_WAIT_ROUND_MS);
+      }
+      lastChange = record.updatedAt;
+    }
+  }
+
+  /**
+   * Waits, in turn, on the jobs of the steps that are ready or running, for at most
+   * `roundMs` in all. A job that is final answers at once, so a stage whose steps all ended
+   * costs one call each. True when a wait ran its time out on a job still open.
+   */
+  async #waitOnOpenJobs(
+    record: WorkflowRecord,
+    roundMs: number,
+    signal: AbortSignal | undefined,
+  ): Promise<boolean> {
+    const roundEnd = Date.now() + roundMs;
+    for (const step of record.steps) {
+      if ((step.state !== 'ready' && step.state !== 'running') || step.jobId === undefined) {
+        continue;
+      }
+      const left = roundEnd - Date.now();
+      if (left <= 0) return true;
+      const job = await this.#transport.waitFor(step.jobId, {
+        timeoutMs: left,
+        ...(signal && { signal }),
+      });
+      signal?.throwIfAborted();
+      if (job !== null && !FINAL_STATES.has(job.state)) return true;
+    }
+    return false;
+  }
+
+  /** The last stage's result, as the next stage would receive it, decoded per task. */
+  async #lastStageResult(record: WorkflowRecord): Promise<unknown> {
+    const { workflows } = this.#transport;
+    const { stages } = record.plan;
+    const last = stages[stages.length - 1];
+    if (last === undefined) return undefined;
+    switch (last.kind) {
+      case 'step': {
+        const [step] = last.steps;
+        if (step === undefined) return undefined;
+        const [stored] = await workflows.results(this.id, step.name);
+        return this.#decode(step.name, stored);
+      }
+      case 'parallel': {
+        const entries = await Promise.all(
+          last.steps.map(async ({ name }) => {
+            const [stored] = await workflows.results(this.id, name);
+            return [name, await this.#decode(name, stored)] as const;
+          }),
+        );
+        return Object.fromEntries(entries);
+      }
+      case 'map': {
+        const [step] = last.steps;
+        if (step === undefined) return [];
+        const count = record.steps.filter(
+          (rec) => rec.step === step.name && rec.child !== undefined,
+        ).length;
+        const decode = this.#decoder(step.name);
+        const results: unknown[] = [];
+        for (let from = 0; from < count; from += RESULTS_CHUNK) {
+          const chunk = await workflows.results(this.id, step.name, {
+            from,
+            count: Math.min(RESULTS_CHUNK, count - from),
+          });
+          for (const stored of chunk) {
+            results.push(
+              decode === undefined || stored === undefined ? stored : await decode(stored),
+            );
+          }
+        }
+        return results;
+      }
+    }
+  }
+
+  #decoder(step: string): ResultDecoder | undefined {
+    const task = this.#lastStage?.[step];
+    return task === undefined ? undefined : resultDecoder(task);
+  }
+
+  async #decode(step: string, stored: JsonValue | undefined): Promise<unknown> {
+    const decode = this.#decoder(step);
+    return decode === undefined || stored === undefined ? stored : decode(stored);
+  }
+
+  async cancel(): Promise<{ cancelled: boolean }> {
+    const { cancelled, cancel } = await this.#transport.workflows.cancel(this.id);
+    await cancelJobs(this.#transport, cancel);
+    return { cancelled };
+  }
+
+  async retry(): Promise<{ retried: boolean }> {
+    const { retried, dispatch } = await this.#transport.workflows.retry(this.id);
+    await applyWorkflowEffects(this.#transport, this.id, { dispatch });
+    return { retried };
+  }
+}
+
+/** The running stage, for messages: `stage 2 of 3 ("fulfil")`. */
+function runningStage(record: WorkflowRecord): string {
+  const { stages } = record.plan;
+  const names = stages[record.stage]?.steps.map((step) => JSON.stringify(step.name)) ?? [];
+  return `stage ${record.stage + 1} of ${stages.length}${names.length > 0 ? ` (${names.join(', ')})` : ''}`;
+}
+
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
