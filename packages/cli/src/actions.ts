@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { DashboardCommandOptions } from './commands/dashboard.js';
 import type { ScheduleAction } from './commands/schedules.js';
 import type { WorkerCommandOptions } from './commands/worker.js';
+import type { WorkflowAction } from './commands/workflows.js';
 import type { AdminConnection, Connection } from './connection.js';
 import { CliError, ExitCode } from './errors.js';
 import type { Io } from './output.js';
@@ -20,7 +21,9 @@ export type CommandName =
   | 'schedules'
   | 'schedules run-now'
   | 'schedules pause'
-  | 'schedules resume';
+  | 'schedules resume'
+  | 'workflows cancel'
+  | 'workflows retry';
 
 type Options = Record<string, unknown> & { json?: boolean };
 
@@ -87,6 +90,12 @@ export function dispatch(io: Io, signal: AbortSignal) {
           );
         }
         case 'inspect': {
+          if ((first as string).startsWith('wf_')) {
+            const { inspectWorkflow } = await import('./commands/workflows.js');
+            return withConnection(command, io, (c) =>
+              inspectWorkflow(c, first as string, options, io),
+            );
+          }
           const { inspectJob } = await import('./commands/inspect.js');
           return withConnection(command, io, (c) => inspectJob(c, first as string, options, io));
         }
@@ -183,6 +192,14 @@ export function dispatch(io: Io, signal: AbortSignal) {
               { json, queue: options.queue as string | undefined },
               io,
             ),
+          );
+        }
+        case 'workflows cancel':
+        case 'workflows retry': {
+          const { actOnWorkflow } = await import('./commands/workflows.js');
+          const action = name.slice('workflows '.length) as WorkflowAction;
+          return withConnection(command, io, (c) =>
+            actOnWorkflow(c, action, first as string, { json: options.json }, io),
           );
         }
         case 'purge': {

@@ -6,13 +6,13 @@
  * | `FAILED` | 1 | an unexpected error (a bug, or Redis failing mid-command) |
  * | `USAGE` | 2 | a bad option value, unknown command or missing argument (or a schedule id in two queues without `--queue`) |
  * | `REDIS_UNREACHABLE` | 3 | Redis (or the configured transport's broker) could not be reached |
- * | `NOT_FOUND` | 4 | no job (or schedule) with that id |
+ * | `NOT_FOUND` | 4 | no job (or schedule, or workflow) with that id |
  * | `REFUSED` | 5 | purge not confirmed (answered no, or no TTY and no `--yes`) |
  * | `TASKS_LOAD_FAILED` | 6 | the task module could not be loaded or holds no tasks |
- * | `CONFLICT` | 7 | the job is not in a state the command applies to (retry of a job that is not dead, cancel of a finished job) |
+ * | `CONFLICT` | 7 | the job is not in a state the command applies to (retry of a job that is not dead, cancel of a finished job; cancel of a workflow that is not running, retry of one that is not failed) |
  * | `REDIS_AUTH` | 8 | Redis refused the user and password (or needs one and none was given) |
  * | `CONFIG_INVALID` | 9 | the config file failed to load, or its `transport` is not a function that returns a transport |
- * | `CAPABILITY_MISSING` | 10 | the transport lacks an optional capability the command needs (`dead` needs `transport.admin`, `schedules` `transport.schedules`) |
+ * | `CAPABILITY_MISSING` | 10 | the transport lacks an optional capability the command needs (`dead` needs `transport.admin`, `schedules` `transport.schedules`, `workflows` and a workflow's `inspect` `transport.workflows`) |
  * | `AUTH_REQUIRED` | 11 | `dashboard` was asked to serve a host other than loopback without `--auth` |
  *
  * `generate` keeps the codegen's own codes: 1 for diagnostics, stale files or a bad config.

@@ -6,6 +6,7 @@ import { parseInteger, parseJobId, parseQueue, parseQueueList } from './options.
 import type { Io } from './output.js';
 import { addScheduleCommands } from './schedule-commands.js';
 import { version } from './version.js';
+import { addWorkflowCommands, parseInspectId } from './workflow-commands.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -16,7 +17,7 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 export function createProgram(io: Io, signal: AbortSignal): Command {
   const program = new Command('conveyor')
     .description(
-      'Run Conveyor workers and operate their queues: status, inspect, retry, cancel, purge, schedules.',
+      'Run Conveyor workers and operate their queues: status, inspect, retry, cancel, purge, schedules, workflows.',
     )
     .version(version(), '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help for a command')
@@ -69,15 +70,16 @@ The options go before or after the command name. TLS: a rediss:// URL; add --tls
 private CA, and --tls-cert with --tls-key when Redis asks for a client certificate (each
 option, or its environment variable, names a PEM file).
 
-Exit codes: 0 ok, 1 unexpected failure, 2 bad usage, 3 Redis unreachable, 4 job or
-schedule not found, 5 purge not confirmed, 6 task module failed to load, 7 job in the
-wrong state, 8 Redis refused the credentials, 9 invalid config file, 10 the transport lacks
-what the command needs (transport.admin, transport.schedules), 11 dashboard on an open host
-without --auth.
+Exit codes: 0 ok, 1 unexpected failure, 2 bad usage, 3 Redis unreachable, 4 job, schedule
+or workflow not found, 5 purge not confirmed, 6 task module failed to load, 7 job (or
+workflow) in the wrong state, 8 Redis refused the credentials, 9 invalid config file, 10 the
+transport lacks what the command needs (transport.admin, .schedules, .workflows),
+11 dashboard on an open host without --auth.
 ${examples(
   'conveyor worker --tasks src/generated/registry.ts --concurrency 20',
   'conveyor status --watch',
   'conveyor inspect emails:mi9x0q2k3a --json',
+  'conveyor inspect wf_mi9x0q2k3aXb7c9dE',
   'conveyor retry --all-dead --queue emails',
   'conveyor schedules',
   'conveyor dashboard --port 5555',
@@ -218,11 +220,25 @@ ${transportHelp()}${examples(
   brokerCommand(
     program,
     'inspect',
-    'show a job: state, attempts, timestamps, input, progress, result or error',
-    { examples: ['conveyor inspect emails:mi9x0q2k3a'] },
+    'show a job (state, attempts, timestamps, input, progress, result or error) or a workflow (its stages and steps)',
+    {
+      examples: [
+        'conveyor inspect emails:mi9x0q2k3a',
+        'conveyor inspect wf_mi9x0q2k3aXb7c9dE',
+        'conveyor inspect wf_mi9x0q2k3aXb7c9dE --all --json',
+      ],
+    },
   )
-    .argument('<job-id>', 'the job id, <queue>:<unique>', parseJobId)
-    .option('--json', 'print the job record as JSON')
+    .argument(
+      '<id>',
+      'a job id, <queue>:<unique>, or a workflow id, wf_… (needs transport.workflows)',
+      parseInspectId,
+    )
+    .option('--json', 'print the job record (or the workflow view) as JSON')
+    .option(
+      '--all',
+      "a workflow's map steps list every child (default: the first 10 and the failed)",
+    )
     .action(run('inspect'));
 
   brokerCommand(
@@ -276,6 +292,7 @@ ${transportHelp()}${examples(
     .action(run('purge'));
 
   addScheduleCommands(program, run);
+  addWorkflowCommands(program, run);
 
   brokerCommand(
     program,

@@ -1,4 +1,9 @@
-import { type JobRecord, type ScheduledJob, scheduledJobOf } from '@conveyor/core';
+import {
+  type JobRecord,
+  type JobWorkflowRef,
+  type ScheduledJob,
+  scheduledJobOf,
+} from '@conveyor/core';
 import type { Connection } from '../connection.js';
 import { CliError } from '../errors.js';
 import { formatDuration, formatTime, type Io, preview, printJson } from '../output.js';
@@ -34,6 +39,13 @@ export function jobNotFound(id: string): CliError {
 
 const LABEL = 10;
 
+/** `wf_… step "charge" child 41 (computes the map's items)`: where a step job belongs. */
+function workflowOf(ref: JobWorkflowRef): string {
+  const child = ref.child === undefined ? '' : ` child ${ref.child}`;
+  const kind = ref.kind === 'expand' ? " (computes the map's items)" : '';
+  return `${ref.id} step ${JSON.stringify(ref.step)}${child}${kind}; see \`conveyor inspect ${ref.id}\``;
+}
+
 /** What a schedule's job says of its slot: the slot, the fire time, and how late it fired. */
 function describeSlot(scheduled: ScheduledJob, now: number): string {
   const late = scheduled.lateMs;
@@ -56,6 +68,7 @@ export function describeJob(record: JobRecord, now: number): string[] {
     ['Attempts', `${record.attempts} of ${envelope.maxAttempts}`],
     ['Priority', String(envelope.priority)],
     ['Enqueued', formatTime(record.enqueuedAt, now)],
+    ['Workflow', envelope.workflow ? workflowOf(envelope.workflow) : undefined],
     ['Schedule', scheduled ? (scheduled.scheduleId ?? '(id too long to show; hashed)') : undefined],
     ['Slot', scheduled ? describeSlot(scheduled, now) : undefined],
     ['Due', record.dueAt === undefined ? undefined : formatTime(record.dueAt, now)],

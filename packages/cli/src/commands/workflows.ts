@@ -1,0 +1,133 @@
+import {
+  applyWorkflowEffects,
+  cancelJobs,
+  describeWorkflow,
+  listedJobIds,
+  requireCapability,
+  type StepJobAttempts,
+  type TransportWith,
+  type TransportWorkflows,
+  type WorkflowRecord,
+  type WorkflowView,
+} from '@conveyor/core';
+import type { Connection } from '../connection.js';
+import { CliError } from '../errors.js';
+import { type Io, printJson } from '../output.js';
+import { terminalText } from '../terminal-text.js';
+import { describeWorkflowTree } from '../workflow-tree.js';
+
+/** Step jobs looked up at once for their attempts. */
+const LOOKUPS_AT_ONCE = 64;
+
+/** The transport, with `CAPABILITY_MISSING` (exit 10) when it has no workflows. */
+function workflowTransport(connection: Connection, neededBy: string): TransportWith<'workflows'> {
+  const { transport } = connection;
+  requireCapability(transport, 'workflows', neededBy);
+  return transport as TransportWith<'workflows'>;
+}
+
+export function workflowNotFound(id: string): CliError {
+  return new CliError(
+    'NOT_FOUND',
+    `No workflow ${JSON.stringify(id)}: it never started, or it finished and its record expired (the result TTL). Check the id your producer logged (handle.id).`,
+  );
+}
+
+async function getRecord(workflows: TransportWorkflows, id: string): Promise<WorkflowRecord> {
+  const record = await workflows.get(id);
+  if (!record) throw workflowNotFound(id);
+  return record;
+}
+
+/** The attempts of each job in `ids`, looked up a few at a time; gone jobs are left out. */
+async function attemptsOf(
+  connection: Connection,
+  ids: readonly string[],
+): Promise<Map<string, StepJobAttempts>> {
+  const found = new Map<string, StepJobAttempts>();
+  for (let from = 0; from < ids.length; from += LOOKUPS_AT_ONCE) {
+    const records = await Promise.all(
+      ids.slice(from, from + LOOKUPS_AT_ONCE).map((id) => connection.transport.getJob(id)),
+    );
+    for (const record of records) {
+      if (record) {
+        found.set(record.id, {
+          attempts: record.attempts,
+          maxAttempts: record.envelope.maxAttempts,
+        });
+      }
+    }
+  }
+  return found;
+}
+
+/** `conveyor inspect <wf_…>`: the workflow's tree, with each listed step job's attempts. */
+export async function inspectWorkflow(
+  connection: Connection,
+  id: string,
+  options: { json?: boolean; all?: boolean },
+  io: Io,
+): Promise<void> {
+  const { workflows } = workflowTransport(connection, '`conveyor inspect <workflow id>`');
+  const record = await getRecord(workflows, id);
+  const listing = options.all ? { children: 'all' as const } : {};
+  const jobs = await attemptsOf(connection, listedJobIds(describeWorkflow(record, listing)));
+  const view: WorkflowView = describeWorkflow(record, { ...listing, jobs });
+  if (options.json) {
+    printJson(io, view);
+    return;
+  }
+  for (const line of describeWorkflowTree(view, Date.now() + connection.clockOffsetMs)) {
+    io.stdout(line);
+  }
+}
+
+export type WorkflowAction = 'cancel' | 'retry';
+
+/**
+ * `conveyor workflows cancel|retry <id>`. Cancel marks the workflow cancelled, then cancels
+ * its ready and running step jobs (running ones see `ctx.signal` fire); retry runs a failed
+ * workflow again from its failed steps and enqueues their new jobs.
+ */
+export async function actOnWorkflow(
+  connection: Connection,
+  action: WorkflowAction,
+  id: string,
+  options: { json?: boolean },
+  io: Io,
+): Promise<void> {
+  const transport = workflowTransport(connection, `\`conveyor workflows ${action}\``);
+  const { workflows } = transport;
+  const record = await getRecord(workflows, id);
+  const name = terminalText(JSON.stringify(id));
+  const wanted = action === 'cancel' ? 'running' : 'failed';
+  const conflict = (status: string) =>
+    new CliError(
+      'CONFLICT',
+      action === 'cancel'
+        ? `Workflow ${JSON.stringify(id)} is ${status}, not running: there is nothing to cancel.`
+        : `Workflow ${JSON.stringify(id)} is ${status}, not failed: only a failed workflow can be retried (from its failed step).`,
+    );
+  if (record.status !== wanted) throw conflict(record.status);
+  if (action === 'cancel') {
+    const { cancelled, cancel } = await workflows.cancel(id);
+    // Ended between the get and the cancel: say what it is now.
+    if (!cancelled) throw conflict((await workflows.get(id))?.status ?? 'gone');
+    await cancelJobs(transport, cancel);
+    if (options.json) printJson(io, { workflow: id, status: 'cancelled', cancelledJobs: cancel });
+    else
+      io.stdout(
+        `Cancelled workflow ${name}: ${cancel.length} step job${cancel.length === 1 ? '' : 's'} cancelled; no step starts after this.`,
+      );
+    return;
+  }
+  const { retried, dispatch } = await workflows.retry(id);
+  if (!retried) throw conflict((await workflows.get(id))?.status ?? 'gone');
+  await applyWorkflowEffects(transport, id, { dispatch });
+  const jobIds = dispatch.map((entry) => entry.jobId);
+  if (options.json) printJson(io, { workflow: id, status: 'running', enqueuedJobs: jobIds });
+  else
+    io.stdout(
+      `Retrying workflow ${name} from its failed step: enqueued ${jobIds.map(terminalText).join(', ')}. Completed steps keep their results.`,
+    );
+}

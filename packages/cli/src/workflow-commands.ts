@@ -1,0 +1,59 @@
+import { isWorkflowId, WORKFLOW_ID_RULE } from '@conveyor/core';
+import type { Command } from 'commander';
+import type { CommandName, dispatch } from './actions.js';
+import { brokerCommand, examples } from './command-help.js';
+import { usageError } from './errors.js';
+import { parseJobId } from './options.js';
+
+/** Checks a workflow id ({@link WORKFLOW_ID_RULE}); quotes a bad one. */
+export function parseWorkflowId(value: string): string {
+  if (!isWorkflowId(value)) throw usageError('workflow id', value, WORKFLOW_ID_RULE);
+  return value;
+}
+
+/** `conveyor inspect`'s argument: a workflow id (`wf_…`) or a job id (`<queue>:<unique>`). */
+export function parseInspectId(value: string): string {
+  if (value.startsWith('wf_') && !value.includes(':')) return parseWorkflowId(value);
+  return parseJobId(value);
+}
+
+/**
+ * `conveyor workflows cancel <id>` and `conveyor workflows retry <id>`. A workflow's tree
+ * is `conveyor inspect <id>`.
+ */
+export function addWorkflowCommands(program: Command, run: ReturnType<typeof dispatch>): void {
+  const workflows = program
+    .command('workflows')
+    .description('act on a workflow: cancel a running one, retry a failed one from its failed step')
+    .addHelpText(
+      'after',
+      `
+Subcommands: cancel <id>, retry <id>. \`conveyor inspect <workflow id>\` prints a workflow's
+stages and steps with each step's state, attempts and job id. Each needs the transport's
+workflows capability (transport.workflows; the memory transport has it).
+${examples('conveyor workflows cancel wf_mi9x0q2k3aXb7c9dE', 'conveyor workflows retry wf_mi9x0q2k3aXb7c9dE --json')}`,
+    );
+  const actions: Array<[CommandName, string, string, string]> = [
+    [
+      'workflows cancel',
+      'cancel',
+      'cancel a running workflow: no step starts after it; waiting step jobs are cancelled and running ones see ctx.signal fire',
+      'Exit codes: 4 no such workflow (or its record expired), 7 the workflow is not running.',
+    ],
+    [
+      'workflows retry',
+      'retry',
+      'run a failed workflow again from its failed step (completed steps keep their results)',
+      "Exit codes: 4 no such workflow (or its record expired), 7 the workflow is not failed.\nThe retried step's job gets a new id (…r1), so the failed one stays inspectable.",
+    ],
+  ];
+  for (const [name, sub, description, notes] of actions) {
+    brokerCommand(workflows, sub, description, {
+      notes: `\n${notes}\n`,
+      examples: [`conveyor workflows ${sub} wf_mi9x0q2k3aXb7c9dE`],
+    })
+      .argument('<id>', 'the workflow id, wf_…', parseWorkflowId)
+      .option('--json', 'print the outcome as JSON')
+      .action(run(name));
+  }
+}

@@ -1,0 +1,304 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import {
+  applyWorkflowEffects,
+  defineTask,
+  defineWorkflow,
+  memoryTransport,
+  newWorkflowId,
+  type StepAddress,
+  type StepOutcome,
+  type Transport,
+  workflowPlan,
+} from '@conveyor/core';
+import { afterAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { cli, json, packageDir } from './helpers.js';
+
+// `conveyor inspect <wf id>` and `conveyor workflows cancel|retry`, in-process on a memory
+// transport that a config file hands the CLI (as schedules.test.ts does). Workflows are
+// started and moved by hand, as a worker would: start, claim, record, applyWorkflowEffects.
+const root = path.join(packageDir, '.tmp', `workflows-${process.pid}`);
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+const Order = z.object({ orderId: z.string() });
+const reserve = defineTask({
+  name: 'shop.reserve',
+  input: Order,
+  queue: 'inventory',
+  retry: { attempts: 4 },
+  run: () => ({ ok: true }),
+});
+const ship = defineTask({ name: 'shop.ship', input: Order, run: () => ({ id: 's' }) });
+const charge = defineTask({
+  name: 'shop.charge',
+  input: z.object({ sku: z.string() }),
+  run: () => 1,
+});
+const placeOrder = defineWorkflow({
+  name: 'shop.placeOrder',
+  input: z.object({ orderId: z.string(), skus: z.array(z.string()) }),
+  steps: (flow) =>
+    flow
+      .step('reserve', reserve, { input: (_, order) => ({ orderId: order.orderId }) })
+      .parallel({ ship: { task: ship, input: (_, order) => ({ orderId: order.orderId }) } })
+      .map('charge', charge, { items: (_, order) => order.skus.map((sku) => ({ sku })) }),
+});
+
+/** A project whose config's transport is `box.transport`, without the members in `hide`. */
+async function project(hide: string[] = []) {
+  const dir = path.join(root, randomBytes(4).toString('hex'));
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(
+    path.join(dir, 'conveyor.config.ts'),
+    `import { defineConfig } from '@conveyor/codegen/config';
+
+export const box = { transport: undefined };
+
+export default defineConfig({
+  tasks: ['tasks/*.ts'],
+  client: 'generated/client.ts',
+  registry: 'generated/registry.ts',
+  transport: () =>
+    new Proxy(box.transport, {
+      get: (target, key) =>
+        ${JSON.stringify(hide)}.includes(key)
+          ? undefined
+          : key === 'close'
+            ? async () => {}
+            : Reflect.get(target, key),
+    }),
+});
+`,
+  );
+  const url = pathToFileURL(path.join(dir, 'conveyor.config.ts')).href;
+  const { box } = (await import(/* @vite-ignore */ url)) as { box: { transport?: Transport } };
+  const transport = memoryTransport();
+  box.transport = transport;
+  const { workflows } = transport;
+  const id = newWorkflowId();
+  const started = await workflows.start({
+    id,
+    plan: workflowPlan(placeOrder),
+    input: { orderId: 'o-1', skus: ['a', 'b', 'c'] },
+  });
+  await applyWorkflowEffects(transport, id, started);
+  /** Runs a step by hand: its job reserved and settled is not needed, only the workflow's record. */
+  const settle = async (address: StepAddress, outcome: StepOutcome) => {
+    await workflows.claim(id, address);
+    await applyWorkflowEffects(transport, id, await workflows.record(id, address, outcome));
+  };
+  const run = (argv: string[]) => cli(argv, { cwd: dir });
+  return { transport, workflows, id, settle, run };
+}
+
+const failure = (message: string, code?: string): StepOutcome => ({
+  ok: false,
+  error: { name: 'Error', message, ...(code === undefined ? {} : { code }) },
+});
+
+describe('conveyor inspect <workflow id>', () => {
+  it('prints the stages with each step state, attempts and job id; a map summarised', async () => {
+    const { transport, workflows, id, settle, run } = await project();
+    await settle({ step: 'reserve' }, { ok: true, result: { ok: true } });
+    await settle({ step: 'ship' }, { ok: true, result: { id: 's' } });
+    await applyWorkflowEffects(
+      transport,
+      id,
+      await workflows.expand(id, 'charge', [{ sku: 'a' }, { sku: 'b' }, { sku: 'c' }], 10_000),
+    );
+    await settle({ step: 'charge', child: 0 }, { ok: true, result: 1 });
+    await workflows.claim(id, { step: 'charge', child: 1 });
+    const record = await workflows.get(id);
+    const reserveJob = record?.steps[0]?.jobId as string;
+
+    const { code, stdout, stderr } = await run(['inspect', id]);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(new RegExp(`^Workflow  ${id}$`, 'm'));
+    expect(stdout).toMatch(/^Name {6}shop\.placeOrder$/m);
+    expect(stdout).toMatch(/^Status {4}running$/m);
+    expect(stdout).toMatch(/^Input {5}\{"orderId":"o-1","skus":\["a","b","c"\]\}$/m);
+    expect(stdout).toMatch(/^ {2}STEP\s+TASK\s+STATE\s+ATTEMPTS\s+JOB$/m);
+    expect(stdout).toContain('Stage 1: step\n');
+    expect(stdout).toContain('Stage 3: map  (running now)\n');
+    // The job was enqueued by applyWorkflowEffects, never reserved: attempt 0 of 4.
+    expect(stdout).toMatch(
+      new RegExp(
+        `^ {2}reserve\\s+shop\\.reserve\\s+completed\\s+attempt 0 of 4\\s+${reserveJob.replace(/[.]/g, '\\.')}$`,
+        'm',
+      ),
+    );
+    expect(stdout).toMatch(/^ {2}ship\s+shop\.ship\s+completed\s+attempt 0 of 3\s+default:wf_/m);
+    expect(stdout).toContain('3 children: 1 completed, 1 running, 1 ready');
+    expect(stdout).toMatch(/^ {4}#1\s+running\s+attempt 0 of 3\s+default:wf_\S+\.charge\.1$/m);
+
+    const view = json<Record<string, unknown>>(await run(['inspect', id, '--json']));
+    expect(view).toMatchObject({
+      id,
+      name: 'shop.placeOrder',
+      status: 'running',
+      stages: [
+        { kind: 'step', steps: [{ name: 'reserve', state: 'completed', jobId: reserveJob }] },
+        { kind: 'parallel', steps: [{ name: 'ship', state: 'completed' }] },
+        {
+          kind: 'map',
+          current: true,
+          steps: [
+            {
+              name: 'charge',
+              children: {
+                total: 3,
+                counts: { completed: 1, running: 1, ready: 1 },
+                hidden: 0,
+              },
+            },
+          ],
+        },
+      ],
+    });
+  });
+
+  it('lists only the first ten children and the failed ones, unless --all', async () => {
+    const { transport, workflows, id, settle, run } = await project();
+    await settle({ step: 'reserve' }, { ok: true, result: {} });
+    await settle({ step: 'ship' }, { ok: true, result: {} });
+    const items = Array.from({ length: 500 }, (_, index) => ({ sku: `s${index}` }));
+    await applyWorkflowEffects(transport, id, await workflows.expand(id, 'charge', items, 10_000));
+    await settle({ step: 'charge', child: 321 }, failure('card declined', 'DECLINED'));
+    const { stdout } = await run(['inspect', id]);
+    expect(stdout).toMatch(/^Status {4}failed$/m);
+    expect(stdout).toMatch(/^Failure {3}step "charge" child 321: DECLINED: card declined$/m);
+    expect(stdout).toContain('500 children: 1 failed, 499 cancelled');
+    const childLines = stdout.split('\n').filter((line) => /^ {4}#\d+ /.test(line));
+    expect(childLines.map((line) => line.trim().split(/\s+/)[0])).toEqual([
+      ...Array.from({ length: 10 }, (_, index) => `#${index}`),
+      '#321',
+    ]);
+    expect(stdout).toMatch(/^ {6}error: DECLINED: card declined$/m);
+    expect(stdout).toContain('… 489 more not listed');
+    expect(stdout).toContain('--all lists every child.');
+    const all = await run(['inspect', id, '--all']);
+    expect(all.stdout.split('\n').filter((line) => /^ {4}#\d+ /.test(line))).toHaveLength(500);
+    expect(all.stdout).not.toContain('more not listed');
+  });
+
+  it('escapes control characters from step errors and the input', async () => {
+    const { id, settle, run } = await project();
+    await settle({ step: 'reserve' }, failure('boom\u001b]0;pwned\u0007\u202e\nsecond line'));
+    const { stdout } = await run(['inspect', id]);
+    expect(stdout).toContain('error: boom\\x1b]0;pwned\\x07\\u202e');
+    expect(stdout).not.toContain('second line');
+    for (const raw of ['\u001b', '\u0007', '\u202e']) expect(stdout).not.toContain(raw);
+    const machine = await run(['inspect', id, '--json']);
+    expect(machine.stdout).not.toContain('\u202e');
+    expect(machine.stdout).toContain('\\u202e');
+  });
+
+  it("shows which workflow and step a step job belongs to, and its job's record", async () => {
+    const { workflows, id, run } = await project();
+    const jobId = (await workflows.get(id))?.steps[0]?.jobId as string;
+    const { code, stdout } = await run(['inspect', jobId]);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(
+      new RegExp(`^Workflow  ${id} step "reserve"; see \`conveyor inspect ${id}\`$`, 'm'),
+    );
+    const machine = json<{ envelope: { workflow: unknown } }>(
+      await run(['inspect', jobId, '--json']),
+    );
+    expect(machine.envelope.workflow).toEqual({ id, step: 'reserve', kind: 'run' });
+  });
+
+  it('says so for an unknown id, a malformed one, and a transport without workflows', async () => {
+    const { run } = await project();
+    const missing = await run(['inspect', 'wf_nosuchworkflow00']);
+    expect(missing.code).toBe(4);
+    expect(missing.stderr).toMatch(/^error: No workflow "wf_nosuchworkflow00": it never started/);
+    const malformed = await run(['inspect', 'wf_x']);
+    expect(malformed.code).toBe(2);
+    expect(malformed.stderr).toContain('Invalid workflow id "wf_x": expected "wf_"');
+    const bare = await project(['workflows']);
+    const refused = await bare.run(['inspect', bare.id]);
+    expect(refused.code).toBe(10);
+    expect(refused.stderr).toMatch(/workflows/);
+    expect(refused.stderr).toContain('`conveyor inspect <workflow id>`');
+  });
+});
+
+describe('conveyor workflows cancel', () => {
+  it('cancels a running workflow and its step jobs; a second cancel is a conflict', async () => {
+    const { transport, workflows, id, run } = await project();
+    const jobId = (await workflows.get(id))?.steps[0]?.jobId as string;
+    const { code, stdout, stderr } = await run(['workflows', 'cancel', id]);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(stdout).toBe(
+      `Cancelled workflow "${id}": 1 step job cancelled; no step starts after this.\n`,
+    );
+    expect((await workflows.get(id))?.status).toBe('cancelled');
+    expect((await transport.getJob(jobId))?.state).toBe('cancelled');
+    const again = await run(['workflows', 'cancel', id, '--json']);
+    expect(again.code).toBe(7);
+    expect(again.stderr).toBe(
+      `error: Workflow "${id}" is cancelled, not running: there is nothing to cancel.\n`,
+    );
+  });
+
+  it('--json prints the jobs it cancelled; unknown and malformed ids are refused', async () => {
+    const { workflows, id, run } = await project();
+    const jobId = (await workflows.get(id))?.steps[0]?.jobId as string;
+    expect(json(await run(['workflows', 'cancel', id, '--json']))).toEqual({
+      workflow: id,
+      status: 'cancelled',
+      cancelledJobs: [jobId],
+    });
+    const missing = await run(['workflows', 'cancel', 'wf_nosuchworkflow00']);
+    expect(missing.code).toBe(4);
+    const malformed = await run(['workflows', 'cancel', 'emails:abc']);
+    expect(malformed.code).toBe(2);
+    expect(malformed.stderr).toContain('Invalid workflow id "emails:abc"');
+  });
+});
+
+describe('conveyor workflows retry', () => {
+  it('runs a failed workflow again from its failed step, with a new job id', async () => {
+    const { transport, workflows, id, settle, run } = await project();
+    const notFailed = await run(['workflows', 'retry', id]);
+    expect(notFailed.code).toBe(7);
+    expect(notFailed.stderr).toContain('is running, not failed');
+    await settle({ step: 'reserve' }, failure('out of stock'));
+    expect((await workflows.get(id))?.status).toBe('failed');
+    const result = json<{ enqueuedJobs: string[] }>(
+      await run(['workflows', 'retry', id, '--json']),
+    );
+    expect(result).toEqual({ workflow: id, status: 'running', enqueuedJobs: [expect.any(String)] });
+    const [retried] = result.enqueuedJobs;
+    expect(retried).toMatch(/\.reserve\.r1$/);
+    expect((await transport.getJob(retried as string))?.state).toBe('waiting');
+    expect(await workflows.outbox(id)).toEqual([]);
+    const record = await workflows.get(id);
+    expect(record?.status).toBe('running');
+    expect(record?.steps[0]).toMatchObject({ state: 'ready', retries: 1, jobId: retried });
+  });
+
+  it('prints what it enqueued; --help explains the exit codes', async () => {
+    const { id, settle, run } = await project();
+    await settle({ step: 'reserve' }, failure('out of stock'));
+    const { stdout } = await run(['workflows', 'retry', id]);
+    expect(stdout).toMatch(
+      new RegExp(
+        `^Retrying workflow "${id}" from its failed step: enqueued inventory:\\S+\\.r1\\.`,
+      ),
+    );
+    const help = await cli(['workflows', 'retry', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: conveyor workflows retry \[options\] <id>/);
+    expect(help.stdout).toContain('7 the workflow is not failed');
+    expect(help.stdout).toContain('$ conveyor workflows retry wf_');
+    const parent = await cli(['workflows', '--help']);
+    expect(parent.stdout).toContain('conveyor inspect <workflow id>');
+    expect(parent.stdout).toMatch(/^ {2}cancel /m);
+  });
+});
