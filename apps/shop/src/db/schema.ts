@@ -25,6 +25,16 @@ CREATE TABLE IF NOT EXISTS shop.orders (
   jobs       jsonb,
   created_at timestamptz NOT NULL DEFAULT now()
 );
+-- What became of the order (the workflow shop.placeOrder writes it): pending until its last
+-- step marks it fulfilled (with the warehouse's shipment id) or rejected (with the reason).
+ALTER TABLE shop.orders ADD COLUMN IF NOT EXISTS status text NOT NULL DEFAULT 'pending'
+  CHECK (status IN ('pending', 'fulfilled', 'rejected'));
+ALTER TABLE shop.orders ADD COLUMN IF NOT EXISTS shipment_id text;
+ALTER TABLE shop.orders ADD COLUMN IF NOT EXISTS reason text;
+ALTER TABLE shop.orders ADD COLUMN IF NOT EXISTS workflow_id text;
+ALTER TABLE shop.orders ADD COLUMN IF NOT EXISTS settled_at timestamptz;
+-- Set in the transaction that sent the out-of-stock email: a retried rejectOrder sends none.
+ALTER TABLE shop.orders ADD COLUMN IF NOT EXISTS rejection_mailed_at timestamptz;
 -- One row per order whose stock was taken: the unique key that makes updateInventory idempotent.
 CREATE TABLE IF NOT EXISTS shop.processed_orders (
   order_id     text PRIMARY KEY,

@@ -27,6 +27,35 @@ function resolveClient(): Client {
   return typeof clientRef === 'function' ? clientRef() : clientRef;
 }
 
+// shop.markOrderFulfilled, from src/tasks/mark-order-fulfilled.ts
+const markOrderFulfilledInputSchema = z.object({ orderId: z.string().min(1), shipmentId: z.string().min(1) });
+const markOrderFulfilledOutputSchema = z.object({
+  orderId: z.string(),
+  status: z.literal('fulfilled'),
+  shipmentId: z.string(),
+  /** False when a retried or duplicated job found the order already fulfilled. */
+  applied: z.boolean(),
+});
+
+/** Contract of 'shop.markOrderFulfilled': what a producer needs, without `run`. */
+export const markOrderFulfilledContract = taskContract<
+  'shop.markOrderFulfilled',
+  typeof markOrderFulfilledInputSchema,
+  InferSchemaOutput<typeof markOrderFulfilledOutputSchema>
+>({
+  name: 'shop.markOrderFulfilled',
+  input: markOrderFulfilledInputSchema,
+  output: markOrderFulfilledOutputSchema,
+  queue: 'inventory',
+  priority: 7,
+  retry: { attempts: 5, backoff: { type: 'exponential', delay: 250, maxDelay: 5000 } },
+  index: ['orderId'],
+  fingerprint: 'f9efd5de129e02a9',
+});
+
+/** `markOrderFulfilled.delay(input)` enqueues 'shop.markOrderFulfilled'. */
+export const markOrderFulfilled = bindTask(resolveClient, markOrderFulfilledContract);
+
 // shop.notifyWarehouse, from src/tasks/notify-warehouse.ts
 export const notifyWarehouse$orderItem = z.object({ sku: z.string().min(1), quantity: z.number().int().positive() });
 const notifyWarehouseInputSchema = z.object({
@@ -54,6 +83,35 @@ export const notifyWarehouseContract = taskContract<
 
 /** `notifyWarehouse.delay(input)` enqueues 'shop.notifyWarehouse'. */
 export const notifyWarehouse = bindTask(resolveClient, notifyWarehouseContract);
+
+// shop.rejectOrder, from src/tasks/reject-order.ts
+const rejectOrderInputSchema = z.object({ orderId: z.string().min(1), reason: z.string().min(1) });
+const rejectOrderOutputSchema = z.object({
+  orderId: z.string(),
+  status: z.literal('rejected'),
+  /** False when a retried or duplicated job found the email already sent. */
+  mailed: z.boolean(),
+  messageId: z.string().nullable(),
+});
+
+/** Contract of 'shop.rejectOrder': what a producer needs, without `run`. */
+export const rejectOrderContract = taskContract<
+  'shop.rejectOrder',
+  typeof rejectOrderInputSchema,
+  InferSchemaOutput<typeof rejectOrderOutputSchema>
+>({
+  name: 'shop.rejectOrder',
+  input: rejectOrderInputSchema,
+  output: rejectOrderOutputSchema,
+  queue: 'emails',
+  priority: 8,
+  retry: { attempts: 5, backoff: { type: 'exponential', delay: 500, maxDelay: 10000 } },
+  index: ['orderId'],
+  fingerprint: 'ae549490ba4766e2',
+});
+
+/** `rejectOrder.delay(input)` enqueues 'shop.rejectOrder'. */
+export const rejectOrder = bindTask(resolveClient, rejectOrderContract);
 
 // shop.sendLowStockReport, from src/tasks/send-low-stock-report.ts
 const sendLowStockReportInputSchema = z.object({ threshold: z.number().int().nonnegative(), to: z.email() });
@@ -163,4 +221,4 @@ export const updateInventoryContract = taskContract<
 export const updateInventory = bindTask(resolveClient, updateInventoryContract);
 
 /** Every contract in this module, sorted by task name. */
-export const contracts = [notifyWarehouseContract, sendLowStockReportContract, sendOrderConfirmationContract, sendWelcomeEmailContract, updateInventoryContract] as const;
+export const contracts = [markOrderFulfilledContract, notifyWarehouseContract, rejectOrderContract, sendLowStockReportContract, sendOrderConfirmationContract, sendWelcomeEmailContract, updateInventoryContract] as const;
