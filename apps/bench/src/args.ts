@@ -39,6 +39,8 @@ Options:
                      dashboard (Conveyor only: the dashboard's reads over 1,000,000 jobs)
                      schedules (Conveyor and BullMQ: 10,000 schedules due at one instant,
                      time until all have run and Redis CPU per fire)
+                     flow (Conveyor and BullMQ: one parent with 10,000 children, time
+                     from the start to the parent's completion)
   --systems LIST     Subset of conveyor,bullmq,bee-queue (default: all three).
   --runs N           Runs per system for every case (overrides the preset).
   --json             Print the results as JSON on stdout (tables and progress go to stderr).

@@ -36,6 +36,10 @@ export interface Sizes {
   schedules: number;
   /** Worker processes that tick and fire them: the same number for each system. */
   scheduleProcesses: number;
+  /** Children of the flow case's one parent (issue 18). */
+  flowChildren: number;
+  /** Concurrency of the flow case's one worker process, the same for each system. */
+  flowConcurrency: number;
 }
 
 export const FULL: Sizes = {
@@ -62,6 +66,8 @@ export const FULL: Sizes = {
   dashboardRequests: 50,
   schedules: 10_000,
   scheduleProcesses: 2,
+  flowChildren: 10_000,
+  flowConcurrency: 50,
 };
 
 export const QUICK: Sizes = {
@@ -88,6 +94,8 @@ export const QUICK: Sizes = {
   dashboardRequests: 20,
   schedules: 1_000,
   scheduleProcesses: 2,
+  flowChildren: 2_000,
+  flowConcurrency: 50,
 };
 
 export const TINY: Sizes = {
@@ -114,4 +122,6 @@ export const TINY: Sizes = {
   dashboardRequests: 5,
   schedules: 50,
   scheduleProcesses: 2,
+  flowChildren: 100,
+  flowConcurrency: 50,
 };

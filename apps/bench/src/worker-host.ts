@@ -13,7 +13,14 @@ const PROGRESS_EVERY_MS = 50;
 const CPU_SAMPLE_EVERY_MS = 5;
 
 let consumer: Consumer | undefined;
-const NO_COUNTS: HostCounts = { completed: 0, retried: 0, lastAt: 0, firstAt: 0, readyAt: 0 };
+const NO_COUNTS: HostCounts = {
+  completed: 0,
+  retried: 0,
+  lastAt: 0,
+  firstAt: 0,
+  readyAt: 0,
+  parentAt: 0,
+};
 
 let counts: HostCounts = { ...NO_COUNTS };
 let cpuAtGo: NodeJS.CpuUsage | undefined;
@@ -32,9 +39,9 @@ function startCpu(): void {
   cpuSampledAt = now();
 }
 
-function reportProgress(): void {
+function reportProgress(force = false): void {
   const seen = counts.completed + counts.retried;
-  if (seen === reported) return;
+  if (seen === reported && !force) return;
   reported = seen;
   send({ type: 'progress', ...counts });
 }
@@ -56,6 +63,11 @@ async function handle(command: HostCommand): Promise<void> {
         },
         onRetried() {
           counts.retried += 1;
+        },
+        onParentCompleted() {
+          counts.parentAt = now();
+          // Reported at once: the harness is waiting for exactly this.
+          reportProgress(true);
         },
       });
       send({ type: 'ready' });

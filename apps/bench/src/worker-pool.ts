@@ -44,6 +44,11 @@ export interface WorkerPool {
     /** Runs as soon as `until` is met, before the consumers are stopped. */
     onReached?: () => Promise<void>;
     /**
+     * Runs once every consumer's `start` has resolved (the flow case adds its flow then);
+     * awaited before the run reports. A failure ends the wait at once and is thrown.
+     */
+    afterStart?: () => Promise<void>;
+    /**
      * Epoch ms after `go` at which the worker processes restart their CPU measurement, and
      * `onMark` runs (e.g. to note Redis CPU): the schedules case measures from its slot.
      */
@@ -87,14 +92,21 @@ function startHost(): Host {
   };
   child.on('message', (reply: HostReply) => {
     if (reply.type === 'progress' || reply.type === 'finished') {
-      const { completed, retried, lastAt, firstAt, readyAt } = reply;
-      host.counts = { completed, retried, lastAt, firstAt, readyAt };
+      const { completed, retried, lastAt, firstAt, readyAt, parentAt } = reply;
+      host.counts = { completed, retried, lastAt, firstAt, readyAt, parentAt };
     }
   });
   return host;
 }
 
-const NO_COUNTS: HostCounts = { completed: 0, retried: 0, lastAt: 0, firstAt: 0, readyAt: 0 };
+const NO_COUNTS: HostCounts = {
+  completed: 0,
+  retried: 0,
+  lastAt: 0,
+  firstAt: 0,
+  readyAt: 0,
+  parentAt: 0,
+};
 
 /** The group's counts: sums, the last `lastAt`, the first `firstAt`, `readyAt` once all are. */
 function sum(hosts: readonly Host[]): HostCounts {
@@ -106,6 +118,7 @@ function sum(hosts: readonly Host[]): HostCounts {
     lastAt: Math.max(0, ...hosts.map(({ counts }) => counts.lastAt)),
     firstAt: firsts.length > 0 ? Math.min(...firsts) : 0,
     readyAt: started.includes(0) ? 0 : Math.max(0, ...started),
+    parentAt: Math.max(0, ...hosts.map(({ counts }) => counts.parentAt)),
   };
 }
 
@@ -142,7 +155,16 @@ export function createWorkerPool(size: number): WorkerPool {
             );
       const deadline = startedAt + timeoutMs;
       let reached = false;
-      while (now() < deadline) {
+      let started: Promise<void> | undefined;
+      let startFailed = false;
+      while (now() < deadline && !startFailed) {
+        if (options.afterStart && !started && sum(group).readyAt > 0) {
+          started = options.afterStart().catch((error: unknown) => {
+            startFailed = true;
+            throw error;
+          });
+          started.catch(() => {});
+        }
         if (until(sum(group))) {
           reached = true;
           break;
@@ -155,6 +177,7 @@ export function createWorkerPool(size: number): WorkerPool {
       const replies = await Promise.all(
         group.map((host) => host.request({ type: 'finish' }, 'finished')),
       );
+      await started;
       let cpuMicros = 0;
       for (const reply of replies) if (reply.type === 'finished') cpuMicros += reply.cpuMicros;
       return { ...sum(group), startedAt, reached, cpuMicros };

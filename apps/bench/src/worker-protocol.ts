@@ -19,6 +19,8 @@ export interface HostCounts {
   firstAt: number;
   /** Epoch ms at which the consumer's `start` resolved (0 before). */
   readyAt: number;
+  /** Epoch ms at which the flow's parent was acknowledged as completed (the flow case; 0 before). */
+  parentAt: number;
 }
 
 /** Worker host → parent. */

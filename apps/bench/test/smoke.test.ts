@@ -73,11 +73,13 @@ const CASES = [
   'scale-2',
   'dashboard',
   'schedules',
+  'flow',
 ];
 /** Cases only some systems run (the rest run for all three). */
 const ONLY: Record<string, string[]> = {
   dashboard: ['conveyor'],
   schedules: ['conveyor', 'bullmq'],
+  flow: ['conveyor', 'bullmq'],
 };
 
 describe('pnpm bench (smoke, tiny sizes; no performance assertions)', () => {
@@ -117,8 +119,9 @@ describe('pnpm bench (smoke, tiny sizes; no performance assertions)', () => {
     expect(svg.startsWith('<svg')).toBe(true);
     expect(svg).toContain('Retry-heavy workload');
     const summary = await readFile(join(out, 'summary.md'), 'utf8');
-    // A row per case, and one more for the schedules case's second ratio (Redis CPU per fire).
-    expect(summary.split('\n').filter((l) => l.startsWith('| ')).length).toBe(CASES.length + 3);
+    // A row per case, the header and its rule, and one more for each second ratio (Redis CPU
+    // per fire in the schedules case, per child in the flow case).
+    expect(summary.split('\n').filter((l) => l.startsWith('| ')).length).toBe(CASES.length + 4);
     expect(summary).toMatch(/\| 11\. \(same\) \| Redis CPU \(µs\/fire\), lower is better \|/);
 
     // --from re-renders a saved run without running anything.

@@ -54,6 +54,7 @@ describe('selectCases', () => {
     expect(selectCases(cases, ['6']).map((c) => c.id)).toEqual(['depth-shallow', 'depth-deep']);
     expect(selectCases(cases, ['10']).map((c) => c.id)).toEqual(['dashboard']);
     expect(selectCases(cases, ['11']).map((c) => c.id)).toEqual(['schedules']);
+    expect(selectCases(cases, ['12']).map((c) => c.id)).toEqual(['flow']);
     expect(selectCases(cases, [])).toHaveLength(cases.length);
   });
 });
@@ -156,6 +157,7 @@ describe('runProblem (schedules case)', () => {
     firstAt: slotAt + 40,
     lastAt: slotAt + 900,
     readyAt: slotAt - 2_000,
+    parentAt: 0,
     startedAt: slotAt - 3_000,
     reached: true,
     cpuMicros: 1,

@@ -4,6 +4,7 @@ import type { Sizes } from '../plan.js';
 import { dashboard } from './dashboard.js';
 import { delayed } from './delayed.js';
 import { enqueueBulk, enqueueSingle } from './enqueue.js';
+import { flow } from './flow.js';
 import { latency } from './latency.js';
 import { memory } from './memory.js';
 import {
@@ -18,7 +19,8 @@ import { schedules } from './schedules.js';
 
 /**
  * Every case, in the issue's order (scale-out has one case per process count), then the
- * dashboard's (issue 16, Conveyor only) and the schedules' (issue 17, Conveyor and BullMQ).
+ * dashboard's (issue 16, Conveyor only), the schedules' (issue 17, Conveyor and BullMQ) and
+ * the flow's (issue 18, Conveyor and BullMQ).
  */
 export function allCases(sizes: Sizes): BenchCase[] {
   return [
@@ -35,6 +37,7 @@ export function allCases(sizes: Sizes): BenchCase[] {
     ...sizes.scaleProcesses.map(scaleOut),
     dashboard,
     schedules,
+    flow,
   ];
 }
 
@@ -47,7 +50,7 @@ export function selectCases(cases: readonly BenchCase[], filter: readonly string
   for (const term of filter) {
     if (!cases.some((c) => matches(c, term))) {
       throw new BenchUsageError(
-        `--cases "${term}" matches no case. Known: ${cases.map((c) => c.id).join(', ')} (or a case number 1–11)`,
+        `--cases "${term}" matches no case. Known: ${cases.map((c) => c.id).join(', ')} (or a case number 1–12)`,
       );
     }
   }

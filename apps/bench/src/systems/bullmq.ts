@@ -1,6 +1,7 @@
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { type BenchPayload, payload } from '../payload.js';
+import { bullmqFlowConsumer, bullmqFlows } from './bullmq-flows.js';
 import { installedVersion } from './package-version.js';
 import type {
   ConsumerHooks,
@@ -34,6 +35,7 @@ export const bullmqSystem: SystemAdapter = {
     'jobs: { removeOnComplete: true, removeOnFail: true }; delayed jobs use opts.delay',
     'worker: new Worker(name, processor, { connection: new IORedis(url, { maxRetriesPerRequest: null }), concurrency, autorun: false })',
     'retry case: { attempts: 2 } with no backoff (immediate retry)',
+    'flow case: new FlowProducer({ connection }).add({ name, queueName, data, opts: { jobId }, children }) with the children at { removeOnComplete: true, removeOnFail: true }; the parent reads job.getChildrenValues(); the worker is the Worker above',
     "schedules case: queue.upsertJobScheduler(id, { pattern, tz: 'UTC' }, { name, data, opts: { removeOnComplete: true, removeOnFail: true } }) from the harness, 100 calls in flight; the workers are the Worker above",
   ],
 
@@ -62,8 +64,10 @@ export const bullmqSystem: SystemAdapter = {
   },
 
   createSchedules: bullmqSchedules,
+  createFlows: bullmqFlows,
 
   async createConsumer(options: ConsumerOptions, hooks: ConsumerHooks) {
+    if (options.flow) return bullmqFlowConsumer(options, options.flow, hooks);
     const connection = new Redis(options.url, { maxRetriesPerRequest: null });
     const worker = new Worker<BenchPayload>(
       options.queue,

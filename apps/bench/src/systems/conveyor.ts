@@ -3,6 +3,7 @@ import { createClient, defineTask, silentLogger } from '@conveyor/core';
 import { redisTransport } from '@conveyor/redis';
 import { createWorker } from '@conveyor/worker';
 import { type BenchPayload, benchPayloadSchema as input } from '../payload.js';
+import { conveyorFlowConsumer, conveyorFlows } from './conveyor-flows.js';
 import { conveyorScheduleConsumer, conveyorSchedules } from './conveyor-schedules.js';
 import type { ConsumerHooks, ConsumerOptions, ProducerOptions, SystemAdapter } from './types.js';
 
@@ -51,6 +52,7 @@ export const conveyorSystem: SystemAdapter = {
     `worker: createWorker({ concurrency, prefetch: clamp(concurrency, 16, 100), logger: silentLogger }), other options default`,
     'retention: defaults (finished records kept 24 h, at most 10,000 per queue)',
     'retry case: retry { attempts: 2, backoff fixed 0 ms }',
+    "flow case: defineWorkflow with a map stage of the children (items from the workflow's input) and a fan-in step that receives their results in order; started with client.workflows.start(workflow, input); the worker is createWorker({ workflows }) with the same definition, other options as above",
     "schedules case: the harness upserts the specs (scheduleSpec(def, 'code')) through transport.schedules, 1,000 per call; each worker is createWorker({ schedules }) with the same definitions, other options default",
   ],
 
@@ -83,9 +85,17 @@ export const conveyorSystem: SystemAdapter = {
   },
 
   createSchedules: conveyorSchedules,
+  createFlows: conveyorFlows,
 
   async createConsumer(options: ConsumerOptions, hooks: ConsumerHooks) {
     const prefetch = prefetchFor(options.concurrency);
+    if (options.flow) {
+      return conveyorFlowConsumer(
+        { url: options.url, concurrency: options.concurrency, prefetch },
+        options.flow,
+        hooks,
+      );
+    }
     if (options.schedules) {
       return conveyorScheduleConsumer(
         { url: options.url, concurrency: options.concurrency, prefetch },

@@ -34,6 +34,35 @@ export interface ConsumerOptions {
    * its schedulers made and makes each one's next job, as it always does.
    */
   schedules?: ScheduleSet;
+  /**
+   * The flow this worker runs (the flow case): its children and its parent, on `queue`.
+   * Conveyor's worker is given the workflow (`createWorker({ workflows })`); BullMQ's runs
+   * the flow's parent and children as the jobs they are.
+   */
+  flow?: FlowSet;
+}
+
+/** One parent with `children` children, all on one queue (the flow case). */
+export interface FlowSet {
+  queue: string;
+  children: number;
+}
+
+/** What the parent received from its children, checked by the harness after the run. */
+export interface FlowOutcome {
+  /** Results the parent received. */
+  count: number;
+  /** Results that were not the child's own value at its place in the order of the children. */
+  misplaced: number;
+}
+
+/** A system's flows, driven from the harness: starts one parent with its children. */
+export interface Flows {
+  /** Adds the parent and its children through the system's public API. */
+  start(set: FlowSet): Promise<void>;
+  /** What the parent received, once it has completed; undefined when it has not. */
+  outcome(): Promise<FlowOutcome | undefined>;
+  close(): Promise<void>;
 }
 
 /**
@@ -66,6 +95,8 @@ export interface ConsumerHooks {
   onCompleted(): void;
   /** The system recorded a failed attempt that will be retried. */
   onRetried(): void;
+  /** The flow case: the system acknowledged the flow's parent as completed. */
+  onParentCompleted?(): void;
 }
 
 export interface Consumer {
@@ -93,4 +124,6 @@ export interface SystemAdapter {
   createConsumer(options: ConsumerOptions, hooks: ConsumerHooks): Promise<Consumer>;
   /** Absent when the system has no periodic schedules (Bee-Queue). */
   createSchedules?(options: { url: string }): Promise<Schedules>;
+  /** Absent when the system has no parent/children jobs (Bee-Queue). */
+  createFlows?(options: { url: string }): Promise<Flows>;
 }
