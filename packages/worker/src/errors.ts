@@ -8,7 +8,12 @@ export type WorkerErrorCode =
   | 'SANDBOX_START_FAILED'
   | 'SANDBOX_UNAVAILABLE'
   | 'TASK_MODULE_FAILED'
-  | 'ILLEGAL_PHASE_CHANGE';
+  | 'ILLEGAL_PHASE_CHANGE'
+  | 'WORKFLOW_ENDED'
+  | 'WORKFLOW_NOT_FOUND'
+  | 'UNKNOWN_WORKFLOW'
+  | 'WORKFLOW_SKEW'
+  | 'WORKFLOW_STEP_LOST';
 
 /**
  * Base class of the worker's errors. Most of them are abort reasons: a task sees them as

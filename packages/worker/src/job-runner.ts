@@ -3,6 +3,7 @@ import {
   type Clock,
   type JsonValue,
   type Logger,
+  type Reservation,
   type TaskRegistry,
   TimeLimitError,
 } from '@conveyor/core';
@@ -12,6 +13,7 @@ import { abortJob, type HeldJob, jobFields, jobSignal } from './held-job.js';
 import type { SandboxPool } from './sandbox-pool.js';
 import type { WorkerEvent } from './stats.js';
 import { armTimeLimits, watchDeadlines } from './time-limits.js';
+import type { WorkflowStepJobs } from './workflow/step-jobs.js';
 
 export interface JobRunner {
   /** Arms the task's time limits and runs the job, here or in a sandbox child; ends it once. */
@@ -51,8 +53,11 @@ export function createJobRunner(options: {
   jobs: () => Iterable<HeldJob>;
   emit: (event: WorkerEvent) => void;
   end: (job: HeldJob, outcome: JobOutcome) => void;
+  /** Runs workflow step jobs (a transport with `workflows`): every outcome goes through its `end`. */
+  workflowSteps?: WorkflowStepJobs | undefined;
 }): JobRunner {
-  const { registry, clock, logger, random, sandbox, sandboxTasks, emit, end } = options;
+  const { registry, clock, logger, random, sandbox, sandboxTasks, emit, workflowSteps } = options;
+  const end = workflowSteps ? workflowSteps.end : options.end;
   const { maxPayloadBytes, maxResultBytes } = options;
   const plans = new Map<string, TaskPlan>();
   const deadlines = watchDeadlines({
@@ -122,13 +127,14 @@ export function createJobRunner(options: {
     job: HeldJob,
     task: AnyTaskDefinition | undefined,
     sandboxed: SandboxPool | undefined,
+    reservation: Reservation = job.reservation,
   ): Promise<void> {
     const onProgress = (value: JsonValue): void => recordProgress(job, value);
     let outcome: JobOutcome;
     try {
       outcome = await (sandboxed
-        ? sandboxed.run(job, onProgress)
-        : runJob(job.reservation, {
+        ? sandboxed.run(job, onProgress, reservation)
+        : runJob(reservation, {
             registry,
             signal: () => jobSignal(job),
             logger,
@@ -139,7 +145,7 @@ export function createJobRunner(options: {
           }));
     } catch (error) {
       // runJob never rejects by contract; a sandbox does when its child dies.
-      outcome = retryableFailure(job.reservation, task, error, random);
+      outcome = retryableFailure(reservation, task, error, random);
     }
     end(job, outcome);
   }
@@ -153,7 +159,14 @@ export function createJobRunner(options: {
       if (plan.defaultMs !== undefined) {
         deadlines.watch((job.startedAt ?? clock.now()) + plan.defaultMs);
       }
-      void runToEnd(job, plan.task, plan.sandboxed);
+      // A workflow's step job: claimed and its input resolved first (or ended unrun).
+      if (workflowSteps && job.reservation.envelope.workflow) {
+        workflowSteps.start(job, (reservation) => {
+          void runToEnd(job, plan.task, plan.sandboxed, reservation);
+        });
+      } else {
+        void runToEnd(job, plan.task, plan.sandboxed);
+      }
     },
     stop: () => deadlines.stop(),
   };

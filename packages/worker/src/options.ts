@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import {
   type AnySchedule,
   type AnyTaskDefinition,
+  type AnyWorkflow,
   type Clock,
   createTaskRegistry,
   DEFAULT_QUEUE,
@@ -27,6 +28,9 @@ import { pino } from 'pino';
 import { DEFAULT_METRICS_FLUSH_MS } from './minute-metrics.js';
 import { DEFAULT_SCHEDULES_REFRESH_MS } from './schedule-ticker.js';
 import { isTaskRegistry, moduleUrl } from './task-module.js';
+import { resolveWorkflows, type WorkflowCatalog } from './workflow/catalog.js';
+import { DEFAULT_MAX_WORKFLOW_CHILDREN } from './workflow/step-jobs.js';
+import { DEFAULT_WORKFLOW_SWEEP_MS } from './workflow/sweeper.js';
 
 /** The worker's default hard time limit: 30 minutes. */
 export const DEFAULT_TIMEOUT_MS = 30 * 60_000;
@@ -126,6 +130,23 @@ export interface WorkerOptions {
    * upserted, paused, resumed or removed at run time. Default 5 s.
    */
   schedulesRefreshMs?: number;
+  /**
+   * Workflows (`defineWorkflow`) whose step jobs this worker runs: it needs a workflow's
+   * definition to resolve a step's input (its mappings run here). The tasks of their steps
+   * and compensations are added to `tasks` when not given there (a step's task that is a
+   * contract, with no `run`, is left to the workers that have it). Needs the transport's
+   * `workflows` capability.
+   */
+  workflows?: readonly AnyWorkflow[];
+  /**
+   * How often, in ms (jittered ±50 %), the worker sweeps workflows: enqueues outbox entries
+   * older than this that their writer left behind, and records the failure of steps whose
+   * job ended without reporting (`WORKFLOW_STEP_LOST`). Every worker on a transport with
+   * `workflows` sweeps. Default 5 s; `false` or 0 turns it off.
+   */
+  workflowSweepMs?: number | false;
+  /** Most children a workflow's `map` stage may have (`WORKFLOW_TOO_LARGE` past it). Default 10,000, at most 100,000. */
+  maxWorkflowChildren?: number;
 }
 
 export interface ResolvedWorkerOptions {
@@ -158,6 +179,11 @@ export interface ResolvedWorkerOptions {
   /** The queues whose schedules the worker fires: its own and its schedules'. */
   scheduleQueues: readonly string[];
   schedulesRefreshMs: number;
+  /** The workflows this worker can drive, by name. */
+  workflows: WorkflowCatalog;
+  /** undefined: no sweeping. */
+  workflowSweepMs: number | undefined;
+  maxWorkflowChildren: number;
 }
 
 /** Fills defaults and checks every option; throws {@link InvalidOptionError} quoting the bad value. */
@@ -174,7 +200,15 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
       'a Transport (memoryTransport(), redisTransport(), …)',
     );
   }
-  const registry = toRegistry(options.tasks);
+  const { catalog: workflows, registry } = resolveWorkflows(
+    options.workflows,
+    toRegistry(options.tasks),
+  );
+  if (workflows.names().length > 0) {
+    requireCapability(transport, 'workflows', 'createWorker({ workflows })');
+  }
+  const workflowSweepMs = options.workflowSweepMs ?? DEFAULT_WORKFLOW_SWEEP_MS;
+  if (workflowSweepMs !== false) duration(workflowSweepMs, 'workflowSweepMs', 0);
   const queues = options.queues ?? queuesOf(registry);
   if (!Array.isArray(queues) || queues.length === 0) {
     throw new InvalidOptionError('queues', queues, 'a non-empty list of queue names');
@@ -254,6 +288,15 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
       options.schedulesRefreshMs ?? DEFAULT_SCHEDULES_REFRESH_MS,
       'schedulesRefreshMs',
       1,
+    ),
+    workflows,
+    workflowSweepMs:
+      workflowSweepMs === false || workflowSweepMs === 0 ? undefined : workflowSweepMs,
+    maxWorkflowChildren: integer(
+      options.maxWorkflowChildren ?? DEFAULT_MAX_WORKFLOW_CHILDREN,
+      'maxWorkflowChildren',
+      1,
+      100_000,
     ),
   };
 }

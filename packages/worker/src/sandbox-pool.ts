@@ -1,7 +1,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { JsonValue, Logger } from '@conveyor/core';
+import type { JsonValue, Logger, Reservation } from '@conveyor/core';
 import { toJobError } from '@conveyor/core/transport';
 import type { JobOutcome } from '@conveyor/core/worker';
 import { SandboxCrashedError, SandboxStartError, SandboxUnavailableError } from './errors.js';
@@ -17,7 +17,12 @@ export interface SandboxPool {
   /** Starts one child and checks that it loads every task in `expected`; rejects otherwise. */
   warm(expected: readonly string[]): Promise<void>;
   /** Runs the job in an idle child (started on demand). Rejects if the child dies. */
-  run(job: HeldJob, onProgress: (value: JsonValue) => void): Promise<JobOutcome>;
+  /** `reservation`: what the child runs, when not the job's own (a workflow step's resolved input). */
+  run(
+    job: HeldJob,
+    onProgress: (value: JsonValue) => void,
+    reservation?: Reservation,
+  ): Promise<JobOutcome>;
   /** Kills the child running this job at once (hard time limit); the next run gets a fresh one. */
   kill(job: HeldJob): void;
   /** Kills every child; resolves once they have exited. */
@@ -168,7 +173,7 @@ export function createSandboxPool(options: {
       }
     },
 
-    async run(job, onProgress) {
+    async run(job, onProgress, reservation = job.reservation) {
       if (closed) throw new SandboxCrashedError(job.id, 'the sandbox pool is closed');
       // Claimed in the same tick it is picked, so a concurrent run picks another child.
       const child = idleChild();
@@ -188,7 +193,7 @@ export function createSandboxPool(options: {
           };
           child.process.send(message);
         };
-        const message: ToChild = { type: 'run', reservation: job.reservation };
+        const message: ToChild = { type: 'run', reservation };
         child.process.send(message);
         if (signal.aborted) sendAbort();
         else signal.addEventListener('abort', sendAbort, { once: true });

@@ -25,6 +25,8 @@ import { startupWarnings } from './startup-warnings.js';
 import type { Worker, WorkerState } from './worker-api.js';
 import { createWorkerEvents } from './worker-events.js';
 import { buildWorkerRecord, heldJobStats } from './worker-record.js';
+import { createWorkflowStepJobs } from './workflow/step-jobs.js';
+import { createWorkflowSweeper } from './workflow/sweeper.js';
 
 /**
  * A worker: reserves jobs from its queues, runs them with `runJob`, keeps their leases
@@ -114,6 +116,29 @@ export function createWorker(options: WorkerOptions): Worker {
       })
     : undefined;
   const batcher = createSettleBatcher({ transport, maxBatch: config.settleBatchSize, logger });
+  // Every worker on a transport with workflows runs step jobs of its queues and sweeps.
+  const hasWorkflows = hasCapability(transport, 'workflows');
+  const workflowSteps = hasWorkflows
+    ? createWorkflowStepJobs({
+        transport,
+        catalog: config.workflows,
+        registry,
+        logger,
+        random,
+        maxChildren: config.maxWorkflowChildren,
+        end: (job, outcome) => held.end(job, outcome),
+      })
+    : undefined;
+  const sweeper =
+    hasWorkflows && config.workflowSweepMs !== undefined
+      ? createWorkflowSweeper({
+          transport,
+          clock,
+          logger,
+          random,
+          intervalMs: config.workflowSweepMs,
+        })
+      : undefined;
   const runner = createJobRunner({
     registry,
     clock,
@@ -127,6 +152,7 @@ export function createWorker(options: WorkerOptions): Worker {
     jobs: () => held.values(),
     emit,
     end: (job, outcome) => held.end(job, outcome),
+    workflowSteps,
   });
   const held = createHeldJobs({
     transport,
@@ -189,7 +215,7 @@ export function createWorker(options: WorkerOptions): Worker {
     void (async () => {
       if (graceTimer !== undefined) clock.clearTimeout(graceTimer);
       runner.stop();
-      await ticker?.stop();
+      await Promise.all([ticker?.stop(), sweeper?.stop()]);
       await heartbeat?.stop();
       unsubscribeCancel?.();
       await Promise.all([gates.close(), presence.remove(), sandbox?.close()]);
@@ -255,6 +281,7 @@ export function createWorker(options: WorkerOptions): Worker {
     presence.start();
     minutes?.start();
     ticker?.start();
+    sweeper?.start();
     fetcher = startFetching({
       transport,
       clock,
@@ -299,7 +326,7 @@ export function createWorker(options: WorkerOptions): Worker {
           async (error: unknown) => {
             state = 'stopped';
             runner.stop();
-            await ticker?.stop();
+            await Promise.all([ticker?.stop(), sweeper?.stop()]);
             unsubscribeCancel?.();
             await Promise.all([metricsServer?.close(), sandbox?.close()]);
             resolveStopped();
@@ -332,6 +359,7 @@ export function createWorker(options: WorkerOptions): Worker {
       logger.info({ graceMs: grace, running: slots.running, buffered: slots.buffered }, 'stopping');
       held.releaseWaiting();
       void ticker?.stop();
+      void sweeper?.stop();
       fetcher?.stop().then(() => {
         fetcherDone = true;
         maybeFinish();

@@ -1,0 +1,74 @@
+import { WorkerError } from '../errors.js';
+
+// The errors a workflow step job can end with in the worker (docs/workflows.md §3–§4).
+// Each is stored as the job's error (and, where the step's policy must apply, as the
+// step's failure in the workflow), so its code is what operators match on.
+
+/** Where a step is, for messages: `step "charge"` or `child 12 of step "charge"`. */
+export function stepLabel(step: string, child?: number): string {
+  return child === undefined
+    ? `step ${JSON.stringify(step)}`
+    : `child ${child} of step ${JSON.stringify(step)}`;
+}
+
+/** The step's workflow has ended (cancelled, failed, finished) or the step is not to run: the job did nothing. */
+export class WorkflowEndedError extends WorkerError {
+  constructor(workflowId: string, step: string, child?: number) {
+    super(
+      'WORKFLOW_ENDED',
+      `Workflow ${workflowId} has ended (or its ${stepLabel(step, child)} is not to run now), so this step job ran nothing. Nothing to do: see the workflow's status for how it ended.`,
+    );
+  }
+}
+
+/** The step job names a workflow (or step) the transport has no record of. */
+export class WorkflowNotFoundError extends WorkerError {
+  constructor(workflowId: string, step: string, child?: number) {
+    super(
+      'WORKFLOW_NOT_FOUND',
+      `Workflow ${workflowId} has no record of its ${stepLabel(step, child)}: the record may have expired (a finished workflow is kept for the result TTL), or the job was not made by the workflow. The step job ran nothing and is not retried.`,
+    );
+  }
+}
+
+/** A step job of a workflow this worker was not given: its input mapping is not here. */
+export class UnknownWorkflowError extends WorkerError {
+  readonly workflow: string;
+
+  constructor(workflow: string, known: readonly string[], workflowId: string, step: string) {
+    const list = known.length === 0 ? 'none given' : `known: ${[...known].sort().join(', ')}`;
+    super(
+      'UNKNOWN_WORKFLOW',
+      `Unknown workflow ${JSON.stringify(workflow)} (${list}) for step ${JSON.stringify(step)} of workflow ${workflowId}: this worker runs the step's task but cannot resolve its input without the definition. Pass the workflow in createWorker({ workflows }) (or export it from the --tasks module) on every worker of the step's queue, then retry the workflow.`,
+    );
+    this.workflow = workflow;
+  }
+}
+
+/** The workflow started with a plan other than this worker's definition of it. */
+export class WorkflowSkewError extends WorkerError {
+  constructor(workflow: string, stored: string, local: string, workflowId: string) {
+    super(
+      'WORKFLOW_SKEW',
+      `Workflow ${workflowId} (${JSON.stringify(workflow)}) started with plan ${stored}, but this worker's definition has plan ${local}: the producer and the worker run different versions of the workflow. Deploy the same definition to producers and workers (regenerate the stubs), then start the workflow again.`,
+    );
+  }
+}
+
+/** A step's job ended without its outcome reaching the workflow: found by a sweeper. */
+export class WorkflowStepLostError extends WorkerError {
+  constructor(
+    workflowId: string,
+    step: string,
+    child: number | undefined,
+    jobId: string,
+    state: string,
+    detail?: string,
+  ) {
+    const why = detail === undefined ? '' : ` (its error: ${detail})`;
+    super(
+      'WORKFLOW_STEP_LOST',
+      `The job ${JSON.stringify(jobId)} of ${stepLabel(step, child)} of workflow ${workflowId} ${state === 'gone' ? 'is gone' : `is ${state}`}${why}, and the step's outcome was never recorded; a sweeper recorded this failure so that the step's failure policy applies.`,
+    );
+  }
+}

@@ -1,0 +1,224 @@
+import {
+  type AnyTaskDefinition,
+  applyWorkflowEffects,
+  InvalidOptionError,
+  type JobWorkflowRef,
+  type JsonValue,
+  type Logger,
+  NonRetryableError,
+  type Reservation,
+  type StepAddress,
+  type StepOutcome,
+  type TaskRegistry,
+  type TransportWith,
+  ValidationError,
+} from '@conveyor/core';
+import { toJobError } from '@conveyor/core/transport';
+import type { JobOutcome } from '@conveyor/core/worker';
+import { retryableFailure } from '../error-outcome.js';
+import { WorkerError } from '../errors.js';
+import { type HeldJob, jobFields } from '../held-job.js';
+import type { WorkflowCatalog } from './catalog.js';
+import {
+  UnknownWorkflowError,
+  WorkflowEndedError,
+  WorkflowNotFoundError,
+  WorkflowSkewError,
+} from './errors.js';
+import { stepWork } from './step-input.js';
+
+/** A map stage's default child limit (docs/workflows.md §7). */
+export const DEFAULT_MAX_WORKFLOW_CHILDREN = 10_000;
+
+/**
+ * How a worker runs a workflow's step jobs (docs/workflows.md §3, §11), in the hand-off
+ * order `claim`, run, `record`, enqueue the outbox, `dispatched`, acknowledge: a crash at
+ * any point repeats a call that changes nothing the second time, or leaves an outbox entry
+ * for a sweeper.
+ */
+export interface WorkflowStepJobs {
+  /**
+   * Claims the step of `job`, then resolves its input and calls `run` with the reservation
+   * to run (the task then runs as any job); or ends the job without running the task: its
+   * step is done already (acknowledged), its workflow ended (cancelled, `WORKFLOW_ENDED`),
+   * there is no such workflow (`WORKFLOW_NOT_FOUND`), the worker lacks or has another
+   * version of the workflow (`UNKNOWN_WORKFLOW`, `WORKFLOW_SKEW`), or the job is a map
+   * stage's `expand` job (its items are handed to the transport).
+   */
+  start(job: HeldJob, run: (reservation: Reservation) => void): void;
+  /**
+   * Ends a job. A step job's final outcome (completed, failed, dead-lettered, or a retry
+   * after a cancel) is recorded in its workflow and the effects applied before the job
+   * settles; the first final outcome wins, later ones (a run that ends after its hard time
+   * limit) are ignored. Other jobs and outcomes go straight on.
+   */
+  end(job: HeldJob, outcome: JobOutcome): void;
+}
+
+type Prepared =
+  | { reservation: Reservation }
+  /** `record`: the outcome is the step's, for its workflow; else the job's only. */
+  | { outcome: JobOutcome; record: boolean };
+
+export function createWorkflowStepJobs(options: {
+  transport: TransportWith<'workflows'>;
+  catalog: WorkflowCatalog;
+  registry: TaskRegistry;
+  logger: Logger;
+  random: () => number;
+  maxChildren: number;
+  /** Settles the job (the worker's own end). */
+  end: (job: HeldJob, outcome: JobOutcome) => void;
+}): WorkflowStepJobs {
+  const { transport, catalog, registry, logger, random, maxChildren } = options;
+  const { workflows } = transport;
+  /** Jobs whose final outcome is on its way to their workflow. */
+  const recording = new WeakSet<HeldJob>();
+
+  async function prepare(job: HeldJob, ref: JobWorkflowRef): Promise<Prepared> {
+    const address = addressOf(ref);
+    const claim = await workflows.claim(ref.id, address);
+    if (claim === 'done') {
+      // A redelivery: the step's outcome is recorded; hand on what its recorder may not have.
+      const entries = await workflows.outbox(ref.id);
+      if (entries.length > 0) await applyWorkflowEffects(transport, ref.id, { dispatch: entries });
+      return { outcome: completed(job), record: false };
+    }
+    if (claim === 'ended') {
+      // Cancel requested first: the transport turns the failure below into `cancelled`.
+      await transport.cancel(job.id);
+      const error = new WorkflowEndedError(ref.id, ref.step, ref.child);
+      return { outcome: failed(job, error, false), record: false };
+    }
+    if (claim === 'unknown') {
+      const error = new WorkflowNotFoundError(ref.id, ref.step, ref.child);
+      return { outcome: failed(job, error, false), record: false };
+    }
+    // A map child's input is its item, in the envelope: no read of the record.
+    if (ref.kind === 'run' && ref.child !== undefined) return { reservation: job.reservation };
+    const record = await workflows.get(ref.id);
+    if (record === null) {
+      const error = new WorkflowNotFoundError(ref.id, ref.step, ref.child);
+      return { outcome: failed(job, error, false), record: false };
+    }
+    const name = record.plan.workflow;
+    const known = catalog.get(name);
+    if (known === undefined) {
+      // As for an unknown task: dead-lettered, to retry once a worker knows it.
+      const error = new UnknownWorkflowError(name, catalog.names(), ref.id, ref.step);
+      return { outcome: failed(job, error, true), record: true };
+    }
+    if (known.plan.fingerprint !== record.plan.fingerprint) {
+      const error = new WorkflowSkewError(
+        name,
+        record.plan.fingerprint,
+        known.plan.fingerprint,
+        ref.id,
+      );
+      return { outcome: failed(job, error, false), record: true };
+    }
+    const work = await stepWork(workflows, known.definition, record, ref);
+    if (work.kind === 'run') {
+      const { envelope } = job.reservation;
+      const input = work.input as JsonValue;
+      return { reservation: { ...job.reservation, envelope: { ...envelope, input } } };
+    }
+    const expanded = await workflows.expand(ref.id, ref.step, work.items, maxChildren);
+    await applyWorkflowEffects(transport, ref.id, expanded);
+    return { outcome: completed(job), record: false };
+  }
+
+  /** An error from preparing (a mapping, a schema, the transport): as if the task threw it. */
+  function thrownOutcome(job: HeldJob, error: unknown): JobOutcome {
+    const final =
+      error instanceof NonRetryableError ||
+      error instanceof InvalidOptionError ||
+      error instanceof ValidationError ||
+      error instanceof WorkerError;
+    if (final) return failed(job, error, false);
+    const task: AnyTaskDefinition | undefined = registry.get(job.task);
+    return retryableFailure(job.reservation, task, error, random);
+  }
+
+  /** Records a step's final outcome, then hands on what became ready; never rejects. */
+  async function report(job: HeldJob, ref: JobWorkflowRef, outcome: StepOutcome): Promise<void> {
+    try {
+      const result = await workflows.record(ref.id, addressOf(ref), outcome);
+      await applyWorkflowEffects(transport, ref.id, result);
+    } catch (error) {
+      logger.error(
+        { ...jobFields(job), workflowId: ref.id, step: ref.step, err: error },
+        "recording the step's outcome in its workflow failed: the job settles anyway, and a sweeper records its outcome from the job (or enqueues what is left in the outbox)",
+      );
+    }
+  }
+
+  const stepJobs: WorkflowStepJobs = {
+    start(job, run) {
+      const ref = job.reservation.envelope.workflow as JobWorkflowRef;
+      void prepare(job, ref)
+        .catch((error: unknown): Prepared => ({ outcome: thrownOutcome(job, error), record: true }))
+        .then((next) => {
+          // A hard time limit or the end of a shutdown's grace ended it meanwhile.
+          if (job.phase !== 'running' || recording.has(job)) return;
+          if ('reservation' in next) run(next.reservation);
+          else if (next.record) stepJobs.end(job, next.outcome);
+          else options.end(job, next.outcome);
+        });
+    },
+
+    end(job, outcome) {
+      const ref = job.reservation.envelope.workflow;
+      if (ref === undefined) {
+        options.end(job, outcome);
+        return;
+      }
+      if (recording.has(job)) return;
+      const final = stepOutcomeOf(job, outcome);
+      if (final === undefined) {
+        options.end(job, outcome);
+        return;
+      }
+      recording.add(job);
+      void report(job, ref, final).then(() => options.end(job, outcome));
+    },
+  };
+  return stepJobs;
+}
+
+/** The step's outcome when the job's is final; a retry after a cancel is final too. */
+function stepOutcomeOf(job: HeldJob, outcome: JobOutcome): StepOutcome | undefined {
+  const { settlement } = outcome;
+  if (settlement.type === 'complete') return { ok: true, result: settlement.result ?? null };
+  if (settlement.type === 'fail') return { ok: false, error: settlement.error };
+  if (settlement.type === 'retry' && job.cancelRequested) {
+    return { ok: false, error: settlement.error };
+  }
+  return undefined;
+}
+
+function addressOf(ref: JobWorkflowRef): StepAddress {
+  return ref.child === undefined ? { step: ref.step } : { step: ref.step, child: ref.child };
+}
+
+/** Acknowledged: the job did what it had to (or its step was done already). */
+function completed(job: HeldJob): JobOutcome {
+  return {
+    kind: 'completed',
+    settlement: { type: 'complete', id: job.id, token: job.token, result: undefined },
+  };
+}
+
+function failed(job: HeldJob, error: unknown, deadLetter: boolean): JobOutcome {
+  return {
+    kind: deadLetter ? 'dead' : 'failed',
+    error,
+    settlement: {
+      type: 'fail',
+      id: job.id,
+      token: job.token,
+      error: toJobError(error),
+      deadLetter,
+    },
+  };
+}

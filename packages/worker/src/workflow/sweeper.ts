@@ -1,0 +1,181 @@
+import {
+  applyWorkflowEffects,
+  type Clock,
+  type JobRecord,
+  type Logger,
+  type StepOutcome,
+  type TimerHandle,
+  type TransportWith,
+  type WorkflowRecord,
+  type WorkflowStepRecord,
+} from '@conveyor/core';
+import { toJobError } from '@conveyor/core/transport';
+import { WorkflowStepLostError } from './errors.js';
+
+/** How often a worker sweeps workflows by default, in ms (jittered ±50 %). */
+export const DEFAULT_WORKFLOW_SWEEP_MS = 5_000;
+
+/** Workflows looked at per sweep, of each kind (stale outboxes, idle records). */
+export const SWEEP_LIMIT = 100;
+
+/** States of a job that will not run again (`dead` only through an operator's retry). */
+const ENDED: ReadonlySet<string> = new Set(['completed', 'failed', 'dead', 'cancelled', 'expired']);
+
+export interface WorkflowSweeper {
+  /** Sweeps now and then every interval (jittered), until stopped. */
+  start(): void;
+  /** Stops the timer; resolves once a sweep under way is done. */
+  stop(): Promise<void>;
+  /** One sweep: stale outboxes enqueued, steps whose jobs ended unrecorded recorded (tests). */
+  sweep(): Promise<void>;
+}
+
+/**
+ * What makes "nothing waits forever" true (docs/workflows.md §3–§4), in every worker on a
+ * transport with `workflows`:
+ *
+ * - An outbox entry older than the interval (its writer died before enqueueing it) is
+ *   enqueued: `stale`, then `outbox` and {@link applyWorkflowEffects} (fixed job ids, so
+ *   another sweeper doing the same adds nothing).
+ * - A running workflow unchanged for the interval (`idle`) has each ready or running step's
+ *   job looked up: one that is gone, or ended without its outcome reaching the workflow (a
+ *   lease that ran out on its last attempt with no worker left to report, a job cancelled
+ *   or purged on its own), is recorded: a completed job's stored result, else a
+ *   `WORKFLOW_STEP_LOST` failure naming the job and its state, so the step's policy applies.
+ */
+export function createWorkflowSweeper(options: {
+  transport: TransportWith<'workflows'>;
+  clock: Clock;
+  logger: Logger;
+  random: () => number;
+  intervalMs: number;
+}): WorkflowSweeper {
+  const { transport, clock, logger, random, intervalMs } = options;
+  const { workflows } = transport;
+  let timer: TimerHandle | undefined;
+  let sweeping: Promise<void> | undefined;
+  let stopped = false;
+
+  async function enqueueStale(before: number): Promise<void> {
+    const ids = await workflows.stale(before, SWEEP_LIMIT);
+    await Promise.all(
+      ids.map(async (id) => {
+        const dispatch = await workflows.outbox(id);
+        if (dispatch.length === 0) return;
+        logger.info(
+          { workflowId: id, jobIds: dispatch.map((entry) => entry.jobId) },
+          'workflow sweeper: enqueueing step jobs left in the outbox',
+        );
+        await applyWorkflowEffects(transport, id, { dispatch });
+      }),
+    );
+  }
+
+  async function checkIdle(before: number): Promise<void> {
+    const ids = await workflows.idle(before, SWEEP_LIMIT);
+    await Promise.all(ids.map((id) => checkSteps(id, before)));
+  }
+
+  /** Records the steps of workflow `id` whose jobs ended without reporting. */
+  async function checkSteps(id: string, before: number): Promise<void> {
+    const record = await workflows.get(id);
+    // Changed since `idle` answered: someone is moving it.
+    if (record === null || record.status !== 'running' || record.updatedAt >= before) return;
+    // Read after the record: an entry written since is not taken for a lost job.
+    const queued = new Set((await workflows.outbox(id)).map((entry) => entry.jobId));
+    const open = record.steps.filter(
+      (rec) =>
+        (rec.state === 'ready' || rec.state === 'running') &&
+        rec.jobId !== undefined &&
+        !queued.has(rec.jobId) &&
+        !isExpanded(record, rec),
+    );
+    await Promise.all(
+      open.map(async (rec) => {
+        const jobId = rec.jobId as string;
+        const job = await transport.getJob(jobId);
+        if (job !== null && !ENDED.has(job.state)) return;
+        const outcome = lostOutcome(record, rec, jobId, job);
+        logger.warn(
+          { workflowId: id, step: rec.step, child: rec.child, jobId, state: job?.state ?? 'gone' },
+          "workflow sweeper: a step's job ended without its outcome reaching the workflow; recording it",
+        );
+        const address =
+          rec.child === undefined ? { step: rec.step } : { step: rec.step, child: rec.child };
+        const result = await workflows.record(id, address, outcome);
+        await applyWorkflowEffects(transport, id, result);
+      }),
+    );
+  }
+
+  async function sweep(): Promise<void> {
+    const before = clock.now() - intervalMs;
+    const results = await Promise.allSettled([enqueueStale(before), checkIdle(before)]);
+    for (const result of results) {
+      if (result.status === 'rejected') {
+        logger.warn({ err: result.reason }, 'workflow sweep failed; the next sweep tries again');
+      }
+    }
+  }
+
+  function schedule(): void {
+    if (stopped) return;
+    const delay = Math.round(intervalMs * (0.5 + random()));
+    timer = clock.setTimeout(run, delay);
+    // The sweeper never keeps a process alive on its own.
+    (timer as { unref?: () => void }).unref?.();
+  }
+
+  function run(): void {
+    timer = undefined;
+    sweeping = sweep().finally(() => {
+      sweeping = undefined;
+      schedule();
+    });
+  }
+
+  return {
+    start() {
+      if (stopped || timer !== undefined || sweeping !== undefined) return;
+      schedule();
+    },
+    async stop() {
+      stopped = true;
+      if (timer !== undefined) clock.clearTimeout(timer);
+      timer = undefined;
+      await sweeping;
+    },
+    sweep,
+  };
+}
+
+/** A map stage's step once its items are stored: its own job is done, its children count. */
+function isExpanded(record: WorkflowRecord, rec: WorkflowStepRecord): boolean {
+  if (rec.child !== undefined) return false;
+  return record.steps.some((other) => other.step === rec.step && other.child !== undefined);
+}
+
+/** What a step whose job ended unrecorded gets: the completed job's result, else a failure. */
+function lostOutcome(
+  record: WorkflowRecord,
+  rec: WorkflowStepRecord,
+  jobId: string,
+  job: JobRecord | null,
+): StepOutcome {
+  const isMapStep =
+    rec.child === undefined &&
+    record.plan.stages.some(
+      (stage) => stage.kind === 'map' && stage.steps.some((step) => step.name === rec.step),
+    );
+  // A map step's own job completes only after its items are stored: without them, it is lost.
+  if (job?.state === 'completed' && !isMapStep) return { ok: true, result: job.result ?? null };
+  const error = new WorkflowStepLostError(
+    record.id,
+    rec.step,
+    rec.child,
+    jobId,
+    job?.state ?? 'gone',
+    job?.error?.message,
+  );
+  return { ok: false, error: toJobError(error) };
+}
