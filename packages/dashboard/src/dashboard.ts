@@ -7,6 +7,7 @@ import { queueRoutes } from './api/queues.js';
 import { scheduleRoutes } from './api/schedules.js';
 import { sessionRoutes } from './api/session.js';
 import { workerRoutes } from './api/workers.js';
+import { workflowRoutes } from './api/workflows.js';
 import { assetResponse } from './assets.js';
 import { authenticate, BASIC_CHALLENGE } from './auth.js';
 import type { DashboardCore, RequestContext } from './context.js';
@@ -44,7 +45,11 @@ function isPage(segments: readonly string[]): boolean {
   if (segments.length === 1) {
     return first === 'dead' || first === 'workers' || first === 'schedules';
   }
-  return segments.length === 2 && second !== undefined && (first === 'queues' || first === 'jobs');
+  return (
+    segments.length === 2 &&
+    second !== undefined &&
+    (first === 'queues' || first === 'jobs' || first === 'workflows')
+  );
 }
 
 /**
@@ -103,6 +108,7 @@ export function createDashboard(options: DashboardOptions): Dashboard {
     ...deadRoutes(core),
     ...workerRoutes(core),
     ...scheduleRoutes(core),
+    ...workflowRoutes(core),
     ...auditRoutes(core),
     ...metricsRoutes(core),
     eventsRoute,
@@ -139,13 +145,13 @@ export function createDashboard(options: DashboardOptions): Dashboard {
       if (readOnly) {
         throw new DashboardError(
           'METHOD_NOT_ALLOWED',
-          'This dashboard is read-only: it serves no retries, cancels, purges or schedule actions.',
+          'This dashboard is read-only: it serves no retries, cancels, purges, schedule or workflow actions.',
         );
       }
       if (principal.access !== 'write') {
         throw new DashboardError(
           'FORBIDDEN',
-          'These credentials may only read; retries, cancels, purges and schedule actions need write access.',
+          'These credentials may only read; retries, cancels, purges, schedule and workflow actions need write access.',
         );
       }
       sessions.checkMutation(request, session);

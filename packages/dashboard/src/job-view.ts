@@ -3,6 +3,7 @@ import {
   type JobError,
   type JobRecord,
   type JobState,
+  type JobWorkflowRef,
   type JsonValue,
   type ScheduledJob,
   scheduledJobOf,
@@ -41,6 +42,8 @@ export interface JobDetail extends Omit<JobSummary, 'error'> {
   cancelRequested?: boolean;
   /** Set for a job a schedule fired for a slot; not for a run-now (a plain job id). */
   scheduled?: ScheduledJob;
+  /** Set for a workflow's step job: the workflow and step it runs. */
+  workflow?: JobWorkflowRef;
 }
 
 /** Copies the keys of `from` that are defined onto `to`. */
@@ -97,5 +100,6 @@ export function toJobDetail(record: JobRecord, redactor: Redactor): JobDetail {
     leaseExpiresAt: record.leaseExpiresAt,
     cancelRequested: record.cancelRequested,
     scheduled: scheduledJobOf(record),
+    workflow: envelope.workflow,
   });
 }

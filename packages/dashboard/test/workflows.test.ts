@@ -1,0 +1,199 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { login, type Served, serve } from './helpers.js';
+import { failure, startOrder } from './workflow-fixtures.js';
+
+// docs/dashboard.md: GET /api/workflows/:id, POST …/cancel and …/retry, on the memory
+// transport (it has the workflows capability).
+let served: Served;
+let client: Awaited<ReturnType<typeof login>>;
+beforeAll(async () => {
+  served = await serve({ redact: ['card.number'] });
+  client = await login(served);
+});
+afterAll(() => served.close());
+
+async function auditOf(action: string) {
+  const body = await (await client.get('/api/audit?limit=1000')).json();
+  return (body.entries as Array<{ action: string; jobIds?: unknown; detail?: unknown }>).filter(
+    (entry) => entry.action === action,
+  );
+}
+
+describe('GET /api/workflows/:id', () => {
+  test('answers the tree: stages, step states, attempts, job ids, map counts; the input redacted', async () => {
+    const { id, workflows, advance } = await startOrder(served.transport);
+    await advance();
+    const record = await workflows.get(id);
+    const reserveJob = record?.steps.find((step) => step.step === 'reserve')?.jobId;
+    const response = await client.get(`/api/workflows/${id}`);
+    expect(response.status).toBe(200);
+    const { workflow } = await response.json();
+    expect(workflow).toMatchObject({
+      id,
+      name: 'shop.placeOrder',
+      status: 'running',
+      input: { orderId: 'o-1', card: { number: '[redacted]' } },
+      stages: [
+        {
+          kind: 'step',
+          current: false,
+          steps: [
+            {
+              name: 'reserve',
+              state: 'completed',
+              jobId: reserveJob,
+              attempts: { attempts: 0, maxAttempts: 4 },
+            },
+          ],
+        },
+        {
+          kind: 'parallel',
+          steps: [
+            { name: 'ship', state: 'completed' },
+            { name: 'confirm', state: 'completed' },
+          ],
+        },
+        {
+          kind: 'map',
+          current: true,
+          steps: [
+            {
+              name: 'charge',
+              state: 'running',
+              children: {
+                total: 3,
+                counts: { completed: 1, running: 1, ready: 1, failed: 0 },
+                hidden: 0,
+              },
+            },
+          ],
+        },
+        { kind: 'step', steps: [{ name: 'fulfil', state: 'pending' }] },
+      ],
+      compensations: [{ name: 'reject', state: 'pending' }],
+    });
+    expect(JSON.stringify(workflow)).not.toContain('4242');
+  });
+
+  test('lists the first ten children of a big map unless ?all=1', async () => {
+    const skus = Array.from({ length: 40 }, (_, index) => `s${index}`);
+    const { id, advance } = await startOrder(served.transport, skus);
+    await advance();
+    const first = (await (await client.get(`/api/workflows/${id}`)).json()).workflow;
+    const children = first.stages[2].steps[0].children;
+    expect(children.shown).toHaveLength(10);
+    expect(children.hidden).toBe(30);
+    const all = (await (await client.get(`/api/workflows/${id}?all=1`)).json()).workflow;
+    expect(all.stages[2].steps[0].children.shown).toHaveLength(40);
+  });
+
+  test('404 for an unknown workflow, 400 for a malformed id', async () => {
+    const missing = await client.get('/api/workflows/wf_nosuchworkflow00');
+    expect(missing.status).toBe(404);
+    expect((await missing.json()).error.code).toBe('NOT_FOUND');
+    const malformed = await client.get('/api/workflows/nope');
+    expect(malformed.status).toBe(400);
+    expect((await malformed.json()).error.message).toContain('Invalid workflow id "nope"');
+  });
+});
+
+describe('POST /api/workflows/:id/cancel and /retry', () => {
+  test('cancel ends a running workflow, cancels its step jobs, and is audited; twice is 409', async () => {
+    const { id, workflows, advance } = await startOrder(served.transport);
+    await advance();
+    const response = await client.post(`/api/workflows/${id}/cancel`);
+    expect(response.status).toBe(200);
+    const body = await response.json();
+    expect(body.workflow).toEqual({ id, status: 'cancelled' });
+    expect(body.cancelledJobs).toHaveLength(2);
+    expect((await workflows.get(id))?.status).toBe('cancelled');
+    for (const jobId of body.cancelledJobs) {
+      expect((await served.transport.getJob(jobId))?.state).toBe('cancelled');
+    }
+    const [entry] = (await auditOf('workflow.cancel')).filter(
+      (each) => (each.detail as { workflow?: string }).workflow === id,
+    );
+    expect(entry).toMatchObject({ detail: { workflow: id, cancelledJobs: 2 } });
+    const again = await client.post(`/api/workflows/${id}/cancel`);
+    expect(again.status).toBe(409);
+    expect((await again.json()).error.message).toContain('is cancelled, not running');
+  });
+
+  test('retry runs a failed workflow again from its failed step; a running one is 409', async () => {
+    const { id, workflows, settle } = await startOrder(served.transport);
+    await settle({ step: 'reserve' }, { ok: true, result: {} });
+    const running = await client.post(`/api/workflows/${id}/retry`);
+    expect(running.status).toBe(409);
+    await settle({ step: 'ship' }, failure('warehouse down', 'HTTP_503'));
+    expect((await workflows.get(id))?.status).toBe('failed');
+    const response = await client.post(`/api/workflows/${id}/retry`);
+    expect(response.status).toBe(200);
+    const { enqueuedJobs } = await response.json();
+    // ship failed; confirm, cancelled by the failure, runs again beside it.
+    expect(enqueuedJobs).toEqual([
+      expect.stringMatching(/\.ship\.r1$/),
+      expect.stringMatching(/\.confirm\.r1$/),
+    ]);
+    expect((await served.transport.getJob(enqueuedJobs[0]))?.state).toBe('waiting');
+    expect((await workflows.get(id))?.status).toBe('running');
+    expect(await auditOf('workflow.retry')).toEqual(
+      expect.arrayContaining([expect.objectContaining({ detail: { workflow: id } })]),
+    );
+  });
+
+  test('need the CSRF token, write access, and a dashboard that is not read-only', async () => {
+    const { id, workflows } = await startOrder(served.transport);
+    const noToken = await client.post(`/api/workflows/${id}/cancel`, undefined, {
+      'x-conveyor-csrf': 'wrong',
+    });
+    expect(noToken.status).toBe(403);
+    expect((await noToken.json()).error.code).toBe('CSRF');
+    const own = await serve({ transport: served.transport, readOnly: true });
+    try {
+      const reader = await login(own);
+      expect((await reader.get(`/api/workflows/${id}`)).status).toBe(200);
+      const refused = await reader.post(`/api/workflows/${id}/cancel`);
+      expect(refused.status).toBe(405);
+    } finally {
+      await own.close();
+    }
+    const readers = await serve({
+      transport: served.transport,
+      auth: undefined,
+      authorize: () => 'read',
+    });
+    try {
+      const reader = await login(readers, 'Bearer anyone');
+      const refused = await reader.post(`/api/workflows/${id}/retry`);
+      expect(refused.status).toBe(403);
+      expect((await refused.json()).error.code).toBe('FORBIDDEN');
+    } finally {
+      await readers.close();
+    }
+    expect((await workflows.get(id))?.status).toBe('running');
+  });
+
+  test('a transport without workflows answers 501 CAPABILITY_MISSING; the page is still served', async () => {
+    const { workflows: _workflows, ...rest } = served.transport;
+    const bare = Object.assign(Object.create(Object.getPrototypeOf(served.transport)), rest);
+    const own = await serve({ transport: bare });
+    try {
+      const reader = await login(own);
+      const response = await reader.get('/api/workflows/wf_nosuchworkflow00');
+      expect(response.status).toBe(501);
+      expect((await response.json()).error.code).toBe('CAPABILITY_MISSING');
+      expect((await reader.get('/workflows/wf_nosuchworkflow00')).status).toBe(200);
+    } finally {
+      await own.close();
+    }
+  });
+});
+
+describe('GET /api/jobs/:id of a step job', () => {
+  test('names the workflow and step it runs', async () => {
+    const { id, workflows } = await startOrder(served.transport);
+    const jobId = (await workflows.get(id))?.steps[0]?.jobId as string;
+    const { job } = await (await client.get(`/api/jobs/${encodeURIComponent(jobId)}`)).json();
+    expect(job.workflow).toEqual({ id, step: 'reserve', kind: 'run' });
+  });
+});
