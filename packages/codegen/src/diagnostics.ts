@@ -1,4 +1,4 @@
-/** Every stable diagnostic code codegen reports about task files. */
+/** Every stable diagnostic code codegen reports about task files (tasks, schedules, workflows). */
 export type DiagnosticCode =
   | 'DUPLICATE_TASK_NAME'
   | 'DUPLICATE_EXPORT_NAME'
@@ -12,7 +12,12 @@ export type DiagnosticCode =
   | 'SCHEDULE_NOT_EXPORTED'
   | 'RESULT_TYPE_NOT_PORTABLE'
   | 'NOT_JSON_INPUT'
-  | 'NOT_JSON_RESULT';
+  | 'NOT_JSON_RESULT'
+  | 'DUPLICATE_WORKFLOW_NAME'
+  | 'INVALID_WORKFLOW_NAME'
+  | 'WORKFLOW_NOT_EXPORTED'
+  | 'WORKFLOW_NOT_STATIC'
+  | 'WORKFLOW_TASK_UNKNOWN';
 
 /** A problem in a task file, at `file:line:col`, with the change that fixes it. */
 export interface Diagnostic {

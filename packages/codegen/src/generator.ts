@@ -3,7 +3,8 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { glob } from 'tinyglobby';
 import { ts } from 'ts-morph';
-import { tokenText } from './analyze/copy.js';
+import { type CopiedSchema, tokenText } from './analyze/copy.js';
+import { duplicates } from './analyze/duplicates.js';
 import { type JsonSyntax, schemaModuleJsonSyntax, UNKNOWN_JSON } from './analyze/json-syntax.js';
 import { NotPortableType } from './analyze/result-type.js';
 import {
@@ -20,6 +21,12 @@ import {
   type TaskIdentity,
 } from './analyze/task-file.js';
 import { NO_TYPE_ISSUES, type TaskTypes, typeQuestions } from './analyze/task-types.js';
+import type { WorkflowEntry, WorkflowIdentity } from './analyze/workflow-file.js';
+import {
+  type GeneratedWorkflow,
+  resolveWorkflows,
+  type TaskLookup,
+} from './analyze/workflow-plan.js';
 import type { ResolvedConfig } from './config.js';
 import { compareText, type Diagnostic, sortDiagnostics } from './diagnostics.js';
 import { emitClient, type ResolvedTask } from './emit/client.js';
@@ -46,6 +53,8 @@ export interface GenerateResult {
   readonly tasks: readonly GeneratedTask[];
   /** The schedules exported by the task files, in the registry's order. */
   readonly schedules: readonly GeneratedSchedule[];
+  /** The workflows exported by the task files, sorted by name. */
+  readonly workflows: readonly GeneratedWorkflow[];
   /** Output files relative to the config, with what happened to each. */
   readonly files: readonly { readonly path: string; readonly status: FileStatus }[];
   readonly diagnostics: readonly Diagnostic[];
@@ -168,6 +177,8 @@ export function createGenerator(config: ResolvedConfig): Generator {
       const entries: { task: TaskEntry; state: FileState }[] = [];
       const identities: TaskIdentity[] = [];
       const scheduleEntries: ScheduleEntry[] = [];
+      const workflowEntries: WorkflowEntry[] = [];
+      const workflowIdentities: WorkflowIdentity[] = [];
       for (const file of paths) {
         const state = files.get(file);
         if (!state) continue;
@@ -175,17 +186,20 @@ export function createGenerator(config: ResolvedConfig): Generator {
         identities.push(...state.analysis.identities);
         for (const task of state.analysis.tasks) entries.push({ task, state });
         scheduleEntries.push(...state.analysis.schedules);
+        workflowEntries.push(...state.analysis.workflows);
+        workflowIdentities.push(...state.analysis.workflowIdentities);
       }
       const { schedules, reported } = registrySchedules(scheduleEntries, relative);
       // Every task call counts, also one with other problems: all come out in one report.
-      diagnostics.push(...duplicates(identities, relative));
+      diagnostics.push(...duplicates(identities, workflowIdentities, relative));
 
       const moduleFiles = new Set<string>();
-      for (const { task } of entries) {
-        const copies = [task.input, task.output, task.declaredResult];
-        for (const item of copies.flatMap((copy) => copy?.imports ?? [])) {
-          if (item.isFile) moduleFiles.add(item.from);
-        }
+      const copied = [
+        ...entries.flatMap(({ task }) => [task.input, task.output, task.declaredResult]),
+        ...workflowEntries.map((workflow) => workflow.input),
+      ];
+      for (const item of copied.flatMap((copy) => copy?.imports ?? [])) {
+        if (item.isFile) moduleFiles.add(item.from);
       }
       const modules = new Map<string, Awaited<ReturnType<typeof schemaModule>>>();
       for (const file of [...moduleFiles].sort(compareText)) {
@@ -222,23 +236,41 @@ export function createGenerator(config: ResolvedConfig): Generator {
           state.types?.set(task.exportName, checks.read(file, task, questions));
         }
       }
+      // A schema's fingerprint covers the `*.schema.ts` modules it imports.
+      const schemaFingerprint = (copy: CopiedSchema) =>
+        fingerprint([
+          copy.tokens,
+          ...copy.imports
+            .filter((item) => item.isFile)
+            .map((item) => modules.get(item.from)?.tokens ?? '')
+            .sort(compareText),
+        ]);
       const resolved: ResolvedTask[] = [];
       for (const { task, state } of entries) {
         const types = state.types?.get(task.exportName) ?? NO_TYPE_ISSUES;
         const found = typeDiagnostics(task, types, relative(task.file));
         diagnostics.push(...found);
         if (found.length > 0) continue;
-        const moduleTokens = task.input.imports
-          .filter((item) => item.isFile)
-          .map((item) => modules.get(item.from)?.tokens ?? '')
-          .sort(compareText);
         resolved.push({
           ...task,
           relativeFile: relative(task.file),
           resultType: typeof types.resultType === 'string' ? types.resultType : undefined,
-          fingerprint: fingerprint([task.input.tokens, ...moduleTokens]),
+          fingerprint: schemaFingerprint(task.input),
         });
       }
+      const lookup: TaskLookup = (ref) => {
+        const state = files.get(path.normalize(ref.file));
+        if (!state) return 'not-a-task-file';
+        const { tasks: defined, diagnostics: problems } = state.analysis;
+        const task = defined.find((t) => (ref.local ? t.localName : t.exportName) === ref.name);
+        return task ?? (problems.length > 0 ? 'has-problems' : undefined);
+      };
+      const { workflows, reportedWorkflows } = resolveWorkflows(workflowEntries, {
+        lookup,
+        relative,
+        fingerprint: schemaFingerprint,
+        diagnostics,
+      });
       const tasks = resolved
         .sort((a, b) => compareText(a.name, b.name))
         .map(({ name, exportName, relativeFile, fingerprint: print }) => ({
@@ -252,6 +284,7 @@ export function createGenerator(config: ResolvedConfig): Generator {
           ok: false,
           tasks,
           schedules: reported,
+          workflows: reportedWorkflows,
           files: [],
           diagnostics: sortDiagnostics(diagnostics),
         };
@@ -265,7 +298,7 @@ export function createGenerator(config: ResolvedConfig): Generator {
       const outputs = [
         {
           file: config.client,
-          text: emitClient(resolved, {
+          text: emitClient(resolved, workflows, {
             outFile: config.client,
             importExtension: config.importExtension,
             header: header('the producer client. It imports no task implementation.'),
@@ -273,10 +306,10 @@ export function createGenerator(config: ResolvedConfig): Generator {
         },
         {
           file: config.registry,
-          text: emitRegistry(resolved, schedules, {
+          text: emitRegistry(resolved, schedules, workflows, {
             outFile: config.registry,
             importExtension: config.importExtension,
-            header: header(registryDescription(schedules.length)),
+            header: header(registryDescription(schedules.length, workflows.length)),
           }),
         },
       ];
@@ -285,6 +318,7 @@ export function createGenerator(config: ResolvedConfig): Generator {
           ok: true,
           tasks,
           schedules: reported,
+          workflows: reportedWorkflows,
           files: [],
           diagnostics: [],
           superseded: true,
@@ -300,6 +334,7 @@ export function createGenerator(config: ResolvedConfig): Generator {
         ok: written.every((file) => file.status !== 'stale'),
         tasks,
         schedules: reported,
+        workflows: reportedWorkflows,
         files: written,
         diagnostics: [],
       };
@@ -318,45 +353,6 @@ function regenerateCommand(config: ResolvedConfig): string {
 /** First 16 hex digits of SHA-256 over the schema's tokens; stable across formatting. */
 function fingerprint(parts: readonly string[]): string {
   return createHash('sha256').update(parts.join('\n\0')).digest('hex').slice(0, 16);
-}
-
-/** Duplicate task and export names, over every task call (also those with other problems). */
-function duplicates(
-  tasks: readonly TaskIdentity[],
-  relative: (file: string) => string,
-): Diagnostic[] {
-  const found: Diagnostic[] = [];
-  const check = (
-    key: (task: TaskIdentity) => string | undefined,
-    code: Diagnostic['code'],
-    what: string,
-  ) => {
-    const groups = new Map<string, TaskIdentity[]>();
-    for (const task of tasks) {
-      const value = key(task);
-      if (value !== undefined) groups.set(value, [...(groups.get(value) ?? []), task]);
-    }
-    for (const [value, group] of groups) {
-      if (group.length < 2) continue;
-      const places = group.map((task) => `${relative(task.file)}:${task.line}`).join(', ');
-      for (const task of group) {
-        found.push({
-          code,
-          file: relative(task.file),
-          line: task.line,
-          column: task.column,
-          message: `${what} ${JSON.stringify(value)} is defined ${group.length} times (${places}).`,
-          fix:
-            code === 'DUPLICATE_TASK_NAME'
-              ? 'Give each task a unique name; jobs are routed to the task by name.'
-              : 'Rename one export; the generated client exports one stub per export name.',
-        });
-      }
-    }
-  };
-  check((task) => task.name, 'DUPLICATE_TASK_NAME', 'task name');
-  check((task) => task.exportName, 'DUPLICATE_EXPORT_NAME', 'export name');
-  return found;
 }
 
 /** What the type checker found about one task, as diagnostics. */

@@ -1,4 +1,5 @@
 import { ts } from 'ts-morph';
+import type { Diagnostic } from '../diagnostics.js';
 import { type JsonSyntax, schemaJsonSyntax, typeJsonSyntax, UNKNOWN_JSON } from './json-syntax.js';
 import { type SchemaClosure, type SchemaImport, schemaClosure } from './schema-closure.js';
 import type { TopLevelBinding } from './scope.js';
@@ -103,4 +104,32 @@ export function tokenText(text: string): string {
     tokens.push(token);
   }
   return tokens.join(' ');
+}
+
+/** Reports a problem at a node or a position, with its code, message and fix. */
+export type Report = (
+  at: ts.Node | { line: number; column: number },
+  code: Diagnostic['code'],
+  message: string,
+  fix: string,
+) => void;
+
+/**
+ * Copies a schema (a task's or a workflow's) into a copy the generated client can hold, or
+ * reports why it cannot (an implementation import, a value it cannot follow).
+ */
+export function copySchema(
+  node: ts.Expression,
+  file: string,
+  bindings: ReadonlyMap<string, TopLevelBinding>,
+  label: string,
+  report: Report,
+): CopiedSchema | undefined {
+  const closure: SchemaClosure = schemaClosure(node, file, bindings, label);
+  if (closure.problems.length > 0) {
+    for (const problem of closure.problems)
+      report(problem, problem.code, problem.message, problem.fix);
+    return undefined;
+  }
+  return copy(node, closure, 'schema');
 }

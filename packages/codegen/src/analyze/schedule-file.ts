@@ -63,10 +63,12 @@ export function registrySchedules(
 }
 
 /** The registry file's header line. */
-export function registryDescription(scheduleCount: number): string {
-  return scheduleCount > 0
-    ? 'the worker registry of every task and schedule.'
-    : 'the worker registry of every task.';
+export function registryDescription(scheduleCount: number, workflowCount = 0): string {
+  const kinds = ['task'];
+  if (scheduleCount > 0) kinds.push('schedule');
+  if (workflowCount > 0) kinds.push('workflow');
+  const last = kinds.pop();
+  return `the worker registry of every ${kinds.length > 0 ? `${kinds.join(', ')} and ${last}` : last}.`;
 }
 
 /** A `defineSchedule` call that the registry cannot import: where, and under which local name. */

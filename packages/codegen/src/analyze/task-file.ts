@@ -1,8 +1,8 @@
 import { ts } from 'ts-morph';
 import type { Diagnostic } from '../diagnostics.js';
-import { type CopiedSchema, copy, declaredReturnType } from './copy.js';
+import { type CopiedSchema, copySchema, declaredReturnType, type Report } from './copy.js';
 import { coreReferences, findSchedules, type ScheduleEntry } from './schedule-file.js';
-import { resolveRelative, type SchemaClosure, schemaClosure } from './schema-closure.js';
+import { resolveRelative } from './schema-closure.js';
 import {
   literalStringOption,
   positionOf,
@@ -10,7 +10,8 @@ import {
   topLevelBindings,
   unwrapExpression,
 } from './scope.js';
-import { NotStatic, printStaticValue, staticValue } from './static-value.js';
+import { NotStatic, printStaticValue, type StaticValue, staticValue } from './static-value.js';
+import { findWorkflows, type WorkflowEntry, type WorkflowIdentity } from './workflow-file.js';
 
 /** Contract options the producer needs, in the order they are written out. */
 const ROUTING_OPTIONS = ['queue', 'priority', 'retry', 'resultTtl', 'index'] as const;
@@ -43,6 +44,8 @@ export interface TaskEntry {
   readonly declaredResult: CopiedSchema | undefined;
   /** `queue: 'emails'` etc., already printed. */
   readonly options: readonly (readonly [string, string])[];
+  /** The same options as values, for a workflow's plan (queue, priority, retry attempts). */
+  readonly optionValues: Readonly<Record<string, StaticValue>>;
 }
 
 /** 1-based line and column. */
@@ -69,6 +72,10 @@ export interface TaskFileAnalysis {
   readonly tasks: readonly TaskEntry[];
   /** The schedules it exports (`defineSchedule`), for the worker registry. */
   readonly schedules: readonly ScheduleEntry[];
+  /** The workflows it exports (`defineWorkflow`), their tasks not yet resolved. */
+  readonly workflows: readonly WorkflowEntry[];
+  /** Every workflow call found, including those with problems (for duplicate checks). */
+  readonly workflowIdentities: readonly WorkflowIdentity[];
   /** Every task call found, including those with problems (for duplicate checks). */
   readonly identities: readonly TaskIdentity[];
   /** Files this one imports by relative path (resolved), to know whose types may change. */
@@ -165,21 +172,23 @@ export function analyzeTaskFile(
       `Export it by name: \`export const ${localName ?? 'dailyReport'} = defineSchedule({ … })\`.`,
     );
   }
+  const found = findWorkflows(source, file, bindings, exported, report);
   const localImports = new Set<string>();
   for (const binding of bindings.values()) {
     if (binding.kind !== 'import' || !binding.specifier.startsWith('.')) continue;
     const target = resolveRelative(file, binding.specifier);
     if (target) localImports.add(target);
   }
-  return { tasks, schedules, identities, diagnostics, localImports: [...localImports] };
+  return {
+    tasks,
+    schedules,
+    workflows: found.workflows,
+    workflowIdentities: found.identities,
+    identities,
+    diagnostics,
+    localImports: [...localImports],
+  };
 }
-
-type Report = (
-  at: ts.Node | { line: number; column: number },
-  code: Diagnostic['code'],
-  message: string,
-  fix: string,
-) => void;
 
 function readTask(
   call: ts.CallExpression,
@@ -260,11 +269,14 @@ function readTask(
     : undefined;
 
   const options: (readonly [string, string])[] = [];
+  const optionValues: Record<string, StaticValue> = {};
   for (const key of ROUTING_OPTIONS) {
     const node = properties.get(key);
     if (!node) continue;
     try {
-      options.push([key, printStaticValue(staticValue(node, bindings))]);
+      const value = staticValue(node, bindings);
+      optionValues[key] = value;
+      options.push([key, printStaticValue(value)]);
     } catch (error) {
       if (!(error instanceof NotStatic)) throw error;
       report(
@@ -298,27 +310,12 @@ function readTask(
     output,
     declaredResult,
     options,
+    optionValues,
   };
 }
 
-function copySchema(
-  node: ts.Expression,
-  file: string,
-  bindings: ReadonlyMap<string, TopLevelBinding>,
-  label: string,
-  report: Report,
-): CopiedSchema | undefined {
-  const closure: SchemaClosure = schemaClosure(node, file, bindings, label);
-  if (closure.problems.length > 0) {
-    for (const problem of closure.problems)
-      report(problem, problem.code, problem.message, problem.fix);
-    return undefined;
-  }
-  return copy(node, closure, 'schema');
-}
-
 /** local name → exported name, for `export const` and `export { a as b }`. */
-function exportedNames(source: ts.SourceFile): Map<string, string> {
+export function exportedNames(source: ts.SourceFile): Map<string, string> {
   const names = new Map<string, string>();
   for (const statement of source.statements) {
     if (

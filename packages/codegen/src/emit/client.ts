@@ -1,7 +1,8 @@
-import type { CopiedDeclaration, CopiedSchema } from '../analyze/copy.js';
 import type { TaskEntry } from '../analyze/task-file.js';
-import { renderTemplate, type Template } from '../analyze/template.js';
-import { createImportSet, quote, relativeSpecifier } from './imports.js';
+import type { ResolvedWorkflow } from '../analyze/workflow-plan.js';
+import { createImportSet, quote } from './imports.js';
+import { renderTask } from './render-schema.js';
+import { emitWorkflow, workflowContractsLine, workflowNames } from './workflow-client.js';
 
 /** A task ready to write out: its entry, fingerprint and (without `output`) result type. */
 export interface ResolvedTask extends TaskEntry {
@@ -29,13 +30,22 @@ const CORE_NAMES = [
   'taskContract',
 ];
 
+/** Core names a module with workflows imports as well. */
+const WORKFLOW_CORE_NAMES = ['bindWorkflow', 'TaskResult', 'workflowContract'];
+
 /**
- * The producer module: one contract and one lazily bound stub per task, and schemas
- * copied (or imported from `*.schema.ts`), never an import of a task file.
+ * The producer module: one contract and one lazily bound stub per task and per workflow,
+ * and schemas copied (or imported from `*.schema.ts`), never an import of a task file.
  */
-export function emitClient(tasks: readonly ResolvedTask[], options: EmitOptions): string {
+export function emitClient(
+  tasks: readonly ResolvedTask[],
+  workflows: readonly ResolvedWorkflow[],
+  options: EmitOptions,
+): string {
   const reserved = new Set([
     ...CORE_NAMES,
+    ...WORKFLOW_CORE_NAMES,
+    'workflowContracts',
     'configureConveyor',
     'contracts',
     'clientRef',
@@ -47,12 +57,21 @@ export function emitClient(tasks: readonly ResolvedTask[], options: EmitOptions)
     reserved.add(`${task.exportName}InputSchema`);
     reserved.add(`${task.exportName}OutputSchema`);
   }
+  for (const workflow of workflows) {
+    for (const name of workflowNames(workflow)) reserved.add(name);
+  }
   const imports = createImportSet(reserved);
   const blocks = tasks.map((task) => emitTask(task, imports, options));
+  // After the tasks: a workflow's contract refers to its last stage's task contracts.
+  const workflowBlocks = workflows.map((workflow) => emitWorkflow(workflow, imports, options));
+  const coreImport =
+    workflows.length === 0
+      ? "import { bindTask, type Client, type InferSchemaOutput, InvalidOptionError, type Jsonify, taskContract } from '@conveyor/core';"
+      : "import { bindTask, bindWorkflow, type Client, type InferSchemaOutput, InvalidOptionError, type Jsonify, type TaskResult, taskContract, workflowContract } from '@conveyor/core';";
 
   const lines = [
     options.header,
-    "import { bindTask, type Client, type InferSchemaOutput, InvalidOptionError, type Jsonify, taskContract } from '@conveyor/core';",
+    coreImport,
     ...imports.render(),
     '',
     'let clientRef: Client | (() => Client) | undefined;',
@@ -79,63 +98,14 @@ export function emitClient(tasks: readonly ResolvedTask[], options: EmitOptions)
     "  return typeof clientRef === 'function' ? clientRef() : clientRef;",
     '}',
     ...blocks,
+    ...workflowBlocks,
     '',
     '/** Every contract in this module, sorted by task name. */',
     `export const contracts = [${tasks.map(contractName).join(', ')}] as const;`,
+    ...(workflows.length === 0 ? [] : workflowContractsLine(workflows)),
     '',
   ];
   return lines.join('\n');
-}
-
-/** A task's copied schemas (and declared result type), rendered for one generated module. */
-export interface RenderedTask {
-  /** Copied same-file declarations, each `export`ed and prefixed with the task's export name. */
-  readonly declarations: readonly string[];
-  readonly input: string;
-  readonly output: string | undefined;
-  readonly declaredResult: string | undefined;
-}
-
-/**
- * Renders what a task's schemas need in a module at `outFile`: imports go to `imports`;
- * copied declarations get the task's prefix, so two task files may both declare `address`.
- */
-export function renderTask(
-  task: TaskEntry,
-  imports: ReturnType<typeof createImportSet>,
-  options: Pick<EmitOptions, 'outFile' | 'importExtension'>,
-): RenderedTask {
-  const copies = [task.input, task.output, task.declaredResult].filter(
-    (copy): copy is CopiedSchema => copy !== undefined,
-  );
-  // Names the copied text uses → names in the generated module.
-  const names = new Map<string, string>();
-  for (const copy of copies) {
-    for (const item of copy.imports) {
-      const specifier = item.isFile
-        ? relativeSpecifier(options.outFile, item.from, options.importExtension)
-        : item.from;
-      names.set(item.local, imports.add(specifier, item.imported, item.local, item.typeOnly));
-    }
-  }
-  const declarations = new Map<string, CopiedDeclaration>();
-  for (const copy of copies) {
-    for (const declaration of copy.declarations) {
-      declarations.set(declaration.name, declaration);
-      names.set(declaration.name, `${task.exportName}$${declaration.name}`);
-    }
-  }
-  const render = (template: Template) =>
-    renderTemplate(template, (name) => names.get(name) ?? name);
-  return {
-    // Exported so that declaration emit (tsc --declaration, tsup dts) can name them.
-    declarations: [...declarations.values()].map(
-      (declaration) => `export ${render(declaration.template)}`,
-    ),
-    input: render(task.input.expression),
-    output: task.output && render(task.output.expression),
-    declaredResult: task.declaredResult && render(task.declaredResult.expression),
-  };
 }
 
 function emitTask(

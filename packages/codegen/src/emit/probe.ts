@@ -1,6 +1,7 @@
 import type { TaskEntry } from '../analyze/task-file.js';
-import { type EmitOptions, renderTask } from './client.js';
+import type { EmitOptions } from './client.js';
 import { createImportSet } from './imports.js';
+import { renderTask } from './render-schema.js';
 
 /** The names a probe gives a task's schemas and declared result type. */
 export function probeNames(task: TaskEntry) {

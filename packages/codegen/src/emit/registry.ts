@@ -1,4 +1,5 @@
 import type { ScheduleEntry } from '../analyze/schedule-file.js';
+import type { ResolvedWorkflow } from '../analyze/workflow-plan.js';
 import type { EmitOptions, ResolvedTask } from './client.js';
 import { createImportSet, quote, relativeSpecifier } from './imports.js';
 
@@ -6,15 +7,23 @@ import { createImportSet, quote, relativeSpecifier } from './imports.js';
  * The worker module: imports every task implementation and stamps each definition with
  * its schema fingerprint, so the worker can count jobs sent by producers on another schema.
  * With schedules, it exports them too (`schedules`), each bound to the registry's copy of
- * its task, so that the jobs a schedule fires carry the task's fingerprint as well.
+ * its task, so that the jobs a schedule fires carry the task's fingerprint as well. With
+ * workflows, it exports them (`workflows`), sorted by name, for the workers that run their steps.
  */
 export function emitRegistry(
   tasks: readonly ResolvedTask[],
   schedules: readonly ScheduleEntry[],
+  workflows: readonly ResolvedWorkflow[],
   options: EmitOptions,
 ): string {
-  const reserved = ['AnySchedule', 'AnyTaskDefinition', 'withFingerprint', 'withRegisteredTask'];
-  const imports = createImportSet([...reserved, 'tasks', 'schedules']);
+  const reserved = [
+    'AnySchedule',
+    'AnyTaskDefinition',
+    'AnyWorkflow',
+    'withFingerprint',
+    'withRegisteredTask',
+  ];
+  const imports = createImportSet([...reserved, 'tasks', 'schedules', 'workflows']);
   const entries = tasks.map((task) => {
     const specifier = relativeSpecifier(options.outFile, task.file, options.importExtension);
     const local = imports.add(specifier, task.exportName, task.exportName, false);
@@ -24,7 +33,25 @@ export function emitRegistry(
     const specifier = relativeSpecifier(options.outFile, schedule.file, options.importExtension);
     return `  ${imports.add(specifier, schedule.exportName, schedule.exportName, false)},`;
   });
-  const coreTypes = schedules.length > 0 ? 'AnySchedule, AnyTaskDefinition' : 'AnyTaskDefinition';
+  const workflowEntries = workflows.map((workflow) => {
+    const specifier = relativeSpecifier(options.outFile, workflow.file, options.importExtension);
+    return `  ${imports.add(specifier, workflow.exportName, workflow.exportName, false)},`;
+  });
+  const coreTypes = [
+    ...(schedules.length > 0 ? ['AnySchedule'] : []),
+    'AnyTaskDefinition',
+    ...(workflows.length > 0 ? ['AnyWorkflow'] : []),
+  ].join(', ');
+  const workflowLines =
+    workflows.length === 0
+      ? []
+      : [
+          '',
+          '/** Every workflow the task files export, sorted by name. Workers run their steps. */',
+          'export const workflows: readonly AnyWorkflow[] = [',
+          ...workflowEntries,
+          '];',
+        ];
   const scheduleLines =
     schedules.length === 0
       ? []
@@ -56,6 +83,7 @@ export function emitRegistry(
     ...entries,
     '];',
     ...scheduleLines,
+    ...workflowLines,
     '',
     'export default tasks;',
     '',

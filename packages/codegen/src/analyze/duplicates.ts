@@ -1,0 +1,66 @@
+import type { Diagnostic } from '../diagnostics.js';
+import type { TaskIdentity } from './task-file.js';
+import type { WorkflowIdentity } from './workflow-file.js';
+
+type Identity = TaskIdentity | WorkflowIdentity;
+
+/**
+ * Duplicate task names, workflow names and export names (the client exports tasks and
+ * workflows side by side), over every call, also those with other problems.
+ */
+export function duplicates(
+  tasks: readonly TaskIdentity[],
+  workflows: readonly WorkflowIdentity[],
+  relative: (file: string) => string,
+): Diagnostic[] {
+  const found: Diagnostic[] = [];
+  const check = (
+    calls: readonly Identity[],
+    key: (call: Identity) => string | undefined,
+    code: Diagnostic['code'],
+    what: string,
+    fix: string,
+  ) => {
+    const groups = new Map<string, Identity[]>();
+    for (const call of calls) {
+      const value = key(call);
+      if (value !== undefined) groups.set(value, [...(groups.get(value) ?? []), call]);
+    }
+    for (const [value, group] of groups) {
+      if (group.length < 2) continue;
+      const places = group.map((call) => `${relative(call.file)}:${call.line}`).join(', ');
+      for (const call of group) {
+        found.push({
+          code,
+          file: relative(call.file),
+          line: call.line,
+          column: call.column,
+          message: `${what} ${JSON.stringify(value)} is defined ${group.length} times (${places}).`,
+          fix,
+        });
+      }
+    }
+  };
+  check(
+    tasks,
+    (task) => task.name,
+    'DUPLICATE_TASK_NAME',
+    'task name',
+    'Give each task a unique name; jobs are routed to the task by name.',
+  );
+  check(
+    workflows,
+    (workflow) => workflow.name,
+    'DUPLICATE_WORKFLOW_NAME',
+    'workflow name',
+    'Give each workflow a unique name; runs are stored and run by name.',
+  );
+  check(
+    [...tasks, ...workflows],
+    (call) => call.exportName,
+    'DUPLICATE_EXPORT_NAME',
+    'export name',
+    'Rename one export; the generated client exports one stub per export name.',
+  );
+  return found;
+}

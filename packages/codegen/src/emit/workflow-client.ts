@@ -1,0 +1,106 @@
+import type { WorkflowPlanStep } from '@conveyor/core';
+import type { StaticValue } from '../analyze/static-value.js';
+import { printStaticValue } from '../analyze/static-value.js';
+import type { ResolvedWorkflow } from '../analyze/workflow-plan.js';
+import type { EmitOptions } from './client.js';
+import { type createImportSet, quote } from './imports.js';
+import { renderTask } from './render-schema.js';
+
+/** Names a workflow takes in the producer module. */
+export function workflowNames(workflow: ResolvedWorkflow): string[] {
+  return [workflow.exportName, contractName(workflow), `${workflow.exportName}InputSchema`];
+}
+
+/** Every workflow contract in the module, sorted by workflow name. */
+export function workflowContractsLine(workflows: readonly ResolvedWorkflow[]): string[] {
+  return [
+    '',
+    '/** Every workflow contract in this module, sorted by workflow name. */',
+    `export const workflowContracts = [${workflows.map(contractName).join(', ')}] as const;`,
+  ];
+}
+
+/**
+ * A workflow's contract and stub: its input schema copied as a task's, its plan as a
+ * literal (equal to `workflowPlan(definition)`), and its result typed through the task
+ * contracts of its last stage. Nothing of the workflow's module is imported.
+ */
+export function emitWorkflow(
+  workflow: ResolvedWorkflow,
+  imports: ReturnType<typeof createImportSet>,
+  options: EmitOptions,
+): string {
+  const prefix = workflow.exportName;
+  const rendered = renderTask(
+    { exportName: prefix, input: workflow.input, output: undefined, declaredResult: undefined },
+    imports,
+    options,
+  );
+  const last = workflow.plan.stages[workflow.plan.stages.length - 1];
+  const steps = last?.steps ?? [];
+  const taskContract = (step: WorkflowPlanStep) =>
+    `${workflow.tasks.get(step.name)?.exportName ?? '?'}Contract`;
+  // A step that may 'continue' hands on `undefined` in place of its result.
+  const outcome = (step: WorkflowPlanStep) =>
+    `TaskResult<typeof ${taskContract(step)}>${step.onFailure === 'continue' ? ' | undefined' : ''}`;
+  const [first] = steps;
+  const result =
+    last?.kind === 'parallel'
+      ? `{ ${steps.map((step) => `${propertyName(step.name)}: ${outcome(step)}`).join('; ')} }`
+      : first === undefined
+        ? 'unknown'
+        : last?.kind === 'map'
+          ? `Array<${outcome(first)}>`
+          : outcome(first);
+  const planStep = (step: WorkflowPlanStep) =>
+    `        ${printStaticValue(step as unknown as StaticValue)},`;
+  const plan = [
+    '  plan: {',
+    `    workflow: ${quote(workflow.plan.workflow)},`,
+    '    stages: [',
+    ...workflow.plan.stages.flatMap((stage) => [
+      `      { kind: ${quote(stage.kind)}, steps: [`,
+      ...stage.steps.map(planStep),
+      '      ] },',
+    ]),
+    '    ],',
+    `    compensations: [${workflow.plan.compensations.length === 0 ? '],' : ''}`,
+    ...(workflow.plan.compensations.length === 0
+      ? []
+      : [...workflow.plan.compensations.map(planStep), '    ],']),
+    `    fingerprint: ${quote(workflow.plan.fingerprint)},`,
+    '  },',
+  ];
+  const lastStage = steps.map((step) => `${propertyName(step.name)}: ${taskContract(step)}`);
+  return [
+    '',
+    `// ${workflow.name} (a workflow), from ${workflow.relativeFile}`,
+    ...rendered.declarations,
+    `const ${prefix}InputSchema = ${rendered.input};`,
+    '',
+    `/** Contract of workflow ${quote(workflow.name)}: its input schema and plan, without its tasks or mappings. */`,
+    `export const ${contractName(workflow)} = workflowContract<`,
+    `  ${quote(workflow.name)},`,
+    `  typeof ${prefix}InputSchema,`,
+    `  ${result}`,
+    '>({',
+    `  name: ${quote(workflow.name)},`,
+    `  input: ${prefix}InputSchema,`,
+    ...plan,
+    `  lastStage: { ${lastStage.join(', ')} },`,
+    `  fingerprint: ${quote(workflow.fingerprint)},`,
+    '});',
+    '',
+    `/** \`${prefix}.delay(input)\` starts workflow ${quote(workflow.name)} and returns its handle. */`,
+    `export const ${prefix} = bindWorkflow(resolveClient, ${contractName(workflow)});`,
+  ].join('\n');
+}
+
+function contractName(workflow: ResolvedWorkflow): string {
+  return `${workflow.exportName}Contract`;
+}
+
+/** A step name as a property name: bare when it is an identifier. */
+function propertyName(name: string): string {
+  return /^[A-Za-z_$][\w$]*$/.test(name) ? name : quote(name);
+}
