@@ -73,3 +73,31 @@ export function cancelChannel(prefix: string): string {
 export function indexedFieldsKey(prefix: string, queue: string): string {
   return `${prefix}:{${queue}}:xf`;
 }
+
+/** How many keys every workflow script takes (`scripts/includes/wf.lua`). */
+export const WORKFLOW_KEY_COUNT = 7;
+
+/**
+ * A workflow's 7 keys, in the order `scripts/includes/wf.lua` names them: all under the hash
+ * tag `{wf:<id>}`, so one script reaches the whole record on Redis Cluster. Workflow ids are
+ * `wf_` and `[A-Za-z0-9_-]`: no braces.
+ */
+export function workflowKeys(prefix: string, id: string): string[] {
+  const base = `${prefix}:{wf:${id}}:`;
+  return [`${base}m`, `${base}s`, `${base}e`, `${base}r`, `${base}i`, `${base}o`, `${base}oz`];
+}
+
+/**
+ * The cross-workflow indexes (`scripts/wf-index.lua`): running workflows by updatedAt,
+ * workflows with outbox entries by the oldest entry's time, and the version of each entry.
+ * One slot of their own: a Cluster cannot put them in every workflow's.
+ */
+export function workflowIndexKeys(prefix: string): string[] {
+  const base = `${prefix}:{wf-index}:`;
+  return [`${base}idle`, `${base}outbox`, `${base}v`];
+}
+
+/** A workflow idempotency key's claim (`scripts/wf-key.lua`), by the key's SHA-256 (hex). */
+export function workflowKeyClaim(prefix: string, keyHash: string): string {
+  return `${prefix}:wf-key:{${keyHash}}`;
+}

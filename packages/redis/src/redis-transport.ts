@@ -33,6 +33,7 @@ import {
   settleStatusAt,
   uniqueOf,
 } from './wire/script-calls.js';
+import { redisWorkflows } from './workflows.js';
 
 export interface RedisTransportOptions extends ConnectionOptions {
   /** First part of every key (`<prefix>:{<queue>}:…`). Default `conveyor`. */
@@ -57,9 +58,12 @@ export interface RedisTransportOptions extends ConnectionOptions {
   checkMaxmemoryPolicy?: boolean;
 }
 
-/** A {@link Transport} on Redis, with `admin`, `limits`, `metrics` and `schedules`, plus what only Redis offers. */
+/**
+ * A {@link Transport} on Redis, with `admin`, `limits`, `metrics`, `schedules` and
+ * `workflows`, plus what only Redis offers.
+ */
 export interface RedisTransport
-  extends TransportWith<'admin' | 'limits' | 'metrics' | 'schedules'> {
+  extends TransportWith<'admin' | 'limits' | 'metrics' | 'schedules' | 'workflows'> {
   /**
    * Resolves once Redis answers and the cancel channel is subscribed, so that this
    * instance hears every cancel published from then on. Rejects with a
@@ -233,6 +237,7 @@ export function redisTransport(options: RedisTransportOptions = {}): RedisTransp
       defaultDedupeWindowMs: defaultWindow,
       registerQueues: (queues) => admin.registerQueues(queues),
     }),
+    workflows: redisWorkflows({ commands, prefix, resultTtlMs: defaultTtl }),
 
     enqueue: createEnqueuer({
       enqueueScript: (queue, args) => script('enqueue', queue, args),

@@ -1,5 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
-import { QUEUE_KEY_COUNT } from './keys.js';
+import { QUEUE_KEY_COUNT, WORKFLOW_KEY_COUNT } from './keys.js';
 import { LUA_INCLUDES, LUA_SCRIPTS, type LuaScriptFile } from './scripts/embedded.gen.js';
 
 /** The worker-record keys (`adminKeys` in admin.ts): the records hash and the expiry ZSET. */
@@ -42,6 +42,22 @@ export const SCRIPT_KEY_COUNTS = {
   'take-rate': LIMIT_KEY_COUNT,
   'acquire-slot': LIMIT_KEY_COUNT,
   'renew-slots': LIMIT_KEY_COUNT,
+  // A workflow's keys (`workflowKeys` in keys.ts).
+  'wf-start': WORKFLOW_KEY_COUNT,
+  'wf-claim': WORKFLOW_KEY_COUNT,
+  'wf-record': WORKFLOW_KEY_COUNT,
+  'wf-expand': WORKFLOW_KEY_COUNT,
+  'wf-dispatched': WORKFLOW_KEY_COUNT,
+  'wf-outbox': WORKFLOW_KEY_COUNT,
+  'wf-get': WORKFLOW_KEY_COUNT,
+  'wf-results': WORKFLOW_KEY_COUNT,
+  'wf-cancel': WORKFLOW_KEY_COUNT,
+  'wf-retry': WORKFLOW_KEY_COUNT,
+  'wf-peek': WORKFLOW_KEY_COUNT,
+  // The cross-workflow indexes (`workflowIndexKeys` in keys.ts).
+  'wf-index': 3,
+  // A workflow idempotency key's claim (`workflowKeyClaim` in keys.ts).
+  'wf-key': 1,
 } as const satisfies Record<LuaScriptFile, number>;
 
 export type ScriptName = keyof typeof SCRIPT_KEY_COUNTS;

@@ -1033,6 +1033,403 @@ for a = 1, #ARGV, 2 do
 end
 return table.concat(out)
 `,
+  'wf-cancel': `-- wf-cancel.lua: a running workflow becomes cancelled: steps not yet done are cancelled [W11].
+--
+-- KEYS: [1]–[7] the workflow's keys (includes/wf.lua): [1] meta, [2] steps, [3] errors,
+--       [4] results, [5] items, [6] outbox, [7] outbox order.
+-- ARGV: [1] result TTL (ms), [2] workflow id.
+-- Returns: {ops, cancelled 1|0, job ids to cancel (ready and running steps')}.
+
+--!include wf.lua
+
+if not open() or wf.status ~= 'running' then return { ops(), 0, {} } end
+end_open()
+finish('cancelled')
+touch()
+return { ops(), 1, fx.cancel }
+`,
+  'wf-claim': `-- wf-claim.lua: a step (or map child) from ready to running, before a worker runs its job [W2].
+--
+-- KEYS: [1]–[7] the workflow's keys (includes/wf.lua): [1] meta, [2] steps, [3] errors,
+--       [4] results, [5] items, [6] outbox, [7] outbox order.
+-- ARGV: [1] result TTL (ms), [2] workflow id, [3] step, [4] child index or ''.
+-- Returns: {ops, outcome}: \`claimed\` (ready or running: run it), \`done\` (its outcome is
+--          recorded, or a map step expanded), \`ended\` (the workflow ended, or the step is
+--          not ready), \`unknown\` (no such workflow or step).
+
+--!include wf.lua
+
+if not open() then return { ops(), 'unknown' } end
+local step = ARGV[3]
+local child = ARGV[4] ~= '' and ARGV[4] or nil
+local def = unit_at(step, child)
+if not def then return { ops(), 'unknown' } end
+local key = unit_key(step, child)
+local state, job, retries = unit_get(key)
+if state == 'c' or state == 'f' or state == 'k' then return { ops(), 'done' } end
+if def.kind == 'm' and not child and map_count(step) then return { ops(), 'done' } end
+if wf.status ~= 'running' then return { ops(), 'ended' } end
+if state == 'r' or state == 'a' then
+  unit_set(key, 'a', job, retries)
+  touch()
+  return { ops(), 'claimed' }
+end
+return { ops(), 'ended' }
+`,
+  'wf-dispatched': `-- wf-dispatched.lua: clears outbox entries whose jobs are enqueued [W8].
+--
+-- KEYS: [1]–[7] the workflow's keys (includes/wf.lua): [1] meta, [2] steps, [3] errors,
+--       [4] results, [5] items, [6] outbox, [7] outbox order.
+-- ARGV: [1] result TTL (ms), [2] workflow id, [3].. the job ids.
+-- Returns: {ops}.
+
+--!include wf.lua
+
+if not open() then return { ops() } end
+local removed = 0
+for a = 3, #ARGV do
+  removed = removed + redis.call('HDEL', K_OUTBOX, ARGV[a])
+  redis.call('ZREM', K_ORDER, ARGV[a])
+end
+if removed > 0 then
+  -- The outbox changed: a new version, so that the index hears of it in order.
+  wf.version = wf.version + 1
+  redis.call('HSET', K_META, 'v', int(wf.version))
+  fx.removed = true
+end
+return { ops() }
+`,
+  'wf-expand': `-- wf-expand.lua: a map stage's items, once: its children become ready [W7]. More items than
+-- maxChildren fail the map step (WORKFLOW_TOO_LARGE) and its policy applies.
+--
+-- KEYS: [1]–[7] the workflow's keys (includes/wf.lua): [1] meta, [2] steps, [3] errors,
+--       [4] results, [5] items, [6] outbox, [7] outbox order.
+-- ARGV: [1] result TTL (ms), [2] workflow id, [3] step, [4] maxChildren, [5].. the items' JSON.
+-- Returns: {ops, 'not-map', workflow name} when the step is not a map step; else {ops, status
+--          ('' when there is no such workflow or step), recorded 1|0, entries, job ids to cancel}.
+
+--!include wf.lua
+
+if not open() then return { ops(), '', 0, {}, {} } end
+local step = ARGV[3]
+local def = step_def(step)
+if not def then return { ops(), '', 0, fx.dispatch, fx.cancel } end
+if def.kind ~= 'm' then
+  return { ops(), 'not-map', redis.call('HGET', K_META, 'wn') or '' }
+end
+local state = unit_get(step)
+if wf.status ~= 'running' or (state ~= 'r' and state ~= 'a') or map_count(step) then
+  return { ops(), wf.status, 0, fx.dispatch, fx.cancel }
+end
+local FIRST_ITEM = 5
+local count = #ARGV - FIRST_ITEM + 1
+local max_children = tonumber(ARGV[4])
+if count > max_children then
+  unit_failed(def, nil, cjson.encode({
+    name = 'WorkflowTooLargeError',
+    code = 'WORKFLOW_TOO_LARGE',
+    message = 'Map step "' .. step .. '" of workflow ' .. wf_id .. ' has ' .. count
+      .. ' items, over its limit of ' .. ARGV[4]
+      .. ' children (maxChildren); split the work or raise maxChildren (at most 100000).',
+  }))
+else
+  redis.call('HSET', K_META, 'n:' .. step, int(count))
+  local fields = {}
+  for child = 0, count - 1 do
+    fields[#fields + 1] = step .. '#' .. int(child)
+    fields[#fields + 1] = ARGV[FIRST_ITEM + child]
+    if #fields >= 2000 then
+      redis.call('HSET', K_ITEMS, unpack(fields))
+      fields = {}
+    end
+  end
+  if #fields > 0 then redis.call('HSET', K_ITEMS, unpack(fields)) end
+  start_children(def, count, FIRST_ITEM)
+end
+touch()
+return { ops(), wf.status, 1, fx.dispatch, fx.cancel }
+`,
+  'wf-get': `-- wf-get.lua: a workflow's record [W9].
+--
+-- KEYS: [1]–[7] the workflow's keys (includes/wf.lua): [1] meta, [2] steps, [3] errors,
+--       [4] results, [5] items, [6] outbox, [7] outbox order.
+-- ARGV: [1] result TTL (ms), [2] workflow id.
+-- Returns: {ops} when there is none; else {ops, meta, steps, errors}, each HGETALL's
+--          \`[field, value, …]\` (src/wire/workflow-calls.ts, decodeRecord).
+
+--!include wf.lua
+
+if not open() then return { ops() } end
+return { ops(), redis.call('HGETALL', K_META), redis.call('HGETALL', K_STEPS),
+  redis.call('HGETALL', K_ERRORS) }
+`,
+  'wf-index': `-- wf-index.lua: updates the cross-workflow indexes \`stale\` and \`idle\` read (src/workflows-index.ts)
+-- [W8, W15]. They cannot live in each workflow's slot, so they are hints, kept in order by the
+-- version of the record each update was read from: an update older than the one applied is
+-- ignored.
+--
+-- KEYS: [1] idle ZSET \`<prefix>:{wf-index}:idle\`: running workflow ids, scored by their
+--       updatedAt as last reported (never later than the record's); [2] outbox ZSET
+--       \`<prefix>:{wf-index}:outbox\`: ids of workflows that may have outbox entries, scored
+--       by the oldest entry's at as last reported; [3] versions HASH
+--       \`<prefix>:{wf-index}:v\`: id -> the version of the last update applied.
+-- ARGV: groups of four: workflow id, version, idle op, outbox op; an op is \`+<score>\` (add or
+--       move), \`-\` (remove) or '' (leave).
+-- Returns: how many groups were applied.
+
+local K_IDLE, K_OUTBOX, K_VERSIONS = KEYS[1], KEYS[2], KEYS[3]
+
+local function apply(key, id, op)
+  if op == '-' then
+    redis.call('ZREM', key, id)
+  elseif op ~= '' then
+    redis.call('ZADD', key, string.sub(op, 2), id)
+  end
+end
+
+local applied = 0
+for a = 1, #ARGV, 4 do
+  local id, version = ARGV[a], tonumber(ARGV[a + 1])
+  local stored = tonumber(redis.call('HGET', K_VERSIONS, id))
+  if not stored or stored <= version then
+    apply(K_IDLE, id, ARGV[a + 2])
+    apply(K_OUTBOX, id, ARGV[a + 3])
+    if redis.call('ZSCORE', K_IDLE, id) or redis.call('ZSCORE', K_OUTBOX, id) then
+      redis.call('HSET', K_VERSIONS, id, ARGV[a + 1])
+    else
+      redis.call('HDEL', K_VERSIONS, id)
+    end
+    applied = applied + 1
+  end
+end
+return applied
+`,
+  'wf-key': `-- wf-key.lua: a workflow idempotency key's claim, \`<prefix>:wf-key:{<SHA-256 of the key>}\`,
+-- written before wf-start.lua runs (the key cannot be found from the workflow's own slot).
+-- Its value is \`p <id>\` while that workflow's start is under way (with a TTL, so a start that
+-- died frees it), then \`<id>\`; once the workflow ends it expires with the workflow's keys.
+--
+-- KEYS: [1] the claim.
+-- ARGV: [1] op: \`claim\`, \`commit\` or \`expire\`; [2] workflow id; [3] ms (claim: how long a
+--       start may take; expire: the result TTL); [4] claim only: a claim to replace (its
+--       workflow is gone), or ''.
+-- Returns: claim: {'claimed'} when the key is now this id's (or was already), else {'held',
+--          value}; commit and expire: 1 when done, 0 when the claim is not this id's.
+
+local K_CLAIM = KEYS[1]
+local op, id = ARGV[1], ARGV[2]
+local current = redis.call('GET', K_CLAIM)
+if op == 'claim' then
+  if current == id then return { 'claimed' } end
+  if not current or current == 'p ' .. id or (ARGV[4] ~= '' and current == ARGV[4]) then
+    redis.call('SET', K_CLAIM, 'p ' .. id, 'PX', ARGV[3])
+    return { 'claimed' }
+  end
+  return { 'held', current }
+end
+if op == 'commit' then
+  if current ~= 'p ' .. id and current ~= id then return 0 end
+  redis.call('SET', K_CLAIM, id)
+  return 1
+end
+if current ~= id then return 0 end
+redis.call('PEXPIRE', K_CLAIM, ARGV[3])
+return 1
+`,
+  'wf-outbox': `-- wf-outbox.lua: a workflow's outbox entries, oldest first [W8].
+--
+-- KEYS: [1]–[7] the workflow's keys (includes/wf.lua): [1] meta, [2] steps, [3] errors,
+--       [4] results, [5] items, [6] outbox, [7] outbox order.
+-- ARGV: [1] result TTL (ms), [2] workflow id.
+-- Returns: {ops, entries (JSON)}.
+
+--!include wf.lua
+
+if not open() then return { ops(), {} } end
+local ids = redis.call('ZRANGE', K_ORDER, 0, -1)
+local entries = {}
+for start = 1, #ids, 1000 do
+  local chunk = redis.call('HMGET', K_OUTBOX, unpack(ids, start, math.min(start + 999, #ids)))
+  for _, entry in ipairs(chunk) do entries[#entries + 1] = entry end
+end
+return { ops(), entries }
+`,
+  'wf-peek': `-- wf-peek.lua: what the cross-workflow indexes say of a workflow, read from its record, for
+-- \`stale\` and \`idle\` to check a candidate (src/workflows-index.ts) [W8, W15].
+--
+-- KEYS: [1]–[7] the workflow's keys (includes/wf.lua): [1] meta, [2] steps, [3] errors,
+--       [4] results, [5] items, [6] outbox, [7] outbox order.
+-- ARGV: [1] result TTL (ms), [2] workflow id.
+-- Returns: {ops, exists 1|0, status, version, updatedAt, the oldest outbox entry's at or -1}.
+
+--!include wf.lua
+
+if not open() then return { ops(), 0, '', '0', '0', -1 } end
+local first = redis.call('ZRANGE', K_ORDER, 0, 0)
+local entry = first[1] and redis.call('HGET', K_OUTBOX, first[1])
+local oldest = entry and string.match(entry, '"at":(%d+)}$') or -1
+return { ops(), 1, wf.status, int(wf.version), wf.ua, oldest }
+`,
+  'wf-record': `-- wf-record.lua: a step's (or map child's) final outcome, by first write; moves its stage's
+-- counter, applies its failure policy and puts what became ready in the outbox [W3–W6].
+--
+-- KEYS: [1]–[7] the workflow's keys (includes/wf.lua): [1] meta, [2] steps, [3] errors,
+--       [4] results, [5] items, [6] outbox, [7] outbox order.
+-- ARGV: [1] result TTL (ms), [2] workflow id, [3] step, [4] child index or '', [5] '1' for a
+--       result, '0' for a failure, [6] the result JSON or the error JSON.
+-- Returns: {ops, status ('' when there is no such workflow or step), recorded 1|0, entries
+--          (dispatch entries' JSON), job ids to cancel}.
+
+--!include wf.lua
+
+if not open() then return { ops(), '', 0, {}, {} } end
+local step = ARGV[3]
+local child = ARGV[4] ~= '' and ARGV[4] or nil
+local ok = ARGV[5] == '1'
+local def = unit_at(step, child)
+if not def then return { ops(), '', 0, fx.dispatch, fx.cancel } end
+local key = unit_key(step, child)
+local state = unit_get(key)
+local is_map = def.kind == 'm' and not child
+-- A map step's own job reports only its failure, before it expanded.
+if wf.status ~= 'running' or (state ~= 'r' and state ~= 'a') or (is_map and (ok or map_count(step))) then
+  return { ops(), wf.status, 0, fx.dispatch, fx.cancel }
+end
+if ok then
+  if redis.call('HSETNX', K_RESULTS, key, ARGV[6]) == 0 then
+    return { ops(), wf.status, 0, fx.dispatch, fx.cancel }
+  end
+  local _, job, retries = unit_get(key)
+  unit_set(key, 'c', job, retries)
+  unit_done(def, child)
+else
+  unit_failed(def, child, ARGV[6])
+end
+touch()
+return { ops(), wf.status, 1, fx.dispatch, fx.cancel }
+`,
+  'wf-results': `-- wf-results.lua: a step's stored results, in order [W10]: one for a step; for a map step its
+-- children's, by index (HMGET in chunks: a big hash's fields come back in no fixed order).
+--
+-- KEYS: [1]–[7] the workflow's keys (includes/wf.lua): [1] meta, [2] steps, [3] errors,
+--       [4] results, [5] items, [6] outbox, [7] outbox order.
+-- ARGV: [1] result TTL (ms), [2] workflow id, [3] step, [4] from ('' for 0), [5] count ('' for all).
+-- Returns: {ops, results}: each a result's JSON, or nil where there is none (a skipped or
+--          unfinished unit); no results when there is no such workflow or step.
+
+--!include wf.lua
+
+if not open() then return { ops(), {} } end
+local step = ARGV[3]
+local def = step_def(step)
+if not def then return { ops(), {} } end
+if def.kind ~= 'm' then
+  return { ops(), { redis.call('HGET', K_RESULTS, step) } }
+end
+local count = map_count(step) or 0
+local from = tonumber(ARGV[4]) or 0
+local to = count
+if ARGV[5] ~= '' then to = math.min(count, from + tonumber(ARGV[5])) end
+local results = {}
+local fields = {}
+for child = from, to - 1 do
+  fields[#fields + 1] = step .. '#' .. int(child)
+  if #fields == 1000 or child == to - 1 then
+    local chunk = redis.call('HMGET', K_RESULTS, unpack(fields))
+    for n = 1, #fields do results[#results + 1] = chunk[n] end
+    fields = {}
+  end
+end
+return { ops(), results }
+`,
+  'wf-retry': `-- wf-retry.lua: a failed workflow runs again from its failed steps [W12]: failed and
+-- cancelled units pending again (those that had a job with their next retry number), from
+-- the first stage with a unit not done; its keys no longer expire.
+--
+-- KEYS: [1]–[7] the workflow's keys (includes/wf.lua): [1] meta, [2] steps, [3] errors,
+--       [4] results, [5] items, [6] outbox, [7] outbox order.
+-- ARGV: [1] result TTL (ms), [2] workflow id.
+-- Returns: {ops, retried 1|0, entries (JSON)}.
+
+--!include wf.lua
+
+if not open() or wf.status ~= 'failed' then return { ops(), 0, {} } end
+local all = redis.call('HGETALL', K_STEPS)
+local first = wf.stages
+for i = 1, #all, 2 do
+  local key, v = all[i], all[i + 1]
+  local state, job, retries = string.sub(v, 1, 1), string.sub(v, 2, 2), tonumber(string.sub(v, 3))
+  local hash = string.find(key, '#', 1, true)
+  local step = hash and string.sub(key, 1, hash - 1) or key
+  local def = step_def(step)
+  if state == 'f' or state == 'x' then
+    local expanded = def.kind == 'm' and not hash and map_count(step) ~= nil
+    if job == '1' and not expanded then
+      retries = retries + 1
+      job = '0'
+    end
+    redis.call('HDEL', K_ERRORS, key)
+    state = 'p'
+    unit_set(key, state, job, retries)
+  end
+  if def.stage >= 0 and state ~= 'c' and state ~= 'k' and def.stage < first then first = def.stage end
+end
+wf.status = 'running'
+wf.deadline = nil
+redis.call('HSET', K_META, 'st', 'running')
+redis.call('HDEL', K_META, 'fl', 'fa', 'dl')
+for _, key in ipairs(ALL_KEYS) do redis.call('PERSIST', key) end
+fx.begun = true
+activate(first)
+touch()
+return { ops(), 1, fx.dispatch }
+`,
+  'wf-start': `-- wf-start.lua: stores a workflow's record and puts its first stage in the outbox [W1].
+--
+-- KEYS: [1]–[7] the workflow's keys (includes/wf.lua): [1] meta, [2] steps, [3] errors,
+--       [4] results, [5] items, [6] outbox, [7] outbox order.
+-- ARGV: [1] result TTL (ms), [2] workflow id, [3] input JSON, [4] plan JSON, [5] idempotency
+--       key or '', [6] deadline (ms) or '', [7] the workflow's name, [8] the stage count n,
+--       [9]..[8+n] each stage as \`<kind> <step> <step> …\`, then each step of the plan and
+--       its compensations as two arguments, its name and \`<stage>|<policy>|<queue>|<fragment>\`
+--       (the d:<step> field; src/wire/workflow-calls.ts, startArgs).
+-- Returns: {ops, 'dup'} when a workflow with this id exists (nothing changes); else
+--          {ops, 'new', entries}: the dispatch entries' JSON.
+
+--!include wf.lua
+
+if redis.call('EXISTS', K_META) == 1 then
+  return { ops(), 'dup' }
+end
+local stages = tonumber(ARGV[8])
+local fields = { 'plan', ARGV[4], 'in', ARGV[3], 'st', 'running', 'sg', '0', 'ca', now_s,
+  'ua', now_s, 'v', '1', 'oq', '0', 'ns', ARGV[8], 'wn', ARGV[7] }
+if ARGV[5] ~= '' then
+  fields[#fields + 1] = 'ik'
+  fields[#fields + 1] = ARGV[5]
+end
+if ARGV[6] ~= '' then
+  fields[#fields + 1] = 'dl'
+  fields[#fields + 1] = ARGV[6]
+end
+for n = 0, stages - 1 do
+  fields[#fields + 1] = 'g' .. n
+  fields[#fields + 1] = ARGV[9 + n]
+end
+local steps = {}
+for a = 9 + stages, #ARGV, 2 do
+  fields[#fields + 1] = 'd:' .. ARGV[a]
+  fields[#fields + 1] = ARGV[a + 1]
+  steps[#steps + 1] = ARGV[a]
+  steps[#steps + 1] = 'p00'
+end
+redis.call('HSET', K_META, unpack(fields))
+redis.call('HSET', K_STEPS, unpack(steps))
+load()
+fx.begun = true
+activate(0)
+return { ops(), 'new', fx.dispatch }
+`,
 } as const;
 
 /** Each file in src/scripts/includes/, by the name `--!include <name>` gives. */
@@ -1790,6 +2187,488 @@ local function next_wake()
   local lease = redis.call('ZRANGE', K_LEASES, 0, 0, 'WITHSCORES')
   if lease[2] and (at < 0 or tonumber(lease[2]) < at) then at = tonumber(lease[2]) end
   return at
+end
+`,
+  'wf-job-id.lua': `-- wf-job-id.lua: a workflow step's job id, as workflowJobId in @conveyor/core (ids.ts)
+-- makes it: \`<queue>:<workflow id>.<tail>\`, or \`<queue>:<workflow id>:<hash>\` (22 base64url
+-- characters of the SHA-256 of the tail) when the plain unique part would pass 96 characters.
+-- Redis' Lua has no SHA-256 (only SHA-1), so it is here, on the bit library; it runs only for
+-- the long ids.
+
+local SHA256_K = {
+  0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+  0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+  0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+  0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+  0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+  0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+  0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+  0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+}
+
+-- The SHA-256 digest of \`msg\`, 32 bytes.
+local function sha256(msg)
+  local band, bxor, bnot, ror, rshift, tobit = bit.band, bit.bxor, bit.bnot, bit.ror, bit.rshift, bit.tobit
+  local bits = #msg * 8
+  msg = msg .. '\\128' .. string.rep('\\0', (55 - #msg) % 64) .. '\\0\\0\\0\\0'
+    .. string.char(band(rshift(bits, 24), 255), band(rshift(bits, 16), 255), band(rshift(bits, 8), 255), band(bits, 255))
+  local H = { 0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19 }
+  for n = 1, 8 do H[n] = tobit(H[n]) end
+  local w = {}
+  for block = 1, #msg, 64 do
+    for j = 1, 16 do
+      local b1, b2, b3, b4 = string.byte(msg, block + (j - 1) * 4, block + (j - 1) * 4 + 3)
+      w[j] = tobit(b1 * 16777216 + b2 * 65536 + b3 * 256 + b4)
+    end
+    for j = 17, 64 do
+      local x, y = w[j - 15], w[j - 2]
+      local s0 = bxor(ror(x, 7), ror(x, 18), rshift(x, 3))
+      local s1 = bxor(ror(y, 17), ror(y, 19), rshift(y, 10))
+      w[j] = tobit(w[j - 16] + s0 + w[j - 7] + s1)
+    end
+    local a, b, c, d, e, f, g, h = H[1], H[2], H[3], H[4], H[5], H[6], H[7], H[8]
+    for j = 1, 64 do
+      local s1 = bxor(ror(e, 6), ror(e, 11), ror(e, 25))
+      local ch = bxor(band(e, f), band(bnot(e), g))
+      local t1 = tobit(h + s1 + ch + SHA256_K[j] + w[j])
+      local s0 = bxor(ror(a, 2), ror(a, 13), ror(a, 22))
+      local maj = bxor(band(a, b), band(a, c), band(b, c))
+      h, g, f, e, d, c, b, a = g, f, e, tobit(d + t1), c, b, a, tobit(t1 + s0 + maj)
+    end
+    H[1], H[2], H[3], H[4] = tobit(H[1] + a), tobit(H[2] + b), tobit(H[3] + c), tobit(H[4] + d)
+    H[5], H[6], H[7], H[8] = tobit(H[5] + e), tobit(H[6] + f), tobit(H[7] + g), tobit(H[8] + h)
+  end
+  local out = {}
+  for n = 1, 8 do
+    local v = H[n]
+    out[n] = string.char(band(rshift(v, 24), 255), band(rshift(v, 16), 255), band(rshift(v, 8), 255), band(v, 255))
+  end
+  return table.concat(out)
+end
+
+local BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+
+-- The first 22 base64url characters of \`bytes\` (18 bytes or more).
+local function base64url22(bytes)
+  local out = {}
+  for i = 1, 18, 3 do
+    local b1, b2, b3 = string.byte(bytes, i, i + 2)
+    local n = b1 * 65536 + b2 * 256 + b3
+    for shift = 18, 0, -6 do
+      local c = math.floor(n / 2 ^ shift) % 64
+      out[#out + 1] = string.sub(BASE64URL, c + 1, c + 1)
+    end
+  end
+  return string.sub(table.concat(out), 1, 22)
+end
+
+local PLAIN_WORKFLOW_JOB_CHARS = 96
+
+local function workflow_job_id(queue, workflow_id, step, child, retries)
+  local tail = step
+  if child then tail = tail .. '.' .. child end
+  if retries > 0 then tail = tail .. '.r' .. string.format('%d', retries) end
+  if #workflow_id + 1 + #tail <= PLAIN_WORKFLOW_JOB_CHARS then
+    return queue .. ':' .. workflow_id .. '.' .. tail
+  end
+  return queue .. ':' .. workflow_id .. ':' .. base64url22(sha256(tail))
+end
+`,
+  'wf.lua': `-- wf.lua: shared by every workflow script (inlined where a script says \`--!include wf.lua\`):
+-- one workflow's record and the moves on it, as packages/core/src/memory/workflow-run.ts
+-- makes them [W1–W14]. src/wire/workflow-calls.ts reads and writes the same layout.
+--
+-- Every workflow script takes the same 7 KEYS, all with the workflow's hash tag
+-- \`{wf:<id>}\` (see src/keys.ts, workflowKeys):
+--   KEYS[1] meta HASH    \`<prefix>:{wf:<id>}:m\`
+--             plan  the plan JSON (read by \`get\` only)      in   the input JSON
+--             st    status: running, completed, failed, compensated, cancelled
+--             sg    the stage running now (0-based; the stage count once done)
+--             ca    createdAt   ua updatedAt   fa finishedAt   dl deadline (ms, Redis TIME)
+--             fl    the failure JSON \`{"step":…,"child":…,"error":…}\`
+--             ik    the idempotency key, when started with one
+--             v     version: one more at every call that changes the record (src/workflows-index.ts)
+--             oq    the outbox's sequence number    ns  the number of stages
+--             g<n>  stage n: \`<kind> <step> <step> …\`, kind s (step), p (parallel) or m (map)
+--             d:<step> the step's plan: \`<stage>|<policy>|<queue>|<entry JSON fragment>\`,
+--                   stage -1 for a compensation; policy f (fail), k (continue) or
+--                   \`=<compensation>\`; the fragment \`"task":…,"queue":…,"maxAttempts":…,"priority":…\`
+--             r<n>  stage n's units not done yet, once it started
+--             n:<step> a map step's child count, once expanded
+--   KEYS[2] steps HASH   unit -> \`<state><job><retries>\`: unit \`<step>\` or \`<step>#<child>\`;
+--             state p pending, r ready, a running, c completed, f failed, k skipped,
+--             x cancelled; job 1 when the unit has a job id (its retry's), else 0
+--   KEYS[3] errors HASH  unit -> the error JSON of a failed or skipped unit
+--   KEYS[4] results HASH unit -> result JSON, written once (HSETNX)
+--   KEYS[5] items HASH   \`<step>#<child>\` -> a map child's item JSON (its job's input)
+--   KEYS[6] outbox HASH  job id -> the dispatch entry JSON
+--   KEYS[7] outbox order ZSET job id, scored by the outbox sequence number (oldest first)
+-- and starts ARGV with:
+--   ARGV[1] the result TTL (ms) a finished workflow's keys get, ARGV[2] the workflow id
+--
+-- Every script answers \`{ops, …}\`, ops = \`{idle, outbox, version, key}\`: what the
+-- cross-workflow indexes need (src/workflows-index.ts): idle \`+<updatedAt>\` (started or
+-- retried), \`-\` (ended) or ''; outbox \`+<oldest entry's at>\` (entries added), \`-\` (emptied)
+-- or ''; the record's version; the idempotency key when the call ended the workflow.
+
+--!include wf-job-id.lua
+
+local K_META, K_STEPS, K_ERRORS, K_RESULTS = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local K_ITEMS, K_OUTBOX, K_ORDER = KEYS[5], KEYS[6], KEYS[7]
+local ttl, wf_id = ARGV[1], ARGV[2]
+
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+local function int(n)
+  return string.format('%d', n)
+end
+local now_s = int(now)
+
+-- The record's scalar fields, loaded by load().
+local wf = nil
+local fx = { dispatch = {}, dispatch_ids = {}, cancel = {}, changed = false, ended = false,
+  begun = false, added = false, removed = false }
+
+-- Loads the record's scalars; false when there is no such workflow.
+local function load()
+  local f = redis.call('HMGET', K_META, 'st', 'sg', 'ua', 'dl', 'v', 'oq', 'ns', 'ik')
+  if not f[1] then return false end
+  wf = { status = f[1], stage = tonumber(f[2]), ua = f[3], deadline = tonumber(f[4]),
+    version = tonumber(f[5]) or 0, seq = tonumber(f[6]) or 0, stages = tonumber(f[7]), key = f[8] }
+  return true
+end
+
+local function unit_key(step, child)
+  if child then return step .. '#' .. child end
+  return step
+end
+
+-- A unit's state, job flag and retries; nil when it has no record.
+local function unit_get(key)
+  local v = redis.call('HGET', K_STEPS, key)
+  if not v then return nil end
+  return string.sub(v, 1, 1), string.sub(v, 2, 2), tonumber(string.sub(v, 3))
+end
+
+local function unit_set(key, state, job, retries)
+  redis.call('HSET', K_STEPS, key, state .. job .. int(retries))
+end
+
+-- A step's plan (d:<step>), cached: stage, policy, queue, entry fragment, kind.
+local defs = {}
+local function step_def(name)
+  local def = defs[name]
+  if def ~= nil then return def or nil end
+  local v = redis.call('HGET', K_META, 'd:' .. name)
+  if not v then
+    defs[name] = false
+    return nil
+  end
+  local stage, policy, queue, frag = string.match(v, '^(-?%d+)|([^|]*)|([^|]*)|(.*)$')
+  def = { name = name, stage = tonumber(stage), policy = policy, queue = queue, frag = frag }
+  if def.stage < 0 then
+    def.kind = 'c'
+  else
+    def.kind = string.sub(redis.call('HGET', K_META, 'g' .. stage), 1, 1)
+  end
+  defs[name] = def
+  return def
+end
+
+-- A stage's kind and step names.
+local function stage_of(index)
+  local v = redis.call('HGET', K_META, 'g' .. int(index))
+  local names = {}
+  for name in string.gmatch(string.sub(v, 3), '%S+') do names[#names + 1] = name end
+  return string.sub(v, 1, 1), names
+end
+
+local function map_count(name)
+  return tonumber(redis.call('HGET', K_META, 'n:' .. name))
+end
+
+local function touch()
+  wf.version = wf.version + 1
+  wf.ua = now_s
+  fx.changed = true
+  redis.call('HSET', K_META, 'ua', now_s, 'v', int(wf.version))
+end
+
+-- Puts a unit's job in the outbox: \`ready\`, with the job id of its retry. \`item\` is a map
+-- child's item JSON (read from the items hash when not given).
+-- \`retries\` is given for a fresh child (0), read otherwise.
+local function ready(def, child, kind, item, retries)
+  local key = unit_key(def.name, child)
+  if not retries then
+    local _
+    _, _, retries = unit_get(key)
+    retries = retries or 0
+  end
+  unit_set(key, 'r', '1', retries)
+  local job_id = workflow_job_id(def.queue, wf_id, def.name, child, retries)
+  local entry = '{"step":"' .. def.name .. '",'
+  if child then
+    entry = entry .. '"child":' .. child .. ','
+    item = item or redis.call('HGET', K_ITEMS, key) or 'null'
+  end
+  entry = entry .. '"kind":"' .. kind .. '","jobId":"' .. job_id .. '",' .. def.frag
+  if child then entry = entry .. ',"input":' .. item end
+  entry = entry .. ',"at":' .. now_s .. '}'
+  wf.seq = wf.seq + 1
+  redis.call('HSET', K_OUTBOX, job_id, entry)
+  redis.call('ZADD', K_ORDER, wf.seq, job_id)
+  fx.dispatch[#fx.dispatch + 1] = entry
+  fx.dispatch_ids[#fx.dispatch_ids + 1] = job_id
+  fx.added = true
+end
+
+-- The workflow's keys, for PEXPIRE at its end and PERSIST at a retry.
+local ALL_KEYS = { K_META, K_STEPS, K_ERRORS, K_RESULTS, K_ITEMS, K_OUTBOX, K_ORDER }
+
+-- The workflow ends: no outbox, its finish time set, its keys expire after the result TTL [W9].
+local function finish(status)
+  wf.status = status
+  redis.call('HSET', K_META, 'st', status, 'fa', now_s)
+  redis.call('DEL', K_OUTBOX, K_ORDER)
+  for _, key in ipairs(ALL_KEYS) do redis.call('PEXPIRE', key, ttl) end
+  fx.ended = true
+  fx.removed = true
+end
+
+local activate
+
+-- A map stage with its items: its open children ready; done at once when none is open.
+-- \`items\` (the expand call's ARGV position of the first item) marks a fresh expand: every
+-- child is new, so none is read back.
+local function start_children(def, count, items)
+  local _, job, retries = unit_get(def.name)
+  unit_set(def.name, 'a', job, retries)
+  local remaining = 0
+  for child = 0, count - 1 do
+    local c = int(child)
+    local key = def.name .. '#' .. c
+    local state = 'p'
+    if not items then state = unit_get(key) end
+    if state ~= 'c' and state ~= 'k' then
+      remaining = remaining + 1
+      if state == 'p' then ready(def, c, 'run', items and ARGV[items + child], items and 0) end
+    end
+  end
+  redis.call('HSET', K_META, 'r' .. def.stage, int(remaining))
+  if remaining == 0 then
+    unit_set(def.name, 'c', job, retries)
+    activate(def.stage + 1)
+  end
+end
+
+-- Starts stage \`index\` (or finishes the workflow after its last): its open units become ready.
+activate = function(index)
+  wf.stage = index
+  redis.call('HSET', K_META, 'sg', int(index))
+  if index >= wf.stages then
+    finish('completed')
+    return
+  end
+  local kind, names = stage_of(index)
+  if kind == 'm' then
+    local def = step_def(names[1])
+    local count = map_count(def.name)
+    if count then start_children(def, count) else ready(def, nil, 'expand') end
+    return
+  end
+  local remaining = 0
+  for _, name in ipairs(names) do
+    local state = unit_get(name)
+    if state ~= 'c' and state ~= 'k' then
+      remaining = remaining + 1
+      if state == 'p' then ready(step_def(name), nil, 'run') end
+    end
+  end
+  redis.call('HSET', K_META, 'r' .. int(index), int(remaining))
+  if remaining == 0 then activate(index + 1) end
+end
+
+-- The unit \`key\` names: its def and child (a string), or nil.
+local function unit_at(step, child)
+  local def = step_def(step)
+  if not def then return nil end
+  if child then
+    if def.kind ~= 'm' then return nil end
+    local count = map_count(step)
+    if not count or tonumber(child) >= count then return nil end
+  end
+  return def
+end
+
+-- A unit became \`completed\` or \`skipped\`: its stage's counter moves [W3].
+local function unit_done(def, child)
+  if def.kind == 'c' then
+    finish('compensated')
+    return
+  end
+  if def.kind == 'm' and not child then
+    activate(def.stage + 1)
+    return
+  end
+  local left = redis.call('HINCRBY', K_META, 'r' .. def.stage, -1)
+  if left > 0 then return end
+  if child then
+    local _, job, retries = unit_get(def.name)
+    unit_set(def.name, 'c', job, retries)
+  end
+  activate(def.stage + 1)
+end
+
+-- Cancels every open unit (not an untriggered compensation); the jobs of ready and running
+-- ones go to fx.cancel (not an expanded map step's: its job is done), and leave the outbox.
+local function end_open()
+  local all = redis.call('HGETALL', K_STEPS)
+  local cancelled = {}
+  for i = 1, #all, 2 do
+    local key, v = all[i], all[i + 1]
+    local state, job, retries = string.sub(v, 1, 1), string.sub(v, 2, 2), tonumber(string.sub(v, 3))
+    if state == 'p' or state == 'r' or state == 'a' then
+      local hash = string.find(key, '#', 1, true)
+      local step = hash and string.sub(key, 1, hash - 1) or key
+      local child = hash and string.sub(key, hash + 1) or nil
+      local def = step_def(step)
+      if not (def.kind == 'c' and state == 'p') then
+        local expanded = def.kind == 'm' and not child and map_count(step) ~= nil
+        if state ~= 'p' and job == '1' and not expanded then
+          local job_id = workflow_job_id(def.queue, wf_id, step, child, retries)
+          fx.cancel[#fx.cancel + 1] = job_id
+          cancelled[job_id] = true
+        end
+        unit_set(key, 'x', job, retries)
+      end
+    end
+  end
+  local kept, kept_ids = {}, {}
+  for i, job_id in ipairs(fx.dispatch_ids) do
+    if not cancelled[job_id] then
+      kept[#kept + 1] = fx.dispatch[i]
+      kept_ids[#kept_ids + 1] = job_id
+    end
+  end
+  fx.dispatch, fx.dispatch_ids = kept, kept_ids
+  redis.call('DEL', K_OUTBOX, K_ORDER)
+  fx.removed = true
+end
+
+local function failure_json(step, child, error_json)
+  local out = '{"step":"' .. step .. '",'
+  if child then out = out .. '"child":' .. child .. ',' end
+  return out .. '"error":' .. error_json .. '}'
+end
+
+-- A unit's final failure: its step's policy applies [W4–W6].
+local function unit_failed(def, child, error_json)
+  local key = unit_key(def.name, child)
+  local _, job, retries = unit_get(key)
+  unit_set(key, 'f', job, retries)
+  redis.call('HSET', K_ERRORS, key, error_json)
+  if def.kind == 'c' then
+    end_open()
+    finish('failed')
+    return
+  end
+  if def.policy == 'k' then
+    unit_set(key, 'k', job, retries)
+    unit_done(def, child)
+    return
+  end
+  redis.call('HSET', K_META, 'fl', failure_json(def.name, child, error_json))
+  end_open()
+  if def.policy == 'f' then
+    finish('failed')
+    return
+  end
+  ready(step_def(string.sub(def.policy, 2)), nil, 'run')
+end
+
+-- The first ready or running unit in record order (plan order, children after their map
+-- step): the step a time-out names.
+local function first_open()
+  for index = 0, wf.stages - 1 do
+    local kind, names = stage_of(index)
+    for _, name in ipairs(names) do
+      local state = unit_get(name)
+      if state == 'r' or state == 'a' then return name, nil end
+      if kind == 'm' then
+        for child = 0, (map_count(name) or 0) - 1 do
+          state = unit_get(name .. '#' .. child)
+          if state == 'r' or state == 'a' then return name, int(child) end
+        end
+      end
+    end
+  end
+  return nil
+end
+
+-- \`ms\` (since the epoch) as JavaScript's toISOString writes it (Redis' Lua has no os.date).
+local function iso_time(ms)
+  local floor = math.floor
+  ms = floor(ms)
+  local s = floor(ms / 1000)
+  local days = floor(s / 86400)
+  local rem = s - days * 86400
+  local z = days + 719468
+  local era = floor(z / 146097)
+  local doe = z - era * 146097
+  local yoe = floor((doe - floor(doe / 1460) + floor(doe / 36524) - floor(doe / 146096)) / 365)
+  local doy = doe - (365 * yoe + floor(yoe / 4) - floor(yoe / 100))
+  local mp = floor((5 * doy + 2) / 153)
+  local day = doy - floor((153 * mp + 2) / 5) + 1
+  local month = mp < 10 and mp + 3 or mp - 9
+  local year = yoe + era * 400 + (month <= 2 and 1 or 0)
+  return string.format('%04d-%02d-%02dT%02d:%02d:%02d.%03dZ', year, month, day,
+    floor(rem / 3600), floor(rem % 3600 / 60), rem % 60, ms % 1000)
+end
+
+-- A running workflow past its deadline fails with WORKFLOW_TIMED_OUT [W14].
+local function due()
+  if wf.status ~= 'running' or not wf.deadline or wf.deadline > now then return end
+  local step, child = first_open()
+  if not step then
+    local _, names = stage_of(0)
+    step = names[1]
+  end
+  local plan_name = redis.call('HGET', K_META, 'wn') or ''
+  local at = iso_time(wf.deadline)
+  local error_json = cjson.encode({
+    name = 'WorkflowTimedOutError',
+    code = 'WORKFLOW_TIMED_OUT',
+    message = 'Workflow ' .. wf_id .. ' (' .. plan_name .. ') was still running at its deadline, ' .. at .. '; raise the deadline or look at its running steps.',
+  })
+  redis.call('HSET', K_META, 'fl', failure_json(step, child, error_json))
+  end_open()
+  finish('failed')
+  touch()
+end
+
+-- The ops part of every answer (see the header).
+local function ops()
+  local idle, outbox = '', ''
+  if fx.ended then
+    idle = '-'
+  elseif fx.begun then
+    idle = '+' .. wf.ua
+  end
+  if fx.added and wf.status == 'running' then
+    local first = redis.call('ZRANGE', K_ORDER, 0, 0)
+    local entry = first[1] and redis.call('HGET', K_OUTBOX, first[1])
+    outbox = entry and ('+' .. string.match(entry, '"at":(%d+)}$')) or '-'
+  elseif fx.removed and redis.call('EXISTS', K_ORDER) == 0 then
+    outbox = '-'
+  end
+  return { idle, outbox, wf and int(wf.version) or '0', fx.ended and wf.key or false }
+end
+
+-- Opens a call on an existing workflow: loads it and applies its deadline. False when none.
+local function open()
+  if not load() then return false end
+  due()
+  return true
 end
 `,
 };

@@ -1,0 +1,396 @@
+-- wf.lua: shared by every workflow script (inlined where a script says `--!include wf.lua`):
+-- one workflow's record and the moves on it, as packages/core/src/memory/workflow-run.ts
+-- makes them [W1–W14]. src/wire/workflow-calls.ts reads and writes the same layout.
+--
+-- Every workflow script takes the same 7 KEYS, all with the workflow's hash tag
+-- `{wf:<id>}` (see src/keys.ts, workflowKeys):
+--   KEYS[1] meta HASH    `<prefix>:{wf:<id>}:m`
+--             plan  the plan JSON (read by `get` only)      in   the input JSON
+--             st    status: running, completed, failed, compensated, cancelled
+--             sg    the stage running now (0-based; the stage count once done)
+--             ca    createdAt   ua updatedAt   fa finishedAt   dl deadline (ms, Redis TIME)
+--             fl    the failure JSON `{"step":…,"child":…,"error":…}`
+--             ik    the idempotency key, when started with one
+--             v     version: one more at every call that changes the record (src/workflows-index.ts)
+--             oq    the outbox's sequence number    ns  the number of stages
+--             g<n>  stage n: `<kind> <step> <step> …`, kind s (step), p (parallel) or m (map)
+--             d:<step> the step's plan: `<stage>|<policy>|<queue>|<entry JSON fragment>`,
+--                   stage -1 for a compensation; policy f (fail), k (continue) or
+--                   `=<compensation>`; the fragment `"task":…,"queue":…,"maxAttempts":…,"priority":…`
+--             r<n>  stage n's units not done yet, once it started
+--             n:<step> a map step's child count, once expanded
+--   KEYS[2] steps HASH   unit -> `<state><job><retries>`: unit `<step>` or `<step>#<child>`;
+--             state p pending, r ready, a running, c completed, f failed, k skipped,
+--             x cancelled; job 1 when the unit has a job id (its retry's), else 0
+--   KEYS[3] errors HASH  unit -> the error JSON of a failed or skipped unit
+--   KEYS[4] results HASH unit -> result JSON, written once (HSETNX)
+--   KEYS[5] items HASH   `<step>#<child>` -> a map child's item JSON (its job's input)
+--   KEYS[6] outbox HASH  job id -> the dispatch entry JSON
+--   KEYS[7] outbox order ZSET job id, scored by the outbox sequence number (oldest first)
+-- and starts ARGV with:
+--   ARGV[1] the result TTL (ms) a finished workflow's keys get, ARGV[2] the workflow id
+--
+-- Every script answers `{ops, …}`, ops = `{idle, outbox, version, key}`: what the
+-- cross-workflow indexes need (src/workflows-index.ts): idle `+<updatedAt>` (started or
+-- retried), `-` (ended) or ''; outbox `+<oldest entry's at>` (entries added), `-` (emptied)
+-- or ''; the record's version; the idempotency key when the call ended the workflow.
+
+--!include wf-job-id.lua
+
+local K_META, K_STEPS, K_ERRORS, K_RESULTS = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local K_ITEMS, K_OUTBOX, K_ORDER = KEYS[5], KEYS[6], KEYS[7]
+local ttl, wf_id = ARGV[1], ARGV[2]
+
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+local function int(n)
+  return string.format('%d', n)
+end
+local now_s = int(now)
+
+-- The record's scalar fields, loaded by load().
+local wf = nil
+local fx = { dispatch = {}, dispatch_ids = {}, cancel = {}, changed = false, ended = false,
+  begun = false, added = false, removed = false }
+
+-- Loads the record's scalars; false when there is no such workflow.
+local function load()
+  local f = redis.call('HMGET', K_META, 'st', 'sg', 'ua', 'dl', 'v', 'oq', 'ns', 'ik')
+  if not f[1] then return false end
+  wf = { status = f[1], stage = tonumber(f[2]), ua = f[3], deadline = tonumber(f[4]),
+    version = tonumber(f[5]) or 0, seq = tonumber(f[6]) or 0, stages = tonumber(f[7]), key = f[8] }
+  return true
+end
+
+local function unit_key(step, child)
+  if child then return step .. '#' .. child end
+  return step
+end
+
+-- A unit's state, job flag and retries; nil when it has no record.
+local function unit_get(key)
+  local v = redis.call('HGET', K_STEPS, key)
+  if not v then return nil end
+  return string.sub(v, 1, 1), string.sub(v, 2, 2), tonumber(string.sub(v, 3))
+end
+
+local function unit_set(key, state, job, retries)
+  redis.call('HSET', K_STEPS, key, state .. job .. int(retries))
+end
+
+-- A step's plan (d:<step>), cached: stage, policy, queue, entry fragment, kind.
+local defs = {}
+local function step_def(name)
+  local def = defs[name]
+  if def ~= nil then return def or nil end
+  local v = redis.call('HGET', K_META, 'd:' .. name)
+  if not v then
+    defs[name] = false
+    return nil
+  end
+  local stage, policy, queue, frag = string.match(v, '^(-?%d+)|([^|]*)|([^|]*)|(.*)$')
+  def = { name = name, stage = tonumber(stage), policy = policy, queue = queue, frag = frag }
+  if def.stage < 0 then
+    def.kind = 'c'
+  else
+    def.kind = string.sub(redis.call('HGET', K_META, 'g' .. stage), 1, 1)
+  end
+  defs[name] = def
+  return def
+end
+
+-- A stage's kind and step names.
+local function stage_of(index)
+  local v = redis.call('HGET', K_META, 'g' .. int(index))
+  local names = {}
+  for name in string.gmatch(string.sub(v, 3), '%S+') do names[#names + 1] = name end
+  return string.sub(v, 1, 1), names
+end
+
+local function map_count(name)
+  return tonumber(redis.call('HGET', K_META, 'n:' .. name))
+end
+
+local function touch()
+  wf.version = wf.version + 1
+  wf.ua = now_s
+  fx.changed = true
+  redis.call('HSET', K_META, 'ua', now_s, 'v', int(wf.version))
+end
+
+-- Puts a unit's job in the outbox: `ready`, with the job id of its retry. `item` is a map
+-- child's item JSON (read from the items hash when not given).
+-- `retries` is given for a fresh child (0), read otherwise.
+local function ready(def, child, kind, item, retries)
+  local key = unit_key(def.name, child)
+  if not retries then
+    local _
+    _, _, retries = unit_get(key)
+    retries = retries or 0
+  end
+  unit_set(key, 'r', '1', retries)
+  local job_id = workflow_job_id(def.queue, wf_id, def.name, child, retries)
+  local entry = '{"step":"' .. def.name .. '",'
+  if child then
+    entry = entry .. '"child":' .. child .. ','
+    item = item or redis.call('HGET', K_ITEMS, key) or 'null'
+  end
+  entry = entry .. '"kind":"' .. kind .. '","jobId":"' .. job_id .. '",' .. def.frag
+  if child then entry = entry .. ',"input":' .. item end
+  entry = entry .. ',"at":' .. now_s .. '}'
+  wf.seq = wf.seq + 1
+  redis.call('HSET', K_OUTBOX, job_id, entry)
+  redis.call('ZADD', K_ORDER, wf.seq, job_id)
+  fx.dispatch[#fx.dispatch + 1] = entry
+  fx.dispatch_ids[#fx.dispatch_ids + 1] = job_id
+  fx.added = true
+end
+
+-- The workflow's keys, for PEXPIRE at its end and PERSIST at a retry.
+local ALL_KEYS = { K_META, K_STEPS, K_ERRORS, K_RESULTS, K_ITEMS, K_OUTBOX, K_ORDER }
+
+-- The workflow ends: no outbox, its finish time set, its keys expire after the result TTL [W9].
+local function finish(status)
+  wf.status = status
+  redis.call('HSET', K_META, 'st', status, 'fa', now_s)
+  redis.call('DEL', K_OUTBOX, K_ORDER)
+  for _, key in ipairs(ALL_KEYS) do redis.call('PEXPIRE', key, ttl) end
+  fx.ended = true
+  fx.removed = true
+end
+
+local activate
+
+-- A map stage with its items: its open children ready; done at once when none is open.
+-- `items` (the expand call's ARGV position of the first item) marks a fresh expand: every
+-- child is new, so none is read back.
+local function start_children(def, count, items)
+  local _, job, retries = unit_get(def.name)
+  unit_set(def.name, 'a', job, retries)
+  local remaining = 0
+  for child = 0, count - 1 do
+    local c = int(child)
+    local key = def.name .. '#' .. c
+    local state = 'p'
+    if not items then state = unit_get(key) end
+    if state ~= 'c' and state ~= 'k' then
+      remaining = remaining + 1
+      if state == 'p' then ready(def, c, 'run', items and ARGV[items + child], items and 0) end
+    end
+  end
+  redis.call('HSET', K_META, 'r' .. def.stage, int(remaining))
+  if remaining == 0 then
+    unit_set(def.name, 'c', job, retries)
+    activate(def.stage + 1)
+  end
+end
+
+-- Starts stage `index` (or finishes the workflow after its last): its open units become ready.
+activate = function(index)
+  wf.stage = index
+  redis.call('HSET', K_META, 'sg', int(index))
+  if index >= wf.stages then
+    finish('completed')
+    return
+  end
+  local kind, names = stage_of(index)
+  if kind == 'm' then
+    local def = step_def(names[1])
+    local count = map_count(def.name)
+    if count then start_children(def, count) else ready(def, nil, 'expand') end
+    return
+  end
+  local remaining = 0
+  for _, name in ipairs(names) do
+    local state = unit_get(name)
+    if state ~= 'c' and state ~= 'k' then
+      remaining = remaining + 1
+      if state == 'p' then ready(step_def(name), nil, 'run') end
+    end
+  end
+  redis.call('HSET', K_META, 'r' .. int(index), int(remaining))
+  if remaining == 0 then activate(index + 1) end
+end
+
+-- The unit `key` names: its def and child (a string), or nil.
+local function unit_at(step, child)
+  local def = step_def(step)
+  if not def then return nil end
+  if child then
+    if def.kind ~= 'm' then return nil end
+    local count = map_count(step)
+    if not count or tonumber(child) >= count then return nil end
+  end
+  return def
+end
+
+-- A unit became `completed` or `skipped`: its stage's counter moves [W3].
+local function unit_done(def, child)
+  if def.kind == 'c' then
+    finish('compensated')
+    return
+  end
+  if def.kind == 'm' and not child then
+    activate(def.stage + 1)
+    return
+  end
+  local left = redis.call('HINCRBY', K_META, 'r' .. def.stage, -1)
+  if left > 0 then return end
+  if child then
+    local _, job, retries = unit_get(def.name)
+    unit_set(def.name, 'c', job, retries)
+  end
+  activate(def.stage + 1)
+end
+
+-- Cancels every open unit (not an untriggered compensation); the jobs of ready and running
+-- ones go to fx.cancel (not an expanded map step's: its job is done), and leave the outbox.
+local function end_open()
+  local all = redis.call('HGETALL', K_STEPS)
+  local cancelled = {}
+  for i = 1, #all, 2 do
+    local key, v = all[i], all[i + 1]
+    local state, job, retries = string.sub(v, 1, 1), string.sub(v, 2, 2), tonumber(string.sub(v, 3))
+    if state == 'p' or state == 'r' or state == 'a' then
+      local hash = string.find(key, '#', 1, true)
+      local step = hash and string.sub(key, 1, hash - 1) or key
+      local child = hash and string.sub(key, hash + 1) or nil
+      local def = step_def(step)
+      if not (def.kind == 'c' and state == 'p') then
+        local expanded = def.kind == 'm' and not child and map_count(step) ~= nil
+        if state ~= 'p' and job == '1' and not expanded then
+          local job_id = workflow_job_id(def.queue, wf_id, step, child, retries)
+          fx.cancel[#fx.cancel + 1] = job_id
+          cancelled[job_id] = true
+        end
+        unit_set(key, 'x', job, retries)
+      end
+    end
+  end
+  local kept, kept_ids = {}, {}
+  for i, job_id in ipairs(fx.dispatch_ids) do
+    if not cancelled[job_id] then
+      kept[#kept + 1] = fx.dispatch[i]
+      kept_ids[#kept_ids + 1] = job_id
+    end
+  end
+  fx.dispatch, fx.dispatch_ids = kept, kept_ids
+  redis.call('DEL', K_OUTBOX, K_ORDER)
+  fx.removed = true
+end
+
+local function failure_json(step, child, error_json)
+  local out = '{"step":"' .. step .. '",'
+  if child then out = out .. '"child":' .. child .. ',' end
+  return out .. '"error":' .. error_json .. '}'
+end
+
+-- A unit's final failure: its step's policy applies [W4–W6].
+local function unit_failed(def, child, error_json)
+  local key = unit_key(def.name, child)
+  local _, job, retries = unit_get(key)
+  unit_set(key, 'f', job, retries)
+  redis.call('HSET', K_ERRORS, key, error_json)
+  if def.kind == 'c' then
+    end_open()
+    finish('failed')
+    return
+  end
+  if def.policy == 'k' then
+    unit_set(key, 'k', job, retries)
+    unit_done(def, child)
+    return
+  end
+  redis.call('HSET', K_META, 'fl', failure_json(def.name, child, error_json))
+  end_open()
+  if def.policy == 'f' then
+    finish('failed')
+    return
+  end
+  ready(step_def(string.sub(def.policy, 2)), nil, 'run')
+end
+
+-- The first ready or running unit in record order (plan order, children after their map
+-- step): the step a time-out names.
+local function first_open()
+  for index = 0, wf.stages - 1 do
+    local kind, names = stage_of(index)
+    for _, name in ipairs(names) do
+      local state = unit_get(name)
+      if state == 'r' or state == 'a' then return name, nil end
+      if kind == 'm' then
+        for child = 0, (map_count(name) or 0) - 1 do
+          state = unit_get(name .. '#' .. child)
+          if state == 'r' or state == 'a' then return name, int(child) end
+        end
+      end
+    end
+  end
+  return nil
+end
+
+-- `ms` (since the epoch) as JavaScript's toISOString writes it (Redis' Lua has no os.date).
+local function iso_time(ms)
+  local floor = math.floor
+  ms = floor(ms)
+  local s = floor(ms / 1000)
+  local days = floor(s / 86400)
+  local rem = s - days * 86400
+  local z = days + 719468
+  local era = floor(z / 146097)
+  local doe = z - era * 146097
+  local yoe = floor((doe - floor(doe / 1460) + floor(doe / 36524) - floor(doe / 146096)) / 365)
+  local doy = doe - (365 * yoe + floor(yoe / 4) - floor(yoe / 100))
+  local mp = floor((5 * doy + 2) / 153)
+  local day = doy - floor((153 * mp + 2) / 5) + 1
+  local month = mp < 10 and mp + 3 or mp - 9
+  local year = yoe + era * 400 + (month <= 2 and 1 or 0)
+  return string.format('%04d-%02d-%02dT%02d:%02d:%02d.%03dZ', year, month, day,
+    floor(rem / 3600), floor(rem % 3600 / 60), rem % 60, ms % 1000)
+end
+
+-- A running workflow past its deadline fails with WORKFLOW_TIMED_OUT [W14].
+local function due()
+  if wf.status ~= 'running' or not wf.deadline or wf.deadline > now then return end
+  local step, child = first_open()
+  if not step then
+    local _, names = stage_of(0)
+    step = names[1]
+  end
+  local plan_name = redis.call('HGET', K_META, 'wn') or ''
+  local at = iso_time(wf.deadline)
+  local error_json = cjson.encode({
+    name = 'WorkflowTimedOutError',
+    code = 'WORKFLOW_TIMED_OUT',
+    message = 'Workflow ' .. wf_id .. ' (' .. plan_name .. ') was still running at its deadline, ' .. at .. '; raise the deadline or look at its running steps.',
+  })
+  redis.call('HSET', K_META, 'fl', failure_json(step, child, error_json))
+  end_open()
+  finish('failed')
+  touch()
+end
+
+-- The ops part of every answer (see the header).
+local function ops()
+  local idle, outbox = '', ''
+  if fx.ended then
+    idle = '-'
+  elseif fx.begun then
+    idle = '+' .. wf.ua
+  end
+  if fx.added and wf.status == 'running' then
+    local first = redis.call('ZRANGE', K_ORDER, 0, 0)
+    local entry = first[1] and redis.call('HGET', K_OUTBOX, first[1])
+    outbox = entry and ('+' .. string.match(entry, '"at":(%d+)}$')) or '-'
+  elseif fx.removed and redis.call('EXISTS', K_ORDER) == 0 then
+    outbox = '-'
+  end
+  return { idle, outbox, wf and int(wf.version) or '0', fx.ended and wf.key or false }
+end
+
+-- Opens a call on an existing workflow: loads it and applies its deadline. False when none.
+local function open()
+  if not load() then return false end
+  due()
+  return true
+end

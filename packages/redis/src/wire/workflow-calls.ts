@@ -1,0 +1,186 @@
+import type {
+  DispatchEntry,
+  JobError,
+  JsonValue,
+  WorkflowPlan,
+  WorkflowPlanStep,
+  WorkflowRecord,
+  WorkflowStartRequest,
+  WorkflowStatus,
+  WorkflowStepRecord,
+  WorkflowStepState,
+} from '@conveyor/core';
+import { workflowJobId } from '@conveyor/core/transport';
+import { RedisTransportError } from '../errors.js';
+
+// How a workflow's record looks in Redis and what its scripts answer: the arguments of
+// wf-start.lua and the replies of every wf-*.lua. The layout, field by field, is the header
+// of scripts/includes/wf.lua and the README's "Workflow keys" table.
+
+/** Stage kinds as the `g<n>` fields store them. */
+const STAGE_KIND = { step: 's', parallel: 'p', map: 'm' } as const;
+
+/** A step's failure policy as its `d:<step>` field stores it. */
+function policyCode(step: WorkflowPlanStep): string {
+  const { onFailure } = step;
+  if (onFailure === 'fail') return 'f';
+  if (onFailure === 'continue') return 'k';
+  return `=${onFailure.compensate}`;
+}
+
+/** The `d:<step>` field: `<stage>|<policy>|<queue>|<dispatch entry fragment>`. */
+function stepField(step: WorkflowPlanStep, stage: number): string {
+  const { task, queue, maxAttempts, priority } = step;
+  const fragment = JSON.stringify({ task, queue, maxAttempts, priority }).slice(1, -1);
+  return `${stage}|${policyCode(step)}|${queue}|${fragment}`;
+}
+
+/**
+ * wf-start.lua's arguments after the TTL and id: the input and plan JSON, the key, the
+ * deadline, the name, the stages, then each step's policy and dispatch fields, flattened at
+ * start so that no later script decodes the plan.
+ */
+export function startArgs(request: WorkflowStartRequest): string[] {
+  const { plan } = request;
+  const args = [
+    JSON.stringify(request.input),
+    JSON.stringify(plan),
+    request.idempotencyKey ?? '',
+    request.deadline === undefined ? '' : String(request.deadline),
+    plan.workflow,
+    String(plan.stages.length),
+  ];
+  for (const stage of plan.stages) {
+    args.push(`${STAGE_KIND[stage.kind]} ${stage.steps.map((step) => step.name).join(' ')}`);
+  }
+  plan.stages.forEach((stage, index) => {
+    for (const step of stage.steps) args.push(step.name, stepField(step, index));
+  });
+  for (const step of plan.compensations) args.push(step.name, stepField(step, -1));
+  return args;
+}
+
+/** What the indexes need from a call (`ops` in wf.lua): see workflows-index.ts. */
+export interface IndexOps {
+  idle: string;
+  outbox: string;
+  version: string;
+  /** The idempotency key, when the call ended the workflow. */
+  endedKey?: string;
+}
+
+/** The `ops` element every workflow script answers first. */
+export function readOps(reply: unknown): IndexOps {
+  const [idle, outbox, version, key] = reply as [string, string, string, string | null];
+  const ops: IndexOps = { idle: String(idle), outbox: String(outbox), version: String(version) };
+  if (typeof key === 'string') ops.endedKey = key;
+  return ops;
+}
+
+/** Dispatch entries as the scripts write them (JSON built in Lua). */
+export function readEntries(reply: unknown): DispatchEntry[] {
+  return ((reply as unknown[] | null) ?? []).map((entry) => parseJson(entry) as DispatchEntry);
+}
+
+/** A result, `undefined` where the script answered nil. */
+export function readResult(value: unknown): JsonValue | undefined {
+  return value === null || value === undefined ? undefined : (parseJson(value) as JsonValue);
+}
+
+const STATE_OF: Readonly<Record<string, WorkflowStepState>> = {
+  p: 'pending',
+  r: 'ready',
+  a: 'running',
+  c: 'completed',
+  f: 'failed',
+  k: 'skipped',
+  x: 'cancelled',
+};
+
+function hashOf(flat: unknown): Map<string, string> {
+  const list = (flat as unknown[] | null) ?? [];
+  const hash = new Map<string, string>();
+  for (let i = 0; i + 1 < list.length; i += 2) hash.set(String(list[i]), String(list[i + 1]));
+  return hash;
+}
+
+/**
+ * wf-get.lua's reply (`[meta, steps, errors]`, each HGETALL's) as a record: steps in plan
+ * order, a map step's children after it by index, then the compensations.
+ */
+export function decodeRecord(id: string, reply: readonly unknown[]): WorkflowRecord {
+  const meta = hashOf(reply[0]);
+  const steps = hashOf(reply[1]);
+  const errors = hashOf(reply[2]);
+  const planJson = meta.get('plan');
+  if (planJson === undefined) throw corrupt(id, 'has no plan');
+  const plan = parseJson(planJson) as WorkflowPlan;
+  const stepRecords: WorkflowStepRecord[] = [];
+  const add = (def: WorkflowPlanStep, child?: number) => {
+    const key = child === undefined ? def.name : `${def.name}#${child}`;
+    const stored = steps.get(key);
+    const state = STATE_OF[stored?.charAt(0) ?? ''];
+    if (stored === undefined || state === undefined) {
+      throw corrupt(id, `has step "${key}" stored as ${JSON.stringify(stored ?? null)}`);
+    }
+    const retries = Number(stored.slice(2));
+    const rec: WorkflowStepRecord = { step: def.name, state, retries };
+    if (child !== undefined) rec.child = child;
+    if (stored.charAt(1) === '1') {
+      rec.jobId = workflowJobId(def.queue, id, def.name, child, retries);
+    }
+    const error = errors.get(key);
+    if (error !== undefined) rec.error = parseJson(error) as JobError;
+    stepRecords.push(rec);
+  };
+  for (const stage of plan.stages) {
+    for (const def of stage.steps) {
+      add(def);
+      const count = Number(meta.get(`n:${def.name}`) ?? 0);
+      for (let child = 0; child < count; child++) add(def, child);
+    }
+  }
+  for (const def of plan.compensations) add(def);
+  const record: WorkflowRecord = {
+    id,
+    plan,
+    input: parseJson(meta.get('in') ?? 'null') as JsonValue,
+    status: meta.get('st') as WorkflowStatus,
+    stage: Number(meta.get('sg')),
+    steps: stepRecords,
+    createdAt: Number(meta.get('ca')),
+    updatedAt: Number(meta.get('ua')),
+  };
+  const failure = meta.get('fl');
+  if (failure !== undefined) record.failure = parseJson(failure) as WorkflowRecord['failure'];
+  const finishedAt = meta.get('fa');
+  if (finishedAt !== undefined) record.finishedAt = Number(finishedAt);
+  const deadline = meta.get('dl');
+  if (deadline !== undefined) record.deadline = Number(deadline);
+  return record;
+}
+
+function parseJson(text: unknown): unknown {
+  try {
+    return JSON.parse(String(text));
+  } catch (cause) {
+    throw new RedisTransportError(
+      'CORRUPT',
+      'workflows',
+      new Error(
+        `a workflow holds ${JSON.stringify(String(text).slice(0, 200))} where JSON belongs, not as this @conveyor/redis writes workflows`,
+        { cause },
+      ),
+    );
+  }
+}
+
+function corrupt(id: string, what: string): RedisTransportError {
+  return new RedisTransportError(
+    'CORRUPT',
+    'workflows',
+    new Error(
+      `workflow ${id} ${what}, not as this @conveyor/redis writes workflows; it cannot be read`,
+    ),
+  );
+}

@@ -1,0 +1,125 @@
+import type { Cluster, Redis } from 'ioredis';
+import { redisCall } from './errors.js';
+import { workflowIndexKeys } from './keys.js';
+import { runScript } from './scripts.js';
+import type { IndexOps } from './wire/workflow-calls.js';
+
+// The cross-workflow indexes `stale` and `idle` read [W8, W15]. A workflow's record lives in
+// its own slot (`{wf:<id>}`); a list across workflows cannot, on a Cluster, so two sorted
+// sets in a slot of their own (`{wf-index}`) hold hints, updated by a separate call after
+// the workflow's script (wf-index.lua):
+// - `idle`: running workflows, scored by an updatedAt no later than the record's. Written at
+//   start and retry (not at every change: a score that lags only costs a check), removed
+//   when the workflow ends.
+// - `outbox`: workflows that may have outbox entries, scored by an oldest entry's time no
+//   later than the record's. Written when entries are added, removed when the outbox empties.
+// Why hints are safe: every update carries the record's version (one more at every change)
+// and wf-index.lua ignores one older than the last applied, so updates that reach the index
+// out of order (two processes, one slow) cannot undo a newer one: a running workflow is never
+// missing from `idle`, nor one with entries from `outbox`, and no score is later than the
+// record's. The readers check each candidate against its record (wf-peek.lua), answer only
+// those that qualify, and correct the index (scores, entries of ended or expired workflows)
+// with the version they read. A score that lags makes a candidate that does not qualify yet:
+// one check more, never a workflow left out.
+
+/** Candidates read per ZRANGEBYSCORE page. */
+const PAGE = 200;
+/** Groups per wf-index.lua call. */
+const FIX_CHUNK = 500;
+/** The version of a correction for a workflow that is gone (expired): it cannot come back. */
+const GONE_VERSION = String(Number.MAX_SAFE_INTEGER);
+
+/** What wf-peek.lua reads of one workflow. */
+export interface WorkflowPeek {
+  exists: boolean;
+  status: string;
+  version: string;
+  updatedAt: number;
+  /** The oldest outbox entry's `at`, or -1 for an empty outbox. */
+  oldest: number;
+}
+
+export interface WorkflowIndexOptions {
+  commands: Redis | Cluster;
+  prefix: string;
+  peek(id: string): Promise<WorkflowPeek>;
+}
+
+export interface WorkflowIndex {
+  /** Applies what a workflow script reported (its `ops`). */
+  report(id: string, ops: IndexOps): Promise<void>;
+  stale(before: number, limit: number): Promise<string[]>;
+  idle(before: number, limit: number): Promise<string[]>;
+}
+
+export function createWorkflowIndex(options: WorkflowIndexOptions): WorkflowIndex {
+  const { commands, peek } = options;
+  const keys = workflowIndexKeys(options.prefix);
+  const [idleKey, outboxKey] = keys as [string, string, string];
+
+  const update = (groups: readonly string[]) =>
+    redisCall('wf-index', () => runScript(commands, 'wf-index', keys, groups));
+
+  /**
+   * Workflows of one index whose time (updatedAt of a running one, or the oldest outbox
+   * entry's) is before `before`, oldest first, checked against their records. Candidates
+   * come in score order and a score is never later than the record's time, so once a
+   * candidate's score passes the `limit`-th time found, no later one can come before it.
+   */
+  async function scan(which: 'idle' | 'outbox', before: number, limit: number) {
+    const key = which === 'idle' ? idleKey : outboxKey;
+    const found: Array<{ id: string; at: number }> = [];
+    const fixes: string[] = [];
+    const seen = new Set<string>();
+    let bound = Number.POSITIVE_INFINITY;
+    for (let offset = 0; ; offset += PAGE) {
+      const page = await redisCall('wf-index-scan', () =>
+        commands.zrangebyscore(key, '-inf', `(${before}`, 'WITHSCORES', 'LIMIT', offset, PAGE),
+      );
+      const ids: string[] = [];
+      let passed = false;
+      for (let i = 0; i + 1 < page.length; i += 2) {
+        if (Number(page[i + 1]) > bound) {
+          passed = true;
+          break;
+        }
+        const id = page[i] as string;
+        if (!seen.has(id)) ids.push(id);
+        seen.add(id);
+      }
+      const peeks = await Promise.all(ids.map((id) => peek(id)));
+      peeks.forEach((state, n) => {
+        const id = ids[n] as string;
+        if (!state.exists) {
+          fixes.push(id, GONE_VERSION, '-', '-');
+          return;
+        }
+        const running = state.status === 'running';
+        fixes.push(
+          id,
+          state.version,
+          running ? `+${state.updatedAt}` : '-',
+          state.oldest >= 0 ? `+${state.oldest}` : '-',
+        );
+        const at = which === 'idle' ? (running ? state.updatedAt : -1) : state.oldest;
+        if (at >= 0 && at < before) found.push({ id, at });
+      });
+      found.sort((a, b) => a.at - b.at || (a.id < b.id ? -1 : 1));
+      if (found.length >= limit) bound = (found[limit - 1] as { at: number }).at;
+      if (passed || page.length < PAGE * 2) break;
+    }
+    for (let start = 0; start < fixes.length; start += FIX_CHUNK * 4) {
+      await update(fixes.slice(start, start + FIX_CHUNK * 4));
+    }
+    return found.slice(0, limit).map((entry) => entry.id);
+  }
+
+  return {
+    async report(id, ops) {
+      if (ops.idle === '' && ops.outbox === '') return;
+      await update([id, ops.version, ops.idle, ops.outbox]);
+    },
+    stale: (before, limit) => scan('outbox', before, limit),
+    idle: (before, limit) => scan('idle', before, limit),
+  };
+}

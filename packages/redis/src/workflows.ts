@@ -1,0 +1,200 @@
+import { createHash } from 'node:crypto';
+import { InvalidOptionError, type TransportWorkflows, type WorkflowStatus } from '@conveyor/core';
+import type { Cluster, Redis } from 'ioredis';
+import { redisCall } from './errors.js';
+import { workflowKeyClaim, workflowKeys } from './keys.js';
+import { runScript, type ScriptName } from './scripts.js';
+import {
+  decodeRecord,
+  readEntries,
+  readOps,
+  readResult,
+  startArgs,
+} from './wire/workflow-calls.js';
+import { createWorkflowIndex } from './workflows-index.js';
+
+/** How long an idempotency key's claim waits for its workflow's start before it is freed. */
+const KEY_CLAIM_MS = 30_000;
+/** How long a start that lost a key to a start under way waits to see that workflow. */
+const PENDING_START_WAIT_MS = 1_000;
+
+export interface RedisWorkflowsOptions {
+  commands: Redis | Cluster;
+  prefix: string;
+  /** How long a finished workflow's keys are kept: the jobs' result TTL [W9]. */
+  resultTtlMs: number;
+}
+
+type WorkflowScript = Extract<ScriptName, `wf-${string}`>;
+
+/**
+ * `TransportWorkflows` on Redis [W1–W15]: each workflow's record under its own hash tag
+ * `{wf:<id>}`, one Lua script per operation (scripts/wf-*.lua, sharing includes/wf.lua) on
+ * Redis `TIME`. An idempotency key is claimed in a key of its own before the start script
+ * runs (wf-key.lua); `stale` and `idle` read indexes across workflows (workflows-index.ts).
+ * `createTransport` checks the arguments.
+ */
+export function redisWorkflows(options: RedisWorkflowsOptions): TransportWorkflows {
+  const { commands, prefix } = options;
+  const ttl = String(options.resultTtlMs);
+
+  const script = (name: WorkflowScript, id: string, args: ReadonlyArray<string>) =>
+    redisCall(name, () =>
+      runScript(commands, name, workflowKeys(prefix, id), [ttl, id], args),
+    ) as Promise<unknown[]>;
+
+  const index = createWorkflowIndex({
+    commands,
+    prefix,
+    async peek(id) {
+      const reply = await script('wf-peek', id, []);
+      await report(id, reply[0]);
+      return {
+        exists: Number(reply[1]) === 1,
+        status: String(reply[2]),
+        version: String(reply[3]),
+        updatedAt: Number(reply[4]),
+        oldest: Number(reply[5]),
+      };
+    },
+  });
+
+  const claimOf = (key: string) =>
+    workflowKeyClaim(prefix, createHash('sha256').update(key).digest('hex').slice(0, 32));
+  const keyCall = (key: string, args: readonly string[]) =>
+    redisCall('wf-key', () => runScript(commands, 'wf-key', [claimOf(key)], args));
+
+  /** After a script: the indexes hear of it, and an ended workflow's key claim expires. */
+  async function report(id: string, opsReply: unknown): Promise<void> {
+    const ops = readOps(opsReply);
+    await Promise.all([
+      index.report(id, ops),
+      ops.endedKey === undefined ? undefined : keyCall(ops.endedKey, ['expire', id, ttl, '']),
+    ]);
+  }
+
+  /** Runs a workflow script and reports its ops. */
+  async function call(name: WorkflowScript, id: string, args: ReadonlyArray<string> = []) {
+    const reply = await script(name, id, args);
+    await report(id, reply[0]);
+    return reply;
+  }
+
+  const exists = (id: string) =>
+    redisCall('wf-exists', () => commands.exists(workflowKeys(prefix, id)[0] as string));
+
+  /**
+   * The id of the workflow `key` belongs to: `id` once claimed for it, or the earlier
+   * workflow's. A claim whose workflow is gone (expired) is replaced; one whose start is
+   * under way is waited on briefly, then answered as it is.
+   */
+  async function claimKey(key: string, id: string): Promise<string> {
+    let replace = '';
+    for (;;) {
+      const [outcome, held] = (await keyCall(key, [
+        'claim',
+        id,
+        String(KEY_CLAIM_MS),
+        replace,
+      ])) as [string, string?];
+      if (outcome === 'claimed') return id;
+      const value = String(held);
+      const pending = value.startsWith('p ');
+      const other = pending ? value.slice(2) : value;
+      if (pending) {
+        const until = Date.now() + PENDING_START_WAIT_MS;
+        while (!(await exists(other)) && Date.now() < until) {
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+        return other;
+      }
+      if (await exists(other)) return other;
+      replace = value;
+    }
+  }
+
+  const recordResult = (reply: unknown[]) => ({
+    recorded: Number(reply[2]) === 1,
+    status: (reply[1] === '' ? 'unknown' : reply[1]) as WorkflowStatus | 'unknown',
+    dispatch: readEntries(reply[3]),
+    cancel: ((reply[4] as unknown[] | null) ?? []).map(String),
+  });
+
+  return {
+    async start(request) {
+      const { id, idempotencyKey: key } = request;
+      if (key !== undefined) {
+        const owner = await claimKey(key, id);
+        if (owner !== id) return { id: owner, duplicate: true, dispatch: [] };
+      }
+      const reply = await call('wf-start', id, startArgs(request));
+      if (key !== undefined) await keyCall(key, ['commit', id, '0', '']);
+      if (reply[1] === 'dup') return { id, duplicate: true, dispatch: [] };
+      return { id, duplicate: false, dispatch: readEntries(reply[2]) };
+    },
+
+    async claim(id, { step, child }) {
+      const reply = await call('wf-claim', id, [step, child === undefined ? '' : String(child)]);
+      return reply[1] as 'claimed' | 'done' | 'ended' | 'unknown';
+    },
+
+    async record(id, { step, child }, outcome) {
+      const args = [
+        step,
+        child === undefined ? '' : String(child),
+        outcome.ok ? '1' : '0',
+        JSON.stringify(outcome.ok ? outcome.result : outcome.error),
+      ];
+      return recordResult(await call('wf-record', id, args));
+    },
+
+    async expand(id, step, items, maxChildren) {
+      const args = [step, String(maxChildren)];
+      for (const item of items) args.push(JSON.stringify(item));
+      const reply = await call('wf-expand', id, args);
+      if (reply[1] === 'not-map') {
+        throw new InvalidOptionError(
+          `step of workflow ${id}`,
+          step,
+          `a map step of ${String(reply[2])}`,
+        );
+      }
+      return recordResult(reply);
+    },
+
+    async dispatched(id, jobIds) {
+      await call('wf-dispatched', id, jobIds);
+    },
+
+    stale: (before, limit) => index.stale(before, limit),
+    idle: (before, limit) => index.idle(before, limit),
+
+    async outbox(id) {
+      return readEntries((await call('wf-outbox', id))[1]);
+    },
+
+    async get(id) {
+      const reply = await call('wf-get', id);
+      return reply.length < 2 ? null : decodeRecord(id, reply.slice(1));
+    },
+
+    async results(id, step, range) {
+      const args = [step, range ? String(range.from) : '', range ? String(range.count) : ''];
+      const reply = await call('wf-results', id, args);
+      return ((reply[1] as unknown[] | null) ?? []).map(readResult);
+    },
+
+    async cancel(id) {
+      const reply = await call('wf-cancel', id);
+      return {
+        cancelled: Number(reply[1]) === 1,
+        cancel: ((reply[2] as unknown[] | null) ?? []).map(String),
+      };
+    },
+
+    async retry(id) {
+      const reply = await call('wf-retry', id);
+      return { retried: Number(reply[1]) === 1, dispatch: readEntries(reply[2]) };
+    },
+  };
+}
