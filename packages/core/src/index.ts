@@ -190,15 +190,6 @@ export type {
   WorkflowStepState,
 } from './transport-workflows.js';
 export {
-  type AnyWorkflow,
-  defineWorkflow,
-  isWorkflow,
-  type WorkflowConfig,
-  type WorkflowDefinition,
-  type WorkflowInput,
-  type WorkflowResult,
-} from './workflow/define-workflow.js';
-export {
   type AnyWorkflowContract,
   type AnyWorkflowLike,
   bindWorkflow,
@@ -210,6 +201,15 @@ export {
   type WorkflowStub,
   workflowContract,
 } from './workflow/contract.js';
+export {
+  type AnyWorkflow,
+  defineWorkflow,
+  isWorkflow,
+  type WorkflowConfig,
+  type WorkflowDefinition,
+  type WorkflowInput,
+  type WorkflowResult,
+} from './workflow/define-workflow.js';
 export {
   DEFAULT_LISTED_CHILDREN,
   DEFAULT_LISTED_FAILED_CHILDREN,
@@ -249,8 +249,8 @@ export {
   createWorkflowHandle,
   WORKFLOW_WAIT_ROUND_MS,
   type WorkflowHandle,
+  type WorkflowStatusOptions,
 } from './workflow/handle.js';
-export type { WorkflowInfo, WorkflowStepInfo } from './workflow/info.js';
 export {
   canonicalJson,
   planFingerprint,

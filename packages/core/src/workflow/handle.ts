@@ -4,21 +4,32 @@ import type { AnyTaskContract } from '../task.js';
 import { FINAL_STATES } from '../transport.js';
 import type { TransportWith } from '../transport-capabilities.js';
 import type { WorkflowRecord } from '../transport-workflows.js';
+import {
+  type DescribeWorkflowOptions,
+  describeWorkflow,
+  listedJobIds,
+  type StepJobAttempts,
+  type WorkflowView,
+} from './describe.js';
 import { applyWorkflowEffects, cancelJobs } from './dispatch.js';
 import {
   WorkflowNotCompletedError,
   WorkflowNotFoundError,
   WorkflowResultTimeoutError,
 } from './errors.js';
-import { type WorkflowInfo, workflowInfo } from './info.js';
 
 /** A reference to one workflow run: what `placeOrder.delay(…)` returns. */
 export interface WorkflowHandle<TResult = unknown> {
   readonly id: string;
   /** True when an idempotency key matched an earlier run, which this handle then refers to. */
   readonly duplicate: boolean;
-  /** The run's status, stage and steps (state, retries, job id, error), or null when unknown. */
-  status(): Promise<WorkflowInfo | null>;
+  /**
+   * The run as `conveyor inspect` shows it, or null when unknown (never started, or expired
+   * after it ended): its status, failure and timestamps, and per stage each step's state,
+   * retries, job id, its job's attempts and its error; a map's children counted by state,
+   * the first `children` (default 10) and failed ones listed.
+   */
+  status(options?: WorkflowStatusOptions): Promise<WorkflowView | null>;
   /**
    * Waits for the run to end, without polling (it waits on the running steps' jobs), and
    * resolves with its last stage's result: a step's result; a group's results by step name;
@@ -40,6 +51,12 @@ export interface WorkflowHandle<TResult = unknown> {
    * again). `retried` is false when it is not failed.
    */
   retry(): Promise<{ retried: boolean }>;
+}
+
+/** What `handle.status()` lists. */
+export interface WorkflowStatusOptions extends Omit<DescribeWorkflowOptions, 'jobs'> {
+  /** Look up each listed step's job for its attempts (one read per job). Default true. */
+  attempts?: boolean;
 }
 
 /** Longest wait on step jobs before the record is read again: an ended run is noticed by then. */
@@ -76,9 +93,24 @@ class TransportWorkflowHandle<TResult> implements WorkflowHandle<TResult> {
     this.#lastStage = lastStage;
   }
 
-  async status(): Promise<WorkflowInfo | null> {
+  async status({
+    attempts = true,
+    ...listed
+  }: WorkflowStatusOptions = {}): Promise<WorkflowView | null> {
     const record = await this.#transport.workflows.get(this.id);
-    return record === null ? null : workflowInfo(record);
+    if (record === null) return null;
+    const view = describeWorkflow(record, listed);
+    if (!attempts) return view;
+    const jobs = new Map<string, StepJobAttempts>();
+    await Promise.all(
+      listedJobIds(view).map(async (jobId) => {
+        const job = await this.#transport.getJob(jobId);
+        if (job !== null) {
+          jobs.set(jobId, { attempts: job.attempts, maxAttempts: job.envelope.maxAttempts });
+        }
+      }),
+    );
+    return jobs.size === 0 ? view : describeWorkflow(record, { ...listed, jobs });
   }
 
   async result({

@@ -1,0 +1,330 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { createClient } from '../../src/client.js';
+import { toJobError } from '../../src/job-error.js';
+import { memoryTransport } from '../../src/memory/memory-transport.js';
+import { defineTask } from '../../src/task.js';
+import { createManualClock } from '../../src/testing/index.js';
+import { bindWorkflow, workflowContract } from '../../src/workflow/contract.js';
+import { defineWorkflow } from '../../src/workflow/define-workflow.js';
+import { WorkflowNotCompletedError } from '../../src/workflow/errors.js';
+import { workflowPlan } from '../../src/workflow/plan.js';
+import { type Behave, driveSteps } from './client-driver.js';
+import { OrderInput, placeOrder } from './fixtures.js';
+
+/** docs/workflows.md §2: starting a workflow and its handle, on the memory transport. */
+
+const order = {
+  orderId: 'o-1',
+  items: [
+    { sku: 'a', quantity: 1 },
+    { sku: 'b', quantity: 2 },
+  ],
+};
+
+function setup() {
+  const transport = memoryTransport();
+  const client = createClient({ transport });
+  return { transport, client };
+}
+
+/** A behaviour that fails `step` (every time, or while `failing()` says so). */
+function failing(step: string, failing: () => boolean = () => true): Behave {
+  return (address) =>
+    address.step === step && failing()
+      ? { ok: false, error: toJobError(new Error(`${step} broke`)) }
+      : undefined;
+}
+
+async function queued(transport: ReturnType<typeof memoryTransport>, queue: string) {
+  const [counts] = await transport.admin.queueCounts([queue]);
+  return counts?.waiting;
+}
+
+describe('client.workflows.start', () => {
+  it('stores the run and enqueues the first stage as a step job', async () => {
+    const { transport, client } = setup();
+    const run = await client.workflows.start(placeOrder, order);
+    expect(run.id).toMatch(/^wf_/);
+    expect(run.duplicate).toBe(false);
+    const [job] = await transport.reserve({
+      queues: ['inventory'],
+      max: 10,
+      leaseMs: 10_000,
+      consumer: 't',
+    });
+    expect(job?.envelope.workflow).toEqual({ id: run.id, step: 'reserve', kind: 'run' });
+    expect(job?.envelope.task).toBe('shop.updateInventory');
+    // Dispatched: the outbox is empty, so no sweeper enqueues it again.
+    expect(await transport.workflows.outbox(run.id)).toEqual([]);
+    const record = await transport.workflows.get(run.id);
+    expect(record?.plan).toEqual(workflowPlan(placeOrder));
+    expect(record?.input).toEqual(order);
+  });
+
+  it('refuses an invalid input before anything is stored, quoting it', async () => {
+    const { transport, client } = setup();
+    const bad = { orderId: 42, items: [] };
+    const error = await client.workflows
+      .start(placeOrder, bad as never)
+      .catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: 'VALIDATION_FAILED' });
+    expect((error as Error).message).toContain('Invalid input for workflow "shop.placeOrder"');
+    expect((error as Error).message).toContain('orderId');
+    expect((error as Error).message).toContain(JSON.stringify(JSON.stringify(bad)));
+    expect(await queued(transport, 'inventory')).toBe(0);
+  });
+
+  it('refuses an input the worker would refuse once it crossed JSON', async () => {
+    const { transport, client } = setup();
+    const when = defineTask({ name: 't.when', input: z.object({ at: z.date() }), run: () => 1 });
+    const stamped = defineWorkflow({
+      name: 't.stamped',
+      // A Date passes as given, but arrives as a string: z.string() would refuse neither.
+      input: z.object({ at: z.custom<Date>((value) => value instanceof Date) }),
+      steps: (flow) => flow.step('when', when),
+    });
+    const error = await client.workflows
+      .start(stamped, { at: new Date(0) } as never)
+      .catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: 'VALIDATION_FAILED', afterJson: true });
+    expect(await queued(transport, 'default')).toBe(0);
+  });
+
+  it('starts at most one run per idempotency key; the second enqueues nothing', async () => {
+    const { transport, client } = setup();
+    const first = await client.workflows.start(placeOrder, order, { idempotencyKey: 'order-o-1' });
+    const second = await client.workflows.start(placeOrder, order, {
+      idempotencyKey: 'order-o-1',
+    });
+    expect(second.id).toBe(first.id);
+    expect(second.duplicate).toBe(true);
+    expect(await queued(transport, 'inventory')).toBe(1);
+  });
+
+  it('needs the workflows capability, and says which call needed it', async () => {
+    const { workflows: _workflows, ...bare } = memoryTransport();
+    const client = createClient({ transport: bare });
+    await expect(client.workflows.start(placeOrder, order)).rejects.toMatchObject({
+      code: 'CAPABILITY_MISSING',
+      message: expect.stringContaining('client.workflows.start needs transport.workflows'),
+    });
+    expect(() => client.workflows.handle('wf_abcdefgh')).toThrow(/client\.workflows\.handle/);
+  });
+
+  it('checks its options', async () => {
+    const { client } = setup();
+    await expect(
+      client.workflows.start(placeOrder, order, { timeoutMs: 10, deadline: Date.now() }),
+    ).rejects.toMatchObject({ code: 'INVALID_OPTION' });
+    await expect(
+      client.workflows.start(placeOrder, order, { idempotencyKey: '' }),
+    ).rejects.toMatchObject({ code: 'INVALID_OPTION' });
+    expect(() => client.workflows.handle('job-1')).toThrow(/workflow id/);
+  });
+});
+
+describe('WorkflowHandle', () => {
+  it('result() waits on the step jobs and resolves with the last stage result', async () => {
+    const { transport, client } = setup();
+    const run = await client.workflows.start(placeOrder, order);
+    const result = run.result({ timeoutMs: 30_000 });
+    const { ran } = await driveSteps(transport, placeOrder);
+    await expect(result).resolves.toEqual({ status: 'fulfilled' });
+    expect(ran).toEqual([
+      'reserve',
+      'ship',
+      'confirm',
+      'charge',
+      'charge[0]',
+      'charge[1]',
+      'fulfil',
+    ]);
+  });
+
+  it('status() gives each step state, job id and attempts, and the timestamps', async () => {
+    const { transport, client } = setup();
+    const run = await client.workflows.start(placeOrder, order);
+    const before = await run.status();
+    expect(before).toMatchObject({ id: run.id, name: 'shop.placeOrder', status: 'running' });
+    expect(before?.stages[0]?.steps[0]).toMatchObject({ name: 'reserve', state: 'ready' });
+    await driveSteps(transport, placeOrder);
+    const after = await run.status();
+    expect(after?.status).toBe('completed');
+    expect(after?.finishedAt).toBeGreaterThanOrEqual(after?.createdAt ?? Number.NaN);
+    const reserve = after?.stages[0]?.steps[0];
+    expect(reserve).toMatchObject({ state: 'completed', retries: 0, attempts: { attempts: 1 } });
+    expect(reserve?.jobId).toBeDefined();
+    expect(after?.stages[2]?.steps[0]?.children?.counts.completed).toBe(2);
+    expect(after?.compensations.map((step) => step.state)).toEqual(['pending', 'pending']);
+  });
+
+  it('result() rejects with WORKFLOW_NOT_COMPLETED when a step fails, and retry() runs on from it', async () => {
+    const { transport, client } = setup();
+    const run = await client.workflows.start(placeOrder, order);
+    let broken = true;
+    await driveSteps(
+      transport,
+      placeOrder,
+      failing('ship', () => broken),
+    );
+    const error = await run.result().catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(WorkflowNotCompletedError);
+    expect(error).toMatchObject({
+      code: 'WORKFLOW_NOT_COMPLETED',
+      status: 'failed',
+      failure: { step: 'ship', error: { message: 'ship broke' } },
+    });
+    expect((error as Error).message).toContain('handle.retry()');
+
+    broken = false;
+    expect(await run.retry()).toEqual({ retried: true });
+    const result = run.result({ timeoutMs: 30_000 });
+    const { ran } = await driveSteps(transport, placeOrder);
+    await expect(result).resolves.toEqual({ status: 'fulfilled' });
+    // Completed steps are not run again.
+    expect(ran).not.toContain('reserve');
+    expect(ran[0]).toBe('ship');
+    expect(await run.retry()).toEqual({ retried: false });
+  });
+
+  it('result() rejects with status compensated when a step with a compensation fails', async () => {
+    const { transport, client } = setup();
+    const run = await client.workflows.start(placeOrder, order);
+    const result = run.result({ timeoutMs: 30_000 }).catch((caught: unknown) => caught);
+    const { ran } = await driveSteps(transport, placeOrder, failing('reserve'));
+    expect(ran).toEqual(['reserve', 'reject']);
+    expect(await result).toMatchObject({
+      code: 'WORKFLOW_NOT_COMPLETED',
+      status: 'compensated',
+      failure: { step: 'reserve' },
+    });
+  });
+
+  it('cancel() ends the run and cancels its step jobs; a waiting result() rejects', async () => {
+    const { transport, client } = setup();
+    const run = await client.workflows.start(placeOrder, order);
+    const result = run.result({ timeoutMs: 30_000 }).catch((caught: unknown) => caught);
+    const jobId = (await run.status())?.stages[0]?.steps[0]?.jobId ?? '';
+    expect(await run.cancel()).toEqual({ cancelled: true });
+    expect((await transport.getJob(jobId))?.state).toBe('cancelled');
+    expect(await result).toMatchObject({ code: 'WORKFLOW_NOT_COMPLETED', status: 'cancelled' });
+    expect((await run.status())?.stages[0]?.steps[0]?.state).toBe('cancelled');
+    expect(await driveSteps(transport, placeOrder)).toEqual({ ran: [] });
+    expect(await run.cancel()).toEqual({ cancelled: false });
+  });
+
+  it('result() gives up after timeoutMs with RESULT_TIMEOUT; the run goes on', async () => {
+    const { client } = setup();
+    const run = await client.workflows.start(placeOrder, order);
+    await expect(run.result({ timeoutMs: 20 })).rejects.toMatchObject({
+      code: 'RESULT_TIMEOUT',
+      workflowId: run.id,
+      message: expect.stringContaining('stage 1 of 4 ("reserve")'),
+    });
+    expect((await run.status())?.status).toBe('running');
+  });
+
+  it('a run past its deadline rejects with status failed and WORKFLOW_TIMED_OUT', async () => {
+    const clock = createManualClock();
+    const transport = memoryTransport({ clock });
+    const client = createClient({ transport });
+    const run = await client.workflows.start(placeOrder, order, { deadline: clock.now() + 1_000 });
+    await clock.advance(2_000);
+    await expect(run.result()).rejects.toMatchObject({
+      status: 'failed',
+      failure: { error: { code: 'WORKFLOW_TIMED_OUT' } },
+    });
+  });
+
+  it('handle(id) reads an existing run; an unknown id has no status and no result', async () => {
+    const { transport, client } = setup();
+    const run = await client.workflows.start(placeOrder, order);
+    await driveSteps(transport, placeOrder);
+    await expect(client.workflows.handle(placeOrder, run.id).result()).resolves.toEqual({
+      status: 'fulfilled',
+    });
+    await expect(client.workflows.handle(run.id).result()).resolves.toEqual({
+      status: 'fulfilled',
+    });
+    const unknown = client.workflows.handle('wf_0000000000000000unknown');
+    expect(await unknown.status()).toBeNull();
+    await expect(unknown.result()).rejects.toMatchObject({ code: 'WORKFLOW_NOT_FOUND' });
+  });
+});
+
+describe('last stage results', () => {
+  const stamp = defineTask({
+    name: 't.stamp',
+    input: z.object({ n: z.number() }),
+    output: z.object({ n: z.number(), at: z.date() }),
+    run: ({ n }) => ({ n, at: new Date(Date.UTC(2026, 0, n)) }),
+  });
+  const plain = defineTask({
+    name: 't.plain',
+    input: z.object({ n: z.number() }),
+    run: ({ n }) => ({ doubled: n * 2 }),
+  });
+  const Numbers = z.object({ ns: z.array(z.number()) });
+
+  it('a group gives a record by step name, decoded by output schemas', async () => {
+    const group = defineWorkflow({
+      name: 't.group',
+      input: Numbers,
+      steps: (flow) =>
+        flow.parallel({
+          first: { task: stamp, input: (_, { ns }) => ({ n: ns[0] ?? 0 }) },
+          second: { task: plain, input: (_, { ns }) => ({ n: ns[1] ?? 0 }) },
+        }),
+    });
+    const { transport, client } = setup();
+    const run = await client.workflows.start(group, { ns: [3, 4] });
+    await driveSteps(transport, group);
+    const result = await run.result();
+    expect(result).toEqual({
+      first: { n: 3, at: new Date(Date.UTC(2026, 0, 3)) },
+      second: { doubled: 8 },
+    });
+    expect(result.first.at).toBeInstanceOf(Date);
+  });
+
+  it('a map gives its children results in item order, read in chunks', async () => {
+    const fan = defineWorkflow({
+      name: 't.fan',
+      input: Numbers,
+      steps: (flow) => flow.map('each', stamp, { items: (_, { ns }) => ns.map((n) => ({ n })) }),
+    });
+    const { transport, client } = setup();
+    const ns = Array.from({ length: 1_234 }, (_, index) => (index % 28) + 1);
+    const run = await client.workflows.start(fan, { ns });
+    await driveSteps(transport, fan);
+    const result = await run.result();
+    expect(result).toHaveLength(ns.length);
+    expect(result.map((entry) => entry?.n)).toEqual(ns);
+    expect(result[5]?.at).toEqual(new Date(Date.UTC(2026, 0, 6)));
+  });
+
+  it('a contract (codegen) starts the same run as the definition, through a stub', async () => {
+    const contract = workflowContract<
+      'shop.placeOrder',
+      typeof OrderInput,
+      { status: 'fulfilled' }
+    >({ name: 'shop.placeOrder', input: OrderInput, plan: workflowPlan(placeOrder) });
+    const { transport, client } = setup();
+    const stub = bindWorkflow(() => client, contract);
+    expect(stub.name).toBe('shop.placeOrder');
+    const run = await stub.delay(order, { idempotencyKey: 'k' });
+    expect((await transport.workflows.get(run.id))?.plan.fingerprint).toBe(
+      workflowPlan(placeOrder).fingerprint,
+    );
+    await driveSteps(transport, placeOrder);
+    await expect(stub.handle(run.id).result()).resolves.toEqual({ status: 'fulfilled' });
+    expect((await stub.start(order, { idempotencyKey: 'k' })).id).toBe(run.id);
+  });
+
+  it('workflowContract refuses a plan that is not the named workflow plan', () => {
+    expect(() =>
+      workflowContract({ name: 'shop.other', input: OrderInput, plan: workflowPlan(placeOrder) }),
+    ).toThrow(/plan of workflow "shop.other"/);
+  });
+});
