@@ -1,0 +1,219 @@
+import {
+  cancelJobs,
+  defineTask,
+  defineWorkflow,
+  memoryTransport,
+  type Transport,
+} from '@conveyor/core';
+import { describe, expect, it, vi } from 'vitest';
+import { z } from 'zod';
+import {
+  settledAs,
+  startWorkflow,
+  useWorkflowWorkers,
+  type WorkflowTransport,
+} from './workflow-fixtures.js';
+
+const Input = z.object({ id: z.string() });
+
+function counter() {
+  const runs: Record<string, number> = {};
+  const make = (name: string, queue = 'rc', attempts = 3) =>
+    defineTask({
+      name: `rc.${name}`,
+      queue,
+      input: z.unknown(),
+      retry: { attempts },
+      run: () => {
+        runs[name] = (runs[name] ?? 0) + 1;
+        return name;
+      },
+    });
+  return { runs, make };
+}
+
+describe('cancel', () => {
+  const workers = useWorkflowWorkers();
+
+  it("aborts a running step's ctx.signal when another client cancels the workflow; later steps never run", async () => {
+    const { runs, make } = counter();
+    const reasons: unknown[] = [];
+    let started = false;
+    const slow = defineTask({
+      name: 'rc.slow',
+      queue: 'rc',
+      input: z.unknown(),
+      run: (_input, ctx) =>
+        new Promise((_resolve, reject) => {
+          started = true;
+          ctx.signal.addEventListener('abort', () => {
+            reasons.push(ctx.signal.reason);
+            reject(ctx.signal.reason);
+          });
+        }),
+    });
+    const workflow = defineWorkflow({
+      name: 'rc.cancel',
+      input: Input,
+      steps: (flow) => flow.step('slow', slow).step('after', make('after')),
+    });
+    const { transport } = workers.start({ workflows: [workflow] });
+    const id = await startWorkflow(transport, workflow, { id: 'c' });
+    await vi.waitFor(() => expect(started).toBe(true));
+    // Another client: the transport's own workflows and cancel, no worker involved.
+    const cancelled = await transport.workflows.cancel(id);
+    expect(cancelled.cancelled).toBe(true);
+    await cancelJobs(transport, cancelled.cancel);
+    await vi.waitFor(() => expect(reasons).toMatchObject([{ code: 'JOB_CANCEL_REQUESTED' }]));
+    const record = await settledAs(transport, id, 'cancelled');
+    const jobId = record.steps[0]?.jobId as string;
+    await vi.waitFor(async () => expect((await transport.getJob(jobId))?.state).toBe('cancelled'));
+    expect(runs).toEqual({});
+    expect((await transport.workflows.get(id))?.steps.map((step) => step.state)).toEqual([
+      'cancelled',
+      'cancelled',
+    ]);
+  });
+});
+
+describe('crashes and jobs that end by another path', () => {
+  const workers = useWorkflowWorkers();
+
+  it('a step job redelivered after its worker died between record and ack is acknowledged, and the fan-in runs once', async () => {
+    const { runs, make } = counter();
+    const workflow = defineWorkflow({
+      name: 'rc.redeliver',
+      input: Input,
+      steps: (flow) =>
+        flow
+          .parallel({ a: { task: make('a') }, b: { task: make('b') } })
+          .step('join', make('join')),
+    });
+    const inner = memoryTransport();
+    // The first settle of step a's job never reaches the broker: the worker "died" after
+    // recording the outcome and enqueueing the outbox, before its ack.
+    let dropped: string | undefined;
+    const transport: WorkflowTransport = {
+      ...inner,
+      settle(settlements) {
+        const kept = settlements.filter((settlement) => {
+          const drop = dropped === undefined && settlement.id.endsWith('.a');
+          if (drop) dropped = settlement.id;
+          return !drop;
+        });
+        return inner.settle(kept).then((statuses) => {
+          const answers: Array<'ok' | 'stale'> = [];
+          let at = 0;
+          for (const settlement of settlements) {
+            answers.push(
+              settlement.id === dropped && !kept.includes(settlement)
+                ? 'ok'
+                : (statuses[at++] ?? 'stale'),
+            );
+          }
+          return answers;
+        });
+      },
+    } as WorkflowTransport;
+    workers.start({ workflows: [workflow], leaseMs: 200, heartbeatMs: 50 }, transport);
+    const id = await startWorkflow(transport, workflow, { id: 'r' });
+    await settledAs(transport, id, 'completed');
+    // The unacknowledged job comes back after its lease and is acknowledged without running.
+    await vi.waitFor(
+      async () => {
+        expect(await inner.getJob(dropped as string)).toMatchObject({
+          state: 'completed',
+          attempts: 2,
+        });
+      },
+      { timeout: 5_000 },
+    );
+    expect(runs).toEqual({ a: 1, b: 1, join: 1 });
+    await inner.close();
+  });
+
+  it('an outbox entry left by a worker that failed to enqueue it is enqueued by the sweeper', async () => {
+    const { runs, make } = counter();
+    const workflow = defineWorkflow({
+      name: 'rc.outbox',
+      input: Input,
+      steps: (flow) => flow.step('a', make('a')).step('b', make('b')),
+    });
+    const inner = memoryTransport();
+    let refused = 0;
+    const transport = {
+      ...inner,
+      enqueue(requests) {
+        // The hand-off after step a: the broker refuses it once.
+        if (refused === 0 && requests.some((request) => request.envelope.id.endsWith('.b'))) {
+          refused += 1;
+          return Promise.reject(new Error('connection reset'));
+        }
+        return inner.enqueue(requests);
+      },
+    } as WorkflowTransport & Pick<Transport, 'enqueue'>;
+    workers.start({ workflows: [workflow], workflowSweepMs: 50 }, transport);
+    const id = await startWorkflow(transport, workflow, { id: 'o' });
+    await settledAs(transport, id, 'completed');
+    expect(refused).toBe(1);
+    expect(runs).toEqual({ a: 1, b: 1 });
+    await inner.close();
+  });
+
+  it("the sweeper records a step whose job was cancelled on its own (WORKFLOW_STEP_LOST), and the step's policy applies", async () => {
+    const { runs, make } = counter();
+    const workflow = defineWorkflow({
+      name: 'rc.lost',
+      input: Input,
+      steps: (flow) =>
+        flow
+          // No worker consumes 'idle': the job waits, and is cancelled there.
+          .step('stuck', make('stuck', 'idle'), { onFailure: 'continue' })
+          .step('after', make('after')),
+    });
+    const { transport } = workers.start({
+      workflows: [workflow],
+      queues: ['rc'],
+      workflowSweepMs: 50,
+    });
+    const id = await startWorkflow(transport, workflow, { id: 'l' });
+    const jobId = (await transport.workflows.get(id))?.steps[0]?.jobId as string;
+    expect(await transport.cancel(jobId)).toBe('cancelled');
+    const record = await settledAs(transport, id, 'completed');
+    expect(record.steps[0]).toMatchObject({
+      state: 'skipped',
+      error: { code: 'WORKFLOW_STEP_LOST' },
+    });
+    expect(record.steps[0]?.error?.message).toContain(`${JSON.stringify(jobId)} of step "stuck"`);
+    expect(record.steps[0]?.error?.message).toContain('is cancelled');
+    expect(runs).toEqual({ after: 1 });
+  });
+
+  it('the sweeper fails a step whose worker died on its last attempt (lease expired: dead)', async () => {
+    const { runs, make } = counter();
+    const workflow = defineWorkflow({
+      name: 'rc.killed',
+      input: Input,
+      // One attempt: the lease that runs out was the last.
+      steps: (flow) => flow.step('a', make('a', 'rc', 1)).step('b', make('b')),
+    });
+    const transport = memoryTransport();
+    const id = await startWorkflow(transport, workflow, { id: 'k' });
+    // A worker reserves step a's job (and claims it), then is kill -9'd: no settle, no renew.
+    const [reservation] = await transport.reserve({
+      queues: ['rc'],
+      max: 1,
+      leaseMs: 30,
+      consumer: 'killed',
+      waitMs: 0,
+    });
+    expect(reservation?.envelope.workflow).toMatchObject({ id, step: 'a' });
+    expect(await transport.workflows.claim(id, { step: 'a' })).toBe('claimed');
+    workers.start({ workflows: [workflow], workflowSweepMs: 50 }, transport);
+    const record = await settledAs(transport, id, 'failed');
+    expect(record.failure).toMatchObject({ step: 'a', error: { code: 'WORKFLOW_STEP_LOST' } });
+    expect(record.failure?.error.message).toContain('is dead');
+    expect(runs).toEqual({});
+    await transport.close();
+  });
+});
