@@ -1839,7 +1839,7 @@ end
 -- <offset of the producer's enqueuedAt back from enqueuedAt>|<task>\` (one field instead
 -- of five keeps a small job's listpack small; the version is the job format version, absent
 -- on jobs stored before it was, and the priority the one digit before the first '|'),
--- i input (JSON), y [idempotencyKey, schema] (JSON, when set), x expiresAt (when set),
+-- i input (JSON), y [idempotencyKey, schema, workflow?] (JSON, when set), x expiresAt (when set),
 -- n attempts, b the delivery \`<startedAt>|<lease deadline>|<token>|<consumer>\` (one field:
 -- reserve writes the same string to every job of a call, whose jobs share one token; the
 -- client tells them apart by a suffix it strips before sending a token back), u dueAt,

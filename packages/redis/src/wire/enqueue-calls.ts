@@ -6,9 +6,10 @@ import {
   type FireResult,
   type IndexEntry,
   InvalidEnvelopeError,
+  type JobEnvelope,
 } from '@conveyor/core';
 import { inputJsonOf } from '@conveyor/core/transport';
-import { encodeExtras, JOB_FORMAT_VERSION } from './job-hash.js';
+import { encodeExtras, hasExtras, JOB_FORMAT_VERSION } from './job-hash.js';
 import { idOf, uniqueOf } from './script-calls.js';
 
 // The arguments of the scripts that add jobs and the replies they give: enqueue.lua, and
@@ -42,12 +43,21 @@ function sameGroup(a: EnqueueRequest, b: EnqueueRequest): boolean {
     x.expiresAt === y.expiresAt &&
     x.idempotencyKey === y.idempotencyKey &&
     x.schema === y.schema &&
+    sameWorkflowRef(x, y) &&
     a.delayMs === b.delayMs &&
     a.runAt === b.runAt &&
     a.dedupeWindowMs === b.dedupeWindowMs &&
     (x.idempotencyKey === undefined || a.inputFingerprint === b.inputFingerprint) &&
     indexed(a) === indexed(b)
   );
+}
+
+/** Whether two envelopes run the same workflow step (or neither runs one). */
+function sameWorkflowRef(x: JobEnvelope, y: JobEnvelope): boolean {
+  const a = x.workflow;
+  const b = y.workflow;
+  if (a === undefined || b === undefined) return a === b;
+  return a.id === b.id && a.step === b.step && a.child === b.child && a.kind === b.kind;
 }
 
 /** Whether a request carries index entries (then each job of its group sends them). */
@@ -80,8 +90,7 @@ export function encodeIndexEntries(entries: readonly IndexEntry[]): string {
  */
 function groupHeader(request: EnqueueRequest, count: number): string {
   const { envelope, delayMs, runAt, dedupeWindowMs } = request;
-  const extras = envelope.idempotencyKey !== undefined || envelope.schema !== undefined;
-  const more = (extras ? GROUP_EXTRAS : 0) + (indexed(request) ? GROUP_INDEX : 0);
+  const more = (hasExtras(envelope) ? GROUP_EXTRAS : 0) + (indexed(request) ? GROUP_INDEX : 0);
   const enqueuedAt = Number.isFinite(envelope.enqueuedAt) ? Math.round(envelope.enqueuedAt) : 0;
   return `${count} ${more} ${envelope.priority} ${envelope.maxAttempts} ${enqueuedAt} ${
     envelope.expiresAt ?? ''
@@ -116,8 +125,8 @@ export function enqueueArgs(
       withIndex = indexed(request);
       head = args.length;
       args.push('');
-      const { idempotencyKey, schema } = request.envelope;
-      if (idempotencyKey !== undefined || schema !== undefined) {
+      const { idempotencyKey } = request.envelope;
+      if (hasExtras(request.envelope)) {
         const fingerprint = idempotencyKey === undefined ? '' : (request.inputFingerprint ?? '');
         args.push(encodeExtras(request.envelope), idempotencyKey ?? '', fingerprint);
       }

@@ -5,6 +5,7 @@ import {
   type JobError,
   type JobRecord,
   type JobState,
+  type JobWorkflowRef,
   type JsonValue,
 } from '@conveyor/core';
 import { ENVELOPE_VERSION } from '@conveyor/core/transport';
@@ -32,7 +33,7 @@ export const JOB_FIELD = {
   fixed: 'd',
   /** The input JSON. */
   input: 'i',
-  /** `[idempotencyKey, schema]` JSON, when either is set ({@link encodeExtras}). */
+  /** `[idempotencyKey, schema, workflow]` JSON, when any is set ({@link encodeExtras}). */
   extras: 'y',
   /** expiresAt (ms), when set. */
   expiresAt: 'x',
@@ -80,11 +81,38 @@ export const PACKED_SEPARATOR = '|';
 /** The value of `r` while a cancel is requested. */
 const CANCEL_REQUESTED = '1';
 
-/** The `y` field of an envelope: `[idempotencyKey, schema]` JSON, or '' when neither is set. */
+/** Whether an envelope has any of the fields the `y` field holds. */
+export function hasExtras(envelope: JobEnvelope): boolean {
+  return (
+    envelope.idempotencyKey !== undefined ||
+    envelope.schema !== undefined ||
+    envelope.workflow !== undefined
+  );
+}
+
+/**
+ * The `y` field of an envelope: `[idempotencyKey, schema]` JSON, with the step a workflow's
+ * step job runs as a third element (`{ id, step, child?, kind }`), or '' when none is set.
+ */
 export function encodeExtras(envelope: JobEnvelope): string {
-  const { idempotencyKey, schema } = envelope;
-  if (idempotencyKey === undefined && schema === undefined) return '';
-  return JSON.stringify([idempotencyKey ?? null, schema ?? null]);
+  const { idempotencyKey, schema, workflow } = envelope;
+  if (!hasExtras(envelope)) return '';
+  const extras: unknown[] = [idempotencyKey ?? null, schema ?? null];
+  if (workflow !== undefined) {
+    const { id, step, child, kind } = workflow;
+    extras.push(child === undefined ? { id, step, kind } : { id, step, child, kind });
+  }
+  return JSON.stringify(extras);
+}
+
+/** A workflow step reference read back from `y`; undefined unless it has the right shape. */
+function workflowRefOf(value: unknown): JobWorkflowRef | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { id, step, child, kind } = value as Record<string, unknown>;
+  if (typeof id !== 'string' || typeof step !== 'string') return undefined;
+  if (kind !== 'run' && kind !== 'expand') return undefined;
+  if (child === undefined) return { id, step, kind };
+  return typeof child === 'number' ? { id, step, child, kind } : undefined;
 }
 
 /** The `d` field, unpacked. */
@@ -145,7 +173,7 @@ export interface StoredJob {
   fixed: unknown;
   /** `i`: the input JSON. */
   input: unknown;
-  /** `y`: `[idempotencyKey, schema]` JSON, when set. */
+  /** `y`: `[idempotencyKey, schema, workflow?]` JSON, when set. */
   extras: unknown;
   /** `x`: expiresAt, when set. */
   expiresAt: unknown;
@@ -197,6 +225,8 @@ export function decodeEnvelope(
   if (Array.isArray(extras)) {
     if (typeof extras[0] === 'string') envelope.idempotencyKey = extras[0];
     if (typeof extras[1] === 'string') envelope.schema = extras[1];
+    const workflow = workflowRefOf(extras[2]);
+    if (workflow) envelope.workflow = workflow;
   }
   if (present(job.expiresAt)) envelope.expiresAt = Number(job.expiresAt);
   if (![envelope.maxAttempts, envelope.priority, envelope.enqueuedAt].every(Number.isFinite)) {

@@ -1,0 +1,264 @@
+import {
+  applyWorkflowEffects,
+  newWorkflowId,
+  silentLogger,
+  stepJobRequest,
+  type WorkflowPlan,
+  type WorkflowPlanStep,
+} from '@conveyor/core';
+import { uniqueQueue } from '@conveyor/core/testing';
+import { workflowJobId } from '@conveyor/core/transport';
+import { describe, expect, it } from 'vitest';
+import { redisTransport } from '../src/index.js';
+import { workflowIndexKeys, workflowKeys } from '../src/keys.js';
+import { defineScripts, runScript } from '../src/scripts.js';
+import { usePrivateRedis } from './helpers/private-redis.js';
+import { sleep } from './helpers/util.js';
+
+// What the conformance suite (W1–W15) cannot see on Redis: the key layout and its TTLs, the
+// idempotency key claim under concurrent starts, the Lua job ids of long steps, step jobs'
+// ids and `workflow` field through enqueue, reserve and getJob, and the index hints.
+
+const redis = usePrivateRedis();
+
+const step = (name: string, queue: string, extra: Partial<WorkflowPlanStep> = {}) => ({
+  name,
+  task: `test.${name}`,
+  queue,
+  maxAttempts: 2,
+  priority: 3,
+  onFailure: 'fail' as const,
+  mapped: false,
+  ...extra,
+});
+
+function mapPlan(queue: string, stepName = 'each'): WorkflowPlan {
+  return {
+    workflow: 'test.flow',
+    stages: [
+      { kind: 'step', steps: [step('split', queue)] },
+      { kind: 'map', steps: [step(stepName, queue)] },
+      { kind: 'step', steps: [step('join', queue)] },
+    ],
+    compensations: [],
+    fingerprint: '0123456789abcdef',
+  };
+}
+
+describe('redis workflows', () => {
+  it('20 concurrent starts with one idempotency key create exactly one workflow', async () => {
+    const transport = redis.transport();
+    const plan = mapPlan(uniqueQueue('wf-key'));
+    const ids = Array.from({ length: 20 }, () => newWorkflowId());
+    const starts = await Promise.all(
+      ids.map((id) => transport.workflows.start({ id, plan, input: 1, idempotencyKey: 'once' })),
+    );
+    const created = starts.filter((start) => !start.duplicate);
+    expect(created).toHaveLength(1);
+    const winner = created[0]?.id as string;
+    expect(new Set(starts.map((start) => start.id))).toEqual(new Set([winner]));
+    const stored = await Promise.all(ids.map((id) => transport.workflows.get(id)));
+    expect(stored.filter((record) => record !== null).map((record) => record?.id)).toEqual([
+      winner,
+    ]);
+  });
+
+  it('a finished workflow’s keys expire after the result TTL, and its idempotency key is freed', async () => {
+    const transport = redisTransport({
+      url: redis.url(),
+      logger: silentLogger,
+      defaultResultTtlMs: 300,
+    });
+    const admin = redis.admin();
+    try {
+      const plan = mapPlan(uniqueQueue('wf-ttl'));
+      const id = newWorkflowId();
+      await transport.workflows.start({ id, plan, input: null, idempotencyKey: 'ttl' });
+      // Running: no key expires (each that exists has no TTL).
+      const keys = workflowKeys('conveyor', id);
+      for (const key of keys) expect(await admin.pttl(key)).toBeLessThan(0);
+      await transport.workflows.record(id, { step: 'split' }, { ok: true, result: 1 });
+      expect(await transport.workflows.cancel(id)).toMatchObject({ cancelled: true });
+      const ttl = await admin.pttl(keys[0] as string);
+      expect(ttl).toBeGreaterThan(0);
+      expect(ttl).toBeLessThanOrEqual(300);
+      // A second start with the key answers the first workflow while it is kept…
+      const again = newWorkflowId();
+      expect(
+        await transport.workflows.start({ id: again, plan, input: null, idempotencyKey: 'ttl' }),
+      ).toEqual({ id, duplicate: true, dispatch: [] });
+      while ((await admin.exists(keys[0] as string)) === 1) await sleep(20);
+      // …and starts a new one once it expired.
+      expect(await transport.workflows.get(id)).toBeNull();
+      const fresh = await transport.workflows.start({
+        id: again,
+        plan,
+        input: null,
+        idempotencyKey: 'ttl',
+      });
+      expect(fresh).toMatchObject({ id: again, duplicate: false });
+    } finally {
+      await transport.close();
+    }
+  });
+
+  it('a retried workflow’s keys stop expiring', async () => {
+    const transport = redis.transport();
+    const admin = redis.admin();
+    const plan = mapPlan(uniqueQueue('wf-persist'));
+    const id = newWorkflowId();
+    await transport.workflows.start({ id, plan, input: null });
+    const error = { name: 'Error', message: 'no' };
+    await transport.workflows.record(id, { step: 'split' }, { ok: false, error });
+    expect(await admin.pttl(workflowKeys('conveyor', id)[0] as string)).toBeGreaterThan(0);
+    expect((await transport.workflows.retry(id)).retried).toBe(true);
+    expect(await admin.pttl(workflowKeys('conveyor', id)[0] as string)).toBe(-1);
+  });
+
+  it('job ids of steps too long for the plain form are hashed in Lua as workflowJobId hashes them', async () => {
+    const transport = redis.transport();
+    const queue = uniqueQueue('wf-long');
+    const long = `s${'x'.repeat(63)}`;
+    const id = `wf_${'L'.repeat(64)}`;
+    const started = await transport.workflows.start({ id, plan: mapPlan(queue, long), input: 0 });
+    expect(started.dispatch[0]?.jobId).toBe(workflowJobId(queue, id, 'split'));
+    const split = await transport.workflows.record(id, { step: 'split' }, { ok: true, result: 0 });
+    const expected = workflowJobId(queue, id, long);
+    expect(expected).toMatch(/:[A-Za-z0-9_-]{22}$/);
+    expect(split.dispatch[0]?.jobId).toBe(expected);
+    const expanded = await transport.workflows.expand(id, long, [1, 2], 10);
+    expect(expanded.dispatch.map((entry) => entry.jobId)).toEqual([
+      workflowJobId(queue, id, long, 0),
+      workflowJobId(queue, id, long, 1),
+    ]);
+    await transport.workflows.record(id, { step: long, child: 1 }, failedWith('boom'));
+    const retried = await transport.workflows.retry(id);
+    expect(retried.dispatch.map((entry) => entry.jobId)).toEqual([
+      workflowJobId(queue, id, long, 0, 1),
+      workflowJobId(queue, id, long, 1, 1),
+    ]);
+  });
+
+  it('step jobs (ids with "." and ":") keep their workflow reference through enqueue, reserve, getJob and listJobs', async () => {
+    const transport = redis.transport();
+    const queue = uniqueQueue('wf-jobs');
+    const id = newWorkflowId();
+    const long = `s${'y'.repeat(63)}`;
+    const plan = mapPlan(queue, long);
+    await transport.workflows.start({ id, plan, input: null });
+    const split = await transport.workflows.record(id, { step: 'split' }, { ok: true, result: 0 });
+    const expanded = await transport.workflows.expand(id, long, ['a', 'b'], 10);
+    const entries = [...split.dispatch, ...expanded.dispatch];
+    const requests = entries.map((entry) => stepJobRequest(id, entry));
+    const enqueued = await transport.enqueue(requests);
+    expect(enqueued.map((result) => result.duplicate)).toEqual([false, false, false]);
+    // A fixed id enqueued again adds nothing.
+    const again = await transport.enqueue(requests.slice(0, 1));
+    expect(again[0]?.duplicate).toBe(true);
+    const reserved = await transport.reserve({ queues: [queue], max: 10, leaseMs: 30_000 });
+    expect(reserved.map((r) => [r.envelope.id, r.envelope.workflow, r.envelope.input])).toEqual(
+      requests.map((r) => [r.envelope.id, r.envelope.workflow, r.envelope.input]),
+    );
+    expect(requests[1]?.envelope.workflow).toEqual({ id, step: long, child: 0, kind: 'run' });
+    expect(requests[0]?.envelope.workflow).toEqual({ id, step: long, kind: 'expand' });
+    for (const request of requests) {
+      const record = await transport.getJob(request.envelope.id);
+      expect(record?.envelope.workflow).toEqual(request.envelope.workflow);
+      expect(record?.envelope.id).toBe(request.envelope.id);
+    }
+    const page = await transport.admin.listJobs(queue, { state: 'active' });
+    expect(page.jobs.map((job) => job.envelope.workflow).sort(byChild)).toEqual(
+      requests.map((r) => r.envelope.workflow).sort(byChild),
+    );
+    // The plain form's id has dots after the workflow id.
+    const plainId = workflowJobId(queue, id, 'split');
+    await transport.enqueue([stepJobRequest(id, { ...entries[0], jobId: plainId } as never)]);
+    expect((await transport.getJob(plainId))?.envelope.workflow?.id).toBe(id);
+  });
+
+  it('applyWorkflowEffects enqueues a 10,000-child expand and clears the outbox; the fan-in is ready once', async () => {
+    const transport = redis.transport();
+    const queue = uniqueQueue('wf-big');
+    const id = newWorkflowId();
+    await applyWorkflowEffects(
+      transport,
+      id,
+      await transport.workflows.start({ id, plan: mapPlan(queue), input: null }),
+    );
+    const split = await transport.workflows.record(id, { step: 'split' }, { ok: true, result: 0 });
+    await applyWorkflowEffects(transport, id, split);
+    const count = 10_000;
+    const items = Array.from({ length: count }, (_, n) => n);
+    const expanded = await transport.workflows.expand(id, 'each', items, count);
+    expect(expanded.dispatch).toHaveLength(count);
+    await applyWorkflowEffects(transport, id, expanded);
+    expect(await transport.workflows.outbox(id)).toEqual([]);
+    expect((await transport.getJob(workflowJobId(queue, id, 'each', 9_999)))?.envelope.input).toBe(
+      9_999,
+    );
+    const joins: string[] = [];
+    for (let start = 0; start < count; start += 1_000) {
+      const results = await Promise.all(
+        items
+          .slice(start, start + 1_000)
+          .map((n) =>
+            transport.workflows.record(
+              id,
+              { step: 'each', child: n },
+              { ok: true, result: { r: n } },
+            ),
+          ),
+      );
+      for (const result of results) joins.push(...result.dispatch.map((entry) => entry.step));
+    }
+    expect(joins).toEqual(['join']);
+    const all = await transport.workflows.results(id, 'each', { from: 0, count });
+    expect(all).toEqual(items.map((n) => ({ r: n })));
+  });
+
+  it('index hints that lag or outlive their workflow are corrected by stale and idle', async () => {
+    const transport = redis.transport();
+    const admin = redis.admin();
+    defineScripts(admin);
+    const [idleKey, outboxKey, versionsKey] = workflowIndexKeys('conveyor') as [
+      string,
+      string,
+      string,
+    ];
+    const plan = mapPlan(uniqueQueue('wf-hints'));
+    const id = newWorkflowId();
+    await transport.workflows.start({ id, plan, input: null });
+    const version = Number(await admin.hget(versionsKey, id));
+    expect(version).toBeGreaterThan(0);
+    // An update older than the one applied changes nothing.
+    await runScript(admin, 'wf-index', [idleKey, outboxKey, versionsKey], [id, '0', '-', '-']);
+    expect(await admin.zscore(idleKey, id)).not.toBeNull();
+    // A score that lags: the workflow is checked, not answered, and the score corrected.
+    await admin.zadd(idleKey, 1, id);
+    expect(await transport.workflows.idle(2, 1_000)).not.toContain(id);
+    const record = await transport.workflows.get(id);
+    expect(Number(await admin.zscore(idleKey, id))).toBe(record?.updatedAt);
+    // A hint for a workflow that is gone is dropped by the reader.
+    const gone = newWorkflowId();
+    await admin.zadd(idleKey, 1, gone);
+    await admin.zadd(outboxKey, 1, gone);
+    const now = Date.now() + 1_000;
+    expect(await transport.workflows.idle(now, 1_000)).not.toContain(gone);
+    expect(await transport.workflows.stale(now, 1_000)).not.toContain(gone);
+    expect(await admin.zscore(idleKey, gone)).toBeNull();
+    expect(await admin.zscore(outboxKey, gone)).toBeNull();
+    // An ended workflow leaves both indexes.
+    await transport.workflows.cancel(id);
+    expect(await admin.zscore(idleKey, id)).toBeNull();
+    expect(await admin.zscore(outboxKey, id)).toBeNull();
+    expect(await admin.hget(versionsKey, id)).toBeNull();
+  });
+});
+
+const failedWith = (message: string) => ({
+  ok: false as const,
+  error: { name: 'Error', message },
+});
+
+const byChild = (a: unknown, b: unknown) =>
+  JSON.stringify(a ?? null) < JSON.stringify(b ?? null) ? -1 : 1;
