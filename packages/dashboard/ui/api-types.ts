@@ -75,6 +75,8 @@ export interface JobDetail extends JobSummary {
   cancelRequested?: boolean;
   /** The slot a schedule fired this job for. */
   scheduled?: { scheduleId?: string; slotAt: number; firedAt: number; lateMs: number };
+  /** The workflow step a step job runs. */
+  workflow?: { id: string; step: string; child?: number; kind: 'run' | 'expand' };
 }
 
 export interface AuditEntry {

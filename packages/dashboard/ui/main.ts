@@ -12,13 +12,14 @@ import type { PageContext } from './pages/page.js';
 import { queuePage } from './pages/queue.js';
 import { schedulesPage } from './pages/schedules.js';
 import { workersPage } from './pages/workers.js';
+import { workflowPage } from './pages/workflow.js';
 import { link, parseRoute, paths, type Route, startRouter } from './router.js';
 
 const NAV: ReadonlyArray<[label: string, href: () => string, active: (route: Route) => boolean]> = [
   [
     'Overview',
     paths.overview,
-    (r) => r.name === 'overview' || r.name === 'queue' || r.name === 'job',
+    (r) => r.name === 'overview' || r.name === 'queue' || r.name === 'job' || r.name === 'workflow',
   ],
   ['Dead', () => paths.dead(), (r) => r.name === 'dead'],
   ['Workers', paths.workers, (r) => r.name === 'workers'],
@@ -109,6 +110,8 @@ function render(route: Route, ctx: PageContext): HTMLElement {
       return workersPage(ctx);
     case 'schedules':
       return schedulesPage(ctx);
+    case 'workflow':
+      return workflowPage(ctx, route.id);
     default:
       return notFoundPage(route.path);
   }

@@ -5,6 +5,7 @@ export type Route =
   | { name: 'overview' }
   | { name: 'queue'; queue: string }
   | { name: 'job'; id: string }
+  | { name: 'workflow'; id: string }
   | { name: 'dead' }
   | { name: 'workers' }
   | { name: 'schedules' }
@@ -31,9 +32,10 @@ export function parseRoute(pathname: string): Route {
   if (path === '/dead') return { name: 'dead' };
   if (path === '/workers') return { name: 'workers' };
   if (path === '/schedules') return { name: 'schedules' };
-  const match = /^\/(queues|jobs)\/([^/]+)$/.exec(path);
+  const match = /^\/(queues|jobs|workflows)\/([^/]+)$/.exec(path);
   const value = match?.[2] === undefined ? undefined : decode(match[2]);
   if (match && value) {
+    if (match[1] === 'workflows') return { name: 'workflow', id: value };
     return match[1] === 'queues' ? { name: 'queue', queue: value } : { name: 'job', id: value };
   }
   return { name: 'not-found', path };
@@ -57,6 +59,8 @@ export const paths = {
   queue: (name: string, query?: Query): string =>
     withQuery(`/queues/${encodeURIComponent(name)}`, query),
   job: (id: string): string => withQuery(`/jobs/${encodeURIComponent(id)}`),
+  workflow: (id: string, query?: Query): string =>
+    withQuery(`/workflows/${encodeURIComponent(id)}`, query),
   dead: (query?: Query): string => withQuery('/dead', query),
   workers: (): string => withQuery('/workers'),
   schedules: (): string => withQuery('/schedules'),

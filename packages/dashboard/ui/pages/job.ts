@@ -61,6 +61,17 @@ function scheduled(slot: NonNullable<JobDetail['scheduled']>): Child {
   ];
 }
 
+/** `wf_…, step charge #41`: the workflow a step job belongs to, linked to its page. */
+function workflowStep(ref: NonNullable<JobDetail['workflow']>): Child {
+  return [
+    link(paths.workflow(ref.id), dataText(ref.id, 80, 'mono'), 'workflow-link'),
+    ', step ',
+    dataText(ref.step, 64, 'mono'),
+    ref.child === undefined ? null : ` #${ref.child}`,
+    ref.kind === 'expand' ? h('span', { class: 'muted' }, " (computes the map's items)") : null,
+  ];
+}
+
 function summary(job: JobDetail): HTMLElement {
   return h(
     'dl',
@@ -75,6 +86,7 @@ function summary(job: JobDetail): HTMLElement {
     row('Priority', String(job.priority)),
     row('Enqueued', timeFull(job.enqueuedAt)),
     job.scheduled ? row('Schedule', scheduled(job.scheduled)) : null,
+    job.workflow ? row('Workflow', workflowStep(job.workflow)) : null,
     job.dueAt !== undefined ? row('Due', timeFull(job.dueAt)) : null,
     job.startedAt !== undefined ? row('Started', timeFull(job.startedAt)) : null,
     job.finishedAt !== undefined ? row('Finished', timeFull(job.finishedAt)) : null,

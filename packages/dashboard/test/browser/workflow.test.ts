@@ -1,0 +1,144 @@
+// /workflows/<id> in headless Chromium, over a memory transport: a placeOrder workflow
+// moved by hand to its map stage renders its stages and steps with their states, a step
+// links to its job page (which links back), Cancel ends it. Screenshots go to a temp
+// directory (or $CONVEYOR_SCREENSHOTS), printed at the end.
+
+import { join } from 'node:path';
+import { memoryTransport } from '@conveyor/core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PASSWORD, type Served, serve, USER } from '../helpers.js';
+import { failure, startOrder } from '../workflow-fixtures.js';
+import { launchChromium, screenshotDir } from './fixtures.js';
+
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+let served: Served;
+const transport = memoryTransport();
+const shots = screenshotDir();
+const pageErrors: string[] = [];
+
+beforeAll(async () => {
+  browser = await launchChromium();
+  served = await serve({ transport, redact: ['card.number'] });
+  context = await browser.newContext({
+    httpCredentials: { username: USER, password: PASSWORD },
+    viewport: { width: 1360, height: 860 },
+    colorScheme: 'light',
+  });
+  page = await context.newPage();
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  page.on('response', (response) => {
+    if (response.status() >= 400) pageErrors.push(`${response.status()} ${response.url()}`);
+  });
+});
+
+afterAll(async () => {
+  await context?.close();
+  await browser?.close();
+  await served?.close();
+  await transport.close();
+  console.log(`workflow screenshots: ${shots}`);
+});
+
+const step = (name: string) => page.locator(`.wf-stages [data-step="${name}"]`);
+
+describe('/workflows/<id>', () => {
+  it('draws the stages and steps with their states, and Cancel ends the workflow', async () => {
+    const skus = Array.from({ length: 24 }, (_, index) => `sku-${index}`);
+    const { id, workflows, advance, settle } = await startOrder(transport, skus);
+    await advance();
+    await settle({ step: 'charge', child: 2 }, { ok: true, result: 1 });
+    await settle({ step: 'charge', child: 3 }, { ok: true, result: 1 });
+    await page.goto(`${served.url}/workflows/${id}`);
+    await page.getByRole('heading', { level: 1, name: `Workflow ${id}` }).waitFor();
+    await step('reserve').waitFor();
+
+    expect(await page.locator('.wf-stage').count()).toBe(4);
+    expect(await page.locator('.wf-stage-head').allTextContents()).toEqual([
+      '1 · step',
+      '2 · parallel',
+      '3 · map (fan-out)now',
+      '4 · step',
+    ]);
+    for (const [name, state] of [
+      ['reserve', 'completed'],
+      ['ship', 'completed'],
+      ['confirm', 'completed'],
+      ['charge', 'running'],
+      ['fulfil', 'pending'],
+    ]) {
+      expect(await step(name as string).getAttribute('data-state')).toBe(state);
+      expect(
+        await step(name as string)
+          .locator('.badge')
+          .first()
+          .textContent(),
+      ).toBe(state);
+    }
+    const charge = step('charge');
+    expect(await charge.locator('.wf-counts').textContent()).toBe(
+      '3 of 24 done · 1 running · 20 ready',
+    );
+    expect(await charge.locator('[role="progressbar"]').getAttribute('aria-valuenow')).toBe('3');
+    expect(await charge.locator('.wf-child').count()).toBe(10);
+    expect(await charge.textContent()).toContain('14 more not listed');
+    expect(await step('reserve').textContent()).toContain('attempt 0 of 4');
+    expect(await page.locator('.wf-compensations [data-step="reject"]').count()).toBe(1);
+    const input = await page
+      .locator('section', { has: page.getByRole('heading', { name: 'Input' }) })
+      .locator('pre')
+      .textContent();
+    expect(JSON.parse(input ?? '')).toMatchObject({ card: { number: '[redacted]' } });
+    await page.locator('.page-head .badge', { hasText: 'running' }).waitFor();
+    expect(await page.getByRole('button', { name: 'Retry' }).isDisabled()).toBe(true);
+    await page.screenshot({ path: join(shots, 'workflow.png'), fullPage: true });
+
+    // A step links to its job page, which names and links its workflow.
+    const reserveJob = (await workflows.get(id))?.steps[0]?.jobId as string;
+    await step('reserve').getByRole('link', { name: 'job' }).click();
+    await page.getByRole('heading', { level: 1, name: `Job ${reserveJob}` }).waitFor();
+    const back = page.locator('dl.props a.workflow-link');
+    expect(await back.textContent()).toBe(id);
+    await back.click();
+    await page.getByRole('heading', { level: 1, name: `Workflow ${id}` }).waitFor();
+    await step('charge').waitFor();
+
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Cancel workflow' }).click();
+    await page.locator('.notice-ok', { hasText: 'step job(s) cancelled' }).waitFor();
+    await page.locator('.page-head .badge', { hasText: 'cancelled' }).waitFor();
+    await expect.poll(() => step('fulfil').getAttribute('data-state')).toBe('cancelled');
+    expect(await step('reserve').getAttribute('data-state')).toBe('completed');
+    expect((await workflows.get(id))?.status).toBe('cancelled');
+    expect(await page.getByRole('button', { name: 'Cancel' }).isDisabled()).toBe(true);
+    await page.screenshot({ path: join(shots, 'workflow-cancelled.png'), fullPage: true });
+  });
+
+  it('shows a failed step with its error, and Retry runs it again', async () => {
+    const { id, workflows, settle } = await startOrder(transport);
+    await settle({ step: 'reserve' }, { ok: true, result: {} });
+    await settle({ step: 'ship' }, failure('warehouse API answered 503', 'HTTP_503'));
+    await page.goto(`${served.url}/workflows/${id}`);
+    await step('ship').waitFor();
+    expect(await step('ship').getAttribute('data-state')).toBe('failed');
+    expect(await step('ship').locator('.wf-error').textContent()).toBe(
+      'HTTP_503 warehouse API answered 503',
+    );
+    expect(await page.locator('dl.props').textContent()).toContain('warehouse API answered 503');
+    await page.screenshot({ path: join(shots, 'workflow-failed.png'), fullPage: true });
+    await page.getByRole('button', { name: 'Retry' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Retry workflow' }).click();
+    await page.locator('.notice-ok', { hasText: 'Retrying from the failed step' }).waitFor();
+    await expect.poll(() => step('ship').getAttribute('data-state')).toBe('ready');
+    expect(await step('ship').textContent()).toContain('retry 1');
+    expect((await workflows.get(id))?.status).toBe('running');
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('says so for an unknown workflow', async () => {
+    await page.goto(`${served.url}/workflows/wf_nosuchworkflow00`);
+    await page.getByText('No such workflow').waitFor();
+  });
+});
