@@ -63,15 +63,15 @@ export async function driveSteps(
         continue;
       }
       report.ran.push(ref.child === undefined ? ref.step : `${ref.step}[${ref.child}]`);
-      // A map child's input is its item: no record needed (10,000 reads of a big one is slow).
-      const record =
-        ref.child === undefined ? await mustGet(transport, ref.id) : (undefined as never);
+      // A map child's input is its item: its record is not read (10,000 reads of a big one
+      // would be slow).
+      const record = ref.child === undefined ? await mustGet(transport, ref.id) : undefined;
       const effects =
         ref.kind === 'expand'
           ? await transport.workflows.expand(
               ref.id,
               ref.step,
-              (await itemsOf(transport, workflow, record, ref.step)) as JsonValue[],
+              (await itemsOf(transport, workflow, mustHave(record), ref.step)) as JsonValue[],
               100_000,
             )
           : await transport.workflows.record(
@@ -88,14 +88,15 @@ export async function driveSteps(
 async function outcomeOf(
   transport: Transport,
   workflow: AnyWorkflow,
-  record: WorkflowRecord,
+  found: WorkflowRecord | undefined,
   address: StepAddress,
   item: JsonValue,
   behave: Behave,
 ): Promise<StepOutcome> {
   const location = findWorkflowStep(workflow, address.step);
   let input: unknown;
-  if (address.child !== undefined) {
+  const record = address.child === undefined ? mustHave(found) : undefined;
+  if (record === undefined) {
     input = item;
   } else if (location.kind === 'compensation') {
     const failure = record.failure;
@@ -158,6 +159,11 @@ async function previousOf(
     results = (await workflows.results(record.id, before.steps[0]?.name ?? ''))[0];
   }
   return stageOutput(workflow, stageIndex - 1, results);
+}
+
+function mustHave(record: WorkflowRecord | undefined): WorkflowRecord {
+  if (record === undefined) throw new Error('the record was not read');
+  return record;
 }
 
 async function mustGet(transport: Transport, id: string): Promise<WorkflowRecord> {

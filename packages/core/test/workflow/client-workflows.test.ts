@@ -225,6 +225,26 @@ describe('WorkflowHandle', () => {
     expect((await run.status())?.status).toBe('running');
   });
 
+  it('result() waits on notifications, not in a loop of reads', async () => {
+    const { transport, client } = setup();
+    let reads = 0;
+    const get = transport.workflows.get.bind(transport.workflows);
+    transport.workflows.get = (id) => {
+      reads += 1;
+      return get(id);
+    };
+    const run = await client.workflows.start(placeOrder, order);
+    // The reserve job is open: one wait on it, then the read that sees the time is up.
+    await expect(run.result({ timeoutMs: 300 })).rejects.toMatchObject({ code: 'RESULT_TIMEOUT' });
+    expect(reads).toBeLessThanOrEqual(3);
+    // Its job ended by another path, unrecorded: nothing to wait on, so reads back off.
+    const jobId = (await run.status())?.stages[0]?.steps[0]?.jobId ?? '';
+    await transport.cancel(jobId);
+    reads = 0;
+    await expect(run.result({ timeoutMs: 300 })).rejects.toMatchObject({ code: 'RESULT_TIMEOUT' });
+    expect(reads).toBeLessThanOrEqual(8);
+  });
+
   it('a run past its deadline rejects with status failed and WORKFLOW_TIMED_OUT', async () => {
     const clock = createManualClock();
     const transport = memoryTransport({ clock });
