@@ -25,7 +25,7 @@ function workflowTransport(core: DashboardCore): TransportWith<'workflows'> {
   if (hasCapability(transport, 'workflows')) return transport;
   throw new DashboardError(
     'CAPABILITY_MISSING',
-    `Workflows are unavailable: the ${JSON.stringify(transport.name)} transport has no workflows capability. Use a transport that has one (memory) to run and inspect workflows.`,
+    `Workflows are unavailable: the ${JSON.stringify(transport.name)} transport has no workflows capability. Use a transport that has one (memory, Redis) to run and inspect workflows.`,
   );
 }
 
