@@ -37,10 +37,10 @@ export interface WorkflowHandle<TResult = unknown> {
    * `undefined`). Results of tasks with an output schema are decoded with it. Rejects with
    * `WorkflowNotCompletedError` (`WORKFLOW_NOT_COMPLETED`, with `.status` and `.failure`)
    * when the run ends failed, cancelled or compensated, `WorkflowNotFoundError`
-   * (`WORKFLOW_NOT_FOUND`), or after `timeoutMs`, `WorkflowResultTimeoutError`
+   * (`WORKFLOW_NOT_FOUND`), or after `timeout` ms, `WorkflowResultTimeoutError`
    * (`RESULT_TIMEOUT`; the run itself goes on).
    */
-  result(options?: { timeoutMs?: number; signal?: AbortSignal }): Promise<TResult>;
+  result(options?: { timeout?: number; signal?: AbortSignal }): Promise<TResult>;
   /**
    * Cancels a running workflow: its waiting steps never run, its running steps' `ctx.signal`
    * fires. `cancelled` is false when it had ended already (or is unknown).
@@ -114,13 +114,13 @@ class TransportWorkflowHandle<TResult> implements WorkflowHandle<TResult> {
   }
 
   async result({
-    timeoutMs,
+    timeout,
     signal,
   }: {
-    timeoutMs?: number;
+    timeout?: number;
     signal?: AbortSignal;
   } = {}): Promise<TResult> {
-    const deadline = timeoutMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + timeoutMs;
+    const deadline = timeout === undefined ? Number.POSITIVE_INFINITY : Date.now() + timeout;
     let lastChange: number | undefined;
     let pauseMs = FIRST_PAUSE_MS;
     for (;;) {
@@ -133,7 +133,7 @@ class TransportWorkflowHandle<TResult> implements WorkflowHandle<TResult> {
       signal?.throwIfAborted();
       const remaining = deadline - Date.now();
       if (remaining <= 0) {
-        throw new WorkflowResultTimeoutError(this.id, timeoutMs ?? 0, runningStage(record));
+        throw new WorkflowResultTimeoutError(this.id, timeout ?? 0, runningStage(record));
       }
       const roundMs = Math.min(WORKFLOW_WAIT_ROUND_MS, remaining);
       const blocked = await this.#waitOnOpenJobs(record, roundMs, signal);

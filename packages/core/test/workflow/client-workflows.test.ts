@@ -128,7 +128,7 @@ describe('WorkflowHandle', () => {
   it('result() waits on the step jobs and resolves with the last stage result', async () => {
     const { transport, client } = setup();
     const run = await client.workflows.start(placeOrder, order);
-    const result = run.result({ timeoutMs: 30_000 });
+    const result = run.result({ timeout: 30_000 });
     const { ran } = await driveSteps(transport, placeOrder);
     await expect(result).resolves.toEqual({ status: 'fulfilled' });
     expect(ran).toEqual([
@@ -179,7 +179,7 @@ describe('WorkflowHandle', () => {
 
     broken = false;
     expect(await run.retry()).toEqual({ retried: true });
-    const result = run.result({ timeoutMs: 30_000 });
+    const result = run.result({ timeout: 30_000 });
     const { ran } = await driveSteps(transport, placeOrder);
     await expect(result).resolves.toEqual({ status: 'fulfilled' });
     // Completed steps are not run again.
@@ -191,7 +191,7 @@ describe('WorkflowHandle', () => {
   it('result() rejects with status compensated when a step with a compensation fails', async () => {
     const { transport, client } = setup();
     const run = await client.workflows.start(placeOrder, order);
-    const result = run.result({ timeoutMs: 30_000 }).catch((caught: unknown) => caught);
+    const result = run.result({ timeout: 30_000 }).catch((caught: unknown) => caught);
     const { ran } = await driveSteps(transport, placeOrder, failing('reserve'));
     expect(ran).toEqual(['reserve', 'reject']);
     expect(await result).toMatchObject({
@@ -204,7 +204,7 @@ describe('WorkflowHandle', () => {
   it('cancel() ends the run and cancels its step jobs; a waiting result() rejects', async () => {
     const { transport, client } = setup();
     const run = await client.workflows.start(placeOrder, order);
-    const result = run.result({ timeoutMs: 30_000 }).catch((caught: unknown) => caught);
+    const result = run.result({ timeout: 30_000 }).catch((caught: unknown) => caught);
     const jobId = (await run.status())?.stages[0]?.steps[0]?.jobId ?? '';
     expect(await run.cancel()).toEqual({ cancelled: true });
     expect((await transport.getJob(jobId))?.state).toBe('cancelled');
@@ -214,10 +214,10 @@ describe('WorkflowHandle', () => {
     expect(await run.cancel()).toEqual({ cancelled: false });
   });
 
-  it('result() gives up after timeoutMs with RESULT_TIMEOUT; the run goes on', async () => {
+  it('result() gives up after its timeout with RESULT_TIMEOUT; the run goes on', async () => {
     const { client } = setup();
     const run = await client.workflows.start(placeOrder, order);
-    await expect(run.result({ timeoutMs: 20 })).rejects.toMatchObject({
+    await expect(run.result({ timeout: 20 })).rejects.toMatchObject({
       code: 'RESULT_TIMEOUT',
       workflowId: run.id,
       message: expect.stringContaining('stage 1 of 4 ("reserve")'),
@@ -235,13 +235,13 @@ describe('WorkflowHandle', () => {
     };
     const run = await client.workflows.start(placeOrder, order);
     // The reserve job is open: one wait on it, then the read that sees the time is up.
-    await expect(run.result({ timeoutMs: 300 })).rejects.toMatchObject({ code: 'RESULT_TIMEOUT' });
+    await expect(run.result({ timeout: 300 })).rejects.toMatchObject({ code: 'RESULT_TIMEOUT' });
     expect(reads).toBeLessThanOrEqual(3);
     // Its job ended by another path, unrecorded: nothing to wait on, so reads back off.
     const jobId = (await run.status())?.stages[0]?.steps[0]?.jobId ?? '';
     await transport.cancel(jobId);
     reads = 0;
-    await expect(run.result({ timeoutMs: 300 })).rejects.toMatchObject({ code: 'RESULT_TIMEOUT' });
+    await expect(run.result({ timeout: 300 })).rejects.toMatchObject({ code: 'RESULT_TIMEOUT' });
     expect(reads).toBeLessThanOrEqual(8);
   });
 
