@@ -25,6 +25,13 @@ export type {
   WorkerCounters,
   WorkerEvent,
 } from './stats.js';
-export { type LoadTaskModuleOptions, loadTaskModule } from './task-module.js';
+export { type LoadTaskModuleOptions, loadTaskModule, workflowsIn } from './task-module.js';
 export { createWorker } from './worker.js';
 export type { HeldJobInfo, StopOptions, Worker, WorkerState, WorkerStats } from './worker-api.js';
+export {
+  UnknownWorkflowError,
+  WorkflowEndedError,
+  WorkflowNotFoundError,
+  WorkflowSkewError,
+  WorkflowStepLostError,
+} from './workflow/errors.js';

@@ -1,7 +1,13 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { type AnyTaskDefinition, createTaskRegistry, type TaskRegistry } from '@conveyor/core';
+import {
+  type AnyTaskDefinition,
+  type AnyWorkflow,
+  createTaskRegistry,
+  isWorkflow,
+  type TaskRegistry,
+} from '@conveyor/core';
 import { TaskModuleError } from './errors.js';
 
 export interface LoadTaskModuleOptions {
@@ -91,6 +97,34 @@ function collectionOf(value: unknown): TaskRegistry | readonly AnyTaskDefinition
   const list: unknown[] = Array.isArray(value) ? value : Object.values(value);
   if (list.length === 0 || !list.every(isTaskDefinition)) return undefined;
   return list as AnyTaskDefinition[];
+}
+
+/**
+ * The workflows a task module exports, found as its tasks are: its `workflows` export (a
+ * list or record of defineWorkflow results, as the codegen registry writes it), else the
+ * default export's `workflows`, else every exported workflow. Throws
+ * {@link TaskModuleError} when a `workflows` export holds anything else.
+ *
+ * @example
+ * createWorker({ transport, tasks: registry, workflows: workflowsIn(await import(url), url) });
+ */
+export function workflowsIn(namespace: Record<string, unknown>, module: string): AnyWorkflow[] {
+  const fromDefault = (namespace.default as { workflows?: unknown } | null | undefined)?.workflows;
+  for (const [name, value] of [
+    ['workflows', namespace.workflows],
+    ['default.workflows', fromDefault],
+  ] as const) {
+    if (value === undefined) continue;
+    const list = typeof value === 'object' && value !== null ? Object.values(value) : undefined;
+    if (list === undefined || isWorkflow(value) || !list.every(isWorkflow)) {
+      throw new TaskModuleError(
+        module,
+        `exports \`${name}\`, but it is not a list or record of defineWorkflow results. Export the workflows themselves, or a list of them.`,
+      );
+    }
+    return list as AnyWorkflow[];
+  }
+  return [...new Set(Object.values(namespace).filter(isWorkflow))];
 }
 
 /** Looks like a `defineTask` result: a name and a `run` function. */

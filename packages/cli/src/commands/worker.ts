@@ -2,6 +2,7 @@ import path from 'node:path';
 import {
   type AnySchedule,
   type AnyTaskDefinition,
+  type AnyWorkflow,
   ConveyorError,
   DEFAULT_QUEUE,
   isSchedule,
@@ -14,6 +15,7 @@ import {
   loadTaskModule,
   TaskModuleError,
   type WorkerOptions,
+  workflowsIn,
 } from '@conveyor/worker';
 import { pino } from 'pino';
 import { describeOrigin, open } from '../connection.js';
@@ -71,7 +73,7 @@ export async function runWorker(
     );
   }
   const modulePath = options.tasks ?? (await registryFromConfig(options.config, io.cwd));
-  const { registry, schedules } = await loadTasks(modulePath, io.cwd);
+  const { registry, schedules, workflows } = await loadTasks(modulePath, io.cwd);
   const file = path.resolve(io.cwd, modulePath);
   const logger = pino({ level: options.logLevel, name: 'conveyor-worker' }) as unknown as Logger;
   // A Redis transport made here warns through the worker's logger (an evicting maxmemory-policy).
@@ -88,6 +90,7 @@ export async function runWorker(
     logger,
   };
   if (schedules.length > 0) workerOptions.schedules = schedules;
+  if (workflows.length > 0) workerOptions.workflows = workflows;
   if (options.queues) workerOptions.queues = options.queues;
   if (options.concurrency !== undefined) workerOptions.concurrency = options.concurrency;
   if (options.prefetch !== undefined) workerOptions.prefetch = options.prefetch;
@@ -149,6 +152,10 @@ export async function runWorker(
     const ids = schedules.map((schedule) => schedule.id).sort();
     banner.push(`  schedules    ${ids.join(', ')} (${ids.length})`);
   }
+  if (workflows.length > 0) {
+    const names = workflows.map((workflow) => workflow.name).sort();
+    banner.push(`  workflows    ${names.join(', ')} (${names.length})`);
+  }
   if (sandboxed) {
     banner.push(
       `  sandbox      ${options.sandboxAll ? 'every task' : 'tasks marked sandbox: true'} (child processes)`,
@@ -173,13 +180,13 @@ export async function runWorker(
 }
 
 /**
- * The task module's registry, through the worker's loader, and the schedules the same module
- * exports ({@link schedulesIn}); a failure exits with code 6.
+ * The task module's registry, through the worker's loader, and the schedules and workflows
+ * the same module exports ({@link schedulesIn}, `workflowsIn`); a failure exits with code 6.
  */
 async function loadTasks(
   modulePath: string,
   cwd: string,
-): Promise<{ registry: TaskRegistry; schedules: AnySchedule[] }> {
+): Promise<{ registry: TaskRegistry; schedules: AnySchedule[]; workflows: AnyWorkflow[] }> {
   let namespace: unknown;
   let registry: TaskRegistry;
   try {
@@ -196,7 +203,17 @@ async function loadTasks(
     }
     throw error;
   }
-  return { registry, schedules: schedulesIn(namespace as Record<string, unknown>, modulePath) };
+  const exports = namespace as Record<string, unknown>;
+  let workflows: AnyWorkflow[];
+  try {
+    workflows = workflowsIn(exports, modulePath);
+  } catch (error) {
+    if (error instanceof TaskModuleError) {
+      throw new CliError('TASKS_LOAD_FAILED', error.message, { cause: error });
+    }
+    throw error;
+  }
+  return { registry, schedules: schedulesIn(exports, modulePath), workflows };
 }
 
 /**
