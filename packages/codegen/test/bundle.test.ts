@@ -36,6 +36,20 @@ describe('producer bundle', () => {
     expect(text).toContain('shop.chargePayment');
   });
 
+  it('a workflow stub holds no task implementation or workflow module either (mappings stay in the worker)', async () => {
+    const { text, inputs } = await bundle(`
+      import { configureConveyor, placeOrder } from './src/generated/client.js';
+      export { configureConveyor, placeOrder };
+    `);
+    expect(text).not.toContain('FAKE_NODEMAILER_TRANSPORT_7f3a');
+    expect(text).not.toContain('FAKE_PG_DRIVER_c41e');
+    const local = inputs.filter((input) => input.startsWith('src/'));
+    expect(local.sort()).toEqual(['src/generated/client.ts', 'src/tasks/order.schema.ts']);
+    // The plan is there; a mapping (code from place-order.ts) is not.
+    expect(text).toContain('shop.placeOrder');
+    expect(text).not.toContain('-line.quantity');
+  });
+
   it('the worker registry, by contrast, bundles the implementations (the markers are detectable)', async () => {
     const { text, inputs } = await bundle(`export { tasks } from './src/generated/registry.js';`);
     expect(text).toContain('FAKE_NODEMAILER_TRANSPORT_7f3a');

@@ -60,6 +60,7 @@ describe('golden output', () => {
   it('lists tasks sorted by name with their file and fingerprint', () => {
     const result = committed;
     expect(result.tasks.map((task) => [task.name, task.exportName, task.file])).toEqual([
+      ['shop.cancelOrder', 'cancelOrder', 'src/tasks/cancel-order.ts'],
       ['shop.chargePayment', 'chargePayment', 'src/tasks/charge-payment.ts'],
       ['shop.scheduleDelivery', 'scheduleDelivery', 'src/tasks/schedule-delivery.ts'],
       [
@@ -70,6 +71,18 @@ describe('golden output', () => {
       ['shop.updateInventory', 'updateInventory', 'src/tasks/update-inventory.ts'],
     ]);
     for (const task of result.tasks) expect(task.fingerprint).toMatch(/^[0-9a-f]{16}$/);
+  });
+
+  it('lists workflows sorted by name with their input and plan fingerprints', () => {
+    expect(committed.workflows).toEqual([
+      {
+        name: 'shop.placeOrder',
+        exportName: 'placeOrder',
+        file: 'src/tasks/place-order.ts',
+        fingerprint: expect.stringMatching(/^[0-9a-f]{16}$/),
+        planFingerprint: expect.stringMatching(/^[0-9a-f]{16}$/),
+      },
+    ]);
   });
 
   it('has a generated-file header, no timestamps and no absolute paths', async () => {

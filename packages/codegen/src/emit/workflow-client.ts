@@ -52,22 +52,22 @@ export function emitWorkflow(
         : last?.kind === 'map'
           ? `Array<${outcome(first)}>`
           : outcome(first);
-  const planStep = (step: WorkflowPlanStep) =>
-    `        ${printStaticValue(step as unknown as StaticValue)},`;
+  const planStep = (indent: string) => (step: WorkflowPlanStep) =>
+    `${indent}${printStaticValue(step as unknown as StaticValue)},`;
   const plan = [
     '  plan: {',
     `    workflow: ${quote(workflow.plan.workflow)},`,
     '    stages: [',
     ...workflow.plan.stages.flatMap((stage) => [
       `      { kind: ${quote(stage.kind)}, steps: [`,
-      ...stage.steps.map(planStep),
+      ...stage.steps.map(planStep('        ')),
       '      ] },',
     ]),
     '    ],',
     `    compensations: [${workflow.plan.compensations.length === 0 ? '],' : ''}`,
     ...(workflow.plan.compensations.length === 0
       ? []
-      : [...workflow.plan.compensations.map(planStep), '    ],']),
+      : [...workflow.plan.compensations.map(planStep('      ')), '    ],']),
     `    fingerprint: ${quote(workflow.plan.fingerprint)},`,
     '  },',
   ];
