@@ -74,6 +74,28 @@ describe('cancel', () => {
       'cancelled',
     ]);
   });
+  it('a step job of a workflow cancelled meanwhile runs nothing and ends cancelled (WORKFLOW_ENDED), not dead', async () => {
+    const { runs, make } = counter();
+    const workflow = defineWorkflow({
+      name: 'rc.ended',
+      input: Input,
+      steps: (flow) => flow.step('a', make('a')),
+    });
+    const transport = memoryTransport();
+    const id = await startWorkflow(transport, workflow, { id: 'e' });
+    // The canceller died before cancelling the step's job: it is still waiting.
+    expect((await transport.workflows.cancel(id)).cancelled).toBe(true);
+    workers.start({ workflows: [workflow] }, transport);
+    const jobId = (await transport.workflows.get(id))?.steps[0]?.jobId as string;
+    await vi.waitFor(async () =>
+      expect(await transport.getJob(jobId)).toMatchObject({
+        state: 'cancelled',
+        error: { code: 'WORKFLOW_ENDED' },
+      }),
+    );
+    expect(runs).toEqual({});
+    await transport.close();
+  });
 });
 
 describe('crashes and jobs that end by another path', () => {
