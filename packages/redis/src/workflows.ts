@@ -106,6 +106,9 @@ export function redisWorkflows(options: RedisWorkflowsOptions): TransportWorkflo
         while (!(await exists(other)) && Date.now() < until) {
           await new Promise((resolve) => setTimeout(resolve, 5));
         }
+        // Started, its claim not yet committed (or its starter died in between): commit it,
+        // so that it does not lapse while the workflow runs.
+        if (await exists(other)) await keyCall(key, ['commit', other, '0', '']);
         return other;
       }
       if (await exists(other)) return other;

@@ -155,7 +155,12 @@ describe('redis workflows', () => {
     // A fixed id enqueued again adds nothing.
     const again = await transport.enqueue(requests.slice(0, 1));
     expect(again[0]?.duplicate).toBe(true);
-    const reserved = await transport.reserve({ queues: [queue], max: 10, leaseMs: 30_000 });
+    const reserved = await transport.reserve({
+      queues: [queue],
+      max: 10,
+      leaseMs: 30_000,
+      consumer: 'test',
+    });
     expect(reserved.map((r) => [r.envelope.id, r.envelope.workflow, r.envelope.input])).toEqual(
       requests.map((r) => [r.envelope.id, r.envelope.workflow, r.envelope.input]),
     );
