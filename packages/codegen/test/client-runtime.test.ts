@@ -12,6 +12,8 @@ import {
   chargePaymentContract,
   configureConveyor,
   contracts,
+  placeOrder,
+  placeOrderContract,
   scheduleDelivery,
   sendOrderConfirmation,
 } from './fixtures/shop/src/generated/client.js';
@@ -113,6 +115,7 @@ describe('generated client and registry at run time', () => {
 
   it('exports one contract per task, sorted, matching the registry', () => {
     expect(contracts.map((contract) => contract.name)).toEqual([
+      'shop.cancelOrder',
       'shop.chargePayment',
       'shop.scheduleDelivery',
       'shop.sendOrderConfirmation',
@@ -126,5 +129,26 @@ describe('generated client and registry at run time', () => {
       expect(Object.isFrozen(task)).toBe(true);
       expect(typeof task.run).toBe('function');
     }
+  });
+
+  it('starts a workflow through its stub: the input validated, the written plan stored, the first stage enqueued', async () => {
+    const transport = memoryTransport();
+    configureConveyor(createClient({ transport }));
+    const order = {
+      orderId: 'o-3',
+      email: 'ada@example.com',
+      cents: 900,
+      lines: [
+        { sku: 'tea', quantity: 2 },
+        { sku: 'cup', quantity: 1 },
+      ],
+      shipTo: { street: '1 Loop Rd', city: 'Cupertino', country: 'US' },
+    };
+    await expect(placeOrder.delay({ ...order, lines: [] })).rejects.toThrow(ValidationError);
+    const run = await placeOrder.delay(order);
+    const record = await transport.workflows.get(run.id);
+    expect(record?.plan).toEqual(placeOrderContract.plan);
+    expect(record?.status).toBe('running');
+    await transport.close();
   });
 });
