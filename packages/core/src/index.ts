@@ -51,6 +51,7 @@ export { consoleLogger, type LogFn, type Logger, silentLogger } from './logger.j
 export { type MemoryTransportOptions, memoryTransport } from './memory/index.js';
 export { createTaskRegistry, type TaskRegistry } from './registry.js';
 export type { BackoffOptions, RetryOptions } from './retry-policy.js';
+export { DEFAULT_RETRY_POLICY } from './retry-policy.js';
 export {
   type AnySchedule,
   defineSchedule,

@@ -1,6 +1,7 @@
 import {
   DEFAULT_PRIORITY,
   DEFAULT_QUEUE,
+  DEFAULT_RETRY_POLICY,
   planFingerprint,
   type WorkflowPlan,
   type WorkflowPlanStep,
@@ -11,11 +12,8 @@ import type { TaskEntry } from './task-file.js';
 import type { WorkflowEntry } from './workflow-file.js';
 import type { WorkflowStepEntry, WorkflowTaskRef } from './workflow-flow.js';
 
-/**
- * Core's retry attempts for a task without `retry` (`DEFAULT_RETRY_POLICY.attempts`, which
- * core does not export). test/workflow-plan.test.ts proves the plans equal `workflowPlan`.
- */
-const DEFAULT_ATTEMPTS = 3;
+/** Core's retry attempts for a task without `retry`; test/workflows.test.ts proves the plans equal `workflowPlan`. */
+const DEFAULT_ATTEMPTS = DEFAULT_RETRY_POLICY.attempts;
 
 /** One workflow as generated. */
 export interface GeneratedWorkflow {
