@@ -1,12 +1,14 @@
 /**
- * The producer's view of the tasks: the `.delay()` stubs that `conveyor generate` wrote
- * from the task files. They carry each task's contract (name, input schema, queue,
- * priority, retries) and import no task code: no nodemailer, no pg, in the API.
+ * The producer's view of the tasks and the order workflow: the `.delay()` stubs that
+ * `conveyor generate` wrote from the task files. They carry each task's contract (name,
+ * input schema, queue, priority, retries) and the workflow's plan, and import no task
+ * code: no nodemailer, no pg, in the API.
  */
 import type { Client } from '@conveyor/core';
 import {
   configureConveyor,
   notifyWarehouse,
+  placeOrder,
   sendOrderConfirmation,
   sendWelcomeEmail,
   updateInventory,
@@ -14,6 +16,7 @@ import {
 
 /** The stubs the API uses, as one object so that tests and the in-process mode can pass them around. */
 export const shopTasks = {
+  placeOrder,
   sendOrderConfirmation,
   sendWelcomeEmail,
   updateInventory,

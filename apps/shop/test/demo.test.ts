@@ -31,9 +31,27 @@ describe('pnpm demo without Redis', () => {
       /to margaret@example\.com +"Welcome to the Conveyor shop, Margaret Hamilton!"/,
     );
     expect(stdout).toMatch(/POT-02 +3 → +1 {2}Cast-iron teapot/);
-    expect(stdout).toMatch(/Shipments recorded by the warehouse \(12\):/);
-    expect(stdout).toMatch(/Insufficient stock for POT-02: 5 ordered, 1 left/);
-    expect(stdout).toMatch(/shop\.notifyWarehouse .*→ \{"shipmentId":"shp_0001","replayed":true\}/);
+    // Each order's workflow: 11 fulfilled with their shipment, the 12th refused for stock.
+    expect(
+      stdout.match(/^ {2}ord_\w+ +\S+@example\.com +fulfilled +shipment shp_\d{4}$/gm),
+    ).toHaveLength(11);
+    const refused = stdout.match(
+      /^ {2}(ord_\w+) +edsger@example\.com +rejected +Insufficient stock for POT-02: 5 ordered, 1 left/m,
+    )?.[1];
+    expect(refused).toBeDefined();
+    expect(stdout).toMatch(/Shipments recorded by the warehouse \(11\):/);
+    expect(stdout).not.toContain(`←${refused}`);
+    expect(stdout).toContain(`to edsger@example.com     "Order ${refused} is out of stock"`);
+    expect(stdout).not.toContain(`"Order ${refused} confirmed"`);
+    expect(stdout).toContain(
+      `${refused}: 0 shipments, 0 confirmations, out-of-stock email: "Order ${refused} is out of stock"`,
+    );
+    expect(stdout).toMatch(
+      /workflow compensated: reserve failed \(1\), ship cancelled, confirm cancelled, fulfil cancelled, reject completed \(1\)/,
+    );
+    expect(stdout).toMatch(
+      /shop\.notifyWarehouse .*→ \{"shipmentId":"shp_\d{4}","replayed":true\}/,
+    );
     // The daily low-stock report, run now: the schedule stored by the workers, the email received.
     expect(stdout).toMatch(/next runs \d{4}-\d\d-\d\d 07:00, \d{4}-\d\d-\d\d 07:00, /);
     expect(stdout).toMatch(

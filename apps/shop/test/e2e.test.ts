@@ -1,31 +1,37 @@
 /**
  * The shop end to end, as the demo runs it: a private redis-server, the real SMTP
- * mailbox, the warehouse over HTTP (failing every 3rd request), the API and two
- * `conveyor worker` processes, once on embedded PGlite and once on the local
+ * mailbox, the warehouse over HTTP (failing every 3rd request), the API (each order a run
+ * of the workflow shop.placeOrder) and two `conveyor worker` processes, once on embedded PGlite and once on the local
  * PostgreSQL server (in a database created for the run and dropped after).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { JobRecord } from '@conveyor/core';
+import type { JobRecord, WorkflowView } from '@conveyor/core';
 import { startRedis } from '@conveyor/test-redis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findOrders } from '../src/db/orders.js';
 import { PRODUCTS } from '../src/demo/scenario.js';
 import type { ReceivedMail } from '../src/mail/mailbox.js';
+import { mailOfOrder } from '../src/mail/order-mail.js';
 import { useClient } from '../src/producer.js';
 import {
   customerMail,
+  type OrderRun,
+  type OrderStatusBody,
+  type PlacedOrder,
   placeOrders,
   readSystems,
   registerUser,
   runLowStockReport,
+  stepsOf,
   waitForJobs,
+  waitForOrders,
 } from '../src/stack/flow.js';
 import { getJson, postJson } from '../src/stack/http.js';
 import { type Stack, startStack } from '../src/stack/stack.js';
-import type { Shipment } from '../src/warehouse/protocol.js';
 
 const POSTGRES_ADMIN_URL =
   process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -131,38 +137,118 @@ describe.each([
     expect(customerMail(messages)).toEqual([]);
   });
 
-  it('emails, updates stock once and ships once per order, through failures and duplicate jobs', async () => {
+  it('runs each order as a workflow: the refused order is rejected and emailed, never shipped nor confirmed; the others ship once and are confirmed, through failures and duplicate jobs', async () => {
     const user = await registerUser(stack, { email: 'margaret@example.com', name: 'Margaret' });
     const orders = await placeOrders(stack, ORDERS);
-    // Every order's stock update and shipment enqueued a second time, as by a careless producer.
+    const edsger = orders[3] as PlacedOrder;
+    const fulfilled = orders.filter((order) => order !== edsger);
     const stubs = useClient(stack.client);
+
+    // Starting an order's workflow again under its idempotency key returns the same run.
+    for (const [index, order] of orders.entries()) {
+      const { name, items } = ORDERS[index] ?? { name: '', items: [] };
+      const again = await stubs.placeOrder.delay(
+        { orderId: order.orderId, email: order.email, name, items },
+        { idempotencyKey: order.orderId },
+      );
+      expect({ id: again.id, duplicate: again.duplicate }).toEqual({
+        id: order.workflowId,
+        duplicate: true,
+      });
+    }
+    // Each order's stock update enqueued a second time, as by a careless producer, and the
+    // shipment too for the orders that fit in stock (a shipment job ships whatever it is told).
     const duplicates: string[] = [];
     for (const [index, order] of orders.entries()) {
       const { items } = ORDERS[index] ?? { items: [] };
+      duplicates.push((await stubs.updateInventory.delay({ orderId: order.orderId, items })).id);
+      if (order === edsger) continue;
       duplicates.push(
-        (await stubs.updateInventory.delay({ orderId: order.orderId, items })).id,
         (await stubs.notifyWarehouse.delay({ orderId: order.orderId, email: order.email, items }))
           .id,
       );
     }
-    const ids = [
-      user.jobId,
-      ...orders.flatMap((order) => Object.values(order.jobs)),
-      ...duplicates,
-    ];
-    // A wait on the jobs' finish notifications: it ends when they are final, so it can be long.
-    const records = await waitForJobs(stack.client, ids, 150_000);
-    const systems = await readSystems(stack);
 
-    // Emails: one per order (recipient, subject and order id header) plus the welcome email.
-    expect(systems.mail).toHaveLength(ORDERS.length + 1);
-    for (const order of orders) {
-      const mail = systems.mail.filter((message) => message.orderId === order.orderId);
-      expect(mail).toHaveLength(1);
-      expect(mail[0]?.to).toEqual([order.email]);
-      expect(mail[0]?.subject).toBe(`Order ${order.orderId} confirmed`);
-      expect(mail[0]?.text).toContain(order.orderId);
+    // Waits on the runs' and the jobs' finish notifications: they end when all are final.
+    const runs = await waitForOrders(stack.client, orders, 150_000);
+    const stepJobs = runs.flatMap((run) => [...run.jobs.values()].map((record) => record.id));
+    const records = await waitForJobs(
+      stack.client,
+      [user.jobId, ...stepJobs, ...duplicates],
+      150_000,
+    );
+    const systems = await readSystems(stack);
+    const rows = await findOrders(
+      stack.db,
+      orders.map((order) => order.orderId),
+    );
+    const runOf = (order: PlacedOrder) => runs.find((run) => run.order === order) as OrderRun;
+    const shipmentsOf = (order: PlacedOrder) =>
+      systems.shipments.filter((shipment) => shipment.orderId === order.orderId);
+
+    // The order's final status, in the database, and its workflow's.
+    const reason = /^Insufficient stock for POT-02: 5 ordered, [13] left \(order ord_[0-9a-f]+\)$/;
+    for (const [index, order] of orders.entries()) {
+      const row = rows[index];
+      const run = runOf(order).run;
+      const states = Object.fromEntries(stepsOf(run).map((step) => [step.name, step.state]));
+      if (order === edsger) {
+        expect(row).toMatchObject({ status: 'rejected', shipmentId: null });
+        expect(row?.reason).toMatch(reason);
+        expect(run.status).toBe('compensated');
+        expect(run.failure?.step).toBe('reserve');
+        expect(states).toEqual({
+          reserve: 'failed',
+          ship: 'cancelled',
+          confirm: 'cancelled',
+          fulfil: 'cancelled',
+          reject: 'completed',
+        });
+      } else {
+        expect(row).toMatchObject({ status: 'fulfilled', reason: null });
+        expect(row?.shipmentId).toBe(shipmentsOf(order)[0]?.id);
+        expect(run.status).toBe('completed');
+        expect(states).toEqual({
+          reserve: 'completed',
+          ship: 'completed',
+          confirm: 'completed',
+          fulfil: 'completed',
+          reject: 'pending',
+        });
+      }
+      expect(row?.workflowId).toBe(order.workflowId);
+      expect(row?.settledAt).not.toBeNull();
     }
+
+    // The refused order's stock update failed at once, with the reason the order carries.
+    const refused = runOf(edsger).jobs.get('reserve') as JobRecord;
+    expect(refused.state).toBe('failed');
+    expect(refused.attempts).toBe(1);
+    expect(refused.error?.message).toBe(rows[3]?.reason);
+    // Its compensation ran once and sent the email.
+    expect(runOf(edsger).jobs.get('reject')?.result).toMatchObject({
+      status: 'rejected',
+      mailed: true,
+    });
+    expect([...runOf(edsger).jobs.keys()].sort()).toEqual(['reject', 'reserve']);
+
+    // Emails: a confirmation for each order that shipped, an out-of-stock notice for the
+    // refused one instead, and the welcome email.
+    expect(systems.mail).toHaveLength(ORDERS.length + 1);
+    for (const order of fulfilled) {
+      const { confirmations, outOfStock } = mailOfOrder(systems.mail, order.orderId);
+      expect(outOfStock).toEqual([]);
+      expect(confirmations).toHaveLength(1);
+      expect(confirmations[0]?.to).toEqual([order.email]);
+      expect(confirmations[0]?.subject).toBe(`Order ${order.orderId} confirmed`);
+      expect(confirmations[0]?.text).toContain(order.orderId);
+    }
+    const refusedMail = mailOfOrder(systems.mail, edsger.orderId);
+    expect(refusedMail.confirmations).toEqual([]);
+    expect(refusedMail.outOfStock).toHaveLength(1);
+    expect(refusedMail.outOfStock[0]?.to).toEqual(['edsger@example.com']);
+    expect(refusedMail.outOfStock[0]?.subject).toBe(`Order ${edsger.orderId} is out of stock`);
+    expect(refusedMail.outOfStock[0]?.text).toContain(`Reason: ${rows[3]?.reason}`);
     const welcome = systems.mail.find((message) => message.to.includes('margaret@example.com'));
     expect(welcome?.subject).toBe('Welcome to the Conveyor shop, Margaret!');
 
@@ -175,28 +261,31 @@ describe.each([
     const processed = await stack.db.query<{ order_id: string }>(
       'SELECT order_id FROM shop.processed_orders ORDER BY order_id',
     );
-    const edsger = orders[3];
     expect(processed.rows.map((row) => row.order_id)).toEqual(
-      orders
-        .filter((order) => order !== edsger)
-        .map((order) => order.orderId)
-        .sort(),
+      fulfilled.map((order) => order.orderId).sort(),
     );
-    const refused = records.get(edsger?.jobs.inventory ?? '') as JobRecord;
-    expect(refused.state).toBe('failed');
-    expect(refused.attempts).toBe(1);
-    expect(refused.error?.message).toMatch(
-      /^Insufficient stock for POT-02: 5 ordered, [13] left \(order ord_/,
+    // For each order that fits, one of its two stock updates (the step or the duplicate)
+    // took the stock, and the other found it taken.
+    const stockJobs = [...records.values()].filter(
+      (record) => record.envelope.task === 'shop.updateInventory' && record.state === 'completed',
     );
-
-    // Shipments: exactly one per order, although the warehouse failed every 3rd request
-    // and each order's shipment job ran twice (the duplicate).
-    const perOrder = new Map<string, Shipment[]>();
-    for (const shipment of systems.shipments) {
-      perOrder.set(shipment.orderId, [...(perOrder.get(shipment.orderId) ?? []), shipment]);
+    for (const order of fulfilled) {
+      const applied = stockJobs
+        .map((record) => record.result as { orderId: string; applied: boolean })
+        .filter((result) => result.orderId === order.orderId)
+        .map((result) => result.applied)
+        .sort();
+      expect(applied).toEqual([false, true]);
     }
-    expect(systems.shipments).toHaveLength(orders.length);
-    for (const order of orders) expect(perOrder.get(order.orderId)).toHaveLength(1);
+
+    // Shipments: exactly one per order that fits, none for the refused one, although the
+    // warehouse failed every 3rd request and each shipment was asked for twice.
+    expect(systems.shipments).toHaveLength(fulfilled.length);
+    for (const order of fulfilled) expect(shipmentsOf(order)).toHaveLength(1);
+    expect(shipmentsOf(edsger)).toEqual([]);
+    expect(systems.warehouseRequests.some((request) => request.orderId === edsger.orderId)).toBe(
+      false,
+    );
     const injected = systems.warehouseRequests.filter((request) => request.status === 503);
     expect(injected.length).toBeGreaterThan(0);
     expect(
@@ -208,20 +297,44 @@ describe.each([
     const shippingJobs = [...records.values()].filter(
       (record) => record.envelope.task === 'shop.notifyWarehouse',
     );
+    expect(shippingJobs).toHaveLength(2 * fulfilled.length);
     expect(shippingJobs.every((record) => record.state === 'completed')).toBe(true);
     // Each injected 503 cost one shipping job one extra attempt.
     const extraAttempts = shippingJobs.reduce((sum, record) => sum + record.attempts - 1, 0);
     expect(extraAttempts).toBe(injected.length);
 
-    // GET /orders/:id reports each task's final state.
-    const status = await getJson<{ tasks: Array<{ role: string; state: string }> }>(
-      `${stack.apiUrl}/orders/${edsger?.orderId}`,
-    );
-    expect(Object.fromEntries(status.tasks.map((task) => [task.role, task.state]))).toEqual({
-      confirmation: 'completed',
-      inventory: 'failed',
-      warehouse: 'completed',
+    // GET /orders/:id: the order's status and its workflow's steps.
+    const status = await getJson<OrderStatusBody>(`${stack.apiUrl}/orders/${edsger.orderId}`);
+    expect(status.order).toMatchObject({ id: edsger.orderId, status: 'rejected' });
+    expect(status.order.reason).toMatch(reason);
+    expect(status.workflow).toMatchObject({ id: edsger.workflowId, status: 'compensated' });
+    const steps = stepsOf(status.workflow as WorkflowView);
+    expect(steps.map(({ name, task, state }) => ({ name, task, state }))).toEqual([
+      { name: 'reserve', task: 'shop.updateInventory', state: 'failed' },
+      { name: 'ship', task: 'shop.notifyWarehouse', state: 'cancelled' },
+      { name: 'confirm', task: 'shop.sendOrderConfirmation', state: 'cancelled' },
+      { name: 'fulfil', task: 'shop.markOrderFulfilled', state: 'cancelled' },
+      { name: 'reject', task: 'shop.rejectOrder', state: 'completed' },
+    ]);
+    expect(steps[0]).toMatchObject({ jobId: refused.id, attempts: { attempts: 1 } });
+    expect(steps[0]?.error?.message).toMatch(reason);
+
+    const ada = orders[0] as PlacedOrder;
+    const shipped = await getJson<OrderStatusBody>(`${stack.apiUrl}/orders/${ada.orderId}`);
+    expect(shipped.order).toMatchObject({
+      status: 'fulfilled',
+      shipmentId: shipmentsOf(ada)[0]?.id,
     });
+    expect(shipped.workflow?.status).toBe('completed');
+    expect(
+      stepsOf(shipped.workflow as WorkflowView).map((step) => [step.name, step.state]),
+    ).toEqual([
+      ['reserve', 'completed'],
+      ['ship', 'completed'],
+      ['confirm', 'completed'],
+      ['fulfil', 'completed'],
+      ['reject', 'pending'],
+    ]);
   });
 
   it('runs the daily low-stock report on demand: the stock at or below 5, emailed', async () => {

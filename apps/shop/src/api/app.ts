@@ -1,13 +1,14 @@
 /**
- * The shop's HTTP API. Placing an order writes it and enqueues its three jobs, then
- * answers 202 at once: the email, the stock update and the shipment happen in workers.
+ * The shop's HTTP API. Placing an order writes it and starts its workflow
+ * (`shop.placeOrder`), then answers 202 at once: the stock update, the shipment, the
+ * email and the order's final status happen in workers.
  */
 import { randomBytes } from 'node:crypto';
-import type { Client, JobRecord, Transport } from '@conveyor/core';
+import type { Transport } from '@conveyor/core';
 import type { BasicAuthCredentials } from '@conveyor/dashboard';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type pg from 'pg';
-import { findOrder, insertOrder, insertUser, setOrderJobs } from '../db/orders.js';
+import { findOrder, insertOrder, insertUser, setOrderWorkflow } from '../db/orders.js';
 import { stockLevels } from '../db/schema.js';
 import type { ShopStubs } from '../producer.js';
 import { mountAdmin } from './admin.js';
@@ -15,9 +16,7 @@ import { orderParams, placeOrderBody, registerUserBody, validationIssues } from 
 
 export interface ApiOptions {
   db: pg.Pool;
-  /** Reads job states for `GET /orders/:id`. */
-  client: Client;
-  /** `.delay()` stubs for the shop's tasks. */
+  /** `.delay()` stubs for the shop's tasks and its order workflow. */
   tasks: ShopStubs;
   /** Serves Conveyor's dashboard at `/admin` on this transport, behind these credentials. */
   admin?: { transport: Transport; credentials: BasicAuthCredentials };
@@ -27,10 +26,10 @@ export interface ApiOptions {
  * Builds the API (not listening yet).
  *
  * @example
- * const app = buildApi({ db, client, tasks: useClient(client), admin: { transport, credentials } });
+ * const app = buildApi({ db, tasks: useClient(client), admin: { transport, credentials } });
  * await app.listen({ port: 3000 });
  */
-export function buildApi({ db, client, tasks, admin }: ApiOptions): FastifyInstance {
+export function buildApi({ db, tasks, admin }: ApiOptions): FastifyInstance {
   const app = Fastify({ logger: false });
   if (admin) mountAdmin(app, admin.transport, admin.credentials);
 
@@ -53,26 +52,15 @@ export function buildApi({ db, client, tasks, admin }: ApiOptions): FastifyInsta
     const { email, name, items } = parsed.data;
     const orderId = `ord_${randomBytes(6).toString('hex')}`;
     await insertOrder(db, { id: orderId, email, name, items });
-    // Three independent jobs on three queues. The idempotency keys make a repeated
-    // enqueue for this order (a retried request handler, say) return the same jobs.
-    const [confirmation, inventory, warehouse] = await Promise.all([
-      tasks.sendOrderConfirmation.enqueue(
-        { orderId, email, name, items },
-        { idempotencyKey: `${orderId}:confirmation` },
-      ),
-      tasks.updateInventory.enqueue({ orderId, items }, { idempotencyKey: `${orderId}:inventory` }),
-      tasks.notifyWarehouse.enqueue(
-        { orderId, email, items },
-        { idempotencyKey: `${orderId}:warehouse` },
-      ),
-    ]);
-    const jobs = {
-      confirmation: confirmation.id,
-      inventory: inventory.id,
-      warehouse: warehouse.id,
-    };
-    await setOrderJobs(db, orderId, jobs);
-    return reply.code(202).send({ orderId, jobs });
+    // One workflow per order: stock first, then the shipment and the confirmation, then
+    // the order is fulfilled; or rejected, with no shipment. The idempotency key makes a
+    // repeated start for this order (a retried request handler, say) return the same run.
+    const run = await tasks.placeOrder.delay(
+      { orderId, email, name, items },
+      { idempotencyKey: orderId },
+    );
+    await setOrderWorkflow(db, orderId, run.id);
+    return reply.code(202).send({ orderId, workflowId: run.id });
   });
 
   app.get('/orders/:id', async (request, reply) => {
@@ -88,12 +76,11 @@ export function buildApi({ db, client, tasks, admin }: ApiOptions): FastifyInsta
         .code(404)
         .send({ error: 'order_not_found', message: `No order ${JSON.stringify(params.data.id)}` });
     }
-    const jobs = Object.entries(order.jobs ?? {});
-    const records = await Promise.all(jobs.map(([, id]) => client.getJob(id)));
-    return {
-      order,
-      tasks: jobs.map(([role, id], index) => describeJob(role, id, records[index] ?? null)),
-    };
+    // handle.status(): the run's stages and each step's state, job id, attempts and error.
+    const workflow = order.workflowId
+      ? await tasks.placeOrder.handle(order.workflowId).status()
+      : null;
+    return { order, workflow };
   });
 
   app.post('/users', async (request, reply) => {
@@ -117,17 +104,4 @@ export function buildApi({ db, client, tasks, admin }: ApiOptions): FastifyInsta
   app.get('/products', async () => ({ products: await stockLevels(db) }));
   app.get('/healthz', async () => ({ ok: true }));
   return app;
-}
-
-function describeJob(role: string, id: string, record: JobRecord | null) {
-  if (!record) return { role, jobId: id, state: 'unknown' as const };
-  return {
-    role,
-    jobId: id,
-    task: record.envelope.task,
-    state: record.state,
-    attempts: record.attempts,
-    ...(record.result !== undefined && { result: record.result }),
-    ...(record.error && { error: record.error.message }),
-  };
 }

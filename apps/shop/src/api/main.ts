@@ -30,7 +30,6 @@ await transport.ready();
 const client = createClient({ transport });
 const app = buildApi({
   db,
-  client,
   tasks: useClient(client),
   admin: { transport, credentials },
 });

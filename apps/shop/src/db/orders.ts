@@ -14,7 +14,6 @@ export interface OrderRow {
   email: string;
   name: string;
   items: OrderItem[];
-  jobs: Record<string, string> | null;
   status: OrderStatus;
   /** The warehouse's shipment, once fulfilled. */
   shipmentId: string | null;
@@ -39,15 +38,6 @@ export async function insertOrder(
   ]);
 }
 
-/** Job ids by role (the three independent jobs, until the order runs as a workflow). */
-export async function setOrderJobs(
-  db: Queryable,
-  orderId: string,
-  jobs: Record<string, string>,
-): Promise<void> {
-  await db.query('UPDATE shop.orders SET jobs = $2 WHERE id = $1', [orderId, JSON.stringify(jobs)]);
-}
-
 export async function setOrderWorkflow(
   db: Queryable,
   orderId: string,
@@ -57,14 +47,13 @@ export async function setOrderWorkflow(
 }
 
 const ORDER_COLUMNS =
-  'id, email, name, items, jobs, status, shipment_id, reason, workflow_id, created_at, settled_at';
+  'id, email, name, items, status, shipment_id, reason, workflow_id, created_at, settled_at';
 
 interface OrderColumns {
   id: string;
   email: string;
   name: string;
   items: OrderItem[];
-  jobs: Record<string, string> | null;
   status: OrderStatus;
   shipment_id: string | null;
   reason: string | null;
@@ -79,7 +68,6 @@ function toOrder(row: OrderColumns): OrderRow {
     email: row.email,
     name: row.name,
     items: row.items,
-    jobs: row.jobs,
     status: row.status,
     shipmentId: row.shipment_id,
     reason: row.reason,

@@ -22,7 +22,6 @@ CREATE TABLE IF NOT EXISTS shop.orders (
   email      text NOT NULL,
   name       text NOT NULL,
   items      jsonb NOT NULL,
-  jobs       jsonb,
   created_at timestamptz NOT NULL DEFAULT now()
 );
 -- What became of the order (the workflow shop.placeOrder writes it): pending until its last

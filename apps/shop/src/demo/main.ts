@@ -1,8 +1,9 @@
 /**
  * `pnpm demo`: the Celery guide's shop, end to end, with real parts. Starts Redis (or
  * falls back to the in-memory broker), the mailbox, the warehouse, PostgreSQL (PGlite
- * unless DATABASE_URL is set), the API and two workers; places orders over HTTP; waits
- * for every job; prints what the real systems recorded; runs the daily low-stock report
+ * unless DATABASE_URL is set), the API and two workers; places orders over HTTP, each
+ * starting its workflow; waits until every order is fulfilled or rejected; prints what the
+ * real systems recorded; runs the daily low-stock report
  * now and prints the email it sent; stops everything it started.
  *
  * `pnpm demo --keep` leaves the whole stack running after the run, so one can click around
@@ -14,15 +15,19 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { JobRecord } from '@conveyor/core';
 import { ADMIN_AUTH_ENV, type AdminCredentials } from '../api/admin.js';
+import { findOrders } from '../db/orders.js';
 import { stockLevels } from '../db/schema.js';
 import { useClient } from '../producer.js';
 import { type Broker, chooseBroker, describeBroker } from '../stack/broker.js';
 import {
+  type OrderStatusBody,
   placeOrders,
   readSystems,
   registerUser,
   runLowStockReport,
+  stepsOf,
   waitForJobs,
+  waitForOrders,
 } from '../stack/flow.js';
 import { getJson } from '../stack/http.js';
 import { type Stack, startStack } from '../stack/stack.js';
@@ -37,7 +42,9 @@ const write = (line: string) => process.stdout.write(`${line}\n`);
 const USAGE = `Usage: pnpm demo [--keep]
 
 Runs the shop end to end: Redis, an SMTP mailbox, the database, the warehouse service, the
-API with the dashboard at /admin, and two workers; places ${ORDER_COUNT} orders and shows what each did.
+API with the dashboard at /admin, and two workers; places ${ORDER_COUNT} orders, each run as a
+workflow (stock, then shipment and confirmation, then fulfilled; or rejected for lack of
+stock), and shows what each did.
 Then it runs the daily low-stock report (scheduled for 07:00 Europe/Berlin) at once, and prints
 the email it sent.
 
@@ -110,60 +117,64 @@ try {
   const welcome = await registerUser(stack, DEMO_USER);
   write(`POST /users     ${DEMO_USER.email} → 202, welcome email job ${welcome.jobId}`);
   const placing = createProgress('POST /orders', ORDER_COUNT);
-  const orders = await placeOrders(stack, demoOrders(ORDER_COUNT), () => placing.tick());
+  const placed = await placeOrders(stack, demoOrders(ORDER_COUNT), () => placing.tick());
   placing.done();
 
-  // A careless producer enqueues the first order's stock update and shipment again.
-  // The tasks are idempotent: neither stock nor shipments change twice.
-  const first = orders[0];
+  const waitStarted = Date.now();
+  const settling = createProgress('orders settled', placed.length);
+  const runs = await waitForOrders(stack.client, placed, 45_000, () => settling.tick());
+  settling.done();
+  write(
+    `  every order's workflow ended ${((Date.now() - waitStarted) / 1000).toFixed(1)} s after the last order`,
+  );
+
+  // A careless producer enqueues the first order's stock update and shipment again, after
+  // its workflow fulfilled it. The tasks are idempotent: neither stock nor shipments change.
+  const first = placed[0];
+  const firstItems = demoOrders(ORDER_COUNT)[0]?.items ?? [];
   const stubs = useClient(stack.client);
   const duplicates = first
     ? [
-        (
-          await stubs.updateInventory.delay({
-            orderId: first.orderId,
-            items: demoOrders(ORDER_COUNT)[0]?.items ?? [],
-          })
-        ).id,
+        (await stubs.updateInventory.delay({ orderId: first.orderId, items: firstItems })).id,
         (
           await stubs.notifyWarehouse.delay({
             orderId: first.orderId,
             email: first.email,
-            items: demoOrders(ORDER_COUNT)[0]?.items ?? [],
+            items: firstItems,
           })
         ).id,
       ]
     : [];
-
-  const ids = [
-    welcome.jobId,
-    ...orders.flatMap((order) => Object.values(order.jobs)),
-    ...duplicates,
-  ];
-  const waitStarted = Date.now();
-  const waiting = createProgress('jobs finished', ids.length);
-  const records: Map<string, JobRecord> = await waitForJobs(stack.client, ids, 45_000, () =>
-    waiting.tick(),
-  );
-  waiting.done();
-  write(
-    `  every job final ${((Date.now() - waitStarted) / 1000).toFixed(1)} s after the last order`,
+  const stepJobs = runs.flatMap((run) => [...run.jobs.values()].map((record) => record.id));
+  const records: Map<string, JobRecord> = await waitForJobs(
+    stack.client,
+    [welcome.jobId, ...stepJobs, ...duplicates],
+    45_000,
   );
 
-  // Step 6 of the guide, monitoring: the API reports each job of an order.
-  const last = orders.at(-1);
-  if (last) {
-    const status = await getJson<{
-      tasks: Array<{ role: string; state: string; attempts: number }>;
-    }>(`${stack.apiUrl}/orders/${last.orderId}`);
-    const states = status.tasks.map((task) => `${task.role} ${task.state} (${task.attempts})`);
-    write(`\nGET /orders/${last.orderId} → ${states.join(', ')}`);
+  // Step 6 of the guide, monitoring: the API reports an order's status and its workflow's steps.
+  for (const order of [placed[0], placed.at(-1)]) {
+    if (!order) continue;
+    const status = await getJson<OrderStatusBody>(`${stack.apiUrl}/orders/${order.orderId}`);
+    const steps =
+      status.workflow &&
+      stepsOf(status.workflow).map(
+        (step) =>
+          `${step.name} ${step.state}${step.attempts ? ` (${step.attempts.attempts})` : ''}`,
+      );
+    write(
+      `\nGET /orders/${order.orderId} → ${status.order.status}; workflow ${status.workflow?.status}: ${steps?.join(', ')}`,
+    );
   }
 
   const systems = await readSystems(stack);
   const problems = printSummary(
     {
-      orders,
+      runs,
+      orders: await findOrders(
+        stack.db,
+        placed.map((order) => order.orderId),
+      ),
       welcome: { email: DEMO_USER.email, jobId: welcome.jobId },
       duplicates,
       records,

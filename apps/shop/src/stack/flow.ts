@@ -2,7 +2,14 @@
  * The order story, driven from outside as a user would: orders and a registration over
  * HTTP, then a wait for every job, then a report read back from the real systems.
  */
-import type { Client, JobRecord, ScheduleRow } from '@conveyor/core';
+import type {
+  Client,
+  JobRecord,
+  ScheduleRow,
+  WorkflowStepView,
+  WorkflowView,
+} from '@conveyor/core';
+import type { OrderRow } from '../db/orders.js';
 import { type Product, stockLevels } from '../db/schema.js';
 import type { ReceivedMail } from '../mail/mailbox.js';
 import { lowStockReport } from '../tasks/send-low-stock-report.js';
@@ -16,7 +23,8 @@ const FINAL = new Set(['completed', 'failed', 'dead', 'cancelled', 'expired']);
 export interface PlacedOrder {
   orderId: string;
   email: string;
-  jobs: { confirmation: string; inventory: string; warehouse: string };
+  /** The order's run of the workflow `shop.placeOrder`. */
+  workflowId: string;
 }
 
 export interface OrderInput {
@@ -38,7 +46,7 @@ export async function placeOrders(
       order,
     );
     if (status !== 202) throw new Error(`POST /orders answered ${status}: ${JSON.stringify(body)}`);
-    placed.push({ orderId: body.orderId, email: order.email, jobs: body.jobs });
+    placed.push({ orderId: body.orderId, email: order.email, workflowId: body.workflowId });
     onPlaced();
   }
   return placed;
@@ -94,6 +102,65 @@ export async function waitForJobs(
     }),
   );
   return records;
+}
+
+/** What `GET /orders/:id` answers: the order's row, and its run as `handle.status()` gives it. */
+export interface OrderStatusBody {
+  order: OrderRow;
+  workflow: WorkflowView | null;
+}
+
+/** A run's steps in plan order, then its compensations. */
+export function stepsOf(run: WorkflowView): WorkflowStepView[] {
+  return [...run.stages.flatMap((stage) => stage.steps), ...run.compensations];
+}
+
+/** An order's workflow run once it ended, with its step jobs' records by step name. */
+export interface OrderRun {
+  order: PlacedOrder;
+  run: WorkflowView;
+  /** Its step jobs' records, by step name. */
+  jobs: Map<string, JobRecord>;
+}
+
+/**
+ * Waits until each order's workflow has ended (`handle.result()` waits on its running
+ * steps' jobs, in 2-s slices, re-reading the run's status after each), then reads the
+ * records of its step jobs. Throws if a run is still going after `timeoutMs`.
+ */
+export async function waitForOrders(
+  client: Client,
+  orders: readonly PlacedOrder[],
+  timeoutMs: number,
+  onFinished: () => void = () => {},
+): Promise<OrderRun[]> {
+  const deadline = Date.now() + timeoutMs;
+  return Promise.all(
+    orders.map(async (order) => {
+      const handle = client.workflows.handle(order.workflowId);
+      for (;;) {
+        const slice = Math.max(0, Math.min(WAIT_SLICE_MS, deadline - Date.now()));
+        // Rejects when the run ends other than completed (a rejected order is compensated).
+        await handle.result({ timeout: slice }).catch(() => {});
+        const run = await handle.status();
+        if (run && run.status !== 'running') {
+          const steps = stepsOf(run).filter((step) => step.jobId !== undefined);
+          const ids = steps.map((step) => step.jobId as string);
+          const records = await waitForJobs(client, ids, Math.max(0, deadline - Date.now()));
+          const jobs = new Map(
+            steps.map((step) => [step.name, records.get(step.jobId as string) as JobRecord]),
+          );
+          onFinished();
+          return { order, run, jobs };
+        }
+        if (Date.now() >= deadline) {
+          throw new Error(
+            `the workflow ${order.workflowId} of order ${order.orderId} did not end within ${timeoutMs} ms (status ${run?.status})`,
+          );
+        }
+      }
+    }),
+  );
 }
 
 /** A run-now of the daily low-stock report: its job's record and the email it sent. */

@@ -21,7 +21,7 @@ import {
 import { buildApi } from '../api/app.js';
 import { createPool } from '../db/pool.js';
 import { migrateWhenReachable, type Product, seedProducts } from '../db/schema.js';
-import { schedules, tasks } from '../generated/registry.js';
+import { schedules, tasks, workflows } from '../generated/registry.js';
 import { useClient } from '../producer.js';
 import { closeServices } from '../services.js';
 import type { Broker } from './broker.js';
@@ -260,7 +260,6 @@ async function startInProcess(
   await migrateWhenReachable(db);
   const app = buildApi({
     db,
-    client,
     tasks: useClient(client),
     admin: { transport, credentials: admin },
   });
@@ -274,6 +273,8 @@ async function startInProcess(
       concurrency: spec.concurrency,
       // The registry's schedules, as `conveyor worker --tasks` runs them: every worker ticks.
       schedules,
+      // And its workflows: each worker runs the step jobs of its queues.
+      workflows,
       logger,
       id: spec.name,
     }),

@@ -1,6 +1,7 @@
 import { defineTask, NonRetryableError } from '@conveyor/core';
 import { z } from 'zod';
 import { rejectOnce } from '../db/orders.js';
+import { outOfStockMessageId } from '../mail/order-mail.js';
 import { database, mail } from '../services.js';
 
 /**
@@ -40,7 +41,7 @@ export const rejectOrder = defineTask({
           'Nothing was shipped, and nothing will be.',
         ].join('\n'),
         headers: { 'X-Shop-Order': orderId, 'X-Shop-Mail': 'out-of-stock' },
-        messageId: `<order-${orderId}-out-of-stock@shop.conveyor.local>`,
+        messageId: outOfStockMessageId(orderId),
       });
     });
     switch (outcome.kind) {

@@ -1,5 +1,6 @@
 import { defineTask } from '@conveyor/core';
 import { z } from 'zod';
+import { confirmationMessageId } from '../mail/order-mail.js';
 import { mail } from '../services.js';
 
 const orderItem = z.object({ sku: z.string().min(1), quantity: z.number().int().positive() });
@@ -39,7 +40,7 @@ export const sendOrderConfirmation = defineTask({
       ].join('\n'),
       headers: { 'X-Shop-Order': orderId },
       // Stable per order: a receiving system can drop a duplicate delivery.
-      messageId: `<order-${orderId}@shop.conveyor.local>`,
+      messageId: confirmationMessageId(orderId),
     });
     ctx.logger.info({ to: email, messageId: sent.messageId }, 'order confirmation sent');
     return { to: email, messageId: sent.messageId };
