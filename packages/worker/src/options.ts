@@ -7,12 +7,9 @@ import {
   createTaskRegistry,
   DEFAULT_QUEUE,
   InvalidOptionError,
-  isSchedule,
   type Logger,
   requireCapability,
   type ScheduleSpec,
-  scheduleKey,
-  scheduleSpec,
   systemClock,
   type TaskRegistry,
   type Transport,
@@ -26,6 +23,7 @@ import {
 } from '@conveyor/core/transport';
 import { pino } from 'pino';
 import { DEFAULT_METRICS_FLUSH_MS } from './minute-metrics.js';
+import { resolveSchedules } from './schedule-options.js';
 import { DEFAULT_SCHEDULES_REFRESH_MS } from './schedule-ticker.js';
 import { isTaskRegistry, moduleUrl } from './task-module.js';
 import { resolveWorkflows, type WorkflowCatalog } from './workflow/catalog.js';
@@ -299,41 +297,6 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
       100_000,
     ),
   };
-}
-
-/** The declared schedules as specs: each from defineSchedule, no `(queue, id)` twice. */
-function resolveSchedules(
-  schedules: WorkerOptions['schedules'],
-  transport: Transport,
-): ScheduleSpec[] {
-  if (schedules === undefined) return [];
-  if (!Array.isArray(schedules)) {
-    throw new InvalidOptionError('schedules', schedules, 'a list of schedules from defineSchedule');
-  }
-  const specs: ScheduleSpec[] = [];
-  const seen = new Set<string>();
-  for (const schedule of schedules as readonly unknown[]) {
-    if (!isSchedule(schedule)) {
-      throw new InvalidOptionError(
-        'schedules',
-        schedule,
-        'a list of schedules from defineSchedule',
-      );
-    }
-    const spec = scheduleSpec(schedule, 'code');
-    const key = scheduleKey(spec);
-    if (seen.has(key)) {
-      throw new InvalidOptionError(
-        'schedules',
-        key,
-        'schedules with distinct ids per queue (this one is given twice; give each once)',
-      );
-    }
-    seen.add(key);
-    specs.push(spec);
-  }
-  if (specs.length > 0) requireCapability(transport, 'schedules', 'createWorker({ schedules })');
-  return specs;
 }
 
 function resolveSandbox(
