@@ -21,6 +21,7 @@ import { useClient } from '../producer.js';
 import { type Broker, chooseBroker, describeBroker } from '../stack/broker.js';
 import {
   type OrderStatusBody,
+  type PlacedOrder,
   placeOrders,
   readSystems,
   registerUser,
@@ -197,7 +198,7 @@ try {
     );
   }
   if (keep) {
-    printKeepHints(stack, broker);
+    printKeepHints(stack, broker, placed.at(-1));
     await new Promise<void>((resolve) => {
       release = resolve;
     });
@@ -217,16 +218,25 @@ try {
 process.exit(exitCode);
 
 /** What is still running with `--keep`, and how to reach it. */
-function printKeepHints(running: Stack, from: Broker): void {
+function printKeepHints(running: Stack, from: Broker, refused: PlacedOrder | undefined): void {
   write('\nEverything keeps running (--keep):');
   write(`  dashboard  ${running.adminUrl} (${credentialsHint(running.admin)})`);
   write(`  API        ${running.apiUrl}/products, ${running.apiUrl}/orders/<id>`);
+  if (refused) {
+    write(`  refused    ${running.apiUrl}/orders/${refused.orderId}`);
+    write(`             ${running.adminUrl}/workflows/${refused.workflowId}`);
+  }
   write(`  mailbox    ${running.mailboxUrl}/messages`);
   write(`  warehouse  ${running.warehouseUrl}/shipments`);
   if (from.mode !== 'memory') {
     const target = `--redis ${from.url} --prefix ${from.prefix}`;
     write(`  status     pnpm --filter @conveyor/cli conveyor status ${target}`);
     write(`  schedules  pnpm --filter @conveyor/cli conveyor schedules ${target}`);
+    if (refused) {
+      write(
+        `  workflow   pnpm --filter @conveyor/cli conveyor inspect ${refused.workflowId} ${target}`,
+      );
+    }
   }
   write('Ctrl-C stops everything.');
 }
