@@ -54,7 +54,7 @@ export function buildApi({ db, tasks, admin }: ApiOptions): FastifyInstance {
     await insertOrder(db, { id: orderId, email, name, items });
     // One workflow per order: stock first, then the shipment and the confirmation, then
     // the order is fulfilled; or rejected, with no shipment. The idempotency key makes a
-    // repeated start for this order (a retried request handler, say) return the same run.
+    // second start for this order (a call retried after a lost answer, say) return the same run.
     const run = await tasks.placeOrder.delay(
       { orderId, email, name, items },
       { idempotencyKey: orderId },
