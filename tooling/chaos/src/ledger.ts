@@ -31,7 +31,20 @@ export type LedgerKind =
   | 'crash'
   | 'polluted'
   /** A fault the harness injected: `fault <t> <what> <detail>`. */
-  | 'fault';
+  | 'fault'
+  /** Workflows (src/workflow-tasks.ts): the harness started run `run` as workflow `id`: `wf <t> <run> <id>`. */
+  | 'wf'
+  /** The harness reached a point of a run: `wmark <t> <run> <what>` (e.g. `cancel-call`, `cancelled`). */
+  | 'wmark'
+  /** A step's body began / returned / saw its signal / failed on purpose: `wstart <t> <run> <job id> <pid> <attempt> <step> <child>`. */
+  | 'wstart'
+  | 'wdone'
+  | 'wabort'
+  | 'wfail'
+  /** The fan-in step's check, once per completed run of it: `fanin <t> <run> <job id> <pid> <attempt> <results> <misplaced>`. */
+  | 'fanin'
+  /** A worker's `workflows.claim` answered: `claim <t> <workflow id> <step> <child or -1> <outcome> <sent at>`. */
+  | 'claim';
 
 export interface LedgerEntry {
   kind: LedgerKind;

@@ -11,6 +11,7 @@ import { pino } from 'pino';
 import { openLedger } from './ledger.js';
 import { chaosTasks } from './tasks.js';
 import type { WorkerSettings } from './worker-settings.js';
+import { chaosWorkflow } from './workflow-tasks.js';
 
 const settings = JSON.parse(process.env.CHAOS_WORKER ?? '{}') as WorkerSettings;
 const ledger = openLedger(settings.ledgerDir, `worker-${process.pid}`);
@@ -33,9 +34,11 @@ const transport = redisTransport({
   prefix: settings.prefix,
   checkMaxmemoryPolicy: false,
 });
+const { tasks: workflowTasks, workflow } = chaosWorkflow(ledger, settings.ledgerDir);
 const worker = createWorker({
-  transport,
-  tasks: chaosTasks(ledger, { sandboxPoison: settings.sandboxPoison }),
+  transport: withClaimsLogged(transport),
+  tasks: [...chaosTasks(ledger, { sandboxPoison: settings.sandboxPoison }), ...workflowTasks],
+  workflows: [workflow],
   queues: settings.queues,
   concurrency: settings.concurrency,
   prefetch: settings.prefetch,
@@ -55,6 +58,34 @@ worker.on((event) => {
   else if (event.type === 'leasesLost') ledger.write('leaselost', event.jobId, pid);
 });
 installSignalHandlers(worker);
+
+/**
+ * The transport, with every `workflows.claim` answer written to the ledger with the time the
+ * call was sent: a claim sent after a cancel returned, and granted, is a step started after
+ * the cancel (the cancel scenario counts them).
+ */
+function withClaimsLogged(inner: typeof transport): typeof transport {
+  async function claim(...args: Parameters<typeof inner.workflows.claim>) {
+    const [id, address] = args;
+    const sentAt = Date.now();
+    const outcome = await inner.workflows.claim(...args);
+    ledger.write('claim', id, address.step, address.child ?? -1, outcome, sentAt);
+    return outcome;
+  }
+  const workflows = forward(inner.workflows, 'claim', claim);
+  return forward(inner, 'workflows', workflows);
+}
+
+/** `target` with `key` replaced by `value`; its other methods stay bound to it. */
+function forward<T extends object>(target: T, key: keyof T, value: unknown): T {
+  return new Proxy(target, {
+    get(object, name) {
+      if (name === key) return value;
+      const found = Reflect.get(object, name);
+      return typeof found === 'function' ? found.bind(object) : found;
+    },
+  });
+}
 // The harness died: stop like on SIGTERM rather than linger.
 process.on('disconnect', () => void worker.stop({ graceMs: 0 }));
 

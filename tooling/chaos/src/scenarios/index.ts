@@ -7,8 +7,11 @@ import { poisonJob } from './poison.js';
 import { redisRestart } from './redis-restart.js';
 import { sigterm } from './sigterm.js';
 import { stall } from './stall.js';
+import { workflowCancel } from './workflow-cancel.js';
+import { workflowFanIn } from './workflow-fan-in.js';
+import { workflowRetry } from './workflow-retry.js';
 
-/** Every scenario, in the order of the issue. */
+/** Every scenario, in the order of the issue; then the workflows' (issue 18). */
 export const SCENARIOS: readonly Scenario[] = [
   killWorkers,
   sigterm,
@@ -20,4 +23,7 @@ export const SCENARIOS: readonly Scenario[] = [
   hostile,
   pause,
   clusterFailover,
+  workflowFanIn,
+  workflowCancel,
+  workflowRetry,
 ];
