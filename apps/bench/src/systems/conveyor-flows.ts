@@ -58,7 +58,7 @@ export async function conveyorFlows({ url }: { url: string }): Promise<Flows> {
       const run = await client.workflows.start(workflow, { children: set.children });
       read = async () => {
         if ((await run.status())?.status !== 'completed') return undefined;
-        return (await run.result({ timeoutMs: 1_000 })) as FlowOutcome;
+        return (await run.result({ timeout: 1_000 })) as FlowOutcome;
       };
     },
     outcome: () => read?.() ?? Promise.resolve(undefined),

@@ -73,7 +73,7 @@ export async function fanInUnderKills(
   }
   const record = await waitEnded(workflow, leaseMs * 10 + count * maxMs + 60_000);
   const elapsedMs = Date.now() - startedAt;
-  const result = await workflow.handle.result({ timeoutMs: 1_000 }).catch(() => undefined);
+  const result = await workflow.handle.result({ timeout: 1_000 }).catch(() => undefined);
   const history = workflow.history();
   const never = childrenNeverDone(history, 'each', count);
   const unexplained = unexplainedReruns(history, killed);

@@ -39,7 +39,7 @@ export async function retryFromStep(
   workflow.mark('retried');
   progress(`failed at ${failed?.failure?.step ?? '?'}; retried: ${retried}`);
   const record = await waitEnded(workflow, timeoutMs);
-  const result = await workflow.handle.result({ timeoutMs: 1_000 }).catch(() => undefined);
+  const result = await workflow.handle.result({ timeout: 1_000 }).catch(() => undefined);
 
   const history = workflow.history();
   const never = childrenNeverDone(history, 'each', count);
