@@ -12,7 +12,6 @@ import { type Rig, withRig } from '../setup.js';
 import {
   childrenDone,
   inFlightAt,
-  inFlightByPid,
   startsAfterCancel,
   unexplainedReruns,
 } from '../workflow-analysis.js';
@@ -38,20 +37,24 @@ export async function cancelMidRun(
 ): Promise<WorkflowOutcome> {
   const { count, blockFrom } = options;
   const { leaseMs } = rig.settings;
-  const workflow = await startWorkflow(rig, { count, minMs: 10, maxMs: 50, blockFrom });
+  const workflow = await startWorkflow(rig, { count, minMs: 100, maxMs: 400, blockFrom });
   progress(`workflow ${workflow.handle.id}: ${count} children, from ${blockFrom} on blocking`);
   const blockingInFlight = () =>
-    [...inFlightByPid(workflow.history()).values()].reduce((a, b) => a + b, 0);
+    inFlightAt(workflow.history(), Date.now()).filter(({ key }) => childIndex(key) >= blockFrom)
+      .length;
+  // As soon as blocking children run: quick ones still finish and slots still claim, so
+  // claims race the cancel (the prefetched ones ask after it, and must be refused).
   await waitUntil(
-    () => childrenDone(workflow.history()) >= blockFrom && blockingInFlight() >= 2,
+    () => childrenDone(workflow.history()) >= blockFrom / 2 && blockingInFlight() >= 2,
     180_000,
   );
+  const runningAtCall = blockingInFlight();
   workflow.mark('cancel-call');
   const callAt = Date.now();
   const { cancelled } = await workflow.handle.cancel();
   const cancelledAt = Date.now();
   workflow.mark('cancelled');
-  progress(`cancelled: ${cancelled}, ${blockingInFlight()} children running`);
+  progress(`cancelled: ${cancelled}, with ${runningAtCall} children running`);
 
   // Every blocking child running at the cancel call must end by its signal.
   const running = () =>
@@ -68,6 +71,10 @@ export async function cancelMidRun(
   const after = startsAfterCancel(history, cancelledAt);
   const started = [...history.steps.keys()].filter((key) => key.startsWith('each#')).length;
   const unexplained = unexplainedReruns(history, new Map());
+  // Prefetched step jobs that asked after the cancel: what the zero above is made of.
+  const refusedAfter = history.claims.filter(
+    (c) => c.sentAt > cancelledAt && c.outcome !== 'claimed',
+  ).length;
   const crashes = rig.fleet.crashes();
   const checks = [
     check('cancel accepted', cancelled, String(cancelled), 'true'),
@@ -83,6 +90,7 @@ export async function cancelMidRun(
     noneCheck('fan-in runs', runsCount(history, 'join')),
     check('step jobs final', final, final ? 'all' : 'some still live', 'all'),
     reportCheck('starts logged after the cancel, claimed before it', String(after.raced.length)),
+    reportCheck('claims refused after the cancel', String(refusedAfter)),
     reportCheck('children never started', String(count - started)),
     noneCheck('unplanned worker exits', crashes.length),
   ];
@@ -94,7 +102,14 @@ export async function cancelMidRun(
       unexpected: after.late.length + unexplained.length,
     },
     checks,
-    figures: { children: count, blockFrom, runningAtCancel: atCancel.length, aborted, started },
+    figures: {
+      children: count,
+      blockFrom,
+      runningAtCancel: atCancel.length,
+      aborted,
+      started,
+      refusedAfter,
+    },
     notes: [
       ...after.late.slice(0, 5).map((key) => `started after the cancel: ${key}`),
       ...after.grantedAfter
@@ -126,7 +141,9 @@ export const workflowCancel: Scenario = {
     const setup = {
       dir,
       workers: 2,
-      worker: { concurrency: 5, leaseMs: 3_000, reserveWaitMs: 1_000 },
+      // Jobs reserved ahead wait in the workers at the cancel: they must not start either (the
+      // cancel drops them, or their claim is refused).
+      worker: { concurrency: 5, prefetch: 10, leaseMs: 3_000, reserveWaitMs: 1_000 },
     };
     return withRig(setup, async (rig): Promise<ScenarioResult> => {
       const outcome = await cancelMidRun(rig, options, progress);
