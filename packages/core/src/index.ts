@@ -179,9 +179,12 @@ export {
 export type {
   ClaimOutcome,
   DispatchEntry,
+  IdleWorkflow,
+  RecordManyResult,
   RecordResult,
   StepAddress,
   StepOutcome,
+  StepOutcomeItem,
   TransportWorkflows,
   WorkflowRecord,
   WorkflowStartRequest,
@@ -190,6 +193,7 @@ export type {
   WorkflowStepRecord,
   WorkflowStepState,
 } from './transport-workflows.js';
+export { MAX_WORKFLOW_BATCH } from './transport-workflows.js';
 export {
   type AnyWorkflowContract,
   type AnyWorkflowLike,

@@ -96,6 +96,36 @@ export interface RecordResult {
  */
 export type ClaimOutcome = 'claimed' | 'done' | 'ended' | 'unknown';
 
+/** One item of {@link TransportWorkflows.recordMany}: a step's final outcome. */
+export interface StepOutcomeItem {
+  address: StepAddress;
+  outcome: StepOutcome;
+}
+
+/**
+ * What {@link TransportWorkflows.recordMany} answers: as the same `record` calls one by one,
+ * merged. `recorded[i]` is item i's `recorded`; `status` the workflow's after the last item
+ * (`unknown` when there is no such workflow);
+ * `dispatch` the entries the items put in the outbox that are still there (an entry a later
+ * item cancelled is in `cancel` instead); `cancel` every item's jobs to cancel.
+ */
+export interface RecordManyResult {
+  recorded: boolean[];
+  status: WorkflowStatus | 'unknown';
+  dispatch: DispatchEntry[];
+  cancel: string[];
+}
+
+/** A workflow `idle` answers, and where a next `idle` call goes on from [W15]. */
+export interface IdleWorkflow {
+  id: string;
+  /** Its `updatedAt` as `idle` read it. */
+  at: number;
+}
+
+/** Most items in one `claimMany` or `recordMany` call [W16]. */
+export const MAX_WORKFLOW_BATCH = 1_000;
+
 export interface WorkflowStepRecord extends StepAddress {
   state: WorkflowStepState;
   /** 0 before its first job; one more at each `retry` of it. */
@@ -136,10 +166,23 @@ export interface TransportWorkflows {
   /** `ready` → `running`, before a worker runs a step's job [W2]. */
   claim(workflowId: string, address: StepAddress): Promise<ClaimOutcome>;
   /**
+   * Claims of several steps (or map children) of one workflow in one atomic step, answered
+   * in order: exactly as the same `claim` calls one after the other, a repeated address
+   * included [W16]. 1 to {@link MAX_WORKFLOW_BATCH} addresses.
+   */
+  claimMany(workflowId: string, addresses: readonly StepAddress[]): Promise<ClaimOutcome[]>;
+  /**
    * Records a step's final outcome by first write, moves its stage on, applies the step's
    * failure policy, and puts what became ready in the outbox, in one step [W3–W6].
    */
   record(workflowId: string, address: StepAddress, outcome: StepOutcome): Promise<RecordResult>;
+  /**
+   * Outcomes of several steps (or map children) of one workflow in one atomic step: exactly
+   * as the same `record` calls one after the other, in order (the first outcome of a unit
+   * wins, a repeated address included; after an item ends the workflow the later ones record
+   * nothing), their answers merged [W16]. 1 to {@link MAX_WORKFLOW_BATCH} items.
+   */
+  recordMany(workflowId: string, items: readonly StepOutcomeItem[]): Promise<RecordManyResult>;
   /**
    * A map stage's items (its children's inputs, in order), once: the children become ready
    * [W7]. More than `maxChildren` fails the step (`WORKFLOW_TOO_LARGE`, its policy applies).
@@ -156,11 +199,14 @@ export interface TransportWorkflows {
   stale(before: number, limit: number): Promise<string[]>;
   /**
    * Ids of running workflows whose record has not changed since `before` (transport clock),
-   * least recently changed first, at most `limit` [W15]: for sweepers, which check that each
-   * of their ready and running steps still has a live job (a step job that ended by another
-   * path, such as a lease that ran out on its last attempt, is recorded as failed).
+   * least recently changed first (then by id), at most `limit` [W15]: for sweepers, which
+   * check that each of their ready and running steps still has a live job (a step job that
+   * ended by another path, such as a lease that ran out on its last attempt, is recorded as
+   * failed). With `after`, only workflows that come after it in that order (by `at`, then
+   * id): a sweeper passes the last one of its previous page, so that it walks through all idle workflows across
+   * sweeps, not the first `limit` again and again.
    */
-  idle(before: number, limit: number): Promise<string[]>;
+  idle(before: number, limit: number, after?: IdleWorkflow): Promise<IdleWorkflow[]>;
   /** A workflow's outbox entries, oldest first [W8]. */
   outbox(workflowId: string): Promise<DispatchEntry[]>;
   /** The record, or null when there is none (never started, or expired after it ended) [W9]. */

@@ -1,3 +1,4 @@
+import type { IdleWorkflow } from '@conveyor/core';
 import type { Cluster, Redis } from 'ioredis';
 import { redisCall } from './errors.js';
 import { workflowIndexKeys } from './keys.js';
@@ -49,7 +50,7 @@ export interface WorkflowIndex {
   /** Applies what a workflow script reported (its `ops`). */
   report(id: string, ops: IndexOps): Promise<void>;
   stale(before: number, limit: number): Promise<string[]>;
-  idle(before: number, limit: number): Promise<string[]>;
+  idle(before: number, limit: number, after?: IdleWorkflow): Promise<IdleWorkflow[]>;
 }
 
 export function createWorkflowIndex(options: WorkflowIndexOptions): WorkflowIndex {
@@ -65,8 +66,15 @@ export function createWorkflowIndex(options: WorkflowIndexOptions): WorkflowInde
    * entry's) is before `before`, oldest first, checked against their records. Candidates
    * come in score order and a score is never later than the record's time, so once a
    * candidate's score passes the `limit`-th time found, no later one can come before it.
+   * With `after`, only workflows after it (by time, then id) are answered; those before it
+   * are still read, since a score that lags may hide a time past it.
    */
-  async function scan(which: 'idle' | 'outbox', before: number, limit: number) {
+  async function scan(
+    which: 'idle' | 'outbox',
+    before: number,
+    limit: number,
+    after?: IdleWorkflow,
+  ): Promise<IdleWorkflow[]> {
     const key = which === 'idle' ? idleKey : outboxKey;
     const found: Array<{ id: string; at: number }> = [];
     const fixes: string[] = [];
@@ -102,7 +110,8 @@ export function createWorkflowIndex(options: WorkflowIndexOptions): WorkflowInde
           state.oldest >= 0 ? `+${state.oldest}` : '-',
         );
         const at = which === 'idle' ? (running ? state.updatedAt : -1) : state.oldest;
-        if (at >= 0 && at < before) found.push({ id, at });
+        const behind = after && (at < after.at || (at === after.at && id <= after.id));
+        if (at >= 0 && at < before && !behind) found.push({ id, at });
       });
       found.sort((a, b) => a.at - b.at || (a.id < b.id ? -1 : 1));
       if (found.length >= limit) bound = (found[limit - 1] as { at: number }).at;
@@ -111,7 +120,7 @@ export function createWorkflowIndex(options: WorkflowIndexOptions): WorkflowInde
     for (let start = 0; start < fixes.length; start += FIX_CHUNK * 4) {
       await update(fixes.slice(start, start + FIX_CHUNK * 4));
     }
-    return found.slice(0, limit).map((entry) => entry.id);
+    return found.slice(0, limit);
   }
 
   return {
@@ -119,7 +128,7 @@ export function createWorkflowIndex(options: WorkflowIndexOptions): WorkflowInde
       if (ops.idle === '' && ops.outbox === '') return;
       await update([id, ops.version, ops.idle, ops.outbox]);
     },
-    stale: (before, limit) => scan('outbox', before, limit),
-    idle: (before, limit) => scan('idle', before, limit),
+    stale: async (before, limit) => (await scan('outbox', before, limit)).map((entry) => entry.id),
+    idle: (before, limit, after) => scan('idle', before, limit, after),
   };
 }

@@ -1,5 +1,12 @@
 import { createHash } from 'node:crypto';
-import { InvalidOptionError, type TransportWorkflows, type WorkflowStatus } from '@conveyor/core';
+import {
+  type ClaimOutcome,
+  InvalidOptionError,
+  type StepAddress,
+  type StepOutcomeItem,
+  type TransportWorkflows,
+  type WorkflowStatus,
+} from '@conveyor/core';
 import type { Cluster, Redis } from 'ioredis';
 import { redisCall } from './errors.js';
 import { workflowKeyClaim, workflowKeys } from './keys.js';
@@ -12,6 +19,28 @@ import {
   startArgs,
 } from './wire/workflow-calls.js';
 import { createWorkflowIndex } from './workflows-index.js';
+
+/** wf-claim.lua's pairs: step, child index or ''. */
+function addressArgs(addresses: readonly StepAddress[]): string[] {
+  const args: string[] = [];
+  for (const { step, child } of addresses)
+    args.push(step, child === undefined ? '' : String(child));
+  return args;
+}
+
+/** wf-record.lua's groups: step, child index or '', 1|0, the result or error JSON. */
+function outcomeArgs(items: readonly StepOutcomeItem[]): string[] {
+  const args: string[] = [];
+  for (const { address, outcome } of items) {
+    args.push(
+      address.step,
+      address.child === undefined ? '' : String(address.child),
+      outcome.ok ? '1' : '0',
+      JSON.stringify(outcome.ok ? outcome.result : outcome.error),
+    );
+  }
+  return args;
+}
 
 /** How long an idempotency key's claim waits for its workflow's start before it is freed. */
 const KEY_CLAIM_MS = 30_000;
@@ -116,8 +145,8 @@ export function redisWorkflows(options: RedisWorkflowsOptions): TransportWorkflo
     }
   }
 
+  /** The status, entries and jobs to cancel of wf-record.lua's and wf-expand.lua's replies. */
   const recordResult = (reply: unknown[]) => ({
-    recorded: Number(reply[2]) === 1,
     status: (reply[1] === '' ? 'unknown' : reply[1]) as WorkflowStatus | 'unknown',
     dispatch: readEntries(reply[3]),
     cancel: ((reply[4] as unknown[] | null) ?? []).map(String),
@@ -136,19 +165,29 @@ export function redisWorkflows(options: RedisWorkflowsOptions): TransportWorkflo
       return { id, duplicate: false, dispatch: readEntries(reply[2]) };
     },
 
-    async claim(id, { step, child }) {
-      const reply = await call('wf-claim', id, [step, child === undefined ? '' : String(child)]);
-      return reply[1] as 'claimed' | 'done' | 'ended' | 'unknown';
+    async claim(id, address) {
+      const reply = await call('wf-claim', id, addressArgs([address]));
+      return reply[1] as ClaimOutcome;
     },
 
-    async record(id, { step, child }, outcome) {
-      const args = [
-        step,
-        child === undefined ? '' : String(child),
-        outcome.ok ? '1' : '0',
-        JSON.stringify(outcome.ok ? outcome.result : outcome.error),
-      ];
-      return recordResult(await call('wf-record', id, args));
+    async claimMany(id, addresses) {
+      const reply = await call('wf-claim', id, addressArgs(addresses));
+      return reply.slice(1) as ClaimOutcome[];
+    },
+
+    async record(id, address, outcome) {
+      const reply = await call('wf-record', id, outcomeArgs([{ address, outcome }]));
+      const flag = Number((reply[2] as unknown[] | null)?.[0] ?? -1);
+      const result = recordResult(reply);
+      // No such step: as no such workflow.
+      if (flag === -1) return { ...result, recorded: false, status: 'unknown' };
+      return { ...result, recorded: flag === 1 };
+    },
+
+    async recordMany(id, items) {
+      const reply = await call('wf-record', id, outcomeArgs(items));
+      const flags = ((reply[2] as unknown[] | null) ?? []).map(Number);
+      return { ...recordResult(reply), recorded: flags.map((flag) => flag === 1) };
     },
 
     async expand(id, step, items, maxChildren) {
@@ -162,7 +201,7 @@ export function redisWorkflows(options: RedisWorkflowsOptions): TransportWorkflo
           `a map step of ${String(reply[2])}`,
         );
       }
-      return recordResult(reply);
+      return { ...recordResult(reply), recorded: Number(reply[2]) === 1 };
     },
 
     async dispatched(id, jobIds) {
@@ -170,7 +209,7 @@ export function redisWorkflows(options: RedisWorkflowsOptions): TransportWorkflo
     },
 
     stale: (before, limit) => index.stale(before, limit),
-    idle: (before, limit) => index.idle(before, limit),
+    idle: (before, limit, after) => index.idle(before, limit, after),
 
     async outbox(id) {
       return readEntries((await call('wf-outbox', id))[1]);

@@ -240,7 +240,7 @@ describe('redis workflows', () => {
     expect(await admin.zscore(idleKey, id)).not.toBeNull();
     // A score that lags: the workflow is checked, not answered, and the score corrected.
     await admin.zadd(idleKey, 1, id);
-    expect(await transport.workflows.idle(2, 1_000)).not.toContain(id);
+    expect((await transport.workflows.idle(2, 1_000)).map((entry) => entry.id)).not.toContain(id);
     const record = await transport.workflows.get(id);
     expect(Number(await admin.zscore(idleKey, id))).toBe(record?.updatedAt);
     // A hint for a workflow that is gone is dropped by the reader.
@@ -248,7 +248,9 @@ describe('redis workflows', () => {
     await admin.zadd(idleKey, 1, gone);
     await admin.zadd(outboxKey, 1, gone);
     const now = Date.now() + 1_000;
-    expect(await transport.workflows.idle(now, 1_000)).not.toContain(gone);
+    expect((await transport.workflows.idle(now, 1_000)).map((entry) => entry.id)).not.toContain(
+      gone,
+    );
     expect(await transport.workflows.stale(now, 1_000)).not.toContain(gone);
     expect(await admin.zscore(idleKey, gone)).toBeNull();
     expect(await admin.zscore(outboxKey, gone)).toBeNull();

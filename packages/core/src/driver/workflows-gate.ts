@@ -1,5 +1,5 @@
 import { InvalidOptionError } from '../errors.js';
-import type { TransportWorkflows } from '../transport-workflows.js';
+import { MAX_WORKFLOW_BATCH, type TransportWorkflows } from '../transport-workflows.js';
 import { gated, type TransportGate } from './gates.js';
 import {
   assertIntIn,
@@ -38,6 +38,25 @@ export function gateWorkflows(
         const checked = checkAddress(address);
         return workflows.record(id, checked, checkOutcome(outcome, maxPayloadBytes));
       }),
+    claimMany: (id, addresses) =>
+      gated(gate, () => {
+        assertWorkflowId(id);
+        assertBatch(addresses, 'addresses', 'step addresses { step, child? }');
+        return workflows.claimMany(id, addresses.map(checkAddress));
+      }),
+    recordMany: (id, items) =>
+      gated(gate, () => {
+        assertWorkflowId(id);
+        assertBatch(items, 'items', '{ address, outcome } items');
+        const checked = items.map((item, index) => {
+          if (typeof item !== 'object' || item === null) {
+            throw new InvalidOptionError(`items[${index}]`, item, '{ address, outcome }');
+          }
+          const address = checkAddress(item.address);
+          return { address, outcome: checkOutcome(item.outcome, maxPayloadBytes) };
+        });
+        return workflows.recordMany(id, checked);
+      }),
     expand: (id, step, items, maxChildren) =>
       gated(gate, () => {
         assertWorkflowId(id);
@@ -62,10 +81,21 @@ export function gateWorkflows(
         assertBeforeAndLimit(before, limit);
         return workflows.stale(before, limit);
       }),
-    idle: (before, limit) =>
+    idle: (before, limit, after) =>
       gated(gate, () => {
         assertBeforeAndLimit(before, limit);
-        return workflows.idle(before, limit);
+        if (after === undefined) return workflows.idle(before, limit);
+        const cursor = after as { at?: unknown; id?: unknown } | null;
+        if (
+          typeof cursor !== 'object' ||
+          cursor === null ||
+          typeof cursor.at !== 'number' ||
+          !Number.isFinite(cursor.at)
+        ) {
+          throw new InvalidOptionError('after', after, "{ at, id }: an entry of idle's answer");
+        }
+        assertWorkflowId(cursor.id);
+        return workflows.idle(before, limit, { at: cursor.at, id: cursor.id });
       }),
     outbox: (id) =>
       gated(gate, () => {
@@ -100,6 +130,13 @@ export function gateWorkflows(
         return workflows.retry(id);
       }),
   };
+}
+
+function assertBatch(list: unknown, what: string, expected: string): asserts list is unknown[] {
+  if (!Array.isArray(list) || list.length === 0 || list.length > MAX_WORKFLOW_BATCH) {
+    const shown = Array.isArray(list) ? `${list.length} ${what}` : list;
+    throw new InvalidOptionError(what, shown, `1 to ${MAX_WORKFLOW_BATCH} ${expected}`);
+  }
 }
 
 function assertBeforeAndLimit(before: number, limit: number): void {

@@ -3,7 +3,11 @@ import type { JobError } from '../job-error.js';
 import type { JsonValue } from '../json.js';
 import type {
   ClaimOutcome,
+  IdleWorkflow,
+  RecordManyResult,
   RecordResult,
+  StepAddress,
+  StepOutcome,
   TransportWorkflows,
   WorkflowStartResult,
 } from '../transport-workflows.js';
@@ -83,6 +87,49 @@ export function createMemoryWorkflows(options: MemoryWorkflowsOptions): Transpor
     }
   }
 
+  /** One claim [W2], within an operation. */
+  function claimOne(run: Run | undefined, address: StepAddress, now: number): ClaimOutcome {
+    const unit = run && unitAt(run, address);
+    if (!run || !unit) return 'unknown';
+    const { state } = unit.rec;
+    if (state === 'completed' || state === 'failed' || state === 'skipped') return 'done';
+    if (unit.kind === 'map' && run.items.has(unit.def.name)) return 'done';
+    if (run.record.status !== 'running') return 'ended';
+    if (state === 'ready' || state === 'running') {
+      unit.rec.state = 'running';
+      settle(run, now);
+      return 'claimed';
+    }
+    return 'ended';
+  }
+
+  /** One outcome by first write [W3–W6], within an operation: whether it was recorded. */
+  function recordOne(
+    run: Run | undefined,
+    address: StepAddress,
+    outcome: StepOutcome,
+    now: number,
+    fx: Effects,
+  ): boolean {
+    const unit = run && unitAt(run, address);
+    if (!run || !unit) return false;
+    const { state } = unit.rec;
+    const open = state === 'ready' || state === 'running';
+    const expanded = unit.kind === 'map' && run.items.has(unit.def.name);
+    // A map step's own job reports only its failure, before it expanded.
+    const mapResult = unit.kind === 'map' && outcome.ok;
+    if (run.record.status !== 'running' || !open || expanded || mapResult) return false;
+    if (outcome.ok) {
+      unit.result = outcome.result;
+      unit.rec.state = 'completed';
+      unitDone(run, unit, now, fx);
+    } else {
+      unitFailed(run, unit, outcome.error, now, fx);
+    }
+    settle(run, now);
+    return true;
+  }
+
   return {
     async start(request) {
       const fx = noEffects();
@@ -107,42 +154,27 @@ export function createMemoryWorkflows(options: MemoryWorkflowsOptions): Transpor
 
     async claim(id, address): Promise<ClaimOutcome> {
       const { now, run } = begin(id);
-      const unit = run && unitAt(run, address);
-      if (!run || !unit) return 'unknown';
-      const { state } = unit.rec;
-      if (state === 'completed' || state === 'failed' || state === 'skipped') return 'done';
-      if (unit.kind === 'map' && run.items.has(unit.def.name)) return 'done';
-      if (run.record.status !== 'running') return 'ended';
-      if (state === 'ready' || state === 'running') {
-        unit.rec.state = 'running';
-        settle(run, now);
-        return 'claimed';
-      }
-      return 'ended';
+      return claimOne(run, address, now);
+    },
+
+    async claimMany(id, addresses) {
+      const { now, run } = begin(id);
+      return addresses.map((address) => claimOne(run, address, now));
     },
 
     async record(id, address, outcome) {
       const fx = noEffects();
       const { now, run } = begin(id, fx);
-      const unit = run && unitAt(run, address);
-      if (!run || !unit) return answer(undefined, false, fx);
-      const { state } = unit.rec;
-      const open = state === 'ready' || state === 'running';
-      const expanded = unit.kind === 'map' && run.items.has(unit.def.name);
-      // A map step's own job reports only its failure, before it expanded.
-      const mapResult = unit.kind === 'map' && outcome.ok;
-      if (run.record.status !== 'running' || !open || expanded || mapResult) {
-        return answer(run, false, fx);
-      }
-      if (outcome.ok) {
-        unit.result = outcome.result;
-        unit.rec.state = 'completed';
-        unitDone(run, unit, now, fx);
-      } else {
-        unitFailed(run, unit, outcome.error, now, fx);
-      }
-      settle(run, now);
-      return answer(run, true, fx);
+      const recorded = recordOne(run, address, outcome, now, fx);
+      return answer(run && unitAt(run, address) ? run : undefined, recorded, fx);
+    },
+
+    async recordMany(id, items): Promise<RecordManyResult> {
+      const fx = noEffects();
+      const { now, run } = begin(id, fx);
+      const recorded = items.map((item) => recordOne(run, item.address, item.outcome, now, fx));
+      const { recorded: _, ...merged } = answer(run, false, fx);
+      return { ...merged, recorded };
     },
 
     async expand(id, step, items, maxChildren) {
@@ -195,17 +227,18 @@ export function createMemoryWorkflows(options: MemoryWorkflowsOptions): Transpor
       return found.slice(0, limit).map((entry) => entry.id);
     },
 
-    async idle(before, limit) {
+    async idle(before, limit, after) {
       const { now } = begin();
-      const found: Array<{ id: string; at: number }> = [];
+      const found: IdleWorkflow[] = [];
       for (const run of runs.values()) {
         due(run, now, noEffects());
-        const { status, updatedAt } = run.record;
-        if (status === 'running' && updatedAt < before)
-          found.push({ id: run.record.id, at: updatedAt });
+        const { status, updatedAt: at, id } = run.record;
+        if (status !== 'running' || at >= before) continue;
+        if (after && (at < after.at || (at === after.at && id <= after.id))) continue;
+        found.push({ id, at });
       }
       found.sort((a, b) => a.at - b.at || (a.id < b.id ? -1 : 1));
-      return found.slice(0, limit).map((entry) => entry.id);
+      return found.slice(0, limit);
     },
 
     async outbox(id) {

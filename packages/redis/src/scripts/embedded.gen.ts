@@ -1048,33 +1048,50 @@ finish('cancelled')
 touch()
 return { ops(), 1, fx.cancel }
 `,
-  'wf-claim': `-- wf-claim.lua: a step (or map child) from ready to running, before a worker runs its job [W2].
+  'wf-claim': `-- wf-claim.lua: steps (or map children) from ready to running, before a worker runs their
+-- jobs [W2]; several in one call answer as the same calls one by one [W16].
 --
 -- KEYS: [1]–[7] the workflow's keys (includes/wf.lua): [1] meta, [2] steps, [3] errors,
 --       [4] results, [5] items, [6] outbox, [7] outbox order.
--- ARGV: [1] result TTL (ms), [2] workflow id, [3] step, [4] child index or ''.
--- Returns: {ops, outcome}: \`claimed\` (ready or running: run it), \`done\` (its outcome is
---          recorded, or a map step expanded), \`ended\` (the workflow ended, or the step is
---          not ready), \`unknown\` (no such workflow or step).
+-- ARGV: [1] result TTL (ms), [2] workflow id, then pairs: [3] step, [4] child index or ''.
+-- Returns: {ops, outcome, …}, an outcome per pair: \`claimed\` (ready or running: run it),
+--          \`done\` (its outcome is recorded, or a map step expanded), \`ended\` (the workflow
+--          ended, or the step is not ready), \`unknown\` (no such workflow or step).
 
 --!include wf.lua
 
-if not open() then return { ops(), 'unknown' } end
-local step = ARGV[3]
-local child = ARGV[4] ~= '' and ARGV[4] or nil
-local def = unit_at(step, child)
-if not def then return { ops(), 'unknown' } end
-local key = unit_key(step, child)
-local state, job, retries = unit_get(key)
-if state == 'c' or state == 'f' or state == 'k' then return { ops(), 'done' } end
-if def.kind == 'm' and not child and map_count(step) then return { ops(), 'done' } end
-if wf.status ~= 'running' then return { ops(), 'ended' } end
-if state == 'r' or state == 'a' then
-  unit_set(key, 'a', job, retries)
-  touch()
-  return { ops(), 'claimed' }
+local out = { false }
+local exists = open()
+local claimed = false
+for a = 3, #ARGV, 2 do
+  local outcome = 'unknown'
+  if exists then
+    local step = ARGV[a]
+    local child = ARGV[a + 1] ~= '' and ARGV[a + 1] or nil
+    local def = unit_at(step, child)
+    if def then
+      local key = unit_key(step, child)
+      local state, job, retries = unit_get(key)
+      if state == 'c' or state == 'f' or state == 'k' then
+        outcome = 'done'
+      elseif def.kind == 'm' and not child and map_count(step) then
+        outcome = 'done'
+      elseif wf.status ~= 'running' then
+        outcome = 'ended'
+      elseif state == 'r' or state == 'a' then
+        if state == 'r' then unit_set(key, 'a', job, retries) end
+        claimed = true
+        outcome = 'claimed'
+      else
+        outcome = 'ended'
+      end
+    end
+  end
+  out[#out + 1] = outcome
 end
-return { ops(), 'ended' }
+if claimed then touch() end
+out[1] = ops()
+return out
 `,
   'wf-dispatched': `-- wf-dispatched.lua: clears outbox entries whose jobs are enqueued [W8].
 --
@@ -1270,43 +1287,57 @@ local entry = first[1] and redis.call('HGET', K_OUTBOX, first[1])
 local oldest = entry and string.match(entry, '"at":(%d+)}$') or -1
 return { ops(), 1, wf.status, int(wf.version), wf.ua, oldest }
 `,
-  'wf-record': `-- wf-record.lua: a step's (or map child's) final outcome, by first write; moves its stage's
--- counter, applies its failure policy and puts what became ready in the outbox [W3–W6].
+  'wf-record': `-- wf-record.lua: steps' (or map children's) final outcomes, by first write; each moves its
+-- stage's counter, applies its failure policy and puts what became ready in the outbox
+-- [W3–W6]; several in one call record as the same calls one by one [W16].
 --
 -- KEYS: [1]–[7] the workflow's keys (includes/wf.lua): [1] meta, [2] steps, [3] errors,
 --       [4] results, [5] items, [6] outbox, [7] outbox order.
--- ARGV: [1] result TTL (ms), [2] workflow id, [3] step, [4] child index or '', [5] '1' for a
---       result, '0' for a failure, [6] the result JSON or the error JSON.
--- Returns: {ops, status ('' when there is no such workflow or step), recorded 1|0, entries
---          (dispatch entries' JSON), job ids to cancel}.
+-- ARGV: [1] result TTL (ms), [2] workflow id, then groups of four: [3] step, [4] child
+--       index or '', [5] '1' for a result, '0' for a failure, [6] the result JSON or the
+--       error JSON.
+-- Returns: {ops, status ('' when there is no such workflow), recorded per group (1, 0 when
+--          it changed nothing, -1 when there is no such step), entries (dispatch entries'
+--          JSON), job ids to cancel}.
 
 --!include wf.lua
 
-if not open() then return { ops(), '', 0, {}, {} } end
-local step = ARGV[3]
-local child = ARGV[4] ~= '' and ARGV[4] or nil
-local ok = ARGV[5] == '1'
-local def = unit_at(step, child)
-if not def then return { ops(), '', 0, fx.dispatch, fx.cancel } end
-local key = unit_key(step, child)
-local state = unit_get(key)
-local is_map = def.kind == 'm' and not child
--- A map step's own job reports only its failure, before it expanded.
-if wf.status ~= 'running' or (state ~= 'r' and state ~= 'a') or (is_map and (ok or map_count(step))) then
-  return { ops(), wf.status, 0, fx.dispatch, fx.cancel }
+if not open() then
+  local none = {}
+  for a = 3, #ARGV, 4 do none[#none + 1] = 0 end
+  return { ops(), '', none, {}, {} }
 end
-if ok then
-  if redis.call('HSETNX', K_RESULTS, key, ARGV[6]) == 0 then
-    return { ops(), wf.status, 0, fx.dispatch, fx.cancel }
+
+-- One outcome: 1 when recorded, 0 when it changed nothing, -1 for no such step.
+local function record_one(step, child, ok, json)
+  local def = unit_at(step, child)
+  if not def then return -1 end
+  local key = unit_key(step, child)
+  local state, job, retries = unit_get(key)
+  local is_map = def.kind == 'm' and not child
+  -- A map step's own job reports only its failure, before it expanded.
+  if wf.status ~= 'running' or (state ~= 'r' and state ~= 'a') or (is_map and (ok or map_count(step))) then
+    return 0
   end
-  local _, job, retries = unit_get(key)
-  unit_set(key, 'c', job, retries)
-  unit_done(def, child)
-else
-  unit_failed(def, child, ARGV[6])
+  if ok then
+    if redis.call('HSETNX', K_RESULTS, key, json) == 0 then return 0 end
+    unit_set(key, 'c', job, retries)
+    unit_done(def, child)
+  else
+    unit_failed(def, child, json)
+  end
+  return 1
 end
-touch()
-return { ops(), wf.status, 1, fx.dispatch, fx.cancel }
+
+local recorded, changed = {}, false
+for a = 3, #ARGV, 4 do
+  local child = ARGV[a + 1] ~= '' and ARGV[a + 1] or nil
+  local one = record_one(ARGV[a], child, ARGV[a + 2] == '1', ARGV[a + 3])
+  if one == 1 then changed = true end
+  recorded[#recorded + 1] = one
+end
+if changed then touch() end
+return { ops(), wf.status, recorded, fx.dispatch, fx.cancel }
 `,
   'wf-results': `-- wf-results.lua: a step's stored results, in order [W10]: one for a step; for a map step its
 -- children's, by index (HMGET in chunks: a big hash's fields come back in no fixed order).

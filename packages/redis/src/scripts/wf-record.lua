@@ -1,37 +1,51 @@
--- wf-record.lua: a step's (or map child's) final outcome, by first write; moves its stage's
--- counter, applies its failure policy and puts what became ready in the outbox [W3–W6].
+-- wf-record.lua: steps' (or map children's) final outcomes, by first write; each moves its
+-- stage's counter, applies its failure policy and puts what became ready in the outbox
+-- [W3–W6]; several in one call record as the same calls one by one [W16].
 --
 -- KEYS: [1]–[7] the workflow's keys (includes/wf.lua): [1] meta, [2] steps, [3] errors,
 --       [4] results, [5] items, [6] outbox, [7] outbox order.
--- ARGV: [1] result TTL (ms), [2] workflow id, [3] step, [4] child index or '', [5] '1' for a
---       result, '0' for a failure, [6] the result JSON or the error JSON.
--- Returns: {ops, status ('' when there is no such workflow or step), recorded 1|0, entries
---          (dispatch entries' JSON), job ids to cancel}.
+-- ARGV: [1] result TTL (ms), [2] workflow id, then groups of four: [3] step, [4] child
+--       index or '', [5] '1' for a result, '0' for a failure, [6] the result JSON or the
+--       error JSON.
+-- Returns: {ops, status ('' when there is no such workflow), recorded per group (1, 0 when
+--          it changed nothing, -1 when there is no such step), entries (dispatch entries'
+--          JSON), job ids to cancel}.
 
 --!include wf.lua
 
-if not open() then return { ops(), '', 0, {}, {} } end
-local step = ARGV[3]
-local child = ARGV[4] ~= '' and ARGV[4] or nil
-local ok = ARGV[5] == '1'
-local def = unit_at(step, child)
-if not def then return { ops(), '', 0, fx.dispatch, fx.cancel } end
-local key = unit_key(step, child)
-local state = unit_get(key)
-local is_map = def.kind == 'm' and not child
--- A map step's own job reports only its failure, before it expanded.
-if wf.status ~= 'running' or (state ~= 'r' and state ~= 'a') or (is_map and (ok or map_count(step))) then
-  return { ops(), wf.status, 0, fx.dispatch, fx.cancel }
+if not open() then
+  local none = {}
+  for a = 3, #ARGV, 4 do none[#none + 1] = 0 end
+  return { ops(), '', none, {}, {} }
 end
-if ok then
-  if redis.call('HSETNX', K_RESULTS, key, ARGV[6]) == 0 then
-    return { ops(), wf.status, 0, fx.dispatch, fx.cancel }
+
+-- One outcome: 1 when recorded, 0 when it changed nothing, -1 for no such step.
+local function record_one(step, child, ok, json)
+  local def = unit_at(step, child)
+  if not def then return -1 end
+  local key = unit_key(step, child)
+  local state, job, retries = unit_get(key)
+  local is_map = def.kind == 'm' and not child
+  -- A map step's own job reports only its failure, before it expanded.
+  if wf.status ~= 'running' or (state ~= 'r' and state ~= 'a') or (is_map and (ok or map_count(step))) then
+    return 0
   end
-  local _, job, retries = unit_get(key)
-  unit_set(key, 'c', job, retries)
-  unit_done(def, child)
-else
-  unit_failed(def, child, ARGV[6])
+  if ok then
+    if redis.call('HSETNX', K_RESULTS, key, json) == 0 then return 0 end
+    unit_set(key, 'c', job, retries)
+    unit_done(def, child)
+  else
+    unit_failed(def, child, json)
+  end
+  return 1
 end
-touch()
-return { ops(), wf.status, 1, fx.dispatch, fx.cancel }
+
+local recorded, changed = {}, false
+for a = 3, #ARGV, 4 do
+  local child = ARGV[a + 1] ~= '' and ARGV[a + 1] or nil
+  local one = record_one(ARGV[a], child, ARGV[a + 2] == '1', ARGV[a + 3])
+  if one == 1 then changed = true end
+  recorded[#recorded + 1] = one
+end
+if changed then touch() end
+return { ops(), wf.status, recorded, fx.dispatch, fx.cancel }

@@ -1,6 +1,7 @@
 import {
   applyWorkflowEffects,
   type Clock,
+  type IdleWorkflow,
   type JobRecord,
   type Logger,
   type StepOutcome,
@@ -55,6 +56,8 @@ export function createWorkflowSweeper(options: {
   let timer: TimerHandle | undefined;
   let sweeping: Promise<void> | undefined;
   let stopped = false;
+  /** Where the next `idle` page starts: after the last workflow of the page before. */
+  let idleAfter: IdleWorkflow | undefined;
 
   async function enqueueStale(before: number): Promise<void> {
     const ids = await workflows.stale(before, SWEEP_LIMIT);
@@ -72,8 +75,11 @@ export function createWorkflowSweeper(options: {
   }
 
   async function checkIdle(before: number): Promise<void> {
-    const ids = await workflows.idle(before, SWEEP_LIMIT);
-    await Promise.all(ids.map((id) => checkSteps(id, before)));
+    const page = await workflows.idle(before, SWEEP_LIMIT, idleAfter);
+    // The next sweep goes on after this page; after the last page, from the start again:
+    // every idle workflow is checked, however many there are.
+    idleAfter = page.length < SWEEP_LIMIT ? undefined : page[page.length - 1];
+    await Promise.all(page.map((entry) => checkSteps(entry.id, before)));
   }
 
   /** Records the steps of workflow `id` whose jobs ended without reporting. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { newWorkflowId, workflowJobId } from '../../ids.js';
+import type { IdleWorkflow } from '../../transport-workflows.js';
 import { useSuiteContext } from './context.js';
 import type { ConformanceHarness } from './harness.js';
 import {
@@ -266,7 +267,8 @@ export function workflowStoreRules(harness: ConformanceHarness): void {
       const startedSecond = (await recordOf(workflows, second)).updatedAt;
       expect(startedSecond).toBeGreaterThan((await recordOf(workflows, first)).updatedAt);
       // Other tests' workflows may be idle too: look at these two only.
-      const mine = (ids: string[]) => ids.filter((id) => id === first || id === second);
+      const mine = (found: IdleWorkflow[]) =>
+        found.map((entry) => entry.id).filter((id) => id === first || id === second);
       expect(mine(await workflows.idle(startedSecond, 1_000))).toEqual([first]);
       await ctx.advance(2);
       const after = await ctx.now(transport);
@@ -280,6 +282,42 @@ export function workflowStoreRules(harness: ConformanceHarness): void {
       await workflows.cancel(second);
       await ctx.advance(2);
       expect(mine(await workflows.idle(await ctx.now(transport), 1_000))).toEqual([first]);
+    });
+
+    it('[W15] idle goes on after a cursor: pages of `limit` walk through every idle workflow once, in order', async ({
+      skip,
+    }) => {
+      const { transport, workflows } = await workflowsOf(ctx, skip);
+      const { plan } = orderPlan();
+      const ids: string[] = [];
+      for (let n = 0; n < 5; n++) {
+        const id = newWorkflowId();
+        await workflows.start({ id, plan, input: null });
+        ids.push(id);
+        await ctx.advance(2);
+      }
+      const before = await ctx.now(transport);
+      const full = await workflows.idle(before, 1_000);
+      const mine = (found: IdleWorkflow[]) => found.filter((entry) => ids.includes(entry.id));
+      expect(mine(full).map((entry) => entry.id)).toEqual(ids);
+      for (const entry of mine(full)) {
+        expect(entry.at).toBe((await recordOf(workflows, entry.id)).updatedAt);
+      }
+      // Pages of 2 (other tests' workflows may be among them): each workflow once, in order.
+      const walked: IdleWorkflow[] = [];
+      let after: IdleWorkflow | undefined;
+      for (;;) {
+        const page = await workflows.idle(before, 2, after);
+        expect(page.length).toBeLessThanOrEqual(2);
+        if (page.length === 0) break;
+        walked.push(...page);
+        after = page[page.length - 1];
+      }
+      expect(mine(walked)).toEqual(mine(full));
+      const third = mine(full)[2] as IdleWorkflow;
+      expect(mine(await workflows.idle(before, 1_000, third)).map((entry) => entry.id)).toEqual(
+        ids.slice(3),
+      );
     });
   });
 }

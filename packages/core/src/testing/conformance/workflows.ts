@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { newWorkflowId, workflowJobId } from '../../ids.js';
 import { useSuiteContext } from './context.js';
 import { type ConformanceHarness, uniqueQueue } from './harness.js';
+import { workflowBatchRules } from './workflow-batch.js';
 import {
   dispatchOf,
   failed,
@@ -242,4 +243,5 @@ export function workflowRules(harness: ConformanceHarness): void {
 
   workflowMapRules(harness);
   workflowStoreRules(harness);
+  workflowBatchRules(harness);
 }
