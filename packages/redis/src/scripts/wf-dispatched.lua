@@ -9,9 +9,11 @@
 
 if not open() then return { ops() } end
 local removed = 0
-for a = 3, #ARGV do
-  removed = removed + redis.call('HDEL', K_OUTBOX, ARGV[a])
-  redis.call('ZREM', K_ORDER, ARGV[a])
+local CHUNK = 1000
+for a = 3, #ARGV, CHUNK do
+  local last = math.min(a + CHUNK - 1, #ARGV)
+  removed = removed + redis.call('HDEL', K_OUTBOX, unpack(ARGV, a, last))
+  redis.call('ZREM', K_ORDER, unpack(ARGV, a, last))
 end
 if removed > 0 then
   -- The outbox changed: a new version, so that the index hears of it in order.

@@ -25,6 +25,7 @@ import {
   WorkflowNotFoundError,
   WorkflowSkewError,
 } from './errors.js';
+import { createWorkflowStepBatches } from './step-batches.js';
 import { stepWork } from './step-input.js';
 
 /** A map stage's default child limit (docs/workflows.md §7). */
@@ -74,10 +75,12 @@ export function createWorkflowStepJobs(options: {
   const { workflows } = transport;
   /** Jobs whose final outcome is on its way to their workflow. */
   const recording = new WeakSet<HeldJob>();
+  /** Claims and records gathered per workflow into `claimMany` and `recordMany` calls. */
+  const batches = createWorkflowStepBatches(transport);
 
   async function prepare(job: HeldJob, ref: JobWorkflowRef): Promise<Prepared> {
     const address = addressOf(ref);
-    const claim = await workflows.claim(ref.id, address);
+    const claim = await batches.claim(ref.id, address);
     if (claim === 'done') {
       // A redelivery: the step's outcome is recorded; hand on what its recorder may not have.
       const entries = await workflows.outbox(ref.id);
@@ -143,8 +146,7 @@ export function createWorkflowStepJobs(options: {
   /** Records a step's final outcome, then hands on what became ready; never rejects. */
   async function report(job: HeldJob, ref: JobWorkflowRef, outcome: StepOutcome): Promise<void> {
     try {
-      const result = await workflows.record(ref.id, addressOf(ref), outcome);
-      await applyWorkflowEffects(transport, ref.id, result);
+      await batches.record(ref.id, addressOf(ref), outcome);
     } catch (error) {
       logger.error(
         { ...jobFields(job), workflowId: ref.id, step: ref.step, err: error },

@@ -107,8 +107,14 @@ local function stage_of(index)
   return string.sub(v, 1, 1), names
 end
 
+-- A map step's child count once expanded (then it never changes: cached), else nil.
+local counts = {}
 local function map_count(name)
-  return tonumber(redis.call('HGET', K_META, 'n:' .. name))
+  local count = counts[name]
+  if count then return count end
+  count = tonumber(redis.call('HGET', K_META, 'n:' .. name))
+  counts[name] = count
+  return count
 end
 
 local function touch()
@@ -118,17 +124,30 @@ local function touch()
   redis.call('HSET', K_META, 'ua', now_s, 'v', int(wf.version))
 end
 
+-- Writes buffered by ready() (see flush_ready): HSET and ZADD arguments, many units per call.
+local pending_steps, pending_outbox, pending_order = nil, nil, nil
+
+-- Sends the writes ready() buffered, if any.
+local function flush_ready()
+  if pending_steps and #pending_steps > 0 then
+    redis.call('HSET', K_STEPS, unpack(pending_steps))
+    redis.call('HSET', K_OUTBOX, unpack(pending_outbox))
+    redis.call('ZADD', K_ORDER, unpack(pending_order))
+  end
+  pending_steps, pending_outbox, pending_order = nil, nil, nil
+end
+
 -- Puts a unit's job in the outbox: `ready`, with the job id of its retry. `item` is a map
 -- child's item JSON (read from the items hash when not given).
--- `retries` is given for a fresh child (0), read otherwise.
-local function ready(def, child, kind, item, retries)
+-- `retries` is given for a fresh child (0), read otherwise. With `buffered`, the writes wait
+-- for flush_ready() (a fresh expand's many children: a few calls instead of three each).
+local function ready(def, child, kind, item, retries, buffered)
   local key = unit_key(def.name, child)
   if not retries then
     local _
     _, _, retries = unit_get(key)
     retries = retries or 0
   end
-  unit_set(key, 'r', '1', retries)
   local job_id = workflow_job_id(def.queue, wf_id, def.name, child, retries)
   local entry = '{"step":"' .. def.name .. '",'
   if child then
@@ -139,8 +158,18 @@ local function ready(def, child, kind, item, retries)
   if child then entry = entry .. ',"input":' .. item end
   entry = entry .. ',"at":' .. now_s .. '}'
   wf.seq = wf.seq + 1
-  redis.call('HSET', K_OUTBOX, job_id, entry)
-  redis.call('ZADD', K_ORDER, wf.seq, job_id)
+  if buffered then
+    if not pending_steps then pending_steps, pending_outbox, pending_order = {}, {}, {} end
+    local n = #pending_steps
+    pending_steps[n + 1], pending_steps[n + 2] = key, 'r1' .. int(retries)
+    pending_outbox[n + 1], pending_outbox[n + 2] = job_id, entry
+    pending_order[n + 1], pending_order[n + 2] = wf.seq, job_id
+    if n + 2 >= 2000 then flush_ready() end
+  else
+    unit_set(key, 'r', '1', retries)
+    redis.call('HSET', K_OUTBOX, job_id, entry)
+    redis.call('ZADD', K_ORDER, wf.seq, job_id)
+  end
   fx.dispatch[#fx.dispatch + 1] = entry
   fx.dispatch_ids[#fx.dispatch_ids + 1] = job_id
   fx.added = true
@@ -175,9 +204,12 @@ local function start_children(def, count, items)
     if not items then state = unit_get(key) end
     if state ~= 'c' and state ~= 'k' then
       remaining = remaining + 1
-      if state == 'p' then ready(def, c, 'run', items and ARGV[items + child], items and 0) end
+      if state == 'p' then
+        ready(def, c, 'run', items and ARGV[items + child], items and 0, items ~= nil)
+      end
     end
   end
+  flush_ready()
   redis.call('HSET', K_META, 'r' .. def.stage, int(remaining))
   if remaining == 0 then
     unit_set(def.name, 'c', job, retries)
