@@ -60,8 +60,8 @@ worker.on((event) => {
 installSignalHandlers(worker);
 
 /**
- * The transport, with every `workflows.claim` answer written to the ledger with the time the
- * call was sent: a claim sent after a cancel returned, and granted, is a step started after
+ * The transport, with every `workflows.claim` (and `claimMany`) answer written to the ledger
+ * with the time the call was sent: a claim sent after a cancel returned, and granted, is a step started after
  * the cancel (the cancel scenario counts them).
  */
 function withClaimsLogged(inner: typeof transport): typeof transport {
@@ -72,7 +72,16 @@ function withClaimsLogged(inner: typeof transport): typeof transport {
     ledger.write('claim', id, address.step, address.child ?? -1, outcome, sentAt);
     return outcome;
   }
-  const workflows = forward(inner.workflows, 'claim', claim);
+  async function claimMany(...args: Parameters<typeof inner.workflows.claimMany>) {
+    const [id, addresses] = args;
+    const sentAt = Date.now();
+    const outcomes = await inner.workflows.claimMany(...args);
+    addresses.forEach((address, i) => {
+      ledger.write('claim', id, address.step, address.child ?? -1, outcomes[i] ?? '?', sentAt);
+    });
+    return outcomes;
+  }
+  const workflows = forward(forward(inner.workflows, 'claim', claim), 'claimMany', claimMany);
   return forward(inner, 'workflows', workflows);
 }
 
