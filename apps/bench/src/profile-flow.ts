@@ -7,10 +7,12 @@
  *    (expand, enqueue, first and last child, parent) and the transport's calls per child.
  * 2. The same number of plain no-op jobs on the same worker: the baseline per job.
  * 3. Redis CPU per call of `workflows.claim` and `workflows.record` (50 in flight) against an
- *    `EVALSHA` that returns 1.
+ *    `EVALSHA` that returns 1, and per child of `claimMany` and `recordMany` in batches of 25
+ *    (as the worker sends them), and of the expand.
  *
  * Redis CPU is the `INFO cpu` delta; worker CPU is this process's `cpuUsage()`. Both are
- * CPU time, which other load on the machine moves less than wall time.
+ * CPU time, which other load on the machine moves less than wall time. A second argument
+ * `flow` runs step 1 only (e.g. under `node --cpu-prof`).
  */
 import {
   type AnyTaskDefinition,
@@ -32,6 +34,8 @@ import { flowWorkflow } from './systems/conveyor-flows.js';
 
 const QUEUE = 'profile';
 const CONCURRENCY = 50;
+/** Children per claimMany / recordMany call in the script measurement (the worker's are 20–30). */
+const BATCH = 25;
 
 /** A transport whose calls are counted by name, with `onCall` told of each before it runs. */
 function counted<T extends object>(
@@ -198,17 +202,56 @@ async function scriptCosts(url: string, probe: RedisProbe, count: number) {
       { ok: true, result: payload(i).n },
     ),
   );
+  // As the worker sends them: BATCH children per claimMany and recordMany call.
+  const id2 = newWorkflowId();
+  await transport.workflows.start({
+    id: id2,
+    plan: workflowPlan(workflow),
+    input: { children: count },
+  });
+  await transport.workflows.claim(id2, { step: 'children' });
+  await transport.workflows.expand(id2, 'children', items, Math.max(count, 1));
+  const batches = Math.ceil(count / BATCH);
+  const range = (b: number) =>
+    Array.from({ length: Math.min(BATCH, count - b * BATCH) }, (_, k) => b * BATCH + k);
+  const perChild = async (call: (b: number) => Promise<unknown>) => {
+    const at = await probe.cpuMs();
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 2 }, async () => {
+        while (next < batches) await call(next++);
+      }),
+    );
+    return (((await probe.cpuMs()) - at) * 1_000) / count;
+  };
+  const claimMany = await perChild((b) =>
+    transport.workflows.claimMany(
+      id2,
+      range(b).map((child) => ({ step: 'children', child })),
+    ),
+  );
+  const recordMany = await perChild((b) =>
+    transport.workflows.recordMany(
+      id2,
+      range(b).map((child) => ({
+        address: { step: 'children', child },
+        outcome: { ok: true, result: payload(child).n },
+      })),
+    ),
+  );
   raw.disconnect();
   await transport.close();
-  return { expandUs, baseline, claim, record };
+  return { expandUs, baseline, claim, record, claimMany, recordMany };
 }
 
 const count = Number(process.argv[2] ?? 10_000);
+/** `flow` runs the workflow only (for a CPU profile with --cpu-prof). */
+const only = process.argv[3];
 const redis = await startRedis();
 const probe = createRedisProbe(redis.url);
 const f = (n: number) => n.toFixed(1);
 try {
-  for (const mode of ['flow', 'plain'] as const) {
+  for (const mode of only === 'flow' ? (['flow'] as const) : (['flow', 'plain'] as const)) {
     const run = await runOnce(redis.url, probe, count, mode);
     process.stdout.write(
       `${mode}, ${count.toLocaleString('en-US')} ${mode === 'flow' ? 'children' : 'jobs'}: ${Math.round(run.ms)} ms; Redis CPU ${f(run.redisUs)} µs and worker CPU ${f(run.workerUs)} µs per ${mode === 'flow' ? 'child' : 'job'}\n`,
@@ -219,9 +262,11 @@ try {
     const perJob = run.calls.map(([name, n]) => `${name} ${n.toFixed(3)}`).join(', ');
     process.stdout.write(`  transport calls per ${mode === 'flow' ? 'child' : 'job'}: ${perJob}\n`);
   }
+  if (only === 'flow') process.exit(0);
   const costs = await scriptCosts(redis.url, probe, count);
   process.stdout.write(
-    `Redis CPU per call: workflows.claim ${f(costs.claim)} µs, workflows.record ${f(costs.record)} µs, EVALSHA "return 1" ${f(costs.baseline)} µs; expand ${f(costs.expandUs)} µs per child\n`,
+    `Redis CPU per call: workflows.claim ${f(costs.claim)} µs, workflows.record ${f(costs.record)} µs, EVALSHA "return 1" ${f(costs.baseline)} µs\n` +
+      `Redis CPU per child: claimMany ${f(costs.claimMany)} µs, recordMany ${f(costs.recordMany)} µs (${BATCH} a call), expand ${f(costs.expandUs)} µs\n`,
   );
 } finally {
   probe.close();
