@@ -34,11 +34,15 @@ const transport = redisTransport({
   prefix: settings.prefix,
   checkMaxmemoryPolicy: false,
 });
+// The workflow scenarios' workers also run chaos.workflow; the others run as before.
 const { tasks: workflowTasks, workflow } = chaosWorkflow(ledger, settings.ledgerDir);
 const worker = createWorker({
-  transport: withClaimsLogged(transport),
-  tasks: [...chaosTasks(ledger, { sandboxPoison: settings.sandboxPoison }), ...workflowTasks],
-  workflows: [workflow],
+  transport: settings.workflows ? withClaimsLogged(transport) : transport,
+  tasks: [
+    ...chaosTasks(ledger, { sandboxPoison: settings.sandboxPoison }),
+    ...(settings.workflows ? workflowTasks : []),
+  ],
+  ...(settings.workflows && { workflows: [workflow] }),
   queues: settings.queues,
   concurrency: settings.concurrency,
   prefetch: settings.prefetch,

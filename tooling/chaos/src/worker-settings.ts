@@ -14,4 +14,6 @@ export interface WorkerSettings {
   shutdownGraceMs: number;
   /** Run the poison task in `@conveyor/worker`'s sandbox (a child process per run slot). */
   sandboxPoison?: boolean;
+  /** Run `chaos.workflow` (`createWorker({ workflows })`, with its sweeper): the workflow scenarios. */
+  workflows?: boolean;
 }

@@ -24,7 +24,13 @@ it('proves the fan-in, cancel and retry of workflows against the ledger', async 
   const setup = {
     dir,
     workers: 2,
-    worker: { concurrency: 5, leaseMs: 3_000, reserveWaitMs: 500, shutdownGraceMs: 5_000 },
+    worker: {
+      concurrency: 5,
+      leaseMs: 3_000,
+      workflows: true,
+      reserveWaitMs: 500,
+      shutdownGraceMs: 5_000,
+    },
   };
   const progress = () => {};
   await withRig(setup, async (rig) => {

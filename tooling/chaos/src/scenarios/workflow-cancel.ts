@@ -143,7 +143,13 @@ export const workflowCancel: Scenario = {
       workers: 2,
       // Jobs reserved ahead wait in the workers at the cancel: they must not start either (the
       // cancel drops them, or their claim is refused).
-      worker: { concurrency: 5, prefetch: 10, leaseMs: 3_000, reserveWaitMs: 1_000 },
+      worker: {
+        concurrency: 5,
+        prefetch: 10,
+        leaseMs: 3_000,
+        workflows: true,
+        reserveWaitMs: 1_000,
+      },
     };
     return withRig(setup, async (rig): Promise<ScenarioResult> => {
       const outcome = await cancelMidRun(rig, options, progress);

@@ -130,7 +130,7 @@ export const workflowFanIn: Scenario = {
     const setup = {
       dir,
       workers: 4,
-      worker: { concurrency: 5, leaseMs: 3_000, reserveWaitMs: 1_000 },
+      worker: { concurrency: 5, leaseMs: 3_000, workflows: true, reserveWaitMs: 1_000 },
     };
     return withRig(setup, async (rig): Promise<ScenarioResult> => {
       const outcome = await fanInUnderKills(rig, options, progress);

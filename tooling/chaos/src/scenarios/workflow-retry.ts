@@ -101,7 +101,7 @@ export const workflowRetry: Scenario = {
     const setup = {
       dir,
       workers: 2,
-      worker: { concurrency: 5, leaseMs: 3_000, reserveWaitMs: 1_000 },
+      worker: { concurrency: 5, leaseMs: 3_000, workflows: true, reserveWaitMs: 1_000 },
     };
     return withRig(setup, async (rig): Promise<ScenarioResult> => {
       const outcome = await retryFromStep(rig, { count: quick ? 200 : 1_000 }, progress);
