@@ -39,6 +39,22 @@ describe('createWorker({ workflows })', () => {
     });
   });
 
+  it("accepts codegen's registry copy of a step's task (stamped with its fingerprint), and runs that copy", async () => {
+    const logger = captureLogger();
+    const stamped = Object.freeze({ ...pick, fingerprint: 'f00dfeedf00dfeed' });
+    const worker = createWorker({
+      transport: memoryTransport(),
+      tasks: [stamped],
+      workflows: [order],
+      logger,
+    });
+    const running = worker.start();
+    await worker.stop({ graceMs: 0 });
+    await running;
+    const started = logger.lines.find((line) => line.message === 'worker started');
+    expect(started?.fields).toMatchObject({ tasks: ['wo.pack', 'wo.pick', 'wo.undo'] });
+  });
+
   it("rejects another definition under a step task's name, a non-workflow, and a transport without workflows", () => {
     const base = { transport: memoryTransport(), logger: captureLogger() };
     const impostor = make('wo.pick', 'picking');

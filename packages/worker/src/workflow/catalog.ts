@@ -54,8 +54,10 @@ export function resolveWorkflows(
       const { task } = step;
       if (!isTaskDefinition(task)) continue;
       const given = registry.get(task.name) ?? added.get(task.name);
+      // The same task, or a copy of it (codegen's registry stamps each task with its
+      // fingerprint in a copy): the same `run`. Anything else is another task under the name.
       if (given === undefined) added.set(task.name, task);
-      else if (given !== task) {
+      else if (given !== task && given.run !== task.run) {
         throw new InvalidOptionError(
           'workflows',
           `task ${task.name} of step ${step.name} of workflow ${workflow.name}`,
