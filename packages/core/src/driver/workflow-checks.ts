@@ -3,6 +3,7 @@ import { InvalidOptionError, PayloadTooLargeError } from '../errors.js';
 import { isWorkflowId, WORKFLOW_ID_RULE } from '../ids.js';
 import type { JobError } from '../job-error.js';
 import { assertJsonValue, type JsonValue } from '../json.js';
+import { utf8SizeOver } from '../payload-size.js';
 import type { StepAddress, StepOutcome, WorkflowStartRequest } from '../transport-workflows.js';
 import type { WorkflowPlan, WorkflowPlanStep } from '../workflow/plan.js';
 import { isStepName, STEP_NAME_RULE } from '../workflow/stages.js';
@@ -45,11 +46,37 @@ export function checkAddress(address: unknown): StepAddress {
 export function jsonWithin(value: unknown, what: string, maxBytes: number): JsonValue {
   if (value === undefined)
     throw new InvalidOptionError(what, value, 'a JSON value (null for none)');
+  const primitive = withinAsPrimitive(value, maxBytes);
+  if (primitive !== undefined) return primitive;
   assertJsonValue(value, what);
   const json = JSON.stringify(value);
-  const bytes = Buffer.byteLength(json, 'utf8');
-  if (bytes > maxBytes) throw new PayloadTooLargeError(what, bytes, maxBytes, undefined, 'input');
+  const bytes = utf8SizeOver(json, maxBytes);
+  if (bytes !== undefined) {
+    throw new PayloadTooLargeError(what, bytes, maxBytes, undefined, 'input');
+  }
   return JSON.parse(json) as JsonValue;
+}
+
+/** Longest JSON of a finite number (`-1.2345678901234567e-300`). */
+const MAX_NUMBER_JSON = 24;
+
+/**
+ * A primitive's JSON round trip without the trip, when it is surely within `maxBytes` (a
+ * step's result is often one): a finite number (-0 comes back as 0), a boolean, null, or a
+ * string short enough that even escaped (6 bytes a code unit, `\u0000`) it fits. Anything
+ * else (objects, a number that is not finite, a long string): undefined, for the full check.
+ */
+function withinAsPrimitive(value: unknown, maxBytes: number): JsonValue | undefined {
+  switch (typeof value) {
+    case 'number':
+      return Number.isFinite(value) && MAX_NUMBER_JSON <= maxBytes ? value + 0 : undefined;
+    case 'boolean':
+      return value;
+    case 'string':
+      return value.length * 6 + 2 <= maxBytes ? value : undefined;
+    default:
+      return value === null ? null : undefined;
+  }
 }
 
 /** A step's outcome: `{ ok: true, result }` (JSON within the cap) or `{ ok: false, error }`. */

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { jsonWithin } from '../src/driver/workflow-checks.js';
+
+const roundTrip = (value: unknown) => JSON.parse(JSON.stringify(value)) as unknown;
+
+describe('jsonWithin (the JSON checks of transport.workflows)', () => {
+  it('answers what the JSON round trip answers, for primitives and objects alike', () => {
+    const values = [0, -0, 1.5, -1.2345678901234567e-300, true, false, null, '', 'é\u0000"\\'];
+    for (const value of [...values, { a: [1, 'x', null] }, [{ b: -0 }]]) {
+      expect(Object.is(jsonWithin(value, 'step result', 1_000), roundTrip(value))).toBe(
+        typeof value !== 'object' || value === null,
+      );
+      expect(jsonWithin(value, 'step result', 1_000)).toStrictEqual(roundTrip(value));
+    }
+  });
+
+  it('answers a copy of an object, not the object', () => {
+    const result = { items: [1, 2] };
+    const checked = jsonWithin(result, 'step result', 1_000) as { items: number[] };
+    result.items.push(3);
+    expect(checked).toStrictEqual({ items: [1, 2] });
+  });
+
+  it('refuses a value over the cap with PAYLOAD_TOO_LARGE, however small its kind', () => {
+    const refused = (value: unknown, maxBytes: number) => {
+      expect(() => jsonWithin(value, 'step result', maxBytes)).toThrow(
+        expect.objectContaining({ code: 'PAYLOAD_TOO_LARGE' }),
+      );
+    };
+    refused('x'.repeat(100), 100); // 102 bytes with its quotes
+    refused('\u0001'.repeat(10), 50); // escaped: 6 bytes each
+    refused('é'.repeat(40), 80); // 2 bytes each in UTF-8
+    refused(-1.2345678901234567e-300, 20);
+    refused(123456, 5);
+    refused({ a: 'x'.repeat(100) }, 100);
+    expect(jsonWithin('x'.repeat(98), 'step result', 100)).toBe('x'.repeat(98));
+    expect(jsonWithin(12345, 'step result', 5)).toBe(12345);
+  });
+
+  it('refuses what is not JSON (NOT_JSON), and undefined', () => {
+    for (const value of [Number.NaN, Number.POSITIVE_INFINITY, () => 1, Symbol('s'), 1n]) {
+      expect(() => jsonWithin(value, 'step result', 1_000)).toThrow(
+        expect.objectContaining({ code: 'NOT_JSON' }),
+      );
+    }
+    expect(() => jsonWithin(undefined, 'step result', 1_000)).toThrow(
+      expect.objectContaining({ code: 'INVALID_OPTION' }),
+    );
+  });
+});
