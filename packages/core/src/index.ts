@@ -179,7 +179,9 @@ export {
 export type {
   ClaimOutcome,
   DispatchEntry,
+  ExpandResult,
   IdleWorkflow,
+  MapChildren,
   RecordManyResult,
   RecordResult,
   StepAddress,
@@ -229,6 +231,7 @@ export {
   type WorkflowStepView,
   type WorkflowView,
 } from './workflow/describe.js';
+export { describeWorkflowWithJobs } from './workflow/describe-jobs.js';
 export {
   applyWorkflowEffects,
   cancelJobs,

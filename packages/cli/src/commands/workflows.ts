@@ -1,10 +1,8 @@
 import {
   applyWorkflowEffects,
   cancelJobs,
-  describeWorkflow,
-  listedJobIds,
+  describeWorkflowWithJobs,
   requireCapability,
-  type StepJobAttempts,
   type TransportWith,
   type TransportWorkflows,
   type WorkflowRecord,
@@ -17,7 +15,6 @@ import { terminalText } from '../terminal-text.js';
 import { describeWorkflowTree } from '../workflow-tree.js';
 
 /** Step jobs looked up at once for their attempts. */
-const LOOKUPS_AT_ONCE = 64;
 
 /** The transport, with `CAPABILITY_MISSING` (exit 10) when it has no workflows. */
 function workflowTransport(connection: Connection, neededBy: string): TransportWith<'workflows'> {
@@ -39,28 +36,6 @@ async function getRecord(workflows: TransportWorkflows, id: string): Promise<Wor
   return record;
 }
 
-/** The attempts of each job in `ids`, looked up a few at a time; gone jobs are left out. */
-async function attemptsOf(
-  connection: Connection,
-  ids: readonly string[],
-): Promise<Map<string, StepJobAttempts>> {
-  const found = new Map<string, StepJobAttempts>();
-  for (let from = 0; from < ids.length; from += LOOKUPS_AT_ONCE) {
-    const records = await Promise.all(
-      ids.slice(from, from + LOOKUPS_AT_ONCE).map((id) => connection.transport.getJob(id)),
-    );
-    for (const record of records) {
-      if (record) {
-        found.set(record.id, {
-          attempts: record.attempts,
-          maxAttempts: record.envelope.maxAttempts,
-        });
-      }
-    }
-  }
-  return found;
-}
-
 /** `conveyor inspect <wf_…>`: the workflow's tree, with each listed step job's attempts. */
 export async function inspectWorkflow(
   connection: Connection,
@@ -71,8 +46,7 @@ export async function inspectWorkflow(
   const { workflows } = workflowTransport(connection, '`conveyor inspect <workflow id>`');
   const record = await getRecord(workflows, id);
   const listing = options.all ? { children: 'all' as const } : {};
-  const jobs = await attemptsOf(connection, listedJobIds(describeWorkflow(record, listing)));
-  const view: WorkflowView = describeWorkflow(record, { ...listing, jobs });
+  const view: WorkflowView = await describeWorkflowWithJobs(connection.transport, record, listing);
   if (options.json) {
     printJson(io, view);
     return;

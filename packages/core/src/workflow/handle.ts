@@ -4,13 +4,8 @@ import type { AnyTaskContract } from '../task.js';
 import { FINAL_STATES } from '../transport.js';
 import type { TransportWith } from '../transport-capabilities.js';
 import type { WorkflowRecord } from '../transport-workflows.js';
-import {
-  type DescribeWorkflowOptions,
-  describeWorkflow,
-  listedJobIds,
-  type StepJobAttempts,
-  type WorkflowView,
-} from './describe.js';
+import { type DescribeWorkflowOptions, describeWorkflow, type WorkflowView } from './describe.js';
+import { describeWorkflowWithJobs } from './describe-jobs.js';
 import { applyWorkflowEffects, cancelJobs } from './dispatch.js';
 import {
   WorkflowNotCompletedError,
@@ -99,18 +94,9 @@ class TransportWorkflowHandle<TResult> implements WorkflowHandle<TResult> {
   }: WorkflowStatusOptions = {}): Promise<WorkflowView | null> {
     const record = await this.#transport.workflows.get(this.id);
     if (record === null) return null;
-    const view = describeWorkflow(record, listed);
-    if (!attempts) return view;
-    const jobs = new Map<string, StepJobAttempts>();
-    await Promise.all(
-      listedJobIds(view).map(async (jobId) => {
-        const job = await this.#transport.getJob(jobId);
-        if (job !== null) {
-          jobs.set(jobId, { attempts: job.attempts, maxAttempts: job.envelope.maxAttempts });
-        }
-      }),
-    );
-    return jobs.size === 0 ? view : describeWorkflow(record, { ...listed, jobs });
+    return attempts
+      ? describeWorkflowWithJobs(this.#transport, record, listed)
+      : describeWorkflow(record, listed);
   }
 
   async result({

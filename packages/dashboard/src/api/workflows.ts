@@ -1,11 +1,9 @@
 import {
   applyWorkflowEffects,
   cancelJobs,
-  describeWorkflow,
+  describeWorkflowWithJobs,
   hasCapability,
   isWorkflowId,
-  listedJobIds,
-  type StepJobAttempts,
   type TransportWith,
   WORKFLOW_ID_RULE,
   type WorkflowRecord,
@@ -17,7 +15,6 @@ import type { Route } from '../http/router.js';
 import { audit } from './audit.js';
 
 /** Step jobs looked up at once for their attempts. */
-const LOOKUPS_AT_ONCE = 64;
 
 /** The transport with its workflows, or 501 `CAPABILITY_MISSING`: the page says so. */
 function workflowTransport(core: DashboardCore): TransportWith<'workflows'> {
@@ -46,27 +43,6 @@ async function getOr404(transport: TransportWith<'workflows'>, id: string) {
   return record;
 }
 
-async function attemptsOf(
-  core: DashboardCore,
-  ids: readonly string[],
-): Promise<Map<string, StepJobAttempts>> {
-  const found = new Map<string, StepJobAttempts>();
-  for (let from = 0; from < ids.length; from += LOOKUPS_AT_ONCE) {
-    const records = await Promise.all(
-      ids.slice(from, from + LOOKUPS_AT_ONCE).map((id) => core.transport.getJob(id)),
-    );
-    for (const record of records) {
-      if (record) {
-        found.set(record.id, {
-          attempts: record.attempts,
-          maxAttempts: record.envelope.maxAttempts,
-        });
-      }
-    }
-  }
-  return found;
-}
-
 /** The page's view: the tree with the step jobs' attempts, the input through the redactor. */
 async function viewOf(
   core: DashboardCore,
@@ -74,8 +50,7 @@ async function viewOf(
   all: boolean,
 ): Promise<WorkflowView> {
   const listing = all ? { children: 'all' as const } : {};
-  const jobs = await attemptsOf(core, listedJobIds(describeWorkflow(record, listing)));
-  const view = describeWorkflow(record, { ...listing, jobs });
+  const view = await describeWorkflowWithJobs(core.transport, record, listing);
   return { ...view, input: core.redactor.apply(view.input) };
 }
 
