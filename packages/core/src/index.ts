@@ -235,6 +235,7 @@ export { describeWorkflowWithJobs } from './workflow/describe-jobs.js';
 export {
   applyWorkflowEffects,
   cancelJobs,
+  enqueueMapChildren,
   stepJobRequest,
   type WorkflowEffects,
 } from './workflow/dispatch.js';

@@ -38,7 +38,10 @@ export interface StepAddress {
  * in every process, for one step, child and retry), so enqueueing it twice adds one job.
  */
 export interface DispatchEntry extends StepAddress {
-  /** `run`: the step's (or child's, or compensation's) job. `expand`: a map stage's job that computes its items and calls `expand`. */
+  /**
+   * `run`: the step's (or child's, or compensation's) job. `expand`: a map stage's job that
+   * computes its items and calls `expand`, then enqueues the children it answers.
+   */
   kind: 'run' | 'expand';
   jobId: string;
   /** The task, queue, attempts and priority of the step, from the plan. */
@@ -46,8 +49,20 @@ export interface DispatchEntry extends StepAddress {
   queue: string;
   maxAttempts: number;
   priority: number;
-  /** A map child's item, stored by `expand`: the child job's input. Absent otherwise: the worker resolves the input from stored results when it runs the step. */
+  /**
+   * A map child's item: the child job's input, set by the worker that enqueues the children
+   * (the transport never stores items). Absent otherwise: the worker resolves the input from
+   * stored results when it runs the step.
+   */
   input?: JsonValue;
+  /**
+   * On a map step's `expand` entry once the stage expanded: its child count. The entry then
+   * stands for "the children are not all enqueued yet" [W7]: enqueueing it (the sweeper, a
+   * redelivery) enqueues the expand job again (its fixed id: a live one is not doubled), and
+   * `dispatched` with this entry's job id leaves it; only `dispatched` with the key that
+   * `expand` answers (`children.key`) clears it, once the children are enqueued.
+   */
+  children?: number;
   /** Transport clock when it was written to the outbox. */
   at: number;
 }
@@ -114,6 +129,24 @@ export interface RecordManyResult {
   status: WorkflowStatus | 'unknown';
   dispatch: DispatchEntry[];
   cancel: string[];
+}
+
+/**
+ * The children a map stage's expand job enqueues [W7]: the open ones, by index, each with its
+ * retry number (its job id is `workflowJobId(queue, workflowId, step, child, retries)`, its
+ * input the item at its index). Then `dispatched(workflowId, [key])` clears the stage's
+ * children entry.
+ */
+export interface MapChildren {
+  /** The outbox key of the stage's children entry, for `dispatched`. */
+  key: string;
+  open: Array<{ child: number; retries: number }>;
+}
+
+/** What {@link TransportWorkflows.expand} answers. */
+export interface ExpandResult extends RecordResult {
+  /** Present while the stage's children entry is in the outbox: the children to enqueue. */
+  children?: MapChildren;
 }
 
 /** A workflow `idle` answers, and where a next `idle` call goes on from [W15]. */
@@ -184,16 +217,20 @@ export interface TransportWorkflows {
    */
   recordMany(workflowId: string, items: readonly StepOutcomeItem[]): Promise<RecordManyResult>;
   /**
-   * A map stage's items (its children's inputs, in order), once: the children become ready
-   * [W7]. More than `maxChildren` fails the step (`WORKFLOW_TOO_LARGE`, its policy applies).
+   * A map stage's items (its children's inputs, in order), checked and counted: the count is
+   * stored once, the children are `ready` (no per-child write), and one children entry goes
+   * in the outbox; the answer's `children` are the jobs for the caller to enqueue [W7]. The
+   * items themselves are not stored: mappings are pure, so a redelivered expand job computes
+   * them again (the same count, else the step fails with `WORKFLOW_MAP_CHANGED`). More than
+   * `maxChildren` fails the step (`WORKFLOW_TOO_LARGE`, its policy applies).
    */
   expand(
     workflowId: string,
     step: string,
     items: readonly JsonValue[],
     maxChildren: number,
-  ): Promise<RecordResult>;
-  /** Clears outbox entries whose jobs are enqueued [W8]. */
+  ): Promise<ExpandResult>;
+  /** Clears outbox entries whose jobs are enqueued, by job id (or a map's children key) [W8]. */
   dispatched(workflowId: string, jobIds: readonly string[]): Promise<void>;
   /** Ids of workflows whose outbox has entries written before `before` (transport clock), at most `limit` [W8]. */
   stale(before: number, limit: number): Promise<string[]>;

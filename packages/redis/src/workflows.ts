@@ -13,6 +13,7 @@ import { workflowKeyClaim, workflowKeys } from './keys.js';
 import { runScript, type ScriptName } from './scripts.js';
 import {
   decodeRecord,
+  readChildren,
   readEntries,
   readOps,
   readResult,
@@ -191,9 +192,8 @@ export function redisWorkflows(options: RedisWorkflowsOptions): TransportWorkflo
     },
 
     async expand(id, step, items, maxChildren) {
-      const args = [step, String(maxChildren)];
-      for (const item of items) args.push(JSON.stringify(item));
-      const reply = await call('wf-expand', id, args);
+      // Only the count is stored: the items are the caller's to enqueue [W7].
+      const reply = await call('wf-expand', id, [step, String(maxChildren), String(items.length)]);
       if (reply[1] === 'not-map') {
         throw new InvalidOptionError(
           `step of workflow ${id}`,
@@ -201,7 +201,9 @@ export function redisWorkflows(options: RedisWorkflowsOptions): TransportWorkflo
           `a map step of ${String(reply[2])}`,
         );
       }
-      return { ...recordResult(reply), recorded: Number(reply[2]) === 1 };
+      const result = { ...recordResult(reply), recorded: Number(reply[2]) === 1 };
+      const children = readChildren(reply[5], items.length);
+      return children === undefined ? result : { ...result, children };
     },
 
     async dispatched(id, jobIds) {

@@ -1,5 +1,8 @@
 import {
   applyWorkflowEffects,
+  type DispatchEntry,
+  enqueueMapChildren,
+  type MapChildren,
   newWorkflowId,
   silentLogger,
   stepJobRequest,
@@ -127,15 +130,28 @@ describe('redis workflows', () => {
     expect(expected).toMatch(/:[A-Za-z0-9_-]{22}$/);
     expect(split.dispatch[0]?.jobId).toBe(expected);
     const expanded = await transport.workflows.expand(id, long, [1, 2], 10);
-    expect(expanded.dispatch.map((entry) => entry.jobId)).toEqual([
+    // The children entry's key is its expand job's id; the children's ids are made in Lua
+    // for the cancel list and the record.
+    expect(expanded.children?.key).toBe(`${expected}#children`);
+    const record = await transport.workflows.get(id);
+    expect(record?.steps.filter((s) => s.child !== undefined).map((s) => s.jobId)).toEqual([
       workflowJobId(queue, id, long, 0),
       workflowJobId(queue, id, long, 1),
     ]);
-    await transport.workflows.record(id, { step: long, child: 1 }, failedWith('boom'));
+    const failed = await transport.workflows.record(
+      id,
+      { step: long, child: 1 },
+      failedWith('boom'),
+    );
+    expect(failed.cancel).toEqual([workflowJobId(queue, id, long, 0)]);
     const retried = await transport.workflows.retry(id);
-    expect(retried.dispatch.map((entry) => entry.jobId)).toEqual([
-      workflowJobId(queue, id, long, 0, 1),
-      workflowJobId(queue, id, long, 1, 1),
+    expect(retried.dispatch.map((entry) => [entry.jobId, entry.children])).toEqual([
+      [workflowJobId(queue, id, long, undefined, 1), 2],
+    ]);
+    const again = await transport.workflows.expand(id, long, [1, 2], 10);
+    expect(again.children?.open).toEqual([
+      { child: 0, retries: 1 },
+      { child: 1, retries: 1 },
     ]);
   });
 
@@ -147,8 +163,16 @@ describe('redis workflows', () => {
     const plan = mapPlan(queue, long);
     await transport.workflows.start({ id, plan, input: null });
     const split = await transport.workflows.record(id, { step: 'split' }, { ok: true, result: 0 });
-    const expanded = await transport.workflows.expand(id, long, ['a', 'b'], 10);
-    const entries = [...split.dispatch, ...expanded.dispatch];
+    const items = ['a', 'b'];
+    const expanded = await transport.workflows.expand(id, long, items, 10);
+    const children = (expanded.children?.open ?? []).map(({ child, retries }) => ({
+      ...(split.dispatch[0] as DispatchEntry),
+      child,
+      kind: 'run' as const,
+      jobId: workflowJobId(queue, id, long, child, retries),
+      input: items[child],
+    }));
+    const entries = [...split.dispatch, ...children];
     const requests = entries.map((entry) => stepJobRequest(id, entry));
     const enqueued = await transport.enqueue(requests);
     expect(enqueued.map((result) => result.duplicate)).toEqual([false, false, false]);
@@ -181,7 +205,7 @@ describe('redis workflows', () => {
     expect((await transport.getJob(plainId))?.envelope.workflow?.id).toBe(id);
   });
 
-  it('applyWorkflowEffects enqueues a 10,000-child expand and clears the outbox; the fan-in is ready once', async () => {
+  it('enqueueMapChildren enqueues a 10,000-child expand and clears its one outbox entry; the fan-in is ready once', async () => {
     const transport = redis.transport();
     const queue = uniqueQueue('wf-big');
     const id = newWorkflowId();
@@ -195,8 +219,14 @@ describe('redis workflows', () => {
     const count = 10_000;
     const items = Array.from({ length: count }, (_, n) => n);
     const expanded = await transport.workflows.expand(id, 'each', items, count);
-    expect(expanded.dispatch).toHaveLength(count);
-    await applyWorkflowEffects(transport, id, expanded);
+    expect(expanded.dispatch).toEqual([]);
+    expect(await transport.workflows.outbox(id)).toEqual([
+      expect.objectContaining({ step: 'each', kind: 'expand', children: count }),
+    ]);
+    const { children } = expanded;
+    expect(children?.open).toHaveLength(count);
+    const plan = (await transport.workflows.get(id))?.plan as WorkflowPlan;
+    await enqueueMapChildren(transport, id, plan, 'each', items, children as MapChildren);
     expect(await transport.workflows.outbox(id)).toEqual([]);
     expect((await transport.getJob(workflowJobId(queue, id, 'each', 9_999)))?.envelope.input).toBe(
       9_999,

@@ -3,6 +3,7 @@ import type { JobError } from '../job-error.js';
 import type { JsonValue } from '../json.js';
 import type {
   DispatchEntry,
+  MapChildren,
   StepAddress,
   WorkflowRecord,
   WorkflowStartRequest,
@@ -28,8 +29,8 @@ export interface Run {
   readonly record: WorkflowRecord;
   /** By {@link unitKey}. */
   readonly units: Map<string, Unit>;
-  /** A map step's items, once expanded. */
-  readonly items: Map<string, JsonValue[]>;
+  /** A map step's child count, once expanded. */
+  readonly counts: Map<string, number>;
   /** Per stage: its units not done yet, once the stage started. */
   readonly remaining: number[];
   outbox: DispatchEntry[];
@@ -67,7 +68,7 @@ export function createRun(request: WorkflowStartRequest, now: number, fx: Effect
   const run: Run = {
     record,
     units: new Map(),
-    items: new Map(),
+    counts: new Map(),
     remaining: plan.stages.map(() => 0),
     outbox: [],
   };
@@ -87,36 +88,69 @@ export function createRun(request: WorkflowStartRequest, now: number, fx: Effect
   return run;
 }
 
-/** Puts a unit's job in the outbox: `ready`, with the job id of its retry. */
+/** An outbox entry's key, which `dispatched` takes: its job id, or a map's children key. */
+export const outboxKey = (entry: DispatchEntry): string =>
+  entry.children === undefined ? entry.jobId : `${entry.jobId}#children`;
+
+/** Whether a map step's children entry is in the outbox: its children are not all enqueued. */
+export const childrenPending = (run: Run, step: string): boolean =>
+  run.outbox.some((entry) => entry.step === step && entry.children !== undefined);
+
+/** A unit `ready`, with the job id of its retry. */
+function markReady(run: Run, unit: Unit): void {
+  const { rec, def } = unit;
+  rec.state = 'ready';
+  rec.jobId = workflowJobId(def.queue, run.record.id, def.name, rec.child, rec.retries);
+}
+
+/**
+ * Puts a unit's job in the outbox: `ready`, with the job id of its retry. `children`: a map
+ * step's children entry (its count); `quiet`: not in the call's answer (a fresh expand, whose
+ * caller enqueues the children it answers).
+ */
 function ready(
   run: Run,
   unit: Unit,
   now: number,
   fx: Effects,
   kind: DispatchEntry['kind'] = 'run',
+  children?: { count: number; quiet: boolean },
 ): void {
   const { rec, def } = unit;
-  rec.state = 'ready';
-  rec.jobId = workflowJobId(def.queue, run.record.id, def.name, rec.child, rec.retries);
-  const child = rec.child === undefined ? {} : { child: rec.child };
-  const input =
-    rec.child === undefined
-      ? {}
-      : { input: structuredClone(run.items.get(def.name)?.[rec.child] ?? null) };
+  markReady(run, unit);
   const entry: DispatchEntry = {
     step: def.name,
-    ...child,
+    ...(rec.child === undefined ? {} : { child: rec.child }),
     kind,
-    jobId: rec.jobId,
+    jobId: rec.jobId as string,
     task: def.task,
     queue: def.queue,
     maxAttempts: def.maxAttempts,
     priority: def.priority,
-    ...input,
+    ...(children === undefined ? {} : { children: children.count }),
     at: now,
   };
+  const key = outboxKey(entry);
+  run.outbox = run.outbox.filter((other) => outboxKey(other) !== key);
   run.outbox.push(entry);
-  fx.dispatch.push(entry);
+  if (!children?.quiet) fx.dispatch.push(entry);
+}
+
+/** Takes a map step's children entry out of the outbox (its stage ended or moved on). */
+function clearChildren(run: Run, step: string): void {
+  run.outbox = run.outbox.filter((entry) => entry.step !== step || entry.children === undefined);
+}
+
+/** A map step's children to enqueue: the open ones, with their retry numbers [W7]. */
+export function openChildren(run: Run, unit: Unit): MapChildren {
+  const count = run.counts.get(unit.def.name) ?? 0;
+  const open: MapChildren['open'] = [];
+  for (let child = 0; child < count; child++) {
+    const { rec } = run.units.get(unitKey(unit.def.name, child)) as Unit;
+    if (rec.state === 'ready' || rec.state === 'running')
+      open.push({ child, retries: rec.retries });
+  }
+  return { key: `${unit.rec.jobId}#children`, open };
 }
 
 /** Starts stage `index` (or finishes the workflow after its last): its open units become ready. */
@@ -131,9 +165,9 @@ export function activate(run: Run, index: number, now: number, fx: Effects): voi
   const stage = stages[index] as (typeof stages)[number];
   if (stage.kind === 'map') {
     const unit = run.units.get((stage.steps[0] as WorkflowPlanStep).name) as Unit;
-    const items = run.items.get(unit.def.name);
-    if (items === undefined) ready(run, unit, now, fx, 'expand');
-    else startChildren(run, unit, items.length, now, fx);
+    const count = run.counts.get(unit.def.name);
+    if (count === undefined) ready(run, unit, now, fx, 'expand');
+    else startChildren(run, unit, count, now, fx, false);
     return;
   }
   let remaining = 0;
@@ -147,10 +181,13 @@ export function activate(run: Run, index: number, now: number, fx: Effects): voi
   if (remaining === 0) activate(run, index + 1, now, fx);
 }
 
-/** Stores a map step's items: its children, pending, after it in the record [W7]. */
-export function expandRun(run: Run, unit: Unit, items: JsonValue[], now: number, fx: Effects) {
-  run.items.set(unit.def.name, items);
-  const children: WorkflowStepRecord[] = items.map((_, child) => ({
+/**
+ * Stores a map step's child count: its children, after it in the record, `ready` (their
+ * jobs are the caller's to enqueue), and one children entry in the outbox [W7].
+ */
+export function expandRun(run: Run, unit: Unit, count: number, now: number, fx: Effects) {
+  run.counts.set(unit.def.name, count);
+  const children: WorkflowStepRecord[] = Array.from({ length: count }, (_, child) => ({
     step: unit.def.name,
     child,
     state: 'pending',
@@ -166,24 +203,38 @@ export function expandRun(run: Run, unit: Unit, items: JsonValue[], now: number,
   }
   const at = run.record.steps.indexOf(unit.rec) + 1;
   run.record.steps.splice(at, 0, ...children);
-  startChildren(run, unit, items.length, now, fx);
+  startChildren(run, unit, count, now, fx, true);
 }
 
-/** A map stage with its items: its open children ready; done at once when none is open. */
-function startChildren(run: Run, unit: Unit, count: number, now: number, fx: Effects): void {
-  unit.rec.state = 'running';
+/**
+ * A map stage with its count: its open children ready, done at once when none is open, else
+ * its children entry in the outbox. `fresh`: the expand job itself is running (its step stays
+ * `running`, the entry is not in the answer); else a retry: the step's new expand job is
+ * dispatched with the entry.
+ */
+function startChildren(
+  run: Run,
+  unit: Unit,
+  count: number,
+  now: number,
+  fx: Effects,
+  fresh: boolean,
+): void {
   let remaining = 0;
   for (let child = 0; child < count; child++) {
     const childUnit = run.units.get(unitKey(unit.def.name, child)) as Unit;
     if (DONE.has(childUnit.rec.state)) continue;
     remaining += 1;
-    if (childUnit.rec.state === 'pending') ready(run, childUnit, now, fx);
+    if (childUnit.rec.state === 'pending') markReady(run, childUnit);
   }
   run.remaining[unit.stage] = remaining;
   if (remaining === 0) {
     unit.rec.state = 'completed';
     activate(run, unit.stage + 1, now, fx);
+    return;
   }
+  ready(run, unit, now, fx, 'expand', { count, quiet: fresh });
+  if (fresh) unit.rec.state = 'running';
 }
 
 /** A unit became `completed` or `skipped`: its stage's counter moves [W3]. */
@@ -199,7 +250,10 @@ export function unitDone(run: Run, unit: Unit, now: number, fx: Effects): void {
   const left = (run.remaining[unit.stage] as number) - 1;
   run.remaining[unit.stage] = left;
   if (left > 0) return;
-  if (unit.kind === 'child') (run.units.get(unit.def.name) as Unit).rec.state = 'completed';
+  if (unit.kind === 'child') {
+    (run.units.get(unit.def.name) as Unit).rec.state = 'completed';
+    clearChildren(run, unit.def.name);
+  }
   activate(run, unit.stage + 1, now, fx);
 }
 
@@ -214,6 +268,7 @@ export function unitFailed(run: Run, unit: Unit, error: JobError, now: number, f
     finish(run, 'failed', now);
     return;
   }
+  if (unit.kind === 'map' && run.counts.has(unit.def.name)) cancelChildren(run, unit, fx);
   const policy = unit.def.onFailure;
   if (policy === 'continue') {
     rec.state = 'skipped';
@@ -230,6 +285,18 @@ export function unitFailed(run: Run, unit: Unit, error: JobError, now: number, f
   ready(run, compensation, now, fx);
 }
 
+/** A map step that failed after it expanded: its open children cancelled, its entry cleared. */
+function cancelChildren(run: Run, unit: Unit, fx: Effects): void {
+  const count = run.counts.get(unit.def.name) ?? 0;
+  for (let child = 0; child < count; child++) {
+    const { rec } = run.units.get(unitKey(unit.def.name, child)) as Unit;
+    if (!OPEN.has(rec.state)) continue;
+    if (rec.state !== 'pending' && rec.jobId !== undefined) fx.cancel.push(rec.jobId);
+    rec.state = 'cancelled';
+  }
+  clearChildren(run, unit.def.name);
+}
+
 /**
  * Cancels every open unit (not an untriggered compensation); the jobs of ready and running
  * ones go to `fx.cancel` (not an expanded map step's: its job is done), and leave the outbox.
@@ -239,7 +306,7 @@ export function endOpen(run: Run, fx: Effects): void {
     const { rec } = unit;
     if (!OPEN.has(rec.state)) continue;
     if (unit.kind === 'compensation' && rec.state === 'pending') continue;
-    const expanded = unit.kind === 'map' && run.items.has(unit.def.name);
+    const expanded = unit.kind === 'map' && run.counts.has(unit.def.name);
     if (rec.state !== 'pending' && rec.jobId !== undefined && !expanded) fx.cancel.push(rec.jobId);
     rec.state = 'cancelled';
   }
@@ -281,15 +348,15 @@ export function unitAt(run: Run, address: StepAddress): Unit | undefined {
 
 /**
  * A failed workflow runs again [W12]: failed and cancelled units pending again (those that
- * had a job with their next retry number), from the first stage with an open unit.
+ * had a job with their next retry number: an expanded map step too, whose new expand job
+ * enqueues its open children), from the first stage with an open unit.
  */
 export function retryRun(run: Run, now: number, fx: Effects): void {
   const { record } = run;
   for (const unit of run.units.values()) {
     const { rec } = unit;
     if (rec.state !== 'failed' && rec.state !== 'cancelled') continue;
-    const expanded = unit.kind === 'map' && run.items.has(unit.def.name);
-    if (rec.jobId !== undefined && !expanded) {
+    if (rec.jobId !== undefined) {
       rec.retries += 1;
       delete rec.jobId;
     }

@@ -12,12 +12,15 @@ import type {
   WorkflowStartResult,
 } from '../transport-workflows.js';
 import {
+  childrenPending,
   createRun,
   type Effects,
   endOpen,
   expandRun,
   finish,
   noEffects,
+  openChildren,
+  outboxKey,
   type Run,
   retryRun,
   timeOut,
@@ -93,7 +96,8 @@ export function createMemoryWorkflows(options: MemoryWorkflowsOptions): Transpor
     if (!run || !unit) return 'unknown';
     const { state } = unit.rec;
     if (state === 'completed' || state === 'failed' || state === 'skipped') return 'done';
-    if (unit.kind === 'map' && run.items.has(unit.def.name)) return 'done';
+    // An expanded map step's job is done, unless its children are not all enqueued [W7].
+    if (expanded(run, unit.kind, unit.def.name)) return 'done';
     if (run.record.status !== 'running') return 'ended';
     if (state === 'ready' || state === 'running') {
       unit.rec.state = 'running';
@@ -115,10 +119,10 @@ export function createMemoryWorkflows(options: MemoryWorkflowsOptions): Transpor
     if (!run || !unit) return false;
     const { state } = unit.rec;
     const open = state === 'ready' || state === 'running';
-    const expanded = unit.kind === 'map' && run.items.has(unit.def.name);
-    // A map step's own job reports only its failure, before it expanded.
+    // A map step's own job reports only its failure, before its children are all enqueued.
     const mapResult = unit.kind === 'map' && outcome.ok;
-    if (run.record.status !== 'running' || !open || expanded || mapResult) return false;
+    const done = expanded(run, unit.kind, unit.def.name);
+    if (run.record.status !== 'running' || !open || done || mapResult) return false;
     if (outcome.ok) {
       unit.result = outcome.result;
       unit.rec.state = 'completed';
@@ -129,6 +133,10 @@ export function createMemoryWorkflows(options: MemoryWorkflowsOptions): Transpor
     settle(run, now);
     return true;
   }
+
+  /** An expanded map step whose children are all enqueued: its own job is done. */
+  const expanded = (run: Run, kind: string, step: string): boolean =>
+    kind === 'map' && run.counts.has(step) && !childrenPending(run, step);
 
   return {
     async start(request) {
@@ -191,8 +199,23 @@ export function createMemoryWorkflows(options: MemoryWorkflowsOptions): Transpor
       }
       const { state } = unit.rec;
       const open = state === 'ready' || state === 'running';
-      if (run.record.status !== 'running' || !open || run.items.has(step)) {
+      if (run.record.status !== 'running' || !open || expanded(run, 'map', step)) {
         return answer(run, false, fx);
+      }
+      const count = run.counts.get(step);
+      if (count !== undefined && count === items.length) {
+        // Expanded, its children not all enqueued: a redelivered or retried expand job.
+        return { ...answer(run, false, fx), children: openChildren(run, unit) };
+      }
+      if (count !== undefined) {
+        const error: JobError = {
+          name: 'WorkflowMapChangedError',
+          code: 'WORKFLOW_MAP_CHANGED',
+          message: `Map step "${step}" of workflow ${id} now has ${items.length} items, but it expanded to ${count} children; its items mapping must be a pure function of the stored results and the workflow's input (retry the workflow once it is).`,
+        };
+        unitFailed(run, unit, error, now, fx);
+        settle(run, now);
+        return answer(run, true, fx);
       }
       if (items.length > maxChildren) {
         const error: JobError = {
@@ -201,18 +224,22 @@ export function createMemoryWorkflows(options: MemoryWorkflowsOptions): Transpor
           message: `Map step "${step}" of workflow ${id} has ${items.length} items, over its limit of ${maxChildren} children (maxChildren); split the work or raise maxChildren (at most 100000).`,
         };
         unitFailed(run, unit, error, now, fx);
-      } else {
-        expandRun(run, unit, structuredClone(items) as JsonValue[], now, fx);
+        settle(run, now);
+        return answer(run, true, fx);
       }
+      expandRun(run, unit, items.length, now, fx);
       settle(run, now);
-      return answer(run, true, fx);
+      const result = answer(run, true, fx);
+      return run.counts.get(step) && childrenPending(run, step)
+        ? { ...result, children: openChildren(run, unit) }
+        : result;
     },
 
     async dispatched(id, jobIds) {
       const { run } = begin(id);
       if (!run) return;
       const done = new Set(jobIds);
-      run.outbox = run.outbox.filter((entry) => !done.has(entry.jobId));
+      run.outbox = run.outbox.filter((entry) => !done.has(outboxKey(entry)));
     },
 
     async stale(before, limit) {
@@ -256,7 +283,7 @@ export function createMemoryWorkflows(options: MemoryWorkflowsOptions): Transpor
       const unit = run?.units.get(step);
       if (!run || !unit) return [];
       if (unit.kind !== 'map') return [structuredClone(unit.result)];
-      const count = run.items.get(step)?.length ?? 0;
+      const count = run.counts.get(step) ?? 0;
       const from = range?.from ?? 0;
       const to = Math.min(count, range === undefined ? count : from + range.count);
       const results: Array<JsonValue | undefined> = [];

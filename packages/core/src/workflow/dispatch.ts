@@ -1,12 +1,16 @@
 import { ENVELOPE_VERSION } from '../envelope.js';
+import { workflowJobId } from '../ids.js';
+import type { JsonValue } from '../json.js';
 import type { EnqueueRequest, Transport } from '../transport.js';
 import type { TransportWith } from '../transport-capabilities.js';
-import type { DispatchEntry } from '../transport-workflows.js';
+import type { DispatchEntry, MapChildren } from '../transport-workflows.js';
+import type { WorkflowPlan } from './plan.js';
 
 // The one path from a workflow's outbox to its step jobs (docs/workflows.md §3): the
 // producer after `start`, the worker after `record` and `expand`, the sweeper for entries
 // left behind, and `retry` all go through it, so a step job looks the same whoever
-// enqueued it.
+// enqueued it. A map stage's children, which never sit in the outbox one by one, are
+// enqueued by its expand job through `enqueueMapChildren`.
 
 /** What a `workflows` call hands back for the caller to carry out. */
 export interface WorkflowEffects {
@@ -68,6 +72,52 @@ export async function applyWorkflowEffects(
     );
   }
   await cancelJobs(transport, effects.cancel ?? []);
+}
+
+/** Child jobs per enqueue call: the first children start while the rest are enqueued. */
+export const MAP_CHILDREN_CHUNK = 1_000;
+
+/**
+ * Enqueues the map children `expand` answered (docs/workflows.md §3, W7), chunk by chunk,
+ * each with its item as input, then clears the stage's children entry. Their ids are fixed
+ * (`workflowJobId` of the child and its retry), so a repeat after a crash adds nothing (rule
+ * R3a); until the entry is cleared, the expand job's redelivery comes back here.
+ */
+export async function enqueueMapChildren(
+  transport: TransportWith<'workflows'>,
+  workflowId: string,
+  plan: WorkflowPlan,
+  step: string,
+  items: readonly JsonValue[],
+  children: MapChildren,
+): Promise<void> {
+  const def = plan.stages.flatMap((stage) => stage.steps).find((s) => s.name === step);
+  if (def === undefined) throw new Error(`map step "${step}" is not in the plan of ${workflowId}`);
+  const { task, queue, maxAttempts, priority } = def;
+  const { open } = children;
+  for (let from = 0; from < open.length; from += MAP_CHILDREN_CHUNK) {
+    const now = Date.now();
+    const chunk = open.slice(from, from + MAP_CHILDREN_CHUNK);
+    const requests = chunk.map(({ child, retries }) => {
+      const jobId = workflowJobId(queue, workflowId, step, child, retries);
+      const input = items[child] ?? null;
+      const entry: DispatchEntry = {
+        step,
+        child,
+        kind: 'run',
+        jobId,
+        task,
+        queue,
+        maxAttempts,
+        priority,
+        input,
+        at: now,
+      };
+      return stepJobRequest(workflowId, entry, now);
+    });
+    await transport.enqueue(requests);
+  }
+  await transport.workflows.dispatched(workflowId, [children.key]);
 }
 
 /** Cancels each job (waiting ones never run; running ones are signalled), side by side. */

@@ -60,7 +60,7 @@ describe('memory workflows', () => {
       { step: 'charge', child: 0 },
       { ok: true, result: { cents: 5 } },
     );
-    expect(children.dispatch).toHaveLength(1);
+    expect(children.children?.open).toEqual([{ child: 0, retries: 0 }]);
     expect(fulfil.dispatch.map((e) => e.step)).toEqual(['fulfil']);
     expect(
       (await workflows.record(id, { step: 'fulfil' }, { ok: true, result: 'ok' })).status,
@@ -118,7 +118,7 @@ describe('memory workflows', () => {
     await workflows.start({ id, plan, input: null });
     await workflows.record(id, { step: 'first' }, { ok: true, result: 1 });
     const items = Array.from({ length: 10_000 }, (_, n) => n);
-    expect((await workflows.expand(id, 'each', items, 10_000)).dispatch).toHaveLength(10_000);
+    expect((await workflows.expand(id, 'each', items, 10_000)).children?.open).toHaveLength(10_000);
     const results = await Promise.all(
       items
         .reverse()
@@ -161,7 +161,10 @@ describe('memory workflows', () => {
     expect(late.status).toBe('failed');
     expect(late.cancel).toHaveLength(2);
     // Retry drops the deadline: the workflow runs again.
-    expect((await workflows.retry(id)).dispatch.map((e) => e.child)).toEqual([0, 1]);
+    // The map's new expand job enqueues both children again.
+    expect((await workflows.retry(id)).dispatch.map((e) => [e.step, e.kind, e.children])).toEqual([
+      ['each', 'expand', 2],
+    ]);
     expect((await workflows.get(id))?.deadline).toBeUndefined();
   });
 });

@@ -5,7 +5,7 @@ import type { AnyTaskDefinition } from '../../src/task.js';
 import type { TransportWith } from '../../src/transport-capabilities.js';
 import type { StepAddress, StepOutcome, WorkflowRecord } from '../../src/transport-workflows.js';
 import type { AnyWorkflow } from '../../src/workflow/define-workflow.js';
-import { applyWorkflowEffects } from '../../src/workflow/dispatch.js';
+import { applyWorkflowEffects, enqueueMapChildren } from '../../src/workflow/dispatch.js';
 import { workflowPlan } from '../../src/workflow/plan.js';
 import {
   findWorkflowStep,
@@ -66,20 +66,23 @@ export async function driveSteps(
       // A map child's input is its item: its record is not read (10,000 reads of a big one
       // would be slow).
       const record = ref.child === undefined ? await mustGet(transport, ref.id) : undefined;
-      const effects =
-        ref.kind === 'expand'
-          ? await transport.workflows.expand(
-              ref.id,
-              ref.step,
-              (await itemsOf(transport, workflow, mustHave(record), ref.step)) as JsonValue[],
-              100_000,
-            )
-          : await transport.workflows.record(
-              ref.id,
-              address,
-              await outcomeOf(transport, workflow, record, address, envelope.input, behave),
-            );
-      await applyWorkflowEffects(transport, ref.id, effects);
+      if (ref.kind === 'expand') {
+        const found = mustHave(record);
+        const items = (await itemsOf(transport, workflow, found, ref.step)) as JsonValue[];
+        const expanded = await transport.workflows.expand(ref.id, ref.step, items, 100_000);
+        await applyWorkflowEffects(transport, ref.id, expanded);
+        const { children } = expanded;
+        if (children) {
+          await enqueueMapChildren(transport, ref.id, found.plan, ref.step, items, children);
+        }
+      } else {
+        const effects = await transport.workflows.record(
+          ref.id,
+          address,
+          await outcomeOf(transport, workflow, record, address, envelope.input, behave),
+        );
+        await applyWorkflowEffects(transport, ref.id, effects);
+      }
       await transport.settle([{ type: 'complete', id: envelope.id, token, result: null }]);
     }
   }

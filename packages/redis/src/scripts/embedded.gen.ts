@@ -1055,7 +1055,8 @@ return { ops(), 1, fx.cancel }
 --       [4] results, [5] items, [6] outbox, [7] outbox order.
 -- ARGV: [1] result TTL (ms), [2] workflow id, then pairs: [3] step, [4] child index or ''.
 -- Returns: {ops, outcome, …}, an outcome per pair: \`claimed\` (ready or running: run it),
---          \`done\` (its outcome is recorded, or a map step expanded), \`ended\` (the workflow
+--          \`done\` (its outcome is recorded, or a map step expanded and
+--          its children entry cleared), \`ended\` (the workflow
 --          ended, or the step is not ready), \`unknown\` (no such workflow or step).
 
 --!include wf.lua
@@ -1074,7 +1075,7 @@ for a = 3, #ARGV, 2 do
       local state, job, retries = unit_get(key)
       if state == 'c' or state == 'f' or state == 'k' then
         outcome = 'done'
-      elseif def.kind == 'm' and not child and map_count(step) then
+      elseif def.kind == 'm' and not child and map_count(step) and not children_pending(def) then
         outcome = 'done'
       elseif wf.status ~= 'running' then
         outcome = 'ended'
@@ -1118,55 +1119,73 @@ if removed > 0 then
 end
 return { ops() }
 `,
-  'wf-expand': `-- wf-expand.lua: a map stage's items, once: its children become ready [W7]. More items than
--- maxChildren fail the map step (WORKFLOW_TOO_LARGE) and its policy applies.
+  'wf-expand': `-- wf-expand.lua: a map stage's child count, once [W7]: the children are ready without a
+-- field each (see includes/wf.lua), and one children entry goes in the outbox until the
+-- caller has enqueued them. More than maxChildren fail the map step (WORKFLOW_TOO_LARGE).
+-- Called again while the entry stands (a redelivered or retried expand job), it answers the
+-- open children again, or fails the step (WORKFLOW_MAP_CHANGED) when the count differs.
 --
 -- KEYS: [1]–[7] the workflow's keys (includes/wf.lua): [1] meta, [2] steps, [3] errors,
 --       [4] results, [5] items, [6] outbox, [7] outbox order.
--- ARGV: [1] result TTL (ms), [2] workflow id, [3] step, [4] maxChildren, [5].. the items' JSON.
+-- ARGV: [1] result TTL (ms), [2] workflow id, [3] step, [4] maxChildren, [5] the item count.
 -- Returns: {ops, 'not-map', workflow name} when the step is not a map step; else {ops, status
---          ('' when there is no such workflow or step), recorded 1|0, entries, job ids to cancel}.
+--          ('' when there is no such workflow or step), recorded 1|0, entries, job ids to
+--          cancel, children}: children false, or {key, open} with \`open\` false for every
+--          child at retry 0 (a first expand), else a flat list \`child, retries, …\`.
 
 --!include wf.lua
 
-if not open() then return { ops(), '', 0, {}, {} } end
+if not open() then return { ops(), '', 0, {}, {}, false } end
 local step = ARGV[3]
 local def = step_def(step)
-if not def then return { ops(), '', 0, fx.dispatch, fx.cancel } end
+if not def then return { ops(), '', 0, fx.dispatch, fx.cancel, false } end
 if def.kind ~= 'm' then
   return { ops(), 'not-map', redis.call('HGET', K_META, 'wn') or '' }
 end
 local state = unit_get(step)
-if wf.status ~= 'running' or (state ~= 'r' and state ~= 'a') or map_count(step) then
-  return { ops(), wf.status, 0, fx.dispatch, fx.cancel }
+local stored = map_count(step)
+if wf.status ~= 'running' or (state ~= 'r' and state ~= 'a') or (stored and not children_pending(def)) then
+  return { ops(), wf.status, 0, fx.dispatch, fx.cancel, false }
 end
-local FIRST_ITEM = 5
-local count = #ARGV - FIRST_ITEM + 1
-local max_children = tonumber(ARGV[4])
-if count > max_children then
+local count = tonumber(ARGV[5])
+if stored and stored == count then
+  -- Expanded, its children not all enqueued: answer the open ones again.
+  local open_children = {}
+  for child = 0, count - 1 do
+    local c = int(child)
+    local s, _, retries = unit_get(step .. '#' .. c)
+    if s == 'r' or s == 'a' then
+      open_children[#open_children + 1] = c
+      open_children[#open_children + 1] = int(retries)
+    end
+  end
+  return { ops(), wf.status, 0, fx.dispatch, fx.cancel, { children_key(def), open_children } }
+end
+local children = false
+if stored then
+  unit_failed(def, nil, cjson.encode({
+    name = 'WorkflowMapChangedError',
+    code = 'WORKFLOW_MAP_CHANGED',
+    message = 'Map step "' .. step .. '" of workflow ' .. wf_id .. ' now has ' .. ARGV[5]
+      .. ' items, but it expanded to ' .. int(stored) .. ' children; its items mapping must be'
+      .. " a pure function of the stored results and the workflow's input (retry the workflow once it is).",
+  }))
+elseif count > tonumber(ARGV[4]) then
   unit_failed(def, nil, cjson.encode({
     name = 'WorkflowTooLargeError',
     code = 'WORKFLOW_TOO_LARGE',
-    message = 'Map step "' .. step .. '" of workflow ' .. wf_id .. ' has ' .. count
+    message = 'Map step "' .. step .. '" of workflow ' .. wf_id .. ' has ' .. ARGV[5]
       .. ' items, over its limit of ' .. ARGV[4]
       .. ' children (maxChildren); split the work or raise maxChildren (at most 100000).',
   }))
 else
   redis.call('HSET', K_META, 'n:' .. step, int(count))
-  local fields = {}
-  for child = 0, count - 1 do
-    fields[#fields + 1] = step .. '#' .. int(child)
-    fields[#fields + 1] = ARGV[FIRST_ITEM + child]
-    if #fields >= 2000 then
-      redis.call('HSET', K_ITEMS, unpack(fields))
-      fields = {}
-    end
-  end
-  if #fields > 0 then redis.call('HSET', K_ITEMS, unpack(fields)) end
-  start_children(def, count, FIRST_ITEM)
+  counts[step] = count
+  start_children(def, count, true)
+  if count > 0 then children = { children_key(def), false } end
 end
 touch()
-return { ops(), wf.status, 1, fx.dispatch, fx.cancel }
+return { ops(), wf.status, 1, fx.dispatch, fx.cancel, children }
 `,
   'wf-get': `-- wf-get.lua: a workflow's record [W9].
 --
@@ -1317,8 +1336,9 @@ local function record_one(step, child, ok, json)
   local key = unit_key(step, child)
   local state, job, retries = unit_get(key)
   local is_map = def.kind == 'm' and not child
-  -- A map step's own job reports only its failure, before it expanded.
-  if wf.status ~= 'running' or (state ~= 'r' and state ~= 'a') or (is_map and (ok or map_count(step))) then
+  -- A map step's own job reports only its failure, before its children are all enqueued.
+  local expanded = is_map and map_count(step) and not children_pending(def)
+  if wf.status ~= 'running' or (state ~= 'r' and state ~= 'a') or (is_map and ok) or expanded then
     return 0
   end
   if ok then
@@ -1376,7 +1396,8 @@ end
 return { ops(), results }
 `,
   'wf-retry': `-- wf-retry.lua: a failed workflow runs again from its failed steps [W12]: failed and
--- cancelled units pending again (those that had a job with their next retry number), from
+-- cancelled units pending again (those that had a job with their next retry number; an
+-- expanded map step's children are all written by the failure, none implicit), from
 -- the first stage with a unit not done; its keys no longer expire.
 --
 -- KEYS: [1]–[7] the workflow's keys (includes/wf.lua): [1] meta, [2] steps, [3] errors,
@@ -1396,8 +1417,8 @@ for i = 1, #all, 2 do
   local step = hash and string.sub(key, 1, hash - 1) or key
   local def = step_def(step)
   if state == 'f' or state == 'x' then
-    local expanded = def.kind == 'm' and not hash and map_count(step) ~= nil
-    if job == '1' and not expanded then
+    -- An expanded map step too: its new expand job enqueues its open children.
+    if job == '1' then
       retries = retries + 1
       job = '0'
     end
@@ -2330,11 +2351,15 @@ end
 --             n:<step> a map step's child count, once expanded
 --   KEYS[2] steps HASH   unit -> \`<state><job><retries>\`: unit \`<step>\` or \`<step>#<child>\`;
 --             state p pending, r ready, a running, c completed, f failed, k skipped,
---             x cancelled; job 1 when the unit has a job id (its retry's), else 0
+--             x cancelled; job 1 when the unit has a job id (its retry's), else 0. A child
+--             of an expanded map step with no field is \`r10\`: ready, retry 0 (expand
+--             writes no field per child; an outcome, a claim, a cancel or a retry does)
 --   KEYS[3] errors HASH  unit -> the error JSON of a failed or skipped unit
 --   KEYS[4] results HASH unit -> result JSON, written once (HSETNX)
---   KEYS[5] items HASH   \`<step>#<child>\` -> a map child's item JSON (its job's input)
---   KEYS[6] outbox HASH  job id -> the dispatch entry JSON
+--   KEYS[5] items HASH   not written (items are never stored: the expand job computes them);
+--             kept so that every script takes the same KEYS
+--   KEYS[6] outbox HASH  job id -> the dispatch entry JSON; a map step's children entry
+--             (\`"children":<count>\`: its children not all enqueued) under \`<job id>#children\`
 --   KEYS[7] outbox order ZSET job id, scored by the outbox sequence number (oldest first)
 -- and starts ARGV with:
 --   ARGV[1] the result TTL (ms) a finished workflow's keys get, ARGV[2] the workflow id
@@ -2376,10 +2401,14 @@ local function unit_key(step, child)
   return step
 end
 
--- A unit's state, job flag and retries; nil when it has no record.
+-- A unit's state, job flag and retries; nil when it has no record. A map child without a
+-- field (its map step expanded, callers check the index) is ready, retry 0.
 local function unit_get(key)
   local v = redis.call('HGET', K_STEPS, key)
-  if not v then return nil end
+  if not v then
+    if string.find(key, '#', 1, true) then return 'r', '1', 0 end
+    return nil
+  end
   return string.sub(v, 1, 1), string.sub(v, 2, 2), tonumber(string.sub(v, 3))
 end
 
@@ -2433,55 +2462,50 @@ local function touch()
   redis.call('HSET', K_META, 'ua', now_s, 'v', int(wf.version))
 end
 
--- Writes buffered by ready() (see flush_ready): HSET and ZADD arguments, many units per call.
-local pending_steps, pending_outbox, pending_order = nil, nil, nil
-
--- Sends the writes ready() buffered, if any.
-local function flush_ready()
-  if pending_steps and #pending_steps > 0 then
-    redis.call('HSET', K_STEPS, unpack(pending_steps))
-    redis.call('HSET', K_OUTBOX, unpack(pending_outbox))
-    redis.call('ZADD', K_ORDER, unpack(pending_order))
-  end
-  pending_steps, pending_outbox, pending_order = nil, nil, nil
+-- A map step's children entry's outbox key: its (expand) job id and \`#children\`.
+local function children_key(def)
+  local _, _, retries = unit_get(def.name)
+  return workflow_job_id(def.queue, wf_id, def.name, nil, retries or 0) .. '#children'
 end
 
--- Puts a unit's job in the outbox: \`ready\`, with the job id of its retry. \`item\` is a map
--- child's item JSON (read from the items hash when not given).
--- \`retries\` is given for a fresh child (0), read otherwise. With \`buffered\`, the writes wait
--- for flush_ready() (a fresh expand's many children: a few calls instead of three each).
-local function ready(def, child, kind, item, retries, buffered)
-  local key = unit_key(def.name, child)
-  if not retries then
-    local _
-    _, _, retries = unit_get(key)
-    retries = retries or 0
+-- Whether a map step's children entry is in the outbox: its children are not all enqueued.
+local function children_pending(def)
+  return redis.call('HEXISTS', K_OUTBOX, children_key(def)) == 1
+end
+
+-- Takes a map step's children entry out of the outbox.
+local function clear_children(def)
+  local key = children_key(def)
+  if redis.call('HDEL', K_OUTBOX, key) == 1 then
+    redis.call('ZREM', K_ORDER, key)
+    fx.removed = true
   end
+end
+
+-- Puts a unit's job in the outbox: \`ready\`, with the job id of its retry. \`count\`: a map
+-- step's children entry (its child count); \`quiet\`: not in the answer (a fresh expand).
+local function ready(def, child, kind, count, quiet)
+  local key = unit_key(def.name, child)
+  local _, _, retries = unit_get(key)
+  retries = retries or 0
   local job_id = workflow_job_id(def.queue, wf_id, def.name, child, retries)
   local entry = '{"step":"' .. def.name .. '",'
-  if child then
-    entry = entry .. '"child":' .. child .. ','
-    item = item or redis.call('HGET', K_ITEMS, key) or 'null'
-  end
+  if child then entry = entry .. '"child":' .. child .. ',' end
   entry = entry .. '"kind":"' .. kind .. '","jobId":"' .. job_id .. '",' .. def.frag
-  if child then entry = entry .. ',"input":' .. item end
+  local field = job_id
+  if count then
+    entry = entry .. ',"children":' .. int(count)
+    field = job_id .. '#children'
+  end
   entry = entry .. ',"at":' .. now_s .. '}'
   wf.seq = wf.seq + 1
-  if buffered then
-    if not pending_steps then pending_steps, pending_outbox, pending_order = {}, {}, {} end
-    local n = #pending_steps
-    pending_steps[n + 1], pending_steps[n + 2] = key, 'r1' .. int(retries)
-    pending_outbox[n + 1], pending_outbox[n + 2] = job_id, entry
-    pending_order[n + 1], pending_order[n + 2] = wf.seq, job_id
-    if n + 2 >= 2000 then flush_ready() end
-  else
-    unit_set(key, 'r', '1', retries)
-    redis.call('HSET', K_OUTBOX, job_id, entry)
-    redis.call('ZADD', K_ORDER, wf.seq, job_id)
-  end
+  unit_set(key, 'r', '1', retries)
+  redis.call('HSET', K_OUTBOX, field, entry)
+  redis.call('ZADD', K_ORDER, wf.seq, field)
+  fx.added = true
+  if quiet then return end
   fx.dispatch[#fx.dispatch + 1] = entry
   fx.dispatch_ids[#fx.dispatch_ids + 1] = job_id
-  fx.added = true
 end
 
 -- The workflow's keys, for PEXPIRE at its end and PERSIST at a retry.
@@ -2499,30 +2523,35 @@ end
 
 local activate
 
--- A map stage with its items: its open children ready; done at once when none is open.
--- \`items\` (the expand call's ARGV position of the first item) marks a fresh expand: every
--- child is new, so none is read back.
-local function start_children(def, count, items)
-  local _, job, retries = unit_get(def.name)
-  unit_set(def.name, 'a', job, retries)
-  local remaining = 0
-  for child = 0, count - 1 do
-    local c = int(child)
-    local key = def.name .. '#' .. c
-    local state = 'p'
-    if not items then state = unit_get(key) end
-    if state ~= 'c' and state ~= 'k' then
-      remaining = remaining + 1
-      if state == 'p' then
-        ready(def, c, 'run', items and ARGV[items + child], items and 0, items ~= nil)
+-- A map stage with its count: its open children ready, done at once when none is open, else
+-- its children entry in the outbox [W7]. \`fresh\`: a first expand, run by the step's own
+-- (running) expand job: every child is new and implicitly ready (no field written), and the
+-- entry is not in the answer, whose caller enqueues the children; else a retry: pending
+-- children become ready and the step's new expand job is dispatched with the entry.
+local function start_children(def, count, fresh)
+  local remaining = count
+  if not fresh then
+    remaining = 0
+    for child = 0, count - 1 do
+      local key = def.name .. '#' .. int(child)
+      local state, _, retries = unit_get(key)
+      if state ~= 'c' and state ~= 'k' then
+        remaining = remaining + 1
+        if state == 'p' then unit_set(key, 'r', '1', retries) end
       end
     end
   end
-  flush_ready()
   redis.call('HSET', K_META, 'r' .. def.stage, int(remaining))
   if remaining == 0 then
+    local _, job, retries = unit_get(def.name)
     unit_set(def.name, 'c', job, retries)
     activate(def.stage + 1)
+    return
+  end
+  ready(def, nil, 'expand', count, fresh)
+  if fresh then
+    local _, job, retries = unit_get(def.name)
+    unit_set(def.name, 'a', job, retries)
   end
 end
 
@@ -2538,7 +2567,7 @@ activate = function(index)
   if kind == 'm' then
     local def = step_def(names[1])
     local count = map_count(def.name)
-    if count then start_children(def, count) else ready(def, nil, 'expand') end
+    if count then start_children(def, count, false) else ready(def, nil, 'expand') end
     return
   end
   local remaining = 0
@@ -2580,6 +2609,7 @@ local function unit_done(def, child)
   if child then
     local _, job, retries = unit_get(def.name)
     unit_set(def.name, 'c', job, retries)
+    clear_children(def)
   end
   activate(def.stage + 1)
 end
@@ -2589,6 +2619,22 @@ end
 local function end_open()
   local all = redis.call('HGETALL', K_STEPS)
   local cancelled = {}
+  -- The children of expanded, open map steps that have no field (implicitly ready).
+  local seen, maps = {}, {}
+  for i = 1, #all, 2 do
+    local key, state = all[i], string.sub(all[i + 1], 1, 1)
+    seen[key] = true
+    if (state == 'r' or state == 'a') and not string.find(key, '#', 1, true) then
+      local def = step_def(key)
+      if def.kind == 'm' and map_count(key) then maps[#maps + 1] = def end
+    end
+  end
+  for _, def in ipairs(maps) do
+    for child = 0, map_count(def.name) - 1 do
+      local key = def.name .. '#' .. int(child)
+      if not seen[key] then all[#all + 1], all[#all + 2] = key, 'r10' end
+    end
+  end
   for i = 1, #all, 2 do
     local key, v = all[i], all[i + 1]
     local state, job, retries = string.sub(v, 1, 1), string.sub(v, 2, 2), tonumber(string.sub(v, 3))
@@ -2626,9 +2672,26 @@ local function failure_json(step, child, error_json)
   return out .. '"error":' .. error_json .. '}'
 end
 
+-- A map step that failed after it expanded: its open children cancelled (their jobs in
+-- fx.cancel), its children entry cleared.
+local function cancel_children(def)
+  for child = 0, map_count(def.name) - 1 do
+    local key = def.name .. '#' .. int(child)
+    local state, job, retries = unit_get(key)
+    if state == 'r' or state == 'a' or state == 'p' then
+      if state ~= 'p' and job == '1' then
+        fx.cancel[#fx.cancel + 1] = workflow_job_id(def.queue, wf_id, def.name, int(child), retries)
+      end
+      unit_set(key, 'x', job, retries)
+    end
+  end
+  clear_children(def)
+end
+
 -- A unit's final failure: its step's policy applies [W4–W6].
 local function unit_failed(def, child, error_json)
   local key = unit_key(def.name, child)
+  if def.kind == 'm' and not child and map_count(def.name) then cancel_children(def) end
   local _, job, retries = unit_get(key)
   unit_set(key, 'f', job, retries)
   redis.call('HSET', K_ERRORS, key, error_json)

@@ -5,7 +5,8 @@
 --       [4] results, [5] items, [6] outbox, [7] outbox order.
 -- ARGV: [1] result TTL (ms), [2] workflow id, then pairs: [3] step, [4] child index or ''.
 -- Returns: {ops, outcome, …}, an outcome per pair: `claimed` (ready or running: run it),
---          `done` (its outcome is recorded, or a map step expanded), `ended` (the workflow
+--          `done` (its outcome is recorded, or a map step expanded and
+--          its children entry cleared), `ended` (the workflow
 --          ended, or the step is not ready), `unknown` (no such workflow or step).
 
 --!include wf.lua
@@ -24,7 +25,7 @@ for a = 3, #ARGV, 2 do
       local state, job, retries = unit_get(key)
       if state == 'c' or state == 'f' or state == 'k' then
         outcome = 'done'
-      elseif def.kind == 'm' and not child and map_count(step) then
+      elseif def.kind == 'm' and not child and map_count(step) and not children_pending(def) then
         outcome = 'done'
       elseif wf.status ~= 'running' then
         outcome = 'ended'

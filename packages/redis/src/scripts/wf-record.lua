@@ -26,8 +26,9 @@ local function record_one(step, child, ok, json)
   local key = unit_key(step, child)
   local state, job, retries = unit_get(key)
   local is_map = def.kind == 'm' and not child
-  -- A map step's own job reports only its failure, before it expanded.
-  if wf.status ~= 'running' or (state ~= 'r' and state ~= 'a') or (is_map and (ok or map_count(step))) then
+  -- A map step's own job reports only its failure, before its children are all enqueued.
+  local expanded = is_map and map_count(step) and not children_pending(def)
+  if wf.status ~= 'running' or (state ~= 'r' and state ~= 'a') or (is_map and ok) or expanded then
     return 0
   end
   if ok then

@@ -1,5 +1,6 @@
 -- wf-retry.lua: a failed workflow runs again from its failed steps [W12]: failed and
--- cancelled units pending again (those that had a job with their next retry number), from
+-- cancelled units pending again (those that had a job with their next retry number; an
+-- expanded map step's children are all written by the failure, none implicit), from
 -- the first stage with a unit not done; its keys no longer expire.
 --
 -- KEYS: [1]–[7] the workflow's keys (includes/wf.lua): [1] meta, [2] steps, [3] errors,
@@ -19,8 +20,8 @@ for i = 1, #all, 2 do
   local step = hash and string.sub(key, 1, hash - 1) or key
   local def = step_def(step)
   if state == 'f' or state == 'x' then
-    local expanded = def.kind == 'm' and not hash and map_count(step) ~= nil
-    if job == '1' and not expanded then
+    -- An expanded map step too: its new expand job enqueues its open children.
+    if job == '1' then
       retries = retries + 1
       job = '0'
     end

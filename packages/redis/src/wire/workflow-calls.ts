@@ -2,6 +2,7 @@ import type {
   DispatchEntry,
   JobError,
   JsonValue,
+  MapChildren,
   WorkflowPlan,
   WorkflowPlanStep,
   WorkflowRecord,
@@ -82,6 +83,24 @@ export function readEntries(reply: unknown): DispatchEntry[] {
   return ((reply as unknown[] | null) ?? []).map((entry) => parseJson(entry) as DispatchEntry);
 }
 
+/**
+ * wf-expand.lua's children: false, or `[key, open]`, `open` false for every child of `count`
+ * at retry 0 (a first expand), else a flat list `child, retries, …`.
+ */
+export function readChildren(reply: unknown, count: number): MapChildren | undefined {
+  if (!Array.isArray(reply)) return undefined;
+  const [key, flat] = reply as [string, unknown[] | null | false];
+  const open: MapChildren['open'] = [];
+  if (!Array.isArray(flat)) {
+    for (let child = 0; child < count; child++) open.push({ child, retries: 0 });
+  } else {
+    for (let i = 0; i + 1 < flat.length; i += 2) {
+      open.push({ child: Number(flat[i]), retries: Number(flat[i + 1]) });
+    }
+  }
+  return { key: String(key), open };
+}
+
 /** A result, `undefined` where the script answered nil. */
 export function readResult(value: unknown): JsonValue | undefined {
   return value === null || value === undefined ? undefined : (parseJson(value) as JsonValue);
@@ -118,7 +137,8 @@ export function decodeRecord(id: string, reply: readonly unknown[]): WorkflowRec
   const stepRecords: WorkflowStepRecord[] = [];
   const add = (def: WorkflowPlanStep, child?: number) => {
     const key = child === undefined ? def.name : `${def.name}#${child}`;
-    const stored = steps.get(key);
+    // A map child without a field is ready at retry 0 (wf.lua).
+    const stored = steps.get(key) ?? (child === undefined ? undefined : 'r10');
     const state = STATE_OF[stored?.charAt(0) ?? ''];
     if (stored === undefined || state === undefined) {
       throw corrupt(id, `has step "${key}" stored as ${JSON.stringify(stored ?? null)}`);

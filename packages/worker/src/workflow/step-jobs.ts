@@ -1,6 +1,7 @@
 import {
   type AnyTaskDefinition,
   applyWorkflowEffects,
+  enqueueMapChildren,
   InvalidOptionError,
   type JobWorkflowRef,
   type JsonValue,
@@ -126,8 +127,15 @@ export function createWorkflowStepJobs(options: {
       const input = work.input as JsonValue;
       return { reservation: { ...job.reservation, envelope: { ...envelope, input } } };
     }
+    // Only the count is stored; this job enqueues the children it answers, then clears the
+    // stage's children entry. A crash before that leaves the entry: the job's redelivery
+    // (its claim answers `claimed` again) computes the same items and comes back here.
     const expanded = await workflows.expand(ref.id, ref.step, work.items, maxChildren);
     await applyWorkflowEffects(transport, ref.id, expanded);
+    if (expanded.children !== undefined) {
+      const { children } = expanded;
+      await enqueueMapChildren(transport, ref.id, record.plan, ref.step, work.items, children);
+    }
     return { outcome: completed(job), record: false };
   }
 

@@ -37,7 +37,9 @@ export interface WorkflowSweeper {
  *
  * - An outbox entry older than the interval (its writer died before enqueueing it) is
  *   enqueued: `stale`, then `outbox` and {@link applyWorkflowEffects} (fixed job ids, so
- *   another sweeper doing the same adds nothing).
+ *   another sweeper doing the same adds nothing). A map's children entry (its children not
+ *   all enqueued) enqueues its expand job again, which stays until that job clears it; its
+ *   children are not looked up meanwhile, its expand job is (ended: recorded as lost).
  * - A running workflow unchanged for the interval (`idle`) has each ready or running step's
  *   job looked up: one that is gone, or ended without its outcome reaching the workflow (a
  *   lease that ran out on its last attempt with no worker left to report, a job cancelled
@@ -88,19 +90,23 @@ export function createWorkflowSweeper(options: {
     // Changed since `idle` answered: someone is moving it.
     if (record === null || record.status !== 'running' || record.updatedAt >= before) return;
     // Read after the record: an entry written since is not taken for a lost job.
-    const queued = new Set((await workflows.outbox(id)).map((entry) => entry.jobId));
-    const open = record.steps.filter(
-      (rec) =>
-        (rec.state === 'ready' || rec.state === 'running') &&
-        rec.jobId !== undefined &&
-        !queued.has(rec.jobId) &&
-        !isExpanded(record, rec),
-    );
+    const entries = await workflows.outbox(id);
+    const queued = new Set(entries.filter((e) => e.children === undefined).map((e) => e.jobId));
+    // Map steps whose children are not all enqueued: their expand job is checked, not them.
+    const enqueuing = new Set(entries.filter((e) => e.children !== undefined).map((e) => e.step));
+    const open = record.steps.filter((rec) => {
+      if (rec.state !== 'ready' && rec.state !== 'running') return false;
+      if (rec.jobId === undefined || queued.has(rec.jobId)) return false;
+      if (rec.child !== undefined) return !enqueuing.has(rec.step);
+      return enqueuing.has(rec.step) || !isExpanded(record, rec);
+    });
     await Promise.all(
       open.map(async (rec) => {
         const jobId = rec.jobId as string;
         const job = await transport.getJob(jobId);
         if (job !== null && !ENDED.has(job.state)) return;
+        // A gone expand job with its children entry standing: `enqueueStale` enqueues it.
+        if (job === null && rec.child === undefined && enqueuing.has(rec.step)) return;
         const outcome = lostOutcome(record, rec, jobId, job);
         logger.warn(
           { workflowId: id, step: rec.step, child: rec.child, jobId, state: job?.state ?? 'gone' },
@@ -155,7 +161,7 @@ export function createWorkflowSweeper(options: {
   };
 }
 
-/** A map stage's step once its items are stored: its own job is done, its children count. */
+/** A map stage's step once expanded: its own job is done (once its children are enqueued), its children count. */
 function isExpanded(record: WorkflowRecord, rec: WorkflowStepRecord): boolean {
   if (rec.child !== undefined) return false;
   return record.steps.some((other) => other.step === rec.step && other.child !== undefined);

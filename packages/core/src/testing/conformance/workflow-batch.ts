@@ -41,7 +41,9 @@ async function twins(workflows: TransportWorkflows, plan: WorkflowPlan) {
     async expand(step: string, items: unknown[]) {
       for (const id of [single, batched]) {
         await workflows.claim(id, { step });
-        await workflows.expand(id, step, items as never, 100);
+        const { children } = await workflows.expand(id, step, items as never, 100);
+        // As the expand job does once it enqueued them.
+        if (children) await workflows.dispatched(id, [children.key]);
       }
     },
     async claims(addresses: StepAddress[]) {

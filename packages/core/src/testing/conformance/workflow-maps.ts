@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { newWorkflowId, workflowJobId } from '../../ids.js';
+import type { TransportWorkflows } from '../../transport-workflows.js';
 import type { OnFailure } from '../../workflow/flow-types.js';
 import { useSuiteContext } from './context.js';
 import { type ConformanceHarness, uniqueQueue } from './harness.js';
@@ -28,59 +29,52 @@ function mapPlan(onFailure: OnFailure = 'fail') {
   return { queue, plan };
 }
 
+/** Clears a workflow's outbox as its callers would once the jobs are enqueued (not a children entry). */
+async function enqueued(workflows: TransportWorkflows, id: string): Promise<void> {
+  await workflows.dispatched(
+    id,
+    (await workflows.outbox(id)).map((entry) => entry.jobId),
+  );
+}
+
 /** W7 and W10: map stages (expand, children, the size limit) and ordered results. */
 export function workflowMapRules(harness: ConformanceHarness): void {
   describe('workflows: map stages', () => {
     const ctx = useSuiteContext(harness);
 
-    it('[W7] a map stage dispatches its expand job first; expand makes its children ready once, with their items; none finishes the stage at once', async ({
+    it('[W7] a map stage dispatches its expand job first; expand stores the count once, its children ready with no job in the outbox but one children entry, which only its key clears; none finishes the stage at once', async ({
       skip,
     }) => {
       const { workflows } = await workflowsOf(ctx, skip);
       const { queue, plan } = mapPlan();
       const id = newWorkflowId();
+      const expandJob = workflowJobId(queue, id, 'each');
       await workflows.start({ id, plan, input: null });
       const split = await workflows.record(id, { step: 'split' }, ok(null));
       expect(split.dispatch).toEqual([
-        expect.objectContaining({
-          step: 'each',
-          kind: 'expand',
-          jobId: workflowJobId(queue, id, 'each'),
-        }),
+        expect.objectContaining({ step: 'each', kind: 'expand', jobId: expandJob }),
       ]);
+      await enqueued(workflows, id);
       expect(await workflows.claim(id, { step: 'each' })).toBe('claimed');
       const expanded = await workflows.expand(id, 'each', [{ n: 0 }, { n: 1 }], 10);
-      expect(expanded).toMatchObject({ recorded: true, status: 'running', cancel: [] });
-      expect(
-        expanded.dispatch.map(({ step, child, kind, jobId, input }) => ({
-          step,
-          child,
-          kind,
-          jobId,
-          input,
-        })),
-      ).toEqual([
-        {
-          step: 'each',
-          child: 0,
-          kind: 'run',
-          jobId: workflowJobId(queue, id, 'each', 0),
-          input: { n: 0 },
-        },
-        {
-          step: 'each',
-          child: 1,
-          kind: 'run',
-          jobId: workflowJobId(queue, id, 'each', 1),
-          input: { n: 1 },
-        },
-      ]);
-      // A second expand (the expand job redelivered) changes nothing; its claim answers done.
-      expect(await workflows.expand(id, 'each', [1, 2, 3], 10)).toMatchObject({
-        recorded: false,
+      expect(expanded).toMatchObject({
+        recorded: true,
+        status: 'running',
         dispatch: [],
+        cancel: [],
       });
-      expect(await workflows.claim(id, { step: 'each' })).toBe('done');
+      const open = [
+        { child: 0, retries: 0 },
+        { child: 1, retries: 0 },
+      ];
+      expect(expanded.children?.open).toEqual(open);
+      const key = expanded.children?.key as string;
+      // One entry for all the children: the expand job's, with the count.
+      const entry = { step: 'each', kind: 'expand', jobId: expandJob, children: 2 };
+      expect(await workflows.outbox(id)).toEqual([expect.objectContaining(entry)]);
+      // Clearing the expand job's own entry (its starter, late) leaves the children entry.
+      await workflows.dispatched(id, [expandJob]);
+      expect(await workflows.outbox(id)).toEqual([expect.objectContaining(entry)]);
       expect(await statesOf(workflows, id)).toEqual({
         split: 'completed',
         each: 'running',
@@ -88,9 +82,32 @@ export function workflowMapRules(harness: ConformanceHarness): void {
         'each#1': 'ready',
         join: 'pending',
       });
+      const record = await recordOf(workflows, id);
+      expect(record.steps.filter((s) => s.child !== undefined).map((s) => s.jobId)).toEqual([
+        workflowJobId(queue, id, 'each', 0),
+        workflowJobId(queue, id, 'each', 1),
+      ]);
+      // The expand job redelivered before the children were enqueued: claimed again, and
+      // the same count answers the same children; nothing stored twice.
+      expect(await workflows.claim(id, { step: 'each' })).toBe('claimed');
+      const again = await workflows.expand(id, 'each', ['x', 'y'], 10);
+      expect(again).toMatchObject({ recorded: false, dispatch: [], children: { key, open } });
+      expect(await workflows.record(id, { step: 'each', child: 0 }, ok('zero'))).toMatchObject({
+        recorded: true,
+        dispatch: [],
+      });
+      expect((await workflows.expand(id, 'each', ['x', 'y'], 10)).children?.open).toEqual([
+        { child: 1, retries: 0 },
+      ]);
+      await workflows.dispatched(id, [key]);
+      expect(await workflows.outbox(id)).toEqual([]);
+      // Once cleared, the expand job is done: a redelivery claims done, expands nothing.
+      expect(await workflows.claim(id, { step: 'each' })).toBe('done');
+      const late = await workflows.expand(id, 'each', [1, 2, 3], 10);
+      expect(late).toMatchObject({ recorded: false, dispatch: [] });
+      expect(late.children).toBeUndefined();
       const both = await Promise.all([
         workflows.record(id, { step: 'each', child: 1 }, ok('one')),
-        workflows.record(id, { step: 'each', child: 0 }, ok('zero')),
         workflows.record(id, { step: 'each', child: 1 }, ok('one again')),
       ]);
       expect(stepsOf(dispatchOf(both))).toEqual(['join']);
@@ -102,7 +119,61 @@ export function workflowMapRules(harness: ConformanceHarness): void {
       await workflows.record(empty, { step: 'split' }, ok(null));
       const none = await workflows.expand(empty, 'each', [], 10);
       expect(stepsOf(none.dispatch)).toEqual(['join']);
+      expect(none.children).toBeUndefined();
       expect(await workflows.results(empty, 'each')).toEqual([]);
+    });
+
+    it('[W7] while its children entry stands: another count fails the map step (WORKFLOW_MAP_CHANGED), its own failure is recorded; either cancels its open children, and the last child clears the entry', async ({
+      skip,
+    }) => {
+      const { workflows } = await workflowsOf(ctx, skip);
+      const hard = mapPlan('fail');
+      const id = newWorkflowId();
+      await workflows.start({ id, plan: hard.plan, input: null });
+      await workflows.record(id, { step: 'split' }, ok(null));
+      await workflows.expand(id, 'each', ['a', 'b', 'c'], 10);
+      await workflows.record(id, { step: 'each', child: 0 }, ok('A'));
+      const changed = await workflows.expand(id, 'each', ['a', 'b'], 10);
+      expect(changed).toMatchObject({ recorded: true, status: 'failed' });
+      expect([...changed.cancel].sort()).toEqual(
+        [workflowJobId(hard.queue, id, 'each', 1), workflowJobId(hard.queue, id, 'each', 2)].sort(),
+      );
+      const failure = (await recordOf(workflows, id)).failure;
+      expect(failure).toMatchObject({ step: 'each', error: { code: 'WORKFLOW_MAP_CHANGED' } });
+      expect(failure?.error.message).toContain('2');
+      expect(failure?.error.message).toContain('3');
+      // With 'continue': the expand job's own failure (it could not enqueue the children).
+      const soft = mapPlan('continue');
+      const other = newWorkflowId();
+      await workflows.start({ id: other, plan: soft.plan, input: null });
+      await workflows.record(other, { step: 'split' }, ok(null));
+      await enqueued(workflows, other);
+      await workflows.expand(other, 'each', ['a', 'b'], 10);
+      const lost = await workflows.record(other, { step: 'each' }, failed('no enqueue'));
+      expect(lost).toMatchObject({ recorded: true, status: 'running' });
+      expect(stepsOf(lost.dispatch)).toEqual(['join']);
+      expect(await statesOf(workflows, other)).toMatchObject({
+        each: 'skipped',
+        'each#0': 'cancelled',
+        'each#1': 'cancelled',
+      });
+      expect(stepsOf(await workflows.outbox(other))).toEqual(['join']);
+      const late = await workflows.record(other, { step: 'each', child: 0 }, ok('A'));
+      expect(late.recorded).toBe(false);
+      // Entry cleared by the last child (before the expand job cleared it): the map step's
+      // own outcome is not taken any more.
+      const third = newWorkflowId();
+      await workflows.start({ id: third, plan: soft.plan, input: null });
+      await workflows.record(third, { step: 'split' }, ok(null));
+      await enqueued(workflows, third);
+      await workflows.expand(third, 'each', ['a'], 10);
+      const done = await workflows.record(third, { step: 'each', child: 0 }, ok('A'));
+      expect(stepsOf(done.dispatch)).toEqual(['join']);
+      expect(stepsOf(await workflows.outbox(third))).toEqual(['join']);
+      expect(await workflows.claim(third, { step: 'each' })).toBe('done');
+      expect((await workflows.record(third, { step: 'each' }, failed('late'))).recorded).toBe(
+        false,
+      );
     });
 
     it('[W7] more items than maxChildren fail the map step with WORKFLOW_TOO_LARGE (count and limit named), and its policy applies', async ({
@@ -168,8 +239,10 @@ export function workflowMapRules(harness: ConformanceHarness): void {
       await workflows.record(id, { step: 'split' }, ok(null));
       const count = 1_000;
       const items = Array.from({ length: count }, (_, n) => ({ n }));
+      await enqueued(workflows, id);
       const expanded = await workflows.expand(id, 'each', items, 10_000);
-      expect(expanded.dispatch).toHaveLength(count);
+      expect(expanded.dispatch).toEqual([]);
+      expect(expanded.children?.open).toHaveLength(count);
       // Odd children first, then even ones backwards.
       const order = [
         ...items.filter((i) => i.n % 2 === 1),
@@ -180,6 +253,8 @@ export function workflowMapRules(harness: ConformanceHarness): void {
       );
       expect(results.every((r) => r.recorded)).toBe(true);
       expect(stepsOf(dispatchOf(results))).toEqual(['join']);
+      // The last child cleared the children entry: only the fan-in's job is left.
+      expect(stepsOf(await workflows.outbox(id))).toEqual(['join']);
       const all = await workflows.results(id, 'each');
       expect(all).toEqual(items.map(({ n }) => ({ r: n * 2 })));
       expect(await workflows.results(id, 'each', { from: 990, count: 20 })).toEqual(

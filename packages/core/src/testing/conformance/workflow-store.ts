@@ -139,7 +139,8 @@ export function workflowStoreRules(harness: ConformanceHarness): void {
       ]);
       expect(await workflows.results(id, 'ok')).toEqual(['fine']);
       expect(await workflows.claim(id, { step: 'ok' })).toBe('done');
-      // It goes on from there; a map child that fails is retried alone.
+      // It goes on from there; a map child that fails is retried alone, through a new expand
+      // job that enqueues only the open children.
       await workflows.record(id, { step: 'flaky' }, ok('again'));
       const expand = await workflows.record(id, { step: 'slow' }, ok('slow'));
       expect(stepsOf(expand.dispatch)).toEqual(['each']);
@@ -147,10 +148,25 @@ export function workflowStoreRules(harness: ConformanceHarness): void {
       await workflows.record(id, { step: 'each', child: 0 }, ok(0));
       await workflows.record(id, { step: 'each', child: 2 }, failed('child 2'));
       const again = await workflows.retry(id);
-      expect(again.dispatch.map((e) => [e.jobId, e.input])).toEqual([
-        [workflowJobId(queue, id, 'each', 1, 1), 1],
-        [workflowJobId(queue, id, 'each', 2, 1), 2],
+      const expandJob = workflowJobId(queue, id, 'each', undefined, 1);
+      expect(again.dispatch).toEqual([
+        expect.objectContaining({ step: 'each', kind: 'expand', jobId: expandJob, children: 3 }),
       ]);
+      expect(await workflows.claim(id, { step: 'each' })).toBe('claimed');
+      const reexpanded = await workflows.expand(id, 'each', [0, 1, 2], 10);
+      expect(reexpanded).toMatchObject({ recorded: false, dispatch: [] });
+      expect(reexpanded.children?.open).toEqual([
+        { child: 1, retries: 1 },
+        { child: 2, retries: 1 },
+      ]);
+      const children = (await recordOf(workflows, id)).steps.filter((s) => s.step === 'each');
+      expect(children.map(({ state, jobId }) => [state, jobId])).toEqual([
+        ['running', expandJob],
+        ['completed', workflowJobId(queue, id, 'each', 0)],
+        ['ready', workflowJobId(queue, id, 'each', 1, 1)],
+        ['ready', workflowJobId(queue, id, 'each', 2, 1)],
+      ]);
+      await workflows.dispatched(id, [reexpanded.children?.key as string]);
       await workflows.record(id, { step: 'each', child: 1 }, ok(1));
       const last = await workflows.record(id, { step: 'each', child: 2 }, ok(2));
       expect(stepsOf(last.dispatch)).toEqual(['last']);
