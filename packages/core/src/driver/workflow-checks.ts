@@ -57,7 +57,7 @@ export function jsonWithin(value: unknown, what: string, maxBytes: number): Json
   return JSON.parse(json) as JsonValue;
 }
 
-/** Longest JSON of a finite number (`-1.2345678901234567e-300`). */
+/** Longest JSON of a finite number (`-1.7976931348623157e+308`, -Number.MAX_VALUE). */
 const MAX_NUMBER_JSON = 24;
 
 /**
