@@ -6,6 +6,8 @@ import {
   applyWorkflowEffects,
   defineTask,
   defineWorkflow,
+  enqueueMapChildren,
+  type JsonValue,
   memoryTransport,
   newWorkflowId,
   type StepAddress,
@@ -90,8 +92,16 @@ export default defineConfig({
     await workflows.claim(id, address);
     await applyWorkflowEffects(transport, id, await workflows.record(id, address, outcome));
   };
+  /** Runs the map's expand job by hand: `expand`, then its children enqueued. */
+  const expand = async (items: JsonValue[]) => {
+    const expanded = await workflows.expand(id, 'charge', items, 10_000);
+    await applyWorkflowEffects(transport, id, expanded);
+    const { children } = expanded;
+    const plan = workflowPlan(placeOrder);
+    if (children) await enqueueMapChildren(transport, id, plan, 'charge', items, children);
+  };
   const run = (argv: string[]) => cli(argv, { cwd: dir });
-  return { transport, workflows, id, settle, run };
+  return { transport, workflows, id, settle, expand, run };
 }
 
 const failure = (message: string, code?: string): StepOutcome => ({
@@ -101,14 +111,10 @@ const failure = (message: string, code?: string): StepOutcome => ({
 
 describe('conveyor inspect <workflow id>', () => {
   it('prints the stages with each step state, attempts and job id; a map summarised', async () => {
-    const { transport, workflows, id, settle, run } = await project();
+    const { workflows, id, settle, expand, run } = await project();
     await settle({ step: 'reserve' }, { ok: true, result: { ok: true } });
     await settle({ step: 'ship' }, { ok: true, result: { id: 's' } });
-    await applyWorkflowEffects(
-      transport,
-      id,
-      await workflows.expand(id, 'charge', [{ sku: 'a' }, { sku: 'b' }, { sku: 'c' }], 10_000),
-    );
+    await expand([{ sku: 'a' }, { sku: 'b' }, { sku: 'c' }]);
     await settle({ step: 'charge', child: 0 }, { ok: true, result: 1 });
     await workflows.claim(id, { step: 'charge', child: 1 });
     const record = await workflows.get(id);
@@ -162,11 +168,10 @@ describe('conveyor inspect <workflow id>', () => {
   });
 
   it('lists only the first ten children and the failed ones, unless --all', async () => {
-    const { transport, workflows, id, settle, run } = await project();
+    const { id, settle, expand, run } = await project();
     await settle({ step: 'reserve' }, { ok: true, result: {} });
     await settle({ step: 'ship' }, { ok: true, result: {} });
-    const items = Array.from({ length: 500 }, (_, index) => ({ sku: `s${index}` }));
-    await applyWorkflowEffects(transport, id, await workflows.expand(id, 'charge', items, 10_000));
+    await expand(Array.from({ length: 500 }, (_, index) => ({ sku: `s${index}` })));
     await settle({ step: 'charge', child: 321 }, failure('card declined', 'DECLINED'));
     const { stdout } = await run(['inspect', id]);
     expect(stdout).toMatch(/^Status {4}failed$/m);

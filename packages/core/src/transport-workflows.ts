@@ -103,7 +103,8 @@ export interface RecordResult {
 
 /**
  * - `claimed`: the step was `ready` and is now `running` (or was `running` already: its job
- *   is redelivered after its worker stopped): run it.
+ *   is redelivered after its worker stopped): run it. A map step that expanded is claimed
+ *   again while its children entry stands (its expand job enqueues them again) [W7].
  * - `done`: its outcome is recorded (a redelivery): acknowledge the job, run nothing.
  * - `ended`: the workflow has ended (cancelled, failed, …), or the step was cancelled or is
  *   not started (`pending`): cancel the job, run nothing.

@@ -2,6 +2,7 @@ import {
   applyWorkflowEffects,
   defineTask,
   defineWorkflow,
+  enqueueMapChildren,
   newWorkflowId,
   type StepAddress,
   type StepOutcome,
@@ -88,7 +89,11 @@ export async function startOrder(transport: Transport, skus = ['a', 'b', 'c']) {
     await applyWorkflowEffects(wf, id, await wf.workflows.record(id, address, outcome));
   };
   const expand = async (items: readonly { sku: string }[]) => {
-    await applyWorkflowEffects(wf, id, await wf.workflows.expand(id, 'charge', items, 10_000));
+    const expanded = await wf.workflows.expand(id, 'charge', items, 10_000);
+    await applyWorkflowEffects(wf, id, expanded);
+    const { children } = expanded;
+    const plan = workflowPlan(placeOrder);
+    if (children) await enqueueMapChildren(wf, id, plan, 'charge', items, children);
   };
   /** reserve, ship and confirm done; charge expanded; child 0 done and child 1 running. */
   const advance = async () => {
