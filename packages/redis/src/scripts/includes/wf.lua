@@ -132,25 +132,7 @@ local function touch()
   redis.call('HSET', K_META, 'ua', now_s, 'v', int(wf.version))
 end
 
--- A map step's children entry's outbox key: its (expand) job id and `#children`.
-local function children_key(def)
-  local _, _, retries = unit_get(def.name)
-  return workflow_job_id(def.queue, wf_id, def.name, nil, retries or 0) .. '#children'
-end
-
--- Whether a map step's children entry is in the outbox: its children are not all enqueued.
-local function children_pending(def)
-  return redis.call('HEXISTS', K_OUTBOX, children_key(def)) == 1
-end
-
--- Takes a map step's children entry out of the outbox.
-local function clear_children(def)
-  local key = children_key(def)
-  if redis.call('HDEL', K_OUTBOX, key) == 1 then
-    redis.call('ZREM', K_ORDER, key)
-    fx.removed = true
-  end
-end
+--!include wf-map.lua
 
 -- Puts a unit's job in the outbox: `ready`, with the job id of its retry. `count`: a map
 -- step's children entry (its child count); `quiet`: not in the answer (a fresh expand).
@@ -342,22 +324,6 @@ local function failure_json(step, child, error_json)
   return out .. '"error":' .. error_json .. '}'
 end
 
--- A map step that failed after it expanded: its open children cancelled (their jobs in
--- fx.cancel), its children entry cleared.
-local function cancel_children(def)
-  for child = 0, map_count(def.name) - 1 do
-    local key = def.name .. '#' .. int(child)
-    local state, job, retries = unit_get(key)
-    if state == 'r' or state == 'a' or state == 'p' then
-      if state ~= 'p' and job == '1' then
-        fx.cancel[#fx.cancel + 1] = workflow_job_id(def.queue, wf_id, def.name, int(child), retries)
-      end
-      unit_set(key, 'x', job, retries)
-    end
-  end
-  clear_children(def)
-end
-
 -- A unit's final failure: its step's policy applies [W4–W6].
 local function unit_failed(def, child, error_json)
   local key = unit_key(def.name, child)
@@ -384,65 +350,7 @@ local function unit_failed(def, child, error_json)
   ready(step_def(string.sub(def.policy, 2)), nil, 'run')
 end
 
--- The first ready or running unit in record order (plan order, children after their map
--- step): the step a time-out names.
-local function first_open()
-  for index = 0, wf.stages - 1 do
-    local kind, names = stage_of(index)
-    for _, name in ipairs(names) do
-      local state = unit_get(name)
-      if state == 'r' or state == 'a' then return name, nil end
-      if kind == 'm' then
-        for child = 0, (map_count(name) or 0) - 1 do
-          state = unit_get(name .. '#' .. child)
-          if state == 'r' or state == 'a' then return name, int(child) end
-        end
-      end
-    end
-  end
-  return nil
-end
-
--- `ms` (since the epoch) as JavaScript's toISOString writes it (Redis' Lua has no os.date).
-local function iso_time(ms)
-  local floor = math.floor
-  ms = floor(ms)
-  local s = floor(ms / 1000)
-  local days = floor(s / 86400)
-  local rem = s - days * 86400
-  local z = days + 719468
-  local era = floor(z / 146097)
-  local doe = z - era * 146097
-  local yoe = floor((doe - floor(doe / 1460) + floor(doe / 36524) - floor(doe / 146096)) / 365)
-  local doy = doe - (365 * yoe + floor(yoe / 4) - floor(yoe / 100))
-  local mp = floor((5 * doy + 2) / 153)
-  local day = doy - floor((153 * mp + 2) / 5) + 1
-  local month = mp < 10 and mp + 3 or mp - 9
-  local year = yoe + era * 400 + (month <= 2 and 1 or 0)
-  return string.format('%04d-%02d-%02dT%02d:%02d:%02d.%03dZ', year, month, day,
-    floor(rem / 3600), floor(rem % 3600 / 60), rem % 60, ms % 1000)
-end
-
--- A running workflow past its deadline fails with WORKFLOW_TIMED_OUT [W14].
-local function due()
-  if wf.status ~= 'running' or not wf.deadline or wf.deadline > now then return end
-  local step, child = first_open()
-  if not step then
-    local _, names = stage_of(0)
-    step = names[1]
-  end
-  local plan_name = redis.call('HGET', K_META, 'wn') or ''
-  local at = iso_time(wf.deadline)
-  local error_json = cjson.encode({
-    name = 'WorkflowTimedOutError',
-    code = 'WORKFLOW_TIMED_OUT',
-    message = 'Workflow ' .. wf_id .. ' (' .. plan_name .. ') was still running at its deadline, ' .. at .. '; raise the deadline or look at its running steps.',
-  })
-  redis.call('HSET', K_META, 'fl', failure_json(step, child, error_json))
-  end_open()
-  finish('failed')
-  touch()
-end
+--!include wf-deadline.lua
 
 -- The ops part of every answer (see the header).
 local function ops()
