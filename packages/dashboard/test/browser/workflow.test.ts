@@ -111,6 +111,8 @@ describe('/workflows/<id>', () => {
     await page.locator('.page-head .badge', { hasText: 'cancelled' }).waitFor();
     await expect.poll(() => step('fulfil').getAttribute('data-state')).toBe('cancelled');
     expect(await step('reserve').getAttribute('data-state')).toBe('completed');
+    // A step the cancel ended before it had a job will never run: the page says so.
+    expect(await step('fulfil').locator('.wf-meta').textContent()).toContain('never ran');
     expect((await workflows.get(id))?.status).toBe('cancelled');
     expect(await page.getByRole('button', { name: 'Cancel' }).isDisabled()).toBe(true);
     await page.screenshot({ path: join(shots, 'workflow-cancelled.png'), fullPage: true });

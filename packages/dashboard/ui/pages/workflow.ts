@@ -17,6 +17,9 @@ import type {
 } from '../workflow-types.js';
 import { every, type PageContext, pageHead, setTitle } from './page.js';
 
+/** States in which a step without a job will never get one. */
+const NEVER_RAN = new Set(['cancelled', 'skipped', 'failed']);
+
 // `/workflows/<id>`: the stages left to right, each step a box coloured by its state with a
 // link to its job, a map's children as a progress bar with counts, the compensations below,
 // and Cancel / Retry. Every string from the record goes in as text (dataText).
@@ -172,7 +175,7 @@ function stepBox(step: StepView, workflowId: string, all: boolean): HTMLElement 
       'p',
       { class: 'wf-meta' },
       step.jobId === undefined
-        ? h('span', { class: 'muted' }, 'no job yet')
+        ? h('span', { class: 'muted' }, NEVER_RAN.has(step.state) ? 'never ran' : 'no job yet')
         : link(paths.job(step.jobId), step.children ? 'items job' : 'job', 'wf-job-link'),
       attempts ? h('span', { class: 'muted' }, ` · ${attempts}`) : null,
       step.retries > 0 ? h('span', { class: 'muted' }, ` · retry ${step.retries}`) : null,
