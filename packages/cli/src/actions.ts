@@ -7,6 +7,7 @@ import type { AdminConnection, Connection } from './connection.js';
 import { CliError, ExitCode } from './errors.js';
 import type { Io } from './output.js';
 import { transportSource } from './transport-source.js';
+import { namesWorkflow } from './workflow-commands.js';
 
 export type CommandName =
   | 'worker'
@@ -90,7 +91,7 @@ export function dispatch(io: Io, signal: AbortSignal) {
           );
         }
         case 'inspect': {
-          if ((first as string).startsWith('wf_')) {
+          if (namesWorkflow(first as string)) {
             const { inspectWorkflow } = await import('./commands/workflows.js');
             return withConnection(command, io, (c) =>
               inspectWorkflow(c, first as string, options, io),

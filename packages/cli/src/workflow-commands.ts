@@ -6,15 +6,22 @@ import { usageError } from './errors.js';
 import { parseJobId } from './options.js';
 
 /** Checks a workflow id ({@link WORKFLOW_ID_RULE}); quotes a bad one. */
-export function parseWorkflowId(value: string): string {
+function parseWorkflowId(value: string): string {
   if (!isWorkflowId(value)) throw usageError('workflow id', value, WORKFLOW_ID_RULE);
   return value;
 }
 
+/**
+ * Whether `conveyor inspect`'s argument names a workflow: `wf_…` without a `:`. A job id
+ * always has one (`<queue>:<unique>`), and `wf_orders` is a valid queue name.
+ */
+export function namesWorkflow(value: string): boolean {
+  return value.startsWith('wf_') && !value.includes(':');
+}
+
 /** `conveyor inspect`'s argument: a workflow id (`wf_…`) or a job id (`<queue>:<unique>`). */
 export function parseInspectId(value: string): string {
-  if (value.startsWith('wf_') && !value.includes(':')) return parseWorkflowId(value);
-  return parseJobId(value);
+  return namesWorkflow(value) ? parseWorkflowId(value) : parseJobId(value);
 }
 
 /**

@@ -1,9 +1,10 @@
-import type {
-  WorkflowChildView,
-  WorkflowErrorView,
-  WorkflowStepState,
-  WorkflowStepView,
-  WorkflowView,
+import {
+  DEFAULT_LISTED_CHILDREN,
+  type WorkflowChildView,
+  type WorkflowErrorView,
+  type WorkflowStepState,
+  type WorkflowStepView,
+  type WorkflowView,
 } from '@conveyor/core';
 import { formatTime, preview } from './output.js';
 import { terminalText } from './terminal-text.js';
@@ -58,7 +59,7 @@ function stepRow(step: WorkflowStepView, indent: string): Row {
 }
 
 /** `10,000 children: 3 completed, 1 failed, 9,996 cancelled`. */
-export function childrenSummary(step: WorkflowStepView): string {
+function childrenSummary(step: WorkflowStepView): string {
   const children = step.children;
   if (!children) return '';
   if (children.total === 0) return 'children: not expanded yet';
@@ -155,7 +156,7 @@ export function describeWorkflowTree(view: WorkflowView, now: number): string[] 
   if (hiddenChildren) {
     lines.push(
       '',
-      'A map lists its first 10 children and its failed ones; --all lists every child.',
+      `A map lists its first ${DEFAULT_LISTED_CHILDREN} children and its failed ones; --all lists every child.`,
     );
   }
   return lines;

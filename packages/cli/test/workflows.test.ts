@@ -216,6 +216,13 @@ describe('conveyor inspect <workflow id>', () => {
     expect(machine.envelope.workflow).toEqual({ id, step: 'reserve', kind: 'run' });
   });
 
+  it('treats an id with a colon as a job id, even on a queue named wf_…', async () => {
+    const { run } = await project();
+    const job = await run(['inspect', 'wf_orders:nosuchjob']);
+    expect(job.code).toBe(4);
+    expect(job.stderr).toMatch(/^error: No job "wf_orders:nosuchjob"/);
+  });
+
   it('says so for an unknown id, a malformed one, and a transport without workflows', async () => {
     const { run } = await project();
     const missing = await run(['inspect', 'wf_nosuchworkflow00']);

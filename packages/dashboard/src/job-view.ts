@@ -26,7 +26,6 @@ export interface JobSummary {
   error?: { code?: string; message: string };
 }
 
-/** The slot a schedule's job was fired for, read from its id (`scheduleJobId`). */
 /** A job as its page shows it: the input (redacted), result, progress, errors and history. */
 export interface JobDetail extends Omit<JobSummary, 'error'> {
   input: JsonValue;

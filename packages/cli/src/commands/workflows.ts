@@ -14,8 +14,6 @@ import { type Io, printJson } from '../output.js';
 import { terminalText } from '../terminal-text.js';
 import { describeWorkflowTree } from '../workflow-tree.js';
 
-/** Step jobs looked up at once for their attempts. */
-
 /** The transport, with `CAPABILITY_MISSING` (exit 10) when it has no workflows. */
 function workflowTransport(connection: Connection, neededBy: string): TransportWith<'workflows'> {
   const { transport } = connection;
@@ -23,7 +21,7 @@ function workflowTransport(connection: Connection, neededBy: string): TransportW
   return transport as TransportWith<'workflows'>;
 }
 
-export function workflowNotFound(id: string): CliError {
+function workflowNotFound(id: string): CliError {
   return new CliError(
     'NOT_FOUND',
     `No workflow ${JSON.stringify(id)}: it never started, or it finished and its record expired (the result TTL). Check the id your producer logged (handle.id).`,

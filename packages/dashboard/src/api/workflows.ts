@@ -14,8 +14,6 @@ import { badRequest, DashboardError } from '../errors.js';
 import type { Route } from '../http/router.js';
 import { audit } from './audit.js';
 
-/** Step jobs looked up at once for their attempts. */
-
 /** The transport with its workflows, or 501 `CAPABILITY_MISSING`: the page says so. */
 function workflowTransport(core: DashboardCore): TransportWith<'workflows'> {
   const { transport } = core;
