@@ -6,6 +6,7 @@
  * the one path from a workflow's outbox to its jobs.
  */
 import type { StandardSchemaV1 } from '@standard-schema/spec';
+import { assertIdempotencyKey, toEpoch } from './call-options.js';
 import type { Client } from './client.js';
 import { quote } from './envelope.js';
 import { InvalidOptionError, PayloadTooLargeError, ValidationError } from './errors.js';
@@ -99,7 +100,7 @@ export function createClientWorkflows(
     ): Promise<WorkflowHandle<WorkflowResultOf<W>>> {
       const withWorkflows = capability('start');
       const deadline = deadlineOf(call);
-      checkIdempotencyKey(call.idempotencyKey);
+      if (call.idempotencyKey !== undefined) assertIdempotencyKey(call.idempotencyKey);
       const id = newWorkflowId();
       const sent = await checkedInput(workflow, input, id, options.maxPayloadBytes);
       const request: WorkflowStartRequest = { id, plan: planOf(workflow), input: sent };
@@ -155,9 +156,8 @@ function inputError(
   input: unknown,
   afterJson: boolean,
 ): ValidationError {
-  const error = new ValidationError(workflow, 'input', issues, { afterJson });
-  // ValidationError speaks of tasks; say workflow, and show what was passed.
-  const message = error.message.replace(/^Invalid input for task/, 'Invalid input for workflow');
+  const error = new ValidationError(workflow, 'input', issues, { afterJson, of: 'workflow' });
+  const { message } = error;
   error.message = `${message}${message.endsWith('.') ? '' : '.'} Input: ${quote(describeInput(input))}.`;
   return error;
 }
@@ -179,17 +179,5 @@ function deadlineOf(call: StartWorkflowOptions): number | undefined {
     assertDuration(timeoutMs, 'timeoutMs');
     return Date.now() + timeoutMs;
   }
-  if (deadline === undefined) return undefined;
-  const ms = deadline instanceof Date ? deadline.getTime() : deadline;
-  if (typeof ms !== 'number' || !Number.isFinite(ms)) {
-    throw new InvalidOptionError('deadline', deadline, 'a Date or epoch milliseconds');
-  }
-  return ms;
-}
-
-function checkIdempotencyKey(key: unknown): void {
-  if (key === undefined) return;
-  if (typeof key !== 'string' || key.length === 0 || key.length > 256) {
-    throw new InvalidOptionError('idempotencyKey', key, 'a string of 1–256 characters');
-  }
+  return deadline === undefined ? undefined : toEpoch(deadline, 'deadline');
 }

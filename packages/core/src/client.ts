@@ -1,3 +1,4 @@
+import { assertIdempotencyKey, toEpoch } from './call-options.js';
 import { type ClientSchedules, createClientSchedules } from './client-schedules.js';
 import { type ClientWorkflows, createClientWorkflows } from './client-workflows.js';
 import { ENVELOPE_VERSION, type JobEnvelope, serializeInput } from './envelope.js';
@@ -373,18 +374,5 @@ function checkCallOptions(call: EnqueueOptions): void {
   if (call.delay !== undefined && call.eta !== undefined) {
     throw new InvalidOptionError('eta', call.eta, 'either delay or eta, not both');
   }
-  if (call.idempotencyKey !== undefined) {
-    const key = call.idempotencyKey;
-    if (typeof key !== 'string' || key.length === 0 || key.length > 256) {
-      throw new InvalidOptionError('idempotencyKey', key, 'a string of 1–256 characters');
-    }
-  }
-}
-
-function toEpoch(value: Date | number, option: string): number {
-  const ms = value instanceof Date ? value.getTime() : value;
-  if (typeof ms !== 'number' || !Number.isFinite(ms)) {
-    throw new InvalidOptionError(option, value, 'a Date or epoch milliseconds');
-  }
-  return ms;
+  if (call.idempotencyKey !== undefined) assertIdempotencyKey(call.idempotencyKey);
 }

@@ -64,6 +64,7 @@ export class ValidationError extends ConveyorError {
   /**
    * `afterJson`: the value passed as given, but not in the form a reader gets after the
    * JSON trip (the producer checks that form, so the job is refused, not failed later).
+   * `of`: what `task` names, a task (the default) or a workflow, for the message.
    */
   readonly afterJson: boolean;
 
@@ -71,14 +72,15 @@ export class ValidationError extends ConveyorError {
     task: string,
     target: 'input' | 'output',
     issues: readonly StandardSchemaV1.Issue[],
-    options: { afterJson?: boolean } = {},
+    options: { afterJson?: boolean; of?: 'task' | 'workflow' } = {},
   ) {
     const afterJson = options.afterJson === true;
+    const of = options.of ?? 'task';
     super(
       'VALIDATION_FAILED',
       afterJson
-        ? `Invalid ${target} for task ${JSON.stringify(task)} once sent as JSON, as the ${target === 'input' ? 'worker' : 'reader'} would receive it: ${formatIssues(issues)}. JSON turns a Date into an ISO string (a Date again only where the schema says z.date()) and drops properties whose value is undefined; change the schema (z.date(), .optional()) or the value.`
-        : `Invalid ${target} for task ${JSON.stringify(task)}: ${formatIssues(issues)}`,
+        ? `Invalid ${target} for ${of} ${JSON.stringify(task)} once sent as JSON, as the ${target === 'input' ? 'worker' : 'reader'} would receive it: ${formatIssues(issues)}. JSON turns a Date into an ISO string (a Date again only where the schema says z.date()) and drops properties whose value is undefined; change the schema (z.date(), .optional()) or the value.`
+        : `Invalid ${target} for ${of} ${JSON.stringify(task)}: ${formatIssues(issues)}`,
     );
     this.task = task;
     this.target = target;
