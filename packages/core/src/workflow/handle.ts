@@ -1,5 +1,4 @@
-import type { JsonValue } from '../json.js';
-import { type ResultDecoder, resultDecoder } from '../result-codec.js';
+import { resultDecoder } from '../result-codec.js';
 import type { AnyTaskContract } from '../task.js';
 import { FINAL_STATES } from '../transport.js';
 import type { TransportWith } from '../transport-capabilities.js';
@@ -12,6 +11,7 @@ import {
   WorkflowNotFoundError,
   WorkflowResultTimeoutError,
 } from './errors.js';
+import { readStageResults } from './stage-results.js';
 
 /** A reference to one workflow run: what `placeOrder.delay(…)` returns. */
 export interface WorkflowHandle<TResult = unknown> {
@@ -56,8 +56,6 @@ export interface WorkflowStatusOptions extends Omit<DescribeWorkflowOptions, 'jo
 
 /** Longest wait on step jobs before the record is read again: an ended run is noticed by then. */
 export const WORKFLOW_WAIT_ROUND_MS = 2_000;
-/** Children read per `results` call for a map stage's results. */
-const RESULTS_CHUNK = 1_000;
 /** First pause when a round found nothing to wait on and the record had not moved. */
 const FIRST_PAUSE_MS = 25;
 
@@ -164,58 +162,13 @@ class TransportWorkflowHandle<TResult> implements WorkflowHandle<TResult> {
 
   /** The last stage's result, as the next stage would receive it, decoded per task. */
   async #lastStageResult(record: WorkflowRecord): Promise<unknown> {
-    const { workflows } = this.#transport;
     const { stages } = record.plan;
     const last = stages[stages.length - 1];
     if (last === undefined) return undefined;
-    switch (last.kind) {
-      case 'step': {
-        const [step] = last.steps;
-        if (step === undefined) return undefined;
-        const [stored] = await workflows.results(this.id, step.name);
-        return this.#decode(step.name, stored);
-      }
-      case 'parallel': {
-        const entries = await Promise.all(
-          last.steps.map(async ({ name }) => {
-            const [stored] = await workflows.results(this.id, name);
-            return [name, await this.#decode(name, stored)] as const;
-          }),
-        );
-        return Object.fromEntries(entries);
-      }
-      case 'map': {
-        const [step] = last.steps;
-        if (step === undefined) return [];
-        const count = record.steps.filter(
-          (rec) => rec.step === step.name && rec.child !== undefined,
-        ).length;
-        const decode = this.#decoder(step.name);
-        const results: unknown[] = [];
-        for (let from = 0; from < count; from += RESULTS_CHUNK) {
-          const chunk = await workflows.results(this.id, step.name, {
-            from,
-            count: Math.min(RESULTS_CHUNK, count - from),
-          });
-          for (const stored of chunk) {
-            results.push(
-              decode === undefined || stored === undefined ? stored : await decode(stored),
-            );
-          }
-        }
-        return results;
-      }
-    }
-  }
-
-  #decoder(step: string): ResultDecoder | undefined {
-    const task = this.#lastStage?.[step];
-    return task === undefined ? undefined : resultDecoder(task);
-  }
-
-  async #decode(step: string, stored: JsonValue | undefined): Promise<unknown> {
-    const decode = this.#decoder(step);
-    return decode === undefined || stored === undefined ? stored : decode(stored);
+    return readStageResults(this.#transport.workflows, record, last, (step) => {
+      const task = this.#lastStage?.[step];
+      return task === undefined ? undefined : resultDecoder(task);
+    });
   }
 
   async cancel(): Promise<{ cancelled: boolean }> {

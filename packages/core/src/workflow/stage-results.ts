@@ -1,0 +1,72 @@
+import type { JsonValue } from '../json.js';
+import type { ResultDecoder } from '../result-codec.js';
+import type { TransportWorkflows, WorkflowRecord } from '../transport-workflows.js';
+
+/** A map stage's children's results are read this many at a time, in index order (§7). */
+const RESULTS_CHUNK = 1_000;
+
+/** What reading a stage's results needs of it: its kind and its steps' names (a plan's or a definition's stage). */
+export interface StageToRead {
+  readonly kind: 'step' | 'parallel' | 'map';
+  readonly steps: readonly { readonly name: string }[];
+}
+
+/**
+ * A stage's stored results, decoded, in the shape `stageOutput` takes and `handle.result()`
+ * gives: a step's result; a group's results by step name; a map's children's results in
+ * index order (read in chunks side by side). A step skipped by `onFailure: 'continue'`
+ * gives `undefined`. `decoderFor(step)` is the step's task's decoder, or undefined to hand
+ * stored results on as they are.
+ */
+export async function readStageResults(
+  workflows: TransportWorkflows,
+  record: WorkflowRecord,
+  stage: StageToRead,
+  decoderFor: (step: string) => ResultDecoder | undefined,
+): Promise<unknown> {
+  if (stage.kind === 'map') {
+    const [step] = stage.steps;
+    return step === undefined ? [] : childResults(workflows, record, step.name, decoderFor);
+  }
+  const values = await Promise.all(
+    stage.steps.map(async ({ name }) => {
+      const [stored] = await workflows.results(record.id, name);
+      return decoded(decoderFor(name), stored);
+    }),
+  );
+  if (stage.kind === 'step') return values[0];
+  return Object.fromEntries(stage.steps.map(({ name }, at) => [name, values[at]]));
+}
+
+/** A map step's children's results, decoded, in index order; read in chunks side by side. */
+async function childResults(
+  workflows: TransportWorkflows,
+  record: WorkflowRecord,
+  step: string,
+  decoderFor: (step: string) => ResultDecoder | undefined,
+): Promise<unknown[]> {
+  let count = 0;
+  for (const rec of record.steps) if (rec.step === step && rec.child !== undefined) count++;
+  const reads: Array<Promise<Array<JsonValue | undefined>>> = [];
+  for (let from = 0; from < count; from += RESULTS_CHUNK) {
+    const range = { from, count: Math.min(RESULTS_CHUNK, count - from) };
+    reads.push(workflows.results(record.id, step, range));
+  }
+  const chunks = await Promise.all(reads);
+  const stored: Array<JsonValue | undefined> = new Array(count).fill(undefined);
+  chunks.forEach((chunk, at) => {
+    const from = at * RESULTS_CHUNK;
+    for (let i = 0; i < chunk.length && from + i < count; i++) stored[from + i] = chunk[i];
+  });
+  const decode = decoderFor(step);
+  if (decode === undefined) return stored;
+  return Promise.all(stored.map((value) => decoded(decode, value)));
+}
+
+/** A stored result as a result reader gets it; `undefined` (a skipped step) stays so. */
+async function decoded(
+  decode: ResultDecoder | undefined,
+  stored: JsonValue | undefined,
+): Promise<unknown> {
+  return decode === undefined || stored === undefined ? stored : decode(stored);
+}
