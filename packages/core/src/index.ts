@@ -236,6 +236,7 @@ export {
   applyWorkflowEffects,
   cancelJobs,
   enqueueMapChildren,
+  flushWorkflowOutbox,
   stepJobRequest,
   type WorkflowEffects,
 } from './workflow/dispatch.js';

@@ -2,6 +2,7 @@ import {
   applyWorkflowEffects,
   defineTask,
   defineWorkflow,
+  enqueueMapChildren,
   memoryTransport,
   newWorkflowId,
   silentLogger,
@@ -11,7 +12,7 @@ import {
 import { createManualClock } from '@conveyor/core/testing';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { createWorkflowSweeper, SWEEP_LIMIT } from '../src/workflow/sweeper.js';
+import { createWorkflowSweeper, LOOKUPS_AT_ONCE, SWEEP_LIMIT } from '../src/workflow/sweeper.js';
 
 const slow = defineTask({ name: 'sw.slow', queue: 'sw', input: z.unknown(), run: () => null });
 const workflow = defineWorkflow({
@@ -58,6 +59,80 @@ describe('workflow sweeper', () => {
     await sweeper.sweep();
     expect(checked.slice(ids.length)).toEqual(ids.slice(0, SWEEP_LIMIT));
     for (const id of ids) expect((await get(id))?.status).toBe('running');
+    await transport.close();
+  });
+  it("looks a large map's children up a bounded number at a time and records the lost ones in one recordMany", async () => {
+    const count = LOOKUPS_AT_ONCE * 3 + 5;
+    const fan = defineWorkflow({
+      name: 'sw.fan',
+      input: z.object({}),
+      steps: (flow) =>
+        flow.map('each', slow, {
+          items: () => Array.from({ length: count }, (_, n) => n),
+          onFailure: 'continue',
+        }),
+    });
+    const clock = createManualClock();
+    const transport = memoryTransport({ clock }) as TransportWith<'workflows'>;
+    const plan = workflowPlan(fan);
+    const id = newWorkflowId();
+    await applyWorkflowEffects(
+      transport,
+      id,
+      await transport.workflows.start({ id, plan, input: {} }),
+    );
+    // The expand job's worker: claims it, expands, enqueues the children, records the step.
+    expect(await transport.workflows.claim(id, { step: 'each' })).toBe('claimed');
+    const items = Array.from({ length: count }, (_, n) => n);
+    const expanded = await transport.workflows.expand(id, 'each', items, 10_000);
+    if (expanded.children === undefined) throw new Error('expected the children entry');
+    await enqueueMapChildren(transport, id, plan, 'each', items, expanded.children);
+    // Every child's job is cancelled on its own: none reaches the workflow.
+    const children = (await transport.workflows.get(id))?.steps.filter(
+      (s) => s.child !== undefined,
+    );
+    expect(children).toHaveLength(count);
+    for (const child of children ?? []) await transport.cancel(child.jobId as string);
+
+    let inFlight = 0;
+    let most = 0;
+    const { getJob } = transport;
+    transport.getJob = async (jobId) => {
+      inFlight += 1;
+      most = Math.max(most, inFlight);
+      try {
+        return await getJob(jobId);
+      } finally {
+        inFlight -= 1;
+      }
+    };
+    const calls: Array<{ call: string; size: number }> = [];
+    const { record, recordMany } = transport.workflows;
+    transport.workflows.record = (wid, address, outcome) => {
+      calls.push({ call: 'record', size: 1 });
+      return record(wid, address, outcome);
+    };
+    transport.workflows.recordMany = (wid, batch) => {
+      calls.push({ call: 'recordMany', size: batch.length });
+      return recordMany(wid, batch);
+    };
+    const sweeper = createWorkflowSweeper({
+      transport,
+      clock,
+      logger: silentLogger,
+      random: () => 0.5,
+      intervalMs: 1_000,
+    });
+    await clock.advance(2_000);
+    await sweeper.sweep();
+    expect(most).toBeGreaterThan(1);
+    expect(most).toBeLessThanOrEqual(LOOKUPS_AT_ONCE);
+    expect(calls).toEqual([{ call: 'recordMany', size: count }]);
+    const after = await transport.workflows.get(id);
+    const lost = after?.steps.filter(
+      (s) => s.child !== undefined && s.error?.code === 'WORKFLOW_STEP_LOST',
+    );
+    expect(lost).toHaveLength(count);
     await transport.close();
   });
 });

@@ -74,6 +74,21 @@ export async function applyWorkflowEffects(
   await cancelJobs(transport, effects.cancel ?? []);
 }
 
+/**
+ * Enqueues whatever stands in a workflow's outbox (a writer that died before enqueueing it,
+ * or a redelivery handing on what its recorder may not have) through
+ * {@link applyWorkflowEffects}; answers the entries it enqueued, none when the outbox was
+ * empty. A map's children entry re-enqueues its expand job, which enqueues the children.
+ */
+export async function flushWorkflowOutbox(
+  transport: TransportWith<'workflows'>,
+  workflowId: string,
+): Promise<DispatchEntry[]> {
+  const dispatch = await transport.workflows.outbox(workflowId);
+  if (dispatch.length > 0) await applyWorkflowEffects(transport, workflowId, { dispatch });
+  return dispatch;
+}
+
 /** Child jobs per enqueue call: the first children start while the rest are enqueued. */
 export const MAP_CHILDREN_CHUNK = 1_000;
 

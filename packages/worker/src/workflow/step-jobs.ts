@@ -2,6 +2,7 @@ import {
   type AnyTaskDefinition,
   applyWorkflowEffects,
   enqueueMapChildren,
+  flushWorkflowOutbox,
   InvalidOptionError,
   type JobWorkflowRef,
   type JsonValue,
@@ -84,8 +85,7 @@ export function createWorkflowStepJobs(options: {
     const claim = await batches.claim(ref.id, address);
     if (claim === 'done') {
       // A redelivery: the step's outcome is recorded; hand on what its recorder may not have.
-      const entries = await workflows.outbox(ref.id);
-      if (entries.length > 0) await applyWorkflowEffects(transport, ref.id, { dispatch: entries });
+      await flushWorkflowOutbox(transport, ref.id);
       return { outcome: completed(job), record: false };
     }
     if (claim === 'ended') {

@@ -1,10 +1,13 @@
 import {
   applyWorkflowEffects,
   type Clock,
+  flushWorkflowOutbox,
   type IdleWorkflow,
   type JobRecord,
   type Logger,
+  MAX_WORKFLOW_BATCH,
   type StepOutcome,
+  type StepOutcomeItem,
   type TimerHandle,
   type TransportWith,
   type WorkflowRecord,
@@ -18,6 +21,9 @@ export const DEFAULT_WORKFLOW_SWEEP_MS = 5_000;
 
 /** Workflows looked at per sweep, of each kind (stale outboxes, idle records). */
 export const SWEEP_LIMIT = 100;
+
+/** Step jobs looked up side by side; a 10,000-child map's are looked up in rounds of this many. */
+export const LOOKUPS_AT_ONCE = 64;
 
 /** States of a job that will not run again (`dead` only through an operator's retry). */
 const ENDED: ReadonlySet<string> = new Set(['completed', 'failed', 'dead', 'cancelled', 'expired']);
@@ -36,7 +42,7 @@ export interface WorkflowSweeper {
  * transport with `workflows`:
  *
  * - An outbox entry older than the interval (its writer died before enqueueing it) is
- *   enqueued: `stale`, then `outbox` and {@link applyWorkflowEffects} (fixed job ids, so
+ *   enqueued: `stale`, then {@link flushWorkflowOutbox} (fixed job ids, so
  *   another sweeper doing the same adds nothing). A map's children entry (its children not
  *   all enqueued) enqueues its expand job again, which stays until that job clears it; its
  *   children are not looked up meanwhile, its expand job is (ended: recorded as lost).
@@ -45,6 +51,8 @@ export interface WorkflowSweeper {
  *   lease that ran out on its last attempt with no worker left to report, a job cancelled
  *   or purged on its own), is recorded: a completed job's stored result, else a
  *   `WORKFLOW_STEP_LOST` failure naming the job and its state, so the step's policy applies.
+ *   Jobs are looked up {@link LOOKUPS_AT_ONCE} at a time; a workflow's lost steps are
+ *   recorded together in one `recordMany`.
  */
 export function createWorkflowSweeper(options: {
   transport: TransportWith<'workflows'>;
@@ -65,13 +73,12 @@ export function createWorkflowSweeper(options: {
     const ids = await workflows.stale(before, SWEEP_LIMIT);
     await Promise.all(
       ids.map(async (id) => {
-        const dispatch = await workflows.outbox(id);
+        const dispatch = await flushWorkflowOutbox(transport, id);
         if (dispatch.length === 0) return;
         logger.info(
           { workflowId: id, jobIds: dispatch.map((entry) => entry.jobId) },
-          'workflow sweeper: enqueueing step jobs left in the outbox',
+          'workflow sweeper: enqueued step jobs left in the outbox',
         );
-        await applyWorkflowEffects(transport, id, { dispatch });
       }),
     );
   }
@@ -100,24 +107,32 @@ export function createWorkflowSweeper(options: {
       if (rec.child !== undefined) return !enqueuing.has(rec.step);
       return enqueuing.has(rec.step) || !isExpanded(record, rec);
     });
-    await Promise.all(
-      open.map(async (rec) => {
+    const lost: StepOutcomeItem[] = [];
+    // Looked up in rounds: a 10,000-child map costs a bounded number of lookups at once.
+    for (let from = 0; from < open.length; from += LOOKUPS_AT_ONCE) {
+      const round = open.slice(from, from + LOOKUPS_AT_ONCE);
+      const jobs = await Promise.all(round.map((rec) => transport.getJob(rec.jobId as string)));
+      round.forEach((rec, i) => {
         const jobId = rec.jobId as string;
-        const job = await transport.getJob(jobId);
+        const job = jobs[i] ?? null;
         if (job !== null && !ENDED.has(job.state)) return;
         // A gone expand job with its children entry standing: `enqueueStale` enqueues it.
         if (job === null && rec.child === undefined && enqueuing.has(rec.step)) return;
-        const outcome = lostOutcome(record, rec, jobId, job);
         logger.warn(
           { workflowId: id, step: rec.step, child: rec.child, jobId, state: job?.state ?? 'gone' },
           "workflow sweeper: a step's job ended without its outcome reaching the workflow; recording it",
         );
         const address =
           rec.child === undefined ? { step: rec.step } : { step: rec.step, child: rec.child };
-        const result = await workflows.record(id, address, outcome);
-        await applyWorkflowEffects(transport, id, result);
-      }),
-    );
+        lost.push({ address, outcome: lostOutcome(record, rec, jobId, job) });
+      });
+    }
+    // One `recordMany` per workflow (in batches of the most it takes), its effects carried
+    // out before the next batch: an entry a later batch cancels is not enqueued.
+    for (let from = 0; from < lost.length; from += MAX_WORKFLOW_BATCH) {
+      const result = await workflows.recordMany(id, lost.slice(from, from + MAX_WORKFLOW_BATCH));
+      await applyWorkflowEffects(transport, id, result);
+    }
   }
 
   async function sweep(): Promise<void> {
