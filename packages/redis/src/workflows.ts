@@ -94,13 +94,17 @@ export function redisWorkflows(options: RedisWorkflowsOptions): TransportWorkflo
   const keyCall = (key: string, args: readonly string[]) =>
     redisCall('wf-key', () => runScript(commands, 'wf-key', [claimOf(key)], args));
 
-  /** After a script: the indexes hear of it, and an ended workflow's key claim expires. */
+  /**
+   * After a script: the indexes hear of it, and the workflow's key claim follows it: committed
+   * (no TTL) when it started or was retried, set to expire with its keys when it ended.
+   */
   async function report(id: string, opsReply: unknown): Promise<void> {
     const ops = readOps(opsReply);
-    await Promise.all([
-      index.report(id, ops),
-      ops.endedKey === undefined ? undefined : keyCall(ops.endedKey, ['expire', id, ttl, '']),
-    ]);
+    const claim =
+      ops.key === undefined
+        ? undefined
+        : keyCall(ops.key, ops.idle === '-' ? ['expire', id, ttl, ''] : ['commit', id, '0', '']);
+    await Promise.all([index.report(id, ops), claim]);
   }
 
   /** Runs a workflow script and reports its ops. */
@@ -133,12 +137,14 @@ export function redisWorkflows(options: RedisWorkflowsOptions): TransportWorkflo
       const other = pending ? value.slice(2) : value;
       if (pending) {
         const until = Date.now() + PENDING_START_WAIT_MS;
-        while (!(await exists(other)) && Date.now() < until) {
+        let started = await exists(other);
+        while (!started && Date.now() < until) {
           await new Promise((resolve) => setTimeout(resolve, 5));
+          started = await exists(other);
         }
         // Started, its claim not yet committed (or its starter died in between): commit it,
         // so that it does not lapse while the workflow runs.
-        if (await exists(other)) await keyCall(key, ['commit', other, '0', '']);
+        if (started) await keyCall(key, ['commit', other, '0', '']);
         return other;
       }
       if (await exists(other)) return other;
@@ -160,9 +166,13 @@ export function redisWorkflows(options: RedisWorkflowsOptions): TransportWorkflo
         const owner = await claimKey(key, id);
         if (owner !== id) return { id: owner, duplicate: true, dispatch: [] };
       }
+      // A new workflow's claim is committed by report(); a start with an id that exists
+      // commits it here.
       const reply = await call('wf-start', id, startArgs(request));
-      if (key !== undefined) await keyCall(key, ['commit', id, '0', '']);
-      if (reply[1] === 'dup') return { id, duplicate: true, dispatch: [] };
+      if (reply[1] === 'dup') {
+        if (key !== undefined) await keyCall(key, ['commit', id, '0', '']);
+        return { id, duplicate: true, dispatch: [] };
+      }
       return { id, duplicate: false, dispatch: readEntries(reply[2]) };
     },
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   applyWorkflowEffects,
   type DispatchEntry,
@@ -13,7 +14,7 @@ import { uniqueQueue } from '@conveyor/core/testing';
 import { workflowJobId } from '@conveyor/core/transport';
 import { describe, expect, it } from 'vitest';
 import { redisTransport } from '../src/index.js';
-import { workflowIndexKeys, workflowKeys } from '../src/keys.js';
+import { workflowIndexKeys, workflowKeyClaim, workflowKeys } from '../src/keys.js';
 import { defineScripts, runScript } from '../src/scripts.js';
 import { usePrivateRedis } from './helpers/private-redis.js';
 import { sleep } from './helpers/util.js';
@@ -116,6 +117,62 @@ describe('redis workflows', () => {
     expect(await admin.pttl(workflowKeys('conveyor', id)[0] as string)).toBeGreaterThan(0);
     expect((await transport.workflows.retry(id)).retried).toBe(true);
     expect(await admin.pttl(workflowKeys('conveyor', id)[0] as string)).toBe(-1);
+  });
+
+  it('a retried workflow’s idempotency key claim stops expiring: a start with the key answers it', async () => {
+    const transport = redis.transport();
+    const admin = redis.admin();
+    const plan = mapPlan(uniqueQueue('wf-key-retry'));
+    const id = newWorkflowId();
+    await transport.workflows.start({ id, plan, input: null, idempotencyKey: 'retried' });
+    const claim = workflowKeyClaim('conveyor', keyHash('retried'));
+    expect(await admin.get(claim)).toBe(id);
+    expect(await admin.pttl(claim)).toBe(-1);
+    await transport.workflows.record(id, { step: 'split' }, failedWith('no'));
+    expect(await admin.pttl(claim)).toBeGreaterThan(0);
+    expect((await transport.workflows.retry(id)).retried).toBe(true);
+    expect(await admin.get(claim)).toBe(id);
+    expect(await admin.pttl(claim)).toBe(-1);
+    const again = newWorkflowId();
+    expect(
+      await transport.workflows.start({ id: again, plan, input: null, idempotencyKey: 'retried' }),
+    ).toEqual({ id, duplicate: true, dispatch: [] });
+  });
+
+  it('the outbox stays oldest first across calls, and the outbox index holds its oldest entry’s time', async () => {
+    const transport = redis.transport();
+    const admin = redis.admin();
+    const [, outboxKey] = workflowIndexKeys('conveyor') as [string, string, string];
+    const queue = uniqueQueue('wf-order');
+    // `z` then `a`: `a`'s job id sorts first, so a tie in the order would put it first.
+    const plan: WorkflowPlan = {
+      workflow: 'test.flow',
+      stages: [
+        { kind: 'step', steps: [step('z', queue)] },
+        { kind: 'step', steps: [step('a', queue)] },
+      ],
+      compensations: [],
+      fingerprint: '0123456789abcdef',
+    };
+    const id = newWorkflowId();
+    const started = await transport.workflows.start({ id, plan, input: null });
+    const zAt = started.dispatch[0]?.at as number;
+    // `a`'s entry is made at a later Redis time than `z`'s, which is never marked dispatched.
+    const redisNow = async () => {
+      const [s, us] = await admin.time();
+      return Number(s) * 1000 + Math.floor(Number(us) / 1000);
+    };
+    while ((await redisNow()) <= zAt) await sleep(1);
+    const recorded = await transport.workflows.record(id, { step: 'z' }, { ok: true, result: 1 });
+    expect(recorded.dispatch.map((entry) => entry.step)).toEqual(['a']);
+    expect(recorded.dispatch[0]?.at).toBeGreaterThan(zAt);
+    const outbox = await transport.workflows.outbox(id);
+    expect(outbox.map((entry) => [entry.step, entry.at])).toEqual([
+      ['z', zAt],
+      ['a', recorded.dispatch[0]?.at],
+    ]);
+    expect(Number(await admin.zscore(outboxKey, id))).toBe(zAt);
+    expect(await transport.workflows.stale(zAt + 1, 1_000)).toContain(id);
   });
 
   it('job ids of steps too long for the plain form are hashed in Lua as workflowJobId hashes them', async () => {
@@ -291,6 +348,8 @@ describe('redis workflows', () => {
     expect(await admin.hget(versionsKey, id)).toBeNull();
   });
 });
+
+const keyHash = (key: string) => createHash('sha256').update(key).digest('hex').slice(0, 32);
 
 const failedWith = (message: string) => ({
   ok: false as const,

@@ -1245,7 +1245,8 @@ return applied
   'wf-key': `-- wf-key.lua: a workflow idempotency key's claim, \`<prefix>:wf-key:{<SHA-256 of the key>}\`,
 -- written before wf-start.lua runs (the key cannot be found from the workflow's own slot).
 -- Its value is \`p <id>\` while that workflow's start is under way (with a TTL, so a start that
--- died frees it), then \`<id>\`; once the workflow ends it expires with the workflow's keys.
+-- died frees it), then \`<id>\`; once the workflow ends it expires with the workflow's keys,
+-- and a retry commits it again (no TTL).
 --
 -- KEYS: [1] the claim.
 -- ARGV: [1] op: \`claim\`, \`commit\` or \`expire\`; [2] workflow id; [3] ms (claim: how long a
@@ -1398,7 +1399,8 @@ return { ops(), results }
   'wf-retry': `-- wf-retry.lua: a failed workflow runs again from its failed steps [W12]: failed and
 -- cancelled units pending again (those that had a job with their next retry number; an
 -- expanded map step's children are all written by the failure, none implicit), from
--- the first stage with a unit not done; its keys no longer expire.
+-- the first stage with a unit not done; its keys no longer expire (nor its idempotency key's
+-- claim: ops reports the key, src/workflows.ts commits the claim).
 --
 -- KEYS: [1]–[7] the workflow's keys (includes/wf.lua): [1] meta, [2] steps, [3] errors,
 --       [4] results, [5] items, [6] outbox, [7] outbox order.
@@ -2471,7 +2473,8 @@ end
 -- Every script answers \`{ops, …}\`, ops = \`{idle, outbox, version, key}\`: what the
 -- cross-workflow indexes need (src/workflows-index.ts): idle \`+<updatedAt>\` (started or
 -- retried), \`-\` (ended) or ''; outbox \`+<oldest entry's at>\` (entries added), \`-\` (emptied)
--- or ''; the record's version; the idempotency key when the call ended the workflow.
+-- or ''; the record's version; the idempotency key when the call started, retried or ended
+-- the workflow (idle \`+\` or \`-\`): its claim is then committed (no TTL) or set to expire.
 
 --!include wf-job-id.lua
 
@@ -2488,8 +2491,8 @@ local now_s = int(now)
 
 -- The record's scalar fields, loaded by load().
 local wf = nil
-local fx = { dispatch = {}, dispatch_ids = {}, cancel = {}, changed = false, ended = false,
-  begun = false, added = false, removed = false }
+local fx = { dispatch = {}, dispatch_ids = {}, cancel = {}, ended = false, begun = false,
+  added = false, removed = false }
 
 -- Loads the record's scalars; false when there is no such workflow.
 local function load()
@@ -2562,7 +2565,6 @@ end
 local function touch()
   wf.version = wf.version + 1
   wf.ua = now_s
-  fx.changed = true
   redis.call('HSET', K_META, 'ua', now_s, 'v', int(wf.version))
 end
 
@@ -2801,7 +2803,9 @@ local function ops()
   elseif fx.removed and redis.call('EXISTS', K_ORDER) == 0 then
     outbox = '-'
   end
-  return { idle, outbox, wf and int(wf.version) or '0', fx.ended and wf.key or false }
+  -- The next call numbers its entries after this one's (wf.seq is read from oq).
+  if fx.added then redis.call('HSET', K_META, 'oq', int(wf.seq)) end
+  return { idle, outbox, wf and int(wf.version) or '0', idle ~= '' and wf.key or false }
 end
 
 -- Opens a call on an existing workflow: loads it and applies its deadline. False when none.

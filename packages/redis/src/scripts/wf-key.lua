@@ -1,7 +1,8 @@
 -- wf-key.lua: a workflow idempotency key's claim, `<prefix>:wf-key:{<SHA-256 of the key>}`,
 -- written before wf-start.lua runs (the key cannot be found from the workflow's own slot).
 -- Its value is `p <id>` while that workflow's start is under way (with a TTL, so a start that
--- died frees it), then `<id>`; once the workflow ends it expires with the workflow's keys.
+-- died frees it), then `<id>`; once the workflow ends it expires with the workflow's keys,
+-- and a retry commits it again (no TTL).
 --
 -- KEYS: [1] the claim.
 -- ARGV: [1] op: `claim`, `commit` or `expire`; [2] workflow id; [3] ms (claim: how long a

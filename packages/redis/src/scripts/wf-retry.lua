@@ -1,7 +1,8 @@
 -- wf-retry.lua: a failed workflow runs again from its failed steps [W12]: failed and
 -- cancelled units pending again (those that had a job with their next retry number; an
 -- expanded map step's children are all written by the failure, none implicit), from
--- the first stage with a unit not done; its keys no longer expire.
+-- the first stage with a unit not done; its keys no longer expire (nor its idempotency key's
+-- claim: ops reports the key, src/workflows.ts commits the claim).
 --
 -- KEYS: [1]–[7] the workflow's keys (includes/wf.lua): [1] meta, [2] steps, [3] errors,
 --       [4] results, [5] items, [6] outbox, [7] outbox order.

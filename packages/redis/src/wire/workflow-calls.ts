@@ -66,15 +66,18 @@ export interface IndexOps {
   idle: string;
   outbox: string;
   version: string;
-  /** The idempotency key, when the call ended the workflow. */
-  endedKey?: string;
+  /**
+   * The idempotency key, when the call started or retried the workflow (`idle` `+…`: its
+   * claim must not expire) or ended it (`idle` `-`: the claim expires with its keys).
+   */
+  key?: string;
 }
 
 /** The `ops` element every workflow script answers first. */
 export function readOps(reply: unknown): IndexOps {
   const [idle, outbox, version, key] = reply as [string, string, string, string | null];
   const ops: IndexOps = { idle: String(idle), outbox: String(outbox), version: String(version) };
-  if (typeof key === 'string') ops.endedKey = key;
+  if (typeof key === 'string') ops.key = key;
   return ops;
 }
 

@@ -37,7 +37,8 @@
 -- Every script answers `{ops, …}`, ops = `{idle, outbox, version, key}`: what the
 -- cross-workflow indexes need (src/workflows-index.ts): idle `+<updatedAt>` (started or
 -- retried), `-` (ended) or ''; outbox `+<oldest entry's at>` (entries added), `-` (emptied)
--- or ''; the record's version; the idempotency key when the call ended the workflow.
+-- or ''; the record's version; the idempotency key when the call started, retried or ended
+-- the workflow (idle `+` or `-`): its claim is then committed (no TTL) or set to expire.
 
 --!include wf-job-id.lua
 
@@ -54,8 +55,8 @@ local now_s = int(now)
 
 -- The record's scalar fields, loaded by load().
 local wf = nil
-local fx = { dispatch = {}, dispatch_ids = {}, cancel = {}, changed = false, ended = false,
-  begun = false, added = false, removed = false }
+local fx = { dispatch = {}, dispatch_ids = {}, cancel = {}, ended = false, begun = false,
+  added = false, removed = false }
 
 -- Loads the record's scalars; false when there is no such workflow.
 local function load()
@@ -128,7 +129,6 @@ end
 local function touch()
   wf.version = wf.version + 1
   wf.ua = now_s
-  fx.changed = true
   redis.call('HSET', K_META, 'ua', now_s, 'v', int(wf.version))
 end
 
@@ -367,7 +367,9 @@ local function ops()
   elseif fx.removed and redis.call('EXISTS', K_ORDER) == 0 then
     outbox = '-'
   end
-  return { idle, outbox, wf and int(wf.version) or '0', fx.ended and wf.key or false }
+  -- The next call numbers its entries after this one's (wf.seq is read from oq).
+  if fx.added then redis.call('HSET', K_META, 'oq', int(wf.seq)) end
+  return { idle, outbox, wf and int(wf.version) or '0', idle ~= '' and wf.key or false }
 end
 
 -- Opens a call on an existing workflow: loads it and applies its deadline. False when none.
