@@ -99,8 +99,7 @@ export function checkOutcome(outcome: unknown, maxBytes: number): StepOutcome {
   ) {
     throw new InvalidOptionError('step error', o.error, 'a JobError: { name, message, code? }');
   }
-  jsonWithin(error, 'step error', maxBytes);
-  return { ok: false, error: structuredClone(error) as JobError };
+  return { ok: false, error: jsonWithin(error, 'step error', maxBytes) as unknown as JobError };
 }
 
 /** A start request: the id, the plan's shape, the input, the key and the deadline. */
