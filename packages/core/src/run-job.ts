@@ -80,11 +80,11 @@ export async function runJob(
   const maxPayloadBytes = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
   if (inputBytes !== undefined && inputBytes > maxPayloadBytes) {
     const error = new PayloadTooLargeError(envelope.task, inputBytes, maxPayloadBytes, id, 'input');
-    return failed(id, token, error, false, task?.resultTtl);
+    return failedOutcome(id, token, error, false, task?.resultTtl);
   }
   if (!task) {
     const error = new UnknownTaskError(envelope.task, options.registry.names());
-    return failed(id, token, error, true);
+    return failedOutcome(id, token, error, true);
   }
   // A schema can throw (an async refinement that queries a database): that is an
   // error like one from `run`, retried, not a rejection of runJob.
@@ -98,7 +98,7 @@ export async function runJob(
     return whenThrown(reservation, task, thrown, options.random);
   }
   if (!input.ok) {
-    return failed(
+    return failedOutcome(
       id,
       token,
       new ValidationError(task.name, 'input', input.issues),
@@ -138,7 +138,7 @@ export async function runJob(
       return whenThrown(reservation, task, thrown, options.random);
     }
     if (!output.ok) {
-      return failed(
+      return failedOutcome(
         id,
         token,
         new ValidationError(task.name, 'output', output.issues),
@@ -153,14 +153,14 @@ export async function runJob(
     try {
       assertJsonValue(result, 'result');
     } catch (error) {
-      return failed(id, token, error, false, task.resultTtl);
+      return failedOutcome(id, token, error, false, task.resultTtl);
     }
     const text = JSON.stringify(result);
     const maxResultBytes = options.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES;
     const bytes = utf8SizeOver(text, maxResultBytes);
     if (bytes !== undefined) {
       const error = new ResultTooLargeError(task.name, bytes, maxResultBytes);
-      return failed(id, token, error, false, task.resultTtl);
+      return failedOutcome(id, token, error, false, task.resultTtl);
     }
     stored = JSON.parse(text) as JsonValue;
   }
@@ -186,10 +186,10 @@ function whenThrown(
   const { envelope, token } = reservation;
   const { id } = envelope;
   if (thrown instanceof NonRetryableError) {
-    return failed(id, token, thrown, false, task.resultTtl);
+    return failedOutcome(id, token, thrown, false, task.resultTtl);
   }
   if (envelope.attempt >= envelope.maxAttempts) {
-    return failed(id, token, thrown, true);
+    return failedOutcome(id, token, thrown, true);
   }
   const policy = resolveRetryPolicy(task.retry);
   const delayMs =
@@ -203,7 +203,11 @@ function whenThrown(
   };
 }
 
-function failed(
+/**
+ * A job's failed end: `failed`, or `dead` when dead-lettered; `resultTtlMs` (the task's
+ * `resultTtl`) keeps a failed record as long as a result would be.
+ */
+export function failedOutcome(
   id: string,
   token: string,
   thrown: unknown,

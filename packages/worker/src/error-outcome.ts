@@ -1,6 +1,11 @@
 import type { AnyTaskDefinition, Reservation } from '@conveyor/core';
 import { toJobError } from '@conveyor/core/transport';
-import { backoffDelay, type JobOutcome, resolveRetryPolicy } from '@conveyor/core/worker';
+import {
+  backoffDelay,
+  failedOutcome,
+  type JobOutcome,
+  resolveRetryPolicy,
+} from '@conveyor/core/worker';
 
 /**
  * How a job ends when the worker, not the task, gives up on it (hard time limit, or a
@@ -16,13 +21,7 @@ export function retryableFailure(
 ): JobOutcome {
   const { envelope, token } = reservation;
   const { id } = envelope;
-  if (envelope.attempt >= envelope.maxAttempts) {
-    return {
-      kind: 'dead',
-      error,
-      settlement: { type: 'fail', id, token, error: toJobError(error), deadLetter: true },
-    };
-  }
+  if (envelope.attempt >= envelope.maxAttempts) return failedOutcome(id, token, error, true);
   const delayMs = backoffDelay(resolveRetryPolicy(task?.retry), envelope.attempt, random);
   return {
     kind: 'retry',

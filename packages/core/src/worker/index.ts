@@ -15,7 +15,7 @@ export {
   type RetryPolicy,
   resolveRetryPolicy,
 } from '../retry-policy.js';
-export { type JobOutcome, type RunJobOptions, runJob } from '../run-job.js';
+export { failedOutcome, type JobOutcome, type RunJobOptions, runJob } from '../run-job.js';
 export { type ValidationOutcome, validateNow } from '../schema.js';
 export { resolveTimeLimits } from '../task.js';
 export { readStageResults, type StageToRead } from '../workflow/stage-results.js';

@@ -15,8 +15,7 @@ import {
   type TransportWith,
   ValidationError,
 } from '@conveyor/core';
-import { toJobError } from '@conveyor/core/transport';
-import type { JobOutcome } from '@conveyor/core/worker';
+import { failedOutcome, type JobOutcome } from '@conveyor/core/worker';
 import { retryableFailure } from '../error-outcome.js';
 import { WorkerError } from '../errors.js';
 import { type HeldJob, jobFields } from '../held-job.js';
@@ -139,6 +138,12 @@ export function createWorkflowStepJobs(options: {
     return { outcome: completed(job), record: false };
   }
 
+  /** The job fails (`dead` when dead-lettered), kept as long as its task keeps results. */
+  function failed(job: HeldJob, error: unknown, deadLetter: boolean): JobOutcome {
+    const resultTtlMs = deadLetter ? undefined : registry.get(job.task)?.resultTtl;
+    return failedOutcome(job.id, job.token, error, deadLetter, resultTtlMs);
+  }
+
   /** An error from preparing (a mapping, a schema, the transport): as if the task threw it. */
   function thrownOutcome(job: HeldJob, error: unknown): JobOutcome {
     const final =
@@ -216,19 +221,5 @@ function completed(job: HeldJob): JobOutcome {
   return {
     kind: 'completed',
     settlement: { type: 'complete', id: job.id, token: job.token, result: undefined },
-  };
-}
-
-function failed(job: HeldJob, error: unknown, deadLetter: boolean): JobOutcome {
-  return {
-    kind: deadLetter ? 'dead' : 'failed',
-    error,
-    settlement: {
-      type: 'fail',
-      id: job.id,
-      token: job.token,
-      error: toJobError(error),
-      deadLetter,
-    },
   };
 }
