@@ -61,7 +61,10 @@ async function workflowInput(definition: AnyWorkflow, record: WorkflowRecord): P
   const schema = definition.input;
   const outcome = await validateNow(schema, revived(schema, record.input));
   if (outcome.ok) return outcome.value;
-  throw new ValidationError(definition.name, 'input', outcome.issues, { afterJson: true });
+  throw new ValidationError(definition.name, 'input', outcome.issues, {
+    afterJson: true,
+    of: 'workflow',
+  });
 }
 
 /** What stage `index` handed on, from its stored results, in the shape `stageOutput` gives. */
