@@ -197,6 +197,12 @@ export type {
 } from './transport-workflows.js';
 export { MAX_WORKFLOW_BATCH } from './transport-workflows.js';
 export {
+  actOnWorkflow,
+  type WorkflowAction,
+  type WorkflowActionResult,
+  workflowConflictMessage,
+} from './workflow/actions.js';
+export {
   type AnyWorkflowContract,
   type AnyWorkflowLike,
   bindWorkflow,

@@ -1,12 +1,13 @@
 import {
-  applyWorkflowEffects,
-  cancelJobs,
+  actOnWorkflow as act,
   describeWorkflowWithJobs,
   requireCapability,
   type TransportWith,
   type TransportWorkflows,
+  type WorkflowAction,
   type WorkflowRecord,
   type WorkflowView,
+  workflowConflictMessage,
 } from '@conveyor/core';
 import type { Connection } from '../connection.js';
 import { CliError } from '../errors.js';
@@ -54,7 +55,7 @@ export async function inspectWorkflow(
   }
 }
 
-export type WorkflowAction = 'cancel' | 'retry';
+export type { WorkflowAction };
 
 /**
  * `conveyor workflows cancel|retry <id>`. Cancel marks the workflow cancelled, then cancels
@@ -69,34 +70,21 @@ export async function actOnWorkflow(
   io: Io,
 ): Promise<void> {
   const transport = workflowTransport(connection, `\`conveyor workflows ${action}\``);
-  const { workflows } = transport;
-  const record = await getRecord(workflows, id);
+  const outcome = await act(transport, id, action);
+  if (!outcome.done) {
+    if (outcome.status === 'gone') throw workflowNotFound(id);
+    throw new CliError('CONFLICT', workflowConflictMessage(id, outcome.status, action));
+  }
+  const { jobIds } = outcome;
   const name = terminalText(JSON.stringify(id));
-  const wanted = action === 'cancel' ? 'running' : 'failed';
-  const conflict = (status: string) =>
-    new CliError(
-      'CONFLICT',
-      action === 'cancel'
-        ? `Workflow ${JSON.stringify(id)} is ${status}, not running: there is nothing to cancel.`
-        : `Workflow ${JSON.stringify(id)} is ${status}, not failed: only a failed workflow can be retried (from its failed step).`,
-    );
-  if (record.status !== wanted) throw conflict(record.status);
   if (action === 'cancel') {
-    const { cancelled, cancel } = await workflows.cancel(id);
-    // Ended between the get and the cancel: say what it is now.
-    if (!cancelled) throw conflict((await workflows.get(id))?.status ?? 'gone');
-    await cancelJobs(transport, cancel);
-    if (options.json) printJson(io, { workflow: id, status: 'cancelled', cancelledJobs: cancel });
+    if (options.json) printJson(io, { workflow: id, status: 'cancelled', cancelledJobs: jobIds });
     else
       io.stdout(
-        `Cancelled workflow ${name}: ${cancel.length} step job${cancel.length === 1 ? '' : 's'} cancelled; no step starts after this.`,
+        `Cancelled workflow ${name}: ${jobIds.length} step job${jobIds.length === 1 ? '' : 's'} cancelled; no step starts after this.`,
       );
     return;
   }
-  const { retried, dispatch } = await workflows.retry(id);
-  if (!retried) throw conflict((await workflows.get(id))?.status ?? 'gone');
-  await applyWorkflowEffects(transport, id, { dispatch });
-  const jobIds = dispatch.map((entry) => entry.jobId);
   if (options.json) printJson(io, { workflow: id, status: 'running', enqueuedJobs: jobIds });
   else
     io.stdout(

@@ -3,9 +3,9 @@ import type { AnyTaskContract } from '../task.js';
 import { FINAL_STATES } from '../transport.js';
 import type { TransportWith } from '../transport-capabilities.js';
 import type { WorkflowRecord } from '../transport-workflows.js';
+import { actOnWorkflow } from './actions.js';
 import { type DescribeWorkflowOptions, describeWorkflow, type WorkflowView } from './describe.js';
 import { describeWorkflowWithJobs } from './describe-jobs.js';
-import { applyWorkflowEffects, cancelJobs } from './dispatch.js';
 import {
   WorkflowNotCompletedError,
   WorkflowNotFoundError,
@@ -172,15 +172,11 @@ class TransportWorkflowHandle<TResult> implements WorkflowHandle<TResult> {
   }
 
   async cancel(): Promise<{ cancelled: boolean }> {
-    const { cancelled, cancel } = await this.#transport.workflows.cancel(this.id);
-    await cancelJobs(this.#transport, cancel);
-    return { cancelled };
+    return { cancelled: (await actOnWorkflow(this.#transport, this.id, 'cancel')).done };
   }
 
   async retry(): Promise<{ retried: boolean }> {
-    const { retried, dispatch } = await this.#transport.workflows.retry(this.id);
-    await applyWorkflowEffects(this.#transport, this.id, { dispatch });
-    return { retried };
+    return { retried: (await actOnWorkflow(this.#transport, this.id, 'retry')).done };
   }
 }
 

@@ -1,13 +1,14 @@
 import {
-  applyWorkflowEffects,
-  cancelJobs,
+  actOnWorkflow,
   describeWorkflowWithJobs,
   hasCapability,
   isWorkflowId,
   type TransportWith,
   WORKFLOW_ID_RULE,
+  type WorkflowAction,
   type WorkflowRecord,
   type WorkflowView,
+  workflowConflictMessage,
 } from '@conveyor/core';
 import type { DashboardCore, RequestContext } from '../context.js';
 import { badRequest, DashboardError } from '../errors.js';
@@ -30,14 +31,16 @@ function workflowId(params: Readonly<Record<string, string>>): string {
   return id;
 }
 
+function notFound(id: string): DashboardError {
+  return new DashboardError(
+    'NOT_FOUND',
+    `No workflow ${JSON.stringify(id)}: it never started, or it finished and its record expired (the result TTL).`,
+  );
+}
+
 async function getOr404(transport: TransportWith<'workflows'>, id: string) {
   const record = await transport.workflows.get(id);
-  if (record === null) {
-    throw new DashboardError(
-      'NOT_FOUND',
-      `No workflow ${JSON.stringify(id)}: it never started, or it finished and its record expired (the result TTL).`,
-    );
-  }
+  if (record === null) throw notFound(id);
   return record;
 }
 
@@ -52,13 +55,16 @@ async function viewOf(
   return { ...view, input: core.redactor.apply(view.input) };
 }
 
-function conflict(id: string, status: string, action: 'cancel' | 'retry'): DashboardError {
-  return new DashboardError(
-    'CONFLICT',
-    action === 'cancel'
-      ? `Workflow ${JSON.stringify(id)} is ${status}, not running: there is nothing to cancel.`
-      : `Workflow ${JSON.stringify(id)} is ${status}, not failed: only a failed workflow can be retried (from its failed step).`,
-  );
+/** Carries out `action`, or the 404/409 that says why it was refused. */
+async function act(
+  transport: TransportWith<'workflows'>,
+  id: string,
+  action: WorkflowAction,
+): Promise<string[]> {
+  const outcome = await actOnWorkflow(transport, id, action);
+  if (outcome.done) return outcome.jobIds;
+  if (outcome.status === 'gone') throw notFound(id);
+  throw new DashboardError('CONFLICT', workflowConflictMessage(id, outcome.status, action));
 }
 
 /**
@@ -85,13 +91,7 @@ export function workflowRoutes(core: DashboardCore): Route<RequestContext>[] {
       async handle(context, params) {
         const transport = workflowTransport(core);
         const id = workflowId(params);
-        const record = await getOr404(transport, id);
-        if (record.status !== 'running') throw conflict(id, record.status, 'cancel');
-        const { cancelled, cancel } = await transport.workflows.cancel(id);
-        if (!cancelled) {
-          throw conflict(id, (await transport.workflows.get(id))?.status ?? 'gone', 'cancel');
-        }
-        await cancelJobs(transport, cancel);
+        const cancel = await act(transport, id, 'cancel');
         await audit(core, context, {
           action: 'workflow.cancel',
           jobIds: cancel,
@@ -106,14 +106,7 @@ export function workflowRoutes(core: DashboardCore): Route<RequestContext>[] {
       async handle(context, params) {
         const transport = workflowTransport(core);
         const id = workflowId(params);
-        const record = await getOr404(transport, id);
-        if (record.status !== 'failed') throw conflict(id, record.status, 'retry');
-        const { retried, dispatch } = await transport.workflows.retry(id);
-        if (!retried) {
-          throw conflict(id, (await transport.workflows.get(id))?.status ?? 'gone', 'retry');
-        }
-        await applyWorkflowEffects(transport, id, { dispatch });
-        const jobIds = dispatch.map((entry) => entry.jobId);
+        const jobIds = await act(transport, id, 'retry');
         await audit(core, context, {
           action: 'workflow.retry',
           jobIds,
