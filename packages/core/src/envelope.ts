@@ -1,5 +1,6 @@
 import { InvalidEnvelopeError, PayloadTooLargeError } from './errors.js';
 import { assertJsonValue, checkJsonValue, type JsonValue } from './json.js';
+import { parsePartitionName } from './partitions.js';
 import { assertPayloadSize, DEFAULT_MAX_PAYLOAD_BYTES } from './payload-size.js';
 
 /** Current job envelope format. Bumped only for incompatible changes; see docs/job-envelope.md. */
@@ -72,11 +73,28 @@ export function isQueueName(queue: unknown): queue is string {
   return typeof queue === 'string' && QUEUE_NAME.test(queue);
 }
 
-/** Throws unless `queue` is 1–64 characters of letters, digits, `_`, `.` or `-`. */
+/**
+ * True for a name a transport stores jobs under: a queue name ({@link isQueueName}) or a
+ * partition's name (`emails~3of8`, see partitions.ts).
+ */
+export function isStoredQueueName(name: unknown): name is string {
+  return (
+    typeof name === 'string' &&
+    (QUEUE_NAME.test(name) || (name.length <= 80 && parsePartitionName(name) !== undefined))
+  );
+}
+
+/** The rule {@link isStoredQueueName} checks, for messages. */
+export const STORED_QUEUE_NAME_RULE = `${QUEUE_NAME_RULE}, or a partition's name such as "emails~3of8"`;
+
+/**
+ * Throws unless `queue` is a name a transport stores jobs under: 1–64 characters of
+ * letters, digits, `_`, `.` or `-`, or a partition's name ({@link isStoredQueueName}).
+ */
 export function assertQueueName(queue: string): void {
-  if (!isQueueName(queue)) {
+  if (!isStoredQueueName(queue)) {
     throw new InvalidEnvelopeError(
-      `Invalid queue name ${JSON.stringify(queue)}: use ${QUEUE_NAME_RULE}.`,
+      `Invalid queue name ${JSON.stringify(queue)}: use ${STORED_QUEUE_NAME_RULE}.`,
     );
   }
 }

@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomFillSync } from 'node:crypto';
-import { isQueueName } from './envelope.js';
+import { isStoredQueueName } from './envelope.js';
 
 // 64 URL-safe characters in ASCII order, so that ids sort like the times they start with.
 // 64 is a power of two: `byte & 63` picks from it without bias.
@@ -152,7 +152,7 @@ export function queueOfJobId(id: string): string | undefined {
   const separator = id.indexOf(':');
   if (separator <= 0 || separator === id.length - 1) return undefined;
   const queue = id.slice(0, separator);
-  return isQueueName(queue) ? queue : undefined;
+  return isStoredQueueName(queue) ? queue : undefined;
 }
 
 /**

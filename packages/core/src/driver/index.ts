@@ -11,8 +11,10 @@ export {
   checkEnvelope,
   ENVELOPE_VERSION,
   isQueueName,
+  isStoredQueueName,
   parseEnvelope,
   QUEUE_NAME_RULE,
+  STORED_QUEUE_NAME_RULE,
   serializeEnvelope,
 } from '../envelope.js';
 export {
@@ -30,6 +32,15 @@ export {
   JOB_ERROR_LIMITS,
   toJobError,
 } from '../job-error.js';
+export {
+  baseQueueOf,
+  MAX_PARTITIONS,
+  parsePartitionName,
+  partitionName,
+  partitionNames,
+  partitionOfKey,
+  type QueuePartition,
+} from '../partitions.js';
 export {
   assertByteLimit,
   assertEnqueueSize,

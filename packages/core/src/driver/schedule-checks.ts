@@ -1,4 +1,4 @@
-import { isQueueName, QUEUE_NAME_RULE } from '../envelope.js';
+import { isStoredQueueName, STORED_QUEUE_NAME_RULE } from '../envelope.js';
 import { InvalidOptionError, PayloadTooLargeError } from '../errors.js';
 import { MAX_SLOT_AT, scheduleJobId } from '../ids.js';
 import { assertJsonValue, type JsonValue } from '../json.js';
@@ -25,7 +25,9 @@ export function assertScheduleId(id: unknown): asserts id is string {
 }
 
 export function assertScheduleQueue(queue: unknown): asserts queue is string {
-  if (!isQueueName(queue)) throw new InvalidOptionError('schedule queue', queue, QUEUE_NAME_RULE);
+  if (!isStoredQueueName(queue)) {
+    throw new InvalidOptionError('schedule queue', queue, STORED_QUEUE_NAME_RULE);
+  }
 }
 
 /**

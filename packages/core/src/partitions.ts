@@ -1,0 +1,88 @@
+import { InvalidOptionError } from './errors.js';
+
+/**
+ * Partitioned queues. A queue declared with `partitions: n` (n ≥ 2) is stored as n
+ * independent queues, its partitions, named `<queue>~<p>of<n>` (`emails~3of8`). Each is a
+ * whole queue to a transport (its own waiting lists, delays, leases, dead-letter set), and
+ * on Redis its own hash slot. `~` is never in a queue name, so a partition's name never
+ * collides with a queue's, and it is URL-safe. Job ids start with the partition's name
+ * (`emails~3of8:<unique>`), so every operation on one job finds its partition from the id.
+ *
+ * The partition count is part of the name: producers and workers must agree on `n`
+ * (docs/partitions.md).
+ */
+
+/** The most partitions a queue can have. */
+export const MAX_PARTITIONS = 256;
+
+/** A partition, as {@link parsePartitionName} reads it. */
+export interface QueuePartition {
+  /** The queue the partition belongs to (`emails`). */
+  queue: string;
+  /** 0-based partition number. */
+  partition: number;
+  /** How many partitions the queue has. */
+  partitions: number;
+}
+
+const PARTITION_NAME = /^([A-Za-z0-9_.-]{1,64})~(\d{1,3})of(\d{1,3})$/;
+
+/** The stored name of partition `partition` of `partitions` of `queue`: `emails~3of8`. */
+export function partitionName(queue: string, partition: number, partitions: number): string {
+  return `${queue}~${partition}of${partitions}`;
+}
+
+/** The queue, partition and count of a partition's name, or undefined for any other string. */
+export function parsePartitionName(name: string): QueuePartition | undefined {
+  if (typeof name !== 'string' || name.indexOf('~') < 0) return undefined;
+  const match = PARTITION_NAME.exec(name);
+  if (!match) return undefined;
+  const partition = Number(match[2]);
+  const partitions = Number(match[3]);
+  // One spelling per partition: no leading zeros, p < n, 2 ≤ n ≤ MAX_PARTITIONS.
+  if (String(partition) !== match[2] || String(partitions) !== match[3]) return undefined;
+  if (partitions < 2 || partitions > MAX_PARTITIONS || partition >= partitions) return undefined;
+  return { queue: match[1] as string, partition, partitions };
+}
+
+/** The queue a stored name belongs to: `emails` for `emails~3of8` and for `emails`. */
+export function baseQueueOf(name: string): string {
+  return parsePartitionName(name)?.queue ?? name;
+}
+
+/**
+ * The stored names of `queue` with `partitions` partitions, in partition order (just
+ * `[queue]` when `partitions` is 1 or absent).
+ */
+export function partitionNames(queue: string, partitions = 1): string[] {
+  if (partitions <= 1) return [queue];
+  const names: string[] = [];
+  for (let p = 0; p < partitions; p++) names.push(partitionName(queue, p, partitions));
+  return names;
+}
+
+/**
+ * The partition `key` belongs to among `partitions`: FNV-1a (32-bit) of the key's UTF-16
+ * code units, modulo `partitions`. The same in every process and version; producers route
+ * by it, so changing it would split a key's jobs over two partitions.
+ */
+export function partitionOfKey(key: string, partitions: number): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) {
+    hash ^= key.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0) % partitions;
+}
+
+/** Throws {@link InvalidOptionError} unless `value` is a whole number from 1 to MAX_PARTITIONS. */
+export function assertPartitions(value: unknown, option = 'partitions'): asserts value is number {
+  if (
+    typeof value !== 'number' ||
+    !Number.isInteger(value) ||
+    value < 1 ||
+    value > MAX_PARTITIONS
+  ) {
+    throw new InvalidOptionError(option, value, `a whole number from 1 to ${MAX_PARTITIONS}`);
+  }
+}
