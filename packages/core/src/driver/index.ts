@@ -48,6 +48,12 @@ export {
   DEFAULT_MAX_RESULT_BYTES,
   inputJsonOf,
 } from '../payload-size.js';
+export {
+  groupStoredQueues,
+  type StoredQueueGroup,
+  storedQueuesOf,
+  sumQueueCounts,
+} from '../queue-groups.js';
 export { FINAL_STATES } from '../transport.js';
 export { SLOT_RETRY_MAX_MS } from '../transport-limits.js';
 export { createTransport, type TransportOf } from './create-transport.js';

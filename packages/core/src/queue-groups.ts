@@ -1,0 +1,80 @@
+import { parsePartitionName } from './partitions.js';
+import type { QueueCounts } from './transport-admin.js';
+
+/**
+ * Stored queues as operators see them: a partitioned queue is one queue, its partitions
+ * (`emails~3of8`) under it. What `conveyor status` and the dashboard group by.
+ */
+export interface StoredQueueGroup {
+  /** The queue: `emails`. */
+  queue: string;
+  /**
+   * Its stored queues: the plain one first when it is stored (a queue that held jobs before
+   * it was partitioned), then its partitions by count and number (`~0of8` … `~7of8`).
+   */
+  stored: string[];
+  /** Some stored queue of the group is a partition. */
+  partitioned: boolean;
+}
+
+function storedOrder(a: string, b: string): number {
+  const pa = parsePartitionName(a);
+  const pb = parsePartitionName(b);
+  if (!pa || !pb) return pa ? 1 : pb ? -1 : 0;
+  return pa.partitions - pb.partitions || pa.partition - pb.partition;
+}
+
+/**
+ * Groups stored queue names (`admin.listQueues()`) by queue, sorted by queue name.
+ *
+ * @example
+ * groupStoredQueues(['emails~1of2', 'orders', 'emails~0of2']);
+ * // [{ queue: 'emails', stored: ['emails~0of2', 'emails~1of2'], partitioned: true },
+ * //  { queue: 'orders', stored: ['orders'], partitioned: false }]
+ */
+export function groupStoredQueues(names: Iterable<string>): StoredQueueGroup[] {
+  const groups = new Map<string, Set<string>>();
+  for (const name of names) {
+    const queue = parsePartitionName(name)?.queue ?? name;
+    let stored = groups.get(queue);
+    if (!stored) {
+      stored = new Set();
+      groups.set(queue, stored);
+    }
+    stored.add(name);
+  }
+  return [...groups]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([queue, stored]) => {
+      const sorted = [...stored].sort(storedOrder);
+      return { queue, stored: sorted, partitioned: sorted.some((name) => name !== queue) };
+    });
+}
+
+/**
+ * The stored queues an operator means by `name`: a partition's name is itself; a queue's
+ * name is the queue and every partition of it among `known` (the plain name alone when
+ * none is stored, so a command on a queue that never held a job still names it).
+ */
+export function storedQueuesOf(name: string, known: Iterable<string>): string[] {
+  if (parsePartitionName(name)) return [name];
+  const stored: string[] = [];
+  for (const candidate of known) {
+    if (candidate === name || parsePartitionName(candidate)?.queue === name) stored.push(candidate);
+  }
+  if (stored.length === 0) return [name];
+  return stored.sort(storedOrder);
+}
+
+/** The sum of `rows` (a queue's partitions), named `queue`. */
+export function sumQueueCounts(queue: string, rows: readonly QueueCounts[]): QueueCounts {
+  const total: QueueCounts = { queue, waiting: 0, delayed: 0, active: 0, dead: 0, finished: 0 };
+  for (const row of rows) {
+    total.waiting += row.waiting;
+    total.delayed += row.delayed;
+    total.active += row.active;
+    total.dead += row.dead;
+    total.finished += row.finished ?? 0;
+  }
+  return total;
+}
