@@ -12,3 +12,4 @@ export {
   type RedisTransportOptions,
   redisTransport,
 } from './redis-transport.js';
+export { queueHashTag, queueSlot } from './slots.js';

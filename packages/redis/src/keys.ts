@@ -1,13 +1,22 @@
+import { queueHashTag } from './slots.js';
+
 /**
- * Key layout. Every key of a queue carries the hash tag `{<queue>}`, so all of a
- * queue's keys live in one Redis Cluster slot and every script can touch them together.
- * Queue names are `[A-Za-z0-9_.-]`, so they never contain the braces that end a tag.
+ * Key layout. Every key of a stored queue carries one hash tag, so all of its keys live in
+ * one Redis Cluster slot and every script can touch them together: `{<queue>}` for a queue,
+ * `{<queue>~<p>of<n>~<salt>}` for a partition, the salt placing partition p of n near slot
+ * (p + 0.5) × 16384 / n (slots.ts). Queue names are `[A-Za-z0-9_.-]`, so they never contain
+ * the braces that end a tag. Every key built from a queue name is built here.
  */
+
+/** `<prefix>:<tag>:`, the start of every key of the stored queue `queue`. */
+export function queueKeyBase(prefix: string, queue: string): string {
+  return `${prefix}:${queueHashTag(queue)}:`;
+}
 export const QUEUE_KEY_COUNT = 21;
 
 /** The 21 keys every script takes, in the order `scripts/includes/queue.lua` names them. */
 export function queueKeys(prefix: string, queue: string): string[] {
-  const base = `${prefix}:{${queue}}:`;
+  const base = queueKeyBase(prefix, queue);
   return [
     `${base}j:`,
     `${base}w0`,
@@ -38,7 +47,7 @@ export function queueKeys(prefix: string, queue: string): string[] {
  * claimed and the last job fired (`encodeScheduleMark` in wire/schedule-calls.ts).
  */
 export function schedulesKey(prefix: string, queue: string): string {
-  return `${prefix}:{${queue}}:sched`;
+  return `${queueKeyBase(prefix, queue)}sched`;
 }
 
 /**
@@ -46,7 +55,7 @@ export function schedulesKey(prefix: string, queue: string): string {
  * update time, flags and spec JSON (`decodeScheduleRecord` in wire/schedule-calls.ts).
  */
 export function scheduleSpecsKey(prefix: string, queue: string): string {
-  return `${prefix}:{${queue}}:specs`;
+  return `${queueKeyBase(prefix, queue)}specs`;
 }
 
 /** The set of queues that have had schedules, which `schedules.list()` without queues reads. */
@@ -56,12 +65,12 @@ export function scheduleQueuesKey(prefix: string): string {
 
 /** The marker list a blocked reserve waits on. */
 export function markerKey(prefix: string, queue: string): string {
-  return `${prefix}:{${queue}}:marker`;
+  return `${queueKeyBase(prefix, queue)}marker`;
 }
 
 /** Channel on which finishes of watched jobs of `queue` are published (message: unique id). */
 export function finishChannel(prefix: string, queue: string): string {
-  return `${prefix}:{${queue}}:watched`;
+  return `${queueKeyBase(prefix, queue)}watched`;
 }
 
 /** Channel on which cancels of running jobs are published (message: job id). */
@@ -71,7 +80,7 @@ export function cancelChannel(prefix: string): string {
 
 /** The set of `<task length>:<task>:<field>` a queue's jobs were indexed by (`KEYS[21]`). */
 export function indexedFieldsKey(prefix: string, queue: string): string {
-  return `${prefix}:{${queue}}:xf`;
+  return `${queueKeyBase(prefix, queue)}xf`;
 }
 
 /** How many keys every workflow script takes (`scripts/includes/wf.lua`). */

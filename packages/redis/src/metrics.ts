@@ -7,6 +7,7 @@ import {
 } from '@conveyor/core';
 import type { ChainableCommander, Cluster, Redis } from 'ioredis';
 import { redisCall } from './errors.js';
+import { queueKeyBase } from './keys.js';
 
 /**
  * A queue's metrics keys, in the queue's slot: a hash per minute (`P:{q}:m:<minute>`, kept
@@ -16,7 +17,7 @@ export function metricsKeys(
   prefix: string,
   queue: string,
 ): { minute(minute: number): string; totals: string } {
-  const base = `${prefix}:{${queue}}:m`;
+  const base = `${queueKeyBase(prefix, queue)}m`;
   return { minute: (minute) => `${base}:${minute}`, totals: `${base}t` };
 }
 
