@@ -7,6 +7,8 @@
 import { AmbiguousScheduleError, InvalidOptionError, ScheduleNotFoundError } from './errors.js';
 import { newJobId } from './ids.js';
 import { createJobHandle, type JobHandle } from './job-handle.js';
+import type { PartitionCounts } from './partition-routing.js';
+import { baseQueueOf } from './partitions.js';
 import type { AnySchedule } from './schedule/define-schedule.js';
 import { describeSchedules, type ScheduleRow } from './schedule/describe.js';
 import { scheduleJob, scheduleSpec } from './schedule/spec.js';
@@ -23,7 +25,7 @@ import {
 
 /** Which schedule an id means: needed only when the id is stored in more than one queue. */
 export interface ScheduleLookup {
-  /** The schedule's queue (its task's queue). */
+  /** The schedule's queue (its task's queue; for a partitioned queue, its name or the partition's). */
   queue?: string;
 }
 
@@ -59,7 +61,10 @@ export interface ClientSchedules {
  * `CAPABILITY_MISSING` without it; an id no schedule has throws `SCHEDULE_NOT_FOUND`, and
  * one stored in two queues, given without `{ queue }`, `SCHEDULE_AMBIGUOUS`.
  */
-export function createClientSchedules(transport: Transport): ClientSchedules {
+export function createClientSchedules(
+  transport: Transport,
+  partitions?: PartitionCounts,
+): ClientSchedules {
   const capability = (what: string): TransportSchedules =>
     requireCapability(transport, 'schedules', `client.schedules.${what}`);
 
@@ -71,9 +76,14 @@ export function createClientSchedules(transport: Transport): ClientSchedules {
   ): Promise<ScheduleSpec> => {
     if (!isScheduleId(id)) throw new InvalidOptionError('schedule id', id, SCHEDULE_ID_RULE);
     const queue = lookup?.queue;
-    if (queue !== undefined) assertQueueOption(queue);
-    const { schedules: states } = await schedules.list(queue === undefined ? undefined : [queue]);
-    const found = states.filter((state) => state.spec.id === id);
+    if (queue !== undefined && baseQueueOf(queue) === queue) assertQueueOption(queue);
+    // A partitioned queue's schedules are stored under its partitions' names: look in all.
+    const { schedules: states } = await schedules.list();
+    const found = states.filter(
+      ({ spec }) =>
+        spec.id === id &&
+        (queue === undefined || spec.queue === queue || baseQueueOf(spec.queue) === queue),
+    );
     const [first] = found;
     if (first === undefined) throw new ScheduleNotFoundError(id, queue);
     if (found.length > 1) {
@@ -102,7 +112,7 @@ export function createClientSchedules(transport: Transport): ClientSchedules {
   return {
     async upsert(schedule) {
       const schedules = capability('upsert');
-      const [outcome] = await schedules.upsert([scheduleSpec(schedule, 'runtime')]);
+      const [outcome] = await schedules.upsert([scheduleSpec(schedule, 'runtime', partitions)]);
       return outcome as UpsertOutcome;
     },
     async list(options = {}) {

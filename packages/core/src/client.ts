@@ -4,12 +4,19 @@ import { type ClientWorkflows, createClientWorkflows } from './client-workflows.
 import { ENVELOPE_VERSION, type JobEnvelope, serializeInput } from './envelope.js';
 import { atInput, InvalidOptionError, ValidationError } from './errors.js';
 import { checkDuplicateInputs, type IdempotencyMode } from './idempotency.js';
-import { newJobId } from './ids.js';
+import { newJobId, newJobUnique } from './ids.js';
 import { indexEntriesOf } from './input-index.js';
 import { createJobHandle, type JobHandle } from './job-handle.js';
 import type { JsonValue } from './json.js';
 import { receivedInput } from './json-boundary.js';
 import { consoleLogger, type Logger } from './logger.js';
+import {
+  checkPartitionCounts,
+  type PartitionCounts,
+  type QueueRoute,
+  routeOf,
+  storedQueueOf,
+} from './partition-routing.js';
 import { assertByteLimit, DEFAULT_MAX_PAYLOAD_BYTES } from './payload-size.js';
 import { PreparedRequest } from './prepared-request.js';
 import { resultDecoder } from './result-codec.js';
@@ -43,6 +50,12 @@ export interface ClientOptions {
   idempotency?: IdempotencyMode;
   /** Where warnings go. Default: `consoleLogger({ name: 'conveyor-client' })`; a pino logger fits. */
   logger?: Logger;
+  /**
+   * Partition counts of queues whose tasks declare none (docs/partitions.md), as the
+   * workers have them: `{ emails: 8 }`. A task that declares its queue's partitions must
+   * agree (else `INVALID_OPTION`).
+   */
+  partitions?: PartitionCounts;
 }
 
 /** Per-call options; they override the task's own settings. */
@@ -139,10 +152,11 @@ export function createClient(options: ClientOptions): Client {
     throw new InvalidOptionError('idempotency', idempotency, "'warn' or 'strict'");
   }
   const logger = options.logger ?? consoleLogger({ name: 'conveyor-client' });
+  const partitions = checkPartitionCounts(options.partitions, 'partitions');
 
   /** What every job of one call shares; worked out once per call, after the first input passed. */
   interface CallParts {
-    queue: string;
+    route: QueueRoute;
     maxAttempts: number;
     priority: number;
     expiresAt: number | undefined;
@@ -151,7 +165,7 @@ export function createClient(options: ClientOptions): Client {
   }
 
   const callParts = (task: AnyTaskContract, call: EnqueueOptions): CallParts => ({
-    queue: call.queue ?? task.queue ?? DEFAULT_QUEUE,
+    route: routeOf(task, partitions, call.queue ?? task.queue ?? DEFAULT_QUEUE),
     maxAttempts: call.attempts ?? resolveRetryPolicy(task.retry).attempts,
     priority: call.priority ?? task.priority ?? DEFAULT_PRIORITY,
     expiresAt: call.expiresAt === undefined ? undefined : toEpoch(call.expiresAt, 'expiresAt'),
@@ -167,11 +181,21 @@ export function createClient(options: ClientOptions): Client {
     call: EnqueueOptions,
     parts: CallParts,
   ): { request: PreparedRequest; exact: boolean } => {
+    const { route } = parts;
+    let queue = route.queue;
+    let id: string;
+    if (route.partitions === 1) {
+      id = newJobId(queue);
+    } else {
+      const unique = newJobUnique();
+      queue = storedQueueOf(route, { input, idempotencyKey: call.idempotencyKey, key: unique });
+      id = `${queue}:${unique}`;
+    }
     const envelope: JobEnvelope = {
       v: ENVELOPE_VERSION,
-      id: newJobId(parts.queue),
+      id,
       task: task.name,
-      queue: parts.queue,
+      queue,
       input: input as JsonValue,
       attempt: 0,
       maxAttempts: parts.maxAttempts,
@@ -359,7 +383,7 @@ export function createClient(options: ClientOptions): Client {
     getJob: (id) => transport.getJob(id),
     job: (id) => createJobHandle(transport, id),
     bind: (task) => bindTask(client, task),
-    schedules: createClientSchedules(transport),
+    schedules: createClientSchedules(transport, partitions),
     workflows: createClientWorkflows(transport, () => client, { maxPayloadBytes }),
     close: () => transport.close(),
   };

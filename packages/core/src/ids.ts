@@ -132,6 +132,14 @@ export function newJobId(queue: string): string {
   return `${queue}:${timePart(Date.now())}${randomIdPart()}`;
 }
 
+/**
+ * The unique part of a new job id, `<time><random>` as in {@link newJobId}: for a producer
+ * that picks the job's partition from it before writing `<partition>:<unique>`.
+ */
+export function newJobUnique(): string {
+  return `${timePart(Date.now())}${randomIdPart()}`;
+}
+
 /** A lease token: proves which delivery of a job a worker holds. */
 export function newLeaseToken(): string {
   return randomPart(16);

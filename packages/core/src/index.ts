@@ -49,6 +49,7 @@ export { assertJsonValue, type JsonValue, MAX_JSON_DEPTH } from './json.js';
 export type { Jsonify, JsonProblem } from './json-types.js';
 export { consoleLogger, type LogFn, type Logger, silentLogger } from './logger.js';
 export { type MemoryTransportOptions, memoryTransport } from './memory/index.js';
+export type { PartitionCounts, TaskQueueOptions } from './partition-routing.js';
 export { createTaskRegistry, type TaskRegistry } from './registry.js';
 export type { BackoffOptions, RetryOptions } from './retry-policy.js';
 export { DEFAULT_RETRY_POLICY } from './retry-policy.js';

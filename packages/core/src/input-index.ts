@@ -56,7 +56,8 @@ export function indexEntriesOf(input: JsonValue, fields: readonly string[]): Ind
   return entries;
 }
 
-function valueAt(input: JsonValue, field: string): unknown {
+/** The value at a dot path of `input`, or undefined when a segment is missing. */
+export function valueAt(input: unknown, field: string): unknown {
   let value: unknown = input;
   for (const segment of field.split('.')) {
     if (typeof value !== 'object' || value === null || !Object.hasOwn(value, segment)) {

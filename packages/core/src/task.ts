@@ -5,6 +5,8 @@ import { InvalidOptionError } from './errors.js';
 import { assertIndexOption } from './input-index.js';
 import { warnIfNotJsonSafe } from './json-boundary.js';
 import type { JsonCheck, Jsonify, ResultJsonCheck } from './json-types.js';
+import { assertPartitionBy, type TaskQueueOptions, taskQueueFields } from './partition-routing.js';
+import { assertPartitions } from './partitions.js';
 import { assertDuration, type RetryOptions, resolveRetryPolicy } from './retry-policy.js';
 import { type InferSchemaInput, type InferSchemaOutput, isSchema } from './schema.js';
 
@@ -51,7 +53,12 @@ export interface TaskContract<
   readonly name: TName;
   readonly input: TInput;
   readonly output?: StandardSchemaV1 | undefined;
+  /** The queue's name (for a partitioned queue, the name its partitions share). */
   readonly queue?: string | undefined;
+  /** How many partitions the queue is stored as (docs/partitions.md); 1 or absent: one. */
+  readonly partitions?: number | undefined;
+  /** The input field (dot path) whose value picks a job's partition. */
+  readonly partitionBy?: string | undefined;
   readonly priority?: number | undefined;
   readonly retry?: RetryOptions | undefined;
   /** How long the job's record and result are kept once it ends, in ms. */
@@ -102,8 +109,12 @@ interface TaskConfigBase<TName extends string, TInput extends StandardSchemaV1>
   name: TName;
   /** Schema of the input. Producers and the worker both validate with it. */
   input: TInput;
-  /** Queue the task's jobs go to (default `"default"`). */
-  queue?: string;
+  /**
+   * Queue the task's jobs go to (default `"default"`), or `{ name, partitions, partitionBy }`
+   * to store it as several partitions (docs/partitions.md): `{ name: 'emails', partitions: 8,
+   * partitionBy: 'customerId' }`.
+   */
+  queue?: string | TaskQueueOptions;
   /** 0–9, higher first (default 5). */
   priority?: number;
   retry?: RetryOptions;
@@ -167,7 +178,10 @@ export function defineTask(
     run: (input: unknown, ctx: TaskContext) => unknown;
   },
 ): AnyTaskDefinition {
-  checkContract(config);
+  const queueFields = taskQueueFields(config.queue, `task ${JSON.stringify(config.name)}`);
+  const { queue: _queue, ...rest } = config;
+  const normalized = { ...rest, ...queueFields };
+  checkContract(normalized);
   if (typeof config.run !== 'function') {
     throw new InvalidOptionError(
       `run of task ${JSON.stringify(config.name)}`,
@@ -179,7 +193,7 @@ export function defineTask(
   checkRunOptions(config, config.name);
   warnIfNotJsonSafe(config.name, 'input', config.input);
   if (config.output !== undefined) warnIfNotJsonSafe(config.name, 'output', config.output);
-  return Object.freeze({ ...config }) as AnyTaskDefinition;
+  return Object.freeze(normalized) as AnyTaskDefinition;
 }
 
 /**
@@ -226,6 +240,11 @@ function checkContract(config: Omit<TaskContract, '~result'>): void {
     );
   }
   if (config.queue !== undefined) assertQueueOption(config.queue, `queue of ${label}`);
+  if (config.partitions !== undefined)
+    assertPartitions(config.partitions, `partitions of ${label}`);
+  if (config.partitionBy !== undefined) {
+    assertPartitionBy(config.partitionBy, `partitionBy of ${label}`);
+  }
   if (config.priority !== undefined) assertPriority(config.priority, `priority of ${label}`);
   if (config.resultTtl !== undefined) assertDuration(config.resultTtl, `resultTtl of ${label}`);
   if (config.index !== undefined) assertIndexOption(config.index, `index of ${label}`);

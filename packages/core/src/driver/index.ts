@@ -33,6 +33,15 @@ export {
   toJobError,
 } from '../job-error.js';
 export {
+  checkPartitionCounts,
+  type PartitionChoice,
+  type QueueRoute,
+  routeOf,
+  stepQueueOf,
+  storedQueueOf,
+} from '../partition-routing.js';
+export {
+  assertPartitions,
   baseQueueOf,
   MAX_PARTITIONS,
   parsePartitionName,

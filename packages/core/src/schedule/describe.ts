@@ -3,7 +3,9 @@
  * `conveyor schedules` and the dashboard: each schedule with its timing in words, its next
  * fire times, what it last fired, and whether any live worker still declares it.
  */
+
 import type { JsonValue } from '../json.js';
+import { baseQueueOf } from '../partitions.js';
 import type { JobState, Transport } from '../transport.js';
 import type { WorkerRecord } from '../transport-admin.js';
 import { requireCapability } from '../transport-capabilities.js';
@@ -90,12 +92,21 @@ export async function describeSchedules(
 ): Promise<ScheduleRow[]> {
   const schedules = requireCapability(transport, 'schedules', 'Listing schedules');
   const [list, workers] = await Promise.all([
-    schedules.list(options.queues),
+    // A partitioned queue's schedules are stored under its partitions' names: list them all
+    // and keep those of the queues asked for, by name or by partition.
+    schedules.list(),
     transport.admin ? transport.admin.listWorkers() : Promise.resolve(undefined),
   ]);
   const now = options.now ?? list.now;
   const declared = workers === undefined ? undefined : declaredSchedules(workers, now);
-  const rows = list.schedules.map((state) => rowOf(state, now, declared));
+  const wanted = options.queues === undefined ? undefined : new Set(options.queues);
+  const states =
+    wanted === undefined
+      ? list.schedules
+      : list.schedules.filter(
+          ({ spec }) => wanted.has(spec.queue) || wanted.has(baseQueueOf(spec.queue)),
+        );
+  const rows = states.map((state) => rowOf(state, now, declared));
   await fillLastJobStates(transport, rows);
   return rows;
 }

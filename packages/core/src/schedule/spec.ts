@@ -7,8 +7,9 @@ import { ENVELOPE_VERSION, type JobEnvelope } from '../envelope.js';
 import { InvalidOptionError } from '../errors.js';
 import { indexEntriesOf } from '../input-index.js';
 import { checkJsonValue, type JsonValue } from '../json.js';
+import { type PartitionCounts, routeOf, storedQueueOf } from '../partition-routing.js';
 import { resolveRetryPolicy } from '../retry-policy.js';
-import { DEFAULT_PRIORITY, DEFAULT_QUEUE } from '../task.js';
+import { DEFAULT_PRIORITY } from '../task.js';
 import type { EnqueueRequest } from '../transport.js';
 import type { ScheduleSpec } from '../transport-schedules.js';
 import { type AnySchedule, isSchedule } from './define-schedule.js';
@@ -16,12 +17,20 @@ import { type AnySchedule, isSchedule } from './define-schedule.js';
 /**
  * The spec a transport stores for a schedule: its timing and policies, and its jobs' task,
  * queue, input (as JSON), `maxAttempts`, `priority` and schema fingerprint, worked out from
- * the task (or contract) as `client.enqueue` does for a call without options.
+ * the task (or contract) as `client.enqueue` does for a call without options. On a
+ * partitioned queue the spec's queue is one partition: the one the input's `partitionBy`
+ * value picks, else the one the schedule's id picks, the same in every process, so that
+ * every worker claims the same slot record. `partitions`: the worker's or client's counts
+ * for queues whose tasks declare none.
  *
  * @example
  * await transport.schedules.upsert([scheduleSpec(lowStockReport, 'code')]);
  */
-export function scheduleSpec(schedule: AnySchedule, source: 'code' | 'runtime'): ScheduleSpec {
+export function scheduleSpec(
+  schedule: AnySchedule,
+  source: 'code' | 'runtime',
+  partitions?: PartitionCounts,
+): ScheduleSpec {
   if (!isSchedule(schedule)) {
     throw new InvalidOptionError('schedule', schedule, 'a schedule from defineSchedule');
   }
@@ -29,14 +38,16 @@ export function scheduleSpec(schedule: AnySchedule, source: 'code' | 'runtime'):
     throw new InvalidOptionError('source', source, "'code' or 'runtime'");
   }
   const { task } = schedule;
+  const input = asJson(schedule.input);
+  const queue = storedQueueOf(routeOf(task, partitions), { input, key: schedule.id });
   // A fixed key order, absent keys left out: two processes build equal specs alike.
   const spec: ScheduleSpec = {
     id: schedule.id,
-    queue: task.queue ?? DEFAULT_QUEUE,
+    queue,
     task: task.name,
     ...(schedule.every !== undefined ? { every: schedule.every } : { cron: schedule.cron }),
     tz: schedule.tz,
-    input: asJson(schedule.input),
+    input,
     misfire: typeof schedule.misfire === 'object' ? { ...schedule.misfire } : schedule.misfire,
     overlap: schedule.overlap,
     enabled: schedule.enabled,

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
+import { routeOf, stepQueueOf } from '../partition-routing.js';
 import { resolveRetryPolicy } from '../retry-policy.js';
-import { DEFAULT_PRIORITY, DEFAULT_QUEUE } from '../task.js';
+import { DEFAULT_PRIORITY } from '../task.js';
 import type { AnyWorkflow } from './define-workflow.js';
 import type { OnFailure } from './flow-types.js';
 import type { WorkflowStep } from './stages.js';
@@ -27,7 +28,10 @@ export interface WorkflowPlanStage {
 export interface WorkflowPlanStep {
   readonly name: string;
   readonly task: string;
-  /** The task's queue, or `"default"`. */
+  /**
+   * The task's queue, or `"default"`; on a partitioned queue, the partition the workflow's
+   * and step's names pick (`stepQueueOf`), the same for every run.
+   */
   readonly queue: string;
   /** The task's retry attempts, the first included. */
   readonly maxAttempts: number;
@@ -49,9 +53,9 @@ export function workflowPlan(workflow: AnyWorkflow): WorkflowPlan {
       workflow: workflow.name,
       stages: workflow.stages.map((stage) => ({
         kind: stage.kind,
-        steps: stage.steps.map(planStep),
+        steps: stage.steps.map((step) => planStep(workflow.name, step)),
       })),
-      compensations: workflow.compensations.map(planStep),
+      compensations: workflow.compensations.map((step) => planStep(workflow.name, step)),
     };
     plan = deepFreeze({ ...body, fingerprint: planFingerprint(body) });
     plans.set(workflow, plan);
@@ -68,12 +72,12 @@ export function planFingerprint(body: Omit<WorkflowPlan, 'fingerprint'>): string
   return createHash('sha256').update(canonicalJson(body)).digest('hex').slice(0, 16);
 }
 
-function planStep(step: WorkflowStep): WorkflowPlanStep {
+function planStep(workflow: string, step: WorkflowStep): WorkflowPlanStep {
   const { task } = step;
   return {
     name: step.name,
     task: task.name,
-    queue: task.queue ?? DEFAULT_QUEUE,
+    queue: stepQueueOf(routeOf(task), workflow, step.name),
     maxAttempts: resolveRetryPolicy(task.retry).attempts,
     priority: task.priority ?? DEFAULT_PRIORITY,
     onFailure: typeof step.onFailure === 'object' ? { ...step.onFailure } : step.onFailure,
