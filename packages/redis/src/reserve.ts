@@ -1,7 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type { Reservation, ReserveRequest } from '@conveyor/core';
 import { failureOf, type RedisFailure } from './errors.js';
-import { type BrokenDelivery, readReserveReply, reserveArgs } from './wire/script-calls.js';
+import { createQuietPartitions } from './quiet-partitions.js';
+import {
+  type BrokenDelivery,
+  type ReserveReply,
+  readReserveReply,
+  reserveArgs,
+} from './wire/script-calls.js';
 
 /** Longest single blocking read: a backstop for lost wake-ups, not the pickup mechanism. */
 const MAX_BLOCK_MS = 5_000;
@@ -13,8 +19,29 @@ export interface ReserveDeps {
   reserveScript(queue: string, args: Array<string | number>): Promise<unknown[]>;
   /** Dead-letters deliveries whose stored job could not be decoded. */
   deadLetter(items: BrokenDelivery[]): Promise<unknown>;
-  /** Blocks until a marker of one of `queues` is pushed, or `timeoutMs`. */
-  waitForMarker(queues: readonly string[], timeoutMs: number, signal?: AbortSignal): Promise<void>;
+  /**
+   * Blocks until a marker of one of `queues` is pushed, or `timeoutMs`. Resolves with the
+   * queue whose marker woke it, when known.
+   */
+  waitForMarker(
+    queues: readonly string[],
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<string | undefined | void>;
+  /**
+   * Waits on one queue's marker with reserve.lua sent right behind the BLPOP (standalone
+   * Redis: see `Pickup.waitThen`) and resolves with its reply; undefined when the wait was
+   * aborted, closed or failed. A wait cut short passes the reply to `abandon`.
+   */
+  waitThenReserve?(
+    queue: string,
+    timeoutMs: number,
+    args: Array<string | number>,
+    abandon: (reply: unknown[]) => Promise<unknown>,
+    signal?: AbortSignal,
+  ): Promise<unknown[] | undefined>;
+  /** Gives leased jobs of one queue back unrun (a release), even while closing. */
+  release(queue: string, jobs: Array<{ id: string; token: string }>): Promise<unknown>;
   isClosed(): boolean;
 }
 
@@ -46,11 +73,15 @@ export function createReserver(
     return pool.toString('base64url', start, start + PREFIX_BYTES);
   }
 
-  async function take(request: ReserveRequest): Promise<Taken> {
+  // Partitions that had nothing: a waiting reserve looks at them again when woken for them.
+  const quiet = createQuietPartitions();
+
+  async function take(request: ReserveRequest, skipQuiet: boolean): Promise<Taken> {
     const taken: Taken = { reservations: [], nextWake: -1, now: 0 };
     const tokenPrefix = randomPrefix();
     let call = 0;
     for (const queue of request.queues) {
+      if (skipQuiet && quiet.skips(queue)) continue;
       for (;;) {
         const want = Math.min(request.max - taken.reservations.length, MAX_PER_CALL);
         if (want <= 0) break;
@@ -70,36 +101,93 @@ export function createReserver(
     request: ReserveRequest,
     taken: Taken,
   ): Promise<number> {
+    const mark = quiet.mark();
     const reply = await deps.reserveScript(
       queue,
       reserveArgs(want, request.leaseMs, request.consumer, callToken),
     );
+    const { now, nextWake, leased } = await absorb(reply, queue, callToken, taken);
+    quiet.record(queue, mark, leased, nextWake >= 0 ? Math.max(0, nextWake - now) : -1);
+    return leased;
+  }
+
+  /** Adds a reserve.lua reply to `taken`. */
+  async function absorb(
+    reply: unknown[],
+    queue: string,
+    callToken: string,
+    taken: Taken,
+  ): Promise<ReserveReply> {
     const broken: BrokenDelivery[] = [];
-    const { now, nextWake, leased } = readReserveReply(
-      reply,
-      queue,
-      callToken,
-      taken.reservations,
-      broken,
-    );
-    taken.now = now;
-    if (nextWake >= 0 && (taken.nextWake < 0 || nextWake < taken.nextWake)) {
-      taken.nextWake = nextWake;
+    const read = readReserveReply(reply, queue, callToken, taken.reservations, broken);
+    taken.now = read.now;
+    if (read.nextWake >= 0 && (taken.nextWake < 0 || read.nextWake < taken.nextWake)) {
+      taken.nextWake = read.nextWake;
     }
     // A job stored in a format this package cannot read (a newer version, garbage): dead-
     // letter it with the reason, so that it neither crashes the worker nor blocks the queue.
     if (broken.length > 0) await deps.deadLetter(broken);
-    return leased;
+    return read;
+  }
+
+  /**
+   * Waits on the one queue's marker with the reserve riding behind the BLPOP: woken, the
+   * jobs come back without a second round trip. Undefined: nothing from the wait.
+   */
+  async function waitThenTake(
+    request: ReserveRequest,
+    queue: string,
+    timeoutMs: number,
+    waitThenReserve: NonNullable<ReserveDeps['waitThenReserve']>,
+  ): Promise<Taken | undefined> {
+    const callToken = `${randomPrefix()}.0.`;
+    const args = reserveArgs(
+      Math.min(request.max, MAX_PER_CALL),
+      request.leaseMs,
+      request.consumer,
+      callToken,
+    );
+    const abandon = (reply: unknown[]): Promise<unknown> => {
+      const reservations: Reservation[] = [];
+      const broken: BrokenDelivery[] = [];
+      readReserveReply(reply, queue, callToken, reservations, broken);
+      return giveBack(queue, reservations, broken);
+    };
+    const reply = await waitThenReserve(queue, timeoutMs, args, abandon, request.signal);
+    if (!reply) return undefined;
+    const taken: Taken = { reservations: [], nextWake: -1, now: 0 };
+    await absorb(reply, queue, callToken, taken);
+    return taken;
+  }
+
+  /** Releases jobs leased for a reserve that no longer wants them (aborted, closed). */
+  async function giveBack(
+    queue: string,
+    reservations: readonly Reservation[],
+    broken: readonly BrokenDelivery[] = [],
+  ): Promise<void> {
+    const jobs = [
+      ...reservations.map(({ envelope, token }) => ({ id: envelope.id, token })),
+      ...broken.map(({ id, token }) => ({ id, token })),
+    ];
+    if (jobs.length > 0) await deps.release(queue, jobs);
   }
 
   return async function reserve(request) {
     const { waitMs = 0, signal } = request;
     if (signal?.aborted || request.max < 1 || request.queues.length === 0) return [];
     const deadline = Date.now() + waitMs;
+    // A waiting reserve on several queues skips quiet partitions (quiet-partitions.ts).
+    const skipQuiet = waitMs > 0 && request.queues.length > 1;
+    // One queue on standalone Redis: the reserve follows the wait on its connection.
+    const only = request.queues.length === 1 ? request.queues[0] : undefined;
+    const { waitThenReserve } = deps;
+    let followed: Taken | undefined;
     for (;;) {
       let taken: Taken;
       try {
-        taken = await take(request);
+        taken = followed ?? (await take(request, skipQuiet));
+        followed = undefined;
       } catch (error) {
         // A waiting reserve rides out a Redis restart or a cluster failover; anything else
         // is the caller's.
@@ -114,7 +202,19 @@ export function createReserver(
       let timeout = Math.min(remaining, MAX_BLOCK_MS);
       if (taken.nextWake >= 0)
         timeout = Math.min(timeout, Math.max(1, taken.nextWake - taken.now + 1));
-      await deps.waitForMarker(request.queues, timeout, signal);
+      const recheckIn = skipQuiet ? quiet.recheckIn(request.queues) : undefined;
+      if (recheckIn !== undefined) timeout = Math.min(timeout, Math.max(1, recheckIn + 1));
+      if (only !== undefined && waitThenReserve) {
+        followed = await waitThenTake(request, only, timeout, waitThenReserve);
+        if (signal?.aborted || deps.isClosed()) {
+          // Leased just before the abort: given back, since an aborted reserve returns [].
+          if (followed) await giveBack(only, followed.reservations).catch(() => {});
+          return [];
+        }
+        continue;
+      }
+      const woken = await deps.waitForMarker(request.queues, timeout, signal);
+      quiet.wake(typeof woken === 'string' ? woken : undefined, request.queues);
       if (signal?.aborted || deps.isClosed()) return [];
     }
   };
