@@ -7,6 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startRedis } from '@conveyor/test-redis';
 import { type BenchArgs, BenchUsageError, HELP, parseArgs } from './args.js';
+import { buildInfo } from './build-info.js';
 import { allCases, selectCases } from './cases/index.js';
 import { collectMeta } from './meta.js';
 import { formatReport, type ResultsDocument, toDocument, writeOutputs } from './output.js';
@@ -63,7 +64,10 @@ async function main(argv: readonly string[]): Promise<number> {
     cleanup().finally(() => process.exit(130));
   });
   try {
-    const meta = collectMeta(args.sizes, systems, await probe.version());
+    const meta = collectMeta(args.sizes, systems, await probe.version(), {
+      harness: buildInfo(),
+      workers: await pool.build(),
+    });
     human.write(`${formatHeader(meta)}\n\n`);
     const results = await runCases({
       url: redis.url,

@@ -1,6 +1,6 @@
 import type { Metric } from './case-types.js';
 import type { RunMeta } from './meta.js';
-import { formatNumber, ratioText } from './report.js';
+import { buildText, formatNumber, ratioText } from './report.js';
 import type { CaseResult } from './runner.js';
 
 /**
@@ -55,6 +55,8 @@ export function formatMarkdown(meta: RunMeta, results: readonly CaseResult[]): s
     ...rows.map(line),
     '',
     `Medians of the valid runs (min–max in brackets), ${meta.preset} set, ${meta.date.slice(0, 10)}. Machine: ${meta.machine.cores} cores (${meta.machine.cpuModel}), Node ${meta.node}, Redis ${meta.redis}.`,
+    '',
+    `Ran: ${buildText(meta)}.`,
     '',
   ].join('\n');
 }

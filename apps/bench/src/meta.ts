@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
+import { type BuildInfo, describeBuild } from './build-info.js';
 import { PAYLOAD_BYTES } from './payload.js';
 import type { Sizes } from './plan.js';
 import type { SystemAdapter } from './systems/types.js';
@@ -16,6 +17,12 @@ export interface RunMeta {
   payloadBytes: number;
   systems: { name: string; label: string; version: string; settings: readonly string[] }[];
   workerProcesses: string;
+  /**
+   * What ran: `dist` (the built packages, as users run them) or `source` (tsx, a developer
+   * run), with the paths Node resolved in the harness and in a worker process. Absent in
+   * results saved before it was recorded (those ran the sources).
+   */
+  build?: { mode: BuildInfo['mode']; harness: BuildInfo; workers: BuildInfo; summary: string };
 }
 
 function gitCommit(): string {
@@ -34,6 +41,7 @@ export function collectMeta(
   sizes: Sizes,
   systems: readonly SystemAdapter[],
   redisVersion: string,
+  build: { harness: BuildInfo; workers: BuildInfo },
 ): RunMeta {
   const cpuList = cpus();
   return {
@@ -56,7 +64,12 @@ export function collectMeta(
       version,
       settings,
     })),
-    workerProcesses:
-      'long-lived child processes (node --conditions=@conveyor/source --import tsx src/worker-host.ts), sources run through tsx, no build; started once, reused for every run',
+    workerProcesses: `long-lived child processes (node ${build.workers.entry}), started once, reused for every run`,
+    build: {
+      mode: build.harness.mode === build.workers.mode ? build.harness.mode : ('mixed' as const),
+      harness: build.harness,
+      workers: build.workers,
+      summary: describeBuild(build.harness, build.workers),
+    },
   };
 }

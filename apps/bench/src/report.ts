@@ -47,12 +47,21 @@ export function ratioText(
   return `Conveyor/${label} ${ratio.toFixed(2)}× (${verdict})`;
 }
 
+/** What ran; results saved before the bench recorded it ran the sources through tsx. */
+export function buildText(meta: RunMeta): string {
+  return (
+    meta.build?.summary ??
+    'the TypeScript sources through tsx (not recorded; every run before the built bench did so)'
+  );
+}
+
 export function formatHeader(meta: RunMeta): string {
   const lines = [
     `Conveyor benchmarks (${meta.preset} set), ${meta.date}`,
     `Machine: ${meta.machine.cores} cores (${meta.machine.cpuModel}), ${meta.machine.memoryGiB} GiB, ${meta.machine.platform}; Node ${meta.node}; redis-server ${meta.redis} (private, started by the harness, no persistence)`,
     `Versions: ${meta.systems.map((s) => `${s.label} ${s.version}${s.name === 'conveyor' ? ` (commit ${meta.conveyorCommit})` : ''}`).join(', ')}`,
     `Payload: ${meta.payloadBytes} bytes of JSON for every system; handlers do nothing but return (or throw once, in the retry case).`,
+    `Ran: ${buildText(meta)}.`,
     `Worker processes: ${meta.workerProcesses}.`,
     'Each figure is the median of the valid runs with min–max; runs are interleaved (A B C A B C …) and Redis is flushed before each.',
     'A run with jobs missing (or extra) at the end is marked invalid and left out of every figure.',

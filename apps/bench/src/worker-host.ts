@@ -3,6 +3,7 @@
  * them over IPC: `prepare` connects a consumer of one system, `go` starts it, `finish`
  * stops it and reports its counts and the CPU time it used in between (or since `mark`).
  */
+import { buildInfo } from './build-info.js';
 import { now } from './payload.js';
 import { systemByName } from './systems/index.js';
 import type { Consumer } from './systems/types.js';
@@ -94,6 +95,9 @@ async function handle(command: HostCommand): Promise<void> {
       send({ type: 'finished', ...counts, cpuMicros: cpu.user + cpu.system });
       return;
     }
+    case 'describe':
+      send({ type: 'build', build: buildInfo() });
+      return;
     case 'exit':
       process.exit(0);
   }

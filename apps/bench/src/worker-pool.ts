@@ -1,10 +1,19 @@
 import { type ChildProcess, fork } from 'node:child_process';
+import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { BuildInfo } from './build-info.js';
 import { now } from './payload.js';
 import type { ConsumerOptions, SystemName } from './systems/types.js';
 import type { HostCommand, HostCounts, HostReply } from './worker-protocol.js';
 
-const hostEntry = fileURLToPath(new URL('./worker-host.ts', import.meta.url));
+/**
+ * Beside this module: `dist/worker-host.js` when the harness runs built (`pnpm bench`),
+ * `src/worker-host.ts` when it runs from source (`pnpm bench:dev`). `fork` passes on this
+ * process's `execArgv`, so a source run's workers get tsx and the source condition too.
+ */
+const hostEntry = fileURLToPath(
+  new URL(`./worker-host${extname(fileURLToPath(import.meta.url))}`, import.meta.url),
+);
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
 
 /** What a group of worker processes did between `go` and `finish`. */
@@ -24,8 +33,8 @@ interface Host {
 }
 
 /**
- * Long-lived worker processes (started once, so that Node and tsx start-up is never timed),
- * each started as `node --conditions=@conveyor/source --import tsx src/worker-host.ts`.
+ * Long-lived worker processes (started once, so that start-up is never timed), each
+ * started as `node dist/worker-host.js` (or from source, as the harness itself was).
  */
 export interface WorkerPool {
   readonly size: number;
@@ -55,13 +64,14 @@ export interface WorkerPool {
     markAt?: number;
     onMark?: () => Promise<void>;
   }): Promise<GroupResult>;
+  /** Which build the worker processes run (asked of the first). */
+  build(): Promise<BuildInfo>;
   close(): Promise<void>;
 }
 
 function startHost(): Host {
   const child = fork(hostEntry, [], {
     cwd: packageDir,
-    execArgv: ['--conditions=@conveyor/source', '--import', 'tsx'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const host: Host = {
@@ -181,6 +191,13 @@ export function createWorkerPool(size: number): WorkerPool {
       let cpuMicros = 0;
       for (const reply of replies) if (reply.type === 'finished') cpuMicros += reply.cpuMicros;
       return { ...sum(group), startedAt, reached, cpuMicros };
+    },
+    async build() {
+      const host = hosts[0];
+      if (!host) throw new Error('[bench] the worker pool has no process');
+      const reply = await host.request({ type: 'describe' }, 'build');
+      if (reply.type !== 'build') throw new Error(`[bench] expected build, got ${reply.type}`);
+      return reply.build;
     },
     async close() {
       await Promise.all(

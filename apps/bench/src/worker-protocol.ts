@@ -1,3 +1,4 @@
+import type { BuildInfo } from './build-info.js';
 import type { ConsumerOptions, SystemName } from './systems/types.js';
 
 /** Parent → worker host. */
@@ -7,6 +8,8 @@ export type HostCommand =
   /** Restarts the CPU measurement: it then runs from here to the last completion. */
   | { type: 'mark' }
   | { type: 'finish' }
+  /** Asks which build the process runs (answered with `build`). */
+  | { type: 'describe' }
   | { type: 'exit' };
 
 /** Counts a worker host reports while it runs and when it finishes. */
@@ -26,6 +29,7 @@ export interface HostCounts {
 /** Worker host → parent. */
 export type HostReply =
   | { type: 'ready' }
+  | { type: 'build'; build: BuildInfo }
   | ({ type: 'progress' } & HostCounts)
   | ({ type: 'finished'; cpuMicros: number } & HostCounts)
   | { type: 'error'; message: string };

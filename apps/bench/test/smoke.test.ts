@@ -9,14 +9,18 @@ import { runBench } from '../src/main.js';
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
 
 interface BenchJson {
-  meta: { preset: string; systems: { name: string; version: string; settings: string[] }[] };
+  meta: {
+    preset: string;
+    systems: { name: string; version: string; settings: string[] }[];
+    build: { mode: string; workers: { modules: Record<string, string> } };
+  };
   cases: {
     id: string;
     systems: { system: string; valid: number; runs: { invalid?: string }[] }[];
   }[];
 }
 
-/** `pnpm bench` as its own process: the one real spawn, for the full run. */
+/** `pnpm bench:dev` as its own process: the one real spawn, for the full run. */
 function spawnBench(
   args: string[],
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -95,6 +99,11 @@ describe('pnpm bench (smoke, tiny sizes; no performance assertions)', () => {
     expect(code, stderr).toBe(0);
     const result = JSON.parse(stdout) as BenchJson;
     expect(result.meta.preset).toBe('tiny');
+    // Spawned from source (pnpm bench:dev), and the report says so, workers included.
+    expect(result.meta.build.mode).toBe('source');
+    expect(result.meta.build.workers.modules['@conveyor/worker']).toBe(
+      'packages/worker/src/index.ts',
+    );
     expect(result.meta.systems.map((s) => s.name)).toEqual(['conveyor', 'bullmq', 'bee-queue']);
     for (const system of result.meta.systems) expect(system.settings.length).toBeGreaterThan(0);
     expect(result.cases.map((c) => c.id)).toEqual(CASES);

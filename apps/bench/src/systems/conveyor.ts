@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createClient, defineTask, silentLogger } from '@conveyor/core';
 import { redisTransport } from '@conveyor/redis';
 import { createWorker } from '@conveyor/worker';
@@ -36,16 +36,12 @@ function prefetchFor(concurrency: number): number {
   return Math.min(Math.max(concurrency, 16), 100);
 }
 
-function packageVersion(): string {
-  const url = new URL('../../../../packages/redis/package.json', import.meta.url);
-  return (JSON.parse(readFileSync(url, 'utf8')) as { version: string }).version;
-}
-
 /** Conveyor through its public API: `createClient` + `redisTransport`, and `createWorker`. */
 export const conveyorSystem: SystemAdapter = {
   name: 'conveyor',
   label: 'Conveyor',
-  version: packageVersion(),
+  version: (createRequire(import.meta.url)('@conveyor/redis/package.json') as { version: string })
+    .version,
   settings: [
     'producer: createClient({ transport: redisTransport({ url }) }); enqueue() per job, enqueueMany() for bulk (one round trip per 1,000)',
     'task input validated with a zod schema at enqueue and again in the worker (Conveyor always validates)',
