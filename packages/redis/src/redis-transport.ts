@@ -12,6 +12,7 @@ import {
   FINAL_STATES,
   type TransportDriver,
 } from '@conveyor/core/transport';
+import type { Redis } from 'ioredis';
 import { createRedisAdmin } from './admin.js';
 import { type ConnectionOptions, checkMaxmemoryPolicy, openConnections } from './connections.js';
 import { createEnqueuer } from './enqueue.js';
@@ -138,11 +139,23 @@ export function redisTransport(options: RedisTransportOptions = {}): RedisTransp
   });
   const pendingWaits = new Set<Promise<unknown>>();
   const notifications = createNotifications(prefix, connections.subscriber);
-  const pickup = createPickup(connections.blocking, (key) => {
-    commands
-      .lpush(key, '1')
-      .then(() => commands.ltrim(key, 0, 0))
-      .catch(() => {});
+  const pickup = createPickup({
+    connect() {
+      const connection = connections.blocking();
+      // The reserve script rides behind a BLPOP on this connection (waitThen).
+      if (!connections.isCluster) defineScripts(connection);
+      return connection;
+    },
+    restoreMarker(key) {
+      commands
+        .lpush(key, '1')
+        .then(() => commands.ltrim(key, 0, 0))
+        .catch(() => {});
+    },
+    // A cluster's blocking connection spans nodes: its waits are dropped, not unblocked.
+    unblock: connections.isCluster
+      ? undefined
+      : (clientId) => (commands as Redis).client('UNBLOCK', clientId),
   });
   const admin = createRedisAdmin({
     commands,
@@ -161,12 +174,37 @@ export function redisTransport(options: RedisTransportOptions = {}): RedisTransp
       transport.settle(
         items.map(({ id, token, error }) => ({ type: 'fail', id, token, error, deadLetter: true })),
       ),
-    waitForMarker: (queues, timeoutMs, signal) => {
+    async waitForMarker(queues, timeoutMs, signal) {
       const markers = queues.map((queue) => markerKey(prefix, queue));
       // Cluster: one BLPOP per queue (its slot); standalone: one BLPOP on all markers.
       const groups = connections.isCluster ? markers.map((marker) => [marker]) : [markers];
-      return pickup.wait(groups, timeoutMs, signal);
+      const popped = await pickup.wait(groups, timeoutMs, signal);
+      return popped === undefined ? undefined : queues[markers.indexOf(popped)];
     },
+    waitThenReserve: pickup.canFollow
+      ? (queue, timeoutMs, args, abandon, signal) =>
+          pickup.waitThen(
+            markerKey(prefix, queue),
+            timeoutMs,
+            {
+              send: (connection) =>
+                redisCall('reserve', () =>
+                  runScript(connection, 'reserve', keys(queue), [defaultTtl, keep], args),
+                ) as Promise<unknown[]>,
+              abandon,
+            },
+            signal,
+          )
+      : undefined,
+    release: (queue, jobs) =>
+      script(
+        'settle',
+        queue,
+        settleArgs(
+          jobs.map(({ id, token }) => ({ type: 'release', id, token })),
+          queue,
+        ),
+      ),
     isClosed: () => closed,
   });
 
@@ -287,7 +325,7 @@ export function redisTransport(options: RedisTransportOptions = {}): RedisTransp
     async close() {
       closed = true;
       closing?.();
-      pickup.close();
+      await pickup.close();
       await sweeper.close();
       await Promise.allSettled([...pendingWaits]);
       notifications.close();

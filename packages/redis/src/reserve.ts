@@ -27,7 +27,7 @@ export interface ReserveDeps {
     queues: readonly string[],
     timeoutMs: number,
     signal?: AbortSignal,
-  ): Promise<string | undefined | void>;
+  ): Promise<string | undefined>;
   /**
    * Waits on one queue's marker with reserve.lua sent right behind the BLPOP (standalone
    * Redis: see `Pickup.waitThen`) and resolves with its reply; undefined when the wait was
