@@ -1,4 +1,5 @@
 import type { Clock, Logger, Reservation, TimerHandle, Transport } from '@conveyor/core';
+import { reserveOrder } from './reserve-order.js';
 
 export interface Fetcher {
   /** Call when capacity frees up: a fetcher waiting for a slot reserves again. */
@@ -55,6 +56,8 @@ export function startFetching(options: {
   let fatal = false;
   let wakeUp: (() => void) | undefined;
   let rotation = 0;
+  /** Turns the queue order between calls, a partitioned queue's partitions as one queue. */
+  const orderOf = reserveOrder(queues);
   let failures = 0;
   /** What the current run of failures fails with (see failureKind). */
   let failingWith: string | undefined;
@@ -88,9 +91,8 @@ export function startFetching(options: {
   }
 
   async function reserveOnce(max: number): Promise<void> {
-    const start = rotation % queues.length;
+    const order = orderOf(rotation);
     rotation += 1;
-    const order = [...queues.slice(start), ...queues.slice(0, start)];
     requested += max;
     let reservations: Reservation[];
     try {

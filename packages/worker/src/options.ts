@@ -18,11 +18,10 @@ import {
   assertByteLimit,
   DEFAULT_MAX_PAYLOAD_BYTES,
   DEFAULT_MAX_RESULT_BYTES,
-  isQueueName,
-  QUEUE_NAME_RULE,
 } from '@conveyor/core/transport';
 import { pino } from 'pino';
 import { DEFAULT_METRICS_FLUSH_MS } from './minute-metrics.js';
+import { resolvePartitions } from './partitions.js';
 import { resolveSchedules } from './schedule-options.js';
 import { DEFAULT_SCHEDULES_REFRESH_MS } from './schedule-ticker.js';
 import { isTaskRegistry, moduleUrl } from './task-module.js';
@@ -57,8 +56,19 @@ export interface WorkerOptions {
   transport: Transport;
   /** The tasks this worker runs: a list, a record (a registry module's exports) or a registry. */
   tasks: readonly AnyTaskDefinition[] | Readonly<Record<string, AnyTaskDefinition>> | TaskRegistry;
-  /** Queues to consume. Default: every queue the tasks name (`default` for tasks that name none). */
+  /**
+   * Queues to consume. Default: every queue the tasks name (`default` for tasks that name
+   * none). A partitioned queue's name stands for all its partitions; name one partition
+   * (`'emails~3of8'`) to consume only that one.
+   */
   queues?: readonly string[];
+  /**
+   * Partition counts of queues whose tasks declare none (docs/partitions.md), e.g.
+   * `{ emails: 8 }`: the worker reserves from every partition. Producers must be told the
+   * same (`createClient({ partitions })`); a task that declares its queue's partitions must
+   * agree (else `INVALID_OPTION`).
+   */
+  partitions?: Readonly<Record<string, number>>;
   /** Jobs running at once. Default 10. */
   concurrency?: number;
   /** Extra jobs reserved ahead and held (leased) until a slot frees. Default 0. */
@@ -150,7 +160,10 @@ export interface WorkerOptions {
 export interface ResolvedWorkerOptions {
   transport: Transport;
   registry: TaskRegistry;
+  /** The stored queues to reserve from: a partitioned queue's partitions, not its name. */
   queues: readonly string[];
+  /** Partition count per partitioned queue (and per queue of the `partitions` option). */
+  partitions: Readonly<Record<string, number>>;
   concurrency: number;
   prefetch: number;
   maxWaitingForLimits: number;
@@ -211,9 +224,12 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
   if (!Array.isArray(queues) || queues.length === 0) {
     throw new InvalidOptionError('queues', queues, 'a non-empty list of queue names');
   }
-  for (const queue of queues) {
-    if (!isQueueName(queue)) throw new InvalidOptionError('queue', queue, QUEUE_NAME_RULE);
-  }
+  const { counts: partitions, storedQueues } = resolvePartitions({
+    registry,
+    partitions: options.partitions,
+    queues,
+    workflows,
+  });
   const concurrency = integer(options.concurrency ?? 10, 'concurrency', 1);
   const prefetch = integer(options.prefetch ?? 0, 'prefetch', 0);
   const maxWaitingForLimits = integer(
@@ -242,7 +258,7 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
   const metrics = options.metrics;
   if (metrics !== undefined) integer(metrics.port, 'metrics.port', 0, 65_535);
   const sandbox = resolveSandbox(options.sandbox, registry);
-  const schedules = resolveSchedules(options.schedules, transport);
+  const schedules = resolveSchedules(options.schedules, transport, partitions);
   const metricsFlushMs = options.metricsFlushMs ?? DEFAULT_METRICS_FLUSH_MS;
   if (
     metricsFlushMs !== false &&
@@ -254,11 +270,12 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
       'a finite number of ms, 0 or more, or false (0 and false turn per-minute counts off)',
     );
   }
-  const uniqueQueues = [...new Set(queues)];
+  const uniqueQueues = storedQueues;
   return {
     transport,
     registry,
     queues: uniqueQueues,
+    partitions,
     concurrency,
     prefetch,
     maxWaitingForLimits,

@@ -2,6 +2,7 @@ import {
   type AnySchedule,
   InvalidOptionError,
   isSchedule,
+  type PartitionCounts,
   requireCapability,
   type ScheduleSpec,
   scheduleKey,
@@ -13,6 +14,7 @@ import {
 export function resolveSchedules(
   schedules: readonly AnySchedule[] | undefined,
   transport: Transport,
+  partitions?: PartitionCounts,
 ): ScheduleSpec[] {
   if (schedules === undefined) return [];
   if (!Array.isArray(schedules)) {
@@ -28,7 +30,7 @@ export function resolveSchedules(
         'a list of schedules from defineSchedule',
       );
     }
-    const spec = scheduleSpec(schedule, 'code');
+    const spec = scheduleSpec(schedule, 'code', partitions);
     const key = scheduleKey(spec);
     if (seen.has(key)) {
       throw new InvalidOptionError(

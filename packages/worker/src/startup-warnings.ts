@@ -1,4 +1,5 @@
 import { DEFAULT_QUEUE, type TaskRegistry } from '@conveyor/core';
+import { baseQueueOf } from '@conveyor/core/transport';
 
 /**
  * The shortest lease the worker accepts without a warning. A renewal has to reach the
@@ -41,7 +42,8 @@ export function startupWarnings(options: {
   const named = new Set<string>();
   for (const name of registry.names()) named.add(registry.get(name)?.queue ?? DEFAULT_QUEUE);
   for (const queue of queues) {
-    if (named.has(queue)) continue;
+    // A partition's jobs are its queue's: `emails~3of8` is named by a task of `emails`.
+    if (named.has(baseQueueOf(queue))) continue;
     warnings.push({
       fields: { queue, taskQueues: [...named].sort() },
       message: `queue ${JSON.stringify(queue)} is named by none of this worker's tasks (they use ${[...named].sort().join(', ') || 'none'}): its jobs are of tasks this worker does not have, and it dead-letters them as unknown. Check the queue names, or the tasks module.`,

@@ -1,0 +1,233 @@
+import {
+  type ConveyorError,
+  createClient,
+  defineSchedule,
+  defineTask,
+  defineWorkflow,
+  memoryTransport,
+  type TransportWith,
+} from '@conveyor/core';
+import { parsePartitionName, partitionNames } from '@conveyor/core/transport';
+import { describe, expect, it, vi } from 'vitest';
+import { z } from 'zod';
+import { createWorker } from '../src/index.js';
+import { resolveWorkerOptions } from '../src/options.js';
+import { reserveOrder } from '../src/reserve-order.js';
+import { captureLogger, recordingTransport } from './helpers.js';
+import { MINUTE, series, slotOf, useFleet } from './schedule-fleet.js';
+import { settledAs, startWorkflow, useWorkflowWorkers } from './workflow-fixtures.js';
+
+const done: number[] = [];
+const notify = defineTask({
+  name: 'p.notify',
+  queue: { name: 'pmail', partitions: 4, partitionBy: 'customerId' },
+  input: z.object({ customerId: z.string(), n: z.number() }),
+  run: ({ n }) => {
+    done.push(n);
+    return n;
+  },
+});
+const plain = defineTask({
+  name: 'p.plain',
+  queue: 'pother',
+  input: z.object({ n: z.number() }),
+  run: ({ n }) => n,
+});
+
+function errorOf(fn: () => unknown): ConveyorError {
+  try {
+    fn();
+  } catch (error) {
+    return error as ConveyorError;
+  }
+  throw new Error('expected a throw');
+}
+
+describe('a worker with partitioned queues', () => {
+  it('reserves from every partition of a partitioned queue', () => {
+    const transport = memoryTransport();
+    const options = resolveWorkerOptions({ transport, tasks: [notify, plain] });
+    expect(options.queues).toEqual([...partitionNames('pmail', 4), 'pother']);
+    expect(options.partitions).toEqual({ pmail: 4 });
+    const configured = resolveWorkerOptions({
+      transport,
+      tasks: [plain],
+      partitions: { pother: 3 },
+    });
+    expect(configured.queues).toEqual(partitionNames('pother', 3));
+    // One partition named outright: only that one.
+    const one = resolveWorkerOptions({ transport, tasks: [notify], queues: ['pmail~2of4'] });
+    expect(one.queues).toEqual(['pmail~2of4']);
+  });
+
+  it.each([
+    [{ tasks: [notify], partitions: { pmail: 8 } }, 'partitions.pmail 8'],
+    [
+      {
+        tasks: [
+          notify,
+          defineTask({
+            name: 'p.other',
+            queue: { name: 'pmail', partitions: 2 },
+            input: z.object({}),
+            run: () => null,
+          }),
+        ],
+      },
+      'partitions of task "p.other" 2',
+    ],
+    [
+      {
+        tasks: [
+          notify,
+          defineTask({ name: 'p.bare', queue: 'pmail', input: z.object({}), run: () => null }),
+        ],
+      },
+      'queue of task "p.bare" "pmail"',
+    ],
+    [{ tasks: [notify], queues: ['pmail~1of2'] }, 'queue "pmail~1of2"'],
+    [{ tasks: [plain], partitions: { pother: 0 } }, 'partitions.pother 0'],
+  ])('refuses disagreeing partitions with INVALID_OPTION (%#)', (options, quoted) => {
+    const error = errorOf(() =>
+      resolveWorkerOptions({ transport: memoryTransport(), ...(options as { tasks: never }) }),
+    );
+    expect(error.code).toBe('INVALID_OPTION');
+    expect(error.message).toContain(quoted);
+  });
+
+  it('refuses a workflow step on a queue partitioned by the worker option only', () => {
+    const flow = defineWorkflow({
+      name: 'p.flow',
+      input: z.object({ n: z.number() }),
+      steps: (f) => f.step('only', plain, { input: (_, input) => ({ n: input.n }) }),
+    });
+    const error = errorOf(() =>
+      resolveWorkerOptions({
+        transport: memoryTransport(),
+        tasks: [plain],
+        workflows: [flow],
+        partitions: { pother: 2 },
+      }),
+    );
+    expect(error.code).toBe('INVALID_OPTION');
+    expect(error.message).toContain('step "only" of workflow "p.flow" "pother"');
+    expect(error.message).toContain('declare the partitions on task "p.plain"');
+  });
+
+  it('runs every job of every partition, and each key in order', async () => {
+    done.length = 0;
+    const transport = recordingTransport(memoryTransport());
+    const client = createClient({ transport });
+    const inputs = Array.from({ length: 60 }, (_, n) => ({ customerId: `c${n % 7}`, n }));
+    const handles = await client.enqueueMany(notify, inputs);
+    const used = new Set(
+      handles.map(({ id }) => parsePartitionName(id.split(':')[0] as string)?.partition),
+    );
+    expect(used.size).toBe(4);
+    const worker = createWorker({
+      transport,
+      tasks: [notify],
+      logger: captureLogger(),
+      reserveWaitMs: 20,
+      // One at a time: the run order is the reserve order.
+      concurrency: 1,
+    });
+    const running = worker.start();
+    await vi.waitFor(() => expect(done).toHaveLength(60), { timeout: 10_000, interval: 10 });
+    for (let key = 0; key < 7; key++) {
+      const ran = done.filter((n) => n % 7 === key);
+      expect(ran).toEqual([...ran].sort((a, b) => a - b));
+    }
+    // The reserve calls named every partition, and turned which one leads.
+    const leaders = new Set(transport.calls.reserve.map((call) => call.queues[0]));
+    expect(transport.calls.reserve[0]?.queues.slice().sort()).toEqual(partitionNames('pmail', 4));
+    expect(leaders.size).toBe(Math.min(4, transport.calls.reserve.length));
+    await worker.stop({ graceMs: 0 });
+    await running;
+  });
+});
+
+describe('reserveOrder', () => {
+  it('turns plain queues one step per call', () => {
+    const orderOf = reserveOrder(['a', 'b', 'c']);
+    expect([0, 1, 2, 3].map(orderOf)).toEqual([
+      ['a', 'b', 'c'],
+      ['b', 'c', 'a'],
+      ['c', 'a', 'b'],
+      ['a', 'b', 'c'],
+    ]);
+  });
+
+  it("counts a queue's partitions as one queue, and turns them once per round", () => {
+    const emails = partitionNames('emails', 4);
+    const orderOf = reserveOrder([...emails, 'reports']);
+    const calls = Array.from({ length: 16 }, (_, call) => orderOf(call));
+    // Each queue leads every second call.
+    expect(calls.filter((order) => order[0] === 'reports')).toHaveLength(8);
+    // Each partition leads equally often among the calls emails leads.
+    const leads = calls.map((order) => order[0]).filter((queue) => queue !== 'reports');
+    for (const name of emails) expect(leads.filter((queue) => queue === name)).toHaveLength(2);
+    // Every call names every queue once.
+    for (const order of calls) expect([...order].sort()).toEqual([...emails, 'reports'].sort());
+  });
+});
+
+describe('schedules on a partitioned queue', () => {
+  const fleet = useFleet();
+  const tick = defineTask({
+    name: 'p.tick',
+    queue: { name: 'psched', partitions: 4 },
+    input: z.object({ n: z.number() }),
+    run: () => null,
+  });
+
+  it('fire each slot exactly once among 5 workers', async () => {
+    const t0 = Date.UTC(2026, 0, 1, 12);
+    const every = defineSchedule({ id: 'p.every', task: tick, every: '1m', input: { n: 1 } });
+    const { clock, add, jobs, transport } = fleet(t0 - 30_000, { schedules: [every] });
+    for (let i = 0; i < 5; i++) add({ tasks: [tick] });
+    await clock.advance(0);
+    const { schedules } = await transport.schedules.list();
+    expect(schedules).toHaveLength(1);
+    const queue = schedules[0]?.spec.queue as string;
+    expect(parsePartitionName(queue)).toMatchObject({ queue: 'psched', partitions: 4 });
+    for (let minute = 0; minute < 10; minute++) await clock.advance(MINUTE);
+    const all = await jobs(queue);
+    expect(all.map(slotOf)).toEqual(series(t0, 10, MINUTE));
+    // Run by the workers, not left waiting.
+    expect(all.every((job) => job.state === 'completed')).toBe(true);
+  });
+});
+
+describe('a workflow whose step task is on a partitioned queue', () => {
+  const workers = useWorkflowWorkers();
+
+  it('completes', async () => {
+    const double = defineTask({
+      name: 'p.double',
+      queue: { name: 'pwf', partitions: 3 },
+      input: z.object({ n: z.number() }),
+      run: ({ n }) => ({ n: n * 2 }),
+    });
+    const flow = defineWorkflow({
+      name: 'p.twice',
+      input: z.object({ n: z.number() }),
+      steps: (f) =>
+        f
+          .step('first', double, { input: (_, input) => ({ n: input.n }) })
+          .step('second', double, { input: (first) => ({ n: first.n }) })
+          .map('each', double, {
+            items: (second) => [1, 2, 3].map((k) => ({ n: second.n + k })),
+          }),
+    });
+    const { transport } = workers.start({ workflows: [flow] });
+    const id = await startWorkflow(transport as TransportWith<'workflows'>, flow, { n: 1 });
+    const record = await settledAs(transport, id, 'completed');
+    expect(record.status).toBe('completed');
+    // Its step jobs ran on the queue's partitions.
+    const jobIds = record.steps.map((step) => step.jobId ?? '');
+    expect(jobIds.every((jobId) => /^pwf~\dof3:/.test(jobId))).toBe(true);
+    const results = await transport.workflows.results(id, 'each');
+    expect(results.map((result) => (result as { n: number }).n).sort()).toEqual([10, 12, 14]);
+  });
+});
