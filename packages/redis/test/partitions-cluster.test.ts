@@ -39,12 +39,10 @@ function open(): RedisTransport {
 
 /** Port of the master serving each slot, read from CLUSTER SLOTS. */
 async function masterOfSlot(): Promise<(slot: number) => number> {
-  const reply = (await clusterClient().cluster('SLOTS')) as Array<
-    [number, number, [string, number]]
-  >;
+  const reply = await clusterClient().cluster('SLOTS');
   return (slot) => {
     const range = reply.find(([first, last]) => slot >= first && slot <= last);
-    if (!range) throw new Error(`slot ${slot} is not served`);
+    if (!range?.[2]) throw new Error(`slot ${slot} is not served`);
     return range[2][1];
   };
 }
