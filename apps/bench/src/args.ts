@@ -41,6 +41,9 @@ Options:
                      time until all have run and Redis CPU per fire)
                      flow (Conveyor and BullMQ: one parent with 10,000 children, time
                      from the start to the parent's completion)
+                     cluster-1 cluster-3 (--cases cluster: one queue on a private local
+                     3-master Redis Cluster, in one slot (Conveyor and BullMQ) and in 3
+                     partitions (Conveyor); Redis CPU per job of each master)
   --systems LIST     Subset of conveyor,bullmq,bee-queue (default: all three).
   --runs N           Runs per system for every case (overrides the preset).
   --json             Print the results as JSON on stdout (tables and progress go to stderr).

@@ -55,6 +55,8 @@ export interface BenchCase {
   /** Worker processes a run uses at most (default 1); the pool is started with enough. */
   processes?: (sizes: Sizes) => number;
   run(system: SystemAdapter, context: CaseContext): Promise<RunOutcome>;
+  /** Runs once after the case's last run, also after a failed one (stops what `run` started). */
+  finish?(state: CaseContext['state']): Promise<void>;
 }
 
 export const JOBS_PER_SEC: Metric = {

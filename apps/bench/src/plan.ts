@@ -40,6 +40,10 @@ export interface Sizes {
   flowChildren: number;
   /** Concurrency of the flow case's one worker process, the same for each system. */
   flowConcurrency: number;
+  /** Jobs queued, then processed, per run of the cluster cases (issue 19). */
+  cluster: number;
+  /** Worker processes (concurrency 50 each) that drain the cluster cases' queue. */
+  clusterProcesses: number;
 }
 
 export const FULL: Sizes = {
@@ -68,6 +72,8 @@ export const FULL: Sizes = {
   scheduleProcesses: 2,
   flowChildren: 10_000,
   flowConcurrency: 50,
+  cluster: 30_000,
+  clusterProcesses: 2,
 };
 
 export const QUICK: Sizes = {
@@ -96,6 +102,8 @@ export const QUICK: Sizes = {
   scheduleProcesses: 2,
   flowChildren: 2_000,
   flowConcurrency: 50,
+  cluster: 5_000,
+  clusterProcesses: 2,
 };
 
 export const TINY: Sizes = {
@@ -124,4 +132,6 @@ export const TINY: Sizes = {
   scheduleProcesses: 2,
   flowChildren: 100,
   flowConcurrency: 50,
+  cluster: 300,
+  clusterProcesses: 2,
 };

@@ -72,32 +72,36 @@ export async function runCases(options: RunnerOptions): Promise<CaseResult[]> {
     log(`[${index + 1}/${cases.length}] ${benchCase.id}: ${benchCase.describe(sizes)}`);
     const state = new Map<string, unknown>();
     if (benchCase.reuseQueue) await probe.flush();
-    for (let run = 1; run <= runs; run += 1) {
-      for (const system of systems) {
-        if (!benchCase.reuseQueue) await probe.flush();
-        const queue = benchCase.reuseQueue
-          ? `bench-${benchCase.id}-${system.name}`
-          : `bench-${benchCase.id}-${run}`;
-        const record: RunRecord = { run };
-        try {
-          const outcome = await benchCase.run(system, { ...options, queue, state });
-          if (outcome.invalid) record.invalid = outcome.invalid;
-          else record.values = outcome.values;
-          if (outcome.notes) record.notes = outcome.notes;
-        } catch (error) {
-          record.invalid = `error: ${error instanceof Error ? error.message : String(error)}`;
+    try {
+      for (let run = 1; run <= runs; run += 1) {
+        for (const system of systems) {
+          if (!benchCase.reuseQueue) await probe.flush();
+          const queue = benchCase.reuseQueue
+            ? `bench-${benchCase.id}-${system.name}`
+            : `bench-${benchCase.id}-${run}`;
+          const record: RunRecord = { run };
+          try {
+            const outcome = await benchCase.run(system, { ...options, queue, state });
+            if (outcome.invalid) record.invalid = outcome.invalid;
+            else record.values = outcome.values;
+            if (outcome.notes) record.notes = outcome.notes;
+          } catch (error) {
+            record.invalid = `error: ${error instanceof Error ? error.message : String(error)}`;
+          }
+          records.get(system.name)?.push(record);
+          const headline = benchCase.metrics[0];
+          const shown =
+            record.invalid !== undefined
+              ? `INVALID (${record.invalid})`
+              : headline && record.values
+                ? `${formatValue(record.values[headline.key] ?? Number.NaN)} ${headline.unit}`
+                : '';
+          const elapsed = Math.round((Date.now() - startedAt) / 1_000);
+          log(`  run ${run}/${runs} ${system.label.padEnd(9)} ${shown}  (${elapsed} s)`);
         }
-        records.get(system.name)?.push(record);
-        const headline = benchCase.metrics[0];
-        const shown =
-          record.invalid !== undefined
-            ? `INVALID (${record.invalid})`
-            : headline && record.values
-              ? `${formatValue(record.values[headline.key] ?? Number.NaN)} ${headline.unit}`
-              : '';
-        const elapsed = Math.round((Date.now() - startedAt) / 1_000);
-        log(`  run ${run}/${runs} ${system.label.padEnd(9)} ${shown}  (${elapsed} s)`);
       }
+    } finally {
+      await benchCase.finish?.(state);
     }
     await probe.flush();
     results.push(summarizeCase(benchCase, sizes, systems, records));

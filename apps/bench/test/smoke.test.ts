@@ -78,12 +78,16 @@ const CASES = [
   'dashboard',
   'schedules',
   'flow',
+  'cluster-1',
+  'cluster-3',
 ];
 /** Cases only some systems run (the rest run for all three). */
 const ONLY: Record<string, string[]> = {
   dashboard: ['conveyor'],
   schedules: ['conveyor', 'bullmq'],
   flow: ['conveyor', 'bullmq'],
+  'cluster-1': ['conveyor', 'bullmq'],
+  'cluster-3': ['conveyor'],
 };
 
 describe('pnpm bench (smoke, tiny sizes; no performance assertions)', () => {
@@ -129,8 +133,9 @@ describe('pnpm bench (smoke, tiny sizes; no performance assertions)', () => {
     expect(svg).toContain('Retry-heavy workload');
     const summary = await readFile(join(out, 'summary.md'), 'utf8');
     // A row per case, the header and its rule, and one more for each second ratio (Redis CPU
-    // per fire in the schedules case, per child in the flow case).
-    expect(summary.split('\n').filter((l) => l.startsWith('| ')).length).toBe(CASES.length + 4);
+    // per fire in the schedules case, per child in the flow case, all masters and the busiest
+    // master in both cluster cases).
+    expect(summary.split('\n').filter((l) => l.startsWith('| ')).length).toBe(CASES.length + 8);
     expect(summary).toMatch(/\| 11\. \(same\) \| Redis CPU \(µs\/fire\), lower is better \|/);
 
     // --from re-renders a saved run without running anything.

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BenchUsageError, parseArgs } from '../src/args.js';
 import type { BenchCase } from '../src/case-types.js';
+import { perMaster } from '../src/cases/cluster.js';
 import { allCases, selectCases } from '../src/cases/index.js';
 import { runProblem, slotAfter } from '../src/cases/schedules.js';
 import { FULL, QUICK, TINY } from '../src/plan.js';
@@ -55,6 +56,7 @@ describe('selectCases', () => {
     expect(selectCases(cases, ['10']).map((c) => c.id)).toEqual(['dashboard']);
     expect(selectCases(cases, ['11']).map((c) => c.id)).toEqual(['schedules']);
     expect(selectCases(cases, ['12']).map((c) => c.id)).toEqual(['flow']);
+    expect(selectCases(cases, ['cluster']).map((c) => c.id)).toEqual(['cluster-1', 'cluster-3']);
     expect(selectCases(cases, [])).toHaveLength(cases.length);
   });
 });
@@ -130,6 +132,56 @@ describe('ratios of more than the headline', () => {
     expect(text).toContain('Conveyor/BullMQ 0.25× (better)');
     expect(text).toContain('Redis CPU: Conveyor/BullMQ 3.00× (worse)');
     expect(text).not.toContain('other: Conveyor');
+  });
+});
+
+describe('perMaster (cluster cases)', () => {
+  it('gives Redis CPU per job of each master, busiest first, its share and the spread around the mean', () => {
+    // ms of CPU on each master over 10,000 jobs: 100 ms is 10 µs/job.
+    const even = perMaster([100, 110, 90], 10_000);
+    expect(even.usPerJob).toEqual([10, 11, 9]);
+    expect(even.total).toBeCloseTo(30);
+    expect(even.sorted).toEqual([11, 10, 9]);
+    expect(even.busiestShare).toBeCloseTo((11 / 30) * 100);
+    expect(even.spreadPct).toBeCloseTo(10);
+    // One slot: all on one master, which is 3x the mean (+200 %).
+    const hot = perMaster([300, 0, 0], 10_000);
+    expect(hot.busiestShare).toBe(100);
+    expect(hot.spreadPct).toBeCloseTo(200);
+  });
+});
+
+describe('runCases finish hook', () => {
+  it('runs once after the last run, also when a run failed, with the case state', async () => {
+    const finished: unknown[] = [];
+    const benchCase: BenchCase = {
+      id: 'fake',
+      group: 99,
+      title: 'Fake',
+      describe: () => 'a fake case',
+      metrics: [{ key: 'x', label: 'x', unit: 'x', higherIsBetter: true }],
+      async run(_system, context) {
+        context.state.set('started', true);
+        throw new Error('run failed');
+      },
+      async finish(state) {
+        finished.push(state.get('started'));
+      },
+    };
+    const [result] = await runCases({
+      url: 'redis://unused',
+      probe: { flush: async () => {} } as unknown as RedisProbe,
+      pool: {} as WorkerPool,
+      sizes: { ...TINY, runs: 2 },
+      systems: [{ name: 'conveyor', label: 'Conveyor' } as unknown as SystemAdapter],
+      cases: [benchCase],
+      log: () => {},
+    });
+    expect(finished).toEqual([true]);
+    expect(result?.systems[0]?.runs.map((run) => run.invalid)).toEqual([
+      'error: run failed',
+      'error: run failed',
+    ]);
   });
 });
 

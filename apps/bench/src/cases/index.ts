@@ -1,6 +1,7 @@
 import { BenchUsageError } from '../args.js';
 import type { BenchCase } from '../case-types.js';
 import type { Sizes } from '../plan.js';
+import { clusterOneSlot, clusterPartitioned } from './cluster.js';
 import { dashboard } from './dashboard.js';
 import { delayed } from './delayed.js';
 import { enqueueBulk, enqueueSingle } from './enqueue.js';
@@ -20,7 +21,8 @@ import { schedules } from './schedules.js';
 /**
  * Every case, in the issue's order (scale-out has one case per process count), then the
  * dashboard's (issue 16, Conveyor only), the schedules' (issue 17, Conveyor and BullMQ) and
- * the flow's (issue 18, Conveyor and BullMQ).
+ * the flow's (issue 18, Conveyor and BullMQ) and the cluster's (issue 19: one queue on a
+ * local 3-master Redis Cluster, in one slot and in 3 partitions).
  */
 export function allCases(sizes: Sizes): BenchCase[] {
   return [
@@ -38,6 +40,8 @@ export function allCases(sizes: Sizes): BenchCase[] {
     dashboard,
     schedules,
     flow,
+    clusterOneSlot,
+    clusterPartitioned,
   ];
 }
 
@@ -50,7 +54,7 @@ export function selectCases(cases: readonly BenchCase[], filter: readonly string
   for (const term of filter) {
     if (!cases.some((c) => matches(c, term))) {
       throw new BenchUsageError(
-        `--cases "${term}" matches no case. Known: ${cases.map((c) => c.id).join(', ')} (or a case number 1–12)`,
+        `--cases "${term}" matches no case. Known: ${cases.map((c) => c.id).join(', ')} (or a case number 1–13)`,
       );
     }
   }

@@ -1,5 +1,5 @@
 import { Queue, Worker } from 'bullmq';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { type BenchPayload, payload } from '../payload.js';
 import { bullmqFlowConsumer, bullmqFlows } from './bullmq-flows.js';
 import { installedVersion } from './package-version.js';
@@ -25,6 +25,28 @@ function jobOptions(retry: boolean | undefined, dueAt: number | undefined) {
   };
 }
 
+/**
+ * On a Cluster, BullMQ's docs ask for a hash-tag prefix so that all of a queue's keys share
+ * one slot (https://docs.bullmq.io/patterns/redis-cluster): one queue is
+ * one slot, on one master.
+ */
+export const BULLMQ_CLUSTER_PREFIX = '{bull}';
+
+/** A connection to `url`, or to the cluster; blocking workers want `maxRetriesPerRequest: null`. */
+function connect(
+  options: Pick<ProducerOptions, 'url' | 'cluster'>,
+  worker: boolean,
+): Redis | Cluster {
+  const redisOptions = worker ? { maxRetriesPerRequest: null } : {};
+  return options.cluster
+    ? new Cluster([...options.cluster], { redisOptions })
+    : new Redis(options.url, redisOptions);
+}
+
+function prefixOf(options: Pick<ProducerOptions, 'cluster'>): { prefix?: string } {
+  return options.cluster ? { prefix: BULLMQ_CLUSTER_PREFIX } : {};
+}
+
 /** BullMQ with the settings its docs recommend for throughput. */
 export const bullmqSystem: SystemAdapter = {
   name: 'bullmq',
@@ -35,13 +57,17 @@ export const bullmqSystem: SystemAdapter = {
     'jobs: { removeOnComplete: true, removeOnFail: true }; delayed jobs use opts.delay',
     'worker: new Worker(name, processor, { connection: new IORedis(url, { maxRetriesPerRequest: null }), concurrency, autorun: false })',
     'retry case: { attempts: 2 } with no backoff (immediate retry)',
+    `cluster case: the Queue and the Worker connect with new IORedis.Cluster(startupNodes) and prefix '${BULLMQ_CLUSTER_PREFIX}', the hash tag BullMQ's docs ask for on a Cluster (one queue, one slot)`,
     'flow case: new FlowProducer({ connection }).add({ name, queueName, data, opts: { jobId }, children }) with the children at { removeOnComplete: true, removeOnFail: true }; the parent reads job.getChildrenValues(); the worker is the Worker above',
     "schedules case: queue.upsertJobScheduler(id, { pattern, tz: 'UTC' }, { name, data, opts: { removeOnComplete: true, removeOnFail: true } }) from the harness, 100 calls in flight; the workers are the Worker above",
   ],
 
   async createProducer(options: ProducerOptions) {
-    const connection = new Redis(options.url);
-    const queue = new Queue(options.queue, { connection });
+    if (options.partitions !== undefined) {
+      throw new Error('[bench] BullMQ has no partitioned queues; run it without partitions');
+    }
+    const connection = connect(options, false);
+    const queue = new Queue(options.queue, { connection, ...prefixOf(options) });
     await queue.waitUntilReady();
     return {
       async add(job, dueAt) {
@@ -68,7 +94,7 @@ export const bullmqSystem: SystemAdapter = {
 
   async createConsumer(options: ConsumerOptions, hooks: ConsumerHooks) {
     if (options.flow) return bullmqFlowConsumer(options, options.flow, hooks);
-    const connection = new Redis(options.url, { maxRetriesPerRequest: null });
+    const connection = connect(options, true);
     const worker = new Worker<BenchPayload>(
       options.queue,
       async (job) => {
@@ -76,7 +102,7 @@ export const bullmqSystem: SystemAdapter = {
         if (options.retry && job.attemptsMade === 0) throw new Error('first attempt fails');
         return null;
       },
-      { connection, concurrency: options.concurrency, autorun: false },
+      { connection, concurrency: options.concurrency, autorun: false, ...prefixOf(options) },
     );
     worker.on('completed', () => hooks.onCompleted());
     worker.on('failed', (job) => {

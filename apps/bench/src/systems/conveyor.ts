@@ -1,7 +1,9 @@
 import { createRequire } from 'node:module';
 import { createClient, defineTask, silentLogger } from '@conveyor/core';
-import { redisTransport } from '@conveyor/redis';
+import { partitionNames } from '@conveyor/core/transport';
+import { type RedisTransport, redisTransport } from '@conveyor/redis';
 import { createWorker } from '@conveyor/worker';
+import { Cluster } from 'ioredis';
 import { type BenchPayload, benchPayloadSchema as input } from '../payload.js';
 import { conveyorFlowConsumer, conveyorFlows } from './conveyor-flows.js';
 import { conveyorScheduleConsumer, conveyorSchedules } from './conveyor-schedules.js';
@@ -36,6 +38,36 @@ function prefetchFor(concurrency: number): number {
   return Math.min(Math.max(concurrency, 16), 100);
 }
 
+/**
+ * A transport on `url`, or on the cluster (through an ioredis `Cluster` the transport is
+ * given, as Conveyor's Redis README shows); `close` closes both.
+ */
+function connect(options: { url: string; cluster?: ProducerOptions['cluster'] }): {
+  transport: RedisTransport;
+  close(): Promise<void>;
+} {
+  if (!options.cluster) {
+    const transport = redisTransport({ url: options.url, logger: silentLogger });
+    return { transport, close: () => transport.close() };
+  }
+  const client = new Cluster([...options.cluster], { lazyConnect: true });
+  const transport = redisTransport({ client, logger: silentLogger });
+  return {
+    transport,
+    async close() {
+      await transport.close();
+      client.disconnect();
+    },
+  };
+}
+
+/** `{ [queue]: n }` for a partitioned queue (client and worker must agree), else nothing. */
+function partitionsOf(options: { queue: string; partitions?: number }) {
+  return options.partitions === undefined
+    ? {}
+    : { partitions: { [options.queue]: options.partitions } };
+}
+
 /** Conveyor through its public API: `createClient` + `redisTransport`, and `createWorker`. */
 export const conveyorSystem: SystemAdapter = {
   name: 'conveyor',
@@ -49,15 +81,18 @@ export const conveyorSystem: SystemAdapter = {
     'retention: defaults (finished records kept 24 h, at most 10,000 per queue)',
     'retry case: retry { attempts: 2, backoff fixed 0 ms }',
     "flow case: defineWorkflow with a map stage of the children (items from the workflow's input) and a fan-in step that receives their results in order; started with client.workflows.start(workflow, input); the worker is createWorker({ workflows }) with the same definition, other options as above",
+    'cluster cases: redisTransport({ client: new Cluster(startupNodes) }) for the producer and each worker; the partitioned queue is declared as createClient({ partitions: { [queue]: 3 } }) and createWorker({ partitions: { [queue]: 3 } }), so enqueueMany spreads the jobs over its 3 partitions by job id',
     "schedules case: the harness upserts the specs (scheduleSpec(def, 'code')) through transport.schedules, 1,000 per call; each worker is createWorker({ schedules }) with the same definitions, other options default",
   ],
 
   async createProducer(options: ProducerOptions) {
-    const transport = redisTransport({ url: options.url, logger: silentLogger });
-    const client = createClient({ transport });
+    const connection = connect(options);
+    const { transport } = connection;
+    const client = createClient({ transport, ...partitionsOf(options) });
     const { noop, flaky } = benchTasks();
     const task = options.retry ? flaky : noop;
     const queue = options.queue;
+    const stored = partitionNames(queue, options.partitions);
     return {
       async add(job, dueAt) {
         await client.enqueue(task, job, dueAt === undefined ? { queue } : { queue, eta: dueAt });
@@ -71,11 +106,16 @@ export const conveyorSystem: SystemAdapter = {
       },
       async pending() {
         // The Redis transport always has the admin capability (RedisTransport says so).
-        const [counts] = await transport.admin.queueCounts([queue]);
-        return counts ? counts.waiting + counts.delayed + counts.active : undefined;
+        const rows = await transport.admin.queueCounts(stored);
+        if (rows.length !== stored.length) return undefined;
+        return rows.reduce(
+          (sum, counts) => sum + counts.waiting + counts.delayed + counts.active,
+          0,
+        );
       },
       async close() {
         await client.close();
+        await connection.close();
       },
     };
   },
@@ -99,7 +139,8 @@ export const conveyorSystem: SystemAdapter = {
         hooks,
       );
     }
-    const transport = redisTransport({ url: options.url, logger: silentLogger });
+    const connection = connect(options);
+    const { transport } = connection;
     // One read opens the connection, so that start-up is not timed.
     await transport.getJob(`${options.queue}:warmup`);
     const { noop, flaky } = benchTasks(hooks);
@@ -107,6 +148,7 @@ export const conveyorSystem: SystemAdapter = {
       transport,
       tasks: [noop, flaky],
       queues: [options.queue],
+      ...partitionsOf(options),
       concurrency: options.concurrency,
       prefetch,
       logger: silentLogger,
@@ -125,7 +167,7 @@ export const conveyorSystem: SystemAdapter = {
           await worker.stop();
           await running;
         }
-        await transport.close();
+        await connection.close();
       },
     };
   },

@@ -2,8 +2,22 @@ import type { BenchPayload } from '../payload.js';
 
 export type SystemName = 'conveyor' | 'bullmq' | 'bee-queue';
 
-export interface ProducerOptions {
+/** A Redis Cluster's startup nodes (the cluster cases connect to these instead of `url`). */
+export type ClusterNodes = readonly { host: string; port: number }[];
+
+/** Where a producer or consumer connects, and how its queue is declared. */
+interface Target {
   url: string;
+  /** Connect to this Redis Cluster instead of `url`. */
+  cluster?: ClusterNodes;
+  /**
+   * The queue is declared with this many partitions (Conveyor only, 2 or more): its jobs
+   * spread over as many hash slots. Absent: one queue, one slot.
+   */
+  partitions?: number;
+}
+
+export interface ProducerOptions extends Target {
   queue: string;
   /** Jobs get two attempts with an immediate retry (the retry-heavy case). */
   retry?: boolean;
@@ -20,8 +34,7 @@ export interface Producer {
   close(): Promise<void>;
 }
 
-export interface ConsumerOptions {
-  url: string;
+export interface ConsumerOptions extends Target {
   queue: string;
   concurrency: number;
   /** Every job throws on its first attempt and succeeds on the second. */
