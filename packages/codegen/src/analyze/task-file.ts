@@ -42,9 +42,12 @@ export interface TaskEntry {
    * checker infers it.
    */
   readonly declaredResult: CopiedSchema | undefined;
-  /** `queue: 'emails'` etc., already printed. */
+  /**
+   * `queue: 'emails'` etc., already printed; `queue: { name, partitions, partitionBy }` as
+   * the contract's `queue`, `partitions` and `partitionBy`.
+   */
   readonly options: readonly (readonly [string, string])[];
-  /** The same options as values, for a workflow's plan (queue, priority, retry attempts). */
+  /** The same options as values, for a workflow's plan (queue, partitions, priority, retry attempts). */
   readonly optionValues: Readonly<Record<string, StaticValue>>;
 }
 
@@ -275,6 +278,17 @@ function readTask(
     if (!node) continue;
     try {
       const value = staticValue(node, bindings);
+      if (key === 'queue' && typeof value === 'object' && value !== null) {
+        // `queue: { name, partitions, partitionBy }`: the contract's queue, partitions and
+        // partitionBy fields, as defineTask reads it.
+        const fields = queueFields(value, name, node, report);
+        if (fields === undefined) continue;
+        for (const [field, fieldValue] of fields) {
+          optionValues[field] = fieldValue;
+          options.push([field, printStaticValue(fieldValue)]);
+        }
+        continue;
+      }
       optionValues[key] = value;
       options.push([key, printStaticValue(value)]);
     } catch (error) {
@@ -312,6 +326,47 @@ function readTask(
     options,
     optionValues,
   };
+}
+
+const QUEUE_FIELDS: readonly (readonly [string, string])[] = [
+  ['name', 'queue'],
+  ['partitions', 'partitions'],
+  ['partitionBy', 'partitionBy'],
+];
+
+/**
+ * The contract fields of `queue: { name, partitions?, partitionBy? }`, in contract order,
+ * or undefined (reported) when the object is not of that shape. The values' own rules are
+ * defineTask's to check when the task module loads.
+ */
+function queueFields(
+  value: StaticValue,
+  task: string,
+  node: ts.Node,
+  report: Report,
+): [string, StaticValue][] | undefined {
+  const record = value as Readonly<Record<string, StaticValue>>;
+  const known = new Set(QUEUE_FIELDS.map(([key]) => key));
+  const valid =
+    !Array.isArray(value) &&
+    Object.keys(record).every((key) => known.has(key)) &&
+    typeof record.name === 'string' &&
+    (record.partitions === undefined || typeof record.partitions === 'number') &&
+    (record.partitionBy === undefined || typeof record.partitionBy === 'string');
+  if (!valid) {
+    report(
+      node,
+      'INVALID_QUEUE_OPTION',
+      `queue of task ${JSON.stringify(task)} is ${JSON.stringify(node.getText())}, which is neither a queue name nor { name, partitions?, partitionBy? }.`,
+      "Write `queue: 'emails'` or `queue: { name: 'emails', partitions: 8, partitionBy: 'customerId' }`.",
+    );
+    return undefined;
+  }
+  const fields: [string, StaticValue][] = [];
+  for (const [key, field] of QUEUE_FIELDS) {
+    if (record[key] !== undefined) fields.push([field, record[key] as StaticValue]);
+  }
+  return fields;
 }
 
 /** local name → exported name, for `export const` and `export { a as b }`. */

@@ -6,6 +6,7 @@ import {
   type WorkflowPlan,
   type WorkflowPlanStep,
 } from '@conveyor/core';
+import { routeOf, stepQueueOf } from '@conveyor/core/transport';
 import { compareText, type Diagnostic } from '../diagnostics.js';
 import type { CopiedSchema } from './copy.js';
 import type { TaskEntry } from './task-file.js';
@@ -83,7 +84,7 @@ export function resolveWorkflow(
   if (incomplete) return { diagnostics };
   const planStep = (step: WorkflowStepEntry): WorkflowPlanStep => {
     const task = tasks.get(step.name) as TaskEntry;
-    const { queue, priority, retry } = task.optionValues;
+    const { queue, partitions, partitionBy, priority, retry } = task.optionValues;
     const attempts =
       typeof retry === 'object' && retry !== null && !Array.isArray(retry)
         ? (retry as { attempts?: unknown }).attempts
@@ -91,7 +92,17 @@ export function resolveWorkflow(
     return {
       name: step.name,
       task: task.name,
-      queue: typeof queue === 'string' ? queue : DEFAULT_QUEUE,
+      // As core's plan: a partitioned queue's step runs on the partition its names pick.
+      queue: stepQueueOf(
+        routeOf({
+          name: task.name,
+          queue: typeof queue === 'string' ? queue : DEFAULT_QUEUE,
+          partitions: typeof partitions === 'number' ? partitions : undefined,
+          partitionBy: typeof partitionBy === 'string' ? partitionBy : undefined,
+        }),
+        workflow.name,
+        step.name,
+      ),
       maxAttempts: typeof attempts === 'number' ? attempts : DEFAULT_ATTEMPTS,
       priority: typeof priority === 'number' ? priority : DEFAULT_PRIORITY,
       onFailure: typeof step.onFailure === 'object' ? { ...step.onFailure } : step.onFailure,
