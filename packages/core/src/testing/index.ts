@@ -1,4 +1,9 @@
-export { type ConformanceHarness, makeEnvelope, uniqueQueue } from './conformance/harness.js';
+export {
+  type ConformanceHarness,
+  makeEnvelope,
+  storedQueue,
+  uniqueQueue,
+} from './conformance/harness.js';
 export {
   CONFORMANCE_GROUPS,
   type ConformanceGroup,

@@ -40,13 +40,33 @@ export const DEFAULT_TIME_UNIT_MS = 100;
 const SUFFIX_LENGTH = 10;
 const MAX_QUEUE_NAME = 64;
 
+/** Set by `runTransportConformance({ queueName })` while its tests run. */
+let storedNameOf: ((base: string) => string) | undefined;
+
+/**
+ * Makes {@link uniqueQueue} answer `queueName(<its name>)` until called again with
+ * undefined: how the suite runs every rule against partition names.
+ */
+export function setConformanceQueueName(queueName: ((base: string) => string) | undefined): void {
+  storedNameOf = queueName;
+}
+
 /**
  * A queue name no other test uses (`<prefix>-<random>`), so that tests can share one
- * broker without flushing it.
+ * broker without flushing it. Under `runTransportConformance({ queueName })`, that
+ * function's stored name for it (a partition's name, such as `<prefix>-<random>~1of4`).
  */
 export function uniqueQueue(prefix = 'conformance'): string {
   const suffix = randomBytes(SUFFIX_LENGTH).toString('hex').slice(0, SUFFIX_LENGTH);
-  const name = `${prefix.slice(0, MAX_QUEUE_NAME - SUFFIX_LENGTH - 1)}-${suffix}`;
+  return storedQueue(`${prefix.slice(0, MAX_QUEUE_NAME - SUFFIX_LENGTH - 1)}-${suffix}`);
+}
+
+/**
+ * The name a test stores jobs under for the plain queue name `base`: `base` itself, or
+ * its stored name under `runTransportConformance({ queueName })`.
+ */
+export function storedQueue(base: string): string {
+  const name = storedNameOf === undefined ? base : storedNameOf(base);
   assertQueueName(name);
   return name;
 }

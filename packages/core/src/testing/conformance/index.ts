@@ -1,4 +1,4 @@
-import { describe } from 'vitest';
+import { afterAll, beforeAll, describe } from 'vitest';
 import { adminRules } from './admin.js';
 import { auditRules } from './audit.js';
 import { cancelRules } from './cancel.js';
@@ -8,7 +8,7 @@ import { dedupeRules } from './dedupe.js';
 import { delayRules } from './delays.js';
 import { enqueueRules } from './enqueue.js';
 import { expiryRules } from './expiry.js';
-import type { ConformanceHarness } from './harness.js';
+import { type ConformanceHarness, setConformanceQueueName } from './harness.js';
 import { historyRules } from './history.js';
 import { jobIndexRules } from './job-index.js';
 import { leaseRules } from './leases.js';
@@ -72,6 +72,12 @@ export interface ConformanceOptions {
    * must name every group (check with `CONFORMANCE_GROUPS`).
    */
   groups?: readonly ConformanceGroup[];
+  /**
+   * The stored name each test's queue gets from its plain name: run every rule against
+   * partition names, e.g. `(base) => partitionName(base, 1, 4)` (docs/partitions.md). A
+   * partition is a whole queue to a transport, so the suite must pass unchanged.
+   */
+  queueName?: (base: string) => string;
 }
 
 /**
@@ -104,6 +110,11 @@ export function runTransportConformance(
   }
   // On a real clock a run the machine stalled runs again (see stalls.ts).
   describe(`transport conformance: ${name}`, { retry: RETRY_STALLED }, () => {
+    const { queueName } = options;
+    if (queueName !== undefined) {
+      beforeAll(() => setConformanceQueueName(queueName));
+      afterAll(() => setConformanceQueueName(undefined));
+    }
     for (const group of CONFORMANCE_GROUPS) {
       if (selected.includes(group)) GROUPS[group](harness);
     }
