@@ -65,6 +65,8 @@ export function createHeldJobs(options: {
   wake: () => void;
   /** A job was forgotten: the worker may have finished stopping. */
   onForget: () => void;
+  /** A reserved job entered the buffer (workflow step jobs claim their step then). */
+  onBuffered?: ((job: HeldJob) => void) | undefined;
 }): HeldJobs {
   const { transport, registry, clock, logger, emit, slots, gates, batcher, runner } = options;
   const { minutes } = options;
@@ -171,6 +173,7 @@ export function createHeldJobs(options: {
           gates.enter(job, task);
         } else {
           slots.add(job);
+          options.onBuffered?.(job);
         }
       }
       slots.pump();

@@ -172,6 +172,7 @@ export function createWorker(options: WorkerOptions): Worker {
     accepting: () => state === 'running',
     wake: () => fetcher?.wake(),
     onForget: () => maybeFinish(),
+    onBuffered: workflowSteps && ((job) => workflowSteps.prefetch(job)),
   });
   let fetcher: Fetcher | undefined;
   let fetcherDone = false;

@@ -1,5 +1,5 @@
 import { defineTask, defineWorkflow, memoryTransport, type Settlement } from '@conveyor/core';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import {
   resultOf,
@@ -93,5 +93,65 @@ describe('step jobs in batches', () => {
       expect(recordedSoFar).toBeGreaterThanOrEqual(settledChildren);
     }
     expect(settledChildren).toBe(120);
+  });
+});
+
+describe('step jobs waiting in the buffer', () => {
+  const workers = useWorkflowWorkers();
+
+  it('are claimed when reserved, before they take a slot, and each runs once when it does', async () => {
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const started: number[] = [];
+    const slow = defineTask({
+      name: 'wb.slow',
+      queue: 'wbs',
+      input: z.object({ n: z.number() }),
+      run: async ({ n }) => {
+        started.push(n);
+        await gate;
+        return n;
+      },
+    });
+    const sum = defineTask({
+      name: 'wb.sum',
+      queue: 'wbs',
+      input: z.array(z.number()),
+      run: (values) => values.reduce((a, b) => a + b, 0),
+    });
+    const slowFan = defineWorkflow({
+      name: 'wb.slowFan',
+      input: z.object({ size: z.number() }),
+      steps: (flow) =>
+        flow
+          .map('slow', slow, {
+            items: (_, { size }) => Array.from({ length: size }, (_, n) => ({ n })),
+          })
+          .step('sum', sum),
+    });
+    const { transport } = workers.start({
+      workflows: [slowFan],
+      tasks: [slow, sum],
+      queues: ['wbs'],
+      concurrency: 2,
+      prefetch: 4,
+    });
+    const id = await startWorkflow(transport, slowFan, { size: 6 });
+    // Two children run (and wait at the gate); those buffered behind them are claimed.
+    await vi.waitFor(
+      async () => {
+        const record = await transport.workflows.get(id);
+        const running = record?.steps.filter((s) => s.child !== undefined && s.state === 'running');
+        expect(running?.length).toBeGreaterThan(2);
+      },
+      { timeout: 5_000, interval: 10 },
+    );
+    expect(started).toHaveLength(2);
+    release();
+    await settledAs(transport, id, 'completed');
+    expect(await resultOf(transport, id, 'sum')).toBe(15);
+    expect([...started].sort()).toEqual([0, 1, 2, 3, 4, 5]);
   });
 });

@@ -57,26 +57,34 @@ describe('workflow step batches', () => {
     expect(await Promise.all([...claims, other])).toEqual(Array(4).fill('claimed'));
   });
 
-  it("sends one call at a time per workflow: a claim made while the workflow's outcomes are being recorded goes with the claims that recording sets off", async () => {
+  it('has one claim call and one record call in flight per workflow: claims go while outcomes are recorded, and a call made meanwhile waits for the one of its kind', async () => {
     const { transport, calls } = heldTransport();
     const batches = createWorkflowStepBatches(transport);
     const recorded = [0, 1].map((n) => batches.record('wf_a', child(n), ok));
     await vi.waitFor(() => expect(calls).toHaveLength(1));
-    // A job that started apart from the others claims while the record call is out…
-    const apart = batches.claim('wf_a', child(2));
-    await turn();
-    await turn();
-    expect(calls).toHaveLength(1);
-    // …and the jobs that take the recorded jobs' slots claim when the record call answers.
-    const next = recorded.map((done, n) => done.then(() => batches.claim('wf_a', child(3 + n))));
-    calls[0]?.answer();
+    // Jobs waiting in the buffer claim while the record call is out: they do not wait on it…
+    const early = batches.claim('wf_a', child(2));
     await vi.waitFor(() => expect(calls).toHaveLength(2));
-    expect(calls[1]).toMatchObject({ kind: 'claimMany', id: 'wf_a', size: 3 });
+    expect(calls[1]).toMatchObject({ kind: 'claimMany', id: 'wf_a', size: 1 });
+    // …but a claim and an outcome made while calls of their kinds are out wait for them.
+    const late = [3, 4].map((n) => batches.claim('wf_a', child(n)));
+    const recordedLater = batches.record('wf_a', child(5), ok);
+    await turn();
+    await turn();
+    expect(calls).toHaveLength(2);
     calls[1]?.answer();
-    expect(await Promise.all([apart, ...next])).toEqual(['claimed', 'claimed', 'claimed']);
+    await vi.waitFor(() => expect(calls).toHaveLength(3));
+    expect(calls[2]).toMatchObject({ kind: 'claimMany', id: 'wf_a', size: 2 });
+    calls[0]?.answer();
+    await vi.waitFor(() => expect(calls).toHaveLength(4));
+    expect(calls[3]).toMatchObject({ kind: 'recordMany', id: 'wf_a', size: 1 });
+    calls[2]?.answer();
+    calls[3]?.answer();
+    await Promise.all([...recorded, recordedLater]);
+    expect(await Promise.all([early, ...late])).toEqual(['claimed', 'claimed', 'claimed']);
   });
 
-  it('sends waiting outcomes before waiting claims, and rejects every item of a call that failed', async () => {
+  it('rejects every item of a call that failed, and goes on with the next call', async () => {
     const { transport, calls } = heldTransport();
     transport.workflows.recordMany = () => Promise.reject(new Error('connection lost'));
     const batches = createWorkflowStepBatches(transport);

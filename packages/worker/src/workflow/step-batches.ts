@@ -25,11 +25,12 @@ interface Waiting<I, R> {
 
 type RecordItem = { address: StepAddress; outcome: StepOutcome };
 
-/** One workflow's claims and records waiting for their call, and whether one is in flight. */
+/** One workflow's claims and records waiting for their calls, and which are in flight. */
 interface Lane {
   claims: Array<Waiting<StepAddress, ClaimOutcome>>;
   records: Array<Waiting<RecordItem, void>>;
-  busy: boolean;
+  claiming: boolean;
+  recording: boolean;
   /** A send is due once the current turn of the event loop is over. */
   scheduled: boolean;
 }
@@ -40,12 +41,15 @@ interface Lane {
  * each followed by one `applyWorkflowEffects` (docs/workflows.md §11). The hand-off order of
  * each job stays claim, run, record, enqueue, `dispatched`, then its settlement.
  *
- * A workflow has one lane: one call in flight at a time, claims or records, and the next
- * goes once the turn of the event loop that answered it is over (`setImmediate`), so that
- * what the answer set off joins it: the jobs whose outcomes were recorded settle and free
- * their slots, the jobs that take those slots claim, all in one call. Without the shared
- * lane a job that started apart from the others (in the slot an `expand` job held) would
- * claim and record alone in every round, a call of its own each time, for the whole stage.
+ * A workflow has one lane, with at most one claim call and one record call in flight: the
+ * two concern different jobs (a job records only once its claim is answered), so the claims
+ * of the jobs waiting in the buffer travel while the running jobs' outcomes are recorded,
+ * and neither waits on the other. The next call of a kind goes once the turn of the event
+ * loop that answered the last one is over (`setImmediate`), so that what the answer set off
+ * joins it: the jobs whose outcomes were recorded settle and free their slots, the jobs that
+ * take those slots start, all in one call. Without the shared lane a job that started apart
+ * from the others (in the slot an `expand` job held) would claim and record alone in every
+ * round, a call of its own each time, for the whole stage.
  */
 export function createWorkflowStepBatches(
   transport: TransportWith<'workflows'>,
@@ -56,10 +60,10 @@ export function createWorkflowStepBatches(
   function laneOf(id: string): Lane {
     let lane = lanes.get(id);
     if (lane === undefined) {
-      lane = { claims: [], records: [], busy: false, scheduled: false };
+      lane = { claims: [], records: [], claiming: false, recording: false, scheduled: false };
       lanes.set(id, lane);
     }
-    if (!lane.busy && !lane.scheduled) schedule(id, lane);
+    if (!lane.scheduled) schedule(id, lane);
     return lane;
   }
 
@@ -72,30 +76,38 @@ export function createWorkflowStepBatches(
   }
 
   function send(id: string, lane: Lane): void {
-    if (lane.busy) return;
-    // Outcomes first: recording them frees slots (and hands on what became ready).
-    const call =
-      lane.records.length > 0
-        ? flush(lane.records.splice(0, MAX_WORKFLOW_BATCH), async (items) => {
-            const result = await workflows.recordMany(id, items);
-            await applyWorkflowEffects(transport, id, result);
-            return [];
-          })
-        : lane.claims.length > 0
-          ? flush(lane.claims.splice(0, MAX_WORKFLOW_BATCH), (addresses) =>
-              workflows.claimMany(id, addresses),
-            )
-          : undefined;
-    if (call === undefined) {
-      lanes.delete(id);
-      return;
+    if (!lane.recording && lane.records.length > 0) {
+      lane.recording = true;
+      const batch = lane.records.splice(0, MAX_WORKFLOW_BATCH);
+      const call = flush(batch, async (items) => {
+        const result = await workflows.recordMany(id, items);
+        await applyWorkflowEffects(transport, id, result);
+        return [];
+      });
+      void call.finally(() => {
+        lane.recording = false;
+        settled(id, lane, lane.records);
+      });
     }
-    lane.busy = true;
-    void call.finally(() => {
-      lane.busy = false;
-      if (lane.records.length > 0 || lane.claims.length > 0) schedule(id, lane);
-      else lanes.delete(id);
-    });
+    if (!lane.claiming && lane.claims.length > 0) {
+      lane.claiming = true;
+      const batch = lane.claims.splice(0, MAX_WORKFLOW_BATCH);
+      const call = flush(batch, (addresses) => workflows.claimMany(id, addresses));
+      void call.finally(() => {
+        lane.claiming = false;
+        settled(id, lane, lane.claims);
+      });
+    }
+    if (!lane.claiming && !lane.recording && !lane.scheduled) lanes.delete(id);
+  }
+
+  /** A call of the lane answered: the next of its kind goes, or the lane goes once idle. */
+  function settled(id: string, lane: Lane, waiting: readonly unknown[]): void {
+    if (waiting.length > 0) {
+      if (!lane.scheduled) schedule(id, lane);
+    } else if (!lane.claiming && !lane.recording && !lane.scheduled) {
+      lanes.delete(id);
+    }
   }
 
   /** One call for `batch`; answers each waiting item (or rejects all with the call's error). */

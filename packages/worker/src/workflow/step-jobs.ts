@@ -1,6 +1,7 @@
 import {
   type AnyTaskDefinition,
   applyWorkflowEffects,
+  type ClaimOutcome,
   enqueueMapChildren,
   flushWorkflowOutbox,
   InvalidOptionError,
@@ -49,6 +50,15 @@ export interface WorkflowStepJobs {
    */
   start(job: HeldJob, run: (reservation: Reservation) => void): void;
   /**
+   * A job entered the prefetch buffer: a step job's claim goes out now, with its workflow's
+   * next claim call, so that it is answered by the time the job takes a slot (`start` then
+   * uses that answer). Claimed early, the step is `running` while its job waits for a slot,
+   * as a job reserved by a worker is; a cancel meanwhile cancels the job, which leaves the
+   * buffer cancelled, and a job given back (a stop, a lost lease) is claimed again when it
+   * comes back, which answers `claimed` again.
+   */
+  prefetch(job: HeldJob): void;
+  /**
    * Ends a job. A step job's final outcome (completed, failed, dead-lettered, or a retry
    * after a cancel) is recorded in its workflow and the effects applied before the job
    * settles; the first final outcome wins, later ones (a run that ends after its hard time
@@ -78,10 +88,13 @@ export function createWorkflowStepJobs(options: {
   const recording = new WeakSet<HeldJob>();
   /** Claims and records gathered per workflow into `claimMany` and `recordMany` calls. */
   const batches = createWorkflowStepBatches(transport);
+  /** Claims made when their jobs entered the buffer (`prefetch`), until the jobs start. */
+  const early = new WeakMap<HeldJob, Promise<ClaimOutcome>>();
 
   async function prepare(job: HeldJob, ref: JobWorkflowRef): Promise<Prepared> {
-    const address = addressOf(ref);
-    const claim = await batches.claim(ref.id, address);
+    const made = early.get(job);
+    early.delete(job);
+    const claim = await (made ?? batches.claim(ref.id, addressOf(ref)));
     if (claim === 'done') {
       // A redelivery: the step's outcome is recorded; hand on what its recorder may not have.
       await flushWorkflowOutbox(transport, ref.id);
@@ -169,6 +182,15 @@ export function createWorkflowStepJobs(options: {
   }
 
   const stepJobs: WorkflowStepJobs = {
+    prefetch(job) {
+      const ref = job.reservation.envelope.workflow;
+      if (ref === undefined) return;
+      const claim = batches.claim(ref.id, addressOf(ref));
+      // Never started (released, dropped): nobody awaits it, and its failure is no one's.
+      claim.catch(() => {});
+      early.set(job, claim);
+    },
+
     start(job, run) {
       const ref = job.reservation.envelope.workflow as JobWorkflowRef;
       void prepare(job, ref)
