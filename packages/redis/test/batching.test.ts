@@ -190,7 +190,11 @@ describe('batched scripts', () => {
     const t = transport();
     const queue = uniqueQueue('no-input');
     const [broken, fine] = await enqueueMany(t, queue, 2);
-    await admin().hdel(`conveyor:{${queue}}:j:${(broken?.id ?? '').slice(queue.length + 1)}`, 'i');
+    // Both are packed (`<d> <input>` in the queue's hash of packed jobs): keep only the d.
+    const packedKey = `conveyor:{${queue}}:j:`;
+    const unique = (broken?.id ?? '').slice(queue.length + 1);
+    const packed = (await admin().hget(packedKey, unique)) ?? '';
+    await admin().hset(packedKey, unique, packed.slice(0, packed.indexOf(' ')));
     const reserved = await t.reserve({ queues: [queue], max: 10, leaseMs: 10_000, consumer: 'c' });
     expect(reserved.map((r) => r.envelope.id)).toEqual([fine?.id]);
     const record = await t.getJob(broken?.id ?? '');

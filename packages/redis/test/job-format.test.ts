@@ -28,7 +28,9 @@ describe('the job format version in Redis', () => {
     const queue = uniqueQueue('format-stored');
     const envelope = makeEnvelope(queue, { priority: 7, maxAttempts: 2, task: 'a|b:c' });
     await transport().enqueue([{ envelope }]);
-    const fixed = await admin().hget(jobKey(queue, uniqueOfId(envelope.id)), 'd');
+    // A waiting job is packed: `<d> <input>` in the queue's hash of packed jobs.
+    const packed = await admin().hget(`conveyor:{${queue}}:j:`, uniqueOfId(envelope.id));
+    const fixed = packed?.slice(0, packed.indexOf(' '));
     expect(fixed).toMatch(new RegExp(`^${JOB_FORMAT_VERSION}7\\|2\\|\\d+\\|-?\\d+\\|a\\|b:c$`));
     expect(parseFixed(fixed)).toMatchObject({
       version: String(JOB_FORMAT_VERSION),

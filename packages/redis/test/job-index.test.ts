@@ -64,7 +64,8 @@ describe('the input-field index on Redis', () => {
     await t.enqueue(jobs);
     const redis = admin();
     const gone = jobs.filter((_, index) => index % 2 === 0).map((job) => job.envelope.id);
-    await redis.del(...gone.map((id) => `conveyor:{${queue}}:j:${id.slice(queue.length + 1)}`));
+    // The jobs are packed: fields of the queue's hash of packed jobs, not keys of their own.
+    await redis.hdel(`conveyor:{${queue}}:j:`, ...gone.map((id) => id.slice(queue.length + 1)));
     const search = { task: TASK, field: 'customer', value: 'c-9' };
     const seen: string[] = [];
     let cursor: string | undefined;

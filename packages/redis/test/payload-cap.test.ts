@@ -55,7 +55,11 @@ describe('redis: input size on reserve', () => {
     const envelope = makeEnvelope(queue);
     await t.enqueue([{ envelope }]);
     const raw = JSON.stringify({ blob: 'é'.repeat(2_000) + 'x'.repeat(5 * MIB) });
-    await admin().hset(jobKey(queue, envelope.id), 'i', raw);
+    // A waiting job is packed: `<d> <input>` in the queue's hash of packed jobs.
+    const packedKey = `conveyor:{${queue}}:j:`;
+    const unique = envelope.id.slice(queue.length + 1);
+    const packed = (await admin().hget(packedKey, unique)) ?? '';
+    await admin().hset(packedKey, unique, `${packed.slice(0, packed.indexOf(' '))} ${raw}`);
     const [reservation] = await t.reserve({
       queues: [queue],
       max: 1,

@@ -61,7 +61,9 @@ describe('schedules on Redis', () => {
     const mark = await redis.hget(marksKey(queue), 'daily');
     expect(mark).toMatch(new RegExp(`^${SLOT} ${SLOT} \\d+ ${unique.replace('.', '\\.')}$`));
     // Fired at TIME: the job's fixed field has no offset back to a producer's time.
-    const fixed = await redis.hget(`conveyor:{${queue}}:j:${unique}`, 'd');
+    // A packed job: `<d> <input>` in the queue's hash of packed jobs.
+    const packed = await redis.hget(`conveyor:{${queue}}:j:`, unique);
+    const fixed = packed?.slice(0, packed.indexOf(' '));
     expect(fixed).toMatch(/^15\|3\|\d+\|0\|shop\.report$/);
 
     await schedules.setPaused(queue, 'daily', true);

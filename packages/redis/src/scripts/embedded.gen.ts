@@ -46,6 +46,7 @@ local id = ARGV[3]
 local key = K_JOB .. id
 local corrupt = corrupt_job_key(key)
 if corrupt then return corrupt end
+unpack_job(id, key)
 settle_lease(id, key)
 local f = redis.call('HMGET', key, 's', 'f')
 local state = f[1]
@@ -132,7 +133,8 @@ if ARGV[8] ~= '' then score, member = ARGV[8], ARGV[9] end
 local gone, gone_count = {}, 0
 local function by_id(id)
   local taken = take(id, ANY_STATE, task)
-  if not taken and (taken == nil or redis.call('TYPE', K_JOB .. id)['ok'] == 'hash') then
+  if not taken and (taken == nil or redis.call('TYPE', K_JOB .. id)['ok'] == 'hash'
+      or redis.call('HEXISTS', K_PACKED, id) == 1) then
     gone_count = gone_count + 1
     gone[gone_count] = id
   end
@@ -203,6 +205,7 @@ end
 housekeep(500)
 if overlap == 'skip' and last_unique then
   local state = redis.pcall('HGET', K_JOB .. last_unique, 's')
+  if not state and redis.call('HEXISTS', K_PACKED, last_unique) == 1 then state = 'w' end
   if state == 'w' or state == 'd' or state == 'a' then
     redis.call('HSET', K_MARKS, schedule_id,
       slot_s .. ' ' .. job_slot .. ' ' .. fired_at .. ' ' .. last_unique)
@@ -238,6 +241,7 @@ if corrupt then return corrupt end
 settle_lease(id, key)
 flush()
 local fields = redis.call('HGETALL', key)
+if #fields == 0 then fields = packed_fields(id) or fields end
 local state, finished
 for n = 1, #fields, 2 do
   if fields[n] == 's' then state = fields[n + 1] elseif fields[n] == 'f' then finished = fields[n + 1] end
@@ -443,8 +447,14 @@ local budget = tonumber(ARGV[3])
 local purged = 0
 
 local function purge(id, key, state)
-  if redis.call('HGET', key, 's') ~= state then return end
-  redis.call('DEL', key)
+  -- A packed job (queue.lua) is waiting, and its field is all there is of it.
+  if state == 'w' and redis.call('HDEL', K_PACKED, id) == 1 then
+    -- Deleted.
+  elseif redis.call('HGET', key, 's') ~= state then
+    return
+  else
+    redis.call('DEL', key)
+  end
   purged = purged + 1
   if anyone_watching and redis.call('SREM', K_WATCHED, id) == 1 then
     redis.call('PUBLISH', K_WATCHED, id)
@@ -616,6 +626,7 @@ return out
 -- from the ready lists, highest priority first. Ids whose job is no longer waiting
 -- (cancelled while queued) are dropped, and so are ids whose job key is not a hash
 -- (logged; the others of the call are still leased); jobs past expiresAt become expired.
+-- A packed job (queue.lua) gets its own hash as it is leased.
 --
 -- KEYS: the 21 queue keys (includes/queue.lua).
 -- ARGV: [1] default result TTL, [2] finished kept, [3] max, [4] lease ms, [5] consumer,
@@ -650,6 +661,32 @@ local leases = {}
 -- Lengths kept by hand: \`#t\` is a binary search on every append.
 local out_n, leases_n = 3, 0
 local taken = 0
+-- Leases packed job \`id\` (queue.lua): waiting, attempt 1, no extras or expiry, and
+-- \`<d> <input>\` is already the reply's form. Returns an empty table for the loop below.
+local LEASED = {}
+local function lease_packed(id, key, packed)
+  local space = string.find(packed, ' ', 1, true)
+  local written
+  if space then
+    written = redis.pcall('HSET', key, 's', 'a', 'n', '1', 'b', delivery,
+      'd', string.sub(packed, 1, space - 1), 'i', string.sub(packed, space + 1))
+  else
+    -- No input (see queue.lua): leased with what there is, and the client dead-letters it.
+    written = redis.pcall('HSET', key, 's', 'a', 'n', '1', 'b', delivery, 'd', packed)
+  end
+  if type(written) == 'table' then
+    unreadable(key, written.err)
+    return LEASED
+  end
+  taken = taken + 1
+  leases[leases_n + 1] = deadline_s
+  leases[leases_n + 2] = lease_member(id, token)
+  leases_n = leases_n + 2
+  out[out_n + 1] = space and id .. ' ' .. packed or id
+  out[out_n + 2] = 1
+  out_n = out_n + 2
+  return LEASED
+end
 local priority = 9
 while priority >= 0 and taken < max do
   local ids
@@ -667,10 +704,16 @@ while priority >= 0 and taken < max do
     if not ids then priority = priority - 1 end
   end
   if ids then
-    for _, id in ipairs(ids) do
+    -- pcall: the ids are popped already, and an error would lose the whole batch.
+    local packed = redis.pcall('HMGET', K_PACKED, unpack(ids))
+    if packed.err then
+      unreadable(K_PACKED, packed.err)
+      packed = {}
+    end
+    for n, id in ipairs(ids) do
       local key = K_JOB .. id
-      -- pcall: the ids are popped already, and an error would lose the whole batch.
-      local f = redis.pcall('HMGET', key, 's', 'x', 'n', 'd', 'i', 'y')
+      local f = packed[n] and lease_packed(id, key, packed[n])
+        or redis.pcall('HMGET', key, 's', 'x', 'n', 'd', 'i', 'y')
       if f[1] == 'w' then
         if f[2] and tonumber(f[2]) <= now then
           finish(id, key, 'e')
@@ -696,6 +739,17 @@ while priority >= 0 and taken < max do
       elseif f.err then
         unreadable(key, f.err)
       end
+    end
+    -- The packed jobs among them now have hashes of their own (or were dropped).
+    local unpacked, unpacked_n = {}, 0
+    for n = 1, #ids do
+      if packed[n] then
+        unpacked_n = unpacked_n + 1
+        unpacked[unpacked_n] = ids[n]
+      end
+    end
+    if unpacked_n > 0 then
+      redis.call('HDEL', K_PACKED, unpack(unpacked, 1, unpacked_n))
     end
   end
 end
@@ -1540,6 +1594,7 @@ local ready = {}
 -- no job needs its own EXISTS. Ids repeated inside the batch are caught by \`added\`.
 -- Lengths are counted by hand: Lua's # searches for the end of a table.
 local keys = {}
+local ids = {}
 local key_count = 0
 local argc = #ARGV
 local a = FIRST_GROUP
@@ -1551,6 +1606,7 @@ while a <= argc do
   for _ = 1, tonumber(count) do
     key_count = key_count + 1
     keys[key_count] = K_JOB .. ARGV[a]
+    ids[key_count] = ARGV[a]
     a = a + stride
   end
 end
@@ -1583,6 +1639,19 @@ local function add_index(id, task, entries)
   end
 end
 local any_stored = key_count > 0 and redis.call('EXISTS', unpack(keys)) > 0
+-- Whether each id of the batch is a packed job (queue.lua), read with one HMGET the first
+-- time a job that is not packed itself needs to know; a packed one finds out by HSETNX.
+local packed_now = nil
+local function is_packed(n)
+  if not packed_now then
+    packed_now = {}
+    for start = 1, key_count, 1000 do
+      local got = redis.call('HMGET', K_PACKED, unpack(ids, start, math.min(start + 999, key_count)))
+      for k = 1, #got do packed_now[start + k - 1] = got[k] end
+    end
+  end
+  return packed_now[n]
+end
 local added = {}
 local n = 0
 local out_count = 0
@@ -1630,6 +1699,10 @@ while a <= argc do
   end
   local delayed = due and due > now
   if delayed then fields[2] = 'd' end
+  -- A ready job without \`y\` or \`x\` is packed: \`<d> <input>\` in K_PACKED (see queue.lua),
+  -- unless its task holds a space (only a raw transport.enqueue caller can send one).
+  local packs = plain and not delayed and not string.find(task, ' ', 1, true)
+  local packed_d = d .. ' '
   priority = tonumber(priority)
   local list = ready[priority]
   if not delayed and not list then
@@ -1662,13 +1735,22 @@ while a <= argc do
     if not existing and (added[id] or (any_stored and redis.call('EXISTS', key) == 1)) then
       existing = id
     end
+    if not existing then
+      if packs then
+        if redis.call('HSETNX', K_PACKED, id, packed_d .. input) == 0 then existing = id end
+      elseif is_packed(n) then
+        existing = id
+      end
+    end
     if existing then
       out[out_count + 1] = n - 1
       out[out_count + 2] = existing
       out[out_count + 3] = fingerprint
       out_count = out_count + 3
     else
-      if plain then
+      if packs then
+        -- Written by the HSETNX above.
+      elseif plain then
         redis.call('HSET', key, 's', fields[2], 'd', d, 'i', input)
       else
         fields[6] = input
@@ -1768,11 +1850,17 @@ local function take(id, states, task)
   if task then
     local f = redis.pcall('HMGET', key, 's', 'd', 'f')
     if f.err then return false end
-    if not f[1] or expired(f[1], f[3]) then return nil end
+    if not f[1] then
+      local packed = packed_fields(id)
+      if not packed then return nil end
+      f = { packed[2], packed[4] }
+    end
+    if expired(f[1], f[3]) then return nil end
     if not states[f[1]] or task_of(f[2]) ~= task then return false end
   end
   local fields = redis.pcall('HGETALL', key)
   if fields.err then return false end
+  if #fields == 0 then fields = packed_fields(id) or fields end
   local state, finished
   for n = 1, #fields, 2 do
     if fields[n] == 's' then state = fields[n + 1] elseif fields[n] == 'f' then finished = fields[n + 1] end
@@ -1869,7 +1957,8 @@ end
 --
 -- Every script takes the same 21 KEYS, all of one queue and so all with its hash tag
 -- \`{<queue>}\` (see src/keys.ts):
---   KEYS[1]      job key prefix    \`<prefix>:{q}:j:\`; a job's hash is this plus the id's unique part
+--   KEYS[1]      job key prefix    \`<prefix>:{q}:j:\`; a job's hash is this plus the id's unique part,
+--                                  and this key itself is the hash of packed jobs (K_PACKED below)
 --   KEYS[2..11]  ready lists       \`<prefix>:{q}:w0\` .. \`w9\`, one per priority, FIFO
 --   KEYS[12]     delayed ZSET      member unique part, score due time (ms)
 --   KEYS[13]     leases ZSET       member \`<token> <unique part>\` (lease_member), score lease deadline (ms)
@@ -1906,6 +1995,14 @@ end
 -- attempt-history.lua).
 
 local K_JOB = KEYS[1]
+-- Packed jobs: a job that has only waited since it was enqueued and has no \`y\` or \`x\`
+-- field is one field of this hash, unique id -> \`<d> <input>\` (d holds no space), instead
+-- of a hash of its own: no key, object and listpack per job. The hash is the job key
+-- prefix itself, which no job key equals (a unique id is never empty). A packed job is
+-- waiting; its first move (reserve, cancel) writes it to its own hash, \`s\` \`w\` \`d\` \`i\` as
+-- an unpacked job has them, and removes the field. A value with no space (written behind
+-- the scripts' back) is a \`d\` without input, which the client refuses as it would the hash.
+local K_PACKED = K_JOB
 local K_DELAYED = KEYS[12]
 local K_LEASES = KEYS[13]
 local K_MARKER = KEYS[14]
@@ -1949,6 +2046,24 @@ local function wake()
   if redis.call('LLEN', K_MARKER) == 0 then
     redis.call('LPUSH', K_MARKER, '1')
   end
+end
+
+-- The fields of packed job \`id\` as HGETALL gives a job's hash, or nil when it is not packed.
+local function packed_fields(id)
+  local packed = redis.call('HGET', K_PACKED, id)
+  if not packed then return nil end
+  local space = string.find(packed, ' ', 1, true)
+  if not space then return { 's', 'w', 'd', packed } end
+  return { 's', 'w', 'd', string.sub(packed, 1, space - 1), 'i', string.sub(packed, space + 1) }
+end
+
+-- Writes packed job \`id\` to its own hash \`key\`; false when it is not packed.
+local function unpack_job(id, key)
+  local fields = packed_fields(id)
+  if not fields then return false end
+  redis.call('HDEL', K_PACKED, id)
+  redis.call('HSET', key, unpack(fields))
+  return true
 end
 
 -- Priority and maxAttempts out of the \`d\` field, \`<version><priority>|<maxAttempts>|…\`

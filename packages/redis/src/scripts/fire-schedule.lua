@@ -54,6 +54,7 @@ end
 housekeep(500)
 if overlap == 'skip' and last_unique then
   local state = redis.pcall('HGET', K_JOB .. last_unique, 's')
+  if not state and redis.call('HEXISTS', K_PACKED, last_unique) == 1 then state = 'w' end
   if state == 'w' or state == 'd' or state == 'a' then
     redis.call('HSET', K_MARKS, schedule_id,
       slot_s .. ' ' .. job_slot .. ' ' .. fired_at .. ' ' .. last_unique)

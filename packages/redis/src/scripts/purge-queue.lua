@@ -17,8 +17,14 @@ local budget = tonumber(ARGV[3])
 local purged = 0
 
 local function purge(id, key, state)
-  if redis.call('HGET', key, 's') ~= state then return end
-  redis.call('DEL', key)
+  -- A packed job (queue.lua) is waiting, and its field is all there is of it.
+  if state == 'w' and redis.call('HDEL', K_PACKED, id) == 1 then
+    -- Deleted.
+  elseif redis.call('HGET', key, 's') ~= state then
+    return
+  else
+    redis.call('DEL', key)
+  end
   purged = purged + 1
   if anyone_watching and redis.call('SREM', K_WATCHED, id) == 1 then
     redis.call('PUBLISH', K_WATCHED, id)

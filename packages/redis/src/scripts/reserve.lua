@@ -4,6 +4,7 @@
 -- from the ready lists, highest priority first. Ids whose job is no longer waiting
 -- (cancelled while queued) are dropped, and so are ids whose job key is not a hash
 -- (logged; the others of the call are still leased); jobs past expiresAt become expired.
+-- A packed job (queue.lua) gets its own hash as it is leased.
 --
 -- KEYS: the 21 queue keys (includes/queue.lua).
 -- ARGV: [1] default result TTL, [2] finished kept, [3] max, [4] lease ms, [5] consumer,
@@ -38,6 +39,32 @@ local leases = {}
 -- Lengths kept by hand: `#t` is a binary search on every append.
 local out_n, leases_n = 3, 0
 local taken = 0
+-- Leases packed job `id` (queue.lua): waiting, attempt 1, no extras or expiry, and
+-- `<d> <input>` is already the reply's form. Returns an empty table for the loop below.
+local LEASED = {}
+local function lease_packed(id, key, packed)
+  local space = string.find(packed, ' ', 1, true)
+  local written
+  if space then
+    written = redis.pcall('HSET', key, 's', 'a', 'n', '1', 'b', delivery,
+      'd', string.sub(packed, 1, space - 1), 'i', string.sub(packed, space + 1))
+  else
+    -- No input (see queue.lua): leased with what there is, and the client dead-letters it.
+    written = redis.pcall('HSET', key, 's', 'a', 'n', '1', 'b', delivery, 'd', packed)
+  end
+  if type(written) == 'table' then
+    unreadable(key, written.err)
+    return LEASED
+  end
+  taken = taken + 1
+  leases[leases_n + 1] = deadline_s
+  leases[leases_n + 2] = lease_member(id, token)
+  leases_n = leases_n + 2
+  out[out_n + 1] = space and id .. ' ' .. packed or id
+  out[out_n + 2] = 1
+  out_n = out_n + 2
+  return LEASED
+end
 local priority = 9
 while priority >= 0 and taken < max do
   local ids
@@ -55,10 +82,16 @@ while priority >= 0 and taken < max do
     if not ids then priority = priority - 1 end
   end
   if ids then
-    for _, id in ipairs(ids) do
+    -- pcall: the ids are popped already, and an error would lose the whole batch.
+    local packed = redis.pcall('HMGET', K_PACKED, unpack(ids))
+    if packed.err then
+      unreadable(K_PACKED, packed.err)
+      packed = {}
+    end
+    for n, id in ipairs(ids) do
       local key = K_JOB .. id
-      -- pcall: the ids are popped already, and an error would lose the whole batch.
-      local f = redis.pcall('HMGET', key, 's', 'x', 'n', 'd', 'i', 'y')
+      local f = packed[n] and lease_packed(id, key, packed[n])
+        or redis.pcall('HMGET', key, 's', 'x', 'n', 'd', 'i', 'y')
       if f[1] == 'w' then
         if f[2] and tonumber(f[2]) <= now then
           finish(id, key, 'e')
@@ -84,6 +117,17 @@ while priority >= 0 and taken < max do
       elseif f.err then
         unreadable(key, f.err)
       end
+    end
+    -- The packed jobs among them now have hashes of their own (or were dropped).
+    local unpacked, unpacked_n = {}, 0
+    for n = 1, #ids do
+      if packed[n] then
+        unpacked_n = unpacked_n + 1
+        unpacked[unpacked_n] = ids[n]
+      end
+    end
+    if unpacked_n > 0 then
+      redis.call('HDEL', K_PACKED, unpack(unpacked, 1, unpacked_n))
     end
   end
 end

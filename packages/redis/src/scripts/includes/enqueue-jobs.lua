@@ -21,6 +21,7 @@ local ready = {}
 -- no job needs its own EXISTS. Ids repeated inside the batch are caught by `added`.
 -- Lengths are counted by hand: Lua's # searches for the end of a table.
 local keys = {}
+local ids = {}
 local key_count = 0
 local argc = #ARGV
 local a = FIRST_GROUP
@@ -32,6 +33,7 @@ while a <= argc do
   for _ = 1, tonumber(count) do
     key_count = key_count + 1
     keys[key_count] = K_JOB .. ARGV[a]
+    ids[key_count] = ARGV[a]
     a = a + stride
   end
 end
@@ -64,6 +66,19 @@ local function add_index(id, task, entries)
   end
 end
 local any_stored = key_count > 0 and redis.call('EXISTS', unpack(keys)) > 0
+-- Whether each id of the batch is a packed job (queue.lua), read with one HMGET the first
+-- time a job that is not packed itself needs to know; a packed one finds out by HSETNX.
+local packed_now = nil
+local function is_packed(n)
+  if not packed_now then
+    packed_now = {}
+    for start = 1, key_count, 1000 do
+      local got = redis.call('HMGET', K_PACKED, unpack(ids, start, math.min(start + 999, key_count)))
+      for k = 1, #got do packed_now[start + k - 1] = got[k] end
+    end
+  end
+  return packed_now[n]
+end
 local added = {}
 local n = 0
 local out_count = 0
@@ -111,6 +126,10 @@ while a <= argc do
   end
   local delayed = due and due > now
   if delayed then fields[2] = 'd' end
+  -- A ready job without `y` or `x` is packed: `<d> <input>` in K_PACKED (see queue.lua),
+  -- unless its task holds a space (only a raw transport.enqueue caller can send one).
+  local packs = plain and not delayed and not string.find(task, ' ', 1, true)
+  local packed_d = d .. ' '
   priority = tonumber(priority)
   local list = ready[priority]
   if not delayed and not list then
@@ -143,13 +162,22 @@ while a <= argc do
     if not existing and (added[id] or (any_stored and redis.call('EXISTS', key) == 1)) then
       existing = id
     end
+    if not existing then
+      if packs then
+        if redis.call('HSETNX', K_PACKED, id, packed_d .. input) == 0 then existing = id end
+      elseif is_packed(n) then
+        existing = id
+      end
+    end
     if existing then
       out[out_count + 1] = n - 1
       out[out_count + 2] = existing
       out[out_count + 3] = fingerprint
       out_count = out_count + 3
     else
-      if plain then
+      if packs then
+        -- Written by the HSETNX above.
+      elseif plain then
         redis.call('HSET', key, 's', fields[2], 'd', d, 'i', input)
       else
         fields[6] = input

@@ -49,11 +49,17 @@ local function take(id, states, task)
   if task then
     local f = redis.pcall('HMGET', key, 's', 'd', 'f')
     if f.err then return false end
-    if not f[1] or expired(f[1], f[3]) then return nil end
+    if not f[1] then
+      local packed = packed_fields(id)
+      if not packed then return nil end
+      f = { packed[2], packed[4] }
+    end
+    if expired(f[1], f[3]) then return nil end
     if not states[f[1]] or task_of(f[2]) ~= task then return false end
   end
   local fields = redis.pcall('HGETALL', key)
   if fields.err then return false end
+  if #fields == 0 then fields = packed_fields(id) or fields end
   local state, finished
   for n = 1, #fields, 2 do
     if fields[n] == 's' then state = fields[n + 1] elseif fields[n] == 'f' then finished = fields[n + 1] end

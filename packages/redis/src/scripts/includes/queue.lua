@@ -2,7 +2,8 @@
 --
 -- Every script takes the same 21 KEYS, all of one queue and so all with its hash tag
 -- `{<queue>}` (see src/keys.ts):
---   KEYS[1]      job key prefix    `<prefix>:{q}:j:`; a job's hash is this plus the id's unique part
+--   KEYS[1]      job key prefix    `<prefix>:{q}:j:`; a job's hash is this plus the id's unique part,
+--                                  and this key itself is the hash of packed jobs (K_PACKED below)
 --   KEYS[2..11]  ready lists       `<prefix>:{q}:w0` .. `w9`, one per priority, FIFO
 --   KEYS[12]     delayed ZSET      member unique part, score due time (ms)
 --   KEYS[13]     leases ZSET       member `<token> <unique part>` (lease_member), score lease deadline (ms)
@@ -39,6 +40,14 @@
 -- attempt-history.lua).
 
 local K_JOB = KEYS[1]
+-- Packed jobs: a job that has only waited since it was enqueued and has no `y` or `x`
+-- field is one field of this hash, unique id -> `<d> <input>` (d holds no space), instead
+-- of a hash of its own: no key, object and listpack per job. The hash is the job key
+-- prefix itself, which no job key equals (a unique id is never empty). A packed job is
+-- waiting; its first move (reserve, cancel) writes it to its own hash, `s` `w` `d` `i` as
+-- an unpacked job has them, and removes the field. A value with no space (written behind
+-- the scripts' back) is a `d` without input, which the client refuses as it would the hash.
+local K_PACKED = K_JOB
 local K_DELAYED = KEYS[12]
 local K_LEASES = KEYS[13]
 local K_MARKER = KEYS[14]
@@ -82,6 +91,24 @@ local function wake()
   if redis.call('LLEN', K_MARKER) == 0 then
     redis.call('LPUSH', K_MARKER, '1')
   end
+end
+
+-- The fields of packed job `id` as HGETALL gives a job's hash, or nil when it is not packed.
+local function packed_fields(id)
+  local packed = redis.call('HGET', K_PACKED, id)
+  if not packed then return nil end
+  local space = string.find(packed, ' ', 1, true)
+  if not space then return { 's', 'w', 'd', packed } end
+  return { 's', 'w', 'd', string.sub(packed, 1, space - 1), 'i', string.sub(packed, space + 1) }
+end
+
+-- Writes packed job `id` to its own hash `key`; false when it is not packed.
+local function unpack_job(id, key)
+  local fields = packed_fields(id)
+  if not fields then return false end
+  redis.call('HDEL', K_PACKED, id)
+  redis.call('HSET', key, unpack(fields))
+  return true
 end
 
 -- Priority and maxAttempts out of the `d` field, `<version><priority>|<maxAttempts>|…`

@@ -1,0 +1,215 @@
+import { makeEnvelope, uniqueQueue } from '@conveyor/core/testing';
+import { describe, expect, it } from 'vitest';
+import { JOB_FORMAT_VERSION } from '../src/wire/job-hash.js';
+import { usePrivateRedis } from './helpers/private-redis.js';
+
+// A job that has only waited since it was enqueued, with no idempotency key, schema,
+// workflow or expiry, is packed: a field of the queue's hash `P:{q}:j:` (unique id ->
+// `<d> <input>`) instead of a hash of its own (the README's "Job hash"). Its first move
+// gives it its own hash. Jobs stored before packing existed (their own hash while waiting)
+// are read as before.
+
+const { transport, admin } = usePrivateRedis();
+const packedKey = (queue: string) => `conveyor:{${queue}}:j:`;
+const jobKey = (queue: string, unique: string) => `conveyor:{${queue}}:j:${unique}`;
+const uniqueOfId = (id: string) => id.slice(id.indexOf(':') + 1);
+const reserveAll = (queue: string) =>
+  transport().reserve({ queues: [queue], max: 10, leaseMs: 10_000, consumer: 'c' });
+
+/**
+ * A waiting job as the previous layout stored it (`@conveyor/redis` before packing, job
+ * format version 1): its own hash `s` `d` `i`, its id on the ready list.
+ */
+async function storePreviousLayout(queue: string, enqueuedAt: number): Promise<string> {
+  const unique = `prev${Math.random().toString(36).slice(2, 10)}`;
+  await admin().hset(
+    jobKey(queue, unique),
+    's',
+    'w',
+    'd',
+    `15|3|${enqueuedAt}|4|shop.sendReceipt`,
+    'i',
+    '{"order":1}',
+  );
+  await admin().rpush(`conveyor:{${queue}}:w5`, unique);
+  return `${queue}:${unique}`;
+}
+
+describe('packed waiting jobs', () => {
+  it('stores a plain waiting job as one field of the queue hash, and unpacks it at reserve', async () => {
+    const queue = uniqueQueue('packed-store');
+    const envelope = makeEnvelope(queue, { priority: 7, maxAttempts: 2, task: 'a|b:c' });
+    const unique = uniqueOfId(envelope.id);
+    await transport().enqueue([{ envelope }]);
+    expect(await admin().exists(jobKey(queue, unique))).toBe(0);
+    const packed = await admin().hget(packedKey(queue), unique);
+    expect(packed).toMatch(
+      new RegExp(`^${JOB_FORMAT_VERSION}7\\|2\\|\\d+\\|-?\\d+\\|a\\|b:c \\{"conformance":true\\}$`),
+    );
+    expect(await transport().getJob(envelope.id)).toMatchObject({
+      state: 'waiting',
+      attempts: 0,
+      envelope: { ...envelope, attempt: 0 },
+    });
+
+    const [job] = await reserveAll(queue);
+    expect(job?.envelope).toEqual({ ...envelope, attempt: 1 });
+    expect(await admin().exists(packedKey(queue))).toBe(0);
+    const own = await admin().hgetall(jobKey(queue, unique));
+    expect(own).toMatchObject({ s: 'a', n: '1', i: '{"conformance":true}' });
+    expect(own.d).toBe(packed?.slice(0, packed.indexOf(' ')));
+    // A released job waits in its own hash, back on its priority's list (a release does
+    // not count as an attempt).
+    await transport().settle([{ type: 'release', id: envelope.id, token: job?.token ?? '' }]);
+    expect(await admin().lrange(`conveyor:{${queue}}:w7`, 0, -1)).toEqual([unique]);
+    expect(await admin().hget(jobKey(queue, unique), 's')).toBe('w');
+    const [again] = await reserveAll(queue);
+    expect(again?.envelope).toEqual({ ...envelope, attempt: 1 });
+  });
+
+  it('keeps a job with an idempotency key, expiry or delay in its own hash', async () => {
+    const queue = uniqueQueue('packed-not');
+    const keyed = makeEnvelope(queue, { idempotencyKey: 'k-1' });
+    const expiring = makeEnvelope(queue, { expiresAt: Date.now() + 60_000 });
+    const delayed = makeEnvelope(queue);
+    await transport().enqueue([
+      { envelope: keyed },
+      { envelope: expiring },
+      { envelope: delayed, delayMs: 60_000 },
+    ]);
+    for (const { id } of [keyed, expiring, delayed]) {
+      expect(await admin().exists(jobKey(queue, uniqueOfId(id)))).toBe(1);
+    }
+    expect(await admin().exists(packedKey(queue))).toBe(0);
+  });
+
+  it('treats a packed id as taken, whatever the second enqueue carries', async () => {
+    const queue = uniqueQueue('packed-dup');
+    const first = makeEnvelope(queue);
+    await transport().enqueue([{ envelope: first }]);
+    const results = await transport().enqueue([
+      { envelope: { ...first, input: { other: 1 } } },
+      { envelope: { ...first, expiresAt: Date.now() + 60_000 } },
+    ]);
+    expect(results.map((result) => result.duplicate)).toEqual([true, true]);
+    expect(await admin().exists(jobKey(queue, uniqueOfId(first.id)))).toBe(0);
+    const [job] = await reserveAll(queue);
+    expect(job?.envelope.input).toEqual(first.input);
+    expect(await reserveAll(queue)).toEqual([]);
+  });
+
+  it('cancels, lists, finds and purges packed jobs', async () => {
+    const queue = uniqueQueue('packed-admin');
+    const t = transport();
+    const [a, b, c] = [makeEnvelope(queue), makeEnvelope(queue), makeEnvelope(queue)];
+    await t.enqueue([
+      { envelope: a, index: [{ field: 'customer', value: 'c-1' }] },
+      { envelope: b },
+      { envelope: c },
+    ]);
+    expect(await t.cancel(b.id)).toBe('cancelled');
+    expect(await t.getJob(b.id)).toMatchObject({ state: 'cancelled' });
+    expect(await admin().hexists(packedKey(queue), uniqueOfId(b.id))).toBe(0);
+
+    const waiting = await t.admin.listJobs(queue, { state: 'waiting' });
+    expect(waiting.jobs.map((job) => job.id)).toEqual([c.id, a.id]);
+    const byTask = await t.admin.listJobs(queue, { state: 'waiting', task: a.task });
+    expect(byTask.jobs.map((job) => job.envelope)).toEqual([
+      { ...c, attempt: 0 },
+      { ...a, attempt: 0 },
+    ]);
+    const found = await t.admin.findByIndex(queue, {
+      task: a.task,
+      field: 'customer',
+      value: 'c-1',
+    });
+    expect(found.jobs.map((job) => [job.id, job.state])).toEqual([[a.id, 'waiting']]);
+
+    expect(await t.admin.purgeQueue(queue)).toBe(2);
+    expect(await admin().exists(packedKey(queue))).toBe(0);
+    expect(await t.getJob(a.id)).toBeNull();
+    expect(await reserveAll(queue)).toEqual([]);
+  });
+});
+
+describe('jobs stored in the previous layout', () => {
+  it('reads, lists, reserves and completes a waiting job stored in its own hash', async () => {
+    const queue = uniqueQueue('packed-previous');
+    const enqueuedAt = Date.now();
+    const previous = await storePreviousLayout(queue, enqueuedAt);
+    const packed = makeEnvelope(queue);
+    await transport().enqueue([{ envelope: packed }]);
+    const expected = {
+      v: 1,
+      id: previous,
+      task: 'shop.sendReceipt',
+      queue,
+      input: { order: 1 },
+      maxAttempts: 3,
+      priority: 5,
+      enqueuedAt: enqueuedAt - 4,
+    };
+    expect(await transport().getJob(previous)).toMatchObject({
+      state: 'waiting',
+      envelope: { ...expected, attempt: 0 },
+    });
+    const page = await transport().admin.listJobs(queue, { state: 'waiting' });
+    expect(page.jobs.map((job) => job.id)).toEqual([packed.id, previous]);
+
+    const jobs = await reserveAll(queue);
+    expect(jobs.map((job) => job.envelope)).toEqual([
+      { ...expected, attempt: 1 },
+      { ...packed, attempt: 1 },
+    ]);
+    await transport().settle(
+      jobs.map((job) => ({ type: 'complete', id: job.envelope.id, token: job.token, result: 1 })),
+    );
+    expect(await transport().getJob(previous)).toMatchObject({ state: 'completed', result: 1 });
+    expect(await transport().getJob(packed.id)).toMatchObject({ state: 'completed', result: 1 });
+  });
+
+  it('cancels and purges waiting jobs stored in their own hash', async () => {
+    const queue = uniqueQueue('packed-previous-admin');
+    const [first, second] = [
+      await storePreviousLayout(queue, Date.now()),
+      await storePreviousLayout(queue, Date.now()),
+    ];
+    expect(await transport().cancel(first)).toBe('cancelled');
+    expect(await transport().admin.purgeQueue(queue)).toBe(1);
+    expect(await admin().exists(jobKey(queue, uniqueOfId(second)))).toBe(0);
+    expect(await transport().getJob(first)).toMatchObject({ state: 'cancelled' });
+  });
+});
+
+describe('the job format version of a packed job', () => {
+  /** A packed job as a newer release could store it: version 9 at the start of its d. */
+  async function storeNewerPacked(queue: string): Promise<string> {
+    const unique = `newer${Math.random().toString(36).slice(2, 10)}`;
+    await admin().hset(packedKey(queue), unique, `95|3|${Date.now()}|0|t {"a":1}`);
+    await admin().rpush(`conveyor:{${queue}}:w5`, unique);
+    return `${queue}:${unique}`;
+  }
+
+  it('is refused by getJob with INVALID_ENVELOPE', async () => {
+    const queue = uniqueQueue('packed-version-read');
+    const newer = await storeNewerPacked(queue);
+    await expect(transport().getJob(newer)).rejects.toMatchObject({
+      code: 'INVALID_ENVELOPE',
+      message: expect.stringContaining('job format version "9"'),
+    });
+  });
+
+  it('dead-letters the job at reserve, in its own hash, without blocking the queue', async () => {
+    const queue = uniqueQueue('packed-version-reserve');
+    const newer = await storeNewerPacked(queue);
+    const after = makeEnvelope(queue);
+    await transport().enqueue([{ envelope: after }]);
+    const reserved = await reserveAll(queue);
+    expect(reserved.map((job) => job.envelope.id)).toEqual([after.id]);
+    const stored = await admin().hmget(jobKey(queue, uniqueOfId(newer)), 's', 'd', 'e');
+    expect(stored[0]).toBe('x');
+    expect(stored[1]).toMatch(/^95\|/);
+    expect(JSON.parse(stored[2] ?? '{}')).toMatchObject({ code: 'INVALID_ENVELOPE' });
+    expect(await admin().hexists(packedKey(queue), uniqueOfId(newer))).toBe(0);
+  });
+});
