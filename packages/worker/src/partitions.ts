@@ -8,7 +8,6 @@ import {
   partitionNames,
   QUEUE_NAME_RULE,
   routeOf,
-  STORED_QUEUE_NAME_RULE,
 } from '@conveyor/core/transport';
 import type { WorkflowCatalog } from './workflow/catalog.js';
 
@@ -28,7 +27,7 @@ export interface WorkerPartitions {
  * Works out the counts and the stored queues. Throws {@link InvalidOptionError} when two
  * tasks, or a task and the option, disagree on a queue's count, when a task on a queue
  * another task partitions declares nothing (its producers would write to the plain queue),
- * when `queues` names a partition of another count, and when a workflow's plan routes a
+ * when `queues` names something that is neither a queue nor a partition, and when a workflow's plan routes a
  * step to a queue the worker partitions by the option only (the plan cannot know).
  */
 export function resolvePartitions(options: {
@@ -90,23 +89,18 @@ export function resolvePartitions(options: {
   return { counts: Object.freeze(counts), storedQueues: [...new Set(stored)] };
 }
 
-/** A `queues` entry's stored names: a queue's partitions, or one partition named outright. */
+/**
+ * A `queues` entry's stored names: a queue's partitions, or one stored name given outright
+ * (a partition, of any count: a worker draining the partitions of a count being replaced
+ * names them, docs/partitions.md).
+ */
 function storedNamesOf(queue: string, counts: Readonly<Record<string, number>>): string[] {
   if (isQueueName(queue)) return partitionNames(queue, counts[queue] ?? 1);
   if (!isStoredQueueName(queue)) {
     throw new InvalidOptionError(
       'queue',
       queue,
-      `${QUEUE_NAME_RULE} (or ${STORED_QUEUE_NAME_RULE})`,
-    );
-  }
-  const partition = parsePartitionName(queue);
-  const count = partition && counts[partition.queue];
-  if (partition !== undefined && count !== undefined && count !== partition.partitions) {
-    throw new InvalidOptionError(
-      'queue',
-      queue,
-      `a partition of ${count}, the partitions queue ${JSON.stringify(partition.queue)} has here (e.g. "${partition.queue}~0of${count}"), or the queue's name for all of them`,
+      `${QUEUE_NAME_RULE}, or a partition's name such as "emails~3of8"`,
     );
   }
   return [queue];

@@ -58,6 +58,13 @@ describe('a worker with partitioned queues', () => {
     // One partition named outright: only that one.
     const one = resolveWorkerOptions({ transport, tasks: [notify], queues: ['pmail~2of4'] });
     expect(one.queues).toEqual(['pmail~2of4']);
+    // Draining the partitions of a count being replaced: named outright, beside the new ones.
+    const draining = resolveWorkerOptions({
+      transport,
+      tasks: [notify],
+      queues: ['pmail', ...partitionNames('pmail', 2)],
+    });
+    expect(draining.queues).toEqual([...partitionNames('pmail', 4), ...partitionNames('pmail', 2)]);
   });
 
   it.each([
@@ -85,7 +92,7 @@ describe('a worker with partitioned queues', () => {
       },
       'queue of task "p.bare" "pmail"',
     ],
-    [{ tasks: [notify], queues: ['pmail~1of2'] }, 'queue "pmail~1of2"'],
+    [{ tasks: [notify], queues: ['pmail~4of4'] }, 'queue "pmail~4of4"'],
     [{ tasks: [plain], partitions: { pother: 0 } }, 'partitions.pother 0'],
   ])('refuses disagreeing partitions with INVALID_OPTION (%#)', (options, quoted) => {
     const error = errorOf(() =>
