@@ -165,8 +165,12 @@ export function createPickup(options: PickupOptions): Pickup {
       if (closed || signal?.aborted) return Promise.resolve(undefined);
       const connection = checkOut() as Redis;
       const clientId = clientIds.get(connection);
+      // Both commands in one write: one system call, one packet for Redis to read.
+      const socket = connection.status === 'ready' ? connection.stream : undefined;
+      socket?.cork();
       connection.blpop(marker, blockSeconds(timeoutMs)).catch(() => {});
       const reply = follow.send(connection);
+      socket?.uncork();
       const waiting = new Promise<T | undefined>((resolve) => {
         let cut = false;
         let settled = false;
