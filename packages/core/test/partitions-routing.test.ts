@@ -252,6 +252,21 @@ describe('schedules and workflows on a partitioned queue', () => {
     );
   });
 
+  it("finds a runtime schedule by its queue's name, and lists it under the queue", async () => {
+    const transport = memoryTransport();
+    const client = createClient({ transport });
+    const schedule = defineSchedule({ id: 'rt', task: spread, every: 60_000, input: { n: 1 } });
+    expect(await client.schedules.upsert(schedule)).toBe('created');
+    const partition = partitionName('bulk', partitionOfKey('rt', 4), 4);
+    await client.schedules.pause('rt', { queue: 'bulk' });
+    const rows = await client.schedules.list({ queues: ['bulk'] });
+    expect(rows.map((row) => [row.queue, row.id, row.paused])).toEqual([[partition, 'rt', true]]);
+    const job = await client.schedules.runNow('rt', { queue: partition });
+    expect(job.id.startsWith(`${partition}:`)).toBe(true);
+    expect(await client.schedules.remove('rt', { queue: 'bulk' })).toBe(true);
+    await client.close();
+  });
+
   it("plans a step on the partition its workflow's and step's names pick", () => {
     const flow = defineWorkflow({
       name: 'shop.flow',
