@@ -1,5 +1,6 @@
-// The transport conformance suite, part two of two (see helpers/conformance-parts.ts).
+// The transport conformance suite, part two of two (see helpers/conformance-parts.ts),
+// against partition names.
 import { clusterConformance } from './helpers/cluster-conformance.js';
-import { PART_TWO } from './helpers/conformance-parts.js';
+import { AS_PARTITIONS, PART_TWO } from './helpers/conformance-parts.js';
 
-clusterConformance(PART_TWO);
+clusterConformance(PART_TWO, AS_PARTITIONS);

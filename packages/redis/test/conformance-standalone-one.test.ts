@@ -1,6 +1,7 @@
-// The transport conformance suite, part one of two (see helpers/conformance-parts.ts).
+// The transport conformance suite, part one of two (see helpers/conformance-parts.ts),
+// against partition names.
 
-import { PART_ONE } from './helpers/conformance-parts.js';
+import { AS_PARTITIONS, PART_ONE } from './helpers/conformance-parts.js';
 import { standaloneConformance } from './helpers/standalone-conformance.js';
 
-standaloneConformance(PART_ONE);
+standaloneConformance(PART_ONE, AS_PARTITIONS);

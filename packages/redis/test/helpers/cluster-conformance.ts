@@ -1,5 +1,5 @@
 import { silentLogger } from '@conveyor/core';
-import type { ConformanceGroup } from '@conveyor/core/testing';
+import type { ConformanceGroup, ConformanceOptions } from '@conveyor/core/testing';
 import { Cluster } from 'ioredis';
 import { afterAll, beforeAll } from 'vitest';
 import { redisTransport } from '../../src/index.js';
@@ -7,7 +7,10 @@ import { registerConformance } from './conformance-parts.js';
 import { type RedisCluster, startRedisCluster } from './redis-cluster.js';
 
 /** Registers these conformance groups against a private 3-master Redis Cluster for the calling file. */
-export function clusterConformance(groups: readonly ConformanceGroup[]): void {
+export function clusterConformance(
+  groups: readonly ConformanceGroup[],
+  queueName?: ConformanceOptions['queueName'],
+): void {
   // A private 3-master cluster for the whole file; queues land in different slots.
   let cluster: RedisCluster;
   const clients: Cluster[] = [];
@@ -31,5 +34,6 @@ export function clusterConformance(groups: readonly ConformanceGroup[]): void {
   // 500 ms: a fresh cluster client's first call maps the slots and loads the script on its
   // node; under the whole `pnpm test` on a slow 2-core VM that once overran 250 ms in a
   // "returns at once" check.
-  registerConformance('redis cluster', open, groups, 500);
+  const name = queueName ? 'redis cluster, partitions' : 'redis cluster';
+  registerConformance(name, open, groups, 500, queueName);
 }

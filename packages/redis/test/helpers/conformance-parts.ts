@@ -1,8 +1,10 @@
 import {
   CONFORMANCE_GROUPS,
   type ConformanceGroup,
+  type ConformanceOptions,
   runTransportConformance,
 } from '@conveyor/core/testing';
+import { partitionName } from '@conveyor/core/transport';
 import type { RedisTransport } from '../../src/index.js';
 
 // Vitest runs test files in parallel but the tests of one file in sequence, and the suite
@@ -25,15 +27,25 @@ export const PART_TWO: readonly ConformanceGroup[] = CONFORMANCE_GROUPS.filter(
 );
 
 /**
+ * Runs a part against partition names: each test's queue is partition 1 of 4, a whole queue
+ * under its own hash tag (on a cluster, in a slot of its own). Instead of a third run (the
+ * suite is most of the package's test time), one part per topology runs against partitions
+ * and the other against plain names: standalone part one and cluster part two.
+ */
+export const AS_PARTITIONS: ConformanceOptions['queueName'] = (base) => partitionName(base, 1, 4);
+
+/**
  * Registers these groups of the conformance suite on transports made by `open`.
  * `timeUnitMs` (default 250): rules such as "at once" and lease deadlines need slack when
- * CI runs every package's tests at the same time on two cores.
+ * CI runs every package's tests at the same time on two cores. `queueName`: see
+ * {@link AS_PARTITIONS}.
  */
 export function registerConformance(
   name: string,
   open: () => RedisTransport,
   groups: readonly ConformanceGroup[],
   timeUnitMs = 250,
+  queueName?: ConformanceOptions['queueName'],
 ): void {
   runTransportConformance(
     name,
@@ -49,6 +61,6 @@ export function registerConformance(
       advance: (ms) => new Promise((resolve) => setTimeout(resolve, ms === 0 ? 5 : ms + 5)),
       timeUnitMs,
     },
-    { groups },
+    { groups, queueName },
   );
 }
