@@ -44,17 +44,31 @@ export function checkAddress(address: unknown): StepAddress {
 
 /** The value as its JSON round trip, within `maxBytes` (`NOT_JSON`, `PAYLOAD_TOO_LARGE`). */
 export function jsonWithin(value: unknown, what: string, maxBytes: number): JsonValue {
+  const primitive = primitiveWithin(value, what, maxBytes);
+  if (primitive !== undefined) return primitive;
+  return JSON.parse(checkedJson(value, what, maxBytes)) as JsonValue;
+}
+
+/** As {@link jsonWithin}, for a value no one keeps (a map's items): checked, not copied. */
+export function assertJsonWithin(value: unknown, what: string, maxBytes: number): void {
+  if (primitiveWithin(value, what, maxBytes) === undefined) checkedJson(value, what, maxBytes);
+}
+
+function primitiveWithin(value: unknown, what: string, maxBytes: number): JsonValue | undefined {
   if (value === undefined)
     throw new InvalidOptionError(what, value, 'a JSON value (null for none)');
-  const primitive = withinAsPrimitive(value, maxBytes);
-  if (primitive !== undefined) return primitive;
+  return withinAsPrimitive(value, maxBytes);
+}
+
+/** A value that is not a primitive surely within the cap: its JSON, checked. */
+function checkedJson(value: unknown, what: string, maxBytes: number): string {
   assertJsonValue(value, what);
   const json = JSON.stringify(value);
   const bytes = utf8SizeOver(json, maxBytes);
   if (bytes !== undefined) {
     throw new PayloadTooLargeError(what, bytes, maxBytes, undefined, 'input');
   }
-  return JSON.parse(json) as JsonValue;
+  return json;
 }
 
 /** Longest JSON of a finite number (`-1.7976931348623157e+308`, -Number.MAX_VALUE). */

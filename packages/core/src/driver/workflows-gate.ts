@@ -4,13 +4,13 @@ import { gated, type TransportGate } from './gates.js';
 import {
   assertIntIn,
   assertJobIds,
+  assertJsonWithin,
   assertMaxChildren,
   assertStepName,
   assertWorkflowId,
   checkAddress,
   checkOutcome,
   checkStart,
-  jsonWithin,
   MAX_RESULTS_PAGE,
   MAX_STALE_LIMIT,
 } from './workflow-checks.js';
@@ -65,10 +65,11 @@ export function gateWorkflows(
         if (!Array.isArray(items)) {
           throw new InvalidOptionError(`items of step "${step}"`, items, 'an array of JSON values');
         }
-        const checked = items.map((item, index) =>
-          jsonWithin(item, `item ${index} of step "${step}"`, maxPayloadBytes),
-        );
-        return workflows.expand(id, step, checked, maxChildren);
+        // Checked, not copied: a transport stores only their count [W7].
+        items.forEach((item, index) => {
+          assertJsonWithin(item, `item ${index} of step "${step}"`, maxPayloadBytes);
+        });
+        return workflows.expand(id, step, items, maxChildren);
       }),
     dispatched: (id, jobIds) =>
       gated(gate, () => {

@@ -91,10 +91,12 @@ export async function flushWorkflowOutbox(
 
 /** Child jobs per enqueue call: the first children start while the rest are enqueued. */
 export const MAP_CHILDREN_CHUNK = 1_000;
+/** Child jobs in the first enqueue call: few, so that the first children start soon. */
+export const MAP_CHILDREN_FIRST_CHUNK = 100;
 
 /**
- * Enqueues the map children `expand` answered (docs/workflows.md §3, W7), chunk by chunk,
- * each with its item as input, then clears the stage's children entry. Their ids are fixed
+ * Enqueues the map children `expand` answered (docs/workflows.md §3, W7), chunk by chunk
+ * (a small first chunk, then {@link MAP_CHILDREN_CHUNK} a call), each with its item as input, then clears the stage's children entry. Their ids are fixed
  * (`workflowJobId` of the child and its retry), so a repeat after a crash adds nothing (rule
  * R3a); until the entry is cleared, the expand job's redelivery comes back here.
  */
@@ -110,9 +112,10 @@ export async function enqueueMapChildren(
   if (def === undefined) throw new Error(`map step "${step}" is not in the plan of ${workflowId}`);
   const { task, queue, maxAttempts, priority } = def;
   const { open } = children;
-  for (let from = 0; from < open.length; from += MAP_CHILDREN_CHUNK) {
+  let size = MAP_CHILDREN_FIRST_CHUNK;
+  for (let from = 0; from < open.length; from += size, size = MAP_CHILDREN_CHUNK) {
     const now = Date.now();
-    const chunk = open.slice(from, from + MAP_CHILDREN_CHUNK);
+    const chunk = open.slice(from, from + size);
     const requests = chunk.map(({ child, retries }) => {
       const jobId = workflowJobId(queue, workflowId, step, child, retries);
       const input = items[child] ?? null;
