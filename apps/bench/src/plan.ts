@@ -72,7 +72,7 @@ export const FULL: Sizes = {
   scheduleProcesses: 2,
   flowChildren: 10_000,
   flowConcurrency: 50,
-  cluster: 30_000,
+  cluster: 20_000,
   clusterProcesses: 2,
 };
 
