@@ -4,7 +4,6 @@ import { type ClientWorkflows, createClientWorkflows } from './client-workflows.
 import { ENVELOPE_VERSION, type JobEnvelope, serializeInput } from './envelope.js';
 import { atInput, InvalidOptionError, ValidationError } from './errors.js';
 import { checkDuplicateInputs, type IdempotencyMode } from './idempotency.js';
-import { newJobId, newJobUnique } from './ids.js';
 import { indexEntriesOf } from './input-index.js';
 import { createJobHandle, type JobHandle } from './job-handle.js';
 import type { JsonValue } from './json.js';
@@ -12,10 +11,10 @@ import { receivedInput } from './json-boundary.js';
 import { consoleLogger, type Logger } from './logger.js';
 import {
   checkPartitionCounts,
+  newRoutedJob,
   type PartitionCounts,
   type QueueRoute,
-  routeOf,
-  storedQueueOf,
+  taskRouter,
 } from './partition-routing.js';
 import { assertByteLimit, DEFAULT_MAX_PAYLOAD_BYTES } from './payload-size.js';
 import { PreparedRequest } from './prepared-request.js';
@@ -28,7 +27,6 @@ import {
   assertPriority,
   assertQueueOption,
   DEFAULT_PRIORITY,
-  DEFAULT_QUEUE,
   type TaskInput,
   type TaskResult,
 } from './task.js';
@@ -164,8 +162,10 @@ export function createClient(options: ClientOptions): Client {
     runAt: number | undefined;
   }
 
+  const routeFor = taskRouter(partitions);
+
   const callParts = (task: AnyTaskContract, call: EnqueueOptions): CallParts => ({
-    route: routeOf(task, partitions, call.queue ?? task.queue ?? DEFAULT_QUEUE),
+    route: routeFor(task, call.queue),
     maxAttempts: call.attempts ?? resolveRetryPolicy(task.retry).attempts,
     priority: call.priority ?? task.priority ?? DEFAULT_PRIORITY,
     expiresAt: call.expiresAt === undefined ? undefined : toEpoch(call.expiresAt, 'expiresAt'),
@@ -181,16 +181,7 @@ export function createClient(options: ClientOptions): Client {
     call: EnqueueOptions,
     parts: CallParts,
   ): { request: PreparedRequest; exact: boolean } => {
-    const { route } = parts;
-    let queue = route.queue;
-    let id: string;
-    if (route.partitions === 1) {
-      id = newJobId(queue);
-    } else {
-      const unique = newJobUnique();
-      queue = storedQueueOf(route, { input, idempotencyKey: call.idempotencyKey, key: unique });
-      id = `${queue}:${unique}`;
-    }
+    const { queue, id } = newRoutedJob(parts.route, input, call.idempotencyKey);
     const envelope: JobEnvelope = {
       v: ENVELOPE_VERSION,
       id,

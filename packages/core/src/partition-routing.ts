@@ -1,5 +1,6 @@
 import { isQueueName, QUEUE_NAME_RULE } from './envelope.js';
 import { InvalidOptionError } from './errors.js';
+import { newJobId, newJobUnique } from './ids.js';
 import { INDEX_FIELD_RULE, isIndexField, valueAt } from './input-index.js';
 import { assertPartitions, partitionNames, partitionOfKey } from './partitions.js';
 
@@ -160,6 +161,40 @@ export function routeOf(
     );
   }
   return makeRoute(queue, declared ?? configured ?? 1, task.partitionBy);
+}
+
+/**
+ * `routeOf` for a producer: each task's route on its own queue worked out (and checked)
+ * once, at its first job; a call's other queue each time.
+ */
+export function taskRouter(
+  counts: PartitionCounts,
+): (task: RoutedTask, queue: string | undefined) => QueueRoute {
+  const routes = new WeakMap<RoutedTask, QueueRoute>();
+  return (task, queue) => {
+    if (queue !== undefined) return routeOf(task, counts, queue);
+    let route = routes.get(task);
+    if (route === undefined) {
+      route = routeOf(task, counts);
+      routes.set(task, route);
+    }
+    return route;
+  };
+}
+
+/**
+ * A new job's stored queue and id on `route`: `<queue>:<unique>` on a plain queue; on a
+ * partitioned one the partition {@link storedQueueOf} picks (the id's unique part last).
+ */
+export function newRoutedJob(
+  route: QueueRoute,
+  input: unknown,
+  idempotencyKey: string | undefined,
+): { queue: string; id: string } {
+  if (route.partitions <= 1) return { queue: route.queue, id: newJobId(route.queue) };
+  const unique = newJobUnique();
+  const queue = storedQueueOf(route, { input, idempotencyKey, key: unique });
+  return { queue, id: `${queue}:${unique}` };
 }
 
 /** What a job offers to pick its partition by, in order of preference. */
