@@ -83,6 +83,7 @@ export function dispatch(io: Io, signal: AbortSignal) {
               {
                 json: options.json,
                 queues: options.queues as string[] | undefined,
+                partitions: options.partitions === true,
                 watch,
                 signal,
               },

@@ -1,5 +1,5 @@
 import { isScheduleId, SCHEDULE_ID_RULE } from '@conveyor/core';
-import { isQueueName, queueOfJobId } from '@conveyor/core/transport';
+import { isQueueName, isStoredQueueName, queueOfJobId } from '@conveyor/core/transport';
 import { usageError } from './errors.js';
 
 /** Parses an integer option (`--concurrency 8`); quotes a bad value. */
@@ -24,9 +24,29 @@ export function parseQueue(option: string) {
   };
 }
 
-/** Parses `a,b,c` into queue names (blank entries are dropped, repeats removed). */
-export function parseQueueList(option: string) {
-  const one = parseQueue(option);
+/**
+ * Parses a queue or partition name (`emails`, `emails~3of8`), for the commands that read or
+ * act on stored queues; quotes a bad one.
+ */
+export function parseStoredQueue(option: string) {
+  return (value: string): string => {
+    if (!isStoredQueueName(value)) {
+      throw usageError(
+        option,
+        value,
+        `a queue name (1–64 of A–Z, a–z, 0–9, "_", "." and "-"), or a partition's, e.g. "emails~3of8"`,
+      );
+    }
+    return value;
+  };
+}
+
+/**
+ * Parses `a,b,c` into queue names (blank entries are dropped, repeats removed); with
+ * `stored`, partition names too ({@link parseStoredQueue}).
+ */
+export function parseQueueList(option: string, stored = false) {
+  const one = stored ? parseStoredQueue(option) : parseQueue(option);
   return (value: string): string[] => {
     const queues = value
       .split(',')

@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import { dispatch } from './actions.js';
 import { brokerCommand, examples, transportHelp } from './command-help.js';
 import { DEFAULT_PREFIX, DEFAULT_REDIS_URL, TLS_OPTIONS } from './connection-settings.js';
-import { parseInteger, parseJobId, parseQueue, parseQueueList } from './options.js';
+import { parseInteger, parseJobId, parseQueueList, parseStoredQueue } from './options.js';
 import type { Io } from './output.js';
 import { addScheduleCommands } from './schedule-commands.js';
 import { version } from './version.js';
@@ -197,18 +197,26 @@ ${transportHelp()}${examples(
     'show waiting, delayed, active and dead counts per queue, and live workers',
     {
       admin: true,
+      notes: `
+A partitioned queue (stored as partitions named <queue>~<p>of<n>, e.g. emails~3of8) is one
+row with the totals of its partitions; --partitions lists each partition under it, and so
+does --queues naming the queue. --queues emails~3of8 shows that partition alone. In --json,
+such a queue's entry has the totals and a "partitions" array with each partition's counts.
+`,
       examples: [
         'conveyor status',
         'conveyor status --queues emails --json',
+        'conveyor status --partitions',
         'conveyor status -w 5',
       ],
     },
   )
     .option(
       '-q, --queues <list>',
-      'only these queues (comma-separated)',
-      parseQueueList('--queues'),
+      'only these queues (comma-separated); a partitioned queue with its partitions, a partition (emails~3of8) alone',
+      parseQueueList('--queues', true),
     )
+    .option('-p, --partitions', "list each partition under its queue's totals")
     .option(
       '-w, --watch [seconds]',
       'redraw every few seconds until Ctrl-C (default 2)',
@@ -247,20 +255,40 @@ ${transportHelp()}${examples(
     'move dead-letter jobs back to their queue with a fresh attempt budget',
     {
       admin: true,
+      notes: `
+--all-dead --queue on a partitioned queue retries the dead jobs of every partition;
+--queue emails~3of8 only that partition's. A job id names its partition itself.
+`,
       examples: ['conveyor retry emails:mi9x0q2k3a', 'conveyor retry --all-dead --queue emails'],
     },
   )
     .argument('[job-id]', 'a dead job to retry (its queue comes from the id)', parseJobId)
     .option('--all-dead', 'retry every dead job of --queue')
-    .option('-q, --queue <queue>', 'the queue, with --all-dead', parseQueue('--queue'))
+    .option(
+      '-q, --queue <queue>',
+      'the queue, with --all-dead: a partitioned queue means all its partitions, emails~3of8 one',
+      parseStoredQueue('--queue'),
+    )
     .option('--json', 'print the outcome as JSON')
     .action(run('retry'));
 
   brokerCommand(program, 'dead', "list a queue's dead-letter jobs, oldest first", {
     admin: true,
-    examples: ['conveyor dead emails', 'conveyor dead emails --offset 50 --json'],
+    notes: `
+A partitioned queue lists the dead jobs of all its partitions, one partition after the other
+(each oldest first); name one partition (emails~3of8) to list only its own.
+`,
+    examples: [
+      'conveyor dead emails',
+      'conveyor dead emails --offset 50 --json',
+      'conveyor dead emails~3of8',
+    ],
   })
-    .argument('<queue>', 'the queue', parseQueue('queue'))
+    .argument(
+      '<queue>',
+      'the queue, or one partition of a partitioned queue (emails~3of8)',
+      parseStoredQueue('queue'),
+    )
     .option('--limit <n>', 'jobs per page', parseInteger('--limit', 1, 10_000), 50)
     .option('--offset <n>', 'jobs to skip', parseInteger('--offset', 0), 0)
     .option('--json', 'print the page as JSON')
@@ -282,10 +310,22 @@ ${transportHelp()}${examples(
     'delete the waiting and delayed jobs of a queue (running jobs finish; dead ones stay unless --dead)',
     {
       admin: true,
-      examples: ['conveyor purge emails', 'conveyor purge emails --dead --yes'],
+      notes: `
+A partitioned queue is purged in every partition; name one partition (emails~3of8) to purge
+only that one. --json then adds a "partitions" array with what went from each.
+`,
+      examples: [
+        'conveyor purge emails',
+        'conveyor purge emails --dead --yes',
+        'conveyor purge emails~3of8 --yes',
+      ],
     },
   )
-    .argument('<queue>', 'the queue', parseQueue('queue'))
+    .argument(
+      '<queue>',
+      'the queue, or one partition of a partitioned queue (emails~3of8)',
+      parseStoredQueue('queue'),
+    )
     .option('-y, --yes', 'do not ask for confirmation (required when stdin is not a terminal)')
     .option('--dead', "also delete the queue's dead-letter jobs")
     .option('--json', 'print the outcome as JSON')

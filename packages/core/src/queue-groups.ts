@@ -25,6 +25,18 @@ function storedOrder(a: string, b: string): number {
 }
 
 /**
+ * Orders stored queue names as {@link groupStoredQueues} lists them: by queue name, then the
+ * plain queue, then partitions by count and number. For walking several stored queues in
+ * the order operators read them, with a resume point that may have vanished since.
+ */
+export function compareStoredQueues(a: string, b: string): number {
+  const qa = parsePartitionName(a)?.queue ?? a;
+  const qb = parsePartitionName(b)?.queue ?? b;
+  if (qa !== qb) return qa < qb ? -1 : 1;
+  return storedOrder(a, b);
+}
+
+/**
  * Groups stored queue names (`admin.listQueues()`) by queue, sorted by queue name.
  *
  * @example

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { groupStoredQueues, storedQueuesOf, sumQueueCounts } from '../src/driver/index.js';
+import {
+  compareStoredQueues,
+  groupStoredQueues,
+  storedQueuesOf,
+  sumQueueCounts,
+} from '../src/driver/index.js';
 
 describe('groupStoredQueues', () => {
   it('puts partitions under their queue, in partition order, and plain queues alone', () => {
@@ -58,5 +63,19 @@ describe('sumQueueCounts', () => {
       dead: 17,
       finished: 19,
     });
+  });
+});
+
+describe('compareStoredQueues', () => {
+  it('orders as groupStoredQueues lists them', () => {
+    const names = ['q~10of12', 'p', 'q~2of12', 'q', 'q.x', 'q~1of2'];
+    expect([...names].sort(compareStoredQueues)).toEqual([
+      'p',
+      'q',
+      'q~1of2',
+      'q~2of12',
+      'q~10of12',
+      'q.x',
+    ]);
   });
 });

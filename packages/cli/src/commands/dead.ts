@@ -1,23 +1,64 @@
+import type { DeadLetterPage, JobRecord, TransportAdmin } from '@conveyor/core';
 import type { AdminConnection } from '../connection.js';
 import { formatTime, type Io, printJson, renderTable } from '../output.js';
+import { queueLabel, storedQueuesFor } from '../stored-queues.js';
 import { terminalText } from '../terminal-text.js';
 import { cutDeepRecord, tooDeepNote } from '../value-depth.js';
 
-/** `conveyor dead <queue>`: a page of the queue's dead-letter set, oldest first. */
+/**
+ * A page of the dead-letter sets of `stored` read as one list, each set after the one
+ * before it: a partitioned queue's partitions in partition order. One call for the counts,
+ * then one per set the page reaches.
+ */
+async function readDeadPage(
+  admin: TransportAdmin,
+  stored: readonly string[],
+  offset: number,
+  limit: number,
+): Promise<DeadLetterPage & { partitions: Array<{ queue: string; dead: number }> }> {
+  const counts = await admin.queueCounts(stored);
+  const jobs: JobRecord[] = [];
+  let skip = offset;
+  for (const { queue, dead } of counts) {
+    if (jobs.length >= limit) break;
+    if (skip >= dead) {
+      skip -= dead;
+      continue;
+    }
+    const page = await admin.listDead(queue, { offset: skip, limit: limit - jobs.length });
+    jobs.push(...page.jobs);
+    skip = 0;
+  }
+  const partitions = counts.map(({ queue, dead }) => ({ queue, dead }));
+  return { jobs, total: partitions.reduce((sum, p) => sum + p.dead, 0), partitions };
+}
+
+/**
+ * `conveyor dead <queue>`: a page of the queue's dead-letter set, oldest first; of a
+ * partitioned queue, its partitions' sets one after the other.
+ */
 export async function listDeadJobs(
   connection: AdminConnection,
   queue: string,
   options: { json?: boolean; limit: number; offset: number },
   io: Io,
 ): Promise<void> {
-  const page = await connection.admin.listDead(queue, {
-    offset: options.offset,
-    limit: options.limit,
-  });
+  const { admin } = connection;
+  const stored = await storedQueuesFor(admin, queue);
+  const single = stored.length === 1 && stored[0] === queue;
+  const page = single
+    ? await admin.listDead(queue, { offset: options.offset, limit: options.limit })
+    : await readDeadPage(admin, stored, options.offset, options.limit);
   if (options.json) {
     const cut = page.jobs.map((job) => cutDeepRecord(job));
     const jobs = cut.map(({ record }) => record);
-    printJson(io, { queue, total: page.total, offset: options.offset, jobs });
+    printJson(io, {
+      queue,
+      total: page.total,
+      offset: options.offset,
+      jobs,
+      ...('partitions' in page ? { partitions: page.partitions } : {}),
+    });
     for (const { record, tooDeep } of cut) {
       if (tooDeep.length > 0)
         io.stderr(`note: job ${terminalText(record.id)}: ${tooDeepNote(tooDeep)}.`);
@@ -25,7 +66,7 @@ export async function listDeadJobs(
     return;
   }
   if (page.total === 0) {
-    io.stdout(`Queue ${queue} has no dead jobs.`);
+    io.stdout(`Queue ${queueLabel(queue, stored)} has no dead jobs.`);
     return;
   }
   const now = Date.now();
@@ -47,6 +88,6 @@ export async function listDeadJobs(
   const shown = page.jobs.length;
   io.stdout('');
   io.stdout(
-    `${shown} of ${page.total} dead job${page.total === 1 ? '' : 's'} shown (offset ${options.offset}). Retry with \`conveyor retry <job-id>\` or \`conveyor retry --all-dead --queue ${queue}\`.`,
+    `${shown} of ${page.total} dead job${page.total === 1 ? '' : 's'}${single ? '' : ` of ${queueLabel(queue, stored)}`} shown (offset ${options.offset}). Retry with \`conveyor retry <job-id>\` or \`conveyor retry --all-dead --queue ${queue}\`.`,
   );
 }

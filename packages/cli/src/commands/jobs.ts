@@ -2,6 +2,7 @@ import { queueOfJobId } from '@conveyor/core/transport';
 import type { AdminConnection, Connection } from '../connection.js';
 import { CliError } from '../errors.js';
 import { type Io, printJson } from '../output.js';
+import { queueLabel, storedQueuesFor } from '../stored-queues.js';
 import { terminalText } from '../terminal-text.js';
 import { jobNotFound } from './inspect.js';
 
@@ -29,16 +30,24 @@ export async function retryJob(
     io.stdout(`Retried ${terminalText(id)}: back in queue ${queue} with a fresh attempt budget.`);
 }
 
-/** `conveyor retry --all-dead --queue q`: moves every dead job of a queue back to waiting. */
+/**
+ * `conveyor retry --all-dead --queue q`: moves every dead job of a queue (of a partitioned
+ * queue, of each partition) back to waiting.
+ */
 export async function retryAllDead(
   connection: AdminConnection,
   queue: string,
   options: { json?: boolean },
   io: Io,
 ): Promise<void> {
-  const retried = await connection.admin.retryDead(queue);
-  if (options.json) printJson(io, { queue, retried });
-  else io.stdout(`Retried ${retried} dead job${retried === 1 ? '' : 's'} of queue ${queue}.`);
+  const { admin } = connection;
+  const stored = await storedQueuesFor(admin, queue);
+  const label = queueLabel(queue, stored);
+  const partitions: Array<{ queue: string; retried: number }> = [];
+  for (const name of stored) partitions.push({ queue: name, retried: await admin.retryDead(name) });
+  const retried = partitions.reduce((sum, p) => sum + p.retried, 0);
+  if (options.json) printJson(io, { queue, retried, ...(label === queue ? {} : { partitions }) });
+  else io.stdout(`Retried ${retried} dead job${retried === 1 ? '' : 's'} of queue ${label}.`);
 }
 
 /** `conveyor cancel <job-id>`. */

@@ -1,10 +1,13 @@
+import { sumQueueCounts } from '@conveyor/core/transport';
 import type { AdminConnection } from '../connection.js';
 import { CliError } from '../errors.js';
 import { type Io, printJson } from '../output.js';
+import { queueLabel, storedQueuesFor } from '../stored-queues.js';
 
 /**
  * `conveyor purge <queue>`: deletes the waiting and delayed jobs of a queue (and with
- * `--dead`, its dead-letter set too). Asks first on a terminal; needs `--yes` otherwise.
+ * `--dead`, its dead-letter set too); of a partitioned queue, of every partition. Asks
+ * first on a terminal; needs `--yes` otherwise.
  */
 export async function purgeQueue(
   connection: AdminConnection,
@@ -13,25 +16,41 @@ export async function purgeQueue(
   io: Io,
 ): Promise<void> {
   const { admin } = connection;
-  if (!options.yes) {
-    if (!io.interactive) {
-      throw new CliError(
-        'REFUSED',
-        `Refusing to purge queue ${queue} without confirmation: stdin is not a terminal. Pass --yes to purge.`,
-      );
-    }
-    const [counts] = await admin.queueCounts([queue]);
-    const what = `${counts?.waiting ?? 0} waiting and ${counts?.delayed ?? 0} delayed${options.dead ? ` and ${counts?.dead ?? 0} dead` : ''}`;
-    const confirmed = await io.confirm(`Delete ${what} jobs of queue ${queue}? [y/N] `);
-    if (!confirmed) throw new CliError('REFUSED', `Not purged: queue ${queue} is unchanged.`);
+  if (!options.yes && !io.interactive) {
+    throw new CliError(
+      'REFUSED',
+      `Refusing to purge queue ${queue} without confirmation: stdin is not a terminal. Pass --yes to purge.`,
+    );
   }
-  const purged = await admin.purgeQueue(queue);
-  const dead = options.dead ? await admin.purgeDead(queue) : 0;
+  const stored = await storedQueuesFor(admin, queue);
+  const label = queueLabel(queue, stored);
+  if (!options.yes) {
+    const counts = sumQueueCounts(queue, await admin.queueCounts(stored));
+    const what = `${counts.waiting} waiting and ${counts.delayed} delayed${options.dead ? ` and ${counts.dead} dead` : ''}`;
+    const confirmed = await io.confirm(`Delete ${what} jobs of queue ${label}? [y/N] `);
+    if (!confirmed) throw new CliError('REFUSED', `Not purged: queue ${label} is unchanged.`);
+  }
+  const partitions: Array<{ queue: string; purged: number; dead?: number }> = [];
+  for (const name of stored) {
+    const purged = await admin.purgeQueue(name);
+    partitions.push(
+      options.dead
+        ? { queue: name, purged, dead: await admin.purgeDead(name) }
+        : { queue: name, purged },
+    );
+  }
+  const purged = partitions.reduce((sum, p) => sum + p.purged, 0);
+  const dead = partitions.reduce((sum, p) => sum + (p.dead ?? 0), 0);
   if (options.json) {
-    printJson(io, options.dead ? { queue, purged, dead } : { queue, purged });
+    printJson(io, {
+      queue,
+      purged,
+      ...(options.dead ? { dead } : {}),
+      ...(label === queue ? {} : { partitions }),
+    });
   } else {
     io.stdout(
-      `Purged ${purged} waiting/delayed job${purged === 1 ? '' : 's'}${options.dead ? ` and ${dead} dead job${dead === 1 ? '' : 's'}` : ''} from queue ${queue}.`,
+      `Purged ${purged} waiting/delayed job${purged === 1 ? '' : 's'}${options.dead ? ` and ${dead} dead job${dead === 1 ? '' : 's'}` : ''} from queue ${label}.`,
     );
   }
 }

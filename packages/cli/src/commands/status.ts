@@ -1,4 +1,10 @@
 import type { QueueCounts, WorkerRecord } from '@conveyor/core';
+import {
+  groupStoredQueues,
+  parsePartitionName,
+  storedQueuesOf,
+  sumQueueCounts,
+} from '@conveyor/core/transport';
 import type { AdminConnection } from '../connection.js';
 import { maskPassword } from '../connection-settings.js';
 import { formatDuration, type Io, printJson, renderTable } from '../output.js';
@@ -27,8 +33,18 @@ export interface StatusSnapshot {
   prefix?: string;
   /** The config file whose `transport` made the transport, relative to the cwd. */
   config?: string;
-  queues: QueueCounts[];
+  /** One row per queue; a partitioned queue's counts are its partitions' totals. */
+  queues: QueueStatus[];
   workers: WorkerStatus[];
+}
+
+/**
+ * A queue's counts. A partitioned queue's are the sums over its stored queues, which
+ * `partitions` lists (`emails~0of8`, …; first the plain `emails` when it holds jobs from
+ * before it was partitioned). Absent for a plain queue and for a partition asked by name.
+ */
+export interface QueueStatus extends QueueCounts {
+  partitions?: QueueCounts[];
 }
 
 /** Refresh interval assumed for records without one: workers before it was stored refreshed with the 10 s lease heartbeat. */
@@ -44,7 +60,19 @@ export function staleAfterMs(heartbeatMs: number | undefined): number {
 }
 
 /**
- * Reads queue counts and live workers: one script call per queue plus two commands.
+ * The stored queues behind each row: every queue (partitions grouped under theirs), or
+ * those `only` names (a queue: with its partitions; a partition: itself alone).
+ */
+function queueRows(known: readonly string[], only: readonly string[] | undefined) {
+  if (only === undefined) return groupStoredQueues(known);
+  return only.map((name) => {
+    const stored = storedQueuesOf(name, known);
+    return { queue: name, stored, partitioned: stored.some((s) => s !== name) };
+  });
+}
+
+/**
+ * Reads queue counts and live workers: one script call per stored queue plus two commands.
  * `now` is this machine's clock; worker ages are read on Redis' clock, which stamps them.
  */
 export async function takeSnapshot(
@@ -54,9 +82,19 @@ export async function takeSnapshot(
 ): Promise<StatusSnapshot> {
   const { admin, origin } = connection;
   const [known, workers] = await Promise.all([admin.listQueues(), admin.listWorkers()]);
-  // Queues a worker consumes show up even before their first job.
-  const names = only ?? [...new Set([...known, ...workers.flatMap((w) => w.queues)])].sort();
-  const queues = await admin.queueCounts(names);
+  // Queues a worker consumes show up even before their first job; a worker naming a
+  // partitioned queue (not one of its partitions) adds no empty row beside them.
+  const partitioned = new Set(known.map((name) => parsePartitionName(name)?.queue));
+  const consumed = workers.flatMap((w) => w.queues).filter((name) => !partitioned.has(name));
+  const rows = queueRows([...new Set([...known, ...consumed])], only);
+  const stored = [...new Set(rows.flatMap((row) => row.stored))];
+  const counts = new Map((await admin.queueCounts(stored)).map((row) => [row.queue, row]));
+  const countsOf = (name: string): QueueCounts => counts.get(name) ?? sumQueueCounts(name, []);
+  const queues = rows.map(({ queue, stored: names, partitioned: many }): QueueStatus => {
+    if (!many) return countsOf(names[0] ?? queue);
+    const partitions = names.map(countsOf);
+    return { ...sumQueueCounts(queue, partitions), partitions };
+  });
   const at = now();
   const brokerNow = at + connection.clockOffsetMs;
   return {
@@ -79,8 +117,14 @@ export async function takeSnapshot(
   };
 }
 
-/** The human view: a table of queues, a table of workers, then each worker's jobs. */
-export function describeStatus(snapshot: StatusSnapshot): string[] {
+/**
+ * The human view: a table of queues, a table of workers, then each worker's jobs. A
+ * partitioned queue is one row of totals; with `partitions`, its partitions follow it.
+ */
+export function describeStatus(
+  snapshot: StatusSnapshot,
+  options: { partitions?: boolean } = {},
+): string[] {
   const lines: string[] = [];
   const { queues, workers, at } = snapshot;
   const redis = snapshot.redis !== undefined;
@@ -94,8 +138,15 @@ export function describeStatus(snapshot: StatusSnapshot): string[] {
     lines.push(`No queues yet: nothing has been enqueued${redis ? ' under this prefix' : ''}.`);
   } else {
     const total = (pick: (q: QueueCounts) => number) => queues.reduce((n, q) => n + pick(q), 0);
-    const rows = [
-      ...queues,
+    const label = (q: QueueStatus): string =>
+      q.partitions ? `${q.queue} (${q.partitions.length} partitions)` : q.queue;
+    const rows: QueueCounts[] = [
+      ...queues.flatMap((q): QueueCounts[] => [
+        { ...q, queue: label(q) },
+        ...(options.partitions && q.partitions
+          ? q.partitions.map((p) => ({ ...p, queue: `  ${p.queue}` }))
+          : []),
+      ]),
       ...(queues.length > 1
         ? [
             {
@@ -119,6 +170,11 @@ export function describeStatus(snapshot: StatusSnapshot): string[] {
         { header: 'FINISHED', value: (q) => q.finished },
       ]),
     );
+    if (!options.partitions && queues.some((q) => q.partitions)) {
+      lines.push(
+        'A partitioned queue shows the totals of its partitions; --partitions lists each, and --queues <queue>~<p>of<n> shows one.',
+      );
+    }
   }
   lines.push('');
   if (workers.length === 0) {
@@ -176,7 +232,13 @@ export function describeStatus(snapshot: StatusSnapshot): string[] {
  */
 export async function showStatus(
   connection: AdminConnection,
-  options: { json?: boolean; queues?: string[]; watch?: number; signal?: AbortSignal },
+  options: {
+    json?: boolean;
+    queues?: string[];
+    partitions?: boolean;
+    watch?: number;
+    signal?: AbortSignal;
+  },
   io: Io,
 ): Promise<void> {
   const print = (snapshot: StatusSnapshot, redraw: boolean) => {
@@ -186,7 +248,11 @@ export async function showStatus(
       return;
     }
     if (redraw) io.stdout('\x1b[2J\x1b[H');
-    for (const line of describeStatus(snapshot)) io.stdout(line);
+    // Naming queues zooms in: their partitions are listed too.
+    const partitions = options.partitions === true || options.queues !== undefined;
+    for (const line of describeStatus(snapshot, { partitions })) {
+      io.stdout(line);
+    }
   };
   if (!options.watch) {
     print(await takeSnapshot(connection, options.queues), false);

@@ -58,6 +58,7 @@ export {
   inputJsonOf,
 } from '../payload-size.js';
 export {
+  compareStoredQueues,
   groupStoredQueues,
   type StoredQueueGroup,
   storedQueuesOf,

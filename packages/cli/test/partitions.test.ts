@@ -1,0 +1,251 @@
+// A partitioned queue (stored as <queue>~<p>of<n>) is one queue to the operator: status
+// groups its partitions under it with totals, and dead, retry --all-dead and purge act on
+// all of them by the queue's name or on one by the partition's. The jobs are enqueued
+// straight to partition names, as a partitioned producer stores them.
+import type { JobEnvelope } from '@conveyor/core';
+import { makeEnvelope } from '@conveyor/core/testing';
+import { type RedisServer, startRedis } from '@conveyor/test-redis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cli, json, producer, uniquePrefix } from './helpers.js';
+
+let redis: RedisServer;
+beforeAll(async () => {
+  redis = await startRedis();
+});
+afterAll(() => redis?.stop());
+
+const P0 = 'mail~0of3';
+const P1 = 'mail~1of3';
+const P2 = 'mail~2of3';
+
+async function setup() {
+  const prefix = uniquePrefix();
+  const conn = producer(redis.url, prefix);
+  const args = ['--redis', redis.url, '--prefix', prefix];
+  const enqueue = async (queue: string, count: number, delayMs?: number) => {
+    const envelopes: JobEnvelope[] = [];
+    for (let i = 0; i < count; i++) envelopes.push(makeEnvelope(queue, { task: 'mail.send' }));
+    await conn.transport.enqueue(
+      envelopes.map((envelope) => ({ envelope, ...(delayMs ? { delayMs } : {}) })),
+    );
+    return envelopes.map((e) => e.id);
+  };
+  /** One delivery of the next job of `queue`, into the dead-letter set. */
+  const bury = async (queue: string): Promise<string> => {
+    const [held] = await conn.transport.reserve({
+      queues: [queue],
+      max: 1,
+      leaseMs: 60_000,
+      consumer: 'cli-test',
+    });
+    if (!held) throw new Error(`nothing to reserve in ${queue}`);
+    await conn.transport.settle([
+      {
+        type: 'fail',
+        id: held.envelope.id,
+        token: held.token,
+        deadLetter: true,
+        error: { name: 'Error', message: 'no', code: 'NOPE' },
+      },
+    ]);
+    return held.envelope.id;
+  };
+  return { prefix, args, enqueue, bury, ...conn };
+}
+
+const counts = (queue: string, waiting: number, delayed = 0, dead = 0) => ({
+  queue,
+  waiting,
+  delayed,
+  active: 0,
+  dead,
+  finished: 0,
+});
+
+describe('conveyor status on a partitioned queue', () => {
+  it('shows one row of totals, each partition with --partitions, and both in --json', async () => {
+    const env = await setup();
+    try {
+      await env.enqueue(P0, 2);
+      await env.enqueue(P2, 3);
+      await env.enqueue(P2, 1, 60_000);
+      await env.enqueue('plain', 4);
+
+      const machine = json<{ queues: unknown[] }>(await cli(['status', '--json', ...env.args]));
+      // A plain queue's entry is as before; the partitioned one has totals and its partitions.
+      expect(machine.queues).toEqual([
+        { ...counts('mail', 5, 1), partitions: [counts(P0, 2), counts(P2, 3, 1)] },
+        counts('plain', 4),
+      ]);
+
+      const human = await cli(['status', ...env.args]);
+      expect(human.code).toBe(0);
+      const lines = human.stdout.split('\n');
+      expect(lines.find((l) => l.startsWith('mail'))).toMatch(
+        /^mail \(2 partitions\)\s+5\s+1\s+0\s+0\s+0$/,
+      );
+      expect(lines.find((l) => l.startsWith('(total)'))).toMatch(/^\(total\)\s+9\s+1\s+0\s+0\s+0$/);
+      expect(human.stdout).not.toContain(P0);
+      expect(human.stdout).toContain('--partitions lists each');
+
+      const listed = (await cli(['status', '--partitions', ...env.args])).stdout.split('\n');
+      const at = listed.findIndex((l) => l.startsWith('mail'));
+      expect(listed[at + 1]).toMatch(/^ {2}mail~0of3\s+2\s+0\s+0\s+0\s+0$/);
+      expect(listed[at + 2]).toMatch(/^ {2}mail~2of3\s+3\s+1\s+0\s+0\s+0$/);
+      expect(listed[at + 3]).toMatch(/^plain\s+4/);
+    } finally {
+      await env.close();
+    }
+  });
+
+  it('--queues names a queue with its partitions, or one partition alone', async () => {
+    const env = await setup();
+    try {
+      await env.enqueue(P1, 2);
+      await env.enqueue(P2, 1);
+      const byQueue = json<{ queues: unknown[] }>(
+        await cli(['status', '--json', '--queues', 'mail', ...env.args]),
+      );
+      expect(byQueue.queues).toEqual([
+        { ...counts('mail', 3), partitions: [counts(P1, 2), counts(P2, 1)] },
+      ]);
+      const one = json<{ queues: unknown[] }>(
+        await cli(['status', '--json', '--queues', `${P2},plain`, ...env.args]),
+      );
+      expect(one.queues).toEqual([counts(P2, 1), counts('plain', 0)]);
+      // Naming the queue zooms in: its partitions are listed without --partitions.
+      const human = await cli(['status', '--queues', 'mail', ...env.args]);
+      expect(human.stdout).toMatch(/^ {2}mail~1of3\s+2/m);
+    } finally {
+      await env.close();
+    }
+  });
+
+  it('refuses a name that is neither a queue nor a partition, quoting it', async () => {
+    const result = await cli(['status', '--queues', 'mail~3of3', '--redis', redis.url]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('"mail~3of3"');
+    expect(result.stderr).toContain('emails~3of8');
+  });
+});
+
+describe('dead, retry --all-dead and purge on a partitioned queue', () => {
+  it('dead lists every partition in order, or one; pages across them', async () => {
+    const env = await setup();
+    try {
+      await env.enqueue(P0, 1);
+      await env.enqueue(P2, 2);
+      const first = await env.bury(P0);
+      const second = await env.bury(P2);
+      const third = await env.bury(P2);
+
+      type Page = { total: number; jobs: Array<{ id: string }>; partitions?: unknown };
+      const all = json<Page>(await cli(['dead', 'mail', '--json', ...env.args]));
+      expect(all.total).toBe(3);
+      expect(all.jobs.map((j) => j.id)).toEqual([first, second, third]);
+      expect(all.partitions).toEqual([
+        { queue: P0, dead: 1 },
+        { queue: P2, dead: 2 },
+      ]);
+
+      const page = json<Page>(
+        await cli(['dead', 'mail', '--offset', '1', '--limit', '1', '--json', ...env.args]),
+      );
+      expect(page.jobs.map((j) => j.id)).toEqual([second]);
+
+      const one = json<Page>(await cli(['dead', P2, '--json', ...env.args]));
+      expect(one.total).toBe(2);
+      expect(one.jobs.map((j) => j.id)).toEqual([second, third]);
+      expect(one).not.toHaveProperty('partitions');
+
+      const human = await cli(['dead', 'mail', ...env.args]);
+      expect(human.stdout).toContain(first);
+      expect(human.stdout).toContain('3 of 3 dead jobs of mail (2 partitions) shown');
+    } finally {
+      await env.close();
+    }
+  });
+
+  it('retry --all-dead takes one partition by its name, all by the queue name', async () => {
+    const env = await setup();
+    try {
+      await env.enqueue(P0, 1);
+      await env.enqueue(P1, 2);
+      await env.bury(P0);
+      await env.bury(P1);
+      await env.bury(P1);
+
+      const one = await cli(['retry', '--all-dead', '--queue', P1, '--json', ...env.args]);
+      expect(json(one)).toEqual({ queue: P1, retried: 2 });
+      const rest = await cli(['retry', '--all-dead', '--queue', 'mail', '--json', ...env.args]);
+      expect(json(rest)).toEqual({
+        queue: 'mail',
+        retried: 1,
+        partitions: [
+          { queue: P0, retried: 1 },
+          { queue: P1, retried: 0 },
+        ],
+      });
+      expect(await env.transport.admin.queueCounts([P0, P1])).toEqual([
+        counts(P0, 1),
+        counts(P1, 2),
+      ]);
+    } finally {
+      await env.close();
+    }
+  });
+
+  it('purge empties every partition by the queue name, and asks with the totals', async () => {
+    const env = await setup();
+    try {
+      await env.enqueue(P0, 2);
+      await env.enqueue(P1, 1, 60_000);
+      await env.enqueue(P2, 1);
+      await env.bury(P2);
+      await env.enqueue('mailx', 1);
+
+      const single = await cli(['purge', P0, '--yes', '--json', ...env.args]);
+      expect(json(single)).toEqual({ queue: P0, purged: 2 });
+      await env.enqueue(P0, 2);
+
+      const asked = await cli(['purge', 'mail', '--dead', ...env.args], { answer: false });
+      expect(asked.code).toBe(5);
+      expect(asked.stderr).toContain('queue mail (3 partitions) is unchanged');
+
+      const purged = await cli(['purge', 'mail', '--dead', '--yes', '--json', ...env.args]);
+      expect(json(purged)).toEqual({
+        queue: 'mail',
+        purged: 3,
+        dead: 1,
+        partitions: [
+          { queue: P0, purged: 2, dead: 0 },
+          { queue: P1, purged: 1, dead: 0 },
+          { queue: P2, purged: 0, dead: 1 },
+        ],
+      });
+      // A queue whose name only starts the same is not a partition.
+      expect(await env.transport.admin.queueCounts(['mailx'])).toEqual([counts('mailx', 1)]);
+    } finally {
+      await env.close();
+    }
+  });
+});
+
+describe('--help on partitioned queues', () => {
+  it('says how status, dead, retry and purge treat a partitioned queue', async () => {
+    const says = async (command: string, ...texts: string[]) => {
+      const { stdout, code } = await cli([command, '--help']);
+      expect(code).toBe(0);
+      for (const text of texts) expect(stdout.replace(/\s+/g, ' ')).toContain(text);
+    };
+    await says(
+      'status',
+      '-p, --partitions',
+      'A partitioned queue (stored as partitions named <queue>~<p>of<n>, e.g. emails~3of8) is one row with the totals of its partitions',
+      'a "partitions" array',
+    );
+    await says('dead', 'A partitioned queue lists the dead jobs of all its partitions');
+    await says('retry', 'retries the dead jobs of every partition');
+    await says('purge', 'A partitioned queue is purged in every partition');
+  });
+});
