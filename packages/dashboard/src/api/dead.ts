@@ -1,13 +1,17 @@
 import type { JobRecord } from '@conveyor/core';
+import { baseQueueOf } from '@conveyor/core/transport';
 import type { DashboardCore, RequestContext } from '../context.js';
 import { badRequest } from '../errors.js';
-import { optionalString, pageLimit, queueName } from '../http/params.js';
+import { optionalString, pageLimit, storedQueueName } from '../http/params.js';
 import type { Route } from '../http/router.js';
 import { toJobSummary } from '../job-view.js';
 import { audit } from './audit.js';
+import { decodeScanCursor, encodeScanCursor, type ScanCursor, scanQueues } from './queue-scan.js';
+import { storedQueues } from './stored-queues.js';
 
 /** Which dead jobs a list or bulk action is about; absent fields match everything. */
 export interface DeadFilter {
+  /** A queue (a partitioned one: all its partitions) or one partition (`emails~3of8`). */
   queue?: string;
   task?: string;
   /** The final error's code, e.g. `TIME_LIMIT_EXCEEDED`. */
@@ -35,7 +39,7 @@ function parseFilter(value: unknown): DeadFilter {
   const raw = value as Record<string, unknown>;
   const filter: DeadFilter = {};
   if (raw.queue !== undefined && raw.queue !== null && raw.queue !== '')
-    filter.queue = queueName(raw.queue, 'filter.queue');
+    filter.queue = storedQueueName(raw.queue, 'filter.queue');
   const task = optionalString(raw.task, 'filter.task');
   if (task !== undefined) filter.task = task;
   const code = optionalString(raw.code, 'filter.code');
@@ -45,7 +49,9 @@ function parseFilter(value: unknown): DeadFilter {
 
 function matchesFilter(record: JobRecord, filter: DeadFilter): boolean {
   return (
-    (filter.queue === undefined || record.envelope.queue === filter.queue) &&
+    (filter.queue === undefined ||
+      record.envelope.queue === filter.queue ||
+      baseQueueOf(record.envelope.queue) === filter.queue) &&
     (filter.task === undefined || record.envelope.task === filter.task) &&
     (filter.code === undefined || record.error?.code === filter.code)
   );
@@ -53,68 +59,40 @@ function matchesFilter(record: JobRecord, filter: DeadFilter): boolean {
 
 /** The queues a filter covers that hold dead jobs, with their dead counts: two calls. */
 async function deadQueues(core: DashboardCore, filter: DeadFilter): Promise<Map<string, number>> {
-  const names = filter.queue === undefined ? await core.admin.listQueues() : [filter.queue];
+  const names =
+    filter.queue === undefined
+      ? await core.admin.listQueues()
+      : await storedQueues(core, filter.queue);
   const counts = names.length === 0 ? [] : await core.admin.queueCounts(names);
   return new Map(
     counts.filter((count) => count.dead > 0).map((count) => [count.queue, count.dead]),
   );
 }
 
-interface DeadCursor {
-  queue: string;
-  inner?: string;
-}
-
-function encodeCursor(cursor: DeadCursor): string {
-  return Buffer.from(JSON.stringify([cursor.queue, cursor.inner ?? null])).toString('base64url');
-}
-
-function decodeCursor(text: string): DeadCursor {
-  try {
-    const [queue, inner] = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as unknown[];
-    if (typeof queue === 'string' && (inner === null || typeof inner === 'string')) {
-      return inner === null ? { queue } : { queue, inner };
-    }
-  } catch {
-    // Falls through to the error below.
-  }
-  throw badRequest('cursor', text, 'the `next` of the previous page');
-}
-
 /**
- * Reads dead jobs across queues in name order, each queue newest first, calling `take` for
- * each page until it returns false or the queues run out. Returns where it stopped.
+ * Reads dead jobs across queues in name order (a partitioned queue's partitions in
+ * partition order), each queue newest first, calling `take` for each page until it returns
+ * false or the queues run out. Returns where it stopped.
  */
 async function scanDead(
   core: DashboardCore,
   filter: DeadFilter,
-  from: DeadCursor | undefined,
+  from: ScanCursor | undefined,
   pageSize: () => number,
   take: (matched: JobRecord[], read: number) => boolean,
-): Promise<DeadCursor | undefined> {
-  const queues = [...(await deadQueues(core, filter)).keys()].sort();
-  for (const queue of queues) {
-    if (from !== undefined && queue < from.queue) continue;
-    let inner = from !== undefined && queue === from.queue ? from.inner : undefined;
-    do {
-      const page = await core.admin.listJobs(queue, {
-        state: 'dead',
-        cursor: inner,
-        limit: pageSize(),
-        task: filter.task,
-      });
-      inner = page.next;
-      const matched = page.jobs.filter((job) => matchesFilter(job, filter));
-      const more = take(matched, page.jobs.length);
-      if (!more) return inner === undefined ? nextQueue(queues, queue) : { queue, inner };
-    } while (inner !== undefined);
-  }
-  return undefined;
-}
-
-function nextQueue(queues: readonly string[], queue: string): DeadCursor | undefined {
-  const next = queues[queues.indexOf(queue) + 1];
-  return next === undefined ? undefined : { queue: next };
+): Promise<ScanCursor | undefined> {
+  const queues = [...(await deadQueues(core, filter)).keys()];
+  return scanQueues(
+    queues,
+    from,
+    (queue, cursor) =>
+      core.admin.listJobs(queue, { state: 'dead', cursor, limit: pageSize(), task: filter.task }),
+    (jobs) =>
+      take(
+        jobs.filter((job) => matchesFilter(job, filter)),
+        jobs.length,
+      ),
+  );
 }
 
 function parseIds(value: unknown): string[] {
@@ -202,7 +180,7 @@ export function deadRoutes(core: DashboardCore): Route<RequestContext>[] {
         const next = await scanDead(
           core,
           filter,
-          cursorText === undefined ? undefined : decodeCursor(cursorText),
+          cursorText === undefined ? undefined : decodeScanCursor(cursorText),
           () => limit - jobs.length,
           (page) => {
             jobs.push(...page);
@@ -212,7 +190,7 @@ export function deadRoutes(core: DashboardCore): Route<RequestContext>[] {
         );
         return {
           jobs: jobs.map(toJobSummary),
-          next: next === undefined ? null : encodeCursor(next),
+          next: next === undefined ? null : encodeScanCursor(next),
         };
       },
     },

@@ -1,8 +1,10 @@
 import { METRICS_RETENTION_MS, PICKUP_BUCKETS_MS } from '@conveyor/core';
+import { baseQueueOf, parsePartitionName } from '@conveyor/core/transport';
 import type { DashboardCore, RequestContext } from '../context.js';
-import { intParam, queueName } from '../http/params.js';
+import { intParam, storedQueueName } from '../http/params.js';
 import type { Route } from '../http/router.js';
 import { toSeries } from '../metrics.js';
+import { storedQueues } from './stored-queues.js';
 
 const MAX_MINUTES = METRICS_RETENTION_MS / 60_000;
 
@@ -23,10 +25,18 @@ export function metricsRoutes(core: DashboardCore): Route<RequestContext>[] {
         const fromMinute = toMinute - minutes + 1;
         const base = { fromMinute, toMinute, bucketsMs: [...PICKUP_BUCKETS_MS] };
         if (!core.metrics) return { ...base, series: [], unavailable: true };
-        const queues = only ? [queueName(only)] : await core.admin.listQueues();
+        const queue = only ? storedQueueName(only) : undefined;
+        const queues =
+          queue === undefined ? await core.admin.listQueues() : await storedQueues(core, queue);
         if (queues.length === 0) return { ...base, series: [] };
         const rows = await core.metrics.read(queues, { fromMinute, toMinute });
-        return { ...base, series: toSeries(rows, fromMinute, toMinute) };
+        // Metrics are counted per stored queue: a partitioned queue's series add up its
+        // partitions', unless one partition was asked for.
+        const perQueue =
+          queue !== undefined && parsePartitionName(queue)
+            ? rows
+            : rows.map((row) => ({ ...row, queue: baseQueueOf(row.queue) }));
+        return { ...base, series: toSeries(perQueue, fromMinute, toMinute) };
       },
     },
   ];

@@ -1,18 +1,43 @@
-import type { JobPage, JobRecord } from '@conveyor/core';
+import type { JobPage, JobRecord, QueueCounts } from '@conveyor/core';
+import { baseQueueOf, groupStoredQueues } from '@conveyor/core/transport';
 import type { DashboardCore, RequestContext } from '../context.js';
 import { DashboardError } from '../errors.js';
-import { indexValue, listState, optionalString, pageLimit, queueName } from '../http/params.js';
+import {
+  indexValue,
+  listState,
+  optionalString,
+  pageLimit,
+  storedQueueName,
+} from '../http/params.js';
 import type { Route } from '../http/router.js';
 import { type JobSummary, toJobSummary } from '../job-view.js';
+import { decodeScanCursor, encodeScanCursor, scanQueues } from './queue-scan.js';
+import { storedQueues } from './stored-queues.js';
 import { isStale } from './workers.js';
+
+type Counts = { waiting: number; delayed: number; active: number; dead: number; finished: number };
+type Totals = { completed: number; failed: number; retried: number };
 
 /** One queue on the overview. */
 export interface QueueOverview {
   name: string;
-  counts: { waiting: number; delayed: number; active: number; dead: number; finished: number };
+  counts: Counts;
   /** Since counting began; null without the `metrics` capability. */
-  totals: { completed: number; failed: number; retried: number } | null;
+  totals: Totals | null;
+  /**
+   * A partitioned queue's stored queues (`emails~0of8`, …, after a plain `emails` still
+   * holding jobs from before), each with its own counts; `counts` and `totals` are their
+   * sums. Absent for a plain queue.
+   */
+  partitions?: QueueOverview[];
 }
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Transport calls one page of a partitioned queue's jobs may make. */
+const CALLS_PER_PAGE = 20;
 
 /** `GET /api/queues`, and the data of the event stream's `counts` events. */
 export interface Overview {
@@ -21,9 +46,29 @@ export interface Overview {
   workers: { live: number; stale: number };
 }
 
+function addCounts(sum: Counts, add: Counts): Counts {
+  return {
+    waiting: sum.waiting + add.waiting,
+    delayed: sum.delayed + add.delayed,
+    active: sum.active + add.active,
+    dead: sum.dead + add.dead,
+    finished: sum.finished + add.finished,
+  };
+}
+
+function addTotals(sum: Totals | null, add: Totals | null): Totals | null {
+  if (sum === null || add === null) return sum ?? add;
+  return {
+    completed: sum.completed + add.completed,
+    failed: sum.failed + add.failed,
+    retried: sum.retried + add.retried,
+  };
+}
+
 /**
  * Every queue's counts, totals and the worker tally: four transport calls whatever the
- * number of queues or jobs (listQueues, queueCounts, metrics.totals, listWorkers).
+ * number of queues or jobs (listQueues, queueCounts, metrics.totals, listWorkers). A
+ * partitioned queue is one entry, its partitions under it.
  */
 export async function readOverview(core: DashboardCore): Promise<Overview> {
   const names = await core.admin.listQueues();
@@ -44,27 +89,71 @@ export async function readOverview(core: DashboardCore): Promise<Overview> {
   }
   const now = core.now();
   const stale = workers.filter((worker) => isStale(worker, now)).length;
+  const byName = new Map(counts.map((count) => [count.queue, count]));
+  const stored = (name: string): QueueOverview => {
+    const count: QueueCounts | undefined = byName.get(name);
+    return {
+      name,
+      counts: {
+        waiting: count?.waiting ?? 0,
+        delayed: count?.delayed ?? 0,
+        active: count?.active ?? 0,
+        dead: count?.dead ?? 0,
+        finished: count?.finished ?? 0,
+      },
+      totals: totals ? (totalsByQueue.get(name) ?? { completed: 0, failed: 0, retried: 0 }) : null,
+    };
+  };
+  const empty: Counts = { waiting: 0, delayed: 0, active: 0, dead: 0, finished: 0 };
   return {
     at: now,
-    queues: counts.map((count) => ({
-      name: count.queue,
-      counts: {
-        waiting: count.waiting,
-        delayed: count.delayed,
-        active: count.active,
-        dead: count.dead,
-        finished: count.finished ?? 0,
-      },
-      totals: totals
-        ? (totalsByQueue.get(count.queue) ?? { completed: 0, failed: 0, retried: 0 })
-        : null,
-    })),
+    queues: groupStoredQueues(names).map(({ queue, stored: names, partitioned }) => {
+      if (!partitioned) return stored(queue);
+      const partitions = names.map(stored);
+      return {
+        name: queue,
+        counts: partitions.reduce((sum, p) => addCounts(sum, p.counts), empty),
+        totals: totals
+          ? partitions.reduce<Totals | null>((sum, p) => addTotals(sum, p.totals), null)
+          : null,
+        partitions,
+      };
+    }),
     workers: { live: workers.length - stale, stale },
   };
 }
 
 function page(result: JobPage): { jobs: JobSummary[]; next: string | null } {
   return { jobs: result.jobs.map(toJobSummary), next: result.next ?? null };
+}
+
+/**
+ * A page of a partitioned queue's jobs: its partitions one after the other (in partition
+ * order, each newest first), at most {@link CALLS_PER_PAGE} transport calls. A page may
+ * come back short, even empty, with a `next` where it stopped.
+ */
+async function partitionsPage(
+  partitions: readonly string[],
+  cursorText: string | undefined,
+  limit: number,
+  read: (queue: string, cursor: string | undefined, limit: number) => Promise<JobPage>,
+): Promise<{ jobs: JobSummary[]; next: string | null }> {
+  const jobs: JobRecord[] = [];
+  let calls = 0;
+  const next = await scanQueues(
+    partitions,
+    cursorText === undefined ? undefined : decodeScanCursor(cursorText),
+    (queue, cursor) => read(queue, cursor, limit - jobs.length),
+    (found) => {
+      jobs.push(...found);
+      calls++;
+      return jobs.length < limit && calls < CALLS_PER_PAGE;
+    },
+  );
+  return {
+    jobs: jobs.map(toJobSummary),
+    next: next === undefined ? null : encodeScanCursor(next),
+  };
 }
 
 export function queueRoutes(core: DashboardCore): Route<RequestContext>[] {
@@ -78,7 +167,7 @@ export function queueRoutes(core: DashboardCore): Route<RequestContext>[] {
       method: 'GET',
       path: '/api/queues/:queue/jobs',
       async handle({ url }, params) {
-        const queue = queueName(params.queue);
+        const queue = storedQueueName(params.queue);
         const query = url.searchParams;
         const task = optionalString(query.get('task'), 'task');
         const limit = pageLimit(query.get('limit'));
@@ -87,9 +176,10 @@ export function queueRoutes(core: DashboardCore): Route<RequestContext>[] {
         if (id !== undefined) {
           // One getJob: a job page's cost, whatever the queue's depth.
           const record: JobRecord | null = await core.transport.getJob(id);
+          // On a partitioned queue's page, a job of any of its partitions.
           const found =
             record !== null &&
-            record.envelope.queue === queue &&
+            (record.envelope.queue === queue || baseQueueOf(record.envelope.queue) === queue) &&
             (task === undefined || record.envelope.task === task);
           return { jobs: found ? [toJobSummary(record)] : [], next: null };
         }
@@ -108,18 +198,46 @@ export function queueRoutes(core: DashboardCore): Route<RequestContext>[] {
             );
           }
           const value = indexValue(query.get('value'));
-          return page(await core.admin.findByIndex(queue, { task, field, value, cursor, limit }));
+          const stored = await storedQueues(core, queue);
+          if (stored.length === 1 && stored[0] === queue) {
+            return page(await core.admin.findByIndex(queue, { task, field, value, cursor, limit }));
+          }
+          return partitionsPage(stored, cursor, limit, (name, inner, size) =>
+            core.admin.findByIndex(name, { task, field, value, cursor: inner, limit: size }),
+          );
         }
         const state = listState(query.get('state'));
-        return page(await core.admin.listJobs(queue, { state, cursor, limit, task }));
+        const stored = await storedQueues(core, queue);
+        if (stored.length === 1 && stored[0] === queue) {
+          return page(await core.admin.listJobs(queue, { state, cursor, limit, task }));
+        }
+        // Partitions with no job in the state are passed over without a call each.
+        const counts = await core.admin.queueCounts(stored);
+        const holding = counts.filter((count) => (count[state] ?? 0) > 0).map((c) => c.queue);
+        return partitionsPage(holding, cursor, limit, (name, inner, size) =>
+          core.admin.listJobs(name, { state, cursor: inner, limit: size, task }),
+        );
       },
     },
     {
       method: 'GET',
       path: '/api/queues/:queue/fields',
       async handle(_context, params) {
-        const queue = queueName(params.queue);
-        const fields = await core.admin.indexedFields(queue);
+        const queue = storedQueueName(params.queue);
+        // A partitioned queue's fields are those of any of its partitions.
+        const lists = await Promise.all(
+          (await storedQueues(core, queue)).map((name) => core.admin.indexedFields(name)),
+        );
+        const seen = new Set<string>();
+        const fields = lists
+          .flat()
+          .filter(({ task, field }) => {
+            const key = JSON.stringify([task, field]);
+            if (seen.has(key)) return false;
+            seen.add(key);
+            return true;
+          })
+          .sort((a, b) => compareText(a.task, b.task) || compareText(a.field, b.field));
         return { fields: fields.filter(({ field }) => !core.redactor.hides(field)) };
       },
     },

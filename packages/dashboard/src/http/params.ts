@@ -1,5 +1,10 @@
 import { INDEX_LIMITS, isScheduleId, type JobListState, SCHEDULE_ID_RULE } from '@conveyor/core';
-import { isQueueName, QUEUE_NAME_RULE } from '@conveyor/core/transport';
+import {
+  isQueueName,
+  isStoredQueueName,
+  QUEUE_NAME_RULE,
+  STORED_QUEUE_NAME_RULE,
+} from '@conveyor/core/transport';
 import { badRequest } from '../errors.js';
 
 const STATES: readonly JobListState[] = ['waiting', 'delayed', 'active', 'dead', 'finished'];
@@ -8,6 +13,17 @@ const STATES: readonly JobListState[] = ['waiting', 'delayed', 'active', 'dead',
 export function queueName(value: unknown, name = 'queue'): string {
   if (!isQueueName(value)) {
     throw badRequest(name, value, QUEUE_NAME_RULE);
+  }
+  return value;
+}
+
+/**
+ * A queue's or a partition's name (`emails`, `emails~3of8`) from a path or query: what the
+ * views of stored queues take.
+ */
+export function storedQueueName(value: unknown, name = 'queue'): string {
+  if (!isStoredQueueName(value)) {
+    throw badRequest(name, value, STORED_QUEUE_NAME_RULE);
   }
   return value;
 }
