@@ -9,7 +9,10 @@ import {
   reserveArgs,
 } from './wire/script-calls.js';
 
-/** Longest single blocking read: a backstop for lost wake-ups, not the pickup mechanism. */
+/**
+ * Longest single blocking read: a backstop for lost wake-ups, not the pickup mechanism.
+ * reserve.lua counts on it (MAX_BLOCK_MS there): leases this long wake no blocked reserve.
+ */
 const MAX_BLOCK_MS = 5_000;
 /** Jobs per reserve script call (its ZADD unpacks two values per job). */
 const MAX_PER_CALL = 1_000;

@@ -121,3 +121,22 @@ describe('a reserve that follows its wait on the blocking connection', () => {
     expect((await second).map((r) => r.envelope.id)).toEqual([job?.id]);
   });
 });
+
+describe('the marker a reserve pushes for its first lease', () => {
+  async function markerAfterFirstLease(leaseMs: number): Promise<number> {
+    const t = transport();
+    const queue = uniqueQueue('first-lease');
+    await enqueueMany(t, queue, 1);
+    await admin().del(markerKey(PREFIX, queue));
+    expect(await t.reserve({ queues: [queue], max: 1, leaseMs, consumer: 'a' })).toHaveLength(1);
+    return admin().llen(markerKey(PREFIX, queue));
+  }
+
+  it('is pushed for a lease shorter than the longest blocking wait (5 s)', async () => {
+    expect(await markerAfterFirstLease(4_999)).toBe(1);
+  });
+
+  it('is not pushed for a longer lease: every blocked reserve wakes before it ends anyway', async () => {
+    expect(await markerAfterFirstLease(5_000)).toBe(0);
+  });
+});

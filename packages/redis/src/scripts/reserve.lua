@@ -33,7 +33,11 @@ local delivery = now_s .. '|' .. deadline_s .. '|' .. token .. '|' .. consumer
 local multi_pop = redis.REDIS_VERSION_NUM ~= nil
 
 housekeep(500)
-local had_leases = redis.call('ZCARD', K_LEASES) > 0
+-- A first lease is a new deadline that blocked reserves must wake for, unless it is at
+-- least MAX_BLOCK_MS long: no reserve blocks longer (src/reserve.ts), so every blocked one
+-- wakes and looks again before it ends: an idle worker is not woken by its own lease.
+local MAX_BLOCK_MS = 5000
+local wake_for_lease = tonumber(ARGV[4]) < MAX_BLOCK_MS and redis.call('ZCARD', K_LEASES) == 0
 local out = { now, -1, deadline }
 local leases = {}
 -- Lengths kept by hand: `#t` is a binary search on every append.
@@ -144,8 +148,7 @@ if taken == max then
     priority = priority - 1
   end
 end
-if taken > 0 and not had_leases then
-  -- The first lease is a new deadline that blocked reserves must wake for.
+if taken > 0 and wake_for_lease then
   wake()
 end
 flush()
