@@ -4,6 +4,7 @@ import {
   type DispatchEntry,
   enqueueMapChildren,
   type MapChildren,
+  memoryTransport,
   newWorkflowId,
   silentLogger,
   stepJobRequest,
@@ -306,6 +307,45 @@ describe('redis workflows', () => {
     expect(joins).toEqual(['join']);
     const all = await transport.workflows.results(id, 'each', { from: 0, count });
     expect(all).toEqual(items.map((n) => ({ r: n })));
+  });
+
+  it("claims and records of a map's children in one call answer as the memory transport's, one by one: a child twice, one past the count, one done already, the stage's last [W16]", async () => {
+    const queue = uniqueQueue('wf-batch');
+    const id = newWorkflowId();
+    const memory = memoryTransport();
+    const both = [redis.transport(), memory];
+    const each = (n: number) => ({ step: 'each', child: n });
+    const ok = (n: number) => ({ address: each(n), outcome: { ok: true as const, result: n } });
+    const shape = (r: { status: string; recorded: boolean[]; dispatch: DispatchEntry[] }) => ({
+      status: r.status,
+      recorded: r.recorded,
+      dispatch: r.dispatch.map(({ step, kind, jobId }) => ({ step, kind, jobId })),
+    });
+    const answers = await Promise.all(
+      both.map(async ({ workflows }) => {
+        await workflows.start({ id, plan: mapPlan(queue), input: null });
+        await workflows.record(id, { step: 'split' }, { ok: true, result: 0 });
+        await workflows.expand(id, 'each', [0, 1, 2, 3, 4], 10);
+        const claims = await workflows.claimMany(id, [each(0), each(1), each(0), each(9)]);
+        const first = await workflows.recordMany(id, [ok(0), ok(0), ok(7), ok(2)]);
+        const second = await workflows.recordMany(id, [ok(1), ok(2), ok(3)]);
+        const last = await workflows.recordMany(id, [ok(4), ok(4)]);
+        const record = await workflows.get(id);
+        return {
+          claims,
+          first: shape(first),
+          second: shape(second),
+          last: shape(last),
+          steps: record?.steps.map(({ step, child, state }) => ({ step, child, state })),
+          results: await workflows.results(id, 'each'),
+        };
+      }),
+    );
+    expect(answers[0]).toEqual(answers[1]);
+    expect(answers[0]?.first.recorded).toEqual([true, false, false, true]);
+    expect(answers[0]?.last.dispatch).toEqual([expect.objectContaining({ step: 'join' })]);
+    expect(answers[0]?.results).toEqual([0, 1, 2, 3, 4]);
+    await memory.close();
   });
 
   it('index hints that lag or outlive their workflow are corrected by stale and idle', async () => {

@@ -1121,32 +1121,47 @@ return { ops(), 1, fx.cancel }
 local out = { false }
 local exists = open()
 local claimed = false
+-- The pairs' units, their states read with one HMGET and the claims written with one HSET:
+-- a unit named twice reads \`ready\` twice and is written \`running\` twice, as one by one.
+local defs, keys = {}, {}
+if exists then
+  for a = 3, #ARGV, 2 do
+    local child = ARGV[a + 1] ~= '' and ARGV[a + 1] or nil
+    local def = unit_at(ARGV[a], child)
+    defs[#defs + 1] = def or false
+    if def then keys[#keys + 1] = unit_key(ARGV[a], child) end
+  end
+end
+local values = #keys > 0 and redis.call('HMGET', K_STEPS, unpack(keys)) or {}
+local writes, k = {}, 0
 for a = 3, #ARGV, 2 do
   local outcome = 'unknown'
-  if exists then
-    local step = ARGV[a]
+  local def = defs[(a - 1) / 2]
+  if def then
+    k = k + 1
+    local key = keys[k]
     local child = ARGV[a + 1] ~= '' and ARGV[a + 1] or nil
-    local def = unit_at(step, child)
-    if def then
-      local key = unit_key(step, child)
-      local state, job, retries = unit_get(key)
-      if state == 'c' or state == 'f' or state == 'k' then
-        outcome = 'done'
-      elseif def.kind == 'm' and not child and map_count(step) and not children_pending(def) then
-        outcome = 'done'
-      elseif wf.status ~= 'running' then
-        outcome = 'ended'
-      elseif state == 'r' or state == 'a' then
-        if state == 'r' then unit_set(key, 'a', job, retries) end
-        claimed = true
-        outcome = 'claimed'
-      else
-        outcome = 'ended'
+    local state, job, retries = unit_parse(key, values[k])
+    if state == 'c' or state == 'f' or state == 'k' then
+      outcome = 'done'
+    elseif def.kind == 'm' and not child and map_count(def.name) and not children_pending(def) then
+      outcome = 'done'
+    elseif wf.status ~= 'running' then
+      outcome = 'ended'
+    elseif state == 'r' or state == 'a' then
+      if state == 'r' then
+        writes[#writes + 1] = key
+        writes[#writes + 1] = 'a' .. job .. int(retries)
       end
+      claimed = true
+      outcome = 'claimed'
+    else
+      outcome = 'ended'
     end
   end
   out[#out + 1] = outcome
 end
+if #writes > 0 then redis.call('HSET', K_STEPS, unpack(writes)) end
 if claimed then touch() end
 out[1] = ops()
 return out
@@ -1409,12 +1424,63 @@ local function record_one(step, child, ok, json)
   return 1
 end
 
+-- The map step whose children's results every group is, or nil.
+local function children_results()
+  local step = ARGV[3]
+  for a = 3, #ARGV, 4 do
+    if ARGV[a] ~= step or ARGV[a + 1] == '' or ARGV[a + 2] ~= '1' then return nil end
+  end
+  local def = step_def(step)
+  if def and def.kind == 'm' and map_count(step) and wf.status == 'running' then return def end
+  return nil
+end
+
+-- Results of \`def\`'s children only (the usual call): recorded as one by one, with one read
+-- of their states and results, one write of each and one move of the stage's counter. A
+-- child named twice is recorded once (its second result finds the first).
+local function record_children(def)
+  local count = map_count(def.name)
+  local keys, recorded = {}, {}
+  for a = 3, #ARGV, 4 do
+    if tonumber(ARGV[a + 1]) < count then keys[#keys + 1] = def.name .. '#' .. ARGV[a + 1] end
+  end
+  local states = #keys > 0 and redis.call('HMGET', K_STEPS, unpack(keys)) or {}
+  local stored = #keys > 0 and redis.call('HMGET', K_RESULTS, unpack(keys)) or {}
+  local results, steps, seen, k = {}, {}, {}, 0
+  for a = 3, #ARGV, 4 do
+    local one = -1
+    if tonumber(ARGV[a + 1]) < count then
+      k = k + 1
+      local key = keys[k]
+      local state, job, retries = unit_parse(key, states[k])
+      one = 0
+      if (state == 'r' or state == 'a') and not stored[k] and not seen[key] then
+        seen[key] = true
+        results[#results + 1], results[#results + 2] = key, ARGV[a + 3]
+        steps[#steps + 1], steps[#steps + 2] = key, 'c' .. job .. int(retries)
+        one = 1
+      end
+    end
+    recorded[#recorded + 1] = one
+  end
+  if #results == 0 then return recorded, false end
+  redis.call('HSET', K_RESULTS, unpack(results))
+  redis.call('HSET', K_STEPS, unpack(steps))
+  units_done(def, #results / 2, true)
+  return recorded, true
+end
+
 local recorded, changed = {}, false
-for a = 3, #ARGV, 4 do
-  local child = ARGV[a + 1] ~= '' and ARGV[a + 1] or nil
-  local one = record_one(ARGV[a], child, ARGV[a + 2] == '1', ARGV[a + 3])
-  if one == 1 then changed = true end
-  recorded[#recorded + 1] = one
+local children_of = children_results()
+if children_of then
+  recorded, changed = record_children(children_of)
+else
+  for a = 3, #ARGV, 4 do
+    local child = ARGV[a + 1] ~= '' and ARGV[a + 1] or nil
+    local one = record_one(ARGV[a], child, ARGV[a + 2] == '1', ARGV[a + 3])
+    if one == 1 then changed = true end
+    recorded[#recorded + 1] = one
+  end
 end
 if changed then touch() end
 return { ops(), wf.status, recorded, fx.dispatch, fx.cancel }
@@ -2628,13 +2694,16 @@ end
 
 -- A unit's state, job flag and retries; nil when it has no record. A map child without a
 -- field (its map step expanded, callers check the index) is ready, retry 0.
-local function unit_get(key)
-  local v = redis.call('HGET', K_STEPS, key)
+local function unit_parse(key, v)
   if not v then
     if string.find(key, '#', 1, true) then return 'r', '1', 0 end
     return nil
   end
   return string.sub(v, 1, 1), string.sub(v, 2, 2), tonumber(string.sub(v, 3))
+end
+
+local function unit_get(key)
+  return unit_parse(key, redis.call('HGET', K_STEPS, key))
 end
 
 local function unit_set(key, state, job, retries)
@@ -2800,6 +2869,19 @@ local function unit_at(step, child)
   return def
 end
 
+-- \`n\` units of a stage became \`completed\` or \`skipped\` (children of map step \`child_of\`):
+-- its counter moves, and the next stage starts once none is left [W3].
+local function units_done(def, n, child_of)
+  local left = redis.call('HINCRBY', K_META, 'r' .. def.stage, -n)
+  if left > 0 then return end
+  if child_of then
+    local _, job, retries = unit_get(def.name)
+    unit_set(def.name, 'c', job, retries)
+    clear_children(def)
+  end
+  activate(def.stage + 1)
+end
+
 -- A unit became \`completed\` or \`skipped\`: its stage's counter moves [W3].
 local function unit_done(def, child)
   if def.kind == 'c' then
@@ -2810,14 +2892,7 @@ local function unit_done(def, child)
     activate(def.stage + 1)
     return
   end
-  local left = redis.call('HINCRBY', K_META, 'r' .. def.stage, -1)
-  if left > 0 then return end
-  if child then
-    local _, job, retries = unit_get(def.name)
-    unit_set(def.name, 'c', job, retries)
-    clear_children(def)
-  end
-  activate(def.stage + 1)
+  units_done(def, 1, child)
 end
 
 -- Cancels every open unit (not an untriggered compensation); the jobs of ready and running

@@ -14,32 +14,47 @@
 local out = { false }
 local exists = open()
 local claimed = false
+-- The pairs' units, their states read with one HMGET and the claims written with one HSET:
+-- a unit named twice reads `ready` twice and is written `running` twice, as one by one.
+local defs, keys = {}, {}
+if exists then
+  for a = 3, #ARGV, 2 do
+    local child = ARGV[a + 1] ~= '' and ARGV[a + 1] or nil
+    local def = unit_at(ARGV[a], child)
+    defs[#defs + 1] = def or false
+    if def then keys[#keys + 1] = unit_key(ARGV[a], child) end
+  end
+end
+local values = #keys > 0 and redis.call('HMGET', K_STEPS, unpack(keys)) or {}
+local writes, k = {}, 0
 for a = 3, #ARGV, 2 do
   local outcome = 'unknown'
-  if exists then
-    local step = ARGV[a]
+  local def = defs[(a - 1) / 2]
+  if def then
+    k = k + 1
+    local key = keys[k]
     local child = ARGV[a + 1] ~= '' and ARGV[a + 1] or nil
-    local def = unit_at(step, child)
-    if def then
-      local key = unit_key(step, child)
-      local state, job, retries = unit_get(key)
-      if state == 'c' or state == 'f' or state == 'k' then
-        outcome = 'done'
-      elseif def.kind == 'm' and not child and map_count(step) and not children_pending(def) then
-        outcome = 'done'
-      elseif wf.status ~= 'running' then
-        outcome = 'ended'
-      elseif state == 'r' or state == 'a' then
-        if state == 'r' then unit_set(key, 'a', job, retries) end
-        claimed = true
-        outcome = 'claimed'
-      else
-        outcome = 'ended'
+    local state, job, retries = unit_parse(key, values[k])
+    if state == 'c' or state == 'f' or state == 'k' then
+      outcome = 'done'
+    elseif def.kind == 'm' and not child and map_count(def.name) and not children_pending(def) then
+      outcome = 'done'
+    elseif wf.status ~= 'running' then
+      outcome = 'ended'
+    elseif state == 'r' or state == 'a' then
+      if state == 'r' then
+        writes[#writes + 1] = key
+        writes[#writes + 1] = 'a' .. job .. int(retries)
       end
+      claimed = true
+      outcome = 'claimed'
+    else
+      outcome = 'ended'
     end
   end
   out[#out + 1] = outcome
 end
+if #writes > 0 then redis.call('HSET', K_STEPS, unpack(writes)) end
 if claimed then touch() end
 out[1] = ops()
 return out

@@ -41,12 +41,63 @@ local function record_one(step, child, ok, json)
   return 1
 end
 
+-- The map step whose children's results every group is, or nil.
+local function children_results()
+  local step = ARGV[3]
+  for a = 3, #ARGV, 4 do
+    if ARGV[a] ~= step or ARGV[a + 1] == '' or ARGV[a + 2] ~= '1' then return nil end
+  end
+  local def = step_def(step)
+  if def and def.kind == 'm' and map_count(step) and wf.status == 'running' then return def end
+  return nil
+end
+
+-- Results of `def`'s children only (the usual call): recorded as one by one, with one read
+-- of their states and results, one write of each and one move of the stage's counter. A
+-- child named twice is recorded once (its second result finds the first).
+local function record_children(def)
+  local count = map_count(def.name)
+  local keys, recorded = {}, {}
+  for a = 3, #ARGV, 4 do
+    if tonumber(ARGV[a + 1]) < count then keys[#keys + 1] = def.name .. '#' .. ARGV[a + 1] end
+  end
+  local states = #keys > 0 and redis.call('HMGET', K_STEPS, unpack(keys)) or {}
+  local stored = #keys > 0 and redis.call('HMGET', K_RESULTS, unpack(keys)) or {}
+  local results, steps, seen, k = {}, {}, {}, 0
+  for a = 3, #ARGV, 4 do
+    local one = -1
+    if tonumber(ARGV[a + 1]) < count then
+      k = k + 1
+      local key = keys[k]
+      local state, job, retries = unit_parse(key, states[k])
+      one = 0
+      if (state == 'r' or state == 'a') and not stored[k] and not seen[key] then
+        seen[key] = true
+        results[#results + 1], results[#results + 2] = key, ARGV[a + 3]
+        steps[#steps + 1], steps[#steps + 2] = key, 'c' .. job .. int(retries)
+        one = 1
+      end
+    end
+    recorded[#recorded + 1] = one
+  end
+  if #results == 0 then return recorded, false end
+  redis.call('HSET', K_RESULTS, unpack(results))
+  redis.call('HSET', K_STEPS, unpack(steps))
+  units_done(def, #results / 2, true)
+  return recorded, true
+end
+
 local recorded, changed = {}, false
-for a = 3, #ARGV, 4 do
-  local child = ARGV[a + 1] ~= '' and ARGV[a + 1] or nil
-  local one = record_one(ARGV[a], child, ARGV[a + 2] == '1', ARGV[a + 3])
-  if one == 1 then changed = true end
-  recorded[#recorded + 1] = one
+local children_of = children_results()
+if children_of then
+  recorded, changed = record_children(children_of)
+else
+  for a = 3, #ARGV, 4 do
+    local child = ARGV[a + 1] ~= '' and ARGV[a + 1] or nil
+    local one = record_one(ARGV[a], child, ARGV[a + 2] == '1', ARGV[a + 3])
+    if one == 1 then changed = true end
+    recorded[#recorded + 1] = one
+  end
 end
 if changed then touch() end
 return { ops(), wf.status, recorded, fx.dispatch, fx.cancel }

@@ -74,13 +74,16 @@ end
 
 -- A unit's state, job flag and retries; nil when it has no record. A map child without a
 -- field (its map step expanded, callers check the index) is ready, retry 0.
-local function unit_get(key)
-  local v = redis.call('HGET', K_STEPS, key)
+local function unit_parse(key, v)
   if not v then
     if string.find(key, '#', 1, true) then return 'r', '1', 0 end
     return nil
   end
   return string.sub(v, 1, 1), string.sub(v, 2, 2), tonumber(string.sub(v, 3))
+end
+
+local function unit_get(key)
+  return unit_parse(key, redis.call('HGET', K_STEPS, key))
 end
 
 local function unit_set(key, state, job, retries)
@@ -246,6 +249,19 @@ local function unit_at(step, child)
   return def
 end
 
+-- `n` units of a stage became `completed` or `skipped` (children of map step `child_of`):
+-- its counter moves, and the next stage starts once none is left [W3].
+local function units_done(def, n, child_of)
+  local left = redis.call('HINCRBY', K_META, 'r' .. def.stage, -n)
+  if left > 0 then return end
+  if child_of then
+    local _, job, retries = unit_get(def.name)
+    unit_set(def.name, 'c', job, retries)
+    clear_children(def)
+  end
+  activate(def.stage + 1)
+end
+
 -- A unit became `completed` or `skipped`: its stage's counter moves [W3].
 local function unit_done(def, child)
   if def.kind == 'c' then
@@ -256,14 +272,7 @@ local function unit_done(def, child)
     activate(def.stage + 1)
     return
   end
-  local left = redis.call('HINCRBY', K_META, 'r' .. def.stage, -1)
-  if left > 0 then return end
-  if child then
-    local _, job, retries = unit_get(def.name)
-    unit_set(def.name, 'c', job, retries)
-    clear_children(def)
-  end
-  activate(def.stage + 1)
+  units_done(def, 1, child)
 end
 
 -- Cancels every open unit (not an untriggered compensation); the jobs of ready and running
