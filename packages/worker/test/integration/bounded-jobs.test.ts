@@ -89,7 +89,11 @@ describe('payload and result caps in the worker', () => {
     // Enqueued small, then overwritten behind the transport's back: no producer check applies.
     const id = await enqueue('bounded.echo', {});
     const raw = JSON.stringify({ blob: 'x'.repeat(5 * MIB) });
-    await redis.admin().hset(jobKey(id), 'i', raw);
+    // The waiting job is packed: `<d> <input>` in the queue's hash of packed jobs.
+    const packedKey = `conveyor:{${queue}}:j:`;
+    const unique = id.slice(queue.length + 1);
+    const packed = (await redis.admin().hget(packedKey, unique)) ?? '';
+    await redis.admin().hset(packedKey, unique, `${packed.slice(0, packed.indexOf(' '))} ${raw}`);
     startWorker();
     const record = await finished(id);
     expect(ran).not.toHaveBeenCalled();

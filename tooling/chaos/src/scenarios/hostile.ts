@@ -161,8 +161,13 @@ export const hostile: Scenario = {
         { marker: 'GARBAGE-ME' },
         { queue: 'chaos-held' },
       );
-      const heldKey = `${PREFIX}:{chaos-held}:j:${held.id.slice('chaos-held:'.length)}`;
-      const fields = await raw.hgetall(heldKey);
+      // A plain waiting job is packed: `<d> <input>` in its queue's hash of packed jobs.
+      const heldUnique = held.id.slice('chaos-held:'.length);
+      const packed = await raw.hget(`${PREFIX}:{chaos-held}:j:`, heldUnique);
+      const space = packed?.indexOf(' ') ?? -1;
+      const fields = packed
+        ? { s: 'w', d: packed.slice(0, space), i: packed.slice(space + 1) }
+        : await raw.hgetall(`${PREFIX}:{chaos-held}:j:${heldUnique}`);
       await garbage('garbage: job hash with input that is not JSON', async (u) => {
         const corrupted = Object.fromEntries(
           Object.entries(fields).map(([k, v]) => [
