@@ -2,7 +2,7 @@ import type { Cluster, Redis } from 'ioredis';
 
 /** Extra time a blocking read may overstay its own timeout before its connection is dropped. */
 const OVERSTAY_MS = 2_000;
-/** Idle blocking connections kept for reuse. */
+/** Idle blocking connections kept for reuse, at least (or as many as the widest wait used). */
 const MAX_IDLE = 8;
 /** Pause after a failed blocking read (Redis down) before the caller tries again. */
 const FAILURE_PAUSE_MS = 250;
@@ -74,6 +74,8 @@ export function createPickup(options: PickupOptions): Pickup {
   // waitThen calls in progress: close() lets a cut-short one hand on its reply first.
   const following = new Set<Promise<unknown>>();
   let closed = false;
+  // A cluster waits on one connection per queue: a wait on many partitions keeps them all.
+  let keepIdle = MAX_IDLE;
 
   const checkOut = (): Redis | Cluster => {
     let connection = idle.pop();
@@ -103,7 +105,7 @@ export function createPickup(options: PickupOptions): Pickup {
   /** Returns a connection whose BLPOP answered to the idle pool (or closes it). */
   const checkIn = (connection: Redis | Cluster): void => {
     if (!busy.delete(connection)) return;
-    if (closed || idle.length >= MAX_IDLE) connection.disconnect();
+    if (closed || idle.length >= keepIdle) connection.disconnect();
     else idle.push(connection);
   };
 
@@ -112,6 +114,7 @@ export function createPickup(options: PickupOptions): Pickup {
 
     wait(groups, timeoutMs, signal) {
       if (closed || signal?.aborted || groups.length === 0) return Promise.resolve(undefined);
+      keepIdle = Math.max(keepIdle, groups.length);
       const seconds = blockSeconds(timeoutMs);
       return new Promise<string | undefined>((resolve) => {
         let done = false;
