@@ -17,6 +17,9 @@
 --          stored) and the fingerprint that key was claimed with ('' when none) [R5a].
 --          Empty when all added.
 --
+-- A ready job with no extras or expiry is written packed, one field of K_PACKED
+-- (queue.lua); a delayed job or one with extras or an expiry gets its own hash.
+--
 -- An idempotency claim is `K_IDEM .. <task length> .. ':' .. <task> .. ':' .. <key>` (the
 -- length keeps any task and key apart) holding `<fingerprint> <unique id>`.
 --
