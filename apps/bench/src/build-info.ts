@@ -3,7 +3,8 @@
  * TypeScript sources through tsx (`pnpm bench:dev`). Read from where Node actually resolves
  * each package, not from how the command was typed.
  */
-import { relative } from 'node:path';
+import { readdirSync, statSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export type BuildMode = 'dist' | 'source' | 'mixed';
@@ -14,6 +15,29 @@ export interface BuildInfo {
   entry: string;
   /** Each Conveyor package's resolved entry, relative to the repository root. */
   modules: Record<string, string>;
+  /** Packages run from a `dist/` older than a file of their `src/` (built before a change). */
+  stale: string[];
+}
+
+/** The newest modification time of any file under `dir`, in ms. */
+function newestIn(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (!entry.isFile()) continue;
+    newest = Math.max(newest, statSync(join(entry.parentPath, entry.name)).mtimeMs);
+  }
+  return newest;
+}
+
+/** Whether a built entry (`packages/x/dist/index.js`) is older than its package's sources. */
+function isStale(entry: string): boolean {
+  const dist = dirname(entry);
+  if (!dist.endsWith('/dist')) return false;
+  try {
+    return newestIn(join(dirname(dist), 'src')) > statSync(entry).mtimeMs;
+  } catch {
+    return false;
+  }
 }
 
 const PACKAGES = ['@conveyor/core', '@conveyor/redis', '@conveyor/worker'] as const;
@@ -21,8 +45,11 @@ const root = fileURLToPath(new URL('../../../', import.meta.url));
 
 export function buildInfo(): BuildInfo {
   const modules: Record<string, string> = {};
+  const stale: string[] = [];
   for (const name of PACKAGES) {
-    modules[name] = relative(root, fileURLToPath(import.meta.resolve(name)));
+    const entry = fileURLToPath(import.meta.resolve(name));
+    modules[name] = relative(root, entry);
+    if (isStale(entry)) stale.push(name);
   }
   const paths = Object.values(modules);
   const mode: BuildMode = paths.every((path) => path.includes('/dist/'))
@@ -30,7 +57,7 @@ export function buildInfo(): BuildInfo {
     : paths.every((path) => path.includes('/src/'))
       ? 'source'
       : 'mixed';
-  return { mode, entry: relative(root, process.argv[1] ?? ''), modules };
+  return { mode, entry: relative(root, process.argv[1] ?? ''), modules, stale };
 }
 
 /** One line for the report: what ran, and where the packages came from. */
@@ -45,5 +72,10 @@ export function describeBuild(harness: BuildInfo, workers: BuildInfo): string {
     `${info.entry}; ${Object.entries(info.modules)
       .map(([name, path]) => `${name.replace('@conveyor/', '')} → ${path}`)
       .join(', ')}`;
-  return `${what}. Harness: ${paths(harness)}. Worker processes: ${paths(workers)}`;
+  const stale = [...new Set([...harness.stale, ...(workers.stale ?? [])])];
+  const warning =
+    stale.length === 0
+      ? ''
+      : `. STALE: ${stale.join(', ')} changed after its dist/ was built (pnpm bench:run does not build; pnpm bench does)`;
+  return `${what}. Harness: ${paths(harness)}. Worker processes: ${paths(workers)}${warning}`;
 }
