@@ -12,6 +12,8 @@ import { queueHashTag } from './slots.js';
 export function queueKeyBase(prefix: string, queue: string): string {
   return `${prefix}:${queueHashTag(queue)}:`;
 }
+
+/** How many keys every queue script takes (`scripts/includes/queue.lua`). */
 export const QUEUE_KEY_COUNT = 21;
 
 /** The 21 keys every script takes, in the order `scripts/includes/queue.lua` names them. */

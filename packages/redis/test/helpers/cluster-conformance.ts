@@ -34,6 +34,5 @@ export function clusterConformance(
   // 500 ms: a fresh cluster client's first call maps the slots and loads the script on its
   // node; under the whole `pnpm test` on a slow 2-core VM that once overran 250 ms in a
   // "returns at once" check.
-  const name = queueName ? 'redis cluster, partitions' : 'redis cluster';
-  registerConformance(name, open, groups, 500, queueName);
+  registerConformance('redis cluster', open, groups, 500, queueName);
 }

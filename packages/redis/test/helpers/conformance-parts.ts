@@ -35,6 +35,12 @@ export const PART_TWO: readonly ConformanceGroup[] = CONFORMANCE_GROUPS.filter(
 export const AS_PARTITIONS: ConformanceOptions['queueName'] = (base) => partitionName(base, 1, 4);
 
 /**
+ * `CONVEYOR_PARTITION_CONFORMANCE=1` runs every part against partition names, so the whole
+ * suite on both topologies: `CONVEYOR_PARTITION_CONFORMANCE=1 pnpm --filter @conveyor/redis test`.
+ */
+const ALL_AS_PARTITIONS = process.env.CONVEYOR_PARTITION_CONFORMANCE === '1';
+
+/**
  * Registers these groups of the conformance suite on transports made by `open`.
  * `timeUnitMs` (default 250): rules such as "at once" and lease deadlines need slack when
  * CI runs every package's tests at the same time on two cores. `queueName`: see
@@ -47,8 +53,9 @@ export function registerConformance(
   timeUnitMs = 250,
   queueName?: ConformanceOptions['queueName'],
 ): void {
+  if (ALL_AS_PARTITIONS) queueName ??= AS_PARTITIONS;
   runTransportConformance(
-    name,
+    queueName ? `${name}, partitions` : name,
     {
       createTransport: open,
       // A peer must hear cancels published right after it opens: wait for its subscription.

@@ -19,5 +19,5 @@ export function standaloneConformance(
 
   const open = () => redisTransport({ url: redis.url, logger: silentLogger });
 
-  registerConformance(queueName ? 'redis, partitions' : 'redis', open, groups, 250, queueName);
+  registerConformance('redis', open, groups, 250, queueName);
 }
