@@ -23,6 +23,21 @@ export interface QueueOverview {
   name: string;
   counts: Counts;
   totals: { completed: number; failed: number; retried: number } | null;
+  /** A partitioned queue's partitions (`emails~0of8`, …); counts and totals are their sums. */
+  partitions?: QueueOverview[];
+}
+
+/** The overview entry of `name`: a queue, or one partition of a partitioned queue. */
+export function findQueue(
+  data: QueuesResponse | undefined,
+  name: string,
+): QueueOverview | undefined {
+  for (const queue of data?.queues ?? []) {
+    if (queue.name === name) return queue;
+    const partition = queue.partitions?.find((p) => p.name === name);
+    if (partition) return partition;
+  }
+  return undefined;
 }
 
 /** GET /api/queues, and the `counts` event. */

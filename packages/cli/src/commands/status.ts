@@ -172,6 +172,7 @@ export function describeStatus(
     );
     if (!options.partitions && queues.some((q) => q.partitions)) {
       lines.push(
+        '',
         'A partitioned queue shows the totals of its partitions; --partitions lists each, and --queues <queue>~<p>of<n> shows one.',
       );
     }

@@ -33,13 +33,18 @@ function describe(filter: DeadFilter): HTMLElement {
   );
 }
 
-function filterForm(filter: DeadFilter, queues: readonly string[]): HTMLElement {
+/** A queue choice of the filter: its value and the text the list shows. */
+type QueueChoice = [name: string, label: string];
+
+function filterForm(filter: DeadFilter, queues: readonly QueueChoice[]): HTMLElement {
+  const choices = new Map(queues);
+  if (filter.queue && !choices.has(filter.queue)) choices.set(filter.queue, filter.queue);
   const queue = h(
     'select',
     { attrs: { name: 'queue' } },
     h('option', { attrs: { value: '' } }, 'All queues'),
-    [...new Set([...queues, ...(filter.queue ? [filter.queue] : [])])].map((name) =>
-      h('option', { attrs: { value: name, selected: name === filter.queue } }, name),
+    [...choices].map(([name, label]) =>
+      h('option', { attrs: { value: name, selected: name === filter.queue } }, label),
     ),
   );
   const text = (name: string, value: string | undefined, placeholder: string): HTMLInputElement =>
@@ -150,8 +155,16 @@ export function deadPage(ctx: PageContext): HTMLElement {
   const filter = readFilter(ctx.params);
   const cursor = ctx.params.get('cursor') ?? undefined;
   const flash = notices();
-  const queueNames = (data: QueuesResponse | undefined): string[] =>
-    data?.queues.map((q) => q.name) ?? [];
+  // A partitioned queue (all its partitions), then each partition alone, indented.
+  const queueNames = (data: QueuesResponse | undefined): QueueChoice[] =>
+    data?.queues.flatMap((q): QueueChoice[] =>
+      q.partitions
+        ? [
+            [q.name, `${q.name} (all ${q.partitions.length} partitions)`],
+            ...q.partitions.map((p): QueueChoice => [p.name, `\u00a0\u00a0${p.name}`]),
+          ]
+        : [[q.name, q.name]],
+    ) ?? [];
   const formSlot = h('div', null, filterForm(filter, queueNames(ctx.live.latest())));
   if (!ctx.live.latest()) {
     getJson<QueuesResponse>('/queues', undefined, ctx.signal).then(

@@ -41,22 +41,79 @@ function keyed(el: HTMLElement, key: string): HTMLElement {
   return el;
 }
 
-function queueRow(queue: QueueOverview): HTMLElement {
-  return h(
+/** Which partitioned queues show their partitions; kept across the live redraws. */
+interface Expansion {
+  open: ReadonlySet<string>;
+  toggle(queue: string): void;
+}
+
+function countCells(queue: QueueOverview): HTMLElement[] {
+  return [
+    ...COUNT_COLUMNS.map(([key]) => countCell(queue.name, key, queue.counts[key])),
+    totalCell(queue.totals?.completed, 'completed'),
+    totalCell(queue.totals?.failed, 'failed'),
+  ];
+}
+
+/**
+ * A queue's row; a partitioned queue's carries its sums and a button that shows a row per
+ * partition under it, each linked to the partition's own page.
+ */
+function queueRows(queue: QueueOverview, expansion: Expansion): HTMLElement[] {
+  const partitions = queue.partitions;
+  const open = partitions !== undefined && expansion.open.has(queue.name);
+  const toggle =
+    partitions === undefined
+      ? null
+      : keyed(
+          h(
+            'button',
+            {
+              class: 'partition-toggle',
+              attrs: {
+                type: 'button',
+                'aria-expanded': open ? 'true' : 'false',
+                title: open ? 'Hide the partitions' : 'Show the partitions',
+              },
+              on: { click: () => expansion.toggle(queue.name) },
+            },
+            `${partitions.length} partitions`,
+          ),
+          `${queue.name}/partitions`,
+        );
+  const row = h(
     'tr',
     { attrs: { 'data-queue': queue.name } },
     h(
       'th',
       { attrs: { scope: 'row' } },
       keyed(link(paths.queue(queue.name), dataText(queue.name, 64)), queue.name),
+      toggle,
     ),
-    COUNT_COLUMNS.map(([key]) => countCell(queue.name, key, queue.counts[key])),
-    totalCell(queue.totals?.completed, 'completed'),
-    totalCell(queue.totals?.failed, 'failed'),
+    countCells(queue),
   );
+  if (!open || partitions === undefined) return [row];
+  return [
+    row,
+    ...partitions.map((partition) =>
+      h(
+        'tr',
+        { class: 'partition-row', attrs: { 'data-queue': partition.name } },
+        h(
+          'th',
+          { attrs: { scope: 'row' } },
+          keyed(
+            link(paths.queue(partition.name), dataText(partition.name, 80), 'mono'),
+            partition.name,
+          ),
+        ),
+        countCells(partition),
+      ),
+    ),
+  ];
 }
 
-function queuesTable(data: QueuesResponse): HTMLElement {
+function queuesTable(data: QueuesResponse, expansion: Expansion): HTMLElement {
   const sum = (pick: (q: QueueOverview) => number | undefined): number | undefined =>
     data.queues.some((q) => pick(q) !== undefined)
       ? data.queues.reduce((total, q) => total + (pick(q) ?? 0), 0)
@@ -68,7 +125,7 @@ function queuesTable(data: QueuesResponse): HTMLElement {
           { class: 'empty' },
           h('td', { attrs: { colspan: 8 } }, 'No queues yet: enqueue a job and it appears here.'),
         )
-      : data.queues.map(queueRow);
+      : data.queues.map((queue) => queueRows(queue, expansion));
   const foot =
     data.queues.length > 1
       ? h(
@@ -142,17 +199,30 @@ function workersLine(data: QueuesResponse): HTMLElement {
   );
 }
 
-/** `/`: every queue's counts, live over SSE, and the last hour's charts. */
+/**
+ * `/`: every queue's counts, live over SSE, and the last hour's charts. A partitioned queue
+ * is one row of sums, its partitions a click away.
+ */
 export function overviewPage(ctx: PageContext): HTMLElement {
   setTitle('Overview');
   const aside = h('div');
   const tableSlot = h('div', null, loading());
+  const open = new Set<string>();
+  let shown: QueuesResponse | undefined;
+  const expansion: Expansion = {
+    open,
+    toggle(queue) {
+      if (!open.delete(queue)) open.add(queue);
+      if (shown) render(shown);
+    },
+  };
   const render = (data: QueuesResponse): void => {
+    shown = data;
     // Counts redraw the table; keyboard focus on one of its links stays on the same link.
     const focused = document.activeElement;
     const key = tableSlot.contains(focused) ? focused?.getAttribute('data-key') : null;
     replace(aside, workersLine(data));
-    replace(tableSlot, queuesTable(data));
+    replace(tableSlot, queuesTable(data, expansion));
     if (key) tableSlot.querySelector<HTMLElement>(`[data-key="${CSS.escape(key)}"]`)?.focus();
   };
   ctx.live.onCounts(render, ctx.signal);

@@ -1,14 +1,17 @@
 import { describeError, getJson, isAbort } from '../api.js';
 import {
   type Counts,
+  findQueue,
   type IndexedField,
   type JobPage,
   LIST_STATES,
   type ListState,
+  type QueueOverview,
   type QueuesResponse,
 } from '../api-types.js';
 import { jobsTable } from '../components/jobs-table.js';
 import { errorBox, loading } from '../components/notice.js';
+import { table } from '../components/table.js';
 import { dataText } from '../components/value.js';
 import { h, replace } from '../dom.js';
 import { formatNumber } from '../format.js';
@@ -31,6 +34,60 @@ interface View {
   id?: string;
   field?: string;
   value?: string;
+}
+
+/** The queue, number and count of a partition's name (`emails~3of8`), else undefined. */
+function partitionOf(name: string): { queue: string; partition: number; of: number } | undefined {
+  const match = /^(.+)~(\d+)of(\d+)$/.exec(name);
+  if (!match) return undefined;
+  return { queue: match[1] as string, partition: Number(match[2]), of: Number(match[3]) };
+}
+
+/** A partitioned queue's partitions, each count linked to that partition's page. */
+function partitionsTable(partitions: readonly QueueOverview[] | undefined): HTMLElement | null {
+  if (!partitions) return null;
+  return h(
+    'section',
+    { class: 'section partitions' },
+    h(
+      'h2',
+      null,
+      `${partitions.length} partitions`,
+      h(
+        'span',
+        { class: 'muted' },
+        ' · the tabs count them all, and the list below shows their jobs partition by partition',
+      ),
+    ),
+    h(
+      'div',
+      { class: 'table-wrap' },
+      table<QueueOverview>(
+        [
+          {
+            title: 'Partition',
+            cell: (p) => link(paths.queue(p.name), dataText(p.name, 80), 'mono'),
+          },
+          ...LIST_STATES.map((state) => ({
+            title: STATE_TITLES[state],
+            class: 'num',
+            cell: (p: QueueOverview) => {
+              const a = link(
+                paths.queue(p.name, { state }),
+                formatNumber(p.counts[state]),
+                p.counts[state] === 0 ? 'count-zero' : undefined,
+              );
+              a.setAttribute('data-count', state);
+              return a;
+            },
+          })),
+        ],
+        partitions,
+        'No partitions.',
+        'Jobs per partition and state',
+      ),
+    ),
+  );
 }
 
 function readView(params: URLSearchParams): View {
@@ -212,14 +269,33 @@ function pager(queue: string, view: View, next: string | null): HTMLElement {
   );
 }
 
-/** `/queues/<name>`: a queue's jobs by state, newest first, paged by cursor, with searches. */
+/**
+ * `/queues/<name>`: a queue's jobs by state, newest first, paged by cursor, with searches. A
+ * partitioned queue's page counts and lists all its partitions (one after the other) and
+ * links each; a partition's page (`/queues/emails~3of8`) is that of a queue.
+ */
 export function queuePage(ctx: PageContext, queue: string): HTMLElement {
   setTitle(queue, 'Queue');
   const view = readView(ctx.params);
   const counts = (data: QueuesResponse | undefined): Counts | undefined =>
-    data?.queues.find((q) => q.name === queue)?.counts;
+    findQueue(data, queue)?.counts;
+  const partitions = (data: QueuesResponse | undefined) => findQueue(data, queue)?.partitions;
   const tabSlot = h('div', null, tabs(queue, view, counts(ctx.live.latest())));
-  ctx.live.onCounts((data) => replace(tabSlot, tabs(queue, view, counts(data))), ctx.signal);
+  const partitionSlot = h('div', null, partitionsTable(partitions(ctx.live.latest())));
+  ctx.live.onCounts((data) => {
+    replace(tabSlot, tabs(queue, view, counts(data)));
+    replace(partitionSlot, partitionsTable(partitions(data)));
+  }, ctx.signal);
+  if (!ctx.live.latest()) {
+    getJson<QueuesResponse>('/queues', undefined, ctx.signal).then(
+      (data) => {
+        if (ctx.live.latest()) return;
+        replace(tabSlot, tabs(queue, view, counts(data)));
+        replace(partitionSlot, partitionsTable(partitions(data)));
+      },
+      () => {},
+    );
+  }
   const filterSlot = h('div', null, filters(queue, view, []));
   const results = h('div', null, loading());
 
@@ -240,15 +316,17 @@ export function queuePage(ctx: PageContext, queue: string): HTMLElement {
           : searching
             ? 'No jobs match.'
             : `No ${view.state} jobs${view.task ? ' of this task' : ''}.`;
+      // A partitioned queue's jobs come from its partitions: say which.
+      const queueColumn = page.jobs.some((job) => job.queue !== queue) ? (['queue'] as const) : [];
       replace(
         results,
         jobsTable(
           page.jobs,
           searching
-            ? ['state', 'when', 'error']
+            ? [...queueColumn, 'state', 'when', 'error']
             : view.state === 'dead' || view.state === 'finished'
-              ? ['state', 'when', 'error']
-              : ['when'],
+              ? [...queueColumn, 'state', 'when', 'error']
+              : [...queueColumn, 'when'],
           empty,
           searching ? undefined : view.state,
         ),
@@ -261,12 +339,24 @@ export function queuePage(ctx: PageContext, queue: string): HTMLElement {
     },
   );
 
+  const partition = partitionOf(queue);
+  const crumbs = partition
+    ? h(
+        'p',
+        { class: 'crumbs' },
+        link(paths.overview(), 'Overview'),
+        ' › Queue ',
+        link(paths.queue(partition.queue), dataText(partition.queue, 64)),
+        ` › Partition ${partition.partition} of ${partition.of}`,
+      )
+    : h('p', { class: 'crumbs' }, link(paths.overview(), 'Overview'), ' › Queue');
   return h(
     'div',
     null,
-    h('p', { class: 'crumbs' }, link(paths.overview(), 'Overview'), ' › Queue'),
-    pageHead(dataText(queue, 64)),
+    crumbs,
+    pageHead(dataText(queue, 80)),
     tabSlot,
+    partitionSlot,
     filterSlot,
     describeView(queue, view),
     results,

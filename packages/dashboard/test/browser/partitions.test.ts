@@ -1,0 +1,182 @@
+// A partitioned queue in headless Chromium: the overview shows it as one row of sums that
+// opens to a row per partition (and stays open through live redraws), its page counts and
+// links each partition and lists all their jobs, a partition's page (a `~` in the URL) lists
+// its own, the dead filter offers the queue and each partition, and the charts draw one line
+// per queue. Jobs are enqueued straight to partition names, as a partitioned producer does.
+
+import { join } from 'node:path';
+import { memoryTransport, PICKUP_BUCKETS_MS } from '@conveyor/core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PASSWORD, type Served, serve, USER } from '../helpers.js';
+import { deadJob, enqueue, launchChromium, screenshotDir } from './fixtures.js';
+
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+let served: Served;
+const transport = memoryTransport();
+const shots = screenshotDir();
+const P = (p: number) => `mail~${p}of4`;
+let dead: string;
+let firstOfP1: string;
+
+beforeAll(async () => {
+  browser = await launchChromium();
+  const send = (i: number) => ({ task: 'mail.send', input: { to: `c${i}@example.com` } });
+  await enqueue(transport, P(0), [1, 2, 3].map(send));
+  // Buried first: deadJob runs the next job of the partition.
+  dead = await deadJob(transport, P(1), send(11), [
+    { name: 'SmtpError', code: 'SMTP_550', message: 'mailbox unavailable' },
+  ]);
+  [firstOfP1] = await enqueue(transport, P(1), [4, 5].map(send));
+  await enqueue(transport, P(2), [{ ...send(6), delayMs: 600_000 }]);
+  await enqueue(transport, P(3), [7, 8, 9, 10].map(send));
+  await enqueue(transport, 'orders', [{ task: 'shop.charge', input: { order: 1 } }]);
+  const minute = Math.floor(Date.now() / 60_000);
+  const pickup = new Array<number>(PICKUP_BUCKETS_MS.length + 1).fill(0);
+  pickup[2] = 3;
+  await transport.metrics?.record(
+    [P(0), P(1), P(3), 'orders'].flatMap((queue) =>
+      [minute - 2, minute - 1].map((m) => ({
+        queue,
+        task: queue === 'orders' ? 'shop.charge' : 'mail.send',
+        minute: m,
+        completed: 3,
+        failed: 0,
+        retried: 0,
+        pickup,
+      })),
+    ),
+  );
+  served = await serve({ transport });
+  context = await browser.newContext({
+    httpCredentials: { username: USER, password: PASSWORD },
+    viewport: { width: 1360, height: 860 },
+    colorScheme: 'light',
+  });
+  page = await context.newPage();
+});
+
+afterAll(async () => {
+  await context?.close();
+  await browser?.close();
+  await served?.close();
+  await transport.close();
+  console.log(`dashboard screenshots (partitions): ${shots}`);
+});
+
+async function shoot(name: string): Promise<void> {
+  await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+}
+
+function cell(queue: string, count: string) {
+  return page.locator(`tr[data-queue="${queue}"] td[data-count="${count}"]`);
+}
+
+describe('a partitioned queue on the dashboard', () => {
+  it('/ shows one row of sums that opens to its partitions, open through live redraws', async () => {
+    await page.goto(`${served.url}/`);
+    await page.locator('.live-status[data-status="live"]').waitFor();
+    await expect.poll(() => cell('mail', 'waiting').textContent()).toBe('9');
+    expect(await cell('mail', 'delayed').textContent()).toBe('1');
+    expect(await cell('mail', 'dead').textContent()).toBe('1');
+    expect(await cell('mail', 'completed').textContent()).toBe('18');
+    expect(await page.locator('tr.partition-row').count()).toBe(0);
+    expect(await page.locator('.summary').textContent()).toContain('2 queues');
+
+    const toggle = page.getByRole('button', { name: '4 partitions' });
+    expect(await toggle.getAttribute('aria-expanded')).toBe('false');
+    await toggle.click();
+    const rows = page.locator('tr.partition-row');
+    await expect.poll(() => rows.count()).toBe(4);
+    expect(await rows.locator('th').allTextContents()).toEqual([P(0), P(1), P(2), P(3)]);
+    expect(await cell(P(3), 'waiting').textContent()).toBe('4');
+    expect(await cell(P(1), 'dead').textContent()).toBe('1');
+    // One chart line per queue: the partitions' metrics are added up into mail's.
+    await expect
+      .poll(() => page.locator('figure.chart').first().locator('path.line').count())
+      .toBe(2);
+    await shoot('overview-partitions');
+
+    // A live redraw (a new job in a partition) keeps the partitions open.
+    await enqueue(transport, P(2), [{ task: 'mail.send', input: { to: 'x@example.com' } }]);
+    await cell('mail', 'waiting').filter({ hasText: /^10$/ }).waitFor({ timeout: 5000 });
+    expect(await rows.count()).toBe(4);
+    expect(await cell(P(2), 'waiting').textContent()).toBe('1');
+    await page.getByRole('button', { name: '4 partitions' }).click();
+    await expect.poll(() => rows.count()).toBe(0);
+  });
+
+  it('/queues/<queue> counts and links each partition and lists all their jobs', async () => {
+    await page.goto(`${served.url}/queues/mail`);
+    await page.getByRole('heading', { level: 1, name: 'mail' }).waitFor();
+    const partitions = page.locator('section.partitions tbody tr');
+    await expect.poll(() => partitions.count()).toBe(4);
+    expect(await partitions.nth(3).textContent()).toContain(P(3));
+    expect(await page.locator('.tabs [data-count="waiting"]').textContent()).toBe('10');
+    // The jobs of every partition (the last table), each with its partition named.
+    const list = page.locator('table.data-table').last().locator('tbody tr');
+    await expect.poll(() => list.count()).toBe(10);
+    const queues = await list.locator('td:nth-child(2)').allTextContents();
+    expect(new Set(queues)).toEqual(new Set([P(0), P(1), P(2), P(3)]));
+    await shoot('queue-partitioned');
+
+    await partitions
+      .nth(1)
+      .getByRole('link', { name: P(1) })
+      .click();
+    await page.getByRole('heading', { level: 1, name: P(1) }).waitFor();
+    expect(new URL(page.url()).pathname).toMatch(/\/queues\/mail(~|%7E)1of4$/);
+  });
+
+  it('/queues/<queue>~<p>of<n> is a queue page of its own, with the way back to its queue', async () => {
+    await page.goto(`${served.url}/queues/${P(1)}`);
+    await page.getByRole('heading', { level: 1, name: P(1) }).waitFor();
+    expect(await page.locator('.crumbs').textContent()).toBe(
+      'Overview › Queue mail › Partition 1 of 4',
+    );
+    expect(await page.locator('section.partitions').count()).toBe(0);
+    const rows = page.locator('table.data-table tbody tr');
+    await expect.poll(() => rows.count()).toBe(2);
+    expect(await page.locator('.tabs [data-count="dead"]').textContent()).toBe('1');
+
+    await page.getByLabel('Job id').fill(firstOfP1);
+    await page.getByRole('button', { name: 'Find' }).click();
+    await expect.poll(() => page.url()).toContain('id=');
+    await expect.poll(() => rows.count()).toBe(1);
+    expect(await rows.first().locator('td').first().textContent()).toBe(firstOfP1);
+    await shoot('queue-partition');
+
+    await rows.first().getByRole('link', { name: firstOfP1 }).click();
+    await page.getByRole('heading', { level: 1, name: `Job ${firstOfP1}` }).waitFor();
+    await page.locator('.crumbs').getByRole('link', { name: 'Overview' }).waitFor();
+  });
+
+  it('/dead offers the queue (all partitions) and each partition as filters', async () => {
+    await page.goto(`${served.url}/dead`);
+    const select = page.getByLabel('Queue');
+    await expect
+      .poll(() => select.locator('option').allTextContents())
+      .toEqual([
+        'All queues',
+        'mail (all 4 partitions)',
+        `\u00a0\u00a0${P(0)}`,
+        `\u00a0\u00a0${P(1)}`,
+        `\u00a0\u00a0${P(2)}`,
+        `\u00a0\u00a0${P(3)}`,
+        'orders',
+      ]);
+    const rows = page.locator('table.data-table tbody tr');
+    for (const queue of ['mail', P(1)]) {
+      await select.selectOption(queue);
+      await page.getByRole('button', { name: 'Filter' }).click();
+      await expect.poll(() => new URL(page.url()).searchParams.get('queue')).toBe(queue);
+      await expect.poll(() => rows.count()).toBe(1);
+      expect(await rows.first().locator('td').first().textContent()).toBe(dead);
+    }
+    await select.selectOption(P(0));
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await expect.poll(() => rows.first().textContent()).toContain('No dead jobs match.');
+  });
+});
