@@ -1,10 +1,15 @@
 import { type Clock, type Logger, systemClock, type TimerHandle } from '@conveyor/core';
-import { assertQueueName } from '@conveyor/core/transport';
+import { assertQueueName, parsePartitionName } from '@conveyor/core/transport';
 
 /** Finished jobs one sweep call deletes at most: bounds how long it holds Redis. */
 export const SWEEP_LIMIT = 1_000;
 /** Pause between sweeps once a pass found nothing more to delete. */
 export const SWEEP_INTERVAL_MS = 1_000;
+/**
+ * Most passes a partition that had nothing to delete sits out. A worker on a queue of 256
+ * partitions would otherwise make 256 sweep calls a second while the queue is idle.
+ */
+export const MAX_IDLE_PASSES = 32;
 
 export interface SweepResult {
   deleted: number;
@@ -34,13 +39,16 @@ export interface SweeperOptions {
  * includes/queue.lua), and the scripts on the hot path delete only about as many as they
  * finish, so without this a queue nobody touches would keep them forever. Each pass sweeps
  * every queue, calling again at once while a call stops at its limit, then waits
- * `intervalMs`. One pass at a time per transport; no cost per job.
+ * `intervalMs`; a partition that had nothing to delete sits out 1, 2, 4, … up to
+ * {@link MAX_IDLE_PASSES} passes. One pass at a time per transport; no cost per job.
  */
 export function createSweeper(options: SweeperOptions): Sweeper {
   const clock = options.clock ?? systemClock;
   const intervalMs = options.intervalMs ?? SWEEP_INTERVAL_MS;
   const limit = options.limit ?? SWEEP_LIMIT;
   const queues = new Set<string>();
+  /** Partitions that had nothing to delete: passes left to sit out, and the last gap. */
+  const resting = new Map<string, { skip: number; gap: number }>();
   let timer: TimerHandle | undefined;
   let pass: Promise<void> | undefined;
   let failing = false;
@@ -61,13 +69,26 @@ export function createSweeper(options: SweeperOptions): Sweeper {
 
   async function sweepAll(): Promise<void> {
     for (const queue of [...queues]) {
+      const rest = resting.get(queue);
+      if (rest && rest.skip > 0) {
+        rest.skip -= 1;
+        continue;
+      }
       try {
         let result: SweepResult;
+        let deleted = 0;
         do {
           if (closed) return;
           result = await options.sweep(queue, limit);
+          deleted += result.deleted;
         } while (result.more);
         failing = false;
+        // A partition with nothing to delete rests for twice as many passes as last time.
+        if (deleted > 0 || !parsePartitionName(queue)) resting.delete(queue);
+        else {
+          const gap = Math.min(MAX_IDLE_PASSES, rest ? rest.gap * 2 : 1);
+          resting.set(queue, { skip: gap, gap });
+        }
       } catch (error) {
         // Redis down or failing over: the reserve loop reports that; try again next pass.
         if (!failing) {

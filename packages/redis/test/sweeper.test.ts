@@ -1,7 +1,7 @@
 import { silentLogger } from '@conveyor/core';
 import { createManualClock } from '@conveyor/core/testing';
 import { describe, expect, it } from 'vitest';
-import { createSweeper, type SweepResult } from '../src/sweeper.js';
+import { createSweeper, MAX_IDLE_PASSES, type SweepResult } from '../src/sweeper.js';
 
 describe('sweeper', () => {
   it('sweeps at once, again without a pause while a call stops at its limit, then every interval', async () => {
@@ -50,5 +50,48 @@ describe('sweeper', () => {
     await clock.advance(5_000);
     expect(calls).toHaveLength(9);
     expect(clock.pendingTimers()).toBe(0);
+  });
+
+  it('sweeps a partition with nothing to delete less and less often, a plain queue every pass', async () => {
+    const clock = createManualClock();
+    const calls: string[] = [];
+    /** Finished jobs of the partition to delete at its next sweep. */
+    let expired = 0;
+    const sweeper = createSweeper({
+      clock,
+      logger: silentLogger,
+      intervalMs: 1_000,
+      async sweep(queue) {
+        calls.push(queue);
+        if (queue === 'plain') return { deleted: 0, more: false };
+        const deleted = expired;
+        expired = 0;
+        return { deleted, more: false };
+      },
+    });
+    const swept = (queue: string) => calls.filter((name) => name === queue).length;
+    sweeper.add(['plain', 'p~0of2']);
+    await clock.advance(0);
+    for (let pass = 2; pass <= 16; pass++) await clock.advance(1_000);
+    expect(swept('plain')).toBe(16);
+    // Swept on passes 1, 3, 6 and 11: it sits out 1, 2, 4 and then 8 passes (to 19).
+    expect(swept('p~0of2')).toBe(4);
+
+    // Something to delete ends the rest. After pass 20 (a sweep) it sits out 16 passes.
+    for (let pass = 17; pass <= 20; pass++) await clock.advance(1_000);
+    expect(swept('p~0of2')).toBe(5);
+    expired = 3;
+    calls.length = 0;
+    for (let pass = 21; pass <= 40; pass++) await clock.advance(1_000);
+    // Swept on pass 37 (deleting 3), then 38 (nothing: rests 1) and 40.
+    expect(swept('p~0of2')).toBe(3);
+
+    // The rest stops growing at MAX_IDLE_PASSES: then one sweep every 33 passes.
+    for (let pass = 0; pass < 100; pass++) await clock.advance(1_000);
+    calls.length = 0;
+    for (let pass = 0; pass < 10 * (MAX_IDLE_PASSES + 1); pass++) await clock.advance(1_000);
+    expect(swept('p~0of2')).toBe(10);
+    expect(swept('plain')).toBe(10 * (MAX_IDLE_PASSES + 1));
+    await sweeper.close();
   });
 });
