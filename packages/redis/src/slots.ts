@@ -67,7 +67,9 @@ function slotDistance(partitions: number): number {
   return Math.max(1, Math.min(MAX_SLOT_DISTANCE, Math.floor(SLOT_COUNT / (4 * partitions))));
 }
 
+/** Partitions' tags found so far; cleared when full (names can come from job ids anyone sends). */
 const tags = new Map<string, string>();
+const MAX_CACHED_TAGS = 10_000;
 
 /**
  * The hash tag, braces included, of every key of the stored queue `queue`: `{emails}` for
@@ -79,28 +81,29 @@ export function queueHashTag(queue: string): string {
   const known = tags.get(queue);
   if (known !== undefined) return known;
   const partition = parsePartitionName(queue);
-  let tag = `{${queue}}`;
-  if (partition) {
-    const target = targetSlot(partition.partition, partition.partitions);
-    const distance = slotDistance(partition.partitions);
-    // About SLOT_COUNT / (2 × distance + 1) tries, each a few bytes on the name's checksum.
-    const named = crc16(encoder.encode(`${queue}~`));
-    const lookup = table as Uint16Array;
-    for (let salt = 0; ; salt++) {
-      const text = salt.toString(36);
-      let crc = named;
-      // Base 36 is ASCII: a character is its byte.
-      for (let i = 0; i < text.length; i++) {
-        crc = ((crc << 8) ^ (lookup[((crc >> 8) ^ text.charCodeAt(i)) & 0xff] as number)) & 0xffff;
-      }
-      if (Math.abs((crc % SLOT_COUNT) - target) <= distance) {
-        tag = `{${queue}~${text}}`;
-        break;
-      }
-    }
-  }
+  if (!partition) return `{${queue}}`;
+  const tag = `{${queue}~${saltOf(queue, partition.partition, partition.partitions)}}`;
+  if (tags.size >= MAX_CACHED_TAGS) tags.clear();
   tags.set(queue, tag);
   return tag;
+}
+
+/** The salt of partition `partition` of `partitions`, named `queue` (see {@link queueHashTag}). */
+function saltOf(queue: string, partition: number, partitions: number): string {
+  const target = targetSlot(partition, partitions);
+  const distance = slotDistance(partitions);
+  // About SLOT_COUNT / (2 × distance + 1) tries, each a few bytes on the name's checksum.
+  const named = crc16(encoder.encode(`${queue}~`));
+  const lookup = table as Uint16Array;
+  for (let salt = 0; ; salt++) {
+    const text = salt.toString(36);
+    let crc = named;
+    // Base 36 is ASCII: a character is its byte.
+    for (let i = 0; i < text.length; i++) {
+      crc = ((crc << 8) ^ (lookup[((crc >> 8) ^ text.charCodeAt(i)) & 0xff] as number)) & 0xffff;
+    }
+    if (Math.abs((crc % SLOT_COUNT) - target) <= distance) return text;
+  }
 }
 
 /**
