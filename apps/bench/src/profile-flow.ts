@@ -66,6 +66,8 @@ interface RunFigures {
   ms: number;
   redisUs: number;
   workerUs: number;
+  /** Redis commands per child (job): [name, calls], scripts' own commands included. */
+  commands: Array<[string, number]>;
   marks: Array<[string, number]>;
   calls: Array<[string, number]>;
 }
@@ -144,6 +146,8 @@ async function runOnce(
     await new Promise((resolve) => setTimeout(resolve, 300));
   }
   calls.clear();
+  const stats = new Redis(url);
+  await stats.config('RESETSTAT');
   const redisAt0 = await probe.cpuMs();
   const cpuAt0 = process.cpuUsage();
   t0 = performance.now();
@@ -156,6 +160,8 @@ async function runOnce(
   const ms = performance.now() - t0;
   const cpu = process.cpuUsage(cpuAt0);
   const redisUs = ((await probe.cpuMs()) - redisAt0) * 1_000;
+  const commands = commandCounts(await stats.info('commandstats'), count);
+  stats.disconnect();
   await worker.stop();
   await running;
   await client.close();
@@ -164,9 +170,23 @@ async function runOnce(
     ms,
     redisUs: redisUs / count,
     workerUs: (cpu.user + cpu.system) / count,
+    commands,
     marks: [...marks].sort((a, b) => a[1] - b[1]),
     calls: [...calls].sort((a, b) => b[1] - a[1]).map(([name, n]) => [name, n / count]),
   };
+}
+
+/**
+ * `INFO commandstats` per child: the commands Redis ran, those run by scripts included (a
+ * count that load on the machine does not move), most first; `info` and `config` left out.
+ */
+function commandCounts(info: string, count: number): Array<[string, number]> {
+  const rows: Array<[string, number]> = [];
+  for (const match of info.matchAll(/^cmdstat_([a-z|]+):calls=(\d+)/gm)) {
+    const [, name = '', calls = '0'] = match;
+    if (name !== 'info' && name !== 'config') rows.push([name, Number(calls) / count]);
+  }
+  return rows.sort((a, b) => b[1] - a[1]);
 }
 
 /** Redis CPU per call of claim and record over `count` map children, 50 calls in flight. */
@@ -261,6 +281,14 @@ try {
     }
     const perJob = run.calls.map(([name, n]) => `${name} ${n.toFixed(3)}`).join(', ');
     process.stdout.write(`  transport calls per ${mode === 'flow' ? 'child' : 'job'}: ${perJob}\n`);
+    const all = run.commands.reduce((sum, [, n]) => sum + n, 0);
+    const listed = run.commands
+      .filter(([, n]) => n >= 0.01)
+      .map(([name, n]) => `${name} ${n.toFixed(2)}`)
+      .join(', ');
+    process.stdout.write(
+      `  Redis commands per ${mode === 'flow' ? 'child' : 'job'}: ${all.toFixed(2)} (${listed})\n`,
+    );
   }
   if (only === 'flow') process.exit(0);
   const costs = await scriptCosts(redis.url, probe, count);
