@@ -1,5 +1,5 @@
 import { isScheduleId, SCHEDULE_ID_RULE } from '@conveyor/core';
-import { isQueueName, isStoredQueueName, queueOfJobId } from '@conveyor/core/transport';
+import { isStoredQueueName, queueOfJobId } from '@conveyor/core/transport';
 import { usageError } from './errors.js';
 
 /** Parses an integer option (`--concurrency 8`); quotes a bad value. */
@@ -11,16 +11,6 @@ export function parseInteger(option: string, min: number, max = Number.MAX_SAFE_
       throw usageError(option, value, `an integer ${range}`);
     }
     return number;
-  };
-}
-
-/** Parses a queue name; quotes a bad one. */
-export function parseQueue(option: string) {
-  return (value: string): string => {
-    if (!isQueueName(value)) {
-      throw usageError(option, value, 'a queue name: 1–64 of A–Z, a–z, 0–9, "_", "." and "-"');
-    }
-    return value;
   };
 }
 
@@ -42,11 +32,11 @@ export function parseStoredQueue(option: string) {
 }
 
 /**
- * Parses `a,b,c` into queue names (blank entries are dropped, repeats removed); with
- * `stored`, partition names too ({@link parseStoredQueue}).
+ * Parses `a,b,c` into queue or partition names ({@link parseStoredQueue}); blank entries are
+ * dropped, repeats removed.
  */
-export function parseQueueList(option: string, stored = false) {
-  const one = stored ? parseStoredQueue(option) : parseQueue(option);
+export function parseQueueList(option: string) {
+  const one = parseStoredQueue(option);
   return (value: string): string[] => {
     const queues = value
       .split(',')

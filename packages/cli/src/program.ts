@@ -98,7 +98,7 @@ ${examples(
     )
     .option(
       '-q, --queues <list>',
-      'comma-separated queues to consume (default: every queue the tasks name)',
+      'comma-separated queues to consume (default: every queue the tasks name); a partitioned queue means all its partitions, emails~3of8 only that one',
       parseQueueList('--queues'),
     )
     .option(
@@ -214,7 +214,7 @@ such a queue's entry has the totals and a "partitions" array with each partition
     .option(
       '-q, --queues <list>',
       'only these queues (comma-separated); a partitioned queue with its partitions, a partition (emails~3of8) alone',
-      parseQueueList('--queues', true),
+      parseQueueList('--queues'),
     )
     .option('-p, --partitions', "list each partition under its queue's totals")
     .option(

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { CommandName, dispatch } from './actions.js';
 import { brokerCommand, examples, transportHelp } from './command-help.js';
-import { parseQueue, parseQueueList, parseScheduleId } from './options.js';
+import { parseQueueList, parseScheduleId, parseStoredQueue } from './options.js';
 
 /**
  * `conveyor schedules` (the list) and its subcommands `run-now`, `pause` and `resume`.
@@ -26,7 +26,11 @@ in code that no live worker declares any more; it does not fire, and is never de
     },
   )
     // No -q here: this command sees the options after a subcommand too (`pause x -q mail`).
-    .option('--queues <list>', 'only these queues (comma-separated)', parseQueueList('--queues'))
+    .option(
+      '--queues <list>',
+      'only these queues (comma-separated); a partitioned queue with all its partitions, emails~3of8 one',
+      parseQueueList('--queues'),
+    )
     .option('--json', 'print {"schedules": [...]} as JSON')
     .action(run('schedules'));
   const actions: Array<[CommandName, string, string]> = [
@@ -46,7 +50,7 @@ in code that no live worker declares any more; it does not fire, and is never de
       .option(
         '-q, --queue <queue>',
         "the schedule's queue, when the id is in more than one",
-        parseQueue('--queue'),
+        parseStoredQueue('--queue'),
       )
       .option('--json', 'print the outcome as JSON')
       .addHelpText(

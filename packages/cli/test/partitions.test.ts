@@ -122,10 +122,28 @@ describe('conveyor status on a partitioned queue', () => {
   });
 
   it('refuses a name that is neither a queue nor a partition, quoting it', async () => {
-    const result = await cli(['status', '--queues', 'mail~3of3', '--redis', redis.url]);
-    expect(result.code).toBe(2);
-    expect(result.stderr).toContain('"mail~3of3"');
-    expect(result.stderr).toContain('emails~3of8');
+    for (const argv of [
+      ['status', '--queues', 'mail~3of3'],
+      ['dead', 'mail~0of1'],
+      ['worker', '--queues', 'mail,mail~01of3'],
+      ['schedules', '--queues', 'mail~'],
+    ]) {
+      const result = await cli([...argv, '--redis', redis.url]);
+      expect(result.code, argv.join(' ')).toBe(2);
+      expect(result.stderr).toContain(`"${argv.at(-1)?.split(',').at(-1)}"`);
+      expect(result.stderr).toContain('emails~3of8');
+    }
+  });
+
+  it('schedules --queues takes a partition name', async () => {
+    const env = await setup();
+    try {
+      const result = await cli(['schedules', '--queues', `mail,${P1}`, '--json', ...env.args]);
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(0);
+    } finally {
+      await env.close();
+    }
   });
 });
 
