@@ -227,3 +227,36 @@ describe('GET /api/metrics', () => {
     ]);
   });
 });
+
+describe('schedules of a partitioned queue', () => {
+  test('listed by the queue or the partition, paused and run by the partition they live in', async () => {
+    const schedules = served.transport.schedules;
+    if (!schedules) throw new Error('the memory transport has schedules');
+    // A partitioned queue's schedule is stored under one partition (picked by its id).
+    await schedules.upsert([
+      {
+        id: 'digest',
+        queue: P2,
+        task: 'mail.digest',
+        every: 60_000,
+        tz: 'UTC',
+        input: {},
+        misfire: 'latest',
+        overlap: 'allow',
+        enabled: true,
+        source: 'runtime',
+        maxAttempts: 3,
+        priority: 5,
+      },
+    ]);
+    for (const queue of ['mail', P2]) {
+      const body = await (await client.get(`/api/schedules?queue=${queue}`)).json();
+      expect(body.schedules.map((row: { id: string }) => row.id)).toEqual(['digest']);
+    }
+    const paused = await client.post(`/api/schedules/${P2}/digest/pause`);
+    expect(await paused.json()).toEqual({ schedule: { queue: P2, id: 'digest', paused: true } });
+    const run = await (await client.post(`/api/schedules/${P2}/digest/run-now`)).json();
+    expect(run.jobId.startsWith(`${P2}:`)).toBe(true);
+    expect((await served.transport.getJob(run.jobId))?.envelope.queue).toBe(P2);
+  });
+});

@@ -8,7 +8,7 @@ import {
 import { newJobId } from '@conveyor/core/transport';
 import type { DashboardCore, RequestContext } from '../context.js';
 import { DashboardError } from '../errors.js';
-import { optionalString, queueName, scheduleId } from '../http/params.js';
+import { optionalString, scheduleId, storedQueueName } from '../http/params.js';
 import type { Route } from '../http/router.js';
 import { audit } from './audit.js';
 
@@ -29,7 +29,7 @@ function notFound(queue: string, id: string): DashboardError {
 }
 
 function target(params: Readonly<Record<string, string>>): { queue: string; id: string } {
-  return { queue: queueName(params.queue), id: scheduleId(params.id) };
+  return { queue: storedQueueName(params.queue), id: scheduleId(params.id) };
 }
 
 export function scheduleRoutes(core: DashboardCore): Route<RequestContext>[] {
@@ -58,7 +58,7 @@ export function scheduleRoutes(core: DashboardCore): Route<RequestContext>[] {
         const only = optionalString(url.searchParams.get('queue'), 'queue');
         const rows: ScheduleRow[] = await describeSchedules(
           core.transport,
-          only === undefined ? {} : { queues: [queueName(only)] },
+          only === undefined ? {} : { queues: [storedQueueName(only)] },
         );
         return {
           at: core.now(),

@@ -29,7 +29,7 @@ beforeAll(async () => {
   dead = await deadJob(transport, P(1), send(11), [
     { name: 'SmtpError', code: 'SMTP_550', message: 'mailbox unavailable' },
   ]);
-  [firstOfP1] = await enqueue(transport, P(1), [4, 5].map(send));
+  firstOfP1 = (await enqueue(transport, P(1), [4, 5].map(send)))[0] as string;
   await enqueue(transport, P(2), [{ ...send(6), delayMs: 600_000 }]);
   await enqueue(transport, P(3), [7, 8, 9, 10].map(send));
   await enqueue(transport, 'orders', [{ task: 'shop.charge', input: { order: 1 } }]);
