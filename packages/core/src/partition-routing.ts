@@ -118,22 +118,13 @@ export function checkPartitionCounts(value: unknown, option: string): PartitionC
   return Object.freeze(counts);
 }
 
-const routes = new Map<string, QueueRoute>();
-
 function makeRoute(queue: string, partitions: number, partitionBy: string | undefined): QueueRoute {
-  const key = `${queue} ${partitions} ${partitionBy ?? ''}`;
-  let route = routes.get(key);
-  if (route === undefined) {
-    route = Object.freeze({
-      queue,
-      partitions,
-      partitionBy,
-      names: Object.freeze(partitionNames(queue, partitions)),
-    });
-    // Routes are few (one per queue and key field); the bound only guards odd callers.
-    if (routes.size < 10_000) routes.set(key, route);
-  }
-  return route;
+  return Object.freeze({
+    queue,
+    partitions,
+    partitionBy,
+    names: Object.freeze(partitionNames(queue, partitions)),
+  });
 }
 
 /**
