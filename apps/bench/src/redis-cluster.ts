@@ -70,7 +70,13 @@ export async function startBenchCluster(masters = 3): Promise<BenchCluster> {
       '--cluster-replicas',
       '0',
       '--cluster-yes',
-    ]);
+    ]).catch((error: NodeJS.ErrnoException) => {
+      throw error.code === 'ENOENT'
+        ? new Error(
+            `[bench] "${cli}" was not found on PATH; the cluster cases need it to join their masters. Install Redis's CLI (apt-get install redis-tools) or set REDIS_CLI_BIN, or leave the cluster cases out (--cases).`,
+          )
+        : error;
+    });
     const deadline = Date.now() + 30_000;
     for (;;) {
       const states = await Promise.all(
