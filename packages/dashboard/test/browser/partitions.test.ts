@@ -98,6 +98,9 @@ describe('a partitioned queue on the dashboard', () => {
       .poll(() => page.locator('figure.chart').first().locator('path.line').count())
       .toBe(2);
     await shoot('overview-partitions');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await shoot('overview-partitions-dark');
+    await page.emulateMedia({ colorScheme: 'light' });
 
     // A live redraw (a new job in a partition) keeps the partitions open.
     await enqueue(transport, P(2), [{ task: 'mail.send', input: { to: 'x@example.com' } }]);
