@@ -125,6 +125,7 @@ export function createWorker(options: WorkerOptions): Worker {
         registry,
         logger,
         random,
+        clock,
         maxChildren: config.maxWorkflowChildren,
         end: (job, outcome) => held.end(job, outcome),
       })

@@ -1,6 +1,13 @@
-import { defineTask, defineWorkflow, memoryTransport, type Settlement } from '@conveyor/core';
+import {
+  defineTask,
+  defineWorkflow,
+  memoryTransport,
+  type Settlement,
+  systemClock,
+} from '@conveyor/core';
 import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
+import { EARLY_CLAIM_MAX_AGE_MS } from '../src/workflow/step-jobs.js';
 import {
   resultOf,
   settledAs,
@@ -153,5 +160,63 @@ describe('step jobs waiting in the buffer', () => {
     await settledAs(transport, id, 'completed');
     expect(await resultOf(transport, id, 'sum')).toBe(15);
     expect([...started].sort()).toEqual([0, 1, 2, 3, 4, 5]);
+  });
+
+  it('claim again when they start after waiting longer than an early claim stands', async () => {
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let skewMs = 0;
+    const clock = { ...systemClock, now: () => Date.now() + skewMs };
+    const slow = defineTask({
+      name: 'wb.slow2',
+      queue: 'wbs2',
+      input: z.object({ n: z.number() }),
+      run: async ({ n }) => {
+        await gate;
+        return n;
+      },
+    });
+    const sum = defineTask({
+      name: 'wb.sum2',
+      queue: 'wbs2',
+      input: z.array(z.number()),
+      run: (values) => values.reduce((a, b) => a + b, 0),
+    });
+    const slowFan = defineWorkflow({
+      name: 'wb.slowFan2',
+      input: z.object({ size: z.number() }),
+      steps: (flow) =>
+        flow
+          .map('slow', slow, {
+            items: (_, { size }) => Array.from({ length: size }, (_, n) => ({ n })),
+          })
+          .step('sum', sum),
+    });
+    const { transport, log } = loggedTransport();
+    workers.start(
+      {
+        workflows: [slowFan],
+        tasks: [slow, sum],
+        queues: ['wbs2'],
+        concurrency: 2,
+        prefetch: 4,
+        clock,
+      },
+      transport,
+    );
+    const id = await startWorkflow(transport, slowFan, { size: 6 });
+    const claimedChildren = () =>
+      log.filter((entry) => entry.call === 'claimMany').reduce((n, entry) => n + entry.size, 0);
+    // The expand job, then two running children and those buffered behind them, claimed once.
+    await vi.waitFor(() => expect(claimedChildren()).toBeGreaterThan(3), { timeout: 5_000 });
+    const early = claimedChildren();
+    skewMs = EARLY_CLAIM_MAX_AGE_MS + 1;
+    release();
+    await settledAs(transport, id, 'completed');
+    expect(await resultOf(transport, id, 'sum')).toBe(15);
+    // Every child that waited claimed again when it started (and the fan-in once).
+    expect(claimedChildren()).toBeGreaterThanOrEqual(early + (early - 3) + 1);
   });
 });

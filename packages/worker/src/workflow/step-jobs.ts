@@ -2,6 +2,7 @@ import {
   type AnyTaskDefinition,
   applyWorkflowEffects,
   type ClaimOutcome,
+  type Clock,
   enqueueMapChildren,
   flushWorkflowOutbox,
   InvalidOptionError,
@@ -29,6 +30,13 @@ import {
 } from './errors.js';
 import { createWorkflowStepBatches } from './step-batches.js';
 import { stepWork } from './step-input.js';
+
+/**
+ * How long a claim made in the buffer stands for the job's start: a job that waited longer
+ * (behind slow tasks) claims again when it starts, so that a workflow that ended meanwhile
+ * (its cancel not yet heard of) refuses it, as it would have without the early claim.
+ */
+export const EARLY_CLAIM_MAX_AGE_MS = 1_000;
 
 /** A map stage's default child limit (docs/workflows.md §7). */
 export const DEFAULT_MAX_WORKFLOW_CHILDREN = 10_000;
@@ -78,23 +86,25 @@ export function createWorkflowStepJobs(options: {
   registry: TaskRegistry;
   logger: Logger;
   random: () => number;
+  clock: Clock;
   maxChildren: number;
   /** Settles the job (the worker's own end). */
   end: (job: HeldJob, outcome: JobOutcome) => void;
 }): WorkflowStepJobs {
-  const { transport, catalog, registry, logger, random, maxChildren } = options;
+  const { transport, catalog, registry, logger, random, clock, maxChildren } = options;
   const { workflows } = transport;
   /** Jobs whose final outcome is on its way to their workflow. */
   const recording = new WeakSet<HeldJob>();
   /** Claims and records gathered per workflow into `claimMany` and `recordMany` calls. */
   const batches = createWorkflowStepBatches(transport);
   /** Claims made when their jobs entered the buffer (`prefetch`), until the jobs start. */
-  const early = new WeakMap<HeldJob, Promise<ClaimOutcome>>();
+  const early = new WeakMap<HeldJob, { claim: Promise<ClaimOutcome>; at: number }>();
 
   async function prepare(job: HeldJob, ref: JobWorkflowRef): Promise<Prepared> {
     const made = early.get(job);
     early.delete(job);
-    const claim = await (made ?? batches.claim(ref.id, addressOf(ref)));
+    const fresh = made !== undefined && clock.now() - made.at <= EARLY_CLAIM_MAX_AGE_MS;
+    const claim = await (fresh ? made.claim : batches.claim(ref.id, addressOf(ref)));
     if (claim === 'done') {
       // A redelivery: the step's outcome is recorded; hand on what its recorder may not have.
       await flushWorkflowOutbox(transport, ref.id);
@@ -188,7 +198,7 @@ export function createWorkflowStepJobs(options: {
       const claim = batches.claim(ref.id, addressOf(ref));
       // Never started (released, dropped): nobody awaits it, and its failure is no one's.
       claim.catch(() => {});
-      early.set(job, claim);
+      early.set(job, { claim, at: clock.now() });
     },
 
     start(job, run) {
