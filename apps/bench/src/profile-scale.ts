@@ -7,8 +7,9 @@
  * scale-out case's workers (the bench's own worker processes, at concurrency 50 each)
  * until every job is done. Then prints, per job: Redis CPU, worker CPU, and the calls and
  * µs of every command in `INFO commandstats` (commands inside scripts are counted too), and
- * the reserve and settle shapes read off them: a reserve call runs one ZCARD of the leases
- * and a settle call one ZCOUNT (no other script the workers run uses either).
+ * the reserve and settle shapes read off them: a reserve call runs one LMPOP (Redis 7; more
+ * only when it drains a priority list) and a settle call one ZCOUNT (no other script the
+ * workers run uses either).
  *
  * The worker processes are forked with this process's Node options, so `node --cpu-prof
  * --cpu-prof-dir=<dir> …` profiles them too (one file per process, written when it exits),
@@ -121,7 +122,7 @@ try {
     const done = result.completed;
     const ms = result.lastAt - result.startedAt;
     const at = (name: string) => stats.get(name)?.calls ?? 0;
-    const reserves = at('zcard');
+    const reserves = at('lmpop');
     const settles = at('zcount');
     process.stdout.write(
       `\n${processes} process${processes === 1 ? '' : 'es'}, ${done} jobs in ${Math.round(ms)} ms: ` +
@@ -129,7 +130,7 @@ try {
         `worker CPU ${f(result.cpuMicros / done, 1)} µs (all processes; ${Math.round(result.cpuMicros / 1_000)} ms in all), first job after ${result.firstAt - result.startedAt} ms\n` +
         `  reserve calls ${reserves} (${f(done / reserves, 1)} jobs each), ` +
         `settle calls ${settles} (${f(done / settles, 1)} jobs each), BLPOP ${at('blpop')}, ` +
-        `LMPOP ${at('lmpop')}, marker LPUSH ${at('lpush')}\n` +
+        `marker LPUSH ${at('lpush')}\n` +
         `  worker context switches per 1,000 jobs: ${f(((atEnd.voluntary - atGo.voluntary) / done) * 1_000, 1)} voluntary, ` +
         `${f(((atEnd.involuntary - atGo.involuntary) / done) * 1_000, 1)} involuntary; worker CPU per job by thread: ` +
         `main ${f(((atEnd.mainTicks - atGo.mainTicks) * 10_000) / done, 1)} µs, others ${f(((atEnd.otherTicks - atGo.otherTicks) * 10_000) / done, 1)} µs\n`,
