@@ -10,6 +10,8 @@ export interface EnqueuerOptions {
   /** Jobs per script call: bounds how long one call holds Redis. */
   chunkSize: number;
   defaultDedupeWindowMs: number;
+  /** False: every job gets its own hash (`RedisTransportOptions.packWaitingJobs`). */
+  packWaitingJobs: boolean;
 }
 
 /**
@@ -37,7 +39,8 @@ interface PendingCall {
 export function createEnqueuer(
   options: EnqueuerOptions,
 ): (requests: readonly EnqueueRequest[]) => Promise<EnqueueResult[]> {
-  const { enqueueScript, registerQueues, chunkSize, defaultDedupeWindowMs } = options;
+  const { enqueueScript, registerQueues, chunkSize, defaultDedupeWindowMs, packWaitingJobs } =
+    options;
   let pending: PendingCall[] = [];
   let pendingJobs = 0;
 
@@ -85,7 +88,7 @@ export function createEnqueuer(
     for (let start = 0; start < requests.length; start += chunkSize) {
       const chunk =
         requests.length <= chunkSize ? requests : requests.slice(start, start + chunkSize);
-      const args = enqueueArgs(chunk, queue, defaultDedupeWindowMs);
+      const args = enqueueArgs(chunk, queue, defaultDedupeWindowMs, packWaitingJobs);
       const indexOf = positions
         ? (position: number) => positions[start + position]
         : (position: number) => start + position;

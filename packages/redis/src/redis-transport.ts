@@ -57,6 +57,17 @@ export interface RedisTransportOptions extends ConnectionOptions {
   logger?: Logger;
   /** Check `maxmemory-policy` on first use and warn unless `noeviction`. Default true. */
   checkMaxmemoryPolicy?: boolean;
+  /**
+   * Store a waiting job without an idempotency key, workflow or expiry as one field of its
+   * queue's hash of packed jobs instead of a hash of its own (less Redis memory per job).
+   * Set false on the new release's transports during a rolling upgrade from a release
+   * before packing, whose workers drop packed jobs; see the README's "Packed jobs".
+   * Default true.
+   *
+   * @example
+   * const transport = redisTransport({ url, packWaitingJobs: false }); // until old workers are gone
+   */
+  packWaitingJobs?: boolean;
 }
 
 /**
@@ -98,6 +109,7 @@ export function redisTransport(options: RedisTransportOptions = {}): RedisTransp
   const defaultTtl = options.defaultResultTtlMs ?? DAY_MS;
   const defaultWindow = options.defaultDedupeWindowMs ?? DAY_MS;
   const keep = options.maxFinishedPerQueue ?? 10_000;
+  const packWaitingJobs = options.packWaitingJobs !== false;
   // createTransport checks it too; here it is checked before any connection opens.
   assertByteLimit(options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES, 'maxPayloadBytes');
   const logger = options.logger ?? consoleWarnLogger;
@@ -273,6 +285,7 @@ export function redisTransport(options: RedisTransportOptions = {}): RedisTransp
       queueKeys: keys,
       commonArgs: [defaultTtl, keep],
       defaultDedupeWindowMs: defaultWindow,
+      packWaitingJobs,
       registerQueues: (queues) => admin.registerQueues(queues),
     }),
     workflows: redisWorkflows({ commands, prefix, resultTtlMs: defaultTtl }),
@@ -282,6 +295,7 @@ export function redisTransport(options: RedisTransportOptions = {}): RedisTransp
       registerQueues: (queues) => admin.registerQueues(queues),
       chunkSize: CHUNK,
       defaultDedupeWindowMs: defaultWindow,
+      packWaitingJobs,
     }),
 
     reserve(request) {

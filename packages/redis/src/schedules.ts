@@ -22,6 +22,8 @@ export interface RedisSchedulesOptions {
   /** The two arguments every queue script starts with: default result TTL, finished kept. */
   commonArgs: ReadonlyArray<string | number>;
   defaultDedupeWindowMs: number;
+  /** False: a fired job gets its own hash (`RedisTransportOptions.packWaitingJobs`). */
+  packWaitingJobs: boolean;
   /** Records queues in the registry that `listQueues` reads. */
   registerQueues(queues: readonly string[]): Promise<void>;
 }
@@ -34,8 +36,15 @@ export interface RedisSchedulesOptions {
  * queues. `createTransport` checks the arguments and puts specs in their stored form.
  */
 export function redisSchedules(options: RedisSchedulesOptions): TransportSchedules {
-  const { commands, prefix, queueKeys, commonArgs, defaultDedupeWindowMs, registerQueues } =
-    options;
+  const {
+    commands,
+    prefix,
+    queueKeys,
+    commonArgs,
+    defaultDedupeWindowMs,
+    packWaitingJobs,
+    registerQueues,
+  } = options;
   const ownKeys = (queue: string) => [scheduleSpecsKey(prefix, queue), schedulesKey(prefix, queue)];
 
   async function upsertChunk(queue: string, specs: readonly ScheduleSpec[]) {
@@ -120,7 +129,7 @@ export function redisSchedules(options: RedisSchedulesOptions): TransportSchedul
     async fire(request) {
       assertEncodable(request.job);
       const { queue } = request.job.envelope;
-      const args = fireArgs(request, queue, defaultDedupeWindowMs);
+      const args = fireArgs(request, queue, defaultDedupeWindowMs, packWaitingJobs);
       const keys = [
         ...queueKeys(queue),
         schedulesKey(prefix, queue),

@@ -1,5 +1,7 @@
+import { silentLogger } from '@conveyor/core';
 import { makeEnvelope, uniqueQueue } from '@conveyor/core/testing';
 import { describe, expect, it } from 'vitest';
+import { redisTransport } from '../src/index.js';
 import { JOB_FORMAT_VERSION } from '../src/wire/job-hash.js';
 import { usePrivateRedis } from './helpers/private-redis.js';
 
@@ -9,7 +11,7 @@ import { usePrivateRedis } from './helpers/private-redis.js';
 // gives it its own hash. Jobs stored before packing existed (their own hash while waiting)
 // are read as before.
 
-const { transport, admin } = usePrivateRedis();
+const { transport, admin, url } = usePrivateRedis();
 const packedKey = (queue: string) => `conveyor:{${queue}}:j:`;
 const jobKey = (queue: string, unique: string) => `conveyor:{${queue}}:j:${unique}`;
 const uniqueOfId = (id: string) => id.slice(id.indexOf(':') + 1);
@@ -129,6 +131,124 @@ describe('packed waiting jobs', () => {
     expect(await admin().exists(packedKey(queue))).toBe(0);
     expect(await t.getJob(a.id)).toBeNull();
     expect(await reserveAll(queue)).toEqual([]);
+  });
+});
+
+describe('packed jobs with a schema fingerprint', () => {
+  // What codegen stamps: the first 16 hex digits of a SHA-256.
+  const schema = '3f9a1c0b7d2e4f61';
+
+  it('packs a job whose only extra is its fingerprint, and gives the fingerprint back', async () => {
+    const queue = uniqueQueue('packed-schema');
+    const envelope = makeEnvelope(queue, { schema, priority: 6 });
+    const unique = uniqueOfId(envelope.id);
+    await transport().enqueue([{ envelope }]);
+    expect(await admin().exists(jobKey(queue, unique))).toBe(0);
+    expect(await admin().hget(packedKey(queue), unique)).toMatch(
+      new RegExp(
+        `^${JOB_FORMAT_VERSION}6\\|3\\|\\d+\\|-?\\d+\\|conformance\\.task #${schema} \\{"conformance":true\\}$`,
+      ),
+    );
+    expect(await transport().getJob(envelope.id)).toMatchObject({
+      state: 'waiting',
+      envelope: { ...envelope, attempt: 0 },
+    });
+    const page = await transport().admin.listJobs(queue, { state: 'waiting', task: envelope.task });
+    expect(page.jobs.map((job) => job.envelope)).toEqual([{ ...envelope, attempt: 0 }]);
+
+    const [job] = await reserveAll(queue);
+    expect(job?.envelope).toEqual({ ...envelope, attempt: 1 });
+    expect(await admin().exists(packedKey(queue))).toBe(0);
+    expect(await admin().hget(jobKey(queue, unique), 'y')).toBe(`[null,"${schema}"]`);
+    // Released, it waits in its own hash and keeps the fingerprint.
+    await transport().settle([{ type: 'release', id: envelope.id, token: job?.token ?? '' }]);
+    const [again] = await reserveAll(queue);
+    expect(again?.envelope).toEqual({ ...envelope, attempt: 1 });
+  });
+
+  it('keeps the fingerprint through cancel and a batch of packed jobs with and without one', async () => {
+    const queue = uniqueQueue('packed-schema-mixed');
+    const [a, b, c] = [
+      makeEnvelope(queue, { schema }),
+      makeEnvelope(queue),
+      makeEnvelope(queue, { schema, input: 'a "quoted" #string' }),
+    ];
+    const cancelled = makeEnvelope(queue, { schema });
+    await transport().enqueue([a, b, c, cancelled].map((envelope) => ({ envelope })));
+    expect(await admin().hlen(packedKey(queue))).toBe(4);
+    expect(await transport().cancel(cancelled.id)).toBe('cancelled');
+    expect(await transport().getJob(cancelled.id)).toMatchObject({
+      state: 'cancelled',
+      envelope: { schema },
+    });
+    const jobs = await reserveAll(queue);
+    expect(jobs.map((job) => job.envelope)).toEqual(
+      [a, b, c].map((envelope) => ({ ...envelope, attempt: 1 })),
+    );
+  });
+
+  it('gives a fingerprint JSON would escape, or with a space, its own hash', async () => {
+    const queue = uniqueQueue('packed-schema-odd');
+    const odd = ['with space', 'quote"d', 'back\\slash', 'tab\tted', ''].map((print) =>
+      makeEnvelope(queue, { schema: print }),
+    );
+    await transport().enqueue(odd.map((envelope) => ({ envelope })));
+    for (const { id } of odd) expect(await admin().exists(jobKey(queue, uniqueOfId(id)))).toBe(1);
+    expect(await admin().exists(packedKey(queue))).toBe(0);
+    const jobs = await reserveAll(queue);
+    expect(jobs.map((job) => job.envelope)).toEqual(
+      odd.map((envelope) => ({ ...envelope, attempt: 1 })),
+    );
+  });
+});
+
+describe('packWaitingJobs: false', () => {
+  it('gives every waiting job its own hash, as releases before packing stored them', async () => {
+    const queue = uniqueQueue('packed-off');
+    const unpacked = redisTransport({ url: url(), logger: silentLogger, packWaitingJobs: false });
+    try {
+      const plain = makeEnvelope(queue);
+      const stamped = makeEnvelope(queue, { schema: '3f9a1c0b7d2e4f61' });
+      await unpacked.enqueue([{ envelope: plain }, { envelope: stamped }]);
+      // A schedule's job is enqueued by fire-schedule.lua: the option holds there too.
+      await unpacked.schedules.upsert([
+        {
+          id: 'nightly',
+          queue,
+          task: 'conformance.task',
+          every: 60_000,
+          tz: 'UTC',
+          input: {},
+          misfire: 'latest',
+          overlap: 'allow',
+          enabled: true,
+          source: 'code',
+          maxAttempts: 3,
+          priority: 5,
+        },
+      ]);
+      const fired = await unpacked.schedules.fire({
+        scheduleId: 'nightly',
+        revision: 1,
+        slotAt: Date.now() - 1_000,
+        job: { envelope: makeEnvelope(queue, { schema: '3f9a1c0b7d2e4f61' }) },
+      });
+      expect(fired.fired).toBe(true);
+      expect(await admin().exists(jobKey(queue, uniqueOfId(fired.jobId)))).toBe(1);
+      expect(await admin().exists(packedKey(queue))).toBe(0);
+      expect(await admin().hgetall(jobKey(queue, uniqueOfId(plain.id)))).toEqual({
+        s: 'w',
+        d: expect.stringMatching(/^1\d\|/),
+        i: '{"conformance":true}',
+      });
+      expect(await admin().hget(jobKey(queue, uniqueOfId(stamped.id)), 'y')).toBe(
+        '[null,"3f9a1c0b7d2e4f61"]',
+      );
+      const jobs = await reserveAll(queue);
+      expect(jobs.map((job) => job.envelope.id)).toEqual([plain.id, stamped.id, fired.jobId]);
+    } finally {
+      await unpacked.close();
+    }
   });
 });
 

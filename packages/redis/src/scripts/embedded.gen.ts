@@ -81,15 +81,16 @@ return answer
 --       \`[idempotencyKey, schema]\` JSON, the idempotency key ('' when none) and the input
 --       fingerprint ('' when none, never whitespace) follow; then \`count\` times unique id,
 --       input JSON, and with flag 2 the job's index entries, \`<field bytes>:<field><value
---       bytes>:<value>\` repeated (add_index).
+--       bytes>:<value>\` repeated (add_index). Flag 4: no job of the group is packed.
 -- Returns: \`position, unique id, fingerprint\` triples (position 0-based in the batch) for
 --          the jobs not added: the id of the job each duplicates (an earlier job holding
 --          its idempotency key for the same task [R5], or itself when the id is already
 --          stored) and the fingerprint that key was claimed with ('' when none) [R5a].
 --          Empty when all added.
 --
--- A ready job with no extras or expiry is written packed, one field of K_PACKED
--- (queue.lua); a delayed job or one with extras or an expiry gets its own hash.
+-- A ready job with no expiry and no extras but a schema fingerprint is written packed, one
+-- field of K_PACKED (queue.lua); a delayed job, one with an idempotency key, workflow or
+-- expiry, and every job of a group with flag 4 get their own hash.
 --
 -- An idempotency claim is \`K_IDEM .. <task length> .. ':' .. <task> .. ':' .. <key>\` (the
 -- length keeps any task and key apart) holding \`<fingerprint> <unique id>\`.
@@ -668,18 +669,21 @@ local leases = {}
 -- Lengths kept by hand: \`#t\` is a binary search on every append.
 local out_n, leases_n = 3, 0
 local taken = 0
--- Leases packed job \`id\` (queue.lua): waiting, attempt 1, no extras or expiry, and
--- \`<d> <input>\` is already the reply's form. Returns an empty table for the loop below.
+-- Leases packed job \`id\` (queue.lua): waiting, attempt 1, no expiry, no extras but maybe
+-- a schema fingerprint; without one, \`<d> <input>\` is already the reply's form. Returns an
+-- empty table for the loop below.
 local LEASED = {}
 local function lease_packed(id, key, packed)
-  local space = string.find(packed, ' ', 1, true)
+  local d, input, y = packed_parts(packed)
   local written
-  if space then
-    written = redis.pcall('HSET', key, 's', 'a', 'n', '1', 'b', delivery,
-      'd', string.sub(packed, 1, space - 1), 'i', string.sub(packed, space + 1))
+  if y and input then
+    written = redis.pcall('HSET', key, 's', 'a', 'n', '1', 'b', delivery, 'd', d, 'i', input,
+      'y', y)
+  elseif input then
+    written = redis.pcall('HSET', key, 's', 'a', 'n', '1', 'b', delivery, 'd', d, 'i', input)
   else
     -- No input (see queue.lua): leased with what there is, and the client dead-letters it.
-    written = redis.pcall('HSET', key, 's', 'a', 'n', '1', 'b', delivery, 'd', packed)
+    written = redis.pcall('HSET', key, 's', 'a', 'n', '1', 'b', delivery, 'd', d)
   end
   if type(written) == 'table' then
     unreadable(key, written.err)
@@ -689,8 +693,14 @@ local function lease_packed(id, key, packed)
   leases[leases_n + 1] = deadline_s
   leases[leases_n + 2] = lease_member(id, token)
   leases_n = leases_n + 2
-  out[out_n + 1] = space and id .. ' ' .. packed or id
-  out[out_n + 2] = 1
+  if not input then
+    out[out_n + 1] = id
+  elseif y then
+    out[out_n + 1] = id .. ' ' .. d .. ' ' .. input
+  else
+    out[out_n + 1] = id .. ' ' .. packed
+  end
+  out[out_n + 2] = y and { 1, y, false } or 1
   out_n = out_n + 2
   return LEASED
 end
@@ -1674,7 +1684,7 @@ while a <= argc do
   local count, more = string.match(ARGV[a], '^(%d+) (%d)')
   more = tonumber(more)
   a = a + 1 + (more % 2 == 1 and 3 or 0)
-  local stride = more >= 2 and 3 or 2
+  local stride = math.floor(more / 2) % 2 == 1 and 3 or 2
   for _ = 1, tonumber(count) do
     key_count = key_count + 1
     keys[key_count] = K_JOB .. ARGV[a]
@@ -1736,7 +1746,9 @@ while a <= argc do
   a = a + 1
   local extras, idem, claim_prefix = '', nil, ''
   more = tonumber(more)
-  local with_index = more >= 2
+  local with_index = math.floor(more / 2) % 2 == 1
+  -- Flag 4: every job of the group gets its own hash (packWaitingJobs: false).
+  local own_hash = more >= 4
   local stride = with_index and 3 or 2
   if more % 2 == 1 then
     extras = ARGV[a]
@@ -1762,6 +1774,8 @@ while a <= argc do
     fields[#fields + 1] = expires_at
   end
   local plain = #fields == 6
+  -- A \`y\` holding a schema fingerprint alone is packed too, as \`#<schema>\` (queue.lua).
+  local packed_schema = expires_at == '' and string.match(extras, PACKED_SCHEMA)
   local d = fields[4]
   local due = nil
   if delay ~= '' then
@@ -1771,10 +1785,13 @@ while a <= argc do
   end
   local delayed = due and due > now
   if delayed then fields[2] = 'd' end
-  -- A ready job without \`y\` or \`x\` is packed: \`<d> <input>\` in K_PACKED (see queue.lua),
-  -- unless its task holds a space (only a raw transport.enqueue caller can send one).
-  local packs = plain and not delayed and not string.find(task, ' ', 1, true)
-  local packed_d = d .. ' '
+  -- A ready job without \`x\`, and without \`y\` or with a fingerprint alone, is packed:
+  -- \`<d> <input>\` or \`<d> #<schema> <input>\` in K_PACKED (see queue.lua), unless its task
+  -- holds a space (only a raw transport.enqueue caller can send one) or the producer asked
+  -- for own hashes.
+  local packs = (plain or packed_schema) and not delayed and not own_hash
+    and not string.find(task, ' ', 1, true)
+  local packed_d = packed_schema and d .. ' #' .. packed_schema .. ' ' or d .. ' '
   priority = tonumber(priority)
   local list = ready[priority]
   if not delayed and not list then
@@ -1807,8 +1824,10 @@ while a <= argc do
     if not existing and (added[id] or (any_stored and redis.call('EXISTS', key) == 1)) then
       existing = id
     end
+    -- Input that is not JSON but starts with '#' would read as a fingerprint: own hash.
+    local pack = packs and (packed_schema or string.byte(input, 1) ~= HASH_SIGN)
     if not existing then
-      if packs then
+      if pack then
         if redis.call('HSETNX', K_PACKED, id, packed_d .. input) == 0 then existing = id end
       elseif is_packed(n) then
         existing = id
@@ -1820,7 +1839,7 @@ while a <= argc do
       out[out_count + 3] = fingerprint
       out_count = out_count + 3
     else
-      if packs then
+      if pack then
         -- Written by the HSETNX above.
       elseif plain then
         redis.call('HSET', key, 's', fields[2], 'd', d, 'i', input)
@@ -2067,13 +2086,16 @@ end
 -- attempt-history.lua).
 
 local K_JOB = KEYS[1]
--- Packed jobs: a job that has only waited since it was enqueued and has no \`y\` or \`x\`
--- field is one field of this hash, unique id -> \`<d> <input>\` (d holds no space), instead
--- of a hash of its own: no key, object and listpack per job. The hash is the job key
--- prefix itself, which no job key equals (a unique id is never empty). A packed job is
--- waiting; its first move (reserve, cancel) writes it to its own hash, \`s\` \`w\` \`d\` \`i\` as
--- an unpacked job has them, and removes the field. A value with no space (written behind
--- the scripts' back) is a \`d\` without input, which the client refuses as it would the hash.
+-- Packed jobs: a job that has only waited since it was enqueued, has no \`x\` field and no
+-- \`y\` field but \`[null,"<schema>"]\` (a schema fingerprint alone, PACKED_SCHEMA), is one
+-- field of this hash, unique id -> \`<d> <input>\`, or \`<d> #<schema> <input>\` with a
+-- fingerprint (d and the fingerprint hold no space; JSON input never starts with '#'),
+-- instead of a hash of its own: no key, object and listpack per job. The hash is the job
+-- key prefix itself, which no job key equals (a unique id is never empty). A packed job is
+-- waiting; its first move (reserve, cancel) writes it to its own hash, \`s\` \`w\` \`d\` \`i\`
+-- (and \`y\`) as an unpacked job has them, and removes the field. A value with no space
+-- (written behind the scripts' back) is a \`d\` without input, which the client refuses as
+-- it would the hash.
 local K_PACKED = K_JOB
 local K_DELAYED = KEYS[12]
 local K_LEASES = KEYS[13]
@@ -2120,13 +2142,37 @@ local function wake()
   end
 end
 
+-- The \`y\` field a packed job may have: a schema fingerprint alone, with no character JSON
+-- escapes and no space, so that \`[null,"<schema>"]\` is exactly what the client writes.
+local PACKED_SCHEMA = '^%[null,"([^"\\\\%s%c]+)"%]$'
+local HASH_SIGN = 35 -- '#'
+
+-- A packed value's parts: d, then the input and the \`y\` field, each nil when absent.
+local function packed_parts(packed)
+  local space = string.find(packed, ' ', 1, true)
+  if not space then return packed end
+  local d = string.sub(packed, 1, space - 1)
+  if string.byte(packed, space + 1) ~= HASH_SIGN then return d, string.sub(packed, space + 1) end
+  local after = string.find(packed, ' ', space + 2, true)
+  local y = '[null,"' .. string.sub(packed, space + 2, (after or 0) - 1) .. '"]'
+  return d, after and string.sub(packed, after + 1), y
+end
+
 -- The fields of packed job \`id\` as HGETALL gives a job's hash, or nil when it is not packed.
 local function packed_fields(id)
   local packed = redis.call('HGET', K_PACKED, id)
   if not packed then return nil end
-  local space = string.find(packed, ' ', 1, true)
-  if not space then return { 's', 'w', 'd', packed } end
-  return { 's', 'w', 'd', string.sub(packed, 1, space - 1), 'i', string.sub(packed, space + 1) }
+  local d, input, y = packed_parts(packed)
+  local fields = { 's', 'w', 'd', d }
+  if input then
+    fields[5] = 'i'
+    fields[6] = input
+  end
+  if y then
+    fields[#fields + 1] = 'y'
+    fields[#fields + 1] = y
+  end
+  return fields
 end
 
 -- Writes packed job \`id\` to its own hash \`key\`; false when it is not packed.

@@ -10,15 +10,16 @@
 --       `[idempotencyKey, schema]` JSON, the idempotency key ('' when none) and the input
 --       fingerprint ('' when none, never whitespace) follow; then `count` times unique id,
 --       input JSON, and with flag 2 the job's index entries, `<field bytes>:<field><value
---       bytes>:<value>` repeated (add_index).
+--       bytes>:<value>` repeated (add_index). Flag 4: no job of the group is packed.
 -- Returns: `position, unique id, fingerprint` triples (position 0-based in the batch) for
 --          the jobs not added: the id of the job each duplicates (an earlier job holding
 --          its idempotency key for the same task [R5], or itself when the id is already
 --          stored) and the fingerprint that key was claimed with ('' when none) [R5a].
 --          Empty when all added.
 --
--- A ready job with no extras or expiry is written packed, one field of K_PACKED
--- (queue.lua); a delayed job or one with extras or an expiry gets its own hash.
+-- A ready job with no expiry and no extras but a schema fingerprint is written packed, one
+-- field of K_PACKED (queue.lua); a delayed job, one with an idempotency key, workflow or
+-- expiry, and every job of a group with flag 4 get their own hash.
 --
 -- An idempotency claim is `K_IDEM .. <task length> .. ':' .. <task> .. ':' .. <key>` (the
 -- length keeps any task and key apart) holding `<fingerprint> <unique id>`.

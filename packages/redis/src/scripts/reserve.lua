@@ -43,18 +43,21 @@ local leases = {}
 -- Lengths kept by hand: `#t` is a binary search on every append.
 local out_n, leases_n = 3, 0
 local taken = 0
--- Leases packed job `id` (queue.lua): waiting, attempt 1, no extras or expiry, and
--- `<d> <input>` is already the reply's form. Returns an empty table for the loop below.
+-- Leases packed job `id` (queue.lua): waiting, attempt 1, no expiry, no extras but maybe
+-- a schema fingerprint; without one, `<d> <input>` is already the reply's form. Returns an
+-- empty table for the loop below.
 local LEASED = {}
 local function lease_packed(id, key, packed)
-  local space = string.find(packed, ' ', 1, true)
+  local d, input, y = packed_parts(packed)
   local written
-  if space then
-    written = redis.pcall('HSET', key, 's', 'a', 'n', '1', 'b', delivery,
-      'd', string.sub(packed, 1, space - 1), 'i', string.sub(packed, space + 1))
+  if y and input then
+    written = redis.pcall('HSET', key, 's', 'a', 'n', '1', 'b', delivery, 'd', d, 'i', input,
+      'y', y)
+  elseif input then
+    written = redis.pcall('HSET', key, 's', 'a', 'n', '1', 'b', delivery, 'd', d, 'i', input)
   else
     -- No input (see queue.lua): leased with what there is, and the client dead-letters it.
-    written = redis.pcall('HSET', key, 's', 'a', 'n', '1', 'b', delivery, 'd', packed)
+    written = redis.pcall('HSET', key, 's', 'a', 'n', '1', 'b', delivery, 'd', d)
   end
   if type(written) == 'table' then
     unreadable(key, written.err)
@@ -64,8 +67,14 @@ local function lease_packed(id, key, packed)
   leases[leases_n + 1] = deadline_s
   leases[leases_n + 2] = lease_member(id, token)
   leases_n = leases_n + 2
-  out[out_n + 1] = space and id .. ' ' .. packed or id
-  out[out_n + 2] = 1
+  if not input then
+    out[out_n + 1] = id
+  elseif y then
+    out[out_n + 1] = id .. ' ' .. d .. ' ' .. input
+  else
+    out[out_n + 1] = id .. ' ' .. packed
+  end
+  out[out_n + 2] = y and { 1, y, false } or 1
   out_n = out_n + 2
   return LEASED
 end

@@ -67,6 +67,8 @@ const indexed = (request: EnqueueRequest): boolean =>
 /** Group header flags: what follows the header, and what follows each job's input. */
 const GROUP_EXTRAS = 1;
 const GROUP_INDEX = 2;
+/** Every job of the group gets its own hash: none is packed (`packWaitingJobs: false`). */
+const GROUP_OWN_HASH = 4;
 
 /**
  * A job's index entries as enqueue.lua reads them: `<field bytes>:<field><value
@@ -86,11 +88,15 @@ export function encodeIndexEntries(entries: readonly IndexEntry[]): string {
  * is the rest of the string, so it may hold anything. `more` is a digit of flags:
  * {@link GROUP_EXTRAS} when the `[idempotencyKey, schema]` JSON, the idempotency key and
  * the input fingerprint follow as three arguments, {@link GROUP_INDEX} when each job sends
- * its index entries ({@link encodeIndexEntries}) after its input.
+ * its index entries ({@link encodeIndexEntries}) after its input, {@link GROUP_OWN_HASH}
+ * when none of the group's jobs may be packed.
  */
-function groupHeader(request: EnqueueRequest, count: number): string {
+function groupHeader(request: EnqueueRequest, count: number, pack: boolean): string {
   const { envelope, delayMs, runAt, dedupeWindowMs } = request;
-  const more = (hasExtras(envelope) ? GROUP_EXTRAS : 0) + (indexed(request) ? GROUP_INDEX : 0);
+  const more =
+    (hasExtras(envelope) ? GROUP_EXTRAS : 0) +
+    (indexed(request) ? GROUP_INDEX : 0) +
+    (pack ? 0 : GROUP_OWN_HASH);
   const enqueuedAt = Number.isFinite(envelope.enqueuedAt) ? Math.round(envelope.enqueuedAt) : 0;
   return `${count} ${more} ${envelope.priority} ${envelope.maxAttempts} ${enqueuedAt} ${
     envelope.expiresAt ?? ''
@@ -105,12 +111,14 @@ function groupHeader(request: EnqueueRequest, count: number): string {
  * enqueueMany, or single calls of one task made in the same tick) form a group: one header,
  * then `<unique id> <input JSON>` per job, so a job costs two arguments and the script
  * builds the shared fields once per group (a third, its index entries, when the group's
- * jobs have them). Throws NotJsonError for input JSON cannot carry.
+ * jobs have them). With `packWaitingJobs` false no job is packed (the README's "Packed
+ * jobs"). Throws NotJsonError for input JSON cannot carry.
  */
 export function enqueueArgs(
   requests: readonly EnqueueRequest[],
   queue: string,
   defaultWindowMs: number,
+  packWaitingJobs = true,
 ): string[] {
   const args: string[] = [String(defaultWindowMs), String(JOB_FORMAT_VERSION)];
   let head = 0;
@@ -119,7 +127,7 @@ export function enqueueArgs(
   let withIndex = false;
   for (const request of requests) {
     if (!first || !sameGroup(first, request)) {
-      if (first) args[head] = groupHeader(first, count);
+      if (first) args[head] = groupHeader(first, count, packWaitingJobs);
       first = request;
       count = 0;
       withIndex = indexed(request);
@@ -135,7 +143,7 @@ export function enqueueArgs(
     if (withIndex) args.push(encodeIndexEntries(request.index ?? []));
     count += 1;
   }
-  if (first) args[head] = groupHeader(first, count);
+  if (first) args[head] = groupHeader(first, count, packWaitingJobs);
   return args;
 }
 
@@ -168,11 +176,17 @@ export function readEnqueueReply(
  * the group, whose producer's enqueuedAt is left empty: the job is enqueued at Redis TIME,
  * its fire time [S14].
  */
-export function fireArgs(request: FireRequest, queue: string, defaultWindowMs: number): string[] {
+export function fireArgs(
+  request: FireRequest,
+  queue: string,
+  defaultWindowMs: number,
+  packWaitingJobs = true,
+): string[] {
   const [window = '', version = '', header = '', ...rest] = enqueueArgs(
     [request.job],
     queue,
     defaultWindowMs,
+    packWaitingJobs,
   );
   const unique = uniqueOf(request.job.envelope.id, queue);
   const { scheduleId, slotAt, revision } = request;

@@ -29,7 +29,7 @@ while a <= argc do
   local count, more = string.match(ARGV[a], '^(%d+) (%d)')
   more = tonumber(more)
   a = a + 1 + (more % 2 == 1 and 3 or 0)
-  local stride = more >= 2 and 3 or 2
+  local stride = math.floor(more / 2) % 2 == 1 and 3 or 2
   for _ = 1, tonumber(count) do
     key_count = key_count + 1
     keys[key_count] = K_JOB .. ARGV[a]
@@ -91,7 +91,9 @@ while a <= argc do
   a = a + 1
   local extras, idem, claim_prefix = '', nil, ''
   more = tonumber(more)
-  local with_index = more >= 2
+  local with_index = math.floor(more / 2) % 2 == 1
+  -- Flag 4: every job of the group gets its own hash (packWaitingJobs: false).
+  local own_hash = more >= 4
   local stride = with_index and 3 or 2
   if more % 2 == 1 then
     extras = ARGV[a]
@@ -117,6 +119,8 @@ while a <= argc do
     fields[#fields + 1] = expires_at
   end
   local plain = #fields == 6
+  -- A `y` holding a schema fingerprint alone is packed too, as `#<schema>` (queue.lua).
+  local packed_schema = expires_at == '' and string.match(extras, PACKED_SCHEMA)
   local d = fields[4]
   local due = nil
   if delay ~= '' then
@@ -126,10 +130,13 @@ while a <= argc do
   end
   local delayed = due and due > now
   if delayed then fields[2] = 'd' end
-  -- A ready job without `y` or `x` is packed: `<d> <input>` in K_PACKED (see queue.lua),
-  -- unless its task holds a space (only a raw transport.enqueue caller can send one).
-  local packs = plain and not delayed and not string.find(task, ' ', 1, true)
-  local packed_d = d .. ' '
+  -- A ready job without `x`, and without `y` or with a fingerprint alone, is packed:
+  -- `<d> <input>` or `<d> #<schema> <input>` in K_PACKED (see queue.lua), unless its task
+  -- holds a space (only a raw transport.enqueue caller can send one) or the producer asked
+  -- for own hashes.
+  local packs = (plain or packed_schema) and not delayed and not own_hash
+    and not string.find(task, ' ', 1, true)
+  local packed_d = packed_schema and d .. ' #' .. packed_schema .. ' ' or d .. ' '
   priority = tonumber(priority)
   local list = ready[priority]
   if not delayed and not list then
@@ -162,8 +169,10 @@ while a <= argc do
     if not existing and (added[id] or (any_stored and redis.call('EXISTS', key) == 1)) then
       existing = id
     end
+    -- Input that is not JSON but starts with '#' would read as a fingerprint: own hash.
+    local pack = packs and (packed_schema or string.byte(input, 1) ~= HASH_SIGN)
     if not existing then
-      if packs then
+      if pack then
         if redis.call('HSETNX', K_PACKED, id, packed_d .. input) == 0 then existing = id end
       elseif is_packed(n) then
         existing = id
@@ -175,7 +184,7 @@ while a <= argc do
       out[out_count + 3] = fingerprint
       out_count = out_count + 3
     else
-      if packs then
+      if pack then
         -- Written by the HSETNX above.
       elseif plain then
         redis.call('HSET', key, 's', fields[2], 'd', d, 'i', input)
