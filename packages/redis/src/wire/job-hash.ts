@@ -13,9 +13,9 @@ import { ENVELOPE_VERSION } from '@conveyor/core/transport';
 // The job hash as Redis stores it: every field TypeScript reads or writes, in one place.
 // It mirrors the field list in scripts/includes/queue.lua, and the README's "Job hash"
 // table documents it field by field. The envelope is the API shape (docs/job-envelope.md);
-// this layout is the Redis transport's own. A packed job (one field `<d> <input>` of the
-// queue's hash of packed jobs, queue.lua's K_PACKED) reaches TypeScript as these fields:
-// the scripts unpack it.
+// this layout is the Redis transport's own. A packed job (one field `<d> <input>`, or
+// `<d> #<schema> <input>`, of the queue's hash of packed jobs, queue.lua's K_PACKED) reaches
+// TypeScript as these fields (`y` = `[null,"<schema>"]`): the scripts unpack it.
 
 /**
  * The job format version stored with every job, at the start of `d`: the version of the
