@@ -92,10 +92,16 @@ export function resolvePartitions(options: {
 /**
  * A `queues` entry's stored names: a queue's partitions, or one stored name given outright
  * (a partition, of any count: a worker draining the partitions of a count being replaced
- * names them, docs/partitions.md).
+ * names them, docs/partitions.md). A partitioned queue's plain stored queue comes last: it
+ * holds the jobs enqueued before the queue was partitioned, their retries, and dead jobs of
+ * theirs retried later, which would otherwise never run. While it is empty a waiting reserve
+ * skips it like any quiet partition.
  */
 function storedNamesOf(queue: string, counts: Readonly<Record<string, number>>): string[] {
-  if (isQueueName(queue)) return partitionNames(queue, counts[queue] ?? 1);
+  if (isQueueName(queue)) {
+    const count = counts[queue] ?? 1;
+    return count > 1 ? [...partitionNames(queue, count), queue] : [queue];
+  }
   if (!isStoredQueueName(queue)) {
     throw new InvalidOptionError(
       'queue',

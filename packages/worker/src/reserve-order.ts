@@ -8,7 +8,9 @@ import { baseQueueOf } from '@conveyor/core/transport';
  * A partitioned queue's partitions count as one queue here, and turn among themselves
  * once per round of the queues: with `emails` (8 partitions) beside `reports`, each queue
  * leads every second call and each partition of `emails` leads every 16th, instead of
- * `emails` leading 8 calls of 9 because it has 8 names.
+ * `emails` leading 8 calls of 9 because it has 8 names. The queue's plain stored name, which a
+ * worker reads beside its partitions (jobs from before the queue was partitioned), follows
+ * them and never leads.
  *
  * @example
  * const orderOf = reserveOrder(['emails~0of2', 'emails~1of2', 'reports']);
@@ -38,10 +40,14 @@ export function reserveOrder(queues: readonly string[]): (call: number) => reado
     const order: string[] = [];
     for (let i = 0; i < list.length; i++) {
       const group = list[(start + i) % list.length] as string[];
-      const first = round % group.length;
-      for (let j = 0; j < group.length; j++) {
-        order.push(group[(first + j) % group.length] as string);
+      // A partitioned queue's plain stored queue (jobs from before it was partitioned)
+      // never leads: it comes after the partitions, which turn among themselves.
+      const turning = group.filter((queue) => queue.includes('~'));
+      const first = turning.length > 0 ? round % turning.length : 0;
+      for (let j = 0; j < turning.length; j++) {
+        order.push(turning[(first + j) % turning.length] as string);
       }
+      for (const queue of group) if (!queue.includes('~')) order.push(queue);
     }
     return order;
   };

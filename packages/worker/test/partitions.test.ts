@@ -47,14 +47,15 @@ describe('a worker with partitioned queues', () => {
   it('reserves from every partition of a partitioned queue', () => {
     const transport = memoryTransport();
     const options = resolveWorkerOptions({ transport, tasks: [notify, plain] });
-    expect(options.queues).toEqual([...partitionNames('pmail', 4), 'pother']);
+    // A partitioned queue's plain stored queue comes last: jobs from before it was partitioned.
+    expect(options.queues).toEqual([...partitionNames('pmail', 4), 'pmail', 'pother']);
     expect(options.partitions).toEqual({ pmail: 4 });
     const configured = resolveWorkerOptions({
       transport,
       tasks: [plain],
       partitions: { pother: 3 },
     });
-    expect(configured.queues).toEqual(partitionNames('pother', 3));
+    expect(configured.queues).toEqual([...partitionNames('pother', 3), 'pother']);
     // One partition named outright: only that one.
     const one = resolveWorkerOptions({ transport, tasks: [notify], queues: ['pmail~2of4'] });
     expect(one.queues).toEqual(['pmail~2of4']);
@@ -64,7 +65,11 @@ describe('a worker with partitioned queues', () => {
       tasks: [notify],
       queues: ['pmail', ...partitionNames('pmail', 2)],
     });
-    expect(draining.queues).toEqual([...partitionNames('pmail', 4), ...partitionNames('pmail', 2)]);
+    expect(draining.queues).toEqual([
+      ...partitionNames('pmail', 4),
+      'pmail',
+      ...partitionNames('pmail', 2),
+    ]);
   });
 
   it.each([
@@ -147,7 +152,10 @@ describe('a worker with partitioned queues', () => {
     }
     // The reserve calls named every partition, and turned which one leads.
     const leaders = new Set(transport.calls.reserve.map((call) => call.queues[0]));
-    expect(transport.calls.reserve[0]?.queues.slice().sort()).toEqual(partitionNames('pmail', 4));
+    expect(transport.calls.reserve[0]?.queues.slice().sort()).toEqual(
+      [...partitionNames('pmail', 4), 'pmail'].sort(),
+    );
+    expect(transport.calls.reserve.every((call) => call.queues.at(-1) === 'pmail')).toBe(true);
     expect(leaders.size).toBe(Math.min(4, transport.calls.reserve.length));
     await worker.stop({ graceMs: 0 });
     await running;
