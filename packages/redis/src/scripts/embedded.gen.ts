@@ -704,6 +704,8 @@ local function lease_packed(id, key, packed)
   out_n = out_n + 2
   return LEASED
 end
+-- Ids of this call's batch that took the packed path (see the loop).
+local seen_packed = {}
 local priority = 9
 while priority >= 0 and taken < max do
   local ids
@@ -729,7 +731,12 @@ while priority >= 0 and taken < max do
     end
     for n, id in ipairs(ids) do
       local key = K_JOB .. id
-      local f = packed[n] and lease_packed(id, key, packed[n])
+      -- \`packed\` was read before the loop: an id popped twice in one batch (pushed again
+      -- behind the transport's back) takes the per-key path the second time, which finds
+      -- it leased and drops it.
+      local first = packed[n] and not seen_packed[id]
+      if first then seen_packed[id] = true end
+      local f = first and lease_packed(id, key, packed[n])
         or redis.pcall('HMGET', key, 's', 'x', 'n', 'd', 'i', 'y')
       if f[1] == 'w' then
         if f[2] and tonumber(f[2]) <= now then
