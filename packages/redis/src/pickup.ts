@@ -171,12 +171,19 @@ export function createPickup(options: PickupOptions): Pickup {
       // Both commands in one write: one system call, one packet for Redis to read.
       const socket = connection.status === 'ready' ? connection.stream : undefined;
       socket?.cork();
-      connection.blpop(marker, blockSeconds(timeoutMs)).catch(() => {});
+      // A BLPOP that fails (say the marker key holds no list) answers at once, and so does
+      // the command behind it: the wait then pauses as wait() does, or an idle worker spins.
+      let waitFailed = false;
+      connection.blpop(marker, blockSeconds(timeoutMs)).catch(() => {
+        waitFailed = true;
+      });
       const reply = follow.send(connection);
       socket?.uncork();
       const waiting = new Promise<T | undefined>((resolve) => {
         let cut = false;
         let settled = false;
+        // The reply, held through the pause after a failed BLPOP.
+        let held: { value: T } | undefined;
         let guard = setTimeout(() => {
           drop(connection);
           end(undefined);
@@ -189,9 +196,21 @@ export function createPickup(options: PickupOptions): Pickup {
           closers.delete(onAbort);
           resolve(value);
         };
+        const hand = (value: T): void => {
+          if (!cut) return end(value);
+          void follow.abandon(value).then(
+            () => end(undefined),
+            () => end(undefined),
+          );
+        };
         const onAbort = (): void => {
           if (cut || settled) return;
           cut = true;
+          if (held) {
+            // Answered already (the connection is back in the pool): hand the reply back.
+            clearTimeout(guard);
+            return hand(held.value);
+          }
           // Unblocked, the BLPOP answers nil and the reserve runs: its jobs are handed
           // back. Dropping the connection instead could strand them until their leases
           // expire. Without an answer in time the connection is dropped after all.
@@ -207,11 +226,10 @@ export function createPickup(options: PickupOptions): Pickup {
         reply.then(
           (value) => {
             checkIn(connection);
-            if (!cut) return end(value);
-            void follow.abandon(value).then(
-              () => end(undefined),
-              () => end(undefined),
-            );
+            if (!waitFailed || cut) return hand(value);
+            held = { value };
+            clearTimeout(guard);
+            guard = setTimeout(() => hand(value), FAILURE_PAUSE_MS);
           },
           () => {
             if (busy.has(connection)) drop(connection);
