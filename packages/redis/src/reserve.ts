@@ -83,15 +83,29 @@ export function createReserver(
     const taken: Taken = { reservations: [], nextWake: -1, now: 0 };
     const tokenPrefix = randomPrefix();
     let call = 0;
-    for (const queue of request.queues) {
-      if (skipQuiet && quiet.skips(queue)) continue;
-      for (;;) {
-        const want = Math.min(request.max - taken.reservations.length, MAX_PER_CALL);
-        if (want <= 0) break;
-        const token = `${tokenPrefix}.${(call++).toString(36)}.`;
-        const got = await takeFrom(queue, want, token, request, taken);
-        if (got < want) break;
+    // Where each queue's reservations start in `taken`, to give them back on a failure.
+    const starts: Array<[queue: string, start: number]> = [];
+    try {
+      for (const queue of request.queues) {
+        if (skipQuiet && quiet.skips(queue)) continue;
+        starts.push([queue, taken.reservations.length]);
+        for (;;) {
+          const want = Math.min(request.max - taken.reservations.length, MAX_PER_CALL);
+          if (want <= 0) break;
+          const token = `${tokenPrefix}.${(call++).toString(36)}.`;
+          const got = await takeFrom(queue, want, token, request, taken);
+          if (got < want) break;
+        }
       }
+    } catch (error) {
+      // Jobs leased by earlier calls would otherwise wait out their leases, an attempt
+      // counted, for a reserve that returns none of them.
+      await Promise.allSettled(
+        starts.map(([queue, start], n) =>
+          giveBack(queue, taken.reservations.slice(start, starts[n + 1]?.[1])),
+        ),
+      );
+      throw error;
     }
     return taken;
   }
@@ -159,7 +173,13 @@ export function createReserver(
     const reply = await waitThenReserve(queue, timeoutMs, args, abandon, request.signal);
     if (!reply) return undefined;
     const taken: Taken = { reservations: [], nextWake: -1, now: 0 };
-    await absorb(reply, queue, callToken, taken);
+    try {
+      await absorb(reply, queue, callToken, taken);
+    } catch (error) {
+      // Dead-lettering failed: the jobs read fine are given back rather than stranded.
+      await giveBack(queue, taken.reservations).catch(() => {});
+      throw error;
+    }
     return taken;
   }
 
