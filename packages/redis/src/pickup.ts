@@ -197,7 +197,10 @@ export function createPickup(options: PickupOptions): Pickup {
           resolve(value);
         };
         const hand = (value: T): void => {
-          if (!cut) return end(value);
+          if (!cut) {
+            end(value);
+            return;
+          }
           void follow.abandon(value).then(
             () => end(undefined),
             () => end(undefined),
@@ -209,7 +212,8 @@ export function createPickup(options: PickupOptions): Pickup {
           if (held) {
             // Answered already (the connection is back in the pool): hand the reply back.
             clearTimeout(guard);
-            return hand(held.value);
+            hand(held.value);
+            return;
           }
           // Unblocked, the BLPOP answers nil and the reserve runs: its jobs are handed
           // back. Dropping the connection instead could strand them until their leases
