@@ -3,7 +3,7 @@
 -- Every script takes the same 21 KEYS, all of one queue and so all with its hash tag
 -- `{<queue>}` (see src/keys.ts):
 --   KEYS[1]      job key prefix    `<prefix>:{q}:j:`; a job's hash is this plus the id's unique part,
---                                  and this key itself is the hash of packed jobs (K_PACKED below)
+--                                  and this key itself is the hash of packed jobs (K_PACKED, packed-job.lua)
 --   KEYS[2..11]  ready lists       `<prefix>:{q}:w0` .. `w9`, one per priority, FIFO
 --   KEYS[12]     delayed ZSET      member unique part, score due time (ms)
 --   KEYS[13]     leases ZSET       member `<token> <unique part>` (lease_member), score lease deadline (ms)
@@ -40,17 +40,6 @@
 -- attempt-history.lua).
 
 local K_JOB = KEYS[1]
--- Packed jobs: a job that has only waited since it was enqueued, has no `x` field and no
--- `y` field but `[null,"<schema>"]` (a schema fingerprint alone, PACKED_SCHEMA), is one
--- field of this hash, unique id -> `<d> <input>`, or `<d> #<schema> <input>` with a
--- fingerprint (d and the fingerprint hold no space; JSON input never starts with '#'),
--- instead of a hash of its own: no key, object and listpack per job. The hash is the job
--- key prefix itself, which no job key equals (a unique id is never empty). A packed job is
--- waiting; its first move (reserve, cancel) writes it to its own hash, `s` `w` `d` `i`
--- (and `y`) as an unpacked job has them, and removes the field. A value with no space
--- (written behind the scripts' back) is a `d` without input, which the client refuses as
--- it would the hash.
-local K_PACKED = K_JOB
 local K_DELAYED = KEYS[12]
 local K_LEASES = KEYS[13]
 local K_MARKER = KEYS[14]
@@ -96,47 +85,7 @@ local function wake()
   end
 end
 
--- The `y` field a packed job may have: a schema fingerprint alone, with no character JSON
--- escapes and no space, so that `[null,"<schema>"]` is exactly what the client writes.
-local PACKED_SCHEMA = '^%[null,"([^"\\%s%c]+)"%]$'
-local HASH_SIGN = 35 -- '#'
-
--- A packed value's parts: d, then the input and the `y` field, each nil when absent.
-local function packed_parts(packed)
-  local space = string.find(packed, ' ', 1, true)
-  if not space then return packed end
-  local d = string.sub(packed, 1, space - 1)
-  if string.byte(packed, space + 1) ~= HASH_SIGN then return d, string.sub(packed, space + 1) end
-  local after = string.find(packed, ' ', space + 2, true)
-  local y = '[null,"' .. string.sub(packed, space + 2, (after or 0) - 1) .. '"]'
-  return d, after and string.sub(packed, after + 1), y
-end
-
--- The fields of packed job `id` as HGETALL gives a job's hash, or nil when it is not packed.
-local function packed_fields(id)
-  local packed = redis.call('HGET', K_PACKED, id)
-  if not packed then return nil end
-  local d, input, y = packed_parts(packed)
-  local fields = { 's', 'w', 'd', d }
-  if input then
-    fields[5] = 'i'
-    fields[6] = input
-  end
-  if y then
-    fields[#fields + 1] = 'y'
-    fields[#fields + 1] = y
-  end
-  return fields
-end
-
--- Writes packed job `id` to its own hash `key`; false when it is not packed.
-local function unpack_job(id, key)
-  local fields = packed_fields(id)
-  if not fields then return false end
-  redis.call('HDEL', K_PACKED, id)
-  redis.call('HSET', key, unpack(fields))
-  return true
-end
+--!include packed-job.lua
 
 -- Priority and maxAttempts out of the `d` field, `<version><priority>|<maxAttempts>|…`
 -- (`<priority>|…` on a job stored without a version).
