@@ -86,5 +86,7 @@ describe('bundled with esbuild', () => {
     const expected = { sums, sandbox: 'SANDBOX_UNAVAILABLE' };
     // Both formats in one comparison: a failure shows what each did (an error's stack).
     expect(report).toEqual({ esm: expected, cjs: expected });
-  });
+    // Two bundles and two runs of 120 s at most each: 60 s (the default) ran out once in CI
+    // beside the other suites on 2 cores.
+  }, 300_000);
 });
