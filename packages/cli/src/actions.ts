@@ -72,6 +72,7 @@ export function dispatch(io: Io, signal: AbortSignal) {
             await transportSource(command, io),
             { ...(options as unknown as WorkerCommandOptions), config },
             io,
+            signal,
           );
         }
         case 'status': {

@@ -1,5 +1,11 @@
 import { isScheduleId, SCHEDULE_ID_RULE } from '@conveyor/core';
-import { isStoredQueueName, queueOfJobId } from '@conveyor/core/transport';
+import {
+  assertPartitions,
+  isQueueName,
+  isStoredQueueName,
+  MAX_PARTITIONS,
+  queueOfJobId,
+} from '@conveyor/core/transport';
 import { usageError } from './errors.js';
 
 /** Parses an integer option (`--concurrency 8`); quotes a bad value. */
@@ -45,6 +51,42 @@ export function parseQueueList(option: string) {
     if (queues.length === 0) throw usageError(option, value, 'a comma-separated list of queues');
     return [...new Set(queues.map(one))];
   };
+}
+
+/**
+ * Parses one repeatable `--partitions <queue>=<n>` (`emails=8`) into the counts so far, as
+ * `createWorker({ partitions })` takes them: a queue's name (not a partition's), a whole
+ * count from 1 to MAX_PARTITIONS; the same queue twice must give the same count.
+ */
+export function parsePartitionCount(option: string) {
+  const expected = `<queue>=<n>, a queue name and a partition count from 1 to ${MAX_PARTITIONS}, e.g. "emails=8"`;
+  return (value: string, previous: Record<string, number> = {}): Record<string, number> => {
+    const match = /^([^=]*)=(\d+)$/.exec(value.trim());
+    const queue = match?.[1] ?? '';
+    const count = Number(match?.[2]);
+    if (!match || !isQueueName(queue) || !isPartitionCount(count)) {
+      throw usageError(option, value, expected);
+    }
+    const earlier = Object.hasOwn(previous, queue) ? previous[queue] : undefined;
+    if (earlier !== undefined && earlier !== count) {
+      throw usageError(
+        option,
+        value,
+        `one count per queue (${option} ${queue}=${earlier} came first)`,
+      );
+    }
+    return { ...previous, [queue]: count };
+  };
+}
+
+/** Core's rule for a partition count (`assertPartitions`), as a test. */
+function isPartitionCount(count: number): boolean {
+  try {
+    assertPartitions(count);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Checks a job id: `<queue>:<unique>`, with a valid queue name; quotes a bad one. */

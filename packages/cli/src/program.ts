@@ -2,7 +2,13 @@ import { Command, Option } from 'commander';
 import { dispatch } from './actions.js';
 import { brokerCommand, examples, transportHelp } from './command-help.js';
 import { DEFAULT_PREFIX, DEFAULT_REDIS_URL, TLS_OPTIONS } from './connection-settings.js';
-import { parseInteger, parseJobId, parseQueueList, parseStoredQueue } from './options.js';
+import {
+  parseInteger,
+  parseJobId,
+  parsePartitionCount,
+  parseQueueList,
+  parseStoredQueue,
+} from './options.js';
 import type { Io } from './output.js';
 import { addScheduleCommands } from './schedule-commands.js';
 import { version } from './version.js';
@@ -102,6 +108,11 @@ ${examples(
       parseQueueList('--queues'),
     )
     .option(
+      '--partitions <queue>=<n>',
+      'partition a queue the tasks do not partition themselves, as createWorker({ partitions }) does (repeat per queue; producers need the same count)',
+      parsePartitionCount('--partitions'),
+    )
+    .option(
       '-c, --concurrency <n>',
       'jobs run at once (default 10)',
       parseInteger('--concurrency', 1),
@@ -187,6 +198,7 @@ ${transportHelp()}${examples(
   'conveyor worker --config apps/shop/conveyor.config.ts --queues emails',
   'conveyor worker -t dist/tasks.js -q emails,reports -c 20 --prefetch 10 --metrics-port 9464',
   'conveyor worker -t dist/tasks.js -q reports --time-limit 7200000   # reports may run 2 h',
+  'conveyor worker -t dist/tasks.js --partitions emails=8 --partitions reports=4',
 )}`,
     )
     .action(run('worker'));

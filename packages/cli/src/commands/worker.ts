@@ -29,6 +29,8 @@ export interface WorkerCommandOptions {
   tasks?: string;
   config?: string;
   queues?: string[];
+  /** `--partitions <queue>=<n>`, repeated: createWorker's `partitions`. */
+  partitions?: Record<string, number>;
   concurrency?: number;
   prefetch?: number;
   leaseMs?: number;
@@ -53,12 +55,14 @@ export interface WorkerCommandOptions {
 
 /**
  * `conveyor worker`: loads the tasks, connects, prints the start-up banner and runs until
- * SIGTERM/SIGINT (graceful; a second signal stops at once). Resolves once stopped.
+ * SIGTERM/SIGINT (graceful; a second signal stops at once) or `signal` aborts (graceful;
+ * `runCli`'s signal, for a program that runs the CLI in-process). Resolves once stopped.
  */
 export async function runWorker(
   source: TransportSource,
   options: WorkerCommandOptions,
   io: Io,
+  signal?: AbortSignal,
 ): Promise<void> {
   const retention =
     options.resultTtlMs !== undefined
@@ -92,6 +96,7 @@ export async function runWorker(
   if (schedules.length > 0) workerOptions.schedules = schedules;
   if (workflows.length > 0) workerOptions.workflows = workflows;
   if (options.queues) workerOptions.queues = options.queues;
+  if (options.partitions) workerOptions.partitions = options.partitions;
   if (options.concurrency !== undefined) workerOptions.concurrency = options.concurrency;
   if (options.prefetch !== undefined) workerOptions.prefetch = options.prefetch;
   if (options.leaseMs !== undefined) workerOptions.leaseMs = options.leaseMs;
@@ -136,6 +141,10 @@ export async function runWorker(
     throw error;
   }
   const removeHandlers = installSignalHandlers(worker, { logger });
+  const stopOnAbort = () => {
+    worker.stop().catch((error: unknown) => logger.error({ err: error }, 'stop failed'));
+  };
+  signal?.addEventListener('abort', stopOnAbort, { once: true });
   const stopped = worker.start();
   const stats = worker.stats();
   const banner = [
@@ -145,9 +154,13 @@ export async function runWorker(
       : `  transport    ${describeOrigin(connection)}`,
     `  worker       ${worker.id}`,
     `  queues       ${workerQueues(workerOptions, registry)}`,
+  ];
+  const partitioned = partitionSummary(options.partitions, registry);
+  if (partitioned) banner.push(`  partitions   ${partitioned}`);
+  banner.push(
     `  concurrency  ${stats.concurrency} (prefetch ${options.prefetch ?? 0})`,
     `  tasks        ${registry.names().join(', ')} (${registry.names().length}, from ${modulePath})`,
-  ];
+  );
   if (schedules.length > 0) {
     const ids = schedules.map((schedule) => schedule.id).sort();
     banner.push(`  schedules    ${ids.join(', ')} (${ids.length})`);
@@ -172,6 +185,7 @@ export async function runWorker(
     await stopped;
   } finally {
     removeHandlers();
+    signal?.removeEventListener('abort', stopOnAbort);
     await connection.close();
   }
   const final = worker.stats();
@@ -267,6 +281,32 @@ function workerQueues(options: WorkerOptions, registry: TaskRegistry): string {
   if (options.queues) return options.queues.join(', ');
   const queues = new Set(definitions(registry).map((task) => task.queue ?? DEFAULT_QUEUE));
   return `${[...queues].sort().join(', ')} (from the tasks)`;
+}
+
+/**
+ * The partitioned queues, for the banner: `--partitions` counts, then those the tasks
+ * declare (`emails=8, reports=4 (--partitions); orders=16 (from the tasks)`); empty for none.
+ */
+function partitionSummary(
+  configured: Readonly<Record<string, number>> | undefined,
+  registry: TaskRegistry,
+): string {
+  const list = (counts: Iterable<[string, number]>) =>
+    [...counts]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([queue, count]) => `${queue}=${count}`)
+      .join(', ');
+  const fromFlag = Object.entries(configured ?? {});
+  const declared = new Map<string, number>();
+  for (const task of definitions(registry)) {
+    const queue = task.queue ?? DEFAULT_QUEUE;
+    if ((task.partitions ?? 1) <= 1 || Object.hasOwn(configured ?? {}, queue)) continue;
+    declared.set(queue, task.partitions as number);
+  }
+  const parts: string[] = [];
+  if (fromFlag.length > 0) parts.push(`${list(fromFlag)} (--partitions)`);
+  if (declared.size > 0) parts.push(`${list(declared)} (from the tasks)`);
+  return parts.join('; ');
 }
 
 /** The registry module a codegen config names (its `registry`), as `--tasks` would. */

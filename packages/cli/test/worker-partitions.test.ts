@@ -1,0 +1,159 @@
+// `conveyor worker --partitions <queue>=<n>`: createWorker's `partitions` option from the
+// command line, for a queue whose tasks do not partition it. Runs in-process on a memory
+// transport from a config file; the run stops through runCli's abort signal.
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { createClient, type Transport } from '@conveyor/core';
+import { afterAll, describe, expect, it } from 'vitest';
+import { cli, packageDir, startCli, WAIT_MS } from './helpers.js';
+
+// Under the package, so that the files' imports resolve through its node_modules.
+const root = path.join(packageDir, '.tmp', `worker-partitions-${process.pid}`);
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+const CONFIG = `import { defineConfig } from '@conveyor/codegen/config';
+import { memoryTransport } from '@conveyor/core';
+
+export const shared = memoryTransport();
+
+export default defineConfig({
+  tasks: ['tasks.ts'],
+  client: 'generated/client.ts',
+  registry: 'generated/registry.ts',
+  transport: () => new Proxy(shared, {
+    get: (target, key) => (key === 'close' ? async () => {} : Reflect.get(target, key)),
+  }),
+});
+`;
+
+const TASKS = `import { defineTask } from '@conveyor/core';
+import { z } from 'zod';
+
+export const report = defineTask({
+  name: 'parts.report',
+  input: z.object({ n: z.number() }),
+  queue: 'reports',
+  run: async ({ n }, ctx) => ({ n, queue: ctx.queue }),
+});
+
+export const mail = defineTask({
+  name: 'parts.mail',
+  input: z.object({ to: z.string() }),
+  queue: { name: 'emails', partitions: 8 },
+  run: async () => null,
+});
+`;
+
+function project(): string {
+  const dir = path.join(root, randomBytes(4).toString('hex'));
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, 'conveyor.config.ts'), CONFIG);
+  writeFileSync(path.join(dir, 'tasks.ts'), TASKS);
+  return dir;
+}
+
+/** Resolves once `read()` contains `text`, checking on every turn of the event loop. */
+async function printed(read: () => string, text: string): Promise<void> {
+  const until = Date.now() + WAIT_MS;
+  while (!read().includes(text)) {
+    if (Date.now() > until) throw new Error(`"${text}" not printed; stderr:\n${read()}`);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+describe('conveyor worker --partitions', () => {
+  it('is listed in --help with its form and an example', async () => {
+    const { code, stdout } = await cli(['worker', '--help']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/--partitions <queue>=<n>\s+partition a queue the tasks do not/);
+    expect(stdout).toContain('--partitions emails=8 --partitions reports=4');
+  });
+
+  it('refuses a bad form or count, quoting it and naming the form', async () => {
+    for (const value of [
+      'emails',
+      'emails=',
+      '=8',
+      'emails=0',
+      'emails=257',
+      'emails=2.5',
+      'emails=-1',
+      'emails=8x',
+      'emails~1of4=2',
+      'em ails=2',
+    ]) {
+      const run = await cli(['worker', '--tasks', 'x.mjs', '--partitions', value]);
+      expect(run.code, value).toBe(2);
+      expect(run.stderr, value).toContain(
+        `Invalid --partitions ${JSON.stringify(value)}: expected <queue>=<n>, a queue name and a partition count from 1 to 256, e.g. "emails=8".`,
+      );
+    }
+    const twice = await cli([
+      'worker',
+      '--tasks',
+      'x.mjs',
+      '--partitions',
+      'emails=8',
+      '--partitions',
+      'emails=4',
+    ]);
+    expect(twice.code).toBe(2);
+    expect(twice.stderr).toContain(
+      'Invalid --partitions "emails=4": expected one count per queue (--partitions emails=8 came first).',
+    );
+  });
+
+  it('reaches createWorker: a count that contradicts a task is its INVALID_OPTION', async () => {
+    const dir = project();
+    const run = await cli(['worker', '--tasks', 'tasks.ts', '--partitions', 'emails=4'], {
+      cwd: dir,
+    });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^error: Invalid partitions\.emails.*4.*"parts\.mail"/);
+  });
+
+  it('runs the partitions of the queues it names, and shows them in the banner', async () => {
+    const dir = project();
+    const config = (await import(
+      /* @vite-ignore */ pathToFileURL(path.join(dir, 'conveyor.config.ts')).href
+    )) as { shared: Transport };
+    const stop = new AbortController();
+    const worker = startCli(
+      [
+        'worker',
+        '--tasks',
+        'tasks.ts',
+        '--partitions',
+        'reports=4',
+        '--partitions',
+        'audit=2',
+        '--log-level',
+        'silent',
+      ],
+      { cwd: dir, signal: stop.signal },
+    );
+    try {
+      await printed(worker.stderr, 'Ready.');
+      expect(worker.stderr()).toContain(
+        '  partitions   audit=2, reports=4 (--partitions); emails=8 (from the tasks)\n',
+      );
+      const { report } = (await import(
+        /* @vite-ignore */ pathToFileURL(path.join(dir, 'tasks.ts')).href
+      )) as { report: Parameters<ReturnType<typeof createClient>['enqueue']>[0] };
+      const client = createClient({ transport: config.shared, partitions: { reports: 4 } });
+      const handle = await client.enqueue(report, { n: 7 });
+      expect(handle.id).toMatch(/^reports~[0-3]of4:/);
+      expect(await handle.result({ timeout: WAIT_MS })).toEqual({
+        n: 7,
+        queue: handle.id.split(':')[0],
+      });
+    } finally {
+      stop.abort();
+    }
+    const done = await worker.done;
+    expect(done.code, done.stderr).toBe(0);
+    expect(done.stderr).toContain('Stopped: 1 completed, 0 failed, 0 retried.');
+  });
+});
