@@ -52,6 +52,39 @@ const WRAPPERS = new Set([
   'success',
 ]);
 
+/**
+ * The fields of a zod object schema's input form, by name (through optional, default, pipe,
+ * lazy and the like; both sides of an intersection), or undefined when the schema is not a
+ * zod object or takes keys beyond its fields (a catchall, `z.looseObject`): then no name can
+ * be ruled out. `partitionBy` is checked against it.
+ */
+export function objectShapeOf(
+  schema: unknown,
+  seen = new Set<unknown>(),
+): Readonly<Record<string, unknown>> | undefined {
+  const def = defOf(schema);
+  if (!def || seen.has(schema)) return undefined;
+  seen.add(schema);
+  if (WRAPPERS.has(def.type)) return objectShapeOf(def.innerType, seen);
+  switch (def.type) {
+    case 'pipe':
+      return objectShapeOf(def.in, seen);
+    case 'lazy':
+      return objectShapeOf((def.getter as () => unknown)(), seen);
+    case 'object': {
+      const closed = def.catchall === undefined || defOf(def.catchall)?.type === 'never';
+      return closed ? (def.shape as Record<string, unknown>) : undefined;
+    }
+    case 'intersection': {
+      const left = objectShapeOf(def.left, seen);
+      const right = left && objectShapeOf(def.right, seen);
+      return right && { ...left, ...right };
+    }
+    default:
+      return undefined;
+  }
+}
+
 const revivers = new WeakMap<object, Reviver | null>();
 
 /**

@@ -2,6 +2,7 @@ import { isQueueName, QUEUE_NAME_RULE } from './envelope.js';
 import { InvalidOptionError } from './errors.js';
 import { newJobId, newJobUnique } from './ids.js';
 import { INDEX_FIELD_RULE, isIndexField, valueAt } from './input-index.js';
+import { objectShapeOf } from './json-boundary.js';
 import { assertPartitions, partitionNames, partitionOfKey } from './partitions.js';
 
 /**
@@ -54,11 +55,13 @@ const TASK_QUEUE_KEYS = new Set(['name', 'partitions', 'partitionBy']);
 
 /**
  * Reads `defineTask`'s `queue` option (a name, or `{ name, partitions, partitionBy }`) into
- * the contract's fields. Throws {@link InvalidOptionError} quoting the value.
+ * the contract's fields, checking `partitionBy` against the `input` schema
+ * ({@link assertPartitionBy}). Throws {@link InvalidOptionError} quoting the value.
  */
 export function taskQueueFields(
   value: unknown,
   label: string,
+  input?: unknown,
 ): { queue?: string; partitions?: number; partitionBy?: string } {
   if (value === undefined) return {};
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
@@ -83,15 +86,44 @@ export function taskQueueFields(
     fields.partitions = options.partitions;
   }
   if (options.partitionBy !== undefined) {
-    assertPartitionBy(options.partitionBy, `queue.partitionBy of ${label}`);
+    assertPartitionBy(options.partitionBy, `queue.partitionBy of ${label}`, input);
     fields.partitionBy = options.partitionBy;
   }
   return fields;
 }
 
-/** Throws {@link InvalidOptionError} unless `value` is an input field's dot path. */
-export function assertPartitionBy(value: unknown, option: string): asserts value is string {
+/**
+ * Throws {@link InvalidOptionError} unless `value` is an input field's dot path and, where
+ * the `input` schema is a zod object, a path through its fields: a misspelt field would
+ * route every job by its id instead, silently losing the order per value. Each segment is
+ * checked while the schema at it is an object whose fields are known ({@link objectShapeOf});
+ * past any other schema (a record, a union, another library's) anything goes.
+ */
+export function assertPartitionBy(
+  value: unknown,
+  option: string,
+  input?: unknown,
+): asserts value is string {
   if (!isIndexField(value)) throw new InvalidOptionError(option, value, INDEX_FIELD_RULE);
+  const segments = value.split('.');
+  let schema = input;
+  for (const [depth, segment] of segments.entries()) {
+    const shape = objectShapeOf(schema);
+    if (shape === undefined) return;
+    if (!Object.hasOwn(shape, segment)) {
+      const at = depth === 0 ? 'the input schema' : `input.${segments.slice(0, depth).join('.')}`;
+      const fields = Object.keys(shape).sort();
+      const near = fields.find((field) => field.toLowerCase() === segment.toLowerCase());
+      throw new InvalidOptionError(
+        option,
+        value,
+        `a dot path through the input schema's fields, but ${at} has no field ${JSON.stringify(segment)} (${
+          fields.length === 0 ? 'it has none' : `its fields: ${fields.join(', ')}`
+        }${near === undefined ? '' : `; did you mean ${JSON.stringify(near)}?`})`,
+      );
+    }
+    schema = shape[segment];
+  }
 }
 
 /**

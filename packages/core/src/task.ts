@@ -178,7 +178,11 @@ export function defineTask(
     run: (input: unknown, ctx: TaskContext) => unknown;
   },
 ): AnyTaskDefinition {
-  const queueFields = taskQueueFields(config.queue, `task ${JSON.stringify(config.name)}`);
+  const queueFields = taskQueueFields(
+    config.queue,
+    `task ${JSON.stringify(config.name)}`,
+    config.input,
+  );
   const { queue: _queue, ...rest } = config;
   const normalized = { ...rest, ...queueFields };
   checkContract(normalized);
@@ -243,7 +247,7 @@ function checkContract(config: Omit<TaskContract, '~result'>): void {
   if (config.partitions !== undefined)
     assertPartitions(config.partitions, `partitions of ${label}`);
   if (config.partitionBy !== undefined) {
-    assertPartitionBy(config.partitionBy, `partitionBy of ${label}`);
+    assertPartitionBy(config.partitionBy, `partitionBy of ${label}`, config.input);
   }
   if (config.priority !== undefined) assertPriority(config.priority, `priority of ${label}`);
   if (config.resultTtl !== undefined) assertDuration(config.resultTtl, `resultTtl of ${label}`);
