@@ -245,6 +245,24 @@ describe('WorkflowHandle', () => {
     expect(reads).toBeLessThanOrEqual(8);
   });
 
+  it('result() on a large map waits on its latest children, not on each child in turn', async () => {
+    const { transport, client } = setup();
+    let waits = 0;
+    const waitFor = transport.waitFor.bind(transport);
+    transport.waitFor = (id, options) => {
+      waits += 1;
+      return waitFor(id, options);
+    };
+    const items = Array.from({ length: 300 }, (_, n) => ({ sku: `sku-${n}`, quantity: 1 }));
+    const run = await client.workflows.start(placeOrder, { orderId: 'o-big', items });
+    const result = run.result({ timeout: 30_000 });
+    const { ran } = await driveSteps(transport, placeOrder);
+    await expect(result).resolves.toEqual({ status: 'fulfilled' });
+    expect(ran.filter((step) => step.startsWith('charge['))).toHaveLength(300);
+    // Waiting on each child in turn took one waitFor per child (300 and more).
+    expect(waits).toBeLessThan(100);
+  });
+
   it('a run past its deadline rejects with status failed and WORKFLOW_TIMED_OUT', async () => {
     const clock = createManualClock();
     const transport = memoryTransport({ clock });
