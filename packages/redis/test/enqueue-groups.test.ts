@@ -83,6 +83,36 @@ describe('enqueueArgs', () => {
     expect(plain[2]).toBe(`2 0 5 3 ${at}     conformance.task`);
   });
 
+  it("sends a map's children as one group, each with its child index last", () => {
+    const child = (n: number, step = 'fan') =>
+      request({ input: { n }, workflow: { id: 'wf_1', step, child: n, kind: 'run' } });
+    const [a, b, c] = [child(0), child(1), child(2)];
+    const other = child(3, 'other');
+    const args = enqueueArgs([a, b, c, other], queue, 5_000);
+    expect(args.slice(2, 15)).toEqual([
+      `3 9 5 3 ${at}     conformance.task`,
+      '[null,null,{"id":"wf_1","step":"fan","child":-1,"kind":"run"}]',
+      '',
+      '',
+      a.envelope.id.slice(queue.length + 1),
+      '{"n":0}',
+      '0',
+      b.envelope.id.slice(queue.length + 1),
+      '{"n":1}',
+      '1',
+      c.envelope.id.slice(queue.length + 1),
+      '{"n":2}',
+      '2',
+    ]);
+    // Another step starts another group; a step job that is not a map child sends no index.
+    expect(args[15]).toBe(`1 9 5 3 ${at}     conformance.task`);
+    const single = request({ workflow: { id: 'wf_1', step: 'one', kind: 'run' } });
+    expect(enqueueArgs([single, single], queue, 0).slice(2, 4)).toEqual([
+      `2 1 5 3 ${at}     conformance.task`,
+      '[null,null,{"id":"wf_1","step":"one","kind":"run"}]',
+    ]);
+  });
+
   it('uses the producer input JSON when the request carries it', () => {
     const a = { ...request(), inputJson: '{"n": 1}' };
     expect(enqueueArgs([a], queue, 0).at(-1)).toBe('{"n": 1}');
@@ -116,6 +146,32 @@ describe('enqueue groups through Redis', () => {
       expect(record?.state).toBe('waiting');
       expect(record?.envelope).toEqual(envelope);
     }
+  });
+
+  it("stores each map child's own index, with index entries and duplicates in the group", async () => {
+    const t = transport();
+    const queue = uniqueQueue('groups-map');
+    const workflow = (child: number) => ({
+      id: 'wf_"child":-1',
+      step: 'a "step"',
+      child,
+      kind: 'run' as const,
+    });
+    const children = [0, 1, 2, 10_000].map((child) =>
+      makeEnvelope(queue, { input: { child }, workflow: workflow(child) }),
+    );
+    const entries = [{ field: 'child', value: 'x' }];
+    const results = await t.enqueue([
+      ...children.map((envelope) => ({ envelope, index: entries })),
+      { envelope: children[1] as JobEnvelope, index: entries },
+    ]);
+    expect(results.map((r) => r.duplicate)).toEqual([false, false, false, false, true]);
+    for (const envelope of children) {
+      const record = await t.getJob(envelope.id);
+      expect(record?.envelope).toEqual(envelope);
+    }
+    const reserved = await t.reserve({ queues: [queue], max: 10, leaseMs: 10_000, consumer: 'c' });
+    expect(reserved.map((r) => r.envelope.workflow?.child)).toEqual([0, 1, 2, 10_000]);
   });
 
   it('reports duplicates at their positions, inside and across groups', async () => {

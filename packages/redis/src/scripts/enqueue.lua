@@ -6,11 +6,13 @@
 --       every field but id and input (src/wire/enqueue-calls.ts, enqueueArgs):
 --       a header `<count> <more> <priority> <maxAttempts> <producer's enqueuedAt>
 --       <expiresAt> <delayMs> <runAt> <dedupe window> <task>` (absent numbers empty, the
---       task the rest of the string); `more` is a digit of flags: with 1, the
---       `[idempotencyKey, schema]` JSON, the idempotency key ('' when none) and the input
---       fingerprint ('' when none, never whitespace) follow; then `count` times unique id,
---       input JSON, and with flag 2 the job's index entries, `<field bytes>:<field><value
---       bytes>:<value>` repeated (add_index). Flag 4: no job of the group is packed.
+--       task the rest of the string); `more` is a sum of flags: with 1, the
+--       `[idempotencyKey, schema, workflow?]` JSON, the idempotency key ('' when none) and
+--       the input fingerprint ('' when none, never whitespace) follow; then `count` times
+--       unique id, input JSON, with flag 2 the job's index entries, `<field bytes>:<field>
+--       <value bytes>:<value>` repeated (add_index), and with flag 8 the job's map child
+--       index, which replaces the `"child":-1` of the group's workflow JSON in the job's
+--       `y` (a map's children share one group). Flag 4: no job of the group is packed.
 -- Returns: `position, unique id, fingerprint` triples (position 0-based in the batch) for
 --          the jobs not added: the id of the job each duplicates (an earlier job holding
 --          its idempotency key for the same task [R5], or itself when the id is already

@@ -96,12 +96,14 @@ export function hasExtras(envelope: JobEnvelope): boolean {
  * The `y` field of an envelope: `[idempotencyKey, schema]` JSON, with the step a workflow's
  * step job runs as a third element (`{ id, step, child?, kind }`), or '' when none is set.
  */
-export function encodeExtras(envelope: JobEnvelope): string {
+export function encodeExtras(envelope: JobEnvelope, childPlaceholder = false): string {
   const { idempotencyKey, schema, workflow } = envelope;
   if (!hasExtras(envelope)) return '';
   const extras: unknown[] = [idempotencyKey ?? null, schema ?? null];
   if (workflow !== undefined) {
-    const { id, step, child, kind } = workflow;
+    const { id, step, kind } = workflow;
+    // A map child's index as `-1`, for enqueue.lua to replace per job (GROUP_CHILD).
+    const child = childPlaceholder ? -1 : workflow.child;
     extras.push(child === undefined ? { id, step, kind } : { id, step, child, kind });
   }
   return JSON.stringify(extras);

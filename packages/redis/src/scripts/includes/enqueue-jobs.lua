@@ -7,7 +7,16 @@
 
 --!include job-index.lua
 
-local HEADER = '^(%d+) (%d) (%S*) (%S*) (%S*) (%S*) (%S*) (%S*) (%S*) (.*)$'
+local HEADER = '^(%d+) (%d+) (%S*) (%S*) (%S*) (%S*) (%S*) (%S*) (%S*) (.*)$'
+-- Header flags (`more`), a sum of: 1 extras follow the header, 2 each job sends index
+-- entries, 4 no job of the group is packed, 8 each job sends its map child index last.
+local function has_flag(more, flag)
+  return math.floor(more / flag) % 2 == 1
+end
+-- Arguments per job: unique id, input, then index entries (flag 2) and child index (flag 8).
+local function job_stride(more)
+  return 2 + (has_flag(more, 2) and 1 or 0) + (has_flag(more, 8) and 1 or 0)
+end
 
 -- Jobs that came due before this enqueue go first [R7].
 housekeep(500)
@@ -26,10 +35,10 @@ local key_count = 0
 local argc = #ARGV
 local a = FIRST_GROUP
 while a <= argc do
-  local count, more = string.match(ARGV[a], '^(%d+) (%d)')
+  local count, more = string.match(ARGV[a], '^(%d+) (%d+)')
   more = tonumber(more)
-  a = a + 1 + (more % 2 == 1 and 3 or 0)
-  local stride = math.floor(more / 2) % 2 == 1 and 3 or 2
+  a = a + 1 + (has_flag(more, 1) and 3 or 0)
+  local stride = job_stride(more)
   for _ = 1, tonumber(count) do
     key_count = key_count + 1
     keys[key_count] = K_JOB .. ARGV[a]
@@ -91,11 +100,13 @@ while a <= argc do
   a = a + 1
   local extras, idem, claim_prefix = '', nil, ''
   more = tonumber(more)
-  local with_index = math.floor(more / 2) % 2 == 1
+  local with_index = has_flag(more, 2)
   -- Flag 4: every job of the group gets its own hash (packWaitingJobs: false).
-  local own_hash = more >= 4
-  local stride = with_index and 3 or 2
-  if more % 2 == 1 then
+  local own_hash = has_flag(more, 4)
+  -- Flag 8: a map's children; the extras hold `"child":-1`, each job's index replaces it.
+  local with_child = has_flag(more, 8)
+  local stride = job_stride(more)
+  if has_flag(more, 1) then
     extras = ARGV[a]
     if ARGV[a + 1] ~= '' then
       idem = K_IDEM .. #task .. ':' .. task .. ':' .. ARGV[a + 1]
@@ -110,6 +121,14 @@ while a <= argc do
       .. int(now - (tonumber(enqueued_at) or now)) .. '|' .. task,
     'i', '',
   }
+  -- The extras around a map child's index (flag 8): `y` is y_head .. index .. y_tail.
+  local y_head, y_tail
+  if with_child then
+    y_head, y_tail = string.match(extras, '^(.*"child":)%-1(.*)$')
+    if not y_head then
+      error('conveyor: enqueue group ' .. a .. ' has flag 8 but no "child":-1 in its extras')
+    end
+  end
   if extras ~= '' then
     fields[#fields + 1] = 'y'
     fields[#fields + 1] = extras
@@ -151,6 +170,7 @@ while a <= argc do
     local id = ARGV[a]
     local input = ARGV[a + 1]
     local entries = with_index and ARGV[a + 2]
+    if with_child then fields[8] = y_head .. ARGV[a + stride - 1] .. y_tail end
     a = a + stride
     local existing, fingerprint = false, ''
     if idem then
