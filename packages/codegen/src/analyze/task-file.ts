@@ -1,6 +1,7 @@
 import { ts } from 'ts-morph';
 import type { Diagnostic } from '../diagnostics.js';
 import { type CopiedSchema, copySchema, declaredReturnType, type Report } from './copy.js';
+import { queueFields } from './queue-option.js';
 import { coreReferences, findSchedules, type ScheduleEntry } from './schedule-file.js';
 import { resolveRelative } from './schema-closure.js';
 import {
@@ -326,47 +327,6 @@ function readTask(
     options,
     optionValues,
   };
-}
-
-const QUEUE_FIELDS: readonly (readonly [string, string])[] = [
-  ['name', 'queue'],
-  ['partitions', 'partitions'],
-  ['partitionBy', 'partitionBy'],
-];
-
-/**
- * The contract fields of `queue: { name, partitions?, partitionBy? }`, in contract order,
- * or undefined (reported) when the object is not of that shape. The values' own rules are
- * defineTask's to check when the task module loads.
- */
-function queueFields(
-  value: StaticValue,
-  task: string,
-  node: ts.Node,
-  report: Report,
-): [string, StaticValue][] | undefined {
-  const record = value as Readonly<Record<string, StaticValue>>;
-  const known = new Set(QUEUE_FIELDS.map(([key]) => key));
-  const valid =
-    !Array.isArray(value) &&
-    Object.keys(record).every((key) => known.has(key)) &&
-    typeof record.name === 'string' &&
-    (record.partitions === undefined || typeof record.partitions === 'number') &&
-    (record.partitionBy === undefined || typeof record.partitionBy === 'string');
-  if (!valid) {
-    report(
-      node,
-      'INVALID_QUEUE_OPTION',
-      `queue of task ${JSON.stringify(task)} is ${JSON.stringify(node.getText())}, which is neither a queue name nor { name, partitions?, partitionBy? }.`,
-      "Write `queue: 'emails'` or `queue: { name: 'emails', partitions: 8, partitionBy: 'customerId' }`.",
-    );
-    return undefined;
-  }
-  const fields: [string, StaticValue][] = [];
-  for (const [key, field] of QUEUE_FIELDS) {
-    if (record[key] !== undefined) fields.push([field, record[key] as StaticValue]);
-  }
-  return fields;
 }
 
 /** local name → exported name, for `export const` and `export { a as b }`. */

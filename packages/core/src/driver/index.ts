@@ -33,6 +33,7 @@ export {
   toJobError,
 } from '../job-error.js';
 export {
+  assertPartitionBy,
   checkPartitionCounts,
   type PartitionChoice,
   type QueueRoute,
