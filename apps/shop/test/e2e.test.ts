@@ -10,7 +10,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { JobRecord, WorkflowView } from '@conveyor/core';
 import { startRedis } from '@conveyor/test-redis';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findOrders } from '../src/db/orders.js';
 import { PRODUCTS } from '../src/demo/scenario.js';
@@ -32,9 +31,14 @@ import {
 } from '../src/stack/flow.js';
 import { getJson, postJson } from '../src/stack/http.js';
 import { type Stack, startStack } from '../src/stack/stack.js';
+import { connectWhenReady, POSTGRES_ADMIN_URL } from './postgres-server.js';
 
-const POSTGRES_ADMIN_URL =
-  process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+/**
+ * The set-up's bound: above the sum of the bounded waits in it (Redis 60 s, the PostgreSQL
+ * server 180 s, the stack's two stages 180 s each), so that a wait that hangs fails with
+ * its own message and startStack stops what it started, before the hook is abandoned.
+ */
+const SET_UP_MS = 720_000;
 
 const ORDERS = [
   {
@@ -65,15 +69,13 @@ describe.each([
     let databaseUrl: string | undefined;
     if (database === 'postgres') {
       const name = `conveyor_shop_e2e_${randomBytes(4).toString('hex')}`;
-      const admin = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
-      await admin.connect();
-      await admin.query(`CREATE DATABASE ${name}`);
-      await admin.end();
+      const admin = await connectWhenReady(POSTGRES_ADMIN_URL, `create the database ${name}`);
+      await admin.query(`CREATE DATABASE ${name}`).finally(() => admin.end());
       cleanups.push(async () => {
-        const dropper = new pg.Client({ connectionString: POSTGRES_ADMIN_URL });
-        await dropper.connect();
-        await dropper.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-        await dropper.end();
+        const dropper = await connectWhenReady(POSTGRES_ADMIN_URL, `drop the database ${name}`);
+        await dropper
+          .query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+          .finally(() => dropper.end());
       });
       const url = new URL(POSTGRES_ADMIN_URL);
       url.pathname = `/${name}`;
@@ -89,7 +91,7 @@ describe.each([
       logDir,
     });
     cleanups.push(() => stack.stop());
-  });
+  }, SET_UP_MS);
 
   afterAll(async () => {
     for (const cleanup of cleanups.reverse()) await cleanup();
