@@ -1,7 +1,6 @@
 import type { Cluster, Redis } from 'ioredis';
 import { QUEUE_KEY_COUNT, WORKFLOW_KEY_COUNT } from './keys.js';
 import { LUA_INCLUDES, LUA_SCRIPTS, type LuaScriptFile } from './scripts/embedded.gen.js';
-import { coalesceWrites } from './write-coalescing.js';
 
 /** The worker-record keys (`adminKeys` in admin.ts): the records hash and the expiry ZSET. */
 const WORKER_KEY_COUNT = 2;
@@ -131,6 +130,5 @@ export function runScript(
 ): Promise<unknown> {
   const fn = commandOf(client, name);
   if (!fn) throw new Error(`[conveyor] [redis] script ${name} is not defined on this client`);
-  coalesceWrites(client);
   return fn.call(client, keys, ...argLists);
 }

@@ -1,9 +1,6 @@
 import type { EnqueueRequest, JobEnvelope } from '@conveyor/core';
 import { makeEnvelope, uniqueQueue } from '@conveyor/core/testing';
-import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
-import { queueKeys } from '../src/keys.js';
-import { defineScripts, runScript } from '../src/scripts.js';
 import { enqueueArgs } from '../src/wire/enqueue-calls.js';
 import { usePrivateRedis } from './helpers/private-redis.js';
 
@@ -123,55 +120,7 @@ describe('enqueueArgs', () => {
 });
 
 describe('enqueue groups through Redis', () => {
-  const { transport, url } = usePrivateRedis();
-
-  it('sends the script calls made in one turn in one write, in order', async () => {
-    const client = new Redis(url());
-    try {
-      await client.ping();
-      defineScripts(client);
-      const socket = client.stream as unknown as {
-        _write: (...args: unknown[]) => void;
-        _writev: (...args: unknown[]) => void;
-      };
-      const writes: string[] = [];
-      const write = socket._write.bind(socket);
-      const writev = socket._writev.bind(socket);
-      socket._write = (...args) => {
-        writes.push('write');
-        write(...args);
-      };
-      socket._writev = (chunks: unknown, ...rest) => {
-        writes.push(`writev ${(chunks as unknown[]).length}`);
-        writev(chunks, ...rest);
-      };
-      const queue = uniqueQueue('one-write');
-      const envelopes = [makeEnvelope(queue), makeEnvelope(queue), makeEnvelope(queue)];
-      const keys = queueKeys('conveyor', queue);
-      // Three enqueue calls from one turn, each after the last one's arguments were built.
-      const replies = await Promise.all(
-        envelopes.map((envelope) =>
-          Promise.resolve().then(() =>
-            runScript(
-              client,
-              'enqueue',
-              keys,
-              ['86400000', '10000'],
-              enqueueArgs([{ envelope }], queue, 0),
-            ),
-          ),
-        ),
-      );
-      expect(replies).toEqual([[], [], []]);
-      expect(writes).toEqual(['writev 3']);
-      // In the order the calls were made: the priority 5 list holds their ids in turn.
-      expect(await client.lrange(keys[6] ?? '', 0, -1)).toEqual(
-        envelopes.map(({ id }) => id.slice(queue.length + 1)),
-      );
-    } finally {
-      client.disconnect();
-    }
-  });
+  const { transport } = usePrivateRedis();
 
   it('round-trips every shared field, odd task names and inputs, in mixed groups', async () => {
     const t = transport();
