@@ -19,6 +19,7 @@ import {
   isScheduleId,
   SCHEDULE_ID_RULE,
   type ScheduleSpec,
+  type ScheduleState,
   type TransportSchedules,
   type UpsertOutcome,
 } from './transport-schedules.js';
@@ -57,6 +58,43 @@ export interface ClientSchedules {
 }
 
 /**
+ * The stored schedule `id` of `queue`, or of any queue when `queue` is undefined. `queue` is
+ * a stored name (`reports`, `emails~3of8`) or a partitioned queue's name (`emails`): a
+ * partitioned queue's schedule is stored under the partition its input or id picked, which
+ * only the stored spec tells (the caller may not know the count or the input), so the
+ * schedules are listed and matched by stored name first, then by their queue's name.
+ * Throws `SCHEDULE_NOT_FOUND` when none matches and `SCHEDULE_AMBIGUOUS` when several do
+ * (an id in two queues, or in two partitions of one after its count changed).
+ *
+ * @example
+ * const { spec } = await findSchedule(transport.schedules, 'shop.digest', 'emails');
+ * spec.queue; // 'emails~3of8'
+ */
+export async function findSchedule(
+  schedules: TransportSchedules,
+  id: string,
+  queue?: string,
+): Promise<ScheduleState> {
+  if (!isScheduleId(id)) throw new InvalidOptionError('schedule id', id, SCHEDULE_ID_RULE);
+  if (queue !== undefined && baseQueueOf(queue) === queue) assertQueueOption(queue);
+  const { schedules: states } = await schedules.list();
+  const ofId = states.filter(({ spec }) => spec.id === id);
+  let found = queue === undefined ? ofId : ofId.filter(({ spec }) => spec.queue === queue);
+  if (queue !== undefined && found.length === 0) {
+    found = ofId.filter(({ spec }) => baseQueueOf(spec.queue) === queue);
+  }
+  const [first] = found;
+  if (first === undefined) throw new ScheduleNotFoundError(id, queue);
+  if (found.length > 1) {
+    throw new AmbiguousScheduleError(
+      id,
+      found.map((state) => state.spec.queue),
+    );
+  }
+  return first;
+}
+
+/**
  * `client.schedules` over a transport. Each call needs `transport.schedules` and throws
  * `CAPABILITY_MISSING` without it; an id no schedule has throws `SCHEDULE_NOT_FOUND`, and
  * one stored in two queues, given without `{ queue }`, `SCHEDULE_AMBIGUOUS`.
@@ -68,33 +106,6 @@ export function createClientSchedules(
   const capability = (what: string): TransportSchedules =>
     requireCapability(transport, 'schedules', `client.schedules.${what}`);
 
-  /** The stored spec of `id`, looked up in its queue, or in every queue when none is given. */
-  const find = async (
-    schedules: TransportSchedules,
-    id: string,
-    lookup: ScheduleLookup | undefined,
-  ): Promise<ScheduleSpec> => {
-    if (!isScheduleId(id)) throw new InvalidOptionError('schedule id', id, SCHEDULE_ID_RULE);
-    const queue = lookup?.queue;
-    if (queue !== undefined && baseQueueOf(queue) === queue) assertQueueOption(queue);
-    // A partitioned queue's schedules are stored under its partitions' names: look in all.
-    const { schedules: states } = await schedules.list();
-    const found = states.filter(
-      ({ spec }) =>
-        spec.id === id &&
-        (queue === undefined || spec.queue === queue || baseQueueOf(spec.queue) === queue),
-    );
-    const [first] = found;
-    if (first === undefined) throw new ScheduleNotFoundError(id, queue);
-    if (found.length > 1) {
-      throw new AmbiguousScheduleError(
-        id,
-        found.map((state) => state.spec.queue),
-      );
-    }
-    return first.spec;
-  };
-
   const setPaused = async (
     what: string,
     id: string,
@@ -102,7 +113,7 @@ export function createClientSchedules(
     paused: boolean,
   ): Promise<void> => {
     const schedules = capability(what);
-    const spec = await find(schedules, id, lookup);
+    const { spec } = await findSchedule(schedules, id, lookup?.queue);
     // Removed since the lookup: as if it had never been there.
     if (!(await schedules.setPaused(spec.queue, spec.id, paused))) {
       throw new ScheduleNotFoundError(id, spec.queue);
@@ -123,7 +134,7 @@ export function createClientSchedules(
       const schedules = capability('remove');
       let spec: ScheduleSpec;
       try {
-        spec = await find(schedules, id, lookup);
+        ({ spec } = await findSchedule(schedules, id, lookup?.queue));
       } catch (error) {
         if (error instanceof ScheduleNotFoundError) return false;
         throw error;
@@ -133,7 +144,7 @@ export function createClientSchedules(
     pause: (id, lookup) => setPaused('pause', id, lookup, true),
     resume: (id, lookup) => setPaused('resume', id, lookup, false),
     async runNow(id, lookup) {
-      const spec = await find(capability('runNow'), id, lookup);
+      const { spec } = await findSchedule(capability('runNow'), id, lookup?.queue);
       const request = scheduleJob(spec, { id: newJobId(spec.queue), enqueuedAt: Date.now() });
       const [result] = await transport.enqueue([request]);
       const jobId = result?.id ?? request.envelope.id;

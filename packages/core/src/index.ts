@@ -5,7 +5,11 @@
  */
 
 export { type Client, type ClientOptions, createClient, type EnqueueOptions } from './client.js';
-export type { ClientSchedules, ScheduleLookup } from './client-schedules.js';
+export {
+  type ClientSchedules,
+  findSchedule,
+  type ScheduleLookup,
+} from './client-schedules.js';
 export type { ClientWorkflows, StartWorkflowOptions } from './client-workflows.js';
 export { type Clock, systemClock, type TimerHandle } from './clock.js';
 export type { TaskContext } from './context.js';

@@ -170,6 +170,37 @@ describe('client.schedules', () => {
     ]);
   });
 
+  it("{ queue } is a stored name first, then a partitioned queue's name", async () => {
+    const { client, transport } = setup();
+    const declared = defineSchedule({
+      id: 'mail.digest',
+      task: mail,
+      every: '1h',
+      input: { to: 'a' },
+    });
+    // The queue was plain, then partitioned twice over: one id stored under three names.
+    await transport.schedules.upsert(
+      ['mail', 'mail~1of2', 'mail~0of3'].map((queue) => ({
+        ...scheduleSpec(declared, 'code'),
+        queue,
+      })),
+    );
+    await client.schedules.pause('mail.digest', { queue: 'mail' });
+    await client.schedules.pause('mail.digest', { queue: 'mail~0of3' });
+    const paused = async () =>
+      (await client.schedules.list()).map((row) => [row.queue, row.paused]);
+    expect(await paused()).toEqual([
+      ['mail', true],
+      ['mail~0of3', true],
+      ['mail~1of2', false],
+    ]);
+    expect(await client.schedules.remove('mail.digest', { queue: 'mail' })).toBe(true);
+    const error = await client.schedules
+      .runNow('mail.digest', { queue: 'mail' })
+      .catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: 'SCHEDULE_AMBIGUOUS', queues: ['mail~0of3', 'mail~1of2'] });
+  });
+
   it('an unknown id is SCHEDULE_NOT_FOUND; remove of one is false; a bad id INVALID_OPTION', async () => {
     const { client } = setup();
     await client.schedules.upsert(tenantReport('acme'));

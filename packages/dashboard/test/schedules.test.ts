@@ -198,6 +198,59 @@ describe('POST /api/schedules/<queue>/<id>/…', () => {
     expect(state?.mark).toBeNull();
   });
 
+  test("take a partitioned queue's name and act on the partition its schedule is stored under", async () => {
+    const schedules = schedulesOf(served.transport);
+    // Stored under one partition, as scheduleSpec routes a schedule of a partitioned queue.
+    const partition = 's-parts~2of4';
+    await schedules.upsert([spec(partition, 'digest')]);
+    const paused = await client.post('/api/schedules/s-parts/digest/pause');
+    expect(paused.status).toBe(200);
+    expect(await paused.json()).toEqual({
+      schedule: { queue: partition, id: 'digest', paused: true },
+    });
+    expect(await auditOf('schedule.pause')).toContainEqual(
+      expect.objectContaining({ queue: partition, detail: { schedule: 'digest' } }),
+    );
+    const resumed = await client.post('/api/schedules/s-parts/digest/resume');
+    expect((await resumed.json()).schedule).toEqual({
+      queue: partition,
+      id: 'digest',
+      paused: false,
+    });
+    const run = await client.post('/api/schedules/s-parts/digest/run-now');
+    expect(run.status).toBe(200);
+    const body = await run.json();
+    expect(body.schedule).toEqual({ queue: partition, id: 'digest' });
+    expect(body.jobId.startsWith(`${partition}:`)).toBe(true);
+    expect((await served.transport.getJob(body.jobId))?.envelope.queue).toBe(partition);
+    // The partition's own name still works.
+    expect((await client.post(`/api/schedules/${partition}/digest/pause`)).status).toBe(200);
+    const [state] = (await schedules.list([partition])).schedules;
+    expect(state?.paused).toBe(true);
+  });
+
+  test('a stored name picks its own schedule; a name whose id is in two partitions is 409', async () => {
+    const schedules = schedulesOf(served.transport);
+    // The queue was plain, then 2 partitions, then 3: one id stored three times.
+    await schedules.upsert([
+      spec('s-moved', 'digest'),
+      spec('s-moved~1of2', 'digest'),
+      spec('s-moved~0of3', 'digest'),
+    ]);
+    const plain = await client.post('/api/schedules/s-moved/digest/pause');
+    expect((await plain.json()).schedule).toEqual({ queue: 's-moved', id: 'digest', paused: true });
+    await schedules.remove('s-moved', 'digest');
+    const ambiguous = await client.post('/api/schedules/s-moved/digest/run-now');
+    expect(ambiguous.status).toBe(409);
+    const { error } = await ambiguous.json();
+    expect(error.code).toBe('CONFLICT');
+    expect(error.message).toContain('"s-moved~0of3", "s-moved~1of2"');
+    expect(await served.transport.admin?.queueCounts(['s-moved~0of3', 's-moved~1of2'])).toEqual([
+      expect.objectContaining({ waiting: 0 }),
+      expect.objectContaining({ waiting: 0 }),
+    ]);
+  });
+
   test('answers 404 for an unknown schedule and 400 for a malformed id', async () => {
     for (const action of ['run-now', 'pause', 'resume']) {
       const missing = await client.post(`/api/schedules/s-none/nope/${action}`);

@@ -1,7 +1,11 @@
 import {
+  AmbiguousScheduleError,
   describeSchedules,
   type EnqueueResult,
+  findSchedule,
+  ScheduleNotFoundError,
   type ScheduleRow,
+  type ScheduleSpec,
   scheduleJob,
   type TransportSchedules,
 } from '@conveyor/core';
@@ -28,8 +32,29 @@ function notFound(queue: string, id: string): DashboardError {
   );
 }
 
-function target(params: Readonly<Record<string, string>>): { queue: string; id: string } {
-  return { queue: storedQueueName(params.queue), id: scheduleId(params.id) };
+/**
+ * The stored schedule a route names. `:queue` is a stored name (`reports`, `emails~3of8`, as
+ * the list shows) or a partitioned queue's name (`emails`, as its tasks declare it): core's
+ * lookup finds the partition the schedule is stored under.
+ */
+async function targetSpec(
+  schedules: TransportSchedules,
+  params: Readonly<Record<string, string>>,
+): Promise<ScheduleSpec> {
+  const queue = storedQueueName(params.queue);
+  const id = scheduleId(params.id);
+  try {
+    return (await findSchedule(schedules, id, queue)).spec;
+  } catch (error) {
+    if (error instanceof ScheduleNotFoundError) throw notFound(queue, id);
+    if (error instanceof AmbiguousScheduleError) {
+      throw new DashboardError(
+        'CONFLICT',
+        `Schedule ${JSON.stringify(id)} is stored in more than one partition of queue ${JSON.stringify(queue)} (${error.queues.map((name) => JSON.stringify(name)).join(', ')}); name the one to act on in the path, e.g. api/schedules/${error.queues[0]}/${id}/…`,
+      );
+    }
+    throw error;
+  }
 }
 
 export function scheduleRoutes(core: DashboardCore): Route<RequestContext>[] {
@@ -38,7 +63,8 @@ export function scheduleRoutes(core: DashboardCore): Route<RequestContext>[] {
     path: `/api/schedules/:queue/:id/${paused ? 'pause' : 'resume'}`,
     async handle(context, params) {
       const schedules = schedulesOf(core);
-      const { queue, id } = target(params);
+      const { queue, id } = await targetSpec(schedules, params);
+      // Removed since the lookup: as if it had never been there.
       if (!(await schedules.setPaused(queue, id, paused))) throw notFound(queue, id);
       await audit(core, context, {
         action: paused ? 'schedule.pause' : 'schedule.resume',
@@ -70,16 +96,11 @@ export function scheduleRoutes(core: DashboardCore): Route<RequestContext>[] {
       method: 'POST',
       path: '/api/schedules/:queue/:id/run-now',
       async handle(context, params) {
-        const schedules = schedulesOf(core);
-        const { queue, id } = target(params);
-        const list = await schedules.list([queue]);
-        const state = list.schedules.find(
-          (each) => each.spec.queue === queue && each.spec.id === id,
-        );
-        if (state === undefined) throw notFound(queue, id);
+        const spec = await targetSpec(schedulesOf(core), params);
+        const { queue, id } = spec;
         // A plain enqueue under a new random id: it takes no slot, and the schedule's own
         // slots still fire as planned.
-        const job = scheduleJob(state.spec, { id: newJobId(queue), enqueuedAt: core.now() });
+        const job = scheduleJob(spec, { id: newJobId(queue), enqueuedAt: core.now() });
         const [result] = await core.transport.enqueue([job]);
         const jobId = (result as EnqueueResult).id;
         await audit(core, context, {
