@@ -54,6 +54,11 @@ export interface ScheduleSpec {
   priority: number;
   /** The task's input schema fingerprint, stamped on each job, when known. */
   schema?: string;
+  /**
+   * The task's indexed input fields (`defineTask({ index })`), when it has any: each job
+   * carries their entries, as a job the client enqueues does, wherever it is built.
+   */
+  index?: string[];
 }
 
 /** What a transport keeps of a schedule's firing. */

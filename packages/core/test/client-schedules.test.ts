@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createClient } from '../src/client.js';
+import { scheduleJobId } from '../src/ids.js';
 import {
   AmbiguousScheduleError,
   type CapabilityMissingError,
@@ -10,10 +11,12 @@ import {
   memoryTransport,
   ScheduleNotFoundError,
   scheduledSlotOf,
+  scheduleJob,
   scheduleSpec,
 } from '../src/index.js';
 import { createManualClock } from '../src/testing/index.js';
 import type { Transport } from '../src/transport.js';
+import type { ScheduleSpec } from '../src/transport-schedules.js';
 
 const report = defineTask({
   name: 'shop.report',
@@ -140,6 +143,53 @@ describe('client.schedules', () => {
     const handle = await client.schedules.runNow('report.acme');
     const job = await transport.getJob(handle.id);
     expect(job?.envelope).toMatchObject({ maxAttempts: 4, priority: 7, queue: 'reports' });
+  });
+
+  it("a schedule's jobs carry its task's index entries, fired or run now, as an enqueued job does", async () => {
+    const { client, clock, transport } = setup();
+    const invoice = defineTask({
+      name: 'shop.invoice',
+      input: z.object({ customer: z.object({ id: z.number() }), region: z.string() }),
+      queue: 'billing',
+      index: ['customer.id', 'region'],
+      run: () => null,
+    });
+    const monthly = defineSchedule({
+      id: 'invoice.c42',
+      task: invoice,
+      every: '1m',
+      input: { customer: { id: 42 }, region: 'eu' },
+    });
+    await client.schedules.upsert(monthly);
+    const enqueued = await client.enqueue(invoice, { customer: { id: 42 }, region: 'eu' });
+    const runNow = await client.schedules.runNow('invoice.c42');
+    // A slot fired by a process that does not know the task (the spec says its fields).
+    clock.advance(60_000);
+    const [state] = (await transport.schedules.list(['billing'])).schedules;
+    const slotAt = Math.floor(clock.now() / 60_000) * 60_000;
+    const fired = await transport.schedules.fire({
+      scheduleId: 'invoice.c42',
+      revision: state?.revision ?? 0,
+      slotAt,
+      job: scheduleJob(state?.spec as ScheduleSpec, {
+        id: scheduleJobId('billing', 'invoice.c42', slotAt),
+        enqueuedAt: clock.now(),
+      }),
+    });
+    expect(fired.fired).toBe(true);
+    for (const [field, value] of [
+      ['customer.id', '42'],
+      ['region', 'eu'],
+    ] as const) {
+      const page = await transport.admin.findByIndex('billing', {
+        task: 'shop.invoice',
+        field,
+        value,
+      });
+      expect(page.jobs.map((job) => job.envelope.id).sort()).toEqual(
+        [enqueued.id, runNow.id, fired.jobId].sort(),
+      );
+    }
   });
 
   it('an id stored in two queues needs { queue }: the error names both', async () => {

@@ -1,4 +1,4 @@
-import type { ScheduleSpec } from '@conveyor/core';
+import { createClient, type ScheduleSpec, scheduleJob, silentLogger } from '@conveyor/core';
 import { makeEnvelope, uniqueQueue } from '@conveyor/core/testing';
 import { scheduleJobId } from '@conveyor/core/transport';
 import { describe, expect, it } from 'vitest';
@@ -82,6 +82,47 @@ describe('schedules on Redis', () => {
     expect(await schedules.remove(queue, 'daily')).toBe(true);
     expect(await redis.hexists(specsKey(queue), 'daily')).toBe(0);
     expect(await redis.hexists(marksKey(queue), 'daily')).toBe(0);
+  });
+
+  it("stores the task's indexed fields in the spec, and every job of the schedule carries their entries", async () => {
+    const transportOf = transport();
+    const { schedules } = transportOf;
+    const queue = uniqueQueue('sched-index');
+    const spec = specOf(queue, 'invoice', {
+      input: { customer: { id: 42 }, region: 'eu' },
+      index: ['customer.id', 'region'],
+    });
+    await schedules.upsert([spec]);
+    const [state] = (await schedules.list([queue])).schedules;
+    expect(state?.spec).toEqual(spec);
+    // A slot fired from the stored spec alone, as by a worker that does not know the task.
+    const { now } = await schedules.list([queue]);
+    const slotAt = Math.floor(now / 60_000) * 60_000;
+    const fired = await schedules.fire({
+      scheduleId: 'invoice',
+      revision: state?.revision ?? 0,
+      slotAt,
+      job: scheduleJob(state?.spec as ScheduleSpec, {
+        id: scheduleJobId(queue, 'invoice', slotAt),
+        enqueuedAt: now,
+      }),
+    });
+    expect(fired.fired).toBe(true);
+    const client = createClient({ transport: transportOf, logger: silentLogger });
+    const runNow = await client.schedules.runNow('invoice', { queue });
+    for (const [field, value] of [
+      ['customer.id', '42'],
+      ['region', 'eu'],
+    ] as const) {
+      const page = await transportOf.admin.findByIndex(queue, {
+        task: 'shop.report',
+        field,
+        value,
+      });
+      expect(page.jobs.map((job) => job.envelope.id).sort()).toEqual(
+        [fired.jobId, runNow.id].sort(),
+      );
+    }
   });
 
   it('lists every queue with schedules from its registry, and answers TIME with none', async () => {

@@ -1,6 +1,7 @@
 import { isStoredQueueName, STORED_QUEUE_NAME_RULE } from '../envelope.js';
 import { InvalidOptionError, PayloadTooLargeError } from '../errors.js';
 import { MAX_SLOT_AT, scheduleJobId } from '../ids.js';
+import { assertIndexOption } from '../input-index.js';
 import { assertJsonValue, type JsonValue } from '../json.js';
 import { MIN_EVERY_MS } from '../schedule/duration.js';
 import { isTimeZone } from '../schedule/wall-clock.js';
@@ -59,6 +60,7 @@ export function checkScheduleSpec(spec: unknown, maxPayloadBytes: number): Sched
   if (s.schema !== undefined && (typeof s.schema !== 'string' || s.schema === '')) {
     bad('schema', 'a schema fingerprint (a non-empty string) or nothing');
   }
+  if (s.index !== undefined) assertIndexOption(s.index, `index ${label}`);
   const checked: ScheduleSpec = {
     id: s.id,
     queue: s.queue,
@@ -73,6 +75,8 @@ export function checkScheduleSpec(spec: unknown, maxPayloadBytes: number): Sched
     priority: s.priority as number,
   };
   if (s.schema !== undefined) checked.schema = s.schema as string;
+  // Absent when empty: a task without indexed fields stores the spec it stored before.
+  if (s.index !== undefined && s.index.length > 0) checked.index = [...s.index];
   return checked;
 }
 

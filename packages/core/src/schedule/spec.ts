@@ -16,7 +16,7 @@ import { type AnySchedule, isSchedule } from './define-schedule.js';
 
 /**
  * The spec a transport stores for a schedule: its timing and policies, and its jobs' task,
- * queue, input (as JSON), `maxAttempts`, `priority` and schema fingerprint, worked out from
+ * queue, input (as JSON), `maxAttempts`, `priority`, schema fingerprint and indexed fields, worked out from
  * the task (or contract) as `client.enqueue` does for a call without options. On a
  * partitioned queue the spec's queue is one partition: the one the input's `partitionBy`
  * value picks, else the one the schedule's id picks, the same in every process, so that
@@ -56,6 +56,7 @@ export function scheduleSpec(
     priority: task.priority ?? DEFAULT_PRIORITY,
   };
   if (task.fingerprint !== undefined) spec.schema = task.fingerprint;
+  if (task.index !== undefined && task.index.length > 0) spec.index = [...task.index];
   return spec;
 }
 
@@ -69,14 +70,18 @@ export interface ScheduleJobOptions {
   id: string;
   /** The envelope's `enqueuedAt`; `fire` replaces it with the transport's clock. */
   enqueuedAt: number;
-  /** The task's indexed input fields (`defineTask({ index })`), when known. */
+  /**
+   * The task's indexed input fields (`defineTask({ index })`), for a spec stored without
+   * them (by an older version); the spec's own `index` comes first.
+   */
   index?: readonly string[] | undefined;
 }
 
 /**
  * The job of a stored spec, as an enqueue request: what `schedules.fire` enqueues for a
  * slot, and what a run-now enqueues. Built from the spec alone, so a schedule made at run
- * time fires the same way as one declared in code.
+ * time fires the same way as one declared in code, with the index entries of the spec's
+ * indexed fields, as `client.enqueue` sends them.
  */
 export function scheduleJob(spec: ScheduleSpec, options: ScheduleJobOptions): EnqueueRequest {
   const envelope: JobEnvelope = {
@@ -92,8 +97,9 @@ export function scheduleJob(spec: ScheduleSpec, options: ScheduleJobOptions): En
   };
   if (spec.schema !== undefined) envelope.schema = spec.schema;
   const request: EnqueueRequest = { envelope, inputJson: JSON.stringify(spec.input) };
-  if (options.index !== undefined && options.index.length > 0) {
-    const index = indexEntriesOf(spec.input, options.index);
+  const fields = spec.index ?? options.index;
+  if (fields !== undefined && fields.length > 0) {
+    const index = indexEntriesOf(spec.input, fields);
     if (index.length > 0) request.index = index;
   }
   return request;

@@ -24,7 +24,7 @@ const report = defineTask({
 });
 
 describe('scheduleSpec', () => {
-  it('takes queue, maxAttempts, priority and schema from the task, as an enqueue would', () => {
+  it('takes queue, maxAttempts, priority, schema and indexed fields from the task, as an enqueue would', () => {
     const schedule = defineSchedule({
       id: 'reports.daily',
       task: report,
@@ -47,6 +47,7 @@ describe('scheduleSpec', () => {
       source: 'code',
       maxAttempts: 5,
       priority: 7,
+      index: ['customer'],
     });
   });
 
@@ -135,6 +136,11 @@ describe('scheduleJob', () => {
       index: [{ field: 'customer', value: 'c9' }],
     });
     expect(scheduleJob(spec, { id: 'reports:y', enqueuedAt: 2 }).index).toBeUndefined();
+    // The spec's own fields come first; the option serves a spec stored without them.
+    const indexed = { ...spec, index: ['customer'] };
+    expect(scheduleJob(indexed, { id: 'reports:z', enqueuedAt: 3 }).index).toEqual([
+      { field: 'customer', value: 'c9' },
+    ]);
   });
 });
 
