@@ -24,7 +24,7 @@ import { createNotifications } from './notifications.js';
 import { createPickup } from './pickup.js';
 import { createReserver } from './reserve.js';
 import { redisSchedules } from './schedules.js';
-import { defineScripts, type QueueScriptName, runScript } from './scripts.js';
+import { type QueueScriptName, runScript } from './scripts.js';
 import { createSweeper } from './sweeper.js';
 import {
   readJobReply,
@@ -115,7 +115,6 @@ export function redisTransport(options: RedisTransportOptions = {}): RedisTransp
   const logger = options.logger ?? consoleWarnLogger;
   const connections = openConnections(options);
   const { commands } = connections;
-  defineScripts(commands);
   commands.on('error', () => {
     // ioredis reconnects by itself; failed commands reject with typed errors.
   });
@@ -153,10 +152,9 @@ export function redisTransport(options: RedisTransportOptions = {}): RedisTransp
   const notifications = createNotifications(prefix, connections.subscriber);
   const pickup = createPickup({
     connect() {
-      const connection = connections.blocking();
-      // The reserve script rides behind a BLPOP on this connection (waitThen).
-      if (!connections.isCluster) defineScripts(connection);
-      return connection;
+      // The reserve script rides behind a BLPOP on this connection (waitThen); runScript
+      // defines it there on first use.
+      return connections.blocking();
     },
     restoreMarker(key) {
       commands

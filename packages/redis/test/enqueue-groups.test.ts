@@ -1,6 +1,9 @@
 import type { EnqueueRequest, JobEnvelope } from '@conveyor/core';
 import { makeEnvelope, uniqueQueue } from '@conveyor/core/testing';
+import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
+import { queueKeys } from '../src/keys.js';
+import { runScript } from '../src/scripts.js';
 import { enqueueArgs } from '../src/wire/enqueue-calls.js';
 import { usePrivateRedis } from './helpers/private-redis.js';
 
@@ -120,7 +123,25 @@ describe('enqueueArgs', () => {
 });
 
 describe('enqueue groups through Redis', () => {
-  const { transport } = usePrivateRedis();
+  const { transport, url } = usePrivateRedis();
+
+  it('defines a script on a connection when it first runs there, and only that one', async () => {
+    const client = new Redis(url(), { lazyConnect: true });
+    try {
+      const queue = uniqueQueue('lazy-script');
+      const envelope = makeEnvelope(queue);
+      const keys = queueKeys('conveyor', queue);
+      const args = enqueueArgs([{ envelope }], queue, 0);
+      expect(await runScript(client, 'enqueue', keys, ['86400000', '10000'], args)).toEqual([]);
+      const commands = client as unknown as Record<string, unknown>;
+      expect(typeof commands.conveyor_enqueue).toBe('function');
+      // Defining all 40 (hashing each text) cost every new connection about 13 ms.
+      expect(commands.conveyor_wf_start).toBeUndefined();
+      expect(await client.llen(keys[6] ?? '')).toBe(1);
+    } finally {
+      client.disconnect();
+    }
+  });
 
   it('round-trips every shared field, odd task names and inputs, in mixed groups', async () => {
     const t = transport();

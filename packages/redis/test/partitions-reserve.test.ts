@@ -5,6 +5,7 @@ import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type RedisTransport, redisTransport } from '../src/index.js';
 import { markerKey } from '../src/keys.js';
+import { defineScripts } from '../src/scripts.js';
 import { usePrivateRedis } from './helpers/private-redis.js';
 
 const redis = usePrivateRedis();
@@ -28,7 +29,9 @@ function countedTransport(names: readonly string[]): {
   opened.push({ transport, client });
   const byMarker = new Map(names.map((name) => [markerKey('conveyor', name), name]));
   const calls: string[] = [];
-  // The transport defined its scripts on the client; each call looks the command up.
+  // The transport defines a script on the client at its first run and then looks the
+  // command up on each call: defined here first, it is wrapped.
+  defineScripts(client);
   const commands = client as unknown as Record<string, ScriptCall>;
   const reserve = commands.conveyor_reserve as ScriptCall;
   commands.conveyor_reserve = function (this: Redis, keys, ...args) {

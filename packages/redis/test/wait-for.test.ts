@@ -4,6 +4,7 @@ import { type RedisServer, startRedis } from '@conveyor/test-redis';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { redisTransport } from '../src/index.js';
+import { defineScripts } from '../src/scripts.js';
 
 let redis: RedisServer;
 beforeAll(async () => {
@@ -40,6 +41,8 @@ describe('waitFor', () => {
         string,
         (...args: unknown[]) => Promise<unknown>
       >;
+      // Scripts are defined on a connection at their first run: defined now, to be wrapped.
+      defineScripts(client);
       const getJob = commands.conveyor_get_job;
       if (!getJob) throw new Error('get-job script not defined');
       let held = false;
