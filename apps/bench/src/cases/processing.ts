@@ -94,8 +94,11 @@ export const retryHeavy: BenchCase = {
  * the whole bench, but the second to fourth are used by no case before this one, so a first
  * timed run would measure their JIT warm-up (a fixed cost per process that a 30,000-job run
  * cannot hide; docs/benchmarks/history.md, "Scale-out"). Each system therefore drains one
- * untimed queue of the same size on the same processes first, as a long-running worker
- * would have done before any measurement.
+ * untimed queue on the same processes first, as a long-running worker would have done before
+ * any measurement: `processes` times the timed size, so that each process has run about as
+ * many jobs as one process does in a timed run (with a warm-up of the timed size alone, each
+ * of 4 processes had run 7,500 jobs, and their compiler threads still cost 17 µs a job
+ * against 6 µs for one process; profile-scale.ts).
  */
 export function scaleOut(processes: number): BenchCase {
   return {
@@ -103,7 +106,7 @@ export function scaleOut(processes: number): BenchCase {
     group: 9,
     title: `Scale-out, ${processes} worker process${processes === 1 ? '' : 'es'}`,
     describe: (s) =>
-      `${n(s.scaleOut)} jobs queued, then ${processes} worker process${processes === 1 ? '' : 'es'} at concurrency 50 each; per system, one untimed run of the same size on the same processes first (warm-up)`,
+      `${n(s.scaleOut)} jobs queued, then ${processes} worker process${processes === 1 ? '' : 'es'} at concurrency 50 each; per system, one untimed run of ${processes === 1 ? 'the same size' : `${processes} × that size`} on the same processes first (warm-up)`,
     metrics: [...PROCESSING_METRICS, REDIS_CORES, WORKER_CORES],
     heavy: true,
     processes: () => processes,
@@ -111,7 +114,10 @@ export function scaleOut(processes: number): BenchCase {
       const plan = { queued: context.sizes.scaleOut, concurrency: 50, processes };
       const warmed = `warmed:${system.name}`;
       if (!context.state.has(warmed)) {
-        const warmUp = await processingRun(system, context, plan);
+        const warmUp = await processingRun(system, context, {
+          ...plan,
+          queued: plan.queued * processes,
+        });
         if (warmUp.invalid) return warmUp;
         context.state.set(warmed, true);
       }
