@@ -1,6 +1,6 @@
 import { isScheduleId, SCHEDULE_ID_RULE } from '@conveyor/core';
 import {
-  assertPartitions,
+  isPartitionCount,
   isQueueName,
   isStoredQueueName,
   MAX_PARTITIONS,
@@ -77,16 +77,6 @@ export function parsePartitionCount(option: string) {
     }
     return { ...previous, [queue]: count };
   };
-}
-
-/** Core's rule for a partition count (`assertPartitions`), as a test. */
-function isPartitionCount(count: number): boolean {
-  try {
-    assertPartitions(count);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Checks a job id: `<queue>:<unique>`, with a valid queue name; quotes a bad one. */

@@ -75,14 +75,16 @@ export function partitionOfKey(key: string, partitions: number): number {
   return (hash >>> 0) % partitions;
 }
 
+/** Whether `value` is a partition count: a whole number from 1 to MAX_PARTITIONS. */
+export function isPartitionCount(value: unknown): value is number {
+  return (
+    typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= MAX_PARTITIONS
+  );
+}
+
 /** Throws {@link InvalidOptionError} unless `value` is a whole number from 1 to MAX_PARTITIONS. */
 export function assertPartitions(value: unknown, option = 'partitions'): asserts value is number {
-  if (
-    typeof value !== 'number' ||
-    !Number.isInteger(value) ||
-    value < 1 ||
-    value > MAX_PARTITIONS
-  ) {
+  if (!isPartitionCount(value)) {
     throw new InvalidOptionError(option, value, `a whole number from 1 to ${MAX_PARTITIONS}`);
   }
 }

@@ -112,8 +112,8 @@ export function defineScripts(client: Redis | Cluster): void {
 }
 
 /**
- * Defines one script on a client unless it has it; returns its command. `runScript` calls
- * this on first use, so a connection pays only for the scripts it runs: ioredis hashes each
+ * Defines one script on a client unless it has it; returns its command. `runScript` looks
+ * its command up through this, so a connection pays only for the scripts it runs: ioredis hashes each
  * script's text (SHA1) and builds its command when it is defined, about 13 ms for all of
  * them, which every new connection (a pickup's blocking one, say) paid before.
  */
@@ -138,7 +138,7 @@ export function runScript(
   keys: readonly string[],
   ...argLists: Array<ReadonlyArray<string | number>>
 ): Promise<unknown> {
-  const fn = commandOf(client, name) ?? defineScript(client, name);
+  const fn = defineScript(client, name);
   if (!fn) throw new Error(`[conveyor] [redis] script ${name} could not be defined on this client`);
   return fn.call(client, keys, ...argLists);
 }

@@ -19,16 +19,22 @@ import { baseQueueOf } from '@conveyor/core/transport';
  * orderOf(2); // ['emails~1of2', 'emails~0of2', 'reports']
  */
 export function reserveOrder(queues: readonly string[]): (call: number) => readonly string[] {
-  const groups = new Map<string, string[]>();
+  /** Per queue: its partitions, which turn among themselves, and its plain stored name. */
+  const groups = new Map<string, { turning: string[]; plain: string[] }>();
   for (const queue of queues) {
     const base = baseQueueOf(queue);
-    const group = groups.get(base);
-    if (group === undefined) groups.set(base, [queue]);
-    else group.push(queue);
+    let group = groups.get(base);
+    if (group === undefined) {
+      group = { turning: [], plain: [] };
+      groups.set(base, group);
+    }
+    // A partitioned queue's plain stored queue (jobs from before it was partitioned) never
+    // leads: it comes after the partitions.
+    (base === queue ? group.plain : group.turning).push(queue);
   }
   const list = [...groups.values()];
   // No partitioned queue: the plain rotation, one array per call as before.
-  if (list.every((group) => group.length === 1)) {
+  if (list.every((group) => group.turning.length === 0)) {
     return (call) => {
       const start = call % queues.length;
       return [...queues.slice(start), ...queues.slice(0, start)];
@@ -39,15 +45,12 @@ export function reserveOrder(queues: readonly string[]): (call: number) => reado
     const round = Math.floor(call / list.length);
     const order: string[] = [];
     for (let i = 0; i < list.length; i++) {
-      const group = list[(start + i) % list.length] as string[];
-      // A partitioned queue's plain stored queue (jobs from before it was partitioned)
-      // never leads: it comes after the partitions, which turn among themselves.
-      const turning = group.filter((queue) => queue.includes('~'));
+      const { turning, plain } = list[(start + i) % list.length] as (typeof list)[number];
       const first = turning.length > 0 ? round % turning.length : 0;
       for (let j = 0; j < turning.length; j++) {
         order.push(turning[(first + j) % turning.length] as string);
       }
-      for (const queue of group) if (!queue.includes('~')) order.push(queue);
+      order.push(...plain);
     }
     return order;
   };

@@ -44,6 +44,7 @@ export {
 export {
   assertPartitions,
   baseQueueOf,
+  isPartitionCount,
   MAX_PARTITIONS,
   parsePartitionName,
   partitionName,

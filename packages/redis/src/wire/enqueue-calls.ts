@@ -102,11 +102,12 @@ export function encodeIndexEntries(entries: readonly IndexEntry[]): string {
 /**
  * A group header: `<count> <more> <priority> <maxAttempts> <producer's enqueuedAt>
  * <expiresAt> <delayMs> <runAt> <dedupe window> <task>`, absent numbers empty; the task
- * is the rest of the string, so it may hold anything. `more` is a digit of flags:
- * {@link GROUP_EXTRAS} when the `[idempotencyKey, schema]` JSON, the idempotency key and
- * the input fingerprint follow as three arguments, {@link GROUP_INDEX} when each job sends
- * its index entries ({@link encodeIndexEntries}) after its input, {@link GROUP_OWN_HASH}
- * when none of the group's jobs may be packed.
+ * is the rest of the string, so it may hold anything. `more` is a sum of flags:
+ * {@link GROUP_EXTRAS} when the `[idempotencyKey, schema, workflow?]` JSON, the idempotency
+ * key and the input fingerprint follow as three arguments, {@link GROUP_INDEX} when each job
+ * sends its index entries ({@link encodeIndexEntries}) after its input, {@link GROUP_OWN_HASH}
+ * when none of the group's jobs may be packed, {@link GROUP_CHILD} when each job sends its
+ * map child index last.
  */
 function groupHeader(request: EnqueueRequest, count: number, pack: boolean): string {
   const { envelope, delayMs, runAt, dedupeWindowMs } = request;
@@ -128,8 +129,8 @@ function groupHeader(request: EnqueueRequest, count: number, pack: boolean): str
  * version, then groups. Consecutive requests that differ only in id and input (one
  * enqueueMany, or single calls of one task made in the same tick) form a group: one header,
  * then `<unique id> <input JSON>` per job, so a job costs two arguments and the script
- * builds the shared fields once per group (a third, its index entries, when the group's
- * jobs have them). With `packWaitingJobs` false no job is packed (the README's "Packed
+ * builds the shared fields once per group (then its index entries, when the group's jobs
+ * have them, and its child index, when they are a map's children). With `packWaitingJobs` false no job is packed (the README's "Packed
  * jobs"). Throws NotJsonError for input JSON cannot carry.
  */
 export function enqueueArgs(
