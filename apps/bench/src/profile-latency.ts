@@ -28,9 +28,10 @@ import { percentile } from './stats.js';
 
 const samples = Number(process.argv[2] ?? 1_000);
 const WARM_UP = 50;
-const GAP_MS = 2;
+const GAP_MS = Number(process.env.PROFILE_GAP_MS ?? 2);
 
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const pause = (ms: number) =>
+  new Promise((resolve) => (ms > 0 ? setTimeout(resolve, ms) : setImmediate(resolve)));
 const ms = (values: number[]) =>
   `p50 ${percentile(values, 50).toFixed(3)}  p90 ${percentile(values, 90).toFixed(3)}`;
 
@@ -152,7 +153,13 @@ try {
   // version, reserve's second its lease (ms).
   const byScript = new Map<string, number[]>();
   for (const [, , micros, args] of entries) {
-    if (String(args[0]).toLowerCase() !== 'evalsha' || args[2] !== '21') continue;
+    if (String(args[0]).toLowerCase() !== 'evalsha') continue;
+    // enqueue-one.lua takes 5 of the queue's keys.
+    if (args[2] === '5') {
+      byScript.set('enqueue-one', [...(byScript.get('enqueue-one') ?? []), micros / 1_000]);
+      continue;
+    }
+    if (args[2] !== '21') continue;
     const first = String(args[26] ?? '');
     const second = String(args[27] ?? '');
     const name = /^[cfFrl]/.test(first) ? 'settle' : second === '1' ? 'enqueue' : 'reserve';

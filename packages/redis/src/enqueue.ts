@@ -1,10 +1,13 @@
 import { type EnqueueRequest, type EnqueueResult, NotJsonError } from '@conveyor/core';
 import { byQueue } from './batches.js';
 import { assertEncodable, enqueueArgs, readEnqueueReply } from './wire/enqueue-calls.js';
+import { ENQUEUE_ONE_DEFERRED, enqueueOneArgs } from './wire/enqueue-one.js';
 
 export interface EnqueuerOptions {
   /** Runs enqueue.lua for one queue with these arguments. */
   enqueueScript(queue: string, args: readonly string[]): Promise<unknown[]>;
+  /** Runs enqueue-one.lua for one job of `priority` on `queue` with these arguments. */
+  enqueueOneScript(queue: string, priority: number, args: readonly string[]): Promise<unknown>;
   /** Records queues in the registry that `listQueues` reads. */
   registerQueues(queues: readonly string[]): Promise<void>;
   /** Jobs per script call: bounds how long one call holds Redis. */
@@ -39,8 +42,14 @@ interface PendingCall {
 export function createEnqueuer(
   options: EnqueuerOptions,
 ): (requests: readonly EnqueueRequest[]) => Promise<EnqueueResult[]> {
-  const { enqueueScript, registerQueues, chunkSize, defaultDedupeWindowMs, packWaitingJobs } =
-    options;
+  const {
+    enqueueScript,
+    enqueueOneScript,
+    registerQueues,
+    chunkSize,
+    defaultDedupeWindowMs,
+    packWaitingJobs,
+  } = options;
   let pending: PendingCall[] = [];
   let pendingJobs = 0;
 
@@ -101,7 +110,29 @@ export function createEnqueuer(
     return senders;
   }
 
+  /**
+   * One plain ready job through enqueue-one.lua (see its header); false when the request
+   * does not qualify or the script found housekeeping due, and enqueue.lua must run.
+   */
+  async function enqueueOne(request: EnqueueRequest, results: EnqueueResult[]): Promise<boolean> {
+    const { queue, priority } = request.envelope;
+    const args = enqueueOneArgs(request, queue, packWaitingJobs);
+    if (!args) return false;
+    const [, reply] = await Promise.all([
+      registerQueues([queue]),
+      enqueueOneScript(queue, priority, args),
+    ]);
+    if (reply === ENQUEUE_ONE_DEFERRED) return false;
+    readEnqueueReply(reply as unknown[], queue, results, (position) => position);
+    return true;
+  }
+
   async function enqueueNow(requests: readonly EnqueueRequest[]): Promise<EnqueueResult[]> {
+    if (requests.length === 1) {
+      const request = requests[0] as EnqueueRequest;
+      const results: EnqueueResult[] = [{ id: request.envelope.id, duplicate: false }];
+      if (await enqueueOne(request, results)) return results;
+    }
     const results: EnqueueResult[] = new Array(requests.length);
     let only: string | undefined = requests[0]?.envelope.queue;
     for (let index = 0; index < requests.length; index++) {

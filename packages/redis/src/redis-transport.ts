@@ -26,6 +26,7 @@ import { createReserver } from './reserve.js';
 import { redisSchedules } from './schedules.js';
 import { type QueueScriptName, runScript } from './scripts.js';
 import { createSweeper } from './sweeper.js';
+import { enqueueOneKeys } from './wire/enqueue-one.js';
 import {
   readJobReply,
   renewArgs,
@@ -290,6 +291,10 @@ export function redisTransport(options: RedisTransportOptions = {}): RedisTransp
 
     enqueue: createEnqueuer({
       enqueueScript: (queue, args) => script('enqueue', queue, args),
+      enqueueOneScript: (queue, priority, args) =>
+        redisCall('enqueue-one', () =>
+          runScript(commands, 'enqueue-one', enqueueOneKeys(keys(queue), priority), args),
+        ),
       registerQueues: (queues) => admin.registerQueues(queues),
       chunkSize: CHUNK,
       defaultDedupeWindowMs: defaultWindow,

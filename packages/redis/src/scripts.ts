@@ -15,6 +15,8 @@ const SCHEDULE_KEY_COUNT = 2;
  */
 export const SCRIPT_KEY_COUNTS = {
   enqueue: QUEUE_KEY_COUNT,
+  // Five of the queue's keys (`enqueueOneKeys` in wire/enqueue-one.ts).
+  'enqueue-one': 5,
   reserve: QUEUE_KEY_COUNT,
   renew: QUEUE_KEY_COUNT,
   settle: QUEUE_KEY_COUNT,

@@ -69,6 +69,47 @@ end
 flush()
 return answer
 `,
+  'enqueue-one': `-- enqueue-one.lua: adds one plain ready job to a queue, packed, as enqueue.lua would
+-- [R3, R3a, R4, R7]: the path of a single \`enqueue()\` or \`.delay()\` call with no delay,
+-- expiry, idempotency key, workflow or index entries (src/wire/enqueue-one.ts decides).
+-- It runs without queue.lua's shared prelude and housekeeping, which were most of an
+-- idle queue's enqueue time (docs/benchmarks/history.md, "Idle pickup").
+--
+-- KEYS: [1] the job key prefix, which is also the packed jobs' hash (queue.lua's K_JOB and
+--       K_PACKED), [2] the ready list of the job's priority, [3] the delayed ZSET, [4] the
+--       leases ZSET, [5] the marker LIST (all of one queue: queueKeys in src/keys.ts).
+-- ARGV: [1] unique id, [2] the start of the job's \`d\`, \`<version><priority>|<maxAttempts>\`,
+--       [3] the producer's enqueuedAt (ms, or '' for none), [4] the rest of the packed
+--       value after \`d\`'s enqueuedAt and offset: \`<task> <input>\`, or \`<task> #<schema>
+--       <input>\` with a schema fingerprint (packed-job.lua).
+-- Returns: -1, having written nothing, when a delayed job has come due or a lease has run
+--          out: enqueue.lua must run instead, whose housekeeping puts those jobs ahead of
+--          this one [R7]; {0, unique id, ''} when the id is already stored (enqueue.lua's
+--          reply for a duplicate id); an empty array when the job was added.
+
+local K_PACKED = KEYS[1]
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+local now_s = string.format('%d', now)
+
+if redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now_s, 'LIMIT', 0, 1)[1]
+  or redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', now_s, 'LIMIT', 0, 1)[1] then
+  return -1
+end
+
+local id = ARGV[1]
+if redis.call('EXISTS', K_PACKED .. id) == 1 then return { 0, id, '' } end
+local offset = string.format('%d', now - (tonumber(ARGV[3]) or now))
+if redis.call('HSETNX', K_PACKED, id, ARGV[2] .. '|' .. now_s .. '|' .. offset .. '|' .. ARGV[4]) == 0 then
+  return { 0, id, '' }
+end
+redis.call('RPUSH', KEYS[2], id)
+-- Wakes a blocked reserve (queue.lua's wake()).
+if redis.call('LLEN', KEYS[5]) == 0 then
+  redis.call('LPUSH', KEYS[5], '1')
+end
+return {}
+`,
   'enqueue': `-- enqueue.lua: adds a batch of jobs to one queue [R3, R4, R5].
 --
 -- KEYS: the 21 queue keys (includes/queue.lua).
@@ -462,7 +503,7 @@ local function purge(id, key, state)
     redis.call('DEL', key)
   end
   purged = purged + 1
-  if anyone_watching and redis.call('SREM', K_WATCHED, id) == 1 then
+  if watching() and redis.call('SREM', K_WATCHED, id) == 1 then
     redis.call('PUBLISH', K_WATCHED, id)
   end
 end
@@ -2187,8 +2228,14 @@ local default_ttl = tonumber(ARGV[1])
 local keep_finished = tonumber(ARGV[2])
 -- Retention is enforced in steps of this many, one LPOP and one DEL each.
 local TRIM_STEP = 100
--- Checked once per call: with nobody waiting, finishes publish nothing.
-local anyone_watching = redis.call('EXISTS', K_WATCHED) == 1
+-- Whether anyone waits on a job of this queue: read at a call's first finish, once (a
+-- call that finishes nothing, as most enqueues and reserves, does not ask); with nobody
+-- waiting, finishes publish nothing.
+local anyone_watching = nil
+local function watching()
+  if anyone_watching == nil then anyone_watching = redis.call('EXISTS', K_WATCHED) == 1 end
+  return anyone_watching
+end
 
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
@@ -2322,18 +2369,18 @@ local function trim_finished(length, budget, slack)
   return deleted
 end
 
--- Applies the deferred ZREM and RPUSH, and enforces the bounds on finished jobs once per
--- call (trim_finished). housekeep() flushes on its own; a script that ends deliveries or
--- finishes jobs itself calls flush() before it returns.
-local trimmed = false
+-- Applies the deferred ZREM and RPUSH, and enforces the bounds on finished jobs in a call
+-- that finished some (trim_finished). housekeep() flushes on its own; a script that ends
+-- deliveries or finishes jobs itself calls flush() before it returns. A call that finished
+-- nothing trims nothing: the sweep (sweep.lua, every second on a worker's queues) deletes
+-- what expires in between, and readers treat an expired job as gone (expired()).
 local function flush()
   for start = 1, #ended_leases, 1000 do
     redis.call('ZREM', K_LEASES, unpack(ended_leases, start, math.min(start + 999, #ended_leases)))
   end
   ended_leases = {}
   local added = #newly_finished
-  if trimmed and added == 0 then return end
-  trimmed = true
+  if added == 0 then return end
   local length = -1
   for start = 1, added, 1000 do
     length = redis.call('RPUSH', K_FINISHED, unpack(newly_finished, start, math.min(start + 999, added)))
@@ -2381,7 +2428,7 @@ local function finish(id, key, state, ttl, result)
   else
     redis.call('PEXPIRE', key, ttl or ARGV[1])
   end
-  if anyone_watching and redis.call('SREM', K_WATCHED, id) == 1 then
+  if watching() and redis.call('SREM', K_WATCHED, id) == 1 then
     redis.call('PUBLISH', K_WATCHED, id)
   end
   return added

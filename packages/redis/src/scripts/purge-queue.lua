@@ -26,7 +26,7 @@ local function purge(id, key, state)
     redis.call('DEL', key)
   end
   purged = purged + 1
-  if anyone_watching and redis.call('SREM', K_WATCHED, id) == 1 then
+  if watching() and redis.call('SREM', K_WATCHED, id) == 1 then
     redis.call('PUBLISH', K_WATCHED, id)
   end
 end

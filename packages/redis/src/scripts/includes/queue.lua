@@ -55,8 +55,14 @@ local default_ttl = tonumber(ARGV[1])
 local keep_finished = tonumber(ARGV[2])
 -- Retention is enforced in steps of this many, one LPOP and one DEL each.
 local TRIM_STEP = 100
--- Checked once per call: with nobody waiting, finishes publish nothing.
-local anyone_watching = redis.call('EXISTS', K_WATCHED) == 1
+-- Whether anyone waits on a job of this queue: read at a call's first finish, once (a
+-- call that finishes nothing, as most enqueues and reserves, does not ask); with nobody
+-- waiting, finishes publish nothing.
+local anyone_watching = nil
+local function watching()
+  if anyone_watching == nil then anyone_watching = redis.call('EXISTS', K_WATCHED) == 1 end
+  return anyone_watching
+end
 
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
@@ -190,18 +196,18 @@ local function trim_finished(length, budget, slack)
   return deleted
 end
 
--- Applies the deferred ZREM and RPUSH, and enforces the bounds on finished jobs once per
--- call (trim_finished). housekeep() flushes on its own; a script that ends deliveries or
--- finishes jobs itself calls flush() before it returns.
-local trimmed = false
+-- Applies the deferred ZREM and RPUSH, and enforces the bounds on finished jobs in a call
+-- that finished some (trim_finished). housekeep() flushes on its own; a script that ends
+-- deliveries or finishes jobs itself calls flush() before it returns. A call that finished
+-- nothing trims nothing: the sweep (sweep.lua, every second on a worker's queues) deletes
+-- what expires in between, and readers treat an expired job as gone (expired()).
 local function flush()
   for start = 1, #ended_leases, 1000 do
     redis.call('ZREM', K_LEASES, unpack(ended_leases, start, math.min(start + 999, #ended_leases)))
   end
   ended_leases = {}
   local added = #newly_finished
-  if trimmed and added == 0 then return end
-  trimmed = true
+  if added == 0 then return end
   local length = -1
   for start = 1, added, 1000 do
     length = redis.call('RPUSH', K_FINISHED, unpack(newly_finished, start, math.min(start + 999, added)))
@@ -249,7 +255,7 @@ local function finish(id, key, state, ttl, result)
   else
     redis.call('PEXPIRE', key, ttl or ARGV[1])
   end
-  if anyone_watching and redis.call('SREM', K_WATCHED, id) == 1 then
+  if watching() and redis.call('SREM', K_WATCHED, id) == 1 then
     redis.call('PUBLISH', K_WATCHED, id)
   end
   return added
