@@ -2428,7 +2428,9 @@ local function finish(id, key, state, ttl, result)
   else
     redis.call('PEXPIRE', key, ttl or ARGV[1])
   end
-  if watching() and redis.call('SREM', K_WATCHED, id) == 1 then
+  -- watching() inlined: finish runs once per job of a settle.
+  if anyone_watching == nil then anyone_watching = redis.call('EXISTS', K_WATCHED) == 1 end
+  if anyone_watching and redis.call('SREM', K_WATCHED, id) == 1 then
     redis.call('PUBLISH', K_WATCHED, id)
   end
   return added
