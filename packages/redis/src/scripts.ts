@@ -94,10 +94,11 @@ export function luaScript(name: ScriptName): string {
   return text;
 }
 
-/** The ioredis command name of a script (`conveyor_get_job`). */
-function commandName(name: ScriptName): string {
-  return `conveyor_${name.replaceAll('-', '_')}`;
-}
+/** The ioredis command name of each script (`conveyor_get_job`), made once, not per call. */
+const COMMAND_NAMES = Object.fromEntries(
+  Object.keys(SCRIPT_KEY_COUNTS).map((name) => [name, `conveyor_${name.replaceAll('-', '_')}`]),
+) as Record<ScriptName, string>;
+const commandName = (name: ScriptName): string => COMMAND_NAMES[name];
 
 type ScriptFn = (...args: Array<ReadonlyArray<string | number>>) => Promise<unknown>;
 

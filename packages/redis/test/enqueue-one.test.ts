@@ -126,7 +126,7 @@ describe('enqueue-one.lua on Redis', () => {
     const [leased] = await reserve(queue, 1, 1);
     expect(leased?.envelope.id).toBe(lost.id);
     const deadline = Number(
-      (await admin().zrange(`conveyor:{${queue}}:leases`, 0, 0, 'WITHSCORES'))[1],
+      (await admin().zrange(`conveyor:{${queue}}:leases`, '0', '0', 'WITHSCORES'))[1],
     );
     await redisTimePast(deadline);
     const fresh = makeEnvelope(queue);
