@@ -187,6 +187,27 @@ describe('packed jobs with a schema fingerprint', () => {
     );
   });
 
+  it("does not read a '#' at the start of a job's own input as a fingerprint", async () => {
+    // reserve.lua's compact reply puts a packed job's fingerprint after `d` as `#<schema>`;
+    // input written behind the scripts' back that starts with '#' is not JSON, and stays so.
+    const queue = uniqueQueue('packed-schema-hash-input');
+    const unique = `own${Math.random().toString(36).slice(2, 10)}`;
+    await admin().hset(
+      jobKey(queue, unique),
+      's',
+      'w',
+      'd',
+      `15|3|${Date.now()}|0|t`,
+      'i',
+      `#${schema} {"a":1}`,
+    );
+    await admin().rpush(`conveyor:{${queue}}:w5`, unique);
+    expect(await reserveAll(queue)).toEqual([]);
+    const stored = await admin().hmget(jobKey(queue, unique), 's', 'e');
+    expect(stored[0]).toBe('x');
+    expect(JSON.parse(stored[1] ?? '{}')).toMatchObject({ code: 'INVALID_ENVELOPE' });
+  });
+
   it('gives a fingerprint JSON would escape, or with a space, its own hash', async () => {
     const queue = uniqueQueue('packed-schema-odd');
     const odd = ['with space', 'quote"d', 'back\\slash', 'tab\tted', ''].map((print) =>

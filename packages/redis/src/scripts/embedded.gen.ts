@@ -683,8 +683,12 @@ return out
 --            then 2 per job: \`<unique id> <d> <input>\` (d: see queue.lua; ids and d hold
 --            no space; just the unique id when d or input is missing), and the attempt,
 --            or { attempt, extras (y) or false, expiresAt or false } when the job has
---            either. Every reply element costs Redis and the client's parser more than
---            this concatenation and the split. }
+--            either. A packed job whose \`y\` is a schema fingerprint alone (the usual job
+--            of a generated stub) is \`<unique id> <d> #<schema> <input>\` and its attempt
+--            (1): when the attempt is a number, a '#' after d starts the fingerprint (a job
+--            whose input starts with '#' is sent with the table instead). Every reply
+--            element costs Redis and the client's parser more than this concatenation and
+--            the split. }
 
 --!include queue.lua
 
@@ -736,14 +740,13 @@ local function lease_packed(id, key, packed)
   leases[leases_n + 1] = deadline_s
   leases[leases_n + 2] = lease_member(id, token)
   leases_n = leases_n + 2
-  if not input then
-    out[out_n + 1] = id
-  elseif y then
-    out[out_n + 1] = id .. ' ' .. d .. ' ' .. input
-  else
+  -- With a fingerprint, \`packed\` is \`<d> #<schema> <input>\`: the reply's compact form.
+  if input then
     out[out_n + 1] = id .. ' ' .. packed
+  else
+    out[out_n + 1] = id
   end
-  out[out_n + 2] = y and { 1, y, false } or 1
+  out[out_n + 2] = 1
   out_n = out_n + 2
   return LEASED
 end
@@ -796,7 +799,8 @@ while priority >= 0 and taken < max do
           else
             out[out_n + 1] = id
           end
-          if f[6] or f[2] then
+          -- Input starting with '#' (never JSON) must not read as the compact form.
+          if f[6] or f[2] or (f[5] and string.byte(f[5], 1) == HASH_SIGN) then
             out[out_n + 2] = { attempt, f[6] or false, f[2] or false }
           else
             out[out_n + 2] = attempt

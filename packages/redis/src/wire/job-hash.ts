@@ -181,6 +181,8 @@ export interface StoredJob {
   extras: unknown;
   /** `x`: expiresAt, when set. */
   expiresAt: unknown;
+  /** A schema fingerprint sent apart from `y` (reserve.lua's compact reply), when there is one. */
+  schema?: string | undefined;
 }
 
 const present = (value: unknown): boolean =>
@@ -231,6 +233,8 @@ export function decodeEnvelope(
     if (typeof extras[1] === 'string') envelope.schema = extras[1];
     const workflow = workflowRefOf(extras[2]);
     if (workflow) envelope.workflow = workflow;
+  } else if (job.schema !== undefined) {
+    envelope.schema = job.schema;
   }
   if (present(job.expiresAt)) envelope.expiresAt = Number(job.expiresAt);
   if (![envelope.maxAttempts, envelope.priority, envelope.enqueuedAt].every(Number.isFinite)) {

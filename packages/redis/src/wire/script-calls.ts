@@ -81,13 +81,16 @@ export interface BrokenDelivery {
 const RESERVE_HEAD = 3;
 /** Reply elements per job: `<unique> <d> <input>`, then the attempt or `[attempt, y, x]`. */
 const RESERVE_PER_JOB = 2;
+/** Starts a schema fingerprint after `d` in a reply whose attempt is a number ('#'). */
+const SCHEMA_SIGN = 35;
 
 /**
  * Reads reserve.lua's reply: pushes a reservation per job onto `reservations`, and a broken
  * delivery per job whose stored form is unreadable (an unknown format version, garbage)
  * onto `broken`. Per job the reply has `<unique> <d> <input>` in one string (the unique id
  * alone when `d` or the input is missing), then the attempt, or `[attempt, y or false,
- * x or false]` when the job has extras or an expiry.
+ * x or false]` when the job has extras or an expiry; a packed job with a schema fingerprint
+ * alone is `<unique> <d> #<schema> <input>` and the attempt (reserve.lua's header).
  */
 export function readReserveReply(
   reply: readonly unknown[],
@@ -110,12 +113,19 @@ export function readReserveReply(
     try {
       const meta = reply[i + 1];
       const rare = Array.isArray(meta) ? meta : undefined;
-      const input = second < 0 ? undefined : packed.slice(second + 1);
+      let input = second < 0 ? undefined : packed.slice(second + 1);
+      let schema: string | undefined;
+      if (!rare && input !== undefined && input.charCodeAt(0) === SCHEMA_SIGN) {
+        const end = input.indexOf(SEPARATOR);
+        schema = input.slice(1, end < 0 ? undefined : end);
+        input = end < 0 ? undefined : input.slice(end + 1);
+      }
       const job = {
         fixed: second < 0 ? undefined : packed.slice(first + 1, second),
         input,
         extras: rare?.[1] ?? null,
         expiresAt: rare?.[2] ?? null,
+        schema,
       };
       const envelope = decodeEnvelope(id, queue, job, Number(rare ? rare[0] : meta));
       // The input's size as stored, for the worker's payload cap: no second stringify.
