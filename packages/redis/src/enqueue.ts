@@ -111,13 +111,15 @@ export function createEnqueuer(
   }
 
   /**
-   * One plain ready job through enqueue-one.lua (see its header); false when the request
-   * does not qualify or the script found housekeeping due, and enqueue.lua must run.
+   * One plain ready job through enqueue-one.lua with its arguments (see its header); false
+   * when the script found housekeeping due, and enqueue.lua must run.
    */
-  async function enqueueOne(request: EnqueueRequest, results: EnqueueResult[]): Promise<boolean> {
+  async function enqueueOne(
+    request: EnqueueRequest,
+    args: readonly string[],
+    results: EnqueueResult[],
+  ): Promise<boolean> {
     const { queue, priority } = request.envelope;
-    const args = enqueueOneArgs(request, queue, packWaitingJobs);
-    if (!args) return false;
     const [, reply] = await Promise.all([
       registerQueues([queue]),
       enqueueOneScript(queue, priority, args),
@@ -128,10 +130,12 @@ export function createEnqueuer(
   }
 
   async function enqueueNow(requests: readonly EnqueueRequest[]): Promise<EnqueueResult[]> {
-    if (requests.length === 1) {
-      const request = requests[0] as EnqueueRequest;
-      const results: EnqueueResult[] = [{ id: request.envelope.id, duplicate: false }];
-      if (await enqueueOne(request, results)) return results;
+    const single = requests.length === 1 ? (requests[0] as EnqueueRequest) : undefined;
+    // Decided before any await: a request that does not qualify goes out in this same turn.
+    const oneArgs = single && enqueueOneArgs(single, single.envelope.queue, packWaitingJobs);
+    if (single && oneArgs) {
+      const results: EnqueueResult[] = [{ id: single.envelope.id, duplicate: false }];
+      if (await enqueueOne(single, oneArgs, results)) return results;
     }
     const results: EnqueueResult[] = new Array(requests.length);
     let only: string | undefined = requests[0]?.envelope.queue;
