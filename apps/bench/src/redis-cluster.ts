@@ -1,17 +1,12 @@
 /**
- * A private local Redis Cluster for the cluster cases: `masters` masters, no replicas,
- * each a `startRedis` server on free ports with its own directory (never the shared Redis),
- * joined with `redis-cli --cluster create`, which splits the 16,384 slots evenly in order.
- * (packages/redis's tests build theirs the same way.)
+ * A private local Redis Cluster for the cluster cases: `masters` masters, no replicas
+ * (`startRedisCluster` from the test helper, as packages/redis's tests use: private servers
+ * on free ports, never the shared Redis, the 16,384 slots split evenly in order), with a
+ * direct connection to each master for its CPU and slots.
  */
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { type RedisServer, sendCommand, startRedis } from '@conveyor/test-redis';
+import { startRedisCluster } from '@conveyor/test-redis';
 import { Redis } from 'ioredis';
 import type { ClusterNodes } from './systems/types.js';
-
-const run = promisify(execFile);
-const cli = process.env.REDIS_CLI_BIN ?? 'redis-cli';
 
 /** One master: its slot range and a direct connection for INFO and FLUSHALL. */
 export interface ClusterMaster {
@@ -53,50 +48,22 @@ async function slotsOf(redis: Redis): Promise<{ slots: string; firstSlot: number
 }
 
 export async function startBenchCluster(masters = 3): Promise<BenchCluster> {
-  const nodes: RedisServer[] = [];
+  const cluster = await startRedisCluster({ masters, nodeTimeoutMs: 5_000 });
   const connections: Redis[] = [];
   const stop = async () => {
     for (const redis of connections) redis.disconnect();
-    await Promise.all(nodes.map((node) => node.stop()));
+    await cluster.stop();
   };
   try {
-    for (let i = 0; i < masters; i += 1) {
-      nodes.push(await startRedis({ cluster: true, args: ['--cluster-node-timeout', '5000'] }));
-    }
-    await run(cli, [
-      '--cluster',
-      'create',
-      ...nodes.map((node) => `${node.host}:${node.port}`),
-      '--cluster-replicas',
-      '0',
-      '--cluster-yes',
-    ]).catch((error: NodeJS.ErrnoException) => {
-      throw error.code === 'ENOENT'
-        ? new Error(
-            `[bench] "${cli}" was not found on PATH; the cluster cases need it to join their masters. Install Redis's CLI (apt-get install redis-tools) or set REDIS_CLI_BIN, or leave the cluster cases out (--cases).`,
-          )
-        : error;
-    });
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const states = await Promise.all(
-        nodes.map((node) => sendCommand(node.port, ['CLUSTER', 'INFO']).catch(() => '')),
-      );
-      if (states.every((info) => info.includes('cluster_state:ok'))) break;
-      if (Date.now() > deadline) {
-        throw new Error('[bench] the local cluster did not reach cluster_state:ok in 30 s');
-      }
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
     const found: ClusterMaster[] = [];
-    for (const node of nodes) {
+    for (const node of cluster.nodes) {
       const redis = new Redis(node.url, { maxRetriesPerRequest: null });
       connections.push(redis);
       found.push({ ...(await slotsOf(redis)), redis });
     }
     found.sort((a, b) => a.firstSlot - b.firstSlot);
     return {
-      startupNodes: nodes.map((node) => ({ host: node.host, port: node.port })),
+      startupNodes: cluster.startupNodes,
       masters: found,
       async cpuMs() {
         return Promise.all(found.map(async ({ redis }) => cpuOf(await redis.info('cpu'))));

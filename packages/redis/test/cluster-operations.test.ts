@@ -1,10 +1,9 @@
 import { silentLogger } from '@conveyor/core';
 import { makeEnvelope, uniqueQueue } from '@conveyor/core/testing';
-import { sendCommand } from '@conveyor/test-redis';
+import { type RedisCluster, sendCommand, startRedisCluster } from '@conveyor/test-redis';
 import { Cluster } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type RedisTransport, redisTransport } from '../src/index.js';
-import { type RedisCluster, startRedisCluster } from './helpers/redis-cluster.js';
 import { enqueueMany, recordingLogger } from './helpers/util.js';
 
 // One private 3-master cluster for the file.
@@ -12,7 +11,7 @@ let cluster: RedisCluster;
 const clients: Cluster[] = [];
 const transports: RedisTransport[] = [];
 beforeAll(async () => {
-  cluster = await startRedisCluster(3);
+  cluster = await startRedisCluster({ masters: 3 });
 });
 afterEach(async () => {
   await Promise.all(transports.splice(0).map((transport) => transport.close()));

@@ -1,18 +1,17 @@
 import { createClient, defineTask, type Reservation, silentLogger } from '@conveyor/core';
 import { makeEnvelope, uniqueQueue } from '@conveyor/core/testing';
 import { partitionNames } from '@conveyor/core/transport';
-import { sendCommand } from '@conveyor/test-redis';
+import { type RedisCluster, sendCommand, startRedisCluster } from '@conveyor/test-redis';
 import { Cluster, Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { queueHashTag, queueSlot, type RedisTransport, redisTransport } from '../src/index.js';
-import { type RedisCluster, startRedisCluster } from './helpers/redis-cluster.js';
 
 // One private 3-master cluster for the file, its slots split evenly by `redis-cli --cluster create`.
 let cluster: RedisCluster;
 const clients: Cluster[] = [];
 const transports: RedisTransport[] = [];
 beforeAll(async () => {
-  cluster = await startRedisCluster(3);
+  cluster = await startRedisCluster({ masters: 3 });
 });
 afterEach(async () => {
   await Promise.all(transports.splice(0).map((transport) => transport.close()));

@@ -1,10 +1,5 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { type RedisServer, sendCommand, startRedis } from '@conveyor/test-redis';
+import { type RedisServer, sendCommand, startRedisCluster } from '@conveyor/test-redis';
 import { sleep } from './harness.js';
-
-const run = promisify(execFile);
-const cli = process.env.REDIS_CLI_BIN ?? 'redis-cli';
 
 export interface ChaosCluster {
   readonly nodes: readonly RedisServer[];
@@ -17,15 +12,17 @@ export interface ChaosCluster {
 }
 
 /**
- * A private Redis Cluster of `masters` masters with one replica each (the approach of
- * `packages/redis/test/helpers/redis-cluster.ts`, plus replicas for failover). Waits for
- * `cluster_state:ok` and for every replica's link to be up.
+ * A private Redis Cluster of `masters` masters with one replica each, for failover
+ * (`startRedisCluster`, every node with an fsync'd append-only file), and the lookups the
+ * failover scenario needs.
  */
 export async function startCluster(masters = 3): Promise<ChaosCluster> {
-  const nodes: RedisServer[] = [];
-  const stop = async () => {
-    await Promise.all(nodes.map((node) => node.stop()));
-  };
+  const cluster = await startRedisCluster({
+    masters,
+    replicas: 1,
+    server: { appendfsync: 'always' },
+  });
+  const { nodes } = cluster;
   const live = () => nodes.filter((node) => node.pid !== undefined);
   const info = (node: RedisServer, what: string[]) =>
     sendCommand(node.port, what, { timeoutMs: 1_000 }).catch(() => '');
@@ -59,47 +56,11 @@ export async function startCluster(masters = 3): Promise<ChaosCluster> {
     return false;
   }
 
-  try {
-    for (let i = 0; i < masters * 2; i++) {
-      nodes.push(
-        await startRedis({
-          appendfsync: 'always',
-          cluster: true,
-          args: ['--cluster-node-timeout', '2000'],
-        }),
-      );
-    }
-    await run(cli, [
-      '--cluster',
-      'create',
-      ...nodes.map((node) => `${node.host}:${node.port}`),
-      '--cluster-replicas',
-      '1',
-      '--cluster-yes',
-    ]);
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const states = await Promise.all(nodes.map((node) => info(node, ['CLUSTER', 'INFO'])));
-      const replication = await Promise.all(
-        nodes.map((node) => info(node, ['INFO', 'replication'])),
-      );
-      const replicasUp = replication.filter(
-        (r) => r.includes('role:slave') && r.includes('master_link_status:up'),
-      );
-      if (states.every((s) => s.includes('cluster_state:ok')) && replicasUp.length === masters)
-        break;
-      if (Date.now() > deadline) throw new Error('[chaos] cluster with replicas not ready in 30 s');
-      await sleep(200);
-    }
-  } catch (error) {
-    await stop();
-    throw error;
-  }
   return {
     nodes,
-    startupNodes: nodes.map((node) => ({ host: node.host, port: node.port })),
+    startupNodes: cluster.startupNodes,
     masterOf,
     waitHealthy,
-    stop,
+    stop: () => cluster.stop(),
   };
 }

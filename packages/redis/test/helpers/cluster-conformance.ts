@@ -1,29 +1,26 @@
 import { silentLogger } from '@conveyor/core';
 import type { ConformanceGroup, ConformanceOptions } from '@conveyor/core/testing';
 import { Cluster } from 'ioredis';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, inject } from 'vitest';
 import { redisTransport } from '../../src/index.js';
 import { registerConformance } from './conformance-parts.js';
-import { type RedisCluster, startRedisCluster } from './redis-cluster.js';
 
-/** Registers these conformance groups against a private 3-master Redis Cluster for the calling file. */
+/**
+ * Registers these conformance groups against the run's shared 3-master Redis Cluster
+ * (helpers/shared-servers.ts); queues land in different slots.
+ */
 export function clusterConformance(
   groups: readonly ConformanceGroup[],
   queueName?: ConformanceOptions['queueName'],
 ): void {
-  // A private 3-master cluster for the whole file; queues land in different slots.
-  let cluster: RedisCluster;
+  const startupNodes = inject('sharedClusterNodes');
   const clients: Cluster[] = [];
-  beforeAll(async () => {
-    cluster = await startRedisCluster(3);
-  });
-  afterAll(async () => {
+  afterAll(() => {
     for (const client of clients.splice(0)) client.disconnect();
-    await cluster?.stop();
   });
 
   const open = () => {
-    const client = new Cluster(cluster.startupNodes, {
+    const client = new Cluster(startupNodes, {
       lazyConnect: true,
       redisOptions: { maxRetriesPerRequest: 10 },
     });

@@ -1,4 +1,4 @@
-// The transport conformance suite, part one of two (see helpers/conformance-parts.ts).
+// The transport conformance suite, part one of four (see helpers/conformance-parts.ts).
 import { clusterConformance } from './helpers/cluster-conformance.js';
 import { PART_ONE } from './helpers/conformance-parts.js';
 
