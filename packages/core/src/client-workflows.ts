@@ -31,6 +31,7 @@ import {
 } from './workflow/contract.js';
 import { applyWorkflowEffects } from './workflow/dispatch.js';
 import { createWorkflowHandle, type WorkflowHandle } from './workflow/handle.js';
+import { planForRun } from './workflow/plan.js';
 
 /** Per-run options of `start` (and a stub's `delay`). */
 export interface StartWorkflowOptions {
@@ -103,7 +104,9 @@ export function createClientWorkflows(
       if (call.idempotencyKey !== undefined) assertIdempotencyKey(call.idempotencyKey);
       const id = newWorkflowId();
       const sent = await checkedInput(workflow, input, id, options.maxPayloadBytes);
-      const request: WorkflowStartRequest = { id, plan: planOf(workflow), input: sent };
+      // Each run places its partitioned steps by its own id: runs spread over the partitions.
+      const plan = planForRun(planOf(workflow), id);
+      const request: WorkflowStartRequest = { id, plan, input: sent };
       if (call.idempotencyKey !== undefined) request.idempotencyKey = call.idempotencyKey;
       if (deadline !== undefined) request.deadline = deadline;
       const started = await withWorkflows.workflows.start(request);

@@ -275,6 +275,7 @@ export {
 export {
   canonicalJson,
   planFingerprint,
+  planForRun,
   type WorkflowPlan,
   type WorkflowPlanStage,
   type WorkflowPlanStep,

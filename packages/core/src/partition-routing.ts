@@ -272,9 +272,9 @@ function partitionKeyOf(value: unknown): string | undefined {
 }
 
 /**
- * The stored queue of a workflow step's jobs (its plan's `queue`): keyed by workflow and
- * step name, so that the plan is the same in every process (and in codegen's copy). Every
- * run's jobs of one step share a partition; different steps spread.
+ * A workflow step's queue in its definition's plan: keyed by workflow and step name, so that
+ * the plan is the same in every process (and in codegen's copy). A run stores its own
+ * placement, by its id (`planForRun` in workflow/plan.ts), so that runs spread.
  */
 export function stepQueueOf(route: QueueRoute, workflow: string, step: string): string {
   return storedQueueOf(route, { key: `${workflow}/${step}` });

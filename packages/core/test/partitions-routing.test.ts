@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createClient } from '../src/client.js';
 import type { ConveyorError } from '../src/errors.js';
+import { newWorkflowId } from '../src/ids.js';
 import { memoryTransport } from '../src/memory/index.js';
 import { routeOf, storedQueueOf } from '../src/partition-routing.js';
 import { partitionName, partitionNames, partitionOfKey } from '../src/partitions.js';
@@ -10,7 +11,7 @@ import { scheduleSpec } from '../src/schedule/spec.js';
 import { defineTask, taskContract } from '../src/task.js';
 import type { Transport } from '../src/transport.js';
 import { defineWorkflow } from '../src/workflow/define-workflow.js';
-import { workflowPlan } from '../src/workflow/plan.js';
+import { planForRun, workflowPlan } from '../src/workflow/plan.js';
 
 const byCustomer = defineTask({
   name: 'shop.notify',
@@ -280,5 +281,66 @@ describe('schedules and workflows on a partitioned queue', () => {
     const steps = plan.stages.flatMap((stage) => stage.steps);
     expect(steps[0]?.queue).toBe(partitionName('bulk', partitionOfKey('shop.flow/first', 4), 4));
     expect(steps[1]?.queue).toBe('other');
+  });
+
+  it("places each run's partitioned steps by the run's id, under the definition's fingerprint", () => {
+    const flow = defineWorkflow({
+      name: 'shop.spread',
+      input: z.object({ n: z.number() }),
+      steps: (f) =>
+        f
+          .step('first', spread, {
+            input: (_, input) => ({ n: input.n }),
+            onFailure: { compensate: 'undo' },
+          })
+          .step('second', plain, { input: (_, input) => ({ n: input.n }) })
+          .compensation('undo', spread, { input: () => ({ n: 0 }) }),
+    });
+    const plan = workflowPlan(flow);
+    const ids = Array.from({ length: 40 }, () => newWorkflowId());
+    const runs = ids.map((id) => planForRun(plan, id));
+    for (const [index, run] of runs.entries()) {
+      const id = ids[index] as string;
+      const [first, second] = run.stages.flatMap((stage) => stage.steps);
+      expect(first?.queue).toBe(partitionName('bulk', partitionOfKey(`${id}/first`, 4), 4));
+      expect(second).toBe(plan.stages[1]?.steps[0]);
+      expect(run.compensations[0]?.queue).toBe(
+        partitionName('bulk', partitionOfKey(`${id}/undo`, 4), 4),
+      );
+      expect(run.fingerprint).toBe(plan.fingerprint);
+    }
+    // 40 runs over 4 partitions: every partition gets some (by FNV-1a of random ids).
+    const used = new Set(runs.map((run) => run.stages[0]?.steps[0]?.queue));
+    expect(used).toEqual(new Set(partitionNames('bulk', 4)));
+    // The partition count is part of the shape: a run started under 4 is not one of 8.
+    const wider = defineTask({
+      name: 'shop.spread',
+      input: z.object({ n: z.number() }),
+      queue: { name: 'bulk', partitions: 8 },
+      run: () => null,
+    });
+    const regrown = defineWorkflow({
+      name: 'shop.spread',
+      input: z.object({ n: z.number() }),
+      steps: (f) =>
+        f
+          .step('first', wider, {
+            input: (_, input) => ({ n: input.n }),
+            onFailure: { compensate: 'undo' },
+          })
+          .step('second', plain, { input: (_, input) => ({ n: input.n }) })
+          .compensation('undo', spread, { input: () => ({ n: 0 }) }),
+    });
+    expect(workflowPlan(regrown).fingerprint).not.toBe(plan.fingerprint);
+  });
+
+  it('leaves a plan with no partitioned step as it is', () => {
+    const flow = defineWorkflow({
+      name: 'shop.plain',
+      input: z.object({ n: z.number() }),
+      steps: (f) => f.step('only', plain, { input: (_, input) => ({ n: input.n }) }),
+    });
+    const plan = workflowPlan(flow);
+    expect(planForRun(plan, newWorkflowId())).toBe(plan);
   });
 });

@@ -92,4 +92,44 @@ describe('partitioned queues on Redis', () => {
     const record = await settledAs(shared, id, 'completed', 20_000);
     expect(record.steps.every((step) => /^prwf~\dof3:/.test(step.jobId ?? ''))).toBe(true);
   });
+
+  it("spreads a step's jobs over the partitions run by run, a run's jobs of one step together", async () => {
+    const add = defineTask({
+      name: 'pr.spread',
+      queue: { name: 'prspread', partitions: 3 },
+      input: z.object({ n: z.number() }),
+      run: ({ n }) => ({ n: n + 1 }),
+    });
+    const flow = defineWorkflow({
+      name: 'pr.spreadFlow',
+      input: z.object({ n: z.number() }),
+      steps: (f) =>
+        f
+          .step('first', add, { input: (_, input) => input })
+          .map('each', add, { items: (first) => [first, first, first] }),
+    });
+    const { transport: shared } = workers.start({ workflows: [flow] }, transport());
+    const client = createClient({ transport: shared });
+    const runs = await Promise.all(
+      Array.from({ length: 12 }, (_, n) => client.workflows.start(flow, { n })),
+    );
+    const records = await Promise.all(
+      runs.map((run) => settledAs(shared, run.id, 'completed', 30_000)),
+    );
+    const partitionOf = (jobId: string | undefined) =>
+      parsePartitionName((jobId ?? '').split(':')[0] ?? '')?.partition;
+    // 12 runs whose ids pick among 3 partitions: all on one would be a 1 in 177,147 chance.
+    const firsts = new Set(
+      records.map((record) => partitionOf(record.steps.find((s) => s.step === 'first')?.jobId)),
+    );
+    expect(firsts.size).toBeGreaterThan(1);
+    for (const record of records) {
+      const stepQueues = record.plan.stages.map((stage) => stage.steps[0]?.queue);
+      const each = record.steps.filter((s) => s.step === 'each' && s.child !== undefined);
+      expect(each).toHaveLength(3);
+      for (const child of each) {
+        expect(child.jobId?.startsWith(`${stepQueues[1]}:`)).toBe(true);
+      }
+    }
+  });
 });

@@ -4,6 +4,7 @@ import {
   type JsonValue,
   memoryTransport,
   newWorkflowId,
+  planForRun,
   type TransportWith,
   type WorkflowRecord,
   type WorkflowStatus,
@@ -22,7 +23,8 @@ export async function startWorkflow(
   input: JsonValue,
 ): Promise<string> {
   const id = newWorkflowId();
-  const started = await transport.workflows.start({ id, plan: workflowPlan(workflow), input });
+  const plan = planForRun(workflowPlan(workflow), id);
+  const started = await transport.workflows.start({ id, plan, input });
   await applyWorkflowEffects(transport, id, started);
   return id;
 }

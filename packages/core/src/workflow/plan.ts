@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { routeOf, stepQueueOf } from '../partition-routing.js';
+import { parsePartitionName, partitionName, partitionOfKey } from '../partitions.js';
 import { resolveRetryPolicy } from '../retry-policy.js';
 import { DEFAULT_PRIORITY } from '../task.js';
 import type { AnyWorkflow } from './define-workflow.js';
@@ -29,8 +30,9 @@ export interface WorkflowPlanStep {
   readonly name: string;
   readonly task: string;
   /**
-   * The task's queue, or `"default"`; on a partitioned queue, the partition the workflow's
-   * and step's names pick (`stepQueueOf`), the same for every run.
+   * The task's queue, or `"default"`; on a partitioned queue, a partition: in the
+   * definition's plan the one the workflow's and step's names pick (`stepQueueOf`), in a
+   * run's stored plan the one the run's id and the step's name pick (`planForRun`).
    */
   readonly queue: string;
   /** The task's retry attempts, the first included. */
@@ -66,10 +68,59 @@ export function workflowPlan(workflow: AnyWorkflow): WorkflowPlan {
 /**
  * The fingerprint of a plan's body (a plan without `fingerprint`): the same for the same
  * shape whatever the key order, different when a step, task, queue, attempt count,
- * priority, failure policy or mapping changes.
+ * priority, failure policy or mapping changes. A step on a partitioned queue counts by its
+ * queue and partition count, not by the partition it is placed on: each run places its
+ * steps by its own id ({@link planForRun}), and all runs of one definition share a
+ * fingerprint.
  */
 export function planFingerprint(body: Omit<WorkflowPlan, 'fingerprint'>): string {
-  return createHash('sha256').update(canonicalJson(body)).digest('hex').slice(0, 16);
+  const unplaced = {
+    ...body,
+    stages: body.stages.map((stage) => ({ ...stage, steps: stage.steps.map(unplacedStep) })),
+    compensations: body.compensations.map(unplacedStep),
+  };
+  return createHash('sha256').update(canonicalJson(unplaced)).digest('hex').slice(0, 16);
+}
+
+/** A step with its partition's name as `<queue>~*of<n>` (plain queues unchanged). */
+function unplacedStep(step: WorkflowPlanStep): WorkflowPlanStep {
+  const partition = parsePartitionName(step.queue);
+  if (partition === undefined) return step;
+  return { ...step, queue: `${partition.queue}~*of${partition.partitions}` };
+}
+
+/**
+ * The plan one run stores: each step on a partitioned queue placed on the partition that
+ * the run's id and the step's name pick, so that the runs of a workflow spread each step's
+ * jobs over the queue's partitions (and so over a cluster's masters). Steps on plain queues,
+ * the fingerprint and everything else are the plan's own. Every job of one step of one run
+ * (its retries, and a map's children) goes to that step's partition.
+ */
+export function planForRun(plan: WorkflowPlan, runId: string): WorkflowPlan {
+  const place = (step: WorkflowPlanStep): WorkflowPlanStep => {
+    const partition = parsePartitionName(step.queue);
+    if (partition === undefined) return step;
+    const { queue, partitions } = partition;
+    const placed = partitionName(
+      queue,
+      partitionOfKey(`${runId}/${step.name}`, partitions),
+      partitions,
+    );
+    return placed === step.queue ? step : { ...step, queue: placed };
+  };
+  const partitioned =
+    plan.stages.some((stage) => stage.steps.some(isPartitioned)) ||
+    plan.compensations.some(isPartitioned);
+  if (!partitioned) return plan;
+  return {
+    ...plan,
+    stages: plan.stages.map((stage) => ({ ...stage, steps: stage.steps.map(place) })),
+    compensations: plan.compensations.map(place),
+  };
+}
+
+function isPartitioned(step: WorkflowPlanStep): boolean {
+  return parsePartitionName(step.queue) !== undefined;
 }
 
 function planStep(workflow: string, step: WorkflowStep): WorkflowPlanStep {
