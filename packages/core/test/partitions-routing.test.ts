@@ -283,21 +283,25 @@ describe('schedules and workflows on a partitioned queue', () => {
     expect(steps[1]?.queue).toBe('other');
   });
 
-  it("places each run's partitioned steps by the run's id, under the definition's fingerprint", () => {
-    const flow = defineWorkflow({
+  /** A workflow whose first step and compensation run `first` and `spread`, then `plain`. */
+  const spreadFlow = (first: typeof spread) =>
+    defineWorkflow({
       name: 'shop.spread',
       input: z.object({ n: z.number() }),
       steps: (f) =>
         f
-          .step('first', spread, {
+          .step('first', first, {
             input: (_, input) => ({ n: input.n }),
             onFailure: { compensate: 'undo' },
           })
           .step('second', plain, { input: (_, input) => ({ n: input.n }) })
           .compensation('undo', spread, { input: () => ({ n: 0 }) }),
     });
-    const plan = workflowPlan(flow);
-    const ids = Array.from({ length: 40 }, () => newWorkflowId());
+
+  it("places each run's partitioned steps by the run's id, under the definition's fingerprint", () => {
+    const plan = workflowPlan(spreadFlow(spread));
+    // Fixed ids, so that which partitions they pick is the same on every run of the test.
+    const ids = Array.from({ length: 40 }, (_, n) => `wf_run${n}`);
     const runs = ids.map((id) => planForRun(plan, id));
     for (const [index, run] of runs.entries()) {
       const id = ids[index] as string;
@@ -309,7 +313,6 @@ describe('schedules and workflows on a partitioned queue', () => {
       );
       expect(run.fingerprint).toBe(plan.fingerprint);
     }
-    // 40 runs over 4 partitions: every partition gets some (by FNV-1a of random ids).
     const used = new Set(runs.map((run) => run.stages[0]?.steps[0]?.queue));
     expect(used).toEqual(new Set(partitionNames('bulk', 4)));
     // The partition count is part of the shape: a run started under 4 is not one of 8.
@@ -319,19 +322,7 @@ describe('schedules and workflows on a partitioned queue', () => {
       queue: { name: 'bulk', partitions: 8 },
       run: () => null,
     });
-    const regrown = defineWorkflow({
-      name: 'shop.spread',
-      input: z.object({ n: z.number() }),
-      steps: (f) =>
-        f
-          .step('first', wider, {
-            input: (_, input) => ({ n: input.n }),
-            onFailure: { compensate: 'undo' },
-          })
-          .step('second', plain, { input: (_, input) => ({ n: input.n }) })
-          .compensation('undo', spread, { input: () => ({ n: 0 }) }),
-    });
-    expect(workflowPlan(regrown).fingerprint).not.toBe(plan.fingerprint);
+    expect(workflowPlan(spreadFlow(wider)).fingerprint).not.toBe(plan.fingerprint);
   });
 
   it('leaves a plan with no partitioned step as it is', () => {
