@@ -24,7 +24,8 @@ export type CommandName =
   | 'schedules pause'
   | 'schedules resume'
   | 'workflows cancel'
-  | 'workflows retry';
+  | 'workflows retry'
+  | 'workflows list';
 
 type Options = Record<string, unknown> & { json?: boolean };
 
@@ -195,6 +196,12 @@ export function dispatch(io: Io, signal: AbortSignal) {
               { json, queue: options.queue as string | undefined },
               io,
             ),
+          );
+        }
+        case 'workflows list': {
+          const { listWorkflows } = await import('./commands/workflows.js');
+          return withConnection(command, io, (c) =>
+            listWorkflows(c, { json: options.json, limit: options.limit as number }, io),
           );
         }
         case 'workflows cancel':

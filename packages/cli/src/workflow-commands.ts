@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { CommandName, dispatch } from './actions.js';
 import { brokerCommand, examples } from './command-help.js';
 import { usageError } from './errors.js';
-import { parseJobId } from './options.js';
+import { parseInteger, parseJobId } from './options.js';
 
 /** Checks a workflow id ({@link WORKFLOW_ID_RULE}); quotes a bad one. */
 function parseWorkflowId(value: string): string {
@@ -25,21 +25,36 @@ export function parseInspectId(value: string): string {
 }
 
 /**
- * `conveyor workflows cancel <id>` and `conveyor workflows retry <id>`. A workflow's tree
- * is `conveyor inspect <id>`.
+ * `conveyor workflows list`, `conveyor workflows cancel <id>` and `conveyor workflows retry
+ * <id>`. A workflow's tree is `conveyor inspect <id>`.
  */
 export function addWorkflowCommands(program: Command, run: ReturnType<typeof dispatch>): void {
   const workflows = program
     .command('workflows')
-    .description('act on a workflow: cancel a running one, retry a failed one from its failed step')
+    .description(
+      'list the running workflows, cancel a running one, retry a failed one from its failed step',
+    )
     .addHelpText(
       'after',
       `
-Subcommands: cancel <id>, retry <id>. \`conveyor inspect <workflow id>\` prints a workflow's
-stages and steps with each step's state, attempts and job id. Each needs the transport's
-workflows capability (transport.workflows; the memory transport has it).
-${examples('conveyor workflows cancel wf_mi9x0q2k3aXb7c9dE', 'conveyor workflows retry wf_mi9x0q2k3aXb7c9dE --json')}`,
+Subcommands: list, cancel <id>, retry <id>. \`conveyor inspect <workflow id>\` prints a
+workflow's stages and steps with each step's state, attempts and job id. Each needs the
+transport's workflows capability (transport.workflows; the memory transport has it).
+${examples('conveyor workflows list', 'conveyor workflows cancel wf_mi9x0q2k3aXb7c9dE', 'conveyor workflows retry wf_mi9x0q2k3aXb7c9dE --json')}`,
     );
+  brokerCommand(
+    workflows,
+    'list',
+    'list the running workflows, the one that changed longest ago first, with the stage each is in',
+    {
+      notes:
+        '\nA run that waits long on a step (a stuck one) comes first. Finished workflows are not\nlisted: `conveyor inspect <id>` shows one while its record is kept.\n',
+      examples: ['conveyor workflows list', 'conveyor workflows list --limit 200 --json'],
+    },
+  )
+    .option('--limit <n>', 'most workflows to list', parseInteger('--limit', 1, 10_000), 50)
+    .option('--json', 'print the list as JSON')
+    .action(run('workflows list'));
   const actions: Array<[CommandName, string, string, string]> = [
     [
       'workflows cancel',

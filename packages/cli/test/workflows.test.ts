@@ -239,6 +239,63 @@ describe('conveyor inspect <workflow id>', () => {
   });
 });
 
+describe('conveyor workflows list', () => {
+  it('lists the running workflows, least recently changed first, with their stage', async () => {
+    const { workflows, id, settle, run } = await project();
+    const second = newWorkflowId();
+    await workflows.start({
+      id: second,
+      plan: workflowPlan(placeOrder),
+      input: { orderId: 'o-2', skus: [] },
+    });
+    await settle({ step: 'reserve' }, { ok: true, result: { ok: true } });
+
+    const { code, stdout, stderr } = await run(['workflows', 'list']);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const lines = stdout.trimEnd().split('\n');
+    expect(lines[0]?.split(/\s+/)).toEqual([
+      'ID',
+      'WORKFLOW',
+      'STAGE',
+      'STEPS',
+      'CHANGED',
+      'STARTED',
+    ]);
+    expect(lines.slice(1).map((line) => line.split(/\s+/).slice(0, 5))).toEqual([
+      [second, 'shop.placeOrder', '1/3', 'reserve', 'ready'],
+      [id, 'shop.placeOrder', '2/3', 'ship', 'ready'],
+    ]);
+
+    const listed = json<{ more: boolean; workflows: unknown[] }>(
+      await run(['workflows', 'list', '--json']),
+    );
+    expect(listed.more).toBe(false);
+    expect(listed.workflows).toMatchObject([
+      { id: second, name: 'shop.placeOrder', status: 'running', stage: 0, stages: 3 },
+      { id, stage: 1, steps: [{ name: 'ship', state: 'ready' }] },
+    ]);
+
+    const first = await run(['workflows', 'list', '--limit', '1']);
+    expect(first.stdout).toContain(second);
+    expect(first.stdout).not.toContain(id);
+    expect(first.stdout).toContain('More are running');
+    expect(
+      json<{ more: boolean }>(await run(['workflows', 'list', '--limit', '1', '--json'])).more,
+    ).toBe(true);
+  });
+
+  it('says so when none runs, and when the transport has no workflows', async () => {
+    const { workflows, id, run } = await project();
+    await workflows.cancel(id);
+    expect((await run(['workflows', 'list'])).stdout).toBe('No workflow is running.\n');
+    const without = await project(['workflows']);
+    const refused = await without.run(['workflows', 'list']);
+    expect(refused.code).toBe(10);
+    expect(refused.stderr).toContain('workflows');
+  });
+});
+
 describe('conveyor workflows cancel', () => {
   it('cancels a running workflow and its step jobs; a second cancel is a conflict', async () => {
     const { transport, workflows, id, run } = await project();

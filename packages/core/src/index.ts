@@ -282,6 +282,12 @@ export {
   workflowPlan,
 } from './workflow/plan.js';
 export {
+  listRunningWorkflows,
+  type RunningWorkflow,
+  type RunningWorkflowsPage,
+  runningWorkflowOf,
+} from './workflow/running.js';
+export {
   isStepName,
   STEP_NAME_RULE,
   type WorkflowFunction,

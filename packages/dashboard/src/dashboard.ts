@@ -43,7 +43,9 @@ function isPage(segments: readonly string[]): boolean {
   const [first, second] = segments;
   if (segments.length === 0) return true;
   if (segments.length === 1) {
-    return first === 'dead' || first === 'workers' || first === 'schedules';
+    return (
+      first === 'dead' || first === 'workers' || first === 'schedules' || first === 'workflows'
+    );
   }
   return (
     segments.length === 2 &&

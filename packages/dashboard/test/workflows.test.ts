@@ -1,3 +1,5 @@
+import { memoryTransport } from '@conveyor/core';
+import { createManualClock } from '@conveyor/core/testing';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { login, type Served, serve } from './helpers.js';
 import { failure, startOrder } from './workflow-fixtures.js';
@@ -18,6 +20,73 @@ async function auditOf(action: string) {
     (entry) => entry.action === action,
   );
 }
+
+describe('GET /api/workflows', () => {
+  test('lists the running workflows, least recently changed first, with their stage; pages on with next', async () => {
+    // A dashboard of its own, on a clock moved by hand, so that the order is known.
+    const clock = createManualClock();
+    const own = await serve({ transport: memoryTransport({ clock }) });
+    try {
+      const viewer = await login(own);
+      const a = await startOrder(own.transport);
+      await clock.advance(1_000);
+      const b = await startOrder(own.transport);
+      await clock.advance(1_000);
+      const c = await startOrder(own.transport);
+      await clock.advance(1_000);
+      await a.settle({ step: 'reserve' }, { ok: true, result: { reserved: true } });
+      expect((await viewer.post(`/api/workflows/${c.id}/cancel`)).status).toBe(200);
+
+      const response = await viewer.get('/api/workflows');
+      expect(response.status).toBe(200);
+      const body = await response.json();
+      expect(body.next).toBeUndefined();
+      expect(body.workflows).toEqual([
+        {
+          id: b.id,
+          name: 'shop.placeOrder',
+          status: 'running',
+          stage: 0,
+          stages: 4,
+          steps: [{ name: 'reserve', state: 'ready' }],
+          createdAt: clock.now() - 2_000,
+          updatedAt: clock.now() - 2_000,
+        },
+        {
+          id: a.id,
+          name: 'shop.placeOrder',
+          status: 'running',
+          stage: 1,
+          stages: 4,
+          steps: [
+            { name: 'ship', state: 'ready' },
+            { name: 'confirm', state: 'ready' },
+          ],
+          createdAt: clock.now() - 3_000,
+          updatedAt: clock.now(),
+        },
+      ]);
+
+      const first = await (await viewer.get('/api/workflows?limit=1')).json();
+      expect(first.workflows.map((w: { id: string }) => w.id)).toEqual([b.id]);
+      const second = await (
+        await viewer.get(`/api/workflows?limit=1&cursor=${encodeURIComponent(first.next)}`)
+      ).json();
+      expect(second.workflows.map((w: { id: string }) => w.id)).toEqual([a.id]);
+      const third = await (
+        await viewer.get(`/api/workflows?limit=1&cursor=${encodeURIComponent(second.next)}`)
+      ).json();
+      expect(third).toMatchObject({ workflows: [] });
+      expect(third.next).toBeUndefined();
+
+      const bad = await viewer.get('/api/workflows?cursor=nonsense');
+      expect(bad.status).toBe(400);
+      expect((await bad.json()).error.message).toContain('"nonsense"');
+    } finally {
+      await own.close();
+    }
+  });
+});
 
 describe('GET /api/workflows/:id', () => {
   test('answers the tree: stages, step states, attempts, job ids, map counts; the input redacted', async () => {

@@ -196,3 +196,21 @@ export interface SchedulesResponse {
 }
 
 export type CancelResult = 'cancelled' | 'signalled' | 'finished' | 'not-found';
+
+/** `GET /api/workflows`: what the list shows of one running workflow (core's `RunningWorkflow`). */
+export interface WorkflowSummary {
+  id: string;
+  name: string;
+  stage: number;
+  stages: number;
+  steps: Array<{ name: string; state: string }>;
+  createdAt: number;
+  updatedAt: number;
+  deadline?: number;
+}
+
+export interface WorkflowsResponse {
+  at: number;
+  workflows: WorkflowSummary[];
+  next?: string;
+}

@@ -13,14 +13,16 @@ import { queuePage } from './pages/queue.js';
 import { schedulesPage } from './pages/schedules.js';
 import { workersPage } from './pages/workers.js';
 import { workflowPage } from './pages/workflow.js';
+import { workflowsPage } from './pages/workflows.js';
 import { link, parseRoute, paths, type Route, startRouter } from './router.js';
 
 const NAV: ReadonlyArray<[label: string, href: () => string, active: (route: Route) => boolean]> = [
   [
     'Overview',
     paths.overview,
-    (r) => r.name === 'overview' || r.name === 'queue' || r.name === 'job' || r.name === 'workflow',
+    (r) => r.name === 'overview' || r.name === 'queue' || r.name === 'job',
   ],
+  ['Workflows', () => paths.workflows(), (r) => r.name === 'workflows' || r.name === 'workflow'],
   ['Dead', () => paths.dead(), (r) => r.name === 'dead'],
   ['Workers', paths.workers, (r) => r.name === 'workers'],
   ['Schedules', paths.schedules, (r) => r.name === 'schedules'],
@@ -112,6 +114,8 @@ function render(route: Route, ctx: PageContext): HTMLElement {
       return schedulesPage(ctx);
     case 'workflow':
       return workflowPage(ctx, route.id);
+    case 'workflows':
+      return workflowsPage(ctx);
     default:
       return notFoundPage(route.path);
   }

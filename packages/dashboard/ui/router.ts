@@ -6,6 +6,7 @@ export type Route =
   | { name: 'queue'; queue: string }
   | { name: 'job'; id: string }
   | { name: 'workflow'; id: string }
+  | { name: 'workflows' }
   | { name: 'dead' }
   | { name: 'workers' }
   | { name: 'schedules' }
@@ -32,6 +33,7 @@ export function parseRoute(pathname: string): Route {
   if (path === '/dead') return { name: 'dead' };
   if (path === '/workers') return { name: 'workers' };
   if (path === '/schedules') return { name: 'schedules' };
+  if (path === '/workflows') return { name: 'workflows' };
   const match = /^\/(queues|jobs|workflows)\/([^/]+)$/.exec(path);
   const value = match?.[2] === undefined ? undefined : decode(match[2]);
   if (match && value) {
@@ -61,6 +63,7 @@ export const paths = {
   job: (id: string): string => withQuery(`/jobs/${encodeURIComponent(id)}`),
   workflow: (id: string, query?: Query): string =>
     withQuery(`/workflows/${encodeURIComponent(id)}`, query),
+  workflows: (query?: Query): string => withQuery('/workflows', query),
   dead: (query?: Query): string => withQuery('/dead', query),
   workers: (): string => withQuery('/workers'),
   schedules: (): string => withQuery('/schedules'),

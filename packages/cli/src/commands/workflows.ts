@@ -1,6 +1,7 @@
 import {
   actOnWorkflow as act,
   describeWorkflowWithJobs,
+  listRunningWorkflows,
   requireCapability,
   type TransportWith,
   type TransportWorkflows,
@@ -11,7 +12,7 @@ import {
 } from '@conveyor/core';
 import type { Connection } from '../connection.js';
 import { CliError } from '../errors.js';
-import { type Io, printJson } from '../output.js';
+import { formatDuration, type Io, printJson, renderTable } from '../output.js';
 import { terminalText } from '../terminal-text.js';
 import { describeWorkflowTree } from '../workflow-tree.js';
 
@@ -90,4 +91,44 @@ export async function actOnWorkflow(
     io.stdout(
       `Retrying workflow ${name} from its failed step: enqueued ${jobIds.map(terminalText).join(', ')}. Completed steps keep their results.`,
     );
+}
+
+/**
+ * `conveyor workflows list`: the running workflows, least recently changed first (a run
+ * stuck on a step comes first), with the stage each is in.
+ */
+export async function listWorkflows(
+  connection: Connection,
+  options: { json?: boolean; limit: number },
+  io: Io,
+): Promise<void> {
+  const transport = workflowTransport(connection, '`conveyor workflows list`');
+  const page = await listRunningWorkflows(transport, { limit: options.limit });
+  if (options.json) {
+    printJson(io, { workflows: page.workflows, more: page.next !== undefined });
+    return;
+  }
+  if (page.workflows.length === 0) {
+    io.stdout('No workflow is running.');
+    return;
+  }
+  const now = Date.now() + connection.clockOffsetMs;
+  for (const line of renderTable(page.workflows, [
+    { header: 'ID', value: (w) => w.id },
+    { header: 'WORKFLOW', value: (w) => w.name },
+    { header: 'STAGE', value: (w) => `${w.stage + 1}/${w.stages}`, align: 'right' },
+    {
+      header: 'STEPS',
+      value: (w) => w.steps.map((step) => `${step.name} ${step.state}`).join(', '),
+    },
+    { header: 'CHANGED', value: (w) => `${formatDuration(now - w.updatedAt)} ago` },
+    { header: 'STARTED', value: (w) => `${formatDuration(now - w.createdAt)} ago` },
+  ])) {
+    io.stdout(line);
+  }
+  if (page.next !== undefined) {
+    io.stdout(
+      `More are running: the ${options.limit} that changed longest ago are shown; raise --limit to see more.`,
+    );
+  }
 }

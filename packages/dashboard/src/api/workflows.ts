@@ -3,6 +3,7 @@ import {
   describeWorkflowWithJobs,
   hasCapability,
   isWorkflowId,
+  listRunningWorkflows,
   type TransportWith,
   WORKFLOW_ID_RULE,
   type WorkflowAction,
@@ -12,6 +13,7 @@ import {
 } from '@conveyor/core';
 import type { DashboardCore, RequestContext } from '../context.js';
 import { badRequest, DashboardError } from '../errors.js';
+import { optionalString, pageLimit } from '../http/params.js';
 import type { Route } from '../http/router.js';
 import { audit } from './audit.js';
 
@@ -67,13 +69,48 @@ async function act(
   throw new DashboardError('CONFLICT', workflowConflictMessage(id, outcome.status, action));
 }
 
+/** `<updatedAt>:<id>` of the last workflow of a page, where the next one starts. */
+function parseAfter(value: string | undefined): { at: number; id: string } | undefined {
+  if (value === undefined) return undefined;
+  const colon = value.indexOf(':');
+  const at = Number(value.slice(0, colon));
+  const id = value.slice(colon + 1);
+  if (colon < 1 || !Number.isSafeInteger(at) || !isWorkflowId(id)) {
+    throw badRequest('cursor', value, 'the `next` cursor of the previous page');
+  }
+  return { at, id };
+}
+
 /**
- * `GET /api/workflows/:id` (the tree; `?all=1` lists every map child), and
+ * `GET /api/workflows?limit=&cursor=`: the running workflows, least recently changed first
+ * (`listRunningWorkflows`: a stuck run comes first), each with the stage it is in; `next`
+ * pages on.
+ */
+function listRoute(core: DashboardCore): Route<RequestContext> {
+  return {
+    method: 'GET',
+    path: '/api/workflows',
+    async handle({ url }) {
+      const transport = workflowTransport(core);
+      const query = url.searchParams;
+      const limit = pageLimit(query.get('limit'));
+      const after = parseAfter(optionalString(query.get('cursor'), 'cursor'));
+      const page = await listRunningWorkflows(transport, after ? { limit, after } : { limit });
+      const next = page.next && `${page.next.at}:${page.next.id}`;
+      return { at: core.now(), workflows: page.workflows, ...(next ? { next } : {}) };
+    },
+  };
+}
+
+/**
+ * `GET /api/workflows` (the running ones), `GET /api/workflows/:id` (the tree; `?all=1`
+ * lists every map child), and
  * `POST /api/workflows/:id/cancel` and `/retry`, audited as `workflow.cancel` and
  * `workflow.retry`.
  */
 export function workflowRoutes(core: DashboardCore): Route<RequestContext>[] {
   return [
+    listRoute(core),
     {
       method: 'GET',
       path: '/api/workflows/:id',

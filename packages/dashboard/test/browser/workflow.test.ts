@@ -1,6 +1,7 @@
 // /workflows/<id> in headless Chromium, over a memory transport: a placeOrder workflow
 // moved by hand to its map stage renders its stages and steps with their states, a step
-// links to its job page (which links back), Cancel ends it. Screenshots go to a temp
+// links to its job page (which links back), Cancel ends it. /workflows lists the running
+// ones and links to each. Screenshots go to a temp
 // directory (or $CONVEYOR_SCREENSHOTS), printed at the end.
 
 import { join } from 'node:path';
@@ -142,5 +143,31 @@ describe('/workflows/<id>', () => {
   it('says so for an unknown workflow', async () => {
     await page.goto(`${served.url}/workflows/wf_nosuchworkflow00`);
     await page.getByText('No such workflow').waitFor();
+  });
+});
+
+describe('/workflows', () => {
+  it('lists the running workflows with the stage each is in, linked to their pages', async () => {
+    // The unknown-workflow test's 404 is not this page's.
+    pageErrors.length = 0;
+    const { id, advance } = await startOrder(transport);
+    await advance();
+    const ended = await startOrder(transport);
+    await ended.workflows.cancel(ended.id);
+    await page.goto(`${served.url}/workflows`);
+    const row = page.locator('tr', { has: page.getByRole('link', { name: id }) });
+    await row.waitFor();
+    expect(await row.locator('td').nth(1).textContent()).toBe('3 of 4: charge running');
+    expect(await page.getByRole('link', { name: ended.id }).count()).toBe(0);
+    expect(
+      await page
+        .getByRole('navigation', { name: 'Main' })
+        .locator('[aria-current="page"]')
+        .textContent(),
+    ).toBe('Workflows');
+    await page.screenshot({ path: join(shots, 'workflows.png'), fullPage: true });
+    await row.getByRole('link', { name: id }).click();
+    await page.getByRole('heading', { level: 1, name: `Workflow ${id}` }).waitFor();
+    expect(pageErrors).toEqual([]);
   });
 });

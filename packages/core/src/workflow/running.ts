@@ -1,0 +1,69 @@
+import type { TransportWith } from '../transport-capabilities.js';
+import type { IdleWorkflow, WorkflowRecord, WorkflowStatus } from '../transport-workflows.js';
+
+/** One running workflow as the dashboard's list and `conveyor workflows list` show it. */
+export interface RunningWorkflow {
+  id: string;
+  /** The workflow's name (its definition's). */
+  name: string;
+  status: WorkflowStatus;
+  /** The stage running now (0-based), and how many the plan has. */
+  stage: number;
+  stages: number;
+  /** The steps of the stage running now with their states (a map's step once, not each child). */
+  steps: Array<{ name: string; state: string }>;
+  createdAt: number;
+  updatedAt: number;
+  deadline?: number;
+}
+
+/** A page of running workflows; `next` goes on from its last one. */
+export interface RunningWorkflowsPage {
+  workflows: RunningWorkflow[];
+  next?: IdleWorkflow;
+}
+
+/** Where a record stands: its stage and that stage's steps. */
+export function runningWorkflowOf(record: WorkflowRecord): RunningWorkflow {
+  const stage = record.plan.stages[record.stage];
+  const names = new Set(stage?.steps.map((step) => step.name) ?? []);
+  const summary: RunningWorkflow = {
+    id: record.id,
+    name: record.plan.workflow,
+    status: record.status,
+    stage: record.stage,
+    stages: record.plan.stages.length,
+    steps: record.steps
+      .filter((step) => step.child === undefined && names.has(step.step))
+      .map((step) => ({ name: step.step, state: step.state })),
+    createdAt: record.createdAt,
+    updatedAt: record.updatedAt,
+  };
+  if (record.deadline !== undefined) summary.deadline = record.deadline;
+  return summary;
+}
+
+/**
+ * The running workflows, least recently changed first, `limit` at most, after `after` (the
+ * `next` of the page before): the transport's `idle` listing with no time bound [W15], each
+ * read for where it stands. A run that ends between the listing and its read is left out,
+ * so a page can hold fewer than `limit` and still have a `next`. A run that waits long on a
+ * step (a stuck one) comes first.
+ */
+export async function listRunningWorkflows(
+  transport: TransportWith<'workflows'>,
+  options: { limit: number; after?: IdleWorkflow },
+): Promise<RunningWorkflowsPage> {
+  const { workflows } = transport;
+  // Every running workflow has changed before the end of time.
+  const ids = await workflows.idle(Number.MAX_SAFE_INTEGER, options.limit, options.after);
+  const records = await Promise.all(ids.map(({ id }) => workflows.get(id)));
+  const page: RunningWorkflowsPage = {
+    workflows: records
+      .filter((record): record is WorkflowRecord => record?.status === 'running')
+      .map(runningWorkflowOf),
+  };
+  const last = ids.at(-1);
+  if (ids.length === options.limit && last !== undefined) page.next = last;
+  return page;
+}
