@@ -2,6 +2,7 @@ import { redisTransport } from '@conveyor/redis';
 import { type RedisServer, startRedis } from '@conveyor/test-redis';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { enqueue, killAll, login, type Served, serve, sseReader } from './helpers.js';
+import { startOrder } from './workflow-fixtures.js';
 
 // The same routes over the Redis transport, on a private redis-server.
 let redis: RedisServer;
@@ -184,5 +185,22 @@ describe('over Redis', () => {
       state: 'waiting',
       envelope: { task: 'shop.lowStockReport', maxAttempts: 2 },
     });
+  });
+
+  test('lists the running workflows, paged by cursor, and leaves out an ended one', async () => {
+    const a = await startOrder(served.transport);
+    const b = await startOrder(served.transport);
+    const c = await startOrder(served.transport);
+    await c.workflows.cancel(c.id);
+    const ids = async (path: string) => {
+      const body = await (await client.get(path)).json();
+      return { ids: body.workflows.map((w: { id: string }) => w.id) as string[], next: body.next };
+    };
+    const all = await ids('/api/workflows');
+    expect(all.ids).toEqual(expect.arrayContaining([a.id, b.id]));
+    expect(all.ids).not.toContain(c.id);
+    const first = await ids('/api/workflows?limit=1');
+    const second = await ids(`/api/workflows?limit=1&cursor=${encodeURIComponent(first.next)}`);
+    expect([...first.ids, ...second.ids].sort()).toEqual([a.id, b.id].sort());
   });
 });
