@@ -55,8 +55,8 @@ function workflowsTable(workflows: readonly WorkflowSummary[], at: number): HTML
 
 /**
  * `/workflows`: the running workflows, least recently changed first (a stuck run comes
- * first), paged by cursor; each links to its `/workflows/<id>` page. Refreshed every few
- * seconds.
+ * first), paged by cursor; each links to its `/workflows/<id>` page. Re-read every
+ * 10 s, not 3: on Redis a read can cost a small script per running workflow (docs/dashboard.md).
  */
 export function workflowsPage(ctx: PageContext): HTMLElement {
   setTitle('Workflows');
@@ -94,7 +94,7 @@ export function workflowsPage(ctx: PageContext): HTMLElement {
     }
   };
   void load();
-  every(3000, ctx.signal, () => void load());
+  every(10_000, ctx.signal, () => void load());
   return h(
     'div',
     null,
