@@ -15,6 +15,7 @@ import {
   type Transport,
   workflowPlan,
 } from '@conveyor/core';
+import { createManualClock, type ManualClock } from '@conveyor/core/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { cli, json, packageDir } from './helpers.js';
@@ -50,7 +51,7 @@ const placeOrder = defineWorkflow({
 });
 
 /** A project whose config's transport is `box.transport`, without the members in `hide`. */
-async function project(hide: string[] = []) {
+async function project(hide: string[] = [], clock?: ManualClock) {
   const dir = path.join(root, randomBytes(4).toString('hex'));
   mkdirSync(dir, { recursive: true });
   writeFileSync(
@@ -77,7 +78,7 @@ export default defineConfig({
   );
   const url = pathToFileURL(path.join(dir, 'conveyor.config.ts')).href;
   const { box } = (await import(/* @vite-ignore */ url)) as { box: { transport?: Transport } };
-  const transport = memoryTransport();
+  const transport = memoryTransport(clock ? { clock } : {});
   box.transport = transport;
   const { workflows } = transport;
   const id = newWorkflowId();
@@ -241,13 +242,17 @@ describe('conveyor inspect <workflow id>', () => {
 
 describe('conveyor workflows list', () => {
   it('lists the running workflows, least recently changed first, with their stage', async () => {
-    const { workflows, id, settle, run } = await project();
+    // A clock moved by hand: the order is by time of the last change, then by id.
+    const clock = createManualClock();
+    const { workflows, id, settle, run } = await project([], clock);
+    await clock.advance(1_000);
     const second = newWorkflowId();
     await workflows.start({
       id: second,
       plan: workflowPlan(placeOrder),
       input: { orderId: 'o-2', skus: [] },
     });
+    await clock.advance(1_000);
     await settle({ step: 'reserve' }, { ok: true, result: { ok: true } });
 
     const { code, stdout, stderr } = await run(['workflows', 'list']);
