@@ -128,7 +128,8 @@ export async function listWorkflows(
   }
   if (page.next !== undefined) {
     io.stdout(
-      `More are running: the ${options.limit} that changed longest ago are shown; raise --limit to see more.`,
+      // A page can hold fewer than --limit (runs that ended between the listing and the read).
+      `More are running: these are the ones that changed longest ago; raise --limit (now ${options.limit}) to see more.`,
     );
   }
 }
