@@ -9,6 +9,14 @@ import { conveyorFlowConsumer, conveyorFlows } from './conveyor-flows.js';
 import { conveyorScheduleConsumer, conveyorSchedules } from './conveyor-schedules.js';
 import type { ConsumerHooks, ConsumerOptions, ProducerOptions, SystemAdapter } from './types.js';
 
+/**
+ * The input-schema fingerprint the bench's jobs carry, in the form `conveyor generate` writes
+ * (16 hex digits): a producer using generated stubs stamps one on every job, and the worker's
+ * generated registry gives its tasks the same one, so the bench measures that path (the
+ * fingerprint travels in the stored job and the worker compares it on every delivery).
+ */
+const BENCH_SCHEMA_FINGERPRINT = '5ca1ab1e0b5e55ed';
+
 /** Both tasks do nothing; `flaky` fails its first attempt and is retried at once. */
 export function benchTasks(hooks?: ConsumerHooks) {
   const noop = defineTask({
@@ -30,7 +38,11 @@ export function benchTasks(hooks?: ConsumerHooks) {
       return null;
     },
   });
-  return { noop, flaky };
+  // As codegen's registry does: a frozen copy of each definition with its fingerprint.
+  return {
+    noop: Object.freeze({ ...noop, fingerprint: BENCH_SCHEMA_FINGERPRINT }),
+    flaky: Object.freeze({ ...flaky, fingerprint: BENCH_SCHEMA_FINGERPRINT }),
+  };
 }
 
 function prefetchFor(concurrency: number): number {
