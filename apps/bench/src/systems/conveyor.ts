@@ -89,6 +89,7 @@ export const conveyorSystem: SystemAdapter = {
   settings: [
     'producer: createClient({ transport: redisTransport({ url }) }); enqueue() per job, enqueueMany() for bulk (one round trip per 1,000)',
     'task input validated with a zod schema at enqueue and again in the worker (Conveyor always validates)',
+    'tasks carry an input-schema fingerprint, as generated stubs and registries give them; every job stores it and the worker compares it',
     `worker: createWorker({ concurrency, prefetch: clamp(concurrency, 16, 100), logger: silentLogger }), other options default`,
     'retention: defaults (finished records kept 24 h, at most 10,000 per queue)',
     'retry case: retry { attempts: 2, backoff fixed 0 ms }',
