@@ -4,7 +4,7 @@
  * on free ports, never the shared Redis, the 16,384 slots split evenly in order), with a
  * direct connection to each master for its CPU and slots.
  */
-import { startRedisCluster } from '@conveyor/test-redis';
+import { REDIS_CLI_MISSING, startRedisCluster } from '@conveyor/test-redis';
 import { Redis } from 'ioredis';
 import type { ClusterNodes } from './systems/types.js';
 
@@ -48,7 +48,15 @@ async function slotsOf(redis: Redis): Promise<{ slots: string; firstSlot: number
 }
 
 export async function startBenchCluster(masters = 3): Promise<BenchCluster> {
-  const cluster = await startRedisCluster({ masters, nodeTimeoutMs: 5_000 });
+  const cluster = await startRedisCluster({ masters, nodeTimeoutMs: 5_000 }).catch(
+    (error: Error & { code?: string }) => {
+      if (error.code !== REDIS_CLI_MISSING) throw error;
+      throw new Error(
+        `[bench] ${error.message} Or run the other cases without the cluster ones: --cases 1,2,3,4,5,6,7,8,9,10,11,12.`,
+        { cause: error },
+      );
+    },
+  );
   const connections: Redis[] = [];
   const stop = async () => {
     for (const redis of connections) redis.disconnect();

@@ -12,6 +12,7 @@
  */
 export { findFreePort } from './free-port.js';
 export {
+  REDIS_CLI_MISSING,
   type RedisCluster,
   type RedisClusterOptions,
   startRedisCluster,

@@ -6,6 +6,9 @@ import { sendCommand } from './resp.js';
 const run = promisify(execFile);
 const cli = process.env.REDIS_CLI_BIN ?? 'redis-cli';
 
+/** The `code` of the error `startRedisCluster` throws when redis-cli cannot be run. */
+export const REDIS_CLI_MISSING = 'REDIS_CLI_MISSING';
+
 export interface RedisClusterOptions {
   /** Masters (default 3); `redis-cli --cluster create` splits the 16,384 slots evenly, in order. */
   masters?: number;
@@ -70,11 +73,15 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
       String(replicas),
       '--cluster-yes',
     ]).catch((error: NodeJS.ErrnoException) => {
-      throw error.code === 'ENOENT'
-        ? new Error(
-            `[test-redis] "${cli}" was not found on PATH; a Redis Cluster is joined with it. Install Redis's CLI (apt-get install redis-tools) or set REDIS_CLI_BIN to its path.`,
-          )
-        : error;
+      if (error.code !== 'ENOENT') throw error;
+      // A code of its own, so that a caller can add what it can do without a cluster.
+      throw Object.assign(
+        new Error(
+          `[test-redis] "${cli}" was not found on PATH; a Redis Cluster is joined with it. Install Redis's CLI (apt-get install redis-tools) or set REDIS_CLI_BIN to its path.`,
+          { cause: error },
+        ),
+        { code: REDIS_CLI_MISSING },
+      );
     });
     const readyMs = options.readyTimeoutMs ?? 30_000;
     const deadline = Date.now() + readyMs;
