@@ -241,8 +241,8 @@ describe('conveyor inspect <workflow id>', () => {
 });
 
 describe('conveyor workflows list', () => {
-  it('lists the running workflows, least recently changed first, with their stage', async () => {
-    // A clock moved by hand: the order is by time of the last change, then by id.
+  it('lists the running workflows, the one started first first, with their stage', async () => {
+    // A clock moved by hand: the order is by when each began to run, whatever changed since.
     const clock = createManualClock();
     const { workflows, id, settle, run } = await project([], clock);
     await clock.advance(1_000);
@@ -268,8 +268,8 @@ describe('conveyor workflows list', () => {
       'STARTED',
     ]);
     expect(lines.slice(1).map((line) => line.split(/\s+/).slice(0, 5))).toEqual([
-      [second, 'shop.placeOrder', '1/3', 'reserve', 'ready'],
       [id, 'shop.placeOrder', '2/3', 'ship', 'ready'],
+      [second, 'shop.placeOrder', '1/3', 'reserve', 'ready'],
     ]);
 
     const listed = json<{ more: boolean; workflows: unknown[] }>(
@@ -277,13 +277,13 @@ describe('conveyor workflows list', () => {
     );
     expect(listed.more).toBe(false);
     expect(listed.workflows).toMatchObject([
-      { id: second, name: 'shop.placeOrder', status: 'running', stage: 0, stages: 3 },
       { id, stage: 1, steps: [{ name: 'ship', state: 'ready' }] },
+      { id: second, name: 'shop.placeOrder', status: 'running', stage: 0, stages: 3 },
     ]);
 
     const first = await run(['workflows', 'list', '--limit', '1']);
-    expect(first.stdout).toContain(second);
-    expect(first.stdout).not.toContain(id);
+    expect(first.stdout).toContain(id);
+    expect(first.stdout).not.toContain(second);
     expect(first.stdout).toContain('More are running');
     expect(
       json<{ more: boolean }>(await run(['workflows', 'list', '--limit', '1', '--json'])).more,

@@ -245,6 +245,14 @@ export interface TransportWorkflows {
    * sweeps, not the first `limit` again and again.
    */
   idle(before: number, limit: number, after?: IdleWorkflow): Promise<IdleWorkflow[]>;
+  /**
+   * Running workflows in the order they began to run (their start, or the retry that made an
+   * ended one run again), then by id, at most `limit`, with `at` that time [W15a]: for lists
+   * that page through them (the dashboard, `conveyor workflows list`), at a cost of about the
+   * page, whatever the number running. With `after`, only workflows after it in that order:
+   * the last one of the previous page.
+   */
+  running(limit: number, after?: IdleWorkflow): Promise<IdleWorkflow[]>;
   /** A workflow's outbox entries, oldest first [W8]. */
   outbox(workflowId: string): Promise<DispatchEntry[]>;
   /** The record, or null when there is none (never started, or expired after it ended) [W9]. */

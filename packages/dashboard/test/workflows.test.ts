@@ -22,8 +22,9 @@ async function auditOf(action: string) {
 }
 
 describe('GET /api/workflows', () => {
-  test('lists the running workflows, least recently changed first, with their stage; pages on with next', async () => {
-    // A dashboard of its own, on a clock moved by hand, so that the order is known.
+  test('lists the running workflows in the order they started, with their stage; pages on with next', async () => {
+    // A dashboard of its own, on a clock moved by hand, so that the order is known: `a`
+    // started first and changed last, and is still listed first.
     const clock = createManualClock();
     const own = await serve({ transport: memoryTransport({ clock }) });
     try {
@@ -43,16 +44,6 @@ describe('GET /api/workflows', () => {
       expect(body.next).toBeUndefined();
       expect(body.workflows).toEqual([
         {
-          id: b.id,
-          name: 'shop.placeOrder',
-          status: 'running',
-          stage: 0,
-          stages: 4,
-          steps: [{ name: 'reserve', state: 'ready' }],
-          createdAt: clock.now() - 2_000,
-          updatedAt: clock.now() - 2_000,
-        },
-        {
           id: a.id,
           name: 'shop.placeOrder',
           status: 'running',
@@ -65,14 +56,24 @@ describe('GET /api/workflows', () => {
           createdAt: clock.now() - 3_000,
           updatedAt: clock.now(),
         },
+        {
+          id: b.id,
+          name: 'shop.placeOrder',
+          status: 'running',
+          stage: 0,
+          stages: 4,
+          steps: [{ name: 'reserve', state: 'ready' }],
+          createdAt: clock.now() - 2_000,
+          updatedAt: clock.now() - 2_000,
+        },
       ]);
 
       const first = await (await viewer.get('/api/workflows?limit=1')).json();
-      expect(first.workflows.map((w: { id: string }) => w.id)).toEqual([b.id]);
+      expect(first.workflows.map((w: { id: string }) => w.id)).toEqual([a.id]);
       const second = await (
         await viewer.get(`/api/workflows?limit=1&cursor=${encodeURIComponent(first.next)}`)
       ).json();
-      expect(second.workflows.map((w: { id: string }) => w.id)).toEqual([a.id]);
+      expect(second.workflows.map((w: { id: string }) => w.id)).toEqual([b.id]);
       const third = await (
         await viewer.get(`/api/workflows?limit=1&cursor=${encodeURIComponent(second.next)}`)
       ).json();

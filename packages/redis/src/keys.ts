@@ -100,12 +100,13 @@ export function workflowKeys(prefix: string, id: string): string[] {
 
 /**
  * The cross-workflow indexes (`scripts/wf-index.lua`): running workflows by updatedAt,
- * workflows with outbox entries by the oldest entry's time, and the version of each entry.
+ * workflows with outbox entries by the oldest entry's time, the version of each entry, and
+ * running workflows by the time they began to run.
  * One slot of their own: a Cluster cannot put them in every workflow's.
  */
 export function workflowIndexKeys(prefix: string): string[] {
   const base = `${prefix}:{wf-index}:`;
-  return [`${base}idle`, `${base}outbox`, `${base}v`];
+  return [`${base}idle`, `${base}outbox`, `${base}v`, `${base}started`];
 }
 
 /** A workflow idempotency key's claim (`scripts/wf-key.lua`), by the key's SHA-256 (hex). */

@@ -14,6 +14,9 @@ import type { IndexOps } from './wire/workflow-calls.js';
 //   when the workflow ends.
 // - `outbox`: workflows that may have outbox entries, scored by an oldest entry's time no
 //   later than the record's. Written when entries are added, removed when the outbox empties.
+// - `started`: the members of `idle`, each with the score it entered `idle` with (the start,
+//   or the retry that made an ended workflow run again), never moved: `running` pages through
+//   it in order, reading about a page of records whatever the number running.
 // Why hints are safe: every update carries the record's version (one more at every change)
 // and wf-index.lua ignores one older than the last applied, so updates that reach the index
 // out of order (two processes, one slow) cannot undo a newer one: a running workflow is never
@@ -51,15 +54,27 @@ export interface WorkflowIndex {
   report(id: string, ops: IndexOps): Promise<void>;
   stale(before: number, limit: number): Promise<string[]>;
   idle(before: number, limit: number, after?: IdleWorkflow): Promise<IdleWorkflow[]>;
+  running(limit: number, after?: IdleWorkflow): Promise<IdleWorkflow[]>;
 }
 
 export function createWorkflowIndex(options: WorkflowIndexOptions): WorkflowIndex {
   const { commands, peek } = options;
   const keys = workflowIndexKeys(options.prefix);
-  const [idleKey, outboxKey] = keys as [string, string, string];
+  const [idleKey, outboxKey, , startedKey] = keys as [string, string, string, string];
 
   const update = (groups: readonly string[]) =>
     redisCall('wf-index', () => runScript(commands, 'wf-index', keys, groups));
+
+  /** The index's correction for what a peek found, as wf-index.lua takes it. */
+  const fixOf = (id: string, state: WorkflowPeek): string[] =>
+    state.exists
+      ? [
+          id,
+          state.version,
+          state.status === 'running' ? `+${state.updatedAt}` : '-',
+          state.oldest >= 0 ? `+${state.oldest}` : '-',
+        ]
+      : [id, GONE_VERSION, '-', '-'];
 
   /**
    * Workflows of one index whose time (updatedAt of a running one, or the oldest outbox
@@ -98,17 +113,9 @@ export function createWorkflowIndex(options: WorkflowIndexOptions): WorkflowInde
       const peeks = await Promise.all(ids.map((id) => peek(id)));
       peeks.forEach((state, n) => {
         const id = ids[n] as string;
-        if (!state.exists) {
-          fixes.push(id, GONE_VERSION, '-', '-');
-          return;
-        }
+        fixes.push(...fixOf(id, state));
+        if (!state.exists) return;
         const running = state.status === 'running';
-        fixes.push(
-          id,
-          state.version,
-          running ? `+${state.updatedAt}` : '-',
-          state.oldest >= 0 ? `+${state.oldest}` : '-',
-        );
         const at = which === 'idle' ? (running ? state.updatedAt : -1) : state.oldest;
         const behind = after && (at < after.at || (at === after.at && id <= after.id));
         if (at >= 0 && at < before && !behind) found.push({ id, at });
@@ -123,6 +130,45 @@ export function createWorkflowIndex(options: WorkflowIndexOptions): WorkflowInde
     return found.slice(0, limit);
   }
 
+  /**
+   * Running workflows in `started` order after `after`, checked against their records: the
+   * candidates are read a page at a time and peeked only as many at a time as are still
+   * wanted, so a call costs about `limit` peeks plus one for each entry of a workflow that
+   * has ended since (which it removes).
+   */
+  async function running(limit: number, after?: IdleWorkflow): Promise<IdleWorkflow[]> {
+    const found: IdleWorkflow[] = [];
+    const fixes: string[] = [];
+    const min = after ? String(after.at) : '-inf';
+    for (let offset = 0; found.length < limit; offset += PAGE) {
+      const page = await redisCall('wf-index-scan', () =>
+        commands.zrangebyscore(startedKey, min, '+inf', 'WITHSCORES', 'LIMIT', offset, PAGE),
+      );
+      const candidates: IdleWorkflow[] = [];
+      for (let i = 0; i + 1 < page.length; i += 2) {
+        const id = page[i] as string;
+        const at = Number(page[i + 1]);
+        if (after && at === after.at && id <= after.id) continue;
+        candidates.push({ id, at });
+      }
+      for (let next = 0; next < candidates.length && found.length < limit; ) {
+        const batch = candidates.slice(next, next + limit - found.length);
+        next += batch.length;
+        const peeks = await Promise.all(batch.map(({ id }) => peek(id)));
+        peeks.forEach((state, n) => {
+          const candidate = batch[n] as IdleWorkflow;
+          if (state.exists && state.status === 'running') found.push(candidate);
+          else fixes.push(...fixOf(candidate.id, state));
+        });
+      }
+      if (page.length < PAGE * 2) break;
+    }
+    for (let start = 0; start < fixes.length; start += FIX_CHUNK * 4) {
+      await update(fixes.slice(start, start + FIX_CHUNK * 4));
+    }
+    return found;
+  }
+
   return {
     async report(id, ops) {
       if (ops.idle === '' && ops.outbox === '') return;
@@ -130,5 +176,6 @@ export function createWorkflowIndex(options: WorkflowIndexOptions): WorkflowInde
     },
     stale: async (before, limit) => (await scan('outbox', before, limit)).map((entry) => entry.id),
     idle: (before, limit, after) => scan('idle', before, limit, after),
+    running,
   };
 }

@@ -222,6 +222,7 @@ export function redisWorkflows(options: RedisWorkflowsOptions): TransportWorkflo
 
     stale: (before, limit) => index.stale(before, limit),
     idle: (before, limit, after) => index.idle(before, limit, after),
+    running: (limit, after) => index.running(limit, after),
 
     async outbox(id) {
       return readEntries((await call('wf-outbox', id))[1]);

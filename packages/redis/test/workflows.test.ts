@@ -352,18 +352,15 @@ describe('redis workflows', () => {
     const transport = redis.transport();
     const admin = redis.admin();
     defineScripts(admin);
-    const [idleKey, outboxKey, versionsKey] = workflowIndexKeys('conveyor') as [
-      string,
-      string,
-      string,
-    ];
+    const indexKeys = workflowIndexKeys('conveyor');
+    const [idleKey, outboxKey, versionsKey] = indexKeys as [string, string, string];
     const plan = mapPlan(uniqueQueue('wf-hints'));
     const id = newWorkflowId();
     await transport.workflows.start({ id, plan, input: null });
     const version = Number(await admin.hget(versionsKey, id));
     expect(version).toBeGreaterThan(0);
     // An update older than the one applied changes nothing.
-    await runScript(admin, 'wf-index', [idleKey, outboxKey, versionsKey], [id, '0', '-', '-']);
+    await runScript(admin, 'wf-index', indexKeys, [id, '0', '-', '-']);
     expect(await admin.zscore(idleKey, id)).not.toBeNull();
     // A score that lags: the workflow is checked, not answered, and the score corrected.
     await admin.zadd(idleKey, 1, id);

@@ -94,8 +94,8 @@ export async function actOnWorkflow(
 }
 
 /**
- * `conveyor workflows list`: the running workflows, least recently changed first (a run
- * stuck on a step comes first), with the stage each is in.
+ * `conveyor workflows list`: the running workflows in the order they began to run, with the
+ * stage each is in and how long since each changed.
  */
 export async function listWorkflows(
   connection: Connection,
@@ -129,7 +129,7 @@ export async function listWorkflows(
   if (page.next !== undefined) {
     io.stdout(
       // A page can hold fewer than --limit (runs that ended between the listing and the read).
-      `More are running: these are the ones that changed longest ago; raise --limit (now ${options.limit}) to see more.`,
+      `More are running: these are the ones that started first; raise --limit (now ${options.limit}) to see more.`,
     );
   }
 }

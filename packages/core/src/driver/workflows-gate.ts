@@ -1,5 +1,9 @@
 import { InvalidOptionError } from '../errors.js';
-import { MAX_WORKFLOW_BATCH, type TransportWorkflows } from '../transport-workflows.js';
+import {
+  type IdleWorkflow,
+  MAX_WORKFLOW_BATCH,
+  type TransportWorkflows,
+} from '../transport-workflows.js';
 import { gated, type TransportGate } from './gates.js';
 import {
   assertIntIn,
@@ -86,17 +90,13 @@ export function gateWorkflows(
       gated(gate, () => {
         assertBeforeAndLimit(before, limit);
         if (after === undefined) return workflows.idle(before, limit);
-        const cursor = after as { at?: unknown; id?: unknown } | null;
-        if (
-          typeof cursor !== 'object' ||
-          cursor === null ||
-          typeof cursor.at !== 'number' ||
-          !Number.isFinite(cursor.at)
-        ) {
-          throw new InvalidOptionError('after', after, "{ at, id }: an entry of idle's answer");
-        }
-        assertWorkflowId(cursor.id);
-        return workflows.idle(before, limit, { at: cursor.at, id: cursor.id });
+        return workflows.idle(before, limit, checkCursor(after, 'idle'));
+      }),
+    running: (limit, after) =>
+      gated(gate, () => {
+        assertIntIn(limit, 'limit', 1, MAX_STALE_LIMIT);
+        if (after === undefined) return workflows.running(limit);
+        return workflows.running(limit, checkCursor(after, 'running'));
       }),
     outbox: (id) =>
       gated(gate, () => {
@@ -145,4 +145,19 @@ function assertBeforeAndLimit(before: number, limit: number): void {
     throw new InvalidOptionError('before', before, 'a time in ms since the epoch');
   }
   assertIntIn(limit, 'limit', 1, MAX_STALE_LIMIT);
+}
+
+/** A listing's `after`: an entry of its answer, `{ at, id }`. */
+function checkCursor(after: unknown, listing: 'idle' | 'running'): IdleWorkflow {
+  const cursor = after as { at?: unknown; id?: unknown } | null;
+  if (
+    typeof cursor !== 'object' ||
+    cursor === null ||
+    typeof cursor.at !== 'number' ||
+    !Number.isFinite(cursor.at)
+  ) {
+    throw new InvalidOptionError('after', after, `{ at, id }: an entry of ${listing}'s answer`);
+  }
+  assertWorkflowId(cursor.id);
+  return { at: cursor.at, id: cursor.id };
 }

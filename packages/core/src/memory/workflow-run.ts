@@ -35,6 +35,8 @@ export interface Run {
   readonly remaining: number[];
   outbox: DispatchEntry[];
   readonly idempotencyKey?: string;
+  /** When it began to run: its start, or the retry that made it run again [W15a]. */
+  runningSince: number;
 }
 
 /** What an operation hands back: entries to enqueue, jobs to cancel. */
@@ -71,6 +73,7 @@ export function createRun(request: WorkflowStartRequest, now: number, fx: Effect
     counts: new Map(),
     remaining: plan.stages.map(() => 0),
     outbox: [],
+    runningSince: now,
   };
   if (request.idempotencyKey !== undefined) {
     (run as { idempotencyKey?: string }).idempotencyKey = request.idempotencyKey;
@@ -364,6 +367,7 @@ export function retryRun(run: Run, now: number, fx: Effects): void {
     rec.state = 'pending';
   }
   record.status = 'running';
+  run.runningSince = now;
   delete record.failure;
   delete record.finishedAt;
   delete record.deadline;

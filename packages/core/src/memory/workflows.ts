@@ -138,6 +138,29 @@ export function createMemoryWorkflows(options: MemoryWorkflowsOptions): Transpor
   const expanded = (run: Run, kind: string, step: string): boolean =>
     kind === 'map' && run.counts.has(step) && !childrenPending(run, step);
 
+  /**
+   * Running workflows with the time `atOf` gives each (none: left out), in its order, then by
+   * id, after `after`: the `idle` and `running` listings.
+   */
+  const listRunning = async (
+    limit: number,
+    after: IdleWorkflow | undefined,
+    atOf: (run: Run) => number | undefined,
+  ): Promise<IdleWorkflow[]> => {
+    const { now } = begin();
+    const found: IdleWorkflow[] = [];
+    for (const run of runs.values()) {
+      due(run, now, noEffects());
+      const { status, id } = run.record;
+      const at = status === 'running' ? atOf(run) : undefined;
+      if (at === undefined) continue;
+      if (after && (at < after.at || (at === after.at && id <= after.id))) continue;
+      found.push({ id, at });
+    }
+    found.sort((a, b) => a.at - b.at || (a.id < b.id ? -1 : 1));
+    return found.slice(0, limit);
+  };
+
   return {
     async start(request) {
       const fx = noEffects();
@@ -254,19 +277,12 @@ export function createMemoryWorkflows(options: MemoryWorkflowsOptions): Transpor
       return found.slice(0, limit).map((entry) => entry.id);
     },
 
-    async idle(before, limit, after) {
-      const { now } = begin();
-      const found: IdleWorkflow[] = [];
-      for (const run of runs.values()) {
-        due(run, now, noEffects());
-        const { status, updatedAt: at, id } = run.record;
-        if (status !== 'running' || at >= before) continue;
-        if (after && (at < after.at || (at === after.at && id <= after.id))) continue;
-        found.push({ id, at });
-      }
-      found.sort((a, b) => a.at - b.at || (a.id < b.id ? -1 : 1));
-      return found.slice(0, limit);
-    },
+    idle: (before, limit, after) =>
+      listRunning(limit, after, (run) =>
+        run.record.updatedAt < before ? run.record.updatedAt : undefined,
+      ),
+
+    running: (limit, after) => listRunning(limit, after, (run) => run.runningSince),
 
     async outbox(id) {
       const { run } = begin(id);

@@ -44,19 +44,18 @@ export function runningWorkflowOf(record: WorkflowRecord): RunningWorkflow {
 }
 
 /**
- * The running workflows, least recently changed first, `limit` at most, after `after` (the
- * `next` of the page before): the transport's `idle` listing with no time bound [W15], each
- * read for where it stands. A run that ends between the listing and its read is left out,
- * so a page can hold fewer than `limit` and still have a `next`. A run that waits long on a
- * step (a stuck one) comes first.
+ * The running workflows in the order they began to run (started, or retried after they had
+ * ended), `limit` at most, after `after` (the `next` of the page before): the transport's
+ * `running` listing [W15a], each read for where it stands. A run that ends between the
+ * listing and its read is left out, so a page can hold fewer than `limit` and still have a
+ * `next`. It costs about the page, however many workflows run.
  */
 export async function listRunningWorkflows(
   transport: TransportWith<'workflows'>,
   options: { limit: number; after?: IdleWorkflow },
 ): Promise<RunningWorkflowsPage> {
   const { workflows } = transport;
-  // Every running workflow has changed before the end of time.
-  const ids = await workflows.idle(Number.MAX_SAFE_INTEGER, options.limit, options.after);
+  const ids = await workflows.running(options.limit, options.after);
   const records = await Promise.all(ids.map(({ id }) => workflows.get(id)));
   const page: RunningWorkflowsPage = {
     workflows: records

@@ -82,9 +82,8 @@ function parseAfter(value: string | undefined): { at: number; id: string } | und
 }
 
 /**
- * `GET /api/workflows?limit=&cursor=`: the running workflows, least recently changed first
- * (`listRunningWorkflows`: a stuck run comes first), each with the stage it is in; `next`
- * pages on.
+ * `GET /api/workflows?limit=&cursor=`: the running workflows in the order they began to run
+ * (`listRunningWorkflows`), each with the stage it is in; `next` pages on.
  */
 function listRoute(core: DashboardCore): Route<RequestContext> {
   return {

@@ -54,9 +54,9 @@ function workflowsTable(workflows: readonly WorkflowSummary[], at: number): HTML
 }
 
 /**
- * `/workflows`: the running workflows, least recently changed first (a stuck run comes
- * first), paged by cursor; each links to its `/workflows/<id>` page. Re-read every
- * 10 s, not 3: on Redis a read can cost a small script per running workflow (docs/dashboard.md).
+ * `/workflows`: the running workflows in the order they began to run, paged by cursor; each
+ * links to its `/workflows/<id>` page, and its last change shows how long it has waited.
+ * Re-read every 10 s: a read costs about a page of records (docs/dashboard.md).
  */
 export function workflowsPage(ctx: PageContext): HTMLElement {
   setTitle('Workflows');
@@ -102,7 +102,7 @@ export function workflowsPage(ctx: PageContext): HTMLElement {
     h(
       'p',
       { class: 'muted lead' },
-      'Running workflows, the one that changed longest ago first: a run that waits on a step for long is at the top. Finished ones are on their own pages, linked from their step jobs.',
+      'Running workflows, the one started first at the top (a retried one counts from its retry). A run that waits on a step for long shows it under Last change. Finished ones are on their own pages, linked from their step jobs.',
     ),
     body,
   );

@@ -17,6 +17,7 @@ import {
   stepsOf,
   workflowsOf,
 } from './workflow-fixtures.js';
+import { workflowListingRules } from './workflow-listing.js';
 import { workflowMapRules } from './workflow-maps.js';
 import { workflowStoreRules } from './workflow-store.js';
 
@@ -243,5 +244,6 @@ export function workflowRules(harness: ConformanceHarness): void {
 
   workflowMapRules(harness);
   workflowStoreRules(harness);
+  workflowListingRules(harness);
   workflowBatchRules(harness);
 }
