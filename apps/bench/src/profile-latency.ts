@@ -11,7 +11,8 @@
  * the kernel: the enqueue script, the wake-up of the blocked worker and the reserve script
  * behind its BLPOP), the worker's reserve resolving, and the handler starting. Then the same
  * loop for a PING and for an LPUSH that wakes a BLPOP, the floor of one round trip after the
- * same idle gap, and Bee-Queue's `createJob().save()` to its handler, for comparison. Last,
+ * same idle gap, and Bee-Queue's `createJob().save()` to its socket write and its handler, for
+ * comparison. Last,
  * Redis' own time per script call from `SLOWLOG` (threshold 0) over a second pass.
  *
  * Medians and p90 of each, in ms. Wall clock: other load on the machine moves them.
@@ -105,7 +106,12 @@ try {
   const running = worker.start();
   const client = createClient({ transport: producerTransport });
   const paths = { client: [] as number[], transport: [] as number[], redis: [] as number[] };
-  const ends = { reply: [] as number[], reserved: [] as number[], started: [] as number[] };
+  const ends = {
+    write: [] as number[],
+    reply: [] as number[],
+    reserved: [] as number[],
+    started: [] as number[],
+  };
   const loop = async (count: number, record: boolean) => {
     for (let i = 0; i < count; i += 1) {
       await pause(GAP_MS);
@@ -123,6 +129,7 @@ try {
       paths.client.push(calledAt - sentAt);
       paths.transport.push(wroteAt - calledAt);
       paths.redis.push(dataAt - wroteAt);
+      ends.write.push(wroteAt - sentAt);
       ends.reply.push(dataAt - sentAt);
       ends.reserved.push(reservedAt - sentAt);
       ends.started.push(startAt - sentAt);
@@ -134,6 +141,7 @@ try {
       `  client.enqueue to transport.enqueue   ${ms(paths.client)}\n` +
       `  transport.enqueue to the socket write ${ms(paths.transport)}\n` +
       `  the write to the first reply data     ${ms(paths.redis)}\n` +
+      `  the socket write                      ${ms(ends.write)}\n` +
       `  first reply data                      ${ms(ends.reply)}\n` +
       `  reserve resolved in the worker        ${ms(ends.reserved)}\n` +
       `  handler started                       ${ms(ends.started)}\n`,
@@ -218,6 +226,7 @@ try {
   });
   await Promise.all([beeWorker.ready(), beeProducer.ready()]);
   const saved: number[] = [];
+  const beeWrites: number[] = [];
   const beeStarts: number[] = [];
   for (let i = 0; i < WARM_UP + samples; i += 1) {
     await pause(GAP_MS);
@@ -226,18 +235,24 @@ try {
     const startedAt = new Promise<number>((resolve) => {
       beeStarted = resolve;
     });
+    clock.arm();
     const at = performance.now();
     await beeProducer.createJob(job).save();
     const savedAt = performance.now();
     const startAt = await startedAt;
-    if (i >= WARM_UP) {
+    const { wroteAt } = clock.read();
+    if (i >= WARM_UP && wroteAt > 0) {
       saved.push(savedAt - at);
+      beeWrites.push(wroteAt - at);
       beeStarts.push(startAt - at);
     }
   }
   await Promise.all([beeWorker.close(), beeProducer.close()]);
   process.stdout.write(
-    `Bee-Queue: save() resolved ${ms(saved)}; handler started ${ms(beeStarts)} (a BRPOPLPUSH wakes the worker, then it reads the job with HGET)\n`,
+    `Bee-Queue, ${samples} jobs one at a time, ${GAP_MS} ms apart (ms from the createJob call):\n` +
+      `  the socket write                      ${ms(beeWrites)}\n` +
+      `  save() resolved                       ${ms(saved)}\n` +
+      `  handler started                       ${ms(beeStarts)} (a BRPOPLPUSH wakes the worker, then it reads the job with HGET)\n`,
   );
 } finally {
   admin.disconnect();
