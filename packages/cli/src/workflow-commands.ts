@@ -45,7 +45,7 @@ ${examples('conveyor workflows list', 'conveyor workflows cancel wf_mi9x0q2k3aXb
   brokerCommand(
     workflows,
     'list',
-    'list the running workflows, the one started first first, with the stage each is in',
+    'list the running workflows, oldest first, with the stage each is in',
     {
       notes:
         '\nThe CHANGED column shows how long each has waited since its last change: a stuck run\nstands out there. A workflow retried after it ended is listed by its retry. Finished\nworkflows are not listed: `conveyor inspect <id>` shows one while its record is kept.\n',

@@ -241,7 +241,7 @@ describe('conveyor inspect <workflow id>', () => {
 });
 
 describe('conveyor workflows list', () => {
-  it('lists the running workflows, the one started first first, with their stage', async () => {
+  it('lists the running workflows, oldest first, with their stage', async () => {
     // A clock moved by hand: the order is by when each began to run, whatever changed since.
     const clock = createManualClock();
     const { workflows, id, settle, run } = await project([], clock);
