@@ -26,6 +26,10 @@ export function conveyorVitestConfig(overrides = {}) {
         // conditions, and on a busy machine a test can take many times its idle duration.
         testTimeout: 60_000,
         hookTimeout: 120_000,
+        // The same for `expect.poll` (Vitest's default gives up after 1 s): a condition that
+        // holds in milliseconds alone can take seconds beside the rest of `pnpm test` on two
+        // cores. `vi.waitFor` has no such setting; its calls pass a timeout of their own.
+        expect: { poll: { timeout: 15_000 } },
         // Type tests (*.test-d.ts) are compiled by `pnpm typecheck` (tsc --noEmit over src and
         // test), where a failed expectTypeOf is a type error. Running tsc again inside every
         // `pnpm test` cost each package with type tests 20 to 50 s beside the other suites.

@@ -29,7 +29,7 @@ describe('connect', () => {
       logger: { ...silentLogger, warn },
     });
     try {
-      await expect.poll(() => warn.mock.calls.length, { timeout: 5_000 }).toBeGreaterThan(0);
+      await expect.poll(() => warn.mock.calls.length, { timeout: 15_000 }).toBeGreaterThan(0);
       expect(warn).toHaveBeenCalledTimes(1);
       expect(warn.mock.calls[0]?.[1]).toMatch(
         /maxmemory-policy is "allkeys-lru", not "noeviction"/,

@@ -167,7 +167,7 @@ describe('retention', () => {
       },
     ]);
     expect((await transport.getJob(envelope?.id ?? ''))?.state).toBe('failed');
-    await expect.poll(() => transport.getJob(envelope?.id ?? ''), { timeout: 2_000 }).toBeNull();
+    await expect.poll(() => transport.getJob(envelope?.id ?? ''), { timeout: 10_000 }).toBeNull();
   });
 
   it('deletes expired jobs from Redis at the next call that finishes one on their queue, not only hides them', async () => {
@@ -309,7 +309,7 @@ describe('start-up checks', () => {
       const transport = redisTransport({ url: lru.url, logger });
       transports.push(transport);
       await transport.getJob('q:nothing');
-      await expect.poll(() => logger.warnings.length, { timeout: 5_000 }).toBeGreaterThan(0);
+      await expect.poll(() => logger.warnings.length, { timeout: 15_000 }).toBeGreaterThan(0);
       await transport.getJob('q:nothing');
       // Once, naming the policy and what it can delete.
       expect(logger.warnings).toHaveLength(1);

@@ -76,7 +76,7 @@ describe('Redis restarts', () => {
     const stop = new AbortController();
     const consumer = consume(transport, queue, done, stop.signal);
     const before = await enqueueMany(transport, queue, 20);
-    await expect.poll(() => done.size, { timeout: 5_000 }).toBe(20);
+    await expect.poll(() => done.size, { timeout: 15_000 }).toBe(20);
 
     await server.kill('SIGKILL');
     await sleep(500);

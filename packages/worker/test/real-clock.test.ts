@@ -57,7 +57,7 @@ describe('on the real clock', () => {
   it('runs a mixed batch to its final states', async () => {
     const { transport, worker } = start({ concurrency: 2 });
     const ids = await enqueue(transport, ['ok', 'fail', 'retry', 'ok']);
-    await vi.waitFor(() => expect(worker.stats().totals.completed).toBe(3), { timeout: 5_000 });
+    await vi.waitFor(() => expect(worker.stats().totals.completed).toBe(3), { timeout: 15_000 });
     const states = await Promise.all(ids.map(async (id) => (await transport.getJob(id))?.state));
     expect(states).toEqual(['completed', 'failed', 'completed', 'completed']);
     expect(worker.stats().totals).toMatchObject({ completed: 3, failed: 1, retried: 1 });
@@ -65,10 +65,10 @@ describe('on the real clock', () => {
 
   it('serves /healthz and /metrics over HTTP with the counters', async () => {
     const { transport, worker } = start({ metrics: { port: 0, host: '127.0.0.1' } });
-    await vi.waitFor(() => expect(worker.metricsUrl()).toBeDefined());
+    await vi.waitFor(() => expect(worker.metricsUrl()).toBeDefined(), { timeout: 15_000 });
     const url = worker.metricsUrl() as string;
     await enqueue(transport, ['ok', 'ok', 'fail', 'retry']);
-    await vi.waitFor(() => expect(worker.stats().totals.completed).toBe(3), { timeout: 5_000 });
+    await vi.waitFor(() => expect(worker.stats().totals.completed).toBe(3), { timeout: 15_000 });
 
     const health = await fetch(`${url}/healthz`);
     expect(health.status).toBe(200);

@@ -96,8 +96,9 @@ describe('default logger', () => {
     try {
       const envelope = makeEnvelope('q', { task: 't.log', input: {} });
       await transport.enqueue([{ envelope }]);
-      await vi.waitFor(async () =>
-        expect((await transport.getJob(envelope.id))?.state).toBe('completed'),
+      await vi.waitFor(
+        async () => expect((await transport.getJob(envelope.id))?.state).toBe('completed'),
+        { timeout: 15_000 },
       );
     } finally {
       await worker.stop();

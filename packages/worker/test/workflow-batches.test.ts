@@ -153,7 +153,7 @@ describe('step jobs waiting in the buffer', () => {
         const running = record?.steps.filter((s) => s.child !== undefined && s.state === 'running');
         expect(running?.length).toBeGreaterThan(2);
       },
-      { timeout: 5_000, interval: 10 },
+      { timeout: 15_000, interval: 10 },
     );
     expect(started).toHaveLength(2);
     release();
@@ -210,7 +210,7 @@ describe('step jobs waiting in the buffer', () => {
     const claimedChildren = () =>
       log.filter((entry) => entry.call === 'claimMany').reduce((n, entry) => n + entry.size, 0);
     // The expand job, then two running children and those buffered behind them, claimed once.
-    await vi.waitFor(() => expect(claimedChildren()).toBeGreaterThan(3), { timeout: 5_000 });
+    await vi.waitFor(() => expect(claimedChildren()).toBeGreaterThan(3), { timeout: 15_000 });
     const early = claimedChildren();
     skewMs = EARLY_CLAIM_MAX_AGE_MS + 1;
     release();

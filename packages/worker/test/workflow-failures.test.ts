@@ -172,8 +172,11 @@ describe('failure policies', () => {
     // The retried step's job has a new id; the failed one stays inspectable.
     const failedChild = record.steps.find((step) => step.child !== undefined && step.retries > 0);
     expect(failedChild?.jobId).toMatch(/\.r1$/);
-    await vi.waitFor(async () => {
-      expect((await transport.getJob(failedChild?.jobId as string))?.state).toBe('completed');
-    });
+    await vi.waitFor(
+      async () => {
+        expect((await transport.getJob(failedChild?.jobId as string))?.state).toBe('completed');
+      },
+      { timeout: 15_000 },
+    );
   });
 });

@@ -59,15 +59,19 @@ describe('cancel', () => {
     });
     const { transport } = workers.start({ workflows: [workflow] });
     const id = await startWorkflow(transport, workflow, { id: 'c' });
-    await vi.waitFor(() => expect(started).toBe(true));
+    await vi.waitFor(() => expect(started).toBe(true), { timeout: 15_000 });
     // Another client: the transport's own workflows and cancel, no worker involved.
     const cancelled = await transport.workflows.cancel(id);
     expect(cancelled.cancelled).toBe(true);
     await cancelJobs(transport, cancelled.cancel);
-    await vi.waitFor(() => expect(reasons).toMatchObject([{ code: 'JOB_CANCEL_REQUESTED' }]));
+    await vi.waitFor(() => expect(reasons).toMatchObject([{ code: 'JOB_CANCEL_REQUESTED' }]), {
+      timeout: 15_000,
+    });
     const record = await settledAs(transport, id, 'cancelled');
     const jobId = record.steps[0]?.jobId as string;
-    await vi.waitFor(async () => expect((await transport.getJob(jobId))?.state).toBe('cancelled'));
+    await vi.waitFor(async () => expect((await transport.getJob(jobId))?.state).toBe('cancelled'), {
+      timeout: 15_000,
+    });
     expect(runs).toEqual({});
     expect((await transport.workflows.get(id))?.steps.map((step) => step.state)).toEqual([
       'cancelled',
@@ -87,11 +91,13 @@ describe('cancel', () => {
     expect((await transport.workflows.cancel(id)).cancelled).toBe(true);
     workers.start({ workflows: [workflow] }, transport);
     const jobId = (await transport.workflows.get(id))?.steps[0]?.jobId as string;
-    await vi.waitFor(async () =>
-      expect(await transport.getJob(jobId)).toMatchObject({
-        state: 'cancelled',
-        error: { code: 'WORKFLOW_ENDED' },
-      }),
+    await vi.waitFor(
+      async () =>
+        expect(await transport.getJob(jobId)).toMatchObject({
+          state: 'cancelled',
+          error: { code: 'WORKFLOW_ENDED' },
+        }),
+      { timeout: 15_000 },
     );
     expect(runs).toEqual({});
     await transport.close();
@@ -148,7 +154,7 @@ describe('crashes and jobs that end by another path', () => {
           attempts: 2,
         });
       },
-      { timeout: 5_000 },
+      { timeout: 15_000 },
     );
     expect(runs).toEqual({ a: 1, b: 1, join: 1 });
     await inner.close();

@@ -111,14 +111,18 @@ describe('workflows on Redis', () => {
     const broker = transport(prefix);
     workers.start({ workflows: [waiting] }, broker);
     const id = await startWorkflow(broker, waiting, {});
-    await vi.waitFor(() => expect(started).toBe(true));
+    await vi.waitFor(() => expect(started).toBe(true), { timeout: 15_000 });
     const client = transport(prefix);
     const cancelled = await client.workflows.cancel(id);
     await cancelJobs(client, cancelled.cancel);
-    await vi.waitFor(() => expect(reasons).toMatchObject([{ code: 'JOB_CANCEL_REQUESTED' }]));
+    await vi.waitFor(() => expect(reasons).toMatchObject([{ code: 'JOB_CANCEL_REQUESTED' }]), {
+      timeout: 15_000,
+    });
     const record = await settledAs(broker, id, 'cancelled');
-    await vi.waitFor(async () =>
-      expect((await broker.getJob(record.steps[0]?.jobId as string))?.state).toBe('cancelled'),
+    await vi.waitFor(
+      async () =>
+        expect((await broker.getJob(record.steps[0]?.jobId as string))?.state).toBe('cancelled'),
+      { timeout: 15_000 },
     );
   });
 });

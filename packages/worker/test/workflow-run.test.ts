@@ -81,10 +81,13 @@ describe('a workflow run by workers', () => {
     expect(await resultOf(transport, id, 'report')).toBe('3@2024');
     expect(record.steps.map((step) => step.state)).toEqual(['completed', 'completed']);
     // Each step job acknowledged: its own record kept the result.
-    await vi.waitFor(async () => {
-      const job = await transport.getJob(record.steps[1]?.jobId as string);
-      expect(job).toMatchObject({ state: 'completed', result: '3@2024' });
-    });
+    await vi.waitFor(
+      async () => {
+        const job = await transport.getJob(record.steps[1]?.jobId as string);
+        expect(job).toMatchObject({ state: 'completed', result: '3@2024' });
+      },
+      { timeout: 15_000 },
+    );
   });
 
   it('runs a parallel group, then a fan-in step with both results, once', async () => {
@@ -184,10 +187,17 @@ describe('a workflow run by workers', () => {
     expect(error?.message).toContain(workflowPlan(after).fingerprint);
     expect(error?.message).toContain('Deploy the same definition');
     // Recorded in the workflow first, then the job settles.
-    await vi.waitFor(async () => {
-      const job = await transport.getJob(record.steps[0]?.jobId as string);
-      expect(job).toMatchObject({ state: 'failed', attempts: 1, error: { code: 'WORKFLOW_SKEW' } });
-    });
+    await vi.waitFor(
+      async () => {
+        const job = await transport.getJob(record.steps[0]?.jobId as string);
+        expect(job).toMatchObject({
+          state: 'failed',
+          attempts: 1,
+          error: { code: 'WORKFLOW_SKEW' },
+        });
+      },
+      { timeout: 15_000 },
+    );
   });
 
   it('dead-letters a step of a workflow the worker was not given (UNKNOWN_WORKFLOW) and fails the workflow', async () => {
@@ -208,9 +218,12 @@ describe('a workflow run by workers', () => {
     expect(error?.code).toBe('UNKNOWN_WORKFLOW');
     expect(error?.message).toContain('"wf.elsewhere" (known: wf.known)');
     expect(error?.message).toContain('createWorker({ workflows })');
-    await vi.waitFor(async () => {
-      const job = await transport.getJob(record.steps[0]?.jobId as string);
-      expect(job?.state).toBe('dead');
-    });
+    await vi.waitFor(
+      async () => {
+        const job = await transport.getJob(record.steps[0]?.jobId as string);
+        expect(job?.state).toBe('dead');
+      },
+      { timeout: 15_000 },
+    );
   });
 });

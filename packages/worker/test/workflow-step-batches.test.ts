@@ -48,7 +48,7 @@ describe('workflow step batches', () => {
     const batches = createWorkflowStepBatches(transport);
     const claims = [0, 1, 2].map((n) => batches.claim('wf_a', child(n)));
     const other = batches.claim('wf_b', child(0));
-    await vi.waitFor(() => expect(calls).toHaveLength(2));
+    await vi.waitFor(() => expect(calls).toHaveLength(2), { timeout: 15_000 });
     expect(calls.map(({ kind, id, size }) => ({ kind, id, size }))).toEqual([
       { kind: 'claimMany', id: 'wf_a', size: 3 },
       { kind: 'claimMany', id: 'wf_b', size: 1 },
@@ -61,10 +61,10 @@ describe('workflow step batches', () => {
     const { transport, calls } = heldTransport();
     const batches = createWorkflowStepBatches(transport);
     const recorded = [0, 1].map((n) => batches.record('wf_a', child(n), ok));
-    await vi.waitFor(() => expect(calls).toHaveLength(1));
+    await vi.waitFor(() => expect(calls).toHaveLength(1), { timeout: 15_000 });
     // Jobs waiting in the buffer claim while the record call is out: they do not wait on it…
     const early = batches.claim('wf_a', child(2));
-    await vi.waitFor(() => expect(calls).toHaveLength(2));
+    await vi.waitFor(() => expect(calls).toHaveLength(2), { timeout: 15_000 });
     expect(calls[1]).toMatchObject({ kind: 'claimMany', id: 'wf_a', size: 1 });
     // …but a claim and an outcome made while calls of their kinds are out wait for them.
     const late = [3, 4].map((n) => batches.claim('wf_a', child(n)));
@@ -73,10 +73,10 @@ describe('workflow step batches', () => {
     await turn();
     expect(calls).toHaveLength(2);
     calls[1]?.answer();
-    await vi.waitFor(() => expect(calls).toHaveLength(3));
+    await vi.waitFor(() => expect(calls).toHaveLength(3), { timeout: 15_000 });
     expect(calls[2]).toMatchObject({ kind: 'claimMany', id: 'wf_a', size: 2 });
     calls[0]?.answer();
-    await vi.waitFor(() => expect(calls).toHaveLength(4));
+    await vi.waitFor(() => expect(calls).toHaveLength(4), { timeout: 15_000 });
     expect(calls[3]).toMatchObject({ kind: 'recordMany', id: 'wf_a', size: 1 });
     calls[2]?.answer();
     calls[3]?.answer();
@@ -89,14 +89,14 @@ describe('workflow step batches', () => {
     transport.workflows.recordMany = () => Promise.reject(new Error('connection lost'));
     const batches = createWorkflowStepBatches(transport);
     const claimed = batches.claim('wf_a', child(0));
-    await vi.waitFor(() => expect(calls).toHaveLength(1));
+    await vi.waitFor(() => expect(calls).toHaveLength(1), { timeout: 15_000 });
     const claimedLater = batches.claim('wf_a', child(2));
     const records = [batches.record('wf_a', child(1), ok), batches.record('wf_a', child(3), ok)];
     calls[0]?.answer();
     await expect(claimed).resolves.toBe('claimed');
     for (const record of records) await expect(record).rejects.toThrow('connection lost');
     // The lane goes on after the failed call: the waiting claim is sent next.
-    await vi.waitFor(() => expect(calls).toHaveLength(2));
+    await vi.waitFor(() => expect(calls).toHaveLength(2), { timeout: 15_000 });
     expect(calls[1]).toMatchObject({ kind: 'claimMany', size: 1 });
     calls[1]?.answer();
     await expect(claimedLater).resolves.toBe('claimed');

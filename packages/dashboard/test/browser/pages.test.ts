@@ -93,7 +93,7 @@ describe('dashboard pages', () => {
     );
     await cell('reports', 'waiting').locator('a').focus();
     // No reload: the page must hear of the change on its own.
-    await cell('reports', 'waiting').filter({ hasText: /^3$/ }).waitFor({ timeout: 2000 });
+    await cell('reports', 'waiting').filter({ hasText: /^3$/ }).waitFor({ timeout: 15_000 });
     // The redrawn table keeps keyboard focus where it was.
     expect(await page.evaluate("document.activeElement.getAttribute('data-key')")).toBe(
       'reports/waiting',
@@ -376,7 +376,7 @@ describe('dashboard pages over Redis', () => {
       await enqueue(redisQueue, 'mail', [
         { task: 'shop.sendOrderEmail', input: { to: 'y@example.com' } },
       ]);
-      await cell('mail', 'waiting').filter({ hasText: /^1$/ }).waitFor({ timeout: 2000 });
+      await cell('mail', 'waiting').filter({ hasText: /^1$/ }).waitFor({ timeout: 15_000 });
 
       await page.goto(`${over.url}/jobs/${encodeURIComponent(id)}`);
       const attempts = page
@@ -395,7 +395,7 @@ describe('dashboard pages over Redis', () => {
         .getByRole('navigation', { name: 'Main' })
         .getByRole('link', { name: 'Overview' })
         .click();
-      await cell('mail', 'waiting').filter({ hasText: /^2$/ }).waitFor({ timeout: 2000 });
+      await cell('mail', 'waiting').filter({ hasText: /^2$/ }).waitFor({ timeout: 15_000 });
     } finally {
       await over.close();
       await redisQueue.close();

@@ -104,7 +104,7 @@ describe('a partitioned queue on the dashboard', () => {
 
     // A live redraw (a new job in a partition) keeps the partitions open.
     await enqueue(transport, P(2), [{ task: 'mail.send', input: { to: 'x@example.com' } }]);
-    await cell('mail', 'waiting').filter({ hasText: /^10$/ }).waitFor({ timeout: 5000 });
+    await cell('mail', 'waiting').filter({ hasText: /^10$/ }).waitFor({ timeout: 15_000 });
     expect(await rows.count()).toBe(4);
     expect(await cell(P(2), 'waiting').textContent()).toBe('1');
     await page.getByRole('button', { name: '4 partitions' }).click();
