@@ -60,7 +60,7 @@ export function scheduleSpecsKey(prefix: string, queue: string): string {
   return `${queueKeyBase(prefix, queue)}specs`;
 }
 
-/** The set of queues that have had schedules, which `schedules.list()` without queues reads. */
+/** The set of queues that have schedules, which `schedules.list()` without queues reads. */
 export function scheduleQueuesKey(prefix: string): string {
   return `${prefix}:schedule-queues`;
 }

@@ -54,6 +54,30 @@ export function redisSchedules(options: RedisSchedulesOptions): TransportSchedul
     return readUpsertReply(reply, specs.length);
   }
 
+  const register = async (queues: readonly string[]): Promise<void> => {
+    if (queues.length === 0) return;
+    await redisCall('register-schedule-queues', () =>
+      commands.sadd(scheduleQueuesKey(prefix), ...queues),
+    );
+  };
+  const schedulesIn = (queue: string) =>
+    redisCall('count-schedules', () => commands.hlen(scheduleSpecsKey(prefix, queue)));
+
+  /**
+   * Takes `queue` out of the set of queues with schedules when it has none left. The set is
+   * in a slot of its own, so this cannot be one atomic step with the queue's schedules: the
+   * count is read again after the removal and the queue put back when a schedule came
+   * meanwhile, and `upsert` registers its queues again after writing, so that whatever the
+   * order, a queue that holds schedules ends in the set.
+   */
+  async function unregisterIfEmpty(queue: string): Promise<void> {
+    if ((await schedulesIn(queue)) > 0) return;
+    await redisCall('unregister-schedule-queue', () =>
+      commands.srem(scheduleQueuesKey(prefix), queue),
+    );
+    if ((await schedulesIn(queue)) > 0) await register([queue]);
+  }
+
   async function listQueue(queue: string) {
     const reply = (await redisCall('list-schedules', () =>
       runScript(commands, 'list-schedules', ownKeys(queue), []),
@@ -69,10 +93,9 @@ export function redisSchedules(options: RedisSchedulesOptions): TransportSchedul
         if (own) own.push(position);
         else positions.set(spec.queue, [position]);
       });
-      // Registered first: a queue that holds schedules is always in the set.
-      await redisCall('register-schedule-queues', () =>
-        commands.sadd(scheduleQueuesKey(prefix), ...positions.keys()),
-      );
+      // Registered first, so that a queue that holds schedules is in the set, and again
+      // after, in case a removal of the queue's last schedule took it out meanwhile.
+      await register([...positions.keys()]);
       const outcomes: UpsertOutcome[] = new Array(specs.length);
       await Promise.all(
         [...positions].map(async ([queue, own]) => {
@@ -88,6 +111,7 @@ export function redisSchedules(options: RedisSchedulesOptions): TransportSchedul
           }
         }),
       );
+      await register([...positions.keys()]);
       return outcomes;
     },
 
@@ -95,6 +119,7 @@ export function redisSchedules(options: RedisSchedulesOptions): TransportSchedul
       const removed = await redisCall('remove-schedule', () =>
         runScript(commands, 'remove-schedule', ownKeys(queue), [id]),
       );
+      if (Number(removed) === 1) await unregisterIfEmpty(queue);
       return Number(removed) === 1;
     },
 
@@ -117,6 +142,13 @@ export function redisSchedules(options: RedisSchedulesOptions): TransportSchedul
       }
       const sorted = [...names].sort();
       const lists = await Promise.all(sorted.map(listQueue));
+      // Queues whose schedules are all gone (removed before removals unregistered them) leave
+      // the set as a whole listing finds them.
+      if (queues === undefined) {
+        await Promise.all(
+          sorted.filter((_, n) => lists[n]?.schedules.length === 0).map(unregisterIfEmpty),
+        );
+      }
       const schedules: ScheduleState[] = [];
       let now = 0;
       for (const list of lists) {

@@ -143,6 +143,32 @@ describe('schedules on Redis', () => {
     expect(after.filter((queue) => queues.includes(queue))).toEqual([]);
   });
 
+  it('takes a queue out of the registry when its last schedule goes, and leaves the others', async () => {
+    const { schedules } = transport();
+    const redis = admin();
+    const registered = async () => redis.smembers('conveyor:schedule-queues');
+    const [a, b] = [uniqueQueue('sched-prune'), uniqueQueue('sched-prune')] as [string, string];
+    await schedules.upsert([specOf(a, 'one'), specOf(a, 'two'), specOf(b, 'one')]);
+    expect(await registered()).toEqual(expect.arrayContaining([a, b]));
+    // One of two gone: the queue still has a schedule, and stays.
+    expect(await schedules.remove(a, 'one')).toBe(true);
+    expect(await registered()).toContain(a);
+    expect(await schedules.remove(a, 'two')).toBe(true);
+    expect(await registered()).not.toContain(a);
+    expect(await registered()).toContain(b);
+    // A schedule made again registers its queue again.
+    await schedules.upsert([specOf(a, 'three')]);
+    expect(await registered()).toContain(a);
+    // A queue left in the registry with no schedules (as removals before this left them) is
+    // taken out by a listing of every queue; one with schedules is not.
+    const stale = uniqueQueue('sched-prune');
+    await redis.sadd('conveyor:schedule-queues', stale);
+    const listed = (await schedules.list()).schedules.map((state) => state.spec.queue);
+    expect(listed).toEqual(expect.arrayContaining([a, b]));
+    expect(await registered()).not.toContain(stale);
+    expect(await registered()).toEqual(expect.arrayContaining([a, b]));
+  });
+
   it('upserts a large batch over several queues in chunks, answering in order', async () => {
     const { schedules } = transport();
     const [a, b] = [uniqueQueue('sched-batch'), uniqueQueue('sched-batch')] as [string, string];
