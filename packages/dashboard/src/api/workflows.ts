@@ -69,7 +69,7 @@ async function act(
   throw new DashboardError('CONFLICT', workflowConflictMessage(id, outcome.status, action));
 }
 
-/** `<updatedAt>:<id>` of the last workflow of a page, where the next one starts. */
+/** `<at>:<id>` of the last workflow of a page (`at`: when it began to run), where the next one starts. */
 function parseAfter(value: string | undefined): { at: number; id: string } | undefined {
   if (value === undefined) return undefined;
   const colon = value.indexOf(':');
