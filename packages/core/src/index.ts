@@ -193,6 +193,7 @@ export type {
   StepOutcome,
   StepOutcomeItem,
   TransportWorkflows,
+  WorkflowGetOptions,
   WorkflowRecord,
   WorkflowStartRequest,
   WorkflowStartResult,

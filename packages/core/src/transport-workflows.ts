@@ -150,6 +150,12 @@ export interface ExpandResult extends RecordResult {
   children?: MapChildren;
 }
 
+/** What `workflows.get` reads [W9]. */
+export interface WorkflowGetOptions {
+  /** False: a map step's children are left out of `steps`. Default true. */
+  children?: boolean;
+}
+
 /** A workflow `idle` answers, and where a next `idle` call goes on from [W15]. */
 export interface IdleWorkflow {
   id: string;
@@ -255,8 +261,13 @@ export interface TransportWorkflows {
   running(limit: number, after?: IdleWorkflow): Promise<IdleWorkflow[]>;
   /** A workflow's outbox entries, oldest first [W8]. */
   outbox(workflowId: string): Promise<DispatchEntry[]>;
-  /** The record, or null when there is none (never started, or expired after it ended) [W9]. */
-  get(workflowId: string): Promise<WorkflowRecord | null>;
+  /**
+   * The record, or null when there is none (never started, or expired after it ended) [W9].
+   * With `{ children: false }`, `steps` leaves out a map step's children (the step itself
+   * stays): a read that costs the same for a map of 10,000 children as for one of ten, for
+   * lists that show where a workflow stands.
+   */
+  get(workflowId: string, options?: WorkflowGetOptions): Promise<WorkflowRecord | null>;
   /**
    * Stored results of a step, in order: one for a step; for a map stage, children `from` to
    * `from + count - 1` (absent for a skipped child) [W10].

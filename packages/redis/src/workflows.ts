@@ -228,9 +228,10 @@ export function redisWorkflows(options: RedisWorkflowsOptions): TransportWorkflo
       return readEntries((await call('wf-outbox', id))[1]);
     },
 
-    async get(id) {
-      const reply = await call('wf-get', id);
-      return reply.length < 2 ? null : decodeRecord(id, reply.slice(1));
+    async get(id, options) {
+      const children = options?.children !== false;
+      const reply = await call('wf-get', id, [children ? '1' : '0']);
+      return reply.length < 2 ? null : decodeRecord(id, reply.slice(1), { children });
     },
 
     async results(id, step, range) {

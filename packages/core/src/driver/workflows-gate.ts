@@ -103,10 +103,15 @@ export function gateWorkflows(
         assertWorkflowId(id);
         return workflows.outbox(id);
       }),
-    get: (id) =>
+    get: (id, options) =>
       gated(gate, () => {
         assertWorkflowId(id);
-        return workflows.get(id);
+        if (options === undefined) return workflows.get(id);
+        const children = (options as { children?: unknown } | null)?.children;
+        if (typeof options !== 'object' || options === null || !isOptionalBoolean(children)) {
+          throw new InvalidOptionError('options', options, '{ children?: boolean }, or nothing');
+        }
+        return children === false ? workflows.get(id, { children }) : workflows.get(id);
       }),
     results: (id, step, range) =>
       gated(gate, () => {
@@ -160,4 +165,8 @@ function checkCursor(after: unknown, listing: 'idle' | 'running'): IdleWorkflow 
   }
   assertWorkflowId(cursor.id);
   return { at: cursor.at, id: cursor.id };
+}
+
+function isOptionalBoolean(value: unknown): value is boolean | undefined {
+  return value === undefined || typeof value === 'boolean';
 }

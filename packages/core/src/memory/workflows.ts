@@ -289,9 +289,12 @@ export function createMemoryWorkflows(options: MemoryWorkflowsOptions): Transpor
       return run ? structuredClone(run.outbox) : [];
     },
 
-    async get(id) {
+    async get(id, options) {
       const { run } = begin(id);
-      return run ? structuredClone(run.record) : null;
+      if (!run) return null;
+      if (options?.children !== false) return structuredClone(run.record);
+      const steps = run.record.steps.filter((step) => step.child === undefined);
+      return structuredClone({ ...run.record, steps });
     },
 
     async results(id, step, range) {

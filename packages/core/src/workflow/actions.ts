@@ -38,7 +38,8 @@ export async function actOnWorkflow(
       return { done: true, jobIds: dispatch.map((entry) => entry.jobId) };
     }
   }
-  return { done: false, status: (await workflows.get(id))?.status ?? 'gone' };
+  const record = await workflows.get(id, { children: false });
+  return { done: false, status: record?.status ?? 'gone' };
 }
 
 /** Why `action` was refused on a run in `status` (not `gone`), and what can be done. */

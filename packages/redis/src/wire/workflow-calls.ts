@@ -128,9 +128,14 @@ function hashOf(flat: unknown): Map<string, string> {
 
 /**
  * wf-get.lua's reply (`[meta, steps, errors]`, each HGETALL's) as a record: steps in plan
- * order, a map step's children after it by index, then the compensations.
+ * order, a map step's children after it by index (unless `children` is false: wf-get.lua
+ * then read none), then the compensations.
  */
-export function decodeRecord(id: string, reply: readonly unknown[]): WorkflowRecord {
+export function decodeRecord(
+  id: string,
+  reply: readonly unknown[],
+  { children = true }: { children?: boolean } = {},
+): WorkflowRecord {
   const meta = hashOf(reply[0]);
   const steps = hashOf(reply[1]);
   const errors = hashOf(reply[2]);
@@ -159,7 +164,7 @@ export function decodeRecord(id: string, reply: readonly unknown[]): WorkflowRec
   for (const stage of plan.stages) {
     for (const def of stage.steps) {
       add(def);
-      const count = Number(meta.get(`n:${def.name}`) ?? 0);
+      const count = children ? Number(meta.get(`n:${def.name}`) ?? 0) : 0;
       for (let child = 0; child < count; child++) add(def, child);
     }
   }

@@ -9,6 +9,7 @@ import {
   failed,
   mapStage,
   ok,
+  orderPlan,
   planOf,
   planStep,
   recordOf,
@@ -227,6 +228,41 @@ export function workflowMapRules(harness: ConformanceHarness): void {
       expect(fail.status).toBe('failed');
       expect(fail.cancel).toEqual([workflowJobId(hard.queue, other, 'each', 2)]);
       expect((await recordOf(workflows, other)).failure).toMatchObject({ step: 'each', child: 1 });
+    });
+
+    it('[W9] get with children: false answers the record without map children, the rest as a full get has it (states, jobs, errors); anything but a boolean is refused', async ({
+      skip,
+    }) => {
+      const { workflows } = await workflowsOf(ctx, skip);
+      const { plan } = mapPlan('continue');
+      const id = newWorkflowId();
+      await workflows.start({ id, plan, input: { order: 7 } });
+      await workflows.record(id, { step: 'split' }, ok(null));
+      await workflows.expand(id, 'each', ['a', 'b', 'c'], 10);
+      await workflows.record(id, { step: 'each', child: 1 }, failed('bad b'));
+      await workflows.record(id, { step: 'each', child: 0 }, ok('A'));
+      const full = await recordOf(workflows, id);
+      expect(full.steps.filter((step) => step.child !== undefined)).toHaveLength(3);
+      const summary = await workflows.get(id, { children: false });
+      expect(summary).toEqual({
+        ...full,
+        steps: full.steps.filter((step) => step.child === undefined),
+      });
+      expect(await workflows.get(id, {})).toEqual(full);
+      // A failed plan step keeps its error in the summary too.
+      const order = orderPlan('fail');
+      const other = newWorkflowId();
+      await workflows.start({ id: other, plan: order.plan, input: null });
+      await workflows.record(other, { step: 'reserve' }, failed('out of stock'));
+      const failedRecord = await recordOf(workflows, other);
+      expect(failedRecord.steps.find((step) => step.step === 'reserve')?.error?.message).toBe(
+        'out of stock',
+      );
+      expect(await workflows.get(other, { children: false })).toEqual(failedRecord);
+      expect(await workflows.get(newWorkflowId(), { children: false })).toBeNull();
+      await expect(
+        workflows.get(id, { children: 'no' } as unknown as { children: boolean }),
+      ).rejects.toMatchObject({ code: 'INVALID_OPTION' });
     });
 
     it('[W10] 1,000 children recorded concurrently in any order: their results come back in item order, by range too, and the fan-in is ready once', async ({
