@@ -1,5 +1,6 @@
 import { type BenchCase, JOBS_PER_SEC, type Metric, REDIS_CPU, WORKER_CPU } from '../case-types.js';
 import type { Sizes } from '../plan.js';
+import { createWorkerPool, type WorkerPool } from '../worker-pool.js';
 import { processingRun } from './processing-run.js';
 
 const n = (value: number) => value.toLocaleString('en-US');
@@ -90,15 +91,17 @@ export const retryHeavy: BenchCase = {
 };
 
 /**
- * Case 9: the same queue drained by 1, 2 or 4 worker processes. The pool's processes live for
- * the whole bench, but the second to fourth are used by no case before this one, so a first
- * timed run would measure their JIT warm-up (a fixed cost per process that a 30,000-job run
- * cannot hide; docs/benchmarks/history.md, "Scale-out"). Each system therefore drains one
- * untimed queue on the same processes first, as a long-running worker would have done before
- * any measurement: `processes` times the timed size, so that each process has run about as
- * many jobs as one process does in a timed run (with a warm-up of the timed size alone, each
- * of 4 processes had run 7,500 jobs, and their compiler threads still cost 17 µs a job
- * against 6 µs for one process; profile-scale.ts).
+ * Case 9: the same queue drained by 1, 2 or 4 worker processes. Each scale case starts a pool
+ * of its own, so that every process it times is as warm as the others: the shared pool's first
+ * process has run every case before this one (over a million jobs in a full run) and, on 4 Dec,
+ * used 5.8 µs of worker CPU per job against 14.5 for two processes that had run only this
+ * case's warm-up; the ratio then measured JIT warmth, not scale-out (docs/benchmarks/history.md).
+ * JIT warm-up is a fixed cost per process that a 30,000-job run cannot hide, so each system
+ * first drains one untimed queue on the case's processes, as a long-running worker would have
+ * done before any measurement: `processes` times the timed size, so that each process has run
+ * about as many jobs as one process does in a timed run (with a warm-up of the timed size
+ * alone, each of 4 processes had run 7,500 jobs, and their compiler threads still cost 17 µs a
+ * job against 6 µs for one process; profile-scale.ts).
  */
 export function scaleOut(processes: number): BenchCase {
   return {
@@ -106,22 +109,32 @@ export function scaleOut(processes: number): BenchCase {
     group: 9,
     title: `Scale-out, ${processes} worker process${processes === 1 ? '' : 'es'}`,
     describe: (s) =>
-      `${n(s.scaleOut)} jobs queued, then ${processes} worker process${processes === 1 ? '' : 'es'} at concurrency 50 each; per system, one untimed run of ${processes === 1 ? 'the same size' : `${processes} × that size`} on the same processes first (warm-up)`,
+      `${n(s.scaleOut)} jobs queued, then ${processes} worker process${processes === 1 ? '' : 'es'} at concurrency 50 each, started for this case; per system, one untimed run of ${processes === 1 ? 'the same size' : `${processes} × that size`} on the same processes first (warm-up)`,
     metrics: [...PROCESSING_METRICS, REDIS_CORES, WORKER_CORES],
     heavy: true,
-    processes: () => processes,
     async run(system, context) {
+      let pool = context.state.get(POOL) as WorkerPool | undefined;
+      if (!pool) {
+        pool = createWorkerPool(processes);
+        context.state.set(POOL, pool);
+      }
+      const own = { ...context, pool };
       const plan = { queued: context.sizes.scaleOut, concurrency: 50, processes };
       const warmed = `warmed:${system.name}`;
       if (!context.state.has(warmed)) {
-        const warmUp = await processingRun(system, context, {
+        const warmUp = await processingRun(system, own, {
           ...plan,
           queued: plan.queued * processes,
         });
         if (warmUp.invalid) return warmUp;
         context.state.set(warmed, true);
       }
-      return processingRun(system, context, plan);
+      return processingRun(system, own, plan);
+    },
+    async finish(state) {
+      await (state.get(POOL) as WorkerPool | undefined)?.close();
     },
   };
 }
+
+const POOL = 'pool';
