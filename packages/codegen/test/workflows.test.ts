@@ -40,7 +40,13 @@ describe('workflow plans written by codegen', () => {
     const onFailures = plan.stages.flatMap((stage) => stage.steps.map((step) => step.onFailure));
     expect(onFailures).toContainEqual('continue');
     expect(onFailures).toContainEqual({ compensate: 'cancel' });
-    expect(registry.workflows).toEqual([placeOrder]);
+    // The worker's copy carries the input schema's fingerprint, the same as the producer's
+    // contract: a run stores the producer's and the worker compares the two.
+    expect(client.placeOrderContract.fingerprint).toMatch(/^[0-9a-f]{16}$/);
+    expect(registry.workflows).toEqual([
+      { ...placeOrder, fingerprint: client.placeOrderContract.fingerprint },
+    ]);
+    expect(Object.isFrozen(registry.workflows[0])).toBe(true);
     // The contract decodes the last stage's results with its steps' task contracts.
     expect(Object.keys(client.placeOrderContract.lastStage ?? {})).toEqual(['confirm', 'deliver']);
   });

@@ -109,6 +109,7 @@ export function createClientWorkflows(
       const request: WorkflowStartRequest = { id, plan, input: sent };
       if (call.idempotencyKey !== undefined) request.idempotencyKey = call.idempotencyKey;
       if (deadline !== undefined) request.deadline = deadline;
+      if (workflow.fingerprint !== undefined) request.inputSchema = workflow.fingerprint;
       const started = await withWorkflows.workflows.start(request);
       await applyWorkflowEffects(withWorkflows, started.id, { dispatch: started.dispatch });
       return createWorkflowHandle<WorkflowResultOf<W>>(

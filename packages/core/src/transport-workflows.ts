@@ -77,6 +77,12 @@ export interface WorkflowStartRequest {
   idempotencyKey?: string;
   /** ms since the epoch: a workflow still running then is failed (`WORKFLOW_TIMED_OUT`). */
   deadline?: number;
+  /**
+   * Fingerprint of the input schema the producer validated with (codegen's, as a job
+   * envelope's `schema`): stored with the record, so that a worker whose definition has
+   * another one can say so.
+   */
+  inputSchema?: string;
 }
 
 export interface WorkflowStartResult {
@@ -192,6 +198,8 @@ export interface WorkflowRecord {
   updatedAt: number;
   finishedAt?: number;
   deadline?: number;
+  /** The start request's `inputSchema`, when it had one. */
+  inputSchema?: string;
 }
 
 /**

@@ -124,6 +124,7 @@ export function createWorker(options: WorkerOptions): Worker {
         catalog: config.workflows,
         registry,
         logger,
+        emit,
         random,
         clock,
         maxChildren: config.maxWorkflowChildren,

@@ -8,7 +8,8 @@ import { createImportSet, quote, relativeSpecifier } from './imports.js';
  * its schema fingerprint, so the worker can count jobs sent by producers on another schema.
  * With schedules, it exports them too (`schedules`), each bound to the registry's copy of
  * its task, so that the jobs a schedule fires carry the task's fingerprint as well. With
- * workflows, it exports them (`workflows`), sorted by name, for the workers that run their steps.
+ * workflows, it exports them (`workflows`), sorted by name, for the workers that run their steps,
+ * each stamped the same way with its input schema's fingerprint.
  */
 export function emitRegistry(
   tasks: readonly ResolvedTask[],
@@ -22,6 +23,7 @@ export function emitRegistry(
     'AnyWorkflow',
     'withFingerprint',
     'withRegisteredTask',
+    'withWorkflowFingerprint',
   ];
   const imports = createImportSet([...reserved, 'tasks', 'schedules', 'workflows']);
   const entries = tasks.map((task) => {
@@ -35,7 +37,8 @@ export function emitRegistry(
   });
   const workflowEntries = workflows.map((workflow) => {
     const specifier = relativeSpecifier(options.outFile, workflow.file, options.importExtension);
-    return `  ${imports.add(specifier, workflow.exportName, workflow.exportName, false)},`;
+    const local = imports.add(specifier, workflow.exportName, workflow.exportName, false);
+    return `  withWorkflowFingerprint(${local}, ${quote(workflow.fingerprint)}),`;
   });
   const coreTypes = [
     ...(schedules.length > 0 ? ['AnySchedule'] : []),
@@ -46,6 +49,11 @@ export function emitRegistry(
     workflows.length === 0
       ? []
       : [
+          '',
+          '/** A copy of the workflow carrying its input schema fingerprint (definitions are frozen). */',
+          'function withWorkflowFingerprint(workflow: AnyWorkflow, fingerprint: string): AnyWorkflow {',
+          '  return Object.freeze({ ...workflow, fingerprint });',
+          '}',
           '',
           '/** Every workflow the task files export, sorted by name. Workers run their steps. */',
           'export const workflows: readonly AnyWorkflow[] = [',

@@ -143,6 +143,17 @@ export function checkStart(request: unknown, maxBytes: number): WorkflowStartReq
     }
     checked.deadline = deadline;
   }
+  if (r.inputSchema !== undefined) {
+    const schema = r.inputSchema;
+    if (typeof schema !== 'string' || !/^[\x21-\x7e]{1,128}$/.test(schema)) {
+      throw new InvalidOptionError(
+        'inputSchema',
+        schema,
+        'a schema fingerprint: 1–128 printable ASCII characters, no space (codegen writes 16 hex digits)',
+      );
+    }
+    checked.inputSchema = schema;
+  }
   return checked;
 }
 

@@ -67,6 +67,7 @@ export function createRun(request: WorkflowStartRequest, now: number, fx: Effect
     updatedAt: now,
   };
   if (request.deadline !== undefined) record.deadline = request.deadline;
+  if (request.inputSchema !== undefined) record.inputSchema = request.inputSchema;
   const run: Run = {
     record,
     units: new Map(),

@@ -23,6 +23,11 @@ export interface WorkflowDefinition<
   readonly input: TInput;
   readonly stages: readonly WorkflowStage[];
   readonly compensations: readonly WorkflowStep[];
+  /**
+   * Fingerprint of the input schema, set by codegen's worker registry (on a copy), as task
+   * definitions carry theirs: a worker compares it with the one a run was started with.
+   */
+  readonly fingerprint?: string | undefined;
   /** Type-level only. Never set at run time. */
   readonly '~result'?: TResult;
 }

@@ -1677,10 +1677,11 @@ return { ops(), 1, fx.dispatch }
 -- KEYS: [1]–[7] the workflow's keys (includes/wf.lua): [1] meta, [2] steps, [3] errors,
 --       [4] results, [5] items, [6] outbox, [7] outbox order.
 -- ARGV: [1] result TTL (ms), [2] workflow id, [3] input JSON, [4] plan JSON, [5] idempotency
---       key or '', [6] deadline (ms) or '', [7] the workflow's name, [8] the stage count n,
---       [9]..[8+n] each stage as \`<kind> <step> <step> …\`, then each step of the plan and
---       its compensations as two arguments, its name and \`<stage>|<policy>|<queue>|<fragment>\`
---       (the d:<step> field; src/wire/workflow-calls.ts, startArgs).
+--       key or '', [6] deadline (ms) or '', [7] the workflow's name, [8] the input schema's
+--       fingerprint or '', [9] the stage count n, [10]..[9+n] each stage as \`<kind> <step>
+--       <step> …\`, then each step of the plan and its compensations as two arguments, its
+--       name and \`<stage>|<policy>|<queue>|<fragment>\` (the d:<step> field;
+--       src/wire/workflow-calls.ts, startArgs).
 -- Returns: {ops, 'dup'} when a workflow with this id exists (nothing changes); else
 --          {ops, 'new', entries}: the dispatch entries' JSON.
 
@@ -1689,9 +1690,9 @@ return { ops(), 1, fx.dispatch }
 if redis.call('EXISTS', K_META) == 1 then
   return { ops(), 'dup' }
 end
-local stages = tonumber(ARGV[8])
+local stages = tonumber(ARGV[9])
 local fields = { 'plan', ARGV[4], 'in', ARGV[3], 'st', 'running', 'sg', '0', 'ca', now_s,
-  'ua', now_s, 'v', '1', 'oq', '0', 'ns', ARGV[8], 'wn', ARGV[7] }
+  'ua', now_s, 'v', '1', 'oq', '0', 'ns', ARGV[9], 'wn', ARGV[7] }
 if ARGV[5] ~= '' then
   fields[#fields + 1] = 'ik'
   fields[#fields + 1] = ARGV[5]
@@ -1700,12 +1701,16 @@ if ARGV[6] ~= '' then
   fields[#fields + 1] = 'dl'
   fields[#fields + 1] = ARGV[6]
 end
+if ARGV[8] ~= '' then
+  fields[#fields + 1] = 'is'
+  fields[#fields + 1] = ARGV[8]
+end
 for n = 0, stages - 1 do
   fields[#fields + 1] = 'g' .. n
-  fields[#fields + 1] = ARGV[9 + n]
+  fields[#fields + 1] = ARGV[10 + n]
 end
 local steps = {}
-for a = 9 + stages, #ARGV, 2 do
+for a = 10 + stages, #ARGV, 2 do
   fields[#fields + 1] = 'd:' .. ARGV[a]
   fields[#fields + 1] = ARGV[a + 1]
   steps[#steps + 1] = ARGV[a]
@@ -2810,6 +2815,7 @@ end
 --             ca    createdAt   ua updatedAt   fa finishedAt   dl deadline (ms, Redis TIME)
 --             fl    the failure JSON \`{"step":…,"child":…,"error":…}\`
 --             ik    the idempotency key, when started with one
+--             is    the input schema's fingerprint, when started with one (read by \`get\` only)
 --             v     version: one more at every call that changes the record (src/workflows-index.ts)
 --             oq    the outbox's sequence number    ns  the number of stages
 --             g<n>  stage n: \`<kind> <step> <step> …\`, kind s (step), p (parallel) or m (map)

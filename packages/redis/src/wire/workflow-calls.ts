@@ -38,7 +38,7 @@ function stepField(step: WorkflowPlanStep, stage: number): string {
 
 /**
  * wf-start.lua's arguments after the TTL and id: the input and plan JSON, the key, the
- * deadline, the name, the stages, then each step's policy and dispatch fields, flattened at
+ * deadline, the name, the input schema's fingerprint, the stages, then each step's policy and dispatch fields, flattened at
  * start so that no later script decodes the plan.
  */
 export function startArgs(request: WorkflowStartRequest): string[] {
@@ -49,6 +49,7 @@ export function startArgs(request: WorkflowStartRequest): string[] {
     request.idempotencyKey ?? '',
     request.deadline === undefined ? '' : String(request.deadline),
     plan.workflow,
+    request.inputSchema ?? '',
     String(plan.stages.length),
   ];
   for (const stage of plan.stages) {
@@ -185,6 +186,8 @@ export function decodeRecord(
   if (finishedAt !== undefined) record.finishedAt = Number(finishedAt);
   const deadline = meta.get('dl');
   if (deadline !== undefined) record.deadline = Number(deadline);
+  const inputSchema = meta.get('is');
+  if (inputSchema !== undefined) record.inputSchema = inputSchema;
   return record;
 }
 

@@ -41,13 +41,16 @@ export function resolveWorkflows(
       );
     }
     const known = byName.get(workflow.name);
-    if (known !== undefined && known.definition !== workflow) {
+    // The same workflow, or a copy of it (codegen's registry stamps each workflow with its
+    // input schema fingerprint in a copy, which shares the stages): the stamped one is kept.
+    if (known !== undefined && known.definition.stages !== workflow.stages) {
       throw new InvalidOptionError(
         'workflows',
         workflow.name,
         'one definition per workflow name (two different workflows have this name)',
       );
     }
+    if (known !== undefined && workflow.fingerprint === undefined) continue;
     byName.set(workflow.name, { definition: workflow, plan: workflowPlan(workflow) });
     const steps = [...workflow.stages.flatMap((stage) => stage.steps), ...workflow.compensations];
     for (const step of steps) {

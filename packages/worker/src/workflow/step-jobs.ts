@@ -21,6 +21,8 @@ import { failedOutcome, type JobOutcome } from '@conveyor/core/worker';
 import { retryableFailure } from '../error-outcome.js';
 import { WorkerError } from '../errors.js';
 import { type HeldJob, jobFields } from '../held-job.js';
+import { checkWorkflowSchemaSkew } from '../schema-skew.js';
+import type { WorkerEvent } from '../stats.js';
 import type { WorkflowCatalog } from './catalog.js';
 import {
   UnknownWorkflowError,
@@ -85,13 +87,15 @@ export function createWorkflowStepJobs(options: {
   catalog: WorkflowCatalog;
   registry: TaskRegistry;
   logger: Logger;
+  /** Counts what happened (a schema skew). */
+  emit: (event: WorkerEvent) => void;
   random: () => number;
   clock: Clock;
   maxChildren: number;
   /** Settles the job (the worker's own end). */
   end: (job: HeldJob, outcome: JobOutcome) => void;
 }): WorkflowStepJobs {
-  const { transport, catalog, registry, logger, random, clock, maxChildren } = options;
+  const { transport, catalog, registry, logger, emit, random, clock, maxChildren } = options;
   const { workflows } = transport;
   /** Jobs whose final outcome is on its way to their workflow. */
   const recording = new WeakSet<HeldJob>();
@@ -143,6 +147,8 @@ export function createWorkflowStepJobs(options: {
       );
       return { outcome: failed(job, error, false), record: true };
     }
+    const run = { workflow: name, id: ref.id, producerSchema: record.inputSchema };
+    checkWorkflowSchemaSkew(job, run, known.definition.fingerprint, emit, logger);
     const work = await stepWork(workflows, known.definition, record, ref);
     if (work.kind === 'run') {
       const { envelope } = job.reservation;

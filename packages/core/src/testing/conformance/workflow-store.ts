@@ -54,7 +54,7 @@ export function workflowStoreRules(harness: ConformanceHarness): void {
       expect(await workflows.outbox(newWorkflowId())).toEqual([]);
     });
 
-    it('[W9] get answers null for a workflow never started; a running one is kept however long it runs', async ({
+    it('[W9] get answers null for a workflow never started; a running one is kept however long it runs, with the input schema fingerprint it was started with', async ({
       skip,
     }) => {
       const { workflows } = await workflowsOf(ctx, skip);
@@ -63,7 +63,14 @@ export function workflowStoreRules(harness: ConformanceHarness): void {
       const id = newWorkflowId();
       await workflows.start({ id, plan, input: { big: 'x'.repeat(1000) } });
       await ctx.advance(20);
-      expect((await recordOf(workflows, id)).status).toBe('running');
+      const record = await recordOf(workflows, id);
+      expect(record.status).toBe('running');
+      expect(record.inputSchema).toBeUndefined();
+      const stamped = newWorkflowId();
+      await workflows.start({ id: stamped, plan, input: null, inputSchema: '6ba1551174c8a6b7' });
+      expect((await recordOf(workflows, stamped)).inputSchema).toBe('6ba1551174c8a6b7');
+      const children = await workflows.get(stamped, { children: false });
+      expect(children?.inputSchema).toBe('6ba1551174c8a6b7');
     });
 
     it('[W11] cancel ends a running workflow: open steps cancelled, jobs of ready and running ones listed; nothing starts or moves after it', async ({
@@ -205,6 +212,11 @@ export function workflowStoreRules(harness: ConformanceHarness): void {
       expect(await code(() => workflows.start({ id: 'not-a-workflow', plan, input: null }))).toBe(
         'INVALID_OPTION',
       );
+      for (const inputSchema of ['', 'has space', 7, 'x'.repeat(129)]) {
+        expect(
+          await code(() => workflows.start({ id, plan, input: null, inputSchema } as never)),
+        ).toBe('INVALID_OPTION');
+      }
       expect(await code(() => workflows.start({ id, plan, input: () => 1 } as never))).toBe(
         'NOT_JSON',
       );

@@ -11,6 +11,7 @@
 --             ca    createdAt   ua updatedAt   fa finishedAt   dl deadline (ms, Redis TIME)
 --             fl    the failure JSON `{"step":…,"child":…,"error":…}`
 --             ik    the idempotency key, when started with one
+--             is    the input schema's fingerprint, when started with one (read by `get` only)
 --             v     version: one more at every call that changes the record (src/workflows-index.ts)
 --             oq    the outbox's sequence number    ns  the number of stages
 --             g<n>  stage n: `<kind> <step> <step> …`, kind s (step), p (parallel) or m (map)
