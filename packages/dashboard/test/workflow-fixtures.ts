@@ -74,14 +74,22 @@ export function withWorkflows(transport: Transport): TransportWith<'workflows'> 
   return transport as TransportWith<'workflows'>;
 }
 
-/** Starts placeOrder and enqueues its first step's job; `settle` runs a step by hand. */
-export async function startOrder(transport: Transport, skus = ['a', 'b', 'c']) {
+/**
+ * Starts placeOrder and enqueues its first step's job; `settle` runs a step by hand.
+ * `inputSchema`: the input schema fingerprint a generated stub would send.
+ */
+export async function startOrder(
+  transport: Transport,
+  skus = ['a', 'b', 'c'],
+  inputSchema?: string,
+) {
   const wf = withWorkflows(transport);
   const id = newWorkflowId();
   const started = await wf.workflows.start({
     id,
     plan: workflowPlan(placeOrder),
     input: { orderId: 'o-1', skus, card: { number: '4242' } },
+    ...(inputSchema !== undefined && { inputSchema }),
   });
   await applyWorkflowEffects(wf, id, started);
   const settle = async (address: StepAddress, outcome: StepOutcome) => {

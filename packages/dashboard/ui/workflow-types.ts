@@ -62,6 +62,8 @@ export interface WorkflowView {
   name: string;
   status: WorkflowStatus;
   fingerprint: string;
+  /** The fingerprint of the input schema the run was started with, when the producer sent one. */
+  inputSchema?: string;
   input: Json;
   failure?: { step: string; child?: number; error: StepError };
   createdAt: number;

@@ -76,6 +76,8 @@ export interface WorkflowView {
   name: string;
   status: WorkflowStatus;
   fingerprint: string;
+  /** The fingerprint of the input schema the run was started with, when the producer sent one. */
+  inputSchema?: string;
   input: JsonValue;
   /** The failure that started a compensation or failed the workflow. */
   failure?: { step: string; child?: number; error: WorkflowErrorView };
@@ -202,6 +204,7 @@ export function describeWorkflow(
     name: plan.workflow,
     status: record.status,
     fingerprint: plan.fingerprint,
+    ...(record.inputSchema !== undefined && { inputSchema: record.inputSchema }),
     input: record.input,
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,

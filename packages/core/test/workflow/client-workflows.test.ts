@@ -347,14 +347,23 @@ describe('last stage results', () => {
       'shop.placeOrder',
       typeof OrderInput,
       { status: 'fulfilled' }
-    >({ name: 'shop.placeOrder', input: OrderInput, plan: workflowPlan(placeOrder) });
+    >({
+      name: 'shop.placeOrder',
+      input: OrderInput,
+      plan: workflowPlan(placeOrder),
+      fingerprint: '0123456789abcdef',
+    });
     const { transport, client } = setup();
     const stub = bindWorkflow(() => client, contract);
     expect(stub.name).toBe('shop.placeOrder');
     const run = await stub.delay(order, { idempotencyKey: 'k' });
-    expect((await transport.workflows.get(run.id))?.plan.fingerprint).toBe(
-      workflowPlan(placeOrder).fingerprint,
-    );
+    const stored = await transport.workflows.get(run.id);
+    expect(stored?.plan.fingerprint).toBe(workflowPlan(placeOrder).fingerprint);
+    // The input schema's fingerprint goes with the start, and the status view shows it.
+    expect(stored?.inputSchema).toBe('0123456789abcdef');
+    expect((await run.status({ attempts: false }))?.inputSchema).toBe('0123456789abcdef');
+    const direct = await client.workflows.start(placeOrder, order);
+    expect((await direct.status({ attempts: false }))?.inputSchema).toBeUndefined();
     await driveSteps(transport, placeOrder);
     await expect(stub.handle(run.id).result()).resolves.toEqual({ status: 'fulfilled' });
     expect((await stub.start(order, { idempotencyKey: 'k' })).id).toBe(run.id);

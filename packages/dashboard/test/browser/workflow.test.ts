@@ -48,7 +48,11 @@ const step = (name: string) => page.locator(`.wf-stages [data-step="${name}"]`);
 describe('/workflows/<id>', () => {
   it('draws the stages and steps with their states, and Cancel ends the workflow', async () => {
     const skus = Array.from({ length: 24 }, (_, index) => `sku-${index}`);
-    const { id, workflows, advance, settle } = await startOrder(transport, skus);
+    const { id, workflows, advance, settle } = await startOrder(
+      transport,
+      skus,
+      '6ba1551174c8a6b7',
+    );
     await advance();
     await settle({ step: 'charge', child: 2 }, { ok: true, result: 1 });
     await settle({ step: 'charge', child: 3 }, { ok: true, result: 1 });
@@ -92,6 +96,10 @@ describe('/workflows/<id>', () => {
       .locator('pre')
       .textContent();
     expect(JSON.parse(input ?? '')).toMatchObject({ card: { number: '[redacted]' } });
+    // The fingerprint of the input schema the run was started with.
+    expect(await page.locator('dl.props').textContent()).toContain(
+      'Input schema fingerprint6ba1551174c8a6b7',
+    );
     await page.locator('.page-head .badge', { hasText: 'running' }).waitFor();
     expect(await page.getByRole('button', { name: 'Retry' }).isDisabled()).toBe(true);
     await page.screenshot({ path: join(shots, 'workflow.png'), fullPage: true });

@@ -234,6 +234,9 @@ function summary(view: WorkflowView): HTMLElement {
         ])
       : null,
     row('Plan fingerprint', dataText(view.fingerprint, 32, 'mono')),
+    view.inputSchema !== undefined
+      ? row('Input schema fingerprint', dataText(view.inputSchema, 32, 'mono'))
+      : null,
   );
 }
 
