@@ -1,6 +1,6 @@
 import { InvalidEnvelopeError, PayloadTooLargeError } from './errors.js';
 import { assertJsonValue, checkJsonValue, type JsonValue } from './json.js';
-import { parsePartitionName } from './partitions.js';
+import { parsePartitionName, QUEUE_NAME_PATTERN } from './partitions.js';
 import { assertPayloadSize, DEFAULT_MAX_PAYLOAD_BYTES } from './payload-size.js';
 
 /** Current job envelope format. Bumped only for incompatible changes; see docs/job-envelope.md. */
@@ -63,7 +63,7 @@ export interface JobWorkflowRef {
   kind: 'run' | 'expand';
 }
 
-const QUEUE_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+const QUEUE_NAME = new RegExp(`^${QUEUE_NAME_PATTERN}$`);
 /** The queue name rule, for messages. */
 export const QUEUE_NAME_RULE = '1–64 characters from A–Z, a–z, 0–9, "_", "." and "-"';
 

@@ -25,7 +25,9 @@ export interface QueuePartition {
   partitions: number;
 }
 
-const PARTITION_NAME = /^([A-Za-z0-9_.-]{1,64})~(\d{1,3})of(\d{1,3})$/;
+/** A queue name's characters and length (envelope.ts's rule): the one source of both regexps. */
+export const QUEUE_NAME_PATTERN = '[A-Za-z0-9_.-]{1,64}';
+const PARTITION_NAME = new RegExp(`^(${QUEUE_NAME_PATTERN})~(\\d{1,3})of(\\d{1,3})$`);
 
 /** The stored name of partition `partition` of `partitions` of `queue`: `emails~3of8`. */
 export function partitionName(queue: string, partition: number, partitions: number): string {

@@ -14,11 +14,15 @@ function packableSchema(schema: string): boolean {
   if (schema === '') return false;
   for (let i = 0; i < schema.length; i++) {
     const code = schema.charCodeAt(i);
-    if (code <= 32 || code >= 127 || code === 34 || code === 92) return false;
+    if (code <= SPACE || code > TILDE || code === QUOTE || code === BACKSLASH) return false;
   }
   return true;
 }
-const HASH_SIGN = 35; // '#'
+const SPACE = 0x20;
+const TILDE = 0x7e; // the last printable ASCII character
+const QUOTE = 0x22; // '"'
+const BACKSLASH = 0x5c;
+const HASH_SIGN = 0x23; // '#'
 
 /** The indexes of enqueue-one.lua's five keys among a queue's 21 (queueKeys in keys.ts). */
 const JOB_PREFIX = 0;

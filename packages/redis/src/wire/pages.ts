@@ -158,6 +158,9 @@ function jobsOf(reply: readonly unknown[], start: number, queue: string): JobRec
   return jobs;
 }
 
+/** `:` as a byte. */
+const COLON = 0x3a;
+
 /**
  * The members of a queue's indexed-fields set, `<task length>:<task>:<field>`, as sorted
  * (task, field) pairs; members that are not one are left out.
@@ -169,7 +172,7 @@ export function readIndexedFields(members: readonly string[]): IndexedField[] {
     const length = Number(member.slice(0, colon));
     // The length counts bytes, as Lua does.
     const rest = Buffer.from(member.slice(colon + 1));
-    if (colon < 1 || !Number.isInteger(length) || rest[length] !== 0x3a) continue;
+    if (colon < 1 || !Number.isInteger(length) || rest[length] !== COLON) continue;
     fields.push({
       task: rest.subarray(0, length).toString(),
       field: rest.subarray(length + 1).toString(),
