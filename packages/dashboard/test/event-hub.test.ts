@@ -1,5 +1,6 @@
-import { memoryTransport } from '@conveyor/core';
+import { createClient, defineTask, memoryTransport } from '@conveyor/core';
 import { afterEach, expect, test, vi } from 'vitest';
+import { z } from 'zod';
 import type { DashboardCore } from '../src/context.js';
 import { createEventHub } from '../src/events/hub.js';
 import { resolveOptions } from '../src/options.js';
@@ -22,6 +23,13 @@ function core(): DashboardCore {
     now: () => Date.now(),
   };
 }
+
+const mail = defineTask({
+  name: 'hub.mail',
+  queue: 'hub-mail',
+  input: z.object({ to: z.string() }),
+  run: () => null,
+});
 
 function subscriber() {
   return { counts: vi.fn(), audit: vi.fn(), ping: vi.fn(), close: vi.fn() };
@@ -83,6 +91,27 @@ test('reports only audit entries newer than the log had when it started', async 
   const fresh = await shared.admin.appendAudit({ actor: 'a', action: 'new' });
   await vi.advanceTimersByTimeAsync(100);
   expect(a.audit.mock.calls.map(([entry]) => entry.id)).toEqual([fresh.id]);
+  unsubscribe();
+  await shared.transport.close();
+});
+
+test('by default, a change to the counts reaches a stream within a second (the 2 s the UI promises)', async () => {
+  vi.useFakeTimers();
+  const shared = core();
+  const hub = createEventHub(shared, { pollMs: shared.options.pollMs, pingMs: 15_000 });
+  await hub.ready();
+  const a = subscriber();
+  const { unsubscribe } = hub.subscribe(a);
+  await vi.advanceTimersByTimeAsync(1_000);
+  const before = a.counts.mock.calls.length;
+  expect(before).toBeGreaterThan(0);
+  const client = createClient({ transport: shared.transport });
+  await client.enqueue(mail, { to: 'a@b.c' });
+  await vi.advanceTimersByTimeAsync(1_000);
+  const [overview] = a.counts.mock.calls.at(-1) ?? [];
+  expect(a.counts.mock.calls.length).toBeGreaterThan(before);
+  const queue = overview?.queues.find((entry: { name: string }) => entry.name === 'hub-mail');
+  expect(queue?.counts).toMatchObject({ waiting: 1 });
   unsubscribe();
   await shared.transport.close();
 });
