@@ -3,10 +3,8 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
-  applyWorkflowEffects,
   defineTask,
   defineWorkflow,
-  enqueueMapChildren,
   type JsonValue,
   memoryTransport,
   newWorkflowId,
@@ -16,6 +14,7 @@ import {
   workflowPlan,
 } from '@conveyor/core';
 import { createManualClock, type ManualClock } from '@conveyor/core/testing';
+import { applyWorkflowEffects, enqueueMapChildren } from '@conveyor/core/worker';
 import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { cli, json, packageDir } from './helpers.js';

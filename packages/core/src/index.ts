@@ -78,7 +78,6 @@ export {
 export { MIN_EVERY_MS } from './schedule/duration.js';
 export { type ScheduledJob, scheduledJobOf } from './schedule/scheduled-job.js';
 export {
-  dueSlots,
   FIRE_GRACE_MS,
   nextSlots,
   type SlotPolicy,
@@ -244,14 +243,7 @@ export {
   type WorkflowView,
 } from './workflow/describe.js';
 export { describeWorkflowWithJobs } from './workflow/describe-jobs.js';
-export {
-  applyWorkflowEffects,
-  cancelJobs,
-  enqueueMapChildren,
-  flushWorkflowOutbox,
-  stepJobRequest,
-  type WorkflowEffects,
-} from './workflow/dispatch.js';
+export { cancelJobs, stepJobRequest, type WorkflowEffects } from './workflow/dispatch.js';
 export {
   type WorkflowFailure,
   WorkflowNotCompletedError,
@@ -295,11 +287,4 @@ export {
   type WorkflowStage,
   type WorkflowStep,
 } from './workflow/stages.js';
-export {
-  findWorkflowStep,
-  mapItems,
-  runStepInput,
-  type StepLocation,
-  stageOutput,
-  stepFailure,
-} from './workflow/step-input.js';
+export type { StepLocation } from './workflow/step-input.js';

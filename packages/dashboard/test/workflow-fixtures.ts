@@ -1,8 +1,6 @@
 import {
-  applyWorkflowEffects,
   defineTask,
   defineWorkflow,
-  enqueueMapChildren,
   newWorkflowId,
   type StepAddress,
   type StepOutcome,
@@ -10,6 +8,7 @@ import {
   type TransportWith,
   workflowPlan,
 } from '@conveyor/core';
+import { applyWorkflowEffects, enqueueMapChildren } from '@conveyor/core/worker';
 import { z } from 'zod';
 
 // A workflow to show on the dashboard, started and moved by hand as a worker would (start,

@@ -1,8 +1,6 @@
 import { createHash } from 'node:crypto';
 import {
-  applyWorkflowEffects,
   type DispatchEntry,
-  enqueueMapChildren,
   type MapChildren,
   memoryTransport,
   newWorkflowId,
@@ -13,6 +11,7 @@ import {
 } from '@conveyor/core';
 import { uniqueQueue } from '@conveyor/core/testing';
 import { workflowJobId } from '@conveyor/core/transport';
+import { applyWorkflowEffects, enqueueMapChildren } from '@conveyor/core/worker';
 import { describe, expect, it } from 'vitest';
 import { redisTransport } from '../src/index.js';
 import { workflowIndexKeys, workflowKeyClaim, workflowKeys } from '../src/keys.js';

@@ -1,6 +1,5 @@
 import {
   type Clock,
-  dueSlots,
   type FireResult,
   type Logger,
   nextSlots,
@@ -12,6 +11,7 @@ import {
   type TransportSchedules,
 } from '@conveyor/core';
 import { scheduleJobId } from '@conveyor/core/transport';
+import { dueSlots } from '@conveyor/core/worker';
 
 /** Default for `schedulesRefreshMs`: how soon a runtime upsert, pause or removal is seen. */
 export const DEFAULT_SCHEDULES_REFRESH_MS = 5_000;

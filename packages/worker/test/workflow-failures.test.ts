@@ -1,9 +1,5 @@
-import {
-  applyWorkflowEffects,
-  defineTask,
-  defineWorkflow,
-  NonRetryableError,
-} from '@conveyor/core';
+import { defineTask, defineWorkflow, NonRetryableError } from '@conveyor/core';
+import { applyWorkflowEffects } from '@conveyor/core/worker';
 import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { resultOf, settledAs, startWorkflow, useWorkflowWorkers } from './workflow-fixtures.js';

@@ -1,6 +1,5 @@
 import {
   type AnyWorkflow,
-  applyWorkflowEffects,
   type JsonValue,
   memoryTransport,
   newWorkflowId,
@@ -10,6 +9,7 @@ import {
   type WorkflowStatus,
   workflowPlan,
 } from '@conveyor/core';
+import { applyWorkflowEffects } from '@conveyor/core/worker';
 import { afterEach, expect, vi } from 'vitest';
 import { createWorker, type Worker, type WorkerOptions } from '../src/index.js';
 import { captureLogger } from './helpers.js';

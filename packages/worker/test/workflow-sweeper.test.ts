@@ -1,8 +1,6 @@
 import {
-  applyWorkflowEffects,
   defineTask,
   defineWorkflow,
-  enqueueMapChildren,
   memoryTransport,
   newWorkflowId,
   silentLogger,
@@ -10,6 +8,7 @@ import {
   workflowPlan,
 } from '@conveyor/core';
 import { createManualClock } from '@conveyor/core/testing';
+import { applyWorkflowEffects, enqueueMapChildren } from '@conveyor/core/worker';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createWorkflowSweeper, LOOKUPS_AT_ONCE, SWEEP_LIMIT } from '../src/workflow/sweeper.js';

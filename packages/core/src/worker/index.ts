@@ -3,7 +3,11 @@
  * and returns the settlement to make; it never throws. Also the retry and time-limit
  * resolution it uses, `withFields` for per-job log lines, and what a workflow step's
  * input needs (`validateNow`, `revived`, `resultDecoder`, `readStageResults`: stored results
- * decoded as a result reader decodes them).
+ * decoded as a result reader decodes them). And what a worker drives workflows and
+ * schedules with: a step's input and its stage's output (`runStepInput`, `mapItems`,
+ * `stageOutput`, `stepFailure`, `findWorkflowStep`), the effects of a workflow call
+ * (`applyWorkflowEffects`, `enqueueMapChildren`, `flushWorkflowOutbox`) and a schedule's
+ * due slots (`dueSlots`). Producers and task authors need none of these.
  */
 
 export { revived } from '../json-boundary.js';
@@ -16,6 +20,19 @@ export {
   resolveRetryPolicy,
 } from '../retry-policy.js';
 export { failedOutcome, type JobOutcome, type RunJobOptions, runJob } from '../run-job.js';
+export { dueSlots } from '../schedule/slots.js';
 export { type ValidationOutcome, validateNow } from '../schema.js';
 export { resolveTimeLimits } from '../task.js';
+export {
+  applyWorkflowEffects,
+  enqueueMapChildren,
+  flushWorkflowOutbox,
+} from '../workflow/dispatch.js';
 export { readStageResults, type StageToRead } from '../workflow/stage-results.js';
+export {
+  findWorkflowStep,
+  mapItems,
+  runStepInput,
+  stageOutput,
+  stepFailure,
+} from '../workflow/step-input.js';

@@ -3,7 +3,6 @@ import { z } from 'zod';
 import {
   type AnySchedule,
   defineSchedule,
-  dueSlots,
   FIRE_GRACE_MS,
   InvalidOptionError,
   type MisfirePolicy,
@@ -12,6 +11,7 @@ import {
   slotsBetween,
 } from '../../src/index.js';
 import { defineTask } from '../../src/task.js';
+import { dueSlots } from '../../src/worker/index.js';
 
 const task = defineTask({ name: 't.tick', input: z.object({}), run: () => null });
 const schedule = (timing: ScheduleTiming, misfire?: MisfirePolicy): AnySchedule =>

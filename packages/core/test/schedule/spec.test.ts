@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
   defineSchedule,
-  dueSlots,
   InvalidOptionError,
   nextSlots,
   type ScheduleSpec,
@@ -12,6 +11,7 @@ import {
   slotsBetween,
 } from '../../src/index.js';
 import { defineTask, taskContract } from '../../src/task.js';
+import { dueSlots } from '../../src/worker/index.js';
 
 const report = defineTask({
   name: 'shop.report',

@@ -1,11 +1,11 @@
 import {
-  applyWorkflowEffects,
   type ClaimOutcome,
   MAX_WORKFLOW_BATCH,
   type StepAddress,
   type StepOutcome,
   type TransportWith,
 } from '@conveyor/core';
+import { applyWorkflowEffects } from '@conveyor/core/worker';
 
 export interface WorkflowStepBatches {
   /** `claim`, gathered with the other claims of the workflow into one `claimMany` [W16]. */

@@ -1,17 +1,22 @@
 import {
   type AnyWorkflow,
-  findWorkflowStep,
   type JobWorkflowRef,
   type JsonValue,
-  mapItems,
-  runStepInput,
-  stageOutput,
-  stepFailure,
   type TransportWorkflows,
   ValidationError,
   type WorkflowRecord,
 } from '@conveyor/core';
-import { readStageResults, resultDecoder, revived, validateNow } from '@conveyor/core/worker';
+import {
+  findWorkflowStep,
+  mapItems,
+  readStageResults,
+  resultDecoder,
+  revived,
+  runStepInput,
+  stageOutput,
+  stepFailure,
+  validateNow,
+} from '@conveyor/core/worker';
 
 // What a step job works on, resolved at run time from the workflow's record
 // (docs/workflows.md §3): stored results decoded as a result reader decodes them, handed

@@ -1,10 +1,7 @@
 import {
   type AnyTaskDefinition,
-  applyWorkflowEffects,
   type ClaimOutcome,
   type Clock,
-  enqueueMapChildren,
-  flushWorkflowOutbox,
   InvalidOptionError,
   type JobWorkflowRef,
   type JsonValue,
@@ -17,7 +14,13 @@ import {
   type TransportWith,
   ValidationError,
 } from '@conveyor/core';
-import { failedOutcome, type JobOutcome } from '@conveyor/core/worker';
+import {
+  applyWorkflowEffects,
+  enqueueMapChildren,
+  failedOutcome,
+  flushWorkflowOutbox,
+  type JobOutcome,
+} from '@conveyor/core/worker';
 import { retryableFailure } from '../error-outcome.js';
 import { WorkerError } from '../errors.js';
 import { type HeldJob, jobFields } from '../held-job.js';

@@ -1,7 +1,5 @@
 import {
-  applyWorkflowEffects,
   type Clock,
-  flushWorkflowOutbox,
   type IdleWorkflow,
   type JobRecord,
   type Logger,
@@ -14,6 +12,7 @@ import {
   type WorkflowStepRecord,
 } from '@conveyor/core';
 import { toJobError } from '@conveyor/core/transport';
+import { applyWorkflowEffects, flushWorkflowOutbox } from '@conveyor/core/worker';
 import { WorkflowStepLostError } from './errors.js';
 
 /** How often a worker sweeps workflows by default, in ms (jittered ±50 %). */
