@@ -1,29 +1,57 @@
 /**
- * `pnpm demo` in its fallback mode: no REDIS_URL and no redis-server (REDIS_SERVER_BIN
+ * `pnpm demo --keep` in its fallback mode: no REDIS_URL and no redis-server (REDIS_SERVER_BIN
  * points at a missing binary), so it must say so plainly, run everything on the
- * in-memory broker in one process, finish with exit code 0 and leave no process behind.
+ * in-memory broker in one process, keep the dashboard up until it is told to stop, then
+ * finish with exit code 0 and leave no process behind. One process for all of it.
  * (CI runs `pnpm demo` itself in the private redis-server mode.)
  */
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 
-const run = promisify(execFile);
 const appDir = fileURLToPath(new URL('..', import.meta.url));
 
-describe('pnpm demo without Redis', () => {
-  it('falls back to the in-memory broker, says so, and still does the real work', async () => {
+describe('pnpm demo --keep without Redis', () => {
+  it('falls back to the in-memory broker, says so, does the real work, and keeps the dashboard up until SIGTERM', async () => {
     const { REDIS_URL: _, DATABASE_URL: __, ...env } = process.env;
-    const { stdout } = await run(
+    const child = spawn(
       process.execPath,
-      ['--conditions=@conveyor/source', '--import', 'tsx', 'src/demo/main.ts'],
-      {
-        cwd: appDir,
-        env: { ...env, REDIS_SERVER_BIN: '/nonexistent/redis-server' },
-        timeout: 240_000,
-      },
+      ['--conditions=@conveyor/source', '--import', 'tsx', 'src/demo/main.ts', '--keep'],
+      { cwd: appDir, env: { ...env, REDIS_SERVER_BIN: '/nonexistent/redis-server' } },
     );
+    let stdout = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+    });
+    child.stderr.resume();
+    const exited = once(child, 'exit');
+    try {
+      await vi.waitFor(() => expect(stdout).toContain('Ctrl-C stops everything.'), {
+        timeout: 240_000,
+        interval: 100,
+      });
+    } catch (error) {
+      child.kill('SIGKILL');
+      throw error;
+    }
+    // --keep: the dashboard it names answers with the credentials it printed, and only then.
+    const hint = /\n {2}dashboard {2}(http:\/\/\S+) \(user (\S+), password (\S+):/.exec(stdout);
+    expect(hint).not.toBeNull();
+    const [, adminUrl, user, password] = hint as unknown as [string, string, string, string];
+    expect(stdout).toContain(`✓ dashboard     ${adminUrl} (user ${user}, password ${password}`);
+    const authorization = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+    const queues = await fetch(`${adminUrl}/api/queues`, { headers: { authorization } });
+    expect(queues.status).toBe(200);
+    const names = ((await queues.json()) as { queues: Array<{ name: string }> }).queues.map(
+      (queue) => queue.name,
+    );
+    expect(names).toContain('emails');
+    expect((await fetch(`${adminUrl}/api/queues`)).status).toBe(401);
+    child.kill('SIGTERM');
+    const [code] = await exited;
+    expect(code).toBe(0);
+    expect(stdout).toContain('Stopped everything.');
     expect(stdout).toContain('Broker: the IN-MEMORY transport, in this one process');
     expect(stdout).toContain('"/nonexistent/redis-server" is not installed');
     expect(stdout).toMatch(/Emails to customers received by the mailbox \(13\):/);
