@@ -457,14 +457,9 @@ return redis.call('HVALS', KEYS[1])
 -- Returns: { purged, remaining dead } ('all' purges at most one batch per call).
 
 --!include queue.lua
+--!include dead-ids.lua
 
-local ids
-if ARGV[3] == 'all' then
-  ids = redis.call('ZRANGE', K_DEAD, 0, tonumber(ARGV[4]) - 1)
-else
-  ids = {}
-  for i = 5, #ARGV do ids[#ids + 1] = ARGV[i] end
-end
+local ids = dead_ids()
 local purged = 0
 for _, id in ipairs(ids) do
   if redis.call('ZREM', K_DEAD, id) == 1 then
@@ -852,14 +847,9 @@ return out
 -- Returns: { moved, remaining dead } ('all' moves at most one batch per call).
 
 --!include queue.lua
+--!include dead-ids.lua
 
-local ids
-if ARGV[3] == 'all' then
-  ids = redis.call('ZRANGE', K_DEAD, 0, tonumber(ARGV[4]) - 1)
-else
-  ids = {}
-  for i = 5, #ARGV do ids[#ids + 1] = ARGV[i] end
-end
+local ids = dead_ids()
 local moved = 0
 for _, id in ipairs(ids) do
   if redis.call('ZREM', K_DEAD, id) == 1 then
@@ -1752,6 +1742,21 @@ local function history_with(history, attempts, delivery, error_json)
   local drop = #breaks + 2 - HISTORY_LIMIT
   if drop > 0 then history = string.sub(history, breaks[drop] + 1) end
   return history .. '\\n' .. record
+end
+`,
+  'dead-ids.lua': `-- dead-ids.lua: the dead jobs a retry-dead or purge-dead call acts on (inlined where a
+-- script says \`--!include dead-ids.lua\`, after queue.lua, whose K_DEAD it uses).
+--
+-- ARGV: [3] 'all' or 'ids', [4] batch size (for 'all'), then the unique ids (for 'ids').
+
+-- The unique ids to act on: the oldest batch of the dead set, or the ids given.
+local function dead_ids()
+  if ARGV[3] == 'all' then
+    return redis.call('ZRANGE', K_DEAD, 0, tonumber(ARGV[4]) - 1)
+  end
+  local ids = {}
+  for i = 5, #ARGV do ids[#ids + 1] = ARGV[i] end
+  return ids
 end
 `,
   'enqueue-jobs.lua': `-- enqueue-jobs.lua: the body of enqueue.lua, shared with fire-schedule.lua, which enqueues

@@ -6,14 +6,9 @@
 -- Returns: { purged, remaining dead } ('all' purges at most one batch per call).
 
 --!include queue.lua
+--!include dead-ids.lua
 
-local ids
-if ARGV[3] == 'all' then
-  ids = redis.call('ZRANGE', K_DEAD, 0, tonumber(ARGV[4]) - 1)
-else
-  ids = {}
-  for i = 5, #ARGV do ids[#ids + 1] = ARGV[i] end
-end
+local ids = dead_ids()
 local purged = 0
 for _, id in ipairs(ids) do
   if redis.call('ZREM', K_DEAD, id) == 1 then
