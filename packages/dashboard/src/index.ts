@@ -25,4 +25,5 @@ export {
   LOOPBACK_HOSTS,
 } from './options.js';
 export { createRedactor, REDACTED, type Redactor } from './redact.js';
+export { markedRedactPaths } from './redact-schema.js';
 export { CSRF_HEADER } from './session.js';

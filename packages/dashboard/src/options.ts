@@ -1,5 +1,6 @@
 import { requireCapability, type Transport, type TransportAdmin } from '@conveyor/core';
 import { DashboardError } from './errors.js';
+import { markedRedactPaths } from './redact-schema.js';
 
 /** What a request may do: `read` serves pages and GETs; `write` also the mutations. */
 export type DashboardAccess = 'read' | 'write';
@@ -32,6 +33,12 @@ export interface DashboardOptions {
    * (`items.*.secret`), `**` any number (`**.token`). Case-insensitive.
    */
   redact?: readonly string[];
+  /**
+   * Tasks and workflows (definitions or contracts) whose input schemas mark fields to
+   * redact with `.meta({ redact: true })` (zod 4): each marked field's path joins `redact`,
+   * for every job and workflow input.
+   */
+  tasks?: ReadonlyArray<{ readonly input?: unknown }>;
   /** Also redact `**.password`, `**.secret`, `**.token`, `**.apiKey`, `**.authorization` (default true). */
   redactDefaults?: boolean;
   /** Where the dashboard is mounted: `''` (default) or e.g. `/admin`, without a trailing slash. */
@@ -171,9 +178,17 @@ export function resolveOptions(options: DashboardOptions): ResolvedOptions {
       : auth === 'none' && authorize === undefined
         ? new Set(LOOPBACK_HOSTS)
         : undefined;
+  if (options.tasks !== undefined && !Array.isArray(options.tasks)) {
+    throw new DashboardError(
+      'INVALID_OPTION',
+      `Invalid tasks ${JSON.stringify(options.tasks)}: expected an array of task or workflow definitions or contracts, such as the registry's tasks.`,
+    );
+  }
+  const marked = new Set((options.tasks ?? []).flatMap((task) => markedRedactPaths(task?.input)));
   const redact = [
     ...(options.redactDefaults === false ? [] : DEFAULT_REDACT),
     ...(options.redact ?? []),
+    ...marked,
   ];
   return {
     transport: options.transport,
