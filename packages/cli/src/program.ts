@@ -269,6 +269,10 @@ SIGTERM or Ctrl-C closes the server, the dashboard and the transport.
       'basic-auth credentials every request must carry (default: CONVEYOR_DASHBOARD_AUTH, which is better: a flag shows in ps)',
     )
     .option('--read-only', 'serve no retries, cancels or purges (405); the pages show no buttons')
+    .option(
+      '--redact <paths>',
+      'input paths that never leave the server, comma-separated: card.number,items.*.sku,**.cvv (beside the defaults: **.password, **.secret, **.token, **.apiKey, **.authorization)',
+    )
     .option('--json', 'print {"url", "auth", "readOnly"} on one line once serving, for scripts')
     .action(run('dashboard'));
 

@@ -71,6 +71,9 @@ describe('conveyor dashboard: refusals, before connecting', () => {
     expect(emptyPassword.stderr).toContain(
       'error: Invalid CONVEYOR_DASHBOARD_AUTH "ops:": the password is empty.',
     );
+    const badPath = await cli(['dashboard', '--redact', 'card.number,**']);
+    expect(badPath.code).toBe(2);
+    expect(badPath.stderr).toContain('error: --redact: Invalid redact path "**"');
   });
 
   it('splits credentials at the first colon, and knows loopback hosts', () => {
@@ -91,7 +94,7 @@ describe('conveyor dashboard: serving', () => {
     const job = await env.client.enqueue(echo, { n: 1 }, { queue: 'cli-dash' });
     await env.close();
     const server = await serve(
-      ['--redis', redis.url, '--prefix', prefix, '--auth', 'ops:s3cr:et'],
+      ['--redis', redis.url, '--prefix', prefix, '--auth', 'ops:s3cr:et', '--redact', ' n , '],
       { CONVEYOR_DASHBOARD_AUTH: 'env:other' },
     );
     try {
@@ -114,6 +117,10 @@ describe('conveyor dashboard: serving', () => {
         headers: { authorization: basic('ops', 's3cr:et') },
       });
       expect(page.status).toBe(200);
+      // --redact: the job's input field never leaves the server.
+      expect(((await page.json()) as { job: { input: unknown } }).job.input).toEqual({
+        n: '[redacted]',
+      });
     } finally {
       const result = await server.stop();
       expect(result.code).toBe(0);

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import {
   type BasicAuthCredentials,
   createDashboard,
+  createRedactor,
   LOOPBACK_HOSTS,
   parseBasicAuth,
   toNodeHandler,
@@ -22,6 +23,8 @@ export interface DashboardCommandOptions {
   /** `--auth user:password`, unparsed. */
   auth?: string;
   readOnly?: boolean;
+  /** `--redact card.number,**.cvv`, unparsed. */
+  redact?: string;
   json?: boolean;
 }
 
@@ -32,6 +35,8 @@ export interface DashboardPlan {
   /** Basic-auth credentials, or undefined to serve without (loopback hosts only). */
   credentials: BasicAuthCredentials | undefined;
   readOnly: boolean;
+  /** Input paths redacted beside the dashboard's defaults. */
+  redact: string[];
   json: boolean;
 }
 
@@ -76,11 +81,21 @@ export function planDashboard(
       `Refusing to serve the dashboard on ${JSON.stringify(options.host)} without auth: anyone who can reach that address could read job data and retry, cancel or purge jobs. Pass --auth user:password (or set ${AUTH_ENV}), or serve on --host 127.0.0.1.`,
     );
   }
+  const redact = (options.redact ?? '')
+    .split(',')
+    .map((path) => path.trim())
+    .filter((path) => path !== '');
+  try {
+    createRedactor(redact);
+  } catch (error) {
+    throw new CliError('USAGE', `--redact: ${(error as Error).message}`);
+  }
   return {
     host: options.host,
     port: options.port,
     credentials,
     readOnly: options.readOnly === true,
+    redact,
     json: options.json === true,
   };
 }
@@ -101,6 +116,7 @@ export async function runDashboard(
     transport: connection.transport,
     auth: plan.credentials ?? 'none',
     readOnly: plan.readOnly,
+    redact: plan.redact,
     // Without credentials it answers only to loopback names (DNS-rebinding guard); the
     // host it is bound to is one, even when it is 127.0.0.2 or a name in /etc/hosts.
     ...(plan.credentials ? {} : { allowedHosts: [...LOOPBACK_HOSTS, urlHost(plan.host)] }),
