@@ -235,6 +235,21 @@ describe('inputs: the producer refuses what the worker would refuse', () => {
     await expect(client.enqueue(task, { tags: new Set(['a']) } as never)).rejects.toThrow(
       'input.tags',
     );
+    // A Map and a bigint, behind schemas that let them through: refused the same way.
+    const loose = defineTask({
+      name: 't.loose',
+      input: z.object({ data: z.unknown() }),
+      run: () => null,
+    });
+    for (const [value, path] of [
+      [{ data: new Map([['a', 1]]) }, 'input.data'],
+      [{ data: { total: 10n } }, 'input.data.total'],
+    ] as const) {
+      const refused = client.enqueue(loose, value as never);
+      await expect(refused).rejects.toThrow(NotJsonError);
+      await expect(client.enqueue(loose, value as never)).rejects.toThrow(path);
+    }
+    expect(await queued(client)).toBe(0);
   });
 });
 
