@@ -6,7 +6,8 @@ import {
   MAX_PARTITIONS,
   queueOfJobId,
 } from '@conveyor/core/transport';
-import { usageError } from './errors.js';
+import { createRedactor } from '@conveyor/dashboard';
+import { CliError, usageError } from './errors.js';
 
 /** Parses an integer option (`--concurrency 8`); quotes a bad value. */
 export function parseInteger(option: string, min: number, max = Number.MAX_SAFE_INTEGER) {
@@ -44,13 +45,34 @@ export function parseStoredQueue(option: string) {
 export function parseQueueList(option: string) {
   const one = parseStoredQueue(option);
   return (value: string): string[] => {
-    const queues = value
-      .split(',')
-      .map((queue) => queue.trim())
-      .filter((queue) => queue.length > 0);
+    const queues = splitList(value);
     if (queues.length === 0) throw usageError(option, value, 'a comma-separated list of queues');
     return [...new Set(queues.map(one))];
   };
+}
+
+/**
+ * Parses `card.number, **.cvv` into the dashboard's redact paths: blank entries are dropped,
+ * and a path the dashboard would refuse is a usage error that quotes it.
+ */
+export function parseRedactPaths(option: string) {
+  return (value: string): string[] => {
+    const paths = splitList(value);
+    try {
+      createRedactor(paths);
+    } catch (error) {
+      throw new CliError('USAGE', `${option}: ${(error as Error).message}`);
+    }
+    return paths;
+  };
+}
+
+/** `a, b,,c` as `['a', 'b', 'c']`: comma-separated, trimmed, blank entries dropped. */
+function splitList(value: string): string[] {
+  return value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry.length > 0);
 }
 
 /**

@@ -2,7 +2,13 @@ import { Command, Option } from 'commander';
 import { dispatch } from './actions.js';
 import { brokerCommand, examples } from './command-help.js';
 import { DEFAULT_PREFIX, DEFAULT_REDIS_URL, TLS_OPTIONS } from './connection-settings.js';
-import { parseInteger, parseJobId, parseQueueList, parseStoredQueue } from './options.js';
+import {
+  parseInteger,
+  parseJobId,
+  parseQueueList,
+  parseRedactPaths,
+  parseStoredQueue,
+} from './options.js';
 import type { Io } from './output.js';
 import { addScheduleCommands } from './schedule-commands.js';
 import { version } from './version.js';
@@ -272,6 +278,7 @@ SIGTERM or Ctrl-C closes the server, the dashboard and the transport.
     .option(
       '--redact <paths>',
       'input paths that never leave the server, comma-separated: card.number,items.*.sku,**.cvv (beside the defaults: **.password, **.secret, **.token, **.apiKey, **.authorization)',
+      parseRedactPaths('--redact'),
     )
     .option('--json', 'print {"url", "auth", "readOnly"} on one line once serving, for scripts')
     .action(run('dashboard'));

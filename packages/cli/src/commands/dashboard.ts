@@ -3,7 +3,6 @@ import type { AddressInfo } from 'node:net';
 import {
   type BasicAuthCredentials,
   createDashboard,
-  createRedactor,
   LOOPBACK_HOSTS,
   parseBasicAuth,
   toNodeHandler,
@@ -23,8 +22,8 @@ export interface DashboardCommandOptions {
   /** `--auth user:password`, unparsed. */
   auth?: string;
   readOnly?: boolean;
-  /** `--redact card.number,**.cvv`, unparsed. */
-  redact?: string;
+  /** `--redact card.number,**.cvv`, parsed by `parseRedactPaths`. */
+  redact?: string[];
   json?: boolean;
 }
 
@@ -81,21 +80,12 @@ export function planDashboard(
       `Refusing to serve the dashboard on ${JSON.stringify(options.host)} without auth: anyone who can reach that address could read job data and retry, cancel or purge jobs. Pass --auth user:password (or set ${AUTH_ENV}), or serve on --host 127.0.0.1.`,
     );
   }
-  const redact = (options.redact ?? '')
-    .split(',')
-    .map((path) => path.trim())
-    .filter((path) => path !== '');
-  try {
-    createRedactor(redact);
-  } catch (error) {
-    throw new CliError('USAGE', `--redact: ${(error as Error).message}`);
-  }
   return {
     host: options.host,
     port: options.port,
     credentials,
     readOnly: options.readOnly === true,
-    redact,
+    redact: options.redact ?? [],
     json: options.json === true,
   };
 }
