@@ -46,7 +46,7 @@ export interface ClientOptions {
    * `IdempotencyConflictError` (code `IDEMPOTENCY_CONFLICT`). Either way nothing is added.
    */
   idempotency?: IdempotencyMode;
-  /** Where warnings go. Default: `consoleLogger({ name: 'conveyor-client' })`; a pino logger fits. */
+  /** Where warnings go. Default: `console`, each line tagged `conveyor-client`; a pino logger fits. */
   logger?: Logger;
   /**
    * Partition counts of queues whose tasks declare none (docs/partitions.md), as the

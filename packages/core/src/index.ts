@@ -51,7 +51,7 @@ export type { JobError } from './job-error.js';
 export { createJobHandle, type JobHandle } from './job-handle.js';
 export { assertJsonValue, type JsonValue, MAX_JSON_DEPTH } from './json.js';
 export type { Jsonify, JsonProblem } from './json-types.js';
-export { consoleLogger, type LogFn, type Logger, silentLogger } from './logger.js';
+export { type LogFn, type Logger, silentLogger } from './logger.js';
 export { type MemoryTransportOptions, memoryTransport } from './memory/index.js';
 export type { PartitionCounts, TaskQueueOptions } from './partition-routing.js';
 export { createTaskRegistry, type TaskRegistry } from './registry.js';

@@ -46,8 +46,8 @@ export function withFields(logger: Logger, fields: Record<string, unknown>): Log
 }
 
 /**
- * A minimal logger on `console` with fixed fields (job id, task, attempt) on every line.
- * Workers use pino; this serves in-process examples and tests.
+ * A minimal logger on `console` with fixed fields on every line: `createClient`'s default
+ * when it is given no `logger`. Internal: users pass their own (pino fits), workers use pino.
  */
 export function consoleLogger(bindings: Record<string, unknown> = {}): Logger {
   const make =

@@ -28,6 +28,8 @@ describe('entry points', () => {
   it('@conveyor/core (task authors, producers) does not export them', () => {
     const leaked = WORKER_ONLY.filter((name) => name in root);
     expect(leaked).toEqual([]);
+    // The client's default logger is its own detail: a logger is passed as `logger` (pino fits).
+    expect('consoleLogger' in root).toBe(false);
     // What producers and task authors use is there.
     for (const name of ['defineTask', 'createClient', 'defineWorkflow', 'defineSchedule']) {
       expect(typeof (root as Record<string, unknown>)[name], name).toBe('function');
