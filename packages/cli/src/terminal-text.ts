@@ -3,6 +3,8 @@
 // window title (OSC 0), plant hyperlinks (OSC 8), clear the screen (CSI 2J), or reorder
 // text with bidi overrides. Everything from job data goes through this module first.
 
+import { escapeJsonControls } from '@conveyor/core/worker';
+
 /**
  * Characters a terminal acts on instead of showing: C0 controls (tab and newline too, so a
  * value stays on its line), DEL, C1 controls (U+0080–U+009F: 0x9B is a one-byte CSI), the
@@ -11,10 +13,6 @@
 const CONTROLS =
   // biome-ignore lint/suspicious/noControlCharactersInRegex: finding them is the point.
   /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
-
-/** The same set minus C0, which JSON.stringify escapes already (as does every JSON encoder). */
-const JSON_RAW_CONTROLS =
-  /[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
 const NAMED: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 
@@ -39,17 +37,13 @@ export function terminalText(text: string): string {
 }
 
 /**
- * `JSON.stringify(value, null, space)`, with the characters JSON leaves raw but a terminal
+ * `JSON.stringify(value, null, space)` with the characters JSON leaves raw but a terminal
  * acts on (C1 controls, DEL, U+2028/2029, bidi controls) written as `\uXXXX` escapes: the
- * same JSON value, safe to print. They only occur inside strings, where the escape is valid.
+ * same JSON value, safe to print (`escapeJsonControls`, which the worker's log lines use).
  *
  * @example
  * terminalJson({ key: 'a\u009b2J' }); // '{"key":"a\\u009b2J"}'
  */
 export function terminalJson(value: unknown, space?: number): string {
-  const text = JSON.stringify(value, null, space) ?? 'undefined';
-  return text.replace(
-    JSON_RAW_CONTROLS,
-    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
+  return escapeJsonControls(JSON.stringify(value, null, space) ?? 'undefined');
 }

@@ -203,6 +203,51 @@ describe('deeply nested job data', () => {
   });
 });
 
+describe('huge job errors', () => {
+  it('inspect prints the start of each line, line and issue, says how much it cut; --json all of it', async () => {
+    const env = await setup();
+    const queue = 'cli-huge-error';
+    try {
+      const job = await env.client.enqueue(echo, { n: 1 }, { queue });
+      // Written by transport.settle itself, past the bound toJobError applies.
+      const lines = Array.from({ length: 1_000 }, (_, index) => `line ${index} ${C1_CSI}`);
+      const message = `start ${'a'.repeat(1_000_000)}\n${lines.join('\n')}`;
+      const error = {
+        name: 'Error',
+        message,
+        stack: `Error: ${message}\n    at run (${'f'.repeat(50_000)}:1:1)`,
+        issues: Array.from({ length: 100 }, (_, index) => ({
+          message: `issue ${index} ${'m'.repeat(5_000)}`,
+          path: ['items', index],
+        })),
+      };
+      await bury(env, queue, error);
+
+      const human = await cli(['inspect', job.id, ...env.args]);
+      expect(human.code).toBe(0);
+      expect(human.stdout.length).toBeLessThan(100_000);
+      expect(human.stdout).not.toMatch(RAW_CONTROL);
+      const cut = (count: string) => `… \\(${count} more characters; use --json for all of it\\)`;
+      expect(human.stdout).toMatch(new RegExp(`^Error {5}start a{1994}${cut('998,006')}$`, 'm'));
+      expect(human.stdout).toMatch(/^ {10}line 18 \\x9b2J$/m);
+      expect(human.stdout).not.toContain('line 19 ');
+      expect(human.stdout).toMatch(/^ {10}… \(981 more lines; use --json for all of it\)$/m);
+      expect(human.stdout).toMatch(
+        new RegExp(`^ {10}- items\\.24: issue 24 m{1981}${cut('3,019')}$`, 'm'),
+      );
+      expect(human.stdout).not.toContain('issue 25 ');
+      expect(human.stdout).toMatch(/^ {10}… \(75 more issues; use --json for all of it\)$/m);
+      expect(human.stdout).toMatch(new RegExp(`^ {10}at run \\(f{1992}${cut('48,013')}$`, 'm'));
+
+      const machine = await cli(['inspect', job.id, '--json', ...env.args]);
+      expect(machine.code).toBe(0);
+      expect(json<JobRecord>(machine).error).toEqual(error);
+    } finally {
+      await env.close();
+    }
+  });
+});
+
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -59,3 +59,25 @@ export function consoleLogger(bindings: Record<string, unknown> = {}): Logger {
     };
   return { debug: make('debug'), info: make('info'), warn: make('warn'), error: make('error') };
 }
+
+/**
+ * What JSON leaves raw but a terminal acts on: DEL, C1 controls (U+0080–U+009F: 0x9B is a
+ * one-byte CSI), the line and paragraph separators, and the bidi marks, embeddings,
+ * overrides and isolates. C0 controls (ESC among them) JSON escapes already.
+ */
+const JSON_RAW_CONTROLS =
+  /[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * JSON text with {@link JSON_RAW_CONTROLS} written as `\uXXXX` escapes: the same JSON value,
+ * safe to print. They only occur inside strings, where the escape is valid.
+ *
+ * @example
+ * escapeJsonControls('{"key":"a\u009b2J"}'); // '{"key":"a\\u009b2J"}'
+ */
+export function escapeJsonControls(json: string): string {
+  return json.replace(
+    JSON_RAW_CONTROLS,
+    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}

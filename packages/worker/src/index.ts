@@ -15,6 +15,7 @@ export {
   WorkerShutdownError,
   WorkerStoppedError,
 } from './errors.js';
+export { createWorkerLogger, type WorkerLoggerOptions } from './logger.js';
 export { type MetricsServer, type MetricsSource, serveMetrics } from './metrics-server.js';
 export type { MetricsServerOptions, SandboxOptions, WorkerOptions } from './options.js';
 export { installSignalHandlers, type SignalHandlerOptions, type SignalSource } from './signals.js';

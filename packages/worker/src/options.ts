@@ -19,7 +19,7 @@ import {
   DEFAULT_MAX_PAYLOAD_BYTES,
   DEFAULT_MAX_RESULT_BYTES,
 } from '@conveyor/core/transport';
-import { pino } from 'pino';
+import { createWorkerLogger } from './logger.js';
 import { DEFAULT_METRICS_FLUSH_MS } from './minute-metrics.js';
 import { resolvePartitions } from './partitions.js';
 import { resolveSchedules } from './schedule-options.js';
@@ -107,7 +107,10 @@ export interface WorkerOptions {
    * `RESULT_TOO_LARGE`, not retried, and is not stored. Default 512 KiB.
    */
   maxResultBytes?: number;
-  /** Default: a pino logger at `info`. */
+  /**
+   * Default: `createWorkerLogger()`, pino JSON lines at `info` on stdout, with the characters
+   * a terminal acts on escaped.
+   */
   logger?: Logger;
   /** Time source for leases, heartbeats, time limits and the grace period. Default: the system clock. */
   clock?: Clock;
@@ -290,7 +293,7 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
       'maxPayloadBytes',
     ),
     maxResultBytes: byteLimit(options.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES, 'maxResultBytes'),
-    logger: options.logger ?? pino({ level: 'info', name: 'conveyor-worker' }),
+    logger: options.logger ?? createWorkerLogger(),
     clock: options.clock ?? systemClock,
     id,
     random: options.random ?? Math.random,

@@ -1,4 +1,5 @@
 import {
+  type JobError,
   type JobRecord,
   type JobWorkflowRef,
   type ScheduledJob,
@@ -101,22 +102,59 @@ export function describeJob(record: JobRecord, now: number): string[] {
   if (error !== undefined && (typeof error !== 'object' || error === null)) {
     lines.push(`${'Error'.padEnd(LABEL)}${preview(error)}`);
   } else if (error) {
-    const code = typeof error.code === 'string' ? `${error.code}: ` : '';
-    const [first = '', ...rest] = `${code}${String(error.message)}`.split('\n');
-    lines.push(`${'Error'.padEnd(LABEL)}${terminalText(first)}`);
-    for (const line of rest) lines.push(`${''.padEnd(LABEL)}${terminalText(line)}`);
-    for (const issue of Array.isArray(error.issues) ? error.issues : []) {
-      const path =
-        Array.isArray(issue?.path) && issue.path.length ? `${issue.path.join('.')}: ` : '';
-      lines.push(`${''.padEnd(LABEL)}- ${terminalText(`${path}${String(issue?.message)}`)}`);
-    }
-    if (typeof error.stack === 'string') {
-      // The stack starts with the message: show the five frames after it.
-      const skip = rest.length + 1;
-      for (const line of error.stack.split('\n').slice(skip, skip + 5)) {
-        lines.push(`${''.padEnd(LABEL)}${terminalText(line.trim())}`);
-      }
+    lines.push(...describeError(error));
+  }
+  return lines;
+}
+
+// An error written by transport.settle directly, or stored before toJobError bounded errors,
+// can hold megabytes. The human view prints at most this much of it, each cut marked (as
+// preview cuts a value); --json prints all of it.
+const SHOWN_LINES = 20;
+const SHOWN_LINE_CHARS = 2_000;
+const SHOWN_ISSUES = 25;
+const FOR_ALL = 'use --json for all of it';
+
+/** The `Error` rows: code and message (one row per line), issues, and five stack frames. */
+function describeError(error: JobError): string[] {
+  const indent = ''.padEnd(LABEL);
+  const code = typeof error.code === 'string' ? `${error.code}: ` : '';
+  const message = `${code}${String(error.message)}`.split('\n');
+  const lines = message
+    .slice(0, SHOWN_LINES)
+    .map((line, index) => `${index === 0 ? 'Error'.padEnd(LABEL) : indent}${shownLine(line)}`);
+  if (message.length > SHOWN_LINES) {
+    lines.push(`${indent}… (${more(message.length - SHOWN_LINES, 'line')}; ${FOR_ALL})`);
+  }
+  const issues = Array.isArray(error.issues) ? error.issues : [];
+  for (const issue of issues.slice(0, SHOWN_ISSUES)) {
+    const path = Array.isArray(issue?.path) && issue.path.length ? `${issue.path.join('.')}: ` : '';
+    lines.push(`${indent}- ${shownLine(`${path}${String(issue?.message)}`)}`);
+  }
+  if (issues.length > SHOWN_ISSUES) {
+    lines.push(`${indent}… (${more(issues.length - SHOWN_ISSUES, 'issue')}; ${FOR_ALL})`);
+  }
+  if (typeof error.stack === 'string') {
+    // The stack starts with the message: show the five frames after it.
+    const skip = message.length;
+    for (const line of error.stack.split('\n').slice(skip, skip + 5)) {
+      lines.push(`${indent}${shownLine(line.trim())}`);
     }
   }
   return lines;
+}
+
+/** One line of job text for the terminal: cut to {@link SHOWN_LINE_CHARS}, marked, escaped. */
+function shownLine(text: string): string {
+  if (text.length <= SHOWN_LINE_CHARS) return terminalText(text);
+  // Never split a surrogate pair.
+  const last = text.charCodeAt(SHOWN_LINE_CHARS - 1);
+  const kept = last >= 0xd800 && last <= 0xdbff ? SHOWN_LINE_CHARS - 1 : SHOWN_LINE_CHARS;
+  const cut = more(text.length - kept, 'character');
+  return `${terminalText(text.slice(0, kept))}… (${cut}; ${FOR_ALL})`;
+}
+
+/** `12,345 more characters`, `1 more line`. */
+function more(count: number, noun: string): string {
+  return `${count.toLocaleString('en-US')} more ${noun}${count === 1 ? '' : 's'}`;
 }

@@ -1,7 +1,8 @@
 /**
  * @conveyor/core/worker: the job runner a worker is built on. `runJob` takes a reservation
  * and returns the settlement to make; it never throws. Also the retry and time-limit
- * resolution it uses, `withFields` for per-job log lines, and what a workflow step's
+ * resolution it uses, `withFields` for per-job log lines, `escapeJsonControls` for log
+ * lines a terminal shows, and what a workflow step's
  * input needs (`validateNow`, `revived`, `resultDecoder`, `readStageResults`: stored results
  * decoded as a result reader decodes them). And what a worker drives workflows and
  * schedules with: a step's input and its stage's output (`runStepInput`, `mapItems`,
@@ -11,7 +12,7 @@
  */
 
 export { revived } from '../json-boundary.js';
-export { withFields } from '../logger.js';
+export { escapeJsonControls, withFields } from '../logger.js';
 export { type ResultDecoder, resultDecoder } from '../result-codec.js';
 export {
   backoffDelay,

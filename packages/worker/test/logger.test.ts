@@ -1,0 +1,48 @@
+import { defineTask } from '@conveyor/core';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { createWorkerLogger } from '../src/logger.js';
+import { useWorkerHarness } from './helpers.js';
+
+// The worker's default logger (and `conveyor worker`'s): its lines carry job data, and JSON
+// leaves C1 controls, U+2028/2029 and bidi controls raw.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding them is the point.
+const RAW_CONTROL = /[\x1b\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+
+const boom = defineTask({
+  name: 't.boom',
+  input: z.object({ reason: z.string() }),
+  retry: { attempts: 1 },
+  run({ reason }) {
+    throw new Error(`boom: ${reason}`);
+  },
+});
+
+const workers = useWorkerHarness();
+
+describe('createWorkerLogger', () => {
+  it("escapes a job error's C1 and bidi controls as \\uXXXX; the line parses to the same text", async () => {
+    const lines: string[] = [];
+    const logger = createWorkerLogger({ destination: { write: (line) => void lines.push(line) } });
+    const harness = await workers.start([boom], { logger });
+    const reason = 'clear \u009b2J then \u202eflip\u202c \u2028 \x1b[31m';
+    const id = await harness.enqueue('t.boom', { reason }, { maxAttempts: 1 });
+    await harness.clock.advance(0);
+    await expect
+      .poll(() => lines.find((each) => each.includes(`"jobId":"${id}"`)))
+      .toContain('boom');
+    await harness.stop();
+    const line = lines.find((each) => each.includes(`"jobId":"${id}"`)) ?? '';
+    expect(line).toContain('\\u009b2J');
+    expect(line).toContain('\\u202eflip\\u202c \\u2028 \\u001b[31m');
+    expect(line).not.toMatch(RAW_CONTROL);
+    expect(JSON.parse(line)).toMatchObject({
+      name: 'conveyor-worker',
+      jobId: id,
+      err: { message: `boom: ${reason}` },
+    });
+    // Every line goes through the escape, the worker's own too.
+    expect(lines.length).toBeGreaterThan(1);
+    for (const each of lines) expect(each).not.toMatch(RAW_CONTROL);
+  });
+});
