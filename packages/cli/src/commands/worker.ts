@@ -11,14 +11,15 @@ import {
 } from '@conveyor/core';
 import {
   createWorker,
+  createWorkerLogger,
   installSignalHandlers,
   loadTaskModule,
   TaskModuleError,
+  type Worker,
   type WorkerOptions,
   workflowsIn,
 } from '@conveyor/worker';
-import { pino } from 'pino';
-import { describeOrigin, open } from '../connection.js';
+import { type Connection, type ConnectOptions, describeOrigin, open } from '../connection.js';
 import { CliError } from '../errors.js';
 import { importModule } from '../import-module.js';
 import type { Io } from '../output.js';
@@ -79,73 +80,17 @@ export async function runWorker(
   const modulePath = options.tasks ?? (await registryFromConfig(options.config, io.cwd));
   const { registry, schedules, workflows } = await loadTasks(modulePath, io.cwd);
   const file = path.resolve(io.cwd, modulePath);
-  const logger = pino({ level: options.logLevel, name: 'conveyor-worker' }) as unknown as Logger;
-  // A Redis transport made here warns through the worker's logger (an evicting maxmemory-policy).
-  const connection = await open(source, 'worker', {
-    logger,
-    retention: {
-      ...(options.resultTtlMs !== undefined && { defaultResultTtlMs: options.resultTtlMs }),
-      ...(options.maxFinished !== undefined && { maxFinishedPerQueue: options.maxFinished }),
-    },
-  });
-  const workerOptions: WorkerOptions = {
-    transport: connection.transport,
-    tasks: registry,
-    logger,
-  };
-  if (schedules.length > 0) workerOptions.schedules = schedules;
-  if (workflows.length > 0) workerOptions.workflows = workflows;
-  if (options.queues) workerOptions.queues = options.queues;
-  if (options.partitions) workerOptions.partitions = options.partitions;
-  if (options.concurrency !== undefined) workerOptions.concurrency = options.concurrency;
-  if (options.prefetch !== undefined) workerOptions.prefetch = options.prefetch;
-  if (options.leaseMs !== undefined) workerOptions.leaseMs = options.leaseMs;
-  if (options.heartbeatMs !== undefined) workerOptions.heartbeatMs = options.heartbeatMs;
-  if (options.graceMs !== undefined) workerOptions.shutdownGraceMs = options.graceMs;
-  if (options.timeLimit !== undefined) workerOptions.defaultTimeout = options.timeLimit;
-  if (options.reserveWaitMs !== undefined) workerOptions.reserveWaitMs = options.reserveWaitMs;
-  if (options.settleBatchSize !== undefined) {
-    workerOptions.settleBatchSize = options.settleBatchSize;
-  }
-  if (options.workerId !== undefined) workerOptions.id = options.workerId;
-  if (options.metricsPort !== undefined) {
-    workerOptions.metrics = { port: options.metricsPort };
-    if (options.metricsHost !== undefined) workerOptions.metrics.host = options.metricsHost;
-  }
-
-  if (options.maxWaitingForLimits !== undefined) {
-    workerOptions.maxWaitingForLimits = options.maxWaitingForLimits;
-  }
-  if (options.maxPayloadBytes !== undefined) {
-    workerOptions.maxPayloadBytes = options.maxPayloadBytes;
-  }
-  if (options.maxResultBytes !== undefined) workerOptions.maxResultBytes = options.maxResultBytes;
-  // Tasks marked `sandbox: true` need the sandbox; children import the same module.
-  const sandboxed = options.sandboxAll || definitions(registry).some((task) => task.sandbox);
-  if (sandboxed) {
-    workerOptions.sandbox = {
-      module: file,
-      tasks: options.sandboxAll ? 'all' : 'marked',
-      execArgv: sandboxExecArgv(file),
-    };
-  }
-
-  let worker: ReturnType<typeof createWorker>;
-  try {
-    worker = createWorker(workerOptions);
-  } catch (error) {
-    await connection.close();
-    if (error instanceof ConveyorError && error.code === 'INVALID_OPTION') {
-      throw new CliError('USAGE', error.message, { cause: error });
-    }
-    throw error;
-  }
+  const logger = createWorkerLogger({ level: options.logLevel });
+  const plan = planWorker(options, { registry, schedules, workflows, file });
+  const { connection, worker } = await openWorker(source, plan, logger);
   const removeHandlers = installSignalHandlers(worker, { logger });
   const stopOnAbort = () => {
     worker.stop().catch((error: unknown) => logger.error({ err: error }, 'stop failed'));
   };
   signal?.addEventListener('abort', stopOnAbort, { once: true });
   const stopped = worker.start();
+  // Aborted while the tasks loaded or the transport opened: the listener never fires.
+  if (signal?.aborted) stopOnAbort();
   const stats = worker.stats();
   const banner = [
     `conveyor worker ${version()}`,
@@ -153,7 +98,7 @@ export async function runWorker(
       ? `  redis        ${describeOrigin(connection)}`
       : `  transport    ${describeOrigin(connection)}`,
     `  worker       ${worker.id}`,
-    `  queues       ${workerQueues(workerOptions, registry)}`,
+    `  queues       ${workerQueues(plan.worker, registry)}`,
   ];
   const partitioned = partitionSummary(options.partitions, registry);
   if (partitioned) banner.push(`  partitions   ${partitioned}`);
@@ -169,7 +114,7 @@ export async function runWorker(
     const names = workflows.map((workflow) => workflow.name).sort();
     banner.push(`  workflows    ${names.join(', ')} (${names.length})`);
   }
-  if (sandboxed) {
+  if (plan.sandboxed) {
     banner.push(
       `  sandbox      ${options.sandboxAll ? 'every task' : 'tasks marked sandbox: true'} (child processes)`,
     );
@@ -191,6 +136,94 @@ export async function runWorker(
   const final = worker.stats();
   const { completed, failed, retried } = final.totals;
   io.stderr(`Stopped: ${completed} completed, ${failed} failed, ${retried} retried.`);
+}
+
+/** The task module as `conveyor worker` loaded it. */
+export interface LoadedTasks {
+  registry: TaskRegistry;
+  schedules: AnySchedule[];
+  workflows: AnyWorkflow[];
+  /** The module's absolute path: sandbox children import it. */
+  file: string;
+}
+
+/** What `conveyor worker` runs with, worked out from its options before anything connects. */
+export interface WorkerPlan {
+  /** The Redis transport's finished-job retention (`--result-ttl-ms`, `--max-finished`). */
+  retention: NonNullable<ConnectOptions['retention']>;
+  /** createWorker's options but the two that come with the connection: transport and logger. */
+  worker: Omit<WorkerOptions, 'transport' | 'logger'>;
+  /** Tasks run in child processes: `--sandbox-all`, or a task marked `sandbox: true`. */
+  sandboxed: boolean;
+}
+
+/** Maps the command's options onto the transport's and createWorker's; {@link openWorker} uses them. */
+export function planWorker(options: WorkerCommandOptions, tasks: LoadedTasks): WorkerPlan {
+  const { registry, schedules, workflows, file } = tasks;
+  const retention: WorkerPlan['retention'] = {};
+  if (options.resultTtlMs !== undefined) retention.defaultResultTtlMs = options.resultTtlMs;
+  if (options.maxFinished !== undefined) retention.maxFinishedPerQueue = options.maxFinished;
+  const worker: WorkerPlan['worker'] = { tasks: registry };
+  if (schedules.length > 0) worker.schedules = schedules;
+  if (workflows.length > 0) worker.workflows = workflows;
+  if (options.queues) worker.queues = options.queues;
+  if (options.partitions) worker.partitions = options.partitions;
+  if (options.concurrency !== undefined) worker.concurrency = options.concurrency;
+  if (options.prefetch !== undefined) worker.prefetch = options.prefetch;
+  if (options.leaseMs !== undefined) worker.leaseMs = options.leaseMs;
+  if (options.heartbeatMs !== undefined) worker.heartbeatMs = options.heartbeatMs;
+  if (options.graceMs !== undefined) worker.shutdownGraceMs = options.graceMs;
+  if (options.timeLimit !== undefined) worker.defaultTimeout = options.timeLimit;
+  if (options.reserveWaitMs !== undefined) worker.reserveWaitMs = options.reserveWaitMs;
+  if (options.settleBatchSize !== undefined) {
+    worker.settleBatchSize = options.settleBatchSize;
+  }
+  if (options.workerId !== undefined) worker.id = options.workerId;
+  if (options.metricsPort !== undefined) {
+    worker.metrics = { port: options.metricsPort };
+    if (options.metricsHost !== undefined) worker.metrics.host = options.metricsHost;
+  }
+  if (options.maxWaitingForLimits !== undefined) {
+    worker.maxWaitingForLimits = options.maxWaitingForLimits;
+  }
+  if (options.maxPayloadBytes !== undefined) {
+    worker.maxPayloadBytes = options.maxPayloadBytes;
+  }
+  if (options.maxResultBytes !== undefined) worker.maxResultBytes = options.maxResultBytes;
+  // Tasks marked `sandbox: true` need the sandbox; children import the same module.
+  const sandboxed =
+    options.sandboxAll === true || definitions(registry).some((task) => task.sandbox);
+  if (sandboxed) {
+    worker.sandbox = {
+      module: file,
+      tasks: options.sandboxAll ? 'all' : 'marked',
+      execArgv: sandboxExecArgv(file),
+    };
+  }
+  return { retention, worker, sandboxed };
+}
+
+/**
+ * Opens the transport and creates the worker (not started), both with `logger`: a Redis
+ * transport made here warns through it (an evicting maxmemory-policy). A bad option is a
+ * usage error, and the connection is closed.
+ */
+export async function openWorker(
+  source: TransportSource,
+  plan: WorkerPlan,
+  logger: Logger,
+): Promise<{ connection: Connection; worker: Worker }> {
+  const connection = await open(source, 'worker', { logger, retention: plan.retention });
+  try {
+    const worker = createWorker({ ...plan.worker, transport: connection.transport, logger });
+    return { connection, worker };
+  } catch (error) {
+    await connection.close();
+    if (error instanceof ConveyorError && error.code === 'INVALID_OPTION') {
+      throw new CliError('USAGE', error.message, { cause: error });
+    }
+    throw error;
+  }
 }
 
 /**
@@ -277,7 +310,7 @@ function sandboxExecArgv(file: string): string[] {
   return argv;
 }
 
-function workerQueues(options: WorkerOptions, registry: TaskRegistry): string {
+function workerQueues(options: Pick<WorkerOptions, 'queues'>, registry: TaskRegistry): string {
   if (options.queues) return options.queues.join(', ');
   const queues = new Set(definitions(registry).map((task) => task.queue ?? DEFAULT_QUEUE));
   return `${[...queues].sort().join(', ')} (from the tasks)`;
