@@ -2,11 +2,13 @@ import { DEFAULT_QUEUE, type TaskRegistry } from '@conveyor/core';
 import { baseQueueOf } from '@conveyor/core/transport';
 
 /**
- * The shortest lease the worker accepts without a warning. A renewal has to reach the
- * broker before the lease runs out; below a second, a GC pause, a slow round trip or a
- * briefly busy event loop is enough to lose the lease of a job that is still running.
+ * The margin, below which the worker warns, that a renewal has to reach the broker once
+ * its heartbeat is due: `leaseMs - heartbeatMs`. Whatever delays a renewal (a GC pause, a
+ * slow round trip, a busy event loop) eats into it, and past it the lease of a job that is
+ * still running runs out; under a second, an ordinary delay is enough. A lease shorter than
+ * a task's time limit is fine: the heartbeat renews it for as long as the run lasts.
  */
-export const MIN_SAFE_LEASE_MS = 1_000;
+export const MIN_RENEWAL_MARGIN_MS = 1_000;
 
 export interface StartupWarning {
   fields: Record<string, unknown>;
@@ -15,9 +17,11 @@ export interface StartupWarning {
 
 /**
  * Option values that work but will likely hurt, each with what to do: the worker logs
- * them once, at start-up. A short lease, or a heartbeat that leaves no room for one late
- * renewal, lets leases of running jobs run out, and those jobs run again or are
- * dead-lettered as expired. A queue none of the tasks names holds only jobs of tasks this
+ * them once, at start-up. A lease that leaves a renewal under a second to arrive
+ * ({@link MIN_RENEWAL_MARGIN_MS}), or a heartbeat that leaves no room for one failed renewal,
+ * lets leases of running jobs run out, and those jobs run again or are dead-lettered as
+ * expired. (A heartbeat at or past the lease never renews in time: `resolveWorkerOptions`
+ * refuses it.) A queue none of the tasks names holds only jobs of tasks this
  * worker does not have, and it dead-letters those as unknown.
  */
 export function startupWarnings(options: {
@@ -28,10 +32,15 @@ export function startupWarnings(options: {
 }): StartupWarning[] {
   const { registry, queues, leaseMs, heartbeatMs } = options;
   const warnings: StartupWarning[] = [];
-  if (leaseMs < MIN_SAFE_LEASE_MS) {
+  const marginMs = leaseMs - heartbeatMs;
+  if (marginMs < MIN_RENEWAL_MARGIN_MS) {
+    const what =
+      leaseMs < MIN_RENEWAL_MARGIN_MS
+        ? `leaseMs ${leaseMs} is under ${MIN_RENEWAL_MARGIN_MS} ms`
+        : `leaseMs ${leaseMs} leaves ${marginMs} ms between a heartbeat (heartbeatMs ${heartbeatMs}) and the end of the lease, under ${MIN_RENEWAL_MARGIN_MS} ms`;
     warnings.push({
-      fields: { leaseMs, heartbeatMs },
-      message: `leaseMs ${leaseMs} is under ${MIN_SAFE_LEASE_MS} ms: a renewal that reaches the broker late (a GC pause, a slow round trip, a busy event loop) lets the lease run out while the job still runs, and the job runs again or is dead-lettered as expired. Use a few seconds or more (default 30000).`,
+      fields: { leaseMs, heartbeatMs, marginMs },
+      message: `${what}: a renewal that reaches the broker late (a GC pause, a slow round trip, a busy event loop) lets the lease run out while the job still runs, and the job runs again or is dead-lettered as expired. Use a few seconds or more (default 30000), so that leaseMs - heartbeatMs is ${MIN_RENEWAL_MARGIN_MS} ms or more.`,
     });
   } else if (heartbeatMs > leaseMs / 2) {
     warnings.push({

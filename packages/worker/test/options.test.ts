@@ -58,6 +58,30 @@ describe('start-up warnings', () => {
     ]);
   });
 
+  it('warns when a renewal has under 1 s to arrive, though the lease is longer', async () => {
+    // 1200 ms with the default heartbeat (400): a renewal 800 ms late loses the lease.
+    const logged = await warnings({ leaseMs: 1_200 });
+    expect(logged).toHaveLength(1);
+    expect(logged[0]?.fields).toMatchObject({ leaseMs: 1_200, heartbeatMs: 400, marginMs: 800 });
+    expect(logged[0]?.message).toMatch(
+      /^leaseMs 1200 leaves 800 ms between a heartbeat \(heartbeatMs 400\) and the end of the lease, under 1000 ms: .*leaseMs - heartbeatMs is 1000 ms or more/,
+    );
+    expect(await warnings({ leaseMs: 2_000, heartbeatMs: 1_000 })).toEqual([]);
+  });
+
+  it('says nothing for a lease shorter than the time limits: the heartbeat renews it', async () => {
+    const long = defineTask({
+      name: 't.long',
+      input: z.object({}),
+      queue: QUEUE,
+      timeout: 600_000,
+      run: () => 1,
+    });
+    const harness = await workers.start([long], { leaseMs: 5_000, defaultTimeout: 3_600_000 });
+    await harness.stop({ graceMs: 0 });
+    expect(harness.logger.lines.filter((line) => line.level === 'warn')).toEqual([]);
+  });
+
   it('warns for a queue that none of the tasks names', async () => {
     const logged = await warnings({ queues: [QUEUE, 'no-such-queue'] });
     expect(logged).toHaveLength(1);
