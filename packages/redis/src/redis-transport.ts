@@ -10,6 +10,7 @@ import {
   createTransport,
   DEFAULT_MAX_PAYLOAD_BYTES,
   FINAL_STATES,
+  MAX_TIMER_MS,
   type TransportDriver,
 } from '@conveyor/core/transport';
 import type { Redis } from 'ioredis';
@@ -248,7 +249,8 @@ export function redisTransport(options: RedisTransportOptions = {}): RedisTransp
             : remaining;
         if (!published) {
           await new Promise<void>((resolve) => {
-            const timer = setTimeout(done, Math.min(remaining, leaseIn));
+            // Node fires a longer timer at once; the loop re-arms after a wake that came early.
+            const timer = setTimeout(done, Math.min(remaining, leaseIn, MAX_TIMER_MS));
             const onAbort = (): void => done();
             function done(): void {
               clearTimeout(timer);

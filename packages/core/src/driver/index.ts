@@ -6,6 +6,7 @@
  * `toJobError`. The types of the `Transport` interface are at the root.
  */
 
+export { MAX_TIMER_MS } from '../clock.js';
 export {
   assertQueueName,
   checkEnvelope,

@@ -1,8 +1,9 @@
-import type { Clock } from '../clock.js';
+import { type Clock, MAX_TIMER_MS } from '../clock.js';
 import type { JobRecord, Reservation, ReserveRequest } from '../transport.js';
 
-/** Node clamps longer timeouts to 1 ms; waking early and re-arming is harmless. */
-export const MAX_TIMER_MS = 2_147_483_647;
+// A clock other than systemClock may not handle timers longer than Node's: waiting in
+// pieces of MAX_TIMER_MS at most (waking early and re-arming is harmless).
+export { MAX_TIMER_MS };
 
 /**
  * A promise that settles once: with a value someone hands it, or with `fallback()` when
