@@ -47,3 +47,23 @@ export function terminalText(text: string): string {
 export function terminalJson(value: unknown, space?: number): string {
   return escapeJsonControls(JSON.stringify(value, null, space) ?? 'undefined');
 }
+
+/**
+ * One line of job text for the terminal, cut to `max` characters (never inside a surrogate
+ * pair) with what was cut and `hint` marked, then escaped ({@link terminalText}).
+ *
+ * @example
+ * cutLine('x'.repeat(5_000), 2_000, 'use --json for all of it');
+ * // 'xx…x… (3,000 more characters; use --json for all of it)'
+ */
+export function cutLine(text: string, max: number, hint: string): string {
+  if (text.length <= max) return terminalText(text);
+  const last = text.charCodeAt(max - 1);
+  const kept = last >= 0xd800 && last <= 0xdbff ? max - 1 : max;
+  return `${terminalText(text.slice(0, kept))}… (${moreOf(text.length - kept, 'character')}; ${hint})`;
+}
+
+/** `12,345 more characters`, `1 more line`. */
+export function moreOf(count: number, noun: string): string {
+  return `${count.toLocaleString('en-US')} more ${noun}${count === 1 ? '' : 's'}`;
+}

@@ -7,7 +7,7 @@ import {
   type WorkflowView,
 } from '@conveyor/core';
 import { formatTime, preview } from './output.js';
-import { terminalText } from './terminal-text.js';
+import { cutLine, terminalText } from './terminal-text.js';
 
 // The human view of `conveyor inspect <workflow id>`: a header of `label  value` lines, then
 // the stages in plan order, one aligned row per step (name, task, state, attempts, job id),
@@ -32,7 +32,7 @@ type Row = { cells: string[]; error?: WorkflowErrorView; indent: string };
 function errorText(error: WorkflowErrorView): string {
   const code = error.code === undefined ? '' : `${error.code}: `;
   // One line: the rest of a multi-line message is in the step job's own record.
-  return terminalText(`${code}${error.message}`.split('\n')[0] ?? '');
+  return cutLine(`${code}${error.message}`.split('\n')[0] ?? '', 2_000, 'use --json for all of it');
 }
 
 function stateText(state: WorkflowStepState, retries: number): string {

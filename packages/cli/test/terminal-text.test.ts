@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { terminalJson, terminalText } from '../src/terminal-text.js';
+import { cutLine, terminalJson, terminalText } from '../src/terminal-text.js';
 import { cutDeepValues, TOO_DEEP_MARKER } from '../src/value-depth.js';
 
 describe('terminalText', () => {
@@ -16,6 +16,17 @@ describe('terminalText', () => {
   it('is idempotent', () => {
     const once = terminalText('\x1b[2J\u009b\u202e');
     expect(terminalText(once)).toBe(once);
+  });
+});
+
+describe('cutLine', () => {
+  it('cuts at the limit with what was cut and the hint, never inside a surrogate pair', () => {
+    expect(cutLine('short\x1b', 10, 'hint')).toBe('short\\x1b');
+    expect(cutLine('abcdefghij!', 10, 'use --json')).toBe(
+      'abcdefghij… (1 more character; use --json)',
+    );
+    // '🚀' is two UTF-16 units: a cut at 4 would keep half of it.
+    expect(cutLine('abc🚀def', 4, 'h')).toBe('abc… (5 more characters; h)');
   });
 });
 

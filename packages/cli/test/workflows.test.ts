@@ -202,6 +202,16 @@ describe('conveyor inspect <workflow id>', () => {
     expect(machine.stdout).toContain('\\u202e');
   });
 
+  it('cuts a huge step error to 2,000 characters, marked; --json keeps all of it', async () => {
+    const { id, settle, run } = await project();
+    await settle({ step: 'reserve' }, failure(`${'x'.repeat(400_000)}\nsecond line`));
+    const { stdout } = await run(['inspect', id]);
+    expect(stdout.length).toBeLessThan(20_000);
+    expect(stdout).toContain(`error: ${'x'.repeat(2_000)}… (398,000 more characters; use --json`);
+    const machine = await run(['inspect', id, '--json']);
+    expect(machine.stdout).toContain('x'.repeat(400_000));
+  });
+
   it("shows which workflow and step a step job belongs to, and its job's record", async () => {
     const { workflows, id, run } = await project();
     const jobId = (await workflows.get(id))?.steps[0]?.jobId as string;

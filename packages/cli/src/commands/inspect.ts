@@ -8,7 +8,7 @@ import {
 import type { Connection } from '../connection.js';
 import { CliError } from '../errors.js';
 import { formatDuration, formatTime, type Io, preview, printJson } from '../output.js';
-import { terminalText } from '../terminal-text.js';
+import { cutLine, moreOf, terminalText } from '../terminal-text.js';
 import { cutDeepRecord, tooDeepNote } from '../value-depth.js';
 
 /** `conveyor inspect <job-id>`: everything the broker knows about one job. */
@@ -122,39 +122,29 @@ function describeError(error: JobError): string[] {
   const message = `${code}${String(error.message)}`.split('\n');
   const lines = message
     .slice(0, SHOWN_LINES)
-    .map((line, index) => `${index === 0 ? 'Error'.padEnd(LABEL) : indent}${shownLine(line)}`);
+    .map(
+      (line, index) =>
+        `${index === 0 ? 'Error'.padEnd(LABEL) : indent}${cutLine(line, SHOWN_LINE_CHARS, FOR_ALL)}`,
+    );
   if (message.length > SHOWN_LINES) {
-    lines.push(`${indent}… (${more(message.length - SHOWN_LINES, 'line')}; ${FOR_ALL})`);
+    lines.push(`${indent}… (${moreOf(message.length - SHOWN_LINES, 'line')}; ${FOR_ALL})`);
   }
   const issues = Array.isArray(error.issues) ? error.issues : [];
   for (const issue of issues.slice(0, SHOWN_ISSUES)) {
     const path = Array.isArray(issue?.path) && issue.path.length ? `${issue.path.join('.')}: ` : '';
-    lines.push(`${indent}- ${shownLine(`${path}${String(issue?.message)}`)}`);
+    lines.push(
+      `${indent}- ${cutLine(`${path}${String(issue?.message)}`, SHOWN_LINE_CHARS, FOR_ALL)}`,
+    );
   }
   if (issues.length > SHOWN_ISSUES) {
-    lines.push(`${indent}… (${more(issues.length - SHOWN_ISSUES, 'issue')}; ${FOR_ALL})`);
+    lines.push(`${indent}… (${moreOf(issues.length - SHOWN_ISSUES, 'issue')}; ${FOR_ALL})`);
   }
   if (typeof error.stack === 'string') {
     // The stack starts with the message: show the five frames after it.
     const skip = message.length;
     for (const line of error.stack.split('\n').slice(skip, skip + 5)) {
-      lines.push(`${indent}${shownLine(line.trim())}`);
+      lines.push(`${indent}${cutLine(line.trim(), SHOWN_LINE_CHARS, FOR_ALL)}`);
     }
   }
   return lines;
-}
-
-/** One line of job text for the terminal: cut to {@link SHOWN_LINE_CHARS}, marked, escaped. */
-function shownLine(text: string): string {
-  if (text.length <= SHOWN_LINE_CHARS) return terminalText(text);
-  // Never split a surrogate pair.
-  const last = text.charCodeAt(SHOWN_LINE_CHARS - 1);
-  const kept = last >= 0xd800 && last <= 0xdbff ? SHOWN_LINE_CHARS - 1 : SHOWN_LINE_CHARS;
-  const cut = more(text.length - kept, 'character');
-  return `${terminalText(text.slice(0, kept))}… (${cut}; ${FOR_ALL})`;
-}
-
-/** `12,345 more characters`, `1 more line`. */
-function more(count: number, noun: string): string {
-  return `${count.toLocaleString('en-US')} more ${noun}${count === 1 ? '' : 's'}`;
 }
