@@ -1,10 +1,12 @@
-import type { Logger } from '@conveyor/core';
+import { InvalidOptionError, type Logger } from '@conveyor/core';
 import { escapeJsonControls } from '@conveyor/core/worker';
-import { type DestinationStream, type LoggerOptions, pino } from 'pino';
+import { type DestinationStream, type LevelWithSilent, type LoggerOptions, pino } from 'pino';
+
+const LEVELS: readonly string[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 export interface WorkerLoggerOptions {
-  /** pino level. Default: `info`. */
-  level?: string;
+  /** pino level: fatal, error, warn, info, debug, trace or silent. Default: `info`. */
+  level?: LevelWithSilent;
   /** Where the lines go. Default: stdout. */
   destination?: DestinationStream;
 }
@@ -19,8 +21,12 @@ export interface WorkerLoggerOptions {
  * const worker = createWorker({ transport, tasks, logger: createWorkerLogger({ level: 'debug' }) });
  */
 export function createWorkerLogger(options: WorkerLoggerOptions = {}): Logger {
+  const level = options.level ?? 'info';
+  if (!LEVELS.includes(level)) {
+    throw new InvalidOptionError('level', level, `one of ${LEVELS.join(', ')}`);
+  }
   const settings: LoggerOptions = {
-    level: options.level ?? 'info',
+    level,
     name: 'conveyor-worker',
     hooks: { streamWrite: escapeJsonControls },
   };

@@ -33,19 +33,24 @@ export function startupWarnings(options: {
   const { registry, queues, leaseMs, heartbeatMs } = options;
   const warnings: StartupWarning[] = [];
   const marginMs = leaseMs - heartbeatMs;
-  if (marginMs < MIN_RENEWAL_MARGIN_MS) {
-    const what =
-      leaseMs < MIN_RENEWAL_MARGIN_MS
-        ? `leaseMs ${leaseMs} is under ${MIN_RENEWAL_MARGIN_MS} ms`
-        : `leaseMs ${leaseMs} leaves ${marginMs} ms between a heartbeat (heartbeatMs ${heartbeatMs}) and the end of the lease, under ${MIN_RENEWAL_MARGIN_MS} ms`;
+  const late =
+    'a renewal that reaches the broker late (a GC pause, a slow round trip, a busy event loop) lets the lease run out while the job still runs, and the job runs again or is dead-lettered as expired.';
+  if (leaseMs < MIN_RENEWAL_MARGIN_MS) {
     warnings.push({
-      fields: { leaseMs, heartbeatMs, marginMs },
-      message: `${what}: a renewal that reaches the broker late (a GC pause, a slow round trip, a busy event loop) lets the lease run out while the job still runs, and the job runs again or is dead-lettered as expired. Use a few seconds or more (default 30000), so that leaseMs - heartbeatMs is ${MIN_RENEWAL_MARGIN_MS} ms or more.`,
+      fields: { leaseMs, heartbeatMs },
+      message: `leaseMs ${leaseMs} is under ${MIN_RENEWAL_MARGIN_MS} ms: ${late} Use a few seconds or more (default 30000).`,
     });
   } else if (heartbeatMs > leaseMs / 2) {
+    // The heartbeat is what to change: a longer lease would not help.
     warnings.push({
       fields: { leaseMs, heartbeatMs },
       message: `heartbeatMs ${heartbeatMs} is more than half of leaseMs ${leaseMs}: one late or failed renewal loses the lease of a running job. Leave heartbeatMs out (leaseMs / 3).`,
+    });
+  } else if (marginMs < MIN_RENEWAL_MARGIN_MS) {
+    // Only a lease under 2 s gets here: the lease is what to change.
+    warnings.push({
+      fields: { leaseMs, heartbeatMs, marginMs },
+      message: `leaseMs ${leaseMs} leaves ${marginMs} ms between a heartbeat (heartbeatMs ${heartbeatMs}) and the end of the lease, under ${MIN_RENEWAL_MARGIN_MS} ms: ${late} Use a lease of a few seconds or more (default 30000), so that leaseMs - heartbeatMs is ${MIN_RENEWAL_MARGIN_MS} ms or more.`,
     });
   }
   const named = new Set<string>();

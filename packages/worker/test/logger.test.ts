@@ -24,7 +24,8 @@ describe('createWorkerLogger', () => {
   it("escapes a job error's C1 and bidi controls as \\uXXXX; the line parses to the same text", async () => {
     const lines: string[] = [];
     const logger = createWorkerLogger({ destination: { write: (line) => void lines.push(line) } });
-    const harness = await workers.start([boom], { logger });
+    // The worker id is on every line the worker writes, its own included.
+    const harness = await workers.start([boom], { logger, id: 'web-\u202e1' });
     const reason = 'clear \u009b2J then \u202eflip\u202c \u2028 \x1b[31m';
     const id = await harness.enqueue('t.boom', { reason }, { maxAttempts: 1 });
     await harness.clock.advance(0);
@@ -42,7 +43,17 @@ describe('createWorkerLogger', () => {
       err: { message: `boom: ${reason}` },
     });
     // Every line goes through the escape, the worker's own too.
-    expect(lines.length).toBeGreaterThan(1);
-    for (const each of lines) expect(each).not.toMatch(RAW_CONTROL);
+    const own = lines.filter((each) => !each.includes('"jobId"'));
+    expect(own.length).toBeGreaterThan(0);
+    for (const each of lines) {
+      expect(each).toContain('"workerId":"web-\\u202e1"');
+      expect(each).not.toMatch(RAW_CONTROL);
+    }
+  });
+
+  it('refuses an unknown level, quoting it', () => {
+    expect(() => createWorkerLogger({ level: 'verbose' as 'info' })).toThrow(
+      'Invalid level "verbose": expected one of fatal, error, warn, info, debug, trace, silent.',
+    );
   });
 });

@@ -67,6 +67,13 @@ describe('start-up warnings', () => {
       /^leaseMs 1200 leaves 800 ms between a heartbeat \(heartbeatMs 400\) and the end of the lease, under 1000 ms: .*leaseMs - heartbeatMs is 1000 ms or more/,
     );
     expect(await warnings({ leaseMs: 2_000, heartbeatMs: 1_000 })).toEqual([]);
+    // A long lease with a heartbeat near its end: the heartbeat is what to change.
+    const nearEnd = await warnings({ leaseMs: 30_000, heartbeatMs: 29_500 });
+    expect(nearEnd.map((line) => line.message)).toEqual([
+      expect.stringMatching(
+        /^heartbeatMs 29500 is more than half of leaseMs 30000: .*Leave heartbeatMs out/,
+      ),
+    ]);
   });
 
   it('says nothing for a lease shorter than the time limits: the heartbeat renews it', async () => {
