@@ -278,7 +278,7 @@ SIGTERM or Ctrl-C closes the server, the dashboard and the transport.
     .option(
       '--redact <paths>',
       'input paths that never leave the server, comma-separated: card.number,items.*.sku,**.cvv (beside the defaults: **.password, **.secret, **.token, **.apiKey, **.authorization)',
-      parseRedactPaths('--redact'),
+      parseRedactPaths,
     )
     .option('--json', 'print {"url", "auth", "readOnly"} on one line once serving, for scripts')
     .action(run('dashboard'));

@@ -48,19 +48,27 @@ export function terminalJson(value: unknown, space?: number): string {
   return escapeJsonControls(JSON.stringify(value, null, space) ?? 'undefined');
 }
 
+/** How much of one line of job text the human views print ({@link cutLine}). */
+export const SHOWN_LINE_CHARS = 2_000;
+/** What a cut tells the reader to do. */
+export const FOR_ALL = 'use --json for all of it';
+
 /**
- * One line of job text for the terminal, cut to `max` characters (never inside a surrogate
+ * One line of job text for the terminal, cut to `max` UTF-16 code units (never inside a surrogate
  * pair) with what was cut and `hint` marked, then escaped ({@link terminalText}).
  *
  * @example
  * cutLine('x'.repeat(5_000), 2_000, 'use --json for all of it');
  * // 'xx…x… (3,000 more characters; use --json for all of it)'
  */
-export function cutLine(text: string, max: number, hint: string): string {
+export function cutLine(text: string, max = SHOWN_LINE_CHARS, hint = FOR_ALL): string {
   if (text.length <= max) return terminalText(text);
   const last = text.charCodeAt(max - 1);
   const kept = last >= 0xd800 && last <= 0xdbff ? max - 1 : max;
-  return `${terminalText(text.slice(0, kept))}… (${moreOf(text.length - kept, 'character')}; ${hint})`;
+  const rest = text.slice(kept);
+  // Characters, not UTF-16 units: a surrogate pair is one.
+  const pairs = rest.match(/[\ud800-\udbff][\udc00-\udfff]/g)?.length ?? 0;
+  return `${terminalText(text.slice(0, kept))}… (${moreOf(rest.length - pairs, 'character')}; ${hint})`;
 }
 
 /** `12,345 more characters`, `1 more line`. */

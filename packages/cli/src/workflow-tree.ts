@@ -32,7 +32,7 @@ type Row = { cells: string[]; error?: WorkflowErrorView; indent: string };
 function errorText(error: WorkflowErrorView): string {
   const code = error.code === undefined ? '' : `${error.code}: `;
   // One line: the rest of a multi-line message is in the step job's own record.
-  return cutLine(`${code}${error.message}`.split('\n')[0] ?? '', 2_000, 'use --json for all of it');
+  return cutLine(`${code}${error.message}`.split('\n')[0] ?? '');
 }
 
 function stateText(state: WorkflowStepState, retries: number): string {

@@ -25,8 +25,8 @@ describe('cutLine', () => {
     expect(cutLine('abcdefghij!', 10, 'use --json')).toBe(
       'abcdefghij… (1 more character; use --json)',
     );
-    // '🚀' is two UTF-16 units: a cut at 4 would keep half of it.
-    expect(cutLine('abc🚀def', 4, 'h')).toBe('abc… (5 more characters; h)');
+    // '🚀' is two UTF-16 units: a cut at 4 would keep half of it; it counts as one character.
+    expect(cutLine('abc🚀def', 4, 'h')).toBe('abc… (4 more characters; h)');
   });
 });
 

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import {
   type BasicAuthCredentials,
   createDashboard,
+  createRedactor,
   LOOPBACK_HOSTS,
   parseBasicAuth,
   toNodeHandler,
@@ -80,12 +81,18 @@ export function planDashboard(
       `Refusing to serve the dashboard on ${JSON.stringify(options.host)} without auth: anyone who can reach that address could read job data and retry, cancel or purge jobs. Pass --auth user:password (or set ${AUTH_ENV}), or serve on --host 127.0.0.1.`,
     );
   }
+  const redact = options.redact ?? [];
+  try {
+    createRedactor(redact);
+  } catch (error) {
+    throw new CliError('USAGE', `--redact: ${(error as Error).message}`);
+  }
   return {
     host: options.host,
     port: options.port,
     credentials,
     readOnly: options.readOnly === true,
-    redact: options.redact ?? [],
+    redact,
     json: options.json === true,
   };
 }

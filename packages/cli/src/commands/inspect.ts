@@ -8,7 +8,7 @@ import {
 import type { Connection } from '../connection.js';
 import { CliError } from '../errors.js';
 import { formatDuration, formatTime, type Io, preview, printJson } from '../output.js';
-import { cutLine, moreOf, terminalText } from '../terminal-text.js';
+import { cutLine, FOR_ALL, moreOf, terminalText } from '../terminal-text.js';
 import { cutDeepRecord, tooDeepNote } from '../value-depth.js';
 
 /** `conveyor inspect <job-id>`: everything the broker knows about one job. */
@@ -111,9 +111,7 @@ export function describeJob(record: JobRecord, now: number): string[] {
 // can hold megabytes. The human view prints at most this much of it, each cut marked (as
 // preview cuts a value); --json prints all of it.
 const SHOWN_LINES = 20;
-const SHOWN_LINE_CHARS = 2_000;
 const SHOWN_ISSUES = 25;
-const FOR_ALL = 'use --json for all of it';
 
 /** The `Error` rows: code and message (one row per line), issues, and five stack frames. */
 function describeError(error: JobError): string[] {
@@ -122,19 +120,14 @@ function describeError(error: JobError): string[] {
   const message = `${code}${String(error.message)}`.split('\n');
   const lines = message
     .slice(0, SHOWN_LINES)
-    .map(
-      (line, index) =>
-        `${index === 0 ? 'Error'.padEnd(LABEL) : indent}${cutLine(line, SHOWN_LINE_CHARS, FOR_ALL)}`,
-    );
+    .map((line, index) => `${index === 0 ? 'Error'.padEnd(LABEL) : indent}${cutLine(line)}`);
   if (message.length > SHOWN_LINES) {
     lines.push(`${indent}… (${moreOf(message.length - SHOWN_LINES, 'line')}; ${FOR_ALL})`);
   }
   const issues = Array.isArray(error.issues) ? error.issues : [];
   for (const issue of issues.slice(0, SHOWN_ISSUES)) {
     const path = Array.isArray(issue?.path) && issue.path.length ? `${issue.path.join('.')}: ` : '';
-    lines.push(
-      `${indent}- ${cutLine(`${path}${String(issue?.message)}`, SHOWN_LINE_CHARS, FOR_ALL)}`,
-    );
+    lines.push(`${indent}- ${cutLine(`${path}${String(issue?.message)}`)}`);
   }
   if (issues.length > SHOWN_ISSUES) {
     lines.push(`${indent}… (${moreOf(issues.length - SHOWN_ISSUES, 'issue')}; ${FOR_ALL})`);
@@ -143,7 +136,7 @@ function describeError(error: JobError): string[] {
     // The stack starts with the message: show the five frames after it.
     const skip = message.length;
     for (const line of error.stack.split('\n').slice(skip, skip + 5)) {
-      lines.push(`${indent}${cutLine(line.trim(), SHOWN_LINE_CHARS, FOR_ALL)}`);
+      lines.push(`${indent}${cutLine(line.trim())}`);
     }
   }
   return lines;

@@ -16,6 +16,7 @@ import {
   loadTaskModule,
   TaskModuleError,
   type Worker,
+  type WorkerLoggerOptions,
   type WorkerOptions,
   workflowsIn,
 } from '@conveyor/worker';
@@ -51,7 +52,8 @@ export interface WorkerCommandOptions {
   maxFinished?: number;
   maxPayloadBytes?: number;
   maxResultBytes?: number;
-  logLevel: string;
+  /** One of the choices worker-command.ts offers, createWorkerLogger's levels. */
+  logLevel: NonNullable<WorkerLoggerOptions['level']>;
 }
 
 /**
@@ -80,6 +82,11 @@ export async function runWorker(
   const modulePath = options.tasks ?? (await registryFromConfig(options.config, io.cwd));
   const { registry, schedules, workflows } = await loadTasks(modulePath, io.cwd);
   const file = path.resolve(io.cwd, modulePath);
+  // Aborted while the tasks loaded: nothing connects, nothing is registered.
+  if (signal?.aborted) {
+    io.stderr('Stopped: 0 completed, 0 failed, 0 retried.');
+    return;
+  }
   const logger = createWorkerLogger({ level: options.logLevel });
   const plan = planWorker(options, { registry, schedules, workflows, file });
   const { connection, worker } = await openWorker(source, plan, logger);
@@ -89,7 +96,7 @@ export async function runWorker(
   };
   signal?.addEventListener('abort', stopOnAbort, { once: true });
   const stopped = worker.start();
-  // Aborted while the tasks loaded or the transport opened: the listener never fires.
+  // Aborted while the transport opened: the listener never fires.
   if (signal?.aborted) stopOnAbort();
   const stats = worker.stats();
   const banner = [
