@@ -5,6 +5,8 @@ const DAY_MS = 86_400_000;
 
 describe('systemClock timers longer than Node allows', () => {
   afterEach(() => {
+    // The setTimeout spy first: it wraps the fake one, which must not outlive this file.
+    vi.restoreAllMocks();
     vi.useRealTimers();
   });
 
@@ -29,10 +31,15 @@ describe('systemClock timers longer than Node allows', () => {
 
   it('clears a long timer in any of its pieces, and keeps it unref’d across them', () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    const armed = vi.spyOn(globalThis, 'setTimeout');
     const fired = vi.fn();
     const handle = systemClock.setTimeout(fired, 60 * DAY_MS) as { unref(): unknown };
     expect(handle.unref()).toBe(handle);
     vi.advanceTimersByTime(MAX_TIMER_MS + 1);
+    // The second piece is a timer of its own, and it is unref'd too.
+    expect(armed).toHaveBeenCalledTimes(2);
+    const second = armed.mock.results[1]?.value as { hasRef(): boolean };
+    expect(second.hasRef()).toBe(false);
     systemClock.clearTimeout(handle as Parameters<typeof systemClock.clearTimeout>[0]);
     vi.advanceTimersByTime(60 * DAY_MS);
     expect(fired).not.toHaveBeenCalled();

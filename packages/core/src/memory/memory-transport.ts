@@ -1,4 +1,4 @@
-import { type Clock, systemClock, type TimerHandle } from '../clock.js';
+import { type Clock, MAX_TIMER_MS, systemClock, type TimerHandle } from '../clock.js';
 import { createTransport } from '../driver/create-transport.js';
 import { inputJsonOf } from '../payload-size.js';
 import {
@@ -19,13 +19,7 @@ import { createMemoryLimits } from './limits.js';
 import { createMemoryMetrics } from './metrics.js';
 import { createMemorySchedules } from './schedules.js';
 import { cancelJob, renewLease, settleDelivery } from './settlement.js';
-import {
-  createJobWaiters,
-  createPending,
-  createReserveWaiters,
-  MAX_TIMER_MS,
-  type Pending,
-} from './waiters.js';
+import { createJobWaiters, createPending, createReserveWaiters, type Pending } from './waiters.js';
 import { createMemoryWorkflows } from './workflows.js';
 
 export interface MemoryTransportOptions {

@@ -1,10 +1,6 @@
 import { type Clock, MAX_TIMER_MS } from '../clock.js';
 import type { JobRecord, Reservation, ReserveRequest } from '../transport.js';
 
-// A clock other than systemClock may not handle timers longer than Node's: waiting in
-// pieces of MAX_TIMER_MS at most (waking early and re-arming is harmless).
-export { MAX_TIMER_MS };
-
 /**
  * A promise that settles once: with a value someone hands it, or with `fallback()` when
  * `timeoutMs` passes or `signal` aborts. Settling clears its timer and abort listener.

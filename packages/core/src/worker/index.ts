@@ -1,10 +1,10 @@
 /**
  * @conveyor/core/worker: the job runner a worker is built on. `runJob` takes a reservation
  * and returns the settlement to make; it never throws. Also the retry and time-limit
- * resolution it uses, `withFields` for per-job log lines, `escapeJsonControls` for log
- * lines a terminal shows, and what a workflow step's
- * input needs (`validateNow`, `revived`, `resultDecoder`, `readStageResults`: stored results
- * decoded as a result reader decodes them). And what a worker drives workflows and
+ * resolution it uses, `withFields` for per-job log lines, `escapeJsonControls` for log lines
+ * a terminal shows, and what a workflow step's input needs (`validateNow`, `revived`,
+ * `resultDecoder`, `readStageResults`: stored results decoded as a result reader decodes
+ * them). And what a worker drives workflows and
  * schedules with: a step's input and its stage's output (`runStepInput`, `mapItems`,
  * `stageOutput`, `stepFailure`, `findWorkflowStep`), the effects of a workflow call
  * (`applyWorkflowEffects`, `enqueueMapChildren`, `flushWorkflowOutbox`) and a schedule's
