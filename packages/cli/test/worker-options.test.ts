@@ -10,7 +10,7 @@ import { openWorker, planWorker, type WorkerCommandOptions } from '../src/comman
 import type { TransportSource } from '../src/transport-source.js';
 import { echo } from './fixtures/tasks.js';
 import { untilAborted } from './fixtures/until-aborted.js';
-import { type CliProcess, producer, startCli, uniquePrefix, WAIT_MS } from './helpers.js';
+import { type CliProcess, producer, startCli, TASKS, uniquePrefix, WAIT_MS } from './helpers.js';
 
 const HOUR_MS = 3_600_000;
 
@@ -125,10 +125,8 @@ describe('conveyor worker: an abort that comes before the worker starts', () => 
   it('stops it: the command ends with 0 instead of running on', async () => {
     const controller = new AbortController();
     controller.abort();
-    const args = ['worker', '--redis', redis.url, '--prefix', uniquePrefix()];
-    const run = await startCli([...args, '--tasks', 'test/fixtures/tasks.ts'], {
-      signal: controller.signal,
-    }).done;
+    const argv = ['worker', '--redis', redis.url, '--prefix', uniquePrefix(), '--tasks', TASKS];
+    const run = await startCli(argv, { signal: controller.signal }).done;
     expect(run.code).toBe(0);
     expect(run.stderr).toContain('Stopped: 0 completed');
   });

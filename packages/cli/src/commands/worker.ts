@@ -84,7 +84,7 @@ export async function runWorker(
   const file = path.resolve(io.cwd, modulePath);
   // Aborted while the tasks loaded: nothing connects, nothing is registered.
   if (signal?.aborted) {
-    io.stderr('Stopped: 0 completed, 0 failed, 0 retried.');
+    io.stderr(stoppedLine({ completed: 0, failed: 0, retried: 0 }));
     return;
   }
   const logger = createWorkerLogger({ level: options.logLevel });
@@ -140,9 +140,12 @@ export async function runWorker(
     signal?.removeEventListener('abort', stopOnAbort);
     await connection.close();
   }
-  const final = worker.stats();
-  const { completed, failed, retried } = final.totals;
-  io.stderr(`Stopped: ${completed} completed, ${failed} failed, ${retried} retried.`);
+  io.stderr(stoppedLine(worker.stats().totals));
+}
+
+/** The command's last line: what the worker did before it stopped. */
+function stoppedLine(totals: { completed: number; failed: number; retried: number }): string {
+  return `Stopped: ${totals.completed} completed, ${totals.failed} failed, ${totals.retried} retried.`;
 }
 
 /** The task module as `conveyor worker` loaded it. */
