@@ -12,8 +12,9 @@
  * behind its BLPOP), the worker's reserve resolving, and the handler starting. Then the same
  * loop for a PING and for an LPUSH that wakes a BLPOP, the floor of one round trip after the
  * same idle gap, and Bee-Queue's `createJob().save()` to its socket write and its handler, for
- * comparison. Last,
- * Redis' own time per script call from `SLOWLOG` (threshold 0) over a second pass.
+ * comparison: its socket write, the first socket data after it (the worker's BRPOPLPUSH
+ * waking), and its handler. Last, Redis' own time per script call (and Bee-Queue's per
+ * command) from `SLOWLOG` (threshold 0) over a second pass.
  *
  * Medians and p90 of each, in ms. Wall clock: other load on the machine moves them.
  */
@@ -176,7 +177,7 @@ try {
   process.stdout.write('  Redis time per script call (SLOWLOG, ms):\n');
   for (const [name, times] of byScript) {
     process.stdout.write(
-      `    ${name.padEnd(8)} ${String(times.length).padStart(5)} calls  ${ms(times)}\n`,
+      `    ${name.padEnd(11)} ${String(times.length).padStart(5)} calls  ${ms(times)}\n`,
     );
   }
   await worker.stop();
@@ -227,8 +228,14 @@ try {
   await Promise.all([beeWorker.ready(), beeProducer.ready()]);
   const saved: number[] = [];
   const beeWrites: number[] = [];
+  const beeData: number[] = [];
   const beeStarts: number[] = [];
+  const beeSlowlogFrom = WARM_UP + samples - Math.min(samples, 400);
   for (let i = 0; i < WARM_UP + samples; i += 1) {
+    if (i === beeSlowlogFrom) {
+      await admin.config('SET', 'slowlog-log-slower-than', '0');
+      await admin.slowlog('RESET');
+    }
     await pause(GAP_MS);
     const job = payload(i);
     beeExpected = job.n;
@@ -240,20 +247,39 @@ try {
     await beeProducer.createJob(job).save();
     const savedAt = performance.now();
     const startAt = await startedAt;
-    const { wroteAt } = clock.read();
-    if (i >= WARM_UP && wroteAt > 0) {
+    const { wroteAt, dataAt } = clock.read();
+    if (i >= WARM_UP && wroteAt > 0 && dataAt > 0) {
       saved.push(savedAt - at);
       beeWrites.push(wroteAt - at);
+      beeData.push(dataAt - at);
       beeStarts.push(startAt - at);
     }
   }
+  const beeEntries = (await admin.slowlog('GET', 100_000)) as Array<
+    [number, number, number, string[]]
+  >;
+  await admin.config('SET', 'slowlog-log-slower-than', '10000');
   await Promise.all([beeWorker.close(), beeProducer.close()]);
+  const byCommand = new Map<string, number[]>();
+  for (const [, , micros, args] of beeEntries) {
+    const name = String(args[0]).toLowerCase();
+    if (name === 'slowlog' || name === 'config') continue;
+    byCommand.set(name, [...(byCommand.get(name) ?? []), micros / 1_000]);
+  }
   process.stdout.write(
     `Bee-Queue, ${samples} jobs one at a time, ${GAP_MS} ms apart (ms from the createJob call):\n` +
       `  the socket write                      ${ms(beeWrites)}\n` +
+      `  first reply data                      ${ms(beeData)} (the worker's BRPOPLPUSH waking)\n` +
       `  save() resolved                       ${ms(saved)}\n` +
-      `  handler started                       ${ms(beeStarts)} (a BRPOPLPUSH wakes the worker, then it reads the job with HGET)\n`,
+      `  handler started                       ${ms(beeStarts)} (a BRPOPLPUSH wakes the worker, then it reads the job with HGET)\n` +
+      '  Redis time per command (SLOWLOG, ms; evalsha is its enqueue script):\n',
   );
+  for (const [name, times] of byCommand) {
+    if (times.length < 10) continue;
+    process.stdout.write(
+      `    ${name.padEnd(10)} ${String(times.length).padStart(5)} calls  ${ms(times)}\n`,
+    );
+  }
 } finally {
   admin.disconnect();
   await redis.stop();
