@@ -53,7 +53,7 @@ describe('conveyor worker', () => {
         '--worker-id',
         'status-test-worker',
         '--log-level',
-        'warn',
+        'info',
       ],
       { env: { CONVEYOR_TEST_GATE: gate } },
     );
@@ -124,6 +124,20 @@ describe('conveyor worker', () => {
       expect(exit.code).toBe(0);
       // The running jobs had their grace period and finished.
       expect(exit.stderr).toContain('Stopped: 3 completed, 0 failed, 0 retried.');
+      // The worker logs through the command's logger: pino JSON lines on stdout, at --log-level.
+      const lines = exit.stdout
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as { name?: string; level?: number; msg?: string });
+      expect(lines.find((line) => line.msg === 'worker started')).toMatchObject({
+        name: 'conveyor-worker',
+        level: 30,
+        queues: ['cli-status'],
+        concurrency: 3,
+      });
+      expect(lines.map((line) => line.msg)).toEqual(
+        expect.arrayContaining(['stopping', 'worker stopped']),
+      );
       for (const job of jobs) expect((await env.transport.getJob(job.id))?.state).toBe('completed');
       const after = json<{ workers: WorkerRecord[] }>(await cli(['status', '--json', ...args]));
       expect(after.workers.map((record) => record.id)).not.toContain('status-test-worker');
@@ -171,6 +185,8 @@ describe('conveyor worker', () => {
       first.child.kill('SIGTERM');
       const stopped = await first.exited;
       expect(stopped.code).toBe(0);
+      // --log-level warn: the worker's info lines are not written.
+      expect(stopped.stdout).not.toContain('"msg":"worker started"');
 
       // Mid-queue: nothing active, everything either completed (and logged once) or waiting.
       const records = (await Promise.all(
