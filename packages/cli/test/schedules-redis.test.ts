@@ -29,8 +29,10 @@ describe('conveyor worker and conveyor schedules on Redis', () => {
       ...args,
       '--tasks',
       'test/fixtures/scheduled.ts',
+      // The worker's record lives three beats (6 s): a busy machine's stall does not make
+      // the live worker's schedule read as orphaned.
       '--heartbeat-ms',
-      '500',
+      '2000',
       '--log-level',
       'warn',
     ]);

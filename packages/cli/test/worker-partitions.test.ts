@@ -54,12 +54,15 @@ function project(): string {
   return dir;
 }
 
-/** Resolves once `read()` contains `text`, checking on every turn of the event loop. */
+/**
+ * Resolves once `read()` contains `text`, checking every 20 ms (a check on every turn of the
+ * event loop kept a core busy while the command it waited for needed it).
+ */
 async function printed(read: () => string, text: string): Promise<void> {
   const until = Date.now() + WAIT_MS;
   while (!read().includes(text)) {
     if (Date.now() > until) throw new Error(`"${text}" not printed; stderr:\n${read()}`);
-    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
 

@@ -46,8 +46,10 @@ describe('conveyor worker', () => {
         'cli-status',
         '--concurrency',
         '3',
+        // The record lives three beats: 3 s, so a busy machine's stall does not drop the row
+        // the one-shot status reads below look for.
         '--heartbeat-ms',
-        '200',
+        '1000',
         '--lease-ms',
         '5000',
         '--worker-id',
@@ -88,7 +90,7 @@ describe('conveyor worker', () => {
         )
         .toBe(3);
       expect(mine).toMatchObject({
-        heartbeatMs: 200,
+        heartbeatMs: 1_000,
         pid: worker.child.pid,
         queues: ['cli-status'],
         concurrency: 3,
@@ -174,7 +176,8 @@ describe('conveyor worker', () => {
     try {
       const jobs = await env.client.enqueueMany(
         slow,
-        Array.from({ length: total }, (_, n) => ({ n, ms: 40 })),
+        // About 3 s of work at concurrency 8: SIGTERM comes while most of it waits.
+        Array.from({ length: total }, (_, n) => ({ n, ms: 120 })),
         { queue },
       );
       const first = spawnConveyor(workerArgs, options);

@@ -87,10 +87,10 @@ describe('delays', () => {
     const transport = open();
     const queue = uniqueQueue('delay-long');
     // Long enough that a settle sent right after its reserve is never late on a busy machine.
-    const leaseMs = 1_000;
+    const leaseMs = 1_500;
     const envelopes = Array.from({ length: 12 }, () => makeEnvelope(queue));
     await transport.enqueue(
-      envelopes.map((envelope, index) => ({ envelope, delayMs: 4_500 + (index % 4) * 300 })),
+      envelopes.map((envelope, index) => ({ envelope, delayMs: 6_500 + (index % 4) * 300 })),
     );
     const due = new Map<string, number>();
     for (const envelope of envelopes) {

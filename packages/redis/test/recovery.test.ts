@@ -83,8 +83,8 @@ describe('Redis restarts', () => {
     await server.restart();
     const restartedAt = Date.now();
     const after = await enqueueMany(transport, queue, 20);
-    await expect.poll(() => after.every((job) => done.has(job.id)), { timeout: 10_000 }).toBe(true);
-    expect(Date.now() - restartedAt).toBeLessThan(10_000);
+    await expect.poll(() => after.every((job) => done.has(job.id)), { timeout: 30_000 }).toBe(true);
+    expect(Date.now() - restartedAt).toBeLessThan(30_000);
     expect(before.every((job) => done.has(job.id))).toBe(true);
     stop.abort();
     await consumer;

@@ -41,7 +41,7 @@ function start(options: Partial<Parameters<typeof createWorker>[0]> = {}) {
     queues: ['real'],
     logger: captureLogger(),
     reserveWaitMs: 50,
-    leaseMs: 1_000,
+    leaseMs: 5_000,
     ...options,
   });
   const running = worker.start();

@@ -44,7 +44,7 @@ describe('schema skew on Redis', () => {
     const worker = createWorker({ transport, tasks: [current], logger, reserveWaitMs: 100 });
     const running = worker.start();
     await vi.waitFor(async () => expect((await client.getJob(id))?.state).toBe('completed'), {
-      timeout: 10_000,
+      timeout: 30_000,
       interval: 20,
     });
     await worker.stop({ graceMs: 0 });

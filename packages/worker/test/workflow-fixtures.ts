@@ -34,7 +34,7 @@ export async function settledAs(
   transport: WorkflowTransport,
   id: string,
   status: WorkflowStatus,
-  timeout = 10_000,
+  timeout = 30_000,
 ): Promise<WorkflowRecord> {
   let record: WorkflowRecord | null = null;
   await vi.waitFor(
@@ -76,7 +76,9 @@ export function useWorkflowWorkers(): {
         tasks: [],
         logger: captureLogger(),
         reserveWaitMs: 50,
-        leaseMs: 2_000,
+        // No test here waits out a lease of this default, and many count runs exactly: a
+        // lease the busy machine's event-loop delays could outlast would run a job twice.
+        leaseMs: 10_000,
         concurrency: 20,
         ...options,
       });

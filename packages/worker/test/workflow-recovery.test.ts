@@ -143,10 +143,11 @@ describe('crashes and jobs that end by another path', () => {
         });
       },
     } as WorkflowTransport;
-    // Short enough that the dropped job comes back soon, with 1.25 s between a heartbeat and
-    // the lease's end: a 200 ms lease let a busy CI box's event-loop delay expire join's lease
-    // mid-run, and join ran twice (at-least-once, but not what this test is about).
-    workers.start({ workflows: [workflow], leaseMs: 1_500, heartbeatMs: 250 }, transport);
+    // Short enough that the dropped job comes back within seconds, with 2.75 s between a
+    // heartbeat and the lease's end: a 200 ms lease let a busy CI box's event-loop delay
+    // expire join's lease mid-run, and join ran twice (at-least-once, but not what this test
+    // is about).
+    workers.start({ workflows: [workflow], leaseMs: 3_000, heartbeatMs: 250 }, transport);
     const id = await startWorkflow(transport, workflow, { id: 'r' });
     await settledAs(transport, id, 'completed');
     // The unacknowledged job comes back after its lease and is acknowledged without running.

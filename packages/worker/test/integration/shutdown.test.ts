@@ -15,7 +15,9 @@ let client: Client;
 let steady: WorkerProcess;
 const STEADY = {
   CONVEYOR_TEST_QUEUES: 'it-work,it-block',
-  CONVEYOR_TEST_LEASE_MS: 1_500,
+  // 2 s between a heartbeat and the lease's end: the tests count runs exactly, and on a busy
+  // machine a smaller margin let an event-loop delay hand a healthy run to another worker.
+  CONVEYOR_TEST_LEASE_MS: 3_000,
   CONVEYOR_TEST_CONCURRENCY: 4,
 };
 
@@ -132,7 +134,7 @@ describe('worker processes on Redis', () => {
     const blocker = redis.spawnWorker('blocker', { ...STEADY, CONVEYOR_TEST_QUEUES: 'it-block' });
     await blocker.started;
     // Twice the lease: no heartbeat can run meanwhile.
-    const job = await client.enqueue(blockLoop, { ms: 3_000 });
+    const job = await client.enqueue(blockLoop, { ms: 6_000 });
     await redis.completed([job.id], patient.timeout);
     const pair = [blocker, steady];
     for (const worker of pair) worker.signal('SIGTERM');
