@@ -46,6 +46,11 @@ export function connectionSettings(
   env: NodeJS.ProcessEnv,
   cwd = process.cwd(),
 ): ConnectionSettings {
+  // An empty --redis (an unset variable, `--redis "$URL"`) is a mistake, not "use the
+  // default": a command would run on another Redis than the one meant.
+  if (options.redis === '') {
+    throw usageError('--redis', '', 'a URL like redis://[user:password@]host:6379[/db]');
+  }
   const source = options.redis ? '--redis' : env.REDIS_URL ? 'REDIS_URL' : 'default';
   const url = options.redis || env.REDIS_URL || DEFAULT_REDIS_URL;
   let parsed: URL;
@@ -60,6 +65,15 @@ export function connectionSettings(
   }
   if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
     throw usageError(source, maskPassword(url), 'a redis:// or rediss:// URL');
+  }
+  // ioredis sends any path as SELECT's argument and, when Redis refuses it, goes on in
+  // database 0: a command would read (or purge) another database than the one named.
+  if (!/^\/?\d*$/.test(parsed.pathname)) {
+    throw usageError(
+      source,
+      maskPassword(url),
+      'a database number after the host, as in redis://host:6379/0, or none (database 0)',
+    );
   }
   const prefix = options.prefix ?? DEFAULT_PREFIX;
   if (!/^[^{}\s]{1,64}$/.test(prefix)) {

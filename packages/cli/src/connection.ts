@@ -153,6 +153,9 @@ async function probe(settings: ConnectionSettings): Promise<number> {
     ...(settings.tls ? { tls: settings.tls } : {}),
     lazyConnect: true,
     connectTimeout: 3_000,
+    // A server that accepts the connection and never answers (not Redis, or stuck) fails
+    // here, instead of leaving the command waiting for ever.
+    commandTimeout: 3_000,
     maxRetriesPerRequest: 0,
     retryStrategy: () => null,
     enableOfflineQueue: false,
@@ -162,14 +165,35 @@ async function probe(settings: ConnectionSettings): Promise<number> {
   });
   try {
     await client.connect();
+    await checkDatabase(client, settings);
     const sentAt = Date.now();
     const [seconds, micros] = await client.time();
     const localMidpoint = (sentAt + Date.now()) / 2;
     return Math.round(Number(seconds) * 1_000 + Number(micros) / 1_000 - localMidpoint);
   } catch (error) {
+    if (error instanceof CliError) throw error;
     throw connectFailure(settings, reason ?? error);
   } finally {
     client.disconnect();
+  }
+}
+
+/**
+ * SELECTs the URL's database again and fails when Redis refuses it: ioredis' own SELECT at
+ * connect only emits an error and leaves the connection in database 0.
+ */
+async function checkDatabase(client: Redis, settings: ConnectionSettings): Promise<void> {
+  const db = new URL(settings.url).pathname.slice(1);
+  if (db === '' || Number(db) === 0) return;
+  try {
+    await client.select(Number(db));
+  } catch (error) {
+    if (!(error instanceof Error) || !/^ERR /.test(error.message)) throw error;
+    throw new CliError(
+      'USAGE',
+      `Invalid ${settings.source === 'default' ? 'URL' : settings.source} ${JSON.stringify(maskPassword(settings.url))}: Redis has no database ${db} (${error.message}). Use a database number it has: 0 to 15 unless its \`databases\` setting allows more.`,
+      { cause: error },
+    );
   }
 }
 
@@ -236,5 +260,7 @@ function rootCause(error: unknown): string {
     message,
   );
   if (match) return match[1] as string;
+  if (message === 'Command timed out')
+    return 'it accepted the connection but did not answer within 3 s';
   return message.split('\n')[0]?.slice(0, 200) ?? 'unknown error';
 }

@@ -1,0 +1,105 @@
+import net from 'node:net';
+import { silentLogger } from '@conveyor/core';
+import { makeEnvelope, uniqueQueue } from '@conveyor/core/testing';
+import { redisTransport } from '@conveyor/redis';
+import { type RedisServer, startRedis } from '@conveyor/test-redis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cli, uniquePrefix } from './helpers.js';
+
+// What --redis (or REDIS_URL) may name, and what the CLI does when the URL points somewhere
+// other than a Redis database it can use: it refuses before any command touches data.
+
+let redis: RedisServer;
+beforeAll(async () => {
+  redis = await startRedis();
+});
+afterAll(async () => {
+  await redis?.stop();
+});
+
+/** One waiting job in database 0 under `prefix`; resolves with a way to read its state. */
+async function jobInDatabaseZero(prefix: string, queue: string) {
+  const transport = redisTransport({ url: redis.url, prefix, logger: silentLogger });
+  const envelope = makeEnvelope(queue);
+  await transport.enqueue([{ envelope }]);
+  return {
+    state: async () => (await transport.getJob(envelope.id))?.state,
+    close: () => transport.close(),
+  };
+}
+
+describe('--redis', () => {
+  it('refuses an empty value instead of falling back to REDIS_URL or the default', async () => {
+    const run = await cli(['status', '--redis', ''], { env: { REDIS_URL: redis.url } });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('Invalid --redis "": expected a URL like redis://');
+  });
+
+  it('refuses a database that is not a number, naming where the URL came from', async () => {
+    for (const db of ['abc', '-1', '1x']) {
+      const flag = await cli(['status', '--redis', `${redis.url}/${db}`]);
+      expect(flag.code).toBe(2);
+      expect(flag.stderr).toContain(
+        `Invalid --redis "${redis.url}/${db}": expected a database number`,
+      );
+    }
+    const fromEnv = await cli(['dead', 'q'], { env: { REDIS_URL: `${redis.url}/abc` } });
+    expect(fromEnv.code).toBe(2);
+    expect(fromEnv.stderr).toContain(`Invalid REDIS_URL "${redis.url}/abc"`);
+  });
+
+  it('refuses a database the server does not have, and purges nothing in database 0', async () => {
+    const prefix = uniquePrefix();
+    const queue = uniqueQueue('cli-db');
+    const job = await jobInDatabaseZero(prefix, queue);
+    try {
+      const purge = await cli([
+        'purge',
+        queue,
+        '--yes',
+        '--redis',
+        `${redis.url}/99`,
+        '--prefix',
+        prefix,
+      ]);
+      expect(purge.code).toBe(2);
+      expect(purge.stderr).toContain('Redis has no database 99');
+      expect(purge.stdout).not.toContain('Purged');
+      expect(await job.state()).toBe('waiting');
+
+      // A database it has is used: the job in database 0 is not there.
+      const other = await cli([
+        'purge',
+        queue,
+        '--yes',
+        '--redis',
+        `${redis.url}/3`,
+        '--prefix',
+        prefix,
+      ]);
+      expect(other.code).toBe(0);
+      expect(other.stdout).toContain('Purged 0');
+      expect(await job.state()).toBe('waiting');
+    } finally {
+      await job.close();
+    }
+  });
+
+  it('fails with exit 3 on a server that accepts the connection and never answers', async () => {
+    const sockets = new Set<net.Socket>();
+    const silent = net.createServer((socket) => {
+      sockets.add(socket);
+      socket.on('error', () => {});
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as net.AddressInfo;
+    try {
+      const run = await cli(['status', '--redis', `redis://127.0.0.1:${port}`]);
+      expect(run.code).toBe(3);
+      expect(run.stderr).toContain('accepted the connection but did not answer within 3 s');
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  });
+});
