@@ -1,4 +1,4 @@
-import type { Logger } from '@conveyor/core';
+import { InvalidOptionError, type Logger } from '@conveyor/core';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 
 /** Where the transport connects. Exactly one of `url`, `redis` and `client` is used. */
@@ -65,6 +65,7 @@ export function openConnections(options: ConnectionOptions): Connections {
     commands = options.client;
     owned = false;
   } else if (options.url !== undefined) {
+    urlDatabase(options.url);
     commands = new Redis(options.url, { ...COMMAND_DEFAULTS, ...options.redis });
   } else {
     commands = new Redis({ ...COMMAND_DEFAULTS, ...options.redis });
@@ -151,4 +152,54 @@ function mastersOf(cluster: Cluster): Promise<Redis[]> {
     cluster.once('ready', ready);
     cluster.once('end', end);
   });
+}
+
+/** `url` with its password replaced by `****`, for messages. */
+function masked(url: string): string {
+  return url.replace(/^(\w+:\/\/[^:@/]*:)[^@/]*@/, '$1****@');
+}
+
+/**
+ * The database a `redis://…/<db>` URL names (undefined: none, database 0). ioredis sends
+ * whatever the path holds as SELECT's argument and, when Redis refuses it, stays in database
+ * 0: a path that is not a number is refused here, before any connection opens.
+ */
+export function urlDatabase(url: string): number | undefined {
+  let pathname: string;
+  try {
+    pathname = new URL(url).pathname;
+  } catch {
+    return undefined; // ioredis reads it, or says what is wrong with it
+  }
+  if (!/^\/?\d*$/.test(pathname)) {
+    throw new InvalidOptionError(
+      'url',
+      masked(url),
+      'redis://[user:password@]host:port[/db] with a database number, or none (database 0)',
+    );
+  }
+  const db = pathname.slice(1);
+  return db === '' ? undefined : Number(db);
+}
+
+/**
+ * SELECTs the URL's database on `client` and throws `INVALID_OPTION` when Redis has no such
+ * database (ioredis' own SELECT at connect only emits an error and stays in database 0).
+ */
+export async function checkDatabase(
+  client: Redis | Cluster,
+  url: string | undefined,
+): Promise<void> {
+  const db = url === undefined || client instanceof Cluster ? undefined : urlDatabase(url);
+  if (!db) return;
+  try {
+    await client.select(db);
+  } catch (error) {
+    if (!(error instanceof Error) || !/^ERR /.test(error.message)) throw error;
+    throw new InvalidOptionError(
+      'url',
+      masked(url as string),
+      `a database this Redis has (${error.message}): 0 to 15 unless its \`databases\` setting allows more`,
+    );
+  }
 }

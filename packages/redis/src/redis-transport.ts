@@ -15,7 +15,12 @@ import {
 } from '@conveyor/core/transport';
 import type { Redis } from 'ioredis';
 import { createRedisAdmin } from './admin.js';
-import { type ConnectionOptions, checkMaxmemoryPolicy, openConnections } from './connections.js';
+import {
+  type ConnectionOptions,
+  checkDatabase,
+  checkMaxmemoryPolicy,
+  openConnections,
+} from './connections.js';
 import { createEnqueuer } from './enqueue.js';
 import { redisCall } from './errors.js';
 import { cancelChannel, markerKey, queueKeys } from './keys.js';
@@ -81,7 +86,8 @@ export interface RedisTransport
   /**
    * Resolves once Redis answers and the cancel channel is subscribed, so that this
    * instance hears every cancel published from then on. Rejects with a
-   * `RedisTransportError` when Redis cannot be reached.
+   * `RedisTransportError` when Redis cannot be reached, and with `INVALID_OPTION` when the
+   * URL names a database Redis does not have (ioredis would go on in database 0).
    */
   ready(): Promise<void>;
 }
@@ -357,6 +363,7 @@ export function redisTransport(options: RedisTransportOptions = {}): RedisTransp
     methods: {
       async ready(): Promise<void> {
         await redisCall('ping', () => commands.ping());
+        await checkDatabase(commands, options.url);
         await notifications.cancelsReady;
       },
     },
