@@ -36,6 +36,27 @@ describe('planWorker', () => {
     expect(plan.retention).toEqual({ defaultResultTtlMs: HOUR_MS, maxFinishedPerQueue: 0 });
     expect(plan.worker).toEqual({ tasks: registry, defaultTimeout: 2_000, maxPayloadBytes: 10 });
   });
+
+  it('refuses, naming the flag, a heartbeat no shorter than the lease and an empty worker id', () => {
+    const tasks = {
+      registry: createTaskRegistry([echo]),
+      schedules: [],
+      workflows: [],
+      file: '/t.ts',
+    };
+    const plan = (options: Partial<WorkerCommandOptions>) =>
+      planWorker({ logLevel: 'info', ...options }, tasks);
+    expect(() => plan({ heartbeatMs: 999_999 })).toThrow(
+      'Invalid --heartbeat-ms 999999: expected less than the lease (default 30000 ms)',
+    );
+    expect(() => plan({ leaseMs: 5_000, heartbeatMs: 5_000 })).toThrow(
+      'Invalid --heartbeat-ms 5000: expected less than the lease (--lease-ms 5000 ms)',
+    );
+    expect(() => plan({ workerId: '' })).toThrow('Invalid --worker-id "": expected a non-empty id');
+    expect(plan({ leaseMs: 5_000, heartbeatMs: 4_999 }).worker).toMatchObject({
+      heartbeatMs: 4_999,
+    });
+  });
 });
 
 describe('conveyor worker: options reach the transport and the worker', () => {

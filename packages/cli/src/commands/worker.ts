@@ -21,7 +21,7 @@ import {
   workflowsIn,
 } from '@conveyor/worker';
 import { type Connection, type ConnectOptions, describeOrigin, open } from '../connection.js';
-import { CliError } from '../errors.js';
+import { CliError, usageError } from '../errors.js';
 import { importModule } from '../import-module.js';
 import type { Io } from '../output.js';
 import type { TransportSource } from '../transport-source.js';
@@ -167,9 +167,25 @@ export interface WorkerPlan {
   sandboxed: boolean;
 }
 
-/** Maps the command's options onto the transport's and createWorker's; {@link openWorker} uses them. */
+/** createWorker's lease when `--lease-ms` is not given (`leaseMs` in @conveyor/worker). */
+const DEFAULT_LEASE_MS = 30_000;
+
+/**
+ * Maps the command's options onto the transport's and createWorker's; {@link openWorker} uses
+ * them. Refuses, naming the flag, the combinations createWorker would refuse only after the
+ * transport connected (and under its own option names).
+ */
 export function planWorker(options: WorkerCommandOptions, tasks: LoadedTasks): WorkerPlan {
   const { registry, schedules, workflows, file } = tasks;
+  const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+  if (options.heartbeatMs !== undefined && options.heartbeatMs >= leaseMs) {
+    throw usageError(
+      '--heartbeat-ms',
+      options.heartbeatMs,
+      `less than the lease (${options.leaseMs !== undefined ? '--lease-ms' : 'default'} ${leaseMs} ms), ideally a third of it: each beat renews the leases of the running jobs`,
+    );
+  }
+  if (options.workerId === '') throw usageError('--worker-id', '', 'a non-empty id');
   const retention: WorkerPlan['retention'] = {};
   if (options.resultTtlMs !== undefined) retention.defaultResultTtlMs = options.resultTtlMs;
   if (options.maxFinished !== undefined) retention.maxFinishedPerQueue = options.maxFinished;
