@@ -242,7 +242,9 @@ describe('conveyor worker', () => {
       '5000',
     ]);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/^error: Invalid heartbeatMs 5000/);
+    expect(bad.stderr).toMatch(
+      /^error: Invalid --heartbeat-ms 5000: expected less than the lease \(--lease-ms 1000 ms\)/,
+    );
 
     const unreachable = await cli(['worker', '--tasks', TASKS, '--redis', 'redis://127.0.0.1:1']);
     expect(unreachable.code).toBe(3);
