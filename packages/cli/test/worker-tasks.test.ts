@@ -1,8 +1,8 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cli } from './helpers.js';
+import { cli, packageDir, spawnConveyor } from './helpers.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'conveyor-cli-tasks-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -37,5 +37,47 @@ describe('conveyor worker: task module and time limit', () => {
     const { code, err } = await conveyor(['worker', '--tasks', 'x.mjs', '--time-limit', '-1']);
     expect(code).toBe(2);
     expect(err).toContain('--time-limit');
+  });
+});
+
+describe('conveyor worker: a TypeScript task module in a package without "type": "module"', () => {
+  // tsx's global hooks took such a .ts file for CommonJS and, after Node's failed import()
+  // of it, ended in "Cannot require() ES Module … not yet fully loaded" (exit 6). The
+  // built binary, as a user runs it: in-process, vitest would load the .ts itself.
+  const project = path.join(dir, 'cjs-project');
+  mkdirSync(project);
+  writeFileSync(path.join(project, 'package.json'), '{ "private": true }\n');
+  symlinkSync(path.join(packageDir, 'node_modules'), path.join(project, 'node_modules'), 'dir');
+  writeFileSync(
+    path.join(project, 'tasks.ts'),
+    [
+      "import { defineTask } from '@conveyor/core';",
+      "import { z } from 'zod';",
+      "const queue: string = 'ts-cjs';",
+      "export const echo = defineTask({ name: 'ts.echo', queue, input: z.object({ n: z.number() }), run: ({ n }: { n: number }) => n });",
+      'export const tasks = [echo];',
+      '',
+    ].join('\n'),
+  );
+  writeFileSync(
+    path.join(project, 'throws.ts'),
+    "const n: number = 1;\nthrow new Error('boom from throws.ts ' + n);\n",
+  );
+
+  it('loads it (then fails only on the unreachable Redis), and reports its own import error', async () => {
+    const args = (file: string) => [
+      'worker',
+      '--tasks',
+      path.join(project, file),
+      '--redis',
+      'redis://127.0.0.1:1',
+    ];
+    const loaded = await spawnConveyor(args('tasks.ts')).exited;
+    expect(loaded.stderr).not.toContain('could not be imported');
+    expect(loaded.stderr).toContain('Cannot reach Redis at redis://127.0.0.1:1');
+    expect(loaded.code).toBe(3);
+    const thrown = await spawnConveyor(args('throws.ts')).exited;
+    expect(thrown.code).toBe(6);
+    expect(thrown.stderr).toContain('boom from throws.ts 1');
   });
 });
