@@ -260,7 +260,12 @@ function rootCause(error: unknown): string {
     message,
   );
   if (match) return match[1] as string;
-  if (message === 'Command timed out')
+  if (message === 'Command timed out') {
     return 'it accepted the connection but did not answer within 3 s';
+  }
+  // ioredis parsing another protocol's bytes (an HTTP server, say).
+  if (/^Unknown RESP type/.test(message)) {
+    return 'what answers there does not speak the Redis protocol: is that the Redis port?';
+  }
   return message.split('\n')[0]?.slice(0, 200) ?? 'unknown error';
 }

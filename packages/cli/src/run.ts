@@ -89,6 +89,17 @@ function report(error: unknown, io: Io): number {
     io.stderr(`error: ${terminalText((error as Error).message)}`);
     return EXIT_CODES.CAPABILITY_MISSING;
   }
+  // Redis went away after the command connected (`status --watch`, a long purge): the
+  // transport's own advice ("the client keeps reconnecting") is not true of a command that
+  // ends here.
+  if (code === 'TRANSPORT_ERROR' && (error as { failure?: unknown }).failure === 'CONNECTION') {
+    const cause = (error as Error).cause;
+    const detail = cause instanceof Error ? cause.message : (error as Error).message;
+    io.stderr(
+      `error: Lost the connection to Redis (${terminalText(detail.split('\n')[0] ?? '')}). Check that Redis is running and reachable, then run the command again.`,
+    );
+    return EXIT_CODES.REDIS_UNREACHABLE;
+  }
   const message = error instanceof Error ? error.message : String(error);
   io.stderr(`error: ${terminalText(message.split('\n')[0] ?? '')}`);
   if (io.env.CONVEYOR_DEBUG && error instanceof Error && error.stack) {

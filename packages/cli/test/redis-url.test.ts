@@ -4,7 +4,7 @@ import { makeEnvelope, uniqueQueue } from '@conveyor/core/testing';
 import { redisTransport } from '@conveyor/redis';
 import { type RedisServer, startRedis } from '@conveyor/test-redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cli, uniquePrefix } from './helpers.js';
+import { cli, startCli, uniquePrefix } from './helpers.js';
 
 // What --redis (or REDIS_URL) may name, and what the CLI does when the URL points somewhere
 // other than a Redis database it can use: it refuses before any command touches data.
@@ -100,6 +100,40 @@ describe('--redis', () => {
     } finally {
       for (const socket of sockets) socket.destroy();
       await new Promise((resolve) => silent.close(resolve));
+    }
+  });
+
+  it('names a server that does not speak Redis (an HTTP server on the port)', async () => {
+    const http = net.createServer((socket) => {
+      socket.on('error', () => {});
+      socket.once('data', () => socket.end('HTTP/1.1 400 Bad Request\r\n\r\n'));
+    });
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+    const { port } = http.address() as net.AddressInfo;
+    try {
+      const run = await cli(['status', '--redis', `redis://127.0.0.1:${port}`]);
+      expect(run.code).toBe(3);
+      expect(run.stderr).toContain('does not speak the Redis protocol: is that the Redis port?');
+      expect(run.stderr).not.toContain('Unknown RESP type');
+    } finally {
+      await new Promise((resolve) => http.close(resolve));
+    }
+  });
+});
+
+describe('a Redis that goes away while a command runs', () => {
+  it('ends status --watch with exit 3, not a promise to reconnect', async () => {
+    const doomed = await startRedis();
+    const watching = startCli(['status', '--watch', '1', '--redis', doomed.url]);
+    try {
+      await expect.poll(() => watching.stdout().length, { timeout: 15_000 }).toBeGreaterThan(0);
+      await doomed.stop();
+      const run = await watching.done;
+      expect(run.code).toBe(3);
+      expect(run.stderr).toContain('error: Lost the connection to Redis (');
+      expect(run.stderr).not.toContain('keeps reconnecting');
+    } finally {
+      await doomed.stop();
     }
   });
 });
