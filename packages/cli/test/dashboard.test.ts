@@ -1,3 +1,4 @@
+import net from 'node:net';
 import { type RedisServer, startRedis } from '@conveyor/test-redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isLoopback, parseCredentials } from '../src/commands/dashboard.js';
@@ -74,6 +75,21 @@ describe('conveyor dashboard: refusals, before connecting', () => {
     const badPath = await cli(['dashboard', '--redact', 'card.number,**']);
     expect(badPath.code).toBe(2);
     expect(badPath.stderr).toContain('error: --redact: Invalid redact path "**"');
+  });
+
+  it('says which port is in use when it cannot listen, in one sentence', async () => {
+    const taken = net.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as net.AddressInfo;
+    try {
+      const run = await cli(['dashboard', '--port', String(port), '--redis', redis.url]);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain(
+        `error: Cannot serve the dashboard on 127.0.0.1:${port}: the port is in use (EADDRINUSE): pass another --port`,
+      );
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
   });
 
   it('splits credentials at the first colon, and knows loopback hosts', () => {

@@ -175,13 +175,15 @@ function listen(server: Server, plan: DashboardPlan): Promise<void> {
       const where = `${plan.host}:${plan.port}`;
       const why =
         error.code === 'EADDRINUSE'
-          ? `${where} is in use (EADDRINUSE): pass another --port, or stop what listens there.`
+          ? `the port is in use (EADDRINUSE): pass another --port, or stop what listens there.`
           : error.code === 'EACCES'
-            ? `${where} needs privileges (EACCES): pass a --port above 1023.`
+            ? `the port needs privileges (EACCES): pass a --port above 1023.`
             : error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND'
               ? `no interface on this machine has the address ${JSON.stringify(plan.host)} (${error.code}): check --host.`
-              : `${where}: ${error.message}`;
-      reject(new CliError('FAILED', `Cannot serve the dashboard on ${why}`, { cause: error }));
+              : error.message;
+      reject(
+        new CliError('FAILED', `Cannot serve the dashboard on ${where}: ${why}`, { cause: error }),
+      );
     };
     server.once('error', onError);
     server.listen(plan.port, plan.host.replace(/^\[(.*)\]$/, '$1'), () => {
