@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { CommandName, dispatch } from './actions.js';
 import { brokerCommand, examples, transportHelp } from './command-help.js';
+import { CliError } from './errors.js';
 import { parseQueueList, parseScheduleId, parseStoredQueue } from './options.js';
 
 /**
@@ -32,6 +33,21 @@ in code that no live worker declares any more; it does not fire, and is never de
       parseQueueList('--queues'),
     )
     .option('--json', 'print {"schedules": [...]} as JSON')
+    // An operand is a mistyped subcommand (`schedules pasue x`): said as such, not as
+    // commander's "too many arguments for 'schedules'".
+    .allowExcessArguments(true)
+    .hook('preAction', (command, actionCommand) => {
+      // Hooks run for the subcommands' actions too: only the list's operands are a typo.
+      if (actionCommand !== command) return;
+      const [first] = command.args;
+      if (first === undefined) return;
+      const names = command.commands.map((sub) => sub.name());
+      const near = names.find((name) => editDistance(name, first) <= 2);
+      throw new CliError(
+        'USAGE',
+        `unknown command ${JSON.stringify(first)} for conveyor schedules: expected one of ${names.join(', ')}${near ? ` (did you mean ${near}?)` : ''}, or nothing to list the schedules.`,
+      );
+    })
     .action(run('schedules'));
   const actions: Array<[CommandName, string, string]> = [
     [
@@ -59,4 +75,18 @@ in code that no live worker declares any more; it does not fire, and is never de
       )
       .action(run(name));
   }
+}
+
+/** Levenshtein distance, for the suggestion after a mistyped subcommand. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution);
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
 }

@@ -265,6 +265,22 @@ describe('conveyor schedules', () => {
     const malformed = await run(['schedules', 'resume', 'bad id']);
     expect(malformed.code).toBe(2);
     expect(malformed.stderr).toContain('Invalid schedule id "bad id"');
+
+    // A mistyped subcommand is named as one, with the nearest, and changes nothing.
+    const typo = await run(['schedules', 'pasue', 'dup']);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toContain(
+      'error: unknown command "pasue" for conveyor schedules: expected one of run-now, pause, resume (did you mean pause?)',
+    );
+    const listed = json<{ schedules: Array<{ id: string; queue: string; paused: boolean }> }>(
+      await run(['schedules', '--json']),
+    ).schedules.filter((row) => row.id === 'dup');
+    expect(listed.map(({ queue, paused }) => ({ queue, paused }))).toEqual(
+      expect.arrayContaining([
+        { queue: 'mail', paused: true },
+        { queue: 'reports', paused: false },
+      ]),
+    );
   });
 
   it('on a transport without schedules each command exits 10 (CAPABILITY_MISSING)', async () => {
