@@ -94,15 +94,23 @@ export function parsePartitionCount(option: string) {
 
 /** Checks a job id: `<queue>:<unique>`, with a valid queue name; quotes a bad one. */
 export function parseJobId(value: string): string {
-  if (queueOfJobId(value) === undefined) {
-    throw usageError(
-      'job id',
-      value,
-      'an id of the form <queue>:<unique>, e.g. "emails:mi9x0q2k…"',
-    );
+  if (queueOfJobId(value) !== undefined) return value;
+  // A pasted blob is quoted by its start and length, not whole.
+  const quoted =
+    value.length > MAX_QUOTED_ID ? `${value.slice(0, 60)}… (${value.length} characters)` : value;
+  const separator = value.indexOf(':');
+  let expected = 'an id of the form <queue>:<unique>, e.g. "emails:mi9x0q2k…"';
+  if (value.startsWith('wf_')) {
+    expected += `; this is a workflow id: use conveyor workflows cancel|retry, or conveyor inspect`;
+  } else if (separator > 0 && separator < value.length - 1) {
+    const queue = value.slice(0, separator);
+    expected += `; its queue part ${JSON.stringify(queue.length > MAX_QUOTED_ID ? `${queue.slice(0, 60)}…` : queue)} is not a queue name (1–64 of A–Z, a–z, 0–9, "_", "." and "-", or a partition's, e.g. "emails~3of8")`;
   }
-  return value;
+  throw usageError('job id', quoted, expected);
 }
+
+/** Longest id quoted whole in a message. */
+const MAX_QUOTED_ID = 200;
 
 /** Checks a schedule id ({@link SCHEDULE_ID_RULE}); quotes a bad one. */
 export function parseScheduleId(value: string): string {

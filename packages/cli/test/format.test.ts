@@ -46,6 +46,16 @@ describe('option parsers', () => {
     expect(parseRedactPaths(' card.number, ,**.cvv ')).toEqual(['card.number', '**.cvv']);
     expect(parseJobId('emails:abc')).toBe('emails:abc');
     expect(() => parseJobId('emails:')).toThrow('Invalid job id "emails:"');
+    // What is wrong, when it can be told: the queue part, a workflow id, a pasted blob.
+    expect(() => parseJobId('bad queue!:abc')).toThrow(
+      'its queue part "bad queue!" is not a queue name (1–64 of A–Z',
+    );
+    expect(() => parseJobId(`${'q'.repeat(65)}:abc`)).toThrow('is not a queue name');
+    expect(() => parseJobId('wf_mi9x0q2k3aXb7c9dE')).toThrow(
+      'this is a workflow id: use conveyor workflows cancel|retry, or conveyor inspect',
+    );
+    const blob = `x${'y'.repeat(4_999)}`;
+    expect(() => parseJobId(blob)).toThrow(`"${blob.slice(0, 60)}… (5000 characters)"`);
   });
 });
 
