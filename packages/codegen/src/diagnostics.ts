@@ -1,5 +1,6 @@
 /** Every stable diagnostic code codegen reports about task files (tasks, schedules, workflows). */
 export type DiagnosticCode =
+  | 'TASK_FILE_SYNTAX'
   | 'DUPLICATE_TASK_NAME'
   | 'DUPLICATE_EXPORT_NAME'
   | 'TASK_NAME_NOT_LITERAL'

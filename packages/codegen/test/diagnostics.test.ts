@@ -35,6 +35,24 @@ describe('diagnostics', () => {
     expect(found[0]?.fix).toMatch(/unique name/);
   });
 
+  it('TASK_FILE_SYNTAX where a task file stops parsing, beside what the rest still finds', async () => {
+    const found = await diagnose({
+      'src/tasks/a.ts': `${header}export const echo = defineTask({
+  name: 'shop.echo',
+  input: z.object({ n: z.number() }),
+  async run({ n }) { return n; } );
+`,
+      'src/tasks/b.ts': `${header}export const = ;\n`,
+    });
+    const syntax = found.filter((d) => d.code === 'TASK_FILE_SYNTAX');
+    expect(syntax.map((d) => d.file)).toEqual(
+      expect.arrayContaining(['src/tasks/a.ts', 'src/tasks/b.ts']),
+    );
+    expect(syntax.find((d) => d.file === 'src/tasks/a.ts')).toMatchObject({ line: 6 });
+    expect(syntax[0]?.message).toMatch(/^the file does not parse: /);
+    expect(formatDiagnostic(syntax[0] as Diagnostic)).toContain('error TASK_FILE_SYNTAX');
+  });
+
   it('DUPLICATE_EXPORT_NAME when two files export the same stub name', async () => {
     const found = await diagnose({
       'src/tasks/a.ts': taskFile('sendEmail', 'shop.a'),

@@ -119,6 +119,18 @@ export function analyzeTaskFile(
       fix,
     });
 
+  // A file that does not parse: what the AST below finds of it may be wrong or missing, and
+  // --check would pass over a task file that cannot run.
+  for (const problem of parseProblems(source)) {
+    const at = source.getLineAndCharacterOfPosition(problem.start ?? 0);
+    report(
+      { line: at.line + 1, column: at.character + 1 },
+      'TASK_FILE_SYNTAX',
+      `the file does not parse: ${ts.flattenDiagnosticMessageText(problem.messageText, ' ')}`,
+      'correct the syntax there; until it parses, its tasks cannot be read',
+    );
+  }
+
   const isDefineTaskCall = (node: ts.Expression): node is ts.CallExpression => {
     const call = unwrapExpression(node);
     if (!ts.isCallExpression(call)) return false;
@@ -357,4 +369,15 @@ export function exportedNames(source: ts.SourceFile): Map<string, string> {
     }
   }
   return names;
+}
+
+/**
+ * The syntax errors the parser recorded on `source`. `parseDiagnostics` is what
+ * `Program.getSyntacticDiagnostics` returns for a file, read without building a Program.
+ */
+function parseProblems(source: ts.SourceFile): readonly ts.Diagnostic[] {
+  return (
+    (source as ts.SourceFile & { parseDiagnostics?: readonly ts.Diagnostic[] }).parseDiagnostics ??
+    []
+  );
 }
