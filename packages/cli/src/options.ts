@@ -20,6 +20,9 @@ export function parseInteger(option: string, min: number, max = Number.MAX_SAFE_
   };
 }
 
+/** What a stored queue's name may be, as the messages of the options below say it. */
+const STORED_QUEUE_RULE = `a queue name (1–64 of A–Z, a–z, 0–9, "_", "." and "-"), or a partition's, e.g. "emails~3of8"`;
+
 /**
  * Parses a queue or partition name (`emails`, `emails~3of8`), for the commands that read or
  * act on stored queues; quotes a bad one.
@@ -27,11 +30,7 @@ export function parseInteger(option: string, min: number, max = Number.MAX_SAFE_
 export function parseStoredQueue(option: string) {
   return (value: string): string => {
     if (!isStoredQueueName(value)) {
-      throw usageError(
-        option,
-        value,
-        `a queue name (1–64 of A–Z, a–z, 0–9, "_", "." and "-"), or a partition's, e.g. "emails~3of8"`,
-      );
+      throw usageError(option, value, STORED_QUEUE_RULE);
     }
     return value;
   };
@@ -95,22 +94,21 @@ export function parsePartitionCount(option: string) {
 /** Checks a job id: `<queue>:<unique>`, with a valid queue name; quotes a bad one. */
 export function parseJobId(value: string): string {
   if (queueOfJobId(value) !== undefined) return value;
-  // A pasted blob is quoted by its start and length, not whole.
-  const quoted =
-    value.length > MAX_QUOTED_ID ? `${value.slice(0, 60)}… (${value.length} characters)` : value;
   const separator = value.indexOf(':');
   let expected = 'an id of the form <queue>:<unique>, e.g. "emails:mi9x0q2k…"';
   if (value.startsWith('wf_')) {
     expected += `; this is a workflow id: use conveyor workflows cancel|retry, or conveyor inspect`;
   } else if (separator > 0 && separator < value.length - 1) {
-    const queue = value.slice(0, separator);
-    expected += `; its queue part ${JSON.stringify(queue.length > MAX_QUOTED_ID ? `${queue.slice(0, 60)}…` : queue)} is not a queue name (1–64 of A–Z, a–z, 0–9, "_", "." and "-", or a partition's, e.g. "emails~3of8")`;
+    const queue = shortened(value.slice(0, separator));
+    expected += `; its queue part ${JSON.stringify(queue)} is not ${STORED_QUEUE_RULE}`;
   }
-  throw usageError('job id', quoted, expected);
+  const length = value.length > MAX_QUOTED ? ` (${value.length} characters)` : '';
+  throw usageError('job id', `${shortened(value)}${length}`, expected);
 }
 
-/** Longest id quoted whole in a message. */
-const MAX_QUOTED_ID = 200;
+/** Longest text quoted whole in a message: a pasted blob is quoted by its start. */
+const MAX_QUOTED = 200;
+const shortened = (text: string) => (text.length > MAX_QUOTED ? `${text.slice(0, 60)}…` : text);
 
 /** Checks a schedule id ({@link SCHEDULE_ID_RULE}); quotes a bad one. */
 export function parseScheduleId(value: string): string {

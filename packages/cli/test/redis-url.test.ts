@@ -28,6 +28,24 @@ async function jobInDatabaseZero(prefix: string, queue: string) {
   };
 }
 
+/** `conveyor status` against a local TCP server (not Redis) that treats each connection so. */
+async function statusAgainst(serve: (socket: net.Socket) => void) {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => {});
+    serve(socket);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  try {
+    return await cli(['status', '--redis', `redis://127.0.0.1:${port}`]);
+  } finally {
+    for (const socket of sockets) socket.destroy();
+    await new Promise((resolve) => server.close(resolve));
+  }
+}
+
 describe('--redis', () => {
   it('refuses an empty value instead of falling back to REDIS_URL or the default', async () => {
     const run = await cli(['status', '--redis', ''], { env: { REDIS_URL: redis.url } });
@@ -52,31 +70,17 @@ describe('--redis', () => {
     const prefix = uniquePrefix();
     const queue = uniqueQueue('cli-db');
     const job = await jobInDatabaseZero(prefix, queue);
+    const purgeIn = (db: number) =>
+      cli(['purge', queue, '--yes', '--redis', `${redis.url}/${db}`, '--prefix', prefix]);
     try {
-      const purge = await cli([
-        'purge',
-        queue,
-        '--yes',
-        '--redis',
-        `${redis.url}/99`,
-        '--prefix',
-        prefix,
-      ]);
+      const purge = await purgeIn(99);
       expect(purge.code).toBe(2);
       expect(purge.stderr).toContain('Redis has no database 99');
       expect(purge.stdout).not.toContain('Purged');
       expect(await job.state()).toBe('waiting');
 
       // A database it has is used: the job in database 0 is not there.
-      const other = await cli([
-        'purge',
-        queue,
-        '--yes',
-        '--redis',
-        `${redis.url}/3`,
-        '--prefix',
-        prefix,
-      ]);
+      const other = await purgeIn(3);
       expect(other.code).toBe(0);
       expect(other.stdout).toContain('Purged 0');
       expect(await job.state()).toBe('waiting');
@@ -86,38 +90,18 @@ describe('--redis', () => {
   });
 
   it('fails with exit 3 on a server that accepts the connection and never answers', async () => {
-    const sockets = new Set<net.Socket>();
-    const silent = net.createServer((socket) => {
-      sockets.add(socket);
-      socket.on('error', () => {});
-    });
-    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-    const { port } = silent.address() as net.AddressInfo;
-    try {
-      const run = await cli(['status', '--redis', `redis://127.0.0.1:${port}`]);
-      expect(run.code).toBe(3);
-      expect(run.stderr).toContain('accepted the connection but did not answer within 3 s');
-    } finally {
-      for (const socket of sockets) socket.destroy();
-      await new Promise((resolve) => silent.close(resolve));
-    }
+    const run = await statusAgainst(() => {});
+    expect(run.code).toBe(3);
+    expect(run.stderr).toContain('accepted the connection but did not answer within 3 s');
   });
 
   it('names a server that does not speak Redis (an HTTP server on the port)', async () => {
-    const http = net.createServer((socket) => {
-      socket.on('error', () => {});
-      socket.once('data', () => socket.end('HTTP/1.1 400 Bad Request\r\n\r\n'));
-    });
-    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-    const { port } = http.address() as net.AddressInfo;
-    try {
-      const run = await cli(['status', '--redis', `redis://127.0.0.1:${port}`]);
-      expect(run.code).toBe(3);
-      expect(run.stderr).toContain('does not speak the Redis protocol: is that the Redis port?');
-      expect(run.stderr).not.toContain('Unknown RESP type');
-    } finally {
-      await new Promise((resolve) => http.close(resolve));
-    }
+    const run = await statusAgainst((socket) =>
+      socket.once('data', () => socket.end('HTTP/1.1 400 Bad Request\r\n\r\n')),
+    );
+    expect(run.code).toBe(3);
+    expect(run.stderr).toContain('does not speak the Redis protocol: is that the Redis port?');
+    expect(run.stderr).not.toContain('Unknown RESP type');
   });
 });
 
