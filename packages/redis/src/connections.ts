@@ -66,9 +66,12 @@ export function openConnections(options: ConnectionOptions): Connections {
     owned = false;
   } else if (options.url !== undefined) {
     urlDatabase(options.url);
-    commands = new Redis(options.url, { ...COMMAND_DEFAULTS, ...options.redis });
+    commands = refuseOtherDatabase(
+      new Redis(options.url, { ...COMMAND_DEFAULTS, ...options.redis }),
+      options.url,
+    );
   } else {
-    commands = new Redis({ ...COMMAND_DEFAULTS, ...options.redis });
+    commands = refuseOtherDatabase(new Redis({ ...COMMAND_DEFAULTS, ...options.redis }));
   }
   const isCluster = commands instanceof Cluster;
   const duplicate = (overrides: RedisOptions): Redis | Cluster => {
@@ -79,7 +82,7 @@ export function openConnections(options: ConnectionOptions): Connections {
         redisOptions: { ...commands.options.redisOptions, ...overrides },
       });
     }
-    return commands.duplicate(overrides);
+    return refuseOtherDatabase(commands.duplicate(overrides), options.url);
   };
   return {
     commands,
@@ -183,23 +186,34 @@ export function urlDatabase(url: string): number | undefined {
 }
 
 /**
- * SELECTs the URL's database on `client` and throws `INVALID_OPTION` when Redis has no such
- * database (ioredis' own SELECT at connect only emits an error and stays in database 0).
+ * Makes `client` refuse every command, with `INVALID_OPTION`, once Redis has refused the
+ * database it SELECTs at connect. ioredis only emits that refusal as an `error` event and
+ * goes on in database 0, where the commands queued meanwhile would run against another
+ * database's keys (a worker would take its jobs, a purge would delete them). The event
+ * arrives during the handshake, before ioredis sends the queued commands: they are
+ * rejected here instead, and the connection is closed for good.
  */
-export async function checkDatabase(
-  client: Redis | Cluster,
-  url: string | undefined,
-): Promise<void> {
-  const db = url === undefined || client instanceof Cluster ? undefined : urlDatabase(url);
-  if (!db) return;
-  try {
-    await client.select(db);
-  } catch (error) {
-    if (!(error instanceof Error) || !/^ERR /.test(error.message)) throw error;
-    throw new InvalidOptionError(
-      'url',
-      masked(url as string),
+function refuseOtherDatabase(client: Redis, url?: string): Redis {
+  const db = client.options.db;
+  if (!db) return client;
+  client.on('error', (error: Error & { command?: { name?: string } }) => {
+    if (error.command?.name !== 'select') return;
+    const refusal = new InvalidOptionError(
+      url === undefined ? 'redis.db' : 'url',
+      url === undefined ? db : masked(url),
       `a database this Redis has (${error.message}): 0 to 15 unless its \`databases\` setting allows more`,
     );
-  }
+    client.sendCommand = (command) => {
+      command.reject(refusal);
+      return command.promise;
+    };
+    // Not in ioredis' types: rejects what waits for the connection with the refusal rather
+    // than the "Connection is closed." that disconnect() would give it.
+    (client as unknown as { flushQueue?(error: Error, options: object): void }).flushQueue?.(
+      refusal,
+      { commandQueue: false },
+    );
+    client.disconnect();
+  });
+  return client;
 }

@@ -1,4 +1,4 @@
-import { TransportClosedError, TransportError } from '@conveyor/core';
+import { ConveyorError, TransportError } from '@conveyor/core';
 
 /**
  * Why a Redis operation failed, stable for matching:
@@ -82,9 +82,12 @@ export function classify(error: unknown): RedisFailure {
   return 'UNKNOWN';
 }
 
-/** Wraps a failed Redis call; Conveyor's own errors pass through unchanged. */
+/**
+ * Wraps a failed Redis call; Conveyor's own errors pass through unchanged (such as the
+ * `INVALID_OPTION` of a database Redis refused, see connections.ts).
+ */
 export function toTransportError(operation: string, error: unknown): Error {
-  if (error instanceof TransportError || error instanceof TransportClosedError) return error;
+  if (error instanceof ConveyorError) return error;
   return new RedisTransportError(classify(error), operation, error);
 }
 

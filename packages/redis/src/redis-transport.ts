@@ -15,12 +15,7 @@ import {
 } from '@conveyor/core/transport';
 import type { Redis } from 'ioredis';
 import { createRedisAdmin } from './admin.js';
-import {
-  type ConnectionOptions,
-  checkDatabase,
-  checkMaxmemoryPolicy,
-  openConnections,
-} from './connections.js';
+import { type ConnectionOptions, checkMaxmemoryPolicy, openConnections } from './connections.js';
 import { createEnqueuer } from './enqueue.js';
 import { redisCall } from './errors.js';
 import { cancelChannel, markerKey, queueKeys } from './keys.js';
@@ -362,8 +357,8 @@ export function redisTransport(options: RedisTransportOptions = {}): RedisTransp
     maxPayloadBytes: options.maxPayloadBytes,
     methods: {
       async ready(): Promise<void> {
+        // A database Redis refuses rejects this (and every command) with INVALID_OPTION.
         await redisCall('ping', () => commands.ping());
-        await checkDatabase(commands, options.url);
         await notifications.cancelsReady;
       },
     },

@@ -1,6 +1,7 @@
 import { silentLogger } from '@conveyor/core';
 import { makeEnvelope, uniqueQueue } from '@conveyor/core/testing';
 import { type RedisServer, startRedis } from '@conveyor/test-redis';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisTransport } from '../src/index.js';
 
@@ -54,6 +55,39 @@ describe("a URL's database", () => {
     } finally {
       await three.close();
       await zero.close();
+    }
+  });
+
+  it('that Redis does not have refuses every command without ready(), and database 0 is untouched', async () => {
+    const queue = uniqueQueue('url-db-99');
+    const zero = new Redis(redis.url);
+    const refusal = {
+      code: 'INVALID_OPTION',
+      message: expect.stringContaining('expected a database this Redis has'),
+    };
+    const transports = [
+      open(`${redis.url}/99`),
+      redisTransport({
+        redis: { host: '127.0.0.1', port: redis.port, db: 99 },
+        logger: silentLogger,
+        checkMaxmemoryPolicy: false,
+      }),
+    ];
+    try {
+      for (const transport of transports) {
+        // The first command is queued before the connection exists: it is the one ioredis
+        // used to send to database 0 after its SELECT failed.
+        const envelope = makeEnvelope(queue);
+        await expect(transport.enqueue([{ envelope }])).rejects.toMatchObject(refusal);
+        await expect(
+          transport.reserve({ queues: [queue], max: 1, leaseMs: 30_000, consumer: 'w', waitMs: 0 }),
+        ).rejects.toMatchObject(refusal);
+        await expect(transport.ready()).rejects.toMatchObject(refusal);
+      }
+      expect(await zero.keys(`*${queue}*`)).toEqual([]);
+    } finally {
+      for (const transport of transports) await transport.close();
+      zero.disconnect();
     }
   });
 });

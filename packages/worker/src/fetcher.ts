@@ -45,7 +45,7 @@ export function startFetching(options: {
   /** True when a running slot is free and no job waits for it. */
   starving?: () => boolean;
   accept: (reservations: Reservation[]) => void;
-  /** A reserve failed with an error that retrying cannot fix (the transport is closed). */
+  /** A reserve failed with an error that retrying cannot fix (closed, or INVALID_OPTION). */
   onFatal: (error: unknown) => void;
 }): Fetcher {
   const { transport, clock, logger, queues } = options;
@@ -110,7 +110,10 @@ export function startFetching(options: {
     } catch (error) {
       flowing = false;
       if (stopped) return;
-      if ((error as { code?: unknown }).code === 'TRANSPORT_CLOSED') {
+      // Closed, or misconfigured (a Redis database the server does not have): waiting
+      // cannot fix either, and the worker stops with the error.
+      const code = (error as { code?: unknown }).code;
+      if (code === 'TRANSPORT_CLOSED' || code === 'INVALID_OPTION') {
         fatal = true;
         options.onFatal(error);
         return;

@@ -1,4 +1,5 @@
 import {
+  InvalidOptionError,
   type Reservation,
   type ReserveRequest,
   type Transport,
@@ -150,6 +151,42 @@ describe('fetcher', () => {
     expect(logger.lines.filter((line) => line.level === 'warn')).toHaveLength(1);
     expect(logger.lines.some((line) => line.message === 'reserve works again')).toBe(true);
 
+    await fetcher.stop();
+  });
+
+  it('stops at the first INVALID_OPTION from reserve (a database Redis refused): no retrying', async () => {
+    const refusal = new InvalidOptionError(
+      'url',
+      'redis://127.0.0.1:6379/99',
+      'a database this Redis has',
+    );
+    let calls = 0;
+    const transport = {
+      async reserve() {
+        calls += 1;
+        throw refusal;
+      },
+    } as unknown as Transport;
+    const clock = createManualClock();
+    let fatal: unknown;
+    const fetcher = startFetching({
+      transport,
+      clock,
+      logger: captureLogger(),
+      consumer: 'c',
+      queues: ['q'],
+      leaseMs: 1_000,
+      waitMs: 1_000,
+      freeCapacity: () => 1,
+      accept() {},
+      onFatal(error) {
+        fatal = error;
+      },
+    });
+    for (let step = 0; step < 20 && fatal === undefined; step++) await tick();
+    expect(fatal).toBe(refusal);
+    await clock.advance(10_000);
+    expect(calls).toBe(1);
     await fetcher.stop();
   });
 });
