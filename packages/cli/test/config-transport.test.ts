@@ -247,6 +247,17 @@ describe('a config the CLI cannot use', () => {
     );
   });
 
+  it('a TypeScript config that does not parse says where and why, not only that it failed', async () => {
+    const run = await status('export default {\n  transport: () => (\n};\n', 'conveyor.config.ts');
+    expect(run.code).toBe(9);
+    // The first line is "Transform failed with 1 error:"; the reason is on a line after it.
+    // (In this process vitest's own transform reports it; worker-tasks.test.ts runs the
+    // built binary, whose tsx gives esbuild's file, line and column.)
+    expect(run.stderr).toMatch(
+      /^error: Cannot load .*conveyor\.config\.ts: Transform failed with 1 error: \S.*\. Fix the file/m,
+    );
+  });
+
   it('a worker on the config transport refuses the Redis-only retention options', async () => {
     const dir = project({ 'conveyor.config.ts': memoryConfig() });
     const run = await cli(['worker', '--tasks', 'x.mjs', '--result-ttl-ms', '1000'], { cwd: dir });

@@ -63,6 +63,7 @@ describe('conveyor worker: a TypeScript task module in a package without "type":
     path.join(project, 'throws.ts'),
     "const n: number = 1;\nthrow new Error('boom from throws.ts ' + n);\n",
   );
+  writeFileSync(path.join(project, 'unparsed.ts'), 'export const tasks = [\n  {\n');
 
   it('loads it (then fails only on the unreachable Redis), and reports its own import error', async () => {
     const args = (file: string) => [
@@ -79,5 +80,12 @@ describe('conveyor worker: a TypeScript task module in a package without "type":
     const thrown = await spawnConveyor(args('throws.ts')).exited;
     expect(thrown.code).toBe(6);
     expect(thrown.stderr).toContain('boom from throws.ts 1');
+    // esbuild's message starts "Transform failed with 1 error:"; where and why are on the
+    // line after it, which the message used to drop.
+    const unparsed = await spawnConveyor(args('unparsed.ts')).exited;
+    expect(unparsed.code).toBe(6);
+    expect(unparsed.stderr).toMatch(
+      /could not be imported: Transform failed with 1 error: .*unparsed\.ts:3:\d+: ERROR: \S/,
+    );
   });
 });

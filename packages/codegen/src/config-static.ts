@@ -1,4 +1,5 @@
 import { ts } from 'ts-morph';
+import { parseProblems } from './analyze/task-file.js';
 import { RUNTIME_CONFIG_KEYS } from './config.js';
 import { CodegenError } from './diagnostics.js';
 
@@ -9,6 +10,15 @@ import { CodegenError } from './diagnostics.js';
  */
 export function readStaticConfig(file: string, text: string): unknown {
   const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
+  // A config that does not parse would read as one missing what the parser gave up on.
+  const [problem] = parseProblems(source);
+  if (problem) {
+    const { line, character } = source.getLineAndCharacterOfPosition(problem.start ?? 0);
+    throw new CodegenError(
+      'CONFIG_INVALID',
+      `${file}:${line + 1}:${character + 1}: ${ts.flattenDiagnosticMessageText(problem.messageText, ' ')} (a syntax error): fix it, then run again.`,
+    );
+  }
   const assignment = source.statements.find(ts.isExportAssignment);
   if (!assignment) {
     throw new CodegenError(

@@ -174,10 +174,9 @@ async function importDefault(
   try {
     module = (await importModule(pathToFileURL(file).href)) as { default?: unknown };
   } catch (error) {
-    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
     throw new CodegenError(
       'CONFIG_LOAD_FAILED',
-      `Cannot load ${file}: ${reason}. Fix the file, or the import it names.`,
+      `Cannot load ${file}: ${headline(error)}. Fix the file, or the import it names.`,
       { cause: error },
     );
   }
@@ -246,4 +245,16 @@ function invalid(where: string, key: string, value: unknown, expected: string): 
     'CONFIG_INVALID',
     `Invalid ${key} ${JSON.stringify(value) ?? String(value)} in ${where}: expected ${expected}.`,
   );
+}
+
+/**
+ * The line an error is told by: its message's first, with the next that is not blank when
+ * the first only announces it (esbuild's "Transform failed with 1 error:", with the file,
+ * line, column and reason on the line after).
+ */
+function headline(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const [first = '', ...rest] = error.message.split('\n');
+  const next = rest.find((line) => line.trim() !== '');
+  return first.endsWith(':') && next ? `${first} ${next.trim()}` : first;
 }

@@ -52,6 +52,21 @@ export default { tasks: [dir + '/tasks/*.ts'], client: 'a.ts', registry: 'b.ts' 
     );
   });
 
+  it('a TS config that does not parse is CONFIG_INVALID at the syntax error, not a missing key', async () => {
+    tree = await makeTree({
+      'conveyor.config.ts': `export default {
+  tasks: ['src/tasks/*.ts'],
+  client: 'a.ts' registry: 'b.ts',
+};
+`,
+    });
+    const error = await loadConfig({ cwd: tree.root }).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: 'CONFIG_INVALID' });
+    expect((error as Error).message).toMatch(
+      /conveyor\.config\.ts:3:18: ',' expected\. \(a syntax error\): fix it, then run again\.$/,
+    );
+  });
+
   it('imports a .mjs config and parses a .json one', async () => {
     tree = await makeTree({
       'conveyor.config.mjs':

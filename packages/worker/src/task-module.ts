@@ -56,8 +56,9 @@ export async function loadTaskModule(
     const importModule = options.importModule ?? ((href: string) => import(href));
     namespace = (await importModule(url)) as Record<string, unknown>;
   } catch (error) {
-    const detail = error instanceof Error ? error.message.split('\n')[0] : String(error);
-    throw new TaskModuleError(given, `could not be imported: ${detail}`, { cause: error });
+    throw new TaskModuleError(given, `could not be imported: ${headline(error)}`, {
+      cause: error,
+    });
   }
   const found = tasksIn(namespace);
   if (!found) {
@@ -147,4 +148,16 @@ export function isTaskRegistry(value: unknown): value is TaskRegistry {
     typeof candidate.get === 'function' &&
     typeof candidate.names === 'function'
   );
+}
+
+/**
+ * The line an error is told by: its message's first, with the next that is not blank when
+ * the first only announces it (esbuild's "Transform failed with 1 error:", with the file,
+ * line, column and reason on the line after).
+ */
+function headline(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const [first = '', ...rest] = error.message.split('\n');
+  const next = rest.find((line) => line.trim() !== '');
+  return first.endsWith(':') && next ? `${first} ${next.trim()}` : first;
 }

@@ -375,7 +375,7 @@ export function exportedNames(source: ts.SourceFile): Map<string, string> {
  * The syntax errors the parser recorded on `source`. `parseDiagnostics` is what
  * `Program.getSyntacticDiagnostics` returns for a file, read without building a Program.
  */
-function parseProblems(source: ts.SourceFile): readonly ts.Diagnostic[] {
+export function parseProblems(source: ts.SourceFile): readonly ts.Diagnostic[] {
   return (
     (source as ts.SourceFile & { parseDiagnostics?: readonly ts.Diagnostic[] }).parseDiagnostics ??
     []
