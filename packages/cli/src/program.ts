@@ -29,7 +29,7 @@ export function createProgram(io: Io, signal: AbortSignal): Command {
     .configureHelp({ showGlobalOptions: true })
     .option(
       '--config <file>',
-      'config file: its transport function gives the transport, its registry the worker tasks (default: conveyor.config.ts, .mts, .js, .mjs or .json in the cwd)',
+      'config file (or a directory holding one): its transport function gives the transport, its registry the worker tasks (default: conveyor.config.ts, .mts, .js, .mjs or .json in the cwd)',
     )
     .addOption(
       new Option(

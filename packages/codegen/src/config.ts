@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -82,7 +82,8 @@ export interface FindConfigOptions {
 
 /**
  * The config file's absolute path: `config` resolved against `cwd`, else the first of
- * {@link CONFIG_FILE_NAMES} in `cwd`, else undefined. A `config` that does not exist is
+ * {@link CONFIG_FILE_NAMES} in `cwd`, else undefined. A `config` that is a directory means
+ * the first of those in it. A `config` that does not exist, or a directory without one, is
  * `CONFIG_NOT_FOUND`.
  *
  * @example
@@ -102,7 +103,16 @@ export function findConfigFile(options: FindConfigOptions = {}): string | undefi
       `Config file ${JSON.stringify(options.config)} not found (looked at ${file}). Check the --config path.`,
     );
   }
-  return file;
+  if (!statSync(file).isDirectory()) return file;
+  // A directory, as `tsc -p` takes one: the config file in it.
+  const inside = findConfigFile({ cwd: file });
+  if (!inside) {
+    throw new CodegenError(
+      'CONFIG_NOT_FOUND',
+      `${JSON.stringify(options.config)} is a directory with no config file in it (looked for ${CONFIG_FILE_NAMES.join(', ')} in ${file}). Name the file, or the directory that holds it.`,
+    );
+  }
+  return inside;
 }
 
 /**

@@ -206,6 +206,21 @@ export default { tasks: 'a/*.ts', client: 'c.ts', registry: 'r.ts', transport };
     );
   });
 
+  it('findConfigFile: a --config directory means the config file in it, and names one without', async () => {
+    tree = await makeTree({ 'app/conveyor.config.mjs': 'export default {};\n', 'empty/x.txt': '' });
+    expect(findConfigFile({ cwd: tree.root, config: 'app' })).toBe(
+      tree.path('app/conveyor.config.mjs'),
+    );
+    expect(() => findConfigFile({ cwd: tree.root, config: 'empty' })).toThrow(
+      expect.objectContaining({
+        code: 'CONFIG_NOT_FOUND',
+        message: expect.stringMatching(
+          /^"empty" is a directory with no config file in it \(looked for conveyor\.config\.ts, /,
+        ),
+      }),
+    );
+  });
+
   it('resolveConfig refuses a transport that is not a function', () => {
     expect(() =>
       resolveConfig(
