@@ -108,6 +108,7 @@ function toJson(result: GenerateResult, mode: 'write' | 'check', durationMs: num
     schedules: result.schedules,
     files: result.files,
     diagnostics: result.diagnostics,
+    warnings: result.warnings,
   };
 }
 
@@ -117,6 +118,7 @@ function printHuman(
   ms: number,
   io: CommandIO,
 ): void {
+  for (const warning of result.warnings) io.stderr(`warning: ${warning}`);
   if (result.diagnostics.length > 0) {
     for (const diagnostic of result.diagnostics) io.stderr(formatDiagnostic(diagnostic));
     io.stderr(

@@ -58,6 +58,8 @@ export interface GenerateResult {
   /** Output files relative to the config, with what happened to each. */
   readonly files: readonly { readonly path: string; readonly status: FileStatus }[];
   readonly diagnostics: readonly Diagnostic[];
+  /** What works but is likely a mistake, such as `tasks` globs that match no file. */
+  readonly warnings: readonly string[];
   /** Set when a newer run started before this one wrote anything (watch mode). */
   readonly superseded?: boolean;
 }
@@ -189,6 +191,7 @@ export function createGenerator(config: ResolvedConfig): Generator {
         workflowEntries.push(...state.analysis.workflows);
         workflowIdentities.push(...state.analysis.workflowIdentities);
       }
+      const warnings = paths.length === 0 ? [noTaskFiles(config)] : [];
       const { schedules, reported } = registrySchedules(scheduleEntries, relative);
       // Every task call counts, also one with other problems: all come out in one report.
       diagnostics.push(...duplicates(identities, workflowIdentities, relative));
@@ -287,6 +290,7 @@ export function createGenerator(config: ResolvedConfig): Generator {
           workflows: reportedWorkflows,
           files: [],
           diagnostics: sortDiagnostics(diagnostics),
+          warnings,
         };
       }
 
@@ -321,6 +325,7 @@ export function createGenerator(config: ResolvedConfig): Generator {
           workflows: reportedWorkflows,
           files: [],
           diagnostics: [],
+          warnings,
           superseded: true,
         };
       }
@@ -337,9 +342,16 @@ export function createGenerator(config: ResolvedConfig): Generator {
         workflows: reportedWorkflows,
         files: written,
         diagnostics: [],
+        warnings,
       };
     },
   };
+}
+
+/** The warning for `tasks` globs that match no file: the output then declares no task. */
+function noTaskFiles(config: ResolvedConfig): string {
+  const where = config.configFile ? path.basename(config.configFile) : 'the config';
+  return `No file matches tasks ${JSON.stringify(config.tasks)} (relative to ${config.root}), so the generated files declare no task. Check "tasks" in ${where}.`;
 }
 
 /** The command written into headers: `--config` only when the file has a non-default name. */

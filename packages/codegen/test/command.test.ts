@@ -64,7 +64,23 @@ describe('conveyor generate', () => {
         { path: 'src/generated/registry.ts', status: 'written' },
       ],
       diagnostics: [],
+      warnings: [],
     });
+  });
+
+  it('warns when the tasks globs match no file, and still writes (exit 0)', async () => {
+    tree = await makeTree({ 'src/task/a.ts': taskFile('ping', 'ops.ping') });
+    const human = capture();
+    expect(await runGenerateCommand({ cwd: tree.root }, human.io)).toBe(0);
+    expect(human.out.at(-1)).toMatch(/^Generated 0 tasks: /);
+    expect(human.err).toEqual([
+      `warning: No file matches tasks ["src/tasks/*.ts"] (relative to ${tree.root}), so the generated files declare no task. Check "tasks" in conveyor.config.ts.`,
+    ]);
+    const json = capture();
+    expect(await runGenerateCommand({ cwd: tree.root, json: true }, json.io)).toBe(0);
+    expect(JSON.parse(json.out[0] ?? '').warnings).toEqual([
+      expect.stringMatching(/^No file matches tasks /),
+    ]);
   });
 
   it('prints diagnostics as file:line:col with the fix, and exits 1', async () => {

@@ -207,11 +207,15 @@ export default { tasks: 'a/*.ts', client: 'c.ts', registry: 'r.ts', transport };
   });
 
   it('findConfigFile: a --config directory means the config file in it, and names one without', async () => {
-    tree = await makeTree({ 'app/conveyor.config.mjs': 'export default {};\n', 'empty/x.txt': '' });
-    expect(findConfigFile({ cwd: tree.root, config: 'app' })).toBe(
-      tree.path('app/conveyor.config.mjs'),
+    const dirs = await makeTree({
+      'app/conveyor.config.mjs': 'export default {};\n',
+      'empty/x.txt': '',
+    });
+    tree = dirs;
+    expect(findConfigFile({ cwd: dirs.root, config: 'app' })).toBe(
+      dirs.path('app/conveyor.config.mjs'),
     );
-    expect(() => findConfigFile({ cwd: tree.root, config: 'empty' })).toThrow(
+    expect(() => findConfigFile({ cwd: dirs.root, config: 'empty' })).toThrow(
       expect.objectContaining({
         code: 'CONFIG_NOT_FOUND',
         message: expect.stringMatching(
