@@ -1,8 +1,8 @@
-import { createInterface } from 'node:readline/promises';
 import { CommanderError } from 'commander';
 import { CliError, EXIT_CODES, ExitCode } from './errors.js';
 import type { Io } from './output.js';
 import { createProgram } from './program.js';
+import { askYesNo } from './prompt.js';
 import { terminalText } from './terminal-text.js';
 
 /** An {@link Io} on this process's streams. */
@@ -11,15 +11,7 @@ export function processIo(): Io {
     stdout: (line) => process.stdout.write(`${line}\n`),
     stderr: (line) => process.stderr.write(`${line}\n`),
     interactive: process.stdin.isTTY === true,
-    async confirm(question) {
-      const terminal = createInterface({ input: process.stdin, output: process.stderr });
-      try {
-        const answer = await terminal.question(question);
-        return /^y(es)?$/i.test(answer.trim());
-      } finally {
-        terminal.close();
-      }
-    },
+    confirm: (question) => askYesNo(question, process.stdin, process.stderr),
     env: process.env,
     cwd: process.cwd(),
   };
