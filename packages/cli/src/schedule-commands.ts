@@ -3,6 +3,7 @@ import type { CommandName, dispatch } from './actions.js';
 import { brokerCommand, examples, transportHelp } from './command-help.js';
 import { CliError } from './errors.js';
 import { parseQueueList, parseScheduleId, parseStoredQueue } from './options.js';
+import { nearestName } from './queue-names.js';
 
 /**
  * `conveyor schedules` (the list) and its subcommands `run-now`, `pause` and `resume`.
@@ -42,7 +43,7 @@ in code that no live worker declares any more; it does not fire, and is never de
       const [first] = command.args;
       if (first === undefined) return;
       const names = command.commands.map((sub) => sub.name());
-      const near = names.find((name) => editDistance(name, first) <= 2);
+      const near = nearestName(first, names);
       throw new CliError(
         'USAGE',
         `unknown command ${JSON.stringify(first)} for conveyor schedules: expected one of ${names.join(', ')}${near ? ` (did you mean ${near}?)` : ''}, or nothing to list the schedules.`,
@@ -75,18 +76,4 @@ in code that no live worker declares any more; it does not fire, and is never de
       )
       .action(run(name));
   }
-}
-
-/** Levenshtein distance, for the suggestion after a mistyped subcommand. */
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution);
-    }
-    previous = current;
-  }
-  return previous[b.length] ?? 0;
 }

@@ -308,6 +308,41 @@ describe('conveyor purge', () => {
       const withDead = await cli(['purge', queue, '--yes', '--dead', '--json', ...env.args]);
       expect(json(withDead)).toEqual({ queue, purged: 0, dead: 1 });
       expect(await env.transport.getJob(dead)).toBeNull();
+
+      // A typo reads as an empty queue: it purges nothing, and says the name is unknown.
+      const typo = await cli(['purge', 'cli-prge', '--yes', ...env.args]);
+      expect(typo.code).toBe(0);
+      expect(typo.stdout).toContain('Purged 0 waiting/delayed jobs from queue cli-prge.');
+      expect(typo.stderr).toBe(
+        'note: No queue named "cli-prge" has held a job or has a worker (did you mean cli-purge?).\n',
+      );
+    } finally {
+      await env.close();
+    }
+  });
+});
+
+describe('a queue name nothing has used', () => {
+  it('status --queues shows its zeros with a note, and in --json as unknownQueues', async () => {
+    const env = await setup();
+    try {
+      await env.client.enqueue(echo, { n: 1 });
+      const human = await cli(['status', '--queues', 'cli-echo,cli-ecoh,zzz', ...env.args]);
+      expect(human.code).toBe(0);
+      expect(human.stdout).toMatch(/^cli-ecoh\s+0\s+0\s+0\s+0\s+0$/m);
+      expect(human.stdout).toContain(
+        'No queue named "cli-ecoh" has held a job or has a worker (did you mean cli-echo?).',
+      );
+      expect(human.stdout).toContain(
+        'No queue named "zzz" has held a job or has a worker (the queues: cli-echo).',
+      );
+      expect(human.stdout).not.toContain('No queue named "cli-echo"');
+      const machine = await cli(['status', '--json', '--queues', 'cli-ecoh', ...env.args]);
+      expect(json<{ unknownQueues: unknown }>(machine).unknownQueues).toEqual([
+        { queue: 'cli-ecoh', note: expect.stringContaining('did you mean cli-echo?') },
+      ]);
+      const all = await cli(['status', '--json', ...env.args]);
+      expect(json<Record<string, unknown>>(all)).not.toHaveProperty('unknownQueues');
     } finally {
       await env.close();
     }

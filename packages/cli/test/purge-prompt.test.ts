@@ -39,6 +39,13 @@ describe('conveyor purge on a terminal', () => {
         waiting: 0,
         delayed: 0,
       });
+
+      // Nothing left to delete: nothing to confirm.
+      const empty = startCli(argv, { answer: false });
+      const emptied = await empty.done;
+      expect(empty.questions).toEqual([]);
+      expect(emptied.code).toBe(0);
+      expect(emptied.stdout).toBe('Purged 0 waiting/delayed jobs from queue cli-prompt.\n');
     } finally {
       await env.close();
     }

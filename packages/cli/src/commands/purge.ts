@@ -2,7 +2,9 @@ import { sumQueueCounts } from '@conveyor/core/transport';
 import type { AdminConnection } from '../connection.js';
 import { CliError } from '../errors.js';
 import { type Io, printJson } from '../output.js';
+import { isUnknownQueue, unknownQueueNote } from '../queue-names.js';
 import { queueLabel, storedQueuesFor } from '../stored-queues.js';
+import { terminalText } from '../terminal-text.js';
 
 /**
  * `conveyor purge <queue>`: deletes the waiting and delayed jobs of a queue (and with
@@ -22,13 +24,25 @@ export async function purgeQueue(
       `Refusing to purge queue ${queue} without confirmation: stdin is not a terminal. Pass --yes to purge.`,
     );
   }
-  const stored = await storedQueuesFor(admin, queue);
+  const [stored, known, workers] = await Promise.all([
+    storedQueuesFor(admin, queue),
+    admin.listQueues(),
+    admin.listWorkers(),
+  ]);
   const label = queueLabel(queue, stored);
+  // A typo purges nothing, and says so: the name reads as an empty queue otherwise.
+  const seen = [...known, ...workers.flatMap((worker) => worker.queues)];
+  if (isUnknownQueue(queue, seen)) {
+    io.stderr(`note: ${terminalText(unknownQueueNote(queue, seen))}`);
+  }
   if (!options.yes) {
     const counts = sumQueueCounts(queue, await admin.queueCounts(stored));
     const what = `${counts.waiting} waiting and ${counts.delayed} delayed${options.dead ? ` and ${counts.dead} dead` : ''}`;
-    const confirmed = await io.confirm(`Delete ${what} jobs of queue ${label}? [y/N] `);
-    if (!confirmed) throw new CliError('REFUSED', `Not purged: queue ${label} is unchanged.`);
+    // Nothing to delete is nothing to confirm: the purge below reports 0.
+    const nothing = counts.waiting + counts.delayed + (options.dead ? counts.dead : 0) === 0;
+    if (!nothing && !(await io.confirm(`Delete ${what} jobs of queue ${label}? [y/N] `))) {
+      throw new CliError('REFUSED', `Not purged: queue ${label} is unchanged.`);
+    }
   }
   const partitions: Array<{ queue: string; purged: number; dead?: number }> = [];
   for (const name of stored) {

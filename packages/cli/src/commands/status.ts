@@ -8,6 +8,7 @@ import {
 import type { AdminConnection } from '../connection.js';
 import { maskPassword } from '../connection-settings.js';
 import { formatDuration, type Io, printJson, renderTable } from '../output.js';
+import { isUnknownQueue, unknownQueueNote } from '../queue-names.js';
 import { terminalJson, terminalText } from '../terminal-text.js';
 
 /** A worker record as status shows it: when it was last seen, and whether it is stale. */
@@ -36,6 +37,11 @@ export interface StatusSnapshot {
   /** One row per queue; a partitioned queue's counts are its partitions' totals. */
   queues: QueueStatus[];
   workers: WorkerStatus[];
+  /**
+   * Of the queues `--queues` named, those that never held a job and that no worker consumes
+   * (their rows read all zeros, as a typo's would), each with a note; absent when none.
+   */
+  unknownQueues?: Array<{ queue: string; note: string }>;
 }
 
 /**
@@ -86,7 +92,11 @@ export async function takeSnapshot(
   // partitioned queue (not one of its partitions) adds no empty row beside them.
   const partitioned = new Set(known.map((name) => parsePartitionName(name)?.queue));
   const consumed = workers.flatMap((w) => w.queues).filter((name) => !partitioned.has(name));
-  const rows = queueRows([...new Set([...known, ...consumed])], only);
+  const seen = [...new Set([...known, ...consumed])];
+  const rows = queueRows(seen, only);
+  const unknownQueues = (only ?? [])
+    .filter((name) => isUnknownQueue(name, seen))
+    .map((queue) => ({ queue, note: unknownQueueNote(queue, seen) }));
   const stored = [...new Set(rows.flatMap((row) => row.stored))];
   const counts = new Map((await admin.queueCounts(stored)).map((row) => [row.queue, row]));
   const countsOf = (name: string): QueueCounts => counts.get(name) ?? sumQueueCounts(name, []);
@@ -114,6 +124,7 @@ export async function takeSnapshot(
         stale: age !== null && age > staleAfterMs(worker.heartbeatMs),
       };
     }),
+    ...(unknownQueues.length > 0 ? { unknownQueues } : {}),
   };
 }
 
@@ -175,6 +186,9 @@ export function describeStatus(
         '',
         'A partitioned queue shows the totals of its partitions; --partitions lists each, and --queues <queue>~<p>of<n> shows one.',
       );
+    }
+    if (snapshot.unknownQueues) {
+      lines.push('', ...snapshot.unknownQueues.map(({ note }) => terminalText(note)));
     }
   }
   lines.push('');
