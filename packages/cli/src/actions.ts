@@ -1,3 +1,4 @@
+import { queueOfJobId } from '@conveyor/core/transport';
 import type { Command } from 'commander';
 import type { DashboardCommandOptions } from './commands/dashboard.js';
 import type { ScheduleAction } from './commands/schedules.js';
@@ -125,6 +126,15 @@ export function dispatch(io: Io, signal: AbortSignal) {
             throw new CliError(
               'USAGE',
               'Missing job id: give `conveyor retry <job-id>` or `conveyor retry --all-dead --queue <queue>`.',
+            );
+          }
+          // The id names its queue: a --queue beside it that names another was ignored.
+          const named = options.queue as string | undefined;
+          const own = queueOfJobId(first);
+          if (named !== undefined && named !== own) {
+            throw new CliError(
+              'USAGE',
+              `--queue ${JSON.stringify(named)} is not the queue of job ${JSON.stringify(first)}, which is ${JSON.stringify(own)}: a job id names its queue. Leave --queue out, or use --all-dead --queue ${named} for every dead job of that queue.`,
             );
           }
           return withAdmin(command, io, (c) => retryJob(c, first, options, io));

@@ -219,6 +219,14 @@ describe('conveyor retry and dead', () => {
       expect(again.code).toBe(7);
       expect(again.stderr).toMatch(/is waiting, not dead/);
 
+      // A --queue that is not the id's own was ignored; it is refused before any change.
+      const other = await cli(['retry', ids[1] as string, '--queue', 'cli-other', ...env.args]);
+      expect(other.code).toBe(2);
+      expect(other.stderr).toContain(
+        `--queue "cli-other" is not the queue of job "${ids[1]}", which is "${queue}"`,
+      );
+      expect((await env.transport.admin.listDead(queue)).total).toBe(2);
+
       const all = await cli(['retry', '--all-dead', '--queue', queue, '--json', ...env.args]);
       expect(all.code).toBe(0);
       expect(json(all)).toEqual({ queue, retried: 2 });
