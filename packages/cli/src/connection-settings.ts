@@ -98,6 +98,13 @@ function tlsSettings(
 ): TlsSettings | undefined {
   const value = (name: TlsOptionName) => {
     const { flag, env: variable } = TLS_OPTIONS[name];
+    // `--tls-ca "$CA"` with CA unset: TLS would go on without the file it was meant to use.
+    if (given[name] === '') {
+      throw new CliError(
+        'USAGE',
+        `${flag} is empty: give ${name === 'servername' ? 'the name to verify' : 'a file path'} (an unset shell variable?), or leave ${flag} out.`,
+      );
+    }
     if (given[name]) return { text: given[name], from: flag };
     const fromEnv = env[variable];
     return fromEnv ? { text: fromEnv, from: variable } : undefined;

@@ -54,7 +54,15 @@ export function parseQueueList(option: string) {
  * `planDashboard` checks each path (the dashboard's code loads only for that command).
  */
 export function parseRedactPaths(value: string): string[] {
-  return splitList(value);
+  const paths = splitList(value);
+  if (paths.length === 0) {
+    throw usageError(
+      '--redact',
+      value,
+      'comma-separated input paths such as card.number,**.cvv (an unset shell variable?), or no --redact',
+    );
+  }
+  return paths;
 }
 
 /** `a, b,,c` as `['a', 'b', 'c']`: comma-separated, trimmed, blank entries dropped. */

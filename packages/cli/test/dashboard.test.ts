@@ -75,6 +75,9 @@ describe('conveyor dashboard: refusals, before connecting', () => {
     const badPath = await cli(['dashboard', '--redact', 'card.number,**']);
     expect(badPath.code).toBe(2);
     expect(badPath.stderr).toContain('error: --redact: Invalid redact path "**"');
+    const noPath = await cli(['dashboard', '--redact', ' , ']);
+    expect(noPath.code).toBe(2);
+    expect(noPath.stderr).toContain('error: Invalid --redact " , ": expected comma-separated');
   });
 
   it('says which port is in use when it cannot listen, in one sentence', async () => {

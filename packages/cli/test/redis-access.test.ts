@@ -211,6 +211,13 @@ describe('a Redis over TLS that requires a client certificate', () => {
       `error: The file "${file('client.pem')}" given by CONVEYOR_TLS_KEY is not a client private key (PEM)`,
     );
 
+    // `--tls-ca "$CA"` with CA unset: TLS went on without the CA it was meant to pin.
+    for (const flag of ['--tls-ca', '--tls-servername']) {
+      const empty = await cli(['status', '--redis', tlsUrl, flag, '']);
+      expect(empty.code).toBe(2);
+      expect(empty.stderr).toMatch(new RegExp(`^error: ${flag} is empty: give `));
+    }
+
     const half = await cli(['status', '--redis', tlsUrl, '--tls-cert', file('client.pem')]);
     expect(half.code).toBe(2);
     expect(half.stderr).toMatch(/^error: --tls-cert needs --tls-key too/);
