@@ -30,16 +30,20 @@ export type CommandName =
 
 type Options = Record<string, unknown> & { json?: boolean };
 
-/** Opens the command's transport (see `transportSource`), runs `body`, then closes it. */
+/**
+ * Opens the command's transport (see `transportSource`), runs `body`, then closes it. A
+ * one-shot command fails fast when Redis goes away; a `server` (the dashboard) reconnects.
+ */
 async function withConnection(
   command: Command,
   io: Io,
   body: (connection: Connection) => Promise<void>,
+  mode: 'command' | 'server' = 'command',
 ): Promise<void> {
   const source = await transportSource(command, io);
   // Loaded on use: `--help` and bad usage never pay for ioredis and the transport.
   const { open } = await import('./connection.js');
-  const connection = await open(source, 'command');
+  const connection = await open(source, mode);
   try {
     await body(connection);
   } finally {
@@ -52,11 +56,17 @@ function withAdmin(
   command: Command,
   io: Io,
   body: (connection: AdminConnection) => Promise<void>,
+  mode: 'command' | 'server' = 'command',
 ): Promise<void> {
-  return withConnection(command, io, async (connection) => {
-    const { requireAdmin } = await import('./connection.js');
-    return body(requireAdmin(connection, command.name()));
-  });
+  return withConnection(
+    command,
+    io,
+    async (connection) => {
+      const { requireAdmin } = await import('./connection.js');
+      return body(requireAdmin(connection, command.name()));
+    },
+    mode,
+  );
 }
 
 /** Builds the commander action for each command. */
@@ -162,7 +172,7 @@ export function dispatch(io: Io, signal: AbortSignal) {
           const { planDashboard, runDashboard } = await import('./commands/dashboard.js');
           // Refused before connecting: no auth on an open host, or malformed credentials.
           const plan = planDashboard(options as unknown as DashboardCommandOptions, io.env);
-          return withAdmin(command, io, (c) => runDashboard(c, plan, io, signal));
+          return withAdmin(command, io, (c) => runDashboard(c, plan, io, signal), 'server');
         }
         case 'generate': {
           // ts-morph is heavy: loaded only for this command.

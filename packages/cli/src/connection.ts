@@ -42,7 +42,7 @@ export interface ConnectOptions {
 /** Opens the transport `source` names: the Redis options, or the config's `transport`. */
 export function open(
   source: TransportSource,
-  mode: 'command' | 'worker',
+  mode: ConnectionMode,
   options: ConnectOptions = {},
 ): Promise<Connection> {
   return source.kind === 'redis'
@@ -51,12 +51,16 @@ export function open(
 }
 
 /**
- * Opens the Redis transport and checks that Redis answers. One-shot commands fail fast
- * (a few hundred ms of retries); the worker keeps the transport's patient defaults.
+ * How a command uses its connection: a one-shot `command` fails fast (a few hundred ms of
+ * retries); a `worker` and a `server` (the dashboard) run for days and keep the transport's
+ * patient defaults, so they ride out a Redis restart and reconnect after it.
  */
+export type ConnectionMode = 'command' | 'worker' | 'server';
+
+/** Opens the Redis transport and checks that Redis answers (see {@link ConnectionMode}). */
 export async function connect(
   settings: ConnectionSettings,
-  mode: 'command' | 'worker',
+  mode: ConnectionMode,
   options: ConnectOptions = {},
 ): Promise<Connection> {
   const clockOffsetMs = await probe(settings);

@@ -1,6 +1,6 @@
 import net from 'node:net';
 import { type RedisServer, startRedis } from '@conveyor/test-redis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { isLoopback, parseCredentials } from '../src/commands/dashboard.js';
 import { BUILD_TIMEOUT_MS, ensureBuilt } from './built.js';
 import { echo } from './fixtures/tasks.js';
@@ -172,6 +172,29 @@ describe('conveyor dashboard: serving', () => {
       );
     } finally {
       expect((await server.stop()).code).toBe(0);
+    }
+  });
+
+  it('serves again after its Redis restarts: a long-running server reconnects', async () => {
+    // A one-shot command's connection gives up after a few hundred ms; the dashboard's
+    // used to, and then answered 500 "Connection is closed" until it was restarted.
+    const own = await startRedis();
+    const server = await serve(['--redis', own.url, '--prefix', uniquePrefix()]);
+    try {
+      expect((await fetch(`${server.url}api/queues`)).status).toBe(200);
+      await own.kill();
+      expect((await fetch(`${server.url}api/queues`)).status).toBe(500);
+      // The outage outlasts the one-shot retries (about 300 ms). Its length is the scenario,
+      // not a wait for something: the fixed server reconnects whenever Redis is back.
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      await own.restart();
+      await vi.waitFor(
+        async () => expect((await fetch(`${server.url}api/queues`)).status).toBe(200),
+        { timeout: WAIT_MS, interval: 100 },
+      );
+    } finally {
+      expect((await server.stop()).code).toBe(0);
+      await own.stop();
     }
   });
 

@@ -43,7 +43,8 @@ export class RedisTransportError extends TransportError {
   readonly failure: RedisFailure;
 
   constructor(failure: RedisFailure, operation: string, cause: unknown) {
-    const detail = cause instanceof Error ? cause.message : String(cause);
+    // ioredis' "Connection is closed." must not read "closed.." before the advice.
+    const detail = (cause instanceof Error ? cause.message : String(cause)).replace(/\.+$/, '');
     super(`[conveyor] [redis] ${operation} failed (${failure}): ${detail}. ${ADVICE[failure]}`, {
       cause,
     });

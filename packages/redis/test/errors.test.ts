@@ -43,4 +43,15 @@ describe('classify', () => {
     // A message that only mentions a cluster word further on is not a cluster failure.
     expect(classify(new ReplyError('ERR unknown command MOVED'))).toBe('UNKNOWN');
   });
+
+  it('reads as sentences: a cause ending in a period gets no second one', () => {
+    const error = new RedisTransportError(
+      'CONNECTION',
+      'list-queues',
+      new Error('Connection is closed.'),
+    );
+    expect(error.message).toMatch(
+      /^\[conveyor\] \[redis\] list-queues failed \(CONNECTION\): Connection is closed\. Redis could not be reached/,
+    );
+  });
 });
