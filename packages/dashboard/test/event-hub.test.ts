@@ -32,7 +32,7 @@ const mail = defineTask({
 });
 
 function subscriber() {
-  return { counts: vi.fn(), audit: vi.fn(), ping: vi.fn(), close: vi.fn() };
+  return { counts: vi.fn(), audit: vi.fn(), broker: vi.fn(), ping: vi.fn(), close: vi.fn() };
 }
 
 test('polls once for all streams, pings, and leaves no timer when the last stream goes', async () => {
@@ -60,6 +60,33 @@ test('polls once for all streams, pings, and leaves no timer when the last strea
   const calls = listQueues.mock.calls.length;
   await vi.advanceTimersByTimeAsync(1000);
   expect(listQueues.mock.calls.length).toBe(calls);
+  await shared.transport.close();
+});
+
+test('tells the streams once when reads fail, and once when they work again', async () => {
+  // Before, a failed read was swallowed: the page kept its last counts under "Live".
+  vi.useFakeTimers();
+  const shared = core();
+  const hub = createEventHub(shared, { pollMs: 100, pingMs: 60_000 });
+  await hub.ready();
+  const a = subscriber();
+  hub.subscribe(a);
+  const down = vi
+    .spyOn(shared.admin, 'listQueues')
+    .mockRejectedValue(new Error('Connection is closed'));
+  await vi.advanceTimersByTimeAsync(300);
+  expect(a.broker.mock.calls).toEqual([
+    [{ ok: false, message: 'Connection is closed', since: expect.any(Number) }],
+  ]);
+  expect(a.counts).not.toHaveBeenCalled();
+  down.mockRestore();
+  await vi.advanceTimersByTimeAsync(100);
+  expect(a.broker.mock.calls.at(-1)).toEqual([{ ok: true }]);
+  expect(a.broker).toHaveBeenCalledTimes(2);
+  expect(a.counts).toHaveBeenCalledTimes(1);
+  await vi.advanceTimersByTimeAsync(300);
+  expect(a.broker).toHaveBeenCalledTimes(2);
+  hub.close();
   await shared.transport.close();
 });
 

@@ -59,19 +59,33 @@ export async function getJson<T>(
   return read<T>(response);
 }
 
-/** POSTs JSON with the CSRF token (the server also checks the Origin header the browser adds). */
+/**
+ * POSTs JSON with the CSRF token (the server also checks the Origin header the browser adds).
+ * A token the server no longer knows (it restarted, or the session expired while the page
+ * stayed open) is refused before anything runs: the page then fetches its session's token
+ * once, and sends the request again with it.
+ */
 export async function postJson<T>(path: string, body?: unknown): Promise<T> {
-  const response = await fetch(apiUrl(path), {
-    method: 'POST',
-    credentials: 'same-origin',
-    headers: {
-      accept: 'application/json',
-      'content-type': 'application/json',
-      'x-conveyor-csrf': config.csrf,
-    },
-    body: JSON.stringify(body ?? {}),
-  });
-  return read<T>(response);
+  const send = () =>
+    fetch(apiUrl(path), {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: {
+        accept: 'application/json',
+        'content-type': 'application/json',
+        'x-conveyor-csrf': config.csrf,
+      },
+      body: JSON.stringify(body ?? {}),
+    });
+  try {
+    return await read<T>(await send());
+  } catch (error) {
+    if (!(error instanceof ApiError && error.code === 'CSRF')) throw error;
+    const session = await getJson<{ csrf: string }>('/session');
+    if (session.csrf === config.csrf) throw error;
+    config.csrf = session.csrf;
+    return read<T>(await send());
+  }
 }
 
 /** A message for an error a page shows. */

@@ -1,7 +1,8 @@
 import { apiUrl } from './api.js';
 import type { AuditEntry, QueuesResponse } from './api-types.js';
 
-export type LiveStatus = 'connecting' | 'live' | 'reconnecting';
+/** `unavailable`: the stream is up but the server cannot read the broker (counts are old). */
+export type LiveStatus = 'connecting' | 'live' | 'reconnecting' | 'unavailable';
 
 type Listener<T> = (value: T) => void;
 
@@ -50,6 +51,10 @@ export function startLive(): Live {
       if (!value) return;
       latest = value;
       for (const listener of counts) listener(value);
+    });
+    source.addEventListener('broker', (event) => {
+      const value = parse<{ ok: boolean }>(event);
+      if (value) setStatus(value.ok ? 'live' : 'unavailable');
     });
     source.addEventListener('audit', (event) => {
       const value = parse<AuditEntry>(event);

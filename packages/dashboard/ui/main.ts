@@ -32,6 +32,7 @@ const STATUS_TEXT: Record<LiveStatus, string> = {
   connecting: 'Connecting…',
   live: 'Live',
   reconnecting: 'Reconnecting…',
+  unavailable: 'Broker unreachable: counts are not current',
 };
 
 function mount(root: HTMLElement): void {

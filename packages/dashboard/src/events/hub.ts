@@ -8,10 +8,18 @@ export interface HubSubscriber {
   /** The overview of one poll, and a key that is equal for equal counts. */
   counts(overview: Overview, key: string): void;
   audit(entry: AuditEntry): void;
+  /**
+   * The broker's reads failed (`ok: false`, with the error) or work again after failing:
+   * sent on each change, so a page stops showing old counts as live.
+   */
+  broker(state: BrokerState): void;
   ping(): void;
   /** The dashboard is closing: end the stream. */
   close(): void;
 }
+
+/** Whether the dashboard can read the broker: the `broker` event's data. */
+export type BrokerState = { ok: true } | { ok: false; message: string; since: number };
 
 export interface EventHubOptions {
   pollMs: number;
@@ -39,6 +47,8 @@ export function createEventHub(core: DashboardCore, options: EventHubOptions) {
   let pingTimer: ReturnType<typeof setInterval> | undefined;
   let closed = false;
   let polling = false;
+  /** Set while the broker's reads fail, from the first failure on. */
+  let failing: Extract<BrokerState, { ok: false }> | undefined;
   /** The id of the newest audit entry the hub has seen; undefined: none yet. */
   let tail: string | undefined;
   let tailFound: Promise<void> | undefined;
@@ -73,10 +83,20 @@ export function createEventHub(core: DashboardCore, options: EventHubOptions) {
         const view = auditView(core, entry);
         for (const subscriber of subscribers) subscriber.audit(view);
       }
+      if (failing) {
+        failing = undefined;
+        for (const subscriber of subscribers) subscriber.broker({ ok: true });
+      }
       const key = overviewKey(overview);
       for (const subscriber of subscribers) subscriber.counts(overview, key);
-    } catch {
-      // A failed read (Redis restarting) is retried on the next tick; the streams stay open.
+    } catch (error) {
+      // A failed read (Redis restarting) is retried on the next tick; the streams stay open
+      // and are told once, so that the page does not show the last counts as live.
+      if (!failing) {
+        const message = error instanceof Error ? error.message : String(error);
+        failing = { ok: false, message, since: Date.now() };
+        for (const subscriber of subscribers) subscriber.broker(failing);
+      }
     } finally {
       polling = false;
       schedule();

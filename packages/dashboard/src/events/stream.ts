@@ -80,6 +80,7 @@ export function eventStream(
     const subscription = hub.subscribe({
       counts: (overview, key) => later(() => sendCounts(overview, key)),
       audit: (entry) => later(() => sendAudit(entry)),
+      broker: (state) => later(() => write(frame('broker', lastId ?? '0', state))),
       ping: () => write(': ping\n\n'),
       close: finish,
     });

@@ -8,7 +8,7 @@ import { memoryTransport, silentLogger } from '@conveyor/core';
 import { redisTransport } from '@conveyor/redis';
 import { startRedis } from '@conveyor/test-redis';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { PASSWORD, type Served, serve, USER } from '../helpers.js';
 import {
   type Demo,
@@ -98,6 +98,48 @@ describe('dashboard pages', () => {
     expect(await page.evaluate("document.activeElement.getAttribute('data-key')")).toBe(
       'reports/waiting',
     );
+  });
+
+  it('says when the broker cannot be read, and goes back to Live when it can', async () => {
+    await page.goto(`${served.url}/`);
+    const status = page.locator('.live-status');
+    await page.locator('.live-status[data-status="live"]').waitFor();
+    // The stream stays up while the server's reads fail: it used to keep saying "Live".
+    const down = vi
+      .spyOn(transport.admin, 'listQueues')
+      .mockRejectedValue(new Error('Connection is closed'));
+    try {
+      await page.locator('.live-status[data-status="unavailable"]').waitFor({ timeout: 15_000 });
+      expect(await status.textContent()).toBe('Broker unreachable: counts are not current');
+      await shoot('broker-unreachable');
+    } finally {
+      down.mockRestore();
+    }
+    await page.locator('.live-status[data-status="live"]').waitFor({ timeout: 15_000 });
+  });
+
+  it('fits a 375 px phone: the nav scrolls in its own row, and the page does not widen', async () => {
+    const phone = await context.newPage();
+    try {
+      await phone.setViewportSize({ width: 375, height: 740 });
+      for (const path of ['/', '/queues/emails', '/dead']) {
+        await phone.goto(`${served.url}${path}`);
+        await phone.locator('main h1').first().waitFor();
+        await phone.screenshot({
+          path: join(shots, `phone${path.replaceAll('/', '-')}.png`),
+          fullPage: true,
+        });
+        // It used to be 569: the nav spilled past the bar, and the page scrolled sideways.
+        expect(await phone.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(
+          375,
+        );
+        const nav = await phone.locator('nav.nav').boundingBox();
+        const bar = await phone.locator('header.topbar').boundingBox();
+        expect(nav && bar && nav.y + nav.height <= bar.y + bar.height).toBe(true);
+      }
+    } finally {
+      await phone.close();
+    }
   });
 
   it('/queues/<name> lists jobs by state, pages by cursor, and finds by id and indexed field', async () => {
@@ -196,6 +238,21 @@ describe('dashboard pages', () => {
     await page.getByRole('dialog').getByRole('button', { name: 'Cancel job' }).click();
     await page.locator('.notice-ok', { hasText: 'Cancelled: the job will not run.' }).waitFor();
     await page.locator('.page-head .badge', { hasText: 'cancelled' }).waitFor();
+    expect((await transport.getJob(id as string))?.state).toBe('cancelled');
+  });
+
+  it('an action still works after the session is gone (the dashboard restarted)', async () => {
+    const [id] = await enqueue(transport, 'reports', [
+      { task: 'shop.dailyReport', input: { day: '2025-03-02' } },
+    ]);
+    await page.goto(`${served.url}/jobs/${encodeURIComponent(id as string)}`);
+    await page.getByRole('button', { name: 'Cancel' }).waitFor();
+    // A restart makes every open page's token unknown, as a lost session cookie does here.
+    // The click used to fail with "Refused: missing or wrong CSRF token … (403 CSRF)".
+    await context.clearCookies();
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Cancel job' }).click();
+    await page.locator('.notice-ok', { hasText: 'Cancelled: the job will not run.' }).waitFor();
     expect((await transport.getJob(id as string))?.state).toBe('cancelled');
   });
 

@@ -143,7 +143,8 @@ describe('dashboard security in the browser', () => {
     expect(text.length).toBeLessThan(25_000);
     await page.getByText(IMG, { exact: false }).first().waitFor();
     const task = page.locator('dl.props dd .data').nth(1);
-    expect(await task.textContent()).toBe(`${IMG}${RLO}ksat`);
+    // Shown escaped, as in the JSON: the override would still reverse the value itself.
+    expect(await task.textContent()).toBe(`${IMG}\\u202eksat`);
     expect(await task.getAttribute('dir')).toBe('auto');
     expect(await task.evaluate((el) => getComputedStyle(el).unicodeBidi)).toBe('isolate');
     await page.screenshot({ path: join(shots, 'hostile-job.png'), fullPage: false });
@@ -173,15 +174,14 @@ describe('dashboard security in the browser', () => {
     expect(((await row.textContent()) ?? '').length).toBeLessThan(2000);
     expect(await row.getByRole('button', { name: /show all/ }).count()).toBe(1);
     await expectInert();
-    // Each value sits in its own isolated element: the override stays inside it.
+    // Each value sits in its own isolated element, and its override shows as an escape.
+    expect(await row.textContent()).not.toContain(RLO);
     const isolated = await row
       .locator('.data')
-      .evaluateAll(
-        (els, rlo) =>
-          els
-            .filter((el) => el.textContent?.includes(rlo))
-            .map((el) => getComputedStyle(el).unicodeBidi),
-        RLO,
+      .evaluateAll((els) =>
+        els
+          .filter((el) => el.textContent?.includes('\\u202e'))
+          .map((el) => getComputedStyle(el).unicodeBidi),
       );
     expect(isolated.length).toBeGreaterThan(0);
     expect(new Set(isolated)).toEqual(new Set(['isolate']));

@@ -36,13 +36,16 @@ function showAll(target: HTMLElement, full: string, label: string): HTMLButtonEl
 }
 
 /**
- * A piece of job data as text: in its own bidi-isolated element (so a U+202E in a task name
- * cannot flip the row around it), cut to `max` characters with a "show all" toggle.
+ * A piece of job data as text: in its own bidi-isolated element (so it cannot flip the row
+ * around it), its bidi controls shown escaped (`\u202e`: an override would still reverse the
+ * value itself, so an error message could read other than it is), cut to `max` characters
+ * with a "show all" toggle.
  *
  * @example
  * dataText(job.error?.message ?? '', 120)
  */
-export function dataText(value: string, max = 160, className = ''): HTMLElement {
+export function dataText(raw: string, max = 160, className = ''): HTMLElement {
+  const value = escapeBidi(raw);
   const text = h('span', { class: `data ${className}`.trim(), attrs: { dir: 'auto' } });
   if (value.length <= max) {
     text.textContent = value;
