@@ -328,6 +328,14 @@ export function createClient(options: ClientOptions): Client {
     inputs: readonly unknown[],
     call: EnqueueOptions,
   ): Promise<JobHandle<TaskResult<T>>[]> => {
+    // A lone input (or a string, taken a character at a time) would enqueue the wrong jobs.
+    if (!Array.isArray(inputs)) {
+      throw new InvalidOptionError(
+        'inputs',
+        inputs,
+        'an array of task inputs, e.g. enqueueMany(task, [{ … }, { … }]); enqueue(task, input) takes one',
+      );
+    }
     checkCallOptions(call);
     // Validate every input before the first batch goes out: an invalid input must not
     // leave earlier batches enqueued with no handles returned for them.
@@ -382,6 +390,9 @@ export function createClient(options: ClientOptions): Client {
 }
 
 function checkCallOptions(call: EnqueueOptions): void {
+  if (typeof call !== 'object' || call === null || Array.isArray(call)) {
+    throw new InvalidOptionError('options', call, 'an object of enqueue options, or none');
+  }
   if (call.queue !== undefined) assertQueueOption(call.queue);
   if (call.priority !== undefined) assertPriority(call.priority);
   if (call.delay !== undefined) assertDuration(call.delay, 'delay');

@@ -367,13 +367,20 @@ export class AmbiguousScheduleError extends ConveyorError {
 }
 
 function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'bigint') return `${value}n`;
   // JSON.stringify would show NaN and Infinity as "null".
   if (typeof value === 'number') return String(value);
+  let text: string;
   try {
-    return JSON.stringify(value) ?? String(value);
+    text = JSON.stringify(value) ?? String(value);
   } catch {
-    return String(value);
+    text = String(value);
   }
+  // A 100,000-character key must not make a 100,000-character message.
+  return text.length <= QUOTE_MAX
+    ? text
+    : `${text.slice(0, QUOTE_MAX)}… (${text.length.toLocaleString('en-US')} characters)`;
 }
+
+/** The most of a value an error message quotes. */
+const QUOTE_MAX = 300;

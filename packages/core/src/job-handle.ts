@@ -1,4 +1,5 @@
 import {
+  InvalidOptionError,
   JobCancelledError,
   JobFailedError,
   JobNotFoundError,
@@ -25,6 +26,22 @@ export interface JobHandle<TResult = unknown> {
   result(options?: { timeout?: number; signal?: AbortSignal }): Promise<TResult>;
   /** Cancels the job: removed if waiting, its `ctx.signal` aborted if running. */
   cancel(): Promise<CancelResult>;
+}
+
+/**
+ * When `result({ timeout })` gives up, checked before any wait: `Number(process.env.X)` of an
+ * unset variable is NaN, which used to make the wait loop spin without end.
+ */
+export function resultDeadline(timeout: unknown): number {
+  if (timeout === undefined) return Number.POSITIVE_INFINITY;
+  if (typeof timeout !== 'number' || Number.isNaN(timeout) || timeout < 0) {
+    throw new InvalidOptionError(
+      'timeout',
+      timeout,
+      'a number of milliseconds, 0 or more (leave it out to wait until the job ends)',
+    );
+  }
+  return Date.now() + timeout;
 }
 
 /** Longest single wait on the transport; `result()` without a timeout waits in such slices. */
@@ -76,7 +93,7 @@ class TransportJobHandle<TResult> implements JobHandle<TResult> {
     signal?: AbortSignal;
   } = {}): Promise<TResult> {
     const { id } = this;
-    const deadline = timeout === undefined ? Number.POSITIVE_INFINITY : Date.now() + timeout;
+    const deadline = resultDeadline(timeout);
     for (;;) {
       const remaining = deadline - Date.now();
       const record = await this.#transport.waitFor(id, {

@@ -250,7 +250,17 @@ function checkContract(config: Omit<TaskContract, '~result'>): void {
     assertPartitionBy(config.partitionBy, `partitionBy of ${label}`, config.input);
   }
   if (config.priority !== undefined) assertPriority(config.priority, `priority of ${label}`);
-  if (config.resultTtl !== undefined) assertDuration(config.resultTtl, `resultTtl of ${label}`);
+  if (config.resultTtl !== undefined) {
+    assertDuration(config.resultTtl, `resultTtl of ${label}`);
+    // Kept for 0 ms, a result reached a waiting result() on one transport and not another.
+    if (config.resultTtl === 0) {
+      throw new InvalidOptionError(
+        `resultTtl of ${label}`,
+        0,
+        'a duration in ms, more than 0: a result kept for 0 ms cannot be read',
+      );
+    }
+  }
   if (config.index !== undefined) assertIndexOption(config.index, `index of ${label}`);
   resolveRetryPolicy(config.retry);
 }
@@ -316,6 +326,20 @@ function checkRunOptions(options: TaskRunOptions, task: string): void {
   }
 }
 
+/**
+ * A time limit is more than 0 ms: a limit of 0 failed every run at once, where the worker's
+ * `defaultTimeout: 0` means none.
+ */
+function assertTimeLimit(value: unknown, option: string): asserts value is number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new InvalidOptionError(
+      option,
+      value,
+      'a time limit in ms, more than 0 (leave it out for no limit)',
+    );
+  }
+}
+
 /** Normalizes `timeout`: a number is a hard limit that also aborts the signal at the same moment. */
 export function resolveTimeLimits(
   timeout: TimeLimitOptions | undefined,
@@ -324,15 +348,15 @@ export function resolveTimeLimits(
   if (timeout === undefined) return {};
   const option = `timeout of task ${JSON.stringify(task)}`;
   if (typeof timeout === 'number') {
-    assertDuration(timeout, option);
+    assertTimeLimit(timeout, option);
     return { softMs: timeout, hardMs: timeout };
   }
   if (typeof timeout !== 'object' || timeout === null) {
     throw new InvalidOptionError(option, timeout, 'a number of ms or { soft?, hard? }');
   }
   const { soft, hard } = timeout;
-  if (soft !== undefined) assertDuration(soft, `${option} (soft)`);
-  if (hard !== undefined) assertDuration(hard, `${option} (hard)`);
+  if (soft !== undefined) assertTimeLimit(soft, `${option} (soft)`);
+  if (hard !== undefined) assertTimeLimit(hard, `${option} (hard)`);
   if (soft !== undefined && hard !== undefined && soft > hard) {
     throw new InvalidOptionError(option, timeout, 'soft no later than hard');
   }

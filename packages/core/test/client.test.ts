@@ -109,6 +109,21 @@ describe('client.enqueue: validation', () => {
     expect(calls).toHaveLength(0);
   });
 
+  it('quotes a huge value by its start and length, not whole', async () => {
+    const { client } = recordingClient();
+    const error = await rejection(
+      client.enqueue(
+        sendEmail,
+        { email: 'a@b.co', name: 'A' },
+        { idempotencyKey: 'k'.repeat(100_000) },
+      ),
+    );
+    expect((error as Error).message).toMatch(
+      /^Invalid idempotencyKey "k{299}… \(100,002 characters\): expected /,
+    );
+    expect((error as Error).message.length).toBeLessThan(600);
+  });
+
   it('reports the exact zod issues', async () => {
     const { client } = recordingClient();
     const schema = sendEmail.input;
@@ -439,6 +454,24 @@ describe('client: payload limit', () => {
 describe('client.enqueueMany', () => {
   const inputs = [1, 2, 3, 4, 5].map((n) => ({ email: `u${n}@b.co`, name: `U${n}` }));
 
+  it('refuses inputs that are not an array, and options that are not an object, sending nothing', async () => {
+    const { client, calls } = recordingClient({ batchSize: 2 });
+    // A lone input enqueued nothing and returned []; a string was taken a character at a time.
+    for (const given of [inputs[0], 'abc', null]) {
+      await expect(client.enqueueMany(sendEmail, given as never)).rejects.toMatchObject({
+        code: 'INVALID_OPTION',
+        message: expect.stringMatching(/^Invalid inputs .*: expected an array of task inputs/),
+      });
+    }
+    await expect(
+      client.enqueue(sendEmail, inputs[0] as never, null as never),
+    ).rejects.toMatchObject({
+      code: 'INVALID_OPTION',
+      message: 'Invalid options null: expected an object of enqueue options, or none.',
+    });
+    expect(calls).toEqual([]);
+  });
+
   it('sends one transport call per batch and returns handles in input order', async () => {
     const { client, calls } = recordingClient({ batchSize: 2 });
     const handles = await client.enqueueMany(sendEmail, inputs);
@@ -647,6 +680,17 @@ describe('job handles over the memory transport', () => {
     const client = memoryClient();
     const handle = await client.enqueue(sendEmail, input);
     await expect(handle.result({ timeout: 0 })).rejects.toBeInstanceOf(ResultTimeoutError);
+  });
+
+  it('refuses a timeout that is not a number of ms, before waiting (NaN spun without end)', async () => {
+    const client = memoryClient();
+    const handle = await client.enqueue(sendEmail, input);
+    for (const timeout of [Number.NaN, -1, '500', 'abc']) {
+      await expect(handle.result({ timeout: timeout as number })).rejects.toMatchObject({
+        code: 'INVALID_OPTION',
+        message: expect.stringMatching(/^Invalid timeout .*: expected a number of milliseconds/),
+      });
+    }
   });
 
   it('stops waiting when the signal aborts, with the abort reason', async () => {

@@ -180,6 +180,12 @@ describe('defineTask', () => {
   it('rejects a negative resultTtl', () => {
     const error = invalidOption(() => defineTask({ name: 'shop.send', input, resultTtl: -1, run }));
     expect(error.message).toContain('resultTtl of task "shop.send" -1');
+    // 0 kept a result for no time: a waiting result() got it on one transport, not another.
+    expect(
+      invalidOption(() => defineTask({ name: 'shop.send', input, resultTtl: 0, run })).message,
+    ).toBe(
+      'Invalid resultTtl of task "shop.send" 0: expected a duration in ms, more than 0: a result kept for 0 ms cannot be read.',
+    );
   });
 
   it('takes index as at most 4 distinct dot paths, quoting anything else', () => {
@@ -218,6 +224,12 @@ describe('defineTask', () => {
     expect(soft.message).toBe(
       'Invalid timeout of task "shop.send" {"soft":5000,"hard":1000}: expected soft no later than hard.',
     );
+    // A limit of 0 failed every run at once.
+    for (const timeout of [0, { hard: 0 }, { soft: 0 }]) {
+      expect(
+        invalidOption(() => defineTask({ name: 'shop.send', input, timeout, run })).message,
+      ).toMatch(/: expected a time limit in ms, more than 0 \(leave it out for no limit\)\.$/);
+    }
   });
 });
 
@@ -299,7 +311,8 @@ describe('resolveTimeLimits', () => {
 
   it('makes a number both the soft and the hard limit', () => {
     expect(resolveTimeLimits(30_000, 't')).toEqual({ softMs: 30_000, hardMs: 30_000 });
-    expect(resolveTimeLimits(0, 't')).toEqual({ softMs: 0, hardMs: 0 });
+    // 0 is no limit for the worker's defaultTimeout; for a task it failed every run at once.
+    expect(() => resolveTimeLimits(0, 't')).toThrow(/more than 0/);
   });
 
   it('keeps soft and hard apart, each optional', () => {

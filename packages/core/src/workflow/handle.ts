@@ -1,3 +1,4 @@
+import { resultDeadline } from '../job-handle.js';
 import { resultDecoder } from '../result-codec.js';
 import type { AnyTaskContract } from '../task.js';
 import { FINAL_STATES } from '../transport.js';
@@ -106,7 +107,7 @@ class TransportWorkflowHandle<TResult> implements WorkflowHandle<TResult> {
     timeout?: number;
     signal?: AbortSignal;
   } = {}): Promise<TResult> {
-    const deadline = timeout === undefined ? Number.POSITIVE_INFINITY : Date.now() + timeout;
+    const deadline = resultDeadline(timeout);
     let lastChange: number | undefined;
     let pauseMs = FIRST_PAUSE_MS;
     for (;;) {
