@@ -158,7 +158,8 @@ function mastersOf(cluster: Cluster): Promise<Redis[]> {
 }
 
 /** `url` with its password replaced by `****`, for messages. */
-function masked(url: string): string {
+/** `url` with its password as `****`. */
+export function masked(url: string): string {
   return url.replace(/^(\w+:\/\/[^:@/]*:)[^@/]*@/, '$1****@');
 }
 

@@ -22,6 +22,7 @@ import { cancelChannel, markerKey, queueKeys } from './keys.js';
 import { redisLimits } from './limits.js';
 import { redisMetrics } from './metrics.js';
 import { createNotifications } from './notifications.js';
+import { checkTransportOptions } from './options-check.js';
 import { createPickup } from './pickup.js';
 import { createReserver } from './reserve.js';
 import { redisSchedules } from './schedules.js';
@@ -113,6 +114,7 @@ export function redisTransport(options: RedisTransportOptions = {}): RedisTransp
   const defaultWindow = options.defaultDedupeWindowMs ?? DAY_MS;
   const keep = options.maxFinishedPerQueue ?? 10_000;
   const packWaitingJobs = options.packWaitingJobs !== false;
+  checkTransportOptions(options);
   // createTransport checks it too; here it is checked before any connection opens.
   assertByteLimit(options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES, 'maxPayloadBytes');
   const logger = options.logger ?? consoleWarnLogger;

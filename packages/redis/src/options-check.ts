@@ -1,0 +1,64 @@
+import { InvalidOptionError } from '@conveyor/core';
+import { type ConnectionOptions, masked } from './connections.js';
+
+/** The options `checkTransportOptions` reads (`RedisTransportOptions`' plain values). */
+interface CheckedOptions extends ConnectionOptions {
+  prefix?: unknown;
+  defaultResultTtlMs?: unknown;
+  defaultDedupeWindowMs?: unknown;
+  maxFinishedPerQueue?: unknown;
+}
+
+/**
+ * Refuses, before any connection opens, the options that would work against the user
+ * silently: a result TTL of 0 or less (every result lost at once), a retention count that is
+ * not a whole number, a prefix that is empty or holds a brace (braces move each key's Cluster
+ * hash tag), a URL that is not `redis://` or `rediss://`, and a URL beside a client.
+ */
+export function checkTransportOptions(options: CheckedOptions): void {
+  const { prefix } = options;
+  if (prefix !== undefined && (typeof prefix !== 'string' || !/^[^{}]+$/.test(prefix))) {
+    throw new InvalidOptionError(
+      'prefix',
+      prefix,
+      'a non-empty string without braces (braces would move every key\'s Cluster hash tag), e.g. "shop"',
+    );
+  }
+  for (const name of ['defaultResultTtlMs', 'defaultDedupeWindowMs'] as const) {
+    const value = options[name];
+    if (value !== undefined && !(Number.isSafeInteger(value) && (value as number) > 0)) {
+      throw new InvalidOptionError(name, value, 'a whole number of milliseconds, more than 0');
+    }
+  }
+  const keep = options.maxFinishedPerQueue;
+  if (keep !== undefined && !(Number.isSafeInteger(keep) && (keep as number) >= 0)) {
+    throw new InvalidOptionError(
+      'maxFinishedPerQueue',
+      keep,
+      'a whole number, 0 or more (0: finished jobs are kept by their TTL alone)',
+    );
+  }
+  if (options.url !== undefined && options.client !== undefined) {
+    throw new InvalidOptionError(
+      'url',
+      '(with client)',
+      'either url or client, not both: a client brings its own connection',
+    );
+  }
+  if (options.url !== undefined) checkUrl(options.url);
+}
+
+function checkUrl(url: unknown): void {
+  const expected =
+    'redis://[user:password@]host:port[/db] (rediss:// for TLS), e.g. redis://127.0.0.1:6379';
+  if (typeof url !== 'string') throw new InvalidOptionError('url', url, expected);
+  let protocol: string;
+  try {
+    protocol = new URL(url).protocol;
+  } catch {
+    throw new InvalidOptionError('url', masked(url), expected);
+  }
+  if (protocol !== 'redis:' && protocol !== 'rediss:') {
+    throw new InvalidOptionError('url', masked(url), expected);
+  }
+}
