@@ -14,13 +14,10 @@ import {
   type TaskRegistry,
   type Transport,
 } from '@conveyor/core';
-import {
-  assertByteLimit,
-  DEFAULT_MAX_PAYLOAD_BYTES,
-  DEFAULT_MAX_RESULT_BYTES,
-} from '@conveyor/core/transport';
+import { DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_MAX_RESULT_BYTES } from '@conveyor/core/transport';
 import { createWorkerLogger } from './logger.js';
 import { DEFAULT_METRICS_FLUSH_MS } from './minute-metrics.js';
+import { byteLimit, checkHooks, duration, integer } from './option-values.js';
 import { resolvePartitions } from './partitions.js';
 import { resolveSchedules } from './schedule-options.js';
 import { DEFAULT_SCHEDULES_REFRESH_MS } from './schedule-ticker.js';
@@ -202,6 +199,13 @@ export interface ResolvedWorkerOptions {
 
 /** Fills defaults and checks every option; throws {@link InvalidOptionError} quoting the bad value. */
 export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidOptionError(
+      'options',
+      options,
+      'an object: createWorker({ transport, tasks })',
+    );
+  }
   const { transport } = options;
   if (
     typeof transport !== 'object' ||
@@ -218,6 +222,14 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
     options.workflows,
     toRegistry(options.tasks),
   );
+  if (registry.names().length === 0) {
+    throw new InvalidOptionError(
+      'tasks',
+      options.tasks,
+      'the tasks to run: a list, record or registry of defineTask results, at least one',
+    );
+  }
+  checkHooks(options);
   if (workflows.names().length > 0) {
     requireCapability(transport, 'workflows', 'createWorker({ workflows })');
   }
@@ -354,6 +366,13 @@ function resolveSandbox(
 
 function toRegistry(tasks: WorkerOptions['tasks']): TaskRegistry {
   if (isTaskRegistry(tasks)) return tasks;
+  if (typeof tasks !== 'object' || tasks === null) {
+    throw new InvalidOptionError(
+      'tasks',
+      tasks,
+      'the tasks to run: a list, record or registry of defineTask results',
+    );
+  }
   return createTaskRegistry(tasks as readonly AnyTaskDefinition[]);
 }
 
@@ -361,28 +380,4 @@ function queuesOf(registry: TaskRegistry): string[] {
   const queues = new Set<string>();
   for (const name of registry.names()) queues.add(registry.get(name)?.queue ?? DEFAULT_QUEUE);
   return [...queues].sort();
-}
-
-function integer(
-  value: unknown,
-  option: string,
-  min: number,
-  max = Number.MAX_SAFE_INTEGER,
-): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new InvalidOptionError(option, value, `an integer from ${min} to ${max}`);
-  }
-  return value;
-}
-
-function byteLimit(value: unknown, option: string): number {
-  assertByteLimit(value, option);
-  return value;
-}
-
-function duration(value: unknown, option: string, min: number): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
-    throw new InvalidOptionError(option, value, `a finite number of ms, ${min} or more`);
-  }
-  return value;
 }

@@ -327,11 +327,14 @@ export function createWorker(options: WorkerOptions): Worker {
         starting = begin().then(
           () => stopped,
           async (error: unknown) => {
+            // Whatever begin() had started stops too: a late failure used to leave the
+            // reserve loop and the heartbeat running behind a rejected start().
             state = 'stopped';
             runner.stop();
-            await Promise.all([ticker?.stop(), sweeper?.stop()]);
+            await Promise.allSettled([ticker?.stop(), sweeper?.stop(), fetcher?.stop()]);
+            await Promise.allSettled([heartbeat?.stop(), minutes?.close()]);
             unsubscribeCancel?.();
-            await Promise.all([metricsServer?.close(), sandbox?.close()]);
+            await Promise.allSettled([metricsServer?.close(), sandbox?.close(), presence.remove()]);
             resolveStopped();
             throw error;
           },

@@ -1,7 +1,7 @@
-import { defineTask, memoryTransport } from '@conveyor/core';
+import { createClient, defineTask, memoryTransport } from '@conveyor/core';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { createWorker, WorkerStoppedError } from '../src/index.js';
+import { createWorker, type WorkerOptions, WorkerStoppedError } from '../src/index.js';
 import { captureLogger, QUEUE, useWorkerHarness } from './helpers.js';
 
 const workers = useWorkerHarness();
@@ -21,8 +21,52 @@ describe('options', () => {
     [{ queues: ['bad queue'] }, 'Invalid queue "bad queue"'],
     [{ maxPayloadBytes: 0 }, 'Invalid maxPayloadBytes 0: expected a number of bytes'],
     [{ maxResultBytes: 1.5 }, 'Invalid maxResultBytes 1.5: expected a number of bytes'],
+    // Each of these failed later with a bare TypeError, or named the wrong option.
+    [
+      { logger: {} },
+      'Invalid logger {}: expected a logger with info, warn and error methods (missing: info, warn, error)',
+    ],
+    [{ random: 5 }, 'Invalid random 5: expected a function'],
+    [{ tasks: undefined }, 'Invalid tasks undefined: expected the tasks to run'],
+    [{ tasks: [] }, 'Invalid tasks []: expected the tasks to run'],
   ])('rejects %j', (options, message) => {
-    expect(() => createWorker({ ...base(), ...options })).toThrow(message);
+    expect(() => createWorker({ ...base(), ...options } as WorkerOptions)).toThrow(message);
+  });
+
+  it('rejects a missing options object with INVALID_OPTION', () => {
+    expect(() => createWorker(undefined as never)).toThrow(
+      expect.objectContaining({
+        code: 'INVALID_OPTION',
+        message: expect.stringMatching(/^Invalid options undefined/),
+      }),
+    );
+  });
+
+  it('a start() that fails late stops the loops it had begun: nothing is reserved after', async () => {
+    const transport = memoryTransport();
+    let reserves = 0;
+    const reserve = transport.reserve.bind(transport);
+    transport.reserve = (request) => {
+      reserves += 1;
+      return reserve(request);
+    };
+    const logger = {
+      ...captureLogger(),
+      info: () => {
+        throw new Error('log sink is down');
+      },
+    };
+    const worker = createWorker({ transport, tasks: [task], logger, reserveWaitMs: 10 });
+    await expect(worker.start()).rejects.toThrow('log sink is down');
+    expect(worker.stats().state).toBe('stopped');
+    const after = reserves;
+    const client = createClient({ transport });
+    const handle = await client.enqueue(task, {});
+    // A reserve loop still running would take this job within a few of its 10 ms waits.
+    for (let turn = 0; turn < 20; turn++) await new Promise((done) => setImmediate(done));
+    expect(reserves).toBe(after);
+    expect(await handle.status()).toBe('waiting');
+    await transport.close();
   });
 
   it('rejects start() after stop() and a negative graceMs', async () => {

@@ -1,0 +1,49 @@
+import { InvalidOptionError } from '@conveyor/core';
+import { assertByteLimit } from '@conveyor/core/transport';
+
+/** The plain values of the worker's options, checked one at a time (see options.ts). */
+
+export function integer(
+  value: unknown,
+  option: string,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new InvalidOptionError(option, value, `an integer from ${min} to ${max}`);
+  }
+  return value;
+}
+
+export function byteLimit(value: unknown, option: string): number {
+  assertByteLimit(value, option);
+  return value;
+}
+
+export function duration(value: unknown, option: string, min: number): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
+    throw new InvalidOptionError(option, value, `a finite number of ms, ${min} or more`);
+  }
+  return value;
+}
+
+/**
+ * The functions the worker calls: checked when it is created, since a logger without these
+ * methods used to fail start() only after its loops had begun.
+ */
+export function checkHooks(options: { logger?: unknown; random?: unknown }): void {
+  const { logger, random } = options;
+  const missing = ['info', 'warn', 'error'].filter(
+    (level) => typeof (logger as Record<string, unknown> | undefined)?.[level] !== 'function',
+  );
+  if (logger !== undefined && missing.length > 0) {
+    throw new InvalidOptionError(
+      'logger',
+      logger,
+      `a logger with info, warn and error methods (missing: ${missing.join(', ')}), such as pino or console`,
+    );
+  }
+  if (random !== undefined && typeof random !== 'function') {
+    throw new InvalidOptionError('random', random, 'a function returning a number in [0, 1)');
+  }
+}
