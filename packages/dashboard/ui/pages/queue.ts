@@ -188,6 +188,8 @@ function filters(queue: string, view: View, fields: readonly IndexedField[]): HT
     ),
   );
   const value = input('value', view.value, 'exact value');
+  // An empty value is no search: the browser asks for one instead of the server's 400.
+  value.required = true;
   const fieldForm = h(
     'form',
     {
