@@ -6,7 +6,6 @@ import { ts } from 'ts-morph';
 import { type CopiedSchema, tokenText } from './analyze/copy.js';
 import { duplicates } from './analyze/duplicates.js';
 import { type JsonSyntax, schemaModuleJsonSyntax, UNKNOWN_JSON } from './analyze/json-syntax.js';
-import { NotPortableType } from './analyze/result-type.js';
 import {
   type GeneratedSchedule,
   registryDescription,
@@ -20,7 +19,12 @@ import {
   type TaskFileAnalysis,
   type TaskIdentity,
 } from './analyze/task-file.js';
-import { NO_TYPE_ISSUES, type TaskTypes, typeQuestions } from './analyze/task-types.js';
+import {
+  NO_TYPE_ISSUES,
+  type TaskTypes,
+  typeDiagnostics,
+  typeQuestions,
+} from './analyze/task-types.js';
 import type { WorkflowEntry, WorkflowIdentity } from './analyze/workflow-file.js';
 import {
   type GeneratedWorkflow,
@@ -365,44 +369,4 @@ function regenerateCommand(config: ResolvedConfig): string {
 /** First 16 hex digits of SHA-256 over the schema's tokens; stable across formatting. */
 function fingerprint(parts: readonly string[]): string {
   return createHash('sha256').update(parts.join('\n\0')).digest('hex').slice(0, 16);
-}
-
-/** What the type checker found about one task, as diagnostics. */
-function typeDiagnostics(task: TaskEntry, types: TaskTypes, file: string): Diagnostic[] {
-  const found: Diagnostic[] = [];
-  const quoted = JSON.stringify(task.name);
-  if (types.input) {
-    const { path: where, what, becomes, fix } = types.input;
-    found.push({
-      code: 'NOT_JSON_INPUT',
-      file,
-      ...task.at.input,
-      message: `the input schema of task ${quoted} accepts a value that cannot cross JSON (jobs travel as JSON): ${where} is ${what}, ${becomes}.`,
-      fix,
-    });
-  }
-  if (types.result) {
-    const { path: where, what, becomes, fix } = types.result;
-    const [whose, at] = task.output
-      ? ['the output schema of task', task.at.output]
-      : ['run of task', task.at.run];
-    found.push({
-      code: 'NOT_JSON_RESULT',
-      file,
-      ...(at ?? { line: task.line, column: task.column }),
-      message: `${whose} ${quoted} ${task.output ? 'reads' : 'returns'} a result that cannot cross JSON (results are stored as JSON): ${where} is ${what}, ${becomes}.`,
-      fix,
-    });
-  }
-  if (types.resultType instanceof NotPortableType) {
-    found.push({
-      code: 'RESULT_TYPE_NOT_PORTABLE',
-      file,
-      line: task.line,
-      column: task.column,
-      message: `the result type of task ${quoted} (what run returns) cannot be written into the generated client: ${types.resultType.message}.`,
-      fix: 'Declare the result with an output schema, e.g. `output: z.object({ sent: z.boolean() })`.',
-    });
-  }
-  return found;
 }

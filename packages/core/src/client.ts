@@ -1,4 +1,4 @@
-import { assertIdempotencyKey, toEpoch } from './call-options.js';
+import { checkCallOptions, toEpoch } from './call-options.js';
 import { type ClientSchedules, createClientSchedules } from './client-schedules.js';
 import { type ClientWorkflows, createClientWorkflows } from './client-workflows.js';
 import { ENVELOPE_VERSION, type JobEnvelope, serializeInput } from './envelope.js';
@@ -22,14 +22,7 @@ import { resultDecoder } from './result-codec.js';
 import { assertDuration, resolveRetryPolicy } from './retry-policy.js';
 import { type ValidationOutcome, validateNow } from './schema.js';
 import { bindTask, type TaskStub } from './stub.js';
-import {
-  type AnyTaskContract,
-  assertPriority,
-  assertQueueOption,
-  DEFAULT_PRIORITY,
-  type TaskInput,
-  type TaskResult,
-} from './task.js';
+import { type AnyTaskContract, DEFAULT_PRIORITY, type TaskInput, type TaskResult } from './task.js';
 import type { EnqueueRequest, EnqueueResult, JobRecord, Transport } from './transport.js';
 
 export interface ClientOptions {
@@ -387,18 +380,4 @@ export function createClient(options: ClientOptions): Client {
     close: () => transport.close(),
   };
   return client;
-}
-
-function checkCallOptions(call: EnqueueOptions): void {
-  if (typeof call !== 'object' || call === null || Array.isArray(call)) {
-    throw new InvalidOptionError('options', call, 'an object of enqueue options, or none');
-  }
-  if (call.queue !== undefined) assertQueueOption(call.queue);
-  if (call.priority !== undefined) assertPriority(call.priority);
-  if (call.delay !== undefined) assertDuration(call.delay, 'delay');
-  if (call.attempts !== undefined) resolveRetryPolicy({ attempts: call.attempts });
-  if (call.delay !== undefined && call.eta !== undefined) {
-    throw new InvalidOptionError('eta', call.eta, 'either delay or eta, not both');
-  }
-  if (call.idempotencyKey !== undefined) assertIdempotencyKey(call.idempotencyKey);
 }

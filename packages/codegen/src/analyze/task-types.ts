@@ -1,4 +1,5 @@
 import { ts } from 'ts-morph';
+import type { Diagnostic } from '../diagnostics.js';
 import { probeNames } from '../emit/probe.js';
 import type { CopiedSchema } from './copy.js';
 import { findJsonProblem, type JsonProblem } from './json-boundary.js';
@@ -180,4 +181,44 @@ function runReturnType(
   if (!signature) return undefined;
   const returned = checker.getReturnTypeOfSignature(signature);
   return checker.getAwaitedType(returned) ?? returned;
+}
+
+/** What the type checker found about one task, as diagnostics. */
+export function typeDiagnostics(task: TaskEntry, types: TaskTypes, file: string): Diagnostic[] {
+  const found: Diagnostic[] = [];
+  const quoted = JSON.stringify(task.name);
+  if (types.input) {
+    const { path: where, what, becomes, fix } = types.input;
+    found.push({
+      code: 'NOT_JSON_INPUT',
+      file,
+      ...task.at.input,
+      message: `the input schema of task ${quoted} accepts a value that cannot cross JSON (jobs travel as JSON): ${where} is ${what}, ${becomes}.`,
+      fix,
+    });
+  }
+  if (types.result) {
+    const { path: where, what, becomes, fix } = types.result;
+    const [whose, at] = task.output
+      ? ['the output schema of task', task.at.output]
+      : ['run of task', task.at.run];
+    found.push({
+      code: 'NOT_JSON_RESULT',
+      file,
+      ...(at ?? { line: task.line, column: task.column }),
+      message: `${whose} ${quoted} ${task.output ? 'reads' : 'returns'} a result that cannot cross JSON (results are stored as JSON): ${where} is ${what}, ${becomes}.`,
+      fix,
+    });
+  }
+  if (types.resultType instanceof NotPortableType) {
+    found.push({
+      code: 'RESULT_TYPE_NOT_PORTABLE',
+      file,
+      line: task.line,
+      column: task.column,
+      message: `the result type of task ${quoted} (what run returns) cannot be written into the generated client: ${types.resultType.message}.`,
+      fix: 'Declare the result with an output schema, e.g. `output: z.object({ sent: z.boolean() })`.',
+    });
+  }
+  return found;
 }
