@@ -368,8 +368,9 @@ export class AmbiguousScheduleError extends ConveyorError {
 
 function describe(value: unknown): string {
   if (typeof value === 'bigint') return `${value}n`;
-  // JSON.stringify would show NaN and Infinity as "null".
+  // JSON.stringify would show NaN and Infinity as "null", and an invalid Date too.
   if (typeof value === 'number') return String(value);
+  if (value instanceof Date && Number.isNaN(value.getTime())) return 'Invalid Date';
   let text: string;
   try {
     text = JSON.stringify(value) ?? String(value);

@@ -36,6 +36,10 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = Object.freeze({
 /** Fills defaults and checks ranges; throws {@link InvalidOptionError} quoting the bad value. */
 export function resolveRetryPolicy(options: RetryOptions | undefined): RetryPolicy {
   if (options === undefined) return DEFAULT_RETRY_POLICY;
+  // `retry: 5` read as "Invalid retry.attempts undefined".
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidOptionError('retry', options, '{ attempts, backoff? }, e.g. { attempts: 5 }');
+  }
   assertAttempts(options.attempts, 'retry.attempts');
   const backoff = options.backoff ?? DEFAULT_RETRY_POLICY.backoff;
   if (backoff.type !== 'fixed' && backoff.type !== 'exponential') {

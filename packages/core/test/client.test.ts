@@ -303,7 +303,8 @@ describe('client.enqueue: option checks', () => {
       { idempotencyKey: 'k'.repeat(257) },
       'Invalid idempotencyKey',
     ],
-    ['an invalid eta Date', { eta: new Date(Number.NaN) }, 'Invalid eta'],
+    // JSON.stringify gives null for it: "Invalid eta null" said nothing.
+    ['an invalid eta Date', { eta: new Date(Number.NaN) }, 'Invalid eta Invalid Date: expected'],
     ['a NaN expiresAt', { expiresAt: Number.NaN }, 'Invalid expiresAt NaN'],
   ])('rejects %s with INVALID_OPTION and enqueues nothing', async (_label, options, message) => {
     const { client, calls } = recordingClient();

@@ -167,6 +167,10 @@ describe('defineTask', () => {
       defineTask({ name: 'shop.send', input, retry: { attempts: 0 }, run }),
     );
     expect(error.message).toContain('retry.attempts 0');
+    // A number where the object goes read as "Invalid retry.attempts undefined".
+    expect(
+      invalidOption(() => defineTask({ name: 'shop.send', input, retry: 5 as never, run })).message,
+    ).toBe('Invalid retry 5: expected { attempts, backoff? }, e.g. { attempts: 5 }.');
     invalidOption(() =>
       defineTask({
         name: 'shop.send',

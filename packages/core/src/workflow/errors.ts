@@ -30,7 +30,7 @@ export class WorkflowNotCompletedError extends ConveyorError {
     const where =
       failure === undefined
         ? ''
-        : `: step ${JSON.stringify(failure.step)}${failure.child === undefined ? '' : ` (child ${failure.child})`} failed with ${failure.error.code ?? failure.error.name}: ${failure.error.message}`;
+        : `: step ${JSON.stringify(failure.step)}${failure.child === undefined ? '' : ` (child ${failure.child})`} failed with ${failure.error.code ?? failure.error.name}: ${failure.error.message.replace(/\.+$/, '')}`;
     const next =
       status === 'failed'
         ? ' Fix the cause, then handle.retry() runs it again from the failed step.'

@@ -176,6 +176,12 @@ describe('WorkflowHandle', () => {
       failure: { step: 'ship', error: { message: 'ship broke' } },
     });
     expect((error as Error).message).toContain('handle.retry()');
+    // A step's message that ends in a period is not followed by a second one.
+    const dotted = new WorkflowNotCompletedError('wf_1', 'failed', {
+      step: 'ship',
+      error: { name: 'Error', message: 'look at its running steps.' },
+    } as never);
+    expect(dotted.message).toContain('look at its running steps. Fix the cause');
 
     broken = false;
     expect(await run.retry()).toEqual({ retried: true });
