@@ -198,6 +198,19 @@ describe('dashboard pages', () => {
     await shoot('queue');
   });
 
+  it('/queues/<name> of a name nothing has used says so, and a known queue does not', async () => {
+    await page.goto(`${served.url}/queues/emials`);
+    const note = page.locator('.unknown-queue');
+    await note.waitFor();
+    expect(await note.textContent()).toBe(
+      'No queue named emials is known here: nothing has been enqueued to it. Check the name, or pick a queue on the Overview.',
+    );
+    await shoot('queue-unknown');
+    await page.goto(`${served.url}/queues/emails`);
+    await page.locator('table.data-table tbody tr').first().waitFor();
+    expect(await note.count()).toBe(0);
+  });
+
   it('/jobs/<id> shows attempts, data and audit, and Retry moves a dead job to waiting', async () => {
     await page.goto(`${served.url}/jobs/${encodeURIComponent(demo.deadEmail)}`);
     await page.getByRole('heading', { level: 1, name: `Job ${demo.deadEmail}` }).waitFor();

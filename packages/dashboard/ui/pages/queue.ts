@@ -44,6 +44,23 @@ function partitionOf(name: string): { queue: string; partition: number; of: numb
 }
 
 /** A partitioned queue's partitions, each count linked to that partition's page. */
+/**
+ * A name the overview does not list (a typo in a URL) reads as an empty queue: say so. Null
+ * until the counts are known, and for every queue they list.
+ */
+function unknownNote(queue: string, data: QueuesResponse | undefined): HTMLElement | null {
+  if (!data || findQueue(data, queue)) return null;
+  return h(
+    'p',
+    { class: 'notice notice-info unknown-queue' },
+    'No queue named ',
+    dataText(queue, 80, 'mono'),
+    ' is known here: nothing has been enqueued to it. Check the name, or pick a queue on the ',
+    link(paths.overview(), 'Overview'),
+    '.',
+  );
+}
+
 function partitionsTable(partitions: readonly QueueOverview[] | undefined): HTMLElement | null {
   if (!partitions) return null;
   return h(
@@ -284,16 +301,17 @@ export function queuePage(ctx: PageContext, queue: string): HTMLElement {
   const partitions = (data: QueuesResponse | undefined) => findQueue(data, queue)?.partitions;
   const tabSlot = h('div', null, tabs(queue, view, counts(ctx.live.latest())));
   const partitionSlot = h('div', null, partitionsTable(partitions(ctx.live.latest())));
-  ctx.live.onCounts((data) => {
+  const unknownSlot = h('div', null, unknownNote(queue, ctx.live.latest()));
+  const show = (data: QueuesResponse): void => {
     replace(tabSlot, tabs(queue, view, counts(data)));
     replace(partitionSlot, partitionsTable(partitions(data)));
-  }, ctx.signal);
+    replace(unknownSlot, unknownNote(queue, data));
+  };
+  ctx.live.onCounts(show, ctx.signal);
   if (!ctx.live.latest()) {
     getJson<QueuesResponse>('/queues', undefined, ctx.signal).then(
       (data) => {
-        if (ctx.live.latest()) return;
-        replace(tabSlot, tabs(queue, view, counts(data)));
-        replace(partitionSlot, partitionsTable(partitions(data)));
+        if (!ctx.live.latest()) show(data);
       },
       () => {},
     );
@@ -357,6 +375,7 @@ export function queuePage(ctx: PageContext, queue: string): HTMLElement {
     null,
     crumbs,
     pageHead(dataText(queue, 80)),
+    unknownSlot,
     tabSlot,
     partitionSlot,
     filterSlot,
