@@ -1,7 +1,7 @@
 import { parsePartitionName } from '@conveyor/core/transport';
 
 /** Levenshtein distance, for suggestions after a mistyped name. */
-export function editDistance(a: string, b: string): number {
+function editDistance(a: string, b: string): number {
   let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const current = [i];

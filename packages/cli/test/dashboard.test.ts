@@ -183,10 +183,25 @@ describe('conveyor dashboard: serving', () => {
     try {
       expect((await fetch(`${server.url}api/queues`)).status).toBe(200);
       await own.kill();
-      expect((await fetch(`${server.url}api/queues`)).status).toBe(500);
-      // The outage outlasts the one-shot retries (about 300 ms). Its length is the scenario,
-      // not a wait for something: the fixed server reconnects whenever Redis is back.
-      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      // While Redis is down, a listener on its port counts the dashboard's reconnects and
+      // drops each at once. A one-shot connection stops after three, and the dashboard has
+      // two (commands, pub/sub): the outage lasts until a tenth arrives, which only
+      // connections that keep trying make.
+      let attempts = 0;
+      const stand = net.createServer((socket) => {
+        attempts += 1;
+        socket.destroy();
+      });
+      await new Promise<void>((resolve) => stand.listen(own.port, own.host, resolve));
+      try {
+        expect((await fetch(`${server.url}api/queues`)).status).toBe(500);
+        await vi.waitFor(() => expect(attempts).toBeGreaterThanOrEqual(10), {
+          timeout: WAIT_MS,
+          interval: 50,
+        });
+      } finally {
+        await new Promise((resolve) => stand.close(resolve));
+      }
       await own.restart();
       await vi.waitFor(
         async () => expect((await fetch(`${server.url}api/queues`)).status).toBe(200),

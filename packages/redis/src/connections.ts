@@ -158,7 +158,6 @@ function mastersOf(cluster: Cluster): Promise<Redis[]> {
 }
 
 /** `url` with its password replaced by `****`, for messages. */
-/** `url` with its password as `****`. */
 export function masked(url: string): string {
   return url.replace(/^(\w+:\/\/[^:@/]*:)[^@/]*@/, '$1****@');
 }

@@ -1,9 +1,9 @@
-import { sumQueueCounts } from '@conveyor/core/transport';
+import { storedQueuesOf, sumQueueCounts } from '@conveyor/core/transport';
 import type { AdminConnection } from '../connection.js';
 import { CliError } from '../errors.js';
 import { type Io, printJson } from '../output.js';
 import { isUnknownQueue, unknownQueueNote } from '../queue-names.js';
-import { queueLabel, storedQueuesFor } from '../stored-queues.js';
+import { queueLabel } from '../stored-queues.js';
 import { terminalText } from '../terminal-text.js';
 
 /**
@@ -24,11 +24,8 @@ export async function purgeQueue(
       `Refusing to purge queue ${queue} without confirmation: stdin is not a terminal. Pass --yes to purge.`,
     );
   }
-  const [stored, known, workers] = await Promise.all([
-    storedQueuesFor(admin, queue),
-    admin.listQueues(),
-    admin.listWorkers(),
-  ]);
+  const [known, workers] = await Promise.all([admin.listQueues(), admin.listWorkers()]);
+  const stored = storedQueuesOf(queue, known);
   const label = queueLabel(queue, stored);
   // A typo purges nothing, and says so: the name reads as an empty queue otherwise.
   const seen = [...known, ...workers.flatMap((worker) => worker.queues)];
