@@ -4,7 +4,7 @@
 // directory (or $CONVEYOR_SCREENSHOTS), printed at the end.
 
 import { join } from 'node:path';
-import { memoryTransport, silentLogger } from '@conveyor/core';
+import { memoryTransport, silentLogger, type WorkerRecord } from '@conveyor/core';
 import { redisTransport } from '@conveyor/redis';
 import { startRedis } from '@conveyor/test-redis';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -18,6 +18,7 @@ import {
   screenshotDir,
   seedDemo,
   seedSchedules,
+  settleNext,
 } from './fixtures.js';
 
 let browser: Browser;
@@ -252,6 +253,36 @@ describe('dashboard pages', () => {
     expect(await page.getByRole('button', { name: 'Retry' }).isDisabled()).toBe(true);
   });
 
+  it('/jobs/<id> numbers the rounds of attempts once a retried job fails again', async () => {
+    const timedOut = (message: string) => ({ name: 'SmtpError', code: 'SMTP_TIMEOUT', message });
+    const id = await deadJob(
+      transport,
+      'rounds',
+      { task: 'shop.sendOrderEmail', input: { to: 'r@example.com' } },
+      [timedOut('first try'), timedOut('second try')],
+    );
+    await page.goto(`${served.url}/jobs/${encodeURIComponent(id)}`);
+    const attempts = page
+      .locator('section', { has: page.getByRole('heading', { name: 'Attempts' }) })
+      .locator('tbody tr');
+    await expect.poll(() => attempts.count()).toBe(2);
+    // One round: plain attempt numbers.
+    expect(await attempts.first().locator('td').first().textContent()).toBe('2');
+    await page.getByRole('button', { name: 'Retry' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Retry job' }).click();
+    await page.locator('.page-head .badge', { hasText: 'waiting' }).waitFor();
+    // Its fresh budget counts from 1 again: the new attempt is "1", in round 2.
+    await settleNext(transport, 'rounds', 1, { retry: timedOut('third try') });
+    await page.reload();
+    await expect.poll(() => attempts.count()).toBe(3);
+    const numbers = await attempts.evaluateAll((rows) =>
+      rows.map((row) => row.querySelector('td')?.textContent),
+    );
+    expect(numbers).toEqual(['1 round 2', '2 round 1', '1 round 1']);
+    expect(await attempts.first().textContent()).toContain('third try');
+    await shoot('job-attempt-rounds');
+  });
+
   it('/jobs/<id> cancels a waiting job after confirming', async () => {
     const [id] = await enqueue(transport, 'reports', [
       { task: 'shop.dailyReport', input: { day: '2025-03-01' } },
@@ -312,6 +343,27 @@ describe('dashboard pages', () => {
     expect(await a.textContent()).toContain('3 / 10');
     expect(await a.locator('a.mono').count()).toBe(3);
     await shoot('workers');
+
+    // A default id is `<hostname>:<pid>:<random>`, and a Kubernetes pod's hostname is long:
+    // the table still fits a 1280 px window instead of scrolling sideways.
+    const podId = 'shop-worker-deployment-7d9f8b6c5d-x2k4q.shop.svc.cluster.local:1:k3j9x2';
+    const [record] = (await transport.admin.listWorkers()).filter((w) => w.id === 'worker-a');
+    await transport.admin.putWorker(
+      { ...(record as WorkerRecord), id: podId, hostname: podId.split(':')[0] as string },
+      600_000,
+    );
+    try {
+      await page.setViewportSize({ width: 1280, height: 860 });
+      await page.reload();
+      await expect.poll(() => rows.count()).toBe(4);
+      const wrap = page.locator('.table-wrap');
+      const overflow = await wrap.evaluate((el) => el.scrollWidth - el.clientWidth);
+      await shoot('workers-long-id');
+      expect(overflow).toBe(0);
+    } finally {
+      await page.setViewportSize({ width: 1360, height: 860 });
+      await transport.admin.removeWorker(podId);
+    }
   });
 
   it('says so in each chart when the transport records no metrics', async () => {
@@ -476,6 +528,25 @@ describe('dashboard pages over Redis', () => {
         .getByRole('link', { name: 'Overview' })
         .click();
       await cell('mail', 'waiting').filter({ hasText: /^2$/ }).waitFor({ timeout: 15_000 });
+
+      // A task filter reads Redis a part at a time (1,000 jobs for a page of 50): a job of
+      // the task further on is one Next page away, and the empty page says so.
+      const [rare] = await enqueue(redisQueue, 'bulk', [{ task: 'shop.rare', input: {} }]);
+      await enqueue(
+        redisQueue,
+        'bulk',
+        Array.from({ length: 1_050 }, (_, n) => ({ task: 'shop.common', input: { n } })),
+      );
+      await page.goto(`${over.url}/queues/bulk?state=waiting&task=shop.rare`);
+      await page
+        .locator('tr.empty', {
+          hasText:
+            'No waiting jobs of this task in the part of the queue read so far. Next page reads on.',
+        })
+        .waitFor();
+      await page.getByRole('link', { name: /Next page/ }).click();
+      await page.locator('tbody tr a', { hasText: rare as string }).waitFor();
+      expect(await page.locator('tr.empty').count()).toBe(0);
     } finally {
       await over.close();
       await redisQueue.close();

@@ -6,6 +6,7 @@ import type {
   JobErrorInfo,
   JobSummary,
 } from '../api-types.js';
+import { attemptRounds } from '../attempt-rounds.js';
 import { confirmAction } from '../components/dialog.js';
 import { errorBox, loading, type Notices, notices } from '../components/notice.js';
 import { table } from '../components/table.js';
@@ -130,10 +131,20 @@ function errorView(error: JobErrorInfo): HTMLElement {
 }
 
 function attempts(job: JobDetail): HTMLElement {
-  const history = [...(job.history ?? [])].reverse();
+  const rounds = attemptRounds(job.history ?? []);
+  const retried = rounds.some((a) => a.round > 1);
+  const history = rounds.reverse();
   return table(
     [
-      { title: '#', class: 'num', cell: (a) => String(a.attempt) },
+      {
+        title: '#',
+        class: 'num',
+        // After a retry from the dead-letter set the attempts count from 1 again.
+        cell: (a) =>
+          retried
+            ? [String(a.attempt), h('span', { class: 'muted' }, ` round ${a.round}`)]
+            : String(a.attempt),
+      },
       { title: 'Started', cell: (a) => timeAgo(a.startedAt) },
       { title: 'Ended', cell: (a) => timeAgo(a.endedAt) },
       {
@@ -203,7 +214,12 @@ function actions(job: JobDetail, flash: Notices, reload: () => void): HTMLElemen
             const { job: after } = await postJson<{ job: JobSummary }>(
               `/jobs/${encodeURIComponent(job.id)}/retry`,
             );
-            flash.show('ok', `Retried: the job is now ${after.state}.`);
+            flash.show(
+              'ok',
+              after.state === 'waiting'
+                ? 'Retried: the job is now waiting.'
+                : `Retried: a worker has taken it already, and it is now ${after.state}.`,
+            );
           } catch (error) {
             flash.show('error', `Retry failed: ${describeError(error)}`);
           }

@@ -335,7 +335,10 @@ export function queuePage(ctx: PageContext, queue: string): HTMLElement {
           ? 'No job with this id on this queue.'
           : searching
             ? 'No jobs match.'
-            : `No ${view.state} jobs${view.task ? ' of this task' : ''}.`;
+            : view.task && page.next !== undefined
+              ? // The task filter reads the queue a part at a time; more may match further on.
+                `No ${view.state} jobs of this task in the part of the queue read so far. Next page reads on.`
+              : `No ${view.state} jobs${view.task ? ' of this task' : ''}.`;
       // A partitioned queue's jobs come from its partitions: say which.
       const queueColumn = page.jobs.some((job) => job.queue !== queue) ? (['queue'] as const) : [];
       replace(
