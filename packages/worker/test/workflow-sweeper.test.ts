@@ -1,6 +1,7 @@
 import {
   defineTask,
   defineWorkflow,
+  type Logger,
   memoryTransport,
   newWorkflowId,
   silentLogger,
@@ -21,6 +22,39 @@ const workflow = defineWorkflow({
 });
 
 describe('workflow sweeper', () => {
+  it('logs one warning per failed sweep, naming both parts, when the broker is gone', async () => {
+    const clock = createManualClock();
+    const transport = memoryTransport({ clock }) as TransportWith<'workflows'>;
+    const gone = () => Promise.reject(new Error('Connection is closed.'));
+    transport.workflows.stale = gone;
+    transport.workflows.idle = gone;
+    const warnings: Array<{ fields: Record<string, unknown>; message: string | undefined }> = [];
+    const logger: Logger = {
+      ...silentLogger,
+      warn: (fields: string | Record<string, unknown>, message?: string) => {
+        if (typeof fields !== 'string') warnings.push({ fields, message });
+      },
+    };
+    const sweeper = createWorkflowSweeper({
+      transport,
+      clock,
+      logger,
+      random: () => 0.5,
+      intervalMs: 1_000,
+    });
+    await sweeper.sweep();
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]?.message).toBe('workflow sweep failed; the next sweep tries again');
+    expect(warnings[0]?.fields.parts).toEqual(['stale outboxes', 'idle workflows']);
+    expect(warnings[0]?.fields).not.toHaveProperty('otherError');
+    // Two different causes: both are in the one line.
+    transport.workflows.idle = () => Promise.reject(new Error('NOPERM idle'));
+    await sweeper.sweep();
+    expect(warnings).toHaveLength(2);
+    expect(warnings[1]?.fields.otherError).toBe('NOPERM idle');
+    await transport.close();
+  });
+
   it('walks through every idle workflow across sweeps, more than one sweep looks at, not the first ones again and again', async () => {
     const clock = createManualClock();
     const transport = memoryTransport({ clock }) as TransportWith<'workflows'>;

@@ -53,6 +53,13 @@ export interface WorkflowSweeper {
  *   Jobs are looked up {@link LOOKUPS_AT_ONCE} at a time; a workflow's lost steps are
  *   recorded together in one `recordMany`.
  */
+/** What a sweep does, in the order `sweep` runs them: named in its failure's log line. */
+const SWEEP_PARTS = ['stale outboxes', 'idle workflows'] as const;
+
+function messageOf(reason: unknown): string {
+  return reason instanceof Error ? reason.message : String(reason);
+}
+
 export function createWorkflowSweeper(options: {
   transport: TransportWith<'workflows'>;
   clock: Clock;
@@ -137,11 +144,21 @@ export function createWorkflowSweeper(options: {
   async function sweep(): Promise<void> {
     const before = clock.now() - intervalMs;
     const results = await Promise.allSettled([enqueueStale(before), checkIdle(before)]);
-    for (const result of results) {
-      if (result.status === 'rejected') {
-        logger.warn({ err: result.reason }, 'workflow sweep failed; the next sweep tries again');
-      }
-    }
+    // One line per sweep: with the broker gone, both parts fail with the same error.
+    const failed = SWEEP_PARTS.filter((_, i) => results[i]?.status === 'rejected');
+    if (failed.length === 0) return;
+    const reasons = results.flatMap((r) => (r.status === 'rejected' ? [r.reason] : []));
+    const [first, second] = reasons;
+    logger.warn(
+      {
+        err: first,
+        parts: failed,
+        ...(second !== undefined && messageOf(second) !== messageOf(first)
+          ? { otherError: messageOf(second) }
+          : {}),
+      },
+      'workflow sweep failed; the next sweep tries again',
+    );
   }
 
   function schedule(): void {
