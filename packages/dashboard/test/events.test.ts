@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { enqueue, killAll, login, type Served, serve, sseReader } from './helpers.js';
 
 let served: Served;
@@ -41,6 +41,28 @@ describe('GET /api/events', () => {
         (event) => event.event === 'counts' && waitingIn(event.data, 'ev-live') === 2,
       );
     } finally {
+      abort();
+    }
+  });
+
+  test('opened while the broker is down: says so and stays open, then sends counts when it is back', async () => {
+    const admin = served.transport.admin;
+    if (!admin) throw new Error('the test transport has admin');
+    const down = vi
+      .spyOn(admin, 'listQueues')
+      .mockRejectedValue(new Error('Connection is closed.'));
+    const { events, abort } = await openStream();
+    try {
+      // It used to send an `error` event and end: the page said "Reconnecting…" throughout.
+      const first = await events.next((event) => event.event !== 'ping');
+      expect(first.event).toBe('broker');
+      expect(JSON.parse(first.data)).toMatchObject({ ok: false, message: 'Connection is closed.' });
+      down.mockRestore();
+      const back = await events.next((event) => event.event === 'broker');
+      expect(JSON.parse(back.data)).toEqual({ ok: true });
+      await events.next((event) => event.event === 'counts');
+    } finally {
+      down.mockRestore();
       abort();
     }
   });

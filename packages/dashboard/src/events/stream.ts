@@ -2,7 +2,7 @@ import type { AuditEntry } from '@conveyor/core';
 import { auditView } from '../api/audit.js';
 import type { Overview } from '../api/queues.js';
 import type { DashboardCore } from '../context.js';
-import { type EventHub, overviewKey } from './hub.js';
+import { type BrokerState, type EventHub, overviewKey } from './hub.js';
 
 /** Most bytes queued for a client that does not read; past it the stream ends (the client reconnects and resumes). */
 const MAX_QUEUED_BYTES = 4 * 1024 * 1024;
@@ -35,6 +35,8 @@ export function eventStream(
   /** Events from the hub while the first ones are being read; null once they are sent. */
   let pending: Array<() => void> | null = [];
   let done = false;
+  /** Whether the last `broker` event this stream sent said the broker is unreachable. */
+  let brokerDown = false;
   let unsubscribe = () => {};
   let controller: ReadableStreamDefaultController<Uint8Array>;
 
@@ -45,9 +47,22 @@ export function eventStream(
   }
 
   function sendCounts(overview: Overview, key: string): void {
+    // Counts read: the broker answers again, whatever this stream said last.
+    if (brokerDown) sendBroker({ ok: true });
     if (key === lastKey) return;
     lastKey = key;
     write(frame('counts', lastId ?? '0', overview));
+  }
+
+  function sendBroker(state: BrokerState): void {
+    brokerDown = !state.ok;
+    write(frame('broker', lastId ?? '0', state));
+  }
+
+  /** The stream's first reads failed: it says so, stays open, and the hub's polls go on. */
+  function sendUnreachable(error: unknown): void {
+    const message = error instanceof Error ? error.message : String(error);
+    sendBroker({ ok: false, message, since: Date.now() });
   }
 
   function sendAudit(entry: AuditEntry): void {
@@ -75,22 +90,37 @@ export function eventStream(
 
   async function start(): Promise<void> {
     write('retry: 2000\n\n');
-    await hub.ready();
+    // With the broker down the stream still opens, says so, and hears when it is back: a
+    // failed first read used to end it, and the page showed "Reconnecting…" for as long.
+    let failure: unknown;
+    const ready = await hub.ready().then(
+      () => true,
+      (error: unknown) => {
+        failure = error;
+        return false;
+      },
+    );
     if (done) return;
     const subscription = hub.subscribe({
       counts: (overview, key) => later(() => sendCounts(overview, key)),
       audit: (entry) => later(() => sendAudit(entry)),
-      broker: (state) => later(() => write(frame('broker', lastId ?? '0', state))),
+      broker: (state) => later(() => sendBroker(state)),
       ping: () => write(': ping\n\n'),
       close: finish,
     });
     unsubscribe = subscription.unsubscribe;
     if (done) return unsubscribe();
     if (lastEventId === null) lastId = subscription.tail;
-    else await replay();
-    const overview = await hub.readNow();
+    else if (ready) await replay();
+    const overview = ready
+      ? await hub.readNow().catch((error: unknown) => {
+          failure = error;
+          return undefined;
+        })
+      : undefined;
     if (done) return;
-    sendCounts(overview, overviewKey(overview));
+    if (overview) sendCounts(overview, overviewKey(overview));
+    else sendUnreachable(failure);
     const queued = pending;
     pending = null;
     for (const action of queued ?? []) action();

@@ -113,6 +113,34 @@ describe('dashboard pages', () => {
       await page.locator('.live-status[data-status="unavailable"]').waitFor({ timeout: 15_000 });
       expect(await status.textContent()).toBe('Broker unreachable: counts are not current');
       await shoot('broker-unreachable');
+      // On a phone the status is a dot alone, but not this one: it says it in words too.
+      const phone = await context.newPage();
+      try {
+        await phone.setViewportSize({ width: 375, height: 740 });
+        await phone.goto(`${served.url}/`);
+        const small = phone.locator('.live-status[data-status="unavailable"]');
+        await small.waitFor({ timeout: 15_000 });
+        expect(
+          await small.evaluate((el) => {
+            // This runs in the page; the tests' types have no DOM.
+            const view = globalThis as unknown as {
+              getComputedStyle(e: unknown, pseudo: string): { content: string };
+            };
+            return view.getComputedStyle(el, '::after').content;
+          }),
+        ).toBe('"Broker unreachable"');
+        expect((await small.boundingBox())?.width).toBeGreaterThan(60);
+        // The charts' error reads like the others, without the class name.
+        const metrics = phone.locator('p.muted', { hasText: 'Metrics could not be loaded' });
+        await metrics.waitFor();
+        expect(await metrics.textContent()).not.toContain('ApiError');
+        expect(await phone.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(
+          375,
+        );
+        await phone.screenshot({ path: join(shots, 'phone-broker-unreachable.png') });
+      } finally {
+        await phone.close();
+      }
     } finally {
       down.mockRestore();
     }

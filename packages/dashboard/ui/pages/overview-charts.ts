@@ -1,7 +1,7 @@
 // The overview's "last hour" charts: metrics from /api/metrics, shown for a scope the user picks
 // (all queues: a line per queue; a queue: a line per task; one task: its own lines).
 
-import { getJson, isAbort } from '../api.js';
+import { describeError, getJson, isAbort } from '../api.js';
 import type { MetricsResponse, MetricsSeries } from '../api-types.js';
 import { type ChartSeries, lineChart } from '../components/chart.js';
 import { h, replace } from '../dom.js';
@@ -169,7 +169,10 @@ export function metricsSection(signal: AbortSignal): HTMLElement {
       draw();
     } catch (error) {
       if (isAbort(error)) return;
-      replace(grid, h('p', { class: 'muted' }, `Metrics could not be loaded: ${String(error)}`));
+      replace(
+        grid,
+        h('p', { class: 'muted' }, `Metrics could not be loaded: ${describeError(error)}`),
+      );
     }
   };
   void load();
