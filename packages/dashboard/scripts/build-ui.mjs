@@ -20,6 +20,8 @@ const TARGET = ['es2020', 'chrome100', 'firefox100', 'safari15.4'];
 const ENTRIES = [
   { name: 'app.js', entry: 'main.ts', type: 'text/javascript; charset=utf-8' },
   { name: 'app.css', entry: 'styles/app.css', type: 'text/css; charset=utf-8' },
+  // Served as it is (not bundled): the tab's icon, linked from the shell.
+  { name: 'icon.svg', entry: 'icon.svg', type: 'image/svg+xml', copy: true },
 ];
 
 async function bundle(entry) {
@@ -48,8 +50,8 @@ async function bundle(entry) {
 /** The assets, by name: `{ type, body, hash }` (hash: 16 hex characters of the body's SHA-256). */
 export async function bundleUi() {
   const assets = {};
-  for (const { name, entry, type } of ENTRIES) {
-    const body = await bundle(entry);
+  for (const { name, entry, type, copy } of ENTRIES) {
+    const body = copy ? readFileSync(`${UI_DIR}${entry}`, 'utf8').trim() : await bundle(entry);
     assets[name] = {
       type,
       hash: createHash('sha256').update(body).digest('hex').slice(0, 16),

@@ -41,6 +41,7 @@ export function renderShell(meta: ShellMeta): string {
 <meta name="conveyor-access" content="${meta.access}">
 <meta name="conveyor-read-only" content="${meta.readOnly ? 'true' : 'false'}">
 <meta name="conveyor-title" content="${attr(meta.title)}">
+<link rel="icon" type="image/svg+xml" href="${attr(assetUrl(meta.basePath, 'icon.svg'))}">
 <link rel="stylesheet" href="${attr(assetUrl(meta.basePath, 'app.css'))}">
 <script type="module" src="${attr(assetUrl(meta.basePath, 'app.js'))}"></script>
 </head>

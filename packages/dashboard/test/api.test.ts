@@ -312,4 +312,14 @@ describe('HTTP', () => {
     expect(notModified.status).toBe(304);
     expect((await client.get('/assets/nope.js')).status).toBe(404);
   });
+
+  test('the shell links an icon the server serves, so a browser does not ask for a missing /favicon.ico', async () => {
+    const shell = await (await client.get('/')).text();
+    const href = /<link rel="icon" type="image\/svg\+xml" href="([^"]+)">/.exec(shell)?.[1] ?? '';
+    expect(href).toMatch(/^\/assets\/icon\.svg\?v=[0-9a-f]{16}$/);
+    const icon = await client.get(href.replaceAll('&amp;', '&'));
+    expect(icon.status).toBe(200);
+    expect(icon.headers.get('content-type')).toBe('image/svg+xml');
+    expect(await icon.text()).toMatch(/^<svg [^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+  });
 });

@@ -28,8 +28,9 @@ describe('UI assets', () => {
     ).toBe(false);
   });
 
-  it('are app.js and app.css, each with the hash of its body', () => {
-    expect(Object.keys(UI_ASSETS).sort()).toEqual(['app.css', 'app.js']);
+  it('are app.js, app.css and icon.svg, each with the hash of its body', () => {
+    expect(Object.keys(UI_ASSETS).sort()).toEqual(['app.css', 'app.js', 'icon.svg']);
+    expect(UI_ASSETS['icon.svg']?.type).toBe('image/svg+xml');
     expect(UI_ASSETS['app.js']?.type).toMatch(/^text\/javascript/);
     expect(UI_ASSETS['app.css']?.type).toMatch(/^text\/css/);
     for (const asset of Object.values(UI_ASSETS)) expect(asset.hash).toMatch(/^[0-9a-f]{16}$/);
