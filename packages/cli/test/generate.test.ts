@@ -37,6 +37,11 @@ const greet = taskContract({
   input: z.object({ name: z.string() }),
   queue: 'app-greetings',
 });
+const refuse = taskContract({
+  name: 'app.refuse',
+  input: z.object({ sku: z.string() }),
+  queue: 'app-greetings',
+});
 
 describe('conveyor generate, then conveyor worker --config', () => {
   it('writes the client and registry, and the worker runs the registry the config names', async () => {
@@ -47,7 +52,10 @@ describe('conveyor generate, then conveyor worker --config', () => {
     expect(json(generated)).toMatchObject({
       ok: true,
       mode: 'write',
-      tasks: [{ name: 'app.greet', exportName: 'greet' }],
+      tasks: [
+        { name: 'app.greet', exportName: 'greet' },
+        { name: 'app.refuse', exportName: 'refuse' },
+      ],
     });
     const registry = path.join(packageDir, appDir, 'generated/registry.ts');
     expect(existsSync(registry)).toBe(true);
@@ -69,11 +77,17 @@ describe('conveyor generate, then conveyor worker --config', () => {
     try {
       await worker.waitFor('Ready.');
       expect(worker.stderr()).toMatch(
-        /^ {2}tasks {8}app\.greet \(1, from .*generated\/registry\.ts\)$/m,
+        /^ {2}tasks {8}app\.greet, app\.refuse \(2, from .*generated\/registry\.ts\)$/m,
       );
       expect(worker.stderr()).toMatch(/^ {2}queues {7}app-greetings \(from the tasks\)$/m);
       const job = await env.client.enqueue(greet, { name: 'Ada' });
       expect(await job.result({ timeout: WAIT_MS })).toEqual({ greeting: 'Hello, Ada!' });
+      // The task file's NonRetryableError comes from its own import of @conveyor/core, loaded
+      // through tsx: it used to be another copy of the class, and the job was retried to dead.
+      const refused = await env.client.enqueue(refuse, { sku: 'TEA-01' });
+      await expect(refused.result({ timeout: WAIT_MS })).rejects.toThrow('Only 2 left of TEA-01');
+      const record = await env.client.getJob(refused.id);
+      expect(record).toMatchObject({ state: 'failed', attempts: 1 });
       worker.child.kill('SIGTERM');
       expect((await worker.exited).code).toBe(0);
     } finally {

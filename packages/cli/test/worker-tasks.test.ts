@@ -64,6 +64,23 @@ describe('conveyor worker: a TypeScript task module in a package without "type":
     "const n: number = 1;\nthrow new Error('boom from throws.ts ' + n);\n",
   );
   writeFileSync(path.join(project, 'unparsed.ts'), 'export const tasks = [\n  {\n');
+  // The README's config, in such a project (NestJS's default): it imports @conveyor/redis,
+  // whose ioredis was evaluated a second time under tsx's own loader and threw "Cannot
+  // redefine property: default" (exit 9).
+  writeFileSync(
+    path.join(project, 'conveyor.config.ts'),
+    [
+      "import { defineConfig } from '@conveyor/codegen/config';",
+      "import { redisTransport } from '@conveyor/redis';",
+      'export default defineConfig({',
+      "  tasks: ['tasks.ts'],",
+      "  client: 'generated/client.ts',",
+      "  registry: 'generated/registry.ts',",
+      "  transport: () => redisTransport({ url: 'redis://127.0.0.1:1' }),",
+      '});',
+      '',
+    ].join('\n'),
+  );
 
   it('loads it (then fails only on the unreachable Redis), and reports its own import error', async () => {
     const args = (file: string) => [
@@ -87,5 +104,13 @@ describe('conveyor worker: a TypeScript task module in a package without "type":
     expect(unparsed.stderr).toMatch(
       /could not be imported: Transform failed with 1 error: .*unparsed\.ts:3:\d+: ERROR: \S/,
     );
+    const status = await spawnConveyor([
+      'status',
+      '--config',
+      path.join(project, 'conveyor.config.ts'),
+    ]).exited;
+    expect(status.stderr).not.toContain('redefine');
+    expect(status.stderr).toContain('cannot reach its broker');
+    expect(status.code).toBe(3);
   });
 });

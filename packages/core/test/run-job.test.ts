@@ -222,6 +222,39 @@ describe('runJob: errors and retries', () => {
     });
   });
 
+  it("treats the errors of another copy of @conveyor/core as its own (a task module loaded under tsx's loader)", async () => {
+    // A second instance of the module, as a task file gets when a loader of its own (or a
+    // second install) gives it its own copy of the package: classes that are not these.
+    const other = (await import(
+      /* @vite-ignore */ `../src/errors.js?copy=${Date.now()}`
+    )) as typeof import('../src/errors.js');
+    expect(other.NonRetryableError).not.toBe(NonRetryableError);
+    const refused = await run(
+      [
+        task(() => {
+          throw new other.NonRetryableError('Only 2 left of SKU-1');
+        }),
+      ],
+      reservation({ attempt: 1, maxAttempts: 5 }),
+    );
+    // It was retried until dead: `instanceof` failed across the copies.
+    expect(refused.kind).toBe('failed');
+    const retried = await run(
+      [
+        task((_input, ctx) => {
+          throw new other.RetryRequest(60_000, `again, attempt ${ctx.attempt}`);
+        }),
+      ],
+      reservation({ attempt: 1, maxAttempts: 5 }),
+    );
+    expect(settlementOf(retried, 'retry').delayMs).toBe(60_000);
+    // Still by class, not by code: a plain error with the same code is not one.
+    const plain = Object.assign(new Error('no'), { code: 'NON_RETRYABLE' });
+    expect(plain instanceof NonRetryableError).toBe(false);
+    expect(new other.NonRetryableError('x') instanceof other.ConveyorError).toBe(true);
+    expect(new other.UnknownTaskError('t', []) instanceof NonRetryableError).toBe(false);
+  });
+
   it('retries a thrown error with attempts left, after the policy back-off', async () => {
     const boom = new Error('SMTP down');
     const failing = task(
