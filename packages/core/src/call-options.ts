@@ -1,7 +1,8 @@
 import type { EnqueueOptions } from './client.js';
 import { InvalidOptionError } from './errors.js';
 import { assertDuration, resolveRetryPolicy } from './retry-policy.js';
-import { assertPriority, assertQueueOption } from './task.js';
+import { isSchema } from './schema.js';
+import { type AnyTaskContract, assertPriority, assertQueueOption } from './task.js';
 
 // Checks of per-call options that enqueueing a job and starting a workflow share.
 
@@ -34,4 +35,36 @@ export function checkCallOptions(call: EnqueueOptions): void {
     throw new InvalidOptionError('eta', call.eta, 'either delay or eta, not both');
   }
   if (call.idempotencyKey !== undefined) assertIdempotencyKey(call.idempotencyKey);
+}
+
+/**
+ * The task an enqueue, a stub or a schedule names: a task definition or contract. A workflow
+ * has a name and an input schema too, and was taken for a task: its jobs, named after the
+ * workflow, waited in the default queue for a worker that never came.
+ */
+export function assertTask(task: unknown, option: string): asserts task is AnyTaskContract {
+  const kind =
+    typeof task === 'object' && task !== null ? (task as { kind?: unknown }).kind : undefined;
+  if (kind === 'workflow' || kind === 'workflow-contract') {
+    const name = (task as { name?: unknown }).name;
+    throw new InvalidOptionError(
+      option,
+      `workflow ${String(name)}`,
+      `a task; a workflow starts with client.workflows.start(workflow, input), and a schedule cannot start one (schedule a task whose run starts it)`,
+    );
+  }
+  if (
+    typeof task !== 'object' ||
+    task === null ||
+    typeof (task as { name?: unknown }).name !== 'string' ||
+    !isSchema((task as { input?: unknown }).input)
+  ) {
+    throw new InvalidOptionError(
+      option,
+      typeof task === 'object' && task !== null
+        ? `task ${String((task as { name?: unknown }).name)}`
+        : task,
+      'a task from defineTask, or a contract from taskContract or codegen',
+    );
+  }
 }

@@ -1,4 +1,4 @@
-import { checkCallOptions, toEpoch } from './call-options.js';
+import { assertTask, checkCallOptions, toEpoch } from './call-options.js';
 import { type ClientSchedules, createClientSchedules } from './client-schedules.js';
 import { type ClientWorkflows, createClientWorkflows } from './client-workflows.js';
 import { ENVELOPE_VERSION, type JobEnvelope, serializeInput } from './envelope.js';
@@ -279,6 +279,7 @@ export function createClient(options: ClientOptions): Client {
     inputs: readonly unknown[],
     call: EnqueueOptions,
   ): EnqueueRequest[] | Promise<EnqueueRequest[]> => {
+    assertTask(task, 'task');
     // No closures here: this runs once per single enqueue.
     const state: CallState = { task, call, count: inputs.length };
     const requests: EnqueueRequest[] = [];

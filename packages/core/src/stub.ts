@@ -1,3 +1,4 @@
+import { assertTask } from './call-options.js';
 import type { Client, EnqueueOptions } from './client.js';
 import type { JobHandle } from './job-handle.js';
 import type { AnyTaskContract, TaskInput, TaskResult } from './task.js';
@@ -30,6 +31,7 @@ export function bindTask<T extends AnyTaskContract>(
   client: Client | (() => Client),
   contract: T,
 ): TaskStub<T> {
+  assertTask(contract, 'task to bind');
   const resolve = typeof client === 'function' ? client : () => client;
   return {
     name: contract.name,

@@ -71,6 +71,11 @@ export interface TaskContract<
   readonly index?: readonly string[] | undefined;
   /** Type-level only. Never set at run time. */
   readonly '~result'?: TResult;
+  /**
+   * Never set on a task: a workflow (`kind: 'workflow'`) has a name and an input schema too,
+   * and this keeps one from type-checking where a task goes (enqueue, bind, defineSchedule).
+   */
+  readonly kind?: undefined;
 }
 
 /**

@@ -13,9 +13,11 @@ import {
   ValidationError,
 } from '../src/errors.js';
 import { memoryTransport } from '../src/memory/index.js';
+import { defineSchedule } from '../src/schedule/define-schedule.js';
 import { bindTask } from '../src/stub.js';
-import { defineTask, taskContract } from '../src/task.js';
+import { type AnyTaskContract, defineTask, taskContract } from '../src/task.js';
 import type { EnqueueRequest, EnqueueResult, Transport } from '../src/transport.js';
+import { defineWorkflow } from '../src/workflow/define-workflow.js';
 
 const sendEmail = defineTask({
   name: 'shop.sendEmail',
@@ -517,6 +519,36 @@ describe('client.enqueueMany', () => {
     const handles = await client.enqueueMany(sendEmail, inputs.slice(0, 3));
     expect(handles.map((handle) => handle.duplicate)).toEqual([false, true, false]);
     expect(handles[1]?.id).toBe('default:earlier');
+  });
+});
+
+describe('a workflow where a task goes', () => {
+  // It has a name and an input schema too: its jobs, named after the workflow, used to wait in
+  // the default queue for a worker that never came, and a schedule of it fired such a job.
+  const workflow = defineWorkflow({
+    name: 'shop.nightly',
+    input: z.object({ n: z.number() }),
+    steps: (flow) =>
+      flow.step('one', defineTask({ name: 'shop.one', input: z.unknown(), run: () => null })),
+  });
+  const asTask = workflow as unknown as AnyTaskContract;
+
+  it('is refused by enqueue, enqueueMany, bind and defineSchedule, saying how to start it', async () => {
+    const transport = memoryTransport();
+    const client = createClient({ transport });
+    const message =
+      /^Invalid task "workflow shop\.nightly": expected a task; a workflow starts with client\.workflows\.start\(workflow, input\)/;
+    await expect(client.enqueue(asTask, { n: 1 })).rejects.toMatchObject({
+      code: 'INVALID_OPTION',
+      message: expect.stringMatching(message),
+    });
+    await expect(client.enqueueMany(asTask, [{ n: 1 }])).rejects.toThrow(message);
+    expect(() => client.bind(asTask)).toThrow(/^Invalid task to bind "workflow shop\.nightly"/);
+    expect(() =>
+      defineSchedule({ id: 'nightly', task: asTask, every: '1d', input: { n: 1 } }),
+    ).toThrow(/^Invalid task of schedule "nightly" "workflow shop\.nightly": expected a task/);
+    expect(await transport.admin.queueCounts(['default'])).toMatchObject([{ waiting: 0 }]);
+    await transport.close();
   });
 });
 

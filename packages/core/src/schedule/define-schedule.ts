@@ -1,8 +1,9 @@
 import { Cron } from 'croner';
+import { assertTask } from '../call-options.js';
 import { InvalidOptionError, ValidationError } from '../errors.js';
 import { checkJsonValue } from '../json.js';
 import { revived } from '../json-boundary.js';
-import { isSchema, type ValidationOutcome, validateNow } from '../schema.js';
+import { type ValidationOutcome, validateNow } from '../schema.js';
 import type { AnyTaskContract, TaskInput } from '../task.js';
 import { isScheduleId, SCHEDULE_ID_RULE, type ScheduleOverlap } from '../transport-schedules.js';
 import { parseEvery } from './duration.js';
@@ -101,18 +102,7 @@ export function defineSchedule<T extends AnyTaskContract>(
   if (!isScheduleId(id)) throw new InvalidOptionError('schedule id', id, SCHEDULE_ID_RULE);
   const label = `of schedule ${JSON.stringify(id)}`;
   const task = config.task;
-  if (
-    typeof task !== 'object' ||
-    task === null ||
-    typeof task.name !== 'string' ||
-    !isSchema(task.input)
-  ) {
-    throw new InvalidOptionError(
-      `task ${label}`,
-      typeof task === 'object' && task !== null ? `task ${String(task.name)}` : task,
-      'a task from defineTask or a contract from taskContract or codegen',
-    );
-  }
+  assertTask(task, `task ${label}`);
   const { every, cron, tz } = timingOf(config, label);
   const definition: ScheduleDefinition<T> = {
     kind: 'schedule',

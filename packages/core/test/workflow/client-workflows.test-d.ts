@@ -2,6 +2,7 @@ import { describe, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
 import { type Client, createClient } from '../../src/client.js';
 import { memoryTransport } from '../../src/memory/memory-transport.js';
+import { defineSchedule } from '../../src/schedule/define-schedule.js';
 import { defineTask } from '../../src/task.js';
 import {
   bindWorkflow,
@@ -39,6 +40,17 @@ describe('workflow stubs', () => {
     void stub.delay(order, { idempotencyKey: 'k', timeoutMs: 1_000 });
     // @ts-expect-error an unknown option
     void stub.delay(order, { idempotencyKeys: 'k' });
+  });
+
+  it('are not tasks: a workflow does not type-check where a task goes', () => {
+    // @ts-expect-error client.workflows.start starts a workflow; enqueue takes a task
+    void client.enqueue(placeOrder, order);
+    // @ts-expect-error and so does bind
+    void client.bind(placeOrder);
+    // @ts-expect-error a contract neither
+    void client.enqueueMany(contract, [order]);
+    // @ts-expect-error a schedule runs a task
+    void defineSchedule({ id: 'nightly.order', task: placeOrder, every: '1d', input: order });
   });
 
   it('give the JSON form of the last stage result', async () => {
