@@ -108,9 +108,19 @@ async function openConfigured(config: ConfiguredTransport): Promise<Connection> 
       await ready.call(transport);
     } catch (error) {
       await transport.close().catch(() => {});
+      // A setting the broker refused (a database it does not have): a bad value, as with --redis.
+      if ((error as { code?: unknown }).code === 'INVALID_OPTION') {
+        throw new CliError(
+          'USAGE',
+          `The ${transport.name} transport from ${config.label} was refused: ${(error as Error).message} Fix the settings its transport function passes, or pass --redis <url>.`,
+          { cause: error },
+        );
+      }
+      const endpoint = (error as { endpoint?: unknown }).endpoint;
+      const at = typeof endpoint === 'string' ? ` at ${endpoint}` : '';
       throw new CliError(
         failureOf(error) === 'AUTH' ? 'REDIS_AUTH' : 'REDIS_UNREACHABLE',
-        `The ${transport.name} transport from ${config.label} cannot reach its broker (${rootCause(error)}). Check the settings its transport function passes, or pass --redis <url>.`,
+        `The ${transport.name} transport from ${config.label} cannot reach its broker${at} (${rootCause(error)}). Check the settings its transport function passes, or pass --redis <url>.`,
         { cause: error },
       );
     }

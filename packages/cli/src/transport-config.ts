@@ -82,7 +82,11 @@ async function callFactory(factory: () => unknown, label: string): Promise<Trans
   try {
     made = await factory();
   } catch (error) {
-    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    // Without its closing period: the sentence goes on.
+    const reason = (error instanceof Error ? error.message.split('\n')[0] : String(error))?.replace(
+      /\.+$/,
+      '',
+    );
     throw new CliError(
       'CONFIG_INVALID',
       `The transport function in ${label} threw: ${reason}. Fix it, or pass --redis <url> to bypass it.`,

@@ -227,8 +227,9 @@ describe('a config the CLI cannot use', () => {
     expect(other.stderr).toMatch(
       /^error: The transport function in conveyor\.config\.ts returned an object with name, close, which is not a transport \(no enqueue, reserve, renew, settle, getJob, waitFor, cancel, onCancel\): return one, e\.g\. /,
     );
+    // The reason's own closing period is not doubled: "…:6379.. Fix it" before.
     const threw = await status(
-      `export default { transport: () => { throw new Error('REDIS_URL is not set'); } };\n`,
+      `export default { transport: () => { throw new Error('REDIS_URL is not set.'); } };\n`,
     );
     expect(threw.code).toBe(9);
     expect(threw.stderr).toBe(

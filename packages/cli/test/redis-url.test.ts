@@ -1,10 +1,12 @@
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
 import { silentLogger } from '@conveyor/core';
 import { makeEnvelope, uniqueQueue } from '@conveyor/core/testing';
 import { redisTransport } from '@conveyor/redis';
 import { type RedisServer, startRedis } from '@conveyor/test-redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cli, startCli, uniquePrefix } from './helpers.js';
+import { cli, packageDir, startCli, uniquePrefix } from './helpers.js';
 
 // What --redis (or REDIS_URL) may name, and what the CLI does when the URL points somewhere
 // other than a Redis database it can use: it refuses before any command touches data.
@@ -86,6 +88,27 @@ describe('--redis', () => {
       expect(await job.state()).toBe('waiting');
     } finally {
       await job.close();
+    }
+  });
+
+  it("refuses a config's transport at a database the server does not have: bad usage (exit 2), as with --redis", async () => {
+    // It was "cannot reach its broker" (exit 3), as if Redis were down.
+    const dir = path.join(packageDir, '.tmp', `db-config-${process.pid}`);
+    mkdirSync(dir, { recursive: true });
+    const config = path.join(dir, 'conveyor.config.mjs');
+    writeFileSync(
+      config,
+      `import { redisTransport } from '@conveyor/redis';\nexport default { transport: () => redisTransport({ url: ${JSON.stringify(`${redis.url}/99`)} }) };\n`,
+    );
+    try {
+      const run = await cli(['status', '--config', config]);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain(
+        `conveyor.config.mjs was refused: Invalid url "${redis.url}/99": expected a database this Redis has`,
+      );
+      expect(run.stderr).toContain('Fix the settings its transport function passes');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

@@ -217,3 +217,18 @@ function refuseOtherDatabase(client: Redis, url?: string): Redis {
   });
   return client;
 }
+
+/** Where `client` connects, for messages: `host:port` (or its socket path), or the Cluster's startup nodes. */
+export function endpointOf(client: Redis | Cluster): string {
+  if ((client as Cluster).isCluster) {
+    // Not in ioredis' public types.
+    type Node = string | number | { host?: string; port?: number };
+    const { startupNodes = [] } = client as unknown as { startupNodes?: Node[] };
+    const nodes = startupNodes.map((node) =>
+      typeof node === 'object' ? `${node.host ?? '127.0.0.1'}:${node.port ?? 6379}` : String(node),
+    );
+    return `the Cluster of ${nodes.join(', ')}`;
+  }
+  const { path, host, port } = (client as Redis).options;
+  return path ? path : `${host ?? '127.0.0.1'}:${port ?? 6379}`;
+}

@@ -41,15 +41,35 @@ const ADVICE: Record<RedisFailure, string> = {
 /** A Redis operation failed. `code` is `TRANSPORT_ERROR`; `failure` says why. */
 export class RedisTransportError extends TransportError {
   readonly failure: RedisFailure;
+  /** Where the connection went (`host:port`, or the Cluster's startup nodes), when known. */
+  readonly endpoint: string | undefined;
 
-  constructor(failure: RedisFailure, operation: string, cause: unknown) {
+  constructor(failure: RedisFailure, operation: string, cause: unknown, endpoint?: string) {
     // ioredis' "Connection is closed." must not read "closed.." before the advice.
     const detail = (cause instanceof Error ? cause.message : String(cause)).replace(/\.+$/, '');
-    super(`[conveyor] [redis] ${operation} failed (${failure}): ${detail}. ${ADVICE[failure]}`, {
-      cause,
-    });
+    const at = endpoint === undefined ? '' : ` at ${endpoint}`;
+    super(
+      `[conveyor] [redis] ${operation}${at} failed (${failure}): ${detail}. ${ADVICE[failure]}`,
+      { cause },
+    );
     this.failure = failure;
+    this.endpoint = endpoint;
   }
+}
+
+/**
+ * The error of a call that could not reach Redis, told by what the socket last said: ioredis
+ * gives up with "Reached the max retries per request limit", which names neither the server
+ * nor why (ECONNREFUSED, ENOTFOUND, a TLS failure). Other failures pass through.
+ */
+export function unreachableError(
+  error: unknown,
+  endpoint: string,
+  socketError: Error | undefined,
+): unknown {
+  if (!(error instanceof RedisTransportError) || error.failure !== 'CONNECTION') return error;
+  const operation = /^\[conveyor\] \[redis\] (\S+)/.exec(error.message)?.[1] ?? 'call';
+  return new RedisTransportError('CONNECTION', operation, socketError ?? error.cause, endpoint);
 }
 
 /** Classifies anything ioredis threw. The one place Redis errors become Conveyor errors. */

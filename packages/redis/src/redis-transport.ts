@@ -15,9 +15,14 @@ import {
 } from '@conveyor/core/transport';
 import type { Redis } from 'ioredis';
 import { createRedisAdmin } from './admin.js';
-import { type ConnectionOptions, checkMaxmemoryPolicy, openConnections } from './connections.js';
+import {
+  type ConnectionOptions,
+  checkMaxmemoryPolicy,
+  endpointOf,
+  openConnections,
+} from './connections.js';
 import { createEnqueuer } from './enqueue.js';
-import { redisCall } from './errors.js';
+import { redisCall, unreachableError } from './errors.js';
 import { cancelChannel, markerKey, queueKeys } from './keys.js';
 import { redisLimits } from './limits.js';
 import { redisMetrics } from './metrics.js';
@@ -120,8 +125,14 @@ export function redisTransport(options: RedisTransportOptions = {}): RedisTransp
   const logger = options.logger ?? consoleWarnLogger;
   const connections = openConnections(options);
   const { commands } = connections;
-  commands.on('error', () => {
-    // ioredis reconnects by itself; failed commands reject with typed errors.
+  // ioredis reconnects by itself; failed commands reject with typed errors. The last socket
+  // error says why a connection is down, which ready() reports.
+  let socketError: Error | undefined;
+  commands.on('error', (error: Error) => {
+    socketError = error;
+  });
+  commands.on('ready', () => {
+    socketError = undefined;
   });
   if (options.checkMaxmemoryPolicy !== false) void checkMaxmemoryPolicy(commands, logger);
 
@@ -360,7 +371,11 @@ export function redisTransport(options: RedisTransportOptions = {}): RedisTransp
     methods: {
       async ready(): Promise<void> {
         // A database Redis refuses rejects this (and every command) with INVALID_OPTION.
-        await redisCall('ping', () => commands.ping());
+        try {
+          await redisCall('ping', () => commands.ping());
+        } catch (error) {
+          throw unreachableError(error, endpointOf(commands), socketError);
+        }
         await notifications.cancelsReady;
       },
     },

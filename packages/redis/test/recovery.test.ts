@@ -2,7 +2,7 @@ import { silentLogger, type Transport } from '@conveyor/core';
 import { uniqueQueue } from '@conveyor/core/testing';
 import { type RedisServer, startRedis } from '@conveyor/test-redis';
 import { afterEach, describe, expect, it } from 'vitest';
-import { redisTransport } from '../src/index.js';
+import { type RedisTransport, redisTransport } from '../src/index.js';
 import { enqueueMany, sleep } from './helpers/util.js';
 
 const servers: RedisServer[] = [];
@@ -12,7 +12,7 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((server) => server.stop()));
 });
 
-async function setUp(): Promise<{ server: RedisServer; transport: Transport }> {
+async function setUp(): Promise<{ server: RedisServer; transport: RedisTransport }> {
   const server = await startRedis({ appendfsync: 'always' });
   servers.push(server);
   const transport = redisTransport({ url: server.url, logger: silentLogger });
@@ -99,6 +99,26 @@ describe('Redis restarts', () => {
       code: 'TRANSPORT_ERROR',
       failure: 'CONNECTION',
     });
+  });
+
+  it('ready() on a Redis that is down says where it went and what the socket said', async () => {
+    const { server, transport } = await setUp();
+    await server.kill('SIGKILL');
+    // ioredis gives up with "Reached the max retries per request limit", naming neither.
+    const error = await transport.ready().then(
+      () => undefined,
+      (thrown: unknown) => thrown,
+    );
+    expect(error).toMatchObject({
+      code: 'TRANSPORT_ERROR',
+      failure: 'CONNECTION',
+      endpoint: `127.0.0.1:${server.port}`,
+    });
+    expect((error as Error).message).toMatch(
+      new RegExp(
+        `^\\[conveyor\\] \\[redis\\] ping at 127\\.0\\.0\\.1:${server.port} failed \\(CONNECTION\\): connect ECONNREFUSED 127\\.0\\.0\\.1:${server.port}\\. Redis could not be reached`,
+      ),
+    );
   });
 
   it('fails an enqueue with a typed OOM error when Redis is full', async () => {
