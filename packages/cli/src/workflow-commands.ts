@@ -39,7 +39,7 @@ export function addWorkflowCommands(program: Command, run: ReturnType<typeof dis
       `
 Subcommands: list, cancel <id>, retry <id>. \`conveyor inspect <workflow id>\` prints a
 workflow's stages and steps with each step's state, attempts and job id. Each needs the
-transport's workflows capability (transport.workflows; the memory transport has it).
+transport's workflows capability (transport.workflows; the Redis and memory transports have it).
 ${examples('conveyor workflows list', 'conveyor workflows cancel wf_mi9x0q2k3aXb7c9dE', 'conveyor workflows retry wf_mi9x0q2k3aXb7c9dE --json')}`,
     );
   brokerCommand(

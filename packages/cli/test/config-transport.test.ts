@@ -259,6 +259,16 @@ describe('a config the CLI cannot use', () => {
     );
   });
 
+  it('a worker whose config names a registry not generated yet says to run conveyor generate', async () => {
+    // It said "not found … Check the path.", while the path was right.
+    const dir = project({ 'conveyor.config.ts': memoryConfig() });
+    const run = await cli(['worker'], { cwd: dir });
+    expect(run.code).toBe(6);
+    expect(run.stderr).toBe(
+      'error: The registry generated/registry.ts that conveyor.config.ts names does not exist yet: run `conveyor generate` to write it (and again whenever a task changes), or pass --tasks <module>.\n',
+    );
+  });
+
   it('a worker on the config transport refuses the Redis-only retention options', async () => {
     const dir = project({ 'conveyor.config.ts': memoryConfig() });
     const run = await cli(['worker', '--tasks', 'x.mjs', '--result-ttl-ms', '1000'], { cwd: dir });

@@ -61,6 +61,14 @@ export async function loadTaskModule(
     });
   }
   const found = tasksIn(namespace);
+  if (!found && isEmptyList(namespace.tasks ?? (namespace.default as { tasks?: unknown })?.tasks)) {
+    // A codegen registry whose `tasks` globs matched no file: "exports no tasks" while it
+    // lists `tasks` among its exports read as a contradiction.
+    throw new TaskModuleError(
+      given,
+      "exports an empty `tasks` list. A registry from `conveyor generate` is empty when the config's `tasks` globs match no task file: fix them and run `conveyor generate` again.",
+    );
+  }
   if (!found) {
     const names = Object.keys(namespace).sort();
     throw new TaskModuleError(
@@ -89,6 +97,17 @@ function tasksIn(
   }
   const named = [...new Set(Object.values(namespace).filter(isTaskDefinition))];
   return named.length > 0 ? named : undefined;
+}
+
+function isEmptyList(value: unknown): boolean {
+  if (Array.isArray(value)) return value.length === 0;
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !isTaskRegistry(value) &&
+    Object.getPrototypeOf(value) === Object.prototype &&
+    Object.keys(value).length === 0
+  );
 }
 
 /** A registry, or a non-empty list or record made only of task definitions. */

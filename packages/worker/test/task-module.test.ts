@@ -77,6 +77,12 @@ describe('loadTaskModule', () => {
         module('export const version = 1; export default "x";'),
         /^Task module "module-\d+\.mjs" exports no tasks: .*\(it exports: default, version\)\.$/,
       ],
+      // A registry codegen wrote from globs that matched nothing: it used to say "exports
+      // no tasks … (it exports: default, tasks)", contradicting itself.
+      [
+        module('export const tasks = []; export default { tasks };'),
+        /^Task module "module-\d+\.mjs" exports an empty `tasks` list\. .*`tasks` globs match no task file: fix them and run `conveyor generate` again\.$/,
+      ],
       [
         module(`${TASKS} export const tasks = [a, { ...a }];`),
         /^Task module "module-\d+\.mjs" has an unusable task list: .*"m\.a".*unique task names/,

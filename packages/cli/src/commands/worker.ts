@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import {
   type AnySchedule,
@@ -372,8 +373,17 @@ function partitionSummary(
 async function registryFromConfig(config: string | undefined, cwd: string): Promise<string> {
   const { loadConfig } = await import('@conveyor/codegen/config');
   try {
-    return (await loadConfig({ config, cwd })).registry;
+    const { registry, configFile } = await loadConfig({ config, cwd });
+    // The usual cause is a generate that never ran, not a wrong path.
+    if (!existsSync(registry)) {
+      throw new CliError(
+        'TASKS_LOAD_FAILED',
+        `The registry ${path.relative(cwd, registry) || registry} that ${configFile ? path.relative(cwd, configFile) : 'the config'} names does not exist yet: run \`conveyor generate\` to write it (and again whenever a task changes), or pass --tasks <module>.`,
+      );
+    }
+    return registry;
   } catch (error) {
+    if (error instanceof CliError) throw error;
     const message = error instanceof Error ? error.message : String(error);
     if (config === undefined && (error as { code?: unknown }).code === 'CONFIG_NOT_FOUND') {
       throw new CliError(
