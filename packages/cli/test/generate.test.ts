@@ -1,4 +1,4 @@
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, utimesSync } from 'node:fs';
 import path from 'node:path';
 import { taskContract } from '@conveyor/core';
 import { type RedisServer, startRedis } from '@conveyor/test-redis';
@@ -61,6 +61,9 @@ describe('conveyor generate, then conveyor worker --config', () => {
     expect(existsSync(registry)).toBe(true);
     expect(readFileSync(registry, 'utf8')).toContain("import { greet } from '../tasks/greet.js';");
 
+    // A task edited after the generate: the worker says the registry is behind it.
+    const later = Date.now() / 1000 + 60;
+    utimesSync(path.join(packageDir, appDir, 'tasks/greet.ts'), later, later);
     const prefix = uniquePrefix();
     const env = producer(redis.url, prefix);
     const worker = spawnConveyor([
@@ -80,6 +83,10 @@ describe('conveyor generate, then conveyor worker --config', () => {
         /^ {2}tasks {8}app\.greet, app\.refuse \(2, from .*generated\/registry\.ts\)$/m,
       );
       expect(worker.stderr()).toMatch(/^ {2}queues {7}app-greetings \(from the tasks\)$/m);
+      expect(worker.stderr()).toMatch(
+        /^ {2}warning {6}tasks\/greet\.ts changed after \S*generated\/registry\.ts was generated: run `conveyor generate`/m,
+      );
+      expect(worker.stderr()).not.toContain('refuse.ts changed');
       const job = await env.client.enqueue(greet, { name: 'Ada' });
       expect(await job.result({ timeout: WAIT_MS })).toEqual({ greeting: 'Hello, Ada!' });
       // The task file's NonRetryableError comes from its own import of @conveyor/core, loaded

@@ -30,6 +30,7 @@ export {
   type DiagnosticCode,
   formatDiagnostic,
 } from './diagnostics.js';
+export { staleTaskFiles } from './freshness.js';
 export {
   createGenerator,
   type GeneratedTask,

@@ -42,6 +42,7 @@ describe('public surface', () => {
       'loadConfig',
       'resolveConfig',
       'runGenerateCommand',
+      'staleTaskFiles',
       'watchGenerate',
     ]);
   });
@@ -55,6 +56,7 @@ describe('public surface', () => {
       'importConfig',
       'loadConfig',
       'resolveConfig',
+      'staleTaskFiles',
     ]);
     expect(config.defineConfig).toBe(root.defineConfig);
   });

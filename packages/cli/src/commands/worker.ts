@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import {
   type AnySchedule,
@@ -21,6 +20,7 @@ import {
   type WorkerOptions,
   workflowsIn,
 } from '@conveyor/worker';
+import { registryFromConfig, staleNote } from '../config-registry.js';
 import { type Connection, type ConnectOptions, describeOrigin, open } from '../connection.js';
 import { CliError, usageError } from '../errors.js';
 import { importModule } from '../import-module.js';
@@ -53,6 +53,8 @@ export interface WorkerCommandOptions {
   maxFinished?: number;
   maxPayloadBytes?: number;
   maxResultBytes?: number;
+  /** createWorker's `maxWorkflowChildren`: the most children a map stage may have. */
+  maxWorkflowChildren?: number;
   /** One of the choices worker-command.ts offers, createWorkerLogger's levels. */
   logLevel: NonNullable<WorkerLoggerOptions['level']>;
 }
@@ -80,7 +82,9 @@ export async function runWorker(
       `${retention} sets up the Redis transport the CLI makes from --redis, but the transport comes from ${source.config.label}: set it in its transport function (redisTransport's defaultResultTtlMs, maxFinishedPerQueue), or pass --redis <url>.`,
     );
   }
-  const modulePath = options.tasks ?? (await registryFromConfig(options.config, io.cwd));
+  const fromConfig =
+    options.tasks === undefined ? await registryFromConfig(options.config, io.cwd) : undefined;
+  const modulePath = options.tasks ?? (fromConfig?.path as string);
   const { registry, schedules, workflows } = await loadTasks(modulePath, io.cwd);
   const file = path.resolve(io.cwd, modulePath);
   // Aborted while the tasks loaded: nothing connects, nothing is registered.
@@ -132,6 +136,7 @@ export async function runWorker(
       `  metrics      ${options.metricsHost ?? '0.0.0.0'}:${options.metricsPort} (/metrics, /healthz)`,
     );
   }
+  if (fromConfig?.stale.length) banner.push(`  warning      ${staleNote(fromConfig)}`);
   banner.push('Ready. SIGTERM or Ctrl-C stops gracefully; a second signal stops at once.');
   for (const line of banner) io.stderr(line);
   try {
@@ -217,6 +222,9 @@ export function planWorker(options: WorkerCommandOptions, tasks: LoadedTasks): W
     worker.maxPayloadBytes = options.maxPayloadBytes;
   }
   if (options.maxResultBytes !== undefined) worker.maxResultBytes = options.maxResultBytes;
+  if (options.maxWorkflowChildren !== undefined) {
+    worker.maxWorkflowChildren = options.maxWorkflowChildren;
+  }
   // Tasks marked `sandbox: true` need the sandbox; children import the same module.
   const sandboxed =
     options.sandboxAll === true || definitions(registry).some((task) => task.sandbox);
@@ -367,30 +375,4 @@ function partitionSummary(
   if (fromFlag.length > 0) parts.push(`${list(fromFlag)} (--partitions)`);
   if (declared.size > 0) parts.push(`${list(declared)} (from the tasks)`);
   return parts.join('; ');
-}
-
-/** The registry module a codegen config names (its `registry`), as `--tasks` would. */
-async function registryFromConfig(config: string | undefined, cwd: string): Promise<string> {
-  const { loadConfig } = await import('@conveyor/codegen/config');
-  try {
-    const { registry, configFile } = await loadConfig({ config, cwd });
-    // The usual cause is a generate that never ran, not a wrong path.
-    if (!existsSync(registry)) {
-      throw new CliError(
-        'TASKS_LOAD_FAILED',
-        `The registry ${path.relative(cwd, registry) || registry} that ${configFile ? path.relative(cwd, configFile) : 'the config'} names does not exist yet: run \`conveyor generate\` to write it (and again whenever a task changes), or pass --tasks <module>.`,
-      );
-    }
-    return registry;
-  } catch (error) {
-    if (error instanceof CliError) throw error;
-    const message = error instanceof Error ? error.message : String(error);
-    if (config === undefined && (error as { code?: unknown }).code === 'CONFIG_NOT_FOUND') {
-      throw new CliError(
-        'USAGE',
-        `No task module: pass --tasks <module>, or --config <file> naming a codegen config (no conveyor.config.ts in ${cwd}).`,
-      );
-    }
-    throw new CliError('TASKS_LOAD_FAILED', message, { cause: error });
-  }
 }

@@ -1,0 +1,53 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { CliError } from './errors.js';
+
+/** The registry a codegen config names, and the task files changed since it was written. */
+export interface ConfigRegistry {
+  path: string;
+  /** Relative to the config's directory; empty when none changed after the registry. */
+  stale: readonly string[];
+  registryLabel: string;
+}
+
+/** The registry module a codegen config names (its `registry`), as `--tasks` would. */
+export async function registryFromConfig(
+  config: string | undefined,
+  cwd: string,
+): Promise<ConfigRegistry> {
+  const { loadConfig, staleTaskFiles } = await import('@conveyor/codegen/config');
+  try {
+    const resolved = await loadConfig({ config, cwd });
+    const { registry, configFile } = resolved;
+    const registryLabel = path.relative(cwd, registry) || registry;
+    // The usual cause is a generate that never ran, not a wrong path.
+    if (!existsSync(registry)) {
+      throw new CliError(
+        'TASKS_LOAD_FAILED',
+        `The registry ${registryLabel} that ${configFile ? path.relative(cwd, configFile) : 'the config'} names does not exist yet: run \`conveyor generate\` to write it (and again whenever a task changes), or pass --tasks <module>.`,
+      );
+    }
+    return { path: registry, stale: await staleTaskFiles(resolved), registryLabel };
+  } catch (error) {
+    if (error instanceof CliError) throw error;
+    const message = error instanceof Error ? error.message : String(error);
+    if (config === undefined && (error as { code?: unknown }).code === 'CONFIG_NOT_FOUND') {
+      throw new CliError(
+        'USAGE',
+        `No task module: pass --tasks <module>, or --config <file> naming a codegen config (no conveyor.config.ts in ${cwd}).`,
+      );
+    }
+    throw new CliError('TASKS_LOAD_FAILED', message, { cause: error });
+  }
+}
+
+/**
+ * The banner's warning for task files changed after the registry was written: the registry
+ * keeps their old schema fingerprints, so producers on the old generated client look current
+ * to this worker while the task's schema has moved on (their jobs then fail validation).
+ */
+export function staleNote({ stale, registryLabel }: ConfigRegistry): string {
+  const shown = stale.slice(0, 3).join(', ');
+  const more = stale.length > 3 ? ` and ${stale.length - 3} more` : '';
+  return `${shown}${more} changed after ${registryLabel} was generated: run \`conveyor generate\` (or \`conveyor generate --watch\`), or this worker and the producers keep the old schema fingerprints.`;
+}

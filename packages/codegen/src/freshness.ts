@@ -1,0 +1,44 @@
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { ResolvedConfig } from './config.js';
+
+/**
+ * How much later than the registry a task file must have changed to count: a checkout or a
+ * copy writes both within milliseconds, in any order; an edit after a generate comes seconds
+ * later.
+ */
+const SLACK_MS = 1_000;
+
+/**
+ * The task files (matched by `config.tasks`, relative to `config.root`) changed after the
+ * registry was last written: `conveyor generate` has not seen them. The registry then keeps
+ * the old schema fingerprints, so a producer and a worker on the old generated files agree
+ * with each other while the task's code has moved on. Empty when the registry is missing (a
+ * caller says so itself) or nothing is newer. By modification time: a hint, not a proof;
+ * `conveyor generate --check` is the proof.
+ */
+export async function staleTaskFiles(config: ResolvedConfig): Promise<string[]> {
+  const written = await stat(config.registry).then(
+    (stats) => stats.mtimeMs,
+    () => undefined,
+  );
+  if (written === undefined) return [];
+  const relative = (file: string) => path.relative(config.root, file).split(path.sep).join('/');
+  // Imported here: a config that imports @conveyor/codegen/config loads no package.
+  const { glob } = await import('tinyglobby');
+  const files = await glob([...config.tasks], {
+    cwd: config.root,
+    absolute: true,
+    ignore: ['**/node_modules/**', relative(config.client), relative(config.registry)],
+  });
+  const changed = await Promise.all(
+    files.map(async (file) => {
+      const modified = await stat(file).then(
+        (stats) => stats.mtimeMs,
+        () => 0,
+      );
+      return modified > written + SLACK_MS ? relative(file) : undefined;
+    }),
+  );
+  return changed.filter((file): file is string => file !== undefined).sort();
+}
