@@ -127,8 +127,11 @@ function printHuman(
     return;
   }
   for (const file of result.files) io.stdout(`  ${file.status.padEnd(9)} ${file.path}`);
-  const scheduleCount = result.schedules.length;
-  const count = `${result.tasks.length} task${result.tasks.length === 1 ? '' : 's'}${scheduleCount > 0 ? ` and ${scheduleCount} schedule${scheduleCount === 1 ? '' : 's'}` : ''}`;
+  const count = countText([
+    [result.tasks.length, 'task'],
+    [result.schedules.length, 'schedule'],
+    [result.workflows.length, 'workflow'],
+  ]);
   if (mode === 'write') {
     const written = result.files.filter((file) => file.status === 'written').length;
     io.stdout(
@@ -144,4 +147,13 @@ function printHuman(
       `${stale.length} generated file(s) are stale: ${stale.map((file) => file.path).join(', ')}. Run \`conveyor generate\` and commit the result.`,
     );
   }
+}
+
+/** "7 tasks, 1 schedule and 1 workflow": every kind with some, tasks always. */
+function countText(counts: ReadonlyArray<readonly [number, string]>): string {
+  const parts = counts
+    .filter(([count], index) => index === 0 || count > 0)
+    .map(([count, noun]) => `${count} ${noun}${count === 1 ? '' : 's'}`);
+  const last = parts.pop() as string;
+  return parts.length === 0 ? last : `${parts.join(', ')} and ${last}`;
 }

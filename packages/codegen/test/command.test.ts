@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runGenerateCommand } from '../src/index.js';
-import { makeTree, type Tree, taskFile } from './tree.js';
+import { fixtureDir, makeTree, type Tree, taskFile } from './tree.js';
 
 let tree: Tree | undefined;
 afterEach(async () => {
@@ -20,6 +20,14 @@ function capture() {
 }
 
 describe('conveyor generate', () => {
+  it('counts the workflows it wrote, beside the tasks', async () => {
+    // The summary used to leave them out: "Generated 7 tasks and 1 schedule".
+    tree = await makeTree({}, fixtureDir('shop'));
+    const run = capture();
+    expect(await runGenerateCommand({ cwd: tree.root }, run.io)).toBe(0);
+    expect(run.out.at(-1)).toMatch(/^Generated \d+ tasks(, \d+ schedules?)? and 1 workflow: /);
+  });
+
   it('writes, then reports unchanged; --check exits 0 when fresh and 1 when stale', async () => {
     tree = await makeTree({ 'src/tasks/a.ts': taskFile('ping', 'ops.ping') });
     const first = capture();
