@@ -26,7 +26,16 @@ export function createProgram(io: Io, signal: AbortSignal): Command {
     )
     .version(version(), '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help for a command')
-    .configureHelp({ showGlobalOptions: true })
+    .configureHelp({
+      showGlobalOptions: true,
+      // The root's options only: a subcommand's parent may have options of its own
+      // (`schedules --queues`, `--json` for its list), which do not apply to `run-now`.
+      visibleGlobalOptions(cmd) {
+        let root = cmd;
+        while (root.parent) root = root.parent;
+        return root === cmd ? [] : root.options.filter((option) => !option.hidden);
+      },
+    })
     .option(
       '--config <file>',
       'config file (or a directory holding one): its transport function gives the transport, its registry the worker tasks (default: conveyor.config.ts, .mts, .js, .mjs or .json in the cwd)',

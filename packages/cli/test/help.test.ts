@@ -80,6 +80,18 @@ describe('conveyor --help', () => {
     expect(result.stdout).toContain(`$ conveyor ${command}`);
   });
 
+  it("a subcommand's help lists the root's options as global, not its parent's own", async () => {
+    // `schedules` has --queues and --json for its list; they read as options of run-now.
+    const result = await cli(['schedules', 'run-now', '--help']);
+    expect(result.code).toBe(0);
+    const global = result.stdout.slice(result.stdout.indexOf('Global Options:'));
+    expect(global).toContain('--redis <url>');
+    expect(global).not.toContain('--queues <list>');
+    expect(global).not.toContain('print {"schedules"');
+    // The list keeps them.
+    expect((await cli(['schedules', '--help'])).stdout).toContain('--queues <list>');
+  });
+
   it('rejects an unknown command or option with exit 2 and one error line', async () => {
     const unknown = await cli(['statsu']);
     expect(unknown.code).toBe(2);
