@@ -31,7 +31,7 @@ import {
   resolveWorkflows,
   type TaskLookup,
 } from './analyze/workflow-plan.js';
-import type { ResolvedConfig } from './config.js';
+import { CONFIG_FILE_NAMES, type ResolvedConfig } from './config.js';
 import { compareText, type Diagnostic, sortDiagnostics } from './diagnostics.js';
 import { emitClient, type ResolvedTask } from './emit/client.js';
 import { emitRegistry } from './emit/registry.js';
@@ -358,10 +358,14 @@ function noTaskFiles(config: ResolvedConfig): string {
   return `No file matches tasks ${JSON.stringify(config.tasks)} (relative to ${config.root}), so the generated files declare no task. Check "tasks" in ${where}.`;
 }
 
-/** The command written into headers: `--config` only when the file has a non-default name. */
+/**
+ * The command written into headers: `--config` only when the file has a name the command
+ * does not look for by itself (`conveyor.config.mts` and the others of CONFIG_FILE_NAMES
+ * are found without it).
+ */
 function regenerateCommand(config: ResolvedConfig): string {
   const name = config.configFile ? path.basename(config.configFile) : undefined;
-  return name === undefined || name === 'conveyor.config.ts'
+  return name === undefined || (CONFIG_FILE_NAMES as readonly string[]).includes(name)
     ? 'conveyor generate'
     : `conveyor generate --config ${name}`;
 }

@@ -1,7 +1,7 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, rename, rm } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runGenerateCommand } from '../src/index.js';
-import { fixtureDir, makeTree, type Tree, taskFile } from './tree.js';
+import { CONFIG, fixtureDir, makeTree, type Tree, taskFile } from './tree.js';
 
 let tree: Tree | undefined;
 afterEach(async () => {
@@ -20,6 +20,22 @@ function capture() {
 }
 
 describe('conveyor generate', () => {
+  it('names --config in the header only for a config the command would not find by itself', async () => {
+    tree = await makeTree({ 'src/tasks/a.ts': taskFile('ping', 'ops.ping') });
+    await rm(tree.path('conveyor.config.ts'));
+    await tree.write('conveyor.config.mts', CONFIG);
+    expect(await runGenerateCommand({ cwd: tree.root }, capture().io)).toBe(0);
+    const found = await readFile(tree.path('src/generated/registry.ts'), 'utf8');
+    // It said "conveyor generate --config conveyor.config.mts", which it finds anyway.
+    expect(found).toContain('Regenerate with `conveyor generate`;');
+    await rename(tree.path('conveyor.config.mts'), tree.path('shop.config.mts'));
+    const named = { cwd: tree.root, config: 'shop.config.mts' };
+    expect(await runGenerateCommand(named, capture().io)).toBe(0);
+    expect(await readFile(tree.path('src/generated/registry.ts'), 'utf8')).toContain(
+      'Regenerate with `conveyor generate --config shop.config.mts`;',
+    );
+  });
+
   it('counts the workflows it wrote, beside the tasks', async () => {
     // The summary used to leave them out: "Generated 7 tasks and 1 schedule".
     tree = await makeTree({}, fixtureDir('shop'));
