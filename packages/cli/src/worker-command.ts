@@ -95,6 +95,11 @@ export function addWorkerCommand(
       parseInteger('--max-result-bytes', 1),
     )
     .option(
+      '--max-workflow-children <n>',
+      'most children a workflow map stage may fan out to; more fail the step as WORKFLOW_TOO_LARGE (default 10000, at most 100000)',
+      parseInteger('--max-workflow-children', 1, 100_000),
+    )
+    .option(
       '--sandbox-all',
       'run every task in a child process (tasks with sandbox: true always are), so a hard time limit can kill it',
     )

@@ -30,11 +30,17 @@ describe('planWorker', () => {
       maxFinished: 0,
       timeLimit: 2_000,
       maxPayloadBytes: 10,
+      maxWorkflowChildren: 50_000,
       logLevel: 'info',
     };
     const plan = planWorker(options, { registry, schedules: [], workflows: [], file: '/t.ts' });
     expect(plan.retention).toEqual({ defaultResultTtlMs: HOUR_MS, maxFinishedPerQueue: 0 });
-    expect(plan.worker).toEqual({ tasks: registry, defaultTimeout: 2_000, maxPayloadBytes: 10 });
+    expect(plan.worker).toEqual({
+      tasks: registry,
+      defaultTimeout: 2_000,
+      maxPayloadBytes: 10,
+      maxWorkflowChildren: 50_000,
+    });
   });
 
   it('refuses, naming the flag, a heartbeat no shorter than the lease and an empty worker id', () => {

@@ -10,10 +10,16 @@ import { assertIdempotencyKey, toEpoch } from './call-options.js';
 import type { Client } from './client.js';
 import { quote } from './envelope.js';
 import { InvalidOptionError, PayloadTooLargeError, ValidationError } from './errors.js';
+import {
+  checkDuplicateWorkflowInput,
+  type IdempotencyMode,
+  inputFingerprint,
+} from './idempotency.js';
 import { isWorkflowId, newWorkflowId, WORKFLOW_ID_RULE } from './ids.js';
 import type { JsonValue } from './json.js';
 import { checkJsonValue } from './json.js';
 import { receivedInput } from './json-boundary.js';
+import { consoleLogger, type Logger } from './logger.js';
 import { utf8SizeOver } from './payload-size.js';
 import { assertDuration } from './retry-policy.js';
 import { validateNow } from './schema.js';
@@ -22,6 +28,7 @@ import { requireCapability, type TransportWith } from './transport-capabilities.
 import type { WorkflowStartRequest } from './transport-workflows.js';
 import {
   type AnyWorkflowLike,
+  assertWorkflowLike,
   bindWorkflow,
   lastStageTasks,
   planOf,
@@ -36,8 +43,11 @@ import { planForRun } from './workflow/plan.js';
 /** Per-run options of `start` (and a stub's `delay`). */
 export interface StartWorkflowOptions {
   /**
-   * A second start with the same key, while the first run's record exists, returns that
-   * run (`handle.duplicate` is true) and stores and enqueues nothing.
+   * A second start of the same workflow with the same key, while the first run's record
+   * exists, returns that run (`handle.duplicate` is true) and stores and enqueues nothing.
+   * Another workflow's run with the same key is a run of its own. Sent again with a
+   * different input, the key still returns the first run, with a warning naming both input
+   * fingerprints (or an error with `createClient({ idempotency: 'strict' })`).
    */
   idempotencyKey?: string;
   /** Fail the run (`WORKFLOW_TIMED_OUT`) if it is still running this many ms from now. */
@@ -70,12 +80,27 @@ export interface ClientWorkflows {
   bind<W extends AnyWorkflowLike>(workflow: W): WorkflowStub<W>;
 }
 
+/** The client's settings `client.workflows` follows. */
+export interface ClientWorkflowsOptions {
+  maxPayloadBytes: number;
+  /** A key sent again with another input: `'warn'` (default) or `'strict'`, as for jobs. */
+  idempotency?: IdempotencyMode;
+  /** Where that warning goes. Default: `console`, tagged `conveyor-client`. */
+  logger?: Logger;
+}
+
 /** `client.workflows` over a transport; `client` is what `bind` binds stubs to. */
 export function createClientWorkflows(
   transport: Transport,
   client: () => Client,
-  options: { maxPayloadBytes: number },
+  options: ClientWorkflowsOptions,
 ): ClientWorkflows {
+  const idempotency = options.idempotency ?? 'warn';
+  let logger = options.logger;
+  const warnings = (): Logger => {
+    logger ??= consoleLogger({ name: 'conveyor-client' });
+    return logger;
+  };
   const capability = (what: string): TransportWith<'workflows'> => {
     requireCapability(transport, 'workflows', `client.workflows.${what}`);
     return transport as TransportWith<'workflows'>;
@@ -87,6 +112,7 @@ export function createClientWorkflows(
   ): WorkflowHandle<unknown> {
     const withWorkflows = capability('handle');
     const typed = typeof workflowOrId !== 'string';
+    if (typed) assertWorkflowLike(workflowOrId, 'workflow of client.workflows.handle');
     const id = typed ? maybeId : workflowOrId;
     if (!isWorkflowId(id)) throw new InvalidOptionError('workflow id', id, WORKFLOW_ID_RULE);
     const tasks = typed ? lastStageTasks(workflowOrId) : undefined;
@@ -100,17 +126,31 @@ export function createClientWorkflows(
       call: StartWorkflowOptions = {},
     ): Promise<WorkflowHandle<WorkflowResultOf<W>>> {
       const withWorkflows = capability('start');
+      assertWorkflowLike(workflow, 'workflow of client.workflows.start');
       const deadline = deadlineOf(call);
-      if (call.idempotencyKey !== undefined) assertIdempotencyKey(call.idempotencyKey);
+      const key = call.idempotencyKey;
+      if (key !== undefined) assertIdempotencyKey(key);
       const id = newWorkflowId();
       const sent = await checkedInput(workflow, input, id, options.maxPayloadBytes);
       // Each run places its partitioned steps by its own id: runs spread over the partitions.
       const plan = planForRun(planOf(workflow), id);
       const request: WorkflowStartRequest = { id, plan, input: sent };
-      if (call.idempotencyKey !== undefined) request.idempotencyKey = call.idempotencyKey;
+      if (key !== undefined) {
+        request.idempotencyKey = key;
+        request.inputFingerprint = inputFingerprint(JSON.stringify(sent));
+      }
       if (deadline !== undefined) request.deadline = deadline;
       if (workflow.fingerprint !== undefined) request.inputSchema = workflow.fingerprint;
       const started = await withWorkflows.workflows.start(request);
+      if (started.duplicate && request.inputFingerprint !== undefined) {
+        checkDuplicateWorkflowInput(idempotency, warnings(), {
+          workflow: workflow.name,
+          idempotencyKey: key as string,
+          runId: started.id,
+          existingFingerprint: started.inputFingerprint,
+          inputFingerprint: request.inputFingerprint,
+        });
+      }
       await applyWorkflowEffects(withWorkflows, started.id, { dispatch: started.dispatch });
       return createWorkflowHandle<WorkflowResultOf<W>>(
         withWorkflows,

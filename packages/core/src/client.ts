@@ -377,7 +377,11 @@ export function createClient(options: ClientOptions): Client {
     job: (id) => createJobHandle(transport, id),
     bind: (task) => bindTask(client, task),
     schedules: createClientSchedules(transport, partitions),
-    workflows: createClientWorkflows(transport, () => client, { maxPayloadBytes }),
+    workflows: createClientWorkflows(transport, () => client, {
+      maxPayloadBytes,
+      idempotency,
+      logger,
+    }),
     close: () => transport.close(),
   };
   return client;

@@ -20,6 +20,15 @@ export function inputFingerprint(inputJson: string): string {
 }
 
 /**
+ * What a workflow idempotency key is claimed under [W1]: the workflow's name and the key,
+ * the name's length in bytes first, so that any name and key stay apart (`shop` with key
+ * `.order:k` is not `shop.order` with key `k`), as a job's claim is scoped to its task [R5].
+ */
+export function workflowKeyScope(workflow: string, key: string): string {
+  return `${Buffer.byteLength(workflow)}:${workflow}:${key}`;
+}
+
+/**
  * Looks through one transport call's results for keys that came back with a different
  * input. `warn`: logs each. `strict`: throws for the first. `offset` is the place of
  * `requests[0]` among the call's `count` inputs, for the batch index in the log.
@@ -59,4 +68,40 @@ export function checkDuplicateInputs(
       `Idempotency key ${JSON.stringify(key)} of task ${JSON.stringify(conflict.task)} returned the job holding it, ${JSON.stringify(conflict.jobId)}, which was enqueued with a different input (input fingerprint ${existingFingerprint}; this one's is ${fingerprint}). This input was NOT enqueued. Give a new request a new key; createClient({ idempotency: 'strict' }) makes this an error.`,
     );
   }
+}
+
+/**
+ * The same check for a workflow start [W1]: a key that came back holding a run started with
+ * another input. `warn`: logs it and the caller answers that run. `strict`: throws
+ * {@link IdempotencyConflictError} (its `task` the workflow, its `jobId` the run's id).
+ */
+export function checkDuplicateWorkflowInput(
+  mode: IdempotencyMode,
+  logger: Logger,
+  conflict: {
+    workflow: string;
+    idempotencyKey: string;
+    runId: string;
+    existingFingerprint: string | undefined;
+    inputFingerprint: string;
+  },
+): void {
+  const { workflow, idempotencyKey, runId, existingFingerprint, inputFingerprint } = conflict;
+  if (existingFingerprint === undefined || existingFingerprint === inputFingerprint) return;
+  const held = `Idempotency key ${JSON.stringify(idempotencyKey)} of workflow ${JSON.stringify(workflow)} is held by run ${JSON.stringify(runId)}, started with a different input (input fingerprint ${existingFingerprint}; this one's is ${inputFingerprint})`;
+  if (mode === 'strict') {
+    const error = new IdempotencyConflictError({
+      task: workflow,
+      idempotencyKey,
+      jobId: runId,
+      existingFingerprint,
+      inputFingerprint,
+    });
+    error.message = `${held}, so this input was not started. A new request needs a new key; a retry of the first request must send the same input.`;
+    throw error;
+  }
+  logger.warn(
+    { workflow, idempotencyKey, runId, existingFingerprint, inputFingerprint },
+    `${held}. This input was NOT started; the handle is that run's. Give a new request a new key; createClient({ idempotency: 'strict' }) makes this an error.`,
+  );
 }

@@ -73,8 +73,17 @@ export interface WorkflowStartRequest {
   plan: WorkflowPlan;
   /** The workflow's input, as validated by the producer. */
   input: JsonValue;
-  /** Another start with the key while the first workflow's record exists answers it. */
+  /**
+   * Another start of the same workflow (`plan.workflow`) with the key, while the first
+   * run's record exists, answers that run; another workflow's key is its own [W1].
+   */
   idempotencyKey?: string;
+  /**
+   * The input's fingerprint (the client's: 16 hex digits of the SHA-256 of its JSON), stored
+   * with the run and answered to a later start with its key, for the client to compare
+   * [W1]. Read only with `idempotencyKey`; 1–64 characters without whitespace.
+   */
+  inputFingerprint?: string;
   /** ms since the epoch: a workflow still running then is failed (`WORKFLOW_TIMED_OUT`). */
   deadline?: number;
   /**
@@ -91,6 +100,11 @@ export interface WorkflowStartResult {
   duplicate: boolean;
   /** The first stage's entries (none for a duplicate). */
   dispatch: DispatchEntry[];
+  /**
+   * On a duplicate by idempotency key: the `inputFingerprint` the earlier run was started
+   * with; absent when it had none, and on a duplicate by id [W1].
+   */
+  inputFingerprint?: string;
 }
 
 /** A step's final outcome: its result, or the error its job died with. */

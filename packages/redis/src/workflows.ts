@@ -5,8 +5,10 @@ import {
   type StepAddress,
   type StepOutcomeItem,
   type TransportWorkflows,
+  type WorkflowStartResult,
   type WorkflowStatus,
 } from '@conveyor/core';
+import { workflowKeyScope } from '@conveyor/core/transport';
 import type { Cluster, Redis } from 'ioredis';
 import { redisCall } from './errors.js';
 import { workflowKeyClaim, workflowKeys } from './keys.js';
@@ -89,10 +91,14 @@ export function redisWorkflows(options: RedisWorkflowsOptions): TransportWorkflo
     },
   });
 
-  const claimOf = (key: string) =>
-    workflowKeyClaim(prefix, createHash('sha256').update(key).digest('hex').slice(0, 32));
-  const keyCall = (key: string, args: readonly string[]) =>
-    redisCall('wf-key', () => runScript(commands, 'wf-key', [claimOf(key)], args));
+  /**
+   * A key's claim, by its scope (`workflowKeyScope`: the workflow's name and the key [W1]);
+   * a run started before keys were scoped stored its bare key, which names its old claim.
+   */
+  const claimOf = (scope: string) =>
+    workflowKeyClaim(prefix, createHash('sha256').update(scope).digest('hex').slice(0, 32));
+  const keyCall = (scope: string, args: readonly string[]) =>
+    redisCall('wf-key', () => runScript(commands, 'wf-key', [claimOf(scope)], args));
 
   /**
    * After a script: the indexes hear of it, and the workflow's key claim follows it: committed
@@ -114,40 +120,50 @@ export function redisWorkflows(options: RedisWorkflowsOptions): TransportWorkflo
     return reply;
   }
 
-  const exists = (id: string) =>
-    redisCall('wf-exists', () => commands.exists(workflowKeys(prefix, id)[0] as string));
+  /** Whether workflow `id` is stored, and the input fingerprint it was started with. */
+  const peekStart = async (id: string) => {
+    const meta = workflowKeys(prefix, id)[0] as string;
+    const [status, fingerprint] = await redisCall('wf-exists', () =>
+      commands.hmget(meta, 'st', 'if'),
+    );
+    return { started: status !== null, inputFingerprint: fingerprint ?? undefined };
+  };
 
   /**
-   * The id of the workflow `key` belongs to: `id` once claimed for it, or the earlier
-   * workflow's. A claim whose workflow is gone (expired) is replaced; one whose start is
-   * under way is waited on briefly, then answered as it is.
+   * The workflow the key's `scope` belongs to: `id` once claimed for it, or the earlier
+   * workflow, with the input fingerprint it was started with. A claim whose workflow is gone
+   * (expired) is replaced; one whose start is under way is waited on briefly, then answered
+   * as it is.
    */
-  async function claimKey(key: string, id: string): Promise<string> {
+  async function claimKey(
+    scope: string,
+    id: string,
+  ): Promise<{ owner: string; inputFingerprint?: string | undefined }> {
     let replace = '';
     for (;;) {
-      const [outcome, held] = (await keyCall(key, [
+      const [outcome, held] = (await keyCall(scope, [
         'claim',
         id,
         String(KEY_CLAIM_MS),
         replace,
       ])) as [string, string?];
-      if (outcome === 'claimed') return id;
+      if (outcome === 'claimed') return { owner: id };
       const value = String(held);
       const pending = value.startsWith('p ');
       const other = pending ? value.slice(2) : value;
+      let peek = await peekStart(other);
       if (pending) {
         const until = Date.now() + PENDING_START_WAIT_MS;
-        let started = await exists(other);
-        while (!started && Date.now() < until) {
+        while (!peek.started && Date.now() < until) {
           await new Promise((resolve) => setTimeout(resolve, 5));
-          started = await exists(other);
+          peek = await peekStart(other);
         }
         // Started, its claim not yet committed (or its starter died in between): commit it,
         // so that it does not lapse while the workflow runs.
-        if (started) await keyCall(key, ['commit', other, '0', '']);
-        return other;
+        if (peek.started) await keyCall(scope, ['commit', other, '0', '']);
+        return { owner: other, inputFingerprint: peek.inputFingerprint };
       }
-      if (await exists(other)) return other;
+      if (peek.started) return { owner: other, inputFingerprint: peek.inputFingerprint };
       replace = value;
     }
   }
@@ -162,15 +178,21 @@ export function redisWorkflows(options: RedisWorkflowsOptions): TransportWorkflo
   return {
     async start(request) {
       const { id, idempotencyKey: key } = request;
-      if (key !== undefined) {
-        const owner = await claimKey(key, id);
-        if (owner !== id) return { id: owner, duplicate: true, dispatch: [] };
+      // Scoped by workflow [W1]: another workflow's run with the key is a run of its own.
+      const scope = key === undefined ? undefined : workflowKeyScope(request.plan.workflow, key);
+      if (scope !== undefined) {
+        const { owner, inputFingerprint } = await claimKey(scope, id);
+        if (owner !== id) {
+          const duplicate: WorkflowStartResult = { id: owner, duplicate: true, dispatch: [] };
+          if (inputFingerprint !== undefined) duplicate.inputFingerprint = inputFingerprint;
+          return duplicate;
+        }
       }
       // A new workflow's claim is committed by report(); a start with an id that exists
       // commits it here.
       const reply = await call('wf-start', id, startArgs(request));
       if (reply[1] === 'dup') {
-        if (key !== undefined) await keyCall(key, ['commit', id, '0', '']);
+        if (scope !== undefined) await keyCall(scope, ['commit', id, '0', '']);
         return { id, duplicate: true, dispatch: [] };
       }
       return { id, duplicate: false, dispatch: readEntries(reply[2]) };

@@ -10,7 +10,7 @@ import {
   type WorkflowPlanStep,
 } from '@conveyor/core';
 import { uniqueQueue } from '@conveyor/core/testing';
-import { workflowJobId } from '@conveyor/core/transport';
+import { workflowJobId, workflowKeyScope } from '@conveyor/core/transport';
 import { applyWorkflowEffects, enqueueMapChildren } from '@conveyor/core/worker';
 import { describe, expect, it } from 'vitest';
 import { redisTransport } from '../src/index.js';
@@ -127,7 +127,7 @@ describe('redis workflows', () => {
     const plan = mapPlan(uniqueQueue('wf-key-retry'));
     const id = newWorkflowId();
     await transport.workflows.start({ id, plan, input: null, idempotencyKey: 'retried' });
-    const claim = workflowKeyClaim('conveyor', keyHash('retried'));
+    const claim = workflowKeyClaim('conveyor', keyHash(workflowKeyScope('test.flow', 'retried')));
     expect(await admin.get(claim)).toBe(id);
     expect(await admin.pttl(claim)).toBe(-1);
     await transport.workflows.record(id, { step: 'split' }, failedWith('no'));
@@ -139,6 +139,37 @@ describe('redis workflows', () => {
     expect(
       await transport.workflows.start({ id: again, plan, input: null, idempotencyKey: 'retried' }),
     ).toEqual({ id, duplicate: true, dispatch: [] });
+  });
+
+  it('names a key’s claim by workflow and key [W1]; a run started before keys were scoped keeps its bare-key claim, which ends with it', async () => {
+    const transport = redis.transport();
+    const admin = redis.admin();
+    const plan = mapPlan(uniqueQueue('wf-key-scope'));
+    const id = newWorkflowId();
+    const key = uniqueQueue('order');
+    await transport.workflows.start({ id, plan, input: 1, idempotencyKey: key });
+    const scoped = workflowKeyClaim('conveyor', keyHash(`9:test.flow:${key}`));
+    expect(await admin.get(scoped)).toBe(id);
+    const [meta] = workflowKeys('conveyor', id) as [string];
+    expect(await admin.hget(meta, 'ik')).toBe(`9:test.flow:${key}`);
+    // As a run started before the change stored it: its bare key, and the claim it named.
+    const old = newWorkflowId();
+    await transport.workflows.start({ id: old, plan, input: 2 });
+    const bare = workflowKeyClaim('conveyor', keyHash(`${key}-old`));
+    await admin.hset(workflowKeys('conveyor', old)[0] as string, 'ik', `${key}-old`);
+    await admin.set(bare, old);
+    // The old claim is not read: a start with the key now is a run of its own…
+    const fresh = await transport.workflows.start({
+      id: newWorkflowId(),
+      plan,
+      input: 3,
+      idempotencyKey: `${key}-old`,
+    });
+    expect(fresh.duplicate).toBe(false);
+    // …and the old run's claim still follows it: set to expire when it ends.
+    expect(await admin.pttl(bare)).toBe(-1);
+    expect((await transport.workflows.cancel(old)).cancelled).toBe(true);
+    expect(await admin.pttl(bare)).toBeGreaterThan(0);
   });
 
   it('the outbox stays oldest first across calls, and the outbox index holds its oldest entry’s time', async () => {

@@ -117,4 +117,46 @@ describe('a map stage expand job (docs/workflows.md §3, W7)', () => {
     expect(await inner.getJob(workflowJobId('ex', id, 'each', 1_200))).toBeNull();
     await inner.close();
   });
+
+  it('items that are not JSON fail the map step at once with NOT_JSON and their path, not retried', async () => {
+    let mapped = 0;
+    const each = defineTask({
+      name: 'ex.json.each',
+      queue: 'ex',
+      input: z.unknown(),
+      retry: { attempts: 3, backoff: { type: 'fixed', delay: 1 } },
+      run: () => 'ran',
+    });
+    const after = defineTask({
+      name: 'ex.json.after',
+      queue: 'ex',
+      input: z.unknown(),
+      run: () => 'after',
+    });
+    const workflow = defineWorkflow({
+      name: 'ex.json',
+      input: z.null(),
+      steps: (flow) =>
+        flow.step('after', after).map('kids', each, {
+          items: () => {
+            mapped += 1;
+            return [{ a: 1 }, { b: 10n }, { c: undefined }] as never;
+          },
+        }),
+    });
+    const { transport } = workers.start({ workflows: [workflow] });
+    const id = await startWorkflow(transport, workflow, null);
+    const record = await settledAs(transport, id, 'failed');
+    const kids = record.steps.find((s) => s.step === 'kids' && s.child === undefined);
+    expect(kids?.state).toBe('failed');
+    expect(kids?.error).toMatchObject({
+      code: 'NOT_JSON',
+      message:
+        'Map step "kids" of workflow "ex.json": items[1].b is not JSON-serializable (10n): JSON has no bigint; send it as a string. Its items mapping must return JSON task inputs, one per child job.',
+    });
+    // Deterministic: the expand job ran once, on its first of 3 attempts.
+    expect(mapped).toBe(1);
+    const job = await transport.getJob(kids?.jobId as string);
+    expect(job).toMatchObject({ state: 'failed', attempts: 1, envelope: { maxAttempts: 3 } });
+  });
 });

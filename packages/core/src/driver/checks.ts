@@ -46,15 +46,20 @@ export function checkEnqueueRequests(
     if (!Number.isFinite(maxAttempts)) {
       throw new InvalidEnvelopeError(`Job ${JSON.stringify(id)} has maxAttempts ${maxAttempts}.`);
     }
-    if (inputFingerprint !== undefined && !FINGERPRINT.test(inputFingerprint)) {
-      throw new InvalidOptionError(
-        'inputFingerprint',
-        inputFingerprint,
-        '1–64 characters without whitespace (the client sends 16 hex digits)',
-      );
-    }
+    if (inputFingerprint !== undefined) assertInputFingerprint(inputFingerprint);
     if (entries !== undefined) checkIndexEntries(entries, id);
     assertEnqueueSize(request, maxPayloadBytes);
+  }
+}
+
+/** Checks an input fingerprint a claim is stored with [R5a, W1]. */
+export function assertInputFingerprint(value: unknown): asserts value is string {
+  if (typeof value !== 'string' || !FINGERPRINT.test(value)) {
+    throw new InvalidOptionError(
+      'inputFingerprint',
+      value,
+      '1–64 characters without whitespace (the client sends 16 hex digits)',
+    );
   }
 }
 

@@ -18,6 +18,7 @@ export {
   STORED_QUEUE_NAME_RULE,
   serializeEnvelope,
 } from '../envelope.js';
+export { workflowKeyScope } from '../idempotency.js';
 export {
   isJobIdOf,
   MAX_SLOT_AT,

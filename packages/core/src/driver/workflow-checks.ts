@@ -7,6 +7,7 @@ import { utf8SizeOver } from '../payload-size.js';
 import type { StepAddress, StepOutcome, WorkflowStartRequest } from '../transport-workflows.js';
 import type { WorkflowPlan, WorkflowPlanStep } from '../workflow/plan.js';
 import { isStepName, STEP_NAME_RULE } from '../workflow/stages.js';
+import { assertInputFingerprint } from './checks.js';
 
 // The argument checks of `transport.workflows` [W13]: one copy, so that every
 // transport refuses the same call with the same coded error.
@@ -135,6 +136,10 @@ export function checkStart(request: unknown, maxBytes: number): WorkflowStartReq
       throw new InvalidOptionError('idempotencyKey', key, 'a string of 1–512 characters');
     }
     checked.idempotencyKey = key;
+  }
+  if (r.inputFingerprint !== undefined) {
+    assertInputFingerprint(r.inputFingerprint);
+    checked.inputFingerprint = r.inputFingerprint;
   }
   if (r.deadline !== undefined) {
     const { deadline } = r;

@@ -1,4 +1,5 @@
 import { InvalidOptionError } from '../errors.js';
+import { workflowKeyScope } from '../idempotency.js';
 import type { JobError } from '../job-error.js';
 import type { JsonValue } from '../json.js';
 import type {
@@ -54,7 +55,9 @@ const answer = (run: Run | undefined, recorded: boolean, fx: Effects): RecordRes
 export function createMemoryWorkflows(options: MemoryWorkflowsOptions): TransportWorkflows {
   const { resultTtlMs } = options;
   const runs = new Map<string, Run>();
-  const keys = new Map<string, string>();
+  /** Idempotency claims by {@link workflowKeyScope}: the run holding each [W1]. */
+  const keys = new Map<string, { id: string; inputFingerprint: string | undefined }>();
+  const scopeOf = (run: Run, key: string) => workflowKeyScope(run.record.plan.workflow, key);
   // Finished runs in the order they finished: their expiry order (one TTL for all).
   const finished = new Map<string, number>();
 
@@ -74,7 +77,7 @@ export function createMemoryWorkflows(options: MemoryWorkflowsOptions): Transpor
       finished.delete(expiredId);
       const run = runs.get(expiredId);
       runs.delete(expiredId);
-      if (run?.idempotencyKey !== undefined) keys.delete(run.idempotencyKey);
+      if (run?.idempotencyKey !== undefined) keys.delete(scopeOf(run, run.idempotencyKey));
     }
     if (id === undefined) return { now };
     const run = runs.get(id);
@@ -165,15 +168,21 @@ export function createMemoryWorkflows(options: MemoryWorkflowsOptions): Transpor
     async start(request) {
       const fx = noEffects();
       const { now } = begin();
-      const earlierId =
-        request.idempotencyKey === undefined ? undefined : keys.get(request.idempotencyKey);
-      const earlier = runs.get(earlierId ?? request.id);
-      if (earlier) {
-        return { id: earlier.record.id, duplicate: true, dispatch: [] };
+      const { idempotencyKey: key, inputFingerprint } = request;
+      // Scoped by workflow: another workflow's run with the key is a run of its own.
+      const scope = key === undefined ? undefined : workflowKeyScope(request.plan.workflow, key);
+      const holder = scope === undefined ? undefined : keys.get(scope);
+      if (holder !== undefined && runs.has(holder.id)) {
+        const duplicate: WorkflowStartResult = { id: holder.id, duplicate: true, dispatch: [] };
+        if (holder.inputFingerprint !== undefined) {
+          duplicate.inputFingerprint = holder.inputFingerprint;
+        }
+        return duplicate;
       }
+      if (runs.has(request.id)) return { id: request.id, duplicate: true, dispatch: [] };
       const run = createRun(request, now, fx);
       runs.set(request.id, run);
-      if (request.idempotencyKey !== undefined) keys.set(request.idempotencyKey, request.id);
+      if (scope !== undefined) keys.set(scope, { id: request.id, inputFingerprint });
       settle(run, now);
       const result: WorkflowStartResult = {
         id: request.id,
@@ -244,7 +253,7 @@ export function createMemoryWorkflows(options: MemoryWorkflowsOptions): Transpor
         const error: JobError = {
           name: 'WorkflowTooLargeError',
           code: 'WORKFLOW_TOO_LARGE',
-          message: `Map step "${step}" of workflow ${id} has ${items.length} items, over its limit of ${maxChildren} children (maxChildren); split the work or raise maxChildren (at most 100000).`,
+          message: `Map step "${step}" of workflow ${id} has ${items.length} items, over its limit of ${maxChildren} children; split the work, or raise the workers' limit with createWorker({ maxWorkflowChildren }) or \`conveyor worker --max-workflow-children <n>\` (at most 100000).`,
         };
         unitFailed(run, unit, error, now, fx);
         settle(run, now);

@@ -129,6 +129,30 @@ export function isWorkflowContract(value: unknown): value is AnyWorkflowContract
   );
 }
 
+/**
+ * Throws `INVALID_OPTION` unless `value` is a workflow ({@link isWorkflow}) or a contract
+ * ({@link isWorkflowContract}), quoting it (a task or another named thing by its kind and
+ * name) and saying what to pass: the check `createWorker({ workflows })` makes, for
+ * producers, which also take contracts.
+ */
+export function assertWorkflowLike(
+  value: unknown,
+  option: string,
+): asserts value is AnyWorkflowLike {
+  if (isWorkflow(value) || isWorkflowContract(value)) return;
+  const { name, kind } = (typeof value === 'object' && value !== null ? value : {}) as {
+    name?: unknown;
+    kind?: unknown;
+  };
+  // A task holds functions and schemas that quote badly: its name (and kind) say what it is.
+  const shown = typeof name === 'string' ? { name, ...(kind !== undefined && { kind }) } : value;
+  throw new InvalidOptionError(
+    option,
+    shown,
+    "a workflow from defineWorkflow, or a workflowContract (a generated stub's); to run a task, use client.enqueue(task, input)",
+  );
+}
+
 /** The plan of a definition or a contract: what `transport.workflows.start` stores. */
 export function planOf(workflow: AnyWorkflowLike): WorkflowPlan {
   return isWorkflow(workflow) ? workflowPlan(workflow) : workflow.plan;

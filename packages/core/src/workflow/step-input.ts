@@ -1,4 +1,5 @@
-import { InvalidOptionError } from '../errors.js';
+import { InvalidOptionError, NotJsonError } from '../errors.js';
+import { checkJsonValue } from '../json.js';
 import type { AnyWorkflow } from './define-workflow.js';
 import type { StepFailure } from './flow-types.js';
 import type { WorkflowStage, WorkflowStep } from './stages.js';
@@ -66,7 +67,10 @@ export function runStepInput(
 /**
  * The inputs of a map step's children, one per child job, in order: what its `items`
  * returns for `previous` (the workflow's input, for a first stage). Throws
- * {@link InvalidOptionError} when `items` returns no array.
+ * {@link InvalidOptionError} when `items` returns no array, and {@link NotJsonError} (its
+ * path `items[1].b`) when an item would not survive JSON, as a job's input is checked: a
+ * property whose value is `undefined` passes, and is left out of the child's input as JSON
+ * leaves it out.
  */
 export function mapItems(
   workflow: AnyWorkflow,
@@ -90,6 +94,14 @@ export function mapItems(
       items,
       'an array: one task input per child job',
     );
+  }
+  try {
+    checkJsonValue(items, 'items');
+  } catch (error) {
+    if (error instanceof NotJsonError) {
+      error.message = `Map step ${JSON.stringify(name)} of workflow ${JSON.stringify(workflow.name)}: ${error.message} Its items mapping must return JSON task inputs, one per child job.`;
+    }
+    throw error;
   }
   return items;
 }

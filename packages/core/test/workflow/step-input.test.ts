@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidOptionError } from '../../src/errors.js';
+import { InvalidOptionError, NotJsonError } from '../../src/errors.js';
 import { defineWorkflow } from '../../src/workflow/define-workflow.js';
 import {
   findWorkflowStep,
@@ -128,6 +128,31 @@ describe('mapItems', () => {
     expect(() => mapItems(wf, 'charge', undefined, order)).toThrow(
       'Invalid items of map step "charge" of workflow "t.bad-items" "nope": expected an array: one task input per child job.',
     );
+  });
+
+  it('checks the items as job inputs are checked: NOT_JSON with the path; an undefined property passes', () => {
+    const wf = defineWorkflow({
+      name: 't.non-json-items',
+      input: OrderInput,
+      steps: (flow) =>
+        flow.map('charge', chargeLine, { items: (_, input) => input.items as never }),
+    });
+    const items = (list: unknown[]) => mapItems(wf, 'charge', undefined, { items: list });
+    const error = (() => {
+      try {
+        items([{ a: 1 }, { b: 10n }, { c: undefined }]);
+      } catch (caught) {
+        return caught;
+      }
+    })();
+    expect(error).toBeInstanceOf(NotJsonError);
+    expect(error).toMatchObject({ code: 'NOT_JSON', path: 'items[1].b' });
+    expect((error as Error).message).toBe(
+      'Map step "charge" of workflow "t.non-json-items": items[1].b is not JSON-serializable (10n): JSON has no bigint; send it as a string. Its items mapping must return JSON task inputs, one per child job.',
+    );
+    expect(() => items([1, undefined])).toThrow('items[1] is not JSON-serializable (undefined)');
+    // As enqueue takes a job input: the property is left out of the JSON the child gets.
+    expect(items([{ a: 1 }, { c: undefined }])).toEqual([{ a: 1 }, { c: undefined }]);
   });
 });
 

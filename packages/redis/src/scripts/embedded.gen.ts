@@ -1305,7 +1305,8 @@ elseif count > tonumber(ARGV[4]) then
     code = 'WORKFLOW_TOO_LARGE',
     message = 'Map step "' .. step .. '" of workflow ' .. wf_id .. ' has ' .. ARGV[5]
       .. ' items, over its limit of ' .. ARGV[4]
-      .. ' children (maxChildren); split the work or raise maxChildren (at most 100000).',
+      .. ' children; split the work, or raise the workers\\' limit with createWorker({ maxWorkflowChildren })'
+      .. ' or \`conveyor worker --max-workflow-children <n>\` (at most 100000).',
   }))
 else
   redis.call('HSET', K_META, 'n:' .. step, int(count))
@@ -1413,8 +1414,10 @@ for a = 1, #ARGV, 4 do
 end
 return applied
 `,
-  'wf-key': `-- wf-key.lua: a workflow idempotency key's claim, \`<prefix>:wf-key:{<SHA-256 of the key>}\`,
--- written before wf-start.lua runs (the key cannot be found from the workflow's own slot).
+  'wf-key': `-- wf-key.lua: a workflow idempotency key's claim, \`<prefix>:wf-key:{<hash>}\`, named by the
+-- SHA-256 of the key's scope \`<name length>:<name>:<key>\` (a key is scoped by its workflow,
+-- [W1]), written before wf-start.lua runs (the key cannot be found from the workflow's own
+-- slot).
 -- Its value is \`p <id>\` while that workflow's start is under way (with a TTL, so a start that
 -- died frees it), then \`<id>\`; once the workflow ends it expires with the workflow's keys,
 -- and a retry commits it again (no TTL).
@@ -1666,11 +1669,13 @@ return { ops(), 1, fx.dispatch }
 --
 -- KEYS: [1]–[7] the workflow's keys (includes/wf.lua): [1] meta, [2] steps, [3] errors,
 --       [4] results, [5] items, [6] outbox, [7] outbox order.
--- ARGV: [1] result TTL (ms), [2] workflow id, [3] input JSON, [4] plan JSON, [5] idempotency
---       key or '', [6] deadline (ms) or '', [7] the workflow's name, [8] the input schema's
---       fingerprint or '', [9] the stage count n, [10]..[9+n] each stage as \`<kind> <step>
---       <step> …\`, then each step of the plan and its compensations as two arguments, its
---       name and \`<stage>|<policy>|<queue>|<fragment>\` (the d:<step> field;
+-- ARGV: [1] result TTL (ms), [2] workflow id, [3] input JSON, [4] plan JSON, [5] the
+--       idempotency key's scope \`<name length>:<name>:<key>\` (what its wf-key.lua claim is
+--       named by) or '', [6] deadline (ms) or '', [7] the workflow's name, [8] the input
+--       schema's fingerprint or '', [9] the input fingerprint or '' (kept with a key only),
+--       [10] the stage count n, [11]..[10+n] each stage as \`<kind> <step> <step> …\`, then
+--       each step of the plan and its compensations as two arguments, its name and
+--       \`<stage>|<policy>|<queue>|<fragment>\` (the d:<step> field;
 --       src/wire/workflow-calls.ts, startArgs).
 -- Returns: {ops, 'dup'} when a workflow with this id exists (nothing changes); else
 --          {ops, 'new', entries}: the dispatch entries' JSON.
@@ -1680,12 +1685,16 @@ return { ops(), 1, fx.dispatch }
 if redis.call('EXISTS', K_META) == 1 then
   return { ops(), 'dup' }
 end
-local stages = tonumber(ARGV[9])
+local stages = tonumber(ARGV[10])
 local fields = { 'plan', ARGV[4], 'in', ARGV[3], 'st', 'running', 'sg', '0', 'ca', now_s,
-  'ua', now_s, 'v', '1', 'oq', '0', 'ns', ARGV[9], 'wn', ARGV[7] }
+  'ua', now_s, 'v', '1', 'oq', '0', 'ns', ARGV[10], 'wn', ARGV[7] }
 if ARGV[5] ~= '' then
   fields[#fields + 1] = 'ik'
   fields[#fields + 1] = ARGV[5]
+  if ARGV[9] ~= '' then
+    fields[#fields + 1] = 'if'
+    fields[#fields + 1] = ARGV[9]
+  end
 end
 if ARGV[6] ~= '' then
   fields[#fields + 1] = 'dl'
@@ -1697,10 +1706,10 @@ if ARGV[8] ~= '' then
 end
 for n = 0, stages - 1 do
   fields[#fields + 1] = 'g' .. n
-  fields[#fields + 1] = ARGV[10 + n]
+  fields[#fields + 1] = ARGV[11 + n]
 end
 local steps = {}
-for a = 10 + stages, #ARGV, 2 do
+for a = 11 + stages, #ARGV, 2 do
   fields[#fields + 1] = 'd:' .. ARGV[a]
   fields[#fields + 1] = ARGV[a + 1]
   steps[#steps + 1] = ARGV[a]
@@ -2819,7 +2828,10 @@ end
 --             sg    the stage running now (0-based; the stage count once done)
 --             ca    createdAt   ua updatedAt   fa finishedAt   dl deadline (ms, Redis TIME)
 --             fl    the failure JSON \`{"step":…,"child":…,"error":…}\`
---             ik    the idempotency key, when started with one
+--             ik    the idempotency key's scope \`<name length>:<name>:<key>\` (its claim's
+--                   name; a bare key on a run started before keys were scoped), when
+--                   started with one
+--             if    the input fingerprint, when started with a key and one
 --             is    the input schema's fingerprint, when started with one (read by \`get\` only)
 --             v     version: one more at every call that changes the record (src/workflows-index.ts)
 --             oq    the outbox's sequence number    ns  the number of stages
@@ -2847,8 +2859,9 @@ end
 -- Every script answers \`{ops, …}\`, ops = \`{idle, outbox, version, key}\`: what the
 -- cross-workflow indexes need (src/workflows-index.ts): idle \`+<updatedAt>\` (started or
 -- retried), \`-\` (ended) or ''; outbox \`+<oldest entry's at>\` (entries added), \`-\` (emptied)
--- or ''; the record's version; the idempotency key when the call started, retried or ended
--- the workflow (idle \`+\` or \`-\`): its claim is then committed (no TTL) or set to expire.
+-- or ''; the record's version; the idempotency key's scope (\`ik\`) when the call started,
+-- retried or ended the workflow (idle \`+\` or \`-\`): its claim is then committed (no TTL) or
+-- set to expire.
 
 --!include wf-job-id.lua
 

@@ -55,7 +55,8 @@ elseif count > tonumber(ARGV[4]) then
     code = 'WORKFLOW_TOO_LARGE',
     message = 'Map step "' .. step .. '" of workflow ' .. wf_id .. ' has ' .. ARGV[5]
       .. ' items, over its limit of ' .. ARGV[4]
-      .. ' children (maxChildren); split the work or raise maxChildren (at most 100000).',
+      .. ' children; split the work, or raise the workers\' limit with createWorker({ maxWorkflowChildren })'
+      .. ' or `conveyor worker --max-workflow-children <n>` (at most 100000).',
   }))
 else
   redis.call('HSET', K_META, 'n:' .. step, int(count))

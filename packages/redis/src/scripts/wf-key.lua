@@ -1,5 +1,7 @@
--- wf-key.lua: a workflow idempotency key's claim, `<prefix>:wf-key:{<SHA-256 of the key>}`,
--- written before wf-start.lua runs (the key cannot be found from the workflow's own slot).
+-- wf-key.lua: a workflow idempotency key's claim, `<prefix>:wf-key:{<hash>}`, named by the
+-- SHA-256 of the key's scope `<name length>:<name>:<key>` (a key is scoped by its workflow,
+-- [W1]), written before wf-start.lua runs (the key cannot be found from the workflow's own
+-- slot).
 -- Its value is `p <id>` while that workflow's start is under way (with a TTL, so a start that
 -- died frees it), then `<id>`; once the workflow ends it expires with the workflow's keys,
 -- and a retry commits it again (no TTL).

@@ -11,7 +11,7 @@ import type {
   WorkflowStepRecord,
   WorkflowStepState,
 } from '@conveyor/core';
-import { workflowJobId } from '@conveyor/core/transport';
+import { workflowJobId, workflowKeyScope } from '@conveyor/core/transport';
 import { RedisTransportError } from '../errors.js';
 
 // How a workflow's record looks in Redis and what its scripts answer: the arguments of
@@ -37,19 +37,21 @@ function stepField(step: WorkflowPlanStep, stage: number): string {
 }
 
 /**
- * wf-start.lua's arguments after the TTL and id: the input and plan JSON, the key, the
- * deadline, the name, the input schema's fingerprint, the stages, then each step's policy and dispatch fields, flattened at
- * start so that no later script decodes the plan.
+ * wf-start.lua's arguments after the TTL and id: the input and plan JSON, the key's scope
+ * (`workflowKeyScope`: the claim's name, stored as `ik`), the deadline, the name, the input
+ * schema's fingerprint, the input fingerprint, the stages, then each step's policy and
+ * dispatch fields, flattened at start so that no later script decodes the plan.
  */
 export function startArgs(request: WorkflowStartRequest): string[] {
-  const { plan } = request;
+  const { plan, idempotencyKey: key } = request;
   const args = [
     JSON.stringify(request.input),
     JSON.stringify(plan),
-    request.idempotencyKey ?? '',
+    key === undefined ? '' : workflowKeyScope(plan.workflow, key),
     request.deadline === undefined ? '' : String(request.deadline),
     plan.workflow,
     request.inputSchema ?? '',
+    request.inputFingerprint ?? '',
     String(plan.stages.length),
   ];
   for (const stage of plan.stages) {
@@ -68,8 +70,10 @@ export interface IndexOps {
   outbox: string;
   version: string;
   /**
-   * The idempotency key, when the call started or retried the workflow (`idle` `+…`: its
-   * claim must not expire) or ended it (`idle` `-`: the claim expires with its keys).
+   * The idempotency key's scope (`ik`: what its claim is named by), when the call started or
+   * retried the workflow (`idle` `+…`: its claim must not expire) or ended it (`idle` `-`:
+   * the claim expires with its keys). A run started before keys were scoped by workflow
+   * holds its bare key, which names its claim as it did then.
    */
   key?: string;
 }

@@ -7,6 +7,7 @@ import {
   type JsonValue,
   type Logger,
   NonRetryableError,
+  NotJsonError,
   type Reservation,
   type StepAddress,
   type StepOutcome,
@@ -176,11 +177,16 @@ export function createWorkflowStepJobs(options: {
     return failedOutcome(job.id, job.token, error, deadLetter, resultTtlMs);
   }
 
-  /** An error from preparing (a mapping, a schema, the transport): as if the task threw it. */
+  /**
+   * An error from preparing (a mapping, a schema, the transport): as if the task threw it.
+   * Those a retry would meet again are final: a map's non-JSON items (`NOT_JSON`), as a
+   * task's non-JSON result is.
+   */
   function thrownOutcome(job: HeldJob, error: unknown): JobOutcome {
     const final =
       error instanceof NonRetryableError ||
       error instanceof InvalidOptionError ||
+      error instanceof NotJsonError ||
       error instanceof ValidationError ||
       error instanceof WorkerError;
     if (final) return failed(job, error, false);

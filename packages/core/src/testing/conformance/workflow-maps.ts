@@ -193,6 +193,10 @@ export function workflowMapRules(harness: ConformanceHarness): void {
         expect(each?.error?.code).toBe('WORKFLOW_TOO_LARGE');
         expect(each?.error?.message).toContain('4');
         expect(each?.error?.message).toContain('3');
+        // The advice names the option a user sets, not the transport's argument.
+        expect(each?.error?.message).toContain('createWorker({ maxWorkflowChildren })');
+        expect(each?.error?.message).toContain('--max-workflow-children');
+        expect(each?.error?.message).not.toContain('raise maxChildren');
         if (policy === 'fail') {
           expect(result.status).toBe('failed');
           expect(record.failure?.error.code).toBe('WORKFLOW_TOO_LARGE');

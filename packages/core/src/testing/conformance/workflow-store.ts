@@ -217,6 +217,10 @@ export function workflowStoreRules(harness: ConformanceHarness): void {
           await code(() => workflows.start({ id, plan, input: null, inputSchema } as never)),
         ).toBe('INVALID_OPTION');
       }
+      for (const inputFingerprint of ['', 'has space', 7, 'x'.repeat(65)]) {
+        const start = { id, plan, input: null, idempotencyKey: 'k', inputFingerprint };
+        expect(await code(() => workflows.start(start as never))).toBe('INVALID_OPTION');
+      }
       expect(await code(() => workflows.start({ id, plan, input: () => 1 } as never))).toBe(
         'NOT_JSON',
       );

@@ -84,6 +84,55 @@ export function workflowRules(harness: ConformanceHarness): void {
       expect(await transport.getJob(jobId)).toBeNull();
     });
 
+    it('[W1] an idempotency key is scoped by workflow: another workflow starts a run of its own; a duplicate by key answers the first run and its input fingerprint', async ({
+      skip,
+    }) => {
+      const { workflows } = await workflowsOf(ctx, skip);
+      const { plan } = orderPlan();
+      const other = { ...plan, workflow: 'conformance.other' };
+      const key = uniqueQueue('order');
+      const start = (p: typeof plan, inputFingerprint?: string, id = newWorkflowId()) =>
+        workflows.start({
+          id,
+          plan: p,
+          input: { p: p.workflow },
+          idempotencyKey: key,
+          ...(inputFingerprint === undefined ? {} : { inputFingerprint }),
+        });
+      const first = await start(plan, 'fp-flow');
+      const second = await start(other, 'fp-other');
+      expect(first.duplicate).toBe(false);
+      expect(second).toMatchObject({ duplicate: false, dispatch: [{ step: 'reserve' }] });
+      expect(second.id).not.toBe(first.id);
+      expect((await recordOf(workflows, second.id)).plan.workflow).toBe('conformance.other');
+      // Each workflow's key answers its own run, with the fingerprint it was started with.
+      expect(await start(plan, 'fp-new')).toEqual({
+        id: first.id,
+        duplicate: true,
+        dispatch: [],
+        inputFingerprint: 'fp-flow',
+      });
+      expect(await start(other)).toEqual({
+        id: second.id,
+        duplicate: true,
+        dispatch: [],
+        inputFingerprint: 'fp-other',
+      });
+      // A run started without a fingerprint answers none; a duplicate by id answers none.
+      const bare = { ...plan, workflow: 'conformance.bare' };
+      const unmarked = await start(bare);
+      expect(await start(bare, 'fp-late')).toEqual({
+        id: unmarked.id,
+        duplicate: true,
+        dispatch: [],
+      });
+      expect(await workflows.start({ id: first.id, plan, input: null })).toEqual({
+        id: first.id,
+        duplicate: true,
+        dispatch: [],
+      });
+    });
+
     it('[W2] claim: ready → claimed (again while running), done after its outcome, ended when not started or the workflow ended, unknown without workflow or step', async ({
       skip,
     }) => {

@@ -10,7 +10,10 @@
 --             sg    the stage running now (0-based; the stage count once done)
 --             ca    createdAt   ua updatedAt   fa finishedAt   dl deadline (ms, Redis TIME)
 --             fl    the failure JSON `{"step":…,"child":…,"error":…}`
---             ik    the idempotency key, when started with one
+--             ik    the idempotency key's scope `<name length>:<name>:<key>` (its claim's
+--                   name; a bare key on a run started before keys were scoped), when
+--                   started with one
+--             if    the input fingerprint, when started with a key and one
 --             is    the input schema's fingerprint, when started with one (read by `get` only)
 --             v     version: one more at every call that changes the record (src/workflows-index.ts)
 --             oq    the outbox's sequence number    ns  the number of stages
@@ -38,8 +41,9 @@
 -- Every script answers `{ops, …}`, ops = `{idle, outbox, version, key}`: what the
 -- cross-workflow indexes need (src/workflows-index.ts): idle `+<updatedAt>` (started or
 -- retried), `-` (ended) or ''; outbox `+<oldest entry's at>` (entries added), `-` (emptied)
--- or ''; the record's version; the idempotency key when the call started, retried or ended
--- the workflow (idle `+` or `-`): its claim is then committed (no TTL) or set to expire.
+-- or ''; the record's version; the idempotency key's scope (`ik`) when the call started,
+-- retried or ended the workflow (idle `+` or `-`): its claim is then committed (no TTL) or
+-- set to expire.
 
 --!include wf-job-id.lua
 
