@@ -90,6 +90,10 @@ describe('worker processes on Redis', () => {
 
   it("kill -9: the dead worker's jobs run again after their lease and all complete", async () => {
     await ledger.del('it:work:started', 'it:work:done', 'it:work:startedBy');
+    // The victim alone takes the jobs: beside a running steady, which runs them in 50 ms, it
+    // could find none left on a loaded machine. steady comes back after the kill.
+    steady.signal('SIGTERM');
+    expect(await steady.exited).toBe(0);
     const victim = redis.spawnWorker('victim', {
       CONVEYOR_TEST_LEASE_MS: 1_500,
       CONVEYOR_TEST_CONCURRENCY: 4,
@@ -108,6 +112,8 @@ describe('worker processes on Redis', () => {
     );
     victim.signal('SIGKILL');
     await victim.exited;
+    steady = redis.spawnWorker('steady', STEADY);
+    await steady.started;
     const startedBy = await ledger.hgetall('it:work:startedBy');
     const done = await counts('it:work:done');
     const orphans = Object.keys(startedBy).filter(
