@@ -223,6 +223,24 @@ describe('conveyor schedules', () => {
     expect(await pausedOf('reports.hourly')).toBe(false);
   });
 
+  it('after pause --queue, the resume hint names the queue, and works for an id in two queues', async () => {
+    const { run, transport } = await stored();
+    await transport.schedules.upsert([spec({ id: 'dup', queue: 'mail' }), spec({ id: 'dup' })]);
+    const paused = await run(['schedules', 'pause', 'dup', '--queue', 'mail']);
+    expect(paused.code).toBe(0);
+    expect(paused.stdout).toBe(
+      'Paused schedule "dup": no slot fires until `conveyor schedules resume dup --queue mail`.\n',
+    );
+    const hinted = /`conveyor (.+)`/.exec(paused.stdout)?.[1]?.split(' ') ?? [];
+    const resumed = await run(hinted);
+    expect(resumed.stderr).toBe('');
+    expect(resumed.code).toBe(0);
+    const { schedules } = await transport.schedules.list();
+    expect(
+      schedules.filter((state) => state.spec.id === 'dup').map((state) => state.paused),
+    ).toEqual([false, false]);
+  });
+
   it("run-now enqueues the schedule's job with a new id, also while paused", async () => {
     const { run, transport } = await stored();
     const human = await run(['schedules', 'run-now', 'tenant.acme']);

@@ -45,7 +45,11 @@ export interface ClientSchedules {
   upsert(schedule: AnySchedule): Promise<UpsertOutcome>;
   /** Every stored schedule (or those of `queues`) with its next fire times and last job. */
   list(options?: { queues?: readonly string[] }): Promise<ScheduleRow[]>;
-  /** Deletes the schedule: no slot fires after. False when there was no such schedule. */
+  /**
+   * Deletes the schedule: no slot fires after. False when there was no such schedule. A
+   * schedule declared in code is stored again by a live worker that declares it, at its next
+   * list: remove one that no live worker declares (orphaned), and pause one to stop it.
+   */
   remove(id: string, lookup?: ScheduleLookup): Promise<boolean>;
   /** Stops the schedule firing until `resume`; kept across upserts and deploys. */
   pause(id: string, lookup?: ScheduleLookup): Promise<void>;

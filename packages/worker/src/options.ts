@@ -128,8 +128,9 @@ export interface WorkerOptions {
   sandbox?: SandboxOptions;
   /**
    * Schedules this worker declares (`defineSchedule`): stored in the transport at start
-   * (`source: 'code'`) and fired by every worker that runs them, each slot once between
-   * them. Needs the transport's `schedules` capability. A worker also fires the schedules
+   * (`source: 'code'`), and again when a list finds one missing (the broker lost its data,
+   * or it was removed at run time), and fired by every worker that runs them, each slot once
+   * between them. Needs the transport's `schedules` capability. A worker also fires the schedules
    * stored for its queues at run time (`client.schedules.upsert`).
    */
   schedules?: readonly AnySchedule[];

@@ -12,6 +12,7 @@ import {
 } from '@conveyor/core';
 import { scheduleJobId } from '@conveyor/core/transport';
 import { dueSlots } from '@conveyor/core/worker';
+import { createDeclaredSchedules } from './schedule-restore.js';
 
 /** Default for `schedulesRefreshMs`: how soon a runtime upsert, pause or removal is seen. */
 export const DEFAULT_SCHEDULES_REFRESH_MS = 5_000;
@@ -30,7 +31,10 @@ const FIRE_CONCURRENCY = 32;
 
 export interface ScheduleTickerOptions {
   schedules: TransportSchedules;
-  /** The worker's own schedules (`source: 'code'`), stored by {@link ScheduleTicker.register}. */
+  /**
+   * The worker's own schedules (`source: 'code'`), stored by {@link ScheduleTicker.register},
+   * and stored again by a tick that finds one missing (the broker lost its data).
+   */
   declared: readonly ScheduleSpec[];
   /** The queues whose stored schedules this worker fires. */
   queues: readonly string[];
@@ -65,6 +69,7 @@ export interface ScheduleTicker {
 export function createScheduleTicker(options: ScheduleTickerOptions): ScheduleTicker {
   const { schedules, declared, queues, refreshMs, clock, logger, random } = options;
   const declaredKeys = new Set(declared.map(scheduleKey));
+  const owned = createDeclaredSchedules({ schedules, declared, logger });
   let stopped = false;
   let timer: TimerHandle | undefined;
   let ticking: Promise<void> | undefined;
@@ -93,7 +98,7 @@ export function createScheduleTicker(options: ScheduleTickerOptions): ScheduleTi
   ): Promise<number | undefined> {
     const { spec, revision } = state;
     const key = scheduleKey(spec);
-    const markSlot = state.mark?.slotAt;
+    const markSlot = owned.markOf(state);
     const known = settled.get(key);
     if (
       known?.revision === revision &&
@@ -121,7 +126,7 @@ export function createScheduleTicker(options: ScheduleTickerOptions): ScheduleTi
       }
       if (failing.delete(key)) logger.info({ schedule: key }, 'schedule fires again');
       const next = math.next(spec);
-      settled.set(key, { revision, markSlot: state.mark?.slotAt, next });
+      settled.set(key, { revision, markSlot: owned.markOf(state), next });
       return next;
     } catch (error) {
       if (!failing.has(key)) {
@@ -204,6 +209,8 @@ export function createScheduleTicker(options: ScheduleTickerOptions): ScheduleTi
       let listed: Awaited<ReturnType<TransportSchedules['list']>>;
       try {
         listed = await schedules.list(queues);
+        // A declared schedule missing (the broker lost its data) is stored again, then seen.
+        if (await owned.restoreMissing(listed.schedules)) listed = await schedules.list(queues);
       } catch (error) {
         if (!listFailing) logger.warn({ err: error }, 'listing the schedules failed; retrying');
         listFailing = true;
@@ -215,6 +222,7 @@ export function createScheduleTicker(options: ScheduleTickerOptions): ScheduleTi
       mustList = false;
       now = listed.now;
       const listedAt = clock.now();
+      owned.observe(listed.schedules, cached?.states ?? []);
       listing = { states: listed.schedules.filter(firesHere), listedAt, offset: now - listedAt };
       cached = listing;
       const previous = settled;

@@ -113,8 +113,10 @@ export async function actOnSchedule(
   if (options.json) {
     printJson(io, { schedule: id, ...lookup, paused });
   } else if (paused) {
+    // The queue goes into the hint too: without it, an id stored in two queues is ambiguous.
+    const queue = options.queue === undefined ? '' : ` --queue ${terminalText(options.queue)}`;
     io.stdout(
-      `Paused schedule ${name}: no slot fires until \`conveyor schedules resume ${terminalText(id)}\`.`,
+      `Paused schedule ${name}: no slot fires until \`conveyor schedules resume ${terminalText(id)}${queue}\`.`,
     );
   } else {
     io.stdout(`Resumed schedule ${name}: it fires from its next slot.`);
