@@ -166,7 +166,17 @@ function timingOf(
   try {
     compiled = compileCron(pattern);
   } catch (cause) {
-    const reason = cause instanceof Error ? ` (${cause.message})` : '';
+    // A wrong count of fields is said in Conveyor's terms: croner's own text allows 7.
+    const fields =
+      typeof pattern === 'string' && !pattern.trim().startsWith('@')
+        ? pattern.trim().split(/\s+/).filter(Boolean).length
+        : undefined;
+    const reason =
+      fields !== undefined && fields !== 5 && fields !== 6
+        ? ` (it has ${fields} field${fields === 1 ? '' : 's'})`
+        : cause instanceof Error
+          ? ` (${cause.message.replace(/^CronPattern: /, '')})`
+          : '';
     throw new InvalidOptionError(
       `cron ${label}`,
       pattern,

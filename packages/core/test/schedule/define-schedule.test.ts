@@ -144,6 +144,28 @@ describe('defineSchedule', () => {
     },
   );
 
+  it.each([
+    ['* * * *', 'it has 4 fields'],
+    ['0 0 0 1 1 * 2030', 'it has 7 fields'],
+    ['every minute', 'it has 2 fields'],
+  ])('says how many fields %j has, in its own terms only', (cron, count) => {
+    // croner's text ("five, six, or seven parts") was appended to "5 fields … or 6".
+    let message = '';
+    try {
+      defineSchedule({ ...base, cron });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toContain(`or 6 (seconds first), such as '0 7 * * *' (${count}).`);
+    expect(message).not.toMatch(/seven|CronPattern/i);
+  });
+
+  it('keeps the reason croner gives for a pattern of 5 or 6 fields', () => {
+    expect(() => defineSchedule({ ...base, cron: '61 * * * *' })).toThrow(
+      /such as '0 7 \* \* \*' \(.*61.*\)\.$/,
+    );
+  });
+
   it.each<unknown>([{ catchUp: 0 }, { catchUp: 1001 }, { catchUp: 2.5 }, 'all', { latest: true }])(
     'rejects misfire %j',
     (misfire) => {
