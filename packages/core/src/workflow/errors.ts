@@ -27,10 +27,17 @@ export class WorkflowNotCompletedError extends ConveyorError {
     status: Exclude<WorkflowStatus, 'running' | 'completed'>,
     failure: WorkflowFailure | undefined,
   ) {
+    const step =
+      failure === undefined
+        ? ''
+        : `step ${JSON.stringify(failure.step)}${failure.child === undefined ? '' : ` (child ${failure.child})`}`;
+    // A deadline fails the run, not its open step, which ends cancelled.
     const where =
       failure === undefined
         ? ''
-        : `: step ${JSON.stringify(failure.step)}${failure.child === undefined ? '' : ` (child ${failure.child})`} failed with ${failure.error.code ?? failure.error.name}: ${failure.error.message.replace(/\.+$/, '')}`;
+        : failure.error.code === 'WORKFLOW_TIMED_OUT'
+          ? `: it timed out while ${step} was open (WORKFLOW_TIMED_OUT): ${failure.error.message.replace(/\.+$/, '')}`
+          : `: ${step} failed with ${failure.error.code ?? failure.error.name}: ${failure.error.message.replace(/\.+$/, '')}`;
     const next =
       status === 'failed'
         ? ' Fix the cause, then handle.retry() runs it again from the failed step.'

@@ -279,6 +279,12 @@ describe('WorkflowHandle', () => {
       status: 'failed',
       failure: { error: { code: 'WORKFLOW_TIMED_OUT' } },
     });
+    // Its open step ends cancelled: the message does not say that step failed.
+    const error = (await run.result().catch((thrown: unknown) => thrown)) as Error;
+    expect(error.message).toMatch(
+      /ended failed and has no result: it timed out while step "\w+" was open \(WORKFLOW_TIMED_OUT\): Workflow /,
+    );
+    expect(error.message).not.toMatch(/step "\w+" failed/);
   });
 
   it('handle(id) reads an existing run; an unknown id has no status and no result', async () => {
