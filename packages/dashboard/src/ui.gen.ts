@@ -15,7 +15,7 @@ export const UI_ASSETS: Record<string, { type: string; body: string; hash: strin
   },
   "icon.svg": {
     type: "image/svg+xml",
-    hash: "d945441bde74a25d",
-    body: "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 32 32\"><defs><linearGradient id=\"g\" x1=\"0\" y1=\"0\" x2=\"1\" y2=\"1\"><stop offset=\"0\" stop-color=\"#5b8cff\"/><stop offset=\".55\" stop-color=\"#2859d1\"/><stop offset=\"1\" stop-color=\"#17a05d\"/></linearGradient></defs><rect width=\"32\" height=\"32\" rx=\"7\" fill=\"url(#g)\"/></svg>",
+    hash: "4a8ccd46ba37ecaf",
+    body: "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 32 32\"><title>Conveyor</title><defs><linearGradient id=\"g\" x1=\"0\" y1=\"0\" x2=\"1\" y2=\"1\"><stop offset=\"0\" stop-color=\"#5b8cff\"/><stop offset=\".55\" stop-color=\"#2859d1\"/><stop offset=\"1\" stop-color=\"#17a05d\"/></linearGradient></defs><rect width=\"32\" height=\"32\" rx=\"7\" fill=\"url(#g)\"/></svg>",
   },
 };
