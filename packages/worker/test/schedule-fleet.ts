@@ -1,7 +1,9 @@
 import {
+  defineSchedule,
   defineTask,
   type JobListState,
   type JobRecord,
+  type MisfirePolicy,
   memoryTransport,
   scheduledSlotOf,
   type Transport,
@@ -24,6 +26,16 @@ export const report = defineTask({
   input: z.object({ n: z.number() }),
   run: () => null,
 });
+
+/** `r.minute`: `report` every minute, with `misfire` when given. */
+export const everyMinute = (misfire?: MisfirePolicy) =>
+  defineSchedule({
+    id: 'r.minute',
+    task: report,
+    every: '1m',
+    input: { n: 1 },
+    ...(misfire && { misfire }),
+  });
 
 const idle = defineTask({ name: 't.idle', queue: 'work', input: z.object({}), run: () => null });
 

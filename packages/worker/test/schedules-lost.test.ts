@@ -6,7 +6,7 @@ import {
   type TransportSchedules,
 } from '@conveyor/core';
 import { describe, expect, it } from 'vitest';
-import { MINUTE, report, SCHEDULED, series, useFleet } from './schedule-fleet.js';
+import { everyMinute, MINUTE, report, SCHEDULED, series, useFleet } from './schedule-fleet.js';
 
 // docs/schedules.md §7: a schedule declared in code belongs to the code. When the stored
 // schedules are gone (a broker restarted without persistence, FLUSHALL, a failover to a
@@ -16,14 +16,6 @@ import { MINUTE, report, SCHEDULED, series, useFleet } from './schedule-fleet.js
 const fleet = useFleet();
 const t0 = Date.UTC(2026, 0, 1, 12);
 const MISSING = 'declared schedules were missing from the transport';
-const everyMinute = (misfire?: MisfirePolicy) =>
-  defineSchedule({
-    id: 'r.minute',
-    task: report,
-    every: '1m',
-    input: { n: 1 },
-    ...(misfire && { misfire }),
-  });
 
 /** The fleet's warnings that the declared schedules were missing, per worker id. */
 function missingWarnings(lines: { level: string; message: string; fields: object }[]) {

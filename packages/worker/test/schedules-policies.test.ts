@@ -9,18 +9,18 @@ import {
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { deferred } from './helpers.js';
-import { MINUTE, report, SCHEDULED, series, slotOf, useFleet } from './schedule-fleet.js';
+import {
+  everyMinute,
+  MINUTE,
+  report,
+  SCHEDULED,
+  series,
+  slotOf,
+  useFleet,
+} from './schedule-fleet.js';
 
 const fleet = useFleet();
 const t0 = Date.UTC(2026, 0, 1, 12);
-const everyMinute = (misfire?: MisfirePolicy) =>
-  defineSchedule({
-    id: 'r.minute',
-    task: report,
-    every: '1m',
-    input: { n: 1 },
-    ...(misfire && { misfire }),
-  });
 
 describe('misfire: backfill after a 10-minute outage', () => {
   // docs/schedules.md §4: last fired t0, no worker until t0 + 10 min + 6 s (or + 2 s).
