@@ -317,11 +317,15 @@ export class TimeLimitError extends ConveyorError {
  * mode, `createClient({ idempotency: 'strict' })`). Nothing was enqueued for this input.
  */
 export class IdempotencyConflictError extends ConveyorError {
+  /** The task, or for a workflow start the workflow (also in `workflow`). */
   readonly task: string;
   readonly idempotencyKey: string;
-  /** The job that holds the key. */
+  /** The job that holds the key, or for a workflow start the run (also in `runId`). */
   readonly jobId: string;
-  /** The fingerprint the key was claimed with (the holding job's input). */
+  /** For a workflow start: the workflow and the run that holds the key. */
+  readonly workflow: string | undefined;
+  readonly runId: string | undefined;
+  /** The fingerprint the key was claimed with (the holding job's or run's input). */
   readonly existingFingerprint: string;
   /** This call's input fingerprint. */
   readonly inputFingerprint: string;
@@ -332,15 +336,22 @@ export class IdempotencyConflictError extends ConveyorError {
     jobId: string;
     existingFingerprint: string;
     inputFingerprint: string;
+    /** The key is a workflow's, `task` its name and `jobId` its run. */
+    workflow?: boolean;
   }) {
     const { task, idempotencyKey, jobId, existingFingerprint, inputFingerprint } = conflict;
+    const [of, by, made, done] = conflict.workflow
+      ? ['workflow', 'run', 'started', 'started']
+      : ['task', 'job', 'enqueued', 'enqueued'];
     super(
       'IDEMPOTENCY_CONFLICT',
-      `Idempotency key ${JSON.stringify(idempotencyKey)} of task ${JSON.stringify(task)} is held by job ${JSON.stringify(jobId)}, enqueued with a different input (input fingerprint ${existingFingerprint}; this one's is ${inputFingerprint}), so this input was not enqueued. A new request needs a new key; a retry of the first request must send the same input.`,
+      `Idempotency key ${JSON.stringify(idempotencyKey)} of ${of} ${JSON.stringify(task)} is held by ${by} ${JSON.stringify(jobId)}, ${made} with a different input (input fingerprint ${existingFingerprint}; this one's is ${inputFingerprint}), so this input was not ${done}. A new request needs a new key; a retry of the first request must send the same input.`,
     );
     this.task = task;
     this.idempotencyKey = idempotencyKey;
     this.jobId = jobId;
+    this.workflow = conflict.workflow ? task : undefined;
+    this.runId = conflict.workflow ? jobId : undefined;
     this.existingFingerprint = existingFingerprint;
     this.inputFingerprint = inputFingerprint;
   }

@@ -73,7 +73,7 @@ export function checkDuplicateInputs(
 /**
  * The same check for a workflow start [W1]: a key that came back holding a run started with
  * another input. `warn`: logs it and the caller answers that run. `strict`: throws
- * {@link IdempotencyConflictError} (its `task` the workflow, its `jobId` the run's id).
+ * {@link IdempotencyConflictError} (its `workflow` and `runId` set, and in `task` and `jobId`).
  */
 export function checkDuplicateWorkflowInput(
   mode: IdempotencyMode,
@@ -90,15 +90,14 @@ export function checkDuplicateWorkflowInput(
   if (existingFingerprint === undefined || existingFingerprint === inputFingerprint) return;
   const held = `Idempotency key ${JSON.stringify(idempotencyKey)} of workflow ${JSON.stringify(workflow)} is held by run ${JSON.stringify(runId)}, started with a different input (input fingerprint ${existingFingerprint}; this one's is ${inputFingerprint})`;
   if (mode === 'strict') {
-    const error = new IdempotencyConflictError({
+    throw new IdempotencyConflictError({
       task: workflow,
       idempotencyKey,
       jobId: runId,
       existingFingerprint,
       inputFingerprint,
+      workflow: true,
     });
-    error.message = `${held}, so this input was not started. A new request needs a new key; a retry of the first request must send the same input.`;
-    throw error;
   }
   logger.warn(
     { workflow, idempotencyKey, runId, existingFingerprint, inputFingerprint },

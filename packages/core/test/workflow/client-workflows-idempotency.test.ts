@@ -115,13 +115,16 @@ describe('workflow idempotency keys', () => {
     expect(error).toMatchObject({
       code: 'IDEMPOTENCY_CONFLICT',
       idempotencyKey: 'order-4',
+      workflow: 'wf-key.chain',
+      runId: first.id,
       jobId: first.id,
       existingFingerprint: inputFingerprint(JSON.stringify({ n: 5 })),
       inputFingerprint: inputFingerprint(JSON.stringify({ n: 999 })),
     });
     expect((error as Error).message).toContain(
-      `Idempotency key "order-4" of workflow "wf-key.chain" is held by run "${first.id}"`,
+      `Idempotency key "order-4" of workflow "wf-key.chain" is held by run "${first.id}", started with a different input`,
     );
+    expect((error as Error).message).toContain('so this input was not started.');
     expect((await transport.workflows.running(10)).map((run) => run.id)).toEqual([first.id]);
   });
 });
