@@ -7,10 +7,11 @@
 import { AmbiguousScheduleError, InvalidOptionError, ScheduleNotFoundError } from './errors.js';
 import { newJobId } from './ids.js';
 import { createJobHandle, type JobHandle } from './job-handle.js';
+import { type Logger, silentLogger } from './logger.js';
 import type { PartitionCounts } from './partition-routing.js';
 import { baseQueueOf } from './partitions.js';
 import type { AnySchedule } from './schedule/define-schedule.js';
-import { describeSchedules, type ScheduleRow } from './schedule/describe.js';
+import { declaredSchedules, describeSchedules, type ScheduleRow } from './schedule/describe.js';
 import { scheduleJob, scheduleSpec } from './schedule/spec.js';
 import { assertQueueOption } from './task.js';
 import type { Transport } from './transport.js';
@@ -48,7 +49,8 @@ export interface ClientSchedules {
   /**
    * Deletes the schedule: no slot fires after. False when there was no such schedule. A
    * schedule declared in code is stored again by a live worker that declares it, at its next
-   * list: remove one that no live worker declares (orphaned), and pause one to stop it.
+   * list (the client's logger warns when that is the case): remove one that no live worker
+   * declares (orphaned), and pause one to stop it.
    */
   remove(id: string, lookup?: ScheduleLookup): Promise<boolean>;
   /** Stops the schedule firing until `resume`; kept across upserts and deploys. */
@@ -106,9 +108,30 @@ export async function findSchedule(
 export function createClientSchedules(
   transport: Transport,
   partitions?: PartitionCounts,
+  logger: Logger = silentLogger,
 ): ClientSchedules {
   const capability = (what: string): TransportSchedules =>
     requireCapability(transport, 'schedules', `client.schedules.${what}`);
+
+  /**
+   * A schedule declared in code that a live worker declares comes back at that worker's
+   * next list (docs/schedules.md §7): the removal does not stop it, and the caller hears so.
+   */
+  const warnIfDeclared = async (schedules: TransportSchedules, spec: ScheduleSpec) => {
+    const { admin } = transport;
+    if (!admin) return;
+    // Staleness is judged by the transport's clock, as the schedule list reads it.
+    const [workers, { now }] = await Promise.all([
+      admin.listWorkers(),
+      schedules.list([spec.queue]),
+    ]).catch(() => [undefined, { now: 0 }] as const);
+    const key = `${spec.queue}/${spec.id}`;
+    if (!workers || !declaredSchedules(workers, now).has(key)) return;
+    logger.warn(
+      { schedule: key },
+      `Schedule ${JSON.stringify(spec.id)} is declared in the code of a live worker, which stores it again at its next list: the removal does not stop it. Pause it (client.schedules.pause), or take it out of the code of every worker before removing it.`,
+    );
+  };
 
   const setPaused = async (
     what: string,
@@ -143,7 +166,9 @@ export function createClientSchedules(
         if (error instanceof ScheduleNotFoundError) return false;
         throw error;
       }
-      return schedules.remove(spec.queue, spec.id);
+      const removed = await schedules.remove(spec.queue, spec.id);
+      if (removed && spec.source === 'code') await warnIfDeclared(schedules, spec);
+      return removed;
     },
     pause: (id, lookup) => setPaused('pause', id, lookup, true),
     resume: (id, lookup) => setPaused('resume', id, lookup, false),

@@ -376,7 +376,7 @@ export function createClient(options: ClientOptions): Client {
     getJob: (id) => transport.getJob(id),
     job: (id) => createJobHandle(transport, id),
     bind: (task) => bindTask(client, task),
-    schedules: createClientSchedules(transport, partitions),
+    schedules: createClientSchedules(transport, partitions, logger),
     workflows: createClientWorkflows(transport, () => client, {
       maxPayloadBytes,
       idempotency,

@@ -13,6 +13,7 @@ import {
   scheduledSlotOf,
   scheduleJob,
   scheduleSpec,
+  silentLogger,
 } from '../src/index.js';
 import { createManualClock } from '../src/testing/index.js';
 import type { Transport } from '../src/transport.js';
@@ -106,6 +107,59 @@ describe('client.schedules', () => {
     [row] = await client.schedules.list();
     expect(row?.paused).toBe(false);
     expect(row?.next).toHaveLength(3);
+  });
+
+  it('remove of a schedule a live worker declares in code warns that the worker stores it again', async () => {
+    const clock = createManualClock();
+    clock.set(Date.now());
+    const transport = memoryTransport({ clock });
+    const warnings: string[] = [];
+    const logger = {
+      ...silentLogger,
+      warn: (fields: unknown, message?: string) => {
+        warnings.push(typeof fields === 'string' ? fields : (message ?? ''));
+      },
+    };
+    const client = createClient({ transport, logger });
+    const declared = defineSchedule({
+      id: 'mail.digest',
+      task: mail,
+      every: '1h',
+      input: { to: 'a' },
+    });
+    const worker = (id: string, heartbeatMs: number) => ({
+      id,
+      hostname: 'h',
+      pid: 1,
+      queues: ['mail'],
+      tasks: ['shop.mail'],
+      concurrency: 1,
+      state: 'running' as const,
+      startedAt: clock.now(),
+      heartbeatMs,
+      jobs: [],
+      counts: { completed: 0, failed: 0, retried: 0 },
+      schedules: ['mail/mail.digest'],
+    });
+    // Declared by a worker whose record went stale: an orphan, removed without a word.
+    await transport.schedules.upsert([scheduleSpec(declared, 'code')]);
+    await transport.admin.putWorker(worker('gone', 1_000), 60_000);
+    await clock.advance(10_000);
+    expect(await client.schedules.remove('mail.digest')).toBe(true);
+    expect(warnings).toEqual([]);
+    // Declared by a live one: it comes back at that worker's next list, and the caller hears so.
+    await transport.schedules.upsert([scheduleSpec(declared, 'code')]);
+    await transport.admin.putWorker(worker('live', 60_000), 600_000);
+    expect(await client.schedules.remove('mail.digest')).toBe(true);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(
+      /^Schedule "mail\.digest" is declared in the code of a live worker, which stores it again at its next list: the removal does not stop it\. Pause it/,
+    );
+    // A schedule made at run time stays removed: nothing to say.
+    await transport.schedules.upsert([scheduleSpec(declared, 'runtime')]);
+    expect(await client.schedules.remove('mail.digest')).toBe(true);
+    expect(warnings).toHaveLength(1);
+    await transport.close();
   });
 
   it('runNow enqueues a plain job of the stored spec with a new id, also while paused, and leaves the slots alone', async () => {

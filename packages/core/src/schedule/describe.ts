@@ -147,7 +147,7 @@ function formatEvery(ms: number): string {
 }
 
 /** `<queue>/<id>` of every schedule a live worker declares. */
-function declaredSchedules(workers: readonly WorkerRecord[], now: number): Set<string> {
+export function declaredSchedules(workers: readonly WorkerRecord[], now: number): Set<string> {
   const declared = new Set<string>();
   for (const worker of workers) {
     if (isWorkerStale(worker, now)) continue;
