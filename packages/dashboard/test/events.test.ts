@@ -58,8 +58,14 @@ describe('GET /api/events', () => {
       expect(first.event).toBe('broker');
       expect(JSON.parse(first.data)).toMatchObject({ ok: false, message: 'Connection is closed.' });
       down.mockRestore();
-      const back = await events.next((event) => event.event === 'broker');
-      expect(JSON.parse(back.data)).toEqual({ ok: true });
+      // The hub's own polls may have said { ok: false } meanwhile too; then it is back, and
+      // the counts come after that, not before.
+      const next = await events.next(
+        (event) =>
+          event.event === 'counts' ||
+          (event.event === 'broker' && (JSON.parse(event.data) as { ok: boolean }).ok),
+      );
+      expect(next.event).toBe('broker');
       await events.next((event) => event.event === 'counts');
     } finally {
       down.mockRestore();
