@@ -19,4 +19,4 @@ export {
   resolveConfig,
 } from './config.js';
 export { CodegenError, type CodegenErrorCode } from './diagnostics.js';
-export { staleTaskFiles } from './freshness.js';
+export { staleTaskFiles } from './task-files.js';

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { glob } from 'tinyglobby';
 import { ts } from 'ts-morph';
 import { type CopiedSchema, tokenText } from './analyze/copy.js';
 import { duplicates } from './analyze/duplicates.js';
@@ -35,6 +34,7 @@ import { CONFIG_FILE_NAMES, type ResolvedConfig } from './config.js';
 import { compareText, type Diagnostic, sortDiagnostics } from './diagnostics.js';
 import { emitClient, type ResolvedTask } from './emit/client.js';
 import { emitRegistry } from './emit/registry.js';
+import { findTaskFiles, relativePath } from './task-files.js';
 import { type CheckedFile, createTypeChecks } from './type-checks.js';
 import { checkFile, type FileStatus, writeIfChanged } from './write.js';
 
@@ -110,15 +110,10 @@ export function createGenerator(config: ResolvedConfig): Generator {
     string,
     { text: string; tokens: string; problems: Diagnostic[]; json: JsonSyntax }
   >();
-  const relative = (file: string) => path.relative(config.root, file).split(path.sep).join('/');
+  const relative = (file: string) => relativePath(config, file);
 
   const syncTaskFiles = async (): Promise<string[]> => {
-    const found = await glob([...config.tasks], {
-      cwd: config.root,
-      absolute: true,
-      ignore: ['**/node_modules/**', relative(config.client), relative(config.registry)],
-    });
-    const paths = found.map((file) => path.normalize(file)).sort(compareText);
+    const paths = (await findTaskFiles(config)).sort(compareText);
     const wanted = new Set(paths);
     for (const file of files.keys()) {
       if (wanted.has(file)) continue;

@@ -30,7 +30,6 @@ export {
   type DiagnosticCode,
   formatDiagnostic,
 } from './diagnostics.js';
-export { staleTaskFiles } from './freshness.js';
 export {
   createGenerator,
   type GeneratedTask,
@@ -38,5 +37,6 @@ export {
   type Generator,
   type RunOptions,
 } from './generator.js';
+export { staleTaskFiles } from './task-files.js';
 export { type WatchOptions, watchGenerate } from './watch.js';
 export type { FileStatus } from './write.js';

@@ -19,7 +19,7 @@ import { isWorkflowId, newWorkflowId, WORKFLOW_ID_RULE } from './ids.js';
 import type { JsonValue } from './json.js';
 import { checkJsonValue } from './json.js';
 import { receivedInput } from './json-boundary.js';
-import { consoleLogger, type Logger } from './logger.js';
+import type { Logger } from './logger.js';
 import { utf8SizeOver } from './payload-size.js';
 import { assertDuration } from './retry-policy.js';
 import { validateNow } from './schema.js';
@@ -83,10 +83,10 @@ export interface ClientWorkflows {
 /** The client's settings `client.workflows` follows. */
 export interface ClientWorkflowsOptions {
   maxPayloadBytes: number;
-  /** A key sent again with another input: `'warn'` (default) or `'strict'`, as for jobs. */
-  idempotency?: IdempotencyMode;
-  /** Where that warning goes. Default: `console`, tagged `conveyor-client`. */
-  logger?: Logger;
+  /** A key sent again with another input: `'warn'` or `'strict'`, as for jobs. */
+  idempotency: IdempotencyMode;
+  /** Where that warning goes: the client's logger. */
+  logger: Logger;
 }
 
 /** `client.workflows` over a transport; `client` is what `bind` binds stubs to. */
@@ -95,12 +95,7 @@ export function createClientWorkflows(
   client: () => Client,
   options: ClientWorkflowsOptions,
 ): ClientWorkflows {
-  const idempotency = options.idempotency ?? 'warn';
-  let logger = options.logger;
-  const warnings = (): Logger => {
-    logger ??= consoleLogger({ name: 'conveyor-client' });
-    return logger;
-  };
+  const { idempotency, logger } = options;
   const capability = (what: string): TransportWith<'workflows'> => {
     requireCapability(transport, 'workflows', `client.workflows.${what}`);
     return transport as TransportWith<'workflows'>;
@@ -143,7 +138,7 @@ export function createClientWorkflows(
       if (workflow.fingerprint !== undefined) request.inputSchema = workflow.fingerprint;
       const started = await withWorkflows.workflows.start(request);
       if (started.duplicate && request.inputFingerprint !== undefined) {
-        checkDuplicateWorkflowInput(idempotency, warnings(), {
+        checkDuplicateWorkflowInput(idempotency, logger, {
           workflow: workflow.name,
           idempotencyKey: key as string,
           runId: started.id,

@@ -88,7 +88,6 @@ export function checkDuplicateWorkflowInput(
 ): void {
   const { workflow, idempotencyKey, runId, existingFingerprint, inputFingerprint } = conflict;
   if (existingFingerprint === undefined || existingFingerprint === inputFingerprint) return;
-  const held = `Idempotency key ${JSON.stringify(idempotencyKey)} of workflow ${JSON.stringify(workflow)} is held by run ${JSON.stringify(runId)}, started with a different input (input fingerprint ${existingFingerprint}; this one's is ${inputFingerprint})`;
   if (mode === 'strict') {
     throw new IdempotencyConflictError({
       task: workflow,
@@ -101,6 +100,6 @@ export function checkDuplicateWorkflowInput(
   }
   logger.warn(
     { workflow, idempotencyKey, runId, existingFingerprint, inputFingerprint },
-    `${held}. This input was NOT started; the handle is that run's. Give a new request a new key; createClient({ idempotency: 'strict' }) makes this an error.`,
+    `Idempotency key ${JSON.stringify(idempotencyKey)} of workflow ${JSON.stringify(workflow)} is held by run ${JSON.stringify(runId)}, started with a different input (input fingerprint ${existingFingerprint}; this one's is ${inputFingerprint}). This input was NOT started; the handle is that run's. Give a new request a new key; createClient({ idempotency: 'strict' }) makes this an error.`,
   );
 }

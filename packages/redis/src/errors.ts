@@ -41,6 +41,8 @@ const ADVICE: Record<RedisFailure, string> = {
 /** A Redis operation failed. `code` is `TRANSPORT_ERROR`; `failure` says why. */
 export class RedisTransportError extends TransportError {
   readonly failure: RedisFailure;
+  /** The call that failed (`ping`, a script's name, …). */
+  readonly operation: string;
   /** Where the connection went (`host:port`, or the Cluster's startup nodes), when known. */
   readonly endpoint: string | undefined;
 
@@ -53,6 +55,7 @@ export class RedisTransportError extends TransportError {
       { cause },
     );
     this.failure = failure;
+    this.operation = operation;
     this.endpoint = endpoint;
   }
 }
@@ -68,8 +71,12 @@ export function unreachableError(
   socketError: Error | undefined,
 ): unknown {
   if (!(error instanceof RedisTransportError) || error.failure !== 'CONNECTION') return error;
-  const operation = /^\[conveyor\] \[redis\] (\S+)/.exec(error.message)?.[1] ?? 'call';
-  return new RedisTransportError('CONNECTION', operation, socketError ?? error.cause, endpoint);
+  return new RedisTransportError(
+    'CONNECTION',
+    error.operation,
+    socketError ?? error.cause,
+    endpoint,
+  );
 }
 
 /** Classifies anything ioredis threw. The one place Redis errors become Conveyor errors. */

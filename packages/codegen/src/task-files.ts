@@ -10,6 +10,30 @@ import type { ResolvedConfig } from './config.js';
 const SLACK_MS = 1_000;
 
 /**
+ * The task files `config.tasks` matches (absolute, normalized), the generated files and
+ * node_modules left out: what `conveyor generate` reads. tinyglobby is imported here, when it
+ * runs: a config that imports @conveyor/codegen/config loads no package.
+ */
+export async function findTaskFiles(config: ResolvedConfig): Promise<string[]> {
+  const { glob } = await import('tinyglobby');
+  const found = await glob([...config.tasks], {
+    cwd: config.root,
+    absolute: true,
+    ignore: [
+      '**/node_modules/**',
+      relativePath(config, config.client),
+      relativePath(config, config.registry),
+    ],
+  });
+  return found.map((file) => path.normalize(file));
+}
+
+/** `file` relative to the config's root, with `/` separators. */
+export function relativePath(config: ResolvedConfig, file: string): string {
+  return path.relative(config.root, file).split(path.sep).join('/');
+}
+
+/**
  * The task files (matched by `config.tasks`, relative to `config.root`) changed after the
  * registry was last written: `conveyor generate` has not seen them. The registry then keeps
  * the old schema fingerprints, so a producer and a worker on the old generated files agree
@@ -23,21 +47,14 @@ export async function staleTaskFiles(config: ResolvedConfig): Promise<string[]> 
     () => undefined,
   );
   if (written === undefined) return [];
-  const relative = (file: string) => path.relative(config.root, file).split(path.sep).join('/');
-  // Imported here: a config that imports @conveyor/codegen/config loads no package.
-  const { glob } = await import('tinyglobby');
-  const files = await glob([...config.tasks], {
-    cwd: config.root,
-    absolute: true,
-    ignore: ['**/node_modules/**', relative(config.client), relative(config.registry)],
-  });
+  const files = await findTaskFiles(config);
   const changed = await Promise.all(
     files.map(async (file) => {
       const modified = await stat(file).then(
         (stats) => stats.mtimeMs,
         () => 0,
       );
-      return modified > written + SLACK_MS ? relative(file) : undefined;
+      return modified > written + SLACK_MS ? relativePath(config, file) : undefined;
     }),
   );
   return changed.filter((file): file is string => file !== undefined).sort();
