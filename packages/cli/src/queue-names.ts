@@ -1,28 +1,4 @@
-import { parsePartitionName } from '@conveyor/core/transport';
-
-/** Levenshtein distance, for suggestions after a mistyped name. */
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution);
-    }
-    previous = current;
-  }
-  return previous[b.length] ?? 0;
-}
-
-/** The candidate within two edits of `name`, the closest first; undefined when none is. */
-export function nearestName(name: string, candidates: readonly string[]): string | undefined {
-  let best: { candidate: string; distance: number } | undefined;
-  for (const candidate of candidates) {
-    const distance = editDistance(name, candidate);
-    if (distance <= 2 && (!best || distance < best.distance)) best = { candidate, distance };
-  }
-  return best?.candidate;
-}
+import { nearestName, parsePartitionName } from '@conveyor/core/transport';
 
 /**
  * Whether the broker has never seen `queue`: no job was ever enqueued on it (nor, for a

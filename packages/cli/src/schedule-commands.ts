@@ -1,9 +1,9 @@
+import { nearestName } from '@conveyor/core/transport';
 import type { Command } from 'commander';
 import type { CommandName, dispatch } from './actions.js';
 import { brokerCommand, examples, transportHelp } from './command-help.js';
 import { CliError } from './errors.js';
 import { parseQueueList, parseScheduleId, parseStoredQueue } from './options.js';
-import { nearestName } from './queue-names.js';
 
 /**
  * `conveyor schedules` (the list) and its subcommands `run-now`, `pause` and `resume`.

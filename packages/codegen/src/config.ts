@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Transport } from '@conveyor/core';
+import type { KnownKeys } from '@conveyor/core/transport';
 import { CodegenError } from './diagnostics.js';
 
 /** What `conveyor.config.ts` declares. Paths are relative to the config file. */
@@ -27,6 +28,15 @@ export interface ConveyorConfig {
    */
   transport?: () => Transport | Promise<Transport>;
 }
+
+const CONFIG_KEYS = {
+  tasks: true,
+  client: true,
+  registry: true,
+  importExtension: true,
+  tsconfig: true,
+  transport: true,
+} as const satisfies KnownKeys<ConveyorConfig>;
 
 /** Top-level config keys that hold code for other tools; codegen reads around them. */
 export const RUNTIME_CONFIG_KEYS: ReadonlySet<string> = new Set(['transport']);
@@ -204,6 +214,7 @@ export function resolveConfig(
     throw invalid(where, 'default export', raw, 'an object { tasks, client, registry }');
   }
   const config = raw as Record<string, unknown>;
+  assertConfigKeys(config, where);
   const tasks = typeof config.tasks === 'string' ? [config.tasks] : config.tasks;
   if (
     !Array.isArray(tasks) ||
@@ -248,6 +259,26 @@ export function resolveConfig(
     importExtension,
     tsconfig: existsSync(tsconfig) ? tsconfig : undefined,
   };
+}
+
+/**
+ * A misspelt key (`importExtention`) would leave its setting at the default without a word.
+ * The suggestion is the key that starts with the same four letters, in any case: this entry
+ * loads no package, so core's edit-distance `nearestName` is not at hand.
+ */
+function assertConfigKeys(config: Record<string, unknown>, where: string): void {
+  const known = Object.keys(CONFIG_KEYS);
+  const stem = (key: string) => key.slice(0, 4).toLowerCase();
+  for (const key of Object.keys(config)) {
+    if (Object.hasOwn(CONFIG_KEYS, key) || config[key] === undefined) continue;
+    const near = known.find((name) => stem(name) === stem(key));
+    throw new CodegenError(
+      'CONFIG_INVALID',
+      `Unknown key ${JSON.stringify(key)} in ${where}: expected one of ${known.join(', ')}${
+        near === undefined ? '' : ` (did you mean ${JSON.stringify(near)}?)`
+      }.`,
+    );
+  }
 }
 
 function invalid(where: string, key: string, value: unknown, expected: string): CodegenError {

@@ -67,6 +67,26 @@ export default { tasks: [dir + '/tasks/*.ts'], client: 'a.ts', registry: 'b.ts' 
     );
   });
 
+  it('refuses a misspelt key, suggesting the right one, instead of using the default', async () => {
+    tree = await makeTree({
+      'conveyor.config.ts': `export default {
+  tasks: ['src/tasks/*.ts'],
+  client: 'out/client.ts',
+  registry: 'out/registry.ts',
+  importExtention: '.ts',
+};
+`,
+    });
+    const error = await loadConfig({ cwd: tree.root }).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: 'CONFIG_INVALID' });
+    expect((error as Error).message).toBe(
+      `Unknown key "importExtention" in ${tree.path('conveyor.config.ts')}: expected one of tasks, client, registry, importExtension, tsconfig, transport (did you mean "importExtension"?).`,
+    );
+    // A key set to undefined sets nothing, as one left out does.
+    const config = { tasks: 'src/*.ts', client: 'c.ts', registry: 'r.ts', watch: undefined };
+    expect(resolveConfig(config, tree.root).tasks).toEqual(['src/*.ts']);
+  });
+
   it('imports a .mjs config and parses a .json one', async () => {
     tree = await makeTree({
       'conveyor.config.mjs':

@@ -1,16 +1,24 @@
 import type { EnqueueOptions } from './client.js';
 import { InvalidOptionError } from './errors.js';
-import { assertDuration, resolveRetryPolicy } from './retry-policy.js';
+import { assertKnownKeys, type KnownKeys } from './known-keys.js';
+import { assertDuration, MAX_EPOCH_MS, resolveRetryPolicy } from './retry-policy.js';
 import { isSchema } from './schema.js';
 import { type AnyTaskContract, assertPriority, assertQueueOption } from './task.js';
 
 // Checks of per-call options that enqueueing a job and starting a workflow share.
 
-/** A `Date` or epoch ms as epoch ms; anything else is `INVALID_OPTION`, naming `option`. */
+/**
+ * A `Date` or epoch ms as epoch ms; anything else, or a time later than a `Date` can hold,
+ * is `INVALID_OPTION`, naming `option`.
+ */
 export function toEpoch(value: Date | number, option: string): number {
   const ms = value instanceof Date ? value.getTime() : value;
-  if (typeof ms !== 'number' || !Number.isFinite(ms)) {
-    throw new InvalidOptionError(option, value, 'a Date or epoch milliseconds');
+  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms > MAX_EPOCH_MS) {
+    throw new InvalidOptionError(
+      option,
+      value,
+      `a Date or epoch milliseconds, no later than ${MAX_EPOCH_MS.toLocaleString('en-US')} (the latest time a Date holds)`,
+    );
   }
   return ms;
 }
@@ -22,11 +30,22 @@ export function assertIdempotencyKey(key: unknown): void {
   }
 }
 
+const ENQUEUE_OPTION_KEYS = {
+  delay: true,
+  eta: true,
+  priority: true,
+  queue: true,
+  attempts: true,
+  idempotencyKey: true,
+  expiresAt: true,
+} as const satisfies KnownKeys<EnqueueOptions>;
+
 /** The options of one enqueue call, each checked before anything is sent. */
 export function checkCallOptions(call: EnqueueOptions): void {
   if (typeof call !== 'object' || call === null || Array.isArray(call)) {
     throw new InvalidOptionError('options', call, 'an object of enqueue options, or none');
   }
+  assertKnownKeys(call, ENQUEUE_OPTION_KEYS, 'enqueue option');
   if (call.queue !== undefined) assertQueueOption(call.queue);
   if (call.priority !== undefined) assertPriority(call.priority);
   if (call.delay !== undefined) assertDuration(call.delay, 'delay');

@@ -19,6 +19,7 @@ import { isWorkflowId, newWorkflowId, WORKFLOW_ID_RULE } from './ids.js';
 import type { JsonValue } from './json.js';
 import { checkJsonValue } from './json.js';
 import { receivedInput } from './json-boundary.js';
+import { assertKnownKeys, type KnownKeys } from './known-keys.js';
 import type { Logger } from './logger.js';
 import { utf8SizeOver } from './payload-size.js';
 import { assertDuration } from './retry-policy.js';
@@ -122,7 +123,7 @@ export function createClientWorkflows(
     ): Promise<WorkflowHandle<WorkflowResultOf<W>>> {
       const withWorkflows = capability('start');
       assertWorkflowLike(workflow, 'workflow of client.workflows.start');
-      const deadline = deadlineOf(call);
+      const deadline = checkStartOptions(call);
       const key = call.idempotencyKey;
       if (key !== undefined) assertIdempotencyKey(key);
       const id = newWorkflowId();
@@ -209,7 +210,18 @@ function describeInput(input: unknown): string {
   }
 }
 
-function deadlineOf(call: StartWorkflowOptions): number | undefined {
+const START_OPTION_KEYS = {
+  idempotencyKey: true,
+  timeoutMs: true,
+  deadline: true,
+} as const satisfies KnownKeys<StartWorkflowOptions>;
+
+/** Checks a start's options; returns the run's deadline (epoch ms), if it has one. */
+function checkStartOptions(call: StartWorkflowOptions): number | undefined {
+  if (typeof call !== 'object' || call === null || Array.isArray(call)) {
+    throw new InvalidOptionError('options', call, 'an object of start options, or none');
+  }
+  assertKnownKeys(call, START_OPTION_KEYS, 'workflow start option');
   const { timeoutMs, deadline } = call;
   if (timeoutMs !== undefined && deadline !== undefined) {
     throw new InvalidOptionError('deadline', deadline, 'either timeoutMs or deadline, not both');

@@ -8,6 +8,7 @@ import { indexEntriesOf } from './input-index.js';
 import { createJobHandle, type JobHandle } from './job-handle.js';
 import type { JsonValue } from './json.js';
 import { receivedInput } from './json-boundary.js';
+import { assertKnownKeys, type KnownKeys } from './known-keys.js';
 import { consoleLogger, type Logger } from './logger.js';
 import {
   checkPartitionCounts,
@@ -128,7 +129,18 @@ const DAY_MS = 86_400_000;
  * const client = createClient({ transport: redisTransport({ url: process.env.REDIS_URL }) });
  * const job = await client.enqueue(sendWelcomeEmail, { email: 'ada@example.com', name: 'Ada' });
  */
+const CLIENT_OPTION_KEYS = {
+  transport: true,
+  maxPayloadBytes: true,
+  dedupeWindowMs: true,
+  batchSize: true,
+  idempotency: true,
+  logger: true,
+  partitions: true,
+} as const satisfies KnownKeys<ClientOptions>;
+
 export function createClient(options: ClientOptions): Client {
+  assertKnownKeys(options, CLIENT_OPTION_KEYS, 'createClient option');
   const { transport } = options;
   const maxPayloadBytes = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
   const dedupeWindowMs = options.dedupeWindowMs ?? DAY_MS;

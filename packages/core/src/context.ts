@@ -1,6 +1,7 @@
 import { InvalidOptionError, RetryRequest } from './errors.js';
 import type { JsonValue } from './json.js';
 import { type Logger, withFields } from './logger.js';
+import { MAX_DURATION_MS } from './retry-policy.js';
 
 /** What a task's `run` receives beside its input. */
 export interface TaskContext {
@@ -29,9 +30,17 @@ export interface TaskContext {
 /** Shared by every context: it uses no `this`, so `const { retry } = ctx` works too. */
 function retry(options: { countdown?: number; reason?: string; cause?: unknown } = {}): never {
   const { countdown } = options;
-  // NaN or Infinity would reach the transport as the retry delay.
-  if (countdown !== undefined && (typeof countdown !== 'number' || !Number.isFinite(countdown))) {
-    throw new InvalidOptionError('countdown', countdown, 'a finite number of ms');
+  // NaN, Infinity or 1e20 would reach the transport as the retry delay. (A negative one
+  // means now.)
+  if (
+    countdown !== undefined &&
+    (typeof countdown !== 'number' || !Number.isFinite(countdown) || countdown > MAX_DURATION_MS)
+  ) {
+    throw new InvalidOptionError(
+      'countdown',
+      countdown,
+      `a finite number of ms, at most ${MAX_DURATION_MS.toLocaleString('en-US')} (about 142,000 years)`,
+    );
   }
   throw new RetryRequest(countdown, options.reason, { cause: options.cause });
 }

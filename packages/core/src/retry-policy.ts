@@ -1,4 +1,5 @@
 import { InvalidOptionError } from './errors.js';
+import { assertKnownKeys, type KnownKeys } from './known-keys.js';
 
 /** How long to wait before the next attempt. */
 export interface BackoffOptions {
@@ -33,6 +34,14 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = Object.freeze({
   backoff: Object.freeze({ type: 'exponential', delay: 1_000, maxDelay: 3_600_000, jitter: 0.5 }),
 }) as RetryPolicy;
 
+const RETRY_KEYS = { attempts: true, backoff: true } as const satisfies KnownKeys<RetryOptions>;
+const BACKOFF_KEYS = {
+  type: true,
+  delay: true,
+  maxDelay: true,
+  jitter: true,
+} as const satisfies KnownKeys<BackoffOptions>;
+
 /** Fills defaults and checks ranges; throws {@link InvalidOptionError} quoting the bad value. */
 export function resolveRetryPolicy(options: RetryOptions | undefined): RetryPolicy {
   if (options === undefined) return DEFAULT_RETRY_POLICY;
@@ -40,8 +49,17 @@ export function resolveRetryPolicy(options: RetryOptions | undefined): RetryPoli
   if (typeof options !== 'object' || options === null) {
     throw new InvalidOptionError('retry', options, '{ attempts, backoff? }, e.g. { attempts: 5 }');
   }
+  assertKnownKeys(options, RETRY_KEYS, 'retry option');
   assertAttempts(options.attempts, 'retry.attempts');
   const backoff = options.backoff ?? DEFAULT_RETRY_POLICY.backoff;
+  if (typeof backoff !== 'object' || backoff === null) {
+    throw new InvalidOptionError(
+      'retry.backoff',
+      backoff,
+      "{ type, delay, maxDelay?, jitter? }, e.g. { type: 'exponential', delay: 1_000 }",
+    );
+  }
+  assertKnownKeys(backoff, BACKOFF_KEYS, 'retry.backoff option');
   if (backoff.type !== 'fixed' && backoff.type !== 'exponential') {
     throw new InvalidOptionError('retry.backoff.type', backoff.type, '"fixed" or "exponential"');
   }
@@ -85,9 +103,21 @@ export function assertAttempts(value: unknown, option: string): asserts value is
   }
 }
 
-/** Throws unless `value` is a finite number of ms, 0 or more. */
+/**
+ * The longest duration an option takes: 2^52 ms, about 142,000 years. Added to now, it is
+ * still a time a `Date` can hold and a broker stores exactly. Before, a finite value of any
+ * size was taken: on Redis `delay: 1e20` ran the job at once, and `resultTtl: 1e20` dropped
+ * its result as it was stored.
+ */
+export const MAX_DURATION_MS = 2 ** 52;
+/** The latest time an option takes (`eta`, `expiresAt`, `deadline`): the latest a `Date` holds. */
+export const MAX_EPOCH_MS = 8.64e15;
+
+const DURATION_RULE = `a duration in ms (a number from 0 to ${MAX_DURATION_MS.toLocaleString('en-US')}, about 142,000 years)`;
+
+/** Throws unless `value` is a number of ms from 0 to {@link MAX_DURATION_MS}. */
 export function assertDuration(value: unknown, option: string): asserts value is number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new InvalidOptionError(option, value, 'a duration in ms (a finite number, 0 or more)');
+  if (typeof value !== 'number' || !(value >= 0 && value <= MAX_DURATION_MS)) {
+    throw new InvalidOptionError(option, value, DURATION_RULE);
   }
 }

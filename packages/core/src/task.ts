@@ -9,6 +9,7 @@ import { assertPartitionBy, type TaskQueueOptions, taskQueueFields } from './par
 import { assertPartitions } from './partitions.js';
 import { assertDuration, type RetryOptions, resolveRetryPolicy } from './retry-policy.js';
 import { type InferSchemaInput, type InferSchemaOutput, isSchema } from './schema.js';
+import { assertRateLimitKeys, assertTaskKeys, assertTimeLimitKeys } from './task-keys.js';
 
 /** Lowest and highest job priority; higher runs first. */
 export const MIN_PRIORITY = 0;
@@ -183,6 +184,7 @@ export function defineTask(
     run: (input: unknown, ctx: TaskContext) => unknown;
   },
 ): AnyTaskDefinition {
+  if (typeof config === 'object' && config !== null) assertTaskKeys(config, 'task');
   const queueFields = taskQueueFields(
     config.queue,
     `task ${JSON.stringify(config.name)}`,
@@ -216,6 +218,7 @@ export function taskContract<
 >(
   config: Omit<TaskContract<TName, TInput, TResult>, '~result'>,
 ): TaskContract<TName, TInput, TResult> {
+  if (typeof config === 'object' && config !== null) assertTaskKeys(config, 'contract');
   checkContract(config);
   return Object.freeze({ ...config });
 }
@@ -298,6 +301,7 @@ function checkRunOptions(options: TaskRunOptions, task: string): void {
   const label = `of task ${JSON.stringify(task)}`;
   const { rateLimit, concurrencyLimit, sandbox } = options;
   if (rateLimit !== undefined) {
+    if (typeof rateLimit === 'object' && rateLimit !== null) assertRateLimitKeys(rateLimit, task);
     const { limit, per } = (rateLimit ?? {}) as Partial<RateLimitOptions>;
     if (
       typeof limit !== 'number' ||
@@ -359,6 +363,7 @@ export function resolveTimeLimits(
   if (typeof timeout !== 'object' || timeout === null) {
     throw new InvalidOptionError(option, timeout, 'a number of ms or { soft?, hard? }');
   }
+  assertTimeLimitKeys(timeout, task);
   const { soft, hard } = timeout;
   if (soft !== undefined) assertTimeLimit(soft, `${option} (soft)`);
   if (hard !== undefined) assertTimeLimit(hard, `${option} (hard)`);

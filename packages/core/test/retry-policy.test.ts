@@ -100,14 +100,18 @@ describe('resolveRetryPolicy', () => {
     );
   });
 
-  it.each([-1, Number.POSITIVE_INFINITY, Number.NaN])('rejects a base delay of %s', (delay) => {
-    const error = invalidOption(() =>
-      resolveRetryPolicy({ attempts: 2, backoff: { type: 'fixed', delay } }),
-    );
-    expect(error.message).toBe(
-      `Invalid retry.backoff.delay ${delay}: expected a duration in ms (a finite number, 0 or more).`,
-    );
-  });
+  // 1e20: on Redis a delay that large ran the job at once (see MAX_DURATION_MS).
+  it.each([-1, Number.POSITIVE_INFINITY, Number.NaN, 1e20])(
+    'rejects a base delay of %s',
+    (delay) => {
+      const error = invalidOption(() =>
+        resolveRetryPolicy({ attempts: 2, backoff: { type: 'fixed', delay } }),
+      );
+      expect(error.message).toBe(
+        `Invalid retry.backoff.delay ${delay}: expected a duration in ms (a number from 0 to 4,503,599,627,370,496, about 142,000 years).`,
+      );
+    },
+  );
 
   it('rejects a negative maxDelay, quoting it', () => {
     const error = invalidOption(() =>

@@ -1,5 +1,25 @@
 import { InvalidOptionError } from '@conveyor/core';
+import { assertKnownKeys, type KnownKeys } from '@conveyor/core/transport';
 import { type ConnectionOptions, masked } from './connections.js';
+import type { RedisTransportOptions } from './redis-transport.js';
+
+/**
+ * The keys `redisTransport` takes; `redis` holds ioredis' own options, passed through
+ * unchecked. `satisfies` keeps the list equal to the interface.
+ */
+const TRANSPORT_OPTION_KEYS = {
+  url: true,
+  redis: true,
+  client: true,
+  prefix: true,
+  defaultResultTtlMs: true,
+  defaultDedupeWindowMs: true,
+  maxFinishedPerQueue: true,
+  maxPayloadBytes: true,
+  logger: true,
+  checkMaxmemoryPolicy: true,
+  packWaitingJobs: true,
+} as const satisfies KnownKeys<RedisTransportOptions>;
 
 /** The options `checkTransportOptions` reads (`RedisTransportOptions`' plain values). */
 interface CheckedOptions extends ConnectionOptions {
@@ -13,9 +33,11 @@ interface CheckedOptions extends ConnectionOptions {
  * Refuses, before any connection opens, the options that would work against the user
  * silently: a result TTL of 0 or less (every result lost at once), a retention count that is
  * not a whole number, a prefix that is empty or holds a brace (braces move each key's Cluster
- * hash tag), a URL that is not `redis://` or `rediss://`, and a URL beside a client.
+ * hash tag), a URL that is not `redis://` or `rediss://`, a URL beside a client, and a key
+ * that is no option (`urll` would connect to the default).
  */
 export function checkTransportOptions(options: CheckedOptions): void {
+  assertKnownKeys(options, TRANSPORT_OPTION_KEYS, 'redisTransport option');
   const { prefix } = options;
   if (prefix !== undefined && (typeof prefix !== 'string' || !/^[^{}]+$/.test(prefix))) {
     throw new InvalidOptionError(

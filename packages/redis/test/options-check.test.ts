@@ -45,6 +45,34 @@ describe('redisTransport options', () => {
     );
   });
 
+  // A misspelt key was ignored: `urll` connected to 127.0.0.1:6379, `prefx` wrote under
+  // `conveyor`.
+  it.each([
+    [
+      { urll: 'redis://127.0.0.1:6380' },
+      /^Invalid redisTransport option "urll": expected one of url, redis, client, prefix, .*packWaitingJobs \(did you mean "url"\?\)\.$/,
+    ],
+    [{ prefx: 'shop' }, /^Invalid redisTransport option "prefx": .*\(did you mean "prefix"\?\)/],
+    [{ PackWaitingJobs: false }, /\(did you mean "packWaitingJobs"\?\)/],
+  ])(
+    'refuses the misspelt key of %j with INVALID_OPTION, naming the one meant',
+    (options, message) => {
+      expect(make(options)).toThrow(
+        expect.objectContaining({
+          code: 'INVALID_OPTION',
+          message: expect.stringMatching(message),
+        }),
+      );
+    },
+  );
+
+  it('takes an unknown key set to undefined, as if left out, but not with a value', async () => {
+    const transport = make({ prefx: undefined })();
+    expect(transport.name).toBe('redis');
+    await transport.close();
+    expect(make({ prefx: 'shop' })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION' }));
+  });
+
   it('masks the password of a refused URL', () => {
     expect(make({ url: 'http://user:s3cret@host:6379' })).toThrow(
       expect.objectContaining({ message: expect.stringContaining('"http://user:****@host:6379"') }),

@@ -1,5 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { assertKnownKeys } from '@conveyor/core/transport';
+import { METRICS_OPTION_KEYS } from './option-keys.js';
 import type { MetricsServerOptions } from './options.js';
 
 /** What the endpoint reads from a worker. */
@@ -26,6 +28,7 @@ export async function serveMetrics(
   source: MetricsSource,
   options: MetricsServerOptions,
 ): Promise<MetricsServer> {
+  assertKnownKeys(options, METRICS_OPTION_KEYS, 'serveMetrics option');
   const host = options.host ?? '0.0.0.0';
   const server = createServer((request, response) => {
     handle(source, request, response).catch((error: unknown) => {

@@ -14,9 +14,14 @@ import {
   type TaskRegistry,
   type Transport,
 } from '@conveyor/core';
-import { DEFAULT_MAX_PAYLOAD_BYTES, DEFAULT_MAX_RESULT_BYTES } from '@conveyor/core/transport';
+import {
+  assertKnownKeys,
+  DEFAULT_MAX_PAYLOAD_BYTES,
+  DEFAULT_MAX_RESULT_BYTES,
+} from '@conveyor/core/transport';
 import { createWorkerLogger } from './logger.js';
 import { DEFAULT_METRICS_FLUSH_MS } from './minute-metrics.js';
+import { METRICS_OPTION_KEYS, SANDBOX_OPTION_KEYS, WORKER_OPTION_KEYS } from './option-keys.js';
 import { byteLimit, checkHooks, duration, integer } from './option-values.js';
 import { resolvePartitions } from './partitions.js';
 import { resolveSchedules } from './schedule-options.js';
@@ -207,6 +212,7 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
       'an object: createWorker({ transport, tasks })',
     );
   }
+  assertKnownKeys(options, WORKER_OPTION_KEYS, 'createWorker option');
   const { transport } = options;
   if (
     typeof transport !== 'object' ||
@@ -272,7 +278,10 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
     0,
   );
   const metrics = options.metrics;
-  if (metrics !== undefined) integer(metrics.port, 'metrics.port', 0, 65_535);
+  if (metrics !== undefined) {
+    assertKnownKeys(metrics, METRICS_OPTION_KEYS, 'metrics option');
+    integer(metrics.port, 'metrics.port', 0, 65_535);
+  }
   const sandbox = resolveSandbox(options.sandbox, registry);
   const schedules = resolveSchedules(options.schedules, transport, partitions);
   const metricsFlushMs = options.metricsFlushMs ?? DEFAULT_METRICS_FLUSH_MS;
@@ -348,6 +357,7 @@ function resolveSandbox(
   if (typeof options !== 'object' || options === null) {
     throw new InvalidOptionError('sandbox', options, '{ module, tasks?, execArgv? }');
   }
+  assertKnownKeys(options, SANDBOX_OPTION_KEYS, 'sandbox option');
   const { module, tasks = 'marked', execArgv = process.execArgv } = options;
   if (!(module instanceof URL) && (typeof module !== 'string' || module.length === 0)) {
     throw new InvalidOptionError('sandbox.module', module, 'a module path or file: URL');

@@ -1,7 +1,13 @@
 import { createClient, defineTask, memoryTransport } from '@conveyor/core';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { createWorker, type WorkerOptions, WorkerStoppedError } from '../src/index.js';
+import {
+  createWorker,
+  type MetricsServer,
+  serveMetrics,
+  type WorkerOptions,
+  WorkerStoppedError,
+} from '../src/index.js';
 import { captureLogger, QUEUE, useWorkerHarness } from './helpers.js';
 
 const workers = useWorkerHarness();
@@ -40,6 +46,66 @@ describe('options', () => {
         message: expect.stringMatching(/^Invalid options undefined/),
       }),
     );
+  });
+
+  // Each of these was ignored: the worker ran with the default, or with no metrics host or
+  // sandbox task choice, and said nothing.
+  it.each([
+    [
+      { concurency: 5 },
+      /^Invalid createWorker option "concurency": expected one of transport, tasks, queues, .*maxWorkflowChildren \(did you mean "concurrency"\?\)\.$/,
+    ],
+    [{ leaseMS: 5_000 }, /^Invalid createWorker option "leaseMS": .*\(did you mean "leaseMs"\?\)/],
+    [
+      { sandbox: { module: 'tasks.js', task: 'all' } },
+      /^Invalid sandbox option "task": expected one of module, tasks, execArgv \(did you mean "tasks"\?\)\.$/,
+    ],
+    [
+      { metrics: { port: 0, hots: '127.0.0.1' } },
+      /^Invalid metrics option "hots": expected one of port, host \(did you mean "host"\?\)\.$/,
+    ],
+  ])(
+    'refuses the misspelt key of %j with INVALID_OPTION, naming the one meant',
+    (options, message) => {
+      expect(() => createWorker({ ...base(), ...options } as WorkerOptions)).toThrow(
+        expect.objectContaining({
+          code: 'INVALID_OPTION',
+          message: expect.stringMatching(message),
+        }),
+      );
+    },
+  );
+
+  it('takes an unknown key set to undefined, as if left out, but not with a value', async () => {
+    const worker = createWorker({
+      ...base(),
+      concurency: undefined,
+      sandbox: { module: 'tasks.js', task: undefined },
+      metrics: { port: 0, hots: undefined },
+    } as WorkerOptions);
+    expect(worker.stats().concurrency).toBe(10);
+    await worker.stop();
+    expect(() => createWorker({ ...base(), concurency: 5 } as WorkerOptions)).toThrow(
+      expect.objectContaining({ code: 'INVALID_OPTION' }),
+    );
+  });
+
+  it('serveMetrics refuses a misspelt option before it listens', async () => {
+    const source = {
+      stats: () => ({ id: 'w1', state: 'running', running: 0, inFlight: 0 }),
+      metrics: async () => ({ contentType: 'text/plain', body: '' }),
+    };
+    const outcome = await serveMetrics(source, { port: 0, hots: '127.0.0.1' } as never).catch(
+      (error: unknown) => error,
+    );
+    // Closed when it listened after all, so that a failure here leaves no server behind.
+    if (typeof (outcome as { close?: unknown }).close === 'function') {
+      await (outcome as MetricsServer).close();
+    }
+    expect(outcome).toMatchObject({
+      code: 'INVALID_OPTION',
+      message: expect.stringMatching(/^Invalid serveMetrics option "hots": .*"host"/),
+    });
   });
 
   it('a start() that fails late stops the loops it had begun: nothing is reserved after', async () => {

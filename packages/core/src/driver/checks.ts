@@ -2,6 +2,7 @@ import { assertQueueName } from '../envelope.js';
 import { InvalidEnvelopeError, InvalidOptionError } from '../errors.js';
 import { isJobIdOf } from '../ids.js';
 import { assertEnqueueSize } from '../payload-size.js';
+import { MAX_DURATION_MS, MAX_EPOCH_MS } from '../retry-policy.js';
 import type { EnqueueRequest } from '../transport.js';
 import { checkIndexEntries } from './admin-checks.js';
 
@@ -16,8 +17,8 @@ export const DEFAULT_DEAD_PAGE_LIMIT = 100;
 
 /**
  * Checks every request of an `enqueue` call before any is stored, in one loop: the queue
- * name [R2], the id's queue prefix [R1], priority, maxAttempts, the input fingerprint
- * [R5a], the index entries [A11] and the payload cap [R3b].
+ * name [R2], the id's queue prefix [R1], priority, maxAttempts, the delay and run time, the
+ * input fingerprint [R5a], the index entries [A11] and the payload cap [R3b].
  */
 export function checkEnqueueRequests(
   requests: readonly EnqueueRequest[],
@@ -46,6 +47,7 @@ export function checkEnqueueRequests(
     if (!Number.isFinite(maxAttempts)) {
       throw new InvalidEnvelopeError(`Job ${JSON.stringify(id)} has maxAttempts ${maxAttempts}.`);
     }
+    if (request.delayMs !== undefined || request.runAt !== undefined) checkDue(request);
     if (inputFingerprint !== undefined) assertInputFingerprint(inputFingerprint);
     if (entries !== undefined) checkIndexEntries(entries, id);
     assertEnqueueSize(request, maxPayloadBytes);
@@ -73,6 +75,20 @@ export function deadLetterPaging(options: { offset?: number; limit?: number } = 
   if (!Number.isInteger(offset)) throw new InvalidOptionError('offset', offset, 'an integer');
   if (!Number.isInteger(limit)) throw new InvalidOptionError('limit', limit, 'an integer');
   return { offset: Math.max(0, offset), limit: Math.max(0, limit) };
+}
+
+/**
+ * A request's delay and run time: numbers no later than the bounds a client takes
+ * ({@link MAX_DURATION_MS}, {@link MAX_EPOCH_MS}). Past them a broker does not keep the
+ * time (on Redis a delay of 1e20 left the job ready at once). A negative one means now.
+ */
+function checkDue({ delayMs, runAt }: EnqueueRequest): void {
+  if (delayMs !== undefined && !(typeof delayMs === 'number' && delayMs <= MAX_DURATION_MS)) {
+    throw new InvalidOptionError('delayMs', delayMs, `a number of ms up to ${MAX_DURATION_MS}`);
+  }
+  if (runAt !== undefined && !(typeof runAt === 'number' && runAt <= MAX_EPOCH_MS)) {
+    throw new InvalidOptionError('runAt', runAt, `epoch ms up to ${MAX_EPOCH_MS}`);
+  }
 }
 
 /** Checks a worker record's time to live: a positive number of ms. */

@@ -3,7 +3,7 @@
  * wrap it with {@link createTransport}, and run `runTransportConformance` from
  * `@conveyor/core/testing` on the result (docs/adding-a-transport.md). Also here: the
  * envelope and queue-name helpers, job ids and lease tokens, the size caps, and
- * `toJobError`. The types of the `Transport` interface are at the root.
+ * `toJobError`, and `assertKnownKeys` for a transport's options. The types of the `Transport` interface are at the root.
  */
 
 export { MAX_TIMER_MS } from '../clock.js';
@@ -34,6 +34,7 @@ export {
   JOB_ERROR_LIMITS,
   toJobError,
 } from '../job-error.js';
+export { assertKnownKeys, type KnownKeys, nearestName } from '../known-keys.js';
 export {
   assertPartitionBy,
   checkPartitionCounts,

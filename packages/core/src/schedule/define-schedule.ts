@@ -3,6 +3,7 @@ import { assertTask } from '../call-options.js';
 import { InvalidOptionError, ValidationError } from '../errors.js';
 import { checkJsonValue } from '../json.js';
 import { revived } from '../json-boundary.js';
+import { assertKnownKeys, type KnownKeys } from '../known-keys.js';
 import { type ValidationOutcome, validateNow } from '../schema.js';
 import type { AnyTaskContract, TaskInput } from '../task.js';
 import { isScheduleId, SCHEDULE_ID_RULE, type ScheduleOverlap } from '../transport-schedules.js';
@@ -72,6 +73,20 @@ export type AnySchedule = ScheduleDefinition<any>;
 
 const MAX_CATCH_UP = 1_000;
 
+/** A config's keys; `kind` too, for a config spread from a definition. */
+const SCHEDULE_KEYS = {
+  kind: true,
+  id: true,
+  task: true,
+  input: true,
+  every: true,
+  cron: true,
+  tz: true,
+  misfire: true,
+  overlap: true,
+  enabled: true,
+} as const satisfies KnownKeys<ScheduleDefinition>;
+
 /**
  * Declares a periodic schedule: a task's job, with a fixed input, at every slot of an
  * interval or a cron pattern. Workers that are given it fire each slot exactly once
@@ -100,6 +115,7 @@ export function defineSchedule<T extends AnyTaskContract>(
   }
   const { id } = config;
   if (!isScheduleId(id)) throw new InvalidOptionError('schedule id', id, SCHEDULE_ID_RULE);
+  assertKnownKeys(config, SCHEDULE_KEYS, `schedule ${JSON.stringify(id)} option`);
   const label = `of schedule ${JSON.stringify(id)}`;
   const task = config.task;
   assertTask(task, `task ${label}`);

@@ -1,6 +1,7 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { InvalidOptionError } from '../errors.js';
 import type { JsonCheck } from '../json-types.js';
+import { assertKnownKeys, type KnownKeys } from '../known-keys.js';
 import { type InferSchemaInput, type InferSchemaOutput, isSchema } from '../schema.js';
 import { isTaskName, TASK_NAME_RULE } from '../task.js';
 import { draftOf, emptyFlow } from './flow.js';
@@ -57,6 +58,12 @@ export interface WorkflowConfig<TName extends string, TInput extends StandardSch
   ) => TFlow;
 }
 
+const WORKFLOW_KEYS = {
+  name: true,
+  input: true,
+  steps: true,
+} as const satisfies KnownKeys<WorkflowConfig<string, StandardSchemaV1, unknown>>;
+
 /**
  * Defines a workflow: tasks run as one unit, in stages. Each stage receives what the stage
  * before it produced (the first, the workflow's input), in the form a result reader gets
@@ -103,6 +110,7 @@ export function defineWorkflow<
   if (!isTaskName(name)) {
     throw new InvalidOptionError('workflow name', name, TASK_NAME_RULE);
   }
+  assertKnownKeys(config, WORKFLOW_KEYS, `workflow ${JSON.stringify(name)} option`);
   const label = `of workflow ${JSON.stringify(name)}`;
   if (!isSchema(input)) {
     throw new InvalidOptionError(

@@ -1,0 +1,67 @@
+import { InvalidOptionError } from './errors.js';
+
+/**
+ * The keys an options object may have, as a record: declared with
+ * `satisfies KnownKeys<Options>`, the compiler keeps the list equal to the type's keys.
+ */
+export type KnownKeys<T> = { readonly [K in Exclude<keyof T, symbol>]-?: true };
+
+/** Levenshtein distance, for suggestions after a mistyped name. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution);
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
+}
+
+/**
+ * The candidate nearest to `name`: the same name in another case, else the closest within
+ * two edits (three for a name of 7 characters or more: `retries` for `retry`); undefined
+ * when none is.
+ */
+export function nearestName(name: string, candidates: readonly string[]): string | undefined {
+  const lower = name.toLowerCase();
+  const sameLetters = candidates.find((candidate) => candidate.toLowerCase() === lower);
+  if (sameLetters !== undefined) return sameLetters;
+  const most = name.length >= 7 ? 3 : 2;
+  let best: { candidate: string; distance: number } | undefined;
+  for (const candidate of candidates) {
+    const distance = editDistance(name, candidate);
+    if (distance <= most && (!best || distance < best.distance)) best = { candidate, distance };
+  }
+  return best?.candidate;
+}
+
+/**
+ * Throws {@link InvalidOptionError} for the first own key of `value` that `known` lacks,
+ * naming the known ones and the nearest of them. A misspelt option (`dealy: 5_000`) was
+ * ignored without a word, and the job ran at once; the compiler catches it only in an
+ * object literal, not in options built elsewhere or passed from JavaScript.
+ *
+ * `what` names the options in the message: `enqueue option` reads
+ * `Invalid enqueue option "dealy": expected one of delay, eta, … (did you mean "delay"?).`
+ */
+export function assertKnownKeys(
+  value: object,
+  known: Readonly<Record<string, true>>,
+  what: string,
+): void {
+  for (const key in value) {
+    if (!Object.hasOwn(value, key) || Object.hasOwn(known, key)) continue;
+    // A key set to undefined sets nothing, as an option left out does.
+    if ((value as Record<string, unknown>)[key] === undefined) continue;
+    const names = Object.keys(known);
+    const near = nearestName(key, names);
+    throw new InvalidOptionError(
+      what,
+      key,
+      `one of ${names.join(', ')}${near === undefined ? '' : ` (did you mean ${JSON.stringify(near)}?)`}`,
+    );
+  }
+}

@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { createClient } from '../src/client.js';
+import { memoryTransport } from '../src/memory/memory-transport.js';
+import { MAX_DURATION_MS, MAX_EPOCH_MS } from '../src/retry-policy.js';
+import { defineTask } from '../src/task.js';
+import { placeOrder } from './workflow/fixtures.js';
+
+/**
+ * Durations and times had no upper bound: any finite number was taken. On Redis
+ * `delay: 1e20` ran the job at once and `resultTtl: 1e20` dropped the result as it was
+ * stored; a time past what a `Date` holds made every `toISOString()` of it throw.
+ */
+
+const input = z.object({});
+const task = defineTask({ name: 't.bounds', input, run: () => 'ok' });
+
+function setup() {
+  const transport = memoryTransport();
+  return { transport, client: createClient({ transport }) };
+}
+
+describe('option bounds', () => {
+  it('refuse a delay, eta or expiresAt past the bound at enqueue, storing nothing', async () => {
+    const { transport, client } = setup();
+    await expect(client.enqueue(task, {}, { delay: 1e20 })).rejects.toThrow(
+      'Invalid delay 100000000000000000000: expected a duration in ms (a number from 0 to 4,503,599,627,370,496, about 142,000 years).',
+    );
+    await expect(client.enqueue(task, {}, { eta: 1e16 })).rejects.toThrow(
+      'Invalid eta 10000000000000000: expected a Date or epoch milliseconds, no later than 8,640,000,000,000,000 (the latest time a Date holds).',
+    );
+    await expect(client.enqueueMany(task, [{}], { expiresAt: 1e300 })).rejects.toMatchObject({
+      code: 'INVALID_OPTION',
+    });
+    const [counts] = await transport.admin.queueCounts(['default']);
+    expect((counts?.waiting ?? 0) + (counts?.delayed ?? 0)).toBe(0);
+  });
+
+  it('take the bounds themselves', async () => {
+    const { client } = setup();
+    const delayed = await client.enqueue(task, {}, { delay: MAX_DURATION_MS });
+    expect(await delayed.status()).toBe('delayed');
+    const late = await client.enqueue(task, {}, { eta: MAX_EPOCH_MS });
+    expect((await client.getJob(late.id))?.dueAt).toBe(MAX_EPOCH_MS);
+    expect(() =>
+      defineTask({ name: 't.long', input, resultTtl: MAX_DURATION_MS, run: () => 1 }),
+    ).not.toThrow();
+  });
+
+  it('refuse a resultTtl, a dedupe window or a workflow timeout past the bound', async () => {
+    expect(() => defineTask({ name: 't.ttl', input, resultTtl: 1e20, run: () => 1 })).toThrow(
+      'Invalid resultTtl of task "t.ttl" 100000000000000000000',
+    );
+    expect(() => createClient({ transport: memoryTransport(), dedupeWindowMs: 2 ** 53 })).toThrow(
+      'Invalid dedupeWindowMs',
+    );
+    const { client } = setup();
+    await expect(
+      client.workflows.start(placeOrder, { orderId: 'o', items: [] }, { timeoutMs: 1e20 }),
+    ).rejects.toThrow('Invalid timeoutMs');
+    await expect(
+      client.workflows.start(placeOrder, { orderId: 'o', items: [] }, { deadline: 1e16 }),
+    ).rejects.toThrow('Invalid deadline');
+  });
+});

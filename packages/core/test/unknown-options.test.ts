@@ -1,0 +1,132 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { createClient } from '../src/client.js';
+import { assertKnownKeys, nearestName } from '../src/known-keys.js';
+import { memoryTransport } from '../src/memory/memory-transport.js';
+import { defineSchedule } from '../src/schedule/define-schedule.js';
+import { defineTask, taskContract } from '../src/task.js';
+import { defineWorkflow } from '../src/workflow/define-workflow.js';
+import { placeOrder } from './workflow/fixtures.js';
+
+/**
+ * A misspelt option key was ignored without a word: `{ dealy: 5_000 }` ran the job at once,
+ * `retry: { attempts: 5, backof: … }` retried on the default schedule. The compiler catches
+ * such a key only in an object literal; options built elsewhere, or passed from
+ * JavaScript, reached the functions unchecked.
+ */
+
+const input = z.object({ email: z.string() });
+const task = defineTask({ name: 'shop.send', input, run: () => 'sent' });
+/** Options as JavaScript (or a cast, or a spread) passes them: past the compiler. */
+const untyped = <T = never>(value: unknown): T => value as T;
+
+function setup() {
+  const transport = memoryTransport();
+  return { transport, client: createClient({ transport }) };
+}
+
+describe('unknown option keys', () => {
+  it('are refused by enqueue, naming the key and the nearest known one, and nothing is stored', async () => {
+    const { transport, client } = setup();
+    const options = untyped<{ delay: number }>({ dealy: 5_000 });
+    const error = await client.enqueue(task, { email: 'a@example.com' }, options).then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
+    expect(error).toMatchObject({ code: 'INVALID_OPTION' });
+    expect((error as Error).message).toBe(
+      'Invalid enqueue option "dealy": expected one of delay, eta, priority, queue, attempts, idempotencyKey, expiresAt (did you mean "delay"?).',
+    );
+    await expect(client.enqueueMany(task, [{ email: 'b@example.com' }], options)).rejects.toThrow(
+      /enqueue option "dealy"/,
+    );
+    const [counts] = await transport.admin.queueCounts(['default']);
+    expect(counts?.waiting ?? 0).toBe(0);
+  });
+
+  it('set to undefined are accepted, as a key left out is', async () => {
+    const { client } = setup();
+    const options = untyped<{ delay: number }>({ delay: 10, notAnOption: undefined });
+    const job = await client.enqueue(task, { email: 'a@example.com' }, options);
+    expect(await job.status()).toBe('delayed');
+  });
+
+  it('are refused by createClient and by a workflow start', async () => {
+    expect(() =>
+      createClient(untyped({ transport: memoryTransport(), idempotence: 'strict' })),
+    ).toThrow('Invalid createClient option "idempotence"');
+    const { client } = setup();
+    await expect(
+      client.workflows.start(
+        placeOrder,
+        { orderId: 'o-1', items: [{ sku: 'a', quantity: 1 }] },
+        untyped({ timeout: 1_000 }),
+      ),
+    ).rejects.toThrow(
+      'Invalid workflow start option "timeout": expected one of idempotencyKey, timeoutMs, deadline (did you mean "timeoutMs"?).',
+    );
+    await expect(
+      client.workflows.start(placeOrder, { orderId: 'o-1', items: [] }, untyped(null)),
+    ).rejects.toMatchObject({ code: 'INVALID_OPTION' });
+  });
+
+  it('are refused by defineTask and taskContract, and in retry, backoff, rateLimit and timeout', () => {
+    const define = (extra: Record<string, unknown>) => () =>
+      defineTask(untyped({ name: 'shop.send', input, run: () => 'sent', ...extra }));
+    expect(define({ retries: { attempts: 5 } })).toThrow(
+      /^Invalid task "shop\.send" option "retries": expected one of name, input, .* \(did you mean "retry"\?\)\.$/,
+    );
+    expect(define({ retry: { attempts: 5, backof: { type: 'fixed', delay: 10 } } })).toThrow(
+      'Invalid retry option "backof": expected one of attempts, backoff (did you mean "backoff"?).',
+    );
+    expect(define({ retry: { attempts: 5, backoff: { type: 'fixed', dealy: 10 } } })).toThrow(
+      'Invalid retry.backoff option "dealy"',
+    );
+    expect(define({ rateLimit: { limit: 5, pre: 1_000 } })).toThrow(
+      'Invalid task "shop.send" rateLimit option "pre": expected one of limit, per (did you mean "per"?).',
+    );
+    expect(define({ timeout: { soft: 5, hrad: 10 } })).toThrow(
+      'Invalid task "shop.send" timeout option "hrad"',
+    );
+    // The case of a key alone is suggested too.
+    expect(define({ ResultTTL: 1_000 })).toThrow('(did you mean "resultTtl"?)');
+    expect(() =>
+      taskContract(untyped({ name: 'shop.send', input, queue: 'mail', rateLimit: 5 })),
+    ).toThrow('Invalid task "shop.send" option "rateLimit"');
+    // A task spread into a new one keeps its keys.
+    const spread = defineTask(untyped({ ...task, name: 'shop.send2' }));
+    expect(spread.name).toBe('shop.send2');
+  });
+
+  it('are refused by defineSchedule and defineWorkflow', () => {
+    expect(() =>
+      defineSchedule(
+        untyped({ id: 'r.daily', task, cron: '0 7 * * *', timezone: 'UTC', input: { email: 'a' } }),
+      ),
+    ).toThrow('Invalid schedule "r.daily" option "timezone"');
+    expect(() =>
+      defineWorkflow(
+        untyped({
+          name: 'shop.wf',
+          input,
+          steps: (flow: { step(t: unknown): unknown }) => flow.step(task),
+          timeoutMs: 5,
+        }),
+      ),
+    ).toThrow('Invalid workflow "shop.wf" option "timeoutMs": expected one of name, input, steps.');
+  });
+});
+
+describe('nearestName', () => {
+  it('prefers the same letters in another case, then the fewest edits within two', () => {
+    expect(nearestName('ResultTTL', ['resultTtl', 'retry'])).toBe('resultTtl');
+    expect(nearestName('concurency', ['concurrency', 'queues'])).toBe('concurrency');
+    expect(nearestName('retries', ['retry', 'resultTtl'])).toBe('retry');
+    expect(nearestName('prefix', ['delay', 'eta'])).toBeUndefined();
+  });
+
+  it('reads only own keys: an inherited one is not an option', () => {
+    const options = Object.create({ inherited: 1 }) as object;
+    expect(() => assertKnownKeys(options, { delay: true }, 'test option')).not.toThrow();
+  });
+});
