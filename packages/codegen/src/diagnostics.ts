@@ -1,6 +1,7 @@
 /** Every stable diagnostic code codegen reports about task files (tasks, schedules, workflows). */
 export type DiagnosticCode =
   | 'TASK_FILE_SYNTAX'
+  | 'TASK_FILE_NOT_TYPESCRIPT'
   | 'DUPLICATE_TASK_NAME'
   | 'DUPLICATE_EXPORT_NAME'
   | 'TASK_NAME_NOT_LITERAL'

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { type Diagnostic, formatDiagnostic, generate } from '../src/index.js';
-import { makeTree, taskFile } from './tree.js';
+import { CONFIG, makeTree, taskFile } from './tree.js';
 
 const header = "import { defineTask } from '@conveyor/core';\nimport { z } from 'zod';\n";
 
@@ -51,6 +51,29 @@ describe('diagnostics', () => {
     expect(syntax.find((d) => d.file === 'src/tasks/a.ts')).toMatchObject({ line: 6 });
     expect(syntax[0]?.message).toMatch(/^the file does not parse: /);
     expect(formatDiagnostic(syntax[0] as Diagnostic)).toContain('error TASK_FILE_SYNTAX');
+  });
+
+  it('TASK_FILE_NOT_TYPESCRIPT for a .js file the tasks glob matches, beside the .ts ones', async () => {
+    // The type checker crashed on a JavaScript task file ("reading 'escapedName'").
+    const found = await diagnose({
+      'conveyor.config.ts': CONFIG.replace("'src/tasks/*.ts'", "'src/tasks/*'"),
+      'src/tasks/a.ts': taskFile('first', 'shop.first'),
+      'src/tasks/b.js': `${header}export const second = defineTask({
+  name: 'shop.second',
+  input: z.object({ n: z.number() }),
+  run: ({ n }) => n,
+});
+`,
+    });
+    expect(found).toEqual([
+      expect.objectContaining({
+        code: 'TASK_FILE_NOT_TYPESCRIPT',
+        file: 'src/tasks/b.js',
+        line: 1,
+      }),
+    ]);
+    expect(found[0]?.message).toContain('src/tasks/b.js is not TypeScript');
+    expect(found[0]?.fix).toMatch(/rename it to \.ts/);
   });
 
   it('DUPLICATE_EXPORT_NAME when two files export the same stub name', async () => {

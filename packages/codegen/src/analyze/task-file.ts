@@ -1,6 +1,7 @@
 import { ts } from 'ts-morph';
 import type { Diagnostic } from '../diagnostics.js';
 import { type CopiedSchema, copySchema, declaredReturnType, type Report } from './copy.js';
+import { isTypeScriptFile, notTypeScript } from './not-typescript.js';
 import { queueFields } from './queue-option.js';
 import { coreReferences, findSchedules, type ScheduleEntry } from './schedule-file.js';
 import { resolveRelative } from './schema-closure.js';
@@ -97,6 +98,7 @@ export function analyzeTaskFile(
   file: string,
   relative: string,
 ): TaskFileAnalysis {
+  if (!isTypeScriptFile(file)) return notTypeScript(relative);
   const bindings = topLevelBindings(source);
   const defineTaskNames = coreReferences(bindings, 'defineTask');
   const exported = exportedNames(source);
