@@ -26,7 +26,8 @@ const MAX_IN_FLIGHT = 2;
  * got every job it asked for): then a second call may go out for the capacity the
  * first does not cover, so that the next batch is on its way while this one runs and
  * the worker does not wait a round trip between batches. Jobs asked for in flight count
- * against the free capacity, so at most `concurrency + prefetch` are ever held.
+ * against the free capacity, so at most `concurrency + prefetch` are ever running or
+ * buffered (and ended jobs awaiting their settle answers are bounded too: Slots).
  */
 export function startFetching(options: {
   transport: Transport;

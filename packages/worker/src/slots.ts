@@ -23,7 +23,10 @@ export interface Slots {
   /**
    * How many more jobs the fetcher may reserve. Jobs held at task limits take no running
    * slot, and up to `maxWaitingForLimits` of them do not count against fetching either:
-   * jobs of other tasks keep coming.
+   * jobs of other tasks keep coming. Jobs that ended and wait for their settlement's answer
+   * hold a lease too: up to twice `concurrency + prefetch` of them do not count (a settle
+   * call out and the next one filling while the next batch is reserved: at concurrency 50
+   * no more than that were ever waiting, in the bench), the rest do.
    */
   freeCapacity(): number;
   /** A slot would idle: nothing is buffered and not every slot runs. */
@@ -35,6 +38,8 @@ export function createSlots(options: {
   prefetch: number;
   maxWaitingForLimits: number;
   waitingForLimits: () => number;
+  /** Every job the worker holds a lease on: buffered, running, at limits, or ending. */
+  held: () => number;
   canStart: () => boolean;
   run: (job: HeldJob) => void;
 }): Slots {
@@ -75,8 +80,13 @@ export function createSlots(options: {
       pump();
     },
     freeCapacity() {
-      const overLimits = Math.max(0, options.waitingForLimits() - maxWaitingForLimits);
-      return concurrency + prefetch - running - queue.length - overLimits;
+      const waitingForLimits = options.waitingForLimits();
+      const overLimits = Math.max(0, waitingForLimits - maxWaitingForLimits);
+      // Without this, a worker whose jobs ended faster than their settle calls were answered
+      // (jobs failing at once, say) reserved on: 19,652 leases at concurrency 500.
+      const ending = options.held() - running - queue.length - waitingForLimits;
+      const overEnding = Math.max(0, ending - 2 * (concurrency + prefetch));
+      return concurrency + prefetch - running - queue.length - overLimits - overEnding;
     },
     starving: () => running < concurrency && queue.length === 0,
   };

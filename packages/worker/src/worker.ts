@@ -55,6 +55,7 @@ export function createWorker(options: WorkerOptions): Worker {
     prefetch: config.prefetch,
     maxWaitingForLimits: config.maxWaitingForLimits,
     waitingForLimits: () => gates.waitingCount,
+    held: () => held.size,
     canStart: () => state === 'running',
     run: (job) => held.start(job),
   });

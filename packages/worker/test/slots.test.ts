@@ -6,13 +6,14 @@ import { createSlots } from '../src/slots.js';
 // The run slots and prefetch buffer on their own: start order, slot accounting, and what
 // the fetcher is told it may reserve.
 
-function setup(options: { canStart?: () => boolean; waiting?: number } = {}) {
+function setup(options: { canStart?: () => boolean; waiting?: number; ending?: number } = {}) {
   const started: HeldJob[] = [];
   const slots = createSlots({
     concurrency: 2,
     prefetch: 3,
     maxWaitingForLimits: 1,
     waitingForLimits: () => options.waiting ?? 0,
+    held: () => slots.running + slots.buffered + (options.waiting ?? 0) + (options.ending ?? 0),
     canStart: options.canStart ?? (() => true),
     run: (job) => started.push(job),
   });
@@ -62,5 +63,19 @@ describe('slots', () => {
     slots.pump();
     // 2 + 3 capacity, minus 2 running, 1 buffered, and 3 waiting at limits of which 1 is free.
     expect(slots.freeCapacity()).toBe(5 - 2 - 1 - 2);
+  });
+
+  it('lets two windows of ended jobs await their settle answers, and counts the rest', () => {
+    // concurrency + prefetch = 5: up to 10 ended jobs awaiting answers cost no capacity.
+    const atWindow = setup({ ending: 10 });
+    atWindow.slots.add(job(1));
+    atWindow.slots.pump();
+    expect(atWindow.slots.freeCapacity()).toBe(5 - 1);
+    // Settles answered slower than jobs end: 13 ended, 3 past the allowance, count.
+    const behind = setup({ ending: 13 });
+    behind.slots.add(job(1));
+    behind.slots.pump();
+    expect(behind.slots.freeCapacity()).toBe(5 - 1 - 3);
+    expect(setup({ ending: 30 }).slots.freeCapacity()).toBeLessThanOrEqual(0);
   });
 });
