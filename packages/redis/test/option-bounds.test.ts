@@ -88,4 +88,24 @@ describe('the longest durations and the latest times, on Redis', () => {
     });
     expect(await transport.getJob(envelope.id)).toBeNull();
   });
+
+  it('refuse a lease past the bound: it overflowed, and a second consumer took the job', async () => {
+    const transport = open();
+    const queue = uniqueQueue('bounds-lease');
+    const envelope = makeEnvelope(queue);
+    await transport.enqueue([{ envelope }]);
+    const reserve = (leaseMs: number) =>
+      transport.reserve({ queues: [queue], max: 1, leaseMs, consumer: 'bounds' });
+    await expect(reserve(1e20)).rejects.toMatchObject({
+      code: 'INVALID_OPTION',
+      message: expect.stringContaining('Invalid leaseMs 100000000000000000000'),
+    });
+    const [held] = await reserve(MAX_DURATION_MS);
+    expect(held?.envelope.id).toBe(envelope.id);
+    // Held for the longest lease: no other consumer gets it.
+    expect(await reserve(1_000)).toEqual([]);
+    await expect(
+      transport.renew([{ id: envelope.id, token: held?.token ?? '' }], 1e20),
+    ).rejects.toMatchObject({ code: 'INVALID_OPTION' });
+  });
 });

@@ -1,5 +1,5 @@
 import { InvalidOptionError } from '@conveyor/core';
-import { assertByteLimit } from '@conveyor/core/transport';
+import { assertByteLimit, MAX_DURATION_MS } from '@conveyor/core/transport';
 
 /** The plain values of the worker's options, checked one at a time (see options.ts). */
 
@@ -21,8 +21,14 @@ export function byteLimit(value: unknown, option: string): number {
 }
 
 export function duration(value: unknown, option: string, min: number): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
-    throw new InvalidOptionError(option, value, `a finite number of ms, ${min} or more`);
+  // Past MAX_DURATION_MS a broker's expiry overflows: a lease of 1e20 ms had expired on
+  // Redis as it was written, and another worker took the job.
+  if (typeof value !== 'number' || !(value >= min && value <= MAX_DURATION_MS)) {
+    throw new InvalidOptionError(
+      option,
+      value,
+      `a number of ms from ${min} to ${MAX_DURATION_MS.toLocaleString('en-US')}`,
+    );
   }
   return value;
 }

@@ -35,6 +35,11 @@ describe('options', () => {
     [{ random: 5 }, 'Invalid random 5: expected a function'],
     [{ tasks: undefined }, 'Invalid tasks undefined: expected the tasks to run'],
     [{ tasks: [] }, 'Invalid tasks []: expected the tasks to run'],
+    // A lease past 2^52 ms overflowed on Redis: expired as written, and another worker took it.
+    [
+      { leaseMs: 1e20 },
+      'Invalid leaseMs 100000000000000000000: expected a number of ms from 1 to 4,503,599,627,370,496',
+    ],
   ])('rejects %j', (options, message) => {
     expect(() => createWorker({ ...base(), ...options } as WorkerOptions)).toThrow(message);
   });

@@ -91,6 +91,17 @@ function checkDue({ delayMs, runAt }: EnqueueRequest): void {
   }
 }
 
+/**
+ * A reserve's or renew's lease length: a number no longer than {@link MAX_DURATION_MS}.
+ * Past it a broker's expiry overflows: on Redis a lease of 1e20 ms had expired when it was
+ * written, and a second consumer took the job while the first ran it.
+ */
+export function assertLeaseMs(leaseMs: unknown): asserts leaseMs is number {
+  if (typeof leaseMs !== 'number' || !(leaseMs <= MAX_DURATION_MS)) {
+    throw new InvalidOptionError('leaseMs', leaseMs, `a number of ms up to ${MAX_DURATION_MS}`);
+  }
+}
+
 /** Checks a worker record's time to live: a positive number of ms. */
 export function assertTtl(ttlMs: unknown): asserts ttlMs is number {
   if (typeof ttlMs !== 'number' || !Number.isFinite(ttlMs) || ttlMs <= 0) {

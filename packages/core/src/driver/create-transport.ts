@@ -5,7 +5,7 @@ import { assertByteLimit, DEFAULT_MAX_PAYLOAD_BYTES } from '../payload-size.js';
 import type { Transport } from '../transport.js';
 import type { TransportCapability, TransportWith } from '../transport-capabilities.js';
 import { perQueue } from './batches.js';
-import { checkEnqueueRequests } from './checks.js';
+import { assertLeaseMs, checkEnqueueRequests } from './checks.js';
 import type { CreateTransportOptions, TransportDriver } from './driver.js';
 import { gateAdmin, gateLimits, type TransportGate } from './gates.js';
 import { gateMetrics } from './metrics-gate.js';
@@ -65,6 +65,7 @@ export function createTransport<Driver extends TransportDriver, Methods extends 
       try {
         const { queues, signal } = request;
         for (const queue of queues) assertQueueName(queue);
+        assertLeaseMs(request.leaseMs);
         if (signal?.aborted || !(request.max >= 1) || queues.length === 0) {
           return Promise.resolve([]);
         }
@@ -77,6 +78,7 @@ export function createTransport<Driver extends TransportDriver, Methods extends 
     renew(renewals, leaseMs) {
       if (gate.closed) return refuse();
       try {
+        assertLeaseMs(leaseMs);
         return perQueue(renewals, maxBatch, 'lost', (items, queue) =>
           driver.renew(items, leaseMs, queue),
         );

@@ -69,6 +69,7 @@ export {
   storedQueuesOf,
   sumQueueCounts,
 } from '../queue-groups.js';
+export { MAX_DURATION_MS, MAX_EPOCH_MS } from '../retry-policy.js';
 export { FINAL_STATES } from '../transport.js';
 export { SLOT_RETRY_MAX_MS } from '../transport-limits.js';
 export { createTransport, type TransportOf } from './create-transport.js';
