@@ -7,7 +7,12 @@ import { warnIfNotJsonSafe } from './json-boundary.js';
 import type { JsonCheck, Jsonify, ResultJsonCheck } from './json-types.js';
 import { assertPartitionBy, type TaskQueueOptions, taskQueueFields } from './partition-routing.js';
 import { assertPartitions } from './partitions.js';
-import { assertDuration, type RetryOptions, resolveRetryPolicy } from './retry-policy.js';
+import {
+  assertDuration,
+  MAX_DURATION_MS,
+  type RetryOptions,
+  resolveRetryPolicy,
+} from './retry-policy.js';
 import { type InferSchemaInput, type InferSchemaOutput, isSchema } from './schema.js';
 import { assertRateLimitKeys, assertTaskKeys, assertTimeLimitKeys } from './task-keys.js';
 
@@ -308,13 +313,12 @@ function checkRunOptions(options: TaskRunOptions, task: string): void {
       !Number.isInteger(limit) ||
       limit < 1 ||
       typeof per !== 'number' ||
-      !Number.isFinite(per) ||
-      per < 1
+      !(per >= 1 && per <= MAX_DURATION_MS)
     ) {
       throw new InvalidOptionError(
         `rateLimit ${label}`,
         rateLimit,
-        '{ limit, per }: an integer 1 or more, per a number of ms 1 or more',
+        '{ limit, per }: an integer 1 or more, per a number of ms from 1 to 2^52',
       );
     }
   }

@@ -51,6 +51,9 @@ describe('option bounds', () => {
     expect(() => defineTask({ name: 't.ttl', input, resultTtl: 1e20, run: () => 1 })).toThrow(
       'Invalid resultTtl of task "t.ttl" 100000000000000000000',
     );
+    expect(() =>
+      defineTask({ name: 't.rate', input, rateLimit: { limit: 5, per: 1e20 }, run: () => 1 }),
+    ).toThrow('Invalid rateLimit of task "t.rate"');
     expect(() => createClient({ transport: memoryTransport(), dedupeWindowMs: 2 ** 53 })).toThrow(
       'Invalid dedupeWindowMs',
     );

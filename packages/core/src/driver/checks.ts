@@ -134,10 +134,10 @@ export function assertCount(value: unknown, option: string): asserts value is nu
   }
 }
 
-/** Checks a window or lease length: a finite number of ms, 1 or more. */
+/** Checks a window or lease length: a number of ms from 1 to {@link MAX_DURATION_MS}. */
 export function assertMs(value: unknown, option: string): asserts value is number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 1) {
-    throw new InvalidOptionError(option, value, 'a finite number of ms, 1 or more');
+  if (typeof value !== 'number' || !(value >= 1 && value <= MAX_DURATION_MS)) {
+    throw new InvalidOptionError(option, value, `a number of ms from 1 to ${MAX_DURATION_MS}`);
   }
 }
 
