@@ -1,5 +1,6 @@
 import { CommanderError } from 'commander';
 import { CliError, EXIT_CODES, ExitCode } from './errors.js';
+import { helpArguments } from './help-command.js';
 import type { Io } from './output.js';
 import { createProgram } from './program.js';
 import { askYesNo } from './prompt.js';
@@ -46,7 +47,7 @@ export async function runCli(
     });
   }
   try {
-    await program.parseAsync([...argv], { from: 'user' });
+    await program.parseAsync([...helpArguments(program, argv)], { from: 'user' });
     return 0;
   } catch (error) {
     return report(error, io);

@@ -102,6 +102,33 @@ describe('conveyor --help', () => {
   });
 });
 
+describe('conveyor help <command>', () => {
+  it('shows the help of a subcommand, not of its parent', async () => {
+    // Commander's help command read one level: this showed the help of `schedules`.
+    const result = await cli(['help', 'schedules', 'pause']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^Usage: conveyor schedules pause \[options\] <id>/);
+    expect((await cli(['help', 'status'])).stdout).toMatch(/^Usage: conveyor status /);
+  });
+
+  it('refuses a name that is no command with exit 2, suggesting the nearest', async () => {
+    // It showed the whole program's help and exited 0.
+    const unknown = await cli(['help', 'nosuch']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stdout).toBe('');
+    expect(unknown.stderr).toMatch(
+      /^error: unknown command "nosuch" for conveyor: expected one of worker, status, /,
+    );
+    const near = await cli(['help', 'schedules', 'paus']);
+    expect(near.code).toBe(2);
+    expect(near.stderr).toContain(
+      'unknown command "paus" for conveyor schedules: expected one of run-now, pause, resume (did you mean pause?).',
+    );
+    const none = await cli(['help', 'status', 'extra']);
+    expect(none.stderr).toContain('conveyor status has no command "extra"');
+  });
+});
+
 describe('bin/conveyor.js', () => {
   it('runs the sources inside the workspace, with no build', async () => {
     const { execFile } = await import('node:child_process');

@@ -1,0 +1,35 @@
+import { nearestName } from '@conveyor/core/transport';
+import type { Command } from 'commander';
+import { CliError } from './errors.js';
+
+/**
+ * `conveyor help <command> [<subcommand>]` as `<command> [<subcommand>] --help`. Commander's
+ * own help command reads one level only (`help schedules pause` showed the help of
+ * `schedules`), and showed the whole program's help, exit 0, for a name that is no command
+ * (`help nosuch`). Each name is looked up here; an unknown one is a usage error naming the
+ * commands there are. Any other argument list is returned as it is.
+ */
+export function helpArguments(program: Command, argv: readonly string[]): readonly string[] {
+  if (argv[0] !== 'help' || argv.length < 2) return argv;
+  const names = argv.slice(1);
+  let command = program;
+  for (const name of names) {
+    if (name.startsWith('-')) break;
+    const next = command.commands.find(
+      (sub) => sub.name() === name || sub.aliases().includes(name),
+    );
+    if (!next) {
+      const known = command.commands.map((sub) => sub.name()).filter((sub) => sub !== 'help');
+      const near = nearestName(name, known);
+      const where = command === program ? 'conveyor' : `conveyor ${command.name()}`;
+      throw new CliError(
+        'USAGE',
+        known.length === 0
+          ? `${where} has no command ${JSON.stringify(name)}: it takes no subcommand.`
+          : `unknown command ${JSON.stringify(name)} for ${where}: expected one of ${known.join(', ')}${near ? ` (did you mean ${near}?)` : ''}.`,
+      );
+    }
+    command = next;
+  }
+  return [...names.filter((name) => !name.startsWith('-')), '--help'];
+}
