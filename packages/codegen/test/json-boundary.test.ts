@@ -212,6 +212,52 @@ describe('what crosses JSON', () => {
   });
 });
 
+describe('result types from lib mapped types', () => {
+  it('are written out structurally, and the generated client compiles', async () => {
+    // Record, Partial, Pick and Object.fromEntries were written as `__type`, the checker's
+    // internal name of their anonymous types: the client did not compile (TS2304), while
+    // generate exited 0 and --check called the files fresh.
+    const mapped = await makeTree({
+      'src/tasks/mapped.ts': task(
+        'mapped',
+        `  input: z.object({}),
+  run: () => ({
+    scores: {} as Record<string, number>,
+    some: {} as Partial<{ a: number; b: string }>,
+    picked: {} as Pick<{ a: number; b: string }, 'a'>,
+    keyed: {} as Record<'x' | 'y', boolean>,
+    entries: Object.fromEntries([['a', 1]]),
+  }),`,
+      ),
+    });
+    try {
+      const outcome = await generate({ cwd: mapped.root });
+      expect(outcome.diagnostics).toEqual([]);
+      const client = await readFile(mapped.path('src/generated/client.ts'), 'utf8');
+      expect(client).not.toContain('__type');
+      expect(client).toContain('scores: { [key: string]: number }');
+      expect(client).toContain('some: { a?: number; b?: string }');
+      expect(client).toContain('picked: { a: number }');
+      expect(client).toContain('keyed: { x: boolean; y: boolean }');
+      expect(client).toContain('entries: { [key: string]: number }');
+      const { Project } = await import('ts-morph');
+      const project = new Project({
+        tsConfigFilePath: mapped.path('tsconfig.json'),
+        skipAddingFilesFromTsConfig: true,
+      });
+      project.addSourceFileAtPath(mapped.path('src/generated/client.ts'));
+      // The tree has no @types/node (checking stays cheap): only the client's own errors count.
+      const errors = project
+        .getPreEmitDiagnostics()
+        .filter((diagnostic) => diagnostic.getSourceFile()?.getFilePath().endsWith('client.ts'))
+        .map((diagnostic) => project.formatDiagnosticsWithColorAndContext([diagnostic]));
+      expect(errors).toEqual([]);
+    } finally {
+      await mapped.remove();
+    }
+  });
+});
+
 describe('re-checking', () => {
   it('a *.schema.ts module outside the task globs that changes is checked again', async () => {
     const schema = (cents: string) =>

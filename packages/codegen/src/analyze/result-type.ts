@@ -74,7 +74,10 @@ function print(type: ts.Type, checker: ts.TypeChecker, depth: number, stack: Set
     return `${target.readonly ? 'readonly ' : ''}[${elements.join(', ')}]`;
   }
   const symbol = type.getSymbol();
-  if (symbol && isFromDefaultLib(symbol)) {
+  // A named lib type (Date, Map) by its name. An anonymous one has an internal name
+  // (`__type`: the mapped type behind Record, Partial and Pick, the object type
+  // Object.fromEntries returns), which the client cannot refer to: written out below.
+  if (symbol && !symbol.getName().startsWith('__') && isFromDefaultLib(symbol)) {
     const args = checker
       .getTypeArguments(type as ts.TypeReference)
       .map((arg) => print(arg, checker, depth + 1, next));
@@ -91,9 +94,13 @@ function print(type: ts.Type, checker: ts.TypeChecker, depth: number, stack: Set
   }
   for (const property of checker.getPropertiesOfType(type)) {
     const declaration = property.valueDeclaration ?? property.declarations?.[0];
-    const propertyType = declaration
+    const atDeclaration = declaration
       ? checker.getTypeOfSymbolAtLocation(property, declaration)
       : checker.getDeclaredTypeOfSymbol(property);
+    // A mapped type's member (`Record<'x' | 'y', boolean>`) reads as `any` at its lib
+    // declaration (`[P in K]: T`); the symbol itself has the instantiated type.
+    const propertyType =
+      atDeclaration.flags & ts.TypeFlags.Any ? checker.getTypeOfSymbol(property) : atDeclaration;
     const optional = property.flags & ts.SymbolFlags.Optional ? '?' : '';
     const readonly =
       declaration && ts.getCombinedModifierFlags(declaration) & ts.ModifierFlags.Readonly
