@@ -28,10 +28,15 @@ type OptionalKeys<T> = {
   [K in keyof T]-?: undefined extends T[K] ? K : never;
 }[keyof T];
 
+// Numeric keys stay: JSON writes them as strings, and TypeScript reads `{ 200: … }` and
+// `{ "200": … }` as the same property.
 type JsonifyObject<T, D extends number> = {
-  [K in Exclude<keyof T, DroppedKeys<T> | OptionalKeys<T>> & string]: JsonifyAt<T[K], D>;
+  [K in Exclude<keyof T, DroppedKeys<T> | OptionalKeys<T>> & (string | number)]: JsonifyAt<T[K], D>;
 } & {
-  [K in Exclude<OptionalKeys<T>, DroppedKeys<T>> & string]?: JsonifyAt<Exclude<T[K], undefined>, D>;
+  [K in Exclude<OptionalKeys<T>, DroppedKeys<T>> & (string | number)]?: JsonifyAt<
+    Exclude<T[K], undefined>,
+    D
+  >;
 };
 
 /** Flattens an intersection into one object type, for readable hovers. */
@@ -97,10 +102,11 @@ type ProblemAt<T, P extends string, D extends number, Holes extends boolean> =
               ? Fix<P, 'a symbol', 'remove it'>
               : T extends AnyFunction
                 ? Fix<P, 'a function', 'remove it, or use a plain object instead of a class'>
-                : T extends ReadonlySet<unknown>
-                  ? Fix<P, 'a Set', 'use an array (z.array())'>
-                  : T extends ReadonlyMap<unknown, unknown>
-                    ? Fix<P, 'a Map', 'use an object (z.record()) or an array of [key, value]'>
+                : // A Map has every member a ReadonlySet has: asked first, or it reads as a Set.
+                  T extends ReadonlyMap<unknown, unknown>
+                  ? Fix<P, 'a Map', 'use an object (z.record()) or an array of [key, value]'>
+                  : T extends ReadonlySet<unknown>
+                    ? Fix<P, 'a Set', 'use an array (z.array())'>
                     : T extends Error | RegExp
                       ? Fix<P, 'an Error or RegExp', 'send its text as a string'>
                       : T extends readonly (infer E)[]
@@ -111,7 +117,7 @@ type ProblemAt<T, P extends string, D extends number, Holes extends boolean> =
                           : ProblemAt<Exclude<E, undefined>, `${P}[]`, Depth[D], Holes>
                         : T extends object
                           ? {
-                              [K in keyof T]-?: K extends string
+                              [K in keyof T]-?: K extends string | number
                                 ? ProblemAt<T[K], `${P}.${K}`, Depth[D], Holes>
                                 : Fix<P, 'keyed by a symbol', 'use string keys'>;
                             }[keyof T]

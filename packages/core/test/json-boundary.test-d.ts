@@ -152,4 +152,26 @@ describe('results are typed as they arrive', () => {
     }>();
     expectTypeOf<Jsonify<unknown>>().toEqualTypeOf<unknown>();
   });
+
+  it('keeps numeric keys, which JSON carries as strings', () => {
+    // They were refused as "keyed by a symbol", and Jsonify dropped them.
+    expectTypeOf<JsonProblem<{ 200: string; 404: string }>>().toBeNever();
+    expectTypeOf<JsonProblem<{ byYear: Record<number, string> }>>().toBeNever();
+    expectTypeOf<Jsonify<{ 42: number; x: 1 }>>().toEqualTypeOf<{ 42: number; x: 1 }>();
+    expectTypeOf<Jsonify<{ byYear: Record<number, string> }>>().toEqualTypeOf<{
+      byYear: Record<number, string>;
+    }>();
+    const byYear = defineTask({
+      name: 't.by-year',
+      input: z.object({ byYear: z.record(z.number(), z.string()) }),
+      run: () => ({ 200: 'ok', 404: 'missing' }),
+    });
+    expectTypeOf<TaskResult<typeof byYear>>().toEqualTypeOf<{ 200: string; 404: string }>();
+  });
+
+  it('names a Map a Map, not a Set', () => {
+    expectTypeOf<
+      JsonProblem<{ byId: Map<string, number> }, 'result'>
+    >().toEqualTypeOf<'result.byId is a Map, which JSON cannot carry: use an object (z.record()) or an array of [key, value]'>();
+  });
 });
