@@ -6,6 +6,7 @@ export { ConveyorError, type ConveyorErrorCode } from './conveyor-error.js';
 
 /** A job names a task that this worker or registry does not know. */
 export class UnknownTaskError extends ConveyorError {
+  declare readonly code: 'UNKNOWN_TASK';
   readonly task: string;
   readonly known: readonly string[];
 
@@ -22,6 +23,7 @@ export class UnknownTaskError extends ConveyorError {
 
 /** Input (or a task's result) failed its schema. `issues` are the schema library's own issues. */
 export class ValidationError extends ConveyorError {
+  declare readonly code: 'VALIDATION_FAILED';
   readonly task: string;
   readonly target: 'input' | 'output';
   readonly issues: readonly StandardSchemaV1.Issue[];
@@ -84,6 +86,7 @@ export function formatIssues(issues: readonly StandardSchemaV1.Issue[]): string 
  * (client or transport), or its stored input in the worker.
  */
 export class PayloadTooLargeError extends ConveyorError {
+  declare readonly code: 'PAYLOAD_TOO_LARGE';
   readonly bytes: number;
   readonly limit: number;
   readonly jobId: string | undefined;
@@ -109,6 +112,7 @@ export class PayloadTooLargeError extends ConveyorError {
 
 /** A task returned a result over the result cap (`maxResultBytes`); it was not stored. */
 export class ResultTooLargeError extends ConveyorError {
+  declare readonly code: 'RESULT_TOO_LARGE';
   readonly bytes: number;
   readonly limit: number;
 
@@ -124,6 +128,7 @@ export class ResultTooLargeError extends ConveyorError {
 
 /** A payload or result contains something JSON cannot carry. */
 export class NotJsonError extends ConveyorError {
+  declare readonly code: 'NOT_JSON';
   readonly path: string;
 
   constructor(path: string, shown: string, reason: string) {
@@ -134,6 +139,7 @@ export class NotJsonError extends ConveyorError {
 
 /** Data read from a broker is not a job envelope this version understands. */
 export class InvalidEnvelopeError extends ConveyorError {
+  declare readonly code: 'INVALID_ENVELOPE';
   constructor(message: string, options?: ErrorOptions) {
     super('INVALID_ENVELOPE', message, options);
   }
@@ -141,6 +147,7 @@ export class InvalidEnvelopeError extends ConveyorError {
 
 /** An option is out of range or malformed, e.g. `priority: 12`. */
 export class InvalidOptionError extends ConveyorError {
+  declare readonly code: 'INVALID_OPTION';
   constructor(option: string, value: unknown, expected: string) {
     super('INVALID_OPTION', `Invalid ${option} ${describe(value)}: expected ${expected}.`);
   }
@@ -153,6 +160,7 @@ export class InvalidOptionError extends ConveyorError {
  * if (stock < quantity) throw new NonRetryableError(`Only ${stock} left of ${sku}`);
  */
 export class NonRetryableError extends ConveyorError {
+  declare readonly code: 'NON_RETRYABLE';
   constructor(message: string, options?: ErrorOptions) {
     super('NON_RETRYABLE', message, options);
   }
@@ -160,6 +168,7 @@ export class NonRetryableError extends ConveyorError {
 
 /** Thrown by `ctx.retry()` to re-schedule the current job; the runner catches it. */
 export class RetryRequest extends ConveyorError {
+  declare readonly code: 'RETRY_REQUESTED';
   readonly countdown: number | undefined;
 
   constructor(countdown: number | undefined, reason: string | undefined, options?: ErrorOptions) {
@@ -170,6 +179,7 @@ export class RetryRequest extends ConveyorError {
 
 /** `handle.result()` on a job that ended in failure (`failed` or `dead`). */
 export class JobFailedError extends ConveyorError {
+  declare readonly code: 'JOB_FAILED';
   readonly jobId: string;
   readonly jobError: JobError | undefined;
 
@@ -183,6 +193,7 @@ export class JobFailedError extends ConveyorError {
 
 /** `handle.result()` on a job that was cancelled or expired before it ran. */
 export class JobCancelledError extends ConveyorError {
+  declare readonly code: 'JOB_CANCELLED';
   readonly jobId: string;
 
   constructor(jobId: string, state: 'cancelled' | 'expired') {
@@ -193,6 +204,7 @@ export class JobCancelledError extends ConveyorError {
 
 /** No job with that id (never existed, or its record outlived its result TTL). */
 export class JobNotFoundError extends ConveyorError {
+  declare readonly code: 'JOB_NOT_FOUND';
   readonly jobId: string;
 
   constructor(jobId: string) {
@@ -206,6 +218,7 @@ export class JobNotFoundError extends ConveyorError {
 
 /** `handle.result({ timeout })` gave up waiting; the job itself goes on. */
 export class ResultTimeoutError extends ConveyorError {
+  declare readonly code: 'RESULT_TIMEOUT';
   readonly jobId: string;
 
   constructor(jobId: string, timeoutMs: number, state: string) {
@@ -219,6 +232,7 @@ export class ResultTimeoutError extends ConveyorError {
 
 /** A job ran past its time limit. */
 export class TimeLimitError extends ConveyorError {
+  declare readonly code: 'TIME_LIMIT_EXCEEDED';
   /** `origin` `worker`: the worker's default hard limit, for a task that sets none. */
   constructor(
     task: string,
@@ -240,6 +254,7 @@ export class TimeLimitError extends ConveyorError {
  * mode, `createClient({ idempotency: 'strict' })`). Nothing was enqueued for this input.
  */
 export class IdempotencyConflictError extends ConveyorError {
+  declare readonly code: 'IDEMPOTENCY_CONFLICT';
   /** The task, or for a workflow start the workflow (also in `workflow`). */
   readonly task: string;
   readonly idempotencyKey: string;
@@ -282,6 +297,7 @@ export class IdempotencyConflictError extends ConveyorError {
 
 /** A broker operation failed. Transports subclass or wrap with `cause`. */
 export class TransportError extends ConveyorError {
+  declare readonly code: 'TRANSPORT_ERROR';
   constructor(message: string, options?: ErrorOptions) {
     super('TRANSPORT_ERROR', message, options);
   }
@@ -289,6 +305,7 @@ export class TransportError extends ConveyorError {
 
 /** The transport was closed; create a new one. */
 export class TransportClosedError extends ConveyorError {
+  declare readonly code: 'TRANSPORT_CLOSED';
   constructor(transport: string) {
     super('TRANSPORT_CLOSED', `The ${transport} transport is closed; create a new one.`);
   }
@@ -299,6 +316,7 @@ export class TransportClosedError extends ConveyorError {
  * that the transport does not have. Raised by `requireCapability`.
  */
 export class CapabilityMissingError extends ConveyorError {
+  declare readonly code: 'CAPABILITY_MISSING';
   readonly transport: string;
   readonly capability: string;
 
@@ -314,6 +332,7 @@ export class CapabilityMissingError extends ConveyorError {
 
 /** `client.schedules` (or the CLI) was given a schedule id that no stored schedule has. */
 export class ScheduleNotFoundError extends ConveyorError {
+  declare readonly code: 'SCHEDULE_NOT_FOUND';
   readonly scheduleId: string;
   readonly queue: string | undefined;
 
@@ -329,6 +348,7 @@ export class ScheduleNotFoundError extends ConveyorError {
 
 /** A schedule id stored in more than one queue was given without the queue. */
 export class AmbiguousScheduleError extends ConveyorError {
+  declare readonly code: 'SCHEDULE_AMBIGUOUS';
   readonly scheduleId: string;
   readonly queues: readonly string[];
 

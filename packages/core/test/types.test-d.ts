@@ -2,6 +2,8 @@ import { describe, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
 import type { Client } from '../src/client.js';
 import type { TaskContext } from '../src/context.js';
+import { ConveyorError, type ConveyorErrorCode } from '../src/conveyor-error.js';
+import { JobFailedError, ValidationError } from '../src/errors.js';
 import type { JobHandle } from '../src/job-handle.js';
 import { bindTask, type TaskStub } from '../src/stub.js';
 import {
@@ -12,6 +14,7 @@ import {
   type TaskResult,
   taskContract,
 } from '../src/task.js';
+import { WorkflowNotCompletedError } from '../src/workflow/errors.js';
 
 declare const client: Client;
 
@@ -218,5 +221,20 @@ describe('taskContract', () => {
   it('accepts a task definition where a contract is expected', () => {
     expectTypeOf(sendEmail).toExtend<TaskContract<'shop.sendEmail'>>();
     expectTypeOf(contract).not.toHaveProperty('run');
+  });
+});
+
+describe('error codes', () => {
+  it('narrow to the literal of each class after instanceof', () => {
+    // Each was the whole ConveyorErrorCode union: a switch on it after instanceof checked nothing.
+    const error: unknown = new Error('x');
+    if (error instanceof ValidationError) {
+      expectTypeOf(error.code).toEqualTypeOf<'VALIDATION_FAILED'>();
+    }
+    if (error instanceof JobFailedError) expectTypeOf(error.code).toEqualTypeOf<'JOB_FAILED'>();
+    if (error instanceof WorkflowNotCompletedError) {
+      expectTypeOf(error.code).toEqualTypeOf<'WORKFLOW_NOT_COMPLETED'>();
+    }
+    if (error instanceof ConveyorError) expectTypeOf(error.code).toEqualTypeOf<ConveyorErrorCode>();
   });
 });

@@ -17,6 +17,7 @@ export interface WorkflowFailure {
  * or `compensated` (a step failed and its compensation ran).
  */
 export class WorkflowNotCompletedError extends ConveyorError {
+  declare readonly code: 'WORKFLOW_NOT_COMPLETED';
   readonly workflowId: string;
   readonly status: Exclude<WorkflowStatus, 'running' | 'completed'>;
   /** The failure that ended it; absent for a cancel. */
@@ -54,6 +55,7 @@ export class WorkflowNotCompletedError extends ConveyorError {
 
 /** No workflow with that id (never started, or its record expired after it ended). */
 export class WorkflowNotFoundError extends ConveyorError {
+  declare readonly code: 'WORKFLOW_NOT_FOUND';
   readonly workflowId: string;
 
   constructor(workflowId: string) {
@@ -67,6 +69,7 @@ export class WorkflowNotFoundError extends ConveyorError {
 
 /** `handle.result({ timeoutMs })` gave up waiting (code `RESULT_TIMEOUT`); the workflow goes on. */
 export class WorkflowResultTimeoutError extends ConveyorError {
+  declare readonly code: 'RESULT_TIMEOUT';
   readonly workflowId: string;
 
   constructor(workflowId: string, timeoutMs: number, stage: string) {
