@@ -66,7 +66,7 @@ export interface ClientWorkflows {
    *
    * @example
    * const run = await client.workflows.start(placeOrder, order, { idempotencyKey: order.orderId });
-   * const fulfilled = await run.result({ timeoutMs: 60_000 });
+   * const fulfilled = await run.result({ timeout: 60_000 });
    */
   start<W extends AnyWorkflowLike>(
     workflow: W,

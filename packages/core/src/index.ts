@@ -48,7 +48,7 @@ export {
   WORKFLOW_ID_RULE,
 } from './ids.js';
 export type { JobError } from './job-error.js';
-export { createJobHandle, type JobHandle } from './job-handle.js';
+export { createJobHandle, type JobHandle, type ResultOptions } from './job-handle.js';
 export { assertJsonValue, type JsonValue, MAX_JSON_DEPTH } from './json.js';
 export type { Jsonify, JsonProblem } from './json-types.js';
 export { type LogFn, type Logger, silentLogger } from './logger.js';

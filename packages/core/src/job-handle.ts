@@ -5,6 +5,7 @@ import {
   JobNotFoundError,
   ResultTimeoutError,
 } from './errors.js';
+import { assertKnownKeys, type KnownKeys } from './known-keys.js';
 import type { ResultDecoder } from './result-codec.js';
 import type { CancelResult, JobRecord, JobState, Transport } from './transport.js';
 import { FINAL_STATES } from './transport.js';
@@ -23,16 +24,35 @@ export interface JobHandle<TResult = unknown> {
    * `JobFailedError`, `JobCancelledError`, `JobNotFoundError` or, after `timeout` ms,
    * `ResultTimeoutError` (the job itself goes on).
    */
-  result(options?: { timeout?: number; signal?: AbortSignal }): Promise<TResult>;
+  result(options?: ResultOptions): Promise<TResult>;
   /** Cancels the job: removed if waiting, its `ctx.signal` aborted if running. */
   cancel(): Promise<CancelResult>;
 }
 
+/** What `result()` takes, on a job's handle and on a workflow's. */
+export interface ResultOptions {
+  /** Give up after this many ms (`RESULT_TIMEOUT`); default: wait until it ends. */
+  timeout?: number | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+const RESULT_OPTION_KEYS = {
+  timeout: true,
+  signal: true,
+} as const satisfies KnownKeys<ResultOptions>;
+
 /**
- * When `result({ timeout })` gives up, checked before any wait: `Number(process.env.X)` of an
- * unset variable is NaN, which used to make the wait loop spin without end.
+ * When `result(options)` gives up, checked before any wait: `Number(process.env.X)` of an
+ * unset variable is NaN, which used to make the wait loop spin without end. A misspelt key
+ * is refused: `{ timeoutMs: 60_000 }`, as three of this package's own examples wrote it,
+ * waited forever.
  */
-export function resultDeadline(timeout: unknown): number {
+export function resultDeadline(options: ResultOptions): number {
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidOptionError('result options', options, '{ timeout?, signal? }, or none');
+  }
+  assertKnownKeys(options, RESULT_OPTION_KEYS, 'result option');
+  const { timeout } = options;
   if (timeout === undefined) return Number.POSITIVE_INFINITY;
   if (typeof timeout !== 'number' || Number.isNaN(timeout) || timeout < 0) {
     throw new InvalidOptionError(
@@ -85,15 +105,10 @@ class TransportJobHandle<TResult> implements JobHandle<TResult> {
     return this.#transport.getJob(this.id);
   }
 
-  async result({
-    timeout,
-    signal,
-  }: {
-    timeout?: number;
-    signal?: AbortSignal;
-  } = {}): Promise<TResult> {
+  async result(options: ResultOptions = {}): Promise<TResult> {
     const { id } = this;
-    const deadline = resultDeadline(timeout);
+    const deadline = resultDeadline(options);
+    const { timeout, signal } = options;
     for (;;) {
       const remaining = deadline - Date.now();
       const record = await this.#transport.waitFor(id, {

@@ -130,3 +130,24 @@ describe('nearestName', () => {
     expect(() => assertKnownKeys(options, { delay: true }, 'test option')).not.toThrow();
   });
 });
+
+describe('result options', () => {
+  it('refuse a misspelt key on a job handle and a workflow handle, instead of waiting forever', async () => {
+    // `{ timeoutMs }`, as three of core's own JSDoc examples wrote it, waited without end.
+    const { client } = setup();
+    const job = await client.enqueue(task, { email: 'a@example.com' });
+    await expect(job.result(untyped({ timeoutMs: 10 }))).rejects.toThrow(
+      'Invalid result option "timeoutMs": expected one of timeout, signal (did you mean "timeout"?).',
+    );
+    const run = await client.workflows.start(placeOrder, {
+      orderId: 'o-1',
+      items: [{ sku: 'a', quantity: 1 }],
+    });
+    await expect(run.result(untyped({ timeoutMs: 10 }))).rejects.toMatchObject({
+      code: 'INVALID_OPTION',
+    });
+    await expect(job.result({ timeout: 0, signal: undefined })).rejects.toMatchObject({
+      code: 'RESULT_TIMEOUT',
+    });
+  });
+});

@@ -197,7 +197,7 @@ export interface WorkflowStub<W extends AnyWorkflowLike> {
  * @example
  * const placeOrder = bindWorkflow(() => client, placeOrderContract);
  * const run = await placeOrder.delay({ orderId: 'o-1', items }, { idempotencyKey: 'o-1' });
- * console.log(await run.result({ timeoutMs: 30_000 }));
+ * console.log(await run.result({ timeout: 30_000 }));
  */
 export function bindWorkflow<W extends AnyWorkflowLike>(
   client: Client | (() => Client),

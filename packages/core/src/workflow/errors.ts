@@ -67,7 +67,7 @@ export class WorkflowNotFoundError extends ConveyorError {
   }
 }
 
-/** `handle.result({ timeoutMs })` gave up waiting (code `RESULT_TIMEOUT`); the workflow goes on. */
+/** `handle.result({ timeout })` gave up waiting (code `RESULT_TIMEOUT`); the workflow goes on. */
 export class WorkflowResultTimeoutError extends ConveyorError {
   declare readonly code: 'RESULT_TIMEOUT';
   readonly workflowId: string;

@@ -1,4 +1,4 @@
-import { resultDeadline } from '../job-handle.js';
+import { type ResultOptions, resultDeadline } from '../job-handle.js';
 import { resultDecoder } from '../result-codec.js';
 import type { AnyTaskContract } from '../task.js';
 import { FINAL_STATES } from '../transport.js';
@@ -36,7 +36,7 @@ export interface WorkflowHandle<TResult = unknown> {
    * (`WORKFLOW_NOT_FOUND`), or after `timeout` ms, `WorkflowResultTimeoutError`
    * (`RESULT_TIMEOUT`; the run itself goes on).
    */
-  result(options?: { timeout?: number; signal?: AbortSignal }): Promise<TResult>;
+  result(options?: ResultOptions): Promise<TResult>;
   /**
    * Cancels a running workflow: its waiting steps never run, its running steps' `ctx.signal`
    * fires. `cancelled` is false when it had ended already (or is unknown).
@@ -100,14 +100,9 @@ class TransportWorkflowHandle<TResult> implements WorkflowHandle<TResult> {
       : describeWorkflow(record, listed);
   }
 
-  async result({
-    timeout,
-    signal,
-  }: {
-    timeout?: number;
-    signal?: AbortSignal;
-  } = {}): Promise<TResult> {
-    const deadline = resultDeadline(timeout);
+  async result(options: ResultOptions = {}): Promise<TResult> {
+    const deadline = resultDeadline(options);
+    const { timeout, signal } = options;
     let lastChange: number | undefined;
     let pauseMs = FIRST_PAUSE_MS;
     for (;;) {
