@@ -1,11 +1,49 @@
-import type { EnqueueOptions } from './client.js';
 import { InvalidOptionError } from './errors.js';
 import { assertKnownKeys, type KnownKeys } from './known-keys.js';
 import { assertDuration, MAX_EPOCH_MS, resolveRetryPolicy } from './retry-policy.js';
 import { isSchema } from './schema.js';
 import { type AnyTaskContract, assertPriority, assertQueueOption } from './task.js';
 
-// Checks of per-call options that enqueueing a job and starting a workflow share.
+// Per-call options of an enqueue, and the checks that enqueueing a job and starting a
+// workflow share.
+
+/** What every enqueue call may set; `delay` and `eta` below, one or the other. */
+interface EnqueueCallOptions {
+  /** 0–9, higher first. */
+  priority?: number | undefined;
+  queue?: string | undefined;
+  /** Total runs allowed, overriding the task's retry policy. */
+  attempts?: number | undefined;
+  /**
+   * A second enqueue of the same task with the same key (same queue, within the dedupe
+   * window) returns the first job and adds nothing. Another task's job with the same key
+   * is a job of its own. Sent again with a different input, the key still returns the
+   * first job, with a warning naming both input fingerprints (or an error with
+   * `createClient({ idempotency: 'strict' })`).
+   */
+  idempotencyKey?: string | undefined;
+  /** Drop the job if it has not started by then (Celery's expires). */
+  expiresAt?: Date | number | undefined;
+}
+
+/**
+ * Per-call options; they override the task's own settings. `delay` and `eta` exclude each
+ * other, in the types as at run time. Each may be `undefined`, as if left out (for
+ * `exactOptionalPropertyTypes`).
+ */
+export type EnqueueOptions = EnqueueCallOptions &
+  (
+    | {
+        /** Run no earlier than this many ms from now (Celery's countdown). */
+        delay?: number | undefined;
+        eta?: undefined;
+      }
+    | {
+        delay?: undefined;
+        /** Run no earlier than this time (Celery's eta). */
+        eta?: Date | number | undefined;
+      }
+  );
 
 /**
  * A `Date` or epoch ms as epoch ms; anything else, or a time later than a `Date` can hold,
@@ -50,8 +88,10 @@ export function checkCallOptions(call: EnqueueOptions): void {
   if (call.priority !== undefined) assertPriority(call.priority);
   if (call.delay !== undefined) assertDuration(call.delay, 'delay');
   if (call.attempts !== undefined) resolveRetryPolicy({ attempts: call.attempts });
-  if (call.delay !== undefined && call.eta !== undefined) {
-    throw new InvalidOptionError('eta', call.eta, 'either delay or eta, not both');
+  // The types refuse both; JavaScript and casts do not.
+  const { eta } = call as { eta?: unknown };
+  if (call.delay !== undefined && eta !== undefined) {
+    throw new InvalidOptionError('eta', eta, 'either delay or eta, not both');
   }
   if (call.idempotencyKey !== undefined) assertIdempotencyKey(call.idempotencyKey);
 }

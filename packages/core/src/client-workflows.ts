@@ -41,8 +41,11 @@ import { applyWorkflowEffects } from './workflow/dispatch.js';
 import { createWorkflowHandle, type WorkflowHandle } from './workflow/handle.js';
 import { planForRun } from './workflow/plan.js';
 
-/** Per-run options of `start` (and a stub's `delay`). */
-export interface StartWorkflowOptions {
+/**
+ * Per-run options of `start` (and a stub's `delay`). `timeoutMs` and `deadline` exclude each
+ * other, in the types as at run time; each may be `undefined`, as if left out.
+ */
+export type StartWorkflowOptions = {
   /**
    * A second start of the same workflow with the same key, while the first run's record
    * exists, returns that run (`handle.duplicate` is true) and stores and enqueues nothing.
@@ -50,12 +53,19 @@ export interface StartWorkflowOptions {
    * different input, the key still returns the first run, with a warning naming both input
    * fingerprints (or an error with `createClient({ idempotency: 'strict' })`).
    */
-  idempotencyKey?: string;
-  /** Fail the run (`WORKFLOW_TIMED_OUT`) if it is still running this many ms from now. */
-  timeoutMs?: number;
-  /** Fail the run (`WORKFLOW_TIMED_OUT`) if it is still running then. Not with `timeoutMs`. */
-  deadline?: Date | number;
-}
+  idempotencyKey?: string | undefined;
+} & (
+  | {
+      /** Fail the run (`WORKFLOW_TIMED_OUT`) if it is still running this many ms from now. */
+      timeoutMs?: number | undefined;
+      deadline?: undefined;
+    }
+  | {
+      timeoutMs?: undefined;
+      /** Fail the run (`WORKFLOW_TIMED_OUT`) if it is still running then. */
+      deadline?: Date | number | undefined;
+    }
+);
 
 export interface ClientWorkflows {
   /**

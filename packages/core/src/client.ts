@@ -1,4 +1,4 @@
-import { assertTask, checkCallOptions, toEpoch } from './call-options.js';
+import { assertTask, checkCallOptions, type EnqueueOptions, toEpoch } from './call-options.js';
 import { type ClientSchedules, createClientSchedules } from './client-schedules.js';
 import { type ClientWorkflows, createClientWorkflows } from './client-workflows.js';
 import { ENVELOPE_VERSION, type JobEnvelope, serializeInput } from './envelope.js';
@@ -48,29 +48,6 @@ export interface ClientOptions {
    * agree (else `INVALID_OPTION`).
    */
   partitions?: PartitionCounts;
-}
-
-/** Per-call options; they override the task's own settings. */
-export interface EnqueueOptions {
-  /** Run no earlier than this many ms from now (Celery's countdown). */
-  delay?: number;
-  /** Run no earlier than this time (Celery's eta). */
-  eta?: Date | number;
-  /** 0–9, higher first. */
-  priority?: number;
-  queue?: string;
-  /** Total runs allowed, overriding the task's retry policy. */
-  attempts?: number;
-  /**
-   * A second enqueue of the same task with the same key (same queue, within the dedupe
-   * window) returns the first job and adds nothing. Another task's job with the same key
-   * is a job of its own. Sent again with a different input, the key still returns the
-   * first job, with a warning naming both input fingerprints (or an error with
-   * `createClient({ idempotency: 'strict' })`).
-   */
-  idempotencyKey?: string;
-  /** Drop the job if it has not started by then (Celery's expires). */
-  expiresAt?: Date | number;
 }
 
 export interface Client {

@@ -4,7 +4,8 @@
  * are in `@conveyor/core/transport`; the worker's job runner in `@conveyor/core/worker`.
  */
 
-export { type Client, type ClientOptions, createClient, type EnqueueOptions } from './client.js';
+export type { EnqueueOptions } from './call-options.js';
+export { type Client, type ClientOptions, createClient } from './client.js';
 export {
   type ClientSchedules,
   findSchedule,

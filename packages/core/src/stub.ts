@@ -1,5 +1,6 @@
+import type { EnqueueOptions } from './call-options.js';
 import { assertTask } from './call-options.js';
-import type { Client, EnqueueOptions } from './client.js';
+import type { Client } from './client.js';
 import type { JobHandle } from './job-handle.js';
 import type { AnyTaskContract, TaskInput, TaskResult } from './task.js';
 

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
+import type { EnqueueOptions } from '../src/call-options.js';
 import { type Client, createClient } from '../src/client.js';
 import {
   type ConveyorError,
@@ -294,7 +295,12 @@ describe('client.enqueue: option checks', () => {
   const input = { email: 'a@b.co', name: 'A' };
 
   it.each([
-    ['delay and eta together', { delay: 10, eta: Date.now() + 10 }, 'either delay or eta'],
+    // The types refuse it too (see types.test-d.ts); JavaScript does not.
+    [
+      'delay and eta together',
+      { delay: 10, eta: Date.now() + 10 } as unknown as EnqueueOptions,
+      'either delay or eta',
+    ],
     ['a negative delay', { delay: -1 }, 'Invalid delay -1'],
     ['priority 10', { priority: 10 }, 'Invalid priority 10'],
     ['a bad queue name', { queue: 'no spaces' }, 'Invalid queue "no spaces"'],

@@ -14,6 +14,7 @@ import {
   type TaskResult,
   taskContract,
 } from '../src/task.js';
+import { defineWorkflow } from '../src/workflow/define-workflow.js';
 import { WorkflowNotCompletedError } from '../src/workflow/errors.js';
 
 declare const client: Client;
@@ -236,5 +237,22 @@ describe('error codes', () => {
       expectTypeOf(error.code).toEqualTypeOf<'WORKFLOW_NOT_COMPLETED'>();
     }
     if (error instanceof ConveyorError) expectTypeOf(error.code).toEqualTypeOf<ConveyorErrorCode>();
+  });
+});
+
+describe('options that exclude each other', () => {
+  it('refuse delay with eta, and timeoutMs with deadline, at compile time', () => {
+    const task = defineTask({ name: 't.opts', input: z.object({}), run: () => 1 });
+    const workflow = defineWorkflow({
+      name: 'w.opts',
+      input: z.object({}),
+      steps: (flow) => flow.step('only', task),
+    });
+    // @ts-expect-error delay and eta exclude each other (INVALID_OPTION at run time)
+    void client.enqueue(task, {}, { delay: 5, eta: new Date() });
+    void client.enqueue(task, {}, { delay: 5, eta: undefined });
+    // @ts-expect-error timeoutMs and deadline exclude each other
+    void client.workflows.start(workflow, {}, { timeoutMs: 5, deadline: new Date() });
+    void client.workflows.start(workflow, {}, { deadline: Date.now() + 5, idempotencyKey: 'k' });
   });
 });
