@@ -214,14 +214,17 @@ export function defineTask(
 
 /**
  * A contract without `run`, for producers that must not import task code. Codegen
- * writes these; write one by hand when a producer lives outside the codegen's reach.
+ * writes these; write one by hand when a producer lives outside the codegen's reach. Its
+ * input schema and its `TResult` are held to JSON as `defineTask`'s are.
  */
 export function taskContract<
   const TName extends string,
   TInput extends StandardSchemaV1,
   TResult = unknown,
 >(
-  config: Omit<TaskContract<TName, TInput, TResult>, '~result'>,
+  config: Omit<TaskContract<TName, TInput, TResult>, '~result'> &
+    JsonCheck<InferSchemaInput<TInput>, 'input'> &
+    ResultJsonCheck<TResult>,
 ): TaskContract<TName, TInput, TResult> {
   if (typeof config === 'object' && config !== null) assertTaskKeys(config, 'contract');
   checkContract(config);

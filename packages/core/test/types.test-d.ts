@@ -212,6 +212,14 @@ describe('taskContract', () => {
     expectTypeOf<TaskResult<typeof untyped>>().toEqualTypeOf<unknown>();
   });
 
+  it('holds its input schema and its result type to JSON, as defineTask does', () => {
+    // Both compiled: the result type was a Map the producer would never get.
+    // @ts-expect-error result is a Map
+    taskContract<'p.c4', typeof schema, Map<string, string>>({ name: 'p.c4', input: schema });
+    // @ts-expect-error input.s is a Set
+    taskContract({ name: 'p.c5', input: z.object({ s: z.set(z.string()) }) });
+  });
+
   it('checks inputs against the contract schema', () => {
     // @ts-expect-error email must be a string
     client.enqueue(contract, { email: null });
