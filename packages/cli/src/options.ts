@@ -37,15 +37,16 @@ export function parseStoredQueue(option: string) {
 }
 
 /**
- * Parses `a,b,c` into queue or partition names ({@link parseStoredQueue}); blank entries are
- * dropped, repeats removed.
+ * Parses `a,b,c` into queue or partition names ({@link parseStoredQueue}), added to those of
+ * the option's earlier occurrences (`-q a -q b,c` is `a,b,c`); blank entries are dropped,
+ * repeats removed.
  */
 export function parseQueueList(option: string) {
   const one = parseStoredQueue(option);
-  return (value: string): string[] => {
+  return (value: string, previous: readonly string[] = []): string[] => {
     const queues = splitList(value);
     if (queues.length === 0) throw usageError(option, value, 'a comma-separated list of queues');
-    return [...new Set(queues.map(one))];
+    return [...new Set([...previous, ...queues.map(one)])];
   };
 }
 

@@ -127,7 +127,7 @@ such a queue's entry has the totals and a "partitions" array with each partition
   )
     .option(
       '-q, --queues <list>',
-      'only these queues (comma-separated); a partitioned queue with its partitions, a partition (emails~3of8) alone',
+      'only these queues (comma-separated or repeated); a partitioned queue with its partitions, a partition (emails~3of8) alone',
       parseQueueList('--queues'),
     )
     .option('-p, --partitions', "list each partition under its queue's totals")

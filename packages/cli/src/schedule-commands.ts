@@ -30,12 +30,13 @@ in code that no live worker declares any more; it does not fire, and is never de
     // No -q here: this command sees the options after a subcommand too (`pause x -q mail`).
     .option(
       '--queues <list>',
-      'only these queues (comma-separated); a partitioned queue with all its partitions, emails~3of8 one',
+      'only these queues (comma-separated or repeated); a partitioned queue with all its partitions, emails~3of8 one',
       parseQueueList('--queues'),
     )
     .option('--json', 'print {"schedules": [...]} as JSON')
     // An operand is a mistyped subcommand (`schedules pasue x`): said as such, not as
-    // commander's "too many arguments for 'schedules'".
+    // commander's "too many arguments for 'schedules'". Subcommands inherit this setting
+    // when created, so each turns it off again below.
     .allowExcessArguments(true)
     .hook('preAction', (command, actionCommand) => {
       // Hooks run for the subcommands' actions too: only the list's operands are a typo.
@@ -64,6 +65,8 @@ in code that no live worker declares any more; it does not fire, and is never de
       .command(sub)
       .description(description)
       .argument('<id>', 'the schedule id', parseScheduleId)
+      // `pause a b` must not pause a alone and exit 0, as if b were fine.
+      .allowExcessArguments(false)
       .option(
         '-q, --queue <queue>',
         "the schedule's queue, when the id is in more than one",

@@ -2,9 +2,11 @@ import type { Command } from 'commander';
 import {
   type ConnectionSettings,
   connectionSettings,
+  maskPassword,
   type TlsOptionName,
 } from './connection-settings.js';
 import type { Io } from './output.js';
+import { terminalText } from './terminal-text.js';
 import { type ConfiguredTransport, configuredTransport } from './transport-config.js';
 
 /**
@@ -17,8 +19,15 @@ export type TransportSource =
   | { kind: 'redis'; settings: ConnectionSettings }
   | { kind: 'config'; config: ConfiguredTransport };
 
-/** The connection options as commander names them; `--tls-*` with the name each sets. */
-const SHORTHAND_OPTIONS = ['redis', 'prefix', 'tlsCa', 'tlsCert', 'tlsKey', 'tlsServername'];
+/** The connection options as commander names them, with their flags. */
+const SHORTHAND_OPTIONS = {
+  redis: '--redis',
+  prefix: '--prefix',
+  tlsCa: '--tls-ca',
+  tlsCert: '--tls-cert',
+  tlsKey: '--tls-key',
+  tlsServername: '--tls-servername',
+} as const;
 const TLS_OPTION_KEYS = [
   ['ca', 'tlsCa'],
   ['cert', 'tlsCert'],
@@ -33,18 +42,59 @@ const TLS_OPTION_KEYS = [
  * 3. Redis at `REDIS_URL`, else the default URL.
  *
  * The environment comes after the config: a config's transport usually reads `REDIS_URL`
- * itself, with settings (a prefix) the shorthand would lose.
+ * itself, with settings (a prefix) the shorthand would lose. When `--prefix` or a `--tls-*`
+ * option (without `--redis`) sets a config's transport aside, a warning on stderr says which
+ * Redis is used instead.
  */
 export async function transportSource(command: Command, io: Io): Promise<TransportSource> {
-  const given = SHORTHAND_OPTIONS.some(
-    (name) => command.getOptionValueSourceWithGlobals(name) === 'cli',
-  );
-  if (!given) {
-    const { config } = command.optsWithGlobals<{ config?: string }>();
+  const given = Object.entries(SHORTHAND_OPTIONS)
+    .filter(([name]) => command.getOptionValueSourceWithGlobals(name) === 'cli')
+    .map(([, flag]) => flag);
+  const { config } = command.optsWithGlobals<{ config?: string }>();
+  if (given.length === 0) {
     const configured = await configuredTransport(config, io.cwd);
     if (configured) return { kind: 'config', config: configured };
   }
-  return { kind: 'redis', settings: redisSettings(command, io) };
+  const settings = redisSettings(command, io);
+  // `--prefix shop` alone reads as "the config's server, another prefix", but it is rule 1:
+  // the server of REDIS_URL or the default. Said, since that may be another server.
+  if (given.length > 0 && !given.includes('--redis')) {
+    const bypassed = await bypassedConfig(config, io.cwd);
+    if (bypassed) io.stderr(terminalText(bypassWarning(bypassed, given, settings)));
+  }
+  return { kind: 'redis', settings };
+}
+
+/**
+ * The config file whose `transport` the Redis options bypass, or undefined. The config is
+ * imported, not called. One that cannot be read gives no warning: the options bypass it,
+ * and the command never needed it.
+ */
+async function bypassedConfig(
+  config: string | undefined,
+  cwd: string,
+): Promise<string | undefined> {
+  try {
+    return (await configuredTransport(config, cwd))?.label;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The line saying which Redis the options chose instead of the config's transport:
+ * `warning: --prefix makes the CLI ignore the transport of conveyor.config.ts: it uses Redis
+ * at redis://:****@10.0.0.5:6379 (from REDIS_URL), prefix shop. Pass --redis <url> to choose
+ * the server.`
+ */
+export function bypassWarning(
+  config: string,
+  flags: readonly string[],
+  settings: Pick<ConnectionSettings, 'url' | 'prefix' | 'source'>,
+): string {
+  const from =
+    settings.source === 'default' ? 'the default, as REDIS_URL is not set' : settings.source;
+  return `warning: ${flags.join(', ')} make${flags.length === 1 ? 's' : ''} the CLI ignore the transport of ${config}: it uses Redis at ${maskPassword(settings.url)} (from ${from}), prefix ${settings.prefix}. Pass --redis <url> to choose the server.`;
 }
 
 /**

@@ -18,7 +18,7 @@ export function addWorkerCommand(
     )
     .option(
       '-q, --queues <list>',
-      'comma-separated queues to consume (default: every queue the tasks name); a partitioned queue means all its partitions, emails~3of8 only that one',
+      'queues to consume, comma-separated or repeated (default: every queue the tasks name); a partitioned queue means all its partitions, emails~3of8 only that one',
       parseQueueList('--queues'),
     )
     .option(

@@ -127,6 +127,26 @@ describe('conveyor status', () => {
       await env.close();
     }
   });
+
+  it('a repeated -q/--queues adds its queues to the earlier ones', async () => {
+    // The last one used to replace the others: `-q cli-echo -q cli-slow` showed cli-slow alone.
+    const env = await setup();
+    try {
+      await env.client.enqueue(echo, { n: 1 });
+      await env.client.enqueue(slow, { n: 1, ms: 1 });
+      for (const argv of [
+        ['-q', 'cli-echo', '-q', 'cli-slow'],
+        ['--queues', 'cli-echo', '--queues', 'cli-slow,cli-echo'],
+      ]) {
+        const result = await cli(['status', '--json', ...argv, ...env.args]);
+        expect(result.code, result.stderr).toBe(0);
+        const { queues } = json<{ queues: Array<{ queue: string }> }>(result);
+        expect(queues.map((row) => row.queue)).toEqual(['cli-echo', 'cli-slow']);
+      }
+    } finally {
+      await env.close();
+    }
+  });
 });
 
 describe('unreachable Redis', () => {

@@ -4,8 +4,9 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createClient, type Transport } from '@conveyor/core';
 import { afterAll, describe, expect, it } from 'vitest';
+import { bypassWarning } from '../src/transport-source.js';
 import { echo } from './fixtures/tasks.js';
-import { cli, json, packageDir } from './helpers.js';
+import { cli, json, packageDir, usePrivateRedis } from './helpers.js';
 
 // Config trees live under the package (not the OS temp dir), so that their imports of
 // @conveyor/core and @conveyor/codegen resolve through the package's node_modules.
@@ -171,6 +172,58 @@ describe('--redis and the environment, against the config', () => {
     });
     expect(run.code).toBe(3);
     expect(run.stderr).toContain('check the URL given by REDIS_URL');
+    expect(run.stderr).toMatch(
+      /^warning: --prefix makes the CLI ignore the transport of conveyor\.config\.ts: it uses Redis at redis:\/\/127\.0\.0\.1:1 \(from REDIS_URL\)/,
+    );
+  });
+
+  describe('--prefix or a --tls-* option without --redis', () => {
+    const redis = usePrivateRedis();
+
+    it('warns on stderr which Redis it uses instead of the config, and where the URL came from', async () => {
+      // It went to REDIS_URL, else 127.0.0.1:6379, without a word: another server, maybe.
+      const dir = project({ 'conveyor.config.ts': memoryConfig() });
+      // The private server's default user has no password, so any password is accepted.
+      const url = redis.url.replace('redis://', 'redis://default:hunter2@');
+      const masked = url.replace('hunter2', '****');
+      const run = await cli(['status', '--prefix', 'shop', '--json'], {
+        cwd: dir,
+        env: { REDIS_URL: url },
+      });
+      expect(run.code).toBe(0);
+      expect(run.stderr).toBe(
+        `warning: --prefix makes the CLI ignore the transport of conveyor.config.ts: it uses Redis at ${masked} (from REDIS_URL), prefix shop. Pass --redis <url> to choose the server.\n`,
+      );
+      // --json stays JSON: the warning is on stderr.
+      expect(json(run)).toMatchObject({ transport: 'redis', redis: masked, prefix: 'shop' });
+      expect(`${run.stdout}${run.stderr}`).not.toContain('hunter2');
+      expect((await configModule(dir)).made.count).toBe(0);
+    });
+
+    it('says nothing with --redis, or without a config transport', async () => {
+      const dir = project({ 'conveyor.config.ts': memoryConfig() });
+      const chosen = await cli(['status', '--redis', redis.url, '--prefix', 'shop'], { cwd: dir });
+      expect(chosen.code).toBe(0);
+      expect(chosen.stderr).toBe('');
+      const bare = await cli(['status', '--prefix', 'shop'], {
+        cwd: project({}),
+        env: { REDIS_URL: redis.url },
+      });
+      expect(bare.code).toBe(0);
+      expect(bare.stderr).toBe('');
+    });
+
+    it('names every such option, and the default URL when REDIS_URL is not set', () => {
+      expect(
+        bypassWarning('apps/shop/conveyor.config.ts', ['--prefix', '--tls-ca'], {
+          url: 'redis://127.0.0.1:6379',
+          prefix: 'shop',
+          source: 'default',
+        }),
+      ).toBe(
+        'warning: --prefix, --tls-ca make the CLI ignore the transport of apps/shop/conveyor.config.ts: it uses Redis at redis://127.0.0.1:6379 (from the default, as REDIS_URL is not set), prefix shop. Pass --redis <url> to choose the server.',
+      );
+    });
   });
 
   it('REDIS_URL alone does not: the config reads the environment itself', async () => {

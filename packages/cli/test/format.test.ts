@@ -43,6 +43,8 @@ describe('option parsers', () => {
     expect(() => parseInteger('--metrics-port', 0, 65_535)('1e3')).toThrow('from 0 to 65535');
     expect(parseQueueList('--queues')(' a, b ,a,')).toEqual(['a', 'b']);
     expect(() => parseQueueList('--queues')('a,b c')).toThrow('Invalid --queues "b c"');
+    // Commander passes the earlier occurrences' value: a repeat adds to it.
+    expect(parseQueueList('--queues')('b,c', ['a', 'b'])).toEqual(['a', 'b', 'c']);
     expect(parseRedactPaths(' card.number, ,**.cvv ')).toEqual(['card.number', '**.cvv']);
     expect(parseJobId('emails:abc')).toBe('emails:abc');
     expect(() => parseJobId('emails:')).toThrow('Invalid job id "emails:"');

@@ -3,6 +3,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
+  createClient,
   defineSchedule,
   defineTask,
   memoryTransport,
@@ -130,6 +131,14 @@ async function stored() {
   return { ...env, firedJobId: fired.jobId };
 }
 
+/** A task of a queue that holds jobs but no schedule. */
+const jobsOnly = defineTask({
+  name: 'shop.jobsOnly',
+  input: z.object({}),
+  queue: 'jobs-only',
+  run: async () => null,
+});
+
 const rowOf = (stdout: string, id: string) =>
   stdout.split('\n').find((line) => line.startsWith(`${id} `)) ?? '';
 
@@ -197,6 +206,49 @@ describe('conveyor schedules', () => {
     const { code, stdout } = await run(['schedules']);
     expect(code).toBe(0);
     expect(stdout).toMatch(/^No schedules stored\. Workers store the schedules/);
+  });
+
+  it('a repeated --queues adds its queues to the earlier ones', async () => {
+    const { run } = await stored();
+    const both = json<{ schedules: { id: string }[] }>(
+      await run(['schedules', '--queues', 'mail', '--queues', 'reports', '--json']),
+    );
+    expect(both.schedules.map((row) => row.id)).toEqual([
+      'mail.digest',
+      'reports.hourly',
+      'tenant.acme',
+    ]);
+  });
+
+  it('--queues naming a queue without schedules says so, and notes a name nothing has used', async () => {
+    // It said "No schedules stored" (false: other queues hold some), with no note on the typo.
+    const { run } = await stored();
+    const typo = await run(['schedules', '--queues', 'reprots']);
+    expect(typo.stderr).toBe('');
+    expect(typo.code).toBe(0);
+    expect(typo.stdout).toBe(
+      'No schedules in queue reprots.\n\nNo queue named "reprots" has held a job or has a worker (did you mean reports?).\n',
+    );
+    const machine = await run(['schedules', '--queues', 'zzz,mail', '--json']);
+    expect(json(machine)).toEqual({
+      schedules: [expect.objectContaining({ id: 'mail.digest' })],
+      unknownQueues: [
+        {
+          queue: 'zzz',
+          note: 'No queue named "zzz" has held a job or has a worker (the queues: reports, mail).',
+        },
+      ],
+    });
+    // A queue that held a job is known, though it holds no schedule: no note.
+    const { run: runOn, transport } = await stored();
+    await createClient({ transport }).enqueue(jobsOnly, {});
+    const known = await runOn(['schedules', '--queues', 'jobs-only,mail']);
+    expect(known.stdout).not.toContain('No queue named');
+    expect(rowOf(known.stdout, 'mail.digest')).not.toBe('');
+    const none = await runOn(['schedules', '--queues', 'jobs-only', '--json']);
+    expect(json(none)).toEqual({ schedules: [] });
+    const human = await runOn(['schedules', '--queues', 'jobs-only,reprots']);
+    expect(human.stdout.split('\n')[0]).toBe('No schedules in queues jobs-only, reprots.');
   });
 
   it('pause and resume set the flag the workers obey; --json says what was done', async () => {
@@ -299,6 +351,25 @@ describe('conveyor schedules', () => {
         { queue: 'reports', paused: false },
       ]),
     );
+  });
+
+  it('run-now, pause and resume refuse extra operands (exit 2), as every command does, and change nothing', async () => {
+    // They acted on the id and exited 0: `schedules` allows excess operands (to name a
+    // mistyped subcommand), and its subcommands inherited that.
+    const { run, transport } = await stored();
+    const before = await transport.schedules.list();
+    for (const argv of [
+      ['schedules', 'run-now', 'tenant.acme', 'extra', 'junk'],
+      ['schedules', 'pause', 'reports.hourly', 'tenant.acme'],
+      ['schedules', 'resume', 'tenant.acme', 'extra'],
+    ]) {
+      const excess = await run(argv);
+      expect(excess.code, argv.join(' ')).toBe(2);
+      expect(excess.stderr).toMatch(new RegExp(`^error: too many arguments for '${argv[1]}'`));
+      expect(excess.stdout).toBe('');
+    }
+    expect(await transport.schedules.list()).toEqual(before);
+    expect(await transport.admin.queueCounts(['reports'])).toMatchObject([{ waiting: 1 }]);
   });
 
   it('on a transport without schedules each command exits 10 (CAPABILITY_MISSING)', async () => {

@@ -1,32 +1,14 @@
 // `conveyor worker --partitions <queue>=<n>`: createWorker's `partitions` option from the
 // command line, for a queue whose tasks do not partition it. Runs in-process on a memory
 // transport from a config file; the run stops through runCli's abort signal.
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createClient, type Transport } from '@conveyor/core';
-import { afterAll, describe, expect, it } from 'vitest';
-import { cli, packageDir, startCli, WAIT_MS } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import { cli, startCli, WAIT_MS } from './helpers.js';
+import { memoryProjects } from './memory-project.js';
 
-// Under the package, so that the files' imports resolve through its node_modules.
-const root = path.join(packageDir, '.tmp', `worker-partitions-${process.pid}`);
-afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-const CONFIG = `import { defineConfig } from '@conveyor/codegen/config';
-import { memoryTransport } from '@conveyor/core';
-
-export const shared = memoryTransport();
-
-export default defineConfig({
-  tasks: ['tasks.ts'],
-  client: 'generated/client.ts',
-  registry: 'generated/registry.ts',
-  transport: () => new Proxy(shared, {
-    get: (target, key) => (key === 'close' ? async () => {} : Reflect.get(target, key)),
-  }),
-});
-`;
+const makeProject = memoryProjects('worker-partitions');
 
 const TASKS = `import { defineTask } from '@conveyor/core';
 import { z } from 'zod';
@@ -46,13 +28,7 @@ export const mail = defineTask({
 });
 `;
 
-function project(): string {
-  const dir = path.join(root, randomBytes(4).toString('hex'));
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(path.join(dir, 'conveyor.config.ts'), CONFIG);
-  writeFileSync(path.join(dir, 'tasks.ts'), TASKS);
-  return dir;
-}
+const project = (): string => makeProject(TASKS);
 
 /**
  * Resolves once `read()` contains `text`, checking every 20 ms (a check on every turn of the

@@ -10,6 +10,7 @@ import {
 } from '@conveyor/dashboard';
 import { type AdminConnection, describeOrigin } from '../connection.js';
 import { CliError } from '../errors.js';
+import { listenFailure } from '../listen-failure.js';
 import type { Io } from '../output.js';
 import { terminalJson } from '../terminal-text.js';
 import { version } from '../version.js';
@@ -173,14 +174,7 @@ function listen(server: Server, plan: DashboardPlan): Promise<void> {
   return new Promise((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) => {
       const where = `${plan.host}:${plan.port}`;
-      const why =
-        error.code === 'EADDRINUSE'
-          ? `the port is in use (EADDRINUSE): pass another --port, or stop what listens there.`
-          : error.code === 'EACCES'
-            ? `the port needs privileges (EACCES): pass a --port above 1023.`
-            : error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND'
-              ? `no interface on this machine has the address ${JSON.stringify(plan.host)} (${error.code}): check --host.`
-              : error.message;
+      const why = listenFailure(error, plan.host, '--port', '--host');
       reject(
         new CliError('FAILED', `Cannot serve the dashboard on ${where}: ${why}`, { cause: error }),
       );

@@ -1,9 +1,19 @@
 import { createClient, requireCapability, type ScheduleRow, silentLogger } from '@conveyor/core';
 import type { Connection } from '../connection.js';
 import { formatDuration, type Io, printJson, renderTable } from '../output.js';
+import { isUnknownQueue, unknownQueueNote } from '../queue-names.js';
 import { terminalText } from '../terminal-text.js';
 
-/** `conveyor schedules`: every stored schedule, its next fire times and what it last fired. */
+/** Of the queues `--queues` named, one the broker has never seen, with a note saying so. */
+export interface UnknownQueue {
+  queue: string;
+  note: string;
+}
+
+/**
+ * `conveyor schedules`: every stored schedule, its next fire times and what it last fired.
+ * With `queues`, those of the queues named, and a note on each name nothing has used.
+ */
 export async function listSchedules(
   connection: Connection,
   options: { json?: boolean; queues?: string[] },
@@ -11,14 +21,45 @@ export async function listSchedules(
 ): Promise<void> {
   requireCapability(connection.transport, 'schedules', '`conveyor schedules`');
   const client = createClient({ transport: connection.transport, logger: silentLogger });
-  const rows = await client.schedules.list(options.queues ? { queues: options.queues } : {});
+  const { queues } = options;
+  const [rows, unknownQueues] = await Promise.all([
+    client.schedules.list(queues ? { queues } : {}),
+    queues ? unknownQueuesOf(connection, queues) : [],
+  ]);
   if (options.json) {
-    printJson(io, { schedules: rows });
+    printJson(io, { schedules: rows, ...(unknownQueues.length > 0 ? { unknownQueues } : {}) });
     return;
   }
-  for (const line of describeSchedules(rows, Date.now() + connection.clockOffsetMs)) {
+  const now = Date.now() + connection.clockOffsetMs;
+  for (const line of describeSchedules(rows, now, { queues, unknownQueues })) {
     io.stdout(line);
   }
+}
+
+/**
+ * The names in `queues` that hold no schedule, never held a job and have no worker: a typo
+ * reads as a queue without schedules. Only a transport with `admin` can say which queues
+ * held jobs; without it, none is called unknown.
+ */
+async function unknownQueuesOf(
+  connection: Connection,
+  queues: readonly string[],
+): Promise<UnknownQueue[]> {
+  const { admin, transport } = connection;
+  if (!admin || !transport.schedules) return [];
+  const [stored, known, workers] = await Promise.all([
+    transport.schedules.list(),
+    admin.listQueues(),
+    admin.listWorkers(),
+  ]);
+  const seen = [
+    ...known,
+    ...workers.flatMap((worker) => worker.queues),
+    ...stored.schedules.map((state) => state.spec.queue),
+  ];
+  return queues
+    .filter((queue) => isUnknownQueue(queue, seen))
+    .map((queue) => ({ queue, note: unknownQueueNote(queue, seen) }));
 }
 
 /** An instant without milliseconds, `2026-03-02T10:05:00Z`. */
@@ -27,8 +68,21 @@ function instant(at: number | undefined): string {
   return new Date(at).toISOString().replace(/\.000Z$/, 'Z');
 }
 
-/** The human view: one table row per schedule, then notes on orphans. */
-export function describeSchedules(rows: readonly ScheduleRow[], now: number): string[] {
+/**
+ * The human view: one table row per schedule, then notes on orphans. `queues` are those
+ * `--queues` named (the rows are theirs), `unknownQueues` the names nothing has used.
+ */
+export function describeSchedules(
+  rows: readonly ScheduleRow[],
+  now: number,
+  filter: { queues?: readonly string[]; unknownQueues?: readonly UnknownQueue[] } = {},
+): string[] {
+  const notes = (filter.unknownQueues ?? []).map(({ note }) => terminalText(note));
+  const unknown = notes.length > 0 ? ['', ...notes] : [];
+  if (rows.length === 0 && filter.queues !== undefined) {
+    const names = filter.queues.map((queue) => terminalText(queue)).join(', ');
+    return [`No schedules in queue${filter.queues.length === 1 ? '' : 's'} ${names}.`, ...unknown];
+  }
   if (rows.length === 0) {
     return [
       'No schedules stored. Workers store the schedules their task modules export when they start; client.schedules.upsert() adds one at run time.',
@@ -76,6 +130,7 @@ export function describeSchedules(rows: readonly ScheduleRow[], now: number): st
       `${orphans.length} orphaned: declared in code, but no live worker declares ${orphans.length === 1 ? 'it' : 'them'} now, so ${orphans.length === 1 ? 'it does' : 'they do'} not fire. They fire again when a worker that declares them runs; remove one that is gone for good with client.schedules.remove(id).`,
     );
   }
+  lines.push(...unknown);
   return lines;
 }
 

@@ -14,6 +14,9 @@ import {
   createWorkerLogger,
   installSignalHandlers,
   loadTaskModule,
+  type MetricsServer,
+  type MetricsServerOptions,
+  serveMetrics,
   TaskModuleError,
   type Worker,
   type WorkerLoggerOptions,
@@ -24,6 +27,7 @@ import { registryFromConfig, staleNote } from '../config-registry.js';
 import { type Connection, type ConnectOptions, describeOrigin, open } from '../connection.js';
 import { CliError, usageError } from '../errors.js';
 import { importModule } from '../import-module.js';
+import { listenFailure } from '../listen-failure.js';
 import type { Io } from '../output.js';
 import type { TransportSource } from '../transport-source.js';
 import { version } from '../version.js';
@@ -94,7 +98,7 @@ export async function runWorker(
   }
   const logger = createWorkerLogger({ level: options.logLevel });
   const plan = planWorker(options, { registry, schedules, workflows, file });
-  const { connection, worker } = await openWorker(source, plan, logger);
+  const { connection, worker, metrics } = await openWorker(source, plan, logger);
   const removeHandlers = installSignalHandlers(worker, { logger });
   const stopOnAbort = () => {
     worker.stop().catch((error: unknown) => logger.error({ err: error }, 'stop failed'));
@@ -131,9 +135,10 @@ export async function runWorker(
       `  sandbox      ${options.sandboxAll ? 'every task' : 'tasks marked sandbox: true'} (child processes)`,
     );
   }
-  if (options.metricsPort !== undefined) {
+  if (metrics) {
+    // The port bound, not the one asked for: --metrics-port 0 takes any free one.
     banner.push(
-      `  metrics      ${options.metricsHost ?? '0.0.0.0'}:${options.metricsPort} (/metrics, /healthz)`,
+      `  metrics      ${plan.metrics?.host ?? '0.0.0.0'}:${metrics.port} (/metrics, /healthz)`,
     );
   }
   if (fromConfig?.stale.length) banner.push(`  warning      ${staleNote(fromConfig)}`);
@@ -144,6 +149,7 @@ export async function runWorker(
   } finally {
     removeHandlers();
     signal?.removeEventListener('abort', stopOnAbort);
+    await metrics?.close();
     await connection.close();
   }
   io.stderr(stoppedLine(worker.stats().totals));
@@ -168,7 +174,13 @@ export interface WorkerPlan {
   /** The Redis transport's finished-job retention (`--result-ttl-ms`, `--max-finished`). */
   retention: NonNullable<ConnectOptions['retention']>;
   /** createWorker's options but the two that come with the connection: transport and logger. */
-  worker: Omit<WorkerOptions, 'transport' | 'logger'>;
+  worker: Omit<WorkerOptions, 'transport' | 'logger' | 'metrics'>;
+  /**
+   * The metrics endpoint (`--metrics-port`, `--metrics-host`). {@link openWorker} serves it
+   * itself, rather than through createWorker's `metrics`, so that the banner can show the
+   * port it bound before the worker starts.
+   */
+  metrics?: MetricsServerOptions;
   /** Tasks run in child processes: `--sandbox-all`, or a task marked `sandbox: true`. */
   sandboxed: boolean;
 }
@@ -211,9 +223,10 @@ export function planWorker(options: WorkerCommandOptions, tasks: LoadedTasks): W
     worker.settleBatchSize = options.settleBatchSize;
   }
   if (options.workerId !== undefined) worker.id = options.workerId;
+  let metrics: MetricsServerOptions | undefined;
   if (options.metricsPort !== undefined) {
-    worker.metrics = { port: options.metricsPort };
-    if (options.metricsHost !== undefined) worker.metrics.host = options.metricsHost;
+    metrics = { port: options.metricsPort };
+    if (options.metricsHost !== undefined) metrics.host = options.metricsHost;
   }
   if (options.maxWaitingForLimits !== undefined) {
     worker.maxWaitingForLimits = options.maxWaitingForLimits;
@@ -235,27 +248,36 @@ export function planWorker(options: WorkerCommandOptions, tasks: LoadedTasks): W
       execArgv: sandboxExecArgv(file),
     };
   }
-  return { retention, worker, sandboxed };
+  return { retention, worker, sandboxed, ...(metrics ? { metrics } : {}) };
 }
 
 /**
  * Opens the transport and creates the worker (not started), both with `logger`: a Redis
- * transport made here warns through it (an evicting maxmemory-policy). A bad option is a
- * usage error, and the connection is closed.
+ * transport made here warns through it (an evicting maxmemory-policy). Serves the worker's
+ * metrics when the plan asks; the caller closes that server once the worker stopped. A bad
+ * option is a usage error, and the connection is closed.
  */
 export async function openWorker(
   source: TransportSource,
   plan: WorkerPlan,
   logger: Logger,
-): Promise<{ connection: Connection; worker: Worker }> {
+): Promise<{ connection: Connection; worker: Worker; metrics?: MetricsServer }> {
   const connection = await open(source, 'worker', { logger, retention: plan.retention });
   try {
     const worker = createWorker({ ...plan.worker, transport: connection.transport, logger });
-    return { connection, worker };
+    if (!plan.metrics) return { connection, worker };
+    return { connection, worker, metrics: await serveMetrics(worker, plan.metrics) };
   } catch (error) {
     await connection.close();
     if (error instanceof ConveyorError && error.code === 'INVALID_OPTION') {
       throw new CliError('USAGE', error.message, { cause: error });
+    }
+    if (plan.metrics && (error as NodeJS.ErrnoException).syscall === 'listen') {
+      const { host = '0.0.0.0', port } = plan.metrics;
+      const why = listenFailure(error as Error, host, '--metrics-port', '--metrics-host');
+      throw new CliError('FAILED', `Cannot serve metrics on ${host}:${port}: ${why}`, {
+        cause: error,
+      });
     }
     throw error;
   }
