@@ -1,4 +1,4 @@
-import { queueOfJobId } from '@conveyor/core/transport';
+import { baseQueueOf, queueOfJobId } from '@conveyor/core/transport';
 import type { Command } from 'commander';
 import type { DashboardCommandOptions } from './commands/dashboard.js';
 import type { ScheduleAction } from './commands/schedules.js';
@@ -138,10 +138,11 @@ export function dispatch(io: Io, signal: AbortSignal) {
               'Missing job id: give `conveyor retry <job-id>` or `conveyor retry --all-dead --queue <queue>`.',
             );
           }
-          // The id names its queue: a --queue beside it that names another was ignored.
+          // The id names its queue: a --queue beside it that names another was ignored. A
+          // queue's name stands for its partitions, so it names a partition's job too.
           const named = options.queue as string | undefined;
-          const own = queueOfJobId(first);
-          if (named !== undefined && named !== own) {
+          const own = queueOfJobId(first) as string;
+          if (named !== undefined && named !== own && named !== baseQueueOf(own)) {
             throw new CliError(
               'USAGE',
               `--queue ${JSON.stringify(named)} is not the queue of job ${JSON.stringify(first)}, which is ${JSON.stringify(own)}: a job id names its queue. Leave --queue out, or use --all-dead --queue ${named} for every dead job of that queue.`,

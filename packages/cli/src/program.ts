@@ -172,6 +172,8 @@ such a queue's entry has the totals and a "partitions" array with each partition
       notes: `
 --all-dead --queue on a partitioned queue retries the dead jobs of every partition;
 --queue emails~3of8 only that partition's. A job id names its partition itself.
+A workflow's step job is left to its workflow: \`conveyor workflows retry <wf id>\` runs
+the failed steps again (a step job's id exits 2; --all-dead skips them and says so).
 `,
       examples: ['conveyor retry emails:mi9x0q2k3a', 'conveyor retry --all-dead --queue emails'],
     },

@@ -1,4 +1,7 @@
+import type { TransportAdmin } from '@conveyor/core';
 import { nearestName, parsePartitionName } from '@conveyor/core/transport';
+import type { Io } from './output.js';
+import { terminalText } from './terminal-text.js';
 
 /**
  * Whether the broker has never seen `queue`: no job was ever enqueued on it (nor, for a
@@ -19,4 +22,21 @@ export function unknownQueueNote(queue: string, known: readonly string[]): strin
       ? ` (the queues: ${names.slice(0, 10).join(', ')}${names.length > 10 ? ', …' : ''})`
       : '';
   return `No queue named ${JSON.stringify(queue)} has held a job or has a worker${hint}.`;
+}
+
+/**
+ * Writes `note: No queue named …` on stderr when the broker has never seen `queue`, for a
+ * command that found nothing there (`purge`, `dead`, `retry --all-dead`): the exit code and
+ * stdout stay those of an empty queue. `known` is the queue list, when read already.
+ */
+export async function noteUnknownQueue(
+  admin: TransportAdmin,
+  queue: string,
+  io: Io,
+  known?: readonly string[],
+): Promise<void> {
+  const [queues, workers] = await Promise.all([known ?? admin.listQueues(), admin.listWorkers()]);
+  const seen = [...queues, ...workers.flatMap((worker) => worker.queues)];
+  if (isUnknownQueue(queue, seen))
+    io.stderr(`note: ${terminalText(unknownQueueNote(queue, seen))}`);
 }

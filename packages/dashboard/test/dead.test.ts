@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { enqueue, killAll, login, type Served, serve } from './helpers.js';
+import { failure, startOrder } from './workflow-fixtures.js';
 
 let served: Served;
 let client: Awaited<ReturnType<typeof login>>;
@@ -133,5 +134,40 @@ describe('bulk actions', () => {
       const response = await client.post('/api/dead/retry', body);
       expect(response.status, JSON.stringify(body)).toBe(400);
     }
+  });
+});
+
+describe('a workflow step job', () => {
+  test('is not retried: 409 naming its workflow; a bulk retry leaves it dead and counts it', async () => {
+    // Its workflow recorded the step's failure: a worker would take the job back only to
+    // acknowledge it unrun. The workflow's retry runs the step again, with a new job.
+    const order = await startOrder(served.transport);
+    const [stepJob] = (await killAll(served.transport, 'inventory', 'NO_STOCK')) as [string];
+    expect(stepJob).toBe(`inventory:${order.id}.reserve`);
+    await order.settle({ step: 'reserve' }, failure('no stock', 'NO_STOCK'));
+    const [plain] = await deadJobs('inventory', 1, 'NO_STOCK');
+
+    const single = await client.post(`/api/jobs/${encodeURIComponent(stepJob)}/retry`);
+    expect(single.status).toBe(409);
+    const { error } = await single.json();
+    expect(error.code).toBe('CONFLICT');
+    expect(error.message).toContain(
+      `is a step job of workflow ${order.id} (step "reserve"): retrying the job would not run the step again`,
+    );
+    expect(error.message).toContain(`POST api/workflows/${order.id}/retry`);
+    expect((await served.transport.getJob(stepJob))?.state).toBe('dead');
+
+    const filter = { queue: 'inventory' };
+    const preview = await (await client.post('/api/dead/preview', filter)).json();
+    expect([...preview.ids].sort()).toEqual([stepJob, plain].sort());
+    const retried = await (
+      await client.post('/api/dead/retry', { ids: preview.ids, filter })
+    ).json();
+    expect(retried).toEqual({ affected: 1, skipped: 1, stepJobs: 1 });
+    expect((await served.transport.getJob(stepJob))?.state).toBe('dead');
+    expect((await served.transport.getJob(plain as string))?.state).toBe('waiting');
+    // A purge takes it like any dead job.
+    const purged = await (await client.post('/api/dead/purge', { ids: [stepJob], filter })).json();
+    expect(purged).toEqual({ affected: 1, skipped: 0 });
   });
 });

@@ -1,6 +1,7 @@
 import type { DeadLetterPage, JobRecord, TransportAdmin } from '@conveyor/core';
 import type { AdminConnection } from '../connection.js';
 import { formatTime, type Io, printJson, renderTable } from '../output.js';
+import { noteUnknownQueue } from '../queue-names.js';
 import { queueLabel, storedQueuesFor } from '../stored-queues.js';
 import { terminalText } from '../terminal-text.js';
 import { cutDeepRecord, tooDeepNote } from '../value-depth.js';
@@ -49,6 +50,8 @@ export async function listDeadJobs(
   const page = single
     ? await admin.listDead(queue, { offset: options.offset, limit: options.limit })
     : await readDeadPage(admin, stored, options.offset, options.limit);
+  // A typo lists nothing, and says so: the name reads as a queue with no dead jobs otherwise.
+  if (page.total === 0) await noteUnknownQueue(admin, queue, io);
   if (options.json) {
     const cut = page.jobs.map((job) => cutDeepRecord(job));
     const jobs = cut.map(({ record }) => record);

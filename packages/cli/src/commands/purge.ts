@@ -2,9 +2,8 @@ import { storedQueuesOf, sumQueueCounts } from '@conveyor/core/transport';
 import type { AdminConnection } from '../connection.js';
 import { CliError } from '../errors.js';
 import { type Io, printJson } from '../output.js';
-import { isUnknownQueue, unknownQueueNote } from '../queue-names.js';
+import { noteUnknownQueue } from '../queue-names.js';
 import { queueLabel } from '../stored-queues.js';
-import { terminalText } from '../terminal-text.js';
 
 /**
  * `conveyor purge <queue>`: deletes the waiting and delayed jobs of a queue (and with
@@ -24,14 +23,11 @@ export async function purgeQueue(
       `Refusing to purge queue ${queue} without confirmation: stdin is not a terminal. Pass --yes to purge.`,
     );
   }
-  const [known, workers] = await Promise.all([admin.listQueues(), admin.listWorkers()]);
+  const known = await admin.listQueues();
   const stored = storedQueuesOf(queue, known);
   const label = queueLabel(queue, stored);
   // A typo purges nothing, and says so: the name reads as an empty queue otherwise.
-  const seen = [...known, ...workers.flatMap((worker) => worker.queues)];
-  if (isUnknownQueue(queue, seen)) {
-    io.stderr(`note: ${terminalText(unknownQueueNote(queue, seen))}`);
-  }
+  await noteUnknownQueue(admin, queue, io, known);
   if (!options.yes) {
     const counts = sumQueueCounts(queue, await admin.queueCounts(stored));
     const what = `${counts.waiting} waiting and ${counts.delayed} delayed${options.dead ? ` and ${counts.dead} dead` : ''}`;

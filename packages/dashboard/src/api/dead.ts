@@ -112,13 +112,15 @@ function parseIds(value: unknown): string[] {
 
 /**
  * Retries or purges the given dead jobs that still match the filter; ids no longer dead
- * (or never matching) are skipped, so repeating the call affects nothing.
+ * (or never matching) are skipped, so repeating the call affects nothing. A retry skips
+ * workflow step jobs too, counted in `stepJobs`: their workflows recorded the steps'
+ * outcomes, so a worker would acknowledge them unrun; a workflow's retry runs them again.
  */
 async function bulk(
   core: DashboardCore,
   context: RequestContext,
   action: 'retry' | 'purge',
-): Promise<{ affected: number; skipped: number }> {
+): Promise<{ affected: number; skipped: number; stepJobs?: number }> {
   const body = (await context.readJson()) as Record<string, unknown>;
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw badRequest('body', body, '{ ids: string[], filter: { queue?, task?, code? } }');
@@ -126,12 +128,17 @@ async function bulk(
   const ids = parseIds(body.ids);
   const filter = parseFilter(body.filter);
   const byQueue = new Map<string, string[]>();
+  let stepJobs = 0;
   for (let start = 0; start < ids.length; start += GET_CHUNK) {
     const records = await Promise.all(
       ids.slice(start, start + GET_CHUNK).map((id) => core.transport.getJob(id)),
     );
     for (const record of records) {
       if (record === null || record.state !== 'dead' || !matchesFilter(record, filter)) continue;
+      if (action === 'retry' && record.envelope.workflow) {
+        stepJobs++;
+        continue;
+      }
       const queue = record.envelope.queue;
       const list = byQueue.get(queue) ?? [];
       list.push(record.id);
@@ -158,7 +165,7 @@ async function bulk(
       affected,
     },
   });
-  return { affected, skipped: ids.length - affected };
+  return { affected, skipped: ids.length - affected, ...(stepJobs > 0 ? { stepJobs } : {}) };
 }
 
 export function deadRoutes(core: DashboardCore): Route<RequestContext>[] {

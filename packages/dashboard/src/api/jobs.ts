@@ -52,6 +52,14 @@ export function jobRoutes(core: DashboardCore): Route<RequestContext>[] {
         const id = jobId(params);
         const record = await getJobOr404(core, id);
         const queue = record.envelope.queue;
+        const step = record.envelope.workflow;
+        if (step) {
+          // Its workflow recorded the step's outcome: a worker would acknowledge the job unrun.
+          throw new DashboardError(
+            'CONFLICT',
+            `Job ${JSON.stringify(id)} is a step job of workflow ${step.id} (step ${JSON.stringify(step.step)}): retrying the job would not run the step again, as its workflow recorded the step's outcome. Retry the workflow instead (its page, or POST api/workflows/${step.id}/retry), which runs a failed workflow's failed steps again with new jobs.`,
+          );
+        }
         if (record.state !== 'dead') {
           throw new DashboardError(
             'CONFLICT',

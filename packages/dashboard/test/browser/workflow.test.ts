@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { memoryTransport } from '@conveyor/core';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PASSWORD, type Served, serve, USER } from '../helpers.js';
+import { killAll, PASSWORD, type Served, serve, USER } from '../helpers.js';
 import { failure, startOrder } from '../workflow-fixtures.js';
 import { launchChromium, screenshotDir } from './fixtures.js';
 
@@ -146,6 +146,25 @@ describe('/workflows/<id>', () => {
     expect(await step('ship').textContent()).toContain('retry 1');
     expect((await workflows.get(id))?.status).toBe('running');
     expect(pageErrors).toEqual([]);
+  });
+
+  it("a dead step job's page offers no Retry of the job: its workflow's retry runs the step", async () => {
+    // A dashboard of its own: killing its queue's jobs touches no other test's.
+    const own = await serve();
+    try {
+      await startOrder(own.transport);
+      const [stepJob] = (await killAll(own.transport, 'inventory', 'NO_STOCK')) as [string];
+      await page.goto(`${own.url}/jobs/${encodeURIComponent(stepJob)}`);
+      await page.getByRole('heading', { level: 1, name: `Job ${stepJob}` }).waitFor();
+      await page.locator('.page-head .badge', { hasText: 'dead' }).waitFor();
+      const retry = page.getByRole('button', { name: 'Retry' });
+      expect(await retry.isDisabled()).toBe(true);
+      expect(await retry.getAttribute('title')).toBe(
+        'A workflow step job: retry its workflow, which runs the step again with a new job.',
+      );
+    } finally {
+      await own.close();
+    }
   });
 
   it('says so for an unknown workflow', async () => {

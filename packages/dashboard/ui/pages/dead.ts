@@ -82,6 +82,13 @@ function filterForm(filter: DeadFilter, queues: readonly QueueChoice[]): HTMLEle
   );
 }
 
+/** What `POST api/dead/retry` and `/purge` answer; `stepJobs`: workflow step jobs a retry left. */
+interface BulkOutcome {
+  affected: number;
+  skipped: number;
+  stepJobs?: number;
+}
+
 /** Preview, confirm with the count, then act on exactly the previewed ids. */
 async function bulk(
   kind: 'retry' | 'purge',
@@ -130,18 +137,24 @@ async function bulk(
   });
   if (!ok) return;
   try {
-    const { affected, skipped } = await postJson<{ affected: number; skipped: number }>(
-      `/dead/${kind}`,
-      {
-        ids: preview.ids,
-        filter,
-      },
-    );
+    const {
+      affected,
+      skipped,
+      stepJobs = 0,
+    } = await postJson<BulkOutcome>(`/dead/${kind}`, {
+      ids: preview.ids,
+      filter,
+    });
     const verb = kind === 'retry' ? 'Retried' : 'Purged';
+    const gone = skipped - stepJobs;
     flash.show(
       'ok',
       `${verb} ${formatNumber(affected)} job${affected === 1 ? '' : 's'}${
-        skipped ? `; ${formatNumber(skipped)} skipped (no longer dead, or no longer matching)` : ''
+        gone ? `; ${formatNumber(gone)} skipped (no longer dead, or no longer matching)` : ''
+      }${
+        stepJobs
+          ? `; ${formatNumber(stepJobs)} workflow step job${stepJobs === 1 ? '' : 's'} left dead: retry ${stepJobs === 1 ? 'its workflow' : 'their workflows'} instead (a step job's page links to its workflow)`
+          : ''
       }.`,
     );
   } catch (error) {

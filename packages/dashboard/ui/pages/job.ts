@@ -196,8 +196,12 @@ function actions(job: JobDetail, flash: Notices, reload: () => void): HTMLElemen
       class: 'button primary',
       attrs: {
         type: 'button',
-        disabled: job.state !== 'dead',
-        title: job.state === 'dead' ? undefined : 'Only dead jobs can be retried.',
+        disabled: job.state !== 'dead' || job.workflow !== undefined,
+        title: job.workflow
+          ? 'A workflow step job: retry its workflow, which runs the step again with a new job.'
+          : job.state === 'dead'
+            ? undefined
+            : 'Only dead jobs can be retried.',
       },
       on: {
         click: async () => {

@@ -1,0 +1,258 @@
+// retry, cancel and dead at their edges: a workflow's step job (which only its workflow's
+// retry runs again), a finished job's cancel, a partition's job with its queue's name, and a
+// queue name nothing has used. Against a private Redis, as an operator runs them.
+import {
+  defineTask,
+  defineWorkflow,
+  type JobEnvelope,
+  newWorkflowId,
+  planForRun,
+  workflowPlan,
+} from '@conveyor/core';
+import { makeEnvelope } from '@conveyor/core/testing';
+import { applyWorkflowEffects } from '@conveyor/core/worker';
+import { type RedisServer, startRedis } from '@conveyor/test-redis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { cli, json, producer, uniquePrefix } from './helpers.js';
+
+let redis: RedisServer;
+beforeAll(async () => {
+  redis = await startRedis();
+});
+afterAll(() => redis?.stop());
+
+const QUEUE = 'cli-work';
+const first = defineTask({ name: 'cli.first', queue: QUEUE, input: z.unknown(), run: () => 1 });
+const second = defineTask({ name: 'cli.second', queue: QUEUE, input: z.unknown(), run: () => 2 });
+const twoSteps = defineWorkflow({
+  name: 'cli.twoSteps',
+  input: z.object({ n: z.number() }),
+  steps: (flow) => flow.step('first', first).step('second', second),
+});
+
+async function setup() {
+  const prefix = uniquePrefix();
+  const conn = producer(redis.url, prefix);
+  const args = ['--redis', redis.url, '--prefix', prefix];
+  /** Jobs enqueued straight to `queue` (a partition's name too), as a producer stores them. */
+  const enqueue = async (queue: string, count: number) => {
+    const envelopes: JobEnvelope[] = [];
+    for (let i = 0; i < count; i++) envelopes.push(makeEnvelope(queue, { task: 'cli.plain' }));
+    await conn.transport.enqueue(envelopes.map((envelope) => ({ envelope })));
+    return envelopes.map((e) => e.id);
+  };
+  /** One delivery of the next job of `queue`, into the dead-letter set. */
+  const bury = async (queue: string): Promise<string> => {
+    const [held] = await conn.transport.reserve({
+      queues: [queue],
+      max: 1,
+      leaseMs: 60_000,
+      consumer: 'cli-test',
+    });
+    if (!held) throw new Error(`nothing to reserve in ${queue}`);
+    await conn.transport.settle([
+      {
+        type: 'fail',
+        id: held.envelope.id,
+        token: held.token,
+        deadLetter: true,
+        error: { name: 'Error', message: 'broke', code: 'BROKE' },
+      },
+    ]);
+    return held.envelope.id;
+  };
+  /**
+   * A workflow failed at step "second" as a worker leaves it: the job of "first" ran and
+   * completed, then that of "second" died, its failure recorded first. Answers the ids.
+   */
+  const failedWorkflow = async () => {
+    const { workflows } = conn.transport;
+    const id = newWorkflowId();
+    const plan = planForRun(workflowPlan(twoSteps), id);
+    const started = await workflows.start({ id, plan, input: { n: 1 } });
+    await applyWorkflowEffects(conn.transport, id, started);
+    /** The worker's order: reserve, claim, (run), record, enqueue the outbox, settle. */
+    const run = async (step: string, ok: boolean): Promise<string> => {
+      const [held] = await conn.transport.reserve({
+        queues: [QUEUE],
+        max: 1,
+        leaseMs: 60_000,
+        consumer: 'cli-test',
+      });
+      if (held?.envelope.workflow?.step !== step) throw new Error(`no job of step ${step}`);
+      await workflows.claim(id, { step });
+      const error = { name: 'Error', message: 'broke' };
+      const outcome = ok ? { ok: true as const, result: 1 } : { ok: false as const, error };
+      await applyWorkflowEffects(conn.transport, id, await workflows.record(id, { step }, outcome));
+      const { id: jobId } = held.envelope;
+      await conn.transport.settle([
+        ok
+          ? { type: 'complete', id: jobId, token: held.token, result: 1 }
+          : { type: 'fail', id: jobId, token: held.token, error, deadLetter: true },
+      ]);
+      return jobId;
+    };
+    await run('first', true);
+    const stepJob = await run('second', false);
+    expect((await workflows.get(id))?.status).toBe('failed');
+    expect((await conn.transport.getJob(stepJob))?.state).toBe('dead');
+    return { id, stepJob };
+  };
+  return { args, enqueue, bury, failedWorkflow, ...conn };
+}
+
+describe('conveyor retry on a workflow step job', () => {
+  it('refuses it, exit 2, naming its workflow and `conveyor workflows retry`', async () => {
+    const env = await setup();
+    try {
+      const { id, stepJob } = await env.failedWorkflow();
+      expect(stepJob).toBe(`${QUEUE}:${id}.second`);
+      for (const extra of [[], ['--json']]) {
+        const refused = await cli(['retry', stepJob, ...extra, ...env.args]);
+        expect(refused.code).toBe(2);
+        expect(refused.stdout).toBe('');
+        expect(refused.stderr).toBe(
+          `error: Job "${stepJob}" is a step job of workflow ${id} (step "second"): \`conveyor retry\` would not run it again, as its workflow recorded the step's outcome. Use \`conveyor workflows retry ${id}\`, which runs a failed workflow's failed steps again with new jobs (\`conveyor inspect ${id}\` shows its status).\n`,
+        );
+      }
+      // Left as it was: dead, its workflow failed; the workflow's retry still works.
+      expect((await env.transport.getJob(stepJob))?.state).toBe('dead');
+      expect((await env.transport.workflows.get(id))?.status).toBe('failed');
+      const retried = await cli(['workflows', 'retry', id, '--json', ...env.args]);
+      expect(json(retried)).toEqual({
+        workflow: id,
+        status: 'running',
+        enqueuedJobs: [`${stepJob}.r1`],
+      });
+    } finally {
+      await env.close();
+    }
+  });
+
+  it('--all-dead retries the other dead jobs and says how many step jobs it skipped', async () => {
+    const env = await setup();
+    try {
+      const a = await env.failedWorkflow();
+      const b = await env.failedWorkflow();
+      const [plain] = await env.enqueue(QUEUE, 1);
+      expect(await env.bury(QUEUE)).toBe(plain);
+
+      const human = await cli(['retry', '--all-dead', '--queue', QUEUE, ...env.args]);
+      expect(human.code).toBe(0);
+      expect(human.stderr).toBe('');
+      expect(human.stdout).toBe(
+        `Retried 1 dead job of queue ${QUEUE}.\nSkipped 2 workflow step jobs, left dead: \`conveyor retry\` would not run them again. Retry their workflows with \`conveyor workflows retry <id>\`: ${a.id}, ${b.id}.\n`,
+      );
+      expect((await env.transport.getJob(plain as string))?.state).toBe('waiting');
+      for (const { stepJob } of [a, b]) {
+        expect((await env.transport.getJob(stepJob))?.state).toBe('dead');
+      }
+
+      const machine = await cli(['retry', '--all-dead', '--queue', QUEUE, '--json', ...env.args]);
+      expect(json(machine)).toEqual({
+        queue: QUEUE,
+        retried: 0,
+        skippedStepJobs: 2,
+        workflows: [a.id, b.id],
+      });
+      expect((await env.transport.admin.listDead(QUEUE)).total).toBe(2);
+    } finally {
+      await env.close();
+    }
+  });
+});
+
+describe('conveyor cancel --json on a finished job', () => {
+  it('prints nothing on stdout, the error on stderr, exit 7', async () => {
+    const env = await setup();
+    try {
+      const [id] = (await env.enqueue(QUEUE, 1)) as [string];
+      expect(json(await cli(['cancel', id, '--json', ...env.args]))).toEqual({
+        id,
+        result: 'cancelled',
+      });
+      const again = await cli(['cancel', id, '--json', ...env.args]);
+      expect(again.code).toBe(7);
+      expect(again.stdout).toBe('');
+      expect(again.stderr).toBe(
+        `error: Job "${id}" already finished (cancelled): nothing to cancel.\n`,
+      );
+    } finally {
+      await env.close();
+    }
+  });
+});
+
+describe('conveyor retry <partition job id> --queue', () => {
+  it("takes the queue's name as well as the partition's; refuses another queue", async () => {
+    const env = await setup();
+    try {
+      await env.enqueue('part~1of4', 3);
+      const ids = [await env.bury('part~1of4'), await env.bury('part~1of4')];
+      const base = await cli(['retry', ids[0] as string, '--queue', 'part', ...env.args]);
+      const partition = await cli(['retry', ids[1] as string, '-q', 'part~1of4', ...env.args]);
+      expect(base.stderr).toBe('');
+      expect(base.code).toBe(0);
+      expect(partition.code).toBe(0);
+      for (const id of ids) expect((await env.transport.getJob(id))?.state).toBe('waiting');
+
+      const dead = await env.bury('part~1of4');
+      for (const other of ['part~2of4', 'par', 'other']) {
+        const refused = await cli(['retry', dead, '--queue', other, ...env.args]);
+        expect(refused.code).toBe(2);
+        expect(refused.stderr).toContain(
+          `--queue "${other}" is not the queue of job "${dead}", which is "part~1of4"`,
+        );
+      }
+      expect((await env.transport.getJob(dead))?.state).toBe('dead');
+    } finally {
+      await env.close();
+    }
+  });
+});
+
+describe('dead and retry --all-dead on a queue name nothing has used', () => {
+  it('say so on stderr, exit 0, as purge does; a known queue gets no note', async () => {
+    const env = await setup();
+    try {
+      await env.enqueue('cli-mail', 1);
+      await env.enqueue('cli-part~0of2', 1);
+      const note = (queue: string, near: string) =>
+        `note: No queue named "${queue}" has held a job or has a worker (did you mean ${near}?).\n`;
+
+      const dead = await cli(['dead', 'cli-mial', ...env.args]);
+      expect(dead.code).toBe(0);
+      expect(dead.stdout).toBe('Queue cli-mial has no dead jobs.\n');
+      expect(dead.stderr).toBe(note('cli-mial', 'cli-mail'));
+      const deadJson = await cli(['dead', 'cli-mial', '--json', ...env.args]);
+      expect(json(deadJson)).toMatchObject({ queue: 'cli-mial', total: 0, jobs: [] });
+      expect(deadJson.stderr).toBe(note('cli-mial', 'cli-mail'));
+
+      const retry = await cli(['retry', '--all-dead', '--queue', 'cli-mial', ...env.args]);
+      expect(retry.code).toBe(0);
+      expect(retry.stdout).toBe('Retried 0 dead jobs of queue cli-mial.\n');
+      expect(retry.stderr).toBe(note('cli-mial', 'cli-mail'));
+      const retryJson = await cli(['retry', '--all-dead', '-q', 'cli-mial', '--json', ...env.args]);
+      expect(json(retryJson)).toEqual({ queue: 'cli-mial', retried: 0 });
+      expect(retryJson.stderr).toBe(note('cli-mial', 'cli-mail'));
+
+      // A partition that was never used, beside its used sibling; then names that are known.
+      const partition = await cli(['dead', 'cli-part~1of2', ...env.args]);
+      expect(partition.stderr).toContain('No queue named "cli-part~1of2"');
+      for (const argv of [
+        ['dead', 'cli-mail'],
+        ['dead', 'cli-part'],
+        ['dead', 'cli-part~0of2'],
+        ['retry', '--all-dead', '--queue', 'cli-mail'],
+        ['retry', '--all-dead', '--queue', 'cli-part'],
+      ]) {
+        const known = await cli([...argv, ...env.args]);
+        expect(known.code, argv.join(' ')).toBe(0);
+        expect(known.stderr, argv.join(' ')).toBe('');
+      }
+    } finally {
+      await env.close();
+    }
+  });
+});
