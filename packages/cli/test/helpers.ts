@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { createClient, silentLogger } from '@conveyor/core';
+import { createClient, silentLogger, type Transport } from '@conveyor/core';
 import { type RedisTransport, redisTransport } from '@conveyor/redis';
 import { type RedisServer, startRedis } from '@conveyor/test-redis';
 import { Redis } from 'ioredis';
@@ -212,4 +212,26 @@ export function json<T = unknown>(result: Pick<RunResult, 'stdout' | 'stderr'>):
   } catch {
     throw new Error(`stdout is not JSON:\n${result.stdout}\nstderr: ${result.stderr}`);
   }
+}
+
+/**
+ * One delivery of the next job of `queue`, failed straight into the dead-letter set with
+ * `error`; resolves with the job's id.
+ */
+export async function buryNext(
+  transport: Transport,
+  queue: string,
+  error = { name: 'Error', message: 'broke', code: 'BROKE' },
+): Promise<string> {
+  const [held] = await transport.reserve({
+    queues: [queue],
+    max: 1,
+    leaseMs: 60_000,
+    consumer: 'cli-test',
+  });
+  if (!held) throw new Error(`nothing to reserve in ${queue}`);
+  await transport.settle([
+    { type: 'fail', id: held.envelope.id, token: held.token, deadLetter: true, error },
+  ]);
+  return held.envelope.id;
 }

@@ -6,7 +6,7 @@ import type { JobEnvelope } from '@conveyor/core';
 import { makeEnvelope } from '@conveyor/core/testing';
 import { type RedisServer, startRedis } from '@conveyor/test-redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cli, json, producer, uniquePrefix } from './helpers.js';
+import { buryNext, cli, json, producer, uniquePrefix } from './helpers.js';
 
 let redis: RedisServer;
 beforeAll(async () => {
@@ -31,25 +31,7 @@ async function setup() {
     return envelopes.map((e) => e.id);
   };
   /** One delivery of the next job of `queue`, into the dead-letter set. */
-  const bury = async (queue: string): Promise<string> => {
-    const [held] = await conn.transport.reserve({
-      queues: [queue],
-      max: 1,
-      leaseMs: 60_000,
-      consumer: 'cli-test',
-    });
-    if (!held) throw new Error(`nothing to reserve in ${queue}`);
-    await conn.transport.settle([
-      {
-        type: 'fail',
-        id: held.envelope.id,
-        token: held.token,
-        deadLetter: true,
-        error: { name: 'Error', message: 'no', code: 'NOPE' },
-      },
-    ]);
-    return held.envelope.id;
-  };
+  const bury = (queue: string) => buryNext(conn.transport, queue);
   return { prefix, args, enqueue, bury, ...conn };
 }
 
