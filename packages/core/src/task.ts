@@ -215,7 +215,8 @@ export function defineTask(
 /**
  * A contract without `run`, for producers that must not import task code. Codegen
  * writes these; write one by hand when a producer lives outside the codegen's reach. Its
- * input schema and its `TResult` are held to JSON as `defineTask`'s are.
+ * input schema is held to JSON as `defineTask`'s is. (`TResult` is not: with an output
+ * schema it is what the schema decodes to, a `bigint` from a codec say.)
  */
 export function taskContract<
   const TName extends string,
@@ -223,8 +224,7 @@ export function taskContract<
   TResult = unknown,
 >(
   config: Omit<TaskContract<TName, TInput, TResult>, '~result'> &
-    JsonCheck<InferSchemaInput<TInput>, 'input'> &
-    ResultJsonCheck<TResult>,
+    JsonCheck<InferSchemaInput<TInput>, 'input'>,
 ): TaskContract<TName, TInput, TResult> {
   if (typeof config === 'object' && config !== null) assertTaskKeys(config, 'contract');
   checkContract(config);

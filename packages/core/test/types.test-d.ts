@@ -212,10 +212,8 @@ describe('taskContract', () => {
     expectTypeOf<TaskResult<typeof untyped>>().toEqualTypeOf<unknown>();
   });
 
-  it('holds its input schema and its result type to JSON, as defineTask does', () => {
-    // Both compiled: the result type was a Map the producer would never get.
-    // @ts-expect-error result is a Map
-    taskContract<'p.c4', typeof schema, Map<string, string>>({ name: 'p.c4', input: schema });
+  it('holds its input schema to JSON, as defineTask does', () => {
+    // It compiled, and the input was refused only at enqueue.
     // @ts-expect-error input.s is a Set
     taskContract({ name: 'p.c5', input: z.object({ s: z.set(z.string()) }) });
   });
