@@ -20,16 +20,33 @@ export function helpArguments(program: Command, argv: readonly string[]): readon
     );
     if (!next) {
       const known = command.commands.map((sub) => sub.name()).filter((sub) => sub !== 'help');
-      const near = nearestName(name, known);
       const where = command === program ? 'conveyor' : `conveyor ${command.name()}`;
-      throw new CliError(
-        'USAGE',
-        known.length === 0
-          ? `${where} has no command ${JSON.stringify(name)}: it takes no subcommand.`
-          : `unknown command ${JSON.stringify(name)} for ${where}: expected one of ${known.join(', ')}${near ? ` (did you mean ${near}?)` : ''}.`,
-      );
+      if (known.length === 0) {
+        throw new CliError(
+          'USAGE',
+          `${where} has no command ${JSON.stringify(name)}: it takes no subcommand.`,
+        );
+      }
+      throw unknownCommand(name, where, known);
     }
     command = next;
   }
   return [...names.filter((name) => !name.startsWith('-')), '--help'];
+}
+
+/**
+ * `unknown command "paus" for conveyor schedules: expected one of run-now, pause, resume (did
+ * you mean pause?).`, with `otherwise` before the period (`, or nothing to list …`).
+ */
+export function unknownCommand(
+  name: string,
+  where: string,
+  known: readonly string[],
+  otherwise = '',
+): CliError {
+  const near = nearestName(name, known);
+  return new CliError(
+    'USAGE',
+    `unknown command ${JSON.stringify(name)} for ${where}: expected one of ${known.join(', ')}${near ? ` (did you mean ${near}?)` : ''}${otherwise}.`,
+  );
 }

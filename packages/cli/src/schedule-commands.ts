@@ -1,8 +1,7 @@
-import { nearestName } from '@conveyor/core/transport';
 import type { Command } from 'commander';
 import type { CommandName, dispatch } from './actions.js';
 import { brokerCommand, examples, transportHelp } from './command-help.js';
-import { CliError } from './errors.js';
+import { unknownCommand } from './help-command.js';
 import { parseQueueList, parseScheduleId, parseStoredQueue } from './options.js';
 
 /**
@@ -44,10 +43,11 @@ in code that no live worker declares any more; it does not fire, and is never de
       const [first] = command.args;
       if (first === undefined) return;
       const names = command.commands.map((sub) => sub.name());
-      const near = nearestName(first, names);
-      throw new CliError(
-        'USAGE',
-        `unknown command ${JSON.stringify(first)} for conveyor schedules: expected one of ${names.join(', ')}${near ? ` (did you mean ${near}?)` : ''}, or nothing to list the schedules.`,
+      throw unknownCommand(
+        first,
+        'conveyor schedules',
+        names,
+        ', or nothing to list the schedules',
       );
     })
     .action(run('schedules'));
