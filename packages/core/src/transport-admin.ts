@@ -175,7 +175,8 @@ export interface TransportAdmin {
   listDead(queue: string, options?: { offset?: number; limit?: number }): Promise<DeadLetterPage>;
   /**
    * Moves dead jobs back to `waiting` with a fresh attempt budget: the given ids, or
-   * every dead job of the queue when `ids` is absent. Returns how many moved [R23].
+   * every dead job of the queue when `ids` is absent. Workflow step jobs stay dead (their
+   * workflow's retry runs the step again). Returns how many moved [R23].
    */
   retryDead(queue: string, ids?: readonly string[]): Promise<number>;
   /** Deletes dead jobs of a queue: the given ids, or all. Returns how many went [R24]. */

@@ -182,11 +182,29 @@ export function createRedisAdmin(options: RedisAdminOptions): RedisAdmin {
       const [moved] = await queueScript(name, queue, ['ids', PURGE_BATCH, ...uniques]);
       return Number(moved);
     }
+    if (name === 'retry-dead') return retryAllDead(queue);
     let total = 0;
     for (;;) {
       const [moved, left] = (await queueScript(name, queue, ['all', PURGE_BATCH])).map(Number);
       total += moved ?? 0;
       if (!moved || !left) return total;
+    }
+  }
+
+  /**
+   * Every dead job of the queue back to waiting, a batch at a time, oldest first. The
+   * workflow step jobs stay dead [R23]; they stay at the front of what each call has
+   * looked at, so the next call starts past them.
+   */
+  async function retryAllDead(queue: string): Promise<number> {
+    let total = 0;
+    let skipped = 0;
+    for (;;) {
+      const reply = await queueScript('retry-dead', queue, ['all', PURGE_BATCH, skipped]);
+      const [moved = 0, left = 0, steps = 0, looked = 0] = reply.map(Number);
+      total += moved;
+      skipped += steps;
+      if (looked < PURGE_BATCH || left <= skipped) return total;
     }
   }
 }

@@ -22,13 +22,17 @@ export function listDead(
   return { jobs, total: dead.size };
 }
 
-/** Moves dead jobs back to `waiting` with a fresh attempt budget [R23]. */
+/**
+ * Moves dead jobs back to `waiting` with a fresh attempt budget [R23]. A workflow's step
+ * job stays dead: its workflow recorded the step's failure, so it would only be
+ * acknowledged unrun; the workflow's retry runs the step again with a new job.
+ */
 export function retryDead(store: JobStore, queue: string, ids?: readonly string[]): number {
   let moved = 0;
   // Copy first: the set shrinks as jobs leave it.
   for (const id of ids ?? [...store.deadOf(queue)]) {
     const job = store.get(id);
-    if (!job || !store.undead(queue, id)) continue;
+    if (!job || job.record.envelope.workflow || !store.undead(queue, id)) continue;
     job.record.attempts = 0;
     delete job.record.finishedAt;
     store.makeWaiting(job, 'tail');

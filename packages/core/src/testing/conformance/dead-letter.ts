@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { JobEnvelope } from '../../envelope.js';
 import type { Transport } from '../../transport.js';
 import {
   capabilityOf,
@@ -126,6 +127,25 @@ export function deadLetterRules(harness: ConformanceHarness): void {
       expect(await ctx.record(transport, id)).toMatchObject({ state: 'dead', attempts: 1 });
     });
 
+    it('[R23] retryDead leaves a workflow step job dead, with or without ids', async ({ skip }) => {
+      const transport = await ctx.transport();
+      const admin = capabilityOf(transport, 'admin', skip);
+      const queue = uniqueQueue('dead-step');
+      const workflow = { id: 'wf-dead-step', step: 'charge', kind: 'run' } as const;
+      const [before] = await bury(ctx, transport, queue, 1);
+      const steps = await bury(ctx, transport, queue, 2, { workflow });
+      const [after] = await bury(ctx, transport, queue, 1);
+      expect(await admin.retryDead(queue, [steps[0] as string, before as string])).toBe(1);
+      expect(await admin.retryDead(queue)).toBe(1);
+      const left = await admin.listDead(queue);
+      expect(left.jobs.map((job) => job.id)).toEqual(steps);
+      expect(left.jobs[0]?.envelope.workflow).toEqual(workflow);
+      expect(idsOf(await ctx.reserve(transport, queue, { max: 10 })).sort()).toEqual(
+        [before, after].sort(),
+      );
+      expect(await admin.purgeDead(queue)).toBe(2);
+    });
+
     it('[R24] purgeDead deletes the given dead jobs; their records are gone', async ({ skip }) => {
       const transport = await ctx.transport();
       const admin = capabilityOf(transport, 'admin', skip);
@@ -169,18 +189,19 @@ export function deadLetterRules(harness: ConformanceHarness): void {
 }
 
 /**
- * Dead-letters `count` fresh jobs of `queue`, one time unit apart so that their order is
- * unambiguous; returns their ids, oldest first.
+ * Dead-letters `count` fresh jobs of `queue` (with the envelope's `overrides`), one time
+ * unit apart so that their order is unambiguous; returns their ids, oldest first.
  */
 async function bury(
   ctx: SuiteContext,
   transport: Transport,
   queue: string,
   count: number,
+  overrides?: Partial<JobEnvelope>,
 ): Promise<string[]> {
   const ids: string[] = [];
   for (let index = 0; index < count; index++) {
-    const [job] = await ctx.jobs(transport, queue, 1);
+    const [job] = await ctx.jobs(transport, queue, 1, overrides);
     const reservation = await ctx.reserveOne(transport, queue);
     expect(reservation.envelope.id).toBe(job?.id);
     const error = jobError(`dead #${index}`);
