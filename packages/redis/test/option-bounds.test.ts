@@ -108,4 +108,36 @@ describe('the longest durations and the latest times, on Redis', () => {
       transport.renew([{ id: envelope.id, token: held?.token ?? '' }], 1e20),
     ).rejects.toMatchObject({ code: 'INVALID_OPTION' });
   });
+
+  it('refuse a settlement delay or result TTL past the bound, leaving the job leased', async () => {
+    const transport = open();
+    const queue = uniqueQueue('bounds-settle');
+    const envelope = makeEnvelope(queue);
+    await transport.enqueue([{ envelope }]);
+    const [held] = await transport.reserve({
+      queues: [queue],
+      max: 1,
+      leaseMs: 60_000,
+      consumer: 'bounds',
+    });
+    const ref = { id: envelope.id, token: held?.token ?? '' };
+    const error = { name: 'Error', message: 'again later' };
+    await expect(
+      transport.settle([{ type: 'retry', ...ref, error, delayMs: 1e20 }]),
+    ).rejects.toMatchObject({
+      code: 'INVALID_OPTION',
+      message: expect.stringContaining('Invalid delayMs 100000000000000000000'),
+    });
+    await expect(
+      transport.settle([{ type: 'complete', ...ref, result: 1, resultTtlMs: 1e20 }]),
+    ).rejects.toMatchObject({ code: 'INVALID_OPTION' });
+    expect((await transport.getJob(envelope.id))?.state).toBe('active');
+    const before = Date.now();
+    expect(
+      await transport.settle([{ type: 'retry', ...ref, error, delayMs: MAX_DURATION_MS }]),
+    ).toEqual(['ok']);
+    const record = await transport.getJob(envelope.id);
+    expect(record?.state).toBe('delayed');
+    expect(record?.dueAt).toBeGreaterThanOrEqual(before + MAX_DURATION_MS - 1_000);
+  });
 });

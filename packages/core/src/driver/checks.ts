@@ -3,7 +3,7 @@ import { InvalidEnvelopeError, InvalidOptionError } from '../errors.js';
 import { isJobIdOf } from '../ids.js';
 import { assertEnqueueSize } from '../payload-size.js';
 import { MAX_DURATION_MS, MAX_EPOCH_MS } from '../retry-policy.js';
-import type { EnqueueRequest } from '../transport.js';
+import type { EnqueueRequest, Settlement } from '../transport.js';
 import { checkIndexEntries } from './admin-checks.js';
 
 // The argument checks `createTransport` makes before a driver sees a call: one copy of
@@ -99,6 +99,31 @@ function checkDue({ delayMs, runAt }: EnqueueRequest): void {
 export function assertLeaseMs(leaseMs: unknown): asserts leaseMs is number {
   if (typeof leaseMs !== 'number' || !(leaseMs <= MAX_DURATION_MS)) {
     throw new InvalidOptionError('leaseMs', leaseMs, `a number of ms up to ${MAX_DURATION_MS}`);
+  }
+}
+
+/**
+ * A settlement's times: a retry's `delayMs` and a `resultTtlMs` are numbers of ms up to
+ * {@link MAX_DURATION_MS}, as an enqueue's delay is. Past it a broker does not keep the
+ * time (on Redis a retry delay of 1e20 ran the job again at once).
+ */
+export function checkSettlements(settlements: readonly Settlement[]): void {
+  for (const settlement of settlements) {
+    if (settlement.type === 'retry') {
+      assertDurationMs(settlement.delayMs, 'delayMs', settlement.id);
+    } else if (settlement.type !== 'release' && settlement.resultTtlMs !== undefined) {
+      assertDurationMs(settlement.resultTtlMs, 'resultTtlMs', settlement.id);
+    }
+  }
+}
+
+function assertDurationMs(value: unknown, option: string, id: string): void {
+  if (typeof value !== 'number' || !(value <= MAX_DURATION_MS)) {
+    throw new InvalidOptionError(
+      option,
+      value,
+      `a number of ms up to ${MAX_DURATION_MS} (settlement of job ${JSON.stringify(id)})`,
+    );
   }
 }
 

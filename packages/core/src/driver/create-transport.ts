@@ -5,7 +5,7 @@ import { assertByteLimit, DEFAULT_MAX_PAYLOAD_BYTES } from '../payload-size.js';
 import type { Transport } from '../transport.js';
 import type { TransportCapability, TransportWith } from '../transport-capabilities.js';
 import { perQueue } from './batches.js';
-import { assertLeaseMs, checkEnqueueRequests } from './checks.js';
+import { assertLeaseMs, checkEnqueueRequests, checkSettlements } from './checks.js';
 import type { CreateTransportOptions, TransportDriver } from './driver.js';
 import { gateAdmin, gateLimits, type TransportGate } from './gates.js';
 import { gateMetrics } from './metrics-gate.js';
@@ -90,6 +90,7 @@ export function createTransport<Driver extends TransportDriver, Methods extends 
     settle(settlements) {
       if (gate.closed) return refuse();
       try {
+        checkSettlements(settlements);
         return perQueue(settlements, maxBatch, 'stale', (items, queue) =>
           driver.settle(items, queue),
         );
