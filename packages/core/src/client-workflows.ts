@@ -8,7 +8,6 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { assertIdempotencyKey, toEpoch } from './call-options.js';
 import type { Client } from './client.js';
-import { quote } from './envelope.js';
 import { InvalidOptionError, PayloadTooLargeError, ValidationError } from './errors.js';
 import {
   checkDuplicateWorkflowInput,
@@ -195,29 +194,21 @@ async function checkedInput(
   if (exact) return input as JsonValue;
   const received = receivedInput(schema, inputJson);
   const afterJson = await validateNow(schema, received);
-  if (!afterJson.ok) throw inputError(workflow.name, afterJson.issues, input, true);
+  if (!afterJson.ok) throw inputError(workflow.name, afterJson.issues, received, true);
   return JSON.parse(inputJson) as JsonValue;
 }
 
-/** A `VALIDATION_FAILED` error about a workflow's input, quoting it. */
+/**
+ * A `VALIDATION_FAILED` error about a workflow's input, quoting the value at each issue's
+ * path (`value`: the input as given, or after the JSON trip when `afterJson`).
+ */
 function inputError(
   workflow: string,
   issues: readonly StandardSchemaV1.Issue[],
-  input: unknown,
+  value: unknown,
   afterJson: boolean,
 ): ValidationError {
-  const error = new ValidationError(workflow, 'input', issues, { afterJson, of: 'workflow' });
-  const { message } = error;
-  error.message = `${message}${message.endsWith('.') ? '' : '.'} Input: ${quote(describeInput(input))}.`;
-  return error;
-}
-
-function describeInput(input: unknown): string {
-  try {
-    return JSON.stringify(input) ?? String(input);
-  } catch {
-    return String(input);
-  }
+  return new ValidationError(workflow, 'input', issues, { afterJson, of: 'workflow', value });
 }
 
 const START_OPTION_KEYS = {

@@ -229,7 +229,11 @@ export function createClient(options: ClientOptions): Client {
   ): EnqueueRequest | Promise<EnqueueRequest> => {
     const { task, call, count } = state;
     if (!outcome.ok) {
-      throw atInput(new ValidationError(task.name, 'input', outcome.issues), index, count);
+      throw atInput(
+        new ValidationError(task.name, 'input', outcome.issues, { value: input }),
+        index,
+        count,
+      );
     }
     let prepared: { request: PreparedRequest; exact: boolean };
     try {
@@ -243,19 +247,24 @@ export function createClient(options: ClientOptions): Client {
     const received = receivedInput(task.input, request.inputJson);
     const checked = validateNow(task.input, received);
     if (checked instanceof Promise) {
-      return checked.then((settled) => afterJson(state, request, index, settled));
+      return checked.then((settled) => afterJson(state, request, index, settled, received));
     }
-    return afterJson(state, request, index, checked);
+    return afterJson(state, request, index, checked, received);
   };
 
+  /** `received`: the input as the worker gets it, which the message quotes. */
   const afterJson = (
     { task, count }: CallState,
     request: EnqueueRequest,
     index: number,
     outcome: ValidationOutcome<unknown>,
+    received: unknown,
   ): EnqueueRequest => {
     if (outcome.ok) return request;
-    const error = new ValidationError(task.name, 'input', outcome.issues, { afterJson: true });
+    const error = new ValidationError(task.name, 'input', outcome.issues, {
+      afterJson: true,
+      value: received,
+    });
     throw atInput(error, index, count);
   };
 

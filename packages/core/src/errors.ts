@@ -1,8 +1,10 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { ConveyorError } from './conveyor-error.js';
+import { formatIssues } from './issues.js';
 import type { JobError } from './job-error.js';
 
 export { ConveyorError, type ConveyorErrorCode } from './conveyor-error.js';
+export { formatIssues } from './issues.js';
 
 /** A job names a task that this worker or registry does not know. */
 export class UnknownTaskError extends ConveyorError {
@@ -32,6 +34,8 @@ export class ValidationError extends ConveyorError {
    * `afterJson`: the value passed as given, but not in the form a reader gets after the
    * JSON trip (the producer checks that form, so the job is refused, not failed later).
    * `of`: what `task` names, a task (the default) or a workflow, for the message.
+   * `value`: the value validated, whose parts at the issues' paths the message quotes (see
+   * {@link formatIssues}); give it only where the message reaches the value's own caller.
    */
   readonly afterJson: boolean;
 
@@ -39,15 +43,16 @@ export class ValidationError extends ConveyorError {
     task: string,
     target: 'input' | 'output',
     issues: readonly StandardSchemaV1.Issue[],
-    options: { afterJson?: boolean; of?: 'task' | 'workflow' } = {},
+    options: { afterJson?: boolean; of?: 'task' | 'workflow'; value?: unknown } = {},
   ) {
     const afterJson = options.afterJson === true;
     const of = options.of ?? 'task';
+    const found = formatIssues(issues, 'value' in options ? { value: options.value } : undefined);
     super(
       'VALIDATION_FAILED',
       afterJson
-        ? `Invalid ${target} for ${of} ${JSON.stringify(task)} once sent as JSON, as the ${target === 'input' ? 'worker' : 'reader'} would receive it: ${formatIssues(issues)}. JSON turns a Date into an ISO string (a Date again only where the schema says z.date()) and drops properties whose value is undefined; change the schema (z.date(), .optional()) or the value.`
-        : `Invalid ${target} for ${of} ${JSON.stringify(task)}: ${formatIssues(issues)}`,
+        ? `Invalid ${target} for ${of} ${JSON.stringify(task)} once sent as JSON, as the ${target === 'input' ? 'worker' : 'reader'} would receive it: ${found}. JSON turns a Date into an ISO string (a Date again only where the schema says z.date()) and drops properties whose value is undefined; change the schema (z.date(), .optional()) or the value.`
+        : `Invalid ${target} for ${of} ${JSON.stringify(task)}: ${found}`,
     );
     this.task = task;
     this.target = target;
@@ -66,19 +71,6 @@ export function atInput(error: unknown, index: number, count: number): unknown {
     error.message = `inputs[${index}] (of ${count}): ${error.message}`;
   }
   return error;
-}
-
-/** Renders schema issues as `path: message; path: message`. */
-export function formatIssues(issues: readonly StandardSchemaV1.Issue[]): string {
-  if (issues.length === 0) return 'no details given';
-  return issues
-    .map((issue) => {
-      const path = (issue.path ?? [])
-        .map((segment) => String(typeof segment === 'object' ? segment.key : segment))
-        .join('.');
-      return path ? `${path}: ${issue.message}` : issue.message;
-    })
-    .join('; ');
 }
 
 /**

@@ -230,7 +230,7 @@ function checkedInput<T extends AnyTaskContract>(
     outcome.catch(() => {});
     return input as TaskInput<T>;
   }
-  throwIfInvalid(task, outcome, id, false);
+  throwIfInvalid(task, outcome, id, false, input);
   let exact: boolean;
   try {
     exact = checkJsonValue(input, 'input');
@@ -241,20 +241,22 @@ function checkedInput<T extends AnyTaskContract>(
     // JSON changes the value (a Date, an undefined property): check what the worker gets.
     const received = revived(task.input, JSON.parse(JSON.stringify(input)));
     const again = validateNow(task.input, received);
-    if (!(again instanceof Promise)) throwIfInvalid(task, again, id, true);
+    if (!(again instanceof Promise)) throwIfInvalid(task, again, id, true, received);
     else again.catch(() => {});
   }
   return input as TaskInput<T>;
 }
 
+/** `value`: what was validated, quoted at each issue's path. */
 function throwIfInvalid(
   task: AnyTaskContract,
   outcome: ValidationOutcome<unknown>,
   id: string,
   afterJson: boolean,
+  value: unknown,
 ): void {
   if (outcome.ok) return;
-  throw named(new ValidationError(task.name, 'input', outcome.issues, { afterJson }), id);
+  throw named(new ValidationError(task.name, 'input', outcome.issues, { afterJson, value }), id);
 }
 
 /** Starts an error's message with the schedule it is about. */

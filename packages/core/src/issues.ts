@@ -1,0 +1,66 @@
+import type { StandardSchemaV1 } from '@standard-schema/spec';
+
+/** How much of a value an issue quotes, in characters. */
+const MAX_QUOTED = 80;
+
+/** The segments of an issue's path, as keys. */
+function pathOf(issue: StandardSchemaV1.Issue): PropertyKey[] {
+  return (issue.path ?? []).map((segment) => (typeof segment === 'object' ? segment.key : segment));
+}
+
+/**
+ * Renders schema issues as `path: message; path: message`. With `quoted.value` (the value
+ * that was validated), each issue quotes what it found at its path, as `(got "bob@")`, cut
+ * to 80 characters: the caller's own value, so give it only where the caller sees the
+ * message (a producer's enqueue), never for a job's stored error.
+ */
+export function formatIssues(
+  issues: readonly StandardSchemaV1.Issue[],
+  quoted?: { value: unknown },
+): string {
+  if (issues.length === 0) return 'no details given';
+  return issues
+    .map((issue) => {
+      const segments = pathOf(issue);
+      const path = segments.map(String).join('.');
+      const text = path ? `${path}: ${issue.message}` : issue.message;
+      if (quoted === undefined) return text;
+      const found = valueAt(quoted.value, segments);
+      return found.present ? `${text} (got ${quoteValue(found.value)})` : text;
+    })
+    .join('; ');
+}
+
+/** The value at a path, if every step of it is there. */
+function valueAt(
+  root: unknown,
+  segments: readonly PropertyKey[],
+): { present: boolean; value?: unknown } {
+  let current = root;
+  for (const key of segments) {
+    if (typeof current !== 'object' || current === null || !Object.hasOwn(current, key)) {
+      return { present: false };
+    }
+    current = (current as Record<PropertyKey, unknown>)[key];
+  }
+  return { present: true, value: current };
+}
+
+/** A short, readable rendering of a value: JSON where it has one, cut to {@link MAX_QUOTED}. */
+export function quoteValue(value: unknown): string {
+  let text: string;
+  if (typeof value === 'bigint') text = `${value}n`;
+  else if (typeof value === 'function') text = 'a function';
+  else if (typeof value === 'symbol' || value === undefined) text = String(value);
+  else if (typeof value === 'number' && !Number.isFinite(value)) text = String(value);
+  else if (value instanceof Date) {
+    text = Number.isNaN(value.getTime()) ? 'Invalid Date' : `Date ${value.toISOString()}`;
+  } else {
+    try {
+      text = JSON.stringify(value) ?? String(value);
+    } catch {
+      text = Object.prototype.toString.call(value);
+    }
+  }
+  return text.length > MAX_QUOTED ? `${text.slice(0, MAX_QUOTED)}… (${text.length} chars)` : text;
+}
