@@ -5,7 +5,8 @@ import type { ScheduleAction } from './commands/schedules.js';
 import type { WorkerCommandOptions } from './commands/worker.js';
 import type { WorkflowAction } from './commands/workflows.js';
 import type { AdminConnection, Connection } from './connection.js';
-import { CliError, ExitCode } from './errors.js';
+import { CliError } from './errors.js';
+import { followUpOf, followUp as followUpWith } from './follow-up.js';
 import type { Io } from './output.js';
 import { transportSource } from './transport-source.js';
 import { namesWorkflow } from './workflow-commands.js';
@@ -76,6 +77,8 @@ export function dispatch(io: Io, signal: AbortSignal) {
       const command = args[args.length - 1] as Command;
       const options = args[args.length - 2] as Options;
       const first = args[0] as string | undefined;
+      // The commands a message suggests next carry the options that chose the transport.
+      const followUp = followUpOf(command);
       switch (name) {
         case 'worker': {
           const { runWorker } = await import('./commands/worker.js');
@@ -97,6 +100,7 @@ export function dispatch(io: Io, signal: AbortSignal) {
                 json: options.json,
                 queues: options.queues as string[] | undefined,
                 partitions: options.partitions === true,
+                followUp,
                 watch,
                 signal,
               },
@@ -112,10 +116,13 @@ export function dispatch(io: Io, signal: AbortSignal) {
             );
           }
           const { inspectJob } = await import('./commands/inspect.js');
-          return withConnection(command, io, (c) => inspectJob(c, first as string, options, io));
+          return withConnection(command, io, (c) =>
+            inspectJob(c, first as string, { json: options.json, followUp }, io),
+          );
         }
         case 'retry': {
-          const { retryAllDead, retryJob } = await import('./commands/jobs.js');
+          const { retryJob } = await import('./commands/jobs.js');
+          const { retryAllDead } = await import('./commands/retry-dead.js');
           if (options.allDead) {
             if (first !== undefined) {
               throw new CliError(
@@ -130,12 +137,23 @@ export function dispatch(io: Io, signal: AbortSignal) {
                 '--all-dead needs --queue <queue>: which queue to retry.',
               );
             }
-            return withAdmin(command, io, (c) => retryAllDead(c, queue, options, io));
+            const { json, yes, dryRun } = options as Options & { yes?: boolean; dryRun?: boolean };
+            return withAdmin(command, io, (c) =>
+              retryAllDead(c, queue, { json, yes, dryRun, followUp }, io),
+            );
+          }
+          if (options.dryRun) {
+            throw new CliError(
+              'USAGE',
+              first === undefined
+                ? '--dry-run goes with --all-dead --queue <queue>.'
+                : `--dry-run goes with --all-dead --queue <queue>, not a job id: \`${followUp.command`inspect ${first}`}\` shows the job${followUp.note}.`,
+            );
           }
           if (first === undefined) {
             throw new CliError(
               'USAGE',
-              'Missing job id: give `conveyor retry <job-id>` or `conveyor retry --all-dead --queue <queue>`.',
+              `Missing job id: give \`${followUp.command`retry <job-id>`}\` or \`${followUp.command`retry --all-dead --queue <queue>`}\`${followUp.note}.`,
             );
           }
           // The id names its queue: a --queue beside it that names another was ignored. A
@@ -148,7 +166,9 @@ export function dispatch(io: Io, signal: AbortSignal) {
               `--queue ${JSON.stringify(named)} is not the queue of job ${JSON.stringify(first)}, which is ${JSON.stringify(own)}: a job id names its queue. Leave --queue out, or use --all-dead --queue ${named} for every dead job of that queue.`,
             );
           }
-          return withAdmin(command, io, (c) => retryJob(c, first, options, io));
+          return withAdmin(command, io, (c) =>
+            retryJob(c, first, { json: options.json, followUp }, io),
+          );
         }
         case 'dead': {
           const { listDeadJobs } = await import('./commands/dead.js');
@@ -160,6 +180,7 @@ export function dispatch(io: Io, signal: AbortSignal) {
                 json: options.json,
                 limit: options.limit as number,
                 offset: options.offset as number,
+                followUp,
               },
               io,
             ),
@@ -167,7 +188,9 @@ export function dispatch(io: Io, signal: AbortSignal) {
         }
         case 'cancel': {
           const { cancelJob } = await import('./commands/jobs.js');
-          return withConnection(command, io, (c) => cancelJob(c, first as string, options, io));
+          return withConnection(command, io, (c) =>
+            cancelJob(c, first as string, { json: options.json, followUp }, io),
+          );
         }
         case 'dashboard': {
           const { planDashboard, runDashboard } = await import('./commands/dashboard.js');
@@ -177,20 +200,20 @@ export function dispatch(io: Io, signal: AbortSignal) {
         }
         case 'generate': {
           // ts-morph is heavy: loaded only for this command.
-          const { runGenerateCommand } = await import('@conveyor/codegen');
-          const code = await runGenerateCommand(
+          const { runGenerate } = await import('./commands/generate.js');
+          const { config } = command.optsWithGlobals<{ config?: string }>();
+          return runGenerate(
             {
-              config: command.optsWithGlobals<{ config?: string }>().config,
-              cwd: io.cwd,
+              config,
               check: options.check === true,
               watch: options.watch === true,
               json: options.json === true,
               signal,
+              // Its suggestions name the config only: generate reaches no transport.
+              followUp: followUpWith(config === undefined ? {} : { config }),
             },
             io,
           );
-          if (code !== 0) throw new ExitCode(code);
-          return;
         }
         case 'schedules': {
           const { listSchedules } = await import('./commands/schedules.js');
@@ -214,7 +237,7 @@ export function dispatch(io: Io, signal: AbortSignal) {
               c,
               action,
               first as string,
-              { json, queue: options.queue as string | undefined },
+              { json, queue: options.queue as string | undefined, followUp },
               io,
             ),
           );

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { CliError } from './errors.js';
+import { type FollowUp, followUp } from './follow-up.js';
 
 /** The registry a codegen config names, and the task files changed since it was written. */
 export interface ConfigRegistry {
@@ -8,6 +9,8 @@ export interface ConfigRegistry {
   /** Relative to the config's directory; empty when none changed after the registry. */
   stale: readonly string[];
   registryLabel: string;
+  /** Suggests `conveyor generate` with the `--config` given: what writes the registry again. */
+  generate: FollowUp;
 }
 
 /** The registry module a codegen config names (its `registry`), as `--tasks` would. */
@@ -20,14 +23,16 @@ export async function registryFromConfig(
     const resolved = await loadConfig({ config, cwd });
     const { registry, configFile } = resolved;
     const registryLabel = path.relative(cwd, registry) || registry;
+    // The same config: another one's generate would not write this registry.
+    const generate = followUp(config === undefined ? {} : { config });
     // The usual cause is a generate that never ran, not a wrong path.
     if (!existsSync(registry)) {
       throw new CliError(
         'TASKS_LOAD_FAILED',
-        `The registry ${registryLabel} that ${configFile ? path.relative(cwd, configFile) : 'the config'} names does not exist yet: run \`conveyor generate\` to write it (and again whenever a task changes), or pass --tasks <module>.`,
+        `The registry ${registryLabel} that ${configFile ? path.relative(cwd, configFile) : 'the config'} names does not exist yet: run \`${generate.command`generate`}\` to write it (and again whenever a task changes), or pass --tasks <module>.`,
       );
     }
-    return { path: registry, stale: await staleTaskFiles(resolved), registryLabel };
+    return { path: registry, stale: await staleTaskFiles(resolved), registryLabel, generate };
   } catch (error) {
     if (error instanceof CliError) throw error;
     const message = error instanceof Error ? error.message : String(error);
@@ -46,8 +51,8 @@ export async function registryFromConfig(
  * keeps their old schema fingerprints, so producers on the old generated client look current
  * to this worker while the task's schema has moved on (their jobs then fail validation).
  */
-export function staleNote({ stale, registryLabel }: ConfigRegistry): string {
+export function staleNote({ stale, registryLabel, generate }: ConfigRegistry): string {
   const shown = stale.slice(0, 3).join(', ');
   const more = stale.length > 3 ? ` and ${stale.length - 3} more` : '';
-  return `${shown}${more} changed after ${registryLabel} was generated: run \`conveyor generate\` (or \`conveyor generate --watch\`), or this worker and the producers keep the old schema fingerprints.`;
+  return `${shown}${more} changed after ${registryLabel} was generated: run \`${generate.command`generate`}\` (or \`${generate.command`generate --watch`}\`), or this worker and the producers keep the old schema fingerprints.`;
 }

@@ -7,7 +7,7 @@
  * | `USAGE` | 2 | a bad option value, unknown command or missing argument (or a schedule id in two queues without `--queue`, or a workflow's step job given to `retry`) |
  * | `REDIS_UNREACHABLE` | 3 | Redis (or the configured transport's broker) could not be reached |
  * | `NOT_FOUND` | 4 | no job (or schedule, or workflow) with that id |
- * | `REFUSED` | 5 | purge not confirmed (answered no, or no TTY and no `--yes`) |
+ * | `REFUSED` | 5 | purge or `retry --all-dead` not confirmed (answered no, or no TTY and no `--yes`) |
  * | `TASKS_LOAD_FAILED` | 6 | the task module could not be loaded or holds no tasks |
  * | `CONFLICT` | 7 | the job is not in a state the command applies to (retry of a job that is not dead, cancel of a finished job; cancel of a workflow that is not running, retry of one that is not failed) |
  * | `REDIS_AUTH` | 8 | Redis refused the user and password (or needs one and none was given) |
@@ -15,7 +15,8 @@
  * | `CAPABILITY_MISSING` | 10 | the transport lacks an optional capability the command needs (`dead` needs `transport.admin`, `schedules` `transport.schedules`, `workflows` and a workflow's `inspect` `transport.workflows`) |
  * | `AUTH_REQUIRED` | 11 | `dashboard` was asked to serve a host other than loopback without `--auth` |
  *
- * `generate` keeps the codegen's own codes: 1 for diagnostics, stale files or a bad config.
+ * `generate` exits 1 (`FAILED`) for diagnostics in the task files or stale files (`--check`),
+ * 2 for a config file that is not there, 9 for one that fails to load or is invalid.
  */
 export type CliErrorCode =
   | 'FAILED'
@@ -62,15 +63,4 @@ export class CliError extends Error {
 /** A bad option value: quotes it and says what was expected. */
 export function usageError(option: string, value: unknown, expected: string): CliError {
   return new CliError('USAGE', `Invalid ${option} ${JSON.stringify(value)}: expected ${expected}.`);
-}
-
-/** Ends the command with `code` and no message: the command printed its own (generate). */
-export class ExitCode extends Error {
-  readonly exitCode: number;
-
-  constructor(exitCode: number) {
-    super(`exit ${exitCode}`);
-    this.name = 'ExitCode';
-    this.exitCode = exitCode;
-  }
 }

@@ -84,11 +84,14 @@ The options go before or after the command name. TLS: a rediss:// URL; add --tls
 private CA, and --tls-cert with --tls-key when Redis asks for a client certificate (each
 option, or its environment variable, names a PEM file).
 
-Exit codes: 0 ok, 1 unexpected failure, 2 bad usage, 3 Redis unreachable, 4 job, schedule
-or workflow not found, 5 purge not confirmed, 6 task module failed to load, 7 job (or
-workflow) in the wrong state, 8 Redis refused the credentials, 9 invalid config file, 10 the
-transport lacks what the command needs (transport.admin, .schedules, .workflows),
-11 dashboard on an open host without --auth.
+Exit codes: 0 ok, 1 unexpected failure (generate: diagnostics or stale files), 2 bad usage,
+3 Redis unreachable, 4 job, schedule or workflow not found, 5 purge or retry --all-dead not
+confirmed, 6 task module failed to load, 7 job (or workflow) in the wrong state,
+8 Redis refused the credentials, 9 invalid config file, 10 the transport lacks what the
+command needs (transport.admin, .schedules, .workflows), 11 dashboard on an open host
+without --auth.
+A command the CLI suggests running next carries the --config, --redis, --prefix and --tls-*
+options given, so that it acts on the same queues (a --redis password shows as ****).
 ${examples(
   'conveyor worker --tasks src/generated/registry.ts --concurrency 20',
   'conveyor status --watch',
@@ -174,8 +177,16 @@ such a queue's entry has the totals and a "partitions" array with each partition
 --queue emails~3of8 only that partition's. A job id names its partition itself.
 A workflow's step job is left to its workflow: \`conveyor workflows retry <wf id>\` runs
 the failed steps again (a step job's id exits 2; --all-dead skips them and says so).
+--all-dead asks first on a terminal, with the count (unless --yes, or there is nothing to
+retry); when stdin is not a terminal it needs --yes, else it exits 5, as purge does.
+--dry-run counts what it would retry (per partition) and skip, and changes nothing.
 `,
-      examples: ['conveyor retry emails:mi9x0q2k3a', 'conveyor retry --all-dead --queue emails'],
+      examples: [
+        'conveyor retry emails:mi9x0q2k3a',
+        'conveyor retry --all-dead --queue emails --dry-run',
+        'conveyor retry --all-dead --queue emails',
+        'conveyor retry --all-dead --queue emails --yes --json',
+      ],
     },
   )
     .argument('[job-id]', 'a dead job to retry (its queue comes from the id)', parseJobId)
@@ -184,6 +195,14 @@ the failed steps again (a step job's id exits 2; --all-dead skips them and says 
       '-q, --queue <queue>',
       'the queue, with --all-dead: a partitioned queue means all its partitions, emails~3of8 one',
       parseStoredQueue('--queue'),
+    )
+    .option(
+      '-y, --yes',
+      'with --all-dead: do not ask for confirmation (required when stdin is not a terminal)',
+    )
+    .option(
+      '--dry-run',
+      'with --all-dead: say how many dead jobs would be retried and how many workflow step jobs skipped; change nothing',
     )
     .option('--json', 'print the outcome as JSON')
     .action(run('retry'));
@@ -307,7 +326,10 @@ SIGTERM or Ctrl-C closes the server, the dashboard and the transport.
       `
 Reads the config file (--config, else conveyor.config.ts in the cwd) without running it: a
 TypeScript config's values are literals, and its transport function is left alone.
-Exit codes: 0 written or up to date, 1 diagnostics, stale files (--check) or a config error.
+Exit codes: 0 written or up to date; 1 diagnostics in the task files, or stale files
+(--check); 2 bad usage or no config file (none in the cwd, or --config names none); 9 a
+config that fails to load or holds invalid values. Errors are one line on stderr
+(error: …), with --json too; --json prints the result document on stdout.
 ${examples('conveyor generate', 'conveyor generate --check', 'conveyor generate --config apps/shop/conveyor.config.ts --watch')}`,
     )
     .action(run('generate'));

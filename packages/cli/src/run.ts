@@ -1,5 +1,5 @@
 import { CommanderError } from 'commander';
-import { CliError, EXIT_CODES, ExitCode } from './errors.js';
+import { CliError, EXIT_CODES } from './errors.js';
 import { helpArguments } from './help-command.js';
 import type { Io } from './output.js';
 import { createProgram } from './program.js';
@@ -60,7 +60,6 @@ function report(error: unknown, io: Io): number {
     if (error.exitCode === 0) return 0;
     return EXIT_CODES.USAGE;
   }
-  if (error instanceof ExitCode) return error.exitCode;
   // Messages can quote job data (a task name, an error from Redis): escaped line by line.
   if (error instanceof CliError) {
     const [first = '', ...rest] = error.message.split('\n');

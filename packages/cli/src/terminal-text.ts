@@ -36,6 +36,12 @@ export function terminalText(text: string): string {
   return text.replace(CONTROLS, visible);
 }
 
+/** Whether `text` holds a character {@link terminalText} would show as an escape. */
+export function hasControls(text: string): boolean {
+  CONTROLS.lastIndex = 0;
+  return CONTROLS.test(text);
+}
+
 /**
  * `JSON.stringify(value, null, space)` with the characters JSON leaves raw but a terminal
  * acts on (C1 controls, DEL, U+2028/2029, bidi controls) written as `\uXXXX` escapes: the

@@ -247,7 +247,15 @@ describe('conveyor retry and dead', () => {
       );
       expect((await env.transport.admin.listDead(queue)).total).toBe(2);
 
-      const all = await cli(['retry', '--all-dead', '--queue', queue, '--json', ...env.args]);
+      const all = await cli([
+        'retry',
+        '--all-dead',
+        '--queue',
+        queue,
+        '--yes',
+        '--json',
+        ...env.args,
+      ]);
       expect(all.code).toBe(0);
       expect(json(all)).toEqual({ queue, retried: 2 });
       expect((await env.transport.admin.listDead(queue)).total).toBe(0);

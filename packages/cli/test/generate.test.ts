@@ -84,7 +84,7 @@ describe('conveyor generate, then conveyor worker --config', () => {
       );
       expect(worker.stderr()).toMatch(/^ {2}queues {7}app-greetings \(from the tasks\)$/m);
       expect(worker.stderr()).toMatch(
-        /^ {2}warning {6}tasks\/greet\.ts changed after \S*generated\/registry\.ts was generated: run `conveyor generate`/m,
+        /^ {2}warning {6}tasks\/greet\.ts changed after \S*generated\/registry\.ts was generated: run `conveyor generate --config \S*conveyor\.config\.ts`/m,
       );
       expect(worker.stderr()).not.toContain('refuse.ts changed');
       const job = await env.client.enqueue(greet, { name: 'Ada' });

@@ -36,6 +36,19 @@ describe('conveyor --help', () => {
     );
     expect(result.stdout).toContain('Exit codes: 0 ok');
     expect(result.stdout).toContain('8 Redis refused the credentials, 9 invalid config file, 10');
+    expect(result.stdout).toContain('5 purge or retry --all-dead not\nconfirmed');
+    expect(result.stdout).toContain(
+      'carries the --config, --redis, --prefix and --tls-*\noptions given',
+    );
+  });
+
+  it('`conveyor retry --help` shows --yes and --dry-run, as purge shows --yes', async () => {
+    const { stdout } = await cli(['retry', '--help']);
+    expect(stdout).toMatch(/^ {2}-y, --yes +with --all-dead: do not ask for confirmation/m);
+    expect(stdout).toMatch(/^ {2}--dry-run +with --all-dead: say how many dead jobs would be/m);
+    expect(stdout).toContain('when stdin is not a terminal it needs --yes, else it exits 5');
+    expect(stdout).toContain('$ conveyor retry --all-dead --queue emails --dry-run');
+    expect((await cli(['purge', '--help'])).stdout).toMatch(/^ {2}-y, --yes +do not ask/m);
   });
 
   it('says where the transport comes from: --redis, else the config, else REDIS_URL', async () => {
@@ -69,6 +82,9 @@ describe('conveyor --help', () => {
     const { stdout } = await cli(['generate', '--help']);
     expect(stdout).toContain('without running it');
     expect(stdout).not.toContain('Transport:');
+    // Its exit codes, as the other commands have them.
+    expect(stdout).toContain('2 bad usage or no config file');
+    expect(stdout).toContain('9 a\nconfig that fails to load');
   });
 
   it.each(COMMANDS)('explains `conveyor %s` with examples', async (command) => {

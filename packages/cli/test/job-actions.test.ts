@@ -14,7 +14,7 @@ import { applyWorkflowEffects } from '@conveyor/core/worker';
 import { type RedisServer, startRedis } from '@conveyor/test-redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { buryNext, cli, json, producer, uniquePrefix } from './helpers.js';
+import { buryNext, cli, json, producer, startCli, uniquePrefix } from './helpers.js';
 
 let redis: RedisServer;
 beforeAll(async () => {
@@ -90,12 +90,14 @@ describe('conveyor retry on a workflow step job', () => {
     try {
       const { id, stepJob } = await env.failedWorkflow();
       expect(stepJob).toBe(`${QUEUE}:${id}.second`);
+      // The commands it suggests carry the transport options given: --redis and --prefix.
+      const flags = env.args.join(' ');
       for (const extra of [[], ['--json']]) {
         const refused = await cli(['retry', stepJob, ...extra, ...env.args]);
         expect(refused.code).toBe(2);
         expect(refused.stdout).toBe('');
         expect(refused.stderr).toBe(
-          `error: Job "${stepJob}" is a step job of workflow ${id} (step "second"): \`conveyor retry\` would not run it again, as its workflow recorded the step's outcome. Use \`conveyor workflows retry ${id}\`, which runs a failed workflow's failed steps again with new jobs (\`conveyor inspect ${id}\` shows its status).\n`,
+          `error: Job "${stepJob}" is a step job of workflow ${id} (step "second"): \`conveyor retry\` would not run it again, as its workflow recorded the step's outcome. Use \`conveyor workflows retry ${id} ${flags}\`, which runs a failed workflow's failed steps again with new jobs (\`conveyor inspect ${id} ${flags}\` shows its status).\n`,
         );
       }
       // Left as it was: dead, its workflow failed; the workflow's retry still works.
@@ -120,18 +122,26 @@ describe('conveyor retry on a workflow step job', () => {
       const [plain] = await env.enqueue(QUEUE, 1);
       expect(await env.bury(QUEUE)).toBe(plain);
 
-      const human = await cli(['retry', '--all-dead', '--queue', QUEUE, ...env.args]);
+      const human = await cli(['retry', '--all-dead', '--queue', QUEUE, '-y', ...env.args]);
       expect(human.code).toBe(0);
       expect(human.stderr).toBe('');
       expect(human.stdout).toBe(
-        `Retried 1 dead job of queue ${QUEUE}.\nSkipped 2 workflow step jobs, left dead: \`conveyor retry\` would not run them again. Retry their workflows with \`conveyor workflows retry <id>\`: ${a.id}, ${b.id}.\n`,
+        `Retried 1 dead job of queue ${QUEUE}.\nSkipped 2 workflow step jobs, left dead: \`conveyor retry\` would not run them again. Retry their workflows with \`conveyor workflows retry <id> ${env.args.join(' ')}\`: ${a.id}, ${b.id}.\n`,
       );
       expect((await env.transport.getJob(plain as string))?.state).toBe('waiting');
       for (const { stepJob } of [a, b]) {
         expect((await env.transport.getJob(stepJob))?.state).toBe('dead');
       }
 
-      const machine = await cli(['retry', '--all-dead', '--queue', QUEUE, '--json', ...env.args]);
+      const machine = await cli([
+        'retry',
+        '--all-dead',
+        '--queue',
+        QUEUE,
+        '--yes',
+        '--json',
+        ...env.args,
+      ]);
       expect(json(machine)).toEqual({
         queue: QUEUE,
         retried: 0,
@@ -211,11 +221,19 @@ describe('dead and retry --all-dead on a queue name nothing has used', () => {
       expect(json(deadJson)).toMatchObject({ queue: 'cli-mial', total: 0, jobs: [] });
       expect(deadJson.stderr).toBe(note('cli-mial', 'cli-mail'));
 
-      const retry = await cli(['retry', '--all-dead', '--queue', 'cli-mial', ...env.args]);
+      const retry = await cli(['retry', '--all-dead', '--queue', 'cli-mial', '-y', ...env.args]);
       expect(retry.code).toBe(0);
       expect(retry.stdout).toBe('Retried 0 dead jobs of queue cli-mial.\n');
       expect(retry.stderr).toBe(note('cli-mial', 'cli-mail'));
-      const retryJson = await cli(['retry', '--all-dead', '-q', 'cli-mial', '--json', ...env.args]);
+      const retryJson = await cli([
+        'retry',
+        '--all-dead',
+        '-q',
+        'cli-mial',
+        '--yes',
+        '--json',
+        ...env.args,
+      ]);
       expect(json(retryJson)).toEqual({ queue: 'cli-mial', retried: 0 });
       expect(retryJson.stderr).toBe(note('cli-mial', 'cli-mail'));
 
@@ -226,13 +244,134 @@ describe('dead and retry --all-dead on a queue name nothing has used', () => {
         ['dead', 'cli-mail'],
         ['dead', 'cli-part'],
         ['dead', 'cli-part~0of2'],
-        ['retry', '--all-dead', '--queue', 'cli-mail'],
-        ['retry', '--all-dead', '--queue', 'cli-part'],
+        ['retry', '--all-dead', '--queue', 'cli-mail', '--yes'],
+        ['retry', '--all-dead', '--queue', 'cli-part', '--yes'],
       ]) {
         const known = await cli([...argv, ...env.args]);
         expect(known.code, argv.join(' ')).toBe(0);
         expect(known.stderr, argv.join(' ')).toBe('');
       }
+    } finally {
+      await env.close();
+    }
+  });
+});
+
+describe('conveyor retry --all-dead: --dry-run and confirmation, as purge', () => {
+  it('--dry-run counts what it would retry and skip, per partition, and changes nothing', async () => {
+    const env = await setup();
+    try {
+      const flow = await env.failedWorkflow();
+      const [plain] = await env.enqueue(QUEUE, 1);
+      await env.bury(QUEUE);
+      await env.enqueue('cli-parts~0of2', 2);
+      await env.enqueue('cli-parts~1of2', 1);
+      for (const queue of ['cli-parts~0of2', 'cli-parts~0of2', 'cli-parts~1of2']) {
+        await env.bury(queue);
+      }
+      // No terminal and no --yes: a dry run needs neither.
+      const human = await cli(['retry', '--all-dead', '--queue', QUEUE, '--dry-run', ...env.args]);
+      expect(human.stderr).toBe('');
+      expect(human.code).toBe(0);
+      const flags = env.args.join(' ');
+      expect(human.stdout).toBe(
+        `Dry run: would retry 1 dead job of queue ${QUEUE}.\nWould skip 1 workflow step job, left dead: \`conveyor retry\` would not run them again. Retry their workflow with \`conveyor workflows retry <id> ${flags}\`: ${flow.id}.\nNothing was changed. To retry them: \`conveyor retry --all-dead --queue ${QUEUE} ${flags}\`.\n`,
+      );
+      const machine = await cli([
+        'retry',
+        '--all-dead',
+        '-q',
+        QUEUE,
+        '--dry-run',
+        '--json',
+        ...env.args,
+      ]);
+      expect(json(machine)).toEqual({
+        queue: QUEUE,
+        dryRun: true,
+        wouldRetry: 1,
+        skippedStepJobs: 1,
+        workflows: [flow.id],
+      });
+      const parts = await cli(['retry', '--all-dead', '-q', 'cli-parts', '--dry-run', ...env.args]);
+      expect(parts.stdout.split('\n').slice(0, 4)).toEqual([
+        'Dry run: would retry 3 dead jobs of queue cli-parts (2 partitions).',
+        '  PARTITION       WOULD RETRY  STEP JOBS SKIPPED',
+        '  cli-parts~0of2            2                  0',
+        '  cli-parts~1of2            1                  0',
+      ]);
+      const partsJson = await cli([
+        'retry',
+        '--all-dead',
+        '-q',
+        'cli-parts',
+        '--dry-run',
+        '--json',
+        ...env.args,
+      ]);
+      expect(json(partsJson)).toEqual({
+        queue: 'cli-parts',
+        dryRun: true,
+        wouldRetry: 3,
+        skippedStepJobs: 0,
+        workflows: [],
+        partitions: [
+          { queue: 'cli-parts~0of2', wouldRetry: 2, skippedStepJobs: 0 },
+          { queue: 'cli-parts~1of2', wouldRetry: 1, skippedStepJobs: 0 },
+        ],
+      });
+      // Nothing moved.
+      expect((await env.transport.getJob(plain as string))?.state).toBe('dead');
+      const counts = await env.transport.admin.queueCounts([
+        QUEUE,
+        'cli-parts~0of2',
+        'cli-parts~1of2',
+      ]);
+      expect(counts.map((c) => c.dead)).toEqual([2, 2, 1]);
+
+      const single = await cli(['retry', plain as string, '--dry-run', ...env.args]);
+      expect(single.code).toBe(2);
+      expect(single.stderr).toContain('--dry-run goes with --all-dead --queue <queue>');
+    } finally {
+      await env.close();
+    }
+  });
+
+  it('asks on a terminal, with the counts; refuses without one unless --yes (exit 5)', async () => {
+    const env = await setup();
+    try {
+      await env.failedWorkflow();
+      const [plain] = await env.enqueue(QUEUE, 1);
+      await env.bury(QUEUE);
+      const argv = ['retry', '--all-dead', '--queue', QUEUE, ...env.args];
+
+      const piped = await cli(argv);
+      expect(piped.code).toBe(5);
+      expect(piped.stdout).toBe('');
+      expect(piped.stderr).toBe(
+        `error: Refusing to retry the dead jobs of queue ${QUEUE} without confirmation: stdin is not a terminal. Pass --yes to retry them, or --dry-run to count them.\n`,
+      );
+      const no = startCli([...argv, '--json'], { answer: false });
+      const refused = await no.done;
+      expect(no.questions).toEqual([
+        `Retry 1 dead job of queue ${QUEUE} (1 workflow step job stays dead)? [y/N] `,
+      ]);
+      expect(refused.code).toBe(5);
+      expect(refused.stdout).toBe('');
+      expect(refused.stderr).toBe(`error: Not retried: queue ${QUEUE} is unchanged.\n`);
+      expect((await env.transport.getJob(plain as string))?.state).toBe('dead');
+
+      const yes = startCli(argv, { answer: true });
+      expect((await yes.done).code).toBe(0);
+      expect(yes.questions).toHaveLength(1);
+      expect((await env.transport.getJob(plain as string))?.state).toBe('waiting');
+
+      // Nothing left to retry (the step job stays): nothing to confirm.
+      const empty = startCli(argv, { answer: false });
+      const emptied = await empty.done;
+      expect(empty.questions).toEqual([]);
+      expect(emptied.code).toBe(0);
+      expect(emptied.stdout).toMatch(/^Retried 0 dead jobs of queue cli-work\.\nSkipped 1 /);
     } finally {
       await env.close();
     }

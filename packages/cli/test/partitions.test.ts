@@ -175,9 +175,17 @@ describe('dead, retry --all-dead and purge on a partitioned queue', () => {
       await env.bury(P1);
       await env.bury(P1);
 
-      const one = await cli(['retry', '--all-dead', '--queue', P1, '--json', ...env.args]);
+      const one = await cli(['retry', '--all-dead', '--queue', P1, '--yes', '--json', ...env.args]);
       expect(json(one)).toEqual({ queue: P1, retried: 2 });
-      const rest = await cli(['retry', '--all-dead', '--queue', 'mail', '--json', ...env.args]);
+      const rest = await cli([
+        'retry',
+        '--all-dead',
+        '--queue',
+        'mail',
+        '--yes',
+        '--json',
+        ...env.args,
+      ]);
       expect(json(rest)).toEqual({
         queue: 'mail',
         retried: 1,

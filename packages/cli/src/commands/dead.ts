@@ -1,5 +1,6 @@
 import type { DeadLetterPage, JobRecord, TransportAdmin } from '@conveyor/core';
 import type { AdminConnection } from '../connection.js';
+import { type FollowUp, followUp as noFlags } from '../follow-up.js';
 import { formatTime, type Io, printJson, renderTable } from '../output.js';
 import { noteUnknownQueue } from '../queue-names.js';
 import { queueLabel, storedQueuesFor } from '../stored-queues.js';
@@ -41,7 +42,7 @@ async function readDeadPage(
 export async function listDeadJobs(
   connection: AdminConnection,
   queue: string,
-  options: { json?: boolean; limit: number; offset: number },
+  options: { json?: boolean; limit: number; offset: number; followUp?: FollowUp },
   io: Io,
 ): Promise<void> {
   const { admin } = connection;
@@ -89,8 +90,11 @@ export async function listDeadJobs(
   ]);
   for (const line of table) io.stdout(line);
   const shown = page.jobs.length;
+  const { command, note } = options.followUp ?? noFlags();
   io.stdout('');
   io.stdout(
-    `${shown} of ${page.total} dead job${page.total === 1 ? '' : 's'}${single ? '' : ` of ${queueLabel(queue, stored)}`} shown (offset ${options.offset}). Retry with \`conveyor retry <job-id>\` or \`conveyor retry --all-dead --queue ${queue}\`.`,
+    terminalText(
+      `${shown} of ${page.total} dead job${page.total === 1 ? '' : 's'}${single ? '' : ` of ${queueLabel(queue, stored)}`} shown (offset ${options.offset}). Retry with \`${command`retry <job-id>`}\` or \`${command`retry --all-dead --queue ${queue}`}\`${note}.`,
+    ),
   );
 }

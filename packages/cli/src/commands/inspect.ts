@@ -7,6 +7,7 @@ import {
 } from '@conveyor/core';
 import type { Connection } from '../connection.js';
 import { CliError } from '../errors.js';
+import { type FollowUp, followUp as noFlags } from '../follow-up.js';
 import { formatDuration, formatTime, type Io, preview, printJson } from '../output.js';
 import { cutLine, FOR_ALL, moreOf, terminalText } from '../terminal-text.js';
 import { cutDeepRecord, tooDeepNote } from '../value-depth.js';
@@ -15,11 +16,12 @@ import { cutDeepRecord, tooDeepNote } from '../value-depth.js';
 export async function inspectJob(
   connection: Connection,
   id: string,
-  options: { json?: boolean },
+  options: { json?: boolean; followUp?: FollowUp },
   io: Io,
 ): Promise<void> {
+  const followUp = options.followUp ?? noFlags();
   const stored = await connection.transport.getJob(id);
-  if (!stored) throw jobNotFound(id);
+  if (!stored) throw jobNotFound(id, followUp);
   const { record, tooDeep } = cutDeepRecord(stored);
   if (options.json) {
     const scheduled = scheduledJobOf(record);
@@ -27,24 +29,24 @@ export async function inspectJob(
     if (tooDeep.length > 0) io.stderr(`note: ${tooDeepNote(tooDeep)}.`);
     return;
   }
-  for (const line of describeJob(record, Date.now())) io.stdout(line);
+  for (const line of describeJob(record, Date.now(), followUp)) io.stdout(line);
   if (tooDeep.length > 0) io.stdout(`${'Note'.padEnd(LABEL)}${tooDeepNote(tooDeep)}.`);
 }
 
-export function jobNotFound(id: string): CliError {
+export function jobNotFound(id: string, { command, note }: FollowUp = noFlags()): CliError {
   return new CliError(
     'NOT_FOUND',
-    `No job ${JSON.stringify(id)}: it never existed, or it finished and its record expired (result TTL). Check the id with \`conveyor dead <queue>\` or your logs.`,
+    `No job ${JSON.stringify(id)}: it never existed, or it finished and its record expired (result TTL). Check the id with \`${command`dead <queue>`}\`${note} or your logs.`,
   );
 }
 
 const LABEL = 10;
 
 /** `wf_… step "charge" child 41 (computes the map's items)`: where a step job belongs. */
-function workflowOf(ref: JobWorkflowRef): string {
+function workflowOf(ref: JobWorkflowRef, { command, note }: FollowUp): string {
   const child = ref.child === undefined ? '' : ` child ${ref.child}`;
   const kind = ref.kind === 'expand' ? " (computes the map's items)" : '';
-  return `${ref.id} step ${JSON.stringify(ref.step)}${child}${kind}; see \`conveyor inspect ${ref.id}\``;
+  return `${ref.id} step ${JSON.stringify(ref.step)}${child}${kind}; see \`${command`inspect ${ref.id}`}\`${note}`;
 }
 
 /** What a schedule's job says of its slot: the slot, the fire time, and how late it fired. */
@@ -58,7 +60,11 @@ function describeSlot(scheduled: ScheduledJob, now: number): string {
  * The human view of a record: one `label  value` line per known fact. Every value from job
  * data goes through {@link terminalText}; multi-line text is split first, one line each.
  */
-export function describeJob(record: JobRecord, now: number): string[] {
+export function describeJob(
+  record: JobRecord,
+  now: number,
+  followUp: FollowUp = noFlags(),
+): string[] {
   const { envelope } = record;
   const scheduled = scheduledJobOf(record);
   const rows: Array<[string, string | undefined]> = [
@@ -69,7 +75,7 @@ export function describeJob(record: JobRecord, now: number): string[] {
     ['Attempts', `${record.attempts} of ${envelope.maxAttempts}`],
     ['Priority', String(envelope.priority)],
     ['Enqueued', formatTime(record.enqueuedAt, now)],
-    ['Workflow', envelope.workflow ? workflowOf(envelope.workflow) : undefined],
+    ['Workflow', envelope.workflow ? workflowOf(envelope.workflow, followUp) : undefined],
     ['Schedule', scheduled ? (scheduled.scheduleId ?? '(id too long to show; hashed)') : undefined],
     ['Slot', scheduled ? describeSlot(scheduled, now) : undefined],
     ['Due', record.dueAt === undefined ? undefined : formatTime(record.dueAt, now)],

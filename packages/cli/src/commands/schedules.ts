@@ -1,5 +1,6 @@
 import { createClient, requireCapability, type ScheduleRow, silentLogger } from '@conveyor/core';
 import type { Connection } from '../connection.js';
+import { type FollowUp, followUp as noFlags } from '../follow-up.js';
 import { formatDuration, type Io, printJson, renderTable } from '../output.js';
 import { isUnknownQueue, unknownQueueNote } from '../queue-names.js';
 import { terminalText } from '../terminal-text.js';
@@ -147,7 +148,7 @@ export async function actOnSchedule(
   connection: Connection,
   action: ScheduleAction,
   id: string,
-  options: { json?: boolean; queue?: string },
+  options: { json?: boolean; queue?: string; followUp?: FollowUp },
   io: Io,
 ): Promise<void> {
   requireCapability(connection.transport, 'schedules', `\`conveyor schedules ${action}\``);
@@ -169,10 +170,12 @@ export async function actOnSchedule(
     printJson(io, { schedule: id, ...lookup, paused });
   } else if (paused) {
     // The queue goes into the hint too: without it, an id stored in two queues is ambiguous.
-    const queue = options.queue === undefined ? '' : ` --queue ${terminalText(options.queue)}`;
-    io.stdout(
-      `Paused schedule ${name}: no slot fires until \`conveyor schedules resume ${terminalText(id)}${queue}\`.`,
-    );
+    const { command, note } = options.followUp ?? noFlags();
+    const resume =
+      options.queue === undefined
+        ? command`schedules resume ${id}`
+        : command`schedules resume ${id} --queue ${options.queue}`;
+    io.stdout(terminalText(`Paused schedule ${name}: no slot fires until \`${resume}\`${note}.`));
   } else {
     io.stdout(`Resumed schedule ${name}: it fires from its next slot.`);
   }

@@ -7,6 +7,7 @@ import {
 } from '@conveyor/core/transport';
 import type { AdminConnection } from '../connection.js';
 import { maskPassword } from '../connection-settings.js';
+import { type FollowUp, followUp as noFlags } from '../follow-up.js';
 import { formatDuration, type Io, printJson, renderTable } from '../output.js';
 import { isUnknownQueue, unknownQueueNote } from '../queue-names.js';
 import { terminalJson, terminalText } from '../terminal-text.js';
@@ -134,7 +135,7 @@ export async function takeSnapshot(
  */
 export function describeStatus(
   snapshot: StatusSnapshot,
-  options: { partitions?: boolean } = {},
+  options: { partitions?: boolean; followUp?: FollowUp | undefined } = {},
 ): string[] {
   const lines: string[] = [];
   const { queues, workers, at } = snapshot;
@@ -193,7 +194,12 @@ export function describeStatus(
   }
   lines.push('');
   if (workers.length === 0) {
-    lines.push('No live workers. Start one with `conveyor worker --tasks <module>`.');
+    const { command, note } = options.followUp ?? noFlags();
+    lines.push(
+      terminalText(
+        `No live workers. Start one with \`${command`worker --tasks <module>`}\`${note}.`,
+      ),
+    );
     return lines;
   }
   const stale = workers.filter((worker) => worker.stale);
@@ -253,6 +259,7 @@ export async function showStatus(
     partitions?: boolean;
     watch?: number;
     signal?: AbortSignal;
+    followUp?: FollowUp;
   },
   io: Io,
 ): Promise<void> {
@@ -265,7 +272,7 @@ export async function showStatus(
     if (redraw) io.stdout('\x1b[2J\x1b[H');
     // Naming queues zooms in: their partitions are listed too.
     const partitions = options.partitions === true || options.queues !== undefined;
-    for (const line of describeStatus(snapshot, { partitions })) {
+    for (const line of describeStatus(snapshot, { partitions, followUp: options.followUp })) {
       io.stdout(line);
     }
   };

@@ -1,0 +1,82 @@
+// `conveyor generate` fails as every other command does: one `error: …` line on stderr
+// (with --json too, stdout then empty), exit 2 for a config file that is not there and bad
+// usage, 9 for a config it cannot use, 1 for diagnostics and stale files. In-process.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cli, json } from './helpers.js';
+import { memoryProjects } from './memory-project.js';
+
+const projects = memoryProjects('generate errors');
+
+const GREET = `import { defineTask } from '@conveyor/core';
+import { z } from 'zod';
+
+export const greet = defineTask({
+  name: 'app.greet',
+  input: z.object({ name: z.string() }),
+  queue: 'app-greetings',
+  async run({ name }): Promise<string> {
+    return name;
+  },
+});
+`;
+
+describe('conveyor generate errors', () => {
+  it('a --config that is not there: exit 2, the error on stderr, nothing on stdout', async () => {
+    const dir = projects('export {};\n');
+    for (const extra of [[], ['--json'], ['--check', '--json']]) {
+      const result = await cli(['generate', '--config', 'nope.config.ts', ...extra], { cwd: dir });
+      expect(result.code, extra.join(' ')).toBe(2);
+      expect(result.stdout, extra.join(' ')).toBe('');
+      expect(result.stderr).toBe(
+        `error: Config file "nope.config.ts" not found (looked at ${path.join(dir, 'nope.config.ts')}). Check the --config path.\n`,
+      );
+    }
+  });
+
+  it('no config in the directory: exit 2, as the worker without --tasks', async () => {
+    const dir = path.join(projects('export {};\n'), 'empty');
+    mkdirSync(dir);
+    const result = await cli(['generate', '--json'], { cwd: dir });
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/^error: No conveyor\.config\.ts found in .*empty\. /);
+  });
+
+  it('a config it cannot use: exit 9 (CONFIG_INVALID), as the other commands', async () => {
+    const dir = projects('export {};\n');
+    writeFileSync(path.join(dir, 'bad.json'), JSON.stringify({ tasks: 5 }));
+    const result = await cli(['generate', '--config', 'bad.json', '--json'], { cwd: dir });
+    expect(result.code).toBe(9);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/^error: Invalid tasks 5 in .*bad\.json: expected a glob/);
+  });
+
+  it('--check with --watch is bad usage: exit 2', async () => {
+    const result = await cli(['generate', '--check', '--watch', '--json']);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toBe(
+      'error: --check and --watch cannot be combined: --check is a one-shot CI gate.\n',
+    );
+  });
+
+  it('stale files with --check: the result on stdout, exit 1 and the error line naming --config', async () => {
+    const dir = projects(GREET);
+    const config = path.join(dir, 'conveyor.config.ts');
+    const result = await cli(['generate', '--check', '--json', '--config', config]);
+    expect(result.code).toBe(1);
+    expect(json(result)).toMatchObject({
+      ok: false,
+      mode: 'check',
+      files: [
+        { path: 'generated/client.ts', status: 'stale' },
+        { path: 'generated/registry.ts', status: 'stale' },
+      ],
+    });
+    expect(result.stderr).toBe(
+      `error: 2 generated file(s) are stale: generated/client.ts, generated/registry.ts. Run \`conveyor generate --config '${config}'\` and commit the result.\n`,
+    );
+  });
+});
