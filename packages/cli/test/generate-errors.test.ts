@@ -1,7 +1,7 @@
 // `conveyor generate` fails as every other command does: one `error: …` line on stderr
 // (with --json too, stdout then empty), exit 2 for a config file that is not there and bad
 // usage, 9 for a config it cannot use, 1 for diagnostics and stale files. In-process.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli, json } from './helpers.js';
@@ -60,6 +60,27 @@ describe('conveyor generate errors', () => {
     expect(result.stderr).toBe(
       'error: --check and --watch cannot be combined: --check is a one-shot CI gate.\n',
     );
+  });
+
+  it('diagnostics: each as file:line:col with the fix on stderr, nothing written, exit 1', async () => {
+    const dir = projects(GREET.replace("queue: 'app-greetings'", 'queue: process.env.QUEUE'));
+    const result = await cli(['generate'], { cwd: dir });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/^tasks\.ts:7:10 error OPTION_NOT_STATIC: .*\n {2}fix: /);
+    expect(result.stderr).toMatch(
+      /\nerror: 1 problem\(s\) in task files; nothing was written\.\n$/,
+    );
+    expect(existsSync(path.join(dir, 'generated/registry.ts'))).toBe(false);
+
+    // With --json, the diagnostics are in the document, and stderr has only the error line.
+    const asJson = await cli(['generate', '--json'], { cwd: dir });
+    expect(asJson.code).toBe(1);
+    expect(json(asJson)).toMatchObject({
+      ok: false,
+      diagnostics: [{ code: 'OPTION_NOT_STATIC', file: 'tasks.ts', line: 7, column: 10 }],
+    });
+    expect(asJson.stderr).toBe('error: 1 problem(s) in task files; nothing was written.\n');
   });
 
   it('stale files with --check: the result on stdout, exit 1 and the error line naming --config', async () => {

@@ -7,11 +7,6 @@ export type { GeneratedSchedule } from './analyze/schedule-file.js';
 export type { GeneratedWorkflow } from './analyze/workflow-plan.js';
 export { checkGenerated, type GenerateOptions, generate } from './api.js';
 export {
-  type CommandIO,
-  type GenerateCommandOptions,
-  runGenerateCommand,
-} from './command.js';
-export {
   CONFIG_FILE_NAMES,
   type ConveyorConfig,
   defineConfig,

@@ -41,7 +41,6 @@ describe('public surface', () => {
       'importConfig',
       'loadConfig',
       'resolveConfig',
-      'runGenerateCommand',
       'staleTaskFiles',
       'watchGenerate',
     ]);
