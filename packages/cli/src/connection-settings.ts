@@ -1,6 +1,7 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { maskRedisUrl } from '@conveyor/redis';
 import { CliError, usageError } from './errors.js';
 
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
@@ -59,19 +60,19 @@ export function connectionSettings(
   } catch {
     throw usageError(
       source,
-      maskPassword(url),
+      maskRedisUrl(url),
       'a URL like redis://[user:password@]host:6379[/db]',
     );
   }
   if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
-    throw usageError(source, maskPassword(url), 'a redis:// or rediss:// URL');
+    throw usageError(source, maskRedisUrl(url), 'a redis:// or rediss:// URL');
   }
   // ioredis sends any path as SELECT's argument and, when Redis refuses it, goes on in
   // database 0: a command would read (or purge) another database than the one named.
   if (!/^\/?\d*$/.test(parsed.pathname)) {
     throw usageError(
       source,
-      maskPassword(url),
+      maskRedisUrl(url),
       'a database number after the host, as in redis://host:6379/0, or none (database 0)',
     );
   }
@@ -84,7 +85,7 @@ export function connectionSettings(
     const given = Object.keys(tls).map((name) => TLS_OPTIONS[name as TlsOptionName].flag);
     throw new CliError(
       'USAGE',
-      `${given.join(', ')} need${given.length === 1 ? 's' : ''} a TLS connection, but ${source === 'default' ? 'the default URL' : `the URL given by ${source}`} is ${maskPassword(url)}: use a rediss:// URL, or drop the TLS options.`,
+      `${given.join(', ')} need${given.length === 1 ? 's' : ''} a TLS connection, but ${source === 'default' ? 'the default URL' : `the URL given by ${source}`} is ${maskRedisUrl(url)}: use a rediss:// URL, or drop the TLS options.`,
     );
   }
   return tls ? { url, prefix, source, tls } : { url, prefix, source };
@@ -154,17 +155,4 @@ function readPem(name: 'ca' | 'cert' | 'key', file: string, from: string, cwd: s
     );
   }
   return content;
-}
-
-/** The URL with its password replaced by `****`, for banners and errors. */
-export function maskPassword(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (!parsed.password) return url;
-    parsed.password = '****';
-    return parsed.toString();
-  } catch {
-    // Not a URL: hide anything between "://user:" and "@".
-    return url.replace(/(\/\/[^:/@]*:)[^@]*@/, '$1****@');
-  }
 }

@@ -1,7 +1,12 @@
 import { type Logger, silentLogger, type Transport, type TransportAdmin } from '@conveyor/core';
-import { failureOf, type RedisTransportOptions, redisTransport } from '@conveyor/redis';
+import {
+  failureOf,
+  maskRedisUrl,
+  type RedisTransportOptions,
+  redisTransport,
+} from '@conveyor/redis';
 import { Redis, type RedisOptions } from 'ioredis';
-import { type ConnectionSettings, maskPassword } from './connection-settings.js';
+import type { ConnectionSettings } from './connection-settings.js';
 import { CliError } from './errors.js';
 import type { ConfiguredTransport } from './transport-config.js';
 import type { TransportSource } from './transport-source.js';
@@ -152,7 +157,7 @@ export function requireAdmin(connection: Connection, command: string): AdminConn
 export function describeOrigin(connection: Connection): string {
   const { origin, transport } = connection;
   return origin.kind === 'redis'
-    ? `${maskPassword(origin.settings.url)} (prefix ${origin.settings.prefix})`
+    ? `${maskRedisUrl(origin.settings.url)} (prefix ${origin.settings.prefix})`
     : `${transport.name}, from ${origin.label}`;
 }
 
@@ -205,7 +210,7 @@ async function checkDatabase(client: Redis, settings: ConnectionSettings): Promi
     if (!(error instanceof Error) || !/^ERR /.test(error.message)) throw error;
     throw new CliError(
       'USAGE',
-      `Invalid ${settings.source === 'default' ? 'URL' : settings.source} ${JSON.stringify(maskPassword(settings.url))}: Redis has no database ${db} (${error.message}). Use a database number it has: 0 to 15 unless its \`databases\` setting allows more.`,
+      `Invalid ${settings.source === 'default' ? 'URL' : settings.source} ${JSON.stringify(maskRedisUrl(settings.url))}: Redis has no database ${db} (${error.message}). Use a database number it has: 0 to 15 unless its \`databases\` setting allows more.`,
       { cause: error },
     );
   }
@@ -213,7 +218,7 @@ async function checkDatabase(client: Redis, settings: ConnectionSettings): Promi
 
 /** Why connecting failed, as the CLI says it: refused credentials, TLS, or unreachable. */
 function connectFailure(settings: ConnectionSettings, error: unknown): CliError {
-  const at = maskPassword(settings.url);
+  const at = maskRedisUrl(settings.url);
   const where =
     settings.source === 'default' ? 'the default URL' : `the URL given by ${settings.source}`;
   const detail = rootCause(error);

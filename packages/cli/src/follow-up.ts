@@ -1,5 +1,5 @@
+import { maskRedisUrl } from '@conveyor/redis';
 import type { Command } from 'commander';
-import { maskPassword } from './connection-settings.js';
 import { hasControls } from './terminal-text.js';
 
 /**
@@ -49,7 +49,7 @@ export function followUp(given: WhereOptions = {}): FollowUp {
   for (const [name, flag] of WHERE_OPTIONS) {
     const value = given[name];
     if (value === undefined) continue;
-    const shown = name === 'redis' ? maskPassword(value) : value;
+    const shown = name === 'redis' ? maskRedisUrl(value) : value;
     masked ||= shown !== value;
     parts.push(`${flag} ${shellQuote(shown)}`);
   }

@@ -1,8 +1,8 @@
+import { maskRedisUrl } from '@conveyor/redis';
 import type { Command } from 'commander';
 import {
   type ConnectionSettings,
   connectionSettings,
-  maskPassword,
   type TlsOptionName,
 } from './connection-settings.js';
 import type { Io } from './output.js';
@@ -94,7 +94,7 @@ export function bypassWarning(
 ): string {
   const from =
     settings.source === 'default' ? 'the default, as REDIS_URL is not set' : settings.source;
-  return `warning: ${flags.join(', ')} make${flags.length === 1 ? 's' : ''} the CLI ignore the transport of ${config}: it uses Redis at ${maskPassword(settings.url)} (from ${from}), prefix ${settings.prefix}. Pass --redis <url> to choose the server.`;
+  return `warning: ${flags.join(', ')} make${flags.length === 1 ? 's' : ''} the CLI ignore the transport of ${config}: it uses Redis at ${maskRedisUrl(settings.url)} (from ${from}), prefix ${settings.prefix}. Pass --redis <url> to choose the server.`;
 }
 
 /**

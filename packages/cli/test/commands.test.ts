@@ -161,6 +161,13 @@ describe('unreachable Redis', () => {
     expect(lines[0]).toContain('--redis');
     expect(result.stderr).not.toContain('s3cret');
   });
+
+  it('masks a password given as a query parameter too', async () => {
+    const result = await cli(['status', '--redis', 'redis://127.0.0.1:1?password=s3cret']);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain('Cannot reach Redis at redis://127.0.0.1:1?password=**** ');
+    expect(result.stderr).not.toContain('s3cret');
+  });
 });
 
 describe('conveyor inspect', () => {

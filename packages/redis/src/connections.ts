@@ -157,9 +157,40 @@ function mastersOf(cluster: Cluster): Promise<Redis[]> {
   });
 }
 
-/** `url` with its password replaced by `****`, for messages. */
-export function masked(url: string): string {
-  return url.replace(/^(\w+:\/\/[^:@/]*:)[^@/]*@/, '$1****@');
+/** Query parameters ioredis takes a secret from (`?password=`, `?sentinelPassword=`). */
+const SECRET_PARAM = /pass/i;
+
+/**
+ * A Redis URL with its secrets replaced by `****`, for messages and logs: the password
+ * of `redis://user:password@host`, and the value of every query parameter that ioredis
+ * would read a password from (`?password=…`, `?sentinelPassword=…`).
+ *
+ * @example
+ * maskRedisUrl('redis://:s3cret@10.0.0.5:6379/2'); // 'redis://:****@10.0.0.5:6379/2'
+ */
+export function maskRedisUrl(url: string): string {
+  const userinfo = url.replace(/^(\w+:\/\/[^:@/]*:)[^@/]*@/, '$1****@');
+  const query = userinfo.indexOf('?');
+  if (query === -1) return userinfo;
+  const [path, rest] = [userinfo.slice(0, query + 1), userinfo.slice(query + 1)];
+  const [params = '', fragment] = rest.split('#', 2);
+  const shown = params
+    .split('&')
+    .map((pair) => {
+      const equals = pair.indexOf('=');
+      const key = equals === -1 ? pair : pair.slice(0, equals);
+      return equals !== -1 && SECRET_PARAM.test(safeDecode(key)) ? `${key}=****` : pair;
+    })
+    .join('&');
+  return `${path}${shown}${fragment === undefined ? '' : `#${fragment}`}`;
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }
 
 /**
@@ -177,7 +208,7 @@ export function urlDatabase(url: string): number | undefined {
   if (!/^\/?\d*$/.test(pathname)) {
     throw new InvalidOptionError(
       'url',
-      masked(url),
+      maskRedisUrl(url),
       'redis://[user:password@]host:port[/db] with a database number, or none (database 0)',
     );
   }
@@ -200,7 +231,7 @@ function refuseOtherDatabase(client: Redis, url?: string): Redis {
     if (error.command?.name !== 'select') return;
     const refusal = new InvalidOptionError(
       url === undefined ? 'redis.db' : 'url',
-      url === undefined ? db : masked(url),
+      url === undefined ? db : maskRedisUrl(url),
       `a database this Redis has (${error.message}): 0 to 15 unless its \`databases\` setting allows more`,
     );
     client.sendCommand = (command) => {

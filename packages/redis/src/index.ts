@@ -5,7 +5,7 @@
  * import { redisTransport } from '@conveyor/redis';
  * const transport = redisTransport({ url: 'redis://localhost:6379' });
  */
-export type { ConnectionOptions } from './connections.js';
+export { type ConnectionOptions, maskRedisUrl } from './connections.js';
 export { failureOf, type RedisFailure, RedisTransportError } from './errors.js';
 export {
   type RedisTransport,

@@ -1,6 +1,6 @@
 import { InvalidOptionError } from '@conveyor/core';
 import { assertKnownKeys, type KnownKeys } from '@conveyor/core/transport';
-import { type ConnectionOptions, masked } from './connections.js';
+import { type ConnectionOptions, maskRedisUrl } from './connections.js';
 import type { RedisTransportOptions } from './redis-transport.js';
 
 /**
@@ -78,9 +78,9 @@ function checkUrl(url: unknown): void {
   try {
     protocol = new URL(url).protocol;
   } catch {
-    throw new InvalidOptionError('url', masked(url), expected);
+    throw new InvalidOptionError('url', maskRedisUrl(url), expected);
   }
   if (protocol !== 'redis:' && protocol !== 'rediss:') {
-    throw new InvalidOptionError('url', masked(url), expected);
+    throw new InvalidOptionError('url', maskRedisUrl(url), expected);
   }
 }

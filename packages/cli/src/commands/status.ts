@@ -5,8 +5,8 @@ import {
   storedQueuesOf,
   sumQueueCounts,
 } from '@conveyor/core/transport';
+import { maskRedisUrl } from '@conveyor/redis';
 import type { AdminConnection } from '../connection.js';
-import { maskPassword } from '../connection-settings.js';
 import { type FollowUp, followUp as noFlags } from '../follow-up.js';
 import { formatDuration, type Io, printJson, renderTable } from '../output.js';
 import { isUnknownQueue, unknownQueueNote } from '../queue-names.js';
@@ -112,7 +112,7 @@ export async function takeSnapshot(
     at,
     transport: connection.transport.name,
     ...(origin.kind === 'redis'
-      ? { redis: maskPassword(origin.settings.url), prefix: origin.settings.prefix }
+      ? { redis: maskRedisUrl(origin.settings.url), prefix: origin.settings.prefix }
       : { config: origin.label }),
     queues,
     workers: workers.map((worker): WorkerStatus => {
