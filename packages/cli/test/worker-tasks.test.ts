@@ -93,14 +93,14 @@ describe('conveyor worker: a TypeScript task module in a package without "type":
     const loaded = await spawnConveyor(args('tasks.ts')).exited;
     expect(loaded.stderr).not.toContain('could not be imported');
     expect(loaded.stderr).toContain('Cannot reach Redis at redis://127.0.0.1:1');
-    expect(loaded.code).toBe(3);
+    expect(loaded.code, loaded.stderr).toBe(3);
     const thrown = await spawnConveyor(args('throws.ts')).exited;
-    expect(thrown.code).toBe(6);
+    expect(thrown.code, thrown.stderr).toBe(6);
     expect(thrown.stderr).toContain('boom from throws.ts 1');
     // esbuild's message starts "Transform failed with 1 error:"; where and why are on the
     // line after it, which the message used to drop.
     const unparsed = await spawnConveyor(args('unparsed.ts')).exited;
-    expect(unparsed.code).toBe(6);
+    expect(unparsed.code, unparsed.stderr).toBe(6);
     expect(unparsed.stderr).toMatch(
       /could not be imported: Transform failed with 1 error: .*unparsed\.ts:3:\d+: ERROR: \S/,
     );
@@ -112,6 +112,6 @@ describe('conveyor worker: a TypeScript task module in a package without "type":
     expect(status.stderr).not.toContain('redefine');
     // Where, and why: ioredis' own "Reached the max retries per request limit" says neither.
     expect(status.stderr).toContain('cannot reach its broker at 127.0.0.1:1 (ECONNREFUSED)');
-    expect(status.code).toBe(3);
+    expect(status.code, status.stderr).toBe(3);
   });
 });
