@@ -1,8 +1,9 @@
-import { existsSync, type FSWatcher, watch } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { type GenerateOptions, resolveOptions } from './api.js';
 import type { ResolvedConfig } from './config.js';
 import { createGenerator, type GenerateResult, type Generator } from './generator.js';
+import { type TreeWatcher, watchTree } from './watch-tree.js';
 
 export interface WatchOptions extends GenerateOptions {
   /** Stops watching; the returned promise resolves once the current run has finished. */
@@ -67,22 +68,20 @@ export async function watchGenerate(options: WatchOptions = {}): Promise<void> {
     });
   };
 
+  const onEvent = (file: string): void => {
+    if (file === config.client || file === config.registry || /\.tmp$/.test(file)) return;
+    if (file === config.configFile) configChanged = true;
+    else if (!/\.([mc]?[jt]sx?|json)$/.test(file)) return;
+    // A task file's own changes are detected by the run; a change to any other source
+    // file may change an inferred result type.
+    if (!generator.isTaskFile(file)) generator.invalidateTypes();
+    changed.add(path.relative(config.root, file).split(path.sep).join('/'));
+    clearTimeout(timer);
+    timer = setTimeout(start, debounceMs);
+  };
   const watchers = watchDirectories(config).map(({ directory, recursive }) =>
-    watch(directory, { recursive }, (_event, name) => {
-      if (!name) return;
-      const file = path.resolve(directory, name.toString());
-      if (file === config.client || file === config.registry || /\.tmp$/.test(file)) return;
-      if (file === config.configFile) configChanged = true;
-      else if (!/\.(m?[jt]sx?|json)$/.test(file)) return;
-      // A task file's own changes are detected by the run; a change to any other source
-      // file may change an inferred result type.
-      if (!generator.isTaskFile(file)) generator.invalidateTypes();
-      changed.add(path.relative(config.root, file).split(path.sep).join('/'));
-      clearTimeout(timer);
-      timer = setTimeout(start, debounceMs);
-    }),
+    watchTree(directory, recursive, onEvent, (error) => onError?.(error)),
   );
-  for (const watcher of watchers) watcher.on('error', (error) => onError?.(error));
 
   start();
   await new Promise<void>((resolve) => {
@@ -94,7 +93,7 @@ export async function watchGenerate(options: WatchOptions = {}): Promise<void> {
   await running;
 }
 
-function closeAll(watchers: FSWatcher[]): void {
+function closeAll(watchers: TreeWatcher[]): void {
   for (const watcher of watchers) watcher.close();
 }
 

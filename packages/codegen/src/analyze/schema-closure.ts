@@ -83,24 +83,27 @@ export function isSchemaLibrary(specifier: string): boolean {
   return specifier === 'zod' || specifier.startsWith('zod/');
 }
 
-/** True for `*.schema.ts` (and .mts/.js/.mjs) file names. */
+/** True for `*.schema.ts` (and .mts/.cts/.js/.mjs/.cjs) file names. */
 export function isSchemaModuleFile(file: string): boolean {
-  return /\.schema\.(m?ts|m?js)$/.test(file);
+  return /\.schema\.([mc]?ts|[mc]?js)$/.test(file);
 }
 
 /** Resolves a relative specifier to a file on disk the way TS does for ESM sources. */
 export function resolveRelative(fromFile: string, specifier: string): string | undefined {
   const base = path.resolve(path.dirname(fromFile), specifier);
-  const stem = base.replace(/\.(m?js)$/, '');
+  const stem = base.replace(/\.([mc]?js|jsx)$/, '');
+  // `./a.mjs` names a.mts and `./a.cjs` a.cts, as TypeScript resolves them.
+  const flavour = /\.([mc])js$/.exec(base)?.[1];
   const candidates = [
     base,
-    `${stem}.ts`,
-    `${stem}.mts`,
-    `${stem}.tsx`,
+    ...(flavour ? [`${stem}.${flavour}ts`] : [`${stem}.ts`, `${stem}.tsx`]),
     `${base}.ts`,
+    `${base}.tsx`,
     path.join(base, 'index.ts'),
   ];
-  return candidates.find((candidate) => /\.(m?[jt]sx?)$/.test(candidate) && existsSync(candidate));
+  return candidates.find(
+    (candidate) => /\.([mc]?[jt]sx?)$/.test(candidate) && existsSync(candidate),
+  );
 }
 
 /**
@@ -152,6 +155,14 @@ export function schemaClosure(
               fix,
             });
           }
+        } else if (isSchemaModuleFile(binding.specifier.replace(/(\.schema)$/, '$1.ts'))) {
+          // `@/schemas/order.schema.js`: a schema module behind a tsconfig `paths` alias.
+          problems.push({
+            code: 'IMPLEMENTATION_IMPORT',
+            ...at,
+            message: `${label} uses ${JSON.stringify(name)}, imported from ${JSON.stringify(binding.specifier)} (line ${importLine}), a path alias or a package. Codegen follows schema modules by relative import only, so it cannot tell that this one imports nothing but zod.`,
+            fix: `Import it with a relative path to the *.schema.ts file (like '../schemas/order.schema.js'); the generated client then imports that module as well.`,
+          });
         } else {
           problems.push({
             code: 'IMPLEMENTATION_IMPORT',
@@ -203,8 +214,10 @@ export function schemaClosure(
   };
 }
 
+/** `orders.ts` → `orders.schema.ts`; `orders.cts` → `orders.schema.cts` (same module kind). */
 function suggestSchemaFile(file: string): string {
-  return `${path.basename(file).replace(/\.(m?[jt]sx?)$/, '')}.schema.ts`;
+  const flavour = /\.([mc]?)[jt]sx?$/.exec(file)?.[1] ?? '';
+  return `${path.basename(file).replace(/\.([mc]?[jt]sx?)$/, '')}.schema.${flavour}ts`;
 }
 
 /**

@@ -121,6 +121,8 @@ export function freeReferences(root: ts.Node): ts.Identifier[] {
 function isReference(id: ts.Identifier): boolean {
   const parent = id.parent;
   if (!parent) return true;
+  // `as const` and `<const>x` name no type: `const` is a keyword there.
+  if (ts.isTypeReferenceNode(parent) && ts.isConstTypeReference(parent)) return false;
   if (ts.isPropertyAccessExpression(parent)) return parent.expression === id;
   if (ts.isQualifiedName(parent)) return parent.left === id;
   if (ts.isShorthandPropertyAssignment(parent)) return true;
@@ -169,6 +171,13 @@ function isBoundWithin(id: ts.Identifier, root: ts.Node): boolean {
           return true;
         }
       }
+    }
+    // `type Page<T> = …`, `interface Page<T> { … }`: T is the declaration's own.
+    if (
+      (ts.isTypeAliasDeclaration(node) || ts.isInterfaceDeclaration(node)) &&
+      node.typeParameters?.some((parameter) => parameter.name.text === name)
+    ) {
+      return true;
     }
     if (ts.isMappedTypeNode(node) && node.typeParameter.name.text === name) return true;
     if (ts.isInferTypeNode(node) && node.typeParameter.name.text === name) return true;

@@ -1,6 +1,7 @@
 import { ts } from 'ts-morph';
 import type { Diagnostic } from '../diagnostics.js';
 import { type CopiedSchema, copySchema, declaredReturnType, type Report } from './copy.js';
+import { nestedTaskCalls } from './nested-tasks.js';
 import { isTypeScriptFile, notTypeScript } from './not-typescript.js';
 import { queueFields } from './queue-option.js';
 import { coreReferences, findSchedules, type ScheduleEntry } from './schedule-file.js';
@@ -178,6 +179,15 @@ export function analyzeTaskFile(
       const entry = readTask(call, local, exportName, file, bindings, report);
       if (entry) tasks.push(entry);
     }
+  }
+  for (const call of nestedTaskCalls(source, isDefineTaskCall)) {
+    identify(call, undefined);
+    report(
+      call,
+      'TASK_NOT_EXPORTED',
+      'this task is not declared on its own (it sits in an array, an object or a call), so codegen does not see it: it would be missing from the generated client and the worker registry.',
+      'Declare each task as `export const sendWelcomeEmail = defineTask({ … })`; an array of them may follow (`export const all = [sendWelcomeEmail]`).',
+    );
   }
   const { schedules, unexported } = findSchedules(source, file, bindings, exported);
   for (const { node, localName } of unexported) {

@@ -1,6 +1,6 @@
 import type { TaskEntry } from '../analyze/task-file.js';
 import type { ResolvedWorkflow } from '../analyze/workflow-plan.js';
-import { createImportSet, quote } from './imports.js';
+import { createImportSet, isDeclarableName, quote } from './imports.js';
 import { renderTask } from './render-schema.js';
 import { emitWorkflow, workflowContractsLine, workflowNames } from './workflow-client.js';
 
@@ -115,6 +115,13 @@ function emitTask(
 ): string {
   const rendered = renderTask(task, imports, options);
   const prefix = task.exportName;
+  // `export { remove as delete }` in the task file: the stub keeps the export name, which
+  // `export const delete` could not declare.
+  const bind = `bindTask(resolveClient, ${contractName(task)});`;
+  const local = isDeclarableName(task.exportName) ? undefined : imports.local(`${prefix}Stub`);
+  const stub = local
+    ? [`const ${local} = ${bind}`, `export { ${local} as ${task.exportName} };`]
+    : [`export const ${task.exportName} = ${bind}`];
   // With an output schema, core decodes the stored result with it; without one, a reader
   // gets the JSON form of what run returns (a Date arrives as a string).
   const result = task.output
@@ -144,7 +151,7 @@ function emitTask(
     '});',
     '',
     `/** \`${task.exportName}.delay(input)\` enqueues ${quote(task.name)}. */`,
-    `export const ${task.exportName} = bindTask(resolveClient, ${contractName(task)});`,
+    ...stub,
   ].join('\n');
 }
 

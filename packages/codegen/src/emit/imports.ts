@@ -6,6 +6,34 @@ export function quote(text: string): string {
   return `'${JSON.stringify(text).slice(1, -1).replaceAll('\\"', '"').replaceAll("'", "\\'")}'`;
 }
 
+/**
+ * Words a module cannot declare or import a binding under (reserved words, strict mode's and
+ * a module's own): a task exported as `export { remove as delete }` keeps that export name,
+ * under another local one.
+ */
+const RESERVED_WORDS = new Set(
+  (
+    'arguments await break case catch class const continue debugger default delete do else enum ' +
+    'eval export extends false finally for function if implements import in instanceof interface ' +
+    'let new null package private protected public return static super switch this throw true ' +
+    'try typeof var void while with yield'
+  ).split(' '),
+);
+
+/** True when `name` can be declared in a module (`const name = …`). */
+export function isDeclarableName(name: string): boolean {
+  return !RESERVED_WORDS.has(name);
+}
+
+/** What a TS source extension becomes in an import under each `importExtension`. */
+const SOURCE_EXTENSIONS: Readonly<Record<string, { js: string; bare: boolean }>> = {
+  '.ts': { js: '.js', bare: true },
+  '.tsx': { js: '.js', bare: true },
+  // TypeScript resolves .mts and .cts only by their .mjs/.cjs name, never extensionless.
+  '.mts': { js: '.mjs', bare: false },
+  '.cts': { js: '.cjs', bare: false },
+};
+
 /** Import specifier from a generated file to a source file, as the config asks. */
 export function relativeSpecifier(
   fromFile: string,
@@ -14,12 +42,11 @@ export function relativeSpecifier(
 ): string {
   let relative = path.relative(path.dirname(fromFile), toFile).split(path.sep).join('/');
   if (!relative.startsWith('.')) relative = `./${relative}`;
-  const match = /\.(m?)ts$/.exec(relative);
-  if (!match) return relative;
-  const stem = relative.slice(0, -match[0].length);
-  if (extension === '') return stem;
-  if (extension === '.ts') return relative;
-  return `${stem}.${match[1]}js`;
+  const source = /\.[mc]?tsx?$/.exec(relative)?.[0];
+  const rule = source === undefined ? undefined : SOURCE_EXTENSIONS[source];
+  if (source === undefined || rule === undefined || extension === '.ts') return relative;
+  const stem = relative.slice(0, -source.length);
+  return extension === '' && rule.bare ? stem : `${stem}${rule.js}`;
 }
 
 /**
@@ -44,10 +71,16 @@ export function createImportSet(reserved: Iterable<string>) {
         existing.typeOnly &&= typeOnly;
         return existing.local;
       }
-      let local = preferred;
-      for (let n = 2; taken.has(local); n++) local = `${preferred}_${n}`;
-      taken.add(local);
+      const local = this.local(preferred);
       names.set(imported, { local, typeOnly });
+      return local;
+    },
+    /** Takes a fresh local name: `preferred`, or `preferred_2`… when taken or reserved. */
+    local(preferred: string): string {
+      let local = preferred;
+      for (let n = 2; taken.has(local) || !isDeclarableName(local); n++)
+        local = `${preferred}_${n}`;
+      taken.add(local);
       return local;
     },
     /** Import statements, sorted by specifier and name. */

@@ -1,0 +1,188 @@
+import { readFile } from 'node:fs/promises';
+import { pathToFileURL } from 'node:url';
+import { createClient, memoryTransport } from '@conveyor/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { relativeSpecifier } from '../src/emit/imports.js';
+import { generate } from '../src/index.js';
+import { makeTree, type Tree } from './tree.js';
+
+let tree: Tree | undefined;
+afterEach(async () => {
+  await tree?.remove();
+  tree = undefined;
+});
+
+const header = `import { defineTask } from '@conveyor/core';
+import { z } from 'zod';
+`;
+
+describe('project layouts users have', () => {
+  it('copies `as const` objects and generic types a schema uses', async () => {
+    tree = await makeTree({
+      'src/tasks/modes.ts': `${header}
+const Mode = { Fast: 'fast', Slow: 'slow' } as const;
+type Box<T> = { value: T };
+interface Page<T> { items: T[] }
+const boxed: z.ZodType<Box<string>> = z.object({ value: z.string() });
+const paged: z.ZodType<Page<number>> = z.object({ items: z.array(z.number()) });
+export const pickMode = defineTask({
+  name: 'app.pickMode',
+  input: z.object({ mode: z.enum(Mode), boxed, paged }),
+  output: z.object({ ok: z.boolean() }),
+  run: () => ({ ok: true }),
+});
+`,
+    });
+    const result = await generate({ cwd: tree.root });
+    expect(result.diagnostics).toEqual([]);
+    const client = await readFile(tree.path('src/generated/client.ts'), 'utf8');
+    expect(client).toContain(
+      "export const pickMode$Mode = { Fast: 'fast', Slow: 'slow' } as const;",
+    );
+    expect(client).toContain('export type pickMode$Box<T> = { value: T };');
+    expect(client).toContain('export interface pickMode$Page<T> { items: T[] }');
+  });
+
+  it('imports .mts and .cts task files and schema modules by their .mjs/.cjs names', async () => {
+    tree = await makeTree({
+      'conveyor.config.ts': `export default {
+  tasks: ['src/tasks/*.{ts,mts,cts}'],
+  client: 'src/generated/client.ts',
+  registry: 'src/generated/registry.ts',
+  importExtension: '',
+};
+`,
+      'src/tasks/ids.schema.cts': `import { z } from 'zod';
+export const idSchema = z.object({ id: z.string() });
+`,
+      'src/tasks/legacy.cts': `${header}import { idSchema } from './ids.schema.cjs';
+export const legacy = defineTask({ name: 'app.legacy', input: idSchema, output: z.number(), run: () => 1 });
+`,
+      'src/tasks/modern.mts': `${header}
+export const modern = defineTask({ name: 'app.modern', input: z.object({}), output: z.number(), run: () => 2 });
+`,
+      'src/tasks/plain.ts': `${header}
+export const plain = defineTask({ name: 'app.plain', input: z.object({}), output: z.number(), run: () => 3 });
+`,
+    });
+    const result = await generate({ cwd: tree.root });
+    expect(result.diagnostics).toEqual([]);
+    const client = await readFile(tree.path('src/generated/client.ts'), 'utf8');
+    const registry = await readFile(tree.path('src/generated/registry.ts'), 'utf8');
+    expect(client).toContain("import { idSchema } from '../tasks/ids.schema.cjs';");
+    expect(registry).toContain("import { legacy } from '../tasks/legacy.cjs';");
+    expect(registry).toContain("import { modern } from '../tasks/modern.mjs';");
+    expect(registry).toContain("import { plain } from '../tasks/plain';");
+  });
+
+  it('suggests a schema module of the task file’s own module kind', async () => {
+    tree = await makeTree({
+      'conveyor.config.ts': `export default {
+  tasks: ['src/tasks/*.cts'],
+  client: 'src/generated/client.ts',
+  registry: 'src/generated/registry.ts',
+};
+`,
+      'src/lib/ids.cts': `import { z } from 'zod';
+export const idSchema = z.object({ id: z.string() });
+`,
+      'src/tasks/legacy.cts': `${header}import { idSchema } from '../lib/ids.cjs';
+export const legacy = defineTask({ name: 'app.legacy', input: idSchema, output: z.number(), run: () => 1 });
+`,
+    });
+    const result = await generate({ cwd: tree.root });
+    expect(result.diagnostics.map((d) => [d.code, d.fix])).toEqual([
+      [
+        'IMPLEMENTATION_IMPORT',
+        expect.stringContaining('a module named like legacy.schema.cts that imports only zod'),
+      ],
+    ]);
+  });
+
+  it('keeps a task exported under a reserved word (`export { remove as delete }`)', async () => {
+    tree = await makeTree({
+      'src/tasks/records.ts': `${header}
+const remove = defineTask({ name: 'records.delete', input: z.object({ id: z.string() }), output: z.number(), run: () => 1 });
+const copy = defineTask({ name: 'records.new', input: z.object({}), output: z.number(), run: () => 2 });
+export { remove as delete, copy as new };
+`,
+    });
+    const result = await generate({ cwd: tree.root });
+    expect(result.diagnostics).toEqual([]);
+    const registry = await readFile(tree.path('src/generated/registry.ts'), 'utf8');
+    expect(registry).toContain(
+      "import { delete as delete_2, new as new_2 } from '../tasks/records.js';",
+    );
+    const client = await import(pathToFileURL(tree.path('src/generated/client.ts')).href);
+    const transport = memoryTransport();
+    client.configureConveyor(createClient({ transport }));
+    const job = await client.delete.delay({ id: 'r-1' });
+    expect(job.id).toMatch(/^default:/);
+    expect(typeof client.new.delay).toBe('function');
+    await transport.close();
+    const workers = await import(pathToFileURL(tree.path('src/generated/registry.ts')).href);
+    expect(workers.tasks.map((task: { name: string }) => task.name)).toEqual([
+      'records.delete',
+      'records.new',
+    ]);
+  });
+
+  it('reports a task defined inside an array instead of leaving it out', async () => {
+    tree = await makeTree({
+      'src/tasks/all.ts': `${header}
+export const first = defineTask({ name: 'app.first', input: z.object({}), output: z.number(), run: () => 1 });
+export const tasks = [
+  first,
+  defineTask({ name: 'app.second', input: z.object({}), output: z.number(), run: () => 2 }),
+];
+export function makeTask(name: string) {
+  return defineTask({ name, input: z.object({}), run: () => 3 });
+}
+`,
+    });
+    const result = await generate({ cwd: tree.root });
+    expect(result.ok).toBe(false);
+    expect(result.diagnostics.map(({ code, line, column }) => ({ code, line, column }))).toEqual([
+      { code: 'TASK_NOT_EXPORTED', line: 7, column: 3 },
+    ]);
+    expect(result.diagnostics[0]?.fix).toContain('export const sendWelcomeEmail = defineTask(');
+  });
+
+  it('says how to import a schema module reached through a tsconfig paths alias', async () => {
+    tree = await makeTree({
+      'src/schemas/order.schema.ts': `import { z } from 'zod';
+export const orderSchema = z.object({ id: z.string() });
+`,
+      'src/tasks/ship.ts': `import { defineTask } from '@conveyor/core';
+import { z } from 'zod';
+import { orderSchema } from '@/schemas/order.schema.js';
+export const ship = defineTask({ name: 'app.ship', input: orderSchema, output: z.number(), run: () => 1 });
+`,
+    });
+    const result = await generate({ cwd: tree.root });
+    const [problem, ...others] = result.diagnostics;
+    expect(others).toEqual([]);
+    expect(problem?.code).toBe('IMPLEMENTATION_IMPORT');
+    expect(problem?.message).toContain('a path alias or a package');
+    expect(problem?.fix).toContain('relative path to the *.schema.ts file');
+  });
+
+  it('writes each source extension as TypeScript resolves it', () => {
+    const from = '/p/src/generated/client.ts';
+    const cases: [string, '.js' | '.ts' | '', string][] = [
+      ['/p/src/tasks/a.ts', '.js', '../tasks/a.js'],
+      ['/p/src/tasks/a.ts', '', '../tasks/a'],
+      ['/p/src/tasks/a.tsx', '.js', '../tasks/a.js'],
+      ['/p/src/tasks/a.tsx', '', '../tasks/a'],
+      ['/p/src/tasks/a.tsx', '.ts', '../tasks/a.tsx'],
+      ['/p/src/tasks/a.mts', '', '../tasks/a.mjs'],
+      ['/p/src/tasks/a.mts', '.js', '../tasks/a.mjs'],
+      ['/p/src/tasks/a.cts', '', '../tasks/a.cjs'],
+      ['/p/src/tasks/a.cts', '.js', '../tasks/a.cjs'],
+      ['/p/src/tasks/a.cts', '.ts', '../tasks/a.cts'],
+    ];
+    for (const [to, extension, expected] of cases) {
+      expect(relativeSpecifier(from, to, extension)).toBe(expected);
+    }
+  });
+});
