@@ -127,6 +127,29 @@ export { remove as delete, copy as new };
     ]);
   });
 
+  it('keeps a workflow exported under a reserved word (`export { order as new }`)', async () => {
+    tree = await makeTree({
+      'src/tasks/flows.ts': `import { defineTask, defineWorkflow } from '@conveyor/core';
+import { z } from 'zod';
+export const charge = defineTask({ name: 'flows.charge', input: z.object({ id: z.string() }), output: z.number(), run: () => 1 });
+const order = defineWorkflow({
+  name: 'flows.order',
+  input: z.object({ id: z.string() }),
+  steps: (flow) => flow.step('charge', charge),
+});
+export { order as new };
+`,
+    });
+    const result = await generate({ cwd: tree.root });
+    expect(result.diagnostics).toEqual([]);
+    const client = await import(pathToFileURL(tree.path('src/generated/client.ts')).href);
+    const transport = memoryTransport();
+    client.configureConveyor(createClient({ transport }));
+    const run = await client.new.delay({ id: 'o-1' });
+    expect(run.id).toMatch(/^wf_/);
+    await transport.close();
+  });
+
   it('reports a task defined inside an array instead of leaving it out', async () => {
     tree = await makeTree({
       'src/tasks/all.ts': `${header}

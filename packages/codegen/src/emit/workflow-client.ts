@@ -3,7 +3,7 @@ import type { StaticValue } from '../analyze/static-value.js';
 import { printStaticValue } from '../analyze/static-value.js';
 import type { ResolvedWorkflow } from '../analyze/workflow-plan.js';
 import type { EmitOptions } from './client.js';
-import { type createImportSet, quote } from './imports.js';
+import { type createImportSet, isDeclarableName, quote } from './imports.js';
 import { renderTask } from './render-schema.js';
 
 /** Names a workflow takes in the producer module. */
@@ -92,8 +92,23 @@ export function emitWorkflow(
     '});',
     '',
     `/** \`${prefix}.delay(input)\` starts workflow ${quote(workflow.name)} and returns its handle. */`,
-    `export const ${prefix} = bindWorkflow(resolveClient, ${contractName(workflow)});`,
+    ...stubLines(workflow, imports),
   ].join('\n');
+}
+
+/**
+ * `export const <name> = bindWorkflow(…)`; for a workflow exported under a reserved word
+ * (`export { order as new }`), a local stub exported under that name, as tasks have.
+ */
+function stubLines(
+  workflow: ResolvedWorkflow,
+  imports: ReturnType<typeof createImportSet>,
+): string[] {
+  const name = workflow.exportName;
+  const bind = `bindWorkflow(resolveClient, ${contractName(workflow)});`;
+  if (isDeclarableName(name)) return [`export const ${name} = ${bind}`];
+  const local = imports.local(`${name}Stub`);
+  return [`const ${local} = ${bind}`, `export { ${local} as ${name} };`];
 }
 
 function contractName(workflow: ResolvedWorkflow): string {
