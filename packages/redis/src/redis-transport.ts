@@ -232,6 +232,11 @@ export function redisTransport(options: RedisTransportOptions = {}): RedisTransp
         ),
       ),
     isClosed: () => closed,
+    onQueueFailing: (queue, error, skipMs) =>
+      logger.warn(
+        { queue, err: error, retryInMs: skipMs },
+        `[conveyor] [redis] reserve from queue ${JSON.stringify(queue)} failed (${(error as Error).message}): the other queues go on; it is tried again in ${skipMs} ms.`,
+      ),
   });
 
   async function waitUntilFinal(

@@ -16,6 +16,11 @@ import {
 const MAX_BLOCK_MS = 5_000;
 /** Jobs per reserve script call (its ZADD unpacks two values per job). */
 const MAX_PER_CALL = 1_000;
+/**
+ * How long a queue whose reserve failed with a passing failure (its cluster master down or
+ * failing over) is left out of reserves over several queues: the others go on meanwhile.
+ */
+const FAILING_SKIP_MS = 1_000;
 
 export interface ReserveDeps {
   /** Runs reserve.lua for one queue. */
@@ -46,6 +51,11 @@ export interface ReserveDeps {
   /** Gives leased jobs of one queue back unrun (a release), even while closing. */
   release(queue: string, jobs: Array<{ id: string; token: string }>): Promise<unknown>;
   isClosed(): boolean;
+  /**
+   * Told when a reserve over several queues leaves one out for a while, its reserve having
+   * failed with a passing failure (`CONNECTION`, `CLUSTER`) while the others answer.
+   */
+  onQueueFailing?(queue: string, error: unknown, skipMs: number): void;
 }
 
 interface Taken {
@@ -78,25 +88,50 @@ export function createReserver(
 
   // Partitions that had nothing: a waiting reserve looks at them again when woken for them.
   const quiet = createQuietPartitions();
+  // Queues whose last reserve failed in passing, and until when (Date.now()) they are left
+  // out of reserves over several queues.
+  const failing = new Map<string, number>();
 
+  /**
+   * Takes from each queue in turn. A queue whose call fails in passing (its master down in a
+   * cluster) is left out for FAILING_SKIP_MS while others answer, so that one partition's
+   * outage does not stop the rest; the call fails only when every queue it tried failed.
+   */
   async function take(request: ReserveRequest, skipQuiet: boolean): Promise<Taken> {
     const taken: Taken = { reservations: [], nextWake: -1, now: 0 };
     const tokenPrefix = randomPrefix();
     let call = 0;
     // Where each queue's reservations start in `taken`, to give them back on a failure.
     const starts: Array<[queue: string, start: number]> = [];
+    const several = request.queues.length > 1;
+    const now = Date.now();
+    const skipping = (queue: string) => (failing.get(queue) ?? 0) > now;
+    const skipFailing = several && failing.size > 0 && !request.queues.every(skipping);
+    let failure: { error: unknown } | undefined;
+    let answered = false;
     try {
       for (const queue of request.queues) {
         if (skipQuiet && quiet.skips(queue)) continue;
+        if (skipFailing && skipping(queue)) continue;
         starts.push([queue, taken.reservations.length]);
-        for (;;) {
-          const want = Math.min(request.max - taken.reservations.length, MAX_PER_CALL);
-          if (want <= 0) break;
-          const token = `${tokenPrefix}.${(call++).toString(36)}.`;
-          const got = await takeFrom(queue, want, token, request, taken);
-          if (got < want) break;
+        try {
+          for (;;) {
+            const want = Math.min(request.max - taken.reservations.length, MAX_PER_CALL);
+            if (want <= 0) break;
+            const token = `${tokenPrefix}.${(call++).toString(36)}.`;
+            const got = await takeFrom(queue, want, token, request, taken);
+            if (got < want) break;
+          }
+          answered = true;
+          failing.delete(queue);
+        } catch (error) {
+          if (!several || !passing(failureOf(error))) throw error;
+          failing.set(queue, Date.now() + FAILING_SKIP_MS);
+          deps.onQueueFailing?.(queue, error, FAILING_SKIP_MS);
+          failure ??= { error };
         }
       }
+      if (failure && !answered && taken.reservations.length === 0) throw failure.error;
     } catch (error) {
       // Jobs leased by earlier calls would otherwise wait out their leases, an attempt
       // counted, for a reserve that returns none of them.
