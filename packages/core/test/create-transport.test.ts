@@ -267,6 +267,9 @@ describe('createTransport', () => {
       ],
       [() => admin.listAudit({ limit: 1001 }), 'INVALID_OPTION'],
       [() => admin.listAudit({ after: '' }), 'INVALID_OPTION'],
+      // Called without its list, it threw "queues is not iterable".
+      [() => (admin.queueCounts as () => Promise<unknown>)(), 'INVALID_OPTION'],
+      [() => admin.queueCounts('emails' as never), 'INVALID_OPTION'],
     ];
     for (const [call, code] of refused) await expect(call()).rejects.toMatchObject({ code });
     expect(calls).toEqual([]);

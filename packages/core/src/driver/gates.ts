@@ -1,5 +1,5 @@
 import { assertQueueName } from '../envelope.js';
-import { TransportClosedError } from '../errors.js';
+import { InvalidOptionError, TransportClosedError } from '../errors.js';
 import type { TransportAdmin } from '../transport-admin.js';
 import type { TransportLimits } from '../transport-limits.js';
 import { auditQuery, checkAuditEntry, indexSearch, listJobsOptions } from './admin-checks.js';
@@ -45,6 +45,13 @@ export function gateAdmin(admin: TransportAdminDriver, gate: TransportGate): Tra
     listQueues: () => gated(gate, () => admin.listQueues()),
     queueCounts: (queues) =>
       gated(gate, () => {
+        if (!Array.isArray(queues)) {
+          throw new InvalidOptionError(
+            'queues',
+            queues,
+            'an array of queue names, e.g. ["emails"]',
+          );
+        }
         for (const queue of queues) assertQueueName(queue);
         return admin.queueCounts(queues);
       }),
