@@ -80,6 +80,36 @@ describe('conveyor status on a partitioned queue', () => {
     }
   });
 
+  it('tells partitions of two counts apart, and says how to read the old ones', async () => {
+    const env = await setup();
+    try {
+      await env.enqueue(P0, 2);
+      await env.enqueue('mail~3of4', 1);
+      await env.enqueue('mail', 1);
+      const human = await cli(['status', ...env.args]);
+      expect(human.code).toBe(0);
+      // Before: "mail (3 partitions)", as if one queue of 3, and no word of the old set.
+      expect(human.stdout).toMatch(/^mail \(3 partitions, counts 3 and 4\)\s+4\s/m);
+      expect(human.stdout).toContain(
+        `Queue "mail" holds partitions of 2 counts (3 and 4), as after a change of its partition count`,
+      );
+      expect(human.stdout).toContain("queues: ['mail', ...partitionNames('mail', 3)]");
+    } finally {
+      await env.close();
+    }
+    // The plain stored queue beside one set of partitions is no second count.
+    const other = await setup();
+    try {
+      await other.enqueue(P0, 2);
+      await other.enqueue('mail', 1);
+      const one = await cli(['status', ...other.args]);
+      expect(one.stdout).toMatch(/^mail \(2 partitions\)\s+3\s/m);
+      expect(one.stdout).not.toContain('counts');
+    } finally {
+      await other.close();
+    }
+  });
+
   it('--queues names a queue with its partitions, or one partition alone', async () => {
     const env = await setup();
     try {

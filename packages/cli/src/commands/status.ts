@@ -150,8 +150,12 @@ export function describeStatus(
     lines.push(`No queues yet: nothing has been enqueued${redis ? ' under this prefix' : ''}.`);
   } else {
     const total = (pick: (q: QueueCounts) => number) => queues.reduce((n, q) => n + pick(q), 0);
-    const label = (q: QueueStatus): string =>
-      q.partitions ? `${q.queue} (${q.partitions.length} partitions)` : q.queue;
+    const label = (q: QueueStatus): string => {
+      if (!q.partitions) return q.queue;
+      const counts = partitionCounts(q.partitions);
+      const mixed = counts.length > 1 ? `, counts ${listed(counts)}` : '';
+      return `${q.queue} (${q.partitions.length} partitions${mixed})`;
+    };
     const rows: QueueCounts[] = [
       ...queues.flatMap((q): QueueCounts[] => [
         { ...q, queue: label(q) },
@@ -186,6 +190,16 @@ export function describeStatus(
       lines.push(
         '',
         'A partitioned queue shows the totals of its partitions; --partitions lists each, and --queues <queue>~<p>of<n> shows one.',
+      );
+    }
+    for (const q of queues) {
+      const counts = q.partitions ? partitionCounts(q.partitions) : [];
+      if (counts.length < 2) continue;
+      lines.push(
+        '',
+        terminalText(
+          `Queue ${JSON.stringify(q.queue)} holds partitions of ${counts.length} counts (${listed(counts)}), as after a change of its partition count: a worker reads only the count its tasks or --partitions give, and the others' jobs wait until a worker also names them (queues: ['${q.queue}', ...partitionNames('${q.queue}', ${counts[0]})]). See "Choosing and changing n" in docs/partitions.md.`,
+        ),
       );
     }
     if (snapshot.unknownQueues) {
@@ -303,4 +317,23 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     }
     signal?.addEventListener('abort', done, { once: true });
   });
+}
+
+/**
+ * The partition counts of a queue's stored partitions (`emails~0of4` has 4), ascending. The
+ * plain stored queue (`emails`) counts for none: every worker of the queue reads it.
+ */
+function partitionCounts(partitions: readonly QueueCounts[]): number[] {
+  const counts = new Set<number>();
+  for (const p of partitions) {
+    const count = parsePartitionName(p.queue)?.partitions;
+    if (count !== undefined) counts.add(count);
+  }
+  return [...counts].sort((a, b) => a - b);
+}
+
+/** "3 and 4", "2, 3 and 4". */
+function listed(values: readonly number[]): string {
+  const last = values[values.length - 1];
+  return values.length < 2 ? String(last) : `${values.slice(0, -1).join(', ')} and ${last}`;
 }
