@@ -7,6 +7,7 @@ import { assertKnownKeys, type KnownKeys } from '../known-keys.js';
 import { type ValidationOutcome, validateNow } from '../schema.js';
 import type { AnyTaskContract, TaskInput } from '../task.js';
 import { isScheduleId, SCHEDULE_ID_RULE, type ScheduleOverlap } from '../transport-schedules.js';
+import { cronReason } from './cron-reason.js';
 import { parseEvery } from './duration.js';
 import { isTimeZone } from './wall-clock.js';
 
@@ -88,6 +89,31 @@ const SCHEDULE_KEYS = {
 } as const satisfies KnownKeys<ScheduleDefinition>;
 
 /**
+ * Names other schedulers give these options (croner, node-cron, BullMQ, Agenda), which
+ * are too far from ours for the spelling suggestion: `timezone` is 6 edits from `tz`.
+ */
+const OTHER_NAMES: Readonly<Record<string, keyof typeof SCHEDULE_KEYS>> = {
+  timezone: 'tz',
+  timeZone: 'tz',
+  pattern: 'cron',
+  interval: 'every',
+};
+
+/** Throws for an option under another scheduler's name, suggesting ours. */
+function assertNoOtherNames(config: object, what: string): void {
+  for (const [name, ours] of Object.entries(OTHER_NAMES)) {
+    if (!Object.hasOwn(config, name) || (config as Record<string, unknown>)[name] === undefined) {
+      continue;
+    }
+    throw new InvalidOptionError(
+      what,
+      name,
+      `one of ${Object.keys(SCHEDULE_KEYS).join(', ')} (did you mean ${JSON.stringify(ours)}?)`,
+    );
+  }
+}
+
+/**
  * Declares a periodic schedule: a task's job, with a fixed input, at every slot of an
  * interval or a cron pattern. Workers that are given it fire each slot exactly once
  * between them (see docs/schedules.md). The input is validated by the task's schema
@@ -115,7 +141,9 @@ export function defineSchedule<T extends AnyTaskContract>(
   }
   const { id } = config;
   if (!isScheduleId(id)) throw new InvalidOptionError('schedule id', id, SCHEDULE_ID_RULE);
-  assertKnownKeys(config, SCHEDULE_KEYS, `schedule ${JSON.stringify(id)} option`);
+  const what = `schedule ${JSON.stringify(id)} option`;
+  assertNoOtherNames(config, what);
+  assertKnownKeys(config, SCHEDULE_KEYS, what);
   const label = `of schedule ${JSON.stringify(id)}`;
   const task = config.task;
   assertTask(task, `task ${label}`);
@@ -182,17 +210,7 @@ function timingOf(
   try {
     compiled = compileCron(pattern);
   } catch (cause) {
-    // A wrong count of fields is said in Conveyor's terms: croner's own text allows 7.
-    const fields =
-      typeof pattern === 'string' && !pattern.trim().startsWith('@')
-        ? pattern.trim().split(/\s+/).filter(Boolean).length
-        : undefined;
-    const reason =
-      fields !== undefined && fields !== 5 && fields !== 6
-        ? ` (it has ${fields} field${fields === 1 ? '' : 's'})`
-        : cause instanceof Error
-          ? ` (${cause.message.replace(/^CronPattern: /, '')})`
-          : '';
+    const reason = cronReason(pattern, cause);
     throw new InvalidOptionError(
       `cron ${label}`,
       pattern,

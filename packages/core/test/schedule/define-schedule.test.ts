@@ -166,6 +166,55 @@ describe('defineSchedule', () => {
     );
   });
 
+  it.each([
+    ['0 0 * 13 *', 'month 13 is out of range: month takes 1–12 or JAN–DEC'],
+    ['0 0 * 0 *', 'month 0 is out of range'],
+    ['0 0 * 1-13 *', 'month 13 is out of range'],
+    ['0 0 0 * *', 'day-of-month 0 is out of range: day-of-month takes 1–31'],
+    ['0 0 32 * *', 'day-of-month 32 is out of range'],
+    ['0 0 32W * *', 'day-of-month 32 is out of range'],
+    ['0 0 * * 8', 'day-of-week 8 is out of range: day-of-week takes 0–7'],
+    ['0 24 * * *', 'hour 24 is out of range: hour takes 0–23'],
+    ['60 0 * * * *', 'second 60 is out of range: second takes 0–59'],
+    ['0 0 * FOO *', 'the month field "FOO" holds characters cron does not allow'],
+    ['0 0 * * L', 'day-of-week is not a number'],
+  ])("quotes the value %j holds, in the docs' names of the fields", (cron, reason) => {
+    // croner stores days and months from 0, and its text quoted `month: 12` for 13.
+    let message = '';
+    try {
+      defineSchedule({ ...base, cron });
+    } catch (error) {
+      expect(error).toBeInstanceOf(InvalidOptionError);
+      message = (error as Error).message;
+    }
+    expect(message).toContain(`(${reason}`);
+    expect(message).not.toMatch(/dayOfWeek|nearestWeekdays|configuration entry|CronPattern/);
+  });
+
+  it.each(['@every 5m', '@reboot', '@minutely'])(
+    'names the nicknames croner reads for %j',
+    (cron) => {
+      expect(() => defineSchedule({ ...base, cron })).toThrow(
+        `(${JSON.stringify(cron)} is not one of the nicknames @yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly; for an interval, use every, such as every: '5m').`,
+      );
+      expect(() => defineSchedule({ ...base, cron })).not.toThrow(/seven|environment/);
+    },
+  );
+
+  it.each([
+    ['timezone', 'tz'],
+    ['timeZone', 'tz'],
+    ['pattern', 'cron'],
+    ['interval', 'every'],
+  ])("suggests for %j, another scheduler's name, ours: %s", (name, ours) => {
+    const config = { ...base, cron: '0 7 * * *', [name]: 'Europe/Berlin' };
+    expect(() => defineSchedule(config)).toThrow(
+      new RegExp(
+        `Invalid schedule "shop.report" option "${name}": expected one of .*\\(did you mean "${ours}"\\?\\)\\.$`,
+      ),
+    );
+  });
+
   it.each<unknown>([{ catchUp: 0 }, { catchUp: 1001 }, { catchUp: 2.5 }, 'all', { latest: true }])(
     'rejects misfire %j',
     (misfire) => {

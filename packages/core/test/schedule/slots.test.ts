@@ -210,6 +210,38 @@ describe('daylight saving', () => {
   });
 });
 
+describe('daylight saving in odd zones', () => {
+  const local = (tz: string, slots: number[]) =>
+    slots.map((slot) => new Date(slot).toLocaleString('sv-SE', { timeZone: tz }));
+
+  it('a jump at midnight fires the midnight time at the jump (America/Santiago)', () => {
+    const daily = schedule({ cron: '0 0 * * *', tz: 'America/Santiago' });
+    expect(local('America/Santiago', nextSlots(daily, at('2026-09-04T12:00:00Z'), 3))).toEqual([
+      '2026-09-05 00:00:00',
+      '2026-09-06 01:00:00', // 00:00 does not exist on 6 September
+      '2026-09-07 00:00:00',
+    ]);
+  });
+
+  it('a 30-minute jump fires a time in it at its end (Australia/Lord_Howe)', () => {
+    const daily = schedule({ cron: '15 2 * * *', tz: 'Australia/Lord_Howe' });
+    expect(local('Australia/Lord_Howe', nextSlots(daily, at('2026-10-02T12:00:00Z'), 3))).toEqual([
+      '2026-10-03 02:15:00',
+      '2026-10-04 02:30:00', // 02:00–02:30 does not exist on 4 October
+      '2026-10-05 02:15:00',
+    ]);
+  });
+
+  it('a skipped day fires its slot once, at the first instant after it (Pacific/Apia, 2011)', () => {
+    const noon = schedule({ cron: '0 12 * * *', tz: 'Pacific/Apia' });
+    expect(local('Pacific/Apia', nextSlots(noon, at('2011-12-29T00:00:00Z'), 3))).toEqual([
+      '2011-12-29 12:00:00',
+      '2011-12-31 00:00:00', // 30 December 2011 did not happen in Samoa
+      '2011-12-31 12:00:00',
+    ]);
+  });
+});
+
 describe('dueSlots: misfire after a 10-minute outage', () => {
   // An every-minute schedule last fired at t0; no worker ticked until t0 + 10 min.
   const t0 = at('2026-06-01T12:00:00Z');
