@@ -3,6 +3,7 @@ import { InvalidOptionError, PayloadTooLargeError } from '../errors.js';
 import { MAX_SLOT_AT, scheduleJobId } from '../ids.js';
 import { assertIndexOption } from '../input-index.js';
 import { assertJsonValue, type JsonValue } from '../json.js';
+import { cronProblem } from '../schedule/cron.js';
 import { MIN_EVERY_MS } from '../schedule/duration.js';
 import { isTimeZone } from '../schedule/wall-clock.js';
 import type { EnqueueRequest } from '../transport.js';
@@ -98,6 +99,9 @@ function timingOf(
     return { every: every as number, tz: 'UTC' };
   }
   if (typeof s.cron !== 'string' || s.cron.trim() === '') bad('cron', 'a cron pattern');
+  // As defineSchedule checks it: a stored pattern no worker can read never fires, silently.
+  const problem = cronProblem(s.cron);
+  if (problem !== undefined) bad('cron', problem);
   if (!isTimeZone(s.tz)) bad('tz', 'an IANA time zone, e.g. "Europe/Berlin" or "UTC"');
   return { cron: s.cron as string, tz: s.tz as string };
 }

@@ -1,4 +1,3 @@
-import { Cron } from 'croner';
 import { assertTask } from '../call-options.js';
 import { InvalidOptionError, ValidationError } from '../errors.js';
 import { checkJsonValue } from '../json.js';
@@ -7,7 +6,7 @@ import { assertKnownKeys, type KnownKeys } from '../known-keys.js';
 import { type ValidationOutcome, validateNow } from '../schema.js';
 import type { AnyTaskContract, TaskInput } from '../task.js';
 import { isScheduleId, SCHEDULE_ID_RULE, type ScheduleOverlap } from '../transport-schedules.js';
-import { cronReason } from './cron-reason.js';
+import { cronProblem } from './cron.js';
 import { parseEvery } from './duration.js';
 import { isTimeZone } from './wall-clock.js';
 
@@ -206,35 +205,9 @@ function timingOf(
     );
   }
   const pattern = config.cron;
-  let compiled: Cron;
-  try {
-    compiled = compileCron(pattern);
-  } catch (cause) {
-    const reason = cronReason(pattern, cause);
-    throw new InvalidOptionError(
-      `cron ${label}`,
-      pattern,
-      `a cron pattern of 5 fields (minute hour day-of-month month day-of-week) or 6 (seconds first), such as '0 7 * * *'${reason}`,
-    );
-  }
-  if (compiled.nextRun(new Date(0)) === null) {
-    throw new InvalidOptionError(
-      `cron ${label}`,
-      pattern,
-      'a pattern that matches some date (this one never fires)',
-    );
-  }
+  const problem = cronProblem(pattern);
+  if (problem !== undefined) throw new InvalidOptionError(`cron ${label}`, pattern, problem);
   return { every: undefined, cron: pattern, tz };
-}
-
-/**
- * Compiles a pattern to match wall-clock times (ms as if UTC); `slots.ts` maps them to
- * instants in the schedule's zone, so croner's own DST handling is not used. A fixed
- * `utcOffset: 0` reads no zone data (`timezone: 'UTC'` goes through Intl, 6x slower).
- */
-export function compileCron(pattern: unknown): Cron {
-  if (typeof pattern !== 'string') throw new TypeError('the pattern is not a string');
-  return new Cron(pattern, { utcOffset: 0, mode: '5-or-6-parts' });
 }
 
 function checkedInput<T extends AnyTaskContract>(

@@ -6,7 +6,8 @@
  */
 import type { Cron } from 'croner';
 import { InvalidOptionError } from '../errors.js';
-import { compileCron, type MisfirePolicy } from './define-schedule.js';
+import { compileCron } from './cron.js';
+import type { MisfirePolicy } from './define-schedule.js';
 import { instantOfWallTime, offsetRange } from './wall-clock.js';
 
 /**

@@ -205,6 +205,10 @@ export function scheduleRules(harness: ConformanceHarness): void {
         { every: 999 },
         { every: undefined, cron: '', tz: 'UTC' },
         { every: undefined, cron: '0 7 * * *', tz: 'Mars/Olympus' },
+        // Patterns no worker can read, or that never fire: stored, they never fired, silently.
+        { every: undefined, cron: 'not a cron', tz: 'UTC' },
+        { every: undefined, cron: '0 0 * 13 *', tz: 'UTC' },
+        { every: undefined, cron: '0 0 31 2 *', tz: 'UTC' },
         { misfire: 'sometimes' },
         { misfire: { catchUp: 0 } },
         { misfire: { catchUp: 1001 } },
