@@ -8,6 +8,8 @@ import { ConveyorError, TransportError } from '@conveyor/core';
  * - `CONNECTION`: Redis could not be reached in time (down, restarting, network).
  * - `AUTH`: Redis refused the user and password (`WRONGPASS`), or wants one (`NOAUTH`).
  * - `CLUSTER`: the cluster is down or resharding (`CLUSTERDOWN`, `TRYAGAIN`, `CROSSSLOT`).
+ *   Also the wrong client for the server: a plain connection to a cluster node (`MOVED`),
+ *   or a Cluster client on a Redis that is not a cluster.
  * - `SCRIPT`: a Conveyor script failed; a bug or keys written by something else.
  * - `UNKNOWN`: any other reply error.
  */
@@ -38,6 +40,14 @@ const ADVICE: Record<RedisFailure, string> = {
   UNKNOWN: 'Unexpected Redis error.',
 };
 
+/**
+ * What to use on a Redis Cluster, as the README shows it: a plain connection (`url`,
+ * `redis`) reaches one node, and every key in another node's slots gets `MOVED`.
+ */
+export const CLUSTER_CLIENT_ADVICE =
+  "A plain connection (url, redis) reaches one node of a Redis Cluster only: give the transport an ioredis Cluster client, redisTransport({ client: new Cluster([{ host, port }]) }) with `import { Cluster } from 'ioredis'`.";
+const MOVED_ADVICE = `That key lives on another node of a Redis Cluster. ${CLUSTER_CLIENT_ADVICE}`;
+
 /** A Redis operation failed. `code` is `TRANSPORT_ERROR`; `failure` says why. */
 export class RedisTransportError extends TransportError {
   readonly failure: RedisFailure;
@@ -46,14 +56,23 @@ export class RedisTransportError extends TransportError {
   /** Where the connection went (`host:port`, or the Cluster's startup nodes), when known. */
   readonly endpoint: string | undefined;
 
-  constructor(failure: RedisFailure, operation: string, cause: unknown, endpoint?: string) {
+  /** `advice` replaces the failure's usual advice when the transport knows better. */
+  constructor(
+    failure: RedisFailure,
+    operation: string,
+    cause: unknown,
+    endpoint?: string,
+    advice?: string,
+  ) {
     // ioredis' "Connection is closed." must not read "closed.." before the advice.
     const detail = (cause instanceof Error ? cause.message : String(cause)).replace(/\.+$/, '');
     const at = endpoint === undefined ? '' : ` at ${endpoint}`;
-    super(
-      `[conveyor] [redis] ${operation}${at} failed (${failure}): ${detail}. ${ADVICE[failure]}`,
-      { cause },
-    );
+    // A Cluster client follows MOVED and ASK itself: one that reaches the caller came
+    // through a plain connection to a cluster node.
+    const told = advice ?? (/^(MOVED|ASK) /.test(detail) ? MOVED_ADVICE : ADVICE[failure]);
+    super(`[conveyor] [redis] ${operation}${at} failed (${failure}): ${detail}. ${told}`, {
+      cause,
+    });
     this.failure = failure;
     this.operation = operation;
     this.endpoint = endpoint;
@@ -71,6 +90,7 @@ export function unreachableError(
   socketError: Error | undefined,
 ): unknown {
   if (!(error instanceof RedisTransportError) || error.failure !== 'CONNECTION') return error;
+  if (error.endpoint !== undefined) return error; // already says where and why (cluster-start.ts)
   return new RedisTransportError(
     'CONNECTION',
     error.operation,

@@ -13,8 +13,9 @@ import {
   MAX_TIMER_MS,
   type TransportDriver,
 } from '@conveyor/core/transport';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { createRedisAdmin } from './admin.js';
+import { afterStart, refuseClusterNode, watchClusterStart } from './cluster-start.js';
 import {
   type ConnectionOptions,
   checkMaxmemoryPolicy,
@@ -86,9 +87,10 @@ export interface RedisTransport
   extends TransportWith<'admin' | 'limits' | 'metrics' | 'schedules' | 'workflows'> {
   /**
    * Resolves once Redis answers and the cancel channel is subscribed, so that this
-   * instance hears every cancel published from then on. Rejects with a
-   * `RedisTransportError` when Redis cannot be reached, and with `INVALID_OPTION` when the
-   * URL names a database Redis does not have (ioredis would go on in database 0).
+   * instance hears every cancel published from then on. Rejects with a `RedisTransportError`
+   * when Redis cannot be reached (a Cluster not ready within its connectTimeout), or is the
+   * wrong kind (`CLUSTER`: a plain connection to a cluster node, or a Cluster on a plain
+   * Redis), and with `INVALID_OPTION` when Redis does not have the URL's database.
    */
   ready(): Promise<void>;
 }
@@ -135,6 +137,8 @@ export function redisTransport(options: RedisTransportOptions = {}): RedisTransp
     socketError = undefined;
   });
   if (options.checkMaxmemoryPolicy !== false) void checkMaxmemoryPolicy(commands, logger);
+  // A caller's Cluster that never gets ready must not hold calls forever (cluster-start.ts).
+  const start = connections.isCluster ? watchClusterStart(commands as Cluster) : undefined;
 
   const keysOf = new Map<string, string[]>();
   const keys = (queue: string): string[] => {
@@ -147,7 +151,9 @@ export function redisTransport(options: RedisTransportOptions = {}): RedisTransp
   };
   const script = (name: QueueScriptName, queue: string, args: ReadonlyArray<string | number>) =>
     redisCall(name, () =>
-      runScript(commands, name, keys(queue), [defaultTtl, keep], args),
+      afterStart(start, name, () =>
+        runScript(commands, name, keys(queue), [defaultTtl, keep], args),
+      ),
     ) as Promise<unknown[]>;
 
   // Deletes expired finished jobs of the queues this transport reserves from.
@@ -314,7 +320,9 @@ export function redisTransport(options: RedisTransportOptions = {}): RedisTransp
       enqueueScript: (queue, args) => script('enqueue', queue, args),
       enqueueOneScript: (queue, priority, args) =>
         redisCall('enqueue-one', () =>
-          runScript(commands, 'enqueue-one', enqueueOneKeys(keys(queue), priority), args),
+          afterStart(start, 'enqueue-one', () =>
+            runScript(commands, 'enqueue-one', enqueueOneKeys(keys(queue), priority), args),
+          ),
         ),
       registerQueues: (queues) => admin.registerQueues(queues),
       chunkSize: CHUNK,
@@ -367,6 +375,7 @@ export function redisTransport(options: RedisTransportOptions = {}): RedisTransp
       await sweeper.close();
       await Promise.allSettled([...pendingWaits]);
       notifications.close();
+      start?.close();
       if (connections.owned) commands.disconnect();
     },
   } satisfies TransportDriver;
@@ -377,10 +386,11 @@ export function redisTransport(options: RedisTransportOptions = {}): RedisTransp
       async ready(): Promise<void> {
         // A database Redis refuses rejects this (and every command) with INVALID_OPTION.
         try {
-          await redisCall('ping', () => commands.ping());
+          await redisCall('ping', () => afterStart(start, 'ping', () => commands.ping()));
         } catch (error) {
           throw unreachableError(error, endpointOf(commands), socketError);
         }
+        if (!start) await refuseClusterNode(commands as Redis, endpointOf(commands));
         await notifications.cancelsReady;
       },
     },

@@ -55,3 +55,15 @@ describe('classify', () => {
     );
   });
 });
+
+describe('MOVED on a plain connection', () => {
+  it('says to use a Cluster client rather than to retry', () => {
+    // A Cluster client follows MOVED itself: one that reaches the caller came through a
+    // plain connection (url, redis) to a cluster node.
+    const error = toTransportError('enqueue', new ReplyError('MOVED 13621 127.0.0.1:17103'));
+    expect((error as RedisTransportError).failure).toBe('CLUSTER');
+    expect(error.message).toContain('MOVED 13621 127.0.0.1:17103. That key lives on another node');
+    expect(error.message).toContain('redisTransport({ client: new Cluster([{ host, port }]) })');
+    expect(error.message).not.toContain('retry shortly');
+  });
+});
