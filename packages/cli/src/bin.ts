@@ -1,13 +1,18 @@
 import { processIo, runCli } from './run.js';
 
-// Ctrl-C ends `status --watch` cleanly; a second one exits at once. The worker installs
-// its own handlers (graceful stop) on top.
+// Ctrl-C (or SIGTERM) ends `status --watch`, `generate --watch` and `dashboard` cleanly, and
+// a second one exits at once; it ends any other command at once, even one still connecting
+// (which does not watch the signal). The worker installs its own handlers (graceful stop).
 const interrupted = new AbortController();
 const argv = process.argv.slice(2);
+const EXIT_ON = { SIGINT: 130, SIGTERM: 143 } as const;
+const graceful =
+  argv.includes('dashboard') ||
+  argv.some((arg) => arg === '-w' || arg === '--watch' || arg.startsWith('--watch='));
 if (!argv.includes('worker')) {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.on(signal, () => {
-      if (interrupted.signal.aborted) process.exit(130);
+      if (!graceful || interrupted.signal.aborted) process.exit(EXIT_ON[signal]);
       interrupted.abort();
     });
   }

@@ -6,7 +6,7 @@ import { createClient, type Transport } from '@conveyor/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { bypassWarning } from '../src/transport-source.js';
 import { echo } from './fixtures/tasks.js';
-import { cli, json, packageDir, usePrivateRedis } from './helpers.js';
+import { cli, json, packageDir, spawnConveyor, usePrivateRedis } from './helpers.js';
 
 // Config trees live under the package (not the OS temp dir), so that their imports of
 // @conveyor/core and @conveyor/codegen resolve through the package's node_modules.
@@ -240,6 +240,24 @@ describe('--redis and the environment, against the config', () => {
     const run = await cli(['status'], { cwd: dir, env: { REDIS_URL: NOWHERE } });
     expect(run.code).toBe(3);
     expect(run.stderr).toMatch(/^error: Cannot reach Redis at redis:\/\/127\.0\.0\.1:1 /);
+  });
+});
+
+describe('a signal while a command connects', () => {
+  it('SIGTERM ends it at once, though the connection never answers', async () => {
+    // The transport function never settles, as a broker that neither answers nor refuses.
+    const dir = project({
+      'conveyor.config.mjs': `process.stderr.write('config loaded\\n');
+export default { transport: () => new Promise(() => {}) };
+`,
+    });
+    const child = spawnConveyor(['status', '--config', path.join(dir, 'conveyor.config.mjs')]);
+    await child.waitFor('config loaded');
+    child.child.kill('SIGTERM');
+    // Before: the first signal only aborted a signal the connect did not watch, and the
+    // command hung until a second one.
+    const exit = await child.exited;
+    expect(exit.code, exit.stderr).toBe(143);
   });
 });
 
