@@ -6,7 +6,7 @@
  * | --- | --- | --- |
  * | `DASHBOARD_AUTH_REQUIRED` | (thrown) | `createDashboard` got neither `auth` nor `authorize` |
  * | `INVALID_OPTION` | (thrown) | an option has a bad value |
- * | `BAD_REQUEST` | 400 | a query parameter or body is malformed |
+ * | `BAD_REQUEST` | 400 | a query parameter or body is malformed, or the transport refused it (`INVALID_OPTION`) |
  * | `REDACTED_FIELD` | 400 | a search by a field that redaction hides |
  * | `UNAUTHORIZED` | 401 | no credentials, or wrong ones |
  * | `FORBIDDEN` | 403 | the credentials allow reading only, or `authorize` refused |
@@ -81,10 +81,24 @@ export class DashboardError extends Error {
   }
 }
 
-/** A malformed parameter: quotes it and says what was expected. */
+/** Characters of a refused value an error message quotes. */
+const QUOTE_MAX = 200;
+
+/**
+ * A value quoted for an error message, cut at {@link QUOTE_MAX} characters: a 12,000-character
+ * query parameter must not come back as a 12,000-character message (and page notice).
+ */
+export function quote(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length <= QUOTE_MAX
+    ? text
+    : `${text.slice(0, QUOTE_MAX)}… (${text.length.toLocaleString('en-US')} characters)`;
+}
+
+/** A malformed parameter: quotes it (cut short) and says what was expected. */
 export function badRequest(name: string, value: unknown, expected: string): DashboardError {
   return new DashboardError(
     'BAD_REQUEST',
-    `Invalid ${name} ${JSON.stringify(value)}: expected ${expected}.`,
+    `Invalid ${name} ${quote(value)}: expected ${expected}.`,
   );
 }

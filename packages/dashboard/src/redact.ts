@@ -4,11 +4,22 @@ import { DashboardError } from './errors.js';
 /** What a redacted value is replaced with. */
 export const REDACTED = '[redacted]';
 
+/**
+ * What a value nested deeper than {@link MAX_WALK_DEPTH} is replaced with. The client refuses
+ * payloads deeper than 256 levels (core's MAX_JSON_DEPTH), so only data written past it gets
+ * here; walking it whole would overflow the stack and fail the job's page with a 500.
+ */
+export const TOO_DEEP = '[nested too deep to show]';
+const MAX_WALK_DEPTH = 512;
+
 type Segment = { kind: 'name'; name: string } | { kind: 'one' } | { kind: 'any' };
 
 /** A set of redaction paths, compiled: applies them to values and tells if a field is hidden. */
 export interface Redactor {
-  /** A copy of `value` with every matching path's value replaced by {@link REDACTED}. */
+  /**
+   * A copy of `value` with every matching path's value replaced by {@link REDACTED}, and
+   * anything nested deeper than 512 levels by {@link TOO_DEEP}.
+   */
   apply<T extends JsonValue | undefined>(value: T): T;
   /** True when the dot path `field`, or an object holding it, is redacted. */
   hides(field: string): boolean;
@@ -72,6 +83,7 @@ export function createRedactor(patterns: readonly string[]): Redactor {
 
   function walk(value: JsonValue, path: string[]): JsonValue {
     if (value === null || typeof value !== 'object') return value;
+    if (path.length >= MAX_WALK_DEPTH) return TOO_DEEP;
     if (Array.isArray(value)) {
       return value.map((item, index) => {
         path.push(String(index));
@@ -93,7 +105,8 @@ export function createRedactor(patterns: readonly string[]): Redactor {
 
   return {
     apply(value) {
-      if (compiled.length === 0 || value === undefined) return value;
+      // Walked even without patterns: the walk also bounds the depth of what is sent.
+      if (value === undefined) return value;
       return walk(value as JsonValue, []) as typeof value;
     },
     hides(field) {

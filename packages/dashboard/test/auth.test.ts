@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import { memoryTransport } from '@conveyor/core';
 import { afterEach, describe, expect, test } from 'vitest';
 import { createDashboard, DashboardError } from '../src/index.js';
@@ -177,5 +178,42 @@ describe('allowed hosts (DNS-rebinding guard)', () => {
     });
     expect((await guarded(request)).status).toBe(200);
     await guarded.close();
+  });
+});
+
+describe('allowed hosts over node:http', () => {
+  /** A raw GET with its own Host header and request target, as a rebinding page's fetch sends it. */
+  function rawGet(port: number, host: string, target: string): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const request = httpRequest(
+        { host: '127.0.0.1', port, path: target, headers: { host } },
+        (response) => {
+          response.resume();
+          resolve(response.statusCode ?? 0);
+        },
+      );
+      request.on('error', reject);
+      request.end();
+    });
+  }
+
+  test('a target starting with // (or /\\) or in absolute form does not pass as a loopback host', async () => {
+    served = await serve({ auth: 'none' });
+    const port = Number(new URL(served.origin).port);
+    // A page at http://attacker.example (rebound to 127.0.0.1) fetching
+    // `location.origin + '//localhost/api/session'` sends this target with its own Host.
+    for (const target of [
+      '//localhost/api/session',
+      `//localhost:${port}/api/queues`,
+      '/\\localhost/api/session',
+      `http://localhost:${port}/api/session`,
+    ]) {
+      expect(await rawGet(port, `attacker.example:${port}`, target), target).toBe(403);
+    }
+    // The same targets under the loopback name are still served (`//` is only an empty segment).
+    expect(await rawGet(port, `localhost:${port}`, '//api/session')).toBe(200);
+    expect(await rawGet(port, `localhost:${port}`, `http://localhost:${port}/api/session`)).toBe(
+      200,
+    );
   });
 });

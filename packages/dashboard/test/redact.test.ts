@@ -1,5 +1,8 @@
+import { type JobRecord, type JsonValue, memoryTransport } from '@conveyor/core';
 import { describe, expect, test } from 'vitest';
 import { createRedactor, DEFAULT_REDACT, REDACTED } from '../src/index.js';
+import { TOO_DEEP } from '../src/redact.js';
+import { enqueue, login, serve } from './helpers.js';
 
 describe('createRedactor', () => {
   test('a plain path hides that value only', () => {
@@ -51,6 +54,49 @@ describe('createRedactor', () => {
   test('refuses malformed paths, quoting them', () => {
     for (const bad of ['', 'a..b', '**', '**.**', 'a*b', '.a']) {
       expect(() => createRedactor([bad]), bad).toThrow(JSON.stringify(bad));
+    }
+  });
+});
+
+describe('deeply nested values', () => {
+  /** `{ n: { n: … { leaf: 'bottom' } } }`, `depth` levels of `n`. */
+  function nested(depth: number): JsonValue {
+    let value: JsonValue = { leaf: 'bottom' };
+    for (let i = 0; i < depth; i++) value = { n: value };
+    return value;
+  }
+
+  test('a value nested deeper than the client allows is cut at 512 levels, not a stack overflow', () => {
+    for (const redactor of [createRedactor(DEFAULT_REDACT), createRedactor([])]) {
+      let value = redactor.apply(nested(5000)) as JsonValue;
+      let depth = 0;
+      while (typeof value === 'object' && value !== null && 'n' in value) {
+        value = (value as { n: JsonValue }).n;
+        depth++;
+      }
+      expect(depth).toBe(512);
+      expect(value).toBe(TOO_DEEP);
+    }
+    // What the client accepts (256 levels) comes back whole.
+    expect(createRedactor(DEFAULT_REDACT).apply(nested(256))).toEqual(nested(256));
+  });
+
+  test('a job whose input is nested 3,000 levels deep still has a page', async () => {
+    // Written past the client (which refuses it): the transport hands such a record back.
+    const transport = memoryTransport();
+    const id = await enqueue(transport, { queue: 'deep' });
+    const stored = (await transport.getJob(id)) as JobRecord;
+    const deep = { ...stored, envelope: { ...stored.envelope, input: nested(3000) } };
+    const getJob = async (jobId: string) => (jobId === id ? deep : transport.getJob(jobId));
+    const served = await serve({ transport: Object.assign(Object.create(transport), { getJob }) });
+    try {
+      const client = await login(served);
+      const response = await client.get(`/api/jobs/${id}`);
+      expect(response.status).toBe(200);
+      expect(JSON.stringify(await response.json())).toContain(TOO_DEEP);
+    } finally {
+      await served.close();
+      await transport.close();
     }
   });
 });

@@ -100,6 +100,9 @@ export interface AuditEntry {
   actor: string;
   action: string;
   jobId?: string;
+  /** The jobs a bulk or workflow action touched: the first 100 (`jobIdCount` all of them). */
+  jobIds?: string[];
+  jobIdCount?: number;
   queue?: string;
   detail?: Json;
 }

@@ -17,7 +17,8 @@ export interface Live {
   /** Calls `listener` with every counts event until `signal` aborts. */
   onCounts(listener: Listener<QueuesResponse>, signal: AbortSignal): void;
   onAudit(listener: Listener<AuditEntry>, signal: AbortSignal): void;
-  onStatus(listener: Listener<LiveStatus>): void;
+  /** Calls `listener` with every status change, until `signal` aborts (when given). */
+  onStatus(listener: Listener<LiveStatus>, signal?: AbortSignal): void;
 }
 
 function subscribe<T>(set: Set<Listener<T>>, listener: Listener<T>, signal?: AbortSignal): void {
@@ -74,6 +75,6 @@ export function startLive(): Live {
     latest: () => latest,
     onCounts: (listener, signal) => subscribe(counts, listener, signal),
     onAudit: (listener, signal) => subscribe(audits, listener, signal),
-    onStatus: (listener) => subscribe(statuses, listener),
+    onStatus: (listener, signal) => subscribe(statuses, listener, signal),
   };
 }

@@ -1,6 +1,6 @@
 // The dashboard's browser app: one shell document for every page, routed on the URL path.
 
-import { dataText } from './components/value.js';
+import { dataLabel } from './components/value.js';
 import { config } from './config.js';
 import { h, replace } from './dom.js';
 import { type LiveStatus, startLive } from './live.js';
@@ -63,7 +63,7 @@ function mount(root: HTMLElement): void {
           paths.overview(),
           [
             h('span', { class: 'logo', attrs: { 'aria-hidden': 'true' } }),
-            dataText(config.title, 40),
+            dataLabel(config.title, 40),
           ],
           'brand',
         ),

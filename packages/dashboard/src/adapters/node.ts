@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Dashboard } from '../dashboard.js';
-import { DashboardError } from '../errors.js';
+import { DashboardError, quote } from '../errors.js';
 import { withSecurityHeaders } from '../http/headers.js';
 import { errorResponse } from '../http/responses.js';
 import { DEFAULT_MAX_BODY_BYTES } from '../options.js';
@@ -45,6 +45,25 @@ function originOf(req: IncomingMessage, options: NodeHandlerOptions): string {
     req.headers[':authority' as 'host'] ||
     'localhost';
   return `${proto}://${host}`;
+}
+
+/**
+ * The request's URL: the target's path and query on `origin`, which comes from the `Host`
+ * header (or the proxy's, or fastify's). The target is never resolved as a URL reference: a
+ * path starting with `//` (`//localhost/api/queues`) would otherwise name its own host, and
+ * an absolute-form target (`http://localhost/…`) its own origin, and either would let a page
+ * reached under a rebound host name pass as `localhost` (the DNS-rebinding guard).
+ */
+function requestUrl(target: string, origin: string): URL {
+  let path = target;
+  if (!path.startsWith('/')) {
+    // Absolute form (`GET http://host/path`): only its path and query are used.
+    const absolute = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i.exec(path);
+    path = absolute ? path.slice(absolute[0].length) : `/${path}`;
+    if (!path.startsWith('/')) path = `/${path}`;
+  }
+  const base = new URL(origin);
+  return new URL(`${base.origin}${path}`);
 }
 
 function isUnder(path: string, basePath: string): boolean {
@@ -176,11 +195,11 @@ export function toNodeHandler(dashboard: Dashboard, options: NodeHandlerOptions 
   async function handle(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
     let url: URL;
     try {
-      url = new URL(path, originOf(req, options));
+      url = requestUrl(path, originOf(req, options));
     } catch {
       return sendError(
         res,
-        new DashboardError('BAD_REQUEST', `Malformed URL or Host header: ${JSON.stringify(path)}.`),
+        new DashboardError('BAD_REQUEST', `Malformed URL or Host header: ${quote(path)}.`),
       );
     }
     const aborter = new AbortController();

@@ -21,13 +21,21 @@ export function errorResponse(error: DashboardError, headers?: Record<string, st
   );
 }
 
-/** Turns anything thrown into a {@link DashboardError}: a transport failure is `INTERNAL`. */
+/**
+ * Turns anything thrown into a {@link DashboardError}: a transport failure is `INTERNAL`, a
+ * value the transport refused (`INVALID_OPTION`) `BAD_REQUEST`.
+ */
 export function toDashboardError(error: unknown): DashboardError {
   if (error instanceof DashboardError) return error;
   const code = (error as { code?: unknown } | null)?.code;
   const message = error instanceof Error ? error.message : String(error);
   if (code === 'TRANSPORT_CLOSED') {
     return new DashboardError('CLOSED', `The transport is closed: ${message}`, { cause: error });
+  }
+  if (code === 'INVALID_OPTION') {
+    // The transport refused a value the request passed on (a cursor it did not issue, an
+    // audit id it does not know, a task name too long for its index): the request's fault.
+    return new DashboardError('BAD_REQUEST', message, { cause: error });
   }
   return new DashboardError(
     'INTERNAL',

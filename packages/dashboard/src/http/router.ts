@@ -1,4 +1,4 @@
-import { DashboardError } from '../errors.js';
+import { DashboardError, quote } from '../errors.js';
 
 export type Method = 'GET' | 'POST';
 
@@ -66,7 +66,7 @@ export function pathSegments(pathname: string, basePath: string): string[] | nul
   } catch {
     throw new DashboardError(
       'BAD_REQUEST',
-      `Malformed percent-encoding in path ${JSON.stringify(pathname)}.`,
+      `Malformed percent-encoding in path ${quote(pathname)}.`,
     );
   }
 }

@@ -2,7 +2,7 @@ import type { JobSummary } from '../api-types.js';
 import { h } from '../dom.js';
 import { link, paths } from '../router.js';
 import { type Column, table } from './table.js';
-import { dataText, stateBadge, timeAgo } from './value.js';
+import { dataLabel, dataText, stateBadge, timeAgo } from './value.js';
 
 export type JobColumn = 'queue' | 'state' | 'when' | 'error';
 
@@ -43,11 +43,11 @@ export function jobsTable(
   const all: Array<Column<JobSummary> | false> = [
     {
       title: 'Job',
-      cell: (job) => link(paths.job(job.id), dataText(job.id, 64), 'mono'),
+      cell: (job) => link(paths.job(job.id), dataLabel(job.id, 64), 'mono'),
     },
     columns.includes('queue') && {
       title: 'Queue',
-      cell: (job) => link(paths.queue(job.queue), dataText(job.queue, 64)),
+      cell: (job) => link(paths.queue(job.queue), dataLabel(job.queue, 64)),
     },
     { title: 'Task', cell: (job) => dataText(job.task, 64) },
     columns.includes('state') && { title: 'State', cell: (job) => stateBadge(job.state) },

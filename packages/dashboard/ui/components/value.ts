@@ -61,6 +61,27 @@ export function dataText(raw: string, max = 160, className = ''): HTMLElement {
   );
 }
 
+/**
+ * A piece of job data as a link's text: like {@link dataText}, but cut with an ellipsis and
+ * the whole value in its tooltip, without a "show all" button. A button inside a link is
+ * not valid HTML, and pressing it followed the link instead of showing the value; the page
+ * the link opens shows the whole value anyway.
+ *
+ * @example
+ * link(paths.job(job.id), dataLabel(job.id, 64), 'mono')
+ */
+export function dataLabel(raw: string, max = 160, className = ''): HTMLElement {
+  const value = escapeBidi(raw);
+  const text = h('span', { class: `data ${className}`.trim(), attrs: { dir: 'auto' } });
+  if (value.length <= max) {
+    text.textContent = value;
+    return text;
+  }
+  text.textContent = `${value.slice(0, max)}…`;
+  text.setAttribute('title', value);
+  return text;
+}
+
 /** Pretty JSON in a <pre>, as text; bidi controls escaped; long documents cut with a toggle. */
 export function jsonBlock(value: unknown, max = 20_000): HTMLElement {
   const full = value === undefined ? 'undefined' : escapeBidi(JSON.stringify(value, null, 2));

@@ -11,6 +11,7 @@ import { confirmAction } from '../components/dialog.js';
 import { errorBox, loading, type Notices, notices } from '../components/notice.js';
 import { table } from '../components/table.js';
 import {
+  dataLabel,
   dataText,
   jsonBlock,
   stateBadge,
@@ -47,7 +48,7 @@ function scheduled(slot: NonNullable<JobDetail['scheduled']>): Child {
   return [
     slot.scheduleId === undefined
       ? 'a schedule'
-      : link(paths.schedules(), dataText(slot.scheduleId, 80, 'mono')),
+      : link(paths.schedules(), dataLabel(slot.scheduleId, 80, 'mono')),
     ': slot ',
     h(
       'time',
@@ -65,7 +66,7 @@ function scheduled(slot: NonNullable<JobDetail['scheduled']>): Child {
 /** `wf_…, step charge #41`: the workflow a step job belongs to, linked to its page. */
 function workflowStep(ref: NonNullable<JobDetail['workflow']>): Child {
   return [
-    link(paths.workflow(ref.id), dataText(ref.id, 80, 'mono'), 'workflow-link'),
+    link(paths.workflow(ref.id), dataLabel(ref.id, 80, 'mono'), 'workflow-link'),
     ', step ',
     dataText(ref.step, 64, 'mono'),
     ref.child === undefined ? null : ` #${ref.child}`,
@@ -77,7 +78,7 @@ function summary(job: JobDetail): HTMLElement {
   return h(
     'dl',
     { class: 'props' },
-    row('Queue', link(paths.queue(job.queue), dataText(job.queue, 64))),
+    row('Queue', link(paths.queue(job.queue), dataLabel(job.queue, 64))),
     row('Task', dataText(job.task, 120)),
     row('State', [
       stateBadge(job.state),
@@ -329,8 +330,16 @@ export function jobPage(ctx: PageContext, id: string): HTMLElement {
   ctx.live.onCounts(() => {
     if (state !== undefined && LIVE_STATES.has(state)) void load();
   }, ctx.signal);
+  // A bulk action's entry (and a workflow action's) names its jobs in `jobIds`, the first 100
+  // of them: a dead job retried or purged from the dead-letter page in another tab shows it.
   ctx.live.onAudit((entry) => {
-    if (entry.jobId === id) void load();
+    if (
+      entry.jobId === id ||
+      entry.jobIds?.includes(id) ||
+      (state === 'dead' && entry.action.startsWith('dead.'))
+    ) {
+      void load();
+    }
   }, ctx.signal);
 
   return h(

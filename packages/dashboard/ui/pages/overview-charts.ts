@@ -6,6 +6,7 @@ import type { MetricsResponse, MetricsSeries } from '../api-types.js';
 import { type ChartSeries, lineChart } from '../components/chart.js';
 import { h, replace } from '../dom.js';
 import { formatMs, formatNumber } from '../format.js';
+import type { Live } from '../live.js';
 import { every, field } from './page.js';
 
 type Scope =
@@ -118,23 +119,34 @@ function scopeValue(scope: Scope): string {
 }
 
 /**
- * The charts section; it reloads the metrics every 30 s while the page is open.
+ * The charts section; it reloads the metrics every 30 s while the page is open, and at once
+ * when the event stream says the broker answers again after a load failed.
  *
  * @example
- * section.append(metricsSection(ctx.signal))
+ * section.append(metricsSection(ctx.signal, ctx.live))
  */
-export function metricsSection(signal: AbortSignal): HTMLElement {
+export function metricsSection(signal: AbortSignal, live: Live): HTMLElement {
   let metrics: MetricsResponse | undefined;
+  let failed = false;
   let scope: Scope = { kind: 'all' };
-  const select = h('select', {
-    on: {
-      change: () => {
-        scope = JSON.parse(select.value) as Scope;
-        draw();
+  const select = h(
+    'select',
+    {
+      on: {
+        change: () => {
+          scope = JSON.parse(select.value) as Scope;
+          draw();
+        },
       },
     },
-  });
-  const grid = h('div', { class: 'charts' }, h('p', { class: 'muted' }, 'Loading metrics…'));
+    // Until the metrics come (or if they never do): not an empty box.
+    h('option', { attrs: { value: scopeValue(scope) } }, 'All queues'),
+  );
+  const grid = h(
+    'div',
+    { class: 'charts' },
+    h('p', { class: 'muted charts-message' }, 'Loading metrics…'),
+  );
 
   const options = (): void => {
     if (!metrics) return;
@@ -165,18 +177,29 @@ export function metricsSection(signal: AbortSignal): HTMLElement {
   const load = async (): Promise<void> => {
     try {
       metrics = await getJson<MetricsResponse>('/metrics', { minutes: 60 }, signal);
+      failed = false;
       options();
       draw();
     } catch (error) {
       if (isAbort(error)) return;
+      failed = true;
       replace(
         grid,
-        h('p', { class: 'muted' }, `Metrics could not be loaded: ${describeError(error)}`),
+        h(
+          'p',
+          { class: 'muted charts-message' },
+          `Metrics could not be loaded: ${describeError(error)}`,
+        ),
       );
     }
   };
   void load();
   every(30_000, signal, () => void load());
+  // The broker is back: the counts above are live again, so the charts should not keep
+  // saying they could not be loaded for up to 30 s more.
+  live.onStatus((status) => {
+    if (status === 'live' && failed) void load();
+  }, signal);
 
   return h(
     'section',

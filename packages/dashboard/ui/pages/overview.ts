@@ -1,7 +1,7 @@
 import { describeError, getJson, isAbort } from '../api.js';
 import type { Counts, QueueOverview, QueuesResponse } from '../api-types.js';
 import { errorBox, loading } from '../components/notice.js';
-import { dataText } from '../components/value.js';
+import { dataLabel } from '../components/value.js';
 import { h, replace } from '../dom.js';
 import { formatNumber } from '../format.js';
 import { link, paths } from '../router.js';
@@ -87,7 +87,7 @@ function queueRows(queue: QueueOverview, expansion: Expansion): HTMLElement[] {
     h(
       'th',
       { attrs: { scope: 'row' } },
-      keyed(link(paths.queue(queue.name), dataText(queue.name, 64)), queue.name),
+      keyed(link(paths.queue(queue.name), dataLabel(queue.name, 64)), queue.name),
       toggle,
     ),
     countCells(queue),
@@ -103,7 +103,7 @@ function queueRows(queue: QueueOverview, expansion: Expansion): HTMLElement[] {
           'th',
           { attrs: { scope: 'row' } },
           keyed(
-            link(paths.queue(partition.name), dataText(partition.name, 80), 'mono'),
+            link(paths.queue(partition.name), dataLabel(partition.name, 80), 'mono'),
             partition.name,
           ),
         ),
@@ -244,6 +244,6 @@ export function overviewPage(ctx: PageContext): HTMLElement {
     null,
     pageHead('Overview', aside),
     h('section', { class: 'section' }, h('h2', { class: 'sr-only' }, 'Queues'), tableSlot),
-    metricsSection(ctx.signal),
+    metricsSection(ctx.signal, ctx.live),
   );
 }

@@ -12,7 +12,7 @@ import {
 import { jobsTable } from '../components/jobs-table.js';
 import { errorBox, loading } from '../components/notice.js';
 import { table } from '../components/table.js';
-import { dataText } from '../components/value.js';
+import { dataLabel, dataText } from '../components/value.js';
 import { h, replace } from '../dom.js';
 import { formatNumber } from '../format.js';
 import { link, navigate, paths } from '../router.js';
@@ -83,7 +83,7 @@ function partitionsTable(partitions: readonly QueueOverview[] | undefined): HTML
         [
           {
             title: 'Partition',
-            cell: (p) => link(paths.queue(p.name), dataText(p.name, 80), 'mono'),
+            cell: (p) => link(paths.queue(p.name), dataLabel(p.name, 80), 'mono'),
           },
           ...LIST_STATES.map((state) => ({
             title: STATE_TITLES[state],
@@ -335,7 +335,7 @@ export function queuePage(ctx: PageContext, queue: string): HTMLElement {
           ? 'No job with this id on this queue.'
           : searching
             ? 'No jobs match.'
-            : view.task && page.next !== undefined
+            : view.task && page.next !== null
               ? // The task filter reads the queue a part at a time; more may match further on.
                 `No ${view.state} jobs of this task in the part of the queue read so far. Next page reads on.`
               : `No ${view.state} jobs${view.task ? ' of this task' : ''}.`;
@@ -369,7 +369,7 @@ export function queuePage(ctx: PageContext, queue: string): HTMLElement {
         { class: 'crumbs' },
         link(paths.overview(), 'Overview'),
         ' › Queue ',
-        link(paths.queue(partition.queue), dataText(partition.queue, 64)),
+        link(paths.queue(partition.queue), dataLabel(partition.queue, 64)),
         ` › Partition ${partition.partition} of ${partition.of}`,
       )
     : h('p', { class: 'crumbs' }, link(paths.overview(), 'Overview'), ' › Queue');

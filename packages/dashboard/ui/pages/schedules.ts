@@ -2,7 +2,7 @@ import { ApiError, describeError, getJson, isAbort, postJson } from '../api.js';
 import type { ScheduleRow, SchedulesResponse } from '../api-types.js';
 import { confirmAction } from '../components/dialog.js';
 import { errorBox, loading, type Notices, notices } from '../components/notice.js';
-import { dataText, stateBadge, timeAgo } from '../components/value.js';
+import { dataLabel, dataText, stateBadge, timeAgo } from '../components/value.js';
 import { canWrite } from '../config.js';
 import { type Child, h, replace } from '../dom.js';
 import { formatAgo, formatDuration, formatNumber, formatTime } from '../format.js';
@@ -12,6 +12,12 @@ import { every, type PageContext, pageHead, setTitle } from './page.js';
 const UNFINISHED = new Set(['waiting', 'delayed', 'active']);
 
 type Action = 'run-now' | 'pause' | 'resume';
+
+const ACTION_LABEL: Record<Action, string> = {
+  'run-now': 'Run now',
+  pause: 'Pause',
+  resume: 'Resume',
+};
 
 function keyOf(row: ScheduleRow): string {
   return `${row.queue}/${row.id}`;
@@ -135,7 +141,7 @@ function lastCell(row: ScheduleRow): HTMLElement {
           'span',
           { class: 'last-job' },
           h('br'),
-          link(paths.job(job), dataText(job, 64), 'mono'),
+          link(paths.job(job), dataLabel(job, 64), 'mono'),
           ' ',
           row.lastJobState ? stateBadge(row.lastJobState) : h('span', { class: 'muted' }, 'gone'),
         ),
@@ -161,7 +167,7 @@ async function act(row: ScheduleRow, action: Action, flash: Notices, done: () =>
     if (action === 'run-now' && answer.jobId !== undefined) {
       flash.show('ok', [
         'Enqueued ',
-        link(paths.job(answer.jobId), dataText(answer.jobId, 64), 'mono'),
+        link(paths.job(answer.jobId), dataLabel(answer.jobId, 64), 'mono'),
         ' from ',
         dataText(row.id, 64, 'mono'),
         '.',
@@ -174,10 +180,7 @@ async function act(row: ScheduleRow, action: Action, flash: Notices, done: () =>
       ]);
     }
   } catch (error) {
-    flash.show(
-      'error',
-      `${action === 'run-now' ? 'Run now' : action} failed: ${describeError(error)}`,
-    );
+    flash.show('error', `${ACTION_LABEL[action]} failed: ${describeError(error)}`);
   }
   done();
 }
@@ -233,7 +236,7 @@ function schedulesTable(
               attrs: { 'data-schedule': keyOf(row), 'data-paused': row.paused ? 'true' : 'false' },
             },
             scheduleCell(row),
-            h('td', null, link(paths.queue(row.queue), dataText(row.queue, 64))),
+            h('td', null, link(paths.queue(row.queue), dataLabel(row.queue, 64))),
             h('td', null, dataText(row.task, 80)),
             timingCell(row),
             nextCell(row),

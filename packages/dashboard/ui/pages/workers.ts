@@ -2,7 +2,7 @@ import { describeError, getJson, isAbort } from '../api.js';
 import type { WorkerInfo } from '../api-types.js';
 import { errorBox, loading } from '../components/notice.js';
 import { table } from '../components/table.js';
-import { dataText, stateBadge, timeAgo } from '../components/value.js';
+import { dataLabel, dataText, stateBadge, timeAgo } from '../components/value.js';
 import { h, replace } from '../dom.js';
 import { formatNumber } from '../format.js';
 import { link, paths } from '../router.js';
@@ -18,7 +18,7 @@ function heldJobs(worker: WorkerInfo): HTMLElement {
       h(
         'li',
         null,
-        link(paths.job(job.id), dataText(job.id, 48), 'mono'),
+        link(paths.job(job.id), dataLabel(job.id, 48), 'mono'),
         ' ',
         dataText(job.task, 40, 'muted'),
         job.attempt > 1 ? h('span', { class: 'muted' }, ` attempt ${job.attempt}`) : null,
@@ -57,7 +57,8 @@ function workersTable(workers: readonly WorkerInfo[]): HTMLElement {
       },
       {
         title: 'Queues',
-        cell: (w) => w.queues.map((q, i) => [i ? ', ' : '', link(paths.queue(q), dataText(q, 40))]),
+        cell: (w) =>
+          w.queues.map((q, i) => [i ? ', ' : '', link(paths.queue(q), dataLabel(q, 40))]),
       },
       { title: 'Busy', class: 'num', cell: (w) => `${w.jobs.length} / ${w.concurrency}` },
       { title: 'Held jobs', class: 'wide', cell: heldJobs },

@@ -2,7 +2,7 @@ import { describeError, getJson, isAbort } from '../api.js';
 import type { WorkflowSummary, WorkflowsResponse } from '../api-types.js';
 import { errorBox, loading } from '../components/notice.js';
 import { table } from '../components/table.js';
-import { dataText, stateBadge, timeAgo, timeFull } from '../components/value.js';
+import { dataLabel, dataText, stateBadge, timeAgo, timeFull } from '../components/value.js';
 import { h, replace } from '../dom.js';
 import { formatNumber } from '../format.js';
 import { link, paths } from '../router.js';
@@ -31,7 +31,7 @@ function workflowsTable(workflows: readonly WorkflowSummary[], at: number): HTML
           h(
             'span',
             null,
-            link(paths.workflow(w.id), dataText(w.id, 48), 'mono'),
+            link(paths.workflow(w.id), dataLabel(w.id, 48), 'mono'),
             h('br'),
             dataText(w.name, 80, 'muted small'),
           ),

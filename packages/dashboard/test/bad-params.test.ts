@@ -1,0 +1,72 @@
+// Values a request passes on that the transport refuses are the request's fault (400, with
+// the transport's reason), and a refused value is quoted cut short, however long it was.
+
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { enqueue, killAll, login, type Served, serve } from './helpers.js';
+
+let served: Served;
+let client: Awaited<ReturnType<typeof login>>;
+beforeAll(async () => {
+  served = await serve();
+  client = await login(served);
+  await enqueue(served.transport, { queue: 'bad-params' });
+  await enqueue(served.transport, { queue: 'bad-params' });
+  await killAll(served.transport, 'bad-params');
+});
+afterAll(() => served.close());
+
+async function problem(path: string): Promise<{ status: number; code: string; message: string }> {
+  const response = await client.get(path);
+  const body = (await response.json()) as { error?: { code: string; message: string } };
+  return {
+    status: response.status,
+    code: body.error?.code ?? '',
+    message: body.error?.message ?? '',
+  };
+}
+
+/** A scan cursor (`GET api/dead`'s `next`) that names a real queue and a cursor of its own. */
+const deadCursor = (inner: string) =>
+  Buffer.from(JSON.stringify(['bad-params', inner])).toString('base64url');
+
+describe('values the transport refuses', () => {
+  test.each([
+    [
+      'a job list cursor it did not issue',
+      '/api/queues/bad-params/jobs?state=waiting&cursor=garbage',
+    ],
+    [
+      'a search cursor it did not issue',
+      '/api/queues/bad-params/jobs?task=t&field=f&value=v&cursor=garbage',
+    ],
+    ['an audit id it does not know', '/api/audit?after=garbage'],
+    ["a dead-letter page's inner cursor", `/api/dead?cursor=${deadCursor('garbage')}`],
+  ])('%s is a 400 BAD_REQUEST with its reason, not a 500', async (_what, path) => {
+    const { status, code, message } = await problem(path);
+    expect({ status, code }).toEqual({ status: 400, code: 'BAD_REQUEST' });
+    expect(message).toContain('garbage');
+  });
+
+  test('a task name longer than the transport takes is a 400', async () => {
+    const { status, code } = await problem(
+      `/api/queues/bad-params/jobs?state=waiting&task=${'t'.repeat(300)}`,
+    );
+    expect({ status, code }).toEqual({ status: 400, code: 'BAD_REQUEST' });
+  });
+});
+
+describe('long values in error messages', () => {
+  test('a refused 12,000-character parameter is quoted cut short, with its length', async () => {
+    const long = 'a'.repeat(12_000);
+    for (const path of [
+      `/api/queues/bad-params/jobs?task=${long}`,
+      `/api/queues/bad-params/jobs?cursor=${long}`,
+      `/api/queues/bad-params/jobs?id=${long}`,
+    ]) {
+      const { status, message } = await problem(path);
+      expect(status).toBe(400);
+      expect(message.length).toBeLessThan(500);
+      expect(message).toContain('(12,002 characters)');
+    }
+  });
+});
