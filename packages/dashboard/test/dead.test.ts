@@ -55,6 +55,25 @@ describe('GET /api/dead', () => {
 });
 
 describe('bulk actions', () => {
+  test('a filter or body key it does not know is refused, not read as no filter', async () => {
+    const mine = await deadJobs('dl-typo', 1, 'BOOM');
+    await deadJobs('dl-typo-other', 1, 'BOOM');
+    // Before: the preview's body is the filter, so { filter: { queue } } and a misspelt
+    // "queu" were ignored and it listed the dead jobs of every queue, for a bulk action.
+    for (const body of [{ filter: { queue: 'dl-typo' } }, { queu: 'dl-typo' }]) {
+      const refused = await client.post('/api/dead/preview', body);
+      expect(refused.status).toBe(400);
+      expect((await refused.json()).error.message).toMatch(/expected one of queue, task, code/);
+    }
+    const retry = await client.post('/api/dead/retry', { ids: mine, filter: { queu: 'x' } });
+    expect(retry.status).toBe(400);
+    const extra = await client.post('/api/dead/purge', { ids: mine, filters: { queue: 'x' } });
+    expect(extra.status).toBe(400);
+    expect((await extra.json()).error.message).toContain('"filters"');
+    const preview = await (await client.post('/api/dead/preview', { queue: 'dl-typo' })).json();
+    expect(preview.ids).toEqual(mine);
+  });
+
   test('preview counts, retry affects exactly those ids, and a repeat affects none', async () => {
     const timeouts = await deadJobs('dl-bulk', 4, 'TIMEOUT');
     const others = await deadJobs('dl-bulk', 2, 'BOOM');

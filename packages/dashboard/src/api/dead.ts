@@ -31,12 +31,26 @@ export const DEAD_LIMITS = {
 const SCAN_PAGE = 500;
 const GET_CHUNK = 200;
 
+const FILTER_KEYS = ['queue', 'task', 'code'] as const;
+const BULK_KEYS = ['ids', 'filter'] as const;
+
+function refuseUnknownKeys(
+  raw: Record<string, unknown>,
+  known: readonly string[],
+  what: string,
+): void {
+  const unknown = Object.keys(raw).find((key) => !known.includes(key));
+  if (unknown !== undefined) throw badRequest(what, unknown, `one of ${known.join(', ')}`);
+}
+
 function parseFilter(value: unknown): DeadFilter {
   if (value === undefined || value === null) return {};
   if (typeof value !== 'object' || Array.isArray(value)) {
     throw badRequest('filter', value, 'an object { queue?, task?, code? }');
   }
   const raw = value as Record<string, unknown>;
+  // A key it does not know would widen the filter to every dead job without a word.
+  refuseUnknownKeys(raw, FILTER_KEYS, 'filter key');
   const filter: DeadFilter = {};
   if (raw.queue !== undefined && raw.queue !== null && raw.queue !== '')
     filter.queue = storedQueueName(raw.queue, 'filter.queue');
@@ -125,6 +139,7 @@ async function bulk(
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw badRequest('body', body, '{ ids: string[], filter: { queue?, task?, code? } }');
   }
+  refuseUnknownKeys(body, BULK_KEYS, 'body key');
   const ids = parseIds(body.ids);
   const filter = parseFilter(body.filter);
   const byQueue = new Map<string, string[]>();
