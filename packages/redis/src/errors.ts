@@ -47,6 +47,12 @@ const ADVICE: Record<RedisFailure, string> = {
 export const CLUSTER_CLIENT_ADVICE =
   "A plain connection (url, redis) reaches one node of a Redis Cluster only: give the transport an ioredis Cluster client, redisTransport({ client: new Cluster([{ host, port }]) }) with `import { Cluster } from 'ioredis'`.";
 const MOVED_ADVICE = `That key lives on another node of a Redis Cluster. ${CLUSTER_CLIENT_ADVICE}`;
+/**
+ * An enqueue cut off by a lost connection or a failover may have been stored before its
+ * reply was lost: retried plainly, it would be stored twice.
+ */
+const ENQUEUE_UNCERTAIN =
+  'The enqueue may have been stored before its reply was lost: retry it with the same idempotencyKey to store it once.';
 
 /** A Redis operation failed. `code` is `TRANSPORT_ERROR`; `failure` says why. */
 export class RedisTransportError extends TransportError {
@@ -69,7 +75,12 @@ export class RedisTransportError extends TransportError {
     const at = endpoint === undefined ? '' : ` at ${endpoint}`;
     // A Cluster client follows MOVED and ASK itself: one that reaches the caller came
     // through a plain connection to a cluster node.
-    const told = advice ?? (/^(MOVED|ASK) /.test(detail) ? MOVED_ADVICE : ADVICE[failure]);
+    const moved = /^(MOVED|ASK) /.test(detail);
+    let told = advice ?? (moved ? MOVED_ADVICE : ADVICE[failure]);
+    // A refused command (MOVED, CROSSSLOT) stored nothing; a lost reply may have.
+    const lost =
+      failure === 'CONNECTION' || (failure === 'CLUSTER' && !moved && !/^CROSSSLOT/.test(detail));
+    if (lost && operation.startsWith('enqueue')) told = `${told} ${ENQUEUE_UNCERTAIN}`;
     super(`[conveyor] [redis] ${operation}${at} failed (${failure}): ${detail}. ${told}`, {
       cause,
     });

@@ -66,4 +66,18 @@ describe('MOVED on a plain connection', () => {
     expect(error.message).toContain('redisTransport({ client: new Cluster([{ host, port }]) })');
     expect(error.message).not.toContain('retry shortly');
   });
+
+  it('tells an enqueue whose reply was lost that it may be stored, and how to retry it once', () => {
+    const lost = toTransportError('enqueue-one', new Error('Connection is closed.'));
+    expect(lost.message).toContain('may have been stored before its reply was lost');
+    expect(lost.message).toContain('same idempotencyKey');
+    const failover = toTransportError('enqueue', redirections('CLUSTERDOWN The cluster is down'));
+    expect(failover.message).toContain('same idempotencyKey');
+    // A refused enqueue stored nothing; a read has nothing to store twice.
+    const moved = toTransportError('enqueue', new ReplyError('MOVED 1 127.0.0.1:1'));
+    expect(moved.message).not.toContain('idempotencyKey');
+    expect(toTransportError('ping', new Error('Connection is closed.')).message).not.toContain(
+      'idempotencyKey',
+    );
+  });
 });
