@@ -45,13 +45,8 @@ function showAll(target: HTMLElement, full: string, label: string): HTMLButtonEl
  * dataText(job.error?.message ?? '', 120)
  */
 export function dataText(raw: string, max = 160, className = ''): HTMLElement {
-  const value = escapeBidi(raw);
-  const text = h('span', { class: `data ${className}`.trim(), attrs: { dir: 'auto' } });
-  if (value.length <= max) {
-    text.textContent = value;
-    return text;
-  }
-  text.textContent = `${value.slice(0, max)}…`;
+  const { text, value, cut } = dataSpan(raw, max, className);
+  if (!cut) return text;
   return h(
     'span',
     { class: 'truncated' },
@@ -71,15 +66,22 @@ export function dataText(raw: string, max = 160, className = ''): HTMLElement {
  * link(paths.job(job.id), dataLabel(job.id, 64), 'mono')
  */
 export function dataLabel(raw: string, max = 160, className = ''): HTMLElement {
+  const { text, value, cut } = dataSpan(raw, max, className);
+  if (cut) text.setAttribute('title', value);
+  return text;
+}
+
+/** The data span of {@link dataText} and {@link dataLabel}: bidi escaped, cut at `max`. */
+function dataSpan(
+  raw: string,
+  max: number,
+  className: string,
+): { text: HTMLElement; value: string; cut: boolean } {
   const value = escapeBidi(raw);
   const text = h('span', { class: `data ${className}`.trim(), attrs: { dir: 'auto' } });
-  if (value.length <= max) {
-    text.textContent = value;
-    return text;
-  }
-  text.textContent = `${value.slice(0, max)}…`;
-  text.setAttribute('title', value);
-  return text;
+  const cut = value.length > max;
+  text.textContent = cut ? `${value.slice(0, max)}…` : value;
+  return { text, value, cut };
 }
 
 /** Pretty JSON in a <pre>, as text; bidi controls escaped; long documents cut with a toggle. */
