@@ -361,7 +361,8 @@ function describe(value: unknown): string {
   if (value instanceof Date && Number.isNaN(value.getTime())) return 'Invalid Date';
   let text: string;
   try {
-    text = JSON.stringify(value) ?? String(value);
+    // Inside objects too: { catchUp: Infinity } read {"catchUp":null}, and a bigint threw.
+    text = (JSON.stringify(value, keepNumbers) ?? String(value)).replace(RAW_NUMBER, '$1');
   } catch {
     text = String(value);
   }
@@ -373,3 +374,14 @@ function describe(value: unknown): string {
 
 /** The most of a value an error message quotes. */
 const QUOTE_MAX = 300;
+
+/** Marks a number JSON has no form for, to be written bare (see {@link RAW_NUMBER}). */
+const RAW_MARK = '\u0000raw:';
+const RAW_NUMBER = /"\\u0000raw:([^"]*)"/g;
+
+/** A JSON.stringify replacer that keeps NaN, ±Infinity and bigints as they read in code. */
+function keepNumbers(_key: string, value: unknown): unknown {
+  if (typeof value === 'bigint') return `${RAW_MARK}${value}n`;
+  if (typeof value === 'number' && !Number.isFinite(value)) return `${RAW_MARK}${value}`;
+  return value;
+}

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createClient } from '../src/client.js';
-import { ValidationError } from '../src/errors.js';
+import { InvalidOptionError, ValidationError } from '../src/errors.js';
 import { formatIssues, quoteValue } from '../src/issues.js';
 import { memoryTransport } from '../src/memory/index.js';
 import { defineSchedule } from '../src/schedule/define-schedule.js';
@@ -96,5 +96,20 @@ describe('formatIssues and quoteValue', () => {
     expect(quoteValue(new Date(Number.NaN))).toBe('Invalid Date');
     expect(quoteValue(circular)).toBe('[object Object]');
     expect(quoteValue(Symbol('s'))).toBe('Symbol(s)');
+  });
+});
+
+describe('an option error quotes numbers JSON has no form for', () => {
+  it('as they read in code, inside objects and arrays too', () => {
+    // Before: {"catchUp":null}, which the caller never wrote; a bigint inside threw.
+    const error = new InvalidOptionError(
+      'misfire',
+      { catchUp: Infinity, n: 10n, x: Number.NaN },
+      'x',
+    );
+    expect(error.message).toBe('Invalid misfire {"catchUp":Infinity,"n":10n,"x":NaN}: expected x.');
+    expect(new InvalidOptionError('v', [1, -Infinity, 'a"b'], 'x').message).toBe(
+      'Invalid v [1,-Infinity,"a\\"b"]: expected x.',
+    );
   });
 });
