@@ -18,6 +18,7 @@
  * | `CAPABILITY_MISSING` | 501 | the transport lacks the capability a route reads (`schedules`) |
  * | `PAYLOAD_TOO_LARGE` | 413 | a request body over the limit |
  * | `CLOSED` | 503 | the dashboard was closed |
+ * | `BROKER_UNAVAILABLE` | 503 | the broker cannot be reached (a transport error whose `failure` is `CONNECTION` or `CLUSTER`): try again |
  * | `INTERNAL` | 500 | the transport failed, or a bug |
  */
 export type DashboardErrorCode =
@@ -35,6 +36,7 @@ export type DashboardErrorCode =
   | 'CAPABILITY_MISSING'
   | 'PAYLOAD_TOO_LARGE'
   | 'CLOSED'
+  | 'BROKER_UNAVAILABLE'
   | 'INTERNAL';
 
 const STATUS: Readonly<Record<DashboardErrorCode, number>> = {
@@ -52,6 +54,7 @@ const STATUS: Readonly<Record<DashboardErrorCode, number>> = {
   CAPABILITY_MISSING: 501,
   PAYLOAD_TOO_LARGE: 413,
   CLOSED: 503,
+  BROKER_UNAVAILABLE: 503,
   INTERNAL: 500,
 };
 

@@ -2,6 +2,7 @@
 // the transport's reason), and a refused value is quoted cut short, however long it was.
 
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { toDashboardError } from '../src/http/responses.js';
 import { enqueue, killAll, login, type Served, serve } from './helpers.js';
 
 let served: Served;
@@ -68,5 +69,25 @@ describe('long values in error messages', () => {
       expect(message.length).toBeLessThan(500);
       expect(message).toContain('(12,002 characters)');
     }
+  });
+});
+
+describe('a broker that cannot be reached', () => {
+  test('is 503 BROKER_UNAVAILABLE, not 500: the request may succeed once it is back', async () => {
+    const down = Object.assign(new Error('[conveyor] [redis] list-queues failed (CONNECTION)'), {
+      code: 'TRANSPORT_ERROR',
+      failure: 'CONNECTION',
+    });
+    const error = toDashboardError(down);
+    expect({ code: error.code, status: error.status }).toEqual({
+      code: 'BROKER_UNAVAILABLE',
+      status: 503,
+    });
+    expect(error.message).toContain('try again once it is back');
+    const failover = toDashboardError(Object.assign(new Error('x'), { failure: 'CLUSTER' }));
+    expect(failover.status).toBe(503);
+    // Anything else the transport throws is still the server's fault.
+    const script = toDashboardError(Object.assign(new Error('x'), { failure: 'SCRIPT' }));
+    expect({ code: script.code, status: script.status }).toEqual({ code: 'INTERNAL', status: 500 });
   });
 });

@@ -22,8 +22,9 @@ export function errorResponse(error: DashboardError, headers?: Record<string, st
 }
 
 /**
- * Turns anything thrown into a {@link DashboardError}: a transport failure is `INTERNAL`, a
- * value the transport refused (`INVALID_OPTION`) `BAD_REQUEST`.
+ * Turns anything thrown into a {@link DashboardError}: a broker that cannot be reached is
+ * `BROKER_UNAVAILABLE` (503), another transport failure `INTERNAL`, a value the transport
+ * refused (`INVALID_OPTION`) `BAD_REQUEST`.
  */
 export function toDashboardError(error: unknown): DashboardError {
   if (error instanceof DashboardError) return error;
@@ -36,6 +37,15 @@ export function toDashboardError(error: unknown): DashboardError {
     // The transport refused a value the request passed on (a cursor it did not issue, an
     // audit id it does not know, a task name too long for its index): the request's fault.
     return new DashboardError('BAD_REQUEST', message, { cause: error });
+  }
+  // By shape: the Redis transport's errors say `failure` (a dashboard imports no transport).
+  const failure = (error as { failure?: unknown } | null)?.failure;
+  if (failure === 'CONNECTION' || failure === 'CLUSTER') {
+    return new DashboardError(
+      'BROKER_UNAVAILABLE',
+      `The broker cannot be reached; try again once it is back. ${message}`,
+      { cause: error },
+    );
   }
   return new DashboardError(
     'INTERNAL',
