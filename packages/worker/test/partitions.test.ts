@@ -7,6 +7,7 @@ import {
   memoryTransport,
   type TransportWith,
 } from '@conveyor/core';
+import { makeEnvelope } from '@conveyor/core/testing';
 import { parsePartitionName, partitionNames } from '@conveyor/core/transport';
 import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
@@ -159,6 +160,49 @@ describe('a worker with partitioned queues', () => {
     expect(leaders.size).toBe(Math.min(4, transport.calls.reserve.length));
     await worker.stop({ graceMs: 0 });
     await running;
+  });
+});
+
+describe('partitions of an earlier count', () => {
+  it('are named in a warning at start-up while they hold jobs, with the queues that read them', async () => {
+    const transport = memoryTransport();
+    // Jobs stored when pmail had 2 partitions, as a producer of that count stored them.
+    await transport.enqueue(
+      ['pmail~0of2', 'pmail~1of2'].map((queue, n) => ({
+        envelope: makeEnvelope(queue, { task: 'p.notify', input: { customerId: 'a', n } }),
+      })),
+    );
+    const logger = captureLogger();
+    const worker = createWorker({ transport, tasks: [notify], logger, reserveWaitMs: 20 });
+    const running = worker.start();
+    const warned = () => logger.lines.find((line) => line.message.includes('earlier count'));
+    await vi.waitFor(() => expect(warned()).toBeDefined(), { timeout: 10_000, interval: 10 });
+    expect(warned()?.message).toContain("queues: ['pmail', ...partitionNames('pmail', 2)]");
+    expect(warned()?.fields).toMatchObject({ queue: 'pmail', partitions: 4, jobs: 2 });
+    await worker.stop({ graceMs: 0 });
+    await running;
+    // Read by a worker given both counts: no warning.
+    const both = captureLogger();
+    const draining = createWorker({
+      transport,
+      tasks: [notify],
+      logger: both,
+      reserveWaitMs: 20,
+      queues: ['pmail', ...partitionNames('pmail', 2)],
+    });
+    const drained = draining.start();
+    await vi.waitFor(
+      async () =>
+        expect(
+          (await transport.admin.queueCounts(['pmail~0of2', 'pmail~1of2'])).every(
+            (row) => row.waiting === 0,
+          ),
+        ).toBe(true),
+      { timeout: 10_000, interval: 10 },
+    );
+    await draining.stop({ graceMs: 0 });
+    await drained;
+    expect(both.lines.some((line) => line.message.includes('earlier count'))).toBe(false);
   });
 });
 

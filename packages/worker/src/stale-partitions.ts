@@ -1,0 +1,53 @@
+import type { Logger, Transport } from '@conveyor/core';
+import { parsePartitionName } from '@conveyor/core/transport';
+
+/**
+ * Warns, once at start-up, about jobs waiting in partitions of another count of a queue this
+ * worker reads partitioned: after `partitions: 3` became 4, `emails~2of3` holds jobs no
+ * worker of the new count reads (docs/partitions.md, "Choosing and changing n"). Needs the
+ * transport's `admin`; reads the stored queues and their counts once, and never fails the
+ * worker (a broker that does not answer is the fetcher's to report).
+ */
+export async function warnStalePartitions(
+  transport: Transport,
+  queues: readonly string[],
+  logger: Logger,
+): Promise<void> {
+  const admin = transport.admin;
+  if (!admin) return;
+  const counts = new Map<string, number>();
+  for (const queue of queues) {
+    const partition = parsePartitionName(queue);
+    if (partition) counts.set(partition.queue, partition.partitions);
+  }
+  if (counts.size === 0) return;
+  try {
+    const read = new Set(queues);
+    const stale = (await admin.listQueues()).filter((name) => {
+      const partition = parsePartitionName(name);
+      const count = partition && counts.get(partition.queue);
+      return count !== undefined && count !== partition?.partitions && !read.has(name);
+    });
+    if (stale.length === 0) return;
+    const holding = (await admin.queueCounts(stale)).filter(
+      (row) => row.waiting + row.delayed + row.active > 0,
+    );
+    for (const base of new Set(holding.map((row) => parsePartitionName(row.queue)?.queue))) {
+      if (base === undefined) continue;
+      const rows = holding.filter((row) => parsePartitionName(row.queue)?.queue === base);
+      const jobs = rows.reduce((n, row) => n + row.waiting + row.delayed + row.active, 0);
+      const old = [...new Set(rows.map((row) => parsePartitionName(row.queue)?.partitions))];
+      logger.warn(
+        {
+          queue: base,
+          partitions: counts.get(base),
+          stalePartitions: rows.map((r) => r.queue),
+          jobs,
+        },
+        `queue ${JSON.stringify(base)}: ${jobs} job${jobs === 1 ? '' : 's'} wait in partitions of an earlier count (${rows.map((row) => row.queue).join(', ')}), which this worker, reading ${counts.get(base)} partitions, does not read. Until they are empty, give a worker those too: queues: ['${base}', ...partitionNames('${base}', ${old[0]})] (docs/partitions.md, "Choosing and changing n").`,
+      );
+    }
+  } catch {
+    // Start-up advice only: the reserve loop reports a broker that does not answer.
+  }
+}
