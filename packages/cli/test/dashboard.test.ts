@@ -194,7 +194,12 @@ describe('conveyor dashboard: serving', () => {
       });
       await new Promise<void>((resolve) => stand.listen(own.port, own.host, resolve));
       try {
-        expect((await fetch(`${server.url}api/queues`)).status).toBe(500);
+        // 503 BROKER_UNAVAILABLE: the request may succeed once Redis is back.
+        const down = await fetch(`${server.url}api/queues`);
+        expect(down.status).toBe(503);
+        expect(((await down.json()) as { error: { code: string } }).error.code).toBe(
+          'BROKER_UNAVAILABLE',
+        );
         await vi.waitFor(() => expect(attempts).toBeGreaterThanOrEqual(10), {
           timeout: WAIT_MS,
           interval: 50,
