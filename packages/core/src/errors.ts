@@ -1,6 +1,6 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { ConveyorError } from './conveyor-error.js';
-import { formatIssues } from './issues.js';
+import { formatIssues, jsonText } from './issues.js';
 import type { JobError } from './job-error.js';
 
 export { ConveyorError, type ConveyorErrorCode } from './conveyor-error.js';
@@ -355,17 +355,9 @@ export class AmbiguousScheduleError extends ConveyorError {
 }
 
 function describe(value: unknown): string {
-  if (typeof value === 'bigint') return `${value}n`;
-  // JSON.stringify would show NaN and Infinity as "null", and an invalid Date too.
-  if (typeof value === 'number') return String(value);
+  // JSON would show an invalid Date as null.
   if (value instanceof Date && Number.isNaN(value.getTime())) return 'Invalid Date';
-  let text: string;
-  try {
-    // Inside objects too: { catchUp: Infinity } read {"catchUp":null}, and a bigint threw.
-    text = (JSON.stringify(value, keepNumbers) ?? String(value)).replace(RAW_NUMBER, '$1');
-  } catch {
-    text = String(value);
-  }
+  const text = jsonText(value) ?? String(value);
   // A 100,000-character key must not make a 100,000-character message.
   return text.length <= QUOTE_MAX
     ? text
@@ -374,14 +366,3 @@ function describe(value: unknown): string {
 
 /** The most of a value an error message quotes. */
 const QUOTE_MAX = 300;
-
-/** Marks a number JSON has no form for, to be written bare (see {@link RAW_NUMBER}). */
-const RAW_MARK = '\u0000raw:';
-const RAW_NUMBER = /"\\u0000raw:([^"]*)"/g;
-
-/** A JSON.stringify replacer that keeps NaN, ±Infinity and bigints as they read in code. */
-function keepNumbers(_key: string, value: unknown): unknown {
-  if (typeof value === 'bigint') return `${RAW_MARK}${value}n`;
-  if (typeof value === 'number' && !Number.isFinite(value)) return `${RAW_MARK}${value}`;
-  return value;
-}

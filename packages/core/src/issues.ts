@@ -49,18 +49,33 @@ function valueAt(
 /** A short, readable rendering of a value: JSON where it has one, cut to {@link MAX_QUOTED}. */
 export function quoteValue(value: unknown): string {
   let text: string;
-  if (typeof value === 'bigint') text = `${value}n`;
-  else if (typeof value === 'function') text = 'a function';
-  else if (typeof value === 'symbol' || value === undefined) text = String(value);
-  else if (typeof value === 'number' && !Number.isFinite(value)) text = String(value);
+  if (typeof value === 'function') text = 'a function';
   else if (value instanceof Date) {
     text = Number.isNaN(value.getTime()) ? 'Invalid Date' : `Date ${value.toISOString()}`;
-  } else {
-    try {
-      text = JSON.stringify(value) ?? String(value);
-    } catch {
-      text = Object.prototype.toString.call(value);
-    }
-  }
+  } else text = jsonText(value) ?? String(value);
   return text.length > MAX_QUOTED ? `${text.slice(0, MAX_QUOTED)}… (${text.length} chars)` : text;
+}
+
+/** Marks a number JSON has no form for, to be written bare (see {@link RAW_NUMBER}). */
+const RAW_MARK = '\u0000raw:';
+const RAW_NUMBER = /"\\u0000raw:([^"]*)"/g;
+
+/** A JSON.stringify replacer that keeps NaN, ±Infinity and bigints as they read in code. */
+function keepNumbers(_key: string, value: unknown): unknown {
+  if (typeof value === 'bigint') return `${RAW_MARK}${value}n`;
+  if (typeof value === 'number' && !Number.isFinite(value)) return `${RAW_MARK}${value}`;
+  return value;
+}
+
+/**
+ * A value's JSON for a message, with NaN, ±Infinity and bigints written as they read in code,
+ * inside objects too (`{"catchUp":Infinity}`, where JSON writes null or throws); undefined
+ * when JSON has no form for it (a function, `undefined`) or cannot write it (a cycle).
+ */
+export function jsonText(value: unknown): string | undefined {
+  try {
+    return JSON.stringify(value, keepNumbers)?.replace(RAW_NUMBER, '$1');
+  } catch {
+    return undefined;
+  }
 }
