@@ -19,6 +19,8 @@ export type CommandName =
   | 'dead'
   | 'cancel'
   | 'purge'
+  | 'pause'
+  | 'resume'
   | 'dashboard'
   | 'generate'
   | 'schedules'
@@ -254,6 +256,24 @@ export function dispatch(io: Io, signal: AbortSignal) {
           const action = name.slice('workflows '.length) as WorkflowAction;
           return withConnection(command, io, (c) =>
             actOnWorkflow(c, action, first as string, { json: options.json }, io),
+          );
+        }
+        case 'pause':
+        case 'resume': {
+          const { pauseOrResume } = await import('./commands/pause.js');
+          return withAdmin(command, io, (c) =>
+            pauseOrResume(
+              c,
+              name,
+              first as string,
+              {
+                json: options.json,
+                partitions: options.partitions as number | undefined,
+                new: options.new === true,
+                followUp,
+              },
+              io,
+            ),
           );
         }
         case 'purge': {

@@ -4,7 +4,7 @@
  * | code | exit | meaning |
  * | --- | --- | --- |
  * | `FAILED` | 1 | an unexpected error (a bug, or Redis failing mid-command) |
- * | `USAGE` | 2 | a bad option value, unknown command or missing argument (or a schedule id in two queues without `--queue`, or a workflow's step job given to `retry`) |
+ * | `USAGE` | 2 | a bad option value, unknown command or missing argument (or a schedule id in two queues without `--queue`, a workflow's step job given to `retry`, or `pause` of a queue never seen without `--new`) |
  * | `REDIS_UNREACHABLE` | 3 | Redis (or the configured transport's broker) could not be reached |
  * | `NOT_FOUND` | 4 | no job (or schedule, or workflow) with that id |
  * | `REFUSED` | 5 | purge or `retry --all-dead` not confirmed (answered no, or no TTY and no `--yes`) |

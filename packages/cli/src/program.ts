@@ -10,6 +10,7 @@ import {
   parseStoredQueue,
 } from './options.js';
 import type { Io } from './output.js';
+import { addQueueCommands } from './queue-commands.js';
 import { addScheduleCommands } from './schedule-commands.js';
 import { version } from './version.js';
 import { addWorkerCommand } from './worker-command.js';
@@ -22,7 +23,7 @@ import { addWorkflowCommands, parseInspectId } from './workflow-commands.js';
 export function createProgram(io: Io, signal: AbortSignal): Command {
   const program = new Command('conveyor')
     .description(
-      'Run Conveyor workers and operate their queues: status, inspect, retry, cancel, purge, schedules, workflows.',
+      'Run Conveyor workers and operate their queues: status, inspect, retry, cancel, purge, pause, schedules, workflows.',
     )
     .version(version(), '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help for a command')
@@ -266,6 +267,7 @@ only that one. --json then adds a "partitions" array with what went from each.
     .option('--json', 'print the outcome as JSON')
     .action(run('purge'));
 
+  addQueueCommands(program, run);
   addScheduleCommands(program, run);
   addWorkflowCommands(program, run);
 

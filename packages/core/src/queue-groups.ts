@@ -78,7 +78,7 @@ export function storedQueuesOf(name: string, known: Iterable<string>): string[] 
   return stored.sort(storedOrder);
 }
 
-/** The sum of `rows` (a queue's partitions), named `queue`. */
+/** The sum of `rows` (a queue's partitions), named `queue`; paused when every row is. */
 export function sumQueueCounts(queue: string, rows: readonly QueueCounts[]): QueueCounts {
   const total: QueueCounts = { queue, waiting: 0, delayed: 0, active: 0, dead: 0, finished: 0 };
   for (const row of rows) {
@@ -88,5 +88,6 @@ export function sumQueueCounts(queue: string, rows: readonly QueueCounts[]): Que
     total.dead += row.dead;
     total.finished += row.finished ?? 0;
   }
+  if (rows.length > 0 && rows.every((row) => row.paused)) total.paused = true;
   return total;
 }

@@ -18,6 +18,11 @@ export interface QueueCounts {
    * records are still kept (until their result TTL or the queue's count bound).
    */
   finished: number;
+  /**
+   * Present (true) while the queue is paused: workers lease none of its jobs until it is
+   * resumed [A13]. Absent on a queue that is not paused.
+   */
+  paused?: true;
 }
 
 /** The states `listJobs` pages through; `finished` is every kept final state but dead. */
@@ -171,6 +176,18 @@ export interface TransportAdmin {
    * dead-letter set has `purgeDead`). Returns how many were deleted.
    */
   purgeQueue(queue: string): Promise<number>;
+  /**
+   * Pauses a queue: from now on no reserve leases its jobs, until `resumeQueue`. Jobs keep
+   * arriving (enqueues, delayed jobs coming due, retries, reclaimed leases) and wait; jobs
+   * already leased run and settle as usual. Kept by the broker, so it outlasts workers and
+   * restarts. Returns false when the queue was paused already [A13].
+   */
+  pauseQueue(queue: string): Promise<boolean>;
+  /**
+   * Resumes a paused queue: reserves lease its jobs again, and a reserve blocked waiting on
+   * it wakes at once. Returns false when the queue was not paused [A13].
+   */
+  resumeQueue(queue: string): Promise<boolean>;
   /** Dead jobs of a queue, oldest first; `offset` defaults to 0, `limit` to 100 [R22]. */
   listDead(queue: string, options?: { offset?: number; limit?: number }): Promise<DeadLetterPage>;
   /**

@@ -65,6 +65,14 @@ function recordingDriver(maxBatch?: number) {
       listQueues: async () => [],
       queueCounts: async () => [],
       purgeQueue: async () => 0,
+      async pauseQueue(queue) {
+        calls.push({ op: 'pauseQueue', queue });
+        return true;
+      },
+      async resumeQueue(queue) {
+        calls.push({ op: 'resumeQueue', queue });
+        return true;
+      },
       async listDead(queue, page) {
         calls.push({ op: 'listDead', queue, args: page });
         return { jobs: [], total: 0 };
@@ -251,6 +259,8 @@ describe('createTransport', () => {
       ],
       [() => admin.findByIndex('q', { ...search, task: '' }), 'INVALID_OPTION'],
       [() => admin.indexedFields('{q}'), 'INVALID_ENVELOPE'],
+      [() => admin.pauseQueue('bad queue'), 'INVALID_ENVELOPE'],
+      [() => admin.resumeQueue(7 as unknown as string), 'INVALID_ENVELOPE'],
       [() => admin.appendAudit({ actor: '', action: 'a' }), 'INVALID_OPTION'],
       [() => admin.appendAudit({ actor: 'a', action: 'x'.repeat(201) }), 'INVALID_OPTION'],
       [

@@ -38,6 +38,7 @@ export interface RedisAdminOptions {
     name:
       | 'queue-counts'
       | 'purge-queue'
+      | 'pause-queue'
       | 'list-dead'
       | 'retry-dead'
       | 'purge-dead'
@@ -72,7 +73,7 @@ export function createRedisAdmin(options: RedisAdminOptions): RedisAdmin {
     args: ReadonlyArray<string | number>,
   ) => redisCall(name, () => runScript(commands, name, [keys.workers, keys.expiry], args));
 
-  return {
+  const admin: RedisAdmin = {
     async registerQueues(queues) {
       const fresh = [...queues].filter((queue) => !registered.has(queue));
       if (fresh.length === 0) return;
@@ -94,10 +95,10 @@ export function createRedisAdmin(options: RedisAdminOptions): RedisAdmin {
     async queueCounts(queues) {
       return Promise.all(
         queues.map(async (queue): Promise<QueueCounts> => {
-          const [waiting, delayed, active, dead, finished] = (
+          const [waiting, delayed, active, dead, finished, paused] = (
             await queueScript('queue-counts', queue, [])
           ).map(Number);
-          return {
+          const counts: QueueCounts = {
             queue,
             waiting: waiting ?? 0,
             delayed: delayed ?? 0,
@@ -105,6 +106,8 @@ export function createRedisAdmin(options: RedisAdminOptions): RedisAdmin {
             dead: dead ?? 0,
             finished: finished ?? 0,
           };
+          if (paused === 1) counts.paused = true;
+          return counts;
         }),
       );
     },
@@ -117,6 +120,16 @@ export function createRedisAdmin(options: RedisAdminOptions): RedisAdmin {
         // Stop when nothing is left; a batch of only stale ids still made progress.
         if (!left) return total;
       }
+    },
+
+    async pauseQueue(queue) {
+      // Listed, so that `conveyor status` shows a queue paused before its first job.
+      await admin.registerQueues([queue]);
+      return Number((await queueScript('pause-queue', queue, ['1'])) as unknown) === 1;
+    },
+
+    async resumeQueue(queue) {
+      return Number((await queueScript('pause-queue', queue, ['0'])) as unknown) === 1;
     },
 
     async listDead(queue, { offset, limit }) {
@@ -170,6 +183,7 @@ export function createRedisAdmin(options: RedisAdminOptions): RedisAdmin {
       return records.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     },
   };
+  return admin;
 
   /** The given dead jobs (one call: the wrapper splits long lists), or all of them in batches. */
   async function moveDead(

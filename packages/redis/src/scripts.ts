@@ -27,6 +27,7 @@ export const SCRIPT_KEY_COUNTS = {
   'purge-dead': QUEUE_KEY_COUNT,
   'queue-counts': QUEUE_KEY_COUNT,
   'purge-queue': QUEUE_KEY_COUNT,
+  'pause-queue': QUEUE_KEY_COUNT,
   sweep: QUEUE_KEY_COUNT,
   'list-jobs': QUEUE_KEY_COUNT,
   'find-by-index': QUEUE_KEY_COUNT,

@@ -21,7 +21,7 @@ import { createSandboxPool } from './sandbox-pool.js';
 import { createScheduleTicker } from './schedule-ticker.js';
 import { createSettleBatcher } from './settle-batcher.js';
 import { createSlots } from './slots.js';
-import { warnStalePartitions } from './stale-partitions.js';
+import { checkAtStart } from './start-checks.js';
 import { startupWarnings } from './startup-warnings.js';
 import type { Worker, WorkerState } from './worker-api.js';
 import { createWorkerEvents } from './worker-events.js';
@@ -306,7 +306,7 @@ export function createWorker(options: WorkerOptions): Worker {
       },
     });
     for (const warning of startupWarnings(config)) logger.warn(warning.fields, warning.message);
-    void warnStalePartitions(transport, config.queues, logger);
+    void checkAtStart(transport, config.queues, logger);
     logger.info(
       {
         queues: config.queues,

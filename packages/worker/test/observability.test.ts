@@ -4,7 +4,7 @@ import {
   type TransportAdmin,
   type WorkerRecord,
 } from '@conveyor/core';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { deferred, useWorkerHarness } from './helpers.js';
 
@@ -24,6 +24,8 @@ function fakeAdmin(counts: QueueCounts[] = []) {
       return counts;
     },
     purgeQueue: async () => 0,
+    pauseQueue: async () => true,
+    resumeQueue: async () => true,
     listDead: async () => ({ jobs: [], total: 0 }),
     retryDead: async () => 0,
     purgeDead: async () => 0,
@@ -183,15 +185,17 @@ describe('queue depth metrics', () => {
     const harness = await workers.start([task], {}, (transport) => {
       (transport as { admin?: TransportAdmin }).admin = fake.admin;
     });
+    // The worker's start-up check for paused queues reads the counts once.
+    await vi.waitFor(() => expect(fake.countCalls()).toBe(1));
     const { body } = await harness.worker.metrics();
     expect(body).toContain('conveyor_queue_jobs{queue="work",state="waiting"} 7');
     expect(body).toContain('conveyor_queue_jobs{queue="work",state="dead"} 3');
     expect(body).toMatch(/^conveyor_jobs_waiting_for_limits 0$/m);
     await harness.worker.metrics();
-    expect(fake.countCalls()).toBe(1);
+    expect(fake.countCalls()).toBe(2);
     await harness.clock.advance(5_000);
     await harness.worker.metrics();
-    expect(fake.countCalls()).toBe(2);
+    expect(fake.countCalls()).toBe(3);
   });
 
   it('leaves the queue gauge empty without admin', async () => {

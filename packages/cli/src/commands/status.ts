@@ -150,17 +150,20 @@ export function describeStatus(
     lines.push(`No queues yet: nothing has been enqueued${redis ? ' under this prefix' : ''}.`);
   } else {
     const total = (pick: (q: QueueCounts) => number) => queues.reduce((n, q) => n + pick(q), 0);
+    const paused = (q: QueueCounts): string => (q.paused ? ' (paused)' : '');
     const label = (q: QueueStatus): string => {
-      if (!q.partitions) return q.queue;
+      if (!q.partitions) return q.queue + paused(q);
       const counts = partitionCounts(q.partitions);
       const mixed = counts.length > 1 ? `, counts ${listed(counts)}` : '';
-      return `${q.queue} (${q.partitions.length} partitions${mixed})`;
+      const some = q.partitions.filter((p) => p.paused).length;
+      const part = !q.paused && some > 0 ? `, ${some} paused` : '';
+      return `${q.queue} (${q.partitions.length} partitions${mixed}${part})${paused(q)}`;
     };
     const rows: QueueCounts[] = [
       ...queues.flatMap((q): QueueCounts[] => [
         { ...q, queue: label(q) },
         ...(options.partitions && q.partitions
-          ? q.partitions.map((p) => ({ ...p, queue: `  ${p.queue}` }))
+          ? q.partitions.map((p) => ({ ...p, queue: `  ${p.queue}${paused(p)}` }))
           : []),
       ]),
       ...(queues.length > 1
@@ -199,6 +202,16 @@ export function describeStatus(
         '',
         terminalText(
           `Queue ${JSON.stringify(q.queue)} holds partitions of ${counts.length} counts (${listed(counts)}), as after a change of its partition count: a worker reads only the count its tasks or --partitions give, and the others' jobs wait until a worker also names them (queues: ['${q.queue}', ...partitionNames('${q.queue}', ${counts[0]})]). See "Choosing and changing n" in docs/partitions.md.`,
+        ),
+      );
+    }
+    const held = queues.filter((q) => q.paused || q.partitions?.some((p) => p.paused));
+    if (held.length > 0) {
+      const { command, note } = options.followUp ?? noFlags();
+      lines.push(
+        '',
+        terminalText(
+          `Paused: ${held.map((q) => q.queue).join(', ')}. Workers take none of ${held.length === 1 ? 'its' : 'their'} jobs until \`${command`resume <queue>`}\`${note}.`,
         ),
       );
     }

@@ -38,7 +38,7 @@ export function gated<T>(gate: TransportGate, operation: () => Promise<T>): Prom
 
 /**
  * `transport.admin` over a driver's: queue names, ttls, paging, index searches and audit
- * entries checked [A7, A10–A12, R22–R24].
+ * entries checked [A7, A10–A13, R22–R24].
  */
 export function gateAdmin(admin: TransportAdminDriver, gate: TransportGate): TransportAdmin {
   return {
@@ -59,6 +59,16 @@ export function gateAdmin(admin: TransportAdminDriver, gate: TransportGate): Tra
       gated(gate, () => {
         assertQueueName(queue);
         return admin.purgeQueue(queue);
+      }),
+    pauseQueue: (queue) =>
+      gated(gate, () => {
+        assertQueueName(queue);
+        return admin.pauseQueue(queue);
+      }),
+    resumeQueue: (queue) =>
+      gated(gate, () => {
+        assertQueueName(queue);
+        return admin.resumeQueue(queue);
       }),
     listDead: (queue, options) =>
       gated(gate, () => {

@@ -17,6 +17,10 @@ export interface MemoryAdminOptions {
   operate<T>(operation: (now: number) => T): T;
   /** A job's record was deleted (purged): its `waitFor` callers resolve with null. */
   onGone(jobId: string): void;
+  /** Paused queues, which the transport's reserve skips [A13]. */
+  paused: Set<string>;
+  /** A queue was resumed: blocked reserves on it look again. */
+  onResumed(queue: string): void;
 }
 
 /**
@@ -25,7 +29,7 @@ export interface MemoryAdminOptions {
  * real broker (the Redis transport counts with LLEN/ZCARD).
  */
 export function createMemoryAdmin(options: MemoryAdminOptions): TransportAdminDriver {
-  const { store, operate, jobIndex, audit } = options;
+  const { store, operate, jobIndex, audit, paused } = options;
   const workers = new Map<string, { record: WorkerRecord; expiresAt: number }>();
 
   function sweepWorkers(now: number): void {
@@ -34,7 +38,7 @@ export function createMemoryAdmin(options: MemoryAdminOptions): TransportAdminDr
 
   return {
     async listQueues() {
-      return operate(() => [...store.queues()].sort());
+      return operate(() => [...new Set([...store.queues(), ...paused])].sort());
     },
 
     async queueCounts(queues) {
@@ -54,7 +58,11 @@ export function createMemoryAdmin(options: MemoryAdminOptions): TransportAdminDr
           else if (record.state === 'dead') count.dead++;
           else count.finished++;
         }
-        return queues.map((queue) => ({ ...(counts.get(queue) as QueueCounts) }));
+        return queues.map((queue) => {
+          const count = { ...(counts.get(queue) as QueueCounts) };
+          if (paused.has(queue)) count.paused = true;
+          return count;
+        });
       });
     },
 
@@ -73,6 +81,22 @@ export function createMemoryAdmin(options: MemoryAdminOptions): TransportAdminDr
           options.onGone(job.record.id);
         }
         return doomed.length;
+      });
+    },
+
+    async pauseQueue(queue) {
+      return operate(() => {
+        if (paused.has(queue)) return false;
+        paused.add(queue);
+        return true;
+      });
+    },
+
+    async resumeQueue(queue) {
+      return operate(() => {
+        if (!paused.delete(queue)) return false;
+        options.onResumed(queue);
+        return true;
       });
     },
 

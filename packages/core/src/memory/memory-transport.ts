@@ -67,6 +67,8 @@ export function memoryTransport(
   const jobIndex = createJobIndex();
   const reserveWaiters = createReserveWaiters();
   const jobWaiters = createJobWaiters();
+  // Paused queues [A13]: `take` leases none of their jobs.
+  const paused = new Set<string>();
   const cancelListeners = new Set<{ listener: (jobId: string) => void }>();
   let wake: { handle: TimerHandle; at: number } | undefined;
   // Set by close: the wake timer and late waits then leave the store alone.
@@ -111,6 +113,7 @@ export function memoryTransport(
   function take(request: ReserveRequest, now: number): Reservation[] {
     const reservations: Reservation[] = [];
     for (const queue of request.queues) {
+      if (paused.has(queue)) continue;
       while (reservations.length < request.max) {
         const job = store.take(queue, now);
         if (!job) break;
@@ -199,6 +202,8 @@ export function memoryTransport(
         audit: createAuditLog(),
         operate,
         onGone: (id) => finishedIds.push(id),
+        paused,
+        onResumed: (queue) => readyQueues.add(queue),
       }),
 
       limits: createMemoryLimits(clock),

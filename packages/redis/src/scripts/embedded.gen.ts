@@ -449,6 +449,27 @@ for first = 1, #expired, 1000 do
 end
 return redis.call('HVALS', KEYS[1])
 `,
+  'pause-queue': `-- pause-queue.lua: pauses or resumes a queue [A13].
+--
+-- A paused queue has the key \`<prefix>:{q}:paused\` (K_PAUSED in queue.lua), in its slot,
+-- which reserve.lua reads once per call: while it exists, a reserve leases nothing from the
+-- queue. Everything else runs as usual. Resuming deletes it and leaves the marker, so that
+-- a reserve blocked on the queue wakes at once and looks again (and passes the wake-up on,
+-- as reserve.lua does, while jobs remain).
+--
+-- KEYS: the 21 queue keys (includes/queue.lua).
+-- ARGV: [1] default result TTL, [2] finished kept (unused), [3] '1' to pause, '0' to resume.
+-- Returns: 1 when the state changed, 0 when the queue was already paused (or not paused).
+
+--!include queue.lua
+
+if ARGV[3] == '1' then
+  return redis.call('SET', K_PAUSED, '1', 'NX') and 1 or 0
+end
+if redis.call('DEL', K_PAUSED) == 0 then return 0 end
+wake()
+return 1
+`,
   'purge-dead': `-- purge-dead.lua: deletes dead jobs and their records [R24].
 --
 -- KEYS: the 21 queue keys (includes/queue.lua).
@@ -558,7 +579,7 @@ return now
 --
 -- KEYS: the 21 queue keys (includes/queue.lua).
 -- ARGV: [1] default result TTL, [2] finished kept.
--- Returns: { waiting, delayed, active, dead, finished }
+-- Returns: { waiting, delayed, active, dead, finished, paused (1 or 0) }
 
 --!include queue.lua
 
@@ -573,6 +594,7 @@ return {
   redis.call('ZCARD', K_LEASES),
   redis.call('ZCARD', K_DEAD),
   redis.call('LLEN', K_FINISHED),
+  redis.call('EXISTS', K_PAUSED),
 }
 `,
   'remove-schedule': `-- remove-schedule.lua: deletes a schedule and its mark (TransportSchedules.remove) [S10].
@@ -701,6 +723,11 @@ local delivery = now_s .. '|' .. deadline_s .. '|' .. token .. '|' .. consumer
 local multi_pop = redis.REDIS_VERSION_NUM ~= nil
 
 housekeep(500)
+-- Paused [A13]: nothing is leased. Housekeeping above still ran, so due and reclaimed jobs
+-- wait in the ready lists; no wake time either: resuming leaves the marker.
+if redis.call('EXISTS', K_PAUSED) == 1 then
+  return { now, -1, deadline }
+end
 -- A first lease is a new deadline that blocked reserves must wake for, unless it is at
 -- least MAX_BLOCK_MS long: no reserve blocks longer (src/reserve.ts), so every blocked one
 -- wakes and looks again before it ends: an idle worker is not woken by its own lease.
@@ -2310,6 +2337,9 @@ local K_IDEM = KEYS[18]
 local K_SEQ = KEYS[19]
 local K_INDEX = KEYS[20]
 local K_INDEXED = KEYS[21]
+-- Exists while the queue is paused (pause-queue.lua) [A13]: \`<prefix>:{q}:paused\`, next to
+-- the queue's keys and in their slot, derived from the job key prefix \`<prefix>:{q}:j:\`.
+local K_PAUSED = string.sub(K_JOB, 1, -3) .. 'paused'
 
 local default_ttl = tonumber(ARGV[1])
 local keep_finished = tonumber(ARGV[2])

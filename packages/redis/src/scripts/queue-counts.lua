@@ -9,7 +9,7 @@
 --
 -- KEYS: the 21 queue keys (includes/queue.lua).
 -- ARGV: [1] default result TTL, [2] finished kept.
--- Returns: { waiting, delayed, active, dead, finished }
+-- Returns: { waiting, delayed, active, dead, finished, paused (1 or 0) }
 
 --!include queue.lua
 
@@ -24,4 +24,5 @@ return {
   redis.call('ZCARD', K_LEASES),
   redis.call('ZCARD', K_DEAD),
   redis.call('LLEN', K_FINISHED),
+  redis.call('EXISTS', K_PAUSED),
 }

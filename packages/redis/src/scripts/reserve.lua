@@ -37,6 +37,11 @@ local delivery = now_s .. '|' .. deadline_s .. '|' .. token .. '|' .. consumer
 local multi_pop = redis.REDIS_VERSION_NUM ~= nil
 
 housekeep(500)
+-- Paused [A13]: nothing is leased. Housekeeping above still ran, so due and reclaimed jobs
+-- wait in the ready lists; no wake time either: resuming leaves the marker.
+if redis.call('EXISTS', K_PAUSED) == 1 then
+  return { now, -1, deadline }
+end
 -- A first lease is a new deadline that blocked reserves must wake for, unless it is at
 -- least MAX_BLOCK_MS long: no reserve blocks longer (src/reserve.ts), so every blocked one
 -- wakes and looks again before it ends: an idle worker is not woken by its own lease.

@@ -15,6 +15,7 @@ import { leaseRules } from './leases.js';
 import { limitRules } from './limits.js';
 import { listingRules } from './listing.js';
 import { metricsRules } from './metrics.js';
+import { pauseRules } from './pause.js';
 import { priorityRules } from './priorities.js';
 import { reserveRules } from './reserve.js';
 import { resultRules } from './results.js';
@@ -49,6 +50,8 @@ const GROUPS = {
   listJobs: listingRules,
   jobIndex: jobIndexRules,
   audit: auditRules,
+  // Pausing queues: each test skips itself on a transport without `admin`.
+  pause: pauseRules,
   // Optional capability: each test skips itself on a transport without `limits`.
   limits: limitRules,
   // Optional capability: each test skips itself on a transport without `metrics`.
@@ -81,7 +84,7 @@ export interface ConformanceOptions {
 }
 
 /**
- * Registers the transport conformance suite (rules R1–R26 of docs/transport.md, A1–A12 for
+ * Registers the transport conformance suite (rules R1–R26 of docs/transport.md, A1–A13 for
  * `transport.admin`, L1–L9 for `transport.limits`, M1–M4 for `transport.metrics` S1–S14
  * for `transport.schedules` and W1–W16 for `transport.workflows`) with vitest. Every transport must pass it unchanged.
  *

@@ -50,6 +50,9 @@ local K_IDEM = KEYS[18]
 local K_SEQ = KEYS[19]
 local K_INDEX = KEYS[20]
 local K_INDEXED = KEYS[21]
+-- Exists while the queue is paused (pause-queue.lua) [A13]: `<prefix>:{q}:paused`, next to
+-- the queue's keys and in their slot, derived from the job key prefix `<prefix>:{q}:j:`.
+local K_PAUSED = string.sub(K_JOB, 1, -3) .. 'paused'
 
 local default_ttl = tonumber(ARGV[1])
 local keep_finished = tonumber(ARGV[2])
