@@ -107,6 +107,15 @@ export interface AuditEntry {
   detail?: Json;
 }
 
+/** `GET api/audit?order=newest`: a page, newest first. */
+export interface AuditPage {
+  entries: AuditEntry[];
+  /** The `before` of the next, older page; null when there is none within reach. */
+  next: string | null;
+  /** The page stops 1,000 entries back, as far as newest-first pages reach; older ones may exist. */
+  truncated: boolean;
+}
+
 export interface JobPage {
   jobs: JobSummary[];
   next: string | null;

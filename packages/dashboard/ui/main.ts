@@ -4,6 +4,7 @@ import { dataLabel } from './components/value.js';
 import { config } from './config.js';
 import { h, replace } from './dom.js';
 import { type LiveStatus, startLive } from './live.js';
+import { auditPage } from './pages/audit.js';
 import { deadPage } from './pages/dead.js';
 import { jobPage } from './pages/job.js';
 import { notFoundPage } from './pages/not-found.js';
@@ -26,6 +27,7 @@ const NAV: ReadonlyArray<[label: string, href: () => string, active: (route: Rou
   ['Dead', () => paths.dead(), (r) => r.name === 'dead'],
   ['Workers', paths.workers, (r) => r.name === 'workers'],
   ['Schedules', paths.schedules, (r) => r.name === 'schedules'],
+  ['Audit', () => paths.audit(), (r) => r.name === 'audit'],
 ];
 
 const STATUS_TEXT: Record<LiveStatus, string> = {
@@ -117,6 +119,8 @@ function render(route: Route, ctx: PageContext): HTMLElement {
       return workflowPage(ctx, route.id);
     case 'workflows':
       return workflowsPage(ctx);
+    case 'audit':
+      return auditPage(ctx);
     default:
       return notFoundPage(route.path);
   }

@@ -10,6 +10,7 @@ export type Route =
   | { name: 'dead' }
   | { name: 'workers' }
   | { name: 'schedules' }
+  | { name: 'audit' }
   | { name: 'not-found'; path: string };
 
 type Query = Record<string, string | undefined>;
@@ -33,6 +34,7 @@ export function parseRoute(pathname: string): Route {
   if (path === '/dead') return { name: 'dead' };
   if (path === '/workers') return { name: 'workers' };
   if (path === '/schedules') return { name: 'schedules' };
+  if (path === '/audit') return { name: 'audit' };
   if (path === '/workflows') return { name: 'workflows' };
   const match = /^\/(queues|jobs|workflows)\/([^/]+)$/.exec(path);
   const value = match?.[2] === undefined ? undefined : decode(match[2]);
@@ -67,6 +69,7 @@ export const paths = {
   dead: (query?: Query): string => withQuery('/dead', query),
   workers: (): string => withQuery('/workers'),
   schedules: (): string => withQuery('/schedules'),
+  audit: (query?: Query): string => withQuery('/audit', query),
 };
 
 /**

@@ -9,7 +9,8 @@ export interface NodeHandlerOptions {
   /**
    * Take the protocol and host from `X-Forwarded-Proto` and `X-Forwarded-Host` (set it
    * behind a reverse proxy that sets them, so the CSRF origin check sees the browser's
-   * origin). Default false: the socket's protocol and the `Host` header.
+   * origin). Of a list (`a, b`), the last value counts: the one the nearest proxy set.
+   * Default false: the socket's protocol and the `Host` header.
    */
   trustProxy?: boolean;
   /** Largest request body read, in bytes (default 1 MiB); larger answers 413. */
@@ -28,19 +29,43 @@ export type NodeHandler = (
   next?: (error?: unknown) => void,
 ) => void;
 
-function firstHeader(value: string | string[] | undefined): string | undefined {
-  const text = Array.isArray(value) ? value[0] : value;
-  return text?.split(',')[0]?.trim() || undefined;
+/**
+ * The value the nearest proxy set in a forwarded header (`X-Forwarded-Host: a, b` is `b`).
+ * A proxy that appends puts its own value last, so a value the client sent comes first: a
+ * page reached by DNS rebinding could send `X-Forwarded-Host: localhost` and pass the host
+ * guard if the first were taken (Express does; fastify takes the last, as this does).
+ * Repeated header lines arrive joined with `, `. An empty last value is refused.
+ */
+function forwardedValue(value: string | string[] | undefined, name: string): string | undefined {
+  if (value === undefined) return undefined;
+  const text = Array.isArray(value) ? value.join(',') : value;
+  if (text.trim() === '') return undefined;
+  const last = text.slice(text.lastIndexOf(',') + 1).trim();
+  if (last === '') {
+    throw new DashboardError(
+      'BAD_REQUEST',
+      `Malformed ${name} header ${quote(text)}: its last value, the one the nearest proxy set, is empty.`,
+    );
+  }
+  return last;
 }
 
 function originOf(req: IncomingMessage, options: NodeHandlerOptions): string {
   if (options.origin) return options.origin(req);
   const encrypted = (req.socket as { encrypted?: boolean }).encrypted === true;
+  const forwarded = options.trustProxy === true;
   const proto =
-    (options.trustProxy && firstHeader(req.headers['x-forwarded-proto'])) ||
+    (forwarded &&
+      forwardedValue(req.headers['x-forwarded-proto'], 'X-Forwarded-Proto')?.toLowerCase()) ||
     (encrypted ? 'https' : 'http');
+  if (proto !== 'http' && proto !== 'https') {
+    throw new DashboardError(
+      'BAD_REQUEST',
+      `Malformed X-Forwarded-Proto ${quote(proto)}: expected http or https.`,
+    );
+  }
   const host =
-    (options.trustProxy && firstHeader(req.headers['x-forwarded-host'])) ||
+    (forwarded && forwardedValue(req.headers['x-forwarded-host'], 'X-Forwarded-Host')) ||
     req.headers.host ||
     req.headers[':authority' as 'host'] ||
     'localhost';
@@ -196,7 +221,8 @@ export function toNodeHandler(dashboard: Dashboard, options: NodeHandlerOptions 
     let url: URL;
     try {
       url = requestUrl(path, originOf(req, options));
-    } catch {
+    } catch (error) {
+      if (error instanceof DashboardError) return sendError(res, error);
       return sendError(
         res,
         new DashboardError('BAD_REQUEST', `Malformed URL or Host header: ${quote(path)}.`),

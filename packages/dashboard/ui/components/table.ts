@@ -18,6 +18,7 @@ export function table<T>(
   rows: readonly T[],
   empty: string,
   caption?: string,
+  rowAttrs?: (row: T) => Record<string, string | boolean | undefined>,
 ): HTMLElement {
   const head = h(
     'thead',
@@ -38,7 +39,7 @@ export function table<T>(
       : rows.map((row) =>
           h(
             'tr',
-            null,
+            rowAttrs ? { attrs: rowAttrs(row) } : null,
             columns.map((column) => h('td', { class: column.class }, column.cell(row))),
           ),
         ),

@@ -3,6 +3,7 @@ import type { DeadFilter, DeadPreview, JobPage, QueuesResponse } from '../api-ty
 import { confirmAction } from '../components/dialog.js';
 import { jobsTable } from '../components/jobs-table.js';
 import { errorBox, loading, type Notices, notices } from '../components/notice.js';
+import { refreshControl, replaceKeepingFocus } from '../components/refresh.js';
 import { dataText } from '../components/value.js';
 import { canWrite } from '../config.js';
 import { h, replace } from '../dom.js';
@@ -187,29 +188,49 @@ export function deadPage(ctx: PageContext): HTMLElement {
     );
   }
   const results = h('div', null, loading());
-  const load = (): void => {
-    getJson<JobPage>('/dead', { ...filter, cursor }, ctx.signal).then(
-      (page) => {
-        replace(
-          results,
-          jobsTable(page.jobs, ['queue', 'when', 'error'], 'No dead jobs match.', 'dead'),
-          h(
-            'nav',
-            { class: 'pager', attrs: { 'aria-label': 'Pages' } },
-            cursor ? link(paths.dead({ ...filter }), '« First page', 'button') : null,
-            page.next
-              ? link(paths.dead({ ...filter, cursor: page.next }), 'Next page »', 'button')
-              : null,
-          ),
-        );
-      },
-      (error) => {
-        if (!isAbort(error))
-          replace(results, errorBox(`Dead jobs could not be loaded: ${describeError(error)}`));
-      },
-    );
+  const trouble = notices();
+  let shown = '';
+  const load = async (): Promise<boolean> => {
+    try {
+      const page = await getJson<JobPage>('/dead', { ...filter, cursor }, ctx.signal);
+      trouble.clear();
+      const text = JSON.stringify(page);
+      if (text === shown) return true;
+      shown = text;
+      replaceKeepingFocus(
+        results,
+        jobsTable(page.jobs, ['queue', 'when', 'error'], 'No dead jobs match.', 'dead'),
+        h(
+          'nav',
+          { class: 'pager', attrs: { 'aria-label': 'Pages' } },
+          cursor ? link(paths.dead({ ...filter }), '« First page', 'button') : null,
+          page.next
+            ? link(paths.dead({ ...filter, cursor: page.next }), 'Next page »', 'button')
+            : null,
+        ),
+      );
+      return true;
+    } catch (error) {
+      if (isAbort(error)) return false;
+      const message = `Dead jobs could not be loaded: ${describeError(error)}`;
+      if (shown === '') replace(results, errorBox(message));
+      else trouble.show('error', message);
+      return false;
+    }
   };
-  load();
+  const control = refreshControl({ load, signal: ctx.signal, what: 'dead jobs' });
+  control.refresh();
+  // Dead counts changed somewhere (a job died, a retry or purge here or in another tab):
+  // read the page on screen again.
+  const deadKey = (data: QueuesResponse | undefined): string | undefined =>
+    data && JSON.stringify(data.queues.map((q) => [q.name, q.counts.dead]));
+  let lastDead = deadKey(ctx.live.latest());
+  ctx.live.onCounts((data) => {
+    const key = deadKey(data);
+    if (lastDead !== undefined && key !== lastDead) control.changed();
+    lastDead = key;
+  }, ctx.signal);
+  const done = (): void => control.refresh();
 
   const bulkButtons = canWrite()
     ? h(
@@ -220,7 +241,7 @@ export function deadPage(ctx: PageContext): HTMLElement {
           {
             class: 'button primary',
             attrs: { type: 'button' },
-            on: { click: () => void bulk('retry', filter, flash, load) },
+            on: { click: () => void bulk('retry', filter, flash, done) },
           },
           'Retry all matching…',
         ),
@@ -229,7 +250,7 @@ export function deadPage(ctx: PageContext): HTMLElement {
           {
             class: 'button danger',
             attrs: { type: 'button' },
-            on: { click: () => void bulk('purge', filter, flash, load) },
+            on: { click: () => void bulk('purge', filter, flash, done) },
           },
           'Purge all matching…',
         ),
@@ -239,7 +260,7 @@ export function deadPage(ctx: PageContext): HTMLElement {
   return h(
     'div',
     null,
-    pageHead('Dead jobs', bulkButtons),
+    pageHead('Dead jobs', control.el, bulkButtons),
     h(
       'p',
       { class: 'muted lead' },
@@ -249,6 +270,7 @@ export function deadPage(ctx: PageContext): HTMLElement {
     ),
     formSlot,
     flash.el,
+    trouble.el,
     results,
   );
 }

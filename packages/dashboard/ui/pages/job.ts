@@ -311,7 +311,15 @@ export function jobPage(ctx: PageContext, id: string): HTMLElement {
         section('Input', jsonBlock(job.input)),
         job.result !== undefined ? section('Result', jsonBlock(job.result)) : null,
         job.progress !== undefined ? section('Progress', jsonBlock(job.progress)) : null,
-        section('Audit', auditTable(audit)),
+        section(
+          'Audit',
+          auditTable(audit),
+          h(
+            'p',
+            { class: 'more-link' },
+            link(paths.audit({ jobId: job.id }), 'In the audit log »'),
+          ),
+        ),
       );
     } catch (error) {
       if (isAbort(error)) return;

@@ -6,25 +6,17 @@ import {
   type JobPage,
   LIST_STATES,
   type ListState,
-  type QueueOverview,
   type QueuesResponse,
 } from '../api-types.js';
 import { jobsTable } from '../components/jobs-table.js';
-import { errorBox, loading } from '../components/notice.js';
-import { table } from '../components/table.js';
+import { errorBox, loading, notices } from '../components/notice.js';
+import { refreshControl, replaceKeepingFocus } from '../components/refresh.js';
 import { dataLabel, dataText } from '../components/value.js';
 import { h, replace } from '../dom.js';
 import { formatNumber } from '../format.js';
 import { link, navigate, paths } from '../router.js';
 import { field, type PageContext, pageHead, setTitle } from './page.js';
-
-const STATE_TITLES: Record<ListState, string> = {
-  waiting: 'Waiting',
-  delayed: 'Delayed',
-  active: 'Active',
-  dead: 'Dead',
-  finished: 'Finished',
-};
+import { partitionOf, partitionsTable, STATE_TITLES, unknownNote } from './queue-parts.js';
 
 /** What the URL asks the page to list. */
 interface View {
@@ -34,77 +26,6 @@ interface View {
   id?: string;
   field?: string;
   value?: string;
-}
-
-/** The queue, number and count of a partition's name (`emails~3of8`), else undefined. */
-function partitionOf(name: string): { queue: string; partition: number; of: number } | undefined {
-  const match = /^(.+)~(\d+)of(\d+)$/.exec(name);
-  if (!match) return undefined;
-  return { queue: match[1] as string, partition: Number(match[2]), of: Number(match[3]) };
-}
-
-/** A partitioned queue's partitions, each count linked to that partition's page. */
-/**
- * A name the overview does not list (a typo in a URL) reads as an empty queue: say so. Null
- * until the counts are known, and for every queue they list.
- */
-function unknownNote(queue: string, data: QueuesResponse | undefined): HTMLElement | null {
-  if (!data || findQueue(data, queue)) return null;
-  return h(
-    'p',
-    { class: 'notice notice-info unknown-queue' },
-    'No queue named ',
-    dataText(queue, 80, 'mono'),
-    ' is known here: nothing has been enqueued to it. Check the name, or pick a queue on the ',
-    link(paths.overview(), 'Overview'),
-    '.',
-  );
-}
-
-function partitionsTable(partitions: readonly QueueOverview[] | undefined): HTMLElement | null {
-  if (!partitions) return null;
-  return h(
-    'section',
-    { class: 'section partitions' },
-    h(
-      'h2',
-      null,
-      `${partitions.length} partitions`,
-      h(
-        'span',
-        { class: 'muted' },
-        ' · the tabs count them all, and the list below shows their jobs partition by partition',
-      ),
-    ),
-    h(
-      'div',
-      { class: 'table-wrap' },
-      table<QueueOverview>(
-        [
-          {
-            title: 'Partition',
-            cell: (p) => link(paths.queue(p.name), dataLabel(p.name, 80), 'mono'),
-          },
-          ...LIST_STATES.map((state) => ({
-            title: STATE_TITLES[state],
-            class: 'num',
-            cell: (p: QueueOverview) => {
-              const a = link(
-                paths.queue(p.name, { state }),
-                formatNumber(p.counts[state]),
-                p.counts[state] === 0 ? 'count-zero' : undefined,
-              );
-              a.setAttribute('data-count', state);
-              return a;
-            },
-          })),
-        ],
-        partitions,
-        'No partitions.',
-        'Jobs per partition and state',
-      ),
-    ),
-  );
 }
 
 function readView(params: URLSearchParams): View {
@@ -288,6 +209,33 @@ function pager(queue: string, view: View, next: string | null): HTMLElement {
   );
 }
 
+/** The list of a page of jobs, with its pager. */
+function jobsResult(queue: string, view: View, page: JobPage): HTMLElement[] {
+  const searching = view.id !== undefined || view.field !== undefined;
+  const empty =
+    view.id !== undefined
+      ? 'No job with this id on this queue.'
+      : searching
+        ? 'No jobs match.'
+        : view.task && page.next !== null
+          ? // The task filter reads the queue a part at a time; more may match further on.
+            `No ${view.state} jobs of this task in the part of the queue read so far. Next page reads on.`
+          : `No ${view.state} jobs${view.task ? ' of this task' : ''}.`;
+  // A partitioned queue's jobs come from its partitions: say which.
+  const queueColumn = page.jobs.some((job) => job.queue !== queue) ? (['queue'] as const) : [];
+  return [
+    jobsTable(
+      page.jobs,
+      searching || view.state === 'dead' || view.state === 'finished'
+        ? [...queueColumn, 'state', 'when', 'error']
+        : [...queueColumn, 'when'],
+      empty,
+      searching ? undefined : view.state,
+    ),
+    pager(queue, view, page.next),
+  ];
+}
+
 /**
  * `/queues/<name>`: a queue's jobs by state, newest first, paged by cursor, with searches. A
  * partitioned queue's page counts and lists all its partitions (one after the other) and
@@ -302,12 +250,47 @@ export function queuePage(ctx: PageContext, queue: string): HTMLElement {
   const tabSlot = h('div', null, tabs(queue, view, counts(ctx.live.latest())));
   const partitionSlot = h('div', null, partitionsTable(partitions(ctx.live.latest())));
   const unknownSlot = h('div', null, unknownNote(queue, ctx.live.latest()));
+  const filterSlot = h('div', null, filters(queue, view, []));
+  const results = h('div', null, loading());
+  const trouble = notices();
+  let shown = '';
+  const load = async (): Promise<boolean> => {
+    try {
+      const page = await loadJobs(queue, view, ctx.signal);
+      trouble.clear();
+      const text = JSON.stringify(page);
+      // Unchanged: the rows stay as they are (an opened "show all" too).
+      if (text !== shown) {
+        shown = text;
+        replaceKeepingFocus(results, jobsResult(queue, view, page));
+      }
+      return true;
+    } catch (error) {
+      if (isAbort(error)) return false;
+      const message = `Jobs could not be loaded: ${describeError(error)}`;
+      // A failed refresh keeps the rows on screen and says so above them.
+      if (shown === '') replace(results, errorBox(message));
+      else trouble.show('error', message);
+      return false;
+    }
+  };
+  const control = refreshControl({ load, signal: ctx.signal, what: 'jobs' });
+  // Any change of this queue's counts may change the page (a job that finished leaves
+  // active while the active count stays): read the page on screen again.
+  const countsKey = (data: QueuesResponse | undefined): string | undefined =>
+    data && JSON.stringify(counts(data) ?? null);
+  let lastCounts = countsKey(ctx.live.latest());
   const show = (data: QueuesResponse): void => {
     replace(tabSlot, tabs(queue, view, counts(data)));
     replace(partitionSlot, partitionsTable(partitions(data)));
     replace(unknownSlot, unknownNote(queue, data));
   };
-  ctx.live.onCounts(show, ctx.signal);
+  ctx.live.onCounts((data) => {
+    show(data);
+    const key = countsKey(data);
+    if (lastCounts !== undefined && key !== lastCounts) control.changed();
+    lastCounts = key;
+  }, ctx.signal);
   if (!ctx.live.latest()) {
     getJson<QueuesResponse>('/queues', undefined, ctx.signal).then(
       (data) => {
@@ -316,8 +299,6 @@ export function queuePage(ctx: PageContext, queue: string): HTMLElement {
       () => {},
     );
   }
-  const filterSlot = h('div', null, filters(queue, view, []));
-  const results = h('div', null, loading());
 
   getJson<{ fields: IndexedField[] }>(
     `/queues/${encodeURIComponent(queue)}/fields`,
@@ -327,40 +308,7 @@ export function queuePage(ctx: PageContext, queue: string): HTMLElement {
     ({ fields }) => replace(filterSlot, filters(queue, view, fields)),
     () => {},
   );
-  loadJobs(queue, view, ctx.signal).then(
-    (page) => {
-      const searching = view.id !== undefined || view.field !== undefined;
-      const empty =
-        view.id !== undefined
-          ? 'No job with this id on this queue.'
-          : searching
-            ? 'No jobs match.'
-            : view.task && page.next !== null
-              ? // The task filter reads the queue a part at a time; more may match further on.
-                `No ${view.state} jobs of this task in the part of the queue read so far. Next page reads on.`
-              : `No ${view.state} jobs${view.task ? ' of this task' : ''}.`;
-      // A partitioned queue's jobs come from its partitions: say which.
-      const queueColumn = page.jobs.some((job) => job.queue !== queue) ? (['queue'] as const) : [];
-      replace(
-        results,
-        jobsTable(
-          page.jobs,
-          searching
-            ? [...queueColumn, 'state', 'when', 'error']
-            : view.state === 'dead' || view.state === 'finished'
-              ? [...queueColumn, 'state', 'when', 'error']
-              : [...queueColumn, 'when'],
-          empty,
-          searching ? undefined : view.state,
-        ),
-        pager(queue, view, page.next),
-      );
-    },
-    (error) => {
-      if (!isAbort(error))
-        replace(results, errorBox(`Jobs could not be loaded: ${describeError(error)}`));
-    },
-  );
+  control.refresh();
 
   const partition = partitionOf(queue);
   const crumbs = partition
@@ -377,12 +325,13 @@ export function queuePage(ctx: PageContext, queue: string): HTMLElement {
     'div',
     null,
     crumbs,
-    pageHead(dataText(queue, 80)),
+    pageHead(dataText(queue, 80), control.el),
     unknownSlot,
     tabSlot,
     partitionSlot,
     filterSlot,
     describeView(queue, view),
+    trouble.el,
     results,
   );
 }

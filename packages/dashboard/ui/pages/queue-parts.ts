@@ -1,0 +1,95 @@
+import {
+  findQueue,
+  LIST_STATES,
+  type ListState,
+  type QueueOverview,
+  type QueuesResponse,
+} from '../api-types.js';
+import { table } from '../components/table.js';
+import { dataLabel, dataText } from '../components/value.js';
+import { h } from '../dom.js';
+import { formatNumber } from '../format.js';
+import { link, paths } from '../router.js';
+
+export const STATE_TITLES: Record<ListState, string> = {
+  waiting: 'Waiting',
+  delayed: 'Delayed',
+  active: 'Active',
+  dead: 'Dead',
+  finished: 'Finished',
+};
+
+/** The queue, number and count of a partition's name (`emails~3of8`), else undefined. */
+export function partitionOf(
+  name: string,
+): { queue: string; partition: number; of: number } | undefined {
+  const match = /^(.+)~(\d+)of(\d+)$/.exec(name);
+  if (!match) return undefined;
+  return { queue: match[1] as string, partition: Number(match[2]), of: Number(match[3]) };
+}
+
+/**
+ * A name the overview does not list (a typo in a URL) reads as an empty queue: say so. Null
+ * until the counts are known, and for every queue they list.
+ */
+export function unknownNote(queue: string, data: QueuesResponse | undefined): HTMLElement | null {
+  if (!data || findQueue(data, queue)) return null;
+  return h(
+    'p',
+    { class: 'notice notice-info unknown-queue' },
+    'No queue named ',
+    dataText(queue, 80, 'mono'),
+    ' is known here: nothing has been enqueued to it. Check the name, or pick a queue on the ',
+    link(paths.overview(), 'Overview'),
+    '.',
+  );
+}
+
+/** A partitioned queue's partitions, each count linked to that partition's page. */
+export function partitionsTable(
+  partitions: readonly QueueOverview[] | undefined,
+): HTMLElement | null {
+  if (!partitions) return null;
+  return h(
+    'section',
+    { class: 'section partitions' },
+    h(
+      'h2',
+      null,
+      `${partitions.length} partitions`,
+      h(
+        'span',
+        { class: 'muted' },
+        ' · the tabs count them all, and the list below shows their jobs partition by partition',
+      ),
+    ),
+    h(
+      'div',
+      { class: 'table-wrap' },
+      table<QueueOverview>(
+        [
+          {
+            title: 'Partition',
+            cell: (p) => link(paths.queue(p.name), dataLabel(p.name, 80), 'mono'),
+          },
+          ...LIST_STATES.map((state) => ({
+            title: STATE_TITLES[state],
+            class: 'num',
+            cell: (p: QueueOverview) => {
+              const a = link(
+                paths.queue(p.name, { state }),
+                formatNumber(p.counts[state]),
+                p.counts[state] === 0 ? 'count-zero' : undefined,
+              );
+              a.setAttribute('data-count', state);
+              return a;
+            },
+          })),
+        ],
+        partitions,
+        'No partitions.',
+        'Jobs per partition and state',
+      ),
+    ),
+  );
+}
