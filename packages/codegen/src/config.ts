@@ -16,7 +16,10 @@ export interface ConveyorConfig {
   registry: string;
   /** Extension written on relative imports: `.js` (default, Node ESM and bundlers), `.ts` or none. */
   importExtension?: '.js' | '.ts' | '';
-  /** tsconfig used to resolve `run`'s return type; default `tsconfig.json` beside the config. */
+  /**
+   * tsconfig used to resolve schema imports (`paths`, packages) and `run`'s return type;
+   * default `tsconfig.json` beside the config.
+   */
   tsconfig?: string;
   /**
    * Makes the transport the `conveyor` command operates on (`worker`, `status`, `inspect`,

@@ -11,7 +11,7 @@ import {
   registrySchedules,
   type ScheduleEntry,
 } from './analyze/schedule-file.js';
-import { schemaModuleProblems } from './analyze/schema-closure.js';
+import { schemaModuleProblems } from './analyze/schema-module.js';
 import {
   analyzeTaskFile,
   type TaskEntry,
@@ -34,6 +34,7 @@ import { CONFIG_FILE_NAMES, type ResolvedConfig } from './config.js';
 import { compareText, type Diagnostic, sortDiagnostics } from './diagnostics.js';
 import { emitClient, type ResolvedTask } from './emit/client.js';
 import { emitRegistry } from './emit/registry.js';
+import { createModuleResolver } from './module-resolver.js';
 import { findTaskFiles, relativePath } from './task-files.js';
 import { type CheckedFile, createTypeChecks } from './type-checks.js';
 import { checkFile, type FileStatus, writeIfChanged } from './write.js';
@@ -104,7 +105,8 @@ interface FileState {
  * if (!result.ok) console.error(result.diagnostics);
  */
 export function createGenerator(config: ResolvedConfig): Generator {
-  const checks = createTypeChecks(config);
+  const resolver = createModuleResolver(config);
+  const checks = createTypeChecks(config, resolver);
   const files = new Map<string, FileState>();
   const schemaModules = new Map<
     string,
@@ -130,7 +132,7 @@ export function createGenerator(config: ResolvedConfig): Generator {
       const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
       files.set(file, {
         text,
-        analysis: analyzeTaskFile(source, file, relative(file)),
+        analysis: analyzeTaskFile(source, file, relative(file), resolver),
         types: undefined,
       });
       changed.push(file);
@@ -159,7 +161,7 @@ export function createGenerator(config: ResolvedConfig): Generator {
     // Input types come from schema modules too: re-read them, and re-check every task.
     if (cached) invalidateTypes();
     const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
-    const problems = schemaModuleProblems(source, file).map((problem) => ({
+    const problems = schemaModuleProblems(source, file, resolver).map((problem) => ({
       ...problem,
       file: relative(file),
     }));
@@ -304,6 +306,7 @@ export function createGenerator(config: ResolvedConfig): Generator {
           text: emitClient(resolved, workflows, {
             outFile: config.client,
             importExtension: config.importExtension,
+            resolver,
             header: header('the producer client. It imports no task implementation.'),
           }),
         },

@@ -29,7 +29,7 @@ export async function findTaskFiles(config: ResolvedConfig): Promise<string[]> {
 }
 
 /** `file` relative to the config's root, with `/` separators. */
-export function relativePath(config: ResolvedConfig, file: string): string {
+export function relativePath(config: Pick<ResolvedConfig, 'root'>, file: string): string {
   return path.relative(config.root, file).split(path.sep).join('/');
 }
 

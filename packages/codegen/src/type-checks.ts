@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { Project, type ProjectOptions, type SourceFile, ts } from 'ts-morph';
+import { Project, type ProjectOptions, type SourceFile } from 'ts-morph';
+import type { ModuleResolver } from './analyze/schema-module.js';
 import type { TaskEntry } from './analyze/task-file.js';
 import {
   readRunTypes,
@@ -10,6 +11,7 @@ import {
 } from './analyze/task-types.js';
 import type { ResolvedConfig } from './config.js';
 import { emitProbe } from './emit/probe.js';
+import { DEFAULT_COMPILER_OPTIONS } from './module-resolver.js';
 
 /** A task file as the type checker needs it. */
 export interface CheckedFile {
@@ -40,19 +42,11 @@ const PROBE_PREFIX = '.conveyor-probe-';
  * little. Task files themselves, with everything their implementation imports, join the
  * other program only when `run`'s return type must be inferred.
  */
-export function createTypeChecks(config: ResolvedConfig): TypeChecks {
+export function createTypeChecks(config: ResolvedConfig, resolver: ModuleResolver): TypeChecks {
   const options: ProjectOptions = {
     ...(config.tsconfig
       ? { tsConfigFilePath: config.tsconfig, skipAddingFilesFromTsConfig: true }
-      : {
-          compilerOptions: {
-            target: ts.ScriptTarget.ES2022,
-            module: ts.ModuleKind.ESNext,
-            moduleResolution: ts.ModuleResolutionKind.Bundler,
-            strict: true,
-            skipLibCheck: true,
-          },
-        }),
+      : { compilerOptions: DEFAULT_COMPILER_OPTIONS }),
     skipFileDependencyResolution: true,
   };
   const tasks = new Project(options);
@@ -104,7 +98,7 @@ export function createTypeChecks(config: ResolvedConfig): TypeChecks {
           const outFile = probePath(item.file);
           const probe = emitProbe(
             probed.map(({ task }) => task),
-            { outFile, importExtension: config.importExtension },
+            { outFile, importExtension: config.importExtension, resolver },
           );
           sync(probes, outFile, probe);
         }

@@ -171,25 +171,6 @@ export function makeTask(name: string) {
     expect(result.diagnostics[0]?.fix).toContain('export const sendWelcomeEmail = defineTask(');
   });
 
-  it('says how to import a schema module reached through a tsconfig paths alias', async () => {
-    tree = await makeTree({
-      'src/schemas/order.schema.ts': `import { z } from 'zod';
-export const orderSchema = z.object({ id: z.string() });
-`,
-      'src/tasks/ship.ts': `import { defineTask } from '@conveyor/core';
-import { z } from 'zod';
-import { orderSchema } from '@/schemas/order.schema.js';
-export const ship = defineTask({ name: 'app.ship', input: orderSchema, output: z.number(), run: () => 1 });
-`,
-    });
-    const result = await generate({ cwd: tree.root });
-    const [problem, ...others] = result.diagnostics;
-    expect(others).toEqual([]);
-    expect(problem?.code).toBe('IMPLEMENTATION_IMPORT');
-    expect(problem?.message).toContain('a path alias or a package');
-    expect(problem?.fix).toContain('relative path to the *.schema.ts file');
-  });
-
   it('writes each source extension as TypeScript resolves it', () => {
     const from = '/p/src/generated/client.ts';
     const cases: [string, '.js' | '.ts' | '', string][] = [

@@ -67,3 +67,27 @@ export const ${exportName} = defineTask({
 });
 `;
 }
+
+/**
+ * The type errors of generated files, compiled with the tree's tsconfig (`tsconfig`,
+ * relative to the root). The tree has no @types/node, so only these files' own errors count.
+ */
+export async function compileErrors(
+  tree: Tree,
+  files: readonly string[],
+  tsconfig = 'tsconfig.json',
+): Promise<string[]> {
+  const { Project } = await import('ts-morph');
+  const project = new Project({
+    tsConfigFilePath: tree.path(tsconfig),
+    skipAddingFilesFromTsConfig: true,
+  });
+  const checked = new Set(files.map((file) => tree.path(file)));
+  for (const file of checked) project.addSourceFileAtPath(file);
+  return project
+    .getPreEmitDiagnostics()
+    .filter((diagnostic) =>
+      checked.has(path.normalize(diagnostic.getSourceFile()?.getFilePath() ?? '')),
+    )
+    .map((diagnostic) => project.formatDiagnosticsWithColorAndContext([diagnostic]));
+}

@@ -1,8 +1,12 @@
 import { ts } from 'ts-morph';
 import type { Diagnostic } from '../diagnostics.js';
 import { type JsonSyntax, schemaJsonSyntax, typeJsonSyntax, UNKNOWN_JSON } from './json-syntax.js';
-import { type SchemaClosure, type SchemaImport, schemaClosure } from './schema-closure.js';
-import type { TopLevelBinding } from './scope.js';
+import {
+  type SchemaClosure,
+  type SchemaImport,
+  type SchemaScope,
+  schemaClosure,
+} from './schema-closure.js';
 import { renderTemplate, type Template, toTemplate } from './template.js';
 
 /** A same-file declaration a copied schema needs. */
@@ -28,8 +32,7 @@ export interface CopiedSchema {
 export function declaredReturnType(
   runNode: ts.Expression | undefined,
   config: ts.ObjectLiteralExpression,
-  file: string,
-  bindings: ReadonlyMap<string, TopLevelBinding>,
+  scope: SchemaScope,
 ): CopiedSchema | undefined {
   let annotation: ts.TypeNode | undefined;
   const method = config.properties.find(
@@ -43,7 +46,7 @@ export function declaredReturnType(
     annotation = runNode.type;
   }
   if (!annotation) return undefined;
-  const closure = schemaClosure(annotation, file, bindings, 'result type');
+  const closure = schemaClosure(annotation, scope, 'result type');
   if (closure.problems.length > 0) return undefined;
   return copy(annotation, closure, 'type', ['Awaited<', '>']);
 }
@@ -120,12 +123,11 @@ export type Report = (
  */
 export function copySchema(
   node: ts.Expression,
-  file: string,
-  bindings: ReadonlyMap<string, TopLevelBinding>,
+  scope: SchemaScope,
   label: string,
   report: Report,
 ): CopiedSchema | undefined {
-  const closure: SchemaClosure = schemaClosure(node, file, bindings, label);
+  const closure: SchemaClosure = schemaClosure(node, scope, label);
   if (closure.problems.length > 0) {
     for (const problem of closure.problems)
       report(problem, problem.code, problem.message, problem.fix);

@@ -1,4 +1,5 @@
 import type { Diagnostic } from '../diagnostics.js';
+import { exportIdentifier } from './export-name.js';
 import type { TaskIdentity } from './task-file.js';
 import type { WorkflowIdentity } from './workflow-file.js';
 
@@ -20,6 +21,8 @@ export function duplicates(
     code: Diagnostic['code'],
     what: string,
     fix: string,
+    /** What to add to a place, when the key is not what the file says. */
+    note: (call: Identity) => string = () => '',
   ) => {
     const groups = new Map<string, Identity[]>();
     for (const call of calls) {
@@ -28,7 +31,9 @@ export function duplicates(
     }
     for (const [value, group] of groups) {
       if (group.length < 2) continue;
-      const places = group.map((call) => `${relative(call.file)}:${call.line}`).join(', ');
+      const places = group
+        .map((call) => `${relative(call.file)}:${call.line}${note(call)}`)
+        .join(', ');
       for (const call of group) {
         found.push({
           code,
@@ -55,12 +60,17 @@ export function duplicates(
     'workflow name',
     'Give each workflow a unique name; runs are stored and run by name.',
   );
+  // A string export name (`'send-email'`) takes its identifier (`sendEmail`) in the client.
   check(
     [...tasks, ...workflows],
-    (call) => call.exportName,
+    (call) => (call.exportName === undefined ? undefined : exportIdentifier(call.exportName)),
     'DUPLICATE_EXPORT_NAME',
     'export name',
-    'Rename one export; the generated client exports one stub per export name.',
+    'Rename one export; the generated client exports one stub per export name, and writes a string export name such as "send-email" as the identifier sendEmail.',
+    (call) =>
+      call.exportName === undefined || exportIdentifier(call.exportName) === call.exportName
+        ? ''
+        : ` as ${JSON.stringify(call.exportName)}`,
   );
   return found;
 }

@@ -1,5 +1,6 @@
 import { ts } from 'ts-morph';
-import { isSchemaLibrary, type SchemaImport, TYPE_UTILITIES } from './schema-closure.js';
+import { type SchemaImport, TYPE_UTILITIES } from './schema-closure.js';
+import { isSchemaLibrary } from './schema-module.js';
 import { topLevelBindings } from './scope.js';
 
 /**

@@ -1,7 +1,13 @@
-import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { ts } from 'ts-morph';
+import type { ts } from 'ts-morph';
 import type { DiagnosticCode } from '../diagnostics.js';
+import {
+  type ImportTarget,
+  importTarget,
+  isBareSpecifier,
+  type ModuleResolver,
+  resolvesTo,
+} from './schema-module.js';
 import { freeReferences, positionOf, type TopLevelBinding } from './scope.js';
 
 /** An import the generated client repeats so that a copied schema compiles. */
@@ -9,11 +15,24 @@ export interface SchemaImport {
   /** Bare specifier (`zod`) or absolute path of a `*.schema.ts` module. */
   readonly from: string;
   readonly isFile: boolean;
+  /**
+   * For a schema module imported through a tsconfig `paths` alias or a package
+   * (`@acme/schemas`), that specifier: the client keeps it where it resolves to `from` too.
+   */
+  readonly specifier?: string;
   /** `default`, `*` or the exported name. */
   readonly imported: string;
   /** The name the task file uses for it. */
   readonly local: string;
   readonly typeOnly: boolean;
+}
+
+/** A file whose schemas are followed: its path, top-level bindings and how its imports resolve. */
+export interface SchemaScope {
+  /** Absolute path. */
+  readonly file: string;
+  readonly bindings: ReadonlyMap<string, TopLevelBinding>;
+  readonly resolver: ModuleResolver;
 }
 
 /** A problem found while following a schema's references; the task file adds its path. */
@@ -78,45 +97,13 @@ const SAFE_GLOBALS = new Set([
   'isFinite',
 ]);
 
-/** Modules a copied schema may import: the schema library itself. */
-export function isSchemaLibrary(specifier: string): boolean {
-  return specifier === 'zod' || specifier.startsWith('zod/');
-}
-
-/** True for `*.schema.ts` (and .mts/.cts/.js/.mjs/.cjs) file names. */
-export function isSchemaModuleFile(file: string): boolean {
-  return /\.schema\.([mc]?ts|[mc]?js)$/.test(file);
-}
-
-/** Resolves a relative specifier to a file on disk the way TS does for ESM sources. */
-export function resolveRelative(fromFile: string, specifier: string): string | undefined {
-  const base = path.resolve(path.dirname(fromFile), specifier);
-  const stem = base.replace(/\.([mc]?js|jsx)$/, '');
-  // `./a.mjs` names a.mts and `./a.cjs` a.cts, as TypeScript resolves them.
-  const flavour = /\.([mc])js$/.exec(base)?.[1];
-  const candidates = [
-    base,
-    ...(flavour ? [`${stem}.${flavour}ts`] : [`${stem}.ts`, `${stem}.tsx`]),
-    `${base}.ts`,
-    `${base}.tsx`,
-    path.join(base, 'index.ts'),
-  ];
-  return candidates.find(
-    (candidate) => /\.([mc]?[jt]sx?)$/.test(candidate) && existsSync(candidate),
-  );
-}
-
 /**
  * Follows every name a schema expression uses. Same-file consts and types are copied;
  * zod and `*.schema.ts` imports are repeated; anything else is a problem, because the
  * generated client must not import (or inline) task implementation code.
  */
-export function schemaClosure(
-  root: ts.Node,
-  file: string,
-  bindings: ReadonlyMap<string, TopLevelBinding>,
-  label: string,
-): SchemaClosure {
+export function schemaClosure(root: ts.Node, scope: SchemaScope, label: string): SchemaClosure {
+  const { file, bindings, resolver } = scope;
   const declarations = new Set<ts.Node>();
   const imports = new Map<string, SchemaImport>();
   const problems: SchemaProblem[] = [];
@@ -140,36 +127,22 @@ export function schemaClosure(
         continue;
       }
       if (binding.kind === 'import') {
-        const importLine = positionOf(binding.node).line;
-        if (isSchemaLibrary(binding.specifier)) {
-          addImport(binding.specifier, false, name, binding);
-        } else if (binding.specifier.startsWith('.')) {
-          const target = resolveRelative(file, binding.specifier);
-          if (target && isSchemaModuleFile(target)) {
-            addImport(target, true, name, binding);
-          } else {
-            problems.push({
-              code: 'IMPLEMENTATION_IMPORT',
-              ...at,
-              message: `${label} uses ${JSON.stringify(name)}, imported from ${JSON.stringify(binding.specifier)} (line ${importLine}). That is not a *.schema.ts module, and the generated client must not import task implementation modules.`,
-              fix,
-            });
-          }
-        } else if (isSchemaModuleFile(binding.specifier.replace(/(\.schema)$/, '$1.ts'))) {
-          // `@/schemas/order.schema.js`: a schema module behind a tsconfig `paths` alias.
-          problems.push({
-            code: 'IMPLEMENTATION_IMPORT',
-            ...at,
-            message: `${label} uses ${JSON.stringify(name)}, imported from ${JSON.stringify(binding.specifier)} (line ${importLine}), a path alias or a package. Codegen follows schema modules by relative import only, so it cannot tell that this one imports nothing but zod.`,
-            fix: `Import it with a relative path to the *.schema.ts file (like '../schemas/order.schema.js'); the generated client then imports that module as well.`,
-          });
+        const { specifier } = binding;
+        const target = importTarget(specifier, file, resolver);
+        if (target.kind === 'library') addImport(specifier, false, name, binding);
+        else if (target.kind === 'schema-module') {
+          addImport(
+            target.file,
+            true,
+            name,
+            binding,
+            isBareSpecifier(specifier) ? specifier : undefined,
+          );
         } else {
-          problems.push({
-            code: 'IMPLEMENTATION_IMPORT',
-            ...at,
-            message: `${label} uses ${JSON.stringify(name)}, imported from package ${JSON.stringify(binding.specifier)} (line ${importLine}). Copied schemas may import only zod and *.schema.ts modules.`,
-            fix,
-          });
+          const line = positionOf(binding.node).line;
+          const uses = (from: string) =>
+            `${label} uses ${JSON.stringify(name)}, imported from ${from}${JSON.stringify(specifier)} (line ${line})`;
+          problems.push({ ...at, ...importProblem(target, specifier, uses, fix, scope) });
         }
         continue;
       }
@@ -194,12 +167,14 @@ export function schemaClosure(
     isFile: boolean,
     local: string,
     binding: Extract<TopLevelBinding, { kind: 'import' }>,
+    specifier?: string,
   ): void => {
     const key = `${from}\0${binding.imported}\0${local}`;
     const previous = imports.get(key);
     imports.set(key, {
       from,
       isFile,
+      ...(specifier === undefined ? {} : { specifier }),
       imported: binding.imported,
       local,
       typeOnly: (previous?.typeOnly ?? true) && binding.typeOnly,
@@ -221,28 +196,51 @@ function suggestSchemaFile(file: string): string {
 }
 
 /**
- * Checks that a `*.schema.ts` module is what its name promises: it may import zod, other
- * schema modules and types only. Returns problems located in that module.
+ * Why a schema cannot use an import that is neither zod nor a `*.schema.ts` module (the
+ * generated client imports those too, by relative path, tsconfig `paths` alias or package).
  */
-export function schemaModuleProblems(source: ts.SourceFile, file: string): SchemaProblem[] {
-  const problems: SchemaProblem[] = [];
-  for (const statement of source.statements) {
-    const specifier =
-      (ts.isImportDeclaration(statement) || ts.isExportDeclaration(statement)) &&
-      statement.moduleSpecifier &&
-      ts.isStringLiteral(statement.moduleSpecifier)
-        ? statement.moduleSpecifier.text
-        : undefined;
-    if (specifier === undefined || isSchemaLibrary(specifier)) continue;
-    if (ts.isImportDeclaration(statement) && statement.importClause?.isTypeOnly) continue;
-    const target = specifier.startsWith('.') ? resolveRelative(file, specifier) : undefined;
-    if (target && isSchemaModuleFile(target)) continue;
-    problems.push({
-      code: 'IMPLEMENTATION_IMPORT',
-      ...positionOf(statement),
-      message: `schema module ${path.basename(file)} imports ${JSON.stringify(specifier)}. A *.schema.ts module is imported by the generated client, so it may import only zod and other *.schema.ts modules.`,
-      fix: `Keep only schemas in ${path.basename(file)}; move ${JSON.stringify(specifier)} imports to the task file.`,
-    });
+function importProblem(
+  target: Exclude<ImportTarget, { kind: 'library' | 'schema-module' }>,
+  specifier: string,
+  uses: (from: '' | 'package ') => string,
+  fix: string,
+  { file, resolver }: SchemaScope,
+): Omit<SchemaProblem, 'line' | 'column'> {
+  if (target.kind === 'unresolved' && !isBareSpecifier(specifier)) {
+    return {
+      code: 'SCHEMA_IMPORT_NOT_FOLLOWED',
+      message: `${uses('')}, which does not resolve to a file, so codegen cannot check that it imports nothing but zod.`,
+      fix: `Correct the path, so that it names the *.schema.ts file from ${path.basename(file)}.`,
+    };
   }
-  return problems;
+  if (target.kind === 'unresolved') {
+    return {
+      code: 'SCHEMA_IMPORT_NOT_FOLLOWED',
+      message: `${uses('')}, which does not resolve to a file. Codegen resolves imports as TypeScript does with the project's tsconfig (its \`paths\`, and packages in node_modules), so it cannot check that this one imports nothing but zod.`,
+      fix: `Make ${JSON.stringify(specifier)} resolve from ${path.basename(file)} (a \`paths\` entry in the tsconfig codegen reads, set by the config's \`tsconfig\`, or the package installed in node_modules), or import the *.schema.ts file by a relative path.`,
+    };
+  }
+  if (target.kind === 'declaration') {
+    return {
+      code: 'SCHEMA_IMPORT_NOT_FOLLOWED',
+      message: `${uses('')}${resolvesTo(specifier, target, resolver)}, a declaration file (a built package). Codegen needs the module's source, to check that it is a *.schema.ts module that imports nothing but zod, and to fingerprint it.`,
+      fix: `Let TypeScript resolve ${JSON.stringify(specifier)} to the package's *.schema.ts source: point its package.json "exports" there (for a workspace package, under a condition listed in the tsconfig's "customConditions"), or import the source file by a relative path.`,
+    };
+  }
+  if (!isBareSpecifier(specifier) || target.file.split(path.sep).includes('node_modules')) {
+    return {
+      code: 'IMPLEMENTATION_IMPORT',
+      message: isBareSpecifier(specifier)
+        ? `${uses('package ')}. Copied schemas may import only zod and *.schema.ts modules.`
+        : `${uses('')}. That is not a *.schema.ts module, and the generated client must not import task implementation modules.`,
+      fix,
+    };
+  }
+  // A `paths` alias or a workspace package: its module may hold only schemas, misnamed.
+  const module = resolver.relative(target.file);
+  return {
+    code: 'IMPLEMENTATION_IMPORT',
+    message: `${uses('')}${resolvesTo(specifier, target, resolver)}. That is not a *.schema.ts module, and the generated client must not import task implementation modules.`,
+    fix: `If ${JSON.stringify(module)} holds only schemas, name it like ${suggestSchemaFile(target.file)} (and point the package's "exports" or the \`paths\` entry at it). Otherwise: ${fix}`,
+  };
 }

@@ -5,14 +5,9 @@ import { nestedTaskCalls } from './nested-tasks.js';
 import { isTypeScriptFile, notTypeScript } from './not-typescript.js';
 import { queueFields } from './queue-option.js';
 import { coreReferences, findSchedules, type ScheduleEntry } from './schedule-file.js';
-import { resolveRelative } from './schema-closure.js';
-import {
-  literalStringOption,
-  positionOf,
-  type TopLevelBinding,
-  topLevelBindings,
-  unwrapExpression,
-} from './scope.js';
+import type { SchemaScope } from './schema-closure.js';
+import { type ModuleResolver, resolveRelative } from './schema-module.js';
+import { literalStringOption, positionOf, topLevelBindings, unwrapExpression } from './scope.js';
 import { NotStatic, printStaticValue, type StaticValue, staticValue } from './static-value.js';
 import { findWorkflows, type WorkflowEntry, type WorkflowIdentity } from './workflow-file.js';
 
@@ -98,9 +93,11 @@ export function analyzeTaskFile(
   source: ts.SourceFile,
   file: string,
   relative: string,
+  resolver: ModuleResolver,
 ): TaskFileAnalysis {
   if (!isTypeScriptFile(file)) return notTypeScript(relative);
   const bindings = topLevelBindings(source);
+  const scope: SchemaScope = { file, bindings, resolver };
   const defineTaskNames = coreReferences(bindings, 'defineTask');
   const exported = exportedNames(source);
   const tasks: TaskEntry[] = [];
@@ -176,7 +173,7 @@ export function analyzeTaskFile(
         continue;
       }
       identify(call, exportName);
-      const entry = readTask(call, local, exportName, file, bindings, report);
+      const entry = readTask(call, local, exportName, scope, report);
       if (entry) tasks.push(entry);
     }
   }
@@ -200,7 +197,7 @@ export function analyzeTaskFile(
       `Export it by name: \`export const ${localName ?? 'dailyReport'} = defineSchedule({ … })\`.`,
     );
   }
-  const found = findWorkflows(source, file, bindings, exported, report);
+  const found = findWorkflows(source, scope, exported, report);
   const localImports = new Set<string>();
   for (const binding of bindings.values()) {
     if (binding.kind !== 'import' || !binding.specifier.startsWith('.')) continue;
@@ -222,10 +219,10 @@ function readTask(
   call: ts.CallExpression,
   localName: string,
   exportName: string,
-  file: string,
-  bindings: ReadonlyMap<string, TopLevelBinding>,
+  scope: SchemaScope,
   report: Report,
 ): TaskEntry | undefined {
+  const { file, bindings } = scope;
   const [argument] = call.arguments;
   const config = argument && unwrapExpression(argument);
   if (!config || !ts.isObjectLiteralExpression(config)) {
@@ -290,11 +287,9 @@ function readTask(
     );
     return undefined;
   }
-  const input = copySchema(inputNode, file, bindings, label('input'), report);
+  const input = copySchema(inputNode, scope, label('input'), report);
   const outputNode = properties.get('output');
-  const output = outputNode
-    ? copySchema(outputNode, file, bindings, label('output'), report)
-    : undefined;
+  const output = outputNode ? copySchema(outputNode, scope, label('output'), report) : undefined;
 
   const options: (readonly [string, string])[] = [];
   const optionValues: Record<string, StaticValue> = {};
@@ -331,9 +326,7 @@ function readTask(
   const runName = config.properties
     .map((property) => property.name)
     .find((key) => key !== undefined && ts.isIdentifier(key) && key.text === 'run');
-  const declaredResult = outputNode
-    ? undefined
-    : declaredReturnType(runNode, config, file, bindings);
+  const declaredResult = outputNode ? undefined : declaredReturnType(runNode, config, scope);
   return {
     exportName,
     localName,

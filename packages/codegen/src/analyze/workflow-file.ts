@@ -1,12 +1,8 @@
 import { ts } from 'ts-morph';
 import { type CopiedSchema, copySchema, type Report } from './copy.js';
 import { coreReferences } from './schedule-file.js';
-import {
-  literalStringOption,
-  positionOf,
-  type TopLevelBinding,
-  unwrapExpression,
-} from './scope.js';
+import type { SchemaScope } from './schema-closure.js';
+import { literalStringOption, positionOf, unwrapExpression } from './scope.js';
 import { NotStatic, staticValue } from './static-value.js';
 import type { Position } from './task-file.js';
 import { readFlow, type WorkflowStageEntry, type WorkflowStepEntry } from './workflow-flow.js';
@@ -39,11 +35,11 @@ export interface WorkflowIdentity extends Position {
  */
 export function findWorkflows(
   source: ts.SourceFile,
-  file: string,
-  bindings: ReadonlyMap<string, TopLevelBinding>,
+  scope: SchemaScope,
   exported: ReadonlyMap<string, string>,
   report: Report,
 ): { workflows: WorkflowEntry[]; identities: WorkflowIdentity[] } {
+  const { file, bindings } = scope;
   const names = coreReferences(bindings, 'defineWorkflow');
   const workflows: WorkflowEntry[] = [];
   const identities: WorkflowIdentity[] = [];
@@ -92,7 +88,7 @@ export function findWorkflows(
         );
         continue;
       }
-      const entry = readWorkflow(call, exportName, file, bindings, report);
+      const entry = readWorkflow(call, exportName, scope, report);
       if (entry) workflows.push(entry);
     }
   }
@@ -102,10 +98,10 @@ export function findWorkflows(
 function readWorkflow(
   call: ts.CallExpression,
   exportName: string,
-  file: string,
-  bindings: ReadonlyMap<string, TopLevelBinding>,
+  scope: SchemaScope,
   report: Report,
 ): WorkflowEntry | undefined {
+  const { file, bindings } = scope;
   const [argument] = call.arguments;
   const config = argument && unwrapExpression(argument);
   const inline =
@@ -180,8 +176,7 @@ function readWorkflow(
   }
   const input = copySchema(
     inputNode,
-    file,
-    bindings,
+    scope,
     `the input schema of workflow ${JSON.stringify(name)}`,
     report,
   );

@@ -1,6 +1,6 @@
 import { ts } from 'ts-morph';
 import type { Report } from './copy.js';
-import { resolveRelative } from './schema-closure.js';
+import { resolveRelative } from './schema-module.js';
 import { positionOf, type TopLevelBinding, unwrapExpression } from './scope.js';
 import { NotStatic, type StaticValue, staticValue } from './static-value.js';
 import type { Position } from './task-file.js';

@@ -1,6 +1,8 @@
+import { exportIdentifier } from '../analyze/export-name.js';
+import type { ModuleResolver } from '../analyze/schema-module.js';
 import type { TaskEntry } from '../analyze/task-file.js';
 import type { ResolvedWorkflow } from '../analyze/workflow-plan.js';
-import { createImportSet, isDeclarableName, quote } from './imports.js';
+import { createImportSet, exportedAs, isDeclarableName, quote } from './imports.js';
 import { renderTask } from './render-schema.js';
 import { emitWorkflow, workflowContractsLine, workflowNames } from './workflow-client.js';
 
@@ -19,6 +21,11 @@ export interface EmitOptions {
   readonly importExtension: '.js' | '.ts' | '';
   /** First lines of the file (the "generated" notice). */
   readonly header: string;
+  /**
+   * Resolves from the file being written: a schema module imported through a `paths` alias
+   * or a package keeps that specifier where it resolves to the same file from there.
+   */
+  readonly resolver?: Pick<ModuleResolver, 'resolve'>;
 }
 
 const CORE_NAMES = [
@@ -52,10 +59,11 @@ export function emitClient(
     'resolveClient',
   ]);
   for (const task of tasks) {
-    reserved.add(task.exportName);
+    const prefix = exportIdentifier(task.exportName);
+    reserved.add(prefix);
     reserved.add(contractName(task));
-    reserved.add(`${task.exportName}InputSchema`);
-    reserved.add(`${task.exportName}OutputSchema`);
+    reserved.add(`${prefix}InputSchema`);
+    reserved.add(`${prefix}OutputSchema`);
   }
   for (const workflow of workflows) {
     for (const name of workflowNames(workflow)) reserved.add(name);
@@ -114,14 +122,14 @@ function emitTask(
   options: EmitOptions,
 ): string {
   const rendered = renderTask(task, imports, options);
-  const prefix = task.exportName;
+  const prefix = exportIdentifier(task.exportName);
   // `export { remove as delete }` in the task file: the stub keeps the export name, which
   // `export const delete` could not declare.
   const bind = `bindTask(resolveClient, ${contractName(task)});`;
-  const local = isDeclarableName(task.exportName) ? undefined : imports.local(`${prefix}Stub`);
+  const local = isDeclarableName(prefix) ? undefined : imports.local(`${prefix}Stub`);
   const stub = local
-    ? [`const ${local} = ${bind}`, `export { ${local} as ${task.exportName} };`]
-    : [`export const ${task.exportName} = ${bind}`];
+    ? [`const ${local} = ${bind}`, `export { ${local} as ${prefix} };`]
+    : [`export const ${prefix} = ${bind}`];
   // With an output schema, core decodes the stored result with it; without one, a reader
   // gets the JSON form of what run returns (a Date arrives as a string).
   const result = task.output
@@ -136,7 +144,7 @@ function emitTask(
   ];
   return [
     '',
-    `// ${task.name}, from ${task.relativeFile}`,
+    `// ${task.name}, from ${task.relativeFile}${exportedAs(task.exportName)}`,
     ...rendered.declarations,
     `const ${prefix}InputSchema = ${rendered.input};`,
     ...(rendered.output ? [`const ${prefix}OutputSchema = ${rendered.output};`] : []),
@@ -150,11 +158,11 @@ function emitTask(
     ...fields,
     '});',
     '',
-    `/** \`${task.exportName}.delay(input)\` enqueues ${quote(task.name)}. */`,
+    `/** \`${prefix}.delay(input)\` enqueues ${quote(task.name)}. */`,
     ...stub,
   ].join('\n');
 }
 
 function contractName(task: TaskEntry): string {
-  return `${task.exportName}Contract`;
+  return `${exportIdentifier(task.exportName)}Contract`;
 }

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { exportIdentifier, isIdentifierName } from '../analyze/export-name.js';
 import { compareText } from '../diagnostics.js';
 
 /** A single-quoted TS string literal. */
@@ -19,6 +20,11 @@ const RESERVED_WORDS = new Set(
     'try typeof var void while with yield'
   ).split(' '),
 );
+
+/** ` (exported as 'send-email')` for a string export name: where a stub's name comes from. */
+export function exportedAs(exportName: string): string {
+  return exportIdentifier(exportName) === exportName ? '' : ` (exported as ${quote(exportName)})`;
+}
 
 /** True when `name` can be declared in a module (`const name = …`). */
 export function isDeclarableName(name: string): boolean {
@@ -98,7 +104,9 @@ export function createImportSet(reserved: Iterable<string>) {
           } else if (imported === 'default') {
             lines.push(`import ${typeOnly ? 'type ' : ''}${local} from ${quoted};`);
           } else {
-            const alias = imported === local ? local : `${imported} as ${local}`;
+            // A string export name (`'send-email'`) is imported quoted, under an identifier.
+            const name = isIdentifierName(imported) ? imported : quote(imported);
+            const alias = imported === local ? local : `${name} as ${local}`;
             named.push(`${typeOnly ? 'type ' : ''}${alias}`);
           }
         }

@@ -1,3 +1,4 @@
+import { exportIdentifier } from '../analyze/export-name.js';
 import type { TaskEntry } from '../analyze/task-file.js';
 import type { EmitOptions } from './client.js';
 import { createImportSet } from './imports.js';
@@ -5,10 +6,11 @@ import { renderTask } from './render-schema.js';
 
 /** The names a probe gives a task's schemas and declared result type. */
 export function probeNames(task: TaskEntry) {
+  const prefix = exportIdentifier(task.exportName);
   return {
-    input: `${task.exportName}InputSchema`,
-    output: `${task.exportName}OutputSchema`,
-    declaredResult: `${task.exportName}DeclaredResult`,
+    input: `${prefix}InputSchema`,
+    output: `${prefix}OutputSchema`,
+    declaredResult: `${prefix}DeclaredResult`,
   };
 }
 
@@ -19,10 +21,13 @@ export function probeNames(task: TaskEntry) {
  */
 export function emitProbe(
   tasks: readonly TaskEntry[],
-  options: Pick<EmitOptions, 'outFile' | 'importExtension'>,
+  options: Pick<EmitOptions, 'outFile' | 'importExtension' | 'resolver'>,
 ): string {
   const imports = createImportSet(
-    tasks.flatMap((task) => [task.exportName, ...Object.values(probeNames(task))]),
+    tasks.flatMap((task) => [
+      exportIdentifier(task.exportName),
+      ...Object.values(probeNames(task)),
+    ]),
   );
   const blocks = tasks.map((task) => {
     const rendered = renderTask(task, imports, options);

@@ -1,3 +1,4 @@
+import { exportIdentifier } from '../analyze/export-name.js';
 import type { ScheduleEntry } from '../analyze/schedule-file.js';
 import type { ResolvedWorkflow } from '../analyze/workflow-plan.js';
 import type { EmitOptions, ResolvedTask } from './client.js';
@@ -28,16 +29,27 @@ export function emitRegistry(
   const imports = createImportSet([...reserved, 'tasks', 'schedules', 'workflows']);
   const entries = tasks.map((task) => {
     const specifier = relativeSpecifier(options.outFile, task.file, options.importExtension);
-    const local = imports.add(specifier, task.exportName, task.exportName, false);
+    const local = imports.add(specifier, task.exportName, exportIdentifier(task.exportName), false);
     return `  withFingerprint(${local}, ${quote(task.fingerprint)}),`;
   });
   const scheduleEntries = schedules.map((schedule) => {
     const specifier = relativeSpecifier(options.outFile, schedule.file, options.importExtension);
-    return `  ${imports.add(specifier, schedule.exportName, schedule.exportName, false)},`;
+    const local = imports.add(
+      specifier,
+      schedule.exportName,
+      exportIdentifier(schedule.exportName),
+      false,
+    );
+    return `  ${local},`;
   });
   const workflowEntries = workflows.map((workflow) => {
     const specifier = relativeSpecifier(options.outFile, workflow.file, options.importExtension);
-    const local = imports.add(specifier, workflow.exportName, workflow.exportName, false);
+    const local = imports.add(
+      specifier,
+      workflow.exportName,
+      exportIdentifier(workflow.exportName),
+      false,
+    );
     return `  withWorkflowFingerprint(${local}, ${quote(workflow.fingerprint)}),`;
   });
   const coreTypes = [

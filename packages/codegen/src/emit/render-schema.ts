@@ -1,4 +1,6 @@
 import type { CopiedDeclaration, CopiedSchema } from '../analyze/copy.js';
+import { exportIdentifier } from '../analyze/export-name.js';
+import type { SchemaImport } from '../analyze/schema-closure.js';
 import type { TaskEntry } from '../analyze/task-file.js';
 import { renderTemplate, type Template } from '../analyze/template.js';
 import type { EmitOptions } from './client.js';
@@ -20,7 +22,7 @@ export interface RenderedTask {
 export function renderTask(
   task: Pick<TaskEntry, 'exportName' | 'input' | 'output' | 'declaredResult'>,
   imports: ReturnType<typeof createImportSet>,
-  options: Pick<EmitOptions, 'outFile' | 'importExtension'>,
+  options: Pick<EmitOptions, 'outFile' | 'importExtension' | 'resolver'>,
 ): RenderedTask {
   const copies = [task.input, task.output, task.declaredResult].filter(
     (copy): copy is CopiedSchema => copy !== undefined,
@@ -29,9 +31,7 @@ export function renderTask(
   const names = new Map<string, string>();
   for (const copy of copies) {
     for (const item of copy.imports) {
-      const specifier = item.isFile
-        ? relativeSpecifier(options.outFile, item.from, options.importExtension)
-        : item.from;
+      const specifier = item.isFile ? fileSpecifier(item, options) : item.from;
       names.set(item.local, imports.add(specifier, item.imported, item.local, item.typeOnly));
     }
   }
@@ -39,7 +39,7 @@ export function renderTask(
   for (const copy of copies) {
     for (const declaration of copy.declarations) {
       declarations.set(declaration.name, declaration);
-      names.set(declaration.name, `${task.exportName}$${declaration.name}`);
+      names.set(declaration.name, `${exportIdentifier(task.exportName)}$${declaration.name}`);
     }
   }
   const render = (template: Template) =>
@@ -53,4 +53,22 @@ export function renderTask(
     output: task.output && render(task.output.expression),
     declaredResult: task.declaredResult && render(task.declaredResult.expression),
   };
+}
+
+/**
+ * How the module at `outFile` imports a schema module: by the `paths` alias or package
+ * specifier the task file wrote when it resolves to the same file from there (a client
+ * beside the tasks), else by a relative path (a client where that package is not installed).
+ */
+function fileSpecifier(
+  item: SchemaImport,
+  options: Pick<EmitOptions, 'outFile' | 'importExtension' | 'resolver'>,
+): string {
+  if (
+    item.specifier !== undefined &&
+    options.resolver?.resolve(item.specifier, options.outFile) === item.from
+  ) {
+    return item.specifier;
+  }
+  return relativeSpecifier(options.outFile, item.from, options.importExtension);
 }

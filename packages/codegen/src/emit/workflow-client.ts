@@ -1,14 +1,16 @@
 import type { WorkflowPlanStep } from '@conveyor/core';
+import { exportIdentifier } from '../analyze/export-name.js';
 import type { StaticValue } from '../analyze/static-value.js';
 import { printStaticValue } from '../analyze/static-value.js';
 import type { ResolvedWorkflow } from '../analyze/workflow-plan.js';
 import type { EmitOptions } from './client.js';
-import { type createImportSet, isDeclarableName, quote } from './imports.js';
+import { type createImportSet, exportedAs, isDeclarableName, quote } from './imports.js';
 import { renderTask } from './render-schema.js';
 
 /** Names a workflow takes in the producer module. */
 export function workflowNames(workflow: ResolvedWorkflow): string[] {
-  return [workflow.exportName, contractName(workflow), `${workflow.exportName}InputSchema`];
+  const prefix = exportIdentifier(workflow.exportName);
+  return [prefix, contractName(workflow), `${prefix}InputSchema`];
 }
 
 /** Every workflow contract in the module, sorted by workflow name. */
@@ -30,7 +32,7 @@ export function emitWorkflow(
   imports: ReturnType<typeof createImportSet>,
   options: EmitOptions,
 ): string {
-  const prefix = workflow.exportName;
+  const prefix = exportIdentifier(workflow.exportName);
   const rendered = renderTask(
     { exportName: prefix, input: workflow.input, output: undefined, declaredResult: undefined },
     imports,
@@ -38,8 +40,10 @@ export function emitWorkflow(
   );
   const last = workflow.plan.stages[workflow.plan.stages.length - 1];
   const steps = last?.steps ?? [];
-  const taskContract = (step: WorkflowPlanStep) =>
-    `${workflow.tasks.get(step.name)?.exportName ?? '?'}Contract`;
+  const taskContract = (step: WorkflowPlanStep) => {
+    const task = workflow.tasks.get(step.name);
+    return `${task ? exportIdentifier(task.exportName) : '?'}Contract`;
+  };
   // A step that may 'continue' hands on `undefined` in place of its result.
   const outcome = (step: WorkflowPlanStep) =>
     `TaskResult<typeof ${taskContract(step)}>${step.onFailure === 'continue' ? ' | undefined' : ''}`;
@@ -74,7 +78,7 @@ export function emitWorkflow(
   const lastStage = steps.map((step) => `${propertyName(step.name)}: ${taskContract(step)}`);
   return [
     '',
-    `// ${workflow.name} (a workflow), from ${workflow.relativeFile}`,
+    `// ${workflow.name} (a workflow), from ${workflow.relativeFile}${exportedAs(workflow.exportName)}`,
     ...rendered.declarations,
     `const ${prefix}InputSchema = ${rendered.input};`,
     '',
@@ -104,7 +108,7 @@ function stubLines(
   workflow: ResolvedWorkflow,
   imports: ReturnType<typeof createImportSet>,
 ): string[] {
-  const name = workflow.exportName;
+  const name = exportIdentifier(workflow.exportName);
   const bind = `bindWorkflow(resolveClient, ${contractName(workflow)});`;
   if (isDeclarableName(name)) return [`export const ${name} = ${bind}`];
   const local = imports.local(`${name}Stub`);
@@ -112,7 +116,7 @@ function stubLines(
 }
 
 function contractName(workflow: ResolvedWorkflow): string {
-  return `${workflow.exportName}Contract`;
+  return `${exportIdentifier(workflow.exportName)}Contract`;
 }
 
 /** A step name as a property name: bare when it is an identifier. */
