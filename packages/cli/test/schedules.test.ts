@@ -143,6 +143,20 @@ const rowOf = (stdout: string, id: string) =>
   stdout.split('\n').find((line) => line.startsWith(`${id} `)) ?? '';
 
 describe('conveyor schedules', () => {
+  it('marks a runtime schedule in a queue no live worker consumes orphaned, naming the queue', async () => {
+    const { run, transport } = await stored();
+    await transport.schedules.upsert([
+      spec({ id: 'tenant.ledger', queue: 'ledger', every: 300_000, source: 'runtime' }),
+    ]);
+    const { stdout } = await run(['schedules']);
+    expect(rowOf(stdout, 'tenant.ledger')).toMatch(/- \(orphaned\)\s+never fired\s+-\s+no\s+yes$/);
+    // Made at run time in `reports`, which the live worker consumes: it fires (paused aside).
+    expect(rowOf(stdout, 'tenant.acme')).toMatch(/\s+yes\s+no$/);
+    expect(stdout).toContain(
+      '1 orphaned: made at run time in a queue no live worker serves (ledger), so it does not fire. It fires again once a worker consumes that queue;',
+    );
+  });
+
   it('lists each schedule: timing, next 3 fire times, last slot and job, paused, orphaned', async () => {
     const { run } = await stored();
     const { code, stdout, stderr } = await run(['schedules']);

@@ -37,10 +37,27 @@ const mail = defineTask({
 
 const T0 = Date.parse('2026-03-02T10:02:10Z');
 
-function setup() {
+/** A client at T0, with a live worker record for `reports`: runtime schedules fire there. */
+async function setup() {
   const clock = createManualClock();
   clock.set(T0);
   const transport = memoryTransport({ clock });
+  await transport.admin.putWorker(
+    {
+      id: 'reports-worker',
+      hostname: 'host',
+      pid: 1,
+      queues: ['reports'],
+      tasks: ['shop.report'],
+      concurrency: 1,
+      state: 'running',
+      startedAt: T0,
+      heartbeatMs: 3_600_000,
+      jobs: [],
+      counts: { completed: 0, failed: 0, retried: 0 },
+    },
+    3_600_000,
+  );
   return { clock, transport, client: createClient({ transport }) };
 }
 
@@ -55,7 +72,7 @@ const tenantReport = (tenant: string, threshold = 5) =>
 
 describe('client.schedules', () => {
   it('upsert stores a runtime schedule in its task queue, idempotently, and a change is a new revision', async () => {
-    const { client } = setup();
+    const { client } = await setup();
     expect(await client.schedules.upsert(tenantReport('acme'))).toBe('created');
     expect(await client.schedules.upsert(tenantReport('acme'))).toBe('unchanged');
     let [row] = await client.schedules.list();
@@ -76,7 +93,7 @@ describe('client.schedules', () => {
   });
 
   it('20 concurrent upserts of one id leave one schedule', async () => {
-    const { client } = setup();
+    const { client } = await setup();
     const outcomes = await Promise.all(
       Array.from({ length: 20 }, () => client.schedules.upsert(tenantReport('acme'))),
     );
@@ -86,7 +103,7 @@ describe('client.schedules', () => {
   });
 
   it('upsert refuses what is not a defineSchedule result', async () => {
-    const { client } = setup();
+    const { client } = await setup();
     await expect(client.schedules.upsert({ id: 'x', task: report } as never)).rejects.toMatchObject(
       { code: 'INVALID_OPTION' },
     );
@@ -94,7 +111,7 @@ describe('client.schedules', () => {
   });
 
   it('pause and resume set the operator flag, found by id across queues', async () => {
-    const { client } = setup();
+    const { client } = await setup();
     await client.schedules.upsert(tenantReport('acme'));
     await client.schedules.pause('report.acme');
     let [row] = await client.schedules.list();
@@ -163,7 +180,7 @@ describe('client.schedules', () => {
   });
 
   it('runNow enqueues a plain job of the stored spec with a new id, also while paused, and leaves the slots alone', async () => {
-    const { client, transport } = setup();
+    const { client, transport } = await setup();
     // Declared in code by some worker: this client does not know the schedule's task module.
     const declared = defineSchedule({
       id: 'mail.digest',
@@ -192,7 +209,7 @@ describe('client.schedules', () => {
   });
 
   it('runNow uses the spec of the task as defined: attempts and priority', async () => {
-    const { client, transport } = setup();
+    const { client, transport } = await setup();
     await client.schedules.upsert(tenantReport('acme'));
     const handle = await client.schedules.runNow('report.acme');
     const job = await transport.getJob(handle.id);
@@ -200,7 +217,7 @@ describe('client.schedules', () => {
   });
 
   it("a schedule's jobs carry its task's index entries, fired or run now, as an enqueued job does", async () => {
-    const { client, clock, transport } = setup();
+    const { client, clock, transport } = await setup();
     const invoice = defineTask({
       name: 'shop.invoice',
       input: z.object({ customer: z.object({ id: z.number() }), region: z.string() }),
@@ -247,7 +264,7 @@ describe('client.schedules', () => {
   });
 
   it('an id stored in two queues needs { queue }: the error names both', async () => {
-    const { client } = setup();
+    const { client } = await setup();
     await client.schedules.upsert(
       defineSchedule({
         id: 'shared',
@@ -275,7 +292,7 @@ describe('client.schedules', () => {
   });
 
   it("{ queue } is a stored name first, then a partitioned queue's name", async () => {
-    const { client, transport } = setup();
+    const { client, transport } = await setup();
     const declared = defineSchedule({
       id: 'mail.digest',
       task: mail,
@@ -306,7 +323,7 @@ describe('client.schedules', () => {
   });
 
   it('an unknown id is SCHEDULE_NOT_FOUND; remove of one is false; a bad id INVALID_OPTION', async () => {
-    const { client } = setup();
+    const { client } = await setup();
     await client.schedules.upsert(tenantReport('acme'));
     for (const call of [
       client.schedules.pause('report.nobody'),
@@ -334,7 +351,7 @@ describe('client.schedules', () => {
   });
 
   it('without transport.schedules each call is CAPABILITY_MISSING, naming the call', async () => {
-    const { transport } = setup();
+    const { transport } = await setup();
     const { schedules: _, ...rest } = transport;
     const client = createClient({ transport: { ...rest, name: 'bare' } as Transport });
     const error = await client.schedules.pause('x').catch((caught: unknown) => caught);

@@ -7,6 +7,23 @@ let client: Awaited<ReturnType<typeof login>>;
 beforeAll(async () => {
   served = await serve({ redact: ['card.number'] });
   client = await login(served);
+  // A live worker consumes the tests' queues: runtime schedules there fire (not orphaned).
+  await served.transport.admin?.putWorker(
+    {
+      id: 'schedules-worker',
+      hostname: 'host',
+      pid: 1,
+      queues: ['s-list', 's-pause'],
+      tasks: ['shop.lowStockReport'],
+      concurrency: 1,
+      state: 'running',
+      startedAt: Date.now(),
+      heartbeatMs: 3_600_000,
+      jobs: [],
+      counts: { completed: 0, failed: 0, retried: 0 },
+    },
+    3_600_000,
+  );
 });
 afterAll(() => served.close());
 

@@ -124,11 +124,19 @@ export function describeSchedules(
     },
     { header: 'ORPHANED', value: (row) => (row.orphaned ? 'yes' : 'no') },
   ]);
-  const orphans = rows.filter((row) => row.orphaned);
+  const orphans = rows.filter((row) => row.orphaned && row.source === 'code');
   if (orphans.length > 0) {
     lines.push(
       '',
       `${orphans.length} orphaned: declared in code, but no live worker declares ${orphans.length === 1 ? 'it' : 'them'} now, so ${orphans.length === 1 ? 'it does' : 'they do'} not fire. They fire again when a worker that declares them runs; remove one that is gone for good with client.schedules.remove(id).`,
+    );
+  }
+  const unserved = rows.filter((row) => row.orphaned && row.source === 'runtime');
+  if (unserved.length > 0) {
+    const queues = [...new Set(unserved.map((row) => row.queue))];
+    lines.push(
+      '',
+      `${unserved.length} orphaned: made at run time in ${queues.length === 1 ? 'a queue' : 'queues'} no live worker serves (${queues.join(', ')}), so ${unserved.length === 1 ? 'it does' : 'they do'} not fire. ${unserved.length === 1 ? 'It fires' : 'They fire'} again once a worker consumes ${queues.length === 1 ? 'that queue' : 'those queues'}; remove one that is gone for good with client.schedules.remove(id).`,
     );
   }
   lines.push(...unknown);

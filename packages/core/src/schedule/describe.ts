@@ -38,8 +38,10 @@ export interface ScheduleRow {
   /** Paused by an operator. */
   paused: boolean;
   /**
-   * A `code` schedule that no live worker declares any more (a deploy dropped it, or no
-   * worker runs): its slots do not fire. Shown, never deleted automatically.
+   * Its slots fire on no worker: a `code` schedule that no live worker declares any more (a
+   * deploy dropped it, or no worker runs), or a `runtime` one in a queue that no live worker
+   * serves (workers fire the runtime schedules of their own queues). Shown, never deleted
+   * automatically.
    */
   orphaned: boolean;
   /**
@@ -98,7 +100,7 @@ export async function describeSchedules(
     transport.admin ? transport.admin.listWorkers() : Promise.resolve(undefined),
   ]);
   const now = options.now ?? list.now;
-  const declared = workers === undefined ? undefined : declaredSchedules(workers, now);
+  const declared = workers === undefined ? undefined : servedSchedules(workers, now);
   const wanted = options.queues === undefined ? undefined : new Set(options.queues);
   const states =
     wanted === undefined
@@ -148,17 +150,41 @@ function formatEvery(ms: number): string {
 
 /** `<queue>/<id>` of every schedule a live worker declares. */
 export function declaredSchedules(workers: readonly WorkerRecord[], now: number): Set<string> {
-  const declared = new Set<string>();
-  for (const worker of workers) {
-    if (isWorkerStale(worker, now)) continue;
-    const names = (worker as { schedules?: unknown }).schedules;
-    if (!Array.isArray(names)) continue;
-    for (const name of names) if (typeof name === 'string') declared.add(name);
-  }
-  return declared;
+  return servedSchedules(workers, now).declared;
 }
 
-function rowOf(state: ScheduleState, now: number, declared: Set<string> | undefined): ScheduleRow {
+/**
+ * What live workers fire: the schedules they declare (`<queue>/<id>`), and the queues whose
+ * runtime schedules they fire (their own queues, and those of the schedules they declare).
+ */
+function servedSchedules(
+  workers: readonly WorkerRecord[],
+  now: number,
+): { declared: Set<string>; queues: Set<string> } {
+  const declared = new Set<string>();
+  const queues = new Set<string>();
+  for (const worker of workers) {
+    if (isWorkerStale(worker, now)) continue;
+    const own = (worker as { queues?: unknown }).queues;
+    if (Array.isArray(own))
+      for (const queue of own) if (typeof queue === 'string') queues.add(queue);
+    const names = (worker as { schedules?: unknown }).schedules;
+    if (!Array.isArray(names)) continue;
+    for (const name of names) {
+      if (typeof name !== 'string') continue;
+      declared.add(name);
+      const slash = name.indexOf('/');
+      if (slash > 0) queues.add(name.slice(0, slash));
+    }
+  }
+  return { declared, queues };
+}
+
+function rowOf(
+  state: ScheduleState,
+  now: number,
+  served: { declared: Set<string>; queues: Set<string> } | undefined,
+): ScheduleRow {
   const { spec, mark } = state;
   const row: ScheduleRow = {
     queue: spec.queue,
@@ -172,7 +198,10 @@ function rowOf(state: ScheduleState, now: number, declared: Set<string> | undefi
     enabled: spec.enabled,
     paused: state.paused,
     orphaned:
-      spec.source === 'code' && declared !== undefined && !declared.has(`${spec.queue}/${spec.id}`),
+      served !== undefined &&
+      (spec.source === 'code'
+        ? !served.declared.has(`${spec.queue}/${spec.id}`)
+        : !served.queues.has(spec.queue)),
     next: [],
     revision: state.revision,
     updatedAt: state.updatedAt,

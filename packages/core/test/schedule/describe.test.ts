@@ -24,8 +24,8 @@ function spec(overrides: Partial<ScheduleSpec> & Pick<ScheduleSpec, 'id'>): Sche
     misfire: 'latest',
     overlap: 'allow',
     enabled: true,
-    // Made at run time: a code schedule that no live worker declares is orphaned, with no
-    // next fire times (tested below).
+    // Made at run time: fired by any live worker of its queue. A code schedule that no live
+    // worker declares is orphaned, with no next fire times (tested below).
     source: 'runtime',
     maxAttempts: 3,
     priority: 5,
@@ -33,10 +33,15 @@ function spec(overrides: Partial<ScheduleSpec> & Pick<ScheduleSpec, 'id'>): Sche
   };
 }
 
-function setup() {
+/** A transport at T0; unless `served` is false, a live worker consumes `reports` and `mail`. */
+async function setup({ served = true } = {}) {
   const clock = createManualClock();
   clock.set(T0);
   const transport = memoryTransport({ clock });
+  if (served) {
+    const live = { ...worker('consumer', [], 3_600_000), queues: ['reports', 'mail'] };
+    await transport.admin.putWorker(live, 3_600_000);
+  }
   return { clock, transport };
 }
 
@@ -62,7 +67,7 @@ const byId = (rows: ScheduleRow[], id: string) => rows.find((row) => row.id === 
 
 describe('describeSchedules', () => {
   it('lists every schedule with its timing in words and its next 3 slots after the transport clock', async () => {
-    const { transport } = setup();
+    const { transport } = await setup();
     await transport.schedules.upsert([
       spec({ id: 'every5m' }),
       spec({
@@ -106,7 +111,7 @@ describe('describeSchedules', () => {
   });
 
   it('shows no next fire times for a paused or disabled schedule', async () => {
-    const { transport } = setup();
+    const { transport } = await setup();
     await transport.schedules.upsert([spec({ id: 'paused' }), spec({ id: 'off', enabled: false })]);
     await transport.schedules.setPaused('reports', 'paused', true);
     const rows = await describeSchedules(transport);
@@ -115,7 +120,7 @@ describe('describeSchedules', () => {
   });
 
   it('reports the last fired slot, its job, the job state now and the fire time', async () => {
-    const { clock, transport } = setup();
+    const { clock, transport } = await setup();
     await transport.schedules.upsert([spec({ id: 'every5m' })]);
     const slotAt = Date.parse('2026-03-02T10:05:00Z');
     await clock.advance(slotAt + 1_500 - T0);
@@ -158,33 +163,45 @@ describe('describeSchedules', () => {
     expect(row?.lastJobState).toBe('active');
   });
 
-  it('marks a code schedule orphaned when no live worker declares it, never a runtime one', async () => {
-    const { clock, transport } = setup();
+  it('marks a code schedule orphaned when no live worker declares it, a runtime one when no live worker serves its queue', async () => {
+    const { clock, transport } = await setup({ served: false });
     await transport.schedules.upsert([
       spec({ id: 'declared', source: 'code' }),
       spec({ id: 'dropped', source: 'code' }),
       spec({ id: 'made-at-run-time', source: 'runtime' }),
+      // A worker that declares a schedule of `mail` fires that queue's runtime schedules too.
+      spec({ id: 'runtime-mail', queue: 'mail', source: 'runtime' }),
+      // No worker consumes `ledger`: made at run time there, it never fires.
+      spec({ id: 'runtime-ledger', queue: 'ledger', source: 'runtime' }),
     ]);
     const orphans = async () =>
       (await describeSchedules(transport)).filter((row) => row.orphaned).map((row) => row.id);
-    // No worker at all: every code schedule is orphaned.
-    expect(await orphans()).toEqual(['declared', 'dropped']);
+    // No worker at all: nothing fires.
+    expect(await orphans()).toEqual([
+      'runtime-ledger',
+      'runtime-mail',
+      'declared',
+      'dropped',
+      'made-at-run-time',
+    ]);
     await transport.admin.putWorker(worker('w1', ['reports/declared', 'mail/dropped']), 60_000);
-    expect(await orphans()).toEqual(['dropped']);
+    expect(await orphans()).toEqual(['runtime-ledger', 'dropped']);
     // An orphaned schedule fires on no worker: it has no next fire times.
     const rows = await describeSchedules(transport);
     expect(byId(rows, 'dropped')?.next).toEqual([]);
+    expect(byId(rows, 'runtime-ledger')?.next).toEqual([]);
     expect(byId(rows, 'declared')?.next).toHaveLength(3);
     expect(byId(rows, 'made-at-run-time')?.next).toHaveLength(3);
+    expect(byId(rows, 'runtime-mail')?.next).toHaveLength(3);
     // A worker that stopped refreshing its record counts for nothing.
     await clock.advance(2_500);
-    expect(await orphans()).toEqual(['declared', 'dropped']);
+    expect(await orphans()).toHaveLength(5);
     await transport.admin.putWorker(worker('w2', ['reports/dropped'], 10_000), 60_000);
-    expect(await orphans()).toEqual(['declared']);
+    expect(await orphans()).toEqual(['runtime-ledger', 'runtime-mail', 'declared']);
   });
 
   it('needs the schedules capability, and does without admin (no orphans then)', async () => {
-    const { transport } = setup();
+    const { transport } = await setup();
     await transport.schedules.upsert([spec({ id: 'declared' })]);
     const { schedules: _, ...rest } = transport;
     const bare = { ...rest, name: 'bare' } as Transport;
