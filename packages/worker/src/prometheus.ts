@@ -122,6 +122,18 @@ export function createPrometheusMetrics(gauges: {
       }
     },
   });
+  new Gauge({
+    name: 'conveyor_queue_paused',
+    help: "1 while one of this worker's queues is paused (conveyor pause), else 0 (read with the queue depths).",
+    labelNames: ['queue'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const counts of await gauges.queueDepths()) {
+        this.set({ queue: counts.queue }, counts.paused ? 1 : 0);
+      }
+    },
+  });
   return {
     record(event) {
       if (event.durationMs !== undefined) {

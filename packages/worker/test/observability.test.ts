@@ -179,7 +179,7 @@ describe('schema skew', () => {
 describe('queue depth metrics', () => {
   it('serves counts from admin.queueCounts, read at most every 5 s', async () => {
     const fake = fakeAdmin([
-      { queue: 'work', waiting: 7, delayed: 2, active: 1, dead: 3, finished: 0 },
+      { queue: 'work', waiting: 7, delayed: 2, active: 1, dead: 3, finished: 0, paused: true },
     ]);
     const task = defineTask({ name: 't.mail', input, run: () => 'ok' });
     const harness = await workers.start([task], {}, (transport) => {
@@ -190,6 +190,7 @@ describe('queue depth metrics', () => {
     const { body } = await harness.worker.metrics();
     expect(body).toContain('conveyor_queue_jobs{queue="work",state="waiting"} 7');
     expect(body).toContain('conveyor_queue_jobs{queue="work",state="dead"} 3');
+    expect(body).toMatch(/^conveyor_queue_paused\{queue="work"\} 1$/m);
     expect(body).toMatch(/^conveyor_jobs_waiting_for_limits 0$/m);
     await harness.worker.metrics();
     expect(fake.countCalls()).toBe(2);
