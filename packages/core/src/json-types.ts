@@ -150,6 +150,16 @@ export type JsonCheck<T, Path extends string> = Checked<JsonProblem<T, Path>>;
 /** {@link JsonCheck} for what `run` returns without an output schema. */
 export type ResultJsonCheck<T> = Checked<ResultJsonProblem<T>>;
 
-type Checked<Problem> = [Problem] extends [never]
+/**
+ * Over a type parameter (a helper generic in its schema) the check cannot be decided, and it
+ * passes: the producer still checks at run time. Left undecided, `[Problem] extends [never]`
+ * made the compiler require both branches, `'~json'` included, so no such helper compiled.
+ * Undecided, {@link HasProblem} has the constraint `never` (an `any` branch drops out of a
+ * conditional type's constraint), so the compiler takes the check as passed.
+ */
+type Checked<Problem> = [HasProblem<Problem>] extends [never]
   ? unknown
   : { readonly '~json': `Conveyor: ${Problem & string}` };
+
+// biome-ignore lint/suspicious/noExplicitAny: the marker of a problem; see Checked.
+type HasProblem<Problem> = [Problem] extends [never] ? never : any;

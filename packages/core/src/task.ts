@@ -104,8 +104,14 @@ export type AnyTaskContract = TaskContract<string, any, any>;
 // biome-ignore lint/suspicious/noExplicitAny: the widest task, for registries.
 export type AnyTaskDefinition = TaskDefinition<string, any, any, any>;
 
-/** What a producer passes for task `T`. */
-export type TaskInput<T extends AnyTaskContract> = InferSchemaInput<T['input']>;
+/**
+ * What a producer passes for task `T`. For {@link AnyTaskContract} (a task of any schema)
+ * it is `unknown`, not the `any` its schema parameter holds, so code generic over every
+ * task cannot hand the input on unchecked.
+ */
+export type TaskInput<T extends AnyTaskContract> = UnknownIfAny<InferSchemaInput<T['input']>>;
+
+type UnknownIfAny<T> = 0 extends 1 & T ? unknown : T;
 /**
  * What `handle.result()` resolves to for task `T`: the output schema's output when the
  * task has one (results are decoded with it on read), otherwise the JSON form of what

@@ -3,6 +3,8 @@
  * settle, time limits, cancellation, graceful shutdown and Prometheus metrics.
  */
 
+/** Core's class, the one `client.workflows` handles throw too: `instanceof` holds for both. */
+export { WorkflowNotFoundError } from '@conveyor/core';
 export {
   JobCancelRequestedError,
   LeaseLostError,
@@ -32,7 +34,6 @@ export type { HeldJobInfo, StopOptions, Worker, WorkerState, WorkerStats } from 
 export {
   UnknownWorkflowError,
   WorkflowEndedError,
-  WorkflowNotFoundError,
   WorkflowSkewError,
   WorkflowStepLostError,
 } from './workflow/errors.js';

@@ -53,18 +53,29 @@ export class WorkflowNotCompletedError extends ConveyorError {
   }
 }
 
-/** No workflow with that id (never started, or its record expired after it ended). */
+/**
+ * No workflow with that id (never started, or its record expired after it ended): from a
+ * handle's `result()`, and, with the step, as the error of a worker's step job whose
+ * workflow or step has no record. `@conveyor/worker` exports this same class.
+ */
 export class WorkflowNotFoundError extends ConveyorError {
   declare readonly code: 'WORKFLOW_NOT_FOUND';
   readonly workflowId: string;
 
-  constructor(workflowId: string) {
-    super(
-      'WORKFLOW_NOT_FOUND',
-      `No workflow ${JSON.stringify(workflowId)}: it never started, or it ended and its record expired (kept as long as job results).`,
-    );
+  constructor(workflowId: string, at?: { step: string; child?: number | undefined }) {
+    super('WORKFLOW_NOT_FOUND', at === undefined ? noRun(workflowId) : noStep(workflowId, at));
     this.workflowId = workflowId;
   }
+}
+
+function noRun(workflowId: string): string {
+  return `No workflow ${JSON.stringify(workflowId)}: it never started, or it ended and its record expired (kept as long as job results).`;
+}
+
+function noStep(workflowId: string, at: { step: string; child?: number | undefined }): string {
+  const step = `step ${JSON.stringify(at.step)}`;
+  const label = at.child === undefined ? step : `child ${at.child} of ${step}`;
+  return `Workflow ${workflowId} has no record of its ${label}: the record may have expired (a finished workflow is kept for the result TTL), or the job was not made by the workflow. The step job ran nothing and is not retried.`;
 }
 
 /** `handle.result({ timeout })` gave up waiting (code `RESULT_TIMEOUT`); the workflow goes on. */

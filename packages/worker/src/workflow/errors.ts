@@ -2,7 +2,9 @@ import { WorkerError } from '../errors.js';
 
 // The errors a workflow step job can end with in the worker (docs/workflows.md §3–§4).
 // Each is stored as the job's error (and, where the step's policy must apply, as the
-// step's failure in the workflow), so its code is what operators match on.
+// step's failure in the workflow), so its code is what operators match on. A step job whose
+// workflow has no record ends with core's `WorkflowNotFoundError`, the class a workflow
+// handle throws, so that one class holds `WORKFLOW_NOT_FOUND`.
 
 /** Where a step is, for messages: `step "charge"` or `child 12 of step "charge"`. */
 export function stepLabel(step: string, child?: number): string {
@@ -17,16 +19,6 @@ export class WorkflowEndedError extends WorkerError {
     super(
       'WORKFLOW_ENDED',
       `Workflow ${workflowId} has ended (or its ${stepLabel(step, child)} is not to run now), so this step job ran nothing. Nothing to do: see the workflow's status for how it ended.`,
-    );
-  }
-}
-
-/** The step job names a workflow (or step) the transport has no record of. */
-export class WorkflowNotFoundError extends WorkerError {
-  constructor(workflowId: string, step: string, child?: number) {
-    super(
-      'WORKFLOW_NOT_FOUND',
-      `Workflow ${workflowId} has no record of its ${stepLabel(step, child)}: the record may have expired (a finished workflow is kept for the result TTL), or the job was not made by the workflow. The step job ran nothing and is not retried.`,
     );
   }
 }

@@ -14,6 +14,7 @@ import {
   type TaskRegistry,
   type TransportWith,
   ValidationError,
+  WorkflowNotFoundError,
 } from '@conveyor/core';
 import {
   applyWorkflowEffects,
@@ -28,12 +29,7 @@ import { type HeldJob, jobFields } from '../held-job.js';
 import { checkWorkflowSchemaSkew } from '../schema-skew.js';
 import type { WorkerEvent } from '../stats.js';
 import type { WorkflowCatalog } from './catalog.js';
-import {
-  UnknownWorkflowError,
-  WorkflowEndedError,
-  WorkflowNotFoundError,
-  WorkflowSkewError,
-} from './errors.js';
+import { UnknownWorkflowError, WorkflowEndedError, WorkflowSkewError } from './errors.js';
 import { createWorkflowStepBatches } from './step-batches.js';
 import { stepWork } from './step-input.js';
 
@@ -125,14 +121,14 @@ export function createWorkflowStepJobs(options: {
       return { outcome: failed(job, error, false), record: false };
     }
     if (claim === 'unknown') {
-      const error = new WorkflowNotFoundError(ref.id, ref.step, ref.child);
+      const error = new WorkflowNotFoundError(ref.id, { step: ref.step, child: ref.child });
       return { outcome: failed(job, error, false), record: false };
     }
     // A map child's input is its item, in the envelope: no read of the record.
     if (ref.kind === 'run' && ref.child !== undefined) return { reservation: job.reservation };
     const record = await workflows.get(ref.id);
     if (record === null) {
-      const error = new WorkflowNotFoundError(ref.id, ref.step, ref.child);
+      const error = new WorkflowNotFoundError(ref.id, { step: ref.step, child: ref.child });
       return { outcome: failed(job, error, false), record: false };
     }
     const name = record.plan.workflow;
