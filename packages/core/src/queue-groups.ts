@@ -1,4 +1,4 @@
-import { parsePartitionName } from './partitions.js';
+import { parsePartitionName, partitionNames } from './partitions.js';
 import type { QueueCounts } from './transport-admin.js';
 
 /**
@@ -76,6 +76,38 @@ export function storedQueuesOf(name: string, known: Iterable<string>): string[] 
   }
   if (stored.length === 0) return [name];
   return stored.sort(storedOrder);
+}
+
+/**
+ * The stored queues pausing (or resuming) `queue` acts on: the queue itself when stored, and
+ * every partition of each partition count it is stored under (`emails~3of8` known means all 8
+ * of that count, so that a partition that has not held a job yet is paused too), plus those of
+ * `partitions` when given. A partition's own name is itself. `known` is what the broker has
+ * seen: `admin.listQueues()` and the queues of live workers. What `conveyor pause` and the
+ * dashboard's Pause button act on.
+ *
+ * @example
+ * pauseTargets('emails', ['emails~1of3', 'orders']);
+ * // ['emails~0of3', 'emails~1of3', 'emails~2of3']
+ */
+export function pauseTargets(
+  queue: string,
+  known: Iterable<string>,
+  partitions?: number,
+): string[] {
+  if (parsePartitionName(queue)) return [queue];
+  const counts = new Set<number>();
+  let plain = false;
+  for (const name of known) {
+    if (name === queue) plain = true;
+    const partition = parsePartitionName(name);
+    if (partition?.queue === queue) counts.add(partition.partitions);
+  }
+  if (partitions !== undefined && partitions > 1) counts.add(partitions);
+  const targets = plain || counts.size === 0 ? [queue] : [];
+  for (const count of [...counts].sort((a, b) => a - b))
+    targets.push(...partitionNames(queue, count));
+  return targets;
 }
 
 /** The sum of `rows` (a queue's partitions), named `queue`; paused when every row is. */

@@ -220,10 +220,22 @@ export interface TransportAdmin {
   appendAudit(entry: AuditEntryInput): Promise<AuditEntry>;
   /**
    * Audit entries, oldest first, at most `limit` (default 100, at most 1000): with `after`,
-   * the first ones after the entry with that id; without, the newest. With `jobId`, only
-   * that job's [A12].
+   * the first ones after the entry with that id; with `before`, the last ones before it (the
+   * page older than the one that `before` begins, for reading the log backward); with
+   * neither, the newest. `after` and `before` together are `INVALID_OPTION`. With `jobId`,
+   * only that job's [A12].
+   *
+   * @example
+   * // The log newest first, 50 at a time.
+   * let page = await admin.listAudit({ limit: 50 });
+   * while (page.length > 0) page = await admin.listAudit({ before: page[0]!.id, limit: 50 });
    */
-  listAudit(options?: { after?: string; jobId?: string; limit?: number }): Promise<AuditEntry[]>;
+  listAudit(options?: {
+    after?: string;
+    before?: string;
+    jobId?: string;
+    limit?: number;
+  }): Promise<AuditEntry[]>;
 }
 
 /** Bounds of the input-field index. */

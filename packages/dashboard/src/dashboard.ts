@@ -3,6 +3,7 @@ import { auditRoutes } from './api/audit.js';
 import { deadRoutes } from './api/dead.js';
 import { jobRoutes } from './api/jobs.js';
 import { metricsRoutes } from './api/metrics.js';
+import { queuePauseRoutes } from './api/queue-pause.js';
 import { queueRoutes } from './api/queues.js';
 import { scheduleRoutes } from './api/schedules.js';
 import { sessionRoutes } from './api/session.js';
@@ -106,6 +107,7 @@ export function createDashboard(options: DashboardOptions): Dashboard {
   const match = createRouter<RequestContext>([
     ...sessionRoutes(core),
     ...queueRoutes(core),
+    ...queuePauseRoutes(core),
     ...jobRoutes(core),
     ...deadRoutes(core),
     ...workerRoutes(core),
@@ -147,13 +149,13 @@ export function createDashboard(options: DashboardOptions): Dashboard {
       if (readOnly) {
         throw new DashboardError(
           'METHOD_NOT_ALLOWED',
-          'This dashboard is read-only: it serves no retries, cancels, purges, schedule or workflow actions.',
+          'This dashboard is read-only: it serves no retries, cancels, purges, queue pauses, schedule or workflow actions.',
         );
       }
       if (principal.access !== 'write') {
         throw new DashboardError(
           'FORBIDDEN',
-          'These credentials may only read; retries, cancels, purges, schedule and workflow actions need write access.',
+          'These credentials may only read; retries, cancels, purges, queue pauses, schedule and workflow actions need write access.',
         );
       }
       sessions.checkMutation(request, session);

@@ -166,6 +166,23 @@ describe('over Redis', () => {
         priority: 5,
       },
     ]);
+    // A live worker consumes the queue: its runtime schedules fire there (not orphaned).
+    await served.transport.admin?.putWorker(
+      {
+        id: 'r-sched-worker',
+        hostname: 'host',
+        pid: 1,
+        queues: ['r-sched'],
+        tasks: ['shop.lowStockReport'],
+        concurrency: 1,
+        state: 'running',
+        startedAt: Date.now(),
+        heartbeatMs: 600_000,
+        jobs: [],
+        counts: { completed: 0, failed: 0, retried: 0 },
+      },
+      600_000,
+    );
     const list = await (await client.get('/api/schedules?queue=r-sched')).json();
     expect(list.schedules).toEqual([
       expect.objectContaining({

@@ -23,6 +23,8 @@ export interface QueueOverview {
   name: string;
   counts: Counts;
   totals: { completed: number; failed: number; retried: number } | null;
+  /** Paused: no worker takes its jobs. A partitioned queue only when every partition is. */
+  paused?: true;
   /** A partitioned queue's partitions (`emails~0of8`, …); counts and totals are their sums. */
   partitions?: QueueOverview[];
 }
@@ -110,10 +112,8 @@ export interface AuditEntry {
 /** `GET api/audit?order=newest`: a page, newest first. */
 export interface AuditPage {
   entries: AuditEntry[];
-  /** The `before` of the next, older page; null when there is none within reach. */
+  /** The `before` of the next, older page; null when there is none. */
   next: string | null;
-  /** The page stops 1,000 entries back, as far as newest-first pages reach; older ones may exist. */
-  truncated: boolean;
 }
 
 export interface JobPage {

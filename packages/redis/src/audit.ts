@@ -30,7 +30,12 @@ const STREAM_ID = /^(\d{1,16})(?:-(\d{1,16}))?$/;
 
 export interface RedisAudit {
   appendAudit(entry: AuditEntryInput): Promise<AuditEntry>;
-  listAudit(query: { after?: string; jobId?: string; limit: number }): Promise<AuditEntry[]>;
+  listAudit(query: {
+    after?: string;
+    before?: string;
+    jobId?: string;
+    limit: number;
+  }): Promise<AuditEntry[]>;
 }
 
 /**
@@ -108,26 +113,44 @@ export function createRedisAudit(options: {
       return entry;
     },
 
-    async listAudit({ after, jobId, limit }) {
-      const from = after === undefined ? undefined : streamId(after);
+    async listAudit({ after, before, jobId, limit }) {
+      const from = after === undefined ? undefined : streamId(after, 'audit after');
+      const to = before === undefined ? undefined : streamId(before, 'audit before');
       if (jobId !== undefined) {
+        // At most AUDIT_LIMITS.perJob entries, newest first: read whole, filtered here.
         const texts = await redisCall('list-audit', () =>
           commands.lrange(keys.ofJob(jobId), 0, -1),
         );
         const entries = texts.flatMap(parseStored).reverse();
-        if (from === undefined) return entries.slice(-limit);
-        return entries.filter((entry) => compareIds(streamId(entry.id), from) > 0).slice(0, limit);
+        if (from !== undefined) {
+          return entries
+            .filter((entry) => compareIds(streamId(entry.id), from) > 0)
+            .slice(0, limit);
+        }
+        if (to !== undefined) {
+          return entries.filter((entry) => compareIds(streamId(entry.id), to) < 0).slice(-limit);
+        }
+        return entries.slice(-limit);
       }
-      if (after === undefined) {
-        const newest = await redisCall('list-audit', () =>
-          commands.xrevrange(keys.log, '+', '-', 'COUNT', limit),
+      if (after !== undefined) {
+        const later = await redisCall('list-audit', () =>
+          commands.xrange(keys.log, `(${after}`, '+', 'COUNT', limit),
         );
-        return newest.map(([id, fields]) => entryOf(id, fields)).reverse();
+        return later.map(([id, fields]) => entryOf(id, fields));
       }
-      const later = await redisCall('list-audit', () =>
-        commands.xrange(keys.log, `(${after}`, '+', 'COUNT', limit),
+      // Nothing is before the first id (and Redis refuses the range).
+      if (to !== undefined && to[0] === 0 && to[1] === 0) return [];
+      // Backward from `before` (exclusive), or from the end: newest first, then turned.
+      const older = await redisCall('list-audit', () =>
+        commands.xrevrange(
+          keys.log,
+          before === undefined ? '+' : `(${before}`,
+          '-',
+          'COUNT',
+          limit,
+        ),
       );
-      return later.map(([id, fields]) => entryOf(id, fields));
+      return older.map(([id, fields]) => entryOf(id, fields)).reverse();
     },
   };
 }
@@ -187,11 +210,11 @@ function parseStored(text: string): AuditEntry[] {
   }
 }
 
-/** `[ms, seq]` of a stream id, or throws INVALID_OPTION for what is not one. */
-function streamId(id: string): [number, number] {
+/** `[ms, seq]` of a stream id, or throws INVALID_OPTION (naming `option`) for what is not one. */
+function streamId(id: string, option = 'audit id'): [number, number] {
   const match = STREAM_ID.exec(id);
   if (!match) {
-    throw new InvalidOptionError('audit after', id, 'the id of an entry of this audit log, or 0');
+    throw new InvalidOptionError(option, id, 'the id of an entry of this audit log, or 0');
   }
   return [Number(match[1]), Number(match[2] ?? 0)];
 }

@@ -1,4 +1,4 @@
-import { parsePartitionName, partitionNames } from '@conveyor/core/transport';
+import { pauseTargets } from '@conveyor/core/transport';
 import type { AdminConnection } from '../connection.js';
 import { CliError } from '../errors.js';
 import { type FollowUp, followUp as noFlags } from '../follow-up.js';
@@ -16,32 +16,6 @@ export interface PauseOptions {
   new?: boolean;
   /** Carries the options that chose the transport into the suggested `resume` command. */
   followUp?: FollowUp;
-}
-
-/**
- * The stored queues `pause <queue>` acts on: the queue itself when stored, and every
- * partition of each partition count it is stored under (`emails~3of8` stored means all 8
- * of that count, so that a partition that has not held a job yet is paused too), plus those
- * of `--partitions n`. A partition's own name is itself.
- */
-export function pauseTargets(
-  queue: string,
-  known: readonly string[],
-  partitions?: number,
-): string[] {
-  if (parsePartitionName(queue)) return [queue];
-  const counts = new Set<number>();
-  let plain = false;
-  for (const name of known) {
-    if (name === queue) plain = true;
-    const partition = parsePartitionName(name);
-    if (partition?.queue === queue) counts.add(partition.partitions);
-  }
-  if (partitions !== undefined && partitions > 1) counts.add(partitions);
-  const targets = plain || counts.size === 0 ? [queue] : [];
-  for (const count of [...counts].sort((a, b) => a - b))
-    targets.push(...partitionNames(queue, count));
-  return targets;
 }
 
 /**

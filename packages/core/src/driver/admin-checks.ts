@@ -116,20 +116,35 @@ export function checkAuditEntry(entry: AuditEntryInput): void {
 }
 
 /** `listAudit` options with their default limit, checked. */
-export function auditQuery(options: { after?: string; jobId?: string; limit?: number } = {}): {
+export function auditQuery(
+  options: { after?: string; before?: string; jobId?: string; limit?: number } = {},
+): {
   after?: string;
+  before?: string;
   jobId?: string;
   limit: number;
 } {
   if (typeof options !== 'object' || options === null) {
-    throw new InvalidOptionError('listAudit options', options, '{ after?, jobId?, limit? }');
+    throw new InvalidOptionError(
+      'listAudit options',
+      options,
+      '{ after?, before?, jobId?, limit? }',
+    );
   }
-  const { after, jobId, limit = DEFAULT_AUDIT_LIMIT } = options;
+  const { after, before, jobId, limit = DEFAULT_AUDIT_LIMIT } = options;
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_AUDIT_LIMIT) {
     throw new InvalidOptionError('audit limit', limit, `an integer from 1 to ${MAX_AUDIT_LIMIT}`);
   }
-  const query: { after?: string; jobId?: string; limit: number } = { limit };
+  if (after !== undefined && before !== undefined) {
+    throw new InvalidOptionError(
+      'audit before',
+      before,
+      `no before together with after (${JSON.stringify(after)}): read forward with after, or backward with before`,
+    );
+  }
+  const query: { after?: string; before?: string; jobId?: string; limit: number } = { limit };
   if (after !== undefined) query.after = checkCursor(after, 'audit after');
+  if (before !== undefined) query.before = checkCursor(before, 'audit before');
   if (jobId !== undefined) query.jobId = checkAuditText(jobId, 'audit jobId');
   return query;
 }

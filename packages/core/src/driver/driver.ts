@@ -143,10 +143,16 @@ export interface TransportAdminDriver
   /** Jobs by indexed value, newest first [A11]: task, field and value checked, `limit` as for `listJobs`. */
   findByIndex(queue: string, search: IndexSearch & { limit: number }): Promise<JobPage>;
   /**
-   * Audit entries [A12]: `limit` 1–1000 (100 when the caller gave none); `after` and
-   * `jobId`, when given, strings of at most 200 characters.
+   * Audit entries [A12]: `limit` 1–1000 (100 when the caller gave none); `after`, `before`
+   * and `jobId`, when given, strings of at most 200 characters; never `after` and `before`
+   * together.
    */
-  listAudit(options: { after?: string; jobId?: string; limit: number }): Promise<AuditEntry[]>;
+  listAudit(options: {
+    after?: string;
+    before?: string;
+    jobId?: string;
+    limit: number;
+  }): Promise<AuditEntry[]>;
 }
 
 /** Settings the wrapper enforces for every driver. */

@@ -65,6 +65,7 @@ export {
 export {
   compareStoredQueues,
   groupStoredQueues,
+  pauseTargets,
   type StoredQueueGroup,
   storedQueuesOf,
   sumQueueCounts,

@@ -31,6 +31,8 @@ export interface MemoryAdminOptions {
 export function createMemoryAdmin(options: MemoryAdminOptions): TransportAdminDriver {
   const { store, operate, jobIndex, audit, paused } = options;
   const workers = new Map<string, { record: WorkerRecord; expiresAt: number }>();
+  // Queues named by a pause, listed from then on like queues that held a job [A13].
+  const named = new Set<string>();
 
   function sweepWorkers(now: number): void {
     for (const [id, entry] of workers) if (entry.expiresAt <= now) workers.delete(id);
@@ -38,7 +40,7 @@ export function createMemoryAdmin(options: MemoryAdminOptions): TransportAdminDr
 
   return {
     async listQueues() {
-      return operate(() => [...new Set([...store.queues(), ...paused])].sort());
+      return operate(() => [...new Set([...store.queues(), ...named])].sort());
     },
 
     async queueCounts(queues) {
@@ -86,6 +88,7 @@ export function createMemoryAdmin(options: MemoryAdminOptions): TransportAdminDr
 
     async pauseQueue(queue) {
       return operate(() => {
+        named.add(queue);
         if (paused.has(queue)) return false;
         paused.add(queue);
         return true;

@@ -18,7 +18,7 @@ interface StoredEntry {
  */
 export interface AuditLog {
   append(input: AuditEntryInput, now: number): AuditEntry;
-  list(query: { after?: string; jobId?: string; limit: number }): AuditEntry[];
+  list(query: { after?: string; before?: string; jobId?: string; limit: number }): AuditEntry[];
 }
 
 export function createAuditLog(): AuditLog {
@@ -80,15 +80,21 @@ export function createAuditLog(): AuditLog {
       return structuredClone(entry);
     },
 
-    list({ after, jobId, limit }) {
+    list({ after, before, jobId, limit }) {
       const source = jobId === undefined ? all.slice(start) : (byJob.get(jobId) ?? []);
       let picked: StoredEntry[];
-      if (after === undefined) {
-        picked = source.slice(-limit);
-      } else {
-        const from = parseId(after);
+      if (after !== undefined) {
+        const from = parseId(after, 'audit after');
         const first = source.findIndex((stored) => stored.seq > from);
         picked = first < 0 ? [] : source.slice(first, first + limit);
+      } else if (before !== undefined) {
+        const to = parseId(before, 'audit before');
+        // The first entry at or past `before`; all are before it when there is none.
+        const end = source.findIndex((stored) => stored.seq >= to);
+        const older = end < 0 ? source : source.slice(0, end);
+        picked = older.slice(-limit);
+      } else {
+        picked = source.slice(-limit);
       }
       return picked.map((stored) =>
         structuredClone(jobId === undefined ? stored.entry : stored.ofJob),
@@ -97,9 +103,9 @@ export function createAuditLog(): AuditLog {
   };
 }
 
-function parseId(id: string): number {
+function parseId(id: string, option: string): number {
   if (!/^\d{1,16}$/.test(id)) {
-    throw new InvalidOptionError('audit after', id, 'the id of an entry of this audit log');
+    throw new InvalidOptionError(option, id, 'the id of an entry of this audit log');
   }
   return Number(id);
 }

@@ -25,6 +25,11 @@ export interface QueueOverview {
   /** Since counting began; null without the `metrics` capability. */
   totals: Totals | null;
   /**
+   * Paused [A13]: no worker takes its jobs until it is resumed. A partitioned queue is paused
+   * when every partition is (each partition entry says its own). Absent when not paused.
+   */
+  paused?: true;
+  /**
    * A partitioned queue's stored queues (`emails~0of8`, …, after a plain `emails` still
    * holding jobs from before), each with its own counts; `counts` and `totals` are their
    * sums. Absent for a plain queue.
@@ -94,6 +99,7 @@ export async function readOverview(core: DashboardCore): Promise<Overview> {
     const count: QueueCounts | undefined = byName.get(name);
     return {
       name,
+      ...(count?.paused ? { paused: true as const } : {}),
       counts: {
         waiting: count?.waiting ?? 0,
         delayed: count?.delayed ?? 0,
@@ -112,6 +118,7 @@ export async function readOverview(core: DashboardCore): Promise<Overview> {
       const partitions = names.map(stored);
       return {
         name: queue,
+        ...(partitions.every((p) => p.paused) ? { paused: true as const } : {}),
         counts: partitions.reduce((sum, p) => addCounts(sum, p.counts), empty),
         totals: totals
           ? partitions.reduce<Totals | null>((sum, p) => addTotals(sum, p.totals), null)

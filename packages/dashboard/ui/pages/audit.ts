@@ -170,13 +170,6 @@ export function auditPage(ctx: PageContext): HTMLElement {
       replaceKeepingFocus(
         results,
         auditTable(page.entries, (id) => before !== undefined && !before.has(id)),
-        page.truncated
-          ? h(
-              'p',
-              { class: 'muted small' },
-              'Pages reach back 1,000 entries; read older ones from the API, oldest first (GET api/audit?after=).',
-            )
-          : null,
         h(
           'nav',
           { class: 'pager', attrs: { 'aria-label': 'Pages' } },
@@ -191,7 +184,7 @@ export function auditPage(ctx: PageContext): HTMLElement {
       if (isAbort(error)) return false;
       const message =
         error instanceof ApiError && error.status === 400 && view.before
-          ? `This page is out of reach now: ${describeError(error)}`
+          ? `This page's position is not an audit entry id: ${describeError(error)}`
           : `The audit log could not be loaded: ${describeError(error)}`;
       if (shown === '') {
         replace(

@@ -7,6 +7,7 @@ import { formatNumber } from '../format.js';
 import { link, paths } from '../router.js';
 import { metricsSection } from './overview-charts.js';
 import { type PageContext, pageHead, setTitle } from './page.js';
+import { pauseBadge } from './queue-pause.js';
 
 const COUNT_COLUMNS: ReadonlyArray<[keyof Counts, string]> = [
   ['waiting', 'Waiting'],
@@ -89,6 +90,7 @@ function queueRows(queue: QueueOverview, expansion: Expansion): HTMLElement[] {
       { attrs: { scope: 'row' } },
       keyed(link(paths.queue(queue.name), dataLabel(queue.name, 64)), queue.name),
       toggle,
+      pauseBadge(queue),
     ),
     countCells(queue),
   );
@@ -106,6 +108,7 @@ function queueRows(queue: QueueOverview, expansion: Expansion): HTMLElement[] {
             link(paths.queue(partition.name), dataLabel(partition.name, 80), 'mono'),
             partition.name,
           ),
+          pauseBadge(partition),
         ),
         countCells(partition),
       ),

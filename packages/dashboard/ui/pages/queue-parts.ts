@@ -70,7 +70,10 @@ export function partitionsTable(
         [
           {
             title: 'Partition',
-            cell: (p) => link(paths.queue(p.name), dataLabel(p.name, 80), 'mono'),
+            cell: (p) => [
+              link(paths.queue(p.name), dataLabel(p.name, 80), 'mono'),
+              p.paused ? h('span', { class: 'badge state-paused' }, 'paused') : null,
+            ],
           },
           ...LIST_STATES.map((state) => ({
             title: STATE_TITLES[state],

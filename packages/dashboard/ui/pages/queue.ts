@@ -17,6 +17,7 @@ import { formatNumber } from '../format.js';
 import { link, navigate, paths } from '../router.js';
 import { field, type PageContext, pageHead, setTitle } from './page.js';
 import { partitionOf, partitionsTable, STATE_TITLES, unknownNote } from './queue-parts.js';
+import { pauseControls } from './queue-pause.js';
 
 /** What the URL asks the page to list. */
 interface View {
@@ -250,6 +251,12 @@ export function queuePage(ctx: PageContext, queue: string): HTMLElement {
   const tabSlot = h('div', null, tabs(queue, view, counts(ctx.live.latest())));
   const partitionSlot = h('div', null, partitionsTable(partitions(ctx.live.latest())));
   const unknownSlot = h('div', null, unknownNote(queue, ctx.live.latest()));
+  const flash = notices();
+  // Pause / Resume and the badge: redrawn with each counts event, which carries `paused`.
+  const pauseSlot = h('div', { class: 'actions queue-pause' });
+  const showPause = (data: QueuesResponse | undefined): void =>
+    replace(pauseSlot, pauseControls(queue, findQueue(data, queue), flash, showPause));
+  showPause(ctx.live.latest());
   const filterSlot = h('div', null, filters(queue, view, []));
   const results = h('div', null, loading());
   const trouble = notices();
@@ -284,6 +291,7 @@ export function queuePage(ctx: PageContext, queue: string): HTMLElement {
     replace(tabSlot, tabs(queue, view, counts(data)));
     replace(partitionSlot, partitionsTable(partitions(data)));
     replace(unknownSlot, unknownNote(queue, data));
+    showPause(data);
   };
   ctx.live.onCounts((data) => {
     show(data);
@@ -325,7 +333,8 @@ export function queuePage(ctx: PageContext, queue: string): HTMLElement {
     'div',
     null,
     crumbs,
-    pageHead(dataText(queue, 80), control.el),
+    pageHead(dataText(queue, 80), pauseSlot, control.el),
+    flash.el,
     unknownSlot,
     tabSlot,
     partitionSlot,

@@ -71,6 +71,43 @@ export function auditRules(harness: ConformanceHarness): void {
       expect(await mine({ after: first[1]?.id, limit: 2 })).toEqual(entries.slice(3, 5));
     });
 
+    it('[A12] listAudit before an id returns the entries just before it, oldest first, at most limit', async ({
+      skip,
+    }) => {
+      const transport = await ctx.transport();
+      const admin = capabilityOf(transport, 'admin', skip);
+      const actor = uniqueQueue('actor');
+      const entries = [];
+      for (let index = 0; index < 5; index++) {
+        entries.push(await admin.appendAudit({ actor, action: `step.${index}` }));
+      }
+      const ids = entries.map((entry) => entry.id);
+      const mine = async (options: { before?: string; limit?: number }) =>
+        (await admin.listAudit(options)).filter((entry) => entry.actor === actor);
+      expect(await mine({ before: ids[3] })).toEqual(entries.slice(0, 3));
+      expect(await mine({ before: ids[0] })).toEqual([]);
+      // Reading backward from the oldest id seen reads each entry once.
+      const newest = await mine({ limit: 2 });
+      expect(newest).toEqual(entries.slice(3, 5));
+      const older = await mine({ before: newest[0]?.id, limit: 2 });
+      expect(older).toEqual(entries.slice(1, 3));
+      expect(await mine({ before: older[0]?.id, limit: 2 })).toEqual(entries.slice(0, 1));
+      // With a jobId, that job's entries before the id.
+      const jobId = `${uniqueQueue('audit-before')}:job`;
+      const ofJob = [];
+      for (let index = 0; index < 4; index++) {
+        ofJob.push(await admin.appendAudit({ actor, action: `job.${index}`, jobId }));
+        await admin.appendAudit({ actor, action: `other.${index}`, jobId: `${jobId}-other` });
+      }
+      expect(await admin.listAudit({ jobId, before: ofJob[3]?.id, limit: 2 })).toEqual(
+        ofJob.slice(1, 3),
+      );
+      expect(await admin.listAudit({ jobId, before: ofJob[0]?.id })).toEqual([]);
+      await expect(admin.listAudit({ after: ids[0], before: ids[4] })).rejects.toMatchObject({
+        code: 'INVALID_OPTION',
+      });
+    });
+
     it('[A12] listAudit with a jobId returns that job’s entries only; without after, the newest', async ({
       skip,
     }) => {

@@ -93,13 +93,17 @@ export function pauseRules(harness: ConformanceHarness): void {
       expect(counts?.paused).toBeUndefined();
     });
 
-    it('[A13] pausing a queue that never held a job lists it, and is seen by a second instance', async ({
+    it('[A13] pausing a queue that never held a job lists it from then on, and is seen by a second instance', async ({
       skip,
     }) => {
       const { transport, admin } = await adminOf(ctx, skip);
       const queue = uniqueQueue('pause-unused');
       expect(await admin.pauseQueue(queue)).toBe(true);
       expect(await admin.listQueues()).toContain(queue);
+      // Listed from then on, as a queue that held a job is.
+      expect(await admin.resumeQueue(queue)).toBe(true);
+      expect(await admin.listQueues()).toContain(queue);
+      expect(await admin.pauseQueue(queue)).toBe(true);
       if (!ctx.hasPeer) return;
       const peer = await ctx.peer(transport);
       await ctx.jobs(peer, queue, 1);

@@ -1,0 +1,112 @@
+import { describeError, getJson, postJson } from '../api.js';
+import type { QueueOverview, QueuesResponse } from '../api-types.js';
+import { confirmAction } from '../components/dialog.js';
+import type { Notices } from '../components/notice.js';
+import { dataText } from '../components/value.js';
+import { canWrite } from '../config.js';
+import { type Child, h } from '../dom.js';
+
+/** How much of a queue is paused: none, some partitions, or all of it. */
+function pausedOf(entry: QueueOverview): { paused: number; of: number } {
+  const parts = entry.partitions;
+  if (!parts) return { paused: entry.paused ? 1 : 0, of: 1 };
+  return { paused: parts.filter((p) => p.paused).length, of: parts.length };
+}
+
+/**
+ * "paused", or "2 of 8 partitions paused" for a partitioned queue paused in part; null when
+ * nothing of it is paused.
+ */
+export function pauseBadge(entry: QueueOverview | undefined): HTMLElement | null {
+  if (!entry) return null;
+  const { paused, of } = pausedOf(entry);
+  if (paused === 0) return null;
+  const text = paused === of ? 'paused' : `${paused} of ${of} partitions paused`;
+  return h(
+    'span',
+    {
+      class: 'badge state-paused',
+      attrs: {
+        'data-paused': paused === of ? 'all' : 'some',
+        title: 'Workers take none of its jobs until it is resumed.',
+      },
+    },
+    text,
+  );
+}
+
+interface PauseAnswer {
+  queue: string;
+  paused: boolean;
+  changed: string[];
+}
+
+async function act(
+  queue: string,
+  entry: QueueOverview | undefined,
+  pause: boolean,
+  flash: Notices,
+  done: (data: QueuesResponse) => void,
+): Promise<void> {
+  const parts = entry?.partitions?.length;
+  const whole = parts ? ` All ${parts} partitions are ${pause ? 'paused' : 'resumed'}.` : '';
+  const ok = await confirmAction({
+    title: pause ? 'Pause this queue?' : 'Resume this queue?',
+    body: pause
+      ? [
+          'Workers take none of the jobs of ',
+          dataText(queue, 80, 'mono'),
+          ` until it is resumed: running jobs finish, new and due jobs wait.${whole}`,
+        ]
+      : ['Workers take the jobs of ', dataText(queue, 80, 'mono'), ` again.${whole}`],
+    confirm: pause ? 'Pause queue' : 'Resume queue',
+  });
+  if (!ok) return;
+  try {
+    const answer = await postJson<PauseAnswer>(
+      `/queues/${encodeURIComponent(queue)}/${pause ? 'pause' : 'resume'}`,
+    );
+    const none = answer.changed.length === 0;
+    flash.show('ok', [
+      none ? 'Queue ' : pause ? 'Paused ' : 'Resumed ',
+      dataText(queue, 80, 'mono'),
+      none
+        ? pause
+          ? ' was paused already.'
+          : ' was not paused.'
+        : pause
+          ? ': workers take none of its jobs until it is resumed.'
+          : ': workers take its jobs again.',
+    ]);
+  } catch (error) {
+    flash.show('error', `${pause ? 'Pause' : 'Resume'} failed: ${describeError(error)}`);
+  }
+  // The stream's next counts say so too; read them now so the button changes at once.
+  getJson<QueuesResponse>('/queues').then(done, () => {});
+}
+
+/**
+ * The queue page's badge and its Pause / Resume button (both for a partitioned queue paused
+ * in part), each asking first. No buttons without write access.
+ */
+export function pauseControls(
+  queue: string,
+  entry: QueueOverview | undefined,
+  flash: Notices,
+  done: (data: QueuesResponse) => void,
+): Child[] {
+  const badge = pauseBadge(entry);
+  if (!entry || !canWrite()) return [badge];
+  const { paused, of } = pausedOf(entry);
+  const button = (pause: boolean): HTMLElement =>
+    h(
+      'button',
+      {
+        class: pause ? 'button' : 'button primary',
+        attrs: { type: 'button', 'data-action': pause ? 'pause' : 'resume' },
+        on: { click: () => void act(queue, entry, pause, flash, done) },
+      },
+      pause ? 'Pause' : 'Resume',
+    );
+  return [badge, paused < of ? button(true) : null, paused > 0 ? button(false) : null];
+}
