@@ -358,7 +358,8 @@ export interface DemoSchedules {
 /**
  * Four schedules in the queue `maintenance`: one that fired and that a live worker
  * declares, a daily cron in Berlin, a paused weekly one, and one declared in code that no
- * worker declares any more (orphaned).
+ * worker declares any more (orphaned); and one made at run time in `ledger`, which no
+ * worker consumes (orphaned too).
  */
 export async function seedSchedules(transport: Seeded): Promise<DemoSchedules> {
   const schedules = transport.schedules;
@@ -397,6 +398,14 @@ export async function seedSchedules(transport: Seeded): Promise<DemoSchedules> {
       { every: 3_600_000 },
       { format: 'csv' },
       'code',
+    ),
+    scheduleSpec(
+      'ledger-sync',
+      'ledger',
+      'shop.syncLedger',
+      { every: 600_000 },
+      { full: false },
+      'runtime',
     ),
   ]);
   await schedules.setPaused(queue, 'weekly-digest', true);

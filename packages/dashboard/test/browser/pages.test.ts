@@ -419,7 +419,7 @@ describe('dashboard pages', () => {
     expect(new URL(page.url()).pathname).toBe('/schedules');
     const row = (id: string) => page.locator(`tr[data-schedule="maintenance/${id}"]`);
     await row('cart-cleanup').waitFor();
-    expect(await page.locator('tr[data-schedule]').count()).toBe(4);
+    expect(await page.locator('tr[data-schedule]').count()).toBe(5);
 
     const cleanup = row('cart-cleanup');
     expect(await cleanup.textContent()).toContain('every 1m');
@@ -429,7 +429,15 @@ describe('dashboard pages', () => {
     expect(await cleanup.locator('.last-job a').textContent()).toBe(fired.jobId);
     expect(await cleanup.locator('.last-job .badge').textContent()).toBe('waiting');
     expect(await cleanup.locator('.badge.state-orphaned').count()).toBe(0);
-    expect(await row('legacy-export').locator('.badge.state-orphaned').count()).toBe(1);
+    expect(await row('legacy-export').locator('.badge.state-orphaned').getAttribute('title')).toBe(
+      'Declared in code, and no running worker declares it any more.',
+    );
+    // Made at run time in a queue no worker consumes: it would never fire.
+    const ledger = page.locator('tr[data-schedule="ledger/ledger-sync"]');
+    expect(await ledger.locator('.badge.state-orphaned').getAttribute('title')).toBe(
+      'Made at run time in a queue no running worker consumes: it fires once one does.',
+    );
+    expect(await ledger.locator('ul.next-times li').count()).toBe(0);
     expect(await row('daily-low-stock').textContent()).toContain('cron 0 7 * * * (Europe/Berlin)');
     const digest = row('weekly-digest');
     expect(await digest.locator('.badge.state-paused').count()).toBe(1);

@@ -36,7 +36,12 @@ function badges(row: ScheduleRow): Child[] {
           'span',
           {
             class: 'badge state-orphaned',
-            attrs: { title: 'Declared in code, and no running worker declares it any more.' },
+            attrs: {
+              title:
+                row.source === 'code'
+                  ? 'Declared in code, and no running worker declares it any more.'
+                  : 'Made at run time in a queue no running worker consumes: it fires once one does.',
+            },
           },
           'orphaned',
         )
