@@ -1,15 +1,11 @@
-// Shared set-up of the browser tests: Chromium, and a transport seeded with jobs in every
-// state, dead letters with attempt histories, workers and an hour of per-minute metrics.
+// The browser tests' data: a transport seeded with jobs in every state, dead letters with
+// attempt histories, workers and an hour of per-minute metrics. Chromium and the
+// served page are browser-page.ts's; the demo's schedules, demo-schedules.ts's.
 
-import { existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   type JobError,
   type JsonValue,
   PICKUP_BUCKETS_MS,
-  type ScheduleSpec,
-  scheduleJob,
   type TaskMinute,
   type Transport,
   type TransportAdmin,
@@ -17,40 +13,8 @@ import {
   type TransportSchedules,
 } from '@conveyor/core';
 import { makeEnvelope } from '@conveyor/core/testing';
-import { type Browser, chromium } from 'playwright-core';
 
-export const CHROMIUM = '/usr/bin/chromium';
-
-/**
- * Headless Debian Chromium. Missing, it fails the test with what to do: these tests are the
- * issue's proof that the UI is safe, so they must not skip silently.
- */
-export async function launchChromium(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `The dashboard's browser tests need Chromium at ${CHROMIUM}, and it is missing. Install Debian's package: \`sudo apt-get install -y chromium\` (.ci/run installs it when missing).`,
-    );
-  }
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-}
-
-/** A fresh directory for screenshots; CONVEYOR_SCREENSHOTS names a fixed one instead. */
-export function screenshotDir(): string {
-  return process.env.CONVEYOR_SCREENSHOTS ?? mkdtempSync(join(tmpdir(), 'conveyor-dashboard-'));
-}
-
-type Seeded = Transport & {
+export type Seeded = Transport & {
   admin: TransportAdmin;
   metrics?: TransportMetrics | undefined;
   schedules?: TransportSchedules | undefined;
@@ -324,116 +288,4 @@ export async function seedDemo(transport: Seeded): Promise<Demo> {
     completedReport: completedReport as string,
     activeEmail: (activeEmail ?? held[0]?.envelope.id) as string,
   };
-}
-
-/** A stored schedule of the demo: every `every` ms, or on a cron pattern. */
-function scheduleSpec(
-  id: string,
-  queue: string,
-  task: string,
-  timing: { every: number } | { cron: string; tz: string },
-  input: JsonValue,
-  source: 'code' | 'runtime',
-): ScheduleSpec {
-  return {
-    id,
-    queue,
-    task,
-    ...('every' in timing ? { every: timing.every, tz: 'UTC' } : timing),
-    input,
-    misfire: 'latest',
-    overlap: 'skip',
-    enabled: true,
-    source,
-    maxAttempts: 3,
-    priority: 5,
-  };
-}
-
-export interface DemoSchedules {
-  /** Fired once (its job is waiting in `maintenance`), declared by a live worker. */
-  fired: { queue: string; id: string; jobId: string };
-}
-
-/**
- * Four schedules in the queue `maintenance`: one that fired and that a live worker
- * declares, a daily cron in Berlin, a paused weekly one, and one declared in code that no
- * worker declares any more (orphaned); and one made at run time in `ledger`, which no
- * worker consumes (orphaned too).
- */
-export async function seedSchedules(transport: Seeded): Promise<DemoSchedules> {
-  const schedules = transport.schedules;
-  if (!schedules) throw new Error('seedSchedules needs a transport with schedules');
-  const queue = 'maintenance';
-  const cleanup = scheduleSpec(
-    'cart-cleanup',
-    queue,
-    'shop.cleanupCarts',
-    { every: 60_000 },
-    { olderThanHours: 24 },
-    'code',
-  );
-  await schedules.upsert([
-    cleanup,
-    scheduleSpec(
-      'daily-low-stock',
-      queue,
-      'shop.sendLowStockReport',
-      { cron: '0 7 * * *', tz: 'Europe/Berlin' },
-      { threshold: 5, to: 'ops@example.com', smtp: { password: 'hunter2' } },
-      'runtime',
-    ),
-    scheduleSpec(
-      'weekly-digest',
-      queue,
-      'shop.weeklyDigest',
-      { cron: '0 9 * * 1', tz: 'UTC' },
-      { audience: 'subscribers' },
-      'runtime',
-    ),
-    scheduleSpec(
-      'legacy-export',
-      queue,
-      'shop.exportOrdersCsv',
-      { every: 3_600_000 },
-      { format: 'csv' },
-      'code',
-    ),
-    scheduleSpec(
-      'ledger-sync',
-      'ledger',
-      'shop.syncLedger',
-      { every: 600_000 },
-      { full: false },
-      'runtime',
-    ),
-  ]);
-  await schedules.setPaused(queue, 'weekly-digest', true);
-  const { now, schedules: states } = await schedules.list([queue]);
-  const revision = states.find((state) => state.spec.id === 'cart-cleanup')?.revision ?? 1;
-  const { jobId } = await schedules.fire({
-    scheduleId: 'cart-cleanup',
-    revision,
-    slotAt: Math.floor(now / 60_000) * 60_000,
-    job: scheduleJob(cleanup, { id: `${queue}:seed`, enqueuedAt: now }),
-  });
-  await transport.admin.putWorker(
-    {
-      id: 'worker-m',
-      hostname: 'shop-worker-3',
-      pid: 4242,
-      queues: [queue],
-      tasks: ['shop.cleanupCarts'],
-      concurrency: 2,
-      state: 'running',
-      startedAt: Date.now() - 5 * 60_000,
-      heartbeatAt: Date.now(),
-      heartbeatMs: 600_000,
-      jobs: [],
-      counts: { completed: 0, failed: 0, retried: 0 },
-      schedules: [`${queue}/cart-cleanup`],
-    },
-    600_000,
-  );
-  return { fired: { queue, id: 'cart-cleanup', jobId } };
 }

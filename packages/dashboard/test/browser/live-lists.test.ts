@@ -2,80 +2,59 @@
 // on screen when counts change (one page, whatever the queue's depth, over a private Redis),
 // keep the keyboard's place, and with Auto-refresh off say they are behind until Refresh.
 
-import { join } from 'node:path';
 import { memoryTransport, silentLogger } from '@conveyor/core';
 import { redisTransport } from '@conveyor/redis';
 import { startRedis } from '@conveyor/test-redis';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { killAll, PASSWORD, type Served, serve, USER } from '../helpers.js';
-import { enqueue, launchChromium, screenshotDir } from './fixtures.js';
+import { describe, expect, it, vi } from 'vitest';
+import { killAll, serve } from '../helpers.js';
+import { useBrowserPage } from './browser-page.js';
+import { enqueue } from './fixtures.js';
 
-let browser: Browser;
-let context: BrowserContext;
-let page: Page;
-let served: Served;
 const transport = memoryTransport();
-const shots = screenshotDir();
+const ui = useBrowserPage({ transport, label: 'live list' });
 
-beforeAll(async () => {
-  browser = await launchChromium();
-  served = await serve({ transport });
-  context = await browser.newContext({
-    httpCredentials: { username: USER, password: PASSWORD },
-    viewport: { width: 1360, height: 860 },
-  });
-  page = await context.newPage();
-});
-
-afterAll(async () => {
-  await context?.close();
-  await browser?.close();
-  await served?.close();
-  await transport.close();
-  console.log(`live list screenshots: ${shots}`);
-});
-
-const jobLink = (id: string) => page.locator('tbody a.mono', { hasText: id });
+const jobLink = (id: string) => ui.page.locator('tbody a.mono', { hasText: id });
 
 describe('live job lists', () => {
   it("a queue's list shows a job enqueued after it was drawn, and keeps the focused link", async () => {
     const [first] = await enqueue(transport, 'live', [{ task: 'shop.a', input: {} }]);
-    await page.goto(`${served.url}/queues/live?state=waiting`);
-    await page.locator('.live-status[data-status="live"]').waitFor();
+    await ui.page.goto(`${ui.served.url}/queues/live?state=waiting`);
+    await ui.page.locator('.live-status[data-status="live"]').waitFor();
     await jobLink(first as string).focus();
     const [second] = await enqueue(transport, 'live', [{ task: 'shop.b', input: {} }]);
     await jobLink(second as string).waitFor();
-    expect(page.url()).toBe(`${served.url}/queues/live?state=waiting`);
+    expect(ui.page.url()).toBe(`${ui.served.url}/queues/live?state=waiting`);
     // The keyboard is where it was: on the same job's link, in the new rows.
-    expect(await page.evaluate('document.activeElement?.textContent')).toBe(first);
-    expect(await page.locator('.refresh-status').textContent()).toMatch(/^Updated \d\d:\d\d:\d\d$/);
-    await page.screenshot({ path: join(shots, 'queue-live.png') });
+    expect(await ui.page.evaluate('document.activeElement?.textContent')).toBe(first);
+    expect(await ui.page.locator('.refresh-status').textContent()).toMatch(
+      /^Updated \d\d:\d\d:\d\d$/,
+    );
+    await ui.shoot('queue-live', { fullPage: false });
   });
 
   it('with Auto-refresh off, says the list is behind until Refresh reads it', async () => {
-    await page.goto(`${served.url}/queues/live?state=waiting`);
-    await page.locator('.live-status[data-status="live"]').waitFor();
-    await page.locator('tbody tr').first().waitFor();
-    await page.getByLabel('Auto-refresh').uncheck();
+    await ui.page.goto(`${ui.served.url}/queues/live?state=waiting`);
+    await ui.page.locator('.live-status[data-status="live"]').waitFor();
+    await ui.page.locator('tbody tr').first().waitFor();
+    await ui.page.getByLabel('Auto-refresh').uncheck();
     const [third] = await enqueue(transport, 'live', [{ task: 'shop.c', input: {} }]);
-    await page.locator('.refresh[data-behind]').waitFor();
-    expect(await page.locator('.refresh-status').textContent()).toMatch(/press Refresh/);
+    await ui.page.locator('.refresh[data-behind]').waitFor();
+    expect(await ui.page.locator('.refresh-status').textContent()).toMatch(/press Refresh/);
     expect(await jobLink(third as string).count()).toBe(0);
-    await page.getByRole('button', { name: 'Refresh jobs' }).click();
+    await ui.page.getByRole('button', { name: 'Refresh jobs' }).click();
     await jobLink(third as string).waitFor();
-    expect(await page.locator('.refresh[data-behind]').count()).toBe(0);
-    await page.getByLabel('Auto-refresh').check();
+    expect(await ui.page.locator('.refresh[data-behind]').count()).toBe(0);
+    await ui.page.getByLabel('Auto-refresh').check();
   });
 
   it('the dead-letter list shows a job that died after it was drawn', async () => {
-    await page.goto(`${served.url}/dead`);
-    await page.locator('.live-status[data-status="live"]').waitFor();
-    await page.locator('tr.empty').waitFor();
+    await ui.page.goto(`${ui.served.url}/dead`);
+    await ui.page.locator('.live-status[data-status="live"]').waitFor();
+    await ui.page.locator('tr.empty').waitFor();
     await enqueue(transport, 'doomed', [{ task: 'shop.fail', input: {} }]);
     const [dead] = await killAll(transport, 'doomed', 'BOOM');
     await jobLink(dead as string).waitFor();
-    expect(await page.locator('tbody tr').count()).toBe(1);
+    expect(await ui.page.locator('tbody tr').count()).toBe(1);
   });
 });
 
@@ -90,13 +69,13 @@ describe('live job lists over Redis', () => {
         'deep',
         Array.from({ length: 2_000 }, (_, n) => ({ task: 'shop.bulk', input: { n } })),
       );
-      await page.goto(`${over.url}/queues/deep?state=waiting`);
-      await page.locator('.live-status[data-status="live"]').waitFor();
-      await expect.poll(() => page.locator('tbody tr').count()).toBe(50);
-      await page.getByRole('link', { name: 'Next page »' }).click();
-      await page.waitForURL(/cursor=/);
-      const url = page.url();
-      await expect.poll(() => page.locator('tbody tr').count()).toBe(50);
+      await ui.page.goto(`${over.url}/queues/deep?state=waiting`);
+      await ui.page.locator('.live-status[data-status="live"]').waitFor();
+      await expect.poll(() => ui.page.locator('tbody tr').count()).toBe(50);
+      await ui.page.getByRole('link', { name: 'Next page »' }).click();
+      await ui.page.waitForURL(/cursor=/);
+      const url = ui.page.url();
+      await expect.poll(() => ui.page.locator('tbody tr').count()).toBe(50);
       const listJobs = vi.spyOn(deep.admin, 'listJobs');
       try {
         await enqueue(deep, 'deep', [{ task: 'shop.bulk', input: { n: 'new' } }]);
@@ -107,7 +86,7 @@ describe('live job lists over Redis', () => {
           expect(options).toMatchObject({ state: 'waiting', limit: 50 });
           expect(options.cursor).toBe(new URL(url).searchParams.get('cursor'));
         }
-        expect(page.url()).toBe(url);
+        expect(ui.page.url()).toBe(url);
       } finally {
         listJobs.mockRestore();
       }

@@ -3,64 +3,49 @@
 // link, a job page while another tab bulk-retries it, and the charts after a broker outage.
 
 import { memoryTransport } from '@conveyor/core';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { login, PASSWORD, type Served, serve, USER } from '../helpers.js';
-import { type Demo, enqueue, launchChromium, seedDemo, seedSchedules } from './fixtures.js';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { login } from '../helpers.js';
+import { useBrowserPage } from './browser-page.js';
+import { seedSchedules } from './demo-schedules.js';
+import { type Demo, enqueue, seedDemo } from './fixtures.js';
 
-let browser: Browser;
-let context: BrowserContext;
-let page: Page;
-let served: Served;
 let demo: Demo;
 const transport = memoryTransport();
 
 beforeAll(async () => {
-  browser = await launchChromium();
   demo = await seedDemo(transport);
   await seedSchedules(transport);
-  served = await serve({ transport });
-  context = await browser.newContext({
-    httpCredentials: { username: USER, password: PASSWORD },
-    viewport: { width: 1360, height: 860 },
-  });
-  page = await context.newPage();
 });
 
-afterAll(async () => {
-  await context?.close();
-  await browser?.close();
-  await served?.close();
-  await transport.close();
-});
+const ui = useBrowserPage({ transport, label: 'operator pages' });
 
 describe('operator pages', () => {
   it('a task filter that read the whole queue says no job matches, not that a next page reads on', async () => {
-    await page.goto(`${served.url}/queues/emails?state=waiting&task=shop.noSuchTask`);
-    const empty = page.locator('tr.empty td');
+    await ui.page.goto(`${ui.served.url}/queues/emails?state=waiting&task=shop.noSuchTask`);
+    const empty = ui.page.locator('tr.empty td');
     await empty.waitFor();
     expect(await empty.textContent()).toBe('No waiting jobs of this task.');
-    expect(await page.getByRole('link', { name: 'Next page »' }).count()).toBe(0);
+    expect(await ui.page.getByRole('link', { name: 'Next page »' }).count()).toBe(0);
   });
 
   it('keeps a worker id on one line instead of squeezing its column to a few characters', async () => {
-    await page.goto(`${served.url}/workers`);
-    const id = page.locator('.worker-id > .data', { hasText: 'worker-a' });
+    await ui.page.goto(`${ui.served.url}/workers`);
+    const id = ui.page.locator('.worker-id > .data', { hasText: 'worker-a' });
     await id.waitFor();
     // One box per line the inline text takes: `worker-` / `a` would be two.
     expect(await id.evaluate((el) => el.getClientRects().length)).toBe(1);
-    const host = page.locator('.worker-id .data.small', { hasText: 'shop-worker-1' }).first();
+    const host = ui.page.locator('.worker-id .data.small', { hasText: 'shop-worker-1' }).first();
     expect(await host.evaluate((el) => el.getClientRects().length)).toBe(1);
   });
 
   it('says which schedule action failed, in words that start the sentence', async () => {
-    await page.goto(`${served.url}/schedules`);
-    const pause = page.locator('[data-key="maintenance/daily-low-stock/pause"]');
+    await ui.page.goto(`${ui.served.url}/schedules`);
+    const pause = ui.page.locator('[data-key="maintenance/daily-low-stock/pause"]');
     await pause.waitFor();
     // Removed by someone else after the page drew it.
     await transport.schedules?.remove('maintenance', 'daily-low-stock');
     await pause.click();
-    const notice = page.locator('.notice-error');
+    const notice = ui.page.locator('.notice-error');
     await notice.waitFor();
     expect(await notice.textContent()).toMatch(/^Pause failed: No schedule "daily-low-stock"/);
   });
@@ -69,22 +54,22 @@ describe('operator pages', () => {
     // A 64-character queue name makes 82-character job ids, longer than the list shows.
     const queue = 'q'.repeat(64);
     const [id] = await enqueue(transport, queue, [{ task: 'shop.noop', input: {} }]);
-    await page.goto(`${served.url}/queues/${queue}`);
-    const job = page.locator('tbody a.mono');
+    await ui.page.goto(`${ui.served.url}/queues/${queue}`);
+    const job = ui.page.locator('tbody a.mono');
     await job.waitFor();
     expect(await job.locator('button').count()).toBe(0);
     expect(await job.locator('.data').getAttribute('title')).toBe(id);
     expect(await job.textContent()).toMatch(/…$/);
     await job.click();
-    await page.waitForURL(`**/jobs/${encodeURIComponent(id as string)}`);
+    await ui.page.waitForURL(`**/jobs/${encodeURIComponent(id as string)}`);
   });
 
   it("a dead job's page shows a bulk retry made from another tab", async () => {
-    await page.goto(`${served.url}/jobs/${encodeURIComponent(demo.deadEmail)}`);
-    const state = page.locator('.page-head .badge');
+    await ui.page.goto(`${ui.served.url}/jobs/${encodeURIComponent(demo.deadEmail)}`);
+    const state = ui.page.locator('.page-head .badge');
     await expect.poll(() => state.textContent()).toBe('dead');
     // The dead-letter page's Retry all matching, elsewhere: preview, then retry the ids.
-    const other = await login(served);
+    const other = await login(ui.served);
     const filter = { queue: 'emails' };
     const preview = (await (await other.post('/api/dead/preview', filter)).json()) as {
       ids: string[];
@@ -96,27 +81,29 @@ describe('operator pages', () => {
   });
 
   it("the overview's charts come back with the broker, without waiting for their 30 s reload", async () => {
-    await page.goto(`${served.url}/`);
-    await page.locator('.live-status[data-status="live"]').waitFor();
+    await ui.page.goto(`${ui.served.url}/`);
+    await ui.page.locator('.live-status[data-status="live"]').waitFor();
     const down = vi
       .spyOn(transport.admin, 'listQueues')
       .mockRejectedValue(new Error('Connection is closed'));
-    const message = page.locator('.charts-message', { hasText: 'Metrics could not be loaded' });
+    const message = ui.page.locator('.charts-message', { hasText: 'Metrics could not be loaded' });
     try {
       // A fresh page while the broker is down: its metrics fail to load.
-      await page.reload();
-      await page.locator('.live-status[data-status="unavailable"]').waitFor({ timeout: 15_000 });
+      await ui.page.reload();
+      await ui.page.locator('.live-status[data-status="unavailable"]').waitFor({ timeout: 15_000 });
       await message.waitFor();
       // Said across the charts' grid, not squeezed into its first column.
-      const grid = await page.locator('.charts').boundingBox();
+      const grid = await ui.page.locator('.charts').boundingBox();
       expect((await message.boundingBox())?.width).toBe(grid?.width);
-      expect(await page.locator('#chart-scope option').allTextContents()).toEqual(['All queues']);
+      expect(await ui.page.locator('#chart-scope option').allTextContents()).toEqual([
+        'All queues',
+      ]);
     } finally {
       down.mockRestore();
     }
-    await page.locator('.live-status[data-status="live"]').waitFor({ timeout: 15_000 });
+    await ui.page.locator('.live-status[data-status="live"]').waitFor({ timeout: 15_000 });
     // Well within the 30 s of the periodic reload.
-    await page.locator('figure.chart').first().waitFor({ timeout: 10_000 });
+    await ui.page.locator('figure.chart').first().waitFor({ timeout: 10_000 });
     expect(await message.count()).toBe(0);
   });
 });

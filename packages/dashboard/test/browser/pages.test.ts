@@ -7,60 +7,29 @@ import { join } from 'node:path';
 import { memoryTransport, silentLogger, type WorkerRecord } from '@conveyor/core';
 import { redisTransport } from '@conveyor/redis';
 import { startRedis } from '@conveyor/test-redis';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { PASSWORD, type Served, serve, USER } from '../helpers.js';
-import {
-  type Demo,
-  deadJob,
-  enqueue,
-  launchChromium,
-  screenshotDir,
-  seedDemo,
-  seedSchedules,
-  settleNext,
-} from './fixtures.js';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { serve, USER } from '../helpers.js';
+import { useBrowserPage } from './browser-page.js';
+import { seedSchedules } from './demo-schedules.js';
+import { type Demo, deadJob, enqueue, seedDemo, settleNext } from './fixtures.js';
 
-let browser: Browser;
-let context: BrowserContext;
-let page: Page;
-let served: Served;
 let demo: Demo;
 const transport = memoryTransport();
-const shots = screenshotDir();
 
 beforeAll(async () => {
-  browser = await launchChromium();
   demo = await seedDemo(transport);
-  served = await serve({ transport });
-  context = await browser.newContext({
-    httpCredentials: { username: USER, password: PASSWORD },
-    viewport: { width: 1360, height: 860 },
-    colorScheme: 'light',
-  });
-  page = await context.newPage();
 });
 
-afterAll(async () => {
-  await context?.close();
-  await browser?.close();
-  await served?.close();
-  await transport.close();
-  console.log(`dashboard screenshots: ${shots}`);
-});
-
-async function shoot(name: string): Promise<void> {
-  await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
-}
+const ui = useBrowserPage({ transport, label: 'dashboard', colorScheme: 'light' });
 
 function cell(queue: string, count: string) {
-  return page.locator(`tr[data-queue="${queue}"] td[data-count="${count}"]`);
+  return ui.page.locator(`tr[data-queue="${queue}"] td[data-count="${count}"]`);
 }
 
 describe('dashboard pages', () => {
   it('/ lists every queue with its counts, and charts the last hour', async () => {
-    await page.goto(`${served.url}/`);
-    await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+    await ui.page.goto(`${ui.served.url}/`);
+    await ui.page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
     await expect.poll(() => cell('emails', 'waiting').textContent()).toBe('12');
     expect(await cell('emails', 'active').textContent()).toBe('3');
     expect(await cell('emails', 'delayed').textContent()).toBe('6');
@@ -68,24 +37,24 @@ describe('dashboard pages', () => {
     expect(await cell('orders', 'dead').textContent()).toBe('2');
     expect(await cell('reports', 'finished').textContent()).toBe('12');
     // Three charts, each with a line per queue.
-    const charts = page.locator('figure.chart');
+    const charts = ui.page.locator('figure.chart');
     await expect.poll(() => charts.count()).toBe(3);
     await expect
-      .poll(() => page.locator('figure.chart').first().locator('path.line').count())
+      .poll(() => ui.page.locator('figure.chart').first().locator('path.line').count())
       .toBe(3);
-    expect(await page.locator('.live-status').getAttribute('data-status')).toBe('live');
-    await shoot('overview');
-    await page.emulateMedia({ colorScheme: 'dark' });
-    await shoot('overview-dark');
-    await page.emulateMedia({ colorScheme: 'light' });
-    await page.setViewportSize({ width: 420, height: 860 });
-    await shoot('overview-narrow');
-    await page.setViewportSize({ width: 1360, height: 860 });
+    expect(await ui.page.locator('.live-status').getAttribute('data-status')).toBe('live');
+    await ui.shoot('overview');
+    await ui.page.emulateMedia({ colorScheme: 'dark' });
+    await ui.shoot('overview-dark');
+    await ui.page.emulateMedia({ colorScheme: 'light' });
+    await ui.page.setViewportSize({ width: 420, height: 860 });
+    await ui.shoot('overview-narrow');
+    await ui.page.setViewportSize({ width: 1360, height: 860 });
   });
 
   it('updates the counts over SSE within 2 s of an enqueue', async () => {
-    await page.goto(`${served.url}/`);
-    await page.locator('.live-status[data-status="live"]').waitFor();
+    await ui.page.goto(`${ui.served.url}/`);
+    await ui.page.locator('.live-status[data-status="live"]').waitFor();
     await expect.poll(() => cell('reports', 'waiting').textContent()).toBe('0');
     await enqueue(
       transport,
@@ -96,28 +65,28 @@ describe('dashboard pages', () => {
     // No reload: the page must hear of the change on its own.
     await cell('reports', 'waiting').filter({ hasText: /^3$/ }).waitFor({ timeout: 15_000 });
     // The redrawn table keeps keyboard focus where it was.
-    expect(await page.evaluate("document.activeElement.getAttribute('data-key')")).toBe(
+    expect(await ui.page.evaluate("document.activeElement.getAttribute('data-key')")).toBe(
       'reports/waiting',
     );
   });
 
   it('says when the broker cannot be read, and goes back to Live when it can', async () => {
-    await page.goto(`${served.url}/`);
-    const status = page.locator('.live-status');
-    await page.locator('.live-status[data-status="live"]').waitFor();
+    await ui.page.goto(`${ui.served.url}/`);
+    const status = ui.page.locator('.live-status');
+    await ui.page.locator('.live-status[data-status="live"]').waitFor();
     // The stream stays up while the server's reads fail: it used to keep saying "Live".
     const down = vi
       .spyOn(transport.admin, 'listQueues')
       .mockRejectedValue(new Error('Connection is closed'));
     try {
-      await page.locator('.live-status[data-status="unavailable"]').waitFor({ timeout: 15_000 });
+      await ui.page.locator('.live-status[data-status="unavailable"]').waitFor({ timeout: 15_000 });
       expect(await status.textContent()).toBe('Broker unreachable: counts are not current');
-      await shoot('broker-unreachable');
+      await ui.shoot('broker-unreachable');
       // On a phone the status is a dot alone, but not this one: it says it in words too.
-      const phone = await context.newPage();
+      const phone = await ui.context.newPage();
       try {
         await phone.setViewportSize({ width: 375, height: 740 });
-        await phone.goto(`${served.url}/`);
+        await phone.goto(`${ui.served.url}/`);
         const small = phone.locator('.live-status[data-status="unavailable"]');
         await small.waitFor({ timeout: 15_000 });
         expect(
@@ -137,25 +106,25 @@ describe('dashboard pages', () => {
         expect(await phone.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(
           375,
         );
-        await phone.screenshot({ path: join(shots, 'phone-broker-unreachable.png') });
+        await phone.screenshot({ path: join(ui.shots, 'phone-broker-unreachable.png') });
       } finally {
         await phone.close();
       }
     } finally {
       down.mockRestore();
     }
-    await page.locator('.live-status[data-status="live"]').waitFor({ timeout: 15_000 });
+    await ui.page.locator('.live-status[data-status="live"]').waitFor({ timeout: 15_000 });
   });
 
   it('fits a 375 px phone: the nav scrolls in its own row, and the page does not widen', async () => {
-    const phone = await context.newPage();
+    const phone = await ui.context.newPage();
     try {
       await phone.setViewportSize({ width: 375, height: 740 });
       for (const path of ['/', '/queues/emails', '/dead']) {
-        await phone.goto(`${served.url}${path}`);
+        await phone.goto(`${ui.served.url}${path}`);
         await phone.locator('main h1').first().waitFor();
         await phone.screenshot({
-          path: join(shots, `phone${path.replaceAll('/', '-')}.png`),
+          path: join(ui.shots, `phone${path.replaceAll('/', '-')}.png`),
           fullPage: true,
         });
         // It used to be 569: the nav spilled past the bar, and the page scrolled sideways.
@@ -177,79 +146,79 @@ describe('dashboard pages', () => {
       'paging',
       Array.from({ length: 55 }, (_, i) => ({ task: 'shop.resizeImage', input: { image: i } })),
     );
-    await page.goto(`${served.url}/queues/paging`);
-    await page.getByRole('heading', { level: 1, name: 'paging' }).waitFor();
-    const rows = page.locator('table.data-table tbody tr');
+    await ui.page.goto(`${ui.served.url}/queues/paging`);
+    await ui.page.getByRole('heading', { level: 1, name: 'paging' }).waitFor();
+    const rows = ui.page.locator('table.data-table tbody tr');
     await expect.poll(() => rows.count()).toBe(50);
     // Newest first.
     expect(await rows.first().locator('td').first().textContent()).toBe(ids[54]);
-    await page.getByRole('link', { name: 'Next page »' }).click();
+    await ui.page.getByRole('link', { name: 'Next page »' }).click();
     await expect.poll(() => rows.count()).toBe(5);
-    expect(page.url()).toContain('cursor=');
+    expect(ui.page.url()).toContain('cursor=');
     expect(await rows.last().locator('td').first().textContent()).toBe(ids[0]);
 
-    await page.goto(`${served.url}/queues/emails?state=waiting`);
+    await ui.page.goto(`${ui.served.url}/queues/emails?state=waiting`);
     await expect.poll(() => rows.count()).toBe(12);
-    await page
+    await ui.page
       .getByRole('navigation', { name: 'Job states' })
       .getByRole('link', { name: /^Dead/ })
       .click();
     await expect.poll(() => rows.count()).toBe(1);
     expect(await rows.first().textContent()).toContain('SMTP_TIMEOUT');
 
-    await page.getByLabel('Job id').fill(demo.deadEmail);
-    await page.getByRole('button', { name: 'Find' }).click();
+    await ui.page.getByLabel('Job id').fill(demo.deadEmail);
+    await ui.page.getByRole('button', { name: 'Find' }).click();
     await expect.poll(() => rows.count()).toBe(1);
     expect(await rows.first().locator('td').first().textContent()).toBe(demo.deadEmail);
 
-    await page.goto(`${served.url}/queues/emails`);
-    await page.getByLabel('Indexed field').selectOption({ label: 'shop.sendOrderEmail › to' });
+    await ui.page.goto(`${ui.served.url}/queues/emails`);
+    await ui.page.getByLabel('Indexed field').selectOption({ label: 'shop.sendOrderEmail › to' });
     // No value: the browser asks for one (it used to load "Invalid value null … (400)").
-    await page.getByRole('button', { name: 'Search' }).click();
+    await ui.page.getByRole('button', { name: 'Search' }).click();
     expect(
-      await page
+      await ui.page
         .getByLabel('Value')
         .evaluate(
           (el) => (el as unknown as { validity: { valueMissing: boolean } }).validity.valueMissing,
         ),
     ).toBe(true);
-    expect(page.url()).toBe(`${served.url}/queues/emails`);
-    await page.getByLabel('Value').fill('customer6@example.com');
-    await page.getByRole('button', { name: 'Search' }).click();
+    expect(ui.page.url()).toBe(`${ui.served.url}/queues/emails`);
+    await ui.page.getByLabel('Value').fill('customer6@example.com');
+    await ui.page.getByRole('button', { name: 'Search' }).click();
     await expect
-      .poll(() => page.locator('.search-note').textContent())
+      .poll(() => ui.page.locator('.search-note').textContent())
       .toContain('customer6@example.com');
     await expect.poll(() => rows.count()).toBe(1);
     expect(await rows.first().textContent()).toContain('shop.sendOrderEmail');
 
-    await page.goto(`${served.url}/queues/emails?state=waiting`);
+    await ui.page.goto(`${ui.served.url}/queues/emails?state=waiting`);
     await expect.poll(() => rows.count()).toBe(12);
-    await shoot('queue');
+    await ui.shoot('queue');
   });
 
   it('/queues/<name> of a name nothing has used says so, and a known queue does not', async () => {
-    await page.goto(`${served.url}/queues/emials`);
-    const note = page.locator('.unknown-queue');
+    await ui.page.goto(`${ui.served.url}/queues/emials`);
+    const note = ui.page.locator('.unknown-queue');
     await note.waitFor();
     expect(await note.textContent()).toBe(
       'No queue named emials is known here: nothing has been enqueued to it. Check the name, or pick a queue on the Overview.',
     );
-    await shoot('queue-unknown');
-    await page.goto(`${served.url}/queues/emails`);
-    await page.locator('table.data-table tbody tr').first().waitFor();
+    await ui.shoot('queue-unknown');
+    await ui.page.goto(`${ui.served.url}/queues/emails`);
+    await ui.page.locator('table.data-table tbody tr').first().waitFor();
     expect(await note.count()).toBe(0);
   });
 
   it('/jobs/<id> shows attempts, data and audit, and Retry moves a dead job to waiting', async () => {
-    await page.goto(`${served.url}/jobs/${encodeURIComponent(demo.deadEmail)}`);
-    await page.getByRole('heading', { level: 1, name: `Job ${demo.deadEmail}` }).waitFor();
-    const attempts = page
-      .locator('section', { has: page.getByRole('heading', { name: 'Attempts' }) })
+    await ui.page.goto(`${ui.served.url}/jobs/${encodeURIComponent(demo.deadEmail)}`);
+    await ui.page.getByRole('heading', { level: 1, name: `Job ${demo.deadEmail}` }).waitFor();
+    const attempts = ui.page
+      .locator('section', { has: ui.page.getByRole('heading', { name: 'Attempts' }) })
       .locator('tbody tr');
     await expect.poll(() => attempts.count()).toBe(3);
     expect(await attempts.first().textContent()).toContain('attempt 3');
-    const input = await page
-      .locator('section', { has: page.getByRole('heading', { name: 'Input' }) })
+    const input = await ui.page
+      .locator('section', { has: ui.page.getByRole('heading', { name: 'Input' }) })
       .locator('pre')
       .textContent();
     expect(JSON.parse(input ?? '')).toEqual({
@@ -257,28 +226,28 @@ describe('dashboard pages', () => {
       to: 'dana@example.com',
       template: 'order-shipped',
     });
-    const props = await page.locator('dl.props').textContent();
+    const props = await ui.page.locator('dl.props').textContent();
     expect(props).toContain('order-email:ord_10442');
     expect(props).toContain('a3f09c1e77d2b845');
-    await shoot('job');
+    await ui.shoot('job');
 
-    await page.getByRole('button', { name: 'Retry' }).click();
-    const dialog = page.getByRole('dialog');
+    await ui.page.getByRole('button', { name: 'Retry' }).click();
+    const dialog = ui.page.getByRole('dialog');
     await dialog.getByRole('button', { name: 'Retry job' }).waitFor();
-    await page.screenshot({ path: join(shots, 'job-confirm.png') });
+    await ui.shoot('job-confirm', { fullPage: false });
     await dialog.getByRole('button', { name: 'Retry job' }).click();
-    await page
+    await ui.page
       .locator('.notice-ok')
       .filter({ hasText: 'Retried: the job is now waiting.' })
       .waitFor();
-    await page.locator('.page-head .badge', { hasText: 'waiting' }).waitFor();
+    await ui.page.locator('.page-head .badge', { hasText: 'waiting' }).waitFor();
     expect((await transport.getJob(demo.deadEmail))?.state).toBe('waiting');
-    const audit = page
-      .locator('section', { has: page.getByRole('heading', { name: 'Audit' }) })
+    const audit = ui.page
+      .locator('section', { has: ui.page.getByRole('heading', { name: 'Audit' }) })
       .locator('tbody tr');
     await expect.poll(() => audit.first().textContent()).toContain('job.retry');
     expect(await audit.first().textContent()).toContain(USER);
-    expect(await page.getByRole('button', { name: 'Retry' }).isDisabled()).toBe(true);
+    expect(await ui.page.getByRole('button', { name: 'Retry' }).isDisabled()).toBe(true);
   });
 
   it('/jobs/<id> numbers the rounds of attempts once a retried job fails again', async () => {
@@ -289,37 +258,37 @@ describe('dashboard pages', () => {
       { task: 'shop.sendOrderEmail', input: { to: 'r@example.com' } },
       [timedOut('first try'), timedOut('second try')],
     );
-    await page.goto(`${served.url}/jobs/${encodeURIComponent(id)}`);
-    const attempts = page
-      .locator('section', { has: page.getByRole('heading', { name: 'Attempts' }) })
+    await ui.page.goto(`${ui.served.url}/jobs/${encodeURIComponent(id)}`);
+    const attempts = ui.page
+      .locator('section', { has: ui.page.getByRole('heading', { name: 'Attempts' }) })
       .locator('tbody tr');
     await expect.poll(() => attempts.count()).toBe(2);
     // One round: plain attempt numbers.
     expect(await attempts.first().locator('td').first().textContent()).toBe('2');
-    await page.getByRole('button', { name: 'Retry' }).click();
-    await page.getByRole('dialog').getByRole('button', { name: 'Retry job' }).click();
-    await page.locator('.page-head .badge', { hasText: 'waiting' }).waitFor();
+    await ui.page.getByRole('button', { name: 'Retry' }).click();
+    await ui.page.getByRole('dialog').getByRole('button', { name: 'Retry job' }).click();
+    await ui.page.locator('.page-head .badge', { hasText: 'waiting' }).waitFor();
     // Its fresh budget counts from 1 again: the new attempt is "1", in round 2.
     await settleNext(transport, 'rounds', 1, { retry: timedOut('third try') });
-    await page.reload();
+    await ui.page.reload();
     await expect.poll(() => attempts.count()).toBe(3);
     const numbers = await attempts.evaluateAll((rows) =>
       rows.map((row) => row.querySelector('td')?.textContent),
     );
     expect(numbers).toEqual(['1 round 2', '2 round 1', '1 round 1']);
     expect(await attempts.first().textContent()).toContain('third try');
-    await shoot('job-attempt-rounds');
+    await ui.shoot('job-attempt-rounds');
   });
 
   it('/jobs/<id> cancels a waiting job after confirming', async () => {
     const [id] = await enqueue(transport, 'reports', [
       { task: 'shop.dailyReport', input: { day: '2025-03-01' } },
     ]);
-    await page.goto(`${served.url}/jobs/${encodeURIComponent(id as string)}`);
-    await page.getByRole('button', { name: 'Cancel' }).click();
-    await page.getByRole('dialog').getByRole('button', { name: 'Cancel job' }).click();
-    await page.locator('.notice-ok', { hasText: 'Cancelled: the job will not run.' }).waitFor();
-    await page.locator('.page-head .badge', { hasText: 'cancelled' }).waitFor();
+    await ui.page.goto(`${ui.served.url}/jobs/${encodeURIComponent(id as string)}`);
+    await ui.page.getByRole('button', { name: 'Cancel' }).click();
+    await ui.page.getByRole('dialog').getByRole('button', { name: 'Cancel job' }).click();
+    await ui.page.locator('.notice-ok', { hasText: 'Cancelled: the job will not run.' }).waitFor();
+    await ui.page.locator('.page-head .badge', { hasText: 'cancelled' }).waitFor();
     expect((await transport.getJob(id as string))?.state).toBe('cancelled');
   });
 
@@ -327,50 +296,50 @@ describe('dashboard pages', () => {
     const [id] = await enqueue(transport, 'reports', [
       { task: 'shop.dailyReport', input: { day: '2025-03-02' } },
     ]);
-    await page.goto(`${served.url}/jobs/${encodeURIComponent(id as string)}`);
-    await page.getByRole('button', { name: 'Cancel' }).waitFor();
+    await ui.page.goto(`${ui.served.url}/jobs/${encodeURIComponent(id as string)}`);
+    await ui.page.getByRole('button', { name: 'Cancel' }).waitFor();
     // A restart makes every open page's token unknown, as a lost session cookie does here.
     // The click used to fail with "Refused: missing or wrong CSRF token … (403 CSRF)".
-    await context.clearCookies();
-    await page.getByRole('button', { name: 'Cancel' }).click();
-    await page.getByRole('dialog').getByRole('button', { name: 'Cancel job' }).click();
-    await page.locator('.notice-ok', { hasText: 'Cancelled: the job will not run.' }).waitFor();
+    await ui.context.clearCookies();
+    await ui.page.getByRole('button', { name: 'Cancel' }).click();
+    await ui.page.getByRole('dialog').getByRole('button', { name: 'Cancel job' }).click();
+    await ui.page.locator('.notice-ok', { hasText: 'Cancelled: the job will not run.' }).waitFor();
     expect((await transport.getJob(id as string))?.state).toBe('cancelled');
   });
 
   it('/dead filters across queues and bulk-retries the previewed jobs after confirming', async () => {
-    await page.goto(`${served.url}/dead`);
-    await page.getByRole('heading', { level: 1, name: 'Dead jobs' }).waitFor();
-    const rows = page.locator('table.data-table tbody tr');
+    await ui.page.goto(`${ui.served.url}/dead`);
+    await ui.page.getByRole('heading', { level: 1, name: 'Dead jobs' }).waitFor();
+    const rows = ui.page.locator('table.data-table tbody tr');
     await expect.poll(() => rows.count()).toBe(2);
-    await shoot('dead');
-    await page.getByLabel('Queue').selectOption('orders');
-    await page.getByLabel('Error code').fill('CARD_DECLINED');
-    await page.getByRole('button', { name: 'Filter' }).click();
+    await ui.shoot('dead');
+    await ui.page.getByLabel('Queue').selectOption('orders');
+    await ui.page.getByLabel('Error code').fill('CARD_DECLINED');
+    await ui.page.getByRole('button', { name: 'Filter' }).click();
     await expect.poll(() => rows.count()).toBe(1);
-    expect(page.url()).toContain('code=CARD_DECLINED');
+    expect(ui.page.url()).toContain('code=CARD_DECLINED');
 
-    await page.getByRole('button', { name: 'Retry all matching…' }).click();
-    const dialog = page.getByRole('dialog');
+    await ui.page.getByRole('button', { name: 'Retry all matching…' }).click();
+    const dialog = ui.page.getByRole('dialog');
     await dialog.getByRole('heading', { name: 'Retry 1 dead job?' }).waitFor();
     expect(await dialog.textContent()).toContain('CARD_DECLINED');
     await dialog.getByRole('button', { name: 'Retry 1 dead job' }).click();
-    await page.locator('.notice-ok', { hasText: 'Retried 1 job.' }).waitFor();
+    await ui.page.locator('.notice-ok', { hasText: 'Retried 1 job.' }).waitFor();
     expect((await transport.getJob(demo.deadOrder))?.state).toBe('waiting');
     await expect.poll(() => rows.first().textContent()).toContain('No dead jobs match.');
   });
 
   it('/workers shows live and stale workers with their queues and held jobs', async () => {
-    await page.goto(`${served.url}/workers`);
-    await page.getByRole('heading', { level: 1, name: 'Workers' }).waitFor();
-    const rows = page.locator('table.data-table tbody tr');
+    await ui.page.goto(`${ui.served.url}/workers`);
+    await ui.page.getByRole('heading', { level: 1, name: 'Workers' }).waitFor();
+    const rows = ui.page.locator('table.data-table tbody tr');
     await expect.poll(() => rows.count()).toBe(3);
     const stale = rows.filter({ hasText: 'worker-c' });
     expect(await stale.locator('.badge.state-stale').count()).toBe(1);
     const a = rows.filter({ hasText: 'worker-a' });
     expect(await a.textContent()).toContain('3 / 10');
     expect(await a.locator('a.mono').count()).toBe(3);
-    await shoot('workers');
+    await ui.shoot('workers');
 
     // A default id is `<hostname>:<pid>:<random>`, and a Kubernetes pod's hostname is long:
     // the table still fits a 1280 px window instead of scrolling sideways.
@@ -381,15 +350,15 @@ describe('dashboard pages', () => {
       600_000,
     );
     try {
-      await page.setViewportSize({ width: 1280, height: 860 });
-      await page.reload();
+      await ui.page.setViewportSize({ width: 1280, height: 860 });
+      await ui.page.reload();
       await expect.poll(() => rows.count()).toBe(4);
-      const wrap = page.locator('.table-wrap');
+      const wrap = ui.page.locator('.table-wrap');
       const overflow = await wrap.evaluate((el) => el.scrollWidth - el.clientWidth);
-      await shoot('workers-long-id');
+      await ui.shoot('workers-long-id');
       expect(overflow).toBe(0);
     } finally {
-      await page.setViewportSize({ width: 1360, height: 860 });
+      await ui.page.setViewportSize({ width: 1360, height: 860 });
       await transport.admin.removeWorker(podId);
     }
   });
@@ -398,8 +367,8 @@ describe('dashboard pages', () => {
     const withoutMetrics = Object.create(transport, { metrics: { value: undefined } });
     const plain = await serve({ transport: withoutMetrics });
     try {
-      await page.goto(`${plain.url}/`);
-      const messages = page.locator('figure.chart .chart-message');
+      await ui.page.goto(`${plain.url}/`);
+      const messages = ui.page.locator('figure.chart .chart-message');
       await expect.poll(() => messages.count()).toBe(3);
       expect(await messages.first().textContent()).toContain('Metrics unavailable');
       expect(await cell('emails', 'completed').textContent()).toBe('–');
@@ -410,16 +379,16 @@ describe('dashboard pages', () => {
 
   it('/schedules lists schedules with next times and last run; pause, resume and run now work', async () => {
     const { fired } = await seedSchedules(transport);
-    await page.goto(`${served.url}/`);
-    await page
+    await ui.page.goto(`${ui.served.url}/`);
+    await ui.page
       .getByRole('navigation', { name: 'Main' })
       .getByRole('link', { name: 'Schedules' })
       .click();
-    await page.getByRole('heading', { level: 1, name: 'Schedules' }).waitFor();
-    expect(new URL(page.url()).pathname).toBe('/schedules');
-    const row = (id: string) => page.locator(`tr[data-schedule="maintenance/${id}"]`);
+    await ui.page.getByRole('heading', { level: 1, name: 'Schedules' }).waitFor();
+    expect(new URL(ui.page.url()).pathname).toBe('/schedules');
+    const row = (id: string) => ui.page.locator(`tr[data-schedule="maintenance/${id}"]`);
     await row('cart-cleanup').waitFor();
-    expect(await page.locator('tr[data-schedule]').count()).toBe(5);
+    expect(await ui.page.locator('tr[data-schedule]').count()).toBe(5);
 
     const cleanup = row('cart-cleanup');
     expect(await cleanup.textContent()).toContain('every 1m');
@@ -433,7 +402,7 @@ describe('dashboard pages', () => {
       'Declared in code, and no running worker declares it any more.',
     );
     // Made at run time in a queue no worker consumes: it would never fire.
-    const ledger = page.locator('tr[data-schedule="ledger/ledger-sync"]');
+    const ledger = ui.page.locator('tr[data-schedule="ledger/ledger-sync"]');
     expect(await ledger.locator('.badge.state-orphaned').getAttribute('title')).toBe(
       'Made at run time in a queue no running worker consumes: it fires once one does.',
     );
@@ -442,50 +411,50 @@ describe('dashboard pages', () => {
     const digest = row('weekly-digest');
     expect(await digest.locator('.badge.state-paused').count()).toBe(1);
     expect(await digest.getByRole('button', { name: 'Resume' }).count()).toBe(1);
-    await shoot('schedules');
-    await page.emulateMedia({ colorScheme: 'dark' });
-    await shoot('schedules-dark');
-    await page.emulateMedia({ colorScheme: 'light' });
+    await ui.shoot('schedules');
+    await ui.page.emulateMedia({ colorScheme: 'dark' });
+    await ui.shoot('schedules-dark');
+    await ui.page.emulateMedia({ colorScheme: 'light' });
 
     await cleanup.getByRole('button', { name: 'Pause' }).click();
     await cleanup.locator('.badge.state-paused').waitFor();
-    await page.locator('.notice-ok', { hasText: 'Paused cart-cleanup' }).waitFor();
+    await ui.page.locator('.notice-ok', { hasText: 'Paused cart-cleanup' }).waitFor();
     const paused = (await transport.schedules?.list(['maintenance']))?.schedules.find(
       (state) => state.spec.id === 'cart-cleanup',
     );
     expect(paused?.paused).toBe(true);
     expect(await cleanup.locator('ul.next-times').count()).toBe(0);
-    await shoot('schedules-paused');
+    await ui.shoot('schedules-paused');
     await cleanup.getByRole('button', { name: 'Resume' }).click();
     await cleanup.locator('.badge.state-paused').waitFor({ state: 'detached' });
     await cleanup.getByRole('button', { name: 'Pause' }).waitFor();
 
     await cleanup.getByRole('button', { name: 'Run now' }).click();
-    await page.getByRole('dialog').getByRole('button', { name: 'Run now' }).click();
-    const enqueued = page.locator('.notice-ok', { hasText: 'Enqueued' });
+    await ui.page.getByRole('dialog').getByRole('button', { name: 'Run now' }).click();
+    const enqueued = ui.page.locator('.notice-ok', { hasText: 'Enqueued' });
     await enqueued.waitFor();
     const jobId = (await enqueued.locator('a').textContent()) as string;
     expect(jobId).not.toBe(fired.jobId);
     expect((await transport.getJob(jobId))?.envelope.task).toBe('shop.cleanupCarts');
     await enqueued.locator('a').click();
-    await page.getByRole('heading', { level: 1, name: `Job ${jobId}` }).waitFor();
-    expect(await page.locator('dl.props').textContent()).not.toContain('Schedule');
+    await ui.page.getByRole('heading', { level: 1, name: `Job ${jobId}` }).waitFor();
+    expect(await ui.page.locator('dl.props').textContent()).not.toContain('Schedule');
     // The fired job's page names its schedule and slot.
-    await page.goto(`${served.url}/schedules`);
+    await ui.page.goto(`${ui.served.url}/schedules`);
     await cleanup.locator('.last-job a').click();
-    await page.getByRole('heading', { level: 1, name: `Job ${fired.jobId}` }).waitFor();
-    expect(await page.locator('dl.props').textContent()).toMatch(
+    await ui.page.getByRole('heading', { level: 1, name: `Job ${fired.jobId}` }).waitFor();
+    expect(await ui.page.locator('dl.props').textContent()).toMatch(
       /Schedulecart-cleanup: slot \d{4}-\d\d-\d\d \d\d:\d\d:00, fired (late by|on time)/,
     );
-    await shoot('job-scheduled');
+    await ui.shoot('job-scheduled');
 
     // Read-only: the same list, no buttons.
     const readOnly = await serve({ transport, readOnly: true });
     try {
-      await page.goto(`${readOnly.url}/schedules`);
-      await page.locator('tr[data-schedule="maintenance/cart-cleanup"]').waitFor();
-      expect(await page.locator('tr[data-schedule] button').count()).toBe(0);
-      expect(await page.locator('th', { hasText: 'Actions' }).count()).toBe(0);
+      await ui.page.goto(`${readOnly.url}/schedules`);
+      await ui.page.locator('tr[data-schedule="maintenance/cart-cleanup"]').waitFor();
+      expect(await ui.page.locator('tr[data-schedule] button').count()).toBe(0);
+      expect(await ui.page.locator('th', { hasText: 'Actions' }).count()).toBe(0);
     } finally {
       await readOnly.close();
     }
@@ -494,32 +463,32 @@ describe('dashboard pages', () => {
       transport: Object.create(transport, { schedules: { value: undefined } }),
     });
     try {
-      await page.goto(`${bare.url}/schedules`);
-      await page.locator('.notice-info', { hasText: 'Schedules are unavailable' }).waitFor();
+      await ui.page.goto(`${bare.url}/schedules`);
+      await ui.page.locator('.notice-info', { hasText: 'Schedules are unavailable' }).waitFor();
     } finally {
       await bare.close();
     }
   });
 
   it('navigates in place with real links, and Back returns', async () => {
-    await page.goto(`${served.url}/`);
-    await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
-    await page.evaluate('window.__samePage = true');
-    await page
+    await ui.page.goto(`${ui.served.url}/`);
+    await ui.page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+    await ui.page.evaluate('window.__samePage = true');
+    await ui.page
       .getByRole('navigation', { name: 'Main' })
       .getByRole('link', { name: 'Workers' })
       .click();
-    await page.getByRole('heading', { level: 1, name: 'Workers' }).waitFor();
-    expect(new URL(page.url()).pathname).toBe('/workers');
-    await page.locator('tr[data-queue="orders"]').waitFor({ state: 'detached' });
-    await page.goBack();
-    await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
-    await page.locator('tr[data-queue="orders"] th a').click();
-    await page.getByRole('heading', { level: 1, name: 'orders' }).waitFor();
-    expect(await page.evaluate('window.__samePage')).toBe(true);
+    await ui.page.getByRole('heading', { level: 1, name: 'Workers' }).waitFor();
+    expect(new URL(ui.page.url()).pathname).toBe('/workers');
+    await ui.page.locator('tr[data-queue="orders"]').waitFor({ state: 'detached' });
+    await ui.page.goBack();
+    await ui.page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+    await ui.page.locator('tr[data-queue="orders"] th a').click();
+    await ui.page.getByRole('heading', { level: 1, name: 'orders' }).waitFor();
+    expect(await ui.page.evaluate('window.__samePage')).toBe(true);
 
-    await page.goto(`${served.url}/no/such/page`);
-    await page.getByRole('heading', { level: 1, name: 'Page not found' }).waitFor();
+    await ui.page.goto(`${ui.served.url}/no/such/page`);
+    await ui.page.getByRole('heading', { level: 1, name: 'Page not found' }).waitFor();
   });
 });
 
@@ -538,28 +507,28 @@ describe('dashboard pages over Redis', () => {
           { name: 'SmtpError', code: 'SMTP_TIMEOUT', message: 'timed out again' },
         ],
       );
-      await page.goto(`${over.url}/`);
-      await page.locator('.live-status[data-status="live"]').waitFor();
+      await ui.page.goto(`${over.url}/`);
+      await ui.page.locator('.live-status[data-status="live"]').waitFor();
       await expect.poll(() => cell('mail', 'dead').textContent()).toBe('1');
       await enqueue(redisQueue, 'mail', [
         { task: 'shop.sendOrderEmail', input: { to: 'y@example.com' } },
       ]);
       await cell('mail', 'waiting').filter({ hasText: /^1$/ }).waitFor({ timeout: 15_000 });
 
-      await page.goto(`${over.url}/jobs/${encodeURIComponent(id)}`);
-      const attempts = page
-        .locator('section', { has: page.getByRole('heading', { name: 'Attempts' }) })
+      await ui.page.goto(`${over.url}/jobs/${encodeURIComponent(id)}`);
+      const attempts = ui.page
+        .locator('section', { has: ui.page.getByRole('heading', { name: 'Attempts' }) })
         .locator('tbody tr');
       await expect.poll(() => attempts.count()).toBe(2);
-      await page.getByRole('button', { name: 'Retry' }).click();
-      await page.getByRole('dialog').getByRole('button', { name: 'Retry job' }).click();
-      await page
+      await ui.page.getByRole('button', { name: 'Retry' }).click();
+      await ui.page.getByRole('dialog').getByRole('button', { name: 'Retry job' }).click();
+      await ui.page
         .locator('.notice-ok')
         .filter({ hasText: 'Retried: the job is now waiting.' })
         .waitFor();
       expect((await redisQueue.getJob(id))?.state).toBe('waiting');
       // The overview heard of it too.
-      await page
+      await ui.page
         .getByRole('navigation', { name: 'Main' })
         .getByRole('link', { name: 'Overview' })
         .click();
@@ -573,16 +542,16 @@ describe('dashboard pages over Redis', () => {
         'bulk',
         Array.from({ length: 1_050 }, (_, n) => ({ task: 'shop.common', input: { n } })),
       );
-      await page.goto(`${over.url}/queues/bulk?state=waiting&task=shop.rare`);
-      await page
+      await ui.page.goto(`${over.url}/queues/bulk?state=waiting&task=shop.rare`);
+      await ui.page
         .locator('tr.empty', {
           hasText:
             'No waiting jobs of this task in the part of the queue read so far. Next page reads on.',
         })
         .waitFor();
-      await page.getByRole('link', { name: /Next page/ }).click();
-      await page.locator('tbody tr a', { hasText: rare as string }).waitFor();
-      expect(await page.locator('tr.empty').count()).toBe(0);
+      await ui.page.getByRole('link', { name: /Next page/ }).click();
+      await ui.page.locator('tbody tr a', { hasText: rare as string }).waitFor();
+      expect(await ui.page.locator('tr.empty').count()).toBe(0);
     } finally {
       await over.close();
       await redisQueue.close();

@@ -4,25 +4,17 @@
 // its own, the dead filter offers the queue and each partition, and the charts draw one line
 // per queue. Jobs are enqueued straight to partition names, as a partitioned producer does.
 
-import { join } from 'node:path';
 import { memoryTransport, PICKUP_BUCKETS_MS } from '@conveyor/core';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PASSWORD, type Served, serve, USER } from '../helpers.js';
-import { deadJob, enqueue, launchChromium, screenshotDir } from './fixtures.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useBrowserPage } from './browser-page.js';
+import { deadJob, enqueue } from './fixtures.js';
 
-let browser: Browser;
-let context: BrowserContext;
-let page: Page;
-let served: Served;
 const transport = memoryTransport();
-const shots = screenshotDir();
 const P = (p: number) => `mail~${p}of4`;
 let dead: string;
 let firstOfP1: string;
 
 beforeAll(async () => {
-  browser = await launchChromium();
   const send = (i: number) => ({ task: 'mail.send', input: { to: `c${i}@example.com` } });
   await enqueue(transport, P(0), [1, 2, 3].map(send));
   // Buried first: deadJob runs the next job of the partition.
@@ -49,116 +41,99 @@ beforeAll(async () => {
       })),
     ),
   );
-  served = await serve({ transport });
-  context = await browser.newContext({
-    httpCredentials: { username: USER, password: PASSWORD },
-    viewport: { width: 1360, height: 860 },
-    colorScheme: 'light',
-  });
-  page = await context.newPage();
 });
 
-afterAll(async () => {
-  await context?.close();
-  await browser?.close();
-  await served?.close();
-  await transport.close();
-  console.log(`dashboard screenshots (partitions): ${shots}`);
-});
-
-async function shoot(name: string): Promise<void> {
-  await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
-}
+const ui = useBrowserPage({ transport, label: 'partitions', colorScheme: 'light' });
 
 function cell(queue: string, count: string) {
-  return page.locator(`tr[data-queue="${queue}"] td[data-count="${count}"]`);
+  return ui.page.locator(`tr[data-queue="${queue}"] td[data-count="${count}"]`);
 }
 
 describe('a partitioned queue on the dashboard', () => {
   it('/ shows one row of sums that opens to its partitions, open through live redraws', async () => {
-    await page.goto(`${served.url}/`);
-    await page.locator('.live-status[data-status="live"]').waitFor();
+    await ui.page.goto(`${ui.served.url}/`);
+    await ui.page.locator('.live-status[data-status="live"]').waitFor();
     await expect.poll(() => cell('mail', 'waiting').textContent()).toBe('9');
     expect(await cell('mail', 'delayed').textContent()).toBe('1');
     expect(await cell('mail', 'dead').textContent()).toBe('1');
     expect(await cell('mail', 'completed').textContent()).toBe('18');
-    expect(await page.locator('tr.partition-row').count()).toBe(0);
-    expect(await page.locator('.summary').textContent()).toContain('2 queues');
+    expect(await ui.page.locator('tr.partition-row').count()).toBe(0);
+    expect(await ui.page.locator('.summary').textContent()).toContain('2 queues');
 
-    const toggle = page.getByRole('button', { name: '4 partitions' });
+    const toggle = ui.page.getByRole('button', { name: '4 partitions' });
     expect(await toggle.getAttribute('aria-expanded')).toBe('false');
     await toggle.click();
-    const rows = page.locator('tr.partition-row');
+    const rows = ui.page.locator('tr.partition-row');
     await expect.poll(() => rows.count()).toBe(4);
     expect(await rows.locator('th').allTextContents()).toEqual([P(0), P(1), P(2), P(3)]);
     expect(await cell(P(3), 'waiting').textContent()).toBe('4');
     expect(await cell(P(1), 'dead').textContent()).toBe('1');
     // One chart line per queue: the partitions' metrics are added up into mail's.
     await expect
-      .poll(() => page.locator('figure.chart').first().locator('path.line').count())
+      .poll(() => ui.page.locator('figure.chart').first().locator('path.line').count())
       .toBe(2);
-    await shoot('overview-partitions');
-    await page.emulateMedia({ colorScheme: 'dark' });
-    await shoot('overview-partitions-dark');
-    await page.emulateMedia({ colorScheme: 'light' });
+    await ui.shoot('overview-partitions');
+    await ui.page.emulateMedia({ colorScheme: 'dark' });
+    await ui.shoot('overview-partitions-dark');
+    await ui.page.emulateMedia({ colorScheme: 'light' });
 
     // A live redraw (a new job in a partition) keeps the partitions open.
     await enqueue(transport, P(2), [{ task: 'mail.send', input: { to: 'x@example.com' } }]);
     await cell('mail', 'waiting').filter({ hasText: /^10$/ }).waitFor({ timeout: 15_000 });
     expect(await rows.count()).toBe(4);
     expect(await cell(P(2), 'waiting').textContent()).toBe('1');
-    await page.getByRole('button', { name: '4 partitions' }).click();
+    await ui.page.getByRole('button', { name: '4 partitions' }).click();
     await expect.poll(() => rows.count()).toBe(0);
   });
 
   it('/queues/<queue> counts and links each partition and lists all their jobs', async () => {
-    await page.goto(`${served.url}/queues/mail`);
-    await page.getByRole('heading', { level: 1, name: 'mail' }).waitFor();
-    const partitions = page.locator('section.partitions tbody tr');
+    await ui.page.goto(`${ui.served.url}/queues/mail`);
+    await ui.page.getByRole('heading', { level: 1, name: 'mail' }).waitFor();
+    const partitions = ui.page.locator('section.partitions tbody tr');
     await expect.poll(() => partitions.count()).toBe(4);
     expect(await partitions.nth(3).textContent()).toContain(P(3));
-    expect(await page.locator('.tabs [data-count="waiting"]').textContent()).toBe('10');
+    expect(await ui.page.locator('.tabs [data-count="waiting"]').textContent()).toBe('10');
     // The jobs of every partition (the last table), each with its partition named.
-    const list = page.locator('table.data-table').last().locator('tbody tr');
+    const list = ui.page.locator('table.data-table').last().locator('tbody tr');
     await expect.poll(() => list.count()).toBe(10);
     const queues = await list.locator('td:nth-child(2)').allTextContents();
     expect(new Set(queues)).toEqual(new Set([P(0), P(1), P(2), P(3)]));
-    await shoot('queue-partitioned');
+    await ui.shoot('queue-partitioned');
 
     await partitions
       .nth(1)
       .getByRole('link', { name: P(1) })
       .click();
-    await page.getByRole('heading', { level: 1, name: P(1) }).waitFor();
-    expect(new URL(page.url()).pathname).toMatch(/\/queues\/mail(~|%7E)1of4$/);
+    await ui.page.getByRole('heading', { level: 1, name: P(1) }).waitFor();
+    expect(new URL(ui.page.url()).pathname).toMatch(/\/queues\/mail(~|%7E)1of4$/);
   });
 
   it('/queues/<queue>~<p>of<n> is a queue page of its own, with the way back to its queue', async () => {
-    await page.goto(`${served.url}/queues/${P(1)}`);
-    await page.getByRole('heading', { level: 1, name: P(1) }).waitFor();
-    expect(await page.locator('.crumbs').textContent()).toBe(
+    await ui.page.goto(`${ui.served.url}/queues/${P(1)}`);
+    await ui.page.getByRole('heading', { level: 1, name: P(1) }).waitFor();
+    expect(await ui.page.locator('.crumbs').textContent()).toBe(
       'Overview › Queue mail › Partition 1 of 4',
     );
-    expect(await page.locator('section.partitions').count()).toBe(0);
-    const rows = page.locator('table.data-table tbody tr');
+    expect(await ui.page.locator('section.partitions').count()).toBe(0);
+    const rows = ui.page.locator('table.data-table tbody tr');
     await expect.poll(() => rows.count()).toBe(2);
-    expect(await page.locator('.tabs [data-count="dead"]').textContent()).toBe('1');
+    expect(await ui.page.locator('.tabs [data-count="dead"]').textContent()).toBe('1');
 
-    await page.getByLabel('Job id').fill(firstOfP1);
-    await page.getByRole('button', { name: 'Find' }).click();
-    await expect.poll(() => page.url()).toContain('id=');
+    await ui.page.getByLabel('Job id').fill(firstOfP1);
+    await ui.page.getByRole('button', { name: 'Find' }).click();
+    await expect.poll(() => ui.page.url()).toContain('id=');
     await expect.poll(() => rows.count()).toBe(1);
     expect(await rows.first().locator('td').first().textContent()).toBe(firstOfP1);
-    await shoot('queue-partition');
+    await ui.shoot('queue-partition');
 
     await rows.first().getByRole('link', { name: firstOfP1 }).click();
-    await page.getByRole('heading', { level: 1, name: `Job ${firstOfP1}` }).waitFor();
-    await page.locator('.crumbs').getByRole('link', { name: 'Overview' }).waitFor();
+    await ui.page.getByRole('heading', { level: 1, name: `Job ${firstOfP1}` }).waitFor();
+    await ui.page.locator('.crumbs').getByRole('link', { name: 'Overview' }).waitFor();
   });
 
   it('/dead offers the queue (all partitions) and each partition as filters', async () => {
-    await page.goto(`${served.url}/dead`);
-    const select = page.getByLabel('Queue');
+    await ui.page.goto(`${ui.served.url}/dead`);
+    const select = ui.page.getByLabel('Queue');
     await expect
       .poll(() => select.locator('option').allTextContents())
       .toEqual([
@@ -170,16 +145,16 @@ describe('a partitioned queue on the dashboard', () => {
         `\u00a0\u00a0${P(3)}`,
         'orders',
       ]);
-    const rows = page.locator('table.data-table tbody tr');
+    const rows = ui.page.locator('table.data-table tbody tr');
     for (const queue of ['mail', P(1)]) {
       await select.selectOption(queue);
-      await page.getByRole('button', { name: 'Filter' }).click();
-      await expect.poll(() => new URL(page.url()).searchParams.get('queue')).toBe(queue);
+      await ui.page.getByRole('button', { name: 'Filter' }).click();
+      await expect.poll(() => new URL(ui.page.url()).searchParams.get('queue')).toBe(queue);
       await expect.poll(() => rows.count()).toBe(1);
       expect(await rows.first().locator('td').first().textContent()).toBe(dead);
     }
     await select.selectOption(P(0));
-    await page.getByRole('button', { name: 'Filter' }).click();
+    await ui.page.getByRole('button', { name: 'Filter' }).click();
     await expect.poll(() => rows.first().textContent()).toContain('No dead jobs match.');
   });
 });

@@ -3,22 +3,16 @@
 // the badge, jobs enqueued meanwhile stay waiting while the worker takes another queue's job,
 // and after Resume the worker runs them. A partitioned queue paused in part says how much.
 
-import { join } from 'node:path';
 import { silentLogger, type Transport } from '@conveyor/core';
 import { redisTransport } from '@conveyor/redis';
 import { type RedisServer, startRedis } from '@conveyor/test-redis';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PASSWORD, type Served, serve, USER } from '../helpers.js';
-import { enqueue, launchChromium, screenshotDir } from './fixtures.js';
+import { USER } from '../helpers.js';
+import { useBrowserPage } from './browser-page.js';
+import { enqueue } from './fixtures.js';
 
 let redis: RedisServer;
 let transport: Transport;
-let browser: Browser;
-let context: BrowserContext;
-let page: Page;
-let served: Served;
-const shots = screenshotDir();
 const stopWorker = new AbortController();
 let worker: Promise<void>;
 
@@ -62,31 +56,26 @@ async function completed(ids: readonly string[]): Promise<void> {
 beforeAll(async () => {
   redis = await startRedis();
   transport = redisTransport({ url: redis.url, prefix: 'pause-ui', logger: silentLogger });
-  browser = await launchChromium();
-  served = await serve({ transport });
-  context = await browser.newContext({
-    httpCredentials: { username: USER, password: PASSWORD },
-    viewport: { width: 1360, height: 860 },
-  });
-  page = await context.newPage();
-  worker = runWorker(['mail', 'other']);
+});
+// Registered first, so it runs last: after useBrowserPage's afterAll has closed the transport.
+afterAll(async () => {
+  await redis?.stop();
 });
 
+const ui = useBrowserPage({ transport: () => transport, label: 'queue pause' });
+
+beforeAll(() => {
+  worker = runWorker(['mail', 'other']);
+});
 afterAll(async () => {
   stopWorker.abort();
   await worker;
-  await context?.close();
-  await browser?.close();
-  await served?.close();
-  await transport?.close();
-  await redis?.stop();
-  console.log(`queue pause screenshots: ${shots}`);
 });
 
 async function confirm(name: string): Promise<void> {
-  const dialog = page.getByRole('dialog');
+  const dialog = ui.page.getByRole('dialog');
   await dialog.getByRole('button', { name }).waitFor();
-  await page.screenshot({ path: join(shots, `${name.toLowerCase().replace(' ', '-')}.png`) });
+  await ui.shoot(name.toLowerCase().replace(' ', '-'), { fullPage: false });
   await dialog.getByRole('button', { name }).click();
 }
 
@@ -94,48 +83,51 @@ describe('pausing a queue from the dashboard', () => {
   it('pause, badge, jobs left waiting by a running worker, resume, jobs run', async () => {
     // The worker runs mail's jobs while the queue is not paused.
     await completed(await enqueue(transport, 'mail', [send(1)]));
-    await page.goto(`${served.url}/queues/mail`);
-    await page.locator('.live-status[data-status="live"]').waitFor();
+    await ui.page.goto(`${ui.served.url}/queues/mail`);
+    await ui.page.locator('.live-status[data-status="live"]').waitFor();
 
-    await page.getByRole('button', { name: 'Pause', exact: true }).click();
+    await ui.page.getByRole('button', { name: 'Pause', exact: true }).click();
     await confirm('Pause queue');
-    await page
+    await ui.page
       .locator('.notice-ok')
       .filter({ hasText: 'workers take none of its jobs until it is resumed' })
       .waitFor();
-    await page.locator('.page-head .badge.state-paused', { hasText: 'paused' }).waitFor();
-    await page.getByRole('button', { name: 'Resume', exact: true }).waitFor();
+    await ui.page.locator('.page-head .badge.state-paused', { hasText: 'paused' }).waitFor();
+    await ui.page.getByRole('button', { name: 'Resume', exact: true }).waitFor();
 
     // Jobs enqueued now wait: the worker's next reserve, which takes `other`'s job, would
     // have taken mail's first had the queue not been paused.
     const waiting = await enqueue(transport, 'mail', [send(2), send(3), send(4)]);
     await completed(await enqueue(transport, 'other', [send(5)]));
     expect(await states(waiting)).toEqual(['waiting', 'waiting', 'waiting']);
-    await page.locator('.tab-count[data-count="waiting"]', { hasText: /^3$/ }).waitFor();
+    await ui.page.locator('.tab-count[data-count="waiting"]', { hasText: /^3$/ }).waitFor();
     // The list follows the counts (at most every 2 s): the waiting jobs are listed.
-    for (const id of waiting) await page.locator('tbody a.mono', { hasText: id }).waitFor();
-    await page.screenshot({ path: join(shots, 'queue-paused.png') });
+    for (const id of waiting) await ui.page.locator('tbody a.mono', { hasText: id }).waitFor();
+    await ui.shoot('queue-paused', { fullPage: false });
 
-    await page.goto(`${served.url}/`);
-    const row = page.locator('tr[data-queue="mail"]');
+    await ui.page.goto(`${ui.served.url}/`);
+    const row = ui.page.locator('tr[data-queue="mail"]');
     await row.locator('.badge.state-paused', { hasText: 'paused' }).waitFor();
-    expect(await page.locator('tr[data-queue="other"] .state-paused').count()).toBe(0);
-    await page.screenshot({ path: join(shots, 'overview-paused.png') });
+    expect(await ui.page.locator('tr[data-queue="other"] .state-paused').count()).toBe(0);
+    await ui.shoot('overview-paused', { fullPage: false });
 
     await row.getByRole('link', { name: 'mail', exact: true }).click();
-    await page.getByRole('button', { name: 'Resume', exact: true }).click();
+    await ui.page.getByRole('button', { name: 'Resume', exact: true }).click();
     await confirm('Resume queue');
-    await page.locator('.notice-ok').filter({ hasText: 'workers take its jobs again' }).waitFor();
-    await page.getByRole('button', { name: 'Pause', exact: true }).waitFor();
-    expect(await page.locator('.page-head .state-paused').count()).toBe(0);
+    await ui.page
+      .locator('.notice-ok')
+      .filter({ hasText: 'workers take its jobs again' })
+      .waitFor();
+    await ui.page.getByRole('button', { name: 'Pause', exact: true }).waitFor();
+    expect(await ui.page.locator('.page-head .state-paused').count()).toBe(0);
     await completed(waiting);
-    await page.locator('.tab-count[data-count="waiting"]', { hasText: /^0$/ }).waitFor();
-    await page.screenshot({ path: join(shots, 'queue-resumed.png') });
+    await ui.page.locator('.tab-count[data-count="waiting"]', { hasText: /^0$/ }).waitFor();
+    await ui.shoot('queue-resumed', { fullPage: false });
 
     // Both actions are in the audit log, with who did them.
-    await page.goto(`${served.url}/audit`);
+    await ui.page.goto(`${ui.served.url}/audit`);
     for (const action of ['queue.pause', 'queue.resume']) {
-      const entry = page.locator('tbody tr', { hasText: action });
+      const entry = ui.page.locator('tbody tr', { hasText: action });
       await entry.waitFor();
       expect(await entry.textContent()).toContain(USER);
     }
@@ -145,27 +137,27 @@ describe('pausing a queue from the dashboard', () => {
     await enqueue(transport, 'digest~0of2', [send(6)]);
     await enqueue(transport, 'digest~1of2', [send(7)]);
     await transport.admin?.pauseQueue('digest~1of2');
-    await page.goto(`${served.url}/`);
-    const row = page.locator('tr[data-queue="digest"]');
+    await ui.page.goto(`${ui.served.url}/`);
+    const row = ui.page.locator('tr[data-queue="digest"]');
     await row.locator('.state-paused', { hasText: '1 of 2 partitions paused' }).waitFor();
     await row.getByRole('button', { name: '2 partitions' }).click();
-    await page
+    await ui.page
       .locator('tr[data-queue="digest~1of2"] .state-paused', { hasText: 'paused' })
       .waitFor();
-    expect(await page.locator('tr[data-queue="digest~0of2"] .state-paused').count()).toBe(0);
-    await page.screenshot({ path: join(shots, 'overview-partly-paused.png') });
+    expect(await ui.page.locator('tr[data-queue="digest~0of2"] .state-paused').count()).toBe(0);
+    await ui.shoot('overview-partly-paused', { fullPage: false });
 
     // The queue's page offers both: pause the rest, or resume the paused one.
-    await page.goto(`${served.url}/queues/digest`);
-    await page.getByRole('button', { name: 'Resume', exact: true }).waitFor();
-    await page.getByRole('button', { name: 'Pause', exact: true }).click();
-    const dialog = page.getByRole('dialog');
+    await ui.page.goto(`${ui.served.url}/queues/digest`);
+    await ui.page.getByRole('button', { name: 'Resume', exact: true }).waitFor();
+    await ui.page.getByRole('button', { name: 'Pause', exact: true }).click();
+    const dialog = ui.page.getByRole('dialog');
     expect(await dialog.textContent()).toContain('All 2 partitions are paused.');
     await dialog.getByRole('button', { name: 'Pause queue' }).click();
-    await page.locator('.page-head .state-paused', { hasText: /^paused$/ }).waitFor();
+    await ui.page.locator('.page-head .state-paused', { hasText: /^paused$/ }).waitFor();
     expect(
       (await transport.admin?.queueCounts(['digest~0of2', 'digest~1of2']))?.map((c) => c.paused),
     ).toEqual([true, true]);
-    await page.screenshot({ path: join(shots, 'queue-partitions-paused.png'), fullPage: true });
+    await ui.shoot('queue-partitions-paused');
   });
 });

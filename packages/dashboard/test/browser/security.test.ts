@@ -2,12 +2,11 @@
 // mutation without the CSRF token, no buttons when read-only, and job data that tries to be
 // markup, script, a link or a bidi trick shows as inert text (under the real CSP).
 
-import { join } from 'node:path';
 import { memoryTransport } from '@conveyor/core';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PASSWORD, type Served, serve, USER } from '../helpers.js';
-import { deadJob, launchChromium, screenshotDir } from './fixtures.js';
+import { type Served, serve } from '../helpers.js';
+import { useBrowserPage } from './browser-page.js';
+import { deadJob } from './fixtures.js';
 
 const IMG = '<img src=x onerror=window.__pwned=1>';
 const SCRIPT = '</script><script>window.__pwned=1</script>';
@@ -15,15 +14,10 @@ const JS_URL = 'javascript:window.__pwned=1';
 const RLO = '\u202E';
 const HUGE = `${'A'.repeat(1024 * 1024 - 3)}END`;
 
-let browser: Browser;
-let context: BrowserContext;
-let page: Page;
-let served: Served;
 let readOnly: Served;
 let hostileId: string;
 let plainDeadId: string;
 const transport = memoryTransport({ maxPayloadBytes: 4 * 1024 * 1024 });
-const shots = screenshotDir();
 /** CSP violations the page reported: our own UI must cause none. */
 const violations: string[] = [];
 
@@ -31,7 +25,6 @@ const violations: string[] = [];
 declare function getComputedStyle(element: unknown): { unicodeBidi: string };
 
 beforeAll(async () => {
-  browser = await launchChromium();
   hostileId = await deadJob(
     transport,
     'hostile',
@@ -52,46 +45,47 @@ beforeAll(async () => {
   plainDeadId = await deadJob(transport, 'hostile', { task: 'plain', input: { n: 1 } }, [
     { name: 'Error', message: 'boom' },
   ]);
-  served = await serve({ transport, basePath: '/admin' });
-  readOnly = await serve({ transport, readOnly: true });
-  context = await browser.newContext({
-    httpCredentials: { username: USER, password: PASSWORD },
-    viewport: { width: 1360, height: 860 },
-  });
-  await context.exposeFunction('__reportViolation', (text: string) => violations.push(text));
-  await context.addInitScript(
-    "document.addEventListener('securitypolicyviolation', (e) => window.__reportViolation(e.violatedDirective + ' ' + e.blockedURI))",
-  );
-  page = await context.newPage();
 });
 
+const ui = useBrowserPage({
+  transport,
+  label: 'security',
+  serve: { basePath: '/admin' },
+  async prepare(context) {
+    await context.exposeFunction('__reportViolation', (text: string) => violations.push(text));
+    await context.addInitScript(
+      "document.addEventListener('securitypolicyviolation', (e) => window.__reportViolation(e.violatedDirective + ' ' + e.blockedURI))",
+    );
+  },
+});
+
+// Registered after useBrowserPage, so its afterAll runs first: before the transport closes.
+beforeAll(async () => {
+  readOnly = await serve({ transport, readOnly: true });
+});
 afterAll(async () => {
-  await context?.close();
-  await browser?.close();
-  await served?.close();
   await readOnly?.close();
-  await transport.close();
 });
 
 /** Nothing ran and nothing became an element: the checks every hostile page must pass. */
 async function expectInert(): Promise<void> {
-  expect(await page.evaluate('window.__pwned')).toBeUndefined();
-  expect(await page.locator('img').count()).toBe(0);
-  expect(await page.locator('a[href^="javascript:" i]').count()).toBe(0);
+  expect(await ui.page.evaluate('window.__pwned')).toBeUndefined();
+  expect(await ui.page.locator('img').count()).toBe(0);
+  expect(await ui.page.locator('a[href^="javascript:" i]').count()).toBe(0);
   // Responsive: the page still answers script, and nothing the UI did broke the CSP.
-  expect(await page.evaluate('1 + 1')).toBe(2);
+  expect(await ui.page.evaluate('1 + 1')).toBe(2);
   expect(violations).toEqual([]);
 }
 
 describe('dashboard security in the browser', () => {
   it('answers 401 without credentials, and serves no UI', async () => {
-    const anonymous = await browser.newContext();
+    const anonymous = await ui.browser.newContext();
     try {
       const visitor = await anonymous.newPage();
       // Chromium ends a navigation answered 401 with ERR_INVALID_AUTH_CREDENTIALS when no one
       // can type a password; the answer itself is what matters.
-      const answered = visitor.waitForResponse(`${served.url}/`);
-      await visitor.goto(`${served.url}/`).catch(() => undefined);
+      const answered = visitor.waitForResponse(`${ui.served.url}/`);
+      await visitor.goto(`${ui.served.url}/`).catch(() => undefined);
       const response = await answered;
       expect(response.status()).toBe(401);
       expect(await response.text()).not.toContain('conveyor-csrf');
@@ -103,10 +97,10 @@ describe('dashboard security in the browser', () => {
   });
 
   it('answers 403 to a mutation from the page without the CSRF token', async () => {
-    await page.goto(`${served.url}/jobs/${encodeURIComponent(plainDeadId)}`);
-    await page.getByRole('button', { name: 'Retry' }).waitFor();
-    const answer = (await page.evaluate(
-      `fetch(${JSON.stringify(`${served.url}/api/jobs/${encodeURIComponent(plainDeadId)}/retry`)}, { method: 'POST', credentials: 'same-origin' })
+    await ui.page.goto(`${ui.served.url}/jobs/${encodeURIComponent(plainDeadId)}`);
+    await ui.page.getByRole('button', { name: 'Retry' }).waitFor();
+    const answer = (await ui.page.evaluate(
+      `fetch(${JSON.stringify(`${ui.served.url}/api/jobs/${encodeURIComponent(plainDeadId)}/retry`)}, { method: 'POST', credentials: 'same-origin' })
         .then(async (r) => ({ status: r.status, body: await r.json() }))`,
     )) as { status: number; body: { error: { code: string } } };
     expect(answer.status).toBe(403);
@@ -115,20 +109,20 @@ describe('dashboard security in the browser', () => {
   });
 
   it('shows no Retry, Cancel or bulk buttons when read-only', async () => {
-    await page.goto(`${readOnly.url}/jobs/${encodeURIComponent(plainDeadId)}`);
-    await page.locator('dl.props').waitFor();
-    expect(await page.locator('.badge.access').textContent()).toBe('read-only');
-    expect(await page.getByRole('button', { name: 'Retry' }).count()).toBe(0);
-    expect(await page.getByRole('button', { name: 'Cancel' }).count()).toBe(0);
-    await page.goto(`${readOnly.url}/dead`);
-    await page.locator('table.data-table tbody tr').first().waitFor();
-    expect(await page.getByRole('button', { name: /matching/ }).count()).toBe(0);
+    await ui.page.goto(`${readOnly.url}/jobs/${encodeURIComponent(plainDeadId)}`);
+    await ui.page.locator('dl.props').waitFor();
+    expect(await ui.page.locator('.badge.access').textContent()).toBe('read-only');
+    expect(await ui.page.getByRole('button', { name: 'Retry' }).count()).toBe(0);
+    expect(await ui.page.getByRole('button', { name: 'Cancel' }).count()).toBe(0);
+    await ui.page.goto(`${readOnly.url}/dead`);
+    await ui.page.locator('table.data-table tbody tr').first().waitFor();
+    expect(await ui.page.getByRole('button', { name: /matching/ }).count()).toBe(0);
   });
 
   it('renders hostile job data as inert text on the job page', async () => {
-    await page.goto(`${served.url}/jobs/${encodeURIComponent(hostileId)}`);
-    const input = page
-      .locator('section', { has: page.getByRole('heading', { name: 'Input' }) })
+    await ui.page.goto(`${ui.served.url}/jobs/${encodeURIComponent(hostileId)}`);
+    const input = ui.page
+      .locator('section', { has: ui.page.getByRole('heading', { name: 'Input' }) })
       .locator('pre');
     await input.waitFor();
     await expectInert();
@@ -141,15 +135,15 @@ describe('dashboard security in the browser', () => {
     expect(text).not.toContain(RLO);
     // 1 MB: cut short, with a way to see it all.
     expect(text.length).toBeLessThan(25_000);
-    await page.getByText(IMG, { exact: false }).first().waitFor();
-    const task = page.locator('dl.props dd .data').nth(1);
+    await ui.page.getByText(IMG, { exact: false }).first().waitFor();
+    const task = ui.page.locator('dl.props dd .data').nth(1);
     // Shown escaped, as in the JSON: the override would still reverse the value itself.
     expect(await task.textContent()).toBe(`${IMG}\\u202eksat`);
     expect(await task.getAttribute('dir')).toBe('auto');
     expect(await task.evaluate((el) => getComputedStyle(el).unicodeBidi)).toBe('isolate');
-    await page.screenshot({ path: join(shots, 'hostile-job.png'), fullPage: false });
+    await ui.shoot('hostile-job', { fullPage: false });
 
-    await page
+    await ui.page
       .getByRole('button', { name: /Show all \(1\.0M characters\)/ })
       .first()
       .click();
@@ -159,13 +153,13 @@ describe('dashboard security in the browser', () => {
     expect(await input.textContent()).toContain('AEND"');
     await expectInert();
     // Still usable after drawing a megabyte: links work.
-    await page.getByRole('link', { name: 'hostile' }).first().click();
-    await page.getByRole('heading', { level: 1, name: 'hostile' }).waitFor();
+    await ui.page.getByRole('link', { name: 'hostile' }).first().click();
+    await ui.page.getByRole('heading', { level: 1, name: 'hostile' }).waitFor();
   });
 
   it('renders hostile errors and task names as inert text in lists', async () => {
-    await page.goto(`${served.url}/queues/hostile?state=dead`);
-    const rows = page.locator('table.data-table tbody tr');
+    await ui.page.goto(`${ui.served.url}/queues/hostile?state=dead`);
+    const rows = ui.page.locator('table.data-table tbody tr');
     await expect.poll(() => rows.count()).toBe(2);
     const row = rows.filter({ hasText: 'deliated' });
     expect(await row.textContent()).toContain(IMG);
@@ -186,10 +180,10 @@ describe('dashboard security in the browser', () => {
     expect(isolated.length).toBeGreaterThan(0);
     expect(new Set(isolated)).toEqual(new Set(['isolate']));
 
-    await page.goto(`${served.url}/dead?queue=hostile`);
+    await ui.page.goto(`${ui.served.url}/dead?queue=hostile`);
     await expect.poll(() => rows.count()).toBe(2);
     expect(await rows.filter({ hasText: 'deliated' }).textContent()).toContain(IMG);
     await expectInert();
-    await page.screenshot({ path: join(shots, 'hostile-dead.png') });
+    await ui.shoot('hostile-dead', { fullPage: false });
   });
 });

@@ -4,46 +4,29 @@
 // ones and links to each. Screenshots go to a temp
 // directory (or $CONVEYOR_SCREENSHOTS), printed at the end.
 
-import { join } from 'node:path';
 import { memoryTransport } from '@conveyor/core';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { killAll, PASSWORD, type Served, serve, USER } from '../helpers.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { killAll, serve } from '../helpers.js';
 import { failure, startOrder } from '../workflow-fixtures.js';
-import { launchChromium, screenshotDir } from './fixtures.js';
+import { useBrowserPage } from './browser-page.js';
 
-let browser: Browser;
-let context: BrowserContext;
-let page: Page;
-let served: Served;
 const transport = memoryTransport();
-const shots = screenshotDir();
 const pageErrors: string[] = [];
+const ui = useBrowserPage({
+  transport,
+  label: 'workflow',
+  serve: { redact: ['card.number'] },
+  colorScheme: 'light',
+});
 
-beforeAll(async () => {
-  browser = await launchChromium();
-  served = await serve({ transport, redact: ['card.number'] });
-  context = await browser.newContext({
-    httpCredentials: { username: USER, password: PASSWORD },
-    viewport: { width: 1360, height: 860 },
-    colorScheme: 'light',
-  });
-  page = await context.newPage();
-  page.on('pageerror', (error) => pageErrors.push(error.message));
-  page.on('response', (response) => {
+beforeAll(() => {
+  ui.page.on('pageerror', (error) => pageErrors.push(error.message));
+  ui.page.on('response', (response) => {
     if (response.status() >= 400) pageErrors.push(`${response.status()} ${response.url()}`);
   });
 });
 
-afterAll(async () => {
-  await context?.close();
-  await browser?.close();
-  await served?.close();
-  await transport.close();
-  console.log(`workflow screenshots: ${shots}`);
-});
-
-const step = (name: string) => page.locator(`.wf-stages [data-step="${name}"]`);
+const step = (name: string) => ui.page.locator(`.wf-stages [data-step="${name}"]`);
 
 describe('/workflows/<id>', () => {
   it('draws the stages and steps with their states, and Cancel ends the workflow', async () => {
@@ -56,12 +39,12 @@ describe('/workflows/<id>', () => {
     await advance();
     await settle({ step: 'charge', child: 2 }, { ok: true, result: 1 });
     await settle({ step: 'charge', child: 3 }, { ok: true, result: 1 });
-    await page.goto(`${served.url}/workflows/${id}`);
-    await page.getByRole('heading', { level: 1, name: `Workflow ${id}` }).waitFor();
+    await ui.page.goto(`${ui.served.url}/workflows/${id}`);
+    await ui.page.getByRole('heading', { level: 1, name: `Workflow ${id}` }).waitFor();
     await step('reserve').waitFor();
 
-    expect(await page.locator('.wf-stage').count()).toBe(4);
-    expect(await page.locator('.wf-stage-head').allTextContents()).toEqual([
+    expect(await ui.page.locator('.wf-stage').count()).toBe(4);
+    expect(await ui.page.locator('.wf-stage-head').allTextContents()).toEqual([
       '1 · step',
       '2 · parallel',
       '3 · map (fan-out)now',
@@ -90,58 +73,58 @@ describe('/workflows/<id>', () => {
     expect(await charge.locator('.wf-child').count()).toBe(10);
     expect(await charge.textContent()).toContain('14 more not listed');
     expect(await step('reserve').textContent()).toContain('attempt 0 of 4');
-    expect(await page.locator('.wf-compensations [data-step="reject"]').count()).toBe(1);
-    const input = await page
-      .locator('section', { has: page.getByRole('heading', { name: 'Input' }) })
+    expect(await ui.page.locator('.wf-compensations [data-step="reject"]').count()).toBe(1);
+    const input = await ui.page
+      .locator('section', { has: ui.page.getByRole('heading', { name: 'Input' }) })
       .locator('pre')
       .textContent();
     expect(JSON.parse(input ?? '')).toMatchObject({ card: { number: '[redacted]' } });
     // The fingerprint of the input schema the run was started with.
-    expect(await page.locator('dl.props').textContent()).toContain(
+    expect(await ui.page.locator('dl.props').textContent()).toContain(
       'Input schema fingerprint6ba1551174c8a6b7',
     );
-    await page.locator('.page-head .badge', { hasText: 'running' }).waitFor();
-    expect(await page.getByRole('button', { name: 'Retry' }).isDisabled()).toBe(true);
-    await page.screenshot({ path: join(shots, 'workflow.png'), fullPage: true });
+    await ui.page.locator('.page-head .badge', { hasText: 'running' }).waitFor();
+    expect(await ui.page.getByRole('button', { name: 'Retry' }).isDisabled()).toBe(true);
+    await ui.shoot('workflow');
 
     // A step links to its job page, which names and links its workflow.
     const reserveJob = (await workflows.get(id))?.steps[0]?.jobId as string;
     await step('reserve').getByRole('link', { name: 'job' }).click();
-    await page.getByRole('heading', { level: 1, name: `Job ${reserveJob}` }).waitFor();
-    const back = page.locator('dl.props a.workflow-link');
+    await ui.page.getByRole('heading', { level: 1, name: `Job ${reserveJob}` }).waitFor();
+    const back = ui.page.locator('dl.props a.workflow-link');
     expect(await back.textContent()).toBe(id);
     await back.click();
-    await page.getByRole('heading', { level: 1, name: `Workflow ${id}` }).waitFor();
+    await ui.page.getByRole('heading', { level: 1, name: `Workflow ${id}` }).waitFor();
     await step('charge').waitFor();
 
-    await page.getByRole('button', { name: 'Cancel' }).click();
-    await page.getByRole('dialog').getByRole('button', { name: 'Cancel workflow' }).click();
-    await page.locator('.notice-ok', { hasText: 'step job(s) cancelled' }).waitFor();
-    await page.locator('.page-head .badge', { hasText: 'cancelled' }).waitFor();
+    await ui.page.getByRole('button', { name: 'Cancel' }).click();
+    await ui.page.getByRole('dialog').getByRole('button', { name: 'Cancel workflow' }).click();
+    await ui.page.locator('.notice-ok', { hasText: 'step job(s) cancelled' }).waitFor();
+    await ui.page.locator('.page-head .badge', { hasText: 'cancelled' }).waitFor();
     await expect.poll(() => step('fulfil').getAttribute('data-state')).toBe('cancelled');
     expect(await step('reserve').getAttribute('data-state')).toBe('completed');
     // A step the cancel ended before it had a job will never run: the page says so.
     expect(await step('fulfil').locator('.wf-meta').textContent()).toContain('never ran');
     expect((await workflows.get(id))?.status).toBe('cancelled');
-    expect(await page.getByRole('button', { name: 'Cancel' }).isDisabled()).toBe(true);
-    await page.screenshot({ path: join(shots, 'workflow-cancelled.png'), fullPage: true });
+    expect(await ui.page.getByRole('button', { name: 'Cancel' }).isDisabled()).toBe(true);
+    await ui.shoot('workflow-cancelled');
   });
 
   it('shows a failed step with its error, and Retry runs it again', async () => {
     const { id, workflows, settle } = await startOrder(transport);
     await settle({ step: 'reserve' }, { ok: true, result: {} });
     await settle({ step: 'ship' }, failure('warehouse API answered 503', 'HTTP_503'));
-    await page.goto(`${served.url}/workflows/${id}`);
+    await ui.page.goto(`${ui.served.url}/workflows/${id}`);
     await step('ship').waitFor();
     expect(await step('ship').getAttribute('data-state')).toBe('failed');
     expect(await step('ship').locator('.wf-error').textContent()).toBe(
       'HTTP_503 warehouse API answered 503',
     );
-    expect(await page.locator('dl.props').textContent()).toContain('warehouse API answered 503');
-    await page.screenshot({ path: join(shots, 'workflow-failed.png'), fullPage: true });
-    await page.getByRole('button', { name: 'Retry' }).click();
-    await page.getByRole('dialog').getByRole('button', { name: 'Retry workflow' }).click();
-    await page.locator('.notice-ok', { hasText: 'Retrying from the failed step' }).waitFor();
+    expect(await ui.page.locator('dl.props').textContent()).toContain('warehouse API answered 503');
+    await ui.shoot('workflow-failed');
+    await ui.page.getByRole('button', { name: 'Retry' }).click();
+    await ui.page.getByRole('dialog').getByRole('button', { name: 'Retry workflow' }).click();
+    await ui.page.locator('.notice-ok', { hasText: 'Retrying from the failed step' }).waitFor();
     await expect.poll(() => step('ship').getAttribute('data-state')).toBe('ready');
     expect(await step('ship').textContent()).toContain('retry 1');
     expect((await workflows.get(id))?.status).toBe('running');
@@ -154,10 +137,10 @@ describe('/workflows/<id>', () => {
     try {
       await startOrder(own.transport);
       const [stepJob] = (await killAll(own.transport, 'inventory', 'NO_STOCK')) as [string];
-      await page.goto(`${own.url}/jobs/${encodeURIComponent(stepJob)}`);
-      await page.getByRole('heading', { level: 1, name: `Job ${stepJob}` }).waitFor();
-      await page.locator('.page-head .badge', { hasText: 'dead' }).waitFor();
-      const retry = page.getByRole('button', { name: 'Retry' });
+      await ui.page.goto(`${own.url}/jobs/${encodeURIComponent(stepJob)}`);
+      await ui.page.getByRole('heading', { level: 1, name: `Job ${stepJob}` }).waitFor();
+      await ui.page.locator('.page-head .badge', { hasText: 'dead' }).waitFor();
+      const retry = ui.page.getByRole('button', { name: 'Retry' });
       expect(await retry.isDisabled()).toBe(true);
       expect(await retry.getAttribute('title')).toBe(
         'A workflow step job: retry its workflow, which runs the step again with a new job.',
@@ -168,8 +151,8 @@ describe('/workflows/<id>', () => {
   });
 
   it('says so for an unknown workflow', async () => {
-    await page.goto(`${served.url}/workflows/wf_nosuchworkflow00`);
-    await page.getByText('No such workflow').waitFor();
+    await ui.page.goto(`${ui.served.url}/workflows/wf_nosuchworkflow00`);
+    await ui.page.getByText('No such workflow').waitFor();
   });
 });
 
@@ -181,20 +164,20 @@ describe('/workflows', () => {
     await advance();
     const ended = await startOrder(transport);
     await ended.workflows.cancel(ended.id);
-    await page.goto(`${served.url}/workflows`);
-    const row = page.locator('tr', { has: page.getByRole('link', { name: id }) });
+    await ui.page.goto(`${ui.served.url}/workflows`);
+    const row = ui.page.locator('tr', { has: ui.page.getByRole('link', { name: id }) });
     await row.waitFor();
     expect(await row.locator('td').nth(1).textContent()).toBe('3 of 4: charge running');
-    expect(await page.getByRole('link', { name: ended.id }).count()).toBe(0);
+    expect(await ui.page.getByRole('link', { name: ended.id }).count()).toBe(0);
     expect(
-      await page
+      await ui.page
         .getByRole('navigation', { name: 'Main' })
         .locator('[aria-current="page"]')
         .textContent(),
     ).toBe('Workflows');
-    await page.screenshot({ path: join(shots, 'workflows.png'), fullPage: true });
+    await ui.shoot('workflows');
     await row.getByRole('link', { name: id }).click();
-    await page.getByRole('heading', { level: 1, name: `Workflow ${id}` }).waitFor();
+    await ui.page.getByRole('heading', { level: 1, name: `Workflow ${id}` }).waitFor();
     expect(pageErrors).toEqual([]);
   });
 });

@@ -1,0 +1,170 @@
+// One browser test file's Chromium: the dashboard served over a transport, a logged-in page
+// on it, and where its screenshots go. `useBrowserPage` owns that lifecycle so the test files
+// hold only what they test.
+
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Transport } from '@conveyor/core';
+import {
+  type Browser,
+  type BrowserContext,
+  type BrowserContextOptions,
+  chromium,
+  type Page,
+  type PageScreenshotOptions,
+} from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
+import { PASSWORD, type Served, serve, USER } from '../helpers.js';
+
+export const CHROMIUM = '/usr/bin/chromium';
+
+/**
+ * Headless Debian Chromium. Missing, it fails the test with what to do: these tests are the
+ * issue's proof that the UI is safe, so they must not skip silently.
+ */
+export async function launchChromium(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `The dashboard's browser tests need Chromium at ${CHROMIUM}, and it is missing. Install Debian's package: \`sudo apt-get install -y chromium\` (.ci/run installs it when missing).`,
+    );
+  }
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+/** A fresh directory for screenshots; CONVEYOR_SCREENSHOTS names a fixed one instead. */
+export function screenshotDir(): string {
+  return process.env.CONVEYOR_SCREENSHOTS ?? mkdtempSync(join(tmpdir(), 'conveyor-dashboard-'));
+}
+
+type ServeOptions = Omit<NonNullable<Parameters<typeof serve>[0]>, 'transport'>;
+
+export interface BrowserPageOptions {
+  /**
+   * The transport the dashboard serves, closed after the file's tests. A function is called
+   * in `beforeAll`, for a transport made there (over a Redis started by an earlier hook).
+   */
+  transport: Transport | (() => Transport);
+  /** Names the screenshots in the note printed after the tests, when any were taken. */
+  label: string;
+  /** The rest of the dashboard's options (`basePath`, `redact`, `readOnly`, …). */
+  serve?: ServeOptions;
+  /** 1360 × 860 unless given. */
+  viewport?: { width: number; height: number };
+  colorScheme?: BrowserContextOptions['colorScheme'];
+  /** Runs on the logged-in context before its page opens: init scripts, exposed functions. */
+  prepare?: (context: BrowserContext) => Promise<void>;
+}
+
+/** What `useBrowserPage` opened; each accessor throws if read before its `beforeAll` ran. */
+export interface BrowserPage {
+  readonly browser: Browser;
+  /** Logged in with the dashboard's basic-auth credentials. */
+  readonly context: BrowserContext;
+  readonly page: Page;
+  readonly served: Served;
+  readonly transport: Transport;
+  /** The file's screenshot directory, made on first use. */
+  readonly shots: string;
+  /** Saves a screenshot of the page as `<name>.png` in `shots`, the full page unless told. */
+  shoot(name: string, options?: Omit<PageScreenshotOptions, 'path'>): Promise<void>;
+}
+
+/** What the `beforeAll` opens, in order, for the `afterAll` to close. */
+interface Opened {
+  transport: Transport;
+  browser: Browser;
+  served: Served;
+  context: BrowserContext;
+  page: Page;
+}
+
+/**
+ * Registers the `beforeAll` that launches Chromium, serves the dashboard and opens a
+ * logged-in page, and the `afterAll` that closes them and the transport. Hooks registered
+ * before this call run before it (seed data there); `afterAll` hooks run in reverse order of
+ * registration (Vitest's `sequence.hooks: 'stack'`), so one registered before runs after
+ * the transport is closed.
+ *
+ * @example
+ * const transport = memoryTransport();
+ * const ui = useBrowserPage({ transport, label: 'audit', colorScheme: 'light' });
+ * it('draws', async () => {
+ *   await ui.page.goto(`${ui.served.url}/audit`);
+ *   await ui.shoot('audit');
+ * });
+ */
+export function useBrowserPage(options: BrowserPageOptions): BrowserPage {
+  const opened: Partial<Opened> = {};
+  let shots: string | undefined;
+  const get = <K extends keyof Opened>(name: K): Opened[K] => {
+    const value = opened[name];
+    if (value === undefined) {
+      throw new Error(`useBrowserPage's ${name} is read before its beforeAll opened it`);
+    }
+    return value;
+  };
+
+  beforeAll(async () => {
+    opened.transport =
+      typeof options.transport === 'function' ? options.transport() : options.transport;
+    opened.browser = await launchChromium();
+    opened.served = await serve({ ...options.serve, transport: opened.transport });
+    opened.context = await opened.browser.newContext({
+      httpCredentials: { username: USER, password: PASSWORD },
+      viewport: options.viewport ?? { width: 1360, height: 860 },
+      ...(options.colorScheme ? { colorScheme: options.colorScheme } : {}),
+    });
+    await options.prepare?.(opened.context);
+    opened.page = await opened.context.newPage();
+  });
+
+  afterAll(async () => {
+    await opened.context?.close();
+    await opened.browser?.close();
+    await opened.served?.close();
+    await opened.transport?.close();
+    if (shots) console.log(`${options.label} screenshots: ${shots}`);
+  });
+
+  const handle: BrowserPage = {
+    get browser() {
+      return get('browser');
+    },
+    get context() {
+      return get('context');
+    },
+    get page() {
+      return get('page');
+    },
+    get served() {
+      return get('served');
+    },
+    get transport() {
+      return get('transport');
+    },
+    get shots() {
+      shots ??= screenshotDir();
+      return shots;
+    },
+    async shoot(name, screenshot) {
+      await handle.page.screenshot({
+        fullPage: true,
+        ...screenshot,
+        path: join(handle.shots, `${name}.png`),
+      });
+    },
+  };
+  return handle;
+}
