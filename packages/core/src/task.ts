@@ -115,10 +115,12 @@ type UnknownIfAny<T> = 0 extends 1 & T ? unknown : T;
 /**
  * What `handle.result()` resolves to for task `T`: the output schema's output when the
  * task has one (results are decoded with it on read), otherwise the JSON form of what
- * `run` returns ({@link Jsonify}: a `Date` arrives as a string).
+ * `run` returns ({@link Jsonify}: a `Date` arrives as a string). `unknown` for
+ * {@link AnyTaskContract}, as {@link TaskInput} is.
  */
-export type TaskResult<T extends AnyTaskContract> =
-  T extends TaskContract<string, StandardSchemaV1, infer R> ? R : never;
+export type TaskResult<T extends AnyTaskContract> = UnknownIfAny<
+  T extends TaskContract<string, StandardSchemaV1, infer R> ? R : never
+>;
 
 interface TaskConfigBase<TName extends string, TInput extends StandardSchemaV1>
   extends TaskRunOptions {
