@@ -15,7 +15,9 @@ Kept in Redis: it outlasts worker restarts and deploys, and every worker sees it
 reserve. Enqueues, delayed jobs coming due and retries go on; their jobs wait. A partitioned
 queue is paused in every partition (every partition of each count it has been stored under,
 and those of --partitions n); name one partition (emails~3of8) to pause only that one. A queue
-that has held no job and has no worker is refused as a likely typo unless --new is given.
+that has held no job and has no worker is refused as a likely typo unless --new is given (then
+pass --partitions n too if its tasks declare partitions), and so is a --partitions n that
+contradicts the count the queue is stored in. A Redis that loses its data loses the pause.
 \`conveyor status\` marks paused queues, and a worker starting on one says so.
 `,
       [
@@ -28,7 +30,8 @@ that has held no job and has no worker is refused as a likely typo unless --new 
       'resume',
       'let workers take jobs from a paused queue again (blocked workers wake at once)',
       `
-A partitioned queue is resumed in every partition, as pause pauses them.
+A partitioned queue is resumed in every partition, as pause pauses them. A queue that has held
+no job and has no worker is refused as a likely typo (exit 2).
 `,
       ['conveyor resume emails', 'conveyor resume emails --json'],
     ],

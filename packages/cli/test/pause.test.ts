@@ -131,4 +131,43 @@ describe('conveyor pause and resume', () => {
       await env.close();
     }
   });
+
+  it('refuses to resume a name never seen, and a --partitions count the queue is not stored in', async () => {
+    const env = await setup();
+    try {
+      await env.enqueue('mail~1of4', 1);
+      // Before: "Queue mial was not paused.", exit 0, which reads as all clear.
+      const typo = await cli(['resume', 'mial', ...env.args]);
+      expect(typo.code).toBe(2);
+      expect(typo.stderr).toContain('No queue named "mial" has held a job or has a worker');
+      expect(typo.stderr).toContain('Nothing was resumed: check the name, and --redis/--prefix.');
+
+      // Before: 8 partition names paused and listed for good beside the 4 in use.
+      const wrong = await cli(['pause', 'mail', '--partitions', '8', ...env.args]);
+      expect(wrong.code).toBe(2);
+      expect(wrong.stderr).toContain(
+        'Queue "mail" is stored in 4 partitions, not 8: --partitions 8 would pause 8 partition names that nothing uses',
+      );
+      expect(await env.transport.admin.listQueues()).toEqual(['mail~1of4']);
+      expect((await cli(['pause', 'mail', '--partitions', '4', ...env.args])).code).toBe(0);
+      expect(await env.paused(['mail~0of4', 'mail~3of4'])).toEqual([true, true]);
+    } finally {
+      await env.close();
+    }
+  });
+
+  it('--new on a plain name says that partitions need --partitions', async () => {
+    const env = await setup();
+    try {
+      const fresh = await cli(['pause', 'parts', '--new', ...env.args]);
+      expect(fresh.code).toBe(0);
+      expect(fresh.stderr).toBe(
+        'note: if the tasks of "parts" declare partitions, pause it with --partitions <n> too: only its plain name is paused now, and a partition\'s jobs would run.\n',
+      );
+      // Once the queue is known, a pause says nothing more.
+      expect((await cli(['pause', 'parts', ...env.args])).stderr).toBe('');
+    } finally {
+      await env.close();
+    }
+  });
 });

@@ -147,6 +147,10 @@ describe.each(transports)('pausing a queue over %s', (_name, makeTransport) => {
     expect(error.code).toBe('NOT_FOUND');
     expect(error.message).toContain('"p-typo"');
     expect(await admin().listQueues()).not.toContain('p-typo');
+    // Before: 200 { changed: [] }, which reads as resumed.
+    const resumed = await client.post('/api/queues/p-typo/resume');
+    expect(resumed.status).toBe(404);
+    expect((await resumed.json()).error.message).toContain('so nothing was resumed');
     const bad = await client.post(`/api/queues/${encodeURIComponent('no spaces')}/pause`);
     expect(bad.status).toBe(400);
     expect((await bad.json()).error.message).toContain('"no spaces"');

@@ -83,4 +83,44 @@ describe('a paused queue on Redis', () => {
       await client.close();
     }
   });
+
+  it('says which partitions are paused when only some are, and runs the others', async () => {
+    const ran: number[] = [];
+    const task = defineTask({
+      name: 'pq.part',
+      queue: { name: 'pq-part', partitions: 3 },
+      input: z.object({ n: z.number() }),
+      run: ({ n }) => {
+        ran.push(n);
+      },
+    });
+    const shared = transport();
+    const client = createClient({ transport: shared });
+    // The plain name only, as `conveyor pause pq-part --new` before the first job did.
+    await shared.admin.pauseQueue('pq-part');
+    await shared.admin.pauseQueue('pq-part~1of3');
+    const logger = captureLogger();
+    const worker = createWorker({ transport: shared, tasks: [task], logger, concurrency: 2 });
+    const running = worker.start();
+    try {
+      await vi.waitFor(() =>
+        expect(logger.lines.find((line) => line.fields.queue === 'pq-part')?.message).toBe(
+          "queue \"pq-part\" is paused in part: pq-part, pq-part~1of3 paused, pq-part~0of3, pq-part~2of3 not. This worker takes none of the paused ones' jobs and runs the others'. `conveyor pause pq-part` or `conveyor resume pq-part` (on this worker's Redis and prefix) makes them agree; `conveyor status --partitions` shows each.",
+        ),
+      );
+      const handles = await client.enqueueMany(
+        task,
+        Array.from({ length: 12 }, (_, n) => ({ n })),
+      );
+      const held = handles.filter(({ id }) => id.startsWith('pq-part~1of3:'));
+      expect(held.length).toBeGreaterThan(0);
+      await vi.waitFor(() => expect(ran).toHaveLength(12 - held.length));
+      const [counts] = await shared.admin.queueCounts(['pq-part~1of3']);
+      expect(counts).toMatchObject({ waiting: held.length, paused: true });
+    } finally {
+      await worker.stop();
+      await running;
+      await client.close();
+    }
+  });
 });

@@ -1,4 +1,4 @@
-import { pauseTargets } from '@conveyor/core/transport';
+import { parsePartitionName, pauseTargets } from '@conveyor/core/transport';
 import type { AdminConnection } from '../connection.js';
 import { CliError } from '../errors.js';
 import { type FollowUp, followUp as noFlags } from '../follow-up.js';
@@ -33,12 +33,17 @@ export async function pauseOrResume(
   const { admin } = connection;
   const [known, workers] = await Promise.all([admin.listQueues(), admin.listWorkers()]);
   const seen = [...known, ...workers.flatMap((worker) => worker.queues)];
-  if (action === 'pause' && !options.new && isUnknownQueue(queue, seen)) {
+  const unknown = isUnknownQueue(queue, seen);
+  if (unknown && (action === 'resume' || !options.new)) {
+    // A typo resumes nothing and says so: "was not paused" would read as all clear.
     throw new CliError(
       'USAGE',
-      `${unknownQueueNote(queue, seen)} Nothing was paused. To pause it before its first job, pass --new.`,
+      action === 'pause'
+        ? `${unknownQueueNote(queue, seen)} Nothing was paused. To pause it before its first job, pass --new.`
+        : `${unknownQueueNote(queue, seen)} Nothing was resumed: check the name, and --redis/--prefix.`,
     );
   }
+  if (action === 'pause' && !options.new) checkPartitionCount(queue, seen, options.partitions);
   const targets = pauseTargets(queue, seen, options.partitions);
   const changed: string[] = [];
   for (const name of targets) {
@@ -62,6 +67,12 @@ export async function pauseOrResume(
         ? `Queue ${label} was paused already.`
         : `Paused queue ${label}: workers take none of its jobs until \`${command`resume ${queue}`}\`${note}. Running jobs finish; new jobs wait.`,
     );
+    if (unknown && options.partitions === undefined && !parsePartitionName(queue)) {
+      // Nothing here knows the partitions of a queue that has held no job.
+      io.stderr(
+        `note: if the tasks of ${JSON.stringify(queue)} declare partitions, pause it with --partitions <n> too: only its plain name is paused now, and a partition's jobs would run.`,
+      );
+    }
   } else {
     io.stdout(
       changed.length === 0
@@ -69,4 +80,24 @@ export async function pauseOrResume(
         : `Resumed queue ${label}: workers take its jobs again.`,
     );
   }
+}
+
+/**
+ * Refuses a `--partitions n` that no stored partition or live worker of the queue has used:
+ * pausing would register n partition names that nothing reads, listed from then on. `--new`
+ * allows it (a change of the count about to be deployed).
+ */
+function checkPartitionCount(queue: string, seen: readonly string[], n: number | undefined): void {
+  if (n === undefined || parsePartitionName(queue)) return;
+  const counts = new Set<number>();
+  for (const name of seen) {
+    const partition = parsePartitionName(name);
+    if (partition?.queue === queue) counts.add(partition.partitions);
+  }
+  if (counts.size === 0 || counts.has(n)) return;
+  const used = [...counts].sort((a, b) => a - b).join(' and ');
+  throw new CliError(
+    'USAGE',
+    `Queue ${JSON.stringify(queue)} is stored in ${used} partitions, not ${n}: --partitions ${n} would pause ${n} partition names that nothing uses, listed from then on. Nothing was paused. Leave --partitions out (every stored partition is paused), or pass --new to pause a count about to be deployed.`,
+  );
 }

@@ -18,8 +18,9 @@ export interface QueuePauseResult {
 /**
  * Pauses or resumes a queue [A13]: the stored queues core's `pauseTargets` names (a
  * partitioned queue's every partition, as `conveyor pause` does), one call each, then one
- * audit entry. A pause of a name the broker has never seen (no job, no worker) is 404: a
- * typo in a URL should not pause a queue nobody uses; resuming one changes nothing.
+ * audit entry. A name the broker has never seen (no job, no worker) is 404, for a pause
+ * and a resume alike: a typo in a URL should neither pause a queue nobody uses nor answer
+ * as if it had resumed one.
  */
 async function pauseOrResume(
   core: DashboardCore,
@@ -29,10 +30,13 @@ async function pauseOrResume(
 ): Promise<QueuePauseResult> {
   const [known, workers] = await Promise.all([core.admin.listQueues(), core.admin.listWorkers()]);
   const seen = [...known, ...workers.flatMap((worker) => worker.queues)];
-  if (pause && !seen.some((name) => name === queue || parsePartitionName(name)?.queue === queue)) {
+  if (!seen.some((name) => name === queue || parsePartitionName(name)?.queue === queue)) {
+    // A typo in a URL neither pauses a queue nobody uses nor answers "resumed" for one.
     throw new DashboardError(
       'NOT_FOUND',
-      `No queue ${quote(queue)} is known here: nothing has been enqueued to it and no live worker serves it, so nothing was paused. Check the name; to pause a queue before its first job, use \`conveyor pause ${queue} --new\`.`,
+      pause
+        ? `No queue ${quote(queue)} is known here: nothing has been enqueued to it and no live worker serves it, so nothing was paused. Check the name; to pause a queue before its first job, use \`conveyor pause ${queue} --new\`.`
+        : `No queue ${quote(queue)} is known here: nothing has been enqueued to it and no live worker serves it, so nothing was resumed. Check the name.`,
     );
   }
   const changed: string[] = [];
