@@ -87,7 +87,7 @@ export async function startOrder(
   const started = await wf.workflows.start({
     id,
     plan: workflowPlan(placeOrder),
-    input: { orderId: 'o-1', skus, card: { number: '4242' } },
+    input: { orderId: 'o-1', skus, card: { number: '4242424242424242' } },
     ...(inputSchema !== undefined && { inputSchema }),
   });
   await applyWorkflowEffects(wf, id, started);
