@@ -8,7 +8,7 @@ import { type ConformanceHarness, makeEnvelope, uniqueQueue } from './harness.js
 const LONG = 1_000;
 
 /** The transport and its admin; skips the test for a transport without one. */
-async function adminOf(
+export async function adminOf(
   ctx: SuiteContext,
   skip: (note?: string) => never,
 ): Promise<{ transport: Transport; admin: TransportAdmin }> {

@@ -1,27 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { Transport } from '../../transport.js';
-import type { TransportAdmin } from '../../transport-admin.js';
-import {
-  AT_ONCE_UNITS,
-  complete,
-  idsOf,
-  retry,
-  type SuiteContext,
-  useSuiteContext,
-} from './context.js';
+import { adminOf } from './admin.js';
+import { AT_ONCE_UNITS, complete, idsOf, retry, useSuiteContext } from './context.js';
 import { type ConformanceHarness, makeEnvelope, uniqueQueue } from './harness.js';
 
 /** Long enough that a test passing only by running out a wait is caught. */
 const WAIT_UNITS = 50;
-
-async function adminOf(
-  ctx: SuiteContext,
-  skip: (note?: string) => never,
-): Promise<{ transport: Transport; admin: TransportAdmin }> {
-  const transport = await ctx.transport();
-  const admin = transport.admin ?? skip(`transport ${transport.name} has no admin`);
-  return { transport, admin };
-}
 
 /**
  * A13: pausing and resuming a queue (`conveyor pause`, the dashboard's pause button).
