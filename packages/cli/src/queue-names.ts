@@ -1,16 +1,10 @@
 import type { TransportAdmin } from '@conveyor/core';
-import { nearestName, parsePartitionName } from '@conveyor/core/transport';
+import { isUnknownQueue, nearestName, parsePartitionName } from '@conveyor/core/transport';
 import type { Io } from './output.js';
 import { terminalText } from './terminal-text.js';
 
-/**
- * Whether the broker has never seen `queue`: no job was ever enqueued on it (nor, for a
- * queue, on one of its partitions) and no live worker consumes it. Such a name reads as an
- * empty queue, which a typo also does.
- */
-export function isUnknownQueue(queue: string, known: readonly string[]): boolean {
-  return !known.some((name) => name === queue || parsePartitionName(name)?.queue === queue);
-}
+// Shared with the dashboard (a pause of a name nothing has seen is refused there too).
+export { isUnknownQueue } from '@conveyor/core/transport';
 
 /** `No queue named "emalis" has held a job or has a worker (did you mean emails?).` */
 export function unknownQueueNote(queue: string, known: readonly string[]): string {

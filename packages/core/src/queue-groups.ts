@@ -1,5 +1,5 @@
 import { parsePartitionName, partitionNames } from './partitions.js';
-import type { QueueCounts } from './transport-admin.js';
+import type { QueueCounts, TransportAdmin } from './transport-admin.js';
 
 /**
  * Stored queues as operators see them: a partitioned queue is one queue, its partitions
@@ -96,18 +96,23 @@ export function pauseTargets(
   partitions?: number,
 ): string[] {
   if (parsePartitionName(queue)) return [queue];
-  const counts = new Set<number>();
-  let plain = false;
-  for (const name of known) {
-    if (name === queue) plain = true;
-    const partition = parsePartitionName(name);
-    if (partition?.queue === queue) counts.add(partition.partitions);
-  }
+  const names = [...known];
+  const counts = new Set(storedPartitionCounts(queue, names));
   if (partitions !== undefined && partitions > 1) counts.add(partitions);
-  const targets = plain || counts.size === 0 ? [queue] : [];
+  const targets = names.includes(queue) || counts.size === 0 ? [queue] : [];
   for (const count of [...counts].sort((a, b) => a - b))
     targets.push(...partitionNames(queue, count));
   return targets;
+}
+
+/** The partition counts `queue` is stored under among `known`, ascending (`[]`: none). */
+export function storedPartitionCounts(queue: string, known: Iterable<string>): number[] {
+  const counts = new Set<number>();
+  for (const name of known) {
+    const partition = parsePartitionName(name);
+    if (partition?.queue === queue) counts.add(partition.partitions);
+  }
+  return [...counts].sort((a, b) => a - b);
 }
 
 /** The sum of `rows` (a queue's partitions), named `queue`; paused when every row is. */
@@ -122,4 +127,22 @@ export function sumQueueCounts(queue: string, rows: readonly QueueCounts[]): Que
   }
   if (rows.length > 0 && rows.every((row) => row.paused)) total.paused = true;
   return total;
+}
+
+/**
+ * Whether the broker has never seen `queue`: no job was ever enqueued on it (nor, for a
+ * queue, on one of its partitions) and no live worker consumes it. Such a name reads as an
+ * empty queue, which a typo also does. `known` as {@link queuesSeen} reads it.
+ */
+export function isUnknownQueue(queue: string, known: readonly string[]): boolean {
+  return !known.some((name) => name === queue || parsePartitionName(name)?.queue === queue);
+}
+
+/**
+ * The stored queues the broker has seen: those that held a job (`listQueues`) and those live
+ * workers consume, which a worker started before the first job names already.
+ */
+export async function queuesSeen(admin: TransportAdmin): Promise<string[]> {
+  const [known, workers] = await Promise.all([admin.listQueues(), admin.listWorkers()]);
+  return [...known, ...workers.flatMap((worker) => worker.queues)];
 }

@@ -1,4 +1,9 @@
-import { parsePartitionName, pauseTargets } from '@conveyor/core/transport';
+import {
+  parsePartitionName,
+  pauseTargets,
+  queuesSeen,
+  storedPartitionCounts,
+} from '@conveyor/core/transport';
 import type { AdminConnection } from '../connection.js';
 import { CliError } from '../errors.js';
 import { type FollowUp, followUp as noFlags } from '../follow-up.js';
@@ -31,8 +36,7 @@ export async function pauseOrResume(
   io: Io,
 ): Promise<void> {
   const { admin } = connection;
-  const [known, workers] = await Promise.all([admin.listQueues(), admin.listWorkers()]);
-  const seen = [...known, ...workers.flatMap((worker) => worker.queues)];
+  const seen = await queuesSeen(admin);
   const unknown = isUnknownQueue(queue, seen);
   if (unknown && (action === 'resume' || !options.new)) {
     // A typo resumes nothing and says so: "was not paused" would read as all clear.
@@ -89,13 +93,9 @@ export async function pauseOrResume(
  */
 function checkPartitionCount(queue: string, seen: readonly string[], n: number | undefined): void {
   if (n === undefined || parsePartitionName(queue)) return;
-  const counts = new Set<number>();
-  for (const name of seen) {
-    const partition = parsePartitionName(name);
-    if (partition?.queue === queue) counts.add(partition.partitions);
-  }
-  if (counts.size === 0 || counts.has(n)) return;
-  const used = [...counts].sort((a, b) => a - b).join(' and ');
+  const counts = storedPartitionCounts(queue, seen);
+  if (counts.length === 0 || counts.includes(n)) return;
+  const used = counts.join(' and ');
   throw new CliError(
     'USAGE',
     `Queue ${JSON.stringify(queue)} is stored in ${used} partitions, not ${n}: --partitions ${n} would pause ${n} partition names that nothing uses, listed from then on. Nothing was paused. Leave --partitions out (every stored partition is paused), or pass --new to pause a count about to be deployed.`,

@@ -65,8 +65,11 @@ export {
 export {
   compareStoredQueues,
   groupStoredQueues,
+  isUnknownQueue,
   pauseTargets,
+  queuesSeen,
   type StoredQueueGroup,
+  storedPartitionCounts,
   storedQueuesOf,
   sumQueueCounts,
 } from '../queue-groups.js';

@@ -1,4 +1,4 @@
-import { parsePartitionName, pauseTargets } from '@conveyor/core/transport';
+import { isUnknownQueue, pauseTargets, queuesSeen } from '@conveyor/core/transport';
 import type { DashboardCore, RequestContext } from '../context.js';
 import { DashboardError, quote } from '../errors.js';
 import { storedQueueName } from '../http/params.js';
@@ -28,9 +28,8 @@ async function pauseOrResume(
   queue: string,
   pause: boolean,
 ): Promise<QueuePauseResult> {
-  const [known, workers] = await Promise.all([core.admin.listQueues(), core.admin.listWorkers()]);
-  const seen = [...known, ...workers.flatMap((worker) => worker.queues)];
-  if (!seen.some((name) => name === queue || parsePartitionName(name)?.queue === queue)) {
+  const seen = await queuesSeen(core.admin);
+  if (isUnknownQueue(queue, seen)) {
     // A typo in a URL neither pauses a queue nobody uses nor answers "resumed" for one.
     throw new DashboardError(
       'NOT_FOUND',
