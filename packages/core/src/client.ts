@@ -1,4 +1,5 @@
 import { assertTask, checkCallOptions, type EnqueueOptions, toEpoch } from './call-options.js';
+import { type ClientQueues, createClientQueues } from './client-queues.js';
 import { type ClientSchedules, createClientSchedules } from './client-schedules.js';
 import { type ClientWorkflows, createClientWorkflows } from './client-workflows.js';
 import { ENVELOPE_VERSION, type JobEnvelope, serializeInput } from './envelope.js';
@@ -76,6 +77,14 @@ export interface Client {
   job<TResult = unknown>(id: string): JobHandle<TResult>;
   /** `task.delay()` / `task.enqueue()` stubs bound to this client. */
   bind<T extends AnyTaskContract>(task: T): TaskStub<T>;
+  /**
+   * Queues at the broker: `pause` and `resume` one (every partition of a partitioned queue),
+   * `isPaused`, and its `counts`. Needs `transport.admin`.
+   *
+   * @example
+   * await client.queues.pause('warehouse');
+   */
+  readonly queues: ClientQueues;
   /**
    * Schedules at the broker: `upsert` one made at run time, `list`, `pause`, `resume`,
    * `runNow` and `remove` any stored one. Needs `transport.schedules`.
@@ -374,6 +383,7 @@ export function createClient(options: ClientOptions): Client {
     getJob: (id) => transport.getJob(id),
     job: (id) => createJobHandle(transport, id),
     bind: (task) => bindTask(client, task),
+    queues: createClientQueues(transport, partitions),
     schedules: createClientSchedules(transport, partitions, logger),
     workflows: createClientWorkflows(transport, () => client, {
       maxPayloadBytes,

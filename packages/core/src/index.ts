@@ -6,6 +6,12 @@
 
 export type { EnqueueOptions } from './call-options.js';
 export { type Client, type ClientOptions, createClient } from './client.js';
+export type {
+  ClientQueues,
+  QueuePauseOptions,
+  QueuePauseOutcome,
+  QueueSummary,
+} from './client-queues.js';
 export {
   type ClientSchedules,
   findSchedule,
