@@ -71,7 +71,8 @@ export function createRedisAdmin(options: RedisAdminOptions): RedisAdmin {
   const workerScript = (
     name: 'put-worker' | 'list-workers' | 'remove-worker',
     args: ReadonlyArray<string | number>,
-  ) => redisCall(name, () => runScript(commands, name, [keys.workers, keys.expiry], args));
+  ) =>
+    redisCall(name, () => runScript(commands, name, [keys.workers, keys.expiry], args), commands);
 
   const admin: RedisAdmin = {
     async registerQueues(queues) {
@@ -79,7 +80,7 @@ export function createRedisAdmin(options: RedisAdminOptions): RedisAdmin {
       if (fresh.length === 0) return;
       for (const queue of fresh) registered.add(queue);
       try {
-        await redisCall('register-queues', () => commands.sadd(keys.queues, ...fresh));
+        await redisCall('register-queues', () => commands.sadd(keys.queues, ...fresh), commands);
       } catch (error) {
         // Try again on the next enqueue.
         for (const queue of fresh) registered.delete(queue);
@@ -88,7 +89,7 @@ export function createRedisAdmin(options: RedisAdminOptions): RedisAdmin {
     },
 
     async listQueues() {
-      const queues = await redisCall('list-queues', () => commands.smembers(keys.queues));
+      const queues = await redisCall('list-queues', () => commands.smembers(keys.queues), commands);
       return queues.sort();
     },
 
@@ -152,8 +153,10 @@ export function createRedisAdmin(options: RedisAdminOptions): RedisAdmin {
     },
 
     async indexedFields(queue) {
-      const members = await redisCall('indexed-fields', () =>
-        commands.smembers(indexedFieldsKey(prefix, queue)),
+      const members = await redisCall(
+        'indexed-fields',
+        () => commands.smembers(indexedFieldsKey(prefix, queue)),
+        commands,
       );
       return readIndexedFields(members);
     },

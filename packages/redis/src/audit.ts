@@ -74,15 +74,19 @@ export function createRedisAudit(options: {
     };
     for (let start = 0; start < jobs.length; start += JOB_PUSH_CHUNK) {
       const chunk = jobs.slice(start, start + JOB_PUSH_CHUNK);
-      await redisCall('append-audit', async () => {
-        if (isCluster) {
-          await Promise.all(chunk.map((jobId) => run(push(commands.multi(), jobId))));
-        } else {
-          const pipeline = commands.pipeline();
-          for (const jobId of chunk) push(pipeline, jobId);
-          await run(pipeline);
-        }
-      });
+      await redisCall(
+        'append-audit',
+        async () => {
+          if (isCluster) {
+            await Promise.all(chunk.map((jobId) => run(push(commands.multi(), jobId))));
+          } else {
+            const pipeline = commands.pipeline();
+            for (const jobId of chunk) push(pipeline, jobId);
+            await run(pipeline);
+          }
+        },
+        commands,
+      );
     }
   }
 
@@ -99,8 +103,10 @@ export function createRedisAudit(options: {
       if (input.queue !== undefined) fields.push('queue', input.queue);
       const detail = input.detail === undefined ? undefined : JSON.stringify(input.detail);
       if (detail !== undefined) fields.push('detail', detail);
-      const id = await redisCall('append-audit', () =>
-        commands.xadd(keys.log, 'MAXLEN', '~', AUDIT_LIMITS.entries, '*', ...fields),
+      const id = await redisCall(
+        'append-audit',
+        () => commands.xadd(keys.log, 'MAXLEN', '~', AUDIT_LIMITS.entries, '*', ...fields),
+        commands,
       );
       const entry = entryOf(String(id), fields);
       const jobs = [...new Set(input.jobId === undefined ? named : [input.jobId, ...named])];
@@ -118,8 +124,10 @@ export function createRedisAudit(options: {
       const to = before === undefined ? undefined : streamId(before, 'audit before');
       if (jobId !== undefined) {
         // At most AUDIT_LIMITS.perJob entries, newest first: read whole, filtered here.
-        const texts = await redisCall('list-audit', () =>
-          commands.lrange(keys.ofJob(jobId), 0, -1),
+        const texts = await redisCall(
+          'list-audit',
+          () => commands.lrange(keys.ofJob(jobId), 0, -1),
+          commands,
         );
         const entries = texts.flatMap(parseStored).reverse();
         if (from !== undefined) {
@@ -133,22 +141,27 @@ export function createRedisAudit(options: {
         return entries.slice(-limit);
       }
       if (after !== undefined) {
-        const later = await redisCall('list-audit', () =>
-          commands.xrange(keys.log, `(${after}`, '+', 'COUNT', limit),
+        const later = await redisCall(
+          'list-audit',
+          () => commands.xrange(keys.log, `(${after}`, '+', 'COUNT', limit),
+          commands,
         );
         return later.map(([id, fields]) => entryOf(id, fields));
       }
       // Nothing is before the first id (and Redis refuses the range).
       if (to !== undefined && to[0] === 0 && to[1] === 0) return [];
       // Backward from `before` (exclusive), or from the end: newest first, then turned.
-      const older = await redisCall('list-audit', () =>
-        commands.xrevrange(
-          keys.log,
-          before === undefined ? '+' : `(${before}`,
-          '-',
-          'COUNT',
-          limit,
-        ),
+      const older = await redisCall(
+        'list-audit',
+        () =>
+          commands.xrevrange(
+            keys.log,
+            before === undefined ? '+' : `(${before}`,
+            '-',
+            'COUNT',
+            limit,
+          ),
+        commands,
       );
       return older.map(([id, fields]) => entryOf(id, fields)).reverse();
     },

@@ -31,7 +31,7 @@ export function redisLimits(options: {
     name: 'take-rate' | 'acquire-slot' | 'renew-slots',
     key: string,
     args: Array<string | number>,
-  ) => redisCall(name, () => runScript(commands, name, [key], args));
+  ) => redisCall(name, () => runScript(commands, name, [key], args), commands);
 
   return {
     async takeRate(key, limit, windowMs) {
@@ -61,7 +61,11 @@ export function redisLimits(options: {
     async freeSlots(slots) {
       await Promise.all(
         [...byKey(slots)].map(([key, holders]) =>
-          redisCall('free-slots', () => commands.zrem(limitKeys(prefix, key).slots, ...holders)),
+          redisCall(
+            'free-slots',
+            () => commands.zrem(limitKeys(prefix, key).slots, ...holders),
+            commands,
+          ),
         ),
       );
     },

@@ -46,11 +46,14 @@ export function redisMetrics(options: {
   const { commands, prefix } = options;
 
   const run = (operation: string, pipeline: ChainableCommander): Promise<unknown[]> =>
-    redisCall(operation, async () =>
-      ((await pipeline.exec()) ?? []).map(([error, result]) => {
-        if (error) throw error;
-        return result;
-      }),
+    redisCall(
+      operation,
+      async () =>
+        ((await pipeline.exec()) ?? []).map(([error, result]) => {
+          if (error) throw error;
+          return result;
+        }),
+      commands,
     );
 
   return {
@@ -108,8 +111,10 @@ export function redisMetrics(options: {
       const found: TaskTotals[] = [];
       await Promise.all(
         [...new Set(queues)].map(async (queue) => {
-          const hash = await redisCall('read-metrics', () =>
-            commands.hgetall(metricsKeys(prefix, queue).totals),
+          const hash = await redisCall(
+            'read-metrics',
+            () => commands.hgetall(metricsKeys(prefix, queue).totals),
+            commands,
           );
           const byTask = new Map<string, TaskTotals>();
           for (const [field, value] of Object.entries(hash)) {

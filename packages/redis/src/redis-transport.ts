@@ -149,12 +149,11 @@ export function redisTransport(options: RedisTransportOptions = {}): RedisTransp
     }
     return list;
   };
+  // A call on the commands connection, once a Cluster has started; its failure names where.
+  const call = <T = unknown[]>(operation: string, run: () => Promise<unknown>) =>
+    redisCall(operation, () => afterStart(start, operation, run), commands) as Promise<T>;
   const script = (name: QueueScriptName, queue: string, args: ReadonlyArray<string | number>) =>
-    redisCall(name, () =>
-      afterStart(start, name, () =>
-        runScript(commands, name, keys(queue), [defaultTtl, keep], args),
-      ),
-    ) as Promise<unknown[]>;
+    call(name, () => runScript(commands, name, keys(queue), [defaultTtl, keep], args));
 
   // Deletes expired finished jobs of the queues this transport reserves from.
   const sweeper = createSweeper({
@@ -220,8 +219,10 @@ export function redisTransport(options: RedisTransportOptions = {}): RedisTransp
             timeoutMs,
             {
               send: (connection) =>
-                redisCall('reserve', () =>
-                  runScript(connection, 'reserve', keys(queue), [defaultTtl, keep], args),
+                redisCall(
+                  'reserve',
+                  () => runScript(connection, 'reserve', keys(queue), [defaultTtl, keep], args),
+                  connection,
                 ) as Promise<unknown[]>,
               abandon,
             },
@@ -319,10 +320,8 @@ export function redisTransport(options: RedisTransportOptions = {}): RedisTransp
     enqueue: createEnqueuer({
       enqueueScript: (queue, args) => script('enqueue', queue, args),
       enqueueOneScript: (queue, priority, args) =>
-        redisCall('enqueue-one', () =>
-          afterStart(start, 'enqueue-one', () =>
-            runScript(commands, 'enqueue-one', enqueueOneKeys(keys(queue), priority), args),
-          ),
+        call('enqueue-one', () =>
+          runScript(commands, 'enqueue-one', enqueueOneKeys(keys(queue), priority), args),
         ),
       registerQueues: (queues) => admin.registerQueues(queues),
       chunkSize: CHUNK,
@@ -386,6 +385,7 @@ export function redisTransport(options: RedisTransportOptions = {}): RedisTransp
       async ready(): Promise<void> {
         // A database Redis refuses rejects this (and every command) with INVALID_OPTION.
         try {
+          // No client: unreachableError names the endpoint with what the socket last said.
           await redisCall('ping', () => afterStart(start, 'ping', () => commands.ping()));
         } catch (error) {
           throw unreachableError(error, endpointOf(commands), socketError);

@@ -48,20 +48,24 @@ export function redisSchedules(options: RedisSchedulesOptions): TransportSchedul
   const ownKeys = (queue: string) => [scheduleSpecsKey(prefix, queue), schedulesKey(prefix, queue)];
 
   async function upsertChunk(queue: string, specs: readonly ScheduleSpec[]) {
-    const reply = await redisCall('upsert-schedules', () =>
-      runScript(commands, 'upsert-schedules', ownKeys(queue), upsertArgs(specs)),
+    const reply = await redisCall(
+      'upsert-schedules',
+      () => runScript(commands, 'upsert-schedules', ownKeys(queue), upsertArgs(specs)),
+      commands,
     );
     return readUpsertReply(reply, specs.length);
   }
 
   const register = async (queues: readonly string[]): Promise<void> => {
     if (queues.length === 0) return;
-    await redisCall('register-schedule-queues', () =>
-      commands.sadd(scheduleQueuesKey(prefix), ...queues),
+    await redisCall(
+      'register-schedule-queues',
+      () => commands.sadd(scheduleQueuesKey(prefix), ...queues),
+      commands,
     );
   };
   const schedulesIn = (queue: string) =>
-    redisCall('count-schedules', () => commands.hlen(scheduleSpecsKey(prefix, queue)));
+    redisCall('count-schedules', () => commands.hlen(scheduleSpecsKey(prefix, queue)), commands);
 
   /**
    * Takes `queue` out of the set of queues with schedules when it has none left. The set is
@@ -72,15 +76,19 @@ export function redisSchedules(options: RedisSchedulesOptions): TransportSchedul
    */
   async function unregisterIfEmpty(queue: string): Promise<void> {
     if ((await schedulesIn(queue)) > 0) return;
-    await redisCall('unregister-schedule-queue', () =>
-      commands.srem(scheduleQueuesKey(prefix), queue),
+    await redisCall(
+      'unregister-schedule-queue',
+      () => commands.srem(scheduleQueuesKey(prefix), queue),
+      commands,
     );
     if ((await schedulesIn(queue)) > 0) await register([queue]);
   }
 
   async function listQueue(queue: string) {
-    const reply = (await redisCall('list-schedules', () =>
-      runScript(commands, 'list-schedules', ownKeys(queue), []),
+    const reply = (await redisCall(
+      'list-schedules',
+      () => runScript(commands, 'list-schedules', ownKeys(queue), []),
+      commands,
     )) as unknown[];
     return readListReply(reply, queue);
   }
@@ -116,16 +124,20 @@ export function redisSchedules(options: RedisSchedulesOptions): TransportSchedul
     },
 
     async remove(queue, id) {
-      const removed = await redisCall('remove-schedule', () =>
-        runScript(commands, 'remove-schedule', ownKeys(queue), [id]),
+      const removed = await redisCall(
+        'remove-schedule',
+        () => runScript(commands, 'remove-schedule', ownKeys(queue), [id]),
+        commands,
       );
       if (Number(removed) === 1) await unregisterIfEmpty(queue);
       return Number(removed) === 1;
     },
 
     async setPaused(queue, id, paused) {
-      const set = await redisCall('set-schedule-paused', () =>
-        runScript(commands, 'set-schedule-paused', ownKeys(queue), [id, paused ? '1' : '0']),
+      const set = await redisCall(
+        'set-schedule-paused',
+        () => runScript(commands, 'set-schedule-paused', ownKeys(queue), [id, paused ? '1' : '0']),
+        commands,
       );
       return Number(set) === 1;
     },
@@ -133,11 +145,13 @@ export function redisSchedules(options: RedisSchedulesOptions): TransportSchedul
     async list(queues) {
       const names =
         queues ??
-        (await redisCall('list-schedule-queues', () =>
-          commands.smembers(scheduleQueuesKey(prefix)),
+        (await redisCall(
+          'list-schedule-queues',
+          () => commands.smembers(scheduleQueuesKey(prefix)),
+          commands,
         ));
       if (names.length === 0) {
-        const [seconds, micros] = await redisCall('time', () => commands.time());
+        const [seconds, micros] = await redisCall('time', () => commands.time(), commands);
         return { now: Number(seconds) * 1000 + Math.floor(Number(micros) / 1000), schedules: [] };
       }
       const sorted = [...names].sort();
@@ -168,8 +182,10 @@ export function redisSchedules(options: RedisSchedulesOptions): TransportSchedul
         scheduleSpecsKey(prefix, queue),
       ];
       const [reply] = await Promise.all([
-        redisCall('fire-schedule', () =>
-          runScript(commands, 'fire-schedule', keys, commonArgs, args),
+        redisCall(
+          'fire-schedule',
+          () => runScript(commands, 'fire-schedule', keys, commonArgs, args),
+          commands,
         ) as Promise<unknown[]>,
         registerQueues([queue]),
       ]);

@@ -63,7 +63,7 @@ export function createWorkflowIndex(options: WorkflowIndexOptions): WorkflowInde
   const [idleKey, outboxKey, , startedKey] = keys as [string, string, string, string];
 
   const update = (groups: readonly string[]) =>
-    redisCall('wf-index', () => runScript(commands, 'wf-index', keys, groups));
+    redisCall('wf-index', () => runScript(commands, 'wf-index', keys, groups), commands);
 
   /** The index's correction for what a peek found, as wf-index.lua takes it. */
   const fixOf = (id: string, state: WorkflowPeek): string[] =>
@@ -96,8 +96,11 @@ export function createWorkflowIndex(options: WorkflowIndexOptions): WorkflowInde
     const seen = new Set<string>();
     let bound = Number.POSITIVE_INFINITY;
     for (let offset = 0; ; offset += PAGE) {
-      const page = await redisCall('wf-index-scan', () =>
-        commands.zrangebyscore(key, '-inf', `(${before}`, 'WITHSCORES', 'LIMIT', offset, PAGE),
+      const page = await redisCall(
+        'wf-index-scan',
+        () =>
+          commands.zrangebyscore(key, '-inf', `(${before}`, 'WITHSCORES', 'LIMIT', offset, PAGE),
+        commands,
       );
       const ids: string[] = [];
       let passed = false;
@@ -141,8 +144,10 @@ export function createWorkflowIndex(options: WorkflowIndexOptions): WorkflowInde
     const fixes: string[] = [];
     const min = after ? String(after.at) : '-inf';
     for (let offset = 0; found.length < limit; offset += PAGE) {
-      const page = await redisCall('wf-index-scan', () =>
-        commands.zrangebyscore(startedKey, min, '+inf', 'WITHSCORES', 'LIMIT', offset, PAGE),
+      const page = await redisCall(
+        'wf-index-scan',
+        () => commands.zrangebyscore(startedKey, min, '+inf', 'WITHSCORES', 'LIMIT', offset, PAGE),
+        commands,
       );
       const candidates: IdleWorkflow[] = [];
       for (let i = 0; i + 1 < page.length; i += 2) {

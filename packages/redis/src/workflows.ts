@@ -71,8 +71,10 @@ export function redisWorkflows(options: RedisWorkflowsOptions): TransportWorkflo
   const ttl = String(options.resultTtlMs);
 
   const script = (name: WorkflowScript, id: string, args: ReadonlyArray<string>) =>
-    redisCall(name, () =>
-      runScript(commands, name, workflowKeys(prefix, id), [ttl, id], args),
+    redisCall(
+      name,
+      () => runScript(commands, name, workflowKeys(prefix, id), [ttl, id], args),
+      commands,
     ) as Promise<unknown[]>;
 
   const index = createWorkflowIndex({
@@ -98,7 +100,7 @@ export function redisWorkflows(options: RedisWorkflowsOptions): TransportWorkflo
   const claimOf = (scope: string) =>
     workflowKeyClaim(prefix, createHash('sha256').update(scope).digest('hex').slice(0, 32));
   const keyCall = (scope: string, args: readonly string[]) =>
-    redisCall('wf-key', () => runScript(commands, 'wf-key', [claimOf(scope)], args));
+    redisCall('wf-key', () => runScript(commands, 'wf-key', [claimOf(scope)], args), commands);
 
   /**
    * After a script: the indexes hear of it, and the workflow's key claim follows it: committed
@@ -123,8 +125,10 @@ export function redisWorkflows(options: RedisWorkflowsOptions): TransportWorkflo
   /** Whether workflow `id` is stored, and the input fingerprint it was started with. */
   const peekStart = async (id: string) => {
     const meta = workflowKeys(prefix, id)[0] as string;
-    const [status, fingerprint] = await redisCall('wf-exists', () =>
-      commands.hmget(meta, 'st', 'if'),
+    const [status, fingerprint] = await redisCall(
+      'wf-exists',
+      () => commands.hmget(meta, 'st', 'if'),
+      commands,
     );
     return { started: status !== null, inputFingerprint: fingerprint ?? undefined };
   };
