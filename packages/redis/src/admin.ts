@@ -2,7 +2,7 @@ import type { QueueCounts, WorkerRecord } from '@conveyor/core';
 import type { TransportAdminDriver } from '@conveyor/core/transport';
 import type { Cluster, Redis } from 'ioredis';
 import { createRedisAudit } from './audit.js';
-import { redisCall } from './errors.js';
+import { redisCall } from './call.js';
 import { indexedFieldsKey } from './keys.js';
 import { runScript } from './scripts.js';
 import {

@@ -6,7 +6,7 @@ import {
   type JsonValue,
 } from '@conveyor/core';
 import { Cluster, type Redis } from 'ioredis';
-import { redisCall } from './errors.js';
+import { redisCall } from './call.js';
 
 /**
  * The audit log's keys, outside any queue: a stream of every entry (`P:audit`) and a list

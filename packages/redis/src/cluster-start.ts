@@ -27,6 +27,14 @@ interface Waiter {
   timer: ReturnType<typeof setTimeout>;
 }
 
+/** Each watched Cluster's start, for the calls that have only the client (call.ts). */
+const starts = new WeakMap<Cluster, ClusterStart>();
+
+/** The start of `client` when it is a watched Cluster (see {@link watchClusterStart}). */
+export function startOf(client: Redis | Cluster): ClusterStart | undefined {
+  return starts.get(client as Cluster);
+}
+
 export function watchClusterStart(cluster: Cluster): ClusterStart {
   let started = cluster.status === 'ready';
   const timeoutMs = cluster.options.redisOptions?.connectTimeout ?? CLUSTER_START_MS;
@@ -96,7 +104,7 @@ export function watchClusterStart(cluster: Cluster): ClusterStart {
     cluster.on('end', onEnd);
   }
 
-  return {
+  const start: ClusterStart = {
     pending(operation) {
       if (started) return undefined;
       if (notCluster !== undefined) return Promise.reject(refusal(operation, notCluster));
@@ -124,6 +132,7 @@ export function watchClusterStart(cluster: Cluster): ClusterStart {
       });
     },
     close() {
+      if (starts.get(cluster) === start) starts.delete(cluster);
       detach();
       settle(
         (waiter) =>
@@ -136,6 +145,8 @@ export function watchClusterStart(cluster: Cluster): ClusterStart {
       );
     },
   };
+  starts.set(cluster, start);
+  return start;
 }
 
 /**

@@ -120,10 +120,7 @@ export function createEnqueuer(
     results: EnqueueResult[],
   ): Promise<boolean> {
     const { queue, priority } = request.envelope;
-    const [, reply] = await Promise.all([
-      registerQueues([queue]),
-      enqueueOneScript(queue, priority, args),
-    ]);
+    const reply = await alongside(registerQueues([queue]), enqueueOneScript(queue, priority, args));
     if (reply === ENQUEUE_ONE_DEFERRED) return false;
     readEnqueueReply(reply as unknown[], queue, results, (position) => position);
     return true;
@@ -161,7 +158,7 @@ export function createEnqueuer(
         senders.push(...encode(queue, items, positions, results));
       }
     }
-    await Promise.all([registerQueues(queues), ...senders.map((sendChunk) => sendChunk())]);
+    await alongside(registerQueues(queues), Promise.all(senders.map((sendChunk) => sendChunk())));
     return results;
   }
 
@@ -178,4 +175,16 @@ export function createEnqueuer(
       else if (pending.length === 1) queueMicrotask(flush);
     });
   };
+}
+
+/**
+ * The enqueue's outcome once the queue's registration has settled too. When both fail (Redis
+ * unreachable), the enqueue's error is the one thrown: it names the call that was asked for
+ * and says whether the jobs may have been stored.
+ */
+async function alongside<T>(registering: Promise<void>, sending: Promise<T>): Promise<T> {
+  const [registered, sent] = await Promise.allSettled([registering, sending]);
+  if (sent.status === 'rejected') throw sent.reason;
+  if (registered.status === 'rejected') throw registered.reason;
+  return sent.value;
 }

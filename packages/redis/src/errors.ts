@@ -1,6 +1,4 @@
 import { ConveyorError, TransportError } from '@conveyor/core';
-import type { Cluster, Redis } from 'ioredis';
-import { endpointOf } from './connections.js';
 
 /**
  * Why a Redis operation failed, stable for matching:
@@ -150,26 +148,6 @@ export function classify(error: unknown): RedisFailure {
 export function toTransportError(operation: string, error: unknown): Error {
   if (error instanceof ConveyorError) return error;
   return new RedisTransportError(classify(error), operation, error);
-}
-
-/**
- * Runs a Redis call and rethrows its failure as a {@link RedisTransportError}. One that could
- * not reach Redis names where `client` connects (`host:port`, or the Cluster's nodes), worked
- * out only then: an operator with several Redis servers must see which one is down.
- */
-export async function redisCall<T>(
-  operation: string,
-  call: () => Promise<T>,
-  client?: Redis | Cluster,
-): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    const failed = toTransportError(operation, error);
-    if (client === undefined || !(failed instanceof RedisTransportError)) throw failed;
-    if (failed.failure !== 'CONNECTION' || failed.endpoint !== undefined) throw failed;
-    throw new RedisTransportError('CONNECTION', operation, error, endpointOf(client));
-  }
 }
 
 /** The failure kind of a wrapped or raw error. */

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { LimitAnswer, TransportLimits } from '@conveyor/core';
 import { SLOT_RETRY_MAX_MS } from '@conveyor/core/transport';
 import type { Cluster, Redis } from 'ioredis';
-import { redisCall } from './errors.js';
+import { redisCall } from './call.js';
 import { runScript } from './scripts.js';
 
 /**

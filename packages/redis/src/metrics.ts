@@ -6,7 +6,7 @@ import {
   type TransportMetrics,
 } from '@conveyor/core';
 import type { ChainableCommander, Cluster, Redis } from 'ioredis';
-import { redisCall } from './errors.js';
+import { redisCall } from './call.js';
 import { queueKeyBase } from './keys.js';
 
 /**

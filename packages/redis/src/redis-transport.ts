@@ -15,6 +15,7 @@ import {
 } from '@conveyor/core/transport';
 import type { Cluster, Redis } from 'ioredis';
 import { createRedisAdmin } from './admin.js';
+import { redisCall } from './call.js';
 import { afterStart, refuseClusterNode, watchClusterStart } from './cluster-start.js';
 import {
   type ConnectionOptions,
@@ -23,7 +24,7 @@ import {
   openConnections,
 } from './connections.js';
 import { createEnqueuer } from './enqueue.js';
-import { redisCall, unreachableError } from './errors.js';
+import { unreachableError } from './errors.js';
 import { cancelChannel, markerKey, queueKeys } from './keys.js';
 import { redisLimits } from './limits.js';
 import { redisMetrics } from './metrics.js';
@@ -149,9 +150,8 @@ export function redisTransport(options: RedisTransportOptions = {}): RedisTransp
     }
     return list;
   };
-  // A call on the commands connection, once a Cluster has started; its failure names where.
   const call = <T = unknown[]>(operation: string, run: () => Promise<unknown>) =>
-    redisCall(operation, () => afterStart(start, operation, run), commands) as Promise<T>;
+    redisCall(operation, run, commands) as Promise<T>;
   const script = (name: QueueScriptName, queue: string, args: ReadonlyArray<string | number>) =>
     call(name, () => runScript(commands, name, keys(queue), [defaultTtl, keep], args));
 

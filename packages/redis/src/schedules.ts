@@ -5,7 +5,7 @@ import type {
   UpsertOutcome,
 } from '@conveyor/core';
 import type { Cluster, Redis } from 'ioredis';
-import { redisCall } from './errors.js';
+import { redisCall } from './call.js';
 import { scheduleQueuesKey, scheduleSpecsKey, schedulesKey } from './keys.js';
 import { runScript } from './scripts.js';
 import { assertEncodable, fireArgs, readFireReply } from './wire/enqueue-calls.js';

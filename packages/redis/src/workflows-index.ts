@@ -1,6 +1,6 @@
 import type { IdleWorkflow } from '@conveyor/core';
 import type { Cluster, Redis } from 'ioredis';
-import { redisCall } from './errors.js';
+import { redisCall } from './call.js';
 import { workflowIndexKeys } from './keys.js';
 import { runScript } from './scripts.js';
 import type { IndexOps } from './wire/workflow-calls.js';

@@ -10,7 +10,7 @@ import {
 } from '@conveyor/core';
 import { workflowKeyScope } from '@conveyor/core/transport';
 import type { Cluster, Redis } from 'ioredis';
-import { redisCall } from './errors.js';
+import { redisCall } from './call.js';
 import { workflowKeyClaim, workflowKeys } from './keys.js';
 import { runScript, type ScriptName } from './scripts.js';
 import {

@@ -69,6 +69,24 @@ describe('a Cluster client on nodes it cannot reach', () => {
     expect(enqueued.operation).toBe('enqueue-one');
   }, 5_000);
 
+  it('fails admin reads with CONNECTION within its connectTimeout too, not after ioredis gives up', async () => {
+    const port = await findFreePort();
+    const transport = onCluster([port], 200);
+    const [queues, workers] = await Promise.all([
+      failureOf(transport.admin.listQueues()),
+      failureOf(transport.admin.listWorkers()),
+    ]);
+    for (const [error, operation] of [
+      [queues, 'list-queues'],
+      [workers, 'list-workers'],
+    ] as const) {
+      expect(error.failure).toBe('CONNECTION');
+      expect(error.operation).toBe(operation);
+      expect(error.endpoint).toBe(`the Cluster of 127.0.0.1:${port}`);
+      expect(error.message).toContain('not ready within 200 ms');
+    }
+  }, 5_000);
+
   it('rejects a waiting ready() when the transport closes', async () => {
     const transport = onCluster([await findFreePort()]);
     const ready = failureOf(transport.ready());
