@@ -1,4 +1,4 @@
-import type { TransportAdmin } from '@conveyor/core';
+import type { JobRecord, TransportAdmin } from '@conveyor/core';
 import type { AdminConnection } from '../connection.js';
 import { CliError } from '../errors.js';
 import { type FollowUp, followUp as noFlags } from '../follow-up.js';
@@ -16,78 +16,143 @@ export interface RetryAllDeadOptions {
   followUp?: FollowUp;
 }
 
-/** Dead jobs read per call while reading a queue's dead-letter set. */
-const DEAD_PAGE = 200;
+/**
+ * Dead jobs read per call: `listJobs`' largest page [A10]. A run holds one page of records
+ * at a time, however many jobs are dead.
+ */
+export const DEAD_PAGE = 500;
+/** A progress line on stderr each time a run has read this many more dead jobs. */
+export const PROGRESS_EVERY = 10_000;
+
+/**
+ * A queue's dead-letter set a page at a time, newest first, through `listJobs`' cursor:
+ * a position in the set's order, not an offset [A10], so jobs that leave the set meanwhile
+ * (retried by the caller between pages, or retried or purged by anyone else) make no page
+ * skip or repeat a job. Jobs dead-lettered after the first page sort before it and are not
+ * read, so a job retried here that dies again is not read (nor retried) twice.
+ */
+async function* deadPages(admin: TransportAdmin, queue: string): AsyncGenerator<JobRecord[]> {
+  let cursor: string | undefined;
+  do {
+    const page = await admin.listJobs(queue, {
+      state: 'dead',
+      limit: DEAD_PAGE,
+      ...(cursor === undefined ? {} : { cursor }),
+    });
+    // A page may come back short, or empty, with a cursor: read on until there is none.
+    if (page.jobs.length > 0) yield page.jobs;
+    cursor = page.next;
+  } while (cursor !== undefined);
+}
+
+/**
+ * The workflow step jobs a retry leaves dead: how many, and their workflows, each once, in
+ * the order their oldest step job died (pages run newest first: a workflow seen again
+ * moves to the end, and {@link StepJobs.workflows} reads the set backwards). Holds one id
+ * per workflow, not per job.
+ */
+class StepJobs {
+  count = 0;
+  readonly #seen = new Set<string>();
+
+  add(workflow: string): void {
+    this.count++;
+    this.#seen.delete(workflow);
+    this.#seen.add(workflow);
+  }
+
+  workflows(): string[] {
+    return [...this.#seen].reverse();
+  }
+}
+
+/** Workflow ids, each once, in the order of the lists given. */
+const distinct = (lists: ReadonlyArray<readonly string[]>) => [...new Set(lists.flat())];
+
+/**
+ * Prints `Retrying dead jobs of queue q: 10000 of about 1000000 read, 9990 retried.` on
+ * stderr each time {@link PROGRESS_EVERY} more dead jobs have been read (nothing on a short
+ * run). Stderr, so that `--json` stays one document on stdout.
+ */
+async function progressOf(
+  admin: TransportAdmin,
+  stored: readonly string[],
+  what: string,
+  io: Io,
+): Promise<(read: number, retried?: number) => void> {
+  const counts = await admin.queueCounts(stored);
+  const total = counts.reduce((sum, count) => sum + count.dead, 0);
+  let next = PROGRESS_EVERY;
+  return (read, retried) => {
+    if (read < next) return;
+    next = (Math.floor(read / PROGRESS_EVERY) + 1) * PROGRESS_EVERY;
+    const moved = retried === undefined ? '' : `, ${retried} retried`;
+    io.stderr(terminalText(`${what}: ${read} of about ${Math.max(read, total)} read${moved}.`));
+  };
+}
 
 /** What one stored queue's dead-letter set holds for a retry. */
 interface DeadSurvey {
   queue: string;
   /** Dead jobs a retry moves back to waiting. */
   retriable: number;
-  /** The workflow id of each step job a retry leaves dead. */
-  steps: string[];
+  /** The step jobs a retry leaves dead. */
+  steps: StepJobs;
 }
 
 /**
- * Reads the dead-letter set of one stored queue, a page at a time, and sorts its jobs into
+ * Reads the dead-letter set of each stored queue, a page at a time, and sorts its jobs into
  * those a retry moves and workflow step jobs, which it leaves to their workflows' retry.
- * Reads at most as many jobs as were dead at the start.
  */
-async function surveyDead(admin: TransportAdmin, queue: string): Promise<DeadSurvey> {
-  const survey: DeadSurvey = { queue, retriable: 0, steps: [] };
-  let total: number | undefined;
-  for (let offset = 0; total === undefined || offset < total; ) {
-    const page = await admin.listDead(queue, { offset, limit: DEAD_PAGE });
-    total ??= page.total;
-    if (page.jobs.length === 0) break;
-    offset += page.jobs.length;
-    for (const job of page.jobs) {
-      if (job.envelope.workflow) survey.steps.push(job.envelope.workflow.id);
-      else survey.retriable++;
-    }
-  }
-  return survey;
-}
-
-/** {@link surveyDead} of each stored queue, one after the other. */
-async function surveyAll(admin: TransportAdmin, stored: readonly string[]) {
+async function surveyAll(
+  admin: TransportAdmin,
+  stored: readonly string[],
+  progress: (read: number) => void,
+): Promise<DeadSurvey[]> {
   const surveys: DeadSurvey[] = [];
-  for (const name of stored) surveys.push(await surveyDead(admin, name));
+  let read = 0;
+  for (const queue of stored) {
+    const survey: DeadSurvey = { queue, retriable: 0, steps: new StepJobs() };
+    for await (const jobs of deadPages(admin, queue)) {
+      for (const job of jobs) {
+        if (job.envelope.workflow) survey.steps.add(job.envelope.workflow.id);
+        else survey.retriable++;
+      }
+      read += jobs.length;
+      progress(read);
+    }
+    surveys.push(survey);
+  }
   return surveys;
 }
 
 /**
  * Retries the dead jobs of one stored queue except its workflow step jobs (a step job's
  * retry would not run it again: its workflow recorded the step's failure; see `retryJob`),
- * a page at a time, oldest first. The step jobs stay dead, so each page starts after those
- * left before it. Reads at most as many jobs as were dead at the start: one that dies again
- * meanwhile is not retried twice.
+ * a page at a time ({@link deadPages}): each page's other jobs are retried by id before the
+ * next page is read. Each job dead when the run reaches it is retried once; one that dies
+ * again meanwhile is not retried twice. `onPage` gets the jobs read and retried so far.
  */
 async function retryDeadJobs(
   admin: TransportAdmin,
   queue: string,
-): Promise<{ retried: number; steps: string[] }> {
+  onPage: (read: number, retried: number) => void,
+): Promise<{ read: number; retried: number; steps: StepJobs }> {
   let retried = 0;
-  let offset = 0;
   let read = 0;
-  let total: number | undefined;
-  /** The workflow id of each step job left dead. */
-  const steps: string[] = [];
-  while (total === undefined || read < total) {
-    const page = await admin.listDead(queue, { offset, limit: DEAD_PAGE });
-    total ??= page.total;
-    if (page.jobs.length === 0) break;
-    read += page.jobs.length;
+  const steps = new StepJobs();
+  for await (const jobs of deadPages(admin, queue)) {
     const ids: string[] = [];
-    for (const job of page.jobs) {
-      if (job.envelope.workflow) steps.push(job.envelope.workflow.id);
+    for (const job of jobs) {
+      if (job.envelope.workflow) steps.add(job.envelope.workflow.id);
       else ids.push(job.id);
     }
-    const moved = ids.length === 0 ? 0 : await admin.retryDead(queue, ids);
-    retried += moved;
-    offset += page.jobs.length - moved;
+    // Ids no longer dead (retried or purged by someone else since the read) are not counted.
+    if (ids.length > 0) retried += await admin.retryDead(queue, ids);
+    read += jobs.length;
+    onPage(read, retried);
   }
-  return { retried, steps };
+  return { read, retried, steps };
 }
 
 /** Workflow ids a message names before it says `…`. */
@@ -99,14 +164,18 @@ const jobs = (count: number, what = 'dead job') => `${count} ${what}${count === 
  * `Skipped 2 workflow step jobs, left dead: … Retry their workflows with …: wf_a, wf_b.`
  * (`Would skip` in a dry run); undefined when there were none.
  */
-function skippedLine(steps: readonly string[], dryRun: boolean, followUp: FollowUp) {
-  if (steps.length === 0) return undefined;
-  const workflows = [...new Set(steps)];
+function skippedLine(
+  count: number,
+  workflows: readonly string[],
+  dryRun: boolean,
+  followUp: FollowUp,
+) {
+  if (count === 0) return undefined;
   const named = workflows.slice(0, WORKFLOWS_NAMED).join(', ');
   const more = workflows.length > WORKFLOWS_NAMED ? `, … (${workflows.length} workflows)` : '';
   const verb = dryRun ? 'Would skip' : 'Skipped';
   return terminalText(
-    `${verb} ${jobs(steps.length, 'workflow step job')}, left dead: \`conveyor retry\` would not run them again. Retry their workflow${workflows.length === 1 ? '' : 's'} with \`${followUp.command`workflows retry <id>`}\`${followUp.note}: ${named}${more}.`,
+    `${verb} ${jobs(count, 'workflow step job')}, left dead: \`conveyor retry\` would not run them again. Retry their workflow${workflows.length === 1 ? '' : 's'} with \`${followUp.command`workflows retry <id>`}\`${followUp.note}: ${named}${more}.`,
   );
 }
 
@@ -115,7 +184,9 @@ function skippedLine(steps: readonly string[], dryRun: boolean, followUp: Follow
  * queue, of each partition) back to waiting, but workflow step jobs, which it counts and
  * leaves to `conveyor workflows retry`. As `purge` does, it asks first on a terminal (unless
  * `--yes`, or there is nothing to retry) and refuses without `--yes` otherwise (exit 5).
- * `--dry-run` counts what it would retry and skip, and changes nothing.
+ * `--dry-run` counts what it would retry and skip, and changes nothing. Each reads and
+ * retries {@link DEAD_PAGE} jobs at a time, whatever the size of the dead-letter set, and
+ * says how far it got on stderr every {@link PROGRESS_EVERY} jobs.
  */
 export async function retryAllDead(
   connection: AdminConnection,
@@ -138,9 +209,10 @@ export async function retryAllDead(
     return;
   }
   if (!options.yes) {
-    const surveys = await surveyAll(admin, stored);
+    const counting = await progressOf(admin, stored, `Counting dead jobs of queue ${label}`, io);
+    const surveys = await surveyAll(admin, stored, counting);
     const retriable = surveys.reduce((sum, s) => sum + s.retriable, 0);
-    const steps = surveys.reduce((sum, s) => sum + s.steps.length, 0);
+    const steps = surveys.reduce((sum, s) => sum + s.steps.count, 0);
     const left =
       steps === 0
         ? ''
@@ -153,28 +225,36 @@ export async function retryAllDead(
       throw new CliError('REFUSED', `Not retried: queue ${label} is unchanged.`);
     }
   }
+  const progress = await progressOf(admin, stored, `Retrying dead jobs of queue ${label}`, io);
   const partitions: Array<{ queue: string; retried: number }> = [];
-  const steps: string[] = [];
+  const workflowLists: string[][] = [];
+  let stepJobs = 0;
+  let read = 0;
+  let retried = 0;
   for (const name of stored) {
-    const done = await retryDeadJobs(admin, name);
+    const [readBefore, retriedBefore] = [read, retried];
+    const done = await retryDeadJobs(admin, name, (pageRead, pageRetried) =>
+      progress(readBefore + pageRead, retriedBefore + pageRetried),
+    );
     partitions.push({ queue: name, retried: done.retried });
-    steps.push(...done.steps);
+    workflowLists.push(done.steps.workflows());
+    stepJobs += done.steps.count;
+    read += done.read;
+    retried += done.retried;
   }
-  const retried = partitions.reduce((sum, p) => sum + p.retried, 0);
-  if (retried === 0 && steps.length === 0) await noteUnknownQueue(admin, queue, io);
+  const workflows = distinct(workflowLists);
+  if (retried === 0 && stepJobs === 0) await noteUnknownQueue(admin, queue, io);
   if (options.json) {
     printJson(io, {
       queue,
       retried,
-      ...(steps.length > 0
-        ? { skippedStepJobs: steps.length, workflows: [...new Set(steps)] }
-        : {}),
+      ...(stepJobs > 0 ? { skippedStepJobs: stepJobs, workflows } : {}),
       ...(label === queue ? {} : { partitions }),
     });
     return;
   }
   io.stdout(`Retried ${jobs(retried)} of queue ${label}.`);
-  const skipped = skippedLine(steps, false, followUp);
+  const skipped = skippedLine(stepJobs, workflows, false, followUp);
   if (skipped) io.stdout(skipped);
 }
 
@@ -190,24 +270,26 @@ async function previewRetry(
   io: Io,
 ): Promise<void> {
   const { admin } = connection;
-  const surveys = await surveyAll(admin, stored);
-  const wouldRetry = surveys.reduce((sum, s) => sum + s.retriable, 0);
-  const steps = surveys.flatMap((s) => s.steps);
-  if (wouldRetry === 0 && steps.length === 0) await noteUnknownQueue(admin, queue, io);
   const label = queueLabel(queue, stored);
+  const counting = await progressOf(admin, stored, `Counting dead jobs of queue ${label}`, io);
+  const surveys = await surveyAll(admin, stored, counting);
+  const wouldRetry = surveys.reduce((sum, s) => sum + s.retriable, 0);
+  const stepJobs = surveys.reduce((sum, s) => sum + s.steps.count, 0);
+  const workflows = distinct(surveys.map((s) => s.steps.workflows()));
+  if (wouldRetry === 0 && stepJobs === 0) await noteUnknownQueue(admin, queue, io);
   const partitioned = label !== queue;
   const partitions = surveys.map((s) => ({
     queue: s.queue,
     wouldRetry: s.retriable,
-    skippedStepJobs: s.steps.length,
+    skippedStepJobs: s.steps.count,
   }));
   if (options.json) {
     printJson(io, {
       queue,
       dryRun: true,
       wouldRetry,
-      skippedStepJobs: steps.length,
-      workflows: [...new Set(steps)],
+      skippedStepJobs: stepJobs,
+      workflows,
       ...(partitioned ? { partitions } : {}),
     });
     return;
@@ -221,7 +303,7 @@ async function previewRetry(
     ]);
     for (const line of table) io.stdout(`  ${line}`);
   }
-  const skipped = skippedLine(steps, true, options.followUp);
+  const skipped = skippedLine(stepJobs, workflows, true, options.followUp);
   if (skipped) io.stdout(skipped);
   const { command, note } = options.followUp;
   io.stdout(
