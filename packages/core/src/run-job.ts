@@ -172,6 +172,7 @@ export async function runJob(
       token,
       result: stored,
       ...(task.resultTtl !== undefined && { resultTtlMs: task.resultTtl }),
+      ...(task.removeOnComplete === true && { remove: true }),
     },
   };
 }

@@ -27,6 +27,7 @@ const TASK_KEYS = {
   rateLimit: true,
   concurrencyLimit: true,
   sandbox: true,
+  removeOnComplete: true,
 } as const satisfies KnownKeys<Omit<AnyTaskDefinition, '~result' | 'kind'>>;
 
 const CONTRACT_KEYS = {

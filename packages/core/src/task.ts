@@ -44,6 +44,12 @@ export interface TaskRunOptions {
    * kill a hung or CPU-bound run. Input and result must be JSON.
    */
   readonly sandbox?: boolean | undefined;
+  /**
+   * Delete a completed job's record at once, result and all (BullMQ's `removeOnComplete`,
+   * Celery's `ignore_result`): no completed entry to list or read, and `result()` rejects
+   * with `JOB_NOT_FOUND`. Failed and dead jobs are kept as usual. Default false.
+   */
+  readonly removeOnComplete?: boolean | undefined;
 }
 
 /**
@@ -315,7 +321,7 @@ export function assertPriority(value: unknown, option = 'priority'): asserts val
 
 function checkRunOptions(options: TaskRunOptions, task: string): void {
   const label = `of task ${JSON.stringify(task)}`;
-  const { rateLimit, concurrencyLimit, sandbox } = options;
+  const { rateLimit, concurrencyLimit, sandbox, removeOnComplete } = options;
   if (rateLimit !== undefined) {
     if (typeof rateLimit === 'object' && rateLimit !== null) assertRateLimitKeys(rateLimit, task);
     const { limit, per } = (rateLimit ?? {}) as Partial<RateLimitOptions>;
@@ -345,8 +351,13 @@ function checkRunOptions(options: TaskRunOptions, task: string): void {
       'an integer, 1 or more',
     );
   }
-  if (sandbox !== undefined && typeof sandbox !== 'boolean') {
-    throw new InvalidOptionError(`sandbox ${label}`, sandbox, 'true or false');
+  for (const [name, value] of [
+    ['sandbox', sandbox],
+    ['removeOnComplete', removeOnComplete],
+  ]) {
+    if (value !== undefined && typeof value !== 'boolean') {
+      throw new InvalidOptionError(`${name} ${label}`, value, 'true or false');
+    }
   }
 }
 

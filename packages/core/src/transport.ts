@@ -139,6 +139,11 @@ export type Settlement =
       result: JsonValue | undefined;
       /** How long the record and result are kept; the transport default when absent. */
       resultTtlMs?: number;
+      /**
+       * True: the record is deleted as the job completes (the task's `removeOnComplete`);
+       * whoever waits on the job is told, and finds no record. The result is not stored.
+       */
+      remove?: boolean;
     }
   | {
       type: 'fail';

@@ -47,7 +47,11 @@ const input = z.object({ email: z.email() });
 
 function task(
   body: (input: { email: string }, ctx: TaskContext) => unknown,
-  extra: { retry?: AnyTaskDefinition['retry']; resultTtl?: number } = {},
+  extra: {
+    retry?: AnyTaskDefinition['retry'];
+    resultTtl?: number;
+    removeOnComplete?: boolean;
+  } = {},
 ): AnyTaskDefinition {
   return defineTask({ name: 'shop.sendEmail', input, run: body, ...extra });
 }
@@ -121,6 +125,25 @@ describe('runJob: success', () => {
       result: { sent: 'ada@example.com', at: 1 },
       resultTtlMs: 120_000,
     });
+  });
+
+  it('asks the transport to remove the record for a removeOnComplete task, and only then', async () => {
+    const removed = await run([task(() => 'ok', { removeOnComplete: true })], reservation());
+    expect(settlementOf(removed, 'complete').remove).toBe(true);
+    const failed = await run(
+      [
+        task(
+          () => {
+            throw new NonRetryableError('no');
+          },
+          { removeOnComplete: true },
+        ),
+      ],
+      reservation(),
+    );
+    expect(settlementOf(failed, 'fail')).not.toHaveProperty('remove');
+    const kept = await run([task(() => 'ok', { removeOnComplete: false })], reservation());
+    expect(kept.settlement).not.toHaveProperty('remove');
   });
 
   it('leaves resultTtlMs out when the task sets none', async () => {

@@ -181,6 +181,18 @@ describe('defineTask', () => {
     );
   });
 
+  it('takes removeOnComplete as true or false only, quoting anything else', () => {
+    expect(
+      defineTask({ name: 'shop.send', input, removeOnComplete: true, run }).removeOnComplete,
+    ).toBe(true);
+    const error = invalidOption(() =>
+      defineTask({ name: 'shop.send', input, removeOnComplete: 'yes' as never, run }),
+    );
+    expect(error.message).toBe(
+      'Invalid removeOnComplete of task "shop.send" "yes": expected true or false.',
+    );
+  });
+
   it('rejects a negative resultTtl', () => {
     const error = invalidOption(() => defineTask({ name: 'shop.send', input, resultTtl: -1, run }));
     expect(error.message).toContain('resultTtl of task "shop.send" -1');

@@ -83,6 +83,8 @@ export interface JobStore {
   undead(queue: string, id: string): boolean;
   /** Deletes a record. Only for jobs that are final and in no structure (purged dead). */
   forget(id: string): void;
+  /** Deletes a job that completes with `removeOnComplete`, after its delivery ended. */
+  remove(job: StoredJob): void;
   nextDueAt(): number | undefined;
   nextLeaseExpiry(): number | undefined;
   /** Every queue that has held a job, in first-use order (operator tools). */
@@ -306,6 +308,13 @@ export function createJobStore(options: JobStoreOptions): JobStore {
 
     forget(id) {
       jobs.delete(id);
+    },
+
+    remove(job) {
+      job.record.state = 'completed';
+      jobs.delete(job.record.id);
+      // Whoever waits on it is told, and finds no record.
+      options.onFinal(job.record.id);
     },
 
     nextDueAt: () => delayed.peek()?.dueAt,

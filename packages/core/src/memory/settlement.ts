@@ -33,6 +33,10 @@ export function settleDelivery(store: JobStore, settlement: Settlement, now: num
   store.endDelivery(job);
   switch (settlement.type) {
     case 'complete':
+      if (settlement.remove === true) {
+        store.remove(job);
+        break;
+      }
       if (settlement.result !== undefined) record.result = structuredClone(settlement.result);
       store.finish(job, 'completed', now, settlement.resultTtlMs);
       break;

@@ -954,6 +954,7 @@ return 1
 --       (src/wire/script-calls.ts, settleArgs), so that a job costs one plain find for a
 --       space, not a pattern match. Type is
 --       'c' complete (text: result JSON, none for no result, number: TTL or ''),
+--       'C' complete and delete the job at once (removeOnComplete; no text or number),
 --       'f' fail / 'F' fail to dead-letter (text: error JSON, number: TTL or ''),
 --       'r' retry (text: error JSON, number: delay ms), 'l' release (no text). An error
 --       text may go on with a newline and the error as the attempt history keeps it.
@@ -1043,7 +1044,11 @@ for n = 1, #members do
   local ttl = numbers[n]
   if ttl == '' then ttl = nil end
   local ok = valid[n]
-  if ok and kind == 'c' then
+  if ok and kind == 'C' then
+    -- removeOnComplete: no record, no finished-list entry; a waiter is told, and reads none.
+    redis.call('DEL', key)
+    tell_watchers(id)
+  elseif ok and kind == 'c' then
     local result = nil
     if text ~= '' then result = text end
     -- Every stored job has \`s\`: all fields new means the hash was gone (evicted).
@@ -2518,6 +2523,15 @@ end
 -- readers treat a job past its expiry as gone (see expired()).
 -- \`result\` (JSON) is stored with the state when given. Returns HSET's count of new fields.
 local expiries, finished_fields = {}, {} -- per TTL: the expiry and \`f\` strings of this call
+-- Publishes that job \`id\` ended, when someone waits on it (result(), waitFor). watching()
+-- inlined: this runs once per job of a settle.
+local function tell_watchers(id)
+  if anyone_watching == nil then anyone_watching = redis.call('EXISTS', K_WATCHED) == 1 end
+  if anyone_watching and redis.call('SREM', K_WATCHED, id) == 1 then
+    redis.call('PUBLISH', K_WATCHED, id)
+  end
+end
+
 local function finish(id, key, state, ttl, result)
   local f = now_s
   local expiry
@@ -2545,11 +2559,7 @@ local function finish(id, key, state, ttl, result)
   else
     redis.call('PEXPIRE', key, ttl or ARGV[1])
   end
-  -- watching() inlined: finish runs once per job of a settle.
-  if anyone_watching == nil then anyone_watching = redis.call('EXISTS', K_WATCHED) == 1 end
-  if anyone_watching and redis.call('SREM', K_WATCHED, id) == 1 then
-    redis.call('PUBLISH', K_WATCHED, id)
-  end
+  tell_watchers(id)
   return added
 end
 

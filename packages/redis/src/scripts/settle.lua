@@ -10,6 +10,7 @@
 --       (src/wire/script-calls.ts, settleArgs), so that a job costs one plain find for a
 --       space, not a pattern match. Type is
 --       'c' complete (text: result JSON, none for no result, number: TTL or ''),
+--       'C' complete and delete the job at once (removeOnComplete; no text or number),
 --       'f' fail / 'F' fail to dead-letter (text: error JSON, number: TTL or ''),
 --       'r' retry (text: error JSON, number: delay ms), 'l' release (no text). An error
 --       text may go on with a newline and the error as the attempt history keeps it.
@@ -99,7 +100,11 @@ for n = 1, #members do
   local ttl = numbers[n]
   if ttl == '' then ttl = nil end
   local ok = valid[n]
-  if ok and kind == 'c' then
+  if ok and kind == 'C' then
+    -- removeOnComplete: no record, no finished-list entry; a waiter is told, and reads none.
+    redis.call('DEL', key)
+    tell_watchers(id)
+  elseif ok and kind == 'c' then
     local result = nil
     if text ~= '' then result = text end
     -- Every stored job has `s`: all fields new means the hash was gone (evicted).

@@ -185,6 +185,7 @@ export function renewStatusAt(reply: readonly unknown[], position: number): Leas
 /** Settlement types, the first character of a settle group header. */
 const SETTLE_KIND = {
   complete: 'c',
+  completeAndRemove: 'C',
   fail: 'f',
   failToDead: 'F',
   retry: 'r',
@@ -227,6 +228,8 @@ export function settleArgs(settlements: readonly Settlement[], queue: string): s
 function settleParts(settlement: Settlement): [string, string | undefined] {
   switch (settlement.type) {
     case 'complete':
+      // Removed at once: no result or TTL to send.
+      if (settlement.remove === true) return [SETTLE_KIND.completeAndRemove, undefined];
       return [
         `${SETTLE_KIND.complete}${numberArg(settlement.resultTtlMs)}`,
         settlement.result === undefined ? undefined : JSON.stringify(settlement.result),

@@ -270,6 +270,12 @@ export function complete(
   return settlement;
 }
 
+/** A `complete` that deletes the record (the task's `removeOnComplete`). */
+export function completeAndRemove(reservation: Reservation): Settlement {
+  const { id } = reservation.envelope;
+  return { type: 'complete', id, token: reservation.token, result: undefined, remove: true };
+}
+
 export function fail(
   reservation: Reservation,
   deadLetter: boolean,

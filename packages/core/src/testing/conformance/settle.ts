@@ -2,7 +2,16 @@ import { describe, expect, it } from 'vitest';
 import type { JobError } from '../../job-error.js';
 import type { JsonValue } from '../../json.js';
 import type { Reservation, Settlement } from '../../transport.js';
-import { complete, fail, jobError, release, retry, useSuiteContext } from './context.js';
+import {
+  AT_ONCE_UNITS,
+  complete,
+  completeAndRemove,
+  fail,
+  jobError,
+  release,
+  retry,
+  useSuiteContext,
+} from './context.js';
 import { type ConformanceHarness, uniqueQueue } from './harness.js';
 
 /** R12–R14: settling deliveries, completing and failing. */
@@ -154,6 +163,33 @@ export function settleRules(harness: ConformanceHarness): void {
       expect(await transport.getJob(first.envelope.id)).toBeNull();
       expect(await transport.cancel(first.envelope.id)).toBe('not-found');
       expect((await ctx.record(transport, long?.id as string)).result).toBe('long');
+    });
+
+    it('[R13] complete with remove deletes the record at once and tells its waiters', async () => {
+      const transport = await ctx.transport();
+      const queue = uniqueQueue('remove');
+      const [removed, kept] = await ctx.jobs(transport, queue, 2);
+      const [first, second] = (await ctx.reserve(transport, queue, {
+        max: 2,
+        leaseUnits: 10,
+      })) as Reservation[];
+      if (!first || !second || !removed || !kept) throw new Error('expected two reservations');
+      const waiting = transport.waitFor(removed.id, { timeoutMs: ctx.ms(50) });
+      await ctx.expectPending(waiting, 1, 'waitFor on a running job');
+      const statuses = await transport.settle([completeAndRemove(first), complete(second, 'kept')]);
+      expect(statuses).toEqual(['ok', 'ok']);
+      expect(await ctx.within(waiting, AT_ONCE_UNITS, 'waitFor on a removed job')).toBeNull();
+      expect(await transport.getJob(removed.id)).toBeNull();
+      expect(await transport.waitFor(removed.id, { timeoutMs: ctx.ms(50) })).toBeNull();
+      expect(await ctx.record(transport, kept.id)).toMatchObject({
+        state: 'completed',
+        result: 'kept',
+      });
+      // Its delivery ended: a second settlement is stale, and no lease comes back to reclaim.
+      expect(await ctx.settle(transport, completeAndRemove(first))).toBe('stale');
+      await ctx.advance(11);
+      expect(await ctx.reserve(transport, queue, { max: 10 })).toEqual([]);
+      expect(await transport.getJob(removed.id)).toBeNull();
     });
 
     it('[R14] fail without dead-letter makes the job failed, kept for resultTtlMs', async () => {

@@ -231,6 +231,15 @@ end
 -- readers treat a job past its expiry as gone (see expired()).
 -- `result` (JSON) is stored with the state when given. Returns HSET's count of new fields.
 local expiries, finished_fields = {}, {} -- per TTL: the expiry and `f` strings of this call
+-- Publishes that job `id` ended, when someone waits on it (result(), waitFor). watching()
+-- inlined: this runs once per job of a settle.
+local function tell_watchers(id)
+  if anyone_watching == nil then anyone_watching = redis.call('EXISTS', K_WATCHED) == 1 end
+  if anyone_watching and redis.call('SREM', K_WATCHED, id) == 1 then
+    redis.call('PUBLISH', K_WATCHED, id)
+  end
+end
+
 local function finish(id, key, state, ttl, result)
   local f = now_s
   local expiry
@@ -258,11 +267,7 @@ local function finish(id, key, state, ttl, result)
   else
     redis.call('PEXPIRE', key, ttl or ARGV[1])
   end
-  -- watching() inlined: finish runs once per job of a settle.
-  if anyone_watching == nil then anyone_watching = redis.call('EXISTS', K_WATCHED) == 1 end
-  if anyone_watching and redis.call('SREM', K_WATCHED, id) == 1 then
-    redis.call('PUBLISH', K_WATCHED, id)
-  end
+  tell_watchers(id)
   return added
 end
 
