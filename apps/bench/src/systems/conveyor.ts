@@ -23,6 +23,8 @@ export function benchTasks(hooks?: ConsumerHooks) {
     name: 'bench.noop',
     input,
     retry: { attempts: 1 },
+    // As the peers are set up: BullMQ's removeOnComplete, Bee-Queue's removeOnSuccess.
+    removeOnComplete: true,
     run(job: BenchPayload) {
       hooks?.onStart?.(job);
       return null;
@@ -32,6 +34,7 @@ export function benchTasks(hooks?: ConsumerHooks) {
     name: 'bench.flaky',
     input,
     retry: { attempts: 2, backoff: { type: 'fixed', delay: 0, jitter: false } },
+    removeOnComplete: true,
     run(job: BenchPayload, ctx) {
       hooks?.onStart?.(job);
       if (ctx.attempt === 1) throw new Error('first attempt fails');
@@ -91,7 +94,7 @@ export const conveyorSystem: SystemAdapter = {
     'task input validated with a zod schema at enqueue and again in the worker (Conveyor always validates)',
     'tasks carry an input-schema fingerprint, as generated stubs and registries give them; every job stores it and the worker compares it',
     `worker: createWorker({ concurrency, prefetch: clamp(concurrency, 16, 100), logger: silentLogger }), other options default`,
-    'retention: defaults (finished records kept 24 h, at most 10,000 per queue)',
+    'retention: both tasks are defineTask({ removeOnComplete: true }), as the peers remove completed jobs (BullMQ removeOnComplete, Bee-Queue removeOnSuccess); a failed record would be kept 24 h, at most 10,000 per queue (the peers remove failed ones too; the bench fails none)',
     'retry case: retry { attempts: 2, backoff fixed 0 ms }',
     "flow case: defineWorkflow with a map stage of the children (items from the workflow's input) and a fan-in step that receives their results in order; started with client.workflows.start(workflow, input); the worker is createWorker({ workflows }) with the same definition, other options as above",
     'cluster cases: redisTransport({ client: new Cluster(startupNodes) }) for the producer and each worker; the partitioned queue is declared as createClient({ partitions: { [queue]: 3 } }) and createWorker({ partitions: { [queue]: 3 } }), so enqueueMany spreads the jobs over its 3 partitions by job id',
