@@ -81,10 +81,9 @@ describe('Redis restarts', () => {
     await server.kill('SIGKILL');
     await sleep(500);
     await server.restart();
-    const restartedAt = Date.now();
     const after = await enqueueMany(transport, queue, 20);
+    // On its own: nothing here restarts the consumer; the poll's timeout is the only bound.
     await expect.poll(() => after.every((job) => done.has(job.id)), { timeout: 30_000 }).toBe(true);
-    expect(Date.now() - restartedAt).toBeLessThan(30_000);
     expect(before.every((job) => done.has(job.id))).toBe(true);
     stop.abort();
     await consumer;
