@@ -15,7 +15,7 @@
  * Run: pnpm measure [--json] [--help]. Env: N (jobs, default 100000), DEPTH (deep queue
  * size for the depth phase, default 1000000; 0 skips it), AUTOPIPELINE=1 (also measure
  * with ioredis auto-pipelining on), PHASES (comma list to run a subset), REPEAT,
- * COMPARE_SRC, CALLGRIND (see --help).
+ * COMPARE_SRC, CALLGRIND, REMOVE (see --help).
  */
 
 import { execFileSync } from 'node:child_process';
@@ -34,6 +34,7 @@ Measures @conveyor/redis on a private redis-server (never the shared one).
 Env: N=100000 jobs per phase, DEPTH=1000000 (0 skips the depth phase),
      COMPARE_SRC=<dir> to measure another copy of src/ (before/after in one sitting),
      AUTOPIPELINE=1 to repeat with ioredis auto-pipelining, REPEAT=1 rounds,
+     REMOVE=1 to complete jobs with removeOnComplete (deleted, not kept),
      PHASES=bulk,transport,worker,singles,depth (also: split = reserve and complete apart),
      CALLGRIND=<dir> with REDIS_SERVER_BIN=<wrapper running
        valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file=<dir>/callgrind.out.%p
@@ -56,6 +57,13 @@ type RedisTransport = ReturnType<typeof redisTransport>;
 
 const N = Number(process.env.N ?? 100_000);
 const REPEAT = Number(process.env.REPEAT ?? 1);
+// REMOVE=1: completions delete the job (the task's removeOnComplete) instead of keeping it.
+const REMOVE = process.env.REMOVE === '1';
+/** A complete settlement as this run makes them (see REMOVE). */
+const completion = (held: { id: string; token: string }) =>
+  REMOVE
+    ? { type: 'complete' as const, ...held, result: undefined, remove: true }
+    : { type: 'complete' as const, ...held, result: null };
 const DEPTH = Number(process.env.DEPTH ?? 1_000_000);
 const PHASES = new Set(
   (process.env.PHASES ?? 'bulk,transport,worker,singles,depth').split(',').map((s) => s.trim()),
@@ -227,12 +235,7 @@ async function drainWithTransport(transport: RedisTransport, queue: string, limi
       if (reserved.length === 0) return;
       done += reserved.length;
       await transport.settle(
-        reserved.map((r) => ({
-          type: 'complete' as const,
-          id: r.envelope.id,
-          token: r.token,
-          result: null,
-        })),
+        reserved.map((r) => completion({ id: r.envelope.id, token: r.token })),
       );
     }
   };
@@ -260,6 +263,7 @@ async function drainWithWorker(transport: RedisTransport, queue: string, count: 
     name: 'bench.task',
     input: anyInput,
     queue,
+    removeOnComplete: REMOVE,
     run: () => {
       ran += 1;
       if (ran === count) finish();
@@ -345,11 +349,7 @@ try {
         });
         await phase(`complete only (batches of 500)${label}`, N, async () => {
           for (let i = 0; i < held.length; i += 500)
-            await transport.settle(
-              held
-                .slice(i, i + 500)
-                .map((h) => ({ type: 'complete' as const, ...h, result: null })),
-            );
+            await transport.settle(held.slice(i, i + 500).map(completion));
         });
       }
       if (PHASES.has('worker')) {

@@ -21,7 +21,7 @@ async function getJobOr404(core: DashboardCore, id: string): Promise<JobRecord> 
   if (record === null) {
     throw new DashboardError(
       'NOT_FOUND',
-      `No job ${JSON.stringify(id)}: it never existed, or its record expired or was purged.`,
+      `No job ${JSON.stringify(id)}: it never existed, or its record expired, was purged, or was deleted as it completed (removeOnComplete).`,
     );
   }
   return record;
