@@ -192,6 +192,20 @@ export function settleRules(harness: ConformanceHarness): void {
       expect(await transport.getJob(removed.id)).toBeNull();
     });
 
+    it('[R12] a removal after the lease expired is stale and deletes nothing', async () => {
+      const transport = await ctx.transport();
+      const queue = uniqueQueue('late-remove');
+      const [job] = await ctx.jobs(transport, queue, 1);
+      const reservation = await ctx.reserveOne(transport, queue, { leaseUnits: 3 });
+      await ctx.advance(3);
+      expect(await ctx.settle(transport, completeAndRemove(reservation))).toBe('stale');
+      expect(await ctx.record(transport, job?.id as string)).toMatchObject({
+        state: 'waiting',
+        attempts: 1,
+      });
+      expect((await ctx.reserveOne(transport, queue)).envelope.attempt).toBe(2);
+    });
+
     it('[R14] fail without dead-letter makes the job failed, kept for resultTtlMs', async () => {
       const transport = await ctx.transport();
       const queue = uniqueQueue('failed');
