@@ -85,6 +85,10 @@ export function addWorkerCommand(
       parseInteger('--max-finished', 0),
     )
     .option(
+      '--remove-on-complete',
+      "delete each completed job's record at once, result and all, for tasks that do not set removeOnComplete themselves (failed and dead jobs are kept)",
+    )
+    .option(
       '--max-payload-bytes <n>',
       'largest job input run, in UTF-8 bytes of its JSON; a larger one fails as PAYLOAD_TOO_LARGE without running (default 524288, 512 KiB)',
       parseInteger('--max-payload-bytes', 1),
@@ -118,6 +122,7 @@ ${transportHelp()}${examples(
   'conveyor worker -t dist/tasks.js -q emails,reports -c 20 --prefetch 10 --metrics-port 9464',
   'conveyor worker -t dist/tasks.js -q reports --time-limit 7200000   # reports may run 2 h',
   'conveyor worker -t dist/tasks.js --partitions emails=8 --partitions reports=4',
+  'conveyor worker -t dist/tasks.js -q webhooks --remove-on-complete   # no results kept',
 )}`,
     )
     .action(action);

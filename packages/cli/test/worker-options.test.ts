@@ -6,9 +6,10 @@ import { FINAL_STATES } from '@conveyor/core/transport';
 import { type RedisServer, startRedis } from '@conveyor/test-redis';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { openWorker, planWorker, type WorkerCommandOptions } from '../src/commands/worker.js';
+import { openWorker } from '../src/commands/worker.js';
+import { planWorker, type WorkerCommandOptions } from '../src/commands/worker-plan.js';
 import type { TransportSource } from '../src/transport-source.js';
-import { echo } from './fixtures/tasks.js';
+import { boom, echo } from './fixtures/tasks.js';
 import { untilAborted } from './fixtures/until-aborted.js';
 import { type CliProcess, producer, startCli, TASKS, uniquePrefix, WAIT_MS } from './helpers.js';
 
@@ -145,6 +146,37 @@ describe('conveyor worker: options reach the transport and the worker', () => {
     const record = await final(job.id);
     expect(record).toMatchObject({ state: 'failed', error: { code: 'PAYLOAD_TOO_LARGE' } });
     expect(record?.result).toBeUndefined();
+  });
+});
+
+describe('conveyor worker --remove-on-complete', () => {
+  it('deletes completed jobs of tasks that do not say, and keeps failed ones', async () => {
+    const prefix = uniquePrefix();
+    const env = producer(redis.url, prefix);
+    const controller = new AbortController();
+    const argv = ['worker', '--redis', redis.url, '--prefix', prefix, '--tasks', TASKS];
+    const worker = startCli([...argv, '--remove-on-complete', '--log-level', 'silent'], {
+      signal: controller.signal,
+    });
+    try {
+      await vi.waitFor(() => expect(worker.stderr()).toContain('Ready.'), {
+        timeout: WAIT_MS,
+        interval: 20,
+      });
+      expect(worker.stderr()).toContain('completed    deleted at once');
+      const done = await env.client.enqueue(echo, { n: 1 });
+      const failed = await env.client.enqueue(boom, { reason: 'kept' });
+      await expect
+        .poll(async () => (await env.transport.getJob(failed.id))?.state, { timeout: WAIT_MS })
+        .toMatch(/^(failed|dead)$/);
+      // Told as the job completes, though no record is left (the record is kept without the flag).
+      await expect(done.result()).rejects.toMatchObject({ code: 'JOB_NOT_FOUND' });
+      expect(await env.transport.getJob(done.id)).toBeNull();
+    } finally {
+      controller.abort();
+      await env.close();
+    }
+    expect((await worker.done).code).toBe(0);
   });
 });
 

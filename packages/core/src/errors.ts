@@ -202,7 +202,7 @@ export class JobNotFoundError extends ConveyorError {
   constructor(jobId: string) {
     super(
       'JOB_NOT_FOUND',
-      `No job ${JSON.stringify(jobId)}: it never existed, its record expired (see the task's resultTtl), or its task deletes completed jobs (removeOnComplete).`,
+      `No job ${JSON.stringify(jobId)}: it never existed, its record expired (see the task's resultTtl), or it was deleted as it completed (removeOnComplete, on its task or its worker).`,
     );
     this.jobId = jobId;
   }

@@ -44,6 +44,11 @@ export interface RunJobOptions {
   maxPayloadBytes?: number;
   /** Largest result stored, in UTF-8 bytes of its JSON. Default 512 KiB ({@link DEFAULT_MAX_RESULT_BYTES}). */
   maxResultBytes?: number;
+  /**
+   * Whether a completed job's record is deleted at once, for tasks that do not say
+   * (`removeOnComplete` on the task wins, `false` included). Default false: kept.
+   */
+  removeOnComplete?: boolean;
 }
 
 /**
@@ -172,7 +177,7 @@ export async function runJob(
       token,
       result: stored,
       ...(task.resultTtl !== undefined && { resultTtlMs: task.resultTtl }),
-      ...(task.removeOnComplete === true && { remove: true }),
+      ...((task.removeOnComplete ?? options.removeOnComplete) === true && { remove: true }),
     },
   };
 }

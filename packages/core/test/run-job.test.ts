@@ -146,6 +146,19 @@ describe('runJob: success', () => {
     expect(kept.settlement).not.toHaveProperty('remove');
   });
 
+  it("takes the worker's removeOnComplete for a task that sets none, and the task's own over it", async () => {
+    const byWorker = await run([task(() => 'ok')], reservation(), { removeOnComplete: true });
+    expect(settlementOf(byWorker, 'complete').remove).toBe(true);
+    const keptByTask = await run([task(() => 'ok', { removeOnComplete: false })], reservation(), {
+      removeOnComplete: true,
+    });
+    expect(keptByTask.settlement).not.toHaveProperty('remove');
+    const removedByTask = await run([task(() => 'ok', { removeOnComplete: true })], reservation(), {
+      removeOnComplete: false,
+    });
+    expect(settlementOf(removedByTask, 'complete').remove).toBe(true);
+  });
+
   it('leaves resultTtlMs out when the task sets none', async () => {
     const outcome = await run([task(async () => 'ok')], reservation());
     expect(outcome.settlement).not.toHaveProperty('resultTtlMs');

@@ -47,6 +47,8 @@ export function createJobRunner(options: {
   /** Caps on a job's input and result, in UTF-8 bytes (see `runJob`). */
   maxPayloadBytes: number;
   maxResultBytes: number;
+  /** The default for tasks that set no `removeOnComplete` (see `runJob`). */
+  removeOnComplete: boolean;
   /** Hard limit (ms) for tasks that set none; undefined: none. */
   defaultTimeoutMs: number | undefined;
   /** Every held job; the running ones are checked against the default limit. */
@@ -58,7 +60,7 @@ export function createJobRunner(options: {
 }): JobRunner {
   const { registry, clock, logger, random, sandbox, sandboxTasks, emit, workflowSteps } = options;
   const end = workflowSteps ? workflowSteps.end : options.end;
-  const { maxPayloadBytes, maxResultBytes } = options;
+  const { maxPayloadBytes, maxResultBytes, removeOnComplete } = options;
   const plans = new Map<string, TaskPlan>();
   const deadlines = watchDeadlines({
     clock,
@@ -142,6 +144,7 @@ export function createJobRunner(options: {
             onProgress,
             maxPayloadBytes,
             maxResultBytes,
+            removeOnComplete,
           }));
     } catch (error) {
       // runJob never rejects by contract; a sandbox does when its child dies.

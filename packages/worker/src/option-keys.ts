@@ -22,6 +22,7 @@ export const WORKER_OPTION_KEYS = {
   settleBatchSize: true,
   maxPayloadBytes: true,
   maxResultBytes: true,
+  removeOnComplete: true,
   logger: true,
   clock: true,
   id: true,

@@ -21,12 +21,13 @@ import {
 } from '@conveyor/core/transport';
 import { createWorkerLogger } from './logger.js';
 import { DEFAULT_METRICS_FLUSH_MS } from './minute-metrics.js';
-import { METRICS_OPTION_KEYS, SANDBOX_OPTION_KEYS, WORKER_OPTION_KEYS } from './option-keys.js';
+import { METRICS_OPTION_KEYS, WORKER_OPTION_KEYS } from './option-keys.js';
 import { byteLimit, checkHooks, duration, integer } from './option-values.js';
 import { resolvePartitions } from './partitions.js';
+import { resolveSandbox } from './sandbox-options.js';
 import { resolveSchedules } from './schedule-options.js';
 import { DEFAULT_SCHEDULES_REFRESH_MS } from './schedule-ticker.js';
-import { isTaskRegistry, moduleUrl } from './task-module.js';
+import { isTaskRegistry } from './task-module.js';
 import { resolveWorkflows, type WorkflowCatalog } from './workflow/catalog.js';
 import { DEFAULT_MAX_WORKFLOW_CHILDREN } from './workflow/step-jobs.js';
 import { DEFAULT_WORKFLOW_SWEEP_MS } from './workflow/sweeper.js';
@@ -110,6 +111,12 @@ export interface WorkerOptions {
    */
   maxResultBytes?: number;
   /**
+   * Delete each completed job's record at once, result and all, for every task that does not
+   * set `removeOnComplete` itself (a task's own setting wins, `false` included). Failed and
+   * dead jobs are kept. Default false: completed jobs are kept for their result TTL.
+   */
+  removeOnComplete?: boolean;
+  /**
    * Default: `createWorkerLogger()`, pino JSON lines at `info` on stdout, with the characters
    * a terminal acts on escaped.
    */
@@ -182,6 +189,7 @@ export interface ResolvedWorkerOptions {
   settleBatchSize: number;
   maxPayloadBytes: number;
   maxResultBytes: number;
+  removeOnComplete: boolean;
   logger: Logger;
   clock: Clock;
   id: string;
@@ -295,6 +303,10 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
       'a finite number of ms, 0 or more, or false (0 and false turn per-minute counts off)',
     );
   }
+  const removeOnComplete = options.removeOnComplete ?? false;
+  if (typeof removeOnComplete !== 'boolean') {
+    throw new InvalidOptionError('removeOnComplete', removeOnComplete, 'true or false');
+  }
   const uniqueQueues = storedQueues;
   return {
     transport,
@@ -315,6 +327,7 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
       'maxPayloadBytes',
     ),
     maxResultBytes: byteLimit(options.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES, 'maxResultBytes'),
+    removeOnComplete,
     logger: options.logger ?? createWorkerLogger(),
     clock: options.clock ?? systemClock,
     id,
@@ -338,40 +351,6 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
       1,
       100_000,
     ),
-  };
-}
-
-function resolveSandbox(
-  options: SandboxOptions | undefined,
-  registry: TaskRegistry,
-): ResolvedWorkerOptions['sandbox'] {
-  const marked = registry.names().filter((name) => registry.get(name)?.sandbox === true);
-  if (options === undefined) {
-    if (marked.length === 0) return undefined;
-    throw new InvalidOptionError(
-      'sandbox',
-      undefined,
-      `{ module } naming the module that exports ${marked.map((name) => JSON.stringify(name)).join(', ')} (defined with sandbox: true), so that a child process can load it`,
-    );
-  }
-  if (typeof options !== 'object' || options === null) {
-    throw new InvalidOptionError('sandbox', options, '{ module, tasks?, execArgv? }');
-  }
-  assertKnownKeys(options, SANDBOX_OPTION_KEYS, 'sandbox option');
-  const { module, tasks = 'marked', execArgv = process.execArgv } = options;
-  if (!(module instanceof URL) && (typeof module !== 'string' || module.length === 0)) {
-    throw new InvalidOptionError('sandbox.module', module, 'a module path or file: URL');
-  }
-  if (tasks !== 'marked' && tasks !== 'all') {
-    throw new InvalidOptionError('sandbox.tasks', tasks, '"marked" or "all"');
-  }
-  if (!Array.isArray(execArgv) || !execArgv.every((flag) => typeof flag === 'string')) {
-    throw new InvalidOptionError('sandbox.execArgv', execArgv, 'a list of node flags');
-  }
-  return {
-    module: moduleUrl(module),
-    execArgv,
-    tasks: new Set(tasks === 'all' ? registry.names() : marked),
   };
 }
 

@@ -69,7 +69,7 @@ export function createSandboxPool(options: {
   module: string;
   execArgv: readonly string[];
   logger: Logger;
-  /** The worker's input and result caps, applied in the children too. */
+  /** The worker's input and result caps and its removeOnComplete, applied in the children too. */
   caps: SandboxCaps;
 }): SandboxPool {
   const { logger } = options;

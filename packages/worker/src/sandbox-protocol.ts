@@ -1,10 +1,12 @@
 import type { JobError, JsonValue, Reservation } from '@conveyor/core';
 import type { JobOutcome } from '@conveyor/core/worker';
 
-/** The worker's caps a child passes to `runJob`; its second argument, as JSON. */
+/** The worker's settings a child passes to `runJob`; its second argument, as JSON. */
 export interface SandboxCaps {
   maxPayloadBytes: number;
   maxResultBytes: number;
+  /** The default for tasks that set no `removeOnComplete`. */
+  removeOnComplete: boolean;
 }
 
 /** Messages from the worker to a sandbox child (over the IPC channel, as JSON). */

@@ -60,13 +60,10 @@ export function createWorker(options: WorkerOptions): Worker {
     canStart: () => state === 'running',
     run: (job) => held.start(job),
   });
+  const { maxPayloadBytes, maxResultBytes, removeOnComplete } = config;
+  const runSettings = { maxPayloadBytes, maxResultBytes, removeOnComplete };
   const sandbox =
-    config.sandbox &&
-    createSandboxPool({
-      ...config.sandbox,
-      logger,
-      caps: { maxPayloadBytes: config.maxPayloadBytes, maxResultBytes: config.maxResultBytes },
-    });
+    config.sandbox && createSandboxPool({ ...config.sandbox, logger, caps: runSettings });
   const startedAt = clock.now();
   const presence = createPresence({
     admin: transport.admin,
@@ -150,8 +147,7 @@ export function createWorker(options: WorkerOptions): Worker {
     random,
     sandbox,
     sandboxTasks: config.sandbox?.tasks,
-    maxPayloadBytes: config.maxPayloadBytes,
-    maxResultBytes: config.maxResultBytes,
+    ...runSettings,
     defaultTimeoutMs: config.defaultTimeoutMs,
     jobs: () => held.values(),
     emit,

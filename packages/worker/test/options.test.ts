@@ -27,6 +27,7 @@ describe('options', () => {
     [{ queues: ['bad queue'] }, 'Invalid queue "bad queue"'],
     [{ maxPayloadBytes: 0 }, 'Invalid maxPayloadBytes 0: expected a number of bytes'],
     [{ maxResultBytes: 1.5 }, 'Invalid maxResultBytes 1.5: expected a number of bytes'],
+    [{ removeOnComplete: 'yes' }, 'Invalid removeOnComplete "yes": expected true or false'],
     // Each of these failed later with a bare TypeError, or named the wrong option.
     [
       { logger: {} },

@@ -160,6 +160,17 @@ describe('sandboxed tasks', () => {
     expect((await harness.job(small)).error?.code).toBe('RESULT_TOO_LARGE');
   });
 
+  it("apply the worker's removeOnComplete in the child", async () => {
+    const harness = await startSandboxed({ concurrency: 1, removeOnComplete: true });
+    const id = await harness.enqueue('sandbox.echo', { text: 'a' });
+    await vi.waitFor(async () => {
+      await harness.clock.advance(0);
+      expect(harness.worker.stats().totals.completed).toBe(1);
+    }, realTime);
+    // The child asked for the removal; without it the record is kept, completed.
+    expect(await harness.transport.getJob(id)).toBeNull();
+  });
+
   it('retries a job whose child died, and dead-letters it when attempts run out', async () => {
     const harness = await startSandboxed();
     const id = await harness.enqueue('sandbox.crash', {}, { maxAttempts: 1 });

@@ -25,6 +25,13 @@ const refused = defineTask({
   },
 });
 const kept = defineTask({ name: 'rc.kept', input, queue, run: ({ n }) => n + 1 });
+const keptAlways = defineTask({
+  name: 'rc.keptAlways',
+  input,
+  queue,
+  removeOnComplete: false,
+  run: ({ n }) => n - 1,
+});
 
 const redis = useRedisWorkers();
 
@@ -64,4 +71,26 @@ it('deletes completed jobs of a removeOnComplete task, tells a waiting result(),
     { queue, task: 'rc.kept', completed: 1, failed: 0, retried: 0 },
     { queue, task: 'rc.refused', completed: 0, failed: 1, retried: 0 },
   ]);
+});
+
+it("deletes completed jobs of every task that does not say, with the worker's removeOnComplete", async () => {
+  const client = redis.client();
+  const [gone, stays, failed] = await Promise.all([
+    client.enqueue(kept, { n: 5 }),
+    client.enqueue(keptAlways, { n: 5 }),
+    client.enqueue(refused, { n: 6 }),
+  ]);
+  const worker = redis.startWorker({
+    tasks: [refused, kept, keptAlways],
+    queues: [queue],
+    removeOnComplete: true,
+    logger: captureLogger(),
+  });
+  // The task's own `false` wins over the worker's default.
+  expect(await stays.result()).toBe(4);
+  await expect(gone.result()).rejects.toBeInstanceOf(JobNotFoundError);
+  const [failedRecord] = await redis.finished([failed.id]);
+  expect(failedRecord).toMatchObject({ state: 'failed' });
+  await worker.stop();
+  expect(await redis.producer().getJob(gone.id)).toBeNull();
 });

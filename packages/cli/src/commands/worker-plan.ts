@@ -1,0 +1,156 @@
+/**
+ * `conveyor worker`'s options, and how they map onto the Redis transport's retention and
+ * createWorker's options ({@link planWorker}), before anything connects.
+ */
+import type { AnySchedule, AnyTaskDefinition, AnyWorkflow, TaskRegistry } from '@conveyor/core';
+import type { MetricsServerOptions, WorkerLoggerOptions, WorkerOptions } from '@conveyor/worker';
+import type { ConnectOptions } from '../connection.js';
+import { usageError } from '../errors.js';
+
+export interface WorkerCommandOptions {
+  tasks?: string;
+  config?: string;
+  queues?: string[];
+  /** `--partitions <queue>=<n>`, repeated: createWorker's `partitions`. */
+  partitions?: Record<string, number>;
+  concurrency?: number;
+  prefetch?: number;
+  leaseMs?: number;
+  heartbeatMs?: number;
+  graceMs?: number;
+  timeLimit?: number;
+  reserveWaitMs?: number;
+  settleBatchSize?: number;
+  workerId?: string;
+  metricsPort?: number;
+  metricsHost?: string;
+  maxWaitingForLimits?: number;
+  sandboxAll?: boolean;
+  /** How long finished jobs are kept when their task names no TTL (the transport's default). */
+  resultTtlMs?: number;
+  /** Finished jobs kept per queue (0: no count bound). */
+  maxFinished?: number;
+  /** createWorker's `removeOnComplete`: the default for tasks that set none. */
+  removeOnComplete?: boolean;
+  maxPayloadBytes?: number;
+  maxResultBytes?: number;
+  /** createWorker's `maxWorkflowChildren`: the most children a map stage may have. */
+  maxWorkflowChildren?: number;
+  /** One of the choices worker-command.ts offers, createWorkerLogger's levels. */
+  logLevel: NonNullable<WorkerLoggerOptions['level']>;
+}
+
+/** The task module as `conveyor worker` loaded it. */
+export interface LoadedTasks {
+  registry: TaskRegistry;
+  schedules: AnySchedule[];
+  workflows: AnyWorkflow[];
+  /** The module's absolute path: sandbox children import it. */
+  file: string;
+}
+
+/** What `conveyor worker` runs with, worked out from its options before anything connects. */
+export interface WorkerPlan {
+  /** The Redis transport's finished-job retention (`--result-ttl-ms`, `--max-finished`). */
+  retention: NonNullable<ConnectOptions['retention']>;
+  /** createWorker's options but the two that come with the connection: transport and logger. */
+  worker: Omit<WorkerOptions, 'transport' | 'logger' | 'metrics'>;
+  /**
+   * The metrics endpoint (`--metrics-port`, `--metrics-host`). {@link openWorker} serves it
+   * itself, rather than through createWorker's `metrics`, so that the banner can show the
+   * port it bound before the worker starts.
+   */
+  metrics?: MetricsServerOptions;
+  /** Tasks run in child processes: `--sandbox-all`, or a task marked `sandbox: true`. */
+  sandboxed: boolean;
+}
+
+/** createWorker's lease when `--lease-ms` is not given (`leaseMs` in @conveyor/worker). */
+const DEFAULT_LEASE_MS = 30_000;
+
+/**
+ * Maps the command's options onto the transport's and createWorker's; {@link openWorker} uses
+ * them. Refuses, naming the flag, the combinations createWorker would refuse only after the
+ * transport connected (and under its own option names).
+ */
+export function planWorker(options: WorkerCommandOptions, tasks: LoadedTasks): WorkerPlan {
+  const { registry, schedules, workflows, file } = tasks;
+  const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+  if (options.heartbeatMs !== undefined && options.heartbeatMs >= leaseMs) {
+    throw usageError(
+      '--heartbeat-ms',
+      options.heartbeatMs,
+      `less than the lease (${options.leaseMs !== undefined ? '--lease-ms' : 'default'} ${leaseMs} ms), ideally a third of it: each beat renews the leases of the running jobs`,
+    );
+  }
+  if (options.workerId === '') throw usageError('--worker-id', '', 'a non-empty id');
+  const retention: WorkerPlan['retention'] = {};
+  if (options.resultTtlMs !== undefined) retention.defaultResultTtlMs = options.resultTtlMs;
+  if (options.maxFinished !== undefined) retention.maxFinishedPerQueue = options.maxFinished;
+  const worker: WorkerPlan['worker'] = { tasks: registry };
+  if (schedules.length > 0) worker.schedules = schedules;
+  if (workflows.length > 0) worker.workflows = workflows;
+  if (options.queues) worker.queues = options.queues;
+  if (options.partitions) worker.partitions = options.partitions;
+  if (options.concurrency !== undefined) worker.concurrency = options.concurrency;
+  if (options.prefetch !== undefined) worker.prefetch = options.prefetch;
+  if (options.leaseMs !== undefined) worker.leaseMs = options.leaseMs;
+  if (options.heartbeatMs !== undefined) worker.heartbeatMs = options.heartbeatMs;
+  if (options.graceMs !== undefined) worker.shutdownGraceMs = options.graceMs;
+  if (options.timeLimit !== undefined) worker.defaultTimeout = options.timeLimit;
+  if (options.reserveWaitMs !== undefined) worker.reserveWaitMs = options.reserveWaitMs;
+  if (options.settleBatchSize !== undefined) {
+    worker.settleBatchSize = options.settleBatchSize;
+  }
+  if (options.workerId !== undefined) worker.id = options.workerId;
+  let metrics: MetricsServerOptions | undefined;
+  if (options.metricsPort !== undefined) {
+    metrics = { port: options.metricsPort };
+    if (options.metricsHost !== undefined) metrics.host = options.metricsHost;
+  }
+  if (options.maxWaitingForLimits !== undefined) {
+    worker.maxWaitingForLimits = options.maxWaitingForLimits;
+  }
+  if (options.maxPayloadBytes !== undefined) {
+    worker.maxPayloadBytes = options.maxPayloadBytes;
+  }
+  if (options.maxResultBytes !== undefined) worker.maxResultBytes = options.maxResultBytes;
+  if (options.removeOnComplete) worker.removeOnComplete = true;
+  if (options.maxWorkflowChildren !== undefined) {
+    worker.maxWorkflowChildren = options.maxWorkflowChildren;
+  }
+  // Tasks marked `sandbox: true` need the sandbox; children import the same module.
+  const sandboxed =
+    options.sandboxAll === true || definitions(registry).some((task) => task.sandbox);
+  if (sandboxed) {
+    worker.sandbox = {
+      module: file,
+      tasks: options.sandboxAll ? 'all' : 'marked',
+      execArgv: sandboxExecArgv(file),
+    };
+  }
+  return { retention, worker, sandboxed, ...(metrics ? { metrics } : {}) };
+}
+
+export function definitions(registry: TaskRegistry): AnyTaskDefinition[] {
+  return registry
+    .names()
+    .map((name) => registry.get(name))
+    .filter((task): task is AnyTaskDefinition => task !== undefined);
+}
+
+/**
+ * Node flags for sandbox children: this process's, plus tsx for a TypeScript task module
+ * and the source condition when the CLI itself runs from source (a workspace checkout).
+ */
+function sandboxExecArgv(file: string): string[] {
+  const argv = [...process.execArgv];
+  const fromSource = import.meta.url.endsWith('.ts');
+  if ((fromSource || /\.[cm]?tsx?$/.test(file)) && !argv.some((flag) => flag.includes('tsx'))) {
+    argv.push('--import', import.meta.resolve('tsx'));
+  }
+  if (fromSource && !argv.some((flag) => flag.includes('@conveyor/source'))) {
+    argv.push('--conditions=@conveyor/source');
+  }
+  return argv;
+}
