@@ -50,6 +50,14 @@ export interface BenchCase {
    * across runs (the deep-queue case fills 1,000,000 jobs once per system, not per run).
    */
   reuseQueue?: boolean;
+  /**
+   * Cases with the same key that run one after another are run together, round by round: run
+   * 1 of each case (every system in turn), then run 2 of each, and so on. The scale-out cases
+   * share one, so that the VM's speed drifting over minutes skews none of 1, 2 and 4 processes
+   * against the others, as interleaving the systems keeps it from skewing one system. Not for
+   * `reuseQueue` cases (each run of the others flushes Redis).
+   */
+  interleave?: string;
   /** Only these systems run it (a case about something only Conveyor has, such as its dashboard). */
   systems?: readonly SystemName[];
   /** Worker processes a run uses at most (default 1); the pool is started with enough. */

@@ -53,61 +53,116 @@ function formatValue(value: number): string {
   return value.toPrecision(3);
 }
 
-/** Runs every case: for each run, every system in turn (A B C A B C …), flushing Redis first. */
+/** A case of the batch being run, with what its runs record. */
+interface Active {
+  benchCase: BenchCase;
+  systems: readonly SystemAdapter[];
+  runs: number;
+  records: Map<SystemName, RunRecord[]>;
+  state: Map<string, unknown>;
+}
+
+/** Consecutive cases that share an `interleave` key form one batch; every other case its own. */
+function batchesOf(cases: readonly BenchCase[]): BenchCase[][] {
+  const batches: BenchCase[][] = [];
+  for (const benchCase of cases) {
+    const last = batches.at(-1);
+    const key = benchCase.interleave;
+    if (key !== undefined && last?.[0]?.interleave === key) last.push(benchCase);
+    else batches.push([benchCase]);
+  }
+  return batches;
+}
+
+/**
+ * Runs every case: for each run, every system in turn (A B C A B C …), flushing Redis first.
+ * Cases that interleave run round by round together (see `BenchCase.interleave`).
+ */
 export async function runCases(options: RunnerOptions): Promise<CaseResult[]> {
   const { probe, sizes, cases, log } = options;
   const results: CaseResult[] = [];
   const startedAt = Date.now();
-  for (const [index, benchCase] of cases.entries()) {
-    const runs = benchCase.runs?.(sizes) ?? (benchCase.heavy ? sizes.heavyRuns : sizes.runs);
-    const only = benchCase.systems;
-    const systems = only ? options.systems.filter((s) => only.includes(s.name)) : options.systems;
-    if (systems.length === 0) {
-      log(
-        `[${index + 1}/${cases.length}] ${benchCase.id}: skipped (only ${only?.join(', ')} run it)`,
-      );
-      continue;
+  let index = 0;
+  for (const batch of batchesOf(cases)) {
+    const active: Active[] = [];
+    for (const benchCase of batch) {
+      index += 1;
+      const only = benchCase.systems;
+      const systems = only ? options.systems.filter((s) => only.includes(s.name)) : options.systems;
+      if (systems.length === 0) {
+        log(
+          `[${index}/${cases.length}] ${benchCase.id}: skipped (only ${only?.join(', ')} run it)`,
+        );
+        continue;
+      }
+      log(`[${index}/${cases.length}] ${benchCase.id}: ${benchCase.describe(sizes)}`);
+      active.push({
+        benchCase,
+        systems,
+        runs: benchCase.runs?.(sizes) ?? (benchCase.heavy ? sizes.heavyRuns : sizes.runs),
+        records: new Map(systems.map((s) => [s.name, []])),
+        state: new Map(),
+      });
     }
-    const records = new Map<SystemName, RunRecord[]>(systems.map((s) => [s.name, []]));
-    log(`[${index + 1}/${cases.length}] ${benchCase.id}: ${benchCase.describe(sizes)}`);
-    const state = new Map<string, unknown>();
-    if (benchCase.reuseQueue) await probe.flush();
+    if (active.length === 0) continue;
+    if (active.some((each) => each.benchCase.reuseQueue)) await probe.flush();
     try {
-      for (let run = 1; run <= runs; run += 1) {
-        for (const system of systems) {
-          if (!benchCase.reuseQueue) await probe.flush();
-          const queue = benchCase.reuseQueue
-            ? `bench-${benchCase.id}-${system.name}`
-            : `bench-${benchCase.id}-${run}`;
-          const record: RunRecord = { run };
-          try {
-            const outcome = await benchCase.run(system, { ...options, queue, state });
-            if (outcome.invalid) record.invalid = outcome.invalid;
-            else record.values = outcome.values;
-            if (outcome.notes) record.notes = outcome.notes;
-          } catch (error) {
-            record.invalid = `error: ${error instanceof Error ? error.message : String(error)}`;
+      const rounds = Math.max(...active.map((each) => each.runs));
+      for (let run = 1; run <= rounds; run += 1) {
+        for (const each of active) {
+          if (run > each.runs) continue;
+          for (const system of each.systems) {
+            const record = await runOnce(options, each, system, run);
+            each.records.get(system.name)?.push(record);
+            const elapsed = Math.round((Date.now() - startedAt) / 1_000);
+            const label = active.length > 1 ? `${each.benchCase.id} ` : '';
+            log(
+              `  ${label}run ${run}/${each.runs} ${system.label.padEnd(9)} ${shown(each.benchCase, record)}  (${elapsed} s)`,
+            );
           }
-          records.get(system.name)?.push(record);
-          const headline = benchCase.metrics[0];
-          const shown =
-            record.invalid !== undefined
-              ? `INVALID (${record.invalid})`
-              : headline && record.values
-                ? `${formatValue(record.values[headline.key] ?? Number.NaN)} ${headline.unit}`
-                : '';
-          const elapsed = Math.round((Date.now() - startedAt) / 1_000);
-          log(`  run ${run}/${runs} ${system.label.padEnd(9)} ${shown}  (${elapsed} s)`);
         }
       }
     } finally {
-      await benchCase.finish?.(state);
+      for (const each of active) await each.benchCase.finish?.(each.state);
     }
     await probe.flush();
-    results.push(summarizeCase(benchCase, sizes, systems, records));
+    for (const each of active) {
+      results.push(summarizeCase(each.benchCase, sizes, each.systems, each.records));
+    }
     await options.onCase?.(results);
   }
   return results;
+}
+
+/** One run of one case for one system; an error makes it an invalid run. */
+async function runOnce(
+  options: RunnerOptions,
+  { benchCase, state }: Active,
+  system: SystemAdapter,
+  run: number,
+): Promise<RunRecord> {
+  if (!benchCase.reuseQueue) await options.probe.flush();
+  const queue = benchCase.reuseQueue
+    ? `bench-${benchCase.id}-${system.name}`
+    : `bench-${benchCase.id}-${run}`;
+  const record: RunRecord = { run };
+  try {
+    const outcome = await benchCase.run(system, { ...options, queue, state });
+    if (outcome.invalid) record.invalid = outcome.invalid;
+    else record.values = outcome.values;
+    if (outcome.notes) record.notes = outcome.notes;
+  } catch (error) {
+    record.invalid = `error: ${error instanceof Error ? error.message : String(error)}`;
+  }
+  return record;
+}
+
+/** The headline figure of a run, or why it does not count, for the progress line. */
+function shown(benchCase: BenchCase, record: RunRecord): string {
+  const headline = benchCase.metrics[0];
+  if (record.invalid !== undefined) return `INVALID (${record.invalid})`;
+  if (!headline || !record.values) return '';
+  return `${formatValue(record.values[headline.key] ?? Number.NaN)} ${headline.unit}`;
 }
 
 function summarizeCase(

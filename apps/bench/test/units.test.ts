@@ -185,6 +185,55 @@ describe('runCases finish hook', () => {
   });
 });
 
+describe('runCases interleave', () => {
+  it('runs cases that share a key round by round, and the others one after another', async () => {
+    const order: string[] = [];
+    const fake = (id: string, interleave?: string): BenchCase => ({
+      id,
+      group: 99,
+      title: id,
+      describe: () => id,
+      metrics: [{ key: 'x', label: 'x', unit: 'x', higherIsBetter: true }],
+      ...(interleave !== undefined && { interleave }),
+      async run(system, context) {
+        order.push(`${id}:${system.name}:${context.queue}`);
+        return { values: { x: 1 } };
+      },
+    });
+    const results = await runCases({
+      url: 'redis://unused',
+      probe: { flush: async () => {} } as unknown as RedisProbe,
+      pool: {} as WorkerPool,
+      sizes: { ...TINY, runs: 2 },
+      systems: [
+        { name: 'conveyor', label: 'Conveyor' } as unknown as SystemAdapter,
+        { name: 'bullmq', label: 'BullMQ' } as unknown as SystemAdapter,
+      ],
+      cases: [fake('a', 'k'), fake('b', 'k'), fake('c')],
+      log: () => {},
+    });
+    expect(order).toEqual([
+      'a:conveyor:bench-a-1',
+      'a:bullmq:bench-a-1',
+      'b:conveyor:bench-b-1',
+      'b:bullmq:bench-b-1',
+      'a:conveyor:bench-a-2',
+      'a:bullmq:bench-a-2',
+      'b:conveyor:bench-b-2',
+      'b:bullmq:bench-b-2',
+      'c:conveyor:bench-c-1',
+      'c:bullmq:bench-c-1',
+      'c:conveyor:bench-c-2',
+      'c:bullmq:bench-c-2',
+    ]);
+    expect(results.map((result) => [result.id, result.systems.map((s) => s.valid)])).toEqual([
+      ['a', [2, 2]],
+      ['b', [2, 2]],
+      ['c', [2, 2]],
+    ]);
+  });
+});
+
 describe('slotAfter', () => {
   it('puts the slot on the first whole second past the margin, as a once-a-minute pattern at that second', () => {
     const at = Date.UTC(2026, 11, 2, 7, 0, 50, 300);

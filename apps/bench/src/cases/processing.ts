@@ -91,17 +91,24 @@ export const retryHeavy: BenchCase = {
 };
 
 /**
- * Case 9: the same queue drained by 1, 2 or 4 worker processes. Each scale case starts a pool
- * of its own, so that every process it times is as warm as the others: the shared pool's first
- * process has run every case before this one (over a million jobs in a full run) and, on 4 Dec,
- * used 5.8 µs of worker CPU per job against 14.5 for two processes that had run only this
- * case's warm-up; the ratio then measured JIT warmth, not scale-out (docs/benchmarks/history.md).
- * JIT warm-up is a fixed cost per process that a 30,000-job run cannot hide, so each system
- * first drains one untimed queue on the case's processes, as a long-running worker would have
- * done before any measurement: `processes` times the timed size, so that each process has run
- * about as many jobs as one process does in a timed run (with a warm-up of the timed size
- * alone, each of 4 processes had run 7,500 jobs, and their compiler threads still cost 17 µs a
- * job against 6 µs for one process; profile-scale.ts).
+ * Case 9: the same queue drained by 1, 2 or 4 worker processes, started for the case (not the
+ * shared pool's, whose first process has run every case before: on 4 Dec it used 5.8 µs of
+ * worker CPU per job against 14.5 for two processes that had run only this case).
+ *
+ * What makes the ratio between process counts fair (docs/benchmarks/history.md, 5 Dec):
+ * - **A warm-up before every timed run.** Each timed run follows an untimed one of
+ *   `processes` × its size on the same processes (three before a system's first), so that each
+ *   process has just run about as many jobs as the one process of the 1-process case does in
+ *   a timed run. A worker process keeps getting faster over its first consumers (each run makes
+ *   a new one, and V8 re-optimizes the code of the last: 22 µs of worker CPU per job in the
+ *   first 60,000-job run, 6–10 µs by the fifth), and one that sat idle while the other cases
+ *   ran was slow again (32,732 jobs/s, against 59,000–62,000 in the rounds around it).
+ * - **Interleaved** (`interleave`): round k runs the 1-, 2- and 4-process cases in turn, as
+ *   every case interleaves the systems, so that the VM's speed drifting over minutes skews
+ *   none of them against the others (BullMQ's 1-process figure moved 1.6× between two sittings
+ *   of the same morning while its 2-process figure did not).
+ * - **Five runs** (the preset's `runs`, not `heavyRuns`): two runs of one case differ by up
+ *   to 2× on this VM.
  */
 export function scaleOut(processes: number): BenchCase {
   return {
@@ -109,9 +116,11 @@ export function scaleOut(processes: number): BenchCase {
     group: 9,
     title: `Scale-out, ${processes} worker process${processes === 1 ? '' : 'es'}`,
     describe: (s) =>
-      `${n(s.scaleOut)} jobs queued, then ${processes} worker process${processes === 1 ? '' : 'es'} at concurrency 50 each, started for this case; per system, one untimed run of ${processes === 1 ? 'the same size' : `${processes} × that size`} on the same processes first (warm-up)`,
+      `${n(s.scaleOut)} jobs queued, then ${processes} worker process${processes === 1 ? '' : 'es'} at concurrency 50 each, started for this case; before each timed run, an untimed one of ${processes === 1 ? 'the same size' : `${processes} × that size`} on the same processes (three before the first: warm-up); the 1-, 2- and 4-process cases interleaved, round by round`,
     metrics: [...PROCESSING_METRICS, REDIS_CORES, WORKER_CORES],
     heavy: true,
+    runs: (s) => s.runs,
+    interleave: 'scale',
     async run(system, context) {
       let pool = context.state.get(POOL) as WorkerPool | undefined;
       if (!pool) {
@@ -120,15 +129,19 @@ export function scaleOut(processes: number): BenchCase {
       }
       const own = { ...context, pool };
       const plan = { queued: context.sizes.scaleOut, concurrency: 50, processes };
+      // Untimed, right before the timed run: `processes` × the timed size, so that each
+      // process runs about as many jobs as the one process does in a timed run; three times
+      // before a system's first timed run, one consumer after another, as the runs go.
       const warmed = `warmed:${system.name}`;
-      if (!context.state.has(warmed)) {
+      const warmUps = context.state.has(warmed) ? 1 : FIRST_WARM_UPS;
+      for (let round = 0; round < warmUps; round += 1) {
         const warmUp = await processingRun(system, own, {
           ...plan,
           queued: plan.queued * processes,
         });
         if (warmUp.invalid) return warmUp;
-        context.state.set(warmed, true);
       }
+      context.state.set(warmed, true);
       return processingRun(system, own, plan);
     },
     async finish(state) {
@@ -138,3 +151,5 @@ export function scaleOut(processes: number): BenchCase {
 }
 
 const POOL = 'pool';
+/** Untimed runs before a system's first timed run of a scale case (one before each later one). */
+const FIRST_WARM_UPS = 3;
