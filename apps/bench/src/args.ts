@@ -55,7 +55,8 @@ Options:
 
 Without --quick or --tiny the full set runs (1,000,000-job depth case, 100,000 delayed
 jobs) and writes results.json, chart.svg, summary.md and report.txt into docs/benchmarks/.
-The recorded full runs took 6 and 14 minutes on two idle 2-core VMs, and 40 on a busy one.
+The recorded full runs took 9 to 16 minutes on idle 2-core VMs (16 since the scale-out cases
+warm every timed run), and 40 on a busy one.
 Results are saved after every case, so an interrupted run keeps what it measured.
 `;
 

@@ -100,9 +100,10 @@ export const retryHeavy: BenchCase = {
  *   `processes` × its size on the same processes (three before a system's first), so that each
  *   process has just run about as many jobs as the one process of the 1-process case does in
  *   a timed run. A worker process keeps getting faster over its first consumers (each run makes
- *   a new one, and V8 re-optimizes the code of the last: 22 µs of worker CPU per job in the
- *   first 60,000-job run, 6–10 µs by the fifth), and one that sat idle while the other cases
- *   ran was slow again (32,732 jobs/s, against 59,000–62,000 in the rounds around it).
+ *   a new one, and V8 deoptimizes code specialised to the last one's closures: 23 µs of worker
+ *   CPU per job in the first of six 30,000-job runs, 7.5 µs in the fifth and sixth), and one
+ *   that sat idle while the other cases ran was slow again (32,732 jobs/s, against
+ *   59,000–62,000 in the rounds around it).
  * - **Interleaved** (`interleave`): round k runs the 1-, 2- and 4-process cases in turn, as
  *   every case interleaves the systems, so that the VM's speed drifting over minutes skews
  *   none of them against the others (BullMQ's 1-process figure moved 1.6× between two sittings
