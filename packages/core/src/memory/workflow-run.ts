@@ -281,6 +281,8 @@ export function unitFailed(run: Run, unit: Unit, error: JobError, now: number, f
   }
   run.record.failure = { ...failure, error };
   endOpen(run, fx);
+  // A child's failure is its map step's: failed, not cancelled as the steps after it are.
+  if (unit.kind === 'child') (run.units.get(unit.def.name) as Unit).rec.state = 'failed';
   if (policy === 'fail') {
     finish(run, 'failed', now);
     return;

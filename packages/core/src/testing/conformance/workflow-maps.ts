@@ -208,7 +208,7 @@ export function workflowMapRules(harness: ConformanceHarness): void {
       }
     });
 
-    it('[W7] a failed child applies the map step’s policy: continue skips it, fail cancels its open siblings', async ({
+    it('[W7] a failed child applies the map step’s policy: continue skips it, fail cancels its open siblings and fails the map step', async ({
       skip,
     }) => {
       const { workflows } = await workflowsOf(ctx, skip);
@@ -231,7 +231,18 @@ export function workflowMapRules(harness: ConformanceHarness): void {
       const fail = await workflows.record(other, { step: 'each', child: 1 }, failed('bad b'));
       expect(fail.status).toBe('failed');
       expect(fail.cancel).toEqual([workflowJobId(hard.queue, other, 'each', 2)]);
-      expect((await recordOf(workflows, other)).failure).toMatchObject({ step: 'each', child: 1 });
+      const failedRecord = await recordOf(workflows, other);
+      expect(failedRecord.failure).toMatchObject({ step: 'each', child: 1 });
+      // The map step failed with its child (not cancelled as the steps after it are).
+      const state = (child?: number) =>
+        failedRecord.steps.find((s) => s.step === 'each' && s.child === child)?.state;
+      expect([state(), state(0), state(1), state(2)]).toEqual([
+        'failed',
+        'completed',
+        'failed',
+        'cancelled',
+      ]);
+      expect(failedRecord.steps.find((s) => s.step === 'join')?.state).toBe('cancelled');
     });
 
     it('[W9] get with children: false answers the record without map children, the rest as a full get has it (states, jobs, errors); anything but a boolean is refused', async ({

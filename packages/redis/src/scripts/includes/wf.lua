@@ -357,6 +357,12 @@ local function unit_failed(def, child, error_json)
   end
   redis.call('HSET', K_META, 'fl', failure_json(def.name, child, error_json))
   end_open()
+  -- A child's failure is its map step's: failed, not cancelled as the steps after it are
+  -- (after end_open, which finds the map's implicitly ready children through its open state).
+  if child then
+    local _, map_job, map_retries = unit_get(def.name)
+    unit_set(def.name, 'f', map_job, map_retries)
+  end
   if def.policy == 'f' then
     finish('failed')
     return
