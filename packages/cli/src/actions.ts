@@ -46,7 +46,7 @@ async function withConnection(
   const source = await transportSource(command, io);
   // Loaded on use: `--help` and bad usage never pay for ioredis and the transport.
   const { open } = await import('./connection.js');
-  const connection = await open(source, mode);
+  const connection = await open(source, mode, { onSlow: (message) => io.stderr(message) });
   try {
     await body(connection);
   } finally {

@@ -42,7 +42,12 @@ export interface ConnectOptions {
   logger?: Logger;
   /** Finished-job retention (`conveyor worker --result-ttl-ms`, `--max-finished`). */
   retention?: Pick<RedisTransportOptions, 'defaultResultTtlMs' | 'maxFinishedPerQueue'>;
+  /** Told, once, when a config's transport is still not open after {@link SLOW_OPEN_MS}. */
+  onSlow?: (message: string) => void;
 }
+
+/** How long a config's transport may take to open before the command says what it waits on. */
+export const SLOW_OPEN_MS = 3_000;
 
 /** Opens the transport `source` names: the Redis options, or the config's `transport`. */
 export function open(
@@ -52,7 +57,7 @@ export function open(
 ): Promise<Connection> {
   return source.kind === 'redis'
     ? connect(source.settings, mode, options)
-    : openConfigured(source.config);
+    : openConfigured(source.config, options.onSlow);
 }
 
 /**
@@ -105,12 +110,23 @@ export async function connect(
  * Calls the config's `transport` and, when the transport has a `ready()` (the Redis one
  * does), waits for it, so that a broker it cannot reach fails here, as its own settings say.
  */
-async function openConfigured(config: ConfiguredTransport): Promise<Connection> {
-  const transport = await config.make();
+async function openConfigured(
+  config: ConfiguredTransport,
+  onSlow?: (message: string) => void,
+): Promise<Connection> {
+  const transport = await waitingOn(
+    config.make(),
+    `its transport function has not returned a transport (${config.label})`,
+    onSlow,
+  );
   const { ready } = transport as { ready?: unknown };
   if (typeof ready === 'function') {
     try {
-      await ready.call(transport);
+      await waitingOn(
+        Promise.resolve(ready.call(transport)),
+        `the ${transport.name} transport from ${config.label} has not connected`,
+        onSlow,
+      );
     } catch (error) {
       await transport.close().catch(() => {});
       // A setting the broker refused (a database it does not have): a bad value, as with --redis.
@@ -151,6 +167,29 @@ export function requireAdmin(connection: Connection, command: string): AdminConn
     'CAPABILITY_MISSING',
     `\`conveyor ${command}\` needs the transport's admin operations (transport.admin), which the ${JSON.stringify(transport.name)} transport${from} does not have. Configure a transport that has them (the Redis and memory transports do), or pass --redis <url>.`,
   );
+}
+
+/**
+ * Awaits `promise` with a timer running: the wait keeps the process alive (a transport function
+ * whose promise never settles, holding no socket, let Node exit at once with code 13 and no
+ * word), and after {@link SLOW_OPEN_MS} `onSlow` hears what is still awaited.
+ */
+async function waitingOn<T>(
+  promise: Promise<T>,
+  what: string,
+  onSlow: ((message: string) => void) | undefined,
+): Promise<T> {
+  const timer = setInterval(() => {
+    onSlow?.(
+      `Still waiting after ${SLOW_OPEN_MS / 1_000} s: ${what}. Check that function's promise settles and that its broker answers; Ctrl-C stops.`,
+    );
+    onSlow = undefined;
+  }, SLOW_OPEN_MS);
+  try {
+    return await promise;
+  } finally {
+    clearInterval(timer);
+  }
 }
 
 /** Where the transport is, for banners: the Redis URL and prefix, or the config file. */

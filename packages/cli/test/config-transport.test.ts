@@ -252,7 +252,17 @@ export default { transport: () => new Promise(() => {}) };
 `,
     });
     const child = spawnConveyor(['status', '--config', path.join(dir, 'conveyor.config.mjs')]);
-    await child.waitFor('config loaded');
+    // Before: nothing kept the process alive while it waited, so Node soon exited on its own
+    // with code 13 and no word (a flake here when the signal came later than that). Now the
+    // wait holds a timer, and says after 3 s what it waits on.
+    const late = child.exited.then((exit) => {
+      throw new Error(`exited before the signal: code ${exit.code}\n${exit.stderr}`);
+    });
+    await Promise.race([
+      child.waitFor('Still waiting after 3 s: its transport function has not returned a transport'),
+      late,
+    ]);
+    late.catch(() => {});
     child.child.kill('SIGTERM');
     // Before: the first signal only aborted a signal the connect did not watch, and the
     // command hung until a second one.

@@ -148,7 +148,11 @@ export async function openWorker(
   plan: WorkerPlan,
   logger: Logger,
 ): Promise<{ connection: Connection; worker: Worker; metrics?: MetricsServer }> {
-  const connection = await open(source, 'worker', { logger, retention: plan.retention });
+  const connection = await open(source, 'worker', {
+    logger,
+    retention: plan.retention,
+    onSlow: (message) => logger.warn(message),
+  });
   try {
     const worker = createWorker({ ...plan.worker, transport: connection.transport, logger });
     if (!plan.metrics) return { connection, worker };
