@@ -21,7 +21,7 @@ import {
 import { assertByteLimit, DEFAULT_MAX_PAYLOAD_BYTES } from './payload-size.js';
 import { PreparedRequest } from './prepared-request.js';
 import { resultDecoder } from './result-codec.js';
-import { assertDuration, resolveRetryPolicy } from './retry-policy.js';
+import { assertDuration, retryAttempts } from './retry-policy.js';
 import { type ValidationOutcome, validateNow } from './schema.js';
 import { bindTask, type TaskStub } from './stub.js';
 import { type AnyTaskContract, DEFAULT_PRIORITY, type TaskInput, type TaskResult } from './task.js';
@@ -157,7 +157,7 @@ export function createClient(options: ClientOptions): Client {
 
   const callParts = (task: AnyTaskContract, call: EnqueueOptions): CallParts => ({
     route: routeFor(task, call.queue),
-    maxAttempts: call.attempts ?? resolveRetryPolicy(task.retry).attempts,
+    maxAttempts: call.attempts ?? retryAttempts(task.retry),
     priority: call.priority ?? task.priority ?? DEFAULT_PRIORITY,
     expiresAt: call.expiresAt === undefined ? undefined : toEpoch(call.expiresAt, 'expiresAt'),
     delayMs: call.delay,

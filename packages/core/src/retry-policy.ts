@@ -121,3 +121,19 @@ export function assertDuration(value: unknown, option: string): asserts value is
     throw new InvalidOptionError(option, value, DURATION_RULE);
   }
 }
+
+const checkedAttempts = new WeakMap<RetryOptions, number>();
+
+/**
+ * `resolveRetryPolicy(options).attempts`, checked once per options object (a task's `retry`,
+ * which its definition holds for good) rather than on every enqueue the client makes.
+ */
+export function retryAttempts(options: RetryOptions | undefined): number {
+  if (options === undefined) return DEFAULT_RETRY_POLICY.attempts;
+  let attempts = checkedAttempts.get(options);
+  if (attempts === undefined) {
+    attempts = resolveRetryPolicy(options).attempts;
+    if (typeof options === 'object' && options !== null) checkedAttempts.set(options, attempts);
+  }
+  return attempts;
+}

@@ -6,6 +6,7 @@ import {
   type RetryOptions,
   type RetryPolicy,
   resolveRetryPolicy,
+  retryAttempts,
 } from '../src/retry-policy.js';
 
 const noJitter = () => 0;
@@ -134,6 +135,18 @@ describe('resolveRetryPolicy', () => {
       resolveUntyped({ attempts: 2, backoff: { type: 'fixed', delay: 10, jitter: '0.3' } }),
     );
     expect(error.message).toContain('retry.backoff.jitter "0.3"');
+  });
+});
+
+describe('retryAttempts', () => {
+  it("gives a retry option's attempts (the default's without one), and refuses a bad one every time", () => {
+    expect(retryAttempts(undefined)).toBe(DEFAULT_RETRY_POLICY.attempts);
+    const retry = { attempts: 7 };
+    expect(retryAttempts(retry)).toBe(7);
+    expect(retryAttempts(retry)).toBe(7);
+    const bad = { attempts: 0 };
+    expect(() => retryAttempts(bad)).toThrow(InvalidOptionError);
+    expect(() => retryAttempts(bad)).toThrow(InvalidOptionError);
   });
 });
 
