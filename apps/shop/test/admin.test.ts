@@ -11,14 +11,13 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { launchChromium } from '@conveyor/test-browser';
 import { startRedis } from '@conveyor/test-redis';
-import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_USER, demoOrders, PRODUCTS } from '../src/demo/scenario.js';
 import { placeOrders, registerUser, waitForJobs, waitForOrders } from '../src/stack/flow.js';
 import { type Stack, startStack } from '../src/stack/stack.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const README_SCREENSHOT = fileURLToPath(
   new URL('../../../docs/images/dashboard.png', import.meta.url),
 );
@@ -127,11 +126,6 @@ describe('the dashboard at /admin, over the demo data', () => {
   });
 
   it('shows the queues with their counts in Chromium, and saves the screenshot', async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `This test needs Chromium at ${CHROMIUM}: \`sudo apt-get install -y chromium\` (.ci/run installs it when missing).`,
-      );
-    }
     // The workers record per-minute counts every few seconds: wait until the charts have them.
     await eventually(
       () =>
@@ -144,18 +138,7 @@ describe('the dashboard at /admin, over the demo data', () => {
     );
     const { queues } = await adminJson<QueuesBody>('/api/queues');
 
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    const browser = await launchChromium("The shop's admin test");
     try {
       const context = await browser.newContext({
         httpCredentials: { username: stack.admin.username, password: stack.admin.password },

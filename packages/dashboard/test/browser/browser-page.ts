@@ -2,45 +2,27 @@
 // on it, and where its screenshots go. `useBrowserPage` owns that lifecycle so the test files
 // hold only what they test.
 
-import { existsSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Transport } from '@conveyor/core';
-import {
-  type Browser,
-  type BrowserContext,
-  type BrowserContextOptions,
-  chromium,
-  type Page,
-  type PageScreenshotOptions,
+import { launchChromium as launch } from '@conveyor/test-browser';
+import type {
+  Browser,
+  BrowserContext,
+  BrowserContextOptions,
+  Page,
+  PageScreenshotOptions,
 } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
 import { PASSWORD, type Served, serve, USER } from '../helpers.js';
-
-export const CHROMIUM = '/usr/bin/chromium';
 
 /**
  * Headless Debian Chromium. Missing, it fails the test with what to do: these tests are the
  * issue's proof that the UI is safe, so they must not skip silently.
  */
-export async function launchChromium(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `The dashboard's browser tests need Chromium at ${CHROMIUM}, and it is missing. Install Debian's package: \`sudo apt-get install -y chromium\` (.ci/run installs it when missing).`,
-    );
-  }
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+export function launchChromium(): Promise<Browser> {
+  return launch("The dashboard's browser tests");
 }
 
 /** A fresh directory for screenshots; CONVEYOR_SCREENSHOTS names a fixed one instead. */
