@@ -1,10 +1,6 @@
 import { assertKnownKeys, type KnownKeys } from './known-keys.js';
-import type {
-  AnyTaskDefinition,
-  RateLimitOptions,
-  TaskContract,
-  TimeLimitOptions,
-} from './task.js';
+import type { AnyTaskDefinition, TaskContract } from './task.js';
+import type { RateLimitOptions, TimeLimitOptions } from './task-run-options.js';
 
 // The keys each object a task is made of may have: a misspelt one (`retires`, `timout`)
 // is refused instead of ignored (see assertKnownKeys).

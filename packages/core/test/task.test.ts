@@ -10,10 +10,10 @@ import {
   defineTask,
   MAX_PRIORITY,
   MIN_PRIORITY,
-  resolveTimeLimits,
   type TimeLimitOptions,
   taskContract,
 } from '../src/task.js';
+import { resolveTimeLimits } from '../src/task-run-options.js';
 
 const input = z.object({ email: z.string() });
 const run = () => 'sent';

@@ -23,7 +23,7 @@ export {
 export { failedOutcome, type JobOutcome, type RunJobOptions, runJob } from '../run-job.js';
 export { dueSlots } from '../schedule/slots.js';
 export { type ValidationOutcome, validateNow } from '../schema.js';
-export { resolveTimeLimits } from '../task.js';
+export { resolveTimeLimits } from '../task-run-options.js';
 export {
   applyWorkflowEffects,
   enqueueMapChildren,
