@@ -181,7 +181,7 @@ async function waitingOn<T>(
 ): Promise<T> {
   const timer = setInterval(() => {
     onSlow?.(
-      `Still waiting after ${SLOW_OPEN_MS / 1_000} s: ${what}. Check that function's promise settles and that its broker answers; Ctrl-C stops.`,
+      `Still waiting after ${SLOW_OPEN_MS / 1_000} s: ${what}. Check that the config's transport function settles and that its broker answers; Ctrl-C stops.`,
     );
     onSlow = undefined;
   }, SLOW_OPEN_MS);

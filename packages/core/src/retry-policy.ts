@@ -133,7 +133,7 @@ export function retryAttempts(options: RetryOptions | undefined): number {
   let attempts = checkedAttempts.get(options);
   if (attempts === undefined) {
     attempts = resolveRetryPolicy(options).attempts;
-    if (typeof options === 'object' && options !== null) checkedAttempts.set(options, attempts);
+    checkedAttempts.set(options, attempts);
   }
   return attempts;
 }
