@@ -112,18 +112,51 @@ export function assertTask(task: unknown, option: string): asserts task is AnyTa
       `a task; a workflow starts with client.workflows.start(workflow, input), and a schedule cannot start one (schedule a task whose run starts it)`,
     );
   }
-  if (
-    typeof task !== 'object' ||
-    task === null ||
-    typeof (task as { name?: unknown }).name !== 'string' ||
-    !isSchema((task as { input?: unknown }).input)
-  ) {
-    throw new InvalidOptionError(
+  if (!isTaskLike(task))
+    throw notATaskError(
       option,
-      typeof task === 'object' && task !== null
-        ? `task ${String((task as { name?: unknown }).name)}`
-        : task,
+      task,
       'a task from defineTask, or a contract from taskContract or codegen',
     );
+}
+
+/** Whether `value` has what a task definition or contract has: a name and an input schema. */
+export function isTaskLike(value: unknown): value is AnyTaskContract {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { name?: unknown }).name === 'string' &&
+    isSchema((value as { input?: unknown }).input)
+  );
+}
+
+/**
+ * The error for `value` given where a task was expected (`expected` says what is). A stub,
+ * codegen's `sendReceipt` or `bindTask`'s, is the likely mistake: it carries the task's name
+ * but not its schema, and the contract it wraps is what was wanted, so the message says where
+ * that is (and, for an enqueue, that the stub enqueues by itself).
+ */
+export function notATaskError(
+  option: string,
+  value: unknown,
+  expected: string,
+): InvalidOptionError {
+  if (typeof value !== 'object' || value === null) {
+    return new InvalidOptionError(option, value, expected);
   }
+  const { name, contract, delay } = value as {
+    name?: unknown;
+    contract?: unknown;
+    delay?: unknown;
+  };
+  if (isTaskLike(contract) && typeof delay === 'function') {
+    const enqueue =
+      option === 'task' ? "call the stub's own .delay(input) or .enqueue(input, options), or " : '';
+    return new InvalidOptionError(
+      option,
+      `stub of ${contract.name}`,
+      `a task or a task contract, not a stub bound to a client: ${enqueue}pass the stub's .contract (codegen also exports it on its own, as the stub's name followed by Contract, e.g. sendReceiptContract for sendReceipt)`,
+    );
+  }
+  return new InvalidOptionError(option, `task ${String(name)}`, expected);
 }

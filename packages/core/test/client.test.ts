@@ -603,6 +603,22 @@ describe('bind and bindTask', () => {
     expect(requests()).toHaveLength(2);
   });
 
+  it('refuses a stub given to client.enqueue, and says to call it or pass its contract', async () => {
+    const { client, calls } = recordingClient();
+    const stub = bindTask(client, sendEmail);
+    // @ts-expect-error a stub is not a task contract
+    const refused = client.enqueue(stub, { email: 'a@b.co', name: 'A' });
+    await expect(refused).rejects.toThrow(
+      `Invalid task "stub of shop.sendEmail": expected a task or a task contract, not a stub bound to a client: call the stub's own .delay(input) or .enqueue(input, options), or pass the stub's .contract`,
+    );
+    await expect(refused).rejects.toMatchObject({ code: 'INVALID_OPTION' });
+    // @ts-expect-error a stub is not a task contract
+    expect(() => bindTask(client, stub)).toThrow(
+      `Invalid task to bind "stub of shop.sendEmail": expected a task or a task contract, not a stub bound to a client: pass the stub's .contract`,
+    );
+    expect(calls).toHaveLength(0);
+  });
+
   it('turns a throwing lazy getter into a rejected promise at call time', async () => {
     const stub = bindTask(() => {
       throw new Error('no REDIS_URL');

@@ -1,5 +1,5 @@
+import { isTaskLike, notATaskError } from '../call-options.js';
 import { InvalidOptionError } from '../errors.js';
-import { isSchema } from '../schema.js';
 import type { AnyTaskContract } from '../task.js';
 import type { CompensationDraft, FlowDraft, StageDraft } from './flow.js';
 import type { OnFailure } from './flow-types.js';
@@ -195,12 +195,10 @@ function checkedStep(
   }
   names.add(name);
   const stepLabel = `${what} ${JSON.stringify(name)} ${label}`;
-  if (!isTask(task)) {
-    throw new InvalidOptionError(
+  if (!isTaskLike(task)) {
+    throw notATaskError(
       `task of ${stepLabel}`,
-      typeof task === 'object' && task !== null
-        ? `task ${String((task as { name?: unknown }).name)}`
-        : task,
+      task,
       'a task from defineTask or a contract from taskContract or codegen',
     );
   }
@@ -220,15 +218,6 @@ function checkedStep(
     input: input as WorkflowFunction | undefined,
     onFailure: onFailureOf(options.onFailure, stepLabel),
   });
-}
-
-function isTask(value: unknown): value is AnyTaskContract {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as { name?: unknown }).name === 'string' &&
-    isSchema((value as { input?: unknown }).input)
-  );
 }
 
 function onFailureOf(value: unknown, stepLabel: string): OnFailure {

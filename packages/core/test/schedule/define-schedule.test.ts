@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { InvalidOptionError, isSchedule, taskContract, ValidationError } from '../../src/index.js';
+import {
+  bindTask,
+  InvalidOptionError,
+  isSchedule,
+  taskContract,
+  ValidationError,
+} from '../../src/index.js';
 import { defineSchedule } from '../../src/schedule/define-schedule.js';
 import { parseEvery } from '../../src/schedule/duration.js';
 import { defineTask } from '../../src/task.js';
@@ -240,6 +246,16 @@ describe('defineSchedule', () => {
     // @ts-expect-error not a task
     expect(() => defineSchedule({ ...base, task: { name: 'x' }, every: '1m' })).toThrow(
       /Invalid task of schedule "shop.report" "task x": expected a task from defineTask/,
+    );
+  });
+
+  it('rejects a stub, naming its contract', () => {
+    const stub = bindTask(() => {
+      throw new Error('not called');
+    }, base.task);
+    // @ts-expect-error a stub is not a task contract
+    expect(() => defineSchedule({ ...base, task: stub, every: '1m' })).toThrow(
+      `Invalid task of schedule "shop.report" "stub of ${base.task.name}": expected a task or a task contract, not a stub bound to a client: pass the stub's .contract`,
     );
   });
 });

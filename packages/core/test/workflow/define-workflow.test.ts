@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidOptionError, isWorkflow, taskContract } from '../../src/index.js';
+import { bindTask, InvalidOptionError, isWorkflow, taskContract } from '../../src/index.js';
 import { defineWorkflow } from '../../src/workflow/define-workflow.js';
 import {
   chargeLine,
@@ -162,6 +162,12 @@ describe('defineWorkflow refuses, saying what to do', () => {
     expect(
       refusal(() => define((flow) => flow.step('a', { name: 'shop.x', input: {} }))).message,
     ).toContain('"task shop.x"');
+    const stub = bindTask(() => {
+      throw new Error('not called');
+    }, updateInventory);
+    expect(refusal(() => define((flow) => flow.step('a', stub))).message).toContain(
+      `"stub of ${updateInventory.name}": expected a task or a task contract, not a stub bound to a client: pass the stub's .contract`,
+    );
     expect(
       refusal(() => define((flow) => flow.parallel({ a: { task: undefined } }))).message,
     ).toContain('Invalid task of step "a"');
