@@ -4,6 +4,7 @@ import {
   isQueueName,
   isStoredQueueName,
   MAX_PARTITIONS,
+  partitionNameProblem,
   queueOfJobId,
 } from '@conveyor/core/transport';
 import { usageError } from './errors.js';
@@ -23,6 +24,12 @@ export function parseInteger(option: string, min: number, max = Number.MAX_SAFE_
 /** What a stored queue's name may be, as the messages of the options below say it. */
 const STORED_QUEUE_RULE = `a queue name (1–64 of A–Z, a–z, 0–9, "_", "." and "-"), or a partition's, e.g. "emails~3of8"`;
 
+/** {@link STORED_QUEUE_RULE}, and what is wrong with `name` when it looks like a partition's. */
+function storedQueueRule(name: string): string {
+  const problem = partitionNameProblem(name);
+  return problem === undefined ? STORED_QUEUE_RULE : `${STORED_QUEUE_RULE}; ${problem}`;
+}
+
 /**
  * Parses a queue or partition name (`emails`, `emails~3of8`), for the commands that read or
  * act on stored queues; quotes a bad one.
@@ -30,7 +37,7 @@ const STORED_QUEUE_RULE = `a queue name (1–64 of A–Z, a–z, 0–9, "_", "."
 export function parseStoredQueue(option: string) {
   return (value: string): string => {
     if (!isStoredQueueName(value)) {
-      throw usageError(option, value, STORED_QUEUE_RULE);
+      throw usageError(option, value, storedQueueRule(value));
     }
     return value;
   };
@@ -109,7 +116,7 @@ export function parseJobId(value: string): string {
     expected += `; this is a workflow id: use conveyor workflows cancel|retry, or conveyor inspect`;
   } else if (separator > 0 && separator < value.length - 1) {
     const queue = shortened(value.slice(0, separator));
-    expected += `; its queue part ${JSON.stringify(queue)} is not ${STORED_QUEUE_RULE}`;
+    expected += `; its queue part ${JSON.stringify(queue)} is not ${storedQueueRule(queue)}`;
   }
   const length = value.length > MAX_QUOTED ? ` (${value.length} characters)` : '';
   throw usageError('job id', `${shortened(value)}${length}`, expected);

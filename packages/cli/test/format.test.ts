@@ -47,6 +47,13 @@ describe('option parsers', () => {
     expect(() => parseJobId('wf_mi9x0q2k3aXb7c9dE')).toThrow(
       'this is a workflow id: use conveyor workflows cancel|retry, or conveyor inspect',
     );
+    // A name written like a partition's that is none says why.
+    expect(() => parseQueueList('--queues')('emails~5of3')).toThrow(
+      'Invalid --queues "emails~5of3": expected a queue name (1–64 of A–Z, a–z, 0–9, "_", "." and "-"), or a partition\'s, e.g. "emails~3of8"; there is no partition 5 of 3: the 3 partitions of emails are numbered 0 to 2.',
+    );
+    expect(() => parseJobId('emails~9of3:abc')).toThrow(
+      'its queue part "emails~9of3" is not a queue name (1–64 of A–Z, a–z, 0–9, "_", "." and "-"), or a partition\'s, e.g. "emails~3of8"; there is no partition 9 of 3',
+    );
     const blob = `x${'y'.repeat(4_999)}`;
     expect(() => parseJobId(blob)).toThrow(`"${blob.slice(0, 60)}… (5000 characters)"`);
   });

@@ -4,7 +4,7 @@
  * the dashboard's Pause button, over `transport.admin`: a partitioned queue is paused in
  * every partition, including partitions that have not held a job yet.
  */
-import { isStoredQueueName, STORED_QUEUE_NAME_RULE } from './envelope.js';
+import { isStoredQueueName, storedQueueNameRule } from './envelope.js';
 import { InvalidOptionError } from './errors.js';
 import type { PartitionCounts } from './partition-routing.js';
 import { assertPartitions, parsePartitionName } from './partitions.js';
@@ -78,7 +78,7 @@ export function createClientQueues(
       throw new InvalidOptionError(
         `queue of client.queues.${operation}`,
         queue,
-        STORED_QUEUE_NAME_RULE,
+        storedQueueNameRule(queue),
       );
     }
     const count = options?.partitions ?? partitions[queue];

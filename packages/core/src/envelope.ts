@@ -1,6 +1,6 @@
 import { InvalidEnvelopeError, PayloadTooLargeError } from './errors.js';
 import { assertJsonValue, checkJsonValue, type JsonValue } from './json.js';
-import { parsePartitionName, QUEUE_NAME_PATTERN } from './partitions.js';
+import { parsePartitionName, partitionNameProblem, QUEUE_NAME_PATTERN } from './partitions.js';
 import { assertPayloadSize, DEFAULT_MAX_PAYLOAD_BYTES } from './payload-size.js';
 
 /** Current job envelope format. Bumped only for incompatible changes; see docs/job-envelope.md. */
@@ -88,13 +88,22 @@ export function isStoredQueueName(name: unknown): name is string {
 export const STORED_QUEUE_NAME_RULE = `${QUEUE_NAME_RULE}, or a partition's name such as "emails~3of8"`;
 
 /**
+ * {@link STORED_QUEUE_NAME_RULE} for a message about `name`, with what is wrong with it when it
+ * is written like a partition's name but is none (`emails~5of3`: there is no partition 5 of 3).
+ */
+export function storedQueueNameRule(name: unknown): string {
+  const problem = typeof name === 'string' ? partitionNameProblem(name) : undefined;
+  return problem === undefined ? STORED_QUEUE_NAME_RULE : `${STORED_QUEUE_NAME_RULE}; ${problem}`;
+}
+
+/**
  * Throws unless `queue` is a name a transport stores jobs under: 1–64 characters of
  * letters, digits, `_`, `.` or `-`, or a partition's name ({@link isStoredQueueName}).
  */
 export function assertQueueName(queue: string): void {
   if (!isStoredQueueName(queue)) {
     throw new InvalidEnvelopeError(
-      `Invalid queue name ${JSON.stringify(queue)}: use ${STORED_QUEUE_NAME_RULE}.`,
+      `Invalid queue name ${JSON.stringify(queue)}: use ${storedQueueNameRule(queue)}.`,
     );
   }
 }

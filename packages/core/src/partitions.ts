@@ -47,6 +47,27 @@ export function parsePartitionName(name: string): QueuePartition | undefined {
   return { queue: match[1] as string, partition, partitions };
 }
 
+const PARTITION_SHAPE = new RegExp(`^(${QUEUE_NAME_PATTERN})~(\\d+)of(\\d+)$`);
+
+/**
+ * Why `name`, written like a partition's name (`<queue>~<p>of<n>`), is not one: for messages
+ * that quote it. Undefined when it is one, or not written like one.
+ */
+export function partitionNameProblem(name: string): string | undefined {
+  const match = PARTITION_SHAPE.exec(name);
+  if (!match || parsePartitionName(name) !== undefined) return undefined;
+  const [, queue, p, n] = match as unknown as [string, string, string, string];
+  const partition = Number(p);
+  const partitions = Number(n);
+  if (partitions < 2 || partitions > MAX_PARTITIONS) {
+    return `a partitioned queue has 2 to ${MAX_PARTITIONS} partitions, not ${n}`;
+  }
+  if (partition >= partitions) {
+    return `there is no partition ${p} of ${n}: the ${n} partitions of ${queue} are numbered 0 to ${partitions - 1}`;
+  }
+  return `its numbers are written without leading zeros: ${partitionName(queue, partition, partitions)}`;
+}
+
 /** The queue a stored name belongs to: `emails` for `emails~3of8` and for `emails`. */
 export function baseQueueOf(name: string): string {
   return parsePartitionName(name)?.queue ?? name;

@@ -1,11 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createClient } from '../src/client.js';
+import { assertQueueName } from '../src/envelope.js';
 import type { ConveyorError } from '../src/errors.js';
 import { newWorkflowId } from '../src/ids.js';
 import { memoryTransport } from '../src/memory/index.js';
 import { routeOf, storedQueueOf } from '../src/partition-routing.js';
-import { partitionName, partitionNames, partitionOfKey } from '../src/partitions.js';
+import {
+  partitionName,
+  partitionNameProblem,
+  partitionNames,
+  partitionOfKey,
+} from '../src/partitions.js';
 import { defineSchedule } from '../src/schedule/define-schedule.js';
 import { scheduleSpec } from '../src/schedule/spec.js';
 import { defineTask, taskContract } from '../src/task.js';
@@ -108,6 +114,39 @@ describe('declaring partitions', () => {
     await expect(client.enqueue(byCustomer, { customerId: 'c', n: 1 })).rejects.toMatchObject({
       code: 'INVALID_OPTION',
     });
+  });
+});
+
+describe('names written like a partition but none', () => {
+  it('says what is wrong with them', () => {
+    expect(partitionNameProblem('emails~5of3')).toBe(
+      'there is no partition 5 of 3: the 3 partitions of emails are numbered 0 to 2',
+    );
+    expect(partitionNameProblem('emails~3of3')).toContain('there is no partition 3 of 3');
+    expect(partitionNameProblem('emails~0of1')).toBe(
+      'a partitioned queue has 2 to 256 partitions, not 1',
+    );
+    expect(partitionNameProblem('emails~0of300')).toContain('not 300');
+    expect(partitionNameProblem('emails~03of8')).toBe(
+      'its numbers are written without leading zeros: emails~3of8',
+    );
+    // A real partition, a plain name and other shapes have nothing to add.
+    expect(partitionNameProblem('emails~2of3')).toBeUndefined();
+    expect(partitionNameProblem('emails')).toBeUndefined();
+    expect(partitionNameProblem('emails~xof3')).toBeUndefined();
+    expect(() => assertQueueName('emails~5of3')).toThrow(
+      'Invalid queue name "emails~5of3": use 1–64 characters from A–Z',
+    );
+    expect(() => assertQueueName('emails~5of3')).toThrow(
+      '"emails~3of8"; there is no partition 5 of 3: the 3 partitions of emails are numbered 0 to 2.',
+    );
+  });
+
+  it('a client refuses to pause one, saying why', async () => {
+    const client = createClient({ transport: memoryTransport() });
+    await expect(client.queues.pause('emails~4of4')).rejects.toThrow(
+      'there is no partition 4 of 4: the 4 partitions of emails are numbered 0 to 3',
+    );
   });
 });
 

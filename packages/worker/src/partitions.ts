@@ -6,8 +6,8 @@ import {
   isStoredQueueName,
   parsePartitionName,
   partitionNames,
-  QUEUE_NAME_RULE,
   routeOf,
+  storedQueueNameRule,
 } from '@conveyor/core/transport';
 import type { WorkflowCatalog } from './workflow/catalog.js';
 
@@ -103,11 +103,7 @@ function storedNamesOf(queue: string, counts: Readonly<Record<string, number>>):
     return count > 1 ? [...partitionNames(queue, count), queue] : [queue];
   }
   if (!isStoredQueueName(queue)) {
-    throw new InvalidOptionError(
-      'queue',
-      queue,
-      `${QUEUE_NAME_RULE}, or a partition's name such as "emails~3of8"`,
-    );
+    throw new InvalidOptionError('queue', queue, storedQueueNameRule(queue));
   }
   return [queue];
 }

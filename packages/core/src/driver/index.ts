@@ -17,6 +17,7 @@ export {
   QUEUE_NAME_RULE,
   STORED_QUEUE_NAME_RULE,
   serializeEnvelope,
+  storedQueueNameRule,
 } from '../envelope.js';
 export { workflowKeyScope } from '../idempotency.js';
 export {
@@ -51,6 +52,7 @@ export {
   MAX_PARTITIONS,
   parsePartitionName,
   partitionName,
+  partitionNameProblem,
   partitionNames,
   partitionOfKey,
   type QueuePartition,

@@ -1,4 +1,4 @@
-import { isStoredQueueName, STORED_QUEUE_NAME_RULE } from '../envelope.js';
+import { isStoredQueueName, storedQueueNameRule } from '../envelope.js';
 import { InvalidOptionError, PayloadTooLargeError } from '../errors.js';
 import { MAX_SLOT_AT, scheduleJobId } from '../ids.js';
 import { assertIndexOption } from '../input-index.js';
@@ -28,7 +28,7 @@ export function assertScheduleId(id: unknown): asserts id is string {
 
 export function assertScheduleQueue(queue: unknown): asserts queue is string {
   if (!isStoredQueueName(queue)) {
-    throw new InvalidOptionError('schedule queue', queue, STORED_QUEUE_NAME_RULE);
+    throw new InvalidOptionError('schedule queue', queue, storedQueueNameRule(queue));
   }
 }
 

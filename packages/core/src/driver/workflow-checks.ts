@@ -1,4 +1,4 @@
-import { isStoredQueueName, STORED_QUEUE_NAME_RULE } from '../envelope.js';
+import { isStoredQueueName, storedQueueNameRule } from '../envelope.js';
 import { InvalidOptionError, PayloadTooLargeError } from '../errors.js';
 import { isWorkflowId, WORKFLOW_ID_RULE } from '../ids.js';
 import type { JobError } from '../job-error.js';
@@ -225,7 +225,7 @@ function checkStep(
   names.add(s.name);
   const label = `step "${s.name}"`;
   if (typeof s.task !== 'string' || s.task === '') bad(`task of ${label}`, s.task, 'a task name');
-  if (!isStoredQueueName(s.queue)) bad(`queue of ${label}`, s.queue, STORED_QUEUE_NAME_RULE);
+  if (!isStoredQueueName(s.queue)) bad(`queue of ${label}`, s.queue, storedQueueNameRule(s.queue));
   const { maxAttempts, priority, onFailure } = s;
   if (typeof maxAttempts !== 'number' || !Number.isFinite(maxAttempts) || maxAttempts < 1) {
     bad(`maxAttempts of ${label}`, maxAttempts, 'a number, 1 or more');

@@ -3,7 +3,7 @@ import {
   isQueueName,
   isStoredQueueName,
   QUEUE_NAME_RULE,
-  STORED_QUEUE_NAME_RULE,
+  storedQueueNameRule,
 } from '@conveyor/core/transport';
 import { badRequest } from '../errors.js';
 
@@ -23,7 +23,7 @@ export function queueName(value: unknown, name = 'queue'): string {
  */
 export function storedQueueName(value: unknown, name = 'queue'): string {
   if (!isStoredQueueName(value)) {
-    throw badRequest(name, value, STORED_QUEUE_NAME_RULE);
+    throw badRequest(name, value, storedQueueNameRule(value));
   }
   return value;
 }
