@@ -25,10 +25,10 @@ export function brokerCommand(
   program: Command,
   name: string,
   description: string,
-  help: { admin?: boolean; notes?: string; examples: string[] },
+  help: { admin?: boolean; notes?: string; examples: string[]; isDefault?: boolean },
 ): Command {
   return program
-    .command(name)
+    .command(name, { isDefault: help.isDefault ?? false })
     .description(description)
     .addHelpText(
       'after',

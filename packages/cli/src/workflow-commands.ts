@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import type { CommandName, dispatch } from './actions.js';
 import { brokerCommand, examples } from './command-help.js';
 import { usageError } from './errors.js';
+import { unknownCommand } from './help-command.js';
 import { parseInteger, parseJobId } from './options.js';
 
 /** Checks a workflow id ({@link WORKFLOW_ID_RULE}); quotes a bad one. */
@@ -50,10 +51,21 @@ ${examples('conveyor workflows list', 'conveyor workflows cancel wf_mi9x0q2k3aXb
       notes:
         '\nThe CHANGED column shows how long each has waited since its last change: a stuck run\nstands out there. A workflow retried after it ended is listed by its retry. Finished\nworkflows are not listed: `conveyor inspect <id>` shows one while its record is kept.\n',
       examples: ['conveyor workflows list', 'conveyor workflows list --limit 200 --json'],
+      // `conveyor workflows` alone lists, as `conveyor schedules` does.
+      isDefault: true,
     },
   )
     .option('--limit <n>', 'most workflows to list', parseInteger('--limit', 1, 10_000), 50)
     .option('--json', 'print the list as JSON')
+    // Being the default, `list` gets a mistyped subcommand (`workflows retyr wf_…`) as an
+    // operand: said as such, not as commander's "too many arguments for 'list'".
+    .allowExcessArguments(true)
+    .hook('preAction', (command) => {
+      const [first] = command.args;
+      if (first === undefined) return;
+      const names = workflows.commands.map((sub) => sub.name()).filter((n) => n !== 'help');
+      throw unknownCommand(first, 'conveyor workflows', names, ', or nothing to list them');
+    })
     .action(run('workflows list'));
   const actions: Array<[CommandName, string, string, string]> = [
     [

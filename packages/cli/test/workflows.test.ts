@@ -290,6 +290,15 @@ describe('conveyor workflows list', () => {
       { id: second, name: 'shop.placeOrder', status: 'running', stage: 0, stages: 3 },
     ]);
 
+    // `conveyor workflows` alone is the list, as `conveyor schedules` is; a mistyped
+    // subcommand is said to be one.
+    expect(json(await run(['workflows', '--json']))).toEqual(listed);
+    const typo = await run(['workflows', 'lsit']);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toBe(
+      'error: unknown command "lsit" for conveyor workflows: expected one of list, cancel, retry (did you mean list?), or nothing to list them.\n',
+    );
+
     const first = await run(['workflows', 'list', '--limit', '1']);
     expect(first.stdout).toContain(id);
     expect(first.stdout).not.toContain(second);
