@@ -182,6 +182,7 @@ export function dispatch(io: Io, signal: AbortSignal) {
                 json: options.json,
                 limit: options.limit as number,
                 offset: options.offset as number,
+                newest: options.newest === true,
                 followUp,
               },
               io,

@@ -212,10 +212,13 @@ retry); when stdin is not a terminal it needs --yes, else it exits 5, as purge d
     admin: true,
     notes: `
 A partitioned queue lists the dead jobs of all its partitions, one partition after the other
-(each oldest first); name one partition (emails~3of8) to list only its own.
+(each oldest first); name one partition (emails~3of8) to list only its own. --newest lists the
+jobs that died last first, a partitioned queue's merged by when they died; --offset then counts
+from the newest.
 `,
     examples: [
       'conveyor dead emails',
+      'conveyor dead emails --newest --limit 10',
       'conveyor dead emails --offset 50 --json',
       'conveyor dead emails~3of8',
     ],
@@ -227,6 +230,7 @@ A partitioned queue lists the dead jobs of all its partitions, one partition aft
     )
     .option('--limit <n>', 'jobs per page', parseInteger('--limit', 1, 10_000), 50)
     .option('--offset <n>', 'jobs to skip', parseInteger('--offset', 0), 0)
+    .option('--newest', 'the jobs that died last first')
     .option('--json', 'print the page as JSON')
     .action(run('dead'));
 

@@ -11,9 +11,19 @@ export async function storedQueuesFor(admin: TransportAdmin, queue: string): Pro
   return storedQueuesOf(queue, await admin.listQueues());
 }
 
-/** `queue`, or `queue (8 partitions)` when it stands for several stored queues. */
+/**
+ * `queue`, or `queue (8 partitions)` when it stands for several stored queues: its partitions,
+ * and `and the plain queue` when `queue` itself is among them (jobs enqueued before the queue
+ * was partitioned, which every worker of the queue reads too).
+ */
 export function queueLabel(queue: string, stored: readonly string[]): string {
-  return stored.length > 1 || stored[0] !== queue
-    ? `${queue} (${stored.length} partition${stored.length === 1 ? '' : 's'})`
-    : queue;
+  if (stored.length === 1 && stored[0] === queue) return queue;
+  return `${queue} (${partitionsText(queue, stored)})`;
+}
+
+/** `3 partitions`, or `3 partitions and the plain queue` when `queue` is among `stored`. */
+export function partitionsText(queue: string, stored: readonly string[]): string {
+  const count = stored.filter((name) => parsePartitionName(name) !== undefined).length;
+  const plain = stored.includes(queue) ? ' and the plain queue' : '';
+  return `${count} partition${count === 1 ? '' : 's'}${plain}`;
 }

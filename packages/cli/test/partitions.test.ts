@@ -89,7 +89,10 @@ describe('conveyor status on a partitioned queue', () => {
       const human = await cli(['status', ...env.args]);
       expect(human.code).toBe(0);
       // Before: "mail (3 partitions)", as if one queue of 3, and no word of the old set.
-      expect(human.stdout).toMatch(/^mail \(3 partitions, counts 3 and 4\)\s+4\s/m);
+      // The plain queue is no partition: it was counted as one.
+      expect(human.stdout).toMatch(
+        /^mail \(2 partitions and the plain queue, counts 3 and 4\)\s+4\s/m,
+      );
       expect(human.stdout).toContain(
         `Queue "mail" holds partitions of 2 counts (3 and 4), as after a change of its partition count`,
       );
@@ -103,7 +106,8 @@ describe('conveyor status on a partitioned queue', () => {
       await other.enqueue(P0, 2);
       await other.enqueue('mail', 1);
       const one = await cli(['status', ...other.args]);
-      expect(one.stdout).toMatch(/^mail \(2 partitions\)\s+3\s/m);
+      // Before: "mail (2 partitions)", counting the plain queue as a partition.
+      expect(one.stdout).toMatch(/^mail \(1 partition and the plain queue\)\s+3\s/m);
       expect(one.stdout).not.toContain('counts');
     } finally {
       await other.close();
@@ -191,6 +195,36 @@ describe('dead, retry --all-dead and purge on a partitioned queue', () => {
       const human = await cli(['dead', 'mail', ...env.args]);
       expect(human.stdout).toContain(first);
       expect(human.stdout).toContain('3 of 3 dead jobs of mail (2 partitions) shown');
+
+      // --newest: the jobs that died last first, merged across the partitions.
+      type Dead = { id: string; finishedAt: number };
+      const newest = json<{ order: string; total: number; jobs: Dead[] }>(
+        await cli(['dead', 'mail', '--newest', '--json', ...env.args]),
+      );
+      expect(newest.order).toBe('newest');
+      expect(newest.total).toBe(3);
+      expect(newest.jobs.map((j) => j.id).sort()).toEqual([first, second, third].sort());
+      const times = newest.jobs.map((j) => j.finishedAt);
+      expect(times).toEqual([...times].sort((a, b) => b - a));
+      const rest = json<{ jobs: Dead[] }>(
+        await cli([
+          'dead',
+          'mail',
+          '--newest',
+          '--offset',
+          '1',
+          '--limit',
+          '5',
+          '--json',
+          ...env.args,
+        ]),
+      );
+      expect(rest.jobs.map((j) => j.id)).toEqual(newest.jobs.slice(1).map((j) => j.id));
+      const newestHuman = await cli(['dead', 'mail', '--newest', '--limit', '1', ...env.args]);
+      expect(newestHuman.stdout).toContain(newest.jobs[0]?.id);
+      expect(newestHuman.stdout).toContain(
+        '1 of 3 dead jobs of mail (2 partitions) shown (offset 0, newest first)',
+      );
     } finally {
       await env.close();
     }

@@ -36,21 +36,61 @@ async function readDeadPage(
 }
 
 /**
+ * A page of the dead-letter sets of `stored`, the jobs that died last first: the last
+ * `offset + limit` of each set (each is kept oldest first), merged by when they died. One call
+ * for the counts, then one per set that has dead jobs.
+ */
+async function readNewestPage(
+  admin: TransportAdmin,
+  stored: readonly string[],
+  offset: number,
+  limit: number,
+): Promise<DeadLetterPage & { partitions: Array<{ queue: string; dead: number }> }> {
+  const counts = await admin.queueCounts(stored);
+  const want = offset + limit;
+  const tails = await Promise.all(
+    counts.map(async ({ queue, dead }) => {
+      if (dead === 0) return [];
+      const start = Math.max(0, dead - want);
+      const page = await admin.listDead(queue, { offset: start, limit: dead - start });
+      return page.jobs.reverse();
+    }),
+  );
+  // Stable: jobs that died in the same millisecond keep their set's order, newest first.
+  const jobs = tails
+    .flat()
+    .sort((a, b) => (b.finishedAt ?? 0) - (a.finishedAt ?? 0))
+    .slice(offset, want);
+  const partitions = counts.map(({ queue, dead }) => ({ queue, dead }));
+  return { jobs, total: partitions.reduce((sum, p) => sum + p.dead, 0), partitions };
+}
+
+/**
  * `conveyor dead <queue>`: a page of the queue's dead-letter set, oldest first; of a
- * partitioned queue, its partitions' sets one after the other.
+ * partitioned queue, its partitions' sets one after the other. With `newest`, the jobs that
+ * died last first, across the partitions.
  */
 export async function listDeadJobs(
   connection: AdminConnection,
   queue: string,
-  options: { json?: boolean; limit: number; offset: number; followUp?: FollowUp },
+  options: {
+    json?: boolean;
+    limit: number;
+    offset: number;
+    newest?: boolean;
+    followUp?: FollowUp;
+  },
   io: Io,
 ): Promise<void> {
   const { admin } = connection;
   const stored = await storedQueuesFor(admin, queue);
   const single = stored.length === 1 && stored[0] === queue;
-  const page = single
-    ? await admin.listDead(queue, { offset: options.offset, limit: options.limit })
-    : await readDeadPage(admin, stored, options.offset, options.limit);
+  const { newest = false } = options;
+  const page = newest
+    ? await readNewestPage(admin, stored, options.offset, options.limit)
+    : single
+      ? await admin.listDead(queue, { offset: options.offset, limit: options.limit })
+      : await readDeadPage(admin, stored, options.offset, options.limit);
   // A typo lists nothing, and says so: the name reads as a queue with no dead jobs otherwise.
   if (page.total === 0) await noteUnknownQueue(admin, queue, io);
   if (options.json) {
@@ -60,8 +100,9 @@ export async function listDeadJobs(
       queue,
       total: page.total,
       offset: options.offset,
+      order: newest ? 'newest' : 'oldest',
       jobs,
-      ...('partitions' in page ? { partitions: page.partitions } : {}),
+      ...('partitions' in page && !single ? { partitions: page.partitions } : {}),
     });
     for (const { record, tooDeep } of cut) {
       if (tooDeep.length > 0)
@@ -94,7 +135,7 @@ export async function listDeadJobs(
   io.stdout('');
   io.stdout(
     terminalText(
-      `${shown} of ${page.total} dead job${page.total === 1 ? '' : 's'}${single ? '' : ` of ${queueLabel(queue, stored)}`} shown (offset ${options.offset}). Retry with \`${command`retry <job-id>`}\` or \`${command`retry --all-dead --queue ${queue}`}\`${note}.`,
+      `${shown} of ${page.total} dead job${page.total === 1 ? '' : 's'}${single ? '' : ` of ${queueLabel(queue, stored)}`} shown (offset ${options.offset}${newest ? ', newest first' : ''}). Retry with \`${command`retry <job-id>`}\` or \`${command`retry --all-dead --queue ${queue}`}\`${note}.`,
     ),
   );
 }

@@ -10,6 +10,7 @@ import type { AdminConnection } from '../connection.js';
 import { type FollowUp, followUp as noFlags } from '../follow-up.js';
 import { formatDuration, type Io, printJson, renderTable } from '../output.js';
 import { isUnknownQueue, unknownQueueNote } from '../queue-names.js';
+import { partitionsText } from '../stored-queues.js';
 import { terminalJson, terminalText } from '../terminal-text.js';
 
 /** A worker record as status shows it: when it was last seen, and whether it is stale. */
@@ -157,7 +158,11 @@ export function describeStatus(
       const mixed = counts.length > 1 ? `, counts ${listed(counts)}` : '';
       const some = q.partitions.filter((p) => p.paused).length;
       const part = !q.paused && some > 0 ? `, ${some} paused` : '';
-      return `${q.queue} (${q.partitions.length} partitions${mixed}${part})${paused(q)}`;
+      const what = partitionsText(
+        q.queue,
+        q.partitions.map((p) => p.queue),
+      );
+      return `${q.queue} (${what}${mixed}${part})${paused(q)}`;
     };
     const rows: QueueCounts[] = [
       ...queues.flatMap((q): QueueCounts[] => [
