@@ -58,3 +58,14 @@ export function formatMs(ms: number): string {
   if (ms < 60_000) return `${Number((ms / 1000).toFixed(1))} s`;
   return `${Number((ms / 60_000).toFixed(1))} min`;
 }
+
+/**
+ * `3 partitions` for a partitioned queue's stored queues, and `3 partitions and the plain
+ * queue` when its plain stored queue (the name without `~`: jobs enqueued before the queue was
+ * partitioned, which its workers read too) is among them: that one is no partition.
+ */
+export function partitionsLabel(stored: readonly { name: string }[]): string {
+  const plain = stored.some((entry) => !entry.name.includes('~'));
+  const count = stored.length - (plain ? 1 : 0);
+  return `${count} partition${count === 1 ? '' : 's'}${plain ? ' and the plain queue' : ''}`;
+}

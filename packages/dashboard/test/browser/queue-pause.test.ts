@@ -152,7 +152,7 @@ describe('pausing a queue from the dashboard', () => {
     await ui.page.getByRole('button', { name: 'Resume', exact: true }).waitFor();
     await ui.page.getByRole('button', { name: 'Pause', exact: true }).click();
     const dialog = ui.page.getByRole('dialog');
-    expect(await dialog.textContent()).toContain('All 2 partitions are paused.');
+    expect(await dialog.textContent()).toContain('Pauses all its 2 partitions.');
     await dialog.getByRole('button', { name: 'Pause queue' }).click();
     await ui.page.locator('.page-head .state-paused', { hasText: /^paused$/ }).waitFor();
     expect(

@@ -7,7 +7,7 @@ import { refreshControl, replaceKeepingFocus } from '../components/refresh.js';
 import { dataText } from '../components/value.js';
 import { canWrite } from '../config.js';
 import { h, replace } from '../dom.js';
-import { formatNumber } from '../format.js';
+import { formatNumber, partitionsLabel } from '../format.js';
 import { link, navigate, paths } from '../router.js';
 import { field, type PageContext, pageHead, setTitle } from './page.js';
 
@@ -175,7 +175,7 @@ export function deadPage(ctx: PageContext): HTMLElement {
     data?.queues.flatMap((q): QueueChoice[] =>
       q.partitions
         ? [
-            [q.name, `${q.name} (all ${q.partitions.length} partitions)`],
+            [q.name, `${q.name} (all ${partitionsLabel(q.partitions)})`],
             ...q.partitions.map((p): QueueChoice => [p.name, `\u00a0\u00a0${p.name}`]),
           ]
         : [[q.name, q.name]],

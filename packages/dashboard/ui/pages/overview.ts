@@ -3,7 +3,7 @@ import type { Counts, QueueOverview, QueuesResponse } from '../api-types.js';
 import { errorBox, loading } from '../components/notice.js';
 import { dataLabel } from '../components/value.js';
 import { h, replace } from '../dom.js';
-import { formatNumber } from '../format.js';
+import { formatNumber, partitionsLabel } from '../format.js';
 import { link, paths } from '../router.js';
 import { metricsSection } from './overview-charts.js';
 import { type PageContext, pageHead, setTitle } from './page.js';
@@ -78,7 +78,7 @@ function queueRows(queue: QueueOverview, expansion: Expansion): HTMLElement[] {
               },
               on: { click: () => expansion.toggle(queue.name) },
             },
-            `${partitions.length} partitions`,
+            partitionsLabel(partitions),
           ),
           `${queue.name}/partitions`,
         );

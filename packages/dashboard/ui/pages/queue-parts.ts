@@ -8,7 +8,7 @@ import {
 import { table } from '../components/table.js';
 import { dataLabel, dataText } from '../components/value.js';
 import { h } from '../dom.js';
-import { formatNumber } from '../format.js';
+import { formatNumber, partitionsLabel } from '../format.js';
 import { link, paths } from '../router.js';
 
 export const STATE_TITLES: Record<ListState, string> = {
@@ -56,7 +56,7 @@ export function partitionsTable(
     h(
       'h2',
       null,
-      `${partitions.length} partitions`,
+      partitionsLabel(partitions),
       h(
         'span',
         { class: 'muted' },

@@ -5,6 +5,7 @@ import type { Notices } from '../components/notice.js';
 import { dataText } from '../components/value.js';
 import { canWrite } from '../config.js';
 import { type Child, h } from '../dom.js';
+import { partitionsLabel } from '../format.js';
 
 /** How much of a queue is paused: none, some partitions, or all of it. */
 function pausedOf(entry: QueueOverview): { paused: number; of: number } {
@@ -48,8 +49,8 @@ async function act(
   flash: Notices,
   done: (data: QueuesResponse) => void,
 ): Promise<void> {
-  const parts = entry?.partitions?.length;
-  const whole = parts ? ` All ${parts} partitions are ${pause ? 'paused' : 'resumed'}.` : '';
+  const parts = entry?.partitions && partitionsLabel(entry.partitions);
+  const whole = parts ? ` ${pause ? 'Pauses' : 'Resumes'} all its ${parts}.` : '';
   const ok = await confirmAction({
     title: pause ? 'Pause this queue?' : 'Resume this queue?',
     body: pause
