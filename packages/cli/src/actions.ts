@@ -1,6 +1,7 @@
 import { baseQueueOf, queueOfJobId } from '@conveyor/core/transport';
 import type { Command } from 'commander';
 import type { DashboardCommandOptions } from './commands/dashboard.js';
+import type { ListJobsCommandOptions } from './commands/list-jobs.js';
 import type { ScheduleAction } from './commands/schedules.js';
 import type { WorkerCommandOptions } from './commands/worker.js';
 import type { WorkflowAction } from './commands/workflows.js';
@@ -17,6 +18,7 @@ export type CommandName =
   | 'inspect'
   | 'retry'
   | 'dead'
+  | 'jobs'
   | 'cancel'
   | 'purge'
   | 'pause'
@@ -170,6 +172,24 @@ export function dispatch(io: Io, signal: AbortSignal) {
           }
           return withAdmin(command, io, (c) =>
             retryJob(c, first, { json: options.json, followUp }, io),
+          );
+        }
+        case 'jobs': {
+          const { listJobs } = await import('./commands/list-jobs.js');
+          return withAdmin(command, io, (c) =>
+            listJobs(
+              c,
+              first as string,
+              {
+                state: options.state as ListJobsCommandOptions['state'],
+                ...(typeof options.task === 'string' ? { task: options.task } : {}),
+                limit: options.limit as number,
+                ...(typeof options.cursor === 'string' ? { cursor: options.cursor } : {}),
+                json: options.json,
+                followUp,
+              },
+              io,
+            ),
           );
         }
         case 'dead': {

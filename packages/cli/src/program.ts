@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { dispatch } from './actions.js';
 import { brokerCommand, examples } from './command-help.js';
 import { DEFAULT_PREFIX, DEFAULT_REDIS_URL, TLS_OPTIONS } from './connection-settings.js';
+import { addJobsCommand } from './jobs-command.js';
 import {
   parseInteger,
   parseJobId,
@@ -207,6 +208,8 @@ retry); when stdin is not a terminal it needs --yes, else it exits 5, as purge d
     )
     .option('--json', 'print the outcome as JSON')
     .action(run('retry'));
+
+  addJobsCommand(program, run);
 
   brokerCommand(program, 'dead', "list a queue's dead-letter jobs, oldest first", {
     admin: true,

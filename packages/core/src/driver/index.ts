@@ -75,6 +75,12 @@ export {
   storedQueuesOf,
   sumQueueCounts,
 } from '../queue-groups.js';
+export {
+  encodeScanCursor,
+  parseScanCursor,
+  type ScanCursor,
+  scanQueues,
+} from '../queue-scan.js';
 export { MAX_DURATION_MS, MAX_EPOCH_MS } from '../retry-policy.js';
 export { FINAL_STATES } from '../transport.js';
 export { SLOT_RETRY_MAX_MS } from '../transport-limits.js';

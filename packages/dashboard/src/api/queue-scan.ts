@@ -1,58 +1,13 @@
-import type { JobPage, JobRecord } from '@conveyor/core';
-import { compareStoredQueues } from '@conveyor/core/transport';
+import { parseScanCursor, type ScanCursor } from '@conveyor/core/transport';
 import { badRequest } from '../errors.js';
 
-/**
- * Pages through several stored queues as one list, one queue after the other: the dead-letter
- * sets across queues, and the jobs of a partitioned queue's partitions. The cursor names the
- * stored queue it stopped in and that queue's own cursor.
- */
-export interface ScanCursor {
-  queue: string;
-  inner?: string;
-}
+// The scan over several stored queues lives in core (`conveyor jobs` pages the same way);
+// here, a cursor that is none is the request's fault.
+export { encodeScanCursor, type ScanCursor, scanQueues } from '@conveyor/core/transport';
 
-export function encodeScanCursor(cursor: ScanCursor): string {
-  return Buffer.from(JSON.stringify([cursor.queue, cursor.inner ?? null])).toString('base64url');
-}
-
+/** The `cursor` parameter: the `next` of the previous page, or a 400. */
 export function decodeScanCursor(text: string): ScanCursor {
-  try {
-    const [queue, inner] = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as unknown[];
-    if (typeof queue === 'string' && (inner === null || typeof inner === 'string')) {
-      return inner === null ? { queue } : { queue, inner };
-    }
-  } catch {
-    // Falls through to the error below.
-  }
-  throw badRequest('cursor', text, 'the `next` of the previous page');
-}
-
-/**
- * Reads `queues` in {@link compareStoredQueues} order, each through `read` (a page of one
- * queue, from its own cursor), calling `take` with each page's jobs until it returns false
- * or the queues run out. Starts at `from` (a queue gone since is passed over by its place in
- * the order). Returns where it stopped, undefined at the end.
- */
-export async function scanQueues(
-  queues: readonly string[],
-  from: ScanCursor | undefined,
-  read: (queue: string, cursor: string | undefined) => Promise<JobPage>,
-  take: (jobs: JobRecord[]) => boolean,
-): Promise<ScanCursor | undefined> {
-  const ordered = [...queues].sort(compareStoredQueues);
-  for (const [index, queue] of ordered.entries()) {
-    if (from !== undefined && compareStoredQueues(queue, from.queue) < 0) continue;
-    let inner = from !== undefined && queue === from.queue ? from.inner : undefined;
-    do {
-      const page = await read(queue, inner);
-      inner = page.next;
-      if (!take(page.jobs)) {
-        if (inner !== undefined) return { queue, inner };
-        const next = ordered[index + 1];
-        return next === undefined ? undefined : { queue: next };
-      }
-    } while (inner !== undefined);
-  }
-  return undefined;
+  const cursor = parseScanCursor(text);
+  if (cursor === undefined) throw badRequest('cursor', text, 'the `next` of the previous page');
+  return cursor;
 }

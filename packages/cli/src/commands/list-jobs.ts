@@ -1,0 +1,134 @@
+import type { JobListState, JobPage, JobRecord } from '@conveyor/core';
+import { encodeScanCursor, parseScanCursor, scanQueues } from '@conveyor/core/transport';
+import type { AdminConnection } from '../connection.js';
+import { usageError } from '../errors.js';
+import { type FollowUp, followUp as noFlags } from '../follow-up.js';
+import { formatTime, type Io, printJson, renderTable } from '../output.js';
+import { noteUnknownQueue } from '../queue-names.js';
+import { queueLabel, storedQueuesFor } from '../stored-queues.js';
+import { terminalText } from '../terminal-text.js';
+import { cutDeepRecord, tooDeepNote } from '../value-depth.js';
+
+/** The states `conveyor jobs --state` lists, as the transport's `admin.listJobs` does. */
+export const LIST_STATES: readonly JobListState[] = [
+  'waiting',
+  'delayed',
+  'active',
+  'dead',
+  'finished',
+];
+
+export interface ListJobsCommandOptions {
+  state: JobListState;
+  task?: string;
+  limit: number;
+  cursor?: string;
+  json?: boolean;
+  followUp?: FollowUp;
+}
+
+/** The time column of each state: when the job was enqueued, is due, started or ended. */
+const TIME_COLUMN: Record<
+  JobListState,
+  [header: string, at: (job: JobRecord) => number | undefined]
+> = {
+  waiting: ['ENQUEUED', (job) => job.enqueuedAt],
+  delayed: ['DUE', (job) => job.dueAt],
+  active: ['STARTED', (job) => job.startedAt],
+  dead: ['DIED', (job) => job.finishedAt],
+  finished: ['FINISHED', (job) => job.finishedAt],
+};
+
+/**
+ * `conveyor jobs <queue>`: a page of the queue's jobs in one state, newest first, as the
+ * dashboard lists them; a partitioned queue's partitions one after the other. `--cursor` takes
+ * the page after the one that printed it.
+ */
+export async function listJobs(
+  connection: AdminConnection,
+  queue: string,
+  options: ListJobsCommandOptions,
+  io: Io,
+): Promise<void> {
+  const { admin } = connection;
+  const { state, task, limit } = options;
+  const from = options.cursor === undefined ? undefined : parseScanCursor(options.cursor);
+  if (options.cursor !== undefined && from === undefined) {
+    throw usageError('--cursor', options.cursor, 'the cursor the previous page printed');
+  }
+  const stored = await storedQueuesFor(admin, queue);
+  // Partitions with no job in the state are passed over without a call each.
+  const counts = await admin.queueCounts(stored);
+  const holding = counts.filter((count) => (count[state] ?? 0) > 0).map((c) => c.queue);
+  const jobs: JobRecord[] = [];
+  const next = await scanQueues(
+    holding,
+    from,
+    (name, inner): Promise<JobPage> =>
+      admin.listJobs(name, {
+        state,
+        limit: limit - jobs.length,
+        ...(inner ? { cursor: inner } : {}),
+        ...(task ? { task } : {}),
+      }),
+    (found) => {
+      jobs.push(...found);
+      return jobs.length < limit;
+    },
+  );
+  const cursor = next === undefined ? undefined : encodeScanCursor(next);
+  // A typo lists nothing, and says so: the name reads as a queue with no such jobs otherwise.
+  if (jobs.length === 0 && from === undefined) await noteUnknownQueue(admin, queue, io);
+  if (options.json) {
+    const cut = jobs.map((job) => cutDeepRecord(job));
+    printJson(io, { queue, state, jobs: cut.map(({ record }) => record), next: cursor ?? null });
+    for (const { record, tooDeep } of cut) {
+      if (tooDeep.length > 0)
+        io.stderr(`note: job ${terminalText(record.id)}: ${tooDeepNote(tooDeep)}.`);
+    }
+    return;
+  }
+  const label = queueLabel(queue, stored);
+  const which = task === undefined ? '' : ` of task ${task}`;
+  if (jobs.length === 0) {
+    io.stdout(
+      terminalText(`No ${state} jobs${which} in ${label}${from ? ' after that cursor' : ''}.`),
+    );
+    return;
+  }
+  const now = Date.now();
+  const [timeHeader, timeOf] = TIME_COLUMN[state];
+  const table = renderTable(jobs, [
+    { header: 'ID', value: (job) => job.id },
+    { header: 'TASK', value: (job) => job.envelope.task },
+    ...(state === 'finished' ? [{ header: 'STATE', value: (job: JobRecord) => job.state }] : []),
+    { header: 'PRIORITY', value: (job) => job.envelope.priority },
+    { header: 'ATTEMPTS', value: (job) => job.attempts },
+    { header: timeHeader, value: (job) => formatTime(timeOf(job), now) },
+    ...(state === 'dead' || state === 'finished'
+      ? [
+          {
+            header: 'ERROR',
+            // One line of it: renderTable escapes what is left.
+            value: (job: JobRecord) =>
+              `${job.error?.code ? `${job.error.code}: ` : ''}${String(job.error?.message ?? '')
+                .split('\n')[0]
+                ?.slice(0, 100)}`,
+          },
+        ]
+      : []),
+  ]);
+  for (const line of table) io.stdout(line);
+  const { command, note } = options.followUp ?? noFlags();
+  io.stdout('');
+  const shown = `${jobs.length} ${state} job${jobs.length === 1 ? '' : 's'}${which} of ${label}, newest first${holding.length > 1 ? ' within each partition' : ''}.`;
+  if (cursor === undefined) {
+    io.stdout(terminalText(`${shown} No more.`));
+    return;
+  }
+  const more =
+    task === undefined
+      ? command`jobs ${queue} --state ${state} --cursor ${cursor}`
+      : command`jobs ${queue} --state ${state} --task ${task} --cursor ${cursor}`;
+  io.stdout(terminalText(`${shown} Next page: \`${more}\`${note}.`));
+}

@@ -1,0 +1,136 @@
+// `conveyor jobs <queue>`: a page of a queue's jobs in one state, newest first, on a private
+// Redis; a partitioned queue's partitions one after the other, with a cursor for the next page.
+import type { JobEnvelope } from '@conveyor/core';
+import { makeEnvelope } from '@conveyor/core/testing';
+import { type RedisServer, startRedis } from '@conveyor/test-redis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buryNext, cli, json, producer, uniquePrefix } from './helpers.js';
+
+let redis: RedisServer;
+beforeAll(async () => {
+  redis = await startRedis();
+});
+afterAll(() => redis?.stop());
+
+async function setup() {
+  const prefix = uniquePrefix();
+  const conn = producer(redis.url, prefix);
+  const args = ['--redis', redis.url, '--prefix', prefix];
+  const enqueue = async (queue: string, task: string, count: number, delayMs?: number) => {
+    const ids: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const envelope: JobEnvelope = makeEnvelope(queue, { task });
+      // One call per job: each is enqueued after the one before it.
+      await conn.transport.enqueue([{ envelope, ...(delayMs ? { delayMs } : {}) }]);
+      ids.push(envelope.id);
+    }
+    return ids;
+  };
+  return { args, enqueue, ...conn };
+}
+
+type Page = {
+  queue: string;
+  state: string;
+  jobs: Array<{ id: string; state: string }>;
+  next: string | null;
+};
+
+describe('conveyor jobs', () => {
+  it('lists waiting, delayed and dead jobs newest first, filtered by task, with --json', async () => {
+    const env = await setup();
+    try {
+      const waiting = await env.enqueue('mail', 'mail.send', 3);
+      const [other] = await env.enqueue('mail', 'mail.digest', 1);
+      const [later] = await env.enqueue('mail', 'mail.send', 1, 3_600_000);
+      const dead = await buryNext(env.transport, 'mail');
+
+      const human = await cli(['jobs', 'mail', ...env.args]);
+      expect(human.stderr).toBe('');
+      expect(human.code).toBe(0);
+      const lines = human.stdout.trimEnd().split('\n');
+      expect(lines[0]?.split(/\s+/)).toEqual(['ID', 'TASK', 'PRIORITY', 'ATTEMPTS', 'ENQUEUED']);
+      // The first enqueued was reserved and buried; the rest, last enqueued first.
+      expect(dead).toBe(waiting[0]);
+      const listed = [other, waiting[2], waiting[1]];
+      expect(lines.slice(1, 4).map((line) => line.split(/\s+/)[0])).toEqual(listed);
+      expect(human.stdout).toContain('3 waiting jobs of mail, newest first. No more.');
+
+      const sends = json<Page>(
+        await cli(['jobs', 'mail', '--task', 'mail.send', '--json', ...env.args]),
+      );
+      expect(sends).toMatchObject({ queue: 'mail', state: 'waiting', next: null });
+      expect(sends.jobs.map((job) => job.id)).toEqual([waiting[2], waiting[1]]);
+
+      const delayed = json<Page>(
+        await cli(['jobs', 'mail', '--state', 'delayed', '--json', ...env.args]),
+      );
+      expect(delayed.jobs.map((job) => [job.id, job.state])).toEqual([[later, 'delayed']]);
+      const buried = await cli(['jobs', 'mail', '--state', 'dead', ...env.args]);
+      expect(buried.stdout).toMatch(/^ID\s+TASK\s+PRIORITY\s+ATTEMPTS\s+DIED\s+ERROR$/m);
+      expect(buried.stdout).toContain(`${dead}  mail.send`);
+      expect(buried.stdout).toContain('BROKE: broke');
+    } finally {
+      await env.close();
+    }
+  });
+
+  it('pages a partitioned queue partition by partition, printing the command for the next page', async () => {
+    const env = await setup();
+    try {
+      const first = await env.enqueue('mail~0of2', 'mail.send', 2);
+      const second = await env.enqueue('mail~1of2', 'mail.send', 2);
+      const one = await cli(['jobs', 'mail', '--limit', '3', ...env.args]);
+      const ids = (run: { stdout: string }) =>
+        run.stdout
+          .split('\n')
+          .slice(1)
+          .filter((line) => line.startsWith('mail'))
+          .map((line) => line.split(/\s+/)[0]);
+      expect(ids(one)).toEqual([first[1], first[0], second[1]]);
+      const more = /Next page: `conveyor jobs mail --state waiting --cursor (\S+) --redis /.exec(
+        one.stdout,
+      );
+      expect(one.stdout).toContain('newest first within each partition');
+      expect(more).not.toBeNull();
+      const two = await cli([
+        'jobs',
+        'mail',
+        '--limit',
+        '3',
+        '--cursor',
+        more?.[1] as string,
+        ...env.args,
+      ]);
+      expect(ids(two)).toEqual([second[0]]);
+      expect(two.stdout).toContain('No more.');
+      // One partition by its name.
+      expect(json<Page>(await cli(['jobs', 'mail~1of2', '--json', ...env.args])).jobs).toHaveLength(
+        2,
+      );
+    } finally {
+      await env.close();
+    }
+  });
+
+  it('refuses a bad state or cursor (exit 2), and notes a queue name nothing has used', async () => {
+    const env = await setup();
+    try {
+      await env.enqueue('mail', 'mail.send', 1);
+      const state = await cli(['jobs', 'mail', '--state', 'queued', ...env.args]);
+      expect(state.code).toBe(2);
+      expect(state.stderr).toContain(
+        'Invalid --state "queued": expected one of waiting, delayed, active, dead, finished.',
+      );
+      const cursor = await cli(['jobs', 'mail', '--cursor', 'nonsense', ...env.args]);
+      expect(cursor.code).toBe(2);
+      expect(cursor.stderr).toContain('Invalid --cursor "nonsense"');
+      const typo = await cli(['jobs', 'mial', ...env.args]);
+      expect(typo.code).toBe(0);
+      expect(typo.stdout).toBe('No waiting jobs in mial.\n');
+      expect(typo.stderr).toContain('note: No queue named "mial"');
+    } finally {
+      await env.close();
+    }
+  });
+});
