@@ -7,10 +7,23 @@ import { CliError } from './errors.js';
  * own help command reads one level only (`help schedules pause` showed the help of
  * `schedules`), and showed the whole program's help, exit 0, for a name that is no command
  * (`help nosuch`). Each name is looked up here; an unknown one is a usage error naming the
- * commands there are. Any other argument list is returned as it is.
+ * commands there are, and so is an unknown command asked for its `--help`. Any other argument
+ * list is returned as it is.
  */
 export function helpArguments(program: Command, argv: readonly string[]): readonly string[] {
-  if (argv[0] !== 'help' || argv.length < 2) return argv;
+  const [first] = argv;
+  // `conveyor statsu --help` showed the whole program's help, exit 0, as if statsu existed.
+  if (
+    first !== undefined &&
+    first !== 'help' &&
+    !first.startsWith('-') &&
+    argv.some((arg) => arg === '--help' || arg === '-h') &&
+    !program.commands.some((sub) => sub.name() === first || sub.aliases().includes(first))
+  ) {
+    const known = program.commands.map((sub) => sub.name()).filter((sub) => sub !== 'help');
+    throw unknownCommand(first, 'conveyor', known);
+  }
+  if (first !== 'help' || argv.length < 2) return argv;
   const names = argv.slice(1);
   let command = program;
   for (const name of names) {

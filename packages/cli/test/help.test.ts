@@ -112,6 +112,13 @@ describe('conveyor --help', () => {
     const unknown = await cli(['statsu']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/^error: unknown command 'statsu'/);
+    // With --help it showed the whole program's help and exited 0, as if statsu existed.
+    const asked = await cli(['statsu', '--help']);
+    expect(asked.code).toBe(2);
+    expect(asked.stdout).toBe('');
+    expect(asked.stderr).toMatch(
+      /^error: unknown command "statsu" for conveyor: expected one of worker, status, .*\(did you mean status\?\)\.$/m,
+    );
     const option = await cli(['status', '--colour']);
     expect(option.code).toBe(2);
     expect(option.stderr).toMatch(/^error: unknown option '--colour'/);
