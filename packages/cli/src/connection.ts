@@ -269,6 +269,14 @@ function connectFailure(settings: ConnectionSettings, error: unknown): CliError 
       : `Redis at ${at} needs a password (${detail}): put it in ${where}, as redis://[user]:password@host:port.`;
     return new CliError('REDIS_AUTH', message, { cause: error });
   }
+  if (failureOf(error) === 'CLUSTER') {
+    // Reachable, but the wrong kind of server for one connection: not "cannot reach".
+    return new CliError(
+      'USAGE',
+      `Redis at ${at} is not a server --redis can use (${detail}). --redis connects to one Redis server; for a Redis Cluster, run the command with a config whose transport connects to the Cluster (redisTransport({ client: new Cluster([{ host, port }]) }) in conveyor.config.ts, or --config <file>).`,
+      { cause: error },
+    );
+  }
   // A TLS server that wants a client certificate drops a client without one; a plain
   // server never answers the handshake.
   const tlsSuspect =

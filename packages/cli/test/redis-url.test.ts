@@ -126,7 +126,55 @@ describe('--redis', () => {
     expect(run.stderr).toContain('does not speak the Redis protocol: is that the Redis port?');
     expect(run.stderr).not.toContain('Unknown RESP type');
   });
+
+  it('says that a node of a Redis Cluster needs a config, not that it cannot be reached', async () => {
+    // A stand-in for one node of a 3-master cluster: it answers what the connection asks, and
+    // INFO and CLUSTER INFO as such a node does.
+    const run = await statusAgainst((socket) => {
+      let pending = '';
+      socket.on('data', (chunk) => {
+        pending += chunk.toString('latin1');
+        for (;;) {
+          const parsed = readCommand(pending);
+          if (!parsed) return;
+          pending = pending.slice(parsed.length);
+          const [name, sub] = parsed.words.map((word) => word.toLowerCase());
+          const bulk = (text: string) => `$${text.length}\r\n${text}\r\n`;
+          if (name === 'info') socket.write(bulk('cluster_enabled:1\r\nloading:0\r\n'));
+          else if (name === 'cluster' && sub === 'info')
+            socket.write(bulk('cluster_state:ok\r\ncluster_size:3\r\n'));
+          else if (name === 'time') socket.write(`*2\r\n${bulk('1796000000')}${bulk('0')}`);
+          else socket.write('+OK\r\n');
+        }
+      });
+    });
+    // It said "Cannot reach Redis at …", exit 3: the server was reached, and is no single one.
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('is one node of a Redis Cluster of 3 masters');
+    expect(run.stderr).toContain(
+      '--redis connects to one Redis server; for a Redis Cluster, run the command with a config whose transport connects to the Cluster',
+    );
+    expect(run.stderr).not.toContain('Cannot reach');
+  });
 });
+
+/** One RESP command (an array of bulk strings) at the start of `text`, and its length. */
+function readCommand(text: string): { words: string[]; length: number } | undefined {
+  const head = /^\*(\d+)\r\n/.exec(text);
+  if (!head) return undefined;
+  let at = head[0].length;
+  const words: string[] = [];
+  for (let n = 0; n < Number(head[1]); n++) {
+    const size = /^\$(\d+)\r\n/.exec(text.slice(at));
+    if (!size) return undefined;
+    const start = at + size[0].length;
+    const end = start + Number(size[1]);
+    if (text.length < end + 2) return undefined;
+    words.push(text.slice(start, end));
+    at = end + 2;
+  }
+  return { words, length: at };
+}
 
 describe('a Redis that goes away while a command runs', () => {
   it('ends status --watch with exit 3, not a promise to reconnect', async () => {
