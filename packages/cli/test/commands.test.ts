@@ -1,7 +1,7 @@
 import { type RedisServer, startRedis } from '@conveyor/test-redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { echo, slow } from './fixtures/tasks.js';
-import { cli, json, producer, startCli, uniquePrefix, WAIT_MS } from './helpers.js';
+import { cli, json, producerSetup, startCli, WAIT_MS } from './helpers.js';
 
 let redis: RedisServer;
 beforeAll(async () => {
@@ -9,12 +9,8 @@ beforeAll(async () => {
 });
 afterAll(() => redis?.stop());
 
-/** A fresh prefix and a producer on it; the CLI args that point at the same place. */
 async function setup() {
-  const prefix = uniquePrefix();
-  const conn = producer(redis.url, prefix);
-  const args = ['--redis', redis.url, '--prefix', prefix];
-  return { prefix, args, ...conn };
+  return producerSetup(redis.url);
 }
 
 /** Runs one delivery of a job of `queue` into the dead-letter set; returns its id. */

@@ -205,6 +205,15 @@ export function producer(url: string, prefix: string) {
   return { transport, client, close: () => transport.close() };
 }
 
+/**
+ * A fresh prefix on the test's Redis, a producer on it, and the CLI arguments that point at
+ * the same place.
+ */
+export function producerSetup(url: string) {
+  const prefix = uniquePrefix();
+  return { prefix, args: ['--redis', url, '--prefix', prefix], ...producer(url, prefix) };
+}
+
 /** Parses the JSON a `--json` command printed. */
 export function json<T = unknown>(result: Pick<RunResult, 'stdout' | 'stderr'>): T {
   try {

@@ -4,7 +4,7 @@ import type { JobEnvelope } from '@conveyor/core';
 import { makeEnvelope } from '@conveyor/core/testing';
 import { type RedisServer, startRedis } from '@conveyor/test-redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buryNext, cli, json, producer, uniquePrefix } from './helpers.js';
+import { buryNext, cli, json, producerSetup } from './helpers.js';
 
 let redis: RedisServer;
 beforeAll(async () => {
@@ -13,9 +13,7 @@ beforeAll(async () => {
 afterAll(() => redis?.stop());
 
 async function setup() {
-  const prefix = uniquePrefix();
-  const conn = producer(redis.url, prefix);
-  const args = ['--redis', redis.url, '--prefix', prefix];
+  const conn = producerSetup(redis.url);
   const enqueue = async (queue: string, task: string, count: number, delayMs?: number) => {
     const ids: string[] = [];
     for (let i = 0; i < count; i++) {
@@ -26,7 +24,7 @@ async function setup() {
     }
     return ids;
   };
-  return { args, enqueue, ...conn };
+  return { enqueue, ...conn };
 }
 
 type Page = {

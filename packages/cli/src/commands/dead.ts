@@ -8,20 +8,42 @@ import { terminalText } from '../terminal-text.js';
 import { cutDeepRecord, tooDeepNote } from '../value-depth.js';
 
 /**
- * A page of the dead-letter sets of `stored` read as one list, each set after the one
- * before it: a partitioned queue's partitions in partition order. One call for the counts,
- * then one per set the page reaches.
+ * A page of the dead-letter sets of `stored` read as one list. Oldest first: each set after
+ * the one before it, a partitioned queue's partitions in partition order, one call per set
+ * the page reaches. `newest`: the jobs that died last first, from the last `offset + limit`
+ * of each set (each is kept oldest first) merged by when they died, one call per set that has
+ * dead jobs. Either way one call for the counts first.
  */
 async function readDeadPage(
   admin: TransportAdmin,
   stored: readonly string[],
   offset: number,
   limit: number,
+  newest: boolean,
 ): Promise<DeadLetterPage & { partitions: Array<{ queue: string; dead: number }> }> {
   const counts = await admin.queueCounts(stored);
+  const partitions = counts.map(({ queue, dead }) => ({ queue, dead }));
+  const total = partitions.reduce((sum, p) => sum + p.dead, 0);
+  if (newest) {
+    const want = offset + limit;
+    const tails = await Promise.all(
+      partitions.map(async ({ queue, dead }) => {
+        if (dead === 0) return [];
+        const start = Math.max(0, dead - want);
+        const page = await admin.listDead(queue, { offset: start, limit: dead - start });
+        return page.jobs.reverse();
+      }),
+    );
+    // Stable: jobs that died in the same millisecond keep their set's order, newest first.
+    const jobs = tails
+      .flat()
+      .sort((a, b) => (b.finishedAt ?? 0) - (a.finishedAt ?? 0))
+      .slice(offset, want);
+    return { jobs, total, partitions };
+  }
   const jobs: JobRecord[] = [];
   let skip = offset;
-  for (const { queue, dead } of counts) {
+  for (const { queue, dead } of partitions) {
     if (jobs.length >= limit) break;
     if (skip >= dead) {
       skip -= dead;
@@ -31,38 +53,7 @@ async function readDeadPage(
     jobs.push(...page.jobs);
     skip = 0;
   }
-  const partitions = counts.map(({ queue, dead }) => ({ queue, dead }));
-  return { jobs, total: partitions.reduce((sum, p) => sum + p.dead, 0), partitions };
-}
-
-/**
- * A page of the dead-letter sets of `stored`, the jobs that died last first: the last
- * `offset + limit` of each set (each is kept oldest first), merged by when they died. One call
- * for the counts, then one per set that has dead jobs.
- */
-async function readNewestPage(
-  admin: TransportAdmin,
-  stored: readonly string[],
-  offset: number,
-  limit: number,
-): Promise<DeadLetterPage & { partitions: Array<{ queue: string; dead: number }> }> {
-  const counts = await admin.queueCounts(stored);
-  const want = offset + limit;
-  const tails = await Promise.all(
-    counts.map(async ({ queue, dead }) => {
-      if (dead === 0) return [];
-      const start = Math.max(0, dead - want);
-      const page = await admin.listDead(queue, { offset: start, limit: dead - start });
-      return page.jobs.reverse();
-    }),
-  );
-  // Stable: jobs that died in the same millisecond keep their set's order, newest first.
-  const jobs = tails
-    .flat()
-    .sort((a, b) => (b.finishedAt ?? 0) - (a.finishedAt ?? 0))
-    .slice(offset, want);
-  const partitions = counts.map(({ queue, dead }) => ({ queue, dead }));
-  return { jobs, total: partitions.reduce((sum, p) => sum + p.dead, 0), partitions };
+  return { jobs, total, partitions };
 }
 
 /**
@@ -86,11 +77,10 @@ export async function listDeadJobs(
   const stored = await storedQueuesFor(admin, queue);
   const single = stored.length === 1 && stored[0] === queue;
   const { newest = false } = options;
-  const page = newest
-    ? await readNewestPage(admin, stored, options.offset, options.limit)
-    : single
+  const page =
+    single && !newest
       ? await admin.listDead(queue, { offset: options.offset, limit: options.limit })
-      : await readDeadPage(admin, stored, options.offset, options.limit);
+      : await readDeadPage(admin, stored, options.offset, options.limit, newest);
   // A typo lists nothing, and says so: the name reads as a queue with no dead jobs otherwise.
   if (page.total === 0) await noteUnknownQueue(admin, queue, io);
   if (options.json) {
