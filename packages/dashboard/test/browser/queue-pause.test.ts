@@ -133,6 +133,21 @@ describe('pausing a queue from the dashboard', () => {
     }
   });
 
+  it('names the plain queue apart in a partly paused badge, instead of counting it', async () => {
+    await enqueue(transport, 'mixed~0of2', [send(8)]);
+    await enqueue(transport, 'mixed~1of2', [send(9)]);
+    await enqueue(transport, 'mixed', [send(10)]);
+    await transport.admin?.pauseQueue('mixed~1of2');
+    await ui.page.goto(`${ui.served.url}/`);
+    const row = ui.page.locator('tr[data-queue="mixed"]');
+    // It read "1 of 3 partitions paused" for a queue of 2.
+    await row
+      .locator('.state-paused', { hasText: '1 of 2 partitions and the plain queue paused' })
+      .waitFor();
+    await row.getByRole('button', { name: '2 partitions and the plain queue' }).waitFor();
+    await transport.admin?.resumeQueue('mixed~1of2');
+  });
+
   it('a partitioned queue paused in part says how many partitions are paused', async () => {
     await enqueue(transport, 'digest~0of2', [send(6)]);
     await enqueue(transport, 'digest~1of2', [send(7)]);

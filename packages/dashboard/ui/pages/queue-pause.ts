@@ -8,21 +8,27 @@ import { type Child, h } from '../dom.js';
 import { partitionsLabel } from '../format.js';
 
 /** How much of a queue is paused: none, some partitions, or all of it. */
-function pausedOf(entry: QueueOverview): { paused: number; of: number } {
+function pausedOf(entry: QueueOverview): { paused: number; of: number; label: string } {
   const parts = entry.partitions;
-  if (!parts) return { paused: entry.paused ? 1 : 0, of: 1 };
-  return { paused: parts.filter((p) => p.paused).length, of: parts.length };
+  if (!parts) return { paused: entry.paused ? 1 : 0, of: 1, label: '' };
+  return {
+    paused: parts.filter((p) => p.paused).length,
+    of: parts.length,
+    label: partitionsLabel(parts),
+  };
 }
 
 /**
- * "paused", or "2 of 8 partitions paused" for a partitioned queue paused in part; null when
+ * "paused", or "2 of 8 partitions paused" for a partitioned queue paused in part ("2 of 8
+ * partitions and the plain queue paused" when that one has held jobs); null when
  * nothing of it is paused.
  */
 export function pauseBadge(entry: QueueOverview | undefined): HTMLElement | null {
   if (!entry) return null;
-  const { paused, of } = pausedOf(entry);
+  const { paused, of, label } = pausedOf(entry);
   if (paused === 0) return null;
-  const text = paused === of ? 'paused' : `${paused} of ${of} partitions paused`;
+  // "2 of 8 partitions paused"; the plain queue, when it has held jobs, is named apart.
+  const text = paused === of ? 'paused' : `${paused} of ${label} paused`;
   return h(
     'span',
     {
