@@ -13,15 +13,15 @@ import { CliError } from './errors.js';
 export function helpArguments(program: Command, argv: readonly string[]): readonly string[] {
   const [first] = argv;
   // `conveyor statsu --help` showed the whole program's help, exit 0, as if statsu existed.
+  const named = commandWord(program, argv);
   if (
-    first !== undefined &&
-    first !== 'help' &&
-    !first.startsWith('-') &&
+    named !== undefined &&
+    named !== 'help' &&
     argv.some((arg) => arg === '--help' || arg === '-h') &&
-    !program.commands.some((sub) => sub.name() === first || sub.aliases().includes(first))
+    !program.commands.some((sub) => sub.name() === named || sub.aliases().includes(named))
   ) {
     const known = program.commands.map((sub) => sub.name()).filter((sub) => sub !== 'help');
-    throw unknownCommand(first, 'conveyor', known);
+    throw unknownCommand(named, 'conveyor', known);
   }
   if (first !== 'help' || argv.length < 2) return argv;
   const names = argv.slice(1);
@@ -45,6 +45,22 @@ export function helpArguments(program: Command, argv: readonly string[]): readon
     command = next;
   }
   return [...names.filter((name) => !name.startsWith('-')), '--help'];
+}
+
+/**
+ * The first word of `argv` that is no global option or an option's value: the command asked
+ * for (`conveyor --redis redis://h:6379 status` names `status`). Undefined when there is none.
+ */
+function commandWord(program: Command, argv: readonly string[]): string | undefined {
+  for (let index = 0; index < argv.length; index++) {
+    const arg = argv[index] as string;
+    if (!arg.startsWith('-')) return arg;
+    if (arg.includes('=')) continue;
+    const option = program.options.find((o) => o.long === arg || o.short === arg);
+    // An option that takes a value takes the next word.
+    if (option && (option.required || option.optional)) index++;
+  }
+  return undefined;
 }
 
 /**

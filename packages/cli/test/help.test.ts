@@ -119,6 +119,13 @@ describe('conveyor --help', () => {
     expect(asked.stderr).toMatch(
       /^error: unknown command "statsu" for conveyor: expected one of worker, status, .*\(did you mean status\?\)\.$/m,
     );
+    // After global options too, their values passed over: the command word is statsu.
+    const after = await cli(['--redis', 'redis://127.0.0.1:1', '--prefix=p', 'statsu', '--help']);
+    expect(after.code).toBe(2);
+    expect(after.stderr).toContain('unknown command "statsu" for conveyor');
+    expect((await cli(['--prefix', 'p', 'status', '--help'])).stdout).toMatch(
+      /^Usage: conveyor status /,
+    );
     const option = await cli(['status', '--colour']);
     expect(option.code).toBe(2);
     expect(option.stderr).toMatch(/^error: unknown option '--colour'/);
