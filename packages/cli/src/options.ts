@@ -4,8 +4,8 @@ import {
   isQueueName,
   isStoredQueueName,
   MAX_PARTITIONS,
-  partitionNameProblem,
   queueOfJobId,
+  storedQueueNameRule,
 } from '@conveyor/core/transport';
 import { usageError } from './errors.js';
 
@@ -25,10 +25,7 @@ export function parseInteger(option: string, min: number, max = Number.MAX_SAFE_
 const STORED_QUEUE_RULE = `a queue name (1–64 of A–Z, a–z, 0–9, "_", "." and "-"), or a partition's, e.g. "emails~3of8"`;
 
 /** {@link STORED_QUEUE_RULE}, and what is wrong with `name` when it looks like a partition's. */
-function storedQueueRule(name: string): string {
-  const problem = partitionNameProblem(name);
-  return problem === undefined ? STORED_QUEUE_RULE : `${STORED_QUEUE_RULE}; ${problem}`;
-}
+const storedQueueRule = (name: string): string => storedQueueNameRule(name, STORED_QUEUE_RULE);
 
 /**
  * Parses a queue or partition name (`emails`, `emails~3of8`), for the commands that read or

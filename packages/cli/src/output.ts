@@ -1,3 +1,4 @@
+import type { JobRecord } from '@conveyor/core';
 import { terminalJson, terminalText } from './terminal-text.js';
 import { cutDeepValues } from './value-depth.js';
 
@@ -89,4 +90,12 @@ export function formatTime(at: number | undefined, now: number): string {
 export function preview(value: unknown, max = 2_000): string {
   const text = JSON.stringify(cutDeepValues(value).value) ?? 'undefined';
   return terminalText(text.length > max ? `${text.slice(0, max - 1)}…` : text);
+}
+
+/** A job's error on one line for a table: `CODE: ` and its message's first line, cut to 100. */
+export function errorLine(job: JobRecord): string {
+  const code = job.error?.code ? `${job.error.code}: ` : '';
+  return `${code}${String(job.error?.message ?? '')
+    .split('\n')[0]
+    ?.slice(0, 100)}`;
 }

@@ -1,4 +1,5 @@
 import type { JobError, JobRecord, JsonValue } from '@conveyor/core';
+import { terminalText } from './terminal-text.js';
 
 // JSON.parse reads any depth, but JSON.stringify recurses: a stored input nested 100,000
 // levels deep throws "Maximum call stack size exceeded" when printed. The CLI prints job
@@ -67,4 +68,23 @@ export function tooDeepNote(names: readonly JobValueName[]): string {
   const list =
     names.length === 1 ? names[0] : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
   return `${list} ${names.length === 1 ? 'is' : 'are'} nested deeper than ${MAX_PRINTED_DEPTH} levels: cut there and shown as "${TOO_DEEP_MARKER}"`;
+}
+
+/**
+ * {@link cutDeepRecord} over a list of jobs, for a `--json` page: the records to print, and
+ * one stderr note per job that was cut, to write after them.
+ */
+export function cutDeepRecords(jobs: readonly JobRecord[]): {
+  records: JobRecord[];
+  notes: string[];
+} {
+  const records: JobRecord[] = [];
+  const notes: string[] = [];
+  for (const job of jobs) {
+    const { record, tooDeep } = cutDeepRecord(job);
+    records.push(record);
+    if (tooDeep.length > 0)
+      notes.push(`note: job ${terminalText(record.id)}: ${tooDeepNote(tooDeep)}.`);
+  }
+  return { records, notes };
 }

@@ -88,12 +88,13 @@ export function isStoredQueueName(name: unknown): name is string {
 export const STORED_QUEUE_NAME_RULE = `${QUEUE_NAME_RULE}, or a partition's name such as "emails~3of8"`;
 
 /**
- * {@link STORED_QUEUE_NAME_RULE} for a message about `name`, with what is wrong with it when it
- * is written like a partition's name but is none (`emails~5of3`: there is no partition 5 of 3).
+ * `rule` ({@link STORED_QUEUE_NAME_RULE} unless a caller words it its own way) for a message
+ * about `name`, with what is wrong with it when it is written like a partition's name but is
+ * none (`emails~5of3`: there is no partition 5 of 3).
  */
-export function storedQueueNameRule(name: unknown): string {
+export function storedQueueNameRule(name: unknown, rule = STORED_QUEUE_NAME_RULE): string {
   const problem = typeof name === 'string' ? partitionNameProblem(name) : undefined;
-  return problem === undefined ? STORED_QUEUE_NAME_RULE : `${STORED_QUEUE_NAME_RULE}; ${problem}`;
+  return problem === undefined ? rule : `${rule}; ${problem}`;
 }
 
 /**

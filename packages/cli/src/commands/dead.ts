@@ -1,11 +1,11 @@
 import type { DeadLetterPage, JobRecord, TransportAdmin } from '@conveyor/core';
 import type { AdminConnection } from '../connection.js';
 import { type FollowUp, followUp as noFlags } from '../follow-up.js';
-import { formatTime, type Io, printJson, renderTable } from '../output.js';
+import { errorLine, formatTime, type Io, printJson, renderTable } from '../output.js';
 import { noteUnknownQueue } from '../queue-names.js';
 import { queueLabel, storedQueuesFor } from '../stored-queues.js';
 import { terminalText } from '../terminal-text.js';
-import { cutDeepRecord, tooDeepNote } from '../value-depth.js';
+import { cutDeepRecords } from '../value-depth.js';
 
 /**
  * A page of the dead-letter sets of `stored` read as one list. Oldest first: each set after
@@ -84,8 +84,7 @@ export async function listDeadJobs(
   // A typo lists nothing, and says so: the name reads as a queue with no dead jobs otherwise.
   if (page.total === 0) await noteUnknownQueue(admin, queue, io);
   if (options.json) {
-    const cut = page.jobs.map((job) => cutDeepRecord(job));
-    const jobs = cut.map(({ record }) => record);
+    const { records: jobs, notes } = cutDeepRecords(page.jobs);
     printJson(io, {
       queue,
       total: page.total,
@@ -94,10 +93,7 @@ export async function listDeadJobs(
       jobs,
       ...('partitions' in page && !single ? { partitions: page.partitions } : {}),
     });
-    for (const { record, tooDeep } of cut) {
-      if (tooDeep.length > 0)
-        io.stderr(`note: job ${terminalText(record.id)}: ${tooDeepNote(tooDeep)}.`);
-    }
+    for (const note of notes) io.stderr(note);
     return;
   }
   if (page.total === 0) {
@@ -110,14 +106,8 @@ export async function listDeadJobs(
     { header: 'TASK', value: (job) => job.envelope.task },
     { header: 'ATTEMPTS', value: (job) => job.attempts },
     { header: 'DIED', value: (job) => formatTime(job.finishedAt, now) },
-    {
-      header: 'ERROR',
-      // One line of it: renderTable escapes what is left (a newline would break the table).
-      value: (job) =>
-        `${job.error?.code ? `${job.error.code}: ` : ''}${String(job.error?.message ?? '')
-          .split('\n')[0]
-          ?.slice(0, 100)}`,
-    },
+    // One line of it: renderTable escapes what is left (a newline would break the table).
+    { header: 'ERROR', value: errorLine },
   ]);
   for (const line of table) io.stdout(line);
   const shown = page.jobs.length;

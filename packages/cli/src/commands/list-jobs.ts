@@ -3,11 +3,11 @@ import { encodeScanCursor, parseScanCursor, scanQueues } from '@conveyor/core/tr
 import type { AdminConnection } from '../connection.js';
 import { usageError } from '../errors.js';
 import { type FollowUp, followUp as noFlags } from '../follow-up.js';
-import { formatTime, type Io, printJson, renderTable } from '../output.js';
+import { errorLine, formatTime, type Io, printJson, renderTable } from '../output.js';
 import { noteUnknownQueue } from '../queue-names.js';
 import { queueLabel, storedQueuesFor } from '../stored-queues.js';
 import { terminalText } from '../terminal-text.js';
-import { cutDeepRecord, tooDeepNote } from '../value-depth.js';
+import { cutDeepRecords } from '../value-depth.js';
 
 /** The states `conveyor jobs --state` lists, as the transport's `admin.listJobs` does. */
 export const LIST_STATES: readonly JobListState[] = [
@@ -80,12 +80,9 @@ export async function listJobs(
   // A typo lists nothing, and says so: the name reads as a queue with no such jobs otherwise.
   if (jobs.length === 0 && from === undefined) await noteUnknownQueue(admin, queue, io);
   if (options.json) {
-    const cut = jobs.map((job) => cutDeepRecord(job));
-    printJson(io, { queue, state, jobs: cut.map(({ record }) => record), next: cursor ?? null });
-    for (const { record, tooDeep } of cut) {
-      if (tooDeep.length > 0)
-        io.stderr(`note: job ${terminalText(record.id)}: ${tooDeepNote(tooDeep)}.`);
-    }
+    const { records, notes } = cutDeepRecords(jobs);
+    printJson(io, { queue, state, jobs: records, next: cursor ?? null });
+    for (const note of notes) io.stderr(note);
     return;
   }
   const label = queueLabel(queue, stored);
@@ -106,16 +103,7 @@ export async function listJobs(
     { header: 'ATTEMPTS', value: (job) => job.attempts },
     { header: timeHeader, value: (job) => formatTime(timeOf(job), now) },
     ...(state === 'dead' || state === 'finished'
-      ? [
-          {
-            header: 'ERROR',
-            // One line of it: renderTable escapes what is left.
-            value: (job: JobRecord) =>
-              `${job.error?.code ? `${job.error.code}: ` : ''}${String(job.error?.message ?? '')
-                .split('\n')[0]
-                ?.slice(0, 100)}`,
-          },
-        ]
+      ? [{ header: 'ERROR', value: (job: JobRecord) => errorLine(job) }]
       : []),
   ]);
   for (const line of table) io.stdout(line);
