@@ -36,6 +36,8 @@ const QUEUE = 'profile';
 const CONCURRENCY = 50;
 /** Children per claimMany / recordMany call in the script measurement (the worker's are 20–30). */
 const BATCH = 25;
+/** The most children a worker allows a map stage (`maxWorkflowChildren`). */
+const MAX_CHILDREN = 100_000;
 
 /** A transport whose calls are counted by name, with `onCall` told of each before it runs. */
 function counted<T extends object>(
@@ -121,6 +123,8 @@ async function runOnce(
     concurrency: CONCURRENCY,
     prefetch: CONCURRENCY,
     logger: silentLogger,
+    // The map stage's limit (default 10,000) would fail a larger flow, whose parent then never runs.
+    maxWorkflowChildren: Math.max(count, 10_000),
   });
   worker.on((event) => {
     if (event.type !== 'completed') return;
@@ -265,6 +269,11 @@ async function scriptCosts(url: string, probe: RedisProbe, count: number) {
 }
 
 const count = Number(process.argv[2] ?? 10_000);
+if (!Number.isInteger(count) || count < 1 || count > MAX_CHILDREN) {
+  throw new Error(
+    `[profile-flow] children must be a whole number from 1 to ${MAX_CHILDREN.toLocaleString('en-US')} (a workflow map's most), got ${JSON.stringify(process.argv[2])}`,
+  );
+}
 /** `flow` runs the workflow only (for a CPU profile with --cpu-prof). */
 const only = process.argv[3];
 const redis = await startRedis();
