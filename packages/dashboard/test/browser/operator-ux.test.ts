@@ -42,12 +42,28 @@ describe('operator pages', () => {
     await ui.page.goto(`${ui.served.url}/schedules`);
     const pause = ui.page.locator('[data-key="maintenance/daily-low-stock/pause"]');
     await pause.waitFor();
-    // Removed by someone else after the page drew it.
-    await transport.schedules?.remove('maintenance', 'daily-low-stock');
-    await pause.click();
-    const notice = ui.page.locator('.notice-error');
-    await notice.waitFor();
-    expect(await notice.textContent()).toMatch(/^Pause failed: No schedule "daily-low-stock"/);
+    // The page reads its list again every 5 s; on a busy machine that read could land between
+    // the removal and the click and take the row away. Its later reads get the list it drew,
+    // as a page that has not refreshed yet shows it.
+    const drawn = await ui.page.evaluate(
+      async (url) => (await fetch(url)).text(),
+      `${ui.served.url}/api/schedules`,
+    );
+    await ui.page.route('**/api/schedules', (route) =>
+      route.request().method() === 'GET'
+        ? route.fulfill({ status: 200, contentType: 'application/json', body: drawn })
+        : route.fallback(),
+    );
+    try {
+      // Removed by someone else after the page drew it.
+      await transport.schedules?.remove('maintenance', 'daily-low-stock');
+      await pause.click();
+      const notice = ui.page.locator('.notice-error');
+      await notice.waitFor();
+      expect(await notice.textContent()).toMatch(/^Pause failed: No schedule "daily-low-stock"/);
+    } finally {
+      await ui.page.unroute('**/api/schedules');
+    }
   });
 
   it('cuts a long id in a link with an ellipsis and a tooltip, not a "show all" button inside the link', async () => {
