@@ -24,7 +24,7 @@ export const CHROMIUM_ARGS: readonly string[] = [
 export async function launchChromium(who: string): Promise<Browser> {
   if (!existsSync(CHROMIUM)) {
     throw new Error(
-      `${who} need Chromium at ${CHROMIUM}, and it is missing. Install Debian's package: \`sudo apt-get install -y chromium\` (.ci/run installs it when missing).`,
+      `${who}: no Chromium at ${CHROMIUM}. Install Debian's package: \`sudo apt-get install -y chromium\` (.ci/run installs it when missing).`,
     );
   }
   return chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS] });

@@ -1,12 +1,17 @@
 import type { JobRecord } from '@conveyor/core';
-import { baseQueueOf } from '@conveyor/core/transport';
+import {
+  baseQueueOf,
+  encodeScanCursor,
+  type ScanCursor,
+  scanQueues,
+} from '@conveyor/core/transport';
 import type { DashboardCore, RequestContext } from '../context.js';
 import { badRequest } from '../errors.js';
 import { optionalString, pageLimit, storedQueueName } from '../http/params.js';
 import type { Route } from '../http/router.js';
 import { toJobSummary } from '../job-view.js';
 import { audit } from './audit.js';
-import { decodeScanCursor, encodeScanCursor, type ScanCursor, scanQueues } from './queue-scan.js';
+import { decodeScanCursor } from './queue-scan.js';
 import { storedQueues } from './stored-queues.js';
 
 /** Which dead jobs a list or bulk action is about; absent fields match everything. */

@@ -1,5 +1,10 @@
 import type { JobPage, JobRecord, QueueCounts } from '@conveyor/core';
-import { baseQueueOf, groupStoredQueues } from '@conveyor/core/transport';
+import {
+  baseQueueOf,
+  encodeScanCursor,
+  groupStoredQueues,
+  scanQueues,
+} from '@conveyor/core/transport';
 import type { DashboardCore, RequestContext } from '../context.js';
 import { DashboardError } from '../errors.js';
 import {
@@ -11,7 +16,7 @@ import {
 } from '../http/params.js';
 import type { Route } from '../http/router.js';
 import { type JobSummary, toJobSummary } from '../job-view.js';
-import { decodeScanCursor, encodeScanCursor, scanQueues } from './queue-scan.js';
+import { decodeScanCursor } from './queue-scan.js';
 import { storedQueues } from './stored-queues.js';
 import { isStale } from './workers.js';
 
