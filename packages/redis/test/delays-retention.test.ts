@@ -153,7 +153,9 @@ describe('retention', () => {
   });
 
   it('forgets finished jobs after their TTL', async () => {
-    const transport = open({ defaultResultTtlMs: 200 });
+    // Long enough that the read right after the settle comes before the expiry on a busy box
+    // (200 ms did not, under CI's load); the poll below waits for the expiry, not a clock.
+    const transport = open({ defaultResultTtlMs: 2_000 });
     const queue = uniqueQueue('ttl');
     const [envelope] = await enqueueMany(transport, queue, 1);
     const [job] = await leaseAll(transport, queue, 1);
@@ -167,7 +169,7 @@ describe('retention', () => {
       },
     ]);
     expect((await transport.getJob(envelope?.id ?? ''))?.state).toBe('failed');
-    await expect.poll(() => transport.getJob(envelope?.id ?? ''), { timeout: 10_000 }).toBeNull();
+    await expect.poll(() => transport.getJob(envelope?.id ?? ''), { timeout: 20_000 }).toBeNull();
   });
 
   it('deletes expired jobs from Redis at the next call that finishes one on their queue, not only hides them', async () => {
