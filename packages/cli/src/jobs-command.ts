@@ -20,8 +20,8 @@ export function addJobsCommand(program: Command, run: ReturnType<typeof dispatch
 Waiting jobs are listed by priority, highest first, and within one the last enqueued first;
 delayed ones latest due first; active ones latest started first; dead and finished ones
 (completed, failed, cancelled, expired: while their records are kept) last ended first. A
-partitioned queue lists its partitions one after the other; name one (emails~3of8) to list only
-its own. Each page that has more ends with the command for the next (--cursor).
+partitioned queue is listed in that order across its partitions; name one (emails~3of8) to list
+only its own. Each page that has more ends with the command for the next (--cursor).
 `,
     examples: [
       'conveyor jobs emails',

@@ -1,5 +1,5 @@
 // `conveyor jobs <queue>`: a page of a queue's jobs in one state, newest first, on a private
-// Redis; a partitioned queue's partitions one after the other, with a cursor for the next page.
+// Redis; a partitioned queue newest first across its partitions, with a cursor for the next page.
 import type { JobEnvelope } from '@conveyor/core';
 import { makeEnvelope } from '@conveyor/core/testing';
 import { type RedisServer, startRedis } from '@conveyor/test-redis';
@@ -73,39 +73,55 @@ describe('conveyor jobs', () => {
     }
   });
 
-  it('pages a partitioned queue partition by partition, printing the command for the next page', async () => {
+  it('pages a partitioned queue newest first across its partitions, printing the command for the next page', async () => {
     const env = await setup();
     try {
-      const first = await env.enqueue('mail~0of2', 'mail.send', 2);
-      const second = await env.enqueue('mail~1of2', 'mail.send', 2);
-      const one = await cli(['jobs', 'mail', '--limit', '3', ...env.args]);
+      // Due times set the order (latest due first): the partitions interleave.
+      const hours = async (queue: string, h: number) =>
+        (await env.enqueue(queue, 'mail.send', 1, h * 3_600_000))[0] as string;
+      const in1 = await hours('mail~0of2', 1);
+      const in4 = await hours('mail~1of2', 4);
+      const in2 = await hours('mail~1of2', 2);
+      const in3 = await hours('mail~0of2', 3);
+      const in5 = await hours('mail~0of2', 5);
       const ids = (run: { stdout: string }) =>
         run.stdout
           .split('\n')
           .slice(1)
           .filter((line) => line.startsWith('mail'))
           .map((line) => line.split(/\s+/)[0]);
-      expect(ids(one)).toEqual([first[1], first[0], second[1]]);
-      const more = /Next page: `conveyor jobs mail --state waiting --cursor (\S+) --redis /.exec(
+      const page = ['jobs', 'mail', '--state', 'delayed', '--limit', '3'];
+      const one = await cli([...page, ...env.args]);
+      expect(one.stderr).toBe('');
+      expect(ids(one)).toEqual([in5, in4, in3]);
+      expect(one.stdout).toContain(
+        '3 delayed jobs of mail (2 partitions), newest first across its partitions.',
+      );
+      const more = /Next page: `conveyor jobs mail --state delayed --cursor (\S+) --redis /.exec(
         one.stdout,
       );
-      expect(one.stdout).toContain('newest first within each partition');
       expect(more).not.toBeNull();
-      const two = await cli([
+      const cursor = more?.[1] as string;
+      const two = await cli([...page, '--cursor', cursor, ...env.args]);
+      expect(ids(two)).toEqual([in2, in1]);
+      expect(two.stdout).toContain('No more.');
+      // The cursor belongs to mail's partitions: another queue refuses it.
+      const other = await cli([
         'jobs',
-        'mail',
-        '--limit',
-        '3',
+        'news',
+        '--state',
+        'delayed',
         '--cursor',
-        more?.[1] as string,
+        cursor,
         ...env.args,
       ]);
-      expect(ids(two)).toEqual([second[0]]);
-      expect(two.stdout).toContain('No more.');
+      expect(other.code).toBe(2);
+      expect(other.stderr).toContain(`Invalid --cursor "${cursor}"`);
       // One partition by its name.
-      expect(json<Page>(await cli(['jobs', 'mail~1of2', '--json', ...env.args])).jobs).toHaveLength(
-        2,
+      const alone = json<Page>(
+        await cli(['jobs', 'mail~1of2', '--state', 'delayed', '--json', ...env.args]),
       );
+      expect(alone.jobs.map((job) => job.id)).toEqual([in4, in2]);
     } finally {
       await env.close();
     }

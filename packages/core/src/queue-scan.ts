@@ -4,9 +4,9 @@ import type { JobPage } from './transport-admin.js';
 
 /**
  * Pages through several stored queues as one list, one queue after the other: the dead-letter
- * sets across queues, and the jobs of a partitioned queue's partitions (the dashboard's lists
- * and `conveyor jobs`). The cursor names the stored queue it stopped in and that queue's own
- * cursor.
+ * sets across queues, and a search of a partitioned queue's partitions (the dashboard's).
+ * The cursor names the stored queue it stopped in and that queue's own cursor. A partitioned
+ * queue's jobs in one state are merged newest first instead (`mergeQueues`).
  */
 export interface ScanCursor {
   queue: string;

@@ -131,15 +131,37 @@ describe('GET /api/queues/:queue/jobs', () => {
     expect(await find('mai')).toBe(0);
   });
 
-  test("a partitioned queue's page pages through all partitions, in partition order", async () => {
-    const p0 = await fill(P0, 3);
-    const p2 = await fill(P2, 2);
-    await fill('mailx', 1);
-    const { ids, pages } = await readAll('/api/queues/mail/jobs?state=waiting&limit=2');
-    // Each partition newest first; the empty ~1of3 is passed over.
-    expect(ids).toEqual([...[...p0].reverse(), ...[...p2].reverse()]);
+  test("a partitioned queue's page lists newest first across its partitions", async () => {
+    // Due times set the order (latest due first); the partitions interleave.
+    const hours = async (queue: string, h: number) =>
+      (await fill(queue, 1, { delayMs: h * 3_600_000 }))[0] as string;
+    const in1 = await hours(P0, 1);
+    const in4 = await hours(P2, 4);
+    const in2 = await hours(P2, 2);
+    const in3 = await hours(P0, 3);
+    const in5 = await hours(P0, 5);
+    await fill('mailx', 1, { delayMs: 6 * 3_600_000 });
+    const { ids, pages } = await readAll('/api/queues/mail/jobs?state=delayed&limit=2');
+    // The empty ~1of3 is passed over; mailx is another queue.
+    expect(ids).toEqual([in5, in4, in3, in2, in1]);
     expect(pages).toBe(3);
-    const dead = await killAll(served.transport, P2, 'BOOM');
+    // A page's cursor is this queue's: another partitioned queue's list refuses it.
+    await fill('news~0of2', 1, { delayMs: 3_600_000 });
+    const first = (await (
+      await client.get('/api/queues/mail/jobs?state=delayed&limit=2')
+    ).json()) as Page;
+    const other = await client.get(
+      `/api/queues/news/jobs?state=delayed&cursor=${encodeURIComponent(first.next ?? '')}`,
+    );
+    expect(other.status).toBe(400);
+    expect(await other.text()).toContain('the `next` of the previous page of this queue');
+    await fill(P0, 1);
+    await fill(P2, 2);
+    const dead = [
+      ...(await killAll(served.transport, P0, 'BOOM')),
+      ...(await killAll(served.transport, P2, 'BOOM')),
+    ];
+    expect(dead).toHaveLength(3);
     expect((await readAll('/api/queues/mail/jobs?state=dead')).ids.sort()).toEqual(dead.sort());
     expect((await readAll('/api/queues/mail/jobs?state=active')).ids).toEqual([]);
   });

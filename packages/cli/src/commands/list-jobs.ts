@@ -1,5 +1,5 @@
-import type { JobListState, JobPage, JobRecord } from '@conveyor/core';
-import { encodeScanCursor, parseScanCursor, scanQueues } from '@conveyor/core/transport';
+import type { JobListState, JobRecord } from '@conveyor/core';
+import { encodeMergeCursor, mergeQueues, parseMergeCursor } from '@conveyor/core/transport';
 import type { AdminConnection } from '../connection.js';
 import { usageError } from '../errors.js';
 import { type FollowUp, followUp as noFlags } from '../follow-up.js';
@@ -41,8 +41,8 @@ const TIME_COLUMN: Record<
 
 /**
  * `conveyor jobs <queue>`: a page of the queue's jobs in one state, newest first, as the
- * dashboard lists them; a partitioned queue's partitions one after the other. `--cursor` takes
- * the page after the one that printed it.
+ * dashboard lists them; of a partitioned queue, newest first across its partitions
+ * (`mergeQueues`). `--cursor` takes the page after the one that printed it.
  */
 export async function listJobs(
   connection: AdminConnection,
@@ -52,31 +52,35 @@ export async function listJobs(
 ): Promise<void> {
   const { admin } = connection;
   const { state, task, limit } = options;
-  const from = options.cursor === undefined ? undefined : parseScanCursor(options.cursor);
+  const from = options.cursor === undefined ? undefined : parseMergeCursor(options.cursor);
   if (options.cursor !== undefined && from === undefined) {
     throw usageError('--cursor', options.cursor, 'the cursor the previous page printed');
   }
   const stored = await storedQueuesFor(admin, queue);
-  // Partitions with no job in the state are passed over without a call each.
-  const counts = await admin.queueCounts(stored);
-  const holding = counts.filter((count) => (count[state] ?? 0) > 0).map((c) => c.queue);
-  const jobs: JobRecord[] = [];
-  const next = await scanQueues(
-    holding,
-    from,
-    (name, inner): Promise<JobPage> =>
+  // A cursor printed for another queue would list that queue's jobs under this one's name.
+  if (from !== undefined && !from.queues.every((entry) => stored.includes(entry.queue))) {
+    throw usageError('--cursor', options.cursor, `the cursor a page of ${queue} printed`);
+  }
+  // Partitions with no job in the state are passed over without a call each; a cursor names
+  // the ones still to read.
+  const holding =
+    from === undefined
+      ? (await admin.queueCounts(stored))
+          .filter((count) => (count[state] ?? 0) > 0)
+          .map((count) => count.queue)
+      : [];
+  const { jobs, next } = await mergeQueues(holding, from, {
+    state,
+    limit,
+    read: (name, inner, size) =>
       admin.listJobs(name, {
         state,
-        limit: limit - jobs.length,
+        limit: size,
         ...(inner ? { cursor: inner } : {}),
         ...(task ? { task } : {}),
       }),
-    (found) => {
-      jobs.push(...found);
-      return jobs.length < limit;
-    },
-  );
-  const cursor = next === undefined ? undefined : encodeScanCursor(next);
+  });
+  const cursor = next === undefined ? undefined : encodeMergeCursor(next);
   // A typo lists nothing, and says so: the name reads as a queue with no such jobs otherwise.
   if (jobs.length === 0 && from === undefined) await noteUnknownQueue(admin, queue, io);
   if (options.json) {
@@ -109,7 +113,7 @@ export async function listJobs(
   for (const line of table) io.stdout(line);
   const { command, note } = options.followUp ?? noFlags();
   io.stdout('');
-  const shown = `${jobs.length} ${state} job${jobs.length === 1 ? '' : 's'}${which} of ${label}, newest first${holding.length > 1 ? ' within each partition' : ''}.`;
+  const shown = `${jobs.length} ${state} job${jobs.length === 1 ? '' : 's'}${which} of ${label}, newest first${stored.length > 1 ? ' across its partitions' : ''}.`;
   if (cursor === undefined) {
     io.stdout(terminalText(`${shown} No more.`));
     return;

@@ -76,6 +76,14 @@ export {
   sumQueueCounts,
 } from '../queue-groups.js';
 export {
+  encodeMergeCursor,
+  type MergeCursor,
+  type MergeQueuesOptions,
+  mergeQueues,
+  newestFirst,
+  parseMergeCursor,
+} from '../queue-merge.js';
+export {
   encodeScanCursor,
   parseScanCursor,
   type ScanCursor,

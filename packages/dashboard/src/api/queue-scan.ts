@@ -1,12 +1,29 @@
-import { parseScanCursor, type ScanCursor } from '@conveyor/core/transport';
+import {
+  type MergeCursor,
+  parseMergeCursor,
+  parseScanCursor,
+  type ScanCursor,
+} from '@conveyor/core/transport';
 import { badRequest } from '../errors.js';
 
 /**
- * The `cursor` parameter: the `next` of the previous page, or a 400. The scan itself is core's
- * (`scanQueues`, which `conveyor jobs` pages with too).
+ * The `cursor` parameter of a search or a dead-letter list: the `next` of the previous page,
+ * or a 400. The scan itself is core's (`scanQueues`).
  */
 export function decodeScanCursor(text: string): ScanCursor {
   const cursor = parseScanCursor(text);
   if (cursor === undefined) throw badRequest('cursor', text, 'the `next` of the previous page');
+  return cursor;
+}
+
+/**
+ * The `cursor` parameter of a partitioned queue's job list (core's `mergeQueues`): the `next`
+ * of the previous page of one of `partitions`, or a 400.
+ */
+export function decodeMergeCursor(text: string, partitions: readonly string[]): MergeCursor {
+  const cursor = parseMergeCursor(text);
+  if (cursor === undefined || !cursor.queues.every((entry) => partitions.includes(entry.queue))) {
+    throw badRequest('cursor', text, 'the `next` of the previous page of this queue');
+  }
   return cursor;
 }

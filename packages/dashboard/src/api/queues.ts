@@ -1,8 +1,10 @@
 import type { JobPage, JobRecord, QueueCounts } from '@conveyor/core';
 import {
   baseQueueOf,
+  encodeMergeCursor,
   encodeScanCursor,
   groupStoredQueues,
+  mergeQueues,
   scanQueues,
 } from '@conveyor/core/transport';
 import type { DashboardCore, RequestContext } from '../context.js';
@@ -16,7 +18,7 @@ import {
 } from '../http/params.js';
 import type { Route } from '../http/router.js';
 import { type JobSummary, toJobSummary } from '../job-view.js';
-import { decodeScanCursor } from './queue-scan.js';
+import { decodeMergeCursor, decodeScanCursor } from './queue-scan.js';
 import { storedQueues } from './stored-queues.js';
 import { isStale } from './workers.js';
 
@@ -140,9 +142,9 @@ function page(result: JobPage): { jobs: JobSummary[]; next: string | null } {
 }
 
 /**
- * A page of a partitioned queue's jobs: its partitions one after the other (in partition
- * order, each newest first), at most {@link CALLS_PER_PAGE} transport calls. A page may
- * come back short, even empty, with a `next` where it stopped.
+ * A page of a partitioned queue's search results: its partitions one after the other (in
+ * partition order, each newest first), at most {@link CALLS_PER_PAGE} transport calls. A page
+ * may come back short, even empty, with a `next` where it stopped.
  */
 async function partitionsPage(
   partitions: readonly string[],
@@ -223,12 +225,26 @@ export function queueRoutes(core: DashboardCore): Route<RequestContext>[] {
         if (stored.length === 1 && stored[0] === queue) {
           return page(await core.admin.listJobs(queue, { state, cursor, limit, task }));
         }
-        // Partitions with no job in the state are passed over without a call each.
-        const counts = await core.admin.queueCounts(stored);
-        const holding = counts.filter((count) => (count[state] ?? 0) > 0).map((c) => c.queue);
-        return partitionsPage(holding, cursor, limit, (name, inner, size) =>
-          core.admin.listJobs(name, { state, cursor: inner, limit: size, task }),
-        );
+        // Newest first across the partitions. Partitions with no job in the state are passed
+        // over without a call each; a cursor names the ones still to read.
+        const from = cursor === undefined ? undefined : decodeMergeCursor(cursor, stored);
+        const holding =
+          from === undefined
+            ? (await core.admin.queueCounts(stored))
+                .filter((count) => (count[state] ?? 0) > 0)
+                .map((count) => count.queue)
+            : [];
+        const merged = await mergeQueues(holding, from, {
+          state,
+          limit,
+          maxRefills: CALLS_PER_PAGE,
+          read: (name, inner, size) =>
+            core.admin.listJobs(name, { state, cursor: inner, limit: size, task }),
+        });
+        return {
+          jobs: merged.jobs.map(toJobSummary),
+          next: merged.next === undefined ? null : encodeMergeCursor(merged.next),
+        };
       },
     },
     {

@@ -239,7 +239,7 @@ function jobsResult(queue: string, view: View, page: JobPage): HTMLElement[] {
 
 /**
  * `/queues/<name>`: a queue's jobs by state, newest first, paged by cursor, with searches. A
- * partitioned queue's page counts and lists all its partitions (one after the other) and
+ * partitioned queue's page counts all its partitions, lists their jobs newest first across them, and
  * links each; a partition's page (`/queues/emails~3of8`) is that of a queue.
  */
 export function queuePage(ctx: PageContext, queue: string): HTMLElement {

@@ -1,0 +1,166 @@
+import { describe, expect, it } from 'vitest';
+import {
+  encodeMergeCursor,
+  encodeScanCursor,
+  type MergeCursor,
+  mergeQueues,
+  parseMergeCursor,
+} from '../src/driver/index.js';
+import type { JobPage, JobRecord } from '../src/index.js';
+
+/** A dead job of `queue` that died at `finishedAt`. */
+function dead(queue: string, finishedAt: number): JobRecord {
+  return {
+    id: `${queue}:${finishedAt}`,
+    state: 'dead',
+    attempts: 1,
+    enqueuedAt: 0,
+    finishedAt,
+    envelope: {
+      v: 1,
+      id: `${queue}:${finishedAt}`,
+      task: 't',
+      queue,
+      input: null,
+      attempt: 0,
+      maxAttempts: 1,
+      priority: 5,
+      enqueuedAt: 0,
+    },
+  };
+}
+
+/**
+ * Queues as lists, newest first, read the way listJobs reads them: the cursor is an offset,
+ * and a read returns at most `budget` jobs (listJobs' scan budget can cut a page short).
+ */
+function lists(queues: Record<string, JobRecord[]>, budget = Number.POSITIVE_INFINITY) {
+  const calls: Array<{ queue: string; cursor: string | undefined; limit: number }> = [];
+  const read = async (queue: string, cursor: string | undefined, limit: number) => {
+    calls.push({ queue, cursor, limit });
+    const all = queues[queue] ?? [];
+    const start = cursor === undefined ? 0 : Number(cursor);
+    const jobs = all.slice(start, start + Math.min(limit, budget));
+    const end = start + jobs.length;
+    const page: JobPage = end < all.length ? { jobs, next: String(end) } : { jobs };
+    return page;
+  };
+  return { read, calls };
+}
+
+/** Every page from the first, through the cursor each page returns as text. */
+async function allPages(
+  queues: Record<string, JobRecord[]>,
+  limit: number,
+  budget?: number,
+  maxRefills?: number,
+): Promise<JobRecord[][]> {
+  const { read } = lists(queues, budget);
+  const pages: JobRecord[][] = [];
+  let from: MergeCursor | undefined;
+  do {
+    const page = await mergeQueues(Object.keys(queues), from, {
+      state: 'dead',
+      limit,
+      read,
+      ...(maxRefills === undefined ? {} : { maxRefills }),
+    });
+    pages.push(page.jobs);
+    from = page.next && parseMergeCursor(encodeMergeCursor(page.next));
+    expect(pages.length).toBeLessThan(500);
+  } while (from !== undefined);
+  return pages;
+}
+
+const times = (jobs: JobRecord[]) => jobs.map((job) => job.finishedAt);
+
+describe('mergeQueues', () => {
+  // Three partitions whose deaths interleave: 100..1 spread over them unevenly.
+  const queues: Record<string, JobRecord[]> = { 'q~0of3': [], 'q~1of3': [], 'q~2of3': [] };
+  for (let at = 100; at >= 1; at--) {
+    const queue = at % 7 === 0 ? 'q~2of3' : at % 2 === 0 ? 'q~0of3' : 'q~1of3';
+    queues[queue]?.push(dead(queue, at));
+  }
+
+  it('lists the newest across all the queues first, not one queue after the other', async () => {
+    const { read } = lists(queues);
+    const page = await mergeQueues(Object.keys(queues), undefined, {
+      state: 'dead',
+      limit: 5,
+      read,
+    });
+    expect(times(page.jobs)).toEqual([100, 99, 98, 97, 96]);
+    expect(page.next).toBeDefined();
+  });
+
+  it.each([
+    [1, undefined],
+    [7, undefined],
+    [50, undefined],
+    [500, undefined],
+    [10, 3],
+  ])(
+    'pages through every job once, in order (page of %i, reads of at most %s)',
+    async (limit, budget) => {
+      const pages = await allPages(queues, limit, budget);
+      const listed = times(pages.flat());
+      expect(listed).toEqual(Array.from({ length: 100 }, (_, k) => 100 - k));
+      for (const page of pages.slice(0, -1)) expect(page).toHaveLength(limit);
+    },
+  );
+
+  it('keeps each queue in its own order where the times disagree with it', async () => {
+    // A job pushed back to the head of its queue reads older than the ones behind it.
+    const own = { a: [dead('a', 5), dead('a', 9), dead('a', 1)], b: [dead('b', 7), dead('b', 3)] };
+    const pages = await allPages(own, 2);
+    expect(pages.flat().map((job) => job.id)).toEqual(['b:7', 'a:5', 'a:9', 'b:3', 'a:1']);
+  });
+
+  it('stops short at its refill budget, with a cursor that loses nothing', async () => {
+    // Every read gives 1 job, one refill per page: the pages come back short.
+    const pages = await allPages(queues, 20, 1, 1);
+    expect(pages[0]?.length).toBeLessThan(20);
+    expect(times(pages.flat())).toEqual(Array.from({ length: 100 }, (_, k) => 100 - k));
+  });
+
+  it('reads each queue once for a page that its first reads cover', async () => {
+    const { read, calls } = lists(queues);
+    await mergeQueues(Object.keys(queues), undefined, { state: 'dead', limit: 6, read });
+    expect(calls.map((call) => call.queue).sort()).toEqual(['q~0of3', 'q~1of3', 'q~2of3']);
+  });
+
+  it('breaks a tie by partition order', async () => {
+    const tied = { 'q~1of2': [dead('q~1of2', 4)], 'q~0of2': [dead('q~0of2', 4)] };
+    const { read } = lists(tied);
+    const page = await mergeQueues(Object.keys(tied), undefined, { state: 'dead', limit: 2, read });
+    expect(page.jobs.map((job) => job.envelope.queue)).toEqual(['q~0of2', 'q~1of2']);
+    expect(page.next).toBeUndefined();
+  });
+});
+
+describe('parseMergeCursor', () => {
+  it('reads back what encodeMergeCursor wrote', () => {
+    const cursor: MergeCursor = {
+      queues: [
+        { queue: 'q~0of2', from: 'x y', skip: 3 },
+        { queue: 'q~1of2', skip: 0 },
+      ],
+    };
+    expect(parseMergeCursor(encodeMergeCursor(cursor))).toEqual(cursor);
+  });
+
+  it.each([
+    ['not base64 JSON', 'nope'],
+    ["a scan cursor (the dashboard's search pages)", encodeScanCursor({ queue: 'q', inner: 'x' })],
+    [
+      'a negative skip',
+      Buffer.from(JSON.stringify({ merge: [['q', null, -1]] })).toString('base64url'),
+    ],
+    [
+      'a queue that is not text',
+      Buffer.from(JSON.stringify({ merge: [[1, null, 0]] })).toString('base64url'),
+    ],
+  ])('refuses %s', (_what, text) => {
+    expect(parseMergeCursor(text)).toBeUndefined();
+  });
+});
