@@ -22,6 +22,16 @@ export const work = defineTask({
   run: async ({ n }, ctx) => ({ n, queue: ctx.queue }),
 });
 
+export const fails = defineTask({
+  name: 'banner.fails',
+  input: z.object({ n: z.number() }),
+  queue: 'work',
+  retry: { attempts: 2, backoff: { type: 'fixed', delay: 1 } },
+  run: async ({ n }) => {
+    throw new Error(\`no mailbox for \${n}\`);
+  },
+});
+
 export const slow = defineTask({
   name: 'banner.slow',
   input: z.object({ n: z.number() }),
@@ -36,7 +46,7 @@ async function project() {
   const load = (file: string) =>
     import(/* @vite-ignore */ pathToFileURL(path.join(dir, file)).href);
   const { shared } = (await load('conveyor.config.ts')) as { shared: Transport };
-  const tasks = (await load('tasks.ts')) as Record<'work' | 'slow', AnyTaskDefinition>;
+  const tasks = (await load('tasks.ts')) as Record<'work' | 'slow' | 'fails', AnyTaskDefinition>;
   return { dir, transport: shared, tasks };
 }
 
@@ -80,6 +90,31 @@ describe('conveyor worker: the banner', () => {
     const done = await worker.done;
     expect(done.code, done.stderr).toBe(0);
     expect(done.stderr).toContain('Stopped: 2 completed, 0 failed, 0 retried.');
+  });
+
+  it('the stop line counts the jobs that failed for good, dead-lettered ones included', async () => {
+    // It read "0 failed" after jobs had gone to the dead-letter set: those count as dead, not
+    // as failed, and the line left them out.
+    const { dir, transport, tasks } = await project();
+    const stop = new AbortController();
+    const worker = await startWorker(dir, ['-q', 'work'], stop.signal);
+    try {
+      const client = createClient({ transport });
+      const failing = [
+        await client.enqueue(tasks.fails, { n: 1 }),
+        await client.enqueue(tasks.fails, { n: 2 }),
+      ];
+      const done = await client.enqueue(tasks.work, { n: 3 });
+      await done.result({ timeout: WAIT_MS });
+      for (const handle of failing) {
+        await expect(handle.result({ timeout: WAIT_MS })).rejects.toThrow('no mailbox for');
+      }
+    } finally {
+      stop.abort();
+    }
+    const done = await worker.done;
+    expect(done.code, done.stderr).toBe(0);
+    expect(done.stderr).toContain('Stopped: 1 completed, 2 failed (2 dead-lettered), 2 retried.');
   });
 
   it('--metrics-port 0 shows the port bound, where /healthz and /metrics answer', async () => {

@@ -67,7 +67,7 @@ export async function runWorker(
   const file = path.resolve(io.cwd, modulePath);
   // Aborted while the tasks loaded: nothing connects, nothing is registered.
   if (signal?.aborted) {
-    io.stderr(stoppedLine({ completed: 0, failed: 0, retried: 0 }));
+    io.stderr(stoppedLine({ completed: 0, failed: 0, dead: 0, retried: 0, cancelled: 0 }));
     return;
   }
   const logger = createWorkerLogger({ level: options.logLevel });
@@ -132,9 +132,21 @@ export async function runWorker(
   io.stderr(stoppedLine(worker.stats().totals));
 }
 
-/** The command's last line: what the worker did before it stopped. */
-function stoppedLine(totals: { completed: number; failed: number; retried: number }): string {
-  return `Stopped: ${totals.completed} completed, ${totals.failed} failed, ${totals.retried} retried.`;
+/**
+ * The command's last line: what the worker did before it stopped. "failed" is every job that
+ * failed for good: those moved to the dead-letter set (the usual end) and those that were not.
+ */
+function stoppedLine(totals: {
+  completed: number;
+  failed: number;
+  dead: number;
+  retried: number;
+  cancelled: number;
+}): string {
+  const failed = totals.failed + totals.dead;
+  const dead = totals.dead > 0 ? ` (${totals.dead} dead-lettered)` : '';
+  const cancelled = totals.cancelled > 0 ? `, ${totals.cancelled} cancelled` : '';
+  return `Stopped: ${totals.completed} completed, ${failed} failed${dead}, ${totals.retried} retried${cancelled}.`;
 }
 
 /**
