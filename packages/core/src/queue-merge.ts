@@ -18,9 +18,15 @@ export interface MergeCursor {
   queues: Array<{ queue: string; from?: string; skip: number }>;
 }
 
-/** A {@link MergeCursor} as one URL-safe string, for a page's `next`. */
+/**
+ * A {@link MergeCursor} as one URL-safe string, for a page's `next`: a queue still at its
+ * start is its name alone, one with no cursor of its own `[name, skip]`, else `[name, cursor,
+ * skip]`, so that a page of a queue of many partitions keeps a short cursor.
+ */
 export function encodeMergeCursor(cursor: MergeCursor): string {
-  const entries = cursor.queues.map(({ queue, from, skip }) => [queue, from ?? null, skip]);
+  const entries = cursor.queues.map(({ queue, from, skip }) =>
+    from !== undefined ? [queue, from, skip] : skip > 0 ? [queue, skip] : queue,
+  );
   return Buffer.from(JSON.stringify({ merge: entries })).toString('base64url');
 }
 
@@ -32,20 +38,29 @@ export function parseMergeCursor(text: string): MergeCursor | undefined {
     if (!Array.isArray(entries)) return undefined;
     const queues: MergeCursor['queues'] = [];
     for (const entry of entries) {
-      if (!Array.isArray(entry) || entry.length !== 3) return undefined;
-      const [queue, from, skip] = entry as unknown[];
-      if (typeof queue !== 'string' || (from !== null && typeof from !== 'string')) {
-        return undefined;
-      }
-      if (!Number.isSafeInteger(skip) || (skip as number) < 0) return undefined;
-      queues.push(
-        from === null ? { queue, skip: skip as number } : { queue, from, skip: skip as number },
-      );
+      const read = mergeEntry(entry);
+      if (read === undefined) return undefined;
+      queues.push(read);
     }
     return { queues };
   } catch {
     return undefined;
   }
+}
+
+function mergeEntry(entry: unknown): MergeCursor['queues'][number] | undefined {
+  if (typeof entry === 'string') return { queue: entry, skip: 0 };
+  if (!Array.isArray(entry) || entry.length < 2 || entry.length > 3) return undefined;
+  const [queue, ...rest] = entry as unknown[];
+  const skip = rest.at(-1);
+  const from = rest.length === 2 ? rest[0] : undefined;
+  if (typeof queue !== 'string' || !Number.isSafeInteger(skip) || (skip as number) < 0) {
+    return undefined;
+  }
+  if (rest.length === 2 && typeof from !== 'string') return undefined;
+  return from === undefined
+    ? { queue, skip: skip as number }
+    : { queue, from: from as string, skip: skip as number };
 }
 
 /** Newest first in `state`: positive when `a` comes after `b`. */

@@ -139,26 +139,32 @@ describe('mergeQueues', () => {
 });
 
 describe('parseMergeCursor', () => {
-  it('reads back what encodeMergeCursor wrote', () => {
+  it('reads back what encodeMergeCursor wrote, each form', () => {
     const cursor: MergeCursor = {
       queues: [
         { queue: 'q~0of2', from: 'x y', skip: 3 },
         { queue: 'q~1of2', skip: 0 },
+        { queue: 'q~2of3', skip: 4 },
+        { queue: 'q~3of3', from: '', skip: 0 },
       ],
     };
     expect(parseMergeCursor(encodeMergeCursor(cursor))).toEqual(cursor);
+    // A queue still at its start is its name alone.
+    const text = Buffer.from(encodeMergeCursor(cursor), 'base64url').toString('utf8');
+    expect(JSON.parse(text).merge[1]).toBe('q~1of2');
   });
 
   it.each([
     ['not base64 JSON', 'nope'],
     ["a scan cursor (the dashboard's search pages)", encodeScanCursor({ queue: 'q', inner: 'x' })],
+    ['a negative skip', Buffer.from(JSON.stringify({ merge: [['q', -1]] })).toString('base64url')],
     [
-      'a negative skip',
-      Buffer.from(JSON.stringify({ merge: [['q', null, -1]] })).toString('base64url'),
+      'a cursor that is not text',
+      Buffer.from(JSON.stringify({ merge: [['q', 5, 1]] })).toString('base64url'),
     ],
     [
       'a queue that is not text',
-      Buffer.from(JSON.stringify({ merge: [[1, null, 0]] })).toString('base64url'),
+      Buffer.from(JSON.stringify({ merge: [[1, 0]] })).toString('base64url'),
     ],
   ])('refuses %s', (_what, text) => {
     expect(parseMergeCursor(text)).toBeUndefined();
