@@ -100,6 +100,11 @@ interface Source {
   used: number;
   /** Its cursor after `jobs`; undefined when `jobs` reach its end. */
   next: string | undefined;
+  /**
+   * Jobs after `jobs` that earlier pages listed, still to pass over: a read can come back
+   * with fewer jobs than asked (listJobs' scan budget, a task filter) and still have more.
+   */
+  owed: number;
 }
 
 /** Jobs a listJobs call returns at most. */
@@ -124,13 +129,8 @@ export async function mergeQueues(
   const sources = await Promise.all(
     starts.map(async ({ queue, from: cursor, skip }): Promise<Source> => {
       const page = await read(queue, cursor, Math.min(MAX_READ, skip + share));
-      return {
-        queue,
-        from: cursor,
-        jobs: page.jobs,
-        used: Math.min(skip, page.jobs.length),
-        next: page.next,
-      };
+      const used = Math.min(skip, page.jobs.length);
+      return { queue, from: cursor, jobs: page.jobs, used, next: page.next, owed: skip - used };
     }),
   );
   const compare = newestFirst(options.state);
@@ -143,8 +143,11 @@ export async function mergeQueues(
         // Nothing of it to compare until it is read further.
         if (refills >= maxRefills) break merging;
         refills++;
-        const page = await read(source.queue, source.next, Math.min(MAX_READ, limit - jobs.length));
-        Object.assign(source, { from: source.next, jobs: page.jobs, used: 0, next: page.next });
+        const size = Math.min(MAX_READ, source.owed + limit - jobs.length);
+        const page = await read(source.queue, source.next, size);
+        const used = Math.min(source.owed, page.jobs.length);
+        source.owed -= used;
+        Object.assign(source, { from: source.next, jobs: page.jobs, used, next: page.next });
       }
       const head = source.jobs[source.used];
       if (head === undefined) continue;
@@ -164,7 +167,7 @@ export async function mergeQueues(
         skip: source.used,
       });
     } else if (source.next !== undefined) {
-      rest.push({ queue: source.queue, from: source.next, skip: 0 });
+      rest.push({ queue: source.queue, from: source.next, skip: source.owed });
     }
   }
   return rest.length === 0 ? { jobs } : { jobs, next: { queues: rest } };

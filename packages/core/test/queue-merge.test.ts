@@ -123,6 +123,34 @@ describe('mergeQueues', () => {
     expect(times(pages.flat())).toEqual(Array.from({ length: 100 }, (_, k) => 100 - k));
   });
 
+  it('passes over what earlier pages listed when a later read comes back shorter', async () => {
+    // A read of the same cursor can give fewer jobs the next time (listJobs' scan budget
+    // with a task filter, jobs gone): the jobs earlier pages listed are still passed over.
+    const own: Record<string, JobRecord[]> = {
+      a: [80, 70, 60, 50, 40].map((at) => dead('a', at)),
+      b: [75, 5, 4].map((at) => dead('b', at)),
+    };
+    let budget = 6;
+    const read = async (queue: string, cursor: string | undefined, limit: number) => {
+      const all = own[queue] ?? [];
+      const start = cursor === undefined ? 0 : Number(cursor);
+      const jobs = all.slice(start, start + Math.min(limit, budget));
+      const end = start + jobs.length;
+      return end < all.length ? { jobs, next: String(end) } : { jobs };
+    };
+    const first = await mergeQueues(['a', 'b'], undefined, { state: 'dead', limit: 4, read });
+    expect(times(first.jobs)).toEqual([80, 75, 70, 60]);
+    budget = 2;
+    const listed = [...first.jobs];
+    let from = first.next;
+    while (from !== undefined) {
+      const page = await mergeQueues([], from, { state: 'dead', limit: 4, read });
+      listed.push(...page.jobs);
+      from = page.next;
+    }
+    expect(times(listed)).toEqual([80, 75, 70, 60, 50, 40, 5, 4]);
+  });
+
   it('reads each queue once for a page that its first reads cover', async () => {
     const { read, calls } = lists(queues);
     await mergeQueues(Object.keys(queues), undefined, { state: 'dead', limit: 6, read });
