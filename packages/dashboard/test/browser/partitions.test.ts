@@ -92,6 +92,10 @@ describe('a partitioned queue on the dashboard', () => {
     const partitions = ui.page.locator('section.partitions tbody tr');
     await expect.poll(() => partitions.count()).toBe(4);
     expect(await partitions.nth(3).textContent()).toContain(P(3));
+    // It said "partition by partition" after the list became one merged newest first.
+    expect(await ui.page.locator('section.partitions h2').textContent()).toContain(
+      'the list below shows their jobs newest first across them',
+    );
     expect(await ui.page.locator('.tabs [data-count="waiting"]').textContent()).toBe('10');
     // The jobs of every partition (the last table), each with its partition named.
     const list = ui.page.locator('table.data-table').last().locator('tbody tr');

@@ -60,7 +60,7 @@ export function partitionsTable(
       h(
         'span',
         { class: 'muted' },
-        ' · the tabs count them all, and the list below shows their jobs partition by partition',
+        ' · the tabs count them all, and the list below shows their jobs newest first across them',
       ),
     ),
     h(
