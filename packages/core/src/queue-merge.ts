@@ -1,67 +1,7 @@
 import { compareStoredQueues } from './queue-groups.js';
+import type { MergeCursor, MergeCursorEntry } from './queue-merge-cursor.js';
 import type { JobRecord } from './transport.js';
 import type { JobListState, JobPage } from './transport-admin.js';
-
-/**
- * Pages through several stored queues (a partitioned queue's partitions) as one list in one
- * state, newest first across all of them, as each queue's own `listJobs` orders its jobs:
- * waiting by priority and then last enqueued first, delayed by latest due, active by latest
- * lease deadline, dead and finished by latest end. Each queue's own order is kept (a merge,
- * never a re-sort), so every job is listed once while the queues hold still.
- *
- * The cursor says, for each queue not yet read to its end, where its last read started (its
- * own cursor, none for its first page) and how many jobs from there earlier pages have
- * listed. A job that leaves or enters a queue between two pages may shift that queue's rest
- * by one: shown twice or not at all, as with any offset.
- */
-export interface MergeCursor {
-  queues: Array<{ queue: string; from?: string; skip: number }>;
-}
-
-/**
- * A {@link MergeCursor} as one URL-safe string, for a page's `next`: a queue still at its
- * start is its name alone, one with no cursor of its own `[name, skip]`, else `[name, cursor,
- * skip]`, so that a page of a queue of many partitions keeps a short cursor.
- */
-export function encodeMergeCursor(cursor: MergeCursor): string {
-  const entries = cursor.queues.map(({ queue, from, skip }) =>
-    from !== undefined ? [queue, from, skip] : skip > 0 ? [queue, skip] : queue,
-  );
-  return Buffer.from(JSON.stringify({ merge: entries })).toString('base64url');
-}
-
-/** The cursor {@link encodeMergeCursor} wrote, or undefined for any other text. */
-export function parseMergeCursor(text: string): MergeCursor | undefined {
-  try {
-    const parsed = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as unknown;
-    const entries = (parsed as { merge?: unknown } | null)?.merge;
-    if (!Array.isArray(entries)) return undefined;
-    const queues: MergeCursor['queues'] = [];
-    for (const entry of entries) {
-      const read = mergeEntry(entry);
-      if (read === undefined) return undefined;
-      queues.push(read);
-    }
-    return { queues };
-  } catch {
-    return undefined;
-  }
-}
-
-function mergeEntry(entry: unknown): MergeCursor['queues'][number] | undefined {
-  if (typeof entry === 'string') return { queue: entry, skip: 0 };
-  if (!Array.isArray(entry) || entry.length < 2 || entry.length > 3) return undefined;
-  const [queue, ...rest] = entry as unknown[];
-  const skip = rest.at(-1);
-  const from = rest.length === 2 ? rest[0] : undefined;
-  if (typeof queue !== 'string' || !Number.isSafeInteger(skip) || (skip as number) < 0) {
-    return undefined;
-  }
-  if (rest.length === 2 && typeof from !== 'string') return undefined;
-  return from === undefined
-    ? { queue, skip: skip as number }
-    : { queue, from: from as string, skip: skip as number };
-}
 
 /** Newest first in `state`: positive when `a` comes after `b`. */
 export function newestFirst(state: JobListState): (a: JobRecord, b: JobRecord) => number {
@@ -93,8 +33,10 @@ export interface MergeQueuesOptions {
 /** What one queue has given a page so far. */
 interface Source {
   queue: string;
-  /** Its cursor of the read `jobs` came from; undefined for its first page. */
+  /** Its cursor of the read `jobs` came from; undefined for its start. */
   from: string | undefined;
+  /** How many of its jobs come before `jobs`. */
+  at: number;
   jobs: JobRecord[];
   /** Of `jobs`, how many are listed (or were, by earlier pages). */
   used: number;
@@ -110,11 +52,24 @@ interface Source {
 /** Jobs a listJobs call returns at most. */
 const MAX_READ = 500;
 
+/** Reads `source` on from `source.next`, passing over what it still owes. */
+async function refill(source: Source, size: number, read: MergeQueuesOptions['read']) {
+  const page = await read(source.queue, source.next, Math.min(MAX_READ, source.owed + size));
+  const used = Math.min(source.owed, page.jobs.length);
+  source.at += source.jobs.length;
+  source.owed -= used;
+  source.from = source.next;
+  source.jobs = page.jobs;
+  source.used = used;
+  source.next = page.next;
+}
+
 /**
  * One page of `queues` merged newest first (see {@link MergeCursor}), from `from` (every queue
  * from its start when absent), and the cursor of the next page, undefined at the end. Each
  * queue still to read costs one call, all at once; a queue read to the end of what it gave
- * costs one more per refill.
+ * costs one more per refill, and one per 500 jobs earlier pages listed from it when the
+ * cursor kept no cursor of its own (see `encodeMergeCursor`).
  */
 export async function mergeQueues(
   queues: readonly string[],
@@ -122,15 +77,30 @@ export async function mergeQueues(
   options: MergeQueuesOptions,
 ): Promise<{ jobs: JobRecord[]; next?: MergeCursor }> {
   const { limit, read, maxRefills = 50 } = options;
-  const starts: MergeCursor['queues'] =
-    from?.queues ?? [...queues].sort(compareStoredQueues).map((queue) => ({ queue, skip: 0 }));
+  const starts: MergeCursorEntry[] =
+    from?.queues ?? [...queues].sort(compareStoredQueues).map((queue) => ({ queue, shown: 0 }));
   // A share of the page each, twice over, and the refills below for a queue that has more.
   const share = Math.min(limit, Math.max(10, Math.ceil((2 * limit) / Math.max(1, starts.length))));
   const sources = await Promise.all(
-    starts.map(async ({ queue, from: cursor, skip }): Promise<Source> => {
-      const page = await read(queue, cursor, Math.min(MAX_READ, skip + share));
-      const used = Math.min(skip, page.jobs.length);
-      return { queue, from: cursor, jobs: page.jobs, used, next: page.next, owed: skip - used };
+    starts.map(async ({ queue, shown, from: start }): Promise<Source> => {
+      const at = start?.at ?? 0;
+      const source: Source = {
+        queue,
+        from: start?.cursor,
+        at,
+        jobs: [],
+        used: 0,
+        next: start?.cursor,
+        owed: shown - at,
+      };
+      // The first read, then the reads that only pass over what earlier pages listed.
+      const page = await read(queue, start?.cursor, Math.min(MAX_READ, source.owed + share));
+      source.used = Math.min(source.owed, page.jobs.length);
+      source.owed -= source.used;
+      source.jobs = page.jobs;
+      source.next = page.next;
+      while (source.owed > 0 && source.next !== undefined) await refill(source, share, read);
+      return source;
     }),
   );
   const compare = newestFirst(options.state);
@@ -143,11 +113,7 @@ export async function mergeQueues(
         // Nothing of it to compare until it is read further.
         if (refills >= maxRefills) break merging;
         refills++;
-        const size = Math.min(MAX_READ, source.owed + limit - jobs.length);
-        const page = await read(source.queue, source.next, size);
-        const used = Math.min(source.owed, page.jobs.length);
-        source.owed -= used;
-        Object.assign(source, { from: source.next, jobs: page.jobs, used, next: page.next });
+        await refill(source, limit - jobs.length, read);
       }
       const head = source.jobs[source.used];
       if (head === undefined) continue;
@@ -158,16 +124,21 @@ export async function mergeQueues(
     jobs.push(best.jobs[best.used] as JobRecord);
     best.used++;
   }
-  const rest: MergeCursor['queues'] = [];
+  const rest: MergeCursorEntry[] = [];
   for (const source of sources) {
+    const shown = source.at + source.used + source.owed;
     if (source.used < source.jobs.length) {
       rest.push({
         queue: source.queue,
-        ...(source.from === undefined ? {} : { from: source.from }),
-        skip: source.used,
+        shown,
+        ...(source.from === undefined ? {} : { from: { cursor: source.from, at: source.at } }),
       });
     } else if (source.next !== undefined) {
-      rest.push({ queue: source.queue, from: source.next, skip: source.owed });
+      rest.push({
+        queue: source.queue,
+        shown,
+        from: { cursor: source.next, at: source.at + source.jobs.length },
+      });
     }
   }
   return rest.length === 0 ? { jobs } : { jobs, next: { queues: rest } };

@@ -166,6 +166,20 @@ describe('GET /api/queues/:queue/jobs', () => {
     expect((await readAll('/api/queues/mail/jobs?state=active')).ids).toEqual([]);
   });
 
+  test('pages a queue of 24 partitions to its end', async () => {
+    // Its cursor named every partition and outgrew the 512 characters the route took.
+    const due: string[] = [];
+    for (const round of [0, 1]) {
+      for (let p = 0; p < 24; p++) {
+        const minutes = round * 24 + p + 1;
+        due.push((await fill(`big~${p}of24`, 1, { delayMs: minutes * 60_000 }))[0] as string);
+      }
+    }
+    const { ids, pages } = await readAll('/api/queues/big/jobs?state=delayed&limit=5');
+    expect(ids).toEqual(due.reverse());
+    expect(pages).toBe(10);
+  });
+
   test('a search by indexed field covers every partition; the fields are those of any', async () => {
     const index = [{ field: 'customerId', value: 'c-7' }];
     const a = await fill(P0, 1, { task: 'mail.send', index });

@@ -52,14 +52,16 @@ export async function listJobs(
 ): Promise<void> {
   const { admin } = connection;
   const { state, task, limit } = options;
-  const from = options.cursor === undefined ? undefined : parseMergeCursor(options.cursor);
-  if (options.cursor !== undefined && from === undefined) {
-    throw usageError('--cursor', options.cursor, 'the cursor the previous page printed');
-  }
   const stored = await storedQueuesFor(admin, queue);
-  // A cursor printed for another queue would list that queue's jobs under this one's name.
-  if (from !== undefined && !from.queues.every((entry) => stored.includes(entry.queue))) {
-    throw usageError('--cursor', options.cursor, `the cursor a page of ${queue} printed`);
+  // A cursor names the stored queues by their place among this queue's: one printed for
+  // another queue, or before its partitions changed, is refused.
+  const from = options.cursor === undefined ? undefined : parseMergeCursor(options.cursor, stored);
+  if (options.cursor !== undefined && from === undefined) {
+    throw usageError(
+      '--cursor',
+      options.cursor,
+      `the cursor the previous page of ${queue} printed (its partitions may have changed since: start again without --cursor)`,
+    );
   }
   // Partitions with no job in the state are passed over without a call each; a cursor names
   // the ones still to read.
@@ -80,7 +82,7 @@ export async function listJobs(
         ...(task ? { task } : {}),
       }),
   });
-  const cursor = next === undefined ? undefined : encodeMergeCursor(next);
+  const cursor = next === undefined ? undefined : encodeMergeCursor(next, stored);
   // A typo lists nothing, and says so: the name reads as a queue with no such jobs otherwise.
   if (jobs.length === 0 && from === undefined) await noteUnknownQueue(admin, queue, io);
   if (options.json) {

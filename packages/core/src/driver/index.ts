@@ -75,14 +75,13 @@ export {
   storedQueuesOf,
   sumQueueCounts,
 } from '../queue-groups.js';
+export { type MergeQueuesOptions, mergeQueues, newestFirst } from '../queue-merge.js';
 export {
   encodeMergeCursor,
   type MergeCursor,
-  type MergeQueuesOptions,
-  mergeQueues,
-  newestFirst,
+  type MergeCursorEntry,
   parseMergeCursor,
-} from '../queue-merge.js';
+} from '../queue-merge-cursor.js';
 export {
   encodeScanCursor,
   parseScanCursor,

@@ -21,9 +21,13 @@ export function decodeScanCursor(text: string): ScanCursor {
  * of the previous page of one of `partitions`, or a 400.
  */
 export function decodeMergeCursor(text: string, partitions: readonly string[]): MergeCursor {
-  const cursor = parseMergeCursor(text);
-  if (cursor === undefined || !cursor.queues.every((entry) => partitions.includes(entry.queue))) {
-    throw badRequest('cursor', text, 'the `next` of the previous page of this queue');
+  const cursor = parseMergeCursor(text, partitions);
+  if (cursor === undefined) {
+    throw badRequest(
+      'cursor',
+      text,
+      'the `next` of the previous page of this queue (its partitions may have changed since: start again from the first page)',
+    );
   }
   return cursor;
 }

@@ -185,7 +185,7 @@ export function queueRoutes(core: DashboardCore): Route<RequestContext>[] {
         const query = url.searchParams;
         const task = optionalString(query.get('task'), 'task');
         const limit = pageLimit(query.get('limit'));
-        const cursor = optionalString(query.get('cursor'), 'cursor');
+        const cursor = optionalString(query.get('cursor'), 'cursor', 4_096);
         const id = optionalString(query.get('id'), 'id');
         if (id !== undefined) {
           // One getJob: a job page's cost, whatever the queue's depth.
@@ -243,7 +243,7 @@ export function queueRoutes(core: DashboardCore): Route<RequestContext>[] {
         });
         return {
           jobs: merged.jobs.map(toJobSummary),
-          next: merged.next === undefined ? null : encodeMergeCursor(merged.next),
+          next: merged.next === undefined ? null : encodeMergeCursor(merged.next, stored),
         };
       },
     },
