@@ -22,8 +22,10 @@ export interface MergeQueuesOptions {
   /** Jobs on the page, at most. */
   limit: number;
   /**
-   * Reads made after the first read of each queue, at most (default 50): a page that
-   * reaches it comes back short, with a cursor where it stopped.
+   * Reads made after the first read of each queue, at most (default 50), once the page has
+   * a job: a page that reaches it comes back short, with a cursor where it stopped. A page
+   * with no job yet reads on, so that every page but the last lists at least one job and
+   * moves the cursor on, whatever of it the encoded cursor keeps.
    */
   maxRefills?: number;
   /** One page of one queue, from its own cursor, of at most `limit` jobs. */
@@ -111,7 +113,7 @@ export async function mergeQueues(
     for (const source of sources) {
       while (source.used >= source.jobs.length && source.next !== undefined) {
         // Nothing of it to compare until it is read further.
-        if (refills >= maxRefills) break merging;
+        if (refills >= maxRefills && jobs.length > 0) break merging;
         refills++;
         await refill(source, limit - jobs.length, read);
       }

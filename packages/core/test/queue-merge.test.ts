@@ -123,6 +123,26 @@ describe('mergeQueues', () => {
     expect(pages.flat().map((job) => job.id)).toEqual(['b:7', 'a:5', 'a:9', 'b:3', 'a:1']);
   });
 
+  it('reads past its refill budget until the page has a job', async () => {
+    // Reads that find nothing (a task filter matching few jobs): a page with no job and a
+    // cursor would move on only through the queues' own cursors, which a long cursor drops.
+    const sparse = { a: [dead('a', 3)], b: [dead('b', 9)] };
+    const read = async (queue: string, cursor: string | undefined) => {
+      const step = cursor === undefined ? 0 : Number(cursor);
+      // Eight empty reads before each queue's one job.
+      if (step < 8) return { jobs: [], next: String(step + 1) };
+      return { jobs: sparse[queue as 'a' | 'b'] };
+    };
+    const page = await mergeQueues(['a', 'b'], undefined, {
+      state: 'dead',
+      limit: 5,
+      maxRefills: 2,
+      read,
+    });
+    expect(page.jobs.length).toBeGreaterThan(0);
+    expect(times(page.jobs)).toEqual([9, 3].slice(0, page.jobs.length));
+  });
+
   it('stops short at its refill budget, with a cursor that loses nothing', async () => {
     // Every read gives 1 job, one refill per page: the pages come back short.
     const pages = await allPages(queues, 20, 1, 1);
