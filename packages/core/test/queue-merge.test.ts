@@ -6,27 +6,12 @@ import {
   parseMergeCursor,
 } from '../src/driver/index.js';
 import type { JobPage, JobRecord } from '../src/index.js';
+import { makeEnvelope } from '../src/testing/index.js';
 
 /** A dead job of `queue` that died at `finishedAt`. */
 function dead(queue: string, finishedAt: number): JobRecord {
-  return {
-    id: `${queue}:${finishedAt}`,
-    state: 'dead',
-    attempts: 1,
-    enqueuedAt: 0,
-    finishedAt,
-    envelope: {
-      v: 1,
-      id: `${queue}:${finishedAt}`,
-      task: 't',
-      queue,
-      input: null,
-      attempt: 0,
-      maxAttempts: 1,
-      priority: 5,
-      enqueuedAt: 0,
-    },
-  };
+  const envelope = makeEnvelope(queue, { id: `${queue}:${finishedAt}`, maxAttempts: 1 });
+  return { id: envelope.id, state: 'dead', attempts: 1, enqueuedAt: 0, finishedAt, envelope };
 }
 
 /**
