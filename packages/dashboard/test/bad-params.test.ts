@@ -1,6 +1,7 @@
 // Values a request passes on that the transport refuses are the request's fault (400, with
 // the transport's reason), and a refused value is quoted cut short, however long it was.
 
+import { encodeMergeCursor } from '@conveyor/core/transport';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { toDashboardError } from '../src/http/responses.js';
 import { enqueue, killAll, login, type Served, serve } from './helpers.js';
@@ -26,9 +27,12 @@ async function problem(path: string): Promise<{ status: number; code: string; me
   };
 }
 
-/** A scan cursor (`GET api/dead`'s `next`) that names a real queue and a cursor of its own. */
-const deadCursor = (inner: string) =>
-  Buffer.from(JSON.stringify(['bad-params', inner])).toString('base64url');
+/** A cursor of `GET api/dead` (its `next`) that names a real queue and a cursor of its own. */
+async function deadCursor(inner: string): Promise<string> {
+  const queues = (await served.transport.admin?.listQueues()) ?? [];
+  const entry = { queue: 'bad-params', shown: 0, from: { cursor: inner, at: 0 } };
+  return encodeMergeCursor({ queues: [entry] }, queues);
+}
 
 describe('values the transport refuses', () => {
   test.each([
@@ -41,9 +45,12 @@ describe('values the transport refuses', () => {
       '/api/queues/bad-params/jobs?task=t&field=f&value=v&cursor=garbage',
     ],
     ['an audit id it does not know', '/api/audit?after=garbage'],
-    ["a dead-letter page's inner cursor", `/api/dead?cursor=${deadCursor('garbage')}`],
+    [
+      "a dead-letter page's inner cursor",
+      async () => `/api/dead?cursor=${await deadCursor('garbage')}`,
+    ],
   ])('%s is a 400 BAD_REQUEST with its reason, not a 500', async (_what, path) => {
-    const { status, code, message } = await problem(path);
+    const { status, code, message } = await problem(typeof path === 'string' ? path : await path());
     expect({ status, code }).toEqual({ status: 400, code: 'BAD_REQUEST' });
     expect(message).toContain('garbage');
   });

@@ -1,3 +1,5 @@
+import { memoryTransport } from '@conveyor/core';
+import { createManualClock } from '@conveyor/core/testing';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { enqueue, killAll, login, type Served, serve } from './helpers.js';
 import { failure, startOrder } from './workflow-fixtures.js';
@@ -51,6 +53,38 @@ describe('GET /api/dead', () => {
     expect(ids(byTask).sort()).toEqual([...b].sort());
     const bad = await client.get('/api/dead?cursor=garbage');
     expect(bad.status).toBe(400);
+  });
+});
+
+describe('GET /api/dead, the order', () => {
+  test('lists the newest deaths first across queues, page after page', async () => {
+    // It read the queues one after the other in name order, each newest first.
+    const clock = createManualClock();
+    const transport = memoryTransport({ clock });
+    const own = await serve({ transport });
+    const ownClient = await login(own);
+    try {
+      const died: string[] = [];
+      for (const queue of ['dn-b', 'dn-a', 'dn-b', 'dn-c', 'dn-a']) {
+        await enqueue(transport, { queue });
+        died.push(...(await killAll(transport, queue, 'BOOM')));
+        await clock.advance(1_000);
+      }
+      const listed: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const response = await ownClient.get(
+          `/api/dead?limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+        );
+        const body = (await response.json()) as { jobs: { id: string }[]; next: string | null };
+        listed.push(...body.jobs.map((job) => job.id));
+        cursor = body.next;
+      } while (cursor !== null && listed.length < 20);
+      expect(listed).toEqual([...died].reverse());
+    } finally {
+      await own.close();
+      await transport.close();
+    }
   });
 });
 

@@ -1,7 +1,8 @@
-import type { JobRecord } from '@conveyor/core';
+import type { JobPage, JobRecord } from '@conveyor/core';
 import {
   baseQueueOf,
-  encodeScanCursor,
+  encodeMergeCursor,
+  mergeQueues,
   type ScanCursor,
   scanQueues,
 } from '@conveyor/core/transport';
@@ -11,7 +12,7 @@ import { optionalString, pageLimit, storedQueueName } from '../http/params.js';
 import type { Route } from '../http/router.js';
 import { toJobSummary } from '../job-view.js';
 import { audit } from './audit.js';
-import { decodeScanCursor } from './queue-scan.js';
+import { decodeMergeCursor } from './queue-scan.js';
 import { storedQueues } from './stored-queues.js';
 
 /** Which dead jobs a list or bulk action is about; absent fields match everything. */
@@ -29,7 +30,7 @@ export const DEAD_LIMITS = {
   ids: 10_000,
   /** Most dead jobs a preview reads before it stops (a filter by code scans). */
   scan: 50_000,
-  /** Transport calls one page of `GET /api/dead` may make. */
+  /** Transport calls one page of `GET /api/dead` may make after one per queue it reads. */
   callsPerPage: 20,
 } as const;
 
@@ -76,12 +77,18 @@ function matchesFilter(record: JobRecord, filter: DeadFilter): boolean {
   );
 }
 
+/** The stored queues a filter covers: every queue, or a queue's partitions, or one. */
+function filterQueues(core: DashboardCore, filter: DeadFilter): Promise<string[]> {
+  return filter.queue === undefined ? core.admin.listQueues() : storedQueues(core, filter.queue);
+}
+
 /** The queues a filter covers that hold dead jobs, with their dead counts: two calls. */
-async function deadQueues(core: DashboardCore, filter: DeadFilter): Promise<Map<string, number>> {
-  const names =
-    filter.queue === undefined
-      ? await core.admin.listQueues()
-      : await storedQueues(core, filter.queue);
+async function deadQueues(
+  core: DashboardCore,
+  filter: DeadFilter,
+  names?: readonly string[],
+): Promise<Map<string, number>> {
+  names ??= await filterQueues(core, filter);
   const counts = names.length === 0 ? [] : await core.admin.queueCounts(names);
   return new Map(
     counts.filter((count) => count.dead > 0).map((count) => [count.queue, count.dead]),
@@ -201,23 +208,31 @@ export function deadRoutes(core: DashboardCore): Route<RequestContext>[] {
           code: query.get('code') ?? undefined,
         });
         const limit = pageLimit(query.get('limit'));
-        const cursorText = optionalString(query.get('cursor'), 'cursor', 2048);
-        const jobs: JobRecord[] = [];
-        let calls = 0;
-        const next = await scanDead(
-          core,
-          filter,
-          cursorText === undefined ? undefined : decodeScanCursor(cursorText),
-          () => limit - jobs.length,
-          (page) => {
-            jobs.push(...page);
-            calls++;
-            return jobs.length < limit && calls < DEAD_LIMITS.callsPerPage;
+        const cursorText = optionalString(query.get('cursor'), 'cursor', 4_096);
+        // Newest first across the queues, as a queue's own list (core's mergeQueues). The
+        // cursor names queues by their place among those the filter covers.
+        const names = await filterQueues(core, filter);
+        const from = cursorText === undefined ? undefined : decodeMergeCursor(cursorText, names);
+        const holding =
+          from === undefined ? [...(await deadQueues(core, filter, names)).keys()] : [];
+        const merged = await mergeQueues(holding, from, {
+          state: 'dead',
+          limit,
+          maxRefills: DEAD_LIMITS.callsPerPage,
+          read: async (queue, cursor, size): Promise<JobPage> => {
+            const page = await core.admin.listJobs(queue, {
+              state: 'dead',
+              cursor,
+              limit: size,
+              task: filter.task,
+            });
+            const jobs = page.jobs.filter((job) => matchesFilter(job, filter));
+            return page.next === undefined ? { jobs } : { jobs, next: page.next };
           },
-        );
+        });
         return {
-          jobs: jobs.map(toJobSummary),
-          next: next === undefined ? null : encodeScanCursor(next),
+          jobs: merged.jobs.map(toJobSummary),
+          next: merged.next === undefined ? null : encodeMergeCursor(merged.next, names),
         };
       },
     },

@@ -25,8 +25,7 @@ function describe(filter: DeadFilter): HTMLElement {
   if (filter.queue) parts.push(h('span', null, 'queue ', dataText(filter.queue, 64, 'mono')));
   if (filter.task) parts.push(h('span', null, 'task ', dataText(filter.task, 64, 'mono')));
   if (filter.code) parts.push(h('span', null, 'error code ', dataText(filter.code, 64, 'mono')));
-  // Read queue by queue (the server pages through each in turn): newest first within each.
-  if (parts.length === 0) return h('span', null, 'in every queue, queue by queue');
+  if (parts.length === 0) return h('span', null, 'in every queue');
   return h(
     'span',
     null,
@@ -264,7 +263,7 @@ export function deadPage(ctx: PageContext): HTMLElement {
     h(
       'p',
       { class: 'muted lead' },
-      'Jobs that used up their attempts or failed for good, newest first within a queue, ',
+      'Jobs that used up their attempts or failed for good, newest first, ',
       describe(filter),
       '.',
     ),
