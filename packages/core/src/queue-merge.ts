@@ -1,10 +1,14 @@
 import { compareStoredQueues } from './queue-groups.js';
-import type { MergeCursor, MergeCursorEntry } from './queue-merge-cursor.js';
+import {
+  encodeMergeCursor,
+  type MergeCursor,
+  type MergeCursorEntry,
+} from './queue-merge-cursor.js';
 import type { JobRecord } from './transport.js';
-import type { JobListState, JobPage } from './transport-admin.js';
+import type { JobListState, JobPage, TransportAdmin } from './transport-admin.js';
 
 /** Newest first in `state`: positive when `a` comes after `b`. */
-export function newestFirst(state: JobListState): (a: JobRecord, b: JobRecord) => number {
+function newestFirst(state: JobListState): (a: JobRecord, b: JobRecord) => number {
   switch (state) {
     case 'waiting':
       return (a, b) => b.envelope.priority - a.envelope.priority || b.enqueuedAt - a.enqueuedAt;
@@ -86,21 +90,18 @@ export async function mergeQueues(
   const sources = await Promise.all(
     starts.map(async ({ queue, shown, from: start }): Promise<Source> => {
       const at = start?.at ?? 0;
+      // Read from `start` (the queue's own cursor, or its beginning), passing over what
+      // earlier pages listed from there.
       const source: Source = {
         queue,
-        from: start?.cursor,
+        from: undefined,
         at,
         jobs: [],
         used: 0,
         next: start?.cursor,
         owed: shown - at,
       };
-      // The first read, then the reads that only pass over what earlier pages listed.
-      const page = await read(queue, start?.cursor, Math.min(MAX_READ, source.owed + share));
-      source.used = Math.min(source.owed, page.jobs.length);
-      source.owed -= source.used;
-      source.jobs = page.jobs;
-      source.next = page.next;
+      await refill(source, share, read);
       while (source.owed > 0 && source.next !== undefined) await refill(source, share, read);
       return source;
     }),
@@ -144,4 +145,40 @@ export async function mergeQueues(
     }
   }
   return rest.length === 0 ? { jobs } : { jobs, next: { queues: rest } };
+}
+
+/**
+ * A page of the jobs in `state` of `stored` (a queue's stored queues, or one) through
+ * `admin.listJobs`, merged newest first by {@link mergeQueues}, with the next page's cursor
+ * encoded (`encodeMergeCursor`), undefined at the end. A first page asks `queueCounts` once,
+ * so that queues with no job in the state cost no read; a later page reads the queues its
+ * cursor names. The caller parses the cursor (`parseMergeCursor`), since a bad one is its
+ * user's mistake, told in its own way.
+ */
+export async function mergeJobPages(
+  admin: Pick<TransportAdmin, 'queueCounts' | 'listJobs'>,
+  stored: readonly string[],
+  from: MergeCursor | undefined,
+  options: { state: JobListState; limit: number; task?: string; maxRefills?: number },
+): Promise<{ jobs: JobRecord[]; next?: string }> {
+  const { state, limit, task, maxRefills } = options;
+  const holding =
+    from === undefined
+      ? (await admin.queueCounts(stored))
+          .filter((count) => (count[state] ?? 0) > 0)
+          .map((count) => count.queue)
+      : [];
+  const { jobs, next } = await mergeQueues(holding, from, {
+    state,
+    limit,
+    ...(maxRefills === undefined ? {} : { maxRefills }),
+    read: (queue, cursor, size) =>
+      admin.listJobs(queue, {
+        state,
+        limit: size,
+        ...(cursor === undefined ? {} : { cursor }),
+        ...(task === undefined ? {} : { task }),
+      }),
+  });
+  return next === undefined ? { jobs } : { jobs, next: encodeMergeCursor(next, stored) };
 }

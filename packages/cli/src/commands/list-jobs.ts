@@ -1,5 +1,5 @@
 import type { JobListState, JobRecord } from '@conveyor/core';
-import { encodeMergeCursor, mergeQueues, parseMergeCursor } from '@conveyor/core/transport';
+import { mergeJobPages, parseMergeCursor } from '@conveyor/core/transport';
 import type { AdminConnection } from '../connection.js';
 import { usageError } from '../errors.js';
 import { type FollowUp, followUp as noFlags } from '../follow-up.js';
@@ -63,26 +63,11 @@ export async function listJobs(
       `the cursor the previous page of ${queue} printed (its partitions may have changed since: start again without --cursor)`,
     );
   }
-  // Partitions with no job in the state are passed over without a call each; a cursor names
-  // the ones still to read.
-  const holding =
-    from === undefined
-      ? (await admin.queueCounts(stored))
-          .filter((count) => (count[state] ?? 0) > 0)
-          .map((count) => count.queue)
-      : [];
-  const { jobs, next } = await mergeQueues(holding, from, {
+  const { jobs, next: cursor } = await mergeJobPages(admin, stored, from, {
     state,
     limit,
-    read: (name, inner, size) =>
-      admin.listJobs(name, {
-        state,
-        limit: size,
-        ...(inner ? { cursor: inner } : {}),
-        ...(task ? { task } : {}),
-      }),
+    ...(task === undefined ? {} : { task }),
   });
-  const cursor = next === undefined ? undefined : encodeMergeCursor(next, stored);
   // A typo lists nothing, and says so: the name reads as a queue with no such jobs otherwise.
   if (jobs.length === 0 && from === undefined) await noteUnknownQueue(admin, queue, io);
   if (options.json) {

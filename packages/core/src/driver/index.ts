@@ -75,7 +75,7 @@ export {
   storedQueuesOf,
   sumQueueCounts,
 } from '../queue-groups.js';
-export { type MergeQueuesOptions, mergeQueues, newestFirst } from '../queue-merge.js';
+export { type MergeQueuesOptions, mergeJobPages, mergeQueues } from '../queue-merge.js';
 export {
   encodeMergeCursor,
   type MergeCursor,

@@ -98,19 +98,19 @@ async function deadQueues(
 /**
  * Reads dead jobs across queues in name order (a partitioned queue's partitions in
  * partition order), each queue newest first, calling `take` for each page until it returns
- * false or the queues run out. Returns where it stopped.
+ * false or the queues run out (the preview, whose ids need no order). Returns where it
+ * stopped, undefined at the end.
  */
 async function scanDead(
   core: DashboardCore,
   filter: DeadFilter,
-  from: ScanCursor | undefined,
   pageSize: () => number,
   take: (matched: JobRecord[], read: number) => boolean,
 ): Promise<ScanCursor | undefined> {
   const queues = [...(await deadQueues(core, filter)).keys()];
   return scanQueues(
     queues,
-    from,
+    undefined,
     (queue, cursor) =>
       core.admin.listJobs(queue, { state: 'dead', cursor, limit: pageSize(), task: filter.task }),
     (jobs) =>
@@ -246,7 +246,6 @@ export function deadRoutes(core: DashboardCore): Route<RequestContext>[] {
         const stoppedAt = await scanDead(
           core,
           filter,
-          undefined,
           () => Math.min(SCAN_PAGE, DEAD_LIMITS.ids - ids.length),
           (page, read) => {
             scanned += read;

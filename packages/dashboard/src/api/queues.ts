@@ -1,10 +1,9 @@
 import type { JobPage, JobRecord, QueueCounts } from '@conveyor/core';
 import {
   baseQueueOf,
-  encodeMergeCursor,
   encodeScanCursor,
   groupStoredQueues,
-  mergeQueues,
+  mergeJobPages,
   scanQueues,
 } from '@conveyor/core/transport';
 import type { DashboardCore, RequestContext } from '../context.js';
@@ -225,26 +224,15 @@ export function queueRoutes(core: DashboardCore): Route<RequestContext>[] {
         if (stored.length === 1 && stored[0] === queue) {
           return page(await core.admin.listJobs(queue, { state, cursor, limit, task }));
         }
-        // Newest first across the partitions. Partitions with no job in the state are passed
-        // over without a call each; a cursor names the ones still to read.
+        // Newest first across the partitions, as `conveyor jobs` lists them.
         const from = cursor === undefined ? undefined : decodeMergeCursor(cursor, stored);
-        const holding =
-          from === undefined
-            ? (await core.admin.queueCounts(stored))
-                .filter((count) => (count[state] ?? 0) > 0)
-                .map((count) => count.queue)
-            : [];
-        const merged = await mergeQueues(holding, from, {
+        const merged = await mergeJobPages(core.admin, stored, from, {
           state,
           limit,
           maxRefills: CALLS_PER_PAGE,
-          read: (name, inner, size) =>
-            core.admin.listJobs(name, { state, cursor: inner, limit: size, task }),
+          ...(task === undefined ? {} : { task }),
         });
-        return {
-          jobs: merged.jobs.map(toJobSummary),
-          next: merged.next === undefined ? null : encodeMergeCursor(merged.next, stored),
-        };
+        return { jobs: merged.jobs.map(toJobSummary), next: merged.next ?? null };
       },
     },
     {
