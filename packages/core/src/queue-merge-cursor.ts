@@ -43,23 +43,27 @@ export function encodeMergeCursor(
   if (entries.some(({ place }) => place === undefined)) {
     throw new Error('[conveyor] a merge cursor names a queue outside the stored queues given');
   }
-  const encode = (keep: (entry: MergeCursorEntry) => boolean) => {
-    const items = entries.map(({ entry, place }) => {
-      const { shown, from } = entry;
-      if (from !== undefined && keep(entry)) return [place, shown, from.cursor, from.at];
-      return shown > 0 ? [place, shown] : place;
-    });
-    return Buffer.from(JSON.stringify({ n: order.length, m: items })).toString('base64url');
-  };
-  let text = encode(() => true);
-  if (text.length <= maxLength) return text;
+  // Each entry's JSON with its read position and without; the two differ only for a queue
+  // with a cursor of its own.
+  const items = entries.map(({ entry: { shown, from }, place }) => {
+    const short = JSON.stringify(shown > 0 ? [place, shown] : place);
+    const full = from === undefined ? short : JSON.stringify([place, shown, from.cursor, from.at]);
+    return { shown, short, full, kept: true };
+  });
+  const head = `{"n":${order.length},"m":[`;
+  const base64Length = (bytes: number) => Math.ceil((bytes * 4) / 3);
+  let bytes = Buffer.byteLength(head) + 2 + Math.max(0, items.length - 1);
+  for (const item of items) bytes += Buffer.byteLength(item.full);
   // Too long: the queues with the fewest jobs shown re-read from their start first.
-  const bySkipCost = cursor.queues.filter((entry) => entry.from).sort((a, b) => b.shown - a.shown);
-  for (let kept = bySkipCost.length - 1; kept >= 0 && text.length > maxLength; kept--) {
-    const keep = new Set(bySkipCost.slice(0, kept));
-    text = encode((entry) => keep.has(entry));
+  const droppable = items.filter((item) => item.full !== item.short);
+  droppable.sort((x, y) => x.shown - y.shown);
+  for (const item of droppable) {
+    if (base64Length(bytes) <= maxLength) break;
+    item.kept = false;
+    bytes -= Buffer.byteLength(item.full) - Buffer.byteLength(item.short);
   }
-  return text;
+  const json = `${head}${items.map((item) => (item.kept ? item.full : item.short)).join(',')}]}`;
+  return Buffer.from(json).toString('base64url');
 }
 
 /**
