@@ -21,9 +21,15 @@ export function queueLabel(queue: string, stored: readonly string[]): string {
   return `${queue} (${partitionsText(queue, stored)})`;
 }
 
-/** `3 partitions`, or `3 partitions and the plain queue` when `queue` is among `stored`. */
+/**
+ * `8 partitions` (the queue's partition count, however many of them hold jobs: `emails~2of8`
+ * alone is still one of 8), with `and the plain queue` when `queue` is among `stored`. Under
+ * two counts (after a change of the count), how many partitions are stored: `3 partitions`.
+ */
 export function partitionsText(queue: string, stored: readonly string[]): string {
-  const count = stored.filter((name) => parsePartitionName(name) !== undefined).length;
+  const partitions = stored.flatMap((name) => parsePartitionName(name) ?? []);
+  const counts = new Set(partitions.map((partition) => partition.partitions));
+  const count = counts.size === 1 ? [...counts][0] : partitions.length;
   const plain = stored.includes(queue) ? ' and the plain queue' : '';
   return `${count} partition${count === 1 ? '' : 's'}${plain}`;
 }

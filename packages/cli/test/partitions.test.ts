@@ -64,7 +64,7 @@ describe('conveyor status on a partitioned queue', () => {
       expect(human.code).toBe(0);
       const lines = human.stdout.split('\n');
       expect(lines.find((l) => l.startsWith('mail'))).toMatch(
-        /^mail \(2 partitions\)\s+5\s+1\s+0\s+0\s+0$/,
+        /^mail \(3 partitions\)\s+5\s+1\s+0\s+0\s+0$/,
       );
       expect(lines.find((l) => l.startsWith('(total)'))).toMatch(/^\(total\)\s+9\s+1\s+0\s+0\s+0$/);
       expect(human.stdout).not.toContain(P0);
@@ -106,8 +106,9 @@ describe('conveyor status on a partitioned queue', () => {
       await other.enqueue(P0, 2);
       await other.enqueue('mail', 1);
       const one = await cli(['status', ...other.args]);
-      // Before: "mail (2 partitions)", counting the plain queue as a partition.
-      expect(one.stdout).toMatch(/^mail \(1 partition and the plain queue\)\s+3\s/m);
+      // Before: "mail (2 partitions)", counting the plain queue as a partition; then "mail (1
+      // partition and …)", counting only the partitions that hold jobs, as if unpartitioned.
+      expect(one.stdout).toMatch(/^mail \(3 partitions and the plain queue\)\s+3\s/m);
       expect(one.stdout).not.toContain('counts');
     } finally {
       await other.close();
@@ -194,7 +195,7 @@ describe('dead, retry --all-dead and purge on a partitioned queue', () => {
 
       const human = await cli(['dead', 'mail', ...env.args]);
       expect(human.stdout).toContain(first);
-      expect(human.stdout).toContain('3 of 3 dead jobs of mail (2 partitions) shown');
+      expect(human.stdout).toContain('3 of 3 dead jobs of mail (3 partitions) shown');
 
       // --newest: the jobs that died last first, merged across the partitions.
       type Dead = { id: string; finishedAt: number };
@@ -223,7 +224,7 @@ describe('dead, retry --all-dead and purge on a partitioned queue', () => {
       const newestHuman = await cli(['dead', 'mail', '--newest', '--limit', '1', ...env.args]);
       expect(newestHuman.stdout).toContain(newest.jobs[0]?.id);
       expect(newestHuman.stdout).toContain(
-        '1 of 3 dead jobs of mail (2 partitions) shown (offset 0, newest first)',
+        '1 of 3 dead jobs of mail (3 partitions) shown (offset 0, newest first)',
       );
     } finally {
       await env.close();

@@ -75,8 +75,16 @@ describe('conveyor pause and resume', () => {
       await env.enqueue('mail~1of3', 2);
       const paused = await cli(['pause', 'mail', '--json', ...env.args]);
       const all = ['mail~0of3', 'mail~1of3', 'mail~2of3'];
-      expect(json(paused)).toEqual({ queue: 'mail', paused: true, changed: all, partitions: all });
-      expect(await env.paused(all)).toEqual([true, true, true]);
+      // The plain name too: every worker of the queue reads it, where a producer that does
+      // not know the partitions puts its jobs. Before, it was left running.
+      const targets = ['mail', ...all];
+      expect(json(paused)).toEqual({
+        queue: 'mail',
+        paused: true,
+        changed: targets,
+        partitions: targets,
+      });
+      expect(await env.paused(targets)).toEqual([true, true, true, true]);
       expect((await cli(['status', ...env.args])).stdout).toMatch(
         /^mail \(3 partitions\) \(paused\)\s+2\s/m,
       );
@@ -116,8 +124,8 @@ describe('conveyor pause and resume', () => {
         ...env.args,
       ]);
       expect(fresh.code).toBe(0);
-      // A queue named as partitioned is its partitions alone.
-      expect(json(fresh)).toMatchObject({ changed: ['reports~0of2', 'reports~1of2'] });
+      // Its partitions, and its plain name, which every worker of the queue reads too.
+      expect(json(fresh)).toMatchObject({ changed: ['reports', 'reports~0of2', 'reports~1of2'] });
       await env.enqueue('reports~1of2', 1);
       expect(
         await env.transport.reserve({

@@ -73,7 +73,7 @@ export function createClientQueues(
     operation: string,
     queue: string,
     options: QueuePauseOptions | undefined,
-  ): Promise<{ admin: TransportAdmin; targets: string[] }> {
+  ): Promise<{ admin: TransportAdmin; targets: string[]; seen: string[] }> {
     if (!isStoredQueueName(queue)) {
       throw new InvalidOptionError(
         `queue of client.queues.${operation}`,
@@ -86,7 +86,8 @@ export function createClientQueues(
       assertPartitions(options.partitions, `partitions of client.queues.${operation}`);
     }
     const found = admin(operation);
-    return { admin: found, targets: pauseTargets(queue, await queuesSeen(found), count) };
+    const seen = await queuesSeen(found);
+    return { admin: found, targets: pauseTargets(queue, seen, count), seen };
   }
 
   async function setPaused(
@@ -105,12 +106,15 @@ export function createClientQueues(
   }
 
   async function counts(operation: string, queue: string): Promise<QueueSummary> {
-    const { admin, targets } = await targetsOf(operation, queue, undefined);
+    const { admin, targets, seen } = await targetsOf(operation, queue, undefined);
     const rows = await admin.queueCounts(targets);
     if (parsePartitionName(queue) || (targets.length === 1 && targets[0] === queue)) {
       return rows[0] ?? sumQueueCounts(queue, []);
     }
-    return { ...sumQueueCounts(queue, rows), partitions: rows };
+    // Paused only when the plain name is too (workers read it), but listed only once stored.
+    const summary = sumQueueCounts(queue, rows);
+    const listed = seen.includes(queue) ? rows : rows.filter((row) => row.queue !== queue);
+    return { ...summary, partitions: listed };
   }
 
   return {

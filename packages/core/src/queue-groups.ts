@@ -79,16 +79,17 @@ export function storedQueuesOf(name: string, known: Iterable<string>): string[] 
 }
 
 /**
- * The stored queues pausing (or resuming) `queue` acts on: the queue itself when stored, and
- * every partition of each partition count it is stored under (`emails~3of8` known means all 8
- * of that count, so that a partition that has not held a job yet is paused too), plus those of
- * `partitions` when given. A partition's own name is itself. `known` is what the broker has
- * seen: `admin.listQueues()` and the queues of live workers. What `conveyor pause` and the
- * dashboard's Pause button act on.
+ * The stored queues pausing (or resuming) `queue` acts on: the queue itself, stored or not
+ * (every worker of a partitioned queue reads its plain name too, where a producer that does
+ * not know the partitions puts its jobs), and every partition of each partition count it is
+ * stored under (`emails~3of8` known means all 8 of that count, so that a partition that has
+ * not held a job yet is paused too), plus those of `partitions` when given. A partition's own
+ * name is itself. `known` is what the broker has seen: `admin.listQueues()` and the queues of
+ * live workers. What `conveyor pause` and the dashboard's Pause button act on.
  *
  * @example
  * pauseTargets('emails', ['emails~1of3', 'orders']);
- * // ['emails~0of3', 'emails~1of3', 'emails~2of3']
+ * // ['emails', 'emails~0of3', 'emails~1of3', 'emails~2of3']
  */
 export function pauseTargets(
   queue: string,
@@ -96,10 +97,9 @@ export function pauseTargets(
   partitions?: number,
 ): string[] {
   if (parsePartitionName(queue)) return [queue];
-  const names = [...known];
-  const counts = new Set(storedPartitionCounts(queue, names));
+  const counts = new Set(storedPartitionCounts(queue, known));
   if (partitions !== undefined && partitions > 1) counts.add(partitions);
-  const targets = names.includes(queue) || counts.size === 0 ? [queue] : [];
+  const targets = [queue];
   for (const count of [...counts].sort((a, b) => a - b))
     targets.push(...partitionNames(queue, count));
   return targets;

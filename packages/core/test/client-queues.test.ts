@@ -64,8 +64,16 @@ describe('client.queues', () => {
     const { transport, client } = setup();
     // One job: one partition stored, the other two not yet.
     await client.enqueue(mail, { to: 'ada@example.com' });
+    // Counted before any pause: the partitions, not the plain name that never held a job.
+    const before = await client.queues.counts('emails');
+    expect(before.partitions?.map((row) => row.queue)).toEqual([
+      'emails~0of3',
+      'emails~1of3',
+      'emails~2of3',
+    ]);
     const outcome = await client.queues.pause('emails');
-    expect(outcome.targets).toEqual(['emails~0of3', 'emails~1of3', 'emails~2of3']);
+    // The plain name too, though it never held a job: every worker of the queue reads it.
+    expect(outcome.targets).toEqual(['emails', 'emails~0of3', 'emails~1of3', 'emails~2of3']);
     expect(outcome.changed).toEqual(outcome.targets);
     expect(await client.queues.isPaused('emails')).toBe(true);
 
@@ -76,6 +84,7 @@ describe('client.queues', () => {
     expect(await reserveOnce(transport, outcome.targets)).toEqual([]);
     const counts = await client.queues.counts('emails');
     expect(counts).toMatchObject({ queue: 'emails', waiting: 5, paused: true });
+    // Pausing stores the plain name [A13], so it is listed with the partitions.
     expect(counts.partitions?.map((row) => row.queue)).toEqual(outcome.targets);
     expect(counts.partitions?.every((row) => row.paused)).toBe(true);
 
@@ -87,14 +96,38 @@ describe('client.queues', () => {
     expect((await reserveOnce(transport, outcome.targets)).length).toBe(5);
   });
 
+  it('pauses the plain name of a partitioned queue that never held a job there: a producer without the partitions waits too', async () => {
+    const { transport, client } = setup();
+    await client.enqueue(mail, { to: 'ada@example.com' });
+    await client.queues.pause('emails');
+    // A producer from before the partitions (the task without them) writes to plain `emails`,
+    // which every worker of the queue reads.
+    const plainMail = defineTask({
+      name: 'shop.mail',
+      input: z.object({ to: z.string() }),
+      queue: 'emails',
+      run: () => null,
+    });
+    await createClient({ transport }).enqueue(plainMail, { to: 'old@example.com' });
+    const reading = ['emails', 'emails~0of3', 'emails~1of3', 'emails~2of3'];
+    expect(await reserveOnce(transport, reading)).toEqual([]);
+    expect(await client.queues.isPaused('emails')).toBe(true);
+    const counts = await client.queues.counts('emails');
+    expect(counts.partitions?.map((row) => row.queue)).toEqual(reading);
+    await client.queues.resume('emails');
+    expect((await reserveOnce(transport, reading)).length).toBe(2);
+  });
+
   it('takes the partition count from the client, or the call, before the queue holds a job', async () => {
     const fromClient = setup({ reports: 2 });
     expect((await fromClient.client.queues.pause('reports')).targets).toEqual([
+      'reports',
       'reports~0of2',
       'reports~1of2',
     ]);
     const fromCall = setup();
     expect((await fromCall.client.queues.pause('reports', { partitions: 4 })).targets).toEqual([
+      'reports',
       'reports~0of4',
       'reports~1of4',
       'reports~2of4',

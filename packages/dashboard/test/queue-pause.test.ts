@@ -100,7 +100,12 @@ describe.each(transports)('pausing a queue over %s', (_name, makeTransport) => {
     await enqueue(transport, { queue: 'p-parts~1of3' });
     const all = ['p-parts~0of3', 'p-parts~1of3', 'p-parts~2of3'];
     const paused = await client.post('/api/queues/p-parts/pause');
-    expect(await paused.json()).toEqual({ queue: 'p-parts', paused: true, changed: all });
+    // The plain name too: every worker of the queue reads it.
+    expect(await paused.json()).toEqual({
+      queue: 'p-parts',
+      paused: true,
+      changed: ['p-parts', ...all],
+    });
     expect((await admin().queueCounts(all)).map((row) => row.paused)).toEqual([true, true, true]);
     const whole = await entry('p-parts');
     expect(whole?.paused).toBe(true);
@@ -117,7 +122,7 @@ describe.each(transports)('pausing a queue over %s', (_name, makeTransport) => {
     expect(part).not.toHaveProperty('paused');
     expect(part?.partitions?.map((p) => p.paused ?? false)).toEqual([true, false, true]);
     const resumed = await client.post('/api/queues/p-parts/resume');
-    expect((await resumed.json()).changed).toEqual(['p-parts~0of3', 'p-parts~2of3']);
+    expect((await resumed.json()).changed).toEqual(['p-parts', 'p-parts~0of3', 'p-parts~2of3']);
     expect(await audited('queue.pause', 'p-parts')).toHaveLength(1);
   });
 

@@ -54,7 +54,12 @@ export async function pauseOrResume(
     const did = action === 'pause' ? await admin.pauseQueue(name) : await admin.resumeQueue(name);
     if (did) changed.push(name);
   }
-  const label = queueLabel(queue, targets);
+  // Every partitioned queue's plain name is among the targets (its workers read it): the
+  // label counts the partitions.
+  const label = queueLabel(
+    queue,
+    targets.length > 1 ? targets.filter((name) => name !== queue) : targets,
+  );
   if (options.json) {
     printJson(io, {
       queue,

@@ -80,6 +80,17 @@ function queueRows(known: readonly string[], only: readonly string[] | undefined
 }
 
 /**
+ * Whether a stored queue's row is listed under its partitioned `queue`: all but the plain
+ * name when it holds no job (pausing the queue stores that name, which its workers read;
+ * the totals still count its paused state).
+ */
+function shownUnder(queue: string) {
+  return (row: QueueCounts): boolean =>
+    row.queue !== queue ||
+    row.waiting + row.delayed + row.active + row.dead + (row.finished ?? 0) > 0;
+}
+
+/**
  * Reads queue counts and live workers: one script call per stored queue plus two commands.
  * `now` is this machine's clock; worker ages are read on Redis' clock, which stamps them.
  */
@@ -104,8 +115,8 @@ export async function takeSnapshot(
   const countsOf = (name: string): QueueCounts => counts.get(name) ?? sumQueueCounts(name, []);
   const queues = rows.map(({ queue, stored: names, partitioned: many }): QueueStatus => {
     if (!many) return countsOf(names[0] ?? queue);
-    const partitions = names.map(countsOf);
-    return { ...sumQueueCounts(queue, partitions), partitions };
+    const rows = names.map(countsOf);
+    return { ...sumQueueCounts(queue, rows), partitions: rows.filter(shownUnder(queue)) };
   });
   const at = now();
   const brokerNow = at + connection.clockOffsetMs;

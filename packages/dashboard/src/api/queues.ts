@@ -57,6 +57,16 @@ export interface Overview {
   workers: { live: number; stale: number };
 }
 
+/**
+ * Whether a stored queue has held anything. Pausing a partitioned queue stores its plain
+ * name (its workers read it), which is left out of the partitions listed while empty; the
+ * queue's `paused` counts it all the same.
+ */
+function holdsAny({ counts, totals }: QueueOverview): boolean {
+  const held = Object.values(counts).some((n) => n > 0);
+  return held || (totals !== null && totals.completed + totals.failed + totals.retried > 0);
+}
+
 function addCounts(sum: Counts, add: Counts): Counts {
   return {
     waiting: sum.waiting + add.waiting,
@@ -129,7 +139,7 @@ export async function readOverview(core: DashboardCore): Promise<Overview> {
         totals: totals
           ? partitions.reduce<Totals | null>((sum, p) => addTotals(sum, p.totals), null)
           : null,
-        partitions,
+        partitions: partitions.filter((p) => p.name !== queue || holdsAny(p)),
       };
     }),
     workers: { live: workers.length - stale, stale },
