@@ -205,19 +205,36 @@ export function defineTask(
  * A contract without `run`, for producers that must not import task code. Codegen
  * writes these; write one by hand when a producer lives outside the codegen's reach. Its
  * input schema is held to JSON as `defineTask`'s is. (`TResult` is not: with an output
- * schema it is what the schema decodes to, a `bigint` from a codec say.)
+ * schema it is what the schema decodes to, a `bigint` from a codec say.) `queue` takes
+ * `defineTask`'s forms, `'emails'` or `{ name, partitions, partitionBy }`; the contract
+ * holds them as `queue`, `partitions` and `partitionBy`.
  */
 export function taskContract<
   const TName extends string,
   TInput extends StandardSchemaV1,
   TResult = unknown,
 >(
-  config: Omit<TaskContract<TName, TInput, TResult>, '~result'> &
-    JsonCheck<InferSchemaInput<TInput>, 'input'>,
+  config: Omit<TaskContract<TName, TInput, TResult>, '~result' | 'queue'> & {
+    readonly queue?: string | TaskQueueOptions | undefined;
+  } & JsonCheck<InferSchemaInput<TInput>, 'input'>,
 ): TaskContract<TName, TInput, TResult> {
   if (typeof config === 'object' && config !== null) assertTaskKeys(config, 'contract');
-  checkContract(config);
-  return Object.freeze({ ...config });
+  const { queue } = config;
+  if (typeof queue !== 'object' || queue === null) {
+    checkContract(config as Omit<TaskContract, '~result'>);
+    return Object.freeze({ ...config }) as TaskContract<TName, TInput, TResult>;
+  }
+  const label = `task ${JSON.stringify(config.name)}`;
+  if (config.partitions !== undefined || config.partitionBy !== undefined) {
+    throw new InvalidOptionError(
+      `partitions of ${label}`,
+      { queue, partitions: config.partitions, partitionBy: config.partitionBy },
+      'partitions and partitionBy in one place: inside `queue: { name, partitions, partitionBy }`, or beside `queue: "<name>"`',
+    );
+  }
+  const normalized = { ...config, ...taskQueueFields(queue, label, config.input) };
+  checkContract(normalized);
+  return Object.freeze(normalized) as TaskContract<TName, TInput, TResult>;
 }
 
 const TASK_NAME = /^[A-Za-z0-9_.:/-]{1,128}$/;

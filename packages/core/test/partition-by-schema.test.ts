@@ -99,4 +99,49 @@ describe('partitionBy against the input schema', () => {
     expect(error.message).toContain('Invalid partitionBy of task "shop.charge" "customer_id"');
     expect(error.message).toContain('(its fields: customerId, orderId)');
   });
+
+  it("takes defineTask's queue object in a taskContract, held as queue, partitions and partitionBy", () => {
+    // Before: refused with "expected 1–64 characters from …", blaming the name's characters.
+    const contract = taskContract({
+      name: 'shop.charge',
+      input: customer,
+      queue: { name: 'payments', partitions: 4, partitionBy: 'customerId' },
+    });
+    expect(contract).toMatchObject({
+      queue: 'payments',
+      partitions: 4,
+      partitionBy: 'customerId',
+    });
+    const task = defineTask({
+      name: 'shop.charge',
+      input: customer,
+      queue: { name: 'payments', partitions: 4, partitionBy: 'customerId' },
+      run: () => null,
+    });
+    expect(contract).toMatchObject({
+      queue: task.queue,
+      partitions: task.partitions,
+      partitionBy: task.partitionBy,
+    });
+    // Checked as defineTask checks it.
+    const misspelt = errorOf(() =>
+      taskContract({
+        name: 'shop.charge',
+        input: customer,
+        queue: { name: 'payments', partitions: 4, partitionBy: 'customer_id' },
+      }),
+    );
+    expect(misspelt.message).toContain('Invalid queue.partitionBy of task "shop.charge"');
+    // Partitions given twice are refused rather than one of them dropped.
+    const twice = errorOf(() =>
+      taskContract({
+        name: 'shop.charge',
+        input: customer,
+        queue: { name: 'payments', partitions: 4 },
+        partitions: 8,
+      }),
+    );
+    expect(twice.code).toBe('INVALID_OPTION');
+    expect(twice.message).toContain('partitions and partitionBy in one place');
+  });
 });
