@@ -87,6 +87,19 @@ export function isStoredQueueName(name: unknown): name is string {
 /** The rule {@link isStoredQueueName} checks, for messages. */
 export const STORED_QUEUE_NAME_RULE = `${QUEUE_NAME_RULE}, or a partition's name such as "emails~3of8"`;
 
+const PARTITION_LIKE = /^(.+)~\d+of\d+$/;
+
+/**
+ * {@link QUEUE_NAME_RULE}, for a message about `name` where a queue's name is asked for; when
+ * `name` is written like a partition's name (`emails~3of8`), that partitions are picked, not
+ * named, and what to pass instead.
+ */
+export function queueNameRule(name: unknown): string {
+  const queue = typeof name === 'string' ? PARTITION_LIKE.exec(name)?.[1] : undefined;
+  if (queue === undefined || !isQueueName(queue)) return QUEUE_NAME_RULE;
+  return `a queue's name, not one of its partitions: pass ${JSON.stringify(queue)}, and each job's partition is picked by the task's partitionBy field, the idempotency key or the job id (docs/partitions.md)`;
+}
+
 /**
  * `rule` ({@link STORED_QUEUE_NAME_RULE} unless a caller words it its own way) for a message
  * about `name`, with what is wrong with it when it is written like a partition's name but is

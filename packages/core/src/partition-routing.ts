@@ -1,4 +1,4 @@
-import { isQueueName, QUEUE_NAME_RULE } from './envelope.js';
+import { isQueueName, QUEUE_NAME_RULE, queueNameRule } from './envelope.js';
 import { InvalidOptionError } from './errors.js';
 import { newJobId, newJobUnique } from './ids.js';
 import { INDEX_FIELD_RULE, isIndexField, valueAt } from './input-index.js';
@@ -66,7 +66,7 @@ export function taskQueueFields(
   if (value === undefined) return {};
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     if (!isQueueName(value))
-      throw new InvalidOptionError(`queue of ${label}`, value, QUEUE_NAME_RULE);
+      throw new InvalidOptionError(`queue of ${label}`, value, queueNameRule(value));
     return { queue: value };
   }
   const options = value as Record<string, unknown>;
@@ -142,7 +142,7 @@ export function checkPartitionCounts(value: unknown, option: string): PartitionC
   const counts: Record<string, number> = {};
   for (const [queue, count] of Object.entries(value)) {
     if (!isQueueName(queue)) {
-      throw new InvalidOptionError(`queue name in ${option}`, queue, QUEUE_NAME_RULE);
+      throw new InvalidOptionError(`queue name in ${option}`, queue, queueNameRule(queue));
     }
     assertPartitions(count, `${option}.${queue}`);
     counts[queue] = count;

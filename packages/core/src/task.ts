@@ -1,6 +1,6 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import type { TaskContext } from './context.js';
-import { isQueueName, QUEUE_NAME_RULE } from './envelope.js';
+import { isQueueName, queueNameRule } from './envelope.js';
 import { InvalidOptionError } from './errors.js';
 import { assertIndexOption } from './input-index.js';
 import { warnIfNotJsonSafe } from './json-boundary.js';
@@ -292,7 +292,7 @@ function checkContract(config: Omit<TaskContract, '~result'>): void {
  * in a task or call is an option error, not an `INVALID_ENVELOPE` from a broker.)
  */
 export function assertQueueOption(value: unknown, option = 'queue'): asserts value is string {
-  if (!isQueueName(value)) throw new InvalidOptionError(option, value, QUEUE_NAME_RULE);
+  if (!isQueueName(value)) throw new InvalidOptionError(option, value, queueNameRule(value));
 }
 
 /** Throws unless `value` is an integer from 0 to 9. */

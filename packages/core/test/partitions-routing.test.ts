@@ -142,6 +142,25 @@ describe('names written like a partition but none', () => {
     );
   });
 
+  it('where a queue name is asked for, says a partition is picked, not named, and what to pass', async () => {
+    // Before: "expected 1–64 characters from …", as if the name's characters were wrong.
+    const advice = 'a queue\'s name, not one of its partitions: pass "emails"';
+    const client = createClient({ transport: memoryTransport() });
+    await expect(
+      client.enqueue(byCustomer, { customerId: 'c', n: 1 }, { queue: 'emails~1of4' }),
+    ).rejects.toMatchObject({ code: 'INVALID_OPTION', message: expect.stringContaining(advice) });
+    const define = () =>
+      defineTask({ name: 'shop.x', input: z.object({}), queue: 'emails~1of4', run: () => null });
+    expect(define).toThrow(advice);
+    expect(() =>
+      createClient({ transport: memoryTransport(), partitions: { 'emails~1of4': 4 } }),
+    ).toThrow(advice);
+    // Any other bad name is told the rule, as before.
+    expect(() =>
+      defineTask({ name: 'shop.x', input: z.object({}), queue: 'no spaces', run: () => null }),
+    ).toThrow('expected 1–64 characters from A–Z');
+  });
+
   it('a client refuses to pause one, saying why', async () => {
     const client = createClient({ transport: memoryTransport() });
     await expect(client.queues.pause('emails~4of4')).rejects.toThrow(
