@@ -12,13 +12,17 @@ export async function storedQueuesFor(admin: TransportAdmin, queue: string): Pro
 }
 
 /**
- * `queue`, or `queue (8 partitions)` when it stands for several stored queues: its partitions,
- * and `and the plain queue` when `queue` itself is among them (jobs enqueued before the queue
- * was partitioned, which every worker of the queue reads too).
+ * `queue`, or `queue (8 partitions)` when it stands for several stored queues (its partitions,
+ * and its plain name when stored: jobs enqueued before the queue was partitioned, which every
+ * worker of the queue reads too, and a name that pausing the queue stores). The plain name is
+ * not mentioned: `conveyor status`, which has the counts, says when it holds jobs.
  */
 export function queueLabel(queue: string, stored: readonly string[]): string {
   if (stored.length === 1 && stored[0] === queue) return queue;
-  return `${queue} (${partitionsText(queue, stored)})`;
+  return `${queue} (${partitionsText(
+    queue,
+    stored.filter((name) => name !== queue),
+  )})`;
 }
 
 /**

@@ -88,6 +88,10 @@ describe('conveyor pause and resume', () => {
       expect((await cli(['status', ...env.args])).stdout).toMatch(
         /^mail \(3 partitions\) \(paused\)\s+2\s/m,
       );
+      // The plain name the pause stored holds nothing: no command mentions it.
+      expect((await cli(['dead', 'mail', ...env.args])).stdout).toBe(
+        'Queue mail (3 partitions) has no dead jobs.\n',
+      );
 
       // One partition alone, by its name.
       expect((await cli(['resume', 'mail~2of3', ...env.args])).stdout).toBe(

@@ -60,12 +60,15 @@ export function formatMs(ms: number): string {
 }
 
 /**
- * `3 partitions` for a partitioned queue's stored queues, and `3 partitions and the plain
- * queue` when its plain stored queue (the name without `~`: jobs enqueued before the queue was
- * partitioned, which its workers read too) is among them: that one is no partition.
+ * `8 partitions` for a partitioned queue's stored queues: the queue's partition count, which
+ * their names end with (`~3of8`), however many of them are listed (only those that have held
+ * jobs are); under two counts, how many are listed. `and the plain queue` when its plain stored
+ * queue (the name without `~`: jobs enqueued before the queue was partitioned, which its
+ * workers read too) is among them: that one is no partition.
  */
 export function partitionsLabel(stored: readonly { name: string }[]): string {
   const plain = stored.some((entry) => !entry.name.includes('~'));
-  const count = stored.length - (plain ? 1 : 0);
+  const counts = new Set(stored.flatMap((entry) => /~\d+of(\d+)$/.exec(entry.name)?.[1] ?? []));
+  const count = counts.size === 1 ? Number([...counts][0]) : stored.length - (plain ? 1 : 0);
   return `${count} partition${count === 1 ? '' : 's'}${plain ? ' and the plain queue' : ''}`;
 }

@@ -3,10 +3,11 @@ import { parsePartitionName } from '@conveyor/core/transport';
 
 /**
  * Warns, once at start-up, about jobs waiting in partitions of another count of a queue this
- * worker reads partitioned: after `partitions: 3` became 4, `emails~2of3` holds jobs no
- * worker of the new count reads (docs/partitions.md, "Choosing and changing n"). Needs the
- * transport's `admin`; reads the stored queues and their counts once, and never fails the
- * worker (a broker that does not answer is the fetcher's to report).
+ * worker reads: after `partitions: 3` became 4, `emails~2of3` holds jobs no worker of the new
+ * count reads (docs/partitions.md, "Choosing and changing n"); and a worker that reads a queue
+ * unpartitioned while its producers partition it (`emails~2of4` holding jobs) never reads
+ * those at all. Needs the transport's `admin`; reads the stored queues and their counts once,
+ * and never fails the worker (a broker that does not answer is the fetcher's to report).
  */
 export async function warnStalePartitions(
   transport: Transport,
@@ -15,7 +16,10 @@ export async function warnStalePartitions(
 ): Promise<void> {
   const admin = transport.admin;
   if (!admin) return;
+  // The partition count this worker reads each queue with: 1 for a queue read plain only (a
+  // partitioned queue's workers read its plain name too, and its partitions).
   const counts = new Map<string, number>();
+  for (const queue of queues) if (!parsePartitionName(queue)) counts.set(queue, 1);
   for (const queue of queues) {
     const partition = parsePartitionName(queue);
     if (partition) counts.set(partition.queue, partition.partitions);
@@ -37,6 +41,14 @@ export async function warnStalePartitions(
       const rows = holding.filter((row) => parsePartitionName(row.queue)?.queue === base);
       const jobs = rows.reduce((n, row) => n + row.waiting + row.delayed + row.active, 0);
       const old = [...new Set(rows.map((row) => parsePartitionName(row.queue)?.partitions))];
+      const listed = rows.map((row) => row.queue).join(', ');
+      if (counts.get(base) === 1) {
+        logger.warn(
+          { queue: base, partitions: 1, stalePartitions: rows.map((r) => r.queue), jobs },
+          `queue ${JSON.stringify(base)}: ${jobs} job${jobs === 1 ? '' : 's'} wait in its partitions (${listed}), which this worker does not read: it reads the queue unpartitioned, while a producer partitions it in ${old.join(' and ')} (its task's queue option or createClient's partitions). Give the worker the same count: the task's queue: { name: '${base}', partitions: ${old[0]} }, createWorker({ partitions: { '${base}': ${old[0]} } }) or conveyor worker --partitions ${base}=${old[0]} (docs/partitions.md).`,
+        );
+        continue;
+      }
       logger.warn(
         {
           queue: base,
@@ -44,7 +56,7 @@ export async function warnStalePartitions(
           stalePartitions: rows.map((r) => r.queue),
           jobs,
         },
-        `queue ${JSON.stringify(base)}: ${jobs} job${jobs === 1 ? '' : 's'} wait in partitions of an earlier count (${rows.map((row) => row.queue).join(', ')}), which this worker, reading ${counts.get(base)} partitions, does not read. Until they are empty, give a worker those too: queues: ['${base}', ...partitionNames('${base}', ${old[0]})] (docs/partitions.md, "Choosing and changing n").`,
+        `queue ${JSON.stringify(base)}: ${jobs} job${jobs === 1 ? '' : 's'} wait in partitions of an earlier count (${listed}), which this worker, reading ${counts.get(base)} partitions, does not read. Until they are empty, give a worker those too: queues: ['${base}', ...partitionNames('${base}', ${old[0]})] (docs/partitions.md, "Choosing and changing n").`,
       );
     }
   } catch {

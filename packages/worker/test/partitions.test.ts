@@ -204,6 +204,49 @@ describe('partitions of an earlier count', () => {
     await drained;
     expect(both.lines.some((line) => line.message.includes('earlier count'))).toBe(false);
   });
+
+  it('a worker reading a queue unpartitioned is told when its partitions hold jobs, and how to read them', async () => {
+    // A producer partitions pother (createClient's partitions option); the worker's task
+    // does not. Before, the jobs waited unread and nothing said so.
+    const transport = memoryTransport();
+    await transport.enqueue(
+      ['pother~1of3', 'pother~2of3'].map((queue, n) => ({
+        envelope: makeEnvelope(queue, { task: 'p.plain', input: { n } }),
+      })),
+    );
+    const logger = captureLogger();
+    const worker = createWorker({ transport, tasks: [plain], logger, reserveWaitMs: 20 });
+    const running = worker.start();
+    const warned = () => logger.lines.find((line) => line.message.includes('unpartitioned'));
+    await vi.waitFor(() => expect(warned()).toBeDefined(), { timeout: 10_000, interval: 10 });
+    expect(warned()?.message).toContain(
+      'queue "pother": 2 jobs wait in its partitions (pother~1of3, pother~2of3), which this worker does not read',
+    );
+    expect(warned()?.message).toContain('conveyor worker --partitions pother=3');
+    expect(warned()?.fields).toMatchObject({ queue: 'pother', partitions: 1, jobs: 2 });
+    await worker.stop({ graceMs: 0 });
+    await running;
+    // Given the count, the worker reads them: no warning.
+    const given = captureLogger();
+    const reading = createWorker({
+      transport,
+      tasks: [plain],
+      logger: given,
+      reserveWaitMs: 20,
+      partitions: { pother: 3 },
+    });
+    const read = reading.start();
+    await vi.waitFor(
+      async () =>
+        expect(
+          (await transport.admin.queueCounts(['pother~1of3', 'pother~2of3'])).map((r) => r.waiting),
+        ).toEqual([0, 0]),
+      { timeout: 10_000, interval: 10 },
+    );
+    await reading.stop({ graceMs: 0 });
+    await read;
+    expect(given.lines.some((line) => line.message.includes('unpartitioned'))).toBe(false);
+  });
 });
 
 describe('reserveOrder', () => {

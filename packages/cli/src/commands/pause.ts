@@ -54,12 +54,7 @@ export async function pauseOrResume(
     const did = action === 'pause' ? await admin.pauseQueue(name) : await admin.resumeQueue(name);
     if (did) changed.push(name);
   }
-  // Every partitioned queue's plain name is among the targets (its workers read it): the
-  // label counts the partitions.
-  const label = queueLabel(
-    queue,
-    targets.length > 1 ? targets.filter((name) => name !== queue) : targets,
-  );
+  const label = queueLabel(queue, targets);
   if (options.json) {
     printJson(io, {
       queue,

@@ -7,15 +7,15 @@ import { canWrite } from '../config.js';
 import { type Child, h } from '../dom.js';
 import { partitionsLabel } from '../format.js';
 
-/** How much of a queue is paused: none, some partitions, or all of it. */
-function pausedOf(entry: QueueOverview): { paused: number; of: number; label: string } {
+/**
+ * How much of a queue is paused: `all` from the entry's own `paused`, which also counts a
+ * plain stored queue the list leaves out while it is empty; else how many partitions are.
+ */
+function pausedOf(entry: QueueOverview): { all: boolean; paused: number; label: string } {
+  const all = entry.paused === true;
   const parts = entry.partitions;
-  if (!parts) return { paused: entry.paused ? 1 : 0, of: 1, label: '' };
-  return {
-    paused: parts.filter((p) => p.paused).length,
-    of: parts.length,
-    label: partitionsLabel(parts),
-  };
+  if (!parts) return { all, paused: all ? 1 : 0, label: '' };
+  return { all, paused: parts.filter((p) => p.paused).length, label: partitionsLabel(parts) };
 }
 
 /**
@@ -25,16 +25,16 @@ function pausedOf(entry: QueueOverview): { paused: number; of: number; label: st
  */
 export function pauseBadge(entry: QueueOverview | undefined): HTMLElement | null {
   if (!entry) return null;
-  const { paused, of, label } = pausedOf(entry);
-  if (paused === 0) return null;
+  const { all, paused, label } = pausedOf(entry);
+  if (!all && paused === 0) return null;
   // "2 of 8 partitions paused"; the plain queue, when it has held jobs, is named apart.
-  const text = paused === of ? 'paused' : `${paused} of ${label} paused`;
+  const text = all ? 'paused' : `${paused} of ${label} paused`;
   return h(
     'span',
     {
       class: 'badge state-paused',
       attrs: {
-        'data-paused': paused === of ? 'all' : 'some',
+        'data-paused': all ? 'all' : 'some',
         title: 'Workers take none of its jobs until it is resumed.',
       },
     },
@@ -104,7 +104,7 @@ export function pauseControls(
 ): Child[] {
   const badge = pauseBadge(entry);
   if (!entry || !canWrite()) return [badge];
-  const { paused, of } = pausedOf(entry);
+  const { all, paused } = pausedOf(entry);
   const button = (pause: boolean): HTMLElement =>
     h(
       'button',
@@ -115,5 +115,5 @@ export function pauseControls(
       },
       pause ? 'Pause' : 'Resume',
     );
-  return [badge, paused < of ? button(true) : null, paused > 0 ? button(false) : null];
+  return [badge, all ? null : button(true), all || paused > 0 ? button(false) : null];
 }
