@@ -39,15 +39,14 @@ export interface Dashboard {
   close(): Promise<void>;
 }
 
+/** The one-segment pages the UI's router draws (ui/router.ts), `/audit` among them. */
+const SINGLE_PAGES = new Set(['dead', 'workers', 'schedules', 'workflows', 'audit']);
+
 /** The pages the UI draws; each serves the same HTML shell. */
 function isPage(segments: readonly string[]): boolean {
   const [first, second] = segments;
   if (segments.length === 0) return true;
-  if (segments.length === 1) {
-    return (
-      first === 'dead' || first === 'workers' || first === 'schedules' || first === 'workflows'
-    );
-  }
+  if (segments.length === 1) return first !== undefined && SINGLE_PAGES.has(first);
   return (
     segments.length === 2 &&
     second !== undefined &&

@@ -63,6 +63,11 @@ test('the HTML shell holds no job data, only escaped settings, and no inline scr
       `/jobs/${encodeURIComponent('hostile-shell:x')}`,
       '/dead',
       '/workers',
+      '/schedules',
+      '/workflows',
+      `/workflows/${encodeURIComponent('wf-x')}`,
+      // It answered 404 with the page: a proxy that replaces 404 pages broke the Audit tab.
+      '/audit',
     ]) {
       const response = await ownClient.get(path);
       expect(response.status, path).toBe(200);
