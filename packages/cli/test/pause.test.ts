@@ -106,6 +106,22 @@ describe('conveyor pause and resume', () => {
     }
   });
 
+  it('status names the partition paused, not its whole queue, when one partition is', async () => {
+    const env = await setup();
+    try {
+      await env.enqueue('mail~0of4', 1);
+      await env.enqueue('mail~1of4', 2);
+      expect((await cli(['pause', 'mail~1of4', ...env.args])).code).toBe(0);
+      const status = await cli(['status', ...env.args]);
+      expect(status.stdout).toMatch(/^mail \(4 partitions, 1 paused\)\s+3\s/m);
+      // Before: "Paused: mail. Workers take none of its jobs", as if the whole queue were.
+      expect(status.stdout).toContain('Paused: mail~1of4. Workers take none of its jobs until');
+      expect(status.stdout).not.toContain('Paused: mail.');
+    } finally {
+      await env.close();
+    }
+  });
+
   it('refuses a queue the broker has never seen unless --new, which pauses it (with --partitions, each partition)', async () => {
     const env = await setup();
     try {

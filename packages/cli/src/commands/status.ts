@@ -221,13 +221,13 @@ export function describeStatus(
         ),
       );
     }
-    const held = queues.filter((q) => q.paused || q.partitions?.some((p) => p.paused));
+    const held = queues.flatMap(pausedNames);
     if (held.length > 0) {
       const { command, note } = options.followUp ?? noFlags();
       lines.push(
         '',
         terminalText(
-          `Paused: ${held.map((q) => q.queue).join(', ')}. Workers take none of ${held.length === 1 ? 'its' : 'their'} jobs until \`${command`resume <queue>`}\`${note}.`,
+          `Paused: ${held.join(', ')}. Workers take none of ${held.length === 1 ? 'its' : 'their'} jobs until \`${command`resume <queue>`}\`${note}.`,
         ),
       );
     }
@@ -359,6 +359,15 @@ function partitionCounts(partitions: readonly QueueCounts[]): number[] {
     if (count !== undefined) counts.add(count);
   }
   return [...counts].sort((a, b) => a - b);
+}
+
+/**
+ * What of a queue is paused, by name: the queue when all of it is, else its paused partitions
+ * (`emails~1of4`), which `resume` takes one at a time; none when nothing is.
+ */
+function pausedNames(q: QueueStatus): string[] {
+  if (q.paused) return [q.queue];
+  return (q.partitions ?? []).filter((p) => p.paused).map((p) => p.queue);
 }
 
 /** "3 and 4", "2, 3 and 4". */
