@@ -39,17 +39,21 @@ export function startLive(): Live {
   const counts = new Set<Listener<QueuesResponse>>();
   const audits = new Set<Listener<AuditEntry>>();
   const statuses = new Set<Listener<LiveStatus>>();
+  let current: LiveStatus = 'connecting';
   const setStatus = (status: LiveStatus): void => {
+    current = status;
     for (const listener of statuses) listener(status);
   };
 
   const open = (): void => {
     const source = new EventSource(apiUrl('/events'));
     setStatus('connecting');
-    source.addEventListener('open', () => setStatus('live'));
+    // Live once the first counts come, not when the stream opens: a stream opened while the
+    // broker is down starts with a `broker` event instead, seconds later.
     source.addEventListener('counts', (event) => {
       const value = parse<QueuesResponse>(event);
       if (!value) return;
+      if (current === 'connecting' || current === 'reconnecting') setStatus('live');
       latest = value;
       for (const listener of counts) listener(value);
     });

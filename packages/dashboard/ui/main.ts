@@ -44,11 +44,8 @@ function mount(root: HTMLElement): void {
     { class: 'live-status', attrs: { 'data-status': 'connecting' } },
     STATUS_TEXT.connecting,
   );
-  live.onStatus((value) => {
-    status.setAttribute('data-status', value);
-    status.textContent = STATUS_TEXT[value];
-  });
   const navLinks = NAV.map(([label, href]) => link(href(), label, 'nav-link'));
+  const nav = h('nav', { class: 'nav', attrs: { 'aria-label': 'Main' } }, navLinks);
   const main = h('main', { attrs: { id: 'main', tabindex: -1 } });
   const access = config.readOnly ? 'read-only' : config.access === 'read' ? 'read access' : null;
 
@@ -69,7 +66,7 @@ function mount(root: HTMLElement): void {
           ],
           'brand',
         ),
-        h('nav', { class: 'nav', attrs: { 'aria-label': 'Main' } }, navLinks),
+        nav,
         h(
           'div',
           { class: 'topbar-right' },
@@ -82,15 +79,20 @@ function mount(root: HTMLElement): void {
   );
 
   let leave = new AbortController();
-  startRouter(() => {
+  const show = (): void => {
     leave.abort();
     leave = new AbortController();
     const route = parseRoute(location.pathname);
     NAV.forEach(([, , active], i) => {
       const a = navLinks[i];
       if (!a) return;
-      if (active(route)) a.setAttribute('aria-current', 'page');
-      else a.removeAttribute('aria-current');
+      if (active(route)) {
+        a.setAttribute('aria-current', 'page');
+        // A phone-width bar scrolls sideways: bring the current page's item into it.
+        if (nav.scrollWidth > nav.clientWidth) {
+          nav.scrollLeft = a.offsetLeft - (nav.clientWidth - a.offsetWidth) / 2;
+        }
+      } else a.removeAttribute('aria-current');
     });
     const ctx: PageContext = {
       params: new URLSearchParams(location.search),
@@ -98,7 +100,18 @@ function mount(root: HTMLElement): void {
       signal: leave.signal,
     };
     replace(main, render(route, ctx));
+  };
+
+  let was: LiveStatus = 'connecting';
+  live.onStatus((value) => {
+    status.setAttribute('data-status', value);
+    status.textContent = STATUS_TEXT[value];
+    // The broker answers again: a page that failed to load while it did not is read again,
+    // rather than keep its error under "Live" (pages that loaded refresh themselves).
+    if (value === 'live' && was === 'unavailable' && main.querySelector('.notice-error')) show();
+    was = value;
   });
+  startRouter(show);
 }
 
 function render(route: Route, ctx: PageContext): HTMLElement {

@@ -122,4 +122,52 @@ describe('operator pages', () => {
     await ui.page.locator('figure.chart').first().waitFor({ timeout: 10_000 });
     expect(await message.count()).toBe(0);
   });
+
+  it('a page that failed while the broker was down loads when it is back, and never said Live before', async () => {
+    const page = await ui.context.newPage();
+    // Every status the header shows, in order, from the page's first paint.
+    await page.addInitScript(() => {
+      const seen: string[] = [];
+      (globalThis as unknown as { seenStatuses: string[] }).seenStatuses = seen;
+      new MutationObserver(() => {
+        const status = document.querySelector('.live-status')?.getAttribute('data-status');
+        if (status && seen[seen.length - 1] !== status) seen.push(status);
+      }).observe(document, { subtree: true, attributes: true, childList: true });
+    });
+    const down = [
+      vi.spyOn(transport.admin, 'listQueues').mockRejectedValue(new Error('Connection is closed')),
+      vi.spyOn(transport, 'getJob').mockRejectedValue(new Error('Connection is closed')),
+    ];
+    const failed = page.locator('.notice-error', { hasText: 'The job could not be loaded' });
+    try {
+      await page.goto(`${ui.served.url}/jobs/${encodeURIComponent(demo.deadEmail)}`);
+      await page.locator('.live-status[data-status="unavailable"]').waitFor({ timeout: 15_000 });
+      await failed.waitFor();
+      // It showed "Live" for the seconds before the stream's first event.
+      expect(await page.evaluate('globalThis.seenStatuses')).toEqual(['connecting', 'unavailable']);
+    } finally {
+      for (const spy of down) spy.mockRestore();
+    }
+    await page.locator('.live-status[data-status="live"]').waitFor({ timeout: 15_000 });
+    // It kept its error under "Live" until reloaded by hand.
+    await page.locator('.page-head .badge').waitFor({ timeout: 10_000 });
+    expect(await failed.count()).toBe(0);
+    await page.close();
+  });
+
+  it("on a phone, the bar shows the current page's item, scrolled into it", async () => {
+    const page = await ui.context.newPage();
+    await page.setViewportSize({ width: 390, height: 844 });
+    for (const path of ['/audit', '/schedules']) {
+      await page.goto(`${ui.served.url}${path}`);
+      const current = page.locator('.nav a[aria-current="page"]');
+      await current.waitFor();
+      // It sat off the right edge: no sign of which page this is.
+      const box = await current.boundingBox();
+      expect(box?.x ?? -1, path).toBeGreaterThanOrEqual(0);
+      expect((box?.x ?? 0) + (box?.width ?? 0), path).toBeLessThanOrEqual(390);
+    }
+    await page.screenshot({ path: `${ui.shots}/phone-nav-audit.png` });
+    await page.close();
+  });
 });
