@@ -47,10 +47,12 @@ async function withConnection(
 ): Promise<void> {
   const source = await transportSource(command, io);
   // Loaded on use: `--help` and bad usage never pay for ioredis and the transport.
-  const { open } = await import('./connection.js');
+  const { open, lostConnection } = await import('./connection.js');
   const connection = await open(source, mode, { onSlow: (message) => io.stderr(message) });
   try {
     await body(connection);
+  } catch (error) {
+    throw lostConnection(connection, error) ?? error;
   } finally {
     await connection.close();
   }

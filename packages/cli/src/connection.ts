@@ -296,6 +296,28 @@ function connectFailure(settings: ConnectionSettings, error: unknown): CliError 
   );
 }
 
+/**
+ * A Redis that went away after the command connected (`status --watch`, a long purge), told
+ * as a failed connect is: where (the URL masked, or the config's broker) and why, in the
+ * user's terms, not the client's (ioredis' "max retries per request"). Undefined for any other
+ * error. The transport's advice ("the client keeps reconnecting") is not true of a command
+ * that ends here.
+ */
+export function lostConnection(connection: Connection, error: unknown): CliError | undefined {
+  const failed = error as { code?: unknown; failure?: unknown } | null;
+  if (failed?.code !== 'TRANSPORT_ERROR' || failed.failure !== 'CONNECTION') return undefined;
+  const code = rootCause(error);
+  const why = `the connection was lost${/^E[A-Z]+$/.test(code) ? ` and reconnecting got ${code}` : ''}`;
+  const { origin, transport } = connection;
+  const endpoint = (error as { endpoint?: unknown }).endpoint;
+  const at = typeof endpoint === 'string' ? ` at ${endpoint}` : '';
+  const message =
+    origin.kind === 'redis'
+      ? `Cannot reach Redis at ${maskRedisUrl(origin.settings.url)} (${why}). Check that Redis is running and reachable there, then run the command again.`
+      : `The ${transport.name} transport from ${origin.label} cannot reach its broker${at} (${why}). Check that the broker is running and reachable, then run the command again.`;
+  return new CliError('REDIS_UNREACHABLE', message, { cause: error });
+}
+
 /** A TLS handshake or certificate failure (Node's codes), anywhere in the error chain. */
 function isTlsFailure(error: unknown): boolean {
   let current: unknown = error;

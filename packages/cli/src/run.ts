@@ -81,9 +81,9 @@ function report(error: unknown, io: Io): number {
     io.stderr(`error: ${terminalText((error as Error).message)}`);
     return EXIT_CODES.CAPABILITY_MISSING;
   }
-  // Redis went away after the command connected (`status --watch`, a long purge): the
-  // transport's own advice ("the client keeps reconnecting") is not true of a command that
-  // ends here.
+  // Redis went away after the command connected, where no connection could tell where
+  // (`lostConnection` in connection.ts tells the rest): the transport's own advice ("the
+  // client keeps reconnecting") is not true of a command that ends here.
   if (code === 'TRANSPORT_ERROR' && (error as { failure?: unknown }).failure === 'CONNECTION') {
     const cause = (error as Error).cause;
     const detail = cause instanceof Error ? cause.message : (error as Error).message;

@@ -185,8 +185,33 @@ describe('a Redis that goes away while a command runs', () => {
       await doomed.stop();
       const run = await watching.done;
       expect(run.code).toBe(3);
-      expect(run.stderr).toContain('error: Lost the connection to Redis (');
+      expect(run.stderr).toContain(
+        `error: Cannot reach Redis at ${doomed.url} (the connection was lost`,
+      );
       expect(run.stderr).not.toContain('keeps reconnecting');
+    } finally {
+      await doomed.stop();
+    }
+  });
+
+  it('with --json too, names the URL (password masked) and says the connection was lost, in no client terms', async () => {
+    const doomed = await startRedis();
+    const url = new URL(doomed.url);
+    url.username = 'default';
+    url.password = 'hunter2';
+    // Redis with no password takes any for the default user: the URL is just that, masked.
+    const watching = startCli(['status', '--watch', '1', '--json', '--redis', url.href]);
+    try {
+      await expect.poll(() => watching.stdout().length, { timeout: 15_000 }).toBeGreaterThan(0);
+      await doomed.stop();
+      const run = await watching.done;
+      expect(run.code).toBe(3);
+      // Before: "Lost the connection to Redis (Reached the max retries per request limit
+      // (which is 1). Refer to "maxRetriesPerRequest" option for details.)", and no URL.
+      expect(run.stderr).toMatch(
+        /^error: Cannot reach Redis at redis:\/\/default:\*+@127\.0\.0\.1:\d+\/? \(the connection was lost(\)| and reconnecting got E[A-Z]+\))\. Check that Redis is running and reachable there, then run the command again\.$/m,
+      );
+      expect(run.stderr).not.toMatch(/maxRetriesPerRequest|max retries|hunter2/);
     } finally {
       await doomed.stop();
     }
