@@ -170,4 +170,24 @@ describe('operator pages', () => {
     await page.screenshot({ path: `${ui.shots}/phone-nav-audit.png` });
     await page.close();
   });
+
+  it("a running job's page follows its progress, which changes no count", async () => {
+    const [id] = await enqueue(transport, 'progress-q', [
+      { task: 'shop.report', input: { day: 1 } },
+    ]);
+    const [lease] = await transport.reserve({
+      queues: ['progress-q'],
+      max: 1,
+      leaseMs: 60_000,
+      consumer: 'test',
+    });
+    expect(lease?.envelope.id).toBe(id);
+    const token = lease?.token as string;
+    await transport.renew([{ id: id as string, token, progress: { step: 'row 1' } }], 60_000);
+    await ui.page.goto(`${ui.served.url}/jobs/${encodeURIComponent(id as string)}`);
+    await ui.page.locator('pre.json', { hasText: 'row 1' }).waitFor();
+    await transport.renew([{ id: id as string, token, progress: { step: 'row 2' } }], 60_000);
+    // It stayed at "row 1" until reloaded by hand.
+    await ui.page.locator('pre.json', { hasText: 'row 2' }).waitFor({ timeout: 10_000 });
+  });
 });

@@ -23,10 +23,12 @@ import { canWrite } from '../config.js';
 import { type Child, h, replace } from '../dom.js';
 import { formatDuration, formatTime } from '../format.js';
 import { link, paths } from '../router.js';
-import { type PageContext, pageHead, setTitle } from './page.js';
+import { every, type PageContext, pageHead, setTitle } from './page.js';
 
 const CANCELLABLE = new Set(['waiting', 'delayed', 'active']);
 const LIVE_STATES = CANCELLABLE;
+/** How often the page of a running job is read again (progress, lease). */
+const RUNNING_POLL_MS = 2_000;
 
 const CANCEL_OUTCOMES: Record<CancelResult, string> = {
   cancelled: 'Cancelled: the job will not run.',
@@ -338,6 +340,11 @@ export function jobPage(ctx: PageContext, id: string): HTMLElement {
   ctx.live.onCounts(() => {
     if (state !== undefined && LIVE_STATES.has(state)) void load();
   }, ctx.signal);
+  // A running job's progress and lease change without a change of the counts: read it again
+  // every few seconds while it runs (the page is drawn again only when something changed).
+  every(RUNNING_POLL_MS, ctx.signal, () => {
+    if (state === 'active') void load();
+  });
   // A bulk action's entry (and a workflow action's) names its jobs in `jobIds`, the first 100
   // of them: a dead job retried or purged from the dead-letter page in another tab shows it.
   ctx.live.onAudit((entry) => {
