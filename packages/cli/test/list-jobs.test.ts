@@ -127,6 +127,47 @@ describe('conveyor jobs', () => {
     }
   });
 
+  it('refuses the cursor of a page in another state, quoting it as passed and naming its state', async () => {
+    const env = await setup();
+    try {
+      await env.enqueue('mail', 'mail.send', 4);
+      for (let i = 0; i < 3; i++) await buryNext(env.transport, 'mail');
+      const dead = json<Page>(
+        await cli(['jobs', 'mail', '--state', 'dead', '--limit', '2', '--json', ...env.args]),
+      );
+      const cursor = dead.next as string;
+      expect(cursor).toEqual(expect.any(String));
+      const run = await cli([
+        'jobs',
+        'mail',
+        '--state',
+        'waiting',
+        '--cursor',
+        cursor,
+        ...env.args,
+      ]);
+      expect(run.code).toBe(2);
+      // Before: 'Invalid cursor "x17…::…": expected the `next` of a previous page of listJobs
+      // in state waiting.', quoting the queue's own cursor inside the one passed.
+      expect(run.stderr).toBe(
+        `error: Invalid --cursor "${cursor}": it is the next of a page of dead jobs of mail, not waiting ones. Pass --state dead to read on from it, or start again without --cursor.\n`,
+      );
+      const onward = await cli([
+        'jobs',
+        'mail',
+        '--state',
+        'dead',
+        '--cursor',
+        cursor,
+        ...env.args,
+      ]);
+      expect(onward.code).toBe(0);
+      expect(onward.stdout).toContain('1 dead job of mail, newest first. No more.');
+    } finally {
+      await env.close();
+    }
+  });
+
   it('refuses a bad state or cursor (exit 2), and notes a queue name nothing has used', async () => {
     const env = await setup();
     try {

@@ -1,7 +1,7 @@
-import type { JobListState, JobRecord } from '@conveyor/core';
-import { mergeJobPages, parseMergeCursor } from '@conveyor/core/transport';
+import type { JobListState, JobRecord, TransportAdmin } from '@conveyor/core';
+import { type MergeCursor, mergeJobPages, parseMergeCursor } from '@conveyor/core/transport';
 import type { AdminConnection } from '../connection.js';
-import { usageError } from '../errors.js';
+import { CliError, usageError } from '../errors.js';
 import { type FollowUp, followUp as noFlags } from '../follow-up.js';
 import { errorLine, formatTime, type Io, printJson, renderTable } from '../output.js';
 import { noteUnknownQueue } from '../queue-names.js';
@@ -67,6 +67,10 @@ export async function listJobs(
     state,
     limit,
     ...(task === undefined ? {} : { task }),
+  }).catch(async (error: unknown) => {
+    // A queue's own cursor inside it the transport refuses: one of a page in another state.
+    if (from === undefined || !isCursorRefusal(error)) throw error;
+    throw await cursorOfOtherState(admin, from, options.cursor as string, queue, state, error);
   });
   // A typo lists nothing, and says so: the name reads as a queue with no such jobs otherwise.
   if (jobs.length === 0 && from === undefined) await noteUnknownQueue(admin, queue, io);
@@ -110,4 +114,45 @@ export async function listJobs(
       ? command`jobs ${queue} --state ${state} --cursor ${cursor}`
       : command`jobs ${queue} --state ${state} --task ${task} --cursor ${cursor}`;
   io.stdout(terminalText(`${shown} Next page: \`${more}\`${note}.`));
+}
+
+/** The transport's INVALID_OPTION for a `cursor` it did not write for the state asked. */
+function isCursorRefusal(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  return (
+    code === 'INVALID_OPTION' && typeof message === 'string' && /^Invalid cursor /.test(message)
+  );
+}
+
+/**
+ * The error for a `--cursor` whose queue cursors the transport refuses in `state`: the
+ * `next` of a page in another state. Which one, when exactly one other state takes the
+ * cursor of its first queue (a page of one job each, read on this error only).
+ */
+async function cursorOfOtherState(
+  admin: TransportAdmin,
+  from: MergeCursor,
+  text: string,
+  queue: string,
+  state: JobListState,
+  error: unknown,
+): Promise<CliError> {
+  const read = from.queues.find((entry) => entry.from !== undefined);
+  const taken = await Promise.all(
+    LIST_STATES.filter((other) => other !== state).map(async (other) => {
+      if (read?.from === undefined) return undefined;
+      const cursor = read.from.cursor;
+      return admin.listJobs(read.queue, { state: other, limit: 1, cursor }).then(
+        () => other,
+        () => undefined,
+      );
+    }),
+  );
+  const states = taken.filter((other) => other !== undefined);
+  const [other] = states;
+  const message =
+    states.length === 1 && other !== undefined
+      ? `Invalid --cursor ${JSON.stringify(text)}: it is the next of a page of ${other} jobs of ${queue}, not ${state} ones. Pass --state ${other} to read on from it, or start again without --cursor.`
+      : `Invalid --cursor ${JSON.stringify(text)}: expected the next of a page of ${state} jobs of ${queue}; it is of another state. Pass the --state of the page that printed it, or start again without --cursor.`;
+  return new CliError('USAGE', message, { cause: error });
 }
