@@ -35,7 +35,15 @@ export function table<T>(
     'tbody',
     null,
     rows.length === 0
-      ? h('tr', { class: 'empty' }, h('td', { attrs: { colspan: columns.length } }, empty))
+      ? h(
+          'tr',
+          { class: 'empty' },
+          h(
+            'td',
+            { attrs: { colspan: columns.length } },
+            h('span', { class: 'empty-message' }, empty),
+          ),
+        )
       : rows.map((row) =>
           h(
             'tr',
