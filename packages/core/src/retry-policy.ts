@@ -12,6 +12,7 @@ export interface BackoffOptions {
   /**
    * Randomizes each delay down by up to this fraction so that failed jobs do not retry
    * in lockstep: `true` means 0.5, a delay `d` becomes a value in `[d * (1 - jitter), d]`.
+   * Default 0.5, for a back-off given here too; `false` (or 0) keeps delays exact.
    */
   jitter?: boolean | number;
 }
