@@ -93,6 +93,28 @@ describe('conveyor worker --partitions', () => {
     expect(run.stderr).toMatch(/^error: Invalid partitions\.emails.*4.*"parts\.mail"/);
   });
 
+  it('warns of a --partitions queue none of the tasks names, with the nearest name', async () => {
+    const dir = project();
+    const stop = new AbortController();
+    const worker = startCli(
+      ['worker', '--tasks', 'tasks.ts', '--partitions', 'emials=4', '--log-level', 'silent'],
+      { cwd: dir, signal: stop.signal },
+    );
+    try {
+      await printed(worker.stderr, 'Ready.');
+      expect(worker.stderr()).toContain(
+        '  partitions   emials=4 (--partitions); emails=8 (from the tasks)\n',
+      );
+      // Before: the typo started silently, its count partitioning nothing.
+      expect(worker.stderr()).toContain(
+        '  warning      --partitions emials=4: queue "emials" is named by none of this worker\'s tasks (they use emails, reports; did you mean emails?), so the count partitions no queue of theirs. Check the queue name, or the tasks module.\n',
+      );
+    } finally {
+      stop.abort();
+    }
+    expect((await worker.done).code).toBe(0);
+  });
+
   it('runs the partitions of the queues it names, and shows them in the banner', async () => {
     const dir = project();
     const config = (await import(

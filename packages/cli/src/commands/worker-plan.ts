@@ -2,7 +2,14 @@
  * `conveyor worker`'s options, and how they map onto the Redis transport's retention and
  * createWorker's options ({@link planWorker}), before anything connects.
  */
-import type { AnySchedule, AnyTaskDefinition, AnyWorkflow, TaskRegistry } from '@conveyor/core';
+import {
+  type AnySchedule,
+  type AnyTaskDefinition,
+  type AnyWorkflow,
+  DEFAULT_QUEUE,
+  type TaskRegistry,
+} from '@conveyor/core';
+import { nearestName } from '@conveyor/core/transport';
 import type { MetricsServerOptions, WorkerLoggerOptions, WorkerOptions } from '@conveyor/worker';
 import type { ConnectOptions } from '../connection.js';
 import { usageError } from '../errors.js';
@@ -130,6 +137,27 @@ export function planWorker(options: WorkerCommandOptions, tasks: LoadedTasks): W
     };
   }
   return { retention, worker, sandboxed, ...(metrics ? { metrics } : {}) };
+}
+
+/**
+ * A warning for each `--partitions` queue none of the tasks names, with the nearest task
+ * queue: a typo (`emials=4`) partitions nothing this worker runs, and would start silently
+ * beside the tasks' own count. The worker warns of a `--queues` name the same way.
+ */
+export function partitionWarnings(
+  partitions: Readonly<Record<string, number>> | undefined,
+  registry: TaskRegistry,
+): string[] {
+  const named = [...new Set(definitions(registry).map((task) => task.queue ?? DEFAULT_QUEUE))];
+  named.sort();
+  return Object.keys(partitions ?? {})
+    .filter((queue) => !named.includes(queue))
+    .sort()
+    .map((queue) => {
+      const near = nearestName(queue, named);
+      const hint = near === undefined ? '' : `; did you mean ${near}?`;
+      return `--partitions ${queue}=${partitions?.[queue]}: queue ${JSON.stringify(queue)} is named by none of this worker's tasks (they use ${named.join(', ') || 'none'}${hint}), so the count partitions no queue of theirs. Check the queue name, or the tasks module.`;
+    });
 }
 
 export function definitions(registry: TaskRegistry): AnyTaskDefinition[] {

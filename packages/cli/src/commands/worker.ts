@@ -30,6 +30,7 @@ import type { TransportSource } from '../transport-source.js';
 import { version } from '../version.js';
 import {
   definitions,
+  partitionWarnings,
   planWorker,
   type WorkerCommandOptions,
   type WorkerPlan,
@@ -92,6 +93,9 @@ export async function runWorker(
   ];
   const partitioned = partitionSummary(options.partitions, registry);
   if (partitioned) banner.push(`  partitions   ${partitioned}`);
+  for (const warning of partitionWarnings(options.partitions, registry)) {
+    banner.push(`  warning      ${warning}`);
+  }
   banner.push(
     `  concurrency  ${stats.concurrency} (prefetch ${options.prefetch ?? 0})`,
     `  tasks        ${registry.names().join(', ')} (${registry.names().length}, from ${modulePath})`,
