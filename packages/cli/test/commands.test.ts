@@ -274,6 +274,27 @@ describe('conveyor retry and dead', () => {
   });
 });
 
+describe('conveyor dead --offset', () => {
+  it('past the end says so with the total, with no empty table or retry hint', async () => {
+    const env = await setup();
+    try {
+      const queue = 'cli-dead-offset';
+      await env.client.enqueueMany(echo, [{ n: 1 }, { n: 2 }, { n: 3 }], { queue });
+      for (let i = 0; i < 3; i++) await bury(env, queue);
+      const past = await cli(['dead', queue, '--offset', '10', ...env.args]);
+      expect(past.code).toBe(0);
+      // Before: the table's header alone, then "0 of 3 dead jobs shown … Retry with …".
+      expect(past.stdout).toBe(
+        `No dead jobs at offset 10: queue ${queue} has 3. Pass an --offset under 3, or leave it out.\n`,
+      );
+      const last = await cli(['dead', queue, '--offset', '2', ...env.args]);
+      expect(last.stdout).toContain('1 of 3 dead jobs shown (offset 2). Retry with');
+    } finally {
+      await env.close();
+    }
+  });
+});
+
 describe('conveyor cancel', () => {
   it('cancels a waiting job, signals a running one, refuses a finished one', async () => {
     const env = await setup();

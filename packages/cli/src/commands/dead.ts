@@ -100,6 +100,15 @@ export async function listDeadJobs(
     io.stdout(`Queue ${queueLabel(queue, stored)} has no dead jobs.`);
     return;
   }
+  if (page.jobs.length === 0) {
+    // Past the end: an empty table and a retry hint would read as dead jobs not shown.
+    io.stdout(
+      terminalText(
+        `No dead jobs at offset ${options.offset}: queue ${queueLabel(queue, stored)} has ${page.total}. Pass an --offset under ${page.total}, or leave it out.`,
+      ),
+    );
+    return;
+  }
   const now = Date.now();
   const table = renderTable(page.jobs, [
     { header: 'ID', value: (job) => job.id },
