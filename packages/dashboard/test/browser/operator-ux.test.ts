@@ -197,4 +197,14 @@ describe('operator pages', () => {
     // It stayed at "row 1" until reloaded by hand.
     await ui.page.locator('pre.json', { hasText: 'row 2' }).waitFor({ timeout: 10_000 });
   });
+
+  it('a page position the server refuses says why and links back to the first page', async () => {
+    await ui.page.goto(`${ui.served.url}/queues/emails?state=waiting&cursor=not-a-cursor`);
+    await ui.page.locator('.notice-error', { hasText: 'Jobs could not be loaded' }).waitFor();
+    // The error said "start again from the first page" with no way to it.
+    await ui.page.getByRole('link', { name: '« First page' }).click();
+    await ui.page.locator('table.data-table tbody tr').first().waitFor();
+    expect(new URL(ui.page.url()).searchParams.get('cursor')).toBeNull();
+    expect(await ui.page.locator('.notice-error').count()).toBe(0);
+  });
 });

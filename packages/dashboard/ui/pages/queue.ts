@@ -1,4 +1,4 @@
-import { describeError, getJson, isAbort } from '../api.js';
+import { ApiError, describeError, getJson, isAbort } from '../api.js';
 import {
   type Counts,
   findQueue,
@@ -275,8 +275,13 @@ export function queuePage(ctx: PageContext, queue: string): HTMLElement {
     } catch (error) {
       if (isAbort(error)) return false;
       const message = `Jobs could not be loaded: ${describeError(error)}`;
-      // A failed refresh keeps the rows on screen and says so above them.
-      if (shown === '') replace(results, errorBox(message));
+      // A failed refresh keeps the rows on screen and says so above them. A page's position
+      // the server refused (a cursor from before the partitions changed, say) gets a way back.
+      const restart =
+        view.cursor && error instanceof ApiError && error.status === 400
+          ? link(paths.queue(queue, { state: view.state, task: view.task }), '« First page')
+          : null;
+      if (shown === '') replace(results, errorBox(message), restart);
       else trouble.show('error', message);
       return false;
     }
