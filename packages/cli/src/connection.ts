@@ -141,7 +141,7 @@ async function openConfigured(
       const at = typeof endpoint === 'string' ? ` at ${endpoint}` : '';
       throw new CliError(
         failureOf(error) === 'AUTH' ? 'REDIS_AUTH' : 'REDIS_UNREACHABLE',
-        `The ${transport.name} transport from ${config.label} cannot reach its broker${at} (${rootCause(error)}). Check the settings its transport function passes, or pass --redis <url>.`,
+        `The ${transport.name} transport from ${config.label} cannot reach its broker${at} (${nodeCause(error, endpoint) ?? rootCause(error)}). Check the settings its transport function passes, or pass --redis <url>.`,
         { cause: error },
       );
     }
@@ -331,6 +331,29 @@ function isTlsFailure(error: unknown): boolean {
 }
 
 /** The most specific message in an error chain, shortened to its first line. */
+/**
+ * Which node refused, when the transport's message names one (`127.0.0.1:7113: connect
+ * ECONNREFUSED …`, as a Cluster's error lists what each node last said): `ECONNREFUSED from
+ * 127.0.0.1:7113`. A node that `endpoint` (the startup nodes) does not name is one the Cluster
+ * found, whose master being down fails the whole Cluster: said so, with where to look.
+ * Undefined when no node is named.
+ */
+function nodeCause(error: unknown, endpoint: unknown): string | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current instanceof Error; depth++) {
+    const match = /([\w.-]+|\[[\da-fA-F:]+\]):(\d+): connect (E[A-Z]+)/.exec(current.message);
+    if (match) {
+      const [, host, port, code] = match;
+      const node = `${host}:${port}`;
+      const cluster = typeof endpoint === 'string' && endpoint.startsWith('the Cluster of');
+      if (!cluster || endpoint.includes(node)) return `${code} from ${node}`;
+      return `${code} from ${node}, a node of the Cluster: while one of its masters is down, the Cluster answers no command; \`redis-cli -h ${host} -p ${port} ping\` and \`cluster info\` on a startup node (cluster_state) tell`;
+    }
+    current = current.cause;
+  }
+  return undefined;
+}
+
 function rootCause(error: unknown): string {
   let current: unknown = error;
   let message = String(error);

@@ -281,6 +281,28 @@ describe('a config the CLI cannot use', () => {
   const status = (text: string, name = 'conveyor.config.ts') =>
     cli(['status'], { cwd: project({ [name]: text }) });
 
+  it("a Cluster that cannot start names the node that refused, not only the startup node's address", async () => {
+    // The error the redis transport gives when a Cluster never got ready because one of its
+    // masters (found through the startup node, which answers) is down.
+    const run = await status(`import { memoryTransport } from '@conveyor/core';
+export default {
+  transport: () => {
+    const transport = memoryTransport();
+    const cause = new Error('the Cluster was not ready within 10000 ms (its redisOptions.connectTimeout); 127.0.0.1:7113: connect ECONNREFUSED 127.0.0.1:7113');
+    const error = Object.assign(new Error('[conveyor] [redis] ping at the Cluster of 127.0.0.1:7111 failed (CONNECTION): ' + cause.message, { cause }), {
+      code: 'TRANSPORT_ERROR', failure: 'CONNECTION', endpoint: 'the Cluster of 127.0.0.1:7111',
+    });
+    return Object.assign(transport, { ready: () => Promise.reject(error) });
+  },
+};
+`);
+    expect(run.code).toBe(3);
+    // It said "(ECONNREFUSED)" beside 127.0.0.1:7111, which answered.
+    expect(run.stderr).toContain(
+      'cannot reach its broker at the Cluster of 127.0.0.1:7111 (ECONNREFUSED from 127.0.0.1:7113, a node of the Cluster: while one of its masters is down, the Cluster answers no command;',
+    );
+  });
+
   it('a --config that does not exist is bad usage (exit 2)', async () => {
     const run = await cli(['status', '--config', 'nope.config.ts'], { cwd: project({}) });
     expect(run.code).toBe(2);
