@@ -326,6 +326,22 @@ describe('conveyor cancel', () => {
         cancelRequested: true,
       });
       await expect.poll(() => heard).toEqual([running.id]);
+      const asked = await cli(['inspect', running.id, ...env.args]);
+      expect(asked.stdout).toMatch(/^State\s+active \(cancel requested\)$/m);
+      // The run ends on its aborted signal: a cancel requested turns its failure into cancelled.
+      await env.transport.settle([
+        {
+          type: 'fail',
+          id: running.id,
+          token: reservation?.token ?? '',
+          deadLetter: false,
+          error: { name: 'AbortError', message: 'cancelled' },
+        },
+      ]);
+      expect((await env.transport.getJob(running.id))?.state).toBe('cancelled');
+      // It read "cancelled (cancel requested)" once the job had ended.
+      const ended = await cli(['inspect', running.id, ...env.args]);
+      expect(ended.stdout).toMatch(/^State\s+cancelled$/m);
 
       const finished = await cli(['cancel', waiting.id, ...env.args]);
       expect(finished.code).toBe(7);

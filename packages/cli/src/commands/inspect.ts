@@ -71,7 +71,12 @@ export function describeJob(
     ['Job', record.id],
     ['Task', envelope.task],
     ['Queue', envelope.queue],
-    ['State', record.state + (record.cancelRequested ? ' (cancel requested)' : '')],
+    // Requested of a running job, which ends cancelled: said only while it still runs.
+    [
+      'State',
+      record.state +
+        (record.cancelRequested && record.state === 'active' ? ' (cancel requested)' : ''),
+    ],
     ['Attempts', `${record.attempts} of ${envelope.maxAttempts}`],
     ['Priority', String(envelope.priority)],
     ['Enqueued', formatTime(record.enqueuedAt, now)],

@@ -84,7 +84,10 @@ function summary(job: JobDetail): HTMLElement {
     row('Task', dataText(job.task, 120)),
     row('State', [
       stateBadge(job.state),
-      job.cancelRequested ? h('span', { class: 'muted' }, ' cancel requested') : null,
+      // Requested of a running job, which ends cancelled: said only while it still runs.
+      job.cancelRequested && job.state === 'active'
+        ? h('span', { class: 'muted' }, ' cancel requested')
+        : null,
     ]),
     row('Attempts', `${job.attempts} of ${job.maxAttempts}`),
     row('Priority', String(job.priority)),
