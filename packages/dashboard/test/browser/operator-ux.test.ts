@@ -126,14 +126,15 @@ describe('operator pages', () => {
   it('a page that failed while the broker was down loads when it is back, and never said Live before', async () => {
     const page = await ui.context.newPage();
     // Every status the header shows, in order, from the page's first paint.
-    await page.addInitScript(() => {
-      const seen: string[] = [];
-      (globalThis as unknown as { seenStatuses: string[] }).seenStatuses = seen;
+    // A string: it runs in the page, and the tests' types have no DOM.
+    await page.addInitScript(`
+      const seen = [];
+      globalThis.seenStatuses = seen;
       new MutationObserver(() => {
         const status = document.querySelector('.live-status')?.getAttribute('data-status');
         if (status && seen[seen.length - 1] !== status) seen.push(status);
       }).observe(document, { subtree: true, attributes: true, childList: true });
-    });
+    `);
     const down = [
       vi.spyOn(transport.admin, 'listQueues').mockRejectedValue(new Error('Connection is closed')),
       vi.spyOn(transport, 'getJob').mockRejectedValue(new Error('Connection is closed')),
