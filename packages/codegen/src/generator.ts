@@ -37,7 +37,7 @@ import { emitRegistry } from './emit/registry.js';
 import { createModuleResolver } from './module-resolver.js';
 import { findTaskFiles, relativePath } from './task-files.js';
 import { type CheckedFile, createTypeChecks } from './type-checks.js';
-import { checkFile, type FileStatus, writeIfChanged } from './write.js';
+import { checkFile, type FileStatus, markChecked, writeIfChanged } from './write.js';
 
 /** Say that the type checker is at work when it checks at least this many tasks (it takes a while). */
 const PROGRESS_AFTER = 20;
@@ -332,10 +332,13 @@ export function createGenerator(config: ResolvedConfig): Generator {
         };
       }
       const written = await Promise.all(
-        outputs.map(async ({ file, text }) => ({
-          path: relative(file),
-          status: options.check ? await checkFile(file, text) : await writeIfChanged(file, text),
-        })),
+        outputs.map(async ({ file, text }) => {
+          const status = options.check
+            ? await checkFile(file, text)
+            : await writeIfChanged(file, text);
+          if (status === 'unchanged' && file === config.registry) await markChecked(file);
+          return { path: relative(file), status };
+        }),
       );
       return {
         ok: written.every((file) => file.status !== 'stale'),

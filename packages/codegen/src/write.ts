@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 /** What happened to one output file. `stale`/`fresh` are `--check` answers. */
@@ -40,4 +40,15 @@ export async function writeIfChanged(file: string, text: string): Promise<'writt
 /** `--check`: compares without writing. */
 export async function checkFile(file: string, text: string): Promise<'stale' | 'fresh'> {
   return (await readIfExists(file)) === text ? 'fresh' : 'stale';
+}
+
+/**
+ * Sets an unchanged file's modification time to now: the registry's says when `generate` last
+ * checked it against the task files, which a worker's start-up hint compares with theirs
+ * (`staleTaskFiles`). Left alone, an edit that changes no generated text (a `run` body) kept
+ * that hint up however often `generate` ran.
+ */
+export async function markChecked(file: string): Promise<void> {
+  const now = new Date();
+  await utimes(file, now, now);
 }

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, utimes } from 'node:fs/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   checkGenerated,
@@ -7,6 +7,7 @@ import {
   type Generator,
   generate,
   loadConfig,
+  staleTaskFiles,
 } from '../src/index.js';
 import { fixtureDir, makeTree, type Tree } from './tree.js';
 
@@ -55,6 +56,22 @@ describe('golden output', () => {
     }
     const second = await generate({ cwd: fresh.root });
     expect(second.files.map((file) => file.status)).toEqual(['unchanged', 'unchanged']);
+  });
+
+  it("marks an unchanged registry checked, so a task file's edit that changes no output stops counting as stale", async () => {
+    fresh = await makeTree({}, fixtureDir('shop'));
+    expect((await generate({ cwd: fresh.root })).ok).toBe(true);
+    const config = await loadConfig({ cwd: fresh.root });
+    const hoursAgo = (hours: number) => new Date(Date.now() - hours * 3_600_000);
+    // The registry generated two hours ago; a task's run body edited an hour ago.
+    const task = fresh.path('src/tasks/cancel-order.ts');
+    await utimes(config.registry, hoursAgo(2), hoursAgo(2));
+    await utimes(task, hoursAgo(1), hoursAgo(1));
+    expect(await staleTaskFiles(config)).toContain('src/tasks/cancel-order.ts');
+    const again = await generate({ cwd: fresh.root });
+    expect(again.files.map((file) => file.status)).toEqual(['unchanged', 'unchanged']);
+    // The worker's hint said "run conveyor generate" on every start, however often it ran.
+    expect(await staleTaskFiles(config)).toEqual([]);
   });
 
   it('lists tasks sorted by name with their file and fingerprint', () => {
