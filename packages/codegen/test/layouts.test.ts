@@ -4,7 +4,7 @@ import { createClient, memoryTransport } from '@conveyor/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { relativeSpecifier } from '../src/emit/imports.js';
 import { generate } from '../src/index.js';
-import { makeTree, type Tree } from './tree.js';
+import { compileErrors, makeTree, type Tree, taskFile } from './tree.js';
 
 let tree: Tree | undefined;
 afterEach(async () => {
@@ -17,6 +17,37 @@ import { z } from 'zod';
 `;
 
 describe('project layouts users have', () => {
+  it("compiles under noUnusedLocals (Vite's template): the client imports only the core names it uses", async () => {
+    tree = await makeTree({
+      // No output schema: InferSchemaOutput was imported all the same, and unused.
+      'src/tasks/mail.ts': `${header}
+export const sendMail = defineTask({
+  name: 'mail.send',
+  input: z.object({ to: z.string() }),
+  run: () => ({ sent: true }),
+});
+`,
+      'tsconfig.strict.json': JSON.stringify({
+        extends: './tsconfig.json',
+        compilerOptions: { noUnusedLocals: true },
+      }),
+    });
+    expect((await generate({ cwd: tree.root })).diagnostics).toEqual([]);
+    const client = await readFile(tree.path('src/generated/client.ts'), 'utf8');
+    expect(client).toContain(
+      "import { bindTask, type Client, InvalidOptionError, type Jsonify, taskContract } from '@conveyor/core';",
+    );
+    expect(await compileErrors(tree, ['src/generated/client.ts'], 'tsconfig.strict.json')).toEqual(
+      [],
+    );
+    // Every task with an output schema: Jsonify is the unused one.
+    await tree.write('src/tasks/mail.ts', taskFile('sendMail', 'mail.send'));
+    expect((await generate({ cwd: tree.root })).diagnostics).toEqual([]);
+    expect(await compileErrors(tree, ['src/generated/client.ts'], 'tsconfig.strict.json')).toEqual(
+      [],
+    );
+  });
+
   it('copies `as const` objects and generic types a schema uses', async () => {
     tree = await makeTree({
       'src/tasks/modes.ts': `${header}

@@ -40,6 +40,34 @@ const CORE_NAMES = [
 /** Core names a module with workflows imports as well. */
 const WORKFLOW_CORE_NAMES = ['bindWorkflow', 'TaskResult', 'workflowContract'];
 
+/** Every core name the module may import, in the import's order; types marked. */
+const CORE_IMPORTS: ReadonlyArray<[name: string, type: boolean]> = [
+  ['bindTask', false],
+  ['bindWorkflow', false],
+  ['Client', true],
+  ['InferSchemaOutput', true],
+  ['InvalidOptionError', false],
+  ['Jsonify', true],
+  ['TaskResult', true],
+  ['taskContract', false],
+  ['workflowContract', false],
+];
+/** Used by the module's fixed part, whatever its tasks. */
+const ALWAYS_IMPORTED = new Set(['Client', 'InvalidOptionError']);
+
+/**
+ * The import of `@conveyor/core`: the names the tasks' and workflows' blocks use, so that a
+ * project with `noUnusedLocals` compiles the module (`InferSchemaOutput` is only used with an
+ * output schema, `Jsonify` only without one). A schema's own text naming one keeps it: an
+ * unused import at worst, as before.
+ */
+function coreImportLine(blocks: string): string {
+  const names = CORE_IMPORTS.filter(
+    ([name]) => ALWAYS_IMPORTED.has(name) || new RegExp(`\\b${name}\\b`).test(blocks),
+  ).map(([name, type]) => (type ? `type ${name}` : name));
+  return `import { ${names.join(', ')} } from '@conveyor/core';`;
+}
+
 /**
  * The producer module: one contract and one lazily bound stub per task and per workflow,
  * and schemas copied (or imported from `*.schema.ts`), never an import of a task file.
@@ -72,10 +100,7 @@ export function emitClient(
   const blocks = tasks.map((task) => emitTask(task, imports, options));
   // After the tasks: a workflow's contract refers to its last stage's task contracts.
   const workflowBlocks = workflows.map((workflow) => emitWorkflow(workflow, imports, options));
-  const coreImport =
-    workflows.length === 0
-      ? "import { bindTask, type Client, type InferSchemaOutput, InvalidOptionError, type Jsonify, taskContract } from '@conveyor/core';"
-      : "import { bindTask, bindWorkflow, type Client, type InferSchemaOutput, InvalidOptionError, type Jsonify, type TaskResult, taskContract, workflowContract } from '@conveyor/core';";
+  const coreImport = coreImportLine([...blocks, ...workflowBlocks].join('\n'));
 
   const lines = [
     options.header,
