@@ -4,14 +4,14 @@ import { Cluster, Redis, type RedisOptions } from 'ioredis';
 /** Where the transport connects. Exactly one of `url`, `redis` and `client` is used. */
 export interface ConnectionOptions {
   /** `redis://`, `rediss://` (TLS) or `redis://user:password@host:port/db`. */
-  url?: string;
+  url?: string | undefined;
   /** ioredis options (host, port, tls, username, password, sentinels, …). */
-  redis?: RedisOptions;
+  redis?: RedisOptions | undefined;
   /**
    * An ioredis client or Cluster the caller owns: used for commands, and duplicated for
    * the blocking and pub/sub connections. `close()` leaves it open.
    */
-  client?: Redis | Cluster;
+  client?: Redis | Cluster | undefined;
 }
 
 /**

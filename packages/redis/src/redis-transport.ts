@@ -48,25 +48,25 @@ import { redisWorkflows } from './workflows.js';
 
 export interface RedisTransportOptions extends ConnectionOptions {
   /** First part of every key (`<prefix>:{<queue>}:…`). Default `conveyor`. */
-  prefix?: string;
+  prefix?: string | undefined;
   /** How long final records are kept when a settlement names no TTL. Default 24 h. */
-  defaultResultTtlMs?: number;
+  defaultResultTtlMs?: number | undefined;
   /** How long an idempotency key stays claimed when an enqueue names no window. Default 24 h. */
-  defaultDedupeWindowMs?: number;
+  defaultDedupeWindowMs?: number | undefined;
   /**
    * Completed, failed, cancelled and expired jobs kept per queue, on top of their TTL:
    * the oldest beyond this are deleted. 0 turns the count bound off. Default 10,000.
    */
-  maxFinishedPerQueue?: number;
+  maxFinishedPerQueue?: number | undefined;
   /**
    * Largest serialized job `enqueue` accepts, in UTF-8 bytes; a larger one fails the call
    * with `PAYLOAD_TOO_LARGE` before anything is written. Default 512 KiB, as for the client.
    */
-  maxPayloadBytes?: number;
+  maxPayloadBytes?: number | undefined;
   /** Receives the start-up warnings. Default: silent, except the maxmemory warning goes to console. */
-  logger?: Logger;
+  logger?: Logger | undefined;
   /** Check `maxmemory-policy` on first use and warn unless `noeviction`. Default true. */
-  checkMaxmemoryPolicy?: boolean;
+  checkMaxmemoryPolicy?: boolean | undefined;
   /**
    * Store a waiting job without an idempotency key, workflow or expiry as one field of its
    * queue's hash of packed jobs instead of a hash of its own (less Redis memory per job).
@@ -77,7 +77,7 @@ export interface RedisTransportOptions extends ConnectionOptions {
    * @example
    * const transport = redisTransport({ url, packWaitingJobs: false }); // until old workers are gone
    */
-  packWaitingJobs?: boolean;
+  packWaitingJobs?: boolean | undefined;
 }
 
 /**
