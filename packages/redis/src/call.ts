@@ -1,7 +1,8 @@
 import type { Cluster, Redis } from 'ioredis';
 import { afterStart, startOf } from './cluster-start.js';
 import { endpointOf } from './connections.js';
-import { RedisTransportError, toTransportError } from './errors.js';
+import { NEVER_CONNECTED_ADVICE, RedisTransportError, toTransportError } from './errors.js';
+import { socketStateOf } from './socket-state.js';
 
 /**
  * Runs a Redis call on `client` and rethrows its failure as a {@link RedisTransportError}.
@@ -11,7 +12,7 @@ import { RedisTransportError, toTransportError } from './errors.js';
  *   ready, nothing is added.
  * - A call that could not reach Redis names where `client` connects (`host:port`, or the
  *   Cluster's nodes), worked out only then: an operator with several Redis servers must see
- *   which one is down.
+ *   which one is down; and what its socket last said, when socket-state.ts follows it.
  *
  * Without `client`, only the failure is wrapped.
  */
@@ -26,6 +27,15 @@ export async function redisCall<T>(
     const failed = toTransportError(operation, error);
     if (client === undefined || !(failed instanceof RedisTransportError)) throw failed;
     if (failed.failure !== 'CONNECTION' || failed.endpoint !== undefined) throw failed;
-    throw new RedisTransportError('CONNECTION', operation, error, endpointOf(client));
+    // Why, in the socket's words; and a client never connected sent nothing, so an enqueue
+    // is not in doubt (a lost reply is only possible after a connection).
+    const socket = socketStateOf(client);
+    throw new RedisTransportError(
+      'CONNECTION',
+      operation,
+      socket?.lastError ?? error,
+      endpointOf(client),
+      socket && !socket.everReady ? NEVER_CONNECTED_ADVICE : undefined,
+    );
   }
 }

@@ -53,6 +53,9 @@ const MOVED_ADVICE = `That key lives on another node of a Redis Cluster. ${CLUST
  */
 const ENQUEUE_UNCERTAIN =
   'The enqueue may have been stored before its reply was lost: retry it with the same idempotencyKey to store it once.';
+/** A call on a client that has never connected: nothing was sent, so nothing is in doubt. */
+export const NEVER_CONNECTED_ADVICE =
+  'Redis could not be reached: check that it is running and reachable at that address; the client keeps reconnecting. Nothing was sent: the connection was never made.';
 
 /** A Redis operation failed. `code` is `TRANSPORT_ERROR`; `failure` says why. */
 export class RedisTransportError extends TransportError {
@@ -80,7 +83,9 @@ export class RedisTransportError extends TransportError {
     // A refused command (MOVED, CROSSSLOT) stored nothing; a lost reply may have.
     const lost =
       failure === 'CONNECTION' || (failure === 'CLUSTER' && !moved && !/^CROSSSLOT/.test(detail));
-    if (lost && operation.startsWith('enqueue')) told = `${told} ${ENQUEUE_UNCERTAIN}`;
+    if (lost && advice === undefined && operation.startsWith('enqueue')) {
+      told = `${told} ${ENQUEUE_UNCERTAIN}`;
+    }
     super(`[conveyor] [redis] ${operation}${at} failed (${failure}): ${detail}. ${told}`, {
       cause,
     });

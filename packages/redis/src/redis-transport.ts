@@ -34,6 +34,7 @@ import { createPickup } from './pickup.js';
 import { createReserver } from './reserve.js';
 import { redisSchedules } from './schedules.js';
 import { type QueueScriptName, runScript } from './scripts.js';
+import { watchSocket } from './socket-state.js';
 import { createSweeper } from './sweeper.js';
 import { enqueueOneKeys } from './wire/enqueue-one.js';
 import {
@@ -129,14 +130,8 @@ export function redisTransport(options: RedisTransportOptions = {}): RedisTransp
   const connections = openConnections(options);
   const { commands } = connections;
   // ioredis reconnects by itself; failed commands reject with typed errors. The last socket
-  // error says why a connection is down, which ready() reports.
-  let socketError: Error | undefined;
-  commands.on('error', (error: Error) => {
-    socketError = error;
-  });
-  commands.on('ready', () => {
-    socketError = undefined;
-  });
+  // error says why a connection is down, which ready() and every call's error report.
+  const socket = watchSocket(commands);
   if (options.checkMaxmemoryPolicy !== false) void checkMaxmemoryPolicy(commands, logger);
   // A caller's Cluster that never gets ready must not hold calls forever (cluster-start.ts).
   const start = connections.isCluster ? watchClusterStart(commands as Cluster) : undefined;
@@ -388,7 +383,7 @@ export function redisTransport(options: RedisTransportOptions = {}): RedisTransp
           // No client: unreachableError names the endpoint with what the socket last said.
           await redisCall('ping', () => afterStart(start, 'ping', () => commands.ping()));
         } catch (error) {
-          throw unreachableError(error, endpointOf(commands), socketError);
+          throw unreachableError(error, endpointOf(commands), socket.lastError);
         }
         if (!start) await refuseClusterNode(commands as Redis, endpointOf(commands));
         await notifications.cancelsReady;

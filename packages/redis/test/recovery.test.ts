@@ -100,6 +100,28 @@ describe('Redis restarts', () => {
     });
   });
 
+  it("an enqueue on a Redis never reached says why in the socket's words, and that nothing was sent", async () => {
+    // A port nothing listens on: a server started and stopped, so the port was free.
+    const server = await startRedis();
+    const { port } = server;
+    await server.stop();
+    const transport = redisTransport({ url: `redis://127.0.0.1:${port}`, logger: silentLogger });
+    transports.push(transport);
+    const error = await enqueueMany(transport, uniqueQueue('never'), 1).then(
+      () => undefined,
+      (thrown: unknown) => thrown as Error,
+    );
+    expect(error).toMatchObject({ code: 'TRANSPORT_ERROR', failure: 'CONNECTION' });
+    // It read "Reached the max retries per request limit (which is 10) …" and advised
+    // retrying with the same idempotencyKey, as if the job might have been stored.
+    expect(error?.message).toContain(
+      `at 127.0.0.1:${port} failed (CONNECTION): connect ECONNREFUSED`,
+    );
+    expect(error?.message).toContain('Nothing was sent: the connection was never made.');
+    expect(error?.message).not.toContain('maxRetriesPerRequest');
+    expect(error?.message).not.toContain('idempotencyKey');
+  });
+
   it('ready() on a Redis that is down says where it went and what the socket said', async () => {
     const { server, transport } = await setUp();
     await server.kill('SIGKILL');
