@@ -141,7 +141,7 @@ async function openConfigured(
       const at = typeof endpoint === 'string' ? ` at ${endpoint}` : '';
       throw new CliError(
         failureOf(error) === 'AUTH' ? 'REDIS_AUTH' : 'REDIS_UNREACHABLE',
-        `The ${transport.name} transport from ${config.label} cannot reach its broker${at} (${nodeCause(error, endpoint) ?? rootCause(error)}). Check the settings its transport function passes, or pass --redis <url>.`,
+        `The ${transport.name} transport from ${config.label} cannot reach its broker${at} (${nodeCause(error, endpoint) ?? rootCause(error)}). Check that the broker is running and reachable there, and the settings its transport function passes (an environment variable it reads, such as REDIS_URL), or pass --redis <url>.`,
         { cause: error },
       );
     }

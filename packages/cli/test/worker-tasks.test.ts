@@ -112,6 +112,10 @@ describe('conveyor worker: a TypeScript task module in a package without "type":
     expect(status.stderr).not.toContain('redefine');
     // Where, and why: ioredis' own "Reached the max retries per request limit" says neither.
     expect(status.stderr).toContain('cannot reach its broker at 127.0.0.1:1 (ECONNREFUSED)');
+    // And what to check: it named only the transport function's settings.
+    expect(status.stderr).toContain(
+      'Check that the broker is running and reachable there, and the settings its transport function passes (an environment variable it reads, such as REDIS_URL)',
+    );
     expect(status.code, status.stderr).toBe(3);
   });
 });
