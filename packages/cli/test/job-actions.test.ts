@@ -234,7 +234,12 @@ describe('dead and retry --all-dead on a queue name nothing has used', () => {
         '--json',
         ...env.args,
       ]);
-      expect(json(retryJson)).toEqual({ queue: 'cli-mial', retried: 0 });
+      expect(json(retryJson)).toEqual({
+        queue: 'cli-mial',
+        retried: 0,
+        skippedStepJobs: 0,
+        workflows: [],
+      });
       expect(retryJson.stderr).toBe(note('cli-mial', 'cli-mail'));
 
       // A partition that was never used, beside its used sibling; then names that are known.

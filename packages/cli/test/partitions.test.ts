@@ -241,7 +241,7 @@ describe('dead, retry --all-dead and purge on a partitioned queue', () => {
       await env.bury(P1);
 
       const one = await cli(['retry', '--all-dead', '--queue', P1, '--yes', '--json', ...env.args]);
-      expect(json(one)).toEqual({ queue: P1, retried: 2 });
+      expect(json(one)).toEqual({ queue: P1, retried: 2, skippedStepJobs: 0, workflows: [] });
       const rest = await cli([
         'retry',
         '--all-dead',
@@ -254,9 +254,12 @@ describe('dead, retry --all-dead and purge on a partitioned queue', () => {
       expect(json(rest)).toEqual({
         queue: 'mail',
         retried: 1,
+        skippedStepJobs: 0,
+        workflows: [],
+        // Each partition with the fields --dry-run gives it (skippedStepJobs was missing).
         partitions: [
-          { queue: P0, retried: 1 },
-          { queue: P1, retried: 0 },
+          { queue: P0, retried: 1, skippedStepJobs: 0 },
+          { queue: P1, retried: 0, skippedStepJobs: 0 },
         ],
       });
       expect(await env.transport.admin.queueCounts([P0, P1])).toEqual([

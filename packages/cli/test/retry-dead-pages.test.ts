@@ -243,7 +243,12 @@ describe('conveyor retry --all-dead, a page at a time (memory transport)', () =>
     const total = 2 * PROGRESS_EVERY + 500;
     await bury(transport, total, 1_000_000);
     const result = await run(transport);
-    expect(JSON.parse(result.stdout)).toEqual({ queue: QUEUE, retried: total });
+    expect(JSON.parse(result.stdout)).toEqual({
+      queue: QUEUE,
+      retried: total,
+      skippedStepJobs: 0,
+      workflows: [],
+    });
     expect(result.stderr).toEqual([
       `Retrying dead jobs of queue ${QUEUE}: ${PROGRESS_EVERY} of about ${total} read, ${PROGRESS_EVERY} retried.`,
       `Retrying dead jobs of queue ${QUEUE}: ${2 * PROGRESS_EVERY} of about ${total} read, ${2 * PROGRESS_EVERY} retried.`,

@@ -226,7 +226,7 @@ export async function retryAllDead(
     }
   }
   const progress = await progressOf(admin, stored, `Retrying dead jobs of queue ${label}`, io);
-  const partitions: Array<{ queue: string; retried: number }> = [];
+  const partitions: Array<{ queue: string; retried: number; skippedStepJobs: number }> = [];
   const workflowLists: string[][] = [];
   let stepJobs = 0;
   let read = 0;
@@ -236,7 +236,7 @@ export async function retryAllDead(
     const done = await retryDeadJobs(admin, name, (pageRead, pageRetried) =>
       progress(readBefore + pageRead, retriedBefore + pageRetried),
     );
-    partitions.push({ queue: name, retried: done.retried });
+    partitions.push({ queue: name, retried: done.retried, skippedStepJobs: done.steps.count });
     workflowLists.push(done.steps.workflows());
     stepJobs += done.steps.count;
     read += done.read;
@@ -248,7 +248,9 @@ export async function retryAllDead(
     printJson(io, {
       queue,
       retried,
-      ...(stepJobs > 0 ? { skippedStepJobs: stepJobs, workflows } : {}),
+      // The fields of --dry-run's answer, so that a script reads both the same way.
+      skippedStepJobs: stepJobs,
+      workflows,
       ...(label === queue ? {} : { partitions }),
     });
     return;
