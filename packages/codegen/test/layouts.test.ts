@@ -40,11 +40,12 @@ export const sendMail = defineTask({
     expect(await compileErrors(tree, ['src/generated/client.ts'], 'tsconfig.strict.json')).toEqual(
       [],
     );
-    // Every task with an output schema: Jsonify is the unused one.
+    // Every task with an output schema: Jsonify is the unused one (the same rule: one compile
+    // of a type-checked project is enough for this test's cost).
     await tree.write('src/tasks/mail.ts', taskFile('sendMail', 'mail.send'));
     expect((await generate({ cwd: tree.root })).diagnostics).toEqual([]);
-    expect(await compileErrors(tree, ['src/generated/client.ts'], 'tsconfig.strict.json')).toEqual(
-      [],
+    expect(await readFile(tree.path('src/generated/client.ts'), 'utf8')).toContain(
+      "import { bindTask, type Client, type InferSchemaOutput, InvalidOptionError, taskContract } from '@conveyor/core';",
     );
   });
 
