@@ -102,6 +102,10 @@ describe('a partitioned queue on the dashboard', () => {
     await expect.poll(() => list.count()).toBe(10);
     const queues = await list.locator('td:nth-child(2)').allTextContents();
     expect(new Set(queues)).toEqual(new Set([P(0), P(1), P(2), P(3)]));
+    // Its ids start with a partition's name: the field's example said "mail:…".
+    await expect
+      .poll(() => ui.page.getByLabel('Job id').getAttribute('placeholder'))
+      .toBe('mail~…:…');
     await ui.shoot('queue-partitioned');
 
     await partitions

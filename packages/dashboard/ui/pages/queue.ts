@@ -292,11 +292,18 @@ export function queuePage(ctx: PageContext, queue: string): HTMLElement {
   const countsKey = (data: QueuesResponse | undefined): string | undefined =>
     data && JSON.stringify(counts(data) ?? null);
   let lastCounts = countsKey(ctx.live.latest());
+  // A partitioned queue's ids start with a partition's name: the id field's example says so.
+  let idExample = `${queue}:…`;
+  const markIdField = (): void => {
+    filterSlot.querySelector('input[name="id"]')?.setAttribute('placeholder', idExample);
+  };
   const show = (data: QueuesResponse): void => {
     replace(tabSlot, tabs(queue, view, counts(data)));
     replace(partitionSlot, partitionsTable(partitions(data)));
     replace(unknownSlot, unknownNote(queue, data));
     showPause(data);
+    idExample = partitions(data) ? `${queue}~…:…` : `${queue}:…`;
+    markIdField();
   };
   ctx.live.onCounts((data) => {
     show(data);
@@ -318,7 +325,10 @@ export function queuePage(ctx: PageContext, queue: string): HTMLElement {
     undefined,
     ctx.signal,
   ).then(
-    ({ fields }) => replace(filterSlot, filters(queue, view, fields)),
+    ({ fields }) => {
+      replace(filterSlot, filters(queue, view, fields));
+      markIdField();
+    },
     () => {},
   );
   control.refresh();
