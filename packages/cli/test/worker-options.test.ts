@@ -7,7 +7,11 @@ import { type RedisServer, startRedis } from '@conveyor/test-redis';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openWorker } from '../src/commands/worker.js';
-import { planWorker, type WorkerCommandOptions } from '../src/commands/worker-plan.js';
+import {
+  partitionWarnings,
+  planWorker,
+  type WorkerCommandOptions,
+} from '../src/commands/worker-plan.js';
 import type { TransportSource } from '../src/transport-source.js';
 import { boom, echo } from './fixtures/tasks.js';
 import { untilAborted } from './fixtures/until-aborted.js';
@@ -21,6 +25,19 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await redis?.stop();
+});
+
+describe('partitionWarnings', () => {
+  it('warns of a --partitions queue neither the tasks nor --queues name', () => {
+    const registry = createTaskRegistry([echo]);
+    const [typo] = partitionWarnings({ 'cli-ecoh': 4 }, registry);
+    expect(typo).toContain('queue "cli-ecoh" is named by none of this worker\'s tasks');
+    expect(typo).toContain('did you mean cli-echo?');
+    // A queue the worker reads by --queues (jobs routed there with enqueue's queue option)
+    // is no typo: it was warned of as one.
+    expect(partitionWarnings({ bulk: 4 }, registry, ['bulk', 'cli-echo'])).toEqual([]);
+    expect(partitionWarnings({ 'cli-echo': 4 }, registry)).toEqual([]);
+  });
 });
 
 describe('planWorker', () => {

@@ -140,18 +140,21 @@ export function planWorker(options: WorkerCommandOptions, tasks: LoadedTasks): W
 }
 
 /**
- * A warning for each `--partitions` queue none of the tasks names, with the nearest task
- * queue: a typo (`emials=4`) partitions nothing this worker runs, and would start silently
- * beside the tasks' own count. The worker warns of a `--queues` name the same way.
+ * A warning for each `--partitions` queue that neither the tasks nor `--queues` name, with
+ * the nearest task queue: a typo (`emials=4`) partitions nothing this worker runs, and would
+ * start silently beside the tasks' own count. (A queue named by `--queues` alone is one that
+ * enqueues route jobs to with their `queue` option.) The worker warns of a `--queues` name
+ * the same way.
  */
 export function partitionWarnings(
   partitions: Readonly<Record<string, number>> | undefined,
   registry: TaskRegistry,
+  queues: readonly string[] = [],
 ): string[] {
   const named = [...new Set(definitions(registry).map((task) => task.queue ?? DEFAULT_QUEUE))];
   named.sort();
   return Object.keys(partitions ?? {})
-    .filter((queue) => !named.includes(queue))
+    .filter((queue) => !named.includes(queue) && !queues.includes(queue))
     .sort()
     .map((queue) => {
       const near = nearestName(queue, named);

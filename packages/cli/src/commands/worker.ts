@@ -93,7 +93,7 @@ export async function runWorker(
   ];
   const partitioned = partitionSummary(options.partitions, registry);
   if (partitioned) banner.push(`  partitions   ${partitioned}`);
-  for (const warning of partitionWarnings(options.partitions, registry)) {
+  for (const warning of partitionWarnings(options.partitions, registry, options.queues)) {
     banner.push(`  warning      ${warning}`);
   }
   banner.push(
