@@ -39,10 +39,14 @@ export class WorkflowNotCompletedError extends ConveyorError {
         : failure.error.code === 'WORKFLOW_TIMED_OUT'
           ? `: it timed out while ${step} was open (WORKFLOW_TIMED_OUT): ${failure.error.message.replace(/\.+$/, '')}`
           : `: ${step} failed with ${failure.error.code ?? failure.error.name}: ${failure.error.message.replace(/\.+$/, '')}`;
+    // A skew (workers with another definition than the run's) fails a retry the same way
+    // until every worker runs the definition the run started with.
     const next =
-      status === 'failed'
-        ? ' Fix the cause, then handle.retry() runs it again from the failed step.'
-        : '';
+      status !== 'failed'
+        ? ''
+        : failure?.error.code === 'WORKFLOW_SKEW'
+          ? ' A retry runs only on workers whose definition has the plan the run started with: roll them back to it first, or start the workflow again.'
+          : ' Fix the cause, then handle.retry() runs it again from the failed step.';
     super(
       'WORKFLOW_NOT_COMPLETED',
       `Workflow ${JSON.stringify(workflowId)} ended ${status} and has no result${where}.${next}`,

@@ -184,6 +184,16 @@ describe('WorkflowHandle', () => {
       error: { name: 'Error', message: 'look at its running steps.' },
     } as never);
     expect(dotted.message).toContain('look at its running steps. Fix the cause');
+    // A skew fails a retry the same way until the workers run the run's definition again: it
+    // said "Fix the cause, then handle.retry()" after "start the workflow again".
+    const skew = new WorkflowNotCompletedError('wf_1', 'failed', {
+      step: 'ship',
+      error: { name: 'Error', code: 'WORKFLOW_SKEW', message: 'plan a, this worker plan b' },
+    } as never);
+    expect(skew.message).not.toContain('handle.retry()');
+    expect(skew.message).toContain(
+      'A retry runs only on workers whose definition has the plan the run started with',
+    );
 
     broken = false;
     expect(await run.retry()).toEqual({ retried: true });
