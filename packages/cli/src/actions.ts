@@ -29,6 +29,7 @@ export type CommandName =
   | 'schedules run-now'
   | 'schedules pause'
   | 'schedules resume'
+  | 'schedules remove'
   | 'workflows cancel'
   | 'workflows retry'
   | 'workflows list';
@@ -252,7 +253,8 @@ export function dispatch(io: Io, signal: AbortSignal) {
         }
         case 'schedules run-now':
         case 'schedules pause':
-        case 'schedules resume': {
+        case 'schedules resume':
+        case 'schedules remove': {
           const { actOnSchedule } = await import('./commands/schedules.js');
           const action = name.slice('schedules '.length) as ScheduleAction;
           // `schedules` has a --json of its own, which takes the flag wherever it is.

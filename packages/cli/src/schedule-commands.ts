@@ -5,7 +5,8 @@ import { unknownCommand } from './help-command.js';
 import { parseQueueList, parseScheduleId, parseStoredQueue } from './options.js';
 
 /**
- * `conveyor schedules` (the list) and its subcommands `run-now`, `pause` and `resume`.
+ * `conveyor schedules` (the list) and its subcommands `run-now`, `pause`, `resume` and
+ * `remove`.
  */
 export function addScheduleCommands(program: Command, run: ReturnType<typeof dispatch>): void {
   const schedules = brokerCommand(
@@ -15,8 +16,9 @@ export function addScheduleCommands(program: Command, run: ReturnType<typeof dis
     {
       notes: `
 Subcommands: run-now <id> (enqueue the schedule's job now, outside its slots), pause <id>,
-resume <id>. An id stored in more than one queue needs --queue. Orphaned: a schedule declared
-in code that no live worker declares any more; it does not fire, and is never deleted on its own.
+resume <id>, remove <id>. An id stored in more than one queue needs --queue. Orphaned: a
+schedule declared in code that no live worker declares any more; it does not fire, and is
+never deleted on its own: remove deletes it (one a live worker still declares is stored again).
 `,
       examples: [
         'conveyor schedules',
@@ -59,6 +61,11 @@ in code that no live worker declares any more; it does not fire, and is never de
     ],
     ['schedules pause', 'pause', 'stop a schedule firing until resumed (kept across deploys)'],
     ['schedules resume', 'resume', 'let a paused schedule fire again, from its next slot'],
+    [
+      'schedules remove',
+      'remove',
+      'delete a stored schedule, an orphaned one say (one a live worker declares comes back)',
+    ],
   ];
   for (const [name, sub, description] of actions) {
     schedules

@@ -152,7 +152,7 @@ describe('conveyor help <command>', () => {
     const near = await cli(['help', 'schedules', 'paus']);
     expect(near.code).toBe(2);
     expect(near.stderr).toContain(
-      'unknown command "paus" for conveyor schedules: expected one of run-now, pause, resume (did you mean pause?).',
+      'unknown command "paus" for conveyor schedules: expected one of run-now, pause, resume, remove (did you mean pause?).',
     );
     const none = await cli(['help', 'status', 'extra']);
     expect(none.stderr).toContain('conveyor status has no command "extra"');

@@ -307,6 +307,27 @@ describe('conveyor schedules', () => {
     ).toEqual([false, false]);
   });
 
+  it('remove deletes a stored schedule (an orphan say), notes one a live worker declares, and exits 4 for an unknown id', async () => {
+    // There was no way to remove one without writing code (client.schedules.remove).
+    const { run, transport } = await stored();
+    const orphan = await run(['schedules', 'remove', 'mail.digest']);
+    expect(orphan.code).toBe(0);
+    expect(orphan.stdout).toBe('Removed schedule "mail.digest": no slot of it fires any more.\n');
+    expect(orphan.stderr).toBe('');
+    const ids = async () => (await transport.schedules.list()).schedules.map((s) => s.spec.id);
+    expect(await ids()).not.toContain('mail.digest');
+    // Declared by a live worker: removed, and said that the worker stores it again.
+    const declared = await run(['schedules', 'remove', 'reports.hourly', '--json']);
+    expect(declared.code).toBe(0);
+    expect(json(declared)).toEqual({ schedule: 'reports.hourly', removed: true });
+    expect(declared.stderr).toMatch(/^note: /);
+    const unknown = await run(['schedules', 'remove', 'nope']);
+    expect(unknown.code).toBe(4);
+    expect(unknown.stderr).toBe(
+      'error: No schedule "nope": nothing was removed. List the stored schedules with `conveyor schedules`.\n',
+    );
+  });
+
   it("run-now enqueues the schedule's job with a new id, also while paused", async () => {
     const { run, transport } = await stored();
     const human = await run(['schedules', 'run-now', 'tenant.acme']);
@@ -354,7 +375,7 @@ describe('conveyor schedules', () => {
     const typo = await run(['schedules', 'pasue', 'dup']);
     expect(typo.code).toBe(2);
     expect(typo.stderr).toContain(
-      'error: unknown command "pasue" for conveyor schedules: expected one of run-now, pause, resume (did you mean pause?)',
+      'error: unknown command "pasue" for conveyor schedules: expected one of run-now, pause, resume, remove (did you mean pause?)',
     );
     const listed = json<{ schedules: Array<{ id: string; queue: string; paused: boolean }> }>(
       await run(['schedules', '--json']),

@@ -1,5 +1,6 @@
 import { createClient, requireCapability, type ScheduleRow, silentLogger } from '@conveyor/core';
 import type { Connection } from '../connection.js';
+import { CliError } from '../errors.js';
 import { type FollowUp, followUp as noFlags } from '../follow-up.js';
 import { formatDuration, type Io, printJson, renderTable } from '../output.js';
 import { isUnknownQueue, unknownQueueNote } from '../queue-names.js';
@@ -128,7 +129,7 @@ export function describeSchedules(
   if (orphans.length > 0) {
     lines.push(
       '',
-      `${orphans.length} orphaned: declared in code, but no live worker declares ${orphans.length === 1 ? 'it' : 'them'} now, so ${orphans.length === 1 ? 'it does' : 'they do'} not fire. They fire again when a worker that declares them runs; remove one that is gone for good with client.schedules.remove(id).`,
+      `${orphans.length} orphaned: declared in code, but no live worker declares ${orphans.length === 1 ? 'it' : 'them'} now, so ${orphans.length === 1 ? 'it does' : 'they do'} not fire. They fire again when a worker that declares them runs; remove one that is gone for good with \`conveyor schedules remove <id>\`.`,
     );
   }
   const unserved = rows.filter((row) => row.orphaned && row.source === 'runtime');
@@ -136,7 +137,7 @@ export function describeSchedules(
     const queues = [...new Set(unserved.map((row) => row.queue))];
     lines.push(
       '',
-      `${unserved.length} orphaned: made at run time in ${queues.length === 1 ? 'a queue' : 'queues'} no live worker serves (${queues.join(', ')}), so ${unserved.length === 1 ? 'it does' : 'they do'} not fire. ${unserved.length === 1 ? 'It fires' : 'They fire'} again once a worker consumes ${queues.length === 1 ? 'that queue' : 'those queues'}; remove one that is gone for good with client.schedules.remove(id).`,
+      `${unserved.length} orphaned: made at run time in ${queues.length === 1 ? 'a queue' : 'queues'} no live worker serves (${queues.join(', ')}), so ${unserved.length === 1 ? 'it does' : 'they do'} not fire. ${unserved.length === 1 ? 'It fires' : 'They fire'} again once a worker consumes ${queues.length === 1 ? 'that queue' : 'those queues'}; remove one that is gone for good with \`conveyor schedules remove <id>\`.`,
     );
   }
   lines.push(...unknown);
@@ -149,9 +150,9 @@ function lateness(slotAt: number, firedAt: number | undefined): string {
   return ` (fired ${formatDuration(firedAt - slotAt)} late)`;
 }
 
-export type ScheduleAction = 'run-now' | 'pause' | 'resume';
+export type ScheduleAction = 'run-now' | 'pause' | 'resume' | 'remove';
 
-/** `conveyor schedules run-now|pause|resume <id> [--queue q]`. */
+/** `conveyor schedules run-now|pause|resume|remove <id> [--queue q]`. */
 export async function actOnSchedule(
   connection: Connection,
   action: ScheduleAction,
@@ -160,9 +161,26 @@ export async function actOnSchedule(
   io: Io,
 ): Promise<void> {
   requireCapability(connection.transport, 'schedules', `\`conveyor schedules ${action}\``);
-  const { schedules } = createClient({ transport: connection.transport, logger: silentLogger });
+  // The client warns when a removed schedule is still declared by a live worker: said as a note.
+  const logger = {
+    ...silentLogger,
+    warn: (first: unknown, message?: string) =>
+      io.stderr(`note: ${terminalText(message ?? String(first))}`),
+  };
+  const { schedules } = createClient({ transport: connection.transport, logger });
   const lookup = options.queue === undefined ? {} : { queue: options.queue };
   const name = terminalText(JSON.stringify(id));
+  if (action === 'remove') {
+    if (!(await schedules.remove(id, lookup))) {
+      throw new CliError(
+        'NOT_FOUND',
+        `No schedule ${name}${options.queue === undefined ? '' : ` in queue ${options.queue}`}: nothing was removed. List the stored schedules with \`conveyor schedules\`.`,
+      );
+    }
+    if (options.json) printJson(io, { schedule: id, ...lookup, removed: true });
+    else io.stdout(`Removed schedule ${name}: no slot of it fires any more.`);
+    return;
+  }
   if (action === 'run-now') {
     const job = await schedules.runNow(id, lookup);
     if (options.json) printJson(io, { schedule: id, ...lookup, jobId: job.id });
