@@ -47,7 +47,51 @@ export function cronReason(pattern: unknown, cause: unknown): string {
     return ` (it has ${fields} field${fields === 1 ? '' : 's'})`;
   }
   if (!(cause instanceof Error)) return '';
-  return ` (${plainReason(cause.message.replace(/^CronPattern: /, ''))})`;
+  const message = cause.message.replace(/^CronPattern: /, '');
+  return ` (${syntaxReason(String(pattern), message) ?? plainReason(message)})`;
+}
+
+/** `the month field "1-70"`: the first field of `pattern` that `holds` is true of. */
+function fieldOf(pattern: string, holds: (field: string) => boolean): string {
+  const parts = pattern.trim().split(/\s+/);
+  const names = parts.length === 6 ? ENTRIES.slice(0, 6) : ENTRIES.slice(1, 6);
+  const at = parts.findIndex(holds);
+  return at < 0 ? 'a field' : `the ${names[at]} field ${JSON.stringify(parts[at])}`;
+}
+
+/**
+ * croner's syntax errors, which name no field (or its own name for one, "day" for
+ * day-of-month), said with the field and the value as written; undefined for the others.
+ */
+function syntaxReason(pattern: string, message: string): string | undefined {
+  const empty = /^configuration entry (\w+) \(.*\) is empty/.exec(message);
+  if (empty) {
+    const name = FIELDS[empty[1] as string]?.name ?? empty[1];
+    return `the ${name} field has an empty entry: two commas in a row, or one at an end`;
+  }
+  const backwards = /^From value is larger than to value: '([^']*)'/.exec(message);
+  if (backwards) {
+    const range = backwards[1] as string;
+    const [from, to] = range.split('-');
+    return `${fieldOf(pattern, (field) => field.split(/[,/]/).includes(range))} has the range ${range}, which runs backwards: write ${to}-${from}`;
+  }
+  if (/^Syntax error, illegal stepping: 0/.test(message)) {
+    return `${fieldOf(pattern, (field) => /\/0+(,|$)/.test(field))} steps by 0: a step is 1 or more`;
+  }
+  const tooBig = /^Syntax error, steps cannot be greater than maximum value of part \((\d+)\)/.exec(
+    message,
+  );
+  if (tooBig) {
+    const most = Number(tooBig[1]);
+    const steps = (field: string) =>
+      [...field.matchAll(/\/(\d+)/g)].some((step) => Number(step[1]) > most);
+    return `${fieldOf(pattern, steps)} steps by more than its range: at most ${most} there`;
+  }
+  const nth = /^nth weekday out of range, should be 1-5 or L\. Value: (\w+)/.exec(message);
+  if (nth) {
+    return `the day-of-week field asks for weekday #${nth[1]} of the month: # takes 1–5 or L (the last)`;
+  }
+  return undefined;
 }
 
 function plainReason(message: string): string {

@@ -181,7 +181,8 @@ function timingOf(
   if (hasEvery === hasCron) {
     throw new InvalidOptionError(
       `timing ${label}`,
-      hasEvery ? { every: config.every, cron: config.cron } : 'neither every nor cron',
+      // The timing as given: `{}` for neither (a phrase here read as a quoted value).
+      { every: config.every, cron: config.cron },
       "exactly one of every (ms or a duration such as '5m') and cron (such as '0 7 * * *')",
     );
   }

@@ -127,7 +127,9 @@ describe('defineSchedule', () => {
       /exactly one of every .* and cron/,
     );
     // @ts-expect-error neither
-    expect(() => defineSchedule({ ...base })).toThrow(/"neither every nor cron"/);
+    expect(() => defineSchedule({ ...base })).toThrow(
+      'Invalid timing of schedule "shop.report" {}: expected exactly one of every',
+    );
   });
 
   it('rejects tz with every, and a zone Intl does not know', () => {
@@ -184,6 +186,19 @@ describe('defineSchedule', () => {
     ['60 0 * * * *', 'second 60 is out of range: second takes 0–59'],
     ['0 0 * FOO *', 'the month field "FOO" holds characters cron does not allow'],
     ['0 0 * * L', 'day-of-week is not a number'],
+    // croner's syntax errors named no field ("From value is larger than to value"), or its
+    // own name for one ("configuration entry day () is empty, check for trailing spaces").
+    [
+      '0 0 1,,2 * *',
+      'the day-of-month field has an empty entry: two commas in a row, or one at an end',
+    ],
+    ['5-1 * * * *', 'the minute field "5-1" has the range 5-1, which runs backwards: write 1-5'],
+    ['*/0 * * * *', 'the minute field "*/0" steps by 0: a step is 1 or more'],
+    ['*/90 * * * *', 'the minute field "*/90" steps by more than its range: at most 60 there'],
+    [
+      '0 0 * * 5#6',
+      'the day-of-week field asks for weekday #6 of the month: # takes 1–5 or L (the last)',
+    ],
   ])("quotes the value %j holds, in the docs' names of the fields", (cron, reason) => {
     // croner stores days and months from 0, and its text quoted `month: 12` for 13.
     let message = '';
