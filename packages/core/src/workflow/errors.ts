@@ -23,10 +23,14 @@ export class WorkflowNotCompletedError extends ConveyorError {
   /** The failure that ended it; absent for a cancel. */
   readonly failure: WorkflowFailure | undefined;
 
+  /** A compensation that failed after the failure: what the step did may be half undone. */
+  readonly compensation: { step: string; error: WorkflowFailure['error'] } | undefined;
+
   constructor(
     workflowId: string,
     status: Exclude<WorkflowStatus, 'running' | 'completed'>,
     failure: WorkflowFailure | undefined,
+    compensation?: { step: string; error: WorkflowFailure['error'] },
   ) {
     const step =
       failure === undefined
@@ -47,13 +51,19 @@ export class WorkflowNotCompletedError extends ConveyorError {
         : failure?.error.code === 'WORKFLOW_SKEW'
           ? ' A retry runs only on workers whose definition has the plan the run started with: roll them back to it first, or start the workflow again.'
           : ' Fix the cause, then handle.retry() runs it again from the failed step.';
+    // The rollback failing too is what leaves things half done: said, not only the step.
+    const undo =
+      compensation === undefined
+        ? ''
+        : ` Its compensation ${JSON.stringify(compensation.step)} failed too, with ${compensation.error.code ?? compensation.error.name}: ${compensation.error.message.replace(/\.+$/, '')}: what the failed step did may be half undone.`;
     super(
       'WORKFLOW_NOT_COMPLETED',
-      `Workflow ${JSON.stringify(workflowId)} ended ${status} and has no result${where}.${next}`,
+      `Workflow ${JSON.stringify(workflowId)} ended ${status} and has no result${where}.${undo}${next}`,
     );
     this.workflowId = workflowId;
     this.status = status;
     this.failure = failure;
+    this.compensation = compensation;
   }
 }
 

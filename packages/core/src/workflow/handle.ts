@@ -110,7 +110,12 @@ class TransportWorkflowHandle<TResult> implements WorkflowHandle<TResult> {
       if (record === null) throw new WorkflowNotFoundError(this.id);
       if (record.status === 'completed') return (await this.#lastStageResult(record)) as TResult;
       if (record.status !== 'running') {
-        throw new WorkflowNotCompletedError(this.id, record.status, record.failure);
+        throw new WorkflowNotCompletedError(
+          this.id,
+          record.status,
+          record.failure,
+          failedCompensation(record),
+        );
       }
       signal?.throwIfAborted();
       const remaining = deadline - Date.now();
@@ -205,4 +210,15 @@ function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
     }, ms);
     signal?.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+/** The compensation of `record` that failed, if one did (docs/workflows.md §4). */
+function failedCompensation(
+  record: WorkflowRecord,
+): { step: string; error: NonNullable<WorkflowStepRecord['error']> } | undefined {
+  const names = new Set(record.plan.compensations.map((step) => step.name));
+  const failed = record.steps.find(
+    (step) => names.has(step.step) && step.state === 'failed' && step.error !== undefined,
+  );
+  return failed?.error === undefined ? undefined : { step: failed.step, error: failed.error };
 }

@@ -161,6 +161,28 @@ describe('WorkflowHandle', () => {
     expect(after?.compensations.map((step) => step.state)).toEqual(['pending', 'pending']);
   });
 
+  it('result() says when the compensation failed too: what the step did may be half undone', async () => {
+    const { transport, client } = setup();
+    const run = await client.workflows.start(placeOrder, order);
+    // reserve fails into its compensation, reject, which fails as well.
+    const reserveBroke = failing('reserve');
+    const rejectBroke = failing('reject');
+    await driveSteps(transport, placeOrder, (address, input) =>
+      address.step === 'reserve' ? reserveBroke(address, input) : rejectBroke(address, input),
+    );
+    const error = (await run.result().catch((caught: unknown) => caught)) as Error;
+    expect(error).toBeInstanceOf(WorkflowNotCompletedError);
+    expect(error).toMatchObject({
+      status: 'failed',
+      failure: { step: 'reserve' },
+      compensation: { step: 'reject', error: { message: 'reject broke' } },
+    });
+    // It named step "reserve" alone, as a plain failure reads.
+    expect(error.message).toContain(
+      'Its compensation "reject" failed too, with Error: reject broke: what the failed step did may be half undone.',
+    );
+  });
+
   it('result() rejects with WORKFLOW_NOT_COMPLETED when a step fails, and retry() runs on from it', async () => {
     const { transport, client } = setup();
     const run = await client.workflows.start(placeOrder, order);
