@@ -95,26 +95,6 @@ export class RedisTransportError extends TransportError {
   }
 }
 
-/**
- * The error of a call that could not reach Redis, told by what the socket last said: ioredis
- * gives up with "Reached the max retries per request limit", which names neither the server
- * nor why (ECONNREFUSED, ENOTFOUND, a TLS failure). Other failures pass through.
- */
-export function unreachableError(
-  error: unknown,
-  endpoint: string,
-  socketError: Error | undefined,
-): unknown {
-  if (!(error instanceof RedisTransportError) || error.failure !== 'CONNECTION') return error;
-  if (error.endpoint !== undefined) return error; // already says where and why (cluster-start.ts)
-  return new RedisTransportError(
-    'CONNECTION',
-    error.operation,
-    socketError ?? error.cause,
-    endpoint,
-  );
-}
-
 /** Classifies anything ioredis threw. The one place Redis errors become Conveyor errors. */
 export function classify(error: unknown): RedisFailure {
   const message = error instanceof Error ? error.message : String(error);

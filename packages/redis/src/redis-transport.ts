@@ -16,7 +16,7 @@ import {
 import type { Cluster, Redis } from 'ioredis';
 import { createRedisAdmin } from './admin.js';
 import { redisCall } from './call.js';
-import { afterStart, refuseClusterNode, watchClusterStart } from './cluster-start.js';
+import { refuseClusterNode, watchClusterStart } from './cluster-start.js';
 import {
   type ConnectionOptions,
   checkMaxmemoryPolicy,
@@ -24,7 +24,6 @@ import {
   openConnections,
 } from './connections.js';
 import { createEnqueuer } from './enqueue.js';
-import { unreachableError } from './errors.js';
 import { cancelChannel, markerKey, queueKeys } from './keys.js';
 import { redisLimits } from './limits.js';
 import { redisMetrics } from './metrics.js';
@@ -131,7 +130,7 @@ export function redisTransport(options: RedisTransportOptions = {}): RedisTransp
   const { commands } = connections;
   // ioredis reconnects by itself; failed commands reject with typed errors. The last socket
   // error says why a connection is down, which ready() and every call's error report.
-  const socket = watchSocket(commands);
+  watchSocket(commands);
   if (options.checkMaxmemoryPolicy !== false) void checkMaxmemoryPolicy(commands, logger);
   // A caller's Cluster that never gets ready must not hold calls forever (cluster-start.ts).
   const start = connections.isCluster ? watchClusterStart(commands as Cluster) : undefined;
@@ -379,12 +378,8 @@ export function redisTransport(options: RedisTransportOptions = {}): RedisTransp
     methods: {
       async ready(): Promise<void> {
         // A database Redis refuses rejects this (and every command) with INVALID_OPTION.
-        try {
-          // No client: unreachableError names the endpoint with what the socket last said.
-          await redisCall('ping', () => afterStart(start, 'ping', () => commands.ping()));
-        } catch (error) {
-          throw unreachableError(error, endpointOf(commands), socket.lastError);
-        }
+        // redisCall names the endpoint with what the socket last said (socket-state.ts).
+        await redisCall('ping', () => commands.ping(), commands);
         if (!start) await refuseClusterNode(commands as Redis, endpointOf(commands));
         await notifications.cancelsReady;
       },

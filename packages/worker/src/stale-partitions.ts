@@ -19,10 +19,10 @@ export async function warnStalePartitions(
   // The partition count this worker reads each queue with: 1 for a queue read plain only (a
   // partitioned queue's workers read its plain name too, and its partitions).
   const counts = new Map<string, number>();
-  for (const queue of queues) if (!parsePartitionName(queue)) counts.set(queue, 1);
   for (const queue of queues) {
     const partition = parsePartitionName(queue);
     if (partition) counts.set(partition.queue, partition.partitions);
+    else if (!counts.has(queue)) counts.set(queue, 1);
   }
   if (counts.size === 0) return;
   try {

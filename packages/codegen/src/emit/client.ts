@@ -28,18 +28,6 @@ export interface EmitOptions {
   readonly resolver?: Pick<ModuleResolver, 'resolve'>;
 }
 
-const CORE_NAMES = [
-  'bindTask',
-  'Client',
-  'InferSchemaOutput',
-  'InvalidOptionError',
-  'Jsonify',
-  'taskContract',
-];
-
-/** Core names a module with workflows imports as well. */
-const WORKFLOW_CORE_NAMES = ['bindWorkflow', 'TaskResult', 'workflowContract'];
-
 /** Every core name the module may import, in the import's order; types marked. */
 const CORE_IMPORTS: ReadonlyArray<[name: string, type: boolean]> = [
   ['bindTask', false],
@@ -78,8 +66,7 @@ export function emitClient(
   options: EmitOptions,
 ): string {
   const reserved = new Set([
-    ...CORE_NAMES,
-    ...WORKFLOW_CORE_NAMES,
+    ...CORE_IMPORTS.map(([name]) => name),
     'workflowContracts',
     'configureConveyor',
     'contracts',
