@@ -92,13 +92,17 @@ local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
 local now_s = string.format('%d', now)
 
-if redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now_s, 'LIMIT', 0, 1)[1]
-  or redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', now_s, 'LIMIT', 0, 1)[1] then
-  return -1
-end
-
 local id = ARGV[1]
-if redis.call('EXISTS', K_PACKED .. id) == 1 then return { 0, id, '' } end
+-- One EXISTS answers all three questions on an idle queue (nothing delayed or leased, the id
+-- new): after an idle gap each distinct command costs Redis several µs, and this script is
+-- on the path of every idle pickup (docs/benchmarks/history.md, "Idle pickup").
+if redis.call('EXISTS', KEYS[3], KEYS[4], K_PACKED .. id) > 0 then
+  if redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now_s, 'LIMIT', 0, 1)[1]
+    or redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', now_s, 'LIMIT', 0, 1)[1] then
+    return -1
+  end
+  if redis.call('EXISTS', K_PACKED .. id) == 1 then return { 0, id, '' } end
+end
 local offset = string.format('%d', now - (tonumber(ARGV[3]) or now))
 if redis.call('HSETNX', K_PACKED, id, ARGV[2] .. '|' .. now_s .. '|' .. offset .. '|' .. ARGV[4]) == 0 then
   return { 0, id, '' }
@@ -722,11 +726,15 @@ local delivery = now_s .. '|' .. deadline_s .. '|' .. token .. '|' .. consumer
 -- list above the current priority is empty: nothing in this script pushes to one.
 local multi_pop = redis.REDIS_VERSION_NUM ~= nil
 
-housekeep(500)
--- Paused [A13]: nothing is leased. Housekeeping above still ran, so due and reclaimed jobs
--- wait in the ready lists; no wake time either: resuming leaves the marker.
-if redis.call('EXISTS', K_PAUSED) == 1 then
-  return { now, -1, deadline }
+-- Nothing delayed, leased or paused (an idle queue): one EXISTS instead of three reads,
+-- on the path of every idle pickup (docs/benchmarks/history.md, "Idle pickup").
+if redis.call('EXISTS', K_DELAYED, K_LEASES, K_PAUSED) > 0 then
+  housekeep(500)
+  -- Paused [A13]: nothing is leased. Housekeeping above still ran, so due and reclaimed jobs
+  -- wait in the ready lists; no wake time either: resuming leaves the marker.
+  if redis.call('EXISTS', K_PAUSED) == 1 then
+    return { now, -1, deadline }
+  end
 end
 -- A first lease is a new deadline that blocked reserves must wake for, unless it is at
 -- least MAX_BLOCK_MS long: no reserve blocks longer (src/reserve.ts), so every blocked one
@@ -2630,6 +2638,11 @@ end
 -- Promotes due delayed jobs and reclaims expired leases, up to \`limit\` of each, merged
 -- by time so that jobs join their lists in the order they became ready [R7].
 local function housekeep(limit)
+  -- Nothing delayed and nothing leased (an idle queue): one EXISTS instead of two reads.
+  if redis.call('EXISTS', K_DELAYED, K_LEASES) == 0 then
+    flush()
+    return
+  end
   local due = redis.call('ZRANGEBYSCORE', K_DELAYED, '-inf', now_s, 'WITHSCORES', 'LIMIT', 0, limit)
   local expired = redis.call('ZRANGEBYSCORE', K_LEASES, '-inf', now_s, 'WITHSCORES', 'LIMIT', 0, limit)
   local i, j = 1, 1

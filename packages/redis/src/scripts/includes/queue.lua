@@ -338,6 +338,11 @@ end
 -- Promotes due delayed jobs and reclaims expired leases, up to `limit` of each, merged
 -- by time so that jobs join their lists in the order they became ready [R7].
 local function housekeep(limit)
+  -- Nothing delayed and nothing leased (an idle queue): one EXISTS instead of two reads.
+  if redis.call('EXISTS', K_DELAYED, K_LEASES) == 0 then
+    flush()
+    return
+  end
   local due = redis.call('ZRANGEBYSCORE', K_DELAYED, '-inf', now_s, 'WITHSCORES', 'LIMIT', 0, limit)
   local expired = redis.call('ZRANGEBYSCORE', K_LEASES, '-inf', now_s, 'WITHSCORES', 'LIMIT', 0, limit)
   local i, j = 1, 1
