@@ -46,8 +46,21 @@ export type EnqueueOptions = EnqueueCallOptions &
   );
 
 /**
- * A `Date` or epoch ms as epoch ms; anything else, or a time later than a `Date` can hold,
- * is `INVALID_OPTION`, naming `option`.
+ * Epoch ms before this (2001-09-09) are taken for a mistake: a duration (`eta: 60_000`) or
+ * seconds (`deadline: Date.now() / 1000`) where a time was asked for. Such a time is in
+ * the past, so the job would run at once, expire unrun or time out, with nothing said.
+ */
+export const MIN_EPOCH_MS = 1e12;
+
+/** What to pass instead, per option, when a number reads as a duration or seconds. */
+const INSTEAD: Record<string, string> = {
+  eta: 'For a time from now, pass delay (ms) instead',
+  deadline: 'For a time from now, pass timeoutMs instead',
+};
+
+/**
+ * A `Date` or epoch ms as epoch ms; anything else, a time later than a `Date` can hold, or a
+ * number before {@link MIN_EPOCH_MS}, is `INVALID_OPTION`, naming `option`.
  */
 export function toEpoch(value: Date | number, option: string): number {
   const ms = value instanceof Date ? value.getTime() : value;
@@ -56,6 +69,13 @@ export function toEpoch(value: Date | number, option: string): number {
       option,
       value,
       `a Date or epoch milliseconds, no later than ${MAX_EPOCH_MS.toLocaleString('en-US')} (the latest time a Date holds)`,
+    );
+  }
+  if (typeof value === 'number' && ms < MIN_EPOCH_MS) {
+    throw new InvalidOptionError(
+      option,
+      value,
+      `a time: a Date or epoch milliseconds (Date.now() + ms); ${value} is ${new Date(ms).toISOString()}, so it reads as a duration or as seconds. ${INSTEAD[option] ?? 'For a time from now, pass Date.now() + ms'}`,
     );
   }
   return ms;

@@ -65,4 +65,32 @@ describe('option bounds', () => {
       client.workflows.start(placeOrder, { orderId: 'o', items: [] }, { deadline: 1e16 }),
     ).rejects.toThrow('Invalid deadline');
   });
+
+  // `deadline: 1000` (seconds, or a duration, where a time is asked for) started a run that
+  // failed at once with WORKFLOW_TIMED_OUT at 1970-01-01; `expiresAt: 60_000` dropped the
+  // job unrun, and `eta: 60_000` ran it at once.
+  it('refuse a number that reads as a duration or seconds where a time is asked for', async () => {
+    const { transport, client } = setup();
+    await expect(client.enqueue(task, {}, { eta: 60_000 })).rejects.toThrow(
+      'Invalid eta 60000: expected a time: a Date or epoch milliseconds (Date.now() + ms); 60000 is 1970-01-01T00:01:00.000Z, so it reads as a duration or as seconds. For a time from now, pass delay (ms) instead.',
+    );
+    await expect(client.enqueue(task, {}, { expiresAt: 60_000 })).rejects.toThrow(
+      'Invalid expiresAt 60000: expected a time: a Date or epoch milliseconds (Date.now() + ms); 60000 is 1970-01-01T00:01:00.000Z, so it reads as a duration or as seconds. For a time from now, pass Date.now() + ms.',
+    );
+    const seconds = Math.floor(Date.now() / 1000) + 60;
+    await expect(
+      client.workflows.start(placeOrder, { orderId: 'o', items: [] }, { deadline: seconds }),
+    ).rejects.toMatchObject({
+      code: 'INVALID_OPTION',
+      message: expect.stringContaining('pass timeoutMs instead'),
+    });
+    const [counts] = await transport.admin.queueCounts(['default']);
+    expect((counts?.waiting ?? 0) + (counts?.delayed ?? 0)).toBe(0);
+    // A Date is a time whatever it holds, and epoch ms from 2001 on are taken.
+    const past = await client.enqueue(task, {}, { eta: new Date(60_000) });
+    expect(await past.status()).toBe('waiting');
+    await expect(
+      client.enqueue(task, {}, { expiresAt: Date.now() + 60_000 }),
+    ).resolves.toBeDefined();
+  });
 });
