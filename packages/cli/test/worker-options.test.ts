@@ -157,11 +157,11 @@ describe('conveyor worker: options reach the transport and the worker', () => {
     expect(record?.error?.message).toContain('2000');
   });
 
-  it('--max-payload-bytes: a larger input fails as PAYLOAD_TOO_LARGE without running', async () => {
+  it('--max-payload-bytes: a larger input is dead-lettered as PAYLOAD_TOO_LARGE without running', async () => {
     // {"n":123456789} is 15 bytes, over the 10 given; {"n":1} (7 bytes) ran above.
     const job = await env.client.enqueue(echo, { n: 123_456_789 });
     const record = await final(job.id);
-    expect(record).toMatchObject({ state: 'failed', error: { code: 'PAYLOAD_TOO_LARGE' } });
+    expect(record).toMatchObject({ state: 'dead', error: { code: 'PAYLOAD_TOO_LARGE' } });
     expect(record?.result).toBeUndefined();
   });
 });

@@ -36,6 +36,7 @@ export class ValidationError extends ConveyorError {
    * `of`: what `task` names, a task (the default) or a workflow, for the message.
    * `value`: the value validated, whose parts at the issues' paths the message quotes (see
    * {@link formatIssues}); give it only where the message reaches the value's own caller.
+   * `hint`: a sentence added to the message, saying what to do.
    */
   readonly afterJson: boolean;
 
@@ -43,7 +44,7 @@ export class ValidationError extends ConveyorError {
     task: string,
     target: 'input' | 'output',
     issues: readonly StandardSchemaV1.Issue[],
-    options: { afterJson?: boolean; of?: 'task' | 'workflow'; value?: unknown } = {},
+    options: { afterJson?: boolean; of?: 'task' | 'workflow'; value?: unknown; hint?: string } = {},
   ) {
     const afterJson = options.afterJson === true;
     const of = options.of ?? 'task';
@@ -52,7 +53,7 @@ export class ValidationError extends ConveyorError {
       'VALIDATION_FAILED',
       afterJson
         ? `Invalid ${target} for ${of} ${JSON.stringify(task)} once sent as JSON, as the ${target === 'input' ? 'worker' : 'reader'} would receive it: ${found}. JSON turns a Date into an ISO string (a Date again only where the schema says z.date()) and drops properties whose value is undefined; change the schema (z.date(), .optional()) or the value.`
-        : `Invalid ${target} for ${of} ${JSON.stringify(task)}: ${found}`,
+        : `Invalid ${target} for ${of} ${JSON.stringify(task)}: ${found}${options.hint ? `. ${options.hint}` : ''}`,
     );
     this.task = task;
     this.target = target;

@@ -1,4 +1,5 @@
 import { lazyTaskContext } from './context.js';
+import type { JobEnvelope } from './envelope.js';
 import {
   NonRetryableError,
   PayloadTooLargeError,
@@ -66,9 +67,14 @@ export interface JobOutcome {
  * Runs one delivered job and decides how it ends. Never throws: every failure becomes a
  * settlement.
  *
- * - Input over `maxPayloadBytes` (`PAYLOAD_TOO_LARGE`): failed, not retried, never run.
+ * - Input over `maxPayloadBytes` (`PAYLOAD_TOO_LARGE`): dead-lettered, never run.
  * - Unknown task: dead-lettered with a reason naming it.
- * - Invalid input: failed, not retried; the schema issues are the error.
+ * - Invalid input: dead-lettered, never run; the schema issues are the error.
+ *
+ * The three are refusals of a job the producer's checks let through: a deploy in progress
+ * (a schema or task ahead of or behind the producer's), a smaller cap here, a job written
+ * by hand. Each waits in the dead-letter set, where `retry` runs it once the worker's code
+ * or settings match, instead of failing for good.
  * - `NonRetryableError`, invalid output, non-JSON result, a result over `maxResultBytes`
  *   (`RESULT_TOO_LARGE`, not stored): failed.
  * - Any other error (from `run` or a schema) or `ctx.retry()`: retried after the policy's back-off (or the
@@ -85,7 +91,7 @@ export async function runJob(
   const maxPayloadBytes = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
   if (inputBytes !== undefined && inputBytes > maxPayloadBytes) {
     const error = new PayloadTooLargeError(envelope.task, inputBytes, maxPayloadBytes, id, 'input');
-    return failedOutcome(id, token, error, false, task?.resultTtl);
+    return failedOutcome(id, token, error, true);
   }
   if (!task) {
     const error = new UnknownTaskError(envelope.task, options.registry.names());
@@ -103,13 +109,9 @@ export async function runJob(
     return whenThrown(reservation, task, thrown, options.random);
   }
   if (!input.ok) {
-    return failedOutcome(
-      id,
-      token,
-      new ValidationError(task.name, 'input', input.issues),
-      false,
-      task.resultTtl,
-    );
+    const hint = refusedInputHint(envelope, task);
+    const error = new ValidationError(task.name, 'input', input.issues, { hint });
+    return failedOutcome(id, token, error, true);
   }
 
   // ctx.logger adds jobId, task and attempt; it is made when the task first logs.
@@ -180,6 +182,16 @@ export async function runJob(
       ...((task.removeOnComplete ?? options.removeOnComplete) === true && { remove: true }),
     },
   };
+}
+
+/** What to do about a job whose input the worker's schema refuses (it is dead-lettered). */
+function refusedInputHint(envelope: JobEnvelope, task: AnyTaskDefinition): string {
+  const retry = `retry it (conveyor retry ${envelope.id})`;
+  const { schema } = envelope;
+  if (schema !== undefined && task.fingerprint !== undefined && schema !== task.fingerprint) {
+    return `The producer checked it with another version of the schema (${schema}, this worker's ${task.fingerprint}): once producers and workers run the same task code, ${retry}`;
+  }
+  return `Fix the producer, or the schema if it should take this input, then ${retry}`;
 }
 
 /** An error thrown by the task (or a schema): failed, retried or dead-lettered. */

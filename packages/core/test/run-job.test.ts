@@ -84,18 +84,23 @@ describe('runJob: before the task runs', () => {
     expect(settlementOf(outcome, 'fail').error.message).toContain('(none registered)');
   });
 
-  it('fails invalid input without dead-lettering or running the task, with the schema issues', async () => {
+  // Invalid input failed the job for good: a job refused during a deploy (the producer's
+  // schema ahead of the worker's) could not be run again once the worker caught up.
+  it('dead-letters invalid input without running the task, with the schema issues and what to do', async () => {
     const body = vi.fn();
     const outcome = await run(
       [task(body, { resultTtl: 5_000 })],
       reservation({ input: { email: 'nope' } }),
     );
     expect(body).not.toHaveBeenCalled();
-    expect(outcome.kind).toBe('failed');
+    expect(outcome.kind).toBe('dead');
     const fail = settlementOf(outcome, 'fail');
-    expect(fail.deadLetter).toBe(false);
-    expect(fail.resultTtlMs).toBe(5_000);
+    expect(fail.deadLetter).toBe(true);
+    expect(fail).not.toHaveProperty('resultTtlMs');
     expect(fail.error.code).toBe('VALIDATION_FAILED');
+    expect(fail.error.message).toMatch(
+      /: Invalid email address\. Fix the producer, or the schema if it should take this input, then retry it \(conveyor retry emails:job1\)$/,
+    );
     expect(fail.error.issues).toEqual([
       { message: expect.stringMatching(/email/i), path: ['email'] },
     ]);
@@ -103,6 +108,18 @@ describe('runJob: before the task runs', () => {
     // The stored error does not quote the input: readers of job errors (the dashboard) may
     // be kept from input fields, which the enqueue's own caller is not.
     expect(fail.error.message).not.toContain('nope');
+  });
+
+  it('says when the producer checked the input with another version of the schema', async () => {
+    const skewed = defineTask({ name: 'shop.sendEmail', input, run: () => null });
+    const worker = { ...skewed, fingerprint: 'sha256:worker' } as AnyTaskDefinition;
+    const outcome = await run(
+      [worker],
+      reservation({ input: { email: 'nope' }, schema: 'sha256:producer' }),
+    );
+    expect(settlementOf(outcome, 'fail').error.message).toContain(
+      "The producer checked it with another version of the schema (sha256:producer, this worker's sha256:worker): once producers and workers run the same task code, retry it (conveyor retry emails:job1)",
+    );
   });
 
   it('does not retry invalid input even with attempts left', async () => {
@@ -591,14 +608,14 @@ describe('runJob: the task context', () => {
 describe('runJob: size caps', () => {
   const MIB = 1024 * 1024;
 
-  it('fails an input over maxPayloadBytes without running the task: PAYLOAD_TOO_LARGE, not retried', async () => {
+  it('dead-letters an input over maxPayloadBytes without running the task: PAYLOAD_TOO_LARGE, not retried', async () => {
     const body = vi.fn(() => 'ran');
     const delivered = { ...reservation(), inputBytes: 5 * MIB };
     const outcome = await run([task(body, { resultTtl: 1_000 })], delivered);
     expect(body).not.toHaveBeenCalled();
-    expect(outcome.kind).toBe('failed');
+    expect(outcome.kind).toBe('dead');
     const fail = settlementOf(outcome, 'fail');
-    expect(fail).toMatchObject({ deadLetter: false, resultTtlMs: 1_000 });
+    expect(fail).toMatchObject({ deadLetter: true });
     expect(fail.error.code).toBe('PAYLOAD_TOO_LARGE');
     expect(fail.error.message).toContain(
       `Job "emails:job1"'s input for task "shop.sendEmail" is ${5 * MIB} bytes, over the ${512 * 1024}-byte limit`,
@@ -628,7 +645,7 @@ describe('runJob: size caps', () => {
 
   it('refuses an oversized input before dead-lettering an unknown task', async () => {
     const outcome = await run([], { ...reservation(), inputBytes: 5 * MIB });
-    expect(outcome.kind).toBe('failed');
+    expect(outcome.kind).toBe('dead');
     expect(settlementOf(outcome, 'fail').error.code).toBe('PAYLOAD_TOO_LARGE');
   });
 

@@ -161,8 +161,9 @@ describe('schema skew', () => {
     const id = await harness.enqueue('t.skew', { mail: 'renamed' }, { schema: 'sha-old' });
     await harness.clock.advance(0);
     const record = await harness.job(id);
-    expect(record).toMatchObject({ state: 'failed', error: { code: 'VALIDATION_FAILED' } });
-    expect(harness.worker.stats().totals).toMatchObject({ schemaSkew: 1, failed: 1 });
+    expect(record).toMatchObject({ state: 'dead', error: { code: 'VALIDATION_FAILED' } });
+    expect(record.error?.message).toContain('another version of the schema (sha-old,');
+    expect(harness.worker.stats().totals).toMatchObject({ schemaSkew: 1, dead: 1 });
   });
 
   it('stays quiet when fingerprints match or either side has none', async () => {

@@ -127,7 +127,7 @@ describe('before the task runs', () => {
     expect(line?.fields).toMatchObject({ jobId: unknown, task: 't.typo', attempt: 1 });
   });
 
-  it('fails invalid input for good with the schema issues as the error', async () => {
+  it('dead-letters invalid input with the schema issues as the error, to retry once fixed', async () => {
     let runs = 0;
     const task = defineTask({
       name: 't.email',
@@ -141,7 +141,7 @@ describe('before the task runs', () => {
     await harness.clock.advance(10_000);
     const record = await harness.job(id);
     expect(runs).toBe(0);
-    expect(record).toMatchObject({ state: 'failed', attempts: 1 });
+    expect(record).toMatchObject({ state: 'dead', attempts: 1 });
     expect(record.error?.code).toBe('VALIDATION_FAILED');
     expect(record.error?.issues?.[0]?.path).toEqual(['email']);
   });

@@ -85,7 +85,7 @@ describe('a task throwing a 5 MB message', () => {
 });
 
 describe('payload and result caps in the worker', () => {
-  it('fails a 5 MiB input written straight into Redis with PAYLOAD_TOO_LARGE, without running it', async () => {
+  it('dead-letters a 5 MiB input written straight into Redis with PAYLOAD_TOO_LARGE, without running it', async () => {
     // Enqueued small, then overwritten behind the transport's back: no producer check applies.
     const id = await enqueue('bounded.echo', {});
     const raw = JSON.stringify({ blob: 'x'.repeat(5 * MIB) });
@@ -97,7 +97,7 @@ describe('payload and result caps in the worker', () => {
     startWorker();
     const record = await finished(id);
     expect(ran).not.toHaveBeenCalled();
-    expect(record.state).toBe('failed');
+    expect(record.state).toBe('dead');
     expect(record.error?.code).toBe('PAYLOAD_TOO_LARGE');
     expect(record.error?.message).toContain(
       `Job "${id}"'s input for task "bounded.echo" is ${Buffer.byteLength(raw)} bytes, over the ${512 * 1024}-byte limit`,

@@ -129,7 +129,7 @@ export const hostile: Scenario = {
       pending.push({
         name: 'input failing the schema (raw enqueue)',
         id: invalid,
-        want: (r) => r?.state === 'failed' && r.error?.code === 'VALIDATION_FAILED',
+        want: (r) => r?.state === 'dead' && r.error?.code === 'VALIDATION_FAILED',
       });
       // 7. Garbage written straight into the queue's keys.
       const base = `${PREFIX}:{${QUEUE}}:`;
