@@ -1,6 +1,7 @@
 import type { EnqueueOptions } from './call-options.js';
 import { assertTask } from './call-options.js';
 import type { Client } from './client.js';
+import { InvalidOptionError } from './errors.js';
 import type { JobHandle } from './job-handle.js';
 import type { AnyTaskContract, TaskInput, TaskResult } from './task.js';
 
@@ -37,7 +38,18 @@ export function bindTask<T extends AnyTaskContract>(
   return {
     name: contract.name,
     contract,
-    delay: (input) => resolve().enqueue(contract, input),
+    // JavaScript (or `as any`) can pass options here, which the types refuse: said, not
+    // dropped, since the job would otherwise run at once, at the task's priority.
+    delay: (input, ...extra: unknown[]) =>
+      extra[0] === undefined
+        ? resolve().enqueue(contract, input)
+        : Promise.reject(
+            new InvalidOptionError(
+              `options of ${contract.name}.delay()`,
+              extra[0],
+              "none: .delay(input) takes the input only (Celery's delay); pass options with .enqueue(input, options) (Celery's apply_async)",
+            ),
+          ),
     enqueue: (input, options) => resolve().enqueue(contract, input, options),
     enqueueMany: (inputs, options) => resolve().enqueueMany(contract, inputs, options),
   };

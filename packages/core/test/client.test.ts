@@ -589,6 +589,19 @@ describe('bind and bindTask', () => {
     expect(calls).toHaveLength(0);
   });
 
+  // `.delay(input, { delay: 100 })` from JavaScript ran the job at once, the options dropped.
+  it('refuses options passed to .delay(), naming .enqueue, and enqueues nothing', async () => {
+    const { client, calls } = recordingClient();
+    const stub = bindTask(client, sendEmail);
+    const delay = stub.delay as (input: unknown, options: unknown) => Promise<unknown>;
+    await expect(delay({ email: 'a@b.co', name: 'A' }, { dealy: 100 })).rejects.toThrow(
+      `Invalid options of shop.sendEmail.delay() {"dealy":100}: expected none: .delay(input) takes the input only (Celery's delay); pass options with .enqueue(input, options) (Celery's apply_async).`,
+    );
+    expect(calls).toHaveLength(0);
+    await delay({ email: 'a@b.co', name: 'A' }, undefined);
+    expect(calls).toHaveLength(1);
+  });
+
   it('resolves a lazy client only at the first call, and at every call after', async () => {
     const { client, requests } = recordingClient();
     const getClient = vi.fn(() => client);
