@@ -107,6 +107,9 @@ export interface Client {
 }
 
 const DAY_MS = 86_400_000;
+/** The setting a job over the client's cap names: the transport and the worker have their own. */
+const CLIENT_PAYLOAD_SETTING =
+  "the client's maxPayloadBytes (createClient; the transport and the worker have their own)";
 
 /**
  * Creates a producer client over a transport.
@@ -187,7 +190,7 @@ export function createClient(options: ClientOptions): Client {
     if (call.idempotencyKey !== undefined) envelope.idempotencyKey = call.idempotencyKey;
     if (parts.expiresAt !== undefined) envelope.expiresAt = parts.expiresAt;
     if (task.fingerprint !== undefined) envelope.schema = task.fingerprint;
-    const { inputJson, exact } = serializeInput(envelope, maxPayloadBytes);
+    const { inputJson, exact } = serializeInput(envelope, maxPayloadBytes, CLIENT_PAYLOAD_SETTING);
     const request = new PreparedRequest(
       envelope,
       inputJson,

@@ -145,10 +145,11 @@ export function serializeEnvelope(
 export function serializeInput(
   envelope: JobEnvelope,
   maxBytes: number = DEFAULT_MAX_PAYLOAD_BYTES,
+  setting?: string,
 ): { inputJson: string; exact: boolean } {
   const exact = checkJsonValue(envelope.input, 'input');
   const inputJson = JSON.stringify(envelope.input);
-  assertPayloadSize(envelope, inputJson, maxBytes);
+  assertPayloadSize(envelope, inputJson, maxBytes, setting);
   return { inputJson, exact };
 }
 

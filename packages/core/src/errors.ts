@@ -90,12 +90,14 @@ export class PayloadTooLargeError extends ConveyorError {
     limit: number,
     jobId?: string,
     measured: 'job' | 'input' = 'job',
+    /** The setting that holds `limit`, as the advice names it: the client, transport and worker each have one. */
+    setting = 'maxPayloadBytes',
   ) {
     const job = jobId === undefined ? 'Job' : `Job ${JSON.stringify(jobId)}`;
     const what = measured === 'input' ? `${job}'s input` : job;
     super(
       'PAYLOAD_TOO_LARGE',
-      `${what} for task ${JSON.stringify(task)} is ${bytes} bytes, over the ${limit}-byte limit. Store large data elsewhere (database, object store) and pass its id, or raise maxPayloadBytes.`,
+      `${what} for task ${JSON.stringify(task)} is ${bytes} bytes, over the ${limit}-byte limit. Store large data elsewhere (database, object store) and pass its id, or raise ${setting}.`,
     );
     this.bytes = bytes;
     this.limit = limit;

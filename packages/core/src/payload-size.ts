@@ -40,13 +40,14 @@ export function assertPayloadSize(
   envelope: JobEnvelope,
   inputJson: string,
   maxBytes: number,
+  setting?: string,
 ): void {
   if (envelopeBytesAtMost(envelope, inputJson) <= maxBytes) return;
   // The envelope's JSON is the input's, put in place of a one-character stand-in.
   const rest = JSON.stringify({ ...envelope, input: 0 });
   const bytes = Buffer.byteLength(rest, 'utf8') - 1 + Buffer.byteLength(inputJson, 'utf8');
   if (bytes > maxBytes) {
-    throw new PayloadTooLargeError(envelope.task, bytes, maxBytes, envelope.id);
+    throw new PayloadTooLargeError(envelope.task, bytes, maxBytes, envelope.id, 'job', setting);
   }
 }
 
@@ -58,9 +59,13 @@ export function assertPayloadSize(
  * @example
  * for (const request of requests) assertEnqueueSize(request, maxPayloadBytes);
  */
-export function assertEnqueueSize(request: EnqueueRequest, maxBytes: number): string {
+export function assertEnqueueSize(
+  request: EnqueueRequest,
+  maxBytes: number,
+  setting?: string,
+): string {
   const inputJson = inputJsonOf(request);
-  assertPayloadSize(request.envelope, inputJson, maxBytes);
+  assertPayloadSize(request.envelope, inputJson, maxBytes, setting);
   return inputJson;
 }
 

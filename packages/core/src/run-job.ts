@@ -90,7 +90,14 @@ export async function runJob(
   const { inputBytes } = reservation;
   const maxPayloadBytes = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
   if (inputBytes !== undefined && inputBytes > maxPayloadBytes) {
-    const error = new PayloadTooLargeError(envelope.task, inputBytes, maxPayloadBytes, id, 'input');
+    const error = new PayloadTooLargeError(
+      envelope.task,
+      inputBytes,
+      maxPayloadBytes,
+      id,
+      'input',
+      "the worker's maxPayloadBytes (createWorker, or conveyor worker --max-payload-bytes)",
+    );
     return failedOutcome(id, token, error, true);
   }
   if (!task) {

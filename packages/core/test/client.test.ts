@@ -460,6 +460,25 @@ describe('client: payload limit', () => {
   });
 });
 
+describe('client and transport payload caps', () => {
+  // A client given a larger cap than its transport's was refused by the transport with
+  // "raise maxPayloadBytes", which the caller had just done: the advice names the cap now.
+  it("names the cap that refused the job: the client's or the transport's", async () => {
+    const big = { email: 'a@b.co', name: 'x'.repeat(600 * 1024) };
+    const transport = memoryTransport();
+    const roomy = createClient({ transport, maxPayloadBytes: 2 * 1024 * 1024 });
+    clients.push(roomy);
+    await expect(roomy.enqueue(sendEmail, big)).rejects.toThrow(
+      /over the 524288-byte limit\. .* or raise the memory transport's maxPayloadBytes \(the client and the worker have their own\)\.$/,
+    );
+    const strict = createClient({ transport: memoryTransport(), maxPayloadBytes: 1024 });
+    clients.push(strict);
+    await expect(strict.enqueue(sendEmail, big)).rejects.toThrow(
+      /over the 1024-byte limit\. .* or raise the client's maxPayloadBytes \(createClient; the transport and the worker have their own\)\.$/,
+    );
+  });
+});
+
 describe('client.enqueueMany', () => {
   const inputs = [1, 2, 3, 4, 5].map((n) => ({ email: `u${n}@b.co`, name: `U${n}` }));
 

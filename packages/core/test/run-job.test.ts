@@ -620,6 +620,9 @@ describe('runJob: size caps', () => {
     expect(fail.error.message).toContain(
       `Job "emails:job1"'s input for task "shop.sendEmail" is ${5 * MIB} bytes, over the ${512 * 1024}-byte limit`,
     );
+    expect(fail.error.message).toMatch(
+      /or raise the worker's maxPayloadBytes \(createWorker, or conveyor worker --max-payload-bytes\)\.$/,
+    );
   });
 
   it('applies the maxPayloadBytes given, and runs an input at the cap', async () => {

@@ -23,6 +23,7 @@ export const DEFAULT_DEAD_PAGE_LIMIT = 100;
 export function checkEnqueueRequests(
   requests: readonly EnqueueRequest[],
   maxPayloadBytes: number,
+  setting?: string,
 ): void {
   let checkedQueue = '';
   for (let index = 0; index < requests.length; index++) {
@@ -50,7 +51,7 @@ export function checkEnqueueRequests(
     if (request.delayMs !== undefined || request.runAt !== undefined) checkDue(request);
     if (inputFingerprint !== undefined) assertInputFingerprint(inputFingerprint);
     if (entries !== undefined) checkIndexEntries(entries, id);
-    assertEnqueueSize(request, maxPayloadBytes);
+    assertEnqueueSize(request, maxPayloadBytes, setting);
   }
 }
 

@@ -44,6 +44,8 @@ export function createTransport<Driver extends TransportDriver, Methods extends 
   const maxPayloadBytes = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
   assertByteLimit(maxPayloadBytes, 'maxPayloadBytes');
   const gate: TransportGate = { name, maxBatch, closed: false };
+  // Where a refused job's advice sends the caller: raising the client's cap does not help.
+  const payloadSetting = `the ${name} transport's maxPayloadBytes (the client and the worker have their own)`;
   let closing: Promise<void> | undefined;
   const refuse = (): Promise<never> => Promise.reject(new TransportClosedError(name));
 
@@ -53,7 +55,7 @@ export function createTransport<Driver extends TransportDriver, Methods extends 
     enqueue(requests) {
       if (gate.closed) return refuse();
       try {
-        checkEnqueueRequests(requests, maxPayloadBytes);
+        checkEnqueueRequests(requests, maxPayloadBytes, payloadSetting);
         return requests.length === 0 ? Promise.resolve([]) : driver.enqueue(requests);
       } catch (error) {
         return Promise.reject(error);
