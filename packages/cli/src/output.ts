@@ -1,5 +1,5 @@
 import type { JobRecord } from '@conveyor/core';
-import { terminalJson, terminalText } from './terminal-text.js';
+import { cutLine, FOR_ALL, moreOf, terminalJson, terminalText } from './terminal-text.js';
 import { cutDeepValues } from './value-depth.js';
 
 /** Where a command writes: lines to stdout and stderr, and the terminal if there is one. */
@@ -92,10 +92,19 @@ export function preview(value: unknown, max = 2_000): string {
   return terminalText(text.length > max ? `${text.slice(0, max - 1)}…` : text);
 }
 
-/** A job's error on one line for a table: `CODE: ` and its message's first line, cut to 100. */
+/** How much of an error's message a table's ERROR cell shows. */
+const ERROR_CELL_CHARS = 100;
+
+/**
+ * A job's error on one line for a table: `CODE: ` and its message's first line, cut to 100
+ * characters; a cut, and lines left out, are marked as `inspect` marks them.
+ */
 export function errorLine(job: JobRecord): string {
   const code = job.error?.code ? `${job.error.code}: ` : '';
-  return `${code}${String(job.error?.message ?? '')
-    .split('\n')[0]
-    ?.slice(0, 100)}`;
+  const [first = '', ...rest] = String(job.error?.message ?? '').split('\n');
+  if (first.length > ERROR_CELL_CHARS)
+    return `${terminalText(code)}${cutLine(first, ERROR_CELL_CHARS)}`;
+  const blank = rest.every((line) => line.trim() === '');
+  const more = blank ? '' : `… (${moreOf(rest.length, 'line')}; ${FOR_ALL})`;
+  return `${terminalText(`${code}${first}`)}${more}`;
 }
