@@ -57,7 +57,7 @@ export function open(
 ): Promise<Connection> {
   return source.kind === 'redis'
     ? connect(source.settings, mode, options)
-    : openConfigured(source.config, options.onSlow);
+    : openConfigured(source.config, options.logger ?? silentLogger, options.onSlow);
 }
 
 /**
@@ -112,10 +112,11 @@ export async function connect(
  */
 async function openConfigured(
   config: ConfiguredTransport,
+  logger: Logger,
   onSlow?: (message: string) => void,
 ): Promise<Connection> {
   const transport = await waitingOn(
-    config.make(),
+    config.make(logger),
     `its transport function has not returned a transport (${config.label})`,
     onSlow,
   );

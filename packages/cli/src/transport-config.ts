@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Transport } from '@conveyor/core';
+import type { Logger, Transport } from '@conveyor/core';
 import { CliError } from './errors.js';
 import { importModule } from './import-module.js';
 
@@ -10,8 +10,11 @@ export interface ConfiguredTransport {
   file: string;
   /** The config file as messages name it: relative to the working directory. */
   label: string;
-  /** Calls the config's `transport`, awaits it and checks that it gave a transport. */
-  make(): Promise<Transport>;
+  /**
+   * Calls the config's `transport` with the command's logger, awaits it and checks that it
+   * gave a transport.
+   */
+  make(logger: Logger): Promise<Transport>;
 }
 
 /** What every transport has (the required members of `Transport`); checked on the config's. */
@@ -27,7 +30,7 @@ const REQUIRED_MEMBERS = [
   'close',
 ] as const;
 
-const EXAMPLE = 'transport: () => redisTransport({ url: process.env.REDIS_URL })';
+const EXAMPLE = 'transport: ({ logger }) => redisTransport({ url: process.env.REDIS_URL, logger })';
 
 /**
  * The config file's `transport`, found and read by codegen's config loader: `--config`, else
@@ -74,13 +77,16 @@ export async function configuredTransport(
       `Invalid transport ${describe(factory)} in ${label}: expected a function that returns a transport, e.g. ${EXAMPLE}.`,
     );
   }
-  return { file, label, make: () => callFactory(factory as () => unknown, label) };
+  const make = (logger: Logger) => callFactory(factory as Factory, label, logger);
+  return { file, label, make };
 }
 
-async function callFactory(factory: () => unknown, label: string): Promise<Transport> {
+type Factory = (context: { logger: Logger }) => unknown;
+
+async function callFactory(factory: Factory, label: string, logger: Logger): Promise<Transport> {
   let made: unknown;
   try {
-    made = await factory();
+    made = await factory({ logger });
   } catch (error) {
     // Without its closing period: the sentence goes on.
     const reason = (error instanceof Error ? error.message.split('\n')[0] : String(error))?.replace(

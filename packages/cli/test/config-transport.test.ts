@@ -2,8 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createClient, type Transport } from '@conveyor/core';
+import { createClient, silentLogger, type Transport } from '@conveyor/core';
 import { afterAll, describe, expect, it } from 'vitest';
+import { open } from '../src/connection.js';
+import { configuredTransport } from '../src/transport-config.js';
 import { bypassWarning } from '../src/transport-source.js';
 import { echo } from './fixtures/tasks.js';
 import { cli, json, packageDir, spawnConveyor, usePrivateRedis } from './helpers.js';
@@ -118,6 +120,37 @@ describe('the transport from conveyor.config.ts', () => {
     expect(json(inspect)).toMatchObject({ id: waiting, state: 'waiting' });
 
     expect(config.made).toEqual({ count: 4, closed: 4 });
+  });
+
+  // The config's transport could not reach the command's logger: under `conveyor worker`
+  // its warnings went to stderr as multi-line objects while the worker's went to stdout
+  // as JSON lines.
+  it("gives the config's transport function the command's logger", async () => {
+    const dir = project({
+      'conveyor.config.ts': `import { defineConfig } from '@conveyor/codegen/config';
+import { memoryTransport } from '@conveyor/core';
+
+export const given: unknown[] = [];
+
+export default defineConfig({
+  transport: (context) => {
+    given.push(context);
+    context.logger.warn({ from: 'config' }, 'transport made');
+    return memoryTransport();
+  },
+});
+`,
+    });
+    const config = await configuredTransport(undefined, dir);
+    if (!config) throw new Error('the config declares a transport');
+    const lines: unknown[] = [];
+    const logger = { ...silentLogger, warn: (...args: unknown[]) => lines.push(args) };
+    const connection = await open({ kind: 'config', config }, 'worker', { logger });
+    await connection.close();
+    const url = pathToFileURL(path.join(dir, 'conveyor.config.ts')).href;
+    const { given } = (await import(/* @vite-ignore */ url)) as { given: unknown[] };
+    expect(given).toEqual([{ logger }]);
+    expect(lines).toEqual([[{ from: 'config' }, 'transport made']]);
   });
 
   it('--config names a config elsewhere, before or after the command', async () => {
@@ -315,7 +348,7 @@ export default {
     const run = await status(`export default { transport: 'redis://127.0.0.1:6379' };\n`);
     expect(run.code).toBe(9);
     expect(run.stderr).toBe(
-      'error: Invalid transport "redis://127.0.0.1:6379" in conveyor.config.ts: expected a function that returns a transport, e.g. transport: () => redisTransport({ url: process.env.REDIS_URL }).\n',
+      'error: Invalid transport "redis://127.0.0.1:6379" in conveyor.config.ts: expected a function that returns a transport, e.g. transport: ({ logger }) => redisTransport({ url: process.env.REDIS_URL, logger }).\n',
     );
   });
 
@@ -323,7 +356,7 @@ export default {
     const run = await status(`export const transport = () => null;\n`);
     expect(run.code).toBe(9);
     expect(run.stderr).toBe(
-      'error: conveyor.config.ts has no default export: write `export default defineConfig({ …, transport: () => redisTransport({ url: process.env.REDIS_URL }) })`.\n',
+      'error: conveyor.config.ts has no default export: write `export default defineConfig({ …, transport: ({ logger }) => redisTransport({ url: process.env.REDIS_URL, logger }) })`.\n',
     );
   });
 

@@ -17,6 +17,7 @@ export {
   loadConfig,
   type ResolvedConfig,
   resolveConfig,
+  type TransportContext,
 } from './config.js';
 export { CodegenError, type CodegenErrorCode } from './diagnostics.js';
 export { staleTaskFiles } from './task-files.js';

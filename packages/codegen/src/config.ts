@@ -2,7 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Transport } from '@conveyor/core';
+import type { Logger, Transport } from '@conveyor/core';
 import type { KnownKeys } from '@conveyor/core/transport';
 import { CodegenError } from './diagnostics.js';
 
@@ -25,11 +25,19 @@ export interface ConveyorConfig {
    * Makes the transport the `conveyor` command operates on (`worker`, `status`, `inspect`,
    * `retry`, `dead`, `cancel`, `purge`). The command calls it once per run and closes what
    * it returns; `--redis <url>` on the command line wins over it. Codegen never calls it.
+   * Pass the `logger` it is given on to the transport, so that the transport's warnings go
+   * where the command's logs go (`conveyor worker`: JSON lines on stdout).
    *
    * @example
-   * transport: () => redisTransport({ url: process.env.REDIS_URL, prefix: 'shop' }),
+   * transport: ({ logger }) => redisTransport({ url: process.env.REDIS_URL, prefix: 'shop', logger }),
    */
-  transport?: () => Transport | Promise<Transport>;
+  transport?: (context: TransportContext) => Transport | Promise<Transport>;
+}
+
+/** What the `conveyor` command gives a config's `transport` function. */
+export interface TransportContext {
+  /** The command's logger: `conveyor worker`'s JSON logger, silent for the other commands. */
+  logger: Logger;
 }
 
 const CONFIG_KEYS = {

@@ -16,6 +16,7 @@ export {
   loadConfig,
   type ResolvedConfig,
   resolveConfig,
+  type TransportContext,
 } from './config.js';
 export {
   CodegenDiagnosticsError,
