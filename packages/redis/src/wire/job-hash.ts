@@ -1,14 +1,21 @@
-import {
-  type AttemptRecord,
-  InvalidEnvelopeError,
-  type JobEnvelope,
-  type JobError,
-  type JobRecord,
-  type JobState,
-  type JobWorkflowRef,
-  type JsonValue,
+import type {
+  AttemptRecord,
+  JobEnvelope,
+  JobError,
+  JobRecord,
+  JobState,
+  JobWorkflowRef,
+  JsonValue,
 } from '@conveyor/core';
 import { ENVELOPE_VERSION } from '@conveyor/core/transport';
+import {
+  assertFixed,
+  missingFieldError,
+  parseStored,
+  reasonOf,
+  unknownVersionError,
+  unreadableEnvelope,
+} from './unreadable-job.js';
 
 // The job hash as Redis stores it: every field TypeScript reads or writes, in one place.
 // It mirrors the field list in scripts/includes/queue.lua, and the README's "Job hash"
@@ -166,9 +173,7 @@ function versionOf(fixed: unknown): string | undefined {
 function assertKnownVersion(id: string, fixed: unknown): void {
   const version = versionOf(fixed);
   if (version === undefined || version === CURRENT_VERSION) return;
-  throw new InvalidEnvelopeError(
-    `Job ${JSON.stringify(id)} is stored in job format version ${JSON.stringify(version)}, and this @conveyor/redis reads version ${CURRENT_VERSION} only: a newer Conveyor enqueued it. Upgrade @conveyor/redis here to the producer's version; a job a worker dead-lettered for this goes back with \`conveyor retry ${id}\`.`,
-  );
+  throw unknownVersionError(id, version, CURRENT_VERSION);
 }
 
 /** The stored parts of a job, as scripts return them. */
@@ -199,24 +204,23 @@ export function decodeEnvelope(
   job: StoredJob,
   attempt: number,
 ): JobEnvelope {
-  const fixed = parseFixed(job.fixed);
-  if (fixed?.version !== CURRENT_VERSION) assertKnownVersion(id, job.fixed);
-  if (!fixed || typeof job.input !== 'string') {
-    throw new InvalidEnvelopeError(
-      `Job ${JSON.stringify(id)} has no task or input in Redis; it was not written by this Conveyor version.`,
+  const parsed = parseFixed(job.fixed);
+  if (parsed?.version !== CURRENT_VERSION) assertKnownVersion(id, job.fixed);
+  if (!present(job.fixed) && !present(job.input)) {
+    // reserve.lua sends the id alone when either is missing.
+    throw missingFieldError(
+      id,
+      '`d` field (its task, priority and attempts) or `i` field (its input)',
     );
   }
-  let input: JsonValue;
-  let extras: unknown;
-  try {
-    input = JSON.parse(job.input) as JsonValue;
-    extras = present(job.extras) ? JSON.parse(String(job.extras)) : undefined;
-  } catch (cause) {
-    throw new InvalidEnvelopeError(
-      `Job ${JSON.stringify(id)} has an input that is not JSON: ${JSON.stringify(job.input.slice(0, 200))}.`,
-      { cause },
-    );
+  const fixed = assertFixed(id, job.fixed, parsed);
+  if (typeof job.input !== 'string') {
+    throw missingFieldError(id, '`i` field (its input)');
   }
+  const input = parseStored(id, 'an input (`i` field)', job.input) as JsonValue;
+  const extras = present(job.extras)
+    ? parseStored(id, 'a `y` field (idempotency key, schema, workflow)', String(job.extras))
+    : undefined;
   const envelope: JobEnvelope = {
     v: ENVELOPE_VERSION,
     id,
@@ -237,11 +241,6 @@ export function decodeEnvelope(
     envelope.schema = job.schema;
   }
   if (present(job.expiresAt)) envelope.expiresAt = Number(job.expiresAt);
-  if (![envelope.maxAttempts, envelope.priority, envelope.enqueuedAt].every(Number.isFinite)) {
-    throw new InvalidEnvelopeError(
-      `Job ${JSON.stringify(id)} has a malformed priority, maxAttempts or enqueuedAt.`,
-    );
-  }
   return envelope;
 }
 
@@ -262,21 +261,22 @@ export function parseDelivery(
 /**
  * Turns a job hash (flat `[field, value, …]` as HGETALL returns it) into a record; null
  * when the hash is empty or has no known state. A job of a format version this package
- * does not read throws {@link InvalidEnvelopeError}; other damage shows as what can be shown.
+ * does not read throws {@link InvalidEnvelopeError}; other damage shows as what can be
+ * shown: an unreadable job has an empty task and, unless an error is stored, why it cannot
+ * be read as its error (INVALID_ENVELOPE).
  */
 export function decodeRecord(
   id: string,
   queue: string,
   flat: readonly unknown[],
 ): JobRecord | null {
-  if (flat.length === 0) return null;
-  const hash: Record<string, string> = {};
-  for (let i = 0; i + 1 < flat.length; i += 2) hash[String(flat[i])] = String(flat[i + 1]);
+  const hash = hashOf(flat);
   const state = STATE_OF_CODE[hash[JOB_FIELD.state] ?? ''];
   if (!state) return null;
   const fixed = hash[JOB_FIELD.fixed];
   assertKnownVersion(id, fixed);
   let envelope: JobEnvelope;
+  let unreadable: JobError | undefined;
   try {
     envelope = decodeEnvelope(
       id,
@@ -289,19 +289,10 @@ export function decodeRecord(
       },
       0,
     );
-  } catch {
+  } catch (error) {
     // Garbage written into the job's hash: show what can be shown rather than throw.
-    envelope = {
-      v: ENVELOPE_VERSION,
-      id,
-      task: '',
-      queue,
-      input: hash[JOB_FIELD.input] ?? null,
-      attempt: 0,
-      maxAttempts: 0,
-      priority: 0,
-      enqueuedAt: 0,
-    };
+    envelope = unreadableEnvelope(id, queue, hash[JOB_FIELD.input] ?? null);
+    unreadable = reasonOf(error);
   }
   const record: JobRecord = {
     id,
@@ -326,9 +317,17 @@ export function decodeRecord(
   if (hash[progress] !== undefined) record.progress = parseJson(hash[progress]) as JsonValue;
   if (hash[result] !== undefined) record.result = parseJson(hash[result]) as JsonValue;
   if (hash[error] !== undefined) record.error = parseJson(hash[error]) as JobError;
+  else if (unreadable) record.error = unreadable;
   const history = hash[JOB_FIELD.history];
   if (history !== undefined) record.history = parseHistory(history);
   return record;
+}
+
+/** A job hash as HGETALL returns it, `[field, value, …]`, as an object. */
+function hashOf(flat: readonly unknown[]): Record<string, string> {
+  const hash: Record<string, string> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) hash[String(flat[i])] = String(flat[i + 1]);
+  return hash;
 }
 
 /** The `h` field: one JSON attempt record per line; a line that is not one is left out. */
