@@ -108,3 +108,28 @@ export function errorLine(job: JobRecord): string {
   const more = blank ? '' : `… (${moreOf(rest.length, 'line')}; ${FOR_ALL})`;
   return `${terminalText(`${code}${first}`)}${more}`;
 }
+
+/**
+ * Whether a listed job is one its transport could not read (a newer job format version, a
+ * hash not written by Conveyor): the transport lists it with no task (no task has an empty
+ * name) and why as its error.
+ */
+export function isUnreadable(job: JobRecord): boolean {
+  return job.envelope.task === '';
+}
+
+/** A table's TASK cell: the task, or `(unreadable)` for a job {@link isUnreadable}. */
+export function taskCell(job: JobRecord): string {
+  return isUnreadable(job) ? '(unreadable)' : job.envelope.task;
+}
+
+/**
+ * The line under a table that lists jobs {@link isUnreadable}: how many, and where to see
+ * why; undefined when there are none.
+ */
+export function unreadableNote(jobs: readonly JobRecord[], inspect: string): string | undefined {
+  const count = jobs.filter(isUnreadable).length;
+  if (count === 0) return undefined;
+  const these = count === 1 ? '1 job shown as (unreadable)' : `${count} jobs shown as (unreadable)`;
+  return `${these} could not be read by this CLI: ${count === 1 ? 'its' : 'their'} error says why (\`${inspect}\` or --json shows all of it).`;
+}

@@ -7,7 +7,8 @@ import { untilRedisTimePasses } from './helpers/util.js';
 // Every job is stored with its job format version, at the start of `d`
 // (`<version><priority>|<maxAttempts>|<enqueuedAt>|<offset>|<task>`; see the README's "Job
 // hash" table). Jobs stored before the version was have none and read as version 1; a
-// version this package does not know is refused with INVALID_ENVELOPE.
+// version this package does not know is refused with INVALID_ENVELOPE (a listing shows it
+// as a row whose error says so).
 
 const { transport, admin } = usePrivateRedis();
 const jobKey = (queue: string, unique: string) => `conveyor:{${queue}}:j:${unique}`;
@@ -93,7 +94,7 @@ describe('the job format version in Redis', () => {
     expect(error.message).toContain('Upgrade @conveyor/redis');
   });
 
-  it('refuses a job of an unknown version in getJob and listDead', async () => {
+  it('refuses a job of an unknown version in getJob; listDead shows it as a row saying why', async () => {
     const queue = uniqueQueue('format-read');
     const newer = await storeRaw(queue, `25|3|${Date.now()}|0|t`, 5);
     await expect(transport().getJob(newer)).rejects.toMatchObject({
@@ -102,8 +103,10 @@ describe('the job format version in Redis', () => {
     });
     await admin().hset(jobKey(queue, uniqueOfId(newer)), 's', 'x');
     await admin().zadd(`conveyor:{${queue}}:dead`, 1, uniqueOfId(newer));
-    await expect(transport().admin.listDead(queue)).rejects.toMatchObject({
-      code: 'INVALID_ENVELOPE',
+    const page = await transport().admin.listDead(queue);
+    expect(page).toMatchObject({
+      total: 1,
+      jobs: [{ id: newer, envelope: { task: '' }, error: { code: 'INVALID_ENVELOPE' } }],
     });
   });
 

@@ -1,9 +1,10 @@
-import { uniqueQueue } from '@conveyor/core/testing';
+import { makeEnvelope, uniqueQueue } from '@conveyor/core/testing';
 import { describe, expect, it } from 'vitest';
 import { usePrivateRedis } from './helpers/private-redis.js';
 
-// Jobs written behind the scripts' back, as something other than Conveyor would: the errors
-// name the field and quote what is stored.
+// Jobs written behind the scripts' back: a newer job format version, or garbage. A listing
+// shows each as a row that says why it cannot be read; the errors name the field and quote
+// what is stored.
 
 const { transport, admin } = usePrivateRedis();
 const jobKey = (queue: string, unique: string) => `conveyor:{${queue}}:j:${unique}`;
@@ -17,6 +18,57 @@ async function storeRaw(queue: string, unique: string, fields: string[]): Promis
   await admin().rpush(`conveyor:{${queue}}:w5`, unique);
   return `${queue}:${unique}`;
 }
+
+describe('a dead job of an unknown job format version', () => {
+  it('is a row of listDead and listJobs that says why, beside the jobs that can be read', async () => {
+    const queue = uniqueQueue('unreadable-dead');
+    const newer = await storeRaw(queue, 'garb5', [
+      'd',
+      `95|3|${Date.now()}|0|app.greet`,
+      'i',
+      '{"email":"a@b.co","name":"v9"}',
+    ]);
+    // Dead-lettered at reserve: this package cannot read it.
+    expect(await reserveAll(queue)).toEqual([]);
+    const readable = makeEnvelope(queue);
+    await transport().enqueue([{ envelope: readable }]);
+    const [job] = await reserveAll(queue);
+    await transport().settle([
+      {
+        type: 'fail',
+        id: readable.id,
+        token: job?.token ?? '',
+        error: { name: 'Error', message: 'boom' },
+        deadLetter: true,
+      },
+    ]);
+    const [counts] = await transport().admin.queueCounts([queue]);
+    const page = await transport().admin.listDead(queue);
+    expect(counts?.dead).toBe(2);
+    expect(page.total).toBe(2);
+    expect(page.jobs.map((dead) => dead.id).sort()).toEqual([newer, readable.id].sort());
+    const row = page.jobs.find((dead) => dead.id === newer);
+    expect(row).toMatchObject({
+      state: 'dead',
+      envelope: { task: '' },
+      error: { code: 'INVALID_ENVELOPE', message: expect.stringContaining('version "9"') },
+    });
+    const listed = await transport().admin.listJobs(queue, { state: 'dead', limit: 10 });
+    expect(listed.jobs.map((dead) => dead.id).sort()).toEqual([newer, readable.id].sort());
+  });
+
+  it('is refused by getJob with advice that does not send the reader back to this CLI', async () => {
+    const queue = uniqueQueue('unreadable-advice');
+    const newer = await storeRaw(queue, 'garb5', ['d', `95|3|${Date.now()}|0|t`, 'i', '{}']);
+    const error = await transport()
+      .getJob(newer)
+      .catch((thrown: Error) => thrown);
+    expect(error).toMatchObject({ code: 'INVALID_ENVELOPE' });
+    const { message } = error as Error;
+    expect(message).toContain('a CLI with it cannot retry it');
+    expect(message).toContain(`With the newer one, \`conveyor retry ${newer}\``);
+  });
+});
 
 describe('a job hash that is not one', () => {
   const cases: Array<[what: string, fields: string[], expected: string[]]> = [

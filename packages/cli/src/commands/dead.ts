@@ -1,7 +1,15 @@
 import type { DeadLetterPage, JobRecord, TransportAdmin } from '@conveyor/core';
 import type { AdminConnection } from '../connection.js';
 import { type FollowUp, followUp as noFlags } from '../follow-up.js';
-import { errorLine, formatTime, type Io, printJson, renderTable } from '../output.js';
+import {
+  errorLine,
+  formatTime,
+  type Io,
+  printJson,
+  renderTable,
+  taskCell,
+  unreadableNote,
+} from '../output.js';
 import { noteUnknownQueue } from '../queue-names.js';
 import { queueLabel, storedQueuesFor } from '../stored-queues.js';
 import { terminalText } from '../terminal-text.js';
@@ -112,7 +120,7 @@ export async function listDeadJobs(
   const now = Date.now();
   const table = renderTable(page.jobs, [
     { header: 'ID', value: (job) => job.id },
-    { header: 'TASK', value: (job) => job.envelope.task },
+    { header: 'TASK', value: taskCell },
     { header: 'ATTEMPTS', value: (job) => job.attempts },
     { header: 'DIED', value: (job) => formatTime(job.finishedAt, now) },
     // One line of it: renderTable escapes what is left (a newline would break the table).
@@ -122,6 +130,8 @@ export async function listDeadJobs(
   const shown = page.jobs.length;
   const { command, note } = options.followUp ?? noFlags();
   io.stdout('');
+  const unreadable = unreadableNote(page.jobs, command`inspect <job-id>`);
+  if (unreadable) io.stdout(terminalText(unreadable));
   io.stdout(
     terminalText(
       `${shown} of ${page.total} dead job${page.total === 1 ? '' : 's'}${single ? '' : ` of ${queueLabel(queue, stored)}`} shown (offset ${options.offset}${newest ? ', newest first' : ''}). Retry with \`${command`retry <job-id>`}\` or \`${command`retry --all-dead --queue ${queue}`}\`${note}.`,

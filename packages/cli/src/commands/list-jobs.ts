@@ -3,7 +3,15 @@ import { type MergeCursor, mergeJobPages, parseMergeCursor } from '@conveyor/cor
 import type { AdminConnection } from '../connection.js';
 import { CliError, usageError } from '../errors.js';
 import { type FollowUp, followUp as noFlags } from '../follow-up.js';
-import { errorLine, formatTime, type Io, printJson, renderTable } from '../output.js';
+import {
+  errorLine,
+  formatTime,
+  type Io,
+  printJson,
+  renderTable,
+  taskCell,
+  unreadableNote,
+} from '../output.js';
 import { noteUnknownQueue } from '../queue-names.js';
 import { queueLabel, storedQueuesFor } from '../stored-queues.js';
 import { terminalText } from '../terminal-text.js';
@@ -92,7 +100,7 @@ export async function listJobs(
   const [timeHeader, timeOf] = TIME_COLUMN[state];
   const table = renderTable(jobs, [
     { header: 'ID', value: (job) => job.id },
-    { header: 'TASK', value: (job) => job.envelope.task },
+    { header: 'TASK', value: taskCell },
     ...(state === 'finished' ? [{ header: 'STATE', value: (job: JobRecord) => job.state }] : []),
     { header: 'PRIORITY', value: (job) => job.envelope.priority },
     { header: 'ATTEMPTS', value: (job) => job.attempts },
@@ -104,6 +112,8 @@ export async function listJobs(
   for (const line of table) io.stdout(line);
   const { command, note } = options.followUp ?? noFlags();
   io.stdout('');
+  const unreadable = unreadableNote(jobs, command`inspect <job-id>`);
+  if (unreadable) io.stdout(terminalText(unreadable));
   const shown = `${jobs.length} ${state} job${jobs.length === 1 ? '' : 's'}${which} of ${label}, newest first${stored.length > 1 ? ' across its partitions' : ''}.`;
   if (cursor === undefined) {
     io.stdout(terminalText(`${shown} No more.`));

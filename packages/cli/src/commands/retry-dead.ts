@@ -2,7 +2,7 @@ import type { JobRecord, TransportAdmin } from '@conveyor/core';
 import type { AdminConnection } from '../connection.js';
 import { CliError } from '../errors.js';
 import { type FollowUp, followUp as noFlags } from '../follow-up.js';
-import { type Io, printJson, renderTable } from '../output.js';
+import { type Io, isUnreadable, printJson, renderTable } from '../output.js';
 import { noteUnknownQueue } from '../queue-names.js';
 import { queueLabel, storedQueuesFor } from '../stored-queues.js';
 import { terminalText } from '../terminal-text.js';
@@ -66,6 +66,26 @@ class StepJobs {
   }
 }
 
+/**
+ * The dead jobs a retry leaves dead because this CLI cannot read them ({@link isUnreadable}:
+ * a newer job format version, a hash not written by Conveyor): how many, and the first ids.
+ * A worker that reads them as this CLI does would only dead-letter them again.
+ */
+class UnreadableJobs {
+  count = 0;
+  readonly ids: string[] = [];
+
+  add(id: string): void {
+    this.count++;
+    if (this.ids.length < WORKFLOWS_NAMED) this.ids.push(id);
+  }
+
+  addAll(other: UnreadableJobs): void {
+    for (const id of other.ids) if (this.ids.length < WORKFLOWS_NAMED) this.ids.push(id);
+    this.count += other.count;
+  }
+}
+
 /** Workflow ids, each once, in the order of the lists given. */
 const distinct = (lists: ReadonlyArray<readonly string[]>) => [...new Set(lists.flat())];
 
@@ -98,6 +118,8 @@ interface DeadSurvey {
   retriable: number;
   /** The step jobs a retry leaves dead. */
   steps: StepJobs;
+  /** The jobs a retry leaves dead because they cannot be read here. */
+  unreadable: UnreadableJobs;
 }
 
 /**
@@ -112,10 +134,16 @@ async function surveyAll(
   const surveys: DeadSurvey[] = [];
   let read = 0;
   for (const queue of stored) {
-    const survey: DeadSurvey = { queue, retriable: 0, steps: new StepJobs() };
+    const survey: DeadSurvey = {
+      queue,
+      retriable: 0,
+      steps: new StepJobs(),
+      unreadable: new UnreadableJobs(),
+    };
     for await (const jobs of deadPages(admin, queue)) {
       for (const job of jobs) {
-        if (job.envelope.workflow) survey.steps.add(job.envelope.workflow.id);
+        if (isUnreadable(job)) survey.unreadable.add(job.id);
+        else if (job.envelope.workflow) survey.steps.add(job.envelope.workflow.id);
         else survey.retriable++;
       }
       read += jobs.length;
@@ -137,14 +165,16 @@ async function retryDeadJobs(
   admin: TransportAdmin,
   queue: string,
   onPage: (read: number, retried: number) => void,
-): Promise<{ read: number; retried: number; steps: StepJobs }> {
+): Promise<{ read: number; retried: number; steps: StepJobs; unreadable: UnreadableJobs }> {
   let retried = 0;
   let read = 0;
   const steps = new StepJobs();
+  const unreadable = new UnreadableJobs();
   for await (const jobs of deadPages(admin, queue)) {
     const ids: string[] = [];
     for (const job of jobs) {
-      if (job.envelope.workflow) steps.add(job.envelope.workflow.id);
+      if (isUnreadable(job)) unreadable.add(job.id);
+      else if (job.envelope.workflow) steps.add(job.envelope.workflow.id);
       else ids.push(job.id);
     }
     // Ids no longer dead (retried or purged by someone else since the read) are not counted.
@@ -152,7 +182,7 @@ async function retryDeadJobs(
     read += jobs.length;
     onPage(read, retried);
   }
-  return { read, retried, steps };
+  return { read, retried, steps, unreadable };
 }
 
 /** Workflow ids a message names before it says `…`. */
@@ -176,6 +206,25 @@ function skippedLine(
   const verb = dryRun ? 'Would skip' : 'Skipped';
   return terminalText(
     `${verb} ${jobs(count, 'workflow step job')}, left dead: \`conveyor retry\` would not run them again. Retry their workflow${workflows.length === 1 ? '' : 's'} with \`${followUp.command`workflows retry <id>`}\`${followUp.note}: ${named}${more}.`,
+  );
+}
+
+/**
+ * `Left 1 dead job this CLI cannot read: emails:x. …` (`Would leave` in a dry run);
+ * undefined when there were none.
+ */
+function unreadableLine(
+  unreadable: UnreadableJobs,
+  queue: string,
+  dryRun: boolean,
+  followUp: FollowUp,
+): string | undefined {
+  const { count, ids } = unreadable;
+  if (count === 0) return undefined;
+  const more = count > ids.length ? `, … (${count} jobs)` : '';
+  const verb = dryRun ? 'Would leave' : 'Left';
+  return terminalText(
+    `${verb} ${jobs(count)} this CLI cannot read, which a worker like it would only dead-letter again: ${ids.join(', ')}${more}. \`${followUp.command`dead ${queue}`}\`${followUp.note} says why.`,
   );
 }
 
@@ -228,6 +277,7 @@ export async function retryAllDead(
   const progress = await progressOf(admin, stored, `Retrying dead jobs of queue ${label}`, io);
   const partitions: Array<{ queue: string; retried: number; skippedStepJobs: number }> = [];
   const workflowLists: string[][] = [];
+  const unreadable = new UnreadableJobs();
   let stepJobs = 0;
   let read = 0;
   let retried = 0;
@@ -238,12 +288,15 @@ export async function retryAllDead(
     );
     partitions.push({ queue: name, retried: done.retried, skippedStepJobs: done.steps.count });
     workflowLists.push(done.steps.workflows());
+    unreadable.addAll(done.unreadable);
     stepJobs += done.steps.count;
     read += done.read;
     retried += done.retried;
   }
   const workflows = distinct(workflowLists);
-  if (retried === 0 && stepJobs === 0) await noteUnknownQueue(admin, queue, io);
+  if (retried === 0 && stepJobs === 0 && unreadable.count === 0) {
+    await noteUnknownQueue(admin, queue, io);
+  }
   if (options.json) {
     printJson(io, {
       queue,
@@ -251,6 +304,7 @@ export async function retryAllDead(
       // The fields of --dry-run's answer, so that a script reads both the same way.
       skippedStepJobs: stepJobs,
       workflows,
+      ...(unreadable.count > 0 ? { skippedUnreadable: unreadable.count } : {}),
       ...(label === queue ? {} : { partitions }),
     });
     return;
@@ -258,6 +312,8 @@ export async function retryAllDead(
   io.stdout(`Retried ${jobs(retried)} of queue ${label}.`);
   const skipped = skippedLine(stepJobs, workflows, false, followUp);
   if (skipped) io.stdout(skipped);
+  const left = unreadableLine(unreadable, queue, false, followUp);
+  if (left) io.stdout(left);
 }
 
 /**
@@ -278,7 +334,11 @@ async function previewRetry(
   const wouldRetry = surveys.reduce((sum, s) => sum + s.retriable, 0);
   const stepJobs = surveys.reduce((sum, s) => sum + s.steps.count, 0);
   const workflows = distinct(surveys.map((s) => s.steps.workflows()));
-  if (wouldRetry === 0 && stepJobs === 0) await noteUnknownQueue(admin, queue, io);
+  const unreadable = new UnreadableJobs();
+  for (const survey of surveys) unreadable.addAll(survey.unreadable);
+  if (wouldRetry === 0 && stepJobs === 0 && unreadable.count === 0) {
+    await noteUnknownQueue(admin, queue, io);
+  }
   const partitioned = label !== queue;
   const partitions = surveys.map((s) => ({
     queue: s.queue,
@@ -292,6 +352,7 @@ async function previewRetry(
       wouldRetry,
       skippedStepJobs: stepJobs,
       workflows,
+      ...(unreadable.count > 0 ? { skippedUnreadable: unreadable.count } : {}),
       ...(partitioned ? { partitions } : {}),
     });
     return;
@@ -307,6 +368,8 @@ async function previewRetry(
   }
   const skipped = skippedLine(stepJobs, workflows, true, options.followUp);
   if (skipped) io.stdout(skipped);
+  const left = unreadableLine(unreadable, queue, true, options.followUp);
+  if (left) io.stdout(left);
   const { command, note } = options.followUp;
   io.stdout(
     wouldRetry === 0

@@ -323,11 +323,47 @@ export function decodeRecord(
   return record;
 }
 
+/**
+ * {@link decodeRecord} for a page of a listing: a job of a format version this package does
+ * not read is a row, not an error for the whole page. The row has an empty task, as other
+ * unreadable jobs do, and the reason as its error: the rest of its hash is in a layout this
+ * package does not know, so only its state, attempts and finish time are read.
+ */
+export function decodeListedRecord(
+  id: string,
+  queue: string,
+  flat: readonly unknown[],
+): JobRecord | null {
+  try {
+    return decodeRecord(id, queue, flat);
+  } catch (error) {
+    const hash = hashOf(flat);
+    const state = STATE_OF_CODE[hash[JOB_FIELD.state] ?? ''];
+    if (!state) return null;
+    const record: JobRecord = {
+      id,
+      state,
+      envelope: unreadableEnvelope(id, queue, null),
+      attempts: finiteOr(hash[JOB_FIELD.attempts], 0),
+      enqueuedAt: 0,
+      error: reasonOf(error),
+    };
+    const finishedAt = Number.parseInt(hash[JOB_FIELD.finished] ?? '', 10);
+    if (Number.isFinite(finishedAt)) record.finishedAt = finishedAt;
+    return record;
+  }
+}
+
 /** A job hash as HGETALL returns it, `[field, value, …]`, as an object. */
 function hashOf(flat: readonly unknown[]): Record<string, string> {
   const hash: Record<string, string> = {};
   for (let i = 0; i + 1 < flat.length; i += 2) hash[String(flat[i])] = String(flat[i + 1]);
   return hash;
+}
+
+function finiteOr(text: string | undefined, fallback: number): number {
+  const value = Number(text);
+  return text !== undefined && Number.isFinite(value) ? value : fallback;
 }
 
 /** The `h` field: one JSON attempt record per line; a line that is not one is left out. */

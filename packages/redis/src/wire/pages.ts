@@ -5,7 +5,7 @@ import {
   type JobPage,
   type JobRecord,
 } from '@conveyor/core';
-import { decodeRecord } from './job-hash.js';
+import { decodeListedRecord } from './job-hash.js';
 import { idOf } from './script-calls.js';
 
 // The arguments and replies of list-jobs.lua and find-by-index.lua, and the cursors they
@@ -140,19 +140,15 @@ function pageOf(jobs: JobRecord[], next: string | undefined): JobPage {
   return next === undefined ? { jobs } : { jobs, next };
 }
 
-/** The records in a reply from `start` on, `unique id, { HGETALL fields }` each. */
+/**
+ * The records in a reply from `start` on, `unique id, { HGETALL fields }` each. A job this
+ * package cannot read is a row that says why ({@link decodeListedRecord}), not left out.
+ */
 function jobsOf(reply: readonly unknown[], start: number, queue: string): JobRecord[] {
   const jobs: JobRecord[] = [];
   for (let i = start; i + 1 < reply.length; i += 2) {
     const id = idOf(queue, String(reply[i]));
-    let record: JobRecord | null;
-    try {
-      record = decodeRecord(id, queue, reply[i + 1] as unknown[]);
-    } catch {
-      // A job format version this package does not read: getJob names it; a page shows
-      // the jobs it can.
-      record = null;
-    }
+    const record = decodeListedRecord(id, queue, reply[i + 1] as unknown[]);
     if (record) jobs.push(record);
   }
   return jobs;

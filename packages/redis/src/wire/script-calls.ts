@@ -9,7 +9,7 @@ import type {
   SettleStatus,
 } from '@conveyor/core';
 import { attemptError, toJobError } from '@conveyor/core/transport';
-import { decodeEnvelope, decodeRecord } from './job-hash.js';
+import { decodeEnvelope, decodeListedRecord, decodeRecord } from './job-hash.js';
 
 // The arguments the queue scripts take and the replies they give: the encoders and decoders
 // of delivering jobs here (reserve, get-job, list-dead, renew, settle), those of adding jobs
@@ -149,11 +149,16 @@ export function readJobReply(
   return decodeRecord(id, queue, reply.slice(1));
 }
 
-/** list-dead.lua's reply, `{ total, then per job: unique id, { HGETALL fields } }`. */
+/**
+ * list-dead.lua's reply, `{ total, then per job: unique id, { HGETALL fields } }`. A job this
+ * package cannot read is a row that says why ({@link decodeListedRecord}): one bad job does
+ * not hide the others, and the page's rows add up to the total.
+ */
 export function readDeadPage(reply: readonly unknown[], queue: string): DeadLetterPage {
   const jobs: DeadLetterPage['jobs'] = [];
   for (let i = 1; i + 1 < reply.length; i += 2) {
-    const record = decodeRecord(idOf(queue, String(reply[i])), queue, reply[i + 1] as unknown[]);
+    const id = idOf(queue, String(reply[i]));
+    const record = decodeListedRecord(id, queue, reply[i + 1] as unknown[]);
     if (record) jobs.push(record);
   }
   return { jobs, total: Number(reply[0]) };

@@ -8,7 +8,7 @@ import { ENVELOPE_VERSION, toJobError } from '@conveyor/core/transport';
 import type { FixedPart } from './job-hash.js';
 
 // A job hash this package cannot read, in one place: the errors that say which field is
-// wrong and quote it, and the envelope and error its record shows.
+// wrong and quote it, and the record a listing shows for such a job.
 
 /** The error for a job stored in a job format version this package does not read. */
 export function unknownVersionError(
@@ -17,7 +17,7 @@ export function unknownVersionError(
   current: string,
 ): InvalidEnvelopeError {
   return new InvalidEnvelopeError(
-    `Job ${JSON.stringify(id)} is stored in job format version ${JSON.stringify(version)}, and this @conveyor/redis reads version ${current} only: a newer Conveyor enqueued it. Upgrade @conveyor/redis here to the producer's version; a job a worker dead-lettered for this goes back with \`conveyor retry ${id}\`.`,
+    `Job ${JSON.stringify(id)} is stored in job format version ${JSON.stringify(version)}, and this @conveyor/redis reads version ${current} only: a newer Conveyor enqueued it. Upgrade @conveyor/redis (workers and CLI alike) to the producer's version: a worker with this one dead-letters the job, and a CLI with it cannot retry it. With the newer one, \`conveyor retry ${id}\` puts the dead-lettered job back in its queue.`,
   );
 }
 
