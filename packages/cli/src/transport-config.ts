@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger, Transport } from '@conveyor/core';
 import { CliError } from './errors.js';
@@ -43,7 +42,9 @@ export async function configuredTransport(
   cwd: string,
 ): Promise<ConfiguredTransport | undefined> {
   // The light entry: finding and importing a config never loads the TypeScript compiler.
-  const { findConfigFile, importConfig } = await import('@conveyor/codegen/config');
+  const { assertConfigKeys, findConfigFile, importConfig } = await import(
+    '@conveyor/codegen/config'
+  );
   let file: string | undefined;
   try {
     file = findConfigFile({ config, cwd });
@@ -52,9 +53,10 @@ export async function configuredTransport(
   }
   if (!file) return undefined;
   const label = path.relative(cwd, file) || file;
-  // Running a config runs what it imports (a codegen-only config may import the whole code
-  // generator): one that never names `transport` cannot declare it, so it is not run.
-  if (!/\btransport\b/.test(await readFile(file, 'utf8'))) return undefined;
+  // Always run, though a codegen-only config may import more than a command needs: a check
+  // of its text for "transport" took a config that spreads its settings from another
+  // module, or fails to load, or misspells the key, for one without a transport, and the
+  // command then acted on REDIS_URL's Redis, or localhost's.
   let raw: unknown;
   try {
     raw = await importConfig(file, { importModule });
@@ -68,6 +70,11 @@ export async function configuredTransport(
       'CONFIG_INVALID',
       `${label} ${what}: write \`export default defineConfig({ …, ${EXAMPLE} })\`.`,
     );
+  }
+  try {
+    assertConfigKeys(raw as Record<string, unknown>, label);
+  } catch (error) {
+    throw new CliError('CONFIG_INVALID', (error as Error).message, { cause: error });
   }
   const factory = (raw as { transport?: unknown }).transport;
   if (factory === undefined) return undefined;

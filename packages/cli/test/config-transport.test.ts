@@ -266,13 +266,41 @@ describe('--redis and the environment, against the config', () => {
     expect(json(run)).toMatchObject({ transport: 'memory' });
   });
 
-  it('a config that declares no transport is not run: the Redis shorthand applies', async () => {
+  it('a config that declares no transport: the Redis shorthand applies', async () => {
     const dir = project({
-      'conveyor.config.ts': `throw new Error('this config was run');\nexport default { tasks: 'a/*.ts', client: 'c.ts', registry: 'r.ts' };\n`,
+      'conveyor.config.ts': `export default { tasks: 'a/*.ts', client: 'c.ts', registry: 'r.ts' };\n`,
     });
     const run = await cli(['status'], { cwd: dir, env: { REDIS_URL: NOWHERE } });
     expect(run.code).toBe(3);
     expect(run.stderr).toMatch(/^error: Cannot reach Redis at redis:\/\/127\.0\.0\.1:1 /);
+  });
+
+  // The config's text was searched for "transport" and, without it, not run: these three
+  // fell back to REDIS_URL's Redis (or localhost's) with nothing said, where a `purge`
+  // would have acted on the wrong data.
+  it('a config whose transport comes from another module is run, not passed over', async () => {
+    const dir = project({
+      'base.ts': memoryConfig(),
+      'conveyor.config.ts': `import base from './base.ts';\nexport default { ...base };\n`,
+    });
+    const run = await cli(['status', '--json'], { cwd: dir, env: { REDIS_URL: NOWHERE } });
+    expect(run.code).toBe(0);
+    expect(json(run)).toMatchObject({ transport: 'memory' });
+  });
+
+  it('a config that fails to load, or misspells transport, is CONFIG_INVALID', async () => {
+    const broken = project({ 'conveyor.config.ts': `export default {\n` });
+    const run = await cli(['status'], { cwd: broken, env: { REDIS_URL: NOWHERE } });
+    expect(run.code).toBe(9);
+    expect(run.stderr).toMatch(/^error: .*conveyor\.config\.ts/);
+    const typo = project({
+      'conveyor.config.mjs': `export default { trasnport: () => { throw new Error('never'); } };\n`,
+    });
+    const misspelt = await cli(['status'], { cwd: typo, env: { REDIS_URL: NOWHERE } });
+    expect(misspelt.code).toBe(9);
+    expect(misspelt.stderr).toBe(
+      'error: Unknown key "trasnport" in conveyor.config.mjs: expected one of tasks, client, registry, importExtension, tsconfig, transport (did you mean "transport"?).\n',
+    );
   });
 });
 

@@ -8,6 +8,7 @@
  * import { defineConfig } from '@conveyor/codegen/config';
  */
 export {
+  assertConfigKeys,
   CONFIG_FILE_NAMES,
   type ConveyorConfig,
   defineConfig,

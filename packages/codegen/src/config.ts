@@ -274,15 +274,17 @@ export function resolveConfig(
 
 /**
  * A misspelt key (`importExtention`) would leave its setting at the default without a word.
- * The suggestion is the key that starts with the same four letters, in any case: this entry
- * loads no package, so core's edit-distance `nearestName` is not at hand.
+ * The suggestion is the key that starts with the same four letters, or has the same letters
+ * in another order (`trasnport`), in any case: this entry loads no package, so core's
+ * edit-distance `nearestName` is not at hand.
  */
-function assertConfigKeys(config: Record<string, unknown>, where: string): void {
+export function assertConfigKeys(config: Record<string, unknown>, where: string): void {
   const known = Object.keys(CONFIG_KEYS);
   const stem = (key: string) => key.slice(0, 4).toLowerCase();
+  const letters = (key: string) => [...key.toLowerCase()].sort().join('');
   for (const key of Object.keys(config)) {
     if (Object.hasOwn(CONFIG_KEYS, key) || config[key] === undefined) continue;
-    const near = known.find((name) => stem(name) === stem(key));
+    const near = known.find((name) => stem(name) === stem(key) || letters(name) === letters(key));
     throw new CodegenError(
       'CONFIG_INVALID',
       `Unknown key ${JSON.stringify(key)} in ${where}: expected one of ${known.join(', ')}${
