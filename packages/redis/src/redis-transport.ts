@@ -23,6 +23,7 @@ import {
   endpointOf,
   openConnections,
 } from './connections.js';
+import { deadLetterBroken } from './dead-letter.js';
 import { createEnqueuer } from './enqueue.js';
 import { cancelChannel, markerKey, queueKeys } from './keys.js';
 import { redisLimits } from './limits.js';
@@ -195,10 +196,7 @@ export function redisTransport(options: RedisTransportOptions = {}): RedisTransp
 
   const reserve = createReserver({
     reserveScript: (queue, args) => script('reserve', queue, args),
-    deadLetter: (items) =>
-      transport.settle(
-        items.map(({ id, token, error }) => ({ type: 'fail', id, token, error, deadLetter: true })),
-      ),
+    deadLetter: deadLetterBroken((settlements) => transport.settle(settlements), logger),
     async waitForMarker(queues, timeoutMs, signal) {
       const markers = queues.map((queue) => markerKey(prefix, queue));
       // Cluster: one BLPOP per queue (its slot); standalone: one BLPOP on all markers.
