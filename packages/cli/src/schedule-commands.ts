@@ -64,7 +64,7 @@ never deleted on its own: remove deletes it (one a live worker still declares is
     [
       'schedules remove',
       'remove',
-      'delete a stored schedule, an orphaned one say (one a live worker declares comes back)',
+      'delete a stored schedule, such as an orphan (one a live worker declares is stored again: pause that instead)',
     ],
   ];
   for (const [name, sub, description] of actions) {

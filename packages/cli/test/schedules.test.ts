@@ -316,11 +316,22 @@ describe('conveyor schedules', () => {
     expect(orphan.stderr).toBe('');
     const ids = async () => (await transport.schedules.list()).schedules.map((s) => s.spec.id);
     expect(await ids()).not.toContain('mail.digest');
-    // Declared by a live worker: removed, and said that the worker stores it again.
+    // Declared by a live worker: removed, and said on the removal's own line that the worker
+    // stores it again (it said "no slot of it fires any more", with a note on stderr).
     const declared = await run(['schedules', 'remove', 'reports.hourly', '--json']);
     expect(declared.code).toBe(0);
-    expect(json(declared)).toEqual({ schedule: 'reports.hourly', removed: true });
-    expect(declared.stderr).toMatch(/^note: /);
+    expect(json(declared)).toEqual({
+      schedule: 'reports.hourly',
+      removed: true,
+      declaredByLiveWorker: true,
+    });
+    expect(declared.stderr).toBe('');
+    const again = await stored();
+    const human = await again.run(['schedules', 'remove', 'reports.hourly']);
+    expect(human.code).toBe(0);
+    expect(human.stdout).toBe(
+      'Removed schedule "reports.hourly", but a live worker declares it in its code and stores it again at its next list: it comes back. To stop it, pause it (`conveyor schedules pause reports.hourly`), or take it out of every worker\'s code, then remove it.\n',
+    );
     const unknown = await run(['schedules', 'remove', 'nope']);
     expect(unknown.code).toBe(4);
     expect(unknown.stderr).toBe(

@@ -161,11 +161,21 @@ export async function actOnSchedule(
   io: Io,
 ): Promise<void> {
   requireCapability(connection.transport, 'schedules', `\`conveyor schedules ${action}\``);
-  // The client warns when a removed schedule is still declared by a live worker: said as a note.
+  // The client warns when a removed schedule is still declared by a live worker: the
+  // removal's own line says so (it comes back); any other warning is a note.
+  let declared = false;
   const logger = {
     ...silentLogger,
-    warn: (first: unknown, message?: string) =>
-      io.stderr(`note: ${terminalText(message ?? String(first))}`),
+    warn: (first: unknown, message?: string) => {
+      if (
+        action === 'remove' &&
+        typeof first === 'object' &&
+        first !== null &&
+        'schedule' in first
+      ) {
+        declared = true;
+      } else io.stderr(`note: ${terminalText(message ?? String(first))}`);
+    },
   };
   const { schedules } = createClient({ transport: connection.transport, logger });
   const lookup = options.queue === undefined ? {} : { queue: options.queue };
@@ -177,8 +187,21 @@ export async function actOnSchedule(
         `No schedule ${name}${options.queue === undefined ? '' : ` in queue ${options.queue}`}: nothing was removed. List the stored schedules with \`conveyor schedules\`.`,
       );
     }
-    if (options.json) printJson(io, { schedule: id, ...lookup, removed: true });
-    else io.stdout(`Removed schedule ${name}: no slot of it fires any more.`);
+    const { command, note } = options.followUp ?? noFlags();
+    const pause =
+      options.queue === undefined
+        ? command`schedules pause ${id}`
+        : command`schedules pause ${id} --queue ${options.queue}`;
+    if (options.json) {
+      printJson(io, { schedule: id, ...lookup, removed: true, declaredByLiveWorker: declared });
+    } else if (declared) {
+      // "Removed" alone read as done, and the schedule was listed again seconds later.
+      io.stdout(
+        terminalText(
+          `Removed schedule ${name}, but a live worker declares it in its code and stores it again at its next list: it comes back. To stop it, pause it (\`${pause}\`${note}), or take it out of every worker's code, then remove it.`,
+        ),
+      );
+    } else io.stdout(`Removed schedule ${name}: no slot of it fires any more.`);
     return;
   }
   if (action === 'run-now') {
