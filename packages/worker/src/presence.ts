@@ -36,11 +36,16 @@ export function createPresence(options: {
   const { admin, id, ttlMs, intervalMs, clock, logger } = options;
   let failing = false;
   let stopped = false;
+  let checked = false;
   let timer: TimerHandle | undefined;
   let publishing: Promise<void> | undefined;
 
   async function publish(): Promise<void> {
     if (!admin) return;
+    if (!checked) {
+      checked = true;
+      await warnIfIdTaken(admin, options.record(), clock, logger);
+    }
     try {
       await admin.putWorker({ ...options.record(), heartbeatMs: intervalMs }, ttlMs);
       if (failing) logger.info('worker record published again');
@@ -83,4 +88,32 @@ export function createPresence(options: {
       }
     },
   };
+}
+
+/**
+ * Two workers given one id (`--worker-id`) write one record: `conveyor status` and the
+ * dashboard showed one of them, with its counts, and nothing said so. A record of that id
+ * from another process, refreshed within its last two intervals, is warned about once, at
+ * start; a stale one (the same worker before a crash) is not.
+ */
+async function warnIfIdTaken(
+  admin: TransportAdmin,
+  mine: WorkerRecord,
+  clock: Clock,
+  logger: Logger,
+): Promise<void> {
+  const workers = await admin.listWorkers().catch(() => []);
+  const other = workers.find(
+    (record) =>
+      record.id === mine.id && (record.hostname !== mine.hostname || record.pid !== mine.pid),
+  );
+  if (!other) return;
+  const { heartbeatAt, heartbeatMs = PRESENCE_INTERVAL_MS } = other;
+  const age = heartbeatAt === undefined ? undefined : clock.now() - heartbeatAt;
+  if (age !== undefined && age > 2 * heartbeatMs) return;
+  const seen = age === undefined ? '' : `, refreshed ${(Math.max(0, age) / 1000).toFixed(1)} s ago`;
+  logger.warn(
+    { workerId: mine.id, otherHostname: other.hostname, otherPid: other.pid },
+    `another live worker has id ${JSON.stringify(mine.id)} (host ${other.hostname}, pid ${other.pid}${seen}): the two write one record, so conveyor status and the dashboard show only one of them, with its counts. Give each worker its own id (--worker-id, createWorker({ id })), or leave it out for a generated one.`,
+  );
 }

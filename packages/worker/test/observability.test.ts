@@ -4,6 +4,7 @@ import {
   type TransportAdmin,
   type WorkerRecord,
 } from '@conveyor/core';
+import { createManualClock } from '@conveyor/core/testing';
 import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { deferred, useWorkerHarness } from './helpers.js';
@@ -109,6 +110,47 @@ describe('worker record', () => {
     expect(fake.removed).toEqual(['w-2']);
     await harness.clock.advance(10_000);
     expect(fake.puts).toHaveLength(6);
+  });
+
+  // Two workers started with one --worker-id were merged in `conveyor status`, silently.
+  it('warns at start when a live worker of another process has its id, not for a stale record', async () => {
+    const task = defineTask({ name: 't.mail', input, run: () => 'ok' });
+    const other = (heartbeatAt: number): WorkerRecord => ({
+      id: 'dup',
+      hostname: 'box-2',
+      pid: 4242,
+      queues: ['default'],
+      tasks: ['t.mail'],
+      concurrency: 1,
+      state: 'idle',
+      startedAt: 0,
+      heartbeatAt,
+      heartbeatMs: 2_000,
+      jobs: [],
+      counts: { completed: 0, failed: 0, retried: 0 },
+    });
+    // The harness's manual clock starts at the default start, and start() does not move it.
+    const now = createManualClock().now();
+    const start = (records: WorkerRecord[]) =>
+      workers.start([task], { id: 'dup' }, (transport) => {
+        const fake = fakeAdmin();
+        (transport as { admin?: TransportAdmin }).admin = {
+          ...fake.admin,
+          listWorkers: async () => records,
+        };
+      });
+    const taken = (lines: Array<{ message: string }>) =>
+      lines.filter((line) => line.message.startsWith('another live worker has id "dup"'));
+    const live = await start([other(now - 1_000)]);
+    expect(taken(live.logger.lines)).toEqual([
+      expect.objectContaining({
+        message: expect.stringContaining('(host box-2, pid 4242, refreshed 1.0 s ago)'),
+      }),
+    ]);
+    await live.stop();
+    const stale = await start([other(now - 60_000)]);
+    expect(taken(stale.logger.lines)).toEqual([]);
+    await stale.stop();
   });
 
   it('keeps running when the admin calls fail', async () => {
