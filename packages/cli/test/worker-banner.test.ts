@@ -32,6 +32,13 @@ export const fails = defineTask({
   },
 });
 
+export const hangs = defineTask({
+  name: 'banner.hangs',
+  input: z.object({ n: z.number() }),
+  queue: 'hang',
+  run: (_input, ctx) => new Promise((resolve) => ctx.signal.addEventListener('abort', resolve)),
+});
+
 export const slow = defineTask({
   name: 'banner.slow',
   input: z.object({ n: z.number() }),
@@ -46,7 +53,10 @@ async function project() {
   const load = (file: string) =>
     import(/* @vite-ignore */ pathToFileURL(path.join(dir, file)).href);
   const { shared } = (await load('conveyor.config.ts')) as { shared: Transport };
-  const tasks = (await load('tasks.ts')) as Record<'work' | 'slow' | 'fails', AnyTaskDefinition>;
+  const tasks = (await load('tasks.ts')) as Record<
+    'work' | 'slow' | 'fails' | 'hangs',
+    AnyTaskDefinition
+  >;
   return { dir, transport: shared, tasks };
 }
 
@@ -115,6 +125,32 @@ describe('conveyor worker: the banner', () => {
     const done = await worker.done;
     expect(done.code, done.stderr).toBe(0);
     expect(done.stderr).toContain('Stopped: 1 completed, 2 failed (2 dead-lettered), 2 retried.');
+  });
+
+  it('the stop line counts the jobs given back unfinished', async () => {
+    // Stopped with jobs running and taken ahead, it said "0 completed, 0 failed, 0 retried".
+    const { dir, transport, tasks } = await project();
+    const stop = new AbortController();
+    const args = ['-q', 'hang', '--concurrency', '1', '--prefetch', '2', '--grace-ms', '1'];
+    const worker = await startWorker(dir, args, stop.signal);
+    try {
+      const client = createClient({ transport });
+      const jobs = await client.enqueueMany(tasks.hangs, [{ n: 1 }, { n: 2 }, { n: 3 }]);
+      await vi.waitFor(
+        async () => {
+          const states = await Promise.all(jobs.map((job) => job.status()));
+          expect(states.filter((state) => state === 'active')).toHaveLength(3);
+        },
+        { timeout: WAIT_MS },
+      );
+    } finally {
+      stop.abort();
+    }
+    const done = await worker.done;
+    expect(done.code, done.stderr).toBe(0);
+    expect(done.stderr).toMatch(
+      /Stopped: 0 completed, 0 failed, 0 retried, 3 given back to their queues unfinished\.\n/,
+    );
   });
 
   it('--metrics-port 0 shows the port bound, where /healthz and /metrics answer', async () => {

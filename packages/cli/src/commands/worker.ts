@@ -146,11 +146,17 @@ function stoppedLine(totals: {
   dead: number;
   retried: number;
   cancelled: number;
+  released?: number;
 }): string {
   const failed = totals.failed + totals.dead;
   const dead = totals.dead > 0 ? ` (${totals.dead} dead-lettered)` : '';
   const cancelled = totals.cancelled > 0 ? `, ${totals.cancelled} cancelled` : '';
-  return `Stopped: ${totals.completed} completed, ${failed} failed${dead}, ${totals.retried} retried${cancelled}.`;
+  // Jobs it held and gave back (running past the grace period, or taken ahead and not
+  // started): the line said "0 completed, 0 failed" as if there had been none.
+  const released = totals.released
+    ? `, ${totals.released} given back to their queue${totals.released === 1 ? '' : 's'} unfinished`
+    : '';
+  return `Stopped: ${totals.completed} completed, ${failed} failed${dead}, ${totals.retried} retried${cancelled}${released}.`;
 }
 
 /**
