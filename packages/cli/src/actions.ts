@@ -1,3 +1,4 @@
+import { type Logger, silentLogger } from '@conveyor/core';
 import { baseQueueOf, queueOfJobId } from '@conveyor/core/transport';
 import type { Command } from 'commander';
 import type { DashboardCommandOptions } from './commands/dashboard.js';
@@ -9,6 +10,7 @@ import type { AdminConnection, Connection } from './connection.js';
 import { CliError } from './errors.js';
 import { followUpOf, followUp as followUpWith } from './follow-up.js';
 import type { Io } from './output.js';
+import { terminalText } from './terminal-text.js';
 import { transportSource } from './transport-source.js';
 import { namesWorkflow } from './workflow-commands.js';
 
@@ -49,7 +51,14 @@ async function withConnection(
   const source = await transportSource(command, io);
   // Loaded on use: `--help` and bad usage never pay for ioredis and the transport.
   const { open, lostConnection } = await import('./connection.js');
-  const connection = await open(source, mode, { onSlow: (message) => io.stderr(message) });
+  // The transport's warnings (an entry in Redis it skipped, and how to remove it) are notes
+  // on stderr, so that stdout (and --json) stays what the command prints.
+  const logger: Logger = {
+    ...silentLogger,
+    warn: (first: string | Record<string, unknown>, message?: string) =>
+      io.stderr(`warning: ${terminalText(typeof first === 'string' ? first : (message ?? ''))}`),
+  };
+  const connection = await open(source, mode, { onSlow: (message) => io.stderr(message), logger });
   try {
     await body(connection);
   } catch (error) {

@@ -1,4 +1,4 @@
-import type { QueueCounts, WorkerRecord } from '@conveyor/core';
+import type { Logger, QueueCounts } from '@conveyor/core';
 import type { TransportAdminDriver } from '@conveyor/core/transport';
 import type { Cluster, Redis } from 'ioredis';
 import { createRedisAudit } from './audit.js';
@@ -12,6 +12,7 @@ import {
   readIndexPage,
   readJobPage,
 } from './wire/pages.js';
+import { readQueueNames, readWorkerRecords } from './wire/registries.js';
 import { readDeadPage, uniqueOf } from './wire/script-calls.js';
 
 /**
@@ -33,6 +34,8 @@ const PURGE_BATCH = 1_000;
 export interface RedisAdminOptions {
   commands: Redis | Cluster;
   prefix: string;
+  /** Told, once per entry, of a queue name or worker record in Redis that is not one. */
+  logger: Logger;
   /** Runs a queue script with the queue's keys. */
   queueScript(
     name:
@@ -63,9 +66,16 @@ export interface RedisAdmin extends TransportAdminDriver {
  * live in a hash plus a ZSET of deadlines on Redis TIME.
  */
 export function createRedisAdmin(options: RedisAdminOptions): RedisAdmin {
-  const { commands, queueScript, prefix } = options;
+  const { commands, queueScript, prefix, logger } = options;
   const keys = adminKeys(prefix);
   const registered = new Set<string>();
+  // Entries already warned about: a dashboard lists queues and workers every few seconds.
+  const warned = new Set<string>();
+  const skipped = (entry: string, note: string): void => {
+    if (warned.has(entry)) return;
+    warned.add(entry);
+    logger.warn({ entry }, `[conveyor] [redis] ${note}`);
+  };
   const audit = createRedisAudit({ commands, prefix });
 
   const workerScript = (
@@ -90,7 +100,7 @@ export function createRedisAdmin(options: RedisAdminOptions): RedisAdmin {
 
     async listQueues() {
       const queues = await redisCall('list-queues', () => commands.smembers(keys.queues), commands);
-      return queues.sort();
+      return readQueueNames(queues, keys.queues, skipped);
     },
 
     async queueCounts(queues) {
@@ -175,15 +185,7 @@ export function createRedisAdmin(options: RedisAdminOptions): RedisAdmin {
 
     async listWorkers() {
       const reply = (await workerScript('list-workers', [])) as string[];
-      const records: WorkerRecord[] = [];
-      for (const text of reply) {
-        try {
-          records.push(JSON.parse(text) as WorkerRecord);
-        } catch {
-          // Written by something else: not ours to show.
-        }
-      }
-      return records.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      return readWorkerRecords(reply, keys.workers, skipped);
     },
   };
   return admin;

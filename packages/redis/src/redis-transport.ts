@@ -186,6 +186,7 @@ export function redisTransport(options: RedisTransportOptions = {}): RedisTransp
   const admin = createRedisAdmin({
     commands,
     prefix,
+    logger,
     queueScript: (name, queue, args) => script(name, queue, args),
   });
 

@@ -1,0 +1,37 @@
+// Entries in Redis that no Conveyor wrote: a worker record of the wrong shape and a queue
+// name no queue can have. `status` leaves each out with a note saying where it is and how to
+// remove it, instead of failing as if the user had typed it.
+import { makeEnvelope } from '@conveyor/core/testing';
+import { describe, expect, it } from 'vitest';
+import { cli, json, producerSetup, usePrivateRedis } from './helpers.js';
+
+const redis = usePrivateRedis();
+
+describe('status with entries in Redis that are not ours', () => {
+  it('skips them with a note naming the key and how to remove each', async () => {
+    const env = producerSetup(redis.url);
+    try {
+      await env.transport.enqueue([{ envelope: makeEnvelope('emails') }]);
+      const records = `${env.prefix}:{@workers}:records`;
+      await redis.raw.hset(records, 'w:garbage', '{"id":"w:garbage"}');
+      await redis.raw.sadd(`${env.prefix}:queues`, 'bad queue!');
+      const human = await cli(['status', ...env.args]);
+      expect(human.code).toBe(0);
+      expect(human.stdout).toMatch(/^emails +1 /m);
+      expect(human.stderr).toContain(
+        `warning: [conveyor] [redis] The Redis set ${env.prefix}:queues holds "bad queue!", which is not a queue name`,
+      );
+      expect(human.stderr).toContain(`SREM '${env.prefix}:queues' 'bad queue!'`);
+      expect(human.stderr).toContain(`HDEL '${records}' 'w:garbage'`);
+      // Once each, however often the command reads the lists.
+      expect(human.stderr.split('\n').filter((line) => line.includes('SREM'))).toHaveLength(1);
+      const snapshot = await cli(['status', '--json', ...env.args]);
+      expect(snapshot.code).toBe(0);
+      const parsed = json<{ queues: Array<{ queue: string }>; workers: unknown[] }>(snapshot);
+      expect(parsed.queues.map((row) => row.queue)).toEqual(['emails']);
+      expect(parsed.workers).toEqual([]);
+    } finally {
+      await env.close();
+    }
+  });
+});
