@@ -115,6 +115,8 @@ export const pingPong = defineWorkflow({
       ok: true,
       mode: 'write',
       tasks: [{ name: 'ops.ping', exportName: 'ping', file: 'tasks.ts' }],
+      schedules: [],
+      workflows: [],
       files: [
         { path: 'generated/client.ts', status: 'written' },
         { path: 'generated/registry.ts', status: 'written' },

@@ -127,6 +127,8 @@ function toJson(result: GenerateResult, mode: 'write' | 'check', durationMs: num
     durationMs,
     tasks: result.tasks,
     schedules: result.schedules,
+    // The human line counts workflows; the document left them out.
+    workflows: result.workflows,
     files: result.files,
     diagnostics: result.diagnostics,
     warnings: result.warnings,
