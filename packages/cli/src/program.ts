@@ -73,14 +73,13 @@ export function createProgram(io: Io, signal: AbortSignal): Command {
         'host name the server certificate must name, when it differs from the URL host',
       ).env(TLS_OPTIONS.servername.env),
     )
-    .showHelpAfterError('(run with --help for usage)')
     .addHelpText(
       'after',
       `
 Transport: the commands that reach the broker use, first that applies,
   1. Redis, when --redis, --prefix or a --tls-* option is on the command line;
   2. the transport function of the config file (--config, else conveyor.config.ts in the cwd),
-     e.g. transport: () => redisTransport({ url: process.env.REDIS_URL, prefix: 'shop' });
+     e.g. transport: ({ logger }) => redisTransport({ url: process.env.REDIS_URL, logger });
   3. Redis at REDIS_URL, else ${DEFAULT_REDIS_URL}.
 The options go before or after the command name. TLS: a rediss:// URL; add --tls-ca for a
 private CA, and --tls-cert with --tls-key when Redis asks for a client certificate (each

@@ -32,19 +32,21 @@ export async function runCli(
 ): Promise<number> {
   const program = createProgram(io, signal);
   program.exitOverride();
-  program.configureOutput({
-    writeOut: (text) => io.stdout(text.replace(/\n$/, '')),
-    writeErr: (text) => io.stderr(text.replace(/\n$/, '')),
-  });
+  const output = {
+    writeOut: (text: string) => io.stdout(text.replace(/\n$/, '')),
+    writeErr: (text: string) => io.stderr(text.replace(/\n$/, '')),
+    // One line, as every other error: commander put its suggestion ("(Did you mean
+    // --json?)") and the help hint on lines of their own.
+    outputError: (text: string, write: (text: string) => void) =>
+      write(`${text.trim().replace(/\s*\n\s*/g, ' ')} (run with --help for usage)`),
+  };
+  program.configureOutput(output);
   const commands = [...program.commands];
   for (let command = commands.pop(); command; command = commands.pop()) {
     // Subcommands too (`schedules pause`).
     commands.push(...command.commands);
     command.exitOverride();
-    command.configureOutput({
-      writeOut: (text) => io.stdout(text.replace(/\n$/, '')),
-      writeErr: (text) => io.stderr(text.replace(/\n$/, '')),
-    });
+    command.configureOutput(output);
   }
   try {
     await program.parseAsync([...helpArguments(program, argv)], { from: 'user' });

@@ -129,6 +129,12 @@ describe('conveyor --help', () => {
     const option = await cli(['status', '--colour']);
     expect(option.code).toBe(2);
     expect(option.stderr).toMatch(/^error: unknown option '--colour'/);
+    // Commander's suggestion and the help hint were lines of their own.
+    const typo = await cli(['status', '--jsno']);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toBe(
+      "error: unknown option '--jsno' (Did you mean --json?) (run with --help for usage)\n",
+    );
   });
 });
 
