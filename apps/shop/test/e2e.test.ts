@@ -8,14 +8,17 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { JobRecord, WorkflowView } from '@conveyor/core';
-import { startRedis } from '@conveyor/test-redis';
+import { bindWorkflow, createClient, type JobRecord, type WorkflowView } from '@conveyor/core';
+import { redisTransport } from '@conveyor/redis';
+import { findFreePort, startRedis } from '@conveyor/test-redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findOrders } from '../src/db/orders.js';
+import { buildApi } from '../src/api/app.js';
+import { findOrder, findOrders } from '../src/db/orders.js';
 import { PRODUCTS } from '../src/demo/scenario.js';
+import { placeOrderContract } from '../src/generated/client.js';
 import type { ReceivedMail } from '../src/mail/mailbox.js';
 import { mailOfOrder } from '../src/mail/order-mail.js';
-import { useClient } from '../src/producer.js';
+import { shopTasks, useClient } from '../src/producer.js';
 import {
   customerMail,
   type OrderRun,
@@ -358,5 +361,99 @@ describe.each([
     expect(run.mail?.subject).toBe('Low stock: 1 product at or below 5');
     expect(run.mail?.text).toMatch(/^ {2}POT-02 +1 {2}Cast-iron teapot$/m);
     expect(run.mail?.text).not.toMatch(/MUG-07|TEA-01/);
+  });
+  it('places an order once per Idempotency-Key: a retry answers the same order, and one whose workflow could not start is started by the retry', async () => {
+    const body = {
+      email: 'ken@example.com',
+      name: 'Ken',
+      items: [{ sku: 'TEA-01', quantity: 1 }],
+    };
+    const key = { 'idempotency-key': `retry-${randomBytes(4).toString('hex')}` };
+    type Placed = PlacedOrder & { replayed?: boolean; error?: string; message?: string };
+    const post = (url: string, order: unknown, headers: Record<string, string>) =>
+      postJson<Placed>(`${url}/orders`, order, headers);
+
+    // Sent twice at once, then again: one order, one run; the replays say so.
+    const answers: Array<Awaited<ReturnType<typeof post>>> = await Promise.all([
+      post(stack.apiUrl, body, key),
+      post(stack.apiUrl, body, key),
+    ]);
+    answers.push(await post(stack.apiUrl, body, key));
+    expect(answers.map((answer) => answer.status)).toEqual([202, 202, 202]);
+    const first = answers[0]?.body as Placed;
+    for (const answer of answers) {
+      expect(answer.body).toMatchObject({ orderId: first.orderId, workflowId: first.workflowId });
+    }
+    expect(answers.filter((answer) => answer.body.replayed === true)).toHaveLength(2);
+    expect(answers[2]?.headers.get('idempotent-replayed')).toBe('true');
+    // The same key with another body is a client bug, not the same order.
+    const reused = await post(stack.apiUrl, { ...body, name: 'Kenneth' }, key);
+    expect(reused.status).toBe(422);
+    expect(reused.body.error).toBe('idempotency_key_reused');
+    expect(reused.body.message).toContain(first.orderId);
+
+    // An API whose Redis is down stores the order but cannot start its workflow: 503.
+    const deadClient = createClient({
+      transport: redisTransport({ url: `redis://127.0.0.1:${await findFreePort()}` }),
+    });
+    const deadApi = buildApi({
+      db: stack.db,
+      tasks: { ...shopTasks, placeOrder: bindWorkflow(() => deadClient, placeOrderContract) },
+    });
+    const deadUrl = await deadApi.listen({ port: 0, host: '127.0.0.1' });
+    const stranded = { ...body, email: 'dennis@example.com', name: 'Dennis' };
+    const strandedKey = { 'idempotency-key': `retry-${randomBytes(4).toString('hex')}` };
+    const keyless = { ...body, email: 'bjarne@example.com', name: 'Bjarne' };
+    const [refused, refusedKeyless] = await Promise.all([
+      post(deadUrl, stranded, strandedKey),
+      post(deadUrl, keyless, {}),
+    ]).finally(async () => {
+      await deadApi.close();
+      await deadClient.close();
+    });
+    expect(refused.status).toBe(503);
+    expect(refused.body.error).toBe('queue_unavailable');
+    expect(refused.body.message).toContain(
+      `Retry this request with the same Idempotency-Key (${JSON.stringify(strandedKey['idempotency-key'])})`,
+    );
+    expect(await findOrder(stack.db, refused.body.orderId)).toMatchObject({
+      status: 'pending',
+      workflowId: null,
+    });
+    // Without a key no retry can find the order: it is withdrawn, not left pending.
+    expect(refusedKeyless.status).toBe(503);
+    expect(refusedKeyless.body.message).toContain('was not placed');
+    expect(await findOrder(stack.db, refusedKeyless.body.orderId)).toMatchObject({
+      status: 'rejected',
+      workflowId: null,
+      reason: 'Not placed: the task queue was unavailable, so its workflow never started',
+    });
+
+    // The client retries with the same key, on an API whose Redis is up: the stored order starts.
+    const retried = await post(stack.apiUrl, stranded, strandedKey);
+    expect(retried.status).toBe(202);
+    expect(retried.body).toMatchObject({ orderId: refused.body.orderId, replayed: true });
+
+    const orders = [first, retried.body];
+    const runs = await waitForOrders(stack.client, orders, 150_000);
+    expect(runs.map((run) => run.run.status)).toEqual(['completed', 'completed']);
+    const rows = await stack.db.query<{ id: string; email: string; status: string }>(
+      'SELECT id, email, status FROM shop.orders WHERE email = ANY($1) ORDER BY email',
+      [['bjarne@example.com', 'dennis@example.com', 'ken@example.com']],
+    );
+    expect(rows.rows).toEqual([
+      { id: refusedKeyless.body.orderId, email: 'bjarne@example.com', status: 'rejected' },
+      { id: retried.body.orderId, email: 'dennis@example.com', status: 'fulfilled' },
+      { id: first.orderId, email: 'ken@example.com', status: 'fulfilled' },
+    ]);
+    const systems = await readSystems(stack);
+    for (const order of orders) {
+      expect(
+        systems.shipments.filter((shipment) => shipment.orderId === order.orderId),
+      ).toHaveLength(1);
+      expect(mailOfOrder(systems.mail, order.orderId).confirmations).toHaveLength(1);
+    }
+    // TEA-01 was at 33 after the orders above: taken once per order, not once per request.
+    expect(systems.stock.find((product) => product.sku === 'TEA-01')?.stock).toBe(31);
   });
 });

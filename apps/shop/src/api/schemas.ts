@@ -16,6 +16,17 @@ export const placeOrderBody = z.object({
 });
 export type PlaceOrderBody = z.infer<typeof placeOrderBody>;
 
+/**
+ * `POST /orders`' optional `Idempotency-Key` header: the same key (with the same body) is
+ * the same order, however often the request is sent.
+ */
+export const idempotencyKeyHeader = z
+  .string()
+  .trim()
+  .min(1)
+  .max(255)
+  .regex(/^[\x20-\x7e]+$/, 'printable ASCII only');
+
 /** `POST /users` */
 export const registerUserBody = z.object({
   email: z.email(),

@@ -26,16 +26,35 @@ export interface OrderRow {
   settledAt: string | null;
 }
 
+/**
+ * Inserts an order; with an `idempotencyKey` already taken, inserts nothing and returns the
+ * order that holds the key instead (`created: false`). A concurrent insert with the same
+ * key waits on the unique index, then finds the row.
+ */
 export async function insertOrder(
   db: Queryable,
-  order: { id: string; email: string; name: string; items: readonly OrderItem[] },
-): Promise<void> {
-  await db.query('INSERT INTO shop.orders (id, email, name, items) VALUES ($1, $2, $3, $4)', [
-    order.id,
-    order.email,
-    order.name,
-    JSON.stringify(order.items),
-  ]);
+  order: {
+    id: string;
+    email: string;
+    name: string;
+    items: readonly OrderItem[];
+    idempotencyKey?: string | undefined;
+  },
+): Promise<{ order: OrderRow; created: boolean }> {
+  const inserted = await db.query<OrderColumns>(
+    `INSERT INTO shop.orders (id, email, name, items, idempotency_key) VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (idempotency_key) DO NOTHING RETURNING ${ORDER_COLUMNS}`,
+    [order.id, order.email, order.name, JSON.stringify(order.items), order.idempotencyKey ?? null],
+  );
+  const row = inserted.rows[0];
+  if (row) return { order: toOrder(row), created: true };
+  const { rows } = await db.query<OrderColumns>(
+    `SELECT ${ORDER_COLUMNS} FROM shop.orders WHERE idempotency_key = $1`,
+    [order.idempotencyKey],
+  );
+  const held = rows[0];
+  if (!held) throw new Error(`Order ${order.id} was neither inserted nor found by its key`);
+  return { order: toOrder(held), created: false };
 }
 
 export async function setOrderWorkflow(
@@ -44,6 +63,23 @@ export async function setOrderWorkflow(
   workflowId: string,
 ): Promise<void> {
   await db.query('UPDATE shop.orders SET workflow_id = $2 WHERE id = $1', [orderId, workflowId]);
+}
+
+/**
+ * Rejects a pending order whose workflow never started, with `reason`; returns false when it
+ * had started or ended meanwhile. For an order no retry can reach: it must not stay pending.
+ */
+export async function withdrawOrder(
+  db: Queryable,
+  orderId: string,
+  reason: string,
+): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `UPDATE shop.orders SET status = 'rejected', reason = $2, settled_at = now()
+     WHERE id = $1 AND status = 'pending' AND workflow_id IS NULL`,
+    [orderId, reason],
+  );
+  return rowCount === 1;
 }
 
 const ORDER_COLUMNS =

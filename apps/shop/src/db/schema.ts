@@ -34,6 +34,9 @@ ALTER TABLE shop.orders ADD COLUMN IF NOT EXISTS workflow_id text;
 ALTER TABLE shop.orders ADD COLUMN IF NOT EXISTS settled_at timestamptz;
 -- Set in the transaction that sent the out-of-stock email: a retried rejectOrder sends none.
 ALTER TABLE shop.orders ADD COLUMN IF NOT EXISTS rejection_mailed_at timestamptz;
+-- The client's Idempotency-Key for POST /orders: a retried request finds its order here.
+ALTER TABLE shop.orders ADD COLUMN IF NOT EXISTS idempotency_key text;
+CREATE UNIQUE INDEX IF NOT EXISTS orders_idempotency_key ON shop.orders (idempotency_key);
 -- One row per order whose stock was taken: the unique key that makes updateInventory idempotent.
 CREATE TABLE IF NOT EXISTS shop.processed_orders (
   order_id     text PRIMARY KEY,

@@ -2,6 +2,7 @@
  * The order story, driven from outside as a user would: orders and a registration over
  * HTTP, then a wait for every job, then a report read back from the real systems.
  */
+import { randomUUID } from 'node:crypto';
 import type {
   Client,
   JobRecord,
@@ -33,7 +34,10 @@ export interface OrderInput {
   items: Array<{ sku: string; quantity: number }>;
 }
 
-/** `POST /orders` for each order, in order; throws unless each answers 202. */
+/**
+ * `POST /orders` for each order, in order, each with an `Idempotency-Key` of its own as a
+ * careful client sends it (a retry of one would reuse its key); throws unless each answers 202.
+ */
 export async function placeOrders(
   stack: Stack,
   orders: readonly OrderInput[],
@@ -44,6 +48,7 @@ export async function placeOrders(
     const { status, body } = await postJson<PlacedOrder & { error?: string }>(
       `${stack.apiUrl}/orders`,
       order,
+      { 'idempotency-key': `order-${randomUUID()}` },
     );
     if (status !== 202) throw new Error(`POST /orders answered ${status}: ${JSON.stringify(body)}`);
     placed.push({ orderId: body.orderId, email: order.email, workflowId: body.workflowId });

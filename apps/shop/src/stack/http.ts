@@ -2,13 +2,14 @@
 export async function postJson<T = unknown>(
   url: string,
   body: unknown,
-): Promise<{ status: number; body: T }> {
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Headers; body: T }> {
   const response = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { ...headers, 'content-type': 'application/json' },
     body: JSON.stringify(body),
   });
-  return { status: response.status, body: (await response.json()) as T };
+  return { status: response.status, headers: response.headers, body: (await response.json()) as T };
 }
 
 export async function getJson<T = unknown>(url: string): Promise<T> {
