@@ -1,5 +1,6 @@
 import { type EnqueueRequest, type EnqueueResult, NotJsonError } from '@conveyor/core';
 import { byQueue } from './batches.js';
+import { uncertainEnqueue } from './errors.js';
 import { assertEncodable, enqueueArgs, readEnqueueReply } from './wire/enqueue-calls.js';
 import { ENQUEUE_ONE_DEFERRED, enqueueOneArgs } from './wire/enqueue-one.js';
 
@@ -78,7 +79,7 @@ export function createEnqueuer(
           for (const call of calls) enqueueNow(call.requests).then(call.resolve, call.reject);
           return;
         }
-        for (const call of calls) call.reject(error);
+        for (const call of calls) call.reject(uncertainEnqueue(error, call.requests));
       },
     );
   }

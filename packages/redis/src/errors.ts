@@ -1,4 +1,4 @@
-import { ConveyorError, TransportError } from '@conveyor/core';
+import { ConveyorError, type EnqueueRequest, TransportError } from '@conveyor/core';
 
 /**
  * Why a Redis operation failed, stable for matching:
@@ -64,6 +64,8 @@ export class RedisTransportError extends TransportError {
   readonly operation: string;
   /** Where the connection went (`host:port`, or the Cluster's startup nodes), when known. */
   readonly endpoint: string | undefined;
+  /** An enqueue whose reply was lost: its jobs may have been stored (see {@link uncertainEnqueue}). */
+  readonly mayBeStored: boolean;
 
   /** `advice` replaces the failure's usual advice when the transport knows better. */
   constructor(
@@ -83,16 +85,40 @@ export class RedisTransportError extends TransportError {
     // A refused command (MOVED, CROSSSLOT) stored nothing; a lost reply may have.
     const lost =
       failure === 'CONNECTION' || (failure === 'CLUSTER' && !moved && !/^CROSSSLOT/.test(detail));
-    if (lost && advice === undefined && operation.startsWith('enqueue')) {
-      told = `${told} ${ENQUEUE_UNCERTAIN}`;
-    }
+    const mayBeStored =
+      lost && operation.startsWith('enqueue') && advice !== NEVER_CONNECTED_ADVICE;
+    if (mayBeStored && advice === undefined) told = `${told} ${ENQUEUE_UNCERTAIN}`;
     super(`[conveyor] [redis] ${operation}${at} failed (${failure}): ${detail}. ${told}`, {
       cause,
     });
     this.failure = failure;
     this.operation = operation;
     this.endpoint = endpoint;
+    this.mayBeStored = mayBeStored;
   }
+}
+
+/**
+ * The error an enqueue caller gets when the reply to its jobs was lost: the advice names
+ * their ids, which the caller of `.delay()` never saw, so that it can look them up before
+ * sending them again; "retry with the same idempotencyKey" alone told a caller without one
+ * (a stub's `.delay()` cannot set one) to do what it could not. Other errors pass through.
+ */
+export function uncertainEnqueue(error: unknown, requests: readonly EnqueueRequest[]): unknown {
+  if (!(error instanceof RedisTransportError) || !error.mayBeStored) return error;
+  const ids = requests.map((request) => request.envelope.id);
+  const shown =
+    ids.length <= 3 ? ids.join(', ') : `${ids.slice(0, 3).join(', ')} and ${ids.length - 3} more`;
+  const keyed = requests.some((request) => request.envelope.idempotencyKey !== undefined);
+  const one = ids.length === 1;
+  const advice = `${ADVICE[error.failure]} The enqueue may have been stored before its reply was lost: look ${one ? 'the job' : 'the jobs'} up by id before sending ${one ? 'it' : 'them'} again (client.getJob(id), conveyor inspect <id>): ${shown}.${keyed ? ' A job with an idempotencyKey can instead be sent again with the same key: it is stored once.' : ''}`;
+  return new RedisTransportError(
+    error.failure,
+    error.operation,
+    error.cause,
+    error.endpoint,
+    advice,
+  );
 }
 
 /** Classifies anything ioredis threw. The one place Redis errors become Conveyor errors. */

@@ -1,5 +1,5 @@
 import { silentLogger, type Transport } from '@conveyor/core';
-import { uniqueQueue } from '@conveyor/core/testing';
+import { makeEnvelope, uniqueQueue } from '@conveyor/core/testing';
 import { type RedisServer, startRedis } from '@conveyor/test-redis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type RedisTransport, redisTransport } from '../src/index.js';
@@ -98,6 +98,33 @@ describe('Redis restarts', () => {
       code: 'TRANSPORT_ERROR',
       failure: 'CONNECTION',
     });
+  });
+
+  it('an enqueue that may have been stored names its jobs, to look them up before sending again', async () => {
+    // It said only "retry it with the same idempotencyKey": a caller without a key (a stub's
+    // .delay() cannot set one) could not, and never saw the job's id.
+    const { server, transport } = await setUp();
+    const queue = uniqueQueue('lost');
+    await enqueueMany(transport, queue, 1);
+    await server.kill('SIGKILL');
+    const [one] = await enqueueMany(transport, queue, 1).then(
+      () => [],
+      (error: Error) => [error],
+    );
+    expect(one?.message).toMatch(
+      new RegExp(
+        `may have been stored before its reply was lost: look the job up by id before sending it again \\(client\\.getJob\\(id\\), conveyor inspect <id>\\): ${queue}:[\\w-]+\\.$`,
+      ),
+    );
+    const keyed = makeEnvelope(queue, { idempotencyKey: 'order-1' });
+    const many = [keyed, ...Array.from({ length: 4 }, () => makeEnvelope(queue))];
+    const error = await transport.enqueue(many.map((envelope) => ({ envelope }))).then(
+      () => undefined,
+      (thrown: Error) => thrown,
+    );
+    expect(error?.message).toContain(
+      `look the jobs up by id before sending them again (client.getJob(id), conveyor inspect <id>): ${many[0]?.id}, ${many[1]?.id}, ${many[2]?.id} and 2 more. A job with an idempotencyKey can instead be sent again with the same key: it is stored once.`,
+    );
   });
 
   it("an enqueue on a Redis never reached says why in the socket's words, and that nothing was sent", async () => {
