@@ -8,7 +8,14 @@ import {
 import type { Connection } from '../connection.js';
 import { CliError } from '../errors.js';
 import { type FollowUp, followUp as noFlags } from '../follow-up.js';
-import { formatDuration, formatTime, type Io, preview, printJson } from '../output.js';
+import {
+  formatDuration,
+  formatTime,
+  type Io,
+  isUnreadable,
+  preview,
+  printJson,
+} from '../output.js';
 import { cutLine, FOR_ALL, moreOf, terminalText } from '../terminal-text.js';
 import { cutDeepRecord, tooDeepNote } from '../value-depth.js';
 
@@ -67,9 +74,16 @@ export function describeJob(
 ): string[] {
   const { envelope } = record;
   const scheduled = scheduledJobOf(record);
+  // A job this package cannot read has no task, attempts or enqueue time to show: its
+  // Error row says why (it read "Attempts 1 of 0", "Enqueued 1970-01-01…", an empty Task).
+  const unreadable = isUnreadable(record);
+  const known = <T>(value: T): T | undefined => (unreadable ? undefined : value);
+  // A run that ended when its lease ran out lasted until its worker stopped answering,
+  // not until the lease was reclaimed: its length is not known.
+  const leaseLost = record.error?.code === 'LEASE_EXPIRED';
   const rows: Array<[string, string | undefined]> = [
     ['Job', record.id],
-    ['Task', envelope.task],
+    ['Task', unreadable ? '(unreadable: see Error)' : envelope.task],
     ['Queue', envelope.queue],
     // Requested of a running job, which ends cancelled: said only while it still runs.
     [
@@ -77,9 +91,10 @@ export function describeJob(
       record.state +
         (record.cancelRequested && record.state === 'active' ? ' (cancel requested)' : ''),
     ],
-    ['Attempts', `${record.attempts} of ${envelope.maxAttempts}`],
-    ['Priority', String(envelope.priority)],
-    ['Enqueued', formatTime(record.enqueuedAt, now)],
+    ['Attempts', known(`${record.attempts} of ${envelope.maxAttempts}`)],
+    ['Last run', record.error === undefined ? lastRun(record, now) : undefined],
+    ['Priority', known(String(envelope.priority))],
+    ['Enqueued', known(formatTime(record.enqueuedAt, now))],
     ['Workflow', envelope.workflow ? workflowOf(envelope.workflow, followUp) : undefined],
     ['Schedule', scheduled ? (scheduled.scheduleId ?? '(id too long to show; hashed)') : undefined],
     ['Slot', scheduled ? describeSlot(scheduled, now) : undefined],
@@ -89,7 +104,7 @@ export function describeJob(
     ['Finished', record.finishedAt === undefined ? undefined : formatTime(record.finishedAt, now)],
     [
       'Ran for',
-      record.finishedAt !== undefined && record.startedAt !== undefined
+      record.finishedAt !== undefined && record.startedAt !== undefined && !leaseLost
         ? formatDuration(record.finishedAt - record.startedAt)
         : undefined,
     ],
@@ -109,13 +124,31 @@ export function describeJob(
     .filter((row): row is [string, string] => row[1] !== undefined)
     .map(([label, value]) => `${label.padEnd(LABEL)}${terminalText(value)}`);
   const { error } = record;
+  // A completed job keeps the error of an earlier attempt (a retried dead job, say): it is
+  // not why this one ended, and reading "Error" under "completed" said it was.
+  const label = record.state === 'completed' ? 'Earlier' : 'Error';
   // Stored by task code, or by something else entirely: print whatever shape it has.
   if (error !== undefined && (typeof error !== 'object' || error === null)) {
-    lines.push(`${'Error'.padEnd(LABEL)}${preview(error)}`);
+    lines.push(`${label.padEnd(LABEL)}${preview(error)}`);
   } else if (error) {
-    lines.push(...describeError(error));
+    lines.push(...describeError(error, label));
   }
   return lines;
+}
+
+/**
+ * How the last attempt that failed ended, for a job with no error of its own: one waiting
+ * again after its worker died (the reclaim's LEASE_EXPIRED) showed "Attempts 1 of 2" and
+ * nothing of why.
+ */
+function lastRun(record: JobRecord, now: number): string | undefined {
+  const last = record.history?.at(-1);
+  if (!last) return undefined;
+  const code = typeof last.error.code === 'string' ? `${last.error.code}: ` : '';
+  const message = String(last.error.message).split('\n')[0] ?? '';
+  return cutLine(
+    `attempt ${last.attempt} ended ${formatTime(last.endedAt, now)}: ${code}${message}`,
+  );
 }
 
 // An error written by transport.settle directly, or stored before toJobError bounded errors,
@@ -125,13 +158,13 @@ const SHOWN_LINES = 20;
 const SHOWN_ISSUES = 25;
 
 /** The `Error` rows: code and message (one row per line), issues, and five stack frames. */
-function describeError(error: JobError): string[] {
+function describeError(error: JobError, label: string): string[] {
   const indent = ''.padEnd(LABEL);
   const code = typeof error.code === 'string' ? `${error.code}: ` : '';
   const message = `${code}${String(error.message)}`.split('\n');
   const lines = message
     .slice(0, SHOWN_LINES)
-    .map((line, index) => `${index === 0 ? 'Error'.padEnd(LABEL) : indent}${cutLine(line)}`);
+    .map((line, index) => `${index === 0 ? label.padEnd(LABEL) : indent}${cutLine(line)}`);
   if (message.length > SHOWN_LINES) {
     lines.push(`${indent}… (${moreOf(message.length - SHOWN_LINES, 'line')}; ${FOR_ALL})`);
   }

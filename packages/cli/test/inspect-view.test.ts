@@ -1,0 +1,103 @@
+import type { JobRecord } from '@conveyor/core';
+import { makeEnvelope } from '@conveyor/core/testing';
+import { describe, expect, it } from 'vitest';
+import { describeJob } from '../src/commands/inspect.js';
+
+// The human view of `conveyor inspect`, on records as transports return them. Each case was
+// found by using the CLI from outside.
+
+const NOW = Date.UTC(2026, 11, 5, 12, 0, 0);
+
+function record(overrides: Partial<JobRecord> = {}): JobRecord {
+  const envelope = makeEnvelope('emails', {
+    task: 'mail.send',
+    maxAttempts: 2,
+    enqueuedAt: NOW - 60_000,
+  });
+  return {
+    id: envelope.id,
+    envelope,
+    state: 'waiting',
+    attempts: 0,
+    enqueuedAt: NOW - 60_000,
+    ...overrides,
+  };
+}
+
+const leaseExpired = {
+  name: 'LeaseExpiredError',
+  code: 'LEASE_EXPIRED',
+  message: 'The lease ran out: the worker stopped renewing it (crashed, killed or cut off).',
+};
+
+const row = (lines: string[], label: string) => lines.find((line) => line.startsWith(label));
+
+describe('conveyor inspect, the human view', () => {
+  it('says how the last attempt ended for a job waiting again after its worker died', () => {
+    // After a kill -9 it read "State waiting, Attempts 1 of 2", and the reason was only in --json.
+    const lines = describeJob(
+      record({
+        attempts: 1,
+        history: [
+          { attempt: 1, startedAt: NOW - 40_000, endedAt: NOW - 5_000, error: leaseExpired },
+        ],
+      }),
+      NOW,
+    );
+    expect(row(lines, 'Last run')).toMatch(
+      /^Last run {2}attempt 1 ended .*: LEASE_EXPIRED: The lease ran out/,
+    );
+  });
+
+  it('gives no run length for a job whose lease ran out: it ran until its worker stopped answering', () => {
+    // "Ran for 6.1s" counted the wait for the lease to run out as running.
+    const lines = describeJob(
+      record({
+        state: 'dead',
+        attempts: 2,
+        startedAt: NOW - 6_100,
+        finishedAt: NOW,
+        error: leaseExpired,
+      }),
+      NOW,
+    );
+    expect(row(lines, 'Ran for')).toBeUndefined();
+    expect(row(lines, 'Error')).toContain('LEASE_EXPIRED');
+  });
+
+  it('labels the error a completed job keeps from an earlier attempt as earlier', () => {
+    const lines = describeJob(
+      record({
+        state: 'completed',
+        attempts: 1,
+        finishedAt: NOW,
+        error: { name: 'Error', code: 'ESOCKET', message: 'connect ECONNREFUSED' },
+      }),
+      NOW,
+    );
+    expect(row(lines, 'Error')).toBeUndefined();
+    expect(row(lines, 'Earlier')).toBe('Earlier   ESOCKET: connect ECONNREFUSED');
+  });
+
+  it('shows an unreadable job as such, without attempts or an enqueue time it does not have', () => {
+    // It read "Attempts 1 of 0", "Enqueued 1970-01-01T00:00:00.000Z" and an empty Task.
+    const base = record();
+    const unreadable: JobRecord = {
+      ...base,
+      state: 'dead',
+      attempts: 1,
+      enqueuedAt: 0,
+      envelope: { ...base.envelope, task: '', maxAttempts: 0, enqueuedAt: 0 },
+      error: {
+        name: 'InvalidEnvelopeError',
+        code: 'INVALID_ENVELOPE',
+        message: 'maxAttempts is "abc"',
+      },
+    };
+    const lines = describeJob(unreadable, NOW);
+    expect(row(lines, 'Task')).toBe('Task      (unreadable: see Error)');
+    expect(row(lines, 'Attempts')).toBeUndefined();
+    expect(row(lines, 'Enqueued')).toBeUndefined();
+    expect(row(lines, 'Error')).toContain('INVALID_ENVELOPE');
+  });
+});
