@@ -133,6 +133,29 @@ describe.each([
     expect(badUser.status).toBe(400);
     expect(badUser.body.issues.map((issue) => issue.path)).toEqual(['name']);
 
+    // A SKU no product has: refused at once, not accepted and then rejected by email.
+    const unknownSku = await postJson<{ error: string; message: string; issues: unknown[] }>(
+      `${stack.apiUrl}/orders`,
+      {
+        email: 'nobody@example.com',
+        name: 'Nobody',
+        items: [
+          { sku: 'TEA-01', quantity: 1 },
+          { sku: 'NOPE-99', quantity: 1 },
+        ],
+      },
+    );
+    expect(unknownSku.status).toBe(422);
+    expect(unknownSku.body).toEqual({
+      error: 'unknown_sku',
+      message: 'Unknown SKU "NOPE-99": no such product (GET /products lists them).',
+      issues: [{ path: 'items.1.sku', message: 'Unknown SKU "NOPE-99"' }],
+    });
+    const stored = await stack.db.query('SELECT id FROM shop.orders WHERE email = $1', [
+      'nobody@example.com',
+    ]);
+    expect(stored.rows).toEqual([]);
+
     expect((await fetch(`${stack.apiUrl}/orders/not-an-id`)).status).toBe(400);
     expect((await fetch(`${stack.apiUrl}/orders/ord_000000000000`)).status).toBe(404);
     // Nothing was enqueued and nothing was sent for any of them.

@@ -2,9 +2,13 @@
  * The order workflow's own steps, run by a worker on the real PostgreSQL server (a
  * database made for the run) and the real SMTP mailbox: `markOrderFulfilled` and
  * `rejectOrder` change an order once however often their job runs, and a rejected order's
- * customer gets one out-of-stock email, never two.
+ * customer gets one out-of-stock email, never two. And, on the same database, which has no
+ * products of its own, `pnpm seed` as the README runs it by hand.
  */
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { type Client, createClient, memoryTransport } from '@conveyor/core';
 import { createWorker, type Worker } from '@conveyor/worker';
 import pg from 'pg';
@@ -12,7 +16,8 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findOrder, insertOrder, rejectOnce } from '../src/db/orders.js';
 import { createPool } from '../src/db/pool.js';
-import { migrate } from '../src/db/schema.js';
+import { migrate, seedProducts, stockLevels } from '../src/db/schema.js';
+import { PRODUCTS } from '../src/demo/scenario.js';
 import { type Mailbox, startMailbox } from '../src/mail/mailbox.js';
 import { closeServices } from '../src/services.js';
 import { markOrderFulfilled } from '../src/tasks/mark-order-fulfilled.js';
@@ -175,5 +180,22 @@ describe('the order steps markOrderFulfilled and rejectOrder', () => {
     expect((await client.getJob(missing.id))?.error?.message).toBe(
       `No order "ord_missing" to reject (${REASON})`,
     );
+  });
+  it('pnpm seed, as the README runs it by hand: the demo products where there were none, set again by a second run, other products left alone', async () => {
+    const seed = () =>
+      promisify(execFile)('pnpm', ['run', '--silent', 'seed'], {
+        cwd: fileURLToPath(new URL('..', import.meta.url)),
+        env: process.env, // DATABASE_URL: this file's database
+      });
+    expect(await stockLevels(db)).toEqual([]);
+    const { stdout } = await seed();
+    expect(stdout).toBe('Seeded 3 products: MUG-07 12, POT-02 3, TEA-01 40\n');
+    expect(await stockLevels(db)).toEqual(PRODUCTS);
+
+    await db.query(`UPDATE shop.products SET stock = 0 WHERE sku = 'TEA-01'`);
+    const cup = { sku: 'CUP-11', name: 'Espresso cup', stock: 6 };
+    await seedProducts(db, [cup]);
+    await seed();
+    expect(await stockLevels(db)).toEqual([cup, ...PRODUCTS]);
   });
 });

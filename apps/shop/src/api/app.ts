@@ -18,7 +18,7 @@ import {
   setOrderWorkflow,
   withdrawOrder,
 } from '../db/orders.js';
-import { stockLevels } from '../db/schema.js';
+import { stockLevels, unknownSkus } from '../db/schema.js';
 import type { ShopStubs } from '../producer.js';
 import { mountAdmin } from './admin.js';
 import {
@@ -76,6 +76,23 @@ export function buildApi({ db, tasks, admin }: ApiOptions): FastifyInstance {
     }
     const key = header.data;
     const { email, name, items } = parsed.data;
+    // Refused here rather than by the workflow's stock step, which would accept the order
+    // and then reject it by email. The step still refuses a product removed in between.
+    const unknown = await unknownSkus(
+      db,
+      items.map((item) => item.sku),
+    );
+    if (unknown.length > 0) {
+      return reply.code(422).send({
+        error: 'unknown_sku',
+        message: `Unknown SKU ${unknown.map((sku) => JSON.stringify(sku)).join(', ')}: no such product (GET /products lists them).`,
+        issues: items.flatMap((item, index) =>
+          unknown.includes(item.sku)
+            ? [{ path: `items.${index}.sku`, message: `Unknown SKU ${JSON.stringify(item.sku)}` }]
+            : [],
+        ),
+      });
+    }
     const { order, created } = await insertOrder(db, {
       id: `ord_${randomBytes(6).toString('hex')}`,
       email,
@@ -183,7 +200,7 @@ async function notStarted(
   key: string | undefined,
   error: TransportError,
 ): Promise<{ error: 'queue_unavailable'; orderId: string; message: string }> {
-  const why = `the task queue is unavailable (${error.message})`;
+  const why = `the task queue is unavailable (${error.message.replace(/\.+$/, '')})`;
   if (key !== undefined) {
     return {
       error: 'queue_unavailable',

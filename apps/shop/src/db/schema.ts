@@ -94,3 +94,13 @@ export async function stockLevels(db: Queryable, skus?: readonly string[]): Prom
     : await db.query<Product>('SELECT sku, name, stock FROM shop.products ORDER BY sku');
   return rows;
 }
+
+/** The SKUs among `skus` that no product has, in the order given. */
+export async function unknownSkus(db: Queryable, skus: readonly string[]): Promise<string[]> {
+  const { rows } = await db.query<{ sku: string }>(
+    'SELECT sku FROM shop.products WHERE sku = ANY($1)',
+    [skus],
+  );
+  const known = new Set(rows.map((row) => row.sku));
+  return [...new Set(skus)].filter((sku) => !known.has(sku));
+}
