@@ -63,9 +63,26 @@ describe('conveyor status', () => {
       expect(machine.code).toBe(0);
       const snapshot = json<{ queues: unknown[]; workers: unknown[]; prefix: string }>(machine);
       expect(snapshot.prefix).toBe(env.prefix);
+      // `paused` is always there: scripts found it only on a paused queue.
       expect(snapshot.queues).toEqual([
-        { queue: 'cli-echo', waiting: 3, delayed: 0, active: 0, dead: 0, finished: 0 },
-        { queue: 'cli-slow', waiting: 0, delayed: 1, active: 0, dead: 1, finished: 0 },
+        {
+          queue: 'cli-echo',
+          waiting: 3,
+          delayed: 0,
+          active: 0,
+          dead: 0,
+          finished: 0,
+          paused: false,
+        },
+        {
+          queue: 'cli-slow',
+          waiting: 0,
+          delayed: 1,
+          active: 0,
+          dead: 1,
+          finished: 0,
+          paused: false,
+        },
       ]);
       expect(snapshot.workers).toEqual([]);
     } finally {
@@ -117,7 +134,15 @@ describe('conveyor status', () => {
       const result = await watching.done;
       expect(result.code).toBe(0);
       expect(snapshots()[0]?.queues).toEqual([
-        { queue: 'cli-echo', waiting: 1, delayed: 0, active: 0, dead: 0, finished: 0 },
+        {
+          queue: 'cli-echo',
+          waiting: 1,
+          delayed: 0,
+          active: 0,
+          dead: 0,
+          finished: 0,
+          paused: false,
+        },
       ]);
     } finally {
       await env.close();

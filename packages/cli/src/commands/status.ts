@@ -51,8 +51,15 @@ export interface StatusSnapshot {
  * `partitions` lists (`emails~0of8`, …; first the plain `emails` when it holds jobs from
  * before it was partitioned). Absent for a plain queue and for a partition asked by name.
  */
-export interface QueueStatus extends QueueCounts {
-  partitions?: QueueCounts[];
+export interface QueueStatus extends Omit<QueueCounts, 'paused'> {
+  /** Always there, true or false: the transport's counts leave it out of a running queue. */
+  paused: boolean;
+  partitions?: Array<Omit<QueueCounts, 'paused'> & { paused: boolean }>;
+}
+
+/** Counts with `paused` false rather than absent, for scripts reading `--json`. */
+function withPaused(counts: QueueCounts): Omit<QueueCounts, 'paused'> & { paused: boolean } {
+  return { ...counts, paused: counts.paused === true };
 }
 
 /** Refresh interval assumed for records without one: workers before it was stored refreshed with the 10 s lease heartbeat. */
@@ -114,9 +121,12 @@ export async function takeSnapshot(
   const counts = new Map((await admin.queueCounts(stored)).map((row) => [row.queue, row]));
   const countsOf = (name: string): QueueCounts => counts.get(name) ?? sumQueueCounts(name, []);
   const queues = rows.map(({ queue, stored: names, partitioned: many }): QueueStatus => {
-    if (!many) return countsOf(names[0] ?? queue);
+    if (!many) return withPaused(countsOf(names[0] ?? queue));
     const rows = names.map(countsOf);
-    return { ...sumQueueCounts(queue, rows), partitions: rows.filter(shownUnder(queue)) };
+    return {
+      ...withPaused(sumQueueCounts(queue, rows)),
+      partitions: rows.filter(shownUnder(queue)).map(withPaused),
+    };
   });
   const at = now();
   const brokerNow = at + connection.clockOffsetMs;
@@ -161,8 +171,9 @@ export function describeStatus(
   if (queues.length === 0) {
     lines.push(`No queues yet: nothing has been enqueued${redis ? ' under this prefix' : ''}.`);
   } else {
-    const total = (pick: (q: QueueCounts) => number) => queues.reduce((n, q) => n + pick(q), 0);
-    const paused = (q: QueueCounts): string => (q.paused ? ' (paused)' : '');
+    type Row = Omit<QueueCounts, 'paused'> & { paused?: boolean };
+    const total = (pick: (q: Row) => number) => queues.reduce((n, q) => n + pick(q), 0);
+    const paused = (q: Row): string => (q.paused ? ' (paused)' : '');
     const label = (q: QueueStatus): string => {
       if (!q.partitions) return q.queue + paused(q);
       const counts = partitionCounts(q.partitions);
@@ -175,8 +186,8 @@ export function describeStatus(
       );
       return `${q.queue} (${what}${mixed}${part})${paused(q)}`;
     };
-    const rows: QueueCounts[] = [
-      ...queues.flatMap((q): QueueCounts[] => [
+    const rows: Row[] = [
+      ...queues.flatMap((q): Row[] => [
         { ...q, queue: label(q) },
         ...(options.partitions && q.partitions
           ? q.partitions.map((p) => ({ ...p, queue: `  ${p.queue}${paused(p)}` }))
@@ -352,7 +363,7 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
  * The partition counts of a queue's stored partitions (`emails~0of4` has 4), ascending. The
  * plain stored queue (`emails`) counts for none: every worker of the queue reads it.
  */
-function partitionCounts(partitions: readonly QueueCounts[]): number[] {
+function partitionCounts(partitions: ReadonlyArray<{ queue: string }>): number[] {
   const counts = new Set<number>();
   for (const p of partitions) {
     const count = parsePartitionName(p.queue)?.partitions;
