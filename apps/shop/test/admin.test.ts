@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { launchChromium } from '@conveyor/test-browser';
 import { startRedis } from '@conveyor/test-redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_USER, demoOrders, PRODUCTS } from '../src/demo/scenario.js';
+import { demoOrders, demoUser, PRODUCTS } from '../src/demo/scenario.js';
 import { placeOrders, registerUser, waitForJobs, waitForOrders } from '../src/stack/flow.js';
 import { type Stack, startStack } from '../src/stack/stack.js';
 
@@ -43,6 +43,7 @@ async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean
 describe('the dashboard at /admin, over the demo data', () => {
   let stack: Stack;
   let jobs = 0;
+  const user = demoUser();
   const cleanups: Array<() => Promise<void>> = [];
   const authorization = () =>
     `Basic ${Buffer.from(`${stack.admin.username}:${stack.admin.password}`).toString('base64')}`;
@@ -67,7 +68,7 @@ describe('the dashboard at /admin, over the demo data', () => {
     });
     cleanups.push(() => stack.stop());
     // The demo's run: a registration and 12 orders over HTTP, then every job to its end.
-    const welcome = await registerUser(stack, DEMO_USER);
+    const welcome = await registerUser(stack, user);
     const orders = await placeOrders(stack, demoOrders(12));
     const runs = await waitForOrders(stack.client, orders, 150_000);
     const ids = [welcome.jobId, ...runs.flatMap((run) => [...run.jobs.values()].map((r) => r.id))];
@@ -101,7 +102,7 @@ describe('the dashboard at /admin, over the demo data', () => {
       '/api/queues/emails/jobs?state=finished&task=shop.sendWelcomeEmail&limit=1',
     ).then((page) => page.jobs);
     const found = await adminJson<{ jobs: Array<{ id: string }> }>(
-      `/api/queues/emails/jobs?task=shop.sendWelcomeEmail&field=email&value=${encodeURIComponent(DEMO_USER.email)}`,
+      `/api/queues/emails/jobs?task=shop.sendWelcomeEmail&field=email&value=${encodeURIComponent(user.email)}`,
     );
     expect(found.jobs.map((job) => job.id)).toEqual([welcome?.id]);
   });

@@ -14,7 +14,7 @@ import { findFreePort, startRedis } from '@conveyor/test-redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApi } from '../src/api/app.js';
 import { findOrder, findOrders } from '../src/db/orders.js';
-import { PRODUCTS } from '../src/demo/scenario.js';
+import { demoUser, PRODUCTS } from '../src/demo/scenario.js';
 import { placeOrderContract } from '../src/generated/client.js';
 import type { ReceivedMail } from '../src/mail/mailbox.js';
 import { mailOfOrder } from '../src/mail/order-mail.js';
@@ -478,5 +478,21 @@ describe.each([
     }
     // TEA-01 was at 33 after the orders above: taken once per order, not once per request.
     expect(systems.stock.find((product) => product.sku === 'TEA-01')?.stock).toBe(31);
+  });
+  it("registers the demo's user on a database where an earlier demo run registered one", async () => {
+    // Users are unique by email: the same address twice is refused, so each run has its own.
+    const earlier = demoUser();
+    await registerUser(stack, earlier);
+    const again = await postJson<{ error: string }>(`${stack.apiUrl}/users`, earlier);
+    expect(again.status).toBe(409);
+    expect(again.body.error).toBe('email_taken');
+    const next = demoUser();
+    expect(next.name).toBe(earlier.name);
+    const registered = await registerUser(stack, next);
+    await waitForJobs(stack.client, [registered.jobId], 60_000);
+    const { messages } = await getJson<{ messages: ReceivedMail[] }>(
+      `${stack.mailboxUrl}/messages`,
+    );
+    expect(messages.filter((message) => message.to.includes(next.email))).toHaveLength(1);
   });
 });

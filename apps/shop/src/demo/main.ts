@@ -34,7 +34,7 @@ import { getJson } from '../stack/http.js';
 import { type Stack, startStack } from '../stack/stack.js';
 import { createProgress } from './progress.js';
 import { printLowStockReport } from './report.js';
-import { DEMO_USER, demoOrders, PRODUCTS } from './scenario.js';
+import { demoOrders, demoUser, PRODUCTS } from './scenario.js';
 import { printSummary } from './summary.js';
 
 const ORDER_COUNT = 12;
@@ -115,8 +115,9 @@ try {
   write(`Everything up in ${((Date.now() - started) / 1000).toFixed(1)} s; logs in ${logDir}\n`);
 
   const stockBefore = await stockLevels(stack.db);
-  const welcome = await registerUser(stack, DEMO_USER);
-  write(`POST /users     ${DEMO_USER.email} → 202, welcome email job ${welcome.jobId}`);
+  const user = demoUser();
+  const welcome = await registerUser(stack, user);
+  write(`POST /users     ${user.email} → 202, welcome email job ${welcome.jobId}`);
   const placing = createProgress('POST /orders', ORDER_COUNT);
   const placed = await placeOrders(stack, demoOrders(ORDER_COUNT), () => placing.tick());
   placing.done();
@@ -176,7 +177,7 @@ try {
         stack.db,
         placed.map((order) => order.orderId),
       ),
-      welcome: { email: DEMO_USER.email, jobId: welcome.jobId },
+      welcome: { email: user.email, jobId: welcome.jobId },
       duplicates,
       records,
       stockBefore,

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Product } from '../db/schema.js';
 
 export const PRODUCTS: readonly Product[] = [
@@ -40,4 +41,13 @@ export function demoOrders(count: number): DemoOrder[] {
   return orders;
 }
 
-export const DEMO_USER = { name: 'Margaret Hamilton', email: 'margaret@example.com' };
+/**
+ * The user the demo registers, with an address of its own for each call: users are unique by
+ * email, and a second run on the same DATABASE_URL must register without deleting the first.
+ */
+export function demoUser(): { name: string; email: string } {
+  return {
+    name: 'Margaret Hamilton',
+    email: `margaret+${randomBytes(3).toString('hex')}@example.com`,
+  };
+}
