@@ -316,7 +316,13 @@ export function dispatch(io: Io, signal: AbortSignal) {
             purgeQueue(
               c,
               first as string,
-              { json: options.json, yes: options.yes === true, dead: options.dead === true },
+              {
+                json: options.json,
+                yes: options.yes === true,
+                dead: options.dead === true,
+                dryRun: options.dryRun === true,
+                followUp,
+              },
               io,
             ),
           );

@@ -259,6 +259,7 @@ only that one. --json then adds a "partitions" array with what went from each.
       examples: [
         'conveyor purge emails',
         'conveyor purge emails --dead --yes',
+        'conveyor purge emails --dry-run',
         'conveyor purge emails~3of8 --yes',
       ],
     },
@@ -270,6 +271,7 @@ only that one. --json then adds a "partitions" array with what went from each.
     )
     .option('-y, --yes', 'do not ask for confirmation (required when stdin is not a terminal)')
     .option('--dead', "also delete the queue's dead-letter jobs")
+    .option('--dry-run', 'say how many jobs it would delete, and delete none')
     .option('--json', 'print the outcome as JSON')
     .action(run('purge'));
 

@@ -391,7 +391,17 @@ describe('conveyor purge', () => {
 
       const refused = await cli(['purge', queue, ...env.args]);
       expect(refused.code).toBe(5);
-      expect(refused.stderr).toMatch(/^error: Refusing to purge queue cli-purge .*Pass --yes/);
+      // It said nothing of how many jobs a --yes would delete, and had no --dry-run.
+      expect(refused.stderr).toMatch(
+        /^error: Refusing to purge queue cli-purge \(2 waiting and 1 delayed jobs\) without confirmation: .*Pass --yes to purge \(`conveyor purge cli-purge --yes --redis [^`]+`\), or --dry-run/,
+      );
+      const dry = await cli(['purge', queue, '--dead', '--dry-run', ...env.args]);
+      expect(dry.code).toBe(0);
+      expect(dry.stdout).toMatch(
+        /^Dry run: would delete 2 waiting and 1 delayed and 1 dead jobs of queue cli-purge\. Nothing was changed\. To purge: `conveyor purge cli-purge --dead --yes /,
+      );
+      const dryJson = await cli(['purge', queue, '--dry-run', '--json', ...env.args]);
+      expect(json(dryJson)).toEqual({ queue, dryRun: true, waiting: 2, delayed: 1 });
       expect((await env.transport.admin?.queueCounts([queue]))?.[0]).toMatchObject({
         waiting: 2,
         delayed: 1,

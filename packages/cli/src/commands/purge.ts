@@ -1,6 +1,7 @@
 import { storedQueuesOf, sumQueueCounts } from '@conveyor/core/transport';
 import type { AdminConnection } from '../connection.js';
 import { CliError } from '../errors.js';
+import { type FollowUp, followUp as noFlags } from '../follow-up.js';
 import { type Io, printJson } from '../output.js';
 import { noteUnknownQueue } from '../queue-names.js';
 import { queueLabel } from '../stored-queues.js';
@@ -8,32 +9,53 @@ import { queueLabel } from '../stored-queues.js';
 /**
  * `conveyor purge <queue>`: deletes the waiting and delayed jobs of a queue (and with
  * `--dead`, its dead-letter set too); of a partitioned queue, of every partition. Asks
- * first on a terminal; needs `--yes` otherwise.
+ * first on a terminal; needs `--yes` otherwise. `--dry-run` says what it would delete.
  */
 export async function purgeQueue(
   connection: AdminConnection,
   queue: string,
-  options: { json?: boolean; yes?: boolean; dead?: boolean },
+  options: { json?: boolean; yes?: boolean; dead?: boolean; dryRun?: boolean; followUp?: FollowUp },
   io: Io,
 ): Promise<void> {
   const { admin } = connection;
-  if (!options.yes && !io.interactive) {
-    throw new CliError(
-      'REFUSED',
-      `Refusing to purge queue ${queue} without confirmation: stdin is not a terminal. Pass --yes to purge.`,
-    );
-  }
   const known = await admin.listQueues();
   const stored = storedQueuesOf(queue, known);
   const label = queueLabel(queue, stored);
   // A typo purges nothing, and says so: the name reads as an empty queue otherwise.
   await noteUnknownQueue(admin, queue, io, known);
+  const counts = sumQueueCounts(queue, await admin.queueCounts(stored));
+  const what = `${counts.waiting} waiting and ${counts.delayed} delayed${options.dead ? ` and ${counts.dead} dead` : ''} job${counts.waiting + counts.delayed + (options.dead ? counts.dead : 0) === 1 ? '' : 's'}`;
+  const { command } = options.followUp ?? noFlags();
+  const confirmed = options.dead
+    ? command`purge ${queue} --dead --yes`
+    : command`purge ${queue} --yes`;
+  if (options.dryRun) {
+    if (options.json) {
+      printJson(io, {
+        queue,
+        dryRun: true,
+        waiting: counts.waiting,
+        delayed: counts.delayed,
+        ...(options.dead ? { dead: counts.dead } : {}),
+      });
+    } else {
+      io.stdout(
+        `Dry run: would delete ${what} of queue ${label}. Nothing was changed. To purge: \`${confirmed}\`.`,
+      );
+    }
+    return;
+  }
+  if (!options.yes && !io.interactive) {
+    // With the count: the refusal said nothing of what a --yes would delete.
+    throw new CliError(
+      'REFUSED',
+      `Refusing to purge queue ${label} (${what}) without confirmation: stdin is not a terminal. Pass --yes to purge (\`${confirmed}\`), or --dry-run to see what it would delete.`,
+    );
+  }
   if (!options.yes) {
-    const counts = sumQueueCounts(queue, await admin.queueCounts(stored));
-    const what = `${counts.waiting} waiting and ${counts.delayed} delayed${options.dead ? ` and ${counts.dead} dead` : ''}`;
     // Nothing to delete is nothing to confirm: the purge below reports 0.
     const nothing = counts.waiting + counts.delayed + (options.dead ? counts.dead : 0) === 0;
-    if (!nothing && !(await io.confirm(`Delete ${what} jobs of queue ${label}? [y/N] `))) {
+    if (!nothing && !(await io.confirm(`Delete ${what} of queue ${label}? [y/N] `))) {
       throw new CliError('REFUSED', `Not purged: queue ${label} is unchanged.`);
     }
   }
