@@ -109,6 +109,13 @@ describe('conveyor retry on a workflow step job', () => {
         status: 'running',
         enqueuedJobs: [`${stepJob}.r1`],
       });
+      // Once the workflow was retried, the old step job's hint led to "is running (or
+      // completed), not failed": it now says nothing is left to retry.
+      const after = await cli(['retry', stepJob, ...env.args]);
+      expect(after.code).toBe(7);
+      expect(after.stderr).toBe(
+        `error: Job "${stepJob}" is a step job of workflow ${id} (step "second"), and that workflow is running now: nothing is left to retry, and the step will not run again. The job stays in the dead-letter set as a record of the failed attempt, until \`conveyor purge ${QUEUE} --dead ${flags}\` (which deletes every dead job of the queue).\n`,
+      );
     } finally {
       await env.close();
     }

@@ -1,4 +1,4 @@
-import type { JobWorkflowRef } from '@conveyor/core';
+import type { JobWorkflowRef, WorkflowStatus } from '@conveyor/core';
 import { queueOfJobId } from '@conveyor/core/transport';
 import type { AdminConnection, Connection } from '../connection.js';
 import { CliError } from '../errors.js';
@@ -23,7 +23,14 @@ export async function retryJob(
   const queue = queueOfJobId(id) as string;
   const record = await transport.getJob(id);
   if (!record) throw jobNotFound(id, followUp);
-  if (record.envelope.workflow) throw stepJobRefused(id, record.envelope.workflow, followUp);
+  const ref = record.envelope.workflow;
+  if (ref) {
+    const status = await transport.workflows?.get(ref.id).then(
+      (run) => run?.status,
+      () => undefined,
+    );
+    throw stepJobRefused(id, ref, followUp, status);
+  }
   if (record.state !== 'dead' || (await admin.retryDead(queue, [id])) === 0) {
     // Not dead, or it left the dead-letter set since it was read (retried or purged).
     const now = record.state === 'dead' ? await transport.getJob(id) : record;
@@ -44,11 +51,25 @@ export async function retryJob(
  * (docs/workflows.md §3); once the workflow is retried, it would run the step beside the
  * step's new job. The workflow's retry runs the step again, with that new job.
  */
-function stepJobRefused(id: string, ref: JobWorkflowRef, { command, note }: FollowUp): CliError {
+function stepJobRefused(
+  id: string,
+  ref: JobWorkflowRef,
+  { command, note }: FollowUp,
+  status?: WorkflowStatus,
+): CliError {
   const child = ref.child === undefined ? '' : ` child ${ref.child}`;
+  const job = `Job ${JSON.stringify(id)} is a step job of workflow ${ref.id} (step ${JSON.stringify(ref.step)}${child})`;
+  // A workflow retried since (or ended otherwise) has nothing to retry: sending the reader
+  // to `workflows retry` led to "is completed, not failed".
+  if (status !== undefined && status !== 'failed') {
+    return new CliError(
+      'CONFLICT',
+      `${job}, and that workflow is ${status} now: nothing is left to retry, and the step will not run again. The job stays in the dead-letter set as a record of the failed attempt, until \`${command`purge ${queueOfJobId(id) as string} --dead`}\`${note} (which deletes every dead job of the queue).`,
+    );
+  }
   return new CliError(
     'USAGE',
-    `Job ${JSON.stringify(id)} is a step job of workflow ${ref.id} (step ${JSON.stringify(ref.step)}${child}): \`conveyor retry\` would not run it again, as its workflow recorded the step's outcome. Use \`${command`workflows retry ${ref.id}`}\`, which runs a failed workflow's failed steps again with new jobs (\`${command`inspect ${ref.id}`}\` shows its status)${note}.`,
+    `${job}: \`conveyor retry\` would not run it again, as its workflow recorded the step's outcome. Use \`${command`workflows retry ${ref.id}`}\`, which runs a failed workflow's failed steps again with new jobs (\`${command`inspect ${ref.id}`}\` shows its status)${note}.`,
   );
 }
 
