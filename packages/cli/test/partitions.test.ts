@@ -43,6 +43,11 @@ const counts = (queue: string, waiting: number, delayed = 0, dead = 0) => ({
   dead,
   finished: 0,
 });
+/** A row of `status --json`: the counts, with `paused` always there. */
+const shown = (queue: string, waiting: number, delayed = 0, dead = 0) => ({
+  ...counts(queue, waiting, delayed, dead),
+  paused: false,
+});
 
 describe('conveyor status on a partitioned queue', () => {
   it('shows one row of totals, each partition with --partitions, and both in --json', async () => {
@@ -56,8 +61,8 @@ describe('conveyor status on a partitioned queue', () => {
       const machine = json<{ queues: unknown[] }>(await cli(['status', '--json', ...env.args]));
       // A plain queue's entry is as before; the partitioned one has totals and its partitions.
       expect(machine.queues).toEqual([
-        { ...counts('mail', 5, 1), partitions: [counts(P0, 2), counts(P2, 3, 1)] },
-        counts('plain', 4),
+        { ...shown('mail', 5, 1), partitions: [shown(P0, 2), shown(P2, 3, 1)] },
+        shown('plain', 4),
       ]);
 
       const human = await cli(['status', ...env.args]);
@@ -124,12 +129,12 @@ describe('conveyor status on a partitioned queue', () => {
         await cli(['status', '--json', '--queues', 'mail', ...env.args]),
       );
       expect(byQueue.queues).toEqual([
-        { ...counts('mail', 3), partitions: [counts(P1, 2), counts(P2, 1)] },
+        { ...shown('mail', 3), partitions: [shown(P1, 2), shown(P2, 1)] },
       ]);
       const one = json<{ queues: unknown[] }>(
         await cli(['status', '--json', '--queues', `${P2},plain`, ...env.args]),
       );
-      expect(one.queues).toEqual([counts(P2, 1), counts('plain', 0)]);
+      expect(one.queues).toEqual([shown(P2, 1), shown('plain', 0)]);
       // Naming the queue zooms in: its partitions are listed without --partitions.
       const human = await cli(['status', '--queues', 'mail', ...env.args]);
       expect(human.stdout).toMatch(/^ {2}mail~1of3\s+2/m);

@@ -7,6 +7,7 @@ export type { GeneratedSchedule } from './analyze/schedule-file.js';
 export type { GeneratedWorkflow } from './analyze/workflow-plan.js';
 export { checkGenerated, type GenerateOptions, generate } from './api.js';
 export {
+  assertConfigKeys,
   CONFIG_FILE_NAMES,
   type ConveyorConfig,
   defineConfig,

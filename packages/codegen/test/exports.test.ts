@@ -32,6 +32,7 @@ describe('public surface', () => {
       'CONFIG_FILE_NAMES',
       'CodegenDiagnosticsError',
       'CodegenError',
+      'assertConfigKeys',
       'checkGenerated',
       'createGenerator',
       'defineConfig',
@@ -50,6 +51,7 @@ describe('public surface', () => {
     expect(Object.keys(config).sort()).toEqual([
       'CONFIG_FILE_NAMES',
       'CodegenError',
+      'assertConfigKeys',
       'defineConfig',
       'findConfigFile',
       'importConfig',
@@ -58,6 +60,7 @@ describe('public surface', () => {
       'staleTaskFiles',
     ]);
     expect(config.defineConfig).toBe(root.defineConfig);
+    expect(config.assertConfigKeys).toBe(root.assertConfigKeys);
   });
 
   it('@conveyor/codegen/config loads no package (no TypeScript compiler): the CLI runs configs that import it', () => {

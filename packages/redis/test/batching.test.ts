@@ -199,7 +199,9 @@ describe('batched scripts', () => {
     expect(reserved.map((r) => r.envelope.id)).toEqual([fine?.id]);
     const record = await t.getJob(broken?.id ?? '');
     expect(record?.state).toBe('dead');
-    expect(record?.error?.message).toContain('no task or input');
+    expect(record?.error?.message).toContain(
+      'has no `d` field (its task, priority and attempts) or `i` field (its input)',
+    );
   });
 
   it('settles a batch that interleaves types and reserve calls, in order', async () => {
