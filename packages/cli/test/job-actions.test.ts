@@ -121,6 +121,25 @@ describe('conveyor retry on a workflow step job', () => {
     }
   });
 
+  it('--all-dead says which skipped step jobs have a workflow that is no longer failed', async () => {
+    // It sent the reader to `workflows retry` for every one, which then answered "is
+    // running (or completed), not failed" for a workflow retried since.
+    const env = await setup();
+    try {
+      const a = await env.failedWorkflow();
+      const b = await env.failedWorkflow();
+      expect((await cli(['workflows', 'retry', a.id, ...env.args])).code).toBe(0);
+      const flags = env.args.join(' ');
+      const dry = await cli(['retry', '--all-dead', '--queue', QUEUE, '--dry-run', ...env.args]);
+      expect(dry.code).toBe(0);
+      expect(dry.stdout).toBe(
+        `Dry run: would retry 0 dead jobs of queue ${QUEUE}.\nWould skip 2 workflow step jobs, left dead: \`conveyor retry\` would not run them again. Retry their workflow with \`conveyor workflows retry <id> ${flags}\`: ${b.id}.\nThe workflow ${a.id} (running) is no longer failed: nothing is left to retry for its step jobs, which would stay dead as a record of the failed attempt until \`conveyor purge ${QUEUE} --dead ${flags}\` (every dead job of the queue).\nNothing was changed.\n`,
+      );
+    } finally {
+      await env.close();
+    }
+  });
+
   it('--all-dead retries the other dead jobs and says how many step jobs it skipped', async () => {
     const env = await setup();
     try {

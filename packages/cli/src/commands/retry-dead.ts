@@ -6,6 +6,7 @@ import { type Io, isUnreadable, printJson, renderTable } from '../output.js';
 import { noteUnknownQueue } from '../queue-names.js';
 import { queueLabel, storedQueuesFor } from '../stored-queues.js';
 import { terminalText } from '../terminal-text.js';
+import { notFailedLine, notFailedWorkflows } from './settled-workflows.js';
 
 export interface RetryAllDeadOptions {
   json?: boolean;
@@ -204,6 +205,9 @@ function skippedLine(
   const named = workflows.slice(0, WORKFLOWS_NAMED).join(', ');
   const more = workflows.length > WORKFLOWS_NAMED ? `, … (${workflows.length} workflows)` : '';
   const verb = dryRun ? 'Would skip' : 'Skipped';
+  const skipped = `${verb} ${jobs(count, 'workflow step job')}, left dead: \`conveyor retry\` would not run them again.`;
+  // Every one's workflow is no longer failed: the line after says so.
+  if (workflows.length === 0) return skipped;
   return terminalText(
     `${verb} ${jobs(count, 'workflow step job')}, left dead: \`conveyor retry\` would not run them again. Retry their workflow${workflows.length === 1 ? '' : 's'} with \`${followUp.command`workflows retry <id>`}\`${followUp.note}: ${named}${more}.`,
   );
@@ -310,8 +314,11 @@ export async function retryAllDead(
     return;
   }
   io.stdout(`Retried ${jobs(retried)} of queue ${label}.`);
-  const skipped = skippedLine(stepJobs, workflows, false, followUp);
+  const settled = await notFailedWorkflows(connection.transport, workflows);
+  const skipped = skippedLine(stepJobs, without(workflows, settled), false, followUp);
   if (skipped) io.stdout(skipped);
+  const done = notFailedLine(settled, queue, false, followUp);
+  if (done) io.stdout(done);
   const left = unreadableLine(unreadable, queue, false, followUp);
   if (left) io.stdout(left);
 }
@@ -366,8 +373,11 @@ async function previewRetry(
     ]);
     for (const line of table) io.stdout(`  ${line}`);
   }
-  const skipped = skippedLine(stepJobs, workflows, true, options.followUp);
+  const settled = await notFailedWorkflows(connection.transport, workflows);
+  const skipped = skippedLine(stepJobs, without(workflows, settled), true, options.followUp);
   if (skipped) io.stdout(skipped);
+  const done = notFailedLine(settled, queue, true, options.followUp);
+  if (done) io.stdout(done);
   const left = unreadableLine(unreadable, queue, true, options.followUp);
   if (left) io.stdout(left);
   const { command, note } = options.followUp;
@@ -376,4 +386,10 @@ async function previewRetry(
       ? 'Nothing was changed.'
       : `Nothing was changed. To retry them: \`${command`retry --all-dead --queue ${queue}`}\`${note}.`,
   );
+}
+
+/** `workflows` but those in `settled`: the ones a `workflows retry` can still act on. */
+function without(workflows: readonly string[], settled: ReadonlyArray<{ id: string }>): string[] {
+  const gone = new Set(settled.map((w) => w.id));
+  return workflows.filter((id) => !gone.has(id));
 }
