@@ -196,9 +196,16 @@ async function waitingOn<T>(
 /** Where the transport is, for banners: the Redis URL and prefix, or the config file. */
 export function describeOrigin(connection: Connection): string {
   const { origin, transport } = connection;
-  return origin.kind === 'redis'
-    ? `${maskRedisUrl(origin.settings.url)} (prefix ${origin.settings.prefix})`
-    : `${transport.name}, from ${origin.label}`;
+  if (origin.kind === 'redis') {
+    return `${maskRedisUrl(origin.settings.url)} (prefix ${origin.settings.prefix})`;
+  }
+  // The Redis transport says where it connects: the banner named only the config file.
+  let where: unknown;
+  try {
+    where = (transport as { describe?: () => unknown }).describe?.();
+  } catch {}
+  const at = typeof where === 'string' && where !== '' ? ` (${where})` : '';
+  return `${transport.name}, from ${origin.label}${at}`;
 }
 
 /**

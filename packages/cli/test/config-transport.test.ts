@@ -4,7 +4,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createClient, silentLogger, type Transport } from '@conveyor/core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { open } from '../src/connection.js';
+import { describeOrigin, open } from '../src/connection.js';
 import { configuredTransport } from '../src/transport-config.js';
 import { bypassWarning } from '../src/transport-source.js';
 import { echo } from './fixtures/tasks.js';
@@ -244,6 +244,30 @@ describe('--redis and the environment, against the config', () => {
       });
       expect(bare.code).toBe(0);
       expect(bare.stderr).toBe('');
+    });
+
+    // The worker's banner read "transport    redis, from conveyor.config.ts", not which Redis.
+    it("the banner's transport line says where a config's Redis transport connects", async () => {
+      const dir = project({
+        'conveyor.config.ts': `import { defineConfig } from '@conveyor/codegen/config';
+import { redisTransport } from '@conveyor/redis';
+
+export default defineConfig({
+  transport: ({ logger }) => redisTransport({ url: ${JSON.stringify(redis.url)}, prefix: 'banner', logger }),
+});
+`,
+      });
+      const config = await configuredTransport(undefined, dir);
+      if (!config) throw new Error('the config declares a transport');
+      const connection = await open({ kind: 'config', config }, 'command');
+      try {
+        const { port } = new URL(redis.url);
+        expect(describeOrigin(connection)).toBe(
+          `redis, from conveyor.config.ts (127.0.0.1:${port}, prefix banner)`,
+        );
+      } finally {
+        await connection.close();
+      }
     });
 
     it('names every such option, and the default URL when REDIS_URL is not set', () => {

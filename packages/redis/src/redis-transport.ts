@@ -95,6 +95,8 @@ export interface RedisTransport
    * Redis), and with `INVALID_OPTION` when Redis does not have the URL's database.
    */
   ready(): Promise<void>;
+  /** Where it connects and its key prefix, for banners: `127.0.0.1:6379, prefix shop`. */
+  describe(): string;
 }
 
 const DAY_MS = 86_400_000;
@@ -372,7 +374,7 @@ export function redisTransport(options: RedisTransportOptions = {}): RedisTransp
     },
   } satisfies TransportDriver;
 
-  const transport: RedisTransport = createTransport(driver, {
+  const transport = createTransport(driver, {
     maxPayloadBytes: options.maxPayloadBytes,
     methods: {
       async ready(): Promise<void> {
@@ -384,5 +386,7 @@ export function redisTransport(options: RedisTransportOptions = {}): RedisTransp
       },
     },
   });
-  return transport;
+  // Not a gated method: it answers after close too, and synchronously.
+  const describe = () => `${endpointOf(commands)}, prefix ${prefix}`;
+  return Object.assign(transport, { describe }) satisfies RedisTransport;
 }
