@@ -11,6 +11,7 @@ import {
   DEFAULT_MAX_PAYLOAD_BYTES,
   FINAL_STATES,
   MAX_TIMER_MS,
+  queueOfJobId,
   type TransportDriver,
 } from '@conveyor/core/transport';
 import type { Cluster, Redis } from 'ioredis';
@@ -295,6 +296,12 @@ export function redisTransport(options: RedisTransportOptions = {}): RedisTransp
 
   // Arguments, the closed state and batches by queue are createTransport's: every call
   // here is checked, on an open transport, for one queue and at most CHUNK jobs.
+  async function cancelOne(id: string, queue: string): Promise<CancelResult> {
+    await notifications.cancelsReady;
+    const reply = await script('cancel', queue, [uniqueOf(id, queue), cancelChannel(prefix), id]);
+    return reply as unknown as CancelResult;
+  }
+
   const driver = {
     name: 'redis',
     maxBatch: CHUNK,
@@ -310,7 +317,12 @@ export function redisTransport(options: RedisTransportOptions = {}): RedisTransp
       packWaitingJobs,
       registerQueues: (queues) => admin.registerQueues(queues),
     }),
-    workflows: redisWorkflows({ commands, prefix, resultTtlMs: defaultTtl }),
+    workflows: redisWorkflows({
+      commands,
+      prefix,
+      resultTtlMs: defaultTtl,
+      cancelJobs: (ids) => Promise.all(ids.map((id) => cancelOne(id, queueOfJobId(id) ?? ''))),
+    }),
 
     enqueue: createEnqueuer({
       enqueueScript: (queue, args) => script('enqueue', queue, args),
@@ -354,11 +366,7 @@ export function redisTransport(options: RedisTransportOptions = {}): RedisTransp
       }
     },
 
-    async cancel(id, queue) {
-      await notifications.cancelsReady;
-      const reply = await script('cancel', queue, [uniqueOf(id, queue), cancelChannel(prefix), id]);
-      return reply as unknown as CancelResult;
-    },
+    cancel: cancelOne,
 
     onCancel: (listener) => notifications.onCancel(listener),
 

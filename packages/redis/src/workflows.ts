@@ -55,6 +55,8 @@ export interface RedisWorkflowsOptions {
   prefix: string;
   /** How long a finished workflow's keys are kept: the jobs' result TTL [W9]. */
   resultTtlMs: number;
+  /** Cancels step jobs (in their queues' slots) of a workflow a deadline ended [W14]. */
+  cancelJobs(jobIds: readonly string[]): Promise<unknown>;
 }
 
 type WorkflowScript = Extract<ScriptName, `wf-${string}`>;
@@ -112,7 +114,9 @@ export function redisWorkflows(options: RedisWorkflowsOptions): TransportWorkflo
       ops.key === undefined
         ? undefined
         : keyCall(ops.key, ops.idle === '-' ? ['expire', id, ttl, ''] : ['commit', id, '0', '']);
-    await Promise.all([index.report(id, ops), claim]);
+    // A deadline this call applied: its open steps' jobs are cancelled (running ones abort).
+    const cancelled = ops.timedOut?.length ? options.cancelJobs(ops.timedOut) : undefined;
+    await Promise.all([index.report(id, ops), claim, cancelled]);
   }
 
   /** Runs a workflow script and reports its ops. */

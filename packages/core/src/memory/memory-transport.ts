@@ -2,6 +2,7 @@ import { type Clock, MAX_TIMER_MS, systemClock, type TimerHandle } from '../cloc
 import { createTransport } from '../driver/create-transport.js';
 import { inputJsonOf } from '../payload-size.js';
 import {
+  type CancelResult,
   type EnqueueRequest,
   type EnqueueResult,
   FINAL_STATES,
@@ -183,6 +184,17 @@ export function memoryTransport(
   }
 
   /** One whole operation: `begin`, then `operation`, then `flush`. */
+  /** Cancels one job within an operation [R17, R18]; its listeners hear soon after. */
+  function cancelOne(id: string, now: number): CancelResult {
+    const result = cancelJob(store, id, now);
+    if (result === 'signalled') {
+      // Soon rather than now: a listener that calls back into the transport must not run in
+      // the middle of this operation. Still before `cancel` resolves.
+      for (const { listener } of cancelListeners) queueMicrotask(() => listener(id));
+    }
+    return result;
+  }
+
   function operate<T>(operation: (now: number) => T): T {
     const now = begin();
     try {
@@ -219,6 +231,10 @@ export function memoryTransport(
       workflows: createMemoryWorkflows({
         now: () => clock.now(),
         resultTtlMs: defaultResultTtlMs,
+        cancelJobs: (ids) =>
+          operate((now) => {
+            for (const id of ids) cancelOne(id, now);
+          }),
       }),
 
       async enqueue(requests) {
@@ -288,15 +304,7 @@ export function memoryTransport(
       },
 
       async cancel(id) {
-        return operate((now) => {
-          const result = cancelJob(store, id, now);
-          if (result === 'signalled') {
-            // Soon rather than now: a listener that calls back into the transport must not
-            // run in the middle of this operation. Still before `cancel` resolves.
-            for (const { listener } of cancelListeners) queueMicrotask(() => listener(id));
-          }
-          return result;
-        });
+        return operate((now) => cancelOne(id, now));
       },
 
       onCancel(listener) {

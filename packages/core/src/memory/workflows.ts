@@ -36,6 +36,11 @@ export interface MemoryWorkflowsOptions {
   now(): number;
   /** How long a finished workflow's record is kept: the jobs' result TTL [W9]. */
   resultTtlMs: number;
+  /**
+   * Cancels the jobs of the ready and running steps of a workflow its deadline ended, at
+   * once, whichever call found it past the deadline [W14]: running ones see `ctx.signal`.
+   */
+  cancelJobs?: (jobIds: readonly string[]) => void;
 }
 
 const answer = (run: Run | undefined, recorded: boolean, fx: Effects): RecordResult => ({
@@ -70,7 +75,7 @@ export function createMemoryWorkflows(options: MemoryWorkflowsOptions): Transpor
   }
 
   /** Starts an operation: the clock, expired records dropped, `id`'s deadline applied. */
-  function begin(id?: string, fx: Effects = noEffects()): { now: number; run?: Run } {
+  function begin(id?: string): { now: number; run?: Run } {
     const now = options.now();
     for (const [expiredId, at] of finished) {
       if (at + resultTtlMs > now) break;
@@ -81,15 +86,19 @@ export function createMemoryWorkflows(options: MemoryWorkflowsOptions): Transpor
     }
     if (id === undefined) return { now };
     const run = runs.get(id);
-    if (run) due(run, now, fx);
+    if (run) due(run, now);
     return { now, run };
   }
 
-  function due(run: Run, now: number, fx: Effects): void {
+  function due(run: Run, now: number): void {
     const { status, deadline } = run.record;
     if (status === 'running' && deadline !== undefined && deadline <= now) {
-      timeOut(run, now, fx);
+      // Its own effects: a read (get, a claim) answers no jobs to cancel, and the steps ran
+      // on past the deadline; the calls that do answer some would cancel these again.
+      const timedOut = noEffects();
+      timeOut(run, now, timedOut);
       settle(run, now);
+      if (timedOut.cancel.length > 0) options.cancelJobs?.(timedOut.cancel);
     }
   }
 
@@ -153,7 +162,7 @@ export function createMemoryWorkflows(options: MemoryWorkflowsOptions): Transpor
     const { now } = begin();
     const found: IdleWorkflow[] = [];
     for (const run of runs.values()) {
-      due(run, now, noEffects());
+      due(run, now);
       const { status, id } = run.record;
       const at = status === 'running' ? atOf(run) : undefined;
       if (at === undefined) continue;
@@ -204,14 +213,14 @@ export function createMemoryWorkflows(options: MemoryWorkflowsOptions): Transpor
 
     async record(id, address, outcome) {
       const fx = noEffects();
-      const { now, run } = begin(id, fx);
+      const { now, run } = begin(id);
       const recorded = recordOne(run, address, outcome, now, fx);
       return answer(run && unitAt(run, address) ? run : undefined, recorded, fx);
     },
 
     async recordMany(id, items): Promise<RecordManyResult> {
       const fx = noEffects();
-      const { now, run } = begin(id, fx);
+      const { now, run } = begin(id);
       const recorded = items.map((item) => recordOne(run, item.address, item.outcome, now, fx));
       const { recorded: _, ...merged } = answer(run, false, fx);
       return { ...merged, recorded };
@@ -219,7 +228,7 @@ export function createMemoryWorkflows(options: MemoryWorkflowsOptions): Transpor
 
     async expand(id, step, items, maxChildren) {
       const fx = noEffects();
-      const { now, run } = begin(id, fx);
+      const { now, run } = begin(id);
       const unit = run?.units.get(step);
       if (!run || !unit) return answer(undefined, false, fx);
       if (unit.kind !== 'map') {
@@ -278,7 +287,7 @@ export function createMemoryWorkflows(options: MemoryWorkflowsOptions): Transpor
       const { now } = begin();
       const found: Array<{ id: string; at: number }> = [];
       for (const run of runs.values()) {
-        due(run, now, noEffects());
+        due(run, now);
         const oldest = run.outbox[0]?.at;
         if (oldest !== undefined && oldest < before) found.push({ id: run.record.id, at: oldest });
       }
@@ -323,7 +332,7 @@ export function createMemoryWorkflows(options: MemoryWorkflowsOptions): Transpor
 
     async cancel(id) {
       const fx = noEffects();
-      const { now, run } = begin(id, fx);
+      const { now, run } = begin(id);
       if (run?.record.status !== 'running') return { cancelled: false, cancel: [] };
       endOpen(run, fx);
       finish(run, 'cancelled', now);
@@ -333,7 +342,7 @@ export function createMemoryWorkflows(options: MemoryWorkflowsOptions): Transpor
 
     async retry(id) {
       const fx = noEffects();
-      const { now, run } = begin(id, fx);
+      const { now, run } = begin(id);
       if (run?.record.status !== 'failed') return { retried: false, dispatch: [] };
       retryRun(run, now, fx);
       settle(run, now);

@@ -149,7 +149,7 @@ describe('memory workflows', () => {
     );
   });
 
-  it('a deadline reached before a record lists the jobs it cancels in that record', async () => {
+  it('a deadline reached before a record cancels the open jobs itself, not through that record', async () => {
     const { clock, workflows } = setup();
     const id = newWorkflowId();
     await workflows.start({ id, plan, input: null, deadline: clock.now() + 100 });
@@ -159,7 +159,9 @@ describe('memory workflows', () => {
     const late = await workflows.record(id, { step: 'each', child: 0 }, { ok: true, result: 1 });
     expect(late.recorded).toBe(false);
     expect(late.status).toBe('failed');
-    expect(late.cancel).toHaveLength(2);
+    // The transport cancels them whichever call found the deadline passed (a read, too; see
+    // the conformance suite's W14): the record's own answer would cancel them a second time.
+    expect(late.cancel).toEqual([]);
     // Retry drops the deadline: the workflow runs again.
     // The map's new expand job enqueues both children again.
     expect((await workflows.retry(id)).dispatch.map((e) => [e.step, e.kind, e.children])).toEqual([

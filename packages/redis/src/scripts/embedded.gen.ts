@@ -2761,7 +2761,16 @@ local function due()
     message = 'Workflow ' .. wf_id .. ' (' .. plan_name .. ') was still running at its deadline, ' .. at .. '; raise the deadline or look at its running steps.',
   })
   redis.call('HSET', K_META, 'fl', failure_json(step, child, error_json))
+  -- The jobs of its ready and running steps are cancelled (running ones see ctx.signal) by
+  -- whoever made this call, from ops (see wf.lua's header): a read (get, peek, a claim)
+  -- answers no jobs to cancel of its own, and the steps ran on after the deadline. Kept
+  -- out of fx.cancel, which the calls that answer it would cancel a second time.
+  local before = #fx.cancel
   end_open()
+  for i = before + 1, #fx.cancel do
+    fx.timed_out[#fx.timed_out + 1] = fx.cancel[i]
+    fx.cancel[i] = nil
+  end
   finish('failed')
   touch()
 end
@@ -2931,12 +2940,13 @@ end
 -- and starts ARGV with:
 --   ARGV[1] the result TTL (ms) a finished workflow's keys get, ARGV[2] the workflow id
 --
--- Every script answers \`{ops, …}\`, ops = \`{idle, outbox, version, key}\`: what the
+-- Every script answers \`{ops, …}\`, ops = \`{idle, outbox, version, key, timed out}\`: what the
 -- cross-workflow indexes need (src/workflows-index.ts): idle \`+<updatedAt>\` (started or
 -- retried), \`-\` (ended) or ''; outbox \`+<oldest entry's at>\` (entries added), \`-\` (emptied)
 -- or ''; the record's version; the idempotency key's scope (\`ik\`) when the call started,
 -- retried or ended the workflow (idle \`+\` or \`-\`): its claim is then committed (no TTL) or
--- set to expire.
+-- set to expire; and the job ids of the steps that a deadline this call applied cancelled
+-- (wf-deadline.lua), for the transport to cancel, whatever the call.
 
 --!include wf-job-id.lua
 
@@ -2954,7 +2964,7 @@ local now_s = int(now)
 -- The record's scalar fields, loaded by load().
 local wf = nil
 local fx = { dispatch = {}, dispatch_ids = {}, cancel = {}, ended = false, begun = false,
-  added = false, removed = false }
+  added = false, removed = false, timed_out = {} }
 
 -- Loads the record's scalars; false when there is no such workflow.
 local function load()
@@ -3282,7 +3292,7 @@ local function ops()
   end
   -- The next call numbers its entries after this one's (wf.seq is read from oq).
   if fx.added then redis.call('HSET', K_META, 'oq', int(wf.seq)) end
-  return { idle, outbox, wf and int(wf.version) or '0', idle ~= '' and wf.key or false }
+  return { idle, outbox, wf and int(wf.version) or '0', idle ~= '' and wf.key or false, fx.timed_out }
 end
 
 -- Opens a call on an existing workflow: loads it and applies its deadline. False when none.

@@ -76,12 +76,28 @@ export interface IndexOps {
    * holds its bare key, which names its claim as it did then.
    */
   key?: string;
+  /**
+   * Job ids of the steps a deadline this call applied cancelled (wf-deadline.lua): the
+   * transport cancels them, so that running steps see `ctx.signal`, whatever the call was.
+   */
+  timedOut?: string[];
 }
 
 /** The `ops` element every workflow script answers first. */
 export function readOps(reply: unknown): IndexOps {
-  const [idle, outbox, version, key] = reply as [string, string, string, string | null];
-  const ops: IndexOps = { idle: String(idle), outbox: String(outbox), version: String(version) };
+  const [idle, outbox, version, key, timedOut] = reply as [
+    string,
+    string,
+    string,
+    string | null,
+    unknown[] | undefined,
+  ];
+  const ops: IndexOps = {
+    idle: String(idle),
+    outbox: String(outbox),
+    version: String(version),
+    timedOut: Array.isArray(timedOut) ? timedOut.map(String) : [],
+  };
   if (typeof key === 'string') ops.key = key;
   return ops;
 }

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { newWorkflowId, workflowJobId } from '../../ids.js';
+import type { TransportWith } from '../../transport-capabilities.js';
 import type { IdleWorkflow } from '../../transport-workflows.js';
+import { applyWorkflowEffects } from '../../workflow/dispatch.js';
 import { useSuiteContext } from './context.js';
 import type { ConformanceHarness } from './harness.js';
 import {
@@ -284,6 +286,43 @@ export function workflowStoreRules(harness: ConformanceHarness): void {
       expect(record.failure?.step).toBe('reserve');
       expect((await statesOf(workflows, id)).reserve).toBe('cancelled');
       expect((await recordOf(workflows, untimed)).status).toBe('running');
+    });
+
+    it("[W14] a deadline cancels the open steps' jobs, whichever call finds it passed: a running one is signalled, a waiting one cancelled", async ({
+      skip,
+    }) => {
+      // A read found the deadline passed and the record said "cancelled", but nothing
+      // cancelled the jobs: the steps ran on, and ran again after a retry.
+      const { transport, workflows } = await workflowsOf(ctx, skip);
+      const { queue, plan } = orderPlan();
+      const now = await ctx.now(transport);
+      const running = newWorkflowId();
+      const waiting = newWorkflowId();
+      const started = await workflows.start({
+        id: running,
+        plan,
+        input: null,
+        deadline: now + ctx.ms(5),
+      });
+      await applyWorkflowEffects(transport as TransportWith<'workflows'>, running, started);
+      const job = await ctx.reserveOne(transport, queue);
+      expect(await workflows.claim(running, { step: 'reserve' })).toBe('claimed');
+      const second = await workflows.start({
+        id: waiting,
+        plan,
+        input: null,
+        deadline: now + ctx.ms(5),
+      });
+      await applyWorkflowEffects(transport as TransportWith<'workflows'>, waiting, second);
+      const waitingJob = second.dispatch[0]?.jobId as string;
+      await ctx.advance(10);
+      expect((await recordOf(workflows, running)).status).toBe('failed');
+      expect((await recordOf(workflows, waiting)).status).toBe('failed');
+      expect(await ctx.record(transport, job.envelope.id)).toMatchObject({
+        state: 'active',
+        cancelRequested: true,
+      });
+      expect((await ctx.record(transport, waitingJob)).state).toBe('cancelled');
     });
 
     it('[W15] idle lists running workflows unchanged since a time, least recently changed first; a change or the end removes one', async ({

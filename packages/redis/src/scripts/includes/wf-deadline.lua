@@ -57,7 +57,16 @@ local function due()
     message = 'Workflow ' .. wf_id .. ' (' .. plan_name .. ') was still running at its deadline, ' .. at .. '; raise the deadline or look at its running steps.',
   })
   redis.call('HSET', K_META, 'fl', failure_json(step, child, error_json))
+  -- The jobs of its ready and running steps are cancelled (running ones see ctx.signal) by
+  -- whoever made this call, from ops (see wf.lua's header): a read (get, peek, a claim)
+  -- answers no jobs to cancel of its own, and the steps ran on after the deadline. Kept
+  -- out of fx.cancel, which the calls that answer it would cancel a second time.
+  local before = #fx.cancel
   end_open()
+  for i = before + 1, #fx.cancel do
+    fx.timed_out[#fx.timed_out + 1] = fx.cancel[i]
+    fx.cancel[i] = nil
+  end
   finish('failed')
   touch()
 end

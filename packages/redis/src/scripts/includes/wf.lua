@@ -38,12 +38,13 @@
 -- and starts ARGV with:
 --   ARGV[1] the result TTL (ms) a finished workflow's keys get, ARGV[2] the workflow id
 --
--- Every script answers `{ops, …}`, ops = `{idle, outbox, version, key}`: what the
+-- Every script answers `{ops, …}`, ops = `{idle, outbox, version, key, timed out}`: what the
 -- cross-workflow indexes need (src/workflows-index.ts): idle `+<updatedAt>` (started or
 -- retried), `-` (ended) or ''; outbox `+<oldest entry's at>` (entries added), `-` (emptied)
 -- or ''; the record's version; the idempotency key's scope (`ik`) when the call started,
 -- retried or ended the workflow (idle `+` or `-`): its claim is then committed (no TTL) or
--- set to expire.
+-- set to expire; and the job ids of the steps that a deadline this call applied cancelled
+-- (wf-deadline.lua), for the transport to cancel, whatever the call.
 
 --!include wf-job-id.lua
 
@@ -61,7 +62,7 @@ local now_s = int(now)
 -- The record's scalar fields, loaded by load().
 local wf = nil
 local fx = { dispatch = {}, dispatch_ids = {}, cancel = {}, ended = false, begun = false,
-  added = false, removed = false }
+  added = false, removed = false, timed_out = {} }
 
 -- Loads the record's scalars; false when there is no such workflow.
 local function load()
@@ -389,7 +390,7 @@ local function ops()
   end
   -- The next call numbers its entries after this one's (wf.seq is read from oq).
   if fx.added then redis.call('HSET', K_META, 'oq', int(wf.seq)) end
-  return { idle, outbox, wf and int(wf.version) or '0', idle ~= '' and wf.key or false }
+  return { idle, outbox, wf and int(wf.version) or '0', idle ~= '' and wf.key or false, fx.timed_out }
 end
 
 -- Opens a call on an existing workflow: loads it and applies its deadline. False when none.
