@@ -61,12 +61,16 @@ describe('conveyor dashboard: refusals, before connecting', () => {
     expect(lines[0]).toContain('Pass --auth user:password (or set CONVEYOR_DASHBOARD_AUTH)');
   });
 
-  it('quotes a malformed --auth or CONVEYOR_DASHBOARD_AUTH and exits 2', async () => {
-    const noColon = await cli(['dashboard', '--auth', 'opsonly']);
+  it('quotes a malformed --auth or CONVEYOR_DASHBOARD_AUTH, its password masked, and exits 2', async () => {
+    // The password went to stderr as typed, and so into shell and CI logs.
+    const noColon = await cli(['dashboard', '--auth', 'hunter2pw']);
     expect(noColon.code).toBe(2);
     expect(noColon.stderr).toContain(
-      'error: Invalid --auth "opsonly": it has no ":". Expected user:password',
+      'error: Invalid --auth (a value of 9 characters): it has no ":". Expected user:password',
     );
+    const noUser = await cli(['dashboard', '--auth', ':hunter2-pw']);
+    expect(noUser.stderr).toContain('error: Invalid --auth ":****": the user name is empty.');
+    expect(`${noColon.stderr}${noUser.stderr}`).not.toContain('hunter2');
     const emptyPassword = await cli(['dashboard'], { env: { CONVEYOR_DASHBOARD_AUTH: 'ops:' } });
     expect(emptyPassword.code).toBe(2);
     expect(emptyPassword.stderr).toContain(

@@ -4,7 +4,9 @@ import type { BasicAuthCredentials } from './options.js';
 /**
  * Parses `user:password`, split at the first colon so that the password may hold colons, as
  * `conveyor dashboard --auth` and `CONVEYOR_DASHBOARD_AUTH` take it. Throws `INVALID_OPTION`
- * quoting the value and naming `source` when there is no colon or either part is empty.
+ * naming `source` when there is no colon or either part is empty, quoting the value with its
+ * password masked (`:****`), and only the length of one with no colon, which may be a
+ * password alone: the message goes to terminals and CI logs.
  *
  * @example
  * const auth = parseBasicAuth(process.env.DASHBOARD_AUTH ?? '', 'DASHBOARD_AUTH');
@@ -21,8 +23,12 @@ export function parseBasicAuth(value: string, source: string): BasicAuthCredenti
       : username === ''
         ? 'the user name is empty'
         : 'the password is empty';
+  const shown =
+    colon < 0
+      ? `(a value of ${value.length} character${value.length === 1 ? '' : 's'})`
+      : JSON.stringify(`${username}:${password === '' ? '' : '****'}`);
   throw new DashboardError(
     'INVALID_OPTION',
-    `Invalid ${source} ${JSON.stringify(value)}: ${why}. Expected user:password, e.g. ops:s3cret (the user name without ":", neither part empty).`,
+    `Invalid ${source} ${shown}: ${why}. Expected user:password, e.g. ops:s3cret (the user name without ":", neither part empty).`,
   );
 }
