@@ -98,41 +98,66 @@ function isUnder(path: string, basePath: string): boolean {
 }
 
 /**
- * Reads the body, or null when it is over the limit (the caller answers 413 and closes the
- * connection; the rest is not read). Not a `for await` loop: leaving one destroys the
- * socket before the 413 can be sent.
+ * The body as a stream that reads the socket only when the dashboard reads it: after
+ * authentication, and only for a route that takes a body, so an unauthenticated client is
+ * answered 401 without a byte of its body read. Past `limit` bytes (or a declared
+ * `Content-Length` over it) the stream errors with 413 `PAYLOAD_TOO_LARGE`; the rest is not read.
  */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
-  const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) return Promise.resolve(null);
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer) => {
-      size += chunk.byteLength;
-      if (size > limit) {
-        cleanup();
+function lazyBody(req: IncomingMessage, limit: number): ReadableStream<Uint8Array> {
+  let size = 0;
+  return new ReadableStream<Uint8Array>(
+    {
+      pull(controller) {
+        const declared = Number(req.headers['content-length']);
+        if (Number.isFinite(declared) && declared > limit) {
+          controller.error(tooLarge(limit));
+          return;
+        }
+        return new Promise<void>((resolve) => {
+          const onData = (chunk: Buffer) => {
+            // Paused first: a flowing stream would emit the next chunk to no listener.
+            req.pause();
+            cleanup();
+            size += chunk.byteLength;
+            if (size > limit) controller.error(tooLarge(limit));
+            else controller.enqueue(new Uint8Array(chunk));
+            resolve();
+          };
+          const onEnd = () => {
+            cleanup();
+            controller.close();
+            resolve();
+          };
+          const onError = (error: Error) => {
+            cleanup();
+            controller.error(error);
+            resolve();
+          };
+          const cleanup = () => {
+            req.off('data', onData);
+            req.off('end', onEnd);
+            req.off('error', onError);
+          };
+          req.on('data', onData);
+          req.on('end', onEnd);
+          req.on('error', onError);
+          req.resume();
+        });
+      },
+      cancel() {
         req.pause();
-        resolve(null);
-      } else chunks.push(chunk);
-    };
-    const onEnd = () => {
-      cleanup();
-      resolve(Buffer.concat(chunks));
-    };
-    const onError = (error: Error) => {
-      cleanup();
-      reject(error);
-    };
-    const cleanup = () => {
-      req.off('data', onData);
-      req.off('end', onEnd);
-      req.off('error', onError);
-    };
-    req.on('data', onData);
-    req.on('end', onEnd);
-    req.on('error', onError);
-  });
+      },
+    },
+    // Nothing is read ahead of the reader.
+    { highWaterMark: 0 },
+  );
+}
+
+function tooLarge(limit: number): DashboardError {
+  return new DashboardError(
+    'PAYLOAD_TOO_LARGE',
+    `Request body over ${limit} bytes; send fewer ids per call (bulk actions take at most 10,000).`,
+  );
 }
 
 async function send(response: Response, res: ServerResponse, signal: AbortSignal): Promise<void> {
@@ -181,10 +206,11 @@ async function send(response: Response, res: ServerResponse, signal: AbortSignal
   }
 }
 
-function sendError(res: ServerResponse, error: DashboardError, close = false): Promise<void> {
+function sendError(res: ServerResponse, error: DashboardError): Promise<void> {
   const response = errorResponse(error);
   withSecurityHeaders(response.headers);
-  if (close) response.headers.set('connection', 'close');
+  // The request's body, if any, is not read.
+  response.headers.set('connection', 'close');
   return send(response, res, new AbortController().signal);
 }
 
@@ -238,28 +264,18 @@ export function toNodeHandler(dashboard: Dashboard, options: NodeHandlerOptions 
       if (!name.startsWith(':')) headers.append(name, req.rawHeaders[i + 1] as string);
     }
     const method = req.method ?? 'GET';
-    let body: Buffer | undefined;
-    if (method !== 'GET' && method !== 'HEAD') {
-      const read = await readBody(req, limit);
-      if (read === null) {
-        return sendError(
-          res,
-          new DashboardError(
-            'PAYLOAD_TOO_LARGE',
-            `Request body over ${limit} bytes; send fewer ids per call (bulk actions take at most 10,000).`,
-          ),
-          true,
-        );
-      }
-      body = read;
-    }
+    const hasBody = method !== 'GET' && method !== 'HEAD';
     const request = new Request(url, {
       method,
       headers,
-      body: body === undefined || body.byteLength === 0 ? undefined : body,
+      body: hasBody ? lazyBody(req, limit) : undefined,
       signal: aborter.signal,
-    });
+      duplex: 'half',
+    } as RequestInit);
     const response = await dashboard(request);
+    // A body left unread (a 401, a 413, a route that takes none) is not read to keep the
+    // connection alive: the connection closes after the answer.
+    if (hasBody && !req.complete) response.headers.set('connection', 'close');
     await send(response, res, aborter.signal);
   }
 }

@@ -1,0 +1,129 @@
+// toNodeHandler over raw sockets: requests a fetch() client cannot send (no Host, two Host
+// lines, TRACE, a chunked body that never ends).
+
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import { type AddressInfo, connect } from 'node:net';
+import { memoryTransport } from '@conveyor/core';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createDashboard, type Dashboard, toNodeHandler } from '../src/index.js';
+import { basic } from './helpers.js';
+
+const transport = memoryTransport();
+const servers: Array<{ server: Server; dashboard: Dashboard }> = [];
+let authPort: number;
+
+async function start(dashboard: Dashboard): Promise<number> {
+  const server = createServer(toNodeHandler(dashboard));
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  servers.push({ server, dashboard });
+  return (server.address() as AddressInfo).port;
+}
+
+beforeAll(async () => {
+  authPort = await start(
+    createDashboard({ transport, auth: { username: 'ops', password: 'correct horse' } }),
+  );
+});
+afterAll(async () => {
+  for (const { server, dashboard } of servers) {
+    await dashboard.close();
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+  await transport.close();
+});
+
+interface RawAnswer {
+  status: number;
+  head: string;
+  body: string;
+}
+
+/**
+ * Writes `head` (and then `body`, if any) on a new connection, and answers the response once
+ * its head and `Content-Length` bytes of body have arrived, whatever is still being written.
+ */
+function raw(port: number, head: string, body?: Buffer): Promise<RawAnswer> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    let received = Buffer.alloc(0);
+    let settled = false;
+    const settle = (answer: RawAnswer | Error) => {
+      if (settled) return;
+      settled = true;
+      socket.destroy();
+      if (answer instanceof Error) reject(answer);
+      else resolve(answer);
+    };
+    socket.on('data', (chunk: Buffer) => {
+      received = Buffer.concat([received, chunk]);
+      const text = received.toString('latin1');
+      const end = text.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      const headText = text.slice(0, end);
+      const length = Number(/\r\ncontent-length: *(\d+)/i.exec(headText)?.[1] ?? 0);
+      if (received.byteLength < end + 4 + length) return;
+      settle({
+        status: Number(headText.split(' ')[1]),
+        head: headText,
+        body: received.subarray(end + 4, end + 4 + length).toString('utf8'),
+      });
+    });
+    // The server may close while the body is still being written: the answer is what counts.
+    socket.on('error', (error) => {
+      if (received.byteLength === 0) settle(error);
+    });
+    socket.on('close', () => settle(new Error(`closed with ${received.toString('latin1')}`)));
+    socket.write(head);
+    if (body) socket.write(body);
+  });
+}
+
+/** A 2 MiB chunked body in 64 KiB chunks, without its last chunk: it never ends. */
+function unendingChunks(): Buffer {
+  const chunk = Buffer.alloc(64 * 1024, 'a');
+  const parts: Buffer[] = [];
+  for (let i = 0; i < 32; i++)
+    parts.push(Buffer.from(`${chunk.byteLength.toString(16)}\r\n`), chunk, Buffer.from('\r\n'));
+  return Buffer.concat(parts);
+}
+
+describe('authentication before the body', () => {
+  test('an unauthenticated chunked POST of 2 MiB is answered 401, not 413', async () => {
+    const answer = await raw(
+      authPort,
+      'POST /api/dead/preview HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n',
+      unendingChunks(),
+    );
+    expect(answer.status).toBe(401);
+    expect(JSON.parse(answer.body).error.code).toBe('UNAUTHORIZED');
+    expect(answer.head).toMatch(/\r\nconnection: close/i);
+  });
+
+  test('an unauthenticated POST is answered before its body is sent', async () => {
+    // Only the head: a server that read the body first would wait for it.
+    const answer = await raw(
+      authPort,
+      'POST /api/dead/preview HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n',
+    );
+    expect(answer.status).toBe(401);
+  });
+
+  test('an authenticated chunked POST over the limit is still 413', async () => {
+    const authorization = basic('ops', 'correct horse');
+    const session = await fetch(`http://127.0.0.1:${authPort}/api/session`, {
+      headers: { authorization },
+    });
+    const cookie = (session.headers.get('set-cookie') ?? '').split(';')[0];
+    const { csrf } = (await session.json()) as { csrf: string };
+    const answer = await raw(
+      authPort,
+      `POST /api/dead/preview HTTP/1.1\r\nHost: 127.0.0.1:${authPort}\r\nOrigin: http://127.0.0.1:${authPort}\r\nAuthorization: ${authorization}\r\nCookie: ${cookie}\r\nX-Conveyor-Csrf: ${csrf}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n`,
+      unendingChunks(),
+    );
+    expect(answer.status).toBe(413);
+    expect(JSON.parse(answer.body).error.code).toBe('PAYLOAD_TOO_LARGE');
+  });
+});
