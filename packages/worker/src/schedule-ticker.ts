@@ -275,6 +275,16 @@ export function createScheduleTicker(options: ScheduleTickerOptions): ScheduleTi
         { schedules: declared.map(scheduleKey), ...(changed.length > 0 && { changed }) },
         'schedules stored',
       );
+      // Stored before with another definition: in a rolling deploy, the other code's workers
+      // fire from this one now, and one of them starting later puts its own back, with
+      // nothing said either time.
+      const replaced = declared.filter((_, index) => outcomes[index] === 'changed');
+      if (replaced.length > 0) {
+        logger.warn(
+          { schedules: replaced.map(scheduleKey) },
+          `replaced the stored definition of ${replaced.map((spec) => JSON.stringify(spec.id)).join(', ')} with this worker's: workers that declare the old one fire from this one now, and one started later with it stores it back. Deploy one definition to every worker (conveyor schedules shows the stored one).`,
+        );
+      }
     },
     start() {
       if (stopped || ticking !== undefined || timer !== undefined) return;

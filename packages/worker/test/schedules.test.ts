@@ -9,7 +9,7 @@ import {
 } from '@conveyor/core';
 import { createManualClock } from '@conveyor/core/testing';
 import { scheduleJobId } from '@conveyor/core/transport';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { createWorker, type WorkerEvent } from '../src/index.js';
 import { captureLogger, useWorkerHarness } from './helpers.js';
@@ -233,6 +233,31 @@ describe('options', () => {
     );
     // Without declared schedules, such a worker runs as before.
     expect(() => createWorker({ transport, tasks: [task] })).not.toThrow();
+  });
+
+  // Two workers declaring one id with different timings replaced each other's definition
+  // with nothing logged.
+  it('warns when it replaces a stored definition of a schedule it declares', async () => {
+    const harness = await workers.start([report], { id: 'w-old', schedules: [everyMinute] });
+    const replaced = () =>
+      harness.logger.lines.filter((line) =>
+        line.message.startsWith('replaced the stored definition of "r.minute"'),
+      );
+    const faster = defineSchedule({ id: 'r.minute', task: report, every: '30s', input: { n: 1 } });
+    // Stopped by the harness, with the manual clock run.
+    void harness.another({ tasks: [report], id: 'w-new', schedules: [faster] }).start();
+    await vi.waitFor(() => expect(replaced()).toHaveLength(1));
+    // Declared again as stored: nothing replaced, nothing said.
+    const stored = harness.logger.lines.filter(
+      (line) => line.message === 'schedules stored',
+    ).length;
+    void harness.another({ tasks: [report], id: 'w-same', schedules: [faster] }).start();
+    await vi.waitFor(() =>
+      expect(
+        harness.logger.lines.filter((line) => line.message === 'schedules stored'),
+      ).toHaveLength(stored + 1),
+    );
+    expect(replaced()).toHaveLength(1);
   });
 
   it('lists its declared schedules in its worker record, as <queue>/<id>', async () => {
