@@ -127,3 +127,20 @@ describe('authentication before the body', () => {
     expect(JSON.parse(answer.body).error.code).toBe('PAYLOAD_TOO_LARGE');
   });
 });
+
+describe('methods a Fetch Request cannot carry', () => {
+  test.each(['TRACE'])(
+    '%s is 405 METHOD_NOT_ALLOWED, not a 500 quoting a TypeError',
+    async (method) => {
+      const answer = await raw(
+        authPort,
+        `${method} /api/queues HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`,
+      );
+      expect(answer.status).toBe(405);
+      expect(answer.head).toMatch(/\r\nallow: GET, HEAD, POST/i);
+      const { error } = JSON.parse(answer.body);
+      expect(error.code).toBe('METHOD_NOT_ALLOWED');
+      expect(error.message).not.toMatch(/TypeError/);
+    },
+  );
+});

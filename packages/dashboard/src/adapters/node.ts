@@ -22,6 +22,9 @@ export interface NodeHandlerOptions {
   origin?: (req: IncomingMessage) => string;
 }
 
+/** Methods `new Request()` refuses (a TypeError): answered 405 here instead. */
+const FETCH_FORBIDDEN_METHODS = new Set(['CONNECT', 'TRACE', 'TRACK']);
+
 /** A `node:http` request listener; with `next` (Express, Connect), paths outside the dashboard go on. */
 export type NodeHandler = (
   req: IncomingMessage,
@@ -206,8 +209,12 @@ async function send(response: Response, res: ServerResponse, signal: AbortSignal
   }
 }
 
-function sendError(res: ServerResponse, error: DashboardError): Promise<void> {
-  const response = errorResponse(error);
+function sendError(
+  res: ServerResponse,
+  error: DashboardError,
+  headers?: Record<string, string>,
+): Promise<void> {
+  const response = errorResponse(error, headers);
   withSecurityHeaders(response.headers);
   // The request's body, if any, is not read.
   response.headers.set('connection', 'close');
@@ -234,9 +241,13 @@ export function toNodeHandler(dashboard: Dashboard, options: NodeHandlerOptions 
     }
     handle(req, res, path).catch((error: unknown) => {
       if (!res.headersSent) {
-        sendError(res, new DashboardError('INTERNAL', String(error), { cause: error })).catch(
-          () => {},
-        );
+        // The error's own text stays on the server (as `cause`): it may name internals.
+        sendError(
+          res,
+          new DashboardError('INTERNAL', 'The dashboard failed to answer this request.', {
+            cause: error,
+          }),
+        ).catch(() => {});
       } else {
         res.destroy(error instanceof Error ? error : undefined);
       }
@@ -264,6 +275,17 @@ export function toNodeHandler(dashboard: Dashboard, options: NodeHandlerOptions 
       if (!name.startsWith(':')) headers.append(name, req.rawHeaders[i + 1] as string);
     }
     const method = req.method ?? 'GET';
+    if (FETCH_FORBIDDEN_METHODS.has(method.toUpperCase())) {
+      // A Fetch API Request cannot carry them, and no route serves them.
+      return sendError(
+        res,
+        new DashboardError(
+          'METHOD_NOT_ALLOWED',
+          `${quote(method)} is not served by this dashboard; use GET, HEAD or POST.`,
+        ),
+        { allow: 'GET, HEAD, POST' },
+      );
+    }
     const hasBody = method !== 'GET' && method !== 'HEAD';
     const request = new Request(url, {
       method,
