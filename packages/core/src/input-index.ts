@@ -36,7 +36,29 @@ export function assertIndexOption(value: unknown, option: string): asserts value
   ) {
     throw new InvalidOptionError(option, value, expected);
   }
+  // An indexed value is stored in a key's name on Redis (`…:x:<task>:<field>:<value>`), read
+  // by anyone who can list keys; the dashboard refuses to search these names, so indexing
+  // one only wrote the secret where it is least guarded.
+  const secret = value.find((field) =>
+    SECRET_NAMES.has(field.split('.').at(-1)?.toLowerCase() ?? ''),
+  );
+  if (secret !== undefined) {
+    throw new InvalidOptionError(
+      option,
+      value,
+      `no secret: ${JSON.stringify(secret)} names one (${[...SECRET_NAMES].join(', ')}, in any case), and an indexed value is stored where the broker's keys are listed (in a key's name on Redis)`,
+    );
+  }
 }
+
+/** Last segments of a field that name a secret, lowercased: the dashboard redacts them too. */
+const SECRET_NAMES: ReadonlySet<string> = new Set([
+  'password',
+  'secret',
+  'token',
+  'apikey',
+  'authorization',
+]);
 
 /**
  * The index entries of one job: for each field, the value at its path in the input's JSON

@@ -230,6 +230,20 @@ describe('defineTask', () => {
     invalidOption(() => taskContract({ name: 'ok', input, index: ['a/b'] }));
   });
 
+  // index: ['password'] was taken, and Redis then held the password in a key's name.
+  it('refuses to index a field that names a secret, in any case and at any depth', () => {
+    for (const index of [['password'], ['email', 'user.apiKey'], ['auth.Token']]) {
+      const error = invalidOption(() => defineUntyped({ index }));
+      expect(error.message).toContain(`Invalid index of task "shop.send" ${JSON.stringify(index)}`);
+      expect(error.message).toContain('expected no secret:');
+      expect(error.message).toContain("in a key's name on Redis");
+    }
+    expect(defineUntyped({ index: ['passwordHint', 'tokens.count'] }).index).toEqual([
+      'passwordHint',
+      'tokens.count',
+    ]);
+  });
+
   it('validates the timeout', () => {
     expect(
       invalidOption(() => defineTask({ name: 'shop.send', input, timeout: -5, run })).message,
