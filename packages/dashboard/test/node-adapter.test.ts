@@ -43,7 +43,8 @@ interface RawAnswer {
 
 /**
  * Writes `head` (and then `body`, if any) on a new connection, and answers the response once
- * its head and `Content-Length` bytes of body have arrived, whatever is still being written.
+ * its head and `Content-Length` bytes of body have arrived (or the connection closed),
+ * whatever is still being written.
  */
 function raw(port: number, head: string, body?: Buffer): Promise<RawAnswer> {
   return new Promise((resolve, reject) => {
@@ -63,7 +64,10 @@ function raw(port: number, head: string, body?: Buffer): Promise<RawAnswer> {
       const end = text.indexOf('\r\n\r\n');
       if (end < 0) return;
       const headText = text.slice(0, end);
-      const length = Number(/\r\ncontent-length: *(\d+)/i.exec(headText)?.[1] ?? 0);
+      const declared = /\r\ncontent-length: *(\d+)/i.exec(headText)?.[1];
+      // Without a length (HTTP/1.0), the body ends with the connection.
+      if (declared === undefined) return;
+      const length = Number(declared);
       if (received.byteLength < end + 4 + length) return;
       settle({
         status: Number(headText.split(' ')[1]),
@@ -75,7 +79,16 @@ function raw(port: number, head: string, body?: Buffer): Promise<RawAnswer> {
     socket.on('error', (error) => {
       if (received.byteLength === 0) settle(error);
     });
-    socket.on('close', () => settle(new Error(`closed with ${received.toString('latin1')}`)));
+    socket.on('close', () => {
+      const text = received.toString('latin1');
+      const end = text.indexOf('\r\n\r\n');
+      if (end < 0) return settle(new Error(`closed with ${JSON.stringify(text)}`));
+      settle({
+        status: Number(text.split(' ')[1]),
+        head: text.slice(0, end),
+        body: received.subarray(end + 4).toString('utf8'),
+      });
+    });
     socket.write(head);
     if (body) socket.write(body);
   });
@@ -143,4 +156,27 @@ describe('methods a Fetch Request cannot carry', () => {
       expect(error.message).not.toMatch(/TypeError/);
     },
   );
+});
+
+describe('the Host header', () => {
+  let openPort: number;
+  beforeAll(async () => {
+    // No credentials: the DNS-rebinding guard answers only to loopback names.
+    openPort = await start(createDashboard({ transport, auth: 'none' }));
+  });
+
+  test.each([
+    ['no Host (HTTP/1.0)', 'GET /api/queues HTTP/1.0\r\n\r\n'],
+    ['an empty Host', 'GET /api/queues HTTP/1.1\r\nHost:\r\n\r\n'],
+    ['two Host lines', 'GET /api/queues HTTP/1.1\r\nHost: localhost\r\nHost: evil.example\r\n\r\n'],
+  ])('%s is 400, not read as localhost', async (_, head) => {
+    const answer = await raw(openPort, head);
+    expect(answer.status).toBe(400);
+    expect(JSON.parse(answer.body).error.code).toBe('BAD_REQUEST');
+  });
+
+  test('a loopback Host is answered', async () => {
+    const answer = await raw(openPort, 'GET /api/queues HTTP/1.1\r\nHost: localhost\r\n\r\n');
+    expect(answer.status).toBe(200);
+  });
 });

@@ -69,10 +69,34 @@ function originOf(req: IncomingMessage, options: NodeHandlerOptions): string {
   }
   const host =
     (forwarded && forwardedValue(req.headers['x-forwarded-host'], 'X-Forwarded-Host')) ||
-    req.headers.host ||
-    req.headers[':authority' as 'host'] ||
-    'localhost';
+    hostOf(req);
   return `${proto}://${host}`;
+}
+
+/**
+ * The request's one `Host` (or HTTP/2 `:authority`). None, an empty one or two are 400, as
+ * RFC 9112 asks: standing in `localhost` for a missing one would pass the DNS-rebinding
+ * guard, and of two lines Node keeps the first, which the guard and a proxy may read apart.
+ */
+function hostOf(req: IncomingMessage): string {
+  let lines = 0;
+  for (let i = 0; i < req.rawHeaders.length; i += 2) {
+    if (req.rawHeaders[i]?.toLowerCase() === 'host') lines++;
+  }
+  if (lines > 1) {
+    throw new DashboardError(
+      'BAD_REQUEST',
+      `The request has ${lines} Host headers; send exactly one, naming the host the dashboard is reached at.`,
+    );
+  }
+  const host = (req.headers.host ?? req.headers[':authority' as 'host'] ?? '').trim();
+  if (host === '') {
+    throw new DashboardError(
+      'BAD_REQUEST',
+      'The request has no Host header (or an empty one); send the host the dashboard is reached at, e.g. Host: localhost:5555.',
+    );
+  }
+  return host;
 }
 
 /**
