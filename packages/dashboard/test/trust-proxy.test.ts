@@ -112,4 +112,17 @@ describe('toNodeHandler({ trustProxy: true })', () => {
       expect(response.body).toMatch(/X-Forwarded-(Host|Proto)/);
     }
   });
+
+  test('answers 400 to an empty X-Forwarded-Host or X-Forwarded-Proto, rather than falling back to Host', async () => {
+    for (const name of ['x-forwarded-host', 'x-forwarded-proto']) {
+      for (const value of ['', ' ']) {
+        const response = await get('/api/session', [
+          ['host', 'localhost'],
+          [name, value],
+        ]);
+        expect(response.status, `${name}: ${JSON.stringify(value)}`).toBe(400);
+        expect(JSON.parse(response.body).error.code).toBe('BAD_REQUEST');
+      }
+    }
+  });
 });

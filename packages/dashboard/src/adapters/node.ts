@@ -37,12 +37,14 @@ export type NodeHandler = (
  * A proxy that appends puts its own value last, so a value the client sent comes first: a
  * page reached by DNS rebinding could send `X-Forwarded-Host: localhost` and pass the host
  * guard if the first were taken (Express does; fastify takes the last, as this does).
- * Repeated header lines arrive joined with `, `. An empty last value is refused.
+ * Repeated header lines arrive joined with `, `. An empty last value (or an empty header) is
+ * refused.
  */
 function forwardedValue(value: string | string[] | undefined, name: string): string | undefined {
   if (value === undefined) return undefined;
   const text = Array.isArray(value) ? value.join(',') : value;
-  if (text.trim() === '') return undefined;
+  // An empty header is an empty last value too: falling back to Host would take the
+  // client's word for the host where the proxy's was expected.
   const last = text.slice(text.lastIndexOf(',') + 1).trim();
   if (last === '') {
     throw new DashboardError(
