@@ -59,6 +59,28 @@ describe('conveyor jobs', () => {
       );
       expect(sends).toMatchObject({ queue: 'mail', state: 'waiting', next: null });
       expect(sends.jobs.map((job) => job.id)).toEqual([waiting[2], waiting[1]]);
+      // A misspelt task listed nothing with nothing said, as if it had no jobs.
+      await env.transport.admin.putWorker(
+        {
+          id: 'w-jobs',
+          hostname: 'box',
+          pid: 1,
+          queues: ['mail'],
+          tasks: ['mail.send', 'mail.digest'],
+          concurrency: 1,
+          state: 'idle',
+          startedAt: Date.now(),
+          jobs: [],
+          counts: { completed: 0, failed: 0, retried: 0 },
+        },
+        60_000,
+      );
+      const typo = await cli(['jobs', 'mail', '--task', 'mail.sned', ...env.args]);
+      expect(typo.code).toBe(0);
+      expect(typo.stdout).toBe('No waiting jobs of task mail.sned in mail.\n');
+      expect(typo.stderr).toBe(
+        'note: No live worker runs a task named "mail.sned" (did you mean mail.send?).\n',
+      );
 
       const delayed = json<Page>(
         await cli(['jobs', 'mail', '--state', 'delayed', '--json', ...env.args]),

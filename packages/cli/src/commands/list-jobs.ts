@@ -1,5 +1,10 @@
 import type { JobListState, JobRecord, TransportAdmin } from '@conveyor/core';
-import { type MergeCursor, mergeJobPages, parseMergeCursor } from '@conveyor/core/transport';
+import {
+  type MergeCursor,
+  mergeJobPages,
+  nearestName,
+  parseMergeCursor,
+} from '@conveyor/core/transport';
 import type { AdminConnection } from '../connection.js';
 import { CliError, usageError } from '../errors.js';
 import { type FollowUp, followUp as noFlags } from '../follow-up.js';
@@ -82,6 +87,9 @@ export async function listJobs(
   });
   // A typo lists nothing, and says so: the name reads as a queue with no such jobs otherwise.
   if (jobs.length === 0 && from === undefined) await noteUnknownQueue(admin, queue, io);
+  if (jobs.length === 0 && from === undefined && task !== undefined) {
+    await noteUnknownTask(admin, task, io);
+  }
   if (options.json) {
     const { records, notes } = cutDeepRecords(jobs);
     printJson(io, { queue, state, jobs: records, next: cursor ?? null });
@@ -165,4 +173,19 @@ async function cursorOfOtherState(
       ? `Invalid --cursor ${JSON.stringify(text)}: it is the next of a page of ${other} jobs of ${queue}, not ${state} ones. Pass --state ${other} to read on from it, or start again without --cursor.`
       : `Invalid --cursor ${JSON.stringify(text)}: expected the next of a page of ${state} jobs of ${queue}; it is of another state. Pass the --state of the page that printed it, or start again without --cursor.`;
   return new CliError('USAGE', message, { cause: error });
+}
+
+/**
+ * `--task` naming a task no live worker runs: a note with the nearest name one does run
+ * (`sendEmial` read as a task with no jobs). Quiet when no worker is live: nothing to go by.
+ */
+async function noteUnknownTask(admin: TransportAdmin, task: string, io: Io): Promise<void> {
+  const known = [...new Set((await admin.listWorkers()).flatMap((worker) => worker.tasks))];
+  if (known.length === 0 || known.includes(task)) return;
+  const near = nearestName(task, known);
+  io.stderr(
+    terminalText(
+      `note: No live worker runs a task named ${JSON.stringify(task)}${near === undefined ? '' : ` (did you mean ${near}?)`}.`,
+    ),
+  );
 }
