@@ -98,3 +98,35 @@ describe('a broker that cannot be reached', () => {
     expect({ code: script.code, status: script.status }).toEqual({ code: 'INTERNAL', status: 500 });
   });
 });
+
+describe('malformed numbers and bodies', () => {
+  test.each(['0x10', '0b101', '0o17', ' 16', '16 ', '1e1', '+16', '16.0'])(
+    'limit=%j is 400, not read as a number',
+    async (limit) => {
+      const answer = await problem(
+        `/api/queues/bad-params/jobs?limit=${encodeURIComponent(limit)}`,
+      );
+      expect(answer.status).toBe(400);
+      expect(answer.code).toBe('BAD_REQUEST');
+      expect(answer.message).toContain('limit');
+    },
+  );
+
+  test('limit=16 is read', async () => {
+    expect((await client.get('/api/queues/bad-params/jobs?limit=16')).status).toBe(200);
+  });
+
+  test.each([null, 'queue', 3, []])(
+    'a preview body of %j is 400, not read as no filter',
+    async (body) => {
+      const response = await client.post('/api/dead/preview', body);
+      expect(response.status).toBe(400);
+      expect((await response.json()).error.code).toBe('BAD_REQUEST');
+    },
+  );
+
+  test('a bulk action with filter: null is 400, not read as no filter', async () => {
+    const response = await client.post('/api/dead/retry', { ids: ['x'], filter: null });
+    expect(response.status).toBe(400);
+  });
+});

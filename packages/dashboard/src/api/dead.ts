@@ -49,9 +49,10 @@ function refuseUnknownKeys(
   if (unknown !== undefined) throw badRequest(what, unknown, `one of ${known.join(', ')}`);
 }
 
+/** A filter: an object of known keys, or absent (every dead job). `null` is not absent. */
 function parseFilter(value: unknown): DeadFilter {
-  if (value === undefined || value === null) return {};
-  if (typeof value !== 'object' || Array.isArray(value)) {
+  if (value === undefined) return {};
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw badRequest('filter', value, 'an object { queue?, task?, code? }');
   }
   const raw = value as Record<string, unknown>;

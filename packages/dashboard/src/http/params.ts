@@ -50,7 +50,8 @@ export function intParam(
   range: { min: number; max: number; fallback: number },
 ): number {
   if (value === null || value === '') return range.fallback;
-  const number = Number(value);
+  // Decimal digits only: Number() also reads `0x10`, `1e3`, ` 7` and `0b1`.
+  const number = /^-?\d{1,15}$/.test(value) ? Number(value) : Number.NaN;
   if (!Number.isInteger(number) || number < range.min || number > range.max) {
     throw badRequest(name, value, `an integer from ${range.min} to ${range.max}`);
   }
