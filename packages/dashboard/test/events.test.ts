@@ -130,6 +130,26 @@ describe('GET /api/events', () => {
     }
   });
 
+  test.each([
+    ['garbage', 'garbage'],
+    ['5,000 digits', '9'.repeat(5000)],
+    ['an id with a space', '1 2'],
+  ])('ignores a Last-Event-ID that is not an audit id (%s): starts from now', async (_, id) => {
+    const log = (await served.transport.admin?.listAudit({ limit: 1 })) ?? [];
+    const newest = Number(log.at(-1)?.id ?? 0);
+    const resumed = await openStream(id);
+    try {
+      // No replay: counts first, under an id of the log (the hub's tail), never the header's.
+      const first = await resumed.events.next();
+      expect(first.event).toBe('counts');
+      expect(first.id).not.toBe(id);
+      expect(first.id).toMatch(/^\d{1,16}$/);
+      expect(Number(first.id)).toBeLessThanOrEqual(newest);
+    } finally {
+      resumed.abort();
+    }
+  });
+
   test('ends when the client goes away, and when the dashboard closes', async () => {
     const own = await serve({ pollMs: 20 });
     try {

@@ -17,6 +17,18 @@ function frame(event: string, id: string, data: unknown): string {
 }
 
 /**
+ * Where a `Last-Event-ID` resumes: `0` from the log's start (no entry sent yet); an id of
+ * 1–200 printable characters without spaces, as an audit id is (the transport refuses a
+ * longer one), after it. Anything else is ignored, and the stream starts from now, as a new
+ * one does: a client's header is never repeated as the id of the events.
+ */
+function resumePoint(lastEventId: string | null): { after: string | undefined } | undefined {
+  if (lastEventId === '0') return { after: undefined };
+  if (lastEventId === null || !/^[\x21-\x7e]{1,200}$/.test(lastEventId)) return undefined;
+  return { after: lastEventId };
+}
+
+/**
  * A Server-Sent Events body: `retry`, then (on a resume with `Last-Event-ID`) the audit
  * entries after that id, then the counts, then counts whenever they change and new audit
  * entries as they come. Every event's id is the newest audit entry id the client has been
@@ -28,7 +40,8 @@ export function eventStream(
   lastEventId: string | null,
   signal: AbortSignal,
 ): ReadableStream<Uint8Array> {
-  let lastId = lastEventId && lastEventId !== '0' ? lastEventId : undefined;
+  const resume = resumePoint(lastEventId);
+  let lastId = resume?.after;
   let lastKey: string | undefined;
   /** Ids sent in the replay: the hub may report some of them again. */
   const replayed = new Set<string>();
@@ -110,8 +123,8 @@ export function eventStream(
     });
     unsubscribe = subscription.unsubscribe;
     if (done) return unsubscribe();
-    if (lastEventId === null) lastId = subscription.tail;
-    else if (ready) await replay();
+    if (resume === undefined) lastId = subscription.tail;
+    else if (ready && !(await replay())) lastId = subscription.tail;
     const overview = ready
       ? await hub.readNow().catch((error: unknown) => {
           failure = error;
@@ -126,22 +139,26 @@ export function eventStream(
     for (const action of queued ?? []) action();
   }
 
-  async function replay(): Promise<void> {
+  /** Replays the entries after `lastId`; false when the transport refuses it as an audit id. */
+  async function replay(): Promise<boolean> {
     let after = lastId;
     for (let page = 0; page < REPLAY_PAGES && !done; page++) {
       let entries: AuditEntry[];
       try {
         entries = await core.admin.listAudit({ after, limit: REPLAY_PAGE });
-      } catch {
-        return; // An id the log no longer knows: nothing to replay; the counts follow.
+      } catch (error) {
+        // Not an id of this log: ignored, the stream starts from now. Another failure (the
+        // broker): nothing to replay now; the counts follow.
+        return !(page === 0 && (error as { code?: unknown } | null)?.code === 'INVALID_OPTION');
       }
       for (const entry of entries) {
         sendAudit(auditView(core, entry));
         replayed.add(entry.id);
         after = entry.id;
       }
-      if (entries.length < REPLAY_PAGE) return;
+      if (entries.length < REPLAY_PAGE) return true;
     }
+    return true;
   }
 
   return new ReadableStream<Uint8Array>(
