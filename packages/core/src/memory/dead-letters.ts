@@ -35,6 +35,9 @@ export function retryDead(store: JobStore, queue: string, ids?: readonly string[
     if (!job || job.record.envelope.workflow || !store.undead(queue, id)) continue;
     job.record.attempts = 0;
     delete job.record.finishedAt;
+    // The failure is the last attempt's, kept in its history [R26]: left here, a retried
+    // job that then completed read as carrying an error.
+    delete job.record.error;
     store.makeWaiting(job, 'tail');
     moved++;
   }

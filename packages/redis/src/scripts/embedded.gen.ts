@@ -874,7 +874,7 @@ flush()
 if taken == 0 then out[2] = next_wake() end
 return out
 `,
-  'retry-dead': `-- retry-dead.lua: moves dead jobs back to waiting with attempts reset [R23].
+  'retry-dead': `-- retry-dead.lua: moves dead jobs back to waiting with attempts and error reset [R23].
 --
 -- A workflow's step job (a third element in its \`y\`) stays dead and is counted apart: its
 -- workflow recorded the step's failure, so it would be acknowledged unrun; the workflow's
@@ -909,7 +909,9 @@ for _, id in ipairs(ids) do
       redis.call('ZREM', K_DEAD, id)
       if redis.call('EXISTS', key) == 1 then
         redis.call('HSET', key, 'n', 0)
-        redis.call('HDEL', key, 'f')
+        -- The error goes with the attempts (the history \`h\` keeps it): a retried job that then
+        -- completed read as carrying an error.
+        redis.call('HDEL', key, 'f', 'e')
         make_waiting(id, key, false)
         moved = moved + 1
       end

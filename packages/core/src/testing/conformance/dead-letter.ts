@@ -54,19 +54,20 @@ export function deadLetterRules(harness: ConformanceHarness): void {
       expect((await admin.listDead(other)).total).toBe(1);
     });
 
-    it('[R23] retryDead moves the given dead jobs back to waiting with attempts reset', async ({
+    it('[R23] retryDead moves the given dead jobs back to waiting with attempts and error reset', async ({
       skip,
     }) => {
       const transport = await ctx.transport();
       const admin = capabilityOf(transport, 'admin', skip);
       const queue = uniqueQueue('dead-retry');
       const ids = await bury(ctx, transport, queue, 3);
+      expect((await ctx.record(transport, ids[0] as string)).error).toBeDefined();
       expect(await admin.retryDead(queue, [ids[0] as string, ids[2] as string])).toBe(2);
       for (const id of [ids[0], ids[2]]) {
-        expect(await ctx.record(transport, id as string)).toMatchObject({
-          state: 'waiting',
-          attempts: 0,
-        });
+        const record = await ctx.record(transport, id as string);
+        expect(record).toMatchObject({ state: 'waiting', attempts: 0 });
+        // A retried job that completed still showed the old failure as its error.
+        expect(record.error).toBeUndefined();
       }
       const remaining = await admin.listDead(queue);
       expect(remaining.total).toBe(1);
