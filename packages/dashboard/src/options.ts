@@ -1,5 +1,5 @@
 import { requireCapability, type Transport, type TransportAdmin } from '@conveyor/core';
-import { DashboardError } from './errors.js';
+import { DashboardError, quote } from './errors.js';
 import { markedRedactPaths } from './redact-schema.js';
 
 /** What a request may do: `read` serves pages and GETs; `write` also the mutations. */
@@ -98,6 +98,19 @@ export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
 const BASE_PATH = /^(\/[A-Za-z0-9._~!$&'()*+,;=:@%-]+)*$/;
 
+/** The paths a task's or workflow's input schema marks; a mark no path names is refused, naming it. */
+function markedPathsOf(
+  task: { readonly input?: unknown; readonly name?: unknown } | undefined,
+): string[] {
+  try {
+    return markedRedactPaths(task?.input);
+  } catch (error) {
+    if (!(error instanceof DashboardError)) throw error;
+    const name = typeof task?.name === 'string' ? task.name : '(unnamed)';
+    throw new DashboardError('INVALID_OPTION', `tasks: ${quote(name)}: ${error.message}`);
+  }
+}
+
 /** Checks the options and fills in defaults; throws {@link DashboardError} on a bad value. */
 export function resolveOptions(options: DashboardOptions): ResolvedOptions {
   if (options === null || typeof options !== 'object') {
@@ -184,7 +197,7 @@ export function resolveOptions(options: DashboardOptions): ResolvedOptions {
       `Invalid tasks ${JSON.stringify(options.tasks)}: expected an array of task or workflow definitions or contracts, such as the registry's tasks.`,
     );
   }
-  const marked = new Set((options.tasks ?? []).flatMap((task) => markedRedactPaths(task?.input)));
+  const marked = new Set((options.tasks ?? []).flatMap(markedPathsOf));
   const redact = [
     ...(options.redactDefaults === false ? [] : DEFAULT_REDACT),
     ...(options.redact ?? []),
