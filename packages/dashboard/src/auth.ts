@@ -1,4 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import type { AuthThrottle } from './auth-throttle.js';
 import { DashboardError } from './errors.js';
 import { parseCookies, SESSION_COOKIE } from './http/cookies.js';
 import type { DashboardAccess, ResolvedOptions } from './options.js';
@@ -46,14 +47,19 @@ export function constantTimeEqual(a: string, b: string): boolean {
 export async function authenticate(
   request: Request,
   options: Pick<ResolvedOptions, 'auth' | 'authorize'>,
+  throttle?: { limit: AuthThrottle; address: string | undefined },
 ): Promise<Principal> {
   const header = request.headers.get('authorization');
   let username: string | undefined;
   if (options.auth !== undefined && options.auth !== 'none') {
     const given = parseBasicAuth(header);
+    // Checked before the comparison: a refused address learns nothing from the answer.
+    if (given) throttle?.limit.check(throttle.address);
     // Both compared every time, so the answer's timing does not tell a right user name.
     const userOk = constantTimeEqual(given?.username ?? '', options.auth.username);
     const passwordOk = constantTimeEqual(given?.password ?? '', options.auth.password);
+    if (given && userOk && passwordOk) throttle?.limit.succeeded(throttle.address);
+    else if (given) throttle?.limit.failed(throttle.address);
     if (!given || !userOk || !passwordOk) {
       throw new DashboardError(
         'UNAUTHORIZED',

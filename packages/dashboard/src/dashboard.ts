@@ -11,6 +11,7 @@ import { workerRoutes } from './api/workers.js';
 import { workflowRoutes } from './api/workflows.js';
 import { assetResponse } from './assets.js';
 import { authenticate, BASIC_CHALLENGE } from './auth.js';
+import { createAuthThrottle, TooManyAttemptsError } from './auth-throttle.js';
 import type { DashboardCore, RequestContext } from './context.js';
 import { DashboardError } from './errors.js';
 import { createEventHub } from './events/hub.js';
@@ -27,9 +28,15 @@ import { renderShell } from './shell.js';
 /** How often an idle event stream sends a `: ping` comment, so proxies keep it open. */
 const PING_MS = 15_000;
 
+/** What a server knows of a request beyond the request itself. */
+export interface DashboardRequestInfo {
+  /** The client's address, which wrong credentials are counted by (`authThrottle`). */
+  remoteAddress?: string | undefined;
+}
+
 /** A mounted dashboard: a Fetch API handler, plus what the adapters need to know. */
 export interface Dashboard {
-  (request: Request): Promise<Response>;
+  (request: Request, info?: DashboardRequestInfo): Promise<Response>;
   /** Where it is mounted (`''` or e.g. `/admin`). */
   readonly basePath: string;
   readonly readOnly: boolean;
@@ -84,6 +91,10 @@ export function createDashboard(options: DashboardOptions): Dashboard {
     now: () => Date.now(),
   };
   const sessions = createSessions(resolved.secret);
+  const authThrottle =
+    resolved.authThrottle === false
+      ? undefined
+      : createAuthThrottle(resolved.authThrottle, core.now);
   const hub = createEventHub(core, { pollMs: resolved.pollMs, pingMs: PING_MS });
   const eventsRoute: Route<RequestContext> = {
     method: 'GET',
@@ -185,10 +196,19 @@ export function createDashboard(options: DashboardOptions): Dashboard {
     );
   }
 
-  async function route(request: Request, url: URL, segments: string[]): Promise<Response> {
+  async function route(
+    request: Request,
+    url: URL,
+    segments: string[],
+    address: string | undefined,
+  ): Promise<Response> {
     if (closed) throw new DashboardError('CLOSED', 'The dashboard was closed.');
     checkHost(url);
-    const principal = await authenticate(request, resolved);
+    const principal = await authenticate(
+      request,
+      resolved,
+      authThrottle && { limit: authThrottle, address },
+    );
     const session = sessions.sessionOf(request);
     let response: Response;
     if (segments[0] === 'api') {
@@ -237,6 +257,9 @@ export function createDashboard(options: DashboardOptions): Dashboard {
     ) {
       headers['www-authenticate'] = BASIC_CHALLENGE;
     }
+    if (problem instanceof TooManyAttemptsError) {
+      headers['retry-after'] = String(problem.retryAfterSeconds);
+    }
     if (isApi) return errorResponse(problem, headers);
     return new Response(`${problem.message}\n`, {
       status: problem.status,
@@ -248,7 +271,7 @@ export function createDashboard(options: DashboardOptions): Dashboard {
     });
   }
 
-  const dashboard = async (request: Request): Promise<Response> => {
+  const dashboard = async (request: Request, info?: DashboardRequestInfo): Promise<Response> => {
     const started = performance.now();
     const url = new URL(request.url);
     let response: Response;
@@ -262,7 +285,7 @@ export function createDashboard(options: DashboardOptions): Dashboard {
         });
       } else {
         isApi = segments[0] === 'api';
-        response = await route(request, url, segments);
+        response = await route(request, url, segments, info?.remoteAddress);
       }
     } catch (error) {
       response = failure(error, isApi);

@@ -17,6 +17,7 @@
  * | `CONFLICT` | 409 | the job is not in a state the action applies to |
  * | `CAPABILITY_MISSING` | 501 | the transport lacks the capability a route reads (`schedules`) |
  * | `PAYLOAD_TOO_LARGE` | 413 | a request body over the limit |
+ * | `TOO_MANY_REQUESTS` | 429 | too many wrong basic-auth credentials from one address (`authThrottle`); see `Retry-After` |
  * | `CLOSED` | 503 | the dashboard was closed |
  * | `BROKER_UNAVAILABLE` | 503 | the broker cannot be reached (a transport error whose `failure` is `CONNECTION` or `CLUSTER`): try again |
  * | `INTERNAL` | 500 | the transport failed, or a bug |
@@ -35,6 +36,7 @@ export type DashboardErrorCode =
   | 'CONFLICT'
   | 'CAPABILITY_MISSING'
   | 'PAYLOAD_TOO_LARGE'
+  | 'TOO_MANY_REQUESTS'
   | 'CLOSED'
   | 'BROKER_UNAVAILABLE'
   | 'INTERNAL';
@@ -53,6 +55,7 @@ const STATUS: Readonly<Record<DashboardErrorCode, number>> = {
   CONFLICT: 409,
   CAPABILITY_MISSING: 501,
   PAYLOAD_TOO_LARGE: 413,
+  TOO_MANY_REQUESTS: 429,
   CLOSED: 503,
   BROKER_UNAVAILABLE: 503,
   INTERNAL: 500,

@@ -12,7 +12,7 @@ export {
 } from './adapters/fastify.js';
 export { type NodeHandler, type NodeHandlerOptions, toNodeHandler } from './adapters/node.js';
 export { parseBasicAuth } from './credentials.js';
-export { createDashboard, type Dashboard } from './dashboard.js';
+export { createDashboard, type Dashboard, type DashboardRequestInfo } from './dashboard.js';
 export { DashboardError, type DashboardErrorCode } from './errors.js';
 export { SESSION_COOKIE } from './http/cookies.js';
 export { CONTENT_SECURITY_POLICY } from './http/headers.js';

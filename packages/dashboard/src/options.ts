@@ -1,4 +1,5 @@
 import { requireCapability, type Transport, type TransportAdmin } from '@conveyor/core';
+import { type AuthThrottleOptions, resolveAuthThrottle } from './auth-throttle.js';
 import { DashboardError, quote } from './errors.js';
 import { markedRedactPaths } from './redact-schema.js';
 
@@ -24,6 +25,11 @@ export interface DashboardOptions {
    * when the request carried credentials). With `auth` too, basic auth is checked first.
    */
   authorize?: (request: Request) => DashboardAccess | false | Promise<DashboardAccess | false>;
+  /**
+   * Wrong basic-auth credentials from one client address before it gets 429 for the rest of
+   * the window: `{ maxFailures: 10, windowMs: 60_000 }` by default; `false` for no limit.
+   */
+  authThrottle?: AuthThrottleOptions | false;
   /** Who the audit log names for a request's mutations. Default: the basic-auth user, else `anonymous`. */
   actor?: (request: Request) => string | Promise<string>;
   /** Serve no mutations at all (405); the UI shows no buttons. */
@@ -70,6 +76,7 @@ export interface ResolvedOptions {
   admin: TransportAdmin;
   auth: BasicAuthCredentials | 'none' | undefined;
   authorize: DashboardOptions['authorize'];
+  authThrottle: AuthThrottleOptions | false;
   actor: DashboardOptions['actor'];
   readOnly: boolean;
   redact: readonly string[];
@@ -208,6 +215,7 @@ export function resolveOptions(options: DashboardOptions): ResolvedOptions {
     admin,
     auth,
     authorize,
+    authThrottle: resolveAuthThrottle(options.authThrottle),
     actor: options.actor,
     readOnly: options.readOnly === true,
     redact,

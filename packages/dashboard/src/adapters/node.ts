@@ -102,6 +102,20 @@ function hostOf(req: IncomingMessage): string {
 }
 
 /**
+ * The client's address, which wrong credentials are counted by: the socket's peer, or behind
+ * a trusted proxy the last `X-Forwarded-For` value (the address the nearest proxy saw).
+ */
+function remoteAddressOf(req: IncomingMessage, options: NodeHandlerOptions): string | undefined {
+  if (options.trustProxy === true) {
+    const header = req.headers['x-forwarded-for'];
+    const text = Array.isArray(header) ? header.join(',') : header;
+    const last = text?.slice(text.lastIndexOf(',') + 1).trim();
+    if (last) return last;
+  }
+  return req.socket.remoteAddress;
+}
+
+/**
  * The request's URL: the target's path and query on `origin`, which comes from the `Host`
  * header (or the proxy's, or fastify's). The target is never resolved as a URL reference: a
  * path starting with `//` (`//localhost/api/queues`) would otherwise name its own host, and
@@ -320,7 +334,7 @@ export function toNodeHandler(dashboard: Dashboard, options: NodeHandlerOptions 
       signal: aborter.signal,
       duplex: 'half',
     } as RequestInit);
-    const response = await dashboard(request);
+    const response = await dashboard(request, { remoteAddress: remoteAddressOf(req, options) });
     // A body left unread (a 401, a 413, a route that takes none) is not read to keep the
     // connection alive: the connection closes after the answer.
     if (hasBody && !req.complete) response.headers.set('connection', 'close');
