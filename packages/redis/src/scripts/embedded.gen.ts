@@ -2641,10 +2641,7 @@ end
 -- by time so that jobs join their lists in the order they became ready [R7].
 local function housekeep(limit)
   -- Nothing delayed and nothing leased (an idle queue): one EXISTS instead of two reads.
-  if redis.call('EXISTS', K_DELAYED, K_LEASES) == 0 then
-    flush()
-    return
-  end
+  if redis.call('EXISTS', K_DELAYED, K_LEASES) == 0 then return flush() end
   local due = redis.call('ZRANGEBYSCORE', K_DELAYED, '-inf', now_s, 'WITHSCORES', 'LIMIT', 0, limit)
   local expired = redis.call('ZRANGEBYSCORE', K_LEASES, '-inf', now_s, 'WITHSCORES', 'LIMIT', 0, limit)
   local i, j = 1, 1
@@ -2947,8 +2944,7 @@ end
 -- retried), \`-\` (ended) or ''; outbox \`+<oldest entry's at>\` (entries added), \`-\` (emptied)
 -- or ''; the record's version; the idempotency key's scope (\`ik\`) when the call started,
 -- retried or ended the workflow (idle \`+\` or \`-\`): its claim is then committed (no TTL) or
--- set to expire; and the job ids of the steps that a deadline this call applied cancelled
--- (wf-deadline.lua), for the transport to cancel, whatever the call.
+-- set to expire; and the job ids a deadline this call applied cancelled, for the transport.
 
 --!include wf-job-id.lua
 

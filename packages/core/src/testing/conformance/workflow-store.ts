@@ -296,25 +296,18 @@ export function workflowStoreRules(harness: ConformanceHarness): void {
       const { transport, workflows } = await workflowsOf(ctx, skip);
       const { queue, plan } = orderPlan();
       const now = await ctx.now(transport);
+      // Started with its first step's job enqueued, as a client starts one.
+      const startWithJob = async (id: string) => {
+        const started = await workflows.start({ id, plan, input: null, deadline: now + ctx.ms(5) });
+        await applyWorkflowEffects(transport as TransportWith<'workflows'>, id, started);
+        return started.dispatch[0]?.jobId as string;
+      };
       const running = newWorkflowId();
       const waiting = newWorkflowId();
-      const started = await workflows.start({
-        id: running,
-        plan,
-        input: null,
-        deadline: now + ctx.ms(5),
-      });
-      await applyWorkflowEffects(transport as TransportWith<'workflows'>, running, started);
+      await startWithJob(running);
       const job = await ctx.reserveOne(transport, queue);
       expect(await workflows.claim(running, { step: 'reserve' })).toBe('claimed');
-      const second = await workflows.start({
-        id: waiting,
-        plan,
-        input: null,
-        deadline: now + ctx.ms(5),
-      });
-      await applyWorkflowEffects(transport as TransportWith<'workflows'>, waiting, second);
-      const waitingJob = second.dispatch[0]?.jobId as string;
+      const waitingJob = await startWithJob(waiting);
       await ctx.advance(10);
       expect((await recordOf(workflows, running)).status).toBe('failed');
       expect((await recordOf(workflows, waiting)).status).toBe('failed');

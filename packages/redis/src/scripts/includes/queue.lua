@@ -339,10 +339,7 @@ end
 -- by time so that jobs join their lists in the order they became ready [R7].
 local function housekeep(limit)
   -- Nothing delayed and nothing leased (an idle queue): one EXISTS instead of two reads.
-  if redis.call('EXISTS', K_DELAYED, K_LEASES) == 0 then
-    flush()
-    return
-  end
+  if redis.call('EXISTS', K_DELAYED, K_LEASES) == 0 then return flush() end
   local due = redis.call('ZRANGEBYSCORE', K_DELAYED, '-inf', now_s, 'WITHSCORES', 'LIMIT', 0, limit)
   local expired = redis.call('ZRANGEBYSCORE', K_LEASES, '-inf', now_s, 'WITHSCORES', 'LIMIT', 0, limit)
   local i, j = 1, 1

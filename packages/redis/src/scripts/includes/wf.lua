@@ -43,8 +43,7 @@
 -- retried), `-` (ended) or ''; outbox `+<oldest entry's at>` (entries added), `-` (emptied)
 -- or ''; the record's version; the idempotency key's scope (`ik`) when the call started,
 -- retried or ended the workflow (idle `+` or `-`): its claim is then committed (no TTL) or
--- set to expire; and the job ids of the steps that a deadline this call applied cancelled
--- (wf-deadline.lua), for the transport to cancel, whatever the call.
+-- set to expire; and the job ids a deadline this call applied cancelled, for the transport.
 
 --!include wf-job-id.lua
 
