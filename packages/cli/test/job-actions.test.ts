@@ -121,6 +121,23 @@ describe('conveyor retry on a workflow step job', () => {
     }
   });
 
+  it('dead says which of the jobs it lists are step jobs, and how their workflows are retried', async () => {
+    // Its footer offered `conveyor retry <job-id>` for them, which refuses a step job.
+    const env = await setup();
+    try {
+      const { id } = await env.failedWorkflow();
+      const [plain] = await env.enqueue(QUEUE, 1);
+      expect(await env.bury(QUEUE)).toBe(plain);
+      const listed = await cli(['dead', QUEUE, ...env.args]);
+      expect(listed.code).toBe(0);
+      expect(listed.stdout).toContain(
+        `1 of them is a workflow step job: retry its workflow with \`conveyor workflows retry <id> ${env.args.join(' ')}\` (${id}).\n`,
+      );
+    } finally {
+      await env.close();
+    }
+  });
+
   it('--all-dead says which skipped step jobs have a workflow that is no longer failed', async () => {
     // It sent the reader to `workflows retry` for every one, which then answered "is
     // running (or completed), not failed" for a workflow retried since.

@@ -132,6 +132,17 @@ export async function listDeadJobs(
   io.stdout('');
   const unreadable = unreadableNote(page.jobs, command`inspect <job-id>`);
   if (unreadable) io.stdout(terminalText(unreadable));
+  // The retry hint below does not hold for these: `conveyor retry` refuses a step job.
+  const workflows = [...new Set(page.jobs.flatMap((job) => job.envelope.workflow?.id ?? []))];
+  if (workflows.length > 0) {
+    const steps = page.jobs.filter((job) => job.envelope.workflow).length;
+    const named = workflows.slice(0, 5).join(', ') + (workflows.length > 5 ? ', …' : '');
+    io.stdout(
+      terminalText(
+        `${steps === shown ? (steps === 1 ? 'It is a' : 'They are') : `${steps} of them ${steps === 1 ? 'is a' : 'are'}`} workflow step job${steps === 1 ? '' : 's'}: retry ${workflows.length === 1 ? 'its workflow' : 'their workflows'} with \`${command`workflows retry <id>`}\`${note} (${named}).`,
+      ),
+    );
+  }
   io.stdout(
     terminalText(
       `${shown} of ${page.total} dead job${page.total === 1 ? '' : 's'}${single ? '' : ` of ${queueLabel(queue, stored)}`} shown (offset ${options.offset}${newest ? ', newest first' : ''}). Retry with \`${command`retry <job-id>`}\` or \`${command`retry --all-dead --queue ${queue}`}\`${note}.`,
