@@ -133,3 +133,12 @@ export function unreadableNote(jobs: readonly JobRecord[], inspect: string): str
   const these = count === 1 ? '1 job shown as (unreadable)' : `${count} jobs shown as (unreadable)`;
   return `${these} could not be read by this CLI: ${count === 1 ? 'its' : 'their'} error says why (\`${inspect}\` or --json shows all of it).`;
 }
+
+/** Ids a one-line message names before it says how many there are in all. */
+export const NAMED_IN_LINE = 5;
+
+/** `a, b, c, d, e, … (12 workflows)`: the first {@link NAMED_IN_LINE} items, and the count. */
+export function namedList(items: readonly string[], plural: string): string {
+  const named = items.slice(0, NAMED_IN_LINE).join(', ');
+  return items.length > NAMED_IN_LINE ? `${named}, … (${items.length} ${plural})` : named;
+}

@@ -5,6 +5,7 @@ import {
   errorLine,
   formatTime,
   type Io,
+  namedList,
   printJson,
   renderTable,
   taskCell,
@@ -136,10 +137,9 @@ export async function listDeadJobs(
   const workflows = [...new Set(page.jobs.flatMap((job) => job.envelope.workflow?.id ?? []))];
   if (workflows.length > 0) {
     const steps = page.jobs.filter((job) => job.envelope.workflow).length;
-    const named = workflows.slice(0, 5).join(', ') + (workflows.length > 5 ? ', …' : '');
     io.stdout(
       terminalText(
-        `${steps === shown ? (steps === 1 ? 'It is a' : 'They are') : `${steps} of them ${steps === 1 ? 'is a' : 'are'}`} workflow step job${steps === 1 ? '' : 's'}: retry ${workflows.length === 1 ? 'its workflow' : 'their workflows'} with \`${command`workflows retry <id>`}\`${note} (${named}).`,
+        `${steps === shown ? (steps === 1 ? 'It is a' : 'They are') : `${steps} of them ${steps === 1 ? 'is a' : 'are'}`} workflow step job${steps === 1 ? '' : 's'}: retry ${workflows.length === 1 ? 'its workflow' : 'their workflows'} with \`${command`workflows retry <id>`}\`${note} (${namedList(workflows, 'workflows')}).`,
       ),
     );
   }

@@ -2,7 +2,14 @@ import type { JobRecord, TransportAdmin } from '@conveyor/core';
 import type { AdminConnection } from '../connection.js';
 import { CliError } from '../errors.js';
 import { type FollowUp, followUp as noFlags } from '../follow-up.js';
-import { type Io, isUnreadable, printJson, renderTable } from '../output.js';
+import {
+  type Io,
+  isUnreadable,
+  NAMED_IN_LINE,
+  namedList,
+  printJson,
+  renderTable,
+} from '../output.js';
 import { noteUnknownQueue } from '../queue-names.js';
 import { queueLabel, storedQueuesFor } from '../stored-queues.js';
 import { terminalText } from '../terminal-text.js';
@@ -78,11 +85,11 @@ class UnreadableJobs {
 
   add(id: string): void {
     this.count++;
-    if (this.ids.length < WORKFLOWS_NAMED) this.ids.push(id);
+    if (this.ids.length < NAMED_IN_LINE) this.ids.push(id);
   }
 
   addAll(other: UnreadableJobs): void {
-    for (const id of other.ids) if (this.ids.length < WORKFLOWS_NAMED) this.ids.push(id);
+    for (const id of other.ids) if (this.ids.length < NAMED_IN_LINE) this.ids.push(id);
     this.count += other.count;
   }
 }
@@ -186,9 +193,6 @@ async function retryDeadJobs(
   return { read, retried, steps, unreadable };
 }
 
-/** Workflow ids a message names before it says `…`. */
-const WORKFLOWS_NAMED = 5;
-
 const jobs = (count: number, what = 'dead job') => `${count} ${what}${count === 1 ? '' : 's'}`;
 
 /**
@@ -202,14 +206,12 @@ function skippedLine(
   followUp: FollowUp,
 ) {
   if (count === 0) return undefined;
-  const named = workflows.slice(0, WORKFLOWS_NAMED).join(', ');
-  const more = workflows.length > WORKFLOWS_NAMED ? `, … (${workflows.length} workflows)` : '';
   const verb = dryRun ? 'Would skip' : 'Skipped';
   const skipped = `${verb} ${jobs(count, 'workflow step job')}, left dead: \`conveyor retry\` would not run them again.`;
   // Every one's workflow is no longer failed: the line after says so.
   if (workflows.length === 0) return skipped;
   return terminalText(
-    `${verb} ${jobs(count, 'workflow step job')}, left dead: \`conveyor retry\` would not run them again. Retry their workflow${workflows.length === 1 ? '' : 's'} with \`${followUp.command`workflows retry <id>`}\`${followUp.note}: ${named}${more}.`,
+    `${skipped} Retry their workflow${workflows.length === 1 ? '' : 's'} with \`${followUp.command`workflows retry <id>`}\`${followUp.note}: ${namedList(workflows, 'workflows')}.`,
   );
 }
 

@@ -1,11 +1,10 @@
 import type { Transport, WorkflowStatus } from '@conveyor/core';
 import type { FollowUp } from '../follow-up.js';
+import { namedList } from '../output.js';
 import { terminalText } from '../terminal-text.js';
 
 /** Workflows whose status a retry's message looks up, at most: the rest are named as failed. */
 const LOOKED_UP = 50;
-/** Workflows the line names before it says how many more. */
-const NAMED = 5;
 
 /**
  * Of the workflows whose step jobs a retry left dead, those no longer failed (retried since,
@@ -45,13 +44,12 @@ export function notFailedLine(
   { command, note }: FollowUp,
 ): string | undefined {
   if (settled.length === 0) return undefined;
-  const named = settled
-    .slice(0, NAMED)
-    .map(({ id, status }) => `${id} (${status})`)
-    .join(', ');
-  const more = settled.length > NAMED ? ` and ${settled.length - NAMED} more` : '';
+  const named = namedList(
+    settled.map(({ id, status }) => `${id} (${status})`),
+    'workflows',
+  );
   const one = settled.length === 1;
   return terminalText(
-    `${one ? 'The workflow' : 'The workflows'} ${named}${more} ${one ? 'is' : 'are'} no longer failed: nothing is left to retry for ${one ? 'its' : 'their'} step jobs, which ${dryRun ? 'would stay' : 'stay'} dead as a record of the failed attempt until \`${command`purge ${queue} --dead`}\`${note} (every dead job of the queue).`,
+    `${one ? 'The workflow' : 'The workflows'} ${named} ${one ? 'is' : 'are'} no longer failed: nothing is left to retry for ${one ? 'its' : 'their'} step jobs, which ${dryRun ? 'would stay' : 'stay'} dead as a record of the failed attempt until \`${command`purge ${queue} --dead`}\`${note} (every dead job of the queue).`,
   );
 }

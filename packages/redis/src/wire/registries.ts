@@ -1,5 +1,6 @@
 import type { WorkerRecord } from '@conveyor/core';
 import { isStoredQueueName } from '@conveyor/core/transport';
+import { quoted } from './unreadable-job.js';
 
 // The queue registry (a SET of names) and the worker records (a HASH of JSON) as Redis holds
 // them. Anything can write there, so what is read back is checked before callers use it:
@@ -30,13 +31,6 @@ function isWorkerRecord(value: unknown): value is WorkerRecord {
     (record.schedules === undefined || isStrings(record.schedules))
   );
 }
-
-/** Longest stored text a note quotes. */
-const QUOTED_CHARS = 100;
-const quoted = (text: string): string =>
-  text.length <= QUOTED_CHARS
-    ? JSON.stringify(text)
-    : `${JSON.stringify(text.slice(0, QUOTED_CHARS))}…`;
 
 /**
  * The worker records of list-workers.lua's reply, sorted by id; `skipped` gets a note for each

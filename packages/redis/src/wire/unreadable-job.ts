@@ -25,7 +25,7 @@ export function unknownVersionError(
 const QUOTED_CHARS = 100;
 
 /** A stored value for a message: JSON-quoted, cut to {@link QUOTED_CHARS} with the cut marked. */
-function quoted(value: unknown): string {
+export function quoted(value: unknown): string {
   const text = String(value);
   return text.length <= QUOTED_CHARS
     ? JSON.stringify(text)
