@@ -261,12 +261,22 @@ export function resolveConfig(
     throw invalid(where, 'tsconfig', config.tsconfig, 'a path to a tsconfig.json');
   }
   const tsconfig = path.resolve(root, (config.tsconfig as string | undefined) ?? 'tsconfig.json');
+  const client = path.resolve(root, config.client as string);
+  const registry = path.resolve(root, config.registry as string);
+  // One file for both: the registry would overwrite the client, and producers importing it
+  // would load every task's implementation.
+  if (client === registry) {
+    throw new CodegenError(
+      'CONFIG_INVALID',
+      `client and registry are the same file ${JSON.stringify(config.client)} in ${where}: give them different paths, e.g. 'src/generated/client.ts' and 'src/generated/registry.ts'.`,
+    );
+  }
   return {
     configFile,
     root,
     tasks: tasks as string[],
-    client: path.resolve(root, config.client as string),
-    registry: path.resolve(root, config.registry as string),
+    client,
+    registry,
     importExtension,
     tsconfig: existsSync(tsconfig) ? tsconfig : undefined,
   };

@@ -245,6 +245,26 @@ export default { tasks: 'a/*.ts', client: 'c.ts', registry: 'r.ts', transport };
     );
   });
 
+  it('refuses client and registry resolving to the same file', () => {
+    expect(() =>
+      resolveConfig(
+        {
+          tasks: ['a'],
+          client: 'src/generated/client.ts',
+          registry: './src/generated/../generated/client.ts',
+        },
+        '/x',
+      ),
+    ).toThrow(
+      expect.objectContaining({
+        code: 'CONFIG_INVALID',
+        message: expect.stringMatching(
+          /^client and registry are the same file "src\/generated\/client\.ts" in the config: give them different paths/,
+        ),
+      }),
+    );
+  });
+
   it('resolveConfig refuses a transport that is not a function', () => {
     expect(() =>
       resolveConfig(
