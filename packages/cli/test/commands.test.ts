@@ -427,6 +427,14 @@ describe('conveyor purge', () => {
       expect(typo.stderr).toBe(
         'note: No queue named "cli-prge" has held a job or has a worker (did you mean cli-purge?).\n',
       );
+      // Nothing to delete is nothing to confirm, in a script too: no --yes needed, exit 0.
+      const typoNoYes = await cli(['purge', 'cli-prge', ...env.args]);
+      expect(typoNoYes.code, typoNoYes.stderr).toBe(0);
+      expect(typoNoYes.stdout).toContain('Purged 0 waiting/delayed jobs from queue cli-prge.');
+      expect(typoNoYes.stderr).toContain('note: No queue named "cli-prge"');
+      const emptied = await cli(['purge', queue, ...env.args]);
+      expect(emptied.code, emptied.stderr).toBe(0);
+      expect(emptied.stdout).toContain('Purged 0 waiting/delayed jobs from queue cli-purge.');
     } finally {
       await env.close();
     }

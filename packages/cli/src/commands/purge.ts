@@ -45,19 +45,17 @@ export async function purgeQueue(
     }
     return;
   }
-  if (!options.yes && !io.interactive) {
+  // Nothing to delete is nothing to confirm, on a terminal or not: the purge below reports 0.
+  const nothing = counts.waiting + counts.delayed + (options.dead ? counts.dead : 0) === 0;
+  if (!options.yes && !nothing && !io.interactive) {
     // With the count: the refusal said nothing of what a --yes would delete.
     throw new CliError(
       'REFUSED',
       `Refusing to purge queue ${label} (${what}) without confirmation: stdin is not a terminal. Pass --yes to purge (\`${confirmed}\`), or --dry-run to see what it would delete.`,
     );
   }
-  if (!options.yes) {
-    // Nothing to delete is nothing to confirm: the purge below reports 0.
-    const nothing = counts.waiting + counts.delayed + (options.dead ? counts.dead : 0) === 0;
-    if (!nothing && !(await io.confirm(`Delete ${what} of queue ${label}? [y/N] `))) {
-      throw new CliError('REFUSED', `Not purged: queue ${label} is unchanged.`);
-    }
+  if (!options.yes && !nothing && !(await io.confirm(`Delete ${what} of queue ${label}? [y/N] `))) {
+    throw new CliError('REFUSED', `Not purged: queue ${label} is unchanged.`);
   }
   const partitions: Array<{ queue: string; purged: number; dead?: number }> = [];
   for (const name of stored) {
