@@ -95,9 +95,8 @@ export function createHeldJobs(options: {
     settlement: Settlement,
     type: CounterName,
     durationMs?: number,
-    error?: unknown,
   ): void {
-    batcher.send(settlement, { job, type, settlement, durationMs, error }, settled);
+    batcher.send(settlement, { job, type, settlement, durationMs }, settled);
   }
 
   /** One callback for every settle answer: no closure per job. */
@@ -210,7 +209,7 @@ export function createHeldJobs(options: {
       finishRun(job);
       const type: CounterName =
         job.cancelRequested && outcome.kind !== 'completed' ? 'cancelled' : counterOf(outcome.kind);
-      send(job, outcome.settlement, type, durationMs, outcome.error);
+      send(job, outcome.settlement, type, durationMs);
     },
 
     releaseWaiting() {

@@ -1,5 +1,4 @@
 import type { Logger, Settlement } from '@conveyor/core';
-import { toJobError } from '@conveyor/core/transport';
 import type { JobOutcome } from '@conveyor/core/worker';
 import type { HeldJob } from './held-job.js';
 import { errorFromJob } from './sandbox-protocol.js';
@@ -13,7 +12,6 @@ export interface EndedDelivery {
   type: CounterName;
   settlement: Settlement;
   durationMs?: number | undefined;
-  error?: unknown;
 }
 
 /**
@@ -26,7 +24,7 @@ export function reportSettled(
   emit: (event: WorkerEvent) => void,
   logger: Logger,
 ): void {
-  const { job, type, settlement, durationMs, error } = delivery;
+  const { job, type, settlement, durationMs } = delivery;
   // One object per line, built once: this runs for every job.
   const fields: Record<string, unknown> = { jobId: job.id, task: job.task, attempt: job.attempt };
   if (durationMs !== undefined) fields.durationMs = durationMs;
@@ -47,7 +45,13 @@ export function reportSettled(
       ? { type, task: job.task, jobId: job.id }
       : { type, task: job.task, jobId: job.id, durationMs },
   );
-  const err = error === undefined ? {} : { err: loggedError(settlement, error) };
+  // Whether the run failed is the settlement's to say, not the thrown value's: a task may
+  // `throw undefined`, and its line still says what was thrown. Logged in its stored form,
+  // bounded like it (`JOB_ERROR_LIMITS`), not the thrown value a logger would print in full.
+  const err =
+    settlement.type === 'fail' || settlement.type === 'retry'
+      ? { err: errorFromJob(settlement.error) }
+      : {};
   switch (type) {
     case 'completed':
       logger.info(fields, 'job completed');
@@ -65,18 +69,6 @@ export function reportSettled(
     default:
       logger.info(fields, `job ${type}`);
   }
-}
-
-/**
- * The error as logged: its stored form, bounded like it (see `JOB_ERROR_LIMITS`), not the
- * thrown error, whose 5 MB message or large own properties a logger would print in full.
- */
-function loggedError(settlement: Settlement, error: unknown): Error {
-  const stored =
-    settlement.type === 'fail' || settlement.type === 'retry'
-      ? settlement.error
-      : toJobError(error);
-  return errorFromJob(stored);
 }
 
 const COUNTER_OF: Record<JobOutcome['kind'], CounterName> = {

@@ -88,6 +88,31 @@ describe('retries', () => {
     expect(record.result).toEqual({ attempt: 2 });
   });
 
+  it('logs what was thrown on every failure line, a thrown undefined too', async () => {
+    const task = defineTask({
+      name: 't.undef',
+      input,
+      retry: { attempts: 2, backoff: { type: 'fixed', delay: 1_000 } },
+      run() {
+        throw undefined;
+      },
+    });
+    const harness = await workers.start([task]);
+    const id = await harness.enqueue('t.undef', valid, { maxAttempts: 2 });
+    await harness.clock.advance(1_000);
+    expect((await harness.job(id)).state).toBe('dead');
+    const failures = harness.logger.lines.filter(
+      (l) => l.fields.jobId === id && l.level !== 'info',
+    );
+    expect(failures.map((l) => l.message)).toEqual([
+      'job failed; retry scheduled',
+      'job dead-lettered',
+    ]);
+    for (const line of failures) {
+      expect(line.fields.err).toMatchObject({ name: 'NonErrorThrown', message: 'undefined' });
+    }
+  });
+
   it('fails a NonRetryableError at once, attempts left or not', async () => {
     let runs = 0;
     const task = defineTask({
