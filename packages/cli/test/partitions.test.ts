@@ -276,6 +276,43 @@ describe('dead, retry --all-dead and purge on a partitioned queue', () => {
     }
   });
 
+  it('retry says when the jobs went back to partitions no live worker reads', async () => {
+    const env = await setup();
+    try {
+      // A dead job of the old count (4) while the live worker reads the new one (3).
+      await env.enqueue('mail~1of4', 1);
+      await env.bury('mail~1of4');
+      const worker = (id: string, queues: string[]) => ({
+        id,
+        hostname: 'box',
+        pid: 1,
+        queues,
+        tasks: ['mail.send'],
+        concurrency: 1,
+        state: 'idle' as const,
+        startedAt: Date.now(),
+        jobs: [],
+        counts: { completed: 0, failed: 0, retried: 0 },
+      });
+      await env.transport.admin.putWorker(worker('w-new', [P0, P1, P2, 'mail']), 60_000);
+      const retried = await cli(['retry', '--all-dead', '--queue', 'mail', '--yes', ...env.args]);
+      expect(retried.code, retried.stderr).toBe(0);
+      // Before: "Retried 1 dead job", and the job waited on mail~1of4, which nothing reads.
+      expect(retried.stdout).toContain(
+        'Note: no live worker reads mail~1of4, where its retried jobs went back (the live workers read mail, mail~0of3, mail~1of3, mail~2of3)',
+      );
+      // A worker that reads the old partition too: nothing to say.
+      await env.enqueue('mail~1of4', 1);
+      await env.bury('mail~1of4');
+      await env.transport.admin.putWorker(worker('w-old', ['mail~1of4']), 60_000);
+      const again = await cli(['retry', '--all-dead', '--queue', 'mail', '--yes', ...env.args]);
+      expect(again.stdout).toContain('Retried 1 dead job');
+      expect(again.stdout).not.toContain('no live worker reads');
+    } finally {
+      await env.close();
+    }
+  });
+
   it('purge empties every partition by the queue name, and asks with the totals', async () => {
     const env = await setup();
     try {

@@ -13,6 +13,7 @@ import {
 import { noteUnknownQueue } from '../queue-names.js';
 import { queueLabel, storedQueuesFor } from '../stored-queues.js';
 import { terminalText } from '../terminal-text.js';
+import { unreadQueuesLine } from '../unread-queues.js';
 import { notFailedLine, notFailedWorkflows } from './settled-workflows.js';
 
 export interface RetryAllDeadOptions {
@@ -33,11 +34,10 @@ export const DEAD_PAGE = 500;
 export const PROGRESS_EVERY = 10_000;
 
 /**
- * A queue's dead-letter set a page at a time, newest first, through `listJobs`' cursor:
- * a position in the set's order, not an offset [A10], so jobs that leave the set meanwhile
- * (retried by the caller between pages, or retried or purged by anyone else) make no page
- * skip or repeat a job. Jobs dead-lettered after the first page sort before it and are not
- * read, so a job retried here that dies again is not read (nor retried) twice.
+ * A queue's dead-letter set a page at a time, newest first, through `listJobs`' cursor: a
+ * position in the set's order, not an offset [A10], so jobs that leave the set meanwhile
+ * make no page skip or repeat a job. Jobs dead-lettered after the first page sort before it
+ * and are not read, so a job retried here that dies again is not read (nor retried) twice.
  */
 async function* deadPages(admin: TransportAdmin, queue: string): AsyncGenerator<JobRecord[]> {
   let cursor: string | undefined;
@@ -323,6 +323,9 @@ export async function retryAllDead(
   if (done) io.stdout(done);
   const left = unreadableLine(unreadable, queue, false, followUp);
   if (left) io.stdout(left);
+  const into = partitions.filter((p) => p.retried > 0).map((p) => p.queue);
+  const unread = await unreadQueuesLine(admin, into, Date.now() + connection.clockOffsetMs);
+  if (unread) io.stdout(unread);
 }
 
 /**
