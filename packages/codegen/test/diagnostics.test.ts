@@ -225,6 +225,23 @@ export const b = defineTask({ name: 'shop.b', input: z.object({ at: z.string().d
     ]);
   });
 
+  it('TASK_NOT_EXPORTED calls `export default t` of a task const a default export, not unexported', async () => {
+    const found = await diagnose({
+      'src/tasks/a.ts': `${header}const t = defineTask({ name: 'shop.t', input: z.object({}), run() {} });\nexport default t;\n`,
+      'src/tasks/b.ts': `${header}const u = defineTask({ name: 'shop.u', input: z.object({}), run() {} });\nexport { u as default };\n`,
+    });
+    expect(found.map((d) => [d.code, d.file, d.line])).toEqual([
+      ['TASK_NOT_EXPORTED', 'src/tasks/a.ts', 3],
+      ['TASK_NOT_EXPORTED', 'src/tasks/b.ts', 3],
+    ]);
+    for (const diagnostic of found) {
+      expect(diagnostic.message).toBe(
+        'a task is the default export; the generated client names each stub after its export.',
+      );
+    }
+    expect(found[0]?.fix).toBe('Export it by name instead: `export const t = defineTask({ … })`.');
+  });
+
   it('RESULT_TYPE_NOT_PORTABLE when an inferred result type cannot be written out', async () => {
     const found = await diagnose({
       'src/tasks/a.ts': `${header}${RECURSIVE}export const a = defineTask({

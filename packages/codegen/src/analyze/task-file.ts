@@ -80,6 +80,11 @@ export interface TaskFileAnalysis {
   readonly diagnostics: readonly Diagnostic[];
 }
 
+const DEFAULT_EXPORT =
+  'a task is the default export; the generated client names each stub after its export.';
+const defaultExportFix = (name: string) =>
+  `Export it by name instead: \`export const ${name} = defineTask({ … })\`.`;
+
 /**
  * Finds `defineTask` calls in a task file from its AST alone (no type checker).
  *
@@ -96,6 +101,7 @@ export function analyzeTaskFile(
   const scope: SchemaScope = { file, bindings, resolver };
   const defineTaskNames = coreReferences(bindings, 'defineTask');
   const exported = exportedNames(source);
+  const defaultExported = defaultExportedNames(source);
   const tasks: TaskEntry[] = [];
   const identities: TaskIdentity[] = [];
   const diagnostics: Diagnostic[] = [];
@@ -143,12 +149,7 @@ export function analyzeTaskFile(
   for (const statement of source.statements) {
     if (ts.isExportAssignment(statement) && isDefineTaskCall(statement.expression)) {
       identify(unwrapExpression(statement.expression) as ts.CallExpression, undefined);
-      report(
-        statement,
-        'TASK_NOT_EXPORTED',
-        'a task is the default export; the generated client names each stub after its export.',
-        'Export it by name instead: `export const sendWelcomeEmail = defineTask({ … })`.',
-      );
+      report(statement, 'TASK_NOT_EXPORTED', DEFAULT_EXPORT, defaultExportFix('sendWelcomeEmail'));
       continue;
     }
     if (!ts.isVariableStatement(statement)) continue;
@@ -158,6 +159,11 @@ export function analyzeTaskFile(
       const local = declaration.name.text;
       const exportName = exported.get(local);
       const call = unwrapExpression(declaration.initializer) as ts.CallExpression;
+      if (!exportName && defaultExported.has(local)) {
+        identify(call, undefined);
+        report(declaration, 'TASK_NOT_EXPORTED', DEFAULT_EXPORT, defaultExportFix(local));
+        continue;
+      }
       if (!exportName) {
         identify(call, undefined);
         report(
@@ -235,6 +241,31 @@ export function exportedNames(source: ts.SourceFile): Map<string, string> {
         const local = (element.propertyName ?? element.name).text;
         if (element.name.text !== 'default' && !names.has(local))
           names.set(local, element.name.text);
+      }
+    }
+  }
+  return names;
+}
+
+/** Local names exported as the default: `export default t` and `export { t as default }`. */
+function defaultExportedNames(source: ts.SourceFile): Set<string> {
+  const names = new Set<string>();
+  for (const statement of source.statements) {
+    if (
+      ts.isExportAssignment(statement) &&
+      !statement.isExportEquals &&
+      ts.isIdentifier(statement.expression)
+    ) {
+      names.add(statement.expression.text);
+    }
+    if (
+      ts.isExportDeclaration(statement) &&
+      !statement.moduleSpecifier &&
+      statement.exportClause &&
+      ts.isNamedExports(statement.exportClause)
+    ) {
+      for (const element of statement.exportClause.elements) {
+        if (element.name.text === 'default') names.add((element.propertyName ?? element.name).text);
       }
     }
   }
