@@ -19,7 +19,7 @@ import { createJobStore } from './job-store.js';
 import { createMemoryLimits } from './limits.js';
 import { createMemoryMetrics } from './metrics.js';
 import { createMemorySchedules } from './schedules.js';
-import { cancelJob, renewLease, settleDelivery } from './settlement.js';
+import { cancelJob, renewLease, settleDeliveries } from './settlement.js';
 import { createJobWaiters, createPending, createReserveWaiters, type Pending } from './waiters.js';
 import { createMemoryWorkflows } from './workflows.js';
 
@@ -274,7 +274,7 @@ export function memoryTransport(
 
       async settle(settlements) {
         const now = begin();
-        const statuses = settlements.map((settlement) => settleDelivery(store, settlement, now));
+        const statuses = settleDeliveries(store, settlements, now);
         flush(now);
         return statuses;
       },

@@ -5,7 +5,7 @@ import type {
   Settlement,
   SettleStatus,
 } from '../transport.js';
-import { type JobStore, noteFailedAttempt } from './job-store.js';
+import { type JobStore, noteFailedAttempt, type StoredJob } from './job-store.js';
 
 /** Renews one lease [R10]; a given `progress` is stored with it. */
 export function renewLease(
@@ -22,10 +22,36 @@ export function renewLease(
 }
 
 /**
- * Ends one delivery [R12..R16]; a `fail` or `retry` adds the attempt to the history [R26]. A cancel requested while the job ran turns `fail`,
- * `retry` and `release` into `cancelled`; `complete` still completes [R18].
+ * Ends the deliveries of one `settle` call, in order. Released jobs go back to the head of
+ * their level last, in reverse, so that several released together keep the call's order
+ * there [R16] instead of each going in front of the one before.
  */
-export function settleDelivery(store: JobStore, settlement: Settlement, now: number): SettleStatus {
+export function settleDeliveries(
+  store: JobStore,
+  settlements: readonly Settlement[],
+  now: number,
+): SettleStatus[] {
+  const released: StoredJob[] = [];
+  const statuses = settlements.map((settlement) =>
+    settleDelivery(store, settlement, now, released),
+  );
+  for (let index = released.length - 1; index >= 0; index--) {
+    store.makeWaiting(released[index] as StoredJob, 'head');
+  }
+  return statuses;
+}
+
+/**
+ * Ends one delivery [R12..R16]; a `fail` or `retry` adds the attempt to the history [R26]. A cancel requested while the job ran turns `fail`,
+ * `retry` and `release` into `cancelled`; `complete` still completes [R18]. A released job
+ * joins `released`, for the caller to make waiting.
+ */
+function settleDelivery(
+  store: JobStore,
+  settlement: Settlement,
+  now: number,
+  released: StoredJob[],
+): SettleStatus {
   const job = store.get(settlement.id);
   if (!job || !store.holds(job, settlement.token, now)) return 'stale';
   const { record } = job;
@@ -58,7 +84,7 @@ export function settleDelivery(store: JobStore, settlement: Settlement, now: num
       // The delivery never ran, so it does not use up an attempt.
       record.attempts = Math.max(0, record.attempts - 1);
       if (cancelled) store.finish(job, 'cancelled', now);
-      else store.makeWaiting(job, 'head');
+      else released.push(job);
       break;
   }
   return 'ok';

@@ -956,6 +956,7 @@ return 1
 --
 -- A settlement applies only while its token holds the job and the lease is valid.
 -- A cancel requested during the run turns fail, retry and release into cancelled.
+-- Jobs released in one call go back to the head of their levels in the call's order.
 --
 -- KEYS: the 21 queue keys (includes/queue.lua).
 -- ARGV: [1] default result TTL, [2] finished kept, then groups of consecutive settlements
@@ -1044,6 +1045,8 @@ if count > 0 then
 end
 
 local out = {}
+-- Released jobs, \`<id>, <d field>\` pairs in the call's order (see the end).
+local released = {}
 for n = 1, #members do
   local kind = kinds[n]
   local id = ids[n]
@@ -1105,16 +1108,24 @@ for n = 1, #members do
       else
         local attempts = (tonumber(f[3]) or 0) - 1
         if attempts < 0 then attempts = 0 end
-        redis.call('HSET', key, 'n', attempts)
         if cancelled then
+          redis.call('HSET', key, 'n', attempts)
           finish(id, key, 'n')
         else
-          make_waiting(id, key, true)
+          -- make_waiting, as for a retry above, but the push waits for the end of the call.
+          redis.call('HSET', key, 'n', attempts, 's', 'w')
+          released[#released + 1] = id
+          released[#released + 1] = f[4]
         end
       end
     end
   end
   if ok then out[n] = '1' else out[n] = '0' end
+end
+-- Each release goes to the head of its level: pushed last to first, jobs released in one
+-- call keep the call's order there (oldest first) instead of coming back reversed [R16].
+for r = #released - 1, 1, -2 do
+  push_ready(released[r], released[r + 1], true)
 end
 flush()
 return table.concat(out)

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { Reservation } from '../../transport.js';
 import { idsOf, jobError, release, retry, useSuiteContext } from './context.js';
 import { type ConformanceHarness, uniqueQueue } from './harness.js';
 
@@ -85,6 +86,46 @@ export function retryReleaseRules(harness: ConformanceHarness): void {
         second?.id,
         low?.id,
       ]);
+    });
+
+    it('[R16] jobs released in one call go back to the head in the order of the call', async () => {
+      const transport = await ctx.transport();
+      const queue = uniqueQueue('release-several');
+      const ids = (await ctx.jobs(transport, queue, 4)).map((job) => job.id);
+      // A worker stopping twice releases its held jobs twice: the order must hold both times.
+      for (const round of [1, 2]) {
+        const held = await ctx.reserve(transport, queue, { max: 3 });
+        expect(idsOf(held), `held in round ${round}`).toEqual(ids.slice(0, 3));
+        expect(await transport.settle(held.map(release))).toEqual(['ok', 'ok', 'ok']);
+      }
+      expect(idsOf(await ctx.reserve(transport, queue, { max: 10 }))).toEqual(ids);
+    });
+
+    it('[R16] releases keep their order within each level beside other settlements', async () => {
+      const transport = await ctx.transport();
+      const queue = uniqueQueue('release-mixed');
+      const [lowA, lowB, retried] = await ctx.jobs(transport, queue, 3, { priority: 1 });
+      const [highA, highB] = await ctx.jobs(transport, queue, 2, { priority: 9 });
+      const held = await ctx.reserve(transport, queue, { max: 5 });
+      const order = [highA, highB, lowA, lowB, retried].map((job) => job?.id);
+      expect(idsOf(held)).toEqual(order);
+      const [highHeld, highNext, lowHeld, lowNext, again] = held as [
+        Reservation,
+        Reservation,
+        Reservation,
+        Reservation,
+        Reservation,
+      ];
+      // Levels interleaved, and a retry (to the tail) between the releases.
+      const batch = [
+        release(lowHeld),
+        release(highHeld),
+        retry(again, 0),
+        release(lowNext),
+        release(highNext),
+      ];
+      expect(await transport.settle(batch)).toEqual(['ok', 'ok', 'ok', 'ok', 'ok']);
+      expect(idsOf(await ctx.reserve(transport, queue, { max: 10 }))).toEqual(order);
     });
 
     it('[R16] release uncounts only the released delivery, not earlier expired ones', async () => {
