@@ -205,6 +205,52 @@ describe('partitions of an earlier count', () => {
     expect(both.lines.some((line) => line.message.includes('earlier count'))).toBe(false);
   });
 
+  it('counts dead jobs there: a retry would put them back where this worker does not read', async () => {
+    // pmail ran with 2 partitions and one job ended dead; the task now declares 4.
+    const transport = memoryTransport();
+    await transport.enqueue([
+      {
+        envelope: makeEnvelope('pmail~1of2', {
+          task: 'p.notify',
+          input: { customerId: 'a', n: 0 },
+        }),
+      },
+    ]);
+    const [reservation] = await transport.reserve({
+      queues: ['pmail~1of2'],
+      max: 1,
+      leaseMs: 60_000,
+      consumer: 'test',
+    });
+    const error = { name: 'Error', message: 'boom' };
+    await transport.settle([
+      {
+        type: 'fail',
+        id: reservation?.envelope.id as string,
+        token: reservation?.token as string,
+        error,
+        deadLetter: true,
+      },
+    ]);
+    expect((await transport.admin.queueCounts(['pmail~1of2']))[0]).toMatchObject({
+      waiting: 0,
+      dead: 1,
+    });
+    const logger = captureLogger();
+    const worker = createWorker({ transport, tasks: [notify], logger, reserveWaitMs: 20 });
+    const running = worker.start();
+    const warned = () => logger.lines.find((line) => line.fields.stalePartitions !== undefined);
+    await vi.waitFor(() => expect(warned()).toBeDefined(), { timeout: 10_000, interval: 10 });
+    await worker.stop({ graceMs: 0 });
+    await running;
+    expect(warned()?.level).toBe('warn');
+    expect(warned()?.fields).toMatchObject({ queue: 'pmail', partitions: 4, jobs: 1, dead: 1 });
+    expect(warned()?.message).toContain('queue "pmail": 1 job is dead in partitions of');
+    expect(warned()?.message).toContain(
+      'Retrying the dead job (conveyor retry --all-dead --queue pmail, or by id) puts it back on those partitions',
+    );
+  });
+
   it('a worker reading a queue unpartitioned is told when its partitions hold jobs, and how to read them', async () => {
     // A producer partitions pother (createClient's partitions option); the worker's task
     // does not. Before, the jobs waited unread and nothing said so.
