@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import { createClient, memoryTransport } from '@conveyor/core';
@@ -199,8 +200,42 @@ export function makeTask(name: string) {
     expect(result.ok).toBe(false);
     expect(result.diagnostics.map(({ code, line, column }) => ({ code, line, column }))).toEqual([
       { code: 'TASK_NOT_EXPORTED', line: 7, column: 3 },
+      { code: 'TASK_NOT_EXPORTED', line: 10, column: 10 },
     ]);
     expect(result.diagnostics[0]?.fix).toContain('export const sendWelcomeEmail = defineTask(');
+  });
+
+  it('reports a task made by a factory function instead of leaving it out', async () => {
+    tree = await makeTree({
+      'src/tasks/f.ts': `${header}
+function makeTask<N extends string>(name: N) {
+  return defineTask({ name, input: z.object({ id: z.string() }), async run({ id }) { return id; } });
+}
+export const f1 = makeTask('f.one');
+export const f2 = makeTask('f.two');
+export const g = (() => defineTask({ name: 'g', input: z.object({}), run: () => 1 }))();
+export class Tasks {
+  static h = defineTask({ name: 'h', input: z.object({}), run: () => 1 });
+}
+`,
+    });
+    const result = await generate({ cwd: tree.root });
+    expect(result.ok).toBe(false);
+    expect(existsSync(tree.path('src/generated/client.ts'))).toBe(false);
+    expect(result.diagnostics.map(({ code, line, column }) => ({ code, line, column }))).toEqual([
+      { code: 'TASK_NOT_EXPORTED', line: 5, column: 10 },
+      { code: 'TASK_NOT_EXPORTED', line: 9, column: 25 },
+      { code: 'TASK_NOT_EXPORTED', line: 11, column: 14 },
+    ]);
+    const [factory, arrow, member] = result.diagnostics;
+    expect(factory?.message).toBe(
+      'this task is made inside function "makeTask", so codegen does not see it: codegen reads only `export const x = defineTask({ … })` at the top level of a task file, so the tasks made there ("f1", "f2") would be missing from the generated client and the worker registry.',
+    );
+    expect(factory?.fix).toMatch(
+      /^Declare each task at the top level with a literal name, e\.g\. `export const f1 = defineTask\(\{ name: '…', input, run \}\)`/,
+    );
+    expect(arrow?.message).toMatch(/^this task is made inside a function, /);
+    expect(member?.message).toMatch(/^this task is made inside class "Tasks", /);
   });
 
   it('writes each source extension as TypeScript resolves it', () => {

@@ -179,14 +179,9 @@ export function analyzeTaskFile(
       if (entry) tasks.push(entry);
     }
   }
-  for (const call of nestedTaskCalls(source, isDefineTaskCall)) {
+  for (const { call, message, fix } of nestedTaskCalls(source, isDefineTaskCall)) {
     identify(call, undefined);
-    report(
-      call,
-      'TASK_NOT_EXPORTED',
-      'this task is not declared on its own (it sits in an array, an object or a call), so codegen does not see it: it would be missing from the generated client and the worker registry.',
-      'Declare each task as `export const sendWelcomeEmail = defineTask({ … })`; an array of them may follow (`export const all = [sendWelcomeEmail]`).',
-    );
+    report(call, 'TASK_NOT_EXPORTED', message, fix);
   }
   const { schedules, unexported } = findSchedules(source, file, bindings, exported);
   for (const { node, localName } of unexported) {
