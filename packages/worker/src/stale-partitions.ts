@@ -61,7 +61,8 @@ export async function warnStalePartitions(
           jobs,
           dead,
         },
-        `queue ${JSON.stringify(base)}: ${held} in partitions of an earlier count (${listed}), which this worker, reading ${counts.get(base)} partitions, does not read. Until they are empty, give a worker those too: queues: ['${base}', ...partitionNames('${base}', ${old[0]})] (docs/partitions.md, "Choosing and changing n").${deadAdvice}`,
+        // Not necessarily an earlier count: a live producer may partition the queue so now.
+        `queue ${JSON.stringify(base)}: ${held} in partitions of another count (${old.join(' and ')}: ${listed}), which this worker, reading ${counts.get(base)} partitions, does not read: a producer may still partition the queue so (its task's queue option or createClient's partitions), or it is an earlier count. Make the producers and workers agree on the count, and until those partitions are empty, give a worker those too: queues: ['${base}', ${old.map((n) => `...partitionNames('${base}', ${n})`).join(', ')}] (docs/partitions.md, "Choosing and changing n").${deadAdvice}`,
       );
     }
   } catch {

@@ -163,7 +163,7 @@ describe('a worker with partitioned queues', () => {
   });
 });
 
-describe('partitions of an earlier count', () => {
+describe('partitions of another count', () => {
   it('are named in a warning at start-up while they hold jobs, with the queues that read them', async () => {
     const transport = memoryTransport();
     // Jobs stored when pmail had 2 partitions, as a producer of that count stored them.
@@ -175,7 +175,7 @@ describe('partitions of an earlier count', () => {
     const logger = captureLogger();
     const worker = createWorker({ transport, tasks: [notify], logger, reserveWaitMs: 20 });
     const running = worker.start();
-    const warned = () => logger.lines.find((line) => line.message.includes('earlier count'));
+    const warned = () => logger.lines.find((line) => line.message.includes('another count'));
     await vi.waitFor(() => expect(warned()).toBeDefined(), { timeout: 10_000, interval: 10 });
     expect(warned()?.message).toContain("queues: ['pmail', ...partitionNames('pmail', 2)]");
     expect(warned()?.fields).toMatchObject({ queue: 'pmail', partitions: 4, jobs: 2 });
@@ -202,7 +202,34 @@ describe('partitions of an earlier count', () => {
     );
     await draining.stop({ graceMs: 0 });
     await drained;
-    expect(both.lines.some((line) => line.message.includes('earlier count'))).toBe(false);
+    expect(both.lines.some((line) => line.message.includes('another count'))).toBe(false);
+  });
+
+  it('are not called earlier when a live producer partitions the queue otherwise', async () => {
+    const task = defineTask({ name: 'p.q', queue: 'plainq', input: z.object({}), run: () => 1 });
+    const transport = memoryTransport();
+    const client = createClient({ transport, partitions: { plainq: 2 } });
+    await client.enqueueMany(task, [{}, {}, {}]);
+    const logger = captureLogger();
+    const worker = createWorker({
+      transport,
+      tasks: [task],
+      logger,
+      reserveWaitMs: 20,
+      partitions: { plainq: 4 },
+    });
+    const running = worker.start();
+    const warned = () => logger.lines.find((line) => line.fields.stalePartitions !== undefined);
+    await vi.waitFor(() => expect(warned()).toBeDefined(), { timeout: 10_000, interval: 10 });
+    await worker.stop({ graceMs: 0 });
+    await running;
+    expect(warned()?.fields).toMatchObject({ queue: 'plainq', partitions: 4, jobs: 3 });
+    const message = warned()?.message ?? '';
+    expect(message).not.toContain('earlier count (');
+    expect(message).toContain('in partitions of another count (2: plainq~');
+    expect(message).toContain('a producer may still partition the queue so');
+    expect(message).toContain('Make the producers and workers agree on the count');
+    expect(message).toContain("queues: ['plainq', ...partitionNames('plainq', 2)]");
   });
 
   it('counts dead jobs there: a retry would put them back where this worker does not read', async () => {
