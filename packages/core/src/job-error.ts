@@ -74,24 +74,113 @@ export function toJobError(thrown: unknown): JobError {
     if (thrown instanceof ValidationError) error.issues = boundedIssues(thrown.issues);
     return error;
   }
-  let message: string;
+  return { name: 'NonErrorThrown', message: describeThrown(thrown, JOB_ERROR_LIMITS.message) };
+}
+
+/**
+ * A thrown value that is not an Error, as text of at most `max` characters: JSON where it
+ * has a form, and what JSON cannot write named as it reads in code (`10n`, `NaN`,
+ * `Symbol(s)`, `[Function: f]`, `"[Circular]"` for a cycle, `"TypeError: m"` for an Error
+ * inside). Never throws: a value JSON cannot read (a getter that throws) falls back to
+ * String().
+ */
+function describeThrown(thrown: unknown, max: number): string {
+  if (typeof thrown === 'string') return bounded(thrown, max);
+  if (typeof thrown !== 'object' || thrown === null) return bounded(String(readable(thrown)), max);
+  const walk = readableJson(max);
+  let text: string | undefined;
   try {
-    message = typeof thrown === 'string' ? thrown : (JSON.stringify(thrown) ?? String(thrown));
+    text = JSON.stringify(thrown, walk.replacer);
   } catch {
-    message = String(thrown);
+    text = undefined;
   }
-  return { name: 'NonErrorThrown', message: bounded(message, JOB_ERROR_LIMITS.message) };
+  if (text === undefined) return bounded(plainString(thrown), max);
+  if (!walk.stopped) return bounded(text, max);
+  // How much was cut is unknown: the rest of the value was never written.
+  const end = '… [truncated]';
+  return `${text.slice(0, keepable(text, max - end.length))}${end}`;
+}
+
+/** Primitives and functions JSON has no form for, as they read in code; others unchanged. */
+function readable(value: unknown): unknown {
+  switch (typeof value) {
+    case 'bigint':
+      return `${value}n`;
+    case 'symbol':
+      return value.toString();
+    case 'function':
+      return value.name ? `[Function: ${value.name}]` : '[Function (anonymous)]';
+    case 'number':
+      return Number.isFinite(value) ? value : String(value);
+  }
+  return value;
+}
+
+/**
+ * A JSON.stringify replacer that writes a cycle as "[Circular]" and stops, once the text
+ * has more than `budget` characters, so that a huge or deeply shared value (a DAG that
+ * repeats its branches) costs no more than the start that is kept. `stopped` says whether
+ * it did: the text then goes on past the budget with what is not the value's.
+ */
+function readableJson(budget: number) {
+  // The objects holding the value being written, root first: what `this` and value were.
+  const holders: unknown[] = [];
+  const originals: unknown[] = [];
+  // Characters written so far, counted low (escapes and punctuation count less).
+  let spent = 0;
+  const walk = {
+    stopped: false,
+    replacer(this: unknown, key: string, value: unknown): unknown {
+      while (holders.length > 0 && holders[holders.length - 1] !== this) {
+        holders.pop();
+        originals.pop();
+      }
+      spent += Array.isArray(this) ? 1 : key.length + 3;
+      if (spent > budget) {
+        // Omitted (null in an array): the text is cut before here anyway.
+        walk.stopped = true;
+        return undefined;
+      }
+      if (typeof value === 'string') spent += value.length;
+      if (typeof value !== 'object' || value === null) return readable(value);
+      if (originals.includes(value)) return '[Circular]';
+      if (value instanceof Error) return `${String(value.name)}: ${String(value.message)}`;
+      let holder: object = value;
+      if (Array.isArray(value) && value.length > budget - spent) {
+        // Each item costs at least one: the rest would only be omitted, one at a time.
+        holder = value.slice(0, budget - spent + 1);
+        walk.stopped = true;
+      }
+      holders.push(holder);
+      originals.push(value);
+      return holder;
+    },
+  };
+  return walk;
+}
+
+/** String(value), or the object's tag when that throws (`Object.create(null)`). */
+function plainString(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
 }
 
 /** `text` when it has at most `max` characters, else its start and a truncation marker. */
 function bounded(text: string, max: number): string {
   if (text.length <= max) return text;
   // The marker is widest when it counts every character; keep what leaves room for that.
-  let kept = Math.max(0, max - marker(text.length).length);
-  // Never split a surrogate pair.
-  const last = text.charCodeAt(kept - 1);
-  if (last >= 0xd800 && last <= 0xdbff) kept -= 1;
+  const kept = keepable(text, max - marker(text.length).length);
   return `${text.slice(0, kept)}${marker(text.length - kept)}`;
+}
+
+/** How many leading characters of `text` fit in `room`, never splitting a surrogate pair. */
+function keepable(text: string, room: number): number {
+  const kept = Math.min(text.length, Math.max(0, room));
+  const last = text.charCodeAt(kept - 1);
+  return last >= 0xd800 && last <= 0xdbff ? kept - 1 : kept;
 }
 
 function marker(cut: number): string {

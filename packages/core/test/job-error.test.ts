@@ -107,3 +107,81 @@ describe('toJobError: bounded issues', () => {
     expect(error.issues).toEqual([{ message: 'Required', path: ['email'] }]);
   });
 });
+
+describe('toJobError: a thrown value that is not an Error', () => {
+  const messageOf = (thrown: unknown) => {
+    const error = toJobError(thrown);
+    expect(error.name).toBe('NonErrorThrown');
+    return error.message;
+  };
+
+  it('quotes an object with a cycle, writing the cycle as "[Circular]"', () => {
+    const thrown: Record<string, unknown> = { a: 1 };
+    thrown.self = thrown;
+    // Before: JSON.stringify threw, and the message was "[object Object]".
+    expect(messageOf(thrown)).toBe('{"a":1,"self":"[Circular]"}');
+    const list: unknown[] = ['x'];
+    list.push({ back: list });
+    expect(messageOf({ list })).toBe('{"list":["x",{"back":"[Circular]"}]}');
+    // A value met twice on different branches is no cycle: both are written.
+    const shared = { n: 1 };
+    expect(messageOf({ a: shared, b: [shared] })).toBe('{"a":{"n":1},"b":[{"n":1}]}');
+  });
+
+  it('names what JSON has no form for, at the top and inside', () => {
+    function named() {}
+    const inside = {
+      big: 10n,
+      symbol: Symbol('s'),
+      named,
+      anonymous: [() => 1],
+      error: new TypeError('m'),
+      nan: Number.NaN,
+      date: new Date(Date.UTC(2026, 0, 1)),
+    };
+    expect(messageOf(inside)).toBe(
+      '{"big":"10n","symbol":"Symbol(s)","named":"[Function: named]",' +
+        '"anonymous":["[Function (anonymous)]"],"error":"TypeError: m","nan":"NaN",' +
+        '"date":"2026-01-01T00:00:00.000Z"}',
+    );
+    expect(messageOf(10n)).toBe('10n');
+    expect(messageOf(Symbol('s'))).toBe('Symbol(s)');
+    expect(messageOf(named)).toBe('[Function: named]');
+    expect(messageOf(Number.NaN)).toBe('NaN');
+    expect(messageOf(undefined)).toBe('undefined');
+    expect(messageOf(null)).toBe('null');
+    expect(messageOf(42)).toBe('42');
+    expect(messageOf('plain text')).toBe('plain text');
+  });
+
+  it('never throws, even for a value neither JSON nor String() can read', () => {
+    const unreadable = Object.create(null) as object;
+    Object.defineProperty(unreadable, 'boom', {
+      enumerable: true,
+      get() {
+        throw new Error('no');
+      },
+    });
+    expect(messageOf(unreadable)).toBe('[object Object]');
+  });
+
+  it('stops writing a huge, deep or repeatedly shared value once past the cap', () => {
+    // A DAG of 2^20 paths, which its 41 objects write out as tens of MB of JSON.
+    let shared: object = { leaf: 'x' };
+    for (let level = 0; level < 20; level++) shared = { a: shared, b: shared };
+    let deep: object = {};
+    for (let level = 0; level < 100_000; level++) deep = { next: deep };
+    const long = Array.from({ length: 1_000_000 }, (_, index) => index);
+    for (const [thrown, start] of [
+      [shared, '{"a":{"a":{"a":'],
+      [deep, '{"next":{"next":'],
+      [long, '[0,1,2,3,'],
+    ] as const) {
+      const message = messageOf(thrown);
+      expect(message.length).toBeLessThanOrEqual(JOB_ERROR_LIMITS.message);
+      expect(message.length).toBeGreaterThan(JOB_ERROR_LIMITS.message - 100);
+      expect(message.startsWith(start)).toBe(true);
+      expect(message.endsWith('… [truncated]')).toBe(true);
+    }
+  });
+});
