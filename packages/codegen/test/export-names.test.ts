@@ -101,3 +101,98 @@ export { address as 'mail-address' };
     expect(result.diagnostics[0]?.message).toContain('"send-email"');
   });
 });
+
+/** A task file exporting one task under each name, `output` for those in `withOutput`. */
+function namedTasks(names: readonly string[], withOutput: readonly string[] = []): string {
+  const tasks = names.map(
+    (name) => `export const ${name} = defineTask({
+  name: 'names.${name}',
+  input: z.object({ id: z.string() }),${withOutput.includes(name) ? '\n  output: z.string(),' : ''}
+  run: ({ id }) => id,
+});
+`,
+  );
+  return `import { defineTask, defineWorkflow } from '@conveyor/core';\nimport { z } from 'zod';\n\n${tasks.join('\n')}`;
+}
+
+describe("export names the generated client's own identifiers have", () => {
+  it('renames the client’s internal names instead, so the client compiles and runs', async () => {
+    const internal = [
+      'bindTask',
+      'taskContract',
+      'resolveClient',
+      'clientRef',
+      'Client',
+      'InferSchemaOutput',
+      'InvalidOptionError',
+      'Jsonify',
+      'TaskResult',
+      'send',
+      'sendInputSchema',
+      'sendOutputSchema',
+    ];
+    tree = await makeTree({
+      'src/tasks/names.ts': `${namedTasks(internal, ['InferSchemaOutput', 'send'])}
+export const bindWorkflow = defineWorkflow({
+  name: 'names.bindWorkflow',
+  input: z.object({ id: z.string() }),
+  steps: (flow) => flow.step('first', bindTask),
+});
+export const workflowContract = defineWorkflow({
+  name: 'names.workflowContract',
+  input: z.object({ id: z.string() }),
+  steps: (flow) => flow.step('first', TaskResult),
+});
+`,
+    });
+    const result = await generate({ cwd: tree.root });
+    expect(result.diagnostics).toEqual([]);
+    const client = await readFile(tree.path('src/generated/client.ts'), 'utf8');
+    expect(client).toContain(
+      'export const bindTask = bindTask_2(resolveClient_2, bindTaskContract);',
+    );
+    expect(client).toContain('export const send = bindTask_2(resolveClient_2, sendContract);');
+    expect(
+      await compileErrors(tree, ['src/generated/client.ts', 'src/generated/registry.ts']),
+    ).toEqual([]);
+
+    const producer = await import(pathToFileURL(tree.path('src/generated/client.ts')).href);
+    const transport = memoryTransport();
+    producer.configureConveyor(createClient({ transport }));
+    for (const name of [...internal, 'bindWorkflow', 'workflowContract']) {
+      await producer[name].delay({ id: 'x' });
+    }
+    expect(producer.contracts.map((contract: { name: string }) => contract.name)).toHaveLength(
+      internal.length,
+    );
+    await transport.close();
+  });
+
+  it('reports an export the client declares itself, or one another export’s contract takes', async () => {
+    tree = await makeTree({
+      'src/tasks/a.ts': namedTasks(['contracts', 'configureConveyor', 'send']),
+      'src/tasks/b.ts': namedTasks(['workflowContracts', 'sendContract']),
+    });
+    const result = await generate({ cwd: tree.root });
+    expect(result.ok).toBe(false);
+    expect(result.diagnostics.map(({ code, file, line }) => [code, file, line])).toEqual([
+      ['RESERVED_EXPORT_NAME', 'src/tasks/a.ts', 4],
+      ['RESERVED_EXPORT_NAME', 'src/tasks/a.ts', 10],
+      ['DUPLICATE_EXPORT_NAME', 'src/tasks/a.ts', 16],
+      ['RESERVED_EXPORT_NAME', 'src/tasks/b.ts', 4],
+      ['DUPLICATE_EXPORT_NAME', 'src/tasks/b.ts', 10],
+    ]);
+    const [contracts, , send, , sendContract] = result.diagnostics;
+    expect(contracts?.message).toBe(
+      'export name "contracts" is one the generated client declares itself (configureConveyor, contracts, workflowContracts), so the client would not compile.',
+    );
+    expect(contracts?.fix).toBe('Rename the export, e.g. to "contractsTask".');
+    expect(sendContract?.message).toBe(
+      'export name "sendContract" is also the name of the contract the generated client exports for "send" (src/tasks/a.ts:16), so the client would declare it twice.',
+    );
+    expect(send?.message).toBe(
+      'the generated client exports the contract of "send" as "sendContract", which export "sendContract" (src/tasks/b.ts:10) takes too, so the client would declare it twice.',
+    );
+    expect(send?.fix).toMatch(/^Rename one of the two exports; /);
+  });
+});

@@ -1,4 +1,5 @@
 import type { Diagnostic } from '../diagnostics.js';
+import { CLIENT_EXPORTS, contractName } from '../emit/client-names.js';
 import { exportIdentifier } from './export-name.js';
 import type { TaskIdentity } from './task-file.js';
 import type { WorkflowIdentity } from './workflow-file.js';
@@ -72,5 +73,62 @@ export function duplicates(
         ? ''
         : ` as ${JSON.stringify(call.exportName)}`,
   );
+  found.push(...clientNameClashes([...tasks, ...workflows], relative));
+  return found;
+}
+
+/**
+ * Export names the generated client would declare twice: one of the client's own exports
+ * (`contracts`), or the contract of another task or workflow (`sendContract` beside `send`).
+ * Both are names users import, so they are reported rather than renamed.
+ */
+function clientNameClashes(
+  calls: readonly Identity[],
+  relative: (file: string) => string,
+): Diagnostic[] {
+  const found: Diagnostic[] = [];
+  const at = (call: Identity) => ({
+    file: relative(call.file),
+    line: call.line,
+    column: call.column,
+  });
+  const place = (call: Identity) => `${relative(call.file)}:${call.line}`;
+  const byContract = new Map<string, Identity[]>();
+  for (const call of calls) {
+    if (call.exportName === undefined) continue;
+    const contract = contractName(call.exportName);
+    byContract.set(contract, [...(byContract.get(contract) ?? []), call]);
+  }
+  const own: readonly string[] = CLIENT_EXPORTS;
+  for (const call of calls) {
+    if (call.exportName === undefined) continue;
+    const name = exportIdentifier(call.exportName);
+    if (own.includes(name)) {
+      found.push({
+        code: 'RESERVED_EXPORT_NAME',
+        ...at(call),
+        message: `export name ${JSON.stringify(name)} is one the generated client declares itself (${CLIENT_EXPORTS.join(', ')}), so the client would not compile.`,
+        fix: `Rename the export, e.g. to ${JSON.stringify(`${name}Task`)}.`,
+      });
+    }
+    const fix = `Rename one of the two exports; the generated client exports each task and workflow under its export name, and its contract under that name + "Contract".`;
+    for (const owner of byContract.get(name) ?? []) {
+      const ownerName = JSON.stringify(exportIdentifier(owner.exportName ?? ''));
+      found.push(
+        {
+          code: 'DUPLICATE_EXPORT_NAME',
+          ...at(call),
+          message: `export name ${JSON.stringify(name)} is also the name of the contract the generated client exports for ${ownerName} (${place(owner)}), so the client would declare it twice.`,
+          fix,
+        },
+        {
+          code: 'DUPLICATE_EXPORT_NAME',
+          ...at(owner),
+          message: `the generated client exports the contract of ${ownerName} as ${JSON.stringify(name)}, which export ${JSON.stringify(name)} (${place(call)}) takes too, so the client would declare it twice.`,
+          fix,
+        },
+      );
+    }
+  }
   return found;
 }

@@ -2,9 +2,10 @@ import { exportIdentifier } from '../analyze/export-name.js';
 import type { ModuleResolver } from '../analyze/schema-module.js';
 import type { TaskEntry } from '../analyze/task-file.js';
 import type { ResolvedWorkflow } from '../analyze/workflow-plan.js';
-import { createImportSet, exportedAs, isDeclarableName, quote } from './imports.js';
+import { type ClientNames, clientNames, contractName, coreImportLine } from './client-names.js';
+import { exportedAs, isDeclarableName, quote } from './imports.js';
 import { renderTask } from './render-schema.js';
-import { emitWorkflow, workflowContractsLine, workflowNames } from './workflow-client.js';
+import { emitWorkflow, workflowContractsLine } from './workflow-client.js';
 
 /** A task ready to write out: its entry, fingerprint and (without `output`) result type. */
 export interface ResolvedTask extends TaskEntry {
@@ -28,34 +29,6 @@ export interface EmitOptions {
   readonly resolver?: Pick<ModuleResolver, 'resolve'>;
 }
 
-/** Every core name the module may import, in the import's order; types marked. */
-const CORE_IMPORTS: ReadonlyArray<[name: string, type: boolean]> = [
-  ['bindTask', false],
-  ['bindWorkflow', false],
-  ['Client', true],
-  ['InferSchemaOutput', true],
-  ['InvalidOptionError', false],
-  ['Jsonify', true],
-  ['TaskResult', true],
-  ['taskContract', false],
-  ['workflowContract', false],
-];
-/** Used by the module's fixed part, whatever its tasks. */
-const ALWAYS_IMPORTED = new Set(['Client', 'InvalidOptionError']);
-
-/**
- * The import of `@conveyor/core`: the names the tasks' and workflows' blocks use, so that a
- * project with `noUnusedLocals` compiles the module (`InferSchemaOutput` is only used with an
- * output schema, `Jsonify` only without one). A schema's own text naming one keeps it: an
- * unused import at worst, as before.
- */
-function coreImportLine(blocks: string): string {
-  const names = CORE_IMPORTS.filter(
-    ([name]) => ALWAYS_IMPORTED.has(name) || new RegExp(`\\b${name}\\b`).test(blocks),
-  ).map(([name, type]) => (type ? `type ${name}` : name));
-  return `import { ${names.join(', ')} } from '@conveyor/core';`;
-}
-
 /**
  * The producer module: one contract and one lazily bound stub per task and per workflow,
  * and schemas copied (or imported from `*.schema.ts`), never an import of a task file.
@@ -65,36 +38,19 @@ export function emitClient(
   workflows: readonly ResolvedWorkflow[],
   options: EmitOptions,
 ): string {
-  const reserved = new Set([
-    ...CORE_IMPORTS.map(([name]) => name),
-    'workflowContracts',
-    'configureConveyor',
-    'contracts',
-    'clientRef',
-    'resolveClient',
-  ]);
-  for (const task of tasks) {
-    const prefix = exportIdentifier(task.exportName);
-    reserved.add(prefix);
-    reserved.add(contractName(task));
-    reserved.add(`${prefix}InputSchema`);
-    reserved.add(`${prefix}OutputSchema`);
-  }
-  for (const workflow of workflows) {
-    for (const name of workflowNames(workflow)) reserved.add(name);
-  }
-  const imports = createImportSet(reserved);
-  const blocks = tasks.map((task) => emitTask(task, imports, options));
+  const names = clientNames(tasks, workflows);
+  const blocks = tasks.map((task) => emitTask(task, names, options));
   // After the tasks: a workflow's contract refers to its last stage's task contracts.
-  const workflowBlocks = workflows.map((workflow) => emitWorkflow(workflow, imports, options));
-  const coreImport = coreImportLine([...blocks, ...workflowBlocks].join('\n'));
+  const workflowBlocks = workflows.map((workflow) => emitWorkflow(workflow, names, options));
+  const coreImport = coreImportLine(names, [...blocks, ...workflowBlocks].join('\n'));
+  const { clientRef, resolveClient, core } = names;
 
   const lines = [
     options.header,
     coreImport,
-    ...imports.render(),
+    ...names.imports.render(),
     '',
-    'let clientRef: Client | (() => Client) | undefined;',
+    `let ${clientRef}: ${core.Client} | (() => ${core.Client}) | undefined;`,
     '',
     '/**',
     ' * Sets the client every stub in this module enqueues through. Call it once at start-up;',
@@ -103,54 +59,54 @@ export function emitClient(
     ' * @example',
     ' * configureConveyor(createClient({ transport: redisTransport({ url: process.env.REDIS_URL }) }));',
     ' */',
-    'export function configureConveyor(client: Client | (() => Client)): void {',
-    '  clientRef = client;',
+    `export function configureConveyor(client: ${core.Client} | (() => ${core.Client})): void {`,
+    `  ${clientRef} = client;`,
     '}',
     '',
-    'function resolveClient(): Client {',
-    '  if (clientRef === undefined) {',
-    '    throw new InvalidOptionError(',
+    `function ${resolveClient}(): ${core.Client} {`,
+    `  if (${clientRef} === undefined) {`,
+    `    throw new ${core.InvalidOptionError}(`,
     "      'client',",
     '      undefined,',
     "      'a client: call configureConveyor(client) from this generated module before the first .delay()',",
     '    );',
     '  }',
-    "  return typeof clientRef === 'function' ? clientRef() : clientRef;",
+    `  return typeof ${clientRef} === 'function' ? ${clientRef}() : ${clientRef};`,
     '}',
     ...blocks,
     ...workflowBlocks,
     '',
     '/** Every contract in this module, sorted by task name. */',
-    `export const contracts = [${tasks.map(contractName).join(', ')}] as const;`,
+    `export const contracts = [${tasks.map((task) => contractName(task.exportName)).join(', ')}] as const;`,
     ...(workflows.length === 0 ? [] : workflowContractsLine(workflows)),
     '',
   ];
   return lines.join('\n');
 }
 
-function emitTask(
-  task: ResolvedTask,
-  imports: ReturnType<typeof createImportSet>,
-  options: EmitOptions,
-): string {
+function emitTask(task: ResolvedTask, names: ClientNames, options: EmitOptions): string {
+  const { imports, core } = names;
   const rendered = renderTask(task, imports, options);
   const prefix = exportIdentifier(task.exportName);
+  const contract = contractName(task.exportName);
+  const input = names.inputSchema(task.exportName);
+  const output = task.output && names.outputSchema(task.exportName);
   // `export { remove as delete }` in the task file: the stub keeps the export name, which
   // `export const delete` could not declare.
-  const bind = `bindTask(resolveClient, ${contractName(task)});`;
+  const bind = `${core.bindTask}(${names.resolveClient}, ${contract});`;
   const local = isDeclarableName(prefix) ? undefined : imports.local(`${prefix}Stub`);
   const stub = local
     ? [`const ${local} = ${bind}`, `export { ${local} as ${prefix} };`]
     : [`export const ${prefix} = ${bind}`];
   // With an output schema, core decodes the stored result with it; without one, a reader
   // gets the JSON form of what run returns (a Date arrives as a string).
-  const result = task.output
-    ? `InferSchemaOutput<typeof ${prefix}OutputSchema>`
-    : `Jsonify<${rendered.declaredResult ?? task.resultType ?? 'unknown'}>`;
+  const result = output
+    ? `${core.InferSchemaOutput}<typeof ${output}>`
+    : `${core.Jsonify}<${rendered.declaredResult ?? task.resultType ?? 'unknown'}>`;
   const fields = [
     `  name: ${quote(task.name)},`,
-    `  input: ${prefix}InputSchema,`,
-    ...(task.output ? [`  output: ${prefix}OutputSchema,`] : []),
+    `  input: ${input},`,
+    ...(output ? [`  output: ${output},`] : []),
     ...task.options.map(([key, value]) => `  ${key}: ${value},`),
     `  fingerprint: ${quote(task.fingerprint)},`,
   ];
@@ -158,13 +114,13 @@ function emitTask(
     '',
     `// ${task.name}, from ${task.relativeFile}${exportedAs(task.exportName)}`,
     ...rendered.declarations,
-    `const ${prefix}InputSchema = ${rendered.input};`,
-    ...(rendered.output ? [`const ${prefix}OutputSchema = ${rendered.output};`] : []),
+    `const ${input} = ${rendered.input};`,
+    ...(output && rendered.output ? [`const ${output} = ${rendered.output};`] : []),
     '',
     `/** Contract of ${quote(task.name)}: what a producer needs, without \`run\`. */`,
-    `export const ${contractName(task)} = taskContract<`,
+    `export const ${contract} = ${core.taskContract}<`,
     `  ${quote(task.name)},`,
-    `  typeof ${prefix}InputSchema,`,
+    `  typeof ${input},`,
     `  ${result}`,
     '>({',
     ...fields,
@@ -173,8 +129,4 @@ function emitTask(
     `/** \`${prefix}.delay(input)\` enqueues ${quote(task.name)}. */`,
     ...stub,
   ].join('\n');
-}
-
-function contractName(task: TaskEntry): string {
-  return `${exportIdentifier(task.exportName)}Contract`;
 }

@@ -55,6 +55,9 @@ export function relativeSpecifier(
   return extension === '' && rule.bare ? stem : `${stem}${rule.js}`;
 }
 
+/** A generated module's imports and local names (see {@link createImportSet}). */
+export type ImportSet = ReturnType<typeof createImportSet>;
+
 /**
  * Collects the generated module's imports and hands out local names, so that two task
  * files using the same name for different things cannot collide.

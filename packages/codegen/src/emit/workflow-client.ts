@@ -4,21 +4,16 @@ import type { StaticValue } from '../analyze/static-value.js';
 import { printStaticValue } from '../analyze/static-value.js';
 import type { ResolvedWorkflow } from '../analyze/workflow-plan.js';
 import type { EmitOptions } from './client.js';
-import { type createImportSet, exportedAs, isDeclarableName, quote } from './imports.js';
+import { type ClientNames, contractName } from './client-names.js';
+import { exportedAs, isDeclarableName, quote } from './imports.js';
 import { renderTask } from './render-schema.js';
-
-/** Names a workflow takes in the producer module. */
-export function workflowNames(workflow: ResolvedWorkflow): string[] {
-  const prefix = exportIdentifier(workflow.exportName);
-  return [prefix, contractName(workflow), `${prefix}InputSchema`];
-}
 
 /** Every workflow contract in the module, sorted by workflow name. */
 export function workflowContractsLine(workflows: readonly ResolvedWorkflow[]): string[] {
   return [
     '',
     '/** Every workflow contract in this module, sorted by workflow name. */',
-    `export const workflowContracts = [${workflows.map(contractName).join(', ')}] as const;`,
+    `export const workflowContracts = [${workflows.map((workflow) => contractName(workflow.exportName)).join(', ')}] as const;`,
   ];
 }
 
@@ -29,24 +24,26 @@ export function workflowContractsLine(workflows: readonly ResolvedWorkflow[]): s
  */
 export function emitWorkflow(
   workflow: ResolvedWorkflow,
-  imports: ReturnType<typeof createImportSet>,
+  names: ClientNames,
   options: EmitOptions,
 ): string {
+  const { core } = names;
   const prefix = exportIdentifier(workflow.exportName);
+  const input = names.inputSchema(workflow.exportName);
   const rendered = renderTask(
     { exportName: prefix, input: workflow.input, output: undefined, declaredResult: undefined },
-    imports,
+    names.imports,
     options,
   );
   const last = workflow.plan.stages[workflow.plan.stages.length - 1];
   const steps = last?.steps ?? [];
   const taskContract = (step: WorkflowPlanStep) => {
     const task = workflow.tasks.get(step.name);
-    return `${task ? exportIdentifier(task.exportName) : '?'}Contract`;
+    return task ? contractName(task.exportName) : '?Contract';
   };
   // A step that may 'continue' hands on `undefined` in place of its result.
   const outcome = (step: WorkflowPlanStep) =>
-    `TaskResult<typeof ${taskContract(step)}>${step.onFailure === 'continue' ? ' | undefined' : ''}`;
+    `${core.TaskResult}<typeof ${taskContract(step)}>${step.onFailure === 'continue' ? ' | undefined' : ''}`;
   const [first] = steps;
   const result =
     last?.kind === 'parallel'
@@ -80,23 +77,23 @@ export function emitWorkflow(
     '',
     `// ${workflow.name} (a workflow), from ${workflow.relativeFile}${exportedAs(workflow.exportName)}`,
     ...rendered.declarations,
-    `const ${prefix}InputSchema = ${rendered.input};`,
+    `const ${input} = ${rendered.input};`,
     '',
     `/** Contract of workflow ${quote(workflow.name)}: its input schema and plan, without its tasks or mappings. */`,
-    `export const ${contractName(workflow)} = workflowContract<`,
+    `export const ${contractName(workflow.exportName)} = ${core.workflowContract}<`,
     `  ${quote(workflow.name)},`,
-    `  typeof ${prefix}InputSchema,`,
+    `  typeof ${input},`,
     `  ${result}`,
     '>({',
     `  name: ${quote(workflow.name)},`,
-    `  input: ${prefix}InputSchema,`,
+    `  input: ${input},`,
     ...plan,
     `  lastStage: { ${lastStage.join(', ')} },`,
     `  fingerprint: ${quote(workflow.fingerprint)},`,
     '});',
     '',
     `/** \`${prefix}.delay(input)\` starts workflow ${quote(workflow.name)} and returns its handle. */`,
-    ...stubLines(workflow, imports),
+    ...stubLines(workflow, names),
   ].join('\n');
 }
 
@@ -104,19 +101,12 @@ export function emitWorkflow(
  * `export const <name> = bindWorkflow(…)`; for a workflow exported under a reserved word
  * (`export { order as new }`), a local stub exported under that name, as tasks have.
  */
-function stubLines(
-  workflow: ResolvedWorkflow,
-  imports: ReturnType<typeof createImportSet>,
-): string[] {
+function stubLines(workflow: ResolvedWorkflow, names: ClientNames): string[] {
   const name = exportIdentifier(workflow.exportName);
-  const bind = `bindWorkflow(resolveClient, ${contractName(workflow)});`;
+  const bind = `${names.core.bindWorkflow}(${names.resolveClient}, ${contractName(workflow.exportName)});`;
   if (isDeclarableName(name)) return [`export const ${name} = ${bind}`];
-  const local = imports.local(`${name}Stub`);
+  const local = names.imports.local(`${name}Stub`);
   return [`const ${local} = ${bind}`, `export { ${local} as ${name} };`];
-}
-
-function contractName(workflow: ResolvedWorkflow): string {
-  return `${exportIdentifier(workflow.exportName)}Contract`;
 }
 
 /** A step name as a property name: bare when it is an identifier. */
