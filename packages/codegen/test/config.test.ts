@@ -1,12 +1,15 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   CodegenError,
   findConfigFile,
+  generate,
   importConfig,
   loadConfig,
   resolveConfig,
 } from '../src/index.js';
-import { makeTree, type Tree } from './tree.js';
+import { makeTree, type Tree, taskFile } from './tree.js';
 
 let tree: Tree | undefined;
 afterEach(async () => {
@@ -121,6 +124,22 @@ export default { tasks: [dir + '/tasks/*.ts'], client: 'a.ts', registry: 'b.ts' 
     await expect(loadConfig({ cwd: tree.root })).rejects.toThrow(
       /No conveyor\.config\.ts found in .*Create one with defineConfig/,
     );
+  });
+
+  it("the README's quick start writes a config before `conveyor generate`, and it generates", async () => {
+    const readme = await readFile(new URL('../README.md', import.meta.url), 'utf8');
+    const quickStart = readme.slice(0, readme.indexOf('conveyor generate '));
+    const config = /```ts\n([^`]*defineConfig[^`]*)```/.exec(quickStart)?.[1];
+    expect(config, 'a ```ts block with defineConfig before `conveyor generate`').toBeDefined();
+    tree = await makeTree({
+      'conveyor.config.ts': config ?? '',
+      'src/tasks/mail/send.ts': taskFile('send', 'mail.send'),
+    });
+    const result = await generate({ cwd: tree.root });
+    expect(result.diagnostics).toEqual([]);
+    expect(result.tasks.map((task) => task.name)).toEqual(['mail.send']);
+    expect(existsSync(tree.path('src/generated/client.ts'))).toBe(true);
+    expect(existsSync(tree.path('src/generated/registry.ts'))).toBe(true);
   });
 });
 
