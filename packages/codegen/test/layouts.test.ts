@@ -229,7 +229,7 @@ export class Tasks {
     ]);
     const [factory, arrow, member] = result.diagnostics;
     expect(factory?.message).toBe(
-      'this task is made inside function "makeTask", so codegen does not see it: codegen reads only `export const x = defineTask({ … })` at the top level of a task file, so the tasks made there ("f1", "f2") would be missing from the generated client and the worker registry.',
+      'this task is made inside function "makeTask", which codegen does not run: it reads only `export const x = defineTask({ … })` at the top level of a task file, and the tasks made there ("f1", "f2") would be missing from the generated client and the worker registry.',
     );
     expect(factory?.fix).toMatch(
       /^Declare each task at the top level with a literal name, e\.g\. `export const f1 = defineTask\(\{ name: '…', input, run \}\)`/,

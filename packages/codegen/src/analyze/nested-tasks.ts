@@ -71,7 +71,7 @@ function describe(call: ts.CallExpression, source: ts.SourceFile): NestedTask {
   const example = users[0] ?? 'sendWelcomeEmail';
   return {
     call,
-    message: `this task is made inside ${where}, so codegen does not see it: codegen reads only \`export const x = defineTask({ … })\` at the top level of a task file, so the tasks made there${made} would be missing from the generated client and the worker registry.`,
+    message: `this task is made inside ${where}, which codegen does not run: it reads only \`export const x = defineTask({ … })\` at the top level of a task file, and the tasks made there${made} would be missing from the generated client and the worker registry.`,
     fix: `Declare each task at the top level with a literal name, e.g. \`export const ${example} = defineTask({ name: '…', input, run })\`; share schemas and run functions between tasks as consts instead of a function that calls defineTask.`,
   };
 }
