@@ -7,6 +7,7 @@ import type {
   Transport,
 } from '@conveyor/core';
 import type { HeldJob } from './held-job.js';
+import { createRenewWatch } from './renew-watch.js';
 
 export interface Heartbeat {
   /** Stops beating; resolves once a renew call in flight has been answered. */
@@ -15,8 +16,9 @@ export interface Heartbeat {
 
 /**
  * Renews every held lease in one call every `intervalMs`, carrying progress values that
- * changed since the last beat, and runs `alongside` (slot renewals). The next beat is timed from the end of the previous one,
- * so renew calls never overlap.
+ * changed since the last beat, and runs `alongside` (slot renewals). The next beat is timed
+ * from the end of the previous one, so renew calls never overlap; a `RenewWatch` says when
+ * one goes unanswered (an outage) and when renewals are answered again.
  */
 export function startHeartbeat(options: {
   transport: Transport;
@@ -33,13 +35,19 @@ export function startHeartbeat(options: {
   let stopped = false;
   let timer: TimerHandle | undefined;
   let beating: Promise<void> | undefined;
+  const watch = createRenewWatch({ clock, logger, leaseMs, heartbeatMs: intervalMs, leases });
 
   async function beat(): Promise<void> {
     await Promise.all([renewLeases(), options.alongside?.()]);
   }
 
+  /** The leases a beat renews: not of a settled job, nor of one already lost. */
+  function leases(): HeldJob[] {
+    return [...options.jobs()].filter((job) => job.phase !== 'ending' && !job.leaseLost);
+  }
+
   async function renewLeases(): Promise<void> {
-    const jobs = [...options.jobs()].filter((job) => job.phase !== 'ending' && !job.leaseLost);
+    const jobs = leases();
     if (jobs.length === 0) return;
     const renewals: LeaseRenewal[] = jobs.map((job) => {
       const renewal: LeaseRenewal = { id: job.id, token: job.token };
@@ -48,15 +56,16 @@ export function startHeartbeat(options: {
     });
     const sent = jobs.map((job) => job.progress);
     let statuses: LeaseStatus[];
+    const sentAt = clock.now();
+    // Says so while a call goes unanswered, not only once the client gives up on it.
+    watch.sending(sentAt);
     try {
       statuses = await transport.renew(renewals, leaseMs);
     } catch (error) {
-      logger.warn(
-        { err: error, jobs: jobs.length },
-        'renew call failed; retrying at the next heartbeat',
-      );
+      watch.failed(error, jobs.length);
       return;
     }
+    watch.answered(sentAt, jobs, statuses);
     jobs.forEach((job, index) => {
       // Progress reported while the call was out stays dirty for the next beat.
       if (job.progress === sent[index]) job.progressDirty = false;
@@ -80,6 +89,7 @@ export function startHeartbeat(options: {
   return {
     async stop() {
       stopped = true;
+      watch.stop();
       if (timer !== undefined) clock.clearTimeout(timer);
       timer = undefined;
       await beating;

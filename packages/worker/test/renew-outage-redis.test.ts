@@ -1,0 +1,123 @@
+import { createClient, defineTask } from '@conveyor/core';
+import { type RedisTransport, redisTransport } from '@conveyor/redis';
+import { type RedisServer, startRedis } from '@conveyor/test-redis';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { z } from 'zod';
+import { createWorker } from '../src/index.js';
+import { captureLogger, deferred, type LogLine } from './helpers.js';
+
+// Redis goes away while the worker holds leases: the worker says so while it happens (a
+// renewal unanswered), not only once ioredis gives up on the call seconds later, after the
+// leases may have run out; and it says once when renewals are answered again.
+
+let redis: RedisServer;
+const transports: RedisTransport[] = [];
+beforeAll(async () => {
+  redis = await startRedis();
+});
+afterAll(async () => {
+  await Promise.all(transports.map((transport) => transport.close()));
+  await redis?.stop();
+});
+
+const UNANSWERED = 'lease renewal unanswered for';
+const ANSWERED = 'lease renewals answered again';
+/** Waits long on a busy machine; nothing here waits on a fixed time. */
+const PATIENT = { timeout: 20_000, interval: 20 };
+
+/** Runs one job that holds its lease until `outage` is over, and returns the log lines after `outage` began. */
+async function holdThrough(outage: {
+  begin: () => Promise<void> | void;
+  end: () => Promise<void> | void;
+}): Promise<{ during: LogLine[] }> {
+  const started = deferred();
+  const release = deferred();
+  const task = defineTask({
+    name: 'ro.hold',
+    queue: `ro-${Math.random().toString(36).slice(2, 8)}`,
+    input: z.object({}),
+    run: async () => {
+      started.resolve();
+      await release.promise;
+    },
+  });
+  const shared = redisTransport({ url: redis.url, prefix: `ro-${task.queue}` });
+  transports.push(shared);
+  const client = createClient({ transport: shared });
+  const logger = captureLogger();
+  // Small heartbeat, so the warning comes soon; a long lease, so it outlasts a slow machine.
+  const worker = createWorker({
+    transport: shared,
+    tasks: [task],
+    logger,
+    leaseMs: 10_000,
+    heartbeatMs: 300,
+  });
+  const running = worker.start();
+  let ended = false;
+  try {
+    await client.enqueue(task, {});
+    await started.promise;
+    const from = logger.lines.length;
+    const after = () => logger.lines.slice(from);
+    await outage.begin();
+    await vi.waitFor(
+      () => expect(after().some((line) => line.message.startsWith(UNANSWERED))).toBe(true),
+      PATIENT,
+    );
+    await outage.end();
+    ended = true;
+    await vi.waitFor(
+      () => expect(after().some((line) => line.message.startsWith(ANSWERED))).toBe(true),
+      PATIENT,
+    );
+    return { during: after() };
+  } finally {
+    if (!ended) await outage.end();
+    release.resolve();
+    await worker.stop({ graceMs: 0 });
+    await running;
+    await client.close();
+  }
+}
+
+function expectOneWarningThenRecovery(during: LogLine[]): void {
+  const renewals = during.filter((line) => /^(lease renewal|renew call)/.test(line.message));
+  // One warning per outage, however many beats it lasted, then one line when it is over.
+  expect(renewals.filter((line) => line.level === 'warn')).toHaveLength(1);
+  expect(renewals.filter((line) => line.message.startsWith(ANSWERED))).toHaveLength(1);
+  const warning = renewals.find((line) => line.level === 'warn');
+  expect(warning?.message).toMatch(
+    /^lease renewal unanswered for \d+ ms: the broker may be unreachable .* 1 lease at risk: the first (runs out in|ran out) \d+ ms/,
+  );
+  expect(warning?.fields).toMatchObject({ leases: 1, leaseMs: 10_000, heartbeatMs: 300 });
+  expect(typeof warning?.fields.waitedMs).toBe('number');
+  expect(typeof warning?.fields.firstLeaseEndsInMs).toBe('number');
+}
+
+describe('a Redis outage while the worker holds leases', () => {
+  it('is warned of once while the server hangs (SIGSTOP), and its end is logged once', async () => {
+    const { during } = await holdThrough({
+      begin: () => {
+        process.kill(redis.pid as number, 'SIGSTOP');
+      },
+      end: () => {
+        process.kill(redis.pid as number, 'SIGCONT');
+      },
+    });
+    expectOneWarningThenRecovery(during);
+  });
+
+  it('is warned of once while the server is down, before ioredis gives up on the call', async () => {
+    let restarted = false;
+    const { during } = await holdThrough({
+      begin: () => redis.kill(),
+      end: async () => {
+        if (restarted) return;
+        restarted = true;
+        await redis.restart();
+      },
+    });
+    expectOneWarningThenRecovery(during);
+  });
+});

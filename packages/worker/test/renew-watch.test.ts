@@ -1,0 +1,111 @@
+import { defineTask, type LeaseStatus } from '@conveyor/core';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { deferred, type Harness, type LogLine, useWorkerHarness } from './helpers.js';
+
+const workers = useWorkerHarness();
+
+/** How the broker answers renew calls: as usual, not at all (until `answer`), or with an error. */
+type Broker = 'up' | 'hanging' | 'refusing';
+
+async function holdingTwo(): Promise<{
+  harness: Harness;
+  broker: { mode: Broker; answer: () => void };
+  release: () => void;
+}> {
+  const release = deferred();
+  const task = defineTask({
+    name: 't.hold',
+    input: z.object({}),
+    run: () => release.promise,
+  });
+  const broker = { mode: 'up' as Broker, answer: () => {} };
+  const harness = await workers.start(
+    [task],
+    { leaseMs: 10_000, heartbeatMs: 1_000, concurrency: 2 },
+    (transport) => {
+      const renew = transport.renew.bind(transport);
+      transport.renew = (renewals, leaseMs) => {
+        if (broker.mode === 'refusing') {
+          return Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:6379'));
+        }
+        if (broker.mode === 'up') return renew(renewals, leaseMs);
+        const answered = deferred<LeaseStatus[]>();
+        broker.answer = () => {
+          broker.answer = () => {};
+          void renew(renewals, leaseMs).then(answered.resolve);
+        };
+        return answered.promise;
+      };
+    },
+  );
+  await harness.enqueue('t.hold');
+  await harness.enqueue('t.hold');
+  await harness.clock.advance(0);
+  return { harness, broker, release: () => release.resolve() };
+}
+
+function renewalLines(lines: readonly LogLine[]): LogLine[] {
+  return lines.filter((line) => /^(lease renewal|renew call)/.test(line.message));
+}
+
+describe('lease renewals during a broker outage', () => {
+  it('warns once while a renewal goes unanswered, naming the wait and the leases at risk', async () => {
+    const { harness, broker, release } = await holdingTwo();
+    try {
+      await harness.clock.advance(1_000);
+      expect(harness.transport.calls.renew).toHaveLength(1);
+      broker.mode = 'hanging';
+      // The next beat goes out at 2 s, 1 s after the first was answered, and is not answered.
+      await harness.clock.advance(1_000);
+      expect(renewalLines(harness.logger.lines)).toEqual([]);
+      await harness.clock.advance(3_000);
+      const [warning, ...rest] = renewalLines(harness.logger.lines);
+      expect(rest).toEqual([]);
+      expect(warning?.level).toBe('warn');
+      // Leases renewed by the call sent at 1 s run until 11 s; warned at 3 s.
+      expect(warning?.message).toBe(
+        "lease renewal unanswered for 1000 ms: the broker may be unreachable (or slow, or this process's event loop blocked). 2 leases at risk: the first runs out in 8000 ms (leaseMs 10000); a lease that runs out is lost, its job aborted here and run again by another delivery. Check that the broker is up and reachable from this worker; renewals go on, and a line says when they are answered again.",
+      );
+      expect(warning?.fields).toMatchObject({
+        waitedMs: 1_000,
+        leases: 2,
+        firstLeaseEndsInMs: 8_000,
+      });
+      broker.mode = 'up';
+      broker.answer();
+      await harness.clock.advance(0);
+      const lines = renewalLines(harness.logger.lines);
+      expect(lines).toHaveLength(2);
+      expect(lines[1]).toMatchObject({
+        level: 'info',
+        message: 'lease renewals answered again after 3000 ms: 2 of 2 leases renewed',
+      });
+    } finally {
+      // Answered even when an expectation failed: a stopping worker waits for its call.
+      broker.mode = 'up';
+      broker.answer();
+      release();
+    }
+  });
+
+  it('warns once, with the error, while renew calls keep failing; once again answered, says so once', async () => {
+    const { harness, broker, release } = await holdingTwo();
+    broker.mode = 'refusing';
+    for (let beat = 0; beat < 4; beat++) await harness.clock.advance(1_000);
+    const warnings = renewalLines(harness.logger.lines).filter((line) => line.level === 'warn');
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]?.message).toMatch(
+      /^lease renewal failed \("connect ECONNREFUSED 127\.0\.0\.1:6379"\), unanswered for 0 ms: the broker may be unreachable .* 2 leases at risk: the first runs out in \d+ ms/,
+    );
+    expect(warnings[0]?.fields.err).toBeInstanceOf(Error);
+    broker.mode = 'up';
+    await harness.clock.advance(1_000);
+    await harness.clock.advance(1_000);
+    const answered = renewalLines(harness.logger.lines).filter((line) => line.level === 'info');
+    expect(answered).toHaveLength(1);
+    expect(answered[0]?.message).toMatch(/^lease renewals answered again after \d+ ms: 2 of 2/);
+    expect(answered[0]?.fields).toMatchObject({ failures: 4, lost: 0 });
+    release();
+  });
+});
