@@ -130,4 +130,34 @@ export default defineSchedule({ id: 'x', task: sendReport, every: 60_000, input:
       'export const morningReport = defineSchedule({ … })',
     );
   });
+
+  it('SCHEDULE_NOT_EXPORTED calls `export default s` of a schedule const a default export, not unexported', async () => {
+    const unexported = (
+      name: string,
+      exportLine: string,
+    ) => `import { defineSchedule } from '@conveyor/core';
+import { sendReport } from './report.js';
+
+const ${name} = defineSchedule({ id: '${name}', task: sendReport, every: 60_000, input: { threshold: 1 } });
+${exportLine}
+`;
+    tree = await makeTree({
+      'src/tasks/report.ts': reportTasks,
+      'src/tasks/a.ts': unexported('s', 'export default s;'),
+      'src/tasks/b.ts': unexported('r', 'export { r as default };'),
+    });
+    const result = await generate({ cwd: tree.root });
+    expect(result.ok).toBe(false);
+    expect(result.diagnostics.map((d) => [d.code, d.file, d.line])).toEqual([
+      ['SCHEDULE_NOT_EXPORTED', 'src/tasks/a.ts', 4],
+      ['SCHEDULE_NOT_EXPORTED', 'src/tasks/b.ts', 4],
+    ]);
+    const message =
+      'a schedule is the default export; the worker registry imports each schedule by name.';
+    expect(result.diagnostics.map((d) => d.message)).toEqual([message, message]);
+    expect(result.diagnostics.map((d) => d.fix)).toEqual([
+      'Export it by name: `export const s = defineSchedule({ … })`.',
+      'Export it by name: `export const r = defineSchedule({ … })`.',
+    ]);
+  });
 });

@@ -303,4 +303,26 @@ describe('workflow diagnostics', () => {
       ['DUPLICATE_WORKFLOW_NAME', 'src/tasks/flows.ts'],
     ]);
   });
+
+  it('WORKFLOW_NOT_EXPORTED calls `export default w` of a workflow const a default export, not unexported', async () => {
+    const unexported = (name: string) =>
+      workflowFile('flow.step("p", ping)')
+        .replace('export const run', `const ${name}`)
+        .replace("'w.run'", `'w.${name}'`);
+    const found = await diagnose({
+      'src/tasks/a.ts': `${unexported('w')}export default w;\n`,
+      'src/tasks/b.ts': `${unexported('v')}export { v as default };\n`,
+    });
+    expect(found.map((d) => [d.code, d.file, d.line])).toEqual([
+      ['WORKFLOW_NOT_EXPORTED', 'src/tasks/a.ts', 5],
+      ['WORKFLOW_NOT_EXPORTED', 'src/tasks/b.ts', 5],
+    ]);
+    const message =
+      'a workflow is the default export; the generated client names each stub after its export.';
+    expect(found.map((d) => d.message)).toEqual([message, message]);
+    expect(found.map((d) => d.fix)).toEqual([
+      'Export it by name instead: `export const w = defineWorkflow({ … })`.',
+      'Export it by name instead: `export const v = defineWorkflow({ … })`.',
+    ]);
+  });
 });

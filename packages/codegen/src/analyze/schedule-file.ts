@@ -74,7 +74,10 @@ export function registryDescription(scheduleCount: number, workflowCount = 0): s
 /** A `defineSchedule` call that the registry cannot import: where, and under which local name. */
 export interface UnexportedSchedule {
   readonly node: ts.Node;
-  /** Undefined for a default export. */
+  /**
+   * The const's name; undefined for `export default defineSchedule(…)`. A const may still be
+   * exported as the default (`export default s`), which the caller tells apart.
+   */
   readonly localName: string | undefined;
 }
 

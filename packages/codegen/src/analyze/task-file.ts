@@ -1,6 +1,7 @@
 import { ts } from 'ts-morph';
 import type { Diagnostic } from '../diagnostics.js';
 import type { CopiedSchema, Report } from './copy.js';
+import { defaultExportedNames, defaultExportProblem } from './default-export.js';
 import { nestedTaskCalls } from './nested-tasks.js';
 import { isTypeScriptFile, notTypeScript } from './not-typescript.js';
 import { readTask } from './read-task.js';
@@ -80,11 +81,6 @@ export interface TaskFileAnalysis {
   readonly diagnostics: readonly Diagnostic[];
 }
 
-const DEFAULT_EXPORT =
-  'a task is the default export; the generated client names each stub after its export.';
-const defaultExportFix = (name: string) =>
-  `Export it by name instead: \`export const ${name} = defineTask({ … })\`.`;
-
 /**
  * Finds `defineTask` calls in a task file from its AST alone (no type checker).
  *
@@ -149,7 +145,8 @@ export function analyzeTaskFile(
   for (const statement of source.statements) {
     if (ts.isExportAssignment(statement) && isDefineTaskCall(statement.expression)) {
       identify(unwrapExpression(statement.expression) as ts.CallExpression, undefined);
-      report(statement, 'TASK_NOT_EXPORTED', DEFAULT_EXPORT, defaultExportFix('sendWelcomeEmail'));
+      const { message, fix } = defaultExportProblem('task', 'sendWelcomeEmail');
+      report(statement, 'TASK_NOT_EXPORTED', message, fix);
       continue;
     }
     if (!ts.isVariableStatement(statement)) continue;
@@ -161,7 +158,8 @@ export function analyzeTaskFile(
       const call = unwrapExpression(declaration.initializer) as ts.CallExpression;
       if (!exportName && defaultExported.has(local)) {
         identify(call, undefined);
-        report(declaration, 'TASK_NOT_EXPORTED', DEFAULT_EXPORT, defaultExportFix(local));
+        const { message, fix } = defaultExportProblem('task', local);
+        report(declaration, 'TASK_NOT_EXPORTED', message, fix);
         continue;
       }
       if (!exportName) {
@@ -185,16 +183,18 @@ export function analyzeTaskFile(
   }
   const { schedules, unexported } = findSchedules(source, file, bindings, exported);
   for (const { node, localName } of unexported) {
+    // `export default defineSchedule(…)`, or a const exported as the default.
+    const asDefault = localName === undefined || defaultExported.has(localName);
     report(
       node,
       'SCHEDULE_NOT_EXPORTED',
-      localName === undefined
+      asDefault
         ? 'a schedule is the default export; the worker registry imports each schedule by name.'
         : `schedule ${JSON.stringify(localName)} is not exported, so the worker registry cannot import it and no worker runs it.`,
       `Export it by name: \`export const ${localName ?? 'dailyReport'} = defineSchedule({ … })\`.`,
     );
   }
-  const found = findWorkflows(source, scope, exported, report);
+  const found = findWorkflows(source, scope, { exported, defaultExported }, report);
   const localImports = new Set<string>();
   for (const binding of bindings.values()) {
     if (binding.kind !== 'import' || !binding.specifier.startsWith('.')) continue;
@@ -236,31 +236,6 @@ export function exportedNames(source: ts.SourceFile): Map<string, string> {
         const local = (element.propertyName ?? element.name).text;
         if (element.name.text !== 'default' && !names.has(local))
           names.set(local, element.name.text);
-      }
-    }
-  }
-  return names;
-}
-
-/** Local names exported as the default: `export default t` and `export { t as default }`. */
-function defaultExportedNames(source: ts.SourceFile): Set<string> {
-  const names = new Set<string>();
-  for (const statement of source.statements) {
-    if (
-      ts.isExportAssignment(statement) &&
-      !statement.isExportEquals &&
-      ts.isIdentifier(statement.expression)
-    ) {
-      names.add(statement.expression.text);
-    }
-    if (
-      ts.isExportDeclaration(statement) &&
-      !statement.moduleSpecifier &&
-      statement.exportClause &&
-      ts.isNamedExports(statement.exportClause)
-    ) {
-      for (const element of statement.exportClause.elements) {
-        if (element.name.text === 'default') names.add((element.propertyName ?? element.name).text);
       }
     }
   }

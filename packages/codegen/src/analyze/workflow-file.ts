@@ -1,5 +1,6 @@
 import { ts } from 'ts-morph';
 import { type CopiedSchema, copySchema, type Report } from './copy.js';
+import { defaultExportProblem } from './default-export.js';
 import { coreReferences } from './schedule-file.js';
 import type { SchemaScope } from './schema-closure.js';
 import { literalStringOption, positionOf, unwrapExpression } from './scope.js';
@@ -36,7 +37,12 @@ export interface WorkflowIdentity extends Position {
 export function findWorkflows(
   source: ts.SourceFile,
   scope: SchemaScope,
-  exported: ReadonlyMap<string, string>,
+  exports: {
+    /** local name → export name (see `exportedNames`). */
+    readonly exported: ReadonlyMap<string, string>;
+    /** Local names exported as the default (see `defaultExportedNames`). */
+    readonly defaultExported: ReadonlySet<string>;
+  },
   report: Report,
 ): { workflows: WorkflowEntry[]; identities: WorkflowIdentity[] } {
   const { file, bindings } = scope;
@@ -58,12 +64,8 @@ export function findWorkflows(
   };
   for (const statement of source.statements) {
     if (ts.isExportAssignment(statement) && isDefineWorkflow(statement.expression)) {
-      report(
-        statement,
-        'WORKFLOW_NOT_EXPORTED',
-        'a workflow is the default export; the generated client names each stub after its export.',
-        'Export it by name instead: `export const placeOrder = defineWorkflow({ … })`.',
-      );
+      const { message, fix } = defaultExportProblem('workflow', 'placeOrder');
+      report(statement, 'WORKFLOW_NOT_EXPORTED', message, fix);
       continue;
     }
     if (!ts.isVariableStatement(statement)) continue;
@@ -72,13 +74,18 @@ export function findWorkflows(
       if (!ts.isIdentifier(declaration.name)) continue;
       const local = declaration.name.text;
       const call = unwrapExpression(declaration.initializer) as ts.CallExpression;
-      const exportName = exported.get(local);
+      const exportName = exports.exported.get(local);
       identities.push({
         name: literalStringOption(call, 'name'),
         exportName,
         file,
         ...positionOf(call),
       });
+      if (!exportName && exports.defaultExported.has(local)) {
+        const { message, fix } = defaultExportProblem('workflow', local);
+        report(declaration, 'WORKFLOW_NOT_EXPORTED', message, fix);
+        continue;
+      }
       if (!exportName) {
         report(
           declaration,
