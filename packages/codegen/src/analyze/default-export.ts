@@ -15,15 +15,8 @@ export function defaultExportedNames(source: ts.SourceFile): Set<string> {
     ) {
       names.add(statement.expression.text);
     }
-    if (
-      ts.isExportDeclaration(statement) &&
-      !statement.moduleSpecifier &&
-      statement.exportClause &&
-      ts.isNamedExports(statement.exportClause)
-    ) {
-      for (const element of statement.exportClause.elements) {
-        if (element.name.text === 'default') names.add((element.propertyName ?? element.name).text);
-      }
+    for (const element of localExportSpecifiers(statement)) {
+      if (element.name.text === 'default') names.add((element.propertyName ?? element.name).text);
     }
   }
   return names;
@@ -44,4 +37,14 @@ export function defaultExportProblem(
     message: `a ${kind} is the default export; the generated client names each stub after its export.`,
     fix: `Export it by name instead: \`export const ${name} = ${define}({ … })\`.`,
   };
+}
+
+/** The specifiers of `export { a, b as c }` without a module (local names); none otherwise. */
+export function localExportSpecifiers(statement: ts.Statement): readonly ts.ExportSpecifier[] {
+  return ts.isExportDeclaration(statement) &&
+    !statement.moduleSpecifier &&
+    statement.exportClause &&
+    ts.isNamedExports(statement.exportClause)
+    ? statement.exportClause.elements
+    : [];
 }

@@ -1,7 +1,11 @@
 import { ts } from 'ts-morph';
 import type { Diagnostic } from '../diagnostics.js';
 import type { CopiedSchema, Report } from './copy.js';
-import { defaultExportedNames, defaultExportProblem } from './default-export.js';
+import {
+  defaultExportedNames,
+  defaultExportProblem,
+  localExportSpecifiers,
+} from './default-export.js';
 import { nestedTaskCalls } from './nested-tasks.js';
 import { isTypeScriptFile, notTypeScript } from './not-typescript.js';
 import { readTask } from './read-task.js';
@@ -226,17 +230,9 @@ export function exportedNames(source: ts.SourceFile): Map<string, string> {
         }
       }
     }
-    if (
-      ts.isExportDeclaration(statement) &&
-      !statement.moduleSpecifier &&
-      statement.exportClause &&
-      ts.isNamedExports(statement.exportClause)
-    ) {
-      for (const element of statement.exportClause.elements) {
-        const local = (element.propertyName ?? element.name).text;
-        if (element.name.text !== 'default' && !names.has(local))
-          names.set(local, element.name.text);
-      }
+    for (const element of localExportSpecifiers(statement)) {
+      const local = (element.propertyName ?? element.name).text;
+      if (element.name.text !== 'default' && !names.has(local)) names.set(local, element.name.text);
     }
   }
   return names;
