@@ -1,6 +1,6 @@
 // The dashboard's browser app: one shell document for every page, routed on the URL path.
 
-import { dataLabel } from './components/value.js';
+import { dataLabel, tickTimes } from './components/value.js';
 import { config } from './config.js';
 import { h, replace } from './dom.js';
 import { type LiveStatus, startLive } from './live.js';
@@ -101,6 +101,10 @@ function mount(root: HTMLElement): void {
     };
     replace(main, render(route, ctx));
   };
+  // Relative times (`12 s ago`) move on by themselves, whether or not the page redraws.
+  setInterval(() => {
+    if (!document.hidden) tickTimes(main);
+  }, 1000);
 
   let was: LiveStatus = 'connecting';
   live.onStatus((value) => {

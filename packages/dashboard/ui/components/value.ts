@@ -145,23 +145,62 @@ export function stateBadge(state: string): HTMLElement {
   return h('span', { class: `badge state-${known}`, attrs: { dir: 'auto' } }, state);
 }
 
+/**
+ * Relative-time text that `tickTimes` keeps current: marked with the time it is relative to,
+ * when it is relative to this browser's clock (a `now` given by the server is not ticked).
+ */
+function ago(el: HTMLElement, ms: number, now: number | undefined, paren = false): HTMLElement {
+  if (now === undefined) {
+    el.setAttribute('data-ago', String(ms));
+    if (paren) el.setAttribute('data-ago-paren', '');
+  }
+  return el;
+}
+
+/** The text a `data-ago` element shows at `now`. */
+function agoText(el: Element, now: number): string {
+  const text = formatAgo(Number(el.getAttribute('data-ago')), now);
+  return el.hasAttribute('data-ago-paren') ? ` (${text})` : text;
+}
+
+/**
+ * Brings every relative time under `root` up to date (`12 s ago` → `15 s ago`), touching
+ * only text that changed: pages that skip a redraw when their data is the same keep their
+ * times moving, and no focus, selection or expanded block is lost.
+ */
+export function tickTimes(root: ParentNode, now = Date.now()): void {
+  for (const el of root.querySelectorAll('[data-ago]')) {
+    const text = agoText(el, now);
+    if (el.textContent !== text) el.textContent = text;
+  }
+}
+
+/** A span whose text is `12 s ago`, kept current by `tickTimes`. */
+export function agoSpan(ms: number, className: string): HTMLElement {
+  return ago(h('span', { class: className }, formatAgo(ms)), ms, undefined);
+}
+
 /** A time as `12 s ago`, with the exact time on hover and in `datetime`. */
-export function timeAgo(ms: number | undefined, now = Date.now()): Child {
+export function timeAgo(ms: number | undefined, now?: number): Child {
   if (ms === undefined || !Number.isFinite(ms)) return h('span', { class: 'muted' }, '–');
-  return h(
-    'time',
-    { attrs: { datetime: new Date(ms).toISOString(), title: formatTime(ms) } },
-    formatAgo(ms, now),
+  return ago(
+    h(
+      'time',
+      { attrs: { datetime: new Date(ms).toISOString(), title: formatTime(ms) } },
+      formatAgo(ms, now ?? Date.now()),
+    ),
+    ms,
+    now,
   );
 }
 
 /** A time as `2025-01-31 14:05:09 (12 s ago)`, for detail pages. */
-export function timeFull(ms: number | undefined, now = Date.now()): Child {
+export function timeFull(ms: number | undefined, now?: number): Child {
   if (ms === undefined || !Number.isFinite(ms)) return h('span', { class: 'muted' }, '–');
   return h(
     'time',
     { attrs: { datetime: new Date(ms).toISOString() } },
     formatTime(ms),
-    h('span', { class: 'muted' }, ` (${formatAgo(ms, now)})`),
+    ago(h('span', { class: 'muted' }, ` (${formatAgo(ms, now ?? Date.now())})`), ms, now, true),
   );
 }

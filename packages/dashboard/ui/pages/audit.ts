@@ -3,9 +3,9 @@ import type { AuditEntry, AuditPage } from '../api-types.js';
 import { errorBox, loading, notices } from '../components/notice.js';
 import { refreshControl, replaceKeepingFocus } from '../components/refresh.js';
 import { table } from '../components/table.js';
-import { dataLabel, dataText } from '../components/value.js';
+import { agoSpan, dataLabel, dataText } from '../components/value.js';
 import { type Child, h, replace } from '../dom.js';
-import { formatAgo, formatNumber, formatTime } from '../format.js';
+import { formatNumber, formatTime } from '../format.js';
 import { link, navigate, paths } from '../router.js';
 import { field, type PageContext, pageHead, setTitle } from './page.js';
 
@@ -45,7 +45,7 @@ function when(at: number): Child {
     'time',
     { attrs: { datetime: new Date(at).toISOString() } },
     formatTime(at),
-    h('span', { class: 'muted small audit-ago' }, formatAgo(at)),
+    agoSpan(at, 'muted small audit-ago'),
   );
 }
 
