@@ -133,6 +133,19 @@ describe('conveyor retry on a workflow step job', () => {
       expect(listed.stdout).toContain(
         `1 of them is a workflow step job: retry its workflow with \`conveyor workflows retry <id> ${env.args.join(' ')}\` (${id}).\n`,
       );
+      // Once the workflow is no longer failed, `dead` sent the reader to a retry that refuses
+      // ("running, not failed"): it says nothing is left to retry, as `retry` does.
+      await cli(['workflows', 'retry', id, ...env.args]);
+      await cli(['retry', plain as string, ...env.args]);
+      const after = await cli(['dead', QUEUE, ...env.args]);
+      expect(after.code).toBe(0);
+      expect(after.stdout).not.toContain('workflows retry');
+      expect(after.stdout).toContain(
+        `The workflow ${id} (running) is no longer failed: nothing is left to retry for its step jobs`,
+      );
+      // Every dead job left is that step job: no `conveyor retry <job-id>` hint either.
+      expect(after.stdout).toMatch(/\n1 of 1 dead job shown \(offset 0\)\.\n$/);
+      expect(after.stdout).not.toContain('Retry with');
     } finally {
       await env.close();
     }

@@ -15,6 +15,7 @@ import { noteUnknownQueue } from '../queue-names.js';
 import { queueLabel, storedQueuesFor } from '../stored-queues.js';
 import { terminalText } from '../terminal-text.js';
 import { cutDeepRecords } from '../value-depth.js';
+import { notFailedLine, notFailedWorkflows } from './settled-workflows.js';
 
 /**
  * A page of the dead-letter sets of `stored` read as one list. Oldest first: each set after
@@ -133,15 +134,29 @@ export async function listDeadJobs(
   io.stdout('');
   const unreadable = unreadableNote(page.jobs, command`inspect <job-id>`);
   if (unreadable) io.stdout(terminalText(unreadable));
-  // The retry hint below does not hold for these: `conveyor retry` refuses a step job.
+  // The retry hint below does not hold for these: `conveyor retry` refuses a step job. Their
+  // workflows that are no longer failed have nothing left to retry: said so, not sent there.
   const workflows = [...new Set(page.jobs.flatMap((job) => job.envelope.workflow?.id ?? []))];
-  if (workflows.length > 0) {
-    const steps = page.jobs.filter((job) => job.envelope.workflow).length;
+  const settled = await notFailedWorkflows(connection.transport, workflows);
+  const failed = workflows.filter((id) => !settled.some((w) => w.id === id));
+  const steps = page.jobs.filter((job) => job.envelope.workflow).length;
+  if (failed.length > 0) {
+    const ofFailed = page.jobs.filter((job) => failed.includes(job.envelope.workflow?.id ?? ''));
+    const n = ofFailed.length;
     io.stdout(
       terminalText(
-        `${steps === shown ? (steps === 1 ? 'It is a' : 'They are') : `${steps} of them ${steps === 1 ? 'is a' : 'are'}`} workflow step job${steps === 1 ? '' : 's'}: retry ${workflows.length === 1 ? 'its workflow' : 'their workflows'} with \`${command`workflows retry <id>`}\`${note} (${namedList(workflows, 'workflows')}).`,
+        `${n === shown ? (n === 1 ? 'It is a' : 'They are') : `${n} of them ${n === 1 ? 'is a' : 'are'}`} workflow step job${n === 1 ? '' : 's'}: retry ${failed.length === 1 ? 'its workflow' : 'their workflows'} with \`${command`workflows retry <id>`}\`${note} (${namedList(failed, 'workflows')}).`,
       ),
     );
+  }
+  const done = notFailedLine(settled, queue, false, { command, note });
+  if (done) io.stdout(done);
+  // Every dead job of the queue is a step job on this page: no job of it takes `retry`.
+  if (steps === shown && shown === page.total) {
+    io.stdout(
+      `${shown} of ${page.total} dead job${page.total === 1 ? '' : 's'}${single ? '' : ` of ${queueLabel(queue, stored)}`} shown (offset ${options.offset}${newest ? ', newest first' : ''}).`,
+    );
+    return;
   }
   io.stdout(
     terminalText(
