@@ -4,6 +4,7 @@
 
 import { type Child, h, replace } from '../dom.js';
 import { formatTime } from '../format.js';
+import { keepExpanded } from './value.js';
 
 /** Whether lists re-read themselves on live changes; kept across pages, per tab. */
 let autoRefresh = true;
@@ -141,17 +142,24 @@ export function refreshControl(options: RefreshOptions): RefreshControl {
 
 /**
  * Replaces `parent`'s children and gives focus back to the same link or control (by its
- * `href` or `data-key`) when it was inside, so a refresh under the keyboard loses nothing.
+ * `href` or `data-key`, and which of the links with it) when it was inside, so a refresh
+ * under the keyboard loses nothing; a value shown in full with "show all" stays shown.
  */
 export function replaceKeepingFocus(parent: HTMLElement, ...children: Child[]): void {
   const active = document.activeElement;
   let selector: string | undefined;
+  let index = 0;
   if (active instanceof HTMLElement && parent.contains(active)) {
     const key = active.getAttribute('data-key');
     const href = active.getAttribute('href');
     if (key !== null) selector = `[data-key="${CSS.escape(key)}"]`;
     else if (href !== null) selector = `[href="${CSS.escape(href)}"]`;
+    if (selector) index = [...parent.querySelectorAll(selector)].indexOf(active);
   }
+  const expand = keepExpanded(parent);
   replace(parent, children);
-  if (selector) parent.querySelector<HTMLElement>(selector)?.focus({ preventScroll: true });
+  expand();
+  if (!selector) return;
+  const same = parent.querySelectorAll<HTMLElement>(selector);
+  (same[index] ?? same[0])?.focus({ preventScroll: true });
 }

@@ -16,23 +16,45 @@ function escapeBidi(text: string): string {
   );
 }
 
+/** Each "show all" button's value and how to press it, for a redraw to press it again. */
+const showAllButtons = new WeakMap<Element, { full: string; expand: () => void }>();
+/** The whole values shown by a pressed "show all", by the element that shows them. */
+const expandedValues = new WeakMap<Element, string>();
+
 /** A button that swaps `short` for the whole text once pressed. */
 function showAll(target: HTMLElement, full: string, label: string): HTMLButtonElement {
+  const expand = (): void => {
+    target.textContent = full;
+    target.setAttribute('data-expanded', '');
+    expandedValues.set(target, full);
+    button.remove();
+  };
   const button = h(
     'button',
-    {
-      class: 'link-button show-all',
-      attrs: { type: 'button' },
-      on: {
-        click: () => {
-          target.textContent = full;
-          button.remove();
-        },
-      },
-    },
+    { class: 'link-button show-all', attrs: { type: 'button' }, on: { click: expand } },
     label,
   );
+  showAllButtons.set(button, { full, expand });
   return button;
+}
+
+/**
+ * The values shown in full under `root` by a pressed "show all"; the function returned
+ * presses the same values' buttons under `root` again, after a redraw drew them cut.
+ */
+export function keepExpanded(root: ParentNode): () => void {
+  const shown = new Set<string>();
+  for (const el of root.querySelectorAll('[data-expanded]')) {
+    const full = expandedValues.get(el);
+    if (full !== undefined) shown.add(full);
+  }
+  return () => {
+    if (shown.size === 0) return;
+    for (const button of root.querySelectorAll('.show-all')) {
+      const entry = showAllButtons.get(button);
+      if (entry && shown.has(entry.full)) entry.expand();
+    }
+  };
 }
 
 /**

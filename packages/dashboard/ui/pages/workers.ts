@@ -1,6 +1,7 @@
 import { describeError, getJson, isAbort } from '../api.js';
 import type { WorkerInfo } from '../api-types.js';
 import { errorBox, loading } from '../components/notice.js';
+import { replaceKeepingFocus } from '../components/refresh.js';
 import { table } from '../components/table.js';
 import { dataLabel, dataText, stateBadge, timeAgo } from '../components/value.js';
 import { h, replace } from '../dom.js';
@@ -99,7 +100,7 @@ export function workersPage(ctx: PageContext): HTMLElement {
           stale ? h('span', { class: 'badge state-stale' }, `${stale} stale`) : null,
         ),
       );
-      replace(body, workersTable(workers));
+      replaceKeepingFocus(body, workersTable(workers));
     } catch (error) {
       if (!isAbort(error))
         replace(body, errorBox(`Workers could not be loaded: ${describeError(error)}`));

@@ -1,6 +1,7 @@
 import { describeError, getJson, isAbort } from '../api.js';
 import type { WorkflowSummary, WorkflowsResponse } from '../api-types.js';
 import { errorBox, loading } from '../components/notice.js';
+import { replaceKeepingFocus } from '../components/refresh.js';
 import { table } from '../components/table.js';
 import { dataLabel, dataText, stateBadge, timeAgo, timeFull } from '../components/value.js';
 import { h, replace } from '../dom.js';
@@ -78,7 +79,7 @@ export function workflowsPage(ctx: PageContext): HTMLElement {
           `${formatNumber(page.workflows.length)}${page.next ? '+' : ''} running`,
         ),
       );
-      replace(
+      replaceKeepingFocus(
         body,
         workflowsTable(page.workflows, page.at),
         h(

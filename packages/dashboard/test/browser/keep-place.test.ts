@@ -1,0 +1,98 @@
+// The Workers (every 3 s) and Workflows (every 10 s) pages redraw their table on a timer:
+// the keyboard stays on the link it was on, and a value shown in full stays shown.
+
+import { memoryTransport } from '@conveyor/core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { startOrder } from '../workflow-fixtures.js';
+import { useBrowserPage } from './browser-page.js';
+import { enqueue } from './fixtures.js';
+
+const transport = memoryTransport();
+const LONG_TASK = `shop.${'reconcileTheWarehouseLedgerAgainstTheCarrierManifest'.repeat(2)}`;
+let workflowId: string;
+
+beforeAll(async () => {
+  await enqueue(transport, 'ledger', [{ task: LONG_TASK, input: {} }]);
+  const [held] = await transport.reserve({
+    queues: ['ledger'],
+    max: 1,
+    leaseMs: 600_000,
+    consumer: 'worker-l',
+  });
+  const worker = (id: string) => ({
+    id,
+    hostname: 'shop-worker-1',
+    pid: 4100,
+    queues: ['ledger', 'emails'],
+    tasks: [LONG_TASK],
+    concurrency: 4,
+    state: 'running' as const,
+    startedAt: Date.now() - 60_000,
+    heartbeatMs: 60_000,
+    jobs:
+      id === 'worker-l' && held
+        ? [{ id: held.envelope.id, task: LONG_TASK, attempt: 1, startedAt: Date.now() }]
+        : [],
+    counts: { completed: 1, failed: 0, retried: 0 },
+  });
+  await transport.admin.putWorker(worker('worker-k'), 600_000);
+  await transport.admin.putWorker(worker('worker-l'), 600_000);
+  ({ id: workflowId } = await startOrder(transport));
+});
+
+const ui = useBrowserPage({ transport, label: 'keep place' });
+
+/** Marks the table on screen and waits until a refresh has drawn a new one. */
+async function nextRedraw(): Promise<void> {
+  await ui.page.locator('table.data-table').evaluate((el) => el.setAttribute('data-drawn', ''));
+  await ui.page.locator('table.data-table[data-drawn]').waitFor({ state: 'detached' });
+  await ui.page.locator('table.data-table').waitFor();
+}
+
+/** The focused element: its tag, its href and the first characters of its table row. */
+const focused = () =>
+  ui.page.evaluate<string>(
+    `(() => { const el = document.activeElement;
+      return el ? el.tagName + ' ' + (el.getAttribute('href') ?? '') + ' ' +
+        el.closest('tr')?.textContent?.slice(0, 8) : ''; })()`,
+  );
+
+describe('timed redraws keep the place', () => {
+  it('the Workers page keeps focus on the same queue link and a shown-in-full task', async () => {
+    await ui.page.goto(`${ui.served.url}/workers`);
+    const rows = ui.page.locator('table.data-table tbody tr');
+    await expect.poll(() => rows.count()).toBe(2);
+    // The second worker's "emails" link: the same href as the first one's.
+    const link = rows.nth(1).getByRole('link', { name: 'emails' });
+    await link.focus();
+    const before = await focused();
+    expect(before).toMatch(/^A .*emails worker-l/);
+    await nextRedraw();
+    expect(await focused()).toBe(before);
+
+    await rows
+      .nth(1)
+      .getByRole('button', { name: /show all/ })
+      .click();
+    const task = rows.nth(1).locator('.held .data[data-expanded]');
+    expect(await task.textContent()).toBe(LONG_TASK);
+    await nextRedraw();
+    expect(await rows.nth(1).locator('.held .data').nth(1).textContent()).toBe(LONG_TASK);
+    expect(
+      await rows
+        .nth(1)
+        .getByRole('button', { name: /show all/ })
+        .count(),
+    ).toBe(0);
+  });
+
+  it('the Workflows page keeps focus on the focused workflow link', async () => {
+    await ui.page.goto(`${ui.served.url}/workflows`);
+    const link = ui.page.getByRole('link', { name: workflowId });
+    await link.focus();
+    const before = await focused();
+    expect(before).toMatch(/^A /);
+    await nextRedraw();
+    expect(await focused()).toBe(before);
+  });
+});
