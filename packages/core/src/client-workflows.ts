@@ -120,8 +120,10 @@ export function createClientWorkflows(
     if (typed) assertWorkflowLike(workflowOrId, 'workflow of client.workflows.handle');
     const id = typed ? maybeId : workflowOrId;
     if (!isWorkflowId(id)) throw new InvalidOptionError('workflow id', id, WORKFLOW_ID_RULE);
-    const tasks = typed ? lastStageTasks(workflowOrId) : undefined;
-    return createWorkflowHandle(withWorkflows, id, false, tasks);
+    if (!typed) return createWorkflowHandle(withWorkflows, id, false);
+    // Typed: every operation refuses a run of another workflow (docs/workflows.md §2).
+    const tasks = lastStageTasks(workflowOrId);
+    return createWorkflowHandle(withWorkflows, id, false, tasks, workflowOrId.name);
   }
 
   return {
@@ -162,6 +164,7 @@ export function createClientWorkflows(
         started.id,
         started.duplicate,
         lastStageTasks(workflow),
+        workflow.name,
       );
     },
     handle: handle as ClientWorkflows['handle'],

@@ -67,19 +67,47 @@ export class WorkflowNotCompletedError extends ConveyorError {
   }
 }
 
+/** A run of another workflow than the typed handle's: `runOf` is the run's workflow. */
+export interface WorkflowMismatch {
+  /** The workflow the handle was made for. */
+  workflow: string;
+  /** The workflow the run with that id belongs to. */
+  runOf: string;
+}
+
 /**
  * No workflow with that id (never started, or its record expired after it ended): from a
  * handle's `result()`, and, with the step, as the error of a worker's step job whose
- * workflow or step has no record. `@conveyor/worker` exports this same class.
+ * workflow or step has no record. `@conveyor/worker` exports this same class. With
+ * `mismatch`: no run of the typed handle's workflow has that id, it is another workflow's
+ * run, which every operation of the handle refuses (`.mismatch` names both workflows).
  */
 export class WorkflowNotFoundError extends ConveyorError {
   declare readonly code: 'WORKFLOW_NOT_FOUND';
   readonly workflowId: string;
+  /** Set when the id names a run of another workflow than the handle's. */
+  readonly mismatch: WorkflowMismatch | undefined;
 
-  constructor(workflowId: string, at?: { step: string; child?: number | undefined }) {
-    super('WORKFLOW_NOT_FOUND', at === undefined ? noRun(workflowId) : noStep(workflowId, at));
+  constructor(
+    workflowId: string,
+    at?: { step: string; child?: number | undefined },
+    mismatch?: WorkflowMismatch,
+  ) {
+    super(
+      'WORKFLOW_NOT_FOUND',
+      mismatch !== undefined
+        ? otherWorkflow(workflowId, mismatch)
+        : at === undefined
+          ? noRun(workflowId)
+          : noStep(workflowId, at),
+    );
     this.workflowId = workflowId;
+    this.mismatch = mismatch;
   }
+}
+
+function otherWorkflow(workflowId: string, { workflow, runOf }: WorkflowMismatch): string {
+  return `Workflow run ${JSON.stringify(workflowId)} is a run of ${JSON.stringify(runOf)}, not of ${JSON.stringify(workflow)}, the workflow this handle was made for: the handle reads and changes nothing. Use client.workflows.handle(<workflow ${JSON.stringify(runOf)}>, ${JSON.stringify(workflowId)}) for that run, or check the id.`;
 }
 
 function noRun(workflowId: string): string {

@@ -14,7 +14,11 @@ import {
 } from './errors.js';
 import { readStageResults } from './stage-results.js';
 
-/** A reference to one workflow run: what `placeOrder.delay(…)` returns. */
+/**
+ * A reference to one workflow run: what `placeOrder.delay(…)` returns. A typed handle is
+ * never another workflow's run: on one, every operation throws `WorkflowNotFoundError`
+ * (`WORKFLOW_NOT_FOUND`, `.mismatch` naming both workflows) and changes nothing.
+ */
 export interface WorkflowHandle<TResult = unknown> {
   readonly id: string;
   /** True when an idempotency key matched an earlier run, which this handle then refers to. */
@@ -64,36 +68,53 @@ const WAITS_PER_ROUND = 16;
 
 /**
  * A handle for workflow run `id`. `lastStage` holds the task contracts of the last stage's
- * steps, by step name, to decode results with their output schemas.
+ * steps, by step name, to decode results with their output schemas. `workflow`, for a typed
+ * handle, is the workflow's name: every operation on a run of another workflow then throws
+ * `WorkflowNotFoundError` (`WORKFLOW_NOT_FOUND`, with `.mismatch`) before it reads or
+ * changes anything more.
  */
 export function createWorkflowHandle<TResult>(
   transport: TransportWith<'workflows'>,
   id: string,
   duplicate = false,
   lastStage?: Readonly<Record<string, AnyTaskContract>>,
+  workflow?: string,
 ): WorkflowHandle<TResult> {
-  return new TransportWorkflowHandle<TResult>(transport, id, duplicate, lastStage);
+  return new TransportWorkflowHandle<TResult>(transport, id, duplicate, lastStage, workflow);
 }
 
 class TransportWorkflowHandle<TResult> implements WorkflowHandle<TResult> {
   readonly #transport: TransportWith<'workflows'>;
   readonly #lastStage: Readonly<Record<string, AnyTaskContract>> | undefined;
+  readonly #workflow: string | undefined;
 
   constructor(
     transport: TransportWith<'workflows'>,
     readonly id: string,
     readonly duplicate: boolean,
     lastStage: Readonly<Record<string, AnyTaskContract>> | undefined,
+    workflow: string | undefined,
   ) {
     this.#transport = transport;
     this.#lastStage = lastStage;
+    this.#workflow = workflow;
+  }
+
+  /** The run's record (null when unknown), refused when it is another workflow's run. */
+  async #read(options?: { children: false }): Promise<WorkflowRecord | null> {
+    const record = await this.#transport.workflows.get(this.id, options);
+    const runOf = record?.plan.workflow;
+    if (this.#workflow !== undefined && runOf !== undefined && runOf !== this.#workflow) {
+      throw new WorkflowNotFoundError(this.id, undefined, { workflow: this.#workflow, runOf });
+    }
+    return record;
   }
 
   async status({
     attempts = true,
     ...listed
   }: WorkflowStatusOptions = {}): Promise<WorkflowView | null> {
-    const record = await this.#transport.workflows.get(this.id);
+    const record = await this.#read();
     if (record === null) return null;
     return attempts
       ? describeWorkflowWithJobs(this.#transport, record, listed)
@@ -106,7 +127,7 @@ class TransportWorkflowHandle<TResult> implements WorkflowHandle<TResult> {
     let lastChange: number | undefined;
     let pauseMs = FIRST_PAUSE_MS;
     for (;;) {
-      const record = await this.#transport.workflows.get(this.id);
+      const record = await this.#read();
       if (record === null) throw new WorkflowNotFoundError(this.id);
       if (record.status === 'completed') return (await this.#lastStageResult(record)) as TResult;
       if (record.status !== 'running') {
@@ -182,10 +203,13 @@ class TransportWorkflowHandle<TResult> implements WorkflowHandle<TResult> {
   }
 
   async cancel(): Promise<{ cancelled: boolean }> {
+    // A typed handle checks the run's workflow before it changes anything.
+    if (this.#workflow !== undefined) await this.#read({ children: false });
     return { cancelled: (await actOnWorkflow(this.#transport, this.id, 'cancel')).done };
   }
 
   async retry(): Promise<{ retried: boolean }> {
+    if (this.#workflow !== undefined) await this.#read({ children: false });
     return { retried: (await actOnWorkflow(this.#transport, this.id, 'retry')).done };
   }
 }
