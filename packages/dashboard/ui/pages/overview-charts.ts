@@ -118,6 +118,9 @@ function scopeValue(scope: Scope): string {
   return JSON.stringify(scope);
 }
 
+/** The longest "Show" choice drawn whole; a longer one is cut, whole in its title. */
+const OPTION_MAX = 48;
+
 /**
  * The charts section; it reloads the metrics every 30 s while the page is open, and at once
  * when the event stream says the broker answers again after a load failed.
@@ -165,8 +168,15 @@ export function metricsSection(signal: AbortSignal, live: Live): HTMLElement {
       choices.map(([c, label]) =>
         h(
           'option',
-          { attrs: { value: scopeValue(c), selected: scopeValue(c) === scopeValue(scope) } },
-          label,
+          {
+            attrs: {
+              value: scopeValue(c),
+              selected: scopeValue(c) === scopeValue(scope),
+              // A long task name is cut, whole in the tooltip: the box stays phone-sized.
+              title: label.length > OPTION_MAX ? label : undefined,
+            },
+          },
+          label.length > OPTION_MAX ? `${label.slice(0, OPTION_MAX - 1)}…` : label,
         ),
       ),
     );
