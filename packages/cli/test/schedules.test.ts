@@ -360,6 +360,39 @@ describe('conveyor schedules', () => {
     expect((await transport.getJob(machine.jobId))?.state).toBe('waiting');
   });
 
+  it('run-now of an orphaned schedule still enqueues, with a note on stderr; --json orphaned: true', async () => {
+    // It said only "Enqueued ..." and the job was dead-lettered at once as an unknown task.
+    const { run, transport } = await stored();
+    await transport.schedules.upsert([spec({ id: 's.every', queue: 'reports', task: 't.tick' })]);
+    const human = await run(['schedules', 'run-now', 's.every']);
+    expect(human.code).toBe(0);
+    const [, jobId] =
+      /^Enqueued (\S+): a run of schedule "s\.every" now; its slots are unaffected\.$/m.exec(
+        human.stdout,
+      ) ?? [];
+    expect((await transport.getJob(jobId ?? ''))?.state).toBe('waiting');
+    expect(human.stderr).toBe(
+      'note: no live worker declares schedule "s.every" now (it is orphaned: its slots do not fire); no live worker of queue "reports" runs task "t.tick" now either, so this job waits there, or a worker of that queue that lacks the task dead-letters it as UNKNOWN_TASK. Deploy a worker whose code declares the schedule, or remove it with `conveyor schedules remove s.every --queue reports` if it is gone for good.\n',
+    );
+    const machine = await run(['schedules', 'run-now', 's.every', '--json']);
+    expect(machine.code).toBe(0);
+    expect(json(machine)).toMatchObject({ schedule: 's.every', orphaned: true });
+    // Orphaned, but a live worker of its queue runs its task: the job runs; the note says so.
+    await transport.schedules.upsert([spec({ id: 's.gone' })]);
+    const runs = await run(['schedules', 'run-now', 's.gone']);
+    expect(runs.code).toBe(0);
+    expect(runs.stderr).toMatch(
+      /^note: no live worker declares schedule "s\.gone" now \(it is orphaned: its slots do not fire\); a live worker of queue "reports" runs task "shop\.report", so this job runs\. /,
+    );
+    // Of a queue no live worker serves: none runs its task there.
+    const unserved = await run(['schedules', 'run-now', 'mail.digest']);
+    expect(unserved.stderr).toContain('no live worker of queue "mail" runs task "shop.report"');
+    // Declared by a live worker: no note, orphaned: false.
+    const declared = await run(['schedules', 'run-now', 'reports.hourly', '--json']);
+    expect(declared.stderr).toBe('');
+    expect(json(declared)).toMatchObject({ orphaned: false });
+  });
+
   it('an unknown id exits 4, an id in two queues without --queue 2, a malformed id 2', async () => {
     const { run, transport } = await stored();
     const unknown = await run(['schedules', 'run-now', 'nope']);

@@ -4,6 +4,7 @@ import { CliError } from '../errors.js';
 import { type FollowUp, followUp as noFlags } from '../follow-up.js';
 import { formatDuration, type Io, printJson, renderTable } from '../output.js';
 import { isUnknownQueue, unknownQueueNote } from '../queue-names.js';
+import { checkOrphan, orphanNote } from '../schedule-orphan.js';
 import { terminalText } from '../terminal-text.js';
 
 /** Of the queues `--queues` named, one the broker has never seen, with a note saying so. */
@@ -205,12 +206,18 @@ export async function actOnSchedule(
     return;
   }
   if (action === 'run-now') {
+    // An orphaned schedule's job was dead-lettered at once (its task gone from every
+    // worker) while run-now said only "Enqueued": it is still enqueued, with a note.
+    const check = await checkOrphan(connection.transport, id, options.queue);
     const job = await schedules.runNow(id, lookup);
-    if (options.json) printJson(io, { schedule: id, ...lookup, jobId: job.id });
-    else
+    if (options.json) {
+      printJson(io, { schedule: id, ...lookup, jobId: job.id, orphaned: check.orphaned });
+    } else {
       io.stdout(
         `Enqueued ${terminalText(job.id)}: a run of schedule ${name} now; its slots are unaffected.`,
       );
+    }
+    if (check.orphaned) io.stderr(terminalText(orphanNote(check, options.followUp ?? noFlags())));
     return;
   }
   const paused = action === 'pause';
