@@ -203,6 +203,14 @@ describe('dashboard pages', () => {
     expect(await note.textContent()).toBe(
       'No queue named emials is known here: nothing has been enqueued to it. Check the name, or pick a queue on the Overview.',
     );
+    // Only the note: no empty job browser (tabs, search, "No waiting jobs.") under it, once
+    // the jobs have been read.
+    await ui.page
+      .locator('.refresh-status', { hasText: /^Updated/ })
+      .waitFor({ state: 'attached' });
+    expect(await ui.page.getByRole('navigation', { name: 'Job states' }).isVisible()).toBe(false);
+    expect(await ui.page.locator('table.data-table').isVisible()).toBe(false);
+    expect(await ui.page.getByRole('button', { name: 'Refresh jobs' }).isVisible()).toBe(false);
     await ui.shoot('queue-unknown');
     await ui.page.goto(`${ui.served.url}/queues/emails`);
     await ui.page.locator('table.data-table tbody tr').first().waitFor();

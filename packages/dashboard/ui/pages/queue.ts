@@ -250,7 +250,9 @@ export function queuePage(ctx: PageContext, queue: string): HTMLElement {
   const partitions = (data: QueuesResponse | undefined) => findQueue(data, queue)?.partitions;
   const tabSlot = h('div', null, tabs(queue, view, counts(ctx.live.latest())));
   const partitionSlot = h('div', null, partitionsTable(partitions(ctx.live.latest())));
-  const unknownSlot = h('div', null, unknownNote(queue, ctx.live.latest()));
+  const unknownSlot = h('div');
+  // The job browser: hidden while the queue is unknown, where it would only say it is empty.
+  const browser = h('div', { class: 'queue-browser' });
   const flash = notices();
   // Pause / Resume and the badge: redrawn with each counts event, which carries `paused`.
   const pauseSlot = h('div', { class: 'actions queue-pause' });
@@ -300,7 +302,7 @@ export function queuePage(ctx: PageContext, queue: string): HTMLElement {
   const show = (data: QueuesResponse): void => {
     replace(tabSlot, tabs(queue, view, counts(data)));
     replace(partitionSlot, partitionsTable(partitions(data)));
-    replace(unknownSlot, unknownNote(queue, data));
+    showUnknown(data);
     showPause(data);
     idExample = partitions(data) ? `${queue}~…:…` : `${queue}:…`;
     markIdField();
@@ -332,6 +334,20 @@ export function queuePage(ctx: PageContext, queue: string): HTMLElement {
     () => {},
   );
   control.refresh();
+  const showUnknown = (data: QueuesResponse | undefined): void => {
+    const note = unknownNote(queue, data);
+    replace(unknownSlot, note);
+    for (const el of [browser, pauseSlot, control.el]) el.hidden = note !== null;
+  };
+  showUnknown(ctx.live.latest());
+  replace(browser, [
+    tabSlot,
+    partitionSlot,
+    filterSlot,
+    describeView(queue, view),
+    trouble.el,
+    results,
+  ]);
 
   const partition = partitionOf(queue);
   const crumbs = partition
@@ -351,11 +367,6 @@ export function queuePage(ctx: PageContext, queue: string): HTMLElement {
     pageHead(dataText(queue, 80), pauseSlot, control.el),
     flash.el,
     unknownSlot,
-    tabSlot,
-    partitionSlot,
-    filterSlot,
-    describeView(queue, view),
-    trouble.el,
-    results,
+    browser,
   );
 }
