@@ -285,8 +285,44 @@ describe('conveyor schedules', () => {
       '--json',
     ]);
     expect(resumed.code).toBe(0);
-    expect(json(resumed)).toEqual({ schedule: 'reports.hourly', queue: 'reports', paused: false });
+    expect(json(resumed)).toEqual({
+      schedule: 'reports.hourly',
+      queue: 'reports',
+      paused: false,
+      changed: true,
+    });
     expect(await pausedOf('reports.hourly')).toBe(false);
+  });
+
+  it('pause of a paused schedule and resume of one not paused say so; --json changed: false', async () => {
+    // Both said "Paused schedule ..." / "Resumed schedule ..." again, as if they had acted.
+    const { run } = await stored();
+    const again = await run(['schedules', 'pause', 'tenant.acme']);
+    expect(again.code).toBe(0);
+    expect(again.stderr).toBe('');
+    expect(again.stdout).toBe(
+      'Schedule "tenant.acme" was already paused: no slot fires until `conveyor schedules resume tenant.acme`.\n',
+    );
+    expect(json(await run(['schedules', 'pause', 'tenant.acme', '--json']))).toEqual({
+      schedule: 'tenant.acme',
+      paused: true,
+      changed: false,
+    });
+    const notPaused = await run(['schedules', 'resume', 'reports.hourly']);
+    expect(notPaused.code).toBe(0);
+    expect(notPaused.stdout).toBe(
+      'Schedule "reports.hourly" was not paused: it fires at its slots, nothing changed.\n',
+    );
+    expect(json(await run(['schedules', 'resume', 'reports.hourly', '--json']))).toEqual({
+      schedule: 'reports.hourly',
+      paused: false,
+      changed: false,
+    });
+    expect(json(await run(['schedules', 'pause', 'reports.hourly', '--json']))).toEqual({
+      schedule: 'reports.hourly',
+      paused: true,
+      changed: true,
+    });
   });
 
   it('after pause --queue, the resume hint names the queue, and works for an id in two queues', async () => {

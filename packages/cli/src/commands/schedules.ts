@@ -1,4 +1,10 @@
-import { createClient, requireCapability, type ScheduleRow, silentLogger } from '@conveyor/core';
+import {
+  createClient,
+  findSchedule,
+  requireCapability,
+  type ScheduleRow,
+  silentLogger,
+} from '@conveyor/core';
 import type { Connection } from '../connection.js';
 import { CliError } from '../errors.js';
 import { type FollowUp, followUp as noFlags } from '../follow-up.js';
@@ -161,7 +167,11 @@ export async function actOnSchedule(
   options: { json?: boolean; queue?: string; followUp?: FollowUp },
   io: Io,
 ): Promise<void> {
-  requireCapability(connection.transport, 'schedules', `\`conveyor schedules ${action}\``);
+  const stored = requireCapability(
+    connection.transport,
+    'schedules',
+    `\`conveyor schedules ${action}\``,
+  );
   // The client warns when a removed schedule is still declared by a live worker: the
   // removal's own line says so (it comes back); any other warning is a note.
   let declared = false;
@@ -221,9 +231,13 @@ export async function actOnSchedule(
     return;
   }
   const paused = action === 'pause';
+  // The transport's setPaused says only whether the schedule exists: the state read first
+  // tells a pause of a paused schedule (a race only changes this message).
+  const before = await findSchedule(stored, id, options.queue);
+  const changed = before.paused !== paused;
   await (paused ? schedules.pause(id, lookup) : schedules.resume(id, lookup));
   if (options.json) {
-    printJson(io, { schedule: id, ...lookup, paused });
+    printJson(io, { schedule: id, ...lookup, paused, changed });
   } else if (paused) {
     // The queue goes into the hint too: without it, an id stored in two queues is ambiguous.
     const { command, note } = options.followUp ?? noFlags();
@@ -231,8 +245,11 @@ export async function actOnSchedule(
       options.queue === undefined
         ? command`schedules resume ${id}`
         : command`schedules resume ${id} --queue ${options.queue}`;
-    io.stdout(terminalText(`Paused schedule ${name}: no slot fires until \`${resume}\`${note}.`));
-  } else {
+    const done = changed ? `Paused schedule ${name}` : `Schedule ${name} was already paused`;
+    io.stdout(terminalText(`${done}: no slot fires until \`${resume}\`${note}.`));
+  } else if (changed) {
     io.stdout(`Resumed schedule ${name}: it fires from its next slot.`);
+  } else {
+    io.stdout(`Schedule ${name} was not paused: it fires at its slots, nothing changed.`);
   }
 }
