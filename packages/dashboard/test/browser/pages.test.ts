@@ -320,6 +320,10 @@ describe('dashboard pages', () => {
     await ui.page.getByRole('heading', { level: 1, name: 'Dead jobs' }).waitFor();
     const rows = ui.page.locator('table.data-table tbody tr');
     await expect.poll(() => rows.count()).toBe(2);
+    // Only dead-lettered jobs are listed: the lead does not promise failed-for-good ones.
+    expect(await ui.page.locator('.lead').textContent()).toBe(
+      "Dead-lettered jobs (they used up their attempts), newest first, in every queue. A job that failed for good on a non-retryable error (state failed, not dead) is not listed here: it is under its queue's Finished tab.",
+    );
     await ui.shoot('dead');
     await ui.page.getByLabel('Queue').selectOption('orders');
     await ui.page.getByLabel('Error code').fill('CARD_DECLINED');

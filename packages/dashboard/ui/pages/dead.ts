@@ -263,9 +263,9 @@ export function deadPage(ctx: PageContext): HTMLElement {
     h(
       'p',
       { class: 'muted lead' },
-      'Jobs that used up their attempts or failed for good, newest first, ',
+      'Dead-lettered jobs (they used up their attempts), newest first, ',
       describe(filter),
-      '.',
+      ". A job that failed for good on a non-retryable error (state failed, not dead) is not listed here: it is under its queue's Finished tab.",
     ),
     formSlot,
     flash.el,
