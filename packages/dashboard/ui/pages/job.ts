@@ -194,7 +194,15 @@ function section(title: string, ...content: Child[]): HTMLElement {
   return h('section', { class: 'section' }, h('h2', null, title), content);
 }
 
-function actions(job: JobDetail, flash: Notices, reload: () => void): HTMLElement | null {
+/**
+ * The job's Retry and Cancel. `reload(state)` reads the job again; `state` is the one a banner
+ * just said it is in (a later change of it makes the page update that banner).
+ */
+function actions(
+  job: JobDetail,
+  flash: Notices,
+  reload: (state?: string) => void,
+): HTMLElement | null {
   if (!canWrite()) return null;
   const retry = h(
     'button',
@@ -230,6 +238,8 @@ function actions(job: JobDetail, flash: Notices, reload: () => void): HTMLElemen
                 ? 'Retried: the job is now waiting.'
                 : `Retried: a worker has taken it already, and it is now ${after.state}.`,
             );
+            reload(after.state);
+            return;
           } catch (error) {
             flash.show('error', `Retry failed: ${describeError(error)}`);
           }
@@ -287,6 +297,8 @@ export function jobPage(ctx: PageContext, id: string): HTMLElement {
   const body = h('div', null, loading());
   let shown = '';
   let state: string | undefined;
+  // The state the banner above says the job is in, after a Retry: it must not go stale.
+  let told: string | undefined;
 
   const load = async (): Promise<void> => {
     try {
@@ -300,12 +312,19 @@ export function jobPage(ctx: PageContext, id: string): HTMLElement {
       shown = text;
       const { job, audit } = data;
       state = job.state;
+      if (told !== undefined && told !== job.state) {
+        told = job.state;
+        flash.show('info', `Retried earlier; the job has moved on since: it is now ${job.state}.`);
+      }
       replace(
         head,
         pageHead(
           ['Job ', dataText(job.id, 80, 'mono')],
           stateBadge(job.state),
-          actions(job, flash, () => void load()),
+          actions(job, flash, (after) => {
+            told = after;
+            void load();
+          }),
         ),
       );
       replace(
