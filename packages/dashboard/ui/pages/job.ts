@@ -367,6 +367,13 @@ export function jobPage(ctx: PageContext, id: string): HTMLElement {
   every(RUNNING_POLL_MS, ctx.signal, () => {
     if (state === 'active') void load();
   });
+  // The stream is back after an outage: whatever the job's state, it may have changed (or
+  // the job been purged) meanwhile, unseen.
+  let outage = false;
+  ctx.live.onStatus((status) => {
+    if (status === 'live' && outage) void load();
+    outage = status !== 'live';
+  }, ctx.signal);
   // A bulk action's entry (and a workflow action's) names its jobs in `jobIds`, the first 100
   // of them: a dead job retried or purged from the dead-letter page in another tab shows it.
   ctx.live.onAudit((entry) => {

@@ -102,8 +102,10 @@ export function workersPage(ctx: PageContext): HTMLElement {
       );
       replaceKeepingFocus(body, workersTable(workers));
     } catch (error) {
-      if (!isAbort(error))
-        replace(body, errorBox(`Workers could not be loaded: ${describeError(error)}`));
+      if (isAbort(error)) return;
+      // The summary must not keep claiming live workers the page can no longer see.
+      replace(aside, h('p', { class: 'summary muted' }, 'Workers unknown'));
+      replace(body, errorBox(`Workers could not be loaded: ${describeError(error)}`));
     }
   };
   void load();
