@@ -15,10 +15,13 @@ export async function unreadQueuesLine(
   now: number,
 ): Promise<string | undefined> {
   if (retriedInto.length === 0) return undefined;
-  const live = (await admin.listWorkers()).filter(
-    (worker) => worker.state !== 'stopped' && !isWorkerStale(worker, now),
+  // Live as `conveyor schedules` judges it; a malformed record (no queue list) reads nothing.
+  const live = (await admin.listWorkers()).filter((worker) => !isWorkerStale(worker, now));
+  const read = new Set(
+    live.flatMap((worker) =>
+      Array.isArray(worker.queues) ? worker.queues.filter((q) => typeof q === 'string') : [],
+    ),
   );
-  const read = new Set(live.flatMap((worker) => worker.queues));
   const baseOf = (name: string) => parsePartitionName(name)?.queue ?? name;
   const readBases = new Set([...read].map(baseOf));
   const unread = retriedInto.filter((name) => !read.has(name) && readBases.has(baseOf(name)));
