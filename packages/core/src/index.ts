@@ -190,6 +190,7 @@ export {
 export type {
   ClaimOutcome,
   DispatchEntry,
+  EndedWorkflowStatus,
   ExpandResult,
   IdleWorkflow,
   MapChildren,
@@ -207,7 +208,7 @@ export type {
   WorkflowStepRecord,
   WorkflowStepState,
 } from './transport-workflows.js';
-export { MAX_WORKFLOW_BATCH } from './transport-workflows.js';
+export { ENDED_WORKFLOW_STATUSES, MAX_WORKFLOW_BATCH } from './transport-workflows.js';
 export {
   actOnWorkflow,
   type WorkflowAction,
@@ -282,6 +283,9 @@ export {
   workflowPlan,
 } from './workflow/plan.js';
 export {
+  type EndedWorkflow,
+  type EndedWorkflowsPage,
+  listEndedWorkflows,
   listRunningWorkflows,
   type RunningWorkflow,
   type RunningWorkflowsPage,

@@ -13,6 +13,17 @@ import type { WorkflowPlan } from './workflow/plan.js';
 /** A workflow's status. `compensated`: a step failed and its compensation completed. */
 export type WorkflowStatus = 'running' | 'completed' | 'failed' | 'compensated' | 'cancelled';
 
+/** The statuses a workflow ends with: every {@link WorkflowStatus} but `running`. */
+export type EndedWorkflowStatus = Exclude<WorkflowStatus, 'running'>;
+
+/** The statuses a workflow ends with, in the order lists show them. */
+export const ENDED_WORKFLOW_STATUSES: readonly EndedWorkflowStatus[] = [
+  'failed',
+  'compensated',
+  'cancelled',
+  'completed',
+];
+
 /**
  * A step's (or a map child's) state. `pending`: its stage has not started; `ready`: its job
  * is (to be) enqueued; `running`: claimed by a worker; `skipped`: failed with
@@ -281,6 +292,15 @@ export interface TransportWorkflows {
    * the last one of the previous page.
    */
   running(limit: number, after?: IdleWorkflow): Promise<IdleWorkflow[]>;
+  /**
+   * Workflows that ended with `status`, the most recently ended first (by `finishedAt`, then
+   * by id, descending), at most `limit`, with `at` their `finishedAt` [W15b]: for lists of
+   * failed (or cancelled, compensated, completed) runs, a page at a time. A run retried since
+   * is running again and left out; one whose record expired (the result TTL after it ended)
+   * is never answered. With `after`, only workflows after it in that order: the last one of
+   * the previous page.
+   */
+  ended(status: EndedWorkflowStatus, limit: number, after?: IdleWorkflow): Promise<IdleWorkflow[]>;
   /** A workflow's outbox entries, oldest first [W8]. */
   outbox(workflowId: string): Promise<DispatchEntry[]>;
   /**

@@ -1,5 +1,6 @@
 import { InvalidOptionError } from '../errors.js';
 import {
+  ENDED_WORKFLOW_STATUSES,
   type IdleWorkflow,
   MAX_WORKFLOW_BATCH,
   type TransportWorkflows,
@@ -98,6 +99,19 @@ export function gateWorkflows(
         if (after === undefined) return workflows.running(limit);
         return workflows.running(limit, checkCursor(after, 'running'));
       }),
+    ended: (status, limit, after) =>
+      gated(gate, () => {
+        if (!ENDED_WORKFLOW_STATUSES.includes(status)) {
+          throw new InvalidOptionError(
+            'status',
+            status,
+            `one of ${ENDED_WORKFLOW_STATUSES.map((s) => `'${s}'`).join(', ')}`,
+          );
+        }
+        assertIntIn(limit, 'limit', 1, MAX_STALE_LIMIT);
+        if (after === undefined) return workflows.ended(status, limit);
+        return workflows.ended(status, limit, checkCursor(after, 'ended'));
+      }),
     outbox: (id) =>
       gated(gate, () => {
         assertWorkflowId(id);
@@ -153,7 +167,7 @@ function assertBeforeAndLimit(before: number, limit: number): void {
 }
 
 /** A listing's `after`: an entry of its answer, `{ at, id }`. */
-function checkCursor(after: unknown, listing: 'idle' | 'running'): IdleWorkflow {
+function checkCursor(after: unknown, listing: 'idle' | 'running' | 'ended'): IdleWorkflow {
   const cursor = after as { at?: unknown; id?: unknown } | null;
   if (
     typeof cursor !== 'object' ||

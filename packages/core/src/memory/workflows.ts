@@ -302,6 +302,21 @@ export function createMemoryWorkflows(options: MemoryWorkflowsOptions): Transpor
 
     running: (limit, after) => listRunning(limit, after, (run) => run.runningSince),
 
+    async ended(status, limit, after) {
+      const { now } = begin();
+      const found: IdleWorkflow[] = [];
+      for (const run of runs.values()) {
+        due(run, now);
+        const { id, finishedAt: at } = run.record;
+        if (run.record.status !== status || at === undefined) continue;
+        // Newest first: after the cursor means ended earlier, or at once with a lower id.
+        if (after && (at > after.at || (at === after.at && id >= after.id))) continue;
+        found.push({ id, at });
+      }
+      found.sort((a, b) => b.at - a.at || (a.id < b.id ? 1 : -1));
+      return found.slice(0, limit);
+    },
+
     async outbox(id) {
       const { run } = begin(id);
       return run ? structuredClone(run.outbox) : [];

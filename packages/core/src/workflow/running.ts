@@ -1,5 +1,11 @@
+import type { JobError } from '../job-error.js';
 import type { TransportWith } from '../transport-capabilities.js';
-import type { IdleWorkflow, WorkflowRecord, WorkflowStatus } from '../transport-workflows.js';
+import type {
+  EndedWorkflowStatus,
+  IdleWorkflow,
+  WorkflowRecord,
+  WorkflowStatus,
+} from '../transport-workflows.js';
 
 /** One running workflow as the dashboard's list and `conveyor workflows list` show it. */
 export interface RunningWorkflow {
@@ -67,5 +73,49 @@ export async function listRunningWorkflows(
   };
   const last = ids.at(-1);
   if (ids.length === options.limit && last !== undefined) page.next = last;
+  return page;
+}
+
+/** One ended workflow as the lists of failed (cancelled, compensated, completed) runs show it. */
+export interface EndedWorkflow extends RunningWorkflow {
+  status: EndedWorkflowStatus;
+  finishedAt: number;
+  /** The step whose failure failed (or compensated) it, and its error. */
+  failure?: { step: string; child?: number; error: JobError };
+}
+
+/** A page of ended workflows; `next` goes on from its last one. */
+export interface EndedWorkflowsPage {
+  workflows: EndedWorkflow[];
+  next?: IdleWorkflow;
+}
+
+/**
+ * The workflows that ended with `status`, the most recently ended first, `limit` at most,
+ * after `after` (the `next` of the page before): the transport's `ended` listing [W15b], each
+ * read for where it stopped and why. A run retried between the listing and its read is left
+ * out, so a page can hold fewer than `limit` and still have a `next`.
+ */
+export async function listEndedWorkflows(
+  transport: TransportWith<'workflows'>,
+  options: { status: EndedWorkflowStatus; limit: number; after?: IdleWorkflow },
+): Promise<EndedWorkflowsPage> {
+  const { workflows } = transport;
+  const { status, limit, after } = options;
+  const ids = await workflows.ended(status, limit, after);
+  const records = await Promise.all(ids.map(({ id }) => workflows.get(id, { children: false })));
+  const page: EndedWorkflowsPage = { workflows: [] };
+  for (const record of records) {
+    if (record?.status !== status || record.finishedAt === undefined) continue;
+    const ended: EndedWorkflow = {
+      ...runningWorkflowOf(record),
+      status,
+      finishedAt: record.finishedAt,
+    };
+    if (record.failure) ended.failure = record.failure;
+    page.workflows.push(ended);
+  }
+  const last = ids.at(-1);
+  if (ids.length === limit && last !== undefined) page.next = last;
   return page;
 }

@@ -1,11 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { newWorkflowId } from '../../ids.js';
-import type { IdleWorkflow } from '../../transport-workflows.js';
+import type { EndedWorkflowStatus, IdleWorkflow } from '../../transport-workflows.js';
 import { useSuiteContext } from './context.js';
 import type { ConformanceHarness } from './harness.js';
 import { failed, orderPlan, recordOf, workflowsOf } from './workflow-fixtures.js';
 
-/** W15a: running workflows listed in the order they began to run, a page at a time. */
+/**
+ * W15a: running workflows listed in the order they began to run, a page at a time; W15b:
+ * ended ones by status, the most recently ended first.
+ */
 export function workflowListingRules(harness: ConformanceHarness): void {
   describe('workflows: the running list', () => {
     const ctx = useSuiteContext(harness);
@@ -100,6 +103,106 @@ export function workflowListingRules(harness: ConformanceHarness): void {
         'INVALID_OPTION',
       );
       expect(await code(() => workflows.running(1, { at: 1, id: 'not an id' }))).toBe(
+        'INVALID_OPTION',
+      );
+    });
+  });
+
+  describe('workflows: the ended lists', () => {
+    const ctx = useSuiteContext(harness);
+
+    it('[W15b] ended lists each status newest first with its finishedAt; a retried run leaves the failed list and comes back when it fails again', async ({
+      skip,
+    }) => {
+      const { workflows } = await workflowsOf(ctx, skip);
+      const { plan } = orderPlan('fail');
+      const [a, b, c, d] = [newWorkflowId(), newWorkflowId(), newWorkflowId(), newWorkflowId()];
+      for (const id of [a, b, c, d]) await workflows.start({ id, plan, input: null });
+      const mine = async (status: EndedWorkflowStatus) =>
+        (await workflows.ended(status, 1_000)).filter(({ id }) => [a, b, c, d].includes(id));
+      expect(await mine('failed')).toEqual([]);
+      await workflows.record(a, { step: 'reserve' }, failed('out of stock'));
+      await ctx.advance(2);
+      await workflows.record(b, { step: 'reserve' }, failed('card declined'));
+      await ctx.advance(2);
+      await workflows.cancel(c);
+      const finishedAt = async (id: string) => (await recordOf(workflows, id)).finishedAt;
+      // Newest first: b failed after a.
+      expect(await mine('failed')).toEqual([
+        { id: b, at: await finishedAt(b) },
+        { id: a, at: await finishedAt(a) },
+      ]);
+      expect(await mine('cancelled')).toEqual([{ id: c, at: await finishedAt(c) }]);
+      expect(await mine('completed')).toEqual([]);
+      expect(await mine('compensated')).toEqual([]);
+      // The running one is in none of them.
+      for (const status of ['failed', 'cancelled', 'completed', 'compensated'] as const) {
+        expect((await mine(status)).map(({ id }) => id)).not.toContain(d);
+      }
+      // Retried, a runs again: it leaves the failed list.
+      await ctx.advance(2);
+      expect((await workflows.retry(a)).retried).toBe(true);
+      expect((await mine('failed')).map(({ id }) => id)).toEqual([b]);
+      // It fails again later: back on the list, now the newest, at its new finishedAt.
+      await ctx.advance(2);
+      await workflows.record(a, { step: 'reserve' }, failed('still out'));
+      expect((await recordOf(workflows, a)).status).toBe('failed');
+      const listed = await mine('failed');
+      expect(listed).toEqual([
+        { id: a, at: await finishedAt(a) },
+        { id: b, at: await finishedAt(b) },
+      ]);
+    });
+
+    it('[W15b] ended goes on after a cursor: pages of `limit` walk through every ended workflow once, newest first', async ({
+      skip,
+    }) => {
+      const { workflows } = await workflowsOf(ctx, skip);
+      const { plan } = orderPlan();
+      const ids: string[] = [];
+      for (let n = 0; n < 5; n++) {
+        const id = newWorkflowId();
+        await workflows.start({ id, plan, input: null });
+        await workflows.cancel(id);
+        ids.push(id);
+        await ctx.advance(2);
+      }
+      const newestFirst = [...ids].reverse();
+      const mine = (found: IdleWorkflow[]) => found.filter((entry) => ids.includes(entry.id));
+      const full = await workflows.ended('cancelled', 1_000);
+      expect(mine(full).map((entry) => entry.id)).toEqual(newestFirst);
+      const walked: IdleWorkflow[] = [];
+      let after: IdleWorkflow | undefined;
+      for (;;) {
+        const page = await workflows.ended('cancelled', 2, after);
+        expect(page.length).toBeLessThanOrEqual(2);
+        if (page.length === 0) break;
+        walked.push(...page);
+        after = page[page.length - 1];
+      }
+      expect(mine(walked)).toEqual(mine(full));
+      const second = mine(full)[1] as IdleWorkflow;
+      expect(mine(await workflows.ended('cancelled', 1_000, second)).map((e) => e.id)).toEqual(
+        newestFirst.slice(2),
+      );
+    });
+
+    it('[W15b] ended refuses a status that is not an ended one, a limit out of range and a cursor that is not an entry of its answer', async ({
+      skip,
+    }) => {
+      const { workflows } = await workflowsOf(ctx, skip);
+      const code = async (call: () => Promise<unknown>) =>
+        call().then(
+          () => 'resolved',
+          (error: { code?: string }) => error.code,
+        );
+      expect(await code(() => workflows.ended('running' as never, 10))).toBe('INVALID_OPTION');
+      expect(await code(() => workflows.ended('dead' as never, 10))).toBe('INVALID_OPTION');
+      expect(await code(() => workflows.ended('failed', 0))).toBe('INVALID_OPTION');
+      expect(
+        await code(() => workflows.ended('failed', 1, { at: Number.NaN, id: newWorkflowId() })),
+      ).toBe('INVALID_OPTION');
+      expect(await code(() => workflows.ended('failed', 1, { at: 1, id: 'not an id' }))).toBe(
         'INVALID_OPTION',
       );
     });
