@@ -89,6 +89,140 @@ describe('GET /api/workflows', () => {
   });
 });
 
+describe('GET /api/workflows?status=', () => {
+  test('lists the failed, compensated, cancelled and completed ones, the latest ended first, each with when it finished and why', async () => {
+    const clock = createManualClock();
+    const own = await serve({ transport: memoryTransport({ clock }) });
+    try {
+      const viewer = await login(own);
+      // failed: ship fails (its onFailure is the default, fail the workflow).
+      const failed = await startOrder(own.transport);
+      await failed.settle({ step: 'reserve' }, { ok: true, result: {} });
+      await clock.advance(1_000);
+      await failed.settle({ step: 'ship' }, failure('warehouse down', 'HTTP_503'));
+      const failedAt = clock.now();
+      // compensated: reserve fails, and its compensation (reject) runs.
+      await clock.advance(1_000);
+      const compensated = await startOrder(own.transport);
+      await compensated.settle({ step: 'reserve' }, failure('<img src=x onerror=alert(1)>'));
+      await compensated.settle({ step: 'reject' }, { ok: true, result: 'rejected' });
+      // cancelled, twice: the later one is listed first.
+      await clock.advance(1_000);
+      const cancelled = await startOrder(own.transport);
+      await cancelled.workflows.cancel(cancelled.id);
+      await clock.advance(1_000);
+      const cancelledLater = await startOrder(own.transport);
+      await cancelledLater.workflows.cancel(cancelledLater.id);
+      // completed: every step done.
+      await clock.advance(1_000);
+      const completed = await startOrder(own.transport, ['a']);
+      await completed.settle({ step: 'reserve' }, { ok: true, result: {} });
+      await completed.settle({ step: 'ship' }, { ok: true, result: {} });
+      await completed.settle({ step: 'confirm' }, { ok: true, result: {} });
+      await completed.expand([{ sku: 'a' }]);
+      await completed.settle({ step: 'charge', child: 0 }, { ok: true, result: 1 });
+      await completed.settle({ step: 'fulfil' }, { ok: true, result: 'ok' });
+      const running = await startOrder(own.transport);
+
+      const list = async (query: string) => {
+        const response = await viewer.get(`/api/workflows?${query}`);
+        expect(response.status).toBe(200);
+        return response.json();
+      };
+      const ids = (body: { workflows: Array<{ id: string }> }) => body.workflows.map((w) => w.id);
+
+      const failedList = await list('status=failed');
+      expect(failedList.status).toBe('failed');
+      expect(failedList.next).toBeUndefined();
+      expect(failedList.workflows).toEqual([
+        {
+          id: failed.id,
+          name: 'shop.placeOrder',
+          status: 'failed',
+          stage: 1,
+          stages: 4,
+          steps: [
+            { name: 'ship', state: 'failed' },
+            { name: 'confirm', state: 'cancelled' },
+          ],
+          createdAt: failedAt - 1_000,
+          updatedAt: failedAt,
+          finishedAt: failedAt,
+          failure: {
+            step: 'ship',
+            error: { name: 'Error', message: 'warehouse down', code: 'HTTP_503' },
+          },
+        },
+      ]);
+      const compensatedList = await list('status=compensated');
+      expect(ids(compensatedList)).toEqual([compensated.id]);
+      expect(compensatedList.workflows[0]).toMatchObject({
+        status: 'compensated',
+        failure: { step: 'reserve', error: { message: '<img src=x onerror=alert(1)>' } },
+      });
+      expect(ids(await list('status=cancelled'))).toEqual([cancelledLater.id, cancelled.id]);
+      const completedList = await list('status=completed');
+      expect(ids(completedList)).toEqual([completed.id]);
+      expect(completedList.workflows[0].failure).toBeUndefined();
+      // The default is the running list, as before, and says so.
+      const runningList = await list('');
+      expect(runningList.status).toBe('running');
+      expect(ids(runningList)).toEqual([running.id]);
+      expect(ids(await list('status=running'))).toEqual([running.id]);
+    } finally {
+      await own.close();
+    }
+  });
+
+  test('pages an ended list with next, a page at a time, the latest ended first', async () => {
+    const clock = createManualClock();
+    const own = await serve({ transport: memoryTransport({ clock }) });
+    try {
+      const viewer = await login(own);
+      const ended: string[] = [];
+      for (let index = 0; index < 3; index++) {
+        const run = await startOrder(own.transport);
+        await run.workflows.cancel(run.id);
+        ended.unshift(run.id);
+        await clock.advance(1_000);
+      }
+      const page = async (cursor?: string) =>
+        (
+          await viewer.get(
+            `/api/workflows?status=cancelled&limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+          )
+        ).json();
+      const first = await page();
+      expect(first.workflows.map((w: { id: string }) => w.id)).toEqual(ended.slice(0, 2));
+      expect(first.next).toBe(`${first.workflows[1].finishedAt}:${ended[1]}`);
+      const second = await page(first.next);
+      expect(second.workflows.map((w: { id: string }) => w.id)).toEqual([ended[2]]);
+      expect(second.next).toBeUndefined();
+    } finally {
+      await own.close();
+    }
+  });
+
+  test.each(['bogus', 'Failed', 'ended', '<script>'])(
+    'status=%s is a 400 BAD_REQUEST quoting it and naming the valid ones',
+    async (status) => {
+      const response = await client.get(`/api/workflows?status=${encodeURIComponent(status)}`);
+      expect(response.status).toBe(400);
+      const { error } = await response.json();
+      expect(error.code).toBe('BAD_REQUEST');
+      expect(error.message).toBe(
+        `Invalid status ${JSON.stringify(status)}: expected one of running, failed, compensated, cancelled, completed.`,
+      );
+    },
+  );
+
+  test('a malformed cursor of an ended list is a 400', async () => {
+    const bad = await client.get('/api/workflows?status=failed&cursor=nonsense');
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).error.message).toContain('"nonsense"');
+  });
+});
+
 describe('GET /api/workflows/:id', () => {
   test('answers the tree: stages, step states, attempts, job ids, map counts; the input redacted', async () => {
     const { id, workflows, advance } = await startOrder(served.transport);

@@ -1,8 +1,12 @@
 import {
   actOnWorkflow,
   describeWorkflowWithJobs,
+  ENDED_WORKFLOW_STATUSES,
+  type EndedWorkflow,
+  type EndedWorkflowStatus,
   hasCapability,
   isWorkflowId,
+  listEndedWorkflows,
   listRunningWorkflows,
   type TransportWith,
   WORKFLOW_ID_RULE,
@@ -69,7 +73,10 @@ async function act(
   throw new DashboardError('CONFLICT', workflowConflictMessage(id, outcome.status, action));
 }
 
-/** `<at>:<id>` of the last workflow of a page (`at`: when it began to run), where the next one starts. */
+/**
+ * `<at>:<id>` of the last workflow of a page (`at`: when it began to run, or for an ended
+ * list when it ended), where the next one starts.
+ */
 function parseAfter(value: string | undefined): { at: number; id: string } | undefined {
   if (value === undefined) return undefined;
   const colon = value.indexOf(':');
@@ -81,9 +88,34 @@ function parseAfter(value: string | undefined): { at: number; id: string } | und
   return { at, id };
 }
 
+const LIST_STATUSES = ['running', ...ENDED_WORKFLOW_STATUSES] as const;
+
+/** `?status=`: `running` (the default) or a status workflows end with. */
+function listStatus(value: string | null): 'running' | EndedWorkflowStatus {
+  if (value === null || value === '') return 'running';
+  if (!(LIST_STATUSES as readonly string[]).includes(value)) {
+    throw badRequest('status', value, `one of ${LIST_STATUSES.join(', ')}`);
+  }
+  return value as 'running' | EndedWorkflowStatus;
+}
+
 /**
- * `GET /api/workflows?limit=&cursor=`: the running workflows in the order they began to run
- * (`listRunningWorkflows`), each with the stage it is in; `next` pages on.
+ * An ended workflow as the list shows it: its failure's error cut to its code and message
+ * (the workflow's page has the rest), as the job lists show a job's error.
+ */
+function endedSummary(workflow: EndedWorkflow): EndedWorkflow {
+  if (!workflow.failure) return workflow;
+  const { step, child, error } = workflow.failure;
+  const cut = { name: error.name, message: error.message, ...(error.code && { code: error.code }) };
+  return { ...workflow, failure: { step, ...(child !== undefined && { child }), error: cut } };
+}
+
+/**
+ * `GET /api/workflows?status=&limit=&cursor=`: the running workflows in the order they began
+ * to run (`listRunningWorkflows`), each with the stage it is in; with `status=failed`
+ * (`compensated`, `cancelled`, `completed`) the workflows that ended so, the most recently
+ * ended first (`listEndedWorkflows`), each with when it finished and the failed step and its
+ * error. `next` pages on.
  */
 function listRoute(core: DashboardCore): Route<RequestContext> {
   return {
@@ -92,17 +124,25 @@ function listRoute(core: DashboardCore): Route<RequestContext> {
     async handle({ url }) {
       const transport = workflowTransport(core);
       const query = url.searchParams;
+      const status = listStatus(query.get('status'));
       const limit = pageLimit(query.get('limit'));
       const after = parseAfter(optionalString(query.get('cursor'), 'cursor'));
-      const page = await listRunningWorkflows(transport, after ? { limit, after } : { limit });
+      const options = after ? { limit, after } : { limit };
+      const page =
+        status === 'running'
+          ? await listRunningWorkflows(transport, options)
+          : await listEndedWorkflows(transport, { ...options, status }).then((ended) => ({
+              ...ended,
+              workflows: ended.workflows.map(endedSummary),
+            }));
       const next = page.next && `${page.next.at}:${page.next.id}`;
-      return { at: core.now(), workflows: page.workflows, ...(next ? { next } : {}) };
+      return { at: core.now(), status, workflows: page.workflows, ...(next ? { next } : {}) };
     },
   };
 }
 
 /**
- * `GET /api/workflows` (the running ones), `GET /api/workflows/:id` (the tree; `?all=1`
+ * `GET /api/workflows` (the running ones, or `?status=failed` …), `GET /api/workflows/:id` (the tree; `?all=1`
  * lists every map child), and
  * `POST /api/workflows/:id/cancel` and `/retry`, audited as `workflow.cancel` and
  * `workflow.retry`.
