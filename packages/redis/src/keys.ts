@@ -1,3 +1,4 @@
+import { ENDED_WORKFLOW_STATUSES } from '@conveyor/core';
 import { queueHashTag } from './slots.js';
 
 /**
@@ -100,13 +101,20 @@ export function workflowKeys(prefix: string, id: string): string[] {
 
 /**
  * The cross-workflow indexes (`scripts/wf-index.lua`): running workflows by updatedAt,
- * workflows with outbox entries by the oldest entry's time, the version of each entry, and
- * running workflows by the time they began to run.
+ * workflows with outbox entries by the oldest entry's time, the version of each entry,
+ * running workflows by the time they began to run, and ended ones by finishedAt, a set per
+ * status in `ENDED_WORKFLOW_STATUSES` order.
  * One slot of their own: a Cluster cannot put them in every workflow's.
  */
 export function workflowIndexKeys(prefix: string): string[] {
   const base = `${prefix}:{wf-index}:`;
-  return [`${base}idle`, `${base}outbox`, `${base}v`, `${base}started`];
+  return [
+    `${base}idle`,
+    `${base}outbox`,
+    `${base}v`,
+    `${base}started`,
+    ...ENDED_WORKFLOW_STATUSES.map((status) => `${base}ended:${status}`),
+  ];
 }
 
 /** A workflow idempotency key's claim (`scripts/wf-key.lua`), by the key's SHA-256 (hex). */

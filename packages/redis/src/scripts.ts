@@ -58,7 +58,8 @@ export const SCRIPT_KEY_COUNTS = {
   'wf-retry': WORKFLOW_KEY_COUNT,
   'wf-peek': WORKFLOW_KEY_COUNT,
   // The cross-workflow indexes (`workflowIndexKeys` in keys.ts).
-  'wf-index': 4,
+  'wf-index': 8,
+  'wf-ended-fix': 4,
   // A workflow idempotency key's claim (`workflowKeyClaim` in keys.ts).
   'wf-key': 1,
 } as const satisfies Record<LuaScriptFile, number>;

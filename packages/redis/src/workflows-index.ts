@@ -1,4 +1,8 @@
-import type { IdleWorkflow } from '@conveyor/core';
+import {
+  ENDED_WORKFLOW_STATUSES,
+  type EndedWorkflowStatus,
+  type IdleWorkflow,
+} from '@conveyor/core';
 import type { Cluster, Redis } from 'ioredis';
 import { redisCall } from './call.js';
 import { workflowIndexKeys } from './keys.js';
@@ -17,6 +21,11 @@ import type { IndexOps } from './wire/workflow-calls.js';
 // - `started`: the members of `idle`, each with the score it entered `idle` with (the start,
 //   or the retry that made an ended workflow run again), never moved: `running` pages through
 //   it in order, reading about a page of records whatever the number running.
+// - `ended:<status>`, one per ended status: workflows that ended so, scored by finishedAt.
+//   Written by the call that ended the workflow, removed by the start or retry that made it
+//   run again (a script's report, never a reader's correction: a correction read before the
+//   end must not take the end back), trimmed of records past the result TTL at each end.
+//   `ended` pages through it newest first, dropping entries whose record says otherwise.
 // Why hints are safe: every update carries the record's version (one more at every change)
 // and wf-index.lua ignores one older than the last applied, so updates that reach the index
 // out of order (two processes, one slow) cannot undo a newer one: a running workflow is never
@@ -41,11 +50,15 @@ export interface WorkflowPeek {
   updatedAt: number;
   /** The oldest outbox entry's `at`, or -1 for an empty outbox. */
   oldest: number;
+  /** When it ended, or undefined while it runs. */
+  finishedAt: number | undefined;
 }
 
 export interface WorkflowIndexOptions {
   commands: Redis | Cluster;
   prefix: string;
+  /** How long a finished workflow's record is kept: ended entries older are trimmed. */
+  resultTtlMs: number;
   peek(id: string): Promise<WorkflowPeek>;
 }
 
@@ -55,15 +68,28 @@ export interface WorkflowIndex {
   stale(before: number, limit: number): Promise<string[]>;
   idle(before: number, limit: number, after?: IdleWorkflow): Promise<IdleWorkflow[]>;
   running(limit: number, after?: IdleWorkflow): Promise<IdleWorkflow[]>;
+  ended(status: EndedWorkflowStatus, limit: number, after?: IdleWorkflow): Promise<IdleWorkflow[]>;
 }
+
+/** Values per wf-index.lua group: id, version, idle op, outbox op, ended op. */
+const GROUP = 5;
 
 export function createWorkflowIndex(options: WorkflowIndexOptions): WorkflowIndex {
   const { commands, peek } = options;
   const keys = workflowIndexKeys(options.prefix);
-  const [idleKey, outboxKey, , startedKey] = keys as [string, string, string, string];
+  const [idleKey, outboxKey, versionsKey, startedKey] = keys as [string, string, string, string];
+  const endedKeys = new Map(
+    ENDED_WORKFLOW_STATUSES.map((status, n) => [status, keys[4 + n] as string]),
+  );
+  const ttl = String(options.resultTtlMs);
 
   const update = (groups: readonly string[]) =>
-    redisCall('wf-index', () => runScript(commands, 'wf-index', keys, groups), commands);
+    redisCall('wf-index', () => runScript(commands, 'wf-index', keys, [ttl, ...groups]), commands);
+  const updateAll = async (groups: readonly string[]) => {
+    for (let start = 0; start < groups.length; start += FIX_CHUNK * GROUP) {
+      await update(groups.slice(start, start + FIX_CHUNK * GROUP));
+    }
+  };
 
   /** The index's correction for what a peek found, as wf-index.lua takes it. */
   const fixOf = (id: string, state: WorkflowPeek): string[] =>
@@ -73,8 +99,9 @@ export function createWorkflowIndex(options: WorkflowIndexOptions): WorkflowInde
           state.version,
           state.status === 'running' ? `+${state.updatedAt}` : '-',
           state.oldest >= 0 ? `+${state.oldest}` : '-',
+          '',
         ]
-      : [id, GONE_VERSION, '-', '-'];
+      : [id, GONE_VERSION, '-', '-', '-'];
 
   /**
    * Workflows of one index whose time (updatedAt of a running one, or the oldest outbox
@@ -127,9 +154,7 @@ export function createWorkflowIndex(options: WorkflowIndexOptions): WorkflowInde
       if (found.length >= limit) bound = (found[limit - 1] as { at: number }).at;
       if (passed || page.length < PAGE * 2) break;
     }
-    for (let start = 0; start < fixes.length; start += FIX_CHUNK * 4) {
-      await update(fixes.slice(start, start + FIX_CHUNK * 4));
-    }
+    await updateAll(fixes);
     return found.slice(0, limit);
   }
 
@@ -168,19 +193,78 @@ export function createWorkflowIndex(options: WorkflowIndexOptions): WorkflowInde
       }
       if (page.length < PAGE * 2) break;
     }
-    for (let start = 0; start < fixes.length; start += FIX_CHUNK * 4) {
-      await update(fixes.slice(start, start + FIX_CHUNK * 4));
+    await updateAll(fixes);
+    return found;
+  }
+
+  /**
+   * Workflows that ended with `status`, newest first, after `after`, checked against their
+   * records as `running` checks its candidates: one whose record is gone, runs again or
+   * ended at another time is left out and its entry dropped (only while it still has the
+   * score read, so an end reported meanwhile stays).
+   */
+  async function ended(
+    status: EndedWorkflowStatus,
+    limit: number,
+    after?: IdleWorkflow,
+  ): Promise<IdleWorkflow[]> {
+    const key = endedKeys.get(status) as string;
+    const found: IdleWorkflow[] = [];
+    const wrong: string[] = [];
+    const gone: string[] = [];
+    const max = after ? String(after.at) : '+inf';
+    for (let offset = 0; found.length < limit; offset += PAGE) {
+      const page = await redisCall(
+        'wf-index-scan',
+        () => commands.zrevrangebyscore(key, max, '-inf', 'WITHSCORES', 'LIMIT', offset, PAGE),
+        commands,
+      );
+      const candidates: IdleWorkflow[] = [];
+      for (let i = 0; i + 1 < page.length; i += 2) {
+        const id = page[i] as string;
+        const at = Number(page[i + 1]);
+        if (after && at === after.at && id >= after.id) continue;
+        candidates.push({ id, at });
+      }
+      for (let next = 0; next < candidates.length && found.length < limit; ) {
+        const batch = candidates.slice(next, next + limit - found.length);
+        next += batch.length;
+        const peeks = await Promise.all(batch.map(({ id }) => peek(id)));
+        peeks.forEach((state, n) => {
+          const candidate = batch[n] as IdleWorkflow;
+          if (state.exists && state.status === status && state.finishedAt === candidate.at) {
+            found.push(candidate);
+          } else {
+            wrong.push(candidate.id, String(candidate.at));
+            if (!state.exists) gone.push(...fixOf(candidate.id, state));
+          }
+        });
+      }
+      if (page.length < PAGE * 2) break;
     }
+    if (wrong.length > 0) {
+      const fixKeys = [key, versionsKey, idleKey, outboxKey];
+      await redisCall(
+        'wf-ended-fix',
+        () => runScript(commands, 'wf-ended-fix', fixKeys, wrong),
+        commands,
+      );
+    }
+    await updateAll(gone);
     return found;
   }
 
   return {
     async report(id, ops) {
-      if (ops.idle === '' && ops.outbox === '') return;
-      await update([id, ops.version, ops.idle, ops.outbox]);
+      // A start or retry (idle `+` from a script) makes the workflow run again: it leaves
+      // the ended sets. Readers' corrections (fixOf) never do.
+      const endedOp = ops.ended !== '' ? ops.ended : ops.idle.startsWith('+') ? '-' : '';
+      if (ops.idle === '' && ops.outbox === '' && endedOp === '') return;
+      await update([id, ops.version, ops.idle, ops.outbox, endedOp]);
     },
     stale: async (before, limit) => (await scan('outbox', before, limit)).map((entry) => entry.id),
     idle: (before, limit, after) => scan('idle', before, limit, after),
     running,
+    ended,
   };
 }

@@ -82,6 +82,7 @@ export function redisWorkflows(options: RedisWorkflowsOptions): TransportWorkflo
   const index = createWorkflowIndex({
     commands,
     prefix,
+    resultTtlMs: options.resultTtlMs,
     async peek(id) {
       const reply = await script('wf-peek', id, []);
       await report(id, reply[0]);
@@ -91,6 +92,7 @@ export function redisWorkflows(options: RedisWorkflowsOptions): TransportWorkflo
         version: String(reply[3]),
         updatedAt: Number(reply[4]),
         oldest: Number(reply[5]),
+        finishedAt: reply[6] === '' || reply[6] == null ? undefined : Number(reply[6]),
       };
     },
   });
@@ -253,6 +255,7 @@ export function redisWorkflows(options: RedisWorkflowsOptions): TransportWorkflo
     stale: (before, limit) => index.stale(before, limit),
     idle: (before, limit, after) => index.idle(before, limit, after),
     running: (limit, after) => index.running(limit, after),
+    ended: (status, limit, after) => index.ended(status, limit, after),
 
     async outbox(id) {
       return readEntries((await call('wf-outbox', id))[1]);

@@ -85,6 +85,9 @@ describe('redis workflows', () => {
       for (const key of keys) expect(await admin.pttl(key)).toBeLessThan(0);
       await transport.workflows.record(id, { step: 'split' }, { ok: true, result: 1 });
       expect(await transport.workflows.cancel(id)).toMatchObject({ cancelled: true });
+      const listed = async () =>
+        (await transport.workflows.ended('cancelled', 1_000)).map((entry) => entry.id);
+      expect(await listed()).toContain(id);
       const ttl = await admin.pttl(keys[0] as string);
       expect(ttl).toBeGreaterThan(0);
       expect(ttl).toBeLessThanOrEqual(2_000);
@@ -94,8 +97,10 @@ describe('redis workflows', () => {
         await transport.workflows.start({ id: again, plan, input: null, idempotencyKey: 'ttl' }),
       ).toEqual({ id, duplicate: true, dispatch: [] });
       while ((await admin.exists(keys[0] as string)) === 1) await sleep(20);
-      // …and starts a new one once it expired.
+      // …and starts a new one once it expired; the ended list leaves it out and drops it.
       expect(await transport.workflows.get(id)).toBeNull();
+      expect(await listed()).not.toContain(id);
+      expect(await admin.zscore(workflowIndexKeys('conveyor')[6] as string, id)).toBeNull();
       const fresh = await transport.workflows.start({
         id: again,
         plan,
@@ -392,7 +397,7 @@ describe('redis workflows', () => {
     const version = Number(await admin.hget(versionsKey, id));
     expect(version).toBeGreaterThan(0);
     // An update older than the one applied changes nothing.
-    await runScript(admin, 'wf-index', indexKeys, [id, '0', '-', '-']);
+    await runScript(admin, 'wf-index', indexKeys, ['60000', id, '0', '-', '-', '-']);
     expect(await admin.zscore(idleKey, id)).not.toBeNull();
     // A score that lags: the workflow is checked, not answered, and the score corrected.
     await admin.zadd(idleKey, 1, id);
@@ -410,11 +415,14 @@ describe('redis workflows', () => {
     expect(await transport.workflows.stale(now, 1_000)).not.toContain(gone);
     expect(await admin.zscore(idleKey, gone)).toBeNull();
     expect(await admin.zscore(outboxKey, gone)).toBeNull();
-    // An ended workflow leaves both indexes.
+    // An ended workflow leaves both indexes for its ended set, which keeps its version (so a
+    // correction read before the end cannot take it back).
     await transport.workflows.cancel(id);
     expect(await admin.zscore(idleKey, id)).toBeNull();
     expect(await admin.zscore(outboxKey, id)).toBeNull();
-    expect(await admin.hget(versionsKey, id)).toBeNull();
+    const cancelled = await transport.workflows.get(id);
+    expect(Number(await admin.zscore(indexKeys[6] as string, id))).toBe(cancelled?.finishedAt);
+    expect(Number(await admin.hget(versionsKey, id))).toBeGreaterThan(version);
   });
 });
 

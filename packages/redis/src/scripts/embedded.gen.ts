@@ -1320,6 +1320,31 @@ if removed > 0 then
 end
 return { ops() }
 `,
+  'wf-ended-fix': `-- wf-ended-fix.lua: drops entries of an ended set (wf-index.lua's KEYS[5]–[8]) that a reader
+-- found wrong: the record gone (expired), running again, or ended at another time [W15b].
+-- An entry is dropped only while its score is still the one read, so an end reported since
+-- (a new finishedAt) stays.
+--
+-- KEYS: [1] the ended ZSET \`<prefix>:{wf-index}:ended:<status>\`; [2] versions HASH
+--       \`<prefix>:{wf-index}:v\`; [3] idle ZSET; [4] outbox ZSET (for whether an id is still
+--       listed, as wf-index.lua keeps its version).
+-- ARGV: pairs: workflow id, the score read.
+-- Returns: how many entries were dropped.
+
+local dropped = 0
+for a = 1, #ARGV, 2 do
+  local id = ARGV[a]
+  local score = redis.call('ZSCORE', KEYS[1], id)
+  if score and tonumber(score) == tonumber(ARGV[a + 1]) then
+    redis.call('ZREM', KEYS[1], id)
+    if not redis.call('ZSCORE', KEYS[3], id) and not redis.call('ZSCORE', KEYS[4], id) then
+      redis.call('HDEL', KEYS[2], id)
+    end
+    dropped = dropped + 1
+  end
+end
+return dropped
+`,
   'wf-expand': `-- wf-expand.lua: a map stage's child count, once [W7]: the children are ready without a
 -- field each (see includes/wf.lua), and one children entry goes in the outbox until the
 -- caller has enqueued them. More than maxChildren fail the map step (WORKFLOW_TOO_LARGE).
@@ -1435,24 +1460,32 @@ for first = 1, n, 1000 do
 end
 return { ops(), meta, steps, errors }
 `,
-  'wf-index': `-- wf-index.lua: updates the cross-workflow indexes \`stale\`, \`idle\` and \`running\` read
--- (src/workflows-index.ts) [W8, W15, W15a]. They cannot live in each workflow's slot, so
--- they are hints, kept in order by the version of the record each update was read from: an
--- update older than the one applied is ignored.
+  'wf-index': `-- wf-index.lua: updates the cross-workflow indexes \`stale\`, \`idle\`, \`running\` and \`ended\`
+-- read (src/workflows-index.ts) [W8, W15, W15a, W15b]. They cannot live in each workflow's
+-- slot, so they are hints, kept in order by the version of the record each update was read
+-- from: an update older than the one applied is ignored.
 --
 -- KEYS: [1] idle ZSET \`<prefix>:{wf-index}:idle\`: running workflow ids, scored by their
 --       updatedAt as last reported (never later than the record's); [2] outbox ZSET
 --       \`<prefix>:{wf-index}:outbox\`: ids of workflows that may have outbox entries, scored
 --       by the oldest entry's at as last reported; [3] versions HASH
---       \`<prefix>:{wf-index}:v\`: id -> the version of the last update applied; [4] started
---       ZSET \`<prefix>:{wf-index}:started\`: the ids in the idle ZSET, each scored by the
---       score it entered that set with (the workflow's start, or the retry that made it run
---       again; for a workflow already running when this set came, the first update since).
--- ARGV: groups of four: workflow id, version, idle op, outbox op; an op is \`+<score>\` (add or
---       move), \`-\` (remove) or '' (leave).
+--       \`<prefix>:{wf-index}:v\`: id -> the version of the last update applied, kept while
+--       the id is in any of these sets; [4] started ZSET \`<prefix>:{wf-index}:started\`: the
+--       ids in the idle ZSET, each scored by the score it entered that set with (the
+--       workflow's start, or the retry that made it run again; for a workflow already
+--       running when this set came, the first update since); [5]–[8] ended ZSETs
+--       \`<prefix>:{wf-index}:ended:<status>\` for failed, compensated, cancelled and completed:
+--       ids of workflows that ended so, scored by their finishedAt.
+-- ARGV: [1] the result TTL (ms): an ended entry that old before the newest one added is of an
+--       expired record, and is dropped; then groups of five: workflow id, version, idle op,
+--       outbox op, ended op. An idle or outbox op is \`+<score>\` (add or move), \`-\` (remove) or
+--       '' (leave); an ended op \`<status> <finishedAt>\` (add), \`-\` (remove from every ended
+--       set: the workflow runs again) or '' (leave).
 -- Returns: how many groups were applied.
 
 local K_IDLE, K_OUTBOX, K_VERSIONS, K_STARTED = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local ENDED = { failed = KEYS[5], compensated = KEYS[6], cancelled = KEYS[7], completed = KEYS[8] }
+local ttl = tonumber(ARGV[1])
 
 local function apply(key, id, op)
   if op == '-' then
@@ -1462,8 +1495,33 @@ local function apply(key, id, op)
   end
 end
 
+local function ended_op(id, op)
+  if op == '-' then
+    for _, key in pairs(ENDED) do redis.call('ZREM', key, id) end
+    return
+  end
+  local status, at = string.match(op, '^(%a+) (%d+)$')
+  local key = status and ENDED[status]
+  if not key then return end
+  redis.call('ZADD', key, at, id)
+  -- Entries of records expired by now (older than the TTL before this end) go, with their versions.
+  local cutoff = '(' .. string.format('%d', tonumber(at) - ttl)
+  for _, old in ipairs(redis.call('ZRANGEBYSCORE', key, '-inf', cutoff)) do
+    if not redis.call('ZSCORE', K_IDLE, old) then redis.call('HDEL', K_VERSIONS, old) end
+  end
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', cutoff)
+end
+
+local function listed(id)
+  if redis.call('ZSCORE', K_IDLE, id) or redis.call('ZSCORE', K_OUTBOX, id) then return true end
+  for _, key in pairs(ENDED) do
+    if redis.call('ZSCORE', key, id) then return true end
+  end
+  return false
+end
+
 local applied = 0
-for a = 1, #ARGV, 4 do
+for a = 2, #ARGV, 5 do
   local id, version = ARGV[a], tonumber(ARGV[a + 1])
   local stored = tonumber(redis.call('HGET', K_VERSIONS, id))
   if not stored or stored <= version then
@@ -1476,7 +1534,8 @@ for a = 1, #ARGV, 4 do
       redis.call('ZADD', K_STARTED, 'NX', string.sub(idle_op, 2), id)
     end
     apply(K_OUTBOX, id, ARGV[a + 3])
-    if redis.call('ZSCORE', K_IDLE, id) or redis.call('ZSCORE', K_OUTBOX, id) then
+    if ARGV[a + 4] ~= '' then ended_op(id, ARGV[a + 4]) end
+    if listed(id) then
       redis.call('HSET', K_VERSIONS, id, ARGV[a + 1])
     else
       redis.call('HDEL', K_VERSIONS, id)
@@ -1540,20 +1599,22 @@ end
 return { ops(), entries }
 `,
   'wf-peek': `-- wf-peek.lua: what the cross-workflow indexes say of a workflow, read from its record, for
--- \`stale\` and \`idle\` to check a candidate (src/workflows-index.ts) [W8, W15].
+-- \`stale\`, \`idle\`, \`running\` and \`ended\` to check a candidate (src/workflows-index.ts)
+-- [W8, W15, W15a, W15b].
 --
 -- KEYS: [1]–[7] the workflow's keys (includes/wf.lua): [1] meta, [2] steps, [3] errors,
 --       [4] results, [5] items, [6] outbox, [7] outbox order.
 -- ARGV: [1] result TTL (ms), [2] workflow id.
--- Returns: {ops, exists 1|0, status, version, updatedAt, the oldest outbox entry's at or -1}.
+-- Returns: {ops, exists 1|0, status, version, updatedAt, the oldest outbox entry's at or -1,
+--          finishedAt or ''}.
 
 --!include wf.lua
 
-if not open() then return { ops(), 0, '', '0', '0', -1 } end
+if not open() then return { ops(), 0, '', '0', '0', -1, '' } end
 local first = redis.call('ZRANGE', K_ORDER, 0, 0)
 local entry = first[1] and redis.call('HGET', K_OUTBOX, first[1])
 local oldest = entry and string.match(entry, '"at":(%d+)}$') or -1
-return { ops(), 1, wf.status, int(wf.version), wf.ua, oldest }
+return { ops(), 1, wf.status, int(wf.version), wf.ua, oldest, redis.call('HGET', K_META, 'fa') or '' }
 `,
   'wf-record': `-- wf-record.lua: steps' (or map children's) final outcomes, by first write; each moves its
 -- stage's counter, applies its failure policy and puts what became ready in the outbox
@@ -2950,12 +3011,13 @@ end
 -- and starts ARGV with:
 --   ARGV[1] the result TTL (ms) a finished workflow's keys get, ARGV[2] the workflow id
 --
--- Every script answers \`{ops, …}\`, ops = \`{idle, outbox, version, key, timed out}\`: what the
--- cross-workflow indexes need (src/workflows-index.ts): idle \`+<updatedAt>\` (started or
--- retried), \`-\` (ended) or ''; outbox \`+<oldest entry's at>\` (entries added), \`-\` (emptied)
--- or ''; the record's version; the idempotency key's scope (\`ik\`) when the call started,
--- retried or ended the workflow (idle \`+\` or \`-\`): its claim is then committed (no TTL) or
--- set to expire; and the job ids a deadline this call applied cancelled, for the transport.
+-- Every script answers \`{ops, …}\`, ops = \`{idle, outbox, version, key, timed out, ended}\`:
+-- what the cross-workflow indexes need (src/workflows-index.ts): idle \`+<updatedAt>\`
+-- (started or retried), \`-\` (ended) or ''; outbox \`+<oldest entry's at>\` (entries added), \`-\`
+-- (emptied) or ''; the record's version; the idempotency key's scope (\`ik\`) when the call
+-- started, retried or ended the workflow (idle \`+\` or \`-\`): its claim is then committed (no
+-- TTL) or set to expire; the job ids a deadline this call applied cancelled, for the
+-- transport; and \`<status> <finishedAt>\` when the call ended the workflow, else ''.
 
 --!include wf-job-id.lua
 
@@ -2965,9 +3027,7 @@ local ttl, wf_id = ARGV[1], ARGV[2]
 
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
-local function int(n)
-  return string.format('%d', n)
-end
+local function int(n) return string.format('%d', n) end
 local now_s = int(now)
 
 -- The record's scalar fields, loaded by load().
@@ -3301,7 +3361,8 @@ local function ops()
   end
   -- The next call numbers its entries after this one's (wf.seq is read from oq).
   if fx.added then redis.call('HSET', K_META, 'oq', int(wf.seq)) end
-  return { idle, outbox, wf and int(wf.version) or '0', idle ~= '' and wf.key or false, fx.timed_out }
+  return { idle, outbox, wf and int(wf.version) or '0', idle ~= '' and wf.key or false, fx.timed_out,
+    fx.ended and (wf.status .. ' ' .. now_s) or '' }
 end
 
 -- Opens a call on an existing workflow: loads it and applies its deadline. False when none.

@@ -81,22 +81,26 @@ export interface IndexOps {
    * transport cancels them, so that running steps see `ctx.signal`, whatever the call was.
    */
   timedOut?: string[];
+  /** `<status> <finishedAt>` when the call ended the workflow, else ''. */
+  ended: string;
 }
 
 /** The `ops` element every workflow script answers first. */
 export function readOps(reply: unknown): IndexOps {
-  const [idle, outbox, version, key, timedOut] = reply as [
+  const [idle, outbox, version, key, timedOut, ended] = reply as [
     string,
     string,
     string,
     string | null,
     unknown[] | undefined,
+    string | undefined,
   ];
   const ops: IndexOps = {
     idle: String(idle),
     outbox: String(outbox),
     version: String(version),
     timedOut: Array.isArray(timedOut) ? timedOut.map(String) : [],
+    ended: typeof ended === 'string' ? ended : '',
   };
   if (typeof key === 'string') ops.key = key;
   return ops;

@@ -38,12 +38,13 @@
 -- and starts ARGV with:
 --   ARGV[1] the result TTL (ms) a finished workflow's keys get, ARGV[2] the workflow id
 --
--- Every script answers `{ops, …}`, ops = `{idle, outbox, version, key, timed out}`: what the
--- cross-workflow indexes need (src/workflows-index.ts): idle `+<updatedAt>` (started or
--- retried), `-` (ended) or ''; outbox `+<oldest entry's at>` (entries added), `-` (emptied)
--- or ''; the record's version; the idempotency key's scope (`ik`) when the call started,
--- retried or ended the workflow (idle `+` or `-`): its claim is then committed (no TTL) or
--- set to expire; and the job ids a deadline this call applied cancelled, for the transport.
+-- Every script answers `{ops, …}`, ops = `{idle, outbox, version, key, timed out, ended}`:
+-- what the cross-workflow indexes need (src/workflows-index.ts): idle `+<updatedAt>`
+-- (started or retried), `-` (ended) or ''; outbox `+<oldest entry's at>` (entries added), `-`
+-- (emptied) or ''; the record's version; the idempotency key's scope (`ik`) when the call
+-- started, retried or ended the workflow (idle `+` or `-`): its claim is then committed (no
+-- TTL) or set to expire; the job ids a deadline this call applied cancelled, for the
+-- transport; and `<status> <finishedAt>` when the call ended the workflow, else ''.
 
 --!include wf-job-id.lua
 
@@ -53,9 +54,7 @@ local ttl, wf_id = ARGV[1], ARGV[2]
 
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
-local function int(n)
-  return string.format('%d', n)
-end
+local function int(n) return string.format('%d', n) end
 local now_s = int(now)
 
 -- The record's scalar fields, loaded by load().
@@ -389,7 +388,8 @@ local function ops()
   end
   -- The next call numbers its entries after this one's (wf.seq is read from oq).
   if fx.added then redis.call('HSET', K_META, 'oq', int(wf.seq)) end
-  return { idle, outbox, wf and int(wf.version) or '0', idle ~= '' and wf.key or false, fx.timed_out }
+  return { idle, outbox, wf and int(wf.version) or '0', idle ~= '' and wf.key or false, fx.timed_out,
+    fx.ended and (wf.status .. ' ' .. now_s) or '' }
 end
 
 -- Opens a call on an existing workflow: loads it and applies its deadline. False when none.
