@@ -1,4 +1,4 @@
-import { type Logger, silentLogger } from '@conveyor/core';
+import { type Logger, silentLogger, type WorkflowStatus } from '@conveyor/core';
 import { baseQueueOf, queueOfJobId } from '@conveyor/core/transport';
 import type { Command } from 'commander';
 import type { DashboardCommandOptions } from './commands/dashboard.js';
@@ -279,10 +279,17 @@ export function dispatch(io: Io, signal: AbortSignal) {
           );
         }
         case 'workflows list': {
+          const { json } = options;
+          const limit = options.limit as number;
+          const status = (options.status ?? 'running') as WorkflowStatus;
+          if (status !== 'running') {
+            const { listEndedWorkflowsCommand } = await import('./commands/ended-workflows.js');
+            return withConnection(command, io, (c) =>
+              listEndedWorkflowsCommand(c, { status, json, limit, followUp }, io),
+            );
+          }
           const { listWorkflows } = await import('./commands/workflows.js');
-          return withConnection(command, io, (c) =>
-            listWorkflows(c, { json: options.json, limit: options.limit as number }, io),
-          );
+          return withConnection(command, io, (c) => listWorkflows(c, { json, limit }, io));
         }
         case 'workflows cancel':
         case 'workflows retry': {

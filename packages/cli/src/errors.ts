@@ -12,7 +12,7 @@
  * | `CONFLICT` | 7 | the job is not in a state the command applies to (retry of a job that is not dead, cancel of a finished job; cancel of a workflow that is not running, retry of one that is not failed) |
  * | `REDIS_AUTH` | 8 | Redis refused the user and password (or needs one and none was given) |
  * | `CONFIG_INVALID` | 9 | the config file failed to load, or its `transport` is not a function that returns a transport |
- * | `CAPABILITY_MISSING` | 10 | the transport lacks an optional capability the command needs (`dead` needs `transport.admin`, `schedules` `transport.schedules`, `workflows` and a workflow's `inspect` `transport.workflows`) |
+ * | `CAPABILITY_MISSING` | 10 | the transport lacks an optional capability the command needs (`dead` needs `transport.admin`, `schedules` `transport.schedules`, `workflows` and a workflow's `inspect` `transport.workflows`, `workflows list --status failed` (or another ended status) its `ended()`) |
  * | `AUTH_REQUIRED` | 11 | `dashboard` was asked to serve a host other than loopback without `--auth` |
  *
  * `generate` exits 1 (`FAILED`) for diagnostics in the task files or stale files (`--check`),

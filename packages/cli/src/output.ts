@@ -1,4 +1,4 @@
-import type { JobRecord } from '@conveyor/core';
+import type { JobError, JobRecord } from '@conveyor/core';
 import { cutLine, FOR_ALL, moreOf, terminalJson, terminalText } from './terminal-text.js';
 import { cutDeepValues } from './value-depth.js';
 
@@ -100,8 +100,13 @@ const ERROR_CELL_CHARS = 100;
  * characters; a cut, and lines left out, are marked as `inspect` marks them.
  */
 export function errorLine(job: JobRecord): string {
-  const code = job.error?.code ? `${job.error.code}: ` : '';
-  const [first = '', ...rest] = String(job.error?.message ?? '').split('\n');
+  return jobErrorLine(job.error);
+}
+
+/** An error on one line for a table, as {@link errorLine} shows a job's (a workflow step's too). */
+export function jobErrorLine(error: JobError | undefined): string {
+  const code = error?.code ? `${error.code}: ` : '';
+  const [first = '', ...rest] = String(error?.message ?? '').split('\n');
   if (first.length > ERROR_CELL_CHARS)
     return `${terminalText(code)}${cutLine(first, ERROR_CELL_CHARS)}`;
   const blank = rest.every((line) => line.trim() === '');

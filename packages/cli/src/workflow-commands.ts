@@ -1,5 +1,10 @@
-import { isWorkflowId, WORKFLOW_ID_RULE } from '@conveyor/core';
-import type { Command } from 'commander';
+import {
+  ENDED_WORKFLOW_STATUSES,
+  isWorkflowId,
+  WORKFLOW_ID_RULE,
+  type WorkflowStatus,
+} from '@conveyor/core';
+import { type Command, Option } from 'commander';
 import type { CommandName, dispatch } from './actions.js';
 import { brokerCommand, examples } from './command-help.js';
 import { usageError } from './errors.js';
@@ -10,6 +15,17 @@ import { parseInteger, parseJobId } from './options.js';
 function parseWorkflowId(value: string): string {
   if (!isWorkflowId(value)) throw usageError('workflow id', value, WORKFLOW_ID_RULE);
   return value;
+}
+
+/** What `conveyor workflows list --status` takes: `running` (the default), then the ended ones. */
+const LIST_STATUSES: readonly WorkflowStatus[] = ['running', ...ENDED_WORKFLOW_STATUSES];
+
+/** Checks `--status`; quotes a bad value and names the valid ones. */
+function parseStatus(value: string): WorkflowStatus {
+  const status = LIST_STATUSES.find((known) => known === value);
+  if (status === undefined)
+    throw usageError('--status', value, `one of ${LIST_STATUSES.join(', ')}`);
+  return status;
 }
 
 /**
@@ -33,7 +49,7 @@ export function addWorkflowCommands(program: Command, run: ReturnType<typeof dis
   const workflows = program
     .command('workflows')
     .description(
-      'list the running workflows, cancel a running one, retry a failed one from its failed step',
+      'list the running (or failed, cancelled, …) workflows, cancel a running one, retry a failed one from its failed step',
     )
     .addHelpText(
       'after',
@@ -41,22 +57,41 @@ export function addWorkflowCommands(program: Command, run: ReturnType<typeof dis
 Subcommands: list, cancel <id>, retry <id>. \`conveyor inspect <workflow id>\` prints a
 workflow's stages and steps with each step's state, attempts and job id. Each needs the
 transport's workflows capability (transport.workflows; the Redis and memory transports have it).
-${examples('conveyor workflows list', 'conveyor workflows cancel wf_mi9x0q2k3aXb7c9dE', 'conveyor workflows retry wf_mi9x0q2k3aXb7c9dE --json')}`,
+${examples('conveyor workflows list', 'conveyor workflows list --status failed', 'conveyor workflows cancel wf_mi9x0q2k3aXb7c9dE', 'conveyor workflows retry wf_mi9x0q2k3aXb7c9dE --json')}`,
     );
   brokerCommand(
     workflows,
     'list',
-    'list the running workflows, oldest first, with the stage each is in',
+    'list the running workflows, oldest first, with the stage each is in; or, with --status, those that ended so, newest first',
     {
-      notes:
-        '\nThe CHANGED column shows how long each has waited since its last change: a stuck run\nstands out there. A workflow retried after it ended is listed by its retry. Finished\nworkflows are not listed: `conveyor inspect <id>` shows one while its record is kept.\n',
-      examples: ['conveyor workflows list', 'conveyor workflows list --limit 200 --json'],
+      notes: `
+The CHANGED column shows how long each has waited since its last change: a stuck run
+stands out there. A workflow retried after it ended is listed by its retry.
+--status failed (compensated, cancelled, completed) lists the workflows that ended so, the
+most recently ended first, with when each finished and started; a failed or compensated
+one with the step whose failure ended it and its error. Retry a failed one with
+\`conveyor workflows retry <id>\`: it then runs again and leaves the failed list. Finished
+workflows are kept for the result TTL (24 h by default) after they end.
+`,
+      examples: [
+        'conveyor workflows list',
+        'conveyor workflows list --status failed',
+        'conveyor workflows list --limit 200 --json',
+      ],
       // `conveyor workflows` alone lists, as `conveyor schedules` does.
       isDefault: true,
     },
   )
+    .addOption(
+      new Option(
+        '--status <status>',
+        'which workflows: running, or those that ended failed, compensated, cancelled or completed',
+      )
+        .argParser(parseStatus)
+        .default('running'),
+    )
     .option('--limit <n>', 'most workflows to list', parseInteger('--limit', 1, 10_000), 50)
-    .option('--json', 'print the list as JSON')
+    .option('--json', 'print {"workflows", "more"} as JSON')
     // Being the default, `list` gets a mistyped subcommand (`workflows retyr wf_…`) as an
     // operand: said as such, not as commander's "too many arguments for 'list'".
     .allowExcessArguments(true)

@@ -1,113 +1,12 @@
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import {
-  defineTask,
-  defineWorkflow,
-  type JsonValue,
-  memoryTransport,
-  newWorkflowId,
-  type StepAddress,
-  type StepOutcome,
-  type Transport,
-  workflowPlan,
-} from '@conveyor/core';
-import { createManualClock, type ManualClock } from '@conveyor/core/testing';
-import { applyWorkflowEffects, enqueueMapChildren } from '@conveyor/core/worker';
-import { afterAll, describe, expect, it } from 'vitest';
-import { z } from 'zod';
-import { cli, json, packageDir } from './helpers.js';
+import { newWorkflowId, workflowPlan } from '@conveyor/core';
+import { createManualClock } from '@conveyor/core/testing';
+import { describe, expect, it } from 'vitest';
+import { cli, json } from './helpers.js';
+import { failure, placeOrder, workflowProjects } from './workflow-project.js';
 
-// `conveyor inspect <wf id>` and `conveyor workflows cancel|retry`, in-process on a memory
-// transport that a config file hands the CLI (as schedules.test.ts does). Workflows are
-// started and moved by hand, as a worker would: start, claim, record, applyWorkflowEffects.
-const root = path.join(packageDir, '.tmp', `workflows-${process.pid}`);
-afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-const Order = z.object({ orderId: z.string() });
-const reserve = defineTask({
-  name: 'shop.reserve',
-  input: Order,
-  queue: 'inventory',
-  retry: { attempts: 4 },
-  run: () => ({ ok: true }),
-});
-const ship = defineTask({ name: 'shop.ship', input: Order, run: () => ({ id: 's' }) });
-const charge = defineTask({
-  name: 'shop.charge',
-  input: z.object({ sku: z.string() }),
-  run: () => 1,
-});
-const placeOrder = defineWorkflow({
-  name: 'shop.placeOrder',
-  input: z.object({ orderId: z.string(), skus: z.array(z.string()) }),
-  steps: (flow) =>
-    flow
-      .step('reserve', reserve, { input: (_, order) => ({ orderId: order.orderId }) })
-      .parallel({ ship: { task: ship, input: (_, order) => ({ orderId: order.orderId }) } })
-      .map('charge', charge, { items: (_, order) => order.skus.map((sku) => ({ sku })) }),
-});
-
-/** A project whose config's transport is `box.transport`, without the members in `hide`. */
-async function project(hide: string[] = [], clock?: ManualClock) {
-  const dir = path.join(root, randomBytes(4).toString('hex'));
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(
-    path.join(dir, 'conveyor.config.ts'),
-    `import { defineConfig } from '@conveyor/codegen/config';
-
-export const box = { transport: undefined };
-
-export default defineConfig({
-  tasks: ['tasks/*.ts'],
-  client: 'generated/client.ts',
-  registry: 'generated/registry.ts',
-  transport: () =>
-    new Proxy(box.transport, {
-      get: (target, key) =>
-        ${JSON.stringify(hide)}.includes(key)
-          ? undefined
-          : key === 'close'
-            ? async () => {}
-            : Reflect.get(target, key),
-    }),
-});
-`,
-  );
-  const url = pathToFileURL(path.join(dir, 'conveyor.config.ts')).href;
-  const { box } = (await import(/* @vite-ignore */ url)) as { box: { transport?: Transport } };
-  const transport = memoryTransport(clock ? { clock } : {});
-  box.transport = transport;
-  const { workflows } = transport;
-  const id = newWorkflowId();
-  const started = await workflows.start({
-    id,
-    plan: workflowPlan(placeOrder),
-    input: { orderId: 'o-1', skus: ['a', 'b', 'c'] },
-  });
-  await applyWorkflowEffects(transport, id, started);
-  /** Runs a step by hand: its job reserved and settled is not needed, only the workflow's record. */
-  const settle = async (address: StepAddress, outcome: StepOutcome) => {
-    await workflows.claim(id, address);
-    await applyWorkflowEffects(transport, id, await workflows.record(id, address, outcome));
-  };
-  /** Runs the map's expand job by hand: `expand`, then its children enqueued. */
-  const expand = async (items: JsonValue[]) => {
-    const expanded = await workflows.expand(id, 'charge', items, 10_000);
-    await applyWorkflowEffects(transport, id, expanded);
-    const { children } = expanded;
-    const plan = workflowPlan(placeOrder);
-    if (children) await enqueueMapChildren(transport, id, plan, 'charge', items, children);
-  };
-  const run = (argv: string[]) => cli(argv, { cwd: dir });
-  return { transport, workflows, id, settle, expand, run };
-}
-
-const failure = (message: string, code?: string): StepOutcome => ({
-  ok: false,
-  error: { name: 'Error', message, ...(code === undefined ? {} : { code }) },
-});
+// `conveyor inspect <wf id>` and `conveyor workflows list|cancel|retry` (the list of ended
+// workflows, `--status`, is ended-workflows.test.ts), on projects of workflow-project.ts.
+const project = workflowProjects('workflows');
 
 describe('conveyor inspect <workflow id>', () => {
   it('prints the stages with each step state, attempts and job id; a map summarised', async () => {

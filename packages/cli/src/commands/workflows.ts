@@ -17,7 +17,10 @@ import { terminalText } from '../terminal-text.js';
 import { describeWorkflowTree } from '../workflow-tree.js';
 
 /** The transport, with `CAPABILITY_MISSING` (exit 10) when it has no workflows. */
-function workflowTransport(connection: Connection, neededBy: string): TransportWith<'workflows'> {
+export function workflowTransport(
+  connection: Connection,
+  neededBy: string,
+): TransportWith<'workflows'> {
   const { transport } = connection;
   requireCapability(transport, 'workflows', neededBy);
   return transport as TransportWith<'workflows'>;
@@ -94,8 +97,9 @@ export async function actOnWorkflow(
 }
 
 /**
- * `conveyor workflows list`: the running workflows in the order they began to run, with the
- * stage each is in and how long since each changed.
+ * `conveyor workflows list` (`--status running`, the default): the running workflows in the
+ * order they began to run, with the stage each is in and how long since each changed. The
+ * other statuses are listed by `listEndedWorkflowsCommand` (ended-workflows.ts).
  */
 export async function listWorkflows(
   connection: Connection,
