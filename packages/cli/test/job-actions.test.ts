@@ -1,6 +1,7 @@
 // retry, cancel and dead at their edges: a workflow's step job (which only its workflow's
 // retry runs again), a finished job's cancel, a partition's job with its queue's name, and a
-// queue name nothing has used. Against a private Redis, as an operator runs them.
+// queue name nothing has used; and the list of failed workflows to retry. Against a private
+// Redis, as an operator runs them.
 import {
   defineTask,
   defineWorkflow,
@@ -205,6 +206,44 @@ describe('conveyor retry on a workflow step job', () => {
         workflows: [a.id, b.id],
       });
       expect((await env.transport.admin.listDead(QUEUE)).total).toBe(2);
+    } finally {
+      await env.close();
+    }
+  });
+});
+
+describe('conveyor workflows list --status failed on Redis', () => {
+  it('lists the failed workflows, newest first, with the failed step; a retried one leaves', async () => {
+    const env = await setup();
+    try {
+      const a = await env.failedWorkflow();
+      // Ended in a later millisecond: the order is by when each ended, not by id.
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      const b = await env.failedWorkflow();
+      const flags = env.args.join(' ');
+      const listed = await cli(['workflows', 'list', '--status', 'failed', ...env.args]);
+      expect(listed.stderr).toBe('');
+      expect(listed.code).toBe(0);
+      const lines = listed.stdout.trimEnd().split('\n');
+      expect(
+        lines.slice(1, 3).map((line) => [line.split(/\s+/)[0], ...line.split(/\s+/).slice(-2)]),
+      ).toEqual([
+        [b.id, 'second', 'broke'],
+        [a.id, 'second', 'broke'],
+      ]);
+      expect(lines[3]).toBe(
+        `Retry one from its failed step with \`conveyor workflows retry <id> ${flags}\`; \`conveyor inspect <id> ${flags}\` shows its steps.`,
+      );
+      expect((await cli(['workflows', 'retry', a.id, ...env.args])).code).toBe(0);
+      const after = json<{ more: boolean; workflows: Array<{ id: string; failure?: unknown }> }>(
+        await cli(['workflows', 'list', '--status', 'failed', '--json', ...env.args]),
+      );
+      expect(after.more).toBe(false);
+      expect(after.workflows.map((w) => w.id)).toEqual([b.id]);
+      expect(after.workflows[0]?.failure).toEqual({
+        step: 'second',
+        error: { name: 'Error', message: 'broke' },
+      });
     } finally {
       await env.close();
     }
