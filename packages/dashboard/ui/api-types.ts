@@ -221,8 +221,25 @@ export interface WorkflowSummary {
   deadline?: number;
 }
 
-export interface WorkflowsResponse {
+/** The lists `GET /api/workflows?status=` answers: running (the default) or how they ended. */
+export type WorkflowListStatus = 'running' | 'failed' | 'compensated' | 'cancelled' | 'completed';
+
+/** `GET /api/workflows?status=failed` (…): one ended workflow (core's `EndedWorkflow`). */
+export interface EndedWorkflowSummary extends WorkflowSummary {
+  status: Exclude<WorkflowListStatus, 'running'>;
+  finishedAt: number;
+  /** The step whose failure failed (or compensated) it, and its error's code and message. */
+  failure?: {
+    step: string;
+    child?: number;
+    error: { name: string; code?: string; message: string };
+  };
+}
+
+export interface WorkflowsResponse<T extends WorkflowSummary = WorkflowSummary> {
   at: number;
-  workflows: WorkflowSummary[];
+  /** The list answered (older servers leave it out: running). */
+  status?: WorkflowListStatus;
+  workflows: T[];
   next?: string;
 }

@@ -1,15 +1,17 @@
-// The Workers (every 3 s) and Workflows (every 10 s) pages redraw their table on a timer:
-// the keyboard stays on the link it was on, and a value shown in full stays shown.
+// The Workers (every 3 s) and Workflows (every 10 s, on each of its tabs) pages redraw their
+// table on a timer: the keyboard stays on the link it was on, and a value shown in full stays
+// shown.
 
 import { memoryTransport } from '@conveyor/core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { startOrder } from '../workflow-fixtures.js';
+import { failure, startOrder } from '../workflow-fixtures.js';
 import { useBrowserPage } from './browser-page.js';
 import { enqueue } from './fixtures.js';
 
 const transport = memoryTransport();
 const LONG_TASK = `shop.${'reconcileTheWarehouseLedgerAgainstTheCarrierManifest'.repeat(2)}`;
 let workflowId: string;
+let failedId: string;
 
 beforeAll(async () => {
   await enqueue(transport, 'ledger', [{ task: LONG_TASK, input: {} }]);
@@ -38,6 +40,10 @@ beforeAll(async () => {
   await transport.admin.putWorker(worker('worker-k'), 600_000);
   await transport.admin.putWorker(worker('worker-l'), 600_000);
   ({ id: workflowId } = await startOrder(transport));
+  const failed = await startOrder(transport);
+  await failed.settle({ step: 'reserve' }, { ok: true, result: {} });
+  await failed.settle({ step: 'ship' }, failure('warehouse down', 'HTTP_503'));
+  failedId = failed.id;
 });
 
 const ui = useBrowserPage({ transport, label: 'keep place' });
@@ -89,6 +95,16 @@ describe('timed redraws keep the place', () => {
   it('the Workflows page keeps focus on the focused workflow link', async () => {
     await ui.page.goto(`${ui.served.url}/workflows`);
     const link = ui.page.getByRole('link', { name: workflowId });
+    await link.focus();
+    const before = await focused();
+    expect(before).toMatch(/^A /);
+    await nextRedraw();
+    expect(await focused()).toBe(before);
+  });
+
+  it("the Workflows page's Failed tab keeps focus on the focused workflow link", async () => {
+    await ui.page.goto(`${ui.served.url}/workflows?status=failed`);
+    const link = ui.page.getByRole('link', { name: failedId });
     await link.focus();
     const before = await focused();
     expect(before).toMatch(/^A /);

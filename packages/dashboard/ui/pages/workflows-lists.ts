@@ -1,0 +1,198 @@
+// The lists of /workflows: the running workflows, and those that ended (failed, compensated,
+// cancelled, completed), each under its own tab.
+
+import type { EndedWorkflowSummary, WorkflowListStatus, WorkflowSummary } from '../api-types.js';
+import { type Column, table } from '../components/table.js';
+import { dataLabel, dataText, stateBadge, timeAgo, timeFull } from '../components/value.js';
+import { h } from '../dom.js';
+import { link, paths } from '../router.js';
+
+export type EndedStatus = Exclude<WorkflowListStatus, 'running'>;
+
+/** The tabs, in order: running first, then the statuses workflows end with as core lists them. */
+export const LIST_STATUSES: readonly WorkflowListStatus[] = [
+  'running',
+  'failed',
+  'compensated',
+  'cancelled',
+  'completed',
+];
+
+const TITLES: Readonly<Record<WorkflowListStatus, string>> = {
+  running: 'Running',
+  failed: 'Failed',
+  compensated: 'Compensated',
+  cancelled: 'Cancelled',
+  completed: 'Completed',
+};
+
+/** `?status=` of the page's URL: a list, or what was asked for when it names none. */
+export function readStatus(params: URLSearchParams): WorkflowListStatus | string {
+  const status = params.get('status');
+  return status === null || status === '' ? 'running' : status;
+}
+
+export function isListStatus(status: string): status is WorkflowListStatus {
+  return (LIST_STATUSES as readonly string[]).includes(status);
+}
+
+export function statusTitle(status: WorkflowListStatus): string {
+  return TITLES[status];
+}
+
+/** A list's URL: the running list has no `status` (the page's URL as it was before tabs). */
+export function listPath(status: WorkflowListStatus, cursor?: string): string {
+  return paths.workflows({ status: status === 'running' ? undefined : status, cursor });
+}
+
+/** Running | Failed | Compensated | Cancelled | Completed, the one on screen marked current. */
+export function statusTabs(current: string): HTMLElement {
+  const nav = h(
+    'nav',
+    { class: 'tabs', attrs: { 'aria-label': 'Workflow statuses' } },
+    LIST_STATUSES.map((status) => {
+      const a = link(listPath(status), TITLES[status], 'tab');
+      a.setAttribute('data-status', status);
+      if (status === current) a.setAttribute('aria-current', 'page');
+      return a;
+    }),
+  );
+  // On a phone the tabs scroll sideways in their row: once on screen, the current one is
+  // brought into it, as the main bar's current item is.
+  requestAnimationFrame(() => {
+    const a = nav.querySelector<HTMLElement>('[aria-current="page"]');
+    if (a && nav.scrollWidth > nav.clientWidth) {
+      nav.scrollLeft = a.offsetLeft - nav.offsetLeft - (nav.clientWidth - a.offsetWidth) / 2;
+    }
+  });
+  return nav;
+}
+
+const RETENTION =
+  "Finished workflows are kept for their jobs' result TTL, then drop out of these lists.";
+
+/** What the page says above each list. */
+export const LEADS: Readonly<Record<WorkflowListStatus, string>> = {
+  running:
+    'Running workflows, the one started first at the top (a retried one counts from its retry). A run that waits on a step for long shows it under Last change. Finished ones are under the other tabs.',
+  failed: `Workflows that failed, the most recently ended first, with the step that failed and its error. Open one to retry it from that step. ${RETENTION}`,
+  compensated: `Workflows whose step failed and whose compensations then ran, the most recently ended first, with the step that failed and its error. ${RETENTION}`,
+  cancelled: `Workflows cancelled before they finished, the most recently ended first, with the stage each stopped in. ${RETENTION}`,
+  completed: `Workflows that ran every step, the most recently finished first. ${RETENTION}`,
+};
+
+const EMPTY: Readonly<Record<WorkflowListStatus, string>> = {
+  running: 'No workflow is running.',
+  failed: 'No failed workflow within the result TTL.',
+  compensated: 'No compensated workflow within the result TTL.',
+  cancelled: 'No cancelled workflow within the result TTL.',
+  completed: 'No completed workflow within the result TTL.',
+};
+
+function stageCell(workflow: WorkflowSummary): HTMLElement {
+  return h(
+    'span',
+    null,
+    h('span', { class: 'muted' }, `${workflow.stage + 1} of ${workflow.stages}: `),
+    workflow.steps.map((step, i) => [
+      i ? ', ' : '',
+      dataText(step.name, 40),
+      ' ',
+      stateBadge(step.state),
+    ]),
+  );
+}
+
+/** The failed step (and map child) with its error's code and message, as text. */
+function failureCell(workflow: EndedWorkflowSummary): HTMLElement {
+  const { failure } = workflow;
+  if (!failure) return h('span', { class: 'muted' }, '–');
+  return h(
+    'span',
+    { class: 'wf-failure' },
+    h(
+      'span',
+      { class: 'wf-failure-step' },
+      dataText(failure.step, 64, 'mono'),
+      failure.child === undefined ? null : h('span', { class: 'muted' }, ` #${failure.child}`),
+    ),
+    ' ',
+    h(
+      'span',
+      { class: 'error-cell' },
+      failure.error.code
+        ? [h('code', { class: 'error-code' }, dataText(failure.error.code, 48)), ' ']
+        : null,
+      dataText(failure.error.message, 140),
+    ),
+  );
+}
+
+const workflowColumn: Column<WorkflowSummary> = {
+  title: 'Workflow',
+  cell: (w) =>
+    h(
+      'span',
+      null,
+      link(paths.workflow(w.id), dataLabel(w.id, 48), 'mono'),
+      h('br'),
+      dataText(w.name, 80, 'muted small'),
+    ),
+};
+
+/** The running workflows; their times tick on with the browser's clock, as other pages' do. */
+export function runningTable(workflows: readonly WorkflowSummary[]): HTMLElement {
+  return table(
+    [
+      workflowColumn,
+      { title: 'Stage', class: 'wide', cell: stageCell },
+      { title: 'Last change', cell: (w) => timeAgo(w.updatedAt) },
+      { title: 'Started', cell: (w) => timeAgo(w.createdAt) },
+      {
+        title: 'Deadline',
+        cell: (w) =>
+          w.deadline === undefined ? h('span', { class: 'muted' }, 'none') : timeFull(w.deadline),
+      },
+    ],
+    workflows,
+    EMPTY.running,
+    'Running workflows',
+  );
+}
+
+/**
+ * The workflows that ended with `status`: a failed or compensated one with the step that
+ * failed and its error, a cancelled or completed one with the stage it ended in.
+ */
+export function endedTable(
+  status: EndedStatus,
+  workflows: readonly EndedWorkflowSummary[],
+): HTMLElement {
+  const failing = status === 'failed' || status === 'compensated';
+  const detail: Column<EndedWorkflowSummary> = failing
+    ? { title: 'Failed step', class: 'wide', cell: failureCell }
+    : {
+        title: status === 'cancelled' ? 'Stopped in' : 'Last stage',
+        class: 'wide',
+        cell: stageCell,
+      };
+  const el = table<EndedWorkflowSummary>(
+    [
+      workflowColumn,
+      detail,
+      { title: 'Finished', cell: (w) => [phoneLabel('Finished'), timeAgo(w.finishedAt)] },
+      { title: 'Started', cell: (w) => [phoneLabel('Started'), timeAgo(w.createdAt)] },
+    ],
+    workflows,
+    EMPTY[status],
+    `${TITLES[status]} workflows`,
+    (w) => ({ 'data-workflow': w.id }),
+  );
+  el.classList.add('wf-ended');
+  return el;
+}
+
+/** A time's heading, shown on a phone only, where the table's head is not above it. */
+function phoneLabel(text: string): HTMLElement {
+  return h('span', { class: 'phone-label muted', attrs: { 'aria-hidden': 'true' } }, `${text} `);
+}
