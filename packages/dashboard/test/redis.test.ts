@@ -2,7 +2,7 @@ import { redisTransport } from '@conveyor/redis';
 import { type RedisServer, startRedis } from '@conveyor/test-redis';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { enqueue, killAll, login, type Served, serve, sseReader } from './helpers.js';
-import { startOrder } from './workflow-fixtures.js';
+import { failure, startOrder } from './workflow-fixtures.js';
 
 // The same routes over the Redis transport, on a private redis-server.
 let redis: RedisServer;
@@ -219,5 +219,38 @@ describe('over Redis', () => {
     const first = await ids('/api/workflows?limit=1');
     const second = await ids(`/api/workflows?limit=1&cursor=${encodeURIComponent(first.next)}`);
     expect([...first.ids, ...second.ids].sort()).toEqual([a.id, b.id].sort());
+  });
+
+  test('lists the failed ones with the failed step and error, and the cancelled ones paged by cursor', async () => {
+    const failed = await startOrder(served.transport);
+    await failed.settle({ step: 'reserve' }, { ok: true, result: {} });
+    await failed.settle({ step: 'ship' }, failure('warehouse down', 'HTTP_503'));
+    const cancelled = [await startOrder(served.transport), await startOrder(served.transport)];
+    for (const run of cancelled) await run.workflows.cancel(run.id);
+    const list = async (path: string) => {
+      const response = await client.get(path);
+      expect(response.status).toBe(200);
+      return response.json();
+    };
+    const failedList = await list('/api/workflows?status=failed');
+    expect(failedList.status).toBe('failed');
+    const row = failedList.workflows.find((w: { id: string }) => w.id === failed.id);
+    expect(row).toMatchObject({
+      status: 'failed',
+      failure: { step: 'ship', error: { code: 'HTTP_503', message: 'warehouse down' } },
+    });
+    expect(row.finishedAt).toEqual(expect.any(Number));
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const query = cursor ? `&cursor=${encodeURIComponent(cursor)}` : '';
+      const page = await list(`/api/workflows?status=cancelled&limit=1${query}`);
+      expect(page.workflows.length).toBeLessThanOrEqual(1);
+      seen.push(...page.workflows.map((w: { id: string }) => w.id));
+      cursor = page.next;
+    } while (cursor);
+    expect(seen).toEqual(expect.arrayContaining(cancelled.map((run) => run.id)));
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(seen).not.toContain(failed.id);
   });
 });
