@@ -126,9 +126,11 @@ export interface LeaseRenewal extends LeaseRef {
 /**
  * - `held`: renewed.
  * - `cancel-requested`: renewed, and someone asked to cancel this job: abort it.
- * - `lost`: the lease expired (the job may already run elsewhere) or the job is gone. Stop.
+ * - `lost`: the lease expired (the job may already run elsewhere) or is another's. Stop.
+ * - `gone`: the broker has no record of the job at all (deleted, or the broker lost its
+ *   data, such as a Redis restarted without persistence). Stop.
  */
-export type LeaseStatus = 'held' | 'cancel-requested' | 'lost';
+export type LeaseStatus = 'held' | 'cancel-requested' | 'lost' | 'gone';
 
 /** How a delivery ends. Every settlement carries the lease it ends. */
 export type Settlement =

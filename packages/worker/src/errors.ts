@@ -30,12 +30,18 @@ export class WorkerError extends Error {
 
 /** The lease on this delivery expired (the loop was blocked, or the broker was unreachable). */
 export class LeaseLostError extends WorkerError {
-  constructor(jobId: string, leaseMs?: number) {
+  /** The broker had no record of the job at all (deleted, or its data lost), not a late renewal. */
+  readonly gone: boolean;
+
+  constructor(jobId: string, leaseMs?: number, gone = false) {
     const lease = leaseMs === undefined ? 'the lease' : `the lease (${leaseMs} ms)`;
     super(
       'LEASE_LOST',
-      `Lost the lease on job ${JSON.stringify(jobId)}: ${lease} ran out while this worker still held it, before a renewal reached the broker. It may already run elsewhere, so this run's result will be rejected. Keep the event loop free (no long synchronous work), raise leaseMs or lower heartbeatMs.`,
+      gone
+        ? `Lost the lease on job ${JSON.stringify(jobId)}: the broker has no record of the job any more. It was deleted (purged, or removed once finished elsewhere) or the broker lost its data (restarted without persistence, flushed, or failed over to a replica it had not reached), so this run's result cannot be recorded. Enqueue the job again if it still has to run.`
+        : `Lost the lease on job ${JSON.stringify(jobId)}: ${lease} ran out while this worker still held it, before a renewal reached the broker. It may already run elsewhere, so this run's result will be rejected. Keep the event loop free (no long synchronous work), raise leaseMs or lower heartbeatMs.`,
     );
+    this.gone = gone;
   }
 }
 

@@ -154,7 +154,7 @@ export function createHeldJobs(options: {
     },
     values: () => held.values(),
     cancel: (job) => interrupts.cancel(job),
-    leaseLost: (job) => interrupts.leaseLost(job),
+    leaseLost: (job, gone) => interrupts.leaseLost(job, gone),
 
     accept(reservations) {
       for (const reservation of reservations) {

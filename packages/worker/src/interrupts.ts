@@ -6,8 +6,11 @@ import type { WorkerEvent } from './stats.js';
 export interface Interrupts {
   /** Someone cancelled the job: abort its run; if it has not started, settle it as cancelled. */
   cancel(job: HeldJob): void;
-  /** Its lease ran out: abort its run; if it has not started, drop it (its settle would be stale). */
-  leaseLost(job: HeldJob): void;
+  /**
+   * Its lease ran out (or, `gone`, the broker has no record of the job): abort its run; if it
+   * has not started, drop it (its settle would be stale).
+   */
+  leaseLost(job: HeldJob, gone?: boolean): void;
 }
 
 /**
@@ -36,7 +39,7 @@ export function createInterrupts(options: {
       abortJob(job, new JobCancelRequestedError(job.id));
       if (unstart(job)) cancelUnstarted(job);
     },
-    leaseLost(job) {
+    leaseLost(job, gone = false) {
       if (job.leaseLost) return;
       job.leaseLost = true;
       emit({ type: 'leasesLost', task: job.task, jobId: job.id });
@@ -45,11 +48,19 @@ export function createInterrupts(options: {
         job.phase === 'running'
           ? 'while this worker was still running the job'
           : `while the job waited in this worker (${job.phase})`;
-      logger.warn(
-        { ...jobFields(job), leaseMs, heartbeatMs, phase: job.phase },
-        `lease lost: the lease (${leaseMs} ms) ran out ${where}: no renewal (every ${heartbeatMs} ms) reached the broker in time, because the event loop was blocked or the broker was slow or unreachable. Raise leaseMs above the longest block (a synchronous task's whole run), or lower heartbeatMs. Aborting ctx.signal; its settlement will be stale.`,
-      );
-      abortJob(job, new LeaseLostError(job.id, leaseMs));
+      if (gone) {
+        // Not a matter of timing: the job's record is not there to renew.
+        logger.warn(
+          { ...jobFields(job), phase: job.phase, gone: true },
+          `lease lost: the broker has no record of the job ${where}: it was deleted (purged, or removed once finished elsewhere) or the broker lost its data (restarted without persistence, flushed, or failed over to a replica it had not reached). Aborting ctx.signal; its result cannot be recorded. Enqueue it again if it still has to run.`,
+        );
+      } else {
+        logger.warn(
+          { ...jobFields(job), leaseMs, heartbeatMs, phase: job.phase },
+          `lease lost: the lease (${leaseMs} ms) ran out ${where}: no renewal (every ${heartbeatMs} ms) reached the broker in time, because the event loop was blocked or the broker was slow or unreachable. Raise leaseMs above the longest block (a synchronous task's whole run), or lower heartbeatMs. Aborting ctx.signal; its settlement will be stale.`,
+        );
+      }
+      abortJob(job, new LeaseLostError(job.id, leaseMs, gone));
       if (unstart(job)) drop(job);
     },
   };

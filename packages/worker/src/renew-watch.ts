@@ -94,11 +94,12 @@ export function createRenewWatch(options: {
     },
     answered(sentAt, jobs, statuses) {
       jobs.forEach((job, index) => {
-        if (statuses[index] !== 'lost') renewedUntil.set(job, sentAt + leaseMs);
+        const status = statuses[index];
+        if (status !== 'lost' && status !== 'gone') renewedUntil.set(job, sentAt + leaseMs);
       });
       clearTimer();
       if (warned && since !== undefined) {
-        const lost = statuses.filter((status) => status === 'lost').length;
+        const lost = statuses.filter((status) => status === 'lost' || status === 'gone').length;
         logger.info(
           { waitedMs: clock.now() - since, failures, leases: jobs.length, lost },
           `lease renewals answered again after ${clock.now() - since} ms: ${jobs.length - lost} of ${jobs.length} lease${jobs.length === 1 ? '' : 's'} renewed${lost > 0 ? `, ${lost} lost (their jobs are aborted)` : ''}`,

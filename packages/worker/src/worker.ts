@@ -276,7 +276,10 @@ export function createWorker(options: WorkerOptions): Worker {
       intervalMs: config.heartbeatMs,
       leaseMs: config.leaseMs,
       jobs: () => held.values(),
-      onStatus: (job, status) => (status === 'lost' ? held.leaseLost(job) : held.cancel(job)),
+      onStatus: (job, status) =>
+        status === 'lost' || status === 'gone'
+          ? held.leaseLost(job, status === 'gone')
+          : held.cancel(job),
       alongside: () => gates.renew(),
     });
     presence.start();

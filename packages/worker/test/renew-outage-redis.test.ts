@@ -121,5 +121,13 @@ describe('a Redis outage while the worker holds leases', () => {
       },
     });
     expectOneWarningThenRecovery(during);
+    // The server came back empty (no persistence): the job's lease is lost because its record
+    // is gone, and the worker says that, not that a renewal came too late.
+    const lost = during.filter((line) => line.message.startsWith('lease lost'));
+    expect(lost).toHaveLength(1);
+    expect(lost[0]?.message).toContain('the broker has no record of the job');
+    expect(lost[0]?.message).toContain('restarted without persistence');
+    expect(lost[0]?.message).not.toContain('ran out');
+    expect(lost[0]?.fields).toMatchObject({ gone: true, phase: 'running' });
   });
 });

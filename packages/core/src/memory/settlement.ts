@@ -15,7 +15,8 @@ export function renewLease(
   now: number,
 ): LeaseStatus {
   const job = store.get(renewal.id);
-  if (!job || !store.holds(job, renewal.token, now)) return 'lost';
+  if (!job) return 'gone';
+  if (!store.holds(job, renewal.token, now)) return 'lost';
   store.extendLease(job, leaseMs, now);
   if (renewal.progress !== undefined) job.record.progress = structuredClone(renewal.progress);
   return job.record.cancelRequested ? 'cancel-requested' : 'held';

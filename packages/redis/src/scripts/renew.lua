@@ -3,7 +3,8 @@
 -- KEYS: the 21 queue keys (includes/queue.lua).
 -- ARGV: [1] default result TTL, [2] finished kept, [3] lease ms,
 --       then 3 per renewal: unique id, token, progress ('' for none, else '=' .. JSON).
--- Returns: { now, lease deadline, then per renewal 0 lost, 1 held, 2 cancel-requested }
+-- Returns: { now, lease deadline, then per renewal 0 lost, 1 held, 2 cancel-requested,
+--          3 gone (no record of the job) }
 
 --!include queue.lua
 
@@ -22,7 +23,7 @@ for base = 4, #ARGV, 3 do
   local id = ARGV[base]
   local key = K_JOB .. id
   local f = redis.call('HMGET', key, 's', 'b', 'r')
-  local status = 0
+  local status = f[1] and 0 or 3
   local started, lease, held_by = string.match(f[2] or '', '^([^|]*)|([^|]*)|(.*)$')
   if f[1] == 'a' and delivery_token(f[2]) == ARGV[base + 1] and (tonumber(lease) or 0) > now then
     -- held_by: `<token>|<consumer>`, kept as it is.

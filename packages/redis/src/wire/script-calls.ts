@@ -178,6 +178,7 @@ const RENEW_STATUS: Readonly<Record<number, LeaseStatus>> = {
   0: 'lost',
   1: 'held',
   2: 'cancel-requested',
+  3: 'gone',
 };
 
 /** The status of the renewal at `position` in renew.lua's reply. */

@@ -30,7 +30,7 @@ export function leaseRules(harness: ConformanceHarness): void {
       expect(await ctx.settle(transport, complete(reservation))).toBe('ok');
     });
 
-    it('[R10] renew answers per item, in order, and a wrong token changes nothing', async () => {
+    it('[R10] renew answers per item, in order: a wrong token is lost and changes nothing, an unknown job is gone', async () => {
       const transport = await ctx.transport();
       const queue = uniqueQueue('renew-batch');
       await ctx.jobs(transport, queue, 3);
@@ -49,7 +49,8 @@ export function leaseRules(harness: ConformanceHarness): void {
         ],
         ctx.ms(500),
       );
-      expect(statuses).toEqual(['held', 'lost', 'lost', 'held']);
+      // A wrong token is lost; an id the broker has no record of is gone.
+      expect(statuses).toEqual(['held', 'lost', 'gone', 'held']);
       const untouched = await ctx.record(transport, c.envelope.id);
       expect(untouched.leaseExpiresAt).toBe(c.leaseExpiresAt);
       expect(untouched.progress).toBeUndefined();
