@@ -68,14 +68,35 @@ function keepNumbers(_key: string, value: unknown): unknown {
 }
 
 /**
+ * {@link keepNumbers}, and an object met again inside itself written `"[Circular]"`: the
+ * replacer's `this` is the object holding `value`, so the ancestors above it are the chain
+ * from the root down to that holder.
+ */
+function keepNumbersNoCycles(): (this: unknown, key: string, value: unknown) => unknown {
+  const ancestors: unknown[] = [];
+  return function (this: unknown, key, value) {
+    if (typeof value !== 'object' || value === null) return keepNumbers(key, value);
+    while (ancestors.length > 0 && ancestors.at(-1) !== this) ancestors.pop();
+    if (ancestors.includes(value)) return '[Circular]';
+    ancestors.push(value);
+    return value;
+  };
+}
+
+/**
  * A value's JSON for a message, with NaN, ±Infinity and bigints written as they read in code,
- * inside objects too (`{"catchUp":Infinity}`, where JSON writes null or throws); undefined
- * when JSON has no form for it (a function, `undefined`) or cannot write it (a cycle).
+ * inside objects too (`{"catchUp":Infinity}`, where JSON writes null or throws), and a cycle
+ * as `"[Circular]"` (`{"self":"[Circular]"}`); undefined when JSON has no form for it (a
+ * function, `undefined`) or cannot write it (a getter that throws).
  */
 export function jsonText(value: unknown): string | undefined {
   try {
     return JSON.stringify(value, keepNumbers)?.replace(RAW_NUMBER, '$1');
   } catch {
-    return undefined;
+    try {
+      return JSON.stringify(value, keepNumbersNoCycles())?.replace(RAW_NUMBER, '$1');
+    } catch {
+      return undefined;
+    }
   }
 }
