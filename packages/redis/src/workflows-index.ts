@@ -159,27 +159,36 @@ export function createWorkflowIndex(options: WorkflowIndexOptions): WorkflowInde
   }
 
   /**
-   * Running workflows in `started` order after `after`, checked against their records: the
-   * candidates are read a page at a time and peeked only as many at a time as are still
-   * wanted, so a call costs about `limit` peeks plus one for each entry of a workflow that
-   * has ended since (which it removes).
+   * Walks one sorted set from `after` on (ascending by score then id, or descending), and
+   * peeks its candidates only as many at a time as are still wanted: `limit` answered where
+   * `keep` holds, each other one handed to `drop`. A call costs about `limit` peeks plus one
+   * for each entry that no longer qualifies.
    */
-  async function running(limit: number, after?: IdleWorkflow): Promise<IdleWorkflow[]> {
+  async function walk(
+    key: string,
+    order: 'asc' | 'desc',
+    limit: number,
+    after: IdleWorkflow | undefined,
+    keep: (candidate: IdleWorkflow, state: WorkflowPeek) => boolean,
+    drop: (candidate: IdleWorkflow, state: WorkflowPeek) => void,
+  ): Promise<IdleWorkflow[]> {
     const found: IdleWorkflow[] = [];
-    const fixes: string[] = [];
-    const min = after ? String(after.at) : '-inf';
+    const from = after ? String(after.at) : order === 'asc' ? '-inf' : '+inf';
+    const passed = (entry: IdleWorkflow, cursor: IdleWorkflow) =>
+      entry.at === cursor.at && (order === 'asc' ? entry.id <= cursor.id : entry.id >= cursor.id);
     for (let offset = 0; found.length < limit; offset += PAGE) {
       const page = await redisCall(
         'wf-index-scan',
-        () => commands.zrangebyscore(startedKey, min, '+inf', 'WITHSCORES', 'LIMIT', offset, PAGE),
+        () =>
+          order === 'asc'
+            ? commands.zrangebyscore(key, from, '+inf', 'WITHSCORES', 'LIMIT', offset, PAGE)
+            : commands.zrevrangebyscore(key, from, '-inf', 'WITHSCORES', 'LIMIT', offset, PAGE),
         commands,
       );
       const candidates: IdleWorkflow[] = [];
       for (let i = 0; i + 1 < page.length; i += 2) {
-        const id = page[i] as string;
-        const at = Number(page[i + 1]);
-        if (after && at === after.at && id <= after.id) continue;
-        candidates.push({ id, at });
+        const entry = { id: page[i] as string, at: Number(page[i + 1]) };
+        if (!after || !passed(entry, after)) candidates.push(entry);
       }
       for (let next = 0; next < candidates.length && found.length < limit; ) {
         const batch = candidates.slice(next, next + limit - found.length);
@@ -187,21 +196,38 @@ export function createWorkflowIndex(options: WorkflowIndexOptions): WorkflowInde
         const peeks = await Promise.all(batch.map(({ id }) => peek(id)));
         peeks.forEach((state, n) => {
           const candidate = batch[n] as IdleWorkflow;
-          if (state.exists && state.status === 'running') found.push(candidate);
-          else fixes.push(...fixOf(candidate.id, state));
+          if (keep(candidate, state)) found.push(candidate);
+          else drop(candidate, state);
         });
       }
       if (page.length < PAGE * 2) break;
     }
+    return found;
+  }
+
+  /**
+   * Running workflows in `started` order after `after`, checked against their records; an
+   * entry of a workflow that has ended since is removed.
+   */
+  async function running(limit: number, after?: IdleWorkflow): Promise<IdleWorkflow[]> {
+    const fixes: string[] = [];
+    const found = await walk(
+      startedKey,
+      'asc',
+      limit,
+      after,
+      (_, state) => state.exists && state.status === 'running',
+      (candidate, state) => fixes.push(...fixOf(candidate.id, state)),
+    );
     await updateAll(fixes);
     return found;
   }
 
   /**
    * Workflows that ended with `status`, newest first, after `after`, checked against their
-   * records as `running` checks its candidates: one whose record is gone, runs again or
-   * ended at another time is left out and its entry dropped (only while it still has the
-   * score read, so an end reported meanwhile stays).
+   * records: one whose record is gone, runs again or ended at another time is left out and
+   * its entry dropped (only while it still has the score read, so an end reported meanwhile
+   * stays).
    */
   async function ended(
     status: EndedWorkflowStatus,
@@ -209,39 +235,20 @@ export function createWorkflowIndex(options: WorkflowIndexOptions): WorkflowInde
     after?: IdleWorkflow,
   ): Promise<IdleWorkflow[]> {
     const key = endedKeys.get(status) as string;
-    const found: IdleWorkflow[] = [];
     const wrong: string[] = [];
     const gone: string[] = [];
-    const max = after ? String(after.at) : '+inf';
-    for (let offset = 0; found.length < limit; offset += PAGE) {
-      const page = await redisCall(
-        'wf-index-scan',
-        () => commands.zrevrangebyscore(key, max, '-inf', 'WITHSCORES', 'LIMIT', offset, PAGE),
-        commands,
-      );
-      const candidates: IdleWorkflow[] = [];
-      for (let i = 0; i + 1 < page.length; i += 2) {
-        const id = page[i] as string;
-        const at = Number(page[i + 1]);
-        if (after && at === after.at && id >= after.id) continue;
-        candidates.push({ id, at });
-      }
-      for (let next = 0; next < candidates.length && found.length < limit; ) {
-        const batch = candidates.slice(next, next + limit - found.length);
-        next += batch.length;
-        const peeks = await Promise.all(batch.map(({ id }) => peek(id)));
-        peeks.forEach((state, n) => {
-          const candidate = batch[n] as IdleWorkflow;
-          if (state.exists && state.status === status && state.finishedAt === candidate.at) {
-            found.push(candidate);
-          } else {
-            wrong.push(candidate.id, String(candidate.at));
-            if (!state.exists) gone.push(...fixOf(candidate.id, state));
-          }
-        });
-      }
-      if (page.length < PAGE * 2) break;
-    }
+    const found = await walk(
+      key,
+      'desc',
+      limit,
+      after,
+      (candidate, state) =>
+        state.exists && state.status === status && state.finishedAt === candidate.at,
+      (candidate, state) => {
+        wrong.push(candidate.id, String(candidate.at));
+        if (!state.exists) gone.push(...fixOf(candidate.id, state));
+      },
+    );
     if (wrong.length > 0) {
       const fixKeys = [key, versionsKey, idleKey, outboxKey];
       await redisCall(
