@@ -304,10 +304,25 @@ describe('dead, retry --all-dead and purge on a partitioned queue', () => {
       // A worker that reads the old partition too: nothing to say.
       await env.enqueue('mail~1of4', 1);
       await env.bury('mail~1of4');
+      // One job retried by its id says so too.
+      // (The job retried above waits at the head of mail~1of4: it is the one buried again.)
+      await env.enqueue('mail~1of4', 1);
+      const single = await env.bury('mail~1of4');
+      const one = await cli(['retry', single, ...env.args]);
+      expect(one.code, one.stderr).toBe(0);
+      // Before: only "Retried <id>: back in queue mail~1of4 …", which nothing reads.
+      expect(one.stdout).toContain(
+        'Note: no live worker reads mail~1of4, where its retried jobs went back',
+      );
       await env.transport.admin.putWorker(worker('w-old', ['mail~1of4']), 60_000);
       const again = await cli(['retry', '--all-dead', '--queue', 'mail', '--yes', ...env.args]);
       expect(again.stdout).toContain('Retried 1 dead job');
       expect(again.stdout).not.toContain('no live worker reads');
+      await env.enqueue('mail~1of4', 1);
+      const read = await env.bury('mail~1of4');
+      const readOne = await cli(['retry', read, ...env.args]);
+      expect(readOne.stdout).toContain('back in queue mail~1of4');
+      expect(readOne.stdout).not.toContain('no live worker reads');
     } finally {
       await env.close();
     }

@@ -5,6 +5,7 @@ import { CliError } from '../errors.js';
 import { type FollowUp, followUp as noFlags } from '../follow-up.js';
 import { type Io, printJson } from '../output.js';
 import { terminalText } from '../terminal-text.js';
+import { unreadQueuesLine } from '../unread-queues.js';
 import { jobNotFound } from './inspect.js';
 
 /**
@@ -40,9 +41,14 @@ export async function retryJob(
       `Job ${JSON.stringify(id)} is ${now.state}, not dead: only dead-letter jobs can be retried. Use \`${followUp.command`inspect ${id}`}\`${followUp.note} to see it.`,
     );
   }
-  if (options.json) printJson(io, { id, queue, retried: 1 });
-  else
-    io.stdout(`Retried ${terminalText(id)}: back in queue ${queue} with a fresh attempt budget.`);
+  if (options.json) {
+    printJson(io, { id, queue, retried: 1 });
+    return;
+  }
+  io.stdout(`Retried ${terminalText(id)}: back in queue ${queue} with a fresh attempt budget.`);
+  // A job of an earlier partition count goes back to a partition the live workers may not read.
+  const unread = await unreadQueuesLine(admin, [queue], Date.now() + connection.clockOffsetMs);
+  if (unread) io.stdout(unread);
 }
 
 /**
