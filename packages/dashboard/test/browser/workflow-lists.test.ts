@@ -72,12 +72,13 @@ describe('/workflows status tabs', () => {
       'Failed step',
       'Finished',
       'Started',
+      'Actions',
     ]);
     expect(await row.locator('td').nth(0).textContent()).toBe(`${failedId}shop.placeOrder`);
     expect(await row.locator('td').nth(1).textContent()).toBe(
       'ship HTTP_503 warehouse API answered 503',
     );
-    expect(await row.locator('td').nth(2).textContent()).toMatch(/ago$|^just now$/);
+    expect(await row.locator('td').nth(2).textContent()).toMatch(/ago$|just now$/);
     for (const other of [runningId, cancelledId, compensatedId]) {
       expect(await rowOf(other).count()).toBe(0);
     }

@@ -75,7 +75,7 @@ const RETENTION =
 export const LEADS: Readonly<Record<WorkflowListStatus, string>> = {
   running:
     'Running workflows, the one started first at the top (a retried one counts from its retry). A run that waits on a step for long shows it under Last change. Finished ones are under the other tabs.',
-  failed: `Workflows that failed, the most recently ended first, with the step that failed and its error. Open one to retry it from that step. ${RETENTION}`,
+  failed: `Workflows that failed, the most recently ended first, with the step that failed and its error. Open one to see its steps. ${RETENTION}`,
   compensated: `Workflows whose step failed and whose compensations then ran, the most recently ended first, with the step that failed and its error. ${RETENTION}`,
   cancelled: `Workflows cancelled before they finished, the most recently ended first, with the stage each stopped in. ${RETENTION}`,
   completed: `Workflows that ran every step, the most recently finished first. ${RETENTION}`,
@@ -162,11 +162,13 @@ export function runningTable(workflows: readonly WorkflowSummary[]): HTMLElement
 
 /**
  * The workflows that ended with `status`: a failed or compensated one with the step that
- * failed and its error, a cancelled or completed one with the stage it ended in.
+ * failed and its error, a cancelled or completed one with the stage it ended in; `actions`,
+ * a last column of buttons (the Failed tab's Retry).
  */
 export function endedTable(
   status: EndedStatus,
   workflows: readonly EndedWorkflowSummary[],
+  actions?: Column<EndedWorkflowSummary>,
 ): HTMLElement {
   const failing = status === 'failed' || status === 'compensated';
   const detail: Column<EndedWorkflowSummary> = failing
@@ -182,6 +184,7 @@ export function endedTable(
       detail,
       { title: 'Finished', cell: (w) => [phoneLabel('Finished'), timeAgo(w.finishedAt)] },
       { title: 'Started', cell: (w) => [phoneLabel('Started'), timeAgo(w.createdAt)] },
+      ...(actions ? [actions] : []),
     ],
     workflows,
     EMPTY[status],

@@ -1,7 +1,8 @@
 import { describeError, getJson, isAbort } from '../api.js';
 import type { EndedWorkflowSummary, WorkflowsResponse } from '../api-types.js';
-import { errorBox, loading } from '../components/notice.js';
+import { errorBox, loading, notices } from '../components/notice.js';
 import { replaceKeepingFocus } from '../components/refresh.js';
+import { canWrite } from '../config.js';
 import { h, replace } from '../dom.js';
 import { formatNumber } from '../format.js';
 import { link } from '../router.js';
@@ -16,12 +17,14 @@ import {
   statusTabs,
   statusTitle,
 } from './workflows-lists.js';
+import { retryColumn } from './workflows-retry.js';
 
 /**
  * `/workflows`: the running workflows in the order they began to run, or under its tabs
  * (`?status=failed`, `compensated`, `cancelled`, `completed`) those that ended so, the most
- * recently ended first; paged by cursor. Each links to its `/workflows/<id>` page. Re-read
- * every 10 s: a read costs about a page of records (docs/dashboard.md). A status the page
+ * recently ended first; paged by cursor. Each links to its `/workflows/<id>` page; a failed
+ * one has Retry beside it when the dashboard may write. Re-read every 10 s and on a workflow
+ * action's audit entry: a read costs about a page of records (docs/dashboard.md). A status the page
  * does not know is still asked for, so the server's 400 says what it takes.
  */
 export function workflowsPage(ctx: PageContext): HTMLElement {
@@ -29,6 +32,7 @@ export function workflowsPage(ctx: PageContext): HTMLElement {
   const known = isListStatus(status) ? status : undefined;
   setTitle(...(known && known !== 'running' ? [statusTitle(known)] : []), 'Workflows');
   const cursor = ctx.params.get('cursor') || undefined;
+  const flash = notices();
   const aside = h('div');
   const body = h('div', null, loading());
   const load = async (): Promise<void> => {
@@ -51,7 +55,11 @@ export function workflowsPage(ctx: PageContext): HTMLElement {
         body,
         shown === 'running'
           ? runningTable(page.workflows)
-          : endedTable(shown, page.workflows as EndedWorkflowSummary[]),
+          : endedTable(
+              shown,
+              page.workflows as EndedWorkflowSummary[],
+              shown === 'failed' && canWrite() ? retryColumn(flash, () => void load()) : undefined,
+            ),
         h(
           'nav',
           { class: 'pager', attrs: { 'aria-label': 'Pages' } },
@@ -66,12 +74,26 @@ export function workflowsPage(ctx: PageContext): HTMLElement {
   };
   void load();
   every(10_000, ctx.signal, () => void load());
+  // A workflow retried or cancelled (here or in another tab) moves between the lists.
+  ctx.live.onAudit((entry) => {
+    if (entry.action.startsWith('workflow.')) void load();
+  }, ctx.signal);
   return h(
     'div',
     null,
     pageHead('Workflows', aside),
     statusTabs(status),
-    known ? h('p', { class: 'muted lead' }, LEADS[known]) : null,
+    known
+      ? h(
+          'p',
+          { class: 'muted lead' },
+          LEADS[known],
+          known === 'failed' && canWrite()
+            ? ' Retry runs one again from the step that failed; it then moves to Running.'
+            : null,
+        )
+      : null,
+    flash.el,
     body,
   );
 }
