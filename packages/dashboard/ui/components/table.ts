@@ -8,7 +8,9 @@ export interface Column<T> {
 }
 
 /**
- * A dense data table, or `empty` as a single row when there are no rows.
+ * A dense data table, or `empty` as a single row when there are no rows. Each cell carries its
+ * column's title as `data-label`: inside a `.phone-cards` wrap (tables.css) a phone draws each
+ * row as a card, every cell under its title.
  *
  * @example
  * table([{ title: 'Queue', cell: (q) => q.name }], queues, 'No queues yet.')
@@ -48,7 +50,13 @@ export function table<T>(
           h(
             'tr',
             rowAttrs ? { attrs: rowAttrs(row) } : null,
-            columns.map((column) => h('td', { class: column.class }, column.cell(row))),
+            columns.map((column) =>
+              h(
+                'td',
+                { class: column.class, attrs: { 'data-label': column.title } },
+                column.cell(row),
+              ),
+            ),
           ),
         ),
   );

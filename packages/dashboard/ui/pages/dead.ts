@@ -196,9 +196,12 @@ export function deadPage(ctx: PageContext): HTMLElement {
       const text = JSON.stringify(page);
       if (text === shown) return true;
       shown = text;
+      const list = jobsTable(page.jobs, ['queue', 'when', 'error'], 'No dead jobs match.', 'dead');
+      // On a phone each dead job is a card: its error in view, not past the screen's edge.
+      list.classList.add('phone-cards');
       replaceKeepingFocus(
         results,
-        jobsTable(page.jobs, ['queue', 'when', 'error'], 'No dead jobs match.', 'dead'),
+        list,
         h(
           'nav',
           { class: 'pager', attrs: { 'aria-label': 'Pages' } },

@@ -4,7 +4,7 @@ import { confirmAction } from '../components/dialog.js';
 import { errorBox, loading, type Notices, notices } from '../components/notice.js';
 import { dataLabel, dataText, stateBadge, timeAgo } from '../components/value.js';
 import { canWrite } from '../config.js';
-import { type Child, h, replace } from '../dom.js';
+import { type Child, h, type Props, replace } from '../dom.js';
 import { formatAgo, formatDuration, formatNumber, formatTime } from '../format.js';
 import { link, paths } from '../router.js';
 import { every, type PageContext, pageHead, setTitle } from './page.js';
@@ -76,9 +76,14 @@ function scheduleCell(row: ScheduleRow): HTMLElement {
   );
 }
 
+/** A cell that spans its card on a phone, under `label` (tables.css's `.phone-cards`). */
+function card(label: string): Props {
+  return { class: 'card-full', attrs: { 'data-label': label } };
+}
+
 function timingCell(row: ScheduleRow): HTMLElement {
   // `every 5m`, or `cron 0 7 * * * (Europe/Berlin)`: the zone is part of it.
-  return h('td', null, dataText(row.timing, 120, 'mono'));
+  return h('td', card('Timing'), dataText(row.timing, 120, 'mono'));
 }
 
 function nextCell(row: ScheduleRow): HTMLElement {
@@ -90,11 +95,11 @@ function nextCell(row: ScheduleRow): HTMLElement {
         : row.orphaned
           ? 'none while orphaned'
           : '–';
-    return h('td', null, h('span', { class: 'muted' }, why));
+    return h('td', card('Next'), h('span', { class: 'muted' }, why));
   }
   return h(
     'td',
-    null,
+    card('Next'),
     h(
       'ul',
       { class: 'next-times' },
@@ -116,12 +121,12 @@ function lastCell(row: ScheduleRow): HTMLElement {
   const fired = row.lastFiredAt ?? undefined;
   const job = row.lastJobId ?? undefined;
   if (slot === undefined && job === undefined) {
-    return h('td', null, h('span', { class: 'muted' }, 'never fired'));
+    return h('td', card('Last run'), h('span', { class: 'muted' }, 'never fired'));
   }
   const late = slot !== undefined && fired !== undefined ? fired - slot : 0;
   return h(
     'td',
-    null,
+    card('Last run'),
     slot === undefined
       ? null
       : h(
@@ -241,8 +246,12 @@ function schedulesTable(
               attrs: { 'data-schedule': keyOf(row), 'data-paused': row.paused ? 'true' : 'false' },
             },
             scheduleCell(row),
-            h('td', null, link(paths.queue(row.queue), dataLabel(row.queue, 64))),
-            h('td', null, dataText(row.task, 80)),
+            h(
+              'td',
+              { attrs: { 'data-label': 'Queue' } },
+              link(paths.queue(row.queue), dataLabel(row.queue, 64)),
+            ),
+            h('td', { attrs: { 'data-label': 'Task' } }, dataText(row.task, 80)),
             timingCell(row),
             nextCell(row),
             lastCell(row),
@@ -251,7 +260,7 @@ function schedulesTable(
         );
   return h(
     'div',
-    { class: 'table-wrap' },
+    { class: 'table-wrap phone-cards' },
     h(
       'table',
       { class: 'data-table schedules-table' },

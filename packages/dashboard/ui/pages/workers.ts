@@ -31,8 +31,9 @@ function heldJobs(worker: WorkerInfo): HTMLElement {
   );
 }
 
+/** On a phone each worker is a card (tables.css's `.phone-cards`), no column out of sight. */
 function workersTable(workers: readonly WorkerInfo[]): HTMLElement {
-  return table(
+  const el = table(
     [
       {
         title: 'Worker',
@@ -76,6 +77,8 @@ function workersTable(workers: readonly WorkerInfo[]): HTMLElement {
     'No workers are running.',
     'Workers',
   );
+  el.classList.add('phone-cards');
+  return el;
 }
 
 /** `/workers`: live and stale workers, refreshed every few seconds. */
