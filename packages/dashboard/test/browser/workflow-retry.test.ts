@@ -53,8 +53,8 @@ describe('Retry on the Failed workflows list', () => {
     await rowOf(id).getByRole('button', { name: 'Retry' }).click();
     const dialog = ui.page.getByRole('dialog');
     expect(await dialog.getByRole('heading').textContent()).toBe('Retry this workflow?');
-    expect(await dialog.textContent()).toContain(
-      'It runs again from its failed step; completed steps keep their results.',
+    expect(await dialog.textContent()).toBe(
+      `Retry this workflow?${id}It runs again from its failed step; completed steps keep their results.CancelRetry workflow`,
     );
     await dialog.getByRole('button', { name: 'Cancel' }).click();
     await dialog.waitFor({ state: 'detached' });

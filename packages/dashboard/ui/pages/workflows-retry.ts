@@ -8,7 +8,7 @@ import type { EndedWorkflowSummary } from '../api-types.js';
 import { confirmAction } from '../components/dialog.js';
 import type { Notices } from '../components/notice.js';
 import type { Column } from '../components/table.js';
-import { dataLabel } from '../components/value.js';
+import { dataLabel, dataText } from '../components/value.js';
 import { h } from '../dom.js';
 import { link, paths } from '../router.js';
 
@@ -17,7 +17,7 @@ async function retry(id: string, flash: Notices, reload: () => void): Promise<vo
   const ok = await confirmAction({
     title: 'Retry this workflow?',
     body: [
-      h('p', null, link(paths.workflow(id), dataLabel(id, 48), 'mono')),
+      h('p', null, dataText(id, 48, 'mono')),
       h('p', null, 'It runs again from its failed step; completed steps keep their results.'),
     ],
     confirm: 'Retry workflow',
