@@ -12,6 +12,7 @@ import {
   WorkflowNotFoundError,
   WorkflowResultTimeoutError,
 } from './errors.js';
+import { failedCompensation } from './running.js';
 import { readStageResults } from './stage-results.js';
 
 /**
@@ -234,15 +235,4 @@ function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
     }, ms);
     signal?.addEventListener('abort', onAbort, { once: true });
   });
-}
-
-/** The compensation of `record` that failed, if one did (docs/workflows.md §4). */
-function failedCompensation(
-  record: WorkflowRecord,
-): { step: string; error: NonNullable<WorkflowStepRecord['error']> } | undefined {
-  const names = new Set(record.plan.compensations.map((step) => step.name));
-  const failed = record.steps.find(
-    (step) => names.has(step.step) && step.state === 'failed' && step.error !== undefined,
-  );
-  return failed?.error === undefined ? undefined : { step: failed.step, error: failed.error };
 }
