@@ -162,7 +162,10 @@ export function createWorkflowIndex(options: WorkflowIndexOptions): WorkflowInde
    * Walks one sorted set from `after` on (ascending by score then id, or descending), and
    * peeks its candidates only as many at a time as are still wanted: `limit` answered where
    * `keep` holds, each other one handed to `drop`. A call costs about `limit` peeks plus one
-   * for each entry that no longer qualifies.
+   * for each entry that no longer qualifies. Each page is read from the score the last one
+   * ended at, past the entries of that score already read, not at an offset from the start:
+   * entries added or removed before the cursor meanwhile (a run that ended, one retried and
+   * dropped) would shift an offset and make the walk read one twice or miss one.
    */
   async function walk(
     key: string,
@@ -173,22 +176,31 @@ export function createWorkflowIndex(options: WorkflowIndexOptions): WorkflowInde
     drop: (candidate: IdleWorkflow, state: WorkflowPeek) => void,
   ): Promise<IdleWorkflow[]> {
     const found: IdleWorkflow[] = [];
-    const from = after ? String(after.at) : order === 'asc' ? '-inf' : '+inf';
+    const seen = new Set<string>();
     const passed = (entry: IdleWorkflow, cursor: IdleWorkflow) =>
       entry.at === cursor.at && (order === 'asc' ? entry.id <= cursor.id : entry.id >= cursor.id);
-    for (let offset = 0; found.length < limit; offset += PAGE) {
+    // The score the next page starts at (inclusive), and how many entries of it were read.
+    let from = after ? String(after.at) : order === 'asc' ? '-inf' : '+inf';
+    let tie = 0;
+    while (found.length < limit) {
+      const start = from;
+      const offset = tie;
       const page = await redisCall(
         'wf-index-scan',
         () =>
           order === 'asc'
-            ? commands.zrangebyscore(key, from, '+inf', 'WITHSCORES', 'LIMIT', offset, PAGE)
-            : commands.zrevrangebyscore(key, from, '-inf', 'WITHSCORES', 'LIMIT', offset, PAGE),
+            ? commands.zrangebyscore(key, start, '+inf', 'WITHSCORES', 'LIMIT', offset, PAGE)
+            : commands.zrevrangebyscore(key, start, '-inf', 'WITHSCORES', 'LIMIT', offset, PAGE),
         commands,
       );
       const candidates: IdleWorkflow[] = [];
       for (let i = 0; i + 1 < page.length; i += 2) {
         const entry = { id: page[i] as string, at: Number(page[i + 1]) };
-        if (!after || !passed(entry, after)) candidates.push(entry);
+        if (String(entry.at) === from) tie += 1;
+        else [from, tie] = [String(entry.at), 1];
+        if (seen.has(entry.id) || (after && passed(entry, after))) continue;
+        seen.add(entry.id);
+        candidates.push(entry);
       }
       for (let next = 0; next < candidates.length && found.length < limit; ) {
         const batch = candidates.slice(next, next + limit - found.length);

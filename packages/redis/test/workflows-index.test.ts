@@ -185,3 +185,61 @@ describe('the ended index (ended:<status>)', () => {
     await commands.del(...keys);
   });
 });
+
+describe('the ended index under change', () => {
+  it('walks every entry once while runs end and are retried during the walk', async () => {
+    const states = new Map<string, WorkflowPeek>();
+    const prefix = `conveyor-test-${newWorkflowId().slice(3, 13)}`;
+    const ids = Array.from({ length: 450 }, () => newWorkflowId());
+    const newest = [...ids].reverse();
+    const retried = newest.slice(100, 120);
+    let change: (() => Promise<void>) | undefined;
+    let changed: Promise<void> | undefined;
+    const index = createWorkflowIndex({
+      commands,
+      prefix,
+      resultTtlMs: TTL,
+      peek: async (id) => {
+        // The first page's peeks wait for the change: the walk goes on after it.
+        if (change) {
+          changed = change();
+          change = undefined;
+        }
+        await changed;
+        return states.get(id) as WorkflowPeek;
+      },
+    });
+    for (const [n, id] of ids.entries()) {
+      states.set(id, endedAs('failed', 10_000 + n));
+      await index.report(id, {
+        idle: '-',
+        outbox: '',
+        version: '5',
+        ended: `failed ${10_000 + n}`,
+      });
+    }
+    // While the first page is peeked: five runs fail after all of these (entries above the
+    // cursor), and twenty of the first page's are retried (their entries leave).
+    change = async () => {
+      for (let n = 0; n < 5; n++) {
+        const late = newWorkflowId();
+        states.set(late, endedAs('failed', 20_000 + n));
+        await index.report(late, {
+          idle: '-',
+          outbox: '',
+          version: '5',
+          ended: `failed ${20_000 + n}`,
+        });
+      }
+      for (const id of retried) {
+        states.set(id, { ...running(30_000), version: '6' });
+        await index.report(id, { idle: '+30000', outbox: '', version: '6', ended: '' });
+      }
+    };
+    const found = (await index.ended('failed', 1_000)).map((entry) => entry.id);
+    // Before: pages were read at offsets 200 and 400, so with five entries added above and
+    // twenty removed inside the first page, the second page began fifteen entries too late.
+    expect(found).toEqual(newest.filter((id) => !retried.includes(id)));
+    await commands.del(...workflowIndexKeys(prefix));
+  });
+});
