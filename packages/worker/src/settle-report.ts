@@ -1,5 +1,6 @@
 import type { Logger, Settlement } from '@conveyor/core';
 import type { JobOutcome } from '@conveyor/core/worker';
+import { LeaseLostError } from './errors.js';
 import type { HeldJob } from './held-job.js';
 import { errorFromJob } from './sandbox-protocol.js';
 import type { SettleAnswer } from './settle-batcher.js';
@@ -30,9 +31,14 @@ export function reportSettled(
   if (durationMs !== undefined) fields.durationMs = durationMs;
   if (answer === 'stale') {
     emit({ type: 'staleSettles', task: job.task, jobId: job.id });
+    // A lease lost because the job is gone (its "lease lost" line said so) is not a late
+    // renewal: no other delivery holds the job.
+    const gone = job.abortReason instanceof LeaseLostError && job.abortReason.gone;
     logger.warn(
       { ...fields, settlement: settlement.type },
-      'settle rejected as stale: the lease had expired (event loop blocked or broker unreachable), so the job belongs to another delivery',
+      gone
+        ? 'settle rejected: the broker has no record of the job (deleted, or its data lost), so its result is not recorded'
+        : 'settle rejected as stale: the lease had expired (event loop blocked or broker unreachable), so the job belongs to another delivery',
     );
     return;
   }

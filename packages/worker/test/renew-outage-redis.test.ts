@@ -30,7 +30,7 @@ const PATIENT = { timeout: 20_000, interval: 20 };
 async function holdThrough(outage: {
   begin: () => Promise<void> | void;
   end: () => Promise<void> | void;
-}): Promise<{ during: LogLine[] }> {
+}): Promise<{ during: LogLine[]; lines: LogLine[] }> {
   const started = deferred();
   const release = deferred();
   const task = defineTask({
@@ -73,7 +73,7 @@ async function holdThrough(outage: {
       () => expect(after().some((line) => line.message.startsWith(ANSWERED))).toBe(true),
       PATIENT,
     );
-    return { during: after() };
+    return { during: after(), lines: logger.lines };
   } finally {
     if (!ended) await outage.end();
     release.resolve();
@@ -112,7 +112,7 @@ describe('a Redis outage while the worker holds leases', () => {
 
   it('is warned of once while the server is down, before ioredis gives up on the call', async () => {
     let restarted = false;
-    const { during } = await holdThrough({
+    const { during, lines } = await holdThrough({
       begin: () => redis.kill(),
       end: async () => {
         if (restarted) return;
@@ -129,5 +129,10 @@ describe('a Redis outage while the worker holds leases', () => {
     expect(lost[0]?.message).toContain('restarted without persistence');
     expect(lost[0]?.message).not.toContain('ran out');
     expect(lost[0]?.fields).toMatchObject({ gone: true, phase: 'running' });
+    // Its settle, once the task returned, is refused: the line says why, not "expired".
+    const settle = lines.filter((line) => line.message.startsWith('settle rejected'));
+    expect(settle).toHaveLength(1);
+    expect(settle[0]?.message).toContain('the broker has no record of the job');
+    expect(settle[0]?.message).not.toContain('expired');
   });
 });
