@@ -71,7 +71,8 @@ stands out there. A workflow retried after it ended is listed by its retry.
 most recently ended first, with when each finished and started; a failed or compensated
 one with the step whose failure ended it and its error. Retry a failed one with
 \`conveyor workflows retry <id>\`: it then runs again and leaves the failed list. Finished
-workflows are kept for the result TTL (24 h by default) after they end.
+workflows are kept for the transport's result TTL (defaultResultTtlMs, 24 h by default)
+after they end, whatever their tasks' resultTtl.
 `,
       examples: [
         'conveyor workflows list',

@@ -9,7 +9,7 @@ import { createManualClock } from '@conveyor/core/testing';
 import { applyWorkflowEffects } from '@conveyor/core/worker';
 import { describe, expect, it } from 'vitest';
 import { cli, json } from './helpers.js';
-import { failure, placeOrder, workflowProjects } from './workflow-project.js';
+import { chargeOrder, failure, placeOrder, workflowProjects } from './workflow-project.js';
 
 // `conveyor workflows list --status failed|compensated|cancelled|completed`: the workflows
 // that ended so, on projects of workflow-project.ts (as workflows.test.ts lists running ones).
@@ -128,6 +128,53 @@ describe('conveyor workflows list --status', () => {
     expect((await run(['workflows', 'list'])).stdout).toContain(second);
   });
 
+  it('says in the ERROR cell, and --json, that a compensation failed after the failure', async () => {
+    const { transport, run, settle, id: plain } = await project();
+    await settle({ step: 'reserve' }, failure('out of stock'));
+    const { workflows } = transport;
+    const id = newWorkflowId();
+    await applyWorkflowEffects(
+      transport,
+      id,
+      await workflows.start({ id, plan: workflowPlan(chargeOrder), input: { orderId: 'o-2' } }),
+    );
+    await settleOn(transport, id, { step: 'charge' }, failure('card declined', 'NON_RETRYABLE'));
+    // The undo fails too, on two lines, with a terminal escape: one line, escaped, counted.
+    await settleOn(
+      transport,
+      id,
+      { step: 'reject' },
+      failure('comp broke\u001b[2J\n  at refund.ts:3'),
+    );
+    expect((await workflows.get(id))?.status).toBe('failed');
+
+    const { code, stdout } = await run(['workflows', 'list', '--status', 'failed']);
+    expect(code).toBe(0);
+    const lines = stdout.split('\n');
+    // One whose failure had no compensation fail says nothing of one.
+    expect(lines[2]).toMatch(new RegExp(`^${plain}\\s.*\\sreserve\\s+out of stock$`));
+    expect(lines[1]).toMatch(
+      new RegExp(
+        `^${id}\\s+shop\\.chargeOrder\\s+\\S+ ago\\s+\\S+ ago\\s+charge\\s+NON_RETRYABLE: card declined; compensation reject failed: comp broke\\\\x1b\\[2J… \\(1 more line; use --json for all of it\\)$`,
+      ),
+    );
+    expect(stdout).not.toContain('\u001b');
+    const listed = json<{ workflows: Array<Record<string, unknown>> }>(
+      await run(['workflows', 'list', '--status', 'failed', '--json']),
+    );
+    expect(listed.workflows[1]).not.toHaveProperty('compensation');
+    expect(listed.workflows.slice(0, 1)).toEqual([
+      expect.objectContaining({
+        id,
+        failure: { step: 'charge', error: expect.objectContaining({ message: 'card declined' }) },
+        compensation: {
+          step: 'reject',
+          error: expect.objectContaining({ message: 'comp broke\u001b[2J\n  at refund.ts:3' }),
+        },
+      }),
+    ]);
+  });
+
   it('lists cancelled and completed ones without a failure; says so when none is kept', async () => {
     const { transport, id, settle, expand, run } = await project();
     await settle({ step: 'reserve' }, { ok: true, result: {} });
@@ -172,10 +219,10 @@ describe('conveyor workflows list --status', () => {
     expect(runningList).toMatchObject({ workflows: [{ id: running }] });
 
     expect((await run(['workflows', 'list', '--status', 'failed'])).stdout).toBe(
-      "No failed workflow is kept: a finished workflow's record is kept for the result TTL (24 h by default) after it ends, and a retried one is running again.\n",
+      "No failed workflow is kept: a finished workflow's record is kept for the transport's result TTL (defaultResultTtlMs, 24 h by default) after it ends, and a retried one is running again.\n",
     );
     expect((await run(['workflows', 'list', '--status', 'compensated'])).stdout).toBe(
-      "No compensated workflow is kept: a finished workflow's record is kept for the result TTL (24 h by default) after it ends.\n",
+      "No compensated workflow is kept: a finished workflow's record is kept for the transport's result TTL (defaultResultTtlMs, 24 h by default) after it ends.\n",
     );
     expect(json(await run(['workflows', 'list', '--status', 'compensated', '--json']))).toEqual({
       workflows: [],

@@ -47,6 +47,20 @@ export const placeOrder = defineWorkflow({
       .map('charge', charge, { items: (_, order) => order.skus.map((sku) => ({ sku })) }),
 });
 
+const refund = defineTask({ name: 'shop.refund', input: Order, run: () => 'refunded' });
+/** One step whose failure runs a compensation, `reject` (for a compensation that fails too). */
+export const chargeOrder = defineWorkflow({
+  name: 'shop.chargeOrder',
+  input: Order,
+  steps: (flow) =>
+    flow
+      .step('charge', reserve, {
+        input: (_, order) => ({ orderId: order.orderId }),
+        onFailure: { compensate: 'reject' },
+      })
+      .compensation('reject', refund, { input: (_, order) => ({ orderId: order.orderId }) }),
+});
+
 /**
  * Makes projects (each a config and one started `placeOrder` workflow) under the package's
  * .tmp, so that their imports resolve through its node_modules; removed after the file's tests.

@@ -20,6 +20,18 @@ function stepCell(failure: EndedWorkflow['failure']): string {
 }
 
 /**
+ * The ERROR cell: the failure's error, then a compensation that failed after it (the undo
+ * did not happen), e.g. `DECLINED: card declined; compensation reject failed: comp broke`.
+ * Each error is cut as a job's is in a table.
+ */
+function errorCell(w: EndedWorkflow): string {
+  const failed = w.failure ? jobErrorLine(w.failure.error) : '-';
+  if (!w.compensation) return failed;
+  const { step, error } = w.compensation;
+  return `${failed}; compensation ${terminalText(step)} failed: ${jobErrorLine(error)}`;
+}
+
+/**
  * `conveyor workflows list --status failed|compensated|cancelled|completed`: the workflows
  * that ended with that status and are still kept, the most recently ended first, with the
  * step whose failure ended a failed or compensated one and its error. Pages as the running
@@ -47,10 +59,11 @@ export async function listEndedWorkflowsCommand(
     return;
   }
   if (page.workflows.length === 0) {
-    // The CLI cannot read the transport's result TTL: it says what rules, not how long.
+    // The CLI cannot read the transport's result TTL: it says what rules, not how long. The
+    // transport's (defaultResultTtlMs), not a task's resultTtl: that one keeps a job's result.
     const retried = status === 'failed' ? ', and a retried one is running again' : '';
     io.stdout(
-      `No ${status} workflow is kept: a finished workflow's record is kept for the result TTL (24 h by default) after it ends${retried}.`,
+      `No ${status} workflow is kept: a finished workflow's record is kept for the transport's result TTL (defaultResultTtlMs, 24 h by default) after it ends${retried}.`,
     );
     return;
   }
@@ -64,7 +77,7 @@ export async function listEndedWorkflowsCommand(
   if (status === 'failed' || status === 'compensated') {
     columns.push(
       { header: 'STEP', value: (w) => stepCell(w.failure) },
-      { header: 'ERROR', value: (w) => (w.failure ? jobErrorLine(w.failure.error) : '-') },
+      { header: 'ERROR', value: errorCell },
     );
   }
   for (const line of renderTable(page.workflows, columns)) io.stdout(line);
