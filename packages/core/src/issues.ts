@@ -68,7 +68,8 @@ function keepNumbers(_key: string, value: unknown): unknown {
 }
 
 /**
- * {@link keepNumbers}, and an object met again inside itself written `"[Circular]"`: the
+ * {@link keepNumbers}, and an object met again inside itself written `[Circular]`, bare (a
+ * string `"[Circular]"` in the data stays quoted, so the two differ): the
  * replacer's `this` is the object holding `value`, so the ancestors above it are the chain
  * from the root down to that holder.
  */
@@ -77,7 +78,7 @@ function keepNumbersNoCycles(): (this: unknown, key: string, value: unknown) => 
   return function (this: unknown, key, value) {
     if (typeof value !== 'object' || value === null) return keepNumbers(key, value);
     while (ancestors.length > 0 && ancestors.at(-1) !== this) ancestors.pop();
-    if (ancestors.includes(value)) return '[Circular]';
+    if (ancestors.includes(value)) return `${RAW_MARK}[Circular]`;
     ancestors.push(value);
     return value;
   };
@@ -86,7 +87,7 @@ function keepNumbersNoCycles(): (this: unknown, key: string, value: unknown) => 
 /**
  * A value's JSON for a message, with NaN, ±Infinity and bigints written as they read in code,
  * inside objects too (`{"catchUp":Infinity}`, where JSON writes null or throws), and a cycle
- * as `"[Circular]"` (`{"self":"[Circular]"}`); undefined when JSON has no form for it (a
+ * as a bare `[Circular]` (`{"self":[Circular]}`); undefined when JSON has no form for it (a
  * function, `undefined`) or cannot write it (a getter that throws).
  */
 export function jsonText(value: unknown): string | undefined {

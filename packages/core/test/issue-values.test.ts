@@ -95,12 +95,14 @@ describe('formatIssues and quoteValue', () => {
     expect(quoteValue(new Date(Date.UTC(2026, 0, 1)))).toBe('Date 2026-01-01T00:00:00.000Z');
     expect(quoteValue(new Date(Number.NaN))).toBe('Invalid Date');
     // A cycle is marked where it closes, not lost to "[object Object]".
-    expect(quoteValue(circular)).toBe('{"self":"[Circular]"}');
+    expect(quoteValue(circular)).toBe('{"self":[Circular]}');
+    // Bare, so that it differs from data that holds the string.
+    expect(quoteValue({ self: '[Circular]' })).toBe('{"self":"[Circular]"}');
     const shared = { n: 1 };
     const deep: Record<string, unknown> = { a: shared, b: shared, list: [1n, Number.NaN] };
     (deep.list as unknown[]).push(deep);
     // A value seen twice but not inside itself is written both times.
-    expect(quoteValue(deep)).toBe('{"a":{"n":1},"b":{"n":1},"list":[1n,NaN,"[Circular]"]}');
+    expect(quoteValue(deep)).toBe('{"a":{"n":1},"b":{"n":1},"list":[1n,NaN,[Circular]]}');
     expect(quoteValue(Symbol('s'))).toBe('Symbol(s)');
   });
 });
