@@ -74,11 +74,8 @@ describe('GET /api/workflows', () => {
         await viewer.get(`/api/workflows?limit=1&cursor=${encodeURIComponent(first.next)}`)
       ).json();
       expect(second.workflows.map((w: { id: string }) => w.id)).toEqual([b.id]);
-      const third = await (
-        await viewer.get(`/api/workflows?limit=1&cursor=${encodeURIComponent(second.next)}`)
-      ).json();
-      expect(third).toMatchObject({ workflows: [] });
-      expect(third.next).toBeUndefined();
+      // The last page, full: no next to an empty page (core reads one more to know).
+      expect(second.next).toBeUndefined();
 
       const bad = await viewer.get('/api/workflows?cursor=nonsense');
       expect(bad.status).toBe(400);

@@ -234,6 +234,8 @@ export interface EndedWorkflowSummary extends WorkflowSummary {
     child?: number;
     error: { name: string; code?: string; message: string };
   };
+  /** A compensation that failed after that failure (the undo did not happen), and its error. */
+  compensation?: { step: string; error: { name: string; code?: string; message: string } };
 }
 
 export interface WorkflowsResponse<T extends WorkflowSummary = WorkflowSummary> {

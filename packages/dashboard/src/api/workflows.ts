@@ -6,6 +6,7 @@ import {
   type EndedWorkflowStatus,
   hasCapability,
   isWorkflowId,
+  type JobError,
   listEndedWorkflows,
   listRunningWorkflows,
   type TransportWith,
@@ -40,7 +41,7 @@ function workflowId(params: Readonly<Record<string, string>>): string {
 function notFound(id: string): DashboardError {
   return new DashboardError(
     'NOT_FOUND',
-    `No workflow ${JSON.stringify(id)}: it never started, or it finished and its record expired (the result TTL).`,
+    `No workflow ${JSON.stringify(id)}: it never started, or it finished and its record expired (the transport's result TTL).`,
   );
 }
 
@@ -99,15 +100,31 @@ function listStatus(value: string | null): 'running' | EndedWorkflowStatus {
   return value as 'running' | EndedWorkflowStatus;
 }
 
+/** An error as the lists show it: its name, code and message (no stack, data or cause). */
+function listedError(error: JobError): JobError {
+  return { name: error.name, message: error.message, ...(error.code && { code: error.code }) };
+}
+
 /**
- * An ended workflow as the list shows it: its failure's error cut to its code and message
- * (the workflow's page has the rest), as the job lists show a job's error.
+ * An ended workflow as the list shows it: its failure's error, and a failed compensation's,
+ * cut to name, code and message (the workflow's page has the rest), as the job lists show a
+ * job's error.
  */
 function endedSummary(workflow: EndedWorkflow): EndedWorkflow {
-  if (!workflow.failure) return workflow;
-  const { step, child, error } = workflow.failure;
-  const cut = { name: error.name, message: error.message, ...(error.code && { code: error.code }) };
-  return { ...workflow, failure: { step, ...(child !== undefined && { child }), error: cut } };
+  const { failure, compensation, ...rest } = workflow;
+  const summary: EndedWorkflow = { ...rest };
+  if (failure) {
+    const { step, child } = failure;
+    summary.failure = {
+      step,
+      ...(child !== undefined && { child }),
+      error: listedError(failure.error),
+    };
+  }
+  if (compensation) {
+    summary.compensation = { step: compensation.step, error: listedError(compensation.error) };
+  }
+  return summary;
 }
 
 /**

@@ -120,10 +120,10 @@ describe('/workflows status tabs', () => {
     await tabs().getByRole('link', { name: 'Completed' }).click();
     await ui.page.locator('tr.empty').waitFor();
     expect(await ui.page.locator('tr.empty').textContent()).toBe(
-      'No completed workflow within the result TTL.',
+      "No completed workflow within the transport's result TTL.",
     );
     expect(await ui.page.locator('p.lead').textContent()).toContain(
-      "Finished workflows are kept for their jobs' result TTL",
+      "Finished workflows are kept for the transport's result TTL",
     );
     expect(pageErrors).toEqual([]);
   });

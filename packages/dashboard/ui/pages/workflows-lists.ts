@@ -5,6 +5,7 @@ import type { EndedWorkflowSummary, WorkflowListStatus, WorkflowSummary } from '
 import { type Column, table } from '../components/table.js';
 import { dataLabel, dataText, stateBadge, timeAgo, timeFull } from '../components/value.js';
 import { h } from '../dom.js';
+import { formatNumber } from '../format.js';
 import { link, paths } from '../router.js';
 
 export type EndedStatus = Exclude<WorkflowListStatus, 'running'>;
@@ -69,7 +70,7 @@ export function statusTabs(current: string): HTMLElement {
 }
 
 const RETENTION =
-  "Finished workflows are kept for their jobs' result TTL, then drop out of these lists.";
+  "Finished workflows are kept for the transport's result TTL (defaultResultTtlMs, 24 h by default), then drop out of these lists.";
 
 /** What the page says above each list. */
 export const LEADS: Readonly<Record<WorkflowListStatus, string>> = {
@@ -83,13 +84,39 @@ export const LEADS: Readonly<Record<WorkflowListStatus, string>> = {
 
 const EMPTY: Readonly<Record<WorkflowListStatus, string>> = {
   running: 'No workflow is running.',
-  failed: 'No failed workflow within the result TTL.',
-  compensated: 'No compensated workflow within the result TTL.',
-  cancelled: 'No cancelled workflow within the result TTL.',
-  completed: 'No completed workflow within the result TTL.',
+  failed: "No failed workflow within the transport's result TTL.",
+  compensated: "No compensated workflow within the transport's result TTL.",
+  cancelled: "No cancelled workflow within the transport's result TTL.",
+  completed: "No completed workflow within the transport's result TTL.",
 };
 
+/**
+ * What an empty page after the first says: runs that were on it ended, or dropped out, since
+ * the page before was read. Not "none": the ones kept are on the pages before.
+ */
+export function laterEmpty(status: WorkflowListStatus): string {
+  return `No more ${status} workflows after the page before.`;
+}
+
+/**
+ * The page's count: `12 failed`, `50+ failed` when more follow; on a page after the first,
+ * `Later page: 12 failed`, so that it does not read as all there are.
+ */
+export function countLine(
+  status: WorkflowListStatus,
+  count: number,
+  more: boolean,
+  later: boolean,
+): string {
+  const counted = `${formatNumber(count)}${more ? '+' : ''} ${status}`;
+  return later ? `Later page: ${count === 0 ? `no more ${status}` : counted}` : counted;
+}
+
 function stageCell(workflow: WorkflowSummary): HTMLElement {
+  // A completed run is past its last stage (stage = stages): "5 of 4:" with no steps.
+  if (workflow.stage >= workflow.stages) {
+    return h('span', { class: 'muted' }, `${workflow.stages} of ${workflow.stages}: all done`);
+  }
   return h(
     'span',
     null,
@@ -103,28 +130,53 @@ function stageCell(workflow: WorkflowSummary): HTMLElement {
   );
 }
 
-/** The failed step (and map child) with its error's code and message, as text. */
+type ListedError = NonNullable<EndedWorkflowSummary['failure']>['error'];
+
+/** An error's code and message, as text. */
+function errorText(error: ListedError): HTMLElement {
+  return h(
+    'span',
+    { class: 'error-cell' },
+    error.code ? [h('code', { class: 'error-code' }, dataText(error.code, 48)), ' '] : null,
+    dataText(error.message, 140),
+  );
+}
+
+/**
+ * The failed step (and map child) with its error's code and message, as text; then, on a
+ * line of its own, a compensation that failed after it: the undo did not happen.
+ */
 function failureCell(workflow: EndedWorkflowSummary): HTMLElement {
-  const { failure } = workflow;
-  if (!failure) return h('span', { class: 'muted' }, '–');
+  const { failure, compensation } = workflow;
+  if (!failure && !compensation) return h('span', { class: 'muted' }, '–');
   return h(
     'span',
     { class: 'wf-failure' },
-    h(
-      'span',
-      { class: 'wf-failure-step' },
-      dataText(failure.step, 64, 'mono'),
-      failure.child === undefined ? null : h('span', { class: 'muted' }, ` #${failure.child}`),
-    ),
-    ' ',
-    h(
-      'span',
-      { class: 'error-cell' },
-      failure.error.code
-        ? [h('code', { class: 'error-code' }, dataText(failure.error.code, 48)), ' ']
-        : null,
-      dataText(failure.error.message, 140),
-    ),
+    failure
+      ? [
+          h(
+            'span',
+            { class: 'wf-failure-step' },
+            dataText(failure.step, 64, 'mono'),
+            failure.child === undefined
+              ? null
+              : h('span', { class: 'muted' }, ` #${failure.child}`),
+          ),
+          ' ',
+          errorText(failure.error),
+        ]
+      : null,
+    compensation
+      ? h(
+          'span',
+          { class: 'wf-compensation-failed' },
+          h('strong', null, 'Compensation '),
+          dataText(compensation.step, 64, 'mono'),
+          h('strong', null, ' failed'),
+          ': ',
+          errorText(compensation.error),
+        )
+      : null,
   );
 }
 
@@ -141,7 +193,10 @@ const workflowColumn: Column<WorkflowSummary> = {
 };
 
 /** The running workflows; their times tick on with the browser's clock, as other pages' do. */
-export function runningTable(workflows: readonly WorkflowSummary[]): HTMLElement {
+export function runningTable(
+  workflows: readonly WorkflowSummary[],
+  empty = EMPTY.running,
+): HTMLElement {
   return table(
     [
       workflowColumn,
@@ -155,7 +210,7 @@ export function runningTable(workflows: readonly WorkflowSummary[]): HTMLElement
       },
     ],
     workflows,
-    EMPTY.running,
+    empty,
     'Running workflows',
   );
 }
@@ -169,6 +224,7 @@ export function endedTable(
   status: EndedStatus,
   workflows: readonly EndedWorkflowSummary[],
   actions?: Column<EndedWorkflowSummary>,
+  empty = EMPTY[status],
 ): HTMLElement {
   const failing = status === 'failed' || status === 'compensated';
   const detail: Column<EndedWorkflowSummary> = failing
@@ -187,7 +243,7 @@ export function endedTable(
       ...(actions ? [actions] : []),
     ],
     workflows,
-    EMPTY[status],
+    empty,
     `${TITLES[status]} workflows`,
     (w) => ({ 'data-workflow': w.id }),
   );

@@ -4,13 +4,14 @@ import { errorBox, loading, notices } from '../components/notice.js';
 import { replaceKeepingFocus } from '../components/refresh.js';
 import { canWrite } from '../config.js';
 import { h, replace } from '../dom.js';
-import { formatNumber } from '../format.js';
 import { link } from '../router.js';
 import { every, type PageContext, pageHead, setTitle } from './page.js';
 import {
+  countLine,
   endedTable,
   isListStatus,
   LEADS,
+  laterEmpty,
   listPath,
   readStatus,
   runningTable,
@@ -43,22 +44,20 @@ export function workflowsPage(ctx: PageContext): HTMLElement {
         ctx.signal,
       );
       const shown = known ?? 'running';
-      replace(
-        aside,
-        h(
-          'p',
-          { class: 'summary' },
-          `${formatNumber(page.workflows.length)}${page.next ? '+' : ''} ${shown}`,
-        ),
-      );
+      // A page after the first counts that page, not all there are (and says so).
+      const later = cursor !== undefined;
+      const count = countLine(shown, page.workflows.length, page.next !== undefined, later);
+      replace(aside, h('p', { class: 'summary' }, count));
+      const empty = later ? laterEmpty(shown) : undefined;
       replaceKeepingFocus(
         body,
         shown === 'running'
-          ? runningTable(page.workflows)
+          ? runningTable(page.workflows, empty)
           : endedTable(
               shown,
               page.workflows as EndedWorkflowSummary[],
               shown === 'failed' && canWrite() ? retryColumn(flash, () => void load()) : undefined,
+              empty,
             ),
         h(
           'nav',
