@@ -42,6 +42,13 @@ export type WorkflowStepState =
 export interface StepAddress {
   step: string;
   child?: number;
+  /**
+   * The id of the job an outcome comes from (`record`, `recordMany`; claims ignore it): a
+   * unit retried since that job was enqueued records nothing from it, so a job of an earlier
+   * try still running (its workflow failed and was retried meanwhile) cannot end the new
+   * try with its outcome [W3].
+   */
+  job?: string;
 }
 
 /**

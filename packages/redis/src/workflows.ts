@@ -31,7 +31,7 @@ function addressArgs(addresses: readonly StepAddress[]): string[] {
   return args;
 }
 
-/** wf-record.lua's groups: step, child index or '', 1|0, the result or error JSON. */
+/** wf-record.lua's groups: step, child index or '', 1|0, the result or error JSON, job id or ''. */
 function outcomeArgs(items: readonly StepOutcomeItem[]): string[] {
   const args: string[] = [];
   for (const { address, outcome } of items) {
@@ -40,6 +40,7 @@ function outcomeArgs(items: readonly StepOutcomeItem[]): string[] {
       address.child === undefined ? '' : String(address.child),
       outcome.ok ? '1' : '0',
       JSON.stringify(outcome.ok ? outcome.result : outcome.error),
+      address.job ?? '',
     );
   }
   return args;

@@ -3,8 +3,12 @@ import {
   defineTask,
   defineWorkflow,
   memoryTransport,
+  newWorkflowId,
+  planForRun,
   type Transport,
+  workflowPlan,
 } from '@conveyor/core';
+import { applyWorkflowEffects } from '@conveyor/core/worker';
 import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import {
@@ -247,5 +251,55 @@ describe('crashes and jobs that end by another path', () => {
     expect(record.failure?.error.message).toContain('is dead');
     expect(runs).toEqual({});
     await transport.close();
+  });
+});
+
+describe('a step job of an earlier try', () => {
+  const workers = useWorkflowWorkers();
+
+  it('ending after its workflow was retried records nothing: the retried step runs and its result counts', async () => {
+    const runs: string[] = [];
+    const step = defineTask({
+      name: 'rc.deadlineStep',
+      queue: 'rc-tries',
+      input: z.unknown(),
+      // The first run waits until its signal aborts (the deadline cancels it), then returns
+      // what it has, as a task may; the second returns at once.
+      run: (_input, ctx) =>
+        runs.push(`run ${runs.length + 1}`) === 1
+          ? new Promise<string>((resolve) => {
+              ctx.signal.addEventListener('abort', () => resolve('partial'));
+            })
+          : 'full',
+    });
+    const after = defineTask({
+      name: 'rc.afterTries',
+      queue: 'rc-tries',
+      input: z.unknown(),
+      run: () => 'after',
+    });
+    const workflow = defineWorkflow({
+      name: 'rc.tries',
+      input: Input,
+      steps: (flow) => flow.step('slow', step).step('after', after),
+    });
+    const { transport } = workers.start({ workflows: [workflow] });
+    const id = newWorkflowId();
+    const begun = await transport.workflows.start({
+      id,
+      plan: planForRun(workflowPlan(workflow), id),
+      input: { id: 't' },
+      deadline: Date.now() + 300,
+    });
+    await applyWorkflowEffects(transport, id, begun);
+    await settledAs(transport, id, 'failed');
+    const retried = await transport.workflows.retry(id);
+    expect(retried.retried).toBe(true);
+    await applyWorkflowEffects(transport, id, retried);
+    await settledAs(transport, id, 'completed');
+    // Before: the first run's late 'partial' was recorded as the retried step's result, and
+    // the retry's job was acknowledged without running.
+    expect(runs).toEqual(['run 1', 'run 2']);
+    expect(await transport.workflows.results(id, 'slow')).toEqual(['full']);
   });
 });

@@ -34,13 +34,24 @@ export function checkAddress(address: unknown): StepAddress {
   if (typeof address !== 'object' || address === null) {
     throw new InvalidOptionError('step address', address, '{ step, child? }');
   }
-  const { step, child } = address as Partial<Record<keyof StepAddress, unknown>>;
+  const { step, child, job } = address as Partial<Record<keyof StepAddress, unknown>>;
   assertStepName(step);
-  if (child === undefined) return { step };
-  if (typeof child !== 'number' || !Number.isInteger(child) || child < 0) {
-    throw new InvalidOptionError(`child of step "${step}"`, child, 'an integer from 0, or nothing');
+  if (job !== undefined && (typeof job !== 'string' || job === '')) {
+    throw new InvalidOptionError(`job of step "${step}"`, job, 'a job id, or nothing');
   }
-  return { step, child };
+  const checked: StepAddress = { step };
+  if (child !== undefined) {
+    if (typeof child !== 'number' || !Number.isInteger(child) || child < 0) {
+      throw new InvalidOptionError(
+        `child of step "${step}"`,
+        child,
+        'an integer from 0, or nothing',
+      );
+    }
+    checked.child = child;
+  }
+  if (job !== undefined) checked.job = job;
+  return checked;
 }
 
 /** The value as its JSON round trip, within `maxBytes` (`NOT_JSON`, `PAYLOAD_TOO_LARGE`). */

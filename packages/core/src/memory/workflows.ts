@@ -1,5 +1,6 @@
 import { InvalidOptionError } from '../errors.js';
 import { workflowKeyScope } from '../idempotency.js';
+import { workflowJobId } from '../ids.js';
 import type { JobError } from '../job-error.js';
 import type { JsonValue } from '../json.js';
 import type {
@@ -130,6 +131,18 @@ export function createMemoryWorkflows(options: MemoryWorkflowsOptions): Transpor
     const unit = run && unitAt(run, address);
     if (!run || !unit) return false;
     const { state } = unit.rec;
+    // An outcome of an earlier try's job: the unit was retried since [W3].
+    const { job } = address;
+    if (job !== undefined && unit.rec.retries > 0) {
+      const current = workflowJobId(
+        unit.def.queue,
+        run.record.id,
+        unit.def.name,
+        unit.rec.child,
+        unit.rec.retries,
+      );
+      if (job !== current) return false;
+    }
     const open = state === 'ready' || state === 'running';
     // A map step's own job reports only its failure, before its children are all enqueued.
     const mapResult = unit.kind === 'map' && outcome.ok;

@@ -4,9 +4,10 @@
 --
 -- KEYS: [1]–[7] the workflow's keys (includes/wf.lua): [1] meta, [2] steps, [3] errors,
 --       [4] results, [5] items, [6] outbox, [7] outbox order.
--- ARGV: [1] result TTL (ms), [2] workflow id, then groups of four: [3] step, [4] child
+-- ARGV: [1] result TTL (ms), [2] workflow id, then groups of five: [3] step, [4] child
 --       index or '', [5] '1' for a result, '0' for a failure, [6] the result JSON or the
---       error JSON.
+--       error JSON, [7] the id of the job it comes from or '': a unit retried since (its
+--       retries > 0, so its job is another) records nothing from an earlier try's job.
 -- Returns: {ops, status ('' when there is no such workflow), recorded per group (1, 0 when
 --          it changed nothing, -1 when there is no such step), entries (dispatch entries'
 --          JSON), job ids to cancel}.
@@ -15,16 +16,23 @@
 
 if not open() then
   local none = {}
-  for a = 3, #ARGV, 4 do none[#none + 1] = 0 end
+  for a = 3, #ARGV, 5 do none[#none + 1] = 0 end
   return { ops(), '', none, {}, {} }
 end
 
+-- Whether `from` (a job id, or '') may record for a unit at `retries`: any job before a
+-- retry; after one, only the unit's own (its id is computed only then).
+local function current_job(def, child, retries, from)
+  return from == '' or (retries or 0) == 0 or from == workflow_job_id(def.queue, wf_id, def.name, child, retries)
+end
+
 -- One outcome: 1 when recorded, 0 when it changed nothing, -1 for no such step.
-local function record_one(step, child, ok, json)
+local function record_one(step, child, ok, json, from)
   local def = unit_at(step, child)
   if not def then return -1 end
   local key = unit_key(step, child)
   local state, job, retries = unit_get(key)
+  if not current_job(def, child, retries, from) then return 0 end
   local is_map = def.kind == 'm' and not child
   -- A map step's own job reports only its failure, before its children are all enqueued.
   local expanded = is_map and map_count(step) and not children_pending(def)
@@ -44,7 +52,7 @@ end
 -- The map step whose children's results every group is, or nil.
 local function children_results()
   local step = ARGV[3]
-  for a = 3, #ARGV, 4 do
+  for a = 3, #ARGV, 5 do
     if ARGV[a] ~= step or ARGV[a + 1] == '' or ARGV[a + 2] ~= '1' then return nil end
   end
   local def = step_def(step)
@@ -58,20 +66,21 @@ end
 local function record_children(def)
   local count = map_count(def.name)
   local keys, recorded = {}, {}
-  for a = 3, #ARGV, 4 do
+  for a = 3, #ARGV, 5 do
     if tonumber(ARGV[a + 1]) < count then keys[#keys + 1] = def.name .. '#' .. ARGV[a + 1] end
   end
   local states = #keys > 0 and redis.call('HMGET', K_STEPS, unpack(keys)) or {}
   local stored = #keys > 0 and redis.call('HMGET', K_RESULTS, unpack(keys)) or {}
   local results, steps, seen, k = {}, {}, {}, 0
-  for a = 3, #ARGV, 4 do
+  for a = 3, #ARGV, 5 do
     local one = -1
     if tonumber(ARGV[a + 1]) < count then
       k = k + 1
       local key = keys[k]
       local state, job, retries = unit_parse(key, states[k])
       one = 0
-      if (state == 'r' or state == 'a') and not stored[k] and not seen[key] then
+      local open = (state == 'r' or state == 'a') and not stored[k] and not seen[key]
+      if open and current_job(def, ARGV[a + 1], retries, ARGV[a + 4]) then
         seen[key] = true
         results[#results + 1], results[#results + 2] = key, ARGV[a + 3]
         steps[#steps + 1], steps[#steps + 2] = key, 'c' .. job .. int(retries)
@@ -92,9 +101,9 @@ local children_of = children_results()
 if children_of then
   recorded, changed = record_children(children_of)
 else
-  for a = 3, #ARGV, 4 do
+  for a = 3, #ARGV, 5 do
     local child = ARGV[a + 1] ~= '' and ARGV[a + 1] or nil
-    local one = record_one(ARGV[a], child, ARGV[a + 2] == '1', ARGV[a + 3])
+    local one = record_one(ARGV[a], child, ARGV[a + 2] == '1', ARGV[a + 3], ARGV[a + 4])
     if one == 1 then changed = true end
     recorded[#recorded + 1] = one
   end

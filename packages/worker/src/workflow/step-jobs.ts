@@ -193,7 +193,9 @@ export function createWorkflowStepJobs(options: {
   /** Records a step's final outcome, then hands on what became ready; never rejects. */
   async function report(job: HeldJob, ref: JobWorkflowRef, outcome: StepOutcome): Promise<void> {
     try {
-      await batches.record(ref.id, addressOf(ref), outcome);
+      // With the job's id: an earlier try's job, ending after its step was retried, records
+      // nothing [W3] (its workflow failed meanwhile and was retried).
+      await batches.record(ref.id, { ...addressOf(ref), job: job.id }, outcome);
     } catch (error) {
       logger.error(
         { ...jobFields(job), workflowId: ref.id, step: ref.step, err: error },

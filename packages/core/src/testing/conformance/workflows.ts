@@ -7,6 +7,7 @@ import {
   dispatchOf,
   failed,
   groupStage,
+  mapStage,
   ok,
   orderPlan,
   planOf,
@@ -152,6 +153,63 @@ export function workflowRules(harness: ConformanceHarness): void {
       await workflows.cancel(id);
       expect(await workflows.claim(id, { step: 'ship' })).toBe('ended');
       expect(await workflows.claim(id, { step: 'reserve' })).toBe('done');
+    });
+
+    it("[W3] an outcome given with an earlier try's job records nothing once its step (or map child) was retried; the new try's job records", async ({
+      skip,
+    }) => {
+      const { workflows } = await workflowsOf(ctx, skip);
+      const queue = uniqueQueue('wf-tries');
+      const plan = planOf([
+        stepStage(planStep('charge', queue)),
+        mapStage(planStep('each', queue)),
+      ]);
+      const id = newWorkflowId();
+      await workflows.start({ id, plan, input: null });
+      const first = workflowJobId(queue, id, 'charge');
+      expect(await workflows.claim(id, { step: 'charge' })).toBe('claimed');
+      // The step fails, and with it the workflow, which is retried.
+      await workflows.record(id, { step: 'charge', job: first }, failed('declined'));
+      expect((await workflows.retry(id)).retried).toBe(true);
+      const second = workflowJobId(queue, id, 'charge', undefined, 1);
+      // The first try's job, still running when the workflow failed, ends late: no change.
+      expect(await workflows.record(id, { step: 'charge', job: first }, ok('stale'))).toMatchObject(
+        { recorded: false, status: 'running' },
+      );
+      const many = await workflows.recordMany(id, [
+        { address: { step: 'charge', job: first }, outcome: ok('stale') },
+      ]);
+      expect(many.recorded).toEqual([false]);
+      expect((await recordOf(workflows, id)).steps[0]).toMatchObject({
+        state: 'ready',
+        retries: 1,
+        jobId: second,
+      });
+      expect(await workflows.results(id, 'charge')).toEqual([undefined]);
+      // The retry's own job records (and one without a job id, as before).
+      const fresh = await workflows.record(id, { step: 'charge', job: second }, ok('fresh'));
+      expect(fresh.recorded).toBe(true);
+      expect(await workflows.results(id, 'charge')).toEqual(['fresh']);
+      // A map child retried: its earlier job's result is refused, on the children's own path
+      // (results only, of one map) as one by one.
+      await workflows.expand(id, 'each', [0, 1], 10);
+      const child0 = workflowJobId(queue, id, 'each', 0);
+      await workflows.record(id, { step: 'each', child: 0, job: child0 }, failed('child 0'));
+      expect((await workflows.retry(id)).retried).toBe(true);
+      expect(await workflows.claim(id, { step: 'each' })).toBe('claimed');
+      await workflows.expand(id, 'each', [0, 1], 10);
+      const stale = await workflows.recordMany(id, [
+        { address: { step: 'each', child: 0, job: child0 }, outcome: ok('stale') },
+        { address: { step: 'each', child: 1 }, outcome: ok(1) },
+      ]);
+      expect(stale.recorded).toEqual([false, true]);
+      const current = workflowJobId(queue, id, 'each', 0, 1);
+      const done = await workflows.recordMany(id, [
+        { address: { step: 'each', child: 0, job: current }, outcome: ok(0) },
+      ]);
+      expect(done.recorded).toEqual([true]);
+      expect(done.status).toBe('completed');
+      expect(await workflows.results(id, 'each')).toEqual([0, 1]);
     });
 
     it('[W3] record stores an outcome once and moves the stage; a fan-in becomes ready exactly once under concurrent and repeated outcomes', async ({
