@@ -69,7 +69,8 @@ The CHANGED column shows how long each has waited since its last change: a stuck
 stands out there. A workflow retried after it ended is listed by its retry.
 --status failed (compensated, cancelled, completed) lists the workflows that ended so, the
 most recently ended first, with when each finished and started; a failed or compensated
-one with the step whose failure ended it and its error. Retry a failed one with
+one with the step whose failure ended it and its error (and a compensation that failed after
+it: the undo did not happen). Retry a failed one with
 \`conveyor workflows retry <id>\`: it then runs again and leaves the failed list. Finished
 workflows are kept for the transport's result TTL (defaultResultTtlMs, 24 h by default)
 after they end, whatever their tasks' resultTtl.

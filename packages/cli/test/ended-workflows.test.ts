@@ -261,6 +261,10 @@ describe('conveyor workflows list --status', () => {
       '--status <status> which workflows: running, or those that ended failed, compensated, cancelled or completed (default: "running")',
     );
     expect(text).toContain('the step whose failure ended it and its error');
+    expect(text).toContain('(and a compensation that failed after it: the undo did not happen)');
+    expect(text).toContain(
+      "Finished workflows are kept for the transport's result TTL (defaultResultTtlMs, 24 h by default) after they end",
+    );
     expect(text).toContain('$ conveyor workflows list --status failed');
     const parent = await cli(['workflows', '--help']);
     expect(parent.stdout).toContain('$ conveyor workflows list --status failed');
