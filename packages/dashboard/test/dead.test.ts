@@ -209,6 +209,13 @@ describe('a workflow step job', () => {
     );
     expect(error.message).toContain(`POST api/workflows/${order.id}/retry`);
     expect((await served.transport.getJob(stepJob))?.state).toBe('dead');
+    // The list names a step job's workflow: its row links there instead of offering Retry.
+    const listed = await (await client.get('/api/dead?queue=inventory')).json();
+    const rows = new Map(listed.jobs.map((job: { id: string }) => [job.id, job]));
+    expect(rows.get(stepJob)).toMatchObject({
+      workflow: { id: order.id, step: 'reserve', kind: 'run' },
+    });
+    expect(rows.get(plain as string)).not.toHaveProperty('workflow');
 
     const filter = { queue: 'inventory' };
     const preview = await (await client.post('/api/dead/preview', filter)).json();

@@ -70,6 +70,8 @@ export interface JobSummary {
   startedAt?: number;
   finishedAt?: number;
   error?: JobErrorInfo;
+  /** The workflow step a step job runs: on a job's page and on the dead list's rows. */
+  workflow?: { id: string; step: string; child?: number; kind: 'run' | 'expand' };
 }
 
 export interface AttemptRecord {
@@ -92,8 +94,6 @@ export interface JobDetail extends JobSummary {
   cancelRequested?: boolean;
   /** The slot a schedule fired this job for. */
   scheduled?: { scheduleId?: string; slotAt: number; firedAt: number; lateMs: number };
-  /** The workflow step a step job runs. */
-  workflow?: { id: string; step: string; child?: number; kind: 'run' | 'expand' };
 }
 
 export interface AuditEntry {

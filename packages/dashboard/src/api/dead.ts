@@ -1,4 +1,4 @@
-import type { JobPage, JobRecord } from '@conveyor/core';
+import type { JobPage, JobRecord, JobWorkflowRef } from '@conveyor/core';
 import {
   baseQueueOf,
   encodeMergeCursor,
@@ -10,7 +10,7 @@ import type { DashboardCore, RequestContext } from '../context.js';
 import { badRequest } from '../errors.js';
 import { optionalString, pageLimit, storedQueueName } from '../http/params.js';
 import type { Route } from '../http/router.js';
-import { toJobSummary } from '../job-view.js';
+import { type JobSummary, toJobSummary } from '../job-view.js';
 import { audit } from './audit.js';
 import { decodeMergeCursor } from './queue-scan.js';
 import { storedQueues } from './stored-queues.js';
@@ -120,6 +120,16 @@ async function scanDead(
         jobs.length,
       ),
   );
+}
+
+/**
+ * A row of the dead list: the job's summary and, for a workflow step job, the workflow and
+ * step it runs. Its row links to that workflow instead of offering Retry, which refuses it.
+ */
+function deadRow(record: JobRecord): JobSummary & { workflow?: JobWorkflowRef } {
+  const summary = toJobSummary(record);
+  const step = record.envelope.workflow;
+  return step ? { ...summary, workflow: step } : summary;
 }
 
 function parseIds(value: unknown): string[] {
@@ -232,7 +242,7 @@ export function deadRoutes(core: DashboardCore): Route<RequestContext>[] {
           },
         });
         return {
-          jobs: merged.jobs.map(toJobSummary),
+          jobs: merged.jobs.map(deadRow),
           next: merged.next === undefined ? null : encodeMergeCursor(merged.next, names),
         };
       },

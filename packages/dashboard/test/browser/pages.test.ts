@@ -322,7 +322,7 @@ describe('dashboard pages', () => {
     await expect.poll(() => rows.count()).toBe(2);
     // Only dead-lettered jobs are listed: the lead does not promise failed-for-good ones.
     expect(await ui.page.locator('.lead').textContent()).toBe(
-      "Dead-lettered jobs (they used up their attempts), newest first, in every queue. A job that failed for good on a non-retryable error (state failed, not dead) is not listed here: it is under its queue's Finished tab.",
+      "Dead-lettered jobs (they used up their attempts), newest first, in every queue. A job that failed for good on a non-retryable error (state failed, not dead) is not listed here: it is under its queue's Finished tab. Retry on a row moves that job back to waiting; a workflow step job's row opens its workflow instead, whose retry runs the step again.",
     );
     await ui.shoot('dead');
     await ui.page.getByLabel('Queue').selectOption('orders');

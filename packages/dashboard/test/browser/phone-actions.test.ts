@@ -119,16 +119,19 @@ describe('list actions on a 375 px phone', () => {
     expect(pageErrors).toEqual([]);
   });
 
-  it("/dead: Retry all matching and Purge are in reach, and a job's own Retry is a tap away", async () => {
+  it("/dead: Retry all matching and Purge are in reach, and a job's own Retry is on its card and on its page", async () => {
     await ui.page.goto(`${ui.served.url}/dead?queue=orders&code=CARD_DECLINED`);
     const rows = ui.page.locator('tbody tr');
     await expect.poll(() => rows.count()).toBe(1);
     await expectWithinWidth(ui.page.getByRole('button', { name: 'Retry all matching…' }));
     await expectWithinWidth(ui.page.getByRole('button', { name: 'Purge all matching…' }));
-    // Each dead job is a card with its error in view; its id opens its page, with its Retry.
+    // Each dead job is a card with its error in view and its Retry at the foot; its id opens
+    // its page, with its Retry too.
     await expectWithinWidth(rows.first().getByRole('link', { name: demo.deadOrder }));
-    await expectWithinWidth(rows.first().locator('td').last());
-    expect(await rows.first().locator('td').last().textContent()).toContain('CARD_DECLINED');
+    const error = rows.first().locator('td[data-label="Error"]');
+    await expectWithinWidth(error);
+    expect(await error.textContent()).toContain('CARD_DECLINED');
+    await expectWithinWidth(rows.first().getByRole('button', { name: 'Retry' }));
     await expectNoSideways();
     await ui.shoot('phone-dead');
 

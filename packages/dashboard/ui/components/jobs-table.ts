@@ -29,7 +29,8 @@ const WHEN_TITLE: Record<string, string> = {
 };
 
 /**
- * A table of job summaries; `columns` adds the optional ones.
+ * A table of job summaries; `columns` adds the optional ones, `actions` a last column of
+ * buttons (the dead list's Retry).
  *
  * @example
  * jobsTable(page.jobs, ['state', 'when'], 'No waiting jobs.', 'waiting')
@@ -39,6 +40,7 @@ export function jobsTable(
   columns: readonly JobColumn[],
   empty: string,
   state?: string,
+  actions?: Column<JobSummary>,
 ): HTMLElement {
   const all: Array<Column<JobSummary> | false> = [
     {
@@ -81,6 +83,7 @@ export function jobsTable(
             )
           : h('span', { class: 'muted' }, '–'),
     },
+    actions ?? false,
   ];
   return table(
     all.filter((c): c is Column<JobSummary> => c !== false),

@@ -9,6 +9,7 @@ import { canWrite } from '../config.js';
 import { h, replace } from '../dom.js';
 import { formatNumber, partitionsLabel } from '../format.js';
 import { link, navigate, paths } from '../router.js';
+import { deadRetryColumn } from './dead-retry.js';
 import { field, type PageContext, pageHead, setTitle } from './page.js';
 
 function readFilter(params: URLSearchParams): DeadFilter {
@@ -196,7 +197,13 @@ export function deadPage(ctx: PageContext): HTMLElement {
       const text = JSON.stringify(page);
       if (text === shown) return true;
       shown = text;
-      const list = jobsTable(page.jobs, ['queue', 'when', 'error'], 'No dead jobs match.', 'dead');
+      const list = jobsTable(
+        page.jobs,
+        ['queue', 'when', 'error'],
+        'No dead jobs match.',
+        'dead',
+        canWrite() ? deadRetryColumn(flash, done) : undefined,
+      );
       // On a phone each dead job is a card: its error in view, not past the screen's edge.
       list.classList.add('phone-cards');
       replaceKeepingFocus(
@@ -221,6 +228,7 @@ export function deadPage(ctx: PageContext): HTMLElement {
     }
   };
   const control = refreshControl({ load, signal: ctx.signal, what: 'dead jobs' });
+  const done = (): void => control.refresh();
   control.refresh();
   // Dead counts changed somewhere (a job died, a retry or purge here or in another tab):
   // read the page on screen again.
@@ -232,7 +240,6 @@ export function deadPage(ctx: PageContext): HTMLElement {
     if (lastDead !== undefined && key !== lastDead) control.changed();
     lastDead = key;
   }, ctx.signal);
-  const done = (): void => control.refresh();
 
   const bulkButtons = canWrite()
     ? h(
@@ -269,6 +276,9 @@ export function deadPage(ctx: PageContext): HTMLElement {
       'Dead-lettered jobs (they used up their attempts), newest first, ',
       describe(filter),
       ". A job that failed for good on a non-retryable error (state failed, not dead) is not listed here: it is under its queue's Finished tab.",
+      canWrite()
+        ? " Retry on a row moves that job back to waiting; a workflow step job's row opens its workflow instead, whose retry runs the step again."
+        : null,
     ),
     formSlot,
     flash.el,

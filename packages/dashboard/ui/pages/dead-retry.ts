@@ -1,0 +1,76 @@
+// Retry from /dead: a button per row, as the job's own page has it (the same confirmation, the
+// same POST with the CSRF token, the same banner wording, naming the job here), shown only
+// when the dashboard may write. A retried job is waiting again, so it leaves the list: the
+// banner links to it. A workflow step job's retry is refused (its workflow recorded the
+// step's outcome): its row links to its workflow instead, whose retry runs the step again.
+
+import { describeError, postJson } from '../api.js';
+import type { JobSummary } from '../api-types.js';
+import { confirmAction } from '../components/dialog.js';
+import type { Notices } from '../components/notice.js';
+import type { Column } from '../components/table.js';
+import { dataLabel, dataText } from '../components/value.js';
+import { h } from '../dom.js';
+import { link, paths } from '../router.js';
+
+/** The job page's title on its disabled Retry of a step job. */
+const STEP_JOB =
+  'A workflow step job: retry its workflow, which runs the step again with a new job.';
+
+/** Asks, retries the dead job, says how it went, and reloads the list. */
+async function retry(id: string, flash: Notices, reload: () => void): Promise<void> {
+  const ok = await confirmAction({
+    title: 'Retry this job?',
+    body: ['It moves from dead to waiting with a fresh attempt budget: ', dataText(id, 80, 'mono')],
+    confirm: 'Retry job',
+  });
+  if (!ok) return;
+  const job = (): HTMLElement => link(paths.job(id), dataLabel(id, 64), 'mono');
+  try {
+    const { job: after } = await postJson<{ job: JobSummary }>(
+      `/jobs/${encodeURIComponent(id)}/retry`,
+    );
+    flash.show('ok', [
+      'Retried ',
+      job(),
+      after.state === 'waiting'
+        ? ': the job is now waiting.'
+        : `: a worker has taken it already, and it is now ${after.state}.`,
+    ]);
+  } catch (error) {
+    flash.show('error', ['Retry of ', job(), ` failed: ${describeError(error)}`]);
+  }
+  reload();
+}
+
+/** A step job's cell: its workflow's page, where Retry runs the failed step again. */
+function workflowLink(job: JobSummary, ref: NonNullable<JobSummary['workflow']>): HTMLElement {
+  const a = link(paths.workflow(ref.id), 'Open workflow', 'button small');
+  a.setAttribute('title', STEP_JOB);
+  a.setAttribute('data-key', `${job.id}/workflow`);
+  return a;
+}
+
+/** The dead list's last column: Retry, keyed so that a redraw keeps keyboard focus on it. */
+export function deadRetryColumn(flash: Notices, reload: () => void): Column<JobSummary> {
+  return {
+    title: 'Actions',
+    class: 'row-actions',
+    cell: (job) =>
+      job.workflow
+        ? workflowLink(job, job.workflow)
+        : h(
+            'button',
+            {
+              class: 'button small primary',
+              attrs: {
+                type: 'button',
+                'data-key': `${job.id}/retry`,
+                'aria-label': `Retry ${job.id}`,
+              },
+              on: { click: () => void retry(job.id, flash, reload) },
+            },
+            'Retry',
+          ),
+  };
+}
