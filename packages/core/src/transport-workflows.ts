@@ -43,10 +43,10 @@ export interface StepAddress {
   step: string;
   child?: number;
   /**
-   * The id of the job an outcome comes from (`record`, `recordMany`; claims ignore it): a
-   * unit retried since that job was enqueued records nothing from it, so a job of an earlier
-   * try still running (its workflow failed and was retried meanwhile) cannot end the new
-   * try with its outcome [W3].
+   * The id of the job that claims, or that an outcome comes from: a unit retried since that
+   * job was enqueued answers its claim `ended` and records nothing from it, so a job of an
+   * earlier try (still running when its workflow failed and was retried, or enqueued late)
+   * neither runs the new try's step nor ends it with its outcome [W2, W3].
    */
   job?: string;
 }

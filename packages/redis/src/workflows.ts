@@ -23,11 +23,11 @@ import {
 } from './wire/workflow-calls.js';
 import { createWorkflowIndex } from './workflows-index.js';
 
-/** wf-claim.lua's pairs: step, child index or ''. */
+/** wf-claim.lua's triples: step, child index or '', the claiming job's id or ''. */
 function addressArgs(addresses: readonly StepAddress[]): string[] {
   const args: string[] = [];
-  for (const { step, child } of addresses)
-    args.push(step, child === undefined ? '' : String(child));
+  for (const { step, child, job } of addresses)
+    args.push(step, child === undefined ? '' : String(child), job ?? '');
   return args;
 }
 

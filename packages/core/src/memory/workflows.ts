@@ -103,6 +103,21 @@ export function createMemoryWorkflows(options: MemoryWorkflowsOptions): Transpor
     }
   }
 
+  /**
+   * Whether the address's job (when given) may claim or record for its unit [W2, W3]: any
+   * job before the unit's first retry; after one, only the unit's own.
+   */
+  function currentJob(
+    run: Run,
+    unit: NonNullable<ReturnType<typeof unitAt>>,
+    address: StepAddress,
+  ) {
+    const { job } = address;
+    if (job === undefined || unit.rec.retries === 0) return true;
+    const { def, rec } = unit;
+    return job === workflowJobId(def.queue, run.record.id, def.name, rec.child, rec.retries);
+  }
+
   /** One claim [W2], within an operation. */
   function claimOne(run: Run | undefined, address: StepAddress, now: number): ClaimOutcome {
     const unit = run && unitAt(run, address);
@@ -111,7 +126,7 @@ export function createMemoryWorkflows(options: MemoryWorkflowsOptions): Transpor
     if (state === 'completed' || state === 'failed' || state === 'skipped') return 'done';
     // An expanded map step's job is done, unless its children are not all enqueued [W7].
     if (expanded(run, unit.kind, unit.def.name)) return 'done';
-    if (run.record.status !== 'running') return 'ended';
+    if (run.record.status !== 'running' || !currentJob(run, unit, address)) return 'ended';
     if (state === 'ready' || state === 'running') {
       unit.rec.state = 'running';
       settle(run, now);
@@ -132,17 +147,7 @@ export function createMemoryWorkflows(options: MemoryWorkflowsOptions): Transpor
     if (!run || !unit) return false;
     const { state } = unit.rec;
     // An outcome of an earlier try's job: the unit was retried since [W3].
-    const { job } = address;
-    if (job !== undefined && unit.rec.retries > 0) {
-      const current = workflowJobId(
-        unit.def.queue,
-        run.record.id,
-        unit.def.name,
-        unit.rec.child,
-        unit.rec.retries,
-      );
-      if (job !== current) return false;
-    }
+    if (!currentJob(run, unit, address)) return false;
     const open = state === 'ready' || state === 'running';
     // A map step's own job reports only its failure, before its children are all enqueued.
     const mapResult = unit.kind === 'map' && outcome.ok;

@@ -1240,11 +1240,13 @@ return { ops(), 1, fx.cancel }
 --
 -- KEYS: [1]–[7] the workflow's keys (includes/wf.lua): [1] meta, [2] steps, [3] errors,
 --       [4] results, [5] items, [6] outbox, [7] outbox order.
--- ARGV: [1] result TTL (ms), [2] workflow id, then pairs: [3] step, [4] child index or ''.
--- Returns: {ops, outcome, …}, an outcome per pair: \`claimed\` (ready or running: run it),
+-- ARGV: [1] result TTL (ms), [2] workflow id, then triples: [3] step, [4] child index or '',
+--       [5] the id of the job that claims or ''.
+-- Returns: {ops, outcome, …}, an outcome per triple: \`claimed\` (ready or running: run it),
 --          \`done\` (its outcome is recorded, or a map step expanded and
---          its children entry cleared), \`ended\` (the workflow
---          ended, or the step is not ready), \`unknown\` (no such workflow or step).
+--          its children entry cleared), \`ended\` (the workflow ended, the step is not
+--          ready, or the job is an earlier try's: the unit was retried since),
+--          \`unknown\` (no such workflow or step).
 
 --!include wf.lua
 
@@ -1255,7 +1257,7 @@ local claimed = false
 -- a unit named twice reads \`ready\` twice and is written \`running\` twice, as one by one.
 local defs, keys = {}, {}
 if exists then
-  for a = 3, #ARGV, 2 do
+  for a = 3, #ARGV, 3 do
     local child = ARGV[a + 1] ~= '' and ARGV[a + 1] or nil
     local def = unit_at(ARGV[a], child)
     defs[#defs + 1] = def or false
@@ -1264,9 +1266,9 @@ if exists then
 end
 local values = #keys > 0 and redis.call('HMGET', K_STEPS, unpack(keys)) or {}
 local writes, k = {}, 0
-for a = 3, #ARGV, 2 do
+for a = 3, #ARGV, 3 do
   local outcome = 'unknown'
-  local def = defs[(a - 1) / 2]
+  local def = defs[a / 3]
   if def then
     k = k + 1
     local key = keys[k]
@@ -1276,7 +1278,7 @@ for a = 3, #ARGV, 2 do
       outcome = 'done'
     elseif def.kind == 'm' and not child and map_count(def.name) and not children_pending(def) then
       outcome = 'done'
-    elseif wf.status ~= 'running' then
+    elseif wf.status ~= 'running' or not current_job(def.queue, wf_id, def.name, child, retries, ARGV[a + 2]) then
       outcome = 'ended'
     elseif state == 'r' or state == 'a' then
       if state == 'r' then
@@ -1639,19 +1641,13 @@ if not open() then
   return { ops(), '', none, {}, {} }
 end
 
--- Whether \`from\` (a job id, or '') may record for a unit at \`retries\`: any job before a
--- retry; after one, only the unit's own (its id is computed only then).
-local function current_job(def, child, retries, from)
-  return from == '' or (retries or 0) == 0 or from == workflow_job_id(def.queue, wf_id, def.name, child, retries)
-end
-
 -- One outcome: 1 when recorded, 0 when it changed nothing, -1 for no such step.
 local function record_one(step, child, ok, json, from)
   local def = unit_at(step, child)
   if not def then return -1 end
   local key = unit_key(step, child)
   local state, job, retries = unit_get(key)
-  if not current_job(def, child, retries, from) then return 0 end
+  if not current_job(def.queue, wf_id, def.name, child, retries, from) then return 0 end
   local is_map = def.kind == 'm' and not child
   -- A map step's own job reports only its failure, before its children are all enqueued.
   local expanded = is_map and map_count(step) and not children_pending(def)
@@ -1699,7 +1695,7 @@ local function record_children(def)
       local state, job, retries = unit_parse(key, states[k])
       one = 0
       local open = (state == 'r' or state == 'a') and not stored[k] and not seen[key]
-      if open and current_job(def, ARGV[a + 1], retries, ARGV[a + 4]) then
+      if open and current_job(def.queue, wf_id, def.name, ARGV[a + 1], retries, ARGV[a + 4]) then
         seen[key] = true
         results[#results + 1], results[#results + 2] = key, ARGV[a + 3]
         steps[#steps + 1], steps[#steps + 2] = key, 'c' .. job .. int(retries)
@@ -2939,6 +2935,14 @@ local function workflow_job_id(queue, workflow_id, step, child, retries)
     return queue .. ':' .. workflow_id .. '.' .. tail
   end
   return queue .. ':' .. workflow_id .. ':' .. base64url22(sha256(tail))
+end
+
+-- Whether \`from\` (a job id, or '' for none given) may claim or record for a unit at
+-- \`retries\` [W2, W3]: any job before the unit's first retry; after one, only the unit's own
+-- (its id is computed only then).
+local function current_job(queue, workflow_id, step, child, retries, from)
+  return from == '' or (retries or 0) == 0
+    or from == workflow_job_id(queue, workflow_id, step, child, retries)
 end
 `,
   'wf-map.lua': `-- wf-map.lua: a map step's children entry and the cancel of its children (docs/transport.md

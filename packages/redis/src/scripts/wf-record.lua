@@ -20,19 +20,13 @@ if not open() then
   return { ops(), '', none, {}, {} }
 end
 
--- Whether `from` (a job id, or '') may record for a unit at `retries`: any job before a
--- retry; after one, only the unit's own (its id is computed only then).
-local function current_job(def, child, retries, from)
-  return from == '' or (retries or 0) == 0 or from == workflow_job_id(def.queue, wf_id, def.name, child, retries)
-end
-
 -- One outcome: 1 when recorded, 0 when it changed nothing, -1 for no such step.
 local function record_one(step, child, ok, json, from)
   local def = unit_at(step, child)
   if not def then return -1 end
   local key = unit_key(step, child)
   local state, job, retries = unit_get(key)
-  if not current_job(def, child, retries, from) then return 0 end
+  if not current_job(def.queue, wf_id, def.name, child, retries, from) then return 0 end
   local is_map = def.kind == 'm' and not child
   -- A map step's own job reports only its failure, before its children are all enqueued.
   local expanded = is_map and map_count(step) and not children_pending(def)
@@ -80,7 +74,7 @@ local function record_children(def)
       local state, job, retries = unit_parse(key, states[k])
       one = 0
       local open = (state == 'r' or state == 'a') and not stored[k] and not seen[key]
-      if open and current_job(def, ARGV[a + 1], retries, ARGV[a + 4]) then
+      if open and current_job(def.queue, wf_id, def.name, ARGV[a + 1], retries, ARGV[a + 4]) then
         seen[key] = true
         results[#results + 1], results[#results + 2] = key, ARGV[a + 3]
         steps[#steps + 1], steps[#steps + 2] = key, 'c' .. job .. int(retries)

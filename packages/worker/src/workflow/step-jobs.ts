@@ -108,7 +108,9 @@ export function createWorkflowStepJobs(options: {
     const made = early.get(job);
     early.delete(job);
     const fresh = made !== undefined && clock.now() - made.at <= EARLY_CLAIM_MAX_AGE_MS;
-    const claim = await (fresh ? made.claim : batches.claim(ref.id, addressOf(ref)));
+    const claim = await (fresh
+      ? made.claim
+      : batches.claim(ref.id, { ...addressOf(ref), job: job.id }));
     if (claim === 'done') {
       // A redelivery: the step's outcome is recorded; hand on what its recorder may not have.
       await flushWorkflowOutbox(transport, ref.id);
@@ -208,7 +210,7 @@ export function createWorkflowStepJobs(options: {
     prefetch(job) {
       const ref = job.reservation.envelope.workflow;
       if (ref === undefined) return;
-      const claim = batches.claim(ref.id, addressOf(ref));
+      const claim = batches.claim(ref.id, { ...addressOf(ref), job: job.id });
       // Never started (released, dropped): nobody awaits it, and its failure is no one's.
       claim.catch(() => {});
       early.set(job, { claim, at: clock.now() });

@@ -128,8 +128,11 @@ export function createWorkflowSweeper(options: {
           { workflowId: id, step: rec.step, child: rec.child, jobId, state: job?.state ?? 'gone' },
           "workflow sweeper: a step's job ended without its outcome reaching the workflow; recording it",
         );
+        // With the job read: the step retried since (a new job) takes nothing from it [W3].
         const address =
-          rec.child === undefined ? { step: rec.step } : { step: rec.step, child: rec.child };
+          rec.child === undefined
+            ? { step: rec.step, job: jobId }
+            : { step: rec.step, child: rec.child, job: jobId };
         lost.push({ address, outcome: lostOutcome(record, rec, jobId, job) });
       });
     }

@@ -155,7 +155,7 @@ export function workflowRules(harness: ConformanceHarness): void {
       expect(await workflows.claim(id, { step: 'reserve' })).toBe('done');
     });
 
-    it("[W3] an outcome given with an earlier try's job records nothing once its step (or map child) was retried; the new try's job records", async ({
+    it("[W2, W3] an earlier try's job neither claims (ended) nor records once its step (or map child) was retried; the new try's job does", async ({
       skip,
     }) => {
       const { workflows } = await workflowsOf(ctx, skip);
@@ -172,6 +172,9 @@ export function workflowRules(harness: ConformanceHarness): void {
       await workflows.record(id, { step: 'charge', job: first }, failed('declined'));
       expect((await workflows.retry(id)).retried).toBe(true);
       const second = workflowJobId(queue, id, 'charge', undefined, 1);
+      // The first try's job, redelivered or enqueued late, claims: it is not to run.
+      expect(await workflows.claim(id, { step: 'charge', job: first })).toBe('ended');
+      expect(await workflows.claimMany(id, [{ step: 'charge', job: first }])).toEqual(['ended']);
       // The first try's job, still running when the workflow failed, ends late: no change.
       expect(await workflows.record(id, { step: 'charge', job: first }, ok('stale'))).toMatchObject(
         { recorded: false, status: 'running' },
@@ -186,7 +189,8 @@ export function workflowRules(harness: ConformanceHarness): void {
         jobId: second,
       });
       expect(await workflows.results(id, 'charge')).toEqual([undefined]);
-      // The retry's own job records (and one without a job id, as before).
+      // The retry's own job claims and records.
+      expect(await workflows.claim(id, { step: 'charge', job: second })).toBe('claimed');
       const fresh = await workflows.record(id, { step: 'charge', job: second }, ok('fresh'));
       expect(fresh.recorded).toBe(true);
       expect(await workflows.results(id, 'charge')).toEqual(['fresh']);
@@ -198,6 +202,7 @@ export function workflowRules(harness: ConformanceHarness): void {
       expect((await workflows.retry(id)).retried).toBe(true);
       expect(await workflows.claim(id, { step: 'each' })).toBe('claimed');
       await workflows.expand(id, 'each', [0, 1], 10);
+      expect(await workflows.claim(id, { step: 'each', child: 0, job: child0 })).toBe('ended');
       const stale = await workflows.recordMany(id, [
         { address: { step: 'each', child: 0, job: child0 }, outcome: ok('stale') },
         { address: { step: 'each', child: 1 }, outcome: ok(1) },

@@ -82,3 +82,11 @@ local function workflow_job_id(queue, workflow_id, step, child, retries)
   end
   return queue .. ':' .. workflow_id .. ':' .. base64url22(sha256(tail))
 end
+
+-- Whether `from` (a job id, or '' for none given) may claim or record for a unit at
+-- `retries` [W2, W3]: any job before the unit's first retry; after one, only the unit's own
+-- (its id is computed only then).
+local function current_job(queue, workflow_id, step, child, retries, from)
+  return from == '' or (retries or 0) == 0
+    or from == workflow_job_id(queue, workflow_id, step, child, retries)
+end
