@@ -116,6 +116,12 @@ export function describeWorkflowTree(view: WorkflowView, now: number): string[] 
     const where = `step ${JSON.stringify(step)}${child === undefined ? '' : ` child ${child}`}`;
     lines.push(`${'Failure'.padEnd(LABEL)}${terminalText(where)}: ${errorText(error)}`);
   }
+  // The undo that did not happen: as the failed lists and the run's error say it.
+  const undo = view.compensations.find((step) => step.state === 'failed' && step.error);
+  if (undo?.error) {
+    const where = `compensation ${JSON.stringify(undo.name)} failed`;
+    lines.push(`${''.padEnd(LABEL)}${terminalText(where)}: ${errorText(undo.error)}`);
+  }
   lines.push(`${'Input'.padEnd(LABEL)}${preview(view.input)}`);
 
   const rows: Array<Row | string> = [''];

@@ -173,6 +173,11 @@ describe('conveyor workflows list --status', () => {
         },
       }),
     ]);
+    // `inspect` says it under the failure too (before, only the compensation's row did).
+    const inspected = await run(['inspect', id]);
+    expect(inspected.stdout).toMatch(/^Failure {3}step "charge": NON_RETRYABLE: card declined$/m);
+    expect(inspected.stdout).toMatch(/^ {10}compensation "reject" failed: comp broke/m);
+    expect(inspected.stdout).not.toContain('\u001b');
   });
 
   it('lists cancelled and completed ones without a failure; says so when none is kept', async () => {
