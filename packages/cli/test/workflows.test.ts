@@ -119,6 +119,10 @@ describe('conveyor inspect <workflow id>', () => {
     expect(stdout).toMatch(
       new RegExp(`^Workflow  ${id} step "reserve"; see \`conveyor inspect ${id}\`$`, 'm'),
     );
+    // Its input is the workflow's to compute when it runs: not shown as "null".
+    expect(stdout).toMatch(
+      /^Input {5}\(none stored: computed when the step runs, from its workflow's input and earlier results\)$/m,
+    );
     const machine = json<{ envelope: { workflow: unknown } }>(
       await run(['inspect', jobId, '--json']),
     );

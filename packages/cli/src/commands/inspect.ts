@@ -116,7 +116,7 @@ export function describeJob(
         : undefined,
     ],
     ['Idem. key', envelope.idempotencyKey],
-    ['Input', preview(envelope.input)],
+    ['Input', inputOf(envelope)],
     ['Progress', record.progress === undefined ? undefined : preview(record.progress)],
     ['Result', record.result === undefined ? undefined : preview(record.result)],
   ];
@@ -184,4 +184,19 @@ function describeError(error: JobError, label: string): string[] {
     }
   }
   return lines;
+}
+
+/**
+ * The Input row. A workflow step's job (not a map child, whose item is its input) carries
+ * none: the worker computes it when the step runs, from the workflow's input and earlier
+ * results, and "null" read as the step running with null.
+ */
+function inputOf(envelope: JobRecord['envelope']): string {
+  const ref = envelope.workflow;
+  if (ref && ref.child === undefined && envelope.input === null) {
+    return ref.kind === 'expand'
+      ? '(none stored: the map step computes its items when its job runs, from its workflow)'
+      : "(none stored: computed when the step runs, from its workflow's input and earlier results)";
+  }
+  return preview(envelope.input);
 }
