@@ -11,6 +11,7 @@ import {
 import { applyWorkflowEffects } from '@conveyor/core/worker';
 import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
+import { captureLogger } from './helpers.js';
 import {
   settledAs,
   startWorkflow,
@@ -283,7 +284,8 @@ describe('a step job of an earlier try', () => {
       input: Input,
       steps: (flow) => flow.step('slow', step).step('after', after),
     });
-    const { transport } = workers.start({ workflows: [workflow] });
+    const logger = captureLogger();
+    const { transport } = workers.start({ workflows: [workflow], logger });
     const id = newWorkflowId();
     const begun = await transport.workflows.start({
       id,
@@ -292,7 +294,7 @@ describe('a step job of an earlier try', () => {
       deadline: Date.now() + 300,
     });
     await applyWorkflowEffects(transport, id, begun);
-    await settledAs(transport, id, 'failed');
+    const first = (await settledAs(transport, id, 'failed')).steps[0]?.jobId;
     const retried = await transport.workflows.retry(id);
     expect(retried.retried).toBe(true);
     await applyWorkflowEffects(transport, id, retried);
@@ -301,5 +303,16 @@ describe('a step job of an earlier try', () => {
     // the retry's job was acknowledged without running.
     expect(runs).toEqual(['run 1', 'run 2']);
     expect(await transport.workflows.results(id, 'slow')).toEqual(['full']);
+    // The first run's job says its outcome was not taken (it settles as it ended).
+    await vi.waitFor(
+      () =>
+        expect(
+          logger.lines.find((line) => line.message.startsWith('step outcome not recorded')),
+        ).toMatchObject({
+          level: 'info',
+          fields: { jobId: first, workflowId: id, step: 'slow' },
+        }),
+      { timeout: 15_000 },
+    );
   });
 });

@@ -12,9 +12,17 @@ export interface WorkflowStepBatches {
   claim(workflowId: string, address: StepAddress): Promise<ClaimOutcome>;
   /**
    * `record`, gathered with the workflow's other outcomes into one `recordMany` [W16]; the
-   * batch's effects (what became ready, jobs to cancel) are applied before it resolves.
+   * batch's effects (what became ready, jobs to cancel) are applied before it resolves, with
+   * whether this outcome was recorded and the workflow's status after the batch.
    */
-  record(workflowId: string, address: StepAddress, outcome: StepOutcome): Promise<void>;
+  record(workflowId: string, address: StepAddress, outcome: StepOutcome): Promise<RecordAnswer>;
+}
+
+/** What one outcome's `record` came to. */
+export interface RecordAnswer {
+  recorded: boolean;
+  /** The workflow's status after its batch (`unknown` without the workflow). */
+  status: string;
 }
 
 interface Waiting<I, R> {
@@ -28,7 +36,7 @@ type RecordItem = { address: StepAddress; outcome: StepOutcome };
 /** One workflow's claims and records waiting for their calls, and which are in flight. */
 interface Lane {
   claims: Array<Waiting<StepAddress, ClaimOutcome>>;
-  records: Array<Waiting<RecordItem, void>>;
+  records: Array<Waiting<RecordItem, RecordAnswer>>;
   claiming: boolean;
   recording: boolean;
   /** A send is due once the current turn of the event loop is over. */
@@ -82,7 +90,7 @@ export function createWorkflowStepBatches(
       const call = flush(batch, async (items) => {
         const result = await workflows.recordMany(id, items);
         await applyWorkflowEffects(transport, id, result);
-        return [];
+        return result.recorded.map((recorded) => ({ recorded, status: result.status }));
       });
       void call.finally(() => {
         lane.recording = false;
@@ -133,7 +141,7 @@ export function createWorkflowStepBatches(
         laneOf(id).claims.push({ item: address, resolve, reject });
       }),
     record: (id, address, outcome) =>
-      new Promise<void>((resolve, reject) => {
+      new Promise<RecordAnswer>((resolve, reject) => {
         laneOf(id).records.push({ item: { address, outcome }, resolve, reject });
       }),
   };

@@ -197,7 +197,22 @@ export function createWorkflowStepJobs(options: {
     try {
       // With the job's id: an earlier try's job, ending after its step was retried, records
       // nothing [W3] (its workflow failed meanwhile and was retried).
-      await batches.record(ref.id, { ...addressOf(ref), job: job.id }, outcome);
+      const { recorded, status } = await batches.record(
+        ref.id,
+        { ...addressOf(ref), job: job.id },
+        outcome,
+      );
+      if (!recorded) {
+        // The job settles as it ended; say that its workflow did not take the outcome.
+        const why =
+          status === 'running'
+            ? "the step already has an outcome, or was retried since and this job is an earlier try's"
+            : `its workflow is ${status}`;
+        logger.info(
+          { ...jobFields(job), workflowId: ref.id, step: ref.step, child: ref.child, status },
+          `step outcome not recorded in its workflow: ${why}`,
+        );
+      }
     } catch (error) {
       logger.error(
         { ...jobFields(job), workflowId: ref.id, step: ref.step, err: error },
