@@ -122,11 +122,15 @@ export function createWorkflowIndex(options: WorkflowIndexOptions): WorkflowInde
     const fixes: string[] = [];
     const seen = new Set<string>();
     let bound = Number.POSITIVE_INFINITY;
-    for (let offset = 0; ; offset += PAGE) {
+    // Pages from the score the last one ended at, past the entries of it already read, as
+    // walk() reads them: an offset would shift with every entry removed meanwhile.
+    let from = '-inf';
+    let tie = 0;
+    for (;;) {
+      const [start, offset] = [from, tie];
       const page = await redisCall(
         'wf-index-scan',
-        () =>
-          commands.zrangebyscore(key, '-inf', `(${before}`, 'WITHSCORES', 'LIMIT', offset, PAGE),
+        () => commands.zrangebyscore(key, start, `(${before}`, 'WITHSCORES', 'LIMIT', offset, PAGE),
         commands,
       );
       const ids: string[] = [];
@@ -136,6 +140,8 @@ export function createWorkflowIndex(options: WorkflowIndexOptions): WorkflowInde
           passed = true;
           break;
         }
+        if (page[i + 1] === from) tie += 1;
+        else [from, tie] = [page[i + 1] as string, 1];
         const id = page[i] as string;
         if (!seen.has(id)) ids.push(id);
         seen.add(id);

@@ -243,3 +243,43 @@ describe('the ended index under change', () => {
     await commands.del(...workflowIndexKeys(prefix));
   });
 });
+
+describe('the idle index under change', () => {
+  it("a sweeper's scan reads every idle workflow while others end during it", async () => {
+    const states = new Map<string, WorkflowPeek>();
+    const prefix = `conveyor-test-${newWorkflowId().slice(3, 13)}`;
+    const ids = Array.from({ length: 450 }, () => newWorkflowId());
+    const ending = ids.slice(100, 120);
+    let change: (() => Promise<void>) | undefined;
+    let changed: Promise<void> | undefined;
+    const index = createWorkflowIndex({
+      commands,
+      prefix,
+      resultTtlMs: TTL,
+      peek: async (id) => {
+        // The first page's peeks wait for the change: the scan goes on after it.
+        if (change) {
+          changed = change();
+          change = undefined;
+        }
+        await changed;
+        return states.get(id) as WorkflowPeek;
+      },
+    });
+    for (const [n, id] of ids.entries()) {
+      states.set(id, running(10_000 + n));
+      await index.report(id, { idle: `+${10_000 + n}`, outbox: '', version: '1', ended: '' });
+    }
+    // While the first page is peeked, twenty of its workflows end (their entries leave).
+    change = async () => {
+      for (const id of ending) {
+        states.set(id, endedAs('completed', 20_000));
+        await index.report(id, { idle: '-', outbox: '', version: '2', ended: 'completed 20000' });
+      }
+    };
+    const found = (await index.idle(Number.MAX_SAFE_INTEGER, 1_000)).map((entry) => entry.id);
+    // Before: the second page was read at offset 200, twenty entries too late.
+    expect(found).toEqual(ids.filter((id) => !ending.includes(id)));
+    await commands.del(...workflowIndexKeys(prefix));
+  });
+});
