@@ -146,6 +146,78 @@ describe('Retry on a row of the Dead list', () => {
     pageErrors.length = 0;
   });
 
+  it('a long queue and task name wrap: Error and Retry stay on screen at 1360 px', async () => {
+    const queue = 'ot3-verylongqueuenameverylongqueuenameverylongqueuename';
+    const task = `shop.${'veryLongTaskName'.repeat(6)}.run`.slice(0, 104);
+    await deadJob(transport, queue, { task, input: {} }, [TIMEOUT]);
+    await ui.page.setViewportSize({ width: 1360, height: 860 });
+    try {
+      await ui.page.goto(`${ui.served.url}/dead?queue=${queue}`);
+      // Its id, `<queue>:<random>`, is cut at 64 characters: the list holds only this job.
+      const card = ui.page.locator('main tbody tr');
+      const retry = card.getByRole('button', { name: 'Retry' });
+      await retry.waitFor();
+      expect(await card.count()).toBe(1);
+      const right = (selector: string) =>
+        ui.page
+          .locator(selector)
+          .first()
+          .evaluate((el) => el.getBoundingClientRect().right);
+      const width = (await ui.page.evaluate('innerWidth')) as number;
+      expect(await retry.evaluate((el) => el.getBoundingClientRect().right)).toBeLessThanOrEqual(
+        width,
+      );
+      expect(await right('main table.data-table')).toBeLessThanOrEqual(
+        await right('main .table-wrap'),
+      );
+      expect(await right('main td[data-label="Error"]')).toBeLessThanOrEqual(width);
+      await ui.shoot('dead-long-names-1360');
+
+      // On a 375 px phone the card's lines wrap inside it.
+      await ui.page.setViewportSize({ width: 375, height: 740 });
+      const cardRight = await card.evaluate((el) => el.getBoundingClientRect().right);
+      for (const cell of await card.locator('td, th').all()) {
+        expect(await cell.evaluate((el) => el.getBoundingClientRect().right)).toBeLessThanOrEqual(
+          cardRight,
+        );
+      }
+      const title = card.locator('a.mono');
+      expect(await title.evaluate((el) => el.getBoundingClientRect().right)).toBeLessThanOrEqual(
+        cardRight,
+      );
+      for (const text of await card.locator('.data').all()) {
+        expect(await text.evaluate((el) => el.getBoundingClientRect().right)).toBeLessThanOrEqual(
+          cardRight,
+        );
+      }
+      await ui.shoot('dead-long-names-375');
+    } finally {
+      await ui.page.setViewportSize({ width: 1360, height: 860 });
+    }
+  });
+
+  it('after a keyboard retry, focus moves to the banner, not to the page body', async () => {
+    const id = await deadEmail(30, 'emails-keyboard');
+    await ui.page.goto(`${ui.served.url}/dead?queue=emails-keyboard`);
+    const retry = rowOf(id).getByRole('button', { name: 'Retry' });
+    await retry.focus();
+    await ui.page.keyboard.press('Enter');
+    const confirm = ui.page.getByRole('dialog').getByRole('button', { name: 'Retry job' });
+    await confirm.focus();
+    await ui.page.keyboard.press('Enter');
+    await ui.page.locator('.notice-ok').waitFor();
+    await rowOf(id).waitFor({ state: 'detached' });
+    expect(await stateOf(id)).toBe('waiting');
+    const active = () =>
+      ui.page.evaluate(
+        '[document.activeElement.tagName, document.activeElement.className].join(" ")',
+      );
+    await expect.poll(active).toBe('DIV notice notice-ok');
+    // The list's redraw after the retry keeps it there.
+    await ui.page.waitForTimeout(300);
+    expect(await active()).toBe('DIV notice notice-ok');
+  });
+
   it('shows no Retry when the dashboard is read-only', async () => {
     const id = await deadEmail(10, 'emails-read-only');
     await ui.page.goto(`${readOnly.url}/dead`);

@@ -5,7 +5,7 @@ import { type JsonValue, type ScheduleSpec, scheduleJob } from '@conveyor/core';
 import type { Seeded } from './fixtures.js';
 
 /** A stored schedule of the demo: every `every` ms, or on a cron pattern. */
-function scheduleSpec(
+export function scheduleSpec(
   id: string,
   queue: string,
   task: string,

@@ -8,7 +8,7 @@ import { memoryTransport } from '@conveyor/core';
 import type { Locator } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useBrowserPage } from './browser-page.js';
-import { seedSchedules } from './demo-schedules.js';
+import { scheduleSpec, seedSchedules } from './demo-schedules.js';
 import { type Demo, seedDemo } from './fixtures.js';
 
 const WIDTH = 375;
@@ -174,6 +174,23 @@ describe('list actions on a 375 px phone', () => {
     expect(await busy.textContent()).toBe('3 / 10');
     expect(await busy.ariaSnapshot()).toBe('- cell "3 / 10"');
     await ui.shoot('phone-workers');
+    expect(pageErrors).toEqual([]);
+  });
+  it("/schedules: a 92-character schedule id, its card's title, wraps inside its card", async () => {
+    const id = `nightly-${'reconcile-ledger-'.repeat(4)}`.padEnd(92, 'x');
+    expect(id).toHaveLength(92);
+    await transport.schedules?.upsert([
+      scheduleSpec(id, 'ledger', 'shop.reconcile', { every: 600_000 }, {}, 'runtime'),
+    ]);
+    await ui.page.goto(`${ui.served.url}/schedules`);
+    const card = ui.page.locator(`tr[data-schedule="ledger/${id}"]`);
+    await card.waitFor();
+    const title = card.locator('.schedule-id .data');
+    const right = (locator: Locator) => locator.evaluate((el) => el.getBoundingClientRect().right);
+    expect(await right(title)).toBeLessThanOrEqual(await right(card));
+    await expectWithinWidth(card.getByRole('button', { name: 'Run now' }));
+    await expectNoSideways();
+    await ui.shoot('phone-schedules-long-id');
     expect(pageErrors).toEqual([]);
   });
 });

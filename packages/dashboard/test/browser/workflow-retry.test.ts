@@ -98,6 +98,12 @@ describe('Retry on the Failed workflows list', () => {
     expect(await ui.page.locator('.page-head .summary').textContent()).toBe('2 failed');
     expect(await statusOf(id)).toBe('running');
     await ui.shoot('workflows-failed-retried');
+    // Its Retry left with the row: focus is on the banner, not dropped to the page's body.
+    expect(
+      await ui.page.evaluate(
+        '[document.activeElement.tagName, document.activeElement.className].join(" ")',
+      ),
+    ).toBe('DIV notice notice-ok');
 
     // The banner's link opens the run, running again: its failed step has a new job, waiting.
     await banner.getByRole('link', { name: id }).click();

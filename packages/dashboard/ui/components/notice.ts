@@ -7,6 +7,11 @@ export interface Notices {
   el: HTMLElement;
   show(kind: NoticeKind, message: Child): void;
   clear(): void;
+  /**
+   * Moves keyboard focus to the message shown: after an action whose button left the page
+   * (a retried row leaves its list), focus would otherwise fall to the page's body.
+   */
+  focus(): void;
 }
 
 export function notices(): Notices {
@@ -18,6 +23,12 @@ export function notices(): Notices {
     },
     clear() {
       el.replaceChildren();
+    },
+    focus() {
+      const notice = el.firstElementChild as HTMLElement | null;
+      if (!notice) return;
+      notice.tabIndex = -1;
+      notice.focus();
     },
   };
 }

@@ -40,6 +40,8 @@ async function retry(id: string, flash: Notices, reload: () => void): Promise<vo
   } catch (error) {
     flash.show('error', ['Retry of ', job(), ` failed: ${describeError(error)}`]);
   }
+  // The row, its Retry with it, leaves the list: keep keyboard focus on the outcome.
+  flash.focus();
   reload();
 }
 

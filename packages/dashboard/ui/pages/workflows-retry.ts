@@ -41,6 +41,8 @@ async function retry(id: string, flash: Notices, reload: () => void): Promise<vo
       ` failed: ${describeError(error)}`,
     ]);
   }
+  // The row, its Retry with it, leaves the list: keep keyboard focus on the outcome.
+  flash.focus();
   reload();
 }
 
