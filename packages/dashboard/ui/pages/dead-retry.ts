@@ -4,41 +4,29 @@
 // banner links to it. A workflow step job's retry is refused (its workflow recorded the
 // step's outcome): its row links to its workflow instead, whose retry runs the step again.
 
-import { describeError, postJson } from '../api.js';
 import type { JobSummary } from '../api-types.js';
-import { confirmAction } from '../components/dialog.js';
 import type { Notices } from '../components/notice.js';
+import { retryDeadJob, rowRetryButton, STEP_JOB_RETRY } from '../components/retry.js';
 import type { Column } from '../components/table.js';
-import { dataLabel, dataText } from '../components/value.js';
-import { h } from '../dom.js';
+import { dataLabel } from '../components/value.js';
 import { link, paths } from '../router.js';
-
-/** The job page's title on its disabled Retry of a step job. */
-const STEP_JOB =
-  'A workflow step job: retry its workflow, which runs the step again with a new job.';
 
 /** Asks, retries the dead job, says how it went, and reloads the list. */
 async function retry(id: string, flash: Notices, reload: () => void): Promise<void> {
-  const ok = await confirmAction({
-    title: 'Retry this job?',
-    body: ['It moves from dead to waiting with a fresh attempt budget: ', dataText(id, 80, 'mono')],
-    confirm: 'Retry job',
-  });
-  if (!ok) return;
+  const outcome = await retryDeadJob(id);
+  if (outcome.kind === 'declined') return;
   const job = (): HTMLElement => link(paths.job(id), dataLabel(id, 64), 'mono');
-  try {
-    const { job: after } = await postJson<{ job: JobSummary }>(
-      `/jobs/${encodeURIComponent(id)}/retry`,
-    );
+  if (outcome.kind === 'done') {
+    const { state } = outcome.answer.job;
     flash.show('ok', [
       'Retried ',
       job(),
-      after.state === 'waiting'
+      state === 'waiting'
         ? ': the job is now waiting.'
-        : `: a worker has taken it already, and it is now ${after.state}.`,
+        : `: a worker has taken it already, and it is now ${state}.`,
     ]);
-  } catch (error) {
-    flash.show('error', ['Retry of ', job(), ` failed: ${describeError(error)}`]);
+  } else {
+    flash.show('error', ['Retry of ', job(), ` failed: ${outcome.message}`]);
   }
   // The row, its Retry with it, leaves the list: keep keyboard focus on the outcome.
   flash.focus();
@@ -48,7 +36,7 @@ async function retry(id: string, flash: Notices, reload: () => void): Promise<vo
 /** A step job's cell: its workflow's page, where Retry runs the failed step again. */
 function workflowLink(job: JobSummary, ref: NonNullable<JobSummary['workflow']>): HTMLElement {
   const a = link(paths.workflow(ref.id), 'Open workflow', 'button small');
-  a.setAttribute('title', STEP_JOB);
+  a.setAttribute('title', STEP_JOB_RETRY);
   a.setAttribute('data-key', `${job.id}/workflow`);
   return a;
 }
@@ -61,18 +49,6 @@ export function deadRetryColumn(flash: Notices, reload: () => void): Column<JobS
     cell: (job) =>
       job.workflow
         ? workflowLink(job, job.workflow)
-        : h(
-            'button',
-            {
-              class: 'button small primary',
-              attrs: {
-                type: 'button',
-                'data-key': `${job.id}/retry`,
-                'aria-label': `Retry ${job.id}`,
-              },
-              on: { click: () => void retry(job.id, flash, reload) },
-            },
-            'Retry',
-          ),
+        : rowRetryButton(job.id, () => void retry(job.id, flash, reload)),
   };
 }

@@ -1,14 +1,9 @@
 import { ApiError, describeError, getJson, isAbort, postJson } from '../api.js';
-import type {
-  AuditEntry,
-  CancelResult,
-  JobDetail,
-  JobErrorInfo,
-  JobSummary,
-} from '../api-types.js';
+import type { AuditEntry, CancelResult, JobDetail, JobErrorInfo } from '../api-types.js';
 import { attemptRounds } from '../attempt-rounds.js';
 import { confirmAction } from '../components/dialog.js';
 import { errorBox, loading, type Notices, notices } from '../components/notice.js';
+import { retryDeadJob, STEP_JOB_RETRY } from '../components/retry.js';
 import { table } from '../components/table.js';
 import {
   dataLabel,
@@ -212,38 +207,28 @@ function actions(
         type: 'button',
         disabled: job.state !== 'dead' || job.workflow !== undefined,
         title: job.workflow
-          ? 'A workflow step job: retry its workflow, which runs the step again with a new job.'
+          ? STEP_JOB_RETRY
           : job.state === 'dead'
             ? undefined
             : 'Only dead jobs can be retried.',
       },
       on: {
         click: async () => {
-          const ok = await confirmAction({
-            title: 'Retry this job?',
-            body: [
-              'It moves from dead to waiting with a fresh attempt budget: ',
-              dataText(job.id, 80, 'mono'),
-            ],
-            confirm: 'Retry job',
-          });
-          if (!ok) return;
-          try {
-            const { job: after } = await postJson<{ job: JobSummary }>(
-              `/jobs/${encodeURIComponent(job.id)}/retry`,
-            );
-            flash.show(
-              'ok',
-              after.state === 'waiting'
-                ? 'Retried: the job is now waiting.'
-                : `Retried: a worker has taken it already, and it is now ${after.state}.`,
-            );
-            reload(after.state);
+          const outcome = await retryDeadJob(job.id);
+          if (outcome.kind === 'declined') return;
+          if (outcome.kind === 'failed') {
+            flash.show('error', `Retry failed: ${outcome.message}`);
+            reload();
             return;
-          } catch (error) {
-            flash.show('error', `Retry failed: ${describeError(error)}`);
           }
-          reload();
+          const after = outcome.answer.job;
+          flash.show(
+            'ok',
+            after.state === 'waiting'
+              ? 'Retried: the job is now waiting.'
+              : `Retried: a worker has taken it already, and it is now ${after.state}.`,
+          );
+          reload(after.state);
         },
       },
     },

@@ -3,43 +3,28 @@
 // only when the dashboard may write. A retried run is running again, so it leaves the list:
 // the banner links to it and to the Running tab it moved to.
 
-import { describeError, postJson } from '../api.js';
 import type { EndedWorkflowSummary } from '../api-types.js';
-import { confirmAction } from '../components/dialog.js';
 import type { Notices } from '../components/notice.js';
+import { retryFailedWorkflow, rowRetryButton } from '../components/retry.js';
 import type { Column } from '../components/table.js';
-import { dataLabel, dataText } from '../components/value.js';
-import { h } from '../dom.js';
+import { dataLabel } from '../components/value.js';
 import { link, paths } from '../router.js';
 
 /** Asks, retries the workflow from its failed step, says how it went, and reloads the list. */
 async function retry(id: string, flash: Notices, reload: () => void): Promise<void> {
-  const ok = await confirmAction({
-    title: 'Retry this workflow?',
-    body: [
-      h('p', null, dataText(id, 48, 'mono')),
-      h('p', null, 'It runs again from its failed step; completed steps keep their results.'),
-    ],
-    confirm: 'Retry workflow',
-  });
-  if (!ok) return;
-  try {
-    const result = await postJson<{ enqueuedJobs?: string[] }>(
-      `/workflows/${encodeURIComponent(id)}/retry`,
-    );
+  const outcome = await retryFailedWorkflow(id);
+  if (outcome.kind === 'declined') return;
+  const run = (): HTMLElement => link(paths.workflow(id), dataLabel(id, 48), 'mono');
+  if (outcome.kind === 'done') {
     flash.show('ok', [
       'Retrying ',
-      link(paths.workflow(id), dataLabel(id, 48), 'mono'),
-      ` from the failed step: ${result.enqueuedJobs?.length ?? 0} job(s) enqueued. It is running again, under `,
+      run(),
+      ` from the failed step: ${outcome.answer.enqueuedJobs?.length ?? 0} job(s) enqueued. It is running again, under `,
       link(paths.workflows(), 'Running'),
       '.',
     ]);
-  } catch (error) {
-    flash.show('error', [
-      'Retry of ',
-      link(paths.workflow(id), dataLabel(id, 48), 'mono'),
-      ` failed: ${describeError(error)}`,
-    ]);
+  } else {
+    flash.show('error', ['Retry of ', run(), ` failed: ${outcome.message}`]);
   }
   // The row, its Retry with it, leaves the list: keep keyboard focus on the outcome.
   flash.focus();
@@ -51,19 +36,6 @@ export function retryColumn(flash: Notices, reload: () => void): Column<EndedWor
   return {
     title: 'Actions',
     class: 'row-actions',
-    cell: (w) =>
-      h(
-        'button',
-        {
-          class: 'button small primary',
-          attrs: {
-            type: 'button',
-            'data-key': `${w.id}/retry`,
-            'aria-label': `Retry ${w.id}`,
-          },
-          on: { click: () => void retry(w.id, flash, reload) },
-        },
-        'Retry',
-      ),
+    cell: (w) => rowRetryButton(w.id, () => void retry(w.id, flash, reload)),
   };
 }
