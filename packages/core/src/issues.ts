@@ -1,4 +1,5 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
+import { jsonAncestors } from './json-ancestors.js';
 
 /** How much of a value an issue quotes, in characters. */
 const MAX_QUOTED = 80;
@@ -69,17 +70,14 @@ function keepNumbers(_key: string, value: unknown): unknown {
 
 /**
  * {@link keepNumbers}, and an object met again inside itself written `[Circular]`, bare (a
- * string `"[Circular]"` in the data stays quoted, so the two differ): the
- * replacer's `this` is the object holding `value`, so the ancestors above it are the chain
- * from the root down to that holder.
+ * string `"[Circular]"` in the data stays quoted, so the two differ).
  */
 function keepNumbersNoCycles(): (this: unknown, key: string, value: unknown) => unknown {
-  const ancestors: unknown[] = [];
+  const above = jsonAncestors();
   return function (this: unknown, key, value) {
     if (typeof value !== 'object' || value === null) return keepNumbers(key, value);
-    while (ancestors.length > 0 && ancestors.at(-1) !== this) ancestors.pop();
-    if (ancestors.includes(value)) return `${RAW_MARK}[Circular]`;
-    ancestors.push(value);
+    if (above.cycles(this, value)) return `${RAW_MARK}[Circular]`;
+    above.enter(value, value);
     return value;
   };
 }

@@ -1,5 +1,6 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { ConveyorError, ValidationError } from './errors.js';
+import { jsonAncestors } from './json-ancestors.js';
 
 /** An error as stored with a failed job: plain JSON, readable from any process. */
 export interface JobError {
@@ -123,18 +124,13 @@ function readable(value: unknown): unknown {
  * it did: the text then goes on past the budget with what is not the value's.
  */
 function readableJson(budget: number) {
-  // The objects holding the value being written, root first: what `this` and value were.
-  const holders: unknown[] = [];
-  const originals: unknown[] = [];
+  const above = jsonAncestors();
   // Characters written so far, counted low (escapes and punctuation count less).
   let spent = 0;
   const walk = {
     stopped: false,
     replacer(this: unknown, key: string, value: unknown): unknown {
-      while (holders.length > 0 && holders[holders.length - 1] !== this) {
-        holders.pop();
-        originals.pop();
-      }
+      const cyclic = above.cycles(this, value);
       spent += Array.isArray(this) ? 1 : key.length + 3;
       if (spent > budget) {
         // Omitted (null in an array): the text is cut before here anyway.
@@ -143,7 +139,7 @@ function readableJson(budget: number) {
       }
       if (typeof value === 'string') spent += value.length;
       if (typeof value !== 'object' || value === null) return readable(value);
-      if (originals.includes(value)) return '[Circular]';
+      if (cyclic) return '[Circular]';
       if (value instanceof Error) return `${String(value.name)}: ${String(value.message)}`;
       let holder: object = value;
       if (Array.isArray(value) && value.length > budget - spent) {
@@ -151,8 +147,7 @@ function readableJson(budget: number) {
         holder = value.slice(0, budget - spent + 1);
         walk.stopped = true;
       }
-      holders.push(holder);
-      originals.push(value);
+      above.enter(holder, value);
       return holder;
     },
   };
