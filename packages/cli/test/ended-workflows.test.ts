@@ -129,8 +129,12 @@ describe('conveyor workflows list --status', () => {
   });
 
   it('says in the ERROR cell, and --json, that a compensation failed after the failure', async () => {
-    const { transport, run, settle, id: plain } = await project();
+    // A clock of the test's own: the two runs end a second apart, so that the list's order
+    // (newest first) does not fall to their ids, as it does for runs that end in one ms.
+    const clock = createManualClock(Date.now() - 60_000);
+    const { transport, run, settle, id: plain } = await project([], clock);
     await settle({ step: 'reserve' }, failure('out of stock'));
+    await clock.advance(1_000);
     const { workflows } = transport;
     const id = newWorkflowId();
     await applyWorkflowEffects(
