@@ -93,6 +93,13 @@ describe('/workflows/<id>', () => {
     await ui.page.getByRole('heading', { level: 1, name: `Job ${reserveJob}` }).waitFor();
     const back = ui.page.locator('dl.props a.workflow-link');
     expect(await back.textContent()).toBe(id);
+    // The step job stores no input (the worker computes it): not shown as `null`.
+    const jobInput = ui.page.locator('section', {
+      has: ui.page.getByRole('heading', { name: 'Input' }),
+    });
+    expect(await jobInput.textContent()).toBe(
+      "InputNone stored: computed when the step runs, from its workflow's input and earlier results.",
+    );
     await back.click();
     await ui.page.getByRole('heading', { level: 1, name: `Workflow ${id}` }).waitFor();
     await step('charge').waitFor();

@@ -185,6 +185,20 @@ function auditTable(entries: readonly AuditEntry[]): HTMLElement {
   );
 }
 
+/**
+ * A workflow step's job (not a map child, whose item is its input) stores no input: the
+ * worker computes it when the step runs, and `null` would read as the step running with null.
+ */
+function inputView(job: JobDetail): Child {
+  const ref = job.workflow;
+  if (!ref || ref.child !== undefined || job.input !== null) return jsonBlock(job.input);
+  const what =
+    ref.kind === 'expand'
+      ? 'None stored: the map step computes its items when its job runs, from its workflow.'
+      : "None stored: computed when the step runs, from its workflow's input and earlier results.";
+  return h('p', { class: 'muted' }, what);
+}
+
 function section(title: string, ...content: Child[]): HTMLElement {
   return h('section', { class: 'section' }, h('h2', null, title), content);
 }
@@ -317,7 +331,7 @@ export function jobPage(ctx: PageContext, id: string): HTMLElement {
         summary(job),
         job.error ? section('Error', errorView(job.error)) : null,
         section('Attempts', attempts(job)),
-        section('Input', jsonBlock(job.input)),
+        section('Input', inputView(job)),
         job.result !== undefined ? section('Result', jsonBlock(job.result)) : null,
         job.progress !== undefined ? section('Progress', jsonBlock(job.progress)) : null,
         section(
