@@ -1,9 +1,9 @@
 -- cancel.lua: cancels one job [R17, R18, R19].
 --
 -- A waiting job becomes cancelled at once; its id stays in its ready list and reserve
--- drops it (O(1) instead of an O(n) LREM). A delayed job leaves the delayed set. An
--- active job gets the cancel-requested flag, and its id is published so that the
--- worker holding it aborts.
+-- drops it (O(1) instead of an O(n) LREM), counted as stale meanwhile (stale-ids.lua).
+-- A delayed job leaves the delayed set. An active job gets the cancel-requested flag,
+-- and its id is published so that the worker holding it aborts.
 --
 -- KEYS: the 21 queue keys (includes/queue.lua).
 -- ARGV: [1] default result TTL, [2] finished kept, [3] unique id, [4] cancel channel,
@@ -11,6 +11,7 @@
 -- Returns: 'cancelled', 'signalled', 'finished' or 'not-found'.
 
 --!include queue.lua
+--!include stale-ids.lua
 
 housekeep(500)
 local id = ARGV[3]
@@ -26,6 +27,7 @@ if not state or expired(state, f[2]) then
   answer = 'not-found'
 elseif state == 'w' then
   finish(id, key, 'n')
+  redis.call('INCR', K_STALE)
   answer = 'cancelled'
 elseif state == 'd' then
   redis.call('ZREM', K_DELAYED, id)

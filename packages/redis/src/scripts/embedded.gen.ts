@@ -30,9 +30,9 @@ return { 0, math.max(1, math.ceil(wait)) }
   'cancel': `-- cancel.lua: cancels one job [R17, R18, R19].
 --
 -- A waiting job becomes cancelled at once; its id stays in its ready list and reserve
--- drops it (O(1) instead of an O(n) LREM). A delayed job leaves the delayed set. An
--- active job gets the cancel-requested flag, and its id is published so that the
--- worker holding it aborts.
+-- drops it (O(1) instead of an O(n) LREM), counted as stale meanwhile (stale-ids.lua).
+-- A delayed job leaves the delayed set. An active job gets the cancel-requested flag,
+-- and its id is published so that the worker holding it aborts.
 --
 -- KEYS: the 21 queue keys (includes/queue.lua).
 -- ARGV: [1] default result TTL, [2] finished kept, [3] unique id, [4] cancel channel,
@@ -40,6 +40,7 @@ return { 0, math.max(1, math.ceil(wait)) }
 -- Returns: 'cancelled', 'signalled', 'finished' or 'not-found'.
 
 --!include queue.lua
+--!include stale-ids.lua
 
 housekeep(500)
 local id = ARGV[3]
@@ -55,6 +56,7 @@ if not state or expired(state, f[2]) then
   answer = 'not-found'
 elseif state == 'w' then
   finish(id, key, 'n')
+  redis.call('INCR', K_STALE)
   answer = 'cancelled'
 elseif state == 'd' then
   redis.call('ZREM', K_DELAYED, id)
@@ -500,7 +502,7 @@ return { purged, redis.call('ZCARD', K_DEAD) }
 --
 -- Brings the queue up to date first, so a job whose lease expired counts as waiting and
 -- goes too. Ids in the ready lists whose job is no longer waiting (cancelled while
--- queued) are dropped without counting. Someone waiting on a purged job is told, so
+-- queued) are dropped without counting (but for the stale count, stale-ids.lua). Someone waiting on a purged job is told, so
 -- that its waitFor resolves (with null: the record is gone).
 --
 -- KEYS: the 21 queue keys (includes/queue.lua).
@@ -508,16 +510,19 @@ return { purged, redis.call('ZCARD', K_DEAD) }
 -- Returns: { purged, waiting and delayed ids left (call again while > 0) }
 
 --!include queue.lua
+--!include stale-ids.lua
 
 housekeep(500)
 local budget = tonumber(ARGV[3])
 local purged = 0
+local dropped = 0
 
 local function purge(id, key, state)
   -- A packed job (queue.lua) is waiting, and its field is all there is of it.
   if state == 'w' and redis.call('HDEL', K_PACKED, id) == 1 then
     -- Deleted.
   elseif redis.call('HGET', key, 's') ~= state then
+    if state == 'w' then dropped = dropped + 1 end
     return
   else
     redis.call('DEL', key)
@@ -543,6 +548,7 @@ if budget > 0 then
     for _, id in ipairs(ids) do purge(id, K_JOB .. id, 'd') end
   end
 end
+drop_stale(dropped)
 
 local left = redis.call('ZCARD', K_DELAYED)
 for priority = 0, 9 do
@@ -576,8 +582,9 @@ return now
 --
 -- Brings the queue up to date first (due delayed jobs, expired leases), then counts with
 -- LLEN and ZCARD only: O(1) per key whatever the queue holds. \`waiting\` is the length of
--- the ready lists, so it still includes jobs cancelled or expired while waiting until a
--- reserve drops their ids (cancel leaves them in place to stay O(1)). \`finished\` is the
+-- the ready lists less the ids of jobs cancelled while waiting (stale-ids.lua: cancel
+-- leaves them in place to stay O(1)); it still includes jobs past their expiry until a
+-- reserve finds them. \`finished\` is the
 -- length of the finished list: kept final jobs but dead, including those past their expiry
 -- that no trim has reached yet; 0 without a count bound, where no list is kept.
 --
@@ -586,6 +593,7 @@ return now
 -- Returns: { waiting, delayed, active, dead, finished, paused (1 or 0) }
 
 --!include queue.lua
+--!include stale-ids.lua
 
 housekeep(500)
 local waiting = 0
@@ -593,7 +601,7 @@ for priority = 0, 9 do
   waiting = waiting + redis.call('LLEN', ready_key(priority))
 end
 return {
-  waiting,
+  waiting - stale_count(waiting),
   redis.call('ZCARD', K_DELAYED),
   redis.call('ZCARD', K_LEASES),
   redis.call('ZCARD', K_DEAD),
@@ -693,7 +701,7 @@ return out
 --
 -- Promotes due delayed jobs and reclaims expired leases first (in batches), then pops
 -- from the ready lists, highest priority first. Ids whose job is no longer waiting
--- (cancelled while queued) are dropped, and so are ids whose job key is not a hash
+-- (cancelled while queued) are dropped (stale-ids.lua), and so are ids whose job key is not a hash
 -- (logged; the others of the call are still leased); jobs past expiresAt become expired.
 -- A packed job (queue.lua) gets its own hash as it is leased.
 --
@@ -713,6 +721,7 @@ return out
 --            the split. }
 
 --!include queue.lua
+--!include stale-ids.lua
 
 local max = tonumber(ARGV[3])
 local deadline = now + tonumber(ARGV[4])
@@ -747,6 +756,8 @@ local leases = {}
 -- Lengths kept by hand: \`#t\` is a binary search on every append.
 local out_n, leases_n = 3, 0
 local taken = 0
+-- Ids popped whose job was no longer waiting (cancelled), for the stale count.
+local dropped = 0
 -- Leases packed job \`id\` (queue.lua): waiting, attempt 1, no expiry, no extras but maybe
 -- a schema fingerprint; without one, \`<d> <input>\` is already the reply's form. Returns an
 -- empty table for the loop below.
@@ -840,6 +851,8 @@ while priority >= 0 and taken < max do
         end
       elseif f.err then
         unreadable(key, f.err)
+      elseif f ~= LEASED then
+        dropped = dropped + 1
       end
     end
     -- The packed jobs among them now have hashes of their own (or were dropped).
@@ -858,6 +871,7 @@ end
 if leases_n > 0 then
   redis.call('ZADD', K_LEASES, unpack(leases))
 end
+drop_stale(dropped)
 if taken == max then
   -- Jobs may remain: pass the wake-up on to the next blocked reserve.
   while priority >= 0 do
@@ -2777,6 +2791,31 @@ local function next_wake()
   local lease = redis.call('ZRANGE', K_LEASES, 0, 0, 'WITHSCORES')
   if lease[2] and (at < 0 or tonumber(lease[2]) < at) then at = tonumber(lease[2]) end
   return at
+end
+`,
+  'stale-ids.lua': `-- stale-ids.lua: the count of ids in a queue's ready lists whose job left \`waiting\` without
+-- leaving its list (inlined where a script says \`--!include stale-ids.lua\`, after
+-- queue.lua, whose K_JOB it uses). cancel.lua leaves a cancelled waiting job's id in place
+-- (an LREM is O(n)) and adds one; reserve and purge take one off for each such id they
+-- drop; queue-counts.lua leaves them out of \`waiting\` [A2]. An id dropped for another
+-- reason (one pushed twice behind the transport's back) may take the count below the
+-- truth, never below zero: \`waiting\` then counts that cancelled id until a reserve drops it.
+--
+-- Key: \`<prefix>:{q}:stale\`, a STRING counter next to the queue's keys and in their slot,
+-- derived from the job key prefix \`<prefix>:{q}:j:\` as K_PAUSED is.
+
+local K_STALE = string.sub(K_JOB, 1, -3) .. 'stale'
+
+-- Takes \`n\` dropped ids off the count; deletes the key at zero.
+local function drop_stale(n)
+  if n > 0 and redis.call('DECRBY', K_STALE, n) <= 0 then
+    redis.call('DEL', K_STALE)
+  end
+end
+
+-- How many ids in the ready lists are stale, at most \`listed\` (the lists' length).
+local function stale_count(listed)
+  return math.min(tonumber(redis.call('GET', K_STALE) or '0'), listed)
 end
 `,
   'wf-deadline.lua': `-- wf-deadline.lua: a running workflow's deadline [W14], inlined by includes/wf.lua where it

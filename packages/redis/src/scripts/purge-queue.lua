@@ -3,7 +3,7 @@
 --
 -- Brings the queue up to date first, so a job whose lease expired counts as waiting and
 -- goes too. Ids in the ready lists whose job is no longer waiting (cancelled while
--- queued) are dropped without counting. Someone waiting on a purged job is told, so
+-- queued) are dropped without counting (but for the stale count, stale-ids.lua). Someone waiting on a purged job is told, so
 -- that its waitFor resolves (with null: the record is gone).
 --
 -- KEYS: the 21 queue keys (includes/queue.lua).
@@ -11,16 +11,19 @@
 -- Returns: { purged, waiting and delayed ids left (call again while > 0) }
 
 --!include queue.lua
+--!include stale-ids.lua
 
 housekeep(500)
 local budget = tonumber(ARGV[3])
 local purged = 0
+local dropped = 0
 
 local function purge(id, key, state)
   -- A packed job (queue.lua) is waiting, and its field is all there is of it.
   if state == 'w' and redis.call('HDEL', K_PACKED, id) == 1 then
     -- Deleted.
   elseif redis.call('HGET', key, 's') ~= state then
+    if state == 'w' then dropped = dropped + 1 end
     return
   else
     redis.call('DEL', key)
@@ -46,6 +49,7 @@ if budget > 0 then
     for _, id in ipairs(ids) do purge(id, K_JOB .. id, 'd') end
   end
 end
+drop_stale(dropped)
 
 local left = redis.call('ZCARD', K_DELAYED)
 for priority = 0, 9 do

@@ -2,7 +2,7 @@
 --
 -- Promotes due delayed jobs and reclaims expired leases first (in batches), then pops
 -- from the ready lists, highest priority first. Ids whose job is no longer waiting
--- (cancelled while queued) are dropped, and so are ids whose job key is not a hash
+-- (cancelled while queued) are dropped (stale-ids.lua), and so are ids whose job key is not a hash
 -- (logged; the others of the call are still leased); jobs past expiresAt become expired.
 -- A packed job (queue.lua) gets its own hash as it is leased.
 --
@@ -22,6 +22,7 @@
 --            the split. }
 
 --!include queue.lua
+--!include stale-ids.lua
 
 local max = tonumber(ARGV[3])
 local deadline = now + tonumber(ARGV[4])
@@ -56,6 +57,8 @@ local leases = {}
 -- Lengths kept by hand: `#t` is a binary search on every append.
 local out_n, leases_n = 3, 0
 local taken = 0
+-- Ids popped whose job was no longer waiting (cancelled), for the stale count.
+local dropped = 0
 -- Leases packed job `id` (queue.lua): waiting, attempt 1, no expiry, no extras but maybe
 -- a schema fingerprint; without one, `<d> <input>` is already the reply's form. Returns an
 -- empty table for the loop below.
@@ -149,6 +152,8 @@ while priority >= 0 and taken < max do
         end
       elseif f.err then
         unreadable(key, f.err)
+      elseif f ~= LEASED then
+        dropped = dropped + 1
       end
     end
     -- The packed jobs among them now have hashes of their own (or were dropped).
@@ -167,6 +172,7 @@ end
 if leases_n > 0 then
   redis.call('ZADD', K_LEASES, unpack(leases))
 end
+drop_stale(dropped)
 if taken == max then
   -- Jobs may remain: pass the wake-up on to the next blocked reserve.
   while priority >= 0 do

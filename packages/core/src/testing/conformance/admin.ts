@@ -80,6 +80,34 @@ export function adminRules(harness: ConformanceHarness): void {
       expect(await admin.queueCounts([])).toEqual([]);
     });
 
+    it('[A2] a job cancelled while waiting stops counting as waiting at once, and purge and reserve keep the count right', async ({
+      skip,
+    }) => {
+      const { transport, admin } = await adminOf(ctx, skip);
+      const queue = uniqueQueue('admin-counts-cancel');
+      const jobs = await ctx.jobs(transport, queue, 6);
+      for (const job of jobs.slice(0, 2)) {
+        expect(await transport.cancel(job.id)).toBe('cancelled');
+      }
+      const counts = (waiting: number, finished: number) => [
+        { queue, waiting, delayed: 0, active: 0, dead: 0, finished },
+      ];
+      expect(await admin.queueCounts([queue])).toEqual(counts(4, 2));
+      // The reserve passes over the cancelled ones and leases the next.
+      const [first] = await ctx.reserve(transport, queue, { max: 1 });
+      if (!first) throw new Error('one job reserved');
+      expect(first.envelope.id).toBe(jobs[2]?.id);
+      expect(await ctx.settle(transport, complete(first))).toBe('ok');
+      expect(await admin.queueCounts([queue])).toEqual(counts(3, 3));
+      expect(await transport.cancel(jobs[4]?.id as string)).toBe('cancelled');
+      expect(await admin.queueCounts([queue])).toEqual(counts(2, 4));
+      expect(await admin.purgeQueue(queue)).toBe(2);
+      expect(await admin.queueCounts([queue])).toEqual(counts(0, 4));
+      // Nothing left over from the cancels: new jobs count one each.
+      await ctx.jobs(transport, queue, 2);
+      expect(await admin.queueCounts([queue])).toEqual(counts(2, 4));
+    });
+
     it('[A3] queueCounts sees delayed jobs come due and expired leases return', async ({
       skip,
     }) => {
@@ -123,8 +151,7 @@ export function adminRules(harness: ConformanceHarness): void {
       await ctx.enqueue(transport, expiring);
       await ctx.jobs(transport, queue, 2);
       expect(await transport.cancel(cancelled?.id as string)).toBe('cancelled');
-      // The reserve drops the cancelled and the expired job (Redis counts a cancelled
-      // waiting job until a reserve drops its id) and takes the other two.
+      // The reserve drops the cancelled and the expired job and takes the other two.
       const [toFail, toDead] = await ctx.reserve(transport, queue, { max: 2 });
       if (!toFail || !toDead) throw new Error('two jobs reserved');
       expect((await ctx.record(transport, expiring.id)).state).toBe('expired');
