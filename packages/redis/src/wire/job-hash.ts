@@ -298,18 +298,17 @@ export function decodeRecord(
     id,
     state,
     envelope,
-    attempts: Number(hash[JOB_FIELD.attempts] ?? 0),
-    enqueuedAt: parseFixed(fixed)?.enqueuedAt ?? 0,
+    attempts: finiteOr(hash[JOB_FIELD.attempts], 0),
+    // 0, as the unreadable envelope has: NaN made every reader's time formatting throw.
+    enqueuedAt: finiteOr(parseFixed(fixed)?.enqueuedAt, 0),
   };
-  const dueAt = hash[JOB_FIELD.dueAt];
-  if (state === 'delayed' && dueAt !== undefined) record.dueAt = Number(dueAt);
+  if (state === 'delayed') setTime(record, 'dueAt', Number(hash[JOB_FIELD.dueAt]));
   const delivery = parseDelivery(hash[JOB_FIELD.delivery]);
-  if (delivery) record.startedAt = delivery.startedAt;
-  const finished = hash[JOB_FIELD.finished];
+  setTime(record, 'startedAt', delivery?.startedAt);
   // `<finishedAt>` or `<finishedAt> <expiry>`: parseInt stops at the space.
-  if (finished !== undefined) record.finishedAt = Number.parseInt(finished, 10);
+  setTime(record, 'finishedAt', Number.parseInt(hash[JOB_FIELD.finished] ?? '', 10));
   if (state === 'active' && delivery) {
-    record.leaseExpiresAt = delivery.leaseExpiresAt;
+    setTime(record, 'leaseExpiresAt', delivery.leaseExpiresAt);
     record.consumer = delivery.consumer;
   }
   if (hash[JOB_FIELD.cancelRequested] === CANCEL_REQUESTED) record.cancelRequested = true;
@@ -348,8 +347,7 @@ export function decodeListedRecord(
       enqueuedAt: 0,
       error: reasonOf(error),
     };
-    const finishedAt = Number.parseInt(hash[JOB_FIELD.finished] ?? '', 10);
-    if (Number.isFinite(finishedAt)) record.finishedAt = finishedAt;
+    setTime(record, 'finishedAt', Number.parseInt(hash[JOB_FIELD.finished] ?? '', 10));
     return record;
   }
 }
@@ -361,10 +359,16 @@ function hashOf(flat: readonly unknown[]): Record<string, string> {
   return hash;
 }
 
-function finiteOr(text: string | undefined, fallback: number): number {
+function finiteOr(text: string | number | undefined, fallback: number): number {
   const value = Number(text);
-  return text !== undefined && Number.isFinite(value) ? value : fallback;
+  return text !== undefined && text !== '' && Number.isFinite(value) ? value : fallback;
 }
+
+/** Sets a time of `record` that reads as one: a hash written behind our back may hold anything. */
+function setTime(record: JobRecord, key: RecordTime, at: number | undefined): void {
+  if (at !== undefined && Number.isFinite(at)) record[key] = at;
+}
+type RecordTime = 'dueAt' | 'startedAt' | 'finishedAt' | 'leaseExpiresAt';
 
 /** The `h` field: one JSON attempt record per line; a line that is not one is left out. */
 export function parseHistory(text: string): AttemptRecord[] {
