@@ -75,12 +75,29 @@ export function formatDuration(ms: number): string {
   return `${sign}${Math.floor(s / 86_400)}d${String(Math.floor((s % 86_400) / 3_600)).padStart(2, '0')}h`;
 }
 
-/** An ISO timestamp and how long ago it was, e.g. `2026-11-25T10:20:08.000Z (3.2s ago)`. */
+/** What a time that is no instant (NaN, or past the range of a Date) reads as. */
+export const UNREADABLE_TIME = 'unreadable';
+
+/**
+ * An instant as ISO text; undefined when it is none. Times come from job data, which may be
+ * garbage: `toISOString` threw on one, and the error ended the whole listing.
+ */
+export function isoTime(at: number): string | undefined {
+  const date = new Date(at);
+  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
+}
+
+/**
+ * An ISO timestamp and how long ago it was, e.g. `2026-11-25T10:20:08.000Z (3.2s ago)`;
+ * `-` when there is none, and {@link UNREADABLE_TIME} when it is not an instant.
+ */
 export function formatTime(at: number | undefined, now: number): string {
   if (at === undefined) return '-';
+  const iso = isoTime(at);
+  if (iso === undefined) return UNREADABLE_TIME;
   const delta = now - at;
   const relative = delta >= 0 ? `${formatDuration(delta)} ago` : `in ${formatDuration(-delta)}`;
-  return `${new Date(at).toISOString()} (${relative})`;
+  return `${iso} (${relative})`;
 }
 
 /**

@@ -12,9 +12,11 @@ import {
   formatDuration,
   formatTime,
   type Io,
+  isoTime,
   isUnreadable,
   preview,
   printJson,
+  UNREADABLE_TIME,
 } from '../output.js';
 import { cutLine, FOR_ALL, moreOf, terminalText } from '../terminal-text.js';
 import { cutDeepRecord, tooDeepNote } from '../value-depth.js';
@@ -60,7 +62,7 @@ function workflowOf(ref: JobWorkflowRef, { command, note }: FollowUp): string {
 function describeSlot(scheduled: ScheduledJob, now: number): string {
   const late = scheduled.lateMs;
   const how = late <= 0 ? 'on time' : `late by ${formatDuration(late)}`;
-  return `${formatTime(scheduled.slotAt, now)}, fired ${new Date(scheduled.firedAt).toISOString()} (${how})`;
+  return `${formatTime(scheduled.slotAt, now)}, fired ${isoTime(scheduled.firedAt) ?? UNREADABLE_TIME} (${how})`;
 }
 
 /**

@@ -12,6 +12,7 @@ import {
   errorLine,
   formatTime,
   type Io,
+  isUnreadable,
   printJson,
   renderTable,
   taskCell,
@@ -45,7 +46,8 @@ const TIME_COLUMN: Record<
   JobListState,
   [header: string, at: (job: JobRecord) => number | undefined]
 > = {
-  waiting: ['ENQUEUED', (job) => job.enqueuedAt],
+  // An unreadable job has no enqueue time (its record's is 0), as `inspect` shows it: none.
+  waiting: ['ENQUEUED', (job) => (isUnreadable(job) ? undefined : job.enqueuedAt)],
   delayed: ['DUE', (job) => job.dueAt],
   active: ['STARTED', (job) => job.startedAt],
   dead: ['DIED', (job) => job.finishedAt],

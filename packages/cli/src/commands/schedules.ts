@@ -8,7 +8,14 @@ import {
 import type { Connection } from '../connection.js';
 import { CliError } from '../errors.js';
 import { type FollowUp, followUp as noFlags } from '../follow-up.js';
-import { formatDuration, type Io, printJson, renderTable } from '../output.js';
+import {
+  formatDuration,
+  type Io,
+  isoTime,
+  printJson,
+  renderTable,
+  UNREADABLE_TIME,
+} from '../output.js';
 import { isUnknownQueue, unknownQueueNote } from '../queue-names.js';
 import { checkOrphan, orphanNote } from '../schedule-orphan.js';
 import { terminalText } from '../terminal-text.js';
@@ -74,7 +81,7 @@ async function unknownQueuesOf(
 /** An instant without milliseconds, `2026-03-02T10:05:00Z`. */
 function instant(at: number | undefined): string {
   if (at === undefined) return '-';
-  return new Date(at).toISOString().replace(/\.000Z$/, 'Z');
+  return isoTime(at)?.replace(/\.000Z$/, 'Z') ?? UNREADABLE_TIME;
 }
 
 /**
