@@ -17,6 +17,11 @@ export interface HeldJob {
   readonly phase: JobPhase;
   /** When the run started, on the worker's clock. */
   readonly startedAt: number | undefined;
+  /**
+   * When its time limits began to count: at its start, or for a sandboxed job once its
+   * child was ready to run it (a child's start-up is not the task's time).
+   */
+  limitsFrom: number | undefined;
   /** Latest `ctx.progress()` value, and whether the transport has seen it. */
   progress: JsonValue | undefined;
   progressDirty: boolean;
@@ -38,6 +43,7 @@ export function holdJob(reservation: Reservation): HeldJob {
     abortReason: undefined,
     phase: 'buffered',
     startedAt: undefined,
+    limitsFrom: undefined,
     progress: undefined,
     progressDirty: false,
     leaseLost: false,

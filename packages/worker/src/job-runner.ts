@@ -16,7 +16,10 @@ import { armTimeLimits, watchDeadlines } from './time-limits.js';
 import type { WorkflowStepJobs } from './workflow/step-jobs.js';
 
 export interface JobRunner {
-  /** Arms the task's time limits and runs the job, here or in a sandbox child; ends it once. */
+  /**
+   * Arms the task's time limits and runs the job, here or in a sandbox child (whose limits
+   * start once the child is ready to run it); ends it once.
+   */
   run(job: HeldJob): void;
   /** Stops watching the worker's default time limit (the worker is stopping). */
   stop(): void;
@@ -66,9 +69,9 @@ export function createJobRunner(options: {
     clock,
     runs: options.jobs,
     deadlineOf(job) {
-      if (job.phase !== 'running' || job.startedAt === undefined) return undefined;
+      if (job.phase !== 'running' || job.limitsFrom === undefined) return undefined;
       const { defaultMs } = planOf(job.task);
-      return defaultMs === undefined ? undefined : job.startedAt + defaultMs;
+      return defaultMs === undefined ? undefined : job.limitsFrom + defaultMs;
     },
     onExpired: (job) => hardLimit(job, planOf(job.task), 'worker'),
   });
@@ -110,6 +113,19 @@ export function createJobRunner(options: {
     plan.sandboxed?.kill(job);
   }
 
+  /**
+   * Starts the job's soft and hard limits and its default deadline, from now. A job that
+   * ended meanwhile (released at shutdown, its lease lost) gets none.
+   */
+  function startLimits(job: HeldJob, plan: TaskPlan, from: number): void {
+    if (job.phase !== 'running') return;
+    job.limitsFrom = from;
+    // No timers (and no closures) for the many tasks without time limits of their own:
+    // the default limit shares one timer.
+    if (plan.softMs !== undefined || plan.hardMs !== undefined) armLimits(job, plan);
+    if (plan.defaultMs !== undefined) deadlines.watch(job.limitsFrom + plan.defaultMs);
+  }
+
   function armLimits(job: HeldJob, plan: TaskPlan): void {
     job.limits = armTimeLimits({
       clock,
@@ -127,15 +143,21 @@ export function createJobRunner(options: {
   /** Runs the job (here or in a sandbox child) and ends it with the outcome. */
   async function runToEnd(
     job: HeldJob,
-    task: AnyTaskDefinition | undefined,
-    sandboxed: SandboxPool | undefined,
+    plan: TaskPlan,
     reservation: Reservation = job.reservation,
   ): Promise<void> {
+    const { task, sandboxed } = plan;
     const onProgress = (value: JsonValue): void => recordProgress(job, value);
     let outcome: JobOutcome;
     try {
       outcome = await (sandboxed
-        ? sandboxed.run(job, onProgress, reservation)
+        ? sandboxed.run(
+            job,
+            // Its limits start when its child is ready: a fresh child's start-up (after a
+            // kill, or when all are busy) can outlast a short hard limit.
+            { onStart: () => startLimits(job, plan, clock.now()), onProgress },
+            reservation,
+          )
         : runJob(reservation, {
             registry,
             signal: () => jobSignal(job),
@@ -156,19 +178,14 @@ export function createJobRunner(options: {
   return {
     run(job) {
       const plan = planOf(job.task);
-      // No timers (and no closures) for the many tasks without time limits of their own:
-      // the default limit shares one timer.
-      if (plan.softMs !== undefined || plan.hardMs !== undefined) armLimits(job, plan);
-      if (plan.defaultMs !== undefined) {
-        deadlines.watch((job.startedAt ?? clock.now()) + plan.defaultMs);
-      }
+      if (!plan.sandboxed) startLimits(job, plan, job.startedAt ?? clock.now());
       // A workflow's step job: claimed and its input resolved first (or ended unrun).
       if (workflowSteps && job.reservation.envelope.workflow) {
         workflowSteps.start(job, (reservation) => {
-          void runToEnd(job, plan.task, plan.sandboxed, reservation);
+          void runToEnd(job, plan, reservation);
         });
       } else {
-        void runToEnd(job, plan.task, plan.sandboxed);
+        void runToEnd(job, plan);
       }
     },
     stop: () => deadlines.stop(),

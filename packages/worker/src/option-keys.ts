@@ -41,6 +41,7 @@ export const SANDBOX_OPTION_KEYS = {
   module: true,
   tasks: true,
   execArgv: true,
+  startTimeoutMs: true,
 } as const satisfies KnownKeys<SandboxOptions>;
 
 export const METRICS_OPTION_KEYS = {

@@ -53,6 +53,12 @@ export interface SandboxOptions {
   tasks?: 'marked' | 'all';
   /** Node flags of the children. Default: this process's `process.execArgv`. */
   execArgv?: readonly string[];
+  /**
+   * How long a child may take to import `module` and be ready (default 60 s). Time limits
+   * start once it is ready; one that is not ready by then is killed and its job fails with
+   * `SANDBOX_START_FAILED`.
+   */
+  startTimeoutMs?: number;
 }
 
 export interface WorkerOptions {
@@ -198,7 +204,14 @@ export interface ResolvedWorkerOptions {
   /** undefined: no per-minute counts. */
   metricsFlushMs: number | undefined;
   /** The sandbox and the names of the tasks that run in it. */
-  sandbox: { module: string; execArgv: readonly string[]; tasks: ReadonlySet<string> } | undefined;
+  sandbox:
+    | {
+        module: string;
+        execArgv: readonly string[];
+        tasks: ReadonlySet<string>;
+        startTimeoutMs: number;
+      }
+    | undefined;
   /** The declared schedules' specs (`source: 'code'`). */
   schedules: readonly ScheduleSpec[];
   /** The queues whose schedules the worker fires: its own and its schedules'. */

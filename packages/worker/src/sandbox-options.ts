@@ -1,8 +1,15 @@
 import { InvalidOptionError, type TaskRegistry } from '@conveyor/core';
 import { assertKnownKeys } from '@conveyor/core/transport';
 import { SANDBOX_OPTION_KEYS } from './option-keys.js';
+import { duration } from './option-values.js';
 import type { ResolvedWorkerOptions, SandboxOptions } from './options.js';
 import { moduleUrl } from './task-module.js';
+
+/**
+ * A child's start-up bound: generous, since children that load TypeScript through tsx have
+ * taken over 20 s to start on a busy 2-core machine.
+ */
+const DEFAULT_START_TIMEOUT_MS = 60_000;
 
 /**
  * createWorker's `sandbox` option, checked: the module children load, their Node flags, and
@@ -22,7 +29,11 @@ export function resolveSandbox(
     );
   }
   if (typeof options !== 'object' || options === null) {
-    throw new InvalidOptionError('sandbox', options, '{ module, tasks?, execArgv? }');
+    throw new InvalidOptionError(
+      'sandbox',
+      options,
+      '{ module, tasks?, execArgv?, startTimeoutMs? }',
+    );
   }
   assertKnownKeys(options, SANDBOX_OPTION_KEYS, 'sandbox option');
   const { module, tasks = 'marked', execArgv = process.execArgv } = options;
@@ -39,5 +50,10 @@ export function resolveSandbox(
     module: moduleUrl(module),
     execArgv,
     tasks: new Set(tasks === 'all' ? registry.names() : marked),
+    startTimeoutMs: duration(
+      options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS,
+      'sandbox.startTimeoutMs',
+      1,
+    ),
   };
 }

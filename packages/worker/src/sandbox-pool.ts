@@ -1,7 +1,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { JsonValue, Logger, Reservation } from '@conveyor/core';
+import type { Clock, JsonValue, Logger, Reservation, TimerHandle } from '@conveyor/core';
 import { toJobError } from '@conveyor/core/transport';
 import type { JobOutcome } from '@conveyor/core/worker';
 import { SandboxCrashedError, SandboxStartError, SandboxUnavailableError } from './errors.js';
@@ -13,16 +13,25 @@ import {
   type ToChild,
 } from './sandbox-protocol.js';
 
+/** What a sandboxed run tells its caller while it goes on. */
+export interface SandboxRunEvents {
+  /**
+   * The child is ready and is handed the job: its run begins now. Time limits count from
+   * here, not from the fork, so a child's start-up (module load, tsx) is not the task's time.
+   */
+  onStart: () => void;
+  onProgress: (value: JsonValue) => void;
+}
+
 export interface SandboxPool {
   /** Starts one child and checks that it loads every task in `expected`; rejects otherwise. */
   warm(expected: readonly string[]): Promise<void>;
-  /** Runs the job in an idle child (started on demand). Rejects if the child dies. */
-  /** `reservation`: what the child runs, when not the job's own (a workflow step's resolved input). */
-  run(
-    job: HeldJob,
-    onProgress: (value: JsonValue) => void,
-    reservation?: Reservation,
-  ): Promise<JobOutcome>;
+  /**
+   * Runs the job in an idle child (started on demand). Rejects if the child dies, or
+   * (`SANDBOX_START_FAILED`) if it fails to start or is not ready within `startTimeoutMs`.
+   * `reservation`: what the child runs, when not the job's own (a workflow step's resolved input).
+   */
+  run(job: HeldJob, events: SandboxRunEvents, reservation?: Reservation): Promise<JobOutcome>;
   /** Kills the child running this job at once (hard time limit); the next run gets a fresh one. */
   kill(job: HeldJob): void;
   /** Kills every child; resolves once they have exited. */
@@ -68,11 +77,14 @@ function childEntry(): string {
 export function createSandboxPool(options: {
   module: string;
   execArgv: readonly string[];
+  /** How long a child may take to load the module and say it is ready. */
+  startTimeoutMs: number;
+  clock: Clock;
   logger: Logger;
   /** The worker's input and result caps and its removeOnComplete, applied in the children too. */
   caps: SandboxCaps;
 }): SandboxPool {
-  const { logger } = options;
+  const { logger, clock, startTimeoutMs } = options;
   const children = new Set<Child>();
   const entry = childEntry();
   let closed = false;
@@ -91,6 +103,25 @@ export function createSandboxPool(options: {
     });
     // Awaited by whoever cares; never an unhandled rejection.
     ready.catch(() => {});
+    // A job's time limits start only once its child is ready (see `onStart`), so a child
+    // that hangs while loading (a top-level await that never settles) is ended here; else
+    // its job would wait for it, holding a slot and renewing its lease, for good.
+    let startTimer: TimerHandle | undefined = clock.setTimeout(() => {
+      startTimer = undefined;
+      rejectReady(
+        new SandboxStartError(
+          options.module,
+          new Error(
+            `the child was not ready within ${startTimeoutMs} ms and was killed (raise sandbox.startTimeoutMs if it only loads slowly)`,
+          ),
+        ),
+      );
+      proc.kill('SIGKILL');
+    }, startTimeoutMs);
+    const started = (): void => {
+      if (startTimer !== undefined) clock.clearTimeout(startTimer);
+      startTimer = undefined;
+    };
     const child: Child = {
       process: proc,
       ready,
@@ -103,9 +134,11 @@ export function createSandboxPool(options: {
     proc.on('message', (message: FromChild) => {
       switch (message.type) {
         case 'ready':
+          started();
           resolveReady(message.tasks);
           break;
         case 'start-failed':
+          started();
           rejectReady(new SandboxStartError(options.module, errorFromJob(message.error)));
           break;
         case 'progress':
@@ -131,6 +164,7 @@ export function createSandboxPool(options: {
       logger.error({ err: error, sandboxPid: proc.pid }, 'sandbox child process error');
     });
     proc.once('exit', (code, signal) => {
+      started();
       children.delete(child);
       const reason = signal ?? `exit code ${code}`;
       rejectReady(new SandboxStartError(options.module, new Error(`the child exited (${reason})`)));
@@ -173,7 +207,7 @@ export function createSandboxPool(options: {
       }
     },
 
-    async run(job, onProgress, reservation = job.reservation) {
+    async run(job, events, reservation = job.reservation) {
       if (closed) throw new SandboxCrashedError(job.id, 'the sandbox pool is closed');
       // Claimed in the same tick it is picked, so a concurrent run picks another child.
       const child = idleChild();
@@ -181,7 +215,7 @@ export function createSandboxPool(options: {
       await child.ready;
       return new Promise<JobOutcome>((resolve, reject) => {
         child.onOutcome = resolve;
-        child.onProgress = onProgress;
+        child.onProgress = events.onProgress;
         child.onExit = reject;
         const signal = jobSignal(job);
         const sendAbort = (): void => {
@@ -194,6 +228,8 @@ export function createSandboxPool(options: {
           child.process.send(message);
         };
         const message: ToChild = { type: 'run', reservation };
+        // An idle child runs the job as soon as this message arrives.
+        events.onStart();
         child.process.send(message);
         if (signal.aborted) sendAbort();
         else signal.addEventListener('abort', sendAbort, { once: true });

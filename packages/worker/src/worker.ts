@@ -63,7 +63,7 @@ export function createWorker(options: WorkerOptions): Worker {
   const { maxPayloadBytes, maxResultBytes, removeOnComplete } = config;
   const runSettings = { maxPayloadBytes, maxResultBytes, removeOnComplete };
   const sandbox =
-    config.sandbox && createSandboxPool({ ...config.sandbox, logger, caps: runSettings });
+    config.sandbox && createSandboxPool({ ...config.sandbox, clock, logger, caps: runSettings });
   const startedAt = clock.now();
   const presence = createPresence({
     admin: transport.admin,

@@ -64,7 +64,7 @@ describe('options', () => {
     [{ leaseMS: 5_000 }, /^Invalid createWorker option "leaseMS": .*\(did you mean "leaseMs"\?\)/],
     [
       { sandbox: { module: 'tasks.js', task: 'all' } },
-      /^Invalid sandbox option "task": expected one of module, tasks, execArgv \(did you mean "tasks"\?\)\.$/,
+      /^Invalid sandbox option "task": expected one of module, tasks, execArgv, startTimeoutMs \(did you mean "tasks"\?\)\.$/,
     ],
     [
       { metrics: { port: 0, hots: '127.0.0.1' } },

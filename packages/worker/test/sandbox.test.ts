@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defineTask, memoryTransport } from '@conveyor/core';
+import { createManualClock } from '@conveyor/core/testing';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { createWorker } from '../src/index.js';
@@ -113,6 +114,35 @@ describe('sandboxed tasks', () => {
     expect((result as { pid: number }).pid).not.toBe(process.pid);
   });
 
+  it("start their time limits once the child is ready, so a child's start-up never times a job out", async () => {
+    // The one child is busy: the next job waits for a fresh child, whose start-up (tsx,
+    // the module's imports) is far longer than sandbox.quick's limits (soft 100, hard 150 ms).
+    const harness = await startSandboxed({ concurrency: 2 });
+    const markerFile = join(dir, 'busy.pid');
+    await harness.enqueue('sandbox.waitForAbort', { markerFile });
+    await harness.clock.advance(0);
+    await pidFrom(markerFile);
+    const id = await harness.enqueue('sandbox.quick', {}, { maxAttempts: 1 });
+    await vi.waitFor(async () => {
+      await harness.clock.advance(0);
+      expect(harness.worker.stats().running).toBe(2);
+    }, realTime);
+    // Far past both limits while the new child still loads: they have not started.
+    await harness.clock.advance(1_000);
+    await vi.waitFor(async () => {
+      await harness.clock.advance(0);
+      expect(['completed', 'failed', 'dead']).toContain((await harness.job(id))?.state);
+    }, realTime);
+    expect(await harness.job(id)).toMatchObject({
+      state: 'completed',
+      result: { pid: expect.any(Number) },
+    });
+    expect(harness.worker.stats().totals).toMatchObject({ softTimeLimits: 0, hardTimeLimits: 0 });
+    expect(harness.logger.lines.map((line) => line.message)).not.toContain(
+      'killing the sandbox child that runs this job',
+    );
+  });
+
   it('run tasks of a module whose only export is a default list (sandbox.tasks: "all")', async () => {
     // The children load the module by the same rules as the worker (one loader).
     const module = new URL('./fixtures/default-export-tasks.ts', import.meta.url);
@@ -209,6 +239,38 @@ describe('sandbox options', () => {
     expect((error as Error).message).toContain('"sandbox.missing"');
     expect(worker.stats().state).toBe('stopped');
     await transport.close();
+  });
+
+  it('fails start() and kills the child when it is not ready within sandbox.startTimeoutMs', async () => {
+    // The fixture never finishes loading; it writes its pid where this test looks.
+    const pidFile = join(tmpdir(), `conveyor-hanging-module-${process.pid}.pid`);
+    rmSync(pidFile, { force: true });
+    const clock = createManualClock();
+    const transport = memoryTransport({ clock });
+    const module = new URL('./fixtures/hanging-module.ts', import.meta.url);
+    const worker = createWorker({
+      transport,
+      tasks,
+      clock,
+      sandbox: { module, execArgv, startTimeoutMs: 5_000 },
+      logger: captureLogger(),
+    });
+    try {
+      const starting = worker.start().catch((thrown: unknown) => thrown);
+      const pid = await pidFrom(pidFile);
+      await clock.advance(4_999);
+      expect(alive(pid)).toBe(true);
+      await clock.advance(1);
+      const error = await starting;
+      expect(error).toMatchObject({ code: 'SANDBOX_START_FAILED' });
+      expect((error as Error).message).toContain('hanging-module.ts');
+      expect((error as Error).message).toContain('not ready within 5000 ms and was killed');
+      expect(worker.stats().state).toBe('stopped');
+      await vi.waitFor(() => expect(alive(pid)).toBe(false), realTime);
+    } finally {
+      rmSync(pidFile, { force: true });
+      await transport.close();
+    }
   });
 
   it('fails start() with a clear error when the module cannot be loaded', async () => {
