@@ -57,3 +57,38 @@ describe('a job hash whose numbers are not numbers', () => {
     expect(finiteTimes(record)).toEqual([]);
   });
 });
+
+describe('a job hash whose `d` names no task', () => {
+  const taskless = expect.stringContaining('has no task in its `d` field "15|3|1796537612280|0|"');
+
+  it('reads as an unreadable record whose error says why, the rest as stored', () => {
+    const flat = ['s', 'w', 'd', '15|3|1796537612280|0|', 'i', '{"n":1}'];
+    expect(decodeRecord('q:1', 'q', flat)).toMatchObject({
+      envelope: { task: '', maxAttempts: 3, input: { n: 1 } },
+      enqueuedAt: 1796537612280,
+      error: { name: 'InvalidEnvelopeError', code: 'INVALID_ENVELOPE', message: taskless },
+    });
+    // An error stored with it (a worker's UNKNOWN_TASK) is why it ended: it is kept.
+    const stored = { name: 'UnknownTaskError', code: 'UNKNOWN_TASK', message: 'Task ""' };
+    const dead = decodeRecord('q:1', 'q', [
+      's',
+      'x',
+      ...flat.slice(2),
+      'e',
+      JSON.stringify(stored),
+    ]);
+    expect(dead?.error).toEqual(stored);
+  });
+
+  it('is a row of listJobs and a record of getJob that say why', async () => {
+    const queue = uniqueQueue('taskless');
+    const id = await storePacked(queue, 'AAAAAAAemptytask', '15|3|1796537612280|0| {"n":1}');
+    const page = await transport().admin.listJobs(queue, { state: 'waiting', limit: 10 });
+    expect(page.jobs[0]).toMatchObject({
+      id,
+      error: { code: 'INVALID_ENVELOPE', message: taskless },
+    });
+    const record = await transport().getJob(id);
+    expect(record).toMatchObject({ id, envelope: { task: '' }, error: { message: taskless } });
+  });
+});

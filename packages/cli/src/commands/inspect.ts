@@ -85,7 +85,7 @@ export function describeJob(
   const leaseLost = record.error?.code === 'LEASE_EXPIRED';
   const rows: Array<[string, string | undefined]> = [
     ['Job', record.id],
-    ['Task', unreadable ? '(unreadable: see Error)' : envelope.task],
+    ['Task', unreadable ? unreadableTask(record) : envelope.task],
     ['Queue', envelope.queue],
     // Requested of a running job, which ends cancelled: said only while it still runs.
     [
@@ -136,6 +136,16 @@ export function describeJob(
     lines.push(...describeError(error, label));
   }
   return lines;
+}
+
+/**
+ * The Task row of a job {@link isUnreadable}. It pointed at an Error row whatever the record
+ * held: a transport that lists a job with no task and no error left that row out.
+ */
+function unreadableTask(record: JobRecord): string {
+  return record.error === undefined
+    ? '(none: no worker can run it, and its transport stored no reason)'
+    : '(unreadable: see Error)';
 }
 
 /**

@@ -12,6 +12,7 @@ import {
   assertFixed,
   missingFieldError,
   parseStored,
+  quoted,
   reasonOf,
   unknownVersionError,
   unreadableEnvelope,
@@ -294,12 +295,15 @@ export function decodeRecord(
     envelope = unreadableEnvelope(id, queue, hash[JOB_FIELD.input] ?? null);
     unreadable = reasonOf(error);
   }
+  // No task is named '' (TASK_NAME_RULE): one with none is unreadable, and its error says why.
+  if (!unreadable && envelope.task === '') {
+    unreadable = reasonOf(missingFieldError(id, `task in its \`d\` field ${quoted(fixed)}`));
+  }
   const record: JobRecord = {
     id,
     state,
     envelope,
     attempts: finiteOr(hash[JOB_FIELD.attempts], 0),
-    // 0, as the unreadable envelope has: NaN made every reader's time formatting throw.
     enqueuedAt: finiteOr(parseFixed(fixed)?.enqueuedAt, 0),
   };
   if (state === 'delayed') setTime(record, 'dueAt', Number(hash[JOB_FIELD.dueAt]));
@@ -360,15 +364,13 @@ function hashOf(flat: readonly unknown[]): Record<string, string> {
 }
 
 function finiteOr(text: string | number | undefined, fallback: number): number {
-  const value = Number(text);
-  return text !== undefined && text !== '' && Number.isFinite(value) ? value : fallback;
+  return Number.isFinite(Number(text)) ? Number(text) : fallback;
 }
 
-/** Sets a time of `record` that reads as one: a hash written behind our back may hold anything. */
-function setTime(record: JobRecord, key: RecordTime, at: number | undefined): void {
-  if (at !== undefined && Number.isFinite(at)) record[key] = at;
+/** Sets a time that reads as one, else leaves it out: NaN made readers' time formatting throw. */
+function setTime<K extends string>(record: { [key in K]?: number }, key: K, at?: number): void {
+  if (Number.isFinite(at)) record[key] = at as number;
 }
-type RecordTime = 'dueAt' | 'startedAt' | 'finishedAt' | 'leaseExpiresAt';
 
 /** The `h` field: one JSON attempt record per line; a line that is not one is left out. */
 export function parseHistory(text: string): AttemptRecord[] {
