@@ -1,4 +1,4 @@
-import type { JobWorkflowRef, WorkflowStatus } from '@conveyor/core';
+import type { JobError, JobRecord, JobWorkflowRef, WorkflowStatus } from '@conveyor/core';
 import { queueOfJobId } from '@conveyor/core/transport';
 import type { AdminConnection, Connection } from '../connection.js';
 import { CliError } from '../errors.js';
@@ -36,10 +36,7 @@ export async function retryJob(
     // Not dead, or it left the dead-letter set since it was read (retried or purged).
     const now = record.state === 'dead' ? await transport.getJob(id) : record;
     if (!now) throw jobNotFound(id, followUp);
-    throw new CliError(
-      'CONFLICT',
-      `Job ${JSON.stringify(id)} is ${now.state}, not dead: only dead-letter jobs can be retried. Use \`${followUp.command`inspect ${id}`}\`${followUp.note} to see it.`,
-    );
+    throw notDead(id, now, followUp);
   }
   if (options.json) {
     printJson(io, { id, queue, retried: 1 });
@@ -49,6 +46,39 @@ export async function retryJob(
   // A job of an earlier partition count goes back to a partition the live workers may not read.
   const unread = await unreadQueuesLine(admin, [queue], Date.now() + connection.clockOffsetMs);
   if (unread) io.stdout(unread);
+}
+
+/**
+ * The refusal to retry a job that is not dead. A `failed` one read "is failed, not dead",
+ * which said neither why such a job is not retried nor what to do instead.
+ */
+function notDead(id: string, record: JobRecord, { command, note }: FollowUp): CliError {
+  const inspect = `\`${command`inspect ${id}`}\`${note}`;
+  if (record.state !== 'failed') {
+    return new CliError(
+      'CONFLICT',
+      `Job ${JSON.stringify(id)} is ${record.state}, not dead: only dead-letter jobs can be retried. Use ${inspect} to see it.`,
+    );
+  }
+  // runJob fails a job for good, never dead-letters it, when running it again would end the
+  // same way: NonRetryableError, or a result it refused (runJob, packages/core/src/run-job.ts).
+  const gist = errorGist(record.error);
+  return new CliError(
+    'CONFLICT',
+    `Job ${JSON.stringify(id)} failed for good${gist === '' ? '' : ` (${gist})`}: its task threw NonRetryableError, or its result was refused (invalid output, not JSON, or over maxResultBytes). Such a final failure is not retried, by design: the same input would fail the same way, so the job never went to the dead-letter set, which is all \`conveyor retry\` takes. To run the same input again, enqueue it anew (from your app, say) with the input ${inspect} shows.`,
+  );
+}
+
+/** Longest part of a job's error a one-line message quotes. */
+const GIST_CHARS = 100;
+
+/** `CODE: first line of the message`, cut to {@link GIST_CHARS} characters; '' for none. */
+function errorGist(error: JobError | undefined): string {
+  if (typeof error !== 'object' || error === null) return '';
+  const code = typeof error.code === 'string' ? `${error.code}: ` : '';
+  const [first = ''] = String(error.message ?? '').split('\n');
+  const chars = Array.from(`${code}${first}`.trim());
+  return chars.length > GIST_CHARS ? `${chars.slice(0, GIST_CHARS - 1).join('')}…` : chars.join('');
 }
 
 /**
