@@ -2,6 +2,7 @@ import { assertTask, checkCallOptions, type EnqueueOptions, toEpoch } from './ca
 import { type ClientQueues, createClientQueues } from './client-queues.js';
 import { type ClientSchedules, createClientSchedules } from './client-schedules.js';
 import { type ClientWorkflows, createClientWorkflows } from './client-workflows.js';
+import { enqueueInBatches } from './enqueue-batches.js';
 import { ENVELOPE_VERSION, type JobEnvelope, serializeInput } from './envelope.js';
 import { atInput, InvalidOptionError, ValidationError } from './errors.js';
 import { checkDuplicateInputs, type IdempotencyMode } from './idempotency.js';
@@ -65,7 +66,10 @@ export interface Client {
     input: TaskInput<T>,
     options?: EnqueueOptions,
   ): Promise<JobHandle<TaskResult<T>>>;
-  /** Enqueues many jobs of one task, one transport round trip per batch. */
+  /**
+   * Enqueues many jobs of one task, one transport round trip per batch (`batchSize`). When a
+   * batch fails, its error's `enqueueMany` says which inputs were stored and which never sent.
+   */
   enqueueMany<T extends AnyTaskContract>(
     task: T,
     inputs: readonly TaskInput<T>[],
@@ -319,12 +323,11 @@ export function createClient(options: ClientOptions): Client {
   const handlesOf = <T extends AnyTaskContract>(
     task: T,
     results: readonly EnqueueResult[],
-    handles: JobHandle<TaskResult<T>>[],
-  ): void => {
+  ): JobHandle<TaskResult<T>>[] => {
     const decode = resultDecoder(task);
-    for (const { id, duplicate } of results) {
-      handles.push(createJobHandle<TaskResult<T>>(transport, id, duplicate, decode));
-    }
+    return results.map(({ id, duplicate }) =>
+      createJobHandle<TaskResult<T>>(transport, id, duplicate, decode),
+    );
   };
 
   const enqueueBatch = async <T extends AnyTaskContract>(
@@ -345,22 +348,18 @@ export function createClient(options: ClientOptions): Client {
     // leave earlier batches enqueued with no handles returned for them.
     const prepared = prepareAll(task, inputs, call);
     const requests = prepared instanceof Promise ? await prepared : prepared;
-    const handles: JobHandle<TaskResult<T>>[] = [];
-    if (requests.length === 0) return handles;
+    if (requests.length === 0) return [];
     if (requests.length <= batchSize) {
       const results = await transport.enqueue(requests);
       checkDuplicateInputs(idempotency, logger, requests, results, 0, requests.length);
-      handlesOf(task, results, handles);
-      return handles;
+      return handlesOf(task, results);
     }
-    for (let start = 0; start < requests.length; start += batchSize) {
-      const chunk = requests.slice(start, start + batchSize);
-      const results = await transport.enqueue(chunk);
+    // A batch that fails says which inputs were stored, with their handles, and which not sent.
+    return enqueueInBatches(transport, requests, batchSize, (batch, results, start) => {
       // Strict: a conflict stops the call here; earlier batches stay enqueued.
-      checkDuplicateInputs(idempotency, logger, chunk, results, start, requests.length);
-      handlesOf(task, results, handles);
-    }
-    return handles;
+      checkDuplicateInputs(idempotency, logger, batch, results, start, requests.length);
+      return handlesOf(task, results);
+    });
   };
 
   const client: Client = {

@@ -1,6 +1,8 @@
 // The base of every Conveyor error: its stable codes, and an identity that holds across
 // copies of this package in one process. The error classes themselves are in errors.ts.
 
+import type { EnqueueManyProgress } from './enqueue-batches.js';
+
 /** Every stable error code Conveyor raises. Match on `error.code`, not on messages. */
 export type ConveyorErrorCode =
   | 'UNKNOWN_TASK'
@@ -62,6 +64,12 @@ export class ConveyorError extends Error {
   readonly code: ConveyorErrorCode;
   /** In a batch enqueue (`enqueueMany`), the index of the input this error is about. */
   inputIndex?: number;
+  /**
+   * In an `enqueueMany` sent in more than one batch, on the error of the batch that failed:
+   * which inputs were stored (with their jobs' handles), which may have been, and from which
+   * input on nothing was sent. Declared only: the other errors show no empty field for it.
+   */
+  declare enqueueMany?: EnqueueManyProgress;
 
   // `this` is the class on the right of `instanceof`: a subclass inherits this method.
   static override [Symbol.hasInstance](value: unknown): boolean {

@@ -20,6 +20,7 @@ export {
 export type { ClientWorkflows, StartWorkflowOptions } from './client-workflows.js';
 export { type Clock, systemClock, type TimerHandle } from './clock.js';
 export type { TaskContext } from './context.js';
+export type { EnqueueManyProgress } from './enqueue-batches.js';
 export type { JobEnvelope, JobWorkflowRef } from './envelope.js';
 export {
   AmbiguousScheduleError,
