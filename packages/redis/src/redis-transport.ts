@@ -32,6 +32,7 @@ import { redisMetrics } from './metrics.js';
 import { createNotifications } from './notifications.js';
 import { checkTransportOptions } from './options-check.js';
 import { createPickup } from './pickup.js';
+import { reconnectsOf } from './reconnects.js';
 import { createReserver } from './reserve.js';
 import { redisSchedules } from './schedules.js';
 import { type QueueScriptName, runScript } from './scripts.js';
@@ -40,6 +41,7 @@ import { createSweeper } from './sweeper.js';
 import { enqueueOneKeys } from './wire/enqueue-one.js';
 import {
   readJobReply,
+  releaseOf,
   renewArgs,
   renewStatusAt,
   settleArgs,
@@ -225,15 +227,9 @@ export function redisTransport(options: RedisTransportOptions = {}): RedisTransp
             signal,
           )
       : undefined,
-    release: (queue, jobs) =>
-      script(
-        'settle',
-        queue,
-        settleArgs(
-          jobs.map(({ id, token }) => ({ type: 'release', id, token })),
-          queue,
-        ),
-      ),
+    release: (queue, jobs) => script('settle', queue, settleArgs(jobs.map(releaseOf), queue)),
+    releaseCall: (queue, callToken, held) => script('release-call', queue, [callToken, ...held]),
+    reconnects: () => reconnectsOf(commands),
     isClosed: () => closed,
     onQueueFailing: (queue, error, skipMs) =>
       logger.warn(

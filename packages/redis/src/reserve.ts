@@ -7,6 +7,7 @@ import {
   type ReserveReply,
   readReserveReply,
   reserveArgs,
+  uniqueOf,
 } from './wire/script-calls.js';
 
 /**
@@ -50,6 +51,16 @@ export interface ReserveDeps {
   ): Promise<unknown[] | undefined>;
   /** Gives leased jobs of one queue back unrun (a release), even while closing. */
   release(queue: string, jobs: Array<{ id: string; token: string }>): Promise<unknown>;
+  /**
+   * Gives back unrun every job still leased under a reserve call's token but those `held`
+   * (release-call.lua): after a call whose reply was lost, or that ran twice.
+   */
+  releaseCall(queue: string, callToken: string, held: readonly string[]): Promise<unknown>;
+  /**
+   * How many times the connection `reserveScript` runs on has closed: a call it answered
+   * across a reconnect may have run twice (ioredis re-sends unanswered commands).
+   */
+  reconnects?(): number;
   isClosed(): boolean;
   /**
    * Told when a reserve over several queues leaves one out for a while, its reserve having
@@ -65,6 +76,9 @@ interface Taken {
   /** Redis time of the last script call. */
   now: number;
 }
+
+/** Pause between tries to give back the jobs of a reserve call whose reply was lost. */
+const LOST_RETRY_MS = 250;
 
 /** Random bytes per token prefix, and how many prefixes one `randomBytes` call makes. */
 const PREFIX_BYTES = 9;
@@ -154,11 +168,27 @@ export function createReserver(
     taken: Taken,
   ): Promise<number> {
     const mark = quiet.mark();
-    const reply = await deps.reserveScript(
-      queue,
-      reserveArgs(want, request.leaseMs, request.consumer, callToken),
-    );
+    const before = deps.reconnects?.();
+    let reply: unknown[];
+    try {
+      reply = await deps.reserveScript(
+        queue,
+        reserveArgs(want, request.leaseMs, request.consumer, callToken),
+      );
+    } catch (error) {
+      // The call may have run before its reply was lost.
+      if (passing(failureOf(error))) void releaseLost(queue, callToken, [], request.leaseMs);
+      throw error;
+    }
+    const start = taken.reservations.length;
     const { now, nextWake, leased } = await absorb(reply, queue, callToken, taken);
+    if (deps.reconnects?.() !== before) {
+      // Re-sent after a reconnect: the first run's jobs are leased to nobody.
+      const held = taken.reservations
+        .slice(start)
+        .map(({ envelope }) => uniqueOf(envelope.id, queue));
+      await releaseLost(queue, callToken, held, request.leaseMs);
+    }
     quiet.record(queue, mark, leased, nextWake >= 0 ? Math.max(0, nextWake - now) : -1);
     return leased;
   }
@@ -206,7 +236,12 @@ export function createReserver(
       return giveBack(queue, reservations, broken);
     };
     const reply = await waitThenReserve(queue, timeoutMs, args, abandon, request.signal);
-    if (!reply) return undefined;
+    if (!reply) {
+      // The wait failed (or was cut short, its reply given back): the reserve behind it may
+      // have run, its reply lost with the connection.
+      if (!deps.isClosed()) void releaseLost(queue, callToken, [], request.leaseMs);
+      return undefined;
+    }
     const taken: Taken = { reservations: [], nextWake: -1, now: 0 };
     try {
       await absorb(reply, queue, callToken, taken);
@@ -216,6 +251,29 @@ export function createReserver(
       throw error;
     }
     return taken;
+  }
+
+  /**
+   * Gives back the jobs a reserve call leased that this reserve does not hold
+   * (release-call.lua), tried until it answers or the leases would have run out anyway. A
+   * job left leased to nobody waits out its lease and loses an attempt unrun.
+   */
+  async function releaseLost(
+    queue: string,
+    callToken: string,
+    held: readonly string[],
+    leaseMs: number,
+  ): Promise<void> {
+    const until = Date.now() + leaseMs;
+    for (;;) {
+      try {
+        await deps.releaseCall(queue, callToken, held);
+        return;
+      } catch {
+        if (Date.now() >= until || deps.isClosed()) return;
+        await pause(LOST_RETRY_MS);
+      }
+    }
   }
 
   /** Releases jobs leased for a reserve that no longer wants them (aborted, closed). */

@@ -18,6 +18,7 @@ export const SCRIPT_KEY_COUNTS = {
   // Five of the queue's keys (`enqueueOneKeys` in wire/enqueue-one.ts).
   'enqueue-one': 5,
   reserve: QUEUE_KEY_COUNT,
+  'release-call': QUEUE_KEY_COUNT,
   renew: QUEUE_KEY_COUNT,
   settle: QUEUE_KEY_COUNT,
   'get-job': QUEUE_KEY_COUNT,

@@ -202,9 +202,11 @@ export function redisWorkflows(options: RedisWorkflowsOptions): TransportWorkflo
       // A new workflow's claim is committed by report(); a start with an id that exists
       // commits it here.
       const reply = await call('wf-start', id, startArgs(request));
-      if (reply[1] === 'dup') {
+      if (reply[1] === 'again') {
+        // Ids are new per start: this start ran already, re-sent by ioredis after a reset
+        // connection lost its reply. Not a duplicate: its first stage is still to dispatch.
         if (scope !== undefined) await keyCall(scope, ['commit', id, '0', '']);
-        return { id, duplicate: true, dispatch: [] };
+        return { id, duplicate: false, dispatch: readEntries((await call('wf-outbox', id))[1]) };
       }
       return { id, duplicate: false, dispatch: readEntries(reply[2]) };
     },

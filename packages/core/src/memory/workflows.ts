@@ -206,7 +206,11 @@ export function createMemoryWorkflows(options: MemoryWorkflowsOptions): Transpor
         }
         return duplicate;
       }
-      if (runs.has(request.id)) return { id: request.id, duplicate: true, dispatch: [] };
+      // Ids are new per start: only the same start, sent again, finds its id [W1].
+      const again = runs.get(request.id);
+      if (again) {
+        return { id: request.id, duplicate: false, dispatch: structuredClone(again.outbox) };
+      }
       const run = createRun(request, now, fx);
       runs.set(request.id, run);
       if (scope !== undefined) keys.set(scope, { id: request.id, inputFingerprint });

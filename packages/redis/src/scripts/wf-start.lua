@@ -10,13 +10,23 @@
 --       each step of the plan and its compensations as two arguments, its name and
 --       `<stage>|<policy>|<queue>|<fragment>` (the d:<step> field;
 --       src/wire/workflow-calls.ts, startArgs).
--- Returns: {ops, 'dup'} when a workflow with this id exists (nothing changes); else
---          {ops, 'new', entries}: the dispatch entries' JSON.
+-- Returns: {ops, 'new', entries}: the dispatch entries' JSON; or {ops, 'again'} when a
+--          workflow with this id exists: the same start run again (a start's id is new per
+--          start, src/workflows.ts: only a re-sent start finds it), which changes nothing
+--          but the index entries; its caller reads the outbox (wf-outbox.lua).
 
 --!include wf.lua
 
 if redis.call('EXISTS', K_META) == 1 then
-  return { ops(), 'dup' }
+  -- ioredis re-sends a command whose reply a reset connection lost: this start ran, and its
+  -- caller never had its entries nor wrote its index entries. The ops of a running
+  -- workflow with an outbox, so that the sweepers find it whatever its caller does next.
+  open()
+  if wf.status == 'running' then
+    fx.begun = true
+    fx.added = redis.call('EXISTS', K_ORDER) == 1
+  end
+  return { ops(), 'again' }
 end
 local stages = tonumber(ARGV[10])
 local fields = { 'plan', ARGV[4], 'in', ARGV[3], 'st', 'running', 'sg', '0', 'ca', now_s,

@@ -207,6 +207,11 @@ const SETTLED_OK = '1';
  * argument per settlement, `<unique>` or `<unique> <text>` (the result or error JSON).
  * Settlements keep their order, so the script's reply lines up with them.
  */
+/** A release, as settle.lua takes it: a leased job given back unrun, its attempt not counted. */
+export function releaseOf({ id, token }: { id: string; token: string }): Settlement {
+  return { type: 'release', id, token };
+}
+
 export function settleArgs(settlements: readonly Settlement[], queue: string): string[] {
   const args: string[] = [];
   let header = '';

@@ -74,10 +74,12 @@ export function workflowRules(harness: ConformanceHarness): void {
         idempotencyKey: 'k1',
       });
       expect(again).toEqual({ id, duplicate: true, dispatch: [] });
+      // The same id is the same start sent again (its reply lost with the connection): not a
+      // duplicate, and what it put in the outbox is still to dispatch.
       expect(await workflows.start({ id, plan, input: 3 })).toEqual({
         id,
-        duplicate: true,
-        dispatch: [],
+        duplicate: false,
+        dispatch: started.dispatch,
       });
       expect((await recordOf(workflows, id)).input).toEqual({ order: 1 });
       expect(await workflows.get(newWorkflowId())).toBeNull();
@@ -119,7 +121,7 @@ export function workflowRules(harness: ConformanceHarness): void {
         dispatch: [],
         inputFingerprint: 'fp-other',
       });
-      // A run started without a fingerprint answers none; a duplicate by id answers none.
+      // A run started without a fingerprint answers none; a start sent again answers none.
       const bare = { ...plan, workflow: 'conformance.bare' };
       const unmarked = await start(bare);
       expect(await start(bare, 'fp-late')).toEqual({
@@ -127,11 +129,9 @@ export function workflowRules(harness: ConformanceHarness): void {
         duplicate: true,
         dispatch: [],
       });
-      expect(await workflows.start({ id: first.id, plan, input: null })).toEqual({
-        id: first.id,
-        duplicate: true,
-        dispatch: [],
-      });
+      const resent = await workflows.start({ id: first.id, plan, input: null });
+      expect(resent).toMatchObject({ id: first.id, duplicate: false });
+      expect(resent.inputFingerprint).toBeUndefined();
     });
 
     it('[W2] claim: ready → claimed (again while running), done after its outcome, ended when not started or the workflow ended, unknown without workflow or step', async ({

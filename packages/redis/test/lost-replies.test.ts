@@ -1,0 +1,132 @@
+// Replies lost with their connection after Redis ran the command (a network reset, an idle
+// timeout, a killed proxy): helpers/reply-loss-proxy.ts cuts the connection right after the
+// server answers. The shared server is only read and written under queue names of this file.
+
+import { newWorkflowId, silentLogger, type WorkflowPlan } from '@conveyor/core';
+import { makeEnvelope, uniqueQueue } from '@conveyor/core/testing';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { type RedisTransport, redisTransport } from '../src/index.js';
+import { type ReplyLossProxy, startReplyLossProxy } from './helpers/reply-loss-proxy.js';
+
+const redisUrl = inject('sharedRedisUrl');
+let proxy: ReplyLossProxy;
+const open: RedisTransport[] = [];
+const transportAt = (url: string): RedisTransport => {
+  const transport = redisTransport({ url, logger: silentLogger });
+  open.push(transport);
+  return transport;
+};
+
+beforeAll(async () => {
+  proxy = await startReplyLossProxy(new URL(redisUrl));
+});
+afterAll(async () => {
+  await Promise.all(open.map((transport) => transport.close()));
+  await proxy.close();
+});
+
+/** Enqueues `count` jobs of one attempt each (a lost attempt would dead-letter them unrun). */
+async function oneAttemptJobs(transport: RedisTransport, queue: string, count: number) {
+  const envelopes = Array.from({ length: count }, () => makeEnvelope(queue, { maxAttempts: 1 }));
+  await transport.enqueue(envelopes.map((envelope) => ({ envelope })));
+  return envelopes.map((envelope) => envelope.id);
+}
+
+describe('a reserve whose reply was lost', () => {
+  it('re-sent on the command connection: the jobs its first run leased go back, attempt not counted', async () => {
+    const transport = transportAt(proxy.url);
+    const queue = uniqueQueue('lost-reserve');
+    // Scripts loaded first: a NOSCRIPT reply lost would mean the script never ran.
+    await transport.reserve({ queues: [queue], max: 1, leaseMs: 60_000, consumer: 'warm' });
+    const ids = await oneAttemptJobs(transport, queue, 4);
+    const lost = proxy.loseReplyTo('lost-reserve-consumer');
+    const reserved = await transport.reserve({
+      queues: [queue],
+      max: 2,
+      leaseMs: 60_000,
+      consumer: 'lost-reserve-consumer',
+    });
+    await lost;
+    expect(reserved).toHaveLength(2);
+    // ioredis re-sent the reserve, whose second run leased two more jobs: the two the first
+    // run leased are waiting again, not leased to nobody until their leases run out.
+    const [counts] = await transport.admin.queueCounts([queue]);
+    expect(counts).toMatchObject({ waiting: 2, active: 2, dead: 0 });
+    const rest = await transport.reserve({
+      queues: [queue],
+      max: 10,
+      leaseMs: 60_000,
+      consumer: 'next',
+    });
+    expect(rest.map((job) => job.envelope.attempt)).toEqual([1, 1]);
+    expect([...reserved, ...rest].map((job) => job.envelope.id).sort()).toEqual([...ids].sort());
+  });
+
+  it('behind a blocking wait: the jobs it leased go back and the same reserve takes them', async () => {
+    const waiting = transportAt(proxy.url);
+    const producer = transportAt(redisUrl);
+    const queue = uniqueQueue('lost-wait');
+    // A blocking connection that has its client id already (asked before its first wait):
+    // the next reply on it is the wait's own.
+    await waiting.reserve({ queues: [queue], max: 1, leaseMs: 60_000, consumer: 'w', waitMs: 20 });
+    const lost = proxy.loseReplyTo('lost-wait-consumer');
+    const reserving = waiting.reserve({
+      queues: [queue],
+      max: 2,
+      leaseMs: 60_000,
+      consumer: 'lost-wait-consumer',
+      waitMs: 30_000,
+    });
+    const ids = await oneAttemptJobs(producer, queue, 2);
+    await lost;
+    // The blocking connection re-sends nothing: the reserve failed with it. Its jobs were
+    // leased to nobody; given back, the reserve's next look takes them.
+    const reserved = await reserving;
+    expect(reserved.map((job) => job.envelope.id).sort()).toEqual([...ids].sort());
+    expect(reserved.map((job) => job.envelope.attempt)).toEqual([1, 1]);
+  });
+});
+
+describe('a workflow start whose reply was lost', () => {
+  it('answers its first stage again when re-sent, and leaves the run where the sweepers find it', async () => {
+    const transport = transportAt(proxy.url);
+    const queue = uniqueQueue('lost-start');
+    const plan: WorkflowPlan = {
+      workflow: 'test.lost-start',
+      stages: [
+        {
+          kind: 'step',
+          steps: [
+            {
+              name: 'first',
+              task: 'test.first',
+              queue,
+              maxAttempts: 1,
+              priority: 3,
+              onFailure: 'fail',
+              mapped: false,
+            },
+          ],
+        },
+      ],
+      compensations: [],
+      fingerprint: '0123456789abcdef',
+    };
+    // Scripts loaded first (a NOSCRIPT reply lost would mean the script never ran).
+    await transport.workflows.start({ id: newWorkflowId(), plan, input: 'warm' });
+    const id = newWorkflowId();
+    const lost = proxy.loseReplyTo('lost-start-input');
+    const started = await transport.workflows.start({ id, plan, input: 'lost-start-input' });
+    await lost;
+    // ioredis re-sent the start, which found its own run: not a duplicate, and its first
+    // step still to dispatch (it answered nothing before: the step never ran).
+    expect(started).toMatchObject({ id, duplicate: false });
+    expect(started.dispatch.map((entry) => entry.step)).toEqual(['first']);
+    expect(started.dispatch).toEqual(await transport.workflows.outbox(id));
+    // In the indexes the sweepers read: its outbox, and the running workflows.
+    const far = Date.now() + 3_600_000;
+    expect(await transport.workflows.stale(far, 1_000)).toContain(id);
+    const running = await transport.workflows.running(1_000);
+    expect(running.map((run) => run.id)).toContain(id);
+  });
+});
