@@ -62,7 +62,7 @@ export function startHeartbeat(options: {
     try {
       statuses = await transport.renew(renewals, leaseMs);
     } catch (error) {
-      watch.failed(error, jobs.length);
+      watch.failed(error, jobs);
       return;
     }
     watch.answered(sentAt, jobs, statuses);

@@ -1,5 +1,6 @@
 import type { JsonValue, Reservation, Settlement } from '@conveyor/core';
 import type { JobPhase } from './job-phase.js';
+import type { SettleAnswer } from './settle-batcher.js';
 import type { TimeLimitTimers } from './time-limits.js';
 
 /** One delivery this worker holds a lease on. */
@@ -29,6 +30,11 @@ export interface HeldJob {
   leaseLost: boolean;
   cancelRequested: boolean;
   limits: TimeLimitTimers | undefined;
+  /**
+   * The transport's answer to its settlement, once answered: whether a lease whose renewals
+   * failed in an outage still ended in time (`ok`) or was lost (see `RenewWatch`).
+   */
+  settleAnswer: SettleAnswer | undefined;
 }
 
 export function holdJob(reservation: Reservation): HeldJob {
@@ -49,6 +55,7 @@ export function holdJob(reservation: Reservation): HeldJob {
     leaseLost: false,
     cancelRequested: false,
     limits: undefined,
+    settleAnswer: undefined,
   };
 }
 

@@ -101,6 +101,7 @@ export function createHeldJobs(options: {
 
   /** One callback for every settle answer: no closure per job. */
   function settled(answer: SettleAnswer, delivery: EndedDelivery): void {
+    delivery.job.settleAnswer = answer;
     reportSettled(delivery, answer, emit, logger);
     // Counted where the worker's own counters are: once the transport accepted the outcome.
     if (answer === 'ok') minutes?.settled(delivery);
@@ -144,6 +145,7 @@ export function createHeldJobs(options: {
     }
     jobs.forEach((job, index) => {
       const answer = (statuses[index] ?? 'error') as SettleAnswer;
+      job.settleAnswer = answer;
       reportSettled({ job, type: 'released', settlement: releaseOf(job) }, answer, emit, logger);
     });
   }

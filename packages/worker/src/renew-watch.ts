@@ -7,8 +7,8 @@ export interface RenewWatch {
   sending(sentAt: number): void;
   /** The call sent at `sentAt` was answered, a status per job. */
   answered(sentAt: number, jobs: readonly HeldJob[], statuses: readonly LeaseStatus[]): void;
-  /** The call failed (rejected): its `jobs` leases were not renewed. */
-  failed(error: unknown, jobs: number): void;
+  /** The call failed (rejected): the leases of its `jobs` were not renewed. */
+  failed(error: unknown, jobs: readonly HeldJob[]): void;
   stop(): void;
 }
 
@@ -19,7 +19,9 @@ export interface RenewWatch {
  * answered. The watch warns once per outage, naming the wait and the leases at risk: after
  * `min(heartbeatMs, leaseMs / 2)` without an answer, or at a failed call if that comes
  * first (with its error; later failures are debug lines). The first answer after a warning
- * logs once that renewals are answered again.
+ * logs once that renewals are answered again, and how many leases the outage cost: not only
+ * those that answer says are lost, but those of jobs that ended while their renewals failed
+ * (they are in no later call) and whose settle was refused or whose lease ran out first.
  */
 export function createRenewWatch(options: {
   clock: Clock;
@@ -38,6 +40,8 @@ export function createRenewWatch(options: {
   let timer: TimerHandle | undefined;
   let warned = false;
   let failures = 0;
+  /** Jobs of calls that failed in this outage; each is judged when renewals are answered again. */
+  const unrenewed = new Set<HeldJob>();
 
   /** A renewal extends the lease from when the broker ran it: no earlier than the send. */
   function leaseEnd(job: HeldJob): number {
@@ -75,6 +79,16 @@ export function createRenewWatch(options: {
     );
   }
 
+  /**
+   * Whether an outage cost this job its lease: renewals of it failed, it is in no answered
+   * call, and its settle was refused, or (not settled yet, or the call failed) its lease ran
+   * out before renewals were answered again. Either way another delivery may run it again.
+   */
+  function lostUnrenewed(job: HeldJob, now: number): boolean {
+    if (job.settleAnswer === 'ok') return false;
+    return job.settleAnswer === 'stale' || job.leaseLost || leaseEnd(job) <= now;
+  }
+
   function clearTimer(): void {
     if (timer !== undefined) clock.clearTimeout(timer);
     timer = undefined;
@@ -93,16 +107,29 @@ export function createRenewWatch(options: {
       );
     },
     answered(sentAt, jobs, statuses) {
+      let renewed = 0;
+      let lost = 0;
       jobs.forEach((job, index) => {
         const status = statuses[index];
-        if (status !== 'lost' && status !== 'gone') renewedUntil.set(job, sentAt + leaseMs);
+        unrenewed.delete(job);
+        if (status === 'lost' || status === 'gone') {
+          lost += 1;
+        } else {
+          renewed += 1;
+          renewedUntil.set(job, sentAt + leaseMs);
+        }
       });
       clearTimer();
+      const now = clock.now();
+      // Jobs that ended during the outage are in no later call: counted here, or the line
+      // would say no lease was lost after their settles were refused as stale.
+      for (const job of unrenewed) if (lostUnrenewed(job, now)) lost += 1;
+      unrenewed.clear();
       if (warned && since !== undefined) {
-        const lost = statuses.filter((status) => status === 'lost' || status === 'gone').length;
+        const waitedMs = now - since;
         logger.info(
-          { waitedMs: clock.now() - since, failures, leases: jobs.length, lost },
-          `lease renewals answered again after ${clock.now() - since} ms: ${jobs.length - lost} of ${jobs.length} lease${jobs.length === 1 ? '' : 's'} renewed${lost > 0 ? `, ${lost} lost (their jobs are aborted)` : ''}`,
+          { waitedMs, failures, leases: jobs.length, renewed, lost },
+          answeredAgain(waitedMs, renewed, jobs.length, lost),
         );
       }
       since = undefined;
@@ -111,11 +138,24 @@ export function createRenewWatch(options: {
     },
     failed(error, jobs) {
       failures += 1;
-      if (warned) logger.debug({ err: error, jobs, failures }, 'renew call failed again');
-      else warnOnce({ error });
+      for (const job of jobs) unrenewed.add(job);
+      if (warned) {
+        logger.debug({ err: error, jobs: jobs.length, failures }, 'renew call failed again');
+      } else warnOnce({ error });
     },
-    stop: clearTimer,
+    stop() {
+      clearTimer();
+      unrenewed.clear();
+    },
   };
+}
+
+/** The line that ends an outage; a lost lease means its job may run twice, so it says so. */
+function answeredAgain(waitedMs: number, renewed: number, leases: number, lost: number): string {
+  const line = `lease renewals answered again after ${waitedMs} ms: ${renewed} of ${leases} lease${leases === 1 ? '' : 's'} renewed`;
+  if (lost === 0) return line;
+  const one = lost === 1;
+  return `${line}; ${lost} lease${one ? '' : 's'} lost during the outage (answered lost, settle refused as stale, or ran out before a renewal was answered): another delivery may run ${one ? 'its job' : 'their jobs'} again, so ${one ? 'it' : 'each'} may have run twice`;
 }
 
 function messageOf(error: unknown): string {

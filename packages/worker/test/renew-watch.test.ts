@@ -1,5 +1,5 @@
 import { defineTask, type LeaseStatus } from '@conveyor/core';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { deferred, type Harness, type LogLine, useWorkerHarness } from './helpers.js';
 
@@ -107,5 +107,101 @@ describe('lease renewals during a broker outage', () => {
     expect(answered[0]?.message).toMatch(/^lease renewals answered again after \d+ ms: 2 of 2/);
     expect(answered[0]?.fields).toMatchObject({ failures: 4, lost: 0 });
     release();
+  });
+});
+
+/**
+ * Two jobs hold leases of 3 s (renewed at 1 s, so until 4 s) when the broker goes away from
+ * 1 s to 7 s: renew calls fail, and reserves and (`settlesWait`) settles wait for it, as
+ * ioredis's offline queue makes them. Both jobs end at 2 s, just after a renewal failed, so
+ * no later renew call carries them. Once the broker is back, two more jobs run and the
+ * renewal at 8 s is the first answered.
+ */
+async function jobsEndDuringOutage(options: { settlesWait: boolean }): Promise<Harness> {
+  let gate = deferred();
+  const task = defineTask({
+    name: 't.hold',
+    input: z.object({}),
+    run: () => gate.promise,
+  });
+  let down = false;
+  const up = deferred();
+  const harness = await workers.start(
+    [task],
+    { leaseMs: 3_000, heartbeatMs: 1_000, concurrency: 2 },
+    (transport) => {
+      const { renew, settle, reserve } = {
+        renew: transport.renew.bind(transport),
+        settle: transport.settle.bind(transport),
+        reserve: transport.reserve.bind(transport),
+      };
+      transport.renew = (renewals, leaseMs) =>
+        down
+          ? Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:6379'))
+          : renew(renewals, leaseMs);
+      transport.settle = async (settlements) => {
+        if (down && options.settlesWait) await up.promise;
+        return settle(settlements);
+      };
+      transport.reserve = async (request) => {
+        if (down) await up.promise;
+        return reserve(request);
+      };
+    },
+  );
+  try {
+    await harness.enqueue('t.hold');
+    await harness.enqueue('t.hold');
+    await harness.clock.advance(0);
+    await harness.clock.advance(1_000);
+    expect(harness.transport.calls.renew).toHaveLength(1);
+    down = true;
+    await harness.clock.advance(1_000);
+    expect(renewalLines(harness.logger.lines).map((line) => line.level)).toEqual(['warn']);
+    // Both end now; the jobs that run after the outage hold their leases.
+    const ending = gate;
+    gate = deferred();
+    ending.resolve();
+    await harness.clock.advance(5_000);
+    down = false;
+    up.resolve();
+    await harness.enqueue('t.hold');
+    await harness.enqueue('t.hold');
+    await vi.waitFor(async () => {
+      await harness.clock.advance(0);
+      expect(harness.worker.stats().running).toBe(2);
+    });
+    await harness.clock.advance(1_000);
+  } finally {
+    // Also when an expectation failed: a stopping worker waits for its calls and jobs.
+    down = false;
+    up.resolve();
+    gate.resolve();
+  }
+  return harness;
+}
+
+describe('the line that ends an outage', () => {
+  it('counts the leases lost by jobs that ended while their renewals failed', async () => {
+    const harness = await jobsEndDuringOutage({ settlesWait: true });
+    // Their settles reached the broker after their leases ran out (at 4 s): refused.
+    expect(harness.worker.stats().totals.staleSettles).toBe(2);
+    const answered = renewalLines(harness.logger.lines).filter((line) => line.level === 'info');
+    expect(answered).toHaveLength(1);
+    expect(answered[0]?.fields).toMatchObject({ leases: 2, renewed: 2, lost: 2, failures: 1 });
+    expect(answered[0]?.message).toBe(
+      'lease renewals answered again after 6000 ms: 2 of 2 leases renewed; 2 leases lost during the outage (answered lost, settle refused as stale, or ran out before a renewal was answered): another delivery may run their jobs again, so each may have run twice',
+    );
+  });
+
+  it('does not count a lease whose settle the broker took in time', async () => {
+    const harness = await jobsEndDuringOutage({ settlesWait: false });
+    expect(harness.worker.stats().totals.staleSettles).toBe(0);
+    const answered = renewalLines(harness.logger.lines).filter((line) => line.level === 'info');
+    expect(answered).toHaveLength(1);
+    expect(answered[0]?.fields).toMatchObject({ leases: 2, renewed: 2, lost: 0 });
+    expect(answered[0]?.message).toBe(
+      'lease renewals answered again after 6000 ms: 2 of 2 leases renewed',
+    );
   });
 });
