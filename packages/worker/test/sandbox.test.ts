@@ -114,34 +114,45 @@ describe('sandboxed tasks', () => {
     expect((result as { pid: number }).pid).not.toBe(process.pid);
   });
 
-  it("start their time limits once the child is ready, so a child's start-up never times a job out", async () => {
-    // The one child is busy: the next job waits for a fresh child, whose start-up (tsx,
-    // the module's imports) is far longer than sandbox.quick's limits (soft 100, hard 150 ms).
-    const harness = await startSandboxed({ concurrency: 2 });
-    const markerFile = join(dir, 'busy.pid');
-    await harness.enqueue('sandbox.waitForAbort', { markerFile });
-    await harness.clock.advance(0);
-    await pidFrom(markerFile);
-    const id = await harness.enqueue('sandbox.quick', {}, { maxAttempts: 1 });
-    await vi.waitFor(async () => {
+  it.each([
+    ["its task's limits (soft 100, hard 150 ms)", 'sandbox.quick', {}],
+    ["the worker's default limit (150 ms)", 'sandbox.echo', { defaultTimeout: 150 }],
+  ])(
+    "start %s once the child is ready, so a child's start-up never times a job out",
+    async (_, task, options) => {
+      // The one child is busy: the next job waits for a fresh child, whose start-up (tsx,
+      // the module's imports) is far longer than the limit.
+      const harness = await startSandboxed({ concurrency: 2, ...options });
+      const markerFile = join(dir, `busy-${task}.pid`);
+      await harness.enqueue('sandbox.waitForAbort', { markerFile });
       await harness.clock.advance(0);
-      expect(harness.worker.stats().running).toBe(2);
-    }, realTime);
-    // Far past both limits while the new child still loads: they have not started.
-    await harness.clock.advance(1_000);
-    await vi.waitFor(async () => {
-      await harness.clock.advance(0);
-      expect(['completed', 'failed', 'dead']).toContain((await harness.job(id))?.state);
-    }, realTime);
-    expect(await harness.job(id)).toMatchObject({
-      state: 'completed',
-      result: { pid: expect.any(Number) },
-    });
-    expect(harness.worker.stats().totals).toMatchObject({ softTimeLimits: 0, hardTimeLimits: 0 });
-    expect(harness.logger.lines.map((line) => line.message)).not.toContain(
-      'killing the sandbox child that runs this job',
-    );
-  });
+      await pidFrom(markerFile);
+      const id = await harness.enqueue(task, { text: 'late' }, { maxAttempts: 1 });
+      await vi.waitFor(async () => {
+        await harness.clock.advance(0);
+        expect(harness.worker.stats().running).toBe(2);
+      }, realTime);
+      // Far past the limit while the new child still loads: it has not started.
+      await harness.clock.advance(1_000);
+      await vi.waitFor(async () => {
+        await harness.clock.advance(0);
+        expect(['completed', 'failed', 'dead']).toContain((await harness.job(id))?.state);
+      }, realTime);
+      expect(await harness.job(id)).toMatchObject({
+        state: 'completed',
+        result: { pid: expect.any(Number) },
+      });
+      // Per task: under the default limit the busy job times out at 150 ms, as it should.
+      expect(harness.worker.stats().tasks[task]).toMatchObject({
+        softTimeLimits: 0,
+        hardTimeLimits: 0,
+      });
+      const limitLines = harness.logger.lines.filter(
+        (line) => line.fields.jobId === id && /time limit|killing/.test(line.message),
+      );
+      expect(limitLines).toEqual([]);
+    },
+  );
 
   it('run tasks of a module whose only export is a default list (sandbox.tasks: "all")', async () => {
     // The children load the module by the same rules as the worker (one loader).
