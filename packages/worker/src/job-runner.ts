@@ -114,8 +114,9 @@ export function createJobRunner(options: {
   }
 
   /**
-   * Starts the job's soft and hard limits and its default deadline, from now. A job that
-   * ended meanwhile (released at shutdown, its lease lost) gets none.
+   * Arms the job's soft and hard limits (from now) and its default deadline (from `from`, when
+   * its run began). A job that ended meanwhile (released at shutdown, its lease lost while its
+   * sandbox child started) gets none.
    */
   function startLimits(job: HeldJob, plan: TaskPlan, from: number): void {
     if (job.phase !== 'running') return;
