@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { JobRecord, WorkerRecord } from '@conveyor/core';
-import { type RedisServer, startRedis } from '@conveyor/test-redis';
+import { type RedisServer, startRedis, startReplyLossProxy } from '@conveyor/test-redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUILD_TIMEOUT_MS, ensureBuilt } from './built.js';
 import { gated, slow } from './fixtures/tasks.js';
@@ -251,5 +251,37 @@ describe('conveyor worker', () => {
     expect(unreachable.stderr).toMatch(
       /^error: Cannot reach Redis at redis:\/\/127\.0\.0\.1:1 \(ECONNREFUSED\)/,
     );
+  });
+  it('exits on a third signal while Redis does not answer, saying so', async () => {
+    const proxy = await startReplyLossProxy(new URL(redis.url));
+    try {
+      const worker = spawnConveyor([
+        'worker',
+        '--redis',
+        proxy.url,
+        '--prefix',
+        uniquePrefix(),
+        '--tasks',
+        TASKS,
+        '--queues',
+        'cli-unanswered',
+      ]);
+      await worker.waitFor('Ready.');
+      // Redis keeps the connection and answers nothing: every call would wait out the
+      // command timeout, one after another, on the way out.
+      proxy.silence();
+      worker.child.kill('SIGTERM');
+      await worker.waitFor('stopping gracefully');
+      worker.child.kill('SIGTERM');
+      await worker.waitFor('second signal: stopping now');
+      worker.child.kill('SIGTERM');
+      const { code, stderr } = await worker.exited;
+      expect(code, stderr).toBe(143);
+      expect(stderr).toContain(
+        'conveyor worker: third signal: exiting without waiting for Redis; jobs not given back run again when their leases run out.',
+      );
+    } finally {
+      await proxy.close();
+    }
   });
 });

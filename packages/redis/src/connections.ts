@@ -15,6 +15,14 @@ export interface ConnectionOptions {
 }
 
 /**
+ * How long a command on the command connection waits for its reply: a server that accepts
+ * the connection but stops answering (paused, half-open, behind a dead proxy) fails calls
+ * with a `CONNECTION` error instead of hanging them (and a worker's shutdown) forever.
+ * Every script is bounded in its batch and answers in milliseconds.
+ */
+export const COMMAND_TIMEOUT_MS = 10_000;
+
+/**
  * Commands wait through a short outage (a restart takes about a second) and then fail
  * with a `CONNECTION` error instead of queueing forever: about 5 s of reconnect
  * attempts. Auto-pipelining is off: the transport batches on its own (one script call
@@ -23,6 +31,7 @@ export interface ConnectionOptions {
 const COMMAND_DEFAULTS: RedisOptions = {
   lazyConnect: true,
   maxRetriesPerRequest: 10,
+  commandTimeout: COMMAND_TIMEOUT_MS,
   enableAutoPipelining: false,
   retryStrategy: (times) => Math.min(times * 100, 1_000),
 };

@@ -53,6 +53,15 @@ const MOVED_ADVICE = `That key lives on another node of a Redis Cluster. ${CLUST
  */
 const ENQUEUE_UNCERTAIN =
   'The enqueue may have been stored before its reply was lost: retry it with the same idempotencyKey to store it once.';
+/** A command that timed out: the server took the connection, then never answered. */
+const UNANSWERED_ADVICE =
+  'Redis took the connection but did not answer within 10 s: it may be paused, stuck on a long command, or not Redis. Check it with redis-cli PING and SLOWLOG GET; the client keeps trying.';
+/** The advice for a failure, told apart where the error's own message says more. */
+function adviceFor(failure: RedisFailure, detail: string): string {
+  // commandTimeout (connections.ts): connected, yet no answer.
+  return /^Command timed out/.test(detail) ? UNANSWERED_ADVICE : ADVICE[failure];
+}
+
 /** A call on a client that has never connected: nothing was sent, so nothing is in doubt. */
 export const NEVER_CONNECTED_ADVICE =
   'Redis could not be reached: check that it is running and reachable at that address; the client keeps reconnecting. Nothing was sent: the connection was never made.';
@@ -81,7 +90,7 @@ export class RedisTransportError extends TransportError {
     // A Cluster client follows MOVED and ASK itself: one that reaches the caller came
     // through a plain connection to a cluster node.
     const moved = /^(MOVED|ASK) /.test(detail);
-    let told = advice ?? (moved ? MOVED_ADVICE : ADVICE[failure]);
+    let told = advice ?? (moved ? MOVED_ADVICE : adviceFor(failure, detail));
     // A refused command (MOVED, CROSSSLOT) stored nothing; a lost reply may have.
     const lost =
       failure === 'CONNECTION' || (failure === 'CLUSTER' && !moved && !/^CROSSSLOT/.test(detail));
@@ -111,7 +120,8 @@ export function uncertainEnqueue(error: unknown, requests: readonly EnqueueReque
     ids.length <= 3 ? ids.join(', ') : `${ids.slice(0, 3).join(', ')} and ${ids.length - 3} more`;
   const keyed = requests.some((request) => request.envelope.idempotencyKey !== undefined);
   const one = ids.length === 1;
-  const advice = `${ADVICE[error.failure]} The enqueue may have been stored before its reply was lost: look ${one ? 'the job' : 'the jobs'} up by id before sending ${one ? 'it' : 'them'} again (client.getJob(id), conveyor inspect <id>): ${shown}.${keyed ? ' A job with an idempotencyKey can instead be sent again with the same key: it is stored once.' : ''}`;
+  const detail = error.cause instanceof Error ? error.cause.message : String(error.cause);
+  const advice = `${adviceFor(error.failure, detail)} The enqueue may have been stored before its reply was lost: look ${one ? 'the job' : 'the jobs'} up by id before sending ${one ? 'it' : 'them'} again (client.getJob(id), conveyor inspect <id>): ${shown}.${keyed ? ' A job with an idempotencyKey can instead be sent again with the same key: it is stored once.' : ''}`;
   return new RedisTransportError(
     error.failure,
     error.operation,

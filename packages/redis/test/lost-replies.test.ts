@@ -1,12 +1,12 @@
 // Replies lost with their connection after Redis ran the command (a network reset, an idle
-// timeout, a killed proxy): helpers/reply-loss-proxy.ts cuts the connection right after the
+// timeout, a killed proxy): @conveyor/test-redis' startReplyLossProxy cuts the connection right after the
 // server answers. The shared server is only read and written under queue names of this file.
 
 import { newWorkflowId, silentLogger, type WorkflowPlan } from '@conveyor/core';
 import { makeEnvelope, uniqueQueue } from '@conveyor/core/testing';
+import { type ReplyLossProxy, startReplyLossProxy } from '@conveyor/test-redis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type RedisTransport, redisTransport } from '../src/index.js';
-import { type ReplyLossProxy, startReplyLossProxy } from './helpers/reply-loss-proxy.js';
 
 const redisUrl = inject('sharedRedisUrl');
 let proxy: ReplyLossProxy;
@@ -128,5 +128,26 @@ describe('a workflow start whose reply was lost', () => {
     expect(await transport.workflows.stale(far, 1_000)).toContain(id);
     const running = await transport.workflows.running(1_000);
     expect(running.map((run) => run.id)).toContain(id);
+  });
+});
+
+describe('a server that takes the connection and stops answering', () => {
+  it('fails a call after the command timeout, saying so, instead of hanging it', async () => {
+    const transport = transportAt(proxy.url);
+    const queue = uniqueQueue('unanswered');
+    await oneAttemptJobs(transport, queue, 1);
+    proxy.silence();
+    try {
+      const failed = await transport.enqueue([{ envelope: makeEnvelope(queue) }]).then(
+        () => undefined,
+        (error: unknown) => error as Error & { failure?: string; mayBeStored?: boolean },
+      );
+      expect(failed?.failure).toBe('CONNECTION');
+      expect(failed?.mayBeStored).toBe(true);
+      expect(failed?.message).toContain('Command timed out');
+      expect(failed?.message).toContain('did not answer within 10 s');
+    } finally {
+      proxy.silence(false);
+    }
   });
 });

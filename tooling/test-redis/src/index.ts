@@ -18,4 +18,5 @@ export {
   startRedisCluster,
 } from './redis-cluster.js';
 export { type RedisServer, type RedisServerOptions, startRedis } from './redis-server.js';
+export { type ReplyLossProxy, startReplyLossProxy } from './reply-loss-proxy.js';
 export { sendCommand } from './resp.js';

@@ -12,12 +12,18 @@ export interface ReplyLossProxy {
   readonly url: string;
   /** Arms the proxy; resolves once a reply to a command holding `marker` was lost. */
   loseReplyTo(marker: string): Promise<void>;
+  /**
+   * From now on the server's replies go nowhere and no connection is cut: a server that
+   * took the connection and stopped answering (paused, half-open). `false` undoes it.
+   */
+  silence(silent?: boolean): void;
   /** Cuts every connection and stops listening. */
   close(): Promise<void>;
 }
 
 export async function startReplyLossProxy(target: URL): Promise<ReplyLossProxy> {
   let armed: { marker: Buffer; lost: () => void } | undefined;
+  let silent = false;
   const sockets = new Set<net.Socket>();
   const server = net.createServer((client) => {
     const upstream = net.connect(Number(target.port), target.hostname);
@@ -35,6 +41,7 @@ export async function startReplyLossProxy(target: URL): Promise<ReplyLossProxy> 
       upstream.write(chunk);
     });
     upstream.on('data', (chunk) => {
+      if (silent) return;
       if (dropping) {
         cut();
         dropping();
@@ -58,6 +65,9 @@ export async function startReplyLossProxy(target: URL): Promise<ReplyLossProxy> 
       return new Promise<void>((lost) => {
         armed = { marker: Buffer.from(marker), lost };
       });
+    },
+    silence(on = true) {
+      silent = on;
     },
     async close() {
       for (const socket of sockets) socket.destroy();
