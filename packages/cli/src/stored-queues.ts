@@ -28,12 +28,13 @@ export function queueLabel(queue: string, stored: readonly string[]): string {
 /**
  * `8 partitions` (the queue's partition count, however many of them hold jobs: `emails~2of8`
  * alone is still one of 8), with `and the plain queue` when `queue` is among `stored`. Under
- * two counts (after a change of the count), how many partitions are stored: `3 partitions`.
+ * two counts (after a change of the count) the counts add up: `emails~1of4` beside
+ * `emails~3of8` is `12 partitions`, as a command that pauses or lists every partition of each
+ * count says, whichever of them hold jobs yet.
  */
 export function partitionsText(queue: string, stored: readonly string[]): string {
-  const partitions = stored.flatMap((name) => parsePartitionName(name) ?? []);
-  const counts = new Set(partitions.map((partition) => partition.partitions));
-  const count = counts.size === 1 ? [...counts][0] : partitions.length;
+  const counts = new Set(stored.flatMap((name) => parsePartitionName(name)?.partitions ?? []));
+  const count = [...counts].reduce((sum, n) => sum + n, 0);
   const plain = stored.includes(queue) ? ' and the plain queue' : '';
   return `${count} partition${count === 1 ? '' : 's'}${plain}`;
 }

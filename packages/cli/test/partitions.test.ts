@@ -94,9 +94,10 @@ describe('conveyor status on a partitioned queue', () => {
       const human = await cli(['status', ...env.args]);
       expect(human.code).toBe(0);
       // Before: "mail (3 partitions)", as if one queue of 3, and no word of the old set.
-      // The plain queue is no partition: it was counted as one.
+      // The plain queue is no partition: it was counted as one. Then "2 partitions", the
+      // stored ones, where pause and purge said 7: the counts add up.
       expect(human.stdout).toMatch(
-        /^mail \(2 partitions and the plain queue, counts 3 and 4\)\s+4\s/m,
+        /^mail \(7 partitions and the plain queue, counts 3 and 4\)\s+4\s/m,
       );
       expect(human.stdout).toContain(
         `Queue "mail" holds partitions of 2 counts (3 and 4), as after a change of its partition count`,
@@ -117,6 +118,26 @@ describe('conveyor status on a partitioned queue', () => {
       expect(one.stdout).not.toContain('counts');
     } finally {
       await other.close();
+    }
+  });
+
+  it('counts a queue of two partition counts as their sum, as the other commands do', async () => {
+    const env = await setup();
+    try {
+      await env.enqueue('orders~3of8', 1);
+      await env.enqueue('orders~1of4', 1);
+      // Before: "orders (2 partitions, counts 4 and 8)", the partitions stored so far, where
+      // pause and the README said 12.
+      const status = await cli(['status', ...env.args]);
+      expect(status.stdout).toMatch(/^orders \(12 partitions, counts 4 and 8\)\s+2\s/m);
+      const dry = await cli(['purge', 'orders', '--dry-run', ...env.args]);
+      expect(dry.stdout).toContain('orders (12 partitions)');
+      const paused = await cli(['pause', 'orders', ...env.args]);
+      expect(paused.stdout).toContain('orders (12 partitions)');
+      const after = await cli(['status', ...env.args]);
+      expect(after.stdout).toMatch(/^orders \(12 partitions, counts 4 and 8\)/m);
+    } finally {
+      await env.close();
     }
   });
 
