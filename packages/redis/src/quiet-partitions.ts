@@ -6,7 +6,10 @@ import { parsePartitionName } from '@conveyor/core/transport';
  * A partition that had no job ready is quiet until its marker wakes a reserve (every enqueue,
  * promotion, release and first lease pushes it), until its next due time or lease deadline,
  * or at the latest {@link RECHECK_MS} later: a backstop for a marker another process popped
- * and then dropped. Plain queues are never skipped.
+ * and then dropped. While the worker is busy (its reserves lease jobs) it never blocks, so no
+ * marker is seen: a quiet partition is then looked at again within {@link BUSY_RECHECK_MS},
+ * or one partition's backlog would hold up another's jobs for seconds. Plain queues are
+ * never skipped.
  */
 export interface QuietPartitions {
   /** Whether a waiting reserve may skip `queue` now. */
@@ -21,12 +24,19 @@ export interface QuietPartitions {
   record(queue: string, mark: number, leased: number, dueInMs: number): void;
   /** A marker of `woken` woke a reserve; undefined: unknown which, so all of `queues`. */
   wake(woken: string | undefined, queues: readonly string[]): void;
+  /** A reserve leased jobs: every quiet partition is looked at again within BUSY_RECHECK_MS. */
+  busy(): void;
   /** Ms until the first of `queues` skipped now must be looked at again, or undefined. */
   recheckIn(queues: readonly string[]): number | undefined;
 }
 
 /** Longest a partition stays quiet without a wake-up: as long as a blocking read lasts. */
 export const RECHECK_MS = 5_000;
+/**
+ * Longest a partition stays quiet while the worker is busy: at most one empty script call per
+ * quiet partition per 100 ms, against the jobs per second a busy worker takes.
+ */
+export const BUSY_RECHECK_MS = 100;
 
 export function createQuietPartitions(now: () => number = Date.now): QuietPartitions {
   /** Partition -> when it must be looked at again (local clock). */
@@ -72,6 +82,10 @@ export function createQuietPartitions(now: () => number = Date.now): QuietPartit
         allWokenAt = wakes;
         for (const queue of queues) until.delete(queue);
       }
+    },
+    busy() {
+      const latest = now() + BUSY_RECHECK_MS;
+      for (const [queue, at] of until) if (at > latest) until.set(queue, latest);
     },
     recheckIn(queues) {
       let first: number | undefined;

@@ -146,6 +146,7 @@ export function createReserver(
         }
       }
       if (failure && !answered && taken.reservations.length === 0) throw failure.error;
+      if (several && taken.reservations.length > 0) quiet.busy();
     } catch (error) {
       // Jobs leased by earlier calls would otherwise wait out their leases, an attempt
       // counted, for a reserve that returns none of them.

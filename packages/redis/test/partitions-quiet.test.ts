@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createQuietPartitions, RECHECK_MS } from '../src/quiet-partitions.js';
+import { BUSY_RECHECK_MS, createQuietPartitions, RECHECK_MS } from '../src/quiet-partitions.js';
 
 const P = ['q~0of3', 'q~1of3', 'q~2of3'];
 
@@ -36,6 +36,19 @@ describe('quiet partitions', () => {
     quiet.wake('q~1of3', P);
     expect(P.map((queue) => quiet.skips(queue))).toEqual([true, false, true]);
     quiet.wake(undefined, P);
+    expect(P.map((queue) => quiet.skips(queue))).toEqual([false, false, false]);
+  });
+
+  it('look again within BUSY_RECHECK_MS once a reserve leased jobs (no blocking read sees markers)', () => {
+    const { quiet, advance } = quietAt();
+    quiet.record('q~1of3', quiet.mark(), 0, -1);
+    quiet.record('q~2of3', quiet.mark(), 0, 40);
+    quiet.busy();
+    // The earlier due time stays; the recheck comes no later than BUSY_RECHECK_MS.
+    expect(quiet.recheckIn(P)).toBe(40);
+    advance(BUSY_RECHECK_MS - 1);
+    expect(quiet.skips('q~1of3')).toBe(true);
+    advance(1);
     expect(P.map((queue) => quiet.skips(queue))).toEqual([false, false, false]);
   });
 
