@@ -1,5 +1,12 @@
 import type { JobError, JobRecord } from '@conveyor/core';
-import { cutLine, FOR_ALL, moreOf, terminalJson, terminalText } from './terminal-text.js';
+import {
+  cutLine,
+  FOR_ALL,
+  moreOf,
+  SHOWN_LINE_CHARS,
+  terminalJson,
+  terminalText,
+} from './terminal-text.js';
 import { cutDeepValues } from './value-depth.js';
 
 /** Where a command writes: lines to stdout and stderr, and the terminal if there is one. */
@@ -102,11 +109,11 @@ export function formatTime(at: number | undefined, now: number): string {
 
 /**
  * A job value as JSON on one line for human output: cut in depth ({@link cutDeepValues}),
- * then to `max` characters, then escaped for the terminal.
+ * then to `max` characters and escaped for the terminal by {@link cutLine}, so the cut says
+ * how much is left out and where to read it, as an error's cut does (a bare `…` did not).
  */
-export function preview(value: unknown, max = 2_000): string {
-  const text = JSON.stringify(cutDeepValues(value).value) ?? 'undefined';
-  return terminalText(text.length > max ? `${text.slice(0, max - 1)}…` : text);
+export function preview(value: unknown, max = SHOWN_LINE_CHARS): string {
+  return cutLine(JSON.stringify(cutDeepValues(value).value) ?? 'undefined', max);
 }
 
 /** How much of an error's message a table's ERROR cell shows. */

@@ -79,6 +79,30 @@ describe('conveyor inspect, the human view', () => {
     expect(row(lines, 'Earlier')).toBe('Earlier   ESOCKET: connect ECONNREFUSED');
   });
 
+  it('marks a cut Input or Result with how much is left out, as an error cut is', () => {
+    // A 3,000-character input ended at 2,000 characters in a bare "…", nothing said of the rest.
+    const base = record();
+    const long = 'x'.repeat(3_000);
+    const lines = describeJob(
+      {
+        ...base,
+        state: 'completed',
+        attempts: 1,
+        finishedAt: NOW,
+        envelope: { ...base.envelope, input: long },
+        result: { text: long },
+      },
+      NOW,
+    );
+    // The JSON of the input is the string quoted: 3,002 characters, 2,000 of them shown.
+    expect(row(lines, 'Input')).toBe(
+      `Input     "${'x'.repeat(1_999)}… (1,002 more characters; use --json for all of it)`,
+    );
+    expect(row(lines, 'Result')).toBe(
+      `Result    {"text":"${'x'.repeat(1_991)}… (1,011 more characters; use --json for all of it)`,
+    );
+  });
+
   it('shows an unreadable job as such, without attempts or an enqueue time it does not have', () => {
     // It read "Attempts 1 of 0", "Enqueued 1970-01-01T00:00:00.000Z" and an empty Task.
     const base = record();
