@@ -49,6 +49,7 @@ import {
   uniqueOf,
 } from './wire/script-calls.js';
 import { redisWorkflows } from './workflows.js';
+import { namingWrongKey } from './wrong-type.js';
 
 export interface RedisTransportOptions extends ConnectionOptions {
   /** First part of every key (`<prefix>:{<queue>}:…`). Default `conveyor`. */
@@ -153,7 +154,9 @@ export function redisTransport(options: RedisTransportOptions = {}): RedisTransp
   const call = <T = unknown[]>(operation: string, run: () => Promise<unknown>) =>
     redisCall(operation, run, commands) as Promise<T>;
   const script = (name: QueueScriptName, queue: string, args: ReadonlyArray<string | number>) =>
-    call(name, () => runScript(commands, name, keys(queue), [defaultTtl, keep], args));
+    call(name, () => runScript(commands, name, keys(queue), [defaultTtl, keep], args)).catch(
+      (error: unknown) => namingWrongKey(error, commands, prefix, queue),
+    );
 
   // Deletes expired finished jobs of the queues this transport reserves from.
   const sweeper = createSweeper({

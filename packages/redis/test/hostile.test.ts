@@ -71,6 +71,26 @@ describe('job keys of the wrong type', () => {
     expect((await t.getJob(other?.id ?? ''))?.state).toBe('waiting');
   });
 
+  it('names a queue key of the wrong type, and how to clear it, when a script meets one', async () => {
+    const t = transport();
+    const queue = uniqueQueue('wrongtype-list');
+    await enqueueMany(t, queue, 1);
+    const key = `conveyor:{${queue}}:w5`;
+    await admin().del(key);
+    await admin().set(key, 'garbage');
+    const failed = await t.admin.queueCounts([queue]).then(
+      () => undefined,
+      (error: unknown) => error as RedisTransportError,
+    );
+    expect(failed?.failure).toBe('SCRIPT');
+    expect(failed?.message).toContain('WRONGTYPE');
+    expect(failed?.message).toContain(
+      `Key "${key}" of queue "${queue}" holds a string where Conveyor keeps a list: something other than Conveyor wrote it. Look at it (redis-cli TYPE, DUMP), then delete it (redis-cli DEL '${key}') for the queue to work again.`,
+    );
+    await admin().del(key);
+    expect((await t.admin.queueCounts([queue]))[0]?.waiting).toBe(0);
+  });
+
   it('skips a due delayed job whose key is overwritten', async () => {
     const t = transport();
     const queue = uniqueQueue('wrongtype-delayed');
