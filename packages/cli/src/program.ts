@@ -179,7 +179,8 @@ such a queue's entry has the totals and a "partitions" array with each partition
 A workflow's step job is left to its workflow: \`conveyor workflows retry <wf id>\` runs
 the failed steps again (a step job's id exits 2; --all-dead skips them and says so).
 --all-dead asks first on a terminal, with the count (unless --yes, or there is nothing to
-retry); when stdin is not a terminal it needs --yes, else it exits 5, as purge does.
+retry); when stdin is not a terminal it needs --yes, else it exits 5, saying the count, as
+purge does.
 --dry-run counts what it would retry (per partition) and skip, and changes nothing.
 `,
       examples: [

@@ -448,8 +448,9 @@ describe('conveyor retry --all-dead: --dry-run and confirmation, as purge', () =
       const piped = await cli(argv);
       expect(piped.code).toBe(5);
       expect(piped.stdout).toBe('');
+      // Before: "Refusing to retry the dead jobs of queue …", with no count, as purge gives.
       expect(piped.stderr).toBe(
-        `error: Refusing to retry the dead jobs of queue ${QUEUE} without confirmation: stdin is not a terminal. Pass --yes to retry them, or --dry-run to count them.\n`,
+        `error: Refusing to retry 1 dead job of queue ${QUEUE} (1 workflow step job stays dead) without confirmation: stdin is not a terminal. Pass --yes to retry them (\`conveyor retry --all-dead --queue ${QUEUE} --yes ${env.args.join(' ')}\`), or --dry-run to see what it would retry.\n`,
       );
       const no = startCli([...argv, '--json'], { answer: false });
       const refused = await no.done;
@@ -472,6 +473,10 @@ describe('conveyor retry --all-dead: --dry-run and confirmation, as purge', () =
       expect(empty.questions).toEqual([]);
       expect(emptied.code).toBe(0);
       expect(emptied.stdout).toMatch(/^Retried 0 dead jobs of queue cli-work\.\nSkipped 1 /);
+      // Nor without a terminal, as purge: it was refused (exit 5) with nothing to retry.
+      const pipedEmpty = await cli(argv);
+      expect(pipedEmpty.code, pipedEmpty.stderr).toBe(0);
+      expect(pipedEmpty.stdout).toMatch(/^Retried 0 dead jobs of queue cli-work\.\nSkipped 1 /);
     } finally {
       await env.close();
     }

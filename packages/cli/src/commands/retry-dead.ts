@@ -237,8 +237,8 @@ function unreadableLine(
 /**
  * `conveyor retry --all-dead --queue q`: moves every dead job of a queue (of a partitioned
  * queue, of each partition) back to waiting, but workflow step jobs, which it counts and
- * leaves to `conveyor workflows retry`. As `purge` does, it asks first on a terminal (unless
- * `--yes`, or there is nothing to retry) and refuses without `--yes` otherwise (exit 5).
+ * leaves to `conveyor workflows retry`. As `purge` does, it asks first on a terminal and
+ * refuses with the count otherwise (exit 5), unless `--yes` or there is nothing to retry.
  * `--dry-run` counts what it would retry and skip, and changes nothing. Each reads and
  * retries {@link DEAD_PAGE} jobs at a time, whatever the size of the dead-letter set, and
  * says how far it got on stderr every {@link PROGRESS_EVERY} jobs.
@@ -251,12 +251,6 @@ export async function retryAllDead(
 ): Promise<void> {
   const { admin } = connection;
   const followUp = options.followUp ?? noFlags();
-  if (!options.dryRun && !options.yes && !io.interactive) {
-    throw new CliError(
-      'REFUSED',
-      `Refusing to retry the dead jobs of queue ${queue} without confirmation: stdin is not a terminal. Pass --yes to retry them, or --dry-run to count them.`,
-    );
-  }
   const stored = await storedQueuesFor(admin, queue);
   const label = queueLabel(queue, stored);
   if (options.dryRun) {
@@ -272,11 +266,17 @@ export async function retryAllDead(
       steps === 0
         ? ''
         : ` (${jobs(steps, 'workflow step job')} stay${steps === 1 ? 's' : ''} dead)`;
-    // Nothing to retry is nothing to confirm: the retry below reports 0.
-    if (
-      retriable > 0 &&
-      !(await io.confirm(`Retry ${jobs(retriable)} of queue ${label}${left}? [y/N] `))
-    ) {
+    const what = `${jobs(retriable)} of queue ${label}${left}`;
+    // Nothing to retry is nothing to confirm, on a terminal or not (as purge): the retry
+    // below reports 0. A refusal gives the count, which it left out, as purge's does.
+    if (retriable > 0 && !io.interactive) {
+      const yes = followUp.command`retry --all-dead --queue ${queue} --yes`;
+      throw new CliError(
+        'REFUSED',
+        `Refusing to retry ${what} without confirmation: stdin is not a terminal. Pass --yes to retry them (\`${yes}\`${followUp.note}), or --dry-run to see what it would retry.`,
+      );
+    }
+    if (retriable > 0 && !(await io.confirm(`Retry ${what}? [y/N] `))) {
       throw new CliError('REFUSED', `Not retried: queue ${label} is unchanged.`);
     }
   }
