@@ -4,6 +4,7 @@ import type {
   TransportSchedules,
   UpsertOutcome,
 } from '@conveyor/core';
+import { baseQueueOf, type ScheduleCarry, scheduleCarry } from '@conveyor/core/transport';
 import type { Cluster, Redis } from 'ioredis';
 import { redisCall } from './call.js';
 import { scheduleQueuesKey, scheduleSpecsKey, schedulesKey } from './keys.js';
@@ -33,7 +34,9 @@ export interface RedisSchedulesOptions {
  * schedules (spec, revision, flags) and a hash of their marks; fire-schedule.lua checks
  * the schedule and its mark, enqueues the job as enqueue.lua does and moves the mark, in
  * one script on Redis `TIME`. A set of the queues with schedules serves `list()` without
- * queues. `createTransport` checks the arguments and puts specs in their stored form.
+ * queues, and `upsert` finds there the other copies of a schedule on its base queue (other
+ * partition counts), whose mark and pause a copy takes (`scheduleCarry`, docs/partitions.md).
+ * `createTransport` checks the arguments and puts specs in their stored form.
  */
 export function redisSchedules(options: RedisSchedulesOptions): TransportSchedules {
   const {
@@ -47,13 +50,38 @@ export function redisSchedules(options: RedisSchedulesOptions): TransportSchedul
   } = options;
   const ownKeys = (queue: string) => [scheduleSpecsKey(prefix, queue), schedulesKey(prefix, queue)];
 
-  async function upsertChunk(queue: string, specs: readonly ScheduleSpec[]) {
+  async function upsertChunk(
+    queue: string,
+    specs: readonly ScheduleSpec[],
+    others: readonly ScheduleState[],
+  ) {
+    const carries = specs.map((spec) => carryArg(scheduleCarry(queue, spec.id, others)));
     const reply = await redisCall(
       'upsert-schedules',
-      () => runScript(commands, 'upsert-schedules', ownKeys(queue), upsertArgs(specs)),
+      () =>
+        runScript(commands, 'upsert-schedules', ownKeys(queue), [...upsertArgs(specs), ...carries]),
       commands,
     );
     return readUpsertReply(reply, specs.length);
+  }
+
+  /**
+   * The stored schedules of the other queues with schedules that share a base queue with one
+   * of `queues` (other partition counts of it), for {@link scheduleCarry}. They are in other
+   * hash slots, so this read is not atomic with the upsert: a copy that fires meanwhile (old
+   * and new counts' workers side by side) may be one slot ahead of what is carried.
+   */
+  async function otherCopies(queues: readonly string[]): Promise<ScheduleState[]> {
+    const bases = new Set(queues.map(baseQueueOf));
+    const own = new Set(queues);
+    const registered = await redisCall(
+      'list-schedule-queues',
+      () => commands.smembers(scheduleQueuesKey(prefix)),
+      commands,
+    );
+    const others = registered.filter((name) => !own.has(name) && bases.has(baseQueueOf(name)));
+    const lists = await Promise.all(others.sort().map(listQueue));
+    return lists.flatMap((list) => list.schedules);
   }
 
   const register = async (queues: readonly string[]): Promise<void> => {
@@ -104,6 +132,7 @@ export function redisSchedules(options: RedisSchedulesOptions): TransportSchedul
       // Registered first, so that a queue that holds schedules is in the set, and again
       // after, in case a removal of the queue's last schedule took it out meanwhile.
       await register([...positions.keys()]);
+      const others = await otherCopies([...positions.keys()]);
       const outcomes: UpsertOutcome[] = new Array(specs.length);
       await Promise.all(
         [...positions].map(async ([queue, own]) => {
@@ -112,6 +141,7 @@ export function redisSchedules(options: RedisSchedulesOptions): TransportSchedul
             const answered = await upsertChunk(
               queue,
               chunk.map((position) => specs[position] as ScheduleSpec),
+              others,
             );
             chunk.forEach((position, i) => {
               outcomes[position] = answered[i] as UpsertOutcome;
@@ -192,4 +222,11 @@ export function redisSchedules(options: RedisSchedulesOptions): TransportSchedul
       return readFireReply(reply, request, queue);
     },
   };
+}
+
+/** upsert-schedules.lua's carry argument: `` for none, else `<paused 0|1>[ <slotAt>]`. */
+function carryArg(carry: ScheduleCarry | undefined): string {
+  if (carry === undefined) return '';
+  const paused = carry.paused ? '1' : '0';
+  return carry.slotAt === undefined ? paused : `${paused} ${carry.slotAt}`;
 }

@@ -1,3 +1,5 @@
+import { baseQueueOf } from '../partitions.js';
+import { type ScheduleCarry, scheduleCarry, takesCarry } from '../schedule/copies.js';
 import type { EnqueueRequest, EnqueueResult, JobState } from '../transport.js';
 import type {
   FireResult,
@@ -44,6 +46,17 @@ export function createMemorySchedules(options: MemorySchedulesOptions): Transpor
 
   const find = (queue: string, id: string) => queues.get(queue)?.get(id);
 
+  /** The other stored copies' mark and paused flag, for a copy of `spec` being stored. */
+  function carryFor(spec: ScheduleSpec): ScheduleCarry | undefined {
+    const base = baseQueueOf(spec.queue);
+    const others: ScheduleState[] = [];
+    for (const [queue, ofQueue] of queues) {
+      const other = queue !== spec.queue && baseQueueOf(queue) === base && ofQueue.get(spec.id);
+      if (other) others.push(other.state);
+    }
+    return scheduleCarry(spec.queue, spec.id, others);
+  }
+
   function upsertOne(spec: ScheduleSpec, now: number): UpsertOutcome {
     const json = JSON.stringify(spec);
     let ofQueue = queues.get(spec.queue);
@@ -52,13 +65,23 @@ export function createMemorySchedules(options: MemorySchedulesOptions): Transpor
       queues.set(spec.queue, ofQueue);
     }
     const stored = ofQueue.get(spec.id);
+    const carry = carryFor(spec);
     if (!stored) {
-      const state = { spec: structuredClone(spec), paused: false, revision: 1, updatedAt: now };
-      ofQueue.set(spec.id, { state: { ...state, mark: null }, json });
+      // A copy under a new partition count goes on from the others: no slot twice, the pause kept.
+      const mark = carry?.slotAt === undefined ? null : { slotAt: carry.slotAt };
+      const paused = carry?.paused ?? false;
+      const state = { spec: structuredClone(spec), paused, revision: 1, updatedAt: now, mark };
+      ofQueue.set(spec.id, { state, json });
       return 'created';
     }
-    if (stored.json === json) return 'unchanged';
     const { state } = stored;
+    if (takesCarry(state.mark?.slotAt, carry) && carry?.slotAt !== undefined) {
+      // The schedule fired (or was resumed) in another copy since this one last did. Its
+      // pause holds here too; an upsert never resumes a copy, only a resume does.
+      state.mark = { ...state.mark, slotAt: carry.slotAt };
+      if (carry.paused) state.paused = true;
+    }
+    if (stored.json === json) return 'unchanged';
     state.spec = structuredClone(spec);
     state.revision += 1;
     state.updatedAt = now;

@@ -1247,42 +1247,70 @@ return { 0, math.max(1, math.ceil(tonumber(oldest[2]) + window - now)) }
 --       \`<revision> <updatedAt> <paused 0|1> <enabled 0|1> <overlap> <spec JSON>\` (the JSON
 --       last, so it may hold spaces; enabled and overlap copied out of it for fire-schedule.lua),
 --       [2] the queue's schedule marks \`<prefix>:{q}:sched\` (fire-schedule.lua).
--- ARGV: pairs of schedule id and spec JSON, as core's gate makes it (equal specs, equal text).
--- Returns: one string, a character per pair: \`c\` created (revision 1, no mark), \`m\` changed
---          (revision + 1, the mark's slot moved up to TIME, or a mark of TIME alone made),
---          \`u\` unchanged (nothing written).
+-- ARGV: n pairs of schedule id and spec JSON, as core's gate makes it (equal specs, equal
+--       text), then n carries, one per pair, in order: what the other stored copies of the id
+--       on the same base queue (other partition counts) know, as core's \`scheduleCarry\` picks
+--       it: \`\` when there is none, else \`<paused 0|1>\` and, when that copy has a mark, \` <slotAt>\`.
+-- Returns: one string, a character per pair: \`c\` created (revision 1; not paused and no mark,
+--          or the carry's flag and mark), \`m\` changed (revision + 1, the mark's slot moved up
+--          to TIME, or a mark of TIME alone made), \`u\` unchanged (the spec not written). A
+--          stored copy whose mark is earlier than the carry's takes the carry's slot, and its
+--          pause when it is paused, whatever the letter: the schedule fired (or was resumed)
+--          in the other copy since.
 
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
 local now_s = string.format('%d', now)
+local count = #ARGV / 3
 local out = {}
-for a = 1, #ARGV, 2 do
-  local id, json = ARGV[a], ARGV[a + 1]
+for i = 1, count do
+  local id, json = ARGV[2 * i - 1], ARGV[2 * i]
+  local carry_paused, carry_slot_s = string.match(ARGV[2 * count + i], '^([01]) ?(%d*)$')
+  local carry_slot = tonumber(carry_slot_s or '')
   local spec = cjson.decode(json)
   local flags = (spec.enabled == true and '1' or '0') .. ' ' .. spec.overlap .. ' '
   local stored = redis.call('HGET', KEYS[1], id)
   if not stored then
-    redis.call('HSET', KEYS[1], id, '1 ' .. now_s .. ' 0 ' .. flags .. json)
+    -- A copy under a new partition count goes on from the others: no slot twice, the pause kept.
+    redis.call('HSET', KEYS[1], id, '1 ' .. now_s .. ' ' .. (carry_paused or '0') .. ' ' .. flags .. json)
+    if carry_slot then
+      redis.call('HSET', KEYS[2], id, carry_slot_s)
+    end
     out[#out + 1] = 'c'
   else
-    local revision, paused, old = string.match(stored, '^(%d+) %d+ (%d) %d %S+ (.*)$')
+    local revision, updated, paused, old = string.match(stored, '^(%d+) (%d+) (%d) %d %S+ (.*)$')
+    local mark = redis.call('HGET', KEYS[2], id)
+    local slot, rest
+    if mark then
+      slot, rest = string.match(mark, '^(%d+)(.*)$')
+      slot = tonumber(slot)
+    end
+    local mark_slot = slot
+    -- Behind another copy: a slot it fired never fires here, and its pause holds here too.
+    -- An upsert never resumes a copy: only a resume does.
+    if carry_slot and (not slot or carry_slot > slot) then
+      mark_slot = carry_slot
+      if carry_paused == '1' then
+        paused = '1'
+      end
+    end
     if old == json then
       out[#out + 1] = 'u'
+      if mark_slot ~= slot then
+        redis.call('HSET', KEYS[1], id, revision .. ' ' .. updated .. ' ' .. paused .. ' ' .. flags .. json)
+      end
     else
       local next_revision = string.format('%d', tonumber(revision) + 1)
       redis.call('HSET', KEYS[1], id,
         next_revision .. ' ' .. now_s .. ' ' .. paused .. ' ' .. flags .. json)
       -- The new timing starts after the change: no slot up to it fires.
-      local mark = redis.call('HGET', KEYS[2], id)
-      if not mark then
-        redis.call('HSET', KEYS[2], id, now_s)
-      else
-        local slot, rest = string.match(mark, '^(%d+)(.*)$')
-        if tonumber(slot) < now then
-          redis.call('HSET', KEYS[2], id, now_s .. rest)
-        end
+      if not mark_slot or mark_slot < now then
+        mark_slot = now
       end
       out[#out + 1] = 'm'
+    end
+    if mark_slot ~= slot then
+      redis.call('HSET', KEYS[2], id, string.format('%d', mark_slot) .. (rest or ''))
     end
   end
 end
