@@ -1,6 +1,9 @@
-import type { ScheduleSpec } from '@conveyor/core';
+import { type ScheduleSpec, silentLogger } from '@conveyor/core';
 import { makeEnvelope, uniqueQueue } from '@conveyor/core/testing';
-import { describe, expect, it } from 'vitest';
+import { type RedisCluster, startRedisCluster } from '@conveyor/test-redis';
+import { Cluster } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queueSlot, redisTransport } from '../src/index.js';
 import { schedulesKey } from '../src/keys.js';
 import { usePrivateRedis } from './helpers/private-redis.js';
 
@@ -107,5 +110,37 @@ describe('schedules on Redis across a change of partition count', () => {
     await schedules.upsert([specOf(`${other}~0of2`, 'daily')]);
     const [apart] = (await schedules.list([`${other}~0of2`])).schedules;
     expect(apart).toMatchObject({ paused: false, mark: null });
+  });
+});
+
+describe('on a Redis Cluster', () => {
+  let cluster: RedisCluster | undefined;
+  beforeAll(async () => {
+    cluster = await startRedisCluster({ masters: 3 });
+  });
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+
+  it('carries the mark and the pause over to a copy in another hash slot', async () => {
+    if (!cluster) throw new Error('the cluster starts in beforeAll');
+    const client = new Cluster(cluster.startupNodes, { lazyConnect: true });
+    const transport = redisTransport({ client, logger: silentLogger });
+    const { schedules } = transport;
+    try {
+      const base = uniqueQueue('sched-copies');
+      const [eight, thirtyTwo] = [`${base}~1of8`, `${base}~17of32`];
+      expect(queueSlot(eight)).not.toBe(queueSlot(thirtyTwo));
+      await schedules.upsert([specOf(eight, 'daily')]);
+      const job = { envelope: makeEnvelope(eight, { task: 'shop.report' }) };
+      await schedules.fire({ scheduleId: 'daily', revision: 1, slotAt: SLOT, job });
+      await schedules.setPaused(eight, 'daily', true);
+      expect(await schedules.upsert([specOf(thirtyTwo, 'daily')])).toEqual(['created']);
+      const [copy] = (await schedules.list([thirtyTwo])).schedules;
+      expect(copy).toMatchObject({ paused: true, mark: { slotAt: SLOT } });
+    } finally {
+      await transport.close();
+      client.disconnect();
+    }
   });
 });
