@@ -1,5 +1,7 @@
 import { type Clock, MAX_TIMER_MS, systemClock, type TimerHandle } from '../clock.js';
 import { createTransport } from '../driver/create-transport.js';
+import type { JobEnvelope } from '../envelope.js';
+import type { JsonValue } from '../json.js';
 import { inputJsonOf } from '../payload-size.js';
 import {
   type CancelResult,
@@ -38,6 +40,19 @@ export interface MemoryTransportOptions {
 }
 
 const DAY_MS = 86_400_000;
+
+/**
+ * The envelope as a broker that stores JSON hands it back, as Redis does: the input is the
+ * producer's JSON parsed, so a Date where the schema says nothing arrives as its ISO string
+ * and an `undefined` property is gone (docs/json-boundary.md). A copy would keep both, and
+ * tests on this transport would pass where production fails.
+ */
+function storedEnvelope(envelope: JobEnvelope, inputJson: string): JobEnvelope {
+  const { input: _sent, ...rest } = envelope;
+  const stored = JSON.parse(JSON.stringify(rest)) as JobEnvelope;
+  stored.input = JSON.parse(inputJson) as JsonValue;
+  return stored;
+}
 
 /**
  * A transport that keeps everything in this process: for tests, development and
@@ -171,8 +186,9 @@ export function memoryTransport(
     // Ids are the producer's and unique; never let a reused one clobber a stored job [R3a].
     if (store.get(id)) return { id, duplicate: true };
     const dueAt = delayMs !== undefined ? now + delayMs : runAt;
-    const inputBytes = Buffer.byteLength(inputJsonOf(request), 'utf8');
-    const job = store.add(structuredClone(envelope), dueAt, now, inputBytes);
+    const inputJson = inputJsonOf(request);
+    const inputBytes = Buffer.byteLength(inputJson, 'utf8');
+    const job = store.add(storedEnvelope(envelope, inputJson), dueAt, now, inputBytes);
     if (index !== undefined && index.length > 0) {
       jobIndex.add(queue, task, index, { id, added: job.added }, now);
     }
