@@ -9,6 +9,8 @@ export interface EnqueuerOptions {
   enqueueScript(queue: string, args: readonly string[]): Promise<unknown[]>;
   /** Runs enqueue-one.lua for one job of `priority` on `queue` with these arguments. */
   enqueueOneScript(queue: string, priority: number, args: readonly string[]): Promise<unknown>;
+  /** How many times the scripts' connection has closed (reconnects.ts): see readEnqueueReply. */
+  reconnects?(): number;
   /** Records queues in the registry that `listQueues` reads. */
   registerQueues(queues: readonly string[]): Promise<void>;
   /** Jobs per script call: bounds how long one call holds Redis. */
@@ -102,11 +104,12 @@ export function createEnqueuer(
       const indexOf = positions
         ? (position: number) => positions[start + position]
         : (position: number) => start + position;
-      senders.push(() =>
-        enqueueScript(queue, args).then((reply) =>
-          readEnqueueReply(reply, queue, results, indexOf),
-        ),
-      );
+      senders.push(() => {
+        const before = options.reconnects?.();
+        return enqueueScript(queue, args).then((reply) =>
+          readEnqueueReply(reply, queue, results, indexOf, options.reconnects?.() !== before),
+        );
+      });
     }
     return senders;
   }
@@ -121,9 +124,11 @@ export function createEnqueuer(
     results: EnqueueResult[],
   ): Promise<boolean> {
     const { queue, priority } = request.envelope;
+    const before = options.reconnects?.();
     const reply = await alongside(registerQueues([queue]), enqueueOneScript(queue, priority, args));
     if (reply === ENQUEUE_ONE_DEFERRED) return false;
-    readEnqueueReply(reply as unknown[], queue, results, (position) => position);
+    const resent = options.reconnects?.() !== before;
+    readEnqueueReply(reply as unknown[], queue, results, (position) => position, resent);
     return true;
   }
 

@@ -330,6 +330,7 @@ export function redisTransport(options: RedisTransportOptions = {}): RedisTransp
           runScript(commands, 'enqueue-one', enqueueOneKeys(keys(queue), priority), args),
         ),
       registerQueues: (queues) => admin.registerQueues(queues),
+      reconnects: () => reconnectsOf(commands),
       chunkSize: CHUNK,
       defaultDedupeWindowMs: defaultWindow,
       packWaitingJobs,

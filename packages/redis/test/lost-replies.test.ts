@@ -87,6 +87,30 @@ describe('a reserve whose reply was lost', () => {
   });
 });
 
+describe('an enqueue whose reply was lost', () => {
+  it('re-sent, is not answered as a duplicate of itself, with or without a key', async () => {
+    const transport = transportAt(proxy.url);
+    const queue = uniqueQueue('lost-enqueue');
+    await oneAttemptJobs(transport, queue, 1);
+    for (const idempotencyKey of [undefined, 'lost-enqueue-key']) {
+      const envelope = makeEnvelope(queue, {
+        input: { marker: `lost-enqueue-${idempotencyKey}` },
+        ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+      });
+      const lost = proxy.loseReplyTo(`lost-enqueue-${idempotencyKey}`);
+      const [result] = await transport.enqueue([{ envelope }]);
+      await lost;
+      expect(result).toEqual({ id: envelope.id, duplicate: false });
+    }
+    // Stored once each, and a real duplicate by key is still one.
+    const [counts] = await transport.admin.queueCounts([queue]);
+    expect(counts?.waiting).toBe(3);
+    const again = makeEnvelope(queue, { idempotencyKey: 'lost-enqueue-key' });
+    const [duplicate] = await transport.enqueue([{ envelope: again }]);
+    expect(duplicate?.duplicate).toBe(true);
+  });
+});
+
 describe('a workflow start whose reply was lost', () => {
   it('answers its first stage again when re-sent, and leaves the run where the sweepers find it', async () => {
     const transport = transportAt(proxy.url);

@@ -172,18 +172,25 @@ export function enqueueArgs(
 /**
  * Reads enqueue.lua's reply into `results` (one per request, `duplicate: false` already):
  * `<position> <unique id of the earlier job> <fingerprint of its claim, or ''>` triples,
- * only for the jobs not added. `indexOf` maps a position in the chunk to one in `results`.
+ * only for the jobs not added. `indexOf` maps a position in the chunk to one in `results`;
+ * `resent`: the call was answered across a reconnect (reconnects.ts), so it may have run twice.
  */
 export function readEnqueueReply(
   reply: readonly unknown[],
   queue: string,
   results: EnqueueResult[],
   indexOf: (position: number) => number | undefined,
+  resent = false,
 ): void {
   for (let i = 0; i + 2 < reply.length; i += 3) {
     const index = indexOf(Number(reply[i]));
     if (index === undefined) continue;
-    const id = idOf(queue, String(reply[i + 1]));
+    const unique = String(reply[i + 1]);
+    const id = idOf(queue, unique);
+    // Re-sent by ioredis after a reset lost the reply, the call finds its own job: with the
+    // request's own id, random per job (newJobId: no '.' or ':'), it stored the job itself.
+    // (A workflow's or schedule's id is the same in every process: a duplicate.)
+    if (resent && id === results[index]?.id && !/[.:]/.test(unique)) continue;
     const inputFingerprint = String(reply[i + 2]);
     results[index] =
       inputFingerprint === '' ? { id, duplicate: true } : { id, duplicate: true, inputFingerprint };
