@@ -21,8 +21,9 @@ export interface StartupWarning {
  * ({@link MIN_RENEWAL_MARGIN_MS}), or a heartbeat that leaves no room for one failed renewal,
  * lets leases of running jobs run out, and those jobs run again or are dead-lettered as
  * expired. (A heartbeat at or past the lease never renews in time: `resolveWorkerOptions`
- * refuses it.) A queue none of the tasks names holds only jobs of tasks this
- * worker does not have, and it dead-letters those as unknown.
+ * refuses it.) A queue none of the tasks names gets only jobs sent there with enqueue's
+ * queue option (which run as usual) and jobs of tasks this worker lacks (dead-lettered as
+ * unknown): most often a misspelled queue name.
  */
 export function startupWarnings(options: {
   registry: TaskRegistry;
@@ -60,7 +61,7 @@ export function startupWarnings(options: {
     if (named.has(baseQueueOf(queue))) continue;
     warnings.push({
       fields: { queue, taskQueues: [...named].sort() },
-      message: `queue ${JSON.stringify(queue)} is named by none of this worker's tasks (they use ${[...named].sort().join(', ') || 'none'}): its jobs are of tasks this worker does not have, and it dead-letters them as unknown. Check the queue names, or the tasks module.`,
+      message: `queue ${JSON.stringify(queue)} is named by none of this worker's tasks (they use ${[...named].sort().join(', ') || 'none'}): only jobs sent there with enqueue's queue option run here, and a job there of a task this worker lacks is dead-lettered as unknown. Check the queue names, or the tasks module.`,
     });
   }
   return warnings;

@@ -209,8 +209,8 @@ describe('start-up warnings', () => {
     const logged = await warnings({ queues: [QUEUE, 'no-such-queue'] });
     expect(logged).toHaveLength(1);
     expect(logged[0]?.fields).toMatchObject({ queue: 'no-such-queue', taskQueues: [QUEUE] });
-    expect(logged[0]?.message).toContain(
-      `queue "no-such-queue" is named by none of this worker's tasks (they use ${QUEUE})`,
+    expect(logged[0]?.message).toBe(
+      `queue "no-such-queue" is named by none of this worker's tasks (they use ${QUEUE}): only jobs sent there with enqueue's queue option run here, and a job there of a task this worker lacks is dead-lettered as unknown. Check the queue names, or the tasks module.`,
     );
   });
 
