@@ -69,6 +69,15 @@ export interface ReserveDeps {
   onQueueFailing?(queue: string, error: unknown, skipMs: number): void;
 }
 
+/** A reserve call whose jobs are to be given back (release-call.lua). */
+interface LostCall {
+  callToken: string;
+  held: readonly string[];
+  /** Date.now() after which its leases have run out anyway. */
+  until: number;
+  done: () => void;
+}
+
 interface Taken {
   reservations: Reservation[];
   /** Earliest due time or lease deadline in the queues (Redis ms), or -1. */
@@ -254,27 +263,47 @@ export function createReserver(
     return taken;
   }
 
+  /** Per queue, the calls whose jobs are still to give back, tried one at a time. */
+  const lostCalls = new Map<string, LostCall[]>();
+
   /**
    * Gives back the jobs a reserve call leased that this reserve does not hold
    * (release-call.lua), tried until it answers or the leases would have run out anyway. A
-   * job left leased to nobody waits out its lease and loses an attempt unrun.
+   * job left leased to nobody waits out its lease and loses an attempt unrun. During an
+   * outage every failed reserve adds one: a queue's are sent one after another, not all at
+   * once when Redis is back. Resolves once this call's turn is over.
    */
-  async function releaseLost(
+  function releaseLost(
     queue: string,
     callToken: string,
     held: readonly string[],
     leaseMs: number,
   ): Promise<void> {
-    const until = Date.now() + leaseMs;
-    for (;;) {
-      try {
-        await deps.releaseCall(queue, callToken, held);
+    return new Promise<void>((done) => {
+      const call: LostCall = { callToken, held, until: Date.now() + leaseMs, done };
+      const waiting = lostCalls.get(queue);
+      if (waiting) {
+        waiting.push(call);
         return;
-      } catch {
-        if (Date.now() >= until || deps.isClosed()) return;
-        await pause(LOST_RETRY_MS);
       }
-    }
+      const calls = [call];
+      lostCalls.set(queue, calls);
+      void (async () => {
+        for (let next = calls[0]; next; next = calls[0]) {
+          try {
+            await deps.releaseCall(queue, next.callToken, next.held);
+          } catch {
+            if (Date.now() < next.until && !deps.isClosed()) {
+              await pause(LOST_RETRY_MS);
+              continue;
+            }
+          }
+          calls.shift();
+          next.done();
+        }
+        lostCalls.delete(queue);
+      })();
+    });
   }
 
   /** Releases jobs leased for a reserve that no longer wants them (aborted, closed). */
