@@ -1,3 +1,4 @@
+import type { JsonValue } from '../json.js';
 import type {
   CancelResult,
   LeaseRenewal,
@@ -14,11 +15,14 @@ export function renewLease(
   leaseMs: number,
   now: number,
 ): LeaseStatus {
+  // Through JSON, as Redis stores it: a Date becomes its ISO string (docs/json-boundary.md).
+  // Made first, so that a value JSON refuses (a bigint) throws before the lease moves.
+  const progress = renewal.progress === undefined ? undefined : JSON.stringify(renewal.progress);
   const job = store.get(renewal.id);
   if (!job) return 'gone';
   if (!store.holds(job, renewal.token, now)) return 'lost';
   store.extendLease(job, leaseMs, now);
-  if (renewal.progress !== undefined) job.record.progress = structuredClone(renewal.progress);
+  if (progress !== undefined) job.record.progress = JSON.parse(progress) as JsonValue;
   return job.record.cancelRequested ? 'cancel-requested' : 'held';
 }
 

@@ -63,3 +63,24 @@ describe('memoryTransport: inputs cross JSON', () => {
     await transport.close();
   });
 });
+
+describe('memoryTransport: progress crosses JSON', () => {
+  it('stores a progress value as its JSON form', async () => {
+    const transport = memoryTransport();
+    await transport.enqueue([{ envelope: envelope({}) }]);
+    const [lease] = await transport.reserve({
+      queues: ['q'],
+      max: 1,
+      leaseMs: 1_000,
+      consumer: 'w',
+    });
+    if (!lease) throw new Error('nothing was queued');
+    // What ctx.progress receives from a task holding untyped data (a z.any() field).
+    const progress = { at, gone: undefined } as unknown as JsonValue;
+    expect(await transport.renew([{ id: 'q:job1', token: lease.token, progress }], 1_000)).toEqual([
+      'held',
+    ]);
+    expect((await transport.getJob('q:job1'))?.progress).toStrictEqual({ at: iso });
+    await transport.close();
+  });
+});
