@@ -6,10 +6,10 @@ import { parsePartitionName } from '@conveyor/core/transport';
  * A partition that had no job ready is quiet until its marker wakes a reserve (every enqueue,
  * promotion, release and first lease pushes it), until its next due time or lease deadline,
  * or at the latest {@link RECHECK_MS} later: a backstop for a marker another process popped
- * and then dropped. While the worker is busy (its reserves lease jobs) it never blocks, so no
- * marker is seen: a quiet partition is then looked at again within {@link BUSY_RECHECK_MS},
- * or one partition's backlog would hold up another's jobs for seconds. Plain queues are
- * never skipped.
+ * and then dropped. While the worker is busy (its reserves get all they ask for) it never
+ * blocks, so no marker is seen: a quiet partition is then looked at again within
+ * {@link BUSY_RECHECK_MS}, or one partition's backlog would hold up another's jobs for
+ * seconds. Plain queues are never skipped.
  */
 export interface QuietPartitions {
   /** Whether a waiting reserve may skip `queue` now. */
@@ -24,7 +24,10 @@ export interface QuietPartitions {
   record(queue: string, mark: number, leased: number, dueInMs: number): void;
   /** A marker of `woken` woke a reserve; undefined: unknown which, so all of `queues`. */
   wake(woken: string | undefined, queues: readonly string[]): void;
-  /** A reserve leased jobs: every quiet partition is looked at again within BUSY_RECHECK_MS. */
+  /**
+   * A reserve leased all the jobs it asked for, so more may wait and the worker will not
+   * block: every quiet partition is looked at again within BUSY_RECHECK_MS.
+   */
   busy(): void;
   /** Ms until the first of `queues` skipped now must be looked at again, or undefined. */
   recheckIn(queues: readonly string[]): number | undefined;

@@ -155,7 +155,8 @@ export function createReserver(
         }
       }
       if (failure && !answered && taken.reservations.length === 0) throw failure.error;
-      if (several && taken.reservations.length > 0) quiet.busy();
+      // Every job asked for: more may wait, the worker will not block and see no marker.
+      if (several && taken.reservations.length >= request.max) quiet.busy();
     } catch (error) {
       // Jobs leased by earlier calls would otherwise wait out their leases, an attempt
       // counted, for a reserve that returns none of them.
