@@ -34,4 +34,32 @@ describe('status with entries in Redis that are not ours', () => {
       await env.close();
     }
   });
+  it('leaves out a queue whose key holds the wrong type, naming the key, and shows the others', async () => {
+    const env = producerSetup(redis.url);
+    try {
+      await env.transport.enqueue([
+        { envelope: makeEnvelope('emails') },
+        { envelope: makeEnvelope('reports') },
+      ]);
+      const key = `${env.prefix}:{reports}:w5`;
+      await redis.raw.del(key);
+      await redis.raw.set(key, 'garbage');
+      const human = await cli(['status', ...env.args]);
+      expect(human.code, human.stderr).toBe(0);
+      expect(human.stdout).toMatch(/^emails +1 /m);
+      expect(human.stdout).not.toMatch(/^reports /m);
+      expect(human.stderr).toContain('warning: queue "reports" left out: ');
+      expect(human.stderr).toContain(`redis-cli DEL '${key}'`);
+      const snapshot = await cli(['status', '--json', ...env.args]);
+      const parsed = json<{
+        queues: Array<{ queue: string }>;
+        unreadableQueues: Array<{ queue: string; error: string }>;
+      }>(snapshot);
+      expect(parsed.queues.map((row) => row.queue)).toEqual(['emails']);
+      expect(parsed.unreadableQueues.map((row) => row.queue)).toEqual(['reports']);
+      expect(parsed.unreadableQueues[0]?.error).toContain(`Key "${key}" of queue "reports"`);
+    } finally {
+      await env.close();
+    }
+  });
 });

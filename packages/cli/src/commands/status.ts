@@ -9,6 +9,7 @@ import { maskRedisUrl } from '@conveyor/redis';
 import type { AdminConnection } from '../connection.js';
 import { type FollowUp, followUp as noFlags } from '../follow-up.js';
 import { formatDuration, type Io, printJson, renderTable } from '../output.js';
+import { countQueues, type UnreadableQueue } from '../queue-counts.js';
 import { isUnknownQueue, unknownQueueNote } from '../queue-names.js';
 import { partitionsText } from '../stored-queues.js';
 import { terminalJson, terminalText } from '../terminal-text.js';
@@ -44,6 +45,8 @@ export interface StatusSnapshot {
    * (their rows read all zeros, as a typo's would), each with a note; absent when none.
    */
   unknownQueues?: Array<{ queue: string; note: string }>;
+  /** Queues left out: their counts could not be read (their error names the key). */
+  unreadableQueues?: UnreadableQueue[];
 }
 
 /**
@@ -118,9 +121,14 @@ export async function takeSnapshot(
     .filter((name) => isUnknownQueue(name, seen))
     .map((queue) => ({ queue, note: unknownQueueNote(queue, seen) }));
   const stored = [...new Set(rows.flatMap((row) => row.stored))];
-  const counts = new Map((await admin.queueCounts(stored)).map((row) => [row.queue, row]));
+  const read = await countQueues(admin, stored);
+  const counts = new Map(read.counts.map((row) => [row.queue, row]));
   const countsOf = (name: string): QueueCounts => counts.get(name) ?? sumQueueCounts(name, []);
-  const queues = rows.map(({ queue, stored: names, partitioned: many }): QueueStatus => {
+  const left = new Set(read.unreadable.map(({ queue }) => queue));
+  const readable = rows.filter(
+    (row) => !row.stored.every((name) => left.has(name)) || !row.stored.length,
+  );
+  const queues = readable.map(({ queue, stored: names, partitioned: many }): QueueStatus => {
     if (!many) return withPaused(countsOf(names[0] ?? queue));
     const rows = names.map(countsOf);
     return {
@@ -148,6 +156,7 @@ export async function takeSnapshot(
       };
     }),
     ...(unknownQueues.length > 0 ? { unknownQueues } : {}),
+    ...(read.unreadable.length > 0 ? { unreadableQueues: read.unreadable } : {}),
   };
 }
 
@@ -318,6 +327,9 @@ export async function showStatus(
   io: Io,
 ): Promise<void> {
   const print = (snapshot: StatusSnapshot, redraw: boolean) => {
+    for (const { queue, error } of snapshot.unreadableQueues ?? []) {
+      io.stderr(terminalText(`warning: queue ${JSON.stringify(queue)} left out: ${error}`));
+    }
     if (options.json) {
       if (options.watch) io.stdout(terminalJson(snapshot));
       else printJson(io, snapshot);

@@ -1,0 +1,41 @@
+import type { QueueCounts, TransportAdmin } from '@conveyor/core';
+
+/** A queue whose counts could not be read, and why. */
+export interface UnreadableQueue {
+  queue: string;
+  error: string;
+}
+
+/**
+ * The counts of `queues`. One queue whose own keys a script cannot read (a key of the wrong
+ * type, written by something other than Conveyor: its error names the key and how to clear
+ * it) does not take the others down: its counts are left out, with its error. Any other
+ * failure (Redis unreachable), or every queue failing, is thrown.
+ */
+export async function countQueues(
+  admin: TransportAdmin,
+  queues: readonly string[],
+): Promise<{ counts: QueueCounts[]; unreadable: UnreadableQueue[] }> {
+  try {
+    return { counts: await admin.queueCounts(queues), unreadable: [] };
+  } catch (error) {
+    if (queues.length < 2 || !ofQueueData(error)) throw error;
+    const each = await Promise.allSettled(queues.map((queue) => admin.queueCounts([queue])));
+    const counts: QueueCounts[] = [];
+    const unreadable: UnreadableQueue[] = [];
+    each.forEach((outcome, n) => {
+      if (outcome.status === 'fulfilled') counts.push(...outcome.value);
+      else if (ofQueueData(outcome.reason)) {
+        unreadable.push({ queue: queues[n] as string, error: (outcome.reason as Error).message });
+      } else throw outcome.reason;
+    });
+    if (counts.length === 0) throw error;
+    return { counts, unreadable };
+  }
+}
+
+/** A failure of one queue's data (Redis: a script error, or a job key overwritten). */
+function ofQueueData(error: unknown): boolean {
+  const failure = (error as { failure?: unknown } | null)?.failure;
+  return failure === 'SCRIPT' || failure === 'CORRUPT';
+}
