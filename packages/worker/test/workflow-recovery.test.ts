@@ -197,6 +197,36 @@ describe('crashes and jobs that end by another path', () => {
     await inner.close();
   });
 
+  it("a record sent twice (its reply lost, then re-sent) hands on the next stage at once, not at the sweeper's", async () => {
+    const { runs, make } = counter();
+    const workflow = defineWorkflow({
+      name: 'rc.resent',
+      input: Input,
+      steps: (flow) => flow.step('a', make('a')).step('b', make('b')),
+    });
+    const inner = memoryTransport();
+    let resent = 0;
+    const workflows = {
+      ...inner.workflows,
+      // As ioredis re-sends a call whose reply a reset connection lost: the first run records
+      // the outcome and puts the next stage in the outbox; the caller hears only the second.
+      async recordMany(id, items) {
+        if (resent > 0) return inner.workflows.recordMany(id, items);
+        resent += 1;
+        await inner.workflows.recordMany(id, items);
+        return inner.workflows.recordMany(id, items);
+      },
+    } as WorkflowTransport['workflows'];
+    const transport = { ...inner, workflows } as WorkflowTransport;
+    // No sweeper: nothing else would ever enqueue step b.
+    workers.start({ workflows: [workflow], workflowSweepMs: false }, transport);
+    const id = await startWorkflow(transport, workflow, { id: 'r' });
+    await settledAs(transport, id, 'completed');
+    expect(resent).toBe(1);
+    expect(runs).toEqual({ a: 1, b: 1 });
+    await inner.close();
+  });
+
   it("the sweeper records a step whose job was cancelled on its own (WORKFLOW_STEP_LOST), and the step's policy applies", async () => {
     const { runs, make } = counter();
     const workflow = defineWorkflow({

@@ -206,8 +206,11 @@ export function createWorkflowStepJobs(options: {
         // The job settles as it ended; say that its workflow did not take the outcome.
         const why =
           status === 'running'
-            ? "the step already has an outcome, or was retried since and this job is an earlier try's"
+            ? "the step already has an outcome (this job's own, when a reset connection lost the reply to its first record), or was retried since and this job is an earlier try's"
             : `its workflow is ${status}`;
+        // The outcome it has may be this job's, recorded by a call whose reply (and so its
+        // dispatch) was lost: hand on what that call left in the outbox, as a redelivery does.
+        if (status === 'running') await flushWorkflowOutbox(transport, ref.id);
         logger.info(
           { ...jobFields(job), workflowId: ref.id, step: ref.step, child: ref.child, status },
           `step outcome not recorded in its workflow: ${why}`,
