@@ -91,6 +91,25 @@ describe('job keys of the wrong type', () => {
     expect((await t.admin.queueCounts([queue]))[0]?.waiting).toBe(0);
   });
 
+  it('rides out a count of cancelled ids that someone overwrote: counts, reserve and cancel go on', async () => {
+    const t = transport();
+    for (const garbage of ['garbage', 'hash'] as const) {
+      const queue = uniqueQueue(`stale-${garbage}`);
+      const [first, second, third] = await enqueueMany(t, queue, 3);
+      expect(await t.cancel(first?.id as string)).toBe('cancelled');
+      const key = `conveyor:{${queue}}:stale`;
+      await admin().del(key);
+      if (garbage === 'hash') await admin().hset(key, 'f', 'v');
+      else await admin().set(key, 'garbage');
+      // An unreadable count reads as none: the cancelled id counts until a reserve drops it.
+      expect((await t.admin.queueCounts([queue]))[0]?.waiting).toBe(3);
+      expect(await t.cancel(second?.id as string)).toBe('cancelled');
+      const reserved = await t.reserve({ queues: [queue], max: 5, leaseMs: 10_000, consumer: 'c' });
+      expect(reserved.map((job) => job.envelope.id)).toEqual([third?.id]);
+      expect((await t.admin.queueCounts([queue]))[0]).toMatchObject({ waiting: 0, active: 1 });
+    }
+  });
+
   it('skips a due delayed job whose key is overwritten', async () => {
     const t = transport();
     const queue = uniqueQueue('wrongtype-delayed');

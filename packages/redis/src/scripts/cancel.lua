@@ -27,7 +27,7 @@ if not state or expired(state, f[2]) then
   answer = 'not-found'
 elseif state == 'w' then
   finish(id, key, 'n')
-  redis.call('INCR', K_STALE)
+  add_stale()
   answer = 'cancelled'
 elseif state == 'd' then
   redis.call('ZREM', K_DELAYED, id)

@@ -11,14 +11,26 @@
 
 local K_STALE = string.sub(K_JOB, 1, -3) .. 'stale'
 
--- Takes `n` dropped ids off the count; deletes the key at zero.
+-- Takes `n` dropped ids off the count; deletes the key at zero. pcall: a key someone else
+-- overwrote (not an integer, not a string) must not fail the reserve that pops the ids; it
+-- is deleted, and the count starts again from zero.
 local function drop_stale(n)
-  if n > 0 and redis.call('DECRBY', K_STALE, n) <= 0 then
+  if n <= 0 then return end
+  local left = redis.pcall('DECRBY', K_STALE, n)
+  if type(left) ~= 'number' or left <= 0 then redis.call('DEL', K_STALE) end
+end
+
+-- Counts one more: a job cancelled while waiting, its id left in its ready list.
+local function add_stale()
+  if type(redis.pcall('INCR', K_STALE)) ~= 'number' then
     redis.call('DEL', K_STALE)
+    redis.call('INCR', K_STALE)
   end
 end
 
--- How many ids in the ready lists are stale, at most `listed` (the lists' length).
+-- How many ids in the ready lists are stale, at most `listed` (the lists' length); an
+-- unreadable count reads as none.
 local function stale_count(listed)
-  return math.min(tonumber(redis.call('GET', K_STALE) or '0'), listed)
+  local stored = redis.pcall('GET', K_STALE)
+  return math.min(type(stored) == 'string' and tonumber(stored) or 0, listed)
 end
