@@ -380,7 +380,7 @@ function rootCause(error: unknown): string {
   );
   if (match) return match[1] as string;
   if (message === 'Command timed out') {
-    return 'it accepted the connection but did not answer within 3 s';
+    return 'it accepted the connection but did not answer before the command timed out';
   }
   // ioredis parsing another protocol's bytes (an HTTP server, say).
   if (/^Unknown RESP type/.test(message)) {

@@ -5,8 +5,8 @@ import type { JobRecord } from './transport.js';
 export interface QueueCounts {
   queue: string;
   /**
-   * Ready to run. A transport that drops cancelled waiting jobs lazily (Redis) still counts
-   * them until a reserve skips them.
+   * Ready to run. A job cancelled while waiting is not counted, also on a transport that
+   * drops its id lazily (Redis counts such ids apart).
    */
   waiting: number;
   delayed: number;
