@@ -58,6 +58,7 @@ export const SCRIPT_KEY_COUNTS = {
   'wf-cancel': WORKFLOW_KEY_COUNT,
   'wf-retry': WORKFLOW_KEY_COUNT,
   'wf-peek': WORKFLOW_KEY_COUNT,
+  'wf-reindex': WORKFLOW_KEY_COUNT,
   // The cross-workflow indexes (`workflowIndexKeys` in keys.ts).
   'wf-index': 8,
   'wf-ended-fix': 4,

@@ -12,6 +12,7 @@ import { workflowKeyScope } from '@conveyor/core/transport';
 import type { Cluster, Redis } from 'ioredis';
 import { redisCall } from './call.js';
 import { workflowKeyClaim, workflowKeys } from './keys.js';
+import { reconnectsOf } from './reconnects.js';
 import { runScript, type ScriptName } from './scripts.js';
 import {
   decodeRecord,
@@ -127,6 +128,18 @@ export function redisWorkflows(options: RedisWorkflowsOptions): TransportWorkflo
     const reply = await script(name, id, args);
     await report(id, reply[0]);
     return reply;
+  }
+
+  /**
+   * For a retry or cancel that found nothing to do: when it was answered across a reconnect
+   * (`before`: reconnectsOf before the call), ioredis may have re-sent it after a reset lost
+   * the reply of a first run that did it, whose report to the indexes never happened. Then
+   * the indexes hear the workflow again (wf-reindex.lua) and its status is answered; else
+   * undefined: the call found nothing to do.
+   */
+  async function ranBefore(id: string, before: number): Promise<string | undefined> {
+    if (reconnectsOf(commands) === before) return undefined;
+    return String((await call('wf-reindex', id))[1]);
   }
 
   /** Whether workflow `id` is stored, and the input fingerprint it was started with. */
@@ -277,7 +290,14 @@ export function redisWorkflows(options: RedisWorkflowsOptions): TransportWorkflo
     },
 
     async cancel(id) {
+      const before = reconnectsOf(commands);
       const reply = await call('wf-cancel', id);
+      if (Number(reply[1]) !== 1 && (await ranBefore(id, before)) === 'cancelled') {
+        // Its steps' jobs, as the first run answered them: cancelling a finished one is a no-op.
+        const steps = (await this.get(id))?.steps ?? [];
+        const cancel = steps.filter((step) => step.state === 'cancelled' && step.jobId);
+        return { cancelled: true, cancel: cancel.map((step) => step.jobId as string) };
+      }
       return {
         cancelled: Number(reply[1]) === 1,
         cancel: ((reply[2] as unknown[] | null) ?? []).map(String),
@@ -285,7 +305,11 @@ export function redisWorkflows(options: RedisWorkflowsOptions): TransportWorkflo
     },
 
     async retry(id) {
+      const before = reconnectsOf(commands);
       const reply = await call('wf-retry', id);
+      if (Number(reply[1]) !== 1 && (await ranBefore(id, before)) === 'running') {
+        return { retried: true, dispatch: readEntries((await call('wf-outbox', id))[1]) };
+      }
       return { retried: Number(reply[1]) === 1, dispatch: readEntries(reply[2]) };
     },
   };

@@ -111,31 +111,36 @@ describe('an enqueue whose reply was lost', () => {
   });
 });
 
+/** A workflow of one step on `queue` that runs once. */
+function onePlan(queue: string): WorkflowPlan {
+  return {
+    workflow: 'test.lost-start',
+    stages: [
+      {
+        kind: 'step',
+        steps: [
+          {
+            name: 'first',
+            task: 'test.first',
+            queue,
+            maxAttempts: 1,
+            priority: 3,
+            onFailure: 'fail',
+            mapped: false,
+          },
+        ],
+      },
+    ],
+    compensations: [],
+    fingerprint: '0123456789abcdef',
+  };
+}
+
 describe('a workflow start whose reply was lost', () => {
   it('answers its first stage again when re-sent, and leaves the run where the sweepers find it', async () => {
     const transport = transportAt(proxy.url);
     const queue = uniqueQueue('lost-start');
-    const plan: WorkflowPlan = {
-      workflow: 'test.lost-start',
-      stages: [
-        {
-          kind: 'step',
-          steps: [
-            {
-              name: 'first',
-              task: 'test.first',
-              queue,
-              maxAttempts: 1,
-              priority: 3,
-              onFailure: 'fail',
-              mapped: false,
-            },
-          ],
-        },
-      ],
-      compensations: [],
-      fingerprint: '0123456789abcdef',
-    };
+    const plan = onePlan(queue);
     // Scripts loaded first (a NOSCRIPT reply lost would mean the script never ran).
     await transport.workflows.start({ id: newWorkflowId(), plan, input: 'warm' });
     const id = newWorkflowId();
@@ -173,5 +178,44 @@ describe('a server that takes the connection and stops answering', () => {
     } finally {
       proxy.silence(false);
     }
+  });
+});
+
+describe('a workflow retry or cancel whose reply was lost', () => {
+  it('a retry re-sent answers that it retried, with the step to dispatch, and the run is indexed', async () => {
+    const transport = transportAt(proxy.url);
+    const plan = onePlan(uniqueQueue('lost-retry'));
+    const id = newWorkflowId();
+    const { dispatch } = await transport.workflows.start({ id, plan, input: null });
+    const job = dispatch[0]?.jobId as string;
+    await transport.workflows.record(
+      id,
+      { step: 'first', job },
+      {
+        ok: false,
+        error: { name: 'Error', message: 'boom' },
+      },
+    );
+    expect((await transport.workflows.get(id))?.status).toBe('failed');
+    const lost = proxy.loseReplyTo(id);
+    const retried = await transport.workflows.retry(id);
+    await lost;
+    expect(retried.retried).toBe(true);
+    expect(retried.dispatch.map((entry) => entry.step)).toEqual(['first']);
+    expect((await transport.workflows.running(1_000)).map((run) => run.id)).toContain(id);
+    expect(await transport.workflows.stale(Date.now() + 3_600_000, 1_000)).toContain(id);
+  });
+
+  it('a cancel re-sent answers that it cancelled, with the step jobs to cancel, and the run is listed cancelled', async () => {
+    const transport = transportAt(proxy.url);
+    const plan = onePlan(uniqueQueue('lost-cancel'));
+    const id = newWorkflowId();
+    const { dispatch } = await transport.workflows.start({ id, plan, input: null });
+    const lost = proxy.loseReplyTo(id);
+    const cancelled = await transport.workflows.cancel(id);
+    await lost;
+    expect(cancelled).toEqual({ cancelled: true, cancel: [dispatch[0]?.jobId] });
+    const ended = await transport.workflows.ended('cancelled', 1_000);
+    expect(ended.map((run) => run.id)).toContain(id);
   });
 });
