@@ -153,10 +153,10 @@ export function redisTransport(options: RedisTransportOptions = {}): RedisTransp
   };
   const call = <T = unknown[]>(operation: string, run: () => Promise<unknown>) =>
     redisCall(operation, run, commands) as Promise<T>;
+  const queueCall = (name: string, queue: string, run: () => Promise<unknown>) =>
+    call(name, run).catch((error: unknown) => namingWrongKey(error, commands, prefix, queue));
   const script = (name: QueueScriptName, queue: string, args: ReadonlyArray<string | number>) =>
-    call(name, () => runScript(commands, name, keys(queue), [defaultTtl, keep], args)).catch(
-      (error: unknown) => namingWrongKey(error, commands, prefix, queue),
-    );
+    queueCall(name, queue, () => runScript(commands, name, keys(queue), [defaultTtl, keep], args));
 
   // Deletes expired finished jobs of the queues this transport reserves from.
   const sweeper = createSweeper({
@@ -326,7 +326,7 @@ export function redisTransport(options: RedisTransportOptions = {}): RedisTransp
     enqueue: createEnqueuer({
       enqueueScript: (queue, args) => script('enqueue', queue, args),
       enqueueOneScript: (queue, priority, args) =>
-        call('enqueue-one', () =>
+        queueCall('enqueue-one', queue, () =>
           runScript(commands, 'enqueue-one', enqueueOneKeys(keys(queue), priority), args),
         ),
       registerQueues: (queues) => admin.registerQueues(queues),

@@ -87,6 +87,12 @@ describe('job keys of the wrong type', () => {
     expect(failed?.message).toContain(
       `Key "${key}" of queue "${queue}" holds a string where Conveyor keeps a list: something other than Conveyor wrote it. Look at it (redis-cli TYPE, DUMP), then delete it (redis-cli DEL '${key}') for the queue to work again.`,
     );
+    // A single enqueue (enqueue-one.lua) says the same.
+    const one = await t.enqueue([{ envelope: makeEnvelope(queue, { priority: 5 }) }]).then(
+      () => undefined,
+      (error: unknown) => error as RedisTransportError,
+    );
+    expect(one?.message).toContain(`redis-cli DEL '${key}'`);
     await admin().del(key);
     expect((await t.admin.queueCounts([queue]))[0]?.waiting).toBe(0);
   });
