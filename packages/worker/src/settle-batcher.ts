@@ -69,7 +69,9 @@ export function createSettleBatcher(options: {
     } catch (error) {
       logger.error(
         { err: error, jobIds: batch.map((entry) => entry.settlement.id) },
-        'settle call failed; these jobs will run again once their leases expire',
+        // A call cut off by the connection (a reset, the command timeout) may have been
+        // applied: a broker can run it after its reply was lost.
+        'settle call failed: unless the broker applied it before its reply was lost, these jobs run again once their leases expire (look them up with conveyor inspect <id>)',
       );
       for (const entry of batch) answer(entry, 'error');
       return;

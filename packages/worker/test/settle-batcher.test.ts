@@ -62,7 +62,12 @@ describe('settle batching', () => {
     const transport = fakeTransport(() => Promise.reject(new Error('connection reset')));
     const batcher = createSettleBatcher({ transport, maxBatch: 10, logger });
     expect(await sendAll(batcher, [complete('a')])).toEqual(['error']);
-    expect(logger.lines[0]).toMatchObject({ level: 'error', fields: { jobIds: ['a'] } });
+    expect(logger.lines[0]).toMatchObject({
+      level: 'error',
+      fields: { jobIds: ['a'] },
+      message:
+        'settle call failed: unless the broker applied it before its reply was lost, these jobs run again once their leases expire (look them up with conveyor inspect <id>)',
+    });
   });
 
   it('gives every answer of a batch even when one callback throws', async () => {
