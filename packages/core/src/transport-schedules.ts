@@ -87,6 +87,12 @@ export interface ScheduleState {
   updatedAt: number;
   /** Null until a slot is claimed or the spec changed. */
   mark: ScheduleMark | null;
+  /**
+   * True for a copy another copy of its id on its base queue took over from (stored under
+   * another partition count, docs/partitions.md "Schedules"): it fires no slot until an
+   * upsert of it takes it back. Absent otherwise.
+   */
+  superseded?: true;
 }
 
 export interface ScheduleList {
@@ -126,7 +132,7 @@ export interface FireRequest {
  * - `early`: the slot is later than the transport's clock.
  * - `unknown`: no schedule with that id in the job's queue (removed, or never put).
  * - `changed`: the stored revision is not the request's: list again and rebuild the job.
- * - `paused`: paused or not enabled.
+ * - `paused`: paused or not enabled, or a superseded copy ({@link ScheduleState.superseded}).
  * - `overlap`: the spec says `overlap: 'skip'` and the job the schedule last fired is
  *   waiting, delayed or active. The slot is claimed (the mark moves), no job added.
  * - `duplicate`: the job's idempotency key holds an earlier job (`jobId`). The mark moves.

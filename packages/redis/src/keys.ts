@@ -61,6 +61,19 @@ export function scheduleSpecsKey(prefix: string, queue: string): string {
   return `${queueKeyBase(prefix, queue)}specs`;
 }
 
+/**
+ * The queue's schedule fences (fire-schedule.lua's `KEYS[24]`): schedule id -> `<active>
+ * <superseded>`, the takeover tokens that activated and fenced the copy (fence-schedules.lua).
+ */
+export function scheduleFencesKey(prefix: string, queue: string): string {
+  return `${queueKeyBase(prefix, queue)}sched-fence`;
+}
+
+/** The counter of schedule takeover tokens, shared by every queue (fence-schedules.lua). */
+export function scheduleFenceCounterKey(prefix: string): string {
+  return `${prefix}:schedule-fence`;
+}
+
 /** The set of queues that have schedules, which `schedules.list()` without queues reads. */
 export function scheduleQueuesKey(prefix: string): string {
   return `${prefix}:schedule-queues`;

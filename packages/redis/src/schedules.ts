@@ -7,10 +7,16 @@ import type {
 import { baseQueueOf, type ScheduleCarry, scheduleCarry } from '@conveyor/core/transport';
 import type { Cluster, Redis } from 'ioredis';
 import { redisCall } from './call.js';
-import { scheduleQueuesKey, scheduleSpecsKey, schedulesKey } from './keys.js';
+import {
+  scheduleFenceCounterKey,
+  scheduleFencesKey,
+  scheduleQueuesKey,
+  scheduleSpecsKey,
+  schedulesKey,
+} from './keys.js';
 import { runScript } from './scripts.js';
 import { assertEncodable, fireArgs, readFireReply } from './wire/enqueue-calls.js';
-import { readListReply, readUpsertReply, upsertArgs } from './wire/schedule-calls.js';
+import { readListReply, readUpsertReply, takeoverArgs, upsertArgs } from './wire/schedule-calls.js';
 
 /** Schedules per upsert-schedules.lua call: bounds how long one call holds Redis. */
 const UPSERT_CHUNK = 500;
@@ -35,7 +41,9 @@ export interface RedisSchedulesOptions {
  * the schedule and its mark, enqueues the job as enqueue.lua does and moves the mark, in
  * one script on Redis `TIME`. A set of the queues with schedules serves `list()` without
  * queues, and `upsert` finds there the other copies of a schedule on its base queue (other
- * partition counts), whose mark and pause a copy takes (`scheduleCarry`, docs/partitions.md).
+ * partition counts): it fences them (a hash of fences per queue, which fire-schedule.lua
+ * checks) before it reads their mark and pause, which the copy takes (`scheduleCarry`), so
+ * one copy of an id fires at a time (docs/partitions.md, "Schedules").
  * `createTransport` checks the arguments and puts specs in their stored form.
  */
 export function redisSchedules(options: RedisSchedulesOptions): TransportSchedules {
@@ -48,40 +56,90 @@ export function redisSchedules(options: RedisSchedulesOptions): TransportSchedul
     packWaitingJobs,
     registerQueues,
   } = options;
-  const ownKeys = (queue: string) => [scheduleSpecsKey(prefix, queue), schedulesKey(prefix, queue)];
+  const ownKeys = (queue: string) => [
+    scheduleSpecsKey(prefix, queue),
+    schedulesKey(prefix, queue),
+    scheduleFencesKey(prefix, queue),
+  ];
 
+  /**
+   * Stores `specs` of `queue`. With `others` (the other registered queues of its base queue:
+   * other partition counts) or `takeover`, the copies take the schedule over (docs/partitions.md,
+   * "Schedules"): a token from the shared counter fences the ids in every other queue, whose
+   * marks and flags, read back after the fence (final: a fenced copy claims no slot more), are
+   * carried over (`scheduleCarry`), and the copies are activated with the token. Without,
+   * one call, as for an unpartitioned queue.
+   */
   async function upsertChunk(
     queue: string,
     specs: readonly ScheduleSpec[],
-    others: readonly ScheduleState[],
+    others: readonly string[],
+    takeover = others.length > 0,
   ) {
-    const carries = specs.map((spec) => carryArg(scheduleCarry(queue, spec.id, others)));
+    let token: number | undefined;
+    let fenced: ScheduleState[] = [];
+    if (takeover) {
+      token = await redisCall(
+        'schedule-fence-token',
+        () => commands.incr(scheduleFenceCounterKey(prefix)),
+        commands,
+      );
+      const ids = specs.map((spec) => spec.id);
+      const lists = await Promise.all(others.map((other) => fenceQueue(other, token ?? 0, ids)));
+      fenced = lists.flatMap((list) => list.schedules);
+    }
+    const carries = specs.map((spec) => carryArg(scheduleCarry(queue, spec.id, fenced)));
+    const args = [...upsertArgs(specs), ...carries, ...takeoverArgs(specs.length, token)];
     const reply = await redisCall(
       'upsert-schedules',
-      () =>
-        runScript(commands, 'upsert-schedules', ownKeys(queue), [...upsertArgs(specs), ...carries]),
+      () => runScript(commands, 'upsert-schedules', ownKeys(queue), args),
       commands,
     );
     return readUpsertReply(reply, specs.length);
   }
 
-  /**
-   * The stored schedules of the other queues with schedules that share a base queue with one
-   * of `queues` (other partition counts of it), for {@link scheduleCarry}. They are in other
-   * hash slots, so this read is not atomic with the upsert: a copy that fires meanwhile (old
-   * and new counts' workers side by side) may be one slot ahead of what is carried.
-   */
-  async function otherCopies(queues: readonly string[]): Promise<ScheduleState[]> {
-    const bases = new Set(queues.map(baseQueueOf));
-    const own = new Set(queues);
+  async function fenceQueue(queue: string, token: number, ids: readonly string[]) {
+    const reply = (await redisCall(
+      'fence-schedules',
+      () => runScript(commands, 'fence-schedules', ownKeys(queue), [String(token), ...ids]),
+      commands,
+    )) as unknown[];
+    return readListReply(reply, queue);
+  }
+
+  /** The other registered queues of `queue`'s base queue (its other partition counts). */
+  async function otherQueues(): Promise<(queue: string) => string[]> {
     const registered = await redisCall(
       'list-schedule-queues',
       () => commands.smembers(scheduleQueuesKey(prefix)),
       commands,
     );
-    const others = registered.filter((name) => !own.has(name) && bases.has(baseQueueOf(name)));
-    const lists = await Promise.all(others.sort().map(listQueue));
-    return lists.flatMap((list) => list.schedules);
+    registered.sort();
+    return (queue) =>
+      registered.filter((name) => name !== queue && baseQueueOf(name) === baseQueueOf(queue));
+  }
+
+  /** Stores `specs` of `queue` in chunks; their outcomes, in order. */
+  async function upsertQueue(
+    queue: string,
+    specs: readonly ScheduleSpec[],
+    others: readonly string[],
+  ): Promise<UpsertOutcome[]> {
+    const outcomes: UpsertOutcome[] = [];
+    for (let start = 0; start < specs.length; start += UPSERT_CHUNK) {
+      const chunk = specs.slice(start, start + UPSERT_CHUNK);
+      const { outcomes: answered, superseded } = await upsertChunk(queue, chunk, others);
+      outcomes.push(...answered);
+      // Stored superseded with no takeover: another copy's takeover fenced this id while it
+      // was not stored (both first stored at once), or a copy fenced before is stored again
+      // with no other copy left. Take it over now, with the queues registered since.
+      const behind = chunk.filter((_, i) => superseded[i]);
+      if (others.length === 0 && behind.length > 0) {
+        const othersOf = await otherQueues();
+        await upsertChunk(queue, behind, othersOf(queue), true);
+      }
+    }
+    return outcomes;
   }
 
   const register = async (queues: readonly string[]): Promise<void> => {
@@ -129,24 +187,19 @@ export function redisSchedules(options: RedisSchedulesOptions): TransportSchedul
         if (own) own.push(position);
         else positions.set(spec.queue, [position]);
       });
-      // Registered first, so that a queue that holds schedules is in the set, and again
-      // after, in case a removal of the queue's last schedule took it out meanwhile.
+      // Registered first, so that a queue that holds schedules is in the set (and a takeover
+      // of another copy sees it), and again after, in case a removal of the queue's last
+      // schedule took it out meanwhile.
       await register([...positions.keys()]);
-      const others = await otherCopies([...positions.keys()]);
+      const othersOf = await otherQueues();
       const outcomes: UpsertOutcome[] = new Array(specs.length);
       await Promise.all(
         [...positions].map(async ([queue, own]) => {
-          for (let start = 0; start < own.length; start += UPSERT_CHUNK) {
-            const chunk = own.slice(start, start + UPSERT_CHUNK);
-            const answered = await upsertChunk(
-              queue,
-              chunk.map((position) => specs[position] as ScheduleSpec),
-              others,
-            );
-            chunk.forEach((position, i) => {
-              outcomes[position] = answered[i] as UpsertOutcome;
-            });
-          }
+          const ofQueue = own.map((position) => specs[position] as ScheduleSpec);
+          const answered = await upsertQueue(queue, ofQueue, othersOf(queue));
+          own.forEach((position, i) => {
+            outcomes[position] = answered[i] as UpsertOutcome;
+          });
         }),
       );
       await register([...positions.keys()]);
@@ -166,7 +219,11 @@ export function redisSchedules(options: RedisSchedulesOptions): TransportSchedul
     async setPaused(queue, id, paused) {
       const set = await redisCall(
         'set-schedule-paused',
-        () => runScript(commands, 'set-schedule-paused', ownKeys(queue), [id, paused ? '1' : '0']),
+        () =>
+          runScript(commands, 'set-schedule-paused', ownKeys(queue).slice(0, 2), [
+            id,
+            paused ? '1' : '0',
+          ]),
         commands,
       );
       return Number(set) === 1;
@@ -210,6 +267,7 @@ export function redisSchedules(options: RedisSchedulesOptions): TransportSchedul
         ...queueKeys(queue),
         schedulesKey(prefix, queue),
         scheduleSpecsKey(prefix, queue),
+        scheduleFencesKey(prefix, queue),
       ];
       const [reply] = await Promise.all([
         redisCall(

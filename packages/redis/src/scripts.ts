@@ -6,8 +6,11 @@ import { LUA_INCLUDES, LUA_SCRIPTS, type LuaScriptFile } from './scripts/embedde
 const WORKER_KEY_COUNT = 2;
 /** A limit key's permits or slots (`limitKeys` in limits.ts). */
 const LIMIT_KEY_COUNT = 1;
-/** A queue's schedules and their marks (`scheduleSpecsKey`, `schedulesKey` in keys.ts). */
-const SCHEDULE_KEY_COUNT = 2;
+/**
+ * A queue's schedules, their marks and their fences (`scheduleSpecsKey`, `schedulesKey`,
+ * `scheduleFencesKey` in keys.ts).
+ */
+const SCHEDULE_KEY_COUNT = 3;
 
 /**
  * Every script, one file each in `scripts/`, with how many of its arguments are keys: the
@@ -32,14 +35,16 @@ export const SCRIPT_KEY_COUNTS = {
   sweep: QUEUE_KEY_COUNT,
   'list-jobs': QUEUE_KEY_COUNT,
   'find-by-index': QUEUE_KEY_COUNT,
-  // The queue's keys, its schedule marks and its schedules (`schedulesKey` and
-  // `scheduleSpecsKey` in keys.ts).
-  'fire-schedule': QUEUE_KEY_COUNT + 2,
-  // A queue's schedules and their marks.
+  // The queue's keys, its schedule marks, its schedules and their fences (`schedulesKey`,
+  // `scheduleSpecsKey` and `scheduleFencesKey` in keys.ts).
+  'fire-schedule': QUEUE_KEY_COUNT + 3,
+  // A queue's schedules, their marks and their fences.
   'upsert-schedules': SCHEDULE_KEY_COUNT,
+  'fence-schedules': SCHEDULE_KEY_COUNT,
   'remove-schedule': SCHEDULE_KEY_COUNT,
   'list-schedules': SCHEDULE_KEY_COUNT,
-  'set-schedule-paused': SCHEDULE_KEY_COUNT,
+  // A queue's schedules and their marks.
+  'set-schedule-paused': 2,
   'put-worker': WORKER_KEY_COUNT,
   'list-workers': WORKER_KEY_COUNT,
   'remove-worker': WORKER_KEY_COUNT,

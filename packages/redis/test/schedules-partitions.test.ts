@@ -113,6 +113,75 @@ describe('schedules on Redis across a change of partition count', () => {
   });
 });
 
+/** Fires `queue`'s copy of schedule `daily` at `slotAt`, as a worker serving it would. */
+const fireOn =
+  (schedules: { fire: ReturnType<typeof redisTransport>['schedules']['fire'] }) =>
+  (queue: string, slotAt: number) =>
+    schedules.fire({
+      scheduleId: 'daily',
+      revision: 1,
+      slotAt,
+      job: { envelope: makeEnvelope(queue, { task: 'shop.report' }) },
+    });
+
+describe('copies of a schedule fired side by side (workers of both counts)', () => {
+  it('fires each slot once: the copy stored last takes over, and a rollback takes it back', async () => {
+    const { schedules } = transport();
+    const base = uniqueQueue('sched-fence');
+    const [eight, sixteen] = [`${base}~1of8`, `${base}~1of16`];
+    const fire = fireOn(schedules);
+    // Workers of both counts fire every slot due, each on its count's copy.
+    const fireBoth = async (slotAt: number) => {
+      const [a, b] = await Promise.all([fire(eight, slotAt), fire(sixteen, slotAt)]);
+      return [a.fired ? eight : null, b.fired ? sixteen : null].filter(Boolean);
+    };
+    await schedules.upsert([specOf(eight, 'daily')]);
+    expect(await fireBoth(SLOT)).toEqual([eight]);
+    // A worker of the new count starts: its copy takes over from the old one's mark.
+    expect(await schedules.upsert([specOf(sixteen, 'daily')])).toEqual(['created']);
+    const fired = [];
+    for (let n = 1; n <= 3; n++) fired.push(await fireBoth(SLOT + n * MINUTE));
+    expect(fired).toEqual([[sixteen], [sixteen], [sixteen]]);
+    expect(await fire(eight, SLOT + 4 * MINUTE)).toMatchObject({ fired: false, reason: 'paused' });
+    const listed = (await schedules.list([eight, sixteen])).schedules;
+    expect(listed.map((state) => [state.spec.queue, state.superseded, state.mark?.slotAt])).toEqual(
+      [
+        [sixteen, undefined, SLOT + 3 * MINUTE],
+        [eight, true, SLOT],
+      ],
+    );
+
+    // Back to 8 (a rollback, or a worker of the old count starting again): the old copy takes
+    // the schedule back, from the new copy's mark.
+    expect(await schedules.upsert([specOf(eight, 'daily')])).toEqual(['unchanged']);
+    const back = [];
+    for (let n = 3; n <= 5; n++) back.push(await fireBoth(SLOT + n * MINUTE));
+    expect(back).toEqual([[], [eight], [eight]]);
+
+    // The active copy removed: the other is stored superseded, and an upsert of it (a worker
+    // declaring it) takes the schedule over with no other copy to fence.
+    expect(await schedules.remove(eight, 'daily')).toBe(true);
+    expect(await fire(sixteen, SLOT + 6 * MINUTE)).toMatchObject({ reason: 'paused' });
+    expect(await schedules.upsert([specOf(sixteen, 'daily')])).toEqual(['unchanged']);
+    expect(await fireBoth(SLOT + 6 * MINUTE)).toEqual([sixteen]);
+  });
+
+  it('of two copies first stored at once, fires one', async () => {
+    const { schedules } = transport();
+    const base = uniqueQueue('sched-fence');
+    const [eight, sixteen] = [`${base}~1of8`, `${base}~1of16`];
+    const fire = fireOn(schedules);
+    await Promise.all([
+      schedules.upsert([specOf(eight, 'daily')]),
+      schedules.upsert([specOf(sixteen, 'daily')]),
+    ]);
+    const results = await Promise.all([fire(eight, SLOT), fire(sixteen, SLOT)]);
+    expect(results.filter((result) => result.fired)).toHaveLength(1);
+    const listed = (await schedules.list([eight, sixteen])).schedules;
+    expect(listed.filter((state) => state.superseded)).toHaveLength(1);
+  });
+});
+
 describe('on a Redis Cluster', () => {
   let cluster: RedisCluster | undefined;
   beforeAll(async () => {
@@ -138,6 +207,40 @@ describe('on a Redis Cluster', () => {
       expect(await schedules.upsert([specOf(thirtyTwo, 'daily')])).toEqual(['created']);
       const [copy] = (await schedules.list([thirtyTwo])).schedules;
       expect(copy).toMatchObject({ paused: true, mark: { slotAt: SLOT } });
+    } finally {
+      await transport.close();
+      client.disconnect();
+    }
+  });
+
+  it('fences a copy in another hash slot: side by side, the copy stored last fires each slot', async () => {
+    if (!cluster) throw new Error('the cluster starts in beforeAll');
+    const client = new Cluster(cluster.startupNodes, { lazyConnect: true });
+    const transport = redisTransport({ client, logger: silentLogger });
+    const { schedules } = transport;
+    try {
+      const base = uniqueQueue('sched-fence');
+      const [eight, thirtyTwo] = [`${base}~1of8`, `${base}~17of32`];
+      expect(queueSlot(eight)).not.toBe(queueSlot(thirtyTwo));
+      const fire = fireOn(schedules);
+      const fireBoth = async (slotAt: number) => {
+        const results = await Promise.all([fire(eight, slotAt), fire(thirtyTwo, slotAt)]);
+        return results.map((result) => result.fired);
+      };
+      await schedules.upsert([specOf(eight, 'daily')]);
+      expect(await fireBoth(SLOT)).toEqual([true, false]);
+      await schedules.upsert([specOf(thirtyTwo, 'daily')]);
+      expect(await fireBoth(SLOT)).toEqual([false, false]);
+      expect(await fireBoth(SLOT + MINUTE)).toEqual([false, true]);
+      expect(await fireBoth(SLOT + 2 * MINUTE)).toEqual([false, true]);
+      await schedules.upsert([specOf(eight, 'daily')]);
+      expect(await fireBoth(SLOT + 2 * MINUTE)).toEqual([false, false]);
+      expect(await fireBoth(SLOT + 3 * MINUTE)).toEqual([true, false]);
+      const listed = (await schedules.list([eight, thirtyTwo])).schedules;
+      expect(listed.map((state) => [state.spec.queue, state.superseded])).toEqual([
+        [thirtyTwo, true],
+        [eight, undefined],
+      ]);
     } finally {
       await transport.close();
       client.disconnect();

@@ -210,7 +210,14 @@ describe('the schedule wire', () => {
   });
 
   it('refuses an upsert reply that does not answer every schedule', () => {
-    expect(readUpsertReply('cmu', 3)).toEqual(['created', 'changed', 'unchanged']);
+    expect(readUpsertReply('cmu', 3)).toEqual({
+      outcomes: ['created', 'changed', 'unchanged'],
+      superseded: [false, false, false],
+    });
+    expect(readUpsertReply('cMU', 3)).toEqual({
+      outcomes: ['created', 'changed', 'unchanged'],
+      superseded: [false, true, true],
+    });
     expect(() => readUpsertReply('cm', 3)).toThrow(/upsert-schedules/);
     expect(() => readUpsertReply('cmx', 3)).toThrow(/upsert-schedules/);
   });

@@ -71,6 +71,31 @@ describe('a schedule on a partitioned queue whose count changes', () => {
     expect(await slots(copyOf(32))).toEqual(series(next, 2, 3 * SECONDS));
   });
 
+  it('workers of both counts side by side fire each slot once, and again after a rollback', async () => {
+    const { clock, add, slots, transport } = fleet(t0, { schedules: [every3s()] });
+    add({ partitions: partitions(8) });
+    await clock.advance(4 * SECONDS);
+    // Step 1 of a change of n: workers of the new count start beside the old ones. The copy
+    // stored last takes the schedule over; the other fires nothing while it is superseded.
+    add({ partitions: partitions(16) });
+    await clock.advance(0);
+    await clock.advance(9 * SECONDS);
+    expect(await slots(copyOf(8))).toEqual(series(t0, 2, 3 * SECONDS));
+    const listed = await transport.schedules.list([copyOf(8), copyOf(16)]);
+    expect(listed.schedules.map((state) => [state.spec.queue, state.superseded])).toEqual([
+      [copyOf(16), undefined],
+      [copyOf(8), true],
+    ]);
+    // A rollback: a worker of the old count starts again and takes the schedule back.
+    add({ partitions: partitions(8) });
+    await clock.advance(0);
+    await clock.advance(9 * SECONDS);
+    const eight = await slots(copyOf(8));
+    const sixteen = await slots(copyOf(16));
+    expect([...eight, ...sixteen].sort()).toEqual(series(t0, 8, 3 * SECONDS));
+    expect(sixteen).toEqual(series(t0 + 6 * SECONDS, 3, 3 * SECONDS));
+  });
+
   it('back to a count whose copy is still stored: no slot the other count fired fires again', async () => {
     const catchUp = every3s({ catchUp: 10 });
     const { clock, add, stop, slots } = fleet(t0, { schedules: [catchUp] });

@@ -28,10 +28,16 @@ function moveMark(state: ScheduleState, now: number): void {
     : { slotAt: now };
 }
 
-/** A stored schedule; `json` is its spec's JSON, compared by `upsert`. */
+/**
+ * A stored schedule; `json` is its spec's JSON, compared by `upsert`. `active` is the token
+ * of the takeover that last activated the copy, `superseded` the highest that fenced it
+ * (docs/partitions.md, "Schedules"): it fires only while `superseded <= active`.
+ */
 interface Stored {
   state: ScheduleState;
   json: string;
+  active: number;
+  superseded: number;
 }
 
 /**
@@ -44,17 +50,43 @@ export function createMemorySchedules(options: MemorySchedulesOptions): Transpor
   // queue → schedule id → its schedule
   const queues = new Map<string, Map<string, Stored>>();
 
+  // The last takeover token given out.
+  let tokens = 0;
+
   const find = (queue: string, id: string) => queues.get(queue)?.get(id);
 
-  /** The other stored copies' mark and paused flag, for a copy of `spec` being stored. */
-  function carryFor(spec: ScheduleSpec): ScheduleCarry | undefined {
+  /** The other stored copies of `spec`'s id on its base queue (other partition counts). */
+  function otherCopies(spec: ScheduleSpec): Stored[] {
     const base = baseQueueOf(spec.queue);
-    const others: ScheduleState[] = [];
+    const others: Stored[] = [];
     for (const [queue, ofQueue] of queues) {
       const other = queue !== spec.queue && baseQueueOf(queue) === base && ofQueue.get(spec.id);
-      if (other) others.push(other.state);
+      if (other) others.push(other);
     }
-    return scheduleCarry(spec.queue, spec.id, others);
+    return others;
+  }
+
+  /**
+   * A takeover, as on Redis in one step: the other copies are fenced with a new token (they
+   * fire no slot more), and their mark and pause are what the copy takes over.
+   */
+  function takeOver(spec: ScheduleSpec, others: readonly Stored[]): ScheduleCarry | undefined {
+    if (others.length === 0) return undefined;
+    tokens += 1;
+    for (const other of others) other.superseded = Math.max(other.superseded, tokens);
+    return scheduleCarry(
+      spec.queue,
+      spec.id,
+      others.map((other) => other.state),
+    );
+  }
+
+  /** Activates `stored` with the last token when another copy was fenced for it. */
+  function activate(stored: Stored, tookOver: boolean): void {
+    if (!tookOver && stored.superseded <= stored.active) return;
+    // Fenced while no other copy is left (removed since): it takes the schedule back.
+    if (!tookOver) tokens += 1;
+    stored.active = tokens;
   }
 
   function upsertOne(spec: ScheduleSpec, now: number): UpsertOutcome {
@@ -65,15 +97,17 @@ export function createMemorySchedules(options: MemorySchedulesOptions): Transpor
       queues.set(spec.queue, ofQueue);
     }
     const stored = ofQueue.get(spec.id);
-    const carry = carryFor(spec);
+    const others = otherCopies(spec);
+    const carry = takeOver(spec, others);
     if (!stored) {
       // A copy under a new partition count goes on from the others: no slot twice, the pause kept.
       const mark = carry?.slotAt === undefined ? null : { slotAt: carry.slotAt };
       const paused = carry?.paused ?? false;
       const state = { spec: structuredClone(spec), paused, revision: 1, updatedAt: now, mark };
-      ofQueue.set(spec.id, { state, json });
+      ofQueue.set(spec.id, { state, json, active: carry ? tokens : 0, superseded: 0 });
       return 'created';
     }
+    activate(stored, carry !== undefined);
     const { state } = stored;
     if (takesCarry(state.mark?.slotAt, carry) && carry?.slotAt !== undefined) {
       // The schedule fired (or was resumed) in another copy since this one last did. Its
@@ -125,7 +159,10 @@ export function createMemorySchedules(options: MemorySchedulesOptions): Transpor
           const ofQueue = queues.get(queue);
           if (!ofQueue) continue;
           for (const id of [...ofQueue.keys()].sort()) {
-            schedules.push(structuredClone((ofQueue.get(id) as Stored).state));
+            const stored = ofQueue.get(id) as Stored;
+            const state = structuredClone(stored.state);
+            if (stored.superseded > stored.active) state.superseded = true;
+            schedules.push(state);
           }
         }
         return { now, schedules };
@@ -144,7 +181,9 @@ export function createMemorySchedules(options: MemorySchedulesOptions): Transpor
         if (!stored) return refuse('unknown');
         const { state } = stored;
         if (state.revision !== revision) return refuse('changed');
-        if (state.paused || !state.spec.enabled) return refuse('paused');
+        // A superseded copy: another copy of the id on its base queue fires.
+        const superseded = stored.superseded > stored.active;
+        if (state.paused || !state.spec.enabled || superseded) return refuse('paused');
         const { mark } = state;
         if (mark && slotAt <= mark.slotAt) return refuse('claimed-before');
         if (slotAt > now) return refuse('early');

@@ -4,7 +4,9 @@
  * (`emails~3of16`), and an unpartitioned queue turned partitioned does the same: two stored
  * copies of one id on one base queue, each with a paused flag and a mark of its own. On Redis
  * they sit in different hash slots, so no one script sees both; instead, a transport that
- * stores a copy gives it what the other copies know (docs/partitions.md, "Schedules").
+ * stores a copy takes the schedule over: it fences the other copies (they fire no more), then
+ * gives the copy what they know and makes it the one active copy (docs/partitions.md,
+ * "Schedules").
  */
 import { baseQueueOf } from '../partitions.js';
 import type { ScheduleState } from '../transport-schedules.js';

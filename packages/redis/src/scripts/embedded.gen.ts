@@ -155,6 +155,39 @@ local FIRST_GROUP = 5
 
 return out
 `,
+  'fence-schedules': `-- fence-schedules.lua: fences a queue's copies of schedules another copy takes over, and reads
+-- them back (a takeover, docs/partitions.md "Schedules": one copy of an id per base queue fires).
+--
+-- KEYS: [1] the queue's schedules \`<prefix>:{q}:specs\` (upsert-schedules.lua), [2] the
+--       queue's schedule marks \`<prefix>:{q}:sched\` (fire-schedule.lua), [3] the queue's
+--       schedule fences \`<prefix>:{q}:sched-fence\`: schedule id -> \`<active> <superseded>\`,
+--       the token the copy was last activated with and the highest token that fenced it
+--       (\`0 0\` when absent); fire-schedule.lua fires a copy only while superseded <= active.
+-- ARGV: [1] the takeover's token (INCR of \`<prefix>:schedule-fence\`), then the schedule ids.
+-- Returns: \`{now, schedules, marks, fences}\` as list-schedules.lua, read after the fence, so
+--          the marks are final: a fenced copy claims no slot after this script.
+--          The fence is written for an id the queue does not hold too, so a copy stored
+--          here afterwards by an upsert that saw no other copy starts superseded (and that
+--          upsert takes over): two copies first stored at once never both fire.
+
+local token = tonumber(ARGV[1])
+for a = 2, #ARGV do
+  local id = ARGV[a]
+  local active, superseded = 0, 0
+  local fence = redis.call('HGET', KEYS[3], id)
+  if fence then
+    local a_s, s_s = string.match(fence, '^(%d+) (%d+)$')
+    active, superseded = tonumber(a_s), tonumber(s_s)
+  end
+  if token > superseded then
+    redis.call('HSET', KEYS[3], id, string.format('%d %d', active, token))
+  end
+end
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+return {string.format('%d', now), redis.call('HGETALL', KEYS[1]), redis.call('HGETALL', KEYS[2]),
+  redis.call('HGETALL', KEYS[3])}
+`,
   'find-by-index': `-- find-by-index.lua: a page of the jobs of one task whose indexed input field has a value,
 -- newest first [A11].
 --
@@ -208,14 +241,17 @@ return out
 --       HASH \`<prefix>:{q}:sched\`: schedule id -> \`<slotAt> <jobSlotAt> <firedAt> <unique id>\`
 --       (the last slot claimed, fired or skipped; the slot and enqueue time of the last job
 --       fired, and that job's unique id), or \`<slotAt>\` alone before any job fired;
---       [23] the queue's schedules, a HASH \`<prefix>:{q}:specs\` (upsert-schedules.lua).
+--       [23] the queue's schedules, a HASH \`<prefix>:{q}:specs\` (upsert-schedules.lua),
+--       [24] the queue's schedule fences \`<prefix>:{q}:sched-fence\` (fence-schedules.lua).
 -- ARGV: [1]–[4] as for enqueue.lua, [5] schedule id, [6] slotAt (ms), [7] the revision the
 --       job was built from, [8] the unique id of the slot's job, then from [9] one group of
 --       one job, as enqueue.lua takes it, its producer's enqueuedAt empty: the job is
 --       enqueued at TIME, the fire time (src/wire/enqueue-calls.ts, fireArgs).
 -- Returns: \`{1}\` when the job was added; \`{0, reason}\` when not, checked in this order:
 --          \`unknown\` (no such schedule), \`changed\` (its revision is not ARGV[7]), \`paused\`
---          (paused or not enabled), \`claimed-before\` (slotAt at or before the mark's slot),
+--          (paused or not enabled, or a superseded copy: fenced by a higher token than it
+--          was activated with, another copy of the id on its base queue fires),
+--          \`claimed-before\` (slotAt at or before the mark's slot),
 --          \`early\` (slotAt later than TIME), \`overlap\` (the spec says skip and the last job
 --          fired is waiting, delayed or active: the mark moves to slotAt, nothing is added);
 --          \`{0, reason, unique id}\` when enqueueing found the job a duplicate, reason
@@ -226,6 +262,7 @@ return out
 
 local K_MARKS = KEYS[22]
 local K_SPECS = KEYS[23]
+local K_FENCES = KEYS[24]
 local schedule_id, slot_s, unique = ARGV[5], ARGV[6], ARGV[8]
 local slot = tonumber(slot_s)
 
@@ -239,6 +276,13 @@ if revision ~= ARGV[7] then
 end
 if paused == '1' or enabled == '0' then
   return {0, 'paused'}
+end
+local fence = redis.call('HGET', K_FENCES, schedule_id)
+if fence then
+  local active, superseded = string.match(fence, '^(%d+) (%d+)$')
+  if tonumber(superseded) > tonumber(active) then
+    return {0, 'paused'}
+  end
 end
 
 local mark = redis.call('HGET', K_MARKS, schedule_id)
@@ -430,13 +474,15 @@ return out
   'list-schedules': `-- list-schedules.lua: a queue's schedules and their marks, and the clock (TransportSchedules.list) [S12].
 --
 -- KEYS: [1] the queue's schedules \`<prefix>:{q}:specs\` (upsert-schedules.lua),
---       [2] the queue's schedule marks \`<prefix>:{q}:sched\` (fire-schedule.lua).
+--       [2] the queue's schedule marks \`<prefix>:{q}:sched\` (fire-schedule.lua),
+--       [3] the queue's schedule fences \`<prefix>:{q}:sched-fence\` (fence-schedules.lua).
 -- ARGV: none.
--- Returns: \`{now, schedules, marks}\`: TIME in ms, then each hash as HGETALL gives it.
+-- Returns: \`{now, schedules, marks, fences}\`: TIME in ms, then each hash as HGETALL gives it.
 
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
-return {string.format('%d', now), redis.call('HGETALL', KEYS[1]), redis.call('HGETALL', KEYS[2])}
+return {string.format('%d', now), redis.call('HGETALL', KEYS[1]), redis.call('HGETALL', KEYS[2]),
+  redis.call('HGETALL', KEYS[3])}
 `,
   'list-workers': `-- list-workers.lua: the records of live workers, after sweeping expired ones.
 --
@@ -663,15 +709,17 @@ until cursor == '0'
 flush()
 return given
 `,
-  'remove-schedule': `-- remove-schedule.lua: deletes a schedule and its mark (TransportSchedules.remove) [S10].
+  'remove-schedule': `-- remove-schedule.lua: deletes a schedule, its mark and its fence (TransportSchedules.remove) [S10].
 --
 -- KEYS: [1] the queue's schedules \`<prefix>:{q}:specs\` (upsert-schedules.lua),
---       [2] the queue's schedule marks \`<prefix>:{q}:sched\` (fire-schedule.lua).
+--       [2] the queue's schedule marks \`<prefix>:{q}:sched\` (fire-schedule.lua),
+--       [3] the queue's schedule fences \`<prefix>:{q}:sched-fence\` (fence-schedules.lua).
 -- ARGV: [1] schedule id.
 -- Returns: 1 when the schedule was stored, 0 when not.
 
 local removed = redis.call('HDEL', KEYS[1], ARGV[1])
 redis.call('HDEL', KEYS[2], ARGV[1])
+redis.call('HDEL', KEYS[3], ARGV[1])
 return removed
 `,
   'remove-worker': `-- remove-worker.lua: removes a worker's record at once (clean shutdown).
@@ -1246,27 +1294,34 @@ return { 0, math.max(1, math.ceil(tonumber(oldest[2]) + window - now)) }
 -- KEYS: [1] the queue's schedules, a HASH \`<prefix>:{q}:specs\`: schedule id ->
 --       \`<revision> <updatedAt> <paused 0|1> <enabled 0|1> <overlap> <spec JSON>\` (the JSON
 --       last, so it may hold spaces; enabled and overlap copied out of it for fire-schedule.lua),
---       [2] the queue's schedule marks \`<prefix>:{q}:sched\` (fire-schedule.lua).
+--       [2] the queue's schedule marks \`<prefix>:{q}:sched\` (fire-schedule.lua),
+--       [3] the queue's schedule fences \`<prefix>:{q}:sched-fence\` (fence-schedules.lua).
 -- ARGV: n pairs of schedule id and spec JSON, as core's gate makes it (equal specs, equal
 --       text), then n carries, one per pair, in order: what the other stored copies of the id
 --       on the same base queue (other partition counts) know, as core's \`scheduleCarry\` picks
---       it: \`\` when there is none, else \`<paused 0|1>\` and, when that copy has a mark, \` <slotAt>\`.
+--       it: \`\` when there is none, else \`<paused 0|1>\` and, when that copy has a mark, \` <slotAt>\`;
+--       then n takeover tokens, in order: \`\` for none, else the token the other copies were
+--       fenced with (fence-schedules.lua, before their carry was read): the copy is activated
+--       with it (its active token set) unless a higher token fenced it meanwhile.
 -- Returns: one string, a character per pair: \`c\` created (revision 1; not paused and no mark,
 --          or the carry's flag and mark), \`m\` changed (revision + 1, the mark's slot moved up
 --          to TIME, or a mark of TIME alone made), \`u\` unchanged (the spec not written). A
 --          stored copy whose mark is earlier than the carry's takes the carry's slot, and its
 --          pause when it is paused, whatever the letter: the schedule fired (or was resumed)
---          in the other copy since.
+--          in the other copy since. The letter is upper case (\`C\`, \`M\`, \`U\`) when the copy is
+--          superseded after the call (fenced by a higher token than it was activated with):
+--          it fires no slot until an upsert with a higher token takes it over.
 
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
 local now_s = string.format('%d', now)
-local count = #ARGV / 3
+local count = #ARGV / 4
 local out = {}
 for i = 1, count do
   local id, json = ARGV[2 * i - 1], ARGV[2 * i]
   local carry_paused, carry_slot_s = string.match(ARGV[2 * count + i], '^([01]) ?(%d*)$')
   local carry_slot = tonumber(carry_slot_s or '')
+  local token = tonumber(ARGV[3 * count + i])
   local spec = cjson.decode(json)
   local flags = (spec.enabled == true and '1' or '0') .. ' ' .. spec.overlap .. ' '
   local stored = redis.call('HGET', KEYS[1], id)
@@ -1312,6 +1367,20 @@ for i = 1, count do
     if mark_slot ~= slot then
       redis.call('HSET', KEYS[2], id, string.format('%d', mark_slot) .. (rest or ''))
     end
+  end
+  local active, superseded = 0, 0
+  local fence = redis.call('HGET', KEYS[3], id)
+  if fence then
+    local a_s, s_s = string.match(fence, '^(%d+) (%d+)$')
+    active, superseded = tonumber(a_s), tonumber(s_s)
+  end
+  -- A takeover activates the copy unless a later takeover fenced it meanwhile.
+  if token and token > superseded and token > active then
+    active = token
+    redis.call('HSET', KEYS[3], id, string.format('%d %d', active, superseded))
+  end
+  if superseded > active then
+    out[#out] = string.upper(out[#out])
   end
 end
 return table.concat(out)

@@ -4,14 +4,17 @@
 --       HASH `<prefix>:{q}:sched`: schedule id -> `<slotAt> <jobSlotAt> <firedAt> <unique id>`
 --       (the last slot claimed, fired or skipped; the slot and enqueue time of the last job
 --       fired, and that job's unique id), or `<slotAt>` alone before any job fired;
---       [23] the queue's schedules, a HASH `<prefix>:{q}:specs` (upsert-schedules.lua).
+--       [23] the queue's schedules, a HASH `<prefix>:{q}:specs` (upsert-schedules.lua),
+--       [24] the queue's schedule fences `<prefix>:{q}:sched-fence` (fence-schedules.lua).
 -- ARGV: [1]–[4] as for enqueue.lua, [5] schedule id, [6] slotAt (ms), [7] the revision the
 --       job was built from, [8] the unique id of the slot's job, then from [9] one group of
 --       one job, as enqueue.lua takes it, its producer's enqueuedAt empty: the job is
 --       enqueued at TIME, the fire time (src/wire/enqueue-calls.ts, fireArgs).
 -- Returns: `{1}` when the job was added; `{0, reason}` when not, checked in this order:
 --          `unknown` (no such schedule), `changed` (its revision is not ARGV[7]), `paused`
---          (paused or not enabled), `claimed-before` (slotAt at or before the mark's slot),
+--          (paused or not enabled, or a superseded copy: fenced by a higher token than it
+--          was activated with, another copy of the id on its base queue fires),
+--          `claimed-before` (slotAt at or before the mark's slot),
 --          `early` (slotAt later than TIME), `overlap` (the spec says skip and the last job
 --          fired is waiting, delayed or active: the mark moves to slotAt, nothing is added);
 --          `{0, reason, unique id}` when enqueueing found the job a duplicate, reason
@@ -22,6 +25,7 @@
 
 local K_MARKS = KEYS[22]
 local K_SPECS = KEYS[23]
+local K_FENCES = KEYS[24]
 local schedule_id, slot_s, unique = ARGV[5], ARGV[6], ARGV[8]
 local slot = tonumber(slot_s)
 
@@ -35,6 +39,13 @@ if revision ~= ARGV[7] then
 end
 if paused == '1' or enabled == '0' then
   return {0, 'paused'}
+end
+local fence = redis.call('HGET', K_FENCES, schedule_id)
+if fence then
+  local active, superseded = string.match(fence, '^(%d+) (%d+)$')
+  if tonumber(superseded) > tonumber(active) then
+    return {0, 'paused'}
+  end
 end
 
 local mark = redis.call('HGET', K_MARKS, schedule_id)

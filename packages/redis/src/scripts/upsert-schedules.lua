@@ -3,27 +3,34 @@
 -- KEYS: [1] the queue's schedules, a HASH `<prefix>:{q}:specs`: schedule id ->
 --       `<revision> <updatedAt> <paused 0|1> <enabled 0|1> <overlap> <spec JSON>` (the JSON
 --       last, so it may hold spaces; enabled and overlap copied out of it for fire-schedule.lua),
---       [2] the queue's schedule marks `<prefix>:{q}:sched` (fire-schedule.lua).
+--       [2] the queue's schedule marks `<prefix>:{q}:sched` (fire-schedule.lua),
+--       [3] the queue's schedule fences `<prefix>:{q}:sched-fence` (fence-schedules.lua).
 -- ARGV: n pairs of schedule id and spec JSON, as core's gate makes it (equal specs, equal
 --       text), then n carries, one per pair, in order: what the other stored copies of the id
 --       on the same base queue (other partition counts) know, as core's `scheduleCarry` picks
---       it: `` when there is none, else `<paused 0|1>` and, when that copy has a mark, ` <slotAt>`.
+--       it: `` when there is none, else `<paused 0|1>` and, when that copy has a mark, ` <slotAt>`;
+--       then n takeover tokens, in order: `` for none, else the token the other copies were
+--       fenced with (fence-schedules.lua, before their carry was read): the copy is activated
+--       with it (its active token set) unless a higher token fenced it meanwhile.
 -- Returns: one string, a character per pair: `c` created (revision 1; not paused and no mark,
 --          or the carry's flag and mark), `m` changed (revision + 1, the mark's slot moved up
 --          to TIME, or a mark of TIME alone made), `u` unchanged (the spec not written). A
 --          stored copy whose mark is earlier than the carry's takes the carry's slot, and its
 --          pause when it is paused, whatever the letter: the schedule fired (or was resumed)
---          in the other copy since.
+--          in the other copy since. The letter is upper case (`C`, `M`, `U`) when the copy is
+--          superseded after the call (fenced by a higher token than it was activated with):
+--          it fires no slot until an upsert with a higher token takes it over.
 
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
 local now_s = string.format('%d', now)
-local count = #ARGV / 3
+local count = #ARGV / 4
 local out = {}
 for i = 1, count do
   local id, json = ARGV[2 * i - 1], ARGV[2 * i]
   local carry_paused, carry_slot_s = string.match(ARGV[2 * count + i], '^([01]) ?(%d*)$')
   local carry_slot = tonumber(carry_slot_s or '')
+  local token = tonumber(ARGV[3 * count + i])
   local spec = cjson.decode(json)
   local flags = (spec.enabled == true and '1' or '0') .. ' ' .. spec.overlap .. ' '
   local stored = redis.call('HGET', KEYS[1], id)
@@ -69,6 +76,20 @@ for i = 1, count do
     if mark_slot ~= slot then
       redis.call('HSET', KEYS[2], id, string.format('%d', mark_slot) .. (rest or ''))
     end
+  end
+  local active, superseded = 0, 0
+  local fence = redis.call('HGET', KEYS[3], id)
+  if fence then
+    local a_s, s_s = string.match(fence, '^(%d+) (%d+)$')
+    active, superseded = tonumber(a_s), tonumber(s_s)
+  end
+  -- A takeover activates the copy unless a later takeover fenced it meanwhile.
+  if token and token > superseded and token > active then
+    active = token
+    redis.call('HSET', KEYS[3], id, string.format('%d %d', active, superseded))
+  end
+  if superseded > active then
+    out[#out] = string.upper(out[#out])
   end
 end
 return table.concat(out)
