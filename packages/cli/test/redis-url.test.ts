@@ -115,7 +115,9 @@ describe('--redis', () => {
   it('fails with exit 3 on a server that accepts the connection and never answers', async () => {
     const run = await statusAgainst(() => {});
     expect(run.code).toBe(3);
-    expect(run.stderr).toContain('accepted the connection but did not answer before the command timed out');
+    expect(run.stderr).toContain(
+      'accepted the connection but did not answer before the command timed out',
+    );
   });
 
   it('names a server that does not speak Redis (an HTTP server on the port)', async () => {
