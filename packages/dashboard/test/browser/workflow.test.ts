@@ -100,6 +100,7 @@ describe('/workflows/<id>', () => {
     expect(await jobInput.textContent()).toBe(
       "InputNone stored: computed when the step runs, from its workflow's input and earlier results.",
     );
+    await ui.shoot('workflow-step-job');
     await back.click();
     await ui.page.getByRole('heading', { level: 1, name: `Workflow ${id}` }).waitFor();
     await step('charge').waitFor();
