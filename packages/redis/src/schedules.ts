@@ -17,6 +17,7 @@ import {
 import { runScript } from './scripts.js';
 import { assertEncodable, fireArgs, readFireReply } from './wire/enqueue-calls.js';
 import { readListReply, readUpsertReply, takeoverArgs, upsertArgs } from './wire/schedule-calls.js';
+import { namingWrongKey } from './wrong-type.js';
 
 /** Schedules per upsert-schedules.lua call: bounds how long one call holds Redis. */
 const UPSERT_CHUNK = 500;
@@ -270,11 +271,13 @@ export function redisSchedules(options: RedisSchedulesOptions): TransportSchedul
         scheduleFencesKey(prefix, queue),
       ];
       const [reply] = await Promise.all([
-        redisCall(
-          'fire-schedule',
-          () => runScript(commands, 'fire-schedule', keys, commonArgs, args),
-          commands,
-        ) as Promise<unknown[]>,
+        (
+          redisCall(
+            'fire-schedule',
+            () => runScript(commands, 'fire-schedule', keys, commonArgs, args),
+            commands,
+          ) as Promise<unknown[]>
+        ).catch((error: unknown) => namingWrongKey(error, commands, prefix, queue)),
         registerQueues([queue]),
       ]);
       return readFireReply(reply, request, queue);

@@ -35,6 +35,29 @@ const specsKey = (queue: string) => `conveyor:{${queue}}:specs`;
 const marksKey = (queue: string) => `conveyor:{${queue}}:sched`;
 
 describe('schedules on Redis', () => {
+  it("names a queue key of the wrong type that a schedule's firing meets, and how to clear it", async () => {
+    const { schedules } = transport();
+    const queue = uniqueQueue('sched-wrongtype');
+    await schedules.upsert([specOf(queue, 'daily')]);
+    const key = `conveyor:{${queue}}:w5`;
+    await admin().set(key, 'garbage');
+    const failed = await schedules
+      .fire({
+        scheduleId: 'daily',
+        revision: 1,
+        slotAt: SLOT,
+        job: { envelope: makeEnvelope(queue, { task: 'shop.report', priority: 5 }) },
+      })
+      .then(
+        () => undefined,
+        (error: unknown) => error as Error,
+      );
+    expect(failed?.message).toContain(
+      `Key "${key}" of queue "${queue}" holds a string where Conveyor keeps a list`,
+    );
+    expect(failed?.message).toContain(`redis-cli DEL '${key}'`);
+  });
+
   it('stores a schedule and its mark under the queue’s hash tag, as the README says', async () => {
     const { schedules } = transport();
     const queue = uniqueQueue('sched-keys');
