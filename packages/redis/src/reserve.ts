@@ -248,9 +248,11 @@ export function createReserver(
     };
     const reply = await waitThenReserve(queue, timeoutMs, args, abandon, request.signal);
     if (!reply) {
-      // The wait failed (or was cut short, its reply given back): the reserve behind it may
-      // have run, its reply lost with the connection.
-      if (!deps.isClosed()) void releaseLost(queue, callToken, [], request.leaseMs);
+      // The wait failed: the reserve behind it may have run, its reply lost with the
+      // connection. (A wait cut short by the signal gave its reply back: `abandon`.)
+      if (!deps.isClosed() && !request.signal?.aborted) {
+        void releaseLost(queue, callToken, [], request.leaseMs);
+      }
       return undefined;
     }
     const taken: Taken = { reservations: [], nextWake: -1, now: 0 };

@@ -130,6 +130,9 @@ export function redisWorkflows(options: RedisWorkflowsOptions): TransportWorkflo
     return reply;
   }
 
+  /** The workflow's outbox entries, oldest first (wf-outbox.lua). */
+  const outboxOf = async (id: string) => readEntries((await call('wf-outbox', id))[1]);
+
   /**
    * For a retry or cancel that found nothing to do: when it was answered across a reconnect
    * (`before`: reconnectsOf before the call), ioredis may have re-sent it after a reset lost
@@ -219,7 +222,7 @@ export function redisWorkflows(options: RedisWorkflowsOptions): TransportWorkflo
         // Ids are new per start: this start ran already, re-sent by ioredis after a reset
         // connection lost its reply. Not a duplicate: its first stage is still to dispatch.
         if (scope !== undefined) await keyCall(scope, ['commit', id, '0', '']);
-        return { id, duplicate: false, dispatch: readEntries((await call('wf-outbox', id))[1]) };
+        return { id, duplicate: false, dispatch: await outboxOf(id) };
       }
       return { id, duplicate: false, dispatch: readEntries(reply[2]) };
     },
@@ -273,9 +276,7 @@ export function redisWorkflows(options: RedisWorkflowsOptions): TransportWorkflo
     running: (limit, after) => index.running(limit, after),
     ended: (status, limit, after) => index.ended(status, limit, after),
 
-    async outbox(id) {
-      return readEntries((await call('wf-outbox', id))[1]);
-    },
+    outbox: outboxOf,
 
     async get(id, options) {
       const children = options?.children !== false;
@@ -308,7 +309,7 @@ export function redisWorkflows(options: RedisWorkflowsOptions): TransportWorkflo
       const before = reconnectsOf(commands);
       const reply = await call('wf-retry', id);
       if (Number(reply[1]) !== 1 && (await ranBefore(id, before)) === 'running') {
-        return { retried: true, dispatch: readEntries((await call('wf-outbox', id))[1]) };
+        return { retried: true, dispatch: await outboxOf(id) };
       }
       return { retried: Number(reply[1]) === 1, dispatch: readEntries(reply[2]) };
     },

@@ -3,8 +3,8 @@ import { RedisTransportError } from '../errors.js';
 import { idOf } from './script-calls.js';
 
 // How the stored schedules look in Redis and what their scripts answer: upsert-schedules,
-// fence-schedules, set-schedule-paused, remove-schedule and list-schedules. fire-schedule's arguments and
-// reply are enqueue-calls.ts's, next to enqueue's, whose job format it shares.
+// fence-schedules, set-schedule-paused, remove-schedule and list-schedules. fire-schedule's
+// arguments and reply are enqueue-calls.ts's, next to enqueue's, whose job format it shares.
 
 /** A schedule as upsert-schedules.lua takes it: its id and its spec's JSON. */
 export function upsertArgs(specs: readonly ScheduleSpec[]): string[] {
