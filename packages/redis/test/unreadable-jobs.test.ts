@@ -97,6 +97,20 @@ describe('a job hash that is not one', () => {
     });
   }
 
+  it('with an expiry that is no number: dead-lettered naming it, and its batch is leased', async () => {
+    const queue = uniqueQueue('unreadable-expiry');
+    const id = await storeRaw(queue, 'garb8', ['d', '15|3|1|0|t', 'i', '{}', 'x', 'soon']);
+    const readable = makeEnvelope(queue);
+    await transport().enqueue([{ envelope: readable }]);
+    // One reserve pops both: the script once failed on comparing "soon" with the clock,
+    // with the ids already popped, and both jobs stayed `waiting` in no list.
+    const leased = await reserveAll(queue);
+    expect(leased.map((job) => job.envelope.id)).toEqual([readable.id]);
+    const record = await transport().getJob(id);
+    expect(record).toMatchObject({ state: 'dead', error: { code: 'INVALID_ENVELOPE' } });
+    expect(record?.error?.message).toContain('`x` field (its expiry, in epoch ms) "soon"');
+  });
+
   it('packed: the error quotes the field as stored', async () => {
     const queue = uniqueQueue('unreadable-packed');
     await admin().hset(packedKey(queue), 'packgarb1', 'total nonsense');

@@ -14,6 +14,7 @@ import {
   parseStored,
   quoted,
   reasonOf,
+  storedExpiry,
   unknownVersionError,
   unreadableEnvelope,
 } from './unreadable-job.js';
@@ -185,14 +186,13 @@ export interface StoredJob {
   input: unknown;
   /** `y`: `[idempotencyKey, schema, workflow?]` JSON, when set. */
   extras: unknown;
-  /** `x`: expiresAt, when set. */
+  /** `x`: expiresAt, when set (garbage there is refused: storedExpiry). */
   expiresAt: unknown;
   /** A schema fingerprint sent apart from `y` (reserve.lua's compact reply), when there is one. */
   schema?: string | undefined;
 }
 
-const present = (value: unknown): boolean =>
-  value !== null && value !== undefined && value !== false;
+const present = (value: unknown): boolean => value != null && value !== false;
 
 /**
  * Rebuilds an envelope. The id, queue and attempt are not stored with the job: the key and
@@ -241,7 +241,7 @@ export function decodeEnvelope(
   } else if (job.schema !== undefined) {
     envelope.schema = job.schema;
   }
-  if (present(job.expiresAt)) envelope.expiresAt = Number(job.expiresAt);
+  if (present(job.expiresAt)) envelope.expiresAt = storedExpiry(id, job.expiresAt);
   return envelope;
 }
 

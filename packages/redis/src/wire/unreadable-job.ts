@@ -69,6 +69,15 @@ export function assertFixed(id: string, stored: unknown, fixed: FixedPart | unde
   return fixed;
 }
 
+/** A stored `x` field (expiresAt, epoch ms); throws naming the field and quoting it when it is no number. */
+export function storedExpiry(id: string, stored: unknown): number {
+  const expiresAt = Number(stored);
+  if (Number.isFinite(expiresAt) && String(stored).trim() !== '') return expiresAt;
+  throw new InvalidEnvelopeError(
+    `Job ${JSON.stringify(id)} has a malformed \`x\` field (its expiry, in epoch ms) ${quoted(stored)} in Redis: ${NOT_OURS}.`,
+  );
+}
+
 /** A stored JSON field, parsed; throws naming the field and quoting it when it is not JSON. */
 export function parseStored(id: string, field: string, text: string): unknown {
   try {
