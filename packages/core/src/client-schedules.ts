@@ -36,7 +36,9 @@ export interface ClientSchedules {
    * Stores a schedule made at run time (`source: 'runtime'`), or changes the stored one with
    * its id in its task's queue; workers serving that queue fire it from their next refresh.
    * Idempotent: the same definition again answers `'unchanged'` and moves nothing. A change
-   * takes effect from the next slot and never fires a slot twice.
+   * takes effect from the next slot and never fires a slot twice. A schedule a live worker
+   * declares in code gets the code's spec back when a worker declaring it starts (the
+   * client's logger warns when that is the case).
    *
    * @example
    * await client.schedules.upsert(
@@ -114,23 +116,19 @@ export function createClientSchedules(
     requireCapability(transport, 'schedules', `client.schedules.${what}`);
 
   /**
-   * A schedule declared in code that a live worker declares comes back at that worker's
-   * next list (docs/schedules.md §7): the removal does not stop it, and the caller hears so.
+   * Whether a live worker declares `spec` in its code: such a schedule comes back at that
+   * worker's next list after a removal, and its code's spec is stored back over an upsert
+   * when a worker declaring it starts (docs/schedules.md §7).
    */
-  const warnIfDeclared = async (schedules: TransportSchedules, spec: ScheduleSpec) => {
+  const declaredLive = async (schedules: TransportSchedules, spec: ScheduleSpec) => {
     const { admin } = transport;
-    if (!admin) return;
+    if (!admin) return false;
     // Staleness is judged by the transport's clock, as the schedule list reads it.
     const [workers, { now }] = await Promise.all([
       admin.listWorkers(),
       schedules.list([spec.queue]),
     ]).catch(() => [undefined, { now: 0 }] as const);
-    const key = `${spec.queue}/${spec.id}`;
-    if (!workers || !declaredSchedules(workers, now).has(key)) return;
-    logger.warn(
-      { schedule: key },
-      `Schedule ${JSON.stringify(spec.id)} is declared in the code of a live worker, which stores it again at its next list: the removal does not stop it. Pause it (client.schedules.pause), or take it out of the code of every worker before removing it.`,
-    );
+    return !!workers && declaredSchedules(workers, now).has(`${spec.queue}/${spec.id}`);
   };
 
   const setPaused = async (
@@ -150,7 +148,14 @@ export function createClientSchedules(
   return {
     async upsert(schedule) {
       const schedules = capability('upsert');
-      const [outcome] = await schedules.upsert([scheduleSpec(schedule, 'runtime', partitions)]);
+      const spec = scheduleSpec(schedule, 'runtime', partitions);
+      const [outcome] = await schedules.upsert([spec]);
+      if (outcome !== 'unchanged' && (await declaredLive(schedules, spec))) {
+        logger.warn(
+          { schedule: `${spec.queue}/${spec.id}` },
+          `Schedule ${JSON.stringify(spec.id)} is declared in the code of a live worker: this upsert replaces it only until a worker declaring it starts, which stores the code's spec back. To change it for good, change it in the code; for a schedule of its own, upsert it under another id.`,
+        );
+      }
       return outcome as UpsertOutcome;
     },
     async list(options = {}) {
@@ -167,7 +172,12 @@ export function createClientSchedules(
         throw error;
       }
       const removed = await schedules.remove(spec.queue, spec.id);
-      if (removed && spec.source === 'code') await warnIfDeclared(schedules, spec);
+      if (removed && spec.source === 'code' && (await declaredLive(schedules, spec))) {
+        logger.warn(
+          { schedule: `${spec.queue}/${spec.id}` },
+          `Schedule ${JSON.stringify(spec.id)} is declared in the code of a live worker, which stores it again at its next list: the removal does not stop it. Pause it (client.schedules.pause), or take it out of the code of every worker before removing it.`,
+        );
+      }
       return removed;
     },
     pause: (id, lookup) => setPaused('pause', id, lookup, true),

@@ -176,6 +176,31 @@ describe('client.schedules', () => {
     await transport.schedules.upsert([scheduleSpec(declared, 'runtime')]);
     expect(await client.schedules.remove('mail.digest')).toBe(true);
     expect(warnings).toHaveLength(1);
+
+    // An upsert over it lasts until a worker declaring it starts: the caller hears so, once
+    // per change (the same spec again is unchanged, and says nothing).
+    const changed = defineSchedule({
+      id: 'mail.digest',
+      task: mail,
+      every: '2h',
+      input: { to: 'a' },
+    });
+    await transport.schedules.upsert([scheduleSpec(declared, 'code')]);
+    expect(await client.schedules.upsert(changed)).toBe('changed');
+    expect(await client.schedules.upsert(changed)).toBe('unchanged');
+    expect(warnings).toHaveLength(2);
+    expect(warnings[1]).toMatch(
+      /^Schedule "mail\.digest" is declared in the code of a live worker: this upsert replaces it only until a worker declaring it starts, which stores the code's spec back\./,
+    );
+    // Another id, or no live worker declaring it: nothing to say.
+    await client.schedules.upsert(
+      defineSchedule({ id: 'mail.other', task: mail, every: '1h', input: { to: 'a' } }),
+    );
+    await clock.advance(700_000);
+    await client.schedules.upsert(
+      defineSchedule({ id: 'mail.digest', task: mail, every: '3h', input: { to: 'a' } }),
+    );
+    expect(warnings).toHaveLength(2);
     await transport.close();
   });
 
