@@ -58,6 +58,21 @@ describe('schedules on Redis', () => {
     expect(failed?.message).toContain(`redis-cli DEL '${key}'`);
   });
 
+  it("fires past a fence entry that is not one (written behind the scripts' back)", async () => {
+    const { schedules } = transport();
+    const queue = uniqueQueue('sched-badfence');
+    await schedules.upsert([specOf(queue, 'daily')]);
+    await admin().hset(`conveyor:{${queue}}:sched-fence`, 'daily', 'garbage');
+    // The script once compared nil with nil here and failed every fire of the schedule.
+    const fired = await schedules.fire({
+      scheduleId: 'daily',
+      revision: 1,
+      slotAt: SLOT,
+      job: { envelope: makeEnvelope(queue, { task: 'shop.report', priority: 5 }) },
+    });
+    expect(fired.jobId).toBeDefined();
+  });
+
   it('stores a schedule and its mark under the queue’s hash tag, as the README says', async () => {
     const { schedules } = transport();
     const queue = uniqueQueue('sched-keys');

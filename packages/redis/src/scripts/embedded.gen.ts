@@ -280,7 +280,8 @@ end
 local fence = redis.call('HGET', K_FENCES, schedule_id)
 if fence then
   local active, superseded = string.match(fence, '^(%d+) (%d+)$')
-  if tonumber(superseded) > tonumber(active) then
+  -- An entry that is not \`<active> <superseded>\` (written behind the scripts' back) fences nothing.
+  if superseded and tonumber(superseded) > tonumber(active) then
     return {0, 'paused'}
   end
 end
