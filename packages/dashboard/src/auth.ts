@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { AuthThrottle } from './auth-throttle.js';
-import { DashboardError } from './errors.js';
+import { DashboardError, quote } from './errors.js';
 import { parseCookies, SESSION_COOKIE } from './http/cookies.js';
 import type { DashboardAccess, ResolvedOptions } from './options.js';
 
@@ -73,14 +73,20 @@ export async function authenticate(
   if (options.authorize === undefined) {
     return username === undefined ? { access: 'write' } : { access: 'write', username };
   }
-  const decision = await options.authorize(request);
+  let decision: unknown;
+  try {
+    decision = await options.authorize(request);
+  } catch (error) {
+    throw authorizeFailed(error);
+  }
   if (decision === 'read' || decision === 'write') {
     return username === undefined ? { access: decision } : { access: decision, username };
   }
   if (decision !== false) {
-    throw new DashboardError(
-      'INTERNAL',
-      `authorize(request) returned ${JSON.stringify(decision)}: expected 'read', 'write' or false.`,
+    throw authorizeFailed(
+      new TypeError(
+        `authorize(request) returned ${quote(decision)}: expected 'read', 'write' or false.`,
+      ),
     );
   }
   if (header === null && !hasOtherCookies(request)) {
@@ -95,4 +101,17 @@ function hasOtherCookies(request: Request): boolean {
     if (name !== SESSION_COOKIE) return true;
   }
   return false;
+}
+
+/**
+ * The `authorize` hook threw or answered no decision. Its error may name a database, a host
+ * or a user, and the caller is not authenticated yet: the answer says only where to look, and
+ * the error goes to the server's log as this error's `cause`.
+ */
+function authorizeFailed(cause: unknown): DashboardError {
+  return new DashboardError(
+    'INTERNAL',
+    "The dashboard's authorize hook failed; the server's log has the details.",
+    { cause },
+  );
 }

@@ -18,7 +18,12 @@ import { createEventHub } from './events/hub.js';
 import { eventStream } from './events/stream.js';
 import { readJsonBody } from './http/body.js';
 import { withSecurityHeaders } from './http/headers.js';
-import { errorResponse, jsonResponse, toDashboardError } from './http/responses.js';
+import {
+  errorResponse,
+  jsonResponse,
+  toAnonymousError,
+  toDashboardError,
+} from './http/responses.js';
 import { createRouter, pathSegments, type Route } from './http/router.js';
 import { type DashboardOptions, resolveOptions } from './options.js';
 import { createRedactor } from './redact.js';
@@ -201,6 +206,7 @@ export function createDashboard(options: DashboardOptions): Dashboard {
     url: URL,
     segments: string[],
     address: string | undefined,
+    progress: { authenticated: boolean },
   ): Promise<Response> {
     if (closed) throw new DashboardError('CLOSED', 'The dashboard was closed.');
     checkHost(url);
@@ -209,6 +215,7 @@ export function createDashboard(options: DashboardOptions): Dashboard {
       resolved,
       authThrottle && { limit: authThrottle, address },
     );
+    progress.authenticated = true;
     const session = sessions.sessionOf(request);
     let response: Response;
     if (segments[0] === 'api') {
@@ -247,8 +254,25 @@ export function createDashboard(options: DashboardOptions): Dashboard {
     return response;
   }
 
-  function failure(error: unknown, isApi: boolean): Response {
-    const problem = toDashboardError(error);
+  /**
+   * The answer to anything thrown. An operator (authenticated) reads a transport's message,
+   * such as "Redis unreachable"; anyone else only the dashboard's own errors. A 500's
+   * details go to the logger either way.
+   */
+  function failure(
+    error: unknown,
+    request: Request,
+    url: URL,
+    isApi: boolean,
+    authenticated: boolean,
+  ): Response {
+    const problem = authenticated ? toDashboardError(error) : toAnonymousError(error);
+    if (problem.code === 'INTERNAL') {
+      resolved.logger.error(
+        { err: problem.cause ?? problem, method: request.method, path: url.pathname },
+        `${request.method} ${url.pathname} failed: ${problem.message}`,
+      );
+    }
     const headers: Record<string, string> = {};
     if (
       problem.code === 'UNAUTHORIZED' &&
@@ -276,6 +300,7 @@ export function createDashboard(options: DashboardOptions): Dashboard {
     const url = new URL(request.url);
     let response: Response;
     let isApi = false;
+    const progress = { authenticated: false };
     try {
       const segments = pathSegments(url.pathname, basePath);
       if (segments === null) {
@@ -285,10 +310,10 @@ export function createDashboard(options: DashboardOptions): Dashboard {
         });
       } else {
         isApi = segments[0] === 'api';
-        response = await route(request, url, segments, info?.remoteAddress);
+        response = await route(request, url, segments, info?.remoteAddress, progress);
       }
     } catch (error) {
-      response = failure(error, isApi);
+      response = failure(error, request, url, isApi, progress.authenticated);
     }
     if (request.method === 'HEAD' && response.body !== null) {
       // A HEAD of an API route or the event stream: the GET's headers, no body.

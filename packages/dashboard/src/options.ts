@@ -1,4 +1,9 @@
-import { requireCapability, type Transport, type TransportAdmin } from '@conveyor/core';
+import {
+  type Logger,
+  requireCapability,
+  type Transport,
+  type TransportAdmin,
+} from '@conveyor/core';
 import { type AuthThrottleOptions, resolveAuthThrottle } from './auth-throttle.js';
 import { DashboardError, quote } from './errors.js';
 import { markedRedactPaths } from './redact-schema.js';
@@ -68,6 +73,12 @@ export interface DashboardOptions {
    * `[::1]`); with credentials, any host (a rebinding page does not know them).
    */
   allowedHosts?: readonly string[];
+  /**
+   * Where the details of a 500 go (the error, the method and path): the answer itself says
+   * only that the server's log has them when the request was not yet authenticated. Only
+   * `error` is called; a pino logger fits. Default: `console.error`.
+   */
+  logger?: Pick<Logger, 'error'>;
 }
 
 /** The options, checked and with defaults filled in. */
@@ -87,6 +98,7 @@ export interface ResolvedOptions {
   maxBodyBytes: number;
   /** Host names answered to; `undefined`: any. */
   allowedHosts: ReadonlySet<string> | undefined;
+  logger: Pick<Logger, 'error'>;
 }
 
 /** What `auth: 'none'` answers to unless `allowedHosts` says otherwise. */
@@ -102,6 +114,14 @@ export const DEFAULT_REDACT: readonly string[] = [
 ];
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+
+/** The default logger: `console.error`, each line tagged, as pino's `error` is called. */
+const CONSOLE_LOGGER: Pick<Logger, 'error'> = {
+  error: (first: string | Record<string, unknown>, message?: string) => {
+    if (typeof first === 'string') console.error(`[conveyor-dashboard] ${first}`);
+    else console.error(`[conveyor-dashboard] ${message ?? ''}`, first);
+  },
+};
 
 const BASE_PATH = /^(\/[A-Za-z0-9._~!$&'()*+,;=:@%-]+)*$/;
 
@@ -204,6 +224,12 @@ export function resolveOptions(options: DashboardOptions): ResolvedOptions {
       `Invalid tasks ${JSON.stringify(options.tasks)}: expected an array of task or workflow definitions or contracts, such as the registry's tasks.`,
     );
   }
+  if (options.logger !== undefined && typeof options.logger?.error !== 'function') {
+    throw new DashboardError(
+      'INVALID_OPTION',
+      'Invalid logger: expected an object with an error(fields, message) method, such as a pino logger.',
+    );
+  }
   const marked = new Set((options.tasks ?? []).flatMap(markedPathsOf));
   const redact = [
     ...(options.redactDefaults === false ? [] : DEFAULT_REDACT),
@@ -225,5 +251,6 @@ export function resolveOptions(options: DashboardOptions): ResolvedOptions {
     pollMs,
     allowedHosts,
     maxBodyBytes,
+    logger: options.logger ?? CONSOLE_LOGGER,
   };
 }

@@ -118,6 +118,91 @@ describe('authorize hook', () => {
   });
 });
 
+describe('an exception before authentication', () => {
+  const leak = 'pg: password authentication failed for user "dash_admin" at 10.0.3.7:5432';
+
+  /** A logger that keeps what it is given. */
+  function recordingLogger() {
+    const lines: Array<{ fields: Record<string, unknown>; message: string | undefined }> = [];
+    return {
+      lines,
+      error: ((fields: Record<string, unknown>, message?: string) => {
+        lines.push({ fields, message });
+      }) as never,
+    };
+  }
+
+  test("the authorize hook's error stays on the server: a generic 500 says to read its log", async () => {
+    const logger = recordingLogger();
+    served = await serve({
+      auth: undefined,
+      authorize: async () => {
+        throw new Error(leak);
+      },
+      logger,
+    });
+    const api = await fetch(`${served.url}/api/queues`);
+    expect(api.status).toBe(500);
+    const body = (await api.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe('INTERNAL');
+    expect(body.error.message).toMatch(/authorize hook failed.*server's log/);
+    const page = await fetch(`${served.url}/`);
+    expect(page.status).toBe(500);
+    const text = await page.text();
+    expect(text).toMatch(/authorize hook failed/);
+    for (const answer of [JSON.stringify(body), text]) {
+      expect(answer).not.toContain('dash_admin');
+      expect(answer).not.toContain('10.0.3.7');
+    }
+    expect(logger.lines).toHaveLength(2);
+    expect((logger.lines[0]?.fields.err as Error | undefined)?.message).toBe(leak);
+    expect(logger.lines[0]?.fields).toMatchObject({ method: 'GET', path: '/api/queues' });
+  });
+
+  test('a hook that throws synchronously or answers no decision is told the same way', async () => {
+    const logger = recordingLogger();
+    const answers: unknown[] = [{ user: 'dash_admin', token: 's3cret' }];
+    served = await serve({
+      auth: undefined,
+      authorize: () => {
+        const answer = answers.shift();
+        if (answer === undefined) throw new TypeError(leak);
+        return answer as 'read';
+      },
+      logger,
+    });
+    for (let i = 0; i < 2; i++) {
+      const response = await fetch(`${served.url}/api/queues`);
+      expect(response.status).toBe(500);
+      const text = await response.text();
+      expect(text).toMatch(/authorize hook failed/);
+      expect(text).not.toContain('dash_admin');
+      expect(text).not.toContain('s3cret');
+    }
+    expect(logger.lines.map((line) => (line.fields.err as Error).message)).toEqual([
+      expect.stringContaining('s3cret'),
+      leak,
+    ]);
+  });
+
+  test("an operator still reads a transport's message (and the log has it too)", async () => {
+    const logger = recordingLogger();
+    const transport = memoryTransport();
+    const admin = transport.admin as NonNullable<typeof transport.admin>;
+    admin.listQueues = async () => {
+      throw new Error('Redis unreachable');
+    };
+    served = await serve({ transport, logger });
+    const response = await fetch(`${served.url}/api/queues`, {
+      headers: { authorization: basic() },
+    });
+    expect(response.status).toBe(500);
+    expect((await response.json()).error.message).toContain('Redis unreachable');
+    expect((logger.lines[0]?.fields.err as Error | undefined)?.message).toBe('Redis unreachable');
+    await transport.close();
+  });
+});
+
 describe('read-only', () => {
   test('serves pages and GETs but no mutation at all (405), and says so in the shell', async () => {
     served = await serve({ readOnly: true });

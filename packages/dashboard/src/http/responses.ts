@@ -22,6 +22,20 @@ export function errorResponse(error: DashboardError, headers?: Record<string, st
 }
 
 /**
+ * What a caller who has not been authenticated yet is told of anything thrown: the
+ * dashboard's own errors as they are (they say what to send), anything else only that the
+ * server's log has it, since its text may name internals (a database, a host, a user).
+ */
+export function toAnonymousError(error: unknown): DashboardError {
+  if (error instanceof DashboardError) return error;
+  return new DashboardError(
+    'INTERNAL',
+    "The dashboard failed before it could authenticate this request; the server's log has the details.",
+    { cause: error },
+  );
+}
+
+/**
  * Turns anything thrown into a {@link DashboardError}: a broker that cannot be reached is
  * `BROKER_UNAVAILABLE` (503), another transport failure `INTERNAL`, a value the transport
  * refused (`INVALID_OPTION`) `BAD_REQUEST`.
