@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { pathToFileURL } from 'node:url';
 import {
@@ -5,6 +6,7 @@ import {
   type AnyWorkflowContract,
   isWorkflow,
   isWorkflowContract,
+  STEP_NAME_RULE,
   workflowPlan,
 } from '@conveyor/core';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -236,6 +238,55 @@ describe('workflow diagnostics', () => {
       expect(found[0]?.message).toContain(message);
       await tree?.remove();
     }
+  });
+
+  it('INVALID_STEP_NAME at a step, group or compensation name core refuses, or one used twice, and nothing is written', async () => {
+    // defineWorkflow threw these at import, so `conveyor worker` stopped for every task.
+    const found = await diagnose({
+      'src/tasks/dup.ts': workflowFile(
+        "flow.step('fetch', ping).step('fetch', ping, { input: (_, input) => input })",
+      ).replace("'w.run'", "'w.dupSteps'"),
+      'src/tasks/names.ts': workflowFile("flow.step('fetch accounts!', ping)")
+        .replace("'w.run'", "'w.names'")
+        .replace('export const run', 'export const names'),
+      'src/tasks/group.ts': workflowFile(
+        "flow.step('p', ping, { onFailure: { compensate: 'p' } }).parallel({ 'a.b': { task: ping }, ok: { task: ping } }).compensation('p', ping)",
+      )
+        .replace("'w.run'", "'w.group'")
+        .replace('export const run', 'export const group'),
+    });
+    expect(found.map((d) => [d.code, d.file, d.line, d.column])).toEqual([
+      ['INVALID_STEP_NAME', 'src/tasks/dup.ts', 8, 50],
+      ['INVALID_STEP_NAME', 'src/tasks/group.ts', 8, 88],
+      ['INVALID_STEP_NAME', 'src/tasks/group.ts', 8, 146],
+      ['INVALID_STEP_NAME', 'src/tasks/names.ts', 8, 30],
+    ]);
+    const [dup, group, compensation, names] = found;
+    expect(dup?.message).toBe(
+      'step name "fetch" of workflow "w.dupSteps" is already taken by the step or compensation at line 8; core refuses the workflow when its module is imported, so no worker starts.',
+    );
+    expect(dup?.fix).toBe('Give every step and compensation of the workflow a name of its own.');
+    expect(group?.message).toContain('step name "a.b" of workflow "w.group" is not valid');
+    expect(compensation?.message).toContain('compensation name "p" of workflow "w.group"');
+    expect(names?.message).toContain('step name "fetch accounts!" of workflow "w.names"');
+    // The rule is core's own.
+    expect(names?.fix).toBe(`Use ${STEP_NAME_RULE}.`);
+    expect(existsSync(tree?.path('src/generated/client.ts') ?? '')).toBe(false);
+    expect(existsSync(tree?.path('src/generated/registry.ts') ?? '')).toBe(false);
+
+    // What core accepts passes: 64 characters from the rule's set.
+    await tree?.remove();
+    const longest = `${'a'.repeat(62)}_-`;
+    tree = await makeTree({
+      'src/tasks/ping.ts': taskFile('ping', 'ops.ping'),
+      'src/tasks/flows.ts': workflowFile(`flow.step('${longest}', ping)`),
+    });
+    const result = await generate({ cwd: tree.root });
+    expect(result.diagnostics).toEqual([]);
+    const { runContract } = await load<Record<string, AnyWorkflowContract>>(
+      tree.path('src/generated/client.ts'),
+    );
+    expect(runContract?.plan.stages[0]?.steps[0]?.name).toBe(longest);
   });
 
   it('WORKFLOW_TASK_UNKNOWN for a task from a function call, and one imported from a file that is not a task file', async () => {

@@ -5,6 +5,7 @@ import { coreReferences } from './schedule-file.js';
 import type { SchemaScope } from './schema-closure.js';
 import { literalStringOption, positionOf, unwrapExpression } from './scope.js';
 import { NotStatic, staticValue } from './static-value.js';
+import { checkStepNames } from './step-names.js';
 import type { Position } from './task-file.js';
 import { readFlow, type WorkflowStageEntry, type WorkflowStepEntry } from './workflow-flow.js';
 
@@ -188,6 +189,6 @@ function readWorkflow(
     report,
   );
   const flow = readFlow(properties.get('steps'), config, name, file, bindings, report);
-  if (!input || !flow) return undefined;
+  if (!flow || !checkStepNames(name, flow, report) || !input) return undefined;
   return { exportName, name, file, ...positionOf(call), input, ...flow };
 }

@@ -29,6 +29,8 @@ export interface WorkflowTaskRef {
 
 export interface WorkflowStepEntry {
   readonly name: string;
+  /** Where the name is written: the argument, or a group's property name. */
+  readonly nameAt: Position;
   readonly task: WorkflowTaskRef;
   readonly onFailure: StepOnFailure;
   /** True when the step has an input mapping (never for a map's child). */
@@ -280,6 +282,7 @@ function stepReader(file: string, bindings: ReadonlyMap<string, TopLevelBinding>
       const found = options(optionsNode, name);
       return {
         name,
+        nameAt: positionOf(nameNode ?? call),
         task: task(taskNode, name, call),
         onFailure: method === 'compensation' ? 'fail' : onFailure(found.get('onFailure'), name),
         mapped: method === 'map' ? false : isMapped(found.get('input')),
@@ -312,6 +315,7 @@ function stepReader(file: string, bindings: ReadonlyMap<string, TopLevelBinding>
         const found = options(property.initializer, key);
         steps.push({
           name: key,
+          nameAt: positionOf(property.name),
           task: task(found.get('task'), key, property),
           onFailure: onFailure(found.get('onFailure'), key),
           mapped: isMapped(found.get('input')),
