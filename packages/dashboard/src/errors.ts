@@ -92,13 +92,62 @@ const QUOTE_MAX = 200;
 
 /**
  * A value quoted for an error message, cut at {@link QUOTE_MAX} characters: a 12,000-character
- * query parameter must not come back as a 12,000-character message (and page notice).
+ * query parameter must not come back as a 12,000-character message (and page notice). A
+ * string says its full length. It never throws and its work is bounded: an array nested
+ * 10,000 deep in a request body is written only as far as the cut (each level writes a
+ * character), never walked whole as `JSON.stringify` would, overflowing the stack.
  */
 export function quote(value: unknown): string {
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length <= QUOTE_MAX
-    ? text
-    : `${text.slice(0, QUOTE_MAX)}… (${text.length.toLocaleString('en-US')} characters)`;
+  if (typeof value === 'string') {
+    const text = JSON.stringify(value);
+    return text.length <= QUOTE_MAX
+      ? text
+      : `${text.slice(0, QUOTE_MAX)}… (${text.length.toLocaleString('en-US')} characters)`;
+  }
+  const parts: string[] = [];
+  let length = 0;
+  /** Appends text; false once past the cut, when writing stops. */
+  const put = (text: string): boolean => {
+    parts.push(text);
+    length += text.length;
+    return length <= QUOTE_MAX;
+  };
+  const omitted = (item: unknown) =>
+    item === undefined || typeof item === 'function' || typeof item === 'symbol';
+  const write = (item: unknown): boolean => {
+    if (typeof item === 'string') {
+      return put(JSON.stringify(item.length > QUOTE_MAX ? item.slice(0, QUOTE_MAX + 1) : item));
+    }
+    if (item === null || typeof item !== 'object') {
+      if (typeof item === 'number') return put(Number.isFinite(item) ? String(item) : 'null');
+      return put(omitted(item) ? 'null' : String(item));
+    }
+    if (Array.isArray(item)) {
+      if (!put('[')) return false;
+      for (let i = 0; i < item.length; i++) {
+        if ((i > 0 && !put(',')) || !write(item[i])) return false;
+      }
+      return put(']');
+    }
+    if (!put('{')) return false;
+    let first = true;
+    for (const key of Object.keys(item)) {
+      const entry = (item as Record<string, unknown>)[key];
+      if (omitted(entry)) continue;
+      if (!put(`${first ? '' : ','}${JSON.stringify(key)}:`) || !write(entry)) return false;
+      first = false;
+    }
+    return put('}');
+  };
+  let complete: boolean;
+  try {
+    complete = omitted(value) ? put(String(value)) : write(value);
+  } catch {
+    // A getter or proxy that throws: quote what was written before it.
+    complete = false;
+  }
+  const text = parts.join('');
+  return complete ? text : `${text.slice(0, QUOTE_MAX)}…`;
 }
 
 /** A malformed parameter: quotes it (cut short) and says what was expected. */

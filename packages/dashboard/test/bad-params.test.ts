@@ -3,8 +3,9 @@
 
 import { encodeMergeCursor } from '@conveyor/core/transport';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { quote } from '../src/errors.js';
 import { toDashboardError } from '../src/http/responses.js';
-import { enqueue, killAll, login, type Served, serve } from './helpers.js';
+import { basic, enqueue, killAll, login, type Served, serve } from './helpers.js';
 
 let served: Served;
 let client: Awaited<ReturnType<typeof login>>;
@@ -128,5 +129,53 @@ describe('malformed numbers and bodies', () => {
   test('a bulk action with filter: null is 400, not read as no filter', async () => {
     const response = await client.post('/api/dead/retry', { ids: ['x'], filter: null });
     expect(response.status).toBe(400);
+  });
+});
+
+describe('a deeply nested body', () => {
+  /** `{"queue":[[[…]]]}`, `depth` arrays deep, as raw JSON text. */
+  const nested = (depth: number) => `{"queue":${'['.repeat(depth)}${']'.repeat(depth)}}`;
+
+  test.each([1_000, 10_000, 100_000])(
+    'a preview whose queue is %i arrays deep is 400, quoted cut short',
+    async (depth) => {
+      const response = await fetch(`${served.url}/api/dead/preview`, {
+        method: 'POST',
+        headers: {
+          authorization: basic(),
+          cookie: client.cookie,
+          origin: served.origin,
+          'content-type': 'application/json',
+          'x-conveyor-csrf': client.csrf,
+        },
+        body: nested(depth),
+      });
+      const body = (await response.json()) as { error: { code: string; message: string } };
+      expect({ status: response.status, code: body.error.code }).toEqual({
+        status: 400,
+        code: 'BAD_REQUEST',
+      });
+      expect(body.error.message).toContain('[[[[');
+      expect(body.error.message.length).toBeLessThan(500);
+    },
+  );
+
+  test('quote() is bounded and never throws: cycles, getters that throw, bigints', () => {
+    const cycle: Record<string, unknown> = { name: 'a' };
+    cycle.self = cycle;
+    expect(quote(cycle)).toMatch(/^\{"name":"a","self":\{"name":"a",.*…$/);
+    expect(quote(cycle).length).toBeLessThanOrEqual(201);
+    const trap = {
+      ok: 1,
+      get boom() {
+        throw new Error('no');
+      },
+    };
+    expect(quote(trap)).toBe('{"ok":1…');
+    expect(quote(10n)).toBe('10');
+    expect(quote(undefined)).toBe('undefined');
+    expect(quote({ a: [1, 'x', null, undefined, Number.NaN], b: undefined })).toBe(
+      '{"a":[1,"x",null,null,null]}',
+    );
   });
 });
