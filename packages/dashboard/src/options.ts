@@ -123,7 +123,13 @@ const CONSOLE_LOGGER: Pick<Logger, 'error'> = {
   },
 };
 
-const BASE_PATH = /^(\/[A-Za-z0-9._~!$&'()*+,;=:@%-]+)*$/;
+/**
+ * A base path: segments of URL-unreserved characters, none `.` or `..`. It is written into the
+ * session cookie's `Path=` (where `;` would start another attribute) and compared with request
+ * paths as they arrive (where `..` or `%2F` never match what a browser sends).
+ */
+const BASE_PATH = /^(\/[A-Za-z0-9._~-]+)*$/;
+const DOT_SEGMENT = /\/\.{1,2}(?=\/|$)/;
 
 /** The paths a task's or workflow's input schema marks; a mark no path names is refused, naming it. */
 function markedPathsOf(
@@ -173,10 +179,10 @@ export function resolveOptions(options: DashboardOptions): ResolvedOptions {
     throw new DashboardError('INVALID_OPTION', 'Invalid authorize: expected a function.');
   }
   const basePath = options.basePath ?? '';
-  if (typeof basePath !== 'string' || !BASE_PATH.test(basePath)) {
+  if (typeof basePath !== 'string' || !BASE_PATH.test(basePath) || DOT_SEGMENT.test(basePath)) {
     throw new DashboardError(
       'INVALID_OPTION',
-      `Invalid basePath ${JSON.stringify(basePath)}: expected '' or a path such as '/admin', starting with "/" and without a trailing slash.`,
+      `Invalid basePath ${quote(basePath)}: expected '' or a path such as '/admin' or '/ops/queues', starting with "/", without a trailing slash, its segments made of letters, digits, "-", "_", "." and "~" (no "." or ".." segment, no ";" or "%").`,
     );
   }
   const pollMs = options.pollMs ?? 1000;

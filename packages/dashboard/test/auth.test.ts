@@ -38,6 +38,43 @@ describe('createDashboard', () => {
   });
 });
 
+describe('basePath', () => {
+  test.each([
+    '/a;b',
+    '/admin;Domain=evil.example',
+    '/admin/../x',
+    '/admin/./x',
+    '/..',
+    '/admin/..',
+    '/a%2Fb',
+    '/a b',
+    '/a,b',
+    'admin',
+    '//admin',
+  ])('%j is refused with INVALID_OPTION, quoting it and saying what is allowed', (basePath) => {
+    let thrown: unknown;
+    try {
+      createDashboard({ transport: memoryTransport(), auth: 'none', basePath });
+    } catch (error) {
+      thrown = error;
+    }
+    expect((thrown as DashboardError | undefined)?.code).toBe('INVALID_OPTION');
+    expect((thrown as Error).message).toContain(`basePath ${JSON.stringify(basePath)}`);
+    expect((thrown as Error).message).toMatch(/letters, digits/);
+  });
+
+  test.each(['', '/admin', '/ops/queues', '/v1.2/a_b~c-d', '/..admin'])(
+    '%j is taken, and the cookie path is it',
+    async (basePath) => {
+      const dashboard = createDashboard({ transport: memoryTransport(), auth: 'none', basePath });
+      const response = await dashboard(new Request(`http://localhost${basePath}/api/session`));
+      expect(response.status).toBe(200);
+      expect(response.headers.get('set-cookie')).toContain(`; Path=${basePath || '/'}; HttpOnly`);
+      await dashboard.close();
+    },
+  );
+});
+
 describe('basic auth', () => {
   test('401 with a challenge without credentials and with wrong ones, on pages and the API', async () => {
     served = await serve();
