@@ -9,6 +9,7 @@ const WORKER_ONLY = [
   'applyWorkflowEffects',
   'enqueueMapChildren',
   'flushWorkflowOutbox',
+  'planDifferences',
   'runStepInput',
   'findWorkflowStep',
   'mapItems',

@@ -7,7 +7,8 @@
  * them). And what a worker drives workflows and
  * schedules with: a step's input and its stage's output (`runStepInput`, `mapItems`,
  * `stageOutput`, `stepFailure`, `findWorkflowStep`), the effects of a workflow call
- * (`applyWorkflowEffects`, `enqueueMapChildren`, `flushWorkflowOutbox`) and a schedule's
+ * (`applyWorkflowEffects`, `enqueueMapChildren`, `flushWorkflowOutbox`), whether a run's
+ * stored plan is one the worker's definition can run (`planDifferences`) and a schedule's
  * due slots (`dueSlots`). Producers and task authors need none of these.
  */
 
@@ -29,6 +30,7 @@ export {
   enqueueMapChildren,
   flushWorkflowOutbox,
 } from '../workflow/dispatch.js';
+export { planDifferences } from '../workflow/plan-match.js';
 export { readStageResults, type StageToRead } from '../workflow/stage-results.js';
 export {
   findWorkflowStep,

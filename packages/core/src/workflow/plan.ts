@@ -10,7 +10,8 @@ import type { WorkflowStep } from './stages.js';
 /**
  * A workflow's plan: its shape as JSON, what a transport stores with each run. Mappings
  * are not in it (they are code, in the worker); whether a step has one is. Its
- * fingerprint lets a worker see that the plan it runs is not the one a run started with.
+ * fingerprint names the version; a worker compares a run's stored plan with its own field
+ * by field (`planDifferences`), where a step's attempts and priority do not count.
  */
 export interface WorkflowPlan {
   readonly workflow: string;
@@ -71,7 +72,9 @@ export function workflowPlan(workflow: AnyWorkflow): WorkflowPlan {
  * priority, failure policy or mapping changes. A step on a partitioned queue counts by its
  * queue and partition count, not by the partition it is placed on: each run places its
  * steps by its own id ({@link planForRun}), and all runs of one definition share a
- * fingerprint.
+ * fingerprint. It names a version (stored with every run, shown by tools); whether a worker
+ * can run a run's steps is decided by `planDifferences`, where attempts and priority do not
+ * count.
  */
 export function planFingerprint(body: Omit<WorkflowPlan, 'fingerprint'>): string {
   const unplaced = {
@@ -83,7 +86,7 @@ export function planFingerprint(body: Omit<WorkflowPlan, 'fingerprint'>): string
 }
 
 /** A step with its partition's name as `<queue>~*of<n>` (plain queues unchanged). */
-function unplacedStep(step: WorkflowPlanStep): WorkflowPlanStep {
+export function unplacedStep(step: WorkflowPlanStep): WorkflowPlanStep {
   const partition = parsePartitionName(step.queue);
   if (partition === undefined) return step;
   return { ...step, queue: `${partition.queue}~*of${partition.partitions}` };

@@ -37,13 +37,26 @@ export class UnknownWorkflowError extends WorkerError {
   }
 }
 
-/** The workflow started with a plan other than this worker's definition of it. */
+/**
+ * The workflow started with a plan this worker's definition cannot run: `differences` says
+ * what differs (`planDifferences`: a step's attempts and priority are not among them).
+ */
 export class WorkflowSkewError extends WorkerError {
-  constructor(workflow: string, stored: string, local: string, workflowId: string) {
+  /** What differs, one phrase each: `step "email": task "a" in the run, "b" in this worker`. */
+  readonly differences: readonly string[];
+
+  constructor(
+    workflow: string,
+    stored: string,
+    local: string,
+    workflowId: string,
+    differences: readonly string[],
+  ) {
     super(
       'WORKFLOW_SKEW',
-      `Workflow ${workflowId} (${JSON.stringify(workflow)}) started with plan ${stored}, but this worker's definition has plan ${local}: the producer and the worker run different versions of the workflow. Deploy the same definition to producers and workers (regenerate the stubs), then start the workflow again.`,
+      `Workflow ${workflowId} (${JSON.stringify(workflow)}) started with plan ${stored}, but this worker's definition has plan ${local}, and they differ: ${differences.join('; ')}. The producer and the worker run different versions of the workflow. Deploy the same definition to producers and workers (regenerate the stubs), then start the workflow again (or put the run's definition back on the workers and retry it).`,
     );
+    this.differences = differences;
   }
 }
 

@@ -22,6 +22,7 @@ import {
   failedOutcome,
   flushWorkflowOutbox,
   type JobOutcome,
+  planDifferences,
 } from '@conveyor/core/worker';
 import { retryableFailure } from '../error-outcome.js';
 import { WorkerError } from '../errors.js';
@@ -54,8 +55,9 @@ export interface WorkflowStepJobs {
    * Claims the step of `job`, then resolves its input and calls `run` with the reservation
    * to run (the task then runs as any job); or ends the job without running the task: its
    * step is done already (acknowledged), its workflow ended (cancelled, `WORKFLOW_ENDED`),
-   * there is no such workflow (`WORKFLOW_NOT_FOUND`), the worker lacks or has another
-   * version of the workflow (`UNKNOWN_WORKFLOW`, `WORKFLOW_SKEW`), or the job is a map
+   * there is no such workflow (`WORKFLOW_NOT_FOUND`), the worker lacks the workflow or has a
+   * version whose plan differs from the run's by more than attempts and priority
+   * (`UNKNOWN_WORKFLOW`, `WORKFLOW_SKEW`), or the job is a map
    * stage's `expand` job (its items are handed to the transport).
    */
   start(job: HeldJob, run: (reservation: Reservation) => void): void;
@@ -140,13 +142,13 @@ export function createWorkflowStepJobs(options: {
       const error = new UnknownWorkflowError(name, catalog.names(), ref.id, ref.step);
       return { outcome: failed(job, error, true), record: true };
     }
-    if (known.plan.fingerprint !== record.plan.fingerprint) {
-      const error = new WorkflowSkewError(
-        name,
-        record.plan.fingerprint,
-        known.plan.fingerprint,
-        ref.id,
-      );
+    // Field by field, not by fingerprint: a run's step jobs take their attempts and priority
+    // from its stored plan, so tuning those in a deploy leaves in-flight runs runnable.
+    const differences = planDifferences(record.plan, known.plan);
+    if (differences.length > 0) {
+      const stored = record.plan.fingerprint;
+      const local = known.plan.fingerprint;
+      const error = new WorkflowSkewError(name, stored, local, ref.id, differences);
       return { outcome: failed(job, error, false), record: true };
     }
     const run = { workflow: name, id: ref.id, producerSchema: record.inputSchema };
