@@ -1,15 +1,17 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { constantTimeEqual } from './auth.js';
 import { DashboardError } from './errors.js';
-import { parseCookies, SESSION_COOKIE } from './http/cookies.js';
+import { cookieValues, SESSION_COOKIE } from './http/cookies.js';
 
 /** The header a mutation carries its CSRF token in. */
 export const CSRF_HEADER = 'x-conveyor-csrf';
 
-const SESSION_ID = /^[A-Za-z0-9_-]{22}$/;
+/** A session cookie: a 128-bit random id, `.`, and the server's MAC of it (128 bits). */
+const SESSION_COOKIE_VALUE = /^([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{22})$/;
 
 /** A request's session: its id, whether the cookie must be set, and its CSRF token. */
 export interface Session {
+  /** The cookie's value: the random id and its MAC. */
   id: string;
   /** True when the request had no (valid) session cookie: the response sets one. */
   isNew: boolean;
@@ -17,26 +19,38 @@ export interface Session {
 }
 
 /**
- * Sessions and CSRF tokens. A session is a random 128-bit id in an HttpOnly, SameSite=Strict
- * cookie; its CSRF token is an HMAC of the id, so no server state is kept and several
- * processes sharing the secret accept each other's tokens.
+ * Sessions and CSRF tokens. A session is a random 128-bit id, signed with an HMAC under the
+ * secret, in an HttpOnly, SameSite=Strict cookie; its CSRF token is another HMAC of the id.
+ * Only a signed id is taken: a cookie some sibling subdomain set (cookie tossing) is
+ * replaced with a new session, so its setter does not know the page's token. No server state
+ * is kept, and several processes sharing the secret accept each other's sessions.
  */
 export function createSessions(secret: string | undefined) {
   const key = secret ?? randomBytes(32).toString('base64url');
 
-  function tokenFor(id: string): string {
-    return createHmac('sha256', key).update(id).digest('base64url');
+  /** HMAC-SHA256 of `purpose:id`, so the cookie's MAC is never a CSRF token, nor the reverse. */
+  function mac(purpose: 'session' | 'csrf', id: string): string {
+    return createHmac('sha256', key).update(`${purpose}:${id}`).digest('base64url');
+  }
+
+  function signedSession(id: string, isNew: boolean): Session {
+    return { id: `${id}.${mac('session', id).slice(0, 22)}`, isNew, csrf: mac('csrf', id) };
   }
 
   return {
-    /** The request's session, or a new one when it carries no valid cookie. */
+    /**
+     * The request's session: its first session cookie this server signed (a tossed cookie
+     * with a longer path comes first), or a new one when it has none.
+     */
     sessionOf(request: Request): Session {
-      const cookie = parseCookies(request.headers.get('cookie')).get(SESSION_COOKIE);
-      if (cookie !== undefined && SESSION_ID.test(cookie)) {
-        return { id: cookie, isNew: false, csrf: tokenFor(cookie) };
+      for (const cookie of cookieValues(request.headers.get('cookie'), SESSION_COOKIE)) {
+        const match = SESSION_COOKIE_VALUE.exec(cookie);
+        if (!match) continue;
+        const id = match[1] as string;
+        const signed = mac('session', id).slice(0, 22);
+        if (constantTimeEqual(match[2] as string, signed)) return signedSession(id, false);
       }
-      const id = randomBytes(16).toString('base64url');
-      return { id, isNew: true, csrf: tokenFor(id) };
+      return signedSession(randomBytes(16).toString('base64url'), true);
     },
 
     /**

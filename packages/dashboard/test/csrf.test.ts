@@ -18,7 +18,7 @@ describe('session cookie', () => {
     const first = await fetch(`${served.url}/`, { headers: { authorization: basic() } });
     const cookie = first.headers.get('set-cookie') ?? '';
     expect(cookie).toMatch(
-      /^conveyor_session=[A-Za-z0-9_-]{22}; Path=\/admin; HttpOnly; SameSite=Strict$/,
+      /^conveyor_session=[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{22}; Path=\/admin; HttpOnly; SameSite=Strict$/,
     );
     const again = await fetch(`${served.url}/`, {
       headers: { authorization: basic(), cookie: cookie.split(';')[0] as string },
@@ -32,6 +32,85 @@ describe('session cookie', () => {
       })
     ).json();
     expect(token).toBe(session.csrf);
+  });
+});
+
+describe('a session id the server did not issue (cookie tossing)', () => {
+  const tossed = ['AAAAAAAAAAAAAAAAAAAAAA', 'AAAAAAAAAAAAAAAAAAAAAA.AAAAAAAAAAAAAAAAAAAAAA', 'x'];
+
+  test.each(tossed)(
+    '%j is replaced with a new session, whose token its setter cannot know',
+    async (value) => {
+      const planted = `conveyor_session=${value}`;
+      const response = await fetch(`${served.url}/api/session`, {
+        headers: { authorization: basic(), cookie: planted },
+      });
+      expect(response.status).toBe(200);
+      const issued = (response.headers.get('set-cookie') ?? '').split(';')[0] as string;
+      expect(issued).toMatch(/^conveyor_session=/);
+      expect(issued).not.toBe(planted);
+      const { csrf } = (await response.json()) as { csrf: string };
+
+      // The token handed out is not valid with the planted cookie: a POST with both is refused.
+      const id = await deadJob();
+      const withPlanted = await fetch(`${served.url}/api/jobs/${encodeURIComponent(id)}/retry`, {
+        method: 'POST',
+        headers: {
+          authorization: basic(),
+          cookie: planted,
+          origin: served.origin,
+          'x-conveyor-csrf': csrf,
+        },
+      });
+      expect(withPlanted.status).toBe(403);
+      expect((await served.transport.getJob(id))?.state).toBe('dead');
+      // With the cookie the server issued, the same token works, and no new cookie is set.
+      const withIssued = await fetch(`${served.url}/api/jobs/${encodeURIComponent(id)}/retry`, {
+        method: 'POST',
+        headers: {
+          authorization: basic(),
+          cookie: issued,
+          origin: served.origin,
+          'x-conveyor-csrf': csrf,
+        },
+      });
+      expect(withIssued.status).toBe(200);
+      expect(withIssued.headers.get('set-cookie')).toBeNull();
+    },
+  );
+
+  test('a planted cookie sent before the issued one (a longer path) does not push the session out', async () => {
+    const client = await login(served);
+    const response = await fetch(`${served.url}/api/session`, {
+      headers: {
+        authorization: basic(),
+        cookie: `conveyor_session=AAAAAAAAAAAAAAAAAAAAAA; ${client.cookie}`,
+      },
+    });
+    expect(response.headers.get('set-cookie')).toBeNull();
+    expect(((await response.json()) as { csrf: string }).csrf).toBe(client.csrf);
+  });
+
+  test("another secret's session is not taken; the same secret's is (several processes)", async () => {
+    const secret = 'a shared secret of 32 characters';
+    const one = await serve({ basePath: '/admin', secret });
+    const two = await serve({ basePath: '/admin', secret });
+    const other = await serve({ basePath: '/admin' });
+    try {
+      const client = await login(one);
+      const onTwo = await fetch(`${two.url}/api/session`, {
+        headers: { authorization: basic(), cookie: client.cookie },
+      });
+      expect(onTwo.headers.get('set-cookie')).toBeNull();
+      expect(((await onTwo.json()) as { csrf: string }).csrf).toBe(client.csrf);
+      const onOther = await fetch(`${other.url}/api/session`, {
+        headers: { authorization: basic(), cookie: client.cookie },
+      });
+      expect(onOther.headers.get('set-cookie')).toMatch(/^conveyor_session=/);
+      expect(((await onOther.json()) as { csrf: string }).csrf).not.toBe(client.csrf);
+    } finally {
+      await Promise.all([one.close(), two.close(), other.close()]);
+    }
   });
 });
 

@@ -13,3 +13,14 @@ export function parseCookies(header: string | null): Map<string, string> {
   }
   return cookies;
 }
+
+/** Every value of cookie `name` in a `Cookie` header, in the order sent (browsers send the longest path first). */
+export function cookieValues(header: string | null, name: string): string[] {
+  const values: string[] = [];
+  if (!header) return values;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq >= 0 && part.slice(0, eq).trim() === name) values.push(part.slice(eq + 1).trim());
+  }
+  return values;
+}
