@@ -263,11 +263,13 @@ describe('workflow diagnostics', () => {
     ]);
     const [dup, group, compensation, names] = found;
     expect(dup?.message).toBe(
-      'step name "fetch" of workflow "w.dupSteps" is already taken by the step or compensation at line 8; core refuses the workflow when its module is imported, so no worker starts.',
+      'step name "fetch" of workflow "w.dupSteps" is already the name of the step at 8:30; core refuses the workflow when its module is imported, so no worker starts.',
     );
     expect(dup?.fix).toBe('Give every step and compensation of the workflow a name of its own.');
     expect(group?.message).toContain('step name "a.b" of workflow "w.group" is not valid');
-    expect(compensation?.message).toContain('compensation name "p" of workflow "w.group"');
+    expect(compensation?.message).toContain(
+      'compensation name "p" of workflow "w.group" is already the name of the step at 8:30;',
+    );
     expect(names?.message).toContain('step name "fetch accounts!" of workflow "w.names"');
     // The rule is core's own.
     expect(names?.fix).toBe(`Use ${STEP_NAME_RULE}.`);

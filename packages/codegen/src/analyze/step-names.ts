@@ -22,7 +22,7 @@ export function checkStepNames(
     ...flow.stages.flatMap((stage) => stage.steps.map((step) => ({ step, what: 'step' }))),
     ...flow.compensations.map((step) => ({ step, what: 'compensation' })),
   ];
-  const first = new Map<string, WorkflowStepEntry>();
+  const first = new Map<string, { step: WorkflowStepEntry; what: string }>();
   let ok = true;
   for (const { step, what } of named) {
     const { name, nameAt } = step;
@@ -38,14 +38,14 @@ export function checkStepNames(
     }
     const earlier = first.get(name);
     if (earlier === undefined) {
-      first.set(name, step);
+      first.set(name, { step, what });
       continue;
     }
     ok = false;
     report(
       nameAt,
       'INVALID_STEP_NAME',
-      `${what} name ${JSON.stringify(name)} of ${label} is already taken by the step or compensation at line ${earlier.nameAt.line}; core refuses the workflow when its module is imported, so no worker starts.`,
+      `${what} name ${JSON.stringify(name)} of ${label} is already the name of the ${earlier.what} at ${earlier.step.nameAt.line}:${earlier.step.nameAt.column}; core refuses the workflow when its module is imported, so no worker starts.`,
       'Give every step and compensation of the workflow a name of its own.',
     );
   }
