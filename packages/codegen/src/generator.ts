@@ -5,6 +5,7 @@ import { ts } from 'ts-morph';
 import { type CopiedSchema, tokenText } from './analyze/copy.js';
 import { duplicates } from './analyze/duplicates.js';
 import { type JsonSyntax, schemaModuleJsonSyntax, UNKNOWN_JSON } from './analyze/json-syntax.js';
+import { createReexportCheck } from './analyze/reexports.js';
 import {
   type GeneratedSchedule,
   registryDescription,
@@ -108,6 +109,8 @@ export function createGenerator(config: ResolvedConfig): Generator {
   const resolver = createModuleResolver(config);
   const checks = createTypeChecks(config, resolver);
   const files = new Map<string, FileState>();
+  const reexports = createReexportCheck(resolver, config.tasks);
+  const isTaskFile = (file: string) => files.has(path.normalize(file));
   const schemaModules = new Map<
     string,
     { text: string; tokens: string; problems: Diagnostic[]; json: JsonSyntax }
@@ -172,7 +175,7 @@ export function createGenerator(config: ResolvedConfig): Generator {
 
   return {
     config,
-    isTaskFile: (file) => files.has(path.normalize(file)),
+    isTaskFile,
     invalidateTypes,
     async run(options = {}) {
       const paths = await syncTaskFiles();
@@ -186,6 +189,8 @@ export function createGenerator(config: ResolvedConfig): Generator {
         const state = files.get(file);
         if (!state) continue;
         diagnostics.push(...state.analysis.diagnostics);
+        const { reexports: sites } = state.analysis;
+        diagnostics.push(...(await reexports.problems(file, relative(file), sites, isTaskFile)));
         identities.push(...state.analysis.identities);
         for (const task of state.analysis.tasks) entries.push({ task, state });
         scheduleEntries.push(...state.analysis.schedules);

@@ -19,7 +19,7 @@ const FIX_TOP_LEVEL =
  */
 export function nestedTaskCalls(
   source: ts.SourceFile,
-  isDefineTaskCall: (node: ts.Expression) => node is ts.CallExpression,
+  isDefineTaskCall: (node: ts.Expression) => boolean,
 ): NestedTask[] {
   const found: NestedTask[] = [];
   const visit = (node: ts.Node): void => {

@@ -18,6 +18,7 @@ export function notTypeScript(relative: string): TaskFileAnalysis {
     workflowIdentities: [],
     identities: [],
     localImports: [],
+    reexports: [],
     diagnostics: [
       {
         code: 'TASK_FILE_NOT_TYPESCRIPT',

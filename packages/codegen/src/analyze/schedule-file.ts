@@ -96,18 +96,7 @@ export function findSchedules(
   const schedules: ScheduleEntry[] = [];
   const unexported: UnexportedSchedule[] = [];
   if (names.direct.size === 0 && names.namespaces.size === 0) return { schedules, unexported };
-  const isDefineSchedule = (node: ts.Expression): node is ts.CallExpression => {
-    const call = unwrapExpression(node);
-    if (!ts.isCallExpression(call)) return false;
-    const callee = call.expression;
-    if (ts.isIdentifier(callee)) return names.direct.has(callee.text);
-    return (
-      ts.isPropertyAccessExpression(callee) &&
-      ts.isIdentifier(callee.expression) &&
-      names.namespaces.has(callee.expression.text) &&
-      callee.name.text === 'defineSchedule'
-    );
-  };
+  const isDefineSchedule = coreCallTest(names, 'defineSchedule');
   for (const statement of source.statements) {
     if (ts.isExportAssignment(statement) && isDefineSchedule(statement.expression)) {
       unexported.push({ node: statement, localName: undefined });
@@ -148,4 +137,26 @@ export function coreReferences(
     if (binding.imported === '*') namespaces.add(local);
   }
   return { direct, namespaces };
+}
+
+/**
+ * True for a call of core's `name` through the names {@link coreReferences} found:
+ * `defineTask(…)` or `core.defineTask(…)`, in parentheses or under `as` too.
+ */
+export function coreCallTest(
+  names: { readonly direct: ReadonlySet<string>; readonly namespaces: ReadonlySet<string> },
+  name: string,
+): (node: ts.Expression) => boolean {
+  return (node) => {
+    const call = unwrapExpression(node);
+    if (!ts.isCallExpression(call)) return false;
+    const callee = call.expression;
+    if (ts.isIdentifier(callee)) return names.direct.has(callee.text);
+    return (
+      ts.isPropertyAccessExpression(callee) &&
+      ts.isIdentifier(callee.expression) &&
+      names.namespaces.has(callee.expression.text) &&
+      callee.name.text === name
+    );
+  };
 }

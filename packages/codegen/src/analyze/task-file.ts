@@ -9,7 +9,13 @@ import {
 import { nestedTaskCalls } from './nested-tasks.js';
 import { isTypeScriptFile, notTypeScript } from './not-typescript.js';
 import { readTask } from './read-task.js';
-import { coreReferences, findSchedules, type ScheduleEntry } from './schedule-file.js';
+import { type ReexportSite, reexportSites } from './reexport-sites.js';
+import {
+  coreCallTest,
+  coreReferences,
+  findSchedules,
+  type ScheduleEntry,
+} from './schedule-file.js';
 import type { SchemaScope } from './schema-closure.js';
 import { type ModuleResolver, resolveRelative } from './schema-module.js';
 import { literalStringOption, positionOf, topLevelBindings, unwrapExpression } from './scope.js';
@@ -82,6 +88,8 @@ export interface TaskFileAnalysis {
   readonly identities: readonly TaskIdentity[];
   /** Files this one imports by relative path (resolved), to know whose types may change. */
   readonly localImports: readonly string[];
+  /** What it exports from other modules, checked for tasks defined outside `tasks`. */
+  readonly reexports: readonly ReexportSite[];
   readonly diagnostics: readonly Diagnostic[];
 }
 
@@ -133,18 +141,7 @@ export function analyzeTaskFile(
     );
   }
 
-  const isDefineTaskCall = (node: ts.Expression): node is ts.CallExpression => {
-    const call = unwrapExpression(node);
-    if (!ts.isCallExpression(call)) return false;
-    const callee = call.expression;
-    if (ts.isIdentifier(callee)) return defineTaskNames.direct.has(callee.text);
-    return (
-      ts.isPropertyAccessExpression(callee) &&
-      ts.isIdentifier(callee.expression) &&
-      defineTaskNames.namespaces.has(callee.expression.text) &&
-      callee.name.text === 'defineTask'
-    );
-  };
+  const isDefineTaskCall = coreCallTest(defineTaskNames, 'defineTask');
 
   for (const statement of source.statements) {
     if (ts.isExportAssignment(statement) && isDefineTaskCall(statement.expression)) {
@@ -213,6 +210,7 @@ export function analyzeTaskFile(
     identities,
     diagnostics,
     localImports: [...localImports],
+    reexports: reexportSites(source, bindings),
   };
 }
 

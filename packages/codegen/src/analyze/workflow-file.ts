@@ -1,7 +1,7 @@
 import { ts } from 'ts-morph';
 import { type CopiedSchema, copySchema, type Report } from './copy.js';
 import { defaultExportProblem } from './default-export.js';
-import { coreReferences } from './schedule-file.js';
+import { coreCallTest, coreReferences } from './schedule-file.js';
 import type { SchemaScope } from './schema-closure.js';
 import { literalStringOption, positionOf, unwrapExpression } from './scope.js';
 import { NotStatic, staticValue } from './static-value.js';
@@ -51,18 +51,7 @@ export function findWorkflows(
   const workflows: WorkflowEntry[] = [];
   const identities: WorkflowIdentity[] = [];
   if (names.direct.size === 0 && names.namespaces.size === 0) return { workflows, identities };
-  const isDefineWorkflow = (node: ts.Expression): boolean => {
-    const call = unwrapExpression(node);
-    if (!ts.isCallExpression(call)) return false;
-    const callee = call.expression;
-    if (ts.isIdentifier(callee)) return names.direct.has(callee.text);
-    return (
-      ts.isPropertyAccessExpression(callee) &&
-      ts.isIdentifier(callee.expression) &&
-      names.namespaces.has(callee.expression.text) &&
-      callee.name.text === 'defineWorkflow'
-    );
-  };
+  const isDefineWorkflow = coreCallTest(names, 'defineWorkflow');
   for (const statement of source.statements) {
     if (ts.isExportAssignment(statement) && isDefineWorkflow(statement.expression)) {
       const { message, fix } = defaultExportProblem('workflow', 'placeOrder');
