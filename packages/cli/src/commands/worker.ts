@@ -28,6 +28,7 @@ import { listenFailure } from '../listen-failure.js';
 import type { Io } from '../output.js';
 import type { TransportSource } from '../transport-source.js';
 import { version } from '../version.js';
+import { workerHandlersInstalled } from '../worker-signals.js';
 import {
   definitions,
   partitionWarnings,
@@ -75,6 +76,7 @@ export async function runWorker(
   const plan = planWorker(options, { registry, schedules, workflows, file });
   const { connection, worker, metrics } = await openWorker(source, plan, logger);
   const removeHandlers = installSignalHandlers(worker, { logger });
+  workerHandlersInstalled();
   const stopOnAbort = () => {
     worker.stop().catch((error: unknown) => logger.error({ err: error }, 'stop failed'));
   };
