@@ -19,7 +19,7 @@ import { defineScripts, runScript } from '../src/scripts.js';
 import { usePrivateRedis } from './helpers/private-redis.js';
 import { sleep } from './helpers/util.js';
 
-// What the conformance suite (W1–W15) cannot see on Redis: the key layout and its TTLs, the
+// What the conformance suite (W1–W17) cannot see on Redis: the key layout and its TTLs, the
 // idempotency key claim under concurrent starts, the Lua job ids of long steps, step jobs'
 // ids and `workflow` field through enqueue, reserve and getJob, and the index hints.
 
@@ -111,6 +111,25 @@ describe('redis workflows', () => {
     } finally {
       await transport.close();
     }
+  });
+
+  it('a completion after its workflow ended, its first result, expires with the workflow’s keys [W17]', async () => {
+    const transport = redis.transport();
+    const admin = redis.admin();
+    const plan = mapPlan(uniqueQueue('wf-late-ttl'));
+    const id = newWorkflowId();
+    await transport.workflows.start({ id, plan, input: null });
+    await transport.workflows.claim(id, { step: 'split' });
+    await transport.workflows.cancel(id);
+    const [meta, , , results] = workflowKeys('conveyor', id) as [string, string, string, string];
+    expect(await admin.exists(results)).toBe(0);
+    const late = await transport.workflows.record(id, { step: 'split' }, { ok: true, result: 1 });
+    expect(late).toMatchObject({ recorded: true, status: 'cancelled' });
+    expect(await transport.workflows.results(id, 'split')).toEqual([1]);
+    // Without a TTL it would outlive the record; with it, it goes with the meta hash.
+    const [ttl, metaTtl] = [await admin.pttl(results), await admin.pttl(meta)];
+    expect(ttl).toBeGreaterThan(0);
+    expect(Math.abs(ttl - metaTtl)).toBeLessThan(1_000);
   });
 
   it('a retried workflow’s keys stop expiring', async () => {

@@ -1,4 +1,4 @@
-import { defineTask, defineWorkflow, NonRetryableError } from '@conveyor/core';
+import { defineTask, defineWorkflow, describeWorkflow, NonRetryableError } from '@conveyor/core';
 import { applyWorkflowEffects } from '@conveyor/core/worker';
 import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
@@ -139,6 +139,72 @@ describe('failure policies', () => {
       state: 'failed',
       error: { message: 'undo broke' },
     });
+  });
+
+  it('children that finish after a sibling failed the workflow are completed, and a retry runs only the failed one', async () => {
+    // Child 0 fails at once; its siblings, running, ignore their abort signal and finish
+    // once the workflow failed. They were recorded `cancelled`, and a retry ran them again.
+    const runs: number[] = [];
+    let broken = true;
+    let finish = () => {};
+    const finished = new Promise<void>((resolve) => {
+      finish = resolve;
+    });
+    const account = defineTask({
+      name: 'fx.account',
+      queue: 'fx',
+      input: z.object({ n: z.number() }),
+      run: async ({ n }) => {
+        runs.push(n);
+        if (n === 0 && broken) throw new NonRetryableError('account 0 broke');
+        if (n > 0) await finished;
+        return n * 10;
+      },
+    });
+    const collect = defineTask({
+      name: 'fx.collect',
+      queue: 'fx',
+      input: z.array(z.number()),
+      run: (totals) => totals,
+    });
+    const workflow = defineWorkflow({
+      name: 'fx.late-children',
+      input: Input,
+      steps: (flow) =>
+        flow
+          .map('perAccount', account, {
+            items: () => Array.from({ length: 4 }, (_, n) => ({ n })),
+          })
+          .step('collect', collect),
+    });
+    const { transport } = workers.start({ workflows: [workflow] });
+    const id = await startWorkflow(transport, workflow, { id: '6' });
+    await vi.waitFor(() => expect(runs).toHaveLength(4), { timeout: 15_000 });
+    await settledAs(transport, id, 'failed');
+    finish();
+    const children = (record: { steps: Array<{ child?: number; state: string }> }) =>
+      record.steps.filter((step) => step.child !== undefined).map((step) => step.state);
+    let record = await settledAs(transport, id, 'failed');
+    await vi.waitFor(
+      async () => {
+        record = await settledAs(transport, id, 'failed');
+        expect(children(record)).toEqual(['failed', 'completed', 'completed', 'completed']);
+      },
+      { timeout: 15_000 },
+    );
+    const view = describeWorkflow(record).stages[0]?.steps[0]?.children;
+    expect(view?.counts).toMatchObject({ completed: 3, failed: 1, cancelled: 0 });
+    expect(await transport.workflows.results(id, 'perAccount')).toEqual([undefined, 10, 20, 30]);
+    broken = false;
+    const retried = await transport.workflows.retry(id);
+    await applyWorkflowEffects(transport, id, retried);
+    const done = await settledAs(transport, id, 'completed');
+    expect(runs.slice().sort()).toEqual([0, 0, 1, 2, 3]);
+    expect(await resultOf(transport, id, 'collect')).toEqual([0, 10, 20, 30]);
+    expect(done.steps.filter((step) => step.retries > 0).map((step) => step.child)).toEqual([
+      undefined,
+      0,
+    ]);
   });
 
   it('retry from the failed step: completed steps do not run again', async () => {

@@ -13,6 +13,7 @@ import type {
   TransportWorkflows,
   WorkflowStartResult,
 } from '../transport-workflows.js';
+import { completeLate } from './workflow-late.js';
 import {
   childrenPending,
   createRun,
@@ -148,6 +149,12 @@ export function createMemoryWorkflows(options: MemoryWorkflowsOptions): Transpor
     const { state } = unit.rec;
     // An outcome of an earlier try's job: the unit was retried since [W3].
     if (!currentJob(run, unit, address)) return false;
+    if (outcome.ok && state === 'cancelled') {
+      // Its end time (so its place in `finished`) stays as it was.
+      const late = completeLate(run, unit, outcome.result);
+      if (late) run.record.updatedAt = now;
+      return late;
+    }
     const open = state === 'ready' || state === 'running';
     // A map step's own job reports only its failure, before its children are all enqueued.
     const mapResult = unit.kind === 'map' && outcome.ok;

@@ -157,16 +157,20 @@ describe('memory workflows', () => {
     await workflows.expand(id, 'each', [1, 2], 10);
     await clock.advance(100);
     const late = await workflows.record(id, { step: 'each', child: 0 }, { ok: true, result: 1 });
-    expect(late.recorded).toBe(false);
+    // A completion after the time-out is stored, and moves nothing (W17).
+    expect(late.recorded).toBe(true);
     expect(late.status).toBe('failed');
+    expect(late.dispatch).toEqual([]);
     // The transport cancels them whichever call found the deadline passed (a read, too; see
     // the conformance suite's W14): the record's own answer would cancel them a second time.
     expect(late.cancel).toEqual([]);
     // Retry drops the deadline: the workflow runs again.
-    // The map's new expand job enqueues both children again.
+    // The map's new expand job enqueues the child that did not complete.
     expect((await workflows.retry(id)).dispatch.map((e) => [e.step, e.kind, e.children])).toEqual([
       ['each', 'expand', 2],
     ]);
+    const again = await workflows.expand(id, 'each', [1, 2], 10);
+    expect(again.children?.open).toEqual([{ child: 1, retries: 1 }]);
     expect((await workflows.get(id))?.deadline).toBeUndefined();
   });
 });

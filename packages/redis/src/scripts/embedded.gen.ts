@@ -1791,7 +1791,9 @@ return { ops(), 1, wf.status, int(wf.version), wf.ua, oldest, redis.call('HGET',
 `,
   'wf-record': `-- wf-record.lua: steps' (or map children's) final outcomes, by first write; each moves its
 -- stage's counter, applies its failure policy and puts what became ready in the outbox
--- [W3–W6]; several in one call record as the same calls one by one [W16].
+-- [W3–W6]; several in one call record as the same calls one by one [W16]. A completion that
+-- comes after its run ended (of a unit that end cancelled while its job ran on) is stored
+-- as the unit's result, and moves nothing [W17].
 --
 -- KEYS: [1]–[7] the workflow's keys (includes/wf.lua): [1] meta, [2] steps, [3] errors,
 --       [4] results, [5] items, [6] outbox, [7] outbox order.
@@ -1811,6 +1813,31 @@ if not open() then
   return { ops(), '', none, {}, {} }
 end
 
+-- Whether the run has left \`running\` by a failure or a cancel: failed (timed out too),
+-- compensated, cancelled, or compensating (still running, its failure recorded).
+local function run_ended()
+  if wf.status == 'running' then return redis.call('HEXISTS', K_META, 'fl') == 1 end
+  return wf.status ~= 'completed'
+end
+
+-- A completion of a unit its run's end cancelled (it had a job, and it is not a map step's
+-- own, nor a child of a map step skipped before the end): the unit is completed with its
+-- result [W17]. Nothing else moves: no counter, no policy, no dispatch; a retry keeps it.
+local function record_late(def, child, key, state, job, retries, json)
+  if state ~= 'x' or job ~= '1' or (def.kind == 'm' and not child) or not run_ended() then
+    return 0
+  end
+  if child and unit_get(def.name) == 'k' then return 0 end
+  if redis.call('HSETNX', K_RESULTS, key, json) == 0 then return 0 end
+  unit_set(key, 'c', job, retries)
+  -- An ended run's keys expire (finish): the results hash, new when this is its first.
+  if wf.status ~= 'running' then
+    local left = redis.call('PTTL', K_META)
+    if left > 0 then redis.call('PEXPIRE', K_RESULTS, left) end
+  end
+  return 1
+end
+
 -- One outcome: 1 when recorded, 0 when it changed nothing, -1 for no such step.
 local function record_one(step, child, ok, json, from)
   local def = unit_at(step, child)
@@ -1821,6 +1848,7 @@ local function record_one(step, child, ok, json, from)
   local is_map = def.kind == 'm' and not child
   -- A map step's own job reports only its failure, before its children are all enqueued.
   local expanded = is_map and map_count(step) and not children_pending(def)
+  if ok and state == 'x' then return record_late(def, child, key, state, job, retries, json) end
   if wf.status ~= 'running' or (state ~= 'r' and state ~= 'a') or (is_map and ok) or expanded then
     return 0
   end
@@ -1841,7 +1869,9 @@ local function children_results()
     if ARGV[a] ~= step or ARGV[a + 1] == '' or ARGV[a + 2] ~= '1' then return nil end
   end
   local def = step_def(step)
-  if def and def.kind == 'm' and map_count(step) and wf.status == 'running' then return def end
+  if def and def.kind == 'm' and map_count(step) and wf.status == 'running' and not run_ended() then
+    return def
+  end
   return nil
 end
 

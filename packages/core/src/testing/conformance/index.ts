@@ -86,7 +86,7 @@ export interface ConformanceOptions {
 /**
  * Registers the transport conformance suite (rules R1–R26 of docs/transport.md, A1–A13 for
  * `transport.admin`, L1–L9 for `transport.limits`, M1–M4 for `transport.metrics` S1–S14
- * for `transport.schedules` and W1–W16 for `transport.workflows`) with vitest. Every transport must pass it unchanged.
+ * for `transport.schedules` and W1–W17 for `transport.workflows`) with vitest. Every transport must pass it unchanged.
  *
  * @example
  * ```ts

@@ -101,7 +101,8 @@ export function workflowStoreRules(harness: ConformanceHarness): void {
       expect(record.finishedAt).toEqual(expect.any(Number));
       expect(await workflows.outbox(id)).toEqual([]);
       expect(await workflows.claim(id, { step: 'confirm' })).toBe('ended');
-      expect(await workflows.record(id, { step: 'ship' }, ok(2))).toMatchObject({
+      // A late failure; a late completion is stored and moves nothing (W17).
+      expect(await workflows.record(id, { step: 'ship' }, failed('late'))).toMatchObject({
         recorded: false,
         status: 'cancelled',
         dispatch: [],
@@ -279,7 +280,8 @@ export function workflowStoreRules(harness: ConformanceHarness): void {
       await workflows.start({ id: untimed, plan, input: null });
       await workflows.claim(id, { step: 'reserve' });
       await ctx.advance(10);
-      const late = await workflows.record(id, { step: 'reserve' }, ok(1));
+      // A late failure; a late completion is stored and moves nothing (W17).
+      const late = await workflows.record(id, { step: 'reserve' }, failed('late'));
       expect(late).toMatchObject({ recorded: false, status: 'failed', dispatch: [] });
       const record = await recordOf(workflows, id);
       expect(record.failure?.error.code).toBe('WORKFLOW_TIMED_OUT');

@@ -18,11 +18,12 @@ import {
   stepsOf,
   workflowsOf,
 } from './workflow-fixtures.js';
+import { workflowLateRules } from './workflow-late.js';
 import { workflowListingRules } from './workflow-listing.js';
 import { workflowMapRules } from './workflow-maps.js';
 import { workflowStoreRules } from './workflow-store.js';
 
-/** W1–W6: `transport.workflows`, the record and its atomic hand-offs; W7–W15 follow. */
+/** W1–W6: `transport.workflows`, the record and its atomic hand-offs; W7–W17 follow. */
 export function workflowRules(harness: ConformanceHarness): void {
   describe('workflows', () => {
     const ctx = useSuiteContext(harness);
@@ -263,7 +264,7 @@ export function workflowRules(harness: ConformanceHarness): void {
       expect((await workflows.record(id, { step: 'nope' }, ok(1))).status).toBe('unknown');
     });
 
-    it("[W4] onFailure 'fail': the workflow fails, open steps are cancelled and their jobs listed, later outcomes change nothing", async ({
+    it("[W4] onFailure 'fail': the workflow fails, open steps are cancelled and their jobs listed, later failures change nothing", async ({
       skip,
     }) => {
       const { workflows } = await workflowsOf(ctx, skip);
@@ -291,8 +292,12 @@ export function workflowRules(harness: ConformanceHarness): void {
       expect(record.failure).toEqual({ step: 'ship', error });
       expect(record.finishedAt).toEqual(expect.any(Number));
       expect(await workflows.outbox(id)).toEqual([]);
-      expect((await workflows.record(id, { step: 'confirm' }, ok(2))).recorded).toBe(false);
+      // A late failure; a late completion is stored and moves nothing (W17).
+      expect((await workflows.record(id, { step: 'confirm' }, failed('late'))).recorded).toBe(
+        false,
+      );
       expect(await workflows.results(id, 'confirm')).toEqual([undefined]);
+      expect((await statesOf(workflows, id)).confirm).toBe('cancelled');
     });
 
     it("[W5] onFailure 'continue': the step is skipped, counts as done, and has no result", async ({
@@ -358,4 +363,5 @@ export function workflowRules(harness: ConformanceHarness): void {
   workflowStoreRules(harness);
   workflowListingRules(harness);
   workflowBatchRules(harness);
+  workflowLateRules(harness);
 }
