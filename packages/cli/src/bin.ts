@@ -1,3 +1,4 @@
+import { onClosedStdout } from './closed-stdout.js';
 import { processIo, runCli } from './run.js';
 import { guardWorkerProcess } from './worker-signals.js';
 
@@ -10,6 +11,7 @@ const EXIT_ON = { SIGINT: 130, SIGTERM: 143 } as const;
 const graceful =
   argv.includes('dashboard') ||
   argv.some((arg) => arg === '-w' || arg === '--watch' || arg.startsWith('--watch='));
+onClosedStdout(argv.includes('worker') ? 'worker' : 'other');
 if (argv.includes('worker')) {
   // Before "Ready" a signal ends the start-up; then the worker's own handlers stop it.
   guardWorkerProcess();
