@@ -6,8 +6,10 @@ import {
   redisTransport,
 } from '@conveyor/redis';
 import { Redis, type RedisOptions } from 'ioredis';
+import { brokerFailure, describeTransport } from './config-failure.js';
 import type { ConnectionSettings } from './connection-settings.js';
 import { CliError } from './errors.js';
+import { rootCause } from './failure-cause.js';
 import type { ConfiguredTransport } from './transport-config.js';
 import type { TransportSource } from './transport-source.js';
 
@@ -138,13 +140,7 @@ async function openConfigured(
           { cause: error },
         );
       }
-      const endpoint = (error as { endpoint?: unknown }).endpoint;
-      const at = typeof endpoint === 'string' ? ` at ${endpoint}` : '';
-      throw new CliError(
-        failureOf(error) === 'AUTH' ? 'REDIS_AUTH' : 'REDIS_UNREACHABLE',
-        `The ${transport.name} transport from ${config.label} cannot reach its broker${at} (${nodeCause(error, endpoint) ?? rootCause(error)}). Check that the broker is running and reachable there, and the settings its transport function passes (an environment variable it reads, such as REDIS_URL), or pass --redis <url>.`,
-        { cause: error },
-      );
+      throw brokerFailure(transport, config.label, error);
     }
   }
   return {
@@ -200,11 +196,8 @@ export function describeOrigin(connection: Connection): string {
     return `${maskRedisUrl(origin.settings.url)} (prefix ${origin.settings.prefix})`;
   }
   // The Redis transport says where it connects: the banner named only the config file.
-  let where: unknown;
-  try {
-    where = (transport as { describe?: () => unknown }).describe?.();
-  } catch {}
-  const at = typeof where === 'string' && where !== '' ? ` (${where})` : '';
+  const where = describeTransport(transport);
+  const at = where ? ` (${where})` : '';
   return `${transport.name}, from ${origin.label}${at}`;
 }
 
@@ -336,55 +329,4 @@ function isTlsFailure(error: unknown): boolean {
     current = current.cause;
   }
   return false;
-}
-
-/** The most specific message in an error chain, shortened to its first line. */
-/**
- * Which node refused, when the transport's message names one (`127.0.0.1:7113: connect
- * ECONNREFUSED …`, as a Cluster's error lists what each node last said): `ECONNREFUSED from
- * 127.0.0.1:7113`. A node that `endpoint` (the startup nodes) does not name is one the Cluster
- * found, whose master being down fails the whole Cluster: said so, with where to look.
- * Undefined when no node is named.
- */
-function nodeCause(error: unknown, endpoint: unknown): string | undefined {
-  let current: unknown = error;
-  for (let depth = 0; depth < 5 && current instanceof Error; depth++) {
-    const match = /([\w.-]+|\[[\da-fA-F:]+\]):(\d+): connect (E[A-Z]+)/.exec(current.message);
-    if (match) {
-      const [, host, port, code] = match;
-      const node = `${host}:${port}`;
-      const cluster = typeof endpoint === 'string' && endpoint.startsWith('the Cluster of');
-      if (!cluster || endpoint.includes(node)) return `${code} from ${node}`;
-      return `${code} from ${node}, a node of the Cluster: while one of its masters is down, the Cluster answers no command; \`redis-cli -h ${host} -p ${port} ping\` and \`cluster info\` on a startup node (cluster_state) tell`;
-    }
-    current = current.cause;
-  }
-  return undefined;
-}
-
-function rootCause(error: unknown): string {
-  let current: unknown = error;
-  let message = String(error);
-  for (let depth = 0; depth < 5 && current; depth++) {
-    if (current instanceof Error) {
-      message = current.message;
-      const code = (current as NodeJS.ErrnoException).code;
-      if (code && /^E[A-Z]+$/.test(code)) return code;
-      current = current.cause;
-    } else {
-      break;
-    }
-  }
-  const match = /\b(ECONNREFUSED|ENOTFOUND|ETIMEDOUT|ECONNRESET|EAI_AGAIN|NOAUTH|WRONGPASS)\b/.exec(
-    message,
-  );
-  if (match) return match[1] as string;
-  if (message === 'Command timed out') {
-    return 'it accepted the connection but did not answer before the command timed out';
-  }
-  // ioredis parsing another protocol's bytes (an HTTP server, say).
-  if (/^Unknown RESP type/.test(message)) {
-    return 'what answers there does not speak the Redis protocol: is that the Redis port?';
-  }
-  return message.split('\n')[0]?.slice(0, 200) ?? 'unknown error';
 }

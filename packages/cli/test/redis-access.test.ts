@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -9,7 +9,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from '../src/connection.js';
 import { connectionSettings } from '../src/connection-settings.js';
-import { cli } from './helpers.js';
+import { cli, packageDir } from './helpers.js';
 
 // The ways into a Redis that is not open to all: a password (refused credentials get their
 // own message and exit code) and TLS with client certificates (a throwaway CA made with
@@ -114,6 +114,51 @@ describe('a Redis with a password', () => {
     const ok = await cli(['status', '--redis', right]);
     expect(ok.stderr).toBe('');
     expect(ok.code).toBe(0);
+  });
+});
+
+describe('a Redis with a password, through the config transport', () => {
+  it('says the credentials were refused and where, not that the broker is unreachable, exit 8', async () => {
+    // Under the package, so that the config's imports resolve.
+    const project = path.join(packageDir, '.tmp', `auth-${process.pid}`);
+    mkdirSync(project, { recursive: true });
+    const config = (name: string, url: string) => {
+      writeFileSync(
+        path.join(project, name),
+        `import { defineConfig } from '@conveyor/codegen/config';
+import { redisTransport } from '@conveyor/redis';
+
+export default defineConfig({
+  tasks: ['tasks/*.ts'],
+  client: 'generated/client.ts',
+  registry: 'generated/registry.ts',
+  transport: ({ logger }) => redisTransport({ url: ${JSON.stringify(url)}, logger }),
+});
+`,
+      );
+      return path.join(project, name);
+    };
+    const host = new URL(locked.url).host;
+    const label = (name: string) =>
+      path.relative(packageDir, path.join(project, `${name}.config.ts`));
+    try {
+      const wrong = config(
+        'wrong.config.ts',
+        locked.url.replace('redis://', 'redis://:wrong-password@'),
+      );
+      const refused = await cli(['status', '--config', wrong]);
+      expect(refused.code).toBe(8);
+      expect(refused.stderr.trim().split('\n')).toEqual([
+        `error: Redis refused the credentials (WRONGPASS) of the redis transport from ${label('wrong')} (${host}, prefix conveyor): check the user and password in the settings its transport function passes (an environment variable it reads, such as REDIS_URL), or pass --redis <url>.`,
+      ]);
+      const none = await cli(['status', '--config', config('none.config.ts', locked.url)]);
+      expect(none.code).toBe(8);
+      expect(none.stderr).toMatch(
+        /^error: Redis needs a password \(NOAUTH\), which the redis transport from \S+none\.config\.ts \(127\.0\.0\.1:\d+, prefix conveyor\) did not give: put it in the settings/,
+      );
+    } finally {
+      rmSync(project, { recursive: true, force: true });
+    }
   });
 });
 
