@@ -139,8 +139,10 @@ export async function runWorker(
 }
 
 /**
- * The command's last line: what the worker did before it stopped. "failed" is every job that
- * failed for good: those moved to the dead-letter set (the usual end) and those that were not.
+ * The command's last line: what the worker did before it stopped, counted as `worker.stats()`,
+ * its metrics and its `worker stopped` log line count: "failed" is a job that failed for good
+ * without being dead-lettered, "dead-lettered" one moved to the dead-letter set (the usual end
+ * of a job that failed for good), each said apart, so that the line and the log agree.
  */
 function stoppedLine(totals: {
   completed: number;
@@ -150,15 +152,14 @@ function stoppedLine(totals: {
   cancelled: number;
   released?: number;
 }): string {
-  const failed = totals.failed + totals.dead;
-  const dead = totals.dead > 0 ? ` (${totals.dead} dead-lettered)` : '';
+  const dead = totals.dead > 0 ? `, ${totals.dead} dead-lettered` : '';
   const cancelled = totals.cancelled > 0 ? `, ${totals.cancelled} cancelled` : '';
   // Jobs it held and gave back (running past the grace period, or taken ahead and not
   // started): the line said "0 completed, 0 failed" as if there had been none.
   const released = totals.released
     ? `, ${totals.released} given back to their queue${totals.released === 1 ? '' : 's'} unfinished`
     : '';
-  return `Stopped: ${totals.completed} completed, ${failed} failed${dead}, ${totals.retried} retried${cancelled}${released}.`;
+  return `Stopped: ${totals.completed} completed, ${totals.failed} failed${dead}, ${totals.retried} retried${cancelled}${released}.`;
 }
 
 /**
