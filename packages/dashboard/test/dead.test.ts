@@ -177,6 +177,16 @@ describe('bulk actions', () => {
     expect(again).toEqual({ affected: 0, skipped: 3 });
   });
 
+  test('the preview names the paused queues the retried jobs would wait in', async () => {
+    await deadJobs('dl-paused', 2, 'BOOM');
+    await deadJobs('dl-running', 1, 'BOOM');
+    await served.transport.admin?.pauseQueue('dl-paused');
+    const paused = await (await client.post('/api/dead/preview', { queue: 'dl-paused' })).json();
+    expect(paused).toMatchObject({ count: 2, stepJobs: 0, paused: ['dl-paused'] });
+    const running = await (await client.post('/api/dead/preview', { queue: 'dl-running' })).json();
+    expect(running).toMatchObject({ count: 1, stepJobs: 0, paused: [] });
+  });
+
   test('refuses a malformed body with 400', async () => {
     for (const body of [
       { ids: 'x' },
@@ -220,6 +230,8 @@ describe('a workflow step job', () => {
     const filter = { queue: 'inventory' };
     const preview = await (await client.post('/api/dead/preview', filter)).json();
     expect([...preview.ids].sort()).toEqual([stepJob, plain].sort());
+    // Counted apart, so the confirmation does not promise a retry of it.
+    expect(preview).toMatchObject({ count: 2, stepJobs: 1, paused: [] });
     const retried = await (
       await client.post('/api/dead/retry', { ids: preview.ids, filter })
     ).json();

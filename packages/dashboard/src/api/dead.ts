@@ -1,4 +1,4 @@
-import type { JobPage, JobRecord, JobWorkflowRef } from '@conveyor/core';
+import type { JobPage, JobRecord, JobWorkflowRef, QueueCounts } from '@conveyor/core';
 import {
   baseQueueOf,
   encodeMergeCursor,
@@ -83,17 +83,15 @@ function filterQueues(core: DashboardCore, filter: DeadFilter): Promise<string[]
   return filter.queue === undefined ? core.admin.listQueues() : storedQueues(core, filter.queue);
 }
 
-/** The queues a filter covers that hold dead jobs, with their dead counts: two calls. */
+/** The queues a filter covers that hold dead jobs, with their counts (`paused` too): two calls. */
 async function deadQueues(
   core: DashboardCore,
   filter: DeadFilter,
   names?: readonly string[],
-): Promise<Map<string, number>> {
+): Promise<Map<string, QueueCounts>> {
   names ??= await filterQueues(core, filter);
   const counts = names.length === 0 ? [] : await core.admin.queueCounts(names);
-  return new Map(
-    counts.filter((count) => count.dead > 0).map((count) => [count.queue, count.dead]),
-  );
+  return new Map(counts.filter((count) => count.dead > 0).map((count) => [count.queue, count]));
 }
 
 /**
@@ -104,11 +102,11 @@ async function deadQueues(
  */
 async function scanDead(
   core: DashboardCore,
+  queues: readonly string[],
   filter: DeadFilter,
   pageSize: () => number,
   take: (matched: JobRecord[], read: number) => boolean,
 ): Promise<ScanCursor | undefined> {
-  const queues = [...(await deadQueues(core, filter)).keys()];
   return scanQueues(
     queues,
     undefined,
@@ -252,15 +250,25 @@ export function deadRoutes(core: DashboardCore): Route<RequestContext>[] {
       path: '/api/dead/preview',
       async handle(context) {
         const filter = parseFilter(await context.readJson());
+        const queues = await deadQueues(core, filter);
         const ids: string[] = [];
+        // Of the ids: workflow step jobs, which a retry leaves dead (their workflows retry
+        // them), and the paused queues the others would wait in once retried.
+        let stepJobs = 0;
+        const paused = new Set<string>();
         let scanned = 0;
         const stoppedAt = await scanDead(
           core,
+          [...queues.keys()],
           filter,
           () => Math.min(SCAN_PAGE, DEAD_LIMITS.ids - ids.length),
           (page, read) => {
             scanned += read;
-            for (const job of page) ids.push(job.id);
+            for (const job of page) {
+              ids.push(job.id);
+              if (job.envelope.workflow) stepJobs++;
+              else if (queues.get(job.envelope.queue)?.paused) paused.add(job.envelope.queue);
+            }
             return ids.length < DEAD_LIMITS.ids && scanned < DEAD_LIMITS.scan;
           },
         );
@@ -268,9 +276,9 @@ export function deadRoutes(core: DashboardCore): Route<RequestContext>[] {
         let count = ids.length;
         if (truncated && filter.task === undefined && filter.code === undefined) {
           // Unfiltered within queues: the counts are exact.
-          count = [...(await deadQueues(core, filter)).values()].reduce((a, b) => a + b, 0);
+          count = [...queues.values()].reduce((sum, counts) => sum + counts.dead, 0);
         }
-        return { count, ids, truncated };
+        return { count, ids, truncated, stepJobs, paused: [...paused].sort() };
       },
     },
     {
