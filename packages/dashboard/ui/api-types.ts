@@ -176,6 +176,10 @@ export interface DeadPreview {
   count: number;
   ids: string[];
   truncated: boolean;
+  /** Of `ids`, workflow step jobs: a retry leaves them dead (their workflows retry them). */
+  stepJobs?: number;
+  /** Paused stored queues the other ids are in: nothing runs them, retried, until resumed. */
+  paused?: string[];
 }
 
 /** A stored schedule as `GET /api/schedules` lists it (its input redacted). */

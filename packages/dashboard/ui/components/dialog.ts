@@ -5,6 +5,12 @@ export interface ConfirmOptions {
   body: Child;
   /** The confirm button's label, e.g. `Retry 42 jobs`. */
   confirm: string;
+  /**
+   * The dismiss button's label: `Cancel` unless the action is itself a cancel, where
+   * "Cancel" / "Cancel job" side by side would not say which keeps the job. Name what
+   * dismissing keeps, e.g. `Keep running`.
+   */
+  dismiss?: string;
   danger?: boolean;
 }
 
@@ -20,7 +26,7 @@ export function confirmAction(options: ConfirmOptions): Promise<boolean> {
     const cancel = h(
       'button',
       { class: 'button', attrs: { type: 'button' }, on: { click: () => dialog.close('cancel') } },
-      'Cancel',
+      options.dismiss ?? (/^cancel\b/i.test(options.confirm) ? 'Go back' : 'Cancel'),
     );
     const ok = h(
       'button',

@@ -68,7 +68,8 @@ export function jobsTable(
       },
     },
     columns.includes('error') && {
-      title: 'Error',
+      // Of a job not ended, the error of the attempt before: it waits to be tried again.
+      title: state && state !== 'dead' && state !== 'finished' ? 'Last error' : 'Error',
       class: 'wide',
       cell: (job) =>
         job.error

@@ -93,6 +93,12 @@ export function dataLabel(raw: string, max = 160, className = ''): HTMLElement {
   return text;
 }
 
+/**
+ * The longest word a table does not split (tables.css): enough for an action or a queue name,
+ * little enough that a row of them still fits at 1280 px.
+ */
+const SHORT_DATA = 16;
+
 /** The data span of {@link dataText} and {@link dataLabel}: bidi escaped, cut at `max`. */
 function dataSpan(
   raw: string,
@@ -100,7 +106,10 @@ function dataSpan(
   className: string,
 ): { text: HTMLElement; value: string; cut: boolean } {
   const value = escapeBidi(raw);
-  const text = h('span', { class: `data ${className}`.trim(), attrs: { dir: 'auto' } });
+  // A value of short words (an action, a queue, a cron timing) breaks only between words in
+  // a table; one with a long word may wrap anywhere.
+  const short = value.split(/\s+/).every((word) => word.length <= SHORT_DATA) ? ' short' : '';
+  const text = h('span', { class: `data${short} ${className}`.trim(), attrs: { dir: 'auto' } });
   const cut = value.length > max;
   text.textContent = cut ? `${value.slice(0, max)}…` : value;
   return { text, value, cut };

@@ -90,6 +90,16 @@ interface BulkOutcome {
   stepJobs?: number;
 }
 
+/** "Queue emails", "Queues a and b", "Queues a, b, c and 2 more". */
+function pausedNames(queues: readonly string[]): string {
+  if (queues.length === 1) return `Queue ${queues[0]}`;
+  const shown = queues.slice(0, 3);
+  const more = queues.length - shown.length;
+  return more > 0
+    ? `Queues ${shown.join(', ')} and ${formatNumber(more)} more`
+    : `Queues ${shown.slice(0, -1).join(', ')} and ${shown.at(-1)}`;
+}
+
 /** Preview, confirm with the count, then act on exactly the previewed ids. */
 async function bulk(
   kind: 'retry' | 'purge',
@@ -109,7 +119,20 @@ async function bulk(
     return;
   }
   const n = preview.ids.length;
-  const jobs = `${formatNumber(n)} dead job${n === 1 ? '' : 's'}`;
+  // A retry leaves workflow step jobs dead: count only the jobs it moves.
+  const stepJobs = kind === 'retry' ? (preview.stepJobs ?? 0) : 0;
+  const acted = n - stepJobs;
+  const steps = `${formatNumber(stepJobs)} workflow step job${stepJobs === 1 ? '' : 's'}`;
+  const retryWorkflows = `retry ${stepJobs === 1 ? 'its workflow' : 'their workflows'} instead (a step job's page links to its workflow)`;
+  if (acted === 0) {
+    flash.show(
+      'info',
+      `The dead jobs that match are ${steps}, which a retry leaves dead: ${retryWorkflows}.`,
+    );
+    return;
+  }
+  const jobs = `${formatNumber(acted)} dead job${acted === 1 ? '' : 's'}`;
+  const paused = kind === 'retry' ? (preview.paused ?? []) : [];
   const ok = await confirmAction({
     title: kind === 'retry' ? `Retry ${jobs}?` : `Purge ${jobs}?`,
     body: h(
@@ -125,13 +148,27 @@ async function bulk(
       preview.truncated
         ? h('p', null, `This acts on the first ${formatNumber(n)}; run it again for the rest.`)
         : null,
+      stepJobs > 0
+        ? h(
+            'p',
+            { attrs: { 'data-step-jobs': true } },
+            `${formatNumber(stepJobs)} of them ${stepJobs === 1 ? 'is a workflow step job' : 'are workflow step jobs'}: a retry leaves ${stepJobs === 1 ? 'it' : 'them'} dead; ${retryWorkflows}.`,
+          )
+        : null,
       h(
         'p',
         { class: 'muted' },
         kind === 'retry'
-          ? 'They move back to waiting with a fresh attempt budget.'
+          ? `${stepJobs > 0 ? 'The others move' : 'They move'} back to waiting with a fresh attempt budget.`
           : 'Their records are deleted. This cannot be undone.',
       ),
+      paused.length > 0
+        ? h(
+            'p',
+            { attrs: { 'data-paused': true } },
+            `${pausedNames(paused)} ${paused.length === 1 ? 'is' : 'are'} paused: nothing runs them until ${paused.length === 1 ? 'it is' : 'they are'} resumed.`,
+          )
+        : null,
     ),
     confirm: kind === 'retry' ? `Retry ${jobs}` : `Purge ${jobs}`,
     danger: kind === 'purge',
@@ -141,22 +178,26 @@ async function bulk(
     const {
       affected,
       skipped,
-      stepJobs = 0,
+      stepJobs: leftDead = 0,
     } = await postJson<BulkOutcome>(`/dead/${kind}`, {
       ids: preview.ids,
       filter,
     });
     const verb = kind === 'retry' ? 'Retried' : 'Purged';
-    const gone = skipped - stepJobs;
+    const gone = skipped - leftDead;
     flash.show(
       'ok',
       `${verb} ${formatNumber(affected)} job${affected === 1 ? '' : 's'}${
         gone ? `; ${formatNumber(gone)} skipped (no longer dead, or no longer matching)` : ''
       }${
-        stepJobs
-          ? `; ${formatNumber(stepJobs)} workflow step job${stepJobs === 1 ? '' : 's'} left dead: retry ${stepJobs === 1 ? 'its workflow' : 'their workflows'} instead (a step job's page links to its workflow)`
+        leftDead
+          ? `; ${formatNumber(leftDead)} workflow step job${leftDead === 1 ? '' : 's'} left dead: retry ${leftDead === 1 ? 'its workflow' : 'their workflows'} instead (a step job's page links to its workflow)`
           : ''
-      }.`,
+      }.${
+        affected > 0 && paused.length > 0
+          ? ` ${pausedNames(paused)} ${paused.length === 1 ? 'is' : 'are'} paused: nothing runs them until resumed.`
+          : ''
+      }`,
     );
   } catch (error) {
     flash.show('error', `${kind === 'retry' ? 'Retry' : 'Purge'} failed: ${describeError(error)}`);

@@ -100,6 +100,11 @@ function summary(job: JobDetail): HTMLElement {
   );
 }
 
+/** Characters of an error message the job page shows before "show all". */
+const ERROR_SHOWN = 300;
+/** The longest error message shown in bold. */
+const ERROR_BOLD_MAX = 200;
+
 function errorView(error: JobErrorInfo): HTMLElement {
   return h(
     'div',
@@ -110,7 +115,13 @@ function errorView(error: JobErrorInfo): HTMLElement {
       error.code ? h('code', { class: 'error-code' }, dataText(error.code, 64)) : null,
       error.name ? [' ', dataText(error.name, 64, 'muted')] : null,
     ),
-    h('p', { class: 'error-message' }, dataText(error.message, 2000)),
+    // Cut as the dead list cuts it, with "show all": a 4,096-character message filled the
+    // page, in bold. A long one is in normal weight, as a paragraph rather than a headline.
+    h(
+      'p',
+      { class: error.message.length > ERROR_BOLD_MAX ? 'error-message long' : 'error-message' },
+      dataText(error.message, ERROR_SHOWN),
+    ),
     error.issues?.length
       ? h(
           'ul',
@@ -268,6 +279,7 @@ function actions(
                 ? 'It is running: its worker is told to stop (the task sees its signal abort).'
                 : 'It will not run.',
             confirm: 'Cancel job',
+            dismiss: job.state === 'active' ? 'Keep running' : 'Keep job',
             danger: true,
           });
           if (!ok) return;

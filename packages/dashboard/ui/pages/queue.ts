@@ -224,12 +224,15 @@ function jobsResult(queue: string, view: View, page: JobPage): HTMLElement[] {
           : `No ${view.state} jobs${view.task ? ' of this task' : ''}.`;
   // A partitioned queue's jobs come from its partitions: say which.
   const queueColumn = page.jobs.some((job) => job.queue !== queue) ? (['queue'] as const) : [];
+  // A delayed (or waiting, or running) job that carries an error is one an attempt failed:
+  // it waits for its retry, and why it failed is what an operator looks for.
+  const lastError = page.jobs.some((job) => job.error) ? (['error'] as const) : [];
   return [
     jobsTable(
       page.jobs,
       searching || view.state === 'dead' || view.state === 'finished'
         ? [...queueColumn, 'state', 'when', 'error']
-        : [...queueColumn, 'when'],
+        : [...queueColumn, 'when', ...lastError],
       empty,
       searching ? undefined : view.state,
     ),

@@ -250,6 +250,7 @@ function actions(view: WorkflowView, flash: Notices, reload: () => void): HTMLEl
         ? 'No step starts after this: waiting step jobs are cancelled, running ones are told to stop.'
         : 'It runs again from its failed step; completed steps keep their results.',
       confirm: cancel ? 'Cancel workflow' : 'Retry workflow',
+      ...(cancel ? { dismiss: 'Keep running' } : {}),
       danger: cancel,
     });
     if (!ok) return;
