@@ -55,8 +55,9 @@ export interface DashboardOptions {
   /** Where the dashboard is mounted: `''` (default) or e.g. `/admin`, without a trailing slash. */
   basePath?: string;
   /**
-   * HMAC key for CSRF tokens. Random per process when absent; set it when several
-   * processes serve one site, so a token from one is valid on the others.
+   * HMAC key for session ids and CSRF tokens. Random per process when absent (a restart
+   * starts new sessions); set it when several processes serve one site, so a session and
+   * token from one is valid on the others.
    */
   secret?: string;
   /** Shown in the page title and header. Default `Conveyor`. */
