@@ -1,4 +1,5 @@
 import { onClosedStdout } from './closed-stdout.js';
+import { interruptNote } from './interrupt-note.js';
 import { processIo, runCli } from './run.js';
 import { guardWorkerProcess } from './worker-signals.js';
 
@@ -18,7 +19,12 @@ if (argv.includes('worker')) {
 } else {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.on(signal, () => {
-      if (!graceful || interrupted.signal.aborted) process.exit(EXIT_ON[signal]);
+      if (!graceful || interrupted.signal.aborted) {
+        // What a long command (retry --all-dead, purge) had done: a re-run finishes it.
+        const note = interruptNote();
+        if (note) process.stderr.write(`${note}\n`);
+        process.exit(EXIT_ON[signal]);
+      }
       interrupted.abort();
     });
   }

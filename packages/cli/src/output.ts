@@ -15,6 +15,8 @@ export interface Io {
   stderr(line: string): void;
   /** True when stdin is an interactive terminal (purge may ask). */
   readonly interactive: boolean;
+  /** True when stderr is a terminal: long commands (retry --all-dead, purge) say how far they got. */
+  readonly progress?: boolean;
   /** Asks a yes/no question on the terminal; resolves true only on "y" or "yes". */
   confirm(question: string): Promise<boolean>;
   readonly env: NodeJS.ProcessEnv;

@@ -12,6 +12,7 @@ export function processIo(): Io {
     stdout: (line) => process.stdout.write(`${line}\n`),
     stderr: (line) => process.stderr.write(`${line}\n`),
     interactive: process.stdin.isTTY === true,
+    progress: process.stderr.isTTY === true,
     confirm: (question) => askYesNo(question, process.stdin, process.stderr),
     env: process.env,
     cwd: process.cwd(),

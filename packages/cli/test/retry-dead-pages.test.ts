@@ -12,8 +12,10 @@ import {
 import { makeEnvelope } from '@conveyor/core/testing';
 import { redisTransport } from '@conveyor/redis';
 import { afterEach, describe, expect, it } from 'vitest';
+import { purgeQueue } from '../src/commands/purge.js';
 import { DEAD_PAGE, PROGRESS_EVERY, retryAllDead } from '../src/commands/retry-dead.js';
 import type { AdminConnection } from '../src/connection.js';
+import { interruptNote } from '../src/interrupt-note.js';
 import type { Io } from '../src/output.js';
 import { cli, json, uniquePrefix, usePrivateRedis } from './helpers.js';
 
@@ -127,20 +129,25 @@ function watch(
   };
 }
 
-async function run(transport: Transport, options: { json?: boolean } = { json: true }) {
+async function run(
+  transport: Transport,
+  options: { json?: boolean } = { json: true },
+  terminal: { progress?: boolean; admin?: TransportAdmin } = { progress: true },
+) {
   const out: string[] = [];
   const err: string[] = [];
   const io: Io = {
     stdout: (line) => out.push(line),
     stderr: (line) => err.push(line),
     interactive: false,
+    progress: terminal.progress,
     confirm: async () => false,
     env: {},
     cwd: process.cwd(),
   };
   const connection: AdminConnection = {
     transport,
-    admin: transport.admin as TransportAdmin,
+    admin: terminal.admin ?? (transport.admin as TransportAdmin),
     origin: { kind: 'config', file: 'conveyor.config.ts', label: 'conveyor.config.ts' },
     clockOffsetMs: 0,
     close: async () => {},
@@ -253,6 +260,72 @@ describe('conveyor retry --all-dead, a page at a time (memory transport)', () =>
       `Retrying dead jobs of queue ${QUEUE}: ${PROGRESS_EVERY} of about ${total} read, ${PROGRESS_EVERY} retried.`,
       `Retrying dead jobs of queue ${QUEUE}: ${2 * PROGRESS_EVERY} of about ${total} read, ${2 * PROGRESS_EVERY} retried.`,
     ]);
+  });
+});
+
+describe('conveyor retry --all-dead, on a pipe and interrupted', () => {
+  it('prints no progress when stderr is not a terminal', async () => {
+    // A pipe or log file got "Retrying dead jobs of queue …: 10000 of about … read" lines.
+    const transport = memory();
+    const total = PROGRESS_EVERY + 500;
+    await bury(transport, total, 1_000_000);
+    const result = await run(transport, { json: true }, { progress: false });
+    expect(JSON.parse(result.stdout)).toMatchObject({ retried: total });
+    expect(result.stderr).toEqual([]);
+  });
+
+  it('leaves the line an interrupt prints: how many it retried, and to run it again', async () => {
+    // Ctrl-C exited 130 and said nothing of the jobs already retried.
+    const transport = memory();
+    await bury(transport, 2_500, 1_000_000);
+    const admin = transport.admin as TransportAdmin;
+    const notes: Array<string | undefined> = [];
+    const watched: TransportAdmin = Object.create(admin);
+    watched.retryDead = async (queue, ids) => {
+      notes.push(interruptNote());
+      return admin.retryDead(queue, ids);
+    };
+    await run(transport, { json: true }, { admin: watched });
+    const line = (done: number) =>
+      `Interrupted: ${done} of about 2500 dead jobs of queue ${QUEUE} retried; run the same command again to continue.`;
+    expect(notes.slice(0, 3)).toEqual([line(0), line(DEAD_PAGE), line(2 * DEAD_PAGE)]);
+    // Done: an interrupt now has nothing to add.
+    expect(interruptNote()).toBeUndefined();
+  });
+
+  it('purge leaves one too, partition by partition', async () => {
+    const transport = memory();
+    const admin = transport.admin as TransportAdmin;
+    const queues = [0, 1, 2].map((n) => `${QUEUE}-p~${n}of3`);
+    for (const queue of queues) {
+      await transport.enqueue([{ envelope: makeEnvelope(queue, { task: 'cli.plain' }) }]);
+    }
+    const notes: Array<string | undefined> = [];
+    const watched: TransportAdmin = Object.create(admin);
+    watched.purgeQueue = async (queue) => {
+      notes.push(interruptNote());
+      return admin.purgeQueue(queue);
+    };
+    const io: Io = {
+      stdout: () => {},
+      stderr: () => {},
+      interactive: false,
+      confirm: async () => false,
+      env: {},
+      cwd: process.cwd(),
+    };
+    const connection: AdminConnection = {
+      transport,
+      admin: watched,
+      origin: { kind: 'config', file: 'conveyor.config.ts', label: 'conveyor.config.ts' },
+      clockOffsetMs: 0,
+      close: async () => {},
+    };
+    await purgeQueue(connection, `${QUEUE}-p`, { yes: true }, io);
+    expect(notes[1]).toBe(
+      `Interrupted: queue ${QUEUE}-p (3 partitions) partly purged (1 of 3 partitions done, 1 job deleted in them); run the same command again to finish.`,
+    );
+    expect(interruptNote()).toBeUndefined();
   });
 });
 

@@ -2,9 +2,14 @@ import { storedQueuesOf, sumQueueCounts } from '@conveyor/core/transport';
 import type { AdminConnection } from '../connection.js';
 import { CliError } from '../errors.js';
 import { type FollowUp, followUp as noFlags } from '../follow-up.js';
+import { noteOnInterrupt } from '../interrupt-note.js';
 import { type Io, printJson } from '../output.js';
 import { noteUnknownQueue } from '../queue-names.js';
 import { queueLabel } from '../stored-queues.js';
+import { terminalText } from '../terminal-text.js';
+
+/** How often a purge on a terminal says it is still deleting. */
+export const PURGE_PROGRESS_MS = 5_000;
 
 /**
  * `conveyor purge <queue>`: deletes the waiting and delayed jobs of a queue (and with
@@ -58,13 +63,39 @@ export async function purgeQueue(
     throw new CliError('REFUSED', `Not purged: queue ${label} is unchanged.`);
   }
   const partitions: Array<{ queue: string; purged: number; dead?: number }> = [];
-  for (const name of stored) {
-    const purged = await admin.purgeQueue(name);
-    partitions.push(
-      options.dead
-        ? { queue: name, purged, dead: await admin.purgeDead(name) }
-        : { queue: name, purged },
-    );
+  const done = () => {
+    const deleted = partitions.reduce((sum, p) => sum + p.purged + (p.dead ?? 0), 0);
+    return stored.length > 1
+      ? `${partitions.length} of ${stored.length} partitions done, ${deleted} job${deleted === 1 ? '' : 's'} deleted in them`
+      : 'the jobs deleted so far stay deleted';
+  };
+  noteOnInterrupt(() =>
+    terminalText(
+      `Interrupted: queue ${label} partly purged (${done()}); run the same command again to finish.`,
+    ),
+  );
+  const startedAt = Date.now();
+  // On a terminal, a purge that runs long says so; a pipe or log file gets the result only.
+  const ticking = io.progress
+    ? setInterval(() => {
+        const seconds = Math.round((Date.now() - startedAt) / 1_000);
+        io.stderr(
+          terminalText(`Purging queue ${label}: still at it after ${seconds} s (${done()}).`),
+        );
+      }, PURGE_PROGRESS_MS)
+    : undefined;
+  try {
+    for (const name of stored) {
+      const purged = await admin.purgeQueue(name);
+      partitions.push(
+        options.dead
+          ? { queue: name, purged, dead: await admin.purgeDead(name) }
+          : { queue: name, purged },
+      );
+    }
+  } finally {
+    clearInterval(ticking);
+    noteOnInterrupt(undefined);
   }
   const purged = partitions.reduce((sum, p) => sum + p.purged, 0);
   const dead = partitions.reduce((sum, p) => sum + (p.dead ?? 0), 0);

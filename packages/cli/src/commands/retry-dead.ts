@@ -2,6 +2,7 @@ import type { JobRecord, TransportAdmin } from '@conveyor/core';
 import type { AdminConnection } from '../connection.js';
 import { CliError } from '../errors.js';
 import { type FollowUp, followUp as noFlags } from '../follow-up.js';
+import { noteOnInterrupt } from '../interrupt-note.js';
 import {
   type Io,
   isUnreadable,
@@ -14,6 +15,7 @@ import { noteUnknownQueue } from '../queue-names.js';
 import { queueLabel, storedQueuesFor } from '../stored-queues.js';
 import { terminalText } from '../terminal-text.js';
 import { unreadQueuesLine } from '../unread-queues.js';
+import { PROGRESS_EVERY, progressOf } from './dead-progress.js';
 import { notFailedLine, notFailedWorkflows } from './settled-workflows.js';
 
 export interface RetryAllDeadOptions {
@@ -30,8 +32,7 @@ export interface RetryAllDeadOptions {
  * at a time, however many jobs are dead.
  */
 export const DEAD_PAGE = 500;
-/** A progress line on stderr each time a run has read this many more dead jobs. */
-export const PROGRESS_EVERY = 10_000;
+export { PROGRESS_EVERY } from './dead-progress.js';
 
 /**
  * A queue's dead-letter set a page at a time, newest first, through `listJobs`' cursor: a
@@ -96,28 +97,6 @@ class UnreadableJobs {
 
 /** Workflow ids, each once, in the order of the lists given. */
 const distinct = (lists: ReadonlyArray<readonly string[]>) => [...new Set(lists.flat())];
-
-/**
- * Prints `Retrying dead jobs of queue q: 10000 of about 1000000 read, 9990 retried.` on
- * stderr each time {@link PROGRESS_EVERY} more dead jobs have been read (nothing on a short
- * run). Stderr, so that `--json` stays one document on stdout.
- */
-async function progressOf(
-  admin: TransportAdmin,
-  stored: readonly string[],
-  what: string,
-  io: Io,
-): Promise<(read: number, retried?: number) => void> {
-  const counts = await admin.queueCounts(stored);
-  const total = counts.reduce((sum, count) => sum + count.dead, 0);
-  let next = PROGRESS_EVERY;
-  return (read, retried) => {
-    if (read < next) return;
-    next = (Math.floor(read / PROGRESS_EVERY) + 1) * PROGRESS_EVERY;
-    const moved = retried === undefined ? '' : `, ${retried} retried`;
-    io.stderr(terminalText(`${what}: ${read} of about ${Math.max(read, total)} read${moved}.`));
-  };
-}
 
 /** What one stored queue's dead-letter set holds for a retry. */
 interface DeadSurvey {
@@ -280,7 +259,14 @@ export async function retryAllDead(
       throw new CliError('REFUSED', `Not retried: queue ${label} is unchanged.`);
     }
   }
-  const progress = await progressOf(admin, stored, `Retrying dead jobs of queue ${label}`, io);
+  const progress = await progressOf(
+    admin,
+    stored,
+    `Retrying dead jobs of queue ${label}`,
+    io,
+    (done, total) =>
+      `Interrupted: ${done} of about ${total} dead jobs of queue ${label} retried; run the same command again to continue.`,
+  );
   const partitions: Array<{ queue: string; retried: number; skippedStepJobs: number }> = [];
   const workflowLists: string[][] = [];
   const unreadable = new UnreadableJobs();
@@ -299,6 +285,7 @@ export async function retryAllDead(
     read += done.read;
     retried += done.retried;
   }
+  noteOnInterrupt(undefined);
   const workflows = distinct(workflowLists);
   if (retried === 0 && stepJobs === 0 && unreadable.count === 0) {
     await noteUnknownQueue(admin, queue, io);
