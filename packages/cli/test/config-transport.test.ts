@@ -247,7 +247,7 @@ describe('--redis and the environment, against the config', () => {
     });
 
     // The worker's banner read "transport    redis, from conveyor.config.ts", not which Redis.
-    it("the banner's transport line says where a config's Redis transport connects", async () => {
+    it("the banner's transport line and status say where a config's Redis transport connects", async () => {
       const dir = project({
         'conveyor.config.ts': `import { defineConfig } from '@conveyor/codegen/config';
 import { redisTransport } from '@conveyor/redis';
@@ -268,6 +268,19 @@ export default defineConfig({
       } finally {
         await connection.close();
       }
+      // status said only "Transport redis, from conveyor.config.ts", its JSON only "config".
+      const { port } = new URL(redis.url);
+      const where = `127.0.0.1:${port}, prefix banner`;
+      const human = await cli(['status'], { cwd: dir });
+      expect(human.stdout.split('\n')[0]).toBe(
+        `Transport redis, from conveyor.config.ts (${where})`,
+      );
+      const asJson = await cli(['status', '--json'], { cwd: dir });
+      expect(json(asJson)).toMatchObject({
+        transport: 'redis',
+        config: 'conveyor.config.ts',
+        where,
+      });
     });
 
     it('names every such option, and the default URL when REDIS_URL is not set', () => {

@@ -5,7 +5,6 @@ import {
   storedQueuesOf,
   sumQueueCounts,
 } from '@conveyor/core/transport';
-import { maskRedisUrl } from '@conveyor/redis';
 import type { AdminConnection } from '../connection.js';
 import { type FollowUp, followUp as noFlags } from '../follow-up.js';
 import { formatDuration, type Io, printJson, renderTable } from '../output.js';
@@ -13,6 +12,7 @@ import { countQueues, type UnreadableQueue } from '../queue-counts.js';
 import { isUnknownQueue, unknownQueueNote } from '../queue-names.js';
 import { partitionsText } from '../stored-queues.js';
 import { terminalJson, terminalText } from '../terminal-text.js';
+import { type OriginFields, originFields, originLine } from '../transport-origin.js';
 
 /** A worker record as status shows it: when it was last seen, and whether it is stale. */
 export interface WorkerStatus extends WorkerRecord {
@@ -27,16 +27,12 @@ export interface WorkerStatus extends WorkerRecord {
   stale: boolean;
 }
 
-export interface StatusSnapshot {
+/** With where it reads ({@link OriginFields}): `redis` and `prefix`, or `config` and `where`. */
+export interface StatusSnapshot extends OriginFields {
   /** Local clock when taken, ms since the epoch. */
   at: number;
   /** The transport's name: `redis`, `memory`, … */
   transport: string;
-  /** The Redis URL (password masked) and key prefix, for a transport made from `--redis`. */
-  redis?: string;
-  prefix?: string;
-  /** The config file whose `transport` made the transport, relative to the cwd. */
-  config?: string;
   /** One row per queue; a partitioned queue's counts are its partitions' totals. */
   queues: QueueStatus[];
   workers: WorkerStatus[];
@@ -109,7 +105,7 @@ export async function takeSnapshot(
   only: readonly string[] | undefined,
   now: () => number = Date.now,
 ): Promise<StatusSnapshot> {
-  const { admin, origin } = connection;
+  const { admin } = connection;
   const [known, workers] = await Promise.all([admin.listQueues(), admin.listWorkers()]);
   // Queues a worker consumes show up even before their first job; a worker naming a
   // partitioned queue (not one of its partitions) adds no empty row beside them.
@@ -141,9 +137,7 @@ export async function takeSnapshot(
   return {
     at,
     transport: connection.transport.name,
-    ...(origin.kind === 'redis'
-      ? { redis: maskRedisUrl(origin.settings.url), prefix: origin.settings.prefix }
-      : { config: origin.label }),
+    ...originFields(connection),
     queues,
     workers: workers.map((worker): WorkerStatus => {
       const age =
@@ -171,11 +165,7 @@ export function describeStatus(
   const lines: string[] = [];
   const { queues, workers, at } = snapshot;
   const redis = snapshot.redis !== undefined;
-  lines.push(
-    redis
-      ? `Redis ${snapshot.redis}, prefix ${snapshot.prefix}`
-      : `Transport ${snapshot.transport}, from ${snapshot.config}`,
-  );
+  lines.push(originLine(snapshot.transport, snapshot));
   lines.push('');
   if (queues.length === 0) {
     lines.push(`No queues yet: nothing has been enqueued${redis ? ' under this prefix' : ''}.`);
