@@ -34,12 +34,14 @@ const EXAMPLE = 'transport: ({ logger }) => redisTransport({ url: process.env.RE
 /**
  * The config file's `transport`, found and read by codegen's config loader: `--config`, else
  * `conveyor.config.{ts,mts,js,mjs,json}` in the working directory. Undefined when there is no
- * config file, or it declares no transport. A `--config` that does not exist is `USAGE`;
+ * config file, or it declares no transport (then `onTransportless` hears the config's label).
+ * A `--config` that does not exist is `USAGE`;
  * a config that fails to load, or whose `transport` is not a function, is `CONFIG_INVALID`.
  */
 export async function configuredTransport(
   config: string | undefined,
   cwd: string,
+  onTransportless?: (label: string) => void,
 ): Promise<ConfiguredTransport | undefined> {
   // The light entry: finding and importing a config never loads the TypeScript compiler.
   const { assertConfigKeys, findConfigFile, importConfig } = await import(
@@ -77,7 +79,10 @@ export async function configuredTransport(
     throw new CliError('CONFIG_INVALID', (error as Error).message, { cause: error });
   }
   const factory = (raw as { transport?: unknown }).transport;
-  if (factory === undefined) return undefined;
+  if (factory === undefined) {
+    onTransportless?.(label);
+    return undefined;
+  }
   if (typeof factory !== 'function') {
     throw new CliError(
       'CONFIG_INVALID',

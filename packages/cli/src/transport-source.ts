@@ -51,11 +51,16 @@ export async function transportSource(command: Command, io: Io): Promise<Transpo
     .filter(([name]) => command.getOptionValueSourceWithGlobals(name) === 'cli')
     .map(([, flag]) => flag);
   const { config } = command.optsWithGlobals<{ config?: string }>();
+  let transportless: string | undefined;
   if (given.length === 0) {
-    const configured = await configuredTransport(config, io.cwd);
+    const configured = await configuredTransport(config, io.cwd, (label) => {
+      transportless = label;
+    });
     if (configured) return { kind: 'config', config: configured };
   }
   const settings = redisSettings(command, io);
+  // Documented, but silent: a config without a transport acted on the default Redis.
+  if (transportless) io.stderr(terminalText(transportlessNote(transportless, settings)));
   // `--prefix shop` alone reads as "the config's server, another prefix", but it is rule 1:
   // the server of REDIS_URL or the default. Said, since that may be another server.
   if (given.length > 0 && !given.includes('--redis')) {
@@ -92,9 +97,24 @@ export function bypassWarning(
   flags: readonly string[],
   settings: Pick<ConnectionSettings, 'url' | 'prefix' | 'source'>,
 ): string {
-  const from =
-    settings.source === 'default' ? 'the default, as REDIS_URL is not set' : settings.source;
+  const from = fromWhere(settings);
   return `warning: ${flags.join(', ')} make${flags.length === 1 ? 's' : ''} the CLI ignore the transport of ${config}: it uses Redis at ${maskRedisUrl(settings.url)} (from ${from}), prefix ${settings.prefix}. Pass --redis <url> to choose the server.`;
+}
+
+/**
+ * The line saying which Redis a command uses for a config that declares no transport:
+ * `note: conveyor.config.ts declares no transport: the CLI uses Redis at
+ * redis://127.0.0.1:6379 (from the default, as REDIS_URL is not set), prefix conveyor. …`
+ */
+export function transportlessNote(
+  config: string,
+  settings: Pick<ConnectionSettings, 'url' | 'prefix' | 'source'>,
+): string {
+  return `note: ${config} declares no transport: the CLI uses Redis at ${maskRedisUrl(settings.url)} (from ${fromWhere(settings)}), prefix ${settings.prefix}. Give the config a transport, or pass --redis <url> to choose the server.`;
+}
+
+function fromWhere(settings: Pick<ConnectionSettings, 'source'>): string {
+  return settings.source === 'default' ? 'the default, as REDIS_URL is not set' : settings.source;
 }
 
 /**

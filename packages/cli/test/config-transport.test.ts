@@ -309,7 +309,12 @@ export default defineConfig({
     });
     const run = await cli(['status'], { cwd: dir, env: { REDIS_URL: NOWHERE } });
     expect(run.code).toBe(3);
-    expect(run.stderr).toMatch(/^error: Cannot reach Redis at redis:\/\/127\.0\.0\.1:1 /);
+    // It went to REDIS_URL (or the default Redis) without a word.
+    const [note, error] = run.stderr.split('\n');
+    expect(note).toBe(
+      `note: conveyor.config.ts declares no transport: the CLI uses Redis at ${NOWHERE} (from REDIS_URL), prefix conveyor. Give the config a transport, or pass --redis <url> to choose the server.`,
+    );
+    expect(error).toMatch(/^error: Cannot reach Redis at redis:\/\/127\.0\.0\.1:1 /);
   });
 
   // The config's text was searched for "transport" and, without it, not run: these three
