@@ -119,9 +119,11 @@ describe('conveyor jobs', () => {
       expect(one.stdout).toContain(
         '3 delayed jobs of mail (2 partitions), newest first across its partitions.',
       );
-      const more = /Next page: `conveyor jobs mail --state delayed --cursor (\S+) --redis /.exec(
-        one.stdout,
-      );
+      // With its --limit: the next page was one of 50.
+      const more =
+        /Next page: `conveyor jobs mail --state delayed --limit 3 --cursor (\S+) --redis /.exec(
+          one.stdout,
+        );
       expect(more).not.toBeNull();
       const cursor = more?.[1] as string;
       const two = await cli([...page, '--cursor', cursor, ...env.args]);

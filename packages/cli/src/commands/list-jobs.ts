@@ -129,10 +129,12 @@ export async function listJobs(
     io.stdout(terminalText(`${shown} No more.`));
     return;
   }
+  // With the page's --limit: after a --limit 3 page, the next one was of 50.
+  const perPage = String(limit);
   const more =
     task === undefined
-      ? command`jobs ${queue} --state ${state} --cursor ${cursor}`
-      : command`jobs ${queue} --state ${state} --task ${task} --cursor ${cursor}`;
+      ? command`jobs ${queue} --state ${state} --limit ${perPage} --cursor ${cursor}`
+      : command`jobs ${queue} --state ${state} --task ${task} --limit ${perPage} --cursor ${cursor}`;
   io.stdout(terminalText(`${shown} Next page: \`${more}\`${note}.`));
 }
 
