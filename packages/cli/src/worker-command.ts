@@ -117,7 +117,7 @@ Without --tasks, the worker runs the registry named by the config file (--config
 conveyor.config.ts in the cwd). SIGTERM or SIGINT stops gracefully: no new jobs, running ones
 get --grace-ms to finish, the rest go back to their queue. A second signal releases them at once
 and exits within 10 s even while Redis does not answer; a third exits at once (jobs not given
-back run again when their leases run out).
+back run again when their leases run out). A signal before "Ready." stops the start-up at once.
 ${transportHelp()}${examples(
   'conveyor worker --tasks src/generated/registry.ts',
   'conveyor worker --config apps/shop/conveyor.config.ts --queues emails',
