@@ -145,8 +145,12 @@ export interface WorkerRecord {
    */
   heartbeatMs?: number;
   jobs: WorkerJobInfo[];
-  /** Totals since start. */
-  counts: { completed: number; failed: number; retried: number };
+  /**
+   * Totals since start, as `worker.stats()` counts them: `failed` ended failed without
+   * dead-lettering, `dead` were dead-lettered. A record of a worker before `dead` was recorded
+   * has none, and counts the dead-lettered jobs in `failed`.
+   */
+  counts: { completed: number; failed: number; retried: number; dead?: number };
   /**
    * `<queue>/<id>` of each schedule the worker declares (`createWorker({ schedules })`):
    * a `source: 'code'` schedule no live worker lists is orphaned. Absent when none.

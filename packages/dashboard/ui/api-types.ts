@@ -162,7 +162,8 @@ export interface WorkerInfo {
   heartbeatAt?: number;
   heartbeatMs?: number;
   jobs: Array<{ id: string; task: string; attempt: number; startedAt?: number }>;
-  counts: { completed: number; failed: number; retried: number };
+  /** `dead` is absent from the records of workers of earlier versions (counted in `failed`). */
+  counts: { completed: number; failed: number; retried: number; dead?: number };
   stale: boolean;
 }
 

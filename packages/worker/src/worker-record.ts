@@ -37,7 +37,8 @@ export function buildWorkerRecord(input: {
       })),
     counts: {
       completed: totals.completed,
-      failed: totals.failed + totals.dead,
+      failed: totals.failed,
+      dead: totals.dead,
       retried: totals.retried,
     },
   };

@@ -71,7 +71,7 @@ describe('worker record', () => {
         concurrency: 4,
         state: 'idle',
         jobs: [],
-        counts: { completed: 0, failed: 0, retried: 0 },
+        counts: { completed: 0, failed: 0, dead: 0, retried: 0 },
       },
     });
     const id = await harness.enqueue('t.mail', { email: 'a@b.c' });
@@ -90,6 +90,32 @@ describe('worker record', () => {
     });
     await harness.stop();
     expect(fake.removed).toEqual(['w-1']);
+  });
+
+  it('counts dead-lettered jobs as dead, not failed, as the stop line and worker.stats() do', async () => {
+    const fake = fakeAdmin();
+    const task = defineTask({
+      name: 't.doomed',
+      input,
+      run: () => {
+        throw new Error('boom');
+      },
+    });
+    const harness = await workers.start([task], { id: 'w-3', heartbeatMs: 1_000 }, (transport) => {
+      (transport as { admin?: TransportAdmin }).admin = fake.admin;
+    });
+    await harness.enqueue('t.doomed', { email: 'a@b.c' }, { maxAttempts: 1 });
+    // Heartbeats until the record shows the job ended (the run and its settle are async).
+    for (let beat = 0; beat < 20 && fake.puts.at(-1)?.record.counts.dead !== 1; beat++) {
+      await harness.clock.advance(1_000);
+    }
+    expect(fake.puts.at(-1)?.record.counts).toEqual({
+      completed: 0,
+      failed: 0,
+      dead: 1,
+      retried: 0,
+    });
+    await harness.stop();
   });
 
   it('refreshes the record every 2 s with that interval in it, though the lease heartbeat is 10 s', async () => {

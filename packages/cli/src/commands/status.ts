@@ -269,8 +269,9 @@ export function describeStatus(
       { header: 'CONCURRENCY', value: (w) => w.concurrency },
       { header: 'IN-FLIGHT', value: (w) => w.jobs.length },
       {
-        header: 'DONE/FAILED/RETRIED',
-        value: (w) => `${w.counts.completed}/${w.counts.failed}/${w.counts.retried}`,
+        header: 'DONE/FAILED/DEAD/RETRIED',
+        value: (w) =>
+          `${w.counts.completed}/${w.counts.failed}/${w.counts.dead ?? '-'}/${w.counts.retried}`,
         align: 'right',
       },
       { header: 'UP', value: (w) => formatDuration(at - w.startedAt), align: 'right' },

@@ -67,10 +67,10 @@ function workersTable(workers: readonly WorkerInfo[]): HTMLElement {
       { title: 'Heartbeat', cell: (w) => timeAgo(w.heartbeatAt) },
       { title: 'Up since', cell: (w) => timeAgo(w.startedAt) },
       {
-        title: 'Done / failed / retried',
+        title: 'Done / failed / dead / retried',
         class: 'num',
         cell: (w) =>
-          `${formatNumber(w.counts.completed)} / ${formatNumber(w.counts.failed)} / ${formatNumber(w.counts.retried)}`,
+          `${formatNumber(w.counts.completed)} / ${formatNumber(w.counts.failed)} / ${w.counts.dead === undefined ? '–' : formatNumber(w.counts.dead)} / ${formatNumber(w.counts.retried)}`,
       },
     ],
     [...workers].sort((a, b) => Number(a.stale) - Number(b.stale) || (a.id < b.id ? -1 : 1)),
