@@ -111,6 +111,16 @@ describe('a job hash that is not one', () => {
     expect(record?.error?.message).toContain('`x` field (its expiry, in epoch ms) "soon"');
   });
 
+  it('with an expiry of -inf: dead-lettered naming it, not expired without a word', async () => {
+    const queue = uniqueQueue('unreadable-expiry-inf');
+    // Lua's tonumber reads '-inf' (and '-1e999') as a number before every clock.
+    const id = await storeRaw(queue, 'garb9', ['d', '15|3|1|0|t', 'i', '{}', 'x', '-inf']);
+    expect(await reserveAll(queue)).toEqual([]);
+    const record = await transport().getJob(id);
+    expect(record).toMatchObject({ state: 'dead', error: { code: 'INVALID_ENVELOPE' } });
+    expect(record?.error?.message).toContain('"-inf"');
+  });
+
   it('packed: the error quotes the field as stored', async () => {
     const queue = uniqueQueue('unreadable-packed');
     await admin().hset(packedKey(queue), 'packgarb1', 'total nonsense');

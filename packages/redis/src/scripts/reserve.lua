@@ -128,11 +128,11 @@ while priority >= 0 and taken < max do
       local f = first and lease_packed(id, key, packed[n])
         or redis.pcall('HMGET', key, 's', 'x', 'n', 'd', 'i', 'y')
       if f[1] == 'w' then
-        -- A non-numeric expiry (written behind the scripts' back) is leased: the client
-        -- dead-letters it naming the field. Comparing it would fail the script with the ids
-        -- already popped, and they would be lost.
+        -- An expiry that is no finite number (written behind the scripts' back: 'soon',
+        -- '-inf') is leased: the client dead-letters it naming the field. Comparing 'soon'
+        -- would fail the script with the ids already popped, and they would be lost.
         local expires = f[2] and tonumber(f[2])
-        if expires and expires <= now then
+        if expires and expires > -math.huge and expires <= now then
           finish(id, key, 'e')
         else
           taken = taken + 1
