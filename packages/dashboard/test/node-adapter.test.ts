@@ -141,6 +141,67 @@ describe('authentication before the body', () => {
   });
 });
 
+describe('Expect: 100-continue', () => {
+  /** A dashboard whose server hands checkContinue to the handler, as the README says. */
+  async function startContinuing(): Promise<number> {
+    const dashboard = createDashboard({
+      transport,
+      auth: { username: 'ops', password: 'correct horse' },
+    });
+    const handler = toNodeHandler(dashboard);
+    const server = createServer(handler).on('checkContinue', handler);
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    servers.push({ server, dashboard });
+    return (server.address() as AddressInfo).port;
+  }
+
+  test('an unauthenticated POST is answered 401 without a 100 Continue first', async () => {
+    const port = await startContinuing();
+    // Only the head: a 100 would be read here as the answer's status.
+    const answer = await raw(
+      port,
+      'POST /api/dead/preview HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000\r\nExpect: 100-continue\r\n\r\n',
+    );
+    expect(answer.status).toBe(401);
+  });
+
+  test('an authenticated POST is told 100 Continue, then answered once its body came', async () => {
+    const port = await startContinuing();
+    const authorization = basic('ops', 'correct horse');
+    const session = await fetch(`http://127.0.0.1:${port}/api/session`, {
+      headers: { authorization },
+    });
+    const cookie = (session.headers.get('set-cookie') ?? '').split(';')[0];
+    const { csrf } = (await session.json()) as { csrf: string };
+    const body = Buffer.from(JSON.stringify({ queue: 'none' }));
+    const socket = connect(port, '127.0.0.1');
+    let received = '';
+    const seen = (text: string) =>
+      new Promise<void>((resolve, reject) => {
+        const check = () => {
+          if (received.includes(text)) resolve();
+        };
+        socket.on('data', (chunk: Buffer) => {
+          received += chunk.toString('latin1');
+          check();
+        });
+        socket.on('close', () => reject(new Error(`closed with ${JSON.stringify(received)}`)));
+        check();
+      });
+    const continued = seen('HTTP/1.1 100 Continue\r\n\r\n');
+    socket.write(
+      `POST /api/dead/preview HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nOrigin: http://127.0.0.1:${port}\r\nAuthorization: ${authorization}\r\nCookie: ${cookie}\r\nX-Conveyor-Csrf: ${csrf}\r\nContent-Type: application/json\r\nContent-Length: ${body.byteLength}\r\nExpect: 100-continue\r\n\r\n`,
+    );
+    await continued;
+    const answered = seen('\r\n\r\n{');
+    socket.write(body);
+    await answered;
+    socket.destroy();
+    expect(received.split('\r\n\r\n')[1]).toMatch(/^HTTP\/1\.1 200 /);
+  });
+});
+
 describe('methods a Fetch Request cannot carry', () => {
   test.each(['TRACE'])(
     '%s is 405 METHOD_NOT_ALLOWED, not a 500 quoting a TypeError',

@@ -119,7 +119,9 @@ export async function runDashboard(
     // host it is bound to is one, even when it is 127.0.0.2 or a name in /etc/hosts.
     ...(plan.credentials ? {} : { allowedHosts: [...LOOPBACK_HOSTS, urlHost(plan.host)] }),
   });
-  const server = createServer(toNodeHandler(dashboard));
+  const handler = toNodeHandler(dashboard);
+  // No `100 Continue` before authentication (the dashboard README, node:http).
+  const server = createServer(handler).on('checkContinue', handler);
   try {
     await listen(server, plan);
   } catch (error) {

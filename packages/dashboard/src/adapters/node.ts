@@ -145,8 +145,15 @@ function isUnder(path: string, basePath: string): boolean {
  * authentication, and only for a route that takes a body, so an unauthenticated client is
  * answered 401 without a byte of its body read. Past `limit` bytes (or a declared
  * `Content-Length` over it) the stream errors with 413 `PAYLOAD_TOO_LARGE`; the rest is not read.
+ * A client that sent `Expect: 100-continue` is told `100 Continue` here, when its body is
+ * wanted, unless the server said so already (it does on its own without a `checkContinue`
+ * listener: see {@link toNodeHandler}).
  */
-function lazyBody(req: IncomingMessage, limit: number): ReadableStream<Uint8Array> {
+function lazyBody(
+  req: IncomingMessage,
+  res: ServerResponse,
+  limit: number,
+): ReadableStream<Uint8Array> {
   let size = 0;
   return new ReadableStream<Uint8Array>(
     {
@@ -156,6 +163,9 @@ function lazyBody(req: IncomingMessage, limit: number): ReadableStream<Uint8Arra
           controller.error(tooLarge(limit));
           return;
         }
+        // `_sent100`: set by writeContinue, also by the server's own 100 Continue.
+        const told = res as ServerResponse & { _sent100?: boolean };
+        if (/100-continue/i.test(req.headers.expect ?? '') && !told._sent100) res.writeContinue();
         return new Promise<void>((resolve) => {
           const onData = (chunk: Buffer) => {
             // Paused first: a flowing stream would emit the next chunk to no listener.
@@ -269,6 +279,9 @@ function sendError(
  * @example
  * import { createServer } from 'node:http';
  * createServer(toNodeHandler(dashboard)).listen(5555, '127.0.0.1');
+ * // No `100 Continue` before authentication: handle checkContinue with the same handler.
+ * // const handler = toNodeHandler(dashboard);
+ * // createServer(handler).on('checkContinue', handler).listen(5555, '127.0.0.1');
  * // Express: app.use(toNodeHandler(dashboard)) with createDashboard({ basePath: '/admin', … })
  */
 export function toNodeHandler(dashboard: Dashboard, options: NodeHandlerOptions = {}): NodeHandler {
@@ -330,7 +343,7 @@ export function toNodeHandler(dashboard: Dashboard, options: NodeHandlerOptions 
     const request = new Request(url, {
       method,
       headers,
-      body: hasBody ? lazyBody(req, limit) : undefined,
+      body: hasBody ? lazyBody(req, res, limit) : undefined,
       signal: aborter.signal,
       duplex: 'half',
     } as RequestInit);
