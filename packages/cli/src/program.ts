@@ -318,7 +318,7 @@ SIGTERM or Ctrl-C closes the server, the dashboard and the transport.
     .option('--read-only', 'serve no retries, cancels or purges (405); the pages show no buttons')
     .option(
       '--redact <paths>',
-      'input paths that never leave the server, comma-separated: card.number,items.*.sku,**.cvv (beside the defaults: **.password, **.secret, **.token, **.apiKey, **.authorization)',
+      'input paths that never leave the server, comma-separated: card.number,items.*.sku,**.cvv (beside the defaults: password, secret, token, apiKey, authorization, cookie, cvv and their usual spellings, at any depth)',
       parseRedactPaths,
     )
     .option('--json', 'print {"url", "auth", "readOnly"} on one line once serving, for scripts')

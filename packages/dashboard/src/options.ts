@@ -105,14 +105,38 @@ export interface ResolvedOptions {
 /** What `auth: 'none'` answers to unless `allowedHosts` says otherwise. */
 export const LOOPBACK_HOSTS: readonly string[] = ['localhost', '127.0.0.1', '[::1]'];
 
-/** The paths `redactDefaults` adds. */
+/**
+ * The paths `redactDefaults` adds: a key of these names at any depth (matched without regard
+ * to case), in the spellings inputs use for them.
+ */
 export const DEFAULT_REDACT: readonly string[] = [
-  '**.password',
-  '**.secret',
-  '**.token',
-  '**.apiKey',
-  '**.authorization',
-];
+  'password',
+  'passwd',
+  'secret',
+  'clientSecret',
+  'client_secret',
+  'secretKey',
+  'secret_key',
+  'token',
+  'accessToken',
+  'access_token',
+  'refreshToken',
+  'refresh_token',
+  'idToken',
+  'id_token',
+  'apiKey',
+  'api_key',
+  'authorization',
+  'cookie',
+  'privateKey',
+  'private_key',
+  'creditCard',
+  'credit_card',
+  'cardNumber',
+  'card_number',
+  'cvv',
+  'cvc',
+].map((name) => `**.${name}`);
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 

@@ -76,9 +76,23 @@ function matches(pattern: readonly Segment[], path: readonly string[], p = 0, s 
  */
 export function createRedactor(patterns: readonly string[]): Redactor {
   const compiled = patterns.map(compile);
+  // `**.<name>` (the defaults' form) matches a path that ends with the name: one set lookup
+  // per key instead of a walk of the pattern.
+  const lastNames = new Set<string>();
+  const others: Segment[][] = [];
+  for (const pattern of compiled) {
+    const [first, last] = pattern;
+    if (pattern.length === 2 && first?.kind === 'any' && last?.kind === 'name') {
+      lastNames.add(last.name);
+    } else {
+      others.push(pattern);
+    }
+  }
 
   function hiddenAt(path: readonly string[]): boolean {
-    return compiled.some((pattern) => matches(pattern, path));
+    const last = path[path.length - 1];
+    if (last !== undefined && lastNames.has(last)) return true;
+    return others.some((pattern) => matches(pattern, path));
   }
 
   function walk(value: JsonValue, path: string[]): JsonValue {

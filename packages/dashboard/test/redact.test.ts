@@ -35,6 +35,38 @@ describe('createRedactor', () => {
     ).toEqual({ headers: { Authorization: REDACTED }, APIKEY: REDACTED, secret: REDACTED });
   });
 
+  test('the defaults cover the usual spellings of secrets, and nothing that only contains one', () => {
+    const redactor = createRedactor(DEFAULT_REDACT);
+    const input = {
+      api_key: 'k',
+      secretKey: 's',
+      accessToken: 'a',
+      refresh_token: 'r',
+      creditCard: { number: '4242' },
+      card_number: '4242',
+      Cookie: 'sid=1',
+      nested: [{ private_key: 'pem', CVV: '123' }],
+      tokens: 'kept',
+      keyboard: 'kept',
+      secretary: 'kept',
+    };
+    expect(redactor.apply(input)).toEqual({
+      api_key: REDACTED,
+      secretKey: REDACTED,
+      accessToken: REDACTED,
+      refresh_token: REDACTED,
+      creditCard: REDACTED,
+      card_number: REDACTED,
+      Cookie: REDACTED,
+      nested: [{ private_key: REDACTED, CVV: REDACTED }],
+      tokens: 'kept',
+      keyboard: 'kept',
+      secretary: 'kept',
+    });
+    expect(redactor.hides('order.payment.cvc')).toBe(true);
+    expect(redactor.hides('order.payment.amount')).toBe(false);
+  });
+
   test('keeps hostile keys as data and leaves the original untouched', () => {
     const input = JSON.parse('{"__proto__": {"password": "p"}, "constructor": 1}');
     const out = createRedactor(['**.password']).apply(input) as Record<string, unknown>;
