@@ -291,6 +291,50 @@ describe('workflow diagnostics', () => {
     expect(runContract?.plan.stages[0]?.steps[0]?.name).toBe(longest);
   });
 
+  it('EMPTY_PARALLEL_GROUP at `.parallel({})`, and nothing is written', async () => {
+    // Before, generate wrote the plan and every worker refused to start at import.
+    const found = await diagnose({
+      'src/tasks/flows.ts': workflowFile("flow.step('x', ping).parallel({})"),
+    });
+    expect(found).toEqual([
+      {
+        code: 'EMPTY_PARALLEL_GROUP',
+        file: 'src/tasks/flows.ts',
+        line: 8,
+        column: 50,
+        message:
+          'the parallel group of workflow "w.run" is empty ({}); core refuses a group without steps when the module is imported, so no worker starts.',
+        fix: 'Put at least one step in the group (`.parallel({ ship: { task: notifyWarehouse } })`), or remove the `.parallel(…)`.',
+      },
+    ]);
+    expect(existsSync(tree?.path('src/generated/client.ts') ?? '')).toBe(false);
+    expect(existsSync(tree?.path('src/generated/registry.ts') ?? '')).toBe(false);
+  });
+
+  it('INVALID_STEP_NAME at a `__proto__` group key, plain or quoted, which sets the prototype rather than naming a step', async () => {
+    // Before, codegen planned a step "__proto__" that core never saw: every run failed
+    // WORKFLOW_SKEW.
+    const found = await diagnose({
+      'src/tasks/plain.ts': workflowFile(
+        "flow.step('x', ping).parallel({ __proto__: { task: ping }, y: { task: ping } })",
+      ),
+      'src/tasks/quoted.ts': workflowFile(
+        "flow.parallel({ y: { task: ping }, '__proto__': { task: ping } })",
+      )
+        .replace("'w.run'", "'w.quoted'")
+        .replace('export const run', 'export const quoted'),
+    });
+    expect(found.map((d) => [d.code, d.file, d.line, d.column])).toEqual([
+      ['INVALID_STEP_NAME', 'src/tasks/plain.ts', 8, 52],
+      ['INVALID_STEP_NAME', 'src/tasks/quoted.ts', 8, 55],
+    ]);
+    expect(found[0]?.message).toBe(
+      'the group key __proto__ of workflow "w.run" names no step: in an object literal it sets the prototype, so core never sees that step, and the plan codegen would write differs from the workflow\'s (every run would fail WORKFLOW_SKEW).',
+    );
+    expect(found[1]?.message).toContain('the group key \'__proto__\' of workflow "w.quoted"');
+    expect(found[0]?.fix).toBe('Give the step another name.');
+  });
+
   it('WORKFLOW_TASK_UNKNOWN for a task from a function call, and one imported from a file that is not a task file', async () => {
     const found = await diagnose({
       'src/tasks/flows.ts': workflowFile(

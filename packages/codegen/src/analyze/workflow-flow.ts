@@ -56,6 +56,21 @@ class NotAnalysable extends Error {
   }
 }
 
+/**
+ * Thrown at a group core would not run as written: `message` is given the workflow's label.
+ * Unlike {@link NotAnalysable}, codegen reads it fine; the workflow itself is wrong.
+ */
+class RefusedGroup extends Error {
+  constructor(
+    readonly node: ts.Node,
+    readonly code: 'EMPTY_PARALLEL_GROUP' | 'INVALID_STEP_NAME',
+    readonly describe: (label: string) => string,
+    readonly fix: string,
+  ) {
+    super(describe('a workflow'));
+  }
+}
+
 export function readFlow(
   steps: ts.Node | undefined,
   config: ts.ObjectLiteralExpression,
@@ -91,6 +106,10 @@ export function readFlow(
     }
     return { stages, compensations };
   } catch (error) {
+    if (error instanceof RefusedGroup) {
+      report(error.node, error.code, error.describe(label), error.fix);
+      return undefined;
+    }
     if (!(error instanceof NotAnalysable)) throw error;
     report(
       error.node,
@@ -299,6 +318,15 @@ function stepReader(file: string, bindings: ReadonlyMap<string, TopLevelBinding>
           fix,
         );
       }
+      if (object.properties.length === 0) {
+        throw new RefusedGroup(
+          object,
+          'EMPTY_PARALLEL_GROUP',
+          (label) =>
+            `the parallel group of ${label} is empty (${object.getText()}); core refuses a group without steps when the module is imported, so no worker starts.`,
+          'Put at least one step in the group (`.parallel({ ship: { task: notifyWarehouse } })`), or remove the `.parallel(…)`.',
+        );
+      }
       const steps: WorkflowStepEntry[] = [];
       for (const property of object.properties) {
         const key =
@@ -310,6 +338,16 @@ function stepReader(file: string, bindings: ReadonlyMap<string, TopLevelBinding>
             property,
             `the group holds ${JSON.stringify(property.getText())}`,
             fix,
+          );
+        }
+        if (key === '__proto__') {
+          // `{ __proto__: x }`, quoted or not, sets the group's prototype: core sees no step.
+          throw new RefusedGroup(
+            property.name,
+            'INVALID_STEP_NAME',
+            (label) =>
+              `the group key ${property.name.getText()} of ${label} names no step: in an object literal it sets the prototype, so core never sees that step, and the plan codegen would write differs from the workflow's (every run would fail WORKFLOW_SKEW).`,
+            'Give the step another name.',
           );
         }
         const found = options(property.initializer, key);
