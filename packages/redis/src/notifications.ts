@@ -2,6 +2,24 @@ import type { Cluster, Redis } from 'ioredis';
 import { cancelChannel, finishChannel } from './keys.js';
 
 /**
+ * Disconnects `client`, its commands still pending rejected quietly: ioredis re-subscribes
+ * by itself after a reconnect with a SUBSCRIBE whose promise nobody holds, and a disconnect
+ * before its reply rejected it ("Connection is closed.") as an unhandled rejection, which
+ * ends a Node process by default. Reads ioredis' queues (not in its types); each queue
+ * item holds a command with its promise.
+ */
+export function disconnectQuietly(client: Redis | Cluster): void {
+  type Queued = { command?: { promise?: Promise<unknown> } };
+  const queues = client as unknown as Record<string, { toArray?(): Queued[] } | Queued[] | null>;
+  for (const name of ['commandQueue', 'offlineQueue', 'prevCommandQueue']) {
+    const queue = queues[name];
+    const items = Array.isArray(queue) ? queue : (queue?.toArray?.() ?? []);
+    for (const item of items) item.command?.promise?.catch(() => {});
+  }
+  client.disconnect();
+}
+
+/**
  * Pub/sub on one dedicated connection, opened on first use: cancels of running jobs
  * (one channel for the whole prefix) and finishes of jobs someone waits on (one channel
  * per queue; scripts publish only ids in the queue's watched set, so an unwatched
@@ -97,7 +115,7 @@ export function createNotifications(prefix: string, connect: () => Redis | Clust
       cancelListeners.clear();
       finishWatchers.clear();
       subscriptions.clear();
-      subscriber?.disconnect();
+      if (subscriber) disconnectQuietly(subscriber);
       subscriber = undefined;
     },
   };

@@ -29,7 +29,7 @@ import { createEnqueuer } from './enqueue.js';
 import { cancelChannel, markerKey, queueKeys } from './keys.js';
 import { redisLimits } from './limits.js';
 import { redisMetrics } from './metrics.js';
-import { createNotifications } from './notifications.js';
+import { createNotifications, disconnectQuietly } from './notifications.js';
 import { checkTransportOptions } from './options-check.js';
 import { createPickup } from './pickup.js';
 import { reconnectsOf } from './reconnects.js';
@@ -378,7 +378,7 @@ export function redisTransport(options: RedisTransportOptions = {}): RedisTransp
       await Promise.allSettled([...pendingWaits]);
       notifications.close();
       start?.close();
-      if (connections.owned) commands.disconnect();
+      if (connections.owned) disconnectQuietly(commands);
     },
   } satisfies TransportDriver;
 
