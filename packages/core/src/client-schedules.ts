@@ -123,12 +123,17 @@ export function createClientSchedules(
   const declaredLive = async (schedules: TransportSchedules, spec: ScheduleSpec) => {
     const { admin } = transport;
     if (!admin) return false;
-    // Staleness is judged by the transport's clock, as the schedule list reads it.
-    const [workers, { now }] = await Promise.all([
-      admin.listWorkers(),
-      schedules.list([spec.queue]),
-    ]).catch(() => [undefined, { now: 0 }] as const);
-    return !!workers && declaredSchedules(workers, now).has(`${spec.queue}/${spec.id}`);
+    const key = `${spec.queue}/${spec.id}`;
+    try {
+      // Most upserts (a schedule per tenant) name an id no worker declares: one read.
+      const workers = await admin.listWorkers();
+      if (!workers.some((worker) => worker.schedules?.includes(key))) return false;
+      // Staleness is judged by the transport's clock, as the schedule list reads it.
+      const { now } = await schedules.list([spec.queue]);
+      return declaredSchedules(workers, now).has(key);
+    } catch {
+      return false;
+    }
   };
 
   const setPaused = async (

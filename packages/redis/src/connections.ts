@@ -272,3 +272,21 @@ export function endpointOf(client: Redis | Cluster): string {
   const { path, host, port } = (client as Redis).options;
   return path ? path : `${host ?? '127.0.0.1'}:${port ?? 6379}`;
 }
+
+/**
+ * Disconnects `client`, its commands still pending rejected quietly: ioredis re-subscribes
+ * by itself after a reconnect with a SUBSCRIBE whose promise nobody holds, and a disconnect
+ * before its reply rejected it ("Connection is closed.") as an unhandled rejection, which
+ * ends a Node process by default. Reads ioredis' queues (not in its types); each queue
+ * item holds a command with its promise.
+ */
+export function disconnectQuietly(client: Redis | Cluster): void {
+  type Queued = { command?: { promise?: Promise<unknown> } };
+  const queues = client as unknown as Record<string, { toArray?(): Queued[] } | Queued[] | null>;
+  for (const name of ['commandQueue', 'offlineQueue', 'prevCommandQueue']) {
+    const queue = queues[name];
+    const items = Array.isArray(queue) ? queue : (queue?.toArray?.() ?? []);
+    for (const item of items) item.command?.promise?.catch(() => {});
+  }
+  client.disconnect();
+}

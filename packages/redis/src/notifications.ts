@@ -1,23 +1,6 @@
 import type { Cluster, Redis } from 'ioredis';
+import { disconnectQuietly } from './connections.js';
 import { cancelChannel, finishChannel } from './keys.js';
-
-/**
- * Disconnects `client`, its commands still pending rejected quietly: ioredis re-subscribes
- * by itself after a reconnect with a SUBSCRIBE whose promise nobody holds, and a disconnect
- * before its reply rejected it ("Connection is closed.") as an unhandled rejection, which
- * ends a Node process by default. Reads ioredis' queues (not in its types); each queue
- * item holds a command with its promise.
- */
-export function disconnectQuietly(client: Redis | Cluster): void {
-  type Queued = { command?: { promise?: Promise<unknown> } };
-  const queues = client as unknown as Record<string, { toArray?(): Queued[] } | Queued[] | null>;
-  for (const name of ['commandQueue', 'offlineQueue', 'prevCommandQueue']) {
-    const queue = queues[name];
-    const items = Array.isArray(queue) ? queue : (queue?.toArray?.() ?? []);
-    for (const item of items) item.command?.promise?.catch(() => {});
-  }
-  client.disconnect();
-}
 
 /**
  * Pub/sub on one dedicated connection, opened on first use: cancels of running jobs

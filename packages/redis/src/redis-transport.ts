@@ -21,6 +21,7 @@ import { refuseClusterNode, watchClusterStart } from './cluster-start.js';
 import {
   type ConnectionOptions,
   checkMaxmemoryPolicy,
+  disconnectQuietly,
   endpointOf,
   openConnections,
 } from './connections.js';
@@ -29,7 +30,7 @@ import { createEnqueuer } from './enqueue.js';
 import { cancelChannel, markerKey, queueKeys } from './keys.js';
 import { redisLimits } from './limits.js';
 import { redisMetrics } from './metrics.js';
-import { createNotifications, disconnectQuietly } from './notifications.js';
+import { createNotifications } from './notifications.js';
 import { checkTransportOptions } from './options-check.js';
 import { createPickup } from './pickup.js';
 import { reconnectsOf } from './reconnects.js';
@@ -135,8 +136,7 @@ export function redisTransport(options: RedisTransportOptions = {}): RedisTransp
   const logger = options.logger ?? consoleWarnLogger;
   const connections = openConnections(options);
   const { commands } = connections;
-  // ioredis reconnects by itself; failed commands reject with typed errors. The last socket
-  // error says why a connection is down, which ready() and every call's error report.
+  // ioredis reconnects by itself; the last socket error says why a connection is down.
   watchSocket(commands);
   if (options.checkMaxmemoryPolicy !== false) void checkMaxmemoryPolicy(commands, logger);
   // A caller's Cluster that never gets ready must not hold calls forever (cluster-start.ts).

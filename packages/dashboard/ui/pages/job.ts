@@ -1,6 +1,5 @@
 import { ApiError, describeError, getJson, isAbort, postJson } from '../api.js';
-import type { AuditEntry, CancelResult, JobDetail, JobErrorInfo } from '../api-types.js';
-import { attemptRounds } from '../attempt-rounds.js';
+import type { AuditEntry, CancelResult, JobDetail } from '../api-types.js';
 import { confirmAction } from '../components/dialog.js';
 import { errorBox, loading, type Notices, notices } from '../components/notice.js';
 import { retryDeadJob, STEP_JOB_RETRY } from '../components/retry.js';
@@ -10,7 +9,6 @@ import {
   dataText,
   jsonBlock,
   stateBadge,
-  textBlock,
   timeAgo,
   timeFull,
 } from '../components/value.js';
@@ -18,6 +16,7 @@ import { canWrite } from '../config.js';
 import { type Child, h, replace } from '../dom.js';
 import { formatDuration, formatTime } from '../format.js';
 import { link, paths } from '../router.js';
+import { attempts, errorView } from './job-errors.js';
 import { every, type PageContext, pageHead, setTitle } from './page.js';
 
 const CANCELLABLE = new Set(['waiting', 'delayed', 'active']);
@@ -97,83 +96,6 @@ function summary(job: JobDetail): HTMLElement {
     job.leaseExpiresAt !== undefined ? row('Lease expires', timeFull(job.leaseExpiresAt)) : null,
     row('Idempotency key', optionalText(job.idempotencyKey, 'mono')),
     row('Schema fingerprint', optionalText(job.schema, 'mono')),
-  );
-}
-
-/** Characters of an error message the job page shows before "show all". */
-const ERROR_SHOWN = 300;
-/** The longest error message shown in bold. */
-const ERROR_BOLD_MAX = 200;
-
-function errorView(error: JobErrorInfo): HTMLElement {
-  return h(
-    'div',
-    { class: 'error-view' },
-    h(
-      'p',
-      null,
-      error.code ? h('code', { class: 'error-code' }, dataText(error.code, 64)) : null,
-      error.name ? [' ', dataText(error.name, 64, 'muted')] : null,
-    ),
-    // Cut as the dead list cuts it, with "show all": a 4,096-character message filled the
-    // page, in bold. A long one is in normal weight, as a paragraph rather than a headline.
-    h(
-      'p',
-      { class: error.message.length > ERROR_BOLD_MAX ? 'error-message long' : 'error-message' },
-      dataText(error.message, ERROR_SHOWN),
-    ),
-    error.issues?.length
-      ? h(
-          'ul',
-          { class: 'issues' },
-          error.issues
-            .slice(0, 50)
-            .map((issue) =>
-              h(
-                'li',
-                null,
-                issue.path?.length ? [dataText(issue.path.join('.'), 80, 'mono'), ': '] : null,
-                dataText(issue.message, 300),
-              ),
-            ),
-        )
-      : null,
-    error.stack ? h('details', null, h('summary', null, 'Stack'), textBlock(error.stack)) : null,
-  );
-}
-
-function attempts(job: JobDetail): HTMLElement {
-  const rounds = attemptRounds(job.history ?? []);
-  const retried = rounds.some((a) => a.round > 1);
-  const history = rounds.reverse();
-  return table(
-    [
-      {
-        title: '#',
-        class: 'num',
-        // After a retry from the dead-letter set the attempts count from 1 again.
-        cell: (a) =>
-          retried
-            ? [String(a.attempt), h('span', { class: 'muted' }, ` round ${a.round}`)]
-            : String(a.attempt),
-      },
-      { title: 'Started', cell: (a) => timeAgo(a.startedAt) },
-      { title: 'Ended', cell: (a) => timeAgo(a.endedAt) },
-      {
-        title: 'Took',
-        class: 'num',
-        cell: (a) => (a.startedAt === undefined ? '–' : formatDuration(a.endedAt - a.startedAt)),
-      },
-      {
-        title: 'Code',
-        cell: (a) =>
-          a.error.code ? h('code', { class: 'error-code' }, dataText(a.error.code, 48)) : '–',
-      },
-      { title: 'Error', class: 'wide', cell: (a) => dataText(a.error.message, 200) },
-    ],
-    history,
-    'No failed attempts.',
-    'Attempts that ended in an error, newest first',
   );
 }
 
