@@ -7,6 +7,8 @@ export default conveyorVitestConfig({
     // 2-core machine, where the default would be one. Timeouts are generous for a loaded
     // machine: the tests wait on conditions, never on the clock.
     maxWorkers: 3,
+    // dist/ for the tests that spawn the binary, built before any file runs.
+    globalSetup: ['./test/global-build.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
   },

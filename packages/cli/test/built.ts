@@ -37,8 +37,9 @@ function isStale(name: string): boolean {
 }
 
 /**
- * Builds the CLI and its workspace dependencies if any source is newer than its build. Test
- * files call it at once: one builds (holding a lock directory) while the others wait.
+ * Builds the CLI and its workspace dependencies if any source is newer than its build. The
+ * global setup (global-build.ts) calls it once per run; the lock directory keeps two runs
+ * started at once (two `vitest` processes) from building over each other.
  */
 export async function ensureBuilt(): Promise<void> {
   if (BUILT.every((name) => !isStale(name))) return;
@@ -86,4 +87,4 @@ async function build(): Promise<void> {
 }
 
 /** How long `ensureBuilt` may take on a loaded machine (tsup with declarations, five packages). */
-export const BUILD_TIMEOUT_MS = 180_000;
+const BUILD_TIMEOUT_MS = 180_000;

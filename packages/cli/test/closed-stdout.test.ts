@@ -1,12 +1,11 @@
 import { type RedisServer, startRedis } from '@conveyor/test-redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUILD_TIMEOUT_MS, ensureBuilt } from './built.js';
 import { spawnConveyor, uniquePrefix, WAIT_MS } from './helpers.js';
 
 let redis: RedisServer;
 beforeAll(async () => {
-  [redis] = await Promise.all([startRedis(), ensureBuilt()]);
-}, BUILD_TIMEOUT_MS);
+  redis = await startRedis();
+});
 afterAll(async () => {
   await redis?.stop();
 });

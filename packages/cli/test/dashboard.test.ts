@@ -2,7 +2,6 @@ import net from 'node:net';
 import { type RedisServer, startRedis } from '@conveyor/test-redis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { isLoopback, parseCredentials } from '../src/commands/dashboard.js';
-import { BUILD_TIMEOUT_MS, ensureBuilt } from './built.js';
 import { echo } from './fixtures/tasks.js';
 import { cli, producer, spawnConveyor, startCli, uniquePrefix, WAIT_MS } from './helpers.js';
 
@@ -10,8 +9,8 @@ import { cli, producer, spawnConveyor, startCli, uniquePrefix, WAIT_MS } from '.
 // as the built binary stopped by SIGTERM.
 let redis: RedisServer;
 beforeAll(async () => {
-  [redis] = await Promise.all([startRedis(), ensureBuilt()]);
-}, BUILD_TIMEOUT_MS);
+  redis = await startRedis();
+});
 afterAll(async () => {
   await redis?.stop();
 });

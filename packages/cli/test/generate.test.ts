@@ -4,7 +4,6 @@ import { taskContract } from '@conveyor/core';
 import { type RedisServer, startRedis } from '@conveyor/test-redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { BUILD_TIMEOUT_MS, ensureBuilt } from './built.js';
 import {
   cli,
   json,
@@ -21,12 +20,12 @@ const appDir = path.join('.tmp', `app-${process.pid}`);
 
 let redis: RedisServer;
 beforeAll(async () => {
-  [redis] = await Promise.all([startRedis(), ensureBuilt()]);
+  redis = await startRedis();
   mkdirSync(path.join(packageDir, '.tmp'), { recursive: true });
   cpSync(path.join(packageDir, 'test/fixtures/app'), path.join(packageDir, appDir), {
     recursive: true,
   });
-}, BUILD_TIMEOUT_MS);
+});
 afterAll(async () => {
   await redis?.stop();
   rmSync(path.join(packageDir, appDir), { recursive: true, force: true });

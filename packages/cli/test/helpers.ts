@@ -20,7 +20,7 @@ export const TASKS = 'test/fixtures/tasks.ts';
 
 /**
  * The built binary, as a user runs it: `dist/bin.js` on the packages' builds (see
- * `ensureBuilt` in built.ts, which the spawning test files call first).
+ * `ensureBuilt` in built.ts, which the global setup calls before any test file runs).
  */
 const NODE_ARGS = ['dist/bin.js'];
 

@@ -1,6 +1,5 @@
 import { type RedisServer, startRedis } from '@conveyor/test-redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUILD_TIMEOUT_MS, ensureBuilt } from './built.js';
 import { where } from './fixtures/sandboxed.js';
 import { producer, spawnConveyor, uniquePrefix, WAIT_MS } from './helpers.js';
 
@@ -8,8 +7,8 @@ import { producer, spawnConveyor, uniquePrefix, WAIT_MS } from './helpers.js';
 // both load from dist/, outside the workspace's source resolution.
 let redis: RedisServer;
 beforeAll(async () => {
-  [redis] = await Promise.all([startRedis(), ensureBuilt()]);
-}, BUILD_TIMEOUT_MS);
+  redis = await startRedis();
+});
 afterAll(() => redis?.stop());
 
 describe('conveyor worker with sandboxed tasks', () => {

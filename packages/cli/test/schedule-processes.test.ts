@@ -5,7 +5,6 @@ import { scheduledSlotOf } from '@conveyor/core';
 import { scheduleJobId } from '@conveyor/core/transport';
 import { type RedisServer, startRedis } from '@conveyor/test-redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUILD_TIMEOUT_MS, ensureBuilt } from './built.js';
 import { producer, type Spawned, spawnConveyor, uniquePrefix, WAIT_MS } from './helpers.js';
 
 // Three real `conveyor worker` processes run one every-second schedule on a private Redis:
@@ -13,9 +12,9 @@ import { producer, type Spawned, spawnConveyor, uniquePrefix, WAIT_MS } from './
 let redis: RedisServer;
 let dir: string;
 beforeAll(async () => {
-  [redis] = await Promise.all([startRedis(), ensureBuilt()]);
+  redis = await startRedis();
   dir = mkdtempSync(path.join(tmpdir(), 'conveyor-cli-sched-'));
-}, BUILD_TIMEOUT_MS);
+});
 afterAll(async () => {
   await redis?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });

@@ -1,15 +1,14 @@
 import type { ScheduleRow } from '@conveyor/core';
 import { type RedisServer, startRedis } from '@conveyor/test-redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUILD_TIMEOUT_MS, ensureBuilt } from './built.js';
 import { cli, json, producer, spawnConveyor, uniquePrefix, WAIT_MS } from './helpers.js';
 
 // `conveyor worker` on a private Redis runs the schedules its task module exports, and
 // `conveyor schedules` shows, pauses and runs them; the output in detail is in schedules.test.ts.
 let redis: RedisServer;
 beforeAll(async () => {
-  [redis] = await Promise.all([startRedis(), ensureBuilt()]);
-}, BUILD_TIMEOUT_MS);
+  redis = await startRedis();
+});
 afterAll(() => redis?.stop());
 
 const ID = 'cli.beat.everySecond';

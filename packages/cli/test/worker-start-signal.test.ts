@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { BUILD_TIMEOUT_MS, ensureBuilt } from './built.js';
 import { type RunResult, spawnConveyor, WAIT_MS } from './helpers.js';
 
 // A signal that reaches `conveyor worker` before "Ready" (its tasks loading, its broker
@@ -9,7 +8,6 @@ describe('conveyor worker, signalled while starting', () => {
   it(
     'exits 143 on the first SIGTERM, having started nothing',
     async () => {
-      await ensureBuilt();
       const worker = spawnConveyor([
         'worker',
         '--tasks',
@@ -33,6 +31,6 @@ describe('conveyor worker, signalled while starting', () => {
       );
       expect(result?.stderr).not.toContain('Ready.');
     },
-    BUILD_TIMEOUT_MS + WAIT_MS,
+    WAIT_MS * 2,
   );
 });

@@ -4,7 +4,6 @@ import path from 'node:path';
 import type { JobRecord, WorkerRecord } from '@conveyor/core';
 import { type RedisServer, startRedis, startReplyLossProxy } from '@conveyor/test-redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUILD_TIMEOUT_MS, ensureBuilt } from './built.js';
 import { gated, slow } from './fixtures/tasks.js';
 import { cli, json, producer, spawnConveyor, TASKS, uniquePrefix, WAIT_MS } from './helpers.js';
 
@@ -13,9 +12,9 @@ import { cli, json, producer, spawnConveyor, TASKS, uniquePrefix, WAIT_MS } from
 let redis: RedisServer;
 let dir: string;
 beforeAll(async () => {
-  [redis] = await Promise.all([startRedis(), ensureBuilt()]);
+  redis = await startRedis();
   dir = mkdtempSync(path.join(tmpdir(), 'conveyor-cli-'));
-}, BUILD_TIMEOUT_MS);
+});
 afterAll(async () => {
   await redis?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
