@@ -25,6 +25,27 @@ export function launchChromium(): Promise<Browser> {
   return launch("The dashboard's browser tests");
 }
 
+let shared: Promise<Browser> | undefined;
+
+/**
+ * One Chromium per test process, for every file that process runs (the package's test files
+ * share their processes: `isolate: false`). Each file opens its own context, so no cookie or
+ * storage crosses files. A launch per file, with its GPU and network processes, was about a
+ * fifth of the suite's CPU time. Playwright closes the browser when the process exits; one
+ * that crashed or failed to launch is launched again for the next file.
+ */
+function sharedChromium(): Promise<Browser> {
+  if (shared === undefined) {
+    const launching = launchChromium();
+    shared = launching;
+    const forget = () => {
+      if (shared === launching) shared = undefined;
+    };
+    launching.then((browser) => browser.on('disconnected', forget), forget);
+  }
+  return shared;
+}
+
 /** A fresh directory for screenshots; CONVEYOR_SCREENSHOTS names a fixed one instead. */
 export function screenshotDir(): string {
   return process.env.CONVEYOR_SCREENSHOTS ?? mkdtempSync(join(tmpdir(), 'conveyor-dashboard-'));
@@ -51,6 +72,7 @@ export interface BrowserPageOptions {
 
 /** What `useBrowserPage` opened; each accessor throws if read before its `beforeAll` ran. */
 export interface BrowserPage {
+  /** Shared with the other files this test process runs: close what you open in it. */
   readonly browser: Browser;
   /** Logged in with the dashboard's basic-auth credentials. */
   readonly context: BrowserContext;
@@ -101,7 +123,7 @@ export function useBrowserPage(options: BrowserPageOptions): BrowserPage {
   beforeAll(async () => {
     opened.transport =
       typeof options.transport === 'function' ? options.transport() : options.transport;
-    opened.browser = await launchChromium();
+    opened.browser = await sharedChromium();
     opened.served = await serve({ ...options.serve, transport: opened.transport });
     opened.context = await opened.browser.newContext({
       httpCredentials: { username: USER, password: PASSWORD },
@@ -113,8 +135,8 @@ export function useBrowserPage(options: BrowserPageOptions): BrowserPage {
   });
 
   afterAll(async () => {
+    // The browser stays open for the process's next file (sharedChromium).
     await opened.context?.close();
-    await opened.browser?.close();
     await opened.served?.close();
     await opened.transport?.close();
     if (shots) console.log(`${options.label} screenshots: ${shots}`);
