@@ -48,6 +48,32 @@ export function helpArguments(program: Command, argv: readonly string[]): readon
 }
 
 /**
+ * Where an option unknown to `conveyor` itself belongs to the command named after it
+ * (`conveyor --json status`), what to type instead: `` `conveyor status --json` ``.
+ * Undefined when the command takes no such option either, or none is named.
+ */
+export function optionOfCommand(
+  program: Command,
+  argv: readonly string[],
+  option: string,
+): string | undefined {
+  const named = commandWord(program, argv);
+  const command = program.commands.find(
+    (sub) => sub.name() === named || (named !== undefined && sub.aliases().includes(named)),
+  );
+  if (!command?.options.some((o) => o.long === option || o.short === option)) return undefined;
+  const at = argv.indexOf(named as string);
+  const before = argv.slice(0, at);
+  const line = [
+    ...before.filter((arg) => arg !== option),
+    named,
+    ...before.filter((arg) => arg === option),
+    ...argv.slice(at + 1),
+  ];
+  return `\`conveyor ${line.join(' ')}\``;
+}
+
+/**
  * The first word of `argv` that is no global option or an option's value: the command asked
  * for (`conveyor --redis redis://h:6379 status` names `status`). Undefined when there is none.
  */

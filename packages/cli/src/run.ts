@@ -1,6 +1,6 @@
 import { CommanderError } from 'commander';
 import { CliError, EXIT_CODES } from './errors.js';
-import { helpArguments } from './help-command.js';
+import { helpArguments, optionOfCommand } from './help-command.js';
 import type { Io } from './output.js';
 import { createProgram } from './program.js';
 import { askYesNo } from './prompt.js';
@@ -38,8 +38,17 @@ export async function runCli(
     writeErr: (text: string) => io.stderr(text.replace(/\n$/, '')),
     // One line, as every other error: commander put its suggestion ("(Did you mean
     // --json?)") and the help hint on lines of their own.
-    outputError: (text: string, write: (text: string) => void) =>
-      write(`${text.trim().replace(/\s*\n\s*/g, ' ')} (run with --help for usage)`),
+    outputError: (text: string, write: (text: string) => void) => {
+      const line = text.trim().replace(/\s*\n\s*/g, ' ');
+      // `conveyor --json status`: the option is the command's, typed before it.
+      const unknown = /^error: unknown option '([^']+)'$/.exec(line)?.[1];
+      const instead = unknown && optionOfCommand(program, argv, unknown);
+      write(
+        instead
+          ? `${line}: it is an option of the command, so it goes after it: ${instead}`
+          : `${line} (run with --help for usage)`,
+      );
+    },
   };
   program.configureOutput(output);
   const commands = [...program.commands];

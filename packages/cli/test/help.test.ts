@@ -135,6 +135,16 @@ describe('conveyor --help', () => {
     expect(typo.stderr).toBe(
       "error: unknown option '--jsno' (Did you mean --json?) (run with --help for usage)\n",
     );
+    // A command's option typed before the command: said where it goes, not just "unknown".
+    const before = await cli(['--json', '--prefix', 'p', 'status']);
+    expect(before.code).toBe(2);
+    expect(before.stderr).toBe(
+      "error: unknown option '--json': it is an option of the command, so it goes after it: `conveyor --prefix p status --json`\n",
+    );
+    // An option no command takes keeps the usual line.
+    expect((await cli(['--colour', 'status'])).stderr).toBe(
+      "error: unknown option '--colour' (run with --help for usage)\n",
+    );
   });
 });
 
