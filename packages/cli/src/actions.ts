@@ -119,6 +119,7 @@ export function dispatch(io: Io, signal: AbortSignal) {
                 followUp,
                 watch,
                 signal,
+                config: command.optsWithGlobals<{ config?: string }>().config,
               },
               io,
             ),

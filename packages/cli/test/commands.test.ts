@@ -1,7 +1,8 @@
+import path from 'node:path';
 import { type RedisServer, startRedis } from '@conveyor/test-redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { echo, slow } from './fixtures/tasks.js';
-import { cli, json, producerSetup, startCli, WAIT_MS } from './helpers.js';
+import { cli, json, packageDir, producerSetup, startCli, WAIT_MS } from './helpers.js';
 
 let redis: RedisServer;
 beforeAll(async () => {
@@ -57,7 +58,14 @@ describe('conveyor status', () => {
       expect(lines.find((line) => line.startsWith('cli-slow'))).toMatch(
         /^cli-slow\s+0\s+1\s+0\s+1\s+0$/,
       );
-      expect(human.stdout).toContain('No live workers');
+      expect(human.stdout).toContain(
+        `No live workers. Start one with \`conveyor worker --tasks <module> ${env.args.join(' ')}\`.`,
+      );
+      // Beside a codegen config, `conveyor worker` runs the registry it names: no --tasks.
+      const app = path.join(packageDir, 'test/fixtures/app');
+      expect((await cli(['status', ...env.args], { cwd: app })).stdout).toContain(
+        `No live workers. Start one with \`conveyor worker ${env.args.join(' ')}\` (it runs the registry your conveyor config names).`,
+      );
 
       const machine = await cli(['status', '--json', ...env.args]);
       expect(machine.code).toBe(0);

@@ -160,7 +160,12 @@ export async function takeSnapshot(
  */
 export function describeStatus(
   snapshot: StatusSnapshot,
-  options: { partitions?: boolean; followUp?: FollowUp | undefined } = {},
+  options: {
+    partitions?: boolean;
+    followUp?: FollowUp | undefined;
+    /** A codegen config is there (`--config`, or one in the directory): `conveyor worker` needs no `--tasks`. */
+    configured?: boolean | undefined;
+  } = {},
 ): string[] {
   const lines: string[] = [];
   const { queues, workers, at } = snapshot;
@@ -248,11 +253,11 @@ export function describeStatus(
   lines.push('');
   if (workers.length === 0) {
     const { command, note } = options.followUp ?? noFlags();
-    lines.push(
-      terminalText(
-        `No live workers. Start one with \`${command`worker --tasks <module>`}\`${note}.`,
-      ),
-    );
+    // With a config, `worker` runs the registry it names; `--tasks` pointed elsewhere.
+    const start = options.configured
+      ? `\`${command`worker`}\`${note} (it runs the registry your conveyor config names)`
+      : `\`${command`worker --tasks <module>`}\`${note}`;
+    lines.push(terminalText(`No live workers. Start one with ${start}.`));
     return lines;
   }
   const stale = workers.filter((worker) => worker.stale);
@@ -314,9 +319,12 @@ export async function showStatus(
     watch?: number;
     signal?: AbortSignal;
     followUp?: FollowUp;
+    /** The `--config` given, if any: with a config, the hint to start a worker needs no `--tasks`. */
+    config?: string | undefined;
   },
   io: Io,
 ): Promise<void> {
+  let configured: boolean | undefined;
   const print = (snapshot: StatusSnapshot, redraw: boolean) => {
     for (const { queue, error } of snapshot.unreadableQueues ?? []) {
       io.stderr(terminalText(`warning: queue ${JSON.stringify(queue)} left out: ${error}`));
@@ -329,10 +337,12 @@ export async function showStatus(
     if (redraw) io.stdout('\x1b[2J\x1b[H');
     // Naming queues zooms in: their partitions are listed too.
     const partitions = options.partitions === true || options.queues !== undefined;
-    for (const line of describeStatus(snapshot, { partitions, followUp: options.followUp })) {
+    const { followUp } = options;
+    for (const line of describeStatus(snapshot, { partitions, followUp, configured })) {
       io.stdout(line);
     }
   };
+  configured = await hasConfig(options.config, io.cwd);
   if (!options.watch) {
     print(await takeSnapshot(connection, options.queues), false);
     return;
@@ -347,6 +357,17 @@ export async function showStatus(
       io.stdout(`Every ${options.watch}s; Ctrl-C to stop.`);
     }
     await sleep(options.watch * 1_000, signal);
+  }
+}
+
+/** Whether a codegen config is there: the one `config` names, or one in `cwd`. */
+async function hasConfig(config: string | undefined, cwd: string): Promise<boolean> {
+  const { findConfigFile } = await import('@conveyor/codegen/config');
+  try {
+    return findConfigFile({ config, cwd }) !== undefined;
+  } catch {
+    // A --config that names nothing: the command read its transport elsewhere, or failed.
+    return false;
   }
 }
 
