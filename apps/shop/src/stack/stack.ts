@@ -92,8 +92,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     cleanups.push(() => started.stop());
     return started;
   };
-  // Celery's `celery -A app worker -Q emails`: the conveyor CLI runs the generated registry.
-  const spawnWorker = async (spec: WorkerSpec, env: NodeJS.ProcessEnv, broker: Broker) => {
+  // Celery's `celery -A app worker -Q emails`: the conveyor CLI runs the generated registry,
+  // on the transport of conveyor.config.ts (REDIS_URL and CONVEYOR_PREFIX from `env`), as
+  // `conveyor worker` run by hand in this directory does.
+  const spawnWorker = async (spec: WorkerSpec, env: NodeJS.ProcessEnv) => {
     const started = await spawnService({
       name: spec.name,
       entry: CONVEYOR_BIN,
@@ -109,7 +111,6 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         spec.name,
         '--grace-ms',
         '10000',
-        ...(broker.mode === 'memory' ? [] : ['--prefix', broker.prefix]),
       ],
       env: { ...process.env, ...env },
       logDir: options.logDir,
@@ -172,7 +173,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
           PORT: String(apiPort),
           [ADMIN_AUTH_ENV]: formatAdminAuth(admin),
         }),
-        ...workers.map((spec) => spawnWorker(spec, env, options.broker)),
+        ...workers.map((spec) => spawnWorker(spec, env)),
       ]);
     }
     note('mailbox', `SMTP ${mailbox.info.smtpUrl}, messages at ${mailbox.info.httpUrl}/messages`);
