@@ -375,7 +375,7 @@ describe('conveyor retry --all-dead: --dry-run and confirmation, as purge', () =
       expect(human.code).toBe(0);
       const flags = env.args.join(' ');
       expect(human.stdout).toBe(
-        `Dry run: would retry 1 dead job of queue ${QUEUE}.\nWould skip 1 workflow step job, left dead: \`conveyor retry\` would not run them again. Retry their workflow with \`conveyor workflows retry <id> ${flags}\`: ${flow.id}.\nNothing was changed. To retry them: \`conveyor retry --all-dead --queue ${QUEUE} ${flags}\`.\n`,
+        `Dry run: would retry 1 dead job of queue ${QUEUE}.\nWould skip 1 workflow step job, left dead: \`conveyor retry\` would not run them again. Retry their workflow with \`conveyor workflows retry <id> ${flags}\`: ${flow.id}.\nNothing was changed. To retry them: \`conveyor retry --all-dead --queue ${QUEUE} --yes ${flags}\`.\n`,
       );
       const machine = await cli([
         'retry',

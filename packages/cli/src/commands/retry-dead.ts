@@ -376,7 +376,7 @@ async function previewRetry(
   io.stdout(
     wouldRetry === 0
       ? 'Nothing was changed.'
-      : `Nothing was changed. To retry them: \`${command`retry --all-dead --queue ${queue}`}\`${note}.`,
+      : `Nothing was changed. To retry them: \`${command`retry --all-dead --queue ${queue} --yes`}\`${note}.`,
   );
 }
 
