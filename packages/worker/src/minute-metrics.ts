@@ -21,9 +21,9 @@ export interface MinuteMetrics extends JobMinutes {
 
 /**
  * The per-minute counts the dashboard draws: counted in memory per job (see
- * `createMinuteCounts`), added to the transport with one `metrics.record` call per
- * interval. A failed call logs once per streak of failures and keeps its minutes for the
- * next call, except those older than {@link METRICS_RETENTION_MS}, which the transport
+ * `createMinuteCounts`), added to the transport with one `metrics.record` call per queue
+ * per interval. A failed call logs once per streak of failures and keeps its minutes for
+ * the next call, except those older than {@link METRICS_RETENTION_MS}, which the transport
  * would have expired anyway.
  */
 export function createMinuteMetrics(options: {
@@ -46,28 +46,46 @@ export function createMinuteMetrics(options: {
     const minutes = unsent.length === 0 ? fresh : merge(unsent, fresh);
     unsent = [];
     if (minutes.length === 0) return;
-    try {
-      await metrics.record(minutes);
-      if (failing) logger.info('per-minute metrics recorded again');
-      failing = false;
-    } catch (error) {
+    // One call per queue: on a Redis Cluster each queue (each partition) has its own master,
+    // and a call that failed for one of them had recorded the others, which the next try
+    // then counted twice. Only the queues whose call failed are kept for the next one.
+    const byQueue = new Map<string, TaskMinute[]>();
+    for (const minute of minutes) {
+      const group = byQueue.get(minute.queue);
+      if (group) group.push(minute);
+      else byQueue.set(minute.queue, [minute]);
+    }
+    const groups = [...byQueue.values()];
+    const outcomes = await Promise.allSettled(groups.map((group) => metrics.record(group)));
+    let failure: unknown;
+    const kept: TaskMinute[] = [];
+    outcomes.forEach((outcome, index) => {
+      if (outcome.status === 'fulfilled') return;
+      const error: unknown = outcome.reason;
       if (refused(error)) {
         // Sending them again would be refused again (a task name longer than the transport
         // accepts, from a job written straight into the broker): these counts are lost.
         logger.warn({ err: error }, 'the transport refused the per-minute metrics; dropping them');
         return;
       }
-      const oldest = Math.floor((clock.now() - METRICS_RETENTION_MS) / 60_000);
-      unsent = minutes.filter((minute) => minute.minute >= oldest);
-      // Once per streak: a broker that is down is reported by the renew calls too.
-      if (!failing) {
-        logger.warn(
-          { err: error, minutes: unsent.length },
-          'recording per-minute metrics failed; keeping the counts for the next try',
-        );
-      }
-      failing = true;
+      failure ??= error;
+      kept.push(...(groups[index] ?? []));
+    });
+    if (failure === undefined) {
+      if (failing) logger.info('per-minute metrics recorded again');
+      failing = false;
+      return;
     }
+    const oldest = Math.floor((clock.now() - METRICS_RETENTION_MS) / 60_000);
+    unsent = kept.filter((minute) => minute.minute >= oldest);
+    // Once per streak: a broker that is down is reported by the renew calls too.
+    if (!failing) {
+      logger.warn(
+        { err: failure, minutes: unsent.length },
+        'recording per-minute metrics failed; keeping the counts for the next try',
+      );
+    }
+    failing = true;
   }
 
   function arm(): void {

@@ -45,13 +45,20 @@ function fakeMetrics() {
   const fake = {
     calls,
     failure: undefined as Error | undefined,
+    /** A queue whose minutes fail the call that holds them, the others' recorded (its master is down). */
+    failQueue: undefined as string | undefined,
     /** When set, record calls wait for it. */
     hold: undefined as Promise<void> | undefined,
     metrics: {
       async record(minutes) {
         await fake.hold;
         if (fake.failure) throw fake.failure;
-        calls.push(structuredClone([...minutes]));
+        // As Redis records them on a Cluster: each queue on its own, so one failed queue
+        // leaves the others recorded, and the call rejects.
+        const failed = minutes.filter((minute) => minute.queue === fake.failQueue);
+        const recorded = minutes.filter((minute) => minute.queue !== fake.failQueue);
+        if (recorded.length > 0) calls.push(structuredClone(recorded));
+        if (failed.length > 0) throw new Error(`the master of ${fake.failQueue} is down`);
       },
       read: async () => [],
       totals: async () => [],
@@ -194,6 +201,30 @@ describe('per-minute metrics', () => {
     expect(logger.lines.some((line) => line.message === 'per-minute metrics recorded again')).toBe(
       true,
     );
+  });
+
+  it("sends each queue's minutes on their own: one queue's failed call resends only that queue's", async () => {
+    // On a Redis Cluster each queue has its own master: a call that failed for one queue had
+    // recorded the others, and the next flush sent them all again (totals over-counted).
+    const fake = fakeMetrics();
+    const elsewhere = defineTask({ name: 't.elsewhere', input, queue: 'elsewhere', run: () => 1 });
+    const queues = [QUEUE, 'elsewhere'];
+    const harness = await workers.start([ok, elsewhere], { queues }, withMetrics(fake));
+    const { clock } = harness;
+    fake.failQueue = 'elsewhere';
+    await harness.enqueue('t.ok', {}, { enqueuedAt: clock.now() });
+    await harness.enqueue('t.elsewhere', {}, { enqueuedAt: clock.now(), queue: 'elsewhere' });
+    await expect.poll(() => harness.worker.stats().totals.completed).toBe(2);
+    await clock.advance(5_000);
+    fake.failQueue = undefined;
+    await clock.advance(5_000);
+    const completed = (queue: string) =>
+      fake.calls
+        .flat()
+        .filter((minute) => minute.queue === queue)
+        .reduce((sum, minute) => sum + minute.completed, 0);
+    expect(completed(QUEUE)).toBe(1);
+    expect(completed('elsewhere')).toBe(1);
   });
 
   it('drops kept minutes older than the retention', async () => {
