@@ -34,8 +34,9 @@ const MINUTE_MS = 60_000;
 const RETENTION_MINUTES = Math.ceil(METRICS_RETENTION_MS / MINUTE_MS);
 
 /**
- * The `metrics` capability on Redis [M1–M3]: per queue one pipeline of `HINCRBY`s (and a
- * `PEXPIRE` per minute hash) for `record`, and of `HGETALL`s for `read` and `totals`. Each
+ * The `metrics` capability on Redis [M1–M3]: per queue one transaction (MULTI/EXEC) of
+ * `HINCRBY`s (and a `PEXPIRE` per minute hash) for `record`, and a pipeline of `HGETALL`s for
+ * `read` and `totals`. Each
  * pipeline holds keys of one queue, so of one Cluster slot. No SCAN: `read` asks for each
  * minute of the range that can still be kept, at most about 120 per queue.
  */
@@ -62,7 +63,9 @@ export function redisMetrics(options: {
       await Promise.all(
         [...byQueue].map(([queue, counts]) => {
           const keys = metricsKeys(prefix, queue);
-          const pipeline = commands.pipeline();
+          // MULTI/EXEC: all of a queue's counts or none. A pipeline cut off by a lost
+          // connection could leave some applied, which the worker's retry counted again.
+          const pipeline = commands.multi();
           const touched = new Set<string>();
           for (const count of counts) {
             const key = keys.minute(count.minute);
