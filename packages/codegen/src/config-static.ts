@@ -1,6 +1,6 @@
 import { ts } from 'ts-morph';
 import { parseProblems } from './analyze/task-file.js';
-import { RUNTIME_CONFIG_KEYS } from './config.js';
+import { assertConfigKeys, RUNTIME_CONFIG_KEYS } from './config.js';
 import { CodegenError } from './diagnostics.js';
 
 /**
@@ -30,7 +30,28 @@ export function readStaticConfig(file: string, text: string): unknown {
   if (ts.isCallExpression(node) && node.arguments.length === 1 && node.arguments[0]) {
     node = unwrap(node.arguments[0]);
   }
+  // A misspelt key first: `trasnport: () => …` would otherwise read as a value that is not a
+  // literal, and the error would send the user after the value instead of the key's name.
+  if (ts.isObjectLiteralExpression(node)) assertConfigKeys(topLevelKeys(node), file);
   return literalValue(node, source, RUNTIME_CONFIG_KEYS);
+}
+
+/**
+ * The object's written keys, each `undefined` when its value is (`watch: undefined` sets
+ * nothing, as in a config that runs), else `true`. Spreads and computed names are left to
+ * {@link literalValue}, which refuses them.
+ */
+function topLevelKeys(node: ts.ObjectLiteralExpression): Record<string, unknown> {
+  const keys: Record<string, unknown> = {};
+  for (const property of node.properties) {
+    if (!property.name || ts.isComputedPropertyName(property.name)) continue;
+    const value = ts.isPropertyAssignment(property) ? unwrap(property.initializer) : undefined;
+    const isUndefined =
+      value !== undefined &&
+      ((ts.isIdentifier(value) && value.text === 'undefined') || ts.isVoidExpression(value));
+    keys[property.name.text] = isUndefined ? undefined : true;
+  }
+  return keys;
 }
 
 const NONE: ReadonlySet<string> = new Set();

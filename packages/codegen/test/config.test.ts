@@ -90,6 +90,25 @@ export default { tasks: [dir + '/tasks/*.ts'], client: 'a.ts', registry: 'b.ts' 
     expect(resolveConfig(config, tree.root).tasks).toEqual(['src/*.ts']);
   });
 
+  it('refuses a misspelt key before reading its value, even one that is code', async () => {
+    tree = await makeTree({
+      'conveyor.config.ts': `import { redisTransport } from '@conveyor/redis';
+export default {
+  tasks: ['src/tasks/*.ts'],
+  client: 'out/client.ts',
+  registry: 'out/registry.ts',
+  trasnport: ({ logger }) => redisTransport({ logger }),
+};
+`,
+    });
+    const error = await loadConfig({ cwd: tree.root }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(CodegenError);
+    expect(error).toMatchObject({ code: 'CONFIG_INVALID' });
+    expect((error as Error).message).toBe(
+      `Unknown key "trasnport" in ${tree.path('conveyor.config.ts')}: expected one of tasks, client, registry, importExtension, tsconfig, transport (did you mean "transport"?).`,
+    );
+  });
+
   it('imports a .mjs config and parses a .json one', async () => {
     tree = await makeTree({
       'conveyor.config.mjs':
