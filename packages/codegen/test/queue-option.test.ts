@@ -2,6 +2,8 @@
 // generate time: a count of 0, 1000 or 2.5 used to pass generate, get written into the
 // contracts, and fail only when the task module loaded.
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { QUEUE_NAME_RULE } from '@conveyor/core/transport';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Diagnostic, formatDiagnostic, generate } from '../src/index.js';
 import { makeTree, type Tree, taskFile } from './tree.js';
@@ -64,6 +66,54 @@ describe('queue option values', () => {
       ['INVALID_QUEUE_OPTION', 9, 'Invalid queue.partitionBy of task "p.a" "a..b"'],
     ]);
     expect(found.map((d) => d.column)).toEqual([18, 40, 60]);
+  });
+
+  it.each([
+    ["'bad queue'", '"bad queue"'],
+    ["''", '""'],
+    [`'${'q'.repeat(65)}'`, `"${'q'.repeat(65)}"`],
+    ['5', '5'],
+  ])(
+    "reports queue: %s (a name, not an object) at its line, by core's rule",
+    async (written, quoted) => {
+      const found = await diagnose({
+        'src/tasks/a.ts': taskFile('a', 'p.a', `\n  queue: ${written},`),
+      });
+      expect(found).toHaveLength(1);
+      expect(found[0]).toMatchObject({
+        code: 'INVALID_QUEUE_OPTION',
+        file: 'src/tasks/a.ts',
+        line: 7,
+        column: 10,
+        message: `Invalid queue of task "p.a" ${quoted}: expected ${QUEUE_NAME_RULE}; defineTask would throw this when the task module loads.`,
+      });
+      expect(found[0]?.fix).toBe(
+        `Name the queue with ${QUEUE_NAME_RULE}, e.g. \`queue: 'emails'\`.`,
+      );
+    },
+  );
+
+  it('reports a bad queue name held by a same-file const, at the value', async () => {
+    const found = await diagnose({
+      'src/tasks/a.ts': taskFile('a', 'p.a', '\n  queue: QUEUE,').replace(
+        'export const',
+        "const QUEUE = 'e~1of2';\n\nexport const",
+      ),
+    });
+    expect(found.map((d) => [d.code, d.line, d.column, d.message.split(':')[0]])).toEqual([
+      ['INVALID_QUEUE_OPTION', 9, 10, 'Invalid queue of task "p.a" "e~1of2"'],
+    ]);
+  });
+
+  it('accepts a valid queue name', async () => {
+    tree = await makeTree({
+      'src/tasks/a.ts': taskFile('a', 'p.a', "\n  queue: 'emails.v2_high-1',"),
+    });
+    const result = await generate({ cwd: tree.root });
+    expect(result.diagnostics).toEqual([]);
+    expect(await readFile(tree.path('src/generated/client.ts'), 'utf8')).toContain(
+      "queue: 'emails.v2_high-1',",
+    );
   });
 
   it('accepts the bounds, 1 and 256', async () => {

@@ -42,6 +42,32 @@ const RULES: Readonly<
 };
 
 /**
+ * False, with the problem reported as `INVALID_QUEUE_OPTION`, when `queue: 'bad queue'`
+ * breaks core's queue name rule: it would pass generate, be written into the client, and
+ * fail only when the task module (or the generated client) loads.
+ */
+export function checkQueueName(
+  value: StaticValue,
+  task: string,
+  node: ts.Node,
+  report: Report,
+): boolean {
+  try {
+    RULES.name?.check(value, `queue of task ${JSON.stringify(task)}`);
+    return true;
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== 'INVALID_OPTION') throw error;
+    report(
+      node,
+      'INVALID_QUEUE_OPTION',
+      `${(error as Error).message.replace(/\.$/, '')}; defineTask would throw this when the task module loads.`,
+      `Name the queue with ${QUEUE_NAME_RULE}, e.g. \`queue: 'emails'\`.`,
+    );
+    return false;
+  }
+}
+
+/**
  * The contract fields of `queue: { name, partitions?, partitionBy? }`, in contract order,
  * or undefined (reported as `INVALID_QUEUE_OPTION`) when the object is not of that shape or
  * a value breaks core's rule for it: `partitions: 0` would otherwise pass generate and

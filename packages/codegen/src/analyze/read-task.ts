@@ -1,6 +1,6 @@
 import { ts } from 'ts-morph';
 import { copySchema, declaredReturnType, type Report } from './copy.js';
-import { queueFields } from './queue-option.js';
+import { checkQueueName, queueFields } from './queue-option.js';
 import type { SchemaScope } from './schema-closure.js';
 import { positionOf, unwrapExpression } from './scope.js';
 import { NotStatic, printStaticValue, type StaticValue, staticValue } from './static-value.js';
@@ -108,6 +108,7 @@ export function readTask(
         }
         continue;
       }
+      if (key === 'queue' && !checkQueueName(value, name, node, report)) continue;
       optionValues[key] = value;
       options.push([key, printStaticValue(value)]);
     } catch (error) {
