@@ -22,7 +22,7 @@ export const TASKS = 'test/fixtures/tasks.ts';
  * The built binary, as a user runs it: `dist/bin.js` on the packages' builds (see
  * `ensureBuilt` in built.ts, which the global setup calls before any test file runs).
  */
-const NODE_ARGS = ['dist/bin.js'];
+const NODE_ARGS = [fileURLToPath(new URL('../dist/bin.js', import.meta.url))];
 
 export interface CliOptions {
   /** The whole environment the command sees (none of this process's). */
@@ -102,11 +102,11 @@ export interface Spawned {
 /** Starts the built `conveyor <args>`; REDIS_URL is removed from the environment unless given. */
 export function spawnConveyor(
   args: readonly string[],
-  options: { env?: NodeJS.ProcessEnv; input?: string } = {},
+  options: { env?: NodeJS.ProcessEnv; input?: string; cwd?: string } = {},
 ): Spawned {
   const env = { ...process.env, REDIS_URL: undefined, ...options.env };
   const child = spawn(process.execPath, [...NODE_ARGS, ...args], {
-    cwd: packageDir,
+    cwd: options.cwd ?? packageDir,
     env,
     stdio: ['pipe', 'pipe', 'pipe'],
   });

@@ -119,3 +119,51 @@ describe('conveyor worker: a TypeScript task module in a package without "type":
     expect(status.code, status.stderr).toBe(3);
   });
 });
+
+describe('conveyor worker: a task file that throws on import', () => {
+  // The registry imports many task files; the error named only the registry and the reason
+  // ("SMTP_URL is not set"), with no stack even with --log-level debug.
+  const app = path.join(dir, 'throwing-app');
+  mkdirSync(path.join(app, 'src', 'generated'), { recursive: true });
+  mkdirSync(path.join(app, 'src', 'tasks'));
+  writeFileSync(path.join(app, 'package.json'), '{ "private": true, "type": "module" }\n');
+  symlinkSync(path.join(packageDir, 'node_modules'), path.join(app, 'node_modules'), 'dir');
+  writeFileSync(
+    path.join(app, 'src', 'tasks', 'send-email.ts'),
+    [
+      'const need = (name: string): string => {',
+      "  throw new Error(name + ' is not set');",
+      '};',
+      "export const smtp: string = need('SMTP_URL');",
+      '',
+    ].join('\n'),
+  );
+  writeFileSync(
+    path.join(app, 'src', 'generated', 'registry.ts'),
+    "import { smtp } from '../tasks/send-email.ts';\nexport const tasks = [smtp];\n",
+  );
+  const args = ['worker', '--tasks', 'src/generated/registry.ts', '--redis', 'redis://127.0.0.1:1'];
+
+  it('names the file, line and column that threw, relative to the cwd, and how to see the stack', async () => {
+    const run = await spawnConveyor(args, { cwd: app }).exited;
+    expect(run.code, run.stderr).toBe(6);
+    expect(run.stderr).toBe(
+      `error: Task module "src/generated/registry.ts" could not be imported: SMTP_URL is not set (thrown at ${path.join('src', 'tasks', 'send-email.ts')}:2:9). For the stack, run it again with --log-level debug.\n`,
+    );
+  });
+
+  it('prints the stack with --log-level debug, and with CONVEYOR_DEBUG', async () => {
+    for (const run of [
+      await spawnConveyor([...args, '--log-level', 'debug'], { cwd: app }).exited,
+      await spawnConveyor(args, { cwd: app, env: { CONVEYOR_DEBUG: '1' } }).exited,
+    ]) {
+      expect(run.code, run.stderr).toBe(6);
+      const [first, ...stack] = run.stderr.split('\n');
+      expect(first).toMatch(
+        /could not be imported: SMTP_URL is not set \(thrown at \S+send-email\.ts:2:9\)$/,
+      );
+      expect(stack[0]).toBe('Error: SMTP_URL is not set');
+      expect(stack[1]).toMatch(/^ {4}at need \(\S+send-email\.ts:2:9\)$/);
+    }
+  });
+});

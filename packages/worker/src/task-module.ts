@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
   type AnyTaskDefinition,
@@ -56,9 +56,14 @@ export async function loadTaskModule(
     const importModule = options.importModule ?? ((href: string) => import(href));
     namespace = (await importModule(url)) as Record<string, unknown>;
   } catch (error) {
-    throw new TaskModuleError(given, `could not be imported: ${headline(error)}`, {
-      cause: error,
-    });
+    // The module may import many files: say which one threw (a task file's top-level
+    // `need('SMTP_URL')`), else the reason alone named only the module given.
+    const site = throwSite(error, options.cwd ?? process.cwd());
+    throw new TaskModuleError(
+      given,
+      `could not be imported: ${headline(error)}${site ? ` (thrown at ${site})` : ''}`,
+      { cause: error },
+    );
   }
   const found = tasksIn(namespace);
   if (!found && isEmptyList(namespace.tasks ?? (namespace.default as { tasks?: unknown })?.tasks)) {
@@ -179,4 +184,32 @@ function headline(error: unknown): string {
   const [first = '', ...rest] = error.message.split('\n');
   const next = rest.find((line) => line.trim() !== '');
   return first.endsWith(':') && next ? `${first} ${next.trim()}` : first;
+}
+
+/** `at fn (file:///a/b.ts?q:3:9)`, `at /a/b.ts:3:9`: the location, line and column. */
+const FRAME = /^\s*at (?:.*?\()?((?:file:\/\/)?(?:\/|[A-Za-z]:[\\/])[^()]*?):(\d+):(\d+)\)?$/;
+
+/**
+ * Where `error` was thrown in the user's code: the first frame of its stack in a file
+ * outside node_modules and Node's internals, as `file:line:col`, relative to `cwd` when
+ * inside it. Undefined when no frame is one (a syntax error has none).
+ */
+function throwSite(error: unknown, cwd: string): string | undefined {
+  const stack = error instanceof Error && typeof error.stack === 'string' ? error.stack : '';
+  for (const line of stack.split('\n')) {
+    const match = FRAME.exec(line);
+    if (!match) continue;
+    const [, location = '', row, column] = match;
+    let file = location.replace(/\?[^/\\]*$/, '');
+    try {
+      if (file.startsWith('file:')) file = fileURLToPath(file);
+    } catch {
+      continue;
+    }
+    if (file.split(/[\\/]/).includes('node_modules')) continue;
+    const inside = relative(cwd, file);
+    const shown = inside && !inside.startsWith(`..${sep}`) && !isAbsolute(inside) ? inside : file;
+    return `${shown}:${row}:${column}`;
+  }
+  return undefined;
 }

@@ -71,7 +71,7 @@ describe('loadTaskModule', () => {
       ],
       [
         module('throw new Error("boom at import");'),
-        /^Task module "module-\d+\.mjs" could not be imported: boom at import$/,
+        /^Task module "module-\d+\.mjs" could not be imported: boom at import \(thrown at module-\d+\.mjs:1:7\)$/,
       ],
       [
         module('export const version = 1; export default "x";'),
@@ -94,5 +94,22 @@ describe('loadTaskModule', () => {
       expect(error).toMatchObject({ code: 'TASK_MODULE_FAILED' });
       expect((error as Error).message).toMatch(message);
     }
+  });
+
+  // A registry imports many task files: the reason alone ("SMTP_URL is not set") named
+  // only the registry, not the task file whose top level threw.
+  it('names the file and line that threw on import, relative to cwd when inside it', async () => {
+    const thrower = module(
+      "const need = (name) => { throw new Error(name + ' is not set'); };\nexport const url = need('SMTP_URL');\n",
+    );
+    const registry = module(`import { url } from './${thrower}';\nexport const tasks = [url];\n`);
+    const error = await loadTaskModule(registry, { cwd: dir }).catch((caught: unknown) => caught);
+    expect((error as Error).message).toBe(
+      `Task module "${registry}" could not be imported: SMTP_URL is not set (thrown at ${thrower}:1:32)`,
+    );
+    const outside = await loadTaskModule(join(dir, registry), {
+      cwd: join(dir, 'elsewhere'),
+    }).catch((caught: unknown) => caught);
+    expect((outside as Error).message).toContain(`(thrown at ${join(dir, thrower)}:1:32)`);
   });
 });

@@ -65,7 +65,9 @@ export async function runWorker(
   const fromConfig =
     options.tasks === undefined ? await registryFromConfig(options.config, io.cwd) : undefined;
   const modulePath = options.tasks ?? (fromConfig?.path as string);
-  const { registry, schedules, workflows } = await loadTasks(modulePath, io.cwd);
+  // The stack of a module that threw on import: with --log-level debug, as CONVEYOR_DEBUG.
+  const stack = ['debug', 'trace'].includes(options.logLevel) || Boolean(io.env.CONVEYOR_DEBUG);
+  const { registry, schedules, workflows } = await loadTasks(modulePath, io.cwd, stack);
   const file = path.resolve(io.cwd, modulePath);
   // Aborted while the tasks loaded: nothing connects, nothing is registered.
   if (signal?.aborted) {
@@ -205,6 +207,7 @@ export async function openWorker(
 async function loadTasks(
   modulePath: string,
   cwd: string,
+  stack: boolean,
 ): Promise<{ registry: TaskRegistry; schedules: AnySchedule[]; workflows: AnyWorkflow[] }> {
   let namespace: unknown;
   let registry: TaskRegistry;
@@ -218,7 +221,7 @@ async function loadTasks(
     });
   } catch (error) {
     if (error instanceof TaskModuleError) {
-      throw new CliError('TASKS_LOAD_FAILED', error.message, { cause: error });
+      throw new CliError('TASKS_LOAD_FAILED', withStack(error, stack), { cause: error });
     }
     throw error;
   }
@@ -233,6 +236,17 @@ async function loadTasks(
     throw error;
   }
   return { registry, schedules: schedulesIn(exports, modulePath), workflows };
+}
+
+/**
+ * `error`'s message, and when `stack`, the stack of the error the module threw on import
+ * on the lines after it; else, when there is one, how to see it.
+ */
+function withStack(error: TaskModuleError, stack: boolean): string {
+  const thrown = error.cause instanceof Error ? error.cause.stack : undefined;
+  if (!thrown || !error.message.includes(' could not be imported: ')) return error.message;
+  if (stack) return `${error.message}\n${thrown}`;
+  return `${error.message.replace(/\.$/, '')}. For the stack, run it again with --log-level debug.`;
 }
 
 /**
