@@ -12,17 +12,28 @@ export async function storedQueuesFor(admin: TransportAdmin, queue: string): Pro
 }
 
 /**
- * `queue`, or `queue (8 partitions)` when it stands for several stored queues (its partitions,
- * and its plain name when stored: jobs enqueued before the queue was partitioned, which every
+ * `queue`, or `queue (8 partitions)` when it stands for several stored queues: its partitions,
+ * and its plain name when stored (jobs enqueued before the queue was partitioned, which every
  * worker of the queue reads too, and a name that pausing the queue stores). The plain name is
- * not mentioned: `conveyor status`, which has the counts, says when it holds jobs.
+ * not mentioned: `conveyor status`, which has the counts, says when it holds jobs. Partitions
+ * of two counts read `queue (8 partitions, counts 3 and 5)`.
  */
 export function queueLabel(queue: string, stored: readonly string[]): string {
   if (stored.length === 1 && stored[0] === queue) return queue;
-  return `${queue} (${partitionsText(
-    queue,
-    stored.filter((name) => name !== queue),
-  )})`;
+  const partitions = stored.filter((name) => name !== queue);
+  return `${queue} (${partitionsText(queue, partitions)}${mixedCounts(partitions)})`;
+}
+
+/**
+ * `, counts 3 and 5` when the partitions are of more than one count (after a change of the
+ * count), as `conveyor status` says it: `work (8 partitions)` alone read as a queue of 8.
+ */
+function mixedCounts(stored: readonly string[]): string {
+  const counts = [
+    ...new Set(stored.flatMap((name) => parsePartitionName(name)?.partitions ?? [])),
+  ].sort((a, b) => a - b);
+  if (counts.length < 2) return '';
+  return `, counts ${counts.slice(0, -1).join(', ')} and ${counts.at(-1)}`;
 }
 
 /**

@@ -131,9 +131,9 @@ describe('conveyor status on a partitioned queue', () => {
       const status = await cli(['status', ...env.args]);
       expect(status.stdout).toMatch(/^orders \(12 partitions, counts 4 and 8\)\s+2\s/m);
       const dry = await cli(['purge', 'orders', '--dry-run', ...env.args]);
-      expect(dry.stdout).toContain('orders (12 partitions)');
+      expect(dry.stdout).toContain('orders (12 partitions, counts 4 and 8)');
       const paused = await cli(['pause', 'orders', ...env.args]);
-      expect(paused.stdout).toContain('orders (12 partitions)');
+      expect(paused.stdout).toContain('orders (12 partitions, counts 4 and 8)');
       const after = await cli(['status', ...env.args]);
       expect(after.stdout).toMatch(/^orders \(12 partitions, counts 4 and 8\)/m);
     } finally {
