@@ -1,5 +1,10 @@
-/** Every stable diagnostic code codegen reports about task files (tasks, schedules, workflows). */
+/**
+ * Every stable diagnostic code codegen reports about task files (tasks, schedules,
+ * workflows), and `NO_TASK_FILES`, reported at the config's `tasks` when its globs match no
+ * file.
+ */
 export type DiagnosticCode =
+  | 'NO_TASK_FILES'
   | 'TASK_FILE_SYNTAX'
   | 'TASK_FILE_NOT_TYPESCRIPT'
   | 'DUPLICATE_TASK_NAME'

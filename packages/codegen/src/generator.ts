@@ -36,7 +36,7 @@ import { compareText, type Diagnostic, sortDiagnostics } from './diagnostics.js'
 import { emitClient, type ResolvedTask } from './emit/client.js';
 import { emitRegistry } from './emit/registry.js';
 import { createModuleResolver } from './module-resolver.js';
-import { findTaskFiles, relativePath } from './task-files.js';
+import { findTaskFiles, noTaskFiles, relativePath } from './task-files.js';
 import { type CheckedFile, createTypeChecks } from './type-checks.js';
 import { checkFile, type FileStatus, markChecked, writeIfChanged } from './write.js';
 
@@ -64,7 +64,10 @@ export interface GenerateResult {
   /** Output files relative to the config, with what happened to each. */
   readonly files: readonly { readonly path: string; readonly status: FileStatus }[];
   readonly diagnostics: readonly Diagnostic[];
-  /** What works but is likely a mistake, such as `tasks` globs that match no file. */
+  /**
+   * What works but is likely a mistake. None at present: `tasks` globs that match no file,
+   * once a warning, are the `NO_TASK_FILES` diagnostic.
+   */
   readonly warnings: readonly string[];
   /** Set when a newer run started before this one wrote anything (watch mode). */
   readonly superseded?: boolean;
@@ -179,6 +182,11 @@ export function createGenerator(config: ResolvedConfig): Generator {
     invalidateTypes,
     async run(options = {}) {
       const paths = await syncTaskFiles();
+      if (paths.length === 0) {
+        // A typo in the globs must not empty the generated files: refuse, as any problem does.
+        const empty = { tasks: [], schedules: [], workflows: [], files: [], warnings: [] };
+        return { ok: false, ...empty, diagnostics: [await noTaskFiles(config)] };
+      }
       const diagnostics: Diagnostic[] = [];
       const entries: { task: TaskEntry; state: FileState }[] = [];
       const identities: TaskIdentity[] = [];
@@ -197,7 +205,7 @@ export function createGenerator(config: ResolvedConfig): Generator {
         workflowEntries.push(...state.analysis.workflows);
         workflowIdentities.push(...state.analysis.workflowIdentities);
       }
-      const warnings = paths.length === 0 ? [noTaskFiles(config)] : [];
+      const warnings: string[] = [];
       const { schedules, reported } = registrySchedules(scheduleEntries, relative);
       // Every task call counts, also one with other problems: all come out in one report.
       diagnostics.push(...duplicates(identities, workflowIdentities, relative));
@@ -356,12 +364,6 @@ export function createGenerator(config: ResolvedConfig): Generator {
       };
     },
   };
-}
-
-/** The warning for `tasks` globs that match no file: the output then declares no task. */
-function noTaskFiles(config: ResolvedConfig): string {
-  const where = config.configFile ? path.basename(config.configFile) : 'the config';
-  return `No file matches tasks ${JSON.stringify(config.tasks)} (relative to ${config.root}), so the generated files declare no task. Check "tasks" in ${where}.`;
 }
 
 /**

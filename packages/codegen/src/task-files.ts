@@ -1,6 +1,7 @@
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ResolvedConfig } from './config.js';
+import type { Diagnostic } from './diagnostics.js';
 
 /**
  * How much later than the registry a task file must have changed to count: a checkout or a
@@ -26,6 +27,27 @@ export async function findTaskFiles(config: ResolvedConfig): Promise<string[]> {
     ],
   });
   return found.map((file) => path.normalize(file));
+}
+
+/**
+ * The error for `tasks` globs that match no file (a typo such as `src/task/*.ts`), at the
+ * `tasks` key of the config file. Generating from no file would overwrite the client and the
+ * registry with empty lists, and every producer importing a task would stop compiling. A
+ * task file that defines no task yet is not this: it generates an empty client.
+ */
+export async function noTaskFiles(config: ResolvedConfig): Promise<Diagnostic> {
+  const name = config.configFile ? path.basename(config.configFile) : 'the inline config';
+  const text = config.configFile ? await readFile(config.configFile, 'utf8').catch(() => '') : '';
+  const at = /(["']?)\btasks\1\s*:/.exec(text)?.index ?? 0;
+  const before = text.slice(0, at).split('\n');
+  return {
+    code: 'NO_TASK_FILES',
+    file: config.configFile ? relativePath(config, config.configFile) : name,
+    line: before.length,
+    column: (before.at(-1)?.length ?? 0) + 1,
+    message: `No file matches tasks ${JSON.stringify(config.tasks)} (relative to ${config.root}), so there is no task to generate from; generating would empty the client and the registry.`,
+    fix: `Correct "tasks" in ${name} to match your task files (e.g. ['src/tasks/*.ts'], relative to the config's folder), or create the task file it names.`,
+  };
 }
 
 /** `file` relative to the config's root, with `/` separators. */
