@@ -103,6 +103,9 @@ describe('conveyor status on a partitioned queue', () => {
         `Queue "mail" holds partitions of 2 counts (3 and 4), as after a change of its partition count`,
       );
       expect(human.stdout).toContain("queues: ['mail', ...partitionNames('mail', 3)]");
+      expect(human.stdout).toContain(
+        'conveyor worker --queues mail,mail~0of3,mail~1of3,mail~2of3)',
+      );
     } finally {
       await env.close();
     }

@@ -1,5 +1,5 @@
 import type { Logger, QueueCounts, Transport } from '@conveyor/core';
-import { parsePartitionName } from '@conveyor/core/transport';
+import { parsePartitionName, partitionNames } from '@conveyor/core/transport';
 
 /**
  * Warns, once at start-up, about jobs in partitions of another count of a queue this worker
@@ -62,7 +62,7 @@ export async function warnStalePartitions(
           dead,
         },
         // Not necessarily an earlier count: a live producer may partition the queue so now.
-        `queue ${JSON.stringify(base)}: ${held} in partitions of another count (${old.join(' and ')}: ${listed}), which this worker, reading ${counts.get(base)} partitions, does not read: a producer may still partition the queue so (its task's queue option or createClient's partitions), or it is an earlier count. Make the producers and workers agree on the count, and until those partitions are empty, give a worker those too: queues: ['${base}', ${old.map((n) => `...partitionNames('${base}', ${n})`).join(', ')}] (docs/partitions.md, "Choosing and changing n").${deadAdvice}`,
+        `queue ${JSON.stringify(base)}: ${held} in partitions of another count (${old.join(' and ')}: ${listed}), which this worker, reading ${counts.get(base)} partitions, does not read: a producer may still partition the queue so (its task's queue option or createClient's partitions), or it is an earlier count. Make the producers and workers agree on the count, and until those partitions are empty, give a worker those too: queues: ['${base}', ${old.map((n) => `...partitionNames('${base}', ${n})`).join(', ')}], or conveyor worker --queues ${[base, ...old.flatMap((n) => (n === undefined ? [] : partitionNames(base, n)))].join(',')} (docs/partitions.md, "Choosing and changing n").${deadAdvice}`,
       );
     }
   } catch {

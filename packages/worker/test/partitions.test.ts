@@ -230,6 +230,8 @@ describe('partitions of another count', () => {
     expect(message).toContain('a producer may still partition the queue so');
     expect(message).toContain('Make the producers and workers agree on the count');
     expect(message).toContain("queues: ['plainq', ...partitionNames('plainq', 2)]");
+    // And the command line's form, for an operator running `conveyor worker`.
+    expect(message).toContain('conveyor worker --queues plainq,plainq~0of2,plainq~1of2 (');
   });
 
   it('counts dead jobs there: a retry would put them back where this worker does not read', async () => {

@@ -2,6 +2,7 @@ import type { QueueCounts, WorkerRecord } from '@conveyor/core';
 import {
   groupStoredQueues,
   parsePartitionName,
+  partitionNames,
   storedQueuesOf,
   sumQueueCounts,
 } from '@conveyor/core/transport';
@@ -232,7 +233,7 @@ export function describeStatus(
       lines.push(
         '',
         terminalText(
-          `Queue ${JSON.stringify(q.queue)} holds partitions of ${counts.length} counts (${listed(counts)}), as after a change of its partition count: a worker reads only the count its tasks or --partitions give, and the others' jobs wait until a worker also names them (queues: ['${q.queue}', ...partitionNames('${q.queue}', ${counts[0]})]). See "Choosing and changing n" in docs/partitions.md.`,
+          `Queue ${JSON.stringify(q.queue)} holds partitions of ${counts.length} counts (${listed(counts)}), as after a change of its partition count: a worker reads only the count its tasks or --partitions give, and the others' jobs wait until a worker also names them (queues: ['${q.queue}', ...partitionNames('${q.queue}', ${counts[0]})], or conveyor worker --queues ${[q.queue, ...partitionNames(q.queue, counts[0] ?? 1)].join(',')}). See "Choosing and changing n" in docs/partitions.md.`,
         ),
       );
     }
