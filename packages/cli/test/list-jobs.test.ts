@@ -35,6 +35,30 @@ type Page = {
 };
 
 describe('conveyor jobs', () => {
+  // `jobs emial` and `dead emial` noted only the known queues: "emial" is three plain edits
+  // from "emails" (two letters swapped and one left out), past the nearest-name limit.
+  it('on a queue nothing has used, notes the nearest known one, swapped letters too', async () => {
+    const env = await setup();
+    try {
+      await env.enqueue('emails', 'mail.send', 1);
+      await env.enqueue('reports', 'report.build', 1);
+      for (const command of ['jobs', 'dead']) {
+        const typo = await cli([command, 'emial', ...env.args]);
+        expect(typo.code, typo.stderr).toBe(0);
+        expect(typo.stderr).toBe(
+          'note: No queue named "emial" has held a job or has a worker (did you mean emails?).\n',
+        );
+      }
+      const none = await cli(['dead', 'nosuchqueue', ...env.args]);
+      expect(none.code, none.stderr).toBe(0);
+      expect(none.stderr).toBe(
+        'note: No queue named "nosuchqueue" has held a job or has a worker (the queues: emails, reports).\n',
+      );
+    } finally {
+      await env.close();
+    }
+  });
+
   it('lists waiting, delayed and dead jobs newest first, filtered by task, with --json', async () => {
     const env = await setup();
     try {
