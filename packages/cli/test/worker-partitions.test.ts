@@ -115,6 +115,28 @@ describe('conveyor worker --partitions', () => {
     expect((await worker.done).code).toBe(0);
   });
 
+  // `--queues emial` was told only by the worker's JSON warn line on stdout, with no
+  // suggestion; the banner said nothing.
+  it('warns in the banner of a --queues name none of the tasks uses, with the nearest name', async () => {
+    const dir = project();
+    const stop = new AbortController();
+    const worker = startCli(
+      ['worker', '--tasks', 'tasks.ts', '--queues', 'emial,reports~1of4', '--log-level', 'silent'],
+      { cwd: dir, signal: stop.signal },
+    );
+    try {
+      await printed(worker.stderr, 'Ready.');
+      expect(worker.stderr()).toContain(
+        '  warning      --queues emial: queue "emial" is named by none of this worker\'s tasks (they use emails, reports; did you mean emails?), so only jobs sent there with enqueue\'s queue option run from it, and a job there of a task this worker lacks is dead-lettered as unknown. Check the queue name, or the tasks module.\n',
+      );
+      // A partition of a task's queue is that queue's.
+      expect(worker.stderr()).not.toContain('--queues reports');
+    } finally {
+      stop.abort();
+    }
+    expect((await worker.done).code).toBe(0);
+  });
+
   it('runs the partitions of the queues it names, and shows them in the banner', async () => {
     const dir = project();
     const config = (await import(

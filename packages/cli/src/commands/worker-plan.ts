@@ -9,10 +9,11 @@ import {
   DEFAULT_QUEUE,
   type TaskRegistry,
 } from '@conveyor/core';
-import { nearestName } from '@conveyor/core/transport';
+import { nearestName, parsePartitionName } from '@conveyor/core/transport';
 import type { MetricsServerOptions, WorkerLoggerOptions, WorkerOptions } from '@conveyor/worker';
 import type { ConnectOptions } from '../connection.js';
 import { usageError } from '../errors.js';
+import { nearestQueue } from '../queue-names.js';
 
 export interface WorkerCommandOptions {
   tasks?: string;
@@ -160,6 +161,26 @@ export function partitionWarnings(
       const near = nearestName(queue, named);
       const hint = near === undefined ? '' : `; did you mean ${near}?`;
       return `--partitions ${queue}=${partitions?.[queue]}: queue ${JSON.stringify(queue)} is named by none of this worker's tasks (they use ${named.join(', ') || 'none'}${hint}), so the count partitions no queue of theirs. Check the queue name, or the tasks module.`;
+    });
+}
+
+/**
+ * A warning for each `--queues` name that none of the tasks uses, with the nearest task
+ * queue: a typo (`--queues emial`) consumes a queue no job of theirs goes to, which the
+ * worker told only in a JSON log line on stdout. (A partition, `emails~3of8`, is its queue's.)
+ */
+export function queueWarnings(
+  queues: readonly string[] | undefined,
+  registry: TaskRegistry,
+): string[] {
+  const named = [...new Set(definitions(registry).map((task) => task.queue ?? DEFAULT_QUEUE))];
+  named.sort();
+  return [...new Set(queues ?? [])]
+    .filter((queue) => !named.includes(parsePartitionName(queue)?.queue ?? queue))
+    .map((queue) => {
+      const near = nearestQueue(queue, named);
+      const hint = near === undefined ? '' : `; did you mean ${near}?`;
+      return `--queues ${queue}: queue ${JSON.stringify(queue)} is named by none of this worker's tasks (they use ${named.join(', ') || 'none'}${hint}), so only jobs sent there with enqueue's queue option run from it, and a job there of a task this worker lacks is dead-lettered as unknown. Check the queue name, or the tasks module.`;
     });
 }
 

@@ -33,6 +33,7 @@ import {
   definitions,
   partitionWarnings,
   planWorker,
+  queueWarnings,
   type WorkerCommandOptions,
   type WorkerPlan,
 } from './worker-plan.js';
@@ -97,7 +98,10 @@ export async function runWorker(
   ];
   const partitioned = partitionSummary(options.partitions, registry);
   if (partitioned) banner.push(`  partitions   ${partitioned}`);
-  for (const warning of partitionWarnings(options.partitions, registry, options.queues)) {
+  for (const warning of [
+    ...queueWarnings(options.queues, registry),
+    ...partitionWarnings(options.partitions, registry, options.queues),
+  ]) {
     banner.push(`  warning      ${warning}`);
   }
   banner.push(
