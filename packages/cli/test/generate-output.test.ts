@@ -126,19 +126,20 @@ export const pingPong = defineWorkflow({
     });
   });
 
-  it('warns when the tasks globs match no file, and still writes (exit 0)', async () => {
+  it('refuses tasks globs that match no file (a typo would empty the client), writing nothing', async () => {
     const dir = projects(PING);
     rmSync(path.join(dir, 'tasks.ts'));
     const human = await cli(['generate'], { cwd: dir });
-    expect(human.code).toBe(0);
-    expect(lastLine(human.stdout)).toMatch(/^Generated 0 tasks: 2 file\(s\) written/);
-    expect(human.stderr).toBe(
-      `warning: No file matches tasks ["tasks.ts"] (relative to ${dir}), so the generated files declare no task. Check "tasks" in conveyor.config.ts.\n`,
+    expect(human.code).toBe(1);
+    expect(human.stdout).toBe('');
+    expect(human.stderr).toMatch(
+      /^conveyor\.config\.ts:\d+:\d+ error NO_TASK_FILES: No file matches tasks \["tasks\.ts"\] \(relative to /,
     );
+    expect(lastLine(human.stderr)).toBe('error: 1 problem(s) in the config; nothing was written.');
     const asJson = await cli(['generate', '--json'], { cwd: dir });
-    expect(asJson.code).toBe(0);
-    expect(json<{ warnings: string[] }>(asJson).warnings).toEqual([
-      expect.stringMatching(/^No file matches tasks /),
+    expect(asJson.code).toBe(1);
+    expect(json<{ diagnostics: Array<{ code: string }> }>(asJson).diagnostics).toEqual([
+      expect.objectContaining({ code: 'NO_TASK_FILES' }),
     ]);
   });
 

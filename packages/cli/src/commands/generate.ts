@@ -87,7 +87,13 @@ export async function runGenerate(options: GenerateCommandOptions, io: Io): Prom
 /** Why a run that printed its result failed: diagnostics, or stale files with `--check`. */
 function failure(result: GenerateResult, mode: 'write' | 'check', followUp: FollowUp): string {
   if (result.diagnostics.length > 0) {
-    return `${result.diagnostics.length} problem(s) in task files; ${mode === 'check' ? 'nothing was compared' : 'nothing was written'}.`;
+    // Most are in task files; NO_TASK_FILES is the config's.
+    const where = result.diagnostics.every((d) => d.code === 'NO_TASK_FILES')
+      ? 'in the config'
+      : result.diagnostics.some((d) => d.code === 'NO_TASK_FILES')
+        ? 'in task files and the config'
+        : 'in task files';
+    return `${result.diagnostics.length} problem(s) ${where}; ${mode === 'check' ? 'nothing was compared' : 'nothing was written'}.`;
   }
   const stale = result.files.filter((file) => file.status === 'stale');
   return `${stale.length} generated file(s) are stale: ${stale.map((file) => file.path).join(', ')}. Run \`${followUp.command`generate`}\` and commit the result.`;
