@@ -1,5 +1,5 @@
 import { DEFAULT_QUEUE, type TaskRegistry } from '@conveyor/core';
-import { baseQueueOf } from '@conveyor/core/transport';
+import { baseQueueOf, nearestName } from '@conveyor/core/transport';
 
 /**
  * The margin, below which the worker warns, that a renewal has to reach the broker once
@@ -59,9 +59,11 @@ export function startupWarnings(options: {
   for (const queue of queues) {
     // A partition's jobs are its queue's: `emails~3of8` is named by a task of `emails`.
     if (named.has(baseQueueOf(queue))) continue;
+    // With the nearest task queue: a typo (`emials`) got no suggestion.
+    const near = nearestName(queue, [...named].sort());
     warnings.push({
       fields: { queue, taskQueues: [...named].sort() },
-      message: `queue ${JSON.stringify(queue)} is named by none of this worker's tasks (they use ${[...named].sort().join(', ') || 'none'}): only jobs sent there with enqueue's queue option run here, and a job there of a task this worker lacks is dead-lettered as unknown. Check the queue names, or the tasks module.`,
+      message: `queue ${JSON.stringify(queue)} is named by none of this worker's tasks (they use ${[...named].sort().join(', ') || 'none'}${near === undefined ? '' : `; did you mean ${near}?`}): only jobs sent there with enqueue's queue option run here, and a job there of a task this worker lacks is dead-lettered as unknown. Check the queue names, or the tasks module.`,
     });
   }
   return warnings;

@@ -214,6 +214,13 @@ describe('start-up warnings', () => {
     );
   });
 
+  it('names the nearest task queue of a misspelt one', async () => {
+    const logged = await warnings({ queues: [QUEUE, 'wrok'] });
+    expect(logged.map((line) => line.message)).toEqual([
+      `queue "wrok" is named by none of this worker's tasks (they use ${QUEUE}; did you mean ${QUEUE}?): only jobs sent there with enqueue's queue option run here, and a job there of a task this worker lacks is dead-lettered as unknown. Check the queue names, or the tasks module.`,
+    ]);
+  });
+
   it('says nothing for the defaults', async () => {
     expect(await warnings({})).toEqual([]);
   });
