@@ -1,5 +1,5 @@
 import { InvalidOptionError, RetryRequest } from './errors.js';
-import type { JsonValue } from './json.js';
+import { assertJsonValue, type JsonValue } from './json.js';
 import { type Logger, withFields } from './logger.js';
 import { MAX_DURATION_MS } from './retry-policy.js';
 
@@ -15,7 +15,10 @@ export interface TaskContext {
   readonly signal: AbortSignal;
   /** Log lines carry the job id, task and attempt. */
   readonly logger: Logger;
-  /** Records progress (any JSON), visible in `getJob()` and `conveyor inspect`. Cheap: batched with heartbeats. */
+  /**
+   * Records progress (any JSON), visible in `getJob()` and `conveyor inspect`. Cheap: batched
+   * with heartbeats. A value JSON cannot carry (a bigint, a cycle) throws `NOT_JSON` here.
+   */
   progress(value: JsonValue): void;
   /**
    * Re-schedules this job, like Celery's `self.retry(countdown=10)`, and ends this run.
@@ -45,7 +48,12 @@ function retry(options: { countdown?: number; reason?: string; cause?: unknown }
   throw new RetryRequest(countdown, options.reason, { cause: options.cause });
 }
 
-const noProgress = (): void => {};
+/**
+ * A progress value is checked where the task reports it: it travels with the next lease
+ * renewal, and one that JSON cannot carry (a bigint, a cycle) failed that renewal for every
+ * job of the worker, whose leases then ran out.
+ */
+const checkProgress = (value: unknown): void => assertJsonValue(value, 'progress');
 
 /** What `runJob` knows about a job, for its context. */
 export interface TaskContextInit {
@@ -85,7 +93,14 @@ class LazyTaskContext implements TaskContext {
     this.attempt = init.attempt;
     this.maxAttempts = init.maxAttempts;
     // Own property, not a method: `const { progress } = ctx` keeps working.
-    this.progress = init.onProgress ?? noProgress;
+    const { onProgress } = init;
+    this.progress =
+      onProgress === undefined
+        ? checkProgress
+        : (value) => {
+            checkProgress(value);
+            onProgress(value);
+          };
     this.#signal = init.signal;
     this.#base = init.logger;
   }

@@ -603,6 +603,37 @@ describe('runJob: the task context', () => {
     expect(progress).toEqual([{ done: 1, of: 2 }, 100]);
     expect((await run([reporting], reservation())).kind).toBe('completed');
   });
+
+  it('refuses a progress value JSON cannot carry at the call, with NOT_JSON naming it', async () => {
+    // It travelled with the next lease renewal, which it failed for every job of the worker.
+    const progress: JsonValue[] = [];
+    const caught: unknown[] = [];
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    const reporting = task((_input, ctx) => {
+      for (const value of [10n, { done: cyclic }, Number.NaN]) {
+        try {
+          ctx.progress(value as unknown as JsonValue);
+        } catch (error) {
+          caught.push(error);
+        }
+      }
+      ctx.progress({ done: 2 });
+      return 'ok';
+    });
+    const outcome = await run([reporting], reservation(), {
+      onProgress: (value) => progress.push(value),
+    });
+    expect(outcome.kind).toBe('completed');
+    expect(progress).toEqual([{ done: 2 }]);
+    expect(caught).toHaveLength(3);
+    for (const error of caught) expect(error).toMatchObject({ code: 'NOT_JSON' });
+    expect((caught[0] as Error).message).toMatch(/^progress is not JSON-serializable \(10n\)/);
+    // Without a worker to send it to, the same check.
+    const bare = task((_input, ctx) => ctx.progress(10n as unknown as JsonValue));
+    const failed = await run([bare], reservation());
+    expect(failed.error).toMatchObject({ code: 'NOT_JSON' });
+  });
 });
 
 describe('runJob: size caps', () => {
