@@ -1,6 +1,6 @@
 import { InvalidOptionError } from './errors.js';
 import { assertKnownKeys, type KnownKeys } from './known-keys.js';
-import { assertDuration, MAX_EPOCH_MS, resolveRetryPolicy } from './retry-policy.js';
+import { assertAttempts, assertDuration, MAX_EPOCH_MS } from './retry-policy.js';
 import { isSchema } from './schema.js';
 import { type AnyTaskContract, assertPriority, assertQueueOption } from './task.js';
 
@@ -107,7 +107,8 @@ export function checkCallOptions(call: EnqueueOptions): void {
   if (call.queue !== undefined) assertQueueOption(call.queue);
   if (call.priority !== undefined) assertPriority(call.priority);
   if (call.delay !== undefined) assertDuration(call.delay, 'delay');
-  if (call.attempts !== undefined) resolveRetryPolicy({ attempts: call.attempts });
+  // Named as the caller wrote it: `retry.attempts` named an option of defineTask instead.
+  if (call.attempts !== undefined) assertAttempts(call.attempts, 'attempts');
   // The types refuse both; JavaScript and casts do not.
   const { eta } = call as { eta?: unknown };
   if (call.delay !== undefined && eta !== undefined) {

@@ -304,7 +304,8 @@ describe('client.enqueue: option checks', () => {
     ['a negative delay', { delay: -1 }, 'Invalid delay -1'],
     ['priority 10', { priority: 10 }, 'Invalid priority 10'],
     ['a bad queue name', { queue: 'no spaces' }, 'Invalid queue "no spaces"'],
-    ['attempts 0', { attempts: 0 }, 'retry.attempts 0'],
+    // It read "Invalid retry.attempts 0", an option the caller never wrote.
+    ['attempts 0', { attempts: 0 }, 'Invalid attempts 0: expected an integer from 1 to 1000'],
     ['an empty idempotency key', { idempotencyKey: '' }, 'Invalid idempotencyKey ""'],
     [
       'a 257-character idempotency key',
