@@ -1,10 +1,11 @@
-import type {
-  Clock,
-  LeaseRenewal,
-  LeaseStatus,
-  Logger,
-  TimerHandle,
-  Transport,
+import {
+  assertJsonValue,
+  type Clock,
+  type LeaseRenewal,
+  type LeaseStatus,
+  type Logger,
+  type TimerHandle,
+  type Transport,
 } from '@conveyor/core';
 import type { HeldJob } from './held-job.js';
 import { createRenewWatch } from './renew-watch.js';
@@ -51,7 +52,9 @@ export function startHeartbeat(options: {
     if (jobs.length === 0) return;
     const renewals: LeaseRenewal[] = jobs.map((job) => {
       const renewal: LeaseRenewal = { id: job.id, token: job.token };
-      if (job.progressDirty && job.progress !== undefined) renewal.progress = job.progress;
+      if (job.progressDirty && job.progress !== undefined && sendable(job)) {
+        renewal.progress = job.progress;
+      }
       return renewal;
     });
     const sent = jobs.map((job) => job.progress);
@@ -72,6 +75,26 @@ export function startHeartbeat(options: {
       const status = statuses[index] ?? 'lost';
       if (status !== 'held' && job.phase !== 'ending') options.onStatus(job, status);
     });
+  }
+
+  /**
+   * Whether a job's progress can travel. `ctx.progress` checks each value, but the task may
+   * change the object afterwards (a bigint, a cycle): that one renew call would fail for
+   * every job of the worker, whose leases then run out. Such a value is dropped, and said.
+   */
+  function sendable(job: HeldJob): boolean {
+    try {
+      assertJsonValue(job.progress, 'progress');
+      return true;
+    } catch (error) {
+      logger.warn(
+        { err: error, jobId: job.id, task: job.task },
+        "a job's progress was changed after ctx.progress() into a value JSON cannot carry; not sending it (report a new value with ctx.progress)",
+      );
+      job.progress = undefined;
+      job.progressDirty = false;
+      return false;
+    }
   }
 
   function arm(): void {

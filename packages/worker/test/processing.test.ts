@@ -1,4 +1,4 @@
-import { type Clock, defineTask } from '@conveyor/core';
+import { type Clock, defineTask, type JsonValue } from '@conveyor/core';
 import { makeEnvelope } from '@conveyor/core/testing';
 import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
@@ -207,6 +207,40 @@ describe('heartbeat', () => {
     expect((await harness.job(id)).progress).toEqual({ done: 2 });
     gate.resolve();
     await harness.clock.advance(0);
+  });
+
+  it("drops a progress value changed afterwards into one JSON cannot carry; the other jobs' leases are renewed", async () => {
+    // The renew call carrying it failed for every job of the worker, whose leases ran out.
+    const gate = deferred();
+    const task = defineTask({
+      name: 't.mutated',
+      input: z.object({ mutate: z.boolean() }),
+      async run({ mutate }, ctx) {
+        const progress: Record<string, unknown> = { done: 1 };
+        ctx.progress(progress as JsonValue);
+        if (mutate) progress.done = 10n;
+        await gate.promise;
+        return 'ok';
+      },
+    });
+    const harness = await workers.start([task], { leaseMs: 3_000, heartbeatMs: 1_000 });
+    const bad = await harness.enqueue('t.mutated', { mutate: true });
+    const good = await harness.enqueue('t.mutated', { mutate: false });
+    for (let beat = 0; beat < 5; beat++) await harness.clock.advance(1_000);
+    const answered = harness.transport.calls.renew.length;
+    expect(answered).toBeGreaterThanOrEqual(4);
+    expect(harness.logger.lines.map((line) => line.message)).not.toContain(
+      expect.stringMatching(/lease renewal failed/),
+    );
+    const dropped = harness.logger.lines.filter((line) => line.fields.jobId === bad);
+    expect(dropped.map((line) => line.message)).toContain(
+      "a job's progress was changed after ctx.progress() into a value JSON cannot carry; not sending it (report a new value with ctx.progress)",
+    );
+    gate.resolve();
+    await harness.clock.advance(0);
+    await expect.poll(async () => (await harness.job(bad)).state).toBe('completed');
+    expect((await harness.job(good)).state).toBe('completed');
+    expect((await harness.job(good)).progress).toEqual({ done: 1 });
   });
 });
 
