@@ -1,5 +1,7 @@
 import { InvalidOptionError } from './errors.js';
 import type { JsonValue } from './json.js';
+import { objectShapeOf } from './json-boundary.js';
+import { nearestName } from './known-keys.js';
 import { INDEX_LIMITS, type IndexEntry } from './transport-admin.js';
 
 // The input-field index: a task names input fields (`defineTask({ index: ['customerId'] })`),
@@ -23,10 +25,48 @@ export function isIndexField(field: unknown): field is string {
 }
 
 /**
- * Checks a task's `index` option: an array of at most `INDEX_LIMITS.fieldsPerTask` distinct
- * field paths. Throws {@link InvalidOptionError} quoting the value.
+ * Throws {@link InvalidOptionError} unless the dot path `field` goes through the `input`
+ * schema's fields where that is a zod object: a misspelt `partitionBy` routed every job by
+ * its id, and a misspelt `index` field indexed no job. Each segment is checked while the
+ * schema at it is an object whose fields are known ({@link objectShapeOf}); past any other
+ * schema (a record, a union, another library's) anything goes.
  */
-export function assertIndexOption(value: unknown, option: string): asserts value is string[] {
+export function assertInputPath(field: string, option: string, input: unknown): void {
+  const segments = field.split('.');
+  let schema = input;
+  for (const [depth, segment] of segments.entries()) {
+    const shape = objectShapeOf(schema);
+    if (shape === undefined) return;
+    if (!Object.hasOwn(shape, segment)) {
+      const at = depth === 0 ? 'the input schema' : `input.${segments.slice(0, depth).join('.')}`;
+      const fields = Object.keys(shape).sort();
+      // Under 4 letters any field is 2 edits away ("c" → "a"): only another case is offered.
+      const near =
+        segment.length >= 4
+          ? nearestName(segment, fields)
+          : fields.find((name) => name.toLowerCase() === segment.toLowerCase());
+      throw new InvalidOptionError(
+        option,
+        field,
+        `a dot path through the input schema's fields, but ${at} has no field ${JSON.stringify(segment)} (${
+          fields.length === 0 ? 'it has none' : `its fields: ${fields.join(', ')}`
+        }${near === undefined ? '' : `; did you mean ${JSON.stringify(near)}?`})`,
+      );
+    }
+    schema = shape[segment];
+  }
+}
+
+/**
+ * Checks a task's `index` option: an array of at most `INDEX_LIMITS.fieldsPerTask` distinct
+ * field paths, each (given the task's `input` schema) a path through its fields
+ * ({@link assertInputPath}). Throws {@link InvalidOptionError} quoting the value.
+ */
+export function assertIndexOption(
+  value: unknown,
+  option: string,
+  input?: unknown,
+): asserts value is string[] {
   const expected = `an array of at most ${INDEX_LIMITS.fieldsPerTask} distinct fields, each ${INDEX_FIELD_RULE}`;
   if (
     !Array.isArray(value) ||
@@ -49,6 +89,7 @@ export function assertIndexOption(value: unknown, option: string): asserts value
       `no secret: ${JSON.stringify(secret)} names one (${[...SECRET_NAMES].join(', ')}, in any case), and an indexed value is stored where the broker's keys are listed (in a key's name on Redis)`,
     );
   }
+  for (const field of value) assertInputPath(field, option, input);
 }
 
 /** Last segments of a field that name a secret, lowercased: the dashboard redacts them too. */

@@ -1,8 +1,7 @@
 import { isQueueName, QUEUE_NAME_RULE, queueNameRule } from './envelope.js';
 import { InvalidOptionError } from './errors.js';
 import { newJobId, newJobUnique } from './ids.js';
-import { INDEX_FIELD_RULE, isIndexField, valueAt } from './input-index.js';
-import { objectShapeOf } from './json-boundary.js';
+import { assertInputPath, INDEX_FIELD_RULE, isIndexField, valueAt } from './input-index.js';
 import { assertPartitions, partitionNames, partitionOfKey } from './partitions.js';
 
 /**
@@ -95,9 +94,8 @@ export function taskQueueFields(
 /**
  * Throws {@link InvalidOptionError} unless `value` is an input field's dot path and, where
  * the `input` schema is a zod object, a path through its fields: a misspelt field would
- * route every job by its id instead, silently losing the order per value. Each segment is
- * checked while the schema at it is an object whose fields are known ({@link objectShapeOf});
- * past any other schema (a record, a union, another library's) anything goes.
+ * route every job by its id instead, silently losing the order per value
+ * ({@link assertInputPath}).
  */
 export function assertPartitionBy(
   value: unknown,
@@ -105,25 +103,7 @@ export function assertPartitionBy(
   input?: unknown,
 ): asserts value is string {
   if (!isIndexField(value)) throw new InvalidOptionError(option, value, INDEX_FIELD_RULE);
-  const segments = value.split('.');
-  let schema = input;
-  for (const [depth, segment] of segments.entries()) {
-    const shape = objectShapeOf(schema);
-    if (shape === undefined) return;
-    if (!Object.hasOwn(shape, segment)) {
-      const at = depth === 0 ? 'the input schema' : `input.${segments.slice(0, depth).join('.')}`;
-      const fields = Object.keys(shape).sort();
-      const near = fields.find((field) => field.toLowerCase() === segment.toLowerCase());
-      throw new InvalidOptionError(
-        option,
-        value,
-        `a dot path through the input schema's fields, but ${at} has no field ${JSON.stringify(segment)} (${
-          fields.length === 0 ? 'it has none' : `its fields: ${fields.join(', ')}`
-        }${near === undefined ? '' : `; did you mean ${JSON.stringify(near)}?`})`,
-      );
-    }
-    schema = shape[segment];
-  }
+  assertInputPath(value, option, input);
 }
 
 /**

@@ -124,6 +124,7 @@ interface TaskConfigBase<TName extends string, TInput extends StandardSchemaV1>
    * Input fields, as dot paths (`'customerId'`, `'customer.email'`), that operators can find
    * jobs by in the dashboard. At most 4; each job's string, number or boolean value at the
    * path is indexed (values over 128 characters, and other kinds of value, are not).
+   * A path the input schema (a zod object) has no field for is refused, as for `partitionBy`.
    * Costs one sorted-set write per field per enqueue. Don't index secrets (a field ending in password, secret, token, apiKey or authorization is refused).
    */
   index?: readonly string[];
@@ -283,7 +284,8 @@ function checkContract(config: Omit<TaskContract, '~result'>): void {
       );
     }
   }
-  if (config.index !== undefined) assertIndexOption(config.index, `index of ${label}`);
+  if (config.index !== undefined)
+    assertIndexOption(config.index, `index of ${label}`, config.input);
   resolveRetryPolicy(config.retry);
 }
 

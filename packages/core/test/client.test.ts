@@ -387,7 +387,8 @@ describe('client: indexed input fields', () => {
     ]);
     const objectField = defineTask({
       name: 'shop.objectField',
-      input: z.object({ customer: z.object({ id: z.number() }) }),
+      // Loose: a path the schema names no field for is refused at defineTask otherwise.
+      input: z.looseObject({ customer: z.object({ id: z.number() }) }),
       index: ['customer', 'missing.path'],
       run: () => null,
     });

@@ -97,7 +97,9 @@ describe('partitionBy against the input schema', () => {
     );
     expect(error.code).toBe('INVALID_OPTION');
     expect(error.message).toContain('Invalid partitionBy of task "shop.charge" "customer_id"');
-    expect(error.message).toContain('(its fields: customerId, orderId)');
+    expect(error.message).toContain(
+      '(its fields: customerId, orderId; did you mean "customerId"?)',
+    );
   });
 
   it("takes defineTask's queue object in a taskContract, held as queue, partitions and partitionBy", () => {

@@ -207,7 +207,11 @@ describe('defineTask', () => {
   it('takes index as at most 4 distinct dot paths, quoting anything else', () => {
     const task = defineTask({
       name: 'shop.send',
-      input,
+      input: z.object({
+        email: z.string(),
+        customer: z.object({ id: z.number() }),
+        '$ref_1-x': z.string(),
+      }),
       index: ['email', 'customer.id', '$ref_1-x'],
       run,
     });
@@ -238,10 +242,34 @@ describe('defineTask', () => {
       expect(error.message).toContain('expected no secret:');
       expect(error.message).toContain("in a key's name on Redis");
     }
-    expect(defineUntyped({ index: ['passwordHint', 'tokens.count'] }).index).toEqual([
+    const loose = z.looseObject({});
+    expect(defineUntyped({ input: loose, index: ['passwordHint', 'tokens.count'] }).index).toEqual([
       'passwordHint',
       'tokens.count',
     ]);
+  });
+
+  // index: ['emial'] was taken: no job was indexed, and a search by email found nothing,
+  // while the same typo in queue.partitionBy was refused.
+  it('refuses an index field the input schema has no field for, as partitionBy does', () => {
+    expect(invalidOption(() => defineUntyped({ index: ['emial'] })).message).toBe(
+      `Invalid index of task "shop.send" "emial": expected a dot path through the input schema's fields, but the input schema has no field "emial" (its fields: email; did you mean "email"?).`,
+    );
+    const nested = z.object({ email: z.string(), customer: z.object({ id: z.number() }) });
+    const error = invalidOption(() =>
+      defineUntyped({ input: nested, index: ['email', 'customer.ID'] }),
+    );
+    expect(error.code).toBe('INVALID_OPTION');
+    expect(error.message).toContain(
+      'but input.customer has no field "ID" (its fields: id; did you mean "id"?)',
+    );
+    // A hand-written contract (codegen's too) is held to the same rule.
+    expect(
+      invalidOption(() => taskContract({ name: 'ok', input, index: ['mail'] })).message,
+    ).toContain('has no field "mail"');
+    // Past a schema whose fields are not all known, any path goes.
+    const open = z.object({ meta: z.record(z.string(), z.string()) });
+    expect(defineUntyped({ input: open, index: ['meta.source'] }).index).toEqual(['meta.source']);
   });
 
   it('validates the timeout', () => {
