@@ -1,3 +1,4 @@
+import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { lazyTaskContext } from './context.js';
 import type { JobEnvelope } from './envelope.js';
 import {
@@ -116,7 +117,7 @@ export async function runJob(
     return whenThrown(reservation, task, thrown, options.random);
   }
   if (!input.ok) {
-    const hint = refusedInputHint(envelope, task);
+    const hint = refusedInputHint(envelope, task, input.issues);
     const error = new ValidationError(task.name, 'input', input.issues, { hint });
     return failedOutcome(id, token, error, true);
   }
@@ -191,14 +192,48 @@ export async function runJob(
   };
 }
 
-/** What to do about a job whose input the worker's schema refuses (it is dead-lettered). */
-function refusedInputHint(envelope: JobEnvelope, task: AnyTaskDefinition): string {
+/**
+ * What to do about a job whose input the worker's schema refuses (it is dead-lettered). A
+ * retry runs the same stored input, so after schema skew it helps only if that input is
+ * valid under this worker's schema: one that lacks a newly required field never will.
+ */
+function refusedInputHint(
+  envelope: JobEnvelope,
+  task: AnyTaskDefinition,
+  issues: readonly StandardSchemaV1.Issue[],
+): string {
   const retry = `retry it (conveyor retry ${envelope.id})`;
   const { schema } = envelope;
-  if (schema !== undefined && task.fingerprint !== undefined && schema !== task.fingerprint) {
-    return `The producer checked it with another version of the schema (${schema}, this worker's ${task.fingerprint}): once producers and workers run the same task code, ${retry}`;
+  if (schema === undefined || task.fingerprint === undefined || schema === task.fingerprint) {
+    return `Fix the producer, or the schema if it should take this input, then ${retry}`;
   }
-  return `Fix the producer, or the schema if it should take this input, then ${retry}`;
+  const skew = `The producer checked it with another version of the schema (${schema}, this worker's ${task.fingerprint})`;
+  const paths = issues.map((issue) => (issue.path ?? []).map(keyOf)).filter((p) => p.length > 0);
+  const missing = unique(paths.filter((path) => !hasPath(envelope.input, path)));
+  if (missing.length > 0) {
+    return `${skew}, and the stored input lacks ${missing.join(', ')}, which this worker's schema requires: a retry runs that same input and fails again, so enqueue it anew from a producer that runs the updated task code`;
+  }
+  const failing = unique(paths);
+  const fields = failing.length > 0 ? ` (failing: ${failing.join(', ')})` : '';
+  return `${skew}: a retry runs the same stored input, so it helps only if that input is valid under the schema the worker then runs${fields}. If the worker's schema is the one to keep, enqueue it anew from an updated producer; if the producer's is, run the worker on that task code, then ${retry}`;
+}
+
+function keyOf(segment: PropertyKey | StandardSchemaV1.PathSegment): string {
+  return String(typeof segment === 'object' ? segment.key : segment);
+}
+
+function unique(paths: readonly (readonly string[])[]): string[] {
+  return [...new Set(paths.map((path) => path.join('.')))];
+}
+
+/** True when every segment of `path` is an own key along `input`. */
+function hasPath(input: unknown, path: readonly string[]): boolean {
+  let value = input;
+  for (const key of path) {
+    if (typeof value !== 'object' || value === null || !Object.hasOwn(value, key)) return false;
+    value = (value as Record<string, unknown>)[key];
+  }
+  return true;
 }
 
 /** An error thrown by the task (or a schema): failed, retried or dead-lettered. */

@@ -118,8 +118,29 @@ describe('runJob: before the task runs', () => {
       reservation({ input: { email: 'nope' }, schema: 'sha256:producer' }),
     );
     expect(settlementOf(outcome, 'fail').error.message).toContain(
-      "The producer checked it with another version of the schema (sha256:producer, this worker's sha256:worker): once producers and workers run the same task code, retry it (conveyor retry emails:job1)",
+      "The producer checked it with another version of the schema (sha256:producer, this worker's sha256:worker): a retry runs the same stored input, so it helps only if that input is valid under the schema the worker then runs (failing: email). If the worker's schema is the one to keep, enqueue it anew from an updated producer; if the producer's is, run the worker on that task code, then retry it (conveyor retry emails:job1)",
     );
+  });
+
+  // A field made required, a worker on the new schema, a job from an old producer: the hint
+  // said "once producers and workers run the same task code, retry it", but the stored
+  // input still lacks the field, so that retry always failed again.
+  it('says a retry cannot help when the stored input lacks a field the new schema requires', async () => {
+    const newer = defineTask({
+      name: 'shop.sendEmail',
+      input: z.object({ email: z.string(), lang: z.string() }),
+      run: () => null,
+    });
+    const worker = { ...newer, fingerprint: 'sha256:worker' } as AnyTaskDefinition;
+    const outcome = await run(
+      [worker],
+      reservation({ input: { email: 'a@b.co' }, schema: 'sha256:producer' }),
+    );
+    const { message } = settlementOf(outcome, 'fail').error;
+    expect(message).toContain(
+      "The producer checked it with another version of the schema (sha256:producer, this worker's sha256:worker), and the stored input lacks lang, which this worker's schema requires: a retry runs that same input and fails again, so enqueue it anew from a producer that runs the updated task code",
+    );
+    expect(message).not.toContain('retry it');
   });
 
   it('does not retry invalid input even with attempts left', async () => {
