@@ -6,15 +6,25 @@ import { InvalidOptionError } from './errors.js';
  */
 export type KnownKeys<T> = { readonly [K in Exclude<keyof T, symbol>]-?: true };
 
-/** Levenshtein distance, for suggestions after a mistyped name. */
+/**
+ * Edit distance for suggestions after a mistyped name: insertions, deletions, substitutions,
+ * and two neighbouring letters swapped as one edit (the optimal string alignment distance).
+ * Plain Levenshtein counted `emial` for `emails` as three edits, past the limit.
+ */
 function editDistance(a: string, b: string): number {
+  let before: number[] = [];
   let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const current = [i];
     for (let j = 1; j <= b.length; j++) {
       const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution);
+      let distance = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        distance = Math.min(distance, (before[j - 2] ?? 0) + 1);
+      }
+      current[j] = distance;
     }
+    before = previous;
     previous = current;
   }
   return previous[b.length] ?? 0;

@@ -126,6 +126,14 @@ describe('nearestName', () => {
     expect(nearestName('prefix', ['delay', 'eta'])).toBeUndefined();
   });
 
+  it('counts two neighbouring letters swapped as one edit', () => {
+    // A swap and a letter left out: three plain edits, past the limit, so no suggestion.
+    expect(nearestName('emial', ['emails', 'reports'])).toBe('emails');
+    expect(nearestName('dealy', ['delay', 'eta'])).toBe('delay');
+    expect(nearestName('abcd', ['badc'])).toBe('badc');
+    expect(nearestName('reprots', ['emails'])).toBeUndefined();
+  });
+
   it('reads only own keys: an inherited one is not an option', () => {
     const options = Object.create({ inherited: 1 }) as object;
     expect(() => assertKnownKeys(options, { delay: true }, 'test option')).not.toThrow();
