@@ -13,7 +13,6 @@ import { nearestName, parsePartitionName } from '@conveyor/core/transport';
 import type { MetricsServerOptions, WorkerLoggerOptions, WorkerOptions } from '@conveyor/worker';
 import type { ConnectOptions } from '../connection.js';
 import { usageError } from '../errors.js';
-import { nearestQueue } from '../queue-names.js';
 
 export interface WorkerCommandOptions {
   tasks?: string;
@@ -178,7 +177,7 @@ export function queueWarnings(
   return [...new Set(queues ?? [])]
     .filter((queue) => !named.includes(parsePartitionName(queue)?.queue ?? queue))
     .map((queue) => {
-      const near = nearestQueue(queue, named);
+      const near = nearestName(queue, named);
       const hint = near === undefined ? '' : `; did you mean ${near}?`;
       return `--queues ${queue}: queue ${JSON.stringify(queue)} is named by none of this worker's tasks (they use ${named.join(', ') || 'none'}${hint}), so only jobs sent there with enqueue's queue option run from it, and a job there of a task this worker lacks is dead-lettered as unknown. Check the queue name, or the tasks module.`;
     });
