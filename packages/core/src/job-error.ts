@@ -75,7 +75,12 @@ export function toJobError(thrown: unknown): JobError {
     if (thrown instanceof ValidationError) error.issues = boundedIssues(thrown.issues);
     return error;
   }
-  return { name: 'NonErrorThrown', message: describeThrown(thrown, JOB_ERROR_LIMITS.message) };
+  // A code as every other stored error has one, for scripts that sort failures by code.
+  return {
+    name: 'NonErrorThrown',
+    message: describeThrown(thrown, JOB_ERROR_LIMITS.message),
+    code: 'NON_ERROR_THROWN',
+  };
 }
 
 /**

@@ -391,6 +391,7 @@ describe('runJob: errors and retries', () => {
     expect(settlementOf(outcome, 'retry').error).toEqual({
       name: 'NonErrorThrown',
       message: '{"reason":"plain object"}',
+      code: 'NON_ERROR_THROWN',
     });
   });
 
