@@ -7,7 +7,7 @@ import { ENVELOPE_VERSION, type JobEnvelope, serializeInput } from './envelope.j
 import { atInput, InvalidOptionError, ValidationError } from './errors.js';
 import { checkDuplicateInputs, type IdempotencyMode } from './idempotency.js';
 import { indexEntriesOf } from './input-index.js';
-import { createJobHandle, type JobHandle } from './job-handle.js';
+import { createJobHandle, type JobHandle, jobIdOf } from './job-handle.js';
 import type { JsonValue } from './json.js';
 import { receivedInput } from './json-boundary.js';
 import { assertKnownKeys, type KnownKeys } from './known-keys.js';
@@ -383,7 +383,7 @@ export function createClient(options: ClientOptions): Client {
     },
     enqueueMany: (task, inputs, call = {}) => enqueueBatch(task, inputs, call),
     getJob: (id) => transport.getJob(id),
-    job: (id) => createJobHandle(transport, id),
+    job: (id) => createJobHandle(transport, jobIdOf(id)),
     bind: (task) => bindTask(client, task),
     queues: createClientQueues(transport, partitions),
     schedules: createClientSchedules(transport, partitions, logger),

@@ -81,6 +81,21 @@ export function createJobHandle<TResult>(
   return new TransportJobHandle<TResult>(transport, id, duplicate, decode);
 }
 
+/**
+ * `client.job(id)`'s id: a string with something in it. An empty one, or a number, read as a
+ * job that is "unknown" forever, the mistake (an id read from the wrong field) never said.
+ */
+export function jobIdOf(id: unknown): string {
+  if (typeof id !== 'string' || id.trim() === '') {
+    throw new InvalidOptionError(
+      'job id',
+      id,
+      'the id of a job, as enqueue returned it (handle.id)',
+    );
+  }
+  return id;
+}
+
 // A class, not an object of closures: a client makes one handle per enqueued job.
 class TransportJobHandle<TResult> implements JobHandle<TResult> {
   readonly #transport: Transport;

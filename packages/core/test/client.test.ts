@@ -678,6 +678,12 @@ describe('job handles over the memory transport', () => {
     expect(await client.getJob(handle.id)).toEqual(info);
     expect(await client.job('default:missing').status()).toBe('unknown');
     expect(await client.job('default:missing').info()).toBeNull();
+    // An empty id or no string at all is a mistake, not a job that is unknown forever.
+    for (const id of ['', '  ', 42, undefined]) {
+      expect(() => client.job(id as string)).toThrow(
+        expect.objectContaining({ code: 'INVALID_OPTION' }),
+      );
+    }
   });
 
   it('reports a delayed job as delayed', async () => {
