@@ -127,8 +127,31 @@ interface TaskConfigBase<TName extends string, TInput extends StandardSchemaV1>
    * A path the input schema (a zod object) has no field for is refused, as for `partitionBy`.
    * Costs one sorted-set write per field per enqueue. Don't index secrets (a field ending in password, secret, token, apiKey or authorization is refused).
    */
-  index?: readonly string[];
+  index?: readonly InputPath<InferSchemaInput<TInput>>[];
 }
+
+/**
+ * The dot paths into an input type (`'email'`, `'customer.id'`), for `index`: a misspelt
+ * field is a compile error. Any string where the type cannot tell (a record, `unknown`, past
+ * 4 levels).
+ */
+type InputPath<T, Depth extends unknown[] = []> = Depth['length'] extends 4
+  ? string
+  : unknown extends T
+    ? string
+    : T extends readonly unknown[] | Date
+      ? never
+      : T extends object
+        ? string extends keyof T
+          ? string
+          : {
+              [K in keyof T & string]:
+                | K
+                | (NonNullable<T[K]> extends object
+                    ? `${K}.${InputPath<NonNullable<T[K]>, [...Depth, 1]>}`
+                    : never);
+            }[keyof T & string]
+        : never;
 
 /**
  * Defines a task. Types flow from the schemas: producers must pass the schema's input

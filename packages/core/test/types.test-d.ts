@@ -262,3 +262,21 @@ describe('options that exclude each other', () => {
     void client.workflows.start(workflow, {}, { deadline: Date.now() + 5, idempotencyKey: 'k' });
   });
 });
+
+// index: ['emial'] compiled, and at run time no job was indexed.
+describe('defineTask index', () => {
+  it("takes the input's fields as dot paths, and refuses a misspelt one", () => {
+    const input = z.object({
+      email: z.string(),
+      customer: z.object({ id: z.number(), tags: z.array(z.string()) }),
+      meta: z.record(z.string(), z.string()),
+    });
+    defineTask({ name: 'a.ok', input, index: ['email', 'customer.id', 'meta.source'], run() {} });
+    // @ts-expect-error "emial" is not a field of the input
+    defineTask({ name: 'a.b', input, index: ['emial'], run() {} });
+    // @ts-expect-error customer has no field "ID"
+    defineTask({ name: 'a.c', input, index: ['customer.ID'], run() {} });
+    const fields: string[] = ['email'];
+    defineTask({ name: 'a.d', input: z.looseObject({}), index: fields, run() {} });
+  });
+});
