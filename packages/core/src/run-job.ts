@@ -205,7 +205,8 @@ function refusedInputHint(
   const retry = `retry it (conveyor retry ${envelope.id})`;
   const { schema } = envelope;
   if (schema === undefined || task.fingerprint === undefined || schema === task.fingerprint) {
-    return `Fix the producer, or the schema if it should take this input, then ${retry}`;
+    // A retry runs the same stored input: fixing the producer alone makes it fail again.
+    return `A retry runs this same input: if the schema should take it, change the schema, then ${retry}; if the input is wrong, fix the producer and enqueue the job anew`;
   }
   const skew = `The producer checked it with another version of the schema (${schema}, this worker's ${task.fingerprint})`;
   const paths = issues.map((issue) => (issue.path ?? []).map(keyOf)).filter((p) => p.length > 0);

@@ -99,7 +99,7 @@ describe('runJob: before the task runs', () => {
     expect(fail).not.toHaveProperty('resultTtlMs');
     expect(fail.error.code).toBe('VALIDATION_FAILED');
     expect(fail.error.message).toMatch(
-      /: Invalid email address\. Fix the producer, or the schema if it should take this input, then retry it \(conveyor retry emails:job1\)$/,
+      /: Invalid email address\. A retry runs this same input: if the schema should take it, change the schema, then retry it \(conveyor retry emails:job1\); if the input is wrong, fix the producer and enqueue the job anew$/,
     );
     expect(fail.error.issues).toEqual([
       { message: expect.stringMatching(/email/i), path: ['email'] },
