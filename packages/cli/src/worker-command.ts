@@ -64,6 +64,11 @@ export function addWorkerCommand(
     )
     .option('--worker-id <id>', 'worker id shown by status (default <host>:<pid>:<random>)')
     .option(
+      '--wait-for-broker <seconds>',
+      "at start, keep trying to reach Redis (or the config's broker) for up to this long, as when the worker starts beside it (docker compose, a pod), before failing with exit 3 (default 0: fail at once)",
+      parseInteger('--wait-for-broker', 0),
+    )
+    .option(
       '--metrics-port <port>',
       'serve /metrics (Prometheus) and /healthz on this port',
       parseInteger('--metrics-port', 0, 65_535),

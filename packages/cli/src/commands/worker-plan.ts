@@ -29,6 +29,8 @@ export interface WorkerCommandOptions {
   reserveWaitMs?: number;
   settleBatchSize?: number;
   workerId?: string;
+  /** `--wait-for-broker`: seconds to keep trying an unreachable broker at start. */
+  waitForBroker?: number;
   metricsPort?: number;
   metricsHost?: string;
   maxWaitingForLimits?: number;

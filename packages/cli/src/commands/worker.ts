@@ -29,6 +29,7 @@ import type { Io } from '../output.js';
 import type { TransportSource } from '../transport-source.js';
 import { version } from '../version.js';
 import { workerHandlersInstalled } from '../worker-signals.js';
+import { openWhenReachable } from './wait-for-broker.js';
 import {
   definitions,
   partitionWarnings,
@@ -77,7 +78,18 @@ export async function runWorker(
   }
   const logger = createWorkerLogger({ level: options.logLevel });
   const plan = planWorker(options, { registry, schedules, workflows, file });
-  const { connection, worker, metrics } = await openWorker(source, plan, logger);
+  const opened = await openWhenReachable(
+    () => openWorker(source, plan, logger),
+    options.waitForBroker ?? 0,
+    io,
+    signal,
+  );
+  // Stopped while it waited for the broker: nothing was registered.
+  if (!opened) {
+    io.stderr(stoppedLine({ completed: 0, failed: 0, dead: 0, retried: 0, cancelled: 0 }));
+    return;
+  }
+  const { connection, worker, metrics } = opened;
   const removeHandlers = installSignalHandlers(worker, { logger });
   workerHandlersInstalled();
   const stopOnAbort = () => {
