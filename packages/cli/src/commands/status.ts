@@ -1,5 +1,6 @@
 import type { QueueCounts } from '@conveyor/core';
 import { parsePartitionName, partitionNames } from '@conveyor/core/transport';
+import { waitOrAbort } from '../abortable-wait.js';
 import type { AdminConnection } from '../connection.js';
 import { type FollowUp, followUp as noFlags } from '../follow-up.js';
 import { formatDuration, type Io, printJson, renderTable } from '../output.js';
@@ -218,7 +219,7 @@ export async function showStatus(
       io.stdout('');
       io.stdout(`Every ${options.watch}s; Ctrl-C to stop.`);
     }
-    await sleep(options.watch * 1_000, signal);
+    await waitOrAbort(options.watch * 1_000, signal);
   }
 }
 
@@ -231,18 +232,6 @@ async function hasConfig(config: string | undefined, cwd: string): Promise<boole
     // A --config that names nothing: the command read its transport elsewhere, or failed.
     return false;
   }
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }
 
 /**

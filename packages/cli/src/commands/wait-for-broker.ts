@@ -1,3 +1,4 @@
+import { waitOrAbort } from '../abortable-wait.js';
 import { CliError } from '../errors.js';
 import type { Io } from '../output.js';
 import { terminalText } from '../terminal-text.js';
@@ -31,22 +32,7 @@ export async function openWhenReachable<T>(
         );
         told = true;
       }
-      if (!(await pause(1_000, signal))) return undefined;
+      if (!(await waitOrAbort(1_000, signal))) return undefined;
     }
   }
-}
-
-/** Waits `ms`; false when `signal` aborted first. */
-function pause(ms: number, signal?: AbortSignal): Promise<boolean> {
-  return new Promise((resolve) => {
-    const done = (waited: boolean) => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', aborted);
-      resolve(waited);
-    };
-    const aborted = () => done(false);
-    const timer = setTimeout(() => done(true), ms);
-    signal?.addEventListener('abort', aborted, { once: true });
-    if (signal?.aborted) done(false);
-  });
 }
