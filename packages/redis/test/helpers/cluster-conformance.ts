@@ -3,11 +3,12 @@ import type { ConformanceGroup, ConformanceOptions } from '@conveyor/core/testin
 import { Cluster } from 'ioredis';
 import { afterAll, inject } from 'vitest';
 import { redisTransport } from '../../src/index.js';
-import { registerConformance } from './conformance-parts.js';
+import { filePrefix, registerConformance } from './conformance-parts.js';
 
 /**
  * Registers these conformance groups against the run's shared 3-master Redis Cluster
- * (helpers/shared-servers.ts); queues land in different slots.
+ * (helpers/shared-servers.ts); queues land in different slots. Each file has its own key
+ * prefix, as in standalone-conformance.ts (a Cluster's PUBLISH reaches every node).
  */
 export function clusterConformance(
   groups: readonly ConformanceGroup[],
@@ -19,13 +20,14 @@ export function clusterConformance(
     for (const client of clients.splice(0)) client.disconnect();
   });
 
+  const prefix = filePrefix();
   const open = () => {
     const client = new Cluster(startupNodes, {
       lazyConnect: true,
       redisOptions: { maxRetriesPerRequest: 10 },
     });
     clients.push(client);
-    return redisTransport({ client, logger: silentLogger });
+    return redisTransport({ client, prefix, logger: silentLogger });
   };
 
   // 500 ms: a fresh cluster client's first call maps the slots and loads the script on its

@@ -81,3 +81,11 @@ export function registerConformance(
     { groups, queueName },
   );
 }
+
+/**
+ * A key prefix for one conformance file, so files sharing a server never hear each other's
+ * cancel notifications nor see each other's prefix-wide keys.
+ */
+export function filePrefix(): string {
+  return `conformance-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+}
