@@ -2,6 +2,7 @@ import { type Logger, silentLogger, type WorkflowStatus } from '@conveyor/core';
 import { baseQueueOf, queueOfJobId } from '@conveyor/core/transport';
 import type { Command } from 'commander';
 import type { DashboardCommandOptions } from './commands/dashboard.js';
+import type { EnqueueCommandOptions } from './commands/enqueue.js';
 import type { ListJobsCommandOptions } from './commands/list-jobs.js';
 import type { ScheduleAction } from './commands/schedules.js';
 import type { WorkerCommandOptions } from './commands/worker.js';
@@ -16,6 +17,7 @@ import { namesWorkflow } from './workflow-commands.js';
 
 export type CommandName =
   | 'worker'
+  | 'enqueue'
   | 'status'
   | 'inspect'
   | 'retry'
@@ -104,6 +106,22 @@ export function dispatch(io: Io, signal: AbortSignal) {
             { ...(options as unknown as WorkerCommandOptions), config },
             io,
             signal,
+          );
+        }
+        case 'enqueue': {
+          const { contractNamed, enqueueJob, loadContracts, readInput } = await import(
+            './commands/enqueue.js'
+          );
+          const given = options as unknown as EnqueueCommandOptions;
+          // Bad input and unknown tasks are refused before any connection is made.
+          const input = readInput(args[1] as string | undefined, given.inputFile, io.cwd);
+          const { config } = command.optsWithGlobals<{ config?: string }>();
+          const contract = contractNamed(
+            await loadContracts(given.tasks, config, io.cwd),
+            first as string,
+          );
+          return withConnection(command, io, (c) =>
+            enqueueJob(c, contract, input, { ...given, followUp, signal }, io),
           );
         }
         case 'status': {

@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { dispatch } from './actions.js';
 import { brokerCommand, examples } from './command-help.js';
 import { DEFAULT_PREFIX, DEFAULT_REDIS_URL, TLS_OPTIONS } from './connection-settings.js';
+import { addEnqueueCommand } from './enqueue-command.js';
 import { addJobsCommand } from './jobs-command.js';
 import {
   parseInteger,
@@ -24,7 +25,7 @@ import { addWorkflowCommands, parseInspectId } from './workflow-commands.js';
 export function createProgram(io: Io, signal: AbortSignal): Command {
   const program = new Command('conveyor')
     .description(
-      'Run Conveyor workers and operate their queues: status, inspect, retry, cancel, purge, pause, schedules, workflows.',
+      'Run Conveyor workers and operate their queues: enqueue, status, inspect, retry, cancel, purge, pause, schedules, workflows.',
     )
     .version(version(), '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help for a command')
@@ -108,6 +109,7 @@ ${examples(
   const run = dispatch(io, signal);
 
   addWorkerCommand(program, run('worker'));
+  addEnqueueCommand(program, run('enqueue'));
 
   brokerCommand(
     program,

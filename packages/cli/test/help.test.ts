@@ -117,7 +117,7 @@ describe('conveyor --help', () => {
     expect(asked.code).toBe(2);
     expect(asked.stdout).toBe('');
     expect(asked.stderr).toMatch(
-      /^error: unknown command "statsu" for conveyor: expected one of worker, status, .*\(did you mean status\?\)\.$/m,
+      /^error: unknown command "statsu" for conveyor: expected one of worker, enqueue, status, .*\(did you mean status\?\)\.$/m,
     );
     // After global options too, their values passed over: the command word is statsu.
     const after = await cli(['--redis', 'redis://127.0.0.1:1', '--prefix=p', 'statsu', '--help']);
@@ -163,7 +163,7 @@ describe('conveyor help <command>', () => {
     expect(unknown.code).toBe(2);
     expect(unknown.stdout).toBe('');
     expect(unknown.stderr).toMatch(
-      /^error: unknown command "nosuch" for conveyor: expected one of worker, status, /,
+      /^error: unknown command "nosuch" for conveyor: expected one of worker, enqueue, status, /,
     );
     const near = await cli(['help', 'schedules', 'paus']);
     expect(near.code).toBe(2);

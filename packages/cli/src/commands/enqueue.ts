@@ -1,0 +1,334 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import {
+  type AnyTaskContract,
+  type AnyWorkflowLike,
+  createClient,
+  type EnqueueOptions,
+  type JobHandle,
+} from '@conveyor/core';
+import { nearestName } from '@conveyor/core/transport';
+import type { Connection } from '../connection.js';
+import { CliError } from '../errors.js';
+import { type FollowUp, followUp as noFlags } from '../follow-up.js';
+import { importModule } from '../import-module.js';
+import { type Io, printJson } from '../output.js';
+
+/** `conveyor enqueue`'s options, as commander parses them. */
+export interface EnqueueCommandOptions {
+  /** A module exporting the tasks (or their contracts); default the config's generated client. */
+  tasks?: string;
+  inputFile?: string;
+  delay?: number;
+  priority?: number;
+  attempts?: number;
+  idempotencyKey?: string;
+  /** Wait for the job's outcome, at most this many seconds (`true`: no limit). */
+  wait?: number | true;
+  json?: boolean;
+}
+
+/** A task to enqueue or a workflow to start. */
+export type Enqueueable =
+  | { kind: 'task'; contract: AnyTaskContract }
+  | { kind: 'workflow'; contract: AnyWorkflowLike };
+
+/** The tasks and workflows a producer can start, by name, and the module they came from. */
+export interface LoadedContracts {
+  byName: ReadonlyMap<string, Enqueueable>;
+  label: string;
+}
+
+/**
+ * The tasks of `--tasks <module>`, else of the generated client the config names: that
+ * module holds each task's contract (its schema, queue and options) and imports no task
+ * code, so enqueueing from the command line loads none of the worker's dependencies.
+ */
+export async function loadContracts(
+  tasks: string | undefined,
+  config: string | undefined,
+  cwd: string,
+): Promise<LoadedContracts> {
+  let file: string;
+  if (tasks !== undefined) {
+    file = path.resolve(cwd, tasks);
+    if (!existsSync(file)) {
+      throw new CliError(
+        'TASKS_LOAD_FAILED',
+        `--tasks ${JSON.stringify(tasks)}: no such file (${file}). Name the generated client or registry, or a module that exports tasks.`,
+      );
+    }
+  } else {
+    file = await clientFromConfig(config, cwd);
+  }
+  const label = path.relative(cwd, file) || file;
+  let exports: Record<string, unknown>;
+  try {
+    exports = (await importModule(pathToFileURL(file).href)) as Record<string, unknown>;
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    throw new CliError('TASKS_LOAD_FAILED', `${label} could not be imported: ${reason}`, {
+      cause: error,
+    });
+  }
+  const byName = new Map<string, Enqueueable>();
+  for (const value of Object.values(exports)) {
+    const found = enqueueableOf(value);
+    if (found) byName.set(found.contract.name, found);
+  }
+  if (byName.size === 0) {
+    throw new CliError(
+      'TASKS_LOAD_FAILED',
+      `${label} exports no task nor workflow: name the client or registry \`conveyor generate\` writes, or a module that exports defineTask() or taskContract() values.`,
+    );
+  }
+  return { byName, label };
+}
+
+async function clientFromConfig(config: string | undefined, cwd: string): Promise<string> {
+  const { loadConfig } = await import('@conveyor/codegen/config');
+  let client: string;
+  let configLabel: string;
+  try {
+    const resolved = await loadConfig({ config, cwd });
+    client = resolved.client;
+    configLabel = resolved.configFile ? path.relative(cwd, resolved.configFile) : 'the config';
+  } catch (error) {
+    if (config === undefined && (error as { code?: unknown }).code === 'CONFIG_NOT_FOUND') {
+      throw new CliError(
+        'USAGE',
+        `No tasks to enqueue: pass --tasks <module> (the generated client), or --config <file> naming a codegen config (no conveyor.config.ts in ${cwd}).`,
+      );
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    throw new CliError('CONFIG_INVALID', message, { cause: error });
+  }
+  if (!existsSync(client)) {
+    const generate = noFlags(config === undefined ? {} : { config });
+    throw new CliError(
+      'TASKS_LOAD_FAILED',
+      `The client ${path.relative(cwd, client) || client} that ${configLabel} names does not exist yet: run \`${generate.command`generate`}\` to write it, or pass --tasks <module>.`,
+    );
+  }
+  return client;
+}
+
+/**
+ * A task definition or contract (a name and an input schema), or a workflow's definition or
+ * contract (the same, and its `kind`); a stub (`.delay()`) has no schema of its own.
+ */
+function enqueueableOf(value: unknown): Enqueueable | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { name, input, kind } = value as { name?: unknown; input?: unknown; kind?: unknown };
+  if (typeof name !== 'string' || typeof input !== 'object' || input === null) return undefined;
+  if (!('~standard' in input)) return undefined;
+  if (kind === 'workflow' || kind === 'workflow-contract') {
+    return { kind: 'workflow', contract: value as AnyWorkflowLike };
+  }
+  return { kind: 'task', contract: value as AnyTaskContract };
+}
+
+/** The task (or workflow) named `name`, or `NOT_FOUND` naming the nearest one and listing the rest. */
+export function contractNamed(contracts: LoadedContracts, name: string): Enqueueable {
+  const found = contracts.byName.get(name);
+  if (found) return found;
+  const names = [...contracts.byName.keys()].sort();
+  const near = nearestName(name, names);
+  const hint = near ? `Did you mean ${JSON.stringify(near)}? ` : '';
+  const listed = names.length > 12 ? `${names.slice(0, 12).join(', ')}, …` : names.join(', ');
+  throw new CliError(
+    'NOT_FOUND',
+    `No task or workflow ${JSON.stringify(name)} in ${contracts.label}. ${hint}It has: ${listed}.`,
+  );
+}
+
+/** Parses the job's input: the argument, or the file (`-`: stdin) of `--input-file`. */
+export function readInput(
+  text: string | undefined,
+  inputFile: string | undefined,
+  cwd: string,
+): unknown {
+  if (text !== undefined && inputFile !== undefined) {
+    throw new CliError('USAGE', 'Give the input as an argument or with --input-file, not both.');
+  }
+  let source = 'the input';
+  if (inputFile !== undefined) {
+    const file = inputFile === '-' ? 0 : path.resolve(cwd, inputFile);
+    source = inputFile === '-' ? 'stdin' : `--input-file ${inputFile}`;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new CliError('USAGE', `Could not read ${source}: ${reason}.`);
+    }
+  }
+  if (text === undefined) {
+    throw new CliError(
+      'USAGE',
+      `Missing input: give the job's input as JSON, e.g. conveyor enqueue <task> '{"orderId":"o-1"}', or --input-file <file> (- for stdin).`,
+    );
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    const shown = text.length > 120 ? `${text.slice(0, 100)}… (${text.length} characters)` : text;
+    throw new CliError(
+      'USAGE',
+      `${source === 'the input' ? 'The input' : `The input from ${source}`} is not JSON (${reason}): ${JSON.stringify(shown)}. Give a JSON value, quoted for the shell: '{"orderId":"o-1"}'.`,
+    );
+  }
+}
+
+/** What the command reads of a job's handle or a workflow run's. */
+interface Started {
+  id: string;
+  duplicate: boolean;
+  state(): Promise<string>;
+  result(options: { timeout?: number; signal?: AbortSignal }): Promise<unknown>;
+}
+
+/** Options that set a job's delivery, which a workflow's steps take from their tasks. */
+const JOB_ONLY = [
+  ['delay', '--delay'],
+  ['priority', '--priority'],
+  ['attempts', '--attempts'],
+] as const;
+
+/**
+ * `conveyor enqueue <name> [input]`: one job, as the producer's `enqueue` adds it, or one
+ * run of a workflow, as `client.workflows.start` does.
+ */
+export async function enqueueJob(
+  connection: Connection,
+  target: Enqueueable,
+  input: unknown,
+  options: EnqueueCommandOptions & { followUp?: FollowUp; signal?: AbortSignal },
+  io: Io,
+): Promise<void> {
+  const followUp = options.followUp ?? noFlags();
+  const { name } = target.contract;
+  // The command's connection stays open for its close: the client closes nothing.
+  const client = createClient({ transport: connection.transport });
+  let started: Started;
+  try {
+    started =
+      target.kind === 'task'
+        ? jobStarted(await client.enqueue(target.contract, input, jobOptions(options)))
+        : await startWorkflow(client, target.contract, input, options);
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (code === 'VALIDATION_FAILED' || code === 'PAYLOAD_TOO_LARGE' || code === 'NOT_JSON') {
+      throw new CliError('USAGE', (error as Error).message, { cause: error });
+    }
+    throw error;
+  }
+  const state = await started.state();
+  const outcome = options.wait === undefined ? undefined : await waitFor(started, options);
+  const what = target.kind === 'task' ? 'job' : 'workflow';
+  if (options.json) {
+    printJson(io, {
+      id: started.id,
+      [target.kind]: name,
+      duplicate: started.duplicate,
+      state: outcome?.state ?? state,
+      ...(outcome && 'result' in outcome ? { result: outcome.result } : {}),
+      ...(outcome && 'error' in outcome ? { error: outcome.error } : {}),
+    });
+  } else {
+    const again = started.duplicate ? ` (the idempotency key matched this earlier ${what})` : '';
+    const verb = target.kind === 'task' ? 'Enqueued' : 'Started workflow';
+    io.stdout(`${verb} ${name} as ${started.id}: ${state}${again}.`);
+    if (outcome === undefined) {
+      io.stdout(`\`${followUp.command`inspect ${started.id}`}\` shows it${followUp.note}.`);
+    } else if ('result' in outcome) {
+      io.stdout(`Completed; result: ${JSON.stringify(outcome.result) ?? 'undefined'}`);
+    }
+  }
+  if (outcome && 'error' in outcome) {
+    throw new CliError(
+      'FAILED',
+      `${outcome.error} \`${followUp.command`inspect ${started.id}`}\` shows the ${what}${followUp.note}.`,
+    );
+  }
+}
+
+function jobOptions(options: EnqueueCommandOptions): EnqueueOptions {
+  return {
+    delay: options.delay,
+    priority: options.priority,
+    attempts: options.attempts,
+    idempotencyKey: options.idempotencyKey,
+  };
+}
+
+function jobStarted(handle: JobHandle): Started {
+  return {
+    id: handle.id,
+    duplicate: handle.duplicate,
+    state: () => handle.status(),
+    result: (options) => handle.result(options),
+  };
+}
+
+async function startWorkflow(
+  client: ReturnType<typeof createClient>,
+  workflow: AnyWorkflowLike,
+  input: unknown,
+  options: EnqueueCommandOptions,
+): Promise<Started> {
+  for (const [key, flag] of JOB_ONLY) {
+    if (options[key] !== undefined) {
+      throw new CliError(
+        'USAGE',
+        `${flag} applies to a task's job, and ${JSON.stringify(workflow.name)} is a workflow: its steps take their tasks' settings. Leave ${flag} out.`,
+      );
+    }
+  }
+  const run = await client.workflows.start(workflow, input as never, {
+    idempotencyKey: options.idempotencyKey,
+  });
+  return {
+    id: run.id,
+    duplicate: run.duplicate,
+    state: async () => (await run.status())?.status ?? 'unknown',
+    result: (wait) => run.result(wait),
+  };
+}
+
+/** What `result()` rejects with when the job (or run) ended without a result. */
+const ENDED_WITHOUT_RESULT = new Set([
+  'JOB_FAILED',
+  'JOB_CANCELLED',
+  'JOB_NOT_FOUND',
+  'WORKFLOW_NOT_COMPLETED',
+  'WORKFLOW_NOT_FOUND',
+]);
+
+type Outcome = { state: string; result: unknown } | { state: string; error: string };
+
+/** The outcome under `--wait`: the result, or why there is none (the job goes on). */
+async function waitFor(
+  handle: Started,
+  options: EnqueueCommandOptions & { signal?: AbortSignal },
+): Promise<Outcome> {
+  const timeout = options.wait === true ? undefined : (options.wait as number) * 1000;
+  try {
+    const result = await handle.result({ timeout, signal: options.signal });
+    return { state: 'completed', result };
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    let reason: string;
+    if (options.signal?.aborted) {
+      reason = 'Stopped waiting (interrupted); it goes on.';
+    } else if (code === 'RESULT_TIMEOUT') {
+      reason = `Not finished after --wait ${options.wait} s; it goes on.`;
+    } else if (typeof code === 'string' && ENDED_WITHOUT_RESULT.has(code)) {
+      reason = (error as Error).message.replace(/\.?$/, '.');
+    } else {
+      throw error;
+    }
+    return { state: await handle.state(), error: reason };
+  }
+}

@@ -1,0 +1,254 @@
+// `conveyor enqueue`: one job from the command line, its input checked by the task's schema,
+// against a private Redis as an operator runs it; and, from a config, the generated client's
+// contracts, without loading task code.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { silentLogger, type Transport } from '@conveyor/core';
+import { createWorker } from '@conveyor/worker';
+import { describe, expect, it } from 'vitest';
+import { echo } from './fixtures/tasks.js';
+import { cli, json, packageDir, producerSetup, TASKS, usePrivateRedis } from './helpers.js';
+import { memoryProjects } from './memory-project.js';
+
+const redis = usePrivateRedis();
+
+describe('conveyor enqueue', () => {
+  it('adds one job of the task with the given input, and says how to inspect it', async () => {
+    const { args, transport, close } = producerSetup(redis.url);
+    const run = await cli(['enqueue', 'cli.echo', '{"n":7}', '--tasks', TASKS, ...args]);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const id = /as (cli-echo:\S+):/.exec(run.stdout)?.[1] as string;
+    expect(run.stdout).toContain(`Enqueued cli.echo as ${id}: waiting.`);
+    expect(run.stdout).toContain(`conveyor inspect ${id} --redis ${redis.url} --prefix`);
+    expect(await transport.getJob(id)).toMatchObject({
+      state: 'waiting',
+      envelope: { task: 'cli.echo', input: { n: 7 } },
+    });
+    await close();
+  });
+
+  it('takes --delay, --priority, --attempts and --idempotency-key, and prints --json', async () => {
+    const { args, transport, close } = producerSetup(redis.url);
+    const options = ['--tasks', TASKS, '--json', ...args];
+    const later = await cli(['enqueue', 'cli.echo', '{"n":1}', '--delay', '60000', ...options]);
+    expect(json(later)).toMatchObject({ task: 'cli.echo', state: 'delayed', duplicate: false });
+    const keyed = ['--idempotency-key', 'k-1', '--priority', '9', '--attempts', '2'];
+    const first = json<{ id: string }>(
+      await cli(['enqueue', 'cli.echo', '{"n":2}', ...keyed, ...options]),
+    );
+    const again = json<{ id: string; duplicate: boolean }>(
+      await cli(['enqueue', 'cli.echo', '{"n":2}', ...keyed, ...options]),
+    );
+    expect(again).toMatchObject({ id: first.id, duplicate: true });
+    expect((await transport.getJob(first.id))?.envelope).toMatchObject({
+      priority: 9,
+      maxAttempts: 2,
+    });
+    await close();
+  });
+
+  it('reads the input from --input-file', async () => {
+    const { args, transport, close } = producerSetup(redis.url);
+    const dir = mkdtempSync(path.join(tmpdir(), 'conveyor-enqueue-'));
+    writeFileSync(path.join(dir, 'job.json'), '{"n": 3}\n');
+    const run = await cli(
+      [
+        'enqueue',
+        'cli.echo',
+        '--input-file',
+        'job.json',
+        '--tasks',
+        path.join(packageDir, TASKS),
+        ...args,
+      ],
+      { cwd: dir },
+    );
+    rmSync(dir, { recursive: true, force: true });
+    expect(run.code).toBe(0);
+    const id = /as (\S+):/.exec(run.stdout)?.[1] as string;
+    expect((await transport.getJob(id))?.envelope.input).toEqual({ n: 3 });
+    await close();
+  });
+
+  it('with --wait, prints the result once a worker ran the job', async () => {
+    const { args, transport, close } = producerSetup(redis.url);
+    const worker = createWorker({ transport, tasks: [echo], logger: silentLogger });
+    const running = worker.start();
+    const run = await cli(['enqueue', 'cli.echo', '{"n":5}', '--wait', '--tasks', TASKS, ...args]);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('Completed; result: {"n":5}');
+    await worker.stop();
+    await running;
+    await close();
+  });
+
+  it('with --wait, exits 1 naming the failure of a job that ended without a result', async () => {
+    const { args, transport, close } = producerSetup(redis.url);
+    const { boom } = await import('./fixtures/tasks.js');
+    const worker = createWorker({ transport, tasks: [boom], logger: silentLogger });
+    const running = worker.start();
+    const run = await cli([
+      'enqueue',
+      'cli.boom',
+      '{"reason":"no stock"}',
+      '--wait',
+      '30',
+      '--json',
+      '--tasks',
+      TASKS,
+      ...args,
+    ]);
+    expect(run.code).toBe(1);
+    const printed = json<{ id: string; state: string; error: string }>(run);
+    expect(printed.state).toBe('dead');
+    expect(printed.error).toContain('boom: no stock');
+    expect(run.stderr).toContain(`conveyor inspect ${printed.id}`);
+    await worker.stop();
+    await running;
+    await close();
+  });
+
+  it('with --wait <seconds> and no worker, exits 1 saying the job goes on', async () => {
+    const { args, transport, close } = producerSetup(redis.url);
+    const run = await cli([
+      'enqueue',
+      'cli.echo',
+      '{"n":1}',
+      '--wait',
+      '0.2',
+      '--tasks',
+      TASKS,
+      ...args,
+    ]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('Not finished after --wait 0.2 s; it goes on.');
+    const id = /as (\S+):/.exec(run.stdout)?.[1] as string;
+    expect(await transport.getJob(id)).toMatchObject({ state: 'waiting' });
+    await close();
+  });
+
+  it('refuses bad input before adding anything: unknown task, not JSON, schema, none', async () => {
+    const { args, transport, close } = producerSetup(redis.url);
+    const refused = async (argv: string[]) => {
+      const run = await cli(['enqueue', ...argv, '--tasks', TASKS, ...args]);
+      expect(run.stdout).toBe('');
+      return run;
+    };
+    const unknown = await refused(['cli.ecoh', '{"n":1}']);
+    expect(unknown.code).toBe(4);
+    expect(unknown.stderr).toContain('No task or workflow "cli.ecoh" in test/fixtures/tasks.ts.');
+    expect(unknown.stderr).toContain('Did you mean "cli.echo"?');
+    const notJson = await refused(['cli.echo', '{n: 1}']);
+    expect(notJson.code).toBe(2);
+    expect(notJson.stderr).toContain('The input is not JSON');
+    expect(notJson.stderr).toContain('"{n: 1}"');
+    const wrong = await refused(['cli.echo', '{"n":"seven"}']);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain('Invalid input for task "cli.echo"');
+    expect(wrong.stderr).toContain('"seven"');
+    const missing = await refused(['cli.echo']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('Missing input');
+    const [counts] = await transport.admin.queueCounts(['cli-echo']);
+    expect(counts).toMatchObject({ waiting: 0, delayed: 0 });
+    await close();
+  });
+});
+
+describe('conveyor enqueue of a workflow', () => {
+  const WORKFLOW = 'test/fixtures/doubling.ts';
+
+  it('starts a run; with --wait, prints its result once a worker ran its steps', async () => {
+    const { args, transport, close } = producerSetup(redis.url);
+    const { doubling } = await import('./fixtures/doubling.js');
+    const worker = createWorker({
+      transport,
+      tasks: [echo],
+      workflows: [doubling],
+      logger: silentLogger,
+    });
+    const running = worker.start();
+    const run = await cli([
+      'enqueue',
+      'cli.doubling',
+      '{"n":4}',
+      '--wait',
+      '--tasks',
+      WORKFLOW,
+      ...args,
+    ]);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^Started workflow cli.doubling as wf_\S+: running\.$/m);
+    expect(run.stdout).toContain('Completed; result: {"n":8}');
+    await worker.stop();
+    await running;
+    await close();
+  });
+
+  it("refuses a job's options for a workflow, before starting it", async () => {
+    const { args, close } = producerSetup(redis.url);
+    const run = await cli([
+      'enqueue',
+      'cli.doubling',
+      '{"n":4}',
+      '--delay',
+      '1000',
+      '--tasks',
+      WORKFLOW,
+      ...args,
+    ]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(
+      '--delay applies to a task\'s job, and "cli.doubling" is a workflow',
+    );
+    const listed = await cli(['workflows', 'list', '--json', ...args]);
+    expect(json<{ workflows: unknown[] }>(listed).workflows).toEqual([]);
+    await close();
+  });
+});
+
+describe('conveyor enqueue from a config', () => {
+  const projects = memoryProjects('enqueue');
+
+  it("uses the config's generated client: contracts, no task code loaded", async () => {
+    // The task file throws on import: only the worker may load it.
+    const dir = projects(`throw new Error('task code was loaded');\n`);
+    mkdirSync(path.join(dir, 'generated'), { recursive: true });
+    writeFileSync(
+      path.join(dir, 'generated', 'client.ts'),
+      `import { taskContract } from '@conveyor/core';
+import { z } from 'zod';
+export const reportContract = taskContract({
+  name: 'reports.daily',
+  input: z.object({ day: z.string() }),
+  queue: 'reports',
+});
+`,
+    );
+    const run = await cli(['enqueue', 'reports.daily', '{"day":"2026-12-06"}', '--json'], {
+      cwd: dir,
+    });
+    expect(run.stderr).toBe('');
+    const { id } = json<{ id: string }>(run);
+    const { shared } = (await import(
+      /* @vite-ignore */ pathToFileURL(path.join(dir, 'conveyor.config.ts')).href
+    )) as { shared: Transport };
+    expect(await shared.getJob(id)).toMatchObject({
+      state: 'waiting',
+      envelope: { task: 'reports.daily', queue: 'reports', input: { day: '2026-12-06' } },
+    });
+  });
+
+  it('says to run generate when the client is not written yet', async () => {
+    const dir = projects('export {};\n');
+    const run = await cli(['enqueue', 'reports.daily', '{}'], { cwd: dir });
+    expect(run.code).toBe(6);
+    expect(run.stderr).toContain('The client generated/client.ts that conveyor.config.ts names');
+    expect(run.stderr).toContain('run `conveyor generate`');
+  });
+});
