@@ -46,20 +46,30 @@ async function expectWithinWidth(locator: Locator): Promise<void> {
   expect(box?.x ?? -1, String(locator)).toBeGreaterThanOrEqual(0);
   expect((box?.x ?? 0) + (box?.width ?? 0), String(locator)).toBeLessThanOrEqual(WIDTH);
   // Not hidden inside a frame that scrolls sideways: the element at its centre is itself.
-  const hit = await locator.evaluate((el) => {
-    const rect = el.getBoundingClientRect();
-    const doc = globalThis as unknown as {
-      document: { elementFromPoint(x: number, y: number): unknown };
-    };
-    el.scrollIntoView({ block: 'center', inline: 'nearest' });
-    const after = el.getBoundingClientRect();
-    const at = doc.document.elementFromPoint(
-      after.left + after.width / 2,
-      after.top + after.height / 2,
-    );
-    return rect.left === after.left && (at === el || el.contains(at as never));
-  });
-  expect(hit, `${String(locator)} is reachable without scrolling sideways`).toBe(true);
+  // Polled, each try from the left edge: on a loaded machine a CI run once found the point
+  // elsewhere (a live refresh redraws the list every few seconds), which a second look did not.
+  const reachable = () =>
+    locator.evaluate((el) => {
+      // Each try from the left edge: an earlier try's scroll must not make this one pass.
+      for (let frame = el.parentElement; frame; frame = frame.parentElement) frame.scrollLeft = 0;
+      const rect = el.getBoundingClientRect();
+      const doc = globalThis as unknown as {
+        document: { elementFromPoint(x: number, y: number): unknown };
+      };
+      el.scrollIntoView({ block: 'center', inline: 'nearest' });
+      const after = el.getBoundingClientRect();
+      const at = doc.document.elementFromPoint(
+        after.left + after.width / 2,
+        after.top + after.height / 2,
+      );
+      return rect.left === after.left && (at === el || el.contains(at as never));
+    });
+  await expect
+    .poll(reachable, {
+      message: `${String(locator)} is reachable without scrolling sideways`,
+      timeout: 10_000,
+    })
+    .toBe(true);
 }
 
 async function expectNoSideways(): Promise<void> {
