@@ -1,4 +1,5 @@
-import { DashboardError } from './errors.js';
+import { DashboardError, quote } from './errors.js';
+import { checkKnownKeys, invalidOption, type OptionKeys } from './option-checks.js';
 
 /** Limits on wrong basic-auth credentials from one client address. */
 export interface AuthThrottleOptions {
@@ -93,12 +94,28 @@ export function createAuthThrottle(options: AuthThrottleOptions, now: () => numb
   };
 }
 
+const AUTH_THROTTLE_KEYS = {
+  maxFailures: true,
+  windowMs: true,
+} as const satisfies OptionKeys<AuthThrottleOptions>;
+
 /** Checks `authThrottle` as `createDashboard` takes it. */
 export function resolveAuthThrottle(
   value: AuthThrottleOptions | false | undefined,
 ): AuthThrottleOptions | false {
   if (value === false) return false;
+  if (
+    value !== undefined &&
+    (value === null || typeof value !== 'object' || Array.isArray(value))
+  ) {
+    throw invalidOption(
+      'authThrottle',
+      value,
+      '{ maxFailures?, windowMs? } (default { maxFailures: 10, windowMs: 60_000 }), or false for no limit',
+    );
+  }
   const options = value ?? {};
+  checkKnownKeys(options, AUTH_THROTTLE_KEYS, 'authThrottle option');
   for (const [name, min] of [
     ['maxFailures', 1],
     ['windowMs', 1000],
@@ -107,7 +124,7 @@ export function resolveAuthThrottle(
     if (given !== undefined && (!Number.isInteger(given) || given < min)) {
       throw new DashboardError(
         'INVALID_OPTION',
-        `Invalid authThrottle.${name} ${JSON.stringify(given)}: expected an integer of at least ${min}, or authThrottle: false.`,
+        `Invalid authThrottle.${name} ${quote(given)}: expected an integer of at least ${min}, or authThrottle: false.`,
       );
     }
   }

@@ -13,7 +13,7 @@ import { assetResponse } from './assets.js';
 import { authenticate, BASIC_CHALLENGE } from './auth.js';
 import { createAuthThrottle, TooManyAttemptsError } from './auth-throttle.js';
 import type { DashboardCore, RequestContext } from './context.js';
-import { DashboardError } from './errors.js';
+import { DashboardError, quote } from './errors.js';
 import { createEventHub } from './events/hub.js';
 import { eventStream } from './events/stream.js';
 import { readJsonBody } from './http/body.js';
@@ -134,10 +134,30 @@ export function createDashboard(options: DashboardOptions): Dashboard {
   ]);
   let closed = false;
 
-  /** The audit log's actor: 1–200 characters, as the transport takes it [A12]. */
+  /**
+   * The audit log's actor: 1–200 characters, as the transport takes it [A12]. Resolved before
+   * a mutation runs: an `actor` hook that throws or answers no string refuses the action,
+   * rather than it running unaudited and then answering 500.
+   */
   async function actorOf(request: Request, username: string | undefined): Promise<string> {
-    const actor = resolved.actor ? String(await resolved.actor(request)) : username;
-    return actor ? actor.slice(0, 200) : 'anonymous';
+    if (!resolved.actor) return username ? username.slice(0, 200) : 'anonymous';
+    let actor: unknown;
+    try {
+      actor = await resolved.actor(request);
+    } catch (error) {
+      throw new DashboardError(
+        'INTERNAL',
+        'The actor option threw, so the action was not run (it would go unaudited); fix the actor function.',
+        { cause: error },
+      );
+    }
+    if (typeof actor !== 'string') {
+      throw new DashboardError(
+        'INTERNAL',
+        `The actor option answered ${quote(actor)}, not a string, so the action was not run (it would go unaudited); make it return the name the audit log records.`,
+      );
+    }
+    return actor === '' ? 'anonymous' : actor.slice(0, 200);
   }
 
   async function api(
@@ -175,13 +195,15 @@ export function createDashboard(options: DashboardOptions): Dashboard {
       }
       sessions.checkMutation(request, session);
     }
+    // Every mutation is audited: who did it is known before it runs.
+    const actor = found.route.method === 'POST' ? await actorOf(request, principal.username) : '';
     const context: RequestContext = {
       request,
       url,
       principal,
       session,
       readJson: () => readJsonBody(request, resolved.maxBodyBytes),
-      actor: () => actorOf(request, principal.username),
+      actor: async () => actor,
     };
     const result = await found.route.handle(context, found.params);
     return result instanceof Response ? result : jsonResponse(result);

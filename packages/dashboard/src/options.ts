@@ -4,8 +4,16 @@ import {
   type Transport,
   type TransportAdmin,
 } from '@conveyor/core';
+import { MAX_TIMER_MS } from '@conveyor/core/transport';
 import { type AuthThrottleOptions, resolveAuthThrottle } from './auth-throttle.js';
 import { DashboardError, quote } from './errors.js';
+import {
+  checkBoolean,
+  checkFunction,
+  checkKnownKeys,
+  invalidOption,
+  type OptionKeys,
+} from './option-checks.js';
 import { markedRedactPaths } from './redact-schema.js';
 
 /** What a request may do: `read` serves pages and GETs; `write` also the mutations. */
@@ -81,6 +89,31 @@ export interface DashboardOptions {
    */
   logger?: Pick<Logger, 'error'>;
 }
+
+/** Every option `createDashboard` takes: any other key is refused, with the nearest name. */
+const DASHBOARD_OPTION_KEYS = {
+  transport: true,
+  auth: true,
+  authorize: true,
+  authThrottle: true,
+  actor: true,
+  readOnly: true,
+  redact: true,
+  tasks: true,
+  redactDefaults: true,
+  basePath: true,
+  secret: true,
+  title: true,
+  pollMs: true,
+  maxBodyBytes: true,
+  allowedHosts: true,
+  logger: true,
+} as const satisfies OptionKeys<DashboardOptions>;
+
+const AUTH_KEYS = {
+  username: true,
+  password: true,
+} as const satisfies OptionKeys<BasicAuthCredentials>;
 
 /** The options, checked and with defaults filled in. */
 export interface ResolvedOptions {
@@ -174,9 +207,10 @@ export function resolveOptions(options: DashboardOptions): ResolvedOptions {
   if (options === null || typeof options !== 'object') {
     throw new DashboardError(
       'INVALID_OPTION',
-      `createDashboard expects an options object, got ${JSON.stringify(options)}.`,
+      `createDashboard expects an options object, got ${quote(options)}.`,
     );
   }
+  checkKnownKeys(options, DASHBOARD_OPTION_KEYS, 'createDashboard option');
   const admin = requireCapability(options.transport, 'admin', '@conveyor/dashboard');
   const { auth, authorize } = options;
   if (auth === undefined && authorize === undefined) {
@@ -196,12 +230,39 @@ export function resolveOptions(options: DashboardOptions): ResolvedOptions {
     ) {
       throw new DashboardError(
         'INVALID_OPTION',
-        `Invalid auth ${JSON.stringify(auth === null || typeof auth !== 'object' ? auth : { ...auth, password: '…' })}: expected { username, password }, both non-empty, the user name without ":", or 'none'.`,
+        `Invalid auth ${quote(auth === null || typeof auth !== 'object' ? auth : { ...auth, password: '…' })}: expected { username, password }, both non-empty, the user name without ":", or 'none'.`,
       );
     }
   }
-  if (authorize !== undefined && typeof authorize !== 'function') {
-    throw new DashboardError('INVALID_OPTION', 'Invalid authorize: expected a function.');
+  if (auth !== undefined && auth !== 'none') checkKnownKeys(auth, AUTH_KEYS, 'auth key');
+  checkFunction(
+    'authorize',
+    authorize,
+    "a function (request) => 'read' | 'write' | false (or a promise of one)",
+  );
+  checkFunction(
+    'actor',
+    options.actor,
+    'a function (request) => string (or a promise of one): the name the audit log records',
+  );
+  checkBoolean('readOnly', options.readOnly);
+  checkBoolean('redactDefaults', options.redactDefaults);
+  if (options.title !== undefined && typeof options.title !== 'string') {
+    throw invalidOption('title', options.title, "a string, such as 'Shop queues'");
+  }
+  const redactList: unknown = options.redact;
+  if (redactList !== undefined) {
+    if (!Array.isArray(redactList)) {
+      throw invalidOption(
+        'redact',
+        redactList,
+        `an array of dot paths, such as ['card.number', '**.cvv']${typeof redactList === 'string' ? ` (for one path: [${JSON.stringify(redactList)}])` : ''}`,
+      );
+    }
+    const notText = redactList.find((path) => typeof path !== 'string');
+    if (notText !== undefined) {
+      throw invalidOption('redact path', notText, "a string such as 'card.number'");
+    }
   }
   const basePath = options.basePath ?? '';
   if (typeof basePath !== 'string' || !BASE_PATH.test(basePath) || DOT_SEGMENT.test(basePath)) {
@@ -211,17 +272,17 @@ export function resolveOptions(options: DashboardOptions): ResolvedOptions {
     );
   }
   const pollMs = options.pollMs ?? 1000;
-  if (!Number.isInteger(pollMs) || pollMs < 10) {
+  if (!Number.isInteger(pollMs) || pollMs < 10 || pollMs > MAX_TIMER_MS) {
     throw new DashboardError(
       'INVALID_OPTION',
-      `Invalid pollMs ${JSON.stringify(pollMs)}: expected an integer number of ms, at least 10.`,
+      `Invalid pollMs ${quote(pollMs)}: expected an integer number of ms, from 10 to ${MAX_TIMER_MS}.`,
     );
   }
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   if (!Number.isInteger(maxBodyBytes) || maxBodyBytes < 1) {
     throw new DashboardError(
       'INVALID_OPTION',
-      `Invalid maxBodyBytes ${JSON.stringify(maxBodyBytes)}: expected a positive integer.`,
+      `Invalid maxBodyBytes ${quote(maxBodyBytes)}: expected a positive integer.`,
     );
   }
   if (
@@ -240,7 +301,7 @@ export function resolveOptions(options: DashboardOptions): ResolvedOptions {
   ) {
     throw new DashboardError(
       'INVALID_OPTION',
-      `Invalid allowedHosts ${JSON.stringify(options.allowedHosts)}: expected an array of host names such as ['dashboard.example.com'].`,
+      `Invalid allowedHosts ${quote(options.allowedHosts)}: expected an array of host names such as ['dashboard.example.com'].`,
     );
   }
   const allowedHosts =
@@ -249,10 +310,16 @@ export function resolveOptions(options: DashboardOptions): ResolvedOptions {
       : auth === 'none' && authorize === undefined
         ? new Set(LOOPBACK_HOSTS)
         : undefined;
-  if (options.tasks !== undefined && !Array.isArray(options.tasks)) {
+  if (
+    options.tasks !== undefined &&
+    (!Array.isArray(options.tasks) ||
+      options.tasks.some(
+        (task) => task === null || (typeof task !== 'object' && typeof task !== 'function'),
+      ))
+  ) {
     throw new DashboardError(
       'INVALID_OPTION',
-      `Invalid tasks ${JSON.stringify(options.tasks)}: expected an array of task or workflow definitions or contracts, such as the registry's tasks.`,
+      `Invalid tasks ${quote(options.tasks)}: expected an array of task or workflow definitions or contracts, such as the registry's tasks.`,
     );
   }
   if (options.logger !== undefined && typeof options.logger?.error !== 'function') {

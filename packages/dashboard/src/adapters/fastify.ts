@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Dashboard } from '../dashboard.js';
 import { DashboardError } from '../errors.js';
+import { checkKnownKeys, checkObject, type OptionKeys } from '../option-checks.js';
 import { type NodeHandlerOptions, toNodeHandler } from './node.js';
 
 /*
@@ -50,6 +51,11 @@ export interface RegisterFastifyOptions extends Pick<NodeHandlerOptions, 'maxBod
   prefix?: string;
 }
 
+const REGISTER_FASTIFY_OPTION_KEYS = {
+  prefix: true,
+  maxBodyBytes: true,
+} as const satisfies OptionKeys<RegisterFastifyOptions>;
+
 /**
  * Serves the dashboard from a fastify app (4 or 5) at its `basePath`. The routes live in
  * their own plugin scope, whose body parsers are removed so the dashboard reads the raw
@@ -67,6 +73,8 @@ export function registerFastify(
   dashboard: Dashboard,
   options: RegisterFastifyOptions = {},
 ): void {
+  checkObject('registerFastify options', options, '{ prefix?, maxBodyBytes? }');
+  checkKnownKeys(options, REGISTER_FASTIFY_OPTION_KEYS, 'registerFastify option');
   const prefix = options.prefix ?? dashboard.basePath;
   if (prefix !== dashboard.basePath) {
     throw new DashboardError(

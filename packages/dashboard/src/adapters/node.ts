@@ -3,6 +3,14 @@ import type { Dashboard } from '../dashboard.js';
 import { DashboardError, quote } from '../errors.js';
 import { withSecurityHeaders } from '../http/headers.js';
 import { errorResponse } from '../http/responses.js';
+import {
+  checkBoolean,
+  checkFunction,
+  checkInteger,
+  checkKnownKeys,
+  checkObject,
+  type OptionKeys,
+} from '../option-checks.js';
 import { DEFAULT_MAX_BODY_BYTES } from '../options.js';
 
 export interface NodeHandlerOptions {
@@ -20,6 +28,31 @@ export interface NodeHandlerOptions {
    * socket's protocol and the `Host` header. Fastify's adapter passes what fastify resolved.
    */
   origin?: (req: IncomingMessage) => string;
+}
+
+const NODE_HANDLER_OPTION_KEYS = {
+  trustProxy: true,
+  maxBodyBytes: true,
+  origin: true,
+} as const satisfies OptionKeys<NodeHandlerOptions>;
+
+/** Checks `toNodeHandler`'s options: a misspelt or mistyped one is refused, not ignored. */
+export function checkNodeHandlerOptions(options: NodeHandlerOptions): void {
+  checkObject('toNodeHandler options', options, '{ trustProxy?, maxBodyBytes? }');
+  checkKnownKeys(options, NODE_HANDLER_OPTION_KEYS, 'toNodeHandler option');
+  checkBoolean('trustProxy', options.trustProxy);
+  checkInteger(
+    'maxBodyBytes',
+    options.maxBodyBytes,
+    1,
+    Number.MAX_SAFE_INTEGER,
+    ' number of bytes',
+  );
+  checkFunction(
+    'origin',
+    options.origin,
+    'a function (req) => origin, such as "https://ops.example.com"',
+  );
 }
 
 /** Methods `new Request()` refuses (a TypeError): answered 405 here instead. */
@@ -285,6 +318,7 @@ function sendError(
  * // Express: app.use(toNodeHandler(dashboard)) with createDashboard({ basePath: '/admin', … })
  */
 export function toNodeHandler(dashboard: Dashboard, options: NodeHandlerOptions = {}): NodeHandler {
+  checkNodeHandlerOptions(options);
   const limit = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   return (req, res, next) => {
     const path = (req as { originalUrl?: string }).originalUrl ?? req.url ?? '/';
