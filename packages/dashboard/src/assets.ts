@@ -14,7 +14,8 @@ function gzipOf(name: string, body: string): Uint8Array {
 
 /**
  * Serves a UI asset. A request naming the current hash (`?v=<hash>`, as the shell links
- * them) is cached for a year (`immutable`): a new build has a new hash, so a new URL.
+ * them) is cached for a year (`immutable`), by the browser only (`private`): a new build has
+ * a new hash, so a new URL. Any other `?v=` is revalidated each time (`no-cache`).
  * Gzipped when the client accepts it. Null for an unknown asset.
  */
 export function assetResponse(request: Request, name: string): Response | null {
@@ -26,10 +27,15 @@ export function assetResponse(request: Request, name: string): Response | null {
     etag: `"${asset.hash}"`,
     vary: 'accept-encoding',
   });
-  const version = new URL(request.url).searchParams.get('v');
+  // Only the one URL the shell links is immutable: `?v=` of another build (or twice) is not
+  // this body for good. Private: every asset is behind the dashboard's authentication, so a
+  // shared cache must not keep it and hand it to whoever asks.
+  const versions = new URL(request.url).searchParams.getAll('v');
   headers.set(
     'cache-control',
-    version === asset.hash ? 'public, max-age=31536000, immutable' : 'no-cache',
+    versions.length === 1 && versions[0] === asset.hash
+      ? 'private, max-age=31536000, immutable'
+      : 'private, no-cache',
   );
   if (request.headers.get('if-none-match') === `"${asset.hash}"`) {
     return new Response(null, { status: 304, headers });

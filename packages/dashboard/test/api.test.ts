@@ -302,11 +302,18 @@ describe('HTTP', () => {
     });
     expect(asset.status).toBe(200);
     expect(asset.headers.get('content-type')).toMatch(/^text\/javascript/);
-    expect(asset.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    // Behind authentication: a shared cache must not keep it.
+    expect(asset.headers.get('cache-control')).toBe('private, max-age=31536000, immutable');
     expect(asset.headers.get('content-encoding')).toBe('gzip');
     expect((await asset.text()).length).toBeGreaterThan(0);
     const stale = await client.get('/assets/app.js?v=old');
-    expect(stale.headers.get('cache-control')).toBe('no-cache');
+    expect(stale.headers.get('cache-control')).toBe('private, no-cache');
+    const hash = src.slice(src.indexOf('?v=') + 3);
+    for (const query of [`?v=${hash}&v=old`, `?v=old&v=${hash}`, `?v=${hash}x`, '']) {
+      const other = await client.get(`/assets/app.js${query}`);
+      expect(other.status).toBe(200);
+      expect(other.headers.get('cache-control')).toBe('private, no-cache');
+    }
     const etag = stale.headers.get('etag') ?? '';
     const notModified = await client.get('/assets/app.js', { headers: { 'if-none-match': etag } });
     expect(notModified.status).toBe(304);
