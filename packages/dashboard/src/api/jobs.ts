@@ -27,6 +27,21 @@ async function getJobOr404(core: DashboardCore, id: string): Promise<JobRecord> 
   return record;
 }
 
+/** Why a job that is not dead is not retried, and what to do instead, by its state. */
+export function notRetryable(id: string, state: JobRecord['state']): string {
+  const job = `Job ${JSON.stringify(id)}`;
+  switch (state) {
+    case 'failed':
+      return `${job} failed, not dead: only dead jobs are retried. A failed job was refused for good (invalid input or NonRetryableError); enqueue it again with a fixed input.`;
+    case 'completed':
+    case 'cancelled':
+    case 'expired':
+      return `${job} ended ${state}, so it will never be dead: only dead jobs are retried. To run it again, enqueue it anew with its input (conveyor enqueue, or client.enqueue).`;
+    default:
+      return `${job} is ${state}, not dead: only dead jobs are retried. Wait until it ends; if it dies, retry it then.`;
+  }
+}
+
 export function jobRoutes(core: DashboardCore): Route<RequestContext>[] {
   return [
     {
@@ -61,10 +76,7 @@ export function jobRoutes(core: DashboardCore): Route<RequestContext>[] {
           );
         }
         if (record.state !== 'dead') {
-          throw new DashboardError(
-            'CONFLICT',
-            `Job ${JSON.stringify(id)} is ${record.state}, not dead: only dead jobs can be retried. ${record.state === 'failed' ? 'A failed job was refused for good (invalid input or NonRetryableError); enqueue it again with a fixed input.' : 'Wait until it ends; if it dies, retry it then.'}`,
-          );
+          throw new DashboardError('CONFLICT', notRetryable(id, record.state));
         }
         const moved = await core.admin.retryDead(queue, [id]);
         if (moved === 0) {

@@ -146,18 +146,15 @@ function actions(
   reload: (state?: string) => void,
 ): HTMLElement | null {
   if (!canWrite()) return null;
+  const refused = retryRefusal(job);
   const retry = h(
     'button',
     {
       class: 'button primary',
       attrs: {
         type: 'button',
-        disabled: job.state !== 'dead' || job.workflow !== undefined,
-        title: job.workflow
-          ? STEP_JOB_RETRY
-          : job.state === 'dead'
-            ? undefined
-            : 'Only dead jobs can be retried.',
+        disabled: refused !== undefined,
+        'aria-describedby': refused === undefined ? undefined : 'retry-refused',
       },
       on: {
         click: async () => {
@@ -219,7 +216,33 @@ function actions(
     },
     'Cancel',
   );
-  return h('div', { class: 'actions' }, retry, cancel);
+  return h(
+    'div',
+    { class: 'actions' },
+    retry,
+    cancel,
+    // In words, not a tooltip: a disabled button takes no focus, and a phone has no hover.
+    refused === undefined
+      ? null
+      : h('p', { class: 'action-note muted', attrs: { id: 'retry-refused' } }, refused),
+  );
+}
+
+/** Why this job has no Retry (the server's 409 says the same), or undefined when it has. */
+function retryRefusal(job: JobDetail): string | undefined {
+  if (job.workflow) return STEP_JOB_RETRY;
+  switch (job.state) {
+    case 'dead':
+      return undefined;
+    case 'failed':
+      return 'No retry: it failed for good (invalid input or NonRetryableError); only dead jobs are retried. Enqueue it again with a fixed input.';
+    case 'completed':
+    case 'cancelled':
+    case 'expired':
+      return `No retry: it ended ${job.state}, and only dead jobs are retried. To run it again, enqueue it anew.`;
+    default:
+      return 'No retry: only dead jobs are retried, and it has not ended. If it dies, retry it then.';
+  }
 }
 
 /** `/jobs/<id>`: everything about one job, its attempts and audit, with Retry and Cancel. */
