@@ -8,7 +8,8 @@ import {
   type EnqueueOptions,
   type JobHandle,
 } from '@conveyor/core';
-import { nearestName } from '@conveyor/core/transport';
+import { nearestName, queueOfJobId } from '@conveyor/core/transport';
+import { recordAction } from '../audit-trail.js';
 import type { Connection } from '../connection.js';
 import { CliError } from '../errors.js';
 import { type FollowUp, followUp as noFlags } from '../follow-up.js';
@@ -224,6 +225,21 @@ export async function enqueueJob(
     }
     throw error;
   }
+  await recordAction(
+    connection,
+    target.kind === 'task'
+      ? {
+          action: 'job.enqueue',
+          jobId: started.id,
+          queue: queueOfJobId(started.id),
+          detail: { task: name },
+        }
+      : {
+          action: 'workflow.start',
+          detail: { workflow: started.id, name, ...(started.duplicate ? { duplicate: true } : {}) },
+        },
+    io,
+  );
   const state = await started.state();
   const outcome = options.wait === undefined ? undefined : await waitFor(started, options);
   const what = target.kind === 'task' ? 'job' : 'workflow';

@@ -1,5 +1,6 @@
 import type { JobError, JobRecord, JobWorkflowRef, WorkflowStatus } from '@conveyor/core';
 import { queueOfJobId } from '@conveyor/core/transport';
+import { recordAction } from '../audit-trail.js';
 import type { AdminConnection, Connection } from '../connection.js';
 import { CliError } from '../errors.js';
 import { type FollowUp, followUp as noFlags } from '../follow-up.js';
@@ -38,6 +39,11 @@ export async function retryJob(
     if (!now) throw jobNotFound(id, followUp);
     throw notDead(id, now, followUp);
   }
+  await recordAction(
+    connection,
+    { action: 'job.retry', jobId: id, queue, detail: { from: 'dead' } },
+    io,
+  );
   if (options.json) {
     printJson(io, { id, queue, retried: 1 });
     return;
@@ -125,6 +131,17 @@ export async function cancelJob(
       `Job ${JSON.stringify(id)} already finished (${record?.state ?? 'final'}): nothing to cancel.`,
     );
   }
+  const queue = queueOfJobId(id);
+  await recordAction(
+    connection,
+    {
+      action: 'job.cancel',
+      jobId: id,
+      ...(queue === undefined ? {} : { queue }),
+      detail: { result },
+    },
+    io,
+  );
   if (options.json) {
     printJson(io, { id, result });
   } else if (result === 'cancelled') {

@@ -4,6 +4,7 @@ import {
   queuesSeen,
   storedPartitionCounts,
 } from '@conveyor/core/transport';
+import { recordAction } from '../audit-trail.js';
 import type { AdminConnection } from '../connection.js';
 import { CliError } from '../errors.js';
 import { type FollowUp, followUp as noFlags } from '../follow-up.js';
@@ -54,6 +55,7 @@ export async function pauseOrResume(
     const did = action === 'pause' ? await admin.pauseQueue(name) : await admin.resumeQueue(name);
     if (did) changed.push(name);
   }
+  await recordAction(connection, { action: `queue.${action}`, queue, detail: { changed } }, io);
   const label = queueLabel(queue, targets);
   if (options.json) {
     printJson(io, {

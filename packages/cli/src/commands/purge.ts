@@ -1,4 +1,5 @@
 import { storedQueuesOf, sumQueueCounts } from '@conveyor/core/transport';
+import { recordAction } from '../audit-trail.js';
 import type { AdminConnection } from '../connection.js';
 import { CliError } from '../errors.js';
 import { type FollowUp, followUp as noFlags } from '../follow-up.js';
@@ -99,6 +100,11 @@ export async function purgeQueue(
   }
   const purged = partitions.reduce((sum, p) => sum + p.purged, 0);
   const dead = partitions.reduce((sum, p) => sum + (p.dead ?? 0), 0);
+  await recordAction(
+    connection,
+    { action: 'queue.purge', queue, detail: options.dead ? { purged, dead } : { purged } },
+    io,
+  );
   if (options.json) {
     printJson(io, {
       queue,

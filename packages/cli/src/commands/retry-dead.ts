@@ -1,20 +1,15 @@
-import type { JobRecord, TransportAdmin } from '@conveyor/core';
+import { AUDIT_LIMITS, type TransportAdmin } from '@conveyor/core';
+import { recordAction } from '../audit-trail.js';
 import type { AdminConnection } from '../connection.js';
 import { CliError } from '../errors.js';
 import { type FollowUp, followUp as noFlags } from '../follow-up.js';
 import { noteOnInterrupt } from '../interrupt-note.js';
-import {
-  type Io,
-  isUnreadable,
-  NAMED_IN_LINE,
-  namedList,
-  printJson,
-  renderTable,
-} from '../output.js';
+import { type Io, isUnreadable, namedList, printJson, renderTable } from '../output.js';
 import { noteUnknownQueue } from '../queue-names.js';
 import { queueLabel, storedQueuesFor } from '../stored-queues.js';
 import { terminalText } from '../terminal-text.js';
 import { unreadQueuesLine } from '../unread-queues.js';
+import { DEAD_PAGE, deadPages, StepJobs, UnreadableJobs } from './dead-pages.js';
 import { PROGRESS_EVERY, progressOf } from './dead-progress.js';
 import { notFailedLine, notFailedWorkflows } from './settled-workflows.js';
 
@@ -27,73 +22,8 @@ export interface RetryAllDeadOptions {
   followUp?: FollowUp;
 }
 
-/**
- * Dead jobs read per call: `listJobs`' largest page [A10]. A run holds one page of records
- * at a time, however many jobs are dead.
- */
-export const DEAD_PAGE = 500;
+export { DEAD_PAGE } from './dead-pages.js';
 export { PROGRESS_EVERY } from './dead-progress.js';
-
-/**
- * A queue's dead-letter set a page at a time, newest first, through `listJobs`' cursor: a
- * position in the set's order, not an offset [A10], so jobs that leave the set meanwhile
- * make no page skip or repeat a job. Jobs dead-lettered after the first page sort before it
- * and are not read, so a job retried here that dies again is not read (nor retried) twice.
- */
-async function* deadPages(admin: TransportAdmin, queue: string): AsyncGenerator<JobRecord[]> {
-  let cursor: string | undefined;
-  do {
-    const page = await admin.listJobs(queue, {
-      state: 'dead',
-      limit: DEAD_PAGE,
-      ...(cursor === undefined ? {} : { cursor }),
-    });
-    // A page may come back short, or empty, with a cursor: read on until there is none.
-    if (page.jobs.length > 0) yield page.jobs;
-    cursor = page.next;
-  } while (cursor !== undefined);
-}
-
-/**
- * The workflow step jobs a retry leaves dead: how many, and their workflows, each once, in
- * the order their oldest step job died (pages run newest first: a workflow seen again
- * moves to the end, and {@link StepJobs.workflows} reads the set backwards). Holds one id
- * per workflow, not per job.
- */
-class StepJobs {
-  count = 0;
-  readonly #seen = new Set<string>();
-
-  add(workflow: string): void {
-    this.count++;
-    this.#seen.delete(workflow);
-    this.#seen.add(workflow);
-  }
-
-  workflows(): string[] {
-    return [...this.#seen].reverse();
-  }
-}
-
-/**
- * The dead jobs a retry leaves dead because this CLI cannot read them ({@link isUnreadable}:
- * a newer job format version, a hash not written by Conveyor): how many, and the first ids.
- * A worker that reads them as this CLI does would only dead-letter them again.
- */
-class UnreadableJobs {
-  count = 0;
-  readonly ids: string[] = [];
-
-  add(id: string): void {
-    this.count++;
-    if (this.ids.length < NAMED_IN_LINE) this.ids.push(id);
-  }
-
-  addAll(other: UnreadableJobs): void {
-    for (const id of other.ids) if (this.ids.length < NAMED_IN_LINE) this.ids.push(id);
-    this.count += other.count;
-  }
-}
 
 /** Workflow ids, each once, in the order of the lists given. */
 const distinct = (lists: ReadonlyArray<readonly string[]>) => [...new Set(lists.flat())];
@@ -152,7 +82,15 @@ async function retryDeadJobs(
   admin: TransportAdmin,
   queue: string,
   onPage: (read: number, retried: number) => void,
-): Promise<{ read: number; retried: number; steps: StepJobs; unreadable: UnreadableJobs }> {
+): Promise<{
+  read: number;
+  retried: number;
+  steps: StepJobs;
+  unreadable: UnreadableJobs;
+  /** The ids sent to be retried, for the audit log (at most its cap). */
+  sent: string[];
+}> {
+  const sent: string[] = [];
   let retried = 0;
   let read = 0;
   const steps = new StepJobs();
@@ -166,10 +104,11 @@ async function retryDeadJobs(
     }
     // Ids no longer dead (retried or purged by someone else since the read) are not counted.
     if (ids.length > 0) retried += await admin.retryDead(queue, ids);
+    sent.push(...ids.slice(0, AUDIT_LIMITS.jobIds - sent.length));
     read += jobs.length;
     onPage(read, retried);
   }
-  return { read, retried, steps, unreadable };
+  return { read, retried, steps, unreadable, sent };
 }
 
 const jobs = (count: number, what = 'dead job') => `${count} ${what}${count === 1 ? '' : 's'}`;
@@ -273,6 +212,7 @@ export async function retryAllDead(
   let stepJobs = 0;
   let read = 0;
   let retried = 0;
+  const sent: string[] = [];
   for (const name of stored) {
     const [readBefore, retriedBefore] = [read, retried];
     const done = await retryDeadJobs(admin, name, (pageRead, pageRetried) =>
@@ -280,12 +220,18 @@ export async function retryAllDead(
     );
     partitions.push({ queue: name, retried: done.retried, skippedStepJobs: done.steps.count });
     workflowLists.push(done.steps.workflows());
+    sent.push(...done.sent);
     unreadable.addAll(done.unreadable);
     stepJobs += done.steps.count;
     read += done.read;
     retried += done.retried;
   }
   noteOnInterrupt(undefined);
+  await recordAction(
+    connection,
+    { action: 'dead.retry', queue, jobIds: sent, detail: { retried, skippedStepJobs: stepJobs } },
+    io,
+  );
   const workflows = distinct(workflowLists);
   if (retried === 0 && stepJobs === 0 && unreadable.count === 0) {
     await noteUnknownQueue(admin, queue, io);

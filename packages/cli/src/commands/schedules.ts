@@ -5,6 +5,8 @@ import {
   type ScheduleRow,
   silentLogger,
 } from '@conveyor/core';
+import { queueOfJobId } from '@conveyor/core/transport';
+import { recordAction } from '../audit-trail.js';
 import type { Connection } from '../connection.js';
 import { CliError } from '../errors.js';
 import { type FollowUp, followUp as noFlags } from '../follow-up.js';
@@ -205,6 +207,11 @@ export async function actOnSchedule(
         `No schedule ${name}${options.queue === undefined ? '' : ` in queue ${options.queue}`}: nothing was removed. List the stored schedules with \`conveyor schedules\`.`,
       );
     }
+    await recordAction(
+      connection,
+      { action: 'schedule.remove', ...lookup, detail: { schedule: id } },
+      io,
+    );
     const { command, note } = options.followUp ?? noFlags();
     const pause =
       options.queue === undefined
@@ -227,6 +234,16 @@ export async function actOnSchedule(
     // worker) while run-now said only "Enqueued": it is still enqueued, with a note.
     const check = await checkOrphan(connection.transport, id, options.queue);
     const job = await schedules.runNow(id, lookup);
+    await recordAction(
+      connection,
+      {
+        action: 'schedule.run-now',
+        jobId: job.id,
+        queue: queueOfJobId(job.id),
+        detail: { schedule: id },
+      },
+      io,
+    );
     if (options.json) {
       printJson(io, { schedule: id, ...lookup, jobId: job.id, orphaned: check.orphaned });
     } else {
@@ -243,6 +260,11 @@ export async function actOnSchedule(
   const before = await findSchedule(stored, id, options.queue);
   const changed = before.paused !== paused;
   await (paused ? schedules.pause(id, lookup) : schedules.resume(id, lookup));
+  await recordAction(
+    connection,
+    { action: `schedule.${action}`, queue: before.spec.queue, detail: { schedule: id } },
+    io,
+  );
   if (options.json) {
     printJson(io, { schedule: id, ...lookup, paused, changed });
   } else if (paused) {

@@ -10,6 +10,7 @@ import {
   type WorkflowView,
   workflowConflictMessage,
 } from '@conveyor/core';
+import { recordAction } from '../audit-trail.js';
 import type { Connection } from '../connection.js';
 import { CliError } from '../errors.js';
 import { formatDuration, type Io, printJson, renderTable } from '../output.js';
@@ -80,6 +81,16 @@ export async function actOnWorkflow(
     throw new CliError('CONFLICT', workflowConflictMessage(id, outcome.status, action));
   }
   const { jobIds } = outcome;
+  await recordAction(
+    connection,
+    {
+      action: `workflow.${action}`,
+      jobIds,
+      detail:
+        action === 'cancel' ? { workflow: id, cancelledJobs: jobIds.length } : { workflow: id },
+    },
+    io,
+  );
   const name = terminalText(JSON.stringify(id));
   if (action === 'cancel') {
     if (options.json) printJson(io, { workflow: id, status: 'cancelled', cancelledJobs: jobIds });
