@@ -75,7 +75,11 @@ export function jobsTable(
         job.error
           ? h(
               'span',
-              { class: 'error-cell' },
+              // A completed job keeps an earlier attempt's error: labelled, not its failure.
+              { class: job.state === 'completed' ? 'error-cell earlier' : 'error-cell' },
+              job.state === 'completed'
+                ? h('span', { class: 'earlier-label muted' }, 'earlier attempt: ')
+                : null,
               job.error.code
                 ? h('code', { class: 'error-code' }, dataText(job.error.code, 48))
                 : null,

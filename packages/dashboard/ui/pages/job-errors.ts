@@ -13,10 +13,14 @@ const ERROR_SHOWN = 300;
 /** The longest error message shown in bold. */
 const ERROR_BOLD_MAX = 200;
 
-export function errorView(error: JobErrorInfo): HTMLElement {
+/**
+ * A job's error. `earlier`: the job completed, and this is the error of an attempt before
+ * the one that succeeded (a retry, or a dead job retried): shown plain, not as its failure.
+ */
+export function errorView(error: JobErrorInfo, earlier = false): HTMLElement {
   return h(
     'div',
-    { class: 'error-view' },
+    { class: earlier ? 'error-view earlier' : 'error-view' },
     h(
       'p',
       null,

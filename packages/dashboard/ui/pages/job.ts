@@ -286,7 +286,19 @@ export function jobPage(ctx: PageContext, id: string): HTMLElement {
       replace(
         body,
         summary(job),
-        job.error ? section('Error', errorView(job.error)) : null,
+        job.error
+          ? job.state === 'completed'
+            ? section(
+                "Earlier attempt's error",
+                h(
+                  'p',
+                  { class: 'muted earlier-note' },
+                  'The job completed: this error is from an earlier attempt, which was tried again. It is not why the job ended.',
+                ),
+                errorView(job.error, true),
+              )
+            : section('Error', errorView(job.error))
+          : null,
         section('Attempts', attempts(job)),
         section('Input', inputView(job)),
         job.result !== undefined ? section('Result', jsonBlock(job.result)) : null,
