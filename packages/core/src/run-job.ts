@@ -1,6 +1,6 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { lazyTaskContext } from './context.js';
-import type { JobEnvelope } from './envelope.js';
+import type { JobEnvelope, JobWorkflowRef } from './envelope.js';
 import {
   NonRetryableError,
   PayloadTooLargeError,
@@ -202,6 +202,7 @@ function refusedInputHint(
   task: AnyTaskDefinition,
   issues: readonly StandardSchemaV1.Issue[],
 ): string {
+  if (envelope.workflow !== undefined) return stepInputHint(envelope.workflow);
   const retry = `retry it (conveyor retry ${envelope.id})`;
   const { schema } = envelope;
   if (schema === undefined || task.fingerprint === undefined || schema === task.fingerprint) {
@@ -217,6 +218,22 @@ function refusedInputHint(
   const failing = unique(paths);
   const fields = failing.length > 0 ? ` (failing: ${failing.join(', ')})` : '';
   return `${skew}: a retry runs the same stored input, so it helps only if that input is valid under the schema the worker then runs${fields}. If the worker's schema is the one to keep, enqueue it anew from an updated producer; if the producer's is, run the worker on that task code, then ${retry}`;
+}
+
+/**
+ * The same for a workflow step job: its input is not a producer's but what the step's
+ * mapping returned, computed in the worker, and `conveyor retry` refuses step jobs. A retry
+ * of the workflow runs the step again with its input resolved anew from the worker's
+ * definition (docs/workflows.md §2, §6), so that is what runs a fixed mapping.
+ */
+function stepInputHint(ref: JobWorkflowRef): string {
+  const step = `step ${JSON.stringify(ref.step)} of workflow ${ref.id}`;
+  const from =
+    ref.child === undefined
+      ? `what ${step} resolved through its input mapping (without one, what flowed into the step, as it is)`
+      : `child ${ref.child}'s item, from the items mapping of map ${step}`;
+  const mapping = ref.child === undefined ? 'input mapping' : 'items mapping';
+  return `This input is ${from}, not a producer's, and a retry of this step job would not run it again. If the input is wrong, fix the step's ${mapping}; if the schema should take it, change the schema. Deploy that to the workers (restart them), then retry the workflow (conveyor workflows retry ${ref.id}): the step runs again with its input resolved anew`;
 }
 
 function keyOf(segment: PropertyKey | StandardSchemaV1.PathSegment): string {

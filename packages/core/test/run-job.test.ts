@@ -110,6 +110,34 @@ describe('runJob: before the task runs', () => {
     expect(fail.error.message).not.toContain('nope');
   });
 
+  // A step job's input is what its step's mapping returned, and `conveyor retry` refuses
+  // step jobs: the advice pointed at a retry that is refused and at a producer not at fault.
+  it("points a step job's refused input at the step's mapping and the workflow's retry", async () => {
+    const workflow = { id: 'wf_1', step: 'b', kind: 'run' } as const;
+    const outcome = await run(
+      [task(() => null)],
+      reservation({ id: 'emails:wf_1.b', input: { email: 'nope' }, workflow }),
+    );
+    const { message } = settlementOf(outcome, 'fail').error;
+    expect(message).toMatch(/^Invalid input for task "shop\.sendEmail": email: /);
+    expect(message).toContain('step "b" of workflow wf_1');
+    expect(message).toContain("fix the step's input mapping");
+    expect(message).toContain('conveyor workflows retry wf_1');
+    expect(message).not.toContain('conveyor retry emails:');
+    expect(message).not.toContain('producer and enqueue');
+
+    const child = { id: 'wf_1', step: 'm', child: 3, kind: 'run' } as const;
+    const refused = await run(
+      [task(() => null)],
+      reservation({ input: { email: 'nope' }, workflow: child, schema: 'sha256:other' }),
+    );
+    const childMessage = settlementOf(refused, 'fail').error.message;
+    expect(childMessage).toContain(
+      'child 3\'s item, from the items mapping of map step "m" of workflow wf_1',
+    );
+    expect(childMessage).toContain('conveyor workflows retry wf_1');
+  });
+
   it('says when the producer checked the input with another version of the schema', async () => {
     const skewed = defineTask({ name: 'shop.sendEmail', input, run: () => null });
     const worker = { ...skewed, fingerprint: 'sha256:worker' } as AnyTaskDefinition;
