@@ -65,7 +65,8 @@ export interface ScheduleSpec {
 export interface ScheduleMark {
   /**
    * No slot at or before this fires any more: the latest slot claimed (fired, or skipped
-   * for overlap), or, when the spec last changed later than that, the time of the change.
+   * for overlap), or, when the spec's timing last changed (or it was enabled or resumed)
+   * later than that, the time of the change.
    */
   slotAt: number;
   /** The job of the latest slot that fired; absent until one has. */
@@ -85,7 +86,7 @@ export interface ScheduleState {
   revision: number;
   /** Transport clock when the spec was created or last changed. */
   updatedAt: number;
-  /** Null until a slot is claimed or the spec changed. */
+  /** Null until a slot is claimed, the spec's timing changed or it was enabled or resumed. */
   mark: ScheduleMark | null;
   /**
    * True for a copy another copy of its id on its base queue took over from (stored under
@@ -104,8 +105,10 @@ export interface ScheduleList {
 
 /**
  * - `created`: no schedule had the id in its queue.
- * - `changed`: the spec differed; revision + 1, and the mark moves to at least the time of
- *   the change, so that the new timing starts with its next slot and no slot fires twice.
+ * - `changed`: the spec differed; revision + 1. When its timing (`every`, `cron`, `tz`)
+ *   changed, or it was enabled again, the mark moves to at least the time of the change, so
+ *   that the new timing starts with its next slot and no slot fires twice; any other change
+ *   keeps the mark, so the slots missed before it still fire by the misfire policy.
  * - `unchanged`: the same spec was stored; nothing changed (the mark neither).
  */
 export type UpsertOutcome = 'created' | 'changed' | 'unchanged';

@@ -106,16 +106,28 @@ describe('schedules on Redis', () => {
 
     await schedules.setPaused(queue, 'daily', true);
     expect(await redis.hget(specsKey(queue), 'daily')).toMatch(/^1 \d+ 1 1 skip \{/);
-    await schedules.upsert([specOf(queue, 'daily'), specOf(queue, 'idle', { input: 2 })]);
+    await schedules.upsert([
+      specOf(queue, 'daily'),
+      specOf(queue, 'idle', { input: 2, enabled: false }),
+    ]);
     const changed = await redis.hget(specsKey(queue), 'daily');
     expect(changed).toMatch(/^2 \d+ 1 1 allow \{/);
     const changedAt = changed?.split(' ')[1];
     expect(Number(changedAt)).toBeGreaterThanOrEqual(now);
-    // The change moves the mark's slot and keeps its job; a schedule without one gets a slot alone.
+    // A change of anything but the timing keeps the mark, or its absence [S8a].
+    expect(await redis.hget(marksKey(queue), 'daily')).toBe(mark);
+    expect(await redis.hexists(marksKey(queue), 'idle')).toBe(0);
+    // A new timing moves the mark's slot and keeps its job; enabling one gets a slot alone [S8].
+    await schedules.upsert([
+      specOf(queue, 'daily', { every: 120_000 }),
+      specOf(queue, 'idle', { input: 2, enabled: true }),
+    ]);
+    const timed = (await redis.hget(specsKey(queue), 'daily'))?.split(' ')[1];
+    expect(Number(timed)).toBeGreaterThanOrEqual(Number(changedAt));
     expect(await redis.hget(marksKey(queue), 'daily')).toBe(
-      `${changedAt} ${mark?.split(' ').slice(1).join(' ')}`,
+      `${timed} ${mark?.split(' ').slice(1).join(' ')}`,
     );
-    expect(await redis.hget(marksKey(queue), 'idle')).toBe(changedAt);
+    expect(await redis.hget(marksKey(queue), 'idle')).toBe(timed);
 
     expect(await schedules.remove(queue, 'daily')).toBe(true);
     expect(await redis.hexists(specsKey(queue), 'daily')).toBe(0);

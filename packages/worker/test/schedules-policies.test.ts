@@ -56,6 +56,40 @@ describe('misfire: backfill after a 10-minute outage', () => {
   );
 });
 
+describe('a deploy during an outage', () => {
+  // docs/schedules.md §7: a change of anything but the timing keeps the mark.
+  it("that changes the task's options still fires the missed slot, from the new definition", async () => {
+    const retried = defineTask({
+      name: report.name,
+      queue: SCHEDULED,
+      input: z.object({ n: z.number() }),
+      retry: { attempts: 5 },
+      run: () => null,
+    });
+    const deployed = defineSchedule({
+      id: 'r.minute',
+      task: retried,
+      every: '1m',
+      input: { n: 2 },
+    });
+    const { clock, add, stop, jobs } = fleet(t0 - 30_000, { schedules: [everyMinute()] });
+    await clock.advance(0);
+    const old = add();
+    await clock.advance(30_000);
+    await stop(old);
+    await clock.advance(MINUTE + 6_000);
+    add({ schedules: [deployed] });
+    await clock.advance(0);
+    const all = await jobs();
+    expect(
+      all.map((job) => [minutesOf(job), job.envelope.input, job.envelope.maxAttempts]),
+    ).toEqual([
+      [0, { n: 1 }, 3],
+      [1, { n: 2 }, 5],
+    ]);
+  });
+});
+
 /** Minutes from t0 to a job's slot. */
 const minutesOf = (job: JobRecord) => (slotOf(job) - t0) / MINUTE;
 

@@ -160,9 +160,9 @@ describe('changing a schedule', () => {
     });
     void worker.start();
     await clock.advance(30_000 + 2 * MINUTE);
-    // The change at t0+1m moved the mark to t0+1m: listed again, that slot is not due any
-    // more, and fires with neither input.
-    expect(fires).toEqual(['0 r1 fired', '60 r1 changed', '120 r2 fired']);
+    // The change at t0+1m (the input only) kept the mark: listed again, that slot fires
+    // from the new spec, once, and the next one too.
+    expect(fires).toEqual(['0 r1 fired', '60 r1 changed', '60 r2 fired', '120 r2 fired']);
     const job = await transport.getJob(
       (await transport.schedules.list()).schedules[0]?.mark?.jobId ?? '',
     );

@@ -1,5 +1,6 @@
 import { baseQueueOf } from '../partitions.js';
 import { type ScheduleCarry, scheduleCarry, takesCarry } from '../schedule/copies.js';
+import { restartsSlots } from '../schedule/spec.js';
 import type { EnqueueRequest, EnqueueResult, JobState } from '../transport.js';
 import type {
   FireResult,
@@ -116,11 +117,12 @@ export function createMemorySchedules(options: MemorySchedulesOptions): Transpor
       if (carry.paused) state.paused = true;
     }
     if (stored.json === json) return 'unchanged';
+    // A new timing starts after the change: no slot at or before it fires [S8]. Any other
+    // change keeps the mark: the slots missed before it still fire by the misfire policy [S8a].
+    if (restartsSlots(state.spec, spec)) moveMark(state, now);
     state.spec = structuredClone(spec);
     state.revision += 1;
     state.updatedAt = now;
-    // The new timing starts after the change: no slot at or before it fires [S8].
-    moveMark(state, now);
     stored.json = json;
     return 'changed';
   }

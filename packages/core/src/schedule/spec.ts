@@ -60,6 +60,24 @@ export function scheduleSpec(
   return spec;
 }
 
+/**
+ * Whether storing `next` over `stored` restarts the schedule's slots, so that its mark moves
+ * up to the time of the change (conformance [S8]): its timing changed (`every`, `cron`,
+ * `tz`: the fields that define the slot sequence), or it was enabled again (the slots while
+ * it was disabled are not missed, as after a resume). Any other change (input, task options,
+ * schema fingerprint, misfire, overlap) keeps the mark [S8a]: the slots the old spec missed
+ * are the new spec's too, and fire by its misfire policy. Redis's upsert-schedules.lua
+ * mirrors this.
+ */
+export function restartsSlots(stored: ScheduleSpec, next: ScheduleSpec): boolean {
+  return (
+    stored.every !== next.every ||
+    stored.cron !== next.cron ||
+    stored.tz !== next.tz ||
+    (!stored.enabled && next.enabled)
+  );
+}
+
 /** `<queue>/<id>`: how a worker record and messages name a schedule. */
 export function scheduleKey(spec: { readonly queue: string; readonly id: string }): string {
   return `${spec.queue}/${spec.id}`;

@@ -13,8 +13,10 @@
 --       fenced with (fence-schedules.lua, before their carry was read): the copy is activated
 --       with it (its active token set) unless a higher token fenced it meanwhile.
 -- Returns: one string, a character per pair: `c` created (revision 1; not paused and no mark,
---          or the carry's flag and mark), `m` changed (revision + 1, the mark's slot moved up
---          to TIME, or a mark of TIME alone made), `u` unchanged (the spec not written). A
+--          or the carry's flag and mark), `m` changed (revision + 1; when the timing changed,
+--          `every`, `cron` or `tz`, or the spec was enabled again, the mark's slot moved up to
+--          TIME, or a mark of TIME alone made: core's `restartsSlots`; any other change keeps
+--          the mark), `u` unchanged (the spec not written). A
 --          stored copy whose mark is earlier than the carry's takes the carry's slot, and its
 --          pause when it is paused, whatever the letter: the schedule fired (or was resumed)
 --          in the other copy since. The letter is upper case (`C`, `M`, `U`) when the copy is
@@ -42,7 +44,8 @@ for i = 1, count do
     end
     out[#out + 1] = 'c'
   else
-    local revision, updated, paused, old = string.match(stored, '^(%d+) (%d+) (%d) %d %S+ (.*)$')
+    local revision, updated, paused, enabled, old =
+      string.match(stored, '^(%d+) (%d+) (%d) (%d) %S+ (.*)$')
     local mark = redis.call('HGET', KEYS[2], id)
     local slot, rest
     if mark then
@@ -67,8 +70,12 @@ for i = 1, count do
       local next_revision = string.format('%d', tonumber(revision) + 1)
       redis.call('HSET', KEYS[1], id,
         next_revision .. ' ' .. now_s .. ' ' .. paused .. ' ' .. flags .. json)
-      -- The new timing starts after the change: no slot up to it fires.
-      if not mark_slot or mark_slot < now then
+      -- A new timing starts after the change: no slot up to it fires. Any other change keeps
+      -- the mark, so the slots missed before it still fire by the misfire policy.
+      local was = cjson.decode(old)
+      local restarts = was.every ~= spec.every or was.cron ~= spec.cron or was.tz ~= spec.tz
+        or (enabled == '0' and spec.enabled == true)
+      if restarts and (not mark_slot or mark_slot < now) then
         mark_slot = now
       end
       out[#out + 1] = 'm'

@@ -61,12 +61,16 @@ export function scheduleStoreRules(harness: ConformanceHarness): void {
       expect(await schedules.upsert([{ ...newCron, source: 'code' }])).toEqual(['changed']);
     });
 
-    it('[S8] a changed spec moves the mark to the time of the change, so no slot up to it fires; an unchanged one moves nothing', async ({
+    it('[S8] a changed timing moves the mark to the time of the change, so no slot up to it fires; an unchanged spec moves nothing', async ({
       skip,
     }) => {
       const { transport, schedules } = await schedulesOf(ctx, skip);
       const queue = uniqueQueue('sched-change');
-      await schedules.upsert([specOf(queue, 'tick'), specOf(queue, 'fresh')]);
+      await schedules.upsert([
+        specOf(queue, 'tick'),
+        specOf(queue, 'fresh'),
+        specOf(queue, 'off', { enabled: false }),
+      ]);
       const fire = firer(schedules, queue, 'tick');
       const first = await fire(slot(1));
       expect(first.fired).toBe(true);
@@ -87,12 +91,69 @@ export function scheduleStoreRules(harness: ConformanceHarness): void {
       expect((await fire(slot(2), slotJob(queue), 2)).reason).toBe('claimed-before');
       await ctx.advance(1);
       expect((await fire(changed.updatedAt + 1, slotJob(queue), 2)).fired).toBe(true);
-      // A schedule that never fired gets a mark at the change, with no job.
-      expect(await schedules.upsert([specOf(queue, 'fresh', { priority: 1 })])).toEqual([
-        'changed',
-      ]);
-      const fresh = present(await stateOf(schedules, queue, 'fresh'));
-      expect(fresh.mark).toEqual({ slotAt: fresh.updatedAt });
+      // A schedule that never fired gets a mark at the change, with no job; so does one
+      // enabled again: its disabled time's slots are not missed, as after a resume [S11].
+      const cron = specOf(queue, 'fresh', { cron: '0 7 * * *', tz: 'Europe/Berlin' });
+      const { every: _every, ...fresh } = cron;
+      expect(
+        await schedules.upsert([fresh, specOf(queue, 'off', { enabled: true, input: 'on' })]),
+      ).toEqual(['changed', 'changed']);
+      for (const id of ['fresh', 'off']) {
+        const state = present(await stateOf(schedules, queue, id));
+        expect(state.mark).toEqual({ slotAt: state.updatedAt });
+      }
+      const { now } = await schedules.list([queue]);
+      expect(await schedules.upsert([{ ...fresh, tz: 'UTC' }])).toEqual(['changed']);
+      expect(present(await stateOf(schedules, queue, 'fresh')).mark?.slotAt).toBeGreaterThanOrEqual(
+        now,
+      );
+    });
+
+    it('[S8a] a change of anything but the timing keeps the mark: a slot missed before it still fires, at the new revision', async ({
+      skip,
+    }) => {
+      const { schedules } = await schedulesOf(ctx, skip);
+      const queue = uniqueQueue('sched-keep');
+      await schedules.upsert([specOf(queue, 'half'), specOf(queue, 'never'), specOf(queue, 'off')]);
+      const fire = firer(schedules, queue, 'half');
+      expect((await fire(slot(1))).fired).toBe(true);
+      const marked = present(await stateOf(schedules, queue, 'half')).mark;
+      // A deploy during an outage: the task's options, schema, input or policies change.
+      const changes: Array<Partial<ScheduleSpec>> = [
+        { maxAttempts: 5 },
+        { schema: 'fingerprint-2' },
+        { priority: 1, index: ['conformance'] },
+        { input: { conformance: 'changed' } },
+        { misfire: { catchUp: 3 } },
+        { source: 'code', task: 'conformance.renamed' },
+      ];
+      let spec = specOf(queue, 'half');
+      for (const [n, change] of changes.entries()) {
+        await ctx.advance(1);
+        spec = { ...spec, ...change };
+        expect(await schedules.upsert([spec])).toEqual(['changed']);
+        const state = present(await stateOf(schedules, queue, 'half'));
+        expect(state).toMatchObject({ spec, revision: n + 2 });
+        expect(state.mark).toEqual(marked);
+      }
+      // The slot missed while the spec changed fires, at the new revision.
+      const missed = await fire(slot(2), slotJob(queue), changes.length + 1);
+      expect(missed.fired).toBe(true);
+      expect(present(await stateOf(schedules, queue, 'half')).mark).toMatchObject({
+        slotAt: slot(2),
+        jobId: missed.jobId,
+      });
+      // One that never fired keeps no mark; one disabled keeps its mark (enabling moves it [S8]).
+      expect((await firer(schedules, queue, 'off')(slot(1))).fired).toBe(true);
+      const off = present(await stateOf(schedules, queue, 'off')).mark;
+      expect(
+        await schedules.upsert([
+          specOf(queue, 'never', { input: 'v2', overlap: 'skip' }),
+          specOf(queue, 'off', { enabled: false }),
+        ]),
+      ).toEqual(['changed', 'changed']);
+      expect(present(await stateOf(schedules, queue, 'never')).mark).toBeNull();
+      expect(present(await stateOf(schedules, queue, 'off')).mark).toEqual(off);
     });
 
     it('[S9] of 20 concurrent upserts of one schedule (on two instances when it can), one creates it and the rest see it unchanged', async ({
