@@ -6,6 +6,7 @@ import { optionalString } from '../http/params.js';
 import type { Route } from '../http/router.js';
 import { toJobDetail, toJobSummary } from '../job-view.js';
 import { audit, auditView } from './audit.js';
+import { pausedAmong } from './paused.js';
 
 /** Audit entries shown on a job page. */
 const JOB_AUDIT_LIMIT = 50;
@@ -91,8 +92,11 @@ export function jobRoutes(core: DashboardCore): Route<RequestContext>[] {
           queue,
           detail: { from: 'dead' },
         });
-        const after = await core.transport.getJob(id);
-        return { job: toJobSummary(after ?? record) };
+        const [after, paused] = await Promise.all([
+          core.transport.getJob(id),
+          pausedAmong(core, [queue]),
+        ]);
+        return { job: toJobSummary(after ?? record), paused };
       },
     },
     {

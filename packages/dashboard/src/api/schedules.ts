@@ -15,6 +15,7 @@ import { DashboardError } from '../errors.js';
 import { optionalString, scheduleId, storedQueueName } from '../http/params.js';
 import type { Route } from '../http/router.js';
 import { audit } from './audit.js';
+import { pausedAmong } from './paused.js';
 
 /** The capability, or 501 `CAPABILITY_MISSING`: the UI says schedules are unavailable. */
 function schedulesOf(core: DashboardCore): TransportSchedules {
@@ -109,7 +110,7 @@ export function scheduleRoutes(core: DashboardCore): Route<RequestContext>[] {
           queue,
           detail: { schedule: id },
         });
-        return { schedule: { queue, id }, jobId };
+        return { schedule: { queue, id }, jobId, paused: await pausedAmong(core, [queue]) };
       },
     },
     setPaused(true),

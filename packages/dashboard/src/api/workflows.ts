@@ -16,11 +16,13 @@ import {
   type WorkflowView,
   workflowConflictMessage,
 } from '@conveyor/core';
+import { queueOfJobId } from '@conveyor/core/transport';
 import type { DashboardCore, RequestContext } from '../context.js';
 import { badRequest, DashboardError } from '../errors.js';
 import { optionalString, pageLimit } from '../http/params.js';
 import type { Route } from '../http/router.js';
 import { audit } from './audit.js';
+import { pausedAmong } from './paused.js';
 
 /** The transport with its workflows, or 501 `CAPABILITY_MISSING`: the page says so. */
 function workflowTransport(core: DashboardCore): TransportWith<'workflows'> {
@@ -205,7 +207,12 @@ export function workflowRoutes(core: DashboardCore): Route<RequestContext>[] {
           jobIds,
           detail: { workflow: id },
         });
-        return { workflow: { id, status: 'running' }, enqueuedJobs: jobIds };
+        const queues = jobIds.flatMap((jobId) => queueOfJobId(jobId) ?? []);
+        return {
+          workflow: { id, status: 'running' },
+          enqueuedJobs: jobIds,
+          paused: await pausedAmong(core, queues),
+        };
       },
     },
   ];

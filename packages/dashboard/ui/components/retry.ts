@@ -5,12 +5,33 @@
 import { describeError, postJson } from '../api.js';
 import type { JobSummary } from '../api-types.js';
 import { h } from '../dom.js';
+import { formatNumber } from '../format.js';
 import { confirmAction } from './dialog.js';
 import { dataText } from './value.js';
 
 /** Why a workflow step job has no Retry of its own (the job page's and the dead list's title). */
 export const STEP_JOB_RETRY =
   'A workflow step job: retry its workflow, which runs the step again with a new job.';
+
+/** "Queue emails", "Queues a and b", "Queues a, b, c and 2 more". */
+export function pausedNames(queues: readonly string[]): string {
+  if (queues.length === 1) return `Queue ${queues[0]}`;
+  const shown = queues.slice(0, 3);
+  const more = queues.length - shown.length;
+  return more > 0
+    ? `Queues ${shown.join(', ')} and ${formatNumber(more)} more`
+    : `Queues ${shown.slice(0, -1).join(', ')} and ${shown.at(-1)}`;
+}
+
+/**
+ * What a banner adds when the job a retry or Run now put in a queue waits in a paused one
+ * (the answer's `paused`), as the bulk retry says it: `''` when none is paused.
+ */
+export function pausedNote(paused: readonly string[] | undefined, what = 'it'): string {
+  if (!paused || paused.length === 0) return '';
+  const one = paused.length === 1;
+  return ` ${pausedNames(paused)} ${one ? 'is' : 'are'} paused: nothing runs ${what} until ${one ? 'it is' : 'they are'} resumed.`;
+}
 
 /** How a retry went: declined at the confirmation, done (the job's state after), or refused. */
 export type RetryOutcome<T> =
@@ -28,7 +49,9 @@ async function confirmThenPost<T>(asked: boolean, path: string): Promise<RetryOu
 }
 
 /** Asks, then moves a dead job back to waiting with a fresh attempt budget. */
-export async function retryDeadJob(id: string): Promise<RetryOutcome<{ job: JobSummary }>> {
+export async function retryDeadJob(
+  id: string,
+): Promise<RetryOutcome<{ job: JobSummary; paused?: string[] }>> {
   const asked = await confirmAction({
     title: 'Retry this job?',
     body: ['It moves from dead to waiting with a fresh attempt budget: ', dataText(id, 80, 'mono')],
@@ -40,7 +63,7 @@ export async function retryDeadJob(id: string): Promise<RetryOutcome<{ job: JobS
 /** Asks, then runs a failed workflow again from its failed step. */
 export async function retryFailedWorkflow(
   id: string,
-): Promise<RetryOutcome<{ enqueuedJobs?: string[] }>> {
+): Promise<RetryOutcome<{ enqueuedJobs?: string[]; paused?: string[] }>> {
   const asked = await confirmAction({
     title: 'Retry this workflow?',
     body: [

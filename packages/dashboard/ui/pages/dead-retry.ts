@@ -6,7 +6,7 @@
 
 import type { JobSummary } from '../api-types.js';
 import type { Notices } from '../components/notice.js';
-import { retryDeadJob, rowRetryButton, STEP_JOB_RETRY } from '../components/retry.js';
+import { pausedNote, retryDeadJob, rowRetryButton, STEP_JOB_RETRY } from '../components/retry.js';
 import type { Column } from '../components/table.js';
 import { dataLabel } from '../components/value.js';
 import { link, paths } from '../router.js';
@@ -22,7 +22,7 @@ async function retry(id: string, flash: Notices, reload: () => void): Promise<vo
       'Retried ',
       job(),
       state === 'waiting'
-        ? ': the job is now waiting.'
+        ? `: the job is now waiting.${pausedNote(outcome.answer.paused)}`
         : `: a worker has taken it already, and it is now ${state}.`,
     ]);
   } else {

@@ -4,6 +4,7 @@ import { confirmAction } from '../components/dialog.js';
 import { jobsTable } from '../components/jobs-table.js';
 import { errorBox, loading, type Notices, notices } from '../components/notice.js';
 import { refreshControl, replaceKeepingFocus } from '../components/refresh.js';
+import { pausedNames } from '../components/retry.js';
 import { dataText } from '../components/value.js';
 import { canWrite } from '../config.js';
 import { h, replace } from '../dom.js';
@@ -88,16 +89,6 @@ interface BulkOutcome {
   affected: number;
   skipped: number;
   stepJobs?: number;
-}
-
-/** "Queue emails", "Queues a and b", "Queues a, b, c and 2 more". */
-function pausedNames(queues: readonly string[]): string {
-  if (queues.length === 1) return `Queue ${queues[0]}`;
-  const shown = queues.slice(0, 3);
-  const more = queues.length - shown.length;
-  return more > 0
-    ? `Queues ${shown.join(', ')} and ${formatNumber(more)} more`
-    : `Queues ${shown.slice(0, -1).join(', ')} and ${shown.at(-1)}`;
 }
 
 /** Preview, confirm with the count, then act on exactly the previewed ids. */

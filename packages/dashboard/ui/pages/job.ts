@@ -2,7 +2,7 @@ import { ApiError, describeError, getJson, isAbort, postJson } from '../api.js';
 import type { AuditEntry, CancelResult, JobDetail } from '../api-types.js';
 import { confirmAction } from '../components/dialog.js';
 import { errorBox, loading, type Notices, notices } from '../components/notice.js';
-import { retryDeadJob, STEP_JOB_RETRY } from '../components/retry.js';
+import { pausedNote, retryDeadJob, STEP_JOB_RETRY } from '../components/retry.js';
 import { table } from '../components/table.js';
 import {
   dataLabel,
@@ -169,7 +169,7 @@ function actions(
           flash.show(
             'ok',
             after.state === 'waiting'
-              ? 'Retried: the job is now waiting.'
+              ? `Retried: the job is now waiting.${pausedNote(outcome.answer.paused)}`
               : `Retried: a worker has taken it already, and it is now ${after.state}.`,
           );
           reload(after.state);

@@ -2,6 +2,7 @@ import { ApiError, describeError, getJson, isAbort, postJson } from '../api.js';
 import type { ScheduleRow, SchedulesResponse } from '../api-types.js';
 import { confirmAction } from '../components/dialog.js';
 import { errorBox, loading, type Notices, notices } from '../components/notice.js';
+import { pausedNote } from '../components/retry.js';
 import { dataLabel, dataText, stateBadge, timeAgo } from '../components/value.js';
 import { canWrite } from '../config.js';
 import { type Child, h, type Props, replace } from '../dom.js';
@@ -173,14 +174,14 @@ async function act(row: ScheduleRow, action: Action, flash: Notices, done: () =>
     if (!ok) return;
   }
   try {
-    const answer = await postJson<{ jobId?: string }>(actionUrl(row, action));
+    const answer = await postJson<{ jobId?: string; paused?: string[] }>(actionUrl(row, action));
     if (action === 'run-now' && answer.jobId !== undefined) {
       flash.show('ok', [
         'Enqueued ',
         link(paths.job(answer.jobId), dataLabel(answer.jobId, 64), 'mono'),
         ' from ',
         dataText(row.id, 64, 'mono'),
-        '.',
+        `.${pausedNote(answer.paused)}`,
       ]);
     } else {
       flash.show('ok', [

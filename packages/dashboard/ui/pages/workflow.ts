@@ -1,6 +1,7 @@
 import { ApiError, describeError, getJson, isAbort, postJson } from '../api.js';
 import { confirmAction } from '../components/dialog.js';
 import { errorBox, loading, type Notices, notices } from '../components/notice.js';
+import { pausedNote } from '../components/retry.js';
 import { dataText, jsonBlock, timeFull } from '../components/value.js';
 import { canWrite } from '../config.js';
 import { type Child, h, replace } from '../dom.js';
@@ -255,14 +256,16 @@ function actions(view: WorkflowView, flash: Notices, reload: () => void): HTMLEl
     });
     if (!ok) return;
     try {
-      const result = await postJson<{ cancelledJobs?: string[]; enqueuedJobs?: string[] }>(
-        `/workflows/${encodeURIComponent(view.id)}/${action}`,
-      );
+      const result = await postJson<{
+        cancelledJobs?: string[];
+        enqueuedJobs?: string[];
+        paused?: string[];
+      }>(`/workflows/${encodeURIComponent(view.id)}/${action}`);
       flash.show(
         'ok',
         cancel
           ? `Cancelled: ${result.cancelledJobs?.length ?? 0} step job(s) cancelled.`
-          : `Retrying from the failed step: ${result.enqueuedJobs?.length ?? 0} job(s) enqueued.`,
+          : `Retrying from the failed step: ${result.enqueuedJobs?.length ?? 0} job(s) enqueued.${pausedNote(result.paused, 'them')}`,
       );
     } catch (error) {
       flash.show('error', `${cancel ? 'Cancel' : 'Retry'} failed: ${describeError(error)}`);

@@ -5,7 +5,7 @@
 
 import type { EndedWorkflowSummary } from '../api-types.js';
 import type { Notices } from '../components/notice.js';
-import { retryFailedWorkflow, rowRetryButton } from '../components/retry.js';
+import { pausedNote, retryFailedWorkflow, rowRetryButton } from '../components/retry.js';
 import type { Column } from '../components/table.js';
 import { dataLabel } from '../components/value.js';
 import { link, paths } from '../router.js';
@@ -21,7 +21,7 @@ async function retry(id: string, flash: Notices, reload: () => void): Promise<vo
       run(),
       ` from the failed step: ${outcome.answer.enqueuedJobs?.length ?? 0} job(s) enqueued. It is running again, under `,
       link(paths.workflows(), 'Running'),
-      '.',
+      `.${pausedNote(outcome.answer.paused, 'them')}`,
     ]);
   } else {
     flash.show('error', ['Retry of ', run(), ` failed: ${outcome.message}`]);
