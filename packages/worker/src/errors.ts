@@ -12,6 +12,7 @@ export type WorkerErrorCode =
   | 'WORKFLOW_ENDED'
   | 'UNKNOWN_WORKFLOW'
   | 'WORKFLOW_SKEW'
+  | 'WORKFLOW_MAPPING_FAILED'
   | 'WORKFLOW_STEP_LOST';
 
 /**

@@ -34,6 +34,7 @@ export type { HeldJobInfo, StopOptions, Worker, WorkerState, WorkerStats } from 
 export {
   UnknownWorkflowError,
   WorkflowEndedError,
+  WorkflowMappingError,
   WorkflowSkewError,
   WorkflowStepLostError,
 } from './workflow/errors.js';

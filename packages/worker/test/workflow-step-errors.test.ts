@@ -51,4 +51,67 @@ describe('a step whose input mapping is at fault', () => {
     expect(message).not.toContain('conveyor retry ');
     expect(message).not.toContain('enqueue the job anew');
   });
+
+  // A throwing mapping ran through all the task's attempts, with back-off, and its failure
+  // read as the task's ("attempt 3 of 3"): mappings are pure, so it would throw every time.
+  it.each([
+    ['step', 'input mapping'],
+    ['map', 'items mapping'],
+    ['compensation', 'input mapping'],
+  ] as const)(
+    "a %s's throwing %s fails the step at once, not retried, and says it was the mapping",
+    async (kind, what) => {
+      let sent = 0;
+      const sendEmail = defineTask({
+        name: `se.sendEmail.${kind}`,
+        queue: 'se',
+        input: z.unknown(),
+        retry: { attempts: 3, backoff: { type: 'fixed', delay: 1, jitter: 0 } },
+        run: () => {
+          sent += 1;
+          return null;
+        },
+      });
+      const fail = defineTask({
+        name: `se.fail.${kind}`,
+        queue: 'se',
+        input: z.unknown(),
+        retry: { attempts: 1 },
+        run: () => {
+          throw new Error('a broke');
+        },
+      });
+      const explode = (): never => {
+        throw new Error('mapping exploded');
+      };
+      const workflow = defineWorkflow({
+        name: `se.throws.${kind}`,
+        input: Input,
+        steps: (flow) =>
+          kind === 'step'
+            ? flow.step('a', sendEmail).step('b', sendEmail, { input: explode })
+            : kind === 'map'
+              ? flow.step('a', sendEmail).map('b', sendEmail, { items: explode })
+              : flow
+                  .step('a', fail, { onFailure: { compensate: 'b' } })
+                  .compensation('b', sendEmail, { input: explode }),
+      });
+      const { transport } = workers.start({ workflows: [workflow] });
+      const id = await startWorkflow(transport, workflow, { userId: 'u1' });
+      const record = await settledAs(transport, id, 'failed');
+      expect(sent).toBe(kind === 'compensation' ? 0 : 1);
+      const step = record.steps.find((s) => s.step === 'b' && s.child === undefined);
+      expect(record.failure?.step).toBe(kind === 'compensation' ? 'a' : 'b');
+      expect(step).toMatchObject({
+        state: 'failed',
+        error: { code: 'WORKFLOW_MAPPING_FAILED', name: 'WorkflowMappingError' },
+      });
+      const label =
+        kind === 'map' ? 'map step "b"' : kind === 'step' ? 'step "b"' : 'compensation "b"';
+      expect(step?.error?.message).toContain(`${label}'s ${what} threw: mapping exploded`);
+      expect(step?.error?.message).toContain(`conveyor workflows retry ${id}`);
+      const job = await transport.getJob(step?.jobId as string);
+      expect(job).toMatchObject({ state: 'failed', attempts: 1 });
+    },
+  );
 });

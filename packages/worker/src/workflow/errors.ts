@@ -60,6 +60,44 @@ export class WorkflowSkewError extends WorkerError {
   }
 }
 
+/** Which of a step's mappings: a step's or a compensation's `input`, or a map's `items`. */
+export type StepMapping = 'step' | 'map' | 'compensation';
+
+/**
+ * A step's mapping threw. Mappings are pure (docs/workflows.md §1): run again on the same
+ * stored results, it would throw again, so the step fails at once, not retried, and its task
+ * does not run. The thrown value is the `cause`.
+ */
+export class WorkflowMappingError extends WorkerError {
+  readonly step: string;
+  readonly mapping: StepMapping;
+
+  constructor(workflowId: string, step: string, mapping: StepMapping, thrown: unknown) {
+    const label =
+      mapping === 'map'
+        ? `map step ${JSON.stringify(step)}'s items mapping`
+        : `${mapping} ${JSON.stringify(step)}'s input mapping`;
+    super(
+      'WORKFLOW_MAPPING_FAILED',
+      `Workflow ${workflowId}: ${label} threw: ${describeThrown(thrown)}. Mappings are pure, so it would throw again: the step failed at once, not retried, and its task did not run. Fix the mapping, deploy it to the workers (restart them), then retry the workflow (conveyor workflows retry ${workflowId}).`,
+      { cause: thrown },
+    );
+    this.step = step;
+    this.mapping = mapping;
+  }
+}
+
+/** A thrown value for a message: an error's message (its name when it has none), else its JSON. */
+function describeThrown(thrown: unknown): string {
+  if (thrown instanceof Error) return thrown.message.replace(/\.+$/, '') || thrown.name;
+  if (typeof thrown === 'string') return thrown;
+  try {
+    return JSON.stringify(thrown) ?? String(thrown);
+  } catch {
+    return String(thrown);
+  }
+}
+
 /** A step's job ended without its outcome reaching the workflow: found by a sweeper. */
 export class WorkflowStepLostError extends WorkerError {
   constructor(

@@ -1,7 +1,9 @@
 import {
   type AnyWorkflow,
+  InvalidOptionError,
   type JobWorkflowRef,
   type JsonValue,
+  NotJsonError,
   type TransportWorkflows,
   ValidationError,
   type WorkflowRecord,
@@ -17,6 +19,7 @@ import {
   stepFailure,
   validateNow,
 } from '@conveyor/core/worker';
+import { type StepMapping, WorkflowMappingError } from './errors.js';
 
 // What a step job works on, resolved at run time from the workflow's record
 // (docs/workflows.md §3): stored results decoded as a result reader decodes them, handed
@@ -28,8 +31,8 @@ export type StepWork = { kind: 'run'; input: unknown } | { kind: 'expand'; items
 /**
  * What the step job `ref` works on: a compensation's input from the workflow's failure; a
  * stage step's from the stage before (the workflow's input for the first stage); a map
- * stage's items. Throws what a mapping throws, and `VALIDATION_FAILED` when the stored
- * input or a stored result no longer fits its schema.
+ * stage's items. Throws `WORKFLOW_MAPPING_FAILED` when a mapping throws, and
+ * `VALIDATION_FAILED` when the stored input or a stored result no longer fits its schema.
  */
 export async function stepWork(
   workflows: TransportWorkflows,
@@ -45,7 +48,11 @@ export async function stepWork(
       failure?.step ?? ref.step,
       failure?.error ?? { message: 'the workflow failed' },
     );
-    return { kind: 'run', input: runStepInput(definition, ref.step, previous, input) };
+    const compensation = () => runStepInput(definition, ref.step, previous, input);
+    return {
+      kind: 'run',
+      input: throughMapping(record.id, ref.step, 'compensation', compensation),
+    };
   }
   const { stageIndex } = location;
   const previous =
@@ -53,12 +60,33 @@ export async function stepWork(
       ? undefined
       : await storedStageOutput(workflows, definition, record, stageIndex - 1);
   if (ref.kind === 'expand') {
-    const items = mapItems(definition, ref.step, previous, input);
+    const map = () => mapItems(definition, ref.step, previous, input);
+    const items = throughMapping(record.id, ref.step, 'map', map);
     // The JSON form: what each child job's envelope will carry. Not left to the transport:
     // `expand` checks items but keeps its copy, and `enqueue` stores an input as given.
     return { kind: 'expand', items: JSON.parse(JSON.stringify(items)) as JsonValue[] };
   }
-  return { kind: 'run', input: runStepInput(definition, ref.step, previous, input) };
+  const step = () => runStepInput(definition, ref.step, previous, input);
+  return { kind: 'run', input: throughMapping(record.id, ref.step, 'step', step) };
+}
+
+/**
+ * Runs a step's mapping (through core's hand-off), labelling what it throws as the
+ * mapping's: final, since a pure mapping would throw again. Core's own checks of what it
+ * returned (`items` not an array, an item that is not JSON) are final already and say so.
+ */
+function throughMapping<T>(
+  workflowId: string,
+  step: string,
+  mapping: StepMapping,
+  run: () => T,
+): T {
+  try {
+    return run();
+  } catch (error) {
+    if (error instanceof InvalidOptionError || error instanceof NotJsonError) throw error;
+    throw new WorkflowMappingError(workflowId, step, mapping, error);
+  }
 }
 
 /** The workflow's stored input, parsed by its schema: what mappings and the first stage get. */
