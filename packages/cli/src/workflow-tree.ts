@@ -1,5 +1,6 @@
 import {
   DEFAULT_LISTED_CHILDREN,
+  type JsonValue,
   type WorkflowChildView,
   type WorkflowErrorView,
   type WorkflowStepState,
@@ -8,13 +9,17 @@ import {
 } from '@conveyor/core';
 import { formatTime, preview } from './output.js';
 import { cutLine, terminalText } from './terminal-text.js';
+import type { WithResult } from './workflow-results.js';
 
 // The human view of `conveyor inspect <workflow id>`: a header of `label  value` lines, then
 // the stages in plan order, one aligned row per step (name, task, state, attempts, job id),
-// a map's children summarised under its step, then the compensations. Every string from
+// a map's children summarised under its step (each completed one with its result on the line
+// below, cut), then the compensations. Every string from
 // the record (names, ids, errors, the input) goes through terminalText.
 
 const LABEL = 10;
+/** How much of a step's result its line shows; `--json` has it whole. */
+const RESULT_CHARS = 100;
 const INDENT = '  ';
 
 const STATE_ORDER: readonly WorkflowStepState[] = [
@@ -27,7 +32,7 @@ const STATE_ORDER: readonly WorkflowStepState[] = [
   'cancelled',
 ];
 
-type Row = { cells: string[]; error?: WorkflowErrorView; indent: string };
+type Row = { cells: string[]; error?: WorkflowErrorView; result?: JsonValue; indent: string };
 
 function errorText(error: WorkflowErrorView): string {
   const code = error.code === undefined ? '' : `${error.code}: `;
@@ -55,7 +60,14 @@ function stepRow(step: WorkflowStepView, indent: string): Row {
       terminalText(step.jobId ?? '-'),
     ],
     ...(step.error ? { error: step.error } : {}),
+    ...resultOf(step),
   };
+}
+
+/** The stored result `addStepResults` set on a completed step or child, for its row. */
+function resultOf(unit: WorkflowStepView | WorkflowChildView): { result?: JsonValue } {
+  const { result } = unit as WithResult<typeof unit>;
+  return result === undefined ? {} : { result };
 }
 
 /** `10,000 children: 3 completed, 1 failed, 9,996 cancelled`. */
@@ -93,6 +105,9 @@ function layout(rows: readonly (Row | string)[]): string[] {
     ];
     lines.push(`${INDENT}${cells.join('  ')}`.trimEnd());
     if (row.error) lines.push(`${INDENT}${row.indent}  error: ${errorText(row.error)}`);
+    if (row.result !== undefined) {
+      lines.push(`${INDENT}${row.indent}  result: ${preview(row.result, RESULT_CHARS)}`);
+    }
   }
   return lines;
 }
@@ -146,6 +161,7 @@ export function describeWorkflowTree(view: WorkflowView, now: number): string[] 
             terminalText(child.jobId ?? '-'),
           ],
           ...(child.error ? { error: child.error } : {}),
+          ...resultOf(child),
         });
       }
       if (children.hidden > 0) {

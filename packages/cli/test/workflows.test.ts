@@ -39,6 +39,11 @@ describe('conveyor inspect <workflow id>', () => {
     expect(stdout).toMatch(/^ {2}ship\s+shop\.ship\s+completed\s+attempt 0 of 3\s+default:wf_/m);
     expect(stdout).toContain('3 children: 1 completed, 1 running, 1 ready');
     expect(stdout).toMatch(/^ {4}#1\s+running\s+attempt 0 of 3\s+default:wf_\S+\.charge\.1$/m);
+    // Each completed step (and listed child) with its stored result on the line below.
+    expect(stdout).toMatch(/^ {2}reserve\s.*\n {4}result: \{"ok":true\}$/m);
+    expect(stdout).toMatch(/^ {2}ship\s.*\n {4}result: \{"id":"s"\}$/m);
+    expect(stdout).toMatch(/^ {4}#0\s.*\n {6}result: 1$/m);
+    expect(stdout).not.toMatch(/^ {4}#1\s.*\n {6}result:/m);
 
     const view = json<Record<string, unknown>>(await run(['inspect', id, '--json']));
     expect(view).toMatchObject({
@@ -46,8 +51,11 @@ describe('conveyor inspect <workflow id>', () => {
       name: 'shop.placeOrder',
       status: 'running',
       stages: [
-        { kind: 'step', steps: [{ name: 'reserve', state: 'completed', jobId: reserveJob }] },
-        { kind: 'parallel', steps: [{ name: 'ship', state: 'completed' }] },
+        {
+          kind: 'step',
+          steps: [{ name: 'reserve', state: 'completed', jobId: reserveJob, result: { ok: true } }],
+        },
+        { kind: 'parallel', steps: [{ name: 'ship', state: 'completed', result: { id: 's' } }] },
         {
           kind: 'map',
           current: true,
@@ -57,6 +65,7 @@ describe('conveyor inspect <workflow id>', () => {
               children: {
                 total: 3,
                 counts: { completed: 1, running: 1, ready: 1 },
+                shown: [{ child: 0, result: 1 }, { child: 1 }, { child: 2 }],
                 hidden: 0,
               },
             },

@@ -15,6 +15,7 @@ import type { Connection } from '../connection.js';
 import { CliError } from '../errors.js';
 import { formatDuration, type Io, printJson, renderTable } from '../output.js';
 import { terminalText } from '../terminal-text.js';
+import { addStepResults } from '../workflow-results.js';
 import { describeWorkflowTree } from '../workflow-tree.js';
 
 /** The transport, with `CAPABILITY_MISSING` (exit 10) when it has no workflows. */
@@ -50,7 +51,10 @@ export async function inspectWorkflow(
   const { workflows } = workflowTransport(connection, '`conveyor inspect <workflow id>`');
   const record = await getRecord(workflows, id);
   const listing = options.all ? { children: 'all' as const } : {};
-  const view: WorkflowView = await describeWorkflowWithJobs(connection.transport, record, listing);
+  const view: WorkflowView = await addStepResults(
+    workflows,
+    await describeWorkflowWithJobs(connection.transport, record, listing),
+  );
   if (options.json) {
     printJson(io, view);
     return;

@@ -1,0 +1,57 @@
+import type {
+  JsonValue,
+  TransportWorkflows,
+  WorkflowChildView,
+  WorkflowStepView,
+  WorkflowView,
+} from '@conveyor/core';
+
+/** A step's (or a map child's) view, with its stored result once it completed. */
+export type WithResult<T> = T & { result?: JsonValue };
+
+/** Children's results read per call, as `handle.result()` reads them. */
+const RESULTS_CHUNK = 1_000;
+
+/**
+ * Reads the stored result of each completed step of `view` (stages and compensations) and of
+ * each listed completed child of a map step, and sets it on that view as `result`. Results
+ * live in the workflow's record, so a step whose job was removed at completion
+ * (`removeOnComplete`) still shows its result. The workflow's own result is its last stage's.
+ */
+export async function addStepResults(
+  workflows: TransportWorkflows,
+  view: WorkflowView,
+): Promise<WorkflowView> {
+  const steps = [...view.stages.flatMap((stage) => stage.steps), ...view.compensations];
+  await Promise.all(steps.map((step) => addResult(workflows, view.id, step)));
+  return view;
+}
+
+async function addResult(
+  workflows: TransportWorkflows,
+  id: string,
+  step: WithResult<WorkflowStepView>,
+): Promise<void> {
+  const children = step.children;
+  if (!children) {
+    if (step.state !== 'completed') return;
+    const [stored] = await workflows.results(id, step.name);
+    if (stored !== undefined) step.result = stored;
+    return;
+  }
+  const completed = children.shown.filter((child) => child.state === 'completed');
+  const last = completed.at(-1);
+  if (last === undefined) return;
+  // Listed are the first children and failed ones past them: completed ones are read from 0.
+  const reads: Array<Promise<Array<JsonValue | undefined>>> = [];
+  for (let from = 0; from <= last.child; from += RESULTS_CHUNK) {
+    const count = Math.min(RESULTS_CHUNK, last.child + 1 - from);
+    reads.push(workflows.results(id, step.name, { from, count }));
+  }
+  const chunks = await Promise.all(reads);
+  for (const child of completed as Array<WithResult<WorkflowChildView>>) {
+    const chunk = chunks[Math.floor(child.child / RESULTS_CHUNK)];
+    const value = chunk?.[child.child % RESULTS_CHUNK];
+    if (value !== undefined) child.result = value;
+  }
+}
