@@ -55,13 +55,13 @@ export type StartWorkflowOptions = {
   idempotencyKey?: string | undefined;
 } & (
   | {
-      /** Fail the run (`WORKFLOW_TIMED_OUT`) if it is still running this many ms from now. */
+      /** Fail the run (`WORKFLOW_TIMED_OUT`) if it is still running this many ms (> 0) from now. */
       timeoutMs?: number | undefined;
       deadline?: undefined;
     }
   | {
       timeoutMs?: undefined;
-      /** Fail the run (`WORKFLOW_TIMED_OUT`) if it is still running then. */
+      /** Fail the run (`WORKFLOW_TIMED_OUT`) if it is still running then (a time ahead). */
       deadline?: Date | number | undefined;
     }
 );
@@ -230,9 +230,28 @@ function checkStartOptions(call: StartWorkflowOptions): number | undefined {
   if (timeoutMs !== undefined && deadline !== undefined) {
     throw new InvalidOptionError('deadline', deadline, 'either timeoutMs or deadline, not both');
   }
+  // A run whose time is up as it starts would fail WORKFLOW_TIMED_OUT at once, after its
+  // first step's job had started: refused here, with nothing stored.
   if (timeoutMs !== undefined) {
     assertDuration(timeoutMs, 'timeoutMs');
+    if (timeoutMs === 0) {
+      throw new InvalidOptionError(
+        'timeoutMs',
+        timeoutMs,
+        'a duration in ms greater than 0: the run would time out as it starts. Leave timeoutMs out for a run without a time limit',
+      );
+    }
     return Date.now() + timeoutMs;
   }
-  return deadline === undefined ? undefined : toEpoch(deadline, 'deadline');
+  if (deadline === undefined) return undefined;
+  const at = toEpoch(deadline, 'deadline');
+  const now = Date.now();
+  if (at <= now) {
+    throw new InvalidOptionError(
+      'deadline',
+      deadline,
+      `a time in the future: ${new Date(at).toISOString()} is ${(now - at).toLocaleString('en-US')} ms before now (${new Date(now).toISOString()}), so the run would time out as it starts. Pass a later time, or timeoutMs for a time from now`,
+    );
+  }
+  return at;
 }

@@ -93,4 +93,39 @@ describe('option bounds', () => {
       client.enqueue(task, {}, { expiresAt: Date.now() + 60_000 }),
     ).resolves.toBeDefined();
   });
+
+  // `deadline: Date.now() - 60_000` and `timeoutMs: 0` started a run that failed at once
+  // with WORKFLOW_TIMED_OUT "still running at its deadline", a time before it was created,
+  // after its first step's job had started.
+  it('refuse a workflow start whose time is up as it starts, storing nothing', async () => {
+    const { transport, client } = setup();
+    const order = { orderId: 'o', items: [] };
+    const past = Date.now() - 60_000;
+    const error = await client.workflows
+      .start(placeOrder, order, { deadline: past })
+      .catch((thrown: unknown) => thrown as Error);
+    expect(error).toMatchObject({ code: 'INVALID_OPTION' });
+    expect((error as Error).message).toMatch(
+      `Invalid deadline ${past}: expected a time in the future: ${new Date(past).toISOString()} is `,
+    );
+    expect((error as Error).message).toMatch(
+      /ms before now \(.+\), so the run would time out as it starts\. Pass a later time, or timeoutMs for a time from now\.$/,
+    );
+    await expect(
+      client.workflows.start(placeOrder, order, { deadline: new Date(past) }),
+    ).rejects.toMatchObject({ code: 'INVALID_OPTION' });
+    await expect(client.workflows.start(placeOrder, order, { timeoutMs: 0 })).rejects.toThrow(
+      'Invalid timeoutMs 0: expected a duration in ms greater than 0: the run would time out as it starts. Leave timeoutMs out for a run without a time limit.',
+    );
+    expect(await transport.workflows.running(10)).toEqual([]);
+    expect(await transport.admin.listQueues()).toEqual([]);
+    // A time ahead and a positive timeout are taken.
+    const later = await client.workflows.start(placeOrder, order, {
+      deadline: Date.now() + 60_000,
+    });
+    const soon = await client.workflows.start(placeOrder, order, { timeoutMs: 1 });
+    expect((await transport.workflows.running(10)).map((run) => run.id).sort()).toEqual(
+      [later.id, soon.id].sort(),
+    );
+  });
 });

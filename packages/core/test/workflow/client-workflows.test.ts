@@ -304,7 +304,8 @@ describe('WorkflowHandle', () => {
   });
 
   it('a run past its deadline rejects with status failed and WORKFLOW_TIMED_OUT', async () => {
-    const clock = createManualClock();
+    // Ahead of the wall clock: start refuses a deadline before Date.now().
+    const clock = createManualClock(Date.now() + 60_000);
     const transport = memoryTransport({ clock });
     const client = createClient({ transport });
     const run = await client.workflows.start(placeOrder, order, { deadline: clock.now() + 1_000 });
