@@ -210,8 +210,12 @@ function pager(queue: string, view: View, next: string | null): HTMLElement {
   );
 }
 
+/** The Waiting tab's order [A10], which its Enqueued times need not follow. */
+const WAITING_ORDER =
+  'Highest priority first; within a priority, the job that joined the line last on top (workers take the bottom one next). A delayed job that came due or a retried one joins when that happens, so Enqueued times need not be in order.';
+
 /** The list of a page of jobs, with its pager. */
-function jobsResult(queue: string, view: View, page: JobPage): HTMLElement[] {
+function jobsResult(queue: string, view: View, page: JobPage): Array<HTMLElement | null> {
   const searching = view.id !== undefined || view.field !== undefined;
   const empty =
     view.id !== undefined
@@ -228,6 +232,10 @@ function jobsResult(queue: string, view: View, page: JobPage): HTMLElement[] {
   // it waits for its retry, and why it failed is what an operator looks for.
   const lastError = page.jobs.some((job) => job.error) ? (['error'] as const) : [];
   return [
+    // Waiting is not ordered by the Enqueued column: say what it is ordered by.
+    !searching && view.state === 'waiting' && page.jobs.length > 1
+      ? h('p', { class: 'list-order muted' }, WAITING_ORDER)
+      : null,
     jobsTable(
       page.jobs,
       searching || view.state === 'dead' || view.state === 'finished'
