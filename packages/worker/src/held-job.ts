@@ -26,7 +26,10 @@ export interface HeldJob {
   /** Latest `ctx.progress()` value, and whether the transport has seen it. */
   progress: JsonValue | undefined;
   progressDirty: boolean;
-  /** Set once by `Interrupts`: the lease ran out, or a cancel was requested. */
+  /**
+   * Set once by `Interrupts`: the lease ran out, or a cancel was requested (or by a step job
+   * whose workflow ended, which requests its own cancel).
+   */
   leaseLost: boolean;
   cancelRequested: boolean;
   limits: TimeLimitTimers | undefined;

@@ -1,7 +1,23 @@
-import { defineTask, defineWorkflow } from '@conveyor/core';
-import { describe, expect, it } from 'vitest';
+import {
+  defineTask,
+  defineWorkflow,
+  memoryTransport,
+  newWorkflowId,
+  planForRun,
+  workflowPlan,
+} from '@conveyor/core';
+import { createManualClock } from '@conveyor/core/testing';
+import { applyWorkflowEffects } from '@conveyor/core/worker';
+import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
-import { settledAs, startWorkflow, useWorkflowWorkers } from './workflow-fixtures.js';
+import type { Worker } from '../src/index.js';
+import { captureLogger } from './helpers.js';
+import {
+  settledAs,
+  startWorkflow,
+  useWorkflowWorkers,
+  type WorkflowTransport,
+} from './workflow-fixtures.js';
 
 // How a step job that cannot run its task says so: the error names the step and what to fix,
 // and is classed as what it is (docs/workflows.md §1, §4).
@@ -114,4 +130,102 @@ describe('a step whose input mapping is at fault', () => {
       expect(job).toMatchObject({ state: 'failed', attempts: 1 });
     },
   );
+});
+
+describe('a step job of a workflow that ended', () => {
+  const workers = useWorkflowWorkers();
+
+  function setup(name: string) {
+    let ran = 0;
+    const work = defineTask({
+      name: `se.${name}`,
+      queue: 'se',
+      input: z.unknown(),
+      run: () => {
+        ran += 1;
+        return null;
+      },
+    });
+    const workflow = defineWorkflow({
+      name: `se.${name}`,
+      input: Input,
+      steps: (f) => f.step('a', work),
+    });
+    return { workflow, runs: () => ran };
+  }
+
+  /**
+   * The memory transport tells a worker of a cancel at once; Redis's notice comes through
+   * pub/sub, often after the job's settle. Without notices, the worker knows only what it did.
+   */
+  function withoutCancelNotices(inner: WorkflowTransport): WorkflowTransport {
+    return { ...inner, onCancel: () => () => {} };
+  }
+
+  /** Waits until the step job has ended as the worker counted it; answers the log lines. */
+  async function endedJob(transport: WorkflowTransport, worker: Worker, jobId: string) {
+    await vi.waitFor(
+      async () => {
+        expect(await transport.getJob(jobId)).toMatchObject({
+          state: 'cancelled',
+          error: { code: 'WORKFLOW_ENDED' },
+        });
+        const { cancelled, failed, dead } = worker.stats().totals;
+        expect(cancelled + failed + dead).toBe(1);
+      },
+      { timeout: 15_000 },
+    );
+  }
+
+  // It was logged as `job failed` at error level and counted `failed`, for a job whose state
+  // is `cancelled` and that did what it should: nothing.
+  it('is logged at info as not run, saying how the workflow ended, and counted cancelled', async () => {
+    const { workflow, runs } = setup('cancelled');
+    const transport = withoutCancelNotices(memoryTransport());
+    const id = await startWorkflow(transport, workflow, { userId: 'u1' });
+    // The canceller died before cancelling the step's job: it is still waiting.
+    expect((await transport.workflows.cancel(id)).cancelled).toBe(true);
+    const logger = captureLogger();
+    const { worker } = workers.start({ workflows: [workflow], logger }, transport);
+    const jobId = (await transport.workflows.get(id))?.steps[0]?.jobId as string;
+    await endedJob(transport, worker, jobId);
+    expect(runs()).toBe(0);
+    expect(worker.stats().totals).toMatchObject({ failed: 0, dead: 0, cancelled: 1 });
+    expect(logger.lines.filter((line) => line.level === 'error' || line.level === 'warn')).toEqual(
+      [],
+    );
+    const line = logger.lines.find((l) => l.message.includes('not run'));
+    expect(line).toMatchObject({ level: 'info', fields: { jobId, workflowId: id, step: 'a' } });
+    expect(line?.message).toContain(`its workflow ${id} had already ended (cancelled)`);
+    await transport.close();
+  });
+
+  it('says so when the workflow timed out', async () => {
+    const { workflow } = setup('timedOut');
+    const clock = createManualClock(Date.now());
+    const transport = withoutCancelNotices(memoryTransport({ clock }));
+    const id = newWorkflowId();
+    const plan = planForRun(workflowPlan(workflow), id);
+    const deadline = clock.now() + 1_000;
+    const started = await transport.workflows.start({
+      id,
+      plan,
+      input: { userId: 'u1' },
+      deadline,
+    });
+    // The deadline passes before the first stage's job is enqueued (a producer that died
+    // between start and dispatch, its outbox entry enqueued late by a sweeper).
+    await clock.advance(2_000);
+    expect((await transport.workflows.get(id))?.status).toBe('failed');
+    await applyWorkflowEffects(transport, id, started);
+    const logger = captureLogger();
+    const { worker } = workers.start({ workflows: [workflow], logger }, transport);
+    const jobId = (await transport.workflows.get(id))?.steps[0]?.jobId as string;
+    await endedJob(transport, worker, jobId);
+    expect(logger.lines.filter((line) => line.level === 'error')).toEqual([]);
+    const line = logger.lines.find((l) => l.message.includes('not run'));
+    expect(line?.level).toBe('info');
+    expect(line?.message).toContain(`its workflow ${id} had already ended (timed out)`);
+    await transport.close();
+  });
 });

@@ -1,3 +1,4 @@
+import type { WorkflowRecord } from '@conveyor/core';
 import { WorkerError } from '../errors.js';
 
 // The errors a workflow step job can end with in the worker (docs/workflows.md §3–§4).
@@ -13,12 +14,31 @@ export function stepLabel(step: string, child?: number): string {
     : `child ${child} of step ${JSON.stringify(step)}`;
 }
 
+/**
+ * How a step job's workflow stands when its claim answered `ended`, for messages: how it
+ * ended (`timed out`, `cancelled`, …), or, while it runs, that the step is not to run now
+ * (an earlier try's job of a retried step). `undefined`: not known (no record was read).
+ */
+export function endedHow(record: WorkflowRecord | null | undefined): string | undefined {
+  if (record === null || record === undefined) return undefined;
+  if (record.status === 'running') return undefined;
+  if (record.status === 'failed' && record.failure?.error.code === 'WORKFLOW_TIMED_OUT') {
+    return 'timed out';
+  }
+  return record.status;
+}
+
 /** The step's workflow has ended (cancelled, failed, finished) or the step is not to run: the job did nothing. */
 export class WorkflowEndedError extends WorkerError {
-  constructor(workflowId: string, step: string, child?: number) {
+  /** `how`: how the workflow ended ({@link endedHow}), when known. */
+  constructor(workflowId: string, step: string, child?: number, how?: string) {
+    const what =
+      how === undefined
+        ? `Workflow ${workflowId} has ended (or its ${stepLabel(step, child)} is not to run now)`
+        : `Workflow ${workflowId} had already ended (${how})`;
     super(
       'WORKFLOW_ENDED',
-      `Workflow ${workflowId} has ended (or its ${stepLabel(step, child)} is not to run now), so this step job ran nothing. Nothing to do: see the workflow's status for how it ended.`,
+      `${what}, so this step job ran nothing and ends cancelled. Nothing to do: see the workflow's status for how it ended.`,
     );
   }
 }

@@ -30,7 +30,13 @@ import { type HeldJob, jobFields } from '../held-job.js';
 import { checkWorkflowSchemaSkew } from '../schema-skew.js';
 import type { WorkerEvent } from '../stats.js';
 import type { WorkflowCatalog } from './catalog.js';
-import { UnknownWorkflowError, WorkflowEndedError, WorkflowSkewError } from './errors.js';
+import {
+  endedHow,
+  stepLabel,
+  UnknownWorkflowError,
+  WorkflowEndedError,
+  WorkflowSkewError,
+} from './errors.js';
 import { createWorkflowStepBatches } from './step-batches.js';
 import { stepWork } from './step-input.js';
 
@@ -118,12 +124,7 @@ export function createWorkflowStepJobs(options: {
       await flushWorkflowOutbox(transport, ref.id);
       return { outcome: completed(job), record: false };
     }
-    if (claim === 'ended') {
-      // Cancel requested first: the transport turns the failure below into `cancelled`.
-      await transport.cancel(job.id);
-      const error = new WorkflowEndedError(ref.id, ref.step, ref.child);
-      return { outcome: failed(job, error, false), record: false };
-    }
+    if (claim === 'ended') return notRun(job, ref);
     if (claim === 'unknown') {
       const error = new WorkflowNotFoundError(ref.id, { step: ref.step, child: ref.child });
       return { outcome: failed(job, error, false), record: false };
@@ -169,6 +170,30 @@ export function createWorkflowStepJobs(options: {
       await enqueueMapChildren(transport, ref.id, record.plan, ref.step, work.items, children);
     }
     return { outcome: completed(job), record: false };
+  }
+
+  /**
+   * A step job whose workflow ended (or whose step is not to run now): it runs nothing and
+   * ends `cancelled`, an expected no-op, logged at info and counted as cancelled.
+   */
+  async function notRun(job: HeldJob, ref: JobWorkflowRef): Promise<Prepared> {
+    // The worker asks for the cancel itself: counted as one now, as the job's state will
+    // read, not after a cancel notice that may come after the settle (Redis's pub/sub), and
+    // that notice then aborts nothing (nothing runs).
+    job.cancelRequested = true;
+    // Cancel requested first: the transport turns the failure below into `cancelled`.
+    await transport.cancel(job.id);
+    // How it ended, for the message; a failed read leaves it unsaid.
+    const how = endedHow(await workflows.get(ref.id).catch(() => null));
+    const where = stepLabel(ref.step, ref.child);
+    logger.info(
+      { ...jobFields(job), workflowId: ref.id, step: ref.step, child: ref.child },
+      how === undefined
+        ? `step job ${job.id} not run: its workflow ${ref.id} has ended or its ${where} is not to run now (an earlier try's job of a retried step); the job ends cancelled`
+        : `step job ${job.id} not run: its workflow ${ref.id} had already ended (${how}); the job ends cancelled`,
+    );
+    const error = new WorkflowEndedError(ref.id, ref.step, ref.child, how);
+    return { outcome: failed(job, error, false), record: false };
   }
 
   /** The job fails (`dead` when dead-lettered), kept as long as its task keeps results. */
