@@ -12,16 +12,28 @@ export interface Notifications {
   /** Settles once the cancel channel is subscribed (never rejects). */
   readonly cancelsReady: Promise<void>;
   onCancel(listener: (jobId: string) => void): () => void;
-  /** Calls `onFinish` when the job's finish is published. Resolves once subscribed. */
-  watchFinish(queue: string, unique: string, onFinish: () => void): Promise<() => void>;
+  /**
+   * Calls `onFinish('finished')` when the job's finish is published, and
+   * `onFinish('resubscribed')` once the channel is subscribed again after the connection
+   * was lost: a finish published meanwhile was missed, and the job may be gone (a
+   * restart without persistence). Resolves once subscribed.
+   */
+  watchFinish(
+    queue: string,
+    unique: string,
+    onFinish: (reason: FinishNotice) => void,
+  ): Promise<() => void>;
   close(): void;
 }
+
+/** Why a finish watcher is called: its job's finish was published, or may have been missed. */
+export type FinishNotice = 'finished' | 'resubscribed';
 
 export function createNotifications(prefix: string, connect: () => Redis | Cluster): Notifications {
   let subscriber: Redis | Cluster | undefined;
   const cancelListeners = new Set<{ listener: (jobId: string) => void }>();
   // channel → unique id → callbacks
-  const finishWatchers = new Map<string, Map<string, Set<() => void>>>();
+  const finishWatchers = new Map<string, Map<string, Set<(reason: FinishNotice) => void>>>();
   const channelOfCancels = cancelChannel(prefix);
   const subscriptions = new Map<string, Promise<unknown>>();
 
@@ -37,7 +49,32 @@ export function createNotifications(prefix: string, connect: () => Redis | Clust
         return;
       }
       const callbacks = finishWatchers.get(channel)?.get(message);
-      if (callbacks) for (const callback of [...callbacks]) callback();
+      if (callbacks) for (const callback of [...callbacks]) callback('finished');
+    });
+    // 'ready' again means the connection was lost and is back. ioredis has queued the
+    // re-subscribes by now; once ours (queued after them) answers, every channel is heard
+    // again, and each watcher is told to look at its job: its finish may have been
+    // published during the outage, or the job lost with the server's data.
+    let connectedBefore = false;
+    connection.on('ready', () => {
+      if (!connectedBefore) {
+        connectedBefore = true;
+        return;
+      }
+      const channels = [...finishWatchers.keys()];
+      if (channels.length === 0) return;
+      connection.subscribe(...channels).then(
+        () => {
+          for (const channel of channels) {
+            for (const callbacks of finishWatchers.get(channel)?.values() ?? []) {
+              for (const callback of [...callbacks]) callback('resubscribed');
+            }
+          }
+        },
+        () => {
+          // Lost again: the next 'ready' tries again.
+        },
+      );
     });
     subscriber = connection;
     return connection;

@@ -250,11 +250,16 @@ export function redisTransport(options: RedisTransportOptions = {}): RedisTransp
     // The finish can be published while a read is still in flight, before anyone waits
     // on `wake`: remember it, or the wait would last until the lease deadline.
     let published = false;
+    // Re-subscribed: the next read watches again (a restart may have lost the watched set).
+    let rewatch = false;
     const markPublished = (): void => {
       published = true;
     };
     let wake: () => void = markPublished;
-    const unwatch = await notifications.watchFinish(queue, uniqueOf(id, queue), () => wake());
+    const unwatch = await notifications.watchFinish(queue, uniqueOf(id, queue), (reason) => {
+      if (reason === 'resubscribed') rewatch = true;
+      wake();
+    });
     try {
       // Subscribed first, then read: a finish between the two cannot be missed [R21].
       let record = await getRecord(id, queue, true);
@@ -285,7 +290,9 @@ export function redisTransport(options: RedisTransportOptions = {}): RedisTransp
           });
         }
         published = false;
-        record = await getRecord(id, queue, false);
+        const watch = rewatch;
+        rewatch = false;
+        record = await getRecord(id, queue, watch);
       }
       return record;
     } finally {

@@ -75,3 +75,78 @@ describe('waitFor', () => {
     }
   });
 });
+
+describe('waitFor across a lost connection', () => {
+  // Regression: a Redis restarted empty lost the job, and a waitFor with a long timeout
+  // (result() waits in 60 s slices, forever) went on waiting for a finish that could not
+  // come; a finish published while the subscriber was away was missed the same way.
+  let server: RedisServer;
+  let admin: Redis;
+  beforeAll(async () => {
+    server = await startRedis();
+    admin = new Redis(server.url);
+  });
+  afterAll(async () => {
+    admin?.disconnect();
+    await server?.stop();
+  });
+  const subscribedTo = async (queue: string): Promise<void> => {
+    await vi.waitFor(
+      async () => {
+        const channels = (await admin.pubsub('CHANNELS')) as string[];
+        expect(channels.some((channel) => channel.includes(queue))).toBe(true);
+      },
+      { timeout: 10_000 },
+    );
+  };
+
+  it('answers null once re-subscribed when a restart lost the job', {
+    timeout: 30_000,
+  }, async () => {
+    const transport = redisTransport({ url: server.url, logger: silentLogger });
+    try {
+      const queue = uniqueQueue('lost');
+      const envelope = makeEnvelope(queue);
+      await transport.enqueue([{ envelope, delayMs: 60_000 }]);
+      const waiting = transport.waitFor(envelope.id, { timeoutMs: 600_000 });
+      await subscribedTo(queue);
+      await server.restart();
+      expect(await waiting).toBeNull();
+    } finally {
+      await transport.close();
+    }
+  });
+
+  it('answers the final record once re-subscribed when the finish was published meanwhile', {
+    timeout: 30_000,
+  }, async () => {
+    const transport = redisTransport({ url: server.url, logger: silentLogger });
+    try {
+      const queue = uniqueQueue('missed');
+      const envelope = makeEnvelope(queue);
+      await transport.enqueue([{ envelope, delayMs: 60_000 }]);
+      const waiting = transport.waitFor(envelope.id, { timeoutMs: 600_000 });
+      await subscribedTo(queue);
+      // The subscriber is cut off, and the job completes before it is back (no publish).
+      const unique = envelope.id.slice(queue.length + 1);
+      await admin
+        .multi()
+        .call('CLIENT', 'KILL', 'TYPE', 'pubsub')
+        .hset(
+          `conveyor:{${queue}}:j:${unique}`,
+          's',
+          'c',
+          'o',
+          '"meanwhile"',
+          'f',
+          String(Date.now()),
+        )
+        .exec();
+      const record = await waiting;
+      expect(record?.state).toBe('completed');
+      expect(record?.result).toBe('meanwhile');
+    } finally {
+      await transport.close();
+    }
+  });
+});
