@@ -97,6 +97,21 @@ describe('a job hash that is not one', () => {
     });
   }
 
+  it('with no state field: dead-lettered naming it, not dropped without a word', async () => {
+    const queue = uniqueQueue('unreadable-no-state');
+    const unique = 'RAWnos_field01';
+    await admin().hset(jobKey(queue, unique), 'd', `15|3|${Date.now()}|0|app.add`, 'i', '{"a":1}');
+    await admin().rpush(`conveyor:{${queue}}:w5`, unique);
+    const readable = makeEnvelope(queue);
+    await transport().enqueue([{ envelope: readable }]);
+    const leased = await reserveAll(queue);
+    expect(leased.map((job) => job.envelope.id)).toEqual([readable.id]);
+    const record = await transport().getJob(`${queue}:${unique}`);
+    expect(record).toMatchObject({ state: 'dead', error: { code: 'INVALID_ENVELOPE' } });
+    expect(record?.error?.message).toContain('no `s` field (its state)');
+    expect((await transport().admin.listDead(queue)).total).toBe(1);
+  });
+
   it('with an expiry that is no number: dead-lettered naming it, and its batch is leased', async () => {
     const queue = uniqueQueue('unreadable-expiry');
     const id = await storeRaw(queue, 'garb8', ['d', '15|3|1|0|t', 'i', '{}', 'x', 'soon']);

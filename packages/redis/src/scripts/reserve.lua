@@ -14,8 +14,9 @@
 --            then 2 per job: `<unique id> <d> <input>` (d: see queue.lua; ids and d hold
 --            no space; just the unique id when d or input is missing), and the attempt,
 --            or { attempt, extras (y) or false, expiresAt or false } when the job has
---            either. A packed job whose `y` is a schema fingerprint alone (the usual job
---            of a generated stub) is `<unique id> <d> #<schema> <input>` and its attempt
+--            either, or { …, 's' } when its hash has no state field (the client
+--            dead-letters it). A packed job whose `y` is a schema fingerprint alone (the
+--            usual job of a generated stub) is `<unique id> <d> #<schema> <input>` and its attempt
 --            (1): when the attempt is a number, a '#' after d starts the fingerprint (a job
 --            whose input starts with '#' is sent with the table instead). Every reply
 --            element costs Redis and the client's parser more than this concatenation and
@@ -127,12 +128,16 @@ while priority >= 0 and taken < max do
       if first then seen_packed[id] = true end
       local f = first and lease_packed(id, key, packed[n])
         or redis.pcall('HMGET', key, 's', 'x', 'n', 'd', 'i', 'y')
-      if f[1] == 'w' then
+      -- A job hash with no state (written behind the scripts' back) is leased as if waiting,
+      -- and flagged, so that the client dead-letters it naming the field.
+      local stateless = f ~= LEASED and not f.err and not f[1]
+        and (f[2] or f[3] or f[4] or f[5] or f[6]) and true or false
+      if f[1] == 'w' or stateless then
         -- An expiry that is no finite number (written behind the scripts' back: 'soon',
         -- '-inf') is leased: the client dead-letters it naming the field. Comparing 'soon'
         -- would fail the script with the ids already popped, and they would be lost.
         local expires = f[2] and tonumber(f[2])
-        if expires and expires > -math.huge and expires <= now then
+        if expires and expires > -math.huge and expires <= now and not stateless then
           finish(id, key, 'e')
         else
           taken = taken + 1
@@ -147,7 +152,9 @@ while priority >= 0 and taken < max do
             out[out_n + 1] = id
           end
           -- Input starting with '#' (never JSON) must not read as the compact form.
-          if f[6] or f[2] or (f[5] and string.byte(f[5], 1) == HASH_SIGN) then
+          if stateless then
+            out[out_n + 2] = { attempt, f[6] or false, f[2] or false, 's' }
+          elseif f[6] or f[2] or (f[5] and string.byte(f[5], 1) == HASH_SIGN) then
             out[out_n + 2] = { attempt, f[6] or false, f[2] or false }
           else
             out[out_n + 2] = attempt
