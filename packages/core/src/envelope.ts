@@ -185,6 +185,14 @@ export function checkEnvelope(value: unknown, raw: string = safeStringify(value)
   for (const field of ['attempt', 'maxAttempts', 'priority', 'enqueuedAt'] as const) {
     if (typeof record[field] !== 'number' || !Number.isFinite(record[field])) problems.push(field);
   }
+  // At least one delivery: below that, a job would run that may not run at all.
+  const { maxAttempts } = record;
+  if (
+    Number.isFinite(maxAttempts) &&
+    !(Number.isInteger(maxAttempts) && Number(maxAttempts) >= 1)
+  ) {
+    problems.push('maxAttempts (a whole number of at least 1)');
+  }
   if (!('input' in record)) problems.push('input');
   for (const field of ['idempotencyKey', 'schema'] as const) {
     if (record[field] !== undefined && typeof record[field] !== 'string') problems.push(field);

@@ -213,6 +213,14 @@ describe('checkEnvelope', () => {
     expect(error.message).toContain('"{\\"v\\":1,\\"id\\":\\"q:1\\"}"');
   });
 
+  it.each([0, -2, 1.5])(
+    'rejects maxAttempts %j: a job gets at least one delivery',
+    (maxAttempts) => {
+      const error = invalidEnvelope(() => checkEnvelope(envelope({ maxAttempts })));
+      expect(error.message).toContain('maxAttempts (a whole number of at least 1)');
+    },
+  );
+
   it('copes with a value that cannot be stringified', () => {
     const cyclic: Record<string, unknown> = { v: 3 };
     cyclic.self = cyclic;

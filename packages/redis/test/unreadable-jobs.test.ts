@@ -82,6 +82,12 @@ describe('a job hash that is not one', () => {
       ['d', '15|3|1|0|t', 'i', '{not json'],
       ['`i` field', '"{not json"'],
     ],
+    [
+      'a maxAttempts of 0',
+      ['d', '15|0|1|0|t', 'i', '{}'],
+      ['maxAttempts "0"', 'at least 1', '"15|0|1|0|t"'],
+    ],
+    ['a negative maxAttempts', ['d', '15|-2|1|0|t', 'i', '{}'], ['maxAttempts "-2"', 'at least 1']],
     ['no d field', ['i', '{}'], ['no `d` field']],
     ['a d field of garbage', ['d', 'total_nonsense', 'i', '{}'], ['`d` field "total_nonsense"']],
   ];

@@ -66,6 +66,12 @@ export function assertFixed(id: string, stored: unknown, fixed: FixedPart | unde
       `Job ${JSON.stringify(id)} has a malformed ${name} ${quoted(text)} in its \`d\` field ${quoted(stored)}: ${NOT_OURS}.`,
     );
   }
+  // Conveyor stores at least one delivery: fewer would run a job it may not run.
+  if (!Number.isInteger(fixed.maxAttempts) || fixed.maxAttempts < 1) {
+    throw new InvalidEnvelopeError(
+      `Job ${JSON.stringify(id)} has a malformed maxAttempts ${quoted(parts[1])} in its \`d\` field ${quoted(stored)} (expected a whole number of at least 1): ${NOT_OURS}.`,
+    );
+  }
   return fixed;
 }
 
