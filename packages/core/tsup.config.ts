@@ -5,6 +5,7 @@ export default defineConfig({
     index: 'src/index.ts',
     'driver/index': 'src/driver/index.ts',
     'testing/index': 'src/testing/index.ts',
+    'testing/clock': 'src/testing/clock.ts',
     'worker/index': 'src/worker/index.ts',
   },
   format: ['esm'],

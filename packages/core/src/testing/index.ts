@@ -1,3 +1,4 @@
+export { createManualClock, type ManualClock } from './clock.js';
 export {
   type ConformanceHarness,
   makeEnvelope,
@@ -10,4 +11,3 @@ export {
   type ConformanceOptions,
   runTransportConformance,
 } from './conformance/index.js';
-export { createManualClock, type ManualClock } from './manual-clock.js';
