@@ -75,14 +75,28 @@ export class RedisTransportError extends TransportError {
   readonly endpoint: string | undefined;
   /** An enqueue whose reply was lost: its jobs may have been stored (see {@link uncertainEnqueue}). */
   readonly mayBeStored: boolean;
+  /**
+   * When {@link mayBeStored}: the ids of the enqueue's jobs, to look up before sending them
+   * again (`client.getJob(id)`), as the message lists them. Empty otherwise.
+   *
+   * @example
+   * if (error instanceof RedisTransportError && error.mayBeStored) {
+   *   for (const id of error.jobIds) console.log(id, await client.getJob(id));
+   * }
+   */
+  readonly jobIds: readonly string[];
 
-  /** `advice` replaces the failure's usual advice when the transport knows better. */
+  /**
+   * `advice` replaces the failure's usual advice when the transport knows better; `jobIds`
+   * are the jobs of an enqueue that may have been stored.
+   */
   constructor(
     failure: RedisFailure,
     operation: string,
     cause: unknown,
     endpoint?: string,
     advice?: string,
+    jobIds: readonly string[] = [],
   ) {
     // ioredis' "Connection is closed." must not read "closed.." before the advice.
     const detail = (cause instanceof Error ? cause.message : String(cause)).replace(/\.+$/, '');
@@ -104,6 +118,7 @@ export class RedisTransportError extends TransportError {
     this.operation = operation;
     this.endpoint = endpoint;
     this.mayBeStored = mayBeStored;
+    this.jobIds = Object.freeze(mayBeStored ? [...jobIds] : []);
   }
 }
 
@@ -128,6 +143,7 @@ export function uncertainEnqueue(error: unknown, requests: readonly EnqueueReque
     error.cause,
     error.endpoint,
     advice,
+    ids,
   );
 }
 

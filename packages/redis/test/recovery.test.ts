@@ -125,6 +125,11 @@ describe('Redis restarts', () => {
     expect(error?.message).toContain(
       `look the jobs up by id before sending them again (client.getJob(id), conveyor inspect <id>): ${many[0]?.id}, ${many[1]?.id}, ${many[2]?.id} and 2 more. A job with an idempotencyKey can instead be sent again with the same key: it is stored once.`,
     );
+    // Every id, in a field: a caller need not parse the message (which lists three).
+    expect(error).toMatchObject({ mayBeStored: true, jobIds: many.map((job) => job.id) });
+    const [onlyId] = (one as { jobIds?: readonly string[] } | undefined)?.jobIds ?? [];
+    expect(one?.message.endsWith(`${onlyId}.`)).toBe(true);
+    expect(onlyId).toMatch(new RegExp(`^${queue}:[\\w-]+$`));
   });
 
   it("an enqueue on a Redis never reached says why in the socket's words, and that nothing was sent", async () => {
