@@ -382,7 +382,7 @@ export function createClient(options: ClientOptions): Client {
       );
     },
     enqueueMany: (task, inputs, call = {}) => enqueueBatch(task, inputs, call),
-    getJob: (id) => transport.getJob(id),
+    getJob: async (id) => transport.getJob(jobIdOf(id)),
     job: (id) => createJobHandle(transport, jobIdOf(id)),
     bind: (task) => bindTask(client, task),
     queues: createClientQueues(transport, partitions),

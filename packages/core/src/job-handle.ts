@@ -5,6 +5,7 @@ import {
   JobNotFoundError,
   ResultTimeoutError,
 } from './errors.js';
+import { queueOfJobId } from './ids.js';
 import { assertKnownKeys, type KnownKeys } from './known-keys.js';
 import type { ResultDecoder } from './result-codec.js';
 import type { CancelResult, JobRecord, JobState, Transport } from './transport.js';
@@ -82,8 +83,9 @@ export function createJobHandle<TResult>(
 }
 
 /**
- * `client.job(id)`'s id: a string with something in it. An empty one, or a number, read as a
- * job that is "unknown" forever, the mistake (an id read from the wrong field) never said.
+ * `client.job(id)`'s and `client.getJob(id)`'s id: `<queue>:<unique>` with a valid queue
+ * name. Anything else (empty, a number, no queue) read as a job that is "unknown" forever,
+ * the mistake (an id read from the wrong field) never said.
  */
 export function jobIdOf(id: unknown): string {
   if (typeof id !== 'string' || id.trim() === '') {
@@ -91,6 +93,13 @@ export function jobIdOf(id: unknown): string {
       'job id',
       id,
       'the id of a job, as enqueue returned it (handle.id)',
+    );
+  }
+  if (queueOfJobId(id) === undefined) {
+    throw new InvalidOptionError(
+      'job id',
+      id,
+      '<queue>:<unique>, a queue name ([A-Za-z0-9_.-], 1 to 64 characters), a colon and the rest, as enqueue returned it (handle.id)',
     );
   }
   return id;

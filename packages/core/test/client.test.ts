@@ -684,6 +684,15 @@ describe('job handles over the memory transport', () => {
         expect.objectContaining({ code: 'INVALID_OPTION' }),
       );
     }
+    // So is an id that is not <queue>:<unique>: no job can have it.
+    for (const id of ['nocolon', ':unique', 'default:', 'has space:1', 'brace{tag}:1']) {
+      const expected = expect.objectContaining({
+        code: 'INVALID_OPTION',
+        message: expect.stringContaining(`${JSON.stringify(id)}: expected <queue>:<unique>`),
+      });
+      expect(() => client.job(id)).toThrow(expected);
+      await expect(client.getJob(id)).rejects.toThrow(expected);
+    }
   });
 
   it('reports a delayed job as delayed', async () => {
