@@ -34,7 +34,62 @@ async function setup() {
   return { ...env, newer, ids: readable.map((envelope) => envelope.id) };
 }
 
+/** A dead job of this format version whose stored input is not JSON (a hand-written hash). */
+async function notJsonDead(env: Awaited<ReturnType<typeof setup>>): Promise<string> {
+  await redis.raw.hset(
+    `${env.prefix}:{${QUEUE}}:j:garb1`,
+    's',
+    'w',
+    'd',
+    `15|3|${Date.now()}|0|app.greet`,
+    'i',
+    '{"email":',
+  );
+  await redis.raw.rpush(`${env.prefix}:{${QUEUE}}:w5`, 'garb1');
+  await env.transport.reserve({ queues: [QUEUE], max: 1, leaseMs: 60_000, consumer: 'c' });
+  return `${QUEUE}:garb1`;
+}
+
 describe('a dead job this CLI cannot read', () => {
+  it('is shown by `inspect` with why it cannot be read, not refused as bad usage', async () => {
+    const env = await setup();
+    try {
+      const shown = await cli(['inspect', env.newer, ...env.args]);
+      expect(shown.stderr).toBe('');
+      expect(shown.code).toBe(0);
+      expect(shown.stdout).toMatch(/^Task {6}\(unreadable: see Error\)$/m);
+      expect(shown.stdout).toContain(
+        `Error     INVALID_ENVELOPE: Job "${env.newer}" is stored in job format version`,
+      );
+      const asJson = json<Record<string, unknown>>(
+        await cli(['inspect', env.newer, '--json', ...env.args]),
+      );
+      expect(asJson).toMatchObject({
+        id: env.newer,
+        unreadable: true,
+        error: { code: 'INVALID_ENVELOPE' },
+      });
+    } finally {
+      await env.close();
+    }
+  });
+
+  it('is not retried by `retry <id>` when its input is not JSON: it would die again', async () => {
+    const env = await setup();
+    try {
+      const id = await notJsonDead(env);
+      expect((await env.transport.getJob(id))?.state).toBe('dead');
+      const one = await cli(['retry', id, ...env.args]);
+      expect(one.code).toBe(7);
+      expect(one.stdout).toBe('');
+      expect(one.stderr).toContain('this CLI cannot read it');
+      expect(one.stderr).toContain(`conveyor inspect ${id}`);
+      expect((await env.transport.getJob(id))?.state).toBe('dead');
+    } finally {
+      await env.close();
+    }
+  });
+
   it('is a row of `dead` and `jobs --state dead` that says why, and the counts agree', async () => {
     const env = await setup();
     try {

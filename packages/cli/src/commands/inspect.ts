@@ -29,7 +29,22 @@ export async function inspectJob(
   io: Io,
 ): Promise<void> {
   const followUp = options.followUp ?? noFlags();
-  const stored = await connection.transport.getJob(id);
+  let stored: JobRecord | null;
+  try {
+    stored = await connection.transport.getJob(id);
+  } catch (error) {
+    // A job stored in a form this CLI cannot read (a newer job format version): it exists,
+    // and why it cannot be read is what to show, as `dead` and `jobs` show it.
+    if ((error as { code?: unknown }).code !== 'INVALID_ENVELOPE') throw error;
+    const reason = { code: 'INVALID_ENVELOPE', message: (error as Error).message };
+    if (options.json) printJson(io, { id, unreadable: true, error: reason });
+    else {
+      io.stdout(`${'Job'.padEnd(LABEL)}${terminalText(id)}`);
+      io.stdout(`${'Task'.padEnd(LABEL)}(unreadable: see Error)`);
+      io.stdout(`${'Error'.padEnd(LABEL)}${terminalText(`${reason.code}: ${reason.message}`)}`);
+    }
+    return;
+  }
   if (!stored) throw jobNotFound(id, followUp);
   const { record, tooDeep } = cutDeepRecord(stored);
   if (options.json) {

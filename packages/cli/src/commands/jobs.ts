@@ -4,7 +4,7 @@ import { recordAction } from '../audit-trail.js';
 import type { AdminConnection, Connection } from '../connection.js';
 import { CliError } from '../errors.js';
 import { type FollowUp, followUp as noFlags } from '../follow-up.js';
-import { type Io, printJson } from '../output.js';
+import { type Io, isUnreadable, printJson } from '../output.js';
 import { terminalText } from '../terminal-text.js';
 import { unreadQueuesLine } from '../unread-queues.js';
 import { jobNotFound } from './inspect.js';
@@ -32,6 +32,13 @@ export async function retryJob(
       () => undefined,
     );
     throw stepJobRefused(id, ref, followUp, status);
+  }
+  if (record.state === 'dead' && isUnreadable(record)) {
+    // `retry --all-dead` leaves such a job, and a worker would only dead-letter it again.
+    throw new CliError(
+      'CONFLICT',
+      `Job ${JSON.stringify(id)} is not retried: this CLI cannot read it (its Error says why), and a worker like it would only dead-letter it again. \`${followUp.command`inspect ${id}`}\`${followUp.note} shows why; repair the stored job, or purge the dead-letter set.`,
+    );
   }
   if (record.state !== 'dead' || (await admin.retryDead(queue, [id])) === 0) {
     // Not dead, or it left the dead-letter set since it was read (retried or purged).
