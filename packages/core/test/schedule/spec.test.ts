@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { restartsSlots } from '../../src/driver/index.js';
 import {
   defineSchedule,
   InvalidOptionError,
@@ -185,5 +186,39 @@ describe('slot math on a stored spec', () => {
     expect(nextSlots({ ...ny }, at('2026-03-07T12:00:00Z'), 1)).toEqual([
       at('2026-03-08T07:00:00Z'),
     ]);
+  });
+});
+
+describe('restartsSlots', () => {
+  const stored = scheduleSpec(
+    defineSchedule({ id: 'r.daily', task: report, cron: '0 7 * * *', input: { customer: 'c' } }),
+    'code',
+  );
+  // What a deploy changes without moving the slots keeps the mark (conformance S8a).
+  it('is false for a change of anything but the timing, or an enabled one disabled', () => {
+    const changes: Array<Partial<ScheduleSpec>> = [
+      { input: { n: 2 } },
+      { maxAttempts: 9, priority: 1 },
+      { schema: 'another-fingerprint' },
+      { misfire: { catchUp: 3 }, overlap: 'skip' },
+      { enabled: false },
+      { source: 'runtime', task: 'shop.other' },
+    ];
+    for (const change of changes) {
+      expect(restartsSlots(stored, { ...stored, ...change }), JSON.stringify(change)).toBe(false);
+    }
+    expect(restartsSlots(stored, stored)).toBe(false);
+  });
+
+  it('is true for a new cron, tz or interval, and for a disabled spec enabled', () => {
+    const { cron: _cron, ...timed } = stored;
+    for (const next of [
+      { ...stored, cron: '0 8 * * *' },
+      { ...stored, tz: 'Europe/Berlin' },
+      { ...timed, every: 60_000 },
+    ]) {
+      expect(restartsSlots(stored, next), JSON.stringify(next)).toBe(true);
+    }
+    expect(restartsSlots({ ...stored, enabled: false }, stored)).toBe(true);
   });
 });
