@@ -202,7 +202,15 @@ describe('operator clarity', () => {
     await ui.shoot('audit-1280', { fullPage: false });
     await ui.page.goto(`${ui.served.url}/schedules`);
     await ui.page.locator('tbody a .data', { hasText: 'nobody' }).first().waitFor();
-    const queue = await lines('tbody a .data', 'nobody');
+    // The list may be redrawn as it is measured (a detached element has no boxes): measure
+    // until the element is on screen.
+    let queue = 0;
+    await expect
+      .poll(async () => {
+        queue = await lines('tbody a .data', 'nobody');
+        return queue;
+      })
+      .toBeGreaterThan(0);
     await ui.shoot('schedules-1280');
     expect({ action, queue }).toEqual({ action: 1, queue: 1 });
   });
