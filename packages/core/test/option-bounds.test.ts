@@ -123,7 +123,7 @@ describe('option bounds', () => {
     const later = await client.workflows.start(placeOrder, order, {
       deadline: Date.now() + 60_000,
     });
-    const soon = await client.workflows.start(placeOrder, order, { timeoutMs: 1 });
+    const soon = await client.workflows.start(placeOrder, order, { timeoutMs: 60_000 });
     expect((await transport.workflows.running(10)).map((run) => run.id).sort()).toEqual(
       [later.id, soon.id].sort(),
     );
