@@ -1,6 +1,7 @@
 import { InvalidOptionError, type Logger } from '@conveyor/core';
 import { escapeJsonControls } from '@conveyor/core/worker';
 import { type DestinationStream, type LevelWithSilent, type LoggerOptions, pino } from 'pino';
+import { stdoutLines } from './stdout-lines.js';
 
 const LEVELS: readonly string[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -30,17 +31,6 @@ export function createWorkerLogger(options: WorkerLoggerOptions = {}): Logger {
     name: 'conveyor-worker',
     hooks: { streamWrite: escapeJsonControls },
   };
-  const logger = pino(settings, options.destination ?? stdoutDestination());
+  const logger = pino(settings, options.destination ?? stdoutLines());
   return logger as unknown as Logger;
-}
-
-/**
- * Stdout, written line by line as each line is logged (pino's `sync` destination). pino's
- * default buffers and flushes what is left at exit with sonic-boom's `flushSync`, which retries
- * a failed write for ever: once the reader of a pipe was gone (`conveyor worker | head -2`),
- * the process printed "Stopped" and never exited, deaf to signals. A broken pipe now only
- * drops the lines after it; nothing is left to flush at exit.
- */
-function stdoutDestination(): DestinationStream {
-  return pino.destination({ dest: 1, sync: true });
 }
