@@ -17,7 +17,9 @@ export function addJobsCommand(program: Command, run: ReturnType<typeof dispatch
   brokerCommand(program, 'jobs', "list a queue's jobs in one state, newest first", {
     admin: true,
     notes: `
-Waiting jobs are listed by priority, highest first, and within one the last enqueued first;
+Waiting jobs are listed by priority, highest first, and within one the job that joined the
+line last first (a delayed job that came due, or a retried one, joins it then, so its ENQUEUED
+time can be older than those below it);
 delayed ones latest due first; active ones latest started first; dead and finished ones
 (completed, failed, cancelled, expired: while their records are kept) last ended first. A
 partitioned queue is listed in that order across its partitions; name one (emails~3of8) to list

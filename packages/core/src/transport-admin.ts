@@ -40,7 +40,8 @@ export interface ListJobsOptions {
 }
 
 /**
- * A page of jobs, newest first (waiting: last enqueued first, by priority from highest;
+ * A page of jobs, newest first (waiting: by priority from highest, within one the job that
+ * joined the line last first, which for a job that came due or was retried is not its enqueue;
  * delayed: latest due first; active: latest lease first; dead: last dead-lettered first;
  * finished: last finished first).
  */
