@@ -31,6 +31,13 @@ export interface HeldJob {
    * whose workflow ended, which requests its own cancel).
    */
   leaseLost: boolean;
+  /**
+   * The broker has no record of the job (deleted, or its data lost): a renewal answered
+   * `gone`, or the lookup after a stale settle found nothing. No other delivery holds it.
+   */
+  gone: boolean;
+  /** The lookup after a stale settle, until the settle is reported (see `lookUpGone`). */
+  goneCheck: Promise<void> | undefined;
   cancelRequested: boolean;
   limits: TimeLimitTimers | undefined;
   /**
@@ -56,6 +63,8 @@ export function holdJob(reservation: Reservation): HeldJob {
     progress: undefined,
     progressDirty: false,
     leaseLost: false,
+    gone: false,
+    goneCheck: undefined,
     cancelRequested: false,
     limits: undefined,
     settleAnswer: undefined,

@@ -16,7 +16,7 @@ import type { LimitGates } from './limit-gates.js';
 import type { JobMinutes } from './minute-counts.js';
 import { checkSchemaSkew } from './schema-skew.js';
 import type { SettleAnswer, SettleBatcher } from './settle-batcher.js';
-import { counterOf, type EndedDelivery, reportSettled } from './settle-report.js';
+import { counterOf, type EndedDelivery, lookUpGone, reportSettled } from './settle-report.js';
 import type { Slots } from './slots.js';
 import type { CounterName, WorkerEvent } from './stats.js';
 
@@ -101,6 +101,22 @@ export function createHeldJobs(options: {
 
   /** One callback for every settle answer: no closure per job. */
   function settled(answer: SettleAnswer, delivery: EndedDelivery): void {
+    const { job } = delivery;
+    if (answer !== 'stale' || job.gone) {
+      report(answer, delivery);
+      return;
+    }
+    // Stale: moved to another delivery, or gone from the broker? One read tells; the job is
+    // held (and a stopping worker waits) until it is reported.
+    job.goneCheck = lookUpGone(transport, job, logger)
+      .then(() => report(answer, delivery))
+      .catch((error: unknown) => {
+        logger.error({ err: error, jobId: job.id }, 'reporting a stale settle threw');
+        forget(job);
+      });
+  }
+
+  function report(answer: SettleAnswer, delivery: EndedDelivery): void {
     delivery.job.settleAnswer = answer;
     reportSettled(delivery, answer, emit, logger);
     // Counted where the worker's own counters are: once the transport accepted the outcome.
@@ -143,8 +159,14 @@ export function createHeldJobs(options: {
       );
       statuses = [];
     }
+    const answers = jobs.map((_, index) => (statuses[index] ?? 'error') as SettleAnswer);
+    await Promise.all(
+      jobs.map((job, index) =>
+        answers[index] === 'stale' ? lookUpGone(transport, job, logger) : undefined,
+      ),
+    );
     jobs.forEach((job, index) => {
-      const answer = (statuses[index] ?? 'error') as SettleAnswer;
+      const answer = answers[index] as SettleAnswer;
       job.settleAnswer = answer;
       reportSettled({ job, type: 'released', settlement: releaseOf(job) }, answer, emit, logger);
     });

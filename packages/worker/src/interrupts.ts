@@ -42,6 +42,7 @@ export function createInterrupts(options: {
     leaseLost(job, gone = false) {
       if (job.leaseLost) return;
       job.leaseLost = true;
+      if (gone) job.gone = true;
       emit({ type: 'leasesLost', task: job.task, jobId: job.id });
       // This worker is alive and held the job: say so, unlike the broker's expiry reason.
       const where =

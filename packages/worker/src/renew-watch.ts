@@ -82,7 +82,8 @@ export function createRenewWatch(options: {
   /**
    * Whether an outage cost this job its lease: renewals of it failed, it is in no answered
    * call, and its settle was refused, or (not settled yet, or the call failed) its lease ran
-   * out before renewals were answered again. Either way another delivery may run it again.
+   * out before renewals were answered again. Either way another delivery may run it again
+   * (a job gone from the broker is counted apart: nothing runs it).
    */
   function lostUnrenewed(job: HeldJob, now: number): boolean {
     if (job.settleAnswer === 'ok') return false;
@@ -107,15 +108,14 @@ export function createRenewWatch(options: {
       );
     },
     answered(sentAt, jobs, statuses) {
-      let renewed = 0;
-      let lost = 0;
+      const count = { renewed: 0, lost: 0, gone: 0 };
       jobs.forEach((job, index) => {
         const status = statuses[index];
         unrenewed.delete(job);
-        if (status === 'lost' || status === 'gone') {
-          lost += 1;
-        } else {
-          renewed += 1;
+        if (status === 'gone') count.gone += 1;
+        else if (status === 'lost') count.lost += 1;
+        else {
+          count.renewed += 1;
           renewedUntil.set(job, sentAt + leaseMs);
         }
       });
@@ -123,14 +123,23 @@ export function createRenewWatch(options: {
       const now = clock.now();
       // Jobs that ended during the outage are in no later call: counted here, or the line
       // would say no lease was lost after their settles were refused as stale.
-      for (const job of unrenewed) if (lostUnrenewed(job, now)) lost += 1;
+      const ended = [...unrenewed];
       unrenewed.clear();
+      const summary = { waitedMs: now - (since ?? now), failures, leases: jobs.length };
+      const summarize = (): void => {
+        for (const job of ended) {
+          if (job.gone) count.gone += 1;
+          else if (lostUnrenewed(job, now)) count.lost += 1;
+        }
+        logger.info({ ...summary, ...count }, answeredAgain(summary, count));
+      };
       if (warned && since !== undefined) {
-        const waitedMs = now - since;
-        logger.info(
-          { waitedMs, failures, leases: jobs.length, renewed, lost },
-          answeredAgain(waitedMs, renewed, jobs.length, lost),
+        // A stale settle being looked up (moved elsewhere, or gone?) is counted once known.
+        const checks = ended.flatMap((job) =>
+          job.goneCheck && job.settleAnswer === undefined ? [job.goneCheck] : [],
         );
+        if (checks.length === 0) summarize();
+        else void Promise.all(checks).then(summarize);
       }
       since = undefined;
       warned = false;
@@ -150,12 +159,26 @@ export function createRenewWatch(options: {
   };
 }
 
-/** The line that ends an outage; a lost lease means its job may run twice, so it says so. */
-function answeredAgain(waitedMs: number, renewed: number, leases: number, lost: number): string {
-  const line = `lease renewals answered again after ${waitedMs} ms: ${renewed} of ${leases} lease${leases === 1 ? '' : 's'} renewed`;
-  if (lost === 0) return line;
-  const one = lost === 1;
-  return `${line}; ${lost} lease${one ? '' : 's'} lost during the outage (answered lost, settle refused as stale, or ran out before a renewal was answered): another delivery may run ${one ? 'its job' : 'their jobs'} again, so ${one ? 'it' : 'each'} may have run twice`;
+/**
+ * The line that ends an outage. A lost lease means its job may run twice; a job gone from
+ * the broker runs nowhere unless enqueued again: each is said apart.
+ */
+function answeredAgain(
+  summary: { waitedMs: number; leases: number },
+  count: { renewed: number; lost: number; gone: number },
+): string {
+  const { waitedMs, leases } = summary;
+  const { renewed, lost, gone } = count;
+  let line = `lease renewals answered again after ${waitedMs} ms: ${renewed} of ${leases} lease${leases === 1 ? '' : 's'} renewed`;
+  if (lost > 0) {
+    const one = lost === 1;
+    line += `; ${lost} lease${one ? '' : 's'} lost during the outage (answered lost, settle refused as stale, or ran out before a renewal was answered): another delivery may run ${one ? 'its job' : 'their jobs'} again, so ${one ? 'it' : 'each'} may have run twice`;
+  }
+  if (gone > 0) {
+    const one = gone === 1;
+    line += `; ${gone} job${one ? '' : 's'} gone from the broker during the outage (no record of ${one ? 'it' : 'them'}: deleted, or the broker lost its data): no other delivery will run ${one ? 'it' : 'them'} and ${one ? 'its result was' : 'their results were'} not recorded; enqueue ${one ? 'it' : 'them'} again if ${one ? 'it still has' : 'they still have'} to run`;
+  }
+  return line;
 }
 
 function messageOf(error: unknown): string {

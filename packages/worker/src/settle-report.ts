@@ -1,6 +1,5 @@
-import type { Logger, Settlement } from '@conveyor/core';
+import type { Logger, Settlement, Transport } from '@conveyor/core';
 import type { JobOutcome } from '@conveyor/core/worker';
-import { LeaseLostError } from './errors.js';
 import type { HeldJob } from './held-job.js';
 import { errorFromJob } from './sandbox-protocol.js';
 import type { SettleAnswer } from './settle-batcher.js';
@@ -31,15 +30,19 @@ export function reportSettled(
   if (durationMs !== undefined) fields.durationMs = durationMs;
   if (answer === 'stale') {
     emit({ type: 'staleSettles', task: job.task, jobId: job.id });
-    // A lease lost because the job is gone (its "lease lost" line said so) is not a late
-    // renewal: no other delivery holds the job.
-    const gone = job.abortReason instanceof LeaseLostError && job.abortReason.gone;
-    logger.warn(
-      { ...fields, settlement: settlement.type },
-      gone
-        ? 'settle rejected: the broker has no record of the job (deleted, or its data lost), so its result is not recorded'
-        : 'settle rejected as stale: the lease had expired (event loop blocked or broker unreachable), so the job belongs to another delivery',
-    );
+    // A job that is gone (a renewal or the lookup after this settle found no record) is not
+    // a late renewal: no other delivery holds it, and it will not run again by itself.
+    if (job.gone) {
+      logger.warn(
+        { ...fields, settlement: settlement.type, gone: true },
+        'settle rejected: the broker has no record of the job: it was deleted (purged, or removed once finished elsewhere) or the broker lost its data (restarted without persistence, flushed, or failed over to a replica it had not reached), so its result is not recorded and no other delivery will run it. Enqueue it again if it still has to run.',
+      );
+    } else {
+      logger.warn(
+        { ...fields, settlement: settlement.type },
+        'settle rejected as stale: the lease had expired (event loop blocked or broker unreachable), so the job belongs to another delivery',
+      );
+    }
     return;
   }
   if (answer === 'error') {
@@ -74,6 +77,29 @@ export function reportSettled(
       break;
     default:
       logger.info(fields, `job ${type}`);
+  }
+}
+
+/**
+ * A stale settle says only that the token no longer holds the job: its lease moved to
+ * another delivery, or the broker has no record of the job at all (deleted, or its data
+ * lost, as by a Redis restarted without persistence). The lines say different things (may
+ * run twice; gone, enqueue it again), so one read of the job tells them apart: a rare path.
+ * Sets `job.gone` when there is no record; a failed read leaves the job reported as stale.
+ */
+export async function lookUpGone(
+  transport: Transport,
+  job: HeldJob,
+  logger: Logger,
+): Promise<void> {
+  if (job.gone) return;
+  try {
+    if ((await transport.getJob(job.id)) === null) job.gone = true;
+  } catch (error) {
+    logger.debug(
+      { err: error, jobId: job.id },
+      'could not look the job up after its settle was refused as stale: reporting it as stale',
+    );
   }
 }
 

@@ -136,3 +136,73 @@ describe('a Redis outage while the worker holds leases', () => {
     expect(settle[0]?.message).not.toContain('expired');
   });
 });
+
+describe('Redis restarted empty while two jobs run', () => {
+  it('says each job is gone, the one that ended in the outage too, and counts them apart from lost leases', async () => {
+    const started = [deferred(), deferred()];
+    const release = [deferred(), deferred()];
+    let runs = 0;
+    const task = defineTask({
+      name: 'ro.two',
+      queue: `ro-${Math.random().toString(36).slice(2, 8)}`,
+      input: z.object({}),
+      run: async () => {
+        const run = runs++;
+        started[run]?.resolve();
+        await release[run]?.promise;
+      },
+    });
+    const shared = redisTransport({ url: redis.url, prefix: `ro-${task.queue}` });
+    transports.push(shared);
+    const client = createClient({ transport: shared });
+    const logger = captureLogger();
+    const worker = createWorker({
+      transport: shared,
+      tasks: [task],
+      logger,
+      leaseMs: 10_000,
+      heartbeatMs: 1_000,
+      concurrency: 2,
+    });
+    const running = worker.start();
+    let restarted = false;
+    try {
+      const ids = [(await client.enqueue(task, {})).id, (await client.enqueue(task, {})).id];
+      await Promise.all(started.map((each) => each.promise));
+      await redis.kill();
+      await vi.waitFor(
+        () => expect(logger.lines.some((line) => WARNING.test(line.message))).toBe(true),
+        PATIENT,
+      );
+      // One run ends while the server is down: its settle waits for it to come back.
+      release[0]?.resolve();
+      restarted = true;
+      await redis.restart();
+      await vi.waitFor(() => {
+        expect(logger.lines.some((line) => line.message.startsWith(ANSWERED))).toBe(true);
+        expect(logger.lines.some((line) => line.message.startsWith('settle rejected'))).toBe(true);
+      }, PATIENT);
+      const settle = logger.lines.filter((line) => line.message.startsWith('settle rejected'));
+      expect(settle).toHaveLength(1);
+      expect(settle[0]?.message).toContain('the broker has no record of the job');
+      expect(settle[0]?.message).not.toContain('another delivery');
+      const lost = logger.lines.filter((line) => line.message.startsWith('lease lost'));
+      expect(lost.map((line) => line.message)).toEqual([
+        expect.stringContaining('the broker has no record of the job'),
+      ]);
+      const jobOf = (line: LogLine | undefined) => line?.fields.jobId;
+      expect(new Set([jobOf(settle[0]), jobOf(lost[0])])).toEqual(new Set(ids));
+      const answered = logger.lines.filter((line) => line.message.startsWith(ANSWERED));
+      expect(answered).toHaveLength(1);
+      expect(answered[0]?.message).not.toContain('run twice');
+      expect(answered[0]?.message).toContain('gone from the broker during the outage');
+      expect(answered[0]?.fields).toMatchObject({ lost: 0 });
+    } finally {
+      if (!restarted) await redis.restart();
+      for (const each of release) each.resolve();
+      await worker.stop({ graceMs: 0 });
+      await running;
+      await client.close();
+    }
+  });
+});
