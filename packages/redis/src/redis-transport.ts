@@ -9,8 +9,6 @@ import {
   assertByteLimit,
   createTransport,
   DEFAULT_MAX_PAYLOAD_BYTES,
-  FINAL_STATES,
-  MAX_TIMER_MS,
   queueOfJobId,
   type TransportDriver,
 } from '@conveyor/core/transport';
@@ -39,6 +37,7 @@ import { redisSchedules } from './schedules.js';
 import { type QueueScriptName, runScript } from './scripts.js';
 import { watchSocket } from './socket-state.js';
 import { createSweeper } from './sweeper.js';
+import { createFinalWait } from './wait-final.js';
 import { enqueueOneKeys } from './wire/enqueue-one.js';
 import {
   readJobReply,
@@ -241,64 +240,12 @@ export function redisTransport(options: RedisTransportOptions = {}): RedisTransp
       ),
   });
 
-  async function waitUntilFinal(
-    id: string,
-    queue: string,
-    timeoutMs: number,
-    signal?: AbortSignal,
-  ): Promise<JobRecord | null> {
-    // The finish can be published while a read is still in flight, before anyone waits
-    // on `wake`: remember it, or the wait would last until the lease deadline.
-    let published = false;
-    // Re-subscribed: the next read watches again (a restart may have lost the watched set).
-    let rewatch = false;
-    const markPublished = (): void => {
-      published = true;
-    };
-    let wake: () => void = markPublished;
-    const unwatch = await notifications.watchFinish(queue, uniqueOf(id, queue), (reason) => {
-      if (reason === 'resubscribed') rewatch = true;
-      wake();
-    });
-    try {
-      // Subscribed first, then read: a finish between the two cannot be missed [R21].
-      let record = await getRecord(id, queue, true);
-      const deadline = Date.now() + timeoutMs;
-      while (record && !FINAL_STATES.has(record.state) && !closed && !signal?.aborted) {
-        const remaining = deadline - Date.now();
-        if (remaining <= 0) break;
-        // An active job can also end by lease expiry, which no script publishes until
-        // someone looks: look when the lease runs out.
-        const leaseIn =
-          record.state === 'active' && record.leaseExpiresAt !== undefined
-            ? Math.max(1, record.leaseExpiresAt - Date.now() + 5)
-            : remaining;
-        if (!published) {
-          await new Promise<void>((resolve) => {
-            // Node fires a longer timer at once; the loop re-arms after a wake that came early.
-            const timer = setTimeout(done, Math.min(remaining, leaseIn, MAX_TIMER_MS));
-            const onAbort = (): void => done();
-            function done(): void {
-              clearTimeout(timer);
-              signal?.removeEventListener('abort', onAbort);
-              wake = markPublished;
-              resolve();
-            }
-            wake = done;
-            signal?.addEventListener('abort', onAbort, { once: true });
-            void closed$.then(done);
-          });
-        }
-        published = false;
-        const watch = rewatch;
-        rewatch = false;
-        record = await getRecord(id, queue, watch);
-      }
-      return record;
-    } finally {
-      unwatch();
-    }
-  }
+  const waitUntilFinal = createFinalWait({
+    notifications,
+    getRecord,
+    isClosed: () => closed,
+    closed: closed$,
+  });
 
   // Arguments, the closed state and batches by queue are createTransport's: every call
   // here is checked, on an open transport, for one queue and at most CHUNK jobs.
