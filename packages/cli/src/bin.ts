@@ -1,4 +1,4 @@
-import { exitAfterStdout, onClosedStdout } from './closed-stdout.js';
+import { onClosedStdout } from './closed-stdout.js';
 import { interruptNote } from './interrupt-note.js';
 import { processIo, runCli } from './run.js';
 import { guardWorkerProcess } from './worker-signals.js';
@@ -32,4 +32,4 @@ if (argv.includes('worker')) {
 
 const code = await runCli(argv, processIo(), interrupted.signal);
 // Let stdout drain, then leave even if a library keeps a handle open.
-exitAfterStdout(code);
+process.stdout.write('', () => process.exit(code));

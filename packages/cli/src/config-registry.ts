@@ -18,23 +18,44 @@ export async function registryFromConfig(
   config: string | undefined,
   cwd: string,
 ): Promise<ConfigRegistry> {
-  const { loadConfig, staleTaskFiles } = await import('@conveyor/codegen/config');
+  const { file, label, resolved, generate } = await generatedFromConfig(
+    config,
+    cwd,
+    'registry',
+    ' (and again whenever a task changes)',
+  );
+  const { staleTaskFiles } = await import('@conveyor/codegen/config');
+  let stale: readonly string[];
   try {
-    const resolved = await loadConfig({ config, cwd });
-    const { registry, configFile } = resolved;
-    const registryLabel = path.relative(cwd, registry) || registry;
-    // The same config: another one's generate would not write this registry.
-    const generate = followUp(config === undefined ? {} : { config });
-    // The usual cause is a generate that never ran, not a wrong path.
-    if (!existsSync(registry)) {
-      throw new CliError(
-        'TASKS_LOAD_FAILED',
-        `The registry ${registryLabel} that ${configFile ? path.relative(cwd, configFile) : 'the config'} names does not exist yet: run \`${generate.command`generate`}\` to write it (and again whenever a task changes), or pass --tasks <module>.`,
-      );
-    }
-    return { path: registry, stale: await staleTaskFiles(resolved), registryLabel, generate };
+    stale = await staleTaskFiles(resolved);
   } catch (error) {
-    if (error instanceof CliError) throw error;
+    throw new CliError(
+      'TASKS_LOAD_FAILED',
+      error instanceof Error ? error.message : String(error),
+      {
+        cause: error,
+      },
+    );
+  }
+  return { path: file, stale, registryLabel: label, generate };
+}
+
+/**
+ * A file `conveyor generate` writes from the config (`--config`, else the one in `cwd`): its
+ * `registry` (for workers) or its `client` (contracts only, for `conveyor enqueue`). Refused
+ * when there is no config, when it fails to load, or when the file is not written yet.
+ */
+export async function generatedFromConfig(
+  config: string | undefined,
+  cwd: string,
+  which: 'registry' | 'client',
+  rewrite = '',
+) {
+  const { loadConfig } = await import('@conveyor/codegen/config');
+  let resolved: Awaited<ReturnType<typeof loadConfig>>;
+  try {
+    resolved = await loadConfig({ config, cwd });
+  } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     if (config === undefined && (error as { code?: unknown }).code === 'CONFIG_NOT_FOUND') {
       throw new CliError(
@@ -44,6 +65,19 @@ export async function registryFromConfig(
     }
     throw new CliError('TASKS_LOAD_FAILED', message, { cause: error });
   }
+  const file = resolved[which];
+  const label = path.relative(cwd, file) || file;
+  // The same config: another one's generate would not write this file.
+  const generate = followUp(config === undefined ? {} : { config });
+  // The usual cause is a generate that never ran, not a wrong path.
+  if (!existsSync(file)) {
+    const named = resolved.configFile ? path.relative(cwd, resolved.configFile) : 'the config';
+    throw new CliError(
+      'TASKS_LOAD_FAILED',
+      `The ${which} ${label} that ${named} names does not exist yet: run \`${generate.command`generate`}\` to write it${rewrite}, or pass --tasks <module>.`,
+    );
+  }
+  return { file, label, resolved, generate };
 }
 
 /**

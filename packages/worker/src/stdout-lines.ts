@@ -13,9 +13,17 @@ const FULL_PIPE_WAIT_MS = 10;
  * sonic-boom's `flushSync`, which retries a failed write for ever, so a worker whose stdout
  * reader had gone (`conveyor worker | head -2`) printed "Stopped" and never exited, deaf to
  * signals. Here a broken pipe (any error but a full pipe) drops the lines from then on, and
- * the exit writes what is left, giving up at the first failure.
+ * the exit writes what is left, giving up at the first failure. One per process: every default
+ * logger shares it (one exit listener, lines kept in the order they were logged).
  */
-export function stdoutLines(fd = 1): DestinationStream {
+export function stdoutLines(): DestinationStream {
+  shared ??= linesTo(1);
+  return shared;
+}
+
+let shared: DestinationStream | undefined;
+
+function linesTo(fd: number): DestinationStream {
   let pending: Buffer[] = [];
   let scheduled = false;
   let broken = false;

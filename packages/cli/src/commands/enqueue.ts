@@ -6,15 +6,19 @@ import {
   type AnyWorkflowLike,
   createClient,
   type EnqueueOptions,
+  isSchema,
+  isWorkflow,
+  isWorkflowContract,
   type JobHandle,
 } from '@conveyor/core';
 import { nearestName, queueOfJobId } from '@conveyor/core/transport';
 import { recordAction } from '../audit-trail.js';
+import { generatedFromConfig } from '../config-registry.js';
 import type { Connection } from '../connection.js';
 import { CliError } from '../errors.js';
 import { type FollowUp, followUp as noFlags } from '../follow-up.js';
 import { importModule } from '../import-module.js';
-import { type Io, printJson } from '../output.js';
+import { type Io, namedList, printJson } from '../output.js';
 
 /** `conveyor enqueue`'s options, as commander parses them. */
 export interface EnqueueCommandOptions {
@@ -61,7 +65,7 @@ export async function loadContracts(
       );
     }
   } else {
-    file = await clientFromConfig(config, cwd);
+    ({ file } = await generatedFromConfig(config, cwd, 'client'));
   }
   const label = path.relative(cwd, file) || file;
   let exports: Record<string, unknown>;
@@ -87,46 +91,15 @@ export async function loadContracts(
   return { byName, label };
 }
 
-async function clientFromConfig(config: string | undefined, cwd: string): Promise<string> {
-  const { loadConfig } = await import('@conveyor/codegen/config');
-  let client: string;
-  let configLabel: string;
-  try {
-    const resolved = await loadConfig({ config, cwd });
-    client = resolved.client;
-    configLabel = resolved.configFile ? path.relative(cwd, resolved.configFile) : 'the config';
-  } catch (error) {
-    if (config === undefined && (error as { code?: unknown }).code === 'CONFIG_NOT_FOUND') {
-      throw new CliError(
-        'USAGE',
-        `No tasks to enqueue: pass --tasks <module> (the generated client), or --config <file> naming a codegen config (no conveyor.config.ts in ${cwd}).`,
-      );
-    }
-    const message = error instanceof Error ? error.message : String(error);
-    throw new CliError('CONFIG_INVALID', message, { cause: error });
-  }
-  if (!existsSync(client)) {
-    const generate = noFlags(config === undefined ? {} : { config });
-    throw new CliError(
-      'TASKS_LOAD_FAILED',
-      `The client ${path.relative(cwd, client) || client} that ${configLabel} names does not exist yet: run \`${generate.command`generate`}\` to write it, or pass --tasks <module>.`,
-    );
-  }
-  return client;
-}
-
 /**
- * A task definition or contract (a name and an input schema), or a workflow's definition or
- * contract (the same, and its `kind`); a stub (`.delay()`) has no schema of its own.
+ * A workflow's definition or contract, or a task's (a name and an input schema); a stub
+ * (`.delay()`) has no schema of its own.
  */
 function enqueueableOf(value: unknown): Enqueueable | undefined {
+  if (isWorkflow(value) || isWorkflowContract(value)) return { kind: 'workflow', contract: value };
   if (typeof value !== 'object' || value === null) return undefined;
-  const { name, input, kind } = value as { name?: unknown; input?: unknown; kind?: unknown };
-  if (typeof name !== 'string' || typeof input !== 'object' || input === null) return undefined;
-  if (!('~standard' in input)) return undefined;
-  if (kind === 'workflow' || kind === 'workflow-contract') {
-    return { kind: 'workflow', contract: value as AnyWorkflowLike };
-  }
+  const { name, input } = value as { name?: unknown; input?: unknown };
+  if (typeof name !== 'string' || !isSchema(input)) return undefined;
   return { kind: 'task', contract: value as AnyTaskContract };
 }
 
@@ -137,10 +110,9 @@ export function contractNamed(contracts: LoadedContracts, name: string): Enqueue
   const names = [...contracts.byName.keys()].sort();
   const near = nearestName(name, names);
   const hint = near ? `Did you mean ${JSON.stringify(near)}? ` : '';
-  const listed = names.length > 12 ? `${names.slice(0, 12).join(', ')}, …` : names.join(', ');
   throw new CliError(
     'NOT_FOUND',
-    `No task or workflow ${JSON.stringify(name)} in ${contracts.label}. ${hint}It has: ${listed}.`,
+    `No task or workflow ${JSON.stringify(name)} in ${contracts.label}. ${hint}It has: ${namedList(names, 'names')}.`,
   );
 }
 
@@ -232,7 +204,7 @@ export async function enqueueJob(
           action: 'job.enqueue',
           jobId: started.id,
           queue: queueOfJobId(started.id),
-          detail: { task: name },
+          detail: { task: name, ...(started.duplicate ? { duplicate: true } : {}) },
         }
       : {
           action: 'workflow.start',

@@ -932,7 +932,8 @@ while priority >= 0 and taken < max do
         or redis.pcall('HMGET', key, 's', 'x', 'n', 'd', 'i', 'y')
       -- A job hash with no state (written behind the scripts' back) is leased as if waiting,
       -- and flagged, so that the client dead-letters it naming the field.
-      local stateless = f ~= LEASED and not f.err and not f[1]
+      -- (\`not f[1]\` first: a waiting job, the usual one, costs one test here.)
+      local stateless = not f[1] and f ~= LEASED and not f.err
         and (f[2] or f[3] or f[4] or f[5] or f[6]) and true or false
       if f[1] == 'w' or stateless then
         -- An expiry that is no finite number (written behind the scripts' back: 'soon',
