@@ -1,8 +1,9 @@
 /**
  * The daily low-stock report: the schedule as declared (07:00 in Berlin, whatever the
  * daylight-saving time), and the task run by a worker that was given the schedule, on the
- * real PostgreSQL server (a database made for the run), the real SMTP mailbox and Redis
- * under a key prefix of its own.
+ * real PostgreSQL server (a database made for the run), the real SMTP mailbox and a
+ * redis-server of the run's own (`TEST_REDIS_URL` names another), under a key prefix of its
+ * own. Not the machine's Redis on 6379: a run must not fail because that one is down.
  */
 import { randomBytes } from 'node:crypto';
 import {
@@ -14,6 +15,7 @@ import {
 } from '@conveyor/core';
 import { createManualClock } from '@conveyor/core/testing';
 import { redisTransport } from '@conveyor/redis';
+import { startRedis } from '@conveyor/test-redis';
 import { createWorker, type Worker } from '@conveyor/worker';
 import pg from 'pg';
 import { pino } from 'pino';
@@ -31,7 +33,6 @@ const POSTGRES_ADMIN_URL =
 const DAY = 24 * 60 * 60_000;
 /** The workers' log shows warnings and errors only. */
 const quiet = pino({ level: 'warn' });
-const SHARED_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 /** What sendLowStockReport returns (a run-now handle does not know its task's types). */
 interface ReportResult {
@@ -111,12 +112,19 @@ describe('sendLowStockReport, run by a worker given the schedule', () => {
     process.env.SMTP_URL = mailbox.smtpUrl;
     cleanups.push(() => closeServices());
 
-    // A fresh key prefix on the shared Redis, whose keys are deleted at the end.
-    const broker = await chooseBroker({ REDIS_URL: SHARED_REDIS_URL, PATH: process.env.PATH });
+    // A fresh key prefix on a Redis given by URL (as `REDIS_URL` is), deleted at the end.
+    let redisUrl = process.env.TEST_REDIS_URL;
+    if (!redisUrl) {
+      const server = await startRedis();
+      cleanups.push(() => server.stop());
+      redisUrl = server.url;
+    }
+    const broker = await chooseBroker({ REDIS_URL: redisUrl, PATH: process.env.PATH });
     cleanups.push(() => broker.stop());
-    if (broker.mode !== 'redis-url') throw new Error(`no Redis at ${SHARED_REDIS_URL}`);
+    if (broker.mode !== 'redis-url') throw new Error(`no Redis at ${redisUrl}`);
     const { prefix } = broker;
-    const transport = () => redisTransport({ url: SHARED_REDIS_URL, prefix });
+    const url = redisUrl;
+    const transport = () => redisTransport({ url, prefix });
     client = createClient({ transport: transport() });
     cleanups.push(() => client.close());
     worker = createWorker({
