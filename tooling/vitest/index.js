@@ -28,7 +28,8 @@ export function conveyorVitestConfig(overrides = {}) {
         hookTimeout: 120_000,
         // The same for `expect.poll` (Vitest's default gives up after 1 s): a condition that
         // holds in milliseconds alone can take seconds beside the rest of `pnpm test` on two
-        // cores. `vi.waitFor` has no such setting; its calls pass a timeout of their own.
+        // cores. `vi.waitFor` has no such setting; its calls pass a timeout of their own, which
+        // `pnpm lint` checks (tooling/biome/wait-for-timeout.grit).
         expect: { poll: { timeout: 15_000 } },
         // Type tests (*.test-d.ts) are compiled by `pnpm typecheck` (tsc --noEmit over src and
         // test), where a failed expectTypeOf is a type error. Running tsc again inside every

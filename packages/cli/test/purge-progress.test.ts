@@ -46,7 +46,7 @@ async function slowPurge(progress: boolean) {
   };
   vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'Date'] });
   const done = purgeQueue(connection, 'slow', { yes: true }, io);
-  await vi.waitFor(() => expect(calls).toBe(2));
+  await vi.waitFor(() => expect(calls).toBe(2), { timeout: 30_000 });
   await vi.advanceTimersByTimeAsync(PURGE_PROGRESS_MS);
   release();
   await done;

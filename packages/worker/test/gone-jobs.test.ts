@@ -79,10 +79,13 @@ async function startOnFragileBroker(jobs: number): Promise<{
   );
   const ids: string[] = [];
   for (let index = 0; index < jobs; index++) ids.push(await harness.enqueue('t.slow'));
-  await vi.waitFor(async () => {
-    await harness.clock.advance(0);
-    expect(harness.worker.stats().running).toBe(jobs);
-  });
+  await vi.waitFor(
+    async () => {
+      await harness.clock.advance(0);
+      expect(harness.worker.stats().running).toBe(jobs);
+    },
+    { timeout: 30_000 },
+  );
   return { harness, broker, gates, ids };
 }
 
@@ -97,10 +100,13 @@ describe('a job the broker has no record of', () => {
     // saw it gone first.
     broker.loseData();
     gates[0]?.resolve();
-    await vi.waitFor(async () => {
-      await harness.clock.advance(0);
-      expect(settleLines(harness.logger.lines)).toHaveLength(1);
-    });
+    await vi.waitFor(
+      async () => {
+        await harness.clock.advance(0);
+        expect(settleLines(harness.logger.lines)).toHaveLength(1);
+      },
+      { timeout: 30_000 },
+    );
     const [line] = settleLines(harness.logger.lines);
     expect(line?.message).toContain('the broker has no record of the job');
     expect(line?.message).toContain('Enqueue it again if it still has to run');
@@ -125,11 +131,14 @@ describe('a job the broker has no record of', () => {
       await outageLosingData(harness, broker, gates, ids, async () => {
         // The first job's settle was refused and its lookup is out; the second job's
         // renewal answered gone, ending the outage: its line waits for the lookup.
-        await vi.waitFor(async () => {
-          await harness.clock.advance(500);
-          expect(broker.lookups).toBe(1);
-          expect(harness.logger.lines.some((l) => l.message.startsWith('lease lost'))).toBe(true);
-        });
+        await vi.waitFor(
+          async () => {
+            await harness.clock.advance(500);
+            expect(broker.lookups).toBe(1);
+            expect(harness.logger.lines.some((l) => l.message.startsWith('lease lost'))).toBe(true);
+          },
+          { timeout: 30_000 },
+        );
         expect(
           harness.logger.lines.some((l) => l.message.startsWith('lease renewals answered again')),
         ).toBe(false);
@@ -158,10 +167,13 @@ async function outageLosingData(
 ): Promise<void> {
   await harness.clock.advance(1_000);
   broker.down = true;
-  await vi.waitFor(async () => {
-    await harness.clock.advance(500);
-    expect(harness.logger.lines.some((l) => l.message.startsWith('lease renewal'))).toBe(true);
-  });
+  await vi.waitFor(
+    async () => {
+      await harness.clock.advance(500);
+      expect(harness.logger.lines.some((l) => l.message.startsWith('lease renewal'))).toBe(true);
+    },
+    { timeout: 30_000 },
+  );
   // The first job's run ends during the outage; its settle waits for the broker.
   gates[0]?.resolve();
   await harness.clock.advance(1_000);
@@ -170,13 +182,16 @@ async function outageLosingData(
   broker.down = false;
   broker.up.resolve();
   await meanwhile?.();
-  await vi.waitFor(async () => {
-    await harness.clock.advance(500);
-    expect(
-      harness.logger.lines.some((l) => l.message.startsWith('lease renewals answered again')),
-    ).toBe(true);
-    expect(settleLines(harness.logger.lines)).toHaveLength(1);
-  });
+  await vi.waitFor(
+    async () => {
+      await harness.clock.advance(500);
+      expect(
+        harness.logger.lines.some((l) => l.message.startsWith('lease renewals answered again')),
+      ).toBe(true);
+      expect(settleLines(harness.logger.lines)).toHaveLength(1);
+    },
+    { timeout: 30_000 },
+  );
   const lines = harness.logger.lines;
   // The running job: its renewal answered gone.
   const lost = lines.filter((line) => line.message.startsWith('lease lost'));

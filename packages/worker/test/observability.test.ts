@@ -255,7 +255,7 @@ describe('queue depth metrics', () => {
       (transport as { admin?: TransportAdmin }).admin = fake.admin;
     });
     // The worker's start-up check for paused queues reads the counts once.
-    await vi.waitFor(() => expect(fake.countCalls()).toBe(1));
+    await vi.waitFor(() => expect(fake.countCalls()).toBe(1), { timeout: 30_000 });
     const { body } = await harness.worker.metrics();
     expect(body).toContain('conveyor_queue_jobs{queue="work",state="waiting"} 7');
     expect(body).toContain('conveyor_queue_jobs{queue="work",state="dead"} 3');

@@ -60,10 +60,12 @@ describe('a paused queue on Redis', () => {
     });
     const running = worker.start();
     try {
-      await vi.waitFor(() =>
-        expect(logger.lines.find((line) => line.fields.queue === 'pq-held')?.message).toMatch(
-          /queue "pq-held" is paused: .*conveyor resume pq-held/,
-        ),
+      await vi.waitFor(
+        () =>
+          expect(logger.lines.find((line) => line.fields.queue === 'pq-held')?.message).toMatch(
+            /queue "pq-held" is paused: .*conveyor resume pq-held/,
+          ),
+        { timeout: 30_000 },
       );
       // A job of another queue enqueued after the held ones runs first: the worker is live.
       await client.enqueue(other, { n: 3 });
@@ -76,7 +78,7 @@ describe('a paused queue on Redis', () => {
       });
       expect(await shared.admin.resumeQueue('pq-held')).toBe(true);
       await first?.result({ timeout: 10_000 });
-      await vi.waitFor(() => expect(ran.sort()).toEqual(['held 1', 'held 2']));
+      await vi.waitFor(() => expect(ran.sort()).toEqual(['held 1', 'held 2']), { timeout: 30_000 });
     } finally {
       await worker.stop();
       await running;
@@ -103,10 +105,12 @@ describe('a paused queue on Redis', () => {
     const worker = createWorker({ transport: shared, tasks: [task], logger, concurrency: 2 });
     const running = worker.start();
     try {
-      await vi.waitFor(() =>
-        expect(logger.lines.find((line) => line.fields.queue === 'pq-part')?.message).toBe(
-          "queue \"pq-part\" is paused in part: pq-part, pq-part~1of3 paused, pq-part~0of3, pq-part~2of3 not. This worker takes none of the paused ones' jobs and runs the others'. `conveyor pause pq-part` or `conveyor resume pq-part` (on this worker's Redis and prefix) makes them agree; `conveyor status --partitions` shows each.",
-        ),
+      await vi.waitFor(
+        () =>
+          expect(logger.lines.find((line) => line.fields.queue === 'pq-part')?.message).toBe(
+            "queue \"pq-part\" is paused in part: pq-part, pq-part~1of3 paused, pq-part~0of3, pq-part~2of3 not. This worker takes none of the paused ones' jobs and runs the others'. `conveyor pause pq-part` or `conveyor resume pq-part` (on this worker's Redis and prefix) makes them agree; `conveyor status --partitions` shows each.",
+          ),
+        { timeout: 30_000 },
       );
       // Partitions are picked by job id at random: with 12 jobs, none landed on the paused
       // one about once in 130 runs; with 60, once in 30 billion.
@@ -117,7 +121,7 @@ describe('a paused queue on Redis', () => {
       );
       const held = handles.filter(({ id }) => id.startsWith('pq-part~1of3:'));
       expect(held.length).toBeGreaterThan(0);
-      await vi.waitFor(() => expect(ran).toHaveLength(count - held.length));
+      await vi.waitFor(() => expect(ran).toHaveLength(count - held.length), { timeout: 30_000 });
       const [counts] = await shared.admin.queueCounts(['pq-part~1of3']);
       expect(counts).toMatchObject({ waiting: held.length, paused: true });
     } finally {

@@ -167,10 +167,13 @@ async function jobsEndDuringOutage(options: { settlesWait: boolean }): Promise<H
     up.resolve();
     await harness.enqueue('t.hold');
     await harness.enqueue('t.hold');
-    await vi.waitFor(async () => {
-      await harness.clock.advance(0);
-      expect(harness.worker.stats().running).toBe(2);
-    });
+    await vi.waitFor(
+      async () => {
+        await harness.clock.advance(0);
+        expect(harness.worker.stats().running).toBe(2);
+      },
+      { timeout: 30_000 },
+    );
     await harness.clock.advance(1_000);
   } finally {
     // Also when an expectation failed: a stopping worker waits for its calls and jobs.

@@ -246,16 +246,18 @@ describe('options', () => {
     const faster = defineSchedule({ id: 'r.minute', task: report, every: '30s', input: { n: 1 } });
     // Stopped by the harness, with the manual clock run.
     void harness.another({ tasks: [report], id: 'w-new', schedules: [faster] }).start();
-    await vi.waitFor(() => expect(replaced()).toHaveLength(1));
+    await vi.waitFor(() => expect(replaced()).toHaveLength(1), { timeout: 30_000 });
     // Declared again as stored: nothing replaced, nothing said.
     const stored = harness.logger.lines.filter(
       (line) => line.message === 'schedules stored',
     ).length;
     void harness.another({ tasks: [report], id: 'w-same', schedules: [faster] }).start();
-    await vi.waitFor(() =>
-      expect(
-        harness.logger.lines.filter((line) => line.message === 'schedules stored'),
-      ).toHaveLength(stored + 1),
+    await vi.waitFor(
+      () =>
+        expect(
+          harness.logger.lines.filter((line) => line.message === 'schedules stored'),
+        ).toHaveLength(stored + 1),
+      { timeout: 30_000 },
     );
     expect(replaced()).toHaveLength(1);
   });
