@@ -203,6 +203,13 @@ export interface TransportAdmin {
   retryDead(queue: string, ids?: readonly string[]): Promise<number>;
   /** Deletes dead jobs of a queue: the given ids, or all. Returns how many went [R24]. */
   purgeDead(queue: string, ids?: readonly string[]): Promise<number>;
+  /**
+   * Runs delayed jobs now (BullMQ's `promote`): the given ids, or every delayed job of the
+   * queue when `ids` is absent, become `waiting` at the end of their priority's line, in
+   * the order they were due. A retry waiting out its backoff is delayed too. Jobs that are
+   * not delayed are left as they are. Returns how many moved [A14].
+   */
+  promoteDelayed(queue: string, ids?: readonly string[]): Promise<number>;
   /** Stores or refreshes a worker's record; it disappears after `ttlMs` without a refresh. */
   putWorker(record: WorkerRecord, ttlMs: number): Promise<void>;
   /** Removes a worker's record at once (clean shutdown). */

@@ -82,6 +82,10 @@ function recordingDriver(maxBatch?: number) {
         return ids?.length ?? 7;
       },
       purgeDead: async () => 0,
+      async promoteDelayed(queue, ids) {
+        calls.push({ op: 'promoteDelayed', queue, items: ids });
+        return ids?.length ?? 5;
+      },
       putWorker: async () => {},
       removeWorker: async () => {},
       listWorkers: async () => [],
@@ -205,6 +209,20 @@ describe('createTransport', () => {
       { op: 'retryDead', queue: 'q', items: ['q:1', 'q:3'] },
       { op: 'retryDead', queue: 'q', items: ['q:4'] },
       { op: 'retryDead', queue: 'q', items: undefined },
+    ]);
+  });
+
+  it('gives promoteDelayed only ids of the queue, in chunks, and checks the queue name first', async () => {
+    const { driver, calls } = recordingDriver(2);
+    const { admin } = createTransport(driver);
+    expect(await admin.promoteDelayed('q', ['q:1', 'other:2', 'q:3', 'q:4'])).toBe(3);
+    expect(await admin.promoteDelayed('q', ['other:2'])).toBe(0);
+    expect(await admin.promoteDelayed('q')).toBe(5);
+    await expect(admin.promoteDelayed('{q}')).rejects.toMatchObject({ code: 'INVALID_ENVELOPE' });
+    expect(calls).toEqual([
+      { op: 'promoteDelayed', queue: 'q', items: ['q:1', 'q:3'] },
+      { op: 'promoteDelayed', queue: 'q', items: ['q:4'] },
+      { op: 'promoteDelayed', queue: 'q', items: undefined },
     ]);
   });
 

@@ -45,6 +45,7 @@ export interface RedisAdminOptions {
       | 'list-dead'
       | 'retry-dead'
       | 'purge-dead'
+      | 'promote'
       | 'list-jobs'
       | 'find-by-index',
     queue: string,
@@ -149,6 +150,22 @@ export function createRedisAdmin(options: RedisAdminOptions): RedisAdmin {
 
     retryDead: (queue, ids) => moveDead('retry-dead', queue, ids),
     purgeDead: (queue, ids) => moveDead('purge-dead', queue, ids),
+
+    async promoteDelayed(queue, ids) {
+      if (ids) {
+        const uniques = ids.map((id) => uniqueOf(id, queue));
+        const [moved] = await queueScript('promote', queue, ['ids', PURGE_BATCH, ...uniques]);
+        return Number(moved);
+      }
+      // The batch due first, until none is left: each call moves at most PURGE_BATCH.
+      let total = 0;
+      for (;;) {
+        const reply = await queueScript('promote', queue, ['all', PURGE_BATCH]);
+        const [moved, left, looked] = reply.map(Number);
+        total += moved ?? 0;
+        if (!looked || !left) return total;
+      }
+    },
 
     async listJobs(queue, listing) {
       const reply = await queueScript('list-jobs', queue, listJobsArgs(listing));

@@ -29,6 +29,7 @@ export const SCRIPT_KEY_COUNTS = {
   'list-dead': QUEUE_KEY_COUNT,
   'retry-dead': QUEUE_KEY_COUNT,
   'purge-dead': QUEUE_KEY_COUNT,
+  promote: QUEUE_KEY_COUNT,
   'queue-counts': QUEUE_KEY_COUNT,
   'purge-queue': QUEUE_KEY_COUNT,
   'pause-queue': QUEUE_KEY_COUNT,

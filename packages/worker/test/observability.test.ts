@@ -30,6 +30,7 @@ function fakeAdmin(counts: QueueCounts[] = []) {
     listDead: async () => ({ jobs: [], total: 0 }),
     retryDead: async () => 0,
     purgeDead: async () => 0,
+    promoteDelayed: async () => 0,
     async putWorker(record, ttlMs) {
       puts.push({ record: structuredClone(record), ttlMs });
     },

@@ -122,7 +122,13 @@ export interface TransportDriver {
 export interface TransportAdminDriver
   extends Omit<
     TransportAdmin,
-    'listDead' | 'retryDead' | 'purgeDead' | 'listJobs' | 'findByIndex' | 'listAudit'
+    | 'listDead'
+    | 'retryDead'
+    | 'purgeDead'
+    | 'promoteDelayed'
+    | 'listJobs'
+    | 'findByIndex'
+    | 'listAudit'
   > {
   /** A page of the queue's dead jobs, oldest first, and their total [R22]. */
   listDead(queue: string, page: { offset: number; limit: number }): Promise<DeadLetterPage>;
@@ -133,6 +139,8 @@ export interface TransportAdminDriver
   retryDead(queue: string, ids: readonly string[] | undefined): Promise<number>;
   /** Deletes dead jobs, with `ids` as for `retryDead` [R24]. */
   purgeDead(queue: string, ids: readonly string[] | undefined): Promise<number>;
+  /** Makes delayed jobs waiting, with `ids` as for `retryDead` [A14]. */
+  promoteDelayed(queue: string, ids: readonly string[] | undefined): Promise<number>;
   /**
    * A page of the queue's jobs in one state, newest first [A10]: `state` one of the five,
    * `limit` 1–500 (50 when the caller gave none), `cursor` (when given) a string of at most

@@ -87,6 +87,12 @@ export function gateAdmin(admin: TransportAdminDriver, gate: TransportGate): Tra
         if (ids === undefined) return admin.purgeDead(queue, undefined);
         return countPerChunk(ids, queue, gate.maxBatch, (own) => admin.purgeDead(queue, own));
       }),
+    promoteDelayed: (queue, ids) =>
+      gated(gate, () => {
+        assertQueueName(queue);
+        if (ids === undefined) return admin.promoteDelayed(queue, undefined);
+        return countPerChunk(ids, queue, gate.maxBatch, (own) => admin.promoteDelayed(queue, own));
+      }),
     putWorker: (record, ttlMs) =>
       gated(gate, () => {
         assertTtl(ttlMs);

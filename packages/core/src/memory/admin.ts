@@ -5,6 +5,7 @@ import { listDead, purgeDead, retryDead } from './dead-letters.js';
 import type { JobIndex } from './job-index.js';
 import type { JobStore } from './job-store.js';
 import { listJobs } from './listing.js';
+import { promoteDelayed } from './promote.js';
 
 export interface MemoryAdminOptions {
   store: JobStore;
@@ -113,6 +114,10 @@ export function createMemoryAdmin(options: MemoryAdminOptions): TransportAdminDr
 
     async purgeDead(queue, ids) {
       return operate(() => purgeDead(store, queue, ids));
+    },
+
+    async promoteDelayed(queue, ids) {
+      return operate(() => promoteDelayed(store, queue, ids));
     },
 
     async putWorker(record, ttlMs) {

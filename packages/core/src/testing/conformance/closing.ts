@@ -38,6 +38,7 @@ function everyOperation(
       ['admin.retryDead', () => admin.retryDead(queue, [id])],
       ['admin.retryDead of all', () => admin.retryDead(queue)],
       ['admin.purgeDead', () => admin.purgeDead(queue, [id])],
+      ['admin.promoteDelayed', () => admin.promoteDelayed(queue, [id])],
       ['admin.listWorkers', () => admin.listWorkers()],
     );
   }

@@ -17,6 +17,7 @@ import { listingRules } from './listing.js';
 import { metricsRules } from './metrics.js';
 import { pauseRules } from './pause.js';
 import { priorityRules } from './priorities.js';
+import { promoteRules } from './promote.js';
 import { reserveRules } from './reserve.js';
 import { resultRules } from './results.js';
 import { retryReleaseRules } from './retry-release.js';
@@ -52,6 +53,8 @@ const GROUPS = {
   audit: auditRules,
   // Pausing queues: each test skips itself on a transport without `admin`.
   pause: pauseRules,
+  // Running delayed jobs now: each test skips itself on a transport without `admin`.
+  promote: promoteRules,
   // Optional capability: each test skips itself on a transport without `limits`.
   limits: limitRules,
   // Optional capability: each test skips itself on a transport without `metrics`.
@@ -84,7 +87,7 @@ export interface ConformanceOptions {
 }
 
 /**
- * Registers the transport conformance suite (rules R1–R26 of docs/transport.md, A1–A13 for
+ * Registers the transport conformance suite (rules R1–R26 of docs/transport.md, A1–A14 for
  * `transport.admin`, L1–L9 for `transport.limits`, M1–M4 for `transport.metrics` S1–S14
  * for `transport.schedules` and W1–W17 for `transport.workflows`) with vitest. Every transport must pass it unchanged.
  *

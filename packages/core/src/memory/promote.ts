@@ -1,0 +1,29 @@
+import type { JobStore, StoredJob } from './job-store.js';
+
+/**
+ * Makes delayed jobs of `queue` waiting now [A14]: the given ids, or all of them when `ids`
+ * is undefined, each at the end of its priority's line, in the order they were due. A job
+ * of another queue, or one that is not delayed, stays as it is. Walks every stored job for
+ * "all", as the memory transport's counts do.
+ */
+export function promoteDelayed(store: JobStore, queue: string, ids?: readonly string[]): number {
+  const jobs: StoredJob[] = [];
+  if (ids === undefined) {
+    for (const job of store.jobs()) if (isDelayedOf(job, queue)) jobs.push(job);
+  } else {
+    for (const id of ids) {
+      const job = store.get(id);
+      if (job && isDelayedOf(job, queue) && !jobs.includes(job)) jobs.push(job);
+    }
+  }
+  jobs.sort((a, b) => (a.record.dueAt ?? 0) - (b.record.dueAt ?? 0) || a.moved - b.moved);
+  for (const job of jobs) {
+    store.unqueue(job);
+    store.makeWaiting(job, 'tail');
+  }
+  return jobs.length;
+}
+
+function isDelayedOf(job: StoredJob, queue: string): boolean {
+  return job.record.state === 'delayed' && job.record.envelope.queue === queue;
+}
