@@ -18,6 +18,7 @@ import { resolveWorkerOptions, type WorkerOptions } from './options.js';
 import { createPresence, PRESENCE_INTERVAL_MS } from './presence.js';
 import { createQueueDepths } from './queue-depths.js';
 import { createSandboxPool } from './sandbox-pool.js';
+import { scheduleFireNotes } from './schedule-fire-notes.js';
 import { createScheduleTicker } from './schedule-ticker.js';
 import { createSettleBatcher } from './settle-batcher.js';
 import { createSlots } from './slots.js';
@@ -108,10 +109,7 @@ export function createWorker(options: WorkerOptions): Worker {
         logger,
         random,
         indexOf: (task) => registry.get(task)?.index,
-        onFired(spec, slotAt, jobId) {
-          logger.debug({ schedule: scheduleKey(spec), slotAt, jobId }, 'schedule fired');
-          emit({ type: 'scheduleFired', task: spec.task, jobId });
-        },
+        onFired: scheduleFireNotes({ queues: config.queues, admin: transport.admin, logger, emit }),
       })
     : undefined;
   const batcher = createSettleBatcher({ transport, maxBatch: config.settleBatchSize, logger });
