@@ -10,6 +10,7 @@ import { assertKnownKeys, type KnownKeys } from './known-keys.js';
 import type { ResultDecoder } from './result-codec.js';
 import type { CancelResult, JobRecord, JobState, Transport } from './transport.js';
 import { FINAL_STATES } from './transport.js';
+import { requireCapability } from './transport-capabilities.js';
 
 /** A reference to one enqueued job, like Celery's AsyncResult. */
 export interface JobHandle<TResult = unknown> {
@@ -28,6 +29,12 @@ export interface JobHandle<TResult = unknown> {
   result(options?: ResultOptions): Promise<TResult>;
   /** Cancels the job: removed if waiting, its `ctx.signal` aborted if running. */
   cancel(): Promise<CancelResult>;
+  /**
+   * Runs a delayed job now (BullMQ's `job.promote()`), a retry waiting out its backoff
+   * included: it joins the end of its queue's line. True when it moved, false when it was
+   * not delayed. Needs the transport's `admin` (`CAPABILITY_MISSING` without it) [A14].
+   */
+  promote(): Promise<boolean>;
 }
 
 /** What `result()` takes, on a job's handle and on a workflow's. */
@@ -153,6 +160,13 @@ class TransportJobHandle<TResult> implements JobHandle<TResult> {
 
   cancel(): Promise<CancelResult> {
     return this.#transport.cancel(this.id);
+  }
+
+  async promote(): Promise<boolean> {
+    const admin = requireCapability(this.#transport, 'admin', 'job.promote()');
+    // Handles are made for well-formed ids only (`client.job` refuses others).
+    const queue = queueOfJobId(this.id) ?? '';
+    return (await admin.promoteDelayed(queue, [this.id])) > 0;
   }
 }
 
