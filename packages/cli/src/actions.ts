@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import type { DashboardCommandOptions } from './commands/dashboard.js';
 import type { EnqueueCommandOptions } from './commands/enqueue.js';
 import type { ListJobsCommandOptions } from './commands/list-jobs.js';
+import type { PromoteArgs } from './commands/promote.js';
 import type { ScheduleAction } from './commands/schedules.js';
 import type { WorkerCommandOptions } from './commands/worker.js';
 import type { WorkflowAction } from './commands/workflows.js';
@@ -21,6 +22,7 @@ export type CommandName =
   | 'status'
   | 'inspect'
   | 'retry'
+  | 'promote'
   | 'dead'
   | 'jobs'
   | 'cancel'
@@ -203,6 +205,24 @@ export function dispatch(io: Io, signal: AbortSignal) {
           }
           return withAdmin(command, io, (c) =>
             retryJob(c, first, { json: options.json, followUp }, io),
+          );
+        }
+        case 'promote': {
+          const { promotePlan, promoteJobs } = await import('./commands/promote.js');
+          // Refused before connecting: ids beside --all, --dry-run beside ids, no ids.
+          const plan = promotePlan(
+            args[0] as string[] | undefined,
+            options as PromoteArgs,
+            followUp,
+          );
+          const { json } = options;
+          if (plan.kind === 'ids') {
+            return withAdmin(command, io, (c) => promoteJobs(c, plan.ids, { json, followUp }, io));
+          }
+          const { promoteAll } = await import('./commands/promote-all.js');
+          const { yes, dryRun } = plan;
+          return withAdmin(command, io, (c) =>
+            promoteAll(c, plan.queue, { json, yes, dryRun, followUp }, io),
           );
         }
         case 'jobs': {

@@ -7,9 +7,9 @@
  * | `USAGE` | 2 | a bad option value, unknown command or missing argument (or a schedule id in two queues without `--queue`, a workflow's step job given to `retry`, or `pause` of a queue never seen without `--new`) |
  * | `REDIS_UNREACHABLE` | 3 | Redis (or the configured transport's broker) could not be reached |
  * | `NOT_FOUND` | 4 | no job (or schedule, or workflow) with that id |
- * | `REFUSED` | 5 | purge or `retry --all-dead` not confirmed (answered no, or no TTY and no `--yes`) |
+ * | `REFUSED` | 5 | purge, `retry --all-dead` or `promote --all` not confirmed (answered no, or no TTY and no `--yes`) |
  * | `TASKS_LOAD_FAILED` | 6 | the task module could not be loaded or holds no tasks |
- * | `CONFLICT` | 7 | the job is not in a state the command applies to (retry of a job that is not dead, cancel of a finished job; cancel of a workflow that is not running, retry of one that is not failed) |
+ * | `CONFLICT` | 7 | the job is not in a state the command applies to (retry of a job that is not dead, promote of one that is not delayed, cancel of a finished job; cancel of a workflow that is not running, retry of one that is not failed) |
  * | `REDIS_AUTH` | 8 | Redis refused the user and password (or needs one and none was given) |
  * | `CONFIG_INVALID` | 9 | the config file failed to load, or its `transport` is not a function that returns a transport |
  * | `CAPABILITY_MISSING` | 10 | the transport lacks an optional capability the command needs (`dead` needs `transport.admin`, `schedules` `transport.schedules`, `workflows` and a workflow's `inspect` `transport.workflows`, `workflows list --status failed` (or another ended status) its `ended()`) |

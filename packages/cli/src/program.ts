@@ -12,6 +12,7 @@ import {
   parseStoredQueue,
 } from './options.js';
 import type { Io } from './output.js';
+import { addPromoteCommand } from './promote-command.js';
 import { addQueueCommands } from './queue-commands.js';
 import { addScheduleCommands } from './schedule-commands.js';
 import { version } from './version.js';
@@ -25,7 +26,7 @@ import { addWorkflowCommands, parseInspectId } from './workflow-commands.js';
 export function createProgram(io: Io, signal: AbortSignal): Command {
   const program = new Command('conveyor')
     .description(
-      'Run Conveyor workers and operate their queues: enqueue, status, inspect, retry, cancel, purge, pause, schedules, workflows.',
+      'Run Conveyor workers and operate their queues: enqueue, status, inspect, retry, promote, cancel, purge, pause, schedules, workflows.',
     )
     .version(version(), '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help for a command')
@@ -87,11 +88,11 @@ private CA, and --tls-cert with --tls-key when Redis asks for a client certifica
 option, or its environment variable, names a PEM file).
 
 Exit codes: 0 ok, 1 unexpected failure (generate: diagnostics or stale files), 2 bad usage,
-3 Redis unreachable, 4 job, schedule or workflow not found, 5 purge or retry --all-dead not
-confirmed, 6 task module failed to load, 7 job (or workflow) in the wrong state,
-8 Redis refused the credentials, 9 invalid config file, 10 the transport lacks what the
-command needs (transport.admin, .schedules, .workflows), 11 dashboard on an open host
-without --auth.
+3 Redis unreachable, 4 job, schedule or workflow not found, 5 purge, retry --all-dead or
+promote --all not confirmed, 6 task module failed to load, 7 job (or workflow) in the
+wrong state, 8 Redis refused the credentials, 9 invalid config file, 10 the transport lacks
+what the command needs (transport.admin, .schedules, .workflows), 11 dashboard on an open
+host without --auth.
 A command the CLI suggests running next carries the --config, --redis, --prefix and --tls-*
 options given, so that it acts on the same queues (a --redis password shows as ****).
 ${examples(
@@ -100,6 +101,7 @@ ${examples(
   'conveyor inspect emails:mi9x0q2k3a --json',
   'conveyor inspect wf_mi9x0q2k3aXb7c9dE',
   'conveyor retry --all-dead --queue emails',
+  'conveyor promote emails:mi9x0q2k3a',
   'conveyor schedules',
   'conveyor dashboard --port 5555',
   'conveyor status --redis rediss://redis.internal:6380 --tls-ca ca.pem --tls-cert client.pem --tls-key client.key',
@@ -211,6 +213,7 @@ purge does.
     .option('--json', 'print the outcome as JSON')
     .action(run('retry'));
 
+  addPromoteCommand(program, run);
   addJobsCommand(program, run);
 
   brokerCommand(program, 'dead', "list a queue's dead-letter jobs, oldest first", {

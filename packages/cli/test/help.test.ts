@@ -6,6 +6,7 @@ const COMMANDS = [
   'status',
   'inspect',
   'retry',
+  'promote',
   'dead',
   'cancel',
   'purge',
@@ -36,7 +37,7 @@ describe('conveyor --help', () => {
     );
     expect(result.stdout).toContain('Exit codes: 0 ok');
     expect(result.stdout).toContain('8 Redis refused the credentials, 9 invalid config file, 10');
-    expect(result.stdout).toContain('5 purge or retry --all-dead not\nconfirmed');
+    expect(result.stdout).toContain('5 purge, retry --all-dead or\npromote --all not confirmed');
     expect(result.stdout).toContain(
       'carries the --config, --redis, --prefix and --tls-*\noptions given',
     );
@@ -49,6 +50,16 @@ describe('conveyor --help', () => {
     expect(stdout).toContain('when stdin is not a terminal it needs --yes, else it exits 5');
     expect(stdout).toContain('$ conveyor retry --all-dead --queue emails --dry-run');
     expect((await cli(['purge', '--help'])).stdout).toMatch(/^ {2}-y, --yes +do not ask/m);
+  });
+
+  it('`conveyor promote --help` shows --all, --yes and --dry-run, and the exit codes of an id', async () => {
+    const { stdout } = await cli(['promote', '--help']);
+    expect(stdout).toMatch(/^Usage: conveyor promote \[options\] \[job-id\.\.\.\]$/m);
+    expect(stdout).toMatch(/^ {2}--all +promote every delayed job of --queue$/m);
+    expect(stdout).toMatch(/^ {2}-y, --yes +with --all: do not ask for confirmation/m);
+    expect(stdout).toMatch(/^ {2}--dry-run +with --all: say how many delayed jobs would be/m);
+    expect(stdout).toContain('exit 4 when each of them was not found, else 7');
+    expect(stdout).toContain('$ conveyor promote --all --queue emails --dry-run');
   });
 
   it('says where the transport comes from: --redis, else the config, else REDIS_URL', async () => {
@@ -73,7 +84,7 @@ describe('conveyor --help', () => {
       );
       expect(stdout).toMatch(/^Global Options:$/m);
       expect(stdout).toMatch(/^ {2}--config <file> /m);
-      const admin = ['status', 'retry', 'dead', 'purge'].includes(command);
+      const admin = ['status', 'retry', 'promote', 'dead', 'purge'].includes(command);
       expect(stdout.includes('(transport.admin;')).toBe(admin);
     },
   );

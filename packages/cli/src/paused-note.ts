@@ -1,0 +1,54 @@
+import type { TransportAdmin } from '@conveyor/core';
+import type { FollowUp } from './follow-up.js';
+
+/**
+ * Which of `queues` (stored names) are paused, sorted: jobs moved there wait until a resume
+ * [A13]. Read after the action ran: a failed read leaves the note out rather than fail a
+ * command whose change is done.
+ */
+export async function pausedAmong(
+  admin: TransportAdmin,
+  queues: Iterable<string>,
+): Promise<string[]> {
+  const names = [...new Set(queues)];
+  if (names.length === 0) return [];
+  try {
+    const counts = await admin.queueCounts(names);
+    return counts
+      .filter((count) => count.paused)
+      .map((count) => count.queue)
+      .sort();
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * The lines after an action that made jobs waiting in paused queues: `Queue "emails" is paused:
+ * they run after \`conveyor resume emails\`.` `given` is the name the user gave for the lot
+ * (a partitioned queue's name), when there was one: with every queue the jobs went to paused,
+ * one line names it; with some of them paused, one line names those. Without `given`, a line
+ * per paused queue. `count` says "it" or "they".
+ */
+export function pausedLines(
+  paused: readonly string[],
+  into: readonly string[],
+  count: number,
+  { command, note }: FollowUp,
+  given?: string,
+): string[] {
+  if (paused.length === 0) return [];
+  const they = count === 1 ? 'it runs' : 'they run';
+  const resume = (queue: string) => `\`${command`resume ${queue}`}\`${note}`;
+  if (given === undefined) {
+    return paused.map(
+      (queue) => `Queue ${JSON.stringify(queue)} is paused: ${they} after ${resume(queue)}.`,
+    );
+  }
+  if (paused.length === new Set(into).size) {
+    return [`Queue ${JSON.stringify(given)} is paused: ${they} after ${resume(given)}.`];
+  }
+  return [
+    `Queue ${JSON.stringify(given)} is paused in part (${paused.join(', ')}): the jobs promoted there run after ${resume(given)}.`,
+  ];
+}
