@@ -217,10 +217,11 @@ export function createWorker(options: WorkerOptions): Worker {
       await Promise.all([ticker?.stop(), sweeper?.stop()]);
       await heartbeat?.stop();
       unsubscribeCancel?.();
-      await Promise.all([gates.close(), presence.remove(), sandbox?.close()]);
-      await batcher.drain();
-      // Every outcome is counted now; the caller closes the transport after start() resolves.
-      await minutes?.close();
+      // Side by side: with a broker that does not answer, each call waits out the command
+      // timeout, and one after another they kept a stopping worker 20 s past its last job.
+      // The last counts go once every outcome is counted (the drain).
+      const counted = batcher.drain().then(() => minutes?.close());
+      await Promise.all([gates.close(), presence.remove(), sandbox?.close(), counted]);
       await metricsServer?.close();
       metricsServer = undefined;
       state = 'stopped';
