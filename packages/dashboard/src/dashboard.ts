@@ -3,6 +3,7 @@ import { auditRoutes } from './api/audit.js';
 import { deadRoutes } from './api/dead.js';
 import { jobRoutes } from './api/jobs.js';
 import { metricsRoutes } from './api/metrics.js';
+import { promoteRoutes } from './api/promote.js';
 import { queuePauseRoutes } from './api/queue-pause.js';
 import { queueRoutes } from './api/queues.js';
 import { scheduleRoutes } from './api/schedules.js';
@@ -124,6 +125,7 @@ export function createDashboard(options: DashboardOptions): Dashboard {
     ...queueRoutes(core),
     ...queuePauseRoutes(core),
     ...jobRoutes(core),
+    ...promoteRoutes(core),
     ...deadRoutes(core),
     ...workerRoutes(core),
     ...scheduleRoutes(core),
@@ -184,13 +186,13 @@ export function createDashboard(options: DashboardOptions): Dashboard {
       if (readOnly) {
         throw new DashboardError(
           'METHOD_NOT_ALLOWED',
-          'This dashboard is read-only: it serves no retries, cancels, purges, queue pauses, schedule or workflow actions.',
+          'This dashboard is read-only: it serves no retries, cancels, runs of delayed jobs, purges, queue pauses, schedule or workflow actions.',
         );
       }
       if (principal.access !== 'write') {
         throw new DashboardError(
           'FORBIDDEN',
-          'These credentials may only read; retries, cancels, purges, queue pauses, schedule and workflow actions need write access.',
+          'These credentials may only read; retries, cancels, runs of delayed jobs, purges, queue pauses, schedule and workflow actions need write access.',
         );
       }
       sessions.checkMutation(request, session);

@@ -11,13 +11,13 @@ import { pausedAmong } from './paused.js';
 /** Audit entries shown on a job page. */
 const JOB_AUDIT_LIMIT = 50;
 
-function jobId(params: Readonly<Record<string, string>>): string {
+export function jobId(params: Readonly<Record<string, string>>): string {
   const id = optionalString(params.id, 'job id', 256);
   if (id === undefined) throw new DashboardError('BAD_REQUEST', 'A job id is required.');
   return id;
 }
 
-async function getJobOr404(core: DashboardCore, id: string): Promise<JobRecord> {
+export async function getJobOr404(core: DashboardCore, id: string): Promise<JobRecord> {
   const record = await core.transport.getJob(id);
   if (record === null) {
     throw new DashboardError(

@@ -1,8 +1,6 @@
-import { ApiError, describeError, getJson, isAbort, postJson } from '../api.js';
-import type { AuditEntry, CancelResult, JobDetail } from '../api-types.js';
-import { confirmAction } from '../components/dialog.js';
-import { errorBox, loading, type Notices, notices } from '../components/notice.js';
-import { pausedNote, retryDeadJob, STEP_JOB_RETRY } from '../components/retry.js';
+import { ApiError, describeError, getJson, isAbort } from '../api.js';
+import type { AuditEntry, JobDetail } from '../api-types.js';
+import { errorBox, loading, notices } from '../components/notice.js';
 import { table } from '../components/table.js';
 import {
   dataLabel,
@@ -12,24 +10,16 @@ import {
   timeAgo,
   timeFull,
 } from '../components/value.js';
-import { canWrite } from '../config.js';
 import { type Child, h, replace } from '../dom.js';
 import { formatDuration, formatTime } from '../format.js';
 import { link, paths } from '../router.js';
+import { jobActions, type Told } from './job-actions.js';
 import { attempts, errorView } from './job-errors.js';
 import { every, type PageContext, pageHead, setTitle } from './page.js';
 
-const CANCELLABLE = new Set(['waiting', 'delayed', 'active']);
-const LIVE_STATES = CANCELLABLE;
+const LIVE_STATES = new Set(['waiting', 'delayed', 'active']);
 /** How often the page of a running job is read again (progress, lease). */
 const RUNNING_POLL_MS = 2_000;
-
-const CANCEL_OUTCOMES: Record<CancelResult, string> = {
-  cancelled: 'Cancelled: the job will not run.',
-  signalled: 'Cancel requested: the worker running it has been told to stop.',
-  finished: 'Nothing to cancel: the job had already finished.',
-  'not-found': 'Nothing to cancel: the job no longer exists.',
-};
 
 function row(label: string, value: Child): HTMLElement[] {
   return [h('dt', null, label), h('dd', null, value)];
@@ -137,115 +127,9 @@ function section(title: string, ...content: Child[]): HTMLElement {
 }
 
 /**
- * The job's Retry and Cancel. `reload(state)` reads the job again; `state` is the one a banner
- * just said it is in (a later change of it makes the page update that banner).
+ * `/jobs/<id>`: everything about one job, its attempts and audit, with Run now (a delayed job),
+ * Retry and Cancel.
  */
-function actions(
-  job: JobDetail,
-  flash: Notices,
-  reload: (state?: string) => void,
-): HTMLElement | null {
-  if (!canWrite()) return null;
-  const refused = retryRefusal(job);
-  const retry = h(
-    'button',
-    {
-      class: 'button primary',
-      attrs: {
-        type: 'button',
-        disabled: refused !== undefined,
-        'aria-describedby': refused === undefined ? undefined : 'retry-refused',
-      },
-      on: {
-        click: async () => {
-          const outcome = await retryDeadJob(job.id);
-          if (outcome.kind === 'declined') return;
-          if (outcome.kind === 'failed') {
-            flash.show('error', `Retry failed: ${outcome.message}`);
-            reload();
-            return;
-          }
-          const after = outcome.answer.job;
-          flash.show(
-            'ok',
-            after.state === 'waiting'
-              ? `Retried: the job is now waiting.${pausedNote(outcome.answer.paused)}`
-              : `Retried: a worker has taken it already, and it is now ${after.state}.`,
-          );
-          reload(after.state);
-        },
-      },
-    },
-    'Retry',
-  );
-  const cancel = h(
-    'button',
-    {
-      class: 'button danger',
-      attrs: {
-        type: 'button',
-        disabled: !CANCELLABLE.has(job.state),
-        title: CANCELLABLE.has(job.state)
-          ? undefined
-          : 'Only waiting, delayed or active jobs can be cancelled.',
-      },
-      on: {
-        click: async () => {
-          const ok = await confirmAction({
-            title: 'Cancel this job?',
-            body:
-              job.state === 'active'
-                ? 'It is running: its worker is told to stop (the task sees its signal abort).'
-                : 'It will not run.',
-            confirm: 'Cancel job',
-            dismiss: job.state === 'active' ? 'Keep running' : 'Keep job',
-            danger: true,
-          });
-          if (!ok) return;
-          try {
-            const { result } = await postJson<{ result: CancelResult }>(
-              `/jobs/${encodeURIComponent(job.id)}/cancel`,
-            );
-            flash.show('ok', CANCEL_OUTCOMES[result] ?? `Cancel: ${result}`);
-          } catch (error) {
-            flash.show('error', `Cancel failed: ${describeError(error)}`);
-          }
-          reload();
-        },
-      },
-    },
-    'Cancel',
-  );
-  return h(
-    'div',
-    { class: 'actions' },
-    retry,
-    cancel,
-    // In words, not a tooltip: a disabled button takes no focus, and a phone has no hover.
-    refused === undefined
-      ? null
-      : h('p', { class: 'action-note muted', attrs: { id: 'retry-refused' } }, refused),
-  );
-}
-
-/** Why this job has no Retry (the server's 409 says the same), or undefined when it has. */
-function retryRefusal(job: JobDetail): string | undefined {
-  if (job.workflow) return STEP_JOB_RETRY;
-  switch (job.state) {
-    case 'dead':
-      return undefined;
-    case 'failed':
-      return 'No retry: it failed for good (invalid input or NonRetryableError); only dead jobs are retried. Enqueue it again with a fixed input.';
-    case 'completed':
-    case 'cancelled':
-    case 'expired':
-      return `No retry: it ended ${job.state}, and only dead jobs are retried. To run it again, enqueue it anew.`;
-    default:
-      return 'No retry: only dead jobs are retried, and it has not ended. If it dies, retry it then.';
-  }
-}
-
-/** `/jobs/<id>`: everything about one job, its attempts and audit, with Retry and Cancel. */
 export function jobPage(ctx: PageContext, id: string): HTMLElement {
   setTitle(id, 'Job');
   const flash = notices();
@@ -253,8 +137,9 @@ export function jobPage(ctx: PageContext, id: string): HTMLElement {
   const body = h('div', null, loading());
   let shown = '';
   let state: string | undefined;
-  // The state the banner above says the job is in, after a Retry: it must not go stale.
-  let told: string | undefined;
+  // The state the banner above says the job is in, after a Retry or Run now: it must not go
+  // stale.
+  let told: Told | undefined;
 
   const load = async (): Promise<void> => {
     try {
@@ -268,16 +153,19 @@ export function jobPage(ctx: PageContext, id: string): HTMLElement {
       shown = text;
       const { job, audit } = data;
       state = job.state;
-      if (told !== undefined && told !== job.state) {
-        told = job.state;
-        flash.show('info', `Retried earlier; the job has moved on since: it is now ${job.state}.`);
+      if (told !== undefined && told.state !== job.state) {
+        told = { ...told, state: job.state };
+        flash.show(
+          'info',
+          `${told.what} earlier; the job has moved on since: it is now ${job.state}.`,
+        );
       }
       replace(
         head,
         pageHead(
           ['Job ', dataText(job.id, 80, 'mono')],
           stateBadge(job.state),
-          actions(job, flash, (after) => {
+          jobActions(job, flash, (after) => {
             told = after;
             void load();
           }),

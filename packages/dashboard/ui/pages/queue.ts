@@ -18,6 +18,7 @@ import { link, navigate, paths } from '../router.js';
 import { field, type PageContext, pageHead, setTitle } from './page.js';
 import { partitionOf, partitionsTable, STATE_TITLES, unknownNote } from './queue-parts.js';
 import { pauseControls } from './queue-pause.js';
+import { runAllNowBar } from './queue-promote.js';
 
 /** What the URL asks the page to list. */
 interface View {
@@ -214,8 +215,13 @@ function pager(queue: string, view: View, next: string | null): HTMLElement {
 const WAITING_ORDER =
   'Highest priority first; within a priority, the job that joined the line last on top (workers take the bottom one next). A delayed job that came due or a retried one joins when that happens, so Enqueued times need not be in order.';
 
-/** The list of a page of jobs, with its pager. */
-function jobsResult(queue: string, view: View, page: JobPage): Array<HTMLElement | null> {
+/** The list of a page of jobs, with its pager (and the Delayed list's Run all now). */
+function jobsResult(
+  queue: string,
+  view: View,
+  page: JobPage,
+  runAll: () => HTMLElement | null,
+): Array<HTMLElement | null> {
   const searching = view.id !== undefined || view.field !== undefined;
   const empty =
     view.id !== undefined
@@ -236,6 +242,8 @@ function jobsResult(queue: string, view: View, page: JobPage): Array<HTMLElement
     !searching && view.state === 'waiting' && page.jobs.length > 1
       ? h('p', { class: 'list-order muted' }, WAITING_ORDER)
       : null,
+    // Every delayed job of the queue: not under a task filter, which lists only some.
+    !searching && !view.task && view.state === 'delayed' && page.jobs.length > 0 ? runAll() : null,
     jobsTable(
       page.jobs,
       searching || view.state === 'dead' || view.state === 'finished'
@@ -282,7 +290,8 @@ export function queuePage(ctx: PageContext, queue: string): HTMLElement {
       // Unchanged: the rows stay as they are (an opened "show all" too).
       if (text !== shown) {
         shown = text;
-        replaceKeepingFocus(results, jobsResult(queue, view, page));
+        const runAll = () => runAllNowBar(queue, flash, () => control.refresh());
+        replaceKeepingFocus(results, jobsResult(queue, view, page, runAll));
       }
       return true;
     } catch (error) {
