@@ -60,7 +60,7 @@ describe('conveyor promote <job-id...>', () => {
       expect(await e.audit()).toEqual([
         {
           actor: 'cli:ops-ada',
-          action: 'promote',
+          action: 'job.promote',
           jobId: id,
           queue: 'cli-mail',
           detail: { promoted: 1 },
@@ -162,7 +162,7 @@ describe('conveyor promote <job-id...>', () => {
       expect(await e.reserve('cli-mail')).toEqual([early, late]);
       expect(await e.audit()).toMatchObject([
         {
-          action: 'promote',
+          action: 'job.promote',
           jobIds: [early, late],
           jobIdCount: 2,
           queue: 'cli-mail',
@@ -245,7 +245,7 @@ describe('conveyor promote --all --queue', () => {
       const [entry] = await e.audit();
       expect(entry).toMatchObject({
         actor: 'cli:ops-ada',
-        action: 'promote',
+        action: 'queue.promote',
         queue: 'cli-mail',
         jobIdCount: 3,
         detail: { promoted: 3, all: true },

@@ -37,7 +37,7 @@ describe('POST /api/jobs/<id>/promote', () => {
     expect(audit).toEqual([
       expect.objectContaining({
         actor: 'ops',
-        action: 'promote',
+        action: 'job.promote',
         jobId: id,
         queue: 'later',
         detail: { promoted: 1, wasDue: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) },
@@ -103,7 +103,7 @@ describe('POST /api/queues/<q>/promote', () => {
     const { entries } = await (await client.get('/api/audit?order=newest&limit=1')).json();
     expect(entries[0]).toMatchObject({
       actor: 'ops',
-      action: 'promote',
+      action: 'queue.promote',
       queue: 'bulk',
       jobIdCount: 3,
       detail: { promoted: 3, all: true },
@@ -113,7 +113,7 @@ describe('POST /api/queues/<q>/promote', () => {
     const { audit } = await (
       await client.get(`/api/jobs/${encodeURIComponent(ids[0] as string)}`)
     ).json();
-    expect(audit.map((entry: { action: string }) => entry.action)).toEqual(['promote']);
+    expect(audit.map((entry: { action: string }) => entry.action)).toEqual(['queue.promote']);
     // Again: nothing is delayed any more.
     expect(await (await client.post('/api/queues/bulk/promote')).json()).toMatchObject({
       promoted: 0,

@@ -116,7 +116,7 @@ export async function promoteAll(
   const promoted = partitions.reduce((sum, p) => sum + p.promoted, 0);
   await recordAction(
     connection,
-    { action: 'promote', queue, jobIds: sent, detail: { promoted, all: true } },
+    { action: 'queue.promote', queue, jobIds: sent, detail: { promoted, all: true } },
     io,
   );
   const into = partitions.filter((p) => p.promoted > 0).map((p) => p.queue);

@@ -118,9 +118,9 @@ export async function promoteJobs(
     await recordAction(
       connection,
       moved.length === 1
-        ? { action: 'promote', jobId: moved[0], queue: queues[0], detail: { promoted: 1 } }
+        ? { action: 'job.promote', jobId: moved[0], queue: queues[0], detail: { promoted: 1 } }
         : {
-            action: 'promote',
+            action: 'job.promote',
             jobIds: moved,
             ...(queues.length === 1 ? { queue: queues[0] } : {}),
             detail: { promoted: moved.length, ...(queues.length > 1 ? { queues } : {}) },

@@ -14,8 +14,9 @@ import { getJobOr404, jobId } from './jobs.js';
 import { pausedAmong } from './paused.js';
 import { storedQueues } from './stored-queues.js';
 
-/** The audit log's name for both, as `conveyor promote` records it. */
-export const PROMOTE_ACTION = 'promote';
+/** The audit log's names, as `conveyor promote` records them: one job, and a queue's all. */
+export const JOB_PROMOTE_ACTION = 'job.promote';
+export const QUEUE_PROMOTE_ACTION = 'queue.promote';
 
 /** Why a job that is not delayed is not run now, and what to do instead, by its state. */
 export function notDelayed(id: string, state: JobRecord['state']): string {
@@ -52,7 +53,7 @@ async function promoteOne(
     );
   }
   await audit(core, context, {
-    action: PROMOTE_ACTION,
+    action: JOB_PROMOTE_ACTION,
     jobId: id,
     queue,
     detail: {
@@ -124,7 +125,7 @@ async function promoteQueue(
     promoted += count;
   }
   await audit(core, context, {
-    action: PROMOTE_ACTION,
+    action: QUEUE_PROMOTE_ACTION,
     queue,
     jobIds: ids,
     detail: {

@@ -88,7 +88,7 @@ describe("a delayed job's Run now", () => {
     // Its audit, on its page: who ran it now.
     await ui.page
       .locator('section', { hasText: 'Audit' })
-      .getByRole('cell', { name: 'promote', exact: true })
+      .getByRole('cell', { name: 'job.promote', exact: true })
       .waitFor({ timeout: 10_000 });
     expect((await transport.getJob(id))?.state).toBe('waiting');
     await ui.shoot('job-run-now-done');
@@ -158,10 +158,12 @@ describe("the Delayed list's Run all now", () => {
       .waitFor({ timeout: 10_000 });
   });
 
-  it('the audit log shows it as promote, with its jobs and queue', async () => {
+  it('the audit log shows it as queue.promote, with its jobs and queue', async () => {
     await ui.page.goto(`${ui.served.url}/audit`);
     const row = ui.page.locator('tbody tr', { hasText: 'batch:' });
-    await row.getByRole('cell', { name: 'promote', exact: true }).waitFor({ timeout: 10_000 });
+    await row
+      .getByRole('cell', { name: 'queue.promote', exact: true })
+      .waitFor({ timeout: 10_000 });
     await row.getByText('3 jobs').waitFor({ timeout: 10_000 });
     await row.getByRole('link', { name: 'batch', exact: true }).waitFor({ timeout: 10_000 });
     await ui.shoot('audit');
