@@ -1,27 +1,4 @@
-import type { TransportAdmin } from '@conveyor/core';
 import type { FollowUp } from './follow-up.js';
-
-/**
- * Which of `queues` (stored names) are paused, sorted: jobs moved there wait until a resume
- * [A13]. Read after the action ran: a failed read leaves the note out rather than fail a
- * command whose change is done.
- */
-export async function pausedAmong(
-  admin: TransportAdmin,
-  queues: Iterable<string>,
-): Promise<string[]> {
-  const names = [...new Set(queues)];
-  if (names.length === 0) return [];
-  try {
-    const counts = await admin.queueCounts(names);
-    return counts
-      .filter((count) => count.paused)
-      .map((count) => count.queue)
-      .sort();
-  } catch {
-    return [];
-  }
-}
 
 /**
  * The lines after an action that made jobs waiting in paused queues: `Queue "emails" is paused:

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { type Client, createClient } from '../src/client.js';
 import { memoryTransport } from '../src/memory/index.js';
 import { defineTask } from '../src/task.js';
+import type { Transport } from '../src/transport.js';
 
 const sendEmail = defineTask({
   name: 'promote.sendEmail',
@@ -16,7 +17,7 @@ afterEach(async () => {
   await Promise.all(clients.splice(0).map((client) => client.close()));
 });
 
-function client(transport = memoryTransport()): Client {
+function client(transport: Transport = memoryTransport()): Client {
   const made = createClient({ transport });
   clients.push(made);
   return made;

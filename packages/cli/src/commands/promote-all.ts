@@ -1,10 +1,11 @@
-import { AUDIT_LIMITS, type TransportAdmin } from '@conveyor/core';
+import { AUDIT_LIMITS } from '@conveyor/core';
+import { delayedJobIds, pausedQueuesAmong } from '@conveyor/core/transport';
 import { recordAction } from '../audit-trail.js';
 import type { AdminConnection } from '../connection.js';
 import { CliError } from '../errors.js';
 import type { FollowUp } from '../follow-up.js';
 import { type Io, printJson, renderTable } from '../output.js';
-import { pausedAmong, pausedLines } from '../paused-note.js';
+import { pausedLines } from '../paused-note.js';
 import { noteUnknownQueue } from '../queue-names.js';
 import { queueLabel, storedQueuesFor } from '../stored-queues.js';
 import { terminalText } from '../terminal-text.js';
@@ -19,29 +20,6 @@ export interface PromoteAllOptions {
 }
 
 const jobs = (count: number) => `${count} delayed job${count === 1 ? '' : 's'}`;
-
-/** Delayed jobs read per page for the audit entry's ids. */
-const PAGE = 500;
-
-/**
- * The ids of up to `cap` delayed jobs of `queue`, for the audit entry: read before the
- * promote, as `promoteDelayed(queue)` answers a count only.
- */
-async function delayedIds(admin: TransportAdmin, queue: string, cap: number): Promise<string[]> {
-  const ids: string[] = [];
-  let cursor: string | undefined;
-  while (ids.length < cap) {
-    const page = await admin.listJobs(queue, {
-      state: 'delayed',
-      limit: Math.min(PAGE, cap - ids.length),
-      ...(cursor === undefined ? {} : { cursor }),
-    });
-    ids.push(...page.jobs.map((job) => job.id));
-    if (page.next === undefined) break;
-    cursor = page.next;
-  }
-  return ids;
-}
 
 /**
  * `conveyor promote --all --queue q`: every delayed job of a queue (of a partitioned queue,
@@ -109,7 +87,7 @@ export async function promoteAll(
   for (const name of stored) {
     const delayed = counts.find((c) => c.queue === name)?.delayed ?? 0;
     if (delayed > 0 && sent.length < AUDIT_LIMITS.jobIds) {
-      sent.push(...(await delayedIds(admin, name, AUDIT_LIMITS.jobIds - sent.length)));
+      sent.push(...(await delayedJobIds(admin, name, AUDIT_LIMITS.jobIds - sent.length)));
     }
     partitions.push({ queue: name, promoted: await admin.promoteDelayed(name) });
   }
@@ -120,7 +98,7 @@ export async function promoteAll(
     io,
   );
   const into = partitions.filter((p) => p.promoted > 0).map((p) => p.queue);
-  const paused = await pausedAmong(admin, into);
+  const paused = await pausedQueuesAmong(admin, into);
   if (options.json) {
     printJson(io, { queue, promoted, paused, ...(partitioned ? { partitions } : {}) });
     return;

@@ -1,11 +1,11 @@
 import type { JobRecord } from '@conveyor/core';
-import { baseQueueOf, queueOfJobId } from '@conveyor/core/transport';
+import { baseQueueOf, pausedQueuesAmong, queueOfJobId } from '@conveyor/core/transport';
 import { recordAction } from '../audit-trail.js';
 import type { AdminConnection } from '../connection.js';
 import { CliError } from '../errors.js';
 import type { FollowUp } from '../follow-up.js';
 import { type Io, namedList, printJson } from '../output.js';
-import { pausedAmong, pausedLines } from '../paused-note.js';
+import { pausedLines } from '../paused-note.js';
 import { terminalText } from '../terminal-text.js';
 
 /** What `conveyor promote` was asked to do, its arguments checked. */
@@ -127,7 +127,7 @@ export async function promoteJobs(
           },
       io,
     );
-    const paused = await pausedAmong(admin, queues);
+    const paused = await pausedQueuesAmong(admin, queues);
     if (options.json) {
       printJson(io, {
         promoted: moved.length,

@@ -6,6 +6,7 @@
  * `toJobError`, and `assertKnownKeys` for a transport's options. The types of the `Transport` interface are at the root.
  */
 
+export { delayedJobIds, pausedQueuesAmong } from '../admin-reads.js';
 export { MAX_TIMER_MS } from '../clock.js';
 export {
   assertQueueName,

@@ -2,8 +2,8 @@
 // its Delayed list. Each becomes waiting at the end of its priority's line, as BullMQ's
 // promote does; on a paused queue it waits for the resume, and the answer says so.
 
-import { AUDIT_LIMITS, type JobRecord, type TransportAdmin } from '@conveyor/core';
-import { isUnknownQueue, queuesSeen } from '@conveyor/core/transport';
+import { AUDIT_LIMITS, type JobRecord } from '@conveyor/core';
+import { delayedJobIds, isUnknownQueue, queuesSeen } from '@conveyor/core/transport';
 import type { DashboardCore, RequestContext } from '../context.js';
 import { DashboardError, quote } from '../errors.js';
 import { storedQueueName } from '../http/params.js';
@@ -68,29 +68,6 @@ async function promoteOne(
   return { job: toJobSummary(after ?? record), paused };
 }
 
-/** Delayed jobs read per page for the audit entry's ids. */
-const ID_PAGE = 500;
-
-/**
- * The ids of up to `cap` delayed jobs of `queue`, for the audit entry (each one's page lists
- * it): read before the promote, as `promoteDelayed(queue)` answers a count only.
- */
-async function delayedIds(admin: TransportAdmin, queue: string, cap: number): Promise<string[]> {
-  const ids: string[] = [];
-  let cursor: string | undefined;
-  while (ids.length < cap) {
-    const page = await admin.listJobs(queue, {
-      state: 'delayed',
-      limit: Math.min(ID_PAGE, cap - ids.length),
-      ...(cursor === undefined ? {} : { cursor }),
-    });
-    ids.push(...page.jobs.map((job) => job.id));
-    if (page.next === undefined) break;
-    cursor = page.next;
-  }
-  return ids;
-}
-
 /**
  * `POST api/queues/<q>/promote`: every delayed job of the queue becomes waiting now, in the
  * order they were due, a partitioned queue's in each of its partitions (as its pause and its
@@ -118,7 +95,7 @@ async function promoteQueue(
   for (const name of stored) {
     const delayed = counts.find((count) => count.queue === name)?.delayed ?? 0;
     if (delayed > 0 && ids.length < AUDIT_LIMITS.jobIds) {
-      ids.push(...(await delayedIds(core.admin, name, AUDIT_LIMITS.jobIds - ids.length)));
+      ids.push(...(await delayedJobIds(core.admin, name, AUDIT_LIMITS.jobIds - ids.length)));
     }
     const count = await core.admin.promoteDelayed(name);
     if (count > 0) moved.push(name);
