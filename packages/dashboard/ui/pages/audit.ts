@@ -224,7 +224,7 @@ export function auditPage(ctx: PageContext): HTMLElement {
     h(
       'p',
       { class: 'muted lead' },
-      'Who did what, newest first: job, dead-letter, schedule and workflow actions. ',
+      'Who did what, newest first: actions on jobs, queues, dead letters, schedules and workflows, from this dashboard and the conveyor CLI. ',
       view.jobId ? ['Entries of job ', dataText(view.jobId, 80, 'mono'), ' only. '] : null,
       'The log keeps the newest 10,000 entries (50 per job).',
     ),
