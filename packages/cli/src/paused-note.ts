@@ -5,7 +5,7 @@ import type { FollowUp } from './follow-up.js';
  * they run after \`conveyor resume emails\`.` `given` is the name the user gave for the lot
  * (a partitioned queue's name), when there was one: with every queue the jobs went to paused,
  * one line names it; with some of them paused, one line names those. Without `given`, a line
- * per paused queue. `count` says "it" or "they".
+ * per paused queue. `count` says "it" or "they", `done` what happened to the jobs.
  */
 export function pausedLines(
   paused: readonly string[],
@@ -13,6 +13,7 @@ export function pausedLines(
   count: number,
   { command, note }: FollowUp,
   given?: string,
+  done = 'promoted',
 ): string[] {
   if (paused.length === 0) return [];
   const they = count === 1 ? 'it runs' : 'they run';
@@ -26,6 +27,6 @@ export function pausedLines(
     return [`Queue ${JSON.stringify(given)} is paused: ${they} after ${resume(given)}.`];
   }
   return [
-    `Queue ${JSON.stringify(given)} is paused in part (${paused.join(', ')}): the jobs promoted there run after ${resume(given)}.`,
+    `Queue ${JSON.stringify(given)} is paused in part (${paused.join(', ')}): the jobs ${done} there run after ${resume(given)}.`,
   ];
 }

@@ -293,7 +293,13 @@ describe('conveyor retry and dead', () => {
         ...env.args,
       ]);
       expect(all.code).toBe(0);
-      expect(json(all)).toEqual({ queue, retried: 2, skippedStepJobs: 0, workflows: [] });
+      expect(json(all)).toEqual({
+        queue,
+        retried: 2,
+        paused: [],
+        skippedStepJobs: 0,
+        workflows: [],
+      });
       expect((await env.transport.admin.listDead(queue)).total).toBe(0);
       const [counts] = (await env.transport.admin?.queueCounts([queue])) ?? [];
       expect(counts).toMatchObject({ waiting: 3, dead: 0 });

@@ -270,7 +270,13 @@ describe('dead, retry --all-dead and purge on a partitioned queue', () => {
       await env.bury(P1);
 
       const one = await cli(['retry', '--all-dead', '--queue', P1, '--yes', '--json', ...env.args]);
-      expect(json(one)).toEqual({ queue: P1, retried: 2, skippedStepJobs: 0, workflows: [] });
+      expect(json(one)).toEqual({
+        queue: P1,
+        retried: 2,
+        paused: [],
+        skippedStepJobs: 0,
+        workflows: [],
+      });
       const rest = await cli([
         'retry',
         '--all-dead',
@@ -283,6 +289,7 @@ describe('dead, retry --all-dead and purge on a partitioned queue', () => {
       expect(json(rest)).toEqual({
         queue: 'mail',
         retried: 1,
+        paused: [],
         skippedStepJobs: 0,
         workflows: [],
         // Each partition with the fields --dry-run gives it (skippedStepJobs was missing).

@@ -171,6 +171,7 @@ describe('conveyor retry --all-dead, a page at a time (memory transport)', () =>
     expect(JSON.parse(result.stdout)).toEqual({
       queue: QUEUE,
       retried: 2_250,
+      paused: [],
       skippedStepJobs: 250,
       workflows,
     });
@@ -253,6 +254,7 @@ describe('conveyor retry --all-dead, a page at a time (memory transport)', () =>
     expect(JSON.parse(result.stdout)).toEqual({
       queue: QUEUE,
       retried: total,
+      paused: [],
       skippedStepJobs: 0,
       workflows: [],
     });
@@ -339,7 +341,13 @@ describe('conveyor retry --all-dead, a page at a time (Redis)', () => {
     const result = await cli(['retry', '--all-dead', '--queue', QUEUE, '--yes', '--json', ...args]);
     expect(result.code).toBe(0);
     expect(result.stderr).toBe('');
-    expect(json(result)).toEqual({ queue: QUEUE, retried: 2_400, skippedStepJobs: 100, workflows });
+    expect(json(result)).toEqual({
+      queue: QUEUE,
+      retried: 2_400,
+      paused: [],
+      skippedStepJobs: 100,
+      workflows,
+    });
     expect(new Set(await states(transport, plain))).toEqual(new Set(['waiting/0']));
     expect(new Set(await states(transport, steps))).toEqual(new Set(['dead/1']));
     expect((await transport.admin?.queueCounts([QUEUE]))?.[0]).toMatchObject({

@@ -1,10 +1,11 @@
 import type { JobError, JobRecord, JobWorkflowRef, WorkflowStatus } from '@conveyor/core';
-import { queueOfJobId } from '@conveyor/core/transport';
+import { pausedQueuesAmong, queueOfJobId } from '@conveyor/core/transport';
 import { recordAction } from '../audit-trail.js';
 import type { AdminConnection, Connection } from '../connection.js';
 import { CliError } from '../errors.js';
 import { type FollowUp, followUp as noFlags } from '../follow-up.js';
 import { type Io, isUnreadable, printJson } from '../output.js';
+import { pausedLines } from '../paused-note.js';
 import { terminalText } from '../terminal-text.js';
 import { unreadQueuesLine } from '../unread-queues.js';
 import { jobNotFound } from './inspect.js';
@@ -51,11 +52,13 @@ export async function retryJob(
     { action: 'job.retry', jobId: id, queue, detail: { from: 'dead' } },
     io,
   );
+  const paused = await pausedQueuesAmong(admin, [queue]);
   if (options.json) {
-    printJson(io, { id, queue, retried: 1 });
+    printJson(io, { id, queue, retried: 1, paused });
     return;
   }
   io.stdout(`Retried ${terminalText(id)}: back in queue ${queue} with a fresh attempt budget.`);
+  for (const line of pausedLines(paused, [queue], 1, followUp)) io.stdout(line);
   // A job of an earlier partition count goes back to a partition the live workers may not read.
   const unread = await unreadQueuesLine(admin, [queue], Date.now() + connection.clockOffsetMs);
   if (unread) io.stdout(unread);

@@ -1,10 +1,12 @@
 import { AUDIT_LIMITS, type TransportAdmin } from '@conveyor/core';
+import { pausedQueuesAmong } from '@conveyor/core/transport';
 import { recordAction } from '../audit-trail.js';
 import type { AdminConnection } from '../connection.js';
 import { CliError } from '../errors.js';
 import { type FollowUp, followUp as noFlags } from '../follow-up.js';
 import { noteOnInterrupt } from '../interrupt-note.js';
 import { type Io, isUnreadable, namedList, printJson, renderTable } from '../output.js';
+import { pausedLines } from '../paused-note.js';
 import { noteUnknownQueue } from '../queue-names.js';
 import { queueLabel, storedQueuesFor } from '../stored-queues.js';
 import { terminalText } from '../terminal-text.js';
@@ -236,10 +238,13 @@ export async function retryAllDead(
   if (retried === 0 && stepJobs === 0 && unreadable.count === 0) {
     await noteUnknownQueue(admin, queue, io);
   }
+  const into = partitions.filter((p) => p.retried > 0).map((p) => p.queue);
+  const paused = await pausedQueuesAmong(admin, into);
   if (options.json) {
     printJson(io, {
       queue,
       retried,
+      paused,
       // The fields of --dry-run's answer, so that a script reads both the same way.
       skippedStepJobs: stepJobs,
       workflows,
@@ -256,7 +261,10 @@ export async function retryAllDead(
   if (done) io.stdout(done);
   const left = unreadableLine(unreadable, queue, false, followUp);
   if (left) io.stdout(left);
-  const into = partitions.filter((p) => p.retried > 0).map((p) => p.queue);
+  const given = label === queue ? undefined : queue;
+  for (const line of pausedLines(paused, into, retried, followUp, given, 'retried')) {
+    io.stdout(line);
+  }
   const unread = await unreadQueuesLine(admin, into, Date.now() + connection.clockOffsetMs);
   if (unread) io.stdout(unread);
 }
