@@ -202,6 +202,7 @@ describe('conveyor retry on a workflow step job', () => {
       expect(json(machine)).toEqual({
         queue: QUEUE,
         retried: 0,
+        paused: [],
         skippedStepJobs: 2,
         workflows: [a.id, b.id],
       });
@@ -332,6 +333,7 @@ describe('dead and retry --all-dead on a queue name nothing has used', () => {
       expect(json(retryJson)).toEqual({
         queue: 'cli-mial',
         retried: 0,
+        paused: [],
         skippedStepJobs: 0,
         workflows: [],
       });
