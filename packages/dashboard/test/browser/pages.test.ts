@@ -170,6 +170,12 @@ describe('dashboard pages', () => {
     await ui.page.getByRole('button', { name: 'Find' }).click();
     await expect.poll(() => rows.count()).toBe(1);
     expect(await rows.first().locator('td').first().textContent()).toBe(demo.deadEmail);
+    // An id of another queue opens that job's page: "No job with this id on this queue"
+    // gave no way on.
+    await ui.page.getByLabel('Job id').fill(demo.deadOrder);
+    await ui.page.getByRole('button', { name: 'Find' }).click();
+    await ui.page.waitForURL(`${ui.served.url}/jobs/${encodeURIComponent(demo.deadOrder)}`);
+    await ui.page.getByRole('heading', { name: new RegExp(demo.deadOrder) }).waitFor();
 
     await ui.page.goto(`${ui.served.url}/queues/emails`);
     await ui.page.getByLabel('Indexed field').selectOption({ label: 'shop.sendOrderEmail › to' });

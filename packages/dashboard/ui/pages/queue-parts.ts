@@ -29,6 +29,18 @@ export function partitionOf(
 }
 
 /**
+ * Where Find goes for an id that names another queue (not this one, nor one of its
+ * partitions): that job's page, instead of "No job with this id on this queue". Undefined for
+ * an id of this queue, or one without a queue part.
+ */
+export function otherQueueJob(queue: string, id: string): string | undefined {
+  const colon = id.indexOf(':');
+  if (colon <= 0) return undefined;
+  const base = (name: string) => partitionOf(name)?.queue ?? name;
+  return base(id.slice(0, colon)) === base(queue) ? undefined : paths.job(id);
+}
+
+/**
  * A name the overview does not list (a typo in a URL) reads as an empty queue: say so. Null
  * until the counts are known, and for every queue they list.
  */

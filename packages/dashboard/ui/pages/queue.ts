@@ -16,7 +16,13 @@ import { h, replace } from '../dom.js';
 import { formatNumber } from '../format.js';
 import { link, navigate, paths } from '../router.js';
 import { field, type PageContext, pageHead, setTitle } from './page.js';
-import { partitionOf, partitionsTable, STATE_TITLES, unknownNote } from './queue-parts.js';
+import {
+  otherQueueJob,
+  partitionOf,
+  partitionsTable,
+  STATE_TITLES,
+  unknownNote,
+} from './queue-parts.js';
 import { pauseControls } from './queue-pause.js';
 import { runAllNowBar } from './queue-promote.js';
 
@@ -106,7 +112,8 @@ function filters(queue: string, view: View, fields: readonly IndexedField[]): HT
         submit: (event) => {
           event.preventDefault();
           const value = id.value.trim();
-          navigate(paths.queue(queue, value ? { id: value } : { state: view.state }));
+          const elsewhere = otherQueueJob(queue, value);
+          navigate(elsewhere ?? paths.queue(queue, value ? { id: value } : { state: view.state }));
         },
       },
     },
