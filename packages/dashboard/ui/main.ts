@@ -79,7 +79,13 @@ function mount(root: HTMLElement): void {
   );
 
   let leave = new AbortController();
+  // The URL last shown: a new one (an in-app link, Back) moves focus into the page, as a full
+  // load would, instead of leaving it on <body> (keyboard users started again from the top).
+  let shownUrl: string | undefined;
   const show = (): void => {
+    const url = location.pathname + location.search;
+    const moved = shownUrl !== undefined && url !== shownUrl;
+    shownUrl = url;
     leave.abort();
     leave = new AbortController();
     const route = parseRoute(location.pathname);
@@ -100,6 +106,7 @@ function mount(root: HTMLElement): void {
       signal: leave.signal,
     };
     replace(main, render(route, ctx));
+    if (moved) main.focus({ preventScroll: true });
   };
   // Relative times (`12 s ago`) move on by themselves, whether or not the page redraws.
   setInterval(() => {
