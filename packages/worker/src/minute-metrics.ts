@@ -110,7 +110,10 @@ export function createMinuteMetrics(options: {
       if (timer !== undefined) clock.clearTimeout(timer);
       timer = undefined;
       await flushing;
-      await flush();
+      // A broker that did not answer the last call is not asked again: with one that does not
+      // answer at all, each call takes the whole command timeout of a stopping worker.
+      if (failing) unsent = merge(unsent, counts.take());
+      else await flush();
       if (unsent.length > 0) {
         logger.warn(
           { minutes: unsent.length },

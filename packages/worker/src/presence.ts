@@ -78,8 +78,10 @@ export function createPresence(options: {
       stopped = true;
       if (timer !== undefined) clock.clearTimeout(timer);
       timer = undefined;
-      // A refresh still in flight would otherwise land after the removal.
-      await publishing;
+      // A refresh still in flight is not waited for: with a broker that does not answer it
+      // takes the whole command timeout, and the removal would wait out a second one. Sent
+      // after it, the removal reaches the broker after it (one connection, in order); should
+      // a late refresh still win, the record expires after its ttl.
       if (!admin) return;
       try {
         await admin.removeWorker(id);

@@ -215,13 +215,14 @@ export function createWorker(options: WorkerOptions): Worker {
       if (graceTimer !== undefined) clock.clearTimeout(graceTimer);
       runner.stop();
       await Promise.all([ticker?.stop(), sweeper?.stop()]);
-      await heartbeat?.stop();
       unsubscribeCancel?.();
       // Side by side: with a broker that does not answer, each call waits out the command
-      // timeout, and one after another they kept a stopping worker 20 s past its last job.
-      // The last counts go once every outcome is counted (the drain).
+      // timeout, and one after another they kept a stopping worker 20 s past its last job
+      // (a renewal or a record refresh in flight, then the removal, then the counts). No
+      // lease is held any more; the last counts go once every outcome is counted (the drain).
       const counted = batcher.drain().then(() => minutes?.close());
-      await Promise.all([gates.close(), presence.remove(), sandbox?.close(), counted]);
+      const broker = [heartbeat?.stop(), gates.close(), presence.remove(), counted];
+      await Promise.all([...broker, sandbox?.close()]);
       await metricsServer?.close();
       metricsServer = undefined;
       state = 'stopped';

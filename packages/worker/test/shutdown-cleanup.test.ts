@@ -1,6 +1,7 @@
-import { defineTask, type TaskMinute } from '@conveyor/core';
+import { defineTask, type TaskMinute, type WorkerRecord } from '@conveyor/core';
 import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
+import { PRESENCE_INTERVAL_MS } from '../src/presence.js';
 import { deferred, QUEUE, useWorkerHarness } from './helpers.js';
 
 // A stopping worker's last broker calls (its record's removal, the last per-minute counts)
@@ -56,5 +57,47 @@ describe('the end of a stop', () => {
     }
     await stopping;
     expect(harness.worker.stats().state).toBe('stopped');
+  });
+});
+
+describe('the end of a stop, with calls that do not return', () => {
+  it('removes the record without waiting for a refresh of it still in flight', async () => {
+    const refresh = deferred();
+    const calls: string[] = [];
+    const harness = await workers.start([task], { metricsFlushMs: false }, (transport) => {
+      const { admin } = transport;
+      if (!admin) throw new Error('the memory transport has admin');
+      let puts = 0;
+      Object.assign(transport, {
+        admin: {
+          ...admin,
+          async putWorker(record: WorkerRecord, ttlMs: number) {
+            puts += 1;
+            // The first refresh is answered; the next one hangs, as on a silent broker.
+            if (puts > 1) {
+              calls.push('putWorker (hangs)');
+              await refresh.promise;
+            }
+            return admin.putWorker(record, ttlMs);
+          },
+          async removeWorker(id: string) {
+            calls.push('removeWorker');
+            return admin.removeWorker(id);
+          },
+        },
+      });
+    });
+    await harness.clock.advance(PRESENCE_INTERVAL_MS);
+    await vi.waitFor(() => expect(calls).toEqual(['putWorker (hangs)']), { timeout: 30_000 });
+    const stopping = harness.worker.stop();
+    await harness.clock.advance(0);
+    try {
+      await vi.waitFor(() => expect(calls).toEqual(['putWorker (hangs)', 'removeWorker']), {
+        timeout: 30_000,
+      });
+    } finally {
+      refresh.resolve();
+    }
+    await stopping;
   });
 });
