@@ -38,7 +38,6 @@ export function createPresence(options: {
   let stopped = false;
   let checked = false;
   let timer: TimerHandle | undefined;
-  let publishing: Promise<void> | undefined;
 
   async function publish(): Promise<void> {
     if (!admin) return;
@@ -59,8 +58,7 @@ export function createPresence(options: {
 
   // The next refresh is timed from the end of the previous one: calls never overlap.
   function refresh(): void {
-    publishing = publish().finally(() => {
-      publishing = undefined;
+    void publish().finally(() => {
       if (stopped) return;
       timer = clock.setTimeout(() => {
         timer = undefined;
