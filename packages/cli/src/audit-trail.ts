@@ -23,8 +23,10 @@ export function cliActor(env: NodeJS.ProcessEnv): string {
 /**
  * Writes what a command did to the transport's audit log, the one the dashboard shows (its
  * Audit page, and each job's page), so an action taken from a shell is on record beside one
- * taken in the browser. The action has happened: a log the transport lacks, or a write that
- * fails, is a warning on stderr, not a failed command.
+ * taken in the browser. More job ids than one entry holds (`AUDIT_LIMITS.jobIds`) go in
+ * several entries, so that every job's own trail lists the action. The action has happened:
+ * a log the transport lacks, or a write that fails, is a warning on stderr, not a failed
+ * command.
  */
 export async function recordAction(
   connection: Connection,
@@ -33,13 +35,17 @@ export async function recordAction(
 ): Promise<void> {
   const admin = connection.admin;
   if (!admin) return;
-  const jobIds = entry.jobIds?.slice(0, AUDIT_LIMITS.jobIds);
+  const actor = cliActor(io.env);
+  const { jobIds } = entry;
+  const parts: Array<Omit<AuditEntryInput, 'actor'>> = [];
+  if (jobIds === undefined || jobIds.length <= AUDIT_LIMITS.jobIds) parts.push(entry);
+  else {
+    for (let from = 0; from < jobIds.length; from += AUDIT_LIMITS.jobIds) {
+      parts.push({ ...entry, jobIds: jobIds.slice(from, from + AUDIT_LIMITS.jobIds) });
+    }
+  }
   try {
-    await admin.appendAudit({
-      ...entry,
-      ...(jobIds === undefined ? {} : { jobIds }),
-      actor: cliActor(io.env),
-    });
+    for (const part of parts) await admin.appendAudit({ ...part, actor });
   } catch (error) {
     const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
     io.stderr(

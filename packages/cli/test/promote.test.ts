@@ -47,6 +47,7 @@ describe('conveyor promote <job-id...>', () => {
     const e = await setup();
     try {
       const [id] = (await e.enqueue('cli-mail', 1)) as [string];
+      const dueAt = (await e.transport.getJob(id))?.dueAt as number;
       expect(await e.reserve('cli-mail')).toEqual([]);
       const done = await e.run(['promote', id]);
       expect(done.stderr).toBe('');
@@ -63,7 +64,8 @@ describe('conveyor promote <job-id...>', () => {
           action: 'job.promote',
           jobId: id,
           queue: 'cli-mail',
-          detail: { promoted: 1 },
+          // When it was due, as the dashboard's Run now records it.
+          detail: { promoted: 1, wasDue: new Date(dueAt).toISOString() },
         },
       ]);
     } finally {
@@ -114,7 +116,13 @@ describe('conveyor promote <job-id...>', () => {
       );
       const notFound = await e.run(['promote', missing, '--json']);
       expect(notFound.code).toBe(4);
-      expect(notFound.stdout).toBe('');
+      // With --json, the same shape when nothing moved: why is in notPromoted.
+      expect(json(notFound)).toEqual({
+        promoted: 0,
+        jobs: [],
+        paused: [],
+        notPromoted: [{ id: missing, reason: 'not-found' }],
+      });
       expect(notFound.stderr).toBe(
         `error: No job "${missing}": it never existed, or it ran and its record expired or was deleted. \`conveyor jobs cli-mail --state delayed ${e.flags}\` lists the delayed jobs of queue cli-mail.\n`,
       );

@@ -207,7 +207,9 @@ export interface TransportAdmin {
    * Runs delayed jobs now (BullMQ's `promote`): the given ids, or every delayed job of the
    * queue when `ids` is absent, become `waiting` at the end of their priority's line, in
    * the order they were due. A retry waiting out its backoff is delayed too. Jobs that are
-   * not delayed are left as they are. Returns how many moved [A14].
+   * not delayed are left as they are; one past its `expiresAt` becomes `expired` instead.
+   * `queue` is a stored name, as for every call here: a partitioned queue's partitions are
+   * queues of their own (`storedQueuesOf`). Returns how many moved [A14].
    */
   promoteDelayed(queue: string, ids?: readonly string[]): Promise<number>;
   /** Stores or refreshes a worker's record; it disappears after `ttlMs` without a refresh. */

@@ -114,44 +114,66 @@ export async function promoteJobs(
   // In the order given, as the user reads them back.
   failed.sort((a, b) => ids.indexOf(a.id) - ids.indexOf(b.id));
   const queues = [...new Set(moved.map((id) => queueOfJobId(id) as string))];
-  if (moved.length > 0) {
-    await recordAction(
-      connection,
-      moved.length === 1
-        ? { action: 'job.promote', jobId: moved[0], queue: queues[0], detail: { promoted: 1 } }
-        : {
-            action: 'job.promote',
-            jobIds: moved,
-            ...(queues.length === 1 ? { queue: queues[0] } : {}),
-            detail: { promoted: moved.length, ...(queues.length > 1 ? { queues } : {}) },
-          },
-      io,
+  if (moved.length > 0) await audit(connection, moved, queues, delayed, io);
+  const paused = moved.length > 0 ? await pausedQueuesAmong(admin, queues) : [];
+  if (options.json) {
+    // The same shape whether or not anything moved: a script reads why from notPromoted.
+    printJson(io, {
+      promoted: moved.length,
+      jobs: moved,
+      paused,
+      ...(failed.length > 0 ? { notPromoted: failed } : {}),
+    });
+  } else if (moved.length > 0) {
+    io.stdout(
+      terminalText(
+        moved.length === 1
+          ? `Promoted ${moved[0]}: it is waiting in queue ${queues[0]} now, behind the jobs already waiting.`
+          : `Promoted ${moved.length} delayed jobs: they are waiting now, behind the jobs already waiting (${namedList(moved, 'jobs')}).`,
+      ),
     );
-    const paused = await pausedQueuesAmong(admin, queues);
-    if (options.json) {
-      printJson(io, {
-        promoted: moved.length,
-        jobs: moved,
-        paused,
-        ...(failed.length > 0 ? { notPromoted: failed } : {}),
-      });
-    } else {
-      io.stdout(
-        terminalText(
-          moved.length === 1
-            ? `Promoted ${moved[0]}: it is waiting in queue ${queues[0]} now, behind the jobs already waiting.`
-            : `Promoted ${moved.length} delayed jobs: they are waiting now, behind the jobs already waiting (${namedList(moved, 'jobs')}).`,
-        ),
-      );
-      for (const queue of paused) {
-        const count = moved.filter((id) => queueOfJobId(id) === queue).length;
-        for (const line of pausedLines([queue], [queue], count, options.followUp)) {
-          io.stdout(terminalText(line));
-        }
+    for (const queue of paused) {
+      const count = moved.filter((id) => queueOfJobId(id) === queue).length;
+      for (const line of pausedLines([queue], [queue], count, options.followUp)) {
+        io.stdout(terminalText(line));
       }
     }
   }
   if (failed.length > 0) throw notPromotedError(failed, ids.length, options.followUp);
+}
+
+/**
+ * The audit entries of the jobs that moved: one job with the time it was due (as the
+ * dashboard's Run now records it), or several (`recordAction` splits a long list).
+ */
+async function audit(
+  connection: AdminConnection,
+  moved: readonly string[],
+  queues: string[],
+  delayed: ReadonlyArray<{ id: string; dueAt: number }>,
+  io: Io,
+): Promise<void> {
+  if (moved.length === 1) {
+    const dueAt = delayed.find((job) => job.id === moved[0])?.dueAt;
+    const wasDue = dueAt ? { wasDue: new Date(dueAt).toISOString() } : {};
+    const detail = { promoted: 1, ...wasDue };
+    await recordAction(
+      connection,
+      { action: 'job.promote', jobId: moved[0], queue: queues[0], detail },
+      io,
+    );
+    return;
+  }
+  await recordAction(
+    connection,
+    {
+      action: 'job.promote',
+      jobIds: moved,
+      ...(queues.length === 1 ? { queue: queues[0] } : {}),
+      detail: { promoted: moved.length, ...(queues.length > 1 ? { queues } : {}) },
+    },
+    io,
+  );
 }
 
 function notDelayed(id: string, record: JobRecord): NotPromoted {

@@ -117,7 +117,7 @@ export function createMemoryAdmin(options: MemoryAdminOptions): TransportAdminDr
     },
 
     async promoteDelayed(queue, ids) {
-      return operate(() => promoteDelayed(store, queue, ids));
+      return operate((now) => promoteDelayed(store, queue, ids, now));
     },
 
     async putWorker(record, ttlMs) {

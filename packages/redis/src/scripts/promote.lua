@@ -3,7 +3,8 @@
 -- Each delayed job named (or, for 'all', the queue's batch due first) leaves the delayed set
 -- and becomes waiting at the tail of its priority's ready list, in the order the jobs were
 -- due; make_waiting wakes a blocked reserve. An id that is not in the delayed set is left as
--- it is. A set member whose job is no longer delayed goes, as housekeep() drops it.
+-- it is. A set member whose job is no longer delayed goes, as housekeep() drops it. A job past
+-- its expiresAt (`x`) becomes expired instead, uncounted [R9].
 --
 -- KEYS: the 21 queue keys (includes/queue.lua).
 -- ARGV: [1] default result TTL, [2] finished kept, [3] 'all' or 'ids', [4] batch size (for
@@ -43,12 +44,18 @@ local moved = 0
 for _, id in ipairs(ids) do
   redis.call('ZREM', K_DELAYED, id)
   local key = K_JOB .. id
-  local state = redis.pcall('HGET', key, 's')
-  if state == 'd' then
-    make_waiting(id, key, false)
-    moved = moved + 1
-  elseif type(state) == 'table' then
-    unreadable(key, state.err)
+  local f = redis.pcall('HMGET', key, 's', 'x')
+  if f.err then
+    unreadable(key, f.err)
+  elseif f[1] == 'd' then
+    local expires = f[2] and tonumber(f[2])
+    if expires and expires <= now then
+      redis.call('HDEL', key, 'u')
+      finish(id, key, 'e')
+    else
+      make_waiting(id, key, false)
+      moved = moved + 1
+    end
   end
 end
 flush()

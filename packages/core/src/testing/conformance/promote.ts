@@ -68,6 +68,22 @@ export function promoteRules(harness: ConformanceHarness): void {
       expect(await admin.promoteDelayed(queue)).toBe(0);
     });
 
+    it('[A14] a delayed job past its expiresAt is not promoted: it becomes expired [R9]', async ({
+      skip,
+    }) => {
+      const transport = await ctx.transport();
+      const admin = capabilityOf(transport, 'admin', skip);
+      const queue = uniqueQueue('promote-expired');
+      const now = await ctx.now(transport);
+      const expiring = makeEnvelope(queue, { expiresAt: now + ctx.ms(2) });
+      const kept = makeEnvelope(queue);
+      await ctx.enqueue(transport, [expiring, kept], { delayMs: ctx.ms(LONG) });
+      await ctx.advance(4);
+      expect(await admin.promoteDelayed(queue, [expiring.id, kept.id])).toBe(1);
+      expect(await ctx.record(transport, expiring.id)).toMatchObject({ state: 'expired' });
+      expect(idsOf(await ctx.reserve(transport, queue, { max: 10 }))).toEqual([kept.id]);
+    });
+
     it('[A14] a reserve blocked on the queue takes a promoted job at once', async ({ skip }) => {
       const transport = await ctx.transport();
       const admin = capabilityOf(transport, 'admin', skip);
