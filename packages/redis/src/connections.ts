@@ -98,8 +98,30 @@ export function openConnections(options: ConnectionOptions): Connections {
     owned,
     isCluster,
     blocking: () => duplicate(BLOCKING_OVERRIDES),
-    subscriber: () => duplicate(SUBSCRIBER_OVERRIDES),
+    subscriber: () => handleOwnResubscribes(duplicate(SUBSCRIBER_OVERRIDES)),
   };
+}
+
+/**
+ * After a reconnect, ioredis sends SUBSCRIBE (PSUBSCRIBE, SSUBSCRIBE) again by itself and
+ * leaves its promise without a handler: a transport closed before that call was answered
+ * left an unhandled "Connection is closed." rejection (two CI runs failed on one). Each such
+ * call on this connection now has a no-op handler attached as well; a caller that awaits one
+ * still gets its rejection. A Cluster resubscribes through connections of its own.
+ */
+export function handleOwnResubscribes<T extends Redis | Cluster>(connection: T): T {
+  if (connection instanceof Cluster) return connection;
+  const target = connection as unknown as Record<string, (...args: unknown[]) => unknown>;
+  for (const name of ['subscribe', 'psubscribe', 'ssubscribe']) {
+    const original = target[name];
+    if (typeof original !== 'function') continue;
+    target[name] = (...args: unknown[]) => {
+      const result = original.apply(connection, args);
+      if (result instanceof Promise) result.catch(() => {});
+      return result;
+    };
+  }
+  return connection;
 }
 
 /**
