@@ -77,8 +77,8 @@ type NotPromoted =
 
 /**
  * `conveyor promote <job-id...>`: each delayed job becomes waiting now, in the order they were
- * due [A14]. Each id is promoted by itself, so that the answer names every one that did not
- * move and why (not found, or its state); those others still move. Exit 4 when every id that
+ * due [A14], one call per queue. The answer names every id that did not move and why (not
+ * found, or its state); the others still move. Exit 4 when every id that
  * did not move was not found, else 7; stdout says what moved (nothing when none did).
  */
 export async function promoteJobs(
@@ -97,22 +97,34 @@ export async function promoteJobs(
     else if (record.state !== 'delayed') failed.push(notDelayed(id, record));
     else delayed.push({ id, dueAt: record.dueAt ?? 0 });
   });
-  // One at a time, in the order they were due: each joins the end of its line, as one call
-  // for them all would put them.
-  delayed.sort((a, b) => a.dueAt - b.dueAt);
-  const moved: string[] = [];
+  // One call per queue: it moves them in the order they were due. When it moves fewer than it
+  // was sent, some stopped being delayed since they were read (they came due, were cancelled
+  // or their record went): those are read again, and a waiting one counts as moved.
+  const byQueue = new Map<string, string[]>();
   for (const { id } of delayed) {
     const queue = queueOfJobId(id) as string;
-    if ((await admin.promoteDelayed(queue, [id])) === 1) {
-      moved.push(id);
+    const list = byQueue.get(queue);
+    if (list) list.push(id);
+    else byQueue.set(queue, [id]);
+  }
+  const moved: string[] = [];
+  for (const [queue, sent] of byQueue) {
+    if ((await admin.promoteDelayed(queue, sent)) === sent.length) {
+      moved.push(...sent);
       continue;
     }
-    // No longer delayed since it was read: it came due, was cancelled, or its record went.
-    const now = await transport.getJob(id);
-    failed.push(now ? notDelayed(id, now) : { id, reason: 'not-found' });
+    const now = await Promise.all(sent.map((id) => transport.getJob(id)));
+    sent.forEach((id, index) => {
+      const record = now[index];
+      if (record?.state === 'waiting') moved.push(id);
+      else failed.push(record ? notDelayed(id, record) : { id, reason: 'not-found' });
+    });
   }
+  const due = new Map(delayed.map(({ id, dueAt }) => [id, dueAt]));
+  moved.sort((a, b) => (due.get(a) ?? 0) - (due.get(b) ?? 0));
   // In the order given, as the user reads them back.
-  failed.sort((a, b) => ids.indexOf(a.id) - ids.indexOf(b.id));
+  const position = new Map(ids.map((id, index) => [id, index]));
+  failed.sort((a, b) => (position.get(a.id) ?? 0) - (position.get(b.id) ?? 0));
   const queues = [...new Set(moved.map((id) => queueOfJobId(id) as string))];
   if (moved.length > 0) await audit(connection, moved, queues, delayed, io);
   const paused = moved.length > 0 ? await pausedQueuesAmong(admin, queues) : [];

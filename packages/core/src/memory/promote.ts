@@ -17,9 +17,9 @@ export function promoteDelayed(
   if (ids === undefined) {
     for (const job of store.jobs()) if (isDelayedOf(job, queue)) jobs.push(job);
   } else {
-    for (const id of ids) {
+    for (const id of new Set(ids)) {
       const job = store.get(id);
-      if (job && isDelayedOf(job, queue) && !jobs.includes(job)) jobs.push(job);
+      if (job && isDelayedOf(job, queue)) jobs.push(job);
     }
   }
   jobs.sort((a, b) => (a.record.dueAt ?? 0) - (b.record.dueAt ?? 0) || a.moved - b.moved);
