@@ -15,8 +15,13 @@ export const DEFAULT_METRICS_FLUSH_MS = 5_000;
 export interface MinuteMetrics extends JobMinutes {
   /** Flushes every interval from now on, each flush timed from the end of the previous one. */
   start(): void;
-  /** Stops the timer and flushes what is left, once a flush in flight is answered. Never rejects. */
-  close(): Promise<void>;
+  /**
+   * Stops the timer and flushes what is left, once a flush in flight is answered. Never
+   * rejects. `brokerFailed`: another call just failed (a stopping worker's settles), so the
+   * counts are not sent: against a broker that does not answer, that would wait out one more
+   * command timeout.
+   */
+  close(options?: { brokerFailed?: boolean }): Promise<void>;
 }
 
 /**
@@ -38,6 +43,8 @@ export function createMinuteMetrics(options: {
   let unsent: TaskMinute[] = [];
   let failing = false;
   let stopped = false;
+  /** A flush in flight that close() did not wait for. */
+  let abandoned = false;
   let timer: TimerHandle | undefined;
   let flushing: Promise<void> | undefined;
 
@@ -78,8 +85,9 @@ export function createMinuteMetrics(options: {
     }
     const oldest = Math.floor((clock.now() - METRICS_RETENTION_MS) / 60_000);
     unsent = kept.filter((minute) => minute.minute >= oldest);
-    // Once per streak: a broker that is down is reported by the renew calls too.
-    if (!failing) {
+    // Once per streak: a broker that is down is reported by the renew calls too. A flush that
+    // a stop did not wait for is covered by its warning.
+    if (!failing && !abandoned) {
       logger.warn(
         { err: failure, minutes: unsent.length },
         'recording per-minute metrics failed; keeping the counts for the next try',
@@ -105,14 +113,16 @@ export function createMinuteMetrics(options: {
     start() {
       if (!stopped && timer === undefined && flushing === undefined) arm();
     },
-    async close() {
+    async close(options = {}) {
       stopped = true;
       if (timer !== undefined) clock.clearTimeout(timer);
       timer = undefined;
-      await flushing;
-      // A broker that did not answer the last call is not asked again: with one that does not
-      // answer at all, each call takes the whole command timeout of a stopping worker.
-      if (failing) unsent = merge(unsent, counts.take());
+      // A broker that did not answer (the last call, or the stop's settles) is not asked
+      // again, nor waited for: with one that does not answer at all, each call takes the
+      // whole command timeout of a stopping worker.
+      abandoned = options.brokerFailed === true && flushing !== undefined;
+      if (!abandoned) await flushing;
+      if (failing || options.brokerFailed) unsent = merge(unsent, counts.take());
       else await flush();
       if (unsent.length > 0) {
         logger.warn(

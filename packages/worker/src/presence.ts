@@ -12,8 +12,12 @@ export interface Presence {
   start(): void;
   /** Stores the current record. Never rejects. */
   publish(): Promise<void>;
-  /** Stops refreshing and removes the record (clean stop). Never rejects. */
-  remove(): Promise<void>;
+  /**
+   * Stops refreshing and removes the record (clean stop). Never rejects. `brokerFailed`:
+   * the stop's settle calls failed, so the record is left to expire rather than waiting out
+   * one more command timeout of a broker that does not answer.
+   */
+  remove(options?: { brokerFailed?: boolean }): Promise<void>;
 }
 
 /**
@@ -72,10 +76,17 @@ export function createPresence(options: {
       if (admin && !stopped) refresh();
     },
     publish,
-    async remove() {
+    async remove(removeOptions = {}) {
       stopped = true;
       if (timer !== undefined) clock.clearTimeout(timer);
       timer = undefined;
+      if (admin && removeOptions.brokerFailed) {
+        logger.warn(
+          { ttlMs },
+          'not removing the worker record: the broker did not answer this stop; it expires after its ttl',
+        );
+        return;
+      }
       // A refresh still in flight is not waited for: with a broker that does not answer it
       // takes the whole command timeout, and the removal would wait out a second one. Sent
       // after it, the removal reaches the broker after it (one connection, in order); should

@@ -16,6 +16,14 @@ export interface SettleBatcher {
   ): void;
   /** Resolves once everything sent so far has been answered. */
   drain(): Promise<void>;
+  /**
+   * From now on (a stopping worker), sends each batch at once, beside the calls in flight:
+   * against a broker that does not answer, calls one after another would each wait out the
+   * command timeout (the release of prefetched jobs, then the completions).
+   */
+  hurry(): void;
+  /** Whether a settle call failed since `hurry` (a broker that does not answer, say). */
+  readonly failedSinceHurry: boolean;
 }
 
 interface Entry {
@@ -26,8 +34,8 @@ interface Entry {
 
 /**
  * Groups settlements into few settle calls without a timer per job: at most one call is
- * in flight, settlements sent meanwhile go in the next one, and an idle batcher
- * sends on the next microtask (so jobs ending in the same tick share a call).
+ * in flight (until `hurry`), settlements sent meanwhile go in the next one, and an idle
+ * batcher sends on the next microtask (so jobs ending in the same tick share a call).
  */
 export function createSettleBatcher(options: {
   transport: Transport;
@@ -37,11 +45,13 @@ export function createSettleBatcher(options: {
   const { transport, maxBatch, logger } = options;
   let queued: Entry[] = [];
   let scheduled = false;
-  let inFlight: Promise<void> | undefined;
+  let inFlight = 0;
+  let hurried = false;
+  let failedSinceHurry = false;
   let drained: Array<() => void> = [];
 
   function schedule(): void {
-    if (scheduled || inFlight) return;
+    if (scheduled || (inFlight > 0 && !hurried)) return;
     scheduled = true;
     queueMicrotask(() => {
       scheduled = false;
@@ -50,16 +60,20 @@ export function createSettleBatcher(options: {
   }
 
   function send(): void {
-    if (inFlight || queued.length === 0) {
-      if (!inFlight && queued.length === 0) notifyDrained();
+    if (queued.length === 0) {
+      if (inFlight === 0) notifyDrained();
       return;
     }
-    const batch = queued.slice(0, maxBatch);
-    queued = queued.slice(batch.length);
-    inFlight = call(batch).finally(() => {
-      inFlight = undefined;
-      send();
-    });
+    if (inFlight > 0 && !hurried) return;
+    do {
+      const batch = queued.slice(0, maxBatch);
+      queued = queued.slice(batch.length);
+      inFlight++;
+      void call(batch).finally(() => {
+        inFlight--;
+        send();
+      });
+    } while (hurried && queued.length > 0);
   }
 
   async function call(batch: Entry[]): Promise<void> {
@@ -67,6 +81,7 @@ export function createSettleBatcher(options: {
     try {
       statuses = await transport.settle(batch.map((entry) => entry.settlement));
     } catch (error) {
+      if (hurried) failedSinceHurry = true;
       logger.error(
         { err: error, jobIds: batch.map((entry) => entry.settlement.id) },
         // A call cut off by the connection (a reset, the command timeout) may have been
@@ -86,13 +101,14 @@ export function createSettleBatcher(options: {
     try {
       entry.resolve(status, entry.context);
     } catch (error) {
+      if (hurried) failedSinceHurry = true;
       logger.error({ err: error, jobId: entry.settlement.id }, 'settle callback threw');
     }
   }
 
   function enqueue(entry: Entry): void {
     queued.push(entry);
-    if (queued.length >= maxBatch && !inFlight) send();
+    if (queued.length >= maxBatch && (inFlight === 0 || hurried)) send();
     else schedule();
   }
 
@@ -107,8 +123,16 @@ export function createSettleBatcher(options: {
       enqueue({ settlement, context, resolve: onAnswer as Entry['resolve'] });
     },
     drain() {
-      if (!inFlight && queued.length === 0 && !scheduled) return Promise.resolve();
+      if (inFlight === 0 && queued.length === 0 && !scheduled) return Promise.resolve();
       return new Promise<void>((resolve) => drained.push(resolve));
+    },
+    get failedSinceHurry() {
+      return failedSinceHurry;
+    },
+    hurry() {
+      hurried = true;
+      // Whatever waits for the call in flight goes now.
+      if (queued.length > 0) send();
     },
   };
 }

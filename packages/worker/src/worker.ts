@@ -216,12 +216,11 @@ export function createWorker(options: WorkerOptions): Worker {
       runner.stop();
       await Promise.all([ticker?.stop(), sweeper?.stop()]);
       unsubscribeCancel?.();
-      // Side by side: with a broker that does not answer, each call waits out the command
-      // timeout, and one after another they kept a stopping worker 20 s past its last job
-      // (a renewal or a record refresh in flight, then the removal, then the counts). No
-      // lease is held any more; the last counts go once every outcome is counted (the drain).
-      const counted = batcher.drain().then(() => minutes?.close());
-      const broker = [heartbeat?.stop(), gates.close(), presence.remove(), counted];
+      // Side by side: against a broker that does not answer, each waits out the command
+      // timeout. The last counts go once every outcome is counted, not after a failed settle.
+      const brokerFailed = batcher.failedSinceHurry;
+      const counted = batcher.drain().then(() => minutes?.close({ brokerFailed }));
+      const broker = [heartbeat?.stop(), gates.close(), presence.remove({ brokerFailed }), counted];
       await Promise.all([...broker, sandbox?.close()]);
       await metricsServer?.close();
       metricsServer = undefined;
@@ -363,6 +362,7 @@ export function createWorker(options: WorkerOptions): Worker {
       state = 'stopping';
       const grace = graceMs ?? config.shutdownGraceMs;
       logger.info({ graceMs: grace, running: slots.running, buffered: slots.buffered }, 'stopping');
+      batcher.hurry();
       held.releaseWaiting();
       void ticker?.stop();
       void sweeper?.stop();

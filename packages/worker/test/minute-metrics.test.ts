@@ -175,6 +175,30 @@ describe('per-minute metrics', () => {
     expect(fake.calls).toEqual([[expect.objectContaining({ task: 't.ok', completed: 1 })]]);
   });
 
+  it('does not send the last counts when a settle of the stop failed (a silent broker)', async () => {
+    const fake = fakeMetrics();
+    const gate = deferred();
+    const gated = defineTask({ name: 't.gated', input, queue: QUEUE, run: () => gate.promise });
+    const harness = await workers.start([ok, gated], {}, (transport) => {
+      withMetrics(fake)(transport);
+      Object.assign(transport, {
+        settle: () => Promise.reject(new Error('Command timed out')),
+      });
+    });
+    await harness.enqueue('t.gated', {}, { enqueuedAt: harness.clock.now() });
+    await harness.clock.advance(0);
+    expect(harness.worker.stats().running).toBe(1);
+    const stopping = harness.worker.stop();
+    await harness.clock.advance(0);
+    gate.resolve();
+    await stopping;
+    expect(fake.calls).toEqual([]);
+    const lost = harness.logger.lines.find((line) =>
+      line.message.startsWith('per-minute metrics not recorded before stopping'),
+    );
+    expect(lost?.fields).toEqual(expect.objectContaining({ minutes: 1 }));
+  });
+
   it('keeps the counts of a failed call for the next one, and warns once per streak', async () => {
     const fake = fakeMetrics();
     const harness = await workers.start([ok], {}, withMetrics(fake));

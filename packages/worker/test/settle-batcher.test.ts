@@ -57,6 +57,40 @@ describe('settle batching', () => {
     await batcher.drain();
   });
 
+  it('once hurried, sends each batch beside the calls in flight; drain waits for all', async () => {
+    const calls: string[][] = [];
+    const answers: Array<(value: 'ok') => void> = [];
+    const transport = fakeTransport((settlements) => {
+      calls.push(settlements.map((s) => s.id));
+      return new Promise((resolve) => {
+        answers.push(() => resolve(settlements.map(() => 'ok')));
+      });
+    });
+    const batcher = createSettleBatcher({ transport, maxBatch: 2, logger: captureLogger() });
+    const first = sendAll(batcher, [complete('a')]);
+    await vi.waitFor(() => expect(calls).toEqual([['a']]), { timeout: 30_000 });
+    // Not hurried: 'b' waits for the call in flight.
+    const second = sendAll(batcher, [complete('b')]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(calls).toEqual([['a']]);
+    batcher.hurry();
+    expect(calls).toEqual([['a'], ['b']]);
+    const rest = sendAll(batcher, ['c', 'd', 'e'].map(complete));
+    await vi.waitFor(() => expect(calls).toEqual([['a'], ['b'], ['c', 'd'], ['e']]), {
+      timeout: 30_000,
+    });
+    let drained = false;
+    const draining = batcher.drain().then(() => {
+      drained = true;
+    });
+    for (const answer of answers.splice(0, 3)) answer('ok');
+    await Promise.all([first, second]);
+    expect(drained).toBe(false);
+    for (const answer of answers.splice(0)) answer('ok');
+    await draining;
+    expect(await rest).toEqual(['ok', 'ok', 'ok']);
+  });
+
   it('answers error (never rejects) when the settle call fails, and logs it', async () => {
     const logger = captureLogger();
     const transport = fakeTransport(() => Promise.reject(new Error('connection reset')));
