@@ -13,18 +13,12 @@ import { errorBox, loading, notices } from '../components/notice.js';
 import { refreshControl, replaceKeepingFocus } from '../components/refresh.js';
 import { dataLabel, dataText } from '../components/value.js';
 import { h, replace } from '../dom.js';
-import { formatNumber } from '../format.js';
 import { link, navigate, paths } from '../router.js';
 import { field, type PageContext, pageHead, setTitle } from './page.js';
-import {
-  otherQueueJob,
-  partitionOf,
-  partitionsTable,
-  STATE_TITLES,
-  unknownNote,
-} from './queue-parts.js';
+import { otherQueueJob, partitionOf, partitionsTable, unknownNote } from './queue-parts.js';
 import { pauseControls } from './queue-pause.js';
 import { runAllNowBar } from './queue-promote.js';
+import { queueTabs } from './queue-tabs.js';
 
 /** What the URL asks the page to list. */
 interface View {
@@ -44,32 +38,6 @@ function readView(params: URLSearchParams): View {
     if (value) view[key] = value;
   }
   return view;
-}
-
-function tabs(queue: string, view: View, counts: Counts | undefined): HTMLElement {
-  const searching = view.id !== undefined || view.field !== undefined;
-  return h(
-    'nav',
-    { class: 'tabs', attrs: { 'aria-label': 'Job states' } },
-    LIST_STATES.map((state) => {
-      const a = link(
-        paths.queue(queue, { state, task: searching ? undefined : view.task }),
-        [
-          STATE_TITLES[state],
-          counts
-            ? h(
-                'span',
-                { class: 'tab-count', attrs: { 'data-count': state } },
-                formatNumber(counts[state]),
-              )
-            : null,
-        ],
-        'tab',
-      );
-      if (!searching && state === view.state) a.setAttribute('aria-current', 'page');
-      return a;
-    }),
-  );
 }
 
 function input(name: string, value: string | undefined, placeholder: string): HTMLInputElement {
@@ -274,7 +242,14 @@ export function queuePage(ctx: PageContext, queue: string): HTMLElement {
   const counts = (data: QueuesResponse | undefined): Counts | undefined =>
     findQueue(data, queue)?.counts;
   const partitions = (data: QueuesResponse | undefined) => findQueue(data, queue)?.partitions;
-  const tabSlot = h('div', null, tabs(queue, view, counts(ctx.live.latest())));
+  const searching = view.id !== undefined || view.field !== undefined;
+  const tabs = queueTabs(
+    queue,
+    searching ? undefined : view.state,
+    searching ? undefined : view.task,
+    ctx.signal,
+  );
+  tabs.showCounts(counts(ctx.live.latest()));
   const partitionSlot = h('div', null, partitionsTable(partitions(ctx.live.latest())));
   const unknownSlot = h('div');
   // The job browser: hidden while the queue is unknown, where it would only say it is empty.
@@ -327,7 +302,7 @@ export function queuePage(ctx: PageContext, queue: string): HTMLElement {
     filterSlot.querySelector('input[name="id"]')?.setAttribute('placeholder', idExample);
   };
   const show = (data: QueuesResponse): void => {
-    replace(tabSlot, tabs(queue, view, counts(data)));
+    tabs.showCounts(counts(data));
     replace(partitionSlot, partitionsTable(partitions(data)));
     showUnknown(data);
     showPause(data);
@@ -368,7 +343,7 @@ export function queuePage(ctx: PageContext, queue: string): HTMLElement {
   };
   showUnknown(ctx.live.latest());
   replace(browser, [
-    tabSlot,
+    tabs.el,
     partitionSlot,
     filterSlot,
     describeView(queue, view),
