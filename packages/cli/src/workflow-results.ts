@@ -5,12 +5,10 @@ import type {
   WorkflowStepView,
   WorkflowView,
 } from '@conveyor/core';
+import { readChildResults } from '@conveyor/core/transport';
 
 /** A step's (or a map child's) view, with its stored result once it completed. */
 export type WithResult<T> = T & { result?: JsonValue };
-
-/** Children's results read per call, as `handle.result()` reads them. */
-const RESULTS_CHUNK = 1_000;
 
 /**
  * Reads the stored result of each completed step of `view` (stages and compensations) and of
@@ -42,16 +40,11 @@ async function addResult(
   const completed = children.shown.filter((child) => child.state === 'completed');
   const last = completed.at(-1);
   if (last === undefined) return;
-  // Listed are the first children and failed ones past them: completed ones are read from 0.
-  const reads: Array<Promise<Array<JsonValue | undefined>>> = [];
-  for (let from = 0; from <= last.child; from += RESULTS_CHUNK) {
-    const count = Math.min(RESULTS_CHUNK, last.child + 1 - from);
-    reads.push(workflows.results(id, step.name, { from, count }));
-  }
-  const chunks = await Promise.all(reads);
+  // Listed are the first children and failed ones past them: completed ones are read from 0,
+  // in chunks, as `handle.result()` reads them.
+  const stored = await readChildResults(workflows, id, step.name, last.child + 1);
   for (const child of completed as Array<WithResult<WorkflowChildView>>) {
-    const chunk = chunks[Math.floor(child.child / RESULTS_CHUNK)];
-    const value = chunk?.[child.child % RESULTS_CHUNK];
+    const value = stored[child.child];
     if (value !== undefined) child.result = value;
   }
 }

@@ -48,30 +48,52 @@ export function nearestName(name: string, candidates: readonly string[]): string
   return best?.candidate;
 }
 
+/** An options key {@link assertKnownKeys} refuses: what it names, and the names it knows. */
+export interface UnknownKey {
+  /** The options, as the caller named them: `enqueue option`. */
+  readonly what: string;
+  /** The key `known` lacks. */
+  readonly key: string;
+  /** The known keys, in their order. */
+  readonly known: readonly string[];
+  /** The known key nearest to `key` ({@link nearestName}), if one is near. */
+  readonly near: string | undefined;
+}
+
 /**
- * Throws {@link InvalidOptionError} for the first own key of `value` that `known` lacks,
- * naming the known ones and the nearest of them. A misspelt option (`dealy: 5_000`) was
- * ignored without a word, and the job ran at once; the compiler catches it only in an
- * object literal, not in options built elsewhere or passed from JavaScript.
+ * Core's error for an unknown key: {@link InvalidOptionError}, reading
+ * `Invalid enqueue option "dealy": expected one of delay, eta, … (did you mean "delay"?).`
+ */
+export function unknownKeyError({ what, key, known, near }: UnknownKey): InvalidOptionError {
+  return new InvalidOptionError(
+    what,
+    key,
+    `one of ${known.join(', ')}${near === undefined ? '' : ` (did you mean ${JSON.stringify(near)}?)`}`,
+  );
+}
+
+/**
+ * Throws for the first own key of `value` that `known` lacks, naming the known ones and the
+ * nearest of them. A misspelt option (`dealy: 5_000`) was ignored without a word, and the job
+ * ran at once; the compiler catches it only in an object literal, not in options built
+ * elsewhere or passed from JavaScript.
  *
  * `what` names the options in the message: `enqueue option` reads
  * `Invalid enqueue option "dealy": expected one of delay, eta, … (did you mean "delay"?).`
+ * The error is {@link InvalidOptionError} ({@link unknownKeyError}) unless `toError` makes
+ * another: a package with errors of its own (the dashboard's) throws its own.
  */
 export function assertKnownKeys(
   value: object,
   known: Readonly<Record<string, true>>,
   what: string,
+  toError: (unknown: UnknownKey) => Error = unknownKeyError,
 ): void {
   for (const key in value) {
     if (!Object.hasOwn(value, key) || Object.hasOwn(known, key)) continue;
     // A key set to undefined sets nothing, as an option left out does.
     if ((value as Record<string, unknown>)[key] === undefined) continue;
     const names = Object.keys(known);
-    const near = nearestName(key, names);
-    throw new InvalidOptionError(
-      what,
-      key,
-      `one of ${names.join(', ')}${near === undefined ? '' : ` (did you mean ${JSON.stringify(near)}?)`}`,
-    );
+    throw toError({ what, key, known: names, near: nearestName(key, names) });
   }
 }

@@ -134,6 +134,40 @@ describe('nearestName', () => {
     expect(nearestName('reprots', ['emails'])).toBeUndefined();
   });
 
+  it("throws the error its caller's `toError` makes, with the key, the known names and the nearest", () => {
+    class OwnError extends Error {}
+    const seen: unknown[] = [];
+    const toError = (unknown: object) => {
+      seen.push(unknown);
+      return new OwnError('own words');
+    };
+    expect(() =>
+      assertKnownKeys({ dealy: 5 }, { delay: true, eta: true }, 'own option', toError),
+    ).toThrow(OwnError);
+    expect(seen).toEqual([
+      { what: 'own option', key: 'dealy', known: ['delay', 'eta'], near: 'delay' },
+    ]);
+    expect(() => assertKnownKeys({ prefix: 1 }, { delay: true }, 'own option', toError)).toThrow(
+      'own words',
+    );
+    expect(seen.at(-1)).toEqual({
+      what: 'own option',
+      key: 'prefix',
+      known: ['delay'],
+      near: undefined,
+    });
+    // Known keys, and keys set to undefined, make no error.
+    expect(() =>
+      assertKnownKeys(
+        { delay: 1, eta: undefined, x: undefined },
+        { delay: true },
+        'own option',
+        toError,
+      ),
+    ).not.toThrow();
+    expect(seen).toHaveLength(2);
+  });
+
   it('reads only own keys: an inherited one is not an option', () => {
     const options = Object.create({ inherited: 1 }) as object;
     expect(() => assertKnownKeys(options, { delay: true }, 'test option')).not.toThrow();

@@ -1,11 +1,11 @@
-import { nearestName } from '@conveyor/core/transport';
+import { assertKnownKeys, type KnownKeys, type UnknownKey } from '@conveyor/core/transport';
 import { DashboardError, quote } from './errors.js';
 
 /**
  * The keys an options object may have. Declared with `satisfies OptionKeys<Options>`, the
  * compiler keeps the list equal to the type's keys.
  */
-export type OptionKeys<T> = { readonly [K in Exclude<keyof T, symbol>]-?: true };
+export type OptionKeys<T> = KnownKeys<T>;
 
 /** `INVALID_OPTION`: names the option, quotes the value, says what is expected. */
 export function invalidOption(name: string, value: unknown, expected: string): DashboardError {
@@ -16,26 +16,28 @@ export function invalidOption(name: string, value: unknown, expected: string): D
 }
 
 /**
- * Throws `INVALID_OPTION` for a key `known` lacks, with the nearest known name. An unknown
- * key was ignored without a word, so `readonly: true` (for `readOnly`) served a writable
- * dashboard. A key set to undefined sets nothing, as one left out does.
+ * `INVALID_OPTION` for an unknown key, as the dashboard words it:
+ * `Unknown createDashboard option "readonly" (did you mean "readOnly"?): expected one of …`.
+ */
+function unknownOption({ what, key, known, near }: UnknownKey): DashboardError {
+  return new DashboardError(
+    'INVALID_OPTION',
+    `Unknown ${what} ${JSON.stringify(key)}${near === undefined ? '' : ` (did you mean ${JSON.stringify(near)}?)`}: expected one of ${known.join(', ')}.`,
+  );
+}
+
+/**
+ * Throws `INVALID_OPTION` for a key `known` lacks, with the nearest known name: core's
+ * `assertKnownKeys`, with the dashboard's error. An unknown key was ignored without a word, so
+ * `readonly: true` (for `readOnly`) served a writable dashboard. A key set to undefined sets
+ * nothing, as one left out does.
  */
 export function checkKnownKeys(
   value: object,
   known: Readonly<Record<string, true>>,
   what: string,
 ): void {
-  for (const key of Object.keys(value)) {
-    if (Object.hasOwn(known, key) || (value as Record<string, unknown>)[key] === undefined) {
-      continue;
-    }
-    const names = Object.keys(known);
-    const near = nearestName(key, names);
-    throw new DashboardError(
-      'INVALID_OPTION',
-      `Unknown ${what} ${JSON.stringify(key)}${near === undefined ? '' : ` (did you mean ${JSON.stringify(near)}?)`}: expected one of ${names.join(', ')}.`,
-    );
-  }
+  assertKnownKeys(value, known, what, unknownOption);
 }
 
 /** An options object (or undefined): anything else is refused, quoted. */

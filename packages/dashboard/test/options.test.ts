@@ -7,7 +7,7 @@ import { memoryTransport, type Transport } from '@conveyor/core';
 import { afterEach, describe, expect, test } from 'vitest';
 import {
   createDashboard,
-  type DashboardError,
+  DashboardError,
   type DashboardOptions,
   registerFastify,
   toNodeHandler,
@@ -33,7 +33,10 @@ function create(extra: Record<string, unknown>): DashboardError {
 
 describe('createDashboard refuses an unknown or mistyped option', () => {
   test.each([
-    [{ readonly: true }, /Unknown createDashboard option "readonly" \(did you mean "readOnly"\?\)/],
+    [
+      { readonly: true },
+      /^Unknown createDashboard option "readonly" \(did you mean "readOnly"\?\): expected one of transport, auth, authorize, .*, logger\.$/,
+    ],
     [{ basepath: '/admin' }, /"basepath" \(did you mean "basePath"\?\)/],
     [{ allowedhosts: ['a.example'] }, /"allowedhosts" \(did you mean "allowedHosts"\?\)/],
     [{ task: [] }, /"task" \(did you mean "tasks"\?\)/],
@@ -50,10 +53,15 @@ describe('createDashboard refuses an unknown or mistyped option', () => {
     [{ maxBodyBytes: '10' }, /Invalid maxBodyBytes "10"/],
     [{ title: 42 }, /Invalid title 42/],
     [{ tasks: [null] }, /Invalid tasks \[null\]/],
-    [{ auth: { ...auth, realm: 'x' } }, /Unknown auth key "realm"/],
+    [
+      { auth: { ...auth, realm: 'x' } },
+      /^Unknown auth key "realm": expected one of username, password\.$/,
+    ],
     [{ actor: 'alice' }, /Invalid actor "alice": expected a function \(request\) => string/],
   ])('%j', (extra, message) => {
     const error = create(extra);
+    expect(error).toBeInstanceOf(DashboardError);
+    expect(error.name).toBe('DashboardError');
     expect(error.code).toBe('INVALID_OPTION');
     expect(error.message).toMatch(message);
   });

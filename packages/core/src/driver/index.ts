@@ -3,7 +3,9 @@
  * wrap it with {@link createTransport}, and run `runTransportConformance` from
  * `@conveyor/core/testing` on the result (docs/adding-a-transport.md). Also here: the
  * envelope and queue-name helpers, job ids and lease tokens, the size caps, and
- * `toJobError`, and `assertKnownKeys` for a transport's options. The types of the `Transport` interface are at the root.
+ * `toJobError`, and `assertKnownKeys` for a transport's options. And reads over a transport an
+ * admin tool shares: `delayedJobIds`, `pausedQueuesAmong`, `readChildResults` (a map step's
+ * children's stored results, in chunks). The types of the `Transport` interface are at the root.
  */
 
 export { delayedJobIds, pausedQueuesAmong } from '../admin-reads.js';
@@ -36,7 +38,13 @@ export {
   JOB_ERROR_LIMITS,
   toJobError,
 } from '../job-error.js';
-export { assertKnownKeys, type KnownKeys, nearestName } from '../known-keys.js';
+export {
+  assertKnownKeys,
+  type KnownKeys,
+  nearestName,
+  type UnknownKey,
+  unknownKeyError,
+} from '../known-keys.js';
 export {
   assertPartitionBy,
   checkPartitionCounts,
@@ -94,6 +102,7 @@ export { type ScheduleCarry, scheduleCarry, takesCarry } from '../schedule/copie
 export { restartsSlots } from '../schedule/spec.js';
 export { FINAL_STATES } from '../transport.js';
 export { SLOT_RETRY_MAX_MS } from '../transport-limits.js';
+export { readChildResults } from '../workflow/stage-results.js';
 export { createTransport, type TransportOf } from './create-transport.js';
 export type { CreateTransportOptions, TransportAdminDriver, TransportDriver } from './driver.js';
 export { MAX_WORKFLOW_CHILDREN } from './workflow-checks.js';

@@ -38,6 +38,31 @@ export async function readStageResults(
   return Object.fromEntries(stage.steps.map(({ name }, at) => [name, values[at]]));
 }
 
+/**
+ * The stored results of children `0` to `count - 1` of map step `step` of workflow `id`, in
+ * index order, read {@link RESULTS_CHUNK} at a time, the chunks side by side: one entry per
+ * child, `undefined` where none is stored (a child not completed, or skipped). Undecoded.
+ */
+export async function readChildResults(
+  workflows: TransportWorkflows,
+  id: string,
+  step: string,
+  count: number,
+): Promise<Array<JsonValue | undefined>> {
+  const reads: Array<Promise<Array<JsonValue | undefined>>> = [];
+  for (let from = 0; from < count; from += RESULTS_CHUNK) {
+    const range = { from, count: Math.min(RESULTS_CHUNK, count - from) };
+    reads.push(workflows.results(id, step, range));
+  }
+  const chunks = await Promise.all(reads);
+  const stored: Array<JsonValue | undefined> = new Array(count).fill(undefined);
+  chunks.forEach((chunk, at) => {
+    const from = at * RESULTS_CHUNK;
+    for (let i = 0; i < chunk.length && from + i < count; i++) stored[from + i] = chunk[i];
+  });
+  return stored;
+}
+
 /** A map step's children's results, decoded, in index order; read in chunks side by side. */
 async function childResults(
   workflows: TransportWorkflows,
@@ -47,17 +72,7 @@ async function childResults(
 ): Promise<unknown[]> {
   let count = 0;
   for (const rec of record.steps) if (rec.step === step && rec.child !== undefined) count++;
-  const reads: Array<Promise<Array<JsonValue | undefined>>> = [];
-  for (let from = 0; from < count; from += RESULTS_CHUNK) {
-    const range = { from, count: Math.min(RESULTS_CHUNK, count - from) };
-    reads.push(workflows.results(record.id, step, range));
-  }
-  const chunks = await Promise.all(reads);
-  const stored: Array<JsonValue | undefined> = new Array(count).fill(undefined);
-  chunks.forEach((chunk, at) => {
-    const from = at * RESULTS_CHUNK;
-    for (let i = 0; i < chunk.length && from + i < count; i++) stored[from + i] = chunk[i];
-  });
+  const stored = await readChildResults(workflows, record.id, step, count);
   const decode = decoderFor(step);
   if (decode === undefined) return stored;
   return Promise.all(stored.map((value) => decoded(decode, value)));
