@@ -1,5 +1,6 @@
 // The dashboard's browser app: one shell document for every page, routed on the URL path.
 
+import { scrollHint } from './components/scroll-hint.js';
 import { dataLabel, tickTimes } from './components/value.js';
 import { config } from './config.js';
 import { h, replace } from './dom.js';
@@ -46,6 +47,9 @@ function mount(root: HTMLElement): void {
   );
   const navLinks = NAV.map(([label, href]) => link(href(), label, 'nav-link'));
   const nav = h('nav', { class: 'nav', attrs: { 'aria-label': 'Main' } }, navLinks);
+  // On a phone the bar scrolls sideways: its edges say when more links lie off screen.
+  const navFrame = scrollHint(nav, new AbortController().signal);
+  navFrame.classList.add('nav-frame');
   const main = h('main', { attrs: { id: 'main', tabindex: -1 } });
   const access = config.readOnly ? 'read-only' : config.access === 'read' ? 'read access' : null;
 
@@ -66,7 +70,7 @@ function mount(root: HTMLElement): void {
           ],
           'brand',
         ),
-        nav,
+        navFrame,
         h(
           'div',
           { class: 'topbar-right' },

@@ -31,13 +31,16 @@ const ui = useBrowserPage({
   viewport: PHONE,
 });
 
-const frame = (page: Page): Locator => page.locator('.scroll-hint');
+const frame = (page: Page): Locator => page.locator('main .scroll-hint');
 const row = (page: Page): Locator => page.getByRole('navigation', { name: 'Job states' });
 
 /** The edges the frame marks, and whether each fade is drawn (opacity and visibility). */
-async function hints(page: Page): Promise<{ more: string | null; start: boolean; end: boolean }> {
+async function hints(
+  page: Page,
+  at: Locator = frame(page),
+): Promise<{ more: string | null; start: boolean; end: boolean }> {
   const drawn = (pseudo: string) =>
-    frame(page).evaluate((el, which) => {
+    at.evaluate((el, which) => {
       const style = (
         globalThis as unknown as {
           getComputedStyle(e: unknown, p: string): { opacity: string; visibility: string };
@@ -46,7 +49,7 @@ async function hints(page: Page): Promise<{ more: string | null; start: boolean;
       return style.opacity === '1' && style.visibility === 'visible';
     }, pseudo);
   return {
-    more: await frame(page).getAttribute('data-more'),
+    more: await at.getAttribute('data-more'),
     start: await drawn('::before'),
     end: await drawn('::after'),
   };
@@ -60,9 +63,9 @@ const scroll = (page: Page) =>
   }));
 
 /** Whether `tab` is wholly inside the row's visible part (and the screen's width). */
-async function inView(page: Page, tab: Locator): Promise<boolean> {
+async function inView(page: Page, tab: Locator, within: Locator = row(page)): Promise<boolean> {
   const box = await tab.boundingBox();
-  const frameBox = await row(page).boundingBox();
+  const frameBox = await within.boundingBox();
   if (!box || !frameBox) return false;
   const width = page.viewportSize()?.width ?? 0;
   return (
@@ -143,9 +146,47 @@ describe('queue state tabs on a 390 px phone', () => {
       expect((await scroll(desktop)).max).toBeLessThanOrEqual(0);
       await expect.poll(() => hints(desktop)).toEqual({ more: '', start: false, end: false });
       expect(await inView(desktop, row(desktop).locator('[aria-current="page"]'))).toBe(true);
+      // The main bar fits too.
+      const bar = desktop.locator('.nav-frame');
+      await expect.poll(() => hints(desktop, bar)).toEqual({ more: '', start: false, end: false });
       await desktop.screenshot({ path: `${ui.shots}/desktop-tabs.png` });
     } finally {
       await desktop.close();
     }
+  });
+});
+
+describe('the main bar and the workflow status tabs on a 390 px phone', () => {
+  const bar = (page: Page): Locator => page.locator('.nav-frame');
+  const barRow = (page: Page): Locator => page.getByRole('navigation', { name: 'Main' });
+
+  it('the main bar marks the edges past which links lie, and brings the current one in', async () => {
+    await ui.page.goto(`${ui.served.url}/`);
+    await expect
+      .poll(() => hints(ui.page, bar(ui.page)))
+      .toEqual({
+        more: 'end',
+        start: false,
+        end: true,
+      });
+    expect(await bar(ui.page).ariaSnapshot()).not.toMatch(/[‹›]/);
+    await ui.shoot('phone-nav-start', { fullPage: false });
+
+    await ui.page.goto(`${ui.served.url}/audit`);
+    const current = barRow(ui.page).locator('[aria-current="page"]');
+    await expect.poll(() => current.textContent()).toBe('Audit');
+    await expect.poll(() => inView(ui.page, current, barRow(ui.page))).toBe(true);
+    await expect.poll(() => hints(ui.page, bar(ui.page))).toMatchObject({ start: true });
+    await ui.shoot('phone-nav-audit', { fullPage: false });
+  });
+
+  it('the workflow status tabs do the same', async () => {
+    await ui.page.goto(`${ui.served.url}/workflows?status=completed`);
+    const tabs = ui.page.getByRole('navigation', { name: 'Workflow statuses' });
+    const current = tabs.locator('[aria-current="page"]');
+    await expect.poll(() => current.textContent()).toBe('Completed');
+    await expect.poll(() => inView(ui.page, current, tabs)).toBe(true);
+    await expect.poll(() => hints(ui.page)).toMatchObject({ start: true });
+    await ui.shoot('phone-workflow-tabs', { fullPage: false });
   });
 });

@@ -2,6 +2,7 @@
 // cancelled, completed), each under its own tab.
 
 import type { EndedWorkflowSummary, WorkflowListStatus, WorkflowSummary } from '../api-types.js';
+import { scrollHint } from '../components/scroll-hint.js';
 import { type Column, table } from '../components/table.js';
 import { dataLabel, dataText, stateBadge, timeAgo, timeFull } from '../components/value.js';
 import { h } from '../dom.js';
@@ -47,7 +48,7 @@ export function listPath(status: WorkflowListStatus, cursor?: string): string {
 }
 
 /** Running | Failed | Compensated | Cancelled | Completed, the one on screen marked current. */
-export function statusTabs(current: string): HTMLElement {
+export function statusTabs(current: string, signal: AbortSignal): HTMLElement {
   const nav = h(
     'nav',
     { class: 'tabs', attrs: { 'aria-label': 'Workflow statuses' } },
@@ -58,15 +59,9 @@ export function statusTabs(current: string): HTMLElement {
       return a;
     }),
   );
-  // On a phone the tabs scroll sideways in their row: once on screen, the current one is
-  // brought into it, as the main bar's current item is.
-  requestAnimationFrame(() => {
-    const a = nav.querySelector<HTMLElement>('[aria-current="page"]');
-    if (a && nav.scrollWidth > nav.clientWidth) {
-      nav.scrollLeft = a.offsetLeft - nav.offsetLeft - (nav.clientWidth - a.offsetWidth) / 2;
-    }
-  });
-  return nav;
+  // On a phone the tabs scroll sideways in their row: the frame says when more lie off
+  // screen, and brings the current one into view, as on a queue's page.
+  return scrollHint(nav, signal);
 }
 
 const RETENTION =

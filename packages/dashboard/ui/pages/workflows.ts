@@ -81,7 +81,7 @@ export function workflowsPage(ctx: PageContext): HTMLElement {
     'div',
     null,
     pageHead('Workflows', aside),
-    statusTabs(status),
+    statusTabs(status, ctx.signal),
     known
       ? h(
           'p',
