@@ -12,6 +12,7 @@ import type { AdminConnection, Connection } from './connection.js';
 import { CliError } from './errors.js';
 import { followUpOf, followUp as followUpWith } from './follow-up.js';
 import type { Io } from './output.js';
+import type { RedactionOptions } from './redaction.js';
 import { terminalText } from './terminal-text.js';
 import { transportSource } from './transport-source.js';
 import { namesWorkflow } from './workflow-commands.js';
@@ -99,6 +100,9 @@ export function dispatch(io: Io, signal: AbortSignal) {
       const first = args[0] as string | undefined;
       // The commands a message suggests next carry the options that chose the transport.
       const followUp = followUpOf(command);
+      // `--redact`, `--show-secrets`: checked before connecting (a bad path exits 2).
+      const redacting = async (definitions: readonly unknown[] = []) =>
+        (await import('./redaction.js')).redactionOf(options as RedactionOptions, definitions);
       switch (name) {
         case 'worker': {
           const { runWorker } = await import('./commands/worker.js');
@@ -122,8 +126,9 @@ export function dispatch(io: Io, signal: AbortSignal) {
             await loadContracts(given.tasks, config, io.cwd),
             first as string,
           );
+          const redaction = await redacting([contract.contract]);
           return withConnection(command, io, (c) =>
-            enqueueJob(c, contract, input, { ...given, followUp, signal }, io),
+            enqueueJob(c, contract, input, { ...given, followUp, signal, redaction }, io),
           );
         }
         case 'status': {
@@ -146,15 +151,16 @@ export function dispatch(io: Io, signal: AbortSignal) {
           );
         }
         case 'inspect': {
+          const redaction = await redacting();
           if (namesWorkflow(first as string)) {
             const { inspectWorkflow } = await import('./commands/workflows.js');
             return withConnection(command, io, (c) =>
-              inspectWorkflow(c, first as string, options, io),
+              inspectWorkflow(c, first as string, { ...options, redaction }, io),
             );
           }
           const { inspectJob } = await import('./commands/inspect.js');
           return withConnection(command, io, (c) =>
-            inspectJob(c, first as string, { json: options.json, followUp }, io),
+            inspectJob(c, first as string, { json: options.json, followUp, redaction }, io),
           );
         }
         case 'retry': {
@@ -227,6 +233,7 @@ export function dispatch(io: Io, signal: AbortSignal) {
         }
         case 'jobs': {
           const { listJobs } = await import('./commands/list-jobs.js');
+          const redaction = await redacting();
           return withAdmin(command, io, (c) =>
             listJobs(
               c,
@@ -238,6 +245,7 @@ export function dispatch(io: Io, signal: AbortSignal) {
                 ...(typeof options.cursor === 'string' ? { cursor: options.cursor } : {}),
                 json: options.json,
                 followUp,
+                redaction,
               },
               io,
             ),
@@ -245,6 +253,7 @@ export function dispatch(io: Io, signal: AbortSignal) {
         }
         case 'dead': {
           const { listDeadJobs } = await import('./commands/dead.js');
+          const redaction = await redacting();
           return withAdmin(command, io, (c) =>
             listDeadJobs(
               c,
@@ -255,6 +264,7 @@ export function dispatch(io: Io, signal: AbortSignal) {
                 offset: options.offset as number,
                 newest: options.newest === true,
                 followUp,
+                redaction,
               },
               io,
             ),
@@ -291,12 +301,10 @@ export function dispatch(io: Io, signal: AbortSignal) {
         }
         case 'schedules': {
           const { listSchedules } = await import('./commands/schedules.js');
+          const redaction = await redacting();
+          const queues = options.queues as string[] | undefined;
           return withConnection(command, io, (c) =>
-            listSchedules(
-              c,
-              { json: options.json, queues: options.queues as string[] | undefined },
-              io,
-            ),
+            listSchedules(c, { json: options.json, queues, redaction }, io),
           );
         }
         case 'schedules run-now':

@@ -2,6 +2,7 @@ import { type Command, Option } from 'commander';
 import { brokerCommand } from './command-help.js';
 import { usageError } from './errors.js';
 import { parseInteger } from './options.js';
+import { addRedactOptions, redactionHelp } from './redact-options.js';
 
 /** `--wait` alone waits without a limit; `--wait 30` at most 30 s. */
 function parseWait(value: string): number {
@@ -17,7 +18,7 @@ export function addEnqueueCommand(
   program: Command,
   action: (...args: unknown[]) => Promise<void>,
 ): void {
-  brokerCommand(
+  const command = brokerCommand(
     program,
     'enqueue',
     "enqueue one job of a task (or start a workflow), its input checked by the schema (Celery's `celery call`)",
@@ -30,6 +31,7 @@ apply unless an option overrides them. A workflow's name starts a run of it (--i
 applies; --delay, --priority and --attempts are a job's). --wait prints the result once the job
 or run ends; the command then exits 1 unless it completed (it goes on after a --wait that ran
 out).
+${redactionHelp('the result --wait prints')}The fields the task's input schema marks with .meta({ redact: true }) are redacted too.
 `,
       examples: [
         `conveyor enqueue shop.sendOrderConfirmation '{"orderId":"o-1"}'`,
@@ -39,7 +41,8 @@ out).
         `conveyor enqueue shop.placeOrder --input-file order.json --idempotency-key o-1`,
       ],
     },
-  )
+  );
+  addRedactOptions(command, 'the result (--wait)')
     .argument('<task>', 'the task (or workflow) name, e.g. shop.sendOrderConfirmation')
     .argument('[input]', 'the job input as JSON')
     .option(

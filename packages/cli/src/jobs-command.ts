@@ -6,6 +6,7 @@ import { brokerCommand } from './command-help.js';
 import { LIST_STATES } from './commands/list-jobs.js';
 import { usageError } from './errors.js';
 import { parseInteger, parseStoredQueue } from './options.js';
+import { addRedactOptions, redactionHelp } from './redact-options.js';
 
 function parseState(value: string): JobListState {
   if ((LIST_STATES as readonly string[]).includes(value)) return value as JobListState;
@@ -14,7 +15,7 @@ function parseState(value: string): JobListState {
 
 /** `conveyor jobs <queue>`: a page of a queue's jobs in one state, as the dashboard lists them. */
 export function addJobsCommand(program: Command, run: ReturnType<typeof dispatch>): void {
-  brokerCommand(program, 'jobs', "list a queue's jobs in one state, newest first", {
+  const command = brokerCommand(program, 'jobs', "list a queue's jobs in one state, newest first", {
     admin: true,
     notes: `
 Waiting jobs are listed by priority, highest first, and within one the job that joined the
@@ -24,13 +25,14 @@ delayed ones latest due first; active ones latest started first; dead and finish
 (completed, failed, cancelled, expired: while their records are kept) last ended first. A
 partitioned queue is listed in that order across its partitions; name one (emails~3of8) to list
 only its own. Each page that has more ends with the command for the next (--cursor).
-`,
+${redactionHelp("each job's input, progress and result in --json")}`,
     examples: [
       'conveyor jobs emails',
       'conveyor jobs emails --state active',
       'conveyor jobs emails --state finished --task shop.sendOrderConfirmation --json',
     ],
-  })
+  });
+  addRedactOptions(command, 'the job inputs, progress and results')
     .argument(
       '<queue>',
       'the queue, or one partition of a partitioned queue (emails~3of8)',

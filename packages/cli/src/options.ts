@@ -55,10 +55,12 @@ export function parseQueueList(option: string) {
 }
 
 /**
- * Parses `card.number, **.cvv` into the dashboard's redact paths, blank entries dropped.
- * `planDashboard` checks each path (the dashboard's code loads only for that command).
+ * Parses `card.number, **.cvv` into redact paths, blank entries dropped, added to those of
+ * the option's earlier occurrences (`--redact a --redact b,c` is `a,b,c`). Each path is
+ * checked before the command connects (`checkRedactPaths`: the dashboard's code, which
+ * checks them, loads only for the commands that print job data).
  */
-export function parseRedactPaths(value: string): string[] {
+export function parseRedactPaths(value: string, previous: readonly string[] = []): string[] {
   const paths = splitList(value);
   if (paths.length === 0) {
     throw usageError(
@@ -67,7 +69,7 @@ export function parseRedactPaths(value: string): string[] {
       'comma-separated input paths such as card.number,**.cvv (an unset shell variable?), or no --redact',
     );
   }
-  return paths;
+  return [...new Set([...previous, ...paths])];
 }
 
 /** `a, b,,c` as `['a', 'b', 'c']`: comma-separated, trimmed, blank entries dropped. */

@@ -14,6 +14,7 @@ import {
 import type { Io } from './output.js';
 import { addPromoteCommand } from './promote-command.js';
 import { addQueueCommands } from './queue-commands.js';
+import { addRedactOptions, redactionHelp } from './redact-options.js';
 import { addScheduleCommands } from './schedule-commands.js';
 import { version } from './version.js';
 import { addWorkerCommand } from './worker-command.js';
@@ -147,18 +148,23 @@ such a queue's entry has the totals and a "partitions" array with each partition
     .option('--json', 'print JSON (one document per line with --watch)')
     .action(run('status'));
 
-  brokerCommand(
+  const inspect = brokerCommand(
     program,
     'inspect',
     'show a job (state, attempts, timestamps, input, progress, result or error) or a workflow (its stages and steps)',
     {
+      notes: redactionHelp(
+        "a job's input, progress and result, and a workflow's input and step results",
+      ),
       examples: [
         'conveyor inspect emails:mi9x0q2k3a',
         'conveyor inspect wf_mi9x0q2k3aXb7c9dE',
         'conveyor inspect wf_mi9x0q2k3aXb7c9dE --all --json',
+        'conveyor inspect emails:mi9x0q2k3a --redact customer.email --redact items.*.sku',
       ],
     },
-  )
+  );
+  addRedactOptions(inspect, 'the input, progress, result and step results')
     .argument(
       '<id>',
       'a job id, <queue>:<unique>, or a workflow id, wf_… (needs transport.workflows)',
@@ -216,21 +222,22 @@ purge does.
   addPromoteCommand(program, run);
   addJobsCommand(program, run);
 
-  brokerCommand(program, 'dead', "list a queue's dead-letter jobs, oldest first", {
+  const dead = brokerCommand(program, 'dead', "list a queue's dead-letter jobs, oldest first", {
     admin: true,
     notes: `
 A partitioned queue lists the dead jobs of all its partitions, one partition after the other
 (each oldest first); name one partition (emails~3of8) to list only its own. --newest lists the
 jobs that died last first, a partitioned queue's merged by when they died; --offset then counts
 from the newest.
-`,
+${redactionHelp("each job's input, progress and result in --json")}`,
     examples: [
       'conveyor dead emails',
       'conveyor dead emails --newest --limit 10',
       'conveyor dead emails --offset 50 --json',
       'conveyor dead emails~3of8',
     ],
-  })
+  });
+  addRedactOptions(dead, 'the job inputs, progress and results')
     .argument(
       '<queue>',
       'the queue, or one partition of a partitioned queue (emails~3of8)',
@@ -323,7 +330,7 @@ SIGTERM or Ctrl-C closes the server, the dashboard and the transport.
     .option('--read-only', 'serve no retries, cancels or purges (405); the pages show no buttons')
     .option(
       '--redact <paths>',
-      'input paths that never leave the server, comma-separated: card.number,items.*.sku,**.cvv (beside the defaults: password, secret, token, apiKey, authorization, cookie, cvv and their usual spellings, at any depth)',
+      'input paths that never leave the server, comma-separated (or repeat --redact): card.number,items.*.sku,**.cvv (beside the defaults: password, secret, token, apiKey, authorization, cookie, cvv and their usual spellings, at any depth)',
       parseRedactPaths,
     )
     .option('--json', 'print {"url", "auth", "readOnly"} on one line once serving, for scripts')

@@ -12,6 +12,7 @@ import {
   unreadableNote,
 } from '../output.js';
 import { noteUnknownQueue } from '../queue-names.js';
+import { type Redaction, SHOW_AS_STORED } from '../redaction.js';
 import { queueLabel, storedQueuesFor } from '../stored-queues.js';
 import { terminalText } from '../terminal-text.js';
 import { cutDeepRecords } from '../value-depth.js';
@@ -80,6 +81,8 @@ export async function listDeadJobs(
     offset: number;
     newest?: boolean;
     followUp?: FollowUp;
+    /** What `--json` prints of each job's input, progress and result. */
+    redaction?: Redaction;
   },
   io: Io,
 ): Promise<void> {
@@ -94,7 +97,8 @@ export async function listDeadJobs(
   // A typo lists nothing, and says so: the name reads as a queue with no dead jobs otherwise.
   if (page.total === 0) await noteUnknownQueue(admin, queue, io);
   if (options.json) {
-    const { records: jobs, notes } = cutDeepRecords(page.jobs);
+    const redaction = options.redaction ?? SHOW_AS_STORED;
+    const { records: jobs, notes } = cutDeepRecords(page.jobs.map((job) => redaction.record(job)));
     printJson(io, {
       queue,
       total: page.total,

@@ -10,6 +10,7 @@ import {
   isWorkflow,
   isWorkflowContract,
   type JobHandle,
+  type JsonValue,
 } from '@conveyor/core';
 import { nearestName, queueOfJobId } from '@conveyor/core/transport';
 import { recordAction } from '../audit-trail.js';
@@ -19,6 +20,7 @@ import { CliError } from '../errors.js';
 import { type FollowUp, followUp as noFlags } from '../follow-up.js';
 import { importModule } from '../import-module.js';
 import { type Io, namedList, printJson } from '../output.js';
+import { type Redaction, SHOW_AS_STORED } from '../redaction.js';
 
 /** `conveyor enqueue`'s options, as commander parses them. */
 export interface EnqueueCommandOptions {
@@ -177,7 +179,12 @@ export async function enqueueJob(
   connection: Connection,
   target: Enqueueable,
   input: unknown,
-  options: EnqueueCommandOptions & { followUp?: FollowUp; signal?: AbortSignal },
+  options: EnqueueCommandOptions & {
+    followUp?: FollowUp;
+    signal?: AbortSignal;
+    /** What `--wait` prints of the result: redacted as the dashboard shows it. */
+    redaction?: Redaction;
+  },
   io: Io,
 ): Promise<void> {
   const followUp = options.followUp ?? noFlags();
@@ -213,7 +220,8 @@ export async function enqueueJob(
     io,
   );
   const state = await started.state();
-  const outcome = options.wait === undefined ? undefined : await waitFor(started, options);
+  const waited = options.wait === undefined ? undefined : await waitFor(started, options);
+  const outcome = waited && redactedOutcome(waited, options.redaction ?? SHOW_AS_STORED);
   const what = target.kind === 'task' ? 'job' : 'workflow';
   if (options.json) {
     printJson(io, {
@@ -295,6 +303,12 @@ const ENDED_WITHOUT_RESULT = new Set([
 ]);
 
 type Outcome = { state: string; result: unknown } | { state: string; error: string };
+
+/** The outcome with its result (read back from the broker) through `redaction`. */
+function redactedOutcome(outcome: Outcome, redaction: Redaction): Outcome {
+  if (!('result' in outcome)) return outcome;
+  return { ...outcome, result: redaction.value(outcome.result as JsonValue | undefined) };
+}
 
 /** The outcome under `--wait`: the result, or why there is none (the job goes on). */
 async function waitFor(

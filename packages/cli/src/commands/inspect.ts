@@ -18,6 +18,7 @@ import {
   printJson,
   UNREADABLE_TIME,
 } from '../output.js';
+import { type Redaction, SHOW_AS_STORED } from '../redaction.js';
 import { cutLine, FOR_ALL, moreOf, terminalText } from '../terminal-text.js';
 import { cutDeepRecord, tooDeepNote } from '../value-depth.js';
 
@@ -25,7 +26,7 @@ import { cutDeepRecord, tooDeepNote } from '../value-depth.js';
 export async function inspectJob(
   connection: Connection,
   id: string,
-  options: { json?: boolean; followUp?: FollowUp },
+  options: { json?: boolean; followUp?: FollowUp; redaction?: Redaction },
   io: Io,
 ): Promise<void> {
   const followUp = options.followUp ?? noFlags();
@@ -46,7 +47,9 @@ export async function inspectJob(
     return;
   }
   if (!stored) throw jobNotFound(id, followUp);
-  const { record, tooDeep } = cutDeepRecord(stored);
+  // Input, progress and result as the dashboard shows them: secrets redacted.
+  const redaction = options.redaction ?? SHOW_AS_STORED;
+  const { record, tooDeep } = cutDeepRecord(redaction.record(stored));
   if (options.json) {
     const scheduled = scheduledJobOf(record);
     printJson(io, scheduled ? { ...record, scheduled } : record);

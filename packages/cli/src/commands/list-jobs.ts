@@ -19,6 +19,7 @@ import {
   unreadableNote,
 } from '../output.js';
 import { noteUnknownQueue } from '../queue-names.js';
+import { type Redaction, SHOW_AS_STORED } from '../redaction.js';
 import { queueLabel, storedQueuesFor } from '../stored-queues.js';
 import { terminalText } from '../terminal-text.js';
 import { cutDeepRecords } from '../value-depth.js';
@@ -39,6 +40,8 @@ export interface ListJobsCommandOptions {
   cursor?: string;
   json?: boolean;
   followUp?: FollowUp;
+  /** What `--json` prints of each job's input, progress and result. */
+  redaction?: Redaction;
 }
 
 /** The time column of each state: when the job was enqueued, is due, started or ended. */
@@ -93,7 +96,8 @@ export async function listJobs(
     await noteUnknownTask(admin, task, io);
   }
   if (options.json) {
-    const { records, notes } = cutDeepRecords(jobs);
+    const redaction = options.redaction ?? SHOW_AS_STORED;
+    const { records, notes } = cutDeepRecords(jobs.map((job) => redaction.record(job)));
     printJson(io, { queue, state, jobs: records, next: cursor ?? null });
     for (const note of notes) io.stderr(note);
     return;

@@ -19,6 +19,7 @@ import {
   UNREADABLE_TIME,
 } from '../output.js';
 import { isUnknownQueue, unknownQueueNote } from '../queue-names.js';
+import { type Redaction, SHOW_AS_STORED } from '../redaction.js';
 import { checkOrphan, orphanNote } from '../schedule-orphan.js';
 import { terminalText } from '../terminal-text.js';
 
@@ -34,7 +35,7 @@ export interface UnknownQueue {
  */
 export async function listSchedules(
   connection: Connection,
-  options: { json?: boolean; queues?: string[] },
+  options: { json?: boolean; queues?: string[]; redaction?: Redaction },
   io: Io,
 ): Promise<void> {
   requireCapability(connection.transport, 'schedules', '`conveyor schedules`');
@@ -45,7 +46,9 @@ export async function listSchedules(
     queues ? unknownQueuesOf(connection, queues) : [],
   ]);
   if (options.json) {
-    printJson(io, { schedules: rows, ...(unknownQueues.length > 0 ? { unknownQueues } : {}) });
+    const redaction = options.redaction ?? SHOW_AS_STORED;
+    const schedules = rows.map((row) => ({ ...row, input: redaction.value(row.input) }));
+    printJson(io, { schedules, ...(unknownQueues.length > 0 ? { unknownQueues } : {}) });
     return;
   }
   const now = Date.now() + connection.clockOffsetMs;

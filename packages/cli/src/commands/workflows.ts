@@ -14,6 +14,7 @@ import { recordAction } from '../audit-trail.js';
 import type { Connection } from '../connection.js';
 import { CliError } from '../errors.js';
 import { formatDuration, type Io, printJson, renderTable } from '../output.js';
+import { type Redaction, SHOW_AS_STORED } from '../redaction.js';
 import { terminalText } from '../terminal-text.js';
 import { addStepResults } from '../workflow-results.js';
 import { describeWorkflowTree } from '../workflow-tree.js';
@@ -45,16 +46,17 @@ async function getRecord(workflows: TransportWorkflows, id: string): Promise<Wor
 export async function inspectWorkflow(
   connection: Connection,
   id: string,
-  options: { json?: boolean; all?: boolean },
+  options: { json?: boolean; all?: boolean; redaction?: Redaction },
   io: Io,
 ): Promise<void> {
   const { workflows } = workflowTransport(connection, '`conveyor inspect <workflow id>`');
+  const redaction = options.redaction ?? SHOW_AS_STORED;
   const record = await getRecord(workflows, id);
   const listing = options.all ? { children: 'all' as const } : {};
-  const view: WorkflowView = await addStepResults(
-    workflows,
-    await describeWorkflowWithJobs(connection.transport, record, listing),
-  );
+  const described = await describeWorkflowWithJobs(connection.transport, record, listing);
+  // The input, and each step's result as it is read, as the dashboard shows them.
+  described.input = redaction.value(described.input);
+  const view: WorkflowView = await addStepResults(workflows, described, redaction);
   if (options.json) {
     printJson(io, view);
     return;
