@@ -111,6 +111,21 @@ describe('schedules on Redis across a change of partition count', () => {
     const [apart] = (await schedules.list([`${other}~0of2`])).schedules;
     expect(apart).toMatchObject({ paused: false, mark: null });
   });
+
+  it('keeps the stored fingerprint of a copy upserted without it, taking the mark of a copy ahead', async () => {
+    const { schedules } = transport();
+    const base = uniqueQueue('sched-copies');
+    const [eight, sixteen] = [`${base}~1of8`, `${base}~1of16`];
+    const fingerprinted = (queue: string) => ({ ...specOf(queue, 'daily'), schema: 'fp-1' });
+    await schedules.upsert([fingerprinted(eight)]);
+    await schedules.upsert([fingerprinted(sixteen)]);
+    expect(await fireOn(schedules)(sixteen, SLOT)).toMatchObject({ fired: true });
+    // A worker of the old count started with --tasks (no fingerprint) [S7a]: the copy is
+    // unchanged, but takes the other's mark, and is written again with its own spec.
+    expect(await schedules.upsert([specOf(eight, 'daily')])).toEqual(['unchanged']);
+    const [copy] = (await schedules.list([eight])).schedules;
+    expect(copy).toMatchObject({ spec: fingerprinted(eight), revision: 1, mark: { slotAt: SLOT } });
+  });
 });
 
 /** Fires `queue`'s copy of schedule `daily` at `slotAt`, as a worker serving it would. */

@@ -99,7 +99,7 @@ export {
 } from '../queue-scan.js';
 export { MAX_DURATION_MS, MAX_EPOCH_MS } from '../retry-policy.js';
 export { type ScheduleCarry, scheduleCarry, takesCarry } from '../schedule/copies.js';
-export { restartsSlots } from '../schedule/spec.js';
+export { keepsStoredSchema, restartsSlots } from '../schedule/spec.js';
 export { FINAL_STATES } from '../transport.js';
 export { SLOT_RETRY_MAX_MS } from '../transport-limits.js';
 export { readChildResults } from '../workflow/stage-results.js';

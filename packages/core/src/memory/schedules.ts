@@ -1,6 +1,6 @@
 import { baseQueueOf } from '../partitions.js';
 import { type ScheduleCarry, scheduleCarry, takesCarry } from '../schedule/copies.js';
-import { restartsSlots } from '../schedule/spec.js';
+import { keepsStoredSchema, restartsSlots } from '../schedule/spec.js';
 import type { EnqueueRequest, EnqueueResult, JobState } from '../transport.js';
 import type {
   FireResult,
@@ -116,7 +116,8 @@ export function createMemorySchedules(options: MemorySchedulesOptions): Transpor
       state.mark = { ...state.mark, slotAt: carry.slotAt };
       if (carry.paused) state.paused = true;
     }
-    if (stored.json === json) return 'unchanged';
+    // The same spec, or one lacking only the stored schema fingerprint [S7a]: kept as stored.
+    if (stored.json === json || keepsStoredSchema(state.spec, spec)) return 'unchanged';
     // A new timing starts after the change: no slot at or before it fires [S8]. Any other
     // change keeps the mark: the slots missed before it still fire by the misfire policy [S8a].
     if (restartsSlots(state.spec, spec)) moveMark(state, now);

@@ -78,6 +78,21 @@ export function restartsSlots(stored: ScheduleSpec, next: ScheduleSpec): boolean
   );
 }
 
+/**
+ * Whether an upsert of `next` leaves `stored` as it is although they differ (conformance
+ * [S7a]): `next` carries no schema fingerprint (its task has none: a worker started with
+ * `--tasks`, a client without the generated registry) and differs from `stored` only by that.
+ * The stored spec, which knows more, stays, so that processes with and without fingerprints
+ * declaring one schedule do not take turns replacing it. A fingerprint added or changed
+ * still replaces the stored spec, as does any other difference. Both specs are in their
+ * stored form (one field order). Redis's upsert-schedules.lua mirrors this.
+ */
+export function keepsStoredSchema(stored: ScheduleSpec, next: ScheduleSpec): boolean {
+  if (next.schema !== undefined || stored.schema === undefined) return false;
+  const { schema: _schema, ...rest } = stored;
+  return JSON.stringify(rest) === JSON.stringify(next);
+}
+
 /** `<queue>/<id>`: how a worker record and messages name a schedule. */
 export function scheduleKey(spec: { readonly queue: string; readonly id: string }): string {
   return `${spec.queue}/${spec.id}`;

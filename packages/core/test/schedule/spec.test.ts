@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { restartsSlots } from '../../src/driver/index.js';
+import { keepsStoredSchema, restartsSlots } from '../../src/driver/index.js';
 import {
   defineSchedule,
   InvalidOptionError,
@@ -220,5 +220,36 @@ describe('restartsSlots', () => {
       expect(restartsSlots(stored, next), JSON.stringify(next)).toBe(true);
     }
     expect(restartsSlots({ ...stored, enabled: false }, stored)).toBe(true);
+  });
+});
+
+describe('keepsStoredSchema', () => {
+  // A worker started with --tasks declares the spec a registry worker stored, without the
+  // fingerprint (conformance S7a).
+  const stored = scheduleSpec(
+    defineSchedule({
+      id: 'r.daily',
+      task: { ...report, fingerprint: 'fp-1' },
+      cron: '0 7 * * *',
+      input: { customer: 'c' },
+    }),
+    'code',
+  );
+  const { schema: _schema, ...bare } = stored;
+
+  it('is true for a spec lacking only the stored fingerprint', () => {
+    expect(stored).toMatchObject({ schema: 'fp-1', index: ['customer'] });
+    expect(keepsStoredSchema(stored, bare)).toBe(true);
+  });
+
+  it('is false for the same spec, one with a fingerprint, or any other difference', () => {
+    expect(keepsStoredSchema(stored, stored)).toBe(false);
+    expect(keepsStoredSchema(bare, stored)).toBe(false);
+    expect(keepsStoredSchema(bare, bare)).toBe(false);
+    expect(keepsStoredSchema(stored, { ...stored, schema: 'another' })).toBe(false);
+    const { index: _index, ...unindexed } = bare;
+    for (const next of [{ ...bare, input: { customer: 'd' } }, unindexed]) {
+      expect(keepsStoredSchema(stored, next), JSON.stringify(next)).toBe(false);
+    }
   });
 });

@@ -16,12 +16,39 @@
 --          or the carry's flag and mark), `m` changed (revision + 1; when the timing changed,
 --          `every`, `cron` or `tz`, or the spec was enabled again, the mark's slot moved up to
 --          TIME, or a mark of TIME alone made: core's `restartsSlots`; any other change keeps
---          the mark), `u` unchanged (the spec not written). A
+--          the mark), `u` unchanged (the spec not written; also when it differs from the
+--          stored one only by lacking its schema fingerprint: core's `keepsStoredSchema`). A
 --          stored copy whose mark is earlier than the carry's takes the carry's slot, and its
 --          pause when it is paused, whatever the letter: the schedule fired (or was resumed)
 --          in the other copy since. The letter is upper case (`C`, `M`, `U`) when the copy is
 --          superseded after the call (fenced by a higher token than it was activated with):
 --          it fires no slot until an upsert with a higher token takes it over.
+
+-- Whether `json`, a spec without a schema fingerprint, differs from the stored `old` only by
+-- old's fingerprint (core's keepsStoredSchema): the stored one, knowing more, stays. The gate
+-- writes `schema`, a JSON string, right after `priority` (the last member but `index`), so
+-- old must be json with `,"schema":"…"` put in after that member.
+local function keeps_schema(old, json, spec)
+  if spec.schema ~= nil then
+    return false
+  end
+  local head, tail = string.match(json, '^(.*,"priority":%d+)(.*)$')
+  if not head then
+    return false
+  end
+  local before = head .. ',"schema":"'
+  if #old <= #before + #tail or string.sub(old, 1, #before) ~= before
+    or string.sub(old, #old - #tail + 1) ~= tail then
+    return false
+  end
+  -- Between them, the rest of one JSON string: its closing quote, and none unescaped before.
+  local inner = string.sub(old, #before + 1, #old - #tail)
+  if string.sub(inner, -1) ~= '"' then
+    return false
+  end
+  local unescaped = string.gsub(string.sub(inner, 1, -2), '\\.', '')
+  return not string.find(unescaped, '["\\]')
+end
 
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
@@ -61,10 +88,10 @@ for i = 1, count do
         paused = '1'
       end
     end
-    if old == json then
+    if old == json or keeps_schema(old, json, spec) then
       out[#out + 1] = 'u'
       if mark_slot ~= slot then
-        redis.call('HSET', KEYS[1], id, revision .. ' ' .. updated .. ' ' .. paused .. ' ' .. flags .. json)
+        redis.call('HSET', KEYS[1], id, revision .. ' ' .. updated .. ' ' .. paused .. ' ' .. flags .. old)
       end
     else
       local next_revision = string.format('%d', tonumber(revision) + 1)

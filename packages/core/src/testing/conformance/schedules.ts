@@ -3,6 +3,7 @@ import { scheduleJobId } from '../../ids.js';
 import type { FireResult, ScheduleSpec, TransportSchedules } from '../../transport-schedules.js';
 import { capabilityOf, complete, useSuiteContext } from './context.js';
 import { type ConformanceHarness, uniqueQueue } from './harness.js';
+import { scheduleFingerprintRules } from './schedule-fingerprint.js';
 import { firer, schedulesOf, slot, slotJob, specOf, stateOf } from './schedule-fixtures.js';
 import { scheduleStoreRules } from './schedule-store.js';
 
@@ -243,4 +244,5 @@ export function scheduleRules(harness: ConformanceHarness): void {
   });
 
   scheduleStoreRules(harness);
+  scheduleFingerprintRules(harness);
 }
