@@ -63,10 +63,19 @@ export async function startEmbeddedPostgres(
   };
 }
 
-/** A private copy of the template cluster, creating the template on first use. */
-async function freshDataDir(): Promise<string> {
+/**
+ * Creates the template cluster unless it exists: PGlite's initdb, several seconds on an idle
+ * machine and minutes on a loaded one. The shop's test setup runs it once before any test
+ * starts a database, so that no service's start-up wait includes it.
+ */
+export async function ensureTemplate(): Promise<void> {
   // PG_VERSION is written by initdb: its presence means the template is complete.
   await access(join(TEMPLATE_DIR, 'PG_VERSION')).catch(createTemplate);
+}
+
+/** A private copy of the template cluster, creating the template on first use. */
+async function freshDataDir(): Promise<string> {
+  await ensureTemplate();
   const dir = await mkdtemp(join(tmpdir(), 'conveyor-shop-pglite-'));
   await cp(TEMPLATE_DIR, dir, { recursive: true });
   return dir;
