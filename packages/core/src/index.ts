@@ -140,6 +140,7 @@ export {
   type Settlement,
   type SettleStatus,
   type Transport,
+  UNSTARTED_REFUND_LIMIT,
 } from './transport.js';
 export {
   AUDIT_LIMITS,

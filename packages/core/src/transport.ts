@@ -94,6 +94,13 @@ export interface ReserveRequest {
   signal?: AbortSignal;
   /** Identifies the worker, for `JobRecord.consumer` and operator tools. */
   consumer: string;
+  /**
+   * How many of the returned jobs (the first ones) the caller starts at once; the others it
+   * holds unstarted (a prefetch buffer, a task's limits) until a renewal says `started`.
+   * The expired lease of a job still held does not count as an attempt, up to
+   * `UNSTARTED_REFUND_LIMIT` times per job [R27]. Absent: every job starts at once.
+   */
+  startNow?: number;
 }
 
 /** A delivered job and the lease that proves this delivery. */
@@ -121,7 +128,19 @@ export interface LeaseRef {
 /** A lease renewal; `progress` piggybacks on the heartbeat instead of costing its own call. */
 export interface LeaseRenewal extends LeaseRef {
   progress?: JsonValue;
+  /**
+   * The job was reserved held (past the reserve's `startNow`) and has started since: from now
+   * on an expired lease counts its attempt [R27]. Sent once; more often is harmless.
+   */
+  started?: boolean;
 }
+
+/**
+ * How many expired leases of one job that it held unstarted a transport gives back
+ * uncounted; the next counts as a run's [R27]. Bounds a job that kills its worker right
+ * after starting, before a renewal says `started`.
+ */
+export const UNSTARTED_REFUND_LIMIT = 3;
 
 /**
  * - `held`: renewed.

@@ -184,7 +184,14 @@ export function createReserver(
     try {
       reply = await deps.reserveScript(
         queue,
-        reserveArgs(want, request.leaseMs, request.consumer, callToken),
+        reserveArgs(
+          want,
+          request.leaseMs,
+          request.consumer,
+          callToken,
+          // The first `startNow` jobs of the whole reserve start at once; the rest are held.
+          request.startNow === undefined ? undefined : request.startNow - taken.reservations.length,
+        ),
       );
     } catch (error) {
       // The call may have run before its reply was lost.
@@ -239,6 +246,7 @@ export function createReserver(
       request.leaseMs,
       request.consumer,
       callToken,
+      request.startNow,
     );
     const abandon = (reply: unknown[]): Promise<unknown> => {
       const reservations: Reservation[] = [];

@@ -7,6 +7,7 @@ import {
   type JobState,
   type Reservation,
 } from '../transport.js';
+import { leaseExpiry } from './lease-expiry.js';
 import { createReadyQueue, type ReadyQueue, type ReadyTicket } from './ready-queue.js';
 import { createSchedule, type ScheduleEntry } from './schedule.js';
 
@@ -23,6 +24,10 @@ export interface StoredJob {
   lease?: ScheduleEntry<string>;
   /** UTF-8 size of the input's JSON, for reservations. */
   readonly inputBytes?: number;
+  /** While `active`: its worker holds it unstarted (reserved past `startNow`) [R27]. */
+  held?: boolean;
+  /** Expired leases of it not counted because it had not started [R27]. */
+  refunds?: number;
   /**
    * Stamped at each move between states, increasing (a move to the head of a ready queue
    * counts down from 0 instead, so it sorts before every tail): breaks ties between jobs
@@ -64,8 +69,14 @@ export interface JobStore {
   advance(now: number, renewing?: ReadonlyMap<string, string>): void;
   /** Next deliverable job of `queue`, expiring the stale ones it meets [R9]. */
   take(queue: string, now: number): StoredJob | undefined;
-  /** Leases a job taken from its queue [R6]. */
-  deliver(job: StoredJob, now: number, leaseMs: number, consumer: string): Reservation;
+  /** Leases a job taken from its queue [R6]; `held`: its worker does not start it yet [R27]. */
+  deliver(
+    job: StoredJob,
+    now: number,
+    leaseMs: number,
+    consumer: string,
+    held?: boolean,
+  ): Reservation;
   /** True when `token` names the current delivery and its lease is still valid [R10, R12]. */
   holds(job: StoredJob, token: string, now: number): boolean;
   extendLease(job: StoredJob, leaseMs: number, now: number): void;
@@ -163,17 +174,16 @@ export function createJobStore(options: JobStoreOptions): JobStore {
     const { record } = job;
     job.lease = undefined; // already popped from the lease schedule
     endDelivery(job);
-    const why = holderAlive
-      ? ' while the worker holding it was still running it: its renewal came after the lease had run out. The leaseMs is too short for this worker (heartbeats are late or too far apart): raise leaseMs, or lower heartbeatMs.'
-      : ': no renewal reached the broker before it ran out. The worker holding it died, its event loop was blocked, or its leaseMs is too short; a worker still running the job logs the lease it lost.';
-    const error: JobError = {
-      name: 'LeaseExpiredError',
-      code: 'LEASE_EXPIRED',
-      message: `Lease expired on attempt ${record.attempts} of ${record.envelope.maxAttempts}${why}`,
-    };
+    const { error, refund } = leaseExpiry(job, holderAlive);
     noteFailedAttempt(record, error, now);
+    job.held = undefined;
     if (record.cancelRequested) {
       finish(job, 'cancelled', now);
+    } else if (refund) {
+      // Never started: back at the head, as a release, its attempt not counted [R27].
+      record.attempts = Math.max(0, record.attempts - 1);
+      job.refunds = (job.refunds ?? 0) + 1;
+      makeWaiting(job, 'head');
     } else if (record.attempts >= record.envelope.maxAttempts) {
       record.error = error;
       finish(job, 'dead', now);
@@ -248,8 +258,9 @@ export function createJobStore(options: JobStoreOptions): JobStore {
       return undefined;
     },
 
-    deliver(job, now, leaseMs, consumer) {
+    deliver(job, now, leaseMs, consumer, held) {
       const { record } = job;
+      job.held = held === true ? true : undefined;
       record.state = 'active';
       record.attempts += 1;
       record.startedAt = now;

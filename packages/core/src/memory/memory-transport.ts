@@ -133,7 +133,9 @@ export function memoryTransport(
       while (reservations.length < request.max) {
         const job = store.take(queue, now);
         if (!job) break;
-        reservations.push(store.deliver(job, now, request.leaseMs, request.consumer));
+        // Past the first `startNow`, the worker holds the job unstarted [R27].
+        const held = request.startNow !== undefined && reservations.length >= request.startNow;
+        reservations.push(store.deliver(job, now, request.leaseMs, request.consumer, held));
       }
       if (reservations.length >= request.max) break;
     }

@@ -22,6 +22,8 @@ export function renewLease(
   if (!job) return 'gone';
   if (!store.holds(job, renewal.token, now)) return 'lost';
   store.extendLease(job, leaseMs, now);
+  // Started since it was reserved held: an expired lease counts from now on [R27].
+  if (renewal.started === true) job.held = undefined;
   if (progress !== undefined) job.record.progress = JSON.parse(progress) as JsonValue;
   return job.record.cancelRequested ? 'cancel-requested' : 'held';
 }

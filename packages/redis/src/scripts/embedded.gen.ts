@@ -821,11 +821,16 @@ return renewed
 --
 -- KEYS: the 21 queue keys (includes/queue.lua).
 -- ARGV: [1] default result TTL, [2] finished kept, [3] lease ms,
---       then 3 per renewal: unique id, token, progress ('' for none, else '=' .. JSON).
+--       then 3 per renewal: unique id, token, progress ('' for none, else '=' .. JSON), the
+--       progress led by '+' when the job, held unstarted, has started since (its \`k\` mark
+--       goes: an expired lease then counts its attempt) [R27].
 -- Returns: { now, lease deadline, then per renewal 0 lost, 1 held, 2 cancel-requested,
 --          3 gone (no record of the job) }
 
 --!include queue.lua
+
+-- Leads the progress argument of a renewal whose held job started ('+').
+local STARTED = 43
 
 -- A lease of this call that already ran out is reclaimed by housekeep: its reason then says
 -- that its holder was alive (see reclaim in queue.lua).
@@ -850,6 +855,10 @@ for base = 4, #ARGV, 3 do
     leases[#leases + 1] = deadline_s
     leases[#leases + 1] = lease_member(id, ARGV[base + 1])
     local progress = ARGV[base + 2]
+    if string.byte(progress, 1) == STARTED then
+      redis.call('HDEL', key, 'k')
+      progress = string.sub(progress, 2)
+    end
     if progress ~= '' then
       redis.call('HSET', key, 'g', string.sub(progress, 2))
     end
@@ -873,7 +882,9 @@ return out
 --
 -- KEYS: the 21 queue keys (includes/queue.lua).
 -- ARGV: [1] default result TTL, [2] finished kept, [3] max, [4] lease ms, [5] consumer,
---       [6] token (random, fresh per call, shared by the call's jobs; see queue.lua).
+--       [6] token (random, fresh per call, shared by the call's jobs; see queue.lua),
+--       [7] how many of the jobs leased (the first ones) the worker starts at once ('': all);
+--       the others it holds unstarted, and get the \`k\` mark that an expired lease reads [R27].
 -- Returns: { now, next wake (ms or -1; only computed when no job was leased: the client
 --            uses it only then), lease deadline,
 --            then 2 per job: \`<unique id> <d> <input>\` (d: see queue.lua; ids and d hold
@@ -895,6 +906,10 @@ local deadline = now + tonumber(ARGV[4])
 local deadline_s = int(deadline)
 local consumer = ARGV[5]
 local token = ARGV[6]
+local start_now = tonumber(ARGV[7]) or math.huge
+-- The pair a job's lease HSET ends with [R27]: \`k\` '1' for a job held unstarted, \`k\` '0'
+-- over an old mark of a job started now, nothing otherwise (a job never held has no \`k\`).
+local HELD, CLEARED, UNMARKED = { 'k', '1' }, { 'k', '0' }, {}
 -- The \`b\` field of every job this call leases (see queue.lua).
 local delivery = now_s .. '|' .. deadline_s .. '|' .. token .. '|' .. consumer
 
@@ -931,15 +946,18 @@ local dropped = 0
 local LEASED = {}
 local function lease_packed(id, key, packed)
   local d, input, y = packed_parts(packed)
+  -- Never leased before: no old mark to clear.
+  local mark = taken >= start_now and HELD or UNMARKED
   local written
   if y and input then
     written = redis.pcall('HSET', key, 's', 'a', 'n', '1', 'b', delivery, 'd', d, 'i', input,
-      'y', y)
+      'y', y, unpack(mark))
   elseif input then
-    written = redis.pcall('HSET', key, 's', 'a', 'n', '1', 'b', delivery, 'd', d, 'i', input)
+    written = redis.pcall('HSET', key, 's', 'a', 'n', '1', 'b', delivery, 'd', d, 'i', input,
+      unpack(mark))
   else
     -- No input (see queue.lua): leased with what there is, and the client dead-letters it.
-    written = redis.pcall('HSET', key, 's', 'a', 'n', '1', 'b', delivery, 'd', d)
+    written = redis.pcall('HSET', key, 's', 'a', 'n', '1', 'b', delivery, 'd', d, unpack(mark))
   end
   if type(written) == 'table' then
     unreadable(key, written.err)
@@ -992,7 +1010,7 @@ while priority >= 0 and taken < max do
       local first = packed[n] and not seen_packed[id]
       if first then seen_packed[id] = true end
       local f = first and lease_packed(id, key, packed[n])
-        or redis.pcall('HMGET', key, 's', 'x', 'n', 'd', 'i', 'y')
+        or redis.pcall('HMGET', key, 's', 'x', 'n', 'd', 'i', 'y', 'k')
       -- A job hash with no state (written behind the scripts' back) is leased as if waiting,
       -- and flagged, so that the client dead-letters it naming the field.
       -- (\`not f[1]\` first: a waiting job, the usual one, costs one test here.)
@@ -1006,9 +1024,11 @@ while priority >= 0 and taken < max do
         if expires and expires > -math.huge and expires <= now and not stateless then
           finish(id, key, 'e')
         else
+          local mark = taken >= start_now and HELD or (f[7] == '1' and CLEARED or UNMARKED)
           taken = taken + 1
           local attempt = (tonumber(f[3]) or 0) + 1
-          redis.call('HSET', key, 's', 'a', 'n', attempt == 1 and '1' or int(attempt), 'b', delivery)
+          redis.call('HSET', key, 's', 'a', 'n', attempt == 1 and '1' or int(attempt), 'b', delivery,
+            unpack(mark))
           leases[leases_n + 1] = deadline_s
           leases[leases_n + 2] = lease_member(id, token)
           leases_n = leases_n + 2
@@ -2758,7 +2778,10 @@ end
 -- alone on dead jobs, and on all of them without a count bound), h the attempts that ended
 -- in an error, one JSON record \`{"attempt":…,"startedAt":…,"endedAt":…,"error":…}\` per
 -- line, the newest HISTORY_LIMIT (written only on error paths: history_with in
--- attempt-history.lua).
+-- attempt-history.lua), k '1' while the job is held unstarted by the worker that leased it
+-- (reserve.lua writes it, renew.lua deletes it once the job starts; '0' or absent: started),
+-- z how many times an expired lease of it was not counted because it had not started
+-- (reclaim.lua) [R27].
 
 local K_JOB = KEYS[1]
 local K_DELAYED = KEYS[12]
@@ -3022,39 +3045,7 @@ end
 
 --!include attempt-history.lua
 
--- The caller, when a script knows it: renew.lua sets \`renewing\` (unique id -> token) before
--- it reclaims expired leases. A lease that ran out while its holder was still renewing it
--- was not lost to a dead worker, and the stored reason says so.
-local caller = { renewing = nil }
-
--- An expired lease: back to waiting, or dead on the last attempt, or cancelled [R11]. The
--- attempt joins the job's history (\`h\`) either way; \`e\` is set only when it dies.
-local function reclaim(id, key, member)
-  local f = redis.call('HMGET', key, 'n', 'd', 'r', 'b', 'h')
-  local attempts = tonumber(f[1]) or 0
-  local max_attempts = job_max_attempts(f[2])
-  end_delivery(member)
-  local why
-  local renewing = caller.renewing and caller.renewing[id]
-  if renewing and renewing == delivery_token(f[4]) then
-    why = ' while the worker holding it was still running it: its renewal came after the lease had run out. The leaseMs is too short for this worker (heartbeats are late or too far apart): raise leaseMs, or lower heartbeatMs."}'
-  else
-    why = ': no renewal reached the broker before it ran out. The worker holding it died, its event loop was blocked, or its leaseMs is too short; a worker still running the job logs the lease it lost."}'
-  end
-  local error_json = '{"name":"LeaseExpiredError","code":"LEASE_EXPIRED","message":"Lease expired on attempt '
-    .. attempts .. ' of ' .. max_attempts .. why
-  local history = history_with(f[5], attempts, f[4], error_json)
-  if f[3] == '1' then
-    redis.call('HSET', key, 'h', history)
-    finish(id, key, 'n')
-  elseif attempts >= max_attempts then
-    redis.call('HSET', key, 'e', error_json, 'h', history)
-    finish(id, key, 'x')
-  else
-    redis.call('HSET', key, 'h', history)
-    make_waiting(id, key, false)
-  end
-end
+--!include reclaim.lua
 
 -- Promotes due delayed jobs and reclaims expired leases, up to \`limit\` of each, merged
 -- by time so that jobs join their lists in the order they became ready [R7].
@@ -3118,6 +3109,67 @@ local function next_wake()
   local lease = redis.call('ZRANGE', K_LEASES, 0, 0, 'WITHSCORES')
   if lease[2] and (at < 0 or tonumber(lease[2]) < at) then at = tonumber(lease[2]) end
   return at
+end
+`,
+  'reclaim.lua': `-- reclaim.lua: what an expired lease does to its job [R11, R27]. Included by queue.lua, after
+-- finish(), make_waiting(), end_delivery() and history_with(), which it uses.
+
+-- The caller, when a script knows it: renew.lua sets \`renewing\` (unique id -> token) before
+-- it reclaims expired leases. A lease that ran out while its holder was still renewing it
+-- was not lost to a dead worker, and the stored reason says so.
+local caller = { renewing = nil }
+
+-- Expired leases of a held job (\`k\` '1': reserved ahead or waiting at its task's limits, never
+-- started) not counted as attempts, per job; the next one counts, as a run's would [R27].
+-- Bounds a poison job that starts from a worker's buffer and kills it before a renewal
+-- says that it started.
+local REFUND_CAP = 3
+
+-- An expired lease: back to waiting, or dead on the last attempt, or cancelled [R11]. The
+-- attempt joins the job's history (\`h\`) either way; \`e\` is set only when it dies. A job the
+-- worker held without starting it goes back to the head of its priority instead, its
+-- attempt not counted, up to REFUND_CAP times [R27].
+local function reclaim(id, key, member)
+  local f = redis.call('HMGET', key, 'n', 'd', 'r', 'b', 'h', 'k', 'z')
+  local attempts = tonumber(f[1]) or 0
+  local max_attempts = job_max_attempts(f[2])
+  local refunds = tonumber(f[7]) or 0
+  local unstarted = f[6] == '1'
+  local refund = unstarted and refunds < REFUND_CAP and f[3] ~= '1'
+  end_delivery(member)
+  local why
+  local renewing = caller.renewing and caller.renewing[id]
+  if unstarted then
+    why = ' before the worker holding it started it (reserved ahead with prefetch, or waiting at its task\\'s limits): no renewal reached the broker before it ran out. The worker died, its event loop was blocked, or its leaseMs is too short.'
+    if refund then
+      why = why .. ' The attempt is not counted."}'
+    elseif refunds >= REFUND_CAP then
+      why = why .. ' The attempt counts: its lease had run out unstarted ' .. REFUND_CAP .. ' times already."}'
+    else
+      why = why .. '"}'
+    end
+  elseif renewing and renewing == delivery_token(f[4]) then
+    why = ' while the worker holding it was still running it: its renewal came after the lease had run out. The leaseMs is too short for this worker (heartbeats are late or too far apart): raise leaseMs, or lower heartbeatMs."}'
+  else
+    why = ': no renewal reached the broker before it ran out. The worker holding it died, its event loop was blocked, or its leaseMs is too short; a worker still running the job logs the lease it lost."}'
+  end
+  local error_json = '{"name":"LeaseExpiredError","code":"LEASE_EXPIRED","message":"Lease expired on attempt '
+    .. attempts .. ' of ' .. max_attempts .. why
+  local history = history_with(f[5], attempts, f[4], error_json)
+  if f[3] == '1' then
+    redis.call('HSET', key, 'h', history)
+    finish(id, key, 'n')
+  elseif refund then
+    redis.call('HSET', key, 'h', history, 'n', int(math.max(0, attempts - 1)), 'z', int(refunds + 1))
+    redis.call('HDEL', key, 'k')
+    make_waiting(id, key, true)
+  elseif attempts >= max_attempts then
+    redis.call('HSET', key, 'e', error_json, 'h', history)
+    finish(id, key, 'x')
+  else
+    redis.call('HSET', key, 'h', history)
+    make_waiting(id, key, false)
+  end
 end
 `,
   'stale-ids.lua': `-- stale-ids.lua: the count of ids in a queue's ready lists whose job left \`waiting\` without

@@ -2,11 +2,16 @@
 --
 -- KEYS: the 21 queue keys (includes/queue.lua).
 -- ARGV: [1] default result TTL, [2] finished kept, [3] lease ms,
---       then 3 per renewal: unique id, token, progress ('' for none, else '=' .. JSON).
+--       then 3 per renewal: unique id, token, progress ('' for none, else '=' .. JSON), the
+--       progress led by '+' when the job, held unstarted, has started since (its `k` mark
+--       goes: an expired lease then counts its attempt) [R27].
 -- Returns: { now, lease deadline, then per renewal 0 lost, 1 held, 2 cancel-requested,
 --          3 gone (no record of the job) }
 
 --!include queue.lua
+
+-- Leads the progress argument of a renewal whose held job started ('+').
+local STARTED = 43
 
 -- A lease of this call that already ran out is reclaimed by housekeep: its reason then says
 -- that its holder was alive (see reclaim in queue.lua).
@@ -31,6 +36,10 @@ for base = 4, #ARGV, 3 do
     leases[#leases + 1] = deadline_s
     leases[#leases + 1] = lease_member(id, ARGV[base + 1])
     local progress = ARGV[base + 2]
+    if string.byte(progress, 1) == STARTED then
+      redis.call('HDEL', key, 'k')
+      progress = string.sub(progress, 2)
+    end
     if progress ~= '' then
       redis.call('HSET', key, 'g', string.sub(progress, 2))
     end

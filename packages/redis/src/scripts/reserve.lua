@@ -8,7 +8,9 @@
 --
 -- KEYS: the 21 queue keys (includes/queue.lua).
 -- ARGV: [1] default result TTL, [2] finished kept, [3] max, [4] lease ms, [5] consumer,
---       [6] token (random, fresh per call, shared by the call's jobs; see queue.lua).
+--       [6] token (random, fresh per call, shared by the call's jobs; see queue.lua),
+--       [7] how many of the jobs leased (the first ones) the worker starts at once ('': all);
+--       the others it holds unstarted, and get the `k` mark that an expired lease reads [R27].
 -- Returns: { now, next wake (ms or -1; only computed when no job was leased: the client
 --            uses it only then), lease deadline,
 --            then 2 per job: `<unique id> <d> <input>` (d: see queue.lua; ids and d hold
@@ -30,6 +32,10 @@ local deadline = now + tonumber(ARGV[4])
 local deadline_s = int(deadline)
 local consumer = ARGV[5]
 local token = ARGV[6]
+local start_now = tonumber(ARGV[7]) or math.huge
+-- The pair a job's lease HSET ends with [R27]: `k` '1' for a job held unstarted, `k` '0'
+-- over an old mark of a job started now, nothing otherwise (a job never held has no `k`).
+local HELD, CLEARED, UNMARKED = { 'k', '1' }, { 'k', '0' }, {}
 -- The `b` field of every job this call leases (see queue.lua).
 local delivery = now_s .. '|' .. deadline_s .. '|' .. token .. '|' .. consumer
 
@@ -66,15 +72,18 @@ local dropped = 0
 local LEASED = {}
 local function lease_packed(id, key, packed)
   local d, input, y = packed_parts(packed)
+  -- Never leased before: no old mark to clear.
+  local mark = taken >= start_now and HELD or UNMARKED
   local written
   if y and input then
     written = redis.pcall('HSET', key, 's', 'a', 'n', '1', 'b', delivery, 'd', d, 'i', input,
-      'y', y)
+      'y', y, unpack(mark))
   elseif input then
-    written = redis.pcall('HSET', key, 's', 'a', 'n', '1', 'b', delivery, 'd', d, 'i', input)
+    written = redis.pcall('HSET', key, 's', 'a', 'n', '1', 'b', delivery, 'd', d, 'i', input,
+      unpack(mark))
   else
     -- No input (see queue.lua): leased with what there is, and the client dead-letters it.
-    written = redis.pcall('HSET', key, 's', 'a', 'n', '1', 'b', delivery, 'd', d)
+    written = redis.pcall('HSET', key, 's', 'a', 'n', '1', 'b', delivery, 'd', d, unpack(mark))
   end
   if type(written) == 'table' then
     unreadable(key, written.err)
@@ -127,7 +136,7 @@ while priority >= 0 and taken < max do
       local first = packed[n] and not seen_packed[id]
       if first then seen_packed[id] = true end
       local f = first and lease_packed(id, key, packed[n])
-        or redis.pcall('HMGET', key, 's', 'x', 'n', 'd', 'i', 'y')
+        or redis.pcall('HMGET', key, 's', 'x', 'n', 'd', 'i', 'y', 'k')
       -- A job hash with no state (written behind the scripts' back) is leased as if waiting,
       -- and flagged, so that the client dead-letters it naming the field.
       -- (`not f[1]` first: a waiting job, the usual one, costs one test here.)
@@ -141,9 +150,11 @@ while priority >= 0 and taken < max do
         if expires and expires > -math.huge and expires <= now and not stateless then
           finish(id, key, 'e')
         else
+          local mark = taken >= start_now and HELD or (f[7] == '1' and CLEARED or UNMARKED)
           taken = taken + 1
           local attempt = (tonumber(f[3]) or 0) + 1
-          redis.call('HSET', key, 's', 'a', 'n', attempt == 1 and '1' or int(attempt), 'b', delivery)
+          redis.call('HSET', key, 's', 'a', 'n', attempt == 1 and '1' or int(attempt), 'b', delivery,
+            unpack(mark))
           leases[leases_n + 1] = deadline_s
           leases[leases_n + 2] = lease_member(id, token)
           leases_n = leases_n + 2

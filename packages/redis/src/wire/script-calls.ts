@@ -57,8 +57,10 @@ export function reserveArgs(
   leaseMs: number,
   consumer: string,
   callToken: string,
+  startNow?: number,
 ): Array<string | number> {
-  return [max, leaseMs, consumer, callToken];
+  // reserve.lua's ARGV[7]: how many of the call's jobs start at once ('': all) [R27].
+  return [max, leaseMs, consumer, callToken, startNow === undefined ? '' : Math.max(0, startNow)];
 }
 
 /** The head of reserve.lua's reply. */
@@ -172,7 +174,9 @@ export function readDeadPage(reply: readonly unknown[], queue: string): DeadLett
 
 /** The 3 renew.lua arguments of one renewal: unique id, stored token, progress. */
 export function renewArgs(renewal: LeaseRenewal, queue: string): Array<string | number> {
-  const progress = renewal.progress === undefined ? '' : `=${JSON.stringify(renewal.progress)}`;
+  let progress = renewal.progress === undefined ? '' : `=${JSON.stringify(renewal.progress)}`;
+  // A held job that has started since it was reserved: renew.lua drops its mark [R27].
+  if (renewal.started === true) progress = `+${progress}`;
   const unique = uniqueOf(renewal.id, queue);
   return [unique, storedToken(renewal.token, unique), progress];
 }

@@ -40,6 +40,8 @@ export interface ReserveOptions {
   waitUnits?: number;
   consumer?: string;
   signal?: AbortSignal;
+  /** The reserve's `startNow` [R27]; absent: not sent. */
+  startNow?: number;
 }
 
 /** Per-test tools over a harness; everything it opens is closed after each test. */
@@ -159,6 +161,7 @@ export function useSuiteContext(harness: ConformanceHarness): SuiteContext {
         waitMs: ms(options.waitUnits ?? 0),
         consumer: options.consumer ?? CONSUMER,
         signal: options.signal,
+        ...(options.startNow !== undefined && { startNow: options.startNow }),
       });
     },
     async reserveOne(transport, queue, options = {}) {

@@ -9,6 +9,7 @@ import { delayRules } from './delays.js';
 import { enqueueRules } from './enqueue.js';
 import { expiryRules } from './expiry.js';
 import { type ConformanceHarness, setConformanceQueueName } from './harness.js';
+import { heldLeaseRules } from './held-leases.js';
 import { historyRules } from './history.js';
 import { jobIndexRules } from './job-index.js';
 import { leaseRules } from './leases.js';
@@ -37,6 +38,7 @@ const GROUPS = {
   waiting: waitingRules,
   expiry: expiryRules,
   leases: leaseRules,
+  heldLeases: heldLeaseRules,
   settle: settleRules,
   retryRelease: retryReleaseRules,
   cancel: cancelRules,
@@ -87,7 +89,7 @@ export interface ConformanceOptions {
 }
 
 /**
- * Registers the transport conformance suite (rules R1–R26 of docs/transport.md, A1–A14 for
+ * Registers the transport conformance suite (rules R1–R27 of docs/transport.md, A1–A14 for
  * `transport.admin`, L1–L9 for `transport.limits`, M1–M4 for `transport.metrics` S1–S14
  * for `transport.schedules` and W1–W17 for `transport.workflows`) with vitest. Every transport must pass it unchanged.
  *

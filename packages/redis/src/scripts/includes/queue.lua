@@ -37,7 +37,10 @@
 -- alone on dead jobs, and on all of them without a count bound), h the attempts that ended
 -- in an error, one JSON record `{"attempt":…,"startedAt":…,"endedAt":…,"error":…}` per
 -- line, the newest HISTORY_LIMIT (written only on error paths: history_with in
--- attempt-history.lua).
+-- attempt-history.lua), k '1' while the job is held unstarted by the worker that leased it
+-- (reserve.lua writes it, renew.lua deletes it once the job starts; '0' or absent: started),
+-- z how many times an expired lease of it was not counted because it had not started
+-- (reclaim.lua) [R27].
 
 local K_JOB = KEYS[1]
 local K_DELAYED = KEYS[12]
@@ -301,39 +304,7 @@ end
 
 --!include attempt-history.lua
 
--- The caller, when a script knows it: renew.lua sets `renewing` (unique id -> token) before
--- it reclaims expired leases. A lease that ran out while its holder was still renewing it
--- was not lost to a dead worker, and the stored reason says so.
-local caller = { renewing = nil }
-
--- An expired lease: back to waiting, or dead on the last attempt, or cancelled [R11]. The
--- attempt joins the job's history (`h`) either way; `e` is set only when it dies.
-local function reclaim(id, key, member)
-  local f = redis.call('HMGET', key, 'n', 'd', 'r', 'b', 'h')
-  local attempts = tonumber(f[1]) or 0
-  local max_attempts = job_max_attempts(f[2])
-  end_delivery(member)
-  local why
-  local renewing = caller.renewing and caller.renewing[id]
-  if renewing and renewing == delivery_token(f[4]) then
-    why = ' while the worker holding it was still running it: its renewal came after the lease had run out. The leaseMs is too short for this worker (heartbeats are late or too far apart): raise leaseMs, or lower heartbeatMs."}'
-  else
-    why = ': no renewal reached the broker before it ran out. The worker holding it died, its event loop was blocked, or its leaseMs is too short; a worker still running the job logs the lease it lost."}'
-  end
-  local error_json = '{"name":"LeaseExpiredError","code":"LEASE_EXPIRED","message":"Lease expired on attempt '
-    .. attempts .. ' of ' .. max_attempts .. why
-  local history = history_with(f[5], attempts, f[4], error_json)
-  if f[3] == '1' then
-    redis.call('HSET', key, 'h', history)
-    finish(id, key, 'n')
-  elseif attempts >= max_attempts then
-    redis.call('HSET', key, 'e', error_json, 'h', history)
-    finish(id, key, 'x')
-  else
-    redis.call('HSET', key, 'h', history)
-    make_waiting(id, key, false)
-  end
-end
+--!include reclaim.lua
 
 -- Promotes due delayed jobs and reclaims expired leases, up to `limit` of each, merged
 -- by time so that jobs join their lists in the order they became ready [R7].
