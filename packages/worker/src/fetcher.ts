@@ -45,7 +45,13 @@ export function startFetching(options: {
   minBatch?: number;
   /** True when a running slot is free and no job waits for it. */
   starving?: () => boolean;
-  accept: (reservations: Reservation[]) => void;
+  /**
+   * Run slots free now: the reserve's `startNow` [R27], less what calls in flight claimed.
+   * Absent: not sent (every reserved job counts as started at once).
+   */
+  startNow?: () => number;
+  /** `startNow`: what the call sent (the jobs past it the broker holds unstarted). */
+  accept: (reservations: Reservation[], startNow: number | undefined) => void;
   /** A reserve failed with an error that retrying cannot fix (closed, or INVALID_OPTION). */
   onFatal: (error: unknown) => void;
 }): Fetcher {
@@ -64,6 +70,8 @@ export function startFetching(options: {
   let failingWith: string | undefined;
   /** Jobs asked for by the calls in flight. */
   let requested = 0;
+  /** Run slots the calls in flight said their first jobs start in. */
+  let claimedStarts = 0;
   /** The last call got all it asked for: more jobs are likely ready. */
   let flowing = false;
   /** Set by a call that ended badly: the loop waits this long before the next one. */
@@ -95,6 +103,9 @@ export function startFetching(options: {
     const order = orderOf(rotation);
     rotation += 1;
     requested += max;
+    const startNow =
+      options.startNow && Math.min(max, Math.max(0, options.startNow() - claimedStarts));
+    claimedStarts += startNow ?? 0;
     let reservations: Reservation[];
     try {
       reservations = await transport.reserve({
@@ -104,6 +115,7 @@ export function startFetching(options: {
         waitMs: options.waitMs,
         signal: abort.signal,
         consumer: options.consumer,
+        ...(startNow !== undefined && { startNow }),
       });
       if (failures > 0) logger.info({ failures }, 'reserve works again');
       failures = 0;
@@ -133,9 +145,10 @@ export function startFetching(options: {
       return;
     } finally {
       requested -= max;
+      claimedStarts -= startNow ?? 0;
     }
     flowing = reservations.length >= max;
-    if (reservations.length > 0) options.accept(reservations);
+    if (reservations.length > 0) options.accept(reservations, startNow);
     // A transport that cannot block (waitMs 0) would be polled in a hot loop.
     else if (!(options.waitMs > 0)) pauseMs = IDLE_POLL_MS;
   }

@@ -9,6 +9,7 @@ import {
 } from '@conveyor/core';
 import type { HeldJob } from './held-job.js';
 import { createRenewWatch } from './renew-watch.js';
+import { startReported, startToReport } from './start-marks.js';
 
 export interface Heartbeat {
   /** Stops beating; resolves once a renew call in flight has been answered. */
@@ -52,6 +53,8 @@ export function startHeartbeat(options: {
     if (jobs.length === 0) return;
     const renewals: LeaseRenewal[] = jobs.map((job) => {
       const renewal: LeaseRenewal = { id: job.id, token: job.token };
+      // A held job that started since it was reserved: its expired lease counts now [R27].
+      if (startToReport(job)) renewal.started = true;
       if (job.progressDirty && job.progress !== undefined && sendable(job)) {
         renewal.progress = job.progress;
       }
@@ -72,6 +75,7 @@ export function startHeartbeat(options: {
     jobs.forEach((job, index) => {
       // Progress reported while the call was out stays dirty for the next beat.
       if (job.progress === sent[index]) job.progressDirty = false;
+      if (renewals[index]?.started === true) startReported(job);
       const status = statuses[index] ?? 'lost';
       if (status !== 'held' && job.phase !== 'ending') options.onStatus(job, status);
     });

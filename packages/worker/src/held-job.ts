@@ -1,6 +1,7 @@
 import type { JsonValue, Reservation, Settlement } from '@conveyor/core';
 import type { JobPhase } from './job-phase.js';
 import type { SettleAnswer } from './settle-batcher.js';
+import type { StartMark } from './start-marks.js';
 import type { TimeLimitTimers } from './time-limits.js';
 
 /** One delivery this worker holds a lease on. */
@@ -45,6 +46,8 @@ export interface HeldJob {
    * failed in an outage still ended in time (`ok`) or was lost (see `RenewWatch`).
    */
   settleAnswer: SettleAnswer | undefined;
+  /** Whether the broker holds it unstarted, or is to hear that it started [R27]. */
+  startMark: StartMark;
 }
 
 export function holdJob(reservation: Reservation): HeldJob {
@@ -68,6 +71,7 @@ export function holdJob(reservation: Reservation): HeldJob {
     cancelRequested: false,
     limits: undefined,
     settleAnswer: undefined,
+    startMark: undefined,
   };
 }
 

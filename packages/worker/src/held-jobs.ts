@@ -18,6 +18,7 @@ import { checkSchemaSkew } from './schema-skew.js';
 import type { SettleAnswer, SettleBatcher } from './settle-batcher.js';
 import { counterOf, type EndedDelivery, lookUpGone, reportSettled } from './settle-report.js';
 import type { Slots } from './slots.js';
+import { markHeld, noteStart } from './start-marks.js';
 import type { CounterName, WorkerEvent } from './stats.js';
 
 /**
@@ -29,8 +30,11 @@ export interface HeldJobs extends Interrupts {
   /** Jobs held now, settled or not yet answered. */
   readonly size: number;
   values(): Iterable<HeldJob>;
-  /** Holds new reservations: at their task's limit gate, in the buffer, or (stopping) straight back. */
-  accept(reservations: readonly Reservation[]): void;
+  /**
+   * Holds new reservations: at their task's limit gate, in the buffer, or (stopping) straight
+   * back. Those past `startNow` (the reserve's) the broker holds unstarted [R27].
+   */
+  accept(reservations: readonly Reservation[], startNow?: number): void;
   /** A run slot is free for this buffered job: it runs. */
   start(job: HeldJob): void;
   /** Its task's limits let a waiting job go: first in line for a slot (or back, if stopping). */
@@ -180,9 +184,10 @@ export function createHeldJobs(options: {
     cancel: (job) => interrupts.cancel(job),
     leaseLost: (job, gone) => interrupts.leaseLost(job, gone),
 
-    accept(reservations) {
-      for (const reservation of reservations) {
-        const job = holdJob(reservation);
+    accept(reservations, startNow) {
+      const jobs = reservations.map(holdJob);
+      markHeld(jobs, startNow);
+      for (const job of jobs) {
         held.set(job.token, job);
         // Reserved while stopping: never ran, give it straight back.
         if (!options.accepting()) {
@@ -204,6 +209,7 @@ export function createHeldJobs(options: {
 
     start(job) {
       phases.move(job, 'start', clock.now());
+      noteStart(job);
       minutes?.started(job);
       runner.run(job);
     },

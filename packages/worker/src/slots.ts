@@ -31,6 +31,11 @@ export interface Slots {
   freeCapacity(): number;
   /** A slot would idle: nothing is buffered and not every slot runs. */
   starving(): boolean;
+  /**
+   * Run slots no job takes or is buffered for: how many reserved jobs start at once (the
+   * reserve's `startNow` [R27]; the jobs past them are held, in the buffer or at a limit gate).
+   */
+  idle(): number;
 }
 
 export function createSlots(options: {
@@ -89,5 +94,6 @@ export function createSlots(options: {
       return concurrency + prefetch - running - queue.length - overLimits - overEnding;
     },
     starving: () => running < concurrency && queue.length === 0,
+    idle: () => Math.max(0, concurrency - running - queue.length),
   };
 }

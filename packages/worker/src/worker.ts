@@ -297,7 +297,8 @@ export function createWorker(options: WorkerOptions): Worker {
       // Refill the prefetch buffer in batches, not a job per call, unless a slot would idle.
       minBatch: Math.ceil(config.prefetch / 2),
       starving: () => slots.starving(),
-      accept: (reservations) => held.accept(reservations),
+      startNow: () => slots.idle(),
+      accept: (reservations, startNow) => held.accept(reservations, startNow),
       onFatal(error) {
         logger.error({ err: error }, 'cannot reserve any more: stopping now');
         void worker.stop({ graceMs: 0 });
