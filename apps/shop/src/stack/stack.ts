@@ -7,7 +7,6 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { type Client, createClient, memoryTransport } from '@conveyor/core';
 import { redisTransport } from '@conveyor/redis';
-import { findFreePort } from '@conveyor/test-redis';
 import { createWorker, type Worker } from '@conveyor/worker';
 import type pg from 'pg';
 import { pino } from 'pino';
@@ -129,18 +128,30 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   };
 
   try {
-    // Ports are chosen up front, so that each process is told where the others will be.
-    const [smtpPort, mailHttpPort, warehousePort, dbPort, apiPort] = await Promise.all(
-      Array.from({ length: 5 }, () => findFreePort()),
-    );
+    // Every service listens on a port of the kernel's choosing (`0`) and announces where it
+    // is; the second stage is told where the first stage's services are. Ports chosen up
+    // front and bound seconds later (PGlite's start) were taken in between by another
+    // process's server on a busy machine (EADDRINUSE in CI).
     const secret = randomBytes(24).toString('hex');
     const admin = adminCredentials(process.env);
-    const databaseUrl =
-      options.databaseUrl ?? `postgres://postgres@127.0.0.1:${dbPort}/postgres?sslmode=disable`;
+    // In two stages: first the systems the shop talks to, then the API (which migrates the
+    // database as it starts) and the workers. Half as many processes start at once on a busy
+    // machine, and the API never waits for a database that is still starting.
+    const [mailbox, warehouse, postgres] = await allStarted([
+      spawn('mailbox', 'mail/main.ts', { SMTP_PORT: '0', HTTP_PORT: '0' }),
+      spawn('warehouse', 'warehouse/main.ts', {
+        PORT: '0',
+        WAREHOUSE_SECRET: secret,
+        WAREHOUSE_FAIL_EVERY: String(options.warehouse?.failEvery ?? 0),
+        WAREHOUSE_FAIL_MODE: options.warehouse?.failMode ?? 'reject',
+      }),
+      options.databaseUrl ? undefined : spawn('postgres', 'db/main.ts', { PORT: '0' }),
+    ]);
+    const databaseUrl = options.databaseUrl ?? announcedUrl(postgres, 'url');
     const serviceEnv = {
       DATABASE_URL: databaseUrl,
-      SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
-      WAREHOUSE_URL: `http://127.0.0.1:${warehousePort}`,
+      SMTP_URL: announcedUrl(mailbox, 'smtpUrl'),
+      WAREHOUSE_URL: announcedUrl(warehouse, 'url'),
       WAREHOUSE_SECRET: secret,
     };
     const workers = options.workers ?? DEFAULT_WORKERS;
@@ -150,27 +161,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         ? {}
         : { REDIS_URL: options.broker.url, CONVEYOR_PREFIX: options.broker.prefix };
     const env = { ...serviceEnv, ...brokerEnv };
-    // In two stages: first the systems the shop talks to, then the API (which migrates the
-    // database as it starts) and the workers. Half as many processes start at once on a busy
-    // machine, and the API never waits for a database that is still starting.
-    const [mailbox, warehouse] = await allStarted([
-      spawn('mailbox', 'mail/main.ts', {
-        SMTP_PORT: String(smtpPort),
-        HTTP_PORT: String(mailHttpPort),
-      }),
-      spawn('warehouse', 'warehouse/main.ts', {
-        PORT: String(warehousePort),
-        WAREHOUSE_SECRET: secret,
-        WAREHOUSE_FAIL_EVERY: String(options.warehouse?.failEvery ?? 0),
-        WAREHOUSE_FAIL_MODE: options.warehouse?.failMode ?? 'reject',
-      }),
-      options.databaseUrl ? undefined : spawn('postgres', 'db/main.ts', { PORT: String(dbPort) }),
-    ]);
+    let api: ServiceProcess | undefined;
     if (!inProcess) {
-      await allStarted([
+      [api] = await allStarted([
         spawn('api', 'api/main.ts', {
           ...env,
-          PORT: String(apiPort),
+          PORT: '0',
           [ADMIN_AUTH_ENV]: formatAdminAuth(admin),
         }),
         ...workers.map((spec) => spawnWorker(spec, env)),
@@ -204,7 +200,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         `${apiUrl} and ${workers.length} workers, in this process (in-memory broker)`,
       );
     } else {
-      apiUrl = `http://127.0.0.1:${apiPort}`;
+      apiUrl = announcedUrl(api, 'url');
       const transport = redisTransport({ url: options.broker.url, prefix: options.broker.prefix });
       client = createClient({ transport });
       cleanups.push(() => client.close());
@@ -233,6 +229,17 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     await stop();
     throw error;
   }
+}
+
+/** A URL a started service announced, as `name`; one missing is the service's bug. */
+function announcedUrl(service: ServiceProcess | undefined, name: string): string {
+  const url = service?.info[name];
+  if (typeof url !== 'string') {
+    throw new Error(
+      `The shop's ${service ? `${service.name} process` : 'stack'} announced no ${name}: ${JSON.stringify(service?.info ?? null)}`,
+    );
+  }
+  return url;
 }
 
 /**
