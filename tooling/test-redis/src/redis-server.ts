@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -50,7 +51,25 @@ const binary = process.env.REDIS_SERVER_BIN ?? 'redis-server';
  * Throws a clear error when the binary is missing.
  */
 export async function startRedis(options: RedisServerOptions = {}): Promise<RedisServer> {
-  const port = options.port ?? (await findFreePort());
+  // A port found free can be bound by another process before this server binds it (a busy
+  // machine runs many test processes): then this server exits, and the next free port is
+  // tried. A fixed port is the caller's, and is not changed.
+  for (let attempt = 1; ; attempt++) {
+    const port = options.port ?? (await findFreePort());
+    try {
+      return await startOn(port, options);
+    } catch (error) {
+      if (options.port !== undefined || attempt === 3 || !(error instanceof PortTakenError)) {
+        throw error;
+      }
+    }
+  }
+}
+
+/** The server could not bind its port: another process holds it. */
+class PortTakenError extends Error {}
+
+async function startOn(port: number, options: RedisServerOptions): Promise<RedisServer> {
   const dir = await mkdtemp(join(tmpdir(), `conveyor-redis-${port}-`));
   const host = '127.0.0.1';
   const args = [
@@ -86,7 +105,7 @@ export async function startRedis(options: RedisServerOptions = {}): Promise<Redi
   let stopped = false;
 
   const launch = async () => {
-    child = await spawnServer(args, port, startTimeoutMs);
+    child = await spawnServer(args, port, dir, startTimeoutMs);
   };
   const kill = async (signal: NodeJS.Signals = 'SIGKILL') => {
     const current = child;
@@ -97,7 +116,10 @@ export async function startRedis(options: RedisServerOptions = {}): Promise<Redi
     child = undefined;
   };
 
-  await launch();
+  await launch().catch(async (error: unknown) => {
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  });
   return {
     host,
     port,
@@ -142,6 +164,7 @@ function killRunning(): void {
 async function spawnServer(
   args: readonly string[],
   port: number,
+  dir: string,
   timeoutMs: number,
 ): Promise<ChildProcess> {
   const child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -160,9 +183,12 @@ async function spawnServer(
       );
     });
     child.once('exit', (code, signal) => {
+      // The server logs to its file, not to stderr: the reason is at the file's end.
+      const log = readLog(dir);
+      const Failure = /Address already in use/.test(log) ? PortTakenError : Error;
       reject(
-        new Error(
-          `[test-redis] redis-server on port ${port} exited during start-up (code ${code}, signal ${signal}). ${stderr.trim()}`,
+        new Failure(
+          `[test-redis] redis-server on port ${port} exited during start-up (code ${code}, signal ${signal}). ${stderr.trim()}${log.trim().split('\n').slice(-3).join('\n')}`,
         ),
       );
     });
@@ -170,11 +196,13 @@ async function spawnServer(
   failed.catch(() => {});
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
+    // Its own process id, not just an answer: another process's server on the port
+    // answers a PING as well, while this one is failing to bind.
     const reply = await Promise.race([
-      sendCommand(port, ['PING'], { timeoutMs: 500 }).catch(() => ''),
+      sendCommand(port, ['INFO', 'server'], { timeoutMs: 500 }).catch(() => ''),
       failed,
     ]);
-    if (reply.startsWith('+PONG')) {
+    if (reply.includes(`\nprocess_id:${child.pid}\r`)) {
       child.removeAllListeners('exit');
       killOnExit(child);
       return child;
@@ -183,6 +211,15 @@ async function spawnServer(
   }
   child.kill('SIGKILL');
   throw new Error(
-    `[test-redis] redis-server on port ${port} did not answer PING within ${timeoutMs} ms`,
+    `[test-redis] redis-server on port ${port} did not answer INFO with its process id within ${timeoutMs} ms`,
   );
+}
+
+/** The server's log file, or '' when it wrote none. */
+function readLog(dir: string): string {
+  try {
+    return readFileSync(join(dir, 'redis.log'), 'utf8');
+  } catch {
+    return '';
+  }
 }
