@@ -240,6 +240,11 @@ export interface AttemptRecord {
   /** Transport clock, ms since the epoch, when it ended. */
   endedAt: number;
   error: JobError;
+  /**
+   * `false` on an attempt that was given back: its lease expired while its worker held the job
+   * unstarted [R27], so the job's next run carries the same attempt number. Absent otherwise.
+   */
+  counted?: false;
 }
 
 /**

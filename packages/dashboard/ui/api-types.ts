@@ -79,6 +79,8 @@ export interface AttemptRecord {
   startedAt?: number;
   endedAt: number;
   error: JobErrorInfo;
+  /** `false`: given back, the job was held unstarted when its lease ran out. */
+  counted?: false;
 }
 
 export interface JobDetail extends JobSummary {

@@ -175,7 +175,7 @@ export function createJobStore(options: JobStoreOptions): JobStore {
     job.lease = undefined; // already popped from the lease schedule
     endDelivery(job);
     const { error, refund } = leaseExpiry(job, holderAlive);
-    noteFailedAttempt(record, error, now);
+    noteFailedAttempt(record, error, now, refund);
     job.held = undefined;
     if (record.cancelRequested) {
       finish(job, 'cancelled', now);
@@ -338,9 +338,14 @@ export function createJobStore(options: JobStoreOptions): JobStore {
 /**
  * Appends an attempt that ended in an error to the record's history, keeping the newest
  * {@link ATTEMPT_HISTORY_LIMIT} [R26]. Call while `attempts` and `startedAt` still describe
- * the attempt that ended.
+ * the attempt that ended; `givenBack` marks one not counted [R27].
  */
-export function noteFailedAttempt(record: JobRecord, error: JobError, now: number): void {
+export function noteFailedAttempt(
+  record: JobRecord,
+  error: JobError,
+  now: number,
+  givenBack = false,
+): void {
   record.history ??= [];
   const { history } = record;
   history.push({
@@ -348,6 +353,7 @@ export function noteFailedAttempt(record: JobRecord, error: JobError, now: numbe
     ...(record.startedAt !== undefined && { startedAt: record.startedAt }),
     endedAt: now,
     error: structuredClone(attemptError(error)),
+    ...(givenBack && { counted: false as const }),
   });
   if (history.length > ATTEMPT_HISTORY_LIMIT)
     history.splice(0, history.length - ATTEMPT_HISTORY_LIMIT);

@@ -294,6 +294,37 @@ describe('dashboard pages', () => {
     await ui.shoot('job-attempt-rounds');
   });
 
+  it('/jobs/<id> marks an attempt given back and keeps the run after it, same number, in its round', async () => {
+    const [id] = await enqueue(transport, 'given-back', [
+      { task: 'shop.sendOrderEmail', input: { to: 'g@example.com' } },
+    ]);
+    // Held unstarted by a worker that then went silent: its lease runs out, the attempt is
+    // given back [R27]. A read of the job sweeps the expired lease.
+    await transport.reserve({
+      queues: ['given-back'],
+      max: 1,
+      leaseMs: 1,
+      consumer: 'worker-gone',
+      startNow: 0,
+    });
+    await expect.poll(async () => (await transport.getJob(id as string))?.state).toBe('waiting');
+    await settleNext(transport, 'given-back', 1, {
+      retry: { name: 'SmtpError', code: 'SMTP_TIMEOUT', message: 'ran and timed out' },
+    });
+    await ui.page.goto(`${ui.served.url}/jobs/${encodeURIComponent(id as string)}`);
+    const attempts = ui.page
+      .locator('section', { has: ui.page.getByRole('heading', { name: 'Attempts' }) })
+      .locator('tbody tr');
+    await expect.poll(() => attempts.count()).toBe(2);
+    const cells = await attempts.evaluateAll((rows) =>
+      rows.map((row) => [...row.querySelectorAll('td')].slice(0, 2).map((td) => td.textContent)),
+    );
+    // Newest first: the run, then the expiry that was not counted; no second round.
+    expect(cells[0]?.[0]).toBe('1');
+    expect(cells[1]).toEqual(['1 not counted', 'never']);
+    expect(await attempts.nth(1).textContent()).toContain('LEASE_EXPIRED');
+  });
+
   it('/jobs/<id> cancels a waiting job after confirming', async () => {
     const [id] = await enqueue(transport, 'reports', [
       { task: 'shop.dailyReport', input: { day: '2025-03-01' } },

@@ -63,18 +63,27 @@ export function attempts(job: JobDetail): HTMLElement {
       {
         title: '#',
         class: 'num',
-        // After a retry from the dead-letter set the attempts count from 1 again.
-        cell: (a) =>
-          retried
-            ? [String(a.attempt), h('span', { class: 'muted' }, ` round ${a.round}`)]
-            : String(a.attempt),
+        // After a retry from the dead-letter set the attempts count from 1 again. An attempt
+        // given back is followed by a run with the same number.
+        cell: (a) => [
+          String(a.attempt),
+          retried ? h('span', { class: 'muted' }, ` round ${a.round}`) : null,
+          a.counted === false ? h('span', { class: 'muted' }, ' not counted') : null,
+        ],
       },
-      { title: 'Started', cell: (a) => timeAgo(a.startedAt) },
+      {
+        // A given-back attempt's time is when its worker reserved it, not when it ran.
+        title: 'Started',
+        cell: (a) => (a.counted === false ? 'never' : timeAgo(a.startedAt)),
+      },
       { title: 'Ended', cell: (a) => timeAgo(a.endedAt) },
       {
         title: 'Took',
         class: 'num',
-        cell: (a) => (a.startedAt === undefined ? '–' : formatDuration(a.endedAt - a.startedAt)),
+        cell: (a) =>
+          a.startedAt === undefined || a.counted === false
+            ? '–'
+            : formatDuration(a.endedAt - a.startedAt),
       },
       {
         title: 'Code',

@@ -2235,13 +2235,15 @@ local HISTORY_LIMIT = 20
 
 -- The \`h\` field with one more attempt that ended in an error: \`history\` the field as it is
 -- (false when absent), \`attempts\` the \`n\` field, \`delivery\` the \`b\` field (its startedAt),
--- \`error_json\` the error. One record per line (JSON text holds no raw newline), so the
+-- \`error_json\` the error, \`given_back\` true for an attempt not counted [R27] (\`"counted":false\`).
+-- One record per line (JSON text holds no raw newline), so the
 -- oldest line goes without parsing any JSON once HISTORY_LIMIT are kept.
-local function history_with(history, attempts, delivery, error_json)
+local function history_with(history, attempts, delivery, error_json, given_back)
   local started = string.match(delivery or '', '^(%d+)|')
   local record = '{"attempt":' .. int(tonumber(attempts) or 0)
     .. (started and (',"startedAt":' .. started) or '')
-    .. ',"endedAt":' .. now_s .. ',"error":' .. error_json .. '}'
+    .. ',"endedAt":' .. now_s .. ',"error":' .. error_json
+    .. (given_back and ',"counted":false}' or '}')
   if not history or history == '' then return record end
   local breaks, at = {}, string.find(history, '\\n', 1, true)
   while at do
@@ -3155,7 +3157,7 @@ local function reclaim(id, key, member)
   end
   local error_json = '{"name":"LeaseExpiredError","code":"LEASE_EXPIRED","message":"Lease expired on attempt '
     .. attempts .. ' of ' .. max_attempts .. why
-  local history = history_with(f[5], attempts, f[4], error_json)
+  local history = history_with(f[5], attempts, f[4], error_json, refund)
   if f[3] == '1' then
     redis.call('HSET', key, 'h', history)
     finish(id, key, 'n')

@@ -25,8 +25,16 @@ export function heldLeaseRules(harness: ConformanceHarness): void {
       const record = await ctx.record(transport, held?.id as string);
       expect(record).toMatchObject({ state: 'waiting', attempts: 0 });
       expect(record.history).toHaveLength(1);
-      expect(record.history?.[0]).toMatchObject({ attempt: 1, error: { code: 'LEASE_EXPIRED' } });
+      expect(record.history?.[0]).toMatchObject({
+        attempt: 1,
+        counted: false,
+        error: { code: 'LEASE_EXPIRED' },
+      });
       expect(record.history?.[0]?.error.message).toContain(UNSTARTED);
+      // The counted expiry of the job that started carries no mark.
+      const counted = await ctx.record(transport, started?.id as string);
+      expect(counted.history?.[0]).toMatchObject({ attempt: 1 });
+      expect(counted.history?.[0]).not.toHaveProperty('counted');
       // Given back as a release is: ahead of the job whose run the expiry counted.
       const again = await ctx.reserve(transport, queue, { max: 10 });
       expect(idsOf(again)).toEqual([held?.id, started?.id]);
@@ -117,6 +125,11 @@ export function heldLeaseRules(harness: ConformanceHarness): void {
       expect(record).toMatchObject({ state: 'dead', attempts: 1 });
       expect(record.error?.code).toBe('LEASE_EXPIRED');
       expect(record.history).toHaveLength(UNSTARTED_REFUND_LIMIT + 1);
+      // Each given-back expiry is marked as such; the one that counted is not.
+      expect(record.history?.map((attempt) => attempt.counted)).toEqual([
+        ...Array.from({ length: UNSTARTED_REFUND_LIMIT }, () => false),
+        undefined,
+      ]);
       await ctx.expectDeadLetters(transport, queue, [id]);
     });
 

@@ -42,7 +42,7 @@ local function reclaim(id, key, member)
   end
   local error_json = '{"name":"LeaseExpiredError","code":"LEASE_EXPIRED","message":"Lease expired on attempt '
     .. attempts .. ' of ' .. max_attempts .. why
-  local history = history_with(f[5], attempts, f[4], error_json)
+  local history = history_with(f[5], attempts, f[4], error_json, refund)
   if f[3] == '1' then
     redis.call('HSET', key, 'h', history)
     finish(id, key, 'n')
