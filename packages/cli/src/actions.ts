@@ -103,6 +103,16 @@ export function dispatch(io: Io, signal: AbortSignal) {
       // `--redact`, `--show-secrets`: checked before connecting (a bad path exits 2).
       const redacting = async (definitions: readonly unknown[] = []) =>
         (await import('./redaction.js')).redactionOf(options as RedactionOptions, definitions);
+      // A command that prints job data read from the broker also redacts what the task
+      // schemas mark, when it can find the tasks (schema-marks.ts); `prints` false: it
+      // prints none this time (a listing without --json).
+      const redactingRead = async (prints = true) => {
+        if (options.showSecrets || !prints) return redacting();
+        const { markedDefinitions } = await import('./schema-marks.js');
+        const { config } = command.optsWithGlobals<{ config?: string }>();
+        const tasks = typeof options.tasks === 'string' ? options.tasks : undefined;
+        return redacting(await markedDefinitions(tasks, config, io));
+      };
       switch (name) {
         case 'worker': {
           const { runWorker } = await import('./commands/worker.js');
@@ -151,7 +161,7 @@ export function dispatch(io: Io, signal: AbortSignal) {
           );
         }
         case 'inspect': {
-          const redaction = await redacting();
+          const redaction = await redactingRead();
           if (namesWorkflow(first as string)) {
             const { inspectWorkflow } = await import('./commands/workflows.js');
             return withConnection(command, io, (c) =>
@@ -233,7 +243,7 @@ export function dispatch(io: Io, signal: AbortSignal) {
         }
         case 'jobs': {
           const { listJobs } = await import('./commands/list-jobs.js');
-          const redaction = await redacting();
+          const redaction = await redactingRead(options.json === true);
           return withAdmin(command, io, (c) =>
             listJobs(
               c,
@@ -253,7 +263,7 @@ export function dispatch(io: Io, signal: AbortSignal) {
         }
         case 'dead': {
           const { listDeadJobs } = await import('./commands/dead.js');
-          const redaction = await redacting();
+          const redaction = await redactingRead(options.json === true);
           return withAdmin(command, io, (c) =>
             listDeadJobs(
               c,
@@ -301,7 +311,7 @@ export function dispatch(io: Io, signal: AbortSignal) {
         }
         case 'schedules': {
           const { listSchedules } = await import('./commands/schedules.js');
-          const redaction = await redacting();
+          const redaction = await redactingRead(options.json === true);
           const queues = options.queues as string[] | undefined;
           return withConnection(command, io, (c) =>
             listSchedules(c, { json: options.json, queues, redaction }, io),

@@ -6,7 +6,7 @@ import { brokerCommand } from './command-help.js';
 import { LIST_STATES } from './commands/list-jobs.js';
 import { usageError } from './errors.js';
 import { parseInteger, parseStoredQueue } from './options.js';
-import { addRedactOptions, redactionHelp } from './redact-options.js';
+import { addRedactOptions, addTasksForMarks, MARKS_HELP, redactionHelp } from './redact-options.js';
 
 function parseState(value: string): JobListState {
   if ((LIST_STATES as readonly string[]).includes(value)) return value as JobListState;
@@ -25,14 +25,14 @@ delayed ones latest due first; active ones latest started first; dead and finish
 (completed, failed, cancelled, expired: while their records are kept) last ended first. A
 partitioned queue is listed in that order across its partitions; name one (emails~3of8) to list
 only its own. Each page that has more ends with the command for the next (--cursor).
-${redactionHelp("each job's input, progress and result in --json")}`,
+${redactionHelp("each job's input, progress and result in --json")}${MARKS_HELP}`,
     examples: [
       'conveyor jobs emails',
       'conveyor jobs emails --state active',
       'conveyor jobs emails --state finished --task shop.sendOrderConfirmation --json',
     ],
   });
-  addRedactOptions(command, 'the job inputs, progress and results')
+  addTasksForMarks(addRedactOptions(command, 'the job inputs, progress and results'))
     .argument(
       '<queue>',
       'the queue, or one partition of a partitioned queue (emails~3of8)',

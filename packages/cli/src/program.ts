@@ -14,7 +14,7 @@ import {
 import type { Io } from './output.js';
 import { addPromoteCommand } from './promote-command.js';
 import { addQueueCommands } from './queue-commands.js';
-import { addRedactOptions, redactionHelp } from './redact-options.js';
+import { addRedactOptions, addTasksForMarks, MARKS_HELP, redactionHelp } from './redact-options.js';
 import { addScheduleCommands } from './schedule-commands.js';
 import { version } from './version.js';
 import { addWorkerCommand } from './worker-command.js';
@@ -153,9 +153,10 @@ such a queue's entry has the totals and a "partitions" array with each partition
     'inspect',
     'show a job (state, attempts, timestamps, input, progress, result or error) or a workflow (its stages and steps)',
     {
-      notes: redactionHelp(
-        "a job's input, progress and result, and a workflow's input and step results",
-      ),
+      notes:
+        redactionHelp(
+          "a job's input, progress and result, and a workflow's input and step results",
+        ) + MARKS_HELP,
       examples: [
         'conveyor inspect emails:mi9x0q2k3a',
         'conveyor inspect wf_mi9x0q2k3aXb7c9dE',
@@ -164,7 +165,7 @@ such a queue's entry has the totals and a "partitions" array with each partition
       ],
     },
   );
-  addRedactOptions(inspect, 'the input, progress, result and step results')
+  addTasksForMarks(addRedactOptions(inspect, 'the input, progress, result and step results'))
     .argument(
       '<id>',
       'a job id, <queue>:<unique>, or a workflow id, wf_… (needs transport.workflows)',
@@ -229,7 +230,7 @@ A partitioned queue lists the dead jobs of all its partitions, one partition aft
 (each oldest first); name one partition (emails~3of8) to list only its own. --newest lists the
 jobs that died last first, a partitioned queue's merged by when they died; --offset then counts
 from the newest.
-${redactionHelp("each job's input, progress and result in --json")}`,
+${redactionHelp("each job's input, progress and result in --json")}${MARKS_HELP}`,
     examples: [
       'conveyor dead emails',
       'conveyor dead emails --newest --limit 10',
@@ -237,7 +238,7 @@ ${redactionHelp("each job's input, progress and result in --json")}`,
       'conveyor dead emails~3of8',
     ],
   });
-  addRedactOptions(dead, 'the job inputs, progress and results')
+  addTasksForMarks(addRedactOptions(dead, 'the job inputs, progress and results'))
     .argument(
       '<queue>',
       'the queue, or one partition of a partitioned queue (emails~3of8)',

@@ -17,6 +17,26 @@ as stored.
 }
 
 /**
+ * The note under the `--help` of a read command on the fields task schemas mark, for
+ * {@link addTasksForMarks}.
+ */
+export const MARKS_HELP = `The fields the tasks' input schemas mark with .meta({ redact: true }) are redacted
+too: those of --tasks <module>, else of the client conveyor generate writes (the config's
+\`client\`), when there is a config. Without either, pass --redact <path> for them.
+`;
+
+/**
+ * Adds `--tasks <module>` to a command that prints job data read from the broker: the tasks
+ * whose schema marks it redacts as well (schema-marks.ts).
+ */
+export function addTasksForMarks(command: Command): Command {
+  return command.option(
+    '-t, --tasks <module>',
+    "module exporting the tasks or their contracts, whose schemas' .meta({ redact: true }) fields are redacted too (default: the generated client the config names, if any); .ts loads through tsx",
+  );
+}
+
+/**
  * Adds `--redact <path>` (repeatable, or comma-separated) and `--show-secrets` to a command
  * that prints job data read from the broker (`what`: which values). The values go through
  * `redactionOf` (redaction.ts) before they print; {@link redactionHelp} says so in `--help`.

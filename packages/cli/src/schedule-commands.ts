@@ -3,7 +3,7 @@ import type { CommandName, dispatch } from './actions.js';
 import { brokerCommand, examples, transportHelp } from './command-help.js';
 import { unknownCommand } from './help-command.js';
 import { parseQueueList, parseScheduleId, parseStoredQueue } from './options.js';
-import { addRedactOptions, redactionHelp } from './redact-options.js';
+import { addRedactOptions, addTasksForMarks, MARKS_HELP, redactionHelp } from './redact-options.js';
 
 /**
  * `conveyor schedules` (the list) and its subcommands `run-now`, `pause`, `resume` and
@@ -20,7 +20,7 @@ Subcommands: run-now <id> (enqueue the schedule's job now, outside its slots), p
 resume <id>, remove <id>. An id stored in more than one queue needs --queue. Orphaned: a
 schedule declared in code that no live worker declares any more; it does not fire, and is
 never deleted on its own: remove deletes it (one a live worker still declares is stored again).
-${redactionHelp("each schedule's input in --json")}`,
+${redactionHelp("each schedule's input in --json")}${MARKS_HELP}`,
       examples: [
         'conveyor schedules',
         'conveyor schedules --queues reports --json',
@@ -29,7 +29,7 @@ ${redactionHelp("each schedule's input in --json")}`,
       ],
     },
   );
-  const schedules = addRedactOptions(listed, 'the schedule inputs')
+  const schedules = addTasksForMarks(addRedactOptions(listed, 'the schedule inputs'))
     // No -q here: this command sees the options after a subcommand too (`pause x -q mail`).
     .option(
       '--queues <list>',

@@ -3,6 +3,11 @@
 // paths, and fields a task's input schema marks with .meta({ redact: true }) where the
 // command loads the task (`enqueue`); `--show-secrets` prints the values as stored. Against
 // a private Redis, as an operator runs the commands.
+
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Transport } from '@conveyor/core';
 import {
   defineTask,
   defineWorkflow,
@@ -19,6 +24,7 @@ import { z } from 'zod';
 import { parseRedactPaths } from '../src/options.js';
 import { login } from './fixtures/secrets.js';
 import { buryNext, cli, json, producerSetup, usePrivateRedis } from './helpers.js';
+import { memoryProjects } from './memory-project.js';
 
 const redis = usePrivateRedis();
 
@@ -289,6 +295,110 @@ describe('conveyor enqueue --wait: redaction', () => {
     await worker.stop();
     await running;
     await env.close();
+  });
+});
+
+describe("read commands: the fields the tasks' schemas mark", () => {
+  const MARKED = { user: 'ann', pin: '1234', password: 'hunter2' };
+
+  async function loginJob(transport: ReturnType<typeof producerSetup>['transport'], queue: string) {
+    const envelope = makeEnvelope(queue, { task: 'cli.login', input: MARKED });
+    await transport.enqueue([{ envelope }]);
+    return envelope.id;
+  }
+
+  it('inspect and jobs --json redact them with --tasks; without tasks or a config, only the defaults', async () => {
+    const env = producerSetup(redis.url);
+    const id = await loginJob(env.transport, 'cli-marks');
+    const tasks = ['--tasks', 'test/fixtures/secrets.ts'];
+    const inspected = await cli(['inspect', id, '--json', ...tasks, ...env.args]);
+    expect(inspected.stderr).toBe('');
+    expect(json<{ envelope: { input: unknown } }>(inspected).envelope.input).toEqual({
+      user: 'ann',
+      pin: '[redacted]',
+      password: '[redacted]',
+    });
+    const human = await cli(['inspect', id, ...tasks, ...env.args]);
+    expect(human.stdout).toContain('"pin":"[redacted]"');
+    expect(human.stdout).not.toContain('1234');
+    const listed = await cli(['jobs', 'cli-marks', '--json', ...tasks, ...env.args]);
+    expect(listed.stderr).toBe('');
+    expect(listed.stdout).toContain('"pin": "[redacted]"');
+    expect(listed.stdout).not.toContain('1234');
+    // The package directory has no conveyor.config.ts: nothing to load, no note, and the
+    // marked field prints (the README says to pass --tasks or --redact for it).
+    const plain = await cli(['inspect', id, '--json', ...env.args]);
+    expect(plain.stderr).toBe('');
+    expect(json<{ envelope: { input: { pin: string } } }>(plain).envelope.input.pin).toBe('1234');
+    await env.close();
+  });
+
+  it('a --tasks module that cannot be loaded fails the command, naming it', async () => {
+    const env = producerSetup(redis.url);
+    const id = await loginJob(env.transport, 'cli-marks-missing');
+    const run = await cli(['inspect', id, '--tasks', 'test/fixtures/nope.ts', ...env.args]);
+    expect(run.code).toBe(6);
+    expect(run.stderr).toContain('--tasks "test/fixtures/nope.ts": no such file');
+    expect(run.stdout).toBe('');
+    await env.close();
+  });
+});
+
+describe("read commands in a project: the generated client's marks", () => {
+  const projects = memoryProjects('redaction');
+
+  async function jobIn(dir: string): Promise<string> {
+    const { shared } = (await import(
+      /* @vite-ignore */ pathToFileURL(path.join(dir, 'conveyor.config.ts')).href
+    )) as { shared: Transport };
+    const envelope = makeEnvelope('logins', {
+      task: 'cli.login',
+      input: { user: 'ann', pin: '1234', password: 'hunter2' },
+    });
+    await shared.enqueue([{ envelope }]);
+    return envelope.id;
+  }
+
+  it("redacts the fields the config's generated client marks, with no --tasks", async () => {
+    const dir = projects('export {};\n');
+    mkdirSync(path.join(dir, 'generated'), { recursive: true });
+    writeFileSync(
+      path.join(dir, 'generated', 'client.ts'),
+      `import { taskContract } from '@conveyor/core';
+import { z } from 'zod';
+export const loginContract = taskContract({
+  name: 'cli.login',
+  input: z.object({ user: z.string(), pin: z.string().meta({ redact: true }), password: z.string() }),
+  queue: 'logins',
+});
+`,
+    );
+    const id = await jobIn(dir);
+    const run = await cli(['inspect', id, '--json'], { cwd: dir });
+    expect(run.stderr).toBe('');
+    expect(json<{ envelope: { input: unknown } }>(run).envelope.input).toEqual({
+      user: 'ann',
+      pin: '[redacted]',
+      password: '[redacted]',
+    });
+    const stored = await cli(['inspect', id, '--json', '--show-secrets'], { cwd: dir });
+    expect(json<{ envelope: { input: { pin: string } } }>(stored).envelope.input.pin).toBe('1234');
+  });
+
+  it('goes on with a note when the config names a client not written yet', async () => {
+    const dir = projects('export {};\n');
+    const id = await jobIn(dir);
+    const run = await cli(['inspect', id, '--json'], { cwd: dir });
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain(
+      'Note: not redacting the fields task schemas mark with .meta({ redact: true }): The client',
+    );
+    expect(run.stderr).toContain('The client generated/client.ts that conveyor.config.ts names');
+    expect(json<{ envelope: { input: unknown } }>(run).envelope.input).toEqual({
+      user: 'ann',
+      pin: '1234',
+      password: '[redacted]',
+    });
   });
 });
 

@@ -94,6 +94,20 @@ export default defineConfig({
 });
 `,
     );
+    // As `conveyor generate` leaves a project: read commands load the client for the fields
+    // its schemas mark (schema-marks.ts), and note its absence.
+    mkdirSync(path.join(dir, 'generated'));
+    writeFileSync(
+      path.join(dir, 'generated', 'client.ts'),
+      `import { taskContract } from '@conveyor/core';
+import { z } from 'zod';
+export const reserveContract = taskContract({
+  name: 'shop.reserve',
+  input: z.object({ orderId: z.string() }),
+  queue: 'orders',
+});
+`,
+    );
     const url = pathToFileURL(path.join(dir, 'conveyor.config.ts')).href;
     const { box } = (await import(/* @vite-ignore */ url)) as { box: { transport?: Transport } };
     const transport = memoryTransport(clock ? { clock } : {});
