@@ -1,7 +1,7 @@
 // `conveyor enqueue`: one job from the command line, its input checked by the task's schema,
 // against a private Redis as an operator runs it; and, from a config, the generated client's
 // contracts, without loading task code.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -10,7 +10,7 @@ import { createWorker } from '@conveyor/worker';
 import { describe, expect, it } from 'vitest';
 import { echo } from './fixtures/tasks.js';
 import { cli, json, packageDir, producerSetup, TASKS, usePrivateRedis } from './helpers.js';
-import { memoryProjects } from './memory-project.js';
+import { memoryProjects, writeClient } from './memory-project.js';
 
 const redis = usePrivateRedis();
 
@@ -218,18 +218,9 @@ describe('conveyor enqueue from a config', () => {
   it("uses the config's generated client: contracts, no task code loaded", async () => {
     // The task file throws on import: only the worker may load it.
     const dir = projects(`throw new Error('task code was loaded');\n`);
-    mkdirSync(path.join(dir, 'generated'), { recursive: true });
-    writeFileSync(
-      path.join(dir, 'generated', 'client.ts'),
-      `import { taskContract } from '@conveyor/core';
-import { z } from 'zod';
-export const reportContract = taskContract({
-  name: 'reports.daily',
-  input: z.object({ day: z.string() }),
-  queue: 'reports',
-});
-`,
-    );
+    writeClient(dir, [
+      { name: 'reports.daily', queue: 'reports', input: 'z.object({ day: z.string() })' },
+    ]);
     const run = await cli(['enqueue', 'reports.daily', '{"day":"2026-12-06"}', '--json'], {
       cwd: dir,
     });

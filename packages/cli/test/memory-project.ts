@@ -39,3 +39,27 @@ export function memoryProjects(name: string): (tasks: string) => string {
     return dir;
   };
 }
+
+/** One task contract of a generated client: its name, queue, and its input schema as zod source. */
+export interface ClientContract {
+  name: string;
+  queue: string;
+  /** TypeScript source of the schema, e.g. `z.object({ day: z.string() })`. */
+  input: string;
+}
+
+/**
+ * Writes `generated/client.ts` into project `dir` as `conveyor generate` leaves it, with
+ * `contracts` only (no task code): what `enqueue` and the read commands load from a config.
+ */
+export function writeClient(dir: string, contracts: readonly ClientContract[]): void {
+  mkdirSync(path.join(dir, 'generated'), { recursive: true });
+  const exports = contracts.map(
+    (contract, n) =>
+      `export const contract${n} = taskContract({\n  name: ${JSON.stringify(contract.name)},\n  input: ${contract.input},\n  queue: ${JSON.stringify(contract.queue)},\n});\n`,
+  );
+  writeFileSync(
+    path.join(dir, 'generated', 'client.ts'),
+    `import { taskContract } from '@conveyor/core';\nimport { z } from 'zod';\n${exports.join('')}`,
+  );
+}

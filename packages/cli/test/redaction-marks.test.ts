@@ -2,14 +2,13 @@
 // `conveyor generate` wrote for the fields their schemas mark with .meta({ redact: true }),
 // and goes on with a note when the config's client is not written yet (src/schema-marks.ts).
 // With --tasks, and without a config: redaction.test.ts.
-import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Transport } from '@conveyor/core';
 import { makeEnvelope } from '@conveyor/core/testing';
 import { describe, expect, it } from 'vitest';
 import { cli, json } from './helpers.js';
-import { memoryProjects } from './memory-project.js';
+import { memoryProjects, writeClient } from './memory-project.js';
 
 describe("read commands in a project: the generated client's marks", () => {
   const projects = memoryProjects('redaction');
@@ -28,18 +27,14 @@ describe("read commands in a project: the generated client's marks", () => {
 
   it("redacts the fields the config's generated client marks, with no --tasks", async () => {
     const dir = projects('export {};\n');
-    mkdirSync(path.join(dir, 'generated'), { recursive: true });
-    writeFileSync(
-      path.join(dir, 'generated', 'client.ts'),
-      `import { taskContract } from '@conveyor/core';
-import { z } from 'zod';
-export const loginContract = taskContract({
-  name: 'cli.login',
-  input: z.object({ user: z.string(), pin: z.string().meta({ redact: true }), password: z.string() }),
-  queue: 'logins',
-});
-`,
-    );
+    writeClient(dir, [
+      {
+        name: 'cli.login',
+        queue: 'logins',
+        input:
+          'z.object({ user: z.string(), pin: z.string().meta({ redact: true }), password: z.string() })',
+      },
+    ]);
     const id = await jobIn(dir);
     const run = await cli(['inspect', id, '--json'], { cwd: dir });
     expect(run.stderr).toBe('');

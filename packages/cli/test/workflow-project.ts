@@ -18,6 +18,7 @@ import { applyWorkflowEffects, enqueueMapChildren } from '@conveyor/core/worker'
 import { afterAll } from 'vitest';
 import { z } from 'zod';
 import { cli, packageDir } from './helpers.js';
+import { writeClient } from './memory-project.js';
 
 // Projects for the workflow commands' tests, in-process on a memory transport that a config
 // file hands the CLI (as schedules.test.ts does). Workflows are started and moved by hand,
@@ -96,18 +97,9 @@ export default defineConfig({
     );
     // As `conveyor generate` leaves a project: read commands load the client for the fields
     // its schemas mark (schema-marks.ts), and note its absence.
-    mkdirSync(path.join(dir, 'generated'));
-    writeFileSync(
-      path.join(dir, 'generated', 'client.ts'),
-      `import { taskContract } from '@conveyor/core';
-import { z } from 'zod';
-export const reserveContract = taskContract({
-  name: 'shop.reserve',
-  input: z.object({ orderId: z.string() }),
-  queue: 'orders',
-});
-`,
-    );
+    writeClient(dir, [
+      { name: 'shop.reserve', queue: 'orders', input: 'z.object({ orderId: z.string() })' },
+    ]);
     const url = pathToFileURL(path.join(dir, 'conveyor.config.ts')).href;
     const { box } = (await import(/* @vite-ignore */ url)) as { box: { transport?: Transport } };
     const transport = memoryTransport(clock ? { clock } : {});
