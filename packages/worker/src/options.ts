@@ -169,7 +169,8 @@ export interface WorkerOptions {
    * How often, in ms (jittered ±50 %), the worker sweeps workflows: enqueues outbox entries
    * older than this that their writer left behind, and records the failure of steps whose
    * job ended without reporting (`WORKFLOW_STEP_LOST`). Every worker on a transport with
-   * `workflows` sweeps. Default 5 s; `false` or 0 turns it off.
+   * `workflows` sweeps. Default 5 s; `false` or 0 turns it off. After a sweep that took long,
+   * the next waits at least four times as long.
    */
   workflowSweepMs?: number | false;
   /** Most children a workflow's `map` stage may have (`WORKFLOW_TOO_LARGE` past it). Default 10,000, at most 100,000. */

@@ -12,7 +12,12 @@ import { createManualClock } from '@conveyor/core/testing';
 import { applyWorkflowEffects, enqueueMapChildren } from '@conveyor/core/worker';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { createWorkflowSweeper, LOOKUPS_AT_ONCE, SWEEP_LIMIT } from '../src/workflow/sweeper.js';
+import {
+  createWorkflowSweeper,
+  LOOKUPS_AT_ONCE,
+  SWEEP_BACKOFF,
+  SWEEP_LIMIT,
+} from '../src/workflow/sweeper.js';
 
 const slow = defineTask({ name: 'sw.slow', queue: 'sw', input: z.unknown(), run: () => null });
 const workflow = defineWorkflow({
@@ -166,6 +171,38 @@ describe('workflow sweeper', () => {
       (s) => s.child !== undefined && s.error?.code === 'WORKFLOW_STEP_LOST',
     );
     expect(lost).toHaveLength(count);
+    await transport.close();
+  });
+
+  it('waits at least SWEEP_BACKOFF times as long as its last sweep took before the next one', async () => {
+    const clock = createManualClock();
+    const transport = memoryTransport({ clock }) as TransportWith<'workflows'>;
+    const sweptAt: number[] = [];
+    // Each sweep takes 300 ms by the clock (a slow broker, or a starved process): its
+    // `stale` read answers 300 ms after it was asked.
+    transport.workflows.stale = async () => {
+      sweptAt.push(clock.now());
+      clock.set(clock.now() + 300);
+      return [];
+    };
+    const sweeper = createWorkflowSweeper({
+      transport,
+      clock,
+      logger: silentLogger,
+      random: () => 0.5,
+      intervalMs: 100,
+    });
+    sweeper.start();
+    await clock.advance(100);
+    expect(sweptAt).toHaveLength(1);
+    // The sweep ended 300 ms on (the clock is there now). The interval alone would sweep
+    // again 100 ms later: it waits 1,200 ms.
+    await clock.advance(1_199);
+    expect(sweptAt).toHaveLength(1);
+    await clock.advance(1);
+    expect(sweptAt).toHaveLength(2);
+    expect((sweptAt[1] ?? 0) - (sweptAt[0] ?? 0)).toBe(300 + 300 * SWEEP_BACKOFF);
+    await sweeper.stop();
     await transport.close();
   });
 });

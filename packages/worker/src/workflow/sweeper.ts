@@ -15,8 +15,20 @@ import { toJobError } from '@conveyor/core/transport';
 import { applyWorkflowEffects, flushWorkflowOutbox } from '@conveyor/core/worker';
 import { WorkflowStepLostError } from './errors.js';
 
-/** How often a worker sweeps workflows by default, in ms (jittered ±50 %). */
+/**
+ * How often a worker sweeps workflows by default, in ms (jittered ±50 %, and at least
+ * {@link SWEEP_BACKOFF} times the last sweep's duration).
+ */
 export const DEFAULT_WORKFLOW_SWEEP_MS = 5_000;
+
+/**
+ * The least wait before the next sweep, as a multiple of how long the last one took: sweeping
+ * takes at most a fifth of a worker's time, however many steps a sweep looks up or however
+ * slow the broker or the machine. Without it, a sweep that outlasts a short interval on a
+ * starved process found the workflow idle again and looked up all its children again, and
+ * the sweeps left the steps themselves little time to move.
+ */
+export const SWEEP_BACKOFF = 4;
 
 /** Workflows looked at per sweep, of each kind (stale outboxes, idle records). */
 export const SWEEP_LIMIT = 100;
@@ -74,6 +86,8 @@ export function createWorkflowSweeper(options: {
   let stopped = false;
   /** Where the next `idle` page starts: after the last workflow of the page before. */
   let idleAfter: IdleWorkflow | undefined;
+  /** How long the last sweep took, by the clock: the next waits at least SWEEP_BACKOFF times it. */
+  let lastSweepMs = 0;
 
   async function enqueueStale(before: number): Promise<void> {
     const ids = await workflows.stale(before, SWEEP_LIMIT);
@@ -166,7 +180,10 @@ export function createWorkflowSweeper(options: {
 
   function schedule(): void {
     if (stopped) return;
-    const delay = Math.round(intervalMs * (0.5 + random()));
+    const delay = Math.max(
+      Math.round(intervalMs * (0.5 + random())),
+      Math.round(lastSweepMs * SWEEP_BACKOFF),
+    );
     timer = clock.setTimeout(run, delay);
     // The sweeper never keeps a process alive on its own.
     (timer as { unref?: () => void }).unref?.();
@@ -174,7 +191,9 @@ export function createWorkflowSweeper(options: {
 
   function run(): void {
     timer = undefined;
+    const started = clock.now();
     sweeping = sweep().finally(() => {
+      lastSweepMs = Math.max(0, clock.now() - started);
       sweeping = undefined;
       schedule();
     });
