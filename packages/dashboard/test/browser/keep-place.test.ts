@@ -1,6 +1,6 @@
 // The Workers (every 3 s) and Workflows (every 10 s, on each of its tabs) pages redraw their
-// table on a timer: the keyboard stays on the link it was on, and a value shown in full stays
-// shown. The page runs on Playwright's clock, which this file moves on past the next timed
+// table on a timer: the keyboard stays on the link it was on, a value shown in full stays
+// shown, and the Workers table holds still under a text selection. The page runs on Playwright's clock, which this file moves on past the next timed
 // redraw instead of waiting for it (about 25 s of real time across the file).
 
 import { memoryTransport } from '@conveyor/core';
@@ -98,6 +98,32 @@ describe('timed redraws keep the place', () => {
         .getByRole('button', { name: /show all/ })
         .count(),
     ).toBe(0);
+  });
+
+  it('the Workers page holds its table while text in it is selected, and redraws once it is not', async () => {
+    await ui.page.goto(`${ui.served.url}/workers`);
+    const rows = ui.page.locator('table.data-table tbody tr');
+    await expect.poll(() => rows.count()).toBe(2);
+    // An operator selects the second worker's id, to copy it.
+    await rows.nth(1).locator('.worker-id .data').first().selectText();
+    const selected = () => ui.page.evaluate<string>('String(document.getSelection())');
+    expect(await selected()).toBe('worker-l');
+    await ui.page.locator('table.data-table').evaluate((el) => el.setAttribute('data-drawn', ''));
+    const held = ui.page.locator('.summary .held-redraw');
+    // Past the next timed refresh: the summary says the table is held; it is the same table,
+    // and the selection is intact.
+    await ui.page.clock.fastForward(3_500);
+    await held.waitFor();
+    expect(await held.textContent()).toBe('· table held while text in it is selected');
+    expect(await ui.page.locator('table.data-table[data-drawn]').count()).toBe(1);
+    expect(await selected()).toBe('worker-l');
+    await ui.shoot('workers-held-under-selection', { fullPage: false });
+    // The selection cleared, the next refresh draws the table again.
+    await ui.page.evaluate('document.getSelection()?.removeAllRanges()');
+    await ui.page.clock.fastForward(3_500);
+    await ui.page.locator('table.data-table[data-drawn]').waitFor({ state: 'detached' });
+    await ui.page.locator('table.data-table').waitFor();
+    expect(await held.count()).toBe(0);
   });
 
   it('the Workflows page keeps focus on the focused workflow link', async () => {

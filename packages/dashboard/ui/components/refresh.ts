@@ -163,3 +163,13 @@ export function replaceKeepingFocus(parent: HTMLElement, ...children: Child[]): 
   const same = parent.querySelectorAll<HTMLElement>(selector);
   (same[index] ?? same[0])?.focus({ preventScroll: true });
 }
+
+/**
+ * True while the user has text selected inside `el`: a redraw would drop the selection (an
+ * operator copying a worker id or a host name from a table that redraws every few seconds).
+ */
+export function selectionWithin(el: Node): boolean {
+  const selection = document.getSelection();
+  if (!selection || selection.isCollapsed || selection.rangeCount === 0) return false;
+  return el.contains(selection.getRangeAt(0).commonAncestorContainer);
+}

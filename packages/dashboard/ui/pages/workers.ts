@@ -1,7 +1,7 @@
 import { describeError, getJson, isAbort } from '../api.js';
 import type { WorkerInfo } from '../api-types.js';
 import { errorBox, loading } from '../components/notice.js';
-import { replaceKeepingFocus } from '../components/refresh.js';
+import { replaceKeepingFocus, selectionWithin } from '../components/refresh.js';
 import { table } from '../components/table.js';
 import { dataLabel, dataText, stateBadge, timeAgo } from '../components/value.js';
 import { h, replace } from '../dom.js';
@@ -81,7 +81,7 @@ function workersTable(workers: readonly WorkerInfo[]): HTMLElement {
   return el;
 }
 
-/** `/workers`: live and stale workers, refreshed every few seconds. */
+/** `/workers`: live and stale workers, refreshed every few seconds (not under a selection). */
 export function workersPage(ctx: PageContext): HTMLElement {
   setTitle('Workers');
   const aside = h('div');
@@ -94,6 +94,9 @@ export function workersPage(ctx: PageContext): HTMLElement {
         ctx.signal,
       );
       const stale = workers.filter((w) => w.stale).length;
+      // Text selected in the table (a worker id being copied) holds the table as it is; the
+      // counts above it still move, and say why the table does not.
+      const held = selectionWithin(body);
       replace(
         aside,
         h(
@@ -101,9 +104,12 @@ export function workersPage(ctx: PageContext): HTMLElement {
           { class: 'summary' },
           `${formatNumber(workers.length - stale)} live`,
           stale ? h('span', { class: 'badge state-stale' }, `${stale} stale`) : null,
+          held
+            ? h('span', { class: 'muted held-redraw' }, '· table held while text in it is selected')
+            : null,
         ),
       );
-      replaceKeepingFocus(body, workersTable(workers));
+      if (!held) replaceKeepingFocus(body, workersTable(workers));
     } catch (error) {
       if (isAbort(error)) return;
       // The summary must not keep claiming live workers the page can no longer see.
