@@ -18,6 +18,20 @@ import { z } from 'zod';
 `;
 
 describe('project layouts users have', () => {
+  it('the compile check the layouts use reports an error in a checked file, and only there', async () => {
+    tree = await makeTree({
+      'src/generated/client.ts': `import { taskContract } from '@conveyor/core';
+export const count: number = 'one';
+export const contract = taskContract;
+`,
+      // An error in a file the checked one does not import is not the check's to report.
+      'src/elsewhere.ts': `export const flag: boolean = 1;\n`,
+    });
+    const errors = await compileErrors(tree, ['src/generated/client.ts']);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toContain("Type 'string' is not assignable to type 'number'");
+  });
+
   it("compiles under noUnusedLocals (Vite's template): the client imports only the core names it uses", async () => {
     tree = await makeTree({
       // No output schema: InferSchemaOutput was imported all the same, and unused.
