@@ -197,12 +197,13 @@ async function spawnServer(
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     // Its own process id, not just an answer: another process's server on the port
-    // answers a PING as well, while this one is failing to bind.
+    // answers a PING as well, while this one is failing to bind. And done loading its
+    // append-only file after a restart, as a PING's -LOADING error used to say.
     const reply = await Promise.race([
-      sendCommand(port, ['INFO', 'server'], { timeoutMs: 500 }).catch(() => ''),
+      sendCommand(port, ['INFO'], { timeoutMs: 500 }).catch(() => ''),
       failed,
     ]);
-    if (reply.includes(`\nprocess_id:${child.pid}\r`)) {
+    if (reply.includes(`\nprocess_id:${child.pid}\r`) && reply.includes('\nloading:0\r')) {
       child.removeAllListeners('exit');
       killOnExit(child);
       return child;
@@ -211,7 +212,7 @@ async function spawnServer(
   }
   child.kill('SIGKILL');
   throw new Error(
-    `[test-redis] redis-server on port ${port} did not answer INFO with its process id within ${timeoutMs} ms`,
+    `[test-redis] redis-server on port ${port} did not answer INFO as its own loaded server within ${timeoutMs} ms`,
   );
 }
 
