@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type RedisServer, sendCommand, startRedis } from '../src/index.js';
 
 describe('startRedis', () => {
@@ -27,6 +27,26 @@ describe('startRedis', () => {
     await server.restart();
     expect(server.pid).not.toBe(firstPid);
     expect(await sendCommand(server.port, ['GET', 'durable'])).toBe('$3\r\nyes\r\n');
+  });
+
+  it('restart() returns once the server has loaded its append-only file, not while it loads', async () => {
+    server = await startRedis({ appendfsync: 'everysec', args: ['--enable-debug-command', 'yes'] });
+    const keys = 300_000;
+    expect(await sendCommand(server.port, ['DEBUG', 'POPULATE', String(keys)])).toBe('+OK\r\n');
+    // Into the append-only file: a rewrite from the data set, waited for.
+    await sendCommand(server.port, ['BGREWRITEAOF']);
+    await vi.waitFor(
+      async () => {
+        const info = await sendCommand(server?.port ?? 0, ['INFO', 'persistence']);
+        expect(info).toContain('aof_rewrite_in_progress:0');
+        expect(info).toContain('aof_rewrite_scheduled:0');
+        expect(info).toContain('aof_last_bgrewrite_status:ok');
+      },
+      { timeout: 60_000, interval: 50 },
+    );
+    await server.restart();
+    // At once: a server still loading would answer -LOADING.
+    expect(await sendCommand(server.port, ['DBSIZE'])).toBe(`:${keys}\r\n`);
   });
 
   it('starts a cluster node with its bus on a free port below the ephemeral range, kept across restart', async () => {
