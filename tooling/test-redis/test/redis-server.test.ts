@@ -32,9 +32,13 @@ describe('startRedis', () => {
   it('restart() returns once the server has loaded its append-only file, not while it loads', async () => {
     server = await startRedis({ appendfsync: 'everysec', args: ['--enable-debug-command', 'yes'] });
     const keys = 300_000;
-    expect(await sendCommand(server.port, ['DEBUG', 'POPULATE', String(keys)])).toBe('+OK\r\n');
+    // Seconds on a busy machine: the helper's 2-s default would give up on it.
+    const slow = { timeoutMs: 60_000 };
+    expect(await sendCommand(server.port, ['DEBUG', 'POPULATE', String(keys)], slow)).toBe(
+      '+OK\r\n',
+    );
     // Into the append-only file: a rewrite from the data set, waited for.
-    await sendCommand(server.port, ['BGREWRITEAOF']);
+    await sendCommand(server.port, ['BGREWRITEAOF'], slow);
     await vi.waitFor(
       async () => {
         const info = await sendCommand(server?.port ?? 0, ['INFO', 'persistence']);
@@ -46,7 +50,7 @@ describe('startRedis', () => {
     );
     await server.restart();
     // At once: a server still loading would answer -LOADING.
-    expect(await sendCommand(server.port, ['DBSIZE'])).toBe(`:${keys}\r\n`);
+    expect(await sendCommand(server.port, ['DBSIZE'], slow)).toBe(`:${keys}\r\n`);
   });
 
   it('starts a cluster node with its bus on a free port below the ephemeral range, kept across restart', async () => {
