@@ -14,9 +14,9 @@ export interface RedisServerOptions {
   /** Fixed port; a free one is chosen by default. */
   port?: number;
   /**
-   * How long to wait for the server to answer PING (default 60 s). A server that exits
-   * fails at once; the wait is long for a busy machine, where a restart that loads an
-   * append-only file can take seconds.
+   * How long to wait for the server to answer INFO as itself (its process id), done loading
+   * (default 60 s). A server that exits fails at once; the wait is long for a busy machine,
+   * where a restart that loads an append-only file can take seconds.
    */
   startTimeoutMs?: number;
   /**
