@@ -88,6 +88,13 @@ describe('a job hash that is not one', () => {
       ['maxAttempts "0"', 'at least 1', '"15|0|1|0|t"'],
     ],
     ['a negative maxAttempts', ['d', '15|-2|1|0|t', 'i', '{}'], ['maxAttempts "-2"', 'at least 1']],
+    [
+      'an enqueuedAt that is no number',
+      ['d', '15|3|soon|0|t', 'i', '{}'],
+      ['enqueuedAt "soon"', '"15|3|soon|0|t"'],
+    ],
+    ['an offset that is no number', ['d', '15|3|1|x|t', 'i', '{}'], ['enqueuedAt offset "x"']],
+    ['a maxAttempts of 1.5', ['d', '15|1.5|1|0|t', 'i', '{}'], ['maxAttempts "1.5"', 'at least 1']],
     ['no d field', ['i', '{}'], ['no `d` field']],
     ['a d field of garbage', ['d', 'total_nonsense', 'i', '{}'], ['`d` field "total_nonsense"']],
   ];

@@ -53,6 +53,17 @@ export function assertFixed(id: string, stored: unknown, fixed: FixedPart | unde
       `Job ${JSON.stringify(id)} has a malformed \`d\` field ${quoted(stored)} in Redis (expected <version><priority>|<maxAttempts>|<enqueuedAt>|<offset>|<task>): ${NOT_OURS}.`,
     );
   }
+  // The usual job passes these checks: nothing below is built for it (this runs per job
+  // reserved, on the worker's hot path).
+  if (
+    Number.isFinite(fixed.priority) &&
+    Number.isFinite(fixed.enqueuedAt) &&
+    Number.isFinite(fixed.offset) &&
+    Number.isInteger(fixed.maxAttempts) &&
+    fixed.maxAttempts >= 1
+  ) {
+    return fixed;
+  }
   const parts = String(stored).split('|');
   const numbers: Array<[name: string, value: number, text: string | undefined]> = [
     ['priority', fixed.priority, parts[0]?.slice(-1)],
