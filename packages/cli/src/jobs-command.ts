@@ -22,13 +22,15 @@ Waiting jobs are listed by priority, highest first, and within one the job that 
 line last first (a delayed job that came due, or a retried one, joins it then, so its ENQUEUED
 time can be older than those below it);
 delayed ones latest due first; active ones latest started first; dead and finished ones
-(completed, failed, cancelled, expired: while their records are kept) last ended first. A
+(completed, failed, cancelled, expired: while their records are kept) last ended first.
+--state failed (or completed, cancelled, expired) lists the finished jobs that ended so. A
 partitioned queue is listed in that order across its partitions; name one (emails~3of8) to list
 only its own. Each page that has more ends with the command for the next (--cursor).
 ${redactionHelp("each job's input, progress and result in --json")}${MARKS_HELP}`,
     examples: [
       'conveyor jobs emails',
       'conveyor jobs emails --state active',
+      'conveyor jobs emails --state failed',
       'conveyor jobs emails --state finished --task shop.sendOrderConfirmation --json',
     ],
   });
@@ -39,7 +41,10 @@ ${redactionHelp("each job's input, progress and result in --json")}${MARKS_HELP}
       parseStoredQueue('queue'),
     )
     .addOption(
-      new Option('--state <state>', 'which jobs: waiting, delayed, active, dead or finished')
+      new Option(
+        '--state <state>',
+        'which jobs: waiting, delayed, active, dead or finished, or the finished ones that ended completed, failed, cancelled or expired',
+      )
         .argParser(parseState)
         .default('waiting'),
     )

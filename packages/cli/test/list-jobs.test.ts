@@ -216,6 +216,69 @@ describe('conveyor jobs', () => {
     }
   });
 
+  it('lists the finished jobs that ended failed, or completed, without the others', async () => {
+    const env = await setup();
+    try {
+      const ids = await env.enqueue('ends', 'report.build', 4);
+      const held = await env.transport.reserve({
+        queues: ['ends'],
+        max: 4,
+        leaseMs: 60_000,
+        consumer: 'cli-test',
+      });
+      expect(held.map((job) => job.envelope.id)).toEqual(ids);
+      const error = { name: 'Error', message: 'no paper', code: 'NO_PAPER' };
+      const [done1, failed, done2, dead] = held.map(({ envelope, token }) => ({
+        id: envelope.id,
+        token,
+      }));
+      for (const settlement of [
+        { type: 'complete' as const, ...done1, result: 1 },
+        { type: 'fail' as const, ...failed, error, deadLetter: false },
+        { type: 'complete' as const, ...done2, result: 2 },
+        { type: 'fail' as const, ...dead, error, deadLetter: true },
+      ]) {
+        // One at a time: each finishes after the one before it.
+        expect(await env.transport.settle([settlement as never])).toEqual(['ok']);
+      }
+
+      const human = await cli(['jobs', 'ends', '--state', 'failed', ...env.args]);
+      expect(human.stderr).toBe('');
+      expect(human.code).toBe(0);
+      const lines = human.stdout.trimEnd().split('\n');
+      expect(lines[0]?.split(/\s+/)).toEqual([
+        'ID',
+        'TASK',
+        'PRIORITY',
+        'ATTEMPTS',
+        'FINISHED',
+        'ERROR',
+      ]);
+      expect(lines[1]).toMatch(
+        new RegExp(`^${failed?.id}\\s+report\\.build\\s.*NO_PAPER: no paper$`),
+      );
+      expect(human.stdout).toContain('1 failed job of ends, newest first. No more.');
+
+      const completed = json<Page>(
+        await cli(['jobs', 'ends', '--state', 'completed', '--json', ...env.args]),
+      );
+      expect(completed).toMatchObject({ queue: 'ends', state: 'completed', next: null });
+      expect(completed.jobs.map((job) => [job.id, job.state])).toEqual([
+        [done2?.id, 'completed'],
+        [done1?.id, 'completed'],
+      ]);
+      const none = await cli(['jobs', 'ends', '--state', 'expired', ...env.args]);
+      expect(none.stdout).toBe('No expired jobs in ends.\n');
+      // All of them, as before: the dead one is not among the finished.
+      const finished = json<Page>(
+        await cli(['jobs', 'ends', '--state', 'finished', '--json', ...env.args]),
+      );
+      expect(finished.jobs.map((job) => job.id)).toEqual([done2?.id, failed?.id, done1?.id]);
+    } finally {
+      await env.close();
+    }
+  });
+
   it('refuses a bad state or cursor (exit 2), and notes a queue name nothing has used', async () => {
     const env = await setup();
     try {
@@ -223,7 +286,7 @@ describe('conveyor jobs', () => {
       const state = await cli(['jobs', 'mail', '--state', 'queued', ...env.args]);
       expect(state.code).toBe(2);
       expect(state.stderr).toContain(
-        'Invalid --state "queued": expected one of waiting, delayed, active, dead, finished.',
+        'Invalid --state "queued": expected one of waiting, delayed, active, dead, finished, completed, failed, cancelled, expired.',
       );
       const cursor = await cli(['jobs', 'mail', '--cursor', 'nonsense', ...env.args]);
       expect(cursor.code).toBe(2);

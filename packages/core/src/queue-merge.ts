@@ -5,7 +5,12 @@ import {
   type MergeCursorEntry,
 } from './queue-merge-cursor.js';
 import type { JobRecord } from './transport.js';
-import type { JobListState, JobPage, TransportAdmin } from './transport-admin.js';
+import {
+  isEndedListState,
+  type JobListState,
+  type JobPage,
+  type TransportAdmin,
+} from './transport-admin.js';
 
 /** Newest first in `state`: positive when `a` comes after `b`. */
 function newestFirst(state: JobListState): (a: JobRecord, b: JobRecord) => number {
@@ -162,10 +167,12 @@ export async function mergeJobPages(
   options: { state: JobListState; limit: number; task?: string; maxRefills?: number },
 ): Promise<{ jobs: JobRecord[]; next?: string }> {
   const { state, limit, task, maxRefills } = options;
+  // The counts have one figure for every final state but dead.
+  const counted = isEndedListState(state) ? 'finished' : state;
   const holding =
     from === undefined
       ? (await admin.queueCounts(stored))
-          .filter((count) => (count[state] ?? 0) > 0)
+          .filter((count) => (count[counted] ?? 0) > 0)
           .map((count) => count.queue)
       : [];
   const { jobs, next } = await mergeQueues(holding, from, {

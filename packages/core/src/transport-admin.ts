@@ -25,8 +25,40 @@ export interface QueueCounts {
   paused?: true;
 }
 
-/** The states `listJobs` pages through; `finished` is every kept final state but dead. */
-export type JobListState = 'waiting' | 'delayed' | 'active' | 'dead' | 'finished';
+/**
+ * The states `listJobs` pages through; `finished` is every kept final state but dead, and
+ * each of those final states lists the finished jobs that ended in it (`failed`: what
+ * failed overnight, without the completed ones around them).
+ */
+export type JobListState = 'waiting' | 'delayed' | 'active' | 'dead' | 'finished' | EndedListState;
+
+/** A final state but dead: `listJobs` lists the kept finished jobs that ended in it. */
+export type EndedListState = 'completed' | 'failed' | 'cancelled' | 'expired';
+
+const ENDED_LIST_STATES: ReadonlySet<string> = new Set<EndedListState>([
+  'completed',
+  'failed',
+  'cancelled',
+  'expired',
+]);
+
+/** Whether `state` is one final state of the finished jobs (listed as a part of `finished`). */
+export function isEndedListState(state: string): state is EndedListState {
+  return ENDED_LIST_STATES.has(state);
+}
+
+/** Every {@link JobListState}, in the order the CLI and the dashboard name them. */
+export const JOB_LIST_STATES: readonly JobListState[] = [
+  'waiting',
+  'delayed',
+  'active',
+  'dead',
+  'finished',
+  'completed',
+  'failed',
+  'cancelled',
+  'expired',
+];
 
 /** What `listJobs` pages through. */
 export interface ListJobsOptions {
@@ -43,7 +75,9 @@ export interface ListJobsOptions {
  * A page of jobs, newest first (waiting: by priority from highest, within one the job that
  * joined the line last first, which for a job that came due or was retried is not its enqueue;
  * delayed: latest due first; active: latest lease first; dead: last dead-lettered first;
- * finished: last finished first).
+ * finished and each final state of it: last finished first). A page filtered by task or by
+ * final state may hold fewer jobs than asked for and still have a `next`: a transport
+ * bounds how many jobs one page examines.
  */
 export interface JobPage {
   jobs: JobRecord[];

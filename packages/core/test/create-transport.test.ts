@@ -258,7 +258,7 @@ describe('createTransport', () => {
     const search = { task: 't', field: 'f', value: 'v' };
     const refused: Array<[() => Promise<unknown>, string]> = [
       [() => admin.listJobs('bad queue', { state: 'waiting' }), 'INVALID_ENVELOPE'],
-      [() => admin.listJobs('q', { state: 'completed' as 'dead' }), 'INVALID_OPTION'],
+      [() => admin.listJobs('q', { state: 'succeeded' as 'dead' }), 'INVALID_OPTION'],
       [() => admin.listJobs('q', { state: 'dead', limit: 0 }), 'INVALID_OPTION'],
       [() => admin.listJobs('q', { state: 'dead', limit: 501 }), 'INVALID_OPTION'],
       [() => admin.listJobs('q', { state: 'dead', limit: 2.5 }), 'INVALID_OPTION'],

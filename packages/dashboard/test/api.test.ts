@@ -82,6 +82,43 @@ describe('GET /api/queues/<name>/jobs', () => {
     });
   });
 
+  test('lists the finished jobs of one final state: failed, without the completed ones', async () => {
+    const queue = q('ended');
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) ids.push(await enqueue(served.transport, { queue }));
+    const held = await served.transport.reserve({
+      queues: [queue],
+      max: 3,
+      leaseMs: 60_000,
+      consumer: 'api-test',
+    });
+    expect(held.map((job) => job.envelope.id)).toEqual(ids);
+    const error = { name: 'Error', message: 'bounced', code: 'BOUNCED' };
+    for (const [n, { envelope, token }] of held.entries()) {
+      const { id } = envelope;
+      await served.transport.settle([
+        n === 1
+          ? { type: 'fail', id, token, error, deadLetter: false }
+          : { type: 'complete', id, token, result: n },
+      ]);
+    }
+    const failed = await (await client.get(`/api/queues/${queue}/jobs?state=failed`)).json();
+    expect(failed).toEqual({
+      jobs: [
+        expect.objectContaining({
+          id: ids[1],
+          state: 'failed',
+          error: { code: 'BOUNCED', message: 'bounced' },
+        }),
+      ],
+      next: null,
+    });
+    const completed = await (await client.get(`/api/queues/${queue}/jobs?state=completed`)).json();
+    expect(completed.jobs.map((job: { id: string }) => job.id)).toEqual([ids[2], ids[0]]);
+    const finished = await (await client.get(`/api/queues/${queue}/jobs?state=finished`)).json();
+    expect(finished.jobs).toHaveLength(3);
+  });
+
   test('finds one job by id, in any state, only in its own queue', async () => {
     const queue = q('lookup');
     const id = await enqueue(served.transport, { queue, delayMs: 60_000 });

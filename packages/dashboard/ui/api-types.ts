@@ -2,14 +2,24 @@
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
-export type ListState = 'waiting' | 'delayed' | 'active' | 'dead' | 'finished';
-export const LIST_STATES: readonly ListState[] = [
+/** The queue page's tabs, each a state the API lists. */
+export type TabState = 'waiting' | 'delayed' | 'active' | 'dead' | 'finished';
+export const LIST_STATES: readonly TabState[] = [
   'waiting',
   'delayed',
   'active',
   'dead',
   'finished',
 ];
+/** The final states but dead: the API lists the finished jobs that ended in one. */
+export type EndedState = 'completed' | 'failed' | 'cancelled' | 'expired';
+export const ENDED_STATES: readonly EndedState[] = ['completed', 'failed', 'cancelled', 'expired'];
+export type ListState = TabState | EndedState;
+
+/** Whether `state` is one final state of the Finished tab's jobs. */
+export function isEnded(state: string): state is EndedState {
+  return (ENDED_STATES as readonly string[]).includes(state);
+}
 
 export interface Counts {
   waiting: number;

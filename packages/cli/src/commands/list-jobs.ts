@@ -1,4 +1,9 @@
-import type { JobListState, JobRecord, TransportAdmin } from '@conveyor/core';
+import {
+  JOB_LIST_STATES,
+  type JobListState,
+  type JobRecord,
+  type TransportAdmin,
+} from '@conveyor/core';
 import {
   type MergeCursor,
   mergeJobPages,
@@ -25,13 +30,7 @@ import { terminalText } from '../terminal-text.js';
 import { cutDeepRecords } from '../value-depth.js';
 
 /** The states `conveyor jobs --state` lists, as the transport's `admin.listJobs` does. */
-export const LIST_STATES: readonly JobListState[] = [
-  'waiting',
-  'delayed',
-  'active',
-  'dead',
-  'finished',
-];
+export const LIST_STATES: readonly JobListState[] = JOB_LIST_STATES;
 
 export interface ListJobsCommandOptions {
   state: JobListState;
@@ -55,7 +54,14 @@ const TIME_COLUMN: Record<
   active: ['STARTED', (job) => job.startedAt],
   dead: ['DIED', (job) => job.finishedAt],
   finished: ['FINISHED', (job) => job.finishedAt],
+  completed: ['FINISHED', (job) => job.finishedAt],
+  failed: ['FINISHED', (job) => job.finishedAt],
+  cancelled: ['FINISHED', (job) => job.finishedAt],
+  expired: ['FINISHED', (job) => job.finishedAt],
 };
+
+/** States whose jobs may carry an error: the ERROR column's. */
+const WITH_ERRORS: ReadonlySet<JobListState> = new Set(['dead', 'finished', 'failed', 'cancelled']);
 
 /**
  * `conveyor jobs <queue>`: a page of the queue's jobs in one state, newest first, as the
@@ -119,7 +125,7 @@ export async function listJobs(
     { header: 'PRIORITY', value: (job) => job.envelope.priority },
     { header: 'ATTEMPTS', value: (job) => job.attempts },
     { header: timeHeader, value: (job) => formatTime(timeOf(job), now) },
-    ...(state === 'dead' || state === 'finished'
+    ...(WITH_ERRORS.has(state)
       ? [{ header: 'ERROR', value: (job: JobRecord) => errorLine(job) }]
       : []),
   ]);

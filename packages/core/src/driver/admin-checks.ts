@@ -9,6 +9,7 @@ import {
   INDEX_LIMITS,
   type IndexEntry,
   type IndexSearch,
+  JOB_LIST_STATES,
   type JobListState,
   type ListJobsOptions,
 } from '../transport-admin.js';
@@ -32,13 +33,7 @@ export const MAX_AUDIT_DETAIL_BYTES = 64 * 1024;
 /** Longest task name (as `defineTask` allows). */
 const MAX_TASK_NAME = 128;
 
-const LIST_STATES: ReadonlySet<string> = new Set<JobListState>([
-  'waiting',
-  'delayed',
-  'active',
-  'dead',
-  'finished',
-]);
+const LIST_STATES: ReadonlySet<string> = new Set<JobListState>(JOB_LIST_STATES);
 
 /** `listJobs` options with their default limit, checked. */
 export function listJobsOptions(options: ListJobsOptions): ListJobsOptions & { limit: number } {

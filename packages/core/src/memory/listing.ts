@@ -29,6 +29,9 @@ function keyOf({ record, moved }: StoredJob, state: JobListState): ListKey | und
       return record.state === 'dead' ? { primary: record.finishedAt ?? 0, moved } : undefined;
     case 'finished':
       return FINISHED.has(record.state) ? { primary: record.finishedAt ?? 0, moved } : undefined;
+    default:
+      // One final state of the finished ones.
+      return record.state === state ? { primary: record.finishedAt ?? 0, moved } : undefined;
   }
 }
 

@@ -1,4 +1,10 @@
-import { INDEX_LIMITS, isScheduleId, type JobListState, SCHEDULE_ID_RULE } from '@conveyor/core';
+import {
+  INDEX_LIMITS,
+  isScheduleId,
+  JOB_LIST_STATES,
+  type JobListState,
+  SCHEDULE_ID_RULE,
+} from '@conveyor/core';
 import {
   isQueueName,
   isStoredQueueName,
@@ -7,7 +13,7 @@ import {
 } from '@conveyor/core/transport';
 import { badRequest } from '../errors.js';
 
-const STATES: readonly JobListState[] = ['waiting', 'delayed', 'active', 'dead', 'finished'];
+const STATES: readonly JobListState[] = JOB_LIST_STATES;
 
 /** A queue name from a path or query: 1–64 of A–Z, a–z, 0–9, `_`, `.`, `-`. */
 export function queueName(value: unknown, name = 'queue'): string {

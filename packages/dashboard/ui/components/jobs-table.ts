@@ -26,7 +26,14 @@ const WHEN_TITLE: Record<string, string> = {
   active: 'Started',
   dead: 'Died',
   finished: 'Finished',
+  completed: 'Finished',
+  failed: 'Finished',
+  cancelled: 'Finished',
+  expired: 'Finished',
 };
+
+/** The lists of ended jobs, whose error column is the job's own error. */
+const ENDED_LISTS = new Set(['dead', 'finished', 'completed', 'failed', 'cancelled', 'expired']);
 
 /**
  * A table of job summaries; `columns` adds the optional ones, `actions` a last column of
@@ -69,7 +76,7 @@ export function jobsTable(
     },
     columns.includes('error') && {
       // Of a job not ended, the error of the attempt before: it waits to be tried again.
-      title: state && state !== 'dead' && state !== 'finished' ? 'Last error' : 'Error',
+      title: state && !ENDED_LISTS.has(state) ? 'Last error' : 'Error',
       class: 'wide',
       cell: (job) =>
         job.error

@@ -1,4 +1,5 @@
 import {
+  ENDED_STATES,
   findQueue,
   LIST_STATES,
   type ListState,
@@ -17,6 +18,10 @@ export const STATE_TITLES: Record<ListState, string> = {
   active: 'Active',
   dead: 'Dead',
   finished: 'Finished',
+  completed: 'Completed',
+  failed: 'Failed',
+  cancelled: 'Cancelled',
+  expired: 'Expired',
 };
 
 /** The queue, number and count of a partition's name (`emails~3of8`), else undefined. */
@@ -106,5 +111,25 @@ export function partitionsTable(
         'Jobs per partition and state',
       ),
     ),
+  );
+}
+
+/**
+ * Above the Finished tab's list: All, or the finished jobs of one final state (Failed: what
+ * failed, without the completed jobs around it), keeping the task filter. Links, so each
+ * choice has its URL, as the tabs do.
+ */
+export function endedFilter(queue: string, current: ListState, task: string | undefined) {
+  const choice = (state: ListState, title: string) => {
+    const a = link(paths.queue(queue, { state, task }), title, 'ended-choice');
+    if (state === current) a.setAttribute('aria-current', 'page');
+    return a;
+  };
+  return h(
+    'nav',
+    { class: 'ended-filter', attrs: { 'aria-label': 'Finished jobs by how they ended' } },
+    h('span', { class: 'muted' }, 'Ended:'),
+    choice('finished', 'All'),
+    ENDED_STATES.map((state) => choice(state, STATE_TITLES[state])),
   );
 }

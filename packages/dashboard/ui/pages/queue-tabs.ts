@@ -2,7 +2,7 @@
 // page and kept: a live counts event updates the counts in place, so a row scrolled sideways on
 // a phone stays where it was, and its edge hints (scroll-hint.ts) stay true.
 
-import { type Counts, LIST_STATES, type ListState } from '../api-types.js';
+import { type Counts, isEnded, LIST_STATES, type ListState } from '../api-types.js';
 import { scrollHint } from '../components/scroll-hint.js';
 import { h } from '../dom.js';
 import { formatNumber } from '../format.js';
@@ -18,7 +18,8 @@ export interface QueueTabs {
 
 /**
  * The tabs of `queue`: each links to its state's list (keeping the `task` filter), `current`'s
- * marked `aria-current="page"` (none during a search, which lists any state).
+ * marked `aria-current="page"` (Finished for one final state of it; none during a search, which
+ * lists any state).
  */
 export function queueTabs(
   queue: string,
@@ -26,9 +27,11 @@ export function queueTabs(
   task: string | undefined,
   signal: AbortSignal,
 ): QueueTabs {
+  // The finished jobs of one final state are the Finished tab's.
+  const shown = current && isEnded(current) ? 'finished' : current;
   const tabs = LIST_STATES.map((state) => {
     const a = link(paths.queue(queue, { state, task }), STATE_TITLES[state], 'tab');
-    if (state === current) a.setAttribute('aria-current', 'page');
+    if (state === shown) a.setAttribute('aria-current', 'page');
     return [state, a] as const;
   });
   const nav = h(

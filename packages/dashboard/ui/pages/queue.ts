@@ -3,6 +3,7 @@ import {
   type Counts,
   findQueue,
   type IndexedField,
+  isEnded,
   type JobPage,
   LIST_STATES,
   type ListState,
@@ -15,7 +16,13 @@ import { dataLabel, dataText } from '../components/value.js';
 import { h, replace } from '../dom.js';
 import { link, navigate, paths } from '../router.js';
 import { field, type PageContext, pageHead, setTitle } from './page.js';
-import { otherQueueJob, partitionOf, partitionsTable, unknownNote } from './queue-parts.js';
+import {
+  endedFilter,
+  otherQueueJob,
+  partitionOf,
+  partitionsTable,
+  unknownNote,
+} from './queue-parts.js';
 import { pauseControls } from './queue-pause.js';
 import { runAllNowBar } from './queue-promote.js';
 import { queueTabs } from './queue-tabs.js';
@@ -32,7 +39,9 @@ interface View {
 
 function readView(params: URLSearchParams): View {
   const state = params.get('state') as ListState | null;
-  const view: View = { state: state && LIST_STATES.includes(state) ? state : 'waiting' };
+  const known =
+    state !== null && ((LIST_STATES as readonly string[]).includes(state) || isEnded(state));
+  const view: View = { state: known ? state : 'waiting' };
   for (const key of ['cursor', 'task', 'id', 'field', 'value'] as const) {
     const value = params.get(key);
     if (value) view[key] = value;
@@ -219,9 +228,12 @@ function jobsResult(
       : null,
     // Every delayed job of the queue: not under a task filter, which lists only some.
     !searching && !view.task && view.state === 'delayed' && page.jobs.length > 0 ? runAll() : null,
+    !searching && (view.state === 'finished' || isEnded(view.state))
+      ? endedFilter(queue, view.state, view.task)
+      : null,
     jobsTable(
       page.jobs,
-      searching || view.state === 'dead' || view.state === 'finished'
+      searching || view.state === 'dead' || view.state === 'finished' || isEnded(view.state)
         ? [...queueColumn, 'state', 'when', 'error']
         : [...queueColumn, 'when', ...lastError],
       empty,

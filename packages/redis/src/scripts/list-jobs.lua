@@ -5,13 +5,15 @@
 -- deadline, latest first (expired leases not yet reclaimed included, as queue-counts
 -- counts them); dead: the dead-letter ZSET by sequence, last dead-lettered first;
 -- finished: the finished list from its tail (last finished first), which exists only with
--- a count bound: without one nothing lists finished jobs. Ids whose job left the state
+-- a count bound: without one nothing lists finished jobs; completed, failed, cancelled,
+-- expired: the same list, keeping the jobs that ended in that state. Ids whose job left the state
 -- (cancelled while waiting, gone, past its expiry) are skipped. Cursors and the scan
 -- budget: includes/paging.lua.
 --
 -- KEYS: the 21 queue keys (includes/queue.lua).
 -- ARGV: [1] default result TTL, [2] finished kept, [3] state code: 'w' waiting,
---       'd' delayed, 'a' active, 'x' dead, 'f' finished, [4] most jobs, [5] most
+--       'd' delayed, 'a' active, 'x' dead, 'f' finished, 'C' completed, 'F' failed,
+--       'N' cancelled, 'E' expired, [4] most jobs, [5] most
 --       candidates examined, [6] task ('' for every task), then the cursor ('' for the
 --       first page): [7] waiting: priority, finished: offset from the tail, ZSETs: score,
 --       [8] waiting: offset from the tail, else '', [9] the last member or element examined.
@@ -27,7 +29,13 @@ local STATES = {
   a = { a = true },
   x = { x = true },
   f = { c = true, f = true, n = true, e = true },
+  C = { c = true },
+  F = { f = true },
+  N = { n = true },
+  E = { e = true },
 }
+-- The codes that page through the finished list.
+local FINISHED_LIST = { f = true, C = true, F = true, N = true, E = true }
 
 local code = ARGV[3]
 local states = STATES[code]
@@ -74,7 +82,7 @@ if code == 'w' then
       end
     end
   end
-elseif code == 'f' then
+elseif FINISHED_LIST[code] then
   local offset, last = nil, nil
   if not first then offset, last = tonumber(ARGV[7]), ARGV[9] end
   local at, element = list_page(K_FINISHED, offset, last, by_finished_entry)

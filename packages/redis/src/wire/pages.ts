@@ -20,6 +20,11 @@ const STATE_CODE: Readonly<Record<JobListState, string>> = {
   active: 'a',
   dead: 'x',
   finished: 'f',
+  // One final state of the finished list each.
+  completed: 'C',
+  failed: 'F',
+  cancelled: 'N',
+  expired: 'E',
 };
 /** The code starting findByIndex cursors. */
 const INDEX_CODE = 'i';
@@ -49,6 +54,10 @@ const OFFSET = /^\d{1,15}$/;
 const CURSOR_PARTS: Readonly<Record<string, readonly [a: RegExp, b: RegExp]>> = {
   w: [/^\d$/, OFFSET], // priority, offset from the tail
   f: [OFFSET, /^$/], // offset from the tail
+  C: [OFFSET, /^$/],
+  F: [OFFSET, /^$/],
+  N: [OFFSET, /^$/],
+  E: [OFFSET, /^$/],
   d: [SCORE, /^$/],
   a: [SCORE, /^$/],
   x: [SCORE, /^$/],

@@ -126,6 +126,60 @@ export function listingRules(harness: ConformanceHarness): void {
       expect(await allPages(admin, queue, { state: 'waiting' })).toEqual([]);
     });
 
+    it('[A10] lists the finished jobs of one final state when asked, last finished first', async ({
+      skip,
+    }) => {
+      const transport = await ctx.transport();
+      const admin = capabilityOf(transport, 'admin', skip);
+      const queue = uniqueQueue('list-ended');
+      const now = await ctx.now(transport);
+      const expired = makeEnvelope(queue, { expiresAt: now - ctx.ms(1), priority: 9 });
+      await ctx.enqueue(transport, expired);
+      const jobs = await ctx.jobs(transport, queue, 7);
+      // The reserve finds the expired job first and marks it so [R9].
+      const reserved = await ctx.reserve(transport, queue, { max: 6 });
+      expect(reserved.map((reservation) => reservation.envelope.id)).toEqual(
+        idsOf(jobs.slice(0, 6)),
+      );
+      const [done1, failed1, dead, done2, failed2, done3] = reserved;
+      if (!done1 || !failed1 || !dead || !done2 || !failed2 || !done3) {
+        throw new Error('six jobs reserved');
+      }
+      for (const settlement of [
+        complete(done1, 'one'),
+        fail(failed1, false),
+        fail(dead, true),
+        complete(done2, 'two'),
+        fail(failed2, false),
+        complete(done3, 'three'),
+      ]) {
+        await ctx.advance(1);
+        expect(await ctx.settle(transport, settlement)).toBe('ok');
+      }
+      const cancelled = jobs[6] as JobEnvelope;
+      expect(await transport.cancel(cancelled.id)).toBe('cancelled');
+
+      const id = (reservation: typeof done1) => reservation.envelope.id;
+      for (const limit of [1, 50]) {
+        expect(await allPages(admin, queue, { state: 'completed', limit })).toEqual(
+          [done3, done2, done1].map(id),
+        );
+        expect(await allPages(admin, queue, { state: 'failed', limit })).toEqual(
+          [failed2, failed1].map(id),
+        );
+      }
+      expect(await allPages(admin, queue, { state: 'cancelled' })).toEqual([cancelled.id]);
+      expect(await allPages(admin, queue, { state: 'expired' })).toEqual([expired.id]);
+      // Each with the task filter too; dead jobs are in none of them.
+      expect(
+        await allPages(admin, queue, { state: 'failed', task: 'conformance.task', limit: 1 }),
+      ).toEqual([failed2, failed1].map(id));
+      expect(await allPages(admin, queue, { state: 'failed', task: 'other.task' })).toEqual([]);
+      expect(await allPages(admin, queue, { state: 'dead' })).toEqual([id(dead)]);
+      const [newest] = (await admin.listJobs(queue, { state: 'failed', limit: 1 })).jobs;
+      expect(newest).toMatchObject({ id: id(failed2), state: 'failed', error: expect.any(Object) });
+    });
+
     it('[A10] pages with cursors cover every job exactly once while nothing changes', async ({
       skip,
     }) => {
