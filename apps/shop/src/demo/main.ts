@@ -237,6 +237,10 @@ function printKeepHints(running: Stack, from: Broker, refused: PlacedOrder | und
       write(
         `  workflow   pnpm --filter @conveyor/cli conveyor inspect ${refused.workflowId} ${target}`,
       );
+      // The refused order's stock step is the run's failed job.
+      write(
+        `  failed     pnpm --filter @conveyor/cli conveyor jobs inventory --state failed ${target}`,
+      );
     }
   }
   write('Ctrl-C stops everything.');
