@@ -35,16 +35,16 @@ export type JobListState = 'waiting' | 'delayed' | 'active' | 'dead' | 'finished
 /** A final state but dead: `listJobs` lists the kept finished jobs that ended in it. */
 export type EndedListState = 'completed' | 'failed' | 'cancelled' | 'expired';
 
-const ENDED_LIST_STATES: ReadonlySet<string> = new Set<EndedListState>([
+const ENDED_LIST_STATES: readonly EndedListState[] = [
   'completed',
   'failed',
   'cancelled',
   'expired',
-]);
+];
 
 /** Whether `state` is one final state of the finished jobs (listed as a part of `finished`). */
 export function isEndedListState(state: string): state is EndedListState {
-  return ENDED_LIST_STATES.has(state);
+  return (ENDED_LIST_STATES as readonly string[]).includes(state);
 }
 
 /** Every {@link JobListState}, in the order the CLI and the dashboard name them. */
@@ -54,10 +54,7 @@ export const JOB_LIST_STATES: readonly JobListState[] = [
   'active',
   'dead',
   'finished',
-  'completed',
-  'failed',
-  'cancelled',
-  'expired',
+  ...ENDED_LIST_STATES,
 ];
 
 /** What `listJobs` pages through. */

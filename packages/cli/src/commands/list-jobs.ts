@@ -1,4 +1,6 @@
 import {
+  type EndedListState,
+  isEndedListState,
   JOB_LIST_STATES,
   type JobListState,
   type JobRecord,
@@ -45,7 +47,7 @@ export interface ListJobsCommandOptions {
 
 /** The time column of each state: when the job was enqueued, is due, started or ended. */
 const TIME_COLUMN: Record<
-  JobListState,
+  Exclude<JobListState, EndedListState>,
   [header: string, at: (job: JobRecord) => number | undefined]
 > = {
   // An unreadable job has no enqueue time (its record's is 0), as `inspect` shows it: none.
@@ -54,10 +56,6 @@ const TIME_COLUMN: Record<
   active: ['STARTED', (job) => job.startedAt],
   dead: ['DIED', (job) => job.finishedAt],
   finished: ['FINISHED', (job) => job.finishedAt],
-  completed: ['FINISHED', (job) => job.finishedAt],
-  failed: ['FINISHED', (job) => job.finishedAt],
-  cancelled: ['FINISHED', (job) => job.finishedAt],
-  expired: ['FINISHED', (job) => job.finishedAt],
 };
 
 /** States whose jobs may carry an error: the ERROR column's. */
@@ -117,7 +115,8 @@ export async function listJobs(
     return;
   }
   const now = Date.now();
-  const [timeHeader, timeOf] = TIME_COLUMN[state];
+  // One final state of the finished jobs has the finished list's columns.
+  const [timeHeader, timeOf] = TIME_COLUMN[isEndedListState(state) ? 'finished' : state];
   const table = renderTable(jobs, [
     { header: 'ID', value: (job) => job.id },
     { header: 'TASK', value: taskCell },

@@ -1,6 +1,11 @@
 import { InvalidOptionError } from '../errors.js';
 import type { JobRecord } from '../transport.js';
-import type { JobListState, JobPage, ListJobsOptions } from '../transport-admin.js';
+import {
+  isEndedListState,
+  type JobListState,
+  type JobPage,
+  type ListJobsOptions,
+} from '../transport-admin.js';
 import type { JobStore, StoredJob } from './job-store.js';
 
 /**
@@ -14,8 +19,6 @@ interface ListKey {
   moved: number;
 }
 
-const FINISHED: ReadonlySet<string> = new Set(['completed', 'failed', 'cancelled', 'expired']);
-
 /** The sort key of a job listed in `state`, or undefined when it is not in that state. */
 function keyOf({ record, moved }: StoredJob, state: JobListState): ListKey | undefined {
   switch (state) {
@@ -28,7 +31,9 @@ function keyOf({ record, moved }: StoredJob, state: JobListState): ListKey | und
     case 'dead':
       return record.state === 'dead' ? { primary: record.finishedAt ?? 0, moved } : undefined;
     case 'finished':
-      return FINISHED.has(record.state) ? { primary: record.finishedAt ?? 0, moved } : undefined;
+      return isEndedListState(record.state)
+        ? { primary: record.finishedAt ?? 0, moved }
+        : undefined;
     default:
       // One final state of the finished ones.
       return record.state === state ? { primary: record.finishedAt ?? 0, moved } : undefined;

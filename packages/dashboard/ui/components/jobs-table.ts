@@ -1,4 +1,4 @@
-import type { JobSummary } from '../api-types.js';
+import { isEnded, type JobSummary } from '../api-types.js';
 import { h } from '../dom.js';
 import { link, paths } from '../router.js';
 import { type Column, table } from './table.js';
@@ -26,14 +26,7 @@ const WHEN_TITLE: Record<string, string> = {
   active: 'Started',
   dead: 'Died',
   finished: 'Finished',
-  completed: 'Finished',
-  failed: 'Finished',
-  cancelled: 'Finished',
-  expired: 'Finished',
 };
-
-/** The lists of ended jobs, whose error column is the job's own error. */
-const ENDED_LISTS = new Set(['dead', 'finished', 'completed', 'failed', 'cancelled', 'expired']);
 
 /**
  * A table of job summaries; `columns` adds the optional ones, `actions` a last column of
@@ -49,6 +42,8 @@ export function jobsTable(
   state?: string,
   actions?: Column<JobSummary>,
 ): HTMLElement {
+  // One final state of the finished jobs has the Finished list's titles.
+  const listed = state && isEnded(state) ? 'finished' : state;
   const all: Array<Column<JobSummary> | false> = [
     {
       title: 'Job',
@@ -66,7 +61,7 @@ export function jobsTable(
       cell: (job) => `${job.attempts} / ${job.maxAttempts}`,
     },
     columns.includes('when') && {
-      title: (state && WHEN_TITLE[state]) || 'When',
+      title: (listed && WHEN_TITLE[listed]) || 'When',
       cell: (job) => {
         const [label, at] = when(job);
         return state
@@ -76,7 +71,7 @@ export function jobsTable(
     },
     columns.includes('error') && {
       // Of a job not ended, the error of the attempt before: it waits to be tried again.
-      title: state && !ENDED_LISTS.has(state) ? 'Last error' : 'Error',
+      title: listed && listed !== 'dead' && listed !== 'finished' ? 'Last error' : 'Error',
       class: 'wide',
       cell: (job) =>
         job.error
