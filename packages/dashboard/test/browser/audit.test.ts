@@ -1,6 +1,6 @@
 // The /audit page in headless Chromium: the log newest first with its links, paged with Older,
 // filtered by job id, following new entries over the event stream on its first page and
-// counting them on an older one. Screenshots go to a temp directory (or $CONVEYOR_SCREENSHOTS).
+// counting them on an older one. Screenshots go to $CONVEYOR_SCREENSHOTS when it is set.
 
 import { memoryTransport } from '@conveyor/core';
 import { beforeAll, describe, expect, it } from 'vitest';

@@ -14,7 +14,7 @@ import type {
   Page,
   PageScreenshotOptions,
 } from 'playwright-core';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { PASSWORD, type Served, serve, USER } from '../helpers.js';
 
 /**
@@ -46,10 +46,20 @@ function sharedChromium(): Promise<Browser> {
   return shared;
 }
 
-/** A fresh directory for screenshots; CONVEYOR_SCREENSHOTS names a fixed one instead. */
+/**
+ * Where the screenshots the tests take go: the directory `CONVEYOR_SCREENSHOTS` names. Unset,
+ * the tests take none (about 0.3 s of Chromium's CPU each, 100 of them in a run, for pictures
+ * nobody opened), except of a test's page when that test fails.
+ */
+const SCREENSHOTS = process.env.CONVEYOR_SCREENSHOTS || undefined;
+
+/** The screenshot directory: `CONVEYOR_SCREENSHOTS`, else a fresh temporary one. */
 export function screenshotDir(): string {
-  return process.env.CONVEYOR_SCREENSHOTS ?? mkdtempSync(join(tmpdir(), 'conveyor-dashboard-'));
+  return SCREENSHOTS ?? mkdtempSync(join(tmpdir(), 'conveyor-dashboard-'));
 }
+
+/** `shoot`'s options: Playwright's, and another page than the file's own. */
+export type ShotOptions = Omit<PageScreenshotOptions, 'path'> & { page?: Page };
 
 type ServeOptions = Omit<NonNullable<Parameters<typeof serve>[0]>, 'transport'>;
 
@@ -81,8 +91,11 @@ export interface BrowserPage {
   readonly transport: Transport;
   /** The file's screenshot directory, made on first use. */
   readonly shots: string;
-  /** Saves a screenshot of the page as `<name>.png` in `shots`, the full page unless told. */
-  shoot(name: string, options?: Omit<PageScreenshotOptions, 'path'>): Promise<void>;
+  /**
+   * With `CONVEYOR_SCREENSHOTS` set, saves a screenshot of the page (or of `options.page`) as
+   * `<name>.png` in `shots`, the full page unless told; else does nothing.
+   */
+  shoot(name: string, options?: ShotOptions): Promise<void>;
 }
 
 /** What the `beforeAll` opens, in order, for the `afterAll` to close. */
@@ -134,6 +147,19 @@ export function useBrowserPage(options: BrowserPageOptions): BrowserPage {
     opened.page = await opened.context.newPage();
   });
 
+  // A failing test leaves a picture of where its page was, whether or not screenshots were
+  // asked for: its name, and the directory is printed after the file's tests.
+  beforeEach(({ task, onTestFailed }) => {
+    onTestFailed(async () => {
+      const page = opened.page;
+      if (page === undefined || page.isClosed()) return;
+      const name = `failed-${task.name.replace(/[^A-Za-z0-9]+/g, '-').slice(0, 80)}`;
+      await page
+        .screenshot({ fullPage: true, path: join(handle.shots, `${name}.png`), timeout: 10_000 })
+        .catch(() => {});
+    });
+  });
+
   afterAll(async () => {
     // The browser stays open for the process's next file (sharedChromium).
     await opened.context?.close();
@@ -162,8 +188,9 @@ export function useBrowserPage(options: BrowserPageOptions): BrowserPage {
       shots ??= screenshotDir();
       return shots;
     },
-    async shoot(name, screenshot) {
-      await handle.page.screenshot({
+    async shoot(name, { page = handle.page, ...screenshot } = {}) {
+      if (SCREENSHOTS === undefined) return;
+      await page.screenshot({
         fullPage: true,
         ...screenshot,
         path: join(handle.shots, `${name}.png`),

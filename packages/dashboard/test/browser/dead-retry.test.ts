@@ -2,10 +2,9 @@
 // a dead workflow step job. Each plain row has Retry: it asks as the job's page does, posts
 // with the CSRF token, says so, and the job leaves the list, waiting again. A step job's row
 // opens its workflow instead (a retry of the job is refused). A read-only dashboard shows no
-// Retry. On a 375 px phone the button is on the job's card. Screenshots go to a temp
-// directory (or $CONVEYOR_SCREENSHOTS), printed at the end.
+// Retry. On a 375 px phone the button is on the job's card. Screenshots go to
+// $CONVEYOR_SCREENSHOTS when it is set.
 
-import { join } from 'node:path';
 import { memoryTransport } from '@conveyor/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { killAll, type Served, serve } from '../helpers.js';
@@ -250,14 +249,14 @@ describe('Retry on a row of the Dead list', () => {
       const linkBox = await open.boundingBox();
       expect(linkBox && linkBox.x >= 0 && linkBox.x + linkBox.width <= 375).toBe(true);
       expect(await phone.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(375);
-      await phone.screenshot({ path: join(ui.shots, 'phone-dead-retry.png'), fullPage: true });
+      await ui.shoot('phone-dead-retry', { page: phone });
       await button.click();
       await phone.getByRole('dialog').getByRole('button', { name: 'Retry job' }).click();
       await phone.locator('.notice-ok').waitFor();
       await rowOf(id, phone).waitFor({ state: 'detached' });
       expect(await stateOf(id)).toBe('waiting');
       expect(await phone.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(375);
-      await phone.screenshot({ path: join(ui.shots, 'phone-dead-retried.png'), fullPage: true });
+      await ui.shoot('phone-dead-retried', { page: phone });
     } finally {
       await phone.close();
     }

@@ -3,7 +3,7 @@
 // button says what it keeps; the bulk retry's confirmation counts workflow step jobs apart
 // (it leaves them dead) and says when the queue is paused; short names stay whole in tables
 // at 1280 px; and a long error message on a job page is cut with "show all", not in bold.
-// Screenshots go to a temp directory (or $CONVEYOR_SCREENSHOTS), printed at the end.
+// Screenshots go to $CONVEYOR_SCREENSHOTS when it is set.
 
 import {
   type JobEnvelope,

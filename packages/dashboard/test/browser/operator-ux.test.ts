@@ -168,14 +168,14 @@ describe('operator pages', () => {
       expect(box?.x ?? -1, path).toBeGreaterThanOrEqual(0);
       expect((box?.x ?? 0) + (box?.width ?? 0), path).toBeLessThanOrEqual(390);
     }
-    await page.screenshot({ path: `${ui.shots}/phone-nav-audit.png` });
+    await ui.shoot('phone-nav-audit', { page, fullPage: false });
     // An empty table's message is in view, not centred past the edge ("No audit entrie").
     await page.goto(`${ui.served.url}/audit?jobId=no-such-job`);
     const empty = page.locator('tr.empty .empty-message');
     await empty.waitFor();
     const box = await empty.boundingBox();
     expect((box?.x ?? 0) + (box?.width ?? 0)).toBeLessThanOrEqual(390);
-    await page.screenshot({ path: `${ui.shots}/phone-empty-audit.png` });
+    await ui.shoot('phone-empty-audit', { page, fullPage: false });
     await page.close();
   });
 

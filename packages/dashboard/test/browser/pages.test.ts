@@ -1,9 +1,8 @@
 // The dashboard in headless Chromium, over a memory transport seeded with demo data: every
 // page renders its data, counts follow enqueues over SSE, retry works from the job page and
-// the dead-letter page, and links navigate in place. Screenshots of each page go to a temp
-// directory (or $CONVEYOR_SCREENSHOTS), printed at the end.
+// the dead-letter page, and links navigate in place. Screenshots of each page go to
+// $CONVEYOR_SCREENSHOTS when it is set.
 
-import { join } from 'node:path';
 import { memoryTransport, silentLogger, type WorkerRecord } from '@conveyor/core';
 import { redisTransport } from '@conveyor/redis';
 import { startRedis } from '@conveyor/test-redis';
@@ -106,7 +105,7 @@ describe('dashboard pages', () => {
         expect(await phone.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(
           375,
         );
-        await phone.screenshot({ path: join(ui.shots, 'phone-broker-unreachable.png') });
+        await ui.shoot('phone-broker-unreachable', { page: phone, fullPage: false });
       } finally {
         await phone.close();
       }
@@ -123,10 +122,7 @@ describe('dashboard pages', () => {
       for (const path of ['/', '/queues/emails', '/dead']) {
         await phone.goto(`${ui.served.url}${path}`);
         await phone.locator('main h1').first().waitFor();
-        await phone.screenshot({
-          path: join(ui.shots, `phone${path.replaceAll('/', '-')}.png`),
-          fullPage: true,
-        });
+        await ui.shoot(`phone${path.replaceAll('/', '-')}`, { page: phone });
         // It used to be 569: the nav spilled past the bar, and the page scrolled sideways.
         expect(await phone.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(
           375,

@@ -1,8 +1,8 @@
 // Every action of the list pages within reach on a 375 px phone, over a memory transport with
 // the demo's data and schedules: a schedule's Run now, Pause and Resume on its card, the dead
 // page's Retry (all matching, and a job's own from its page), and the workers page (which has
-// no actions) drawn without hiding columns; no page scrolls sideways. Screenshots go to a temp
-// directory (or $CONVEYOR_SCREENSHOTS), printed at the end.
+// no actions) drawn without hiding columns; no page scrolls sideways. Screenshots go to
+// $CONVEYOR_SCREENSHOTS when it is set.
 
 import { memoryTransport } from '@conveyor/core';
 import type { Locator } from 'playwright-core';

@@ -2,7 +2,7 @@
 // and leaves the job waiting (saying so when its queue is paused); a retry waiting out its
 // backoff says which attempt it runs; the queue's Delayed list has Run all now, which asks
 // with the count; the audit log shows both as `promote`. At desktop and at phone width, with
-// screenshots (a temp directory, or $CONVEYOR_SCREENSHOTS, printed at the end).
+// screenshots ($CONVEYOR_SCREENSHOTS when it is set).
 
 import { memoryTransport } from '@conveyor/core';
 import type { Locator, Page } from 'playwright-core';
@@ -184,25 +184,25 @@ describe('at phone width', () => {
       await enqueue(transport, 'phone', later('shop.sendEmail', 2));
       const button = await runNow(page, id);
       await expectOnPhoneScreen(page, button);
-      await page.screenshot({ path: `${ui.shots}/phone-job-delayed.png`, fullPage: true });
+      await ui.shoot('phone-job-delayed', { page });
       await button.click();
       const confirm = page.getByRole('dialog').getByRole('button', { name: 'Run now' });
       await expectOnPhoneScreen(page, confirm);
-      await page.screenshot({ path: `${ui.shots}/phone-job-run-now-dialog.png` });
+      await ui.shoot('phone-job-run-now-dialog', { page, fullPage: false });
       await confirm.click();
       await page
         .locator('.notices .notice', { hasText: 'it is now waiting' })
         .waitFor({ timeout: 10_000 });
-      await page.screenshot({ path: `${ui.shots}/phone-job-run-now-done.png`, fullPage: true });
+      await ui.shoot('phone-job-run-now-done', { page });
 
       await page.goto(`${ui.served.url}/queues/phone?state=delayed`);
       const all = page.getByRole('button', { name: 'Run all now…' });
       await expectOnPhoneScreen(page, all);
-      await page.screenshot({ path: `${ui.shots}/phone-queue-delayed.png`, fullPage: true });
+      await ui.shoot('phone-queue-delayed', { page });
       await all.click();
       const run = page.getByRole('dialog').getByRole('button', { name: 'Run 2 jobs now' });
       await expectOnPhoneScreen(page, run);
-      await page.screenshot({ path: `${ui.shots}/phone-queue-run-all-dialog.png` });
+      await ui.shoot('phone-queue-run-all-dialog', { page, fullPage: false });
       await run.click();
       await page
         .locator('.notices .notice', { hasText: 'Moved 2 delayed jobs to waiting.' })

@@ -3,7 +3,7 @@
 // (and only then), the selected tab is scrolled into view when the page opens, a live count
 // update leaves the row where the user scrolled it, and keyboard focus brings a tab clear of
 // the fade. At desktop width the row fits and neither edge is marked. The tabs stay links in a
-// labelled nav. Screenshots go to a temp directory (or $CONVEYOR_SCREENSHOTS), printed at the end.
+// labelled nav. Screenshots go to $CONVEYOR_SCREENSHOTS when it is set.
 
 import { memoryTransport } from '@conveyor/core';
 import type { Locator, Page } from 'playwright-core';
@@ -149,7 +149,7 @@ describe('queue state tabs on a 390 px phone', () => {
       // The main bar fits too.
       const bar = desktop.locator('.nav-frame');
       await expect.poll(() => hints(desktop, bar)).toEqual({ more: '', start: false, end: false });
-      await desktop.screenshot({ path: `${ui.shots}/desktop-tabs.png` });
+      await ui.shoot('desktop-tabs', { page: desktop, fullPage: false });
     } finally {
       await desktop.close();
     }

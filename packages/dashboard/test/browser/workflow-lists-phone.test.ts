@@ -1,7 +1,7 @@
 // /workflows's Failed tab with a failed compensation, its cards on a 375 px phone, and the
 // pages after the first, in headless Chromium over a memory transport: a run whose step
 // failed with a long error and whose compensation (reject) failed too, and 51 completed
-// runs. Screenshots go to a temp directory (or $CONVEYOR_SCREENSHOTS), printed at the end.
+// runs. Screenshots go to $CONVEYOR_SCREENSHOTS when it is set.
 
 import { memoryTransport } from '@conveyor/core';
 import type { Locator } from 'playwright-core';
@@ -128,10 +128,7 @@ describe('/workflows: failed compensations, phone cards, later pages', () => {
         expect(await phone.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(
           width,
         );
-        await phone.screenshot({
-          path: `${ui.shots}/phone-workflows-${status}-cards.png`,
-          fullPage: true,
-        });
+        await ui.shoot(`phone-workflows-${status}-cards`, { page: phone });
       }
     } finally {
       await phone.close();

@@ -2,9 +2,8 @@
 // compensated, a cancelled and a running placeOrder workflow, moved by hand. The Failed tab
 // lists the failed one with its step and error, is in the URL (Back and reload keep it), opens
 // the workflow's page; a hostile error is inert text; a phone does not scroll sideways.
-// Screenshots go to a temp directory (or $CONVEYOR_SCREENSHOTS), printed at the end.
+// Screenshots go to $CONVEYOR_SCREENSHOTS when it is set.
 
-import { join } from 'node:path';
 import { memoryTransport } from '@conveyor/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { failure, startOrder } from '../workflow-fixtures.js';
@@ -160,10 +159,7 @@ describe('/workflows status tabs', () => {
         expect(await phone.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(
           375,
         );
-        await phone.screenshot({
-          path: join(ui.shots, `phone-workflows-${status}.png`),
-          fullPage: true,
-        });
+        await ui.shoot(`phone-workflows-${status}`, { page: phone });
       }
       // The current tab is on screen.
       const current = phone.locator('nav.tabs [aria-current="page"]');

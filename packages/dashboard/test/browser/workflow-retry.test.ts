@@ -2,9 +2,8 @@
 // placeOrder runs, moved by hand. Each failed row has Retry; it asks first, posts with the
 // CSRF token, says where the run went, and the run leaves the list and runs again. A
 // read-only dashboard shows no Retry. On a 375 px phone the button is on the run's card.
-// Screenshots go to a temp directory (or $CONVEYOR_SCREENSHOTS), printed at the end.
+// Screenshots go to $CONVEYOR_SCREENSHOTS when it is set.
 
-import { join } from 'node:path';
 import { actOnWorkflow, memoryTransport } from '@conveyor/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Served, serve } from '../helpers.js';
@@ -168,14 +167,14 @@ describe('Retry on the Failed workflows list', () => {
       const box = await button.boundingBox();
       expect(box && box.x >= 0 && box.x + box.width <= 375).toBe(true);
       expect(await phone.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(375);
-      await phone.screenshot({ path: join(ui.shots, 'phone-workflows-failed-retry.png') });
+      await ui.shoot('phone-workflows-failed-retry', { page: phone, fullPage: false });
       await button.click();
       await phone.getByRole('dialog').getByRole('button', { name: 'Retry workflow' }).click();
       await phone.locator('.notice-ok').waitFor();
       await rowOf(id, phone).waitFor({ state: 'detached' });
       expect(await statusOf(id)).toBe('running');
       expect(await phone.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(375);
-      await phone.screenshot({ path: join(ui.shots, 'phone-workflows-failed-retried.png') });
+      await ui.shoot('phone-workflows-failed-retried', { page: phone, fullPage: false });
     } finally {
       await phone.close();
     }

@@ -1,8 +1,8 @@
 // /workflows/<id> in headless Chromium, over a memory transport: a placeOrder workflow
 // moved by hand to its map stage renders its stages and steps with their states, a step
 // links to its job page (which links back), Cancel ends it. /workflows lists the running
-// ones and links to each. Screenshots go to a temp
-// directory (or $CONVEYOR_SCREENSHOTS), printed at the end.
+// ones and links to each. Screenshots go to
+// $CONVEYOR_SCREENSHOTS when it is set.
 
 import { memoryTransport } from '@conveyor/core';
 import { beforeAll, describe, expect, it } from 'vitest';
