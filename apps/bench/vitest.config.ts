@@ -7,6 +7,8 @@ export default conveyorVitestConfig({
     // `pnpm test`, and past 300 s in a CI run beside an outside tester's builds, 6 Dec). A
     // timeout only catches a hang: the test asserts no time.
     testTimeout: 600_000,
+    // The smoke test runs the built harness (dist/), built before any file runs when stale.
+    globalSetup: ['./test/global-build.ts'],
     hookTimeout: 60_000,
   },
 });

@@ -12,7 +12,12 @@ interface BenchJson {
   meta: {
     preset: string;
     systems: { name: string; version: string; settings: string[] }[];
-    build: { mode: string; workers: { modules: Record<string, string> } };
+    build: {
+      mode: string;
+      summary: string;
+      harness: { stale: string[] };
+      workers: { modules: Record<string, string>; stale: string[] };
+    };
   };
   cases: {
     id: string;
@@ -20,16 +25,23 @@ interface BenchJson {
   }[];
 }
 
-/** `pnpm bench:dev` as its own process: the one real spawn, for the full run. */
+/**
+ * The harness as its own process: `node dist/cli.js`, what `pnpm bench` runs (the built
+ * harness on the packages' dist/, built by the global setup when stale), or with `source`,
+ * `pnpm bench:dev` (the TypeScript sources through tsx).
+ */
 function spawnBench(
   args: string[],
+  { source = false } = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--conditions=@conveyor/source', '--import', 'tsx', 'src/cli.ts', ...args],
-      { cwd: packageDir, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+    const entry = source
+      ? ['--conditions=@conveyor/source', '--import', 'tsx', 'src/cli.ts']
+      : ['dist/cli.js'];
+    const child = spawn(process.execPath, [...entry, ...args], {
+      cwd: packageDir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
@@ -103,10 +115,11 @@ describe('pnpm bench (smoke, tiny sizes; no performance assertions)', () => {
     expect(code, stderr).toBe(0);
     const result = JSON.parse(stdout) as BenchJson;
     expect(result.meta.preset).toBe('tiny');
-    // Spawned from source (pnpm bench:dev), and the report says so, workers included.
-    expect(result.meta.build.mode).toBe('source');
+    // The built packages, as users run them, and the report says so, workers included.
+    expect(result.meta.build.mode).toBe('dist');
+    expect([...result.meta.build.harness.stale, ...result.meta.build.workers.stale]).toEqual([]);
     expect(result.meta.build.workers.modules['@conveyor/worker']).toBe(
-      'packages/worker/src/index.ts',
+      'packages/worker/dist/index.js',
     );
     expect(result.meta.systems.map((s) => s.name)).toEqual(['conveyor', 'bullmq', 'bee-queue']);
     for (const system of result.meta.systems) expect(system.settings.length).toBeGreaterThan(0);
@@ -144,6 +157,22 @@ describe('pnpm bench (smoke, tiny sizes; no performance assertions)', () => {
     expect(again.stdout).toContain('[scale-2]');
     // The schedules case reports a second ratio, of Redis CPU per fire.
     expect(again.stdout).toMatch(/Redis CPU: Conveyor\/BullMQ [\d.]+× \((better|worse|equal)\)/);
+  });
+
+  it('pnpm bench:dev runs the TypeScript sources through tsx, and the report says so', async () => {
+    // One small case with worker processes, so that theirs is checked too.
+    const { code, stdout, stderr } = await spawnBench(
+      ['--tiny', '--json', '--cases', 'process-c1', '--systems', 'conveyor'],
+      { source: true },
+    );
+    expect(code, stderr).toBe(0);
+    const result = JSON.parse(stdout) as BenchJson;
+    expect(result.meta.build.mode).toBe('source');
+    expect(result.meta.build.workers.modules['@conveyor/worker']).toBe(
+      'packages/worker/src/index.ts',
+    );
+    expect(result.meta.build.summary).toContain('not what users run');
+    expect(result.cases.map((c) => c.id)).toEqual(['process-c1']);
   });
 
   it('rejects an unknown case with a message that lists the known ones', async () => {

@@ -1,9 +1,20 @@
-// Vitest global setup: builds dist/ (when a source is newer) once, before any test file
-// runs. The spawning tests run the built binary; a build started by one file while another
-// file's child was loading dist/ (tsup empties it first) failed that child with
-// ERR_MODULE_NOT_FOUND, so no test file builds on its own.
-import { ensureBuilt } from './built.js';
+// Vitest global setup: the few tests that spawn `conveyor` run the built binary (dist/bin.js
+// on the packages' dist/), as a user does: that catches what only a build breaks (bundling,
+// what the build writes in, such as the version). dist/ is built here, once before any test
+// file runs, when a source is newer than its package's build.
+import path from 'node:path';
+import { ensureBuilt } from '@conveyor/vitest-config/built';
+import { packageDir } from './helpers.js';
+
+/** The CLI and the workspace packages its build loads. */
+const BUILT = ['core', 'redis', 'worker', 'codegen', 'dashboard', 'cli'];
 
 export async function setup(): Promise<void> {
-  await ensureBuilt();
+  const packagesDir = path.resolve(packageDir, '..');
+  await ensureBuilt({
+    who: 'cli tests',
+    filter: '@conveyor/cli',
+    packages: BUILT.map((name) => ({ dir: path.join(packagesDir, name) })),
+    lockDir: path.join(packageDir, '.tmp'),
+  });
 }
