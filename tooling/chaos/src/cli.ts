@@ -9,6 +9,7 @@ import { ChaosUsageError, HELP, parseArgs } from './args.js';
 import { type ScenarioResult, scenarioDir } from './harness.js';
 import { applyKnownIssues, statusOf } from './known-issues.js';
 import { renderTable } from './report.js';
+import { RUNS } from './runtime.js';
 import { SCENARIOS } from './scenarios/index.js';
 
 const names = SCENARIOS.map((s) => s.name);
@@ -36,6 +37,7 @@ const startedAt = Date.now();
 const elapsed = () => `${((Date.now() - startedAt) / 1000).toFixed(0).padStart(4)} s`;
 const results: ScenarioResult[] = [];
 let harnessFailed = false;
+process.stderr.write(`[chaos] running ${RUNS}\n`);
 
 for (const [i, scenario] of selected.entries()) {
   const progress = (message: string) =>
@@ -65,7 +67,7 @@ for (const [i, scenario] of selected.entries()) {
 const ok = results.every((r) => r.ok);
 if (args.json) {
   process.stdout.write(
-    `${JSON.stringify({ quick: args.quick, ok: ok && !harnessFailed, durationMs: Date.now() - startedAt, results }, null, 2)}\n`,
+    `${JSON.stringify({ quick: args.quick, runs: RUNS, ok: ok && !harnessFailed, durationMs: Date.now() - startedAt, results }, null, 2)}\n`,
   );
 } else {
   process.stdout.write(`\n${renderTable(results, args.strict)}\n`);

@@ -1,10 +1,10 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { openSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { FORK_EXEC_ARGV, suiteModule } from './runtime.js';
 import type { WorkerSettings } from './worker-settings.js';
 
-const ENTRY = fileURLToPath(new URL('./worker-process.ts', import.meta.url));
+const ENTRY = suiteModule('worker-process');
 
 export interface WorkerProcess {
   readonly pid: number;
@@ -31,8 +31,8 @@ export interface Fleet {
 }
 
 /**
- * Real worker processes (`node --conditions=@conveyor/source --import tsx
- * worker-process.ts`, no build needed). Their output goes to `<ledgerDir>/<pid>.out`.
+ * Real worker processes (`node dist/worker-process.js`, or through tsx from the sources: see
+ * runtime.ts). Their output goes to `<ledgerDir>/<pid>.out`.
  */
 export function createFleet(
   settings: WorkerSettings,
@@ -50,7 +50,7 @@ export function createFleet(
       'a',
     );
     const child = fork(ENTRY, [], {
-      execArgv: ['--conditions=@conveyor/source', '--import', 'tsx'],
+      execArgv: [...FORK_EXEC_ARGV],
       env: { ...process.env, CHAOS_WORKER: JSON.stringify(settings) },
       stdio: ['ignore', out, out, 'ipc'],
     });

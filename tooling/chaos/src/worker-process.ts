@@ -3,12 +3,12 @@
  * with `installSignalHandlers`, exactly as an application runs it. Spawned by
  * `fleet.ts` with its settings in the `CHAOS_WORKER` environment variable.
  */
-import { fileURLToPath } from 'node:url';
 import { redisTransport } from '@conveyor/redis';
 import { createWorker, installSignalHandlers } from '@conveyor/worker';
 import { Cluster } from 'ioredis';
 import { pino } from 'pino';
 import { openLedger } from './ledger.js';
+import { FORK_EXEC_ARGV, suiteModule } from './runtime.js';
 import { chaosTasks } from './tasks.js';
 import type { WorkerSettings } from './worker-settings.js';
 import { chaosWorkflow } from './workflow-tasks.js';
@@ -51,8 +51,8 @@ const worker = createWorker({
   shutdownGraceMs: settings.shutdownGraceMs,
   ...(settings.sandboxPoison && {
     sandbox: {
-      module: fileURLToPath(new URL('./sandbox-tasks.ts', import.meta.url)),
-      execArgv: ['--conditions=@conveyor/source', '--import', 'tsx'],
+      module: suiteModule('sandbox-tasks'),
+      execArgv: [...FORK_EXEC_ARGV],
     },
   }),
   logger: pino({ level: 'warn', base: { pid } }),
