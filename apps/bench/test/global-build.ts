@@ -7,6 +7,7 @@ import { ensureBuilt } from '@conveyor/vitest-config/built';
 
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
 const packagesDir = path.resolve(packageDir, '../../packages');
+const testRedisDir = path.resolve(packageDir, '../../tooling/test-redis');
 
 export async function setup(): Promise<void> {
   await ensureBuilt({
@@ -14,6 +15,11 @@ export async function setup(): Promise<void> {
     filter: '@conveyor/bench',
     packages: [
       { dir: packageDir, built: 'dist/cli.js' },
+      // Bundled into dist/cli.js, with no build of its own.
+      {
+        dir: testRedisDir,
+        built: path.relative(testRedisDir, path.join(packageDir, 'dist/cli.js')),
+      },
       ...['core', 'redis', 'worker', 'dashboard'].map((name) => ({
         dir: path.join(packagesDir, name),
       })),
