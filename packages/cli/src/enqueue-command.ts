@@ -1,5 +1,6 @@
 import { type Command, Option } from 'commander';
 import { brokerCommand } from './command-help.js';
+import { parseDuration } from './durations.js';
 import { usageError } from './errors.js';
 import { parseInteger } from './options.js';
 import { addRedactOptions, redactionHelp } from './redact-options.js';
@@ -50,7 +51,11 @@ ${redactionHelp('the result --wait prints')}The fields the task's input schema m
       'module exporting the tasks or their contracts (default: the generated client the config names); .ts loads through tsx',
     )
     .option('--input-file <file>', 'read the input JSON from a file (- for stdin)')
-    .option('--delay <ms>', 'run no earlier than this many ms from now', parseInteger('--delay', 0))
+    .option(
+      '--delay <ms>',
+      'run no earlier than this long from now: ms, or with a unit (30s, 5m, 1h, 2d)',
+      parseDuration('--delay', 'ms', 0),
+    )
     .option(
       '--priority <n>',
       '0–9, higher first (default: the task’s)',

@@ -1,5 +1,6 @@
 import { type Command, Option } from 'commander';
 import { examples, transportHelp } from './command-help.js';
+import { parseDuration } from './durations.js';
 import { parseInteger, parsePartitionCount, parseQueueList } from './options.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -36,26 +37,26 @@ export function addWorkerCommand(
       'extra jobs reserved ahead of free slots (default 0)',
       parseInteger('--prefetch', 0),
     )
-    .option('--lease-ms <ms>', 'lease length (default 30000)', parseInteger('--lease-ms', 1))
+    .option('--lease-ms <ms>', 'lease length (default 30000)', parseDuration('--lease-ms', 'ms', 1))
     .option(
       '--heartbeat-ms <ms>',
       'lease renewal interval (default lease / 3)',
-      parseInteger('--heartbeat-ms', 1),
+      parseDuration('--heartbeat-ms', 'ms', 1),
     )
     .option(
       '--grace-ms <ms>',
       'on SIGTERM, how long running jobs may finish before they are released (default 30000)',
-      parseInteger('--grace-ms', 0),
+      parseDuration('--grace-ms', 'ms', 0),
     )
     .option(
       '--time-limit <ms>',
-      'hard time limit of a run whose task sets no timeout: the job fails as TIME_LIMIT_EXCEEDED (retried while attempts remain) and its slot is freed (default 1800000, 30 min; 0: none)',
-      parseInteger('--time-limit', 0),
+      'hard time limit of a run whose task sets no timeout (ms, or 30s, 5m, 1h): the job fails as TIME_LIMIT_EXCEEDED (retried while attempts remain) and its slot is freed (default 1800000, 30 min; 0: none)',
+      parseDuration('--time-limit', 'ms', 0),
     )
     .option(
       '--reserve-wait-ms <ms>',
       'how long one reserve call blocks (default 2000)',
-      parseInteger('--reserve-wait-ms', 0),
+      parseDuration('--reserve-wait-ms', 'ms', 0),
     )
     .option(
       '--settle-batch-size <n>',
@@ -65,8 +66,8 @@ export function addWorkerCommand(
     .option('--worker-id <id>', 'worker id shown by status (default <host>:<pid>:<random>)')
     .option(
       '--wait-for-broker <seconds>',
-      "at start, keep trying to reach Redis (or the config's broker) for up to this long, as when the worker starts beside it (docker compose, a pod), before failing with exit 3 (default 0: fail at once)",
-      parseInteger('--wait-for-broker', 0),
+      "at start, keep trying to reach Redis (or the config's broker) for up to this long (seconds, or 2m), as when the worker starts beside it (docker compose, a pod), before failing with exit 3 (default 0: fail at once)",
+      parseDuration('--wait-for-broker', 's', 0),
     )
     .option(
       '--metrics-port <port>',
@@ -82,7 +83,7 @@ export function addWorkerCommand(
     .option(
       '--result-ttl-ms <ms>',
       'how long finished jobs stay readable when their task names no TTL (default 86400000, 24 h)',
-      parseInteger('--result-ttl-ms', 1),
+      parseDuration('--result-ttl-ms', 'ms', 1),
     )
     .option(
       '--max-finished <n>',

@@ -50,6 +50,26 @@ describe('conveyor enqueue', () => {
     await close();
   });
 
+  it('takes --delay with a unit (1h), and refuses one it cannot read, saying how to write it', async () => {
+    const { args, transport, close } = producerSetup(redis.url);
+    const options = ['--tasks', TASKS, '--json', ...args];
+    const run = await cli(['enqueue', 'cli.echo', '{"n":1}', '--delay', '1h', ...options]);
+    const { id } = json<{ id: string }>(run);
+    const job = await transport.getJob(id);
+    expect(job?.state).toBe('delayed');
+    // Due an hour after it was stored, by the transport's clock (both times are its own).
+    const dueIn = (job?.dueAt ?? 0) - (job?.enqueuedAt ?? 0);
+    expect(dueIn).toBeGreaterThanOrEqual(3_600_000 - 1_000);
+    expect(dueIn).toBeLessThanOrEqual(3_600_000 + 1_000);
+
+    const bad = await cli(['enqueue', 'cli.echo', '{"n":2}', '--delay', '1 hour', ...options]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain(
+      'Invalid --delay "1 hour": expected a whole number of milliseconds (0 or more), or a number with a unit',
+    );
+    await close();
+  });
+
   it('reads the input from --input-file', async () => {
     const { args, transport, close } = producerSetup(redis.url);
     const dir = mkdtempSync(path.join(tmpdir(), 'conveyor-enqueue-'));

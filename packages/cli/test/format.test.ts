@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { connectionSettings } from '../src/connection-settings.js';
+import { parseDuration } from '../src/durations.js';
 import { parseInteger, parseJobId, parseQueueList, parseRedactPaths } from '../src/options.js';
 import { formatDuration, renderTable } from '../src/output.js';
 
@@ -79,5 +80,39 @@ describe('output', () => {
         { header: 'WAITING', value: (row) => row.waiting },
       ]),
     ).toEqual(['QUEUE         WAITING', 'emails             12', 'reports-long        3']);
+  });
+});
+
+describe('duration options (--delay, --time-limit, --lease-ms, --wait-for-broker, …)', () => {
+  it('take a whole number in their own unit, or a number with ms, s, m, h or d', () => {
+    const delay = parseDuration('--delay', 'ms', 0);
+    expect(delay('1500')).toBe(1_500);
+    expect(delay('250ms')).toBe(250);
+    expect(delay('30s')).toBe(30_000);
+    expect(delay('1.1s')).toBe(1_100);
+    expect(delay('5m')).toBe(300_000);
+    expect(delay('1.5h')).toBe(5_400_000);
+    expect(delay('2 d')).toBe(172_800_000);
+    const wait = parseDuration('--wait-for-broker', 's', 0);
+    expect(wait('90')).toBe(90);
+    expect(wait('2m')).toBe(120);
+  });
+
+  it('quote a bad value and say both forms', () => {
+    const delay = parseDuration('--delay', 'ms', 0);
+    expect(() => delay('1 hour')).toThrow(
+      'Invalid --delay "1 hour": expected a whole number of milliseconds (0 or more), or a number with a unit: ms, s, m, h or d (e.g. 1500, 30s, 5m, 1h).',
+    );
+    expect(() => delay('-5s')).toThrow('Invalid --delay "-5s"');
+    expect(() => delay('0.5ms')).toThrow(
+      'Invalid --delay "0.5ms": expected a whole number of milliseconds: it is 0.5.',
+    );
+    expect(() => parseDuration('--lease-ms', 'ms', 1)('0s')).toThrow('(1 or more)');
+    expect(() => parseDuration('--wait-for-broker', 's', 0)('1500ms')).toThrow(
+      'Invalid --wait-for-broker "1500ms": expected a whole number of seconds: it is 1.5.',
+    );
+    expect(() => parseDuration('--wait-for-broker', 's', 0)('2min')).toThrow(
+      'or a number with a unit: ms, s, m, h or d (e.g. 90, 30s, 5m, 1h)',
+    );
   });
 });

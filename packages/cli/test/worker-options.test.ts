@@ -40,6 +40,19 @@ describe('partitionWarnings', () => {
   });
 });
 
+describe('conveyor worker: duration options', () => {
+  it('refuse a value they cannot read before connecting, saying both forms', async () => {
+    const run = await startCli(['worker', '--tasks', TASKS, '--time-limit', '30 minutes']).done;
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(
+      'Invalid --time-limit "30 minutes": expected a whole number of milliseconds (0 or more), or a number with a unit: ms, s, m, h or d (e.g. 1500, 30s, 5m, 1h).',
+    );
+    const wait = await startCli(['worker', '--tasks', TASKS, '--wait-for-broker', '90ms']).done;
+    expect(wait.code).toBe(2);
+    expect(wait.stderr).toContain('expected a whole number of seconds: it is 0.09.');
+  });
+});
+
 describe('planWorker', () => {
   it('maps the flags onto the transport retention and createWorker options', () => {
     const registry = createTaskRegistry([echo]);
@@ -100,12 +113,13 @@ describe('conveyor worker: options reach the transport and the worker', () => {
         prefix,
         '--tasks',
         'test/fixtures/until-aborted.ts',
+        // With units: the worker gets 3,600,000 and 2,000 ms, as the tests below find.
         '--result-ttl-ms',
-        String(HOUR_MS),
+        '1h',
         '--max-finished',
         '0',
         '--time-limit',
-        '2000',
+        '2s',
         '--max-payload-bytes',
         '10',
         '--log-level',

@@ -1,0 +1,41 @@
+import { usageError } from './errors.js';
+
+/** Milliseconds per unit a duration option takes (`30s`, `5m`, `1.5h`). */
+const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+type Unit = keyof typeof UNIT_MS;
+
+const UNIT_NAMES: Record<'ms' | 's', string> = { ms: 'milliseconds', s: 'seconds' };
+
+/** A number, then a unit, with or without a space between: `30s`, `1.5 h`. */
+const WITH_UNIT = /^(\d+(?:\.\d+)?) ?(ms|s|m|h|d)$/;
+
+/**
+ * Parses a duration option given in `unit` (`--delay 1500`) or with a unit of its own
+ * (`--delay 30s`, `5m`, `1.5h`, `2d`), as a whole number of `unit` from `min`; quotes a bad
+ * value and says both forms. `--delay 1h` was refused as "not an integer" while its help said
+ * only `<ms>`.
+ */
+export function parseDuration(option: string, unit: 'ms' | 's', min: number) {
+  const expected = () =>
+    `a whole number of ${UNIT_NAMES[unit]} (${min} or more), or a number with a unit: ms, s, m, h or d (e.g. ${unit === 'ms' ? '1500, ' : '90, '}30s, 5m, 1h)`;
+  return (value: string): number => {
+    const text = value.trim();
+    let amount: number;
+    if (/^\d+$/.test(text)) {
+      amount = Number(text);
+    } else {
+      const match = WITH_UNIT.exec(text);
+      if (!match) throw usageError(option, value, expected());
+      // Rounded to a µs, so that 1.1s is 1100 ms, not 1100.0000000000002.
+      const ms = Math.round(Number(match[1]) * UNIT_MS[match[2] as Unit] * 1_000) / 1_000;
+      amount = ms / UNIT_MS[unit];
+      if (!Number.isInteger(amount)) {
+        throw usageError(option, value, `a whole number of ${UNIT_NAMES[unit]}: it is ${amount}`);
+      }
+    }
+    if (amount < min || !Number.isSafeInteger(amount)) {
+      throw usageError(option, value, expected());
+    }
+    return amount;
+  };
+}
