@@ -204,6 +204,8 @@ purge does.
   )
     .argument('[job-id]', 'a dead job to retry (its queue comes from the id)', parseJobId)
     .option('--all-dead', 'retry every dead job of --queue')
+    // `promote --all` is promote's; the same word here does what it would be taken to.
+    .addOption(new Option('--all', 'the same as --all-dead').implies({ allDead: true }).hideHelp())
     .option(
       '-q, --queue <queue>',
       'the queue, with --all-dead: a partitioned queue means all its partitions, emails~3of8 one',

@@ -163,6 +163,9 @@ describe('conveyor retry on a workflow step job', () => {
       const flags = env.args.join(' ');
       const dry = await cli(['retry', '--all-dead', '--queue', QUEUE, '--dry-run', ...env.args]);
       expect(dry.code).toBe(0);
+      // `--all`, as promote spells it, is the same option.
+      const all = await cli(['retry', '--all', '--queue', QUEUE, '--dry-run', ...env.args]);
+      expect(all).toEqual(dry);
       expect(dry.stdout).toBe(
         `Dry run: would retry 0 dead jobs of queue ${QUEUE}.\nWould skip 2 workflow step jobs, left dead: \`conveyor retry\` would not run them again. Retry their workflow with \`conveyor workflows retry <id> ${flags}\`: ${b.id}.\nThe workflow ${a.id} (running) is no longer failed: nothing is left to retry for its step jobs, which would stay dead as a record of the failed attempt until \`conveyor purge ${QUEUE} --dead ${flags}\` (every dead job of the queue).\nNothing was changed.\n`,
       );
