@@ -168,8 +168,11 @@ export function unreadableNote(jobs: readonly JobRecord[], inspect: string): str
 /** Ids a one-line message names before it says how many there are in all. */
 export const NAMED_IN_LINE = 5;
 
-/** `a, b, c, d, e, … (12 workflows)`: the first {@link NAMED_IN_LINE} items, and the count. */
-export function namedList(items: readonly string[], plural: string): string {
-  const named = items.slice(0, NAMED_IN_LINE).join(', ');
-  return items.length > NAMED_IN_LINE ? `${named}, … (${items.length} ${plural})` : named;
+/**
+ * `a, b, c, d, e, … (12 workflows)`: the first `most` items ({@link NAMED_IN_LINE} unless
+ * told), and the count.
+ */
+export function namedList(items: readonly string[], plural: string, most = NAMED_IN_LINE): string {
+  const named = items.slice(0, most).join(', ');
+  return items.length > most ? `${named}, … (${items.length} ${plural})` : named;
 }

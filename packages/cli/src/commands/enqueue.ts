@@ -105,6 +105,12 @@ function enqueueableOf(value: unknown): Enqueueable | undefined {
   return { kind: 'task', contract: value as AnyTaskContract };
 }
 
+/**
+ * Names the unknown-name error lists before it counts the rest: the names are what the reader
+ * needs to retype the command, and a project's tasks are rarely more.
+ */
+const NAMES_LISTED = 20;
+
 /** The task (or workflow) named `name`, or `NOT_FOUND` naming the nearest one and listing the rest. */
 export function contractNamed(contracts: LoadedContracts, name: string): Enqueueable {
   const found = contracts.byName.get(name);
@@ -114,7 +120,7 @@ export function contractNamed(contracts: LoadedContracts, name: string): Enqueue
   const hint = near ? `Did you mean ${JSON.stringify(near)}? ` : '';
   throw new CliError(
     'NOT_FOUND',
-    `No task or workflow ${JSON.stringify(name)} in ${contracts.label}. ${hint}It has: ${namedList(names, 'names')}.`,
+    `No task or workflow ${JSON.stringify(name)} in ${contracts.label}. ${hint}It has: ${namedList(names, 'names', NAMES_LISTED)}.`,
   );
 }
 

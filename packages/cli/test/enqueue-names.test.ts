@@ -1,0 +1,32 @@
+// The error for a task name the contracts do not hold lists the names to choose from.
+import { defineTask } from '@conveyor/core';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { contractNamed, type Enqueueable, type LoadedContracts } from '../src/commands/enqueue.js';
+
+function contracts(names: string[]): LoadedContracts {
+  const byName = new Map<string, Enqueueable>();
+  for (const name of names) {
+    const contract = defineTask({ name, input: z.object({}), run: async () => {} });
+    byName.set(name, { kind: 'task', contract });
+  }
+  return { byName, label: 'src/generated/client.ts' };
+}
+
+describe('an unknown task name', () => {
+  it('lists every name of a project of up to 20, sorted, so the reader can retype it', () => {
+    const names = ['shop.sendOrderConfirmation', 'shop.placeOrder', 'shop.notifyWarehouse'];
+    names.push('shop.rejectOrder', 'shop.markOrderFulfilled', 'shop.sendLowStockReport');
+    names.push('shop.updateInventory', 'shop.cancelOrder');
+    expect(() => contractNamed(contracts(names), 'shop.sendOrderEmail')).toThrow(
+      `No task or workflow "shop.sendOrderEmail" in src/generated/client.ts. It has: ${[...names].sort().join(', ')}.`,
+    );
+  });
+
+  it('names the first 20 of more, and how many there are', () => {
+    const names = Array.from({ length: 25 }, (_, i) => `t.task${String(i).padStart(2, '0')}`);
+    expect(() => contractNamed(contracts(names), 'nope')).toThrow(
+      `It has: ${names.slice(0, 20).join(', ')}, … (25 names).`,
+    );
+  });
+});
