@@ -15,9 +15,15 @@ const WITH_UNIT = /^(\d+(?:\.\d+)?) ?(ms|s|m|h|d)$/;
  * value and says both forms. `--delay 1h` was refused as "not an integer" while its help said
  * only `<ms>`.
  */
-export function parseDuration(option: string, unit: 'ms' | 's', min: number) {
+export function parseDuration(
+  option: string,
+  unit: 'ms' | 's',
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+) {
+  const range = max === Number.MAX_SAFE_INTEGER ? `${min} or more` : `from ${min} to ${max}`;
   const expected = () =>
-    `a whole number of ${UNIT_NAMES[unit]} (${min} or more), or a number with a unit: ms, s, m, h or d (e.g. ${unit === 'ms' ? '1500, ' : '90, '}30s, 5m, 1h)`;
+    `a whole number of ${UNIT_NAMES[unit]} (${range}), or a number with a unit: ms, s, m, h or d (e.g. ${unit === 'ms' ? '1500, ' : '90, '}30s, 5m, 1h)`;
   return (value: string): number => {
     const text = value.trim();
     let amount: number;
@@ -33,9 +39,34 @@ export function parseDuration(option: string, unit: 'ms' | 's', min: number) {
         throw usageError(option, value, `a whole number of ${UNIT_NAMES[unit]}: it is ${amount}`);
       }
     }
-    if (amount < min || !Number.isSafeInteger(amount)) {
+    if (amount < min || amount > max || !Number.isSafeInteger(amount)) {
       throw usageError(option, value, expected());
     }
     return amount;
+  };
+}
+
+/**
+ * Parses how long a command waits, in seconds, fractions allowed (`--wait 0.5`), or with a unit
+ * (`--wait 2m`, `1500ms`): above 0.
+ */
+export function parseWaitSeconds(option: string, alone: string) {
+  return (value: string): number => {
+    const text = value.trim();
+    const match = /^\d+(?:\.\d+)?$/.test(text) ? undefined : WITH_UNIT.exec(text);
+    const seconds =
+      match === undefined
+        ? Number(text)
+        : match === null
+          ? Number.NaN
+          : (Number(match[1]) * UNIT_MS[match[2] as Unit]) / 1_000;
+    if (!(seconds > 0) || !Number.isFinite(seconds)) {
+      throw usageError(
+        option,
+        value,
+        `seconds, a number above 0, or a number with a unit: ms, s, m, h or d (e.g. 0.5, 30s, 2m)${alone}`,
+      );
+    }
+    return seconds;
   };
 }

@@ -1,18 +1,8 @@
 import { type Command, Option } from 'commander';
 import { brokerCommand } from './command-help.js';
-import { parseDuration } from './durations.js';
-import { usageError } from './errors.js';
+import { parseDuration, parseWaitSeconds } from './durations.js';
 import { parseInteger } from './options.js';
 import { addRedactOptions, redactionHelp } from './redact-options.js';
-
-/** `--wait` alone waits without a limit; `--wait 30` at most 30 s. */
-function parseWait(value: string): number {
-  const seconds = Number(value);
-  if (!/^\d+(\.\d+)?$/.test(value.trim()) || !(seconds > 0)) {
-    throw usageError('--wait', value, 'seconds, a number above 0 (or --wait alone: no limit)');
-  }
-  return seconds;
-}
 
 /** `conveyor enqueue`: its options and help; `action` runs it (see actions.ts). */
 export function addEnqueueCommand(
@@ -70,8 +60,8 @@ ${redactionHelp('the result --wait prints')}The fields the task's input schema m
     .addOption(
       new Option(
         '--wait [seconds]',
-        'wait for the outcome (at most this many seconds) and print the result',
-      ).argParser(parseWait),
+        'wait for the outcome (at most this many seconds, or with a unit: 2m) and print the result',
+      ).argParser(parseWaitSeconds('--wait', ' (or --wait alone: no limit)')),
     )
     .option(
       '--json',

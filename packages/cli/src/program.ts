@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { dispatch } from './actions.js';
 import { brokerCommand, examples } from './command-help.js';
 import { DEFAULT_PREFIX, DEFAULT_REDIS_URL, TLS_OPTIONS } from './connection-settings.js';
+import { parseDuration } from './durations.js';
 import { addEnqueueCommand } from './enqueue-command.js';
 import { addJobsCommand } from './jobs-command.js';
 import {
@@ -142,8 +143,8 @@ such a queue's entry has the totals and a "partitions" array with each partition
     .option('-p, --partitions', "list each partition under its queue's totals")
     .option(
       '-w, --watch [seconds]',
-      'redraw every few seconds until Ctrl-C (default 2)',
-      parseInteger('--watch', 1, 3_600),
+      'redraw every few seconds until Ctrl-C (default 2; or with a unit: 30s, 5m)',
+      parseDuration('--watch', 's', 1, 3_600),
     )
     .option('--json', 'print JSON (one document per line with --watch)')
     .action(run('status'));

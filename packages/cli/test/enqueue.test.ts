@@ -139,12 +139,13 @@ describe('conveyor enqueue', () => {
       'cli.echo',
       '{"n":1}',
       '--wait',
-      '0.2',
+      '200ms',
       '--tasks',
       TASKS,
       ...args,
     ]);
     expect(run.code).toBe(1);
+    // 200ms with its unit is 0.2 s, as --wait 0.2 is.
     expect(run.stderr).toContain('Not finished after --wait 0.2 s; it goes on.');
     const id = /as (\S+):/.exec(run.stdout)?.[1] as string;
     expect(await transport.getJob(id)).toMatchObject({ state: 'waiting' });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { connectionSettings } from '../src/connection-settings.js';
-import { parseDuration } from '../src/durations.js';
+import { parseDuration, parseWaitSeconds } from '../src/durations.js';
 import { parseInteger, parseJobId, parseQueueList, parseRedactPaths } from '../src/options.js';
 import { formatDuration, renderTable } from '../src/output.js';
 
@@ -113,6 +113,33 @@ describe('duration options (--delay, --time-limit, --lease-ms, --wait-for-broker
     );
     expect(() => parseDuration('--wait-for-broker', 's', 0)('2min')).toThrow(
       'or a number with a unit: ms, s, m, h or d (e.g. 90, 30s, 5m, 1h)',
+    );
+  });
+});
+
+describe('waits in seconds (--wait)', () => {
+  const wait = parseWaitSeconds('--wait', ' (or --wait alone: no limit)');
+  it('take seconds, fractions allowed, or a number with a unit', () => {
+    expect(wait('30')).toBe(30);
+    expect(wait('0.5')).toBe(0.5);
+    expect(wait('2m')).toBe(120);
+    expect(wait('1500ms')).toBe(1.5);
+  });
+
+  it('refuse 0, a negative or an unknown unit, saying both forms', () => {
+    for (const bad of ['0', '0s', '-1', '2 minutes']) {
+      expect(() => wait(bad)).toThrow(
+        `Invalid --wait ${JSON.stringify(bad)}: expected seconds, a number above 0, or a number with a unit: ms, s, m, h or d (e.g. 0.5, 30s, 2m) (or --wait alone: no limit).`,
+      );
+    }
+  });
+
+  it('--watch takes whole seconds from 1 to 3600, or with a unit', () => {
+    const watch = parseDuration('--watch', 's', 1, 3_600);
+    expect(watch('5')).toBe(5);
+    expect(watch('1m')).toBe(60);
+    expect(() => watch('2h')).toThrow(
+      'Invalid --watch "2h": expected a whole number of seconds (from 1 to 3600), or a number with a unit',
     );
   });
 });
