@@ -10,6 +10,16 @@ const UNIT_NAMES: Record<'ms' | 's', string> = { ms: 'milliseconds', s: 'seconds
 const WITH_UNIT = /^(\d+(?:\.\d+)?) ?(ms|s|m|h|d)$/;
 
 /**
+ * `text` with a unit (`30s`, `1.5h`) in ms, rounded to a µs so that 1.1s is 1100, not
+ * 1100.0000000000002; undefined without one.
+ */
+function unitMs(text: string): number | undefined {
+  const match = WITH_UNIT.exec(text);
+  if (!match) return undefined;
+  return Math.round(Number(match[1]) * UNIT_MS[match[2] as Unit] * 1_000) / 1_000;
+}
+
+/**
  * Parses a duration option given in `unit` (`--delay 1500`) or with a unit of its own
  * (`--delay 30s`, `5m`, `1.5h`, `2d`), as a whole number of `unit` from `min`; quotes a bad
  * value and says both forms. `--delay 1h` was refused as "not an integer" while its help said
@@ -30,10 +40,8 @@ export function parseDuration(
     if (/^\d+$/.test(text)) {
       amount = Number(text);
     } else {
-      const match = WITH_UNIT.exec(text);
-      if (!match) throw usageError(option, value, expected());
-      // Rounded to a µs, so that 1.1s is 1100 ms, not 1100.0000000000002.
-      const ms = Math.round(Number(match[1]) * UNIT_MS[match[2] as Unit] * 1_000) / 1_000;
+      const ms = unitMs(text);
+      if (ms === undefined) throw usageError(option, value, expected());
       amount = ms / UNIT_MS[unit];
       if (!Number.isInteger(amount)) {
         throw usageError(option, value, `a whole number of ${UNIT_NAMES[unit]}: it is ${amount}`);
@@ -53,13 +61,9 @@ export function parseDuration(
 export function parseWaitSeconds(option: string, alone: string) {
   return (value: string): number => {
     const text = value.trim();
-    const match = /^\d+(?:\.\d+)?$/.test(text) ? undefined : WITH_UNIT.exec(text);
-    const seconds =
-      match === undefined
-        ? Number(text)
-        : match === null
-          ? Number.NaN
-          : (Number(match[1]) * UNIT_MS[match[2] as Unit]) / 1_000;
+    const seconds = /^\d+(?:\.\d+)?$/.test(text)
+      ? Number(text)
+      : (unitMs(text) ?? Number.NaN) / 1_000;
     if (!(seconds > 0) || !Number.isFinite(seconds)) {
       throw usageError(
         option,

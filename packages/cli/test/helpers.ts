@@ -20,7 +20,7 @@ export const TASKS = 'test/fixtures/tasks.ts';
 
 /**
  * The built binary, as a user runs it: `dist/bin.js` on the packages' builds (see
- * `ensureBuilt` in built.ts, which the global setup calls before any test file runs).
+ * global-build.ts, the global setup, which builds it when stale before any test file runs).
  */
 const NODE_ARGS = [fileURLToPath(new URL('../dist/bin.js', import.meta.url))];
 
