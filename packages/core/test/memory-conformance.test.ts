@@ -25,6 +25,7 @@ runTransportConformance('memory (system clock)', {
   advance: (ms) => new Promise((resolve) => setTimeout(resolve, ms + 5)),
   createPeer: samePeer,
   timeUnitMs: 50,
+  realClock: true,
 });
 
 // A transport without the optional capabilities: their rules skip themselves, with a reason.
@@ -43,6 +44,7 @@ runTransportConformance(
     },
     advance: (ms) => new Promise((resolve) => setTimeout(resolve, ms + 5)),
     timeUnitMs: 50,
+    realClock: true,
   },
   { groups: ['admin', 'listJobs', 'jobIndex', 'audit', 'limits', 'metrics', 'workflows'] },
 );

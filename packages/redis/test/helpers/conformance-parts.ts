@@ -77,6 +77,7 @@ export function registerConformance(
       // Redis TIME and this process share the machine clock; a few ms of slack cover rounding.
       advance: (ms) => new Promise((resolve) => setTimeout(resolve, ms === 0 ? 5 : ms + 5)),
       timeUnitMs,
+      realClock: true,
     },
     { groups, queueName },
   );

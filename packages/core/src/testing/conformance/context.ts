@@ -101,7 +101,7 @@ export interface SuiteContext {
 export function useSuiteContext(harness: ConformanceHarness): SuiteContext {
   const unit = harness.timeUnitMs ?? DEFAULT_TIME_UNIT_MS;
   const open: Transport[] = [];
-  const meter = createStallMeter();
+  const meter = createStallMeter(harness.realClock === true);
 
   beforeEach(() => meter.start());
   afterEach(async (context) => {

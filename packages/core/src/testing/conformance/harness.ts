@@ -28,6 +28,13 @@ export interface ConformanceHarness {
   /** ms used as the unit for leases and delays; small for fake clocks, ~100–200 for real brokers. */
   timeUnitMs?: number;
   /**
+   * True when `advance` really sleeps (a real broker, or a transport on the system clock).
+   * A failed run that the machine stalled then runs again, even one that failed before its
+   * first advance (see stalls.ts). Without it, the suite takes the clock for real once an
+   * advance has taken real time, so a stall before that fails the run.
+   */
+  realClock?: boolean;
+  /**
    * A second transport instance on the same broker (another process's view), for
    * cross-instance rules like `onCancel`; the tests that need it are skipped without it.
    */

@@ -100,6 +100,7 @@ export interface ConformanceOptions {
  *   createPeer: () => redisTransport({ url }),
  *   advance: (ms) => new Promise((resolve) => setTimeout(resolve, ms + 5)),
  *   timeUnitMs: 100,
+ *   realClock: true,
  * });
  * ```
  */

@@ -8,6 +8,9 @@ import type { TestContext } from 'vitest';
  * than one time unit longer than the time it let pass is marked as stalled, and runs again
  * (twice at most). A run that kept to its time fails at once, and so does a failure that
  * repeats in every run. On a manual clock advances take no real time: no run is stalled.
+ * The clock is real when the harness says so (`realClock`), or once an advance took real
+ * time: a harness that does not say so gets no second run for a stall before its first
+ * advance.
  */
 const STALLED = 'this run stalled';
 
@@ -29,10 +32,11 @@ export interface StallMeter {
   finish(context: TestContext, unitMs: number): void;
 }
 
-export function createStallMeter(): StallMeter {
+/** `realClock`: the harness says its clock is real; otherwise the first real advance tells. */
+export function createStallMeter(knownReal = false): StallMeter {
   let startedAt = 0;
   let letPassMs = 0;
-  let realClock = false;
+  let realClock = knownReal;
   return {
     get realClock() {
       return realClock;
