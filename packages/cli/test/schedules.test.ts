@@ -157,6 +157,34 @@ describe('conveyor schedules', () => {
     );
   });
 
+  it('marks a copy left by a partition count change superseded, with no fire times, and says how to remove it', async () => {
+    const { run, transport } = await stored();
+    // Workers of 4 partitions stored the schedule, then workers of 8: the later copy fires.
+    await transport.admin.putWorker(
+      { ...worker([]), id: 'w-partitions', queues: ['pq~1of4', 'pq~1of8'] },
+      60_000,
+    );
+    await transport.schedules.upsert([spec({ id: 'daily', queue: 'pq~1of4', source: 'runtime' })]);
+    await transport.schedules.upsert([spec({ id: 'daily', queue: 'pq~1of8', source: 'runtime' })]);
+    const { stdout } = await run(['schedules', '--queues', 'pq']);
+    const [old, current] = ['pq~1of4', 'pq~1of8'].map(
+      (queue) =>
+        stdout.split('\n').find((line) => /^daily\s/.test(line) && line.includes(queue)) ?? '',
+    );
+    expect(old).toMatch(/- \(superseded\)\s+never fired\s+-\s+no\s+no$/);
+    expect(current).not.toContain('superseded');
+    expect(current).toContain('2026-03-02T11:00:00Z, 2026-03-02T12:00:00Z, 2026-03-02T13:00:00Z');
+    expect(stdout).toContain(
+      '1 superseded: another copy of the same id on the same queue fires (its partition count changed), so this copy does not. Remove it once the old partitions are drained: `conveyor schedules remove daily --queue pq~1of4`.',
+    );
+    const machine = await run(['schedules', '--queues', 'pq', '--json']);
+    const rows = JSON.parse(machine.stdout).schedules as { queue: string; superseded?: true }[];
+    expect(rows.map(({ queue, superseded }) => ({ queue, superseded }))).toEqual([
+      { queue: 'pq~1of4', superseded: true },
+      { queue: 'pq~1of8', superseded: undefined },
+    ]);
+  });
+
   it('lists each schedule: timing, next 3 fire times, last slot and job, paused, orphaned', async () => {
     const { run } = await stored();
     const { code, stdout, stderr } = await run(['schedules']);

@@ -208,6 +208,8 @@ export interface ScheduleRow {
   paused: boolean;
   /** Declared in code, and no live worker declares it any more. */
   orphaned: boolean;
+  /** A copy that does not fire: another copy of the id on the same base queue does. */
+  superseded?: true;
   /** The next (up to) 3 fire times, ms since the epoch. */
   next: number[];
   lastSlotAt?: number | null;

@@ -124,7 +124,9 @@ export function describeSchedules(
               ? '- (disabled)'
               : row.orphaned
                 ? '- (orphaned)'
-                : '-'
+                : row.superseded
+                  ? '- (superseded)'
+                  : '-'
           : `${row.next.map(instant).join(', ')} (in ${formatDuration((row.next[0] as number) - now)})`,
     },
     {
@@ -157,6 +159,14 @@ export function describeSchedules(
     lines.push(
       '',
       `${unserved.length} orphaned: made at run time in ${queues.length === 1 ? 'a queue' : 'queues'} no live worker serves (${queues.join(', ')}), so ${unserved.length === 1 ? 'it does' : 'they do'} not fire. ${unserved.length === 1 ? 'It fires' : 'They fire'} again once a worker consumes ${queues.length === 1 ? 'that queue' : 'those queues'}; remove one that is gone for good with \`conveyor schedules remove <id>\`.`,
+    );
+  }
+  const superseded = rows.filter((row) => row.superseded);
+  if (superseded.length > 0) {
+    const one = superseded[0] as ScheduleRow;
+    lines.push(
+      '',
+      `${superseded.length} superseded: another copy of the same id on the same queue fires (its partition count changed), so ${superseded.length === 1 ? 'this copy does' : 'these copies do'} not. Remove ${superseded.length === 1 ? 'it' : 'them'} once the old partitions are drained: \`conveyor schedules remove ${terminalText(one.id)} --queue ${terminalText(one.queue)}\`.`,
     );
   }
   lines.push(...unknown);

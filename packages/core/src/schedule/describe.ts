@@ -45,8 +45,14 @@ export interface ScheduleRow {
    */
   orphaned: boolean;
   /**
+   * A copy that does not fire, because another copy of the id on the same base queue does
+   * (a partitioned queue's count changed: docs/partitions.md, "Schedules"). Remove it once
+   * the old partitions are drained. Absent on a copy that fires.
+   */
+  superseded?: true;
+  /**
    * The next {@link NEXT_FIRE_COUNT} slots after the transport's clock; `[]` when paused,
-   * disabled or orphaned.
+   * disabled, orphaned or superseded.
    */
   next: number[];
   /** The slot of the latest job it fired. */
@@ -209,8 +215,12 @@ function rowOf(
   };
   if (spec.every !== undefined) row.every = spec.every;
   if (spec.cron !== undefined) row.cron = spec.cron;
-  // An orphaned schedule fires on no worker until one declares it again.
-  if (spec.enabled && !state.paused && !row.orphaned) row.next = upcoming(spec, now);
+  if (state.superseded) row.superseded = true;
+  // An orphaned schedule fires on no worker until one declares it again; a superseded copy
+  // fires on none until it takes over.
+  if (spec.enabled && !state.paused && !row.orphaned && !row.superseded) {
+    row.next = upcoming(spec, now);
+  }
   if (mark?.jobId !== undefined) {
     row.lastJobId = mark.jobId;
     if (mark.jobSlotAt !== undefined) row.lastSlotAt = mark.jobSlotAt;

@@ -119,6 +119,25 @@ describe('describeSchedules', () => {
     expect(byId(rows, 'off')).toMatchObject({ paused: false, enabled: false, next: [] });
   });
 
+  it('marks the copy another copy of the id supersedes, with no next fire times (a partition count changed)', async () => {
+    const { transport } = await setup();
+    const served = { ...worker('partitions', [], 3_600_000), queues: ['pq~1of4', 'pq~1of8'] };
+    await transport.admin.putWorker(served, 3_600_000);
+    // Workers of 4 partitions stored the schedule first, workers of 8 later: the later fires.
+    await transport.schedules.upsert([spec({ id: 'daily', queue: 'pq~1of4' })]);
+    await transport.schedules.upsert([spec({ id: 'daily', queue: 'pq~1of8' })]);
+    const rows = await describeSchedules(transport, { queues: ['pq'] });
+    const old = rows.find((row) => row.queue === 'pq~1of4');
+    const current = rows.find((row) => row.queue === 'pq~1of8');
+    expect(old).toMatchObject({ superseded: true, paused: false, orphaned: false, next: [] });
+    expect(current).not.toHaveProperty('superseded');
+    expect(current?.next.map((at) => new Date(at).toISOString())).toEqual([
+      '2026-03-02T10:05:00.000Z',
+      '2026-03-02T10:10:00.000Z',
+      '2026-03-02T10:15:00.000Z',
+    ]);
+  });
+
   it('reports the last fired slot, its job, the job state now and the fire time', async () => {
     const { clock, transport } = await setup();
     await transport.schedules.upsert([spec({ id: 'every5m' })]);

@@ -9,7 +9,7 @@ import { startRedis } from '@conveyor/test-redis';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { serve, USER } from '../helpers.js';
 import { useBrowserPage } from './browser-page.js';
-import { seedSchedules } from './demo-schedules.js';
+import { scheduleSpec, seedSchedules } from './demo-schedules.js';
 import { type Demo, deadJob, enqueue, seedDemo, settleNext } from './fixtures.js';
 
 let demo: Demo;
@@ -424,6 +424,29 @@ describe('dashboard pages', () => {
 
   it('/schedules lists schedules with next times and last run; pause, resume and run now work', async () => {
     const { fired } = await seedSchedules(transport);
+    // A partitioned queue whose partition count changed from 2 to 4: two copies of one
+    // schedule, of which the one stored last fires.
+    const nightly = (queue: string) =>
+      scheduleSpec('nightly', queue, 'shop.cleanupCarts', { every: 86_400_000 }, {}, 'runtime');
+    await transport.schedules?.upsert([nightly('maintenance~1of2')]);
+    await transport.schedules?.upsert([nightly('maintenance~1of4')]);
+    await transport.admin.putWorker(
+      {
+        id: 'worker-p',
+        hostname: 'shop-worker-4',
+        pid: 4343,
+        queues: ['maintenance~1of2', 'maintenance~1of4'],
+        tasks: ['shop.cleanupCarts'],
+        concurrency: 2,
+        state: 'running',
+        startedAt: Date.now(),
+        heartbeatAt: Date.now(),
+        heartbeatMs: 600_000,
+        jobs: [],
+        counts: { completed: 0, failed: 0, retried: 0 },
+      },
+      600_000,
+    );
     await ui.page.goto(`${ui.served.url}/`);
     await ui.page
       .getByRole('navigation', { name: 'Main' })
@@ -433,7 +456,20 @@ describe('dashboard pages', () => {
     expect(new URL(ui.page.url()).pathname).toBe('/schedules');
     const row = (id: string) => ui.page.locator(`tr[data-schedule="maintenance/${id}"]`);
     await row('cart-cleanup').waitFor();
-    expect(await ui.page.locator('tr[data-schedule]').count()).toBe(5);
+    expect(await ui.page.locator('tr[data-schedule]').count()).toBe(7);
+    const copy = (queue: string) => ui.page.locator(`tr[data-schedule="${queue}/nightly"]`);
+    const old = copy('maintenance~1of2');
+    expect(await old.locator('.badge.state-superseded').getAttribute('title')).toBe(
+      'Another copy of this schedule in the same queue fires (its partition count changed). Remove this copy once the old partitions are drained.',
+    );
+    expect(await old.locator('ul.next-times li').count()).toBe(0);
+    expect(await old.textContent()).toContain('none: another copy fires');
+    const current = copy('maintenance~1of4');
+    expect(await current.locator('.badge.state-superseded').count()).toBe(0);
+    expect(await current.locator('ul.next-times li').count()).toBe(3);
+    expect(await ui.page.locator('.summary .badge.state-superseded').textContent()).toBe(
+      '1 superseded',
+    );
 
     const cleanup = row('cart-cleanup');
     expect(await cleanup.textContent()).toContain('every 1m');

@@ -168,6 +168,7 @@ const KNOWN_STATES = new Set([
   'paused',
   'disabled',
   'orphaned',
+  'superseded',
 ]);
 
 /** A coloured state label; the class comes from a fixed list, never from the data. */

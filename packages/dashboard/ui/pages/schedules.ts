@@ -47,6 +47,19 @@ function badges(row: ScheduleRow): Child[] {
           'orphaned',
         )
       : null,
+    row.superseded
+      ? h(
+          'span',
+          {
+            class: 'badge state-superseded',
+            attrs: {
+              title:
+                'Another copy of this schedule in the same queue fires (its partition count changed). Remove this copy once the old partitions are drained.',
+            },
+          },
+          'superseded',
+        )
+      : null,
   ];
 }
 
@@ -95,7 +108,9 @@ function nextCell(row: ScheduleRow): HTMLElement {
         ? 'none: disabled'
         : row.orphaned
           ? 'none while orphaned'
-          : '–';
+          : row.superseded
+            ? 'none: another copy fires'
+            : '–';
     return h('td', card('Next'), h('span', { class: 'muted' }, why));
   }
   return h(
@@ -283,6 +298,7 @@ function schedulesTable(
 function summary(rows: readonly ScheduleRow[]): HTMLElement {
   const paused = rows.filter((row) => row.paused).length;
   const orphaned = rows.filter((row) => row.orphaned).length;
+  const superseded = rows.filter((row) => row.superseded).length;
   return h(
     'p',
     { class: 'summary' },
@@ -290,6 +306,9 @@ function summary(rows: readonly ScheduleRow[]): HTMLElement {
     paused ? h('span', { class: 'badge state-paused' }, `${formatNumber(paused)} paused`) : null,
     orphaned
       ? h('span', { class: 'badge state-orphaned' }, `${formatNumber(orphaned)} orphaned`)
+      : null,
+    superseded
+      ? h('span', { class: 'badge state-superseded' }, `${formatNumber(superseded)} superseded`)
       : null,
   );
 }
