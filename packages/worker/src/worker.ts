@@ -23,6 +23,7 @@ import { createScheduleTicker } from './schedule-ticker.js';
 import { createSettleBatcher } from './settle-batcher.js';
 import { createSlots } from './slots.js';
 import { checkAtStart } from './start-checks.js';
+import { createStartAbort, prepareStart } from './startup.js';
 import { startupWarnings } from './startup-warnings.js';
 import type { Worker, WorkerState } from './worker-api.js';
 import { createWorkerEvents } from './worker-events.js';
@@ -235,33 +236,24 @@ export function createWorker(options: WorkerOptions): Worker {
   }
 
   async function begin(): Promise<void> {
-    if (config.metrics) {
-      metricsServer = await serveMetrics(worker, config.metrics);
-      // stop() while the server came up: the worker never runs.
-      if (state !== 'idle') {
-        await metricsServer.close();
-        metricsServer = undefined;
-        return;
-      }
-    }
-    // A module that cannot load fails start(), not every job later.
-    if (sandbox && config.sandbox) await sandbox.warm([...config.sandbox.tasks]);
-    // Declared schedules are stored before the worker runs: a refused one fails start().
-    // The worker's record, which lists them, goes first: a schedule is never shown orphaned
-    // (declared by no live worker) while the worker that declares it starts.
-    if (ticker && config.schedules.length > 0) {
-      await presence.publish();
-      try {
-        await ticker.register();
-      } catch (error) {
-        await presence.remove();
-        throw error;
-      }
-    }
-    if (state !== 'idle') {
-      // Stopped while starting: the record published above goes too.
-      await Promise.all([metricsServer?.close(), sandbox?.close(), presence.remove()]);
+    if (config.metrics) metricsServer = await serveMetrics(worker, config.metrics);
+    const outcome = await prepareStart({
+      abort: startAbort,
+      sandbox,
+      sandboxTasks: config.sandbox?.tasks,
+      presence,
+      ticker,
+      declaresSchedules: config.schedules.length > 0,
+    });
+    if (outcome !== 'ready' || state !== 'idle') {
+      // Stopped while starting: the worker never runs. What start-up opened closes, and a
+      // record it published goes too; not waited for behind a call the broker left
+      // unanswered (it would wait out that call's timeout first).
+      const removal = outcome === 'stopped' ? undefined : presence.remove();
+      const answered = outcome === 'stopped-unanswered' ? undefined : removal;
+      await Promise.all([metricsServer?.close(), sandbox?.close(), answered]);
       metricsServer = undefined;
+      resolveStopped();
       return;
     }
     unsubscribeCancel = transport.onCancel((jobId) => {
@@ -318,6 +310,7 @@ export function createWorker(options: WorkerOptions): Worker {
   }
 
   let starting: Promise<void> | undefined;
+  const startAbort = createStartAbort();
 
   const worker: Worker = {
     id,
@@ -336,6 +329,11 @@ export function createWorker(options: WorkerOptions): Worker {
             unsubscribeCancel?.();
             await Promise.allSettled([metricsServer?.close(), sandbox?.close(), presence.remove()]);
             resolveStopped();
+            // stop() came first: the worker stopped, as asked; the failure is only reported.
+            if (startAbort.aborted) {
+              logger.warn({ err: error }, 'start-up failed after stop() was called');
+              return stopped;
+            }
             throw error;
           },
         );
@@ -352,7 +350,9 @@ export function createWorker(options: WorkerOptions): Worker {
       }
       if (state === 'idle') {
         state = 'stopped';
-        resolveStopped();
+        // While start() runs, it winds down and resolves `stopped` (begin() above).
+        if (starting) startAbort.abort();
+        else resolveStopped();
         return stopped;
       }
       if (state === 'stopped') return stopped;
