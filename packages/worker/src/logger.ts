@@ -30,6 +30,9 @@ export function createWorkerLogger(options: WorkerLoggerOptions = {}): Logger {
     level,
     name: 'conveyor-worker',
     hooks: { streamWrite: escapeJsonControls },
+    // pino's default appends each cause's message to the error's: Conveyor's errors quote
+    // their cause already, so it read twice. The cause stays, as an object of its own.
+    serializers: { err: pino.stdSerializers.errWithCause },
   };
   const logger = pino(settings, options.destination ?? stdoutLines());
   return logger as unknown as Logger;

@@ -124,7 +124,7 @@ async function warnIfIdTaken(
   if (age !== undefined && age > 2 * heartbeatMs) return;
   const seen = age === undefined ? '' : `, refreshed ${(Math.max(0, age) / 1000).toFixed(1)} s ago`;
   logger.warn(
-    { workerId: mine.id, otherHostname: other.hostname, otherPid: other.pid },
+    { otherHostname: other.hostname, otherPid: other.pid },
     `another live worker has id ${JSON.stringify(mine.id)} (host ${other.hostname}, pid ${other.pid}${seen}): the two write one record, so conveyor status and the dashboard show only one of them, with its counts. Give each worker its own id (--worker-id, createWorker({ id })), or leave it out for a generated one.`,
   );
 }

@@ -237,19 +237,18 @@ export function createWorker(options: WorkerOptions): Worker {
 
   async function begin(): Promise<void> {
     if (config.metrics) metricsServer = await serveMetrics(worker, config.metrics);
-    const outcome = await prepareStart({
-      abort: startAbort,
-      sandbox,
-      sandboxTasks: config.sandbox?.tasks,
-      presence,
-      ticker,
-      declaresSchedules: config.schedules.length > 0,
-    });
+    const declaresSchedules = ticker !== undefined && config.schedules.length > 0;
+    const steps = { abort: startAbort, sandbox, sandboxTasks: config.sandbox?.tasks };
+    // Nothing to prepare: the worker runs within this call, as it always has.
+    const outcome =
+      sandbox || declaresSchedules
+        ? await prepareStart({ ...steps, presence, ticker, declaresSchedules })
+        : 'ready';
     if (outcome !== 'ready' || state !== 'idle') {
       // Stopped while starting: the worker never runs. What start-up opened closes, and a
       // record it published goes too; not waited for behind a call the broker left
       // unanswered (it would wait out that call's timeout first).
-      const removal = outcome === 'stopped' ? undefined : presence.remove();
+      const removal = outcome === 'stopped' || !declaresSchedules ? undefined : presence.remove();
       const answered = outcome === 'stopped-unanswered' ? undefined : removal;
       await Promise.all([metricsServer?.close(), sandbox?.close(), answered]);
       metricsServer = undefined;

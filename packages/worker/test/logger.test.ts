@@ -1,6 +1,7 @@
-import { defineTask } from '@conveyor/core';
+import { defineTask, memoryTransport } from '@conveyor/core';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { createWorker } from '../src/index.js';
 import { createWorkerLogger } from '../src/logger.js';
 import { useWorkerHarness } from './helpers.js';
 
@@ -49,6 +50,53 @@ describe('createWorkerLogger', () => {
       expect(each).toContain('"workerId":"web-\\u202e1"');
       expect(each).not.toMatch(RAW_CONTROL);
     }
+  });
+
+  it("writes an error's message once, and its cause as an object of its own", () => {
+    const lines: string[] = [];
+    const logger = createWorkerLogger({ destination: { write: (line) => void lines.push(line) } });
+    const cause = new Error('connect ECONNREFUSED 127.0.0.1:16432');
+    const error = new Error(
+      'reserve failed (CONNECTION): connect ECONNREFUSED 127.0.0.1:16432. Redis could not be reached.',
+      { cause },
+    );
+    logger.error({ err: error }, 'cannot reserve');
+    const line = JSON.parse(lines[0] ?? '{}');
+    expect(line.err.message).toBe(error.message);
+    expect(line.err.cause).toMatchObject({ message: cause.message });
+  });
+
+  it('names the worker id once on a line, also on the warning of an id another worker has', async () => {
+    const lines: string[] = [];
+    const logger = createWorkerLogger({ destination: { write: (line) => void lines.push(line) } });
+    const transport = memoryTransport();
+    await transport.admin.putWorker(
+      {
+        id: 'dup',
+        hostname: 'box-2',
+        pid: 4242,
+        queues: ['default'],
+        tasks: [],
+        concurrency: 1,
+        state: 'idle',
+        startedAt: Date.now(),
+        heartbeatAt: Date.now(),
+        heartbeatMs: 600_000,
+        jobs: [],
+        counts: { completed: 0, failed: 0, retried: 0 },
+      },
+      600_000,
+    );
+    const worker = createWorker({ transport, tasks: [boom], id: 'dup', logger });
+    const running = worker.start();
+    await expect
+      .poll(() => lines.find((line) => line.includes('another live worker has id')))
+      .toBeDefined();
+    await worker.stop();
+    await running;
+    const warning = lines.find((line) => line.includes('another live worker has id')) ?? '';
+    expect(warning.match(/"workerId":/g)).toEqual(['"workerId":']);
+    expect(JSON.parse(warning)).toMatchObject({ workerId: 'dup', otherHostname: 'box-2' });
   });
 
   it('refuses an unknown level, quoting it', () => {
