@@ -9,8 +9,9 @@ export interface UnreadableQueue {
 /**
  * The counts of `queues`. One queue whose own keys a script cannot read (a key of the wrong
  * type, written by something other than Conveyor: its error names the key and how to clear
- * it) does not take the others down: its counts are left out, with its error. Any other
- * failure (Redis unreachable), or every queue failing, is thrown.
+ * it) does not take the others down, nor the rest of the command: its counts are left out,
+ * with its error, also when it is the only queue. Any other failure (Redis unreachable) is
+ * thrown.
  */
 export async function countQueues(
   admin: TransportAdmin,
@@ -19,8 +20,11 @@ export async function countQueues(
   try {
     return { counts: await admin.queueCounts(queues), unreadable: [] };
   } catch (error) {
-    if (queues.length < 2 || !ofQueueData(error)) throw error;
-    const each = await Promise.allSettled(queues.map((queue) => admin.queueCounts([queue])));
+    if (!ofQueueData(error)) throw error;
+    const each =
+      queues.length === 1
+        ? [{ status: 'rejected' as const, reason: error }]
+        : await Promise.allSettled(queues.map((queue) => admin.queueCounts([queue])));
     const counts: QueueCounts[] = [];
     const unreadable: UnreadableQueue[] = [];
     each.forEach((outcome, n) => {
@@ -29,7 +33,6 @@ export async function countQueues(
         unreadable.push({ queue: queues[n] as string, error: (outcome.reason as Error).message });
       } else throw outcome.reason;
     });
-    if (counts.length === 0) throw error;
     return { counts, unreadable };
   }
 }

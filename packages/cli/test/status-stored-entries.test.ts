@@ -62,4 +62,34 @@ describe('status with entries in Redis that are not ours', () => {
       await env.close();
     }
   });
+
+  it('leaves out the only queue when its key holds the wrong type, and still shows the workers', async () => {
+    const env = producerSetup(redis.url);
+    try {
+      await env.transport.enqueue([{ envelope: makeEnvelope('reports') }]);
+      const key = `${env.prefix}:{reports}:dead`;
+      await redis.raw.set(key, 'hello');
+      const human = await cli(['status', ...env.args]);
+      expect(human.code, human.stderr).toBe(0);
+      expect(human.stdout).not.toMatch(/^reports /m);
+      expect(human.stdout).toContain(
+        'No queue could be read: its keys hold data Conveyor did not write (see the warning on stderr).',
+      );
+      expect(human.stdout).not.toContain('No queues yet');
+      expect(human.stderr).toContain('warning: queue "reports" left out: ');
+      expect(human.stderr).toContain(`redis-cli DEL '${key}'`);
+      const snapshot = await cli(['status', '--json', ...env.args]);
+      expect(snapshot.code, snapshot.stderr).toBe(0);
+      const parsed = json<{
+        queues: unknown[];
+        workers: unknown[];
+        unreadableQueues: Array<{ queue: string }>;
+      }>(snapshot);
+      expect(parsed.queues).toEqual([]);
+      expect(parsed.workers).toEqual([]);
+      expect(parsed.unreadableQueues.map((row) => row.queue)).toEqual(['reports']);
+    } finally {
+      await env.close();
+    }
+  });
 });

@@ -35,7 +35,12 @@ export function describeStatus(
   const redis = snapshot.redis !== undefined;
   lines.push(originLine(snapshot.transport, snapshot));
   lines.push('');
-  if (queues.length === 0) {
+  const unreadable = snapshot.unreadableQueues?.length ?? 0;
+  if (queues.length === 0 && unreadable > 0) {
+    lines.push(
+      `No queue could be read: ${unreadable === 1 ? 'its keys hold' : `${unreadable} queues' keys hold`} data Conveyor did not write (see the warning${unreadable === 1 ? '' : 's'} on stderr).`,
+    );
+  } else if (queues.length === 0) {
     lines.push(`No queues yet: nothing has been enqueued${redis ? ' under this prefix' : ''}.`);
   } else {
     type Row = Omit<QueueCounts, 'paused'> & { paused?: boolean };
