@@ -105,8 +105,12 @@ export function createDashboard(options: DashboardOptions): Dashboard {
   const eventsRoute: Route<RequestContext> = {
     method: 'GET',
     path: '/api/events',
-    async handle({ request }) {
-      const body = eventStream(core, hub, request.headers.get('last-event-id'), request.signal);
+    async handle({ request, url }) {
+      // `?lastEventId=` resumes a new EventSource where another stream left off (one tab
+      // taking the stream over from another, or a tab shown again): a page cannot set the
+      // header. The header wins: it is the browser's own reconnect, and newer.
+      const resumeAt = request.headers.get('last-event-id') ?? url.searchParams.get('lastEventId');
+      const body = eventStream(core, hub, resumeAt, request.signal);
       return new Response(body, {
         headers: {
           'content-type': 'text/event-stream; charset=utf-8',

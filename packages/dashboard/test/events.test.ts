@@ -17,9 +17,9 @@ function waitingIn(data: string, queue: string): number | undefined {
   return (JSON.parse(data) as Counts).queues.find((each) => each.name === queue)?.counts.waiting;
 }
 
-async function openStream(lastEventId?: string) {
+async function openStream(lastEventId?: string, query = '') {
   const aborter = new AbortController();
-  const response = await client.get('/api/events', {
+  const response = await client.get(`/api/events${query}`, {
     signal: aborter.signal,
     headers: lastEventId === undefined ? {} : { 'last-event-id': lastEventId },
   });
@@ -127,6 +127,32 @@ describe('GET /api/events', () => {
       expect(waitingIn(replayed[2]?.data ?? '{}', 'ev-resume')).toBe(2);
     } finally {
       second.abort();
+    }
+  });
+
+  test('resumes with ?lastEventId= (a tab taking the stream over), the header winning over it', async () => {
+    const before = (await served.transport.admin?.listAudit({ limit: 1000 })) ?? [];
+    const resumeFrom = before.at(-1)?.id ?? '0';
+    const missed = await enqueue(served.transport, { queue: 'ev-query' });
+    await killAll(served.transport, 'ev-query');
+    expect((await client.post(`/api/jobs/${encodeURIComponent(missed)}/retry`)).status).toBe(200);
+    const log = (await served.transport.admin?.listAudit({ limit: 1000 })) ?? [];
+    const retried = log.findLast((entry) => entry.jobId === missed);
+
+    const taken = await openStream(undefined, `?lastEventId=${resumeFrom}`);
+    try {
+      const event = await taken.events.next();
+      expect(event.event).toBe('audit');
+      expect(JSON.parse(event.data)).toMatchObject({ jobId: missed });
+    } finally {
+      taken.abort();
+    }
+    // The browser's own reconnect sends the header, which names a newer point: nothing after it.
+    const both = await openStream(retried?.id, `?lastEventId=${resumeFrom}`);
+    try {
+      expect((await both.events.next()).event).toBe('counts');
+    } finally {
+      both.abort();
     }
   });
 
