@@ -196,6 +196,9 @@ async function bulk(
   done();
 }
 
+/** Audit actions that take jobs out of the dead set (and may be followed by a death). */
+const DEAD_ACTIONS = new Set(['job.retry', 'dead.retry', 'dead.purge', 'workflow.retry']);
+
 /** `/dead`: dead jobs across queues, filtered, with bulk retry and purge. */
 export function deadPage(ctx: PageContext): HTMLElement {
   setTitle('Dead');
@@ -262,15 +265,21 @@ export function deadPage(ctx: PageContext): HTMLElement {
   const control = refreshControl({ load, signal: ctx.signal, what: 'dead jobs' });
   const done = (): void => control.refresh();
   control.refresh();
-  // Dead counts changed somewhere (a job died, a retry or purge here or in another tab):
-  // read the page on screen again.
+  // The dead set changed somewhere: read the page on screen again. The dead count alone
+  // misses a retried job that dies again between two polls of the server (75, 74, 75 unseen):
+  // the attempts that failed for good (`totals.failed`, which a death adds to) move on, and
+  // the retry's audit entry comes, this page's own included.
   const deadKey = (data: QueuesResponse | undefined): string | undefined =>
-    data && JSON.stringify(data.queues.map((q) => [q.name, q.counts.dead]));
+    data &&
+    JSON.stringify(data.queues.map((q) => [q.name, q.counts.dead, q.totals?.failed ?? null]));
   let lastDead = deadKey(ctx.live.latest());
   ctx.live.onCounts((data) => {
     const key = deadKey(data);
     if (lastDead !== undefined && key !== lastDead) control.changed();
     lastDead = key;
+  }, ctx.signal);
+  ctx.live.onAudit((entry) => {
+    if (DEAD_ACTIONS.has(entry.action)) control.changed();
   }, ctx.signal);
 
   const bulkButtons = canWrite()

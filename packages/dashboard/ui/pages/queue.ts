@@ -304,9 +304,13 @@ export function queuePage(ctx: PageContext, queue: string): HTMLElement {
   };
   const control = refreshControl({ load, signal: ctx.signal, what: 'jobs' });
   // Any change of this queue's counts may change the page (a job that finished leaves
-  // active while the active count stays): read the page on screen again.
-  const countsKey = (data: QueuesResponse | undefined): string | undefined =>
-    data && JSON.stringify(counts(data) ?? null);
+  // active while the active count stays): read the page on screen again. Counts can come back
+  // to where they were between two polls of the server (a dead job retried that dies again),
+  // so the totals of settled attempts count too, and so do audit entries about the queue.
+  const countsKey = (data: QueuesResponse | undefined): string | undefined => {
+    const entry = findQueue(data, queue);
+    return data && JSON.stringify(entry ? [entry.counts, entry.totals] : null);
+  };
   let lastCounts = countsKey(ctx.live.latest());
   // A partitioned queue's ids start with a partition's name: the id field's example says so.
   let idExample = `${queue}:…`;
@@ -326,6 +330,12 @@ export function queuePage(ctx: PageContext, queue: string): HTMLElement {
     const key = countsKey(data);
     if (lastCounts !== undefined && key !== lastCounts) control.changed();
     lastCounts = key;
+  }, ctx.signal);
+  // An entry names the stored queue (`emails~3of8`), or none when a bulk action spanned several.
+  ctx.live.onAudit((entry) => {
+    if (entry.queue === undefined || entry.queue === queue || entry.queue.startsWith(`${queue}~`)) {
+      control.changed();
+    }
   }, ctx.signal);
   if (!ctx.live.latest()) {
     getJson<QueuesResponse>('/queues', undefined, ctx.signal).then(
