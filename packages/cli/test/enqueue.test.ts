@@ -5,11 +5,19 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { silentLogger, type Transport } from '@conveyor/core';
+import { defineTask, silentLogger, type Transport } from '@conveyor/core';
 import { createWorker } from '@conveyor/worker';
 import { describe, expect, it } from 'vitest';
 import { echo } from './fixtures/tasks.js';
-import { cli, json, packageDir, producerSetup, TASKS, usePrivateRedis } from './helpers.js';
+import {
+  cli,
+  json,
+  packageDir,
+  producerSetup,
+  startCli,
+  TASKS,
+  usePrivateRedis,
+} from './helpers.js';
 import { memoryProjects, writeClient } from './memory-project.js';
 
 const redis = usePrivateRedis();
@@ -103,6 +111,66 @@ describe('conveyor enqueue', () => {
     expect(run.stdout).toContain('Completed; result: {"n":5}');
     await worker.stop();
     await running;
+    await close();
+  });
+
+  it('with --wait, exits 0 for a job a removeOnComplete worker completed, saying its result was not kept', async () => {
+    const { args, prefix, transport, close } = producerSetup(redis.url);
+    // The worker's cli.echo finishes only when the test says: once the command waits on it.
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const gated = defineTask({ ...echo, run: async ({ n }) => gate.then(() => ({ n })) });
+    const worker = createWorker({
+      transport,
+      tasks: [gated],
+      removeOnComplete: true,
+      logger: silentLogger,
+    });
+    const running = worker.start();
+    const command = startCli([
+      ...['enqueue', 'cli.echo', '{"n":6}', '--wait', '30', '--json'],
+      ...['--tasks', TASKS, ...args],
+    ]);
+    await expect
+      .poll(() => redis.raw.scard(`${prefix}:{cli-echo}:watched`), { timeout: 20_000 })
+      .toBe(1);
+    release();
+    const run = await command.done;
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(json(run)).toMatchObject({ state: 'completed', resultKept: false });
+    expect(json(run)).not.toHaveProperty('error');
+    await worker.stop();
+    await running;
+    await close();
+  });
+
+  it('with --wait, says a job whose record was deleted before its outcome was read is gone, and why', async () => {
+    const { args, prefix, transport, close } = producerSetup(redis.url);
+    const command = startCli([
+      'enqueue',
+      'cli.echo',
+      '{"n":7}',
+      '--wait',
+      '30',
+      '--tasks',
+      TASKS,
+      ...args,
+    ]);
+    await expect
+      .poll(() => redis.raw.scard(`${prefix}:{cli-echo}:watched`), { timeout: 20_000 })
+      .toBe(1);
+    await transport.admin?.purgeQueue('cli-echo');
+    const run = await command.done;
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/^Enqueued cli\.echo as cli-echo:\S+: waiting\.$/m);
+    expect(run.stderr).toContain(
+      'error: Its record was deleted before its outcome could be read. Workers that remove completed jobs (removeOnComplete on the task, or conveyor worker --remove-on-complete) delete it as it completes',
+    );
+    expect(run.stderr).not.toContain('never existed');
+    expect(run.stderr).not.toContain('conveyor inspect');
     await close();
   });
 

@@ -19,6 +19,7 @@ export type ConveyorErrorCode =
   | 'JOB_CANCELLED'
   | 'JOB_NOT_FOUND'
   | 'RESULT_TIMEOUT'
+  | 'RESULT_NOT_KEPT'
   | 'TIME_LIMIT_EXCEEDED'
   | 'TRANSPORT_ERROR'
   | 'TRANSPORT_CLOSED'

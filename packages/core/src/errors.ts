@@ -211,6 +211,24 @@ export class JobNotFoundError extends ConveyorError {
   }
 }
 
+/**
+ * The job completed, but with `removeOnComplete`: its record was deleted as it completed,
+ * result and all, so there is no result to return. Told to a `result()` that was waiting
+ * when it completed; one called later finds no job (`JOB_NOT_FOUND`).
+ */
+export class ResultNotKeptError extends ConveyorError {
+  declare readonly code: 'RESULT_NOT_KEPT';
+  readonly jobId: string;
+
+  constructor(jobId: string) {
+    super(
+      'RESULT_NOT_KEPT',
+      `Job ${JSON.stringify(jobId)} completed, but its result was not kept: its record was deleted as it completed (removeOnComplete, on its task or its worker). Set removeOnComplete: false on the task to read its results.`,
+    );
+    this.jobId = jobId;
+  }
+}
+
 /** `handle.result({ timeout })` gave up waiting; the job itself goes on. */
 export class ResultTimeoutError extends ConveyorError {
   declare readonly code: 'RESULT_TIMEOUT';

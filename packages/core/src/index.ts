@@ -37,6 +37,7 @@ export {
   NonRetryableError,
   NotJsonError,
   PayloadTooLargeError,
+  ResultNotKeptError,
   ResultTimeoutError,
   ResultTooLargeError,
   RetryRequest,

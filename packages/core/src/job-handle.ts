@@ -3,6 +3,7 @@ import {
   JobCancelledError,
   JobFailedError,
   JobNotFoundError,
+  ResultNotKeptError,
   ResultTimeoutError,
 } from './errors.js';
 import { queueOfJobId } from './ids.js';
@@ -147,6 +148,7 @@ class TransportJobHandle<TResult> implements JobHandle<TResult> {
         ...(signal && { signal }),
       });
       if (record === null) throw new JobNotFoundError(id);
+      if (record.removed) throw new ResultNotKeptError(id);
       if (FINAL_STATES.has(record.state)) {
         const value = outcome(record);
         return (this.#decode && value !== undefined ? await this.#decode(value) : value) as TResult;

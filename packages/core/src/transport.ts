@@ -226,6 +226,12 @@ export interface JobRecord {
    * {@link ATTEMPT_HISTORY_LIMIT} of them: what the dashboard's job page lists [R26].
    */
   history?: AttemptRecord[];
+  /**
+   * Only on the record a pending `waitFor` resolves with when the job completed with
+   * `remove: true` [R13]: its last record, `completed`, without a result (none was kept).
+   * `getJob` and any later `waitFor` answer null.
+   */
+  removed?: true;
 }
 
 /** Most attempt records a job keeps (older ones are dropped first). */

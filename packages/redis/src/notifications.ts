@@ -26,8 +26,11 @@ export interface Notifications {
   close(): void;
 }
 
-/** Why a finish watcher is called: its job's finish was published, or may have been missed. */
-export type FinishNotice = 'finished' | 'resubscribed';
+/**
+ * Why a finish watcher is called: its job's finish was published (`removed`: it completed
+ * and its record was deleted at once, removeOnComplete), or may have been missed.
+ */
+export type FinishNotice = 'finished' | 'removed' | 'resubscribed';
 
 export function createNotifications(prefix: string, connect: () => Redis | Cluster): Notifications {
   let subscriber: Redis | Cluster | undefined;
@@ -48,8 +51,11 @@ export function createNotifications(prefix: string, connect: () => Redis | Clust
         for (const { listener } of [...cancelListeners]) listener(message);
         return;
       }
-      const callbacks = finishWatchers.get(channel)?.get(message);
-      if (callbacks) for (const callback of [...callbacks]) callback('finished');
+      // `<unique id>`, or `<unique id> C` (tell_watchers in queue.lua); ids hold no space.
+      const removed = message.endsWith(' C');
+      const unique = removed ? message.slice(0, -2) : message;
+      const callbacks = finishWatchers.get(channel)?.get(unique);
+      if (callbacks) for (const callback of [...callbacks]) callback(removed ? 'removed' : 'finished');
     });
     // 'ready' again means the connection was lost and is back. ioredis has queued the
     // re-subscribes by now; once ours (queued after them) answers, every channel is heard

@@ -32,12 +32,15 @@ export function createFinalWait({ notifications, getRecord, isClosed, closed }: 
     let published = false;
     // Re-subscribed: the next read watches again (a restart may have lost the watched set).
     let rewatch = false;
+    // Told it completed and was deleted at once (removeOnComplete): no record to read then.
+    let removed = false;
     const markPublished = (): void => {
       published = true;
     };
     let wake: () => void = markPublished;
     const unwatch = await notifications.watchFinish(queue, uniqueOf(id, queue), (reason) => {
       if (reason === 'resubscribed') rewatch = true;
+      if (reason === 'removed') removed = true;
       wake();
     });
     try {
@@ -72,11 +75,23 @@ export function createFinalWait({ notifications, getRecord, isClosed, closed }: 
         published = false;
         const watch = rewatch;
         rewatch = false;
+        const last: JobRecord = record;
         record = await getRecord(id, queue, watch);
+        if (record === null && removed) return removedRecord(last);
       }
       return record;
     } finally {
       unwatch();
     }
   };
+}
+
+/**
+ * What a wait tells of a job completed with removeOnComplete [R13]: its last record read,
+ * `completed`, without lease or result (none was kept).
+ */
+function removedRecord(last: JobRecord): JobRecord {
+  const { consumer: _consumer, leaseExpiresAt: _lease, result: _result, ...kept } = last;
+  // No finishedAt: the script did not say when, and this process's clock is not Redis'.
+  return { ...kept, state: 'completed', removed: true };
 }

@@ -237,6 +237,7 @@ export async function enqueueJob(
       state: outcome?.state ?? state,
       ...(outcome && 'result' in outcome ? { result: outcome.result } : {}),
       ...(outcome && 'error' in outcome ? { error: outcome.error } : {}),
+      ...(outcome && 'resultKept' in outcome ? { resultKept: false } : {}),
     });
   } else {
     const again = started.duplicate ? ` (the idempotency key matched this earlier ${what})` : '';
@@ -246,13 +247,19 @@ export async function enqueueJob(
       io.stdout(`\`${followUp.command`inspect ${started.id}`}\` shows it${followUp.note}.`);
     } else if ('result' in outcome) {
       io.stdout(`Completed; result: ${JSON.stringify(outcome.result) ?? 'undefined'}`);
+    } else if ('resultKept' in outcome) {
+      io.stdout(
+        'Completed; its result was not kept: the worker deleted its record as it completed (removeOnComplete).',
+      );
     }
   }
   if (outcome && 'error' in outcome) {
-    throw new CliError(
-      'FAILED',
-      `${outcome.error} \`${followUp.command`inspect ${started.id}`}\` shows the ${what}${followUp.note}.`,
-    );
+    // A record that is gone: inspect has nothing to show either.
+    const inspect =
+      outcome.state === 'gone'
+        ? ''
+        : ` \`${followUp.command`inspect ${started.id}`}\` shows the ${what}${followUp.note}.`;
+    throw new CliError('FAILED', `${outcome.error}${inspect}`);
   }
 }
 
@@ -299,16 +306,23 @@ async function startWorkflow(
   };
 }
 
+/** Why `--wait` cannot tell the outcome of a job it enqueued whose record is gone. */
+const GONE =
+  'Its record was deleted before its outcome could be read. Workers that remove completed jobs (removeOnComplete on the task, or conveyor worker --remove-on-complete) delete it as it completes, and when it completes before the wait begins, its outcome cannot be told; a purge, or a Redis restart without persistence, deletes it too. To wait on results, keep completed jobs.';
+
 /** What `result()` rejects with when the job (or run) ended without a result. */
 const ENDED_WITHOUT_RESULT = new Set([
   'JOB_FAILED',
   'JOB_CANCELLED',
-  'JOB_NOT_FOUND',
   'WORKFLOW_NOT_COMPLETED',
   'WORKFLOW_NOT_FOUND',
 ]);
 
-type Outcome = { state: string; result: unknown } | { state: string; error: string };
+type Outcome =
+  | { state: string; result: unknown }
+  | { state: string; error: string }
+  /** Completed, with its record deleted as it completed (removeOnComplete): no result. */
+  | { state: 'completed'; resultKept: false };
 
 /** The outcome with its result (read back from the broker) through `redaction`. */
 function redactedOutcome(outcome: Outcome, redaction: Redaction): Outcome {
@@ -327,6 +341,9 @@ async function waitFor(
     return { state: 'completed', result };
   } catch (error) {
     const code = (error as { code?: unknown }).code;
+    if (code === 'RESULT_NOT_KEPT') return { state: 'completed', resultKept: false };
+    // This command stored it, so it existed: its record was deleted before it could be read.
+    if (code === 'JOB_NOT_FOUND') return { state: 'gone', error: GONE };
     let reason: string;
     if (options.signal?.aborted) {
       reason = 'Stopped waiting (interrupted); it goes on.';

@@ -43,7 +43,8 @@ export interface JobStoreOptions {
   /** A job of `queue` became ready to deliver. */
   onReady(queue: string): void;
   /** A job reached a final state. */
-  onFinal(jobId: string): void;
+  /** `removed`: the last record of a job completed with `remove: true` (R13), for its waiters. */
+  onFinal(jobId: string, removed?: JobRecord): void;
 }
 
 /**
@@ -95,7 +96,7 @@ export interface JobStore {
   /** Deletes a record. Only for jobs that are final and in no structure (purged dead). */
   forget(id: string): void;
   /** Deletes a job that completes with `removeOnComplete`, after its delivery ended. */
-  remove(job: StoredJob): void;
+  remove(job: StoredJob, now: number): void;
   nextDueAt(): number | undefined;
   nextLeaseExpiry(): number | undefined;
   /** Every queue that has held a job, in first-use order (operator tools). */
@@ -321,11 +322,13 @@ export function createJobStore(options: JobStoreOptions): JobStore {
       jobs.delete(id);
     },
 
-    remove(job) {
-      job.record.state = 'completed';
-      jobs.delete(job.record.id);
-      // Whoever waits on it is told, and finds no record.
-      options.onFinal(job.record.id);
+    remove(job, now) {
+      const { record } = job;
+      record.state = 'completed';
+      jobs.delete(record.id);
+      // Whoever waits on it is told that it completed, with no result kept.
+      const { consumer: _consumer, leaseExpiresAt: _lease, result: _result, ...last } = record;
+      options.onFinal(record.id, { ...structuredClone(last), finishedAt: now, removed: true });
     },
 
     nextDueAt: () => delayed.peek()?.dueAt,

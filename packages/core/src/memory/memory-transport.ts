@@ -73,11 +73,16 @@ export function memoryTransport(
   // What changed during the current operation, handed to waiters by `flush`.
   const readyQueues = new Set<string>();
   const finishedIds: string[] = [];
+  // The last records of jobs completed with `remove: true` in this operation [R13].
+  const removedRecords = new Map<string, JobRecord>();
 
   const store = createJobStore({
     defaultResultTtlMs,
     onReady: (queue) => readyQueues.add(queue),
-    onFinal: (id) => finishedIds.push(id),
+    onFinal: (id, removed) => {
+      finishedIds.push(id);
+      if (removed) removedRecords.set(id, removed);
+    },
   });
   const dedupe = createDedupeClaims();
   const jobIndex = createJobIndex();
@@ -113,10 +118,11 @@ export function memoryTransport(
       const id = finishedIds[i] as string;
       const waiters = jobWaiters.of(id);
       if (waiters.length === 0) continue;
-      const record = snapshot(id);
-      for (const pending of waiters) pending.settle(record);
+      const record = removedRecords.get(id) ?? snapshot(id);
+      for (const pending of waiters) pending.settle(record && structuredClone(record));
     }
     finishedIds.length = 0;
+    removedRecords.clear();
     armWakeTimer(now);
   }
 

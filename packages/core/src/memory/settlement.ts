@@ -67,7 +67,7 @@ function settleDelivery(
   switch (settlement.type) {
     case 'complete':
       if (settlement.remove === true) {
-        store.remove(job);
+        store.remove(job, now);
         break;
       }
       if (settlement.result !== undefined) record.result = structuredClone(settlement.result);

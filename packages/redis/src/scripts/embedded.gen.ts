@@ -1279,9 +1279,9 @@ for n = 1, #members do
   if ttl == '' then ttl = nil end
   local ok = valid[n]
   if ok and kind == 'C' then
-    -- removeOnComplete: no record, no finished-list entry; a waiter is told, and reads none.
+    -- removeOnComplete: no record, no finished-list entry; a waiter is told it completed.
     redis.call('DEL', key)
-    tell_watchers(id)
+    tell_watchers(id, true)
   elseif ok and kind == 'c' then
     local result = nil
     if text ~= '' then result = text end
@@ -2985,12 +2985,13 @@ end
 -- readers treat a job past its expiry as gone (see expired()).
 -- \`result\` (JSON) is stored with the state when given. Returns HSET's count of new fields.
 local expiries, finished_fields = {}, {} -- per TTL: the expiry and \`f\` strings of this call
--- Publishes that job \`id\` ended, when someone waits on it (result(), waitFor). watching()
--- inlined: this runs once per job of a settle.
-local function tell_watchers(id)
+-- Publishes that job \`id\` ended, when someone waits on it (result(), waitFor): the message
+-- is \`id\`, or \`id C\` for a job completed and deleted at once (removeOnComplete), whose
+-- waiters can read no record. watching() inlined: this runs once per job of a settle.
+local function tell_watchers(id, removed)
   if anyone_watching == nil then anyone_watching = redis.call('EXISTS', K_WATCHED) == 1 end
   if anyone_watching and redis.call('SREM', K_WATCHED, id) == 1 then
-    redis.call('PUBLISH', K_WATCHED, id)
+    redis.call('PUBLISH', K_WATCHED, removed and (id .. ' C') or id)
   end
 end
 

@@ -104,9 +104,9 @@ for n = 1, #members do
   if ttl == '' then ttl = nil end
   local ok = valid[n]
   if ok and kind == 'C' then
-    -- removeOnComplete: no record, no finished-list entry; a waiter is told, and reads none.
+    -- removeOnComplete: no record, no finished-list entry; a waiter is told it completed.
     redis.call('DEL', key)
-    tell_watchers(id)
+    tell_watchers(id, true)
   elseif ok and kind == 'c' then
     local result = nil
     if text ~= '' then result = text end

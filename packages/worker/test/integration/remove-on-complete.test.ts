@@ -1,6 +1,12 @@
 // removeOnComplete end to end on a private Redis: the worker deletes a completed job's
-// record as it settles it, a result() already waiting is told, and failures are kept.
-import { defineTask, JobNotFoundError, NonRetryableError } from '@conveyor/core';
+// record as it settles it, a result() already waiting is told it completed (RESULT_NOT_KEPT),
+// and failures are kept.
+import {
+  defineTask,
+  JobNotFoundError,
+  NonRetryableError,
+  ResultNotKeptError,
+} from '@conveyor/core';
 import { expect, it } from 'vitest';
 import { z } from 'zod';
 import { captureLogger } from '../helpers.js';
@@ -52,9 +58,12 @@ it('deletes completed jobs of a removeOnComplete task, tells a waiting result(),
     queues: [queue],
     logger: captureLogger(),
   });
+  // Told it completed, though its result was not kept; asked later, there is no such job.
   const failure = await waiting;
-  expect(failure).toBeInstanceOf(JobNotFoundError);
-  expect((failure as Error).message).toContain('removeOnComplete');
+  expect(failure).toBeInstanceOf(ResultNotKeptError);
+  expect(failure).toMatchObject({ code: 'RESULT_NOT_KEPT', jobId: gone.id });
+  expect((failure as Error).message).toContain('completed, but its result was not kept');
+  await expect(gone.result()).rejects.toBeInstanceOf(JobNotFoundError);
   expect(await stays.result()).toBe(4);
   const [failedRecord] = await redis.finished([failed.id]);
   expect(failedRecord).toMatchObject({ state: 'failed', error: { message: 'not this one' } });
@@ -80,6 +89,10 @@ it("deletes completed jobs of every task that does not say, with the worker's re
     client.enqueue(keptAlways, { n: 5 }),
     client.enqueue(refused, { n: 6 }),
   ]);
+  const waiting = gone.result().then(
+    () => undefined,
+    (error: unknown) => error,
+  );
   const worker = redis.startWorker({
     tasks: [refused, kept, keptAlways],
     queues: [queue],
@@ -88,7 +101,7 @@ it("deletes completed jobs of every task that does not say, with the worker's re
   });
   // The task's own `false` wins over the worker's default.
   expect(await stays.result()).toBe(4);
-  await expect(gone.result()).rejects.toBeInstanceOf(JobNotFoundError);
+  expect(await waiting).toBeInstanceOf(ResultNotKeptError);
   const [failedRecord] = await redis.finished([failed.id]);
   expect(failedRecord).toMatchObject({ state: 'failed' });
   await worker.stop();

@@ -234,12 +234,13 @@ end
 -- readers treat a job past its expiry as gone (see expired()).
 -- `result` (JSON) is stored with the state when given. Returns HSET's count of new fields.
 local expiries, finished_fields = {}, {} -- per TTL: the expiry and `f` strings of this call
--- Publishes that job `id` ended, when someone waits on it (result(), waitFor). watching()
--- inlined: this runs once per job of a settle.
-local function tell_watchers(id)
+-- Publishes that job `id` ended, when someone waits on it (result(), waitFor): the message
+-- is `id`, or `id C` for a job completed and deleted at once (removeOnComplete), whose
+-- waiters can read no record. watching() inlined: this runs once per job of a settle.
+local function tell_watchers(id, removed)
   if anyone_watching == nil then anyone_watching = redis.call('EXISTS', K_WATCHED) == 1 end
   if anyone_watching and redis.call('SREM', K_WATCHED, id) == 1 then
-    redis.call('PUBLISH', K_WATCHED, id)
+    redis.call('PUBLISH', K_WATCHED, removed and (id .. ' C') or id)
   end
 end
 
