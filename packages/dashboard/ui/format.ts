@@ -6,6 +6,16 @@ export function formatNumber(value: number): string {
   return numberFormat.format(value);
 }
 
+/**
+ * A count and its noun, singular for one: `1 job`, `2 jobs`. Banners said `1 job(s)`.
+ *
+ * @example
+ * formatCount(jobs.length, 'step job') // '1 step job', '3 step jobs'
+ */
+export function formatCount(count: number, noun: string, plural = `${noun}s`): string {
+  return `${formatNumber(count)} ${count === 1 ? noun : plural}`;
+}
+
 function pad(value: number): string {
   return String(value).padStart(2, '0');
 }

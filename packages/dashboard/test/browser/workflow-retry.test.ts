@@ -90,7 +90,7 @@ describe('Retry on the Failed workflows list', () => {
     const banner = ui.page.locator('.notice-ok');
     await banner.waitFor();
     expect(await banner.textContent()).toBe(
-      `Retrying ${id} from the failed step: 2 job(s) enqueued. It is running again, under Running.`,
+      `Retrying ${id} from the failed step: 2 jobs enqueued. It is running again, under Running.`,
     );
     await rowOf(id).waitFor({ state: 'detached' });
     expect(await rowOf(other).count()).toBe(1);

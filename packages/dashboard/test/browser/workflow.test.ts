@@ -107,7 +107,9 @@ describe('/workflows/<id>', () => {
 
     await ui.page.getByRole('button', { name: 'Cancel' }).click();
     await ui.page.getByRole('dialog').getByRole('button', { name: 'Cancel workflow' }).click();
-    await ui.page.locator('.notice-ok', { hasText: 'step job(s) cancelled' }).waitFor();
+    const cancelled = ui.page.locator('.notice-ok');
+    await cancelled.waitFor();
+    expect(await cancelled.textContent()).toBe('Cancelled: 21 step jobs cancelled.');
     await ui.page.locator('.page-head .badge', { hasText: 'cancelled' }).waitFor();
     await expect.poll(() => step('fulfil').getAttribute('data-state')).toBe('cancelled');
     expect(await step('reserve').getAttribute('data-state')).toBe('completed');

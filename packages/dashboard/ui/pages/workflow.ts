@@ -5,7 +5,7 @@ import { pausedNote } from '../components/retry.js';
 import { dataText, jsonBlock, timeFull } from '../components/value.js';
 import { canWrite } from '../config.js';
 import { type Child, h, replace } from '../dom.js';
-import { formatNumber } from '../format.js';
+import { formatCount, formatNumber } from '../format.js';
 import { link, paths } from '../router.js';
 import type {
   ChildView,
@@ -261,11 +261,12 @@ function actions(view: WorkflowView, flash: Notices, reload: () => void): HTMLEl
         enqueuedJobs?: string[];
         paused?: string[];
       }>(`/workflows/${encodeURIComponent(view.id)}/${action}`);
+      const enqueued = result.enqueuedJobs?.length ?? 0;
       flash.show(
         'ok',
         cancel
-          ? `Cancelled: ${result.cancelledJobs?.length ?? 0} step job(s) cancelled.`
-          : `Retrying from the failed step: ${result.enqueuedJobs?.length ?? 0} job(s) enqueued.${pausedNote(result.paused, 'them')}`,
+          ? `Cancelled: ${formatCount(result.cancelledJobs?.length ?? 0, 'step job')} cancelled.`
+          : `Retrying from the failed step: ${formatCount(enqueued, 'job')} enqueued.${pausedNote(result.paused, enqueued === 1 ? 'it' : 'them')}`,
       );
     } catch (error) {
       flash.show('error', `${cancel ? 'Cancel' : 'Retry'} failed: ${describeError(error)}`);

@@ -8,6 +8,7 @@ import type { Notices } from '../components/notice.js';
 import { pausedNote, retryFailedWorkflow, rowRetryButton } from '../components/retry.js';
 import type { Column } from '../components/table.js';
 import { dataLabel } from '../components/value.js';
+import { formatCount } from '../format.js';
 import { link, paths } from '../router.js';
 
 /** Asks, retries the workflow from its failed step, says how it went, and reloads the list. */
@@ -16,12 +17,13 @@ async function retry(id: string, flash: Notices, reload: () => void): Promise<vo
   if (outcome.kind === 'declined') return;
   const run = (): HTMLElement => link(paths.workflow(id), dataLabel(id, 48), 'mono');
   if (outcome.kind === 'done') {
+    const enqueued = outcome.answer.enqueuedJobs?.length ?? 0;
     flash.show('ok', [
       'Retrying ',
       run(),
-      ` from the failed step: ${outcome.answer.enqueuedJobs?.length ?? 0} job(s) enqueued. It is running again, under `,
+      ` from the failed step: ${formatCount(enqueued, 'job')} enqueued. It is running again, under `,
       link(paths.workflows(), 'Running'),
-      `.${pausedNote(outcome.answer.paused, 'them')}`,
+      `.${pausedNote(outcome.answer.paused, enqueued === 1 ? 'it' : 'them')}`,
     ]);
   } else {
     flash.show('error', ['Retry of ', run(), ` failed: ${outcome.message}`]);
