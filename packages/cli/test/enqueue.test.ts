@@ -78,6 +78,26 @@ describe('conveyor enqueue', () => {
     await close();
   });
 
+  it('takes an ISO string where the schema says z.date(), as the worker reads it', async () => {
+    const { args, transport, close } = producerSetup(redis.url);
+    const tasks = ['--tasks', 'test/fixtures/date-tasks.ts', '--json', ...args];
+    const input = '{"at":"2026-01-01T00:00:00.000Z","note":"renew"}';
+    const run = await cli(['enqueue', 'cli.remind', input, ...tasks]);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const { id } = json<{ id: string }>(run);
+    expect((await transport.getJob(id))?.envelope.input).toEqual({
+      at: '2026-01-01T00:00:00.000Z',
+      note: 'renew',
+    });
+    // What is no date is refused as before, quoting it.
+    const bad = await cli(['enqueue', 'cli.remind', '{"at":"soon","note":"x"}', ...tasks]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('at: Invalid input: expected date');
+    expect(bad.stderr).toContain('(got "soon")');
+    await close();
+  });
+
   it('reads the input from --input-file', async () => {
     const { args, transport, close } = producerSetup(redis.url);
     const dir = mkdtempSync(path.join(tmpdir(), 'conveyor-enqueue-'));
@@ -121,7 +141,12 @@ describe('conveyor enqueue', () => {
     const gate = new Promise<void>((resolve) => {
       release = resolve;
     });
-    const gated = defineTask({ ...echo, run: async ({ n }) => gate.then(() => ({ n })) });
+    const gated = defineTask({
+      name: echo.name,
+      input: echo.input,
+      queue: 'cli-echo',
+      run: async ({ n }) => gate.then(() => ({ n })),
+    });
     const worker = createWorker({
       transport,
       tasks: [gated],

@@ -13,6 +13,7 @@ import {
   type JsonValue,
 } from '@conveyor/core';
 import { nearestName, queueOfJobId } from '@conveyor/core/transport';
+import { revived } from '@conveyor/core/worker';
 import { recordAction } from '../audit-trail.js';
 import { generatedFromConfig } from '../config-registry.js';
 import type { Connection } from '../connection.js';
@@ -197,12 +198,15 @@ export async function enqueueJob(
   const { name } = target.contract;
   // The command's connection stays open for its close: the client closes nothing.
   const client = createClient({ transport: connection.transport });
+  // JSON has no Date: an ISO string where the schema says z.date() becomes one, as the
+  // worker revives it (docs/json-boundary.md).
+  const given = revived(target.contract.input, input);
   let started: Started;
   try {
     started =
       target.kind === 'task'
-        ? jobStarted(await client.enqueue(target.contract, input, jobOptions(options)))
-        : await startWorkflow(client, target.contract, input, options);
+        ? jobStarted(await client.enqueue(target.contract, given, jobOptions(options)))
+        : await startWorkflow(client, target.contract, given, options);
   } catch (error) {
     const code = (error as { code?: unknown }).code;
     if (code === 'VALIDATION_FAILED' || code === 'PAYLOAD_TOO_LARGE' || code === 'NOT_JSON') {
