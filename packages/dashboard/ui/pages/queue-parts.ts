@@ -24,6 +24,20 @@ export const STATE_TITLES: Record<ListState, string> = {
   expired: 'Expired',
 };
 
+/**
+ * What the page says of a `?state=` it does not know, in place of the list: it used to show
+ * the Waiting tab's list, "No waiting jobs.", as if the state were waiting.
+ */
+export function unknownStateNote(state: string): HTMLElement {
+  return h(
+    'div',
+    { class: 'notice notice-error unknown-state', attrs: { role: 'alert' } },
+    'Unknown state ',
+    dataText(JSON.stringify(state), 80, 'mono'),
+    `. A queue's jobs are listed by state: ${LIST_STATES.join(', ')}; or by how they finished: ${ENDED_STATES.join(', ')}.`,
+  );
+}
+
 /** The queue, number and count of a partition's name (`emails~3of8`), else undefined. */
 export function partitionOf(
   name: string,

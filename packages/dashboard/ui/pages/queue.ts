@@ -22,6 +22,7 @@ import {
   partitionOf,
   partitionsTable,
   unknownNote,
+  unknownStateNote,
 } from './queue-parts.js';
 import { pauseControls } from './queue-pause.js';
 import { runAllNowBar } from './queue-promote.js';
@@ -35,6 +36,8 @@ interface View {
   id?: string;
   field?: string;
   value?: string;
+  /** A `?state=` that is none of the list states: the page says so and lists nothing. */
+  unknownState?: string;
 }
 
 function readView(params: URLSearchParams): View {
@@ -42,6 +45,7 @@ function readView(params: URLSearchParams): View {
   const known =
     state !== null && ((LIST_STATES as readonly string[]).includes(state) || isEnded(state));
   const view: View = { state: known ? state : 'waiting' };
+  if (state && !known) view.unknownState = state;
   for (const key of ['cursor', 'task', 'id', 'field', 'value'] as const) {
     const value = params.get(key);
     if (value) view[key] = value;
@@ -255,9 +259,10 @@ export function queuePage(ctx: PageContext, queue: string): HTMLElement {
     findQueue(data, queue)?.counts;
   const partitions = (data: QueuesResponse | undefined) => findQueue(data, queue)?.partitions;
   const searching = view.id !== undefined || view.field !== undefined;
+  const unknownState = searching ? undefined : view.unknownState;
   const tabs = queueTabs(
     queue,
-    searching ? undefined : view.state,
+    searching || unknownState !== undefined ? undefined : view.state,
     searching ? undefined : view.task,
     ctx.signal,
   );
@@ -277,6 +282,10 @@ export function queuePage(ctx: PageContext, queue: string): HTMLElement {
   const trouble = notices();
   let shown = '';
   const load = async (): Promise<boolean> => {
+    if (unknownState !== undefined) {
+      replace(results, unknownStateNote(unknownState));
+      return true;
+    }
     try {
       const page = await loadJobs(queue, view, ctx.signal);
       trouble.clear();
