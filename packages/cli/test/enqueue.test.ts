@@ -58,6 +58,24 @@ describe('conveyor enqueue', () => {
     await close();
   });
 
+  it('refuses an idempotency key that comes back with another input (exit 7), enqueueing nothing', async () => {
+    const { args, transport, close } = producerSetup(redis.url);
+    const options = ['--idempotency-key', 'k-other', '--tasks', TASKS, ...args];
+    const first = await cli(['enqueue', 'cli.echo', '{"n":1}', '--json', ...options]);
+    const { id } = json<{ id: string }>(first);
+    const other = await cli(['enqueue', 'cli.echo', '{"n":2}', ...options]);
+    expect(other.code).toBe(7);
+    expect(other.stdout).toBe('');
+    expect(other.stderr).toContain(
+      `error: Idempotency key "k-other" of task "cli.echo" is held by job "${id}", enqueued with a different input`,
+    );
+    expect(other.stderr).toContain('so this input was not enqueued');
+    // One line: no logger's object dump beside it.
+    expect(other.stderr.trim().split('\n')).toHaveLength(1);
+    expect((await transport.getJob(id))?.envelope.input).toEqual({ n: 1 });
+    await close();
+  });
+
   it('takes --delay with a unit (1h), and refuses one it cannot read, saying how to write it', async () => {
     const { args, transport, close } = producerSetup(redis.url);
     const options = ['--tasks', TASKS, '--json', ...args];

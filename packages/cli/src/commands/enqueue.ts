@@ -197,7 +197,9 @@ export async function enqueueJob(
   const followUp = options.followUp ?? noFlags();
   const { name } = target.contract;
   // The command's connection stays open for its close: the client closes nothing.
-  const client = createClient({ transport: connection.transport });
+  // A key that comes back with another input enqueues nothing: refused (exit 7), not a
+  // warning on the console beside 'Enqueued' and exit 0.
+  const client = createClient({ transport: connection.transport, idempotency: 'strict' });
   // JSON has no Date: an ISO string where the schema says z.date() becomes one, as the
   // worker revives it (docs/json-boundary.md).
   const given = revived(target.contract.input, input);
@@ -211,6 +213,9 @@ export async function enqueueJob(
     const code = (error as { code?: unknown }).code;
     if (code === 'VALIDATION_FAILED' || code === 'PAYLOAD_TOO_LARGE' || code === 'NOT_JSON') {
       throw new CliError('USAGE', (error as Error).message, { cause: error });
+    }
+    if (code === 'IDEMPOTENCY_CONFLICT') {
+      throw new CliError('CONFLICT', (error as Error).message, { cause: error });
     }
     throw error;
   }
