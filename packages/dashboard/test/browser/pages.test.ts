@@ -35,6 +35,19 @@ describe('dashboard pages', () => {
     expect(await cell('emails', 'dead').textContent()).toBe('1');
     expect(await cell('orders', 'dead').textContent()).toBe('2');
     expect(await cell('reports', 'finished').textContent()).toBe('12');
+    // The metrics totals say they are totals: plain "Failed" read as the jobs failed now.
+    const heads = ui.page.locator('.queues-table thead th');
+    expect(await heads.allTextContents()).toEqual([
+      'Queue',
+      'Waiting',
+      'Delayed',
+      'Active',
+      'Dead',
+      'Finished',
+      'Completed (all time)',
+      'Failed (all time)',
+    ]);
+    expect(await heads.last().getAttribute('title')).toMatch(/dead-lettered ones included/);
     // Three charts, each with a line per queue.
     const charts = ui.page.locator('figure.chart');
     await expect.poll(() => charts.count()).toBe(3);

@@ -17,6 +17,11 @@ const COUNT_COLUMNS: ReadonlyArray<[keyof Counts, string]> = [
   ['finished', 'Finished'],
 ];
 
+const COMPLETED_TITLE =
+  'Attempts that completed since counting began, still counted after their jobs expire';
+const FAILED_TITLE =
+  "Attempts that failed for good since counting began, dead-lettered ones included, still counted after a retry or purge. Not the jobs failed now: those are a queue's Finished › Failed.";
+
 function countCell(queue: string, key: keyof Counts, value: number): HTMLElement {
   const text = formatNumber(value);
   const content =
@@ -169,16 +174,16 @@ function queuesTable(data: QueuesResponse, expansion: Expansion): HTMLElement {
           COUNT_COLUMNS.map(([, title]) =>
             h('th', { class: 'num', attrs: { scope: 'col' } }, title),
           ),
-          h(
-            'th',
-            { class: 'num', attrs: { scope: 'col', title: 'Since counting began' } },
-            'Completed',
-          ),
-          h(
-            'th',
-            { class: 'num', attrs: { scope: 'col', title: 'Since counting began' } },
-            'Failed',
-          ),
+          // The workers' metrics totals, which never expire: not the jobs in a state now. Plain
+          // "Failed" beside "Finished" read as the failed state, and counted dead letters too.
+          h('th', { class: 'num', attrs: { scope: 'col', title: COMPLETED_TITLE } }, [
+            'Completed ',
+            h('span', { class: 'th-note' }, '(all time)'),
+          ]),
+          h('th', { class: 'num', attrs: { scope: 'col', title: FAILED_TITLE } }, [
+            'Failed ',
+            h('span', { class: 'th-note' }, '(all time)'),
+          ]),
         ),
       ),
       h('tbody', null, body),
