@@ -8,6 +8,13 @@ export interface ChartSeries {
   label: string;
   /** One value per minute from `fromMinute`; null where there is nothing to show (a gap). */
   values: readonly (number | null)[];
+  /** Its palette slot (series-colours.ts gives a queue's); else its place in the list. */
+  colour?: number;
+}
+
+/** The CSS class of a series' colour. */
+function colourClass(s: ChartSeries, k: number): string {
+  return `s${(s.colour ?? k) % PALETTE_SIZE}`;
 }
 
 export interface ChartOptions {
@@ -87,13 +94,13 @@ function plot(options: ChartOptions): SVGSVGElement {
   const lines = options.series.map((s, k) => {
     const dots = s.values.flatMap((v, i) =>
       v !== null && (s.values[i - 1] ?? null) === null && (s.values[i + 1] ?? null) === null
-        ? [svg('circle', { cx: x(i), cy: y(v), r: 2, class: `dot s${k % PALETTE_SIZE}` })]
+        ? [svg('circle', { cx: x(i), cy: y(v), r: 2, class: `dot ${colourClass(s, k)}` })]
         : [],
     );
     return svg(
       'g',
       null,
-      svg('path', { d: linePath(s.values, x, y), class: `line s${k % PALETTE_SIZE}` }),
+      svg('path', { d: linePath(s.values, x, y), class: `line ${colourClass(s, k)}` }),
       dots,
     );
   });
@@ -153,7 +160,7 @@ export function lineChart(options: ChartOptions): HTMLElement {
             h(
               'li',
               null,
-              h('span', { class: `swatch s${k % PALETTE_SIZE}`, attrs: { 'aria-hidden': 'true' } }),
+              h('span', { class: `swatch ${colourClass(s, k)}`, attrs: { 'aria-hidden': 'true' } }),
               dataText(s.label, 48),
             ),
           ),

@@ -4,6 +4,7 @@
 import { describeError, getJson, isAbort } from '../api.js';
 import type { MetricsResponse, MetricsSeries } from '../api-types.js';
 import { type ChartSeries, lineChart } from '../components/chart.js';
+import { seriesColours } from '../components/series-colours.js';
 import { h, replace } from '../dom.js';
 import { formatMs, formatNumber } from '../format.js';
 import type { Live } from '../live.js';
@@ -65,11 +66,19 @@ function charts(metrics: MetricsResponse, scope: Scope): HTMLElement[] {
   }
   const list = groups(metrics, scope);
   const single = scope.kind === 'task';
+  // A queue's line (a task's, in a queue's charts) keeps its colour when others come and go.
+  const colours = seriesColours(
+    list.map((g) => (scope.kind === 'all' ? `queue:${g.label}` : `task:${scope.queue}/${g.label}`)),
+  );
   const series = (
     pick: (p: MetricsSeries['points'][number]) => number | null,
     how: 'sum' | 'max',
   ): ChartSeries[] =>
-    list.map((g) => ({ label: g.label, values: combine(metrics, g.members, pick, how) }));
+    list.map((g, k) => ({
+      label: g.label,
+      values: combine(metrics, g.members, pick, how),
+      colour: colours[k],
+    }));
   const members = list.flatMap((g) => g.members);
   const failures: ChartSeries[] = single
     ? [
