@@ -303,12 +303,20 @@ export function endpointOf(client: Redis | Cluster): string {
  * item holds a command with its promise.
  */
 export function disconnectQuietly(client: Redis | Cluster): void {
-  type Queued = { command?: { promise?: Promise<unknown> } };
+  type Queued = { command?: { promise?: Promise<unknown>; reject?(error: Error): void } };
   const queues = client as unknown as Record<string, { toArray?(): Queued[] } | Queued[] | null>;
-  for (const name of ['commandQueue', 'offlineQueue', 'prevCommandQueue']) {
+  const itemsOf = (name: string): Queued[] => {
     const queue = queues[name];
-    const items = Array.isArray(queue) ? queue : (queue?.toArray?.() ?? []);
-    for (const item of items) item.command?.promise?.catch(() => {});
+    return Array.isArray(queue) ? queue : (queue?.toArray?.() ?? []);
+  };
+  for (const name of ['commandQueue', 'offlineQueue', 'prevCommandQueue']) {
+    for (const item of itemsOf(name)) item.command?.promise?.catch(() => {});
   }
   client.disconnect();
+  // A client that is reconnecting (the server down) keeps its unsent commands queued:
+  // ioredis flushes its queues only when a live stream closes. Each holds its 10 s command
+  // timer, which kept the process up that long after close(); they can never be sent now.
+  for (const item of itemsOf('offlineQueue')) {
+    item.command?.reject?.(new Error('Connection is closed.'));
+  }
 }

@@ -154,6 +154,26 @@ describe('Redis restarts', () => {
     expect(error?.message).not.toContain('idempotencyKey');
   });
 
+  it('close() fails at once the calls still queued for a Redis that is down, leaving no timer behind', async () => {
+    const server = await startRedis();
+    const { port } = server;
+    await server.stop();
+    const transport = redisTransport({ url: `redis://127.0.0.1:${port}`, logger: silentLogger });
+    // Once a call has given up, the client waits between connection attempts (ioredis'
+    // `reconnecting`), when a disconnect flushed nothing: a call queued then was left to its
+    // 10 s command timeout ("Command timed out"), which kept the process up that long.
+    await expect(transport.ready()).rejects.toMatchObject({ failure: 'CONNECTION' });
+    const pending = transport.getJob(`${uniqueQueue('down')}:x`).then(
+      () => undefined,
+      (thrown: unknown) => thrown as Error,
+    );
+    await transport.close();
+    const error = await pending;
+    expect(error).toMatchObject({ code: 'TRANSPORT_ERROR', failure: 'CONNECTION' });
+    expect(error?.message).toContain('get-job');
+    expect(error?.message).not.toContain('timed out');
+  });
+
   it('ready() on a Redis that is down says where it went and what the socket said', async () => {
     const { server, transport } = await setUp();
     await server.kill('SIGKILL');
