@@ -107,6 +107,7 @@ function* slotsUpTo(schedule: SlotTiming, atOrBefore: number): Generator<number>
  * // [Date.UTC(2026, 0, 1, 0, 5), Date.UTC(2026, 0, 1, 0, 10)]
  */
 export function nextSlots(schedule: SlotTiming, after: number, count: number): number[] {
+  assertSchedule(schedule);
   assertInstant(after, 'after');
   assertCount(count, 'count');
   const out: number[] = [];
@@ -124,6 +125,7 @@ export function slotsBetween(
   to: number,
   limit: number,
 ): number[] {
+  assertSchedule(schedule);
   assertInstant(from, 'from');
   assertInstant(to, 'to');
   assertCount(limit, 'limit');
@@ -152,6 +154,7 @@ export function dueSlots(
   lastFiredSlot: number | undefined,
   now: number,
 ): number[] {
+  assertSchedule(schedule);
   assertInstant(now, 'now');
   if (lastFiredSlot !== undefined) assertInstant(lastFiredSlot, 'lastFiredSlot');
   if (!schedule.enabled) return [];
@@ -177,6 +180,16 @@ function assertInstant(value: unknown, option: string): asserts value is number 
       option,
       value,
       'an instant in ms since the epoch (a finite number)',
+    );
+  }
+}
+
+function assertSchedule(value: unknown): void {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new InvalidOptionError(
+      'schedule',
+      value,
+      'a schedule: what defineSchedule returns, or a stored schedule spec',
     );
   }
 }

@@ -302,4 +302,18 @@ describe('arguments', () => {
     expect(() => dueSlots(minute, undefined, Number.NaN)).toThrow(/Invalid now NaN/);
     expect(nextSlots(minute, 0, 0)).toEqual([]);
   });
+
+  it('refuses a schedule that is no object with INVALID_OPTION, quoting it', () => {
+    const none = null as unknown as AnySchedule;
+    for (const call of [
+      () => nextSlots(none, 0, 1),
+      () => slotsBetween(none, 0, 1, 1),
+      () => dueSlots(none, undefined, 0),
+    ]) {
+      expect(call).toThrow(InvalidOptionError);
+      expect(call).toThrow(
+        /^Invalid schedule null: expected a schedule: what defineSchedule returns/,
+      );
+    }
+  });
 });
