@@ -48,7 +48,9 @@ export function parseDuration(
       }
     }
     if (amount < min || amount > max || !Number.isSafeInteger(amount)) {
-      throw usageError(option, value, expected());
+      // A value in a form it reads, out of range: say the range, not the forms again.
+      const over = amount > max ? `: it is ${amount} ${unit}, over ${max}` : '';
+      throw usageError(option, value, `a whole number of ${UNIT_NAMES[unit]} (${range})${over}`);
     }
     return amount;
   };

@@ -53,8 +53,9 @@ ${redactionHelp('the result --wait prints')}The fields the task's input schema m
     )
     .option(
       '--attempts <n>',
-      'total runs allowed (default: the task’s retry policy)',
-      parseInteger('--attempts', 1),
+      'total runs allowed, 1–1000 (default: the task’s retry policy)',
+      // Core's bound (assertAttempts): said here with the option's name.
+      parseInteger('--attempts', 1, 1_000),
     )
     .option('--idempotency-key <key>', 'a second enqueue with the same key returns the first job')
     .addOption(

@@ -88,6 +88,24 @@ describe('conveyor enqueue', () => {
     expect(dueIn).toBeGreaterThanOrEqual(3_600_000 - 1_000);
     expect(dueIn).toBeLessThanOrEqual(3_600_000 + 1_000);
 
+    // The human line says until when: a delay in the wrong unit shows as a date far off.
+    const human = await cli([
+      'enqueue',
+      'cli.echo',
+      '{"n":3}',
+      '--delay',
+      '2d',
+      ...args,
+      '--tasks',
+      TASKS,
+    ]);
+    const humanId = /as (\S+):/.exec(human.stdout)?.[1] as string;
+    const dueAt = (await transport.getJob(humanId))?.dueAt as number;
+    expect(human.stdout).toContain(`: delayed until ${new Date(dueAt).toISOString()}.`);
+    const many = await cli(['enqueue', 'cli.echo', '{"n":4}', '--attempts', '1001', ...options]);
+    expect(many.code).toBe(2);
+    expect(many.stderr).toContain('Invalid --attempts "1001": expected an integer from 1 to 1000.');
+
     const bad = await cli(['enqueue', 'cli.echo', '{"n":2}', '--delay', '1 hour', ...options]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain(

@@ -108,6 +108,10 @@ describe('duration options (--delay, --time-limit, --lease-ms, --wait-for-broker
       'Invalid --delay "0.5ms": expected a whole number of milliseconds: it is 0.5.',
     );
     expect(() => parseDuration('--lease-ms', 'ms', 1)('0s')).toThrow('(1 or more)');
+    // Read, but too large: the range and the value, not the forms again.
+    expect(() => delay('999999999d')).toThrow(
+      /^Invalid --delay "999999999d": expected a whole number of milliseconds \(0 or more\): it is \d+ ms, over 9007199254740991\.$/,
+    );
     expect(() => parseDuration('--wait-for-broker', 's', 0)('1500ms')).toThrow(
       'Invalid --wait-for-broker "1500ms": expected a whole number of seconds: it is 1.5.',
     );
@@ -139,7 +143,10 @@ describe('waits in seconds (--wait)', () => {
     expect(watch('5')).toBe(5);
     expect(watch('1m')).toBe(60);
     expect(() => watch('2h')).toThrow(
-      'Invalid --watch "2h": expected a whole number of seconds (from 1 to 3600), or a number with a unit',
+      'Invalid --watch "2h": expected a whole number of seconds (from 1 to 3600): it is 7200 s, over 3600.',
+    );
+    expect(() => watch('two')).toThrow(
+      'Invalid --watch "two": expected a whole number of seconds (from 1 to 3600), or a number with a unit',
     );
   });
 });

@@ -20,7 +20,7 @@ import type { Connection } from '../connection.js';
 import { CliError } from '../errors.js';
 import { type FollowUp, followUp as noFlags } from '../follow-up.js';
 import { importModule } from '../import-module.js';
-import { type Io, namedList, printJson } from '../output.js';
+import { type Io, isoTime, namedList, printJson } from '../output.js';
 import { type Redaction, SHOW_AS_STORED } from '../redaction.js';
 
 /** `conveyor enqueue`'s options, as commander parses them. */
@@ -168,6 +168,8 @@ interface Started {
   id: string;
   duplicate: boolean;
   state(): Promise<string>;
+  /** When a delayed job is due (transport clock, ms); undefined for a run or another state. */
+  dueAt?(): Promise<number | undefined>;
   result(options: { timeout?: number; signal?: AbortSignal }): Promise<unknown>;
 }
 
@@ -251,7 +253,10 @@ export async function enqueueJob(
   } else {
     const again = started.duplicate ? ` (the idempotency key matched this earlier ${what})` : '';
     const verb = target.kind === 'task' ? 'Enqueued' : 'Started workflow';
-    io.stdout(`${verb} ${name} as ${started.id}: ${state}${again}.`);
+    // A delay in the wrong unit shows here, as a date far off, not as a job that never runs.
+    const dueAt = state === 'delayed' ? await started.dueAt?.() : undefined;
+    const due = dueAt === undefined ? '' : ` until ${isoTime(dueAt) ?? dueAt}`;
+    io.stdout(`${verb} ${name} as ${started.id}: ${state}${due}${again}.`);
     if (outcome === undefined) {
       io.stdout(`\`${followUp.command`inspect ${started.id}`}\` shows it${followUp.note}.`);
     } else if ('result' in outcome) {
@@ -286,6 +291,7 @@ function jobStarted(handle: JobHandle): Started {
     id: handle.id,
     duplicate: handle.duplicate,
     state: () => handle.status(),
+    dueAt: async () => (await handle.info())?.dueAt,
     result: (options) => handle.result(options),
   };
 }
