@@ -77,26 +77,25 @@ describe('many tabs in one browser', () => {
 describe('many tabs where Web Locks are missing (plain HTTP on a host other than localhost)', () => {
   let context: BrowserContext;
   /** Tabs start hidden, as tabs opened with ctrl-click do; `show(page, bool)` flips one. */
-  const show = (page: Page, shown: boolean) =>
-    page.evaluate((value) => (window as unknown as { show(v: boolean): void }).show(value), shown);
+  const show = (page: Page, shown: boolean) => page.evaluate(`show(${shown})`);
 
   it('hold a stream only while shown, and read what changed when shown again', async () => {
     context = await ui.browser.newContext({
       httpCredentials: { username: USER, password: PASSWORD },
     });
-    await context.addInitScript(() => {
-      // No Web Locks, as in an insecure context; visibility the test sets.
+    // No Web Locks, as in an insecure context; visibility the test sets.
+    await context.addInitScript(`
       Object.defineProperty(Navigator.prototype, 'locks', { get: () => undefined });
       let hidden = true;
       Object.defineProperty(Document.prototype, 'hidden', { get: () => hidden });
       Object.defineProperty(Document.prototype, 'visibilityState', {
         get: () => (hidden ? 'hidden' : 'visible'),
       });
-      (window as unknown as { show(v: boolean): void }).show = (shown: boolean) => {
+      window.show = (shown) => {
         hidden = !shown;
         document.dispatchEvent(new Event('visibilitychange'));
       };
-    });
+    `);
     const [first] = await enqueue(transport, 'hidden', [{ task: 'shop.a', input: {} }]);
     const streams = watchStreams(context);
     const url = `${ui.served.url}/queues/hidden?state=waiting`;
