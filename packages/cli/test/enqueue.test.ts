@@ -134,6 +134,29 @@ describe('conveyor enqueue', () => {
     await close();
   });
 
+  it('refuses input the schema refuses, quoting values but not those redaction hides', async () => {
+    const { args, close } = producerSetup(redis.url);
+    const tasks = ['--tasks', 'test/fixtures/date-tasks.ts', ...args];
+    // `token` is one of the default redacted names; `note` is not.
+    const run = await cli(['enqueue', 'cli.login', '{"user":7,"token":42}', ...tasks]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('user: Invalid input: expected string, received number (got 7)');
+    expect(run.stderr).toContain(
+      'token: Invalid input: expected string, received number (got "[redacted]")',
+    );
+    expect(run.stderr).not.toContain('42');
+    // --show-secrets prints it as given.
+    const shown = await cli([
+      'enqueue',
+      'cli.login',
+      '{"user":7,"token":42}',
+      '--show-secrets',
+      ...tasks,
+    ]);
+    expect(shown.stderr).toContain('(got 42)');
+    await close();
+  });
+
   it('reads the input from --input-file', async () => {
     const { args, transport, close } = producerSetup(redis.url);
     const dir = mkdtempSync(path.join(tmpdir(), 'conveyor-enqueue-'));

@@ -11,6 +11,7 @@ import {
   isWorkflowContract,
   type JobHandle,
   type JsonValue,
+  ValidationError,
 } from '@conveyor/core';
 import { nearestName, queueOfJobId } from '@conveyor/core/transport';
 import { revived } from '@conveyor/core/worker';
@@ -22,6 +23,7 @@ import { type FollowUp, followUp as noFlags } from '../follow-up.js';
 import { importModule } from '../import-module.js';
 import { type Io, isoTime, namedList, printJson } from '../output.js';
 import { type Redaction, SHOW_AS_STORED } from '../redaction.js';
+import { redactedOutcome, type Started, waitFor } from './enqueue-wait.js';
 
 /** `conveyor enqueue`'s options, as commander parses them. */
 export interface EnqueueCommandOptions {
@@ -163,16 +165,6 @@ export function readInput(
   }
 }
 
-/** What the command reads of a job's handle or a workflow run's. */
-interface Started {
-  id: string;
-  duplicate: boolean;
-  state(): Promise<string>;
-  /** When a delayed job is due (transport clock, ms); undefined for a run or another state. */
-  dueAt?(): Promise<number | undefined>;
-  result(options: { timeout?: number; signal?: AbortSignal }): Promise<unknown>;
-}
-
 /** Options that set a job's delivery, which a workflow's steps take from their tasks. */
 const JOB_ONLY = [
   ['delay', '--delay'],
@@ -213,7 +205,17 @@ export async function enqueueJob(
         : await startWorkflow(client, target.contract, given, options);
   } catch (error) {
     const code = (error as { code?: unknown }).code;
-    if (code === 'VALIDATION_FAILED' || code === 'PAYLOAD_TOO_LARGE' || code === 'NOT_JSON') {
+    if (code === 'VALIDATION_FAILED') {
+      const redaction = options.redaction ?? SHOW_AS_STORED;
+      throw new CliError(
+        'USAGE',
+        quotedRedacted(error as ValidationError, target, given, redaction),
+        {
+          cause: error,
+        },
+      );
+    }
+    if (code === 'PAYLOAD_TOO_LARGE' || code === 'NOT_JSON') {
       throw new CliError('USAGE', (error as Error).message, { cause: error });
     }
     if (code === 'IDEMPOTENCY_CONFLICT') {
@@ -321,54 +323,22 @@ async function startWorkflow(
   };
 }
 
-/** Why `--wait` cannot tell the outcome of a job it enqueued whose record is gone. */
-const GONE =
-  'Its record was deleted before its outcome could be read. Workers that remove completed jobs (removeOnComplete on the task, or conveyor worker --remove-on-complete) delete it as it completes, and when it completes before the wait begins, its outcome cannot be told; a purge, or a Redis restart without persistence, deletes it too. To wait on results, keep completed jobs.';
-
-/** What `result()` rejects with when the job (or run) ended without a result. */
-const ENDED_WITHOUT_RESULT = new Set([
-  'JOB_FAILED',
-  'JOB_CANCELLED',
-  'WORKFLOW_NOT_COMPLETED',
-  'WORKFLOW_NOT_FOUND',
-]);
-
-type Outcome =
-  | { state: string; result: unknown }
-  | { state: string; error: string }
-  /** Completed, with its record deleted as it completed (removeOnComplete): no result. */
-  | { state: 'completed'; resultKept: false };
-
-/** The outcome with its result (read back from the broker) through `redaction`. */
-function redactedOutcome(outcome: Outcome, redaction: Redaction): Outcome {
-  if (!('result' in outcome)) return outcome;
-  return { ...outcome, result: redaction.value(outcome.result as JsonValue | undefined) };
-}
-
-/** The outcome under `--wait`: the result, or why there is none (the job goes on). */
-async function waitFor(
-  handle: Started,
-  options: EnqueueCommandOptions & { signal?: AbortSignal },
-): Promise<Outcome> {
-  const timeout = options.wait === true ? undefined : (options.wait as number) * 1000;
-  try {
-    const result = await handle.result({ timeout, signal: options.signal });
-    return { state: 'completed', result };
-  } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    if (code === 'RESULT_NOT_KEPT') return { state: 'completed', resultKept: false };
-    // This command stored it, so it existed: its record was deleted before it could be read.
-    if (code === 'JOB_NOT_FOUND') return { state: 'gone', error: GONE };
-    let reason: string;
-    if (options.signal?.aborted) {
-      reason = 'Stopped waiting (interrupted); it goes on.';
-    } else if (code === 'RESULT_TIMEOUT') {
-      reason = `Not finished after --wait ${options.wait} s; it goes on.`;
-    } else if (typeof code === 'string' && ENDED_WITHOUT_RESULT.has(code)) {
-      reason = (error as Error).message.replace(/\.?$/, '.');
-    } else {
-      throw error;
-    }
-    return { state: await handle.state(), error: reason };
-  }
+/**
+ * The message of a refused input, its quoted values redacted as the command redacts job
+ * data (the default paths, --redact, the schema's marks): an operator's terminal and a CI
+ * log showed `password: … (got "hunter2")` though the input is never printed back.
+ */
+function quotedRedacted(
+  error: ValidationError,
+  target: Enqueueable,
+  given: unknown,
+  redaction: Redaction,
+): string {
+  if (!redaction.active) return error.message;
+  const value = redaction.value(given as JsonValue);
+  return new ValidationError(error.task, error.target, error.issues, {
+    afterJson: error.afterJson,
+    of: target.kind,
+    value,
+  }).message;
 }
