@@ -412,7 +412,7 @@ describe('conveyor purge', () => {
       const dry = await cli(['purge', queue, '--dead', '--dry-run', ...env.args]);
       expect(dry.code).toBe(0);
       expect(dry.stdout).toMatch(
-        /^Dry run: would delete 2 waiting and 1 delayed and 1 dead jobs of queue cli-purge\. Nothing was changed\. To purge: `conveyor purge cli-purge --dead --yes /,
+        /^Dry run: would delete 2 waiting, 1 delayed and 1 dead jobs of queue cli-purge\. Nothing was changed\. To purge: `conveyor purge cli-purge --dead --yes /,
       );
       const dryJson = await cli(['purge', queue, '--dry-run', '--json', ...env.args]);
       expect(json(dryJson)).toEqual({ queue, dryRun: true, waiting: 2, delayed: 1 });

@@ -30,7 +30,12 @@ export async function purgeQueue(
   // A typo purges nothing, and says so: the name reads as an empty queue otherwise.
   await noteUnknownQueue(admin, queue, io, known);
   const counts = sumQueueCounts(queue, await admin.queueCounts(stored));
-  const what = `${counts.waiting} waiting and ${counts.delayed} delayed${options.dead ? ` and ${counts.dead} dead` : ''} job${counts.waiting + counts.delayed + (options.dead ? counts.dead : 0) === 1 ? '' : 's'}`;
+  // `2 waiting and 1 delayed jobs`, `0 waiting, 0 delayed and 1 dead job`.
+  const total = counts.waiting + counts.delayed + (options.dead ? counts.dead : 0);
+  const counted = options.dead
+    ? `${counts.waiting} waiting, ${counts.delayed} delayed and ${counts.dead} dead`
+    : `${counts.waiting} waiting and ${counts.delayed} delayed`;
+  const what = `${counted} job${total === 1 ? '' : 's'}`;
   const { command } = options.followUp ?? noFlags();
   const confirmed = options.dead
     ? command`purge ${queue} --dead --yes`
