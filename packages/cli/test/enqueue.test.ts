@@ -157,6 +157,25 @@ describe('conveyor enqueue', () => {
     await close();
   });
 
+  it('refuses an input over the size limit, saying what to do from the command line', async () => {
+    const { args, close } = producerSetup(redis.url);
+    const big = JSON.stringify({ user: 'x'.repeat(2_000_000), token: 't' });
+    const run = await cli([
+      'enqueue',
+      'cli.login',
+      big,
+      '--tasks',
+      'test/fixtures/date-tasks.ts',
+      ...args,
+    ]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(
+      /^error: The input of task "cli\.login" is \d+ bytes as JSON, over the \d+-byte limit\. Store large data elsewhere \(database, object store\) and pass its id\.$/m,
+    );
+    expect(run.stderr).not.toContain('createClient');
+    await close();
+  });
+
   it('reads the input from --input-file', async () => {
     const { args, transport, close } = producerSetup(redis.url);
     const dir = mkdtempSync(path.join(tmpdir(), 'conveyor-enqueue-'));
@@ -358,6 +377,32 @@ describe('conveyor enqueue of a workflow', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^Started workflow cli.doubling as wf_\S+: running\.$/m);
     expect(run.stdout).toContain('Completed; result: {"n":8}');
+    await worker.stop();
+    await running;
+    await close();
+  });
+
+  it('with --wait, a failed run names the command that retries it, not the library call', async () => {
+    const { args, transport, close } = producerSetup(redis.url);
+    const { failing, refuse } = await import('./fixtures/failing-flow.js');
+    const worker = createWorker({
+      transport,
+      tasks: [refuse],
+      workflows: [failing],
+      logger: silentLogger,
+    });
+    const running = worker.start();
+    const run = await cli([
+      ...['enqueue', 'cli.failing', '{"n":1}', '--wait', '30'],
+      ...['--tasks', 'test/fixtures/failing-flow.ts', ...args],
+    ]);
+    expect(run.code).toBe(1);
+    const id = /as (wf_\S+):/.exec(run.stdout)?.[1] as string;
+    expect(run.stderr).toContain('failed with NON_RETRYABLE: out of stock');
+    expect(run.stderr).toContain(
+      `Fix the cause, then \`conveyor workflows retry ${id}\` runs it again`,
+    );
+    expect(run.stderr).not.toContain('handle.retry()');
     await worker.stop();
     await running;
     await close();

@@ -58,7 +58,13 @@ export async function waitFor(
     } else if (code === 'RESULT_TIMEOUT') {
       reason = `Not finished after --wait ${options.wait} s; it goes on.`;
     } else if (typeof code === 'string' && ENDED_WITHOUT_RESULT.has(code)) {
-      reason = (error as Error).message.replace(/\.?$/, '.');
+      // Core's advice names the library call; here the command that does the same.
+      reason = (error as Error).message
+        .replace(/\.?$/, '.')
+        .replace(
+          'handle.retry() runs it again',
+          `\`conveyor workflows retry ${handle.id}\` runs it again`,
+        );
     } else {
       throw error;
     }

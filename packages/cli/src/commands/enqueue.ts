@@ -215,7 +215,17 @@ export async function enqueueJob(
         },
       );
     }
-    if (code === 'PAYLOAD_TOO_LARGE' || code === 'NOT_JSON') {
+    if (code === 'PAYLOAD_TOO_LARGE') {
+      // Core's advice ends 'or raise the client's maxPayloadBytes (createClient; …)': this
+      // command's client has the default, and no option changes it.
+      const { bytes, limit } = error as { bytes: number; limit: number };
+      throw new CliError(
+        'USAGE',
+        `The input of ${target.kind} ${JSON.stringify(target.contract.name)} is ${bytes} bytes as JSON, over the ${limit}-byte limit. Store large data elsewhere (database, object store) and pass its id.`,
+        { cause: error },
+      );
+    }
+    if (code === 'NOT_JSON') {
       throw new CliError('USAGE', (error as Error).message, { cause: error });
     }
     if (code === 'IDEMPOTENCY_CONFLICT') {
