@@ -53,7 +53,7 @@ export function quoteValue(value: unknown): string {
   if (typeof value === 'function') text = 'a function';
   else if (value instanceof Date) {
     text = Number.isNaN(value.getTime()) ? 'Invalid Date' : `Date ${value.toISOString()}`;
-  } else text = jsonText(value) ?? String(value);
+  } else text = jsonText(value, { undefinedMembers: true }) ?? String(value);
   return text.length > MAX_QUOTED ? `${text.slice(0, MAX_QUOTED)}… (${text.length} chars)` : text;
 }
 
@@ -88,12 +88,25 @@ function keepNumbersNoCycles(): (this: unknown, key: string, value: unknown) => 
  * as a bare `[Circular]` (`{"self":[Circular]}`); undefined when JSON has no form for it (a
  * function, `undefined`) or cannot write it (a getter that throws).
  */
-export function jsonText(value: unknown): string | undefined {
+export function jsonText(
+  value: unknown,
+  options: { undefinedMembers?: boolean } = {},
+): string | undefined {
+  // `undefinedMembers`: `{"a":1,"b":undefined}`, as an issue about key b must quote it, where
+  // JSON drops the member.
+  const members = (replacer: (this: unknown, key: string, value: unknown) => unknown) =>
+    options.undefinedMembers
+      ? function (this: unknown, key: string, member: unknown) {
+          return member === undefined && key !== ''
+            ? `${RAW_MARK}undefined`
+            : replacer.call(this, key, member);
+        }
+      : replacer;
   try {
-    return JSON.stringify(value, keepNumbers)?.replace(RAW_NUMBER, '$1');
+    return JSON.stringify(value, members(keepNumbers))?.replace(RAW_NUMBER, '$1');
   } catch {
     try {
-      return JSON.stringify(value, keepNumbersNoCycles())?.replace(RAW_NUMBER, '$1');
+      return JSON.stringify(value, members(keepNumbersNoCycles()))?.replace(RAW_NUMBER, '$1');
     } catch {
       return undefined;
     }

@@ -37,6 +37,22 @@ describe('a producer validation error quotes the value at each issue', () => {
     );
   });
 
+  it('quotes a member whose value is undefined, which JSON would drop', async () => {
+    const strict = defineTask({
+      name: 'shop.strict',
+      input: z.strictObject({ a: z.number() }),
+      run: () => 1,
+    });
+    const client = createClient({ transport: memoryTransport() });
+    const error = await client
+      .enqueue(strict, { a: 1, b: undefined } as never)
+      .catch((caught: unknown) => caught as Error);
+    await client.close();
+    expect(error?.message).toContain('Unrecognized key: "b" (got {"a":1,"b":undefined})');
+    expect(quoteValue([1, undefined])).toBe('[1,undefined]');
+    expect(quoteValue(undefined)).toBe('undefined');
+  });
+
   it('quotes nothing for a missing field, and the whole value for a wrong root', async () => {
     const missing = await enqueueError({ email: 'a@example.com' });
     expect(missing.message).toMatch(/profile: Invalid input: expected object, received undefined$/);
