@@ -24,6 +24,7 @@ export async function setup(): Promise<void> {
         dir: path.join(packagesDir, name),
       })),
     ],
-    lockDir: path.join(packageDir, '.tmp'),
+    // The repository's: the CLI's tests build the same packages, and may at the same time.
+    lockDir: path.join(packagesDir, '..', '.tmp'),
   });
 }

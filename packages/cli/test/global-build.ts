@@ -15,6 +15,7 @@ export async function setup(): Promise<void> {
     who: 'cli tests',
     filter: '@conveyor/cli',
     packages: BUILT.map((name) => ({ dir: path.join(packagesDir, name) })),
-    lockDir: path.join(packageDir, '.tmp'),
+    // The repository's: the bench's tests build the same packages, and may at the same time.
+    lockDir: path.join(packagesDir, '..', '.tmp'),
   });
 }
