@@ -4,7 +4,7 @@ import { link, paths } from '../router.js';
 import { type Column, table } from './table.js';
 import { dataLabel, dataText, stateBadge, timeAgo } from './value.js';
 
-export type JobColumn = 'queue' | 'state' | 'when' | 'error';
+export type JobColumn = 'queue' | 'state' | 'priority' | 'when' | 'error';
 
 /** When the job's current state began, and what to call that. */
 function when(job: JobSummary): [string, number | undefined] {
@@ -55,6 +55,12 @@ export function jobsTable(
     },
     { title: 'Task', cell: (job) => dataText(job.task, 64) },
     columns.includes('state') && { title: 'State', cell: (job) => stateBadge(job.state) },
+    // Where the list is in priority order (waiting, delayed): why a job is above another.
+    columns.includes('priority') && {
+      title: 'Priority',
+      class: 'num',
+      cell: (job) => String(job.priority),
+    },
     {
       title: 'Attempts',
       class: 'num',
