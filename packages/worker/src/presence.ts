@@ -7,6 +7,18 @@ import type { Clock, Logger, TimerHandle, TransportAdmin, WorkerRecord } from '@
  */
 export const PRESENCE_INTERVAL_MS = 2_000;
 
+/**
+ * How long a worker's record outlives its last refresh, at least: a killed worker shows as
+ * stale (`conveyor status`, the dashboard) this long, so that its death is seen, as Flower
+ * keeps offline workers. Three lease heartbeats when that is longer.
+ */
+export const STALE_RECORD_KEPT_MS = 300_000;
+
+/** The TTL of a worker's record, refreshed with each publish. */
+export function recordTtlMs(heartbeatMs: number): number {
+  return Math.max(heartbeatMs * 3, STALE_RECORD_KEPT_MS);
+}
+
 export interface Presence {
   /** Publishes the record now, then every interval until {@link Presence.remove}. */
   start(): void;

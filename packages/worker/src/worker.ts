@@ -15,7 +15,7 @@ import { createLimitGates, hasTaskLimits } from './limit-gates.js';
 import { type MetricsServer, serveMetrics } from './metrics-server.js';
 import { createMinuteMetrics } from './minute-metrics.js';
 import { resolveWorkerOptions, type WorkerOptions } from './options.js';
-import { createPresence, PRESENCE_INTERVAL_MS } from './presence.js';
+import { createPresence, PRESENCE_INTERVAL_MS, recordTtlMs } from './presence.js';
 import { createQueueDepths } from './queue-depths.js';
 import { createSandboxPool } from './sandbox-pool.js';
 import { scheduleFireNotes } from './schedule-fire-notes.js';
@@ -70,7 +70,7 @@ export function createWorker(options: WorkerOptions): Worker {
   const presence = createPresence({
     admin: transport.admin,
     id,
-    ttlMs: config.heartbeatMs * 3,
+    ttlMs: recordTtlMs(config.heartbeatMs),
     intervalMs: Math.min(config.heartbeatMs, PRESENCE_INTERVAL_MS),
     clock,
     logger,

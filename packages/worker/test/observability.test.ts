@@ -62,8 +62,9 @@ describe('worker record', () => {
       },
     );
     expect(fake.puts).toHaveLength(1);
+    // Kept 5 minutes past its last refresh: a killed worker shows as stale that long.
     expect(fake.puts[0]).toMatchObject({
-      ttlMs: 3_000,
+      ttlMs: 300_000,
       record: {
         id: 'w-1',
         pid: process.pid,
@@ -125,7 +126,7 @@ describe('worker record', () => {
     const harness = await workers.start([task], { id: 'w-2', leaseMs: 30_000 }, (transport) => {
       (transport as { admin?: TransportAdmin }).admin = fake.admin;
     });
-    expect(fake.puts[0]).toMatchObject({ ttlMs: 30_000, record: { heartbeatMs: 2_000 } });
+    expect(fake.puts[0]).toMatchObject({ ttlMs: 300_000, record: { heartbeatMs: 2_000 } });
     await harness.enqueue('t.mail', { email: 'a@b.c' });
     await harness.clock.advance(2_000);
     // Done counts are two seconds fresh, not ten.

@@ -1,7 +1,7 @@
 // Real worker processes against a private Redis: SIGTERM under load, kill -9, and an
 // event loop blocked past the lease. A second private Redis holds the ledger the jobs
 // write to. No timing assertions: only counts and final states.
-import type { Client, JobRecord } from '@conveyor/core';
+import { type Client, isWorkerStale, type JobRecord } from '@conveyor/core';
 import type { Redis } from 'ioredis';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { useRedisWorkers } from './harness.js';
@@ -128,10 +128,14 @@ describe('worker processes on Redis', () => {
     }
     const finalDone = await counts('it:work:done');
     expect(ids.every((id) => (finalDone.get(id) ?? 0) >= 1)).toBe(true);
-    // Nobody removed the killed worker's record: it expired after three missed beats.
+    // Nobody removed the killed worker's record: it is listed as stale (it missed its
+    // refreshes), as conveyor status and the dashboard show it, until it expires 5 min on.
     await vi.waitFor(async () => {
-      const live = (await client.transport.admin?.listWorkers()) ?? [];
-      expect(live.map((record) => record.id)).toEqual(['steady']);
+      const records = (await client.transport.admin?.listWorkers()) ?? [];
+      const now = Date.now();
+      const stale = records.filter((record) => isWorkerStale(record, now));
+      expect(stale.map((record) => record.id)).toEqual(['victim']);
+      expect(records.map((record) => record.id).sort()).toEqual(['steady', 'victim']);
     }, patient);
   });
 
