@@ -55,7 +55,8 @@ export function createNotifications(prefix: string, connect: () => Redis | Clust
       const removed = message.endsWith(' C');
       const unique = removed ? message.slice(0, -2) : message;
       const callbacks = finishWatchers.get(channel)?.get(unique);
-      if (callbacks) for (const callback of [...callbacks]) callback(removed ? 'removed' : 'finished');
+      if (!callbacks) return;
+      for (const callback of [...callbacks]) callback(removed ? 'removed' : 'finished');
     });
     // 'ready' again means the connection was lost and is back. ioredis has queued the
     // re-subscribes by now; once ours (queued after them) answers, every channel is heard
