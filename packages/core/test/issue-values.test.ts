@@ -44,9 +44,10 @@ describe('a producer validation error quotes the value at each issue', () => {
       run: () => 1,
     });
     const client = createClient({ transport: memoryTransport() });
-    const error = await client
-      .enqueue(strict, { a: 1, b: undefined } as never)
-      .catch((caught: unknown) => caught as Error);
+    const error = await client.enqueue(strict, { a: 1, b: undefined } as never).then(
+      () => undefined,
+      (caught: unknown) => caught as Error,
+    );
     await client.close();
     expect(error?.message).toContain('Unrecognized key: "b" (got {"a":1,"b":undefined})');
     expect(quoteValue([1, undefined])).toBe('[1,undefined]');
