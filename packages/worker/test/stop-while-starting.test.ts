@@ -12,7 +12,7 @@ import {
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createWorker } from '../src/index.js';
-import { captureLogger } from './helpers.js';
+import { captureLogger, deferred } from './helpers.js';
 
 const task = defineTask({
   name: 't.nightly',
@@ -22,22 +22,12 @@ const task = defineTask({
 });
 const nightly = defineSchedule({ id: 'nightly', task, every: '1d', input: {} });
 
-/** A call the test answers (or fails) by hand, standing for a broker that does not answer. */
-function unanswered<T>() {
-  let answer: (value: T) => void = () => {};
-  let fail: (error: Error) => void = () => {};
-  const promise = new Promise<T>((resolve, reject) => {
-    answer = resolve;
-    fail = reject;
-  });
-  return { promise, answer, fail };
-}
-
 function setup(hang: 'putWorker' | 'upsert') {
   const transport = memoryTransport();
   const admin = transport.admin as TransportAdmin;
   const schedules = transport.schedules as TransportSchedules;
-  const call = unanswered<never>();
+  // A call the test answers (or fails) by hand, standing for a broker that does not answer.
+  const call = deferred<never>();
   let calls = 0;
   const hung: Transport = {
     ...transport,
@@ -82,7 +72,7 @@ describe('stop() while start() waits on the broker', () => {
       .poll(async () => (await admin.listWorkers()).map(({ id }) => id), { timeout: 10_000 })
       .toEqual([]);
     // The broker fails the call at last (a connection timeout): nothing rejects or restarts.
-    call.fail(new Error('connect ETIMEDOUT'));
+    call.reject(new Error('connect ETIMEDOUT'));
     await expect(running).resolves.toBeUndefined();
     expect(worker.stats().state).toBe('stopped');
     expect(logger.lines.filter((line) => line.message === 'worker started')).toEqual([]);
@@ -94,7 +84,7 @@ describe('stop() while start() waits on the broker', () => {
     await expect.poll(calls, { timeout: 10_000 }).toBe(1);
     await worker.stop();
     await expect(running).resolves.toBeUndefined();
-    call.fail(new Error('connect ECONNREFUSED'));
+    call.reject(new Error('connect ECONNREFUSED'));
     expect(worker.stats().state).toBe('stopped');
     // A stopped worker does not start again.
     await expect(worker.start()).rejects.toMatchObject({ code: 'WORKER_STOPPED' });
@@ -105,7 +95,7 @@ describe('stop() while start() waits on the broker', () => {
     const running = worker.start();
     await expect.poll(calls, { timeout: 10_000 }).toBe(1);
     const stopping = worker.stop();
-    call.answer(['created'] as never);
+    call.resolve(['created'] as never);
     await stopping;
     await expect(running).resolves.toBeUndefined();
     expect(worker.stats().state).toBe('stopped');

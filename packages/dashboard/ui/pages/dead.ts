@@ -11,7 +11,7 @@ import { h, replace } from '../dom.js';
 import { formatNumber, partitionsLabel } from '../format.js';
 import { link, navigate, paths } from '../router.js';
 import { deadRetryColumn } from './dead-retry.js';
-import { field, type PageContext, pageHead, setTitle } from './page.js';
+import { field, type PageContext, pageHead, searchInput, setTitle } from './page.js';
 
 function readFilter(params: URLSearchParams): DeadFilter {
   const filter: DeadFilter = {};
@@ -50,19 +50,8 @@ function filterForm(filter: DeadFilter, queues: readonly QueueChoice[]): HTMLEle
       h('option', { attrs: { value: name, selected: name === filter.queue } }, label),
     ),
   );
-  const text = (name: string, value: string | undefined, placeholder: string): HTMLInputElement =>
-    h('input', {
-      attrs: {
-        type: 'search',
-        name,
-        value: value ?? '',
-        placeholder,
-        autocomplete: 'off',
-        spellcheck: 'false',
-      },
-    });
-  const task = text('task', filter.task, 'any task');
-  const code = text('code', filter.code, 'any code');
+  const task = searchInput('task', filter.task, 'any task');
+  const code = searchInput('code', filter.code, 'any code');
   return h(
     'form',
     {

@@ -31,6 +31,24 @@ export function field(id: string, label: string, control: HTMLElement): HTMLElem
   return h('div', { class: 'field' }, h('label', { attrs: { for: id } }, label), control);
 }
 
+/** A search box of a filter form: no autocomplete or spellcheck on ids and names. */
+export function searchInput(
+  name: string,
+  value: string | undefined,
+  placeholder: string,
+): HTMLInputElement {
+  return h('input', {
+    attrs: {
+      type: 'search',
+      name,
+      value: value ?? '',
+      placeholder,
+      autocomplete: 'off',
+      spellcheck: 'false',
+    },
+  });
+}
+
 /** The document title: `<page> · <dashboard title>`. */
 export function setTitle(...parts: string[]): void {
   document.title = [...parts, config.title].join(' · ');

@@ -3,7 +3,7 @@
 import { type IndexedField, isEnded, LIST_STATES, type ListState } from '../api-types.js';
 import { h } from '../dom.js';
 import { navigate, paths } from '../router.js';
-import { field } from './page.js';
+import { field, searchInput } from './page.js';
 import { otherQueueJob } from './queue-parts.js';
 
 /** What the URL asks the page to list. */
@@ -31,21 +31,8 @@ export function readView(params: URLSearchParams): View {
   return view;
 }
 
-function input(name: string, value: string | undefined, placeholder: string): HTMLInputElement {
-  return h('input', {
-    attrs: {
-      type: 'search',
-      name,
-      value: value ?? '',
-      placeholder,
-      autocomplete: 'off',
-      spellcheck: 'false',
-    },
-  });
-}
-
 export function filters(queue: string, view: View, fields: readonly IndexedField[]): HTMLElement {
-  const task = input('task', view.field ? undefined : view.task, 'any task');
+  const task = searchInput('task', view.field ? undefined : view.task, 'any task');
   const taskForm = h(
     'form',
     {
@@ -61,7 +48,7 @@ export function filters(queue: string, view: View, fields: readonly IndexedField
     field('filter-task', 'Task', task),
     h('button', { class: 'button', attrs: { type: 'submit' } }, 'Filter'),
   );
-  const id = input('id', view.id, `${queue}:…`);
+  const id = searchInput('id', view.id, `${queue}:…`);
   const idForm = h(
     'form',
     {
@@ -93,7 +80,7 @@ export function filters(queue: string, view: View, fields: readonly IndexedField
       ),
     ),
   );
-  const value = input('value', view.value, 'exact value');
+  const value = searchInput('value', view.value, 'exact value');
   // An empty value is no search: the browser asks for one instead of the server's 400.
   value.required = true;
   const fieldForm = h(
