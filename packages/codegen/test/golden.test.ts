@@ -65,6 +65,12 @@ describe('golden output', () => {
     const second = await generate({ cwd: fresh.root });
     expect(second.files.map((file) => file.status)).toEqual(['unchanged', 'unchanged']);
     expect(await staleTaskFiles(config)).toEqual([]);
+    // So does a --check that finds them current (CI may run only that).
+    await utimes(config.registry, hoursAgo(2), hoursAgo(2));
+    expect(await staleTaskFiles(config)).toContain('src/tasks/cancel-order.ts');
+    const checked = await checkGenerated({ cwd: fresh.root });
+    expect(checked.files.map((file) => file.status)).toEqual(['fresh', 'fresh']);
+    expect(await staleTaskFiles(config)).toEqual([]);
   });
 
   it('lists tasks sorted by name with their file and fingerprint', () => {
