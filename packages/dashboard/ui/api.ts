@@ -59,6 +59,23 @@ export async function getJson<T>(
   return read<T>(response);
 }
 
+/** POSTs in flight: while any is, the page says it is busy (see {@link postJson}). */
+let posting = 0;
+
+/**
+ * Marks the document busy while an action's request is out: `aria-busy` for assistive
+ * technology, and the `posting` class, with which the buttons take no clicks and the cursor
+ * shows progress (controls.css). A Retry against a broker that is down took 3–4 s to say so,
+ * with nothing changed meanwhile and the button clickable again.
+ */
+function busy(on: boolean): void {
+  posting += on ? 1 : -1;
+  const root = document.documentElement;
+  root.classList.toggle('posting', posting > 0);
+  if (posting > 0) root.setAttribute('aria-busy', 'true');
+  else root.removeAttribute('aria-busy');
+}
+
 /**
  * POSTs JSON with the CSRF token (the server also checks the Origin header the browser adds).
  * A token the server no longer knows (it restarted, or the session expired while the page
@@ -66,6 +83,15 @@ export async function getJson<T>(
  * once, and sends the request again with it.
  */
 export async function postJson<T>(path: string, body?: unknown): Promise<T> {
+  busy(true);
+  try {
+    return await postOnce<T>(path, body);
+  } finally {
+    busy(false);
+  }
+}
+
+async function postOnce<T>(path: string, body?: unknown): Promise<T> {
   const send = () =>
     fetch(apiUrl(path), {
       method: 'POST',

@@ -112,6 +112,39 @@ describe('Retry on a row of the Dead list', () => {
     expect(pageErrors).toEqual([]);
   });
 
+  it('while the retry is out, the page is busy: no button takes a click until it answers', async () => {
+    const id = await deadEmail(7, 'busy');
+    // The request is held until the test lets it go: a broker slow to answer.
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    await ui.page.route('**/api/jobs/*/retry', async (route) => {
+      await held;
+      await route.continue();
+    });
+    try {
+      await ui.page.goto(`${ui.served.url}/dead`);
+      const row = rowOf(id);
+      await row.waitFor();
+      await row.getByRole('button', { name: 'Retry' }).click();
+      await ui.page.getByRole('dialog').getByRole('button', { name: 'Retry job' }).click();
+      const root = ui.page.locator('html');
+      await ui.page.locator('html.posting').waitFor({ state: 'attached', timeout: 10_000 });
+      expect(await root.getAttribute('aria-busy')).toBe('true');
+      const retry = row.getByRole('button', { name: 'Retry' });
+      expect(await retry.evaluate((button) => getComputedStyle(button).pointerEvents)).toBe('none');
+      release();
+      await ui.page.locator('.notice-ok').waitFor({ timeout: 10_000 });
+      expect(await root.getAttribute('class')).not.toContain('posting');
+      expect(await root.getAttribute('aria-busy')).toBeNull();
+      expect(await stateOf(id)).toBe('waiting');
+    } finally {
+      release();
+      await ui.page.unroute('**/api/jobs/*/retry');
+    }
+  });
+
   it("a workflow step job's row opens its workflow instead of Retry", async () => {
     await ui.page.goto(`${ui.served.url}/dead`);
     const row = rowOf(stepJob);
