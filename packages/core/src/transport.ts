@@ -234,6 +234,21 @@ export interface JobRecord {
   removed?: true;
 }
 
+/**
+ * What a pending `waitFor` resolves with when the job completed with `remove: true` [R13]:
+ * `last`, the record the transport last had, `completed`, without lease or result (none was
+ * kept), with `finishedAt` when the transport knows it.
+ */
+export function removedRecord(last: JobRecord, finishedAt?: number): JobRecord {
+  const { consumer: _consumer, leaseExpiresAt: _lease, result: _result, ...kept } = last;
+  return {
+    ...kept,
+    state: 'completed',
+    ...(finishedAt !== undefined && { finishedAt }),
+    removed: true,
+  };
+}
+
 /** Most attempt records a job keeps (older ones are dropped first). */
 export const ATTEMPT_HISTORY_LIMIT = 20;
 

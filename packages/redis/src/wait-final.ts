@@ -1,5 +1,5 @@
 import type { JobRecord } from '@conveyor/core';
-import { FINAL_STATES, MAX_TIMER_MS } from '@conveyor/core/transport';
+import { FINAL_STATES, MAX_TIMER_MS, removedRecord } from '@conveyor/core/transport';
 import type { Notifications } from './notifications.js';
 import { uniqueOf } from './wire/script-calls.js';
 
@@ -77,6 +77,7 @@ export function createFinalWait({ notifications, getRecord, isClosed, closed }: 
         rewatch = false;
         const last: JobRecord = record;
         record = await getRecord(id, queue, watch);
+        // No finishedAt: the script did not say when, and this process's clock is not Redis'.
         if (record === null && removed) return removedRecord(last);
       }
       return record;
@@ -84,14 +85,4 @@ export function createFinalWait({ notifications, getRecord, isClosed, closed }: 
       unwatch();
     }
   };
-}
-
-/**
- * What a wait tells of a job completed with removeOnComplete [R13]: its last record read,
- * `completed`, without lease or result (none was kept).
- */
-function removedRecord(last: JobRecord): JobRecord {
-  const { consumer: _consumer, leaseExpiresAt: _lease, result: _result, ...kept } = last;
-  // No finishedAt: the script did not say when, and this process's clock is not Redis'.
-  return { ...kept, state: 'completed', removed: true };
 }

@@ -12,18 +12,17 @@ import type { ScheduleTicker } from './schedule-ticker.js';
  */
 export type StartOutcome = 'ready' | 'stopped' | 'stopped-sent' | 'stopped-unanswered';
 
+const STOPPED = Symbol('stopped while starting');
+
 /** Lets `stop()` cut start-up short: each step is raced against it. */
 export interface StartAbort {
   abort(): void;
   readonly aborted: boolean;
-}
-
-const STOPPED = Symbol('stopped while starting');
-
-export function createStartAbort(): StartAbort & {
   /** `step`'s value, or STOPPED once aborted; a step left behind may still fail, unheard. */
   race<T>(step: Promise<T>): Promise<T | typeof STOPPED>;
-} {
+}
+
+export function createStartAbort(): StartAbort {
   let aborted = false;
   let wake: () => void = () => {};
   const stopped = new Promise<typeof STOPPED>((resolve) => {
@@ -38,13 +37,9 @@ export function createStartAbort(): StartAbort & {
       return aborted;
     },
     race(step) {
-      if (aborted) {
-        step.catch(() => {});
-        return Promise.resolve(STOPPED);
-      }
       // Left behind, the step's own failure must not surface as an unhandled rejection.
       step.catch(() => {});
-      return Promise.race([step, stopped]);
+      return aborted ? Promise.resolve(STOPPED) : Promise.race([step, stopped]);
     },
   };
 }
@@ -57,7 +52,7 @@ export function createStartAbort(): StartAbort & {
  * refused schedule fails start() and takes the record away again.
  */
 export async function prepareStart(options: {
-  abort: ReturnType<typeof createStartAbort>;
+  abort: StartAbort;
   sandbox: SandboxPool | undefined;
   sandboxTasks: Iterable<string> | undefined;
   presence: Presence;

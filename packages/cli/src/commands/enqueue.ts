@@ -206,14 +206,10 @@ export async function enqueueJob(
   } catch (error) {
     const code = (error as { code?: unknown }).code;
     if (code === 'VALIDATION_FAILED') {
+      // Quoted as typed (an ISO string, not the Date it became), redacted.
       const redaction = options.redaction ?? SHOW_AS_STORED;
-      throw new CliError(
-        'USAGE',
-        quotedRedacted(error as ValidationError, target, given, redaction),
-        {
-          cause: error,
-        },
-      );
+      const message = quotedRedacted(error as ValidationError, target, input, redaction);
+      throw new CliError('USAGE', message, { cause: error });
     }
     if (code === 'PAYLOAD_TOO_LARGE') {
       // Core's advice ends 'or raise the client's maxPayloadBytes (createClient; …)': this
@@ -341,11 +337,11 @@ async function startWorkflow(
 function quotedRedacted(
   error: ValidationError,
   target: Enqueueable,
-  given: unknown,
+  input: unknown,
   redaction: Redaction,
 ): string {
   if (!redaction.active) return error.message;
-  const value = redaction.value(given as JsonValue);
+  const value = redaction.value(input as JsonValue);
   return new ValidationError(error.task, error.target, error.issues, {
     afterJson: error.afterJson,
     of: target.kind,

@@ -100,7 +100,7 @@ export {
 export { MAX_DURATION_MS, MAX_EPOCH_MS } from '../retry-policy.js';
 export { type ScheduleCarry, scheduleCarry, takesCarry } from '../schedule/copies.js';
 export { keepsStoredSchema, restartsSlots } from '../schedule/spec.js';
-export { FINAL_STATES } from '../transport.js';
+export { FINAL_STATES, removedRecord } from '../transport.js';
 export { SLOT_RETRY_MAX_MS } from '../transport-limits.js';
 export { readChildResults } from '../workflow/stage-results.js';
 export { createTransport, type TransportOf } from './create-transport.js';

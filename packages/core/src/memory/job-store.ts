@@ -6,6 +6,7 @@ import {
   type JobRecord,
   type JobState,
   type Reservation,
+  removedRecord,
 } from '../transport.js';
 import { leaseExpiry } from './lease-expiry.js';
 import { createReadyQueue, type ReadyQueue, type ReadyTicket } from './ready-queue.js';
@@ -327,8 +328,7 @@ export function createJobStore(options: JobStoreOptions): JobStore {
       record.state = 'completed';
       jobs.delete(record.id);
       // Whoever waits on it is told that it completed, with no result kept.
-      const { consumer: _consumer, leaseExpiresAt: _lease, result: _result, ...last } = record;
-      options.onFinal(record.id, { ...structuredClone(last), finishedAt: now, removed: true });
+      options.onFinal(record.id, removedRecord(structuredClone(record), now));
     },
 
     nextDueAt: () => delayed.peek()?.dueAt,

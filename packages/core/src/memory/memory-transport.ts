@@ -119,7 +119,7 @@ export function memoryTransport(
       const waiters = jobWaiters.of(id);
       if (waiters.length === 0) continue;
       const record = removedRecords.get(id) ?? snapshot(id);
-      for (const pending of waiters) pending.settle(record && structuredClone(record));
+      for (const pending of waiters) pending.settle(record);
     }
     finishedIds.length = 0;
     removedRecords.clear();
