@@ -101,6 +101,12 @@ export interface ReserveRequest {
    * `UNSTARTED_REFUND_LIMIT` times per job [R27]. Absent: every job starts at once.
    */
   startNow?: number;
+  /**
+   * Queues among `queues` whose jobs the caller completes with `remove` (every task it runs
+   * from them sets `removeOnComplete`). A hint: a transport may store less for a job it
+   * leases from one (the Redis transport leaves it packed through the attempt). Absent: none.
+   */
+  removeOnComplete?: readonly string[];
 }
 
 /** A delivered job and the lease that proves this delivery. */

@@ -35,6 +35,7 @@ Env: N=100000 jobs per phase, DEPTH=1000000 (0 skips the depth phase),
      COMPARE_SRC=<dir> to measure another copy of src/ (before/after in one sitting),
      AUTOPIPELINE=1 to repeat with ioredis auto-pipelining, REPEAT=1 rounds,
      REMOVE=1 to complete jobs with removeOnComplete (deleted, not kept),
+     CONCURRENCY=1000 and PREFETCH=0 for the worker phase's worker,
      PHASES=bulk,transport,worker,singles,depth (also: split = reserve and complete apart),
      CALLGRIND=<dir> with REDIS_SERVER_BIN=<wrapper running
        valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file=<dir>/callgrind.out.%p
@@ -65,6 +66,9 @@ const completion = (held: { id: string; token: string }) =>
     ? { type: 'complete' as const, ...held, result: undefined, remove: true }
     : { type: 'complete' as const, ...held, result: null };
 const DEPTH = Number(process.env.DEPTH ?? 1_000_000);
+// The worker phase's concurrency (CONCURRENCY=50 with PREFETCH=50 is the bench's c50 case).
+const CONCURRENCY = Number(process.env.CONCURRENCY ?? 1_000);
+const PREFETCH = Number(process.env.PREFETCH ?? 0);
 const PHASES = new Set(
   (process.env.PHASES ?? 'bulk,transport,worker,singles,depth').split(',').map((s) => s.trim()),
 );
@@ -230,6 +234,7 @@ async function drainWithTransport(transport: RedisTransport, queue: string, limi
         max: want,
         leaseMs: 30_000,
         consumer: 'bench',
+        ...(REMOVE && { removeOnComplete: [queue] }),
       });
       claimed -= want - reserved.length;
       if (reserved.length === 0) return;
@@ -278,6 +283,7 @@ async function drainWithWorker(transport: RedisTransport, queue: string, count: 
       transport: RedisTransport;
       tasks: unknown[];
       concurrency: number;
+      prefetch: number;
       settleBatchSize: number;
       reserveWaitMs: number;
       logger: typeof silent;
@@ -286,7 +292,8 @@ async function drainWithWorker(transport: RedisTransport, queue: string, count: 
   const worker = createWorker({
     transport,
     tasks: [task],
-    concurrency: 1_000,
+    concurrency: CONCURRENCY,
+    prefetch: PREFETCH,
     settleBatchSize: 1_000,
     reserveWaitMs: 1_000,
     logger: silent,
@@ -342,6 +349,7 @@ try {
               max: 500,
               leaseMs: 600_000,
               consumer: 'bench',
+              ...(REMOVE && { removeOnComplete: ['bench-s'] }),
             });
             if (got.length === 0) return;
             for (const r of got) held.push({ id: r.envelope.id, token: r.token });

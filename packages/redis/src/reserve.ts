@@ -191,6 +191,7 @@ export function createReserver(
           callToken,
           // The first `startNow` jobs of the whole reserve start at once; the rest are held.
           request.startNow === undefined ? undefined : request.startNow - taken.reservations.length,
+          request.removeOnComplete?.includes(queue),
         ),
       );
     } catch (error) {
@@ -247,6 +248,7 @@ export function createReserver(
       request.consumer,
       callToken,
       request.startNow,
+      request.removeOnComplete?.includes(queue),
     );
     const abandon = (reply: unknown[]): Promise<unknown> => {
       const reservations: Reservation[] = [];

@@ -108,11 +108,36 @@ describe('batched scripts', () => {
   it('answers stale, and leaves no partial record, when an active job hash was evicted', async () => {
     const t = transport();
     const queue = uniqueQueue('evicted');
-    const [envelope] = await enqueueMany(t, queue, 1);
+    // An expiry keeps it out of the packed form: it has a hash of its own while leased.
+    const envelope = makeEnvelope(queue, { expiresAt: Date.now() + 600_000 });
+    await t.enqueue([{ envelope }]);
     const [job] = await t.reserve({ queues: [queue], max: 1, leaseMs: 10_000, consumer: 'c' });
-    const unique = (envelope?.id ?? '').slice(queue.length + 1);
+    const unique = envelope.id.slice(queue.length + 1);
     // What an eviction policy other than noeviction does behind the scripts' back.
     expect(await admin().del(`conveyor:{${queue}}:j:${unique}`)).toBe(1);
+    const statuses = await t.settle([
+      { type: 'complete', id: job?.envelope.id ?? '', token: job?.token ?? '', result: 1 },
+    ]);
+    expect(statuses).toEqual(['stale']);
+    expect(await admin().exists(`conveyor:{${queue}}:j:${unique}`)).toBe(0);
+    expect(await t.getJob(envelope.id)).toBeNull();
+  });
+
+  it('answers stale, and leaves no partial record, when a leased packed job was evicted', async () => {
+    const t = transport();
+    const queue = uniqueQueue('evicted-packed');
+    const [envelope] = await enqueueMany(t, queue, 1);
+    const [job] = await t.reserve({
+      queues: [queue],
+      max: 1,
+      leaseMs: 10_000,
+      consumer: 'c',
+      removeOnComplete: [queue],
+    });
+    const unique = (envelope?.id ?? '').slice(queue.length + 1);
+    // Leased for a caller that removes it on completion, it stays a field of the queue's
+    // hash of packed jobs: evicted with it.
+    expect(await admin().del(`conveyor:{${queue}}:j:`)).toBe(1);
     const statuses = await t.settle([
       { type: 'complete', id: job?.envelope.id ?? '', token: job?.token ?? '', result: 1 },
     ]);

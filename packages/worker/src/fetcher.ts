@@ -50,12 +50,15 @@ export function startFetching(options: {
    * Absent: not sent (every reserved job counts as started at once).
    */
   startNow?: () => number;
+  /** Passed on to every reserve (`ReserveRequest.removeOnComplete`). */
+  removeOnComplete?: readonly string[];
   /** `startNow`: what the call sent (the jobs past it the broker holds unstarted). */
   accept: (reservations: Reservation[], startNow: number | undefined) => void;
   /** A reserve failed with an error that retrying cannot fix (closed, or INVALID_OPTION). */
   onFatal: (error: unknown) => void;
 }): Fetcher {
   const { transport, clock, logger, queues } = options;
+  const removeOnComplete = options.removeOnComplete ?? [];
   const minBatch = Math.max(1, options.minBatch ?? 1);
   const abort = new AbortController();
   const calls = new Set<Promise<void>>();
@@ -116,6 +119,7 @@ export function startFetching(options: {
         signal: abort.signal,
         consumer: options.consumer,
         ...(startNow !== undefined && { startNow }),
+        ...(removeOnComplete.length > 0 && { removeOnComplete }),
       });
       if (failures > 0) logger.info({ failures }, 'reserve works again');
       failures = 0;

@@ -24,6 +24,7 @@ import { DEFAULT_METRICS_FLUSH_MS } from './minute-metrics.js';
 import { METRICS_OPTION_KEYS, WORKER_OPTION_KEYS } from './option-keys.js';
 import { byteLimit, checkHooks, duration, integer } from './option-values.js';
 import { resolvePartitions } from './partitions.js';
+import { queuesRemovingOnComplete } from './removing-queues.js';
 import { resolveSandbox } from './sandbox-options.js';
 import { resolveSchedules } from './schedule-options.js';
 import { DEFAULT_SCHEDULES_REFRESH_MS } from './schedule-ticker.js';
@@ -197,6 +198,8 @@ export interface ResolvedWorkerOptions {
   maxPayloadBytes: number;
   maxResultBytes: number;
   removeOnComplete: boolean;
+  /** The stored queues whose every task removes its jobs on completion (removing-queues.ts). */
+  removeOnCompleteQueues: readonly string[];
   logger: Logger;
   clock: Clock;
   id: string;
@@ -342,6 +345,7 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
     ),
     maxResultBytes: byteLimit(options.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES, 'maxResultBytes'),
     removeOnComplete,
+    removeOnCompleteQueues: queuesRemovingOnComplete(registry, uniqueQueues, removeOnComplete),
     logger: options.logger ?? createWorkerLogger(),
     clock: options.clock ?? systemClock,
     id,

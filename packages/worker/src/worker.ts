@@ -289,6 +289,7 @@ export function createWorker(options: WorkerOptions): Worker {
       minBatch: Math.ceil(config.prefetch / 2),
       starving: () => slots.starving(),
       startNow: () => slots.idle(),
+      removeOnComplete: config.removeOnCompleteQueues,
       accept: (reservations, startNow) => held.accept(reservations, startNow),
       onFatal(error) {
         logger.error({ err: error }, 'cannot reserve any more: stopping now');

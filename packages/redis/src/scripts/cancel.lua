@@ -18,7 +18,7 @@ local id = ARGV[3]
 local key = K_JOB .. id
 local corrupt = corrupt_job_key(key)
 if corrupt then return corrupt end
-unpack_job(id, key)
+unpack_job(id, key, packed_lease(id))
 settle_lease(id, key)
 local f = redis.call('HMGET', key, 's', 'f')
 local state = f[1]

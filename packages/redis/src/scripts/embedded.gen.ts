@@ -47,7 +47,7 @@ local id = ARGV[3]
 local key = K_JOB .. id
 local corrupt = corrupt_job_key(key)
 if corrupt then return corrupt end
-unpack_job(id, key)
+unpack_job(id, key, packed_lease(id))
 settle_lease(id, key)
 local f = redis.call('HMGET', key, 's', 'f')
 local state = f[1]
@@ -218,7 +218,7 @@ if ARGV[8] ~= '' then score, member = ARGV[8], ARGV[9] end
 
 local gone, gone_count = {}, 0
 local function by_id(id)
-  local taken = take(id, ANY_STATE, task)
+  local taken = take(id, ANY_STATE, task, packed_lease(id))
   if not taken and (taken == nil or redis.call('TYPE', K_JOB .. id)['ok'] == 'hash'
       or redis.call('HEXISTS', K_PACKED, id) == 1) then
     gone_count = gone_count + 1
@@ -339,7 +339,7 @@ if corrupt then return corrupt end
 settle_lease(id, key)
 flush()
 local fields = redis.call('HGETALL', key)
-if #fields == 0 then fields = packed_fields(id) or fields end
+if #fields == 0 then fields = packed_fields(id, packed_lease(id)) or fields end
 local state, finished
 for n = 1, #fields, 2 do
   if fields[n] == 's' then state = fields[n + 1] elseif fields[n] == 'f' then finished = fields[n + 1] end
@@ -431,7 +431,7 @@ local function by_finished_entry(entry)
 end
 -- \`<token> <unique>\`.
 local function by_lease(member)
-  take(string.sub(member, (string.find(member, ' ', 1, true) or 0) + 1), states, task)
+  take(string.sub(member, (string.find(member, ' ', 1, true) or 0) + 1), states, task, member)
 end
 
 if code == 'w' then
@@ -763,7 +763,14 @@ repeat
     if not held[id] then
       held[id] = true
       local f = redis.pcall('HMGET', key, 's', 'b', 'n', 'r')
-      if f[1] == 'a' and delivery_token(f[2]) == token then
+      local packed = not f[1] and not f.err and redis.call('HGET', K_PACKED, id)
+      if packed then
+        -- A leased packed job (packed-job.lua) waits again as it was: packed, never run.
+        end_delivery(member)
+        leave_call(token, 1)
+        push_ready(id, (packed_parts(packed)), true)
+        given = given + 1
+      elseif f[1] == 'a' and delivery_token(f[2]) == token then
         end_delivery(member)
         local attempts = (tonumber(f[3]) or 1) - 1
         if attempts < 0 then attempts = 0 end
@@ -852,21 +859,37 @@ local deadline_s = int(deadline)
 local out = { now, deadline }
 local leases = {}
 for base = 4, #ARGV, 3 do
-  local id = ARGV[base]
+  local id, token, progress = ARGV[base], ARGV[base + 1], ARGV[base + 2]
   local key = K_JOB .. id
+  local started_now = string.byte(progress, 1) == STARTED
+  if started_now then progress = string.sub(progress, 2) end
   local f = redis.call('HMGET', key, 's', 'b', 'r')
   local status = f[1] and 0 or 3
+  if not f[1] and redis.call('HEXISTS', K_PACKED, id) == 1 then
+    -- A leased packed job (packed-job.lua) stays packed while its lease holds and only its
+    -- start is reported; progress needs a hash of its own. Packed, it is not gone.
+    status = 0
+    local member = lease_member(id, token)
+    local lease = tonumber(redis.call('ZSCORE', K_LEASES, member))
+    if lease and lease > now then
+      if progress == '' then
+        if started_now then redis.call('HDEL', call_key(token), id) end
+        leases[#leases + 1] = deadline_s
+        leases[#leases + 1] = member
+        status = 1
+      else
+        unpack_job(id, key, member, lease)
+        f = redis.call('HMGET', key, 's', 'b', 'r')
+      end
+    end
+  end
   local started, lease, held_by = string.match(f[2] or '', '^([^|]*)|([^|]*)|(.*)$')
-  if f[1] == 'a' and delivery_token(f[2]) == ARGV[base + 1] and (tonumber(lease) or 0) > now then
+  if f[1] == 'a' and delivery_token(f[2]) == token and (tonumber(lease) or 0) > now then
     -- held_by: \`<token>|<consumer>\`, kept as it is.
     redis.call('HSET', key, 'b', started .. '|' .. deadline_s .. '|' .. held_by)
     leases[#leases + 1] = deadline_s
-    leases[#leases + 1] = lease_member(id, ARGV[base + 1])
-    local progress = ARGV[base + 2]
-    if string.byte(progress, 1) == STARTED then
-      redis.call('HDEL', key, 'k')
-      progress = string.sub(progress, 2)
-    end
+    leases[#leases + 1] = lease_member(id, token)
+    if started_now then redis.call('HDEL', key, 'k') end
     if progress ~= '' then
       redis.call('HSET', key, 'g', string.sub(progress, 2))
     end
@@ -886,13 +909,17 @@ return out
 -- from the ready lists, highest priority first. Ids whose job is no longer waiting
 -- (cancelled while queued) are dropped (stale-ids.lua), and so are ids whose job key is not a hash
 -- (logged; the others of the call are still leased); jobs past expiresAt become expired.
--- A packed job (queue.lua) gets its own hash as it is leased.
+-- A packed job (packed-job.lua) gets its own hash as it is leased, or, for a caller that
+-- removes jobs on completion (ARGV[8]), stays packed through this attempt: its lease entry
+-- and its call's hash say it is active.
 --
 -- KEYS: the 21 queue keys (includes/queue.lua).
 -- ARGV: [1] default result TTL, [2] finished kept, [3] max, [4] lease ms, [5] consumer,
 --       [6] token (random, fresh per call, shared by the call's jobs; see queue.lua),
 --       [7] how many of the jobs leased (the first ones) the worker starts at once ('': all);
---       the others it holds unstarted, and get the \`k\` mark that an expired lease reads [R27].
+--       the others it holds unstarted, and get the \`k\` mark that an expired lease reads [R27],
+--       [8] '1' to leave packed jobs packed while leased (the caller removes them on
+--       completion), else ''.
 -- Returns: { now, next wake (ms or -1; only computed when no job was leased: the client
 --            uses it only then), lease deadline,
 --            then 2 per job: \`<unique id> <d> <input>\` (d: see queue.lua; ids and d hold
@@ -915,6 +942,10 @@ local deadline_s = int(deadline)
 local consumer = ARGV[5]
 local token = ARGV[6]
 local start_now = tonumber(ARGV[7]) or math.huge
+-- Packed jobs stay packed while leased (packed-job.lua) when the caller completes them with
+-- removeOnComplete: nothing of them is written until then, and then only the field goes.
+-- Otherwise each gets its hash here, which its completion writes to anyway.
+local keep_packed = ARGV[8] == '1'
 -- The pair a job's lease HSET ends with [R27]: \`k\` '1' for a job held unstarted, \`k\` '0'
 -- over an old mark of a job started now, nothing otherwise (a job never held has no \`k\`).
 local HELD, CLEARED, UNMARKED = { 'k', '1' }, { 'k', '0' }, {}
@@ -948,24 +979,46 @@ local out_n, leases_n = 3, 0
 local taken = 0
 -- Ids popped whose job was no longer waiting (cancelled), for the stale count.
 local dropped = 0
--- Leases packed job \`id\` (queue.lua): waiting, attempt 1, no expiry, no extras but maybe
--- a schema fingerprint; without one, \`<d> <input>\` is already the reply's form. Returns an
--- empty table for the loop below.
+-- Leases packed job \`id\` (packed-job.lua): waiting, attempt 1, no expiry, no extras but
+-- maybe a schema fingerprint; without one, \`<d> <input>\` is already the reply's form.
+-- Returns an empty table for the loop below.
 local LEASED = {}
+-- The packed jobs this call leases and leaves packed, and its call hash's fields: the
+-- delivery, then the unique id of each one held unstarted -> '1' [R27].
+local kept, kept_n = {}, 0
+local call_fields = { 'b', delivery }
+local find, byte = string.find, string.byte
 local function lease_packed(id, key, packed)
-  local d, input, y = packed_parts(packed)
+  -- Whether it has input (see packed_parts), without taking the value apart.
+  local input = false
+  if keep_packed then
+    local space = find(packed, ' ', 1, true)
+    input = space and (byte(packed, space + 1) ~= HASH_SIGN or find(packed, ' ', space + 2, true))
+  end
   -- Never leased before: no old mark to clear.
-  local mark = taken >= start_now and HELD or UNMARKED
+  local held = taken >= start_now
   local written
-  if y and input then
-    written = redis.pcall('HSET', key, 's', 'a', 'n', '1', 'b', delivery, 'd', d, 'i', input,
-      'y', y, unpack(mark))
-  elseif input then
-    written = redis.pcall('HSET', key, 's', 'a', 'n', '1', 'b', delivery, 'd', d, 'i', input,
-      unpack(mark))
+  if input then
+    kept[id] = true
+    kept_n = kept_n + 1
+    if held then
+      local m = #call_fields
+      call_fields[m + 1], call_fields[m + 2] = id, '1'
+    end
   else
-    -- No input (see queue.lua): leased with what there is, and the client dead-letters it.
-    written = redis.pcall('HSET', key, 's', 'a', 'n', '1', 'b', delivery, 'd', d, unpack(mark))
+    local d, body, y = packed_parts(packed)
+    input = body
+    local mark = held and HELD or UNMARKED
+    if y and body then
+      written = redis.pcall('HSET', key, 's', 'a', 'n', '1', 'b', delivery, 'd', d, 'i', body,
+        'y', y, unpack(mark))
+    elseif body then
+      written = redis.pcall('HSET', key, 's', 'a', 'n', '1', 'b', delivery, 'd', d, 'i', body,
+        unpack(mark))
+    else
+      -- No input (see queue.lua): leased with what there is, and the client dead-letters it.
+      written = redis.pcall('HSET', key, 's', 'a', 'n', '1', 'b', delivery, 'd', d, unpack(mark))
+    end
   end
   if type(written) == 'table' then
     unreadable(key, written.err)
@@ -1061,10 +1114,10 @@ while priority >= 0 and taken < max do
         dropped = dropped + 1
       end
     end
-    -- The packed jobs among them now have hashes of their own (or were dropped).
+    -- The packed jobs among them that got hashes of their own (or were dropped).
     local unpacked, unpacked_n = {}, 0
     for n = 1, #ids do
-      if packed[n] then
+      if packed[n] and not kept[ids[n]] then
         unpacked_n = unpacked_n + 1
         unpacked[unpacked_n] = ids[n]
       end
@@ -1076,6 +1129,13 @@ while priority >= 0 and taken < max do
 end
 if leases_n > 0 then
   redis.call('ZADD', K_LEASES, unpack(leases))
+end
+if kept_n > 0 then
+  -- HINCRBY: a reserve run twice under one token (re-sent after a reconnect, see
+  -- release-call.lua) counts the jobs of both runs.
+  local key = call_key(token)
+  redis.call('HSET', key, unpack(call_fields))
+  redis.call('HINCRBY', key, 'n', kept_n)
 end
 drop_stale(dropped)
 if taken == max then
@@ -1199,7 +1259,11 @@ return 1
 --!include queue.lua
 
 local find, sub = string.find, string.sub
-local kinds, numbers, members, ids, texts = {}, {}, {}, {}, {}
+local kinds, numbers, members, ids, texts, tokens = {}, {}, {}, {}, {}, {}
+-- Per token: whether its reserve call left jobs packed (packed-job.lua: its call hash
+-- exists), read once per group header's new token.
+local packed_calls = {}
+local any_packed = false
 local n = 0
 local at = 3
 while at <= #ARGV do
@@ -1209,6 +1273,10 @@ while at <= #ARGV do
     error('conveyor: settle argument ' .. at .. ' is not a group header of the arguments after it')
   end
   local prefix = token .. ' '
+  if packed_calls[token] == nil then
+    packed_calls[token] = redis.call('EXISTS', call_key(token)) == 1
+    any_packed = any_packed or packed_calls[token]
+  end
   for a = at + 1, at + size do
     local arg = ARGV[a]
     local space = find(arg, ' ', 1, true)
@@ -1216,8 +1284,18 @@ while at <= #ARGV do
     if space then id, text = sub(arg, 1, space - 1), sub(arg, space + 1) end
     n = n + 1
     kinds[n], numbers[n], members[n], ids[n], texts[n] = kind, number, prefix .. id, id, text
+    tokens[n] = token
   end
   at = at + 1 + size
+end
+-- Whether a job of a call that left jobs packed comes twice in the batch (see below).
+local repeated = false
+if any_packed then
+  local by_id = {}
+  for n = 1, #ids do
+    if by_id[ids[n]] then repeated = true end
+    by_id[ids[n]] = true
+  end
 end
 -- Which settlements hold a valid lease. A lease entry exists exactly while its job is
 -- active under that token (see lease_member), so:
@@ -1225,16 +1303,28 @@ end
 --   every delivery; when it removed as many as the batch has settlements, each was valid
 --   (and none came twice). A ZMSCORE, whose reply formats each score as a double, and a
 --   table of the members seen are the costs saved.
--- - when it removed fewer (a stale ack or a repeat in the batch), each job's own state
---   tells which were valid: active under the settlement's token, and first in the batch.
--- - when some lease has expired but is not yet reclaimed, one ZMSCORE checks token and
---   deadline of the whole batch, and the ZREM is deferred to flush().
+-- - when it removed fewer (a stale ack), each job's own state tells which were valid:
+--   active under the settlement's token, or, for a leased packed job (packed-job.lua),
+--   leased_packed_was.
+-- - when some lease has expired but is not yet reclaimed, or some job comes twice in the
+--   batch (then which of its entries the ZREM removed is unknown), one ZMSCORE checks
+--   token and deadline of the whole batch, and the ZREM is deferred to flush().
 -- A delivery settled twice in one batch is stale the second time.
+-- For the check below when some settlement of a batch was stale: whether packed job \`id\`
+-- (no hash of its own) was leased under the settlement's own entry, which the batch's ZREM
+-- removed. A leased packed job has one lease entry (under another token it would still be
+-- there), and a packed job that waits (completed and enqueued again under its id) is on
+-- its ready list.
+local function leased_packed_was(id)
+  local packed = redis.call('HGET', K_PACKED, id)
+  if not packed or packed_lease(id) then return false end
+  return not redis.call('LPOS', ready_key(job_priority((packed_parts(packed)))), id)
+end
 local valid = {}
 local count = #members
 if count > 0 then
   local seen = {}
-  if redis.call('ZCOUNT', K_LEASES, '-inf', now_s) == 0 then
+  if not repeated and redis.call('ZCOUNT', K_LEASES, '-inf', now_s) == 0 then
     local removed = 0
     for start = 1, count, 1000 do
       removed = removed + redis.call('ZREM', K_LEASES, unpack(members, start, math.min(start + 999, count)))
@@ -1248,8 +1338,11 @@ if count > 0 then
         seen[members[n]] = true
         -- pcall: the leases are ended already; a key that is not a hash is stale.
         local f = redis.pcall('HMGET', K_JOB .. ids[n], 's', 'b')
-        local token = string.sub(members[n], 1, #members[n] - #ids[n] - 1)
-        valid[n] = f[1] == 'a' and delivery_token(f[2]) == token
+        if f[1] or f.err then
+          valid[n] = f[1] == 'a' and delivery_token(f[2]) == tokens[n]
+        else
+          valid[n] = packed_calls[tokens[n]] and leased_packed_was(ids[n])
+        end
       end
     end
   else
@@ -1268,6 +1361,69 @@ end
 local out = {}
 -- Released jobs, \`<id>, <d field>\` pairs in the call's order (see the end).
 local released = {}
+-- Leased packed jobs (packed-job.lua) this call ends. Completed with removeOnComplete
+-- ('C'), by token, with their job keys: one HDEL per token says whether every one was
+-- packed (a job with a hash of its own is deleted with its key). Ended otherwise: they get
+-- their own hash here, and leave the packed hash (one HDEL) and their calls' counts at the
+-- end.
+local removed_tokens, removed_ids, removed_keys = {}, {}, {}
+local left_ids, left_tokens, left_counts = {}, {}, {}
+local function apply_removals()
+  for _, token in ipairs(removed_tokens) do
+    local group, keys = removed_ids[token], removed_keys[token]
+    for start = 1, #group, 1000 do
+      local last = math.min(start + 999, #group)
+      local gone = 0
+      if packed_calls[token] then gone = redis.call('HDEL', K_PACKED, unpack(group, start, last)) end
+      if gone < last - start + 1 then redis.call('DEL', unpack(keys, start, last)) end
+      if gone > 0 then leave_call(token, gone) end
+    end
+  end
+  for start = 1, #left_ids, 1000 do
+    redis.call('HDEL', K_PACKED, unpack(left_ids, start, math.min(start + 999, #left_ids)))
+  end
+  for _, token in ipairs(left_tokens) do leave_call(token, left_counts[token]) end
+end
+-- The packed values of the jobs this call ends other than by 'C', read in one HMGET:
+-- by settlement number, false for a job with a hash of its own.
+local packed_values = {}
+do
+  local wanted, at = {}, {}
+  for n = 1, count do
+    if valid[n] and kinds[n] ~= 'C' and packed_calls[tokens[n]] then
+      wanted[#wanted + 1] = ids[n]
+      at[#at + 1] = n
+    end
+  end
+  for start = 1, #wanted, 1000 do
+    local last = math.min(start + 999, #wanted)
+    local values = redis.call('HMGET', K_PACKED, unpack(wanted, start, last))
+    for k = start, last do
+      if values[k - start + 1] then packed_values[at[k]] = values[k - start + 1] end
+    end
+  end
+end
+-- Each call's delivery (\`b\`, packed-job.lua), read once per token.
+local deliveries = {}
+-- Writes leased packed job \`n\` (packed value \`packed\`) to its own hash, active, as reserve
+-- would have (but \`k\`: what follows settles it); it leaves the packed hash at the end.
+local function unpack_settled(n, key, packed)
+  local token = tokens[n]
+  local delivery = deliveries[token]
+  if not delivery then
+    delivery = redis.call('HGET', call_key(token), 'b') or ('||' .. token .. '|')
+    deliveries[token] = delivery
+    left_tokens[#left_tokens + 1] = token
+  end
+  left_counts[token] = (left_counts[token] or 0) + 1
+  left_ids[#left_ids + 1] = ids[n]
+  local d, input, y = packed_parts(packed)
+  if y then
+    redis.call('HSET', key, 's', 'a', 'n', '1', 'b', delivery, 'd', d, 'i', input, 'y', y)
+  else
+    redis.call('HSET', key, 's', 'a', 'n', '1', 'b', delivery, 'd', d, 'i', input)
+  end
+end
 for n = 1, #members do
   local kind = kinds[n]
   local id = ids[n]
@@ -1278,19 +1434,30 @@ for n = 1, #members do
   local ttl = numbers[n]
   if ttl == '' then ttl = nil end
   local ok = valid[n]
+  local packed = packed_values[n]
   if ok and kind == 'C' then
     -- removeOnComplete: no record, no finished-list entry; a waiter is told it completed.
-    redis.call('DEL', key)
+    local token = tokens[n]
+    local group = removed_ids[token]
+    if not group then
+      group = {}
+      removed_ids[token], removed_keys[token] = group, {}
+      removed_tokens[#removed_tokens + 1] = token
+    end
+    group[#group + 1] = id
+    removed_keys[token][#group] = key
     tell_watchers(id, true)
   elseif ok and kind == 'c' then
     local result = nil
     if text ~= '' then result = text end
+    if packed then unpack_settled(n, key, packed) end
     -- Every stored job has \`s\`: all fields new means the hash was gone (evicted).
     if finish(id, key, 'c', ttl, result) == (result and 3 or 2) then
       redis.call('DEL', key)
       ok = false
     end
   elseif ok then
+    if packed then unpack_settled(n, key, packed) end
     local f = redis.call('HMGET', key, 's', 'r', 'n', 'd', 'b', 'h')
     if f[1] ~= 'a' then
       ok = false
@@ -1348,6 +1515,7 @@ end
 for r = #released - 1, 1, -2 do
   push_ready(released[r], released[r + 1], true)
 end
+apply_removals()
 flush()
 return table.concat(out)
 `,
@@ -2546,11 +2714,24 @@ end
 -- field of this hash, unique id -> \`<d> <input>\`, or \`<d> #<schema> <input>\` with a
 -- fingerprint (d and the fingerprint hold no space; JSON input never starts with '#'),
 -- instead of a hash of its own: no key, object and listpack per job. The hash is the job
--- key prefix itself, which no job key equals (a unique id is never empty). A packed job is
--- waiting; its first move (reserve, cancel) writes it to its own hash, \`s\` \`w\` \`d\` \`i\`
--- (and \`y\`) as an unpacked job has them, and removes the field. A value with no space
--- (written behind the scripts' back) is a \`d\` without input, which the client refuses as
--- it would the hash.
+-- key prefix itself, which no job key equals (a unique id is never empty). A value with no
+-- space (written behind the scripts' back) is a \`d\` without input, which the client refuses
+-- as it would the hash.
+--
+-- A packed job stays packed through its first attempt: reserve leaves its field and adds
+-- only its lease entry \`<token> <unique id>\` (creating, filling and deleting a hash per job
+-- was about a quarter of Redis' work per job at concurrency 50; docs/benchmarks/history.md,
+-- 7 Dec). So a packed job is waiting, or active while a lease entry names it ("leased
+-- packed"). What reserve would have written to each job's hash is kept once per reserve
+-- call, in the call's hash \`<prefix>:{q}:c:<token>\` (call_key): \`b\` the delivery string the
+-- call's jobs share (\`<startedAt>|<lease deadline at reserve>|<token>|<consumer>\`), \`n\` how
+-- many of its jobs are still leased packed (the hash goes at 0: leave_call), and a field per
+-- job the worker holds unstarted, its unique id -> '1' (the \`k\` mark [R27]; renew deletes
+-- it once the job starts). A job's lease entry is what says it is leased, and under which
+-- token, as for any job. Any move but completing with removeOnComplete or a release first writes
+-- the job to its own hash as an active job (unpack_job), and the rules go on from there as
+-- for any job. A packed job's other first move, a cancel while it waits, writes it to its
+-- own hash as waiting.
 local K_PACKED = K_JOB
 
 -- The \`y\` field a packed job may have: a schema fingerprint alone, with no character JSON
@@ -2569,15 +2750,57 @@ local function packed_parts(packed)
   return d, after and string.sub(packed, after + 1), y
 end
 
--- The fields of packed job \`id\` as HGETALL gives a job's hash, or nil when it is not packed.
-local function packed_fields(id)
+-- The hash of reserve call \`token\` (see above).
+local function call_key(token)
+  return string.sub(K_JOB, 1, -3) .. 'c:' .. token
+end
+
+-- Takes \`count\` jobs off call \`token\`'s count of leased packed jobs; its hash goes at 0.
+local function leave_call(token, count)
+  local key = call_key(token)
+  if redis.call('HINCRBY', key, 'n', -count) <= 0 then redis.call('DEL', key) end
+end
+
+-- The lease entry and deadline of packed job \`id\` while it is leased, nil otherwise. Looks
+-- through the queue's leases: only reads and moves by id ask (get, cancel), never a
+-- reserve, renew or settle, which know the entry.
+local function packed_lease(id)
+  if redis.call('HEXISTS', K_PACKED, id) == 0 then return nil end
+  local pattern = '* ' .. string.gsub(id, '[%*%?%[%]\\\\]', '\\\\%0')
+  local cursor = '0'
+  repeat
+    local page = redis.call('ZSCAN', K_LEASES, cursor, 'MATCH', pattern, 'COUNT', 1000)
+    cursor = page[1]
+    if page[2][1] then return page[2][1], tonumber(page[2][2]) end
+  until cursor == '0'
+  return nil
+end
+
+-- The fields of packed job \`id\` as HGETALL gives a job's hash, or nil when it is not
+-- packed: waiting, or active when \`member\` (its lease entry) is given, with the lease
+-- \`deadline\` (nil: the one its reserve gave).
+local function packed_fields(id, member, deadline)
   local packed = redis.call('HGET', K_PACKED, id)
   if not packed then return nil end
   local d, input, y = packed_parts(packed)
-  local fields = { 's', 'w', 'd', d }
+  local fields
+  if member then
+    local token = string.sub(member, 1, #member - #id - 1)
+    local call = redis.call('HMGET', call_key(token), 'b', id)
+    local started, reserved, consumer = string.match(call[1] or '', '^([^|]*)|([^|]*)|[^|]*|(.*)$')
+    local delivery = (started or '') .. '|' .. (deadline and int(deadline) or reserved or '') .. '|'
+      .. token .. '|' .. (consumer or '')
+    fields = { 's', 'a', 'n', '1', 'b', delivery, 'd', d }
+    if call[2] == '1' then
+      fields[9] = 'k'
+      fields[10] = '1'
+    end
+  else
+    fields = { 's', 'w', 'd', d }
+  end
   if input then
-    fields[5] = 'i'
-    fields[6] = input
+    fields[#fields + 1] = 'i'
+    fields[#fields + 1] = input
   end
   if y then
     fields[#fields + 1] = 'y'
@@ -2586,12 +2809,14 @@ local function packed_fields(id)
   return fields
 end
 
--- Writes packed job \`id\` to its own hash \`key\`; false when it is not packed.
-local function unpack_job(id, key)
-  local fields = packed_fields(id)
+-- Writes packed job \`id\` to its own hash \`key\`: waiting, or active when \`member\` names its
+-- lease (see packed_fields; its call's count goes down). False when it is not packed.
+local function unpack_job(id, key, member, deadline)
+  local fields = packed_fields(id, member, deadline)
   if not fields then return false end
   redis.call('HDEL', K_PACKED, id)
   redis.call('HSET', key, unpack(fields))
+  if member then leave_call(string.sub(member, 1, #member - #id - 1), 1) end
   return true
 end
 `,
@@ -2641,22 +2866,27 @@ end
 -- state codes), it is not past its expiry, and (when \`task\` is given) it is of that task.
 -- Returns true when taken, false when skipped, nil when the job is gone (no hash, or past
 -- its expiry).
-local function take(id, states, task)
+local function take(id, states, task, member)
   local key = K_JOB .. id
   if task then
     local f = redis.pcall('HMGET', key, 's', 'd', 'f')
     if f.err then return false end
     if not f[1] then
-      local packed = packed_fields(id)
+      local packed = packed_fields(id, member)
       if not packed then return nil end
-      f = { packed[2], packed[4] }
+      -- \`d\` follows \`s\` (waiting) or \`s\`, \`n\` and \`b\` (active).
+      f = { packed[2], packed[member and 8 or 4] }
     end
     if expired(f[1], f[3]) then return nil end
     if not states[f[1]] or task_of(f[2]) ~= task then return false end
   end
   local fields = redis.pcall('HGETALL', key)
   if fields.err then return false end
-  if #fields == 0 then fields = packed_fields(id) or fields end
+  if #fields == 0 and member then
+    fields = packed_fields(id, member, tonumber(redis.call('ZSCORE', K_LEASES, member))) or fields
+  elseif #fields == 0 then
+    fields = packed_fields(id) or fields
+  end
   local state, finished
   for n = 1, #fields, 2 do
     if fields[n] == 's' then state = fields[n + 1] elseif fields[n] == 'f' then finished = fields[n + 1] end
@@ -3086,6 +3316,10 @@ local function housekeep(limit)
       local id = string.sub(member, space + 1)
       local key = K_JOB .. id
       local f = redis.pcall('HMGET', key, 's', 'b')
+      -- A leased packed job (packed-job.lua) gets its hash, as its lease's own.
+      if not f[1] and not f.err and unpack_job(id, key, member, tonumber(expired[j - 1])) then
+        f = { 'a', redis.call('HGET', key, 'b') }
+      end
       if f[1] == 'a' and delivery_token(f[2]) == string.sub(member, 1, space - 1) then
         reclaim(id, key, member)
       else
@@ -3106,6 +3340,11 @@ end
 -- Reclaims one job's lease if it has run out, whatever the batch limit left behind.
 local function settle_lease(id, key)
   local f = redis.call('HMGET', key, 's', 'b')
+  if not f[1] then
+    local member, deadline = packed_lease(id)
+    if not (member and deadline <= now and unpack_job(id, key, member, deadline)) then return end
+    f = redis.call('HMGET', key, 's', 'b')
+  end
   local deadline = lease_deadline(f[2])
   if f[1] == 'a' and deadline and deadline <= now then
     reclaim(id, key, lease_member(id, delivery_token(f[2])))

@@ -28,7 +28,7 @@ if ARGV[8] ~= '' then score, member = ARGV[8], ARGV[9] end
 
 local gone, gone_count = {}, 0
 local function by_id(id)
-  local taken = take(id, ANY_STATE, task)
+  local taken = take(id, ANY_STATE, task, packed_lease(id))
   if not taken and (taken == nil or redis.call('TYPE', K_JOB .. id)['ok'] == 'hash'
       or redis.call('HEXISTS', K_PACKED, id) == 1) then
     gone_count = gone_count + 1

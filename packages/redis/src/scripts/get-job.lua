@@ -16,7 +16,7 @@ if corrupt then return corrupt end
 settle_lease(id, key)
 flush()
 local fields = redis.call('HGETALL', key)
-if #fields == 0 then fields = packed_fields(id) or fields end
+if #fields == 0 then fields = packed_fields(id, packed_lease(id)) or fields end
 local state, finished
 for n = 1, #fields, 2 do
   if fields[n] == 's' then state = fields[n + 1] elseif fields[n] == 'f' then finished = fields[n + 1] end

@@ -56,7 +56,7 @@ local function by_finished_entry(entry)
 end
 -- `<token> <unique>`.
 local function by_lease(member)
-  take(string.sub(member, (string.find(member, ' ', 1, true) or 0) + 1), states, task)
+  take(string.sub(member, (string.find(member, ' ', 1, true) or 0) + 1), states, task, member)
 end
 
 if code == 'w' then

@@ -34,7 +34,14 @@ repeat
     if not held[id] then
       held[id] = true
       local f = redis.pcall('HMGET', key, 's', 'b', 'n', 'r')
-      if f[1] == 'a' and delivery_token(f[2]) == token then
+      local packed = not f[1] and not f.err and redis.call('HGET', K_PACKED, id)
+      if packed then
+        -- A leased packed job (packed-job.lua) waits again as it was: packed, never run.
+        end_delivery(member)
+        leave_call(token, 1)
+        push_ready(id, (packed_parts(packed)), true)
+        given = given + 1
+      elseif f[1] == 'a' and delivery_token(f[2]) == token then
         end_delivery(member)
         local attempts = (tonumber(f[3]) or 1) - 1
         if attempts < 0 then attempts = 0 end

@@ -25,21 +25,37 @@ local deadline_s = int(deadline)
 local out = { now, deadline }
 local leases = {}
 for base = 4, #ARGV, 3 do
-  local id = ARGV[base]
+  local id, token, progress = ARGV[base], ARGV[base + 1], ARGV[base + 2]
   local key = K_JOB .. id
+  local started_now = string.byte(progress, 1) == STARTED
+  if started_now then progress = string.sub(progress, 2) end
   local f = redis.call('HMGET', key, 's', 'b', 'r')
   local status = f[1] and 0 or 3
+  if not f[1] and redis.call('HEXISTS', K_PACKED, id) == 1 then
+    -- A leased packed job (packed-job.lua) stays packed while its lease holds and only its
+    -- start is reported; progress needs a hash of its own. Packed, it is not gone.
+    status = 0
+    local member = lease_member(id, token)
+    local lease = tonumber(redis.call('ZSCORE', K_LEASES, member))
+    if lease and lease > now then
+      if progress == '' then
+        if started_now then redis.call('HDEL', call_key(token), id) end
+        leases[#leases + 1] = deadline_s
+        leases[#leases + 1] = member
+        status = 1
+      else
+        unpack_job(id, key, member, lease)
+        f = redis.call('HMGET', key, 's', 'b', 'r')
+      end
+    end
+  end
   local started, lease, held_by = string.match(f[2] or '', '^([^|]*)|([^|]*)|(.*)$')
-  if f[1] == 'a' and delivery_token(f[2]) == ARGV[base + 1] and (tonumber(lease) or 0) > now then
+  if f[1] == 'a' and delivery_token(f[2]) == token and (tonumber(lease) or 0) > now then
     -- held_by: `<token>|<consumer>`, kept as it is.
     redis.call('HSET', key, 'b', started .. '|' .. deadline_s .. '|' .. held_by)
     leases[#leases + 1] = deadline_s
-    leases[#leases + 1] = lease_member(id, ARGV[base + 1])
-    local progress = ARGV[base + 2]
-    if string.byte(progress, 1) == STARTED then
-      redis.call('HDEL', key, 'k')
-      progress = string.sub(progress, 2)
-    end
+    leases[#leases + 1] = lease_member(id, token)
+    if started_now then redis.call('HDEL', key, 'k') end
     if progress ~= '' then
       redis.call('HSET', key, 'g', string.sub(progress, 2))
     end

@@ -4,13 +4,17 @@
 -- from the ready lists, highest priority first. Ids whose job is no longer waiting
 -- (cancelled while queued) are dropped (stale-ids.lua), and so are ids whose job key is not a hash
 -- (logged; the others of the call are still leased); jobs past expiresAt become expired.
--- A packed job (queue.lua) gets its own hash as it is leased.
+-- A packed job (packed-job.lua) gets its own hash as it is leased, or, for a caller that
+-- removes jobs on completion (ARGV[8]), stays packed through this attempt: its lease entry
+-- and its call's hash say it is active.
 --
 -- KEYS: the 21 queue keys (includes/queue.lua).
 -- ARGV: [1] default result TTL, [2] finished kept, [3] max, [4] lease ms, [5] consumer,
 --       [6] token (random, fresh per call, shared by the call's jobs; see queue.lua),
 --       [7] how many of the jobs leased (the first ones) the worker starts at once ('': all);
---       the others it holds unstarted, and get the `k` mark that an expired lease reads [R27].
+--       the others it holds unstarted, and get the `k` mark that an expired lease reads [R27],
+--       [8] '1' to leave packed jobs packed while leased (the caller removes them on
+--       completion), else ''.
 -- Returns: { now, next wake (ms or -1; only computed when no job was leased: the client
 --            uses it only then), lease deadline,
 --            then 2 per job: `<unique id> <d> <input>` (d: see queue.lua; ids and d hold
@@ -33,6 +37,10 @@ local deadline_s = int(deadline)
 local consumer = ARGV[5]
 local token = ARGV[6]
 local start_now = tonumber(ARGV[7]) or math.huge
+-- Packed jobs stay packed while leased (packed-job.lua) when the caller completes them with
+-- removeOnComplete: nothing of them is written until then, and then only the field goes.
+-- Otherwise each gets its hash here, which its completion writes to anyway.
+local keep_packed = ARGV[8] == '1'
 -- The pair a job's lease HSET ends with [R27]: `k` '1' for a job held unstarted, `k` '0'
 -- over an old mark of a job started now, nothing otherwise (a job never held has no `k`).
 local HELD, CLEARED, UNMARKED = { 'k', '1' }, { 'k', '0' }, {}
@@ -66,24 +74,46 @@ local out_n, leases_n = 3, 0
 local taken = 0
 -- Ids popped whose job was no longer waiting (cancelled), for the stale count.
 local dropped = 0
--- Leases packed job `id` (queue.lua): waiting, attempt 1, no expiry, no extras but maybe
--- a schema fingerprint; without one, `<d> <input>` is already the reply's form. Returns an
--- empty table for the loop below.
+-- Leases packed job `id` (packed-job.lua): waiting, attempt 1, no expiry, no extras but
+-- maybe a schema fingerprint; without one, `<d> <input>` is already the reply's form.
+-- Returns an empty table for the loop below.
 local LEASED = {}
+-- The packed jobs this call leases and leaves packed, and its call hash's fields: the
+-- delivery, then the unique id of each one held unstarted -> '1' [R27].
+local kept, kept_n = {}, 0
+local call_fields = { 'b', delivery }
+local find, byte = string.find, string.byte
 local function lease_packed(id, key, packed)
-  local d, input, y = packed_parts(packed)
+  -- Whether it has input (see packed_parts), without taking the value apart.
+  local input = false
+  if keep_packed then
+    local space = find(packed, ' ', 1, true)
+    input = space and (byte(packed, space + 1) ~= HASH_SIGN or find(packed, ' ', space + 2, true))
+  end
   -- Never leased before: no old mark to clear.
-  local mark = taken >= start_now and HELD or UNMARKED
+  local held = taken >= start_now
   local written
-  if y and input then
-    written = redis.pcall('HSET', key, 's', 'a', 'n', '1', 'b', delivery, 'd', d, 'i', input,
-      'y', y, unpack(mark))
-  elseif input then
-    written = redis.pcall('HSET', key, 's', 'a', 'n', '1', 'b', delivery, 'd', d, 'i', input,
-      unpack(mark))
+  if input then
+    kept[id] = true
+    kept_n = kept_n + 1
+    if held then
+      local m = #call_fields
+      call_fields[m + 1], call_fields[m + 2] = id, '1'
+    end
   else
-    -- No input (see queue.lua): leased with what there is, and the client dead-letters it.
-    written = redis.pcall('HSET', key, 's', 'a', 'n', '1', 'b', delivery, 'd', d, unpack(mark))
+    local d, body, y = packed_parts(packed)
+    input = body
+    local mark = held and HELD or UNMARKED
+    if y and body then
+      written = redis.pcall('HSET', key, 's', 'a', 'n', '1', 'b', delivery, 'd', d, 'i', body,
+        'y', y, unpack(mark))
+    elseif body then
+      written = redis.pcall('HSET', key, 's', 'a', 'n', '1', 'b', delivery, 'd', d, 'i', body,
+        unpack(mark))
+    else
+      -- No input (see queue.lua): leased with what there is, and the client dead-letters it.
+      written = redis.pcall('HSET', key, 's', 'a', 'n', '1', 'b', delivery, 'd', d, unpack(mark))
+    end
   end
   if type(written) == 'table' then
     unreadable(key, written.err)
@@ -179,10 +209,10 @@ while priority >= 0 and taken < max do
         dropped = dropped + 1
       end
     end
-    -- The packed jobs among them now have hashes of their own (or were dropped).
+    -- The packed jobs among them that got hashes of their own (or were dropped).
     local unpacked, unpacked_n = {}, 0
     for n = 1, #ids do
-      if packed[n] then
+      if packed[n] and not kept[ids[n]] then
         unpacked_n = unpacked_n + 1
         unpacked[unpacked_n] = ids[n]
       end
@@ -194,6 +224,13 @@ while priority >= 0 and taken < max do
 end
 if leases_n > 0 then
   redis.call('ZADD', K_LEASES, unpack(leases))
+end
+if kept_n > 0 then
+  -- HINCRBY: a reserve run twice under one token (re-sent after a reconnect, see
+  -- release-call.lua) counts the jobs of both runs.
+  local key = call_key(token)
+  redis.call('HSET', key, unpack(call_fields))
+  redis.call('HINCRBY', key, 'n', kept_n)
 end
 drop_stale(dropped)
 if taken == max then

@@ -24,7 +24,11 @@
 --!include queue.lua
 
 local find, sub = string.find, string.sub
-local kinds, numbers, members, ids, texts = {}, {}, {}, {}, {}
+local kinds, numbers, members, ids, texts, tokens = {}, {}, {}, {}, {}, {}
+-- Per token: whether its reserve call left jobs packed (packed-job.lua: its call hash
+-- exists), read once per group header's new token.
+local packed_calls = {}
+local any_packed = false
 local n = 0
 local at = 3
 while at <= #ARGV do
@@ -34,6 +38,10 @@ while at <= #ARGV do
     error('conveyor: settle argument ' .. at .. ' is not a group header of the arguments after it')
   end
   local prefix = token .. ' '
+  if packed_calls[token] == nil then
+    packed_calls[token] = redis.call('EXISTS', call_key(token)) == 1
+    any_packed = any_packed or packed_calls[token]
+  end
   for a = at + 1, at + size do
     local arg = ARGV[a]
     local space = find(arg, ' ', 1, true)
@@ -41,8 +49,18 @@ while at <= #ARGV do
     if space then id, text = sub(arg, 1, space - 1), sub(arg, space + 1) end
     n = n + 1
     kinds[n], numbers[n], members[n], ids[n], texts[n] = kind, number, prefix .. id, id, text
+    tokens[n] = token
   end
   at = at + 1 + size
+end
+-- Whether a job of a call that left jobs packed comes twice in the batch (see below).
+local repeated = false
+if any_packed then
+  local by_id = {}
+  for n = 1, #ids do
+    if by_id[ids[n]] then repeated = true end
+    by_id[ids[n]] = true
+  end
 end
 -- Which settlements hold a valid lease. A lease entry exists exactly while its job is
 -- active under that token (see lease_member), so:
@@ -50,16 +68,28 @@ end
 --   every delivery; when it removed as many as the batch has settlements, each was valid
 --   (and none came twice). A ZMSCORE, whose reply formats each score as a double, and a
 --   table of the members seen are the costs saved.
--- - when it removed fewer (a stale ack or a repeat in the batch), each job's own state
---   tells which were valid: active under the settlement's token, and first in the batch.
--- - when some lease has expired but is not yet reclaimed, one ZMSCORE checks token and
---   deadline of the whole batch, and the ZREM is deferred to flush().
+-- - when it removed fewer (a stale ack), each job's own state tells which were valid:
+--   active under the settlement's token, or, for a leased packed job (packed-job.lua),
+--   leased_packed_was.
+-- - when some lease has expired but is not yet reclaimed, or some job comes twice in the
+--   batch (then which of its entries the ZREM removed is unknown), one ZMSCORE checks
+--   token and deadline of the whole batch, and the ZREM is deferred to flush().
 -- A delivery settled twice in one batch is stale the second time.
+-- For the check below when some settlement of a batch was stale: whether packed job `id`
+-- (no hash of its own) was leased under the settlement's own entry, which the batch's ZREM
+-- removed. A leased packed job has one lease entry (under another token it would still be
+-- there), and a packed job that waits (completed and enqueued again under its id) is on
+-- its ready list.
+local function leased_packed_was(id)
+  local packed = redis.call('HGET', K_PACKED, id)
+  if not packed or packed_lease(id) then return false end
+  return not redis.call('LPOS', ready_key(job_priority((packed_parts(packed)))), id)
+end
 local valid = {}
 local count = #members
 if count > 0 then
   local seen = {}
-  if redis.call('ZCOUNT', K_LEASES, '-inf', now_s) == 0 then
+  if not repeated and redis.call('ZCOUNT', K_LEASES, '-inf', now_s) == 0 then
     local removed = 0
     for start = 1, count, 1000 do
       removed = removed + redis.call('ZREM', K_LEASES, unpack(members, start, math.min(start + 999, count)))
@@ -73,8 +103,11 @@ if count > 0 then
         seen[members[n]] = true
         -- pcall: the leases are ended already; a key that is not a hash is stale.
         local f = redis.pcall('HMGET', K_JOB .. ids[n], 's', 'b')
-        local token = string.sub(members[n], 1, #members[n] - #ids[n] - 1)
-        valid[n] = f[1] == 'a' and delivery_token(f[2]) == token
+        if f[1] or f.err then
+          valid[n] = f[1] == 'a' and delivery_token(f[2]) == tokens[n]
+        else
+          valid[n] = packed_calls[tokens[n]] and leased_packed_was(ids[n])
+        end
       end
     end
   else
@@ -93,6 +126,69 @@ end
 local out = {}
 -- Released jobs, `<id>, <d field>` pairs in the call's order (see the end).
 local released = {}
+-- Leased packed jobs (packed-job.lua) this call ends. Completed with removeOnComplete
+-- ('C'), by token, with their job keys: one HDEL per token says whether every one was
+-- packed (a job with a hash of its own is deleted with its key). Ended otherwise: they get
+-- their own hash here, and leave the packed hash (one HDEL) and their calls' counts at the
+-- end.
+local removed_tokens, removed_ids, removed_keys = {}, {}, {}
+local left_ids, left_tokens, left_counts = {}, {}, {}
+local function apply_removals()
+  for _, token in ipairs(removed_tokens) do
+    local group, keys = removed_ids[token], removed_keys[token]
+    for start = 1, #group, 1000 do
+      local last = math.min(start + 999, #group)
+      local gone = 0
+      if packed_calls[token] then gone = redis.call('HDEL', K_PACKED, unpack(group, start, last)) end
+      if gone < last - start + 1 then redis.call('DEL', unpack(keys, start, last)) end
+      if gone > 0 then leave_call(token, gone) end
+    end
+  end
+  for start = 1, #left_ids, 1000 do
+    redis.call('HDEL', K_PACKED, unpack(left_ids, start, math.min(start + 999, #left_ids)))
+  end
+  for _, token in ipairs(left_tokens) do leave_call(token, left_counts[token]) end
+end
+-- The packed values of the jobs this call ends other than by 'C', read in one HMGET:
+-- by settlement number, false for a job with a hash of its own.
+local packed_values = {}
+do
+  local wanted, at = {}, {}
+  for n = 1, count do
+    if valid[n] and kinds[n] ~= 'C' and packed_calls[tokens[n]] then
+      wanted[#wanted + 1] = ids[n]
+      at[#at + 1] = n
+    end
+  end
+  for start = 1, #wanted, 1000 do
+    local last = math.min(start + 999, #wanted)
+    local values = redis.call('HMGET', K_PACKED, unpack(wanted, start, last))
+    for k = start, last do
+      if values[k - start + 1] then packed_values[at[k]] = values[k - start + 1] end
+    end
+  end
+end
+-- Each call's delivery (`b`, packed-job.lua), read once per token.
+local deliveries = {}
+-- Writes leased packed job `n` (packed value `packed`) to its own hash, active, as reserve
+-- would have (but `k`: what follows settles it); it leaves the packed hash at the end.
+local function unpack_settled(n, key, packed)
+  local token = tokens[n]
+  local delivery = deliveries[token]
+  if not delivery then
+    delivery = redis.call('HGET', call_key(token), 'b') or ('||' .. token .. '|')
+    deliveries[token] = delivery
+    left_tokens[#left_tokens + 1] = token
+  end
+  left_counts[token] = (left_counts[token] or 0) + 1
+  left_ids[#left_ids + 1] = ids[n]
+  local d, input, y = packed_parts(packed)
+  if y then
+    redis.call('HSET', key, 's', 'a', 'n', '1', 'b', delivery, 'd', d, 'i', input, 'y', y)
+  else
+    redis.call('HSET', key, 's', 'a', 'n', '1', 'b', delivery, 'd', d, 'i', input)
+  end
+end
 for n = 1, #members do
   local kind = kinds[n]
   local id = ids[n]
@@ -103,19 +199,30 @@ for n = 1, #members do
   local ttl = numbers[n]
   if ttl == '' then ttl = nil end
   local ok = valid[n]
+  local packed = packed_values[n]
   if ok and kind == 'C' then
     -- removeOnComplete: no record, no finished-list entry; a waiter is told it completed.
-    redis.call('DEL', key)
+    local token = tokens[n]
+    local group = removed_ids[token]
+    if not group then
+      group = {}
+      removed_ids[token], removed_keys[token] = group, {}
+      removed_tokens[#removed_tokens + 1] = token
+    end
+    group[#group + 1] = id
+    removed_keys[token][#group] = key
     tell_watchers(id, true)
   elseif ok and kind == 'c' then
     local result = nil
     if text ~= '' then result = text end
+    if packed then unpack_settled(n, key, packed) end
     -- Every stored job has `s`: all fields new means the hash was gone (evicted).
     if finish(id, key, 'c', ttl, result) == (result and 3 or 2) then
       redis.call('DEL', key)
       ok = false
     end
   elseif ok then
+    if packed then unpack_settled(n, key, packed) end
     local f = redis.call('HMGET', key, 's', 'r', 'n', 'd', 'b', 'h')
     if f[1] ~= 'a' then
       ok = false
@@ -173,5 +280,6 @@ end
 for r = #released - 1, 1, -2 do
   push_ready(released[r], released[r + 1], true)
 end
+apply_removals()
 flush()
 return table.concat(out)

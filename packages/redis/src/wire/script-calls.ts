@@ -58,9 +58,18 @@ export function reserveArgs(
   consumer: string,
   callToken: string,
   startNow?: number,
+  keepPacked = false,
 ): Array<string | number> {
-  // reserve.lua's ARGV[7]: how many of the call's jobs start at once ('': all) [R27].
-  return [max, leaseMs, consumer, callToken, startNow === undefined ? '' : Math.max(0, startNow)];
+  // reserve.lua's ARGV[7]: how many of the call's jobs start at once ('': all) [R27];
+  // ARGV[8]: '1' to leave packed jobs packed while leased (ReserveRequest.removeOnComplete).
+  return [
+    max,
+    leaseMs,
+    consumer,
+    callToken,
+    startNow === undefined ? '' : Math.max(0, startNow),
+    keepPacked ? '1' : '',
+  ];
 }
 
 /** The head of reserve.lua's reply. */

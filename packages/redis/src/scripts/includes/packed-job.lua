@@ -6,11 +6,24 @@
 -- field of this hash, unique id -> `<d> <input>`, or `<d> #<schema> <input>` with a
 -- fingerprint (d and the fingerprint hold no space; JSON input never starts with '#'),
 -- instead of a hash of its own: no key, object and listpack per job. The hash is the job
--- key prefix itself, which no job key equals (a unique id is never empty). A packed job is
--- waiting; its first move (reserve, cancel) writes it to its own hash, `s` `w` `d` `i`
--- (and `y`) as an unpacked job has them, and removes the field. A value with no space
--- (written behind the scripts' back) is a `d` without input, which the client refuses as
--- it would the hash.
+-- key prefix itself, which no job key equals (a unique id is never empty). A value with no
+-- space (written behind the scripts' back) is a `d` without input, which the client refuses
+-- as it would the hash.
+--
+-- A packed job stays packed through its first attempt: reserve leaves its field and adds
+-- only its lease entry `<token> <unique id>` (creating, filling and deleting a hash per job
+-- was about a quarter of Redis' work per job at concurrency 50; docs/benchmarks/history.md,
+-- 7 Dec). So a packed job is waiting, or active while a lease entry names it ("leased
+-- packed"). What reserve would have written to each job's hash is kept once per reserve
+-- call, in the call's hash `<prefix>:{q}:c:<token>` (call_key): `b` the delivery string the
+-- call's jobs share (`<startedAt>|<lease deadline at reserve>|<token>|<consumer>`), `n` how
+-- many of its jobs are still leased packed (the hash goes at 0: leave_call), and a field per
+-- job the worker holds unstarted, its unique id -> '1' (the `k` mark [R27]; renew deletes
+-- it once the job starts). A job's lease entry is what says it is leased, and under which
+-- token, as for any job. Any move but completing with removeOnComplete or a release first writes
+-- the job to its own hash as an active job (unpack_job), and the rules go on from there as
+-- for any job. A packed job's other first move, a cancel while it waits, writes it to its
+-- own hash as waiting.
 local K_PACKED = K_JOB
 
 -- The `y` field a packed job may have: a schema fingerprint alone, with no character JSON
@@ -29,15 +42,57 @@ local function packed_parts(packed)
   return d, after and string.sub(packed, after + 1), y
 end
 
--- The fields of packed job `id` as HGETALL gives a job's hash, or nil when it is not packed.
-local function packed_fields(id)
+-- The hash of reserve call `token` (see above).
+local function call_key(token)
+  return string.sub(K_JOB, 1, -3) .. 'c:' .. token
+end
+
+-- Takes `count` jobs off call `token`'s count of leased packed jobs; its hash goes at 0.
+local function leave_call(token, count)
+  local key = call_key(token)
+  if redis.call('HINCRBY', key, 'n', -count) <= 0 then redis.call('DEL', key) end
+end
+
+-- The lease entry and deadline of packed job `id` while it is leased, nil otherwise. Looks
+-- through the queue's leases: only reads and moves by id ask (get, cancel), never a
+-- reserve, renew or settle, which know the entry.
+local function packed_lease(id)
+  if redis.call('HEXISTS', K_PACKED, id) == 0 then return nil end
+  local pattern = '* ' .. string.gsub(id, '[%*%?%[%]\\]', '\\%0')
+  local cursor = '0'
+  repeat
+    local page = redis.call('ZSCAN', K_LEASES, cursor, 'MATCH', pattern, 'COUNT', 1000)
+    cursor = page[1]
+    if page[2][1] then return page[2][1], tonumber(page[2][2]) end
+  until cursor == '0'
+  return nil
+end
+
+-- The fields of packed job `id` as HGETALL gives a job's hash, or nil when it is not
+-- packed: waiting, or active when `member` (its lease entry) is given, with the lease
+-- `deadline` (nil: the one its reserve gave).
+local function packed_fields(id, member, deadline)
   local packed = redis.call('HGET', K_PACKED, id)
   if not packed then return nil end
   local d, input, y = packed_parts(packed)
-  local fields = { 's', 'w', 'd', d }
+  local fields
+  if member then
+    local token = string.sub(member, 1, #member - #id - 1)
+    local call = redis.call('HMGET', call_key(token), 'b', id)
+    local started, reserved, consumer = string.match(call[1] or '', '^([^|]*)|([^|]*)|[^|]*|(.*)$')
+    local delivery = (started or '') .. '|' .. (deadline and int(deadline) or reserved or '') .. '|'
+      .. token .. '|' .. (consumer or '')
+    fields = { 's', 'a', 'n', '1', 'b', delivery, 'd', d }
+    if call[2] == '1' then
+      fields[9] = 'k'
+      fields[10] = '1'
+    end
+  else
+    fields = { 's', 'w', 'd', d }
+  end
   if input then
-    fields[5] = 'i'
-    fields[6] = input
+    fields[#fields + 1] = 'i'
+    fields[#fields + 1] = input
   end
   if y then
     fields[#fields + 1] = 'y'
@@ -46,11 +101,13 @@ local function packed_fields(id)
   return fields
 end
 
--- Writes packed job `id` to its own hash `key`; false when it is not packed.
-local function unpack_job(id, key)
-  local fields = packed_fields(id)
+-- Writes packed job `id` to its own hash `key`: waiting, or active when `member` names its
+-- lease (see packed_fields; its call's count goes down). False when it is not packed.
+local function unpack_job(id, key, member, deadline)
+  local fields = packed_fields(id, member, deadline)
   if not fields then return false end
   redis.call('HDEL', K_PACKED, id)
   redis.call('HSET', key, unpack(fields))
+  if member then leave_call(string.sub(member, 1, #member - #id - 1), 1) end
   return true
 end

@@ -44,22 +44,27 @@ end
 -- state codes), it is not past its expiry, and (when `task` is given) it is of that task.
 -- Returns true when taken, false when skipped, nil when the job is gone (no hash, or past
 -- its expiry).
-local function take(id, states, task)
+local function take(id, states, task, member)
   local key = K_JOB .. id
   if task then
     local f = redis.pcall('HMGET', key, 's', 'd', 'f')
     if f.err then return false end
     if not f[1] then
-      local packed = packed_fields(id)
+      local packed = packed_fields(id, member)
       if not packed then return nil end
-      f = { packed[2], packed[4] }
+      -- `d` follows `s` (waiting) or `s`, `n` and `b` (active).
+      f = { packed[2], packed[member and 8 or 4] }
     end
     if expired(f[1], f[3]) then return nil end
     if not states[f[1]] or task_of(f[2]) ~= task then return false end
   end
   local fields = redis.pcall('HGETALL', key)
   if fields.err then return false end
-  if #fields == 0 then fields = packed_fields(id) or fields end
+  if #fields == 0 and member then
+    fields = packed_fields(id, member, tonumber(redis.call('ZSCORE', K_LEASES, member))) or fields
+  elseif #fields == 0 then
+    fields = packed_fields(id) or fields
+  end
   local state, finished
   for n = 1, #fields, 2 do
     if fields[n] == 's' then state = fields[n + 1] elseif fields[n] == 'f' then finished = fields[n + 1] end

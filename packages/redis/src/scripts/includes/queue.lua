@@ -335,6 +335,10 @@ local function housekeep(limit)
       local id = string.sub(member, space + 1)
       local key = K_JOB .. id
       local f = redis.pcall('HMGET', key, 's', 'b')
+      -- A leased packed job (packed-job.lua) gets its hash, as its lease's own.
+      if not f[1] and not f.err and unpack_job(id, key, member, tonumber(expired[j - 1])) then
+        f = { 'a', redis.call('HGET', key, 'b') }
+      end
       if f[1] == 'a' and delivery_token(f[2]) == string.sub(member, 1, space - 1) then
         reclaim(id, key, member)
       else
@@ -355,6 +359,11 @@ end
 -- Reclaims one job's lease if it has run out, whatever the batch limit left behind.
 local function settle_lease(id, key)
   local f = redis.call('HMGET', key, 's', 'b')
+  if not f[1] then
+    local member, deadline = packed_lease(id)
+    if not (member and deadline <= now and unpack_job(id, key, member, deadline)) then return end
+    f = redis.call('HMGET', key, 's', 'b')
+  end
   local deadline = lease_deadline(f[2])
   if f[1] == 'a' and deadline and deadline <= now then
     reclaim(id, key, lease_member(id, delivery_token(f[2])))
