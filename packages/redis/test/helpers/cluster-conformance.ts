@@ -33,7 +33,13 @@ export function clusterConformance(
   // 500 ms: a fresh cluster client's first call maps the slots and loads the script on its
   // node; under the whole `pnpm test` on a slow 2-core VM that once overran 250 ms in a
   // "returns at once" check.
-  registerConformance('redis cluster, reserving for removeOnComplete', open, groups, 500, queueName);
+  registerConformance(
+    'redis cluster, reserving for removeOnComplete',
+    open,
+    groups,
+    500,
+    queueName,
+  );
 }
 
 /**
