@@ -74,10 +74,11 @@ export interface RedisTransportOptions extends ConnectionOptions {
   checkMaxmemoryPolicy?: boolean | undefined;
   /**
    * Store a waiting job without an idempotency key, workflow or expiry as one field of its
-   * queue's hash of packed jobs instead of a hash of its own (less Redis memory per job).
-   * Set false on the new release's transports during a rolling upgrade from a release
-   * before packing, whose workers drop packed jobs; see the README's "Packed jobs".
-   * Default true.
+   * queue's hash of packed jobs instead of a hash of its own (less Redis memory per job), and
+   * leave it packed while a worker that removes it on completion runs it. Set false on the
+   * new release's transports during a rolling upgrade from a release whose workers cannot
+   * read those jobs (before packing, or before jobs stayed packed while leased); see the
+   * README's "Packed jobs". Default true.
    *
    * @example
    * const transport = redisTransport({ url, packWaitingJobs: false }); // until old workers are gone
@@ -293,6 +294,12 @@ export function redisTransport(options: RedisTransportOptions = {}): RedisTransp
     reserve(request) {
       // From the first reserve on, the transport sweeps the queues (a worker runs).
       sweeper.add(request.queues);
+      // Without packing, jobs leased for removal get their own hash too: a worker of an
+      // older release (a rolling upgrade) reclaims only those (README, "Packed jobs").
+      if (!packWaitingJobs && request.removeOnComplete) {
+        const { removeOnComplete: _ignored, ...rest } = request;
+        return reserve(rest);
+      }
       return reserve(request);
     },
 

@@ -1,6 +1,7 @@
-import type { JobError, Reservation } from '@conveyor/core';
+import { type JobError, type Reservation, silentLogger } from '@conveyor/core';
 import { makeEnvelope, uniqueQueue } from '@conveyor/core/testing';
 import { describe, expect, it } from 'vitest';
+import { redisTransport } from '../src/index.js';
 import { usePrivateRedis } from './helpers/private-redis.js';
 import { untilRedisTimePasses } from './helpers/util.js';
 
@@ -10,7 +11,7 @@ import { untilRedisTimePasses } from './helpers/util.js';
 // The conformance suite's cluster runs reserve with the hint for every rule; these tests
 // look at what Redis holds on each path, and that no call hash is left behind.
 
-const { transport, admin } = usePrivateRedis();
+const { transport, admin, url } = usePrivateRedis();
 const packedKey = (queue: string) => `conveyor:{${queue}}:j:`;
 const uniqueOf = (id: string) => id.slice(id.indexOf(':') + 1);
 const jobKey = (queue: string, id: string) => `conveyor:{${queue}}:j:${uniqueOf(id)}`;
@@ -227,5 +228,39 @@ describe('jobs leased for a worker that removes them on completion', () => {
     expect((await transport().getJob(b?.envelope.id ?? ''))?.state).toBe('active');
     expect(await transport().settle([complete(b)])).toEqual(['ok']);
     expect(await jobKeys(queue)).toEqual([]);
+  });
+
+  it('read and cancel a waiting job by id without looking through the leases', async () => {
+    const queue = uniqueQueue('leased-packed-reads');
+    await enqueue(queue, 50);
+    await reserve(queue, { max: 50 });
+    const [waiting] = await enqueue(queue, 1);
+    await admin().config('RESETSTAT');
+    expect((await transport().getJob(waiting?.id ?? ''))?.state).toBe('waiting');
+    expect(await transport().cancel(waiting?.id ?? '')).toBe('cancelled');
+    // The queue's index of jobs leased packed answers by id; the leases set is not scanned
+    // (a ZSCAN of every lease per read, on a queue with thousands running).
+    expect(await admin().info('commandstats')).not.toMatch(/cmdstat_zscan/);
+  });
+
+  it('are not left packed by a transport made with packWaitingJobs: false', async () => {
+    const queue = uniqueQueue('leased-packed-off');
+    const [envelope] = await enqueue(queue, 1);
+    const unpacking = redisTransport({ url: url(), packWaitingJobs: false, logger: silentLogger });
+    try {
+      // A rolling upgrade: workers of the release before would strand a job left packed.
+      const [job] = await unpacking.reserve({
+        queues: [queue],
+        max: 1,
+        leaseMs: 60_000,
+        consumer: 'c',
+        removeOnComplete: [queue],
+      });
+      expect(job?.envelope.id).toBe(envelope?.id);
+      expect(await admin().hget(jobKey(queue, envelope?.id ?? ''), 's')).toBe('a');
+      expect(await callHashes(queue)).toEqual([]);
+    } finally {
+      await unpacking.close();
+    }
   });
 });

@@ -767,6 +767,7 @@ repeat
       if packed then
         -- A leased packed job (packed-job.lua) waits again as it was: packed, never run.
         end_delivery(member)
+        redis.call('HDEL', K_LEASED, id)
         leave_call(token, 1)
         push_ready(id, (packed_parts(packed)), true)
         given = given + 1
@@ -987,6 +988,8 @@ local LEASED = {}
 -- delivery, then the unique id of each one held unstarted -> '1' [R27].
 local kept, kept_n = {}, 0
 local call_fields = { 'b', delivery }
+-- \`<unique id>, <token>\` of each, for the queue's index of jobs leased packed.
+local leased_fields = {}
 local find, byte = string.find, string.byte
 local function lease_packed(id, key, packed)
   -- Whether it has input (see packed_parts), without taking the value apart.
@@ -1001,6 +1004,7 @@ local function lease_packed(id, key, packed)
   if input then
     kept[id] = true
     kept_n = kept_n + 1
+    leased_fields[kept_n * 2 - 1], leased_fields[kept_n * 2] = id, token
     if held then
       local m = #call_fields
       call_fields[m + 1], call_fields[m + 2] = id, '1'
@@ -1136,6 +1140,7 @@ if kept_n > 0 then
   local key = call_key(token)
   redis.call('HSET', key, unpack(call_fields))
   redis.call('HINCRBY', key, 'n', kept_n)
+  redis.call('HSET', K_LEASED, unpack(leased_fields))
 end
 drop_stale(dropped)
 if taken == max then
@@ -1263,7 +1268,6 @@ local kinds, numbers, members, ids, texts, tokens = {}, {}, {}, {}, {}, {}
 -- Per token: whether its reserve call left jobs packed (packed-job.lua: its call hash
 -- exists), read once per group header's new token.
 local packed_calls = {}
-local any_packed = false
 local n = 0
 local at = 3
 while at <= #ARGV do
@@ -1275,7 +1279,6 @@ while at <= #ARGV do
   local prefix = token .. ' '
   if packed_calls[token] == nil then
     packed_calls[token] = redis.call('EXISTS', call_key(token)) == 1
-    any_packed = any_packed or packed_calls[token]
   end
   for a = at + 1, at + size do
     local arg = ARGV[a]
@@ -1288,43 +1291,23 @@ while at <= #ARGV do
   end
   at = at + 1 + size
 end
--- Whether a job of a call that left jobs packed comes twice in the batch (see below).
-local repeated = false
-if any_packed then
-  local by_id = {}
-  for n = 1, #ids do
-    if by_id[ids[n]] then repeated = true end
-    by_id[ids[n]] = true
-  end
-end
 -- Which settlements hold a valid lease. A lease entry exists exactly while its job is
 -- active under that token (see lease_member), so:
 -- - with no expired entry in the set (one ZCOUNT), one ZREM of the batch's members ends
 --   every delivery; when it removed as many as the batch has settlements, each was valid
 --   (and none came twice). A ZMSCORE, whose reply formats each score as a double, and a
 --   table of the members seen are the costs saved.
--- - when it removed fewer (a stale ack), each job's own state tells which were valid:
---   active under the settlement's token, or, for a leased packed job (packed-job.lua),
---   leased_packed_was.
--- - when some lease has expired but is not yet reclaimed, or some job comes twice in the
---   batch (then which of its entries the ZREM removed is unknown), one ZMSCORE checks
---   token and deadline of the whole batch, and the ZREM is deferred to flush().
+-- - when it removed fewer (a stale ack or a repeat in the batch), each job's own state
+--   tells which were valid: active under the settlement's token (for a job leased packed,
+--   its token in the queue's index of them, packed-job.lua), and first in the batch.
+-- - when some lease has expired but is not yet reclaimed, one ZMSCORE checks token and
+--   deadline of the whole batch, and the ZREM is deferred to flush().
 -- A delivery settled twice in one batch is stale the second time.
--- For the check below when some settlement of a batch was stale: whether packed job \`id\`
--- (no hash of its own) was leased under the settlement's own entry, which the batch's ZREM
--- removed. A leased packed job has one lease entry (under another token it would still be
--- there), and a packed job that waits (completed and enqueued again under its id) is on
--- its ready list.
-local function leased_packed_was(id)
-  local packed = redis.call('HGET', K_PACKED, id)
-  if not packed or packed_lease(id) then return false end
-  return not redis.call('LPOS', ready_key(job_priority((packed_parts(packed)))), id)
-end
 local valid = {}
 local count = #members
 if count > 0 then
   local seen = {}
-  if not repeated and redis.call('ZCOUNT', K_LEASES, '-inf', now_s) == 0 then
+  if redis.call('ZCOUNT', K_LEASES, '-inf', now_s) == 0 then
     local removed = 0
     for start = 1, count, 1000 do
       removed = removed + redis.call('ZREM', K_LEASES, unpack(members, start, math.min(start + 999, count)))
@@ -1341,7 +1324,8 @@ if count > 0 then
         if f[1] or f.err then
           valid[n] = f[1] == 'a' and delivery_token(f[2]) == tokens[n]
         else
-          valid[n] = packed_calls[tokens[n]] and leased_packed_was(ids[n])
+          -- A job leased packed under this token (packed-job.lua).
+          valid[n] = packed_calls[tokens[n]] and redis.call('HGET', K_LEASED, ids[n]) == tokens[n]
         end
       end
     end
@@ -1374,13 +1358,18 @@ local function apply_removals()
     for start = 1, #group, 1000 do
       local last = math.min(start + 999, #group)
       local gone = 0
-      if packed_calls[token] then gone = redis.call('HDEL', K_PACKED, unpack(group, start, last)) end
+      if packed_calls[token] then
+        gone = redis.call('HDEL', K_PACKED, unpack(group, start, last))
+        redis.call('HDEL', K_LEASED, unpack(group, start, last))
+      end
       if gone < last - start + 1 then redis.call('DEL', unpack(keys, start, last)) end
       if gone > 0 then leave_call(token, gone) end
     end
   end
   for start = 1, #left_ids, 1000 do
-    redis.call('HDEL', K_PACKED, unpack(left_ids, start, math.min(start + 999, #left_ids)))
+    local last = math.min(start + 999, #left_ids)
+    redis.call('HDEL', K_PACKED, unpack(left_ids, start, last))
+    redis.call('HDEL', K_LEASED, unpack(left_ids, start, last))
   end
   for _, token in ipairs(left_tokens) do leave_call(token, left_counts[token]) end
 end
@@ -2731,8 +2720,10 @@ end
 -- token, as for any job. Any move but completing with removeOnComplete or a release first writes
 -- the job to its own hash as an active job (unpack_job), and the rules go on from there as
 -- for any job. A packed job's other first move, a cancel while it waits, writes it to its
--- own hash as waiting.
+-- own hash as waiting. The queue's hash \`<prefix>:{q}:leased\` (K_LEASED) maps each job
+-- leased packed to its token, so that a read or move by id finds its lease at once.
 local K_PACKED = K_JOB
+local K_LEASED = string.sub(K_JOB, 1, -3) .. 'leased'
 
 -- The \`y\` field a packed job may have: a schema fingerprint alone, with no character JSON
 -- escapes and no space, so that \`[null,"<schema>"]\` is exactly what the client writes.
@@ -2761,19 +2752,14 @@ local function leave_call(token, count)
   if redis.call('HINCRBY', key, 'n', -count) <= 0 then redis.call('DEL', key) end
 end
 
--- The lease entry and deadline of packed job \`id\` while it is leased, nil otherwise. Looks
--- through the queue's leases: only reads and moves by id ask (get, cancel), never a
--- reserve, renew or settle, which know the entry.
+-- The lease entry and deadline of packed job \`id\` while it is leased, nil otherwise.
 local function packed_lease(id)
-  if redis.call('HEXISTS', K_PACKED, id) == 0 then return nil end
-  local pattern = '* ' .. string.gsub(id, '[%*%?%[%]\\\\]', '\\\\%0')
-  local cursor = '0'
-  repeat
-    local page = redis.call('ZSCAN', K_LEASES, cursor, 'MATCH', pattern, 'COUNT', 1000)
-    cursor = page[1]
-    if page[2][1] then return page[2][1], tonumber(page[2][2]) end
-  until cursor == '0'
-  return nil
+  local token = redis.call('HGET', K_LEASED, id)
+  if not token then return nil end
+  local member = token .. ' ' .. id
+  local deadline = redis.call('ZSCORE', K_LEASES, member)
+  if not deadline then return nil end
+  return member, tonumber(deadline)
 end
 
 -- The fields of packed job \`id\` as HGETALL gives a job's hash, or nil when it is not
@@ -2816,7 +2802,10 @@ local function unpack_job(id, key, member, deadline)
   if not fields then return false end
   redis.call('HDEL', K_PACKED, id)
   redis.call('HSET', key, unpack(fields))
-  if member then leave_call(string.sub(member, 1, #member - #id - 1), 1) end
+  if member then
+    redis.call('HDEL', K_LEASED, id)
+    leave_call(string.sub(member, 1, #member - #id - 1), 1)
+  end
   return true
 end
 `,
@@ -3002,7 +2991,8 @@ end
 --                (enqueue.lua writes it only for jobs sent with index entries)
 --   KEYS[21]     indexed SET       \`<task length>:<task>:<field>\` of every (task, field) indexed
 -- Derived from KEYS[1], in the same slot: \`<prefix>:{q}:paused\` (K_PAUSED below), and a
--- reserve call's hash \`<prefix>:{q}:c:<token>\` for its jobs leased packed (packed-job.lua).
+-- reserve call's hash \`<prefix>:{q}:c:<token>\` for its jobs leased packed, and their index
+-- by id \`<prefix>:{q}:leased\` (packed-job.lua).
 -- and starts ARGV with:
 --   ARGV[1] default result TTL (ms), ARGV[2] finished jobs kept per queue (0: no count bound)
 --

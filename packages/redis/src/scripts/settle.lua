@@ -28,7 +28,6 @@ local kinds, numbers, members, ids, texts, tokens = {}, {}, {}, {}, {}, {}
 -- Per token: whether its reserve call left jobs packed (packed-job.lua: its call hash
 -- exists), read once per group header's new token.
 local packed_calls = {}
-local any_packed = false
 local n = 0
 local at = 3
 while at <= #ARGV do
@@ -40,7 +39,6 @@ while at <= #ARGV do
   local prefix = token .. ' '
   if packed_calls[token] == nil then
     packed_calls[token] = redis.call('EXISTS', call_key(token)) == 1
-    any_packed = any_packed or packed_calls[token]
   end
   for a = at + 1, at + size do
     local arg = ARGV[a]
@@ -53,43 +51,23 @@ while at <= #ARGV do
   end
   at = at + 1 + size
 end
--- Whether a job of a call that left jobs packed comes twice in the batch (see below).
-local repeated = false
-if any_packed then
-  local by_id = {}
-  for n = 1, #ids do
-    if by_id[ids[n]] then repeated = true end
-    by_id[ids[n]] = true
-  end
-end
 -- Which settlements hold a valid lease. A lease entry exists exactly while its job is
 -- active under that token (see lease_member), so:
 -- - with no expired entry in the set (one ZCOUNT), one ZREM of the batch's members ends
 --   every delivery; when it removed as many as the batch has settlements, each was valid
 --   (and none came twice). A ZMSCORE, whose reply formats each score as a double, and a
 --   table of the members seen are the costs saved.
--- - when it removed fewer (a stale ack), each job's own state tells which were valid:
---   active under the settlement's token, or, for a leased packed job (packed-job.lua),
---   leased_packed_was.
--- - when some lease has expired but is not yet reclaimed, or some job comes twice in the
---   batch (then which of its entries the ZREM removed is unknown), one ZMSCORE checks
---   token and deadline of the whole batch, and the ZREM is deferred to flush().
+-- - when it removed fewer (a stale ack or a repeat in the batch), each job's own state
+--   tells which were valid: active under the settlement's token (for a job leased packed,
+--   its token in the queue's index of them, packed-job.lua), and first in the batch.
+-- - when some lease has expired but is not yet reclaimed, one ZMSCORE checks token and
+--   deadline of the whole batch, and the ZREM is deferred to flush().
 -- A delivery settled twice in one batch is stale the second time.
--- For the check below when some settlement of a batch was stale: whether packed job `id`
--- (no hash of its own) was leased under the settlement's own entry, which the batch's ZREM
--- removed. A leased packed job has one lease entry (under another token it would still be
--- there), and a packed job that waits (completed and enqueued again under its id) is on
--- its ready list.
-local function leased_packed_was(id)
-  local packed = redis.call('HGET', K_PACKED, id)
-  if not packed or packed_lease(id) then return false end
-  return not redis.call('LPOS', ready_key(job_priority((packed_parts(packed)))), id)
-end
 local valid = {}
 local count = #members
 if count > 0 then
   local seen = {}
-  if not repeated and redis.call('ZCOUNT', K_LEASES, '-inf', now_s) == 0 then
+  if redis.call('ZCOUNT', K_LEASES, '-inf', now_s) == 0 then
     local removed = 0
     for start = 1, count, 1000 do
       removed = removed + redis.call('ZREM', K_LEASES, unpack(members, start, math.min(start + 999, count)))
@@ -106,7 +84,8 @@ if count > 0 then
         if f[1] or f.err then
           valid[n] = f[1] == 'a' and delivery_token(f[2]) == tokens[n]
         else
-          valid[n] = packed_calls[tokens[n]] and leased_packed_was(ids[n])
+          -- A job leased packed under this token (packed-job.lua).
+          valid[n] = packed_calls[tokens[n]] and redis.call('HGET', K_LEASED, ids[n]) == tokens[n]
         end
       end
     end
@@ -139,13 +118,18 @@ local function apply_removals()
     for start = 1, #group, 1000 do
       local last = math.min(start + 999, #group)
       local gone = 0
-      if packed_calls[token] then gone = redis.call('HDEL', K_PACKED, unpack(group, start, last)) end
+      if packed_calls[token] then
+        gone = redis.call('HDEL', K_PACKED, unpack(group, start, last))
+        redis.call('HDEL', K_LEASED, unpack(group, start, last))
+      end
       if gone < last - start + 1 then redis.call('DEL', unpack(keys, start, last)) end
       if gone > 0 then leave_call(token, gone) end
     end
   end
   for start = 1, #left_ids, 1000 do
-    redis.call('HDEL', K_PACKED, unpack(left_ids, start, math.min(start + 999, #left_ids)))
+    local last = math.min(start + 999, #left_ids)
+    redis.call('HDEL', K_PACKED, unpack(left_ids, start, last))
+    redis.call('HDEL', K_LEASED, unpack(left_ids, start, last))
   end
   for _, token in ipairs(left_tokens) do leave_call(token, left_counts[token]) end
 end

@@ -23,8 +23,10 @@
 -- token, as for any job. Any move but completing with removeOnComplete or a release first writes
 -- the job to its own hash as an active job (unpack_job), and the rules go on from there as
 -- for any job. A packed job's other first move, a cancel while it waits, writes it to its
--- own hash as waiting.
+-- own hash as waiting. The queue's hash `<prefix>:{q}:leased` (K_LEASED) maps each job
+-- leased packed to its token, so that a read or move by id finds its lease at once.
 local K_PACKED = K_JOB
+local K_LEASED = string.sub(K_JOB, 1, -3) .. 'leased'
 
 -- The `y` field a packed job may have: a schema fingerprint alone, with no character JSON
 -- escapes and no space, so that `[null,"<schema>"]` is exactly what the client writes.
@@ -53,19 +55,14 @@ local function leave_call(token, count)
   if redis.call('HINCRBY', key, 'n', -count) <= 0 then redis.call('DEL', key) end
 end
 
--- The lease entry and deadline of packed job `id` while it is leased, nil otherwise. Looks
--- through the queue's leases: only reads and moves by id ask (get, cancel), never a
--- reserve, renew or settle, which know the entry.
+-- The lease entry and deadline of packed job `id` while it is leased, nil otherwise.
 local function packed_lease(id)
-  if redis.call('HEXISTS', K_PACKED, id) == 0 then return nil end
-  local pattern = '* ' .. string.gsub(id, '[%*%?%[%]\\]', '\\%0')
-  local cursor = '0'
-  repeat
-    local page = redis.call('ZSCAN', K_LEASES, cursor, 'MATCH', pattern, 'COUNT', 1000)
-    cursor = page[1]
-    if page[2][1] then return page[2][1], tonumber(page[2][2]) end
-  until cursor == '0'
-  return nil
+  local token = redis.call('HGET', K_LEASED, id)
+  if not token then return nil end
+  local member = token .. ' ' .. id
+  local deadline = redis.call('ZSCORE', K_LEASES, member)
+  if not deadline then return nil end
+  return member, tonumber(deadline)
 end
 
 -- The fields of packed job `id` as HGETALL gives a job's hash, or nil when it is not
@@ -108,6 +105,9 @@ local function unpack_job(id, key, member, deadline)
   if not fields then return false end
   redis.call('HDEL', K_PACKED, id)
   redis.call('HSET', key, unpack(fields))
-  if member then leave_call(string.sub(member, 1, #member - #id - 1), 1) end
+  if member then
+    redis.call('HDEL', K_LEASED, id)
+    leave_call(string.sub(member, 1, #member - #id - 1), 1)
+  end
   return true
 end

@@ -21,7 +21,8 @@
 --                (enqueue.lua writes it only for jobs sent with index entries)
 --   KEYS[21]     indexed SET       `<task length>:<task>:<field>` of every (task, field) indexed
 -- Derived from KEYS[1], in the same slot: `<prefix>:{q}:paused` (K_PAUSED below), and a
--- reserve call's hash `<prefix>:{q}:c:<token>` for its jobs leased packed (packed-job.lua).
+-- reserve call's hash `<prefix>:{q}:c:<token>` for its jobs leased packed, and their index
+-- by id `<prefix>:{q}:leased` (packed-job.lua).
 -- and starts ARGV with:
 --   ARGV[1] default result TTL (ms), ARGV[2] finished jobs kept per queue (0: no count bound)
 --
