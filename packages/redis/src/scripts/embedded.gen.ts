@@ -767,7 +767,7 @@ repeat
       if packed then
         -- A leased packed job (packed-job.lua) waits again as it was: packed, never run.
         end_delivery(member)
-        redis.call('HDEL', K_LEASED, id)
+        unindex_leased({ id }, 1, 1)
         leave_call(token, 1)
         push_ready(id, (packed_parts(packed)), true)
         given = given + 1
@@ -988,8 +988,9 @@ local LEASED = {}
 -- delivery, then the unique id of each one held unstarted -> '1' [R27].
 local kept, kept_n = {}, 0
 local call_fields = { 'b', delivery }
--- \`<unique id>, <token>\` of each, for the queue's index of jobs leased packed.
-local leased_fields = {}
+-- \`<unique id>, <token>\` of each, for the queue's index of jobs leased packed, after the
+-- field that keeps it a hashtable (packed-job.lua).
+local leased_fields = { LEASED_ENCODING, LEASED_ENCODING_VALUE }
 local find, byte = string.find, string.byte
 local function lease_packed(id, key, packed)
   -- Whether it has input (see packed_parts), without taking the value apart.
@@ -1004,7 +1005,7 @@ local function lease_packed(id, key, packed)
   if input then
     kept[id] = true
     kept_n = kept_n + 1
-    leased_fields[kept_n * 2 - 1], leased_fields[kept_n * 2] = id, token
+    leased_fields[kept_n * 2 + 1], leased_fields[kept_n * 2 + 2] = id, token
     if held then
       local m = #call_fields
       call_fields[m + 1], call_fields[m + 2] = id, '1'
@@ -1360,7 +1361,7 @@ local function apply_removals()
       local gone = 0
       if packed_calls[token] then
         gone = redis.call('HDEL', K_PACKED, unpack(group, start, last))
-        redis.call('HDEL', K_LEASED, unpack(group, start, last))
+        unindex_leased(group, start, last)
       end
       if gone < last - start + 1 then redis.call('DEL', unpack(keys, start, last)) end
       if gone > 0 then leave_call(token, gone) end
@@ -1369,7 +1370,7 @@ local function apply_removals()
   for start = 1, #left_ids, 1000 do
     local last = math.min(start + 999, #left_ids)
     redis.call('HDEL', K_PACKED, unpack(left_ids, start, last))
-    redis.call('HDEL', K_LEASED, unpack(left_ids, start, last))
+    unindex_leased(left_ids, start, last)
   end
   for _, token in ipairs(left_tokens) do leave_call(token, left_counts[token]) end
 end
@@ -2721,9 +2722,21 @@ end
 -- the job to its own hash as an active job (unpack_job), and the rules go on from there as
 -- for any job. A packed job's other first move, a cancel while it waits, writes it to its
 -- own hash as waiting. The queue's hash \`<prefix>:{q}:leased\` (K_LEASED) maps each job
--- leased packed to its token, so that a read or move by id finds its lease at once.
+-- leased packed to its token, so that a read or move by id finds its lease at once. Its
+-- field LEASED_ENCODING (a space: no unique id has one) holds a value longer than
+-- hash-max-listpack-value (64 by default), so that Redis keeps the hash a hashtable: as a
+-- listpack of a hundred entries, every insert and delete scanned and moved it, which cost
+-- more than the job hashes it replaces. The hash goes when that field is all it holds.
 local K_PACKED = K_JOB
 local K_LEASED = string.sub(K_JOB, 1, -3) .. 'leased'
+local LEASED_ENCODING = ' encoding'
+local LEASED_ENCODING_VALUE = 'a value over 64 bytes keeps this hash in its hashtable encoding (packed-job.lua)'
+
+-- Takes \`ids[first..last]\` out of the queue's index of jobs leased packed.
+local function unindex_leased(ids, first, last)
+  redis.call('HDEL', K_LEASED, unpack(ids, first, last))
+  if redis.call('HLEN', K_LEASED) <= 1 then redis.call('DEL', K_LEASED) end
+end
 
 -- The \`y\` field a packed job may have: a schema fingerprint alone, with no character JSON
 -- escapes and no space, so that \`[null,"<schema>"]\` is exactly what the client writes.
@@ -2803,7 +2816,7 @@ local function unpack_job(id, key, member, deadline)
   redis.call('HDEL', K_PACKED, id)
   redis.call('HSET', key, unpack(fields))
   if member then
-    redis.call('HDEL', K_LEASED, id)
+    unindex_leased({ id }, 1, 1)
     leave_call(string.sub(member, 1, #member - #id - 1), 1)
   end
   return true

@@ -38,7 +38,7 @@ repeat
       if packed then
         -- A leased packed job (packed-job.lua) waits again as it was: packed, never run.
         end_delivery(member)
-        redis.call('HDEL', K_LEASED, id)
+        unindex_leased({ id }, 1, 1)
         leave_call(token, 1)
         push_ready(id, (packed_parts(packed)), true)
         given = given + 1

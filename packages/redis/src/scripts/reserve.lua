@@ -82,8 +82,9 @@ local LEASED = {}
 -- delivery, then the unique id of each one held unstarted -> '1' [R27].
 local kept, kept_n = {}, 0
 local call_fields = { 'b', delivery }
--- `<unique id>, <token>` of each, for the queue's index of jobs leased packed.
-local leased_fields = {}
+-- `<unique id>, <token>` of each, for the queue's index of jobs leased packed, after the
+-- field that keeps it a hashtable (packed-job.lua).
+local leased_fields = { LEASED_ENCODING, LEASED_ENCODING_VALUE }
 local find, byte = string.find, string.byte
 local function lease_packed(id, key, packed)
   -- Whether it has input (see packed_parts), without taking the value apart.
@@ -98,7 +99,7 @@ local function lease_packed(id, key, packed)
   if input then
     kept[id] = true
     kept_n = kept_n + 1
-    leased_fields[kept_n * 2 - 1], leased_fields[kept_n * 2] = id, token
+    leased_fields[kept_n * 2 + 1], leased_fields[kept_n * 2 + 2] = id, token
     if held then
       local m = #call_fields
       call_fields[m + 1], call_fields[m + 2] = id, '1'

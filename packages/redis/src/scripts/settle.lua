@@ -120,7 +120,7 @@ local function apply_removals()
       local gone = 0
       if packed_calls[token] then
         gone = redis.call('HDEL', K_PACKED, unpack(group, start, last))
-        redis.call('HDEL', K_LEASED, unpack(group, start, last))
+        unindex_leased(group, start, last)
       end
       if gone < last - start + 1 then redis.call('DEL', unpack(keys, start, last)) end
       if gone > 0 then leave_call(token, gone) end
@@ -129,7 +129,7 @@ local function apply_removals()
   for start = 1, #left_ids, 1000 do
     local last = math.min(start + 999, #left_ids)
     redis.call('HDEL', K_PACKED, unpack(left_ids, start, last))
-    redis.call('HDEL', K_LEASED, unpack(left_ids, start, last))
+    unindex_leased(left_ids, start, last)
   end
   for _, token in ipairs(left_tokens) do leave_call(token, left_counts[token]) end
 end

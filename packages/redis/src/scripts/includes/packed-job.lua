@@ -24,9 +24,21 @@
 -- the job to its own hash as an active job (unpack_job), and the rules go on from there as
 -- for any job. A packed job's other first move, a cancel while it waits, writes it to its
 -- own hash as waiting. The queue's hash `<prefix>:{q}:leased` (K_LEASED) maps each job
--- leased packed to its token, so that a read or move by id finds its lease at once.
+-- leased packed to its token, so that a read or move by id finds its lease at once. Its
+-- field LEASED_ENCODING (a space: no unique id has one) holds a value longer than
+-- hash-max-listpack-value (64 by default), so that Redis keeps the hash a hashtable: as a
+-- listpack of a hundred entries, every insert and delete scanned and moved it, which cost
+-- more than the job hashes it replaces. The hash goes when that field is all it holds.
 local K_PACKED = K_JOB
 local K_LEASED = string.sub(K_JOB, 1, -3) .. 'leased'
+local LEASED_ENCODING = ' encoding'
+local LEASED_ENCODING_VALUE = 'a value over 64 bytes keeps this hash in its hashtable encoding (packed-job.lua)'
+
+-- Takes `ids[first..last]` out of the queue's index of jobs leased packed.
+local function unindex_leased(ids, first, last)
+  redis.call('HDEL', K_LEASED, unpack(ids, first, last))
+  if redis.call('HLEN', K_LEASED) <= 1 then redis.call('DEL', K_LEASED) end
+end
 
 -- The `y` field a packed job may have: a schema fingerprint alone, with no character JSON
 -- escapes and no space, so that `[null,"<schema>"]` is exactly what the client writes.
@@ -106,7 +118,7 @@ local function unpack_job(id, key, member, deadline)
   redis.call('HDEL', K_PACKED, id)
   redis.call('HSET', key, unpack(fields))
   if member then
-    redis.call('HDEL', K_LEASED, id)
+    unindex_leased({ id }, 1, 1)
     leave_call(string.sub(member, 1, #member - #id - 1), 1)
   end
   return true
