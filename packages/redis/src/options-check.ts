@@ -19,6 +19,7 @@ const TRANSPORT_OPTION_KEYS = {
   logger: true,
   checkMaxmemoryPolicy: true,
   packWaitingJobs: true,
+  packLeasedFrom: true,
 } as const satisfies KnownKeys<RedisTransportOptions>;
 
 /** The options `checkTransportOptions` reads (`RedisTransportOptions`' plain values). */
@@ -27,6 +28,7 @@ interface CheckedOptions extends ConnectionOptions {
   defaultResultTtlMs?: unknown;
   defaultDedupeWindowMs?: unknown;
   maxFinishedPerQueue?: unknown;
+  packLeasedFrom?: unknown;
 }
 
 /**
@@ -58,6 +60,14 @@ export function checkTransportOptions(options: CheckedOptions): void {
       'maxFinishedPerQueue',
       keep,
       'a whole number, 0 or more (0: finished jobs are kept by their TTL alone)',
+    );
+  }
+  const from = options.packLeasedFrom;
+  if (from !== undefined && !(Number.isSafeInteger(from) && (from as number) >= 1)) {
+    throw new InvalidOptionError(
+      'packLeasedFrom',
+      from,
+      'a whole number of jobs, 1 or more (1: every job a worker removes on completion stays packed)',
     );
   }
   if (options.url !== undefined && options.client !== undefined) {

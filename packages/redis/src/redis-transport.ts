@@ -84,6 +84,13 @@ export interface RedisTransportOptions extends ConnectionOptions {
    * const transport = redisTransport({ url, packWaitingJobs: false }); // until old workers are gone
    */
   packWaitingJobs?: boolean | undefined;
+  /**
+   * Fewest jobs one reserve must take from a queue at once to leave them packed while a
+   * worker that removes them on completion runs them (README, "Packed jobs"): fewer get
+   * their own hash, which then costs less than the reserve call's own keys (an idle queue's
+   * pickup). Default 8; 1 leaves every such job packed.
+   */
+  packLeasedFrom?: number | undefined;
 }
 
 /**
@@ -205,6 +212,9 @@ export function redisTransport(options: RedisTransportOptions = {}): RedisTransp
 
   const reserve = createReserver({
     reserveScript: (queue, args) => script('reserve', queue, args),
+    // Without packing, jobs leased for removal get their own hash too: a worker of an
+    // older release (a rolling upgrade) reclaims only those (README, "Packed jobs").
+    packLeasedFrom: packWaitingJobs ? (options.packLeasedFrom ?? 8) : undefined,
     deadLetter: deadLetterBroken((settlements) => transport.settle(settlements), logger),
     async waitForMarker(queues, timeoutMs, signal) {
       const markers = queues.map((queue) => markerKey(prefix, queue));
@@ -294,12 +304,6 @@ export function redisTransport(options: RedisTransportOptions = {}): RedisTransp
     reserve(request) {
       // From the first reserve on, the transport sweeps the queues (a worker runs).
       sweeper.add(request.queues);
-      // Without packing, jobs leased for removal get their own hash too: a worker of an
-      // older release (a rolling upgrade) reclaims only those (README, "Packed jobs").
-      if (!packWaitingJobs && request.removeOnComplete) {
-        const { removeOnComplete: _ignored, ...rest } = request;
-        return reserve(rest);
-      }
       return reserve(request);
     },
 

@@ -26,6 +26,11 @@ const FAILING_SKIP_MS = 1_000;
 export interface ReserveDeps {
   /** Runs reserve.lua for one queue. */
   reserveScript(queue: string, args: Array<string | number>): Promise<unknown[]>;
+  /**
+   * Fewest jobs of one pop that stay packed while leased, on the queues a request names in
+   * `removeOnComplete`; undefined: none ever do (`RedisTransportOptions.packLeasedFrom`).
+   */
+  packLeasedFrom?: number | undefined;
   /** Dead-letters deliveries whose stored job could not be decoded. */
   deadLetter(items: BrokenDelivery[]): Promise<unknown>;
   /**
@@ -97,6 +102,9 @@ const PREFIXES_PER_DRAW = 256;
 export function createReserver(
   deps: ReserveDeps,
 ): (request: ReserveRequest) => Promise<Reservation[]> {
+  /** reserve.lua's ARGV[8] for `queue` (see ReserveDeps.packLeasedFrom). */
+  const packFrom = (request: ReserveRequest, queue: string): number | undefined =>
+    request.removeOnComplete?.includes(queue) ? deps.packLeasedFrom : undefined;
   // One randomBytes call per 256 reserves: a call per reserve cost about 16 µs.
   let pool = Buffer.alloc(0);
   let drawn = 0;
@@ -191,7 +199,7 @@ export function createReserver(
           callToken,
           // The first `startNow` jobs of the whole reserve start at once; the rest are held.
           request.startNow === undefined ? undefined : request.startNow - taken.reservations.length,
-          request.removeOnComplete?.includes(queue),
+          packFrom(request, queue),
         ),
       );
     } catch (error) {
@@ -248,7 +256,7 @@ export function createReserver(
       request.consumer,
       callToken,
       request.startNow,
-      request.removeOnComplete?.includes(queue),
+      packFrom(request, queue),
     );
     const abandon = (reply: unknown[]): Promise<unknown> => {
       const reservations: Reservation[] = [];

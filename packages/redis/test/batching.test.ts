@@ -124,7 +124,7 @@ describe('batched scripts', () => {
   });
 
   it('answers stale, and leaves no partial record, when a leased packed job was evicted', async () => {
-    const t = transport();
+    const t = transport({ packLeasedFrom: 1 });
     const queue = uniqueQueue('evicted-packed');
     const [envelope] = await enqueueMany(t, queue, 1);
     const [job] = await t.reserve({

@@ -27,6 +27,11 @@ describe('redisTransport options', () => {
       /^Invalid maxFinishedPerQueue -1: expected a whole number, 0 or more/,
     ],
     [{ maxFinishedPerQueue: 1.5 }, /^Invalid maxFinishedPerQueue 1\.5/],
+    [
+      { packLeasedFrom: 0 },
+      /^Invalid packLeasedFrom 0: expected a whole number of jobs, 1 or more/,
+    ],
+    [{ packLeasedFrom: '8' }, /^Invalid packLeasedFrom "8"/],
     [{ prefix: '' }, /^Invalid prefix "": expected a non-empty string without braces/],
     [{ prefix: 'a{b}' }, /^Invalid prefix "a\{b\}"/],
     [{ prefix: 5 }, /^Invalid prefix 5/],
@@ -50,7 +55,7 @@ describe('redisTransport options', () => {
   it.each([
     [
       { urll: 'redis://127.0.0.1:6380' },
-      /^Invalid redisTransport option "urll": expected one of url, redis, client, prefix, .*packWaitingJobs \(did you mean "url"\?\)\.$/,
+      /^Invalid redisTransport option "urll": expected one of url, redis, client, prefix, .*packWaitingJobs, packLeasedFrom \(did you mean "url"\?\)\.$/,
     ],
     [{ prefx: 'shop' }, /^Invalid redisTransport option "prefx": .*\(did you mean "prefix"\?\)/],
     [{ PackWaitingJobs: false }, /\(did you mean "packWaitingJobs"\?\)/],

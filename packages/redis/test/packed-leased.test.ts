@@ -11,7 +11,9 @@ import { untilRedisTimePasses } from './helpers/util.js';
 // The conformance suite's cluster runs reserve with the hint for every rule; these tests
 // look at what Redis holds on each path, and that no call hash is left behind.
 
-const { transport, admin, url } = usePrivateRedis();
+const { transport: plain, admin, url } = usePrivateRedis();
+/** Transports that leave every job of a pop packed (`packLeasedFrom: 1`; the default is 8). */
+const transport = () => plain({ packLeasedFrom: 1 });
 const packedKey = (queue: string) => `conveyor:{${queue}}:j:`;
 const uniqueOf = (id: string) => id.slice(id.indexOf(':') + 1);
 const jobKey = (queue: string, id: string) => `conveyor:{${queue}}:j:${uniqueOf(id)}`;
@@ -262,5 +264,20 @@ describe('jobs leased for a worker that removes them on completion', () => {
     } finally {
       await unpacking.close();
     }
+  });
+
+  it('write the hashes of a pop under packLeasedFrom (default 8), and leave a larger one packed', async () => {
+    const queue = uniqueQueue('leased-packed-from');
+    await enqueue(queue, 10);
+    const request = { queues: [queue], leaseMs: 60_000, consumer: 'c', removeOnComplete: [queue] };
+    // An idle queue's pickup: a pop of 2 costs less with the jobs' own hashes.
+    const few = await plain().reserve({ ...request, max: 2 });
+    for (const job of few)
+      expect(await admin().hget(jobKey(queue, job.envelope.id), 's')).toBe('a');
+    expect(await callHashes(queue)).toEqual([]);
+    const many = await plain().reserve({ ...request, max: 8 });
+    expect(many).toHaveLength(8);
+    for (const job of many) expect(await admin().exists(jobKey(queue, job.envelope.id))).toBe(0);
+    expect(await callHashes(queue)).toHaveLength(1);
   });
 });

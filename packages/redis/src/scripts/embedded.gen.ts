@@ -919,8 +919,8 @@ return out
 --       [6] token (random, fresh per call, shared by the call's jobs; see queue.lua),
 --       [7] how many of the jobs leased (the first ones) the worker starts at once ('': all);
 --       the others it holds unstarted, and get the \`k\` mark that an expired lease reads [R27],
---       [8] '1' to leave packed jobs packed while leased (the caller removes them on
---       completion), else ''.
+--       [8] the fewest jobs of one pop to leave packed while leased (the caller removes
+--       them on completion), '' for none.
 -- Returns: { now, next wake (ms or -1; only computed when no job was leased: the client
 --            uses it only then), lease deadline,
 --            then 2 per job: \`<unique id> <d> <input>\` (d: see queue.lua; ids and d hold
@@ -946,7 +946,12 @@ local start_now = tonumber(ARGV[7]) or math.huge
 -- Packed jobs stay packed while leased (packed-job.lua) when the caller completes them with
 -- removeOnComplete: nothing of them is written until then, and then only the field goes.
 -- Otherwise each gets its hash here, which its completion writes to anyway.
-local keep_packed = ARGV[8] == '1'
+-- ARGV[8] is the fewest jobs of one pop worth it: the call's hash and the index cost about
+-- what one job's hash does, so a pop of a job or two (an idle queue's pickup) writes their
+-- hashes instead, and keeps the idle path as short as it was.
+local pack_from = tonumber(ARGV[8])
+-- Whether this pop's jobs stay packed (set per pop, below).
+local pack_pop = false
 -- The pair a job's lease HSET ends with [R27]: \`k\` '1' for a job held unstarted, \`k\` '0'
 -- over an old mark of a job started now, nothing otherwise (a job never held has no \`k\`).
 local HELD, CLEARED, UNMARKED = { 'k', '1' }, { 'k', '0' }, {}
@@ -995,7 +1000,7 @@ local find, byte = string.find, string.byte
 local function lease_packed(id, key, packed)
   -- Whether it has input (see packed_parts), without taking the value apart.
   local input = false
-  if keep_packed then
+  if pack_pop then
     local space = find(packed, ' ', 1, true)
     input = space and (byte(packed, space + 1) ~= HASH_SIGN or find(packed, ' ', space + 2, true))
   end
@@ -1068,6 +1073,7 @@ while priority >= 0 and taken < max do
       unreadable(K_PACKED, packed.err)
       packed = {}
     end
+    pack_pop = pack_from ~= nil and #ids >= pack_from
     for n, id in ipairs(ids) do
       local key = K_JOB .. id
       -- \`packed\` was read before the loop: an id popped twice in one batch (pushed again
@@ -1408,10 +1414,13 @@ local function unpack_settled(n, key, packed)
   left_counts[token] = (left_counts[token] or 0) + 1
   left_ids[#left_ids + 1] = ids[n]
   local d, input, y = packed_parts(packed)
-  if y then
+  if y and input then
     redis.call('HSET', key, 's', 'a', 'n', '1', 'b', delivery, 'd', d, 'i', input, 'y', y)
-  else
+  elseif input then
     redis.call('HSET', key, 's', 'a', 'n', '1', 'b', delivery, 'd', d, 'i', input)
+  else
+    -- Its value rewritten without input behind the scripts' back: what there is.
+    redis.call('HSET', key, 's', 'a', 'n', '1', 'b', delivery, 'd', d)
   end
 end
 for n = 1, #members do
@@ -3321,8 +3330,9 @@ local function housekeep(limit)
       local id = string.sub(member, space + 1)
       local key = K_JOB .. id
       local f = redis.pcall('HMGET', key, 's', 'b')
-      -- A leased packed job (packed-job.lua) gets its hash, as its lease's own.
-      if not f[1] and not f.err and unpack_job(id, key, member, tonumber(expired[j - 1])) then
+      -- A job leased packed under this entry (packed-job.lua) gets its hash first.
+      if not f[1] and not f.err and redis.call('HGET', K_LEASED, id) == string.sub(member, 1, space - 1)
+        and unpack_job(id, key, member, tonumber(expired[j - 1])) then
         f = { 'a', redis.call('HGET', key, 'b') }
       end
       if f[1] == 'a' and delivery_token(f[2]) == string.sub(member, 1, space - 1) then

@@ -167,10 +167,13 @@ local function unpack_settled(n, key, packed)
   left_counts[token] = (left_counts[token] or 0) + 1
   left_ids[#left_ids + 1] = ids[n]
   local d, input, y = packed_parts(packed)
-  if y then
+  if y and input then
     redis.call('HSET', key, 's', 'a', 'n', '1', 'b', delivery, 'd', d, 'i', input, 'y', y)
-  else
+  elseif input then
     redis.call('HSET', key, 's', 'a', 'n', '1', 'b', delivery, 'd', d, 'i', input)
+  else
+    -- Its value rewritten without input behind the scripts' back: what there is.
+    redis.call('HSET', key, 's', 'a', 'n', '1', 'b', delivery, 'd', d)
   end
 end
 for n = 1, #members do

@@ -58,17 +58,18 @@ export function reserveArgs(
   consumer: string,
   callToken: string,
   startNow?: number,
-  keepPacked = false,
+  packFrom?: number,
 ): Array<string | number> {
   // reserve.lua's ARGV[7]: how many of the call's jobs start at once ('': all) [R27];
-  // ARGV[8]: '1' to leave packed jobs packed while leased (ReserveRequest.removeOnComplete).
+  // ARGV[8]: the fewest jobs of one pop left packed while leased ('': none; see
+  // ReserveRequest.removeOnComplete and RedisTransportOptions.packLeasedFrom).
   return [
     max,
     leaseMs,
     consumer,
     callToken,
     startNow === undefined ? '' : Math.max(0, startNow),
-    keepPacked ? '1' : '',
+    packFrom ?? '',
   ];
 }
 

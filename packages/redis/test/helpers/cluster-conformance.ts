@@ -27,7 +27,9 @@ export function clusterConformance(
       redisOptions: { maxRetriesPerRequest: 10 },
     });
     clients.push(client);
-    return removingOnComplete(redisTransport({ client, prefix, logger: silentLogger }));
+    return removingOnComplete(
+      redisTransport({ client, prefix, logger: silentLogger, packLeasedFrom: 1 }),
+    );
   };
 
   // 500 ms: a fresh cluster client's first call maps the slots and loads the script on its

@@ -2,15 +2,19 @@ import { silentLogger } from '@conveyor/core';
 import { type RedisServer, startRedis } from '@conveyor/test-redis';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll } from 'vitest';
-import { type RedisTransport, redisTransport } from '../../src/index.js';
+import {
+  type RedisTransport,
+  type RedisTransportOptions,
+  redisTransport,
+} from '../../src/index.js';
 
 export interface PrivateRedis {
   /** The server's URL (once `beforeAll` has run). */
   url(): string;
   /** A plain client on the server, for writing keys behind the scripts' back. */
   admin(): Redis;
-  /** A transport on the server, closed after each test. */
-  transport(): RedisTransport;
+  /** A transport on the server (with these options), closed after each test. */
+  transport(options?: Omit<RedisTransportOptions, 'url'>): RedisTransport;
 }
 
 /**
@@ -41,8 +45,8 @@ export function usePrivateRedis(): PrivateRedis {
       admin ??= new Redis(url());
       return admin;
     },
-    transport: () => {
-      const created = redisTransport({ url: url(), logger: silentLogger });
+    transport: (options: Omit<RedisTransportOptions, 'url'> = {}) => {
+      const created = redisTransport({ url: url(), logger: silentLogger, ...options });
       open.push(created);
       return created;
     },

@@ -338,8 +338,9 @@ local function housekeep(limit)
       local id = string.sub(member, space + 1)
       local key = K_JOB .. id
       local f = redis.pcall('HMGET', key, 's', 'b')
-      -- A leased packed job (packed-job.lua) gets its hash, as its lease's own.
-      if not f[1] and not f.err and unpack_job(id, key, member, tonumber(expired[j - 1])) then
+      -- A job leased packed under this entry (packed-job.lua) gets its hash first.
+      if not f[1] and not f.err and redis.call('HGET', K_LEASED, id) == string.sub(member, 1, space - 1)
+        and unpack_job(id, key, member, tonumber(expired[j - 1])) then
         f = { 'a', redis.call('HGET', key, 'b') }
       end
       if f[1] == 'a' and delivery_token(f[2]) == string.sub(member, 1, space - 1) then
