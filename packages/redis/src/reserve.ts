@@ -26,10 +26,7 @@ const FAILING_SKIP_MS = 1_000;
 export interface ReserveDeps {
   /** Runs reserve.lua for one queue. */
   reserveScript(queue: string, args: Array<string | number>): Promise<unknown[]>;
-  /**
-   * Fewest jobs of one pop that stay packed while leased, on the queues a request names in
-   * `removeOnComplete`; undefined: none ever do (`RedisTransportOptions.packLeasedFrom`).
-   */
+  /** `RedisTransportOptions.packLeasedFrom` (reserve.lua's ARGV[8]); undefined: none. */
   packLeasedFrom?: number | undefined;
   /** Dead-letters deliveries whose stored job could not be decoded. */
   deadLetter(items: BrokenDelivery[]): Promise<unknown>;
@@ -102,7 +99,6 @@ const PREFIXES_PER_DRAW = 256;
 export function createReserver(
   deps: ReserveDeps,
 ): (request: ReserveRequest) => Promise<Reservation[]> {
-  /** reserve.lua's ARGV[8] for `queue` (see ReserveDeps.packLeasedFrom). */
   const packFrom = (request: ReserveRequest, queue: string): number | undefined =>
     request.removeOnComplete?.includes(queue) ? deps.packLeasedFrom : undefined;
   // One randomBytes call per 256 reserves: a call per reserve cost about 16 µs.
