@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Reservation, ReserveRequest } from '@conveyor/core';
 import { failureOf, type RedisFailure } from './errors.js';
+import { createLostCalls } from './lost-calls.js';
 import { createQuietPartitions } from './quiet-partitions.js';
 import {
   type BrokenDelivery,
@@ -71,15 +72,6 @@ export interface ReserveDeps {
   onQueueFailing?(queue: string, error: unknown, skipMs: number): void;
 }
 
-/** A reserve call whose jobs are to be given back (release-call.lua). */
-interface LostCall {
-  callToken: string;
-  held: readonly string[];
-  /** Date.now() after which its leases have run out anyway. */
-  until: number;
-  done: () => void;
-}
-
 interface Taken {
   reservations: Reservation[];
   /** Earliest due time or lease deadline in the queues (Redis ms), or -1. */
@@ -87,9 +79,6 @@ interface Taken {
   /** Redis time of the last script call. */
   now: number;
 }
-
-/** Pause between tries to give back the jobs of a reserve call whose reply was lost. */
-const LOST_RETRY_MS = 250;
 
 /** Random bytes per token prefix, and how many prefixes one `randomBytes` call makes. */
 const PREFIX_BYTES = 9;
@@ -113,6 +102,7 @@ export function createReserver(
     return pool.toString('base64url', start, start + PREFIX_BYTES);
   }
 
+  const releaseLost = createLostCalls(deps);
   // Partitions that had nothing: a waiting reserve looks at them again when woken for them.
   const quiet = createQuietPartitions();
   // Queues whose last reserve failed in passing, and until when (Date.now()) they are left
@@ -278,49 +268,6 @@ export function createReserver(
       throw error;
     }
     return taken;
-  }
-
-  /** Per queue, the calls whose jobs are still to give back, tried one at a time. */
-  const lostCalls = new Map<string, LostCall[]>();
-
-  /**
-   * Gives back the jobs a reserve call leased that this reserve does not hold
-   * (release-call.lua), tried until it answers or the leases would have run out anyway. A
-   * job left leased to nobody waits out its lease and loses an attempt unrun. During an
-   * outage every failed reserve adds one: a queue's are sent one after another, not all at
-   * once when Redis is back. Resolves once this call's turn is over.
-   */
-  function releaseLost(
-    queue: string,
-    callToken: string,
-    held: readonly string[],
-    leaseMs: number,
-  ): Promise<void> {
-    return new Promise<void>((done) => {
-      const call: LostCall = { callToken, held, until: Date.now() + leaseMs, done };
-      const waiting = lostCalls.get(queue);
-      if (waiting) {
-        waiting.push(call);
-        return;
-      }
-      const calls = [call];
-      lostCalls.set(queue, calls);
-      void (async () => {
-        for (let next = calls[0]; next; next = calls[0]) {
-          try {
-            await deps.releaseCall(queue, next.callToken, next.held);
-          } catch {
-            if (Date.now() < next.until && !deps.isClosed()) {
-              await pause(LOST_RETRY_MS);
-              continue;
-            }
-          }
-          calls.shift();
-          next.done();
-        }
-        lostCalls.delete(queue);
-      })();
-    });
   }
 
   /** Releases jobs leased for a reserve that no longer wants them (aborted, closed). */
