@@ -211,6 +211,11 @@ export interface WorkflowStepRecord extends StepAddress {
   jobId?: string;
   /** Its result is read with `results`; its error is here. */
   error?: JobError;
+  /**
+   * A map step that expanded: how many children it has, also when the record was read with
+   * `{ children: false }` (they follow it in `steps` otherwise).
+   */
+  children?: number;
 }
 
 export interface WorkflowRecord {

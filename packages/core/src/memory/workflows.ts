@@ -354,8 +354,12 @@ export function createMemoryWorkflows(options: MemoryWorkflowsOptions): Transpor
     async get(id, options) {
       const { run } = begin(id);
       if (!run) return null;
-      if (options?.children !== false) return structuredClone(run.record);
-      const steps = run.record.steps.filter((step) => step.child === undefined);
+      const all = options?.children !== false;
+      const steps = run.record.steps.flatMap((rec) => {
+        if (rec.child !== undefined) return all ? [rec] : [];
+        const count = run.counts.get(rec.step);
+        return count === undefined ? [rec] : [{ ...rec, children: count }];
+      });
       return structuredClone({ ...run.record, steps });
     },
 

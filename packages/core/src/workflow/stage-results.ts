@@ -70,12 +70,31 @@ async function childResults(
   step: string,
   decoderFor: (step: string) => ResultDecoder | undefined,
 ): Promise<unknown[]> {
-  let count = 0;
-  for (const rec of record.steps) if (rec.step === step && rec.child !== undefined) count++;
+  const count = await childCount(workflows, record, step);
   const stored = await readChildResults(workflows, record.id, step, count);
   const decode = decoderFor(step);
   if (decode === undefined) return stored;
   return Promise.all(stored.map((value) => decoded(decode, value)));
+}
+
+/**
+ * How many children map step `step` has: its own record says so (read with or without its
+ * children). From a transport that leaves that out, the children listed after it, in a
+ * full read when `record` was read without them.
+ */
+async function childCount(
+  workflows: TransportWorkflows,
+  record: WorkflowRecord,
+  step: string,
+): Promise<number> {
+  const own = record.steps.find((rec) => rec.step === step && rec.child === undefined);
+  if (own?.children !== undefined) return own.children;
+  const full = record.steps.some((rec) => rec.child !== undefined)
+    ? record
+    : await workflows.get(record.id);
+  let count = 0;
+  for (const rec of full?.steps ?? []) if (rec.step === step && rec.child !== undefined) count++;
+  return count;
 }
 
 /** A stored result as a result reader gets it; `undefined` (a skipped step) stays so. */

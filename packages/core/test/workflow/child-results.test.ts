@@ -1,11 +1,17 @@
 // `readChildResults`: a map step's children's stored results, read a chunk of 1,000 at a time
 // side by side, as `handle.result()` and the CLI's `workflows show` read them. From
-// `@conveyor/core/transport`, where the CLI takes it.
+// `@conveyor/core/transport`, where the CLI takes it. And `readStageResults` (from
+// `@conveyor/core/worker`) of a map stage: how many children it reads.
 
 import { readChildResults } from '@conveyor/core/transport';
-import { describe, expect, it } from 'vitest';
+import { readStageResults } from '@conveyor/core/worker';
+import { describe, expect, it, vi } from 'vitest';
 import type { JsonValue } from '../../src/json.js';
-import type { TransportWorkflows } from '../../src/transport-workflows.js';
+import type {
+  TransportWorkflows,
+  WorkflowRecord,
+  WorkflowStepRecord,
+} from '../../src/transport-workflows.js';
 
 type Range = { from: number; count: number } | undefined;
 
@@ -52,5 +58,50 @@ describe('readChildResults', () => {
     const none = store(0);
     expect(await readChildResults(none.workflows, 'wf-3', 'ship', 0)).toEqual([]);
     expect(none.asked).toEqual([]);
+  });
+});
+
+describe('readStageResults of a map stage', () => {
+  const stage = { kind: 'map', steps: [{ name: 'charge' }] } as const;
+  /** A record with the map step `charge`: its own count, or its children listed after it. */
+  function recordWith(steps: WorkflowStepRecord[]): WorkflowRecord {
+    return { id: 'wf-4', steps } as unknown as WorkflowRecord;
+  }
+  const mapStep: WorkflowStepRecord = { step: 'charge', state: 'completed', retries: 0 };
+  const child = (n: number): WorkflowStepRecord => ({ ...mapStep, child: n });
+
+  it("reads as many children as the map step's record counts, without reading the record again", async () => {
+    const { workflows, asked } = store(5);
+    const get = vi.fn();
+    const read = await readStageResults(
+      { ...workflows, get } as unknown as TransportWorkflows,
+      recordWith([{ ...mapStep, children: 3 }]),
+      stage,
+      () => undefined,
+    );
+    expect(read).toEqual([0, 10, 20]);
+    expect(asked).toEqual([['wf-4/charge', { from: 0, count: 3 }]]);
+    expect(get).not.toHaveBeenCalled();
+  });
+
+  it('from a transport whose records carry no count: counts the children listed, or reads them in full when they were left out', async () => {
+    const { workflows, asked } = store(5);
+    const full = recordWith([mapStep, child(0), child(1), child(2), child(3)]);
+    const get = vi.fn(async () => full);
+    const transport = { ...workflows, get } as unknown as TransportWorkflows;
+
+    expect(await readStageResults(transport, full, stage, () => undefined)).toEqual([
+      0,
+      10,
+      20,
+      undefined,
+    ]);
+    expect(get).not.toHaveBeenCalled();
+
+    // Read with `children: false`, and no count: one full read tells how many there are.
+    const summary = recordWith([mapStep]);
+    expect(await readStageResults(transport, summary, stage, () => undefined)).toHaveLength(4);
+    expect(get).toHaveBeenCalledWith('wf-4');
+    expect(asked.at(-1)).toEqual(['wf-4/charge', { from: 0, count: 4 }]);
   });
 });

@@ -189,8 +189,12 @@ export function decodeRecord(
   for (const stage of plan.stages) {
     for (const def of stage.steps) {
       add(def);
-      const count = children ? Number(meta.get(`n:${def.name}`) ?? 0) : 0;
-      for (let child = 0; child < count; child++) add(def, child);
+      // A map step that expanded has its count in meta (wf-expand.lua).
+      const stored = meta.get(`n:${def.name}`);
+      if (stored === undefined) continue;
+      const count = Number(stored);
+      (stepRecords[stepRecords.length - 1] as WorkflowStepRecord).children = count;
+      if (children) for (let child = 0; child < count; child++) add(def, child);
     }
   }
   for (const def of plan.compensations) add(def);

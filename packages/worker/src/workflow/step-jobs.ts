@@ -131,7 +131,9 @@ export function createWorkflowStepJobs(options: {
     }
     // A map child's input is its item, in the envelope: no read of the record.
     if (ref.kind === 'run' && ref.child !== undefined) return { reservation: job.reservation };
-    const record = await workflows.get(ref.id);
+    // Without the map children's states: a fan-in after 10,000 children reads what it needs
+    // (their count is on the map step's record), not 10,000 records.
+    const record = await workflows.get(ref.id, { children: false });
     if (record === null) {
       const error = new WorkflowNotFoundError(ref.id, { step: ref.step, child: ref.child });
       return { outcome: failed(job, error, false), record: false };
@@ -184,7 +186,7 @@ export function createWorkflowStepJobs(options: {
     // Cancel requested first: the transport turns the failure below into `cancelled`.
     await transport.cancel(job.id);
     // How it ended, for the message; a failed read leaves it unsaid.
-    const how = endedHow(await workflows.get(ref.id).catch(() => null));
+    const how = endedHow(await workflows.get(ref.id, { children: false }).catch(() => null));
     const where = stepLabel(ref.step, ref.child);
     logger.info(
       { ...jobFields(job), workflowId: ref.id, step: ref.step, child: ref.child },

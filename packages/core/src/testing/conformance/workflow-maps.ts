@@ -245,7 +245,7 @@ export function workflowMapRules(harness: ConformanceHarness): void {
       expect(failedRecord.steps.find((s) => s.step === 'join')?.state).toBe('cancelled');
     });
 
-    it('[W9] get with children: false answers the record without map children, the rest as a full get has it (states, jobs, errors); anything but a boolean is refused', async ({
+    it("[W9] get with children: false answers the record without map children, the rest as a full get has it (states, jobs, errors, a map step's count of children); anything but a boolean is refused", async ({
       skip,
     }) => {
       const { workflows } = await workflowsOf(ctx, skip);
@@ -258,6 +258,10 @@ export function workflowMapRules(harness: ConformanceHarness): void {
       await workflows.record(id, { step: 'each', child: 0 }, ok('A'));
       const full = await recordOf(workflows, id);
       expect(full.steps.filter((step) => step.child !== undefined)).toHaveLength(3);
+      // The map step's own record counts its children; no other step's has a count.
+      expect(full.steps.filter((step) => step.children !== undefined)).toEqual([
+        expect.objectContaining({ step: 'each', children: 3 }),
+      ]);
       const summary = await workflows.get(id, { children: false });
       expect(summary).toEqual({
         ...full,
