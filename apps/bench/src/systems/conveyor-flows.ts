@@ -25,6 +25,9 @@ export function flowWorkflow(queue: string) {
     input: benchPayloadSchema,
     queue,
     retry: { attempts: 1 },
+    // As BullMQ's children are removed on completion: the parent reads their results from
+    // the workflow's record, not from their jobs.
+    removeOnComplete: true,
     run: (job: BenchPayload) => job.n,
   });
   const parent = defineTask({
