@@ -89,15 +89,19 @@ export class PayloadTooLargeError extends ConveyorError {
     bytes: number,
     limit: number,
     jobId?: string,
-    measured: 'job' | 'input' = 'job',
+    /** `value`: `task` is not a task's name but what was measured (`item 3 of step "each"`). */
+    measured: 'job' | 'input' | 'value' = 'job',
     /** The setting that holds `limit`, as the advice names it: the client, transport and worker each have one. */
     setting = 'maxPayloadBytes',
   ) {
     const job = jobId === undefined ? 'Job' : `Job ${JSON.stringify(jobId)}`;
-    const what = measured === 'input' ? `${job}'s input` : job;
+    const what =
+      measured === 'value'
+        ? task.charAt(0).toUpperCase() + task.slice(1)
+        : `${measured === 'input' ? `${job}'s input` : job} for task ${JSON.stringify(task)}`;
     super(
       'PAYLOAD_TOO_LARGE',
-      `${what} for task ${JSON.stringify(task)} is ${bytes} bytes, over the ${limit}-byte limit. Store large data elsewhere (database, object store) and pass its id, or raise ${setting}.`,
+      `${what} is ${bytes} bytes, over the ${limit}-byte limit. Store large data elsewhere (database, object store) and pass its id, or raise ${setting}.`,
     );
     this.bytes = bytes;
     this.limit = limit;

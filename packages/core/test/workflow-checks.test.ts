@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { jsonWithin } from '../src/driver/workflow-checks.js';
+import { assertItemsWithin, jsonWithin } from '../src/driver/workflow-checks.js';
 
 const roundTrip = (value: unknown) => JSON.parse(JSON.stringify(value)) as unknown;
 
@@ -46,5 +46,36 @@ describe('jsonWithin (the JSON checks of transport.workflows)', () => {
     expect(() => jsonWithin(undefined, 'step result', 1_000)).toThrow(
       expect.objectContaining({ code: 'INVALID_OPTION' }),
     );
+  });
+});
+
+describe("assertItemsWithin (a map step's items, for expand)", () => {
+  const refusal = (items: unknown[], maxBytes = 1_000) => {
+    try {
+      assertItemsWithin(items, 'each', maxBytes);
+    } catch (error) {
+      return error as { code: string; message: string };
+    }
+    return undefined;
+  };
+
+  it('passes a list of JSON items, however large the whole, while each item is within the cap', () => {
+    const items = Array.from({ length: 1_000 }, (_, n) => ({ n, at: new Date(n) }));
+    // The whole list is about 40 KB, each item about 40 bytes.
+    expect(refusal(items, 100)).toBeUndefined();
+    expect(refusal(items, 1_000_000)).toBeUndefined();
+    expect(refusal([])).toBeUndefined();
+  });
+
+  it('names the item at fault, as one by one: not JSON, undefined, or over the cap', () => {
+    const bad = refusal([{ a: 1 }, { b: 2 }, { c: Number.NaN }]);
+    expect(bad).toMatchObject({ code: 'NOT_JSON' });
+    expect(bad?.message).toContain('item 2 of step "each"');
+    const missing = refusal([1, undefined, 3]);
+    expect(missing).toMatchObject({ code: 'INVALID_OPTION' });
+    expect(missing?.message).toContain('item 1 of step "each"');
+    const large = refusal(['x', 'y'.repeat(200), 'z'], 100);
+    expect(large).toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
+    expect(large?.message).toMatch(/^Item 1 of step "each" is 202 bytes, over the 100-byte limit/);
   });
 });

@@ -61,9 +61,32 @@ export function jsonWithin(value: unknown, what: string, maxBytes: number): Json
   return JSON.parse(checkedJson(value, what, maxBytes)) as JsonValue;
 }
 
-/** As {@link jsonWithin}, for a value no one keeps (a map's items): checked, not copied. */
-export function assertJsonWithin(value: unknown, what: string, maxBytes: number): void {
+/** As {@link jsonWithin}, for a value no one keeps: checked, not copied. */
+function assertJsonWithin(value: unknown, what: string, maxBytes: number): void {
   if (primitiveWithin(value, what, maxBytes) === undefined) checkedJson(value, what, maxBytes);
+}
+
+/**
+ * A map step's items, each JSON within `maxBytes` (checked, not copied). The usual list is
+ * checked whole, in one walk and one JSON text: when the whole is JSON within the cap, so is
+ * each item. Item by item (whose error names the item) when the whole is not, or is over
+ * the cap: 10,000 items took 50 ms one by one on a fresh worker, 10 ms whole.
+ */
+export function assertItemsWithin(items: readonly unknown[], step: string, maxBytes: number): void {
+  if (wholeWithin(items, maxBytes)) return;
+  items.forEach((item, index) => {
+    assertJsonWithin(item, `item ${index} of step "${step}"`, maxBytes);
+  });
+}
+
+function wholeWithin(items: readonly unknown[], maxBytes: number): boolean {
+  try {
+    // Refuses an undefined item too (JSON would make it null), as the item check does.
+    assertJsonValue(items);
+  } catch {
+    return false;
+  }
+  return utf8SizeOver(JSON.stringify(items), maxBytes) === undefined;
 }
 
 function primitiveWithin(value: unknown, what: string, maxBytes: number): JsonValue | undefined {
@@ -78,7 +101,7 @@ function checkedJson(value: unknown, what: string, maxBytes: number): string {
   const json = JSON.stringify(value);
   const bytes = utf8SizeOver(json, maxBytes);
   if (bytes !== undefined) {
-    throw new PayloadTooLargeError(what, bytes, maxBytes, undefined, 'input');
+    throw new PayloadTooLargeError(what, bytes, maxBytes, undefined, 'value');
   }
   return json;
 }

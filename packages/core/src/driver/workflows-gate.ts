@@ -8,8 +8,8 @@ import {
 import { gated, type TransportGate } from './gates.js';
 import {
   assertIntIn,
+  assertItemsWithin,
   assertJobIds,
-  assertJsonWithin,
   assertMaxChildren,
   assertStepName,
   assertWorkflowId,
@@ -71,9 +71,7 @@ export function gateWorkflows(
           throw new InvalidOptionError(`items of step "${step}"`, items, 'an array of JSON values');
         }
         // Checked, not copied: a transport stores only their count [W7].
-        items.forEach((item, index) => {
-          assertJsonWithin(item, `item ${index} of step "${step}"`, maxPayloadBytes);
-        });
+        assertItemsWithin(items, step, maxPayloadBytes);
         return workflows.expand(id, step, items, maxChildren);
       }),
     dispatched: (id, jobIds) =>
