@@ -74,6 +74,11 @@ describe("assertItemsWithin (a map step's items, for expand)", () => {
     const missing = refusal([1, undefined, 3]);
     expect(missing).toMatchObject({ code: 'INVALID_OPTION' });
     expect(missing?.message).toContain('item 1 of step "each"');
+    // A hole of a sparse list, as an undefined item.
+    // biome-ignore lint/suspicious/noSparseArray: the hole is the case
+    const hole = refusal([1, , 3]);
+    expect(hole).toMatchObject({ code: 'INVALID_OPTION' });
+    expect(hole?.message).toContain('item 1 of step "each"');
     const large = refusal(['x', 'y'.repeat(200), 'z'], 100);
     expect(large).toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
     expect(large?.message).toMatch(/^Item 1 of step "each" is 202 bytes, over the 100-byte limit/);

@@ -74,9 +74,10 @@ function assertJsonWithin(value: unknown, what: string, maxBytes: number): void 
  */
 export function assertItemsWithin(items: readonly unknown[], step: string, maxBytes: number): void {
   if (wholeWithin(items, maxBytes)) return;
-  items.forEach((item, index) => {
-    assertJsonWithin(item, `item ${index} of step "${step}"`, maxBytes);
-  });
+  // Not forEach: it skips a sparse list's holes, which JSON would turn into null.
+  for (let index = 0; index < items.length; index++) {
+    assertJsonWithin(items[index], `item ${index} of step "${step}"`, maxBytes);
+  }
 }
 
 function wholeWithin(items: readonly unknown[], maxBytes: number): boolean {
