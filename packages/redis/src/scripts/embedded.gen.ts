@@ -1128,7 +1128,7 @@ while priority >= 0 and taken < max do
     -- The packed jobs among them that got hashes of their own (or were dropped).
     local unpacked, unpacked_n = {}, 0
     for n = 1, #ids do
-      if packed[n] and not kept[ids[n]] then
+      if packed[n] and not (kept_n > 0 and kept[ids[n]]) then
         unpacked_n = unpacked_n + 1
         unpacked[unpacked_n] = ids[n]
       end
@@ -1275,6 +1275,8 @@ local kinds, numbers, members, ids, texts, tokens = {}, {}, {}, {}, {}, {}
 -- Per token: whether its reserve call left jobs packed (packed-job.lua: its call hash
 -- exists), read once per group header's new token.
 local packed_calls = {}
+-- Whether any of them did: without, no settlement looks for a packed value.
+local any_packed = false
 local n = 0
 local at = 3
 while at <= #ARGV do
@@ -1286,6 +1288,7 @@ while at <= #ARGV do
   local prefix = token .. ' '
   if packed_calls[token] == nil then
     packed_calls[token] = redis.call('EXISTS', call_key(token)) == 1
+    any_packed = any_packed or packed_calls[token]
   end
   for a = at + 1, at + size do
     local arg = ARGV[a]
@@ -1383,7 +1386,7 @@ end
 -- The packed values of the jobs this call ends other than by 'C', read in one HMGET:
 -- by settlement number, false for a job with a hash of its own.
 local packed_values = {}
-do
+if any_packed then
   local wanted, at = {}, {}
   for n = 1, count do
     if valid[n] and kinds[n] ~= 'C' and packed_calls[tokens[n]] then

@@ -222,7 +222,7 @@ while priority >= 0 and taken < max do
     -- The packed jobs among them that got hashes of their own (or were dropped).
     local unpacked, unpacked_n = {}, 0
     for n = 1, #ids do
-      if packed[n] and not kept[ids[n]] then
+      if packed[n] and not (kept_n > 0 and kept[ids[n]]) then
         unpacked_n = unpacked_n + 1
         unpacked[unpacked_n] = ids[n]
       end

@@ -28,6 +28,8 @@ local kinds, numbers, members, ids, texts, tokens = {}, {}, {}, {}, {}, {}
 -- Per token: whether its reserve call left jobs packed (packed-job.lua: its call hash
 -- exists), read once per group header's new token.
 local packed_calls = {}
+-- Whether any of them did: without, no settlement looks for a packed value.
+local any_packed = false
 local n = 0
 local at = 3
 while at <= #ARGV do
@@ -39,6 +41,7 @@ while at <= #ARGV do
   local prefix = token .. ' '
   if packed_calls[token] == nil then
     packed_calls[token] = redis.call('EXISTS', call_key(token)) == 1
+    any_packed = any_packed or packed_calls[token]
   end
   for a = at + 1, at + size do
     local arg = ARGV[a]
@@ -136,7 +139,7 @@ end
 -- The packed values of the jobs this call ends other than by 'C', read in one HMGET:
 -- by settlement number, false for a job with a hash of its own.
 local packed_values = {}
-do
+if any_packed then
   local wanted, at = {}, {}
   for n = 1, count do
     if valid[n] and kinds[n] ~= 'C' and packed_calls[tokens[n]] then
