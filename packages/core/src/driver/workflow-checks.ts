@@ -70,7 +70,7 @@ function assertJsonWithin(value: unknown, what: string, maxBytes: number): void 
  * A map step's items, each JSON within `maxBytes` (checked, not copied). The usual list is
  * checked whole, in one walk and one JSON text: when the whole is JSON within the cap, so is
  * each item. Item by item (whose error names the item) when the whole is not, or is over
- * the cap: 10,000 items took 50 ms one by one on a fresh worker, 10 ms whole.
+ * the cap: 10,000 small items took 36 ms one by one in a fresh process, 9 ms whole.
  */
 export function assertItemsWithin(items: readonly unknown[], step: string, maxBytes: number): void {
   if (wholeWithin(items, maxBytes)) return;
