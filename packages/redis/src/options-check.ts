@@ -33,10 +33,10 @@ interface CheckedOptions extends ConnectionOptions {
 
 /**
  * Refuses, before any connection opens, the options that would work against the user
- * silently: a result TTL of 0 or less (every result lost at once), a retention count that is
- * not a whole number, a prefix that is empty or holds a brace (braces move each key's Cluster
- * hash tag), a URL that is not `redis://` or `rediss://`, a URL beside a client, and a key
- * that is no option (`urll` would connect to the default).
+ * silently: a result TTL of 0 or less (every result lost at once), a retention count or a
+ * `packLeasedFrom` that is not a whole number, a prefix that is empty or holds a brace
+ * (braces move each key's Cluster hash tag), a URL that is not `redis://` or `rediss://`, a
+ * URL beside a client, and a key that is no option (`urll` would connect to the default).
  */
 export function checkTransportOptions(options: CheckedOptions): void {
   assertKnownKeys(options, TRANSPORT_OPTION_KEYS, 'redisTransport option');
@@ -49,27 +49,20 @@ export function checkTransportOptions(options: CheckedOptions): void {
     );
   }
   for (const name of ['defaultResultTtlMs', 'defaultDedupeWindowMs'] as const) {
-    const value = options[name];
-    if (value !== undefined && !(Number.isSafeInteger(value) && (value as number) > 0)) {
-      throw new InvalidOptionError(name, value, 'a whole number of milliseconds, more than 0');
-    }
+    assertWholeFrom(name, options[name], 1, 'a whole number of milliseconds, more than 0');
   }
-  const keep = options.maxFinishedPerQueue;
-  if (keep !== undefined && !(Number.isSafeInteger(keep) && (keep as number) >= 0)) {
-    throw new InvalidOptionError(
-      'maxFinishedPerQueue',
-      keep,
-      'a whole number, 0 or more (0: finished jobs are kept by their TTL alone)',
-    );
-  }
-  const from = options.packLeasedFrom;
-  if (from !== undefined && !(Number.isSafeInteger(from) && (from as number) >= 1)) {
-    throw new InvalidOptionError(
-      'packLeasedFrom',
-      from,
-      'a whole number of jobs, 1 or more (1: every job a worker removes on completion stays packed)',
-    );
-  }
+  assertWholeFrom(
+    'maxFinishedPerQueue',
+    options.maxFinishedPerQueue,
+    0,
+    'a whole number, 0 or more (0: finished jobs are kept by their TTL alone)',
+  );
+  assertWholeFrom(
+    'packLeasedFrom',
+    options.packLeasedFrom,
+    1,
+    'a whole number of jobs, 1 or more (1: every job a worker removes on completion stays packed)',
+  );
   if (options.url !== undefined && options.client !== undefined) {
     throw new InvalidOptionError(
       'url',
@@ -92,5 +85,12 @@ function checkUrl(url: unknown): void {
   }
   if (protocol !== 'redis:' && protocol !== 'rediss:') {
     throw new InvalidOptionError('url', maskRedisUrl(url), expected);
+  }
+}
+
+/** Refuses `value`, when given, unless it is a whole number of at least `least` (`rule` says so). */
+function assertWholeFrom(name: string, value: unknown, least: number, rule: string): void {
+  if (value !== undefined && !(Number.isSafeInteger(value) && (value as number) >= least)) {
+    throw new InvalidOptionError(name, value, rule);
   }
 }
