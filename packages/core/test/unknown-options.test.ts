@@ -105,6 +105,18 @@ describe('unknown option keys', () => {
         untyped({ id: 'r.daily', task, cron: '0 7 * * *', timezone: 'UTC', input: { email: 'a' } }),
       ),
     ).toThrow('Invalid schedule "r.daily" option "timezone"');
+    // The list names options only: `kind` is the tag a definition carries, not one of them.
+    const config = { id: 'r.daily', task, cron: '0 7 * * *', input: { email: 'a' } };
+    expect(() => defineSchedule(untyped({ ...config, bogus: 1 }))).toThrow(
+      'Invalid schedule "r.daily" option "bogus": expected one of id, task, input, every, cron, tz, misfire, overlap, enabled.',
+    );
+    // A definition spread into a new one keeps its tag; any other `kind` is refused.
+    expect(defineSchedule(untyped({ ...defineSchedule(config), id: 'r.again' })).id).toBe(
+      'r.again',
+    );
+    expect(() => defineSchedule(untyped({ ...config, kind: 'task' }))).toThrow(
+      'Invalid schedule "r.daily" option "kind"',
+    );
     expect(() =>
       defineWorkflow(
         untyped({

@@ -73,9 +73,11 @@ export type AnySchedule = ScheduleDefinition<any>;
 
 const MAX_CATCH_UP = 1_000;
 
-/** A config's keys; `kind` too, for a config spread from a definition. */
+/**
+ * A config's keys, which its error messages list. A config spread from a definition also has
+ * `kind: 'schedule'`, a tag rather than an option: allowed, and never listed.
+ */
 const SCHEDULE_KEYS = {
-  kind: true,
   id: true,
   task: true,
   input: true,
@@ -85,7 +87,7 @@ const SCHEDULE_KEYS = {
   misfire: true,
   overlap: true,
   enabled: true,
-} as const satisfies KnownKeys<ScheduleDefinition>;
+} as const satisfies KnownKeys<Omit<ScheduleDefinition, 'kind'>>;
 
 /**
  * Names other schedulers give these options (croner, node-cron, BullMQ, Agenda), which
@@ -142,7 +144,8 @@ export function defineSchedule<T extends AnyTaskContract>(
   if (!isScheduleId(id)) throw new InvalidOptionError('schedule id', id, SCHEDULE_ID_RULE);
   const what = `schedule ${JSON.stringify(id)} option`;
   assertNoOtherNames(config, what);
-  assertKnownKeys(config, SCHEDULE_KEYS, what);
+  const { kind, ...options } = config as ScheduleConfig<T> & { kind?: unknown };
+  assertKnownKeys(kind === 'schedule' ? options : config, SCHEDULE_KEYS, what);
   const label = `of schedule ${JSON.stringify(id)}`;
   const task = config.task;
   assertTask(task, `task ${label}`);
