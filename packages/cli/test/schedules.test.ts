@@ -461,8 +461,14 @@ describe('conveyor schedules', () => {
     const { run, transport } = await stored();
     const unknown = await run(['schedules', 'run-now', 'nope']);
     expect(unknown.code).toBe(4);
-    expect(unknown.stderr).toMatch(
-      /^error: No schedule "nope" in any queue\. List the stored schedules/,
+    // The CLI's own advice only: core's message offers client.schedules.list() too.
+    expect(unknown.stderr).toBe(
+      'error: No schedule "nope" in any queue. List the stored schedules and their ids with `conveyor schedules`.\n',
+    );
+    const elsewhere = await run(['schedules', 'pause', 'nope', '--queue', 'mail']);
+    expect(elsewhere.code).toBe(4);
+    expect(elsewhere.stderr).toBe(
+      'error: No schedule "nope" in queue "mail". List the stored schedules and their ids with `conveyor schedules`.\n',
     );
 
     await transport.schedules.upsert([spec({ id: 'dup', queue: 'mail' }), spec({ id: 'dup' })]);
