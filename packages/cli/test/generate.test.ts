@@ -81,6 +81,10 @@ describe('conveyor generate, then conveyor worker --config', () => {
       expect(worker.stderr()).toMatch(
         /^ {2}tasks {8}app\.greet, app\.refuse \(2, from .*generated\/registry\.ts\)$/m,
       );
+      // Relative to where the worker runs, as the README shows it: it read the absolute path.
+      expect(worker.stderr()).toContain(
+        `(2, from ${path.join(appDir, 'generated/registry.ts')})\n`,
+      );
       expect(worker.stderr()).toMatch(/^ {2}queues {7}app-greetings \(from the tasks\)$/m);
       expect(worker.stderr()).toMatch(
         /^ {2}warning {6}tasks\/greet\.ts changed after \S*generated\/registry\.ts was generated: run `conveyor generate --config \S*conveyor\.config\.ts`/m,

@@ -118,7 +118,7 @@ export async function runWorker(
   }
   banner.push(
     `  concurrency  ${stats.concurrency} (prefetch ${options.prefetch ?? 0})`,
-    `  tasks        ${registry.names().join(', ')} (${registry.names().length}, from ${modulePath})`,
+    `  tasks        ${registry.names().join(', ')} (${registry.names().length}, from ${options.tasks ?? fromConfig?.registryLabel})`,
   );
   if (schedules.length > 0) {
     const ids = schedules.map((schedule) => schedule.id).sort();
