@@ -100,17 +100,30 @@ const OTHER_NAMES: Readonly<Record<string, keyof typeof SCHEDULE_KEYS>> = {
   interval: 'every',
 };
 
-/** Throws for an option under another scheduler's name, suggesting ours. */
+/** BullMQ's repeat options that have no counterpart here, and what to do instead (§7). */
+const NO_COUNTERPART: Readonly<Record<string, string>> = {
+  startDate:
+    'there is no start date: a schedule fires from when it is stored, so store it then, or define it with enabled: false and enable it then',
+  endDate: 'there is no end date: pause the schedule, set enabled: false, or remove it',
+  limit: 'there is no run limit: pause the schedule, set enabled: false, or remove it',
+  immediately: 'to run it once now as well, call client.schedules.runNow(id) after it is stored',
+};
+
+/** Throws for an option under another scheduler's name, suggesting ours or what to do. */
 function assertNoOtherNames(config: object, what: string): void {
+  const given = (name: string) =>
+    Object.hasOwn(config, name) && (config as Record<string, unknown>)[name] !== undefined;
+  const known = Object.keys(SCHEDULE_KEYS).join(', ');
   for (const [name, ours] of Object.entries(OTHER_NAMES)) {
-    if (!Object.hasOwn(config, name) || (config as Record<string, unknown>)[name] === undefined) {
-      continue;
-    }
+    if (!given(name)) continue;
     throw new InvalidOptionError(
       what,
       name,
-      `one of ${Object.keys(SCHEDULE_KEYS).join(', ')} (did you mean ${JSON.stringify(ours)}?)`,
+      `one of ${known} (did you mean ${JSON.stringify(ours)}?)`,
     );
+  }
+  for (const [name, advice] of Object.entries(NO_COUNTERPART)) {
+    if (given(name)) throw new InvalidOptionError(what, name, `one of ${known} (${advice})`);
   }
 }
 

@@ -236,6 +236,22 @@ describe('defineSchedule', () => {
     );
   });
 
+  it.each([
+    ['startDate', 'there is no start date: a schedule fires from when it is stored'],
+    ['endDate', 'there is no end date: pause the schedule, set enabled: false, or remove it'],
+    ['limit', 'there is no run limit: pause the schedule, set enabled: false, or remove it'],
+    [
+      'immediately',
+      'to run it once now as well, call client.schedules.runNow(id) after it is stored',
+    ],
+  ])("says what to do for BullMQ's %j, which has no counterpart", (name, advice) => {
+    const config = { ...base, cron: '0 7 * * *', [name]: 5 };
+    // It listed the options only, where docs/schedules.md says what to do instead.
+    expect(() => defineSchedule(config)).toThrow(
+      `Invalid schedule "shop.report" option "${name}": expected one of id, task, input, every, cron, tz, misfire, overlap, enabled (${advice}`,
+    );
+  });
+
   it.each<unknown>([{ catchUp: 0 }, { catchUp: 1001 }, { catchUp: 2.5 }, 'all', { latest: true }])(
     'rejects misfire %j',
     (misfire) => {
