@@ -6,6 +6,7 @@
  */
 import { isStoredQueueName, storedQueueNameRule } from './envelope.js';
 import { InvalidOptionError } from './errors.js';
+import { checkedOptions, type KnownKeys } from './known-keys.js';
 import type { PartitionCounts } from './partition-routing.js';
 import { assertPartitions, parsePartitionName } from './partitions.js';
 import { pauseTargets, queuesSeen, sumQueueCounts } from './queue-groups.js';
@@ -22,6 +23,8 @@ export interface QueuePauseOptions {
    */
   partitions?: number;
 }
+
+const PAUSE_OPTION_KEYS = { partitions: true } as const satisfies KnownKeys<QueuePauseOptions>;
 
 /** What `pause` or `resume` did. */
 export interface QueuePauseOutcome {
@@ -81,6 +84,7 @@ export function createClientQueues(
         storedQueueNameRule(queue),
       );
     }
+    checkedOptions(options, PAUSE_OPTION_KEYS, `client.queues.${operation}`, '{ partitions: 8 }');
     const count = options?.partitions ?? partitions[queue];
     if (options?.partitions !== undefined) {
       assertPartitions(options.partitions, `partitions of client.queues.${operation}`);

@@ -7,6 +7,7 @@
 import { AmbiguousScheduleError, InvalidOptionError, ScheduleNotFoundError } from './errors.js';
 import { newJobId } from './ids.js';
 import { createJobHandle, type JobHandle } from './job-handle.js';
+import { checkedOptions, type KnownKeys } from './known-keys.js';
 import { type Logger, silentLogger } from './logger.js';
 import type { PartitionCounts } from './partition-routing.js';
 import { baseQueueOf } from './partitions.js';
@@ -30,6 +31,12 @@ export interface ScheduleLookup {
   /** The schedule's queue (its task's queue; for a partitioned queue, its name or the partition's). */
   queue?: string;
 }
+
+const LOOKUP_KEYS = { queue: true } as const satisfies KnownKeys<ScheduleLookup>;
+const LIST_KEYS = { queues: true } as const satisfies KnownKeys<{ queues?: unknown }>;
+// A misspelt `{ queu: 'old' }` was dropped, and the id then matched in any queue: a remove
+// could delete the schedule of another queue than the one named.
+const LOOKUP_EXAMPLE = "{ queue: 'reports' }";
 
 export interface ClientSchedules {
   /**
@@ -143,7 +150,9 @@ export function createClientSchedules(
     paused: boolean,
   ): Promise<void> => {
     const schedules = capability(what);
-    const { spec } = await findSchedule(schedules, id, lookup?.queue);
+    const { queue } =
+      checkedOptions(lookup, LOOKUP_KEYS, `client.schedules.${what}`, LOOKUP_EXAMPLE) ?? {};
+    const { spec } = await findSchedule(schedules, id, queue);
     // Removed since the lookup: as if it had never been there.
     if (!(await schedules.setPaused(spec.queue, spec.id, paused))) {
       throw new ScheduleNotFoundError(id, spec.queue);
@@ -163,15 +172,20 @@ export function createClientSchedules(
       }
       return outcome as UpsertOutcome;
     },
-    async list(options = {}) {
+    async list(options) {
       capability('list');
-      return describeSchedules(transport, options.queues ? { queues: options.queues } : {});
+      const { queues } =
+        checkedOptions(options, LIST_KEYS, 'client.schedules.list', "{ queues: ['reports'] }") ??
+        {};
+      return describeSchedules(transport, queues ? { queues } : {});
     },
     async remove(id, lookup) {
       const schedules = capability('remove');
+      const { queue } =
+        checkedOptions(lookup, LOOKUP_KEYS, 'client.schedules.remove', LOOKUP_EXAMPLE) ?? {};
       let spec: ScheduleSpec;
       try {
-        ({ spec } = await findSchedule(schedules, id, lookup?.queue));
+        ({ spec } = await findSchedule(schedules, id, queue));
       } catch (error) {
         if (error instanceof ScheduleNotFoundError) return false;
         throw error;
@@ -188,7 +202,10 @@ export function createClientSchedules(
     pause: (id, lookup) => setPaused('pause', id, lookup, true),
     resume: (id, lookup) => setPaused('resume', id, lookup, false),
     async runNow(id, lookup) {
-      const { spec } = await findSchedule(capability('runNow'), id, lookup?.queue);
+      const schedules = capability('runNow');
+      const { queue } =
+        checkedOptions(lookup, LOOKUP_KEYS, 'client.schedules.runNow', LOOKUP_EXAMPLE) ?? {};
+      const { spec } = await findSchedule(schedules, id, queue);
       const request = scheduleJob(spec, { id: newJobId(spec.queue), enqueuedAt: Date.now() });
       const [result] = await transport.enqueue([request]);
       const jobId = result?.id ?? request.envelope.id;

@@ -97,3 +97,26 @@ export function assertKnownKeys(
     throw toError({ what, key, known: names, near: nearestName(key, names) });
   }
 }
+
+/**
+ * The options object of a call, checked: undefined, or an object whose keys are all known
+ * (else {@link InvalidOptionError}, showing `example`). `call` names the call:
+ * `client.schedules.pause` reads `Invalid client.schedules.pause option "queu": …`.
+ */
+export function checkedOptions<T extends object>(
+  options: T | undefined,
+  known: Readonly<Record<string, true>>,
+  call: string,
+  example: string,
+): T | undefined {
+  if (options === undefined) return undefined;
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new InvalidOptionError(
+      `options of ${call}`,
+      options,
+      `an object such as ${example}, or none`,
+    );
+  }
+  assertKnownKeys(options, known, `${call} option`);
+  return options;
+}

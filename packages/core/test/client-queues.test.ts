@@ -147,6 +147,14 @@ describe('client.queues', () => {
       message: expect.stringContaining('partitions of client.queues.pause'),
     });
     await expect(client.queues.isPaused('')).rejects.toMatchObject({ code: 'INVALID_OPTION' });
+    // A misspelt option was dropped: the pause went ahead without the partition count.
+    await expect(
+      // @ts-expect-error misspelt on purpose
+      client.queues.pause('emails', { partiton: 8 }),
+    ).rejects.toThrow(
+      'Invalid client.queues.pause option "partiton": expected one of partitions (did you mean "partitions"?).',
+    );
+    expect(await client.queues.isPaused('emails')).toBe(false);
   });
 
   it('names the capability it needs on a transport without admin', async () => {

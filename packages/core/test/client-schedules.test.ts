@@ -375,6 +375,32 @@ describe('client.schedules', () => {
     });
   });
 
+  it('refuses a misspelt or malformed options object before acting, so no other queue is touched', async () => {
+    const { client } = await setup();
+    await client.schedules.upsert(tenantReport('acme'));
+    // `queeu` was dropped and the id matched in any queue: the remove deleted it.
+    const typo = { queeu: 'mail' } as never;
+    for (const [call, name] of [
+      [client.schedules.remove('report.acme', typo), 'remove'],
+      [client.schedules.pause('report.acme', typo), 'pause'],
+      [client.schedules.resume('report.acme', typo), 'resume'],
+      [client.schedules.runNow('report.acme', typo), 'runNow'],
+    ] as const) {
+      await expect(call).rejects.toThrow(
+        `Invalid client.schedules.${name} option "queeu": expected one of queue (did you mean "queue"?).`,
+      );
+    }
+    await expect(client.schedules.list({ queus: ['x'] } as never)).rejects.toThrow(
+      'Invalid client.schedules.list option "queus": expected one of queues (did you mean "queues"?).',
+    );
+    await expect(client.schedules.pause('report.acme', 'reports' as never)).rejects.toThrow(
+      `Invalid options of client.schedules.pause "reports": expected an object such as { queue: 'reports' }, or none.`,
+    );
+    const [row] = await client.schedules.list();
+    expect(row).toMatchObject({ id: 'report.acme', paused: false });
+    expect(await client.schedules.list({ queues: ['reports'] })).toHaveLength(1);
+  });
+
   it('without transport.schedules each call is CAPABILITY_MISSING, naming the call', async () => {
     const { transport } = await setup();
     const { schedules: _, ...rest } = transport;
