@@ -70,11 +70,7 @@ function syntaxReason(pattern: string, message: string): string | undefined {
     return `the ${name} field has an empty entry: two commas in a row, or one at an end`;
   }
   const backwards = /^From value is larger than to value: '([^']*)'/.exec(message);
-  if (backwards) {
-    const range = backwards[1] as string;
-    const [from, to] = range.split('-');
-    return `${fieldOf(pattern, (field) => field.split(/[,/]/).includes(range))} has the range ${range}, which runs backwards: write ${to}-${from}`;
-  }
+  if (backwards) return backwardsReason(pattern, (backwards[1] as string).split('/')[0] as string);
   if (/^Syntax error, illegal stepping: 0/.test(message)) {
     return `${fieldOf(pattern, (field) => /\/0+(,|$)/.test(field))} steps by 0: a step is 1 or more`;
   }
@@ -92,6 +88,59 @@ function syntaxReason(pattern: string, message: string): string | undefined {
     return `the day-of-week field asks for weekday #${nth[1]} of the month: # takes 1–5 or L (the last)`;
   }
   return undefined;
+}
+
+/** Each field's values, and the names a month or day-of-week may be written with. */
+const VALUES: Readonly<Record<string, { min: number; max: number; names?: readonly string[] }>> = {
+  second: { min: 0, max: 59 },
+  minute: { min: 0, max: 59 },
+  hour: { min: 0, max: 23 },
+  'day-of-month': { min: 1, max: 31 },
+  month: {
+    min: 1,
+    max: 12,
+    names: ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'],
+  },
+  'day-of-week': { min: 0, max: 6, names: ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'] },
+};
+
+/**
+ * A range that runs backwards (croner quotes it with names as numbers: `DEC-FEB` as `12-2`),
+ * with the field and the entry as written, and the fix that keeps what it meant: ranges do
+ * not wrap, so `22-2` (overnight) is `22-23,0-2`, and `FRI-MON` is `FRI-SAT,SUN-MON`. Its
+ * reversal (`2-22`) would pass, and fire at nearly the opposite times.
+ */
+function backwardsReason(pattern: string, range: string): string {
+  const parts = pattern.trim().split(/\s+/);
+  const fields = parts.length === 6 ? ENTRIES.slice(0, 6) : ENTRIES.slice(1, 6);
+  for (const [at, written] of parts.entries()) {
+    const field = fields[at] as string;
+    const values = VALUES[field];
+    if (values === undefined) continue;
+    const number = (end: string) => {
+      const name = values.names?.indexOf(end.toUpperCase()) ?? -1;
+      return name < 0 ? end : String(name + (field === 'month' ? 1 : 0));
+    };
+    for (const entry of written.split(',')) {
+      const [span = '', step] = entry.split('/');
+      const [from = '', to = '', extra] = span.split('-');
+      if (extra !== undefined || `${number(from)}-${number(to)}` !== range) continue;
+      // A bound in the style of the end beside it: a name where the pattern used names.
+      const styled = (value: number, like: string) =>
+        values.names && Number.isNaN(Number(like))
+          ? (values.names[value - (field === 'month' ? 1 : 0)] as string)
+          : String(value);
+      const part = (a: string, b: string) => (number(a) === number(b) ? a : `${a}-${b}`);
+      const suffix = step === undefined ? '' : `/${step}`;
+      // Day-of-week 7 is Sunday, the first day: `7-2` is `0-2`.
+      const fix =
+        field === 'day-of-week' && number(from) === '7'
+          ? `0-${to}${suffix}`
+          : `${part(from, styled(values.max, from))}${suffix},${part(styled(values.min, to), to)}${suffix}`;
+      return `the ${field} field ${JSON.stringify(written)} has the range ${span}, which runs backwards: a range does not wrap around, so write it as ${fix}`;
+    }
+  }
+  return `a field has the range ${range}, which runs backwards: a range does not wrap around, so split it in two at the end of the field's values`;
 }
 
 function plainReason(message: string): string {

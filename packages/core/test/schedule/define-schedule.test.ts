@@ -192,7 +192,49 @@ describe('defineSchedule', () => {
       '0 0 1,,2 * *',
       'the day-of-month field has an empty entry: two commas in a row, or one at an end',
     ],
-    ['5-1 * * * *', 'the minute field "5-1" has the range 5-1, which runs backwards: write 1-5'],
+    // A range that runs backwards was met with its reversal (`22-2`: write 2-22), which
+    // passes and fires at nearly the opposite times; names were quoted as numbers.
+    [
+      '5-1 * * * *',
+      'the minute field "5-1" has the range 5-1, which runs backwards: a range does not wrap around, so write it as 5-59,0-1',
+    ],
+    [
+      '0 22-2 * * *',
+      'the hour field "22-2" has the range 22-2, which runs backwards: a range does not wrap around, so write it as 22-23,0-2',
+    ],
+    [
+      '0 8,22-2/2 * * *',
+      'the hour field "8,22-2/2" has the range 22-2, which runs backwards: a range does not wrap around, so write it as 22-23/2,0-2/2',
+    ],
+    [
+      '0 0 28-3 * *',
+      'the day-of-month field "28-3" has the range 28-3, which runs backwards: a range does not wrap around, so write it as 28-31,1-3',
+    ],
+    [
+      '0 0 * DEC-FEB *',
+      'the month field "DEC-FEB" has the range DEC-FEB, which runs backwards: a range does not wrap around, so write it as DEC,JAN-FEB',
+    ],
+    [
+      '0 0 * nov-feb *',
+      'the month field "nov-feb" has the range nov-feb, which runs backwards: a range does not wrap around, so write it as nov-DEC,JAN-feb',
+    ],
+    [
+      '0 0 * 12-2 *',
+      'the month field "12-2" has the range 12-2, which runs backwards: a range does not wrap around, so write it as 12,1-2',
+    ],
+    [
+      '0 0 * * FRI-MON',
+      'the day-of-week field "FRI-MON" has the range FRI-MON, which runs backwards: a range does not wrap around, so write it as FRI-SAT,SUN-MON',
+    ],
+    [
+      '0 0 * * 6-0',
+      'the day-of-week field "6-0" has the range 6-0, which runs backwards: a range does not wrap around, so write it as 6,0',
+    ],
+    [
+      '0 0 * * 7-2',
+      'the day-of-week field "7-2" has the range 7-2, which runs backwards: a range does not wrap around, so write it as 0-2',
+    ],
+    ['0 0 5-1 * * *', 'the hour field "5-1" has the range 5-1, which runs backwards'],
     ['*/0 * * * *', 'the minute field "*/0" steps by 0: a step is 1 or more'],
     ['*/90 * * * *', 'the minute field "*/90" steps by more than its range: at most 60 there'],
     [
@@ -234,6 +276,31 @@ describe('defineSchedule', () => {
         `Invalid schedule "shop.report" option "${name}": expected one of .*\\(did you mean "${ours}"\\?\\)\\.$`,
       ),
     );
+  });
+
+  it.each([
+    '0 22-2 * * *',
+    '0 8,22-2/2 * * *',
+    '0 0 28-3 * *',
+    '0 0 * nov-feb *',
+    '0 0 * 12-2 *',
+    '0 0 * * FRI-MON',
+    '0 0 * * 6-0',
+    '0 0 * * 7-2',
+  ])('the fix it gives for the backwards range in %j is a pattern it accepts', (cron) => {
+    let message = '';
+    try {
+      defineSchedule({ ...base, cron });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    const [, range, fix] =
+      /has the range (\S+), which .* write it as (\S+)\)\.$/.exec(message) ?? [];
+    expect(fix).toBeDefined();
+    // The range and its step, as written, give way to the fix (`8,22-2/2`: `8,22-23/2,0-2/2`).
+    const fixed = cron.replace(new RegExp(`${range}(/\\d+)?`), fix as string);
+    expect(fixed).not.toBe(cron);
+    expect(defineSchedule({ ...base, cron: fixed }).cron).toBe(fixed);
   });
 
   it.each([
