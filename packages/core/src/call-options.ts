@@ -1,8 +1,14 @@
 import { InvalidOptionError } from './errors.js';
 import { assertKnownKeys, type KnownKeys } from './known-keys.js';
-import { assertAttempts, assertDuration, MAX_EPOCH_MS } from './retry-policy.js';
+import type { QueueRoute } from './partition-routing.js';
+import { assertAttempts, assertDuration, MAX_EPOCH_MS, retryAttempts } from './retry-policy.js';
 import { isSchema } from './schema.js';
-import { type AnyTaskContract, assertPriority, assertQueueOption } from './task.js';
+import {
+  type AnyTaskContract,
+  assertPriority,
+  assertQueueOption,
+  DEFAULT_PRIORITY,
+} from './task.js';
 
 // Per-call options of an enqueue, and the checks that enqueueing a job and starting a
 // workflow share.
@@ -79,6 +85,65 @@ export function toEpoch(value: Date | number, option: string): number {
     );
   }
   return ms;
+}
+
+/**
+ * The call's `expiresAt` as epoch ms, refused when the job could never run: a time already
+ * past, or one before the job's own start (`delay` from now, or `eta`). The transport would
+ * store it and expire it unrun, and `result()` would say only that it expired. A producer that
+ * means "only if still in time" checks the time before it enqueues.
+ */
+export function expiryOf(call: EnqueueOptions, runAt: number | undefined): number | undefined {
+  if (call.expiresAt === undefined) return undefined;
+  const at = toEpoch(call.expiresAt, 'expiresAt');
+  const now = Date.now();
+  const iso = (ms: number) => new Date(ms).toISOString();
+  const before = (ms: number) => `${ms.toLocaleString('en-US')} ms before`;
+  if (at <= now) {
+    throw new InvalidOptionError(
+      'expiresAt',
+      call.expiresAt,
+      `a time in the future: ${iso(at)} is ${before(now - at)} now (${iso(now)}), so the job would expire without running. Pass a later time, or skip the enqueue once its time has passed`,
+    );
+  }
+  const start = runAt ?? (call.delay === undefined ? undefined : now + call.delay);
+  if (start !== undefined && at <= start) {
+    const from = runAt === undefined ? `its delay of ${call.delay} ms` : `its eta`;
+    throw new InvalidOptionError(
+      'expiresAt',
+      call.expiresAt,
+      `a time after the job's start: ${from} makes it due at ${iso(start)}, and ${iso(at)} is ${before(start - at)} that, so the job would expire without running. Pass a later expiresAt, or an earlier start`,
+    );
+  }
+  return at;
+}
+
+/** What every job of one enqueue call shares. */
+export interface CallParts {
+  route: QueueRoute;
+  maxAttempts: number;
+  priority: number;
+  expiresAt: number | undefined;
+  delayMs: number | undefined;
+  runAt: number | undefined;
+}
+
+/** The parts of a call of `task` routed to `route`, its times checked. */
+export function callPartsOf(
+  task: AnyTaskContract,
+  call: EnqueueOptions,
+  route: QueueRoute,
+): CallParts {
+  const runAt =
+    call.delay === undefined && call.eta !== undefined ? toEpoch(call.eta, 'eta') : undefined;
+  return {
+    route,
+    maxAttempts: call.attempts ?? retryAttempts(task.retry),
+    priority: call.priority ?? task.priority ?? DEFAULT_PRIORITY,
+    expiresAt: expiryOf(call, runAt),
+    delayMs: call.delay,
+    runAt,
+  };
 }
 
 /** An idempotency key a producer may pass: a string of 1–256 characters. */

@@ -1,4 +1,10 @@
-import { assertTask, checkCallOptions, type EnqueueOptions, toEpoch } from './call-options.js';
+import {
+  assertTask,
+  type CallParts,
+  callPartsOf,
+  checkCallOptions,
+  type EnqueueOptions,
+} from './call-options.js';
 import { type ClientQueues, createClientQueues } from './client-queues.js';
 import { type ClientSchedules, createClientSchedules } from './client-schedules.js';
 import { type ClientWorkflows, createClientWorkflows } from './client-workflows.js';
@@ -16,16 +22,15 @@ import {
   checkPartitionCounts,
   newRoutedJob,
   type PartitionCounts,
-  type QueueRoute,
   taskRouter,
 } from './partition-routing.js';
 import { assertByteLimit, DEFAULT_MAX_PAYLOAD_BYTES } from './payload-size.js';
 import { PreparedRequest } from './prepared-request.js';
 import { resultDecoder } from './result-codec.js';
-import { assertDuration, retryAttempts } from './retry-policy.js';
+import { assertDuration } from './retry-policy.js';
 import { type ValidationOutcome, validateNow } from './schema.js';
 import { bindTask, type TaskStub } from './stub.js';
-import { type AnyTaskContract, DEFAULT_PRIORITY, type TaskInput, type TaskResult } from './task.js';
+import type { AnyTaskContract, TaskInput, TaskResult } from './task.js';
 import type { EnqueueRequest, EnqueueResult, JobRecord, Transport } from './transport.js';
 
 export interface ClientOptions {
@@ -150,27 +155,10 @@ export function createClient(options: ClientOptions): Client {
   const logger = options.logger ?? consoleLogger({ name: 'conveyor-client' });
   const partitions = checkPartitionCounts(options.partitions, 'partitions');
 
-  /** What every job of one call shares; worked out once per call, after the first input passed. */
-  interface CallParts {
-    route: QueueRoute;
-    maxAttempts: number;
-    priority: number;
-    expiresAt: number | undefined;
-    delayMs: number | undefined;
-    runAt: number | undefined;
-  }
-
   const routeFor = taskRouter(partitions);
-
-  const callParts = (task: AnyTaskContract, call: EnqueueOptions): CallParts => ({
-    route: routeFor(task, call.queue),
-    maxAttempts: call.attempts ?? retryAttempts(task.retry),
-    priority: call.priority ?? task.priority ?? DEFAULT_PRIORITY,
-    expiresAt: call.expiresAt === undefined ? undefined : toEpoch(call.expiresAt, 'expiresAt'),
-    delayMs: call.delay,
-    runAt:
-      call.delay === undefined && call.eta !== undefined ? toEpoch(call.eta, 'eta') : undefined,
-  });
+  // Once per call, after the first input passed.
+  const callParts = (task: AnyTaskContract, call: EnqueueOptions): CallParts =>
+    callPartsOf(task, call, routeFor(task, call.queue));
 
   /** A job's request, and whether its input comes back from JSON exactly as given. */
   const prepare = (
@@ -251,9 +239,10 @@ export function createClient(options: ClientOptions): Client {
         count,
       );
     }
+    // The call's own options are at fault, not this input: no `inputs[i]` before the message.
+    state.parts ??= callParts(task, call);
     let prepared: { request: PreparedRequest; exact: boolean };
     try {
-      state.parts ??= callParts(task, call);
       prepared = prepare(task, input, call, state.parts);
     } catch (error) {
       throw atInput(error, index, count);

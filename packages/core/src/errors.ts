@@ -194,10 +194,13 @@ export class JobFailedError extends ConveyorError {
 export class JobCancelledError extends ConveyorError {
   declare readonly code: 'JOB_CANCELLED';
   readonly jobId: string;
+  /** How the job ended unrun: cancelled, or past its `expiresAt` before it started. */
+  readonly state: 'cancelled' | 'expired';
 
   constructor(jobId: string, state: 'cancelled' | 'expired') {
     super('JOB_CANCELLED', `Job ${JSON.stringify(jobId)} was ${state} and has no result.`);
     this.jobId = jobId;
+    this.state = state;
   }
 }
 

@@ -17,6 +17,7 @@ import { memoryTransport } from '../src/memory/index.js';
 import { defineSchedule } from '../src/schedule/define-schedule.js';
 import { bindTask } from '../src/stub.js';
 import { type AnyTaskContract, defineTask, taskContract } from '../src/task.js';
+import { createManualClock } from '../src/testing/index.js';
 import type { EnqueueRequest, EnqueueResult, Transport } from '../src/transport.js';
 import { defineWorkflow } from '../src/workflow/define-workflow.js';
 
@@ -723,7 +724,27 @@ describe('job handles over the memory transport', () => {
     expect(error).toBeInstanceOf(JobCancelledError);
     expect((error as JobCancelledError).code).toBe('JOB_CANCELLED');
     expect((error as JobCancelledError).jobId).toBe(handle.id);
+    expect((error as JobCancelledError).state).toBe('cancelled');
     expect(await client.job('default:missing').cancel()).toBe('not-found');
+  });
+
+  // Expired and cancelled jobs reject with the same code; only the message told them apart.
+  it("an expired job's result rejects with JobCancelledError whose state is 'expired'", async () => {
+    const clock = createManualClock();
+    clock.set(Date.now());
+    const transport = memoryTransport({ clock });
+    const client = createClient({ transport });
+    clients.push(client);
+    const handle = await client.enqueue(sendEmail, input, { expiresAt: Date.now() + 1_000 });
+    await clock.advance(2_000);
+    expect(
+      await transport.reserve({ queues: ['default'], max: 1, leaseMs: 1_000, consumer: 't' }),
+    ).toEqual([]);
+    const error = await rejection(handle.result());
+    expect(error).toMatchObject({ code: 'JOB_CANCELLED', state: 'expired' });
+    expect((error as Error).message).toBe(
+      `Job ${JSON.stringify(handle.id)} was expired and has no result.`,
+    );
   });
 
   it('resolves result with the job result, also when it completes after the call', async () => {

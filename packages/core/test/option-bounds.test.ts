@@ -94,6 +94,35 @@ describe('option bounds', () => {
     ).resolves.toBeDefined();
   });
 
+  // A job that could never run was stored and expired unrun: `result()` said only that it
+  // expired (JOB_CANCELLED), later, where the call could have said why at once.
+  it('refuse an expiresAt already past, or not after the start its delay or eta gives', async () => {
+    const { transport, client } = setup();
+    const past = Date.now() - 60_000;
+    await expect(client.enqueue(task, {}, { expiresAt: past })).rejects.toThrow(
+      new RegExp(
+        `^Invalid expiresAt ${past}: expected a time in the future: \\S+ is 6\\d,\\d{3} ms before now \\(\\S+\\), so the job would expire without running\\. Pass a later time, or skip the enqueue once its time has passed\\.$`,
+      ),
+    );
+    const soon = Date.now() + 500;
+    await expect(
+      client.enqueueMany(task, [{}, {}], { delay: 2_000, expiresAt: soon }),
+    ).rejects.toThrow(
+      /^Invalid expiresAt \d+: expected a time after the job's start: its delay of 2000 ms makes it due at \S+, and \S+ is 1,\d{3} ms before that, so the job would expire without running\. Pass a later expiresAt, or an earlier start\.$/,
+    );
+    const eta = new Date(Date.now() + 3_600_000);
+    await expect(
+      client.enqueue(task, {}, { eta, expiresAt: new Date(eta.getTime() - 1) }),
+    ).rejects.toThrow(
+      `its eta makes it due at ${eta.toISOString()}, and ${new Date(eta.getTime() - 1).toISOString()} is 1 ms before that`,
+    );
+    const [counts] = await transport.admin.queueCounts(['default']);
+    expect((counts?.waiting ?? 0) + (counts?.delayed ?? 0)).toBe(0);
+    // After the start, it is taken.
+    const later = await client.enqueue(task, {}, { eta, expiresAt: eta.getTime() + 1 });
+    expect(await later.status()).toBe('delayed');
+  });
+
   // `deadline: Date.now() - 60_000` and `timeoutMs: 0` started a run that failed at once
   // with WORKFLOW_TIMED_OUT "still running at its deadline", a time before it was created,
   // after its first step's job had started.
