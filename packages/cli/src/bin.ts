@@ -1,19 +1,24 @@
 import { onClosedStdout } from './closed-stdout.js';
 import { interruptNote } from './interrupt-note.js';
-import { processIo, runCli } from './run.js';
+import { commandOf, processIo, runCli } from './run.js';
 import { guardWorkerProcess } from './worker-signals.js';
 
-// Ctrl-C (or SIGTERM) ends `status --watch`, `generate --watch` and `dashboard` cleanly, and
-// a second one exits at once; it ends any other command at once, even one still connecting
-// (which does not watch the signal). The worker: see worker-signals.ts.
+// Ctrl-C (or SIGTERM) ends `status --watch`, `generate --watch`, `dashboard` and the wait of
+// `enqueue --wait` cleanly (the job enqueued is named, and goes on), and a second one exits at
+// once; it ends any other command at once, even one still connecting (which does not watch
+// the signal). The worker: see worker-signals.ts.
 const interrupted = new AbortController();
 const argv = process.argv.slice(2);
 const EXIT_ON = { SIGINT: 130, SIGTERM: 143 } as const;
+// The command word, past global options and their values: any argument `worker` (a queue,
+// task or prefix) made `status` a worker for signals and a closed stdout.
+const command = commandOf(argv);
+const flag = (long: string, short?: string) =>
+  argv.some((arg) => arg === long || arg === short || arg.startsWith(`${long}=`));
 const graceful =
-  argv.includes('dashboard') ||
-  argv.some((arg) => arg === '-w' || arg === '--watch' || arg.startsWith('--watch='));
-onClosedStdout(argv.includes('worker') ? 'worker' : 'other');
-if (argv.includes('worker')) {
+  command === 'dashboard' || flag('--watch', '-w') || (command === 'enqueue' && flag('--wait'));
+onClosedStdout(command === 'worker' ? 'worker' : 'other');
+if (command === 'worker') {
   // Before "Ready" a signal ends the start-up; then the worker's own handlers stop it.
   guardWorkerProcess();
 } else {

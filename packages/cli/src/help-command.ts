@@ -77,7 +77,7 @@ export function optionOfCommand(
  * The first word of `argv` that is no global option or an option's value: the command asked
  * for (`conveyor --redis redis://h:6379 status` names `status`). Undefined when there is none.
  */
-function commandWord(program: Command, argv: readonly string[]): string | undefined {
+export function commandWord(program: Command, argv: readonly string[]): string | undefined {
   for (let index = 0; index < argv.length; index++) {
     const arg = argv[index] as string;
     if (!arg.startsWith('-')) return arg;

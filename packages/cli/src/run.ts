@@ -1,6 +1,6 @@
 import { CommanderError } from 'commander';
 import { CliError, EXIT_CODES } from './errors.js';
-import { helpArguments, optionOfCommand } from './help-command.js';
+import { commandWord, helpArguments, optionOfCommand } from './help-command.js';
 import type { Io } from './output.js';
 import { createProgram } from './program.js';
 import { askYesNo } from './prompt.js';
@@ -17,6 +17,25 @@ export function processIo(): Io {
     env: process.env,
     cwd: process.cwd(),
   };
+}
+
+/**
+ * Commands users of Celery and BullMQ reach for, whose spelling suggestion misleads:
+ * `workers` suggested `worker`, which starts one instead of listing them.
+ */
+const OTHER_TOOLS: Readonly<Record<string, string>> = {
+  workers: 'the workers are listed by `conveyor status` (`worker` starts one)',
+  queues: 'the queues are listed by `conveyor status`',
+  beat: 'there is no separate scheduler: every `conveyor worker` fires the schedules its tasks module declares; `conveyor schedules` lists them',
+  flower: 'the web dashboard is `conveyor dashboard`',
+};
+
+/**
+ * The command `argv` runs (`status` in `--redis <url> status --watch 1`): the first word that
+ * is neither a global option nor an option's value; undefined when there is none.
+ */
+export function commandOf(argv: readonly string[]): string | undefined {
+  return commandWord(createProgram(processIo(), new AbortController().signal), argv);
 }
 
 /**
@@ -43,10 +62,14 @@ export async function runCli(
       // `conveyor --json status`: the option is the command's, typed before it.
       const unknown = /^error: unknown option '([^']+)'$/.exec(line)?.[1];
       const instead = unknown && optionOfCommand(program, argv, unknown);
+      const command = /^error: unknown command '([^']+)'/.exec(line)?.[1];
+      const elsewhere = command === undefined ? undefined : OTHER_TOOLS[command];
       write(
         instead
           ? `${line}: it is an option of the command, so it goes after it: ${instead}`
-          : `${line} (run with --help for usage)`,
+          : elsewhere
+            ? `error: unknown command '${command}': ${elsewhere} (run with --help for usage)`
+            : `${line} (run with --help for usage)`,
       );
     },
   };

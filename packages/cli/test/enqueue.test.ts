@@ -7,16 +7,18 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { defineTask, silentLogger, type Transport } from '@conveyor/core';
 import { createWorker } from '@conveyor/worker';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { echo } from './fixtures/tasks.js';
 import {
   cli,
   json,
   packageDir,
   producerSetup,
+  spawnConveyor,
   startCli,
   TASKS,
   usePrivateRedis,
+  WAIT_MS,
 } from './helpers.js';
 import { memoryProjects, writeClient } from './memory-project.js';
 
@@ -459,5 +461,47 @@ describe('conveyor enqueue from a config', () => {
     expect(run.code).toBe(6);
     expect(run.stderr).toContain('The client generated/client.ts that conveyor.config.ts names');
     expect(run.stderr).toContain('run `conveyor generate`');
+  });
+});
+
+describe('signals to the built binary', () => {
+  it('Ctrl-C stops the wait, names the job it enqueued, and leaves the job to run', async () => {
+    const { args, transport, close } = producerSetup(redis.url);
+    const child = spawnConveyor([
+      'enqueue',
+      'cli.echo',
+      '{"n":5}',
+      '--wait',
+      '--tasks',
+      TASKS,
+      ...args,
+    ]);
+    // No worker runs: once the job is stored, the command is waiting on it.
+    await vi.waitFor(
+      async () => expect((await transport.admin.queueCounts(['cli-echo']))[0]?.waiting).toBe(1),
+      { timeout: WAIT_MS, interval: 50 },
+    );
+    child.child.kill('SIGINT');
+    // Before: the binary exited 130 at once, printing nothing: the job ran on, unnamed.
+    const exit = await child.exited;
+    const id = /^Enqueued cli\.echo as (cli-echo:\S+): waiting\.$/m.exec(exit.stdout)?.[1];
+    expect(id, exit.stdout + exit.stderr).toBeDefined();
+    expect(exit.stderr).toContain('Stopped waiting (interrupted); it goes on.');
+    expect(exit.code).toBe(1);
+    expect(await transport.getJob(id as string)).toMatchObject({ state: 'waiting' });
+    await close();
+  });
+
+  it('a queue named worker does not make status --watch a worker', async () => {
+    const { args, close } = producerSetup(redis.url);
+    const child = spawnConveyor(['status', '--watch', '1', '--queues', 'worker', ...args]);
+    await child.waitFor('worker');
+    child.child.kill('SIGINT');
+    // Before: any argument `worker` installed the worker's handlers: exit 130 and "conveyor
+    // worker: SIGINT before the worker was ready".
+    const exit = await child.exited;
+    expect(exit.stderr).not.toContain('conveyor worker:');
+    expect(exit.code).toBe(0);
+    await close();
   });
 });

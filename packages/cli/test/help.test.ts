@@ -123,6 +123,13 @@ describe('conveyor --help', () => {
     const unknown = await cli(['statsu']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/^error: unknown command 'statsu'/);
+    // Another tool's word: commander's suggestion for `workers` was `worker`, which starts one.
+    const workers = await cli(['workers']);
+    expect(workers.code).toBe(2);
+    expect(workers.stderr).toBe(
+      "error: unknown command 'workers': the workers are listed by `conveyor status` (`worker` starts one) (run with --help for usage)\n",
+    );
+    expect((await cli(['flower'])).stderr).toContain('the web dashboard is `conveyor dashboard`');
     // With --help it showed the whole program's help and exited 0, as if statsu existed.
     const asked = await cli(['statsu', '--help']);
     expect(asked.code).toBe(2);
