@@ -399,7 +399,7 @@ describe('conveyor schedules', () => {
     const unknown = await run(['schedules', 'remove', 'nope']);
     expect(unknown.code).toBe(4);
     expect(unknown.stderr).toBe(
-      'error: No schedule "nope": nothing was removed. List the stored schedules with `conveyor schedules`.\n',
+      'error: No schedule "nope" in any queue: nothing was removed. List the stored schedules with `conveyor schedules`.\n',
     );
   });
 
@@ -469,6 +469,21 @@ describe('conveyor schedules', () => {
     expect(elsewhere.code).toBe(4);
     expect(elsewhere.stderr).toBe(
       'error: No schedule "nope" in queue "mail". List the stored schedules and their ids with `conveyor schedules`.\n',
+    );
+    // A typo got no suggestion, where enqueue, pause and status give one.
+    const misspelt = await run(['schedules', 'run-now', 'tenant.acmee']);
+    expect(misspelt.code).toBe(4);
+    expect(misspelt.stderr).toBe(
+      'error: No schedule "tenant.acmee" in any queue (did you mean "tenant.acme"?). List the stored schedules and their ids with `conveyor schedules`.\n',
+    );
+    expect((await run(['schedules', 'remove', 'tenant.acmee'])).stderr).toContain(
+      '(did you mean "tenant.acme"?): nothing was removed.',
+    );
+    // The id, with --queue naming another queue than its own.
+    const queue = await run(['schedules', 'resume', 'tenant.acme', '--queue', 'mail']);
+    expect(queue.code).toBe(4);
+    expect(queue.stderr).toBe(
+      'error: No schedule "tenant.acme" in queue "mail" (it is stored in queue "reports": pass that --queue, or leave --queue out). List the stored schedules and their ids with `conveyor schedules`.\n',
     );
 
     await transport.schedules.upsert([spec({ id: 'dup', queue: 'mail' }), spec({ id: 'dup' })]);

@@ -2,8 +2,10 @@ import {
   createClient,
   findSchedule,
   requireCapability,
+  ScheduleNotFoundError,
   type ScheduleRow,
   silentLogger,
+  type TransportSchedules,
 } from '@conveyor/core';
 import { queueOfJobId } from '@conveyor/core/transport';
 import { recordAction } from '../audit-trail.js';
@@ -20,6 +22,7 @@ import {
 } from '../output.js';
 import { isUnknownQueue, unknownQueueNote } from '../queue-names.js';
 import { type Redaction, SHOW_AS_STORED } from '../redaction.js';
+import { scheduleIdHint } from '../schedule-not-found.js';
 import { checkOrphan, orphanNote } from '../schedule-orphan.js';
 import { terminalText } from '../terminal-text.js';
 
@@ -181,12 +184,17 @@ function lateness(slotAt: number, firedAt: number | undefined): string {
 
 export type ScheduleAction = 'run-now' | 'pause' | 'resume' | 'remove';
 
-/** `conveyor schedules run-now|pause|resume|remove <id> [--queue q]`. */
+type ActOptions = { json?: boolean; queue?: string; followUp?: FollowUp };
+
+/**
+ * `conveyor schedules run-now|pause|resume|remove <id> [--queue q]`. An id no stored
+ * schedule has exits 4 naming the nearest stored id, or the queue it is stored in.
+ */
 export async function actOnSchedule(
   connection: Connection,
   action: ScheduleAction,
   id: string,
-  options: { json?: boolean; queue?: string; followUp?: FollowUp },
+  options: ActOptions,
   io: Io,
 ): Promise<void> {
   const stored = requireCapability(
@@ -194,6 +202,35 @@ export async function actOnSchedule(
     'schedules',
     `\`conveyor schedules ${action}\``,
   );
+  try {
+    await act(connection, stored, action, id, options, io);
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== 'SCHEDULE_NOT_FOUND') throw error;
+    const where =
+      options.queue === undefined ? 'in any queue' : `in queue ${JSON.stringify(options.queue)}`;
+    const hint = await scheduleIdHint(stored, id, options.queue);
+    const rest =
+      action === 'remove'
+        ? ': nothing was removed. List the stored schedules with `conveyor schedules`.'
+        : '. List the stored schedules and their ids with `conveyor schedules`.';
+    throw new CliError(
+      'NOT_FOUND',
+      terminalText(`No schedule ${JSON.stringify(id)} ${where}${hint}${rest}`),
+      {
+        cause: error,
+      },
+    );
+  }
+}
+
+async function act(
+  connection: Connection,
+  stored: TransportSchedules,
+  action: ScheduleAction,
+  id: string,
+  options: ActOptions,
+  io: Io,
+): Promise<void> {
   // The client warns when a removed schedule is still declared by a live worker: the
   // removal's own line says so (it comes back); any other warning is a note.
   let declared = false;
@@ -214,12 +251,7 @@ export async function actOnSchedule(
   const lookup = options.queue === undefined ? {} : { queue: options.queue };
   const name = terminalText(JSON.stringify(id));
   if (action === 'remove') {
-    if (!(await schedules.remove(id, lookup))) {
-      throw new CliError(
-        'NOT_FOUND',
-        `No schedule ${name}${options.queue === undefined ? '' : ` in queue ${options.queue}`}: nothing was removed. List the stored schedules with \`conveyor schedules\`.`,
-      );
-    }
+    if (!(await schedules.remove(id, lookup))) throw new ScheduleNotFoundError(id, options.queue);
     await recordAction(
       connection,
       { action: 'schedule.remove', ...lookup, detail: { schedule: id } },
