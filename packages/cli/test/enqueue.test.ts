@@ -464,6 +464,26 @@ describe('conveyor enqueue from a config', () => {
   });
 });
 
+describe('conveyor enqueue into a paused queue', () => {
+  it('says the queue is paused before any wait, on stderr, and --json stays JSON', async () => {
+    const { args, transport, close } = producerSetup(redis.url);
+    await transport.admin.pauseQueue('cli-echo');
+    const options = ['--tasks', TASKS, ...args];
+    // Before: 'Enqueued … waiting.', then a --wait that ran out with no word of the pause.
+    const run = await cli(['enqueue', 'cli.echo', '{"n":1}', '--wait', '0.2', ...options]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(
+      /^note: Queue "cli-echo" is paused: it runs after `conveyor resume cli-echo --redis \S+ --prefix \S+`\.\nerror: Not finished after --wait 0\.2 s; it goes on\./,
+    );
+    const quiet = await cli(['enqueue', 'cli.echo', '{"n":2}', '--json', ...options]);
+    expect(json(quiet)).toMatchObject({ state: 'waiting' });
+    expect(quiet.stderr).toContain('note: Queue "cli-echo" is paused');
+    await transport.admin.resumeQueue('cli-echo');
+    expect((await cli(['enqueue', 'cli.echo', '{"n":3}', ...options])).stderr).toBe('');
+    await close();
+  });
+});
+
 describe('signals to the built binary', () => {
   it('Ctrl-C stops the wait, names the job it enqueued, and leaves the job to run', async () => {
     const { args, transport, close } = producerSetup(redis.url);

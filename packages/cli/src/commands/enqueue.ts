@@ -13,7 +13,7 @@ import {
   type JsonValue,
   ValidationError,
 } from '@conveyor/core';
-import { nearestName, queueOfJobId } from '@conveyor/core/transport';
+import { nearestName, pausedQueuesAmong, queueOfJobId } from '@conveyor/core/transport';
 import { revived } from '@conveyor/core/worker';
 import { recordAction } from '../audit-trail.js';
 import { generatedFromConfig } from '../config-registry.js';
@@ -22,6 +22,7 @@ import { CliError } from '../errors.js';
 import { type FollowUp, followUp as noFlags } from '../follow-up.js';
 import { importModule } from '../import-module.js';
 import { type Io, isoTime, namedList, printJson } from '../output.js';
+import { pausedLines } from '../paused-note.js';
 import { type Redaction, SHOW_AS_STORED } from '../redaction.js';
 import { redactedOutcome, type Started, waitFor } from './enqueue-wait.js';
 
@@ -245,6 +246,13 @@ export async function enqueueJob(
     io,
   );
   const state = await started.state();
+  // A paused queue holds the job: said before any --wait, which would otherwise run out
+  // with no word why (retry and promote say the same).
+  const queue = target.kind === 'task' ? queueOfJobId(started.id) : undefined;
+  if (queue !== undefined && connection.admin && state !== 'completed') {
+    const paused = await pausedQueuesAmong(connection.admin, [queue]);
+    for (const line of pausedLines(paused, [queue], 1, followUp)) io.stderr(`note: ${line}`);
+  }
   const waited = options.wait === undefined ? undefined : await waitFor(started, options);
   const outcome = waited && redactedOutcome(waited, options.redaction ?? SHOW_AS_STORED);
   const what = target.kind === 'task' ? 'job' : 'workflow';
