@@ -96,7 +96,7 @@ export function addWorkerCommand(
     )
     .option(
       '--max-payload-bytes <n>',
-      'largest job input run, in UTF-8 bytes of its JSON; a larger one fails as PAYLOAD_TOO_LARGE without running (default 524288, 512 KiB)',
+      'largest job input run, in UTF-8 bytes of its JSON; a larger one is dead-lettered as PAYLOAD_TOO_LARGE without running (default 524288, 512 KiB)',
       parseInteger('--max-payload-bytes', 1),
     )
     .option(

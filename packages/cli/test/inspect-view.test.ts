@@ -49,6 +49,22 @@ describe('conveyor inspect, the human view', () => {
     );
   });
 
+  it('calls an attempt that a later one followed Earlier, not Last run', () => {
+    // A job that lost its first lease and completed on its second read "Last run attempt 1".
+    const lines = describeJob(
+      record({
+        state: 'completed',
+        attempts: 2,
+        history: [
+          { attempt: 1, startedAt: NOW - 40_000, endedAt: NOW - 5_000, error: leaseExpired },
+        ],
+      }),
+      NOW,
+    );
+    expect(row(lines, 'Last run')).toBeUndefined();
+    expect(row(lines, 'Earlier')).toMatch(/^Earlier {3}attempt 1 ended .*: LEASE_EXPIRED: /);
+  });
+
   it('gives no run length for a job whose lease ran out: it ran until its worker stopped answering', () => {
     // "Ran for 6.1s" counted the wait for the lease to run out as running.
     const lines = describeJob(

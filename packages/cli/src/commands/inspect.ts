@@ -112,7 +112,12 @@ export function describeJob(
         (record.cancelRequested && record.state === 'active' ? ' (cancel requested)' : ''),
     ],
     ['Attempts', known(`${record.attempts} of ${envelope.maxAttempts}`)],
-    ['Last run', record.error === undefined ? lastRun(record, now) : undefined],
+    // `Last run` while no attempt followed it; after a later one started (a job that then
+    // completed, say), it is an earlier run's ending, as `Earlier` names an earlier error.
+    [
+      (record.history?.at(-1)?.attempt ?? 0) < record.attempts ? 'Earlier' : 'Last run',
+      record.error === undefined ? lastRun(record, now) : undefined,
+    ],
     ['Priority', known(String(envelope.priority))],
     ['Enqueued', known(formatTime(record.enqueuedAt, now))],
     ['Workflow', envelope.workflow ? workflowOf(envelope.workflow, followUp) : undefined],
