@@ -221,9 +221,13 @@ export function describeWorkflow(
         ),
       ),
     })),
-    compensations: plan.compensations.map((def) =>
-      stepView(def, steps.get(def.name), undefined, options),
-    ),
+    compensations: plan.compensations.map((def) => {
+      const step = stepView(def, steps.get(def.name), undefined, options);
+      // A compensation still pending when the run has ended never runs: it read as one to
+      // come ("pending, no job yet") on a failed or cancelled run.
+      if (record.status !== 'running' && step.state === 'pending') step.state = 'skipped';
+      return step;
+    }),
   };
   if (record.failure) {
     const { step, child, error } = record.failure;

@@ -71,6 +71,19 @@ describe('describeWorkflow', () => {
     expect(view.finishedAt).toBeUndefined();
   });
 
+  it('shows a compensation that never ran, on a run that ended, as skipped, not pending', async () => {
+    const { workflows, id } = await atCharge(2);
+    expect(describeWorkflow(await record(workflows, id)).compensations[0]?.state).toBe('pending');
+    await workflows.cancel(id);
+    const view = describeWorkflow(await record(workflows, id));
+    expect(view.status).toBe('cancelled');
+    // It read 'pending' (the dashboard: "no job yet"), as if the undo were still to come.
+    expect(view.compensations.map((step) => [step.name, step.state])).toEqual([
+      ['reject', 'skipped'],
+      ['log', 'skipped'],
+    ]);
+  });
+
   it('summarises a 10,000-child map: counts by state, the first ten and the failed ones', async () => {
     const { workflows, id } = await atCharge(10_000);
     for (const child of [0, 1, 2]) {
