@@ -13,6 +13,12 @@ export interface EnqueuerOptions {
   reconnects?(): number;
   /** Records queues in the registry that `listQueues` reads. */
   registerQueues(queues: readonly string[]): Promise<void>;
+  /**
+   * A registration failed where the jobs were stored: the enqueue succeeds (failing it would
+   * say they were not, and a resend would store them twice), and the next enqueue of the
+   * queue registers it again.
+   */
+  registrationFailed?(queues: readonly string[], error: unknown): void;
   /** Jobs per script call: bounds how long one call holds Redis. */
   chunkSize: number;
   defaultDedupeWindowMs: number;
@@ -33,6 +39,19 @@ interface PendingCall {
   requests: readonly EnqueueRequest[];
   resolve: (results: EnqueueResult[]) => void;
   reject: (error: unknown) => void;
+}
+
+/** One script call's worth of jobs: its sender, and where its jobs are in the results. */
+interface Chunk {
+  send(): Promise<void>;
+  /** Indexes into the requests (and results) of the `enqueueNow` that made it. */
+  positions: readonly number[];
+}
+
+/** The results of an `enqueueNow`, and the chunks that failed, each with its error. */
+interface Sent {
+  results: EnqueueResult[];
+  failed: Array<{ error: unknown; positions: readonly number[] }>;
 }
 
 /**
@@ -63,22 +82,32 @@ export function createEnqueuer(
     pendingJobs = 0;
     const all = calls.length === 1 ? (calls[0]?.requests ?? []) : calls.flatMap((c) => c.requests);
     enqueueNow(all).then(
-      (results) => {
-        if (calls.length === 1) {
-          calls[0]?.resolve(results);
-          return;
-        }
+      ({ results, failed }) => {
+        // Each call fails only with a chunk of its own: calls merged in one tick go to other
+        // queues (partitions on other masters), and one master down failed them all, though
+        // the others' jobs were stored.
         let offset = 0;
         for (const call of calls) {
-          call.resolve(results.slice(offset, offset + call.requests.length));
-          offset += call.requests.length;
+          const end = offset + call.requests.length;
+          const own = failed.find(({ positions }) =>
+            positions.some((position) => position >= offset && position < end),
+          );
+          if (own) call.reject(uncertainEnqueue(own.error, call.requests));
+          else call.resolve(calls.length === 1 ? results : results.slice(offset, end));
+          offset = end;
         }
       },
       (error: unknown) => {
         if (error instanceof NotJsonError && calls.length > 1) {
           // Nothing was sent (enqueueNow encodes first): each call again on its own, so
           // that only the one with the bad input fails.
-          for (const call of calls) enqueueNow(call.requests).then(call.resolve, call.reject);
+          for (const call of calls) {
+            enqueueNow(call.requests).then(({ results, failed }) => {
+              const [first] = failed;
+              if (first) call.reject(uncertainEnqueue(first.error, call.requests));
+              else call.resolve(results);
+            }, call.reject);
+          }
           return;
         }
         for (const call of calls) call.reject(uncertainEnqueue(error, call.requests));
@@ -95,8 +124,8 @@ export function createEnqueuer(
     requests: readonly EnqueueRequest[],
     positions: readonly number[] | undefined,
     results: EnqueueResult[],
-  ): Array<() => Promise<void>> {
-    const senders: Array<() => Promise<void>> = [];
+  ): Chunk[] {
+    const chunks: Chunk[] = [];
     for (let start = 0; start < requests.length; start += chunkSize) {
       const chunk =
         requests.length <= chunkSize ? requests : requests.slice(start, start + chunkSize);
@@ -104,14 +133,17 @@ export function createEnqueuer(
       const indexOf = positions
         ? (position: number) => positions[start + position]
         : (position: number) => start + position;
-      senders.push(() => {
-        const before = options.reconnects?.();
-        return enqueueScript(queue, args).then((reply) =>
-          readEnqueueReply(reply, queue, results, indexOf, options.reconnects?.() !== before),
-        );
+      chunks.push({
+        send() {
+          const before = options.reconnects?.();
+          return enqueueScript(queue, args).then((reply) =>
+            readEnqueueReply(reply, queue, results, indexOf, options.reconnects?.() !== before),
+          );
+        },
+        positions: chunk.map((_, position) => indexOf(position) as number),
       });
     }
-    return senders;
+    return chunks;
   }
 
   /**
@@ -125,20 +157,27 @@ export function createEnqueuer(
   ): Promise<boolean> {
     const { queue, priority } = request.envelope;
     const before = options.reconnects?.();
-    const reply = await alongside(registerQueues([queue]), enqueueOneScript(queue, priority, args));
+    const reply = await alongside(registered([queue]), enqueueOneScript(queue, priority, args));
     if (reply === ENQUEUE_ONE_DEFERRED) return false;
     const resent = options.reconnects?.() !== before;
     readEnqueueReply(reply as unknown[], queue, results, (position) => position, resent);
     return true;
   }
 
-  async function enqueueNow(requests: readonly EnqueueRequest[]): Promise<EnqueueResult[]> {
+  /** The registration of `queues`, which fails no enqueue (see registrationFailed). */
+  function registered(queues: readonly string[]): Promise<void> {
+    return registerQueues(queues).catch((error: unknown) =>
+      options.registrationFailed?.(queues, error),
+    );
+  }
+
+  async function enqueueNow(requests: readonly EnqueueRequest[]): Promise<Sent> {
     const single = requests.length === 1 ? (requests[0] as EnqueueRequest) : undefined;
     // Decided before any await: a request that does not qualify goes out in this same turn.
     const oneArgs = single && enqueueOneArgs(single, single.envelope.queue, packWaitingJobs);
     if (single && oneArgs) {
       const results: EnqueueResult[] = [{ id: single.envelope.id, duplicate: false }];
-      if (await enqueueOne(single, oneArgs, results)) return results;
+      if (await enqueueOne(single, oneArgs, results)) return { results, failed: [] };
     }
     const results: EnqueueResult[] = new Array(requests.length);
     let only: string | undefined = requests[0]?.envelope.queue;
@@ -150,22 +189,31 @@ export function createEnqueuer(
     // Every request is encoded before anything is sent, so input that cannot be
     // (NotJsonError) leaves no chunk of the call enqueued.
     let queues: string[];
-    const senders: Array<() => Promise<void>> = [];
+    const chunks: Chunk[] = [];
     if (only !== undefined) {
       // The usual case, one queue: no regrouping.
       queues = [only];
-      senders.push(...encode(only, requests, undefined, results));
+      chunks.push(...encode(only, requests, undefined, results));
     } else {
       const batches = byQueue(requests, (request) => request.envelope.queue);
       queues = batches.map((batch) => batch.queue);
       for (const { queue, entries } of batches) {
         const items = entries.map((entry) => entry.item);
         const positions = entries.map((entry) => entry.index);
-        senders.push(...encode(queue, items, positions, results));
+        chunks.push(...encode(queue, items, positions, results));
       }
     }
-    await alongside(registerQueues(queues), Promise.all(senders.map((sendChunk) => sendChunk())));
-    return results;
+    const sent = await alongside(
+      registered(queues),
+      Promise.allSettled(chunks.map((chunk) => chunk.send())),
+    );
+    const failed: Sent['failed'] = [];
+    sent.forEach((outcome, index) => {
+      if (outcome.status === 'rejected') {
+        failed.push({ error: outcome.reason, positions: (chunks[index] as Chunk).positions });
+      }
+    });
+    return { results, failed };
   }
 
   return (requests) => {
@@ -184,13 +232,11 @@ export function createEnqueuer(
 }
 
 /**
- * The enqueue's outcome once the queue's registration has settled too. When both fail (Redis
- * unreachable), the enqueue's error is the one thrown: it names the call that was asked for
- * and says whether the jobs may have been stored.
+ * The enqueue's outcome once the queue's registration has settled too (it never fails: see
+ * `registered`), so that nothing of the call is still in flight when it answers.
  */
 async function alongside<T>(registering: Promise<void>, sending: Promise<T>): Promise<T> {
-  const [registered, sent] = await Promise.allSettled([registering, sending]);
+  const [, sent] = await Promise.allSettled([registering, sending]);
   if (sent.status === 'rejected') throw sent.reason;
-  if (registered.status === 'rejected') throw registered.reason;
   return sent.value;
 }

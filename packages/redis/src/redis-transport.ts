@@ -251,6 +251,7 @@ export function redisTransport(options: RedisTransportOptions = {}): RedisTransp
       ),
   });
 
+  let registrationWarnedAt = Number.NEGATIVE_INFINITY;
   const waitUntilFinal = createFinalWait({
     notifications,
     getRecord,
@@ -295,6 +296,15 @@ export function redisTransport(options: RedisTransportOptions = {}): RedisTransp
           runScript(commands, 'enqueue-one', enqueueOneKeys(keys(queue), priority), args),
         ),
       registerQueues: (queues) => admin.registerQueues(queues),
+      registrationFailed: (queues, error) => {
+        // At most once a minute: every enqueue of the queue tries again while it fails.
+        if (Date.now() - registrationWarnedAt < 60_000) return;
+        registrationWarnedAt = Date.now();
+        logger.warn(
+          { queues, err: error },
+          `[conveyor] [redis] could not add queue ${queues.join(', ')} to the registry of queues (${(error as Error).message}); the jobs were stored. conveyor status and the dashboard list the queue once a later enqueue or a worker of it adds it.`,
+        );
+      },
       reconnects: () => reconnectsOf(commands),
       chunkSize: CHUNK,
       defaultDedupeWindowMs: defaultWindow,
