@@ -1,4 +1,4 @@
-// How numbers, times and durations read in the UI.
+// How numbers, times, durations and values read in the UI.
 
 const numberFormat = new Intl.NumberFormat('en-US');
 
@@ -81,4 +81,18 @@ export function partitionsLabel(stored: readonly { name: string }[]): string {
   const counts = new Set(stored.flatMap((entry) => /~\d+of(\d+)$/.exec(entry.name)?.[1] ?? []));
   const count = counts.size === 1 ? Number([...counts][0]) : stored.length - (plain ? 1 : 0);
   return `${count} partition${count === 1 ? '' : 's'}${plain ? ' and the plain queue' : ''}`;
+}
+
+/**
+ * A JSON value on one line with a space after each `,` and `:` (`{"to": "a@b.c", "n": [1, 2]}`),
+ * so that a narrow table cell wraps it between fields rather than inside one.
+ *
+ * @example
+ * dataText(jsonLine(schedule.input), 100, 'mono small')
+ */
+export function jsonLine(value: unknown): string {
+  // Pretty-printed, then joined: every newline in it is layout (a string escapes its own).
+  return JSON.stringify(value, null, 1).replace(/(,?)\n */g, (_, comma: string) =>
+    comma ? ', ' : '',
+  );
 }

@@ -18,18 +18,32 @@ import { workflowPage } from './pages/workflow.js';
 import { workflowsPage } from './pages/workflows.js';
 import { link, parseRoute, paths, type Route, startRouter } from './router.js';
 
-const NAV: ReadonlyArray<[label: string, href: () => string, active: (route: Route) => boolean]> = [
-  [
-    'Overview',
-    paths.overview,
-    (r) => r.name === 'overview' || r.name === 'queue' || r.name === 'job',
-  ],
-  ['Workflows', () => paths.workflows(), (r) => r.name === 'workflows' || r.name === 'workflow'],
-  ['Dead', () => paths.dead(), (r) => r.name === 'dead'],
-  ['Workers', paths.workers, (r) => r.name === 'workers'],
-  ['Schedules', paths.schedules, (r) => r.name === 'schedules'],
-  ['Audit', () => paths.audit(), (r) => r.name === 'audit'],
+type RouteName = Route['name'];
+
+/**
+ * The main bar: each item's page, and the pages within its section (a queue's and a job's
+ * are reached from the Overview, a workflow's from the Workflows list).
+ */
+const NAV: ReadonlyArray<
+  [label: string, href: () => string, page: RouteName, within: readonly RouteName[]]
+> = [
+  ['Overview', paths.overview, 'overview', ['queue', 'job']],
+  ['Workflows', () => paths.workflows(), 'workflows', ['workflow']],
+  ['Dead', () => paths.dead(), 'dead', []],
+  ['Workers', paths.workers, 'workers', []],
+  ['Schedules', paths.schedules, 'schedules', []],
+  ['Audit', () => paths.audit(), 'audit', []],
 ];
+
+/**
+ * An item's `aria-current`: `page` on its own page only, `true` (the same look) on a page
+ * within its section. Overview marked "page" on a job's page told a screen reader that this
+ * was the Overview.
+ */
+function navCurrent(route: Route, page: RouteName, within: readonly RouteName[]) {
+  if (route.name === page) return 'page';
+  return within.includes(route.name) ? 'true' : null;
+}
 
 const STATUS_TEXT: Record<LiveStatus, string> = {
   connecting: 'Connecting…',
@@ -93,11 +107,12 @@ function mount(root: HTMLElement): void {
     leave.abort();
     leave = new AbortController();
     const route = parseRoute(location.pathname);
-    NAV.forEach(([, , active], i) => {
+    NAV.forEach(([, , page, within], i) => {
       const a = navLinks[i];
       if (!a) return;
-      if (active(route)) {
-        a.setAttribute('aria-current', 'page');
+      const current = navCurrent(route, page, within);
+      if (current) {
+        a.setAttribute('aria-current', current);
         // A phone-width bar scrolls sideways: bring the current page's item into it.
         if (nav.scrollWidth > nav.clientWidth) {
           nav.scrollLeft = a.offsetLeft - (nav.clientWidth - a.offsetWidth) / 2;

@@ -116,12 +116,58 @@ describe('a partitioned queue on the dashboard', () => {
     expect(new URL(ui.page.url()).pathname).toMatch(/\/queues\/mail(~|%7E)1of4$/);
   });
 
+  it("/queues/<queue>: the Job id field's example stays the partitions' through Find, the tabs and Clear", async () => {
+    await ui.page.goto(`${ui.served.url}/queues/mail`);
+    const id = ui.page.getByLabel('Job id');
+    await expect.poll(() => id.getAttribute('placeholder')).toBe('mail~…:…');
+    // Each step builds the page anew in place, with the counts it already has: no counts
+    // event follows (nothing changes), and the field said "mail:…" until one did.
+    const steps: Array<[string, () => Promise<void>, RegExp]> = [
+      [
+        'Find with no id',
+        () => ui.page.getByRole('button', { name: 'Find' }).click(),
+        /state=waiting/,
+      ],
+      [
+        'the Delayed tab',
+        () =>
+          ui.page
+            .locator('.tabs')
+            .getByRole('link', { name: /^Delayed/ })
+            .click(),
+        /state=delayed/,
+      ],
+      [
+        'Find with an id',
+        async () => {
+          await id.fill(firstOfP1);
+          await ui.page.getByRole('button', { name: 'Find' }).click();
+        },
+        /id=/,
+      ],
+      [
+        'Clear',
+        () => ui.page.locator('.search-note').getByRole('link', { name: 'Clear' }).click(),
+        /state=waiting$/,
+      ],
+    ];
+    for (const [step, act, url] of steps) {
+      await act();
+      await expect.poll(() => ui.page.url(), { message: step }).toMatch(url);
+      expect(await id.getAttribute('placeholder'), step).toBe('mail~…:…');
+    }
+    await ui.shoot('queue-partitioned-after-clear');
+  });
+
   it('/queues/<queue>~<p>of<n> is a queue page of its own, with the way back to its queue', async () => {
     await ui.page.goto(`${ui.served.url}/queues/${P(1)}`);
     await ui.page.getByRole('heading', { level: 1, name: P(1) }).waitFor();
+    // Counted from one, the stored name (counted from zero) beside it: `mail~1of4` read
+    // "Partition 1 of 4", and `mail~0of4` "Partition 0 of 4".
     expect(await ui.page.locator('.crumbs').textContent()).toBe(
-      'Overview › Queue mail › Partition 1 of 4',
+      `Overview › Queue mail › Partition 2 of 4 (${P(1)})`,
     );
+    expect(await ui.page.title()).toMatch(new RegExp(`^${P(1)} · Partition 2 of 4 · `));
     expect(await ui.page.locator('section.partitions').count()).toBe(0);
     const rows = ui.page.locator('table.data-table tbody tr');
     await expect.poll(() => rows.count()).toBe(2);
@@ -137,6 +183,13 @@ describe('a partitioned queue on the dashboard', () => {
     await rows.first().getByRole('link', { name: firstOfP1 }).click();
     await ui.page.getByRole('heading', { level: 1, name: `Job ${firstOfP1}` }).waitFor();
     await ui.page.locator('.crumbs').getByRole('link', { name: 'Overview' }).waitFor();
+
+    await ui.page.goto(`${ui.served.url}/queues/${P(0)}`);
+    await ui.page.getByRole('heading', { level: 1, name: P(0) }).waitFor();
+    expect(await ui.page.locator('.crumbs').textContent()).toBe(
+      `Overview › Queue mail › Partition 1 of 4 (${P(0)})`,
+    );
+    await ui.shoot('queue-partition-first');
   });
 
   it('/dead offers the queue (all partitions) and each partition as filters', async () => {

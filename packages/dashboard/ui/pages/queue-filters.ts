@@ -31,7 +31,21 @@ export function readView(params: URLSearchParams): View {
   return view;
 }
 
-export function filters(queue: string, view: View, fields: readonly IndexedField[]): HTMLElement {
+/**
+ * The Job id field's example: a partitioned queue's ids start with a partition's name
+ * (`emails~3of8:…`), so `emails:…` would be no id of it.
+ */
+export function idExample(queue: string, partitioned: boolean): string {
+  return partitioned ? `${queue}~…:…` : `${queue}:…`;
+}
+
+/** The filter forms; `idPlaceholder` is {@link idExample}'s, from the counts the page has. */
+export function filters(
+  queue: string,
+  view: View,
+  fields: readonly IndexedField[],
+  idPlaceholder: string,
+): HTMLElement {
   const task = searchInput('task', view.field ? undefined : view.task, 'any task');
   const taskForm = h(
     'form',
@@ -48,7 +62,7 @@ export function filters(queue: string, view: View, fields: readonly IndexedField
     field('filter-task', 'Task', task),
     h('button', { class: 'button', attrs: { type: 'submit' } }, 'Filter'),
   );
-  const id = searchInput('id', view.id, `${queue}:…`);
+  const id = searchInput('id', view.id, idPlaceholder);
   const idForm = h(
     'form',
     {

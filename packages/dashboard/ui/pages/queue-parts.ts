@@ -48,6 +48,15 @@ export function partitionOf(
 }
 
 /**
+ * How a partition is called where it is named in words: `Partition 4 of 8` for
+ * `emails~3of8`. Stored names count from zero, so "Partition 3 of 8" read as off by one (and
+ * `~0of8` as "Partition 0"); the stored name is shown beside it, as ids and URLs use it.
+ */
+export function partitionTitle(partition: { partition: number; of: number }): string {
+  return `Partition ${partition.partition + 1} of ${partition.of}`;
+}
+
+/**
  * Where Find goes for an id that names another queue (not this one, nor one of its
  * partitions): that job's page, instead of "No job with this id on this queue". Undefined for
  * an id of this queue, or one without a queue part.

@@ -14,11 +14,12 @@ import { dataLabel, dataText } from '../components/value.js';
 import { h, replace } from '../dom.js';
 import { link, paths } from '../router.js';
 import { type PageContext, pageHead, setTitle } from './page.js';
-import { filters, readView, type View } from './queue-filters.js';
+import { filters, idExample, readView, type View } from './queue-filters.js';
 import {
   endedFilter,
   partitionOf,
   partitionsTable,
+  partitionTitle,
   unknownNote,
   unknownStateNote,
 } from './queue-parts.js';
@@ -141,7 +142,8 @@ function jobsResult(
  * links each; a partition's page (`/queues/emails~3of8`) is that of a queue.
  */
 export function queuePage(ctx: PageContext, queue: string): HTMLElement {
-  setTitle(queue, 'Queue');
+  const partition = partitionOf(queue);
+  setTitle(queue, partition ? partitionTitle(partition) : 'Queue');
   const view = readView(ctx.params);
   const counts = (data: QueuesResponse | undefined): Counts | undefined =>
     findQueue(data, queue)?.counts;
@@ -165,7 +167,11 @@ export function queuePage(ctx: PageContext, queue: string): HTMLElement {
   const showPause = (data: QueuesResponse | undefined): void =>
     replace(pauseSlot, pauseControls(queue, findQueue(data, queue), flash, showPause));
   showPause(ctx.live.latest());
-  const filterSlot = h('div', null, filters(queue, view, []));
+  // The id field's example follows the counts the page starts with: a page built by an
+  // in-page link (Find, a tab, Clear) gets no counts event until the counts change, and its
+  // field said `emails:…` for a partitioned queue until then.
+  let example = idExample(queue, partitions(ctx.live.latest()) !== undefined);
+  const filterSlot = h('div', null, filters(queue, view, [], example));
   const results = h('div', null, loading());
   const trouble = notices();
   let shown = '';
@@ -209,17 +215,15 @@ export function queuePage(ctx: PageContext, queue: string): HTMLElement {
     return data && JSON.stringify(entry ? [entry.counts, entry.totals] : null);
   };
   let lastCounts = countsKey(ctx.live.latest());
-  // A partitioned queue's ids start with a partition's name: the id field's example says so.
-  let idExample = `${queue}:…`;
   const markIdField = (): void => {
-    filterSlot.querySelector('input[name="id"]')?.setAttribute('placeholder', idExample);
+    filterSlot.querySelector('input[name="id"]')?.setAttribute('placeholder', example);
   };
   const show = (data: QueuesResponse): void => {
     tabs.showCounts(counts(data));
     replace(partitionSlot, partitionsTable(partitions(data)));
     showUnknown(data);
     showPause(data);
-    idExample = partitions(data) ? `${queue}~…:…` : `${queue}:…`;
+    example = idExample(queue, partitions(data) !== undefined);
     markIdField();
   };
   ctx.live.onCounts((data) => {
@@ -249,8 +253,7 @@ export function queuePage(ctx: PageContext, queue: string): HTMLElement {
     ctx.signal,
   ).then(
     ({ fields }) => {
-      replace(filterSlot, filters(queue, view, fields));
-      markIdField();
+      replace(filterSlot, filters(queue, view, fields, example));
     },
     () => {},
   );
@@ -270,7 +273,6 @@ export function queuePage(ctx: PageContext, queue: string): HTMLElement {
     results,
   ]);
 
-  const partition = partitionOf(queue);
   const crumbs = partition
     ? h(
         'p',
@@ -278,7 +280,9 @@ export function queuePage(ctx: PageContext, queue: string): HTMLElement {
         link(paths.overview(), 'Overview'),
         ' › Queue ',
         link(paths.queue(partition.queue), dataLabel(partition.queue, 64)),
-        ` › Partition ${partition.partition} of ${partition.of}`,
+        ` › ${partitionTitle(partition)} (`,
+        dataLabel(queue, 80, 'mono'),
+        ')',
       )
     : h('p', { class: 'crumbs' }, link(paths.overview(), 'Overview'), ' › Queue');
   return h(

@@ -2,11 +2,12 @@ import { ApiError, describeError, getJson, isAbort, postJson } from '../api.js';
 import type { ScheduleRow, SchedulesResponse } from '../api-types.js';
 import { confirmAction } from '../components/dialog.js';
 import { errorBox, loading, type Notices, notices } from '../components/notice.js';
+import { replaceKeepingFocus } from '../components/refresh.js';
 import { pausedNote } from '../components/retry.js';
 import { dataLabel, dataText, stateBadge, timeAgo } from '../components/value.js';
 import { canWrite } from '../config.js';
 import { type Child, h, type Props, replace } from '../dom.js';
-import { formatAgo, formatDuration, formatNumber, formatTime } from '../format.js';
+import { formatAgo, formatDuration, formatNumber, formatTime, jsonLine } from '../format.js';
 import { link, paths } from '../router.js';
 import { every, type PageContext, pageHead, setTitle } from './page.js';
 
@@ -100,6 +101,17 @@ function timingCell(row: ScheduleRow): HTMLElement {
   return h('td', card('Timing'), dataText(row.timing, 120, 'mono'));
 }
 
+/** How much of an input the table shows before "show all": a few fields, in a narrow column. */
+const INPUT_SHOWN = 100;
+
+/**
+ * The input each slot's job gets, and Run now's: as the server sent it (redacted), on one
+ * line, cut with "show all".
+ */
+function scheduleInput(row: ScheduleRow): HTMLElement {
+  return dataText(jsonLine(row.input), INPUT_SHOWN, 'mono small');
+}
+
 function nextCell(row: ScheduleRow): HTMLElement {
   if (row.next.length === 0) {
     const why = row.paused
@@ -182,7 +194,9 @@ async function act(row: ScheduleRow, action: Action, flash: Notices, done: () =>
       body: [
         'One job of ',
         dataText(row.task, 80, 'mono'),
-        ' is enqueued now, with the schedule’s input. Its slots still fire as planned.',
+        ' is enqueued now, with the schedule’s input ',
+        scheduleInput(row),
+        '. Its slots still fire as planned.',
       ],
       confirm: 'Run now',
     });
@@ -242,7 +256,7 @@ function schedulesTable(
   reload: () => void,
 ): HTMLElement {
   const writable = canWrite();
-  const titles = ['Schedule', 'Queue', 'Task', 'Timing', 'Next', 'Last run'];
+  const titles = ['Schedule', 'Queue', 'Task', 'Input', 'Timing', 'Next', 'Last run'];
   if (writable) titles.push('Actions');
   const body =
     rows.length === 0
@@ -268,6 +282,11 @@ function schedulesTable(
               link(paths.queue(row.queue), dataLabel(row.queue, 64)),
             ),
             h('td', { attrs: { 'data-label': 'Task' } }, dataText(row.task, 80)),
+            h(
+              'td',
+              { class: 'card-full schedule-input', attrs: { 'data-label': 'Input' } },
+              scheduleInput(row),
+            ),
             timingCell(row),
             nextCell(row),
             lastCell(row),
@@ -328,15 +347,12 @@ export function schedulesPage(ctx: PageContext): HTMLElement {
       const { schedules } = await getJson<SchedulesResponse>('/schedules', undefined, ctx.signal);
       rows = schedules;
       // Redrawn on every read, so that "in 12 s" stays true; keyboard focus stays on the
-      // same button.
-      const focused = document.activeElement;
-      const key = body.contains(focused) ? focused?.getAttribute('data-key') : null;
+      // same button, and an input shown in full with "show all" stays shown.
       replace(aside, summary(schedules));
-      replace(
+      replaceKeepingFocus(
         body,
         schedulesTable(schedules, flash, () => void load()),
       );
-      if (key) body.querySelector<HTMLElement>(`[data-key="${CSS.escape(key)}"]`)?.focus();
     } catch (error) {
       if (isAbort(error)) return;
       const missing =

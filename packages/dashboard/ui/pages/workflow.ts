@@ -385,7 +385,8 @@ export function workflowPage(ctx: PageContext, id: string): HTMLElement {
   return h(
     'div',
     null,
-    h('p', { class: 'crumbs' }, link(paths.overview(), 'Overview'), ' › Workflow'),
+    // Reached from the Workflows list, and back to it: not the Overview, which lists none.
+    h('p', { class: 'crumbs' }, link(paths.workflows(), 'Workflows'), ' › Workflow'),
     head,
     flash.el,
     body,
