@@ -66,18 +66,35 @@ export function createMinuteMetrics(options: {
     const outcomes = await Promise.allSettled(groups.map((group) => metrics.record(group)));
     let failure: unknown;
     const kept: TaskMinute[] = [];
+    const refusedGroups: TaskMinute[][] = [];
     outcomes.forEach((outcome, index) => {
       if (outcome.status === 'fulfilled') return;
       const error: unknown = outcome.reason;
-      if (refused(error)) {
-        // Sending them again would be refused again (a task name longer than the transport
-        // accepts, from a job written straight into the broker): these counts are lost.
-        logger.warn({ err: error }, 'the transport refused the per-minute metrics; dropping them');
-        return;
+      if (refused(error)) refusedGroups.push(groups[index] ?? []);
+      else {
+        failure ??= error;
+        kept.push(...(groups[index] ?? []));
       }
-      failure ??= error;
-      kept.push(...(groups[index] ?? []));
     });
+    // One minute the transport refuses (a task name longer than it accepts, from a job
+    // written straight into the broker) refused its whole queue's call, and the queue's other
+    // counts were dropped with it: each minute of such a call is sent alone, so that only the
+    // refused ones, which would be refused again, are lost.
+    for (const minute of refusedGroups.flat()) {
+      try {
+        await metrics.record([minute]);
+      } catch (error) {
+        if (refused(error)) {
+          logger.warn(
+            { err: error, queue: minute.queue },
+            'the transport refused a per-minute count; dropping it',
+          );
+        } else {
+          failure ??= error;
+          kept.push(minute);
+        }
+      }
+    }
     if (failure === undefined) {
       if (failing) logger.info('per-minute metrics recorded again');
       failing = false;

@@ -49,10 +49,15 @@ function fakeMetrics() {
     failQueue: undefined as string | undefined,
     /** When set, record calls wait for it. */
     hold: undefined as Promise<void> | undefined,
+    /** A task whose minutes the transport refuses, failing the whole call, as its gate does. */
+    refuseTask: undefined as string | undefined,
     metrics: {
       async record(minutes) {
         await fake.hold;
         if (fake.failure) throw fake.failure;
+        if (minutes.some((minute) => minute.task === fake.refuseTask)) {
+          throw new InvalidOptionError('metrics task', fake.refuseTask, 'a shorter name');
+        }
         // As Redis records them on a Cluster: each queue on its own, so one failed queue
         // leaves the others recorded, and the call rejects.
         const failed = minutes.filter((minute) => minute.queue === fake.failQueue);
@@ -280,8 +285,22 @@ describe('per-minute metrics', () => {
     await harness.clock.advance(5_000);
     expect(fake.calls).toEqual([]);
     expect(harness.logger.lines.map((line) => line.message)).toContain(
-      'the transport refused the per-minute metrics; dropping them',
+      'the transport refused a per-minute count; dropping it',
     );
+  });
+
+  it("drops only the refused task's counts, not its queue's others", async () => {
+    const fake = fakeMetrics();
+    const other = defineTask({ name: 't.other', input, queue: QUEUE, run: () => 'done' });
+    const harness = await workers.start([ok, other], {}, withMetrics(fake));
+    fake.refuseTask = 't.other';
+    await harness.enqueue('t.ok', {}, { enqueuedAt: harness.clock.now() });
+    await harness.enqueue('t.other', {}, { enqueuedAt: harness.clock.now() });
+    await harness.clock.advance(5_000);
+    // Before: one refused minute refused the queue's call, and t.ok's count went with it.
+    expect(fake.calls.flat().map((minute) => [minute.task, minute.completed])).toEqual([
+      ['t.ok', 1],
+    ]);
   });
 
   it.each([false, 0] as const)('counts nothing with metricsFlushMs: %s', async (metricsFlushMs) => {
