@@ -97,7 +97,7 @@ describe('a worker that dies holding prefetched jobs', () => {
       const record = await inner.getJob(id);
       expect(record).toMatchObject({ state: 'completed', attempts: 1, result: expect.any(Number) });
       expect(record?.history?.[0]?.error.message).toContain(
-        'before the worker holding it started it',
+        'before the broker heard that the worker holding it had started it',
       );
     }
     expect(ran.filter((run) => run.worker === 'second').map((run) => run.attempt)).toEqual([1, 1]);

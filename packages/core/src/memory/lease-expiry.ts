@@ -7,7 +7,7 @@ const LIVE_HOLDER =
 const DEAD_HOLDER =
   ': no renewal reached the broker before it ran out. The worker holding it died, its event loop was blocked, or its leaseMs is too short; a worker still running the job logs the lease it lost.';
 const UNSTARTED =
-  " before the worker holding it started it (reserved ahead with prefetch, or waiting at its task's limits): no renewal reached the broker before it ran out. The worker died, its event loop was blocked, or its leaseMs is too short.";
+  " before the broker heard that the worker holding it had started it (reserved ahead with prefetch, waiting at its task's limits, or started while its event loop was blocked): no renewal reached the broker before it ran out. The worker died, its event loop was blocked, or its leaseMs is too short.";
 const NOT_COUNTED = ' The attempt is not counted.';
 const COUNTED = ` The attempt counts: its lease had run out unstarted ${UNSTARTED_REFUND_LIMIT} times already.`;
 

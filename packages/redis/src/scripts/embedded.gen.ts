@@ -3408,7 +3408,7 @@ local function reclaim(id, key, member)
   local why
   local renewing = caller.renewing and caller.renewing[id]
   if unstarted then
-    why = ' before the worker holding it started it (reserved ahead with prefetch, or waiting at its task\\'s limits): no renewal reached the broker before it ran out. The worker died, its event loop was blocked, or its leaseMs is too short.'
+    why = ' before the broker heard that the worker holding it had started it (reserved ahead with prefetch, waiting at its task\\'s limits, or started while its event loop was blocked): no renewal reached the broker before it ran out. The worker died, its event loop was blocked, or its leaseMs is too short.'
     if refund then
       why = why .. ' The attempt is not counted."}'
     elseif refunds >= REFUND_CAP then

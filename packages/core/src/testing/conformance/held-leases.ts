@@ -4,7 +4,7 @@ import { complete, idsOf, leaseOf, release, useSuiteContext } from './context.js
 import { type ConformanceHarness, uniqueQueue } from './harness.js';
 
 /** Words of the `LEASE_EXPIRED` message of a job whose worker held it unstarted. */
-const UNSTARTED = 'before the worker holding it started it';
+const UNSTARTED = 'before the broker heard that the worker holding it had started it';
 
 /** R27: the expired lease of a job its worker held unstarted (past the reserve's `startNow`). */
 export function heldLeaseRules(harness: ConformanceHarness): void {
