@@ -53,6 +53,30 @@ describe('conveyor generate errors', () => {
     expect(result.stderr).toMatch(/^error: Invalid tasks 5 in .*bad\.json: expected a glob/);
   });
 
+  it('a TS config value it cannot read, or a syntax error, is located as diagnostics are, with its code', async () => {
+    // Before: `error: /abs/…/conveyor.config.ts:4:11: "…" is not a literal`, with neither the
+    // CONFIG_NOT_STATIC nor the CONFIG_INVALID the README names.
+    const computed = projects('export {};\n');
+    writeFileSync(
+      path.join(computed, 'conveyor.config.ts'),
+      "export default {\n  tasks: ['tasks.ts'],\n  client: ['generated', 'client.ts'].join('/'),\n  registry: 'generated/registry.ts',\n};\n",
+    );
+    const notStatic = await cli(['generate'], { cwd: computed });
+    expect(notStatic.code).toBe(9);
+    expect(notStatic.stderr).toMatch(
+      /^error: conveyor\.config\.ts:3:11 CONFIG_NOT_STATIC: "\['generated', 'client\.ts'\]\.join\('\/'\)" is not a literal\./,
+    );
+    writeFileSync(
+      path.join(computed, 'conveyor.config.ts'),
+      "export default {\n  tasks: ['tasks.ts']\n  client: 'c.ts',\n};\n",
+    );
+    const syntax = await cli(['generate'], { cwd: computed });
+    expect(syntax.code).toBe(9);
+    expect(syntax.stderr).toMatch(
+      /^error: conveyor\.config\.ts:3:3 CONFIG_INVALID: ',' expected\./,
+    );
+  });
+
   it('--check with --watch is bad usage: exit 2', async () => {
     const result = await cli(['generate', '--check', '--watch', '--json']);
     expect(result.code).toBe(2);

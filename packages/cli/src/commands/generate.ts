@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import {
   createGenerator,
@@ -78,10 +79,24 @@ export async function runGenerate(options: GenerateCommandOptions, io: Io): Prom
         ? CONFIG_ERRORS[code]
         : undefined;
     if (error instanceof Error && error.name === 'CodegenError' && as) {
-      throw new CliError(as, error.message, { cause: error });
+      throw new CliError(as, configMessage(error.message, code as string, io.cwd), {
+        cause: error,
+      });
     }
     throw error;
   }
+}
+
+/**
+ * A config error located in the file (`/abs/conveyor.config.ts:4:11: … is not a literal`),
+ * as task-file diagnostics read: the path from the cwd, and the code the README names
+ * (`conveyor.config.ts:4:11 CONFIG_NOT_STATIC: …`). Others are left as they are.
+ */
+function configMessage(message: string, code: string, cwd: string): string {
+  const located = /^(.+?):(\d+):(\d+): ([\s\S]*)$/.exec(message);
+  if (!located) return message;
+  const [, file = '', line, column, rest] = located;
+  return `${path.relative(cwd, file) || file}:${line}:${column} ${code}: ${rest}`;
 }
 
 /** Why a run that printed its result failed: diagnostics, or stale files with `--check`. */
