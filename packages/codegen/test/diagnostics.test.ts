@@ -53,6 +53,20 @@ describe('diagnostics', () => {
     expect(formatDiagnostic(syntax[0] as Diagnostic)).toContain('error TASK_FILE_SYNTAX');
   });
 
+  it('of a task file that does not parse, only where it stops', async () => {
+    // `defineTask({{` was also TASK_NAME_NOT_LITERAL ("the name … is missing"), though the
+    // name was written on the next line.
+    const found = await diagnose({
+      'src/tasks/a.ts': `${header}export const echo = defineTask({{
+  name: 'shop.echo',
+  input: z.object({ n: z.number() }),
+  run: ({ n }) => n,
+});
+`,
+    });
+    expect(found.map((d) => d.code)).toEqual(['TASK_FILE_SYNTAX']);
+  });
+
   it('TASK_FILE_NOT_TYPESCRIPT for a .js file the tasks glob matches, beside the .ts ones', async () => {
     // The type checker crashed on a JavaScript task file ("reading 'escapedName'").
     const found = await diagnose({

@@ -131,7 +131,8 @@ export function analyzeTaskFile(
 
   // A file that does not parse: what the AST below finds of it may be wrong or missing, and
   // --check would pass over a task file that cannot run.
-  for (const problem of parseProblems(source)) {
+  const syntaxProblems = parseProblems(source);
+  for (const problem of syntaxProblems) {
     const at = source.getLineAndCharacterOfPosition(problem.start ?? 0);
     report(
       { line: at.line + 1, column: at.character + 1 },
@@ -208,7 +209,12 @@ export function analyzeTaskFile(
     workflows: found.workflows,
     workflowIdentities: found.identities,
     identities,
-    diagnostics,
+    // Of a file that does not parse, only where it stops: `defineTask({{` also read as a task
+    // whose name is missing, sending its author after a name that was there.
+    diagnostics:
+      syntaxProblems.length > 0
+        ? diagnostics.filter((diagnostic) => diagnostic.code === 'TASK_FILE_SYNTAX')
+        : diagnostics,
     localImports: [...localImports],
     reexports: reexportSites(source, bindings),
   };
