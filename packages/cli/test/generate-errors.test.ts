@@ -93,7 +93,7 @@ describe('conveyor generate errors', () => {
     expect(result.stdout).toBe('');
     expect(result.stderr).toMatch(/^tasks\.ts:7:10 error OPTION_NOT_STATIC: .*\n {2}fix: /);
     expect(result.stderr).toMatch(
-      /\nerror: 1 problem\(s\) in task files; nothing was written\.\n$/,
+      /\nerror: 1 problem in task files; nothing was written\.\n$/,
     );
     expect(existsSync(path.join(dir, 'generated/registry.ts'))).toBe(false);
 
@@ -104,7 +104,7 @@ describe('conveyor generate errors', () => {
       ok: false,
       diagnostics: [{ code: 'OPTION_NOT_STATIC', file: 'tasks.ts', line: 7, column: 10 }],
     });
-    expect(asJson.stderr).toBe('error: 1 problem(s) in task files; nothing was written.\n');
+    expect(asJson.stderr).toBe('error: 1 problem in task files; nothing was written.\n');
   });
 
   it('stale files with --check: the result on stdout, exit 1 and the error line naming --config', async () => {
@@ -121,7 +121,7 @@ describe('conveyor generate errors', () => {
       ],
     });
     expect(result.stderr).toBe(
-      `error: 2 generated file(s) are stale: generated/client.ts, generated/registry.ts. Run \`conveyor generate --config '${config}'\` and commit the result.\n`,
+      `error: 2 generated files are stale: generated/client.ts, generated/registry.ts. Run \`conveyor generate --config '${config}'\` and commit the result.\n`,
     );
   });
 });

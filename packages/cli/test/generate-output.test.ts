@@ -72,12 +72,12 @@ export const pingPong = defineWorkflow({
     expect(first.code, first.stderr).toBe(0);
     expect(first.stderr).toBe('');
     expect(first.stdout).toContain('  written   generated/client.ts\n');
-    expect(lastLine(first.stdout)).toMatch(/^Generated 1 task: 2 file\(s\) written, 0 unchanged/);
+    expect(lastLine(first.stdout)).toMatch(/^Generated 1 task: 2 files written, 0 unchanged/);
 
     const again = await cli(['generate'], { cwd: dir });
     expect(again.code).toBe(0);
     expect(again.stdout).toContain('  unchanged generated/client.ts\n');
-    expect(lastLine(again.stdout)).toMatch(/^Generated 1 task: 0 file\(s\) written, 2 unchanged/);
+    expect(lastLine(again.stdout)).toMatch(/^Generated 1 task: 0 files written, 2 unchanged/);
 
     const fresh = await cli(['generate', '--check'], { cwd: dir });
     expect(fresh.code).toBe(0);
@@ -91,7 +91,7 @@ export const pingPong = defineWorkflow({
     expect(stale.stdout).toContain('  stale     generated/client.ts\n');
     // The config is the one in the cwd: the command to run names no --config.
     expect(stale.stderr).toMatch(
-      /^error: \d generated file\(s\) are stale: .*generated\/client\.ts.*\. Run `conveyor generate` and commit the result\.\n$/,
+      /^error: \d generated files are stale: .*generated\/client\.ts.*\. Run `conveyor generate` and commit the result\.\n$/,
     );
     // --check writes nothing.
     expect(read(dir, 'generated/client.ts')).toBe(before);
@@ -102,7 +102,7 @@ export const pingPong = defineWorkflow({
     const result = await cli(['generate', '--check'], { cwd: dir });
     expect(result.code).toBe(1);
     expect(result.stdout).toContain('  stale     generated/registry.ts\n');
-    expect(result.stderr).toMatch(/^error: 2 generated file\(s\) are stale: /);
+    expect(result.stderr).toMatch(/^error: 2 generated files are stale: /);
   });
 
   it('--json prints one parseable document, and nothing on stderr', async () => {
@@ -135,7 +135,7 @@ export const pingPong = defineWorkflow({
     expect(human.stderr).toMatch(
       /^conveyor\.config\.ts:\d+:\d+ error NO_TASK_FILES: No file matches tasks \["tasks\.ts"\] \(relative to /,
     );
-    expect(lastLine(human.stderr)).toBe('error: 1 problem(s) in the config; nothing was written.');
+    expect(lastLine(human.stderr)).toBe('error: 1 problem in the config; nothing was written.');
     const asJson = await cli(['generate', '--json'], { cwd: dir });
     expect(asJson.code).toBe(1);
     expect(json<{ diagnostics: Array<{ code: string }> }>(asJson).diagnostics).toEqual([

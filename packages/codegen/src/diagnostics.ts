@@ -90,7 +90,7 @@ export class CodegenDiagnosticsError extends Error {
 
   constructor(diagnostics: readonly Diagnostic[]) {
     super(
-      `Conveyor codegen found ${diagnostics.length} problem(s) in task files; nothing was written.\n${diagnostics.map(formatDiagnostic).join('\n')}`,
+      `Conveyor codegen found ${diagnostics.length} problem${diagnostics.length === 1 ? '' : 's'} in task files; nothing was written.\n${diagnostics.map(formatDiagnostic).join('\n')}`,
     );
     this.name = 'CodegenDiagnosticsError';
     this.diagnostics = diagnostics;

@@ -108,10 +108,10 @@ function failure(result: GenerateResult, mode: 'write' | 'check', followUp: Foll
       : result.diagnostics.some((d) => d.code === 'NO_TASK_FILES')
         ? 'in task files and the config'
         : 'in task files';
-    return `${result.diagnostics.length} problem(s) ${where}; ${mode === 'check' ? 'nothing was compared' : 'nothing was written'}.`;
+    return `${plural(result.diagnostics.length, 'problem')} ${where}; ${mode === 'check' ? 'nothing was compared' : 'nothing was written'}.`;
   }
   const stale = result.files.filter((file) => file.status === 'stale');
-  return `${stale.length} generated file(s) are stale: ${stale.map((file) => file.path).join(', ')}. Run \`${followUp.command`generate`}\` and commit the result.`;
+  return `${plural(stale.length, 'generated file')} ${stale.length === 1 ? 'is' : 'are'} stale: ${stale.map((file) => file.path).join(', ')}. Run \`${followUp.command`generate`}\` and commit the result.`;
 }
 
 /** What `--watch` prints after each run. */
@@ -175,7 +175,7 @@ function printHuman(result: GenerateResult, mode: 'write' | 'check', ms: number,
   if (mode === 'write') {
     const written = result.files.filter((file) => file.status === 'written').length;
     io.stdout(
-      `Generated ${count}: ${written} file(s) written, ${result.files.length - written} unchanged (${ms} ms).`,
+      `Generated ${count}: ${plural(written, 'file')} written, ${result.files.length - written} unchanged (${ms} ms).`,
     );
   } else if (result.ok) {
     io.stdout(`Generated files are up to date (${count}, ${ms} ms).`);
@@ -189,4 +189,9 @@ function countText(counts: ReadonlyArray<readonly [number, string]>): string {
     .map(([count, noun]) => `${count} ${noun}${count === 1 ? '' : 's'}`);
   const last = parts.pop() as string;
   return parts.length === 0 ? last : `${parts.join(', ')} and ${last}`;
+}
+
+/** `1 problem`, `2 problems`: it printed `1 problem(s)`. */
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
