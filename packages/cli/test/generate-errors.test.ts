@@ -92,9 +92,7 @@ describe('conveyor generate errors', () => {
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
     expect(result.stderr).toMatch(/^tasks\.ts:7:10 error OPTION_NOT_STATIC: .*\n {2}fix: /);
-    expect(result.stderr).toMatch(
-      /\nerror: 1 problem in task files; nothing was written\.\n$/,
-    );
+    expect(result.stderr).toMatch(/\nerror: 1 problem in task files; nothing was written\.\n$/);
     expect(existsSync(path.join(dir, 'generated/registry.ts'))).toBe(false);
 
     // With --json, the diagnostics are in the document, and stderr has only the error line.
