@@ -124,16 +124,20 @@ export function jobActions(
     },
     'Retry',
   );
+  // Asked once already of a running job: a second click only wrote another audit entry.
+  const requested = job.cancelRequested === true && job.state === 'active';
   const cancel = h(
     'button',
     {
       class: 'button danger',
       attrs: {
         type: 'button',
-        disabled: !CANCELLABLE.has(job.state),
-        title: CANCELLABLE.has(job.state)
-          ? undefined
-          : 'Only waiting, delayed or active jobs can be cancelled.',
+        disabled: !CANCELLABLE.has(job.state) || requested,
+        title: requested
+          ? 'Cancel already requested: the worker running it has been told to stop.'
+          : CANCELLABLE.has(job.state)
+            ? undefined
+            : 'Only waiting, delayed or active jobs can be cancelled.',
       },
       on: {
         click: async () => {
