@@ -1,5 +1,5 @@
 import { onClosedStdout } from './closed-stdout.js';
-import { interruptNote } from './interrupt-note.js';
+import { interruptNote, interruptsGracefully } from './interrupt-note.js';
 import { commandOf, processIo, runCli } from './run.js';
 import { guardWorkerProcess } from './worker-signals.js';
 
@@ -15,8 +15,9 @@ const EXIT_ON = { SIGINT: 130, SIGTERM: 143 } as const;
 const command = commandOf(argv);
 const flag = (long: string, short?: string) =>
   argv.some((arg) => arg === long || arg === short || arg.startsWith(`${long}=`));
-const graceful =
-  command === 'dashboard' || flag('--watch', '-w') || (command === 'enqueue' && flag('--wait'));
+// `enqueue --wait` only once its job is stored (interruptsGracefully): a signal before that
+// ends it at once, enqueueing nothing.
+const graceful = () => command === 'dashboard' || flag('--watch', '-w') || interruptsGracefully();
 onClosedStdout(command === 'worker' ? 'worker' : 'other');
 if (command === 'worker') {
   // Before "Ready" a signal ends the start-up; then the worker's own handlers stop it.
@@ -24,7 +25,7 @@ if (command === 'worker') {
 } else {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.on(signal, () => {
-      if (!graceful || interrupted.signal.aborted) {
+      if (!graceful() || interrupted.signal.aborted) {
         // What a long command (retry --all-dead, purge) had done: a re-run finishes it.
         const note = interruptNote();
         if (note) process.stderr.write(`${note}\n`);

@@ -15,3 +15,19 @@ export function noteOnInterrupt(next: (() => string) | undefined): void {
 export function interruptNote(): string | undefined {
   return note?.();
 }
+
+/**
+ * Whether an interrupt should end the command gracefully now (the binary aborts its signal
+ * instead of exiting): `enqueue --wait` once its job is stored and it waits on it, so that the
+ * command names the job it leaves running. Before that a signal ends it at once, enqueueing
+ * nothing, as any command still loading or connecting.
+ */
+let gracefulNow = false;
+
+export function interruptGracefully(on: boolean): void {
+  gracefulNow = on;
+}
+
+export function interruptsGracefully(): boolean {
+  return gracefulNow;
+}

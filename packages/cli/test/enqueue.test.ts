@@ -512,6 +512,39 @@ describe('signals to the built binary', () => {
     await close();
   });
 
+  it('Ctrl-C before the job is stored ends the command at once, enqueueing nothing', async () => {
+    const { args, transport, close } = producerSetup(redis.url);
+    // A tasks module that takes its time to load, and says when it started.
+    const dir = mkdtempSync(path.join(tmpdir(), 'conveyor-slow-tasks-'));
+    const slow = path.join(dir, 'slow-tasks.mjs');
+    writeFileSync(
+      slow,
+      "process.stderr.write('loading\\n');\nawait new Promise((resolve) => setTimeout(resolve, 60_000));\n",
+    );
+    try {
+      const child = spawnConveyor([
+        'enqueue',
+        'cli.echo',
+        '{"n":6}',
+        '--wait',
+        '--tasks',
+        slow,
+        ...args,
+      ]);
+      await child.waitFor('loading');
+      child.child.kill('SIGINT');
+      // A review found it enqueued the job anyway once loaded, the first signal only aborting
+      // the wait to come.
+      const exit = await child.exited;
+      expect(exit.code).toBe(130);
+      expect(exit.stdout).toBe('');
+      expect((await transport.admin.queueCounts(['cli-echo']))[0]?.waiting ?? 0).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      await close();
+    }
+  });
+
   it('a queue named worker does not make status --watch a worker', async () => {
     const { args, close } = producerSetup(redis.url);
     const child = spawnConveyor(['status', '--watch', '1', '--queues', 'worker', ...args]);

@@ -21,6 +21,7 @@ import type { Connection } from '../connection.js';
 import { CliError } from '../errors.js';
 import { type FollowUp, followUp as noFlags } from '../follow-up.js';
 import { importModule } from '../import-module.js';
+import { interruptGracefully } from '../interrupt-note.js';
 import { type Io, isoTime, namedList, printJson } from '../output.js';
 import { pausedLines } from '../paused-note.js';
 import { type Redaction, SHOW_AS_STORED } from '../redaction.js';
@@ -253,7 +254,16 @@ export async function enqueueJob(
     const paused = await pausedQueuesAmong(connection.admin, [queue]);
     for (const line of pausedLines(paused, [queue], 1, followUp)) io.stderr(`note: ${line}`);
   }
-  const waited = options.wait === undefined ? undefined : await waitFor(started, options);
+  let waited: Awaited<ReturnType<typeof waitFor>> | undefined;
+  if (options.wait !== undefined) {
+    // Stored: from now on Ctrl-C stops the wait and names the job, which goes on.
+    interruptGracefully(true);
+    try {
+      waited = await waitFor(started, options);
+    } finally {
+      interruptGracefully(false);
+    }
+  }
   const outcome = waited && redactedOutcome(waited, options.redaction ?? SHOW_AS_STORED);
   const what = target.kind === 'task' ? 'job' : 'workflow';
   if (options.json) {
