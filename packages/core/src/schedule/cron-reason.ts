@@ -133,10 +133,24 @@ function backwardsReason(pattern: string, range: string): string {
       const part = (a: string, b: string) => (number(a) === number(b) ? a : `${a}-${b}`);
       const suffix = step === undefined ? '' : `/${step}`;
       // Day-of-week 7 is Sunday, the first day: `7-2` is `0-2`.
+      // With a step, each half of a split range would step from its own start (`22-23/3,0-2/3`
+      // fires at 0, not 1) and a one-value half cannot take a step: the values themselves.
+      const stepped = (by: number) => {
+        const count = values.max - values.min + 1;
+        const start = Number(number(from));
+        const length = (Number(number(to)) - start + count) % count;
+        const list: string[] = [];
+        for (let offset = 0; offset <= length; offset += by) {
+          list.push(styled(((start - values.min + offset) % count) + values.min, from));
+        }
+        return list.join(',');
+      };
       const fix =
         field === 'day-of-week' && number(from) === '7'
           ? `0-${to}${suffix}`
-          : `${part(from, styled(values.max, from))}${suffix},${part(styled(values.min, to), to)}${suffix}`;
+          : step !== undefined && Number(step) >= 1
+            ? stepped(Number(step))
+            : `${part(from, styled(values.max, from))},${part(styled(values.min, to), to)}`;
       return `the ${field} field ${JSON.stringify(written)} has the range ${span}, which runs backwards: a range does not wrap around, so write it as ${fix}`;
     }
   }

@@ -204,7 +204,20 @@ describe('defineSchedule', () => {
     ],
     [
       '0 8,22-2/2 * * *',
-      'the hour field "8,22-2/2" has the range 22-2, which runs backwards: a range does not wrap around, so write it as 22-23/2,0-2/2',
+      'the hour field "8,22-2/2" has the range 22-2, which runs backwards: a range does not wrap around, so write it as 22,0,2',
+    ],
+    // Stepped, the values the wrap means: 22 and 1 (25), not 22-23/3,0-2/3 (22 and 0).
+    [
+      '0 22-2/3 * * *',
+      'the hour field "22-2/3" has the range 22-2, which runs backwards: a range does not wrap around, so write it as 22,1',
+    ],
+    [
+      '50-10/15 * * * *',
+      'the minute field "50-10/15" has the range 50-10, which runs backwards: a range does not wrap around, so write it as 50,5',
+    ],
+    [
+      '0 0 * * SAT-TUE/2',
+      'the day-of-week field "SAT-TUE/2" has the range SAT-TUE, which runs backwards: a range does not wrap around, so write it as SAT,MON',
     ],
     [
       '0 0 28-3 * *',
@@ -281,6 +294,16 @@ describe('defineSchedule', () => {
   it.each([
     '0 22-2 * * *',
     '0 8,22-2/2 * * *',
+    // Steps: a one-value half cannot take one (`23/2` is refused), and each half would step
+    // from its own start (`22-23/3,0-2/3` fires at 0, where the wrap fires at 1).
+    '0 22-2/3 * * *',
+    '50-10/15 * * * *',
+    '0 9 * * 6-1/2',
+    '0 23-1/2 * * *',
+    '59-10/5 * * * *',
+    '0 0 1 DEC-FEB/2 *',
+    '0 0 31-2/2 * *',
+    '0 0 * * SAT-TUE/2',
     '0 0 28-3 * *',
     '0 0 * nov-feb *',
     '0 0 * 12-2 *',
@@ -297,7 +320,7 @@ describe('defineSchedule', () => {
     const [, range, fix] =
       /has the range (\S+), which .* write it as (\S+)\)\.$/.exec(message) ?? [];
     expect(fix).toBeDefined();
-    // The range and its step, as written, give way to the fix (`8,22-2/2`: `8,22-23/2,0-2/2`).
+    // The range and its step, as written, give way to the fix (`8,22-2/2`: `8,22,0,2`).
     const fixed = cron.replace(new RegExp(`${range}(/\\d+)?`), fix as string);
     expect(fixed).not.toBe(cron);
     expect(defineSchedule({ ...base, cron: fixed }).cron).toBe(fixed);
