@@ -89,13 +89,17 @@ export function toEpoch(value: Date | number, option: string): number {
 
 /**
  * The call's `expiresAt` as epoch ms, refused when the job could never run: a time already
- * past, or one before the job's own start (`delay` from now, or `eta`). The transport would
+ * past, or one before the job's own start (`delay` from now, or `eta`); taken as it is with an
+ * `idempotencyKey`. The transport would
  * store it and expire it unrun, and `result()` would say only that it expired. A producer that
  * means "only if still in time" checks the time before it enqueues.
  */
 export function expiryOf(call: EnqueueOptions, runAt: number | undefined): number | undefined {
   if (call.expiresAt === undefined) return undefined;
   const at = toEpoch(call.expiresAt, 'expiresAt');
+  // A keyed call may be the resend of one whose reply was lost, with its options as they were:
+  // the key finds the stored job, whatever the time now (the Redis error's advice).
+  if (call.idempotencyKey !== undefined) return at;
   const now = Date.now();
   const iso = (ms: number) => new Date(ms).toISOString();
   const before = (ms: number) => `${ms.toLocaleString('en-US')} ms before`;

@@ -121,6 +121,12 @@ describe('option bounds', () => {
     // After the start, it is taken.
     const later = await client.enqueue(task, {}, { eta, expiresAt: eta.getTime() + 1 });
     expect(await later.status()).toBe('delayed');
+    // A keyed call may resend one whose reply was lost, its expiresAt since past: the key
+    // finds the stored job (a review found the resend refused).
+    const keyed = { idempotencyKey: 'k-expiry', expiresAt: Date.now() + 60_000 };
+    const first = await client.enqueue(task, {}, keyed);
+    const again = await client.enqueue(task, {}, { ...keyed, expiresAt: past });
+    expect(again).toMatchObject({ id: first.id, duplicate: true });
   });
 
   // `deadline: Date.now() - 60_000` and `timeoutMs: 0` started a run that failed at once
