@@ -80,19 +80,22 @@ export function createMinuteMetrics(options: {
     // written straight into the broker) refused its whole queue's call, and the queue's other
     // counts were dropped with it: each minute of such a call is sent alone, so that only the
     // refused ones, which would be refused again, are lost.
-    for (const minute of refusedGroups.flat()) {
+    const alone = refusedGroups.flat();
+    for (const [index, minute] of alone.entries()) {
       try {
         await metrics.record([minute]);
       } catch (error) {
-        if (refused(error)) {
-          logger.warn(
-            { err: error, queue: minute.queue },
-            'the transport refused a per-minute count; dropping it',
-          );
-        } else {
+        if (!refused(error)) {
+          // The broker failed meanwhile: the rest wait for the next flush, not for one
+          // command timeout each.
           failure ??= error;
-          kept.push(minute);
+          kept.push(...alone.slice(index));
+          break;
         }
+        logger.warn(
+          { err: error, queue: minute.queue },
+          'the transport refused a per-minute count; dropping it',
+        );
       }
     }
     if (failure === undefined) {

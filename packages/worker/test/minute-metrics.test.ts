@@ -51,10 +51,15 @@ function fakeMetrics() {
     hold: undefined as Promise<void> | undefined,
     /** A task whose minutes the transport refuses, failing the whole call, as its gate does. */
     refuseTask: undefined as string | undefined,
+    /** Calls of one minute fail as if the broker went down; counted in `alone`. */
+    failAlone: false,
+    alone: 0,
     metrics: {
       async record(minutes) {
         await fake.hold;
         if (fake.failure) throw fake.failure;
+        if (minutes.length === 1) fake.alone += 1;
+        if (minutes.length === 1 && fake.failAlone) throw new Error('broker down');
         if (minutes.some((minute) => minute.task === fake.refuseTask)) {
           throw new InvalidOptionError('metrics task', fake.refuseTask, 'a shorter name');
         }
@@ -287,6 +292,24 @@ describe('per-minute metrics', () => {
     expect(harness.logger.lines.map((line) => line.message)).toContain(
       'the transport refused a per-minute count; dropping it',
     );
+  });
+
+  it('stops sending a refused call minute by minute once the broker fails, keeping the rest', async () => {
+    const fake = fakeMetrics();
+    const other = defineTask({ name: 't.other', input, queue: QUEUE, run: () => 'done' });
+    const harness = await workers.start([ok, other], {}, withMetrics(fake));
+    fake.refuseTask = 't.other';
+    fake.failAlone = true;
+    await harness.enqueue('t.ok', {}, { enqueuedAt: harness.clock.now() });
+    await harness.enqueue('t.other', {}, { enqueuedAt: harness.clock.now() });
+    await harness.clock.advance(5_000);
+    // One try, not one per minute (each would wait out a command timeout on a real broker).
+    expect(fake.alone).toBe(1);
+    fake.failAlone = false;
+    await harness.clock.advance(5_000);
+    expect(fake.calls.flat().map((minute) => [minute.task, minute.completed])).toEqual([
+      ['t.ok', 1],
+    ]);
   });
 
   it("drops only the refused task's counts, not its queue's others", async () => {
