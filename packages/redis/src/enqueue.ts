@@ -89,11 +89,16 @@ export function createEnqueuer(
         let offset = 0;
         for (const call of calls) {
           const end = offset + call.requests.length;
-          const own = failed.find(({ positions }) =>
-            positions.some((position) => position >= offset && position < end),
-          );
-          if (own) call.reject(uncertainEnqueue(own.error, call.requests));
-          else call.resolve(calls.length === 1 ? results : results.slice(offset, end));
+          const mine = (position: number) => position >= offset && position < end;
+          const own = failed.find(({ positions }) => positions.some(mine));
+          if (own) {
+            // Its other chunks (other queues, on other masters) may have succeeded.
+            const lost = failed.reduce(
+              (sum, { positions }) => sum + positions.filter(mine).length,
+              0,
+            );
+            call.reject(uncertainEnqueue(own.error, call.requests, call.requests.length - lost));
+          } else call.resolve(calls.length === 1 ? results : results.slice(offset, end));
           offset = end;
         }
       },
@@ -104,8 +109,10 @@ export function createEnqueuer(
           for (const call of calls) {
             enqueueNow(call.requests).then(({ results, failed }) => {
               const [first] = failed;
-              if (first) call.reject(uncertainEnqueue(first.error, call.requests));
-              else call.resolve(results);
+              const lost = failed.reduce((sum, { positions }) => sum + positions.length, 0);
+              if (first) {
+                call.reject(uncertainEnqueue(first.error, call.requests, results.length - lost));
+              } else call.resolve(results);
             }, call.reject);
           }
           return;

@@ -97,6 +97,8 @@ export class RedisTransportError extends TransportError {
     endpoint?: string,
     advice?: string,
     jobIds: readonly string[] = [],
+    /** Some of an enqueue's jobs were stored (other script calls of it succeeded). */
+    partlyStored = false,
   ) {
     // ioredis' "Connection is closed." must not read "closed.." before the advice.
     const detail = (cause instanceof Error ? cause.message : String(cause)).replace(/\.+$/, '');
@@ -109,7 +111,8 @@ export class RedisTransportError extends TransportError {
     const lost =
       failure === 'CONNECTION' || (failure === 'CLUSTER' && !moved && !/^CROSSSLOT/.test(detail));
     const mayBeStored =
-      lost && operation.startsWith('enqueue') && advice !== NEVER_CONNECTED_ADVICE;
+      partlyStored ||
+      (lost && operation.startsWith('enqueue') && advice !== NEVER_CONNECTED_ADVICE);
     if (mayBeStored && advice === undefined) told = `${told} ${ENQUEUE_UNCERTAIN}`;
     super(`[conveyor] [redis] ${operation}${at} failed (${failure}): ${detail}. ${told}`, {
       cause,
@@ -128,15 +131,25 @@ export class RedisTransportError extends TransportError {
  * sending them again; "retry with the same idempotencyKey" alone told a caller without one
  * (a stub's `.delay()` cannot set one) to do what it could not. Other errors pass through.
  */
-export function uncertainEnqueue(error: unknown, requests: readonly EnqueueRequest[]): unknown {
-  if (!(error instanceof RedisTransportError) || !error.mayBeStored) return error;
+export function uncertainEnqueue(
+  error: unknown,
+  requests: readonly EnqueueRequest[],
+  stored = 0,
+): unknown {
+  if (!(error instanceof RedisTransportError) || !(error.mayBeStored || stored > 0)) return error;
   const ids = requests.map((request) => request.envelope.id);
   const shown =
     ids.length <= 3 ? ids.join(', ') : `${ids.slice(0, 3).join(', ')} and ${ids.length - 3} more`;
   const keyed = requests.some((request) => request.envelope.idempotencyKey !== undefined);
   const one = ids.length === 1;
   const detail = error.cause instanceof Error ? error.cause.message : String(error.cause);
-  const advice = `${adviceFor(error.failure, detail)} The enqueue may have been stored before its reply was lost: look ${one ? 'the job' : 'the jobs'} up by id before sending ${one ? 'it' : 'them'} again (client.getJob(id), conveyor inspect <id>): ${shown}.${keyed ? ' A job with an idempotencyKey can instead be sent again with the same key: it is stored once.' : ''}`;
+  // `stored`: jobs of the call in other script calls (other queues, other masters) that
+  // succeeded, though this one failed; resending them all would store those twice.
+  const what =
+    stored > 0
+      ? `Part of the enqueue was stored: ${stored} of its ${ids.length} jobs went out in script calls that succeeded${error.mayBeStored ? ', and the others may have been stored before the reply was lost' : ''}`
+      : 'The enqueue may have been stored before its reply was lost';
+  const advice = `${adviceFor(error.failure, detail)} ${what}: look ${one ? 'the job' : 'the jobs'} up by id before sending ${one ? 'it' : 'them'} again (client.getJob(id), conveyor inspect <id>): ${shown}.${keyed ? ' A job with an idempotencyKey can instead be sent again with the same key: it is stored once.' : ''}`;
   return new RedisTransportError(
     error.failure,
     error.operation,
@@ -144,6 +157,7 @@ export function uncertainEnqueue(error: unknown, requests: readonly EnqueueReque
     error.endpoint,
     advice,
     ids,
+    stored > 0,
   );
 }
 

@@ -68,6 +68,36 @@ describe('the Redis enqueuer, when part of Redis fails', () => {
     });
   });
 
+  it('says a call spanning queues was partly stored, when one of its script calls was refused', async () => {
+    const oom = new RedisTransportError(
+      'OOM',
+      'enqueue',
+      new Error("OOM command not allowed when used memory > 'maxmemory'."),
+      'hq~2of3',
+    );
+    const { enqueue } = enqueuer({
+      enqueueScript: async (queue) => {
+        if (queue === 'hq~2of3') throw oom;
+        return [];
+      },
+    });
+    const jobs = [request('hq~1of3', 1), request('hq~2of3', 2), request('hq~1of3', 3)];
+    // Before (review): OOM with mayBeStored false and no ids, though two of the three jobs were
+    // stored on another master: a caller resending all three stored those twice.
+    const error = (await enqueue(jobs).catch((caught: unknown) => caught)) as RedisTransportError;
+    expect(error).toBeInstanceOf(RedisTransportError);
+    expect(error).toMatchObject({ failure: 'OOM', mayBeStored: true });
+    expect(error.jobIds).toEqual(jobs.map((job) => job.envelope.id));
+    expect(error.message).toContain(
+      'Part of the enqueue was stored: 2 of its 3 jobs went out in script calls that succeeded: look the jobs up by id before sending them again',
+    );
+    // Refused whole, it stays what it was: nothing was stored.
+    const alone = await enqueue([request('hq~2of3', 4), request('hq~2of3', 5)]).catch(
+      (caught: unknown) => caught,
+    );
+    expect(alone).toBe(oom);
+  });
+
   it('answers a stored enqueue as stored when only the queue registry could not be written', async () => {
     const failures: Array<{ queues: readonly string[]; error: unknown }> = [];
     const refused = lost('conveyor:queues');
