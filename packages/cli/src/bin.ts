@@ -15,8 +15,8 @@ const EXIT_ON = { SIGINT: 130, SIGTERM: 143 } as const;
 const command = commandOf(argv);
 const flag = (long: string, short?: string) =>
   argv.some((arg) => arg === long || arg === short || arg.startsWith(`${long}=`));
-// `enqueue --wait` only once its job is stored (interruptsGracefully): a signal before that
-// ends it at once, enqueueing nothing.
+// `enqueue --wait` only once it sends its job (interruptsGracefully): a signal while it loads
+// or connects ends it at once, enqueueing nothing.
 const graceful = () => command === 'dashboard' || flag('--watch', '-w') || interruptsGracefully();
 onClosedStdout(command === 'worker' ? 'worker' : 'other');
 if (command === 'worker') {

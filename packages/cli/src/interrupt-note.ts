@@ -18,9 +18,9 @@ export function interruptNote(): string | undefined {
 
 /**
  * Whether an interrupt should end the command gracefully now (the binary aborts its signal
- * instead of exiting): `enqueue --wait` once its job is stored and it waits on it, so that the
- * command names the job it leaves running. Before that a signal ends it at once, enqueueing
- * nothing, as any command still loading or connecting.
+ * instead of exiting): `enqueue --wait` once it is loaded and connected and sends its job, so
+ * that the command names the job it leaves running. Before that a signal ends it at once,
+ * enqueueing nothing, as any command still loading or connecting.
  */
 let gracefulNow = false;
 

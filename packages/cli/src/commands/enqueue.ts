@@ -182,12 +182,32 @@ export async function enqueueJob(
   connection: Connection,
   target: Enqueueable,
   input: unknown,
-  options: EnqueueCommandOptions & {
-    followUp?: FollowUp;
-    signal?: AbortSignal;
-    /** What `--wait` prints of the result: redacted as the dashboard shows it. */
-    redaction?: Redaction;
-  },
+  options: EnqueueOptionsOfCommand,
+  io: Io,
+): Promise<void> {
+  // Loaded and connected: from here on, under --wait, Ctrl-C stops the wait (or lets the
+  // enqueue in flight answer first) and names the job, which goes on; a signal before this
+  // ended the command at once, enqueueing nothing.
+  if (options.wait !== undefined) interruptGracefully(true);
+  try {
+    await enqueueAndReport(connection, target, input, options, io);
+  } finally {
+    interruptGracefully(false);
+  }
+}
+
+type EnqueueOptionsOfCommand = EnqueueCommandOptions & {
+  followUp?: FollowUp;
+  signal?: AbortSignal;
+  /** What `--wait` prints of the result: redacted as the dashboard shows it. */
+  redaction?: Redaction;
+};
+
+async function enqueueAndReport(
+  connection: Connection,
+  target: Enqueueable,
+  input: unknown,
+  options: EnqueueOptionsOfCommand,
   io: Io,
 ): Promise<void> {
   const followUp = options.followUp ?? noFlags();
@@ -254,16 +274,7 @@ export async function enqueueJob(
     const paused = await pausedQueuesAmong(connection.admin, [queue]);
     for (const line of pausedLines(paused, [queue], 1, followUp)) io.stderr(`note: ${line}`);
   }
-  let waited: Awaited<ReturnType<typeof waitFor>> | undefined;
-  if (options.wait !== undefined) {
-    // Stored: from now on Ctrl-C stops the wait and names the job, which goes on.
-    interruptGracefully(true);
-    try {
-      waited = await waitFor(started, options);
-    } finally {
-      interruptGracefully(false);
-    }
-  }
+  const waited = options.wait === undefined ? undefined : await waitFor(started, options);
   const outcome = waited && redactedOutcome(waited, options.redaction ?? SHOW_AS_STORED);
   const what = target.kind === 'task' ? 'job' : 'workflow';
   if (options.json) {
