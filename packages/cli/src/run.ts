@@ -108,22 +108,11 @@ function report(error: unknown, io: Io): number {
     io.stderr(`error: ${terminalText((error as Error).message)}`);
     return EXIT_CODES.USAGE;
   }
-  if (code === 'SCHEDULE_NOT_FOUND') {
-    // Core's message offers client.schedules.list() too, which is no advice at a prompt.
-    const { scheduleId, queue } = error as { scheduleId?: unknown; queue?: unknown };
-    const where = typeof queue === 'string' ? `in queue ${JSON.stringify(queue)}` : 'in any queue';
-    io.stderr(
-      terminalText(
-        typeof scheduleId === 'string'
-          ? `error: No schedule ${JSON.stringify(scheduleId)} ${where}. List the stored schedules and their ids with \`conveyor schedules\`.`
-          : `error: ${(error as Error).message}`,
-      ),
-    );
-    return EXIT_CODES.NOT_FOUND;
-  }
-  if (code === 'SCHEDULE_AMBIGUOUS') {
+  // `conveyor schedules <action>` words a SCHEDULE_NOT_FOUND itself (the nearest id, the CLI's
+  // advice only); any other that gets here keeps core's message.
+  if (code === 'SCHEDULE_NOT_FOUND' || code === 'SCHEDULE_AMBIGUOUS') {
     io.stderr(`error: ${terminalText((error as Error).message)}`);
-    return EXIT_CODES.USAGE;
+    return code === 'SCHEDULE_NOT_FOUND' ? EXIT_CODES.NOT_FOUND : EXIT_CODES.USAGE;
   }
   if (code === 'CAPABILITY_MISSING') {
     io.stderr(`error: ${terminalText((error as Error).message)}`);

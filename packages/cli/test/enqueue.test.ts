@@ -514,12 +514,13 @@ describe('signals to the built binary', () => {
 
   it('Ctrl-C before the job is stored ends the command at once, enqueueing nothing', async () => {
     const { args, transport, close } = producerSetup(redis.url);
-    // A tasks module that takes its time to load, and says when it started.
+    // A tasks module that never finishes loading, and says when it started: a listening
+    // socket keeps the process up (no timer), so only the signal ends it.
     const dir = mkdtempSync(path.join(tmpdir(), 'conveyor-slow-tasks-'));
     const slow = path.join(dir, 'slow-tasks.mjs');
     writeFileSync(
       slow,
-      "process.stderr.write('loading\\n');\nawait new Promise((resolve) => setTimeout(resolve, 60_000));\n",
+      "import { createServer } from 'node:net';\ncreateServer().listen(0, '127.0.0.1');\nprocess.stderr.write('loading\\n');\nawait new Promise(() => {});\n",
     );
     try {
       const child = spawnConveyor([

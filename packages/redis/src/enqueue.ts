@@ -82,24 +82,14 @@ export function createEnqueuer(
     pendingJobs = 0;
     const all = calls.length === 1 ? (calls[0]?.requests ?? []) : calls.flatMap((c) => c.requests);
     enqueueNow(all).then(
-      ({ results, failed }) => {
+      (sent) => {
         // Each call fails only with a chunk of its own: calls merged in one tick go to other
         // queues (partitions on other masters), and one master down failed them all, though
         // the others' jobs were stored.
         let offset = 0;
         for (const call of calls) {
-          const end = offset + call.requests.length;
-          const mine = (position: number) => position >= offset && position < end;
-          const own = failed.find(({ positions }) => positions.some(mine));
-          if (own) {
-            // Its other chunks (other queues, on other masters) may have succeeded.
-            const lost = failed.reduce(
-              (sum, { positions }) => sum + positions.filter(mine).length,
-              0,
-            );
-            call.reject(uncertainEnqueue(own.error, call.requests, call.requests.length - lost));
-          } else call.resolve(calls.length === 1 ? results : results.slice(offset, end));
-          offset = end;
+          answer(call, sent, offset);
+          offset += call.requests.length;
         }
       },
       (error: unknown) => {
@@ -107,19 +97,30 @@ export function createEnqueuer(
           // Nothing was sent (enqueueNow encodes first): each call again on its own, so
           // that only the one with the bad input fails.
           for (const call of calls) {
-            enqueueNow(call.requests).then(({ results, failed }) => {
-              const [first] = failed;
-              const lost = failed.reduce((sum, { positions }) => sum + positions.length, 0);
-              if (first) {
-                call.reject(uncertainEnqueue(first.error, call.requests, results.length - lost));
-              } else call.resolve(results);
-            }, call.reject);
+            enqueueNow(call.requests).then((sent) => answer(call, sent, 0), call.reject);
           }
           return;
         }
         for (const call of calls) call.reject(uncertainEnqueue(error, call.requests));
       },
     );
+  }
+
+  /**
+   * Answers `call`, whose requests are at `offset` in `sent`: its results, or the error of a
+   * chunk of its own, saying how many of its jobs went out in chunks that succeeded (other
+   * queues, on other masters). A chunk of another call merged with it fails it no more.
+   */
+  function answer(call: PendingCall, { results, failed }: Sent, offset: number): void {
+    const end = offset + call.requests.length;
+    const mine = (position: number) => position >= offset && position < end;
+    const own = failed.find(({ positions }) => positions.some(mine));
+    if (!own) {
+      call.resolve(offset === 0 && end === results.length ? results : results.slice(offset, end));
+      return;
+    }
+    const lost = failed.reduce((sum, { positions }) => sum + positions.filter(mine).length, 0);
+    call.reject(uncertainEnqueue(own.error, call.requests, call.requests.length - lost));
   }
 
   /**

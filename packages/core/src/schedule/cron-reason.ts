@@ -117,9 +117,10 @@ function backwardsReason(pattern: string, range: string): string {
     const field = fields[at] as string;
     const values = VALUES[field];
     if (values === undefined) continue;
+    // Names count from the field's first value: JAN is 1, SUN 0.
     const number = (end: string) => {
       const name = values.names?.indexOf(end.toUpperCase()) ?? -1;
-      return name < 0 ? end : String(name + (field === 'month' ? 1 : 0));
+      return name < 0 ? end : String(name + values.min);
     };
     for (const entry of written.split(',')) {
       const [span = '', step] = entry.split('/');
@@ -128,11 +129,9 @@ function backwardsReason(pattern: string, range: string): string {
       // A bound in the style of the end beside it: a name where the pattern used names.
       const styled = (value: number, like: string) =>
         values.names && Number.isNaN(Number(like))
-          ? (values.names[value - (field === 'month' ? 1 : 0)] as string)
+          ? (values.names[value - values.min] as string)
           : String(value);
       const part = (a: string, b: string) => (number(a) === number(b) ? a : `${a}-${b}`);
-      const suffix = step === undefined ? '' : `/${step}`;
-      // Day-of-week 7 is Sunday, the first day: `7-2` is `0-2`.
       // With a step, each half of a split range would step from its own start (`22-23/3,0-2/3`
       // fires at 0, not 1) and a one-value half cannot take a step: the values themselves.
       const stepped = (by: number) => {
@@ -145,9 +144,10 @@ function backwardsReason(pattern: string, range: string): string {
         }
         return list.join(',');
       };
+      // Day-of-week 7 is Sunday, the first day: `7-2` is `0-2`.
       const fix =
         field === 'day-of-week' && number(from) === '7'
-          ? `0-${to}${suffix}`
+          ? `0-${to}${step === undefined ? '' : `/${step}`}`
           : step !== undefined && Number(step) >= 1
             ? stepped(Number(step))
             : `${part(from, styled(values.max, from))},${part(styled(values.min, to), to)}`;
