@@ -51,6 +51,25 @@ export type EnqueueOptions = EnqueueCallOptions &
       }
   );
 
+/** `T` without `key`, each member of a union on its own (so `delay`/`eta` stay exclusive). */
+type Without<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/**
+ * Options of `enqueueMany`: those of one enqueue, shared by every job of the call, except
+ * that `idempotencyKey` may be a function giving each input its own key (BullMQ's `addBulk`
+ * takes a `jobId` per job). One string would key every job alike, so that all but the first
+ * would come back as duplicates of it.
+ *
+ * @example
+ * await client.enqueueMany(sendAnnouncement, inputs, {
+ *   idempotencyKey: (input) => `launch-2026:${input.userId}`,
+ * });
+ */
+export type EnqueueManyOptions<TInput = unknown> = Without<EnqueueOptions, 'idempotencyKey'> & {
+  /** A key for each job from its input and index (1–256 characters each), or one for all. */
+  idempotencyKey?: string | ((input: TInput, index: number) => string) | undefined;
+};
+
 /**
  * Epoch ms before this (2001-09-09) are taken for a mistake: a duration (`eta: 60_000`) or
  * seconds (`deadline: Date.now() / 1000`) where a time was asked for. Such a time is in
@@ -94,7 +113,10 @@ export function toEpoch(value: Date | number, option: string): number {
  * store it and expire it unrun, and `result()` would say only that it expired. A producer that
  * means "only if still in time" checks the time before it enqueues.
  */
-export function expiryOf(call: EnqueueOptions, runAt: number | undefined): number | undefined {
+export function expiryOf(
+  call: EnqueueOptions | EnqueueManyOptions,
+  runAt: number | undefined,
+): number | undefined {
   if (call.expiresAt === undefined) return undefined;
   const at = toEpoch(call.expiresAt, 'expiresAt');
   // A keyed call may be the resend of one whose reply was lost, with its options as they were:
@@ -135,7 +157,7 @@ export interface CallParts {
 /** The parts of a call of `task` routed to `route`, its times checked. */
 export function callPartsOf(
   task: AnyTaskContract,
-  call: EnqueueOptions,
+  call: EnqueueOptions | EnqueueManyOptions,
   route: QueueRoute,
 ): CallParts {
   const runAt =
@@ -167,8 +189,11 @@ const ENQUEUE_OPTION_KEYS = {
   expiresAt: true,
 } as const satisfies KnownKeys<EnqueueOptions>;
 
-/** The options of one enqueue call, each checked before anything is sent. */
-export function checkCallOptions(call: EnqueueOptions): void {
+/**
+ * The options of one enqueue call, each checked before anything is sent. `enqueueMany`'s
+ * `idempotencyKey` may be a function, whose keys are checked input by input.
+ */
+export function checkCallOptions(call: EnqueueOptions | EnqueueManyOptions): void {
   if (typeof call !== 'object' || call === null || Array.isArray(call)) {
     throw new InvalidOptionError('options', call, 'an object of enqueue options, or none');
   }
@@ -183,7 +208,31 @@ export function checkCallOptions(call: EnqueueOptions): void {
   if (call.delay !== undefined && eta !== undefined) {
     throw new InvalidOptionError('eta', eta, 'either delay or eta, not both');
   }
-  if (call.idempotencyKey !== undefined) assertIdempotencyKey(call.idempotencyKey);
+  if (call.idempotencyKey !== undefined && typeof call.idempotencyKey !== 'function') {
+    assertIdempotencyKey(call.idempotencyKey);
+  }
+}
+
+/**
+ * The key of `inputs[index]` in a call whose `idempotencyKey` may be a function (refused with
+ * `INVALID_OPTION` when it returns no key of 1–256 characters).
+ */
+export function idempotencyKeyOf(
+  call: EnqueueOptions | EnqueueManyOptions,
+  input: unknown,
+  index: number,
+): string | undefined {
+  const key = call.idempotencyKey;
+  if (typeof key !== 'function') return key;
+  const made = key(input, index);
+  if (typeof made !== 'string' || made.length === 0 || made.length > 256) {
+    throw new InvalidOptionError(
+      'idempotencyKey',
+      made,
+      'a string of 1–256 characters from the idempotencyKey function',
+    );
+  }
+  return made;
 }
 
 /**

@@ -3,7 +3,9 @@ import {
   type CallParts,
   callPartsOf,
   checkCallOptions,
+  type EnqueueManyOptions,
   type EnqueueOptions,
+  idempotencyKeyOf,
 } from './call-options.js';
 import { type ClientQueues, createClientQueues } from './client-queues.js';
 import { type ClientSchedules, createClientSchedules } from './client-schedules.js';
@@ -78,7 +80,7 @@ export interface Client {
   enqueueMany<T extends AnyTaskContract>(
     task: T,
     inputs: readonly TaskInput<T>[],
-    options?: EnqueueOptions,
+    options?: EnqueueManyOptions<TaskInput<T>>,
   ): Promise<JobHandle<TaskResult<T>>[]>;
   /** A job's record, or null. */
   getJob(id: string): Promise<JobRecord | null>;
@@ -157,17 +159,17 @@ export function createClient(options: ClientOptions): Client {
 
   const routeFor = taskRouter(partitions);
   // Once per call, after the first input passed.
-  const callParts = (task: AnyTaskContract, call: EnqueueOptions): CallParts =>
+  const callParts = (task: AnyTaskContract, call: EnqueueOptions | EnqueueManyOptions): CallParts =>
     callPartsOf(task, call, routeFor(task, call.queue));
 
   /** A job's request, and whether its input comes back from JSON exactly as given. */
   const prepare = (
     task: AnyTaskContract,
     input: unknown,
-    call: EnqueueOptions,
+    key: string | undefined,
     parts: CallParts,
   ): { request: PreparedRequest; exact: boolean } => {
-    const { queue, id } = newRoutedJob(parts.route, input, call.idempotencyKey);
+    const { queue, id } = newRoutedJob(parts.route, input, key);
     const envelope: JobEnvelope = {
       v: ENVELOPE_VERSION,
       id,
@@ -179,7 +181,7 @@ export function createClient(options: ClientOptions): Client {
       priority: parts.priority,
       enqueuedAt: Date.now(),
     };
-    if (call.idempotencyKey !== undefined) envelope.idempotencyKey = call.idempotencyKey;
+    if (key !== undefined) envelope.idempotencyKey = key;
     if (parts.expiresAt !== undefined) envelope.expiresAt = parts.expiresAt;
     if (task.fingerprint !== undefined) envelope.schema = task.fingerprint;
     const { inputJson, exact } = serializeInput(envelope, maxPayloadBytes, CLIENT_PAYLOAD_SETTING);
@@ -202,7 +204,7 @@ export function createClient(options: ClientOptions): Client {
   /** One call's shared parts, worked out when its first input has passed. */
   interface CallState {
     readonly task: AnyTaskContract;
-    readonly call: EnqueueOptions;
+    readonly call: EnqueueOptions | EnqueueManyOptions;
     readonly count: number;
     parts?: CallParts;
   }
@@ -243,7 +245,7 @@ export function createClient(options: ClientOptions): Client {
     state.parts ??= callParts(task, call);
     let prepared: { request: PreparedRequest; exact: boolean };
     try {
-      prepared = prepare(task, input, call, state.parts);
+      prepared = prepare(task, input, idempotencyKeyOf(call, input, index), state.parts);
     } catch (error) {
       throw atInput(error, index, count);
     }
@@ -280,7 +282,7 @@ export function createClient(options: ClientOptions): Client {
   const prepareAll = (
     task: AnyTaskContract,
     inputs: readonly unknown[],
-    call: EnqueueOptions,
+    call: EnqueueOptions | EnqueueManyOptions,
   ): EnqueueRequest[] | Promise<EnqueueRequest[]> => {
     assertTask(task, 'task');
     // No closures here: this runs once per single enqueue.
@@ -322,7 +324,7 @@ export function createClient(options: ClientOptions): Client {
   const enqueueBatch = async <T extends AnyTaskContract>(
     task: T,
     inputs: readonly unknown[],
-    call: EnqueueOptions,
+    call: EnqueueManyOptions,
   ): Promise<JobHandle<TaskResult<T>>[]> => {
     // A lone input (or a string, taken a character at a time) would enqueue the wrong jobs.
     if (!Array.isArray(inputs)) {
@@ -355,6 +357,14 @@ export function createClient(options: ClientOptions): Client {
     transport,
     async enqueue(task, input, call = {}) {
       checkCallOptions(call);
+      if (typeof call.idempotencyKey === 'function') {
+        // JavaScript, or a cast: a key per input is enqueueMany's.
+        throw new InvalidOptionError(
+          'idempotencyKey',
+          call.idempotencyKey,
+          'a string of 1–256 characters (a function making one key per input is for enqueueMany)',
+        );
+      }
       const prepared = prepareAll(task, [input], call);
       const requests = prepared instanceof Promise ? await prepared : prepared;
       const [result] = await transport.enqueue(requests);
@@ -370,7 +380,8 @@ export function createClient(options: ClientOptions): Client {
         resultDecoder(task),
       );
     },
-    enqueueMany: (task, inputs, call = {}) => enqueueBatch(task, inputs, call),
+    enqueueMany: (task, inputs, call = {}) =>
+      enqueueBatch(task, inputs, call as EnqueueManyOptions),
     getJob: async (id) => transport.getJob(jobIdOf(id)),
     job: (id) => createJobHandle(transport, jobIdOf(id)),
     bind: (task) => bindTask(client, task),

@@ -4,7 +4,7 @@
  * are in `@conveyor/core/transport`; the worker's job runner in `@conveyor/core/worker`.
  */
 
-export type { EnqueueOptions } from './call-options.js';
+export type { EnqueueManyOptions, EnqueueOptions } from './call-options.js';
 export { type Client, type ClientOptions, createClient } from './client.js';
 export type {
   ClientQueues,

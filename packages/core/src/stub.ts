@@ -1,4 +1,4 @@
-import type { EnqueueOptions } from './call-options.js';
+import type { EnqueueManyOptions, EnqueueOptions } from './call-options.js';
 import { assertTask } from './call-options.js';
 import type { Client } from './client.js';
 import { InvalidOptionError } from './errors.js';
@@ -13,10 +13,13 @@ export interface TaskStub<T extends AnyTaskContract> {
   delay(input: TaskInput<T>): Promise<JobHandle<TaskResult<T>>>;
   /** Enqueues with per-call options (Celery's `.apply_async()`). */
   enqueue(input: TaskInput<T>, options?: EnqueueOptions): Promise<JobHandle<TaskResult<T>>>;
-  /** Enqueues many in one round trip per batch. */
+  /**
+   * Enqueues many in one round trip per batch; `idempotencyKey` may be a function, giving
+   * each input its own key.
+   */
   enqueueMany(
     inputs: readonly TaskInput<T>[],
-    options?: EnqueueOptions,
+    options?: EnqueueManyOptions<TaskInput<T>>,
   ): Promise<JobHandle<TaskResult<T>>[]>;
 }
 

@@ -206,6 +206,80 @@ describe('the same key with a different input', () => {
     expect((error as Error).message).toMatch(/^inputs\[1\] \(of 2\): Idempotency key "o-1"/);
   });
 
+  it('in enqueueMany, a key function keys each input; a resend adds nothing and keeps the order', async () => {
+    const { logger, warn } = recordingLogger();
+    const client = memoryClient({ logger, idempotency: 'strict' });
+    const inputs = [
+      { order: 'o-1', cents: 1 },
+      { order: 'o-2', cents: 2 },
+      { order: 'o-3', cents: 3 },
+    ];
+    const seen: [string, number][] = [];
+    const keyOf = (input: { order: string }, index: number) => {
+      seen.push([input.order, index]);
+      return `charge:${input.order}`;
+    };
+    const first = await client.enqueueMany(charge, inputs, { idempotencyKey: keyOf });
+    expect(seen).toEqual([
+      ['o-1', 0],
+      ['o-2', 1],
+      ['o-3', 2],
+    ]);
+    expect(new Set(first.map((handle) => handle.id)).size).toBe(3);
+    expect(first.map((handle) => handle.duplicate)).toEqual([false, false, false]);
+    for (const [index, handle] of first.entries()) {
+      expect((await client.getJob(handle.id))?.envelope.idempotencyKey).toBe(
+        `charge:o-${index + 1}`,
+      );
+    }
+
+    // The same call again (its reply lost, say), with one more input: only that one is new.
+    const again = await client.enqueueMany(charge, [...inputs, { order: 'o-4', cents: 4 }], {
+      idempotencyKey: keyOf,
+    });
+    expect(again.slice(0, 3).map((handle) => handle.id)).toEqual(first.map((handle) => handle.id));
+    expect(again.map((handle) => handle.duplicate)).toEqual([true, true, true, false]);
+    expect(await waitingJobs(client.transport)).toBe(4);
+    expect(warn).not.toHaveBeenCalled();
+
+    // Through a stub as well.
+    const stubbed = await client
+      .bind(charge)
+      .enqueueMany([inputs[1] as (typeof inputs)[number]], { idempotencyKey: keyOf });
+    expect(stubbed[0]?.id).toBe(first[1]?.id);
+  });
+
+  it('in enqueueMany, a key function that gives no key fails before anything is sent, naming the input', async () => {
+    const client = memoryClient();
+    const inputs = [
+      { order: 'o-1', cents: 1 },
+      { order: '', cents: 2 },
+    ];
+    const error = await client
+      .enqueueMany(charge, inputs, { idempotencyKey: (input) => input.order })
+      .then(
+        () => undefined,
+        (rejected: unknown) => rejected,
+      );
+    expect(error).toBeInstanceOf(InvalidOptionError);
+    expect(error).toMatchObject({ code: 'INVALID_OPTION', inputIndex: 1 });
+    expect((error as Error).message).toMatch(/^inputs\[1\] \(of 2\): /);
+    expect((error as Error).message).toContain('idempotencyKey function');
+    expect(await waitingJobs(client.transport)).toBe(0);
+
+    // A function is enqueueMany's: one enqueue refuses it (from JavaScript; the types do too).
+    const single = await client
+      .enqueue(charge, inputs[0] as (typeof inputs)[number], {
+        idempotencyKey: (() => 'k') as unknown as string,
+      })
+      .then(
+        () => undefined,
+        (rejected: unknown) => rejected,
+      );
+    expect(single).toBeInstanceOf(InvalidOptionError);
+    expect((single as Error).message).toContain('for enqueueMany');
+  });
+
   it('takes only warn or strict', () => {
     expect(() =>
       createClient({
