@@ -105,8 +105,10 @@ describe('conveyor generate errors', () => {
     expect(asJson.stderr).toBe('error: 1 problem in task files; nothing was written.\n');
   });
 
-  it('stale files with --check: the result on stdout, exit 1 and the error line naming --config', async () => {
+  it('stale and missing files with --check: the result on stdout, exit 1 and the error line naming --config', async () => {
     const dir = projects(GREET);
+    mkdirSync(path.join(dir, 'generated'));
+    writeFileSync(path.join(dir, 'generated/client.ts'), '// an older client\n');
     const config = path.join(dir, 'conveyor.config.ts');
     const result = await cli(['generate', '--check', '--json', '--config', config]);
     expect(result.code).toBe(1);
@@ -115,11 +117,11 @@ describe('conveyor generate errors', () => {
       mode: 'check',
       files: [
         { path: 'generated/client.ts', status: 'stale' },
-        { path: 'generated/registry.ts', status: 'stale' },
+        { path: 'generated/registry.ts', status: 'missing' },
       ],
     });
     expect(result.stderr).toBe(
-      `error: 2 generated files are stale: generated/client.ts, generated/registry.ts. Run \`conveyor generate --config '${config}'\` and commit the result.\n`,
+      `error: 1 generated file is missing: generated/registry.ts; 1 is stale: generated/client.ts. Run \`conveyor generate --config '${config}'\` and commit the result.\n`,
     );
   });
 });

@@ -16,7 +16,7 @@ export function readStaticConfig(file: string, text: string): unknown {
     const { line, character } = source.getLineAndCharacterOfPosition(problem.start ?? 0);
     throw new CodegenError(
       'CONFIG_INVALID',
-      `${file}:${line + 1}:${character + 1}: ${ts.flattenDiagnosticMessageText(problem.messageText, ' ')} (a syntax error): fix it, then run again.`,
+      `${file}:${line + 1}:${character + 1}: ${ts.flattenDiagnosticMessageText(problem.messageText, ' ')} (a syntax error): fix it there.`,
     );
   }
   const assignment = source.statements.find(ts.isExportAssignment);

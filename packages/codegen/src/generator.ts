@@ -358,7 +358,7 @@ export function createGenerator(config: ResolvedConfig): Generator {
         }),
       );
       return {
-        ok: written.every((file) => file.status !== 'stale'),
+        ok: written.every((file) => file.status !== 'stale' && file.status !== 'missing'),
         tasks,
         schedules: reported,
         workflows: reportedWorkflows,

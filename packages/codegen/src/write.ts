@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
-/** What happened to one output file. `stale`/`fresh` are `--check` answers. */
-export type FileStatus = 'written' | 'unchanged' | 'stale' | 'fresh';
+/** What happened to one output file. `stale`/`missing`/`fresh` are `--check` answers. */
+export type FileStatus = 'written' | 'unchanged' | 'stale' | 'missing' | 'fresh';
 
 /** Current text of a file, or undefined when it does not exist. */
 export async function readIfExists(file: string): Promise<string | undefined> {
@@ -37,9 +37,14 @@ export async function writeIfChanged(file: string, text: string): Promise<'writt
   return 'written';
 }
 
-/** `--check`: compares without writing. */
-export async function checkFile(file: string, text: string): Promise<'stale' | 'fresh'> {
-  return (await readIfExists(file)) === text ? 'fresh' : 'stale';
+/** `--check`: compares without writing. A file never generated (or deleted) is `missing`. */
+export async function checkFile(
+  file: string,
+  text: string,
+): Promise<'stale' | 'missing' | 'fresh'> {
+  const current = await readIfExists(file);
+  if (current === undefined) return 'missing';
+  return current === text ? 'fresh' : 'stale';
 }
 
 /**

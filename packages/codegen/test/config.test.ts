@@ -66,7 +66,7 @@ export default { tasks: [dir + '/tasks/*.ts'], client: 'a.ts', registry: 'b.ts' 
     const error = await loadConfig({ cwd: tree.root }).catch((caught: unknown) => caught);
     expect(error).toMatchObject({ code: 'CONFIG_INVALID' });
     expect((error as Error).message).toMatch(
-      /conveyor\.config\.ts:3:18: ',' expected\. \(a syntax error\): fix it, then run again\.$/,
+      /conveyor\.config\.ts:3:18: ',' expected\. \(a syntax error\): fix it there\.$/,
     );
   });
 

@@ -110,8 +110,17 @@ function failure(result: GenerateResult, mode: 'write' | 'check', followUp: Foll
         : 'in task files';
     return `${plural(result.diagnostics.length, 'problem')} ${where}; ${mode === 'check' ? 'nothing was compared' : 'nothing was written'}.`;
   }
-  const stale = result.files.filter((file) => file.status === 'stale');
-  return `${plural(stale.length, 'generated file')} ${stale.length === 1 ? 'is' : 'are'} stale: ${stale.map((file) => file.path).join(', ')}. Run \`${followUp.command`generate`}\` and commit the result.`;
+  const parts = (['missing', 'stale'] as const).flatMap((status) => {
+    const files = result.files.filter((file) => file.status === status).map((file) => file.path);
+    return files.length === 0 ? [] : [{ status, files }];
+  });
+  const what = parts
+    .map(({ status, files }, index) => {
+      const count = index === 0 ? plural(files.length, 'generated file') : String(files.length);
+      return `${count} ${files.length === 1 ? 'is' : 'are'} ${status}: ${files.join(', ')}`;
+    })
+    .join('; ');
+  return `${what}. Run \`${followUp.command`generate`}\` and commit the result.`;
 }
 
 /** What `--watch` prints after each run. */
