@@ -9,6 +9,7 @@ import {
   configureConveyor,
   notifyWarehouse,
   placeOrder,
+  sendAnnouncement,
   sendOrderConfirmation,
   sendWelcomeEmail,
   updateInventory,
@@ -17,6 +18,7 @@ import {
 /** The stubs the API uses, as one object so that tests and the in-process mode can pass them around. */
 export const shopTasks = {
   placeOrder,
+  sendAnnouncement,
   sendOrderConfirmation,
   sendWelcomeEmail,
   updateInventory,

@@ -19,6 +19,7 @@ import { placeOrderContract } from '../src/generated/client.js';
 import type { ReceivedMail } from '../src/mail/mailbox.js';
 import { mailOfOrder } from '../src/mail/order-mail.js';
 import { shopTasks, useClient } from '../src/producer.js';
+import { announcementMail, runAnnouncement } from '../src/stack/announce.js';
 import {
   customerMail,
   type OrderRun,
@@ -495,5 +496,27 @@ describe.each([
       `${stack.mailboxUrl}/messages`,
     );
     expect(messages.filter((message) => message.to.includes(next.email))).toHaveLength(1);
+  });
+
+  it('emails an announcement to every customer once, in batches, and a replay with its key adds nothing', async () => {
+    const { rows } = await stack.db.query<{ email: string }>(
+      `SELECT email FROM shop.users UNION SELECT email FROM shop.orders ORDER BY email`,
+    );
+    const run = await runAnnouncement(stack, 60_000);
+    expect(run.first).toMatchObject({ recipients: rows.length, enqueued: rows.length, batches: 1 });
+    expect(run.mail.flatMap((message) => message.to).sort()).toEqual(rows.map((row) => row.email));
+    expect(run.mail[0]?.subject).toBe(run.subject);
+    expect(run.mail[0]?.text).toMatch(/^Hello .+,\n\nTwelve new teas arrived today/);
+    expect(run.replay).toMatchObject({
+      announcementId: run.first.announcementId,
+      enqueued: 0,
+      alreadyEnqueued: rows.length,
+      replayed: true,
+    });
+    // After the replay, still one copy per customer.
+    const { messages } = await getJson<{ messages: ReceivedMail[] }>(
+      `${stack.mailboxUrl}/messages`,
+    );
+    expect(announcementMail(messages, run.first.announcementId)).toHaveLength(rows.length);
   });
 });

@@ -21,6 +21,7 @@ import {
 import { stockLevels, unknownSkus } from '../db/schema.js';
 import type { ShopStubs } from '../producer.js';
 import { mountAdmin } from './admin.js';
+import { registerAnnouncements } from './announcements.js';
 import {
   idempotencyKeyHeader,
   orderParams,
@@ -36,8 +37,13 @@ export interface ApiOptions {
   db: pg.Pool;
   /** `.delay()` stubs for the shop's tasks and its order workflow. */
   tasks: ShopStubs;
-  /** Serves Conveyor's dashboard at `/admin` on this transport, behind these credentials. */
+  /**
+   * Serves Conveyor's dashboard at `/admin` on this transport, and takes `POST
+   * /announcements`, both behind these credentials.
+   */
   admin?: { transport: Transport; credentials: BasicAuthCredentials };
+  /** Customers per `enqueueMany` call of an announcement; default 1,000. */
+  announcementBatch?: number;
 }
 
 /**
@@ -47,9 +53,17 @@ export interface ApiOptions {
  * const app = buildApi({ db, tasks: useClient(client), admin: { transport, credentials } });
  * await app.listen({ port: 3000 });
  */
-export function buildApi({ db, tasks, admin }: ApiOptions): FastifyInstance {
+export function buildApi({ db, tasks, admin, announcementBatch }: ApiOptions): FastifyInstance {
   const app = Fastify({ logger: false });
-  if (admin) mountAdmin(app, admin.transport, admin.credentials);
+  if (admin) {
+    mountAdmin(app, admin.transport, admin.credentials);
+    registerAnnouncements(app, {
+      db,
+      tasks,
+      credentials: admin.credentials,
+      batchSize: announcementBatch,
+    });
+  }
 
   // Malformed JSON and the like: the same 400 shape as a schema failure.
   app.setErrorHandler((error: Error & { statusCode?: number }, _request, reply) => {

@@ -17,8 +17,9 @@ export const placeOrderBody = z.object({
 export type PlaceOrderBody = z.infer<typeof placeOrderBody>;
 
 /**
- * `POST /orders`' optional `Idempotency-Key` header: the same key (with the same body) is
- * the same order, however often the request is sent.
+ * The `Idempotency-Key` header (optional on `POST /orders`, required on `POST
+ * /announcements`): the same key with the same body is the same request, however often it
+ * is sent.
  */
 export const idempotencyKeyHeader = z
   .string()
@@ -31,6 +32,12 @@ export const idempotencyKeyHeader = z
 export const registerUserBody = z.object({
   email: z.email(),
   name: z.string().trim().min(1).max(200),
+});
+
+/** `POST /announcements` */
+export const announcementBody = z.object({
+  subject: z.string().trim().min(1).max(200),
+  body: z.string().trim().min(1).max(10_000),
 });
 
 /** `GET /orders/:id` */

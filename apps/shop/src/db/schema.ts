@@ -37,6 +37,14 @@ ALTER TABLE shop.orders ADD COLUMN IF NOT EXISTS rejection_mailed_at timestamptz
 -- The client's Idempotency-Key for POST /orders: a retried request finds its order here.
 ALTER TABLE shop.orders ADD COLUMN IF NOT EXISTS idempotency_key text;
 CREATE UNIQUE INDEX IF NOT EXISTS orders_idempotency_key ON shop.orders (idempotency_key);
+-- POST /announcements: one row per announcement, found again by the request's Idempotency-Key.
+CREATE TABLE IF NOT EXISTS shop.announcements (
+  id              text PRIMARY KEY,
+  subject         text NOT NULL,
+  body            text NOT NULL,
+  idempotency_key text NOT NULL UNIQUE,
+  created_at      timestamptz NOT NULL DEFAULT now()
+);
 -- One row per order whose stock was taken: the unique key that makes updateInventory idempotent.
 CREATE TABLE IF NOT EXISTS shop.processed_orders (
   order_id     text PRIMARY KEY,

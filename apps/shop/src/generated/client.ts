@@ -113,6 +113,29 @@ export const rejectOrderContract = taskContract<
 /** `rejectOrder.delay(input)` enqueues 'shop.rejectOrder'. */
 export const rejectOrder = bindTask(resolveClient, rejectOrderContract);
 
+// shop.sendAnnouncement, from src/tasks/send-announcement.ts
+const sendAnnouncementInputSchema = z.object({ announcementId: z.string().min(1), email: z.email(), name: z.string().min(1) });
+const sendAnnouncementOutputSchema = z.object({ to: z.string(), messageId: z.string() });
+
+/** Contract of 'shop.sendAnnouncement': what a producer needs, without `run`. */
+export const sendAnnouncementContract = taskContract<
+  'shop.sendAnnouncement',
+  typeof sendAnnouncementInputSchema,
+  InferSchemaOutput<typeof sendAnnouncementOutputSchema>
+>({
+  name: 'shop.sendAnnouncement',
+  input: sendAnnouncementInputSchema,
+  output: sendAnnouncementOutputSchema,
+  queue: 'emails',
+  priority: 2,
+  retry: { attempts: 5, backoff: { type: 'exponential', delay: 1000, maxDelay: 30000 } },
+  resultTtl: 3600000,
+  fingerprint: '171929265f1e1787',
+});
+
+/** `sendAnnouncement.delay(input)` enqueues 'shop.sendAnnouncement'. */
+export const sendAnnouncement = bindTask(resolveClient, sendAnnouncementContract);
+
 // shop.sendLowStockReport, from src/tasks/send-low-stock-report.ts
 const sendLowStockReportInputSchema = z.object({ threshold: z.number().int().nonnegative(), to: z.email() });
 const sendLowStockReportOutputSchema = z.object({
@@ -264,7 +287,7 @@ export const placeOrderContract = workflowContract<
 export const placeOrder = bindWorkflow(resolveClient, placeOrderContract);
 
 /** Every contract in this module, sorted by task name. */
-export const contracts = [markOrderFulfilledContract, notifyWarehouseContract, rejectOrderContract, sendLowStockReportContract, sendOrderConfirmationContract, sendWelcomeEmailContract, updateInventoryContract] as const;
+export const contracts = [markOrderFulfilledContract, notifyWarehouseContract, rejectOrderContract, sendAnnouncementContract, sendLowStockReportContract, sendOrderConfirmationContract, sendWelcomeEmailContract, updateInventoryContract] as const;
 
 /** Every workflow contract in this module, sorted by workflow name. */
 export const workflowContracts = [placeOrderContract] as const;

@@ -5,6 +5,7 @@ import { markOrderFulfilled } from '../tasks/mark-order-fulfilled.js';
 import { notifyWarehouse } from '../tasks/notify-warehouse.js';
 import { placeOrder } from '../tasks/place-order.js';
 import { rejectOrder } from '../tasks/reject-order.js';
+import { sendAnnouncement } from '../tasks/send-announcement.js';
 import { lowStockReport, sendLowStockReport } from '../tasks/send-low-stock-report.js';
 import { sendOrderConfirmation } from '../tasks/send-order-confirmation.js';
 import { sendWelcomeEmail } from '../tasks/send-welcome-email.js';
@@ -20,6 +21,7 @@ export const tasks: readonly AnyTaskDefinition[] = [
   withFingerprint(markOrderFulfilled, 'f9efd5de129e02a9'),
   withFingerprint(notifyWarehouse, '459f5081abfc118f'),
   withFingerprint(rejectOrder, 'ae549490ba4766e2'),
+  withFingerprint(sendAnnouncement, '171929265f1e1787'),
   withFingerprint(sendLowStockReport, '56eecad3e952826e'),
   withFingerprint(sendOrderConfirmation, 'ca2fe66c03eef91f'),
   withFingerprint(sendWelcomeEmail, '63606873b16522da'),

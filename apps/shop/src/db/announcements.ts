@@ -1,0 +1,70 @@
+import type { Queryable } from './pool.js';
+
+export interface Announcement {
+  id: string;
+  subject: string;
+  body: string;
+}
+
+/** Someone the shop can write to: a registered user or a customer who ordered. */
+export interface Customer {
+  email: string;
+  name: string;
+}
+
+/**
+ * Inserts an announcement; when its `idempotencyKey` is taken, inserts nothing and returns
+ * the announcement holding the key (`created: false`), as a retried request finds its own.
+ */
+export async function insertAnnouncement(
+  db: Queryable,
+  announcement: Announcement & { idempotencyKey: string },
+): Promise<{ announcement: Announcement; created: boolean }> {
+  const { id, subject, body, idempotencyKey } = announcement;
+  const inserted = await db.query<Announcement>(
+    `INSERT INTO shop.announcements (id, subject, body, idempotency_key) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, subject, body`,
+    [id, subject, body, idempotencyKey],
+  );
+  const row = inserted.rows[0];
+  if (row) return { announcement: row, created: true };
+  const { rows } = await db.query<Announcement>(
+    'SELECT id, subject, body FROM shop.announcements WHERE idempotency_key = $1',
+    [idempotencyKey],
+  );
+  const held = rows[0];
+  if (!held) throw new Error(`Announcement ${id} was neither inserted nor found by its key`);
+  return { announcement: held, created: false };
+}
+
+export async function findAnnouncement(db: Queryable, id: string): Promise<Announcement | null> {
+  const { rows } = await db.query<Announcement>(
+    'SELECT id, subject, body FROM shop.announcements WHERE id = $1',
+    [id],
+  );
+  return rows[0] ?? null;
+}
+
+/**
+ * The customers after `afterEmail` (from the start when null), by email, at most `limit`:
+ * registered users and everyone who placed an order, each address once (a user's own name
+ * first). Keyset pages, so that a large list is read a page at a time.
+ */
+export async function customerPage(
+  db: Queryable,
+  afterEmail: string | null,
+  limit: number,
+): Promise<Customer[]> {
+  const { rows } = await db.query<Customer>(
+    `SELECT DISTINCT ON (email) email, name FROM (
+       SELECT email, name, 0 AS rank FROM shop.users
+       UNION ALL
+       SELECT email, name, 1 AS rank FROM shop.orders
+     ) AS customers
+     WHERE $1::text IS NULL OR email > $1
+     ORDER BY email, rank
+     LIMIT $2`,
+    [afterEmail, limit],
+  );
+  return rows;
+}

@@ -1,0 +1,156 @@
+/**
+ * `POST /announcements` in process, on the embedded PostgreSQL and the in-memory transport
+ * (what is tested is the API's batching and keys, not Redis): one job per customer, a batch
+ * of them per `enqueueMany` call, and a retry with the same Idempotency-Key that enqueues
+ * only what an interrupted request had not. The Redis path runs in e2e.test.ts.
+ */
+import { createClient, memoryTransport, type Transport, TransportError } from '@conveyor/core';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApi } from '../src/api/app.js';
+import { type EmbeddedPostgres, startEmbeddedPostgres } from '../src/db/embedded-postgres.js';
+import { insertOrder, insertUser } from '../src/db/orders.js';
+import { createPool } from '../src/db/pool.js';
+import { migrate } from '../src/db/schema.js';
+import { useClient } from '../src/producer.js';
+
+const credentials = { username: 'staff', password: 'a long password' };
+const authorization = `Basic ${Buffer.from('staff:a long password').toString('base64')}`;
+const announcement = { subject: 'Winter teas are in', body: 'Twelve new teas, from today.' };
+
+describe('POST /announcements', () => {
+  let db: EmbeddedPostgres;
+  let pool: ReturnType<typeof createPool>;
+  let transport: Transport;
+  /** Set to make the transport's next enqueue calls fail, from the given call on. */
+  let failFromCall = Number.POSITIVE_INFINITY;
+  let enqueueCalls = 0;
+  let app: FastifyInstance;
+
+  beforeAll(async () => {
+    db = await startEmbeddedPostgres();
+    pool = createPool(db.url);
+    await migrate(pool);
+    // Seven customers: five users, and three who ordered (one of them also a user).
+    for (const name of ['ada', 'alan', 'barbara', 'edsger', 'grace']) {
+      await insertUser(pool, { id: `usr_${name}`, email: `${name}@example.com`, name });
+    }
+    for (const name of ['grace', 'ken', 'linus']) {
+      await insertOrder(pool, {
+        id: `ord_${name}`,
+        email: `${name}@example.com`,
+        name: `${name} (ordered)`,
+        items: [{ sku: 'TEA-01', quantity: 1 }],
+      });
+    }
+    const memory = memoryTransport();
+    transport = new Proxy(memory, {
+      get(target, key) {
+        if (key !== 'enqueue') return Reflect.get(target, key);
+        return (requests: Parameters<Transport['enqueue']>[0]) => {
+          enqueueCalls += 1;
+          if (enqueueCalls >= failFromCall) {
+            return Promise.reject(new TransportError('Connection is closed.'));
+          }
+          return target.enqueue(requests);
+        };
+      },
+    });
+    const client = createClient({ transport });
+    app = buildApi({
+      db: pool,
+      tasks: useClient(client),
+      admin: { transport, credentials },
+      announcementBatch: 3,
+    });
+    await app.ready();
+  });
+  afterAll(async () => {
+    await app?.close();
+    await transport?.close();
+    await pool?.end();
+    await db?.close();
+  });
+
+  const post = (body: unknown, headers: Record<string, string>) =>
+    app.inject({ method: 'POST', url: '/announcements', payload: body as object, headers });
+  const waitingEmails = async () => (await transport.admin?.queueCounts(['emails']))?.[0]?.waiting;
+
+  it('asks for the staff credentials and an Idempotency-Key', async () => {
+    const anonymous = await post(announcement, { 'idempotency-key': 'a' });
+    expect(anonymous.statusCode).toBe(401);
+    expect(anonymous.headers['www-authenticate']).toMatch(/^Basic realm=/);
+    const wrong = await post(announcement, {
+      authorization: `Basic ${Buffer.from('staff:guess').toString('base64')}`,
+      'idempotency-key': 'a',
+    });
+    expect(wrong.statusCode).toBe(401);
+    const keyless = await post(announcement, { authorization });
+    expect(keyless.statusCode).toBe(400);
+    expect(keyless.json()).toMatchObject({ error: 'invalid_idempotency_key' });
+    expect(keyless.json().message).toContain('emails nobody twice');
+    const empty = await post(
+      { subject: ' ', body: 'x' },
+      { authorization, 'idempotency-key': 'a' },
+    );
+    expect(empty.statusCode).toBe(400);
+    expect(empty.json()).toMatchObject({
+      error: 'invalid_announcement',
+      issues: [{ path: 'subject' }],
+    });
+    expect(await waitingEmails()).toBe(0);
+  });
+
+  it('enqueues one job per customer, a batch per call; a retry after a failed batch enqueues the rest only', async () => {
+    const headers = { authorization, 'idempotency-key': 'winter-teas' };
+    // The second enqueueMany call fails: the first batch of three is stored.
+    enqueueCalls = 0;
+    failFromCall = 2;
+    const failed = await post(announcement, headers);
+    expect(failed.statusCode).toBe(503);
+    const stored = failed.json();
+    expect(stored).toMatchObject({
+      error: 'queue_unavailable',
+      recipients: 3,
+      enqueued: 3,
+      batches: 1,
+    });
+    expect(stored.message).toContain(
+      'Retry this request with the same Idempotency-Key ("winter-teas")',
+    );
+    expect(await waitingEmails()).toBe(3);
+
+    failFromCall = Number.POSITIVE_INFINITY;
+    const retried = await post(announcement, headers);
+    expect(retried.statusCode).toBe(202);
+    expect(retried.json()).toEqual({
+      announcementId: stored.announcementId,
+      recipients: 7,
+      enqueued: 4,
+      alreadyEnqueued: 3,
+      batches: 3,
+      replayed: true,
+    });
+    // Seven customers, one job each: grace once, as a user, with her user name.
+    const jobs =
+      (await transport.admin?.listJobs('emails', { state: 'waiting', limit: 50 }))?.jobs ?? [];
+    const inputs = jobs.map((job) => job.envelope.input as { email: string; name: string });
+    expect(inputs.map((input) => input.email).sort()).toEqual(
+      ['ada', 'alan', 'barbara', 'edsger', 'grace', 'ken', 'linus'].map(
+        (name) => `${name}@example.com`,
+      ),
+    );
+    expect(inputs.find((input) => input.email === 'grace@example.com')?.name).toBe('grace');
+    expect(jobs.map((job) => job.envelope.idempotencyKey).sort()).toEqual(
+      inputs.map((input) => `${stored.announcementId}:${input.email}`).sort(),
+    );
+
+    // Once more: nothing new. The same key with another text is refused.
+    const again = await post(announcement, headers);
+    expect(again.json()).toMatchObject({ enqueued: 0, alreadyEnqueued: 7 });
+    const reused = await post({ ...announcement, body: 'Another text.' }, headers);
+    expect(reused.statusCode).toBe(422);
+    expect(reused.json().message).toContain(stored.announcementId);
+    expect(await waitingEmails()).toBe(7);
+  });
+});
