@@ -18,6 +18,7 @@ import { DashboardError, quote } from './errors.js';
 import { createEventHub } from './events/hub.js';
 import { eventStream } from './events/stream.js';
 import { readJsonBody } from './http/body.js';
+import { readWhileBrokerDown } from './http/broker-down.js';
 import { withSecurityHeaders } from './http/headers.js';
 import {
   errorResponse,
@@ -211,7 +212,13 @@ export function createDashboard(options: DashboardOptions): Dashboard {
       readJson: () => readJsonBody(request, resolved.maxBodyBytes),
       actor: async () => actor,
     };
-    const result = await found.route.handle(context, found.params);
+    const handled = found.route.handle(context, found.params);
+    // A read (not the event stream, which says so itself) answers at once while the broker
+    // is known to be down, rather than after the transport's own wait.
+    const result =
+      found.route.method === 'GET' && found.route !== eventsRoute
+        ? await readWhileBrokerDown(handled, hub.brokerDown())
+        : await handled;
     return result instanceof Response ? result : jsonResponse(result);
   }
 

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, test, vi } from 'vitest';
 import { enqueue, killAll, login, type Served, serve, sseReader } from './helpers.js';
 
 let served: Served;
@@ -8,6 +8,10 @@ beforeAll(async () => {
   client = await login(served);
 });
 afterAll(() => served.close());
+// A test that fails while the broker is mocked down must not leave it down for the next.
+afterEach(() => {
+  vi.restoreAllMocks();
+});
 
 interface Counts {
   queues: { name: string; counts: { waiting: number; dead: number } }[];
@@ -69,6 +73,40 @@ describe('GET /api/events', () => {
       await events.next((event) => event.event === 'counts');
     } finally {
       down.mockRestore();
+      abort();
+    }
+  });
+
+  test('while the broker is known to be down, a read answers 503 at once instead of waiting on the transport', async () => {
+    const admin = served.transport.admin;
+    if (!admin) throw new Error('the test transport has admin');
+    const down = vi
+      .spyOn(admin, 'listQueues')
+      .mockRejectedValue(new Error('Connection is closed.'));
+    // A transport that waits for its connection to come back: the read never settles.
+    const stuck = vi
+      .spyOn(served.transport, 'getJob')
+      .mockReturnValue(new Promise<never>(() => {}));
+    const { events, abort } = await openStream();
+    try {
+      await events.next((event) => event.event === 'broker');
+      const response = await client.get('/api/jobs/emails:stuck');
+      expect(response.status).toBe(503);
+      const body = (await response.json()) as { error: { code: string; message: string } };
+      expect(body.error.code).toBe('BROKER_UNAVAILABLE');
+      expect(body.error.message).toMatch(
+        /^The broker cannot be reached \(since \d{4}-\d\d-\d\dT[\d:.]+Z: Connection is closed\.\); try again once it is back/,
+      );
+      // Back: reads answer from the transport again, with nothing left over from the outage.
+      down.mockRestore();
+      stuck.mockRestore();
+      await events.next(
+        (event) => event.event === 'broker' && (JSON.parse(event.data) as { ok: boolean }).ok,
+      );
+      expect((await client.get('/api/jobs/emails:stuck')).status).toBe(404);
+    } finally {
+      down.mockRestore();
+      stuck.mockRestore();
       abort();
     }
   });

@@ -49,6 +49,11 @@ export function createEventHub(core: DashboardCore, options: EventHubOptions) {
   let polling = false;
   /** Set while the broker's reads fail, from the first failure on. */
   let failing: Extract<BrokerState, { ok: false }> | undefined;
+  /**
+   * Set when a new stream's first read failed, until a read works: a stream says so itself,
+   * so this only feeds {@link brokerDown} before the next poll.
+   */
+  let firstReadFailed: Extract<BrokerState, { ok: false }> | undefined;
   /** The id of the newest audit entry the hub has seen; undefined: none yet. */
   let tail: string | undefined;
   let tailFound: Promise<void> | undefined;
@@ -83,6 +88,7 @@ export function createEventHub(core: DashboardCore, options: EventHubOptions) {
         const view = auditView(core, entry);
         for (const subscriber of subscribers) subscriber.audit(view);
       }
+      firstReadFailed = undefined;
       if (failing) {
         failing = undefined;
         for (const subscriber of subscribers) subscriber.broker({ ok: true });
@@ -146,11 +152,28 @@ export function createEventHub(core: DashboardCore, options: EventHubOptions) {
     /** Open streams. */
     size: () => subscribers.size,
 
+    /**
+     * Set while the hub's reads of the broker fail (from the first failure to the next read
+     * that works); undefined when they work, or when no stream is open to poll.
+     */
+    brokerDown: (): Extract<BrokerState, { ok: false }> | undefined => failing ?? firstReadFailed,
+
     /** Resolves once the hub knows the end of the audit log. */
     ready: findTail,
 
     /** The current counts, read now (a new stream's first event). */
-    readNow: () => readOverview(core),
+    readNow: () =>
+      readOverview(core).then(
+        (overview) => {
+          firstReadFailed = undefined;
+          return overview;
+        },
+        (error: unknown) => {
+          const message = error instanceof Error ? error.message : String(error);
+          firstReadFailed ??= { ok: false, message, since: Date.now() };
+          throw error;
+        },
+      ),
 
     /** Ends every stream and stops polling. */
     close(): void {
