@@ -283,6 +283,12 @@ export function createWorkflowStepJobs(options: {
         return;
       }
       if (recording.has(job)) return;
+      // Settled already (failed at its hard time limit, or given back): the late outcome of
+      // its abandoned run is no outcome of the step. The held jobs log and drop it.
+      if (job.phase === 'ending') {
+        options.end(job, outcome);
+        return;
+      }
       const final = stepOutcomeOf(job, outcome);
       if (final === undefined) {
         options.end(job, outcome);
