@@ -32,7 +32,8 @@ export interface Slots {
   /** A slot would idle: nothing is buffered and not every slot runs. */
   starving(): boolean;
   /**
-   * Run slots no job takes or is buffered for: how many reserved jobs start at once (the
+   * Run slots no job takes, is buffered for or waits at a limit gate for: how many reserved
+   * jobs start at once (the
    * reserve's `startNow` [R27]; the jobs past them are held, in the buffer or at a limit gate).
    */
   idle(): number;
@@ -94,6 +95,8 @@ export function createSlots(options: {
       return concurrency + prefetch - running - queue.length - overLimits - overEnding;
     },
     starving: () => running < concurrency && queue.length === 0,
-    idle: () => Math.max(0, concurrency - running - queue.length),
+    // A job waiting at a limit gate takes its slot when admitted: the slot is not free for
+    // a job the reserve would mark as started.
+    idle: () => Math.max(0, concurrency - running - queue.length - options.waitingForLimits()),
   };
 }

@@ -144,6 +144,44 @@ describe('held jobs tell the broker when they start', () => {
     releases[1]?.();
   });
 
+  it('counts jobs waiting at a limit gate as taken slots: later jobs are reserved held', async () => {
+    const releases: Array<() => void> = [];
+    const task = defineTask({
+      name: 't.gated',
+      input,
+      concurrencyLimit: 1,
+      run: () => new Promise<void>((resolve) => releases.push(resolve)),
+    });
+    const harness = await workers.start([task], {
+      concurrency: 2,
+      prefetch: 0,
+      leaseMs: 3_000,
+      heartbeatMs: 1_000,
+    });
+    const settle = (check: () => void) =>
+      vi.waitFor(
+        async () => {
+          await harness.clock.advance(0);
+          check();
+        },
+        { timeout: 30_000 },
+      );
+    await harness.enqueue('t.gated', { n: 1 });
+    await settle(() => expect(harness.worker.stats()).toMatchObject({ running: 1 }));
+    // A free run slot, whose job then waits at the gate: counted as started (not promised).
+    await harness.enqueue('t.gated', { n: 2 });
+    await settle(() => expect(harness.worker.stats().waitingForLimits).toBe(1));
+    const since = harness.transport.calls.reserve.length;
+    // That slot is taken by the job at the gate: the next job is reserved held. It used to
+    // be reserved as started too, so that a crash used up its attempt though it never ran.
+    await harness.enqueue('t.gated', { n: 3 });
+    await settle(() => expect(harness.worker.stats().waitingForLimits).toBe(2));
+    const later = harness.transport.calls.reserve.slice(since);
+    expect(later.length).toBeGreaterThan(0);
+    expect(later.map((call) => call.startNow)).toEqual(later.map(() => 0));
+    for (const release of releases) release();
+  });
+
   it('renews a job held at its task limits as started once the gate lets it run', async () => {
     const releases: Array<() => void> = [];
     const task = defineTask({
