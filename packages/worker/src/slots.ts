@@ -33,8 +33,8 @@ export interface Slots {
   starving(): boolean;
   /**
    * Run slots no job takes, is buffered for or waits at a limit gate for: how many reserved
-   * jobs start at once (the
-   * reserve's `startNow` [R27]; the jobs past them are held, in the buffer or at a limit gate).
+   * jobs start at once (the reserve's `startNow` [R27]; the jobs past them are held, in the
+   * buffer or at a limit gate).
    */
   idle(): number;
 }
