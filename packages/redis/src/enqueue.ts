@@ -165,18 +165,38 @@ export function createEnqueuer(
   ): Promise<boolean> {
     const { queue, priority } = request.envelope;
     const before = options.reconnects?.();
-    const reply = await alongside(registered([queue]), enqueueOneScript(queue, priority, args));
+    const reply = await registeredAlongside(
+      [queue],
+      enqueueOneScript(queue, priority, args),
+      () => true,
+    );
     if (reply === ENQUEUE_ONE_DEFERRED) return false;
     const resent = options.reconnects?.() !== before;
     readEnqueueReply(reply as unknown[], queue, results, (position) => position, resent);
     return true;
   }
 
-  /** The registration of `queues`, which fails no enqueue (see registrationFailed). */
-  function registered(queues: readonly string[]): Promise<void> {
-    return registerQueues(queues).catch((error: unknown) =>
-      options.registrationFailed?.(queues, error),
+  /**
+   * `sending`'s outcome once the registration of `queues` has settled too, so that nothing
+   * of the call is still in flight when it answers. The registration fails no enqueue (see
+   * registrationFailed), which hears of its failure only when `stored` says some of the
+   * call's jobs were: a call that stored nothing fails with its own error.
+   */
+  async function registeredAlongside<T>(
+    queues: readonly string[],
+    sending: Promise<T>,
+    stored: (sent: T) => boolean,
+  ): Promise<T> {
+    const registering = registerQueues(queues).then(
+      () => ({ failed: false as const }),
+      (error: unknown) => ({ failed: true as const, error }),
     );
+    const [registration, sent] = await Promise.all([registering, settled(sending)]);
+    if (sent.status === 'rejected') throw sent.reason;
+    if (registration.failed && stored(sent.value)) {
+      options.registrationFailed?.(queues, registration.error);
+    }
+    return sent.value;
   }
 
   async function enqueueNow(requests: readonly EnqueueRequest[]): Promise<Sent> {
@@ -211,9 +231,10 @@ export function createEnqueuer(
         chunks.push(...encode(queue, items, positions, results));
       }
     }
-    const sent = await alongside(
-      registered(queues),
+    const sent = await registeredAlongside(
+      queues,
       Promise.allSettled(chunks.map((chunk) => chunk.send())),
+      (outcomes) => outcomes.some((outcome) => outcome.status === 'fulfilled'),
     );
     const failed: Sent['failed'] = [];
     sent.forEach((outcome, index) => {
@@ -239,12 +260,10 @@ export function createEnqueuer(
   };
 }
 
-/**
- * The enqueue's outcome once the queue's registration has settled too (it never fails: see
- * `registered`), so that nothing of the call is still in flight when it answers.
- */
-async function alongside<T>(registering: Promise<void>, sending: Promise<T>): Promise<T> {
-  const [, sent] = await Promise.allSettled([registering, sending]);
-  if (sent.status === 'rejected') throw sent.reason;
-  return sent.value;
+/** `promise`'s outcome, as `Promise.allSettled` gives it for one. */
+function settled<T>(promise: Promise<T>): Promise<PromiseSettledResult<T>> {
+  return promise.then(
+    (value) => ({ status: 'fulfilled', value }),
+    (reason: unknown) => ({ status: 'rejected', reason }),
+  );
 }

@@ -302,7 +302,7 @@ export function redisTransport(options: RedisTransportOptions = {}): RedisTransp
         registrationWarnedAt = Date.now();
         logger.warn(
           { queues, err: error },
-          `[conveyor] [redis] could not add queue ${queues.join(', ')} to the registry of queues (${(error as Error).message}); the jobs were stored. conveyor status and the dashboard list the queue once a later enqueue or a worker of it adds it.`,
+          `[conveyor] [redis] could not add queue ${queues.join(', ')} to the registry of queues (${(error as Error).message}), though the enqueue stored its jobs. conveyor status and the dashboard list the queue once a later enqueue or a worker of it adds it.`,
         );
       },
       reconnects: () => reconnectsOf(commands),

@@ -119,4 +119,33 @@ describe('the Redis enqueuer, when part of Redis fails', () => {
       { queues: ['hq~2of4', 'hq~3of4'], error: refused },
     ]);
   });
+
+  it('says nothing of the registry when the enqueue stored nothing: it fails with its own error', async () => {
+    const failures: Array<{ queues: readonly string[] }> = [];
+    const never = new RedisTransportError(
+      'CONNECTION',
+      'enqueue',
+      new Error('connect ECONNREFUSED 127.0.0.1:6399'),
+      'hq~0of4',
+    );
+    const { enqueue } = enqueuer({
+      registerQueues: async () => {
+        throw never;
+      },
+      enqueueOneScript: async () => {
+        throw never;
+      },
+      enqueueScript: async () => {
+        throw never;
+      },
+      registrationFailed: (queues) => failures.push({ queues }),
+    });
+    // Before: logged "could not add queue … to the registry …; the jobs were stored" beside
+    // the enqueue's own "Nothing was sent" error.
+    await expect(enqueue([request('hq~0of4', 1)])).rejects.toBeInstanceOf(RedisTransportError);
+    await expect(enqueue([request('hq~0of4', 2), request('hq~1of4', 3)])).rejects.toBeInstanceOf(
+      RedisTransportError,
+    );
+    expect(failures).toEqual([]);
+  });
 });
