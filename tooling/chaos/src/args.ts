@@ -33,7 +33,7 @@ Options:
 
 Examples:
   pnpm chaos --quick
-  pnpm chaos --scenarios kill-workers,redis-restart --json > results.json
+  pnpm -s chaos --scenarios kill-workers,redis-restart-always --json > results.json
 `;
 
 /** Parses argv (without node and the script); throws {@link ChaosUsageError} on bad input. */
