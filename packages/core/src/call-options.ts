@@ -224,7 +224,17 @@ export function idempotencyKeyOf(
 ): string | undefined {
   const key = call.idempotencyKey;
   if (typeof key !== 'function') return key;
-  const made = key(input, index);
+  let made: unknown;
+  try {
+    made = key(input, index);
+  } catch (error) {
+    throw new InvalidOptionError(
+      'idempotencyKey',
+      key,
+      `a function that returns a key: it threw ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
+      { cause: error },
+    );
+  }
   if (typeof made !== 'string' || made.length === 0 || made.length > 256) {
     throw new InvalidOptionError(
       'idempotencyKey',

@@ -147,8 +147,8 @@ export class InvalidEnvelopeError extends ConveyorError {
 /** An option is out of range or malformed, e.g. `priority: 12`. */
 export class InvalidOptionError extends ConveyorError {
   declare readonly code: 'INVALID_OPTION';
-  constructor(option: string, value: unknown, expected: string) {
-    super('INVALID_OPTION', `Invalid ${option} ${describe(value)}: expected ${expected}.`);
+  constructor(option: string, value: unknown, expected: string, options?: ErrorOptions) {
+    super('INVALID_OPTION', `Invalid ${option} ${describe(value)}: expected ${expected}.`, options);
   }
 }
 
@@ -385,11 +385,14 @@ export class AmbiguousScheduleError extends ConveyorError {
 function describe(value: unknown): string {
   // JSON would show an invalid Date as null.
   if (value instanceof Date && Number.isNaN(value.getTime())) return 'Invalid Date';
+  // Its source is no help in a message.
+  if (typeof value === 'function') return `[function ${value.name || 'anonymous'}]`;
   const text = jsonText(value) ?? String(value);
-  // A 100,000-character key must not make a 100,000-character message.
-  return text.length <= QUOTE_MAX
-    ? text
-    : `${text.slice(0, QUOTE_MAX)}… (${text.length.toLocaleString('en-US')} characters)`;
+  // A 100,000-character key must not make a 100,000-character message. The count is the
+  // value's own (a string's characters, not its quotes).
+  if (text.length <= QUOTE_MAX) return text;
+  const length = typeof value === 'string' ? value.length : text.length;
+  return `${text.slice(0, QUOTE_MAX)}… (${length.toLocaleString('en-US')} characters)`;
 }
 
 /** The most of a value an error message quotes. */

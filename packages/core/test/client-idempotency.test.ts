@@ -267,6 +267,33 @@ describe('the same key with a different input', () => {
     expect((error as Error).message).toContain('idempotencyKey function');
     expect(await waitingJobs(client.transport)).toBe(0);
 
+    // A function that throws is named with the input it threw for, and what it threw.
+    const thrown = await client
+      .enqueueMany(charge, inputs, {
+        idempotencyKey: (input) => {
+          if (input.order === '') throw new Error('no order id');
+          return input.order;
+        },
+      })
+      .then(
+        () => undefined,
+        (rejected: unknown) => rejected,
+      );
+    expect(thrown).toBeInstanceOf(InvalidOptionError);
+    expect(thrown).toMatchObject({ inputIndex: 1, cause: { message: 'no order id' } });
+    expect((thrown as Error).message).toBe(
+      'inputs[1] (of 2): Invalid idempotencyKey [function idempotencyKey]: expected a function that returns a key: it threw Error: no order id.',
+    );
+    // A key too long is quoted short, with its own length.
+    const long = await client
+      .enqueueMany(charge, inputs, { idempotencyKey: () => 'k'.repeat(300) })
+      .then(
+        () => undefined,
+        (rejected: unknown) => rejected,
+      );
+    expect((long as Error).message).toContain('… (300 characters)');
+    expect(await waitingJobs(client.transport)).toBe(0);
+
     // A function is enqueueMany's: one enqueue refuses it (from JavaScript; the types do too).
     const single = await client
       .enqueue(charge, inputs[0] as (typeof inputs)[number], {

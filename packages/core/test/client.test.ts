@@ -123,7 +123,7 @@ describe('client.enqueue: validation', () => {
       ),
     );
     expect((error as Error).message).toMatch(
-      /^Invalid idempotencyKey "k{299}… \(100,002 characters\): expected /,
+      /^Invalid idempotencyKey "k{299}… \(100,000 characters\): expected /,
     );
     expect((error as Error).message.length).toBeLessThan(600);
   });

@@ -102,7 +102,7 @@ export function quote(value: unknown): string {
     const text = JSON.stringify(value);
     return text.length <= QUOTE_MAX
       ? text
-      : `${text.slice(0, QUOTE_MAX)}… (${text.length.toLocaleString('en-US')} characters)`;
+      : `${text.slice(0, QUOTE_MAX)}… (${value.length.toLocaleString('en-US')} characters)`;
   }
   const parts: string[] = [];
   let length = 0;
