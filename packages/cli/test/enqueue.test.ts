@@ -455,6 +455,48 @@ describe('conveyor enqueue from a config', () => {
     });
   });
 
+  it('says what the enqueue did, not what a fast worker did with the job since', async () => {
+    const dir = projects('export {};\n');
+    writeClient(dir, [
+      { name: 'reports.daily', queue: 'reports', input: 'z.object({ day: z.string() })' },
+    ]);
+    // A worker that took the job before the command read it back: every read says active.
+    writeFileSync(
+      path.join(dir, 'conveyor.config.ts'),
+      `import { defineConfig } from '@conveyor/codegen/config';
+import { memoryTransport } from '@conveyor/core';
+
+export const shared = memoryTransport();
+
+export default defineConfig({
+  tasks: ['tasks.ts'],
+  client: 'generated/client.ts',
+  registry: 'generated/registry.ts',
+  transport: () => new Proxy(shared, {
+    get: (target, key) =>
+      key === 'close'
+        ? async () => {}
+        : key === 'getJob'
+          ? async (id, queue) => {
+              const record = await target.getJob(id, queue);
+              return record && { ...record, state: 'active' };
+            }
+          : Reflect.get(target, key),
+  }),
+});
+`,
+    );
+    const run = await cli(['enqueue', 'reports.daily', '{"day":"2026-12-06"}'], { cwd: dir });
+    expect(run.stderr).toBe('');
+    // It said "active" (or "delayed until …", a fast worker's retry back-off).
+    expect(run.stdout).toMatch(/^Enqueued reports\.daily as reports:\S+: waiting\.$/m);
+    const later = await cli(
+      ['enqueue', 'reports.daily', '{"day":"2026-12-07"}', '--delay', '60000', '--json'],
+      { cwd: dir },
+    );
+    expect(json(later)).toMatchObject({ state: 'delayed', duplicate: false });
+  });
+
   it('says to run generate when the client is not written yet', async () => {
     const dir = projects('export {};\n');
     const run = await cli(['enqueue', 'reports.daily', '{}'], { cwd: dir });

@@ -8,6 +8,12 @@ import type { EnqueueCommandOptions } from './enqueue.js';
 export interface Started {
   id: string;
   duplicate: boolean;
+  /**
+   * The state the call left a new job (or run) in: `waiting`, `delayed` or `running`. A
+   * state read back later would be a worker's (a fast one had already failed its first
+   * attempt, and the command said the job was "delayed").
+   */
+  initial: string;
   state(): Promise<string>;
   /** When a delayed job is due (transport clock, ms); undefined for a run or another state. */
   dueAt?(): Promise<number | undefined>;

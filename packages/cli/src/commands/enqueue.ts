@@ -223,7 +223,7 @@ async function enqueueAndReport(
   try {
     started =
       target.kind === 'task'
-        ? jobStarted(await client.enqueue(target.contract, given, jobOptions(options)))
+        ? jobStarted(await client.enqueue(target.contract, given, jobOptions(options)), options)
         : await startWorkflow(client, target.contract, given, options);
   } catch (error) {
     const code = (error as { code?: unknown }).code;
@@ -266,7 +266,8 @@ async function enqueueAndReport(
         },
     io,
   );
-  const state = await started.state();
+  // What this call did; a duplicate's is what became of the earlier job (or run).
+  const state = started.duplicate ? await started.state() : started.initial;
   // A paused queue holds the job: said before any --wait, which would otherwise run out
   // with no word why (retry and promote say the same).
   const queue = target.kind === 'task' ? queueOfJobId(started.id) : undefined;
@@ -323,10 +324,11 @@ function jobOptions(options: EnqueueCommandOptions): EnqueueOptions {
   };
 }
 
-function jobStarted(handle: JobHandle): Started {
+function jobStarted(handle: JobHandle, options: EnqueueCommandOptions): Started {
   return {
     id: handle.id,
     duplicate: handle.duplicate,
+    initial: options.delay !== undefined && options.delay > 0 ? 'delayed' : 'waiting',
     state: () => handle.status(),
     dueAt: async () => (await handle.info())?.dueAt,
     result: (options) => handle.result(options),
@@ -353,6 +355,7 @@ async function startWorkflow(
   return {
     id: run.id,
     duplicate: run.duplicate,
+    initial: 'running',
     state: async () => (await run.status())?.status ?? 'unknown',
     result: (wait) => run.result(wait),
   };
