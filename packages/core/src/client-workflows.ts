@@ -233,14 +233,15 @@ function checkStartOptions(call: StartWorkflowOptions): number | undefined {
   // A run whose time is up as it starts would fail WORKFLOW_TIMED_OUT at once, after its
   // first step's job had started: refused here, with nothing stored.
   if (timeoutMs !== undefined) {
-    assertDuration(timeoutMs, 'timeoutMs');
-    if (timeoutMs === 0) {
+    if (typeof timeoutMs !== 'number' || !(timeoutMs > 0)) {
+      // The general duration rule says "from 0", which a run's time limit is not.
       throw new InvalidOptionError(
         'timeoutMs',
         timeoutMs,
-        'a duration in ms greater than 0: the run would time out as it starts. Leave timeoutMs out for a run without a time limit',
+        `a number of ms greater than 0${timeoutMs === 0 ? ': the run would time out as it starts' : ''}. Leave timeoutMs out for a run without a time limit`,
       );
     }
+    assertDuration(timeoutMs, 'timeoutMs');
     return Date.now() + timeoutMs;
   }
   if (deadline === undefined) return undefined;

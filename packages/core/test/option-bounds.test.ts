@@ -149,8 +149,14 @@ describe('option bounds', () => {
     await expect(
       client.workflows.start(placeOrder, order, { deadline: new Date(past) }),
     ).rejects.toMatchObject({ code: 'INVALID_OPTION' });
+    // Not "a number from 0", which the general duration rule says and 0 is refused by.
+    await expect(
+      client.workflows.start(placeOrder, order, { timeoutMs: 'soon' as unknown as number }),
+    ).rejects.toThrow(
+      'Invalid timeoutMs "soon": expected a number of ms greater than 0. Leave timeoutMs out for a run without a time limit.',
+    );
     await expect(client.workflows.start(placeOrder, order, { timeoutMs: 0 })).rejects.toThrow(
-      'Invalid timeoutMs 0: expected a duration in ms greater than 0: the run would time out as it starts. Leave timeoutMs out for a run without a time limit.',
+      'Invalid timeoutMs 0: expected a number of ms greater than 0: the run would time out as it starts. Leave timeoutMs out for a run without a time limit.',
     );
     expect(await transport.workflows.running(10)).toEqual([]);
     expect(await transport.admin.listQueues()).toEqual([]);

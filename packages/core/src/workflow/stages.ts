@@ -1,5 +1,6 @@
 import { isTaskLike, notATaskError } from '../call-options.js';
 import { InvalidOptionError } from '../errors.js';
+import { nearestName } from '../known-keys.js';
 import type { AnyTaskContract } from '../task.js';
 import type { CompensationDraft, FlowDraft, StageDraft } from './flow.js';
 import type { OnFailure } from './flow-types.js';
@@ -158,10 +159,11 @@ function optionsOf(options: unknown, name: unknown, label: string, kind: Options
       ? Object.keys(options).find((key) => !allowed.includes(key))
       : undefined;
   if (typeof options !== 'object' || options === null || unknownKey !== undefined) {
+    const nearest = unknownKey === undefined ? undefined : nearestName(unknownKey, allowed);
     throw new InvalidOptionError(
       `options of ${kind === 'compensation' ? 'compensation' : 'step'} ${JSON.stringify(name)} ${label}`,
       unknownKey === undefined ? options : `unknown option ${unknownKey}`,
-      `an object { ${allowed.join(', ')} }`,
+      `an object { ${allowed.join(', ')} }${nearest === undefined ? '' : ` (did you mean ${JSON.stringify(nearest)}?)`}`,
     );
   }
   return options as RawOptions;

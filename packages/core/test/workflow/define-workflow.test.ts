@@ -196,8 +196,12 @@ describe('defineWorkflow refuses, saying what to do', () => {
       refusal(() => define((flow) => flow.step('a', updateInventory, { inptu: () => null })))
         .message,
     ).toBe(
-      'Invalid options of step "a" of workflow "shop.test" "unknown option inptu": expected an object { input, onFailure }.',
+      'Invalid options of step "a" of workflow "shop.test" "unknown option inptu": expected an object { input, onFailure } (did you mean "input"?).',
     );
+    // Nothing near: no guess.
+    expect(
+      refusal(() => define((flow) => flow.step('a', updateInventory, { retries: 3 }))).message,
+    ).toMatch(/expected an object \{ input, onFailure \}\.$/);
     expect(
       refusal(() =>
         define((flow) =>
