@@ -101,7 +101,12 @@ after they end, whatever their tasks' resultTtl.
       const [first] = command.args;
       if (first === undefined) return;
       const names = workflows.commands.map((sub) => sub.name()).filter((n) => n !== 'help');
-      throw unknownCommand(first, 'conveyor workflows', names, ', or nothing to list them');
+      throw unknownCommand(
+        first,
+        'conveyor workflows',
+        names,
+        ', or nothing to list them; `conveyor inspect <workflow id>` shows one run',
+      );
     })
     .action(run('workflows list'));
   const actions: Array<[CommandName, string, string, string]> = [

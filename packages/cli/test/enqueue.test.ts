@@ -495,6 +495,13 @@ export default defineConfig({
       { cwd: dir },
     );
     expect(json(later)).toMatchObject({ state: 'delayed', duplicate: false });
+    // A duplicate enqueued nothing: it says so, and what became of the earlier job.
+    const keyed = ['enqueue', 'reports.daily', '{"day":"2026-12-08"}', '--idempotency-key', 'k'];
+    await cli(keyed, { cwd: dir });
+    const again = await cli(keyed, { cwd: dir });
+    expect(again.stdout).toMatch(
+      /^Nothing enqueued: already enqueued reports\.daily as reports:\S+: active \(the idempotency key matched this earlier job\)\.$/m,
+    );
   });
 
   it('says to run generate when the client is not written yet', async () => {

@@ -191,6 +191,30 @@ describe('conveyor help <command>', () => {
     const none = await cli(['help', 'status', 'extra']);
     expect(none.stderr).toContain('conveyor status has no command "extra"');
   });
+
+  it('refuses --help of a subcommand that does not exist, past global options too', async () => {
+    // It showed the help of `workflows`, exit 0, as if `show` were one of its commands.
+    const show = await cli(['workflows', 'show', '--help']);
+    expect(show.code).toBe(2);
+    expect(show.stdout).toBe('');
+    expect(show.stderr).toBe(
+      'error: unknown command "show" for conveyor workflows: expected one of list, cancel, retry.\n',
+    );
+    const past = await cli(['schedules', '--prefix', 'p', 'paus', '--help']);
+    expect(past.code).toBe(2);
+    expect(past.stderr).toContain('unknown command "paus" for conveyor schedules');
+    expect(past.stderr).toContain('(did you mean pause?)');
+    // A real one still shows its help.
+    const pause = await cli(['schedules', '--prefix', 'p', 'pause', '--help']);
+    expect(pause.code).toBe(0);
+    expect(pause.stdout).toMatch(/^Usage: conveyor schedules pause/);
+  });
+
+  it('points `conveyor workflows show <id>` to inspect', async () => {
+    const show = await cli(['workflows', 'show', 'wf_x']);
+    expect(show.code).toBe(2);
+    expect(show.stderr).toContain('`conveyor inspect <workflow id>` shows one run');
+  });
 });
 
 describe('bin/conveyor.js', () => {

@@ -208,7 +208,7 @@ describe('conveyor workflows list', () => {
     const typo = await run(['workflows', 'lsit']);
     expect(typo.code).toBe(2);
     expect(typo.stderr).toBe(
-      'error: unknown command "lsit" for conveyor workflows: expected one of list, cancel, retry (did you mean list?), or nothing to list them.\n',
+      'error: unknown command "lsit" for conveyor workflows: expected one of list, cancel, retry (did you mean list?), or nothing to list them; `conveyor inspect <workflow id>` shows one run.\n',
     );
 
     const first = await run(['workflows', 'list', '--limit', '1']);

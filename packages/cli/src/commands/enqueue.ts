@@ -290,7 +290,14 @@ async function enqueueAndReport(
     });
   } else {
     const again = started.duplicate ? ` (the idempotency key matched this earlier ${what})` : '';
-    const verb = target.kind === 'task' ? 'Enqueued' : 'Started workflow';
+    // A duplicate started nothing: it names the earlier job or run.
+    const verb = started.duplicate
+      ? target.kind === 'task'
+        ? 'Nothing enqueued: already enqueued'
+        : 'Nothing started: already started workflow'
+      : target.kind === 'task'
+        ? 'Enqueued'
+        : 'Started workflow';
     // A delay in the wrong unit shows here, as a date far off, not as a job that never runs.
     const dueAt = state === 'delayed' ? await started.dueAt?.() : undefined;
     const due = dueAt === undefined ? '' : ` until ${isoTime(dueAt) ?? dueAt}`;
