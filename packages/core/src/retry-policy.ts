@@ -44,34 +44,52 @@ const BACKOFF_KEYS = {
 } as const satisfies KnownKeys<BackoffOptions>;
 
 /** Fills defaults and checks ranges; throws {@link InvalidOptionError} quoting the bad value. */
-export function resolveRetryPolicy(options: RetryOptions | undefined): RetryPolicy {
+export function resolveRetryPolicy(options: RetryOptions | undefined, owner?: string): RetryPolicy {
+  /** The option as its owner's (`retry.attempts of task "shop.x"`). */
+  const at = (option: string) => (owner === undefined ? option : `${option} of ${owner}`);
   if (options === undefined) return DEFAULT_RETRY_POLICY;
   // `retry: 5` read as "Invalid retry.attempts undefined".
   if (typeof options !== 'object' || options === null) {
-    throw new InvalidOptionError('retry', options, '{ attempts, backoff? }, e.g. { attempts: 5 }');
+    throw new InvalidOptionError(
+      at('retry'),
+      options,
+      '{ attempts, backoff? }, e.g. { attempts: 5 }',
+    );
   }
   assertKnownKeys(options, RETRY_KEYS, 'retry option');
-  assertAttempts(options.attempts, 'retry.attempts');
+  if (options.attempts === undefined) {
+    // { backoff } alone read as "Invalid retry.attempts undefined".
+    throw new InvalidOptionError(
+      at('retry.attempts'),
+      undefined,
+      'an integer from 1 to 1000: a retry option needs its attempts, e.g. { attempts: 5, backoff }; leave retry out for the default 3 attempts',
+    );
+  }
+  assertAttempts(options.attempts, at('retry.attempts'));
   const backoff = options.backoff ?? DEFAULT_RETRY_POLICY.backoff;
   if (typeof backoff !== 'object' || backoff === null) {
     throw new InvalidOptionError(
-      'retry.backoff',
+      at('retry.backoff'),
       backoff,
       "{ type, delay, maxDelay?, jitter? }, e.g. { type: 'exponential', delay: 1_000 }",
     );
   }
   assertKnownKeys(backoff, BACKOFF_KEYS, 'retry.backoff option');
   if (backoff.type !== 'fixed' && backoff.type !== 'exponential') {
-    throw new InvalidOptionError('retry.backoff.type', backoff.type, '"fixed" or "exponential"');
+    throw new InvalidOptionError(
+      at('retry.backoff.type'),
+      backoff.type,
+      '"fixed" or "exponential"',
+    );
   }
-  assertDuration(backoff.delay, 'retry.backoff.delay');
+  assertDuration(backoff.delay, at('retry.backoff.delay'));
   const maxDelay = backoff.maxDelay ?? DEFAULT_RETRY_POLICY.backoff.maxDelay;
-  assertDuration(maxDelay, 'retry.backoff.maxDelay');
+  assertDuration(maxDelay, at('retry.backoff.maxDelay'));
   const jitter =
     backoff.jitter === true ? 0.5 : backoff.jitter === false ? 0 : (backoff.jitter ?? 0.5);
   if (typeof jitter !== 'number' || !(jitter >= 0 && jitter <= 1)) {
     throw new InvalidOptionError(
-      'retry.backoff.jitter',
+      at('retry.backoff.jitter'),
       backoff.jitter,
       'a boolean or a number from 0 to 1',
     );

@@ -309,7 +309,7 @@ function checkContract(config: Omit<TaskContract, '~result'>): void {
   }
   if (config.index !== undefined)
     assertIndexOption(config.index, `index of ${label}`, config.input);
-  resolveRetryPolicy(config.retry);
+  resolveRetryPolicy(config.retry, label);
 }
 
 /**

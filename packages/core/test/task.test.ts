@@ -166,11 +166,27 @@ describe('defineTask', () => {
     const error = invalidOption(() =>
       defineTask({ name: 'shop.send', input, retry: { attempts: 0 }, run }),
     );
-    expect(error.message).toContain('retry.attempts 0');
+    // Named with its task, as the other options of defineTask are.
+    expect(error.message).toContain('retry.attempts of task "shop.send" 0');
     // A number where the object goes read as "Invalid retry.attempts undefined".
     expect(
       invalidOption(() => defineTask({ name: 'shop.send', input, retry: 5 as never, run })).message,
-    ).toBe('Invalid retry 5: expected { attempts, backoff? }, e.g. { attempts: 5 }.');
+    ).toBe(
+      'Invalid retry of task "shop.send" 5: expected { attempts, backoff? }, e.g. { attempts: 5 }.',
+    );
+    // And so did a backoff without its attempts.
+    expect(
+      invalidOption(() =>
+        defineTask({
+          name: 'shop.send',
+          input,
+          retry: { backoff: { type: 'fixed', delay: 10 } } as never,
+          run,
+        }),
+      ).message,
+    ).toBe(
+      'Invalid retry.attempts of task "shop.send" undefined: expected an integer from 1 to 1000: a retry option needs its attempts, e.g. { attempts: 5, backoff }; leave retry out for the default 3 attempts.',
+    );
     invalidOption(() =>
       defineTask({
         name: 'shop.send',
