@@ -101,8 +101,8 @@ export const pingPong = defineWorkflow({
     const dir = projects(PING);
     const result = await cli(['generate', '--check'], { cwd: dir });
     expect(result.code).toBe(1);
-    expect(result.stdout).toContain('  stale     generated/registry.ts\n');
-    expect(result.stderr).toMatch(/^error: 2 generated files are stale: /);
+    expect(result.stdout).toContain('  missing   generated/registry.ts\n');
+    expect(result.stderr).toMatch(/^error: 2 generated files are missing: /);
   });
 
   it('--json prints one parseable document, and nothing on stderr', async () => {

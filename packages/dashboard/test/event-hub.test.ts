@@ -142,3 +142,29 @@ test('by default, a change to the counts reaches a stream within a second (the 2
   unsubscribe();
   await shared.transport.close();
 });
+
+test('knows the broker is down from a failed poll or first read, and forgets it when the last stream goes', async () => {
+  vi.useFakeTimers();
+  const shared = core();
+  const down = vi
+    .spyOn(shared.admin, 'listQueues')
+    .mockRejectedValue(new Error('Connection is closed.'));
+  const hub = createEventHub(shared, { pollMs: 100, pingMs: 1000 });
+  await hub.ready();
+  const first = hub.subscribe(subscriber());
+  // A new stream's first read failed: known before the next poll.
+  await expect(hub.readNow()).rejects.toThrow('Connection is closed.');
+  expect(hub.brokerDown()).toMatchObject({ ok: false, message: 'Connection is closed.' });
+  await vi.advanceTimersByTimeAsync(100);
+  expect(hub.brokerDown()).toMatchObject({ ok: false });
+  // The last stream closes while the broker is down; it comes back with nothing polling.
+  first.unsubscribe();
+  down.mockRestore();
+  // Before: still "down", so every dashboard read was cut short with an old outage's 503.
+  expect(hub.brokerDown()).toBeUndefined();
+  // A later stream finds out afresh.
+  hub.subscribe(subscriber());
+  await hub.readNow();
+  expect(hub.brokerDown()).toBeUndefined();
+  hub.close();
+});

@@ -144,7 +144,13 @@ export function createEventHub(core: DashboardCore, options: EventHubOptions) {
         tail,
         unsubscribe: () => {
           subscribers.delete(subscriber);
-          if (subscribers.size === 0) stopTimers();
+          if (subscribers.size === 0) {
+            stopTimers();
+            // Nothing polls now: what the last reads found is no longer known to hold, and
+            // a read after the broker is back must not be cut short by an old outage.
+            failing = undefined;
+            firstReadFailed = undefined;
+          }
         },
       };
     },
