@@ -168,7 +168,8 @@ export function createEnqueuer(
     const reply = await registeredAlongside(
       [queue],
       enqueueOneScript(queue, priority, args),
-      () => true,
+      // Deferred: the script stored nothing, and the merged path sends the job again.
+      (sent) => sent !== ENQUEUE_ONE_DEFERRED,
     );
     if (reply === ENQUEUE_ONE_DEFERRED) return false;
     const resent = options.reconnects?.() !== before;
@@ -194,7 +195,11 @@ export function createEnqueuer(
     const [registration, sent] = await Promise.all([registering, settled(sending)]);
     if (sent.status === 'rejected') throw sent.reason;
     if (registration.failed && stored(sent.value)) {
-      options.registrationFailed?.(queues, registration.error);
+      try {
+        options.registrationFailed?.(queues, registration.error);
+      } catch {
+        // A logger that throws must not fail an enqueue whose jobs were stored.
+      }
     }
     return sent.value;
   }

@@ -6,6 +6,7 @@ import { makeEnvelope } from '@conveyor/core/testing';
 import { describe, expect, it } from 'vitest';
 import { createEnqueuer, type EnqueuerOptions } from '../src/enqueue.js';
 import { RedisTransportError } from '../src/errors.js';
+import { ENQUEUE_ONE_DEFERRED } from '../src/wire/enqueue-one.js';
 
 const request = (queue: string, n: number): EnqueueRequest => ({
   envelope: makeEnvelope(queue, { input: { n } }),
@@ -144,6 +145,23 @@ describe('the Redis enqueuer, when part of Redis fails', () => {
     // the enqueue's own "Nothing was sent" error.
     await expect(enqueue([request('hq~0of4', 1)])).rejects.toBeInstanceOf(RedisTransportError);
     await expect(enqueue([request('hq~0of4', 2), request('hq~1of4', 3)])).rejects.toBeInstanceOf(
+      RedisTransportError,
+    );
+    expect(failures).toEqual([]);
+
+    // The one-job script may defer the job to the merged path (it stored nothing): a merged
+    // call that then fails stored nothing either.
+    const deferred = enqueuer({
+      registerQueues: async () => {
+        throw never;
+      },
+      enqueueOneScript: async () => ENQUEUE_ONE_DEFERRED,
+      enqueueScript: async () => {
+        throw never;
+      },
+      registrationFailed: (queues) => failures.push({ queues }),
+    });
+    await expect(deferred.enqueue([request('hq~0of4', 4)])).rejects.toBeInstanceOf(
       RedisTransportError,
     );
     expect(failures).toEqual([]);
