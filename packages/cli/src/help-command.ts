@@ -1,5 +1,5 @@
 import { nearestName } from '@conveyor/core/transport';
-import type { Command, Option } from 'commander';
+import type { Command } from 'commander';
 import { CliError } from './errors.js';
 
 /**
@@ -24,26 +24,22 @@ export function helpArguments(program: Command, argv: readonly string[]): readon
     throw unknownCommand(named, 'conveyor', known);
   }
   // `conveyor workflows show --help` showed the help of `workflows`, exit 0, as if `show`
-  // existed: a command with subcommands takes no other word.
+  // existed: the word right after a command with subcommands is one of them (or an option).
+  const at = commandIndex(program, argv);
   const parent =
-    named === undefined ? undefined : program.commands.find((sub) => sub.name() === named);
+    at === undefined ? undefined : program.commands.find((sub) => sub.name() === argv[at]);
+  const word = at === undefined ? undefined : argv[at + 1];
   if (
     parent &&
     parent.commands.length > 0 &&
-    argv.some((arg) => arg === '--help' || arg === '-h')
+    word !== undefined &&
+    !word.startsWith('-') &&
+    argv.some((arg) => arg === '--help' || arg === '-h') &&
+    !parent.commands.some((sub) => sub.name() === word || sub.aliases().includes(word)) &&
+    word !== 'help'
   ) {
-    // Global options may follow the command too (`schedules --redis <url> nosuch --help`).
-    const word = commandWord(parent, argv.slice(argv.indexOf(named as string) + 1), [
-      ...parent.options,
-      ...program.options,
-    ]);
-    if (
-      word !== undefined &&
-      !parent.commands.some((sub) => sub.name() === word || sub.aliases().includes(word))
-    ) {
-      const known = parent.commands.map((sub) => sub.name()).filter((sub) => sub !== 'help');
-      throw unknownCommand(word, `conveyor ${parent.name()}`, known);
-    }
+    const known = parent.commands.map((sub) => sub.name()).filter((sub) => sub !== 'help');
+    throw unknownCommand(word, `conveyor ${parent.name()}`, known);
   }
   if (first !== 'help' || argv.length < 2) return argv;
   const names = argv.slice(1);
@@ -99,16 +95,18 @@ export function optionOfCommand(
  * The first word of `argv` that is no global option or an option's value: the command asked
  * for (`conveyor --redis redis://h:6379 status` names `status`). Undefined when there is none.
  */
-export function commandWord(
-  program: Command,
-  argv: readonly string[],
-  options: readonly Option[] = program.options,
-): string | undefined {
+export function commandWord(program: Command, argv: readonly string[]): string | undefined {
+  const index = commandIndex(program, argv);
+  return index === undefined ? undefined : argv[index];
+}
+
+/** Where {@link commandWord} is in `argv`. */
+function commandIndex(program: Command, argv: readonly string[]): number | undefined {
   for (let index = 0; index < argv.length; index++) {
     const arg = argv[index] as string;
-    if (!arg.startsWith('-')) return arg;
+    if (!arg.startsWith('-')) return index;
     if (arg.includes('=')) continue;
-    const option = options.find((o) => o.long === arg || o.short === arg);
+    const option = program.options.find((o) => o.long === arg || o.short === arg);
     // An option that takes a value takes the next word.
     if (option && (option.required || option.optional)) index++;
   }

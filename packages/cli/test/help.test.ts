@@ -200,14 +200,22 @@ describe('conveyor help <command>', () => {
     expect(show.stderr).toBe(
       'error: unknown command "show" for conveyor workflows: expected one of list, cancel, retry.\n',
     );
-    const past = await cli(['schedules', '--prefix', 'p', 'paus', '--help']);
+    // Past a global option whose value is the command's name.
+    const past = await cli(['--prefix', 'schedules', 'schedules', 'paus', '--help']);
     expect(past.code).toBe(2);
     expect(past.stderr).toContain('unknown command "paus" for conveyor schedules');
     expect(past.stderr).toContain('(did you mean pause?)');
-    // A real one still shows its help.
-    const pause = await cli(['schedules', '--prefix', 'p', 'pause', '--help']);
-    expect(pause.code).toBe(0);
-    expect(pause.stdout).toMatch(/^Usage: conveyor schedules pause/);
+    // Real ones still show their help: a subcommand, its options, commander's help command.
+    for (const argv of [
+      ['--prefix', 'workflows', 'workflows', 'list', '--help'],
+      ['schedules', '--prefix', 'p', 'pause', '--help'],
+      ['workflows', '--status', 'failed', '--help'],
+      ['workflows', 'help', '--help'],
+    ]) {
+      const shown = await cli(argv);
+      expect(shown.code, argv.join(' ')).toBe(0);
+      expect(shown.stdout, argv.join(' ')).toMatch(/^Usage: conveyor (workflows|schedules)/);
+    }
   });
 
   it('points `conveyor workflows show <id>` to inspect', async () => {
