@@ -231,15 +231,18 @@ export function idempotencyKeyOf(
     throw new InvalidOptionError(
       'idempotencyKey',
       key,
-      `a function that returns a key: it threw ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`,
+      `a key for every input, but the function threw ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)} for this one`,
       { cause: error },
     );
   }
   if (typeof made !== 'string' || made.length === 0 || made.length > 256) {
+    const promise = typeof (made as { then?: unknown } | null)?.then === 'function';
     throw new InvalidOptionError(
       'idempotencyKey',
-      made,
-      'a string of 1–256 characters from the idempotencyKey function',
+      promise ? '[a promise]' : made,
+      promise
+        ? 'a string of 1–256 characters from the idempotencyKey function, returned at once: it may not be async'
+        : 'a string of 1–256 characters from the idempotencyKey function',
     );
   }
   return made;

@@ -21,7 +21,7 @@ import { receivedInput } from './json-boundary.js';
 import { assertKnownKeys, type KnownKeys } from './known-keys.js';
 import type { Logger } from './logger.js';
 import { utf8SizeOver } from './payload-size.js';
-import { assertDuration } from './retry-policy.js';
+import { MAX_DURATION_MS } from './retry-policy.js';
 import { validateNow } from './schema.js';
 import type { Transport } from './transport.js';
 import { requireCapability, type TransportWith } from './transport-capabilities.js';
@@ -233,15 +233,14 @@ function checkStartOptions(call: StartWorkflowOptions): number | undefined {
   // A run whose time is up as it starts would fail WORKFLOW_TIMED_OUT at once, after its
   // first step's job had started: refused here, with nothing stored.
   if (timeoutMs !== undefined) {
-    if (typeof timeoutMs !== 'number' || !(timeoutMs > 0)) {
+    if (typeof timeoutMs !== 'number' || !(timeoutMs > 0 && timeoutMs <= MAX_DURATION_MS)) {
       // The general duration rule says "from 0", which a run's time limit is not.
       throw new InvalidOptionError(
         'timeoutMs',
         timeoutMs,
-        `a number of ms greater than 0${timeoutMs === 0 ? ': the run would time out as it starts' : ''}. Leave timeoutMs out for a run without a time limit`,
+        `a number of ms greater than 0${timeoutMs === 0 ? ': the run would time out as it starts' : ` and at most ${MAX_DURATION_MS.toLocaleString('en-US')}`}. Leave timeoutMs out for a run without a time limit`,
       );
     }
-    assertDuration(timeoutMs, 'timeoutMs');
     return Date.now() + timeoutMs;
   }
   if (deadline === undefined) return undefined;

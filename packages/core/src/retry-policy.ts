@@ -56,7 +56,7 @@ export function resolveRetryPolicy(options: RetryOptions | undefined, owner?: st
       '{ attempts, backoff? }, e.g. { attempts: 5 }',
     );
   }
-  assertKnownKeys(options, RETRY_KEYS, 'retry option');
+  assertKnownKeys(options, RETRY_KEYS, at('retry option'));
   if (options.attempts === undefined) {
     // { backoff } alone read as "Invalid retry.attempts undefined".
     throw new InvalidOptionError(
@@ -74,7 +74,7 @@ export function resolveRetryPolicy(options: RetryOptions | undefined, owner?: st
       "{ type, delay, maxDelay?, jitter? }, e.g. { type: 'exponential', delay: 1_000 }",
     );
   }
-  assertKnownKeys(backoff, BACKOFF_KEYS, 'retry.backoff option');
+  assertKnownKeys(backoff, BACKOFF_KEYS, at('retry.backoff option'));
   if (backoff.type !== 'fixed' && backoff.type !== 'exponential') {
     throw new InvalidOptionError(
       at('retry.backoff.type'),

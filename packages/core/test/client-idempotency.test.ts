@@ -282,7 +282,7 @@ describe('the same key with a different input', () => {
     expect(thrown).toBeInstanceOf(InvalidOptionError);
     expect(thrown).toMatchObject({ inputIndex: 1, cause: { message: 'no order id' } });
     expect((thrown as Error).message).toBe(
-      'inputs[1] (of 2): Invalid idempotencyKey [function idempotencyKey]: expected a function that returns a key: it threw Error: no order id.',
+      'inputs[1] (of 2): Invalid idempotencyKey [function idempotencyKey]: expected a key for every input, but the function threw Error: no order id for this one.',
     );
     // A key too long is quoted short, with its own length.
     const long = await client
@@ -292,6 +292,19 @@ describe('the same key with a different input', () => {
         (rejected: unknown) => rejected,
       );
     expect((long as Error).message).toContain('… (300 characters)');
+    // An async function gives a promise, not a key: said so.
+    const promised = await client
+      .enqueueMany(charge, inputs, {
+        idempotencyKey: (async (input: { order: string }) =>
+          input.order) as unknown as () => string,
+      })
+      .then(
+        () => undefined,
+        (rejected: unknown) => rejected,
+      );
+    expect((promised as Error).message).toContain(
+      'Invalid idempotencyKey "[a promise]": expected a string of 1–256 characters from the idempotencyKey function, returned at once: it may not be async.',
+    );
     expect(await waitingJobs(client.transport)).toBe(0);
 
     // A function is enqueueMany's: one enqueue refuses it (from JavaScript; the types do too).

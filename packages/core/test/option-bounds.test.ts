@@ -153,7 +153,7 @@ describe('option bounds', () => {
     await expect(
       client.workflows.start(placeOrder, order, { timeoutMs: 'soon' as unknown as number }),
     ).rejects.toThrow(
-      'Invalid timeoutMs "soon": expected a number of ms greater than 0. Leave timeoutMs out for a run without a time limit.',
+      'Invalid timeoutMs "soon": expected a number of ms greater than 0 and at most 4,503,599,627,370,496. Leave timeoutMs out for a run without a time limit.',
     );
     await expect(client.workflows.start(placeOrder, order, { timeoutMs: 0 })).rejects.toThrow(
       'Invalid timeoutMs 0: expected a number of ms greater than 0: the run would time out as it starts. Leave timeoutMs out for a run without a time limit.',

@@ -78,10 +78,10 @@ describe('unknown option keys', () => {
       /^Invalid task "shop\.send" option "retries": expected one of name, input, .* \(did you mean "retry"\?\)\.$/,
     );
     expect(define({ retry: { attempts: 5, backof: { type: 'fixed', delay: 10 } } })).toThrow(
-      'Invalid retry option "backof": expected one of attempts, backoff (did you mean "backoff"?).',
+      'Invalid retry option of task "shop.send" "backof": expected one of attempts, backoff (did you mean "backoff"?).',
     );
     expect(define({ retry: { attempts: 5, backoff: { type: 'fixed', dealy: 10 } } })).toThrow(
-      'Invalid retry.backoff option "dealy"',
+      'Invalid retry.backoff option of task "shop.send" "dealy"',
     );
     expect(define({ rateLimit: { limit: 5, pre: 1_000 } })).toThrow(
       'Invalid task "shop.send" rateLimit option "pre": expected one of limit, per (did you mean "per"?).',
