@@ -7,6 +7,7 @@
 import { createClient, memoryTransport, type Transport, TransportError } from '@conveyor/core';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jobKey } from '../src/api/announcements.js';
 import { buildApi } from '../src/api/app.js';
 import { type EmbeddedPostgres, startEmbeddedPostgres } from '../src/db/embedded-postgres.js';
 import { insertOrder, insertUser } from '../src/db/orders.js';
@@ -142,7 +143,7 @@ describe('POST /announcements', () => {
     );
     expect(inputs.find((input) => input.email === 'grace@example.com')?.name).toBe('grace');
     expect(jobs.map((job) => job.envelope.idempotencyKey).sort()).toEqual(
-      inputs.map((input) => `${stored.announcementId}:${input.email}`).sort(),
+      inputs.map((input) => jobKey(stored.announcementId, input.email)).sort(),
     );
 
     // Once more: nothing new. The same key with another text is refused.
@@ -152,5 +153,40 @@ describe('POST /announcements', () => {
     expect(reused.statusCode).toBe(422);
     expect(reused.json().message).toContain(stored.announcementId);
     expect(await waitingEmails()).toBe(7);
+
+    // A day later its jobs' keys may be gone: sending it again could email everyone twice.
+    await pool.query(
+      `UPDATE shop.announcements SET created_at = now() - interval '24 hours' WHERE id = $1`,
+      [stored.announcementId],
+    );
+    const late = await post(announcement, headers);
+    expect(late.statusCode).toBe(409);
+    expect(late.json()).toMatchObject({ error: 'announcement_too_old' });
+    expect(late.json().message).toContain('send a new Idempotency-Key to send it anew');
+    expect(await waitingEmails()).toBe(7);
+  });
+
+  it('keys a job by the address, or by its hash where the key would be too long', () => {
+    expect(jobKey('ann_1', 'ada@example.com')).toBe('ann_1:ada@example.com');
+    const long = `${'a'.repeat(250)}@example.com`;
+    const key = jobKey('ann_1', long);
+    expect(key).toMatch(/^ann_1:sha256:[\w-]{43}$/);
+    expect(jobKey('ann_1', long)).toBe(key);
+    expect(jobKey('ann_1', `b${long}`)).not.toBe(key);
+  });
+
+  // Last: it leaves this address refused for a minute.
+  it('refuses an address after 10 wrong passwords a minute, as /admin does, right ones too', async () => {
+    const wrong = {
+      authorization: `Basic ${Buffer.from('staff:guess').toString('base64')}`,
+      'idempotency-key': 'a',
+    };
+    for (let attempt = 0; attempt < 10; attempt += 1) {
+      expect((await post(announcement, wrong)).statusCode).toBe(401);
+    }
+    const refused = await post(announcement, { authorization, 'idempotency-key': 'a' });
+    expect(refused.statusCode).toBe(429);
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    expect(refused.json().message).toContain('Too many wrong user names or passwords');
   });
 });

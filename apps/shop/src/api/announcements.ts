@@ -5,18 +5,34 @@
  * `Idempotency-Key` (its answer lost, or a 503 half-way) enqueues only the jobs not
  * stored before: nobody gets the announcement twice.
  */
-import { randomBytes } from 'node:crypto';
-import { TransportError } from '@conveyor/core';
+import { createHash, randomBytes } from 'node:crypto';
+import { TransportClosedError, TransportError } from '@conveyor/core';
 import type { BasicAuthCredentials } from '@conveyor/dashboard';
 import type { FastifyInstance } from 'fastify';
 import type pg from 'pg';
 import { customerPage, insertAnnouncement } from '../db/announcements.js';
 import type { ShopStubs } from '../producer.js';
-import { ADMIN_CHALLENGE, hasCredentials } from './basic-auth.js';
+import { ADMIN_CHALLENGE, createFailureThrottle, hasCredentials } from './basic-auth.js';
 import { announcementBody, idempotencyKeyHeader, validationIssues } from './schemas.js';
 
 /** Customers read, and jobs enqueued, per `enqueueMany` call: the client's default batch. */
 export const ANNOUNCEMENT_BATCH = 1_000;
+
+/**
+ * How long a request with an announcement's key may send it again: under the client's
+ * dedupe window (24 h), within which its jobs' keys find the jobs stored before.
+ */
+const REPLAY_WINDOW_MS = 23 * 3_600_000;
+
+/**
+ * One customer's job key: the announcement and the address, or a hash of the address when
+ * the key would pass the 256 characters an idempotency key may have.
+ */
+export function jobKey(announcementId: string, email: string): string {
+  const key = `${announcementId}:${email}`;
+  if (key.length <= 256) return key;
+  return `${announcementId}:sha256:${createHash('sha256').update(email).digest('base64url')}`;
+}
 
 /** What `POST /announcements` answers (202). */
 export interface AnnouncementReply {
@@ -43,14 +59,27 @@ export function registerAnnouncements(
   },
 ): void {
   const { db, tasks, credentials, batchSize = ANNOUNCEMENT_BATCH } = options;
+  const throttle = createFailureThrottle();
   app.post('/announcements', async (request, reply) => {
+    const wait = throttle.refusedFor(request.ip);
+    if (wait !== undefined) {
+      return reply
+        .code(429)
+        .header('retry-after', String(wait))
+        .send({
+          error: 'too_many_requests',
+          message: `Too many wrong user names or passwords from this address; try again in ${wait} s.`,
+        });
+    }
     if (!hasCredentials(request.headers.authorization, credentials)) {
+      throttle.failed(request.ip);
       return reply.code(401).header('www-authenticate', ADMIN_CHALLENGE).send({
         error: 'unauthorized',
         message:
           'POST /announcements is for the shop staff: send the /admin user and password (basic auth).',
       });
     }
+    throttle.succeeded(request.ip);
     const parsed = announcementBody.safeParse(request.body);
     if (!parsed.success) {
       return reply
@@ -83,6 +112,13 @@ export function registerAnnouncements(
         message: `Idempotency-Key ${JSON.stringify(header.data)} belongs to announcement ${announcement.id}, sent with another subject or body: send a new key for a new announcement.`,
       });
     }
+    if (!created && Date.now() - announcement.createdAt > REPLAY_WINDOW_MS) {
+      return reply.code(409).send({
+        error: 'announcement_too_old',
+        announcementId: announcement.id,
+        message: `Announcement ${announcement.id} was made at ${new Date(announcement.createdAt).toISOString()}: its jobs' keys hold for 24 h, so sending it again now could email customers twice. It is not sent again; send a new Idempotency-Key to send it anew.`,
+      });
+    }
     const counts = { recipients: 0, enqueued: 0, alreadyEnqueued: 0, batches: 0 };
     let after: string | null = null;
     for (;;) {
@@ -94,10 +130,11 @@ export function registerAnnouncements(
         // One transport call for the page; each job keyed by the announcement and the address.
         jobs = await tasks.sendAnnouncement.enqueueMany(
           page.map(({ email, name }) => ({ announcementId: announcement.id, email, name })),
-          { idempotencyKey: (input) => `${input.announcementId}:${input.email}` },
+          { idempotencyKey: (input) => jobKey(input.announcementId, input.email) },
         );
       } catch (error) {
-        if (!(error instanceof TransportError)) throw error;
+        if (!(error instanceof TransportError || error instanceof TransportClosedError))
+          throw error;
         return reply
           .code(503)
           .header('retry-after', '5')

@@ -18,3 +18,42 @@ export function hasCredentials(
   const digest = (text: string) => createHash('sha256').update(text).digest();
   return timingSafeEqual(digest(given), digest(`${credentials.username}:${credentials.password}`));
 }
+
+/** Wrong credentials from one address within a minute before it is refused, as /admin's. */
+const MAX_FAILURES = 10;
+const WINDOW_MS = 60_000;
+/** Addresses tracked at once; past it the oldest is dropped. */
+const MAX_ADDRESSES = 10_000;
+
+/**
+ * Counts wrong credentials per client address, so that a route beside the dashboard is no
+ * side door for guessing its password: the dashboard refuses an address after 10 wrong
+ * tries a minute, and so does this.
+ */
+export function createFailureThrottle(now: () => number = Date.now) {
+  const windows = new Map<string, { startedAt: number; failures: number }>();
+  const current = (address: string) => {
+    const window = windows.get(address);
+    if (window && now() - window.startedAt >= WINDOW_MS) windows.delete(address);
+    return windows.get(address);
+  };
+  return {
+    /** Seconds to wait while `address` is refused, else undefined. */
+    refusedFor(address: string): number | undefined {
+      const window = current(address);
+      if (!window || window.failures < MAX_FAILURES) return undefined;
+      return Math.max(1, Math.ceil((window.startedAt + WINDOW_MS - now()) / 1000));
+    },
+    failed(address: string): void {
+      const window = current(address);
+      if (window) window.failures += 1;
+      else {
+        if (windows.size >= MAX_ADDRESSES) windows.delete(windows.keys().next().value as string);
+        windows.set(address, { startedAt: now(), failures: 1 });
+      }
+    },
+    succeeded(address: string): void {
+      windows.delete(address);
+    },
+  };
+}

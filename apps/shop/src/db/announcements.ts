@@ -4,7 +4,11 @@ export interface Announcement {
   id: string;
   subject: string;
   body: string;
+  /** When it was first stored (ms since the epoch). */
+  createdAt: number;
 }
+
+const COLUMNS = `id, subject, body, (extract(epoch from created_at) * 1000)::float8 AS "createdAt"`;
 
 /** Someone the shop can write to: a registered user or a customer who ordered. */
 export interface Customer {
@@ -18,18 +22,18 @@ export interface Customer {
  */
 export async function insertAnnouncement(
   db: Queryable,
-  announcement: Announcement & { idempotencyKey: string },
+  announcement: Omit<Announcement, 'createdAt'> & { idempotencyKey: string },
 ): Promise<{ announcement: Announcement; created: boolean }> {
   const { id, subject, body, idempotencyKey } = announcement;
   const inserted = await db.query<Announcement>(
     `INSERT INTO shop.announcements (id, subject, body, idempotency_key) VALUES ($1, $2, $3, $4)
-     ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, subject, body`,
+     ON CONFLICT (idempotency_key) DO NOTHING RETURNING ${COLUMNS}`,
     [id, subject, body, idempotencyKey],
   );
   const row = inserted.rows[0];
   if (row) return { announcement: row, created: true };
   const { rows } = await db.query<Announcement>(
-    'SELECT id, subject, body FROM shop.announcements WHERE idempotency_key = $1',
+    `SELECT ${COLUMNS} FROM shop.announcements WHERE idempotency_key = $1`,
     [idempotencyKey],
   );
   const held = rows[0];
@@ -39,7 +43,7 @@ export async function insertAnnouncement(
 
 export async function findAnnouncement(db: Queryable, id: string): Promise<Announcement | null> {
   const { rows } = await db.query<Announcement>(
-    'SELECT id, subject, body FROM shop.announcements WHERE id = $1',
+    `SELECT ${COLUMNS} FROM shop.announcements WHERE id = $1`,
     [id],
   );
   return rows[0] ?? null;
