@@ -359,7 +359,10 @@ describe('conveyor cancel', () => {
 
       const signalled = await cli(['cancel', running.id, ...env.args]);
       expect(signalled.code).toBe(0);
-      expect(signalled.stdout).toContain(`Cancel requested for ${running.id}`);
+      // Not "it is running": a worker may hold it ahead of its run, which then never starts.
+      expect(signalled.stdout).toBe(
+        `Cancel requested for ${running.id}: a worker holds it. If it runs, its worker aborts ctx.signal; if it waits there (reserved ahead, or at a limit), it ends cancelled without running.\n`,
+      );
       expect(await env.transport.getJob(running.id)).toMatchObject({
         state: 'active',
         cancelRequested: true,

@@ -49,6 +49,23 @@ describe('conveyor inspect, the human view', () => {
     );
   });
 
+  it('shows no start for a job whose only delivery never ran (given back, or cancelled ahead of its run)', () => {
+    // A job handed back at shutdown read "Started …" beside "Attempts 0 of 2".
+    const given = describeJob(record({ startedAt: NOW - 30_000 }), NOW);
+    expect(row(given, 'Attempts')).toMatch(/0 of 2$/);
+    expect(row(given, 'Started')).toBeUndefined();
+    const cancelled = describeJob(
+      record({ state: 'cancelled', startedAt: NOW - 30_000, finishedAt: NOW - 20_000 }),
+      NOW,
+    );
+    expect(row(cancelled, 'Started')).toBeUndefined();
+    expect(row(cancelled, 'Ran for')).toBeUndefined();
+    expect(row(cancelled, 'Finished')).toBeDefined();
+    // A run's delivery is counted: its start shows.
+    const ran = describeJob(record({ state: 'active', attempts: 1, startedAt: NOW - 30_000 }), NOW);
+    expect(row(ran, 'Started')).toBeDefined();
+  });
+
   it('calls an attempt that a later one followed Earlier, not Last run', () => {
     // A job that lost its first lease and completed on its second read "Last run attempt 1".
     const lines = describeJob(

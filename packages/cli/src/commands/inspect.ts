@@ -101,6 +101,7 @@ export function describeJob(
   // A run that ended when its lease ran out lasted until its worker stopped answering,
   // not until the lease was reclaimed: its length is not known.
   const leaseLost = record.error?.code === 'LEASE_EXPIRED';
+  const startedAt = record.attempts > 0 ? record.startedAt : undefined;
   const rows: Array<[string, string | undefined]> = [
     ['Job', record.id],
     ['Task', unreadable ? unreadableTask(record) : envelope.task],
@@ -125,12 +126,14 @@ export function describeJob(
     ['Slot', scheduled ? describeSlot(scheduled, now) : undefined],
     ['Due', record.dueAt === undefined ? undefined : formatTime(record.dueAt, now)],
     ['Expires', envelope.expiresAt === undefined ? undefined : formatTime(envelope.expiresAt, now)],
-    ['Started', record.startedAt === undefined ? undefined : formatTime(record.startedAt, now)],
+    // No attempt counted, no run: a delivery given back unrun (shutdown, cancelled ahead of
+    // its run, its lease out before it started) keeps its reserve time as `startedAt`.
+    ['Started', startedAt === undefined ? undefined : formatTime(startedAt, now)],
     ['Finished', record.finishedAt === undefined ? undefined : formatTime(record.finishedAt, now)],
     [
       'Ran for',
-      record.finishedAt !== undefined && record.startedAt !== undefined && !leaseLost
-        ? formatDuration(record.finishedAt - record.startedAt)
+      record.finishedAt !== undefined && startedAt !== undefined && !leaseLost
+        ? formatDuration(record.finishedAt - startedAt)
         : undefined,
     ],
     ['Worker', record.state === 'active' ? record.consumer : undefined],

@@ -158,7 +158,7 @@ export async function cancelJob(
     io.stdout(`Cancelled ${terminalText(id)}: it will not run.`);
   } else {
     io.stdout(
-      `Cancel requested for ${terminalText(id)}: it is running; its worker aborts ctx.signal.`,
+      `Cancel requested for ${terminalText(id)}: a worker holds it. If it runs, its worker aborts ctx.signal; if it waits there (reserved ahead, or at a limit), it ends cancelled without running.`,
     );
   }
 }
