@@ -20,7 +20,7 @@ import {
   usePrivateRedis,
   WAIT_MS,
 } from './helpers.js';
-import { memoryProjects, writeClient } from './memory-project.js';
+import { memoryConfig, memoryProjects, writeClient } from './memory-project.js';
 
 const redis = usePrivateRedis();
 
@@ -463,28 +463,12 @@ describe('conveyor enqueue from a config', () => {
     // A worker that took the job before the command read it back: every read says active.
     writeFileSync(
       path.join(dir, 'conveyor.config.ts'),
-      `import { defineConfig } from '@conveyor/codegen/config';
-import { memoryTransport } from '@conveyor/core';
-
-export const shared = memoryTransport();
-
-export default defineConfig({
-  tasks: ['tasks.ts'],
-  client: 'generated/client.ts',
-  registry: 'generated/registry.ts',
-  transport: () => new Proxy(shared, {
-    get: (target, key) =>
-      key === 'close'
-        ? async () => {}
-        : key === 'getJob'
-          ? async (id, queue) => {
-              const record = await target.getJob(id, queue);
-              return record && { ...record, state: 'active' };
-            }
-          : Reflect.get(target, key),
-  }),
-});
-`,
+      memoryConfig(`key === 'getJob'
+        ? async (id, queue) => {
+            const record = await target.getJob(id, queue);
+            return record && { ...record, state: 'active' };
+          }
+        :`),
     );
     const run = await cli(['enqueue', 'reports.daily', '{"day":"2026-12-06"}'], { cwd: dir });
     expect(run.stderr).toBe('');

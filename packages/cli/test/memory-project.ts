@@ -7,9 +7,12 @@ import { packageDir } from './helpers.js';
 /**
  * A config whose transport is one memory transport, exported as `shared` so that a test
  * importing the same file reaches the queues the command runs on; `close` is a no-op, so a
- * command's run does not close it for the next.
+ * command's run does not close it for the next. `overrides` is source of more `key === …`
+ * branches of the proxy's `get(target, key)`, each ending in `:` (a transport whose reads
+ * say something else, say).
  */
-const CONFIG = `import { defineConfig } from '@conveyor/codegen/config';
+export function memoryConfig(overrides = ''): string {
+  return `import { defineConfig } from '@conveyor/codegen/config';
 import { memoryTransport } from '@conveyor/core';
 
 export const shared = memoryTransport();
@@ -19,10 +22,13 @@ export default defineConfig({
   client: 'generated/client.ts',
   registry: 'generated/registry.ts',
   transport: () => new Proxy(shared, {
-    get: (target, key) => (key === 'close' ? async () => {} : Reflect.get(target, key)),
+    get: (target, key) => (key === 'close' ? async () => {} : ${overrides} Reflect.get(target, key)),
   }),
 });
 `;
+}
+
+const CONFIG = memoryConfig();
 
 /**
  * Makes throwaway projects (that config and a `tasks.ts` of `tasks`) under the package, so

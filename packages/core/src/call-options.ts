@@ -172,9 +172,14 @@ export function callPartsOf(
   };
 }
 
+/** Whether `key` is an idempotency key a producer may pass: a string of 1–256 characters. */
+function isIdempotencyKey(key: unknown): key is string {
+  return typeof key === 'string' && key.length > 0 && key.length <= 256;
+}
+
 /** An idempotency key a producer may pass: a string of 1–256 characters. */
 export function assertIdempotencyKey(key: unknown): void {
-  if (typeof key !== 'string' || key.length === 0 || key.length > 256) {
+  if (!isIdempotencyKey(key)) {
     throw new InvalidOptionError('idempotencyKey', key, 'a string of 1–256 characters');
   }
 }
@@ -191,9 +196,9 @@ const ENQUEUE_OPTION_KEYS = {
 
 /**
  * The options of one enqueue call, each checked before anything is sent. `enqueueMany`'s
- * `idempotencyKey` may be a function, whose keys are checked input by input.
+ * `idempotencyKey` may be a function (`many`), whose keys are checked input by input.
  */
-export function checkCallOptions(call: EnqueueOptions | EnqueueManyOptions): void {
+export function checkCallOptions(call: EnqueueOptions | EnqueueManyOptions, many = false): void {
   if (typeof call !== 'object' || call === null || Array.isArray(call)) {
     throw new InvalidOptionError('options', call, 'an object of enqueue options, or none');
   }
@@ -208,7 +213,16 @@ export function checkCallOptions(call: EnqueueOptions | EnqueueManyOptions): voi
   if (call.delay !== undefined && eta !== undefined) {
     throw new InvalidOptionError('eta', eta, 'either delay or eta, not both');
   }
-  if (call.idempotencyKey !== undefined && typeof call.idempotencyKey !== 'function') {
+  if (typeof call.idempotencyKey === 'function') {
+    // JavaScript, or a cast: a key per input is enqueueMany's.
+    if (!many) {
+      throw new InvalidOptionError(
+        'idempotencyKey',
+        call.idempotencyKey,
+        'a string of 1–256 characters (a function making one key per input is for enqueueMany)',
+      );
+    }
+  } else if (call.idempotencyKey !== undefined) {
     assertIdempotencyKey(call.idempotencyKey);
   }
 }
@@ -235,7 +249,7 @@ export function idempotencyKeyOf(
       { cause: error },
     );
   }
-  if (typeof made !== 'string' || made.length === 0 || made.length > 256) {
+  if (!isIdempotencyKey(made)) {
     const promise = typeof (made as { then?: unknown } | null)?.then === 'function';
     throw new InvalidOptionError(
       'idempotencyKey',

@@ -334,7 +334,7 @@ export function createClient(options: ClientOptions): Client {
         'an array of task inputs, e.g. enqueueMany(task, [{ … }, { … }]); enqueue(task, input) takes one',
       );
     }
-    checkCallOptions(call);
+    checkCallOptions(call, true);
     // Validate every input before the first batch goes out: an invalid input must not
     // leave earlier batches enqueued with no handles returned for them.
     const prepared = prepareAll(task, inputs, call);
@@ -357,14 +357,6 @@ export function createClient(options: ClientOptions): Client {
     transport,
     async enqueue(task, input, call = {}) {
       checkCallOptions(call);
-      if (typeof call.idempotencyKey === 'function') {
-        // JavaScript, or a cast: a key per input is enqueueMany's.
-        throw new InvalidOptionError(
-          'idempotencyKey',
-          call.idempotencyKey,
-          'a string of 1–256 characters (a function making one key per input is for enqueueMany)',
-        );
-      }
       const prepared = prepareAll(task, [input], call);
       const requests = prepared instanceof Promise ? await prepared : prepared;
       const [result] = await transport.enqueue(requests);

@@ -46,12 +46,22 @@ export interface AuthThrottle {
  * would learn the password from which answer differs) is 429 until the window ends. Right
  * credentials cost nothing while an address is under the limit. `now` is the clock.
  *
+ * The dashboard's own guard, exported so that a route of the application's behind the same
+ * credentials (a password checked outside the dashboard) is no side door for guessing it.
+ *
  * @example
- * const throttle = createAuthThrottle({ maxFailures: 10, windowMs: 60_000 }, () => Date.now());
+ * const throttle = createAuthThrottle(); // 10 wrong tries a minute per address
+ * throttle.check(request.ip); // throws TooManyAttemptsError (429) while refused
+ * if (!rightPassword) throttle.failed(request.ip); else throttle.succeeded(request.ip);
  */
-export function createAuthThrottle(options: AuthThrottleOptions, now: () => number): AuthThrottle {
-  const maxFailures = options.maxFailures ?? 10;
-  const windowMs = options.windowMs ?? 60_000;
+export function createAuthThrottle(
+  options: AuthThrottleOptions = {},
+  now: () => number = Date.now,
+): AuthThrottle {
+  // Checked here too: routes beside the dashboard call it with options of their own.
+  const checked = resolveAuthThrottle(options) as AuthThrottleOptions;
+  const maxFailures = checked.maxFailures ?? 10;
+  const windowMs = checked.windowMs ?? 60_000;
   const windows = new Map<string, Window>();
 
   function current(address: string): Window | undefined {

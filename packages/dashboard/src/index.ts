@@ -11,6 +11,12 @@ export {
   registerFastify,
 } from './adapters/fastify.js';
 export { type NodeHandler, type NodeHandlerOptions, toNodeHandler } from './adapters/node.js';
+export {
+  type AuthThrottle,
+  type AuthThrottleOptions,
+  createAuthThrottle,
+  TooManyAttemptsError,
+} from './auth-throttle.js';
 export { parseBasicAuth } from './credentials.js';
 export { createDashboard, type Dashboard, type DashboardRequestInfo } from './dashboard.js';
 export { DashboardError, type DashboardErrorCode } from './errors.js';

@@ -44,8 +44,11 @@ interface PendingCall {
 /** One script call's worth of jobs: its sender, and where its jobs are in the results. */
 interface Chunk {
   send(): Promise<void>;
-  /** Indexes into the requests (and results) of the `enqueueNow` that made it. */
-  positions: readonly number[];
+  /**
+   * Indexes into the requests (and results) of the `enqueueNow` that made it: worked out only
+   * for a chunk that failed, not for every job of every enqueue.
+   */
+  positions(): readonly number[];
 }
 
 /** The results of an `enqueueNow`, and the chunks that failed, each with its error. */
@@ -148,7 +151,7 @@ export function createEnqueuer(
             readEnqueueReply(reply, queue, results, indexOf, options.reconnects?.() !== before),
           );
         },
-        positions: chunk.map((_, position) => indexOf(position) as number),
+        positions: () => chunk.map((_, position) => indexOf(position) as number),
       });
     }
     return chunks;
@@ -244,7 +247,7 @@ export function createEnqueuer(
     const failed: Sent['failed'] = [];
     sent.forEach((outcome, index) => {
       if (outcome.status === 'rejected') {
-        failed.push({ error: outcome.reason, positions: (chunks[index] as Chunk).positions });
+        failed.push({ error: outcome.reason, positions: (chunks[index] as Chunk).positions() });
       }
     });
     return { results, failed };

@@ -7,12 +7,16 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { TransportClosedError, TransportError } from '@conveyor/core';
-import type { BasicAuthCredentials } from '@conveyor/dashboard';
+import {
+  type BasicAuthCredentials,
+  createAuthThrottle,
+  TooManyAttemptsError,
+} from '@conveyor/dashboard';
 import type { FastifyInstance } from 'fastify';
 import type pg from 'pg';
 import { customerPage, insertAnnouncement } from '../db/announcements.js';
 import type { ShopStubs } from '../producer.js';
-import { ADMIN_CHALLENGE, createFailureThrottle, hasCredentials } from './basic-auth.js';
+import { ADMIN_CHALLENGE, hasCredentials } from './basic-auth.js';
 import { announcementBody, idempotencyKeyHeader, validationIssues } from './schemas.js';
 
 /** Customers read, and jobs enqueued, per `enqueueMany` call: the client's default batch. */
@@ -59,17 +63,17 @@ export function registerAnnouncements(
   },
 ): void {
   const { db, tasks, credentials, batchSize = ANNOUNCEMENT_BATCH } = options;
-  const throttle = createFailureThrottle();
+  // /admin's guard against password guessing: this route checks the same password.
+  const throttle = createAuthThrottle();
   app.post('/announcements', async (request, reply) => {
-    const wait = throttle.refusedFor(request.ip);
-    if (wait !== undefined) {
+    try {
+      throttle.check(request.ip);
+    } catch (error) {
+      if (!(error instanceof TooManyAttemptsError)) throw error;
       return reply
         .code(429)
-        .header('retry-after', String(wait))
-        .send({
-          error: 'too_many_requests',
-          message: `Too many wrong user names or passwords from this address; try again in ${wait} s.`,
-        });
+        .header('retry-after', String(error.retryAfterSeconds))
+        .send({ error: 'too_many_requests', message: error.message });
     }
     if (!hasCredentials(request.headers.authorization, credentials)) {
       throttle.failed(request.ip);
