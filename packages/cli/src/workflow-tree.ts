@@ -9,7 +9,6 @@ import {
 } from '@conveyor/core';
 import { formatTime, preview } from './output.js';
 import { cutLine, terminalText } from './terminal-text.js';
-import type { WithResult } from './workflow-results.js';
 
 // The human view of `conveyor inspect <workflow id>`: a header of `label  value` lines, then
 // the stages in plan order, one aligned row per step (name, task, state, attempts, job id),
@@ -66,7 +65,7 @@ function stepRow(step: WorkflowStepView, indent: string): Row {
 
 /** The stored result `addStepResults` set on a completed step or child, for its row. */
 function resultOf(unit: WorkflowStepView | WorkflowChildView): { result?: JsonValue } {
-  const { result } = unit as WithResult<typeof unit>;
+  const { result } = unit;
   return result === undefined ? {} : { result };
 }
 

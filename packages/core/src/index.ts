@@ -305,3 +305,4 @@ export {
   type WorkflowStep,
 } from './workflow/stages.js';
 export type { StepLocation } from './workflow/step-input.js';
+export { addStepResults } from './workflow/step-results.js';

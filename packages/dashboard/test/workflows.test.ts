@@ -277,6 +277,35 @@ describe('GET /api/workflows/:id', () => {
     expect(JSON.stringify(workflow)).not.toContain('4242424242424242');
   });
 
+  test("carries each completed step's and listed child's stored result, through the redactor", async () => {
+    const { id, settle, expand } = await startOrder(served.transport);
+    await settle(
+      { step: 'reserve' },
+      { ok: true, result: { reserved: 2, card: { number: '4111111111111111' } } },
+    );
+    await settle({ step: 'ship' }, { ok: true, result: { id: 's-9' } });
+    await settle({ step: 'confirm' }, failure('smtp down'));
+    await expand([{ sku: 'a' }, { sku: 'b' }, { sku: 'c' }]);
+    await settle({ step: 'charge', child: 1 }, { ok: true, result: 7 });
+    const { workflow } = await (await client.get(`/api/workflows/${id}`)).json();
+    const [reserve] = workflow.stages[0].steps;
+    const [ship, confirm] = workflow.stages[1].steps;
+    const [charge] = workflow.stages[2].steps;
+    expect(reserve.result).toEqual({ reserved: 2, card: { number: '[redacted]' } });
+    expect(ship.result).toEqual({ id: 's-9' });
+    // Failed and passed over (onFailure: continue), running or pending: no result.
+    expect(confirm).toMatchObject({ state: 'skipped' });
+    expect(confirm).not.toHaveProperty('result');
+    expect(charge).not.toHaveProperty('result');
+    expect(charge.children.shown.map((child: { result?: unknown }) => child.result)).toEqual([
+      undefined,
+      7,
+      undefined,
+    ]);
+    expect(workflow.stages[3].steps[0]).not.toHaveProperty('result');
+    expect(JSON.stringify(workflow)).not.toContain('4111111111111111');
+  });
+
   test('lists the first ten children of a big map unless ?all=1', async () => {
     const skus = Array.from({ length: 40 }, (_, index) => `s${index}`);
     const { id, advance } = await startOrder(served.transport, skus);

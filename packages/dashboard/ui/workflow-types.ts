@@ -30,6 +30,8 @@ export interface ChildView {
   jobId?: string;
   attempts?: StepAttempts;
   error?: StepError;
+  /** Once completed: its stored result (redacted). */
+  result?: Json;
 }
 
 export interface StepView {
@@ -48,6 +50,8 @@ export interface StepView {
     shown: ChildView[];
     hidden: number;
   };
+  /** Once completed: its stored result (redacted). */
+  result?: Json;
 }
 
 export interface StageView {

@@ -1,5 +1,6 @@
 import {
   actOnWorkflow as act,
+  addStepResults,
   describeWorkflowWithJobs,
   listRunningWorkflows,
   requireCapability,
@@ -16,7 +17,6 @@ import { CliError } from '../errors.js';
 import { formatDuration, type Io, printJson, renderTable } from '../output.js';
 import { type Redaction, SHOW_AS_STORED } from '../redaction.js';
 import { terminalText } from '../terminal-text.js';
-import { addStepResults } from '../workflow-results.js';
 import { describeWorkflowTree } from '../workflow-tree.js';
 
 /** The transport, with `CAPABILITY_MISSING` (exit 10) when it has no workflows. */
@@ -56,7 +56,9 @@ export async function inspectWorkflow(
   const described = await describeWorkflowWithJobs(connection.transport, record, listing);
   // The input, and each step's result as it is read, as the dashboard shows them.
   described.input = redaction.value(described.input);
-  const view: WorkflowView = await addStepResults(workflows, described, redaction);
+  const view: WorkflowView = await addStepResults(workflows, described, (value) =>
+    redaction.value(value),
+  );
   if (options.json) {
     printJson(io, view);
     return;

@@ -33,6 +33,8 @@ export interface WorkflowChildView {
   jobId?: string;
   attempts?: StepJobAttempts;
   error?: WorkflowErrorView;
+  /** The child's stored result, once it completed, when read with `addStepResults`. */
+  result?: JsonValue;
 }
 
 /** A map step's children: how many in each state, and which are listed. */
@@ -61,6 +63,11 @@ export interface WorkflowStepView {
   error?: WorkflowErrorView;
   /** Map steps only. */
   children?: WorkflowChildrenView;
+  /**
+   * The step's stored result, once it completed, when read with `addStepResults` (a map
+   * step's are its children's).
+   */
+  result?: JsonValue;
 }
 
 export interface WorkflowStageView {

@@ -1,5 +1,6 @@
 import {
   actOnWorkflow,
+  addStepResults,
   describeWorkflowWithJobs,
   ENDED_WORKFLOW_STATUSES,
   type EndedWorkflow,
@@ -53,15 +54,21 @@ async function getOr404(transport: TransportWith<'workflows'>, id: string) {
   return record;
 }
 
-/** The page's view: the tree with the step jobs' attempts, the input through the redactor. */
+/**
+ * The page's view: the tree with the step jobs' attempts and the completed steps' results (from
+ * the workflow's record, so also for jobs removed on completion), the input and each result
+ * through the redactor.
+ */
 async function viewOf(
   core: DashboardCore,
+  transport: TransportWith<'workflows'>,
   record: WorkflowRecord,
   all: boolean,
 ): Promise<WorkflowView> {
   const listing = all ? { children: 'all' as const } : {};
-  const view = await describeWorkflowWithJobs(core.transport, record, listing);
-  return { ...view, input: core.redactor.apply(view.input) };
+  const view = await describeWorkflowWithJobs(transport, record, listing);
+  view.input = core.redactor.apply(view.input);
+  return addStepResults(transport.workflows, view, (value) => core.redactor.apply(value));
 }
 
 /** Carries out `action`, or the 404/409 that says why it was refused. */
@@ -177,7 +184,7 @@ export function workflowRoutes(core: DashboardCore): Route<RequestContext>[] {
         const id = workflowId(params);
         const record = await getOr404(transport, id);
         const all = url.searchParams.get('all') === '1';
-        return { at: core.now(), workflow: await viewOf(core, record, all) };
+        return { at: core.now(), workflow: await viewOf(core, transport, record, all) };
       },
     },
     {

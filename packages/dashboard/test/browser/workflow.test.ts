@@ -73,6 +73,14 @@ describe('/workflows/<id>', () => {
     expect(await charge.locator('.wf-child').count()).toBe(10);
     expect(await charge.textContent()).toContain('14 more not listed');
     expect(await step('reserve').textContent()).toContain('attempt 0 of 4');
+    // Completed steps and children show their stored results; the others none.
+    expect(await step('reserve').locator('.wf-result').textContent()).toBe(
+      'result {"reserved":true}',
+    );
+    expect(await step('fulfil').locator('.wf-result').count()).toBe(0);
+    const child = (n: number) => charge.locator(`.wf-child[data-child="${n}"]`);
+    expect(await child(0).locator('.wf-result').textContent()).toBe(' · result 1');
+    expect(await child(1).locator('.wf-result').count()).toBe(0);
     expect(await ui.page.locator('.wf-compensations [data-step="reject"]').count()).toBe(1);
     const input = await ui.page
       .locator('section', { has: ui.page.getByRole('heading', { name: 'Input' }) })
