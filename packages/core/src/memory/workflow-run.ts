@@ -337,7 +337,10 @@ export function timeOut(run: Run, now: number, fx: Effects): void {
     code: 'WORKFLOW_TIMED_OUT',
     message: `Workflow ${record.id} (${record.plan.workflow}) was still running at its deadline, ${new Date(record.deadline ?? now).toISOString()}; raise the deadline or look at its running steps.`,
   };
-  const step = open ?? { step: record.plan.stages[0]?.steps[0]?.name ?? '' };
+  // Between a step's end and the next one's start: the stage it is at (or the last).
+  const stages = record.plan.stages;
+  const at = stages[Math.min(record.stage, stages.length - 1)];
+  const step = open ?? { step: at?.steps[0]?.name ?? '' };
   record.failure = {
     step: step.step,
     ...(open?.child === undefined ? {} : { child: open.child }),

@@ -3478,11 +3478,11 @@ local function stale_count(listed)
 end
 `,
   'wf-deadline.lua': `-- wf-deadline.lua: a running workflow's deadline [W14], inlined by includes/wf.lua where it
--- says \`--!include wf-deadline.lua\`: it uses that file's locals (stage_of, unit_get,
--- map_count, failure_json, end_open, finish, touch, wf, now, wf_id).
+-- says \`--!include wf-deadline.lua\`: it uses that file's locals (stage_of, step_def,
+-- unit_get, map_count, failure_json, end_open, finish, touch, wf, now, wf_id).
 
 -- The first ready or running unit in record order (plan order, children after their map
--- step): the step a time-out names.
+-- step, the compensations last): the step a time-out names.
 local function first_open()
   for index = 0, wf.stages - 1 do
     local kind, names = stage_of(index)
@@ -3495,6 +3495,16 @@ local function first_open()
           if state == 'r' or state == 'a' then return name, int(child) end
         end
       end
+    end
+  end
+  -- A compensation runs after its step failed, while the workflow is still running. The
+  -- record lists none, so the units are read (once, at the deadline).
+  local all = redis.call('HGETALL', K_STEPS)
+  for i = 1, #all, 2 do
+    local key, state = all[i], string.sub(all[i + 1], 1, 1)
+    if (state == 'r' or state == 'a') and not string.find(key, '#', 1, true) then
+      local def = step_def(key)
+      if def and def.kind == 'c' then return key, nil end
     end
   end
   return nil
@@ -3525,7 +3535,8 @@ local function due()
   if wf.status ~= 'running' or not wf.deadline or wf.deadline > now then return end
   local step, child = first_open()
   if not step then
-    local _, names = stage_of(0)
+    -- Between a step's end and the next one's start: the stage it is at (or the last).
+    local _, names = stage_of(math.min(wf.stage or 0, wf.stages - 1))
     step = names[1]
   end
   local plan_name = redis.call('HGET', K_META, 'wn') or ''

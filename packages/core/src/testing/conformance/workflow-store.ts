@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { newWorkflowId, workflowJobId } from '../../ids.js';
-import type { TransportWith } from '../../transport-capabilities.js';
 import type { IdleWorkflow } from '../../transport-workflows.js';
-import { applyWorkflowEffects } from '../../workflow/dispatch.js';
 import { useSuiteContext } from './context.js';
 import type { ConformanceHarness } from './harness.js';
 import {
@@ -266,58 +264,6 @@ export function workflowStoreRules(harness: ConformanceHarness): void {
       ]) {
         expect(await code(call)).toBe('TRANSPORT_CLOSED');
       }
-    });
-
-    it('[W14] a running workflow past its deadline fails with WORKFLOW_TIMED_OUT', async ({
-      skip,
-    }) => {
-      const { transport, workflows } = await workflowsOf(ctx, skip);
-      const { plan } = orderPlan();
-      const id = newWorkflowId();
-      const untimed = newWorkflowId();
-      const now = await ctx.now(transport);
-      await workflows.start({ id, plan, input: null, deadline: now + ctx.ms(5) });
-      await workflows.start({ id: untimed, plan, input: null });
-      await workflows.claim(id, { step: 'reserve' });
-      await ctx.advance(10);
-      // A late failure; a late completion is stored and moves nothing (W17).
-      const late = await workflows.record(id, { step: 'reserve' }, failed('late'));
-      expect(late).toMatchObject({ recorded: false, status: 'failed', dispatch: [] });
-      const record = await recordOf(workflows, id);
-      expect(record.failure?.error.code).toBe('WORKFLOW_TIMED_OUT');
-      expect(record.failure?.step).toBe('reserve');
-      expect((await statesOf(workflows, id)).reserve).toBe('cancelled');
-      expect((await recordOf(workflows, untimed)).status).toBe('running');
-    });
-
-    it("[W14] a deadline cancels the open steps' jobs, whichever call finds it passed: a running one is signalled, a waiting one cancelled", async ({
-      skip,
-    }) => {
-      // A read found the deadline passed and the record said "cancelled", but nothing
-      // cancelled the jobs: the steps ran on, and ran again after a retry.
-      const { transport, workflows } = await workflowsOf(ctx, skip);
-      const { queue, plan } = orderPlan();
-      const now = await ctx.now(transport);
-      // Started with its first step's job enqueued, as a client starts one.
-      const startWithJob = async (id: string) => {
-        const started = await workflows.start({ id, plan, input: null, deadline: now + ctx.ms(5) });
-        await applyWorkflowEffects(transport as TransportWith<'workflows'>, id, started);
-        return started.dispatch[0]?.jobId as string;
-      };
-      const running = newWorkflowId();
-      const waiting = newWorkflowId();
-      await startWithJob(running);
-      const job = await ctx.reserveOne(transport, queue);
-      expect(await workflows.claim(running, { step: 'reserve' })).toBe('claimed');
-      const waitingJob = await startWithJob(waiting);
-      await ctx.advance(10);
-      expect((await recordOf(workflows, running)).status).toBe('failed');
-      expect((await recordOf(workflows, waiting)).status).toBe('failed');
-      expect(await ctx.record(transport, job.envelope.id)).toMatchObject({
-        state: 'active',
-        cancelRequested: true,
-      });
-      expect((await ctx.record(transport, waitingJob)).state).toBe('cancelled');
     });
 
     it('[W15] idle lists running workflows unchanged since a time, least recently changed first; a change or the end removes one', async ({

@@ -3,6 +3,7 @@ import { newWorkflowId, workflowJobId } from '../../ids.js';
 import { useSuiteContext } from './context.js';
 import { type ConformanceHarness, uniqueQueue } from './harness.js';
 import { workflowBatchRules } from './workflow-batch.js';
+import { workflowDeadlineRules } from './workflow-deadline.js';
 import {
   dispatchOf,
   failed,
@@ -361,6 +362,7 @@ export function workflowRules(harness: ConformanceHarness): void {
 
   workflowMapRules(harness);
   workflowStoreRules(harness);
+  workflowDeadlineRules(harness);
   workflowListingRules(harness);
   workflowBatchRules(harness);
   workflowLateRules(harness);
