@@ -1,6 +1,16 @@
-import type { Logger, Settlement, SettleStatus, Transport } from '@conveyor/core';
+import type {
+  Clock,
+  Logger,
+  Settlement,
+  SettleStatus,
+  TimerHandle,
+  Transport,
+} from '@conveyor/core';
 
-/** `error`: the settle call itself failed; the lease will expire and the job run again. */
+/**
+ * `error`: the settle call failed, and again on each retry until the job's lease had surely
+ * expired (or the worker stopped): the job runs again, or is dead-lettered on its last attempt.
+ */
 export type SettleAnswer = SettleStatus | 'error';
 
 export interface SettleBatcher {
@@ -30,19 +40,36 @@ interface Entry {
   settlement: Settlement;
   context: unknown;
   resolve: (answer: SettleAnswer, context: unknown) => void;
+  /** When a call carrying it first failed: it is retried until `leaseMs` after. */
+  failedAt?: number;
 }
+
+/** Pauses before each retry of a failed settle call; the last one repeats. */
+const RETRY_DELAYS_MS = [250, 500, 1_000, 2_000];
 
 /**
  * Groups settlements into few settle calls without a timer per job: at most one call is
  * in flight (until `hurry`), settlements sent meanwhile go in the next one, and an idle
  * batcher sends on the next microtask (so jobs ending in the same tick share a call).
+ *
+ * A call that fails (the broker unreachable, a master of a Cluster down) is sent again after
+ * a pause, with whatever was queued meanwhile, for as long as its jobs' leases may still hold
+ * (`leaseMs` from the first failure): a job that completed while the broker was away is then
+ * recorded once it is back, instead of running again, or being dead-lettered on its last
+ * attempt, when its lease runs out. A stopping worker (`hurry`) retries no more.
  */
 export function createSettleBatcher(options: {
   transport: Transport;
   maxBatch: number;
   logger: Logger;
+  /** The worker's lease: how long after a failure a settlement may still apply. */
+  leaseMs: number;
+  clock: Clock;
 }): SettleBatcher {
-  const { transport, maxBatch, logger } = options;
+  const { transport, maxBatch, logger, leaseMs, clock } = options;
+  // A failed call's entries, waiting out the pause before their retry (with the queue's).
+  let retryTimer: TimerHandle | undefined;
+  let failures = 0;
   let queued: Entry[] = [];
   let scheduled = false;
   let inFlight = 0;
@@ -60,6 +87,7 @@ export function createSettleBatcher(options: {
   }
 
   function send(): void {
+    if (retryTimer !== undefined) return;
     if (queued.length === 0) {
       if (inFlight === 0) notifyDrained();
       return;
@@ -81,19 +109,69 @@ export function createSettleBatcher(options: {
     try {
       statuses = await transport.settle(batch.map((entry) => entry.settlement));
     } catch (error) {
-      if (hurried) failedSinceHurry = true;
-      logger.error(
-        { err: error, jobIds: batch.map((entry) => entry.settlement.id) },
-        // A call cut off by the connection (a reset, the command timeout) may have been
-        // applied: a broker can run it after its reply was lost.
-        'settle call failed: unless the broker applied it before its reply was lost, these jobs run again once their leases expire (look them up with conveyor inspect <id>)',
-      );
-      for (const entry of batch) answer(entry, 'error');
+      failed(batch, error);
       return;
     }
-    for (let index = 0; index < batch.length; index++) {
-      answer(batch[index] as Entry, statuses[index] ?? 'error');
+    if (failures > 0) {
+      logger.info(
+        { jobIds: batch.map((entry) => entry.settlement.id) },
+        'settle calls answered again',
+      );
+      failures = 0;
     }
+    for (let index = 0; index < batch.length; index++) {
+      const entry = batch[index] as Entry;
+      const status = statuses[index] ?? 'error';
+      if (status === 'stale' && entry.failedAt !== undefined) {
+        logger.info(
+          { jobId: entry.settlement.id },
+          'a settle sent again after a failed call was stale: the broker may have applied the failed call before its reply was lost (look the job up with conveyor inspect <id>)',
+        );
+      }
+      answer(entry, status);
+    }
+  }
+
+  /**
+   * A call failed: its entries go back to the head of the queue for a retry after a pause,
+   * but those whose leases have surely run out since their first failure, and all of them in
+   * a stopping worker, are answered `error`.
+   */
+  function failed(batch: Entry[], error: unknown): void {
+    const now = clock.now();
+    const retried: Entry[] = [];
+    const given: Entry[] = [];
+    for (const entry of batch) {
+      entry.failedAt ??= now;
+      (hurried || now - entry.failedAt >= leaseMs ? given : retried).push(entry);
+    }
+    if (hurried) failedSinceHurry = true;
+    failures++;
+    if (given.length > 0) {
+      logger.error(
+        { err: error, jobIds: given.map((entry) => entry.settlement.id) },
+        // A call cut off by the connection (a reset, the command timeout) may have been
+        // applied: a broker can run it after its reply was lost.
+        hurried
+          ? 'settle call failed as the worker stopped: unless the broker applied it before its reply was lost, these jobs run again once their leases expire, or are dead-lettered if that was their last attempt (look them up with conveyor inspect <id>)'
+          : "settle call failed until these jobs' leases ran out: unless the broker applied it before its reply was lost, they run again, or are dead-lettered if that was their last attempt (look them up with conveyor inspect <id>)",
+      );
+      for (const entry of given) answer(entry, 'error');
+    }
+    if (retried.length === 0) return;
+    const delayMs = RETRY_DELAYS_MS[Math.min(failures, RETRY_DELAYS_MS.length) - 1] as number;
+    if (failures === 1) {
+      logger.warn(
+        { err: error, jobIds: retried.map((entry) => entry.settlement.id), retryMs: delayMs },
+        'settle call failed: sending it again until the broker answers or the leases run out',
+      );
+    }
+    queued = retried.concat(queued);
+    if (retryTimer !== undefined) return;
+    retryTimer = clock.setTimeout(() => {
+      retryTimer = undefined;
+      send();
+    }, delayMs);
   }
 
   /** `send` callbacks run right here: one that throws must not cost the others their answer. */
@@ -131,6 +209,11 @@ export function createSettleBatcher(options: {
     },
     hurry() {
       hurried = true;
+      // A retry waiting out its pause goes now, as its last try.
+      if (retryTimer !== undefined) {
+        clock.clearTimeout(retryTimer);
+        retryTimer = undefined;
+      }
       // Whatever waits for the call in flight goes now.
       if (queued.length > 0) send();
     },

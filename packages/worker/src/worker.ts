@@ -113,7 +113,13 @@ export function createWorker(options: WorkerOptions): Worker {
         onFired: scheduleFireNotes({ queues: config.queues, admin: transport.admin, logger, emit }),
       })
     : undefined;
-  const batcher = createSettleBatcher({ transport, maxBatch: config.settleBatchSize, logger });
+  const batcher = createSettleBatcher({
+    transport,
+    maxBatch: config.settleBatchSize,
+    logger,
+    leaseMs: config.leaseMs,
+    clock,
+  });
   // Every worker on a transport with workflows runs step jobs of its queues and sweeps.
   const hasWorkflows = hasCapability(transport, 'workflows');
   const workflowSteps = hasWorkflows

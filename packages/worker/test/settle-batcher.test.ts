@@ -1,5 +1,6 @@
 import { defineTask, memoryTransport, type Settlement, type Transport } from '@conveyor/core';
 import { makeEnvelope } from '@conveyor/core/testing';
+import { createManualClock } from '@conveyor/core/testing/clock';
 import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { createWorker } from '../src/index.js';
@@ -13,6 +14,9 @@ import { captureLogger } from './helpers.js';
 function fakeTransport(settle: Transport['settle']): Transport {
   return { settle } as Transport;
 }
+
+/** A 30 s lease on a clock the test moves (retries of failed calls wait on it). */
+const leases = (clock = createManualClock()) => ({ leaseMs: 30_000, clock });
 
 const complete = (id: string): Settlement => ({ type: 'complete', id, token: 't', result: null });
 
@@ -49,7 +53,12 @@ describe('settle batching', () => {
       concurrent -= 1;
       return settlements.map((s) => (s.id === 'c' ? 'stale' : 'ok'));
     });
-    const batcher = createSettleBatcher({ transport, maxBatch: 2, logger: captureLogger() });
+    const batcher = createSettleBatcher({
+      transport,
+      maxBatch: 2,
+      ...leases(),
+      logger: captureLogger(),
+    });
     const answers = await sendAll(batcher, ['a', 'b', 'c', 'd', 'e'].map(complete));
     expect(calls).toEqual([['a', 'b'], ['c', 'd'], ['e']]);
     expect(maxConcurrent).toBe(1);
@@ -66,7 +75,12 @@ describe('settle batching', () => {
         answers.push(() => resolve(settlements.map(() => 'ok')));
       });
     });
-    const batcher = createSettleBatcher({ transport, maxBatch: 2, logger: captureLogger() });
+    const batcher = createSettleBatcher({
+      transport,
+      maxBatch: 2,
+      ...leases(),
+      logger: captureLogger(),
+    });
     const first = sendAll(batcher, [complete('a')]);
     await vi.waitFor(() => expect(calls).toEqual([['a']]), { timeout: 30_000 });
     // Not hurried: 'b' waits for the call in flight.
@@ -91,23 +105,136 @@ describe('settle batching', () => {
     expect(await rest).toEqual(['ok', 'ok', 'ok']);
   });
 
-  it('answers error (never rejects) when the settle call fails, and logs it', async () => {
+  it('sends a failed call again after a pause, with what was queued meanwhile, until it is answered', async () => {
+    // A master down for a few seconds failed the completion of a job on its last attempt:
+    // its lease then ran out and it was dead-lettered LEASE_EXPIRED though it had run.
     const logger = captureLogger();
-    const transport = fakeTransport(() => Promise.reject(new Error('connection reset')));
-    const batcher = createSettleBatcher({ transport, maxBatch: 10, logger });
-    expect(await sendAll(batcher, [complete('a')])).toEqual(['error']);
-    expect(logger.lines[0]).toMatchObject({
+    const clock = createManualClock();
+    const calls: string[][] = [];
+    const transport = fakeTransport(async (settlements) => {
+      calls.push(settlements.map((s) => s.id));
+      if (calls.length <= 3) throw new Error('CLUSTERDOWN The cluster is down');
+      return settlements.map(() => 'ok');
+    });
+    const batcher = createSettleBatcher({
+      transport,
+      maxBatch: 10,
+      leaseMs: 30_000,
+      clock,
+      logger,
+    });
+    const first = sendAll(batcher, [complete('a')]);
+    await vi.waitFor(() => expect(calls).toHaveLength(1));
+    const later = sendAll(batcher, [complete('b')]);
+    await clock.advance(250);
+    await vi.waitFor(() => expect(calls).toHaveLength(2));
+    await clock.advance(500);
+    await vi.waitFor(() => expect(calls).toHaveLength(3));
+    await clock.advance(1_000);
+    expect(await first).toEqual(['ok']);
+    expect(await later).toEqual(['ok']);
+    expect(calls).toEqual([['a'], ['a', 'b'], ['a', 'b'], ['a', 'b']]);
+    expect(logger.lines.map((line) => [line.level, line.message])).toEqual([
+      [
+        'warn',
+        'settle call failed: sending it again until the broker answers or the leases run out',
+      ],
+      ['info', 'settle calls answered again'],
+    ]);
+    await batcher.drain();
+  });
+
+  it("answers error once a failing call's leases have run out, and logs it", async () => {
+    const logger = captureLogger();
+    const clock = createManualClock();
+    let calls = 0;
+    const transport = fakeTransport(() => {
+      calls += 1;
+      return Promise.reject(new Error('connection reset'));
+    });
+    const batcher = createSettleBatcher({
+      transport,
+      maxBatch: 10,
+      leaseMs: 30_000,
+      clock,
+      logger,
+    });
+    let answers: SettleAnswer[] | undefined;
+    void sendAll(batcher, [complete('a')]).then((given) => {
+      answers = given;
+    });
+    await vi.waitFor(() => expect(calls).toBe(1));
+    for (let waited = 0; waited <= 32_000 && answers === undefined; waited += 2_000) {
+      await clock.advance(2_000);
+    }
+    expect(answers).toEqual(['error']);
+    expect(calls).toBeGreaterThan(10);
+    expect(logger.lines.at(-1)).toMatchObject({
       level: 'error',
       fields: { jobIds: ['a'] },
       message:
-        'settle call failed: unless the broker applied it before its reply was lost, these jobs run again once their leases expire (look them up with conveyor inspect <id>)',
+        "settle call failed until these jobs' leases ran out: unless the broker applied it before its reply was lost, they run again, or are dead-lettered if that was their last attempt (look them up with conveyor inspect <id>)",
+    });
+  });
+
+  it('a stopping worker retries no more: a retry waiting out its pause goes at once, as the last try', async () => {
+    const logger = captureLogger();
+    const clock = createManualClock();
+    let calls = 0;
+    const transport = fakeTransport(() => {
+      calls += 1;
+      return Promise.reject(new Error('connection reset'));
+    });
+    const batcher = createSettleBatcher({
+      transport,
+      maxBatch: 10,
+      leaseMs: 30_000,
+      clock,
+      logger,
+    });
+    const answers = sendAll(batcher, [complete('a')]);
+    await vi.waitFor(() => expect(calls).toBe(1));
+    batcher.hurry();
+    expect(await answers).toEqual(['error']);
+    expect(calls).toBe(2);
+    expect(batcher.failedSinceHurry).toBe(true);
+    expect(logger.lines.at(-1)?.message).toMatch(/^settle call failed as the worker stopped/);
+    await batcher.drain();
+  });
+
+  it('says a retried settle that comes back stale may have been applied the first time', async () => {
+    const logger = captureLogger();
+    const clock = createManualClock();
+    let calls = 0;
+    const transport = fakeTransport(async (settlements) => {
+      calls += 1;
+      if (calls === 1) throw new Error('command timed out');
+      return settlements.map(() => 'stale');
+    });
+    const batcher = createSettleBatcher({
+      transport,
+      maxBatch: 10,
+      leaseMs: 30_000,
+      clock,
+      logger,
+    });
+    const answers = sendAll(batcher, [complete('a')]);
+    await vi.waitFor(() => expect(calls).toBe(1));
+    await clock.advance(250);
+    expect(await answers).toEqual(['stale']);
+    expect(logger.lines.at(-1)).toMatchObject({
+      level: 'info',
+      fields: { jobId: 'a' },
+      message: expect.stringContaining(
+        'may have applied the failed call before its reply was lost',
+      ),
     });
   });
 
   it('gives every answer of a batch even when one callback throws', async () => {
     const logger = captureLogger();
     const transport = fakeTransport(async (settlements) => settlements.map(() => 'ok'));
-    const batcher = createSettleBatcher({ transport, maxBatch: 10, logger });
+    const batcher = createSettleBatcher({ transport, maxBatch: 10, ...leases(), logger });
     const answers = await sendAll(batcher, ['a', 'b', 'c'].map(complete), (index) => {
       if (index === 0) throw new Error('callback bug');
     });
