@@ -1,4 +1,5 @@
 import {
+  type AnyTaskDefinition,
   type Clock,
   type FireResult,
   type Logger,
@@ -12,6 +13,7 @@ import {
 } from '@conveyor/core';
 import { scheduleJobId } from '@conveyor/core/transport';
 import { dueSlots } from '@conveyor/core/worker';
+import { createScheduleInputCheck } from './schedule-input-check.js';
 import { createDeclaredSchedules } from './schedule-restore.js';
 
 /** Default for `schedulesRefreshMs`: how soon a runtime upsert, pause or removal is seen. */
@@ -43,8 +45,11 @@ export interface ScheduleTickerOptions {
   logger: Logger;
   /** [0, 1): shuffles the fire order, so that workers do not contend in lockstep. */
   random: () => number;
-  /** The task's indexed input fields, when this worker knows the task. */
-  indexOf(task: string): readonly string[] | undefined;
+  /**
+   * The task's definition, when this worker has it: its indexed input fields go with each job,
+   * and a slot fires only when the schedule's input passes its schema (schedule-input-check.ts).
+   */
+  taskOf(task: string): AnyTaskDefinition | undefined;
   /** A slot this worker claimed and enqueued a job for. */
   onFired(spec: ScheduleSpec, slotAt: number, jobId: string): void;
 }
@@ -70,6 +75,7 @@ export function createScheduleTicker(options: ScheduleTickerOptions): ScheduleTi
   const { schedules, declared, queues, refreshMs, clock, logger, random } = options;
   const declaredKeys = new Set(declared.map(scheduleKey));
   const owned = createDeclaredSchedules({ schedules, declared, logger });
+  const checkInput = createScheduleInputCheck({ taskOf: options.taskOf, logger });
   let stopped = false;
   let timer: TimerHandle | undefined;
   let ticking: Promise<void> | undefined;
@@ -109,7 +115,12 @@ export function createScheduleTicker(options: ScheduleTickerOptions): ScheduleTi
     }
     settled.delete(key);
     try {
-      for (const slotAt of math.due(spec, markSlot)) {
+      const due = math.due(spec, markSlot);
+      // Checked once per turn with a slot due, not per slot: the input is the same.
+      if (due.length > 0 && !(await checkInput(spec, revision))) {
+        return undefined;
+      }
+      for (const slotAt of due) {
         if (stopped) return undefined;
         const result = await schedules.fire({
           scheduleId: spec.id,
@@ -118,7 +129,7 @@ export function createScheduleTicker(options: ScheduleTickerOptions): ScheduleTi
           job: scheduleJob(spec, {
             id: scheduleJobId(spec.queue, spec.id, slotAt),
             enqueuedAt: clock.now(),
-            index: options.indexOf(spec.task),
+            index: options.taskOf(spec.task)?.index,
           }),
         });
         const wakeAt = afterFire(state, slotAt, result, now);

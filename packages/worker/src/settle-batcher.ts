@@ -60,13 +60,17 @@ const RETRY_DELAYS_MS = [250, 500, 1_000, 2_000];
  */
 export function createSettleBatcher(options: {
   transport: Transport;
-  maxBatch: number;
   logger: Logger;
-  /** The worker's lease: how long after a failure a settlement may still apply. */
-  leaseMs: number;
   clock: Clock;
+  config: {
+    /** Settlements per call. */
+    settleBatchSize: number;
+    /** The worker's lease: how long after a failure a settlement may still apply. */
+    leaseMs: number;
+  };
 }): SettleBatcher {
-  const { transport, maxBatch, logger, leaseMs, clock } = options;
+  const { transport, logger, clock } = options;
+  const { settleBatchSize: maxBatch, leaseMs } = options.config;
   // A failed call's entries, waiting out the pause before their retry (with the queue's).
   let retryTimer: TimerHandle | undefined;
   let failures = 0;

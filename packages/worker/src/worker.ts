@@ -109,17 +109,11 @@ export function createWorker(options: WorkerOptions): Worker {
         clock,
         logger,
         random,
-        indexOf: (task) => registry.get(task)?.index,
+        taskOf: (task) => registry.get(task),
         onFired: scheduleFireNotes({ queues: config.queues, admin: transport.admin, logger, emit }),
       })
     : undefined;
-  const batcher = createSettleBatcher({
-    transport,
-    maxBatch: config.settleBatchSize,
-    logger,
-    leaseMs: config.leaseMs,
-    clock,
-  });
+  const batcher = createSettleBatcher({ transport, logger, clock, config });
   // Every worker on a transport with workflows runs step jobs of its queues and sweeps.
   const hasWorkflows = hasCapability(transport, 'workflows');
   const workflowSteps = hasWorkflows

@@ -15,9 +15,6 @@ function fakeTransport(settle: Transport['settle']): Transport {
   return { settle } as Transport;
 }
 
-/** A 30 s lease on a clock the test moves (retries of failed calls wait on it). */
-const leases = (clock = createManualClock()) => ({ leaseMs: 30_000, clock });
-
 const complete = (id: string): Settlement => ({ type: 'complete', id, token: 't', result: null });
 
 /** Sends each settlement with its index as the context; resolves with every answer, in order. */
@@ -55,8 +52,8 @@ describe('settle batching', () => {
     });
     const batcher = createSettleBatcher({
       transport,
-      maxBatch: 2,
-      ...leases(),
+      config: { settleBatchSize: 2, leaseMs: 30_000 },
+      clock: createManualClock(),
       logger: captureLogger(),
     });
     const answers = await sendAll(batcher, ['a', 'b', 'c', 'd', 'e'].map(complete));
@@ -77,8 +74,8 @@ describe('settle batching', () => {
     });
     const batcher = createSettleBatcher({
       transport,
-      maxBatch: 2,
-      ...leases(),
+      config: { settleBatchSize: 2, leaseMs: 30_000 },
+      clock: createManualClock(),
       logger: captureLogger(),
     });
     const first = sendAll(batcher, [complete('a')]);
@@ -118,8 +115,7 @@ describe('settle batching', () => {
     });
     const batcher = createSettleBatcher({
       transport,
-      maxBatch: 10,
-      leaseMs: 30_000,
+      config: { settleBatchSize: 10, leaseMs: 30_000 },
       clock,
       logger,
     });
@@ -154,8 +150,7 @@ describe('settle batching', () => {
     });
     const batcher = createSettleBatcher({
       transport,
-      maxBatch: 10,
-      leaseMs: 30_000,
+      config: { settleBatchSize: 10, leaseMs: 30_000 },
       clock,
       logger,
     });
@@ -187,8 +182,7 @@ describe('settle batching', () => {
     });
     const batcher = createSettleBatcher({
       transport,
-      maxBatch: 10,
-      leaseMs: 30_000,
+      config: { settleBatchSize: 10, leaseMs: 30_000 },
       clock,
       logger,
     });
@@ -213,8 +207,7 @@ describe('settle batching', () => {
     });
     const batcher = createSettleBatcher({
       transport,
-      maxBatch: 10,
-      leaseMs: 30_000,
+      config: { settleBatchSize: 10, leaseMs: 30_000 },
       clock,
       logger,
     });
@@ -234,7 +227,12 @@ describe('settle batching', () => {
   it('gives every answer of a batch even when one callback throws', async () => {
     const logger = captureLogger();
     const transport = fakeTransport(async (settlements) => settlements.map(() => 'ok'));
-    const batcher = createSettleBatcher({ transport, maxBatch: 10, ...leases(), logger });
+    const batcher = createSettleBatcher({
+      transport,
+      config: { settleBatchSize: 10, leaseMs: 30_000 },
+      clock: createManualClock(),
+      logger,
+    });
     const answers = await sendAll(batcher, ['a', 'b', 'c'].map(complete), (index) => {
       if (index === 0) throw new Error('callback bug');
     });
