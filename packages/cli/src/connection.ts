@@ -1,6 +1,7 @@
 import { type Logger, silentLogger, type Transport, type TransportAdmin } from '@conveyor/core';
 import {
   failureOf,
+  isClusterNodeDown,
   maskRedisUrl,
   type RedisTransportOptions,
   redisTransport,
@@ -306,6 +307,10 @@ function connectFailure(settings: ConnectionSettings, error: unknown): CliError 
  */
 export function lostConnection(connection: Connection, error: unknown): CliError | undefined {
   const failed = error as { code?: unknown; failure?: unknown } | null;
+  if (isClusterNodeDown(error)) {
+    // The transport's message names the node and says what to do; a script reads exit 3.
+    return new CliError('REDIS_UNREACHABLE', (error as Error).message, { cause: error });
+  }
   if (failed?.code !== 'TRANSPORT_ERROR' || failed.failure !== 'CONNECTION') return undefined;
   const code = rootCause(error);
   const why = `the connection was lost${/^E[A-Z]+$/.test(code) ? ` and reconnecting got ${code}` : ''}`;

@@ -1,10 +1,12 @@
 import { silentLogger } from '@conveyor/core';
 import { makeEnvelope, uniqueQueue } from '@conveyor/core/testing';
+import { RedisTransportError } from '@conveyor/redis';
 import { type RedisServer, startRedis } from '@conveyor/test-redis';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { connect } from '../src/connection.js';
+import { type Connection, connect, lostConnection } from '../src/connection.js';
 import type { ConnectionSettings } from '../src/connection-settings.js';
+import { CliError } from '../src/errors.js';
 import { uniquePrefix } from './helpers.js';
 
 // A Redis that may evict: the worker's transport must say so through the worker's logger.
@@ -68,5 +70,35 @@ describe('connect', () => {
       admin.disconnect();
       await connection.close();
     }
+  });
+});
+
+describe('lostConnection', () => {
+  // A Cluster master killed while `conveyor status` ran: the command exited 1 with "retry
+  // shortly", where a broker that went away exits 3 (README, exit codes).
+  const connection = {
+    origin: { kind: 'config', file: '/p/conveyor.config.ts', label: 'conveyor.config.ts' },
+    transport: { name: 'redis' },
+  } as unknown as Connection;
+  const redirected = (reply: string) =>
+    new RedisTransportError(
+      'CLUSTER',
+      'queue-counts',
+      new Error(`Too many Cluster redirections. Last error: ReplyError: ${reply}`),
+    );
+
+  it('exits 3 with the node a Cluster kept redirecting to, and what to do', () => {
+    const error = redirected('MOVED 8183 127.0.0.1:27201');
+    const lost = lostConnection(connection, error);
+    expect(lost).toBeInstanceOf(CliError);
+    expect(lost?.exitCode).toBe(3);
+    expect(lost?.message).toContain(
+      'The Cluster kept sending slot 8183 to 127.0.0.1:27201, which does not answer: a master is down. Start it again',
+    );
+  });
+
+  it('leaves a resharding (retried shortly) and other failures to the command', () => {
+    expect(lostConnection(connection, redirected('TRYAGAIN Multiple keys'))).toBeUndefined();
+    expect(lostConnection(connection, new Error('boom'))).toBeUndefined();
   });
 });

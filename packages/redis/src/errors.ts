@@ -32,7 +32,7 @@ const ADVICE: Record<RedisFailure, string> = {
   CONNECTION:
     'Redis could not be reached: check that it is running and reachable; the client keeps reconnecting.',
   AUTH: 'Redis refused the credentials: check the user and password in the URL (redis://user:password@host:port) or the client options.',
-  CLUSTER: 'The Redis Cluster is down or resharding: retry shortly.',
+  CLUSTER: 'The Redis Cluster is resharding or failing over: retry shortly.',
   SCRIPT:
     'A Conveyor script failed: this is a bug, or the queue keys were written by something else.',
   CORRUPT:
@@ -59,7 +59,39 @@ const UNANSWERED_ADVICE =
 /** The advice for a failure, told apart where the error's own message says more. */
 function adviceFor(failure: RedisFailure, detail: string): string {
   // commandTimeout (connections.ts): connected, yet no answer.
-  return /^Command timed out/.test(detail) ? UNANSWERED_ADVICE : ADVICE[failure];
+  if (/^Command timed out/.test(detail)) return UNANSWERED_ADVICE;
+  if (failure === 'CLUSTER') return clusterAdvice(detail) ?? ADVICE.CLUSTER;
+  return ADVICE[failure];
+}
+
+/**
+ * What a Cluster failure says of a node that is down, in the words of its detail: a Cluster
+ * that redirects a slot to a master that does not answer, a node whose connection closed
+ * while the command ran, or CLUSTERDOWN. Undefined for a resharding (TRYAGAIN, ASK) or any
+ * other, whose advice is to retry.
+ */
+export function clusterAdvice(detail: string): string | undefined {
+  const moved = /\bMOVED (\d+) (\S+)$/.exec(detail);
+  if (/^Too many Cluster redirections/.test(detail) && moved) {
+    return `The Cluster kept sending slot ${moved[1]} to ${moved[2]}, which does not answer: a master is down. Start it again, or promote one of its replicas (CLUSTER FAILOVER on the replica); the queues and partitions in its slots answer again then.`;
+  }
+  if (
+    /^Too many Cluster redirections.*(Connection is closed|ECONNREFUSED|ECONNRESET)/.test(detail)
+  ) {
+    return 'A node of the Cluster went away while the command ran: a master may be down. Check the nodes (redis-cli --cluster check <host:port>) and start the one that is down, or promote one of its replicas.';
+  }
+  if (/\bCLUSTERDOWN\b/.test(detail)) {
+    return 'The Cluster says it is down (CLUSTERDOWN): a master and its replicas are unreachable, or some slots have no node. Check it (redis-cli --cluster check <host:port>) and bring the failed master back; with cluster-require-full-coverage no, the other masters keep answering for their own slots.';
+  }
+  return undefined;
+}
+
+/** Whether a wrapped Redis error says a node of a Cluster is down, as {@link clusterAdvice} reads it. */
+export function isClusterNodeDown(error: unknown): boolean {
+  if (!(error instanceof RedisTransportError) || error.failure !== 'CLUSTER') return false;
+  const cause = error.cause;
+  const detail = (cause instanceof Error ? cause.message : String(cause)).replace(/\.+$/, '');
+  return clusterAdvice(detail) !== undefined;
 }
 
 /** A call on a client that has never connected: nothing was sent, so nothing is in doubt. */

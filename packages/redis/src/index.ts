@@ -6,7 +6,12 @@
  * const transport = redisTransport({ url: 'redis://localhost:6379' });
  */
 export { type ConnectionOptions, maskRedisUrl } from './connections.js';
-export { failureOf, type RedisFailure, RedisTransportError } from './errors.js';
+export {
+  failureOf,
+  isClusterNodeDown,
+  type RedisFailure,
+  RedisTransportError,
+} from './errors.js';
 export {
   type RedisTransport,
   type RedisTransportOptions,

@@ -1,6 +1,11 @@
 import { ReplyError } from 'ioredis';
 import { describe, expect, it } from 'vitest';
-import { classify, RedisTransportError, toTransportError } from '../src/errors.js';
+import {
+  classify,
+  isClusterNodeDown,
+  RedisTransportError,
+  toTransportError,
+} from '../src/errors.js';
 
 /** The error ioredis' Cluster rejects a command with after 16 redirections (cluster/index.js). */
 const redirections = (reply: string) =>
@@ -17,7 +22,31 @@ describe('classify', () => {
     const wrapped = toTransportError('reserve', redirections('CLUSTERDOWN Hash slot not served'));
     expect(wrapped).toBeInstanceOf(RedisTransportError);
     expect((wrapped as RedisTransportError).failure).toBe('CLUSTER');
-    expect(wrapped.message).toContain('The Redis Cluster is down or resharding');
+    expect(wrapped.message).toContain('The Cluster says it is down (CLUSTERDOWN)');
+  });
+
+  it('names the node of a master that is down and says to start it, not to retry shortly', () => {
+    // A master killed: ioredis kept following MOVED to it until it gave up.
+    const movedLoop = toTransportError('queue-counts', redirections('MOVED 11472 127.0.0.1:27202'));
+    expect(movedLoop.message).toBe(
+      '[conveyor] [redis] queue-counts failed (CLUSTER): Too many Cluster redirections. Last error: ReplyError: MOVED 11472 127.0.0.1:27202. The Cluster kept sending slot 11472 to 127.0.0.1:27202, which does not answer: a master is down. Start it again, or promote one of its replicas (CLUSTER FAILOVER on the replica); the queues and partitions in its slots answer again then.',
+    );
+    const closed = toTransportError(
+      'list-workers',
+      new Error('Too many Cluster redirections. Last error: Error: Connection is closed.'),
+    );
+    expect(closed.message).toMatch(/A node of the Cluster went away while the command ran/);
+    const down = toTransportError('reserve', redirections('CLUSTERDOWN The cluster is down'));
+    expect(down.message).toMatch(/The Cluster says it is down \(CLUSTERDOWN\)/);
+    for (const error of [movedLoop, closed, down]) expect(isClusterNodeDown(error)).toBe(true);
+    // A resharding is retried shortly; it is no node down.
+    const resharding = toTransportError(
+      'reserve',
+      redirections('TRYAGAIN Multiple keys request during rehashing of slot'),
+    );
+    expect(resharding.message).toMatch(/resharding or failing over: retry shortly\.$/);
+    expect(isClusterNodeDown(resharding)).toBe(false);
+    expect(isClusterNodeDown(new Error('MOVED 1 127.0.0.1:1'))).toBe(false);
   });
 
   it('classifies cluster replies and refresh failures as CLUSTER', () => {
