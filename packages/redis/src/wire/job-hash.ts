@@ -15,6 +15,7 @@ import {
   quoted,
   reasonOf,
   storedExpiry,
+  unknownStateError,
   unknownVersionError,
   unreadableEnvelope,
 } from './unreadable-job.js';
@@ -261,8 +262,8 @@ export function parseDelivery(
 
 /**
  * Turns a job hash (flat `[field, value, …]` as HGETALL returns it) into a record; null
- * when the hash is empty or has no known state. A job of a format version this package
- * does not read throws {@link InvalidEnvelopeError}; other damage shows as what can be
+ * when the hash is empty or has no state. A job of a format version, or with a state, this
+ * package does not read throws {@link InvalidEnvelopeError}; other damage shows as what can be
  * shown: an unreadable job has an empty task and, unless an error is stored, why it cannot
  * be read as its error (INVALID_ENVELOPE).
  */
@@ -272,8 +273,12 @@ export function decodeRecord(
   flat: readonly unknown[],
 ): JobRecord | null {
   const hash = hashOf(flat);
-  const state = STATE_OF_CODE[hash[JOB_FIELD.state] ?? ''];
-  if (!state) return null;
+  const code = hash[JOB_FIELD.state];
+  const state = STATE_OF_CODE[code ?? ''];
+  if (!state) {
+    if (code === undefined) return null;
+    throw unknownStateError(id, code);
+  }
   const fixed = hash[JOB_FIELD.fixed];
   assertKnownVersion(id, fixed);
   let envelope: JobEnvelope;
