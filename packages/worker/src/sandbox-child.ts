@@ -15,8 +15,9 @@ import {
 } from './sandbox-protocol.js';
 import { loadTaskModule } from './task-module.js';
 
+/** Sends to the worker while it is there: a send on a closed channel crashes the child. */
 function send(message: FromChild): void {
-  process.send?.(message);
+  if (process.connected) process.send?.(message);
 }
 
 const forward =
@@ -63,9 +64,12 @@ async function main(): Promise<void> {
     registry = await loadTaskModule(module);
   } catch (error) {
     send({ type: 'start-failed', error: toJobError(error) });
-    process.disconnect?.();
+    if (process.connected) process.disconnect?.();
     return;
   }
+  // The worker went away while the module loaded (it died, or stopped): nothing to do, and
+  // the handles the module opened (a database pool) must not keep an orphan alive.
+  if (!process.connected) process.exit(0);
   const controllers = new Map<string, AbortController>();
   process.on('message', (message: ToChild) => {
     if (message.type === 'abort') {

@@ -1,4 +1,5 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { fork } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defineTask, memoryTransport } from '@conveyor/core';
@@ -297,4 +298,33 @@ describe('sandbox options', () => {
     expect((error as Error).message).toContain('nope.js');
     await transport.close();
   });
+
+  for (const [what, fail] of [
+    ['loaded, a handle open', '0'],
+    ['failed to load', '1'],
+  ] as const) {
+    it(`a child whose worker went away while its module loaded exits quietly: ${what}`, async () => {
+      // The worker died of a stray exception while children loaded: each crashed with
+      // ERR_IPC_CHANNEL_CLOSED as it said it was ready, or lived on as an orphan.
+      const pidFile = join(dir, `slow-module-${fail}.pid`);
+      const entry = new URL('../src/sandbox-child.ts', import.meta.url);
+      const module = new URL('./fixtures/slow-module.ts', import.meta.url).href;
+      const child = fork(entry, [module, '{}'], {
+        execArgv,
+        stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+        env: { ...process.env, CONVEYOR_SLOW_MODULE_PID: pidFile, CONVEYOR_SLOW_MODULE_FAIL: fail },
+      });
+      let stderr = '';
+      child.stderr?.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+      });
+      const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+      await vi.waitFor(() => expect(existsSync(pidFile)).toBe(true), realTime);
+      child.disconnect();
+      writeFileSync(`${pidFile}.go`, '');
+      const code = await exited;
+      expect(stderr).toBe('');
+      expect(code).toBe(0);
+    });
+  }
 });
