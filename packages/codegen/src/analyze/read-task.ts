@@ -5,6 +5,7 @@ import type { SchemaScope } from './schema-closure.js';
 import { positionOf, unwrapExpression } from './scope.js';
 import { NotStatic, printStaticValue, type StaticValue, staticValue } from './static-value.js';
 import type { TaskEntry } from './task-file.js';
+import { checkTaskOptions } from './task-options.js';
 
 /** Contract options the producer needs, in the order they are written out. */
 const ROUTING_OPTIONS = ['queue', 'priority', 'retry', 'resultTtl', 'index'] as const;
@@ -121,7 +122,15 @@ export function readTask(
       );
     }
   }
-  if (!input || (outputNode && !output)) return undefined;
+  const checked = checkTaskOptions(
+    name,
+    optionValues,
+    properties.get('timeout'),
+    bindings,
+    (option) => properties.get(option) ?? config,
+    report,
+  );
+  if (!checked || !input || (outputNode && !output)) return undefined;
   const runNode = properties.get('run');
   const runName = config.properties
     .map((property) => property.name)
