@@ -188,7 +188,10 @@ async function readConfigFile(file: string, typescript: () => Promise<unknown>):
     try {
       return JSON.parse(await readFile(file, 'utf8'));
     } catch (error) {
-      throw new CodegenError('CONFIG_INVALID', `${file} is not valid JSON.`, { cause: error });
+      const why = error instanceof Error ? `: ${error.message.replace(/\.$/, '')}` : '';
+      throw new CodegenError('CONFIG_INVALID', `${file} is not valid JSON${why}.`, {
+        cause: error,
+      });
     }
   }
   if (ext === '.js' || ext === '.mjs' || ext === '.cjs') {

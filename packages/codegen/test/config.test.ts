@@ -121,6 +121,13 @@ export default {
     expect(json.client).toBe(tree.path('c.ts'));
   });
 
+  it("a .json config that does not parse says where, in the parser's words", async () => {
+    tree = await makeTree({ 'broken.json': '{ "tasks": ["t/*.ts"], }\n' });
+    const error = await loadConfig({ cwd: tree.root, config: 'broken.json' }).catch((e) => e);
+    expect(error).toMatchObject({ code: 'CONFIG_INVALID' });
+    expect(error.message).toMatch(/broken\.json is not valid JSON: .*position \d+/);
+  });
+
   it('rejects bad values with the value and the expected shape', () => {
     expect(() => resolveConfig({ tasks: [], client: 'c.ts', registry: 'r.ts' }, '/x')).toThrow(
       /Invalid tasks \[\] in the config: expected a glob or a non-empty array of globs/,
