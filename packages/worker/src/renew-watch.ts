@@ -169,7 +169,9 @@ function answeredAgain(
 ): string {
   const { waitedMs, leases } = summary;
   const { renewed, lost, gone } = count;
-  let line = `lease renewals answered again after ${waitedMs} ms: ${renewed} of ${leases} lease${leases === 1 ? '' : 's'} renewed`;
+  // "of the N held now": the leases lost below are others (jobs that ended in the outage, or
+  // whose lease ran out), which read as a contradiction beside "2 of 2 renewed".
+  let line = `lease renewals answered again after ${waitedMs} ms: ${renewed} of the ${leases} lease${leases === 1 ? '' : 's'} held now renewed`;
   if (lost > 0) {
     const one = lost === 1;
     line += `; ${lost} lease${one ? '' : 's'} lost during the outage (answered lost, settle refused as stale, or ran out before a renewal was answered): another delivery may run ${one ? 'its job' : 'their jobs'} again, so ${one ? 'it' : 'each'} may have run twice`;

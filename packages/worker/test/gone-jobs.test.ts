@@ -205,7 +205,7 @@ async function outageLosingData(
   expect(answered).toHaveLength(1);
   expect(answered[0]?.fields).toMatchObject({ renewed: 0, lost: 0, gone: 2 });
   expect(answered[0]?.message).toMatch(
-    /^lease renewals answered again after \d+ ms: 0 of 1 lease renewed; 2 jobs gone from the broker during the outage \(no record of them: deleted, or the broker lost its data\): no other delivery will run them and their results were not recorded; enqueue them again if they still have to run$/,
+    /^lease renewals answered again after \d+ ms: 0 of the 1 lease held now renewed; 2 jobs gone from the broker during the outage \(no record of them: deleted, or the broker lost its data\): no other delivery will run them and their results were not recorded; enqueue them again if they still have to run$/,
   );
   expect(answered[0]?.message).not.toContain('run twice');
 }

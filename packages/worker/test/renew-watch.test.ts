@@ -79,7 +79,7 @@ describe('lease renewals during a broker outage', () => {
       expect(lines).toHaveLength(2);
       expect(lines[1]).toMatchObject({
         level: 'info',
-        message: 'lease renewals answered again after 3000 ms: 2 of 2 leases renewed',
+        message: 'lease renewals answered again after 3000 ms: 2 of the 2 leases held now renewed',
       });
     } finally {
       // Answered even when an expectation failed: a stopping worker waits for its call.
@@ -104,7 +104,7 @@ describe('lease renewals during a broker outage', () => {
     await harness.clock.advance(1_000);
     const answered = renewalLines(harness.logger.lines).filter((line) => line.level === 'info');
     expect(answered).toHaveLength(1);
-    expect(answered[0]?.message).toMatch(/^lease renewals answered again after \d+ ms: 2 of 2/);
+    expect(answered[0]?.message).toMatch(/^lease renewals answered again after \d+ ms: 2 of the 2 leases held now/);
     expect(answered[0]?.fields).toMatchObject({ failures: 4, lost: 0 });
     release();
   });
@@ -193,7 +193,7 @@ describe('the line that ends an outage', () => {
     expect(answered).toHaveLength(1);
     expect(answered[0]?.fields).toMatchObject({ leases: 2, renewed: 2, lost: 2, failures: 1 });
     expect(answered[0]?.message).toBe(
-      'lease renewals answered again after 6000 ms: 2 of 2 leases renewed; 2 leases lost during the outage (answered lost, settle refused as stale, or ran out before a renewal was answered): another delivery may run their jobs again, so each may have run twice',
+      'lease renewals answered again after 6000 ms: 2 of the 2 leases held now renewed; 2 leases lost during the outage (answered lost, settle refused as stale, or ran out before a renewal was answered): another delivery may run their jobs again, so each may have run twice',
     );
   });
 
@@ -204,7 +204,7 @@ describe('the line that ends an outage', () => {
     expect(answered).toHaveLength(1);
     expect(answered[0]?.fields).toMatchObject({ leases: 2, renewed: 2, lost: 0 });
     expect(answered[0]?.message).toBe(
-      'lease renewals answered again after 6000 ms: 2 of 2 leases renewed',
+      'lease renewals answered again after 6000 ms: 2 of the 2 leases held now renewed',
     );
   });
 });
