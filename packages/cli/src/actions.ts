@@ -314,7 +314,7 @@ export function dispatch(io: Io, signal: AbortSignal) {
           const redaction = await redactingRead(options.json === true);
           const queues = options.queues as string[] | undefined;
           return withConnection(command, io, (c) =>
-            listSchedules(c, { json: options.json, queues, redaction }, io),
+            listSchedules(c, { json: options.json, queues, redaction, followUp }, io),
           );
         }
         case 'schedules run-now':

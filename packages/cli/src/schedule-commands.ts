@@ -20,8 +20,9 @@ Subcommands: run-now <id> (enqueue the schedule's job now, outside its slots), p
 resume <id>, remove <id>. An id stored in more than one queue needs --queue. Orphaned: a
 schedule declared in code that no live worker declares any more; it does not fire, and is
 never deleted on its own: remove deletes it (one a live worker still declares is stored again).
-Superseded: a copy left by a change of a partitioned queue's partition count; the copy stored
-last fires, this one does not. Remove it with --queue <partition> once the old partitions drain.
+Superseded: a copy left by a change of a partitioned queue's partition count (or of the
+partition its input's partitionBy value picks); the copy stored last fires, this one does
+not. Remove it with --queue <partition> once the old partitions drain.
 ${redactionHelp("each schedule's input in --json")}${MARKS_HELP}`,
       examples: [
         'conveyor schedules',

@@ -104,7 +104,7 @@ describe('conveyor status on a partitioned queue', () => {
       );
       expect(human.stdout).toContain("queues: ['mail', ...partitionNames('mail', 3)]");
       expect(human.stdout).toContain(
-        'conveyor worker --queues mail,mail~0of3,mail~1of3,mail~2of3)',
+        `\`conveyor worker --queues mail,mail~0of3,mail~1of3,mail~2of3 ${env.args.join(' ')}\`)`,
       );
     } finally {
       await env.close();

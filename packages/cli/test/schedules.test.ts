@@ -489,10 +489,12 @@ describe('conveyor schedules', () => {
     await transport.schedules.upsert([spec({ id: 'dup', queue: 'mail' }), spec({ id: 'dup' })]);
     const ambiguous = await run(['schedules', 'pause', 'dup']);
     expect(ambiguous.code).toBe(2);
-    expect(ambiguous.stderr).toContain(
-      'error: Schedule "dup" is in more than one queue ("mail", "reports"); say which:',
+    // The CLI's words, with a command to paste per queue (core's say `{ queue: "mail" }`).
+    expect(ambiguous.stderr).toBe(
+      'error: Schedule "dup" is stored in more than one queue ("mail", "reports"): nothing was paused. Say which with --queue, as one of:\n' +
+        '  conveyor schedules pause dup --queue mail\n' +
+        '  conveyor schedules pause dup --queue reports\n',
     );
-    expect(ambiguous.stderr).toContain('(--queue on the command line)');
     const chosen = await run(['schedules', 'pause', 'dup', '-q', 'mail']);
     expect(chosen.code).toBe(0);
 

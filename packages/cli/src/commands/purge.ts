@@ -29,7 +29,8 @@ export async function purgeQueue(
   const label = queueLabel(queue, stored);
   // A typo purges nothing, and says so: the name reads as an empty queue otherwise.
   await noteUnknownQueue(admin, queue, io, known);
-  const counts = sumQueueCounts(queue, await admin.queueCounts(stored));
+  const stores = await admin.queueCounts(stored);
+  const counts = sumQueueCounts(queue, stores);
   // `2 waiting and 1 delayed jobs`, `0 waiting, 0 delayed and 1 dead job`.
   const total = counts.waiting + counts.delayed + (options.dead ? counts.dead : 0);
   const counted = options.dead
@@ -48,6 +49,17 @@ export async function purgeQueue(
         waiting: counts.waiting,
         delayed: counts.delayed,
         ...(options.dead ? { dead: counts.dead } : {}),
+        // Each partition's share, as the purge's own --json gives it.
+        ...(label === queue
+          ? {}
+          : {
+              partitions: stores.map((p) => ({
+                queue: p.queue,
+                waiting: p.waiting,
+                delayed: p.delayed,
+                ...(options.dead ? { dead: p.dead } : {}),
+              })),
+            }),
       });
     } else {
       io.stdout(

@@ -22,7 +22,10 @@ import {
 } from '../output.js';
 import { isUnknownQueue, unknownQueueNote } from '../queue-names.js';
 import { type Redaction, SHOW_AS_STORED } from '../redaction.js';
+import { ambiguousSchedule } from '../schedule-ambiguous.js';
+import { notFiring } from '../schedule-firing.js';
 import { scheduleIdHint } from '../schedule-not-found.js';
+import { scheduleNotes } from '../schedule-notes.js';
 import { checkOrphan, orphanNote } from '../schedule-orphan.js';
 import { terminalText } from '../terminal-text.js';
 
@@ -38,7 +41,7 @@ export interface UnknownQueue {
  */
 export async function listSchedules(
   connection: Connection,
-  options: { json?: boolean; queues?: string[]; redaction?: Redaction },
+  options: { json?: boolean; queues?: string[]; redaction?: Redaction; followUp?: FollowUp },
   io: Io,
 ): Promise<void> {
   requireCapability(connection.transport, 'schedules', '`conveyor schedules`');
@@ -55,7 +58,8 @@ export async function listSchedules(
     return;
   }
   const now = Date.now() + connection.clockOffsetMs;
-  for (const line of describeSchedules(rows, now, { queues, unknownQueues })) {
+  const { followUp } = options;
+  for (const line of describeSchedules(rows, now, { queues, unknownQueues, followUp })) {
     io.stdout(line);
   }
 }
@@ -99,7 +103,12 @@ function instant(at: number | undefined): string {
 export function describeSchedules(
   rows: readonly ScheduleRow[],
   now: number,
-  filter: { queues?: readonly string[]; unknownQueues?: readonly UnknownQueue[] } = {},
+  filter: {
+    queues?: readonly string[];
+    unknownQueues?: readonly UnknownQueue[];
+    /** Carries the transport options into the commands the notes suggest. */
+    followUp?: FollowUp;
+  } = {},
 ): string[] {
   const notes = (filter.unknownQueues ?? []).map(({ note }) => terminalText(note));
   const unknown = notes.length > 0 ? ['', ...notes] : [];
@@ -125,10 +134,10 @@ export function describeSchedules(
             ? '- (paused)'
             : !row.enabled
               ? '- (disabled)'
-              : row.orphaned
-                ? '- (orphaned)'
-                : row.superseded
-                  ? '- (superseded)'
+              : row.superseded
+                ? '- (superseded)'
+                : row.orphaned
+                  ? '- (orphaned)'
                   : '-'
           : `${row.next.map(instant).join(', ')} (in ${formatDuration((row.next[0] as number) - now)})`,
     },
@@ -149,29 +158,7 @@ export function describeSchedules(
     },
     { header: 'ORPHANED', value: (row) => (row.orphaned ? 'yes' : 'no') },
   ]);
-  const orphans = rows.filter((row) => row.orphaned && row.source === 'code');
-  if (orphans.length > 0) {
-    lines.push(
-      '',
-      `${orphans.length} orphaned: declared in code, but no live worker declares ${orphans.length === 1 ? 'it' : 'them'} now, so ${orphans.length === 1 ? 'it does' : 'they do'} not fire. They fire again when a worker that declares them runs; remove one that is gone for good with \`conveyor schedules remove <id>\`.`,
-    );
-  }
-  const unserved = rows.filter((row) => row.orphaned && row.source === 'runtime');
-  if (unserved.length > 0) {
-    const queues = [...new Set(unserved.map((row) => row.queue))];
-    lines.push(
-      '',
-      `${unserved.length} orphaned: made at run time in ${queues.length === 1 ? 'a queue' : 'queues'} no live worker serves (${queues.join(', ')}), so ${unserved.length === 1 ? 'it does' : 'they do'} not fire. ${unserved.length === 1 ? 'It fires' : 'They fire'} again once a worker consumes ${queues.length === 1 ? 'that queue' : 'those queues'}; remove one that is gone for good with \`conveyor schedules remove <id>\`.`,
-    );
-  }
-  const superseded = rows.filter((row) => row.superseded);
-  if (superseded.length > 0) {
-    const one = superseded[0] as ScheduleRow;
-    lines.push(
-      '',
-      `${superseded.length} superseded: another copy of the same id on the same queue fires (its partition count changed), so ${superseded.length === 1 ? 'this copy does' : 'these copies do'} not. Remove ${superseded.length === 1 ? 'it' : 'them'} once the old partitions are drained: \`conveyor schedules remove ${terminalText(one.id)} --queue ${terminalText(one.queue)}\`.`,
-    );
-  }
+  lines.push(...scheduleNotes(rows, filter.followUp ?? noFlags()));
   lines.push(...unknown);
   return lines;
 }
@@ -205,7 +192,12 @@ export async function actOnSchedule(
   try {
     await act(connection, stored, action, id, options, io);
   } catch (error) {
-    if ((error as { code?: unknown }).code !== 'SCHEDULE_NOT_FOUND') throw error;
+    const { code, queues } = error as { code?: unknown; queues?: readonly string[] };
+    if (code === 'SCHEDULE_AMBIGUOUS' && Array.isArray(queues)) {
+      const followUp = options.followUp ?? noFlags();
+      throw await ambiguousSchedule(stored, action, id, queues, followUp, error);
+    }
+    if (code !== 'SCHEDULE_NOT_FOUND') throw error;
     const where =
       options.queue === undefined ? 'in any queue' : `in queue ${JSON.stringify(options.queue)}`;
     const hint = await scheduleIdHint(stored, id, options.queue);
@@ -312,7 +304,9 @@ async function act(
   );
   if (options.json) {
     printJson(io, { schedule: id, ...lookup, paused, changed });
-  } else if (paused) {
+    return;
+  }
+  if (paused) {
     // The queue goes into the hint too: without it, an id stored in two queues is ambiguous.
     const { command, note } = options.followUp ?? noFlags();
     const resume =
@@ -321,6 +315,15 @@ async function act(
         : command`schedules resume ${id} --queue ${options.queue}`;
     const done = changed ? `Paused schedule ${name}` : `Schedule ${name} was already paused`;
     io.stdout(terminalText(`${done}: no slot fires until \`${resume}\`${note}.`));
+    return;
+  }
+  // Resumed, it may still fire nothing: the list shows it disabled, orphaned or superseded.
+  const followUp = options.followUp ?? noFlags();
+  const idle = await notFiring(connection.transport, before.spec.queue, id, followUp);
+  if (idle) {
+    const done = changed ? `Resumed schedule ${name}, but` : `Schedule ${name} was not paused, and`;
+    const nothing = changed ? '' : '; nothing changed';
+    io.stdout(terminalText(`${done} it does not fire: ${idle.why}${nothing}. ${idle.until}`));
   } else if (changed) {
     io.stdout(`Resumed schedule ${name}: it fires from its next slot.`);
   } else {

@@ -96,13 +96,9 @@ export function describeStatus(
     }
     for (const q of queues) {
       const counts = q.partitions ? partitionCounts(q.partitions) : [];
-      if (counts.length < 2) continue;
-      lines.push(
-        '',
-        terminalText(
-          `Queue ${JSON.stringify(q.queue)} holds partitions of ${counts.length} counts (${listed(counts)}), as after a change of its partition count: a worker reads only the count its tasks or --partitions give, and the others' jobs wait until a worker also names them (queues: ['${q.queue}', ...partitionNames('${q.queue}', ${counts[0]})], or conveyor worker --queues ${[q.queue, ...partitionNames(q.queue, counts[0] ?? 1)].join(',')}). See "Choosing and changing n" in docs/partitions.md.`,
-        ),
-      );
+      if (!q.partitions || counts.length < 2) continue;
+      const note = twoCountsNote(q.queue, q.partitions, counts, options.followUp ?? noFlags());
+      lines.push('', terminalText(note));
     }
     const held = queues.flatMap(pausedNames);
     if (held.length > 0) {
@@ -250,6 +246,37 @@ function partitionCounts(partitions: ReadonlyArray<{ queue: string }>): number[]
     if (count !== undefined) counts.add(count);
   }
   return [...counts].sort((a, b) => a - b);
+}
+
+/**
+ * The note on a queue whose partitions come in two or more counts: a worker reads one count,
+ * so it names the count whose partitions hold the jobs (the most waiting, delayed and
+ * active), which is the one to add to a worker; the count a worker already reads, where
+ * nothing waits, was named before when it was the lowest.
+ */
+function twoCountsNote(
+  queue: string,
+  partitions: ReadonlyArray<Pick<QueueCounts, 'queue' | 'waiting' | 'delayed' | 'active'>>,
+  counts: readonly number[],
+  followUp: FollowUp,
+): string {
+  const held = new Map<number, number>(counts.map((count) => [count, 0]));
+  for (const p of partitions) {
+    const count = parsePartitionName(p.queue)?.partitions;
+    if (count === undefined) continue;
+    held.set(count, (held.get(count) ?? 0) + p.waiting + p.delayed + p.active);
+  }
+  // The most jobs; the lowest count when none holds any (or two hold as many).
+  const [busiest, most] = [...held].reduce((best, entry) => (entry[1] > best[1] ? entry : best));
+  const names = [queue, ...partitionNames(queue, busiest)].join(',');
+  const worker = `\`${followUp.command`worker --queues ${names}`}\`${followUp.note}`;
+  const others = counts.filter((count) => count !== busiest);
+  const rest = others.map((count) => `${held.get(count)} in those of ${count}`).join(', ');
+  const where =
+    most === 0
+      ? `None of its partitions holds a waiting, delayed or active job now. To read the partitions of ${busiest} too, name them`
+      : `The partitions of ${busiest} hold its jobs to run (${most} waiting, delayed or active; ${rest}): name them to read them`;
+  return `Queue ${JSON.stringify(queue)} holds partitions of ${counts.length} counts (${listed(counts)}), as after a change of its partition count: a worker reads only the count its tasks or --partitions give, and the others' jobs wait until a worker also names them. ${where} (queues: ['${queue}', ...partitionNames('${queue}', ${busiest})], or ${worker}). See "Choosing and changing n" in docs/partitions.md.`;
 }
 
 /**
