@@ -8,7 +8,7 @@ import type { AnyTaskContract, TaskInput } from '../task.js';
 import { isScheduleId, SCHEDULE_ID_RULE, type ScheduleOverlap } from '../transport-schedules.js';
 import { cronProblem } from './cron.js';
 import { parseEvery } from './duration.js';
-import { isTimeZone } from './wall-clock.js';
+import { isTimeZone, zoneSpelling } from './wall-clock.js';
 
 /**
  * What runs for slots missed while no worker ticked (an outage, a deploy): none (`'skip'`),
@@ -221,10 +221,12 @@ function timingOf(
       "an IANA time zone such as 'Europe/Berlin' or 'UTC'",
     );
   }
-  const pattern = config.cron;
+  // Spaces around and between fields are no part of the timing: stored as one spelling.
+  const written: unknown = config.cron;
+  const pattern = typeof written === 'string' ? written.trim().replace(/\s+/g, ' ') : written;
   const problem = cronProblem(pattern);
-  if (problem !== undefined) throw new InvalidOptionError(`cron ${label}`, pattern, problem);
-  return { every: undefined, cron: pattern, tz };
+  if (problem !== undefined) throw new InvalidOptionError(`cron ${label}`, written, problem);
+  return { every: undefined, cron: pattern as string, tz: zoneSpelling(tz) };
 }
 
 function checkedInput<T extends AnyTaskContract>(

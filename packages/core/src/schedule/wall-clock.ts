@@ -28,6 +28,20 @@ function formatterFor(timeZone: string): Intl.DateTimeFormat {
   return formatter;
 }
 
+/**
+ * The zone's name in its usual case (`europe/berlin` is `Europe/Berlin`, `utc` is `UTC`), for a
+ * zone this runtime knows; a link (`US/Eastern`) stays the link, not the zone it points at.
+ * Two spellings of one zone stored as one: otherwise each reads as a changed timing, and
+ * workers whose definitions differ only so replace each other's stored schedule.
+ */
+export function zoneSpelling(timeZone: string): string {
+  const canonical = formatterFor(timeZone).resolvedOptions().timeZone;
+  if (canonical.toLowerCase() === timeZone.toLowerCase()) return canonical;
+  const lower = timeZone.toLowerCase();
+  const listed = Intl.supportedValuesOf?.('timeZone').find((zone) => zone.toLowerCase() === lower);
+  return listed ?? timeZone;
+}
+
 /** True when `timeZone` is an IANA zone this runtime knows (`Intl`). */
 export function isTimeZone(timeZone: unknown): timeZone is string {
   if (typeof timeZone !== 'string' || timeZone === '') return false;

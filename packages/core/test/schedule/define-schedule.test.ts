@@ -57,6 +57,22 @@ describe('defineSchedule', () => {
     expect(Object.isFrozen(schedule.misfire)).toBe(true);
   });
 
+  it('stores one spelling of a timing: the zone in its usual case, the cron without stray spaces', () => {
+    // `europe/berlin` and ' 0 7 * * * ' were stored as written: each read as a changed timing,
+    // and workers whose definitions differed only so replaced each other's stored schedule.
+    const spelled = defineSchedule({ ...base, cron: '  0   7 * *  * ', tz: 'europe/berlin' });
+    expect(spelled).toMatchObject({ cron: '0 7 * * *', tz: 'Europe/Berlin' });
+    expect(defineSchedule({ ...base, cron: '0 7 * * *', tz: 'utc' }).tz).toBe('UTC');
+    // A link stays the link the user wrote.
+    expect(defineSchedule({ ...base, cron: '0 7 * * *', tz: 'US/Eastern' }).tz).toBe('US/Eastern');
+  });
+
+  it('says an every too large for a safe number of ms is too large, not malformed', () => {
+    expect(() => defineSchedule({ ...base, every: '99999999999d' })).toThrow(
+      'Invalid every of schedule "shop.report" "99999999999d": expected an interval of at most 104,249,991 days.',
+    );
+  });
+
   it('accepts a codegen contract as the task', () => {
     const contract = taskContract({ name: 'shop.lowStockReport', input: report.input });
     expect(defineSchedule({ ...base, task: contract, every: '1d' }).task).toBe(contract);
