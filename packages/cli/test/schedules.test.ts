@@ -331,8 +331,10 @@ describe('conveyor schedules', () => {
     expect(again.stdout).toBe(
       'Schedule "tenant.acme" was already paused: no slot fires until `conveyor schedules resume tenant.acme`.\n',
     );
+    // The queue acted on is in the JSON, given or not.
     expect(json(await run(['schedules', 'pause', 'tenant.acme', '--json']))).toEqual({
       schedule: 'tenant.acme',
+      queue: 'reports',
       paused: true,
       changed: false,
     });
@@ -343,11 +345,13 @@ describe('conveyor schedules', () => {
     );
     expect(json(await run(['schedules', 'resume', 'reports.hourly', '--json']))).toEqual({
       schedule: 'reports.hourly',
+      queue: 'reports',
       paused: false,
       changed: false,
     });
     expect(json(await run(['schedules', 'pause', 'reports.hourly', '--json']))).toEqual({
       schedule: 'reports.hourly',
+      queue: 'reports',
       paused: true,
       changed: true,
     });
@@ -419,7 +423,7 @@ describe('conveyor schedules', () => {
     const machine = json<{ jobId: string }>(
       await run(['schedules', 'run-now', 'tenant.acme', '--json']),
     );
-    expect(machine).toMatchObject({ schedule: 'tenant.acme' });
+    expect(machine).toMatchObject({ schedule: 'tenant.acme', queue: 'reports' });
     expect(machine.jobId).not.toBe(jobId);
     expect((await transport.getJob(machine.jobId))?.state).toBe('waiting');
   });

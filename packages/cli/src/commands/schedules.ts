@@ -282,7 +282,8 @@ async function act(
       io,
     );
     if (options.json) {
-      printJson(io, { schedule: id, ...lookup, jobId: job.id, orphaned: check.orphaned });
+      const queue = queueOfJobId(job.id);
+      printJson(io, { schedule: id, queue, jobId: job.id, orphaned: check.orphaned });
     } else {
       io.stdout(
         `Enqueued ${terminalText(job.id)}: a run of schedule ${name} now; its slots are unaffected.`,
@@ -303,7 +304,8 @@ async function act(
     io,
   );
   if (options.json) {
-    printJson(io, { schedule: id, ...lookup, paused, changed });
+    // The queue acted on, given or found: a script need not pass --queue to learn it.
+    printJson(io, { schedule: id, queue: before.spec.queue, paused, changed });
     return;
   }
   if (paused) {
