@@ -130,6 +130,7 @@ describe('POST /announcements', () => {
       enqueued: 4,
       alreadyEnqueued: 3,
       batches: 3,
+      skipped: 0,
       replayed: true,
     });
     // Seven customers, one job each: grace once, as a user, with her user name.
@@ -164,6 +165,36 @@ describe('POST /announcements', () => {
     expect(late.json()).toMatchObject({ error: 'announcement_too_old' });
     expect(late.json().message).toContain('send a new Idempotency-Key to send it anew');
     expect(await waitingEmails()).toBe(7);
+  });
+
+  it('writes to an address once whatever its case, and leaves out a row the task would refuse', async () => {
+    // Grace registered as grace@example.com and ordered as Grace@Example.com: two emails. A
+    // row stored by other means with an address the task refuses failed the whole request.
+    await insertOrder(pool, {
+      id: 'ord_grace_again',
+      email: 'Grace@Example.COM',
+      name: 'Grace H.',
+      items: [{ sku: 'TEA-01', quantity: 1 }],
+    });
+    await pool.query(
+      `INSERT INTO shop.users (id, email, name) VALUES ('usr_legacy', 'not-an-address', 'Legacy')`,
+    );
+    const sent = await post(announcement, {
+      authorization,
+      'idempotency-key': 'case-and-bad-rows',
+    });
+    expect(sent.statusCode).toBe(202);
+    const reply = sent.json();
+    expect(reply).toMatchObject({ recipients: 7, enqueued: 7, alreadyEnqueued: 0, skipped: 1 });
+    const jobs =
+      (await transport.admin?.listJobs('emails', { state: 'waiting', limit: 100 }))?.jobs ?? [];
+    const graces = jobs.filter((job) => {
+      const input = job.envelope.input as { announcementId: string; email: string };
+      return input.announcementId === reply.announcementId && /^grace@/i.test(input.email);
+    });
+    expect(graces.map((job) => job.envelope.input)).toEqual([
+      { announcementId: reply.announcementId, email: 'grace@example.com', name: 'grace' },
+    ]);
   });
 
   it('keys a job by the address, or by its hash where the key would be too long', () => {

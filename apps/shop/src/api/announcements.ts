@@ -15,6 +15,7 @@ import {
 import type { FastifyInstance } from 'fastify';
 import type pg from 'pg';
 import { customerPage, insertAnnouncement } from '../db/announcements.js';
+import { sendAnnouncementContract } from '../generated/client.js';
 import type { ShopStubs } from '../producer.js';
 import { ADMIN_CHALLENGE, hasCredentials } from './basic-auth.js';
 import { announcementBody, idempotencyKeyHeader, validationIssues } from './schemas.js';
@@ -29,13 +30,15 @@ export const ANNOUNCEMENT_BATCH = 1_000;
 const REPLAY_WINDOW_MS = 23 * 3_600_000;
 
 /**
- * One customer's job key: the announcement and the address, or a hash of the address when
- * the key would pass the 256 characters an idempotency key may have.
+ * One customer's job key: the announcement and the address in lower case, or a hash of it
+ * when the key would pass the 256 characters an idempotency key may have.
  */
 export function jobKey(announcementId: string, email: string): string {
-  const key = `${announcementId}:${email}`;
+  // One customer per address whatever its case, as customerPage reads them.
+  const address = email.toLowerCase();
+  const key = `${announcementId}:${address}`;
   if (key.length <= 256) return key;
-  return `${announcementId}:sha256:${createHash('sha256').update(email).digest('base64url')}`;
+  return `${announcementId}:sha256:${createHash('sha256').update(address).digest('base64url')}`;
 }
 
 /** What `POST /announcements` answers (202). */
@@ -49,6 +52,8 @@ export interface AnnouncementReply {
   alreadyEnqueued: number;
   /** `enqueueMany` calls made, one per {@link ANNOUNCEMENT_BATCH} customers. */
   batches: number;
+  /** Customers whose stored address or name the task's input schema refuses: no job, logged. */
+  skipped: number;
   replayed?: true;
 }
 
@@ -123,19 +128,36 @@ export function registerAnnouncements(
         message: `Announcement ${announcement.id} was made at ${new Date(announcement.createdAt).toISOString()}: its jobs' keys hold for 24 h, so sending it again now could email customers twice. It is not sent again; send a new Idempotency-Key to send it anew.`,
       });
     }
-    const counts = { recipients: 0, enqueued: 0, alreadyEnqueued: 0, batches: 0 };
+    const counts = { recipients: 0, enqueued: 0, alreadyEnqueued: 0, batches: 0, skipped: 0 };
     let after: string | null = null;
     for (;;) {
       const page = await customerPage(db, after, batchSize);
       if (page.length === 0) break;
-      after = page[page.length - 1]?.email ?? null;
+      after = page[page.length - 1]?.key ?? null;
+      // A row the task would refuse (an address or name stored by other means) failed the
+      // whole announcement with a 500 at its page: it is left out and logged instead.
+      const inputs = [];
+      for (const { email, name } of page) {
+        const input = { announcementId: announcement.id, email, name };
+        if (sendAnnouncementContract.input.safeParse(input).success) inputs.push(input);
+        else {
+          counts.skipped += 1;
+          request.log.warn(
+            { announcementId: announcement.id, email, name },
+            "customer skipped: its stored address or name fails the announcement task's input schema; correct the row to include it next time",
+          );
+        }
+      }
+      if (inputs.length === 0) {
+        if (page.length < batchSize) break;
+        continue;
+      }
       let jobs: Awaited<ReturnType<typeof tasks.sendAnnouncement.enqueueMany>>;
       try {
         // One transport call for the page; each job keyed by the announcement and the address.
-        jobs = await tasks.sendAnnouncement.enqueueMany(
-          page.map(({ email, name }) => ({ announcementId: announcement.id, email, name })),
-          { idempotencyKey: (input) => jobKey(input.announcementId, input.email) },
-        );
+        jobs = await tasks.sendAnnouncement.enqueueMany(inputs, {
+          idempotencyKey: (input) => jobKey(input.announcementId, input.email),
+        });
       } catch (error) {
         if (!(error instanceof TransportError || error instanceof TransportClosedError))
           throw error;

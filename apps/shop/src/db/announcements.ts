@@ -14,6 +14,8 @@ const COLUMNS = `id, subject, body, (extract(epoch from created_at) * 1000)::flo
 export interface Customer {
   email: string;
   name: string;
+  /** The address in lower case: one customer per address, whatever its case. */
+  key: string;
 }
 
 /**
@@ -50,25 +52,27 @@ export async function findAnnouncement(db: Queryable, id: string): Promise<Annou
 }
 
 /**
- * The customers after `afterEmail` (from the start when null), by email, at most `limit`:
- * registered users and everyone who placed an order, each address once (a user's own name
- * first). Keyset pages, so that a large list is read a page at a time.
+ * The customers after `afterKey` (an address in lower case; from the start when null), by
+ * address, at most `limit`: registered users and everyone who placed an order, each address
+ * once whatever its case (`Ada@Example.com` ordered as `ada@example.com` is one customer, a
+ * user's own spelling and name first). Keyset pages, so that a large list is read a page at
+ * a time.
  */
 export async function customerPage(
   db: Queryable,
-  afterEmail: string | null,
+  afterKey: string | null,
   limit: number,
 ): Promise<Customer[]> {
   const { rows } = await db.query<Customer>(
-    `SELECT DISTINCT ON (email) email, name FROM (
-       SELECT email, name, 0 AS rank FROM shop.users
+    `SELECT DISTINCT ON (key) email, name, key FROM (
+       SELECT email, name, lower(email) AS key, 0 AS rank FROM shop.users
        UNION ALL
-       SELECT email, name, 1 AS rank FROM shop.orders
+       SELECT email, name, lower(email) AS key, 1 AS rank FROM shop.orders
      ) AS customers
-     WHERE $1::text IS NULL OR email > $1
-     ORDER BY email, rank
+     WHERE $1::text IS NULL OR key > $1
+     ORDER BY key, rank, email
      LIMIT $2`,
-    [afterEmail, limit],
+    [afterKey, limit],
   );
   return rows;
 }
