@@ -224,6 +224,15 @@ describe('GET /api/jobs/<id>', () => {
     expect(audit).toEqual([]);
   });
 
+  test('400 naming the partition for a job id whose queue part is no partition', async () => {
+    // It answered 404 "it never existed", where the CLI says there is no such partition.
+    const response = await client.get(`/api/jobs/${encodeURIComponent('pq~9of3:abc')}`);
+    expect(response.status).toBe(400);
+    expect((await response.json()).error.message).toBe(
+      'Invalid job id "pq~9of3:abc": its queue part "pq~9of3" is no partition: there is no partition 9 of 3: the 3 partitions of pq are numbered 0 to 2.',
+    );
+  });
+
   test('404 for a job that is gone', async () => {
     const response = await client.get(`/api/jobs/${encodeURIComponent(`${q('none')}:nope`)}`);
     expect(response.status).toBe(404);

@@ -1,5 +1,5 @@
 import type { JobRecord } from '@conveyor/core';
-import { queueOfJobId } from '@conveyor/core/transport';
+import { partitionNameProblem, queueOfJobId } from '@conveyor/core/transport';
 import type { DashboardCore, RequestContext } from '../context.js';
 import { DashboardError } from '../errors.js';
 import { optionalString } from '../http/params.js';
@@ -18,6 +18,16 @@ export function jobId(params: Readonly<Record<string, string>>): string {
 }
 
 export async function getJobOr404(core: DashboardCore, id: string): Promise<JobRecord> {
+  // `emails~9of3:…` names a partition there is none of: say so, as the CLI does, rather than
+  // that the job never existed.
+  const colon = id.indexOf(':');
+  const problem = colon > 0 ? partitionNameProblem(id.slice(0, colon)) : undefined;
+  if (problem !== undefined) {
+    throw new DashboardError(
+      'BAD_REQUEST',
+      `Invalid job id ${JSON.stringify(id)}: its queue part ${JSON.stringify(id.slice(0, colon))} is no partition: ${problem}.`,
+    );
+  }
   const record = await core.transport.getJob(id);
   if (record === null) {
     throw new DashboardError(
