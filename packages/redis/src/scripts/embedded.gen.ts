@@ -1051,8 +1051,14 @@ local function lease_packed(id, key, packed)
 end
 -- Ids of this call's batch that took the packed path (see the loop).
 local seen_packed = {}
--- The states of a job hash (src/wire/job-hash.ts, STATE_CODES) but waiting's.
-local KNOWN_STATES = { d = true, a = true, c = true, f = true, x = true, n = true, e = true }
+-- Whether \`state\` is one of a job hash's (src/wire/job-hash.ts, STATE_CODES) but waiting's;
+-- the table is made only for a popped id whose job is not waiting (rare: a stale id).
+local known_states
+local function known_state(state)
+  known_states = known_states
+    or { d = true, a = true, c = true, f = true, x = true, n = true, e = true }
+  return known_states[state] == true
+end
 local priority = 9
 while priority >= 0 and taken < max do
   local ids
@@ -1092,7 +1098,7 @@ while priority >= 0 and taken < max do
       -- (\`not f[1]\` first: a waiting job, the usual one, costs one test here.)
       local stateless = not f[1] and f ~= LEASED and not f.err
         and (f[2] or f[3] or f[4] or f[5] or f[6]) and true or false
-      local unknown = f[1] and f[1] ~= 'w' and not KNOWN_STATES[f[1]] and f[1] or nil
+      local unknown = f[1] and f[1] ~= 'w' and not known_state(f[1]) and f[1] or nil
       if unknown then stateless = true end
       if f[1] == 'w' or stateless then
         -- An expiry that is no finite number (written behind the scripts' back: 'soon',
