@@ -41,6 +41,11 @@ export interface StatusSnapshot extends OriginFields {
   unknownQueues?: Array<{ queue: string; note: string }>;
   /** Queues left out: their counts could not be read (their error names the key). */
   unreadableQueues?: UnreadableQueue[];
+  /**
+   * Why the worker records could not be read (a Cluster master down holds their key): the
+   * queues are shown all the same, with no workers. Absent when they were read.
+   */
+  workersUnreadable?: string;
 }
 
 /**
@@ -104,7 +109,12 @@ export async function takeSnapshot(
   now: () => number = Date.now,
 ): Promise<StatusSnapshot> {
   const { admin } = connection;
-  const [known, workers] = await Promise.all([admin.listQueues(), admin.listWorkers()]);
+  const [listed, recorded] = await Promise.allSettled([admin.listQueues(), admin.listWorkers()]);
+  // Without the queue list there is nothing to show; without the workers, the queues are
+  // still worth showing (on a Cluster, a master down can hold the records' key alone).
+  if (listed.status === 'rejected') throw listed.reason;
+  const known = listed.value;
+  const workers = recorded.status === 'fulfilled' ? recorded.value : [];
   // Queues a worker consumes show up even before their first job; a worker naming a
   // partitioned queue (not one of its partitions) adds no empty row beside them.
   const partitioned = new Set(known.map((name) => parsePartitionName(name)?.queue));
@@ -149,5 +159,10 @@ export async function takeSnapshot(
     }),
     ...(unknownQueues.length > 0 ? { unknownQueues } : {}),
     ...(read.unreadable.length > 0 ? { unreadableQueues: read.unreadable } : {}),
+    ...(recorded.status === 'rejected' ? { workersUnreadable: messageOf(recorded.reason) } : {}),
   };
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

@@ -115,6 +115,15 @@ export function describeStatus(
     }
   }
   lines.push('');
+  if (snapshot.workersUnreadable !== undefined) {
+    // "No live workers. Start one" would send the operator after the wrong problem.
+    lines.push(
+      terminalText(
+        `Workers unknown: their records could not be read (${snapshot.workersUnreadable.replace(/\.+$/, '')}). The queues above were read; run status again once the broker answers.`,
+      ),
+    );
+    return lines;
+  }
   if (workers.length === 0) {
     const { command, note } = options.followUp ?? noFlags();
     // With a config, `worker` runs the registry it names; `--tasks` pointed elsewhere.

@@ -1,0 +1,62 @@
+// A Cluster master down that holds the worker records' key alone: status failed outright,
+// though every queue's counts could be read. It now shows the queues and says the workers are
+// unknown, rather than "No live workers".
+import type { QueueCounts, TransportAdmin } from '@conveyor/core';
+import { describe, expect, it } from 'vitest';
+import { describeStatus } from '../src/commands/status.js';
+import { takeSnapshot } from '../src/commands/status-snapshot.js';
+import type { AdminConnection } from '../src/connection.js';
+
+const down = new Error(
+  '[conveyor] [redis] list-workers failed (CLUSTER): Too many Cluster redirections. Last error: ReplyError: MOVED 11472 127.0.0.1:27202.',
+);
+
+function connectionWith(admin: Partial<TransportAdmin>): AdminConnection {
+  return {
+    admin: admin as TransportAdmin,
+    transport: { name: 'redis' },
+    origin: { kind: 'redis', settings: { url: 'redis://127.0.0.1:27200', prefix: 'pt' } },
+    clockOffsetMs: 0,
+  } as unknown as AdminConnection;
+}
+
+const counts = (queue: string, waiting: number): QueueCounts => ({
+  queue,
+  waiting,
+  delayed: 0,
+  active: 0,
+  dead: 0,
+  finished: 0,
+});
+
+describe('status with the worker records unreadable', () => {
+  it('shows the queues, and says the workers are unknown and why', async () => {
+    const connection = connectionWith({
+      listQueues: async () => ['emails'],
+      listWorkers: async () => {
+        throw down;
+      },
+      queueCounts: async (queues) => queues.map((queue) => counts(queue, 4)),
+    });
+    const snapshot = await takeSnapshot(connection, undefined, () => 0);
+    expect(snapshot.queues.map((row) => [row.queue, row.waiting])).toEqual([['emails', 4]]);
+    expect(snapshot.workers).toEqual([]);
+    expect(snapshot.workersUnreadable).toBe(down.message);
+    const lines = describeStatus(snapshot);
+    expect(lines.at(-1)).toBe(
+      'Workers unknown: their records could not be read ([conveyor] [redis] list-workers failed (CLUSTER): Too many Cluster redirections. Last error: ReplyError: MOVED 11472 127.0.0.1:27202). The queues above were read; run status again once the broker answers.',
+    );
+    expect(lines.join('\n')).not.toContain('No live workers');
+  });
+
+  it('still fails when the queue list cannot be read: there is nothing to show', async () => {
+    const connection = connectionWith({
+      listQueues: async () => {
+        throw down;
+      },
+      listWorkers: async () => [],
+      queueCounts: async () => [],
+    });
+    await expect(takeSnapshot(connection, undefined, () => 0)).rejects.toBe(down);
+  });
+});
