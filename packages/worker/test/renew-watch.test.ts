@@ -104,7 +104,9 @@ describe('lease renewals during a broker outage', () => {
     await harness.clock.advance(1_000);
     const answered = renewalLines(harness.logger.lines).filter((line) => line.level === 'info');
     expect(answered).toHaveLength(1);
-    expect(answered[0]?.message).toMatch(/^lease renewals answered again after \d+ ms: 2 of the 2 leases held now/);
+    expect(answered[0]?.message).toMatch(
+      /^lease renewals answered again after \d+ ms: 2 of the 2 leases held now/,
+    );
     expect(answered[0]?.fields).toMatchObject({ failures: 4, lost: 0 });
     release();
   });

@@ -15,6 +15,9 @@ function fakeTransport(settle: Transport['settle']): Transport {
   return { settle } as Transport;
 }
 
+/** Real time for the batcher's promise chains, generous for a busy machine. */
+const WAIT = { timeout: 30_000 };
+
 const complete = (id: string): Settlement => ({ type: 'complete', id, token: 't', result: null });
 
 /** Sends each settlement with its index as the context; resolves with every answer, in order. */
@@ -120,12 +123,12 @@ describe('settle batching', () => {
       logger,
     });
     const first = sendAll(batcher, [complete('a')]);
-    await vi.waitFor(() => expect(calls).toHaveLength(1));
+    await vi.waitFor(() => expect(calls).toHaveLength(1), WAIT);
     const later = sendAll(batcher, [complete('b')]);
     await clock.advance(250);
-    await vi.waitFor(() => expect(calls).toHaveLength(2));
+    await vi.waitFor(() => expect(calls).toHaveLength(2), WAIT);
     await clock.advance(500);
-    await vi.waitFor(() => expect(calls).toHaveLength(3));
+    await vi.waitFor(() => expect(calls).toHaveLength(3), WAIT);
     await clock.advance(1_000);
     expect(await first).toEqual(['ok']);
     expect(await later).toEqual(['ok']);
@@ -158,7 +161,7 @@ describe('settle batching', () => {
     void sendAll(batcher, [complete('a')]).then((given) => {
       answers = given;
     });
-    await vi.waitFor(() => expect(calls).toBe(1));
+    await vi.waitFor(() => expect(calls).toBe(1), WAIT);
     for (let waited = 0; waited <= 32_000 && answers === undefined; waited += 2_000) {
       await clock.advance(2_000);
     }
@@ -187,7 +190,7 @@ describe('settle batching', () => {
       logger,
     });
     const answers = sendAll(batcher, [complete('a')]);
-    await vi.waitFor(() => expect(calls).toBe(1));
+    await vi.waitFor(() => expect(calls).toBe(1), WAIT);
     batcher.hurry();
     expect(await answers).toEqual(['error']);
     expect(calls).toBe(2);
@@ -212,7 +215,7 @@ describe('settle batching', () => {
       logger,
     });
     const answers = sendAll(batcher, [complete('a')]);
-    await vi.waitFor(() => expect(calls).toBe(1));
+    await vi.waitFor(() => expect(calls).toBe(1), WAIT);
     await clock.advance(250);
     expect(await answers).toEqual(['stale']);
     expect(logger.lines.at(-1)).toMatchObject({
