@@ -9,9 +9,12 @@ import type {
 
 /**
  * `error`: the settle call failed, and again on each retry until the job's lease had surely
- * expired (or the worker stopped): the job runs again, or is dead-lettered on its last attempt.
+ * expired (or the worker stopped, or the failure would not pass): the job runs again, or is
+ * dead-lettered on its last attempt. `uncertain`: sent again after a failed call and refused
+ * as stale; the failed call was most likely applied before its reply was lost (or the lease
+ * ran out meanwhile).
  */
-export type SettleAnswer = SettleStatus | 'error';
+export type SettleAnswer = SettleStatus | 'error' | 'uncertain';
 
 export interface SettleBatcher {
   /**
@@ -46,6 +49,23 @@ interface Entry {
 
 /** Pauses before each retry of a failed settle call; the last one repeats. */
 const RETRY_DELAYS_MS = [250, 500, 1_000, 2_000];
+
+/**
+ * Redis' failures of a broker that may answer again soon; any other (a script error, a job key
+ * written by something else, refused credentials) would fail every retry, and the settlements
+ * that rode along with it.
+ */
+const PASSING_FAILURES: ReadonlySet<unknown> = new Set(['CONNECTION', 'CLUSTER', 'READONLY']);
+
+/**
+ * Whether a failed settle call is worth sending again: a transport error of a broker that
+ * could not be reached (a transport that does not say why counts as one), not a bug or a
+ * refusal that would come back each time.
+ */
+function mayPass(error: unknown): boolean {
+  const { code, failure } = (error ?? {}) as { code?: unknown; failure?: unknown };
+  return code === 'TRANSPORT_ERROR' && (failure === undefined || PASSING_FAILURES.has(failure));
+}
 
 /**
  * Groups settlements into few settle calls without a timer per job: at most one call is
@@ -126,13 +146,8 @@ export function createSettleBatcher(options: {
     for (let index = 0; index < batch.length; index++) {
       const entry = batch[index] as Entry;
       const status = statuses[index] ?? 'error';
-      if (status === 'stale' && entry.failedAt !== undefined) {
-        logger.info(
-          { jobId: entry.settlement.id },
-          'a settle sent again after a failed call was stale: the broker may have applied the failed call before its reply was lost (look the job up with conveyor inspect <id>)',
-        );
-      }
-      answer(entry, status);
+      // Refused after a failed call: that call may have been applied, its reply lost.
+      answer(entry, status === 'stale' && entry.failedAt !== undefined ? 'uncertain' : status);
     }
   }
 
@@ -145,10 +160,13 @@ export function createSettleBatcher(options: {
     const now = clock.now();
     const retried: Entry[] = [];
     const given: Entry[] = [];
+    const passing = !hurried && mayPass(error);
     for (const entry of batch) {
       entry.failedAt ??= now;
-      (hurried || now - entry.failedAt >= leaseMs ? given : retried).push(entry);
+      (passing && now - entry.failedAt < leaseMs ? retried : given).push(entry);
     }
+    // The outage holds the queued ones too: their time counts from now, not from their turn.
+    if (passing) for (const entry of queued) entry.failedAt ??= now;
     if (hurried) failedSinceHurry = true;
     failures++;
     if (given.length > 0) {
@@ -158,7 +176,9 @@ export function createSettleBatcher(options: {
         // applied: a broker can run it after its reply was lost.
         hurried
           ? 'settle call failed as the worker stopped: unless the broker applied it before its reply was lost, these jobs run again once their leases expire, or are dead-lettered if that was their last attempt (look them up with conveyor inspect <id>)'
-          : "settle call failed until these jobs' leases ran out: unless the broker applied it before its reply was lost, they run again, or are dead-lettered if that was their last attempt (look them up with conveyor inspect <id>)",
+          : passing
+            ? "settle call failed until these jobs' leases ran out: unless the broker applied it before its reply was lost, they run again, or are dead-lettered if that was their last attempt (look them up with conveyor inspect <id>)"
+            : 'settle call failed, and sending it again would fail the same way: unless the broker applied it, these jobs run again once their leases expire, or are dead-lettered if that was their last attempt (look them up with conveyor inspect <id>)',
       );
       for (const entry of given) answer(entry, 'error');
     }

@@ -45,6 +45,15 @@ export function reportSettled(
     }
     return;
   }
+  if (answer === 'uncertain') {
+    // Counted as a stale settle, but not "enqueue it again": its outcome is most likely stored.
+    emit({ type: 'staleSettles', task: job.task, jobId: job.id });
+    logger.warn(
+      { ...fields, settlement: settlement.type },
+      'settle sent again after a failed call was refused: the failed call was most likely applied before its reply was lost, and the job ended as this worker reported; if its lease ran out first, another delivery runs it. Look it up with conveyor inspect <id> before doing anything else',
+    );
+    return;
+  }
   if (answer === 'error') {
     emit({ type: 'settleErrors', task: job.task, jobId: job.id });
     return;

@@ -1,4 +1,10 @@
-import { defineTask, memoryTransport, type Settlement, type Transport } from '@conveyor/core';
+import {
+  defineTask,
+  memoryTransport,
+  type Settlement,
+  type Transport,
+  TransportError,
+} from '@conveyor/core';
 import { makeEnvelope } from '@conveyor/core/testing';
 import { createManualClock } from '@conveyor/core/testing/clock';
 import { describe, expect, it, vi } from 'vitest';
@@ -113,7 +119,7 @@ describe('settle batching', () => {
     const calls: string[][] = [];
     const transport = fakeTransport(async (settlements) => {
       calls.push(settlements.map((s) => s.id));
-      if (calls.length <= 3) throw new Error('CLUSTERDOWN The cluster is down');
+      if (calls.length <= 3) throw new TransportError('CLUSTERDOWN The cluster is down');
       return settlements.map(() => 'ok');
     });
     const batcher = createSettleBatcher({
@@ -149,7 +155,7 @@ describe('settle batching', () => {
     let calls = 0;
     const transport = fakeTransport(() => {
       calls += 1;
-      return Promise.reject(new Error('connection reset'));
+      return Promise.reject(new TransportError('connection reset'));
     });
     const batcher = createSettleBatcher({
       transport,
@@ -181,7 +187,7 @@ describe('settle batching', () => {
     let calls = 0;
     const transport = fakeTransport(() => {
       calls += 1;
-      return Promise.reject(new Error('connection reset'));
+      return Promise.reject(new TransportError('connection reset'));
     });
     const batcher = createSettleBatcher({
       transport,
@@ -199,15 +205,15 @@ describe('settle batching', () => {
     await batcher.drain();
   });
 
-  it('says a retried settle that comes back stale may have been applied the first time', async () => {
-    const logger = captureLogger();
+  it('answers uncertain for a settle sent again and refused: the failed call was likely applied', async () => {
     const clock = createManualClock();
     let calls = 0;
     const transport = fakeTransport(async (settlements) => {
       calls += 1;
-      if (calls === 1) throw new Error('command timed out');
+      if (calls === 1) throw new TransportError('command timed out');
       return settlements.map(() => 'stale');
     });
+    const logger = captureLogger();
     const batcher = createSettleBatcher({
       transport,
       config: { settleBatchSize: 10, leaseMs: 30_000 },
@@ -217,14 +223,35 @@ describe('settle batching', () => {
     const answers = sendAll(batcher, [complete('a')]);
     await vi.waitFor(() => expect(calls).toBe(1), WAIT);
     await clock.advance(250);
-    expect(await answers).toEqual(['stale']);
-    expect(logger.lines.at(-1)).toMatchObject({
-      level: 'info',
-      fields: { jobId: 'a' },
-      message: expect.stringContaining(
-        'may have applied the failed call before its reply was lost',
-      ),
+    expect(await answers).toEqual(['uncertain']);
+  });
+
+  it('does not send again a call that failed for good: the others are not held with it', async () => {
+    // A script error comes back on every retry: each settlement queued meanwhile rode along
+    // and failed with it for a whole lease.
+    const logger = captureLogger();
+    const clock = createManualClock();
+    const scriptError = Object.assign(new TransportError('ERR Error running script'), {
+      failure: 'SCRIPT',
     });
+    let calls = 0;
+    const transport = fakeTransport(async (settlements) => {
+      calls += 1;
+      if (calls === 1) throw scriptError;
+      return settlements.map(() => 'ok');
+    });
+    const batcher = createSettleBatcher({
+      transport,
+      config: { settleBatchSize: 10, leaseMs: 30_000 },
+      clock,
+      logger,
+    });
+    expect(await sendAll(batcher, [complete('a')])).toEqual(['error']);
+    expect(await sendAll(batcher, [complete('b')])).toEqual(['ok']);
+    expect(calls).toBe(2);
+    expect(logger.lines[0]?.message).toMatch(
+      /^settle call failed, and sending it again would fail the same way/,
+    );
   });
 
   it('gives every answer of a batch even when one callback throws', async () => {

@@ -20,10 +20,9 @@
 --            then 2 per job: `<unique id> <d> <input>` (d: see queue.lua; ids and d hold
 --            no space; just the unique id when d or input is missing), and the attempt,
 --            or { attempt, extras (y) or false, expiresAt or false } when the job has
---            either, or { …, 's' } when its hash has no state field, { …, 's', state }
---            when its state is none this version knows (the client dead-letters both).
---            A packed job whose `y` is a schema fingerprint alone (the usual job of a
---            generated stub) is `<unique id> <d> #<schema> <input>` and its attempt
+--            either, or { …, 's' } when its hash has no state field (the client
+--            dead-letters it). A packed job whose `y` is a schema fingerprint alone (the
+--            usual job of a generated stub) is `<unique id> <d> #<schema> <input>` and its attempt
 --            (1): when the attempt is a number, a '#' after d starts the fingerprint (a job
 --            whose input starts with '#' is sent with the table instead). Every reply
 --            element costs Redis and the client's parser more than this concatenation and
@@ -145,14 +144,6 @@ local function lease_packed(id, key, packed)
 end
 -- Ids of this call's batch that took the packed path (see the loop).
 local seen_packed = {}
--- Whether `state` is one of a job hash's (src/wire/job-hash.ts, STATE_CODES) but waiting's;
--- the table is made only for a popped id whose job is not waiting (rare: a stale id).
-local known_states
-local function known_state(state)
-  known_states = known_states
-    or { d = true, a = true, c = true, f = true, x = true, n = true, e = true }
-  return known_states[state] == true
-end
 local priority = 9
 while priority >= 0 and taken < max do
   local ids
@@ -186,14 +177,11 @@ while priority >= 0 and taken < max do
       if first then seen_packed[id] = true end
       local f = first and lease_packed(id, key, packed[n])
         or redis.pcall('HMGET', key, 's', 'x', 'n', 'd', 'i', 'y', 'k')
-      -- A job hash with no state (written behind the scripts' back), or with a state this
-      -- version does not know (a newer one's), is leased as if waiting, and flagged, so that
-      -- the client dead-letters it naming the field (and the state), not dropped unseen.
+      -- A job hash with no state (written behind the scripts' back) is leased as if waiting,
+      -- and flagged, so that the client dead-letters it naming the field.
       -- (`not f[1]` first: a waiting job, the usual one, costs one test here.)
       local stateless = not f[1] and f ~= LEASED and not f.err
         and (f[2] or f[3] or f[4] or f[5] or f[6]) and true or false
-      local unknown = f[1] and f[1] ~= 'w' and not known_state(f[1]) and f[1] or nil
-      if unknown then stateless = true end
       if f[1] == 'w' or stateless then
         -- An expiry that is no finite number (written behind the scripts' back: 'soon',
         -- '-inf') is leased: the client dead-letters it naming the field. Comparing 'soon'
@@ -217,7 +205,7 @@ while priority >= 0 and taken < max do
           end
           -- Input starting with '#' (never JSON) must not read as the compact form.
           if stateless then
-            out[out_n + 2] = { attempt, f[6] or false, f[2] or false, 's', unknown }
+            out[out_n + 2] = { attempt, f[6] or false, f[2] or false, 's' }
           elseif f[6] or f[2] or (f[5] and string.byte(f[5], 1) == HASH_SIGN) then
             out[out_n + 2] = { attempt, f[6] or false, f[2] or false }
           else

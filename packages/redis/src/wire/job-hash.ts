@@ -1,5 +1,4 @@
 import type {
-  AttemptRecord,
   JobEnvelope,
   JobError,
   JobRecord,
@@ -8,6 +7,7 @@ import type {
   JsonValue,
 } from '@conveyor/core';
 import { ENVELOPE_VERSION } from '@conveyor/core/transport';
+import { parseHistory, parseJson } from './attempt-history.js';
 import {
   assertFixed,
   missingFieldError,
@@ -20,12 +20,12 @@ import {
   unreadableEnvelope,
 } from './unreadable-job.js';
 
-// The job hash as Redis stores it: every field TypeScript reads or writes, in one place.
-// It mirrors the field list in scripts/includes/queue.lua, and the README's "Job hash"
-// table documents it field by field. The envelope is the API shape (docs/job-envelope.md);
-// this layout is the Redis transport's own. A packed job (one field `<d> <input>`, or
-// `<d> #<schema> <input>`, of the queue's hash of packed jobs, queue.lua's K_PACKED) reaches
-// TypeScript as these fields (`y` = `[null,"<schema>"]`): the scripts unpack it.
+// The job hash as Redis stores it: every field TypeScript reads or writes, in one place. It
+// mirrors the field list in scripts/includes/queue.lua, and the README's "Job hash" table
+// documents it field by field. The envelope is the API shape (docs/job-envelope.md); this
+// layout is the Redis transport's own. A packed job (`<d> <input>`, or `<d> #<schema>
+// <input>`, a field of queue.lua's K_PACKED) reaches TypeScript as these fields (`y` =
+// `[null,"<schema>"]`): the scripts unpack it.
 
 /**
  * The job format version stored with every job, at the start of `d`: the version of the
@@ -261,11 +261,10 @@ export function parseDelivery(
 }
 
 /**
- * Turns a job hash (flat `[field, value, …]` as HGETALL returns it) into a record; null
- * when the hash is empty or has no state. A job of a format version, or with a state, this
- * package does not read throws {@link InvalidEnvelopeError}; other damage shows as what can be
- * shown: an unreadable job has an empty task and, unless an error is stored, why it cannot
- * be read as its error (INVALID_ENVELOPE).
+ * Turns a job hash (flat `[field, value, …]` as HGETALL returns it) into a record; null when
+ * it is empty or has no state. A format version, or a state, this package does not read
+ * throws {@link InvalidEnvelopeError}; other damage shows as what can be shown: an unreadable
+ * job has an empty task and, unless an error is stored, why it cannot be read as its error.
  */
 export function decodeRecord(
   id: string,
@@ -275,10 +274,8 @@ export function decodeRecord(
   const hash = hashOf(flat);
   const code = hash[JOB_FIELD.state];
   const state = STATE_OF_CODE[code ?? ''];
-  if (!state) {
-    if (code === undefined) return null;
-    throw unknownStateError(id, code);
-  }
+  if (!state && code !== undefined) throw unknownStateError(id, code);
+  if (!state) return null;
   const fixed = hash[JOB_FIELD.fixed];
   assertKnownVersion(id, fixed);
   let envelope: JobEnvelope;
@@ -375,31 +372,4 @@ function finiteOr(text: string | number | undefined, fallback: number): number {
 /** Sets a time that reads as one, else leaves it out: NaN made readers' time formatting throw. */
 function setTime<K extends string>(record: { [key in K]?: number }, key: K, at?: number): void {
   if (Number.isFinite(at)) record[key] = at as number;
-}
-
-/** The `h` field: one JSON attempt record per line; a line that is not one is left out. */
-export function parseHistory(text: string): AttemptRecord[] {
-  const records: AttemptRecord[] = [];
-  for (const line of text.split('\n')) {
-    const record = parseJson(line) as Partial<AttemptRecord> | string;
-    if (
-      typeof record === 'object' &&
-      record !== null &&
-      typeof record.attempt === 'number' &&
-      typeof record.endedAt === 'number' &&
-      typeof record.error === 'object' &&
-      record.error !== null
-    ) {
-      records.push(record as AttemptRecord);
-    }
-  }
-  return records;
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
 }

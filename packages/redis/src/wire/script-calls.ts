@@ -10,7 +10,7 @@ import type {
 } from '@conveyor/core';
 import { attemptError, toJobError } from '@conveyor/core/transport';
 import { decodeEnvelope, decodeListedRecord, decodeRecord } from './job-hash.js';
-import { missingFieldError, unknownStateError } from './unreadable-job.js';
+import { missingFieldError } from './unreadable-job.js';
 
 // The arguments the queue scripts take and the replies they give: the encoders and decoders
 // of delivering jobs here (reserve, get-job, list-dead, renew, settle), those of adding jobs
@@ -103,7 +103,7 @@ const SCHEMA_SIGN = 35;
  * onto `broken`. Per job the reply has `<unique> <d> <input>` in one string (the unique id
  * alone when `d` or the input is missing), then the attempt, or `[attempt, y or false,
  * x or false]` when the job has extras or an expiry (and `'s'` fourth when its hash has no
- * state field, then the state when it has one this package does not know); a packed job with a schema fingerprint
+ * state field); a packed job with a schema fingerprint
  * alone is `<unique> <d> #<schema> <input>` and the attempt (reserve.lua's header).
  */
 export function readReserveReply(
@@ -141,14 +141,8 @@ export function readReserveReply(
         expiresAt: rare?.[2] ?? null,
         schema,
       };
-      // reserve.lua leased a job hash with no state field, or one it does not know (the
-      // fifth element), to be dead-lettered.
-      if (rare?.[3] === 's') {
-        const state = rare[4];
-        throw typeof state === 'string'
-          ? unknownStateError(id, state)
-          : missingFieldError(id, '`s` field (its state)');
-      }
+      // reserve.lua leased a job hash with no state field, to be dead-lettered.
+      if (rare?.[3] === 's') throw missingFieldError(id, '`s` field (its state)');
       const envelope = decodeEnvelope(id, queue, job, Number(rare ? rare[0] : meta));
       // The input's size as stored, for the worker's payload cap: no second stringify.
       const inputBytes = Buffer.byteLength(input as string, 'utf8');

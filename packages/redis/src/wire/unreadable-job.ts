@@ -24,7 +24,7 @@ export function unknownVersionError(
 /** The error for a job hash whose state is none this package knows. */
 export function unknownStateError(id: string, state: string): InvalidEnvelopeError {
   return new InvalidEnvelopeError(
-    `Job ${JSON.stringify(id)} has state ${quoted(state)} in Redis, which this @conveyor/redis does not know: a newer Conveyor wrote it, or something other than Conveyor did. If a newer Conveyor runs beside this one, upgrade @conveyor/redis (workers and CLI alike) to its version: a worker with this one dead-letters the job, and with the newer one \`conveyor retry ${id}\` puts it back in its queue.`,
+    `Job ${JSON.stringify(id)} has state ${quoted(state)} in Redis, which this @conveyor/redis does not know: a newer Conveyor wrote it, or something other than Conveyor did. This version neither runs nor shows such a job; if a newer Conveyor runs beside it, upgrade @conveyor/redis (workers and CLI alike) to that version.`,
   );
 }
 
