@@ -32,12 +32,19 @@ export function scheduleNotes(rows: readonly ScheduleRow[], followUp: FollowUp):
   const superseded = rows.filter((row) => row.superseded);
   if (superseded.length > 0) {
     const one = superseded.length === 1;
+    const because = supersededBecause(superseded, rows);
+    // A copy left by a partitionBy change sits in a partition the workers still read.
+    const drained = because === SAME_COUNT ? '' : ' once the old partitions are drained';
     note(
-      `${superseded.length} superseded: another copy of the same id on the same queue fires (${supersededBecause(superseded, rows)}), so ${one ? 'this copy does' : 'these copies do'} not. ${removal(superseded, followUp, 'Remove it once the old partitions are drained', 'Remove them once the old partitions are drained, each with')}.`,
+      `${superseded.length} superseded: another copy of the same id on the same queue fires (${because}), so ${one ? 'this copy does' : 'these copies do'} not. ${removal(superseded, followUp, `Remove it${drained}`, `Remove them${drained}, each with`)}.`,
     );
   }
   return lines;
 }
+
+/** Why a copy is superseded when the partition count is the same. */
+const SAME_COUNT =
+  "its input's partitionBy value changed, which picks another partition of the same count";
 
 /**
  * How to remove the rows: `one` and the command for one row, else `many` and its form. Always
@@ -76,8 +83,6 @@ function supersededBecause(
     }
   }
   if (reasons.size === 1 && reasons.has('count')) return 'its partition count changed';
-  if (reasons.size === 1 && reasons.has('partition')) {
-    return "its input's partitionBy value changed, which picks another partition of the same count";
-  }
+  if (reasons.size === 1 && reasons.has('partition')) return SAME_COUNT;
   return "its partition count, or the partition its input's partitionBy value picks, changed";
 }

@@ -138,7 +138,7 @@ describe('conveyor schedules after a redeploy moved a schedule', () => {
       // --redis, and "its partition count changed" of a count that did not.
       expect(notes).toEqual([
         `1 orphaned: declared in code, but no live worker declares it now, so it does not fire. It fires again when a worker that declares it runs; remove it if it is gone for good: \`conveyor schedules remove s.moved --queue mail ${env.flags}\`.`,
-        `1 superseded: another copy of the same id on the same queue fires (its input's partitionBy value changed, which picks another partition of the same count), so this copy does not. Remove it once the old partitions are drained: \`conveyor schedules remove s.part --queue parts~1of4 ${env.flags}\`.\n`,
+        `1 superseded: another copy of the same id on the same queue fires (its input's partitionBy value changed, which picks another partition of the same count), so this copy does not. Remove it: \`conveyor schedules remove s.part --queue parts~1of4 ${env.flags}\`.\n`,
       ]);
       // Pasted, each removes the copy it names, on the same Redis and prefix.
       for (const note of notes) {

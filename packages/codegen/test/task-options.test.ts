@@ -18,7 +18,7 @@ async function generateIn(files: Record<string, string>) {
 }
 
 describe('task option values', () => {
-  it('reports a bad priority, retry and timeout at each option, and writes nothing', async () => {
+  it('reports the first bad routing option and a bad timeout, each at its option, and writes nothing', async () => {
     const result = await generateIn({
       'src/tasks/a.ts': taskFile(
         'a',

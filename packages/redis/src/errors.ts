@@ -7,7 +7,8 @@ import { ConveyorError, type EnqueueRequest, TransportError } from '@conveyor/co
  * - `READONLY`: the connection reached a replica (failover in progress, wrong endpoint).
  * - `CONNECTION`: Redis could not be reached in time (down, restarting, network).
  * - `AUTH`: Redis refused the user and password (`WRONGPASS`), or wants one (`NOAUTH`).
- * - `CLUSTER`: the cluster is down or resharding (`CLUSTERDOWN`, `TRYAGAIN`, `CROSSSLOT`).
+ * - `CLUSTER`: a Cluster node is down, failing over or resharding (`CLUSTERDOWN`, `TRYAGAIN`,
+ *   `CROSSSLOT`, redirections to a node that does not answer).
  *   Also the wrong client for the server: a plain connection to a cluster node (`MOVED`),
  *   or a Cluster client on a Redis that is not a cluster.
  * - `SCRIPT`: a Conveyor script failed; a bug or keys written by something else.
@@ -81,7 +82,7 @@ export function clusterAdvice(detail: string): string | undefined {
     return 'A node of the Cluster went away while the command ran: a master may be down. Check the nodes (redis-cli --cluster check <host:port>) and start the one that is down, or promote one of its replicas.';
   }
   if (/\bCLUSTERDOWN\b/.test(detail)) {
-    return 'The Cluster says it is down (CLUSTERDOWN): a master and its replicas are unreachable, or some slots have no node. Check it (redis-cli --cluster check <host:port>) and bring the failed master back; with cluster-require-full-coverage no, the other masters keep answering for their own slots.';
+    return 'The Cluster says it is down (CLUSTERDOWN). During a failover that passes within its cluster-node-timeout: run the command again. If it lasts, a master and its replicas are unreachable, or some slots have no node: check it (redis-cli --cluster check <host:port>) and bring the failed master back; with cluster-require-full-coverage no, the other masters keep answering for their own slots.';
   }
   return undefined;
 }

@@ -63,8 +63,10 @@ async function main(): Promise<void> {
   try {
     registry = await loadTaskModule(module);
   } catch (error) {
+    // The worker gone: exit, or a handle the module opened before it threw keeps an orphan.
+    if (!process.connected) process.exit(0);
     send({ type: 'start-failed', error: toJobError(error) });
-    if (process.connected) process.disconnect?.();
+    process.disconnect?.();
     return;
   }
   // The worker went away while the module loaded (it died, or stopped): nothing to do, and

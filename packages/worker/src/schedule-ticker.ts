@@ -75,7 +75,12 @@ export function createScheduleTicker(options: ScheduleTickerOptions): ScheduleTi
   const { schedules, declared, queues, refreshMs, clock, logger, random } = options;
   const declaredKeys = new Set(declared.map(scheduleKey));
   const owned = createDeclaredSchedules({ schedules, declared, logger });
-  const checkInput = createScheduleInputCheck({ taskOf: options.taskOf, logger });
+  const checkInput = createScheduleInputCheck({
+    taskOf: options.taskOf,
+    logger,
+    clock,
+    timeoutMs: refreshMs,
+  });
   let stopped = false;
   let timer: TimerHandle | undefined;
   let ticking: Promise<void> | undefined;

@@ -29,7 +29,7 @@ describe('a schedule whose input its task refuses', () => {
     await clock.advance(3 * MINUTE);
     expect(await jobs()).toEqual([]);
     expect(errorsOf(logger.lines)).toEqual([
-      'Invalid input for task "t.lookup": v: v must not be bad (got "bad"). Schedule "s.lookup" (queue "sched") stores this input, so none of its slots enqueues a job until it passes. Change the schedule\'s input (or the task\'s schema) and deploy, or pause it (conveyor schedules pause s.lookup --queue sched)',
+      'Invalid input for task "t.lookup": v: v must not be bad (got "bad"). Schedule "s.lookup" (queue "sched") stores this input, so none of its slots enqueues a job until it passes. Change the schedule\'s input (or the task\'s schema) and deploy the workers that declare it, or pause it (conveyor schedules pause s.lookup --queue sched, with the options that reach this broker)',
     ]);
     // A deploy with a good input: a new revision, which fires from its next slot.
     const good = defineSchedule({ id: 's.lookup', task: lookup, every: '1m', input: { v: 'ok' } });
@@ -70,5 +70,26 @@ describe('a schedule whose input its task refuses', () => {
     add({ queues: [SCHEDULED] });
     await clock.advance(2 * MINUTE);
     expect(await slots()).toEqual(series(t0, 2, MINUTE));
+  });
+
+  it('fires unchecked when the schema does not answer within a refresh, rather than hang', async () => {
+    // A refinement whose database never answers held the tick, and a stopping worker with it.
+    const hanging = defineTask({
+      name: 't.hanging',
+      queue: SCHEDULED,
+      input: z.object({ v: z.string().refine(() => new Promise<boolean>(() => {})) }),
+      run: () => null,
+    });
+    const schedule = defineSchedule({
+      id: 's.hang',
+      task: hanging,
+      every: '1m',
+      input: { v: 'x' },
+    });
+    const { clock, add, slots, stop } = fleet(t0 - 30_000, { tasks: [hanging] });
+    add({ schedules: [schedule] });
+    await clock.advance(2 * MINUTE);
+    expect((await slots()).length).toBeGreaterThan(0);
+    await stop();
   });
 });
