@@ -45,6 +45,9 @@ CREATE TABLE IF NOT EXISTS shop.announcements (
   idempotency_key text NOT NULL UNIQUE,
   created_at      timestamptz NOT NULL DEFAULT now()
 );
+-- Its customers are read a page at a time by address in lower case (customerPage).
+CREATE INDEX IF NOT EXISTS users_email_lower ON shop.users (lower(email));
+CREATE INDEX IF NOT EXISTS orders_email_lower ON shop.orders (lower(email));
 -- One row per order whose stock was taken: the unique key that makes updateInventory idempotent.
 CREATE TABLE IF NOT EXISTS shop.processed_orders (
   order_id     text PRIMARY KEY,
