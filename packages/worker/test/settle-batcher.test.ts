@@ -2,6 +2,7 @@ import {
   defineTask,
   memoryTransport,
   type Settlement,
+  type SettleStatus,
   type Transport,
   TransportError,
 } from '@conveyor/core';
@@ -23,6 +24,19 @@ function fakeTransport(settle: Transport['settle']): Transport {
 
 /** Real time for the batcher's promise chains, generous for a busy machine. */
 const WAIT = { timeout: 30_000 };
+
+/** A batcher of 10 with a 30 s lease on a manual clock over `settle`, counting its calls. */
+function onManualClock(
+  settle: (settlements: readonly Settlement[], call: number) => Promise<SettleStatus[]>,
+) {
+  const logger = captureLogger();
+  const clock = createManualClock();
+  let calls = 0;
+  const transport = fakeTransport((settlements) => settle(settlements, ++calls));
+  const config = { settleBatchSize: 10, leaseMs: 30_000 };
+  const batcher = createSettleBatcher({ transport, config, clock, logger });
+  return { batcher, clock, logger, calls: () => calls };
+}
 
 const complete = (id: string): Settlement => ({ type: 'complete', id, token: 't', result: null });
 
@@ -150,29 +164,19 @@ describe('settle batching', () => {
   });
 
   it("answers error once a failing call's leases have run out, and logs it", async () => {
-    const logger = captureLogger();
-    const clock = createManualClock();
-    let calls = 0;
-    const transport = fakeTransport(() => {
-      calls += 1;
-      return Promise.reject(new TransportError('connection reset'));
-    });
-    const batcher = createSettleBatcher({
-      transport,
-      config: { settleBatchSize: 10, leaseMs: 30_000 },
-      clock,
-      logger,
-    });
+    const { batcher, clock, logger, calls } = onManualClock(() =>
+      Promise.reject(new TransportError('connection reset')),
+    );
     let answers: SettleAnswer[] | undefined;
     void sendAll(batcher, [complete('a')]).then((given) => {
       answers = given;
     });
-    await vi.waitFor(() => expect(calls).toBe(1), WAIT);
+    await vi.waitFor(() => expect(calls()).toBe(1), WAIT);
     for (let waited = 0; waited <= 32_000 && answers === undefined; waited += 2_000) {
       await clock.advance(2_000);
     }
     expect(answers).toEqual(['error']);
-    expect(calls).toBeGreaterThan(10);
+    expect(calls()).toBeGreaterThan(10);
     expect(logger.lines.at(-1)).toMatchObject({
       level: 'error',
       fields: { jobIds: ['a'] },
@@ -182,24 +186,14 @@ describe('settle batching', () => {
   });
 
   it('a stopping worker retries no more: a retry waiting out its pause goes at once, as the last try', async () => {
-    const logger = captureLogger();
-    const clock = createManualClock();
-    let calls = 0;
-    const transport = fakeTransport(() => {
-      calls += 1;
-      return Promise.reject(new TransportError('connection reset'));
-    });
-    const batcher = createSettleBatcher({
-      transport,
-      config: { settleBatchSize: 10, leaseMs: 30_000 },
-      clock,
-      logger,
-    });
+    const { batcher, logger, calls } = onManualClock(() =>
+      Promise.reject(new TransportError('connection reset')),
+    );
     const answers = sendAll(batcher, [complete('a')]);
-    await vi.waitFor(() => expect(calls).toBe(1), WAIT);
+    await vi.waitFor(() => expect(calls()).toBe(1), WAIT);
     batcher.hurry();
     expect(await answers).toEqual(['error']);
-    expect(calls).toBe(2);
+    expect(calls()).toBe(2);
     expect(batcher.failedSinceHurry).toBe(true);
     expect(logger.lines.at(-1)?.message).toMatch(/^settle call failed as the worker stopped/);
     await batcher.drain();
