@@ -15,10 +15,16 @@ import {
 } from './sandbox-protocol.js';
 import { loadTaskModule } from './task-module.js';
 
-/** Sends to the worker while it is there: a send on a closed channel crashes the child. */
+/**
+ * Sends to the worker while it is there. A send on a closed channel, or one the worker closes
+ * as it goes (EPIPE), would crash the child with an unhandled 'error': with a callback, the
+ * failure comes to it instead, and the 'disconnect' handler ends the child.
+ */
 function send(message: FromChild): void {
-  if (process.connected) process.send?.(message);
+  if (process.connected) process.send?.(message, undefined, undefined, ignore);
 }
+
+function ignore(): void {}
 
 const forward =
   (level: 'debug' | 'info' | 'warn' | 'error') =>
