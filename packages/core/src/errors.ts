@@ -318,8 +318,16 @@ export class IdempotencyConflictError extends ConveyorError {
 /** A broker operation failed. Transports subclass or wrap with `cause`. */
 export class TransportError extends ConveyorError {
   declare readonly code: 'TRANSPORT_ERROR';
-  constructor(message: string, options?: ErrorOptions) {
+  /**
+   * Whether the failure may pass by itself (the broker out of reach, restarting or failing
+   * over), so that the same call sent again later may succeed: what a worker retries a failed
+   * settle for. False for one that would come back each time (a script error, a key written
+   * by something else). True unless the transport says otherwise.
+   */
+  readonly passing: boolean;
+  constructor(message: string, options?: ErrorOptions & { passing?: boolean }) {
     super('TRANSPORT_ERROR', message, options);
+    this.passing = options?.passing ?? true;
   }
 }
 

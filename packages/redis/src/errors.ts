@@ -149,6 +149,7 @@ export class RedisTransportError extends TransportError {
     if (mayBeStored && advice === undefined) told = `${told} ${ENQUEUE_UNCERTAIN}`;
     super(`[conveyor] [redis] ${operation}${at} failed (${failure}): ${detail}. ${told}`, {
       cause,
+      passing: isPassing(failure),
     });
     this.failure = failure;
     this.operation = operation;
@@ -192,6 +193,14 @@ export function uncertainEnqueue(
     ids,
     stored > 0,
   );
+}
+
+/**
+ * Failures that end by themselves: Redis restarting or out of reach, a Cluster failing over or
+ * resharding, a replica reached mid-failover. A call that failed so may succeed sent again.
+ */
+export function isPassing(failure: RedisFailure): boolean {
+  return failure === 'CONNECTION' || failure === 'CLUSTER' || failure === 'READONLY';
 }
 
 /** Classifies anything ioredis threw. The one place Redis errors become Conveyor errors. */

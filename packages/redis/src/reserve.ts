@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Reservation, ReserveRequest } from '@conveyor/core';
-import { failureOf, type RedisFailure } from './errors.js';
+import { failureOf, isPassing } from './errors.js';
 import { createLostCalls } from './lost-calls.js';
 import { createQuietPartitions } from './quiet-partitions.js';
 import {
@@ -142,7 +142,7 @@ export function createReserver(
           answered = true;
           failing.delete(queue);
         } catch (error) {
-          if (!several || !passing(failureOf(error))) throw error;
+          if (!several || !isPassing(failureOf(error))) throw error;
           failing.set(queue, Date.now() + FAILING_SKIP_MS);
           deps.onQueueFailing?.(queue, error, FAILING_SKIP_MS);
           failure ??= { error };
@@ -190,7 +190,7 @@ export function createReserver(
       );
     } catch (error) {
       // The call may have run before its reply was lost.
-      if (passing(failureOf(error))) void releaseLost(queue, callToken, [], request.leaseMs);
+      if (isPassing(failureOf(error))) void releaseLost(queue, callToken, [], request.leaseMs);
       throw error;
     }
     const start = taken.reservations.length;
@@ -301,7 +301,7 @@ export function createReserver(
       } catch (error) {
         // A waiting reserve rides out a Redis restart or a cluster failover; anything else
         // is the caller's.
-        if (!(waitMs > 0) || !passing(failureOf(error)) || deps.isClosed()) throw error;
+        if (!(waitMs > 0) || !isPassing(failureOf(error)) || deps.isClosed()) throw error;
         await pause(Math.min(250, Math.max(0, deadline - Date.now())), signal);
         if (Date.now() >= deadline || signal?.aborted || deps.isClosed()) return [];
         continue;
@@ -328,11 +328,6 @@ export function createReserver(
       if (signal?.aborted || deps.isClosed()) return [];
     }
   };
-}
-
-/** Failures that end by themselves: Redis restarting, a cluster failing over or resharding. */
-function passing(failure: RedisFailure): boolean {
-  return failure === 'CONNECTION' || failure === 'CLUSTER';
 }
 
 function pause(ms: number, signal?: AbortSignal): Promise<void> {

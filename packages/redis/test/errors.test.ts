@@ -49,6 +49,22 @@ describe('classify', () => {
     expect(isClusterNodeDown(new Error('MOVED 1 127.0.0.1:1'))).toBe(false);
   });
 
+  it('says which failures may pass by themselves, for callers that send the call again', () => {
+    expect(
+      (toTransportError('settle', redirections('CLUSTERDOWN down')) as RedisTransportError).passing,
+    ).toBe(true);
+    expect(
+      (toTransportError('settle', new Error('Connection is closed.')) as RedisTransportError)
+        .passing,
+    ).toBe(true);
+    expect(
+      (toTransportError('settle', new Error('READONLY replica')) as RedisTransportError).passing,
+    ).toBe(true);
+    const script = toTransportError('settle', new Error('ERR Error running script (call to f_1)'));
+    expect((script as RedisTransportError).failure).toBe('SCRIPT');
+    expect((script as RedisTransportError).passing).toBe(false);
+  });
+
   it('classifies cluster replies and refresh failures as CLUSTER', () => {
     expect(classify(new ReplyError('CLUSTERDOWN The cluster is down'))).toBe('CLUSTER');
     expect(classify(new ReplyError('MOVED 3999 127.0.0.1:6381'))).toBe('CLUSTER');

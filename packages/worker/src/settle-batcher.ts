@@ -51,20 +51,13 @@ interface Entry {
 const RETRY_DELAYS_MS = [250, 500, 1_000, 2_000];
 
 /**
- * Redis' failures of a broker that may answer again soon; any other (a script error, a job key
- * written by something else, refused credentials) would fail every retry, and the settlements
- * that rode along with it.
- */
-const PASSING_FAILURES: ReadonlySet<unknown> = new Set(['CONNECTION', 'CLUSTER', 'READONLY']);
-
-/**
- * Whether a failed settle call is worth sending again: a transport error of a broker that
- * could not be reached (a transport that does not say why counts as one), not a bug or a
- * refusal that would come back each time.
+ * Whether a failed settle call is worth sending again: a transport error that may pass by
+ * itself (`TransportError.passing`: the broker out of reach or failing over), not a bug or a
+ * refusal that would come back each time, and fail the settlements that rode along with it.
  */
 function mayPass(error: unknown): boolean {
-  const { code, failure } = (error ?? {}) as { code?: unknown; failure?: unknown };
-  return code === 'TRANSPORT_ERROR' && (failure === undefined || PASSING_FAILURES.has(failure));
+  const { code, passing } = (error ?? {}) as { code?: unknown; passing?: unknown };
+  return code === 'TRANSPORT_ERROR' && passing !== false;
 }
 
 /**

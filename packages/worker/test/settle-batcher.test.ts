@@ -225,9 +225,7 @@ describe('settle batching', () => {
     // and failed with it for a whole lease.
     const logger = captureLogger();
     const clock = createManualClock();
-    const scriptError = Object.assign(new TransportError('ERR Error running script'), {
-      failure: 'SCRIPT',
-    });
+    const scriptError = new TransportError('ERR Error running script', { passing: false });
     let calls = 0;
     const transport = fakeTransport(async (settlements) => {
       calls += 1;
