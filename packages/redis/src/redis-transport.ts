@@ -25,6 +25,7 @@ import {
 } from './connections.js';
 import { deadLetterBroken } from './dead-letter.js';
 import { createEnqueuer } from './enqueue.js';
+import { failingQueuesLog } from './failing-queues.js';
 import { cancelChannel, markerKey, queueKeys } from './keys.js';
 import { redisLimits } from './limits.js';
 import { redisMetrics } from './metrics.js';
@@ -244,11 +245,7 @@ export function redisTransport(options: RedisTransportOptions = {}): RedisTransp
     releaseCall: (queue, callToken, held) => script('release-call', queue, [callToken, ...held]),
     reconnects: () => reconnectsOf(commands),
     isClosed: () => closed,
-    onQueueFailing: (queue, error, skipMs) =>
-      logger.warn(
-        { queue, err: error, retryInMs: skipMs },
-        `[conveyor] [redis] reserve from queue ${JSON.stringify(queue)} failed (${(error as Error).message}): the other queues go on; it is tried again in ${skipMs} ms.`,
-      ),
+    failingQueues: failingQueuesLog(logger),
   });
 
   let registrationWarnedAt = Number.NEGATIVE_INFINITY;

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Reservation, ReserveRequest } from '@conveyor/core';
 import { failureOf, isPassing } from './errors.js';
+import { createFailingQueues, type FailingQueueReports } from './failing-queues.js';
 import { createLostCalls } from './lost-calls.js';
 import { createQuietPartitions } from './quiet-partitions.js';
 import {
@@ -67,9 +68,10 @@ export interface ReserveDeps {
   isClosed(): boolean;
   /**
    * Told when a reserve over several queues leaves one out for a while, its reserve having
-   * failed with a passing failure (`CONNECTION`, `CLUSTER`) while the others answer.
+   * failed with a passing failure (`CONNECTION`, `CLUSTER`) while the others answer: at the
+   * outage's first failure, then at most every 30 s while it lasts; and when it answers again.
    */
-  onQueueFailing?(queue: string, error: unknown, skipMs: number): void;
+  failingQueues?: FailingQueueReports;
 }
 
 interface Taken {
@@ -105,9 +107,9 @@ export function createReserver(
   const releaseLost = createLostCalls(deps);
   // Partitions that had nothing: a waiting reserve looks at them again when woken for them.
   const quiet = createQuietPartitions();
-  // Queues whose last reserve failed in passing, and until when (Date.now()) they are left
-  // out of reserves over several queues.
-  const failing = new Map<string, number>();
+  // Queues whose last reserve failed in passing, left out of reserves over several queues
+  // for a while (Date.now()).
+  const failing = createFailingQueues(FAILING_SKIP_MS, deps.failingQueues ?? {});
 
   /**
    * Takes from each queue in turn. A queue whose call fails in passing (its master down in a
@@ -122,7 +124,7 @@ export function createReserver(
     const starts: Array<[queue: string, start: number]> = [];
     const several = request.queues.length > 1;
     const now = Date.now();
-    const skipping = (queue: string) => (failing.get(queue) ?? 0) > now;
+    const skipping = (queue: string) => failing.skips(queue, now);
     const skipFailing = several && failing.size > 0 && !request.queues.every(skipping);
     let failure: { error: unknown } | undefined;
     let answered = false;
@@ -140,11 +142,10 @@ export function createReserver(
             if (got < want) break;
           }
           answered = true;
-          failing.delete(queue);
+          failing.answered(queue, Date.now());
         } catch (error) {
           if (!several || !isPassing(failureOf(error))) throw error;
-          failing.set(queue, Date.now() + FAILING_SKIP_MS);
-          deps.onQueueFailing?.(queue, error, FAILING_SKIP_MS);
+          failing.failed(queue, error, Date.now());
           failure ??= { error };
         }
       }

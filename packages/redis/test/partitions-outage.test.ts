@@ -3,7 +3,7 @@ import { makeEnvelope, uniqueQueue } from '@conveyor/core/testing';
 import { partitionNames } from '@conveyor/core/transport';
 import { type RedisCluster, sendCommand, startRedisCluster } from '@conveyor/test-redis';
 import { Cluster } from 'ioredis';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { queueSlot, redisTransport } from '../src/index.js';
 
 // A private 3-master cluster of its own: the test kills one of its masters.
@@ -23,11 +23,13 @@ describe('a partitioned queue with one master down', () => {
     });
     clients.push(client);
     const failing: string[] = [];
+    const infos: string[] = [];
     const transport = redisTransport({
       client,
       logger: {
         ...silentLogger,
         warn: (_fields: unknown, message?: string) => failing.push(String(message)),
+        info: (_fields: unknown, message?: string) => infos.push(String(message)),
       },
     });
     const names = partitionNames(uniqueQueue('outage'), 3);
@@ -70,6 +72,30 @@ describe('a partitioned queue with one master down', () => {
     await expect(
       transport.reserve({ queues: [names[2] as string], max: 1, leaseMs: 1_000, consumer: 'c' }),
     ).rejects.toMatchObject({ code: 'TRANSPORT_ERROR' });
+
+    // The master back (empty: it kept nothing on disk): its partition answers a reserve
+    // again, and the log says so once.
+    await down.restart();
+    const about = (lines: string[]) => lines.filter((line) => line.includes(names[2] as string));
+    await vi.waitFor(
+      async () => {
+        await transport.reserve({
+          queues: names,
+          max: 100,
+          leaseMs: 60_000,
+          consumer: 'outage',
+          waitMs: 0,
+        });
+        expect(about(infos)).not.toEqual([]);
+      },
+      { timeout: 50_000, interval: 200 },
+    );
+    // Before: a warning per failed try (one a second) and no word when it answered again.
+    // Now one, and a reminder only if the outage passed 30 s.
+    expect(about(failing).filter((line) => !line.includes('still fails'))).toHaveLength(1);
+    expect(about(infos)).toEqual([
+      expect.stringMatching(/works again, after \d+ s and \d+ failed tr/),
+    ]);
     await transport.close();
   });
 });
