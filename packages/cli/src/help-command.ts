@@ -113,6 +113,25 @@ function commandIndex(program: Command, argv: readonly string[]): number | undef
   return undefined;
 }
 
+/** Words other tools use for a command (`delete` for `remove`), when `known` has it. */
+const SYNONYMS: Readonly<Record<string, string>> = {
+  delete: 'remove',
+  del: 'remove',
+  rm: 'remove',
+  trigger: 'run-now',
+  run: 'run-now',
+  disable: 'pause',
+  enable: 'resume',
+  unpause: 'resume',
+};
+
+function synonymOf(name: string, known: readonly string[]): string | undefined {
+  const synonym = Object.hasOwn(SYNONYMS, name.toLowerCase())
+    ? SYNONYMS[name.toLowerCase()]
+    : undefined;
+  return synonym !== undefined && known.includes(synonym) ? synonym : undefined;
+}
+
 /**
  * `unknown command "paus" for conveyor schedules: expected one of run-now, pause, resume (did
  * you mean pause?).`, with `otherwise` before the period (`, or nothing to list …`).
@@ -123,7 +142,7 @@ export function unknownCommand(
   known: readonly string[],
   otherwise = '',
 ): CliError {
-  const near = nearestName(name, known);
+  const near = nearestName(name, known) ?? synonymOf(name, known);
   return new CliError(
     'USAGE',
     `unknown command ${JSON.stringify(name)} for ${where}: expected one of ${known.join(', ')}${near ? ` (did you mean ${near}?)` : ''}${otherwise}.`,

@@ -512,6 +512,10 @@ describe('conveyor schedules', () => {
     expect(typo.stderr).toContain(
       'error: unknown command "pasue" for conveyor schedules: expected one of run-now, pause, resume, remove (did you mean pause?)',
     );
+    // Another tool's word for a command is pointed at this one's (before: no suggestion).
+    const synonym = await run(['schedules', 'delete', 'dup']);
+    expect(synonym.code).toBe(2);
+    expect(synonym.stderr).toContain('(did you mean remove?)');
     const listed = json<{ schedules: Array<{ id: string; queue: string; paused: boolean }> }>(
       await run(['schedules', '--json']),
     ).schedules.filter((row) => row.id === 'dup');
