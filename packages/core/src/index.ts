@@ -106,6 +106,7 @@ export {
   type Schema,
   validateWith,
 } from './schema.js';
+export { isSecretFieldName, SECRET_FIELD_NAMES } from './secret-names.js';
 export { bindTask, type TaskStub } from './stub.js';
 export {
   type AnyTaskContract,

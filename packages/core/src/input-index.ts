@@ -2,6 +2,7 @@ import { InvalidOptionError } from './errors.js';
 import type { JsonValue } from './json.js';
 import { objectShapeOf } from './json-boundary.js';
 import { nearestName } from './known-keys.js';
+import { isSecretFieldName } from './secret-names.js';
 import { INDEX_LIMITS, type IndexEntry } from './transport-admin.js';
 
 // The input-field index: a task names input fields (`defineTask({ index: ['customerId'] })`),
@@ -79,27 +80,16 @@ export function assertIndexOption(
   // An indexed value is stored in a key's name on Redis (`…:x:<task>:<field>:<value>`), read
   // by anyone who can list keys; the dashboard refuses to search these names, so indexing
   // one only wrote the secret where it is least guarded.
-  const secret = value.find((field) =>
-    SECRET_NAMES.has(field.split('.').at(-1)?.toLowerCase() ?? ''),
-  );
+  const secret = value.find((field) => isSecretFieldName(field.split('.').at(-1) ?? ''));
   if (secret !== undefined) {
     throw new InvalidOptionError(
       option,
       value,
-      `no secret: ${JSON.stringify(secret)} names one (${[...SECRET_NAMES].join(', ')}, in any case), and an indexed value is stored where the broker's keys are listed (in a key's name on Redis)`,
+      `no secret: ${JSON.stringify(secret)} ends in a secret's name (one of SECRET_FIELD_NAMES from @conveyor/core, in any case, which the dashboard redacts), and an indexed value is stored where the broker's keys are listed (in a key's name on Redis); leave it out of index`,
     );
   }
   for (const field of value) assertInputPath(field, option, input);
 }
-
-/** Last segments of a field that name a secret, lowercased: the dashboard redacts them too. */
-const SECRET_NAMES: ReadonlySet<string> = new Set([
-  'password',
-  'secret',
-  'token',
-  'apikey',
-  'authorization',
-]);
 
 /**
  * The index entries of one job: for each field, the value at its path in the input's JSON

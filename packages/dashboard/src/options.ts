@@ -1,6 +1,7 @@
 import {
   type Logger,
   requireCapability,
+  SECRET_FIELD_NAMES,
   type Transport,
   type TransportAdmin,
 } from '@conveyor/core';
@@ -139,37 +140,10 @@ export interface ResolvedOptions {
 export const LOOPBACK_HOSTS: readonly string[] = ['localhost', '127.0.0.1', '[::1]'];
 
 /**
- * The paths `redactDefaults` adds: a key of these names at any depth (matched without regard
- * to case), in the spellings inputs use for them.
+ * The paths `redactDefaults` adds: a key of a secret's name at any depth (matched without
+ * regard to case), core's `SECRET_FIELD_NAMES`, which `defineTask({ index })` refuses too.
  */
-export const DEFAULT_REDACT: readonly string[] = [
-  'password',
-  'passwd',
-  'secret',
-  'clientSecret',
-  'client_secret',
-  'secretKey',
-  'secret_key',
-  'token',
-  'accessToken',
-  'access_token',
-  'refreshToken',
-  'refresh_token',
-  'idToken',
-  'id_token',
-  'apiKey',
-  'api_key',
-  'authorization',
-  'cookie',
-  'privateKey',
-  'private_key',
-  'creditCard',
-  'credit_card',
-  'cardNumber',
-  'card_number',
-  'cvv',
-  'cvc',
-].map((name) => `**.${name}`);
+export const DEFAULT_REDACT: readonly string[] = SECRET_FIELD_NAMES.map((name) => `**.${name}`);
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 

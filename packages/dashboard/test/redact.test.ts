@@ -1,5 +1,12 @@
-import { type JobRecord, type JsonValue, memoryTransport } from '@conveyor/core';
+import {
+  defineTask,
+  type JobRecord,
+  type JsonValue,
+  memoryTransport,
+  SECRET_FIELD_NAMES,
+} from '@conveyor/core';
 import { describe, expect, test } from 'vitest';
+import { z } from 'zod';
 import { createRedactor, DEFAULT_REDACT, REDACTED } from '../src/index.js';
 import { TOO_DEEP } from '../src/redact.js';
 import { enqueue, login, serve } from './helpers.js';
@@ -65,6 +72,29 @@ describe('createRedactor', () => {
     });
     expect(redactor.hides('order.payment.cvc')).toBe(true);
     expect(redactor.hides('order.payment.amount')).toBe(false);
+  });
+
+  // Headers and session credentials were shown in clear (X-Api-Key, pwd, session_token), and
+  // cardNumber or cvv could be indexed by a task, storing them in Redis key names, since core
+  // kept a shorter list of its own.
+  test('the defaults are core SECRET_FIELD_NAMES, which defineTask refuses to index', () => {
+    const redactor = createRedactor(DEFAULT_REDACT);
+    expect(
+      redactor.apply({ headers: { 'X-Api-Key': 'k', pwd: 'p', Session_Token: 's', accept: '*' } }),
+    ).toEqual({
+      headers: { 'X-Api-Key': REDACTED, pwd: REDACTED, Session_Token: REDACTED, accept: '*' },
+    });
+    for (const name of SECRET_FIELD_NAMES) {
+      expect(redactor.hides(`order.${name}`)).toBe(true);
+      expect(() =>
+        defineTask({
+          name: 't',
+          input: z.looseObject({}),
+          index: [`order.${name}`],
+          run: () => {},
+        }),
+      ).toThrow(/no secret/);
+    }
   });
 
   test('keeps hostile keys as data and leaves the original untouched', () => {
