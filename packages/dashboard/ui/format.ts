@@ -96,3 +96,12 @@ export function jsonLine(value: unknown): string {
     comma ? ', ' : '',
   );
 }
+
+/**
+ * The first `max` UTF-16 units of `text`, one fewer when the cut would split a surrogate pair
+ * (an emoji, say): half a pair is shown as "�".
+ */
+export function cutText(text: string, max: number): string {
+  const code = text.charCodeAt(max - 1);
+  return text.slice(0, code >= 0xd800 && code <= 0xdbff ? max - 1 : max);
+}

@@ -1,7 +1,7 @@
 // How job data is shown: always as text, isolated for bidi, and cut short where it could be huge.
 
 import { type Child, h } from '../dom.js';
-import { formatAgo, formatChars, formatTime } from '../format.js';
+import { cutText, formatAgo, formatChars, formatTime } from '../format.js';
 
 /**
  * Bidi controls (embeddings, overrides, isolates, marks). Inside an isolated element they
@@ -111,7 +111,7 @@ function dataSpan(
   const short = value.split(/\s+/).every((word) => word.length <= SHORT_DATA) ? ' short' : '';
   const text = h('span', { class: `data${short} ${className}`.trim(), attrs: { dir: 'auto' } });
   const cut = value.length > max;
-  text.textContent = cut ? `${value.slice(0, max)}…` : value;
+  text.textContent = cut ? `${cutText(value, max)}…` : value;
   return { text, value, cut };
 }
 
@@ -123,7 +123,7 @@ export function jsonBlock(value: unknown, max = 20_000): HTMLElement {
     pre.textContent = full;
     return pre;
   }
-  pre.textContent = `${full.slice(0, max)}\n…`;
+  pre.textContent = `${cutText(full, max)}\n…`;
   return h(
     'div',
     { class: 'json-wrap' },
@@ -140,7 +140,7 @@ export function textBlock(value: string, max = 20_000): HTMLElement {
     pre.textContent = full;
     return pre;
   }
-  pre.textContent = `${full.slice(0, max)}\n…`;
+  pre.textContent = `${cutText(full, max)}\n…`;
   return h(
     'div',
     { class: 'json-wrap' },

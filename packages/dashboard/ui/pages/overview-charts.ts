@@ -6,7 +6,7 @@ import type { MetricsResponse, MetricsSeries } from '../api-types.js';
 import { type ChartSeries, lineChart } from '../components/chart.js';
 import { seriesColours } from '../components/series-colours.js';
 import { h, replace } from '../dom.js';
-import { formatMs, formatNumber } from '../format.js';
+import { cutText, formatMs, formatNumber } from '../format.js';
 import type { Live } from '../live.js';
 import { every, field } from './page.js';
 
@@ -185,7 +185,7 @@ export function metricsSection(signal: AbortSignal, live: Live): HTMLElement {
               title: label.length > OPTION_MAX ? label : undefined,
             },
           },
-          label.length > OPTION_MAX ? `${label.slice(0, OPTION_MAX - 1)}…` : label,
+          label.length > OPTION_MAX ? `${cutText(label, OPTION_MAX - 1)}…` : label,
         ),
       ),
     );
