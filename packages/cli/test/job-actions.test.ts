@@ -117,6 +117,11 @@ describe('conveyor retry on a workflow step job', () => {
       expect(after.stderr).toBe(
         `error: Job "${stepJob}" is a step job of workflow ${id} (step "second"), and that workflow is running now: nothing is left to retry, and the step will not run again. The job stays in the dead-letter set as a record of the failed attempt, until \`conveyor purge ${QUEUE} --dead ${flags}\` (which deletes every dead job of the queue).\n`,
       );
+      // A step job that completed is not dead: it said "stays in the dead-letter set".
+      const completed = await cli(['retry', `${QUEUE}:${id}.first`, ...env.args]);
+      expect(completed.code).toBe(7);
+      expect(completed.stderr).toContain('is completed, not dead');
+      expect(completed.stderr).not.toContain('dead-letter set');
     } finally {
       await env.close();
     }

@@ -27,7 +27,9 @@ export async function retryJob(
   const record = await transport.getJob(id);
   if (!record) throw jobNotFound(id, followUp);
   const ref = record.envelope.workflow;
-  if (ref) {
+  // A step job that is not dead is answered as any job is ("is completed, not dead"); the
+  // refusal below speaks of the dead-letter set.
+  if (ref && record.state === 'dead') {
     const status = await transport.workflows?.get(ref.id).then(
       (run) => run?.status,
       () => undefined,
