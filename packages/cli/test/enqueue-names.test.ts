@@ -1,8 +1,15 @@
 // The error for a task name the contracts do not hold lists the names to choose from.
+
+import { fileURLToPath } from 'node:url';
 import { defineTask } from '@conveyor/core';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { contractNamed, type Enqueueable, type LoadedContracts } from '../src/commands/enqueue.js';
+import {
+  contractNamed,
+  type Enqueueable,
+  type LoadedContracts,
+  loadContracts,
+} from '../src/commands/enqueue-contracts.js';
 
 function contracts(names: string[]): LoadedContracts {
   const byName = new Map<string, Enqueueable>();
@@ -28,5 +35,26 @@ describe('an unknown task name', () => {
     expect(() => contractNamed(contracts(names), 'nope')).toThrow(
       `It has: ${names.slice(0, 20).join(', ')}, … (25 names).`,
     );
+  });
+});
+
+describe('a name the module holds otherwise', () => {
+  const module = fileURLToPath(new URL('./fixtures/name-clash.ts', import.meta.url));
+
+  // `conveyor enqueue greet` listed app.greet without suggesting it.
+  it('suggests the task exported under the name given', async () => {
+    const loaded = await loadContracts(module, undefined, process.cwd());
+    expect(() => contractNamed(loaded, 'greet')).toThrow(
+      'Did you mean "app.greet" (the task exported as greet)?',
+    );
+  });
+
+  // A task and a workflow both named app.ping: the workflow was started, the task unreachable.
+  it('refuses a name both a task and a workflow have, saying to rename the workflow', async () => {
+    const loaded = await loadContracts(module, undefined, process.cwd());
+    expect(() => contractNamed(loaded, 'app.ping')).toThrow(
+      /"app\.ping" in .*name-clash\.ts names both a task and a workflow.*rename the workflow, e\.g\. to "app\.ping\.flow"/,
+    );
+    expect(contractNamed(loaded, 'app.greet').kind).toBe('task');
   });
 });

@@ -401,6 +401,22 @@ describe('workflow diagnostics', () => {
     ]);
   });
 
+  // A task and a workflow named alike generated, and `conveyor enqueue` then picked one.
+  it('DUPLICATE_WORKFLOW_NAME for a workflow named as a task is', async () => {
+    const found = await diagnose({
+      'src/tasks/flows.ts': workflowFile('flow.step("p", ping)').replace("'w.run'", "'ops.ping'"),
+    });
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatchObject({
+      code: 'DUPLICATE_WORKFLOW_NAME',
+      file: 'src/tasks/flows.ts',
+      message: expect.stringContaining(
+        'workflow name "ops.ping" is also the name of a task (src/tasks/ping.ts:',
+      ),
+      fix: 'Give the workflow a name no task has, e.g. "ops.ping.flow".',
+    });
+  });
+
   it('WORKFLOW_NOT_EXPORTED calls `export default w` of a workflow const a default export, not unexported', async () => {
     const unexported = (name: string) =>
       workflowFile('flow.step("p", ping)')

@@ -72,6 +72,15 @@ describe('createWorker({ workflows })', () => {
     expect(() => createWorker({ ...base, tasks: [], workflows: [order, again] })).toThrow(
       'one definition per workflow name',
     );
+    // A workflow named as a task is (given or a step's) was taken; `conveyor enqueue` then
+    // could reach only one of them.
+    const named = (name: string) =>
+      defineWorkflow({ name, input: z.object({}), steps: (flow) => flow.step('pick', pick) });
+    for (const name of ['wo.pick', 'wo.pack']) {
+      expect(() =>
+        createWorker({ ...base, tasks: [make('wo.pack', 'x')], workflows: [named(name)] }),
+      ).toThrow(`Invalid workflows "${name}": expected a workflow name no task has`);
+    }
     const { workflows: _none, ...bare } = memoryTransport();
     expect(() =>
       createWorker({ ...base, transport: bare as Transport, tasks: [], workflows: [order] }),

@@ -1,31 +1,32 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import {
-  type AnyTaskContract,
   type AnyWorkflowLike,
   createClient,
   type EnqueueOptions,
-  isSchema,
-  isWorkflow,
-  isWorkflowContract,
   type JobHandle,
   type JsonValue,
   ValidationError,
 } from '@conveyor/core';
-import { nearestName, pausedQueuesAmong, queueOfJobId } from '@conveyor/core/transport';
+import { pausedQueuesAmong, queueOfJobId } from '@conveyor/core/transport';
 import { revived } from '@conveyor/core/worker';
 import { recordAction } from '../audit-trail.js';
-import { generatedFromConfig } from '../config-registry.js';
 import type { Connection } from '../connection.js';
 import { CliError } from '../errors.js';
 import { type FollowUp, followUp as noFlags } from '../follow-up.js';
-import { importModule } from '../import-module.js';
 import { interruptGracefully } from '../interrupt-note.js';
-import { type Io, isoTime, namedList, printJson } from '../output.js';
+import { type Io, isoTime, printJson } from '../output.js';
 import { pausedLines } from '../paused-note.js';
 import { type Redaction, SHOW_AS_STORED } from '../redaction.js';
+import type { Enqueueable } from './enqueue-contracts.js';
 import { redactedOutcome, type Started, waitFor } from './enqueue-wait.js';
+
+export {
+  contractNamed,
+  type Enqueueable,
+  type LoadedContracts,
+  loadContracts,
+} from './enqueue-contracts.js';
 
 /** `conveyor enqueue`'s options, as commander parses them. */
 export interface EnqueueCommandOptions {
@@ -39,94 +40,6 @@ export interface EnqueueCommandOptions {
   /** Wait for the job's outcome, at most this many seconds (`true`: no limit). */
   wait?: number | true;
   json?: boolean;
-}
-
-/** A task to enqueue or a workflow to start. */
-export type Enqueueable =
-  | { kind: 'task'; contract: AnyTaskContract }
-  | { kind: 'workflow'; contract: AnyWorkflowLike };
-
-/** The tasks and workflows a producer can start, by name, and the module they came from. */
-export interface LoadedContracts {
-  byName: ReadonlyMap<string, Enqueueable>;
-  label: string;
-}
-
-/**
- * The tasks of `--tasks <module>`, else of the generated client the config names: that
- * module holds each task's contract (its schema, queue and options) and imports no task
- * code, so enqueueing from the command line loads none of the worker's dependencies.
- */
-export async function loadContracts(
-  tasks: string | undefined,
-  config: string | undefined,
-  cwd: string,
-): Promise<LoadedContracts> {
-  let file: string;
-  if (tasks !== undefined) {
-    file = path.resolve(cwd, tasks);
-    if (!existsSync(file)) {
-      throw new CliError(
-        'TASKS_LOAD_FAILED',
-        `--tasks ${JSON.stringify(tasks)}: no such file (${file}). Name the generated client or registry, or a module that exports tasks.`,
-      );
-    }
-  } else {
-    ({ file } = await generatedFromConfig(config, cwd, 'client'));
-  }
-  const label = path.relative(cwd, file) || file;
-  let exports: Record<string, unknown>;
-  try {
-    exports = (await importModule(pathToFileURL(file).href)) as Record<string, unknown>;
-  } catch (error) {
-    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
-    throw new CliError('TASKS_LOAD_FAILED', `${label} could not be imported: ${reason}`, {
-      cause: error,
-    });
-  }
-  const byName = new Map<string, Enqueueable>();
-  for (const value of Object.values(exports)) {
-    const found = enqueueableOf(value);
-    if (found) byName.set(found.contract.name, found);
-  }
-  if (byName.size === 0) {
-    throw new CliError(
-      'TASKS_LOAD_FAILED',
-      `${label} exports no task nor workflow: name the client or registry \`conveyor generate\` writes, or a module that exports defineTask() or taskContract() values.`,
-    );
-  }
-  return { byName, label };
-}
-
-/**
- * A workflow's definition or contract, or a task's (a name and an input schema); a stub
- * (`.delay()`) has no schema of its own.
- */
-function enqueueableOf(value: unknown): Enqueueable | undefined {
-  if (isWorkflow(value) || isWorkflowContract(value)) return { kind: 'workflow', contract: value };
-  if (typeof value !== 'object' || value === null) return undefined;
-  const { name, input } = value as { name?: unknown; input?: unknown };
-  if (typeof name !== 'string' || !isSchema(input)) return undefined;
-  return { kind: 'task', contract: value as AnyTaskContract };
-}
-
-/**
- * Names the unknown-name error lists before it counts the rest: the names are what the reader
- * needs to retype the command, and a project's tasks are rarely more.
- */
-const NAMES_LISTED = 20;
-
-/** The task (or workflow) named `name`, or `NOT_FOUND` naming the nearest one and listing the rest. */
-export function contractNamed(contracts: LoadedContracts, name: string): Enqueueable {
-  const found = contracts.byName.get(name);
-  if (found) return found;
-  const names = [...contracts.byName.keys()].sort();
-  const near = nearestName(name, names);
-  const hint = near ? `Did you mean ${JSON.stringify(near)}? ` : '';
-  throw new CliError(
-    'NOT_FOUND',
-    `No task or workflow ${JSON.stringify(name)} in ${contracts.label}. ${hint}It has: ${namedList(names, 'names', NAMES_LISTED)}.`,
-  );
 }
 
 /** Parses the job's input: the argument, or the file (`-`: stdin) of `--input-file`. */

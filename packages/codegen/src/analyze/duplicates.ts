@@ -61,6 +61,21 @@ export function duplicates(
     'workflow name',
     'Give each workflow a unique name; runs are stored and run by name.',
   );
+  // `conveyor enqueue <name>`, the dashboard's Run and the CLI's listings find a task or a
+  // workflow by its name: one name for both left the task unreachable there.
+  const taskByName = new Map(tasks.map((task) => [task.name, task]));
+  for (const workflow of workflows) {
+    const task = workflow.name === undefined ? undefined : taskByName.get(workflow.name);
+    if (task === undefined) continue;
+    found.push({
+      code: 'DUPLICATE_WORKFLOW_NAME',
+      file: relative(workflow.file),
+      line: workflow.line,
+      column: workflow.column,
+      message: `workflow name ${JSON.stringify(workflow.name)} is also the name of a task (${relative(task.file)}:${task.line}), so \`conveyor enqueue ${workflow.name}\` could not tell them apart.`,
+      fix: `Give the workflow a name no task has, e.g. ${JSON.stringify(`${workflow.name}.flow`)}.`,
+    });
+  }
   // A string export name (`'send-email'`) takes its identifier (`sendEmail`) in the client.
   check(
     [...tasks, ...workflows],

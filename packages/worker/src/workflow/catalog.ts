@@ -69,6 +69,18 @@ export function resolveWorkflows(
       }
     }
   }
+  // A workflow named as a task is: `conveyor enqueue <name>` and the dashboard find either by
+  // that name, and could not tell them apart.
+  const clash = [...byName.keys()].find(
+    (name) => registry.get(name) !== undefined || added.has(name),
+  );
+  if (clash !== undefined) {
+    throw new InvalidOptionError(
+      'workflows',
+      clash,
+      `a workflow name no task has (a task of the worker has this name too; rename the workflow, e.g. to "${clash}.flow")`,
+    );
+  }
   const names = [...byName.keys()].sort();
   const catalog: WorkflowCatalog = { get: (name) => byName.get(name), names: () => [...names] };
   if (added.size === 0) return { catalog, registry };
