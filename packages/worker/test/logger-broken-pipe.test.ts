@@ -31,8 +31,13 @@ describe('the default logger when its stdout reader is gone', () => {
     child.stderr.on('data', (chunk) => {
       stderr += String(chunk);
     });
-    const [first] = (await once(child.stdout, 'data')) as [Buffer];
-    expect(String(first)).toContain('"msg":"first"');
+    // The first line, or the child's end (a failed import, say a dist being rebuilt): an end
+    // waited here for the test's whole timeout and said nothing of why.
+    const first = await Promise.race([
+      once(child.stdout, 'data').then(([chunk]) => String(chunk)),
+      once(child, 'exit').then(([code]) => `exited ${code} first; stderr: ${stderr}`),
+    ]);
+    expect(first).toContain('"msg":"first"');
     // The reader goes away, as `head` does after its lines.
     child.stdout.destroy();
     child.stdin.write('go\n');
