@@ -134,6 +134,34 @@ export const sendEmail = defineTask({
     expect(found[0]?.fix).toContain('z.object({})');
   });
 
+  // It was RESULT_TYPE_NOT_PORTABLE, whose fix (an output schema) generated a client for a
+  // task no worker could load.
+  it('MISSING_RUN says to add one, or to use taskContract', async () => {
+    const found = await diagnose({
+      'src/tasks/a.ts': `${header}export const ping = defineTask({ name: 'ops.ping', input: z.object({}) } as never);
+`,
+    });
+    expect(found.map((d) => d.code)).toEqual(['MISSING_RUN']);
+    expect(found[0]).toMatchObject({ line: 3, column: 32 });
+    expect(found[0]?.message).toBe(
+      'task "ops.ping" has no run; the worker calls it for each job, and the result\'s type comes from it.',
+    );
+    expect(found[0]?.fix).toContain('taskContract');
+    // A method, a property and a shorthand are each a run.
+    const tree = await makeTree({
+      'src/tasks/a.ts': `${header}const run = () => 1;
+export const a = defineTask({ name: 'ops.a', input: z.object({}), run() { return 1; } });
+export const b = defineTask({ name: 'ops.b', input: z.object({}), run: () => 1 });
+export const c = defineTask({ name: 'ops.c', input: z.object({}), run });
+`,
+    });
+    try {
+      expect((await generate({ cwd: tree.root })).diagnostics).toEqual([]);
+    } finally {
+      await tree.remove();
+    }
+  });
+
   it('IMPLEMENTATION_IMPORT names the dependency and its import line, and says to use *.schema.ts', async () => {
     const found = await diagnose({
       'src/lib/db.ts': "export const idSchema = (await import('zod')).z.string();\n",

@@ -391,6 +391,8 @@ export class AmbiguousScheduleError extends ConveyorError {
 }
 
 function describe(value: unknown): string {
+  // "Invalid run of task "x" undefined" read as garbled: the option was left out.
+  if (value === undefined) return '(missing)';
   // JSON would show an invalid Date as null.
   if (value instanceof Date && Number.isNaN(value.getTime())) return 'Invalid Date';
   // Its source is no help in a message.

@@ -215,7 +215,9 @@ export function defineTask(
     throw new InvalidOptionError(
       `run of task ${JSON.stringify(config.name)}`,
       config.run,
-      'a function',
+      config.run === undefined
+        ? "a function (the task's work: async run(input, ctx) { … }), or taskContract() for a task that other code runs"
+        : 'a function',
     );
   }
   resolveTimeLimits(config.timeout, config.name);

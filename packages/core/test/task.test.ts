@@ -131,6 +131,11 @@ describe('defineTask', () => {
   it('rejects a run that is not a function', () => {
     const error = invalidOption(() => defineUntyped({ run: 'go' }));
     expect(error.message).toBe('Invalid run of task "shop.send" "go": expected a function.');
+    // Left out, it read 'Invalid run of task "shop.send" undefined'.
+    const missing = invalidOption(() => defineUntyped({ run: undefined }));
+    expect(missing.message).toBe(
+      'Invalid run of task "shop.send" (missing): expected a function (the task\'s work: async run(input, ctx) { … }), or taskContract() for a task that other code runs.',
+    );
   });
 
   it.each(['emails', 'a.b-c_d', 'q'.repeat(64)])('accepts the queue %s', (queue) => {
@@ -185,7 +190,7 @@ describe('defineTask', () => {
         }),
       ).message,
     ).toBe(
-      'Invalid retry.attempts of task "shop.send" undefined: expected an integer from 1 to 1000: a retry option needs its attempts, e.g. { attempts: 5, backoff }; leave retry out for the default 3 attempts.',
+      'Invalid retry.attempts of task "shop.send" (missing): expected an integer from 1 to 1000: a retry option needs its attempts, e.g. { attempts: 5, backoff }; leave retry out for the default 3 attempts.',
     );
     invalidOption(() =>
       defineTask({

@@ -34,7 +34,7 @@ describe('options', () => {
       'Invalid logger {}: expected a logger with info, warn and error methods (missing: info, warn, error)',
     ],
     [{ random: 5 }, 'Invalid random 5: expected a function'],
-    [{ tasks: undefined }, 'Invalid tasks undefined: expected the tasks to run'],
+    [{ tasks: undefined }, 'Invalid tasks (missing): expected the tasks to run'],
     [{ tasks: [] }, 'Invalid tasks []: expected the tasks to run'],
     // A lease past 2^52 ms overflowed on Redis: expired as written, and another worker took it.
     [

@@ -87,6 +87,23 @@ export function readTask(
     );
     return undefined;
   }
+  // Without `run` the task generated a client (its result type "not portable"), and the
+  // worker then refused the registry.
+  const hasRun = config.properties.some(
+    (property) =>
+      property.name !== undefined &&
+      (ts.isIdentifier(property.name) || ts.isStringLiteral(property.name)) &&
+      property.name.text === 'run',
+  );
+  if (!hasRun) {
+    report(
+      config,
+      'MISSING_RUN',
+      `task ${JSON.stringify(name)} has no run; the worker calls it for each job, and the result's type comes from it.`,
+      'Add `async run(input, ctx) { … }`; for a task that other code runs, bind a taskContract({ name, input }) in the producer instead (client.bind(contract)): codegen writes stubs for defineTask calls only.',
+    );
+    return undefined;
+  }
   const input = copySchema(inputNode, scope, label('input'), report);
   const outputNode = properties.get('output');
   const output = outputNode ? copySchema(outputNode, scope, label('output'), report) : undefined;

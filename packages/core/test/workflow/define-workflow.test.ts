@@ -115,7 +115,7 @@ describe('defineWorkflow refuses, saying what to do', () => {
     );
     expect(
       refusal(() => defineWorkflow({ name: 't.b', input: OrderInput } as never)).message,
-    ).toContain('Invalid steps of workflow "t.b" undefined: expected a function');
+    ).toContain('Invalid steps of workflow "t.b" (missing): expected a function');
     expect(refusal(() => define(() => undefined)).message).toContain(
       'a function returning the flow it built',
     );
