@@ -120,15 +120,17 @@ async function openConfigured(
 ): Promise<Connection> {
   const transport = await waitingOn(
     config.make(logger),
-    `its transport function has not returned a transport (${config.label})`,
+    `its transport function has not returned a transport (${config.label}). Check that the function's promise settles`,
     onSlow,
   );
   const { ready } = transport as { ready?: unknown };
   if (typeof ready === 'function') {
+    // A broker down is the usual cause here, not the config: name where it connects.
+    const where = describeTransport(transport);
     try {
       await waitingOn(
         Promise.resolve(ready.call(transport)),
-        `the ${transport.name} transport from ${config.label} has not connected`,
+        `the ${transport.name} transport from ${config.label} has not connected${where ? ` to ${where}` : ''}. Check that its broker runs there and answers (it keeps trying for a while before it gives up)`,
         onSlow,
       );
     } catch (error) {
@@ -178,9 +180,7 @@ async function waitingOn<T>(
   onSlow: ((message: string) => void) | undefined,
 ): Promise<T> {
   const timer = setInterval(() => {
-    onSlow?.(
-      `Still waiting after ${SLOW_OPEN_MS / 1_000} s: ${what}. Check that the config's transport function settles and that its broker answers; Ctrl-C stops.`,
-    );
+    onSlow?.(`Still waiting after ${SLOW_OPEN_MS / 1_000} s: ${what}; Ctrl-C stops.`);
     onSlow = undefined;
   }, SLOW_OPEN_MS);
   try {

@@ -348,10 +348,17 @@ export default defineConfig({
 
 describe('a signal while a command connects', () => {
   it('SIGTERM ends it at once, though the connection never answers', async () => {
-    // The transport function never settles, as a broker that neither answers nor refuses.
+    // The transport's ready() never settles, as a broker that neither answers nor refuses.
     const dir = project({
-      'conveyor.config.mjs': `process.stderr.write('config loaded\\n');
-export default { transport: () => new Promise(() => {}) };
+      'conveyor.config.mjs': `import { memoryTransport } from '@conveyor/core';
+process.stderr.write('config loaded\\n');
+export default {
+  transport: () =>
+    Object.assign(memoryTransport(), {
+      ready: () => new Promise(() => {}),
+      describe: () => '127.0.0.1:1, prefix conveyor',
+    }),
+};
 `,
     });
     const child = spawnConveyor(['status', '--config', path.join(dir, 'conveyor.config.mjs')]);
@@ -362,7 +369,11 @@ export default { transport: () => new Promise(() => {}) };
       throw new Error(`exited before the signal: code ${exit.code}\n${exit.stderr}`);
     });
     await Promise.race([
-      child.waitFor('Still waiting after 3 s: its transport function has not returned a transport'),
+      // It said to check that the config's transport function settles: the broker is what to
+      // check, where the transport connects.
+      child.waitFor(
+        'has not connected to 127.0.0.1:1, prefix conveyor. Check that its broker runs there and answers',
+      ),
       late,
     ]);
     late.catch(() => {});
