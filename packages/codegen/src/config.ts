@@ -287,9 +287,9 @@ export function resolveConfig(
 
 /**
  * A misspelt key (`importExtention`) would leave its setting at the default without a word.
- * The suggestion is the key that starts with the same four letters, or has the same letters
- * in another order (`trasnport`), in any case: this entry loads no package, so core's
- * edit-distance `nearestName` is not at hand.
+ * The suggestion is the key that starts with the same four letters, has the same letters in
+ * another order (`trasnport`), or is one letter away (`taks`), in any case: this entry loads
+ * no package, so core's edit-distance `nearestName` is not at hand.
  */
 export function assertConfigKeys(config: Record<string, unknown>, where: string): void {
   const known = Object.keys(CONFIG_KEYS);
@@ -297,7 +297,12 @@ export function assertConfigKeys(config: Record<string, unknown>, where: string)
   const letters = (key: string) => [...key.toLowerCase()].sort().join('');
   for (const key of Object.keys(config)) {
     if (Object.hasOwn(CONFIG_KEYS, key) || config[key] === undefined) continue;
-    const near = known.find((name) => stem(name) === stem(key) || letters(name) === letters(key));
+    const near = known.find(
+      (name) =>
+        stem(name) === stem(key) ||
+        letters(name) === letters(key) ||
+        oneLetterApart(name.toLowerCase(), key.toLowerCase()),
+    );
     throw new CodegenError(
       'CONFIG_INVALID',
       `Unknown key ${JSON.stringify(key)} in ${where}: expected one of ${known.join(', ')}${
@@ -305,6 +310,15 @@ export function assertConfigKeys(config: Record<string, unknown>, where: string)
       }.`,
     );
   }
+}
+
+/** Whether `a` and `b` differ by one letter dropped, added or changed. */
+function oneLetterApart(a: string, b: string): boolean {
+  if (Math.abs(a.length - b.length) > 1 || a === b) return false;
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  const rest = (x: string, skip: number) => x.slice(i + skip);
+  return rest(a, 1) === rest(b, 1) || rest(a, 1) === rest(b, 0) || rest(a, 0) === rest(b, 1);
 }
 
 function invalid(where: string, key: string, value: unknown, expected: string): CodegenError {

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  assertConfigKeys,
   CodegenError,
   findConfigFile,
   generate,
@@ -107,6 +108,25 @@ export default {
     expect((error as Error).message).toBe(
       `Unknown key "trasnport" in ${tree.path('conveyor.config.ts')}: expected one of tasks, client, registry, importExtension, tsconfig, transport (did you mean "transport"?).`,
     );
+  });
+
+  // `taks` got the list with no suggestion: it shares neither four first letters nor every
+  // letter with `tasks`.
+  it('suggests the key one letter away from a misspelt one', () => {
+    const said = (config: Record<string, unknown>) => {
+      try {
+        assertConfigKeys(config, 'c.ts');
+      } catch (error) {
+        return /did you mean "(\w+)"/.exec((error as Error).message)?.[1] ?? 'nothing';
+      }
+      return 'accepted';
+    };
+    expect(said({ taks: [] })).toBe('tasks');
+    expect(said({ clent: 'c.ts' })).toBe('client');
+    expect(said({ registri: 'r.ts' })).toBe('registry');
+    expect(said({ tsconfigs: 'x' })).toBe('tsconfig');
+    expect(said({ output: 'x' })).toBe('nothing');
+    expect(said({ tasks: [] })).toBe('accepted');
   });
 
   it('imports a .mjs config and parses a .json one', async () => {
