@@ -116,7 +116,13 @@ try {
     onStarted: (part, detail) => write(`  ✓ ${part.padEnd(13)} ${detail}`),
   });
   write(`  ✓ ${'dashboard'.padEnd(13)} ${stack.adminUrl} (${credentialsHint(stack.admin)})`);
-  write(`Everything up in ${((Date.now() - started) / 1000).toFixed(1)} s; logs in ${logDir}\n`);
+  // The directory goes at the end of a run that went well, unless KEEP_LOGS=1 keeps it.
+  const logsFate = process.env.KEEP_LOGS
+    ? 'kept'
+    : 'removed at the end unless something fails; KEEP_LOGS=1 keeps them';
+  write(
+    `Everything up in ${((Date.now() - started) / 1000).toFixed(1)} s; logs in ${logDir} (${logsFate})\n`,
+  );
 
   const stockBefore = await stockLevels(stack.db);
   const user = demoUser();
