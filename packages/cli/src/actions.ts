@@ -125,16 +125,21 @@ export function dispatch(io: Io, signal: AbortSignal) {
           );
         }
         case 'enqueue': {
-          const { contractNamed, enqueueJob, loadContracts, readInput } = await import(
-            './commands/enqueue.js'
-          );
+          const { contractNamed, enqueueJob, inputExample, loadContracts, readInput } =
+            await import('./commands/enqueue.js');
           const given = options as unknown as EnqueueCommandOptions;
-          // Bad input and unknown tasks are refused before any connection is made.
-          const input = readInput(args[1] as string | undefined, given.inputFile, io.cwd);
+          // Unknown tasks and bad input are refused before any connection is made; the input's
+          // errors show the task's own fields.
           const { config } = command.optsWithGlobals<{ config?: string }>();
           const contract = contractNamed(
             await loadContracts(given.tasks, config, io.cwd),
             first as string,
+          );
+          const input = readInput(
+            args[1] as string | undefined,
+            given.inputFile,
+            io.cwd,
+            inputExample(contract),
           );
           const redaction = await redacting([contract.contract]);
           return withConnection(command, io, (c) =>

@@ -346,7 +346,11 @@ describe('conveyor enqueue', () => {
     expect(wrong.stderr).toContain('"seven"');
     const missing = await refused(['cli.echo']);
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toContain('Missing input');
+    // It showed the shop's '{"orderId":"o-1"}' whatever the task: now the task's own fields.
+    expect(missing.stderr).toContain(
+      `Missing input: task "cli.echo" takes an object with n; give the job's input as JSON, e.g. conveyor enqueue cli.echo '{"n": …}' (your values in place of …)`,
+    );
+    expect(notJson.stderr).toContain(`'{"n": …}'`);
     const [counts] = await transport.admin.queueCounts(['cli-echo']);
     expect(counts).toMatchObject({ waiting: 0, delayed: 0 });
     await close();

@@ -8,7 +8,7 @@ import {
   type JsonValue,
   ValidationError,
 } from '@conveyor/core';
-import { pausedQueuesAmong, queueOfJobId } from '@conveyor/core/transport';
+import { objectShapeOf, pausedQueuesAmong, queueOfJobId } from '@conveyor/core/transport';
 import { revived } from '@conveyor/core/worker';
 import { recordAction } from '../audit-trail.js';
 import type { Connection } from '../connection.js';
@@ -42,11 +42,35 @@ export interface EnqueueCommandOptions {
   json?: boolean;
 }
 
+/** What the input errors show: the task's fields and a command to copy (from {@link inputExample}). */
+export interface InputExample {
+  /** `task "app.greet" takes an object with who; ` (empty when its fields are unknown). */
+  takes: string;
+  /** `conveyor enqueue app.greet '{"who": …}'`. */
+  command: string;
+}
+
+/** The example for `contract`'s input: its fields when its schema is a plain object. */
+export function inputExample({ kind, contract }: Enqueueable): InputExample {
+  const fields = Object.keys(objectShapeOf(contract.input) ?? {});
+  const name = contract.name;
+  if (fields.length === 0) {
+    return { takes: '', command: `conveyor enqueue ${name} '<JSON>'` };
+  }
+  const shown = fields.slice(0, 6);
+  const more = fields.length > shown.length ? ', …' : '';
+  return {
+    takes: `${kind} ${JSON.stringify(name)} takes an object with ${shown.join(', ')}${more}; `,
+    command: `conveyor enqueue ${name} '{${shown.map((field) => `${JSON.stringify(field)}: …`).join(', ')}${more}}' (your values in place of …)`,
+  };
+}
+
 /** Parses the job's input: the argument, or the file (`-`: stdin) of `--input-file`. */
 export function readInput(
   text: string | undefined,
   inputFile: string | undefined,
   cwd: string,
+  example?: InputExample,
 ): unknown {
   if (text !== undefined && inputFile !== undefined) {
     throw new CliError('USAGE', 'Give the input as an argument or with --input-file, not both.');
@@ -65,7 +89,7 @@ export function readInput(
   if (text === undefined) {
     throw new CliError(
       'USAGE',
-      `Missing input: give the job's input as JSON, e.g. conveyor enqueue <task> '{"orderId":"o-1"}', or --input-file <file> (- for stdin).`,
+      `Missing input: ${example?.takes ?? ''}give the job's input as JSON, e.g. ${example?.command ?? `conveyor enqueue <task> '{"orderId":"o-1"}'`}, or --input-file <file> (- for stdin).`,
     );
   }
   try {
@@ -75,7 +99,7 @@ export function readInput(
     const shown = text.length > 120 ? `${text.slice(0, 100)}… (${text.length} characters)` : text;
     throw new CliError(
       'USAGE',
-      `${source === 'the input' ? 'The input' : `The input from ${source}`} is not JSON (${reason}): ${JSON.stringify(shown)}. Give a JSON value, quoted for the shell: '{"orderId":"o-1"}'.`,
+      `${source === 'the input' ? 'The input' : `The input from ${source}`} is not JSON (${reason}): ${JSON.stringify(shown)}. ${example?.takes ?? ''}Give a JSON value, quoted for the shell: ${example?.command ?? `'{"orderId":"o-1"}'`}.`,
     );
   }
 }

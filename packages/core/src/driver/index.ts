@@ -38,6 +38,7 @@ export {
   JOB_ERROR_LIMITS,
   toJobError,
 } from '../job-error.js';
+export { objectShapeOf } from '../json-boundary.js';
 export {
   assertKnownKeys,
   type KnownKeys,
