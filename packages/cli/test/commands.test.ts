@@ -237,7 +237,7 @@ describe('conveyor inspect', () => {
       expect(missing.code).toBe(4);
       expect(missing.stderr).toMatch(/^error: No job "cli-inspect:nope"/);
       // Purged jobs were not among the causes it named.
-      expect(missing.stderr).toContain('or it was purged (`conveyor purge`, the dashboard)');
+      expect(missing.stderr).toContain('or it was purged (by conveyor purge or the dashboard)');
       const malformed = await cli(['inspect', 'no-colon', ...env.args]);
       expect(malformed.code).toBe(2);
       expect(malformed.stderr).toContain('Invalid job id "no-colon"');

@@ -63,7 +63,7 @@ export async function inspectJob(
 export function jobNotFound(id: string, { command, note }: FollowUp = noFlags()): CliError {
   return new CliError(
     'NOT_FOUND',
-    `No job ${JSON.stringify(id)}: it never existed, or it finished and its record expired (result TTL) or was deleted as it completed (removeOnComplete), or it was purged (`conveyor purge`, the dashboard). Check the id with \`${command`dead <queue>`}\`${note} or your logs.`,
+    `No job ${JSON.stringify(id)}: it never existed, or it finished and its record expired (result TTL) or was deleted as it completed (removeOnComplete), or it was purged (by conveyor purge or the dashboard). Check the id with \`${command`dead <queue>`}\`${note} or your logs.`,
   );
 }
 
