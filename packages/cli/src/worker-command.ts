@@ -116,6 +116,12 @@ export function addWorkerCommand(
     .addOption(
       new Option('--log-level <level>', 'pino log level').choices(LOG_LEVELS).default('info'),
     )
+    .addOption(
+      new Option(
+        '--log-format <format>',
+        'json: a pino JSON object per line, for log collectors; text: lines for a person (default: text on a terminal, json otherwise)',
+      ).choices(['json', 'text']),
+    )
     .addHelpText(
       'after',
       `

@@ -203,11 +203,18 @@ describe('conveyor worker', () => {
       expect(new Set(runs).size).toBe(runs.length);
       expect(runs.length).toBe(completed);
 
-      const second = spawnConveyor(workerArgs, options);
+      // The second logs at info, as text (what a terminal gets by default).
+      const textArgs = [...workerArgs, '--log-level', 'info', '--log-format', 'text'];
+      const second = spawnConveyor(textArgs, options);
       await second.waitFor('Ready.');
       await expect.poll(() => runsIn(log).length, { timeout: WAIT_MS, interval: 50 }).toBe(total);
       second.child.kill('SIGTERM');
-      expect((await second.exited).code).toBe(0);
+      const secondExit = await second.exited;
+      expect(secondExit.code).toBe(0);
+      expect(secondExit.stdout).toMatch(
+        /^\d\d:\d\d:\d\d\.\d{3} INFO {2}worker started .*concurrency=8/m,
+      );
+      expect(secondExit.stdout).not.toContain('{"level"');
 
       const finalRuns = runsIn(log);
       expect(new Set(finalRuns).size).toBe(total);

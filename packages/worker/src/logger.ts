@@ -2,6 +2,7 @@ import { InvalidOptionError, type Logger } from '@conveyor/core';
 import { escapeJsonControls } from '@conveyor/core/worker';
 import { type DestinationStream, type LevelWithSilent, type LoggerOptions, pino } from 'pino';
 import { stdoutLines } from './stdout-lines.js';
+import { textLines } from './text-lines.js';
 
 const LEVELS: readonly string[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -10,11 +11,16 @@ export interface WorkerLoggerOptions {
   level?: LevelWithSilent;
   /** Where the lines go. Default: stdout. */
   destination?: DestinationStream;
+  /**
+   * `json` (the default): one pino JSON object per line, for log collectors. `text`: a line a
+   * person reads, `12:04:05.123 INFO  job completed jobId=… task=…`, an error's stack below it.
+   */
+  format?: 'json' | 'text';
 }
 
 /**
  * The worker's default logger (`createWorker` without `logger`, and `conveyor worker`): pino
- * JSON lines named `conveyor-worker`. The lines carry job data (an error message, a task's
+ * JSON lines named `conveyor-worker` (or, with `format: 'text'`, lines for a person). The lines carry job data (an error message, a task's
  * log fields), so every line, a child's too, goes through `escapeJsonControls` on its
  * way out: a job cannot drive the terminal that shows the log.
  *
@@ -34,6 +40,11 @@ export function createWorkerLogger(options: WorkerLoggerOptions = {}): Logger {
     // their cause already, so it read twice. The cause stays, as an object of its own.
     serializers: { err: pino.stdSerializers.errWithCause },
   };
-  const logger = pino(settings, options.destination ?? stdoutLines());
+  const format = options.format ?? 'json';
+  if (format !== 'json' && format !== 'text') {
+    throw new InvalidOptionError('format', format, 'json or text');
+  }
+  const destination = options.destination ?? stdoutLines();
+  const logger = pino(settings, format === 'text' ? textLines(destination) : destination);
   return logger as unknown as Logger;
 }

@@ -147,7 +147,7 @@ describe('a step job of a workflow that ended', () => {
       },
     });
     const workflow = defineWorkflow({
-      name: `se.${name}`,
+      name: `se.${name}.flow`,
       input: Input,
       steps: (f) => f.step('a', work),
     });

@@ -47,6 +47,8 @@ export interface WorkerCommandOptions {
   maxWorkflowChildren?: number;
   /** One of the choices worker-command.ts offers, createWorkerLogger's levels. */
   logLevel: NonNullable<WorkerLoggerOptions['level']>;
+  /** `--log-format`; undefined: text on a terminal, JSON otherwise. */
+  logFormat?: WorkerLoggerOptions['format'];
 }
 
 /** The task module as `conveyor worker` loaded it. */

@@ -76,7 +76,9 @@ export async function runWorker(
     io.stderr(stoppedLine({ completed: 0, failed: 0, dead: 0, retried: 0, cancelled: 0 }));
     return;
   }
-  const logger = createWorkerLogger({ level: options.logLevel });
+  // The log is stdout: text for a person at a terminal, JSON for whatever reads a pipe.
+  const format = options.logFormat ?? (process.stdout.isTTY ? 'text' : 'json');
+  const logger = createWorkerLogger({ level: options.logLevel, format });
   const plan = planWorker(options, { registry, schedules, workflows, file });
   const opened = await openWhenReachable(
     () => openWorker(source, plan, logger),
