@@ -14,7 +14,9 @@ export interface WorkflowFailure {
 /**
  * `handle.result()` on a workflow that ended without completing: `failed` (a step failed,
  * or the deadline passed: `failure.error.code` is then `WORKFLOW_TIMED_OUT`), `cancelled`,
- * or `compensated` (a step failed and its compensation ran).
+ * or `compensated` (a step failed and its compensation ran). The message says how it ended,
+ * quotes the step's error (and a failed compensation's) whole, and gives one piece of
+ * advice: the quoted error's own when it has one, else how to run it again.
  */
 export class WorkflowNotCompletedError extends ConveyorError {
   declare readonly code: 'WORKFLOW_NOT_COMPLETED';
@@ -32,39 +34,68 @@ export class WorkflowNotCompletedError extends ConveyorError {
     failure: WorkflowFailure | undefined,
     compensation?: { step: string; error: WorkflowFailure['error'] },
   ) {
-    const step =
-      failure === undefined
-        ? ''
-        : `step ${JSON.stringify(failure.step)}${failure.child === undefined ? '' : ` (child ${failure.child})`}`;
-    // A deadline fails the run, not its open step, which ends cancelled.
-    const where =
-      failure === undefined
-        ? ''
-        : failure.error.code === 'WORKFLOW_TIMED_OUT'
-          ? `: it timed out while ${step} was open (WORKFLOW_TIMED_OUT): ${failure.error.message.replace(/\.+$/, '')}`
-          : `: ${step} failed with ${failure.error.code ?? failure.error.name}: ${failure.error.message.replace(/\.+$/, '')}`;
-    // A skew (workers with another definition than the run's) fails a retry the same way
-    // until every worker runs the definition the run started with.
-    const next =
-      status !== 'failed'
-        ? ''
-        : failure?.error.code === 'WORKFLOW_SKEW'
-          ? ' A retry runs only on workers whose definition has the plan the run started with: roll them back to it first, or start the workflow again.'
-          : ' Fix the cause, then handle.retry() runs it again from the failed step.';
-    // The rollback failing too is what leaves things half done: said, not only the step.
-    const undo =
-      compensation === undefined
-        ? ''
-        : ` Its compensation ${JSON.stringify(compensation.step)} failed too, with ${compensation.error.code ?? compensation.error.name}: ${compensation.error.message.replace(/\.+$/, '')}: what the failed step did may be half undone.`;
-    super(
-      'WORKFLOW_NOT_COMPLETED',
-      `Workflow ${JSON.stringify(workflowId)} ended ${status} and has no result${where}.${undo}${next}`,
-    );
+    super('WORKFLOW_NOT_COMPLETED', notCompleted(workflowId, status, failure, compensation));
     this.workflowId = workflowId;
     this.status = status;
     this.failure = failure;
     this.compensation = compensation;
   }
+}
+
+/**
+ * Codes of errors whose messages end in their own advice on the run (fix a mapping or a
+ * deploy then retry, start again, split the work, raise the deadline): quoted, they are the
+ * advice, and none is added after them.
+ */
+const ADVISED: ReadonlySet<string> = new Set([
+  'UNKNOWN_WORKFLOW',
+  'WORKFLOW_MAP_CHANGED',
+  'WORKFLOW_MAPPING_FAILED',
+  'WORKFLOW_SKEW',
+  'WORKFLOW_TIMED_OUT',
+  'WORKFLOW_TOO_LARGE',
+]);
+
+/** `CODE: message.`: an error quoted whole, as the last words of its sentence. */
+function quoted(error: JobError): string {
+  const message = error.message.trimEnd() || '(no message)';
+  return `${error.code ?? error.name}: ${/[.!?]$/.test(message) ? message : `${message}.`}`;
+}
+
+function notCompleted(
+  workflowId: string,
+  status: Exclude<WorkflowStatus, 'running' | 'completed'>,
+  failure: WorkflowFailure | undefined,
+  compensation: { step: string; error: JobError } | undefined,
+): string {
+  const parts = [`Workflow ${JSON.stringify(workflowId)} ended ${status} and has no result.`];
+  if (failure !== undefined) {
+    const child = failure.child === undefined ? '' : ` (child ${failure.child})`;
+    const step = `step ${JSON.stringify(failure.step)}${child}`;
+    // A deadline fails the run, not its open step, which ends cancelled.
+    parts.push(
+      failure.error.code === 'WORKFLOW_TIMED_OUT'
+        ? `It timed out while ${step} was open, with ${quoted(failure.error)}`
+        : `Its ${step} failed with ${quoted(failure.error)}`,
+    );
+    // The rollback failing too is what leaves things half done: said before its error.
+    if (compensation !== undefined) {
+      parts.push(
+        `What ${step} did may be half undone: its compensation ${JSON.stringify(compensation.step)} failed too, with ${quoted(compensation.error)}`,
+      );
+    }
+  }
+  // A step input's validation error says to retry the workflow too (core's stepInputHint).
+  const advised = [failure?.error, compensation?.error].some(
+    (error) =>
+      (error?.code !== undefined && ADVISED.has(error.code)) ||
+      error?.message.includes('conveyor workflows retry') === true,
+  );
+  // Only a failed run is retried; a compensated or cancelled one is started again.
+  if (status === 'failed' && !advised) {
+    parts.push('Fix the cause, then handle.retry() runs it again from the failed step.');
+  }
+  return parts.join(' ');
 }
 
 /** A run of another workflow than the typed handle's: `runOf` is the run's workflow. */

@@ -178,9 +178,9 @@ describe('WorkflowHandle', () => {
       failure: { step: 'reserve' },
       compensation: { step: 'reject', error: { message: 'reject broke' } },
     });
-    // It named step "reserve" alone, as a plain failure reads.
+    // What is half undone is said before the compensation's error, which is quoted whole.
     expect(error.message).toContain(
-      'Its compensation "reject" failed too, with Error: reject broke: what the failed step did may be half undone.',
+      'Its step "reserve" failed with Error: reserve broke. What step "reserve" did may be half undone: its compensation "reject" failed too, with Error: reject broke.',
     );
   });
 
@@ -208,14 +208,20 @@ describe('WorkflowHandle', () => {
     } as never);
     expect(dotted.message).toContain('look at its running steps. Fix the cause');
     // A skew fails a retry the same way until the workers run the run's definition again: it
-    // said "Fix the cause, then handle.retry()" after "start the workflow again".
+    // said "Fix the cause, then handle.retry()" after "start the workflow again". Its own
+    // message says what to do: deploy the same definition, or put the run's back.
     const skew = new WorkflowNotCompletedError('wf_1', 'failed', {
       step: 'ship',
-      error: { name: 'Error', code: 'WORKFLOW_SKEW', message: 'plan a, this worker plan b' },
+      error: {
+        name: 'Error',
+        code: 'WORKFLOW_SKEW',
+        message:
+          "plan a, this worker plan b. Deploy the same definition to producers and workers, then start the workflow again (or put the run's definition back on the workers and retry it).",
+      },
     } as never);
     expect(skew.message).not.toContain('handle.retry()');
-    expect(skew.message).toContain(
-      'A retry runs only on workers whose definition has the plan the run started with',
+    expect(skew.message).toMatch(
+      /WORKFLOW_SKEW: plan a, this worker plan b\. Deploy .*retry it\)\.$/,
     );
 
     broken = false;
@@ -318,7 +324,7 @@ describe('WorkflowHandle', () => {
     // Its open step ends cancelled: the message does not say that step failed.
     const error = (await run.result().catch((thrown: unknown) => thrown)) as Error;
     expect(error.message).toMatch(
-      /ended failed and has no result: it timed out while step "\w+" was open \(WORKFLOW_TIMED_OUT\): Workflow /,
+      /ended failed and has no result\. It timed out while step "\w+" was open, with WORKFLOW_TIMED_OUT: Workflow .*; raise the deadline or look at its running steps\.$/,
     );
     expect(error.message).not.toMatch(/step "\w+" failed/);
   });
