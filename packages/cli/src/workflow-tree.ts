@@ -3,6 +3,7 @@ import {
   type JsonValue,
   type WorkflowChildView,
   type WorkflowErrorView,
+  type WorkflowStatus,
   type WorkflowStepState,
   type WorkflowStepView,
   type WorkflowView,
@@ -69,11 +70,33 @@ function resultOf(unit: WorkflowStepView | WorkflowChildView): { result?: JsonVa
   return result === undefined ? {} : { result };
 }
 
+/**
+ * A map that has no children: expanded to none (its items mapping returned no items), not
+ * expanded and never to be (it failed, was skipped by its policy or cancelled, or the run
+ * ended first), or not expanded yet.
+ */
+function noChildren(step: WorkflowStepView, status: WorkflowStatus): string {
+  switch (step.state) {
+    case 'completed':
+      return 'children: none (its items mapping returned no items)';
+    case 'skipped':
+      return "children: none, not expanded (the step failed and was skipped: onFailure 'continue')";
+    case 'failed':
+      return 'children: none, not expanded (the step failed)';
+    case 'cancelled':
+      return 'children: none, not expanded (the step was cancelled)';
+    default:
+      return status === 'running'
+        ? 'children: not expanded yet'
+        : `children: none, not expanded (the run ended ${status} first)`;
+  }
+}
+
 /** `10,000 children: 3 completed, 1 failed, 9,996 cancelled`. */
-function childrenSummary(step: WorkflowStepView): string {
+function childrenSummary(step: WorkflowStepView, status: WorkflowStatus): string {
   const children = step.children;
   if (!children) return '';
-  if (children.total === 0) return 'children: not expanded yet';
+  if (children.total === 0) return noChildren(step, status);
   const parts = STATE_ORDER.filter((state) => children.counts[state] > 0).map(
     (state) => `${children.counts[state].toLocaleString('en-US')} ${state}`,
   );
@@ -148,7 +171,7 @@ export function describeWorkflowTree(view: WorkflowView, now: number): string[] 
       rows.push(stepRow(step, ''));
       const children = step.children;
       if (!children) continue;
-      rows.push(`${INDENT}  ${childrenSummary(step)}`);
+      rows.push(`${INDENT}  ${childrenSummary(step, view.status)}`);
       for (const child of children.shown) {
         rows.push({
           indent: '  ',

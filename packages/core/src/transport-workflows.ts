@@ -125,8 +125,12 @@ export interface WorkflowStartResult {
   inputFingerprint?: string;
 }
 
-/** A step's final outcome: its result, or the error its job died with. */
-export type StepOutcome = { ok: true; result: JsonValue } | { ok: false; error: JobError };
+/**
+ * A step's final outcome: its result, or the error its job died with. A completion without
+ * `result` (its task returned nothing) completes the step with no result: `results` answers
+ * `undefined` for it, as a job's record has no result then [W10].
+ */
+export type StepOutcome = { ok: true; result?: JsonValue } | { ok: false; error: JobError };
 
 export interface RecordResult {
   /** False when the outcome was recorded before, or the workflow had ended: nothing changed. */

@@ -32,20 +32,40 @@ function addressArgs(addresses: readonly StepAddress[]): string[] {
   return args;
 }
 
-/** wf-record.lua's groups: step, child index or '', 1|0, the result or error JSON, job id or ''. */
+/**
+ * wf-record.lua's groups: step, child index or '', 1|0, the result or error JSON
+ * ({@link NO_RESULT} for a completion with no result), job id or ''.
+ */
 function outcomeArgs(items: readonly StepOutcomeItem[]): string[] {
   const args: string[] = [];
   for (const { address, outcome } of items) {
+    const json = outcome.ok
+      ? outcome.result === undefined
+        ? NO_RESULT
+        : JSON.stringify(outcome.result)
+      : JSON.stringify(outcome.error);
     args.push(
       address.step,
       address.child === undefined ? '' : String(address.child),
       outcome.ok ? '1' : '0',
-      JSON.stringify(outcome.ok ? outcome.result : outcome.error),
+      json,
       address.job ?? '',
     );
   }
   return args;
 }
+
+/**
+ * A step's (or child's) stored result when its task returned nothing, written by first write
+ * as any result (it marks the unit done) and read back as `undefined` [W10]. It is JSON's
+ * `null` with a leading space, which `JSON.stringify` never writes: earlier versions, which
+ * stored `null` for such a step, read it as they did (`null`), and read here their `null`
+ * stays `null`.
+ */
+const NO_RESULT = ' null';
+
+/** A stored result as wf-results.lua answers it: none, no result, or its JSON. */
+const storedResult = (value: unknown) => (value === NO_RESULT ? undefined : readResult(value));
 
 /** How long an idempotency key's claim waits for its workflow's start before it is freed. */
 const KEY_CLAIM_MS = 30_000;
@@ -287,7 +307,7 @@ export function redisWorkflows(options: RedisWorkflowsOptions): TransportWorkflo
     async results(id, step, range) {
       const args = [step, range ? String(range.from) : '', range ? String(range.count) : ''];
       const reply = await call('wf-results', id, args);
-      return ((reply[1] as unknown[] | null) ?? []).map(readResult);
+      return ((reply[1] as unknown[] | null) ?? []).map(storedResult);
     },
 
     async cancel(id) {

@@ -132,6 +132,24 @@ describe('redis workflows', () => {
     expect(Math.abs(ttl - metaTtl)).toBeLessThan(1_000);
   });
 
+  it('a step with no result is stored so that earlier versions read null, as they stored it; their null still reads null [W10]', async () => {
+    const transport = redis.transport();
+    const admin = redis.admin();
+    const plan = mapPlan(uniqueQueue('wf-no-result'));
+    const id = newWorkflowId();
+    await transport.workflows.start({ id, plan, input: null });
+    await transport.workflows.record(id, { step: 'split' }, { ok: true });
+    await transport.workflows.expand(id, 'each', [1, 2], 10);
+    const results = (workflowKeys('conveyor', id) as [string, string, string, string])[3];
+    const stored = (await admin.hget(results, 'split')) as string;
+    // What an earlier version's reader makes of it: the null it stored for no result.
+    expect(JSON.parse(stored)).toBeNull();
+    expect(await transport.workflows.results(id, 'split')).toEqual([undefined]);
+    // A child's null written by an earlier version (no result, then) reads as it did.
+    await admin.hset(results, 'each#0', 'null');
+    expect(await transport.workflows.results(id, 'each')).toEqual([null, undefined]);
+  });
+
   it('a retried workflow’s keys stop expiring', async () => {
     const transport = redis.transport();
     const admin = redis.admin();

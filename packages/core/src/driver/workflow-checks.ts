@@ -129,7 +129,7 @@ function withinAsPrimitive(value: unknown, maxBytes: number): JsonValue | undefi
   }
 }
 
-/** A step's outcome: `{ ok: true, result }` (JSON within the cap) or `{ ok: false, error }`. */
+/** A step's outcome: `{ ok: true, result? }` (JSON within the cap, or none) or `{ ok: false, error }`. */
 export function checkOutcome(outcome: unknown, maxBytes: number): StepOutcome {
   const o = outcome as { ok?: unknown; result?: unknown; error?: unknown } | null;
   if (typeof o !== 'object' || o === null || typeof o.ok !== 'boolean') {
@@ -139,7 +139,11 @@ export function checkOutcome(outcome: unknown, maxBytes: number): StepOutcome {
       '{ ok: true, result } or { ok: false, error }',
     );
   }
-  if (o.ok) return { ok: true, result: jsonWithin(o.result, 'step result', maxBytes) };
+  if (o.ok) {
+    // No result (the task returned nothing) is not JSON, and is kept as none [W10].
+    if (o.result === undefined) return { ok: true };
+    return { ok: true, result: jsonWithin(o.result, 'step result', maxBytes) };
+  }
   const error = o.error as { name?: unknown; message?: unknown } | null;
   if (
     typeof error !== 'object' ||

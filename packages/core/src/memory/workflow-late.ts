@@ -20,7 +20,7 @@ export function runEnded(run: Run): boolean {
  * and it is not a map step's own, nor a child of a map step skipped before the end): the
  * unit is completed with its result. No counter, policy or dispatch. Whether it recorded.
  */
-export function completeLate(run: Run, unit: Unit, result: JsonValue): boolean {
+export function completeLate(run: Run, unit: Unit, result: JsonValue | undefined): boolean {
   const { rec, kind, def } = unit;
   if (rec.state !== 'cancelled' || rec.jobId === undefined || kind === 'map') return false;
   if (!runEnded(run)) return false;

@@ -37,6 +37,15 @@ export type StepMapping<TPrevious, TWorkflowInput, T extends AnyTaskContract> = 
 /** What a stage hands on: the step's result, or `undefined` too when it may `'continue'`. */
 type Outcome<TResult, F> = F extends 'continue' ? TResult | undefined : TResult;
 
+/**
+ * What a map stage hands on: its children's results in item order; with `'continue'`, each
+ * may be `undefined` (a child that failed), and so may the whole (the map step itself failed
+ * before its children ran: its items mapping threw, or there were too many).
+ */
+type MapOutcome<TResult, F> = F extends 'continue'
+  ? Array<TResult | undefined> | undefined
+  : TResult[];
+
 /** The compensation a failure policy names, if any. */
 type CompensationOf<F> = F extends { readonly compensate: infer C extends string } ? C : never;
 
@@ -155,8 +164,10 @@ export interface Flow<TWorkflowInput, TPrevious, TFrom extends string, TRefs ext
 
   /**
    * A fan-out: `items` returns one task input per child job; the next stage receives the
-   * children's results in the order of the array (`undefined` for a child that failed,
-   * with `onFailure: 'continue'`).
+   * children's results in the order of the array. With `onFailure: 'continue'`, a child
+   * that failed gives `undefined` in it, and a map step that failed itself (its items
+   * mapping threw, or returned more items than the workers' limit) gives `undefined`
+   * instead of the array.
    */
   map<const N extends string, T extends AnyTaskContract, const F extends OnFailure = 'fail'>(
     name: N,
@@ -165,12 +176,7 @@ export interface Flow<TWorkflowInput, TPrevious, TFrom extends string, TRefs ext
       items: (previous: TPrevious, input: TWorkflowInput) => readonly TaskInput<T>[];
       onFailure?: F;
     },
-  ): Flow<
-    TWorkflowInput,
-    Array<Outcome<TaskResult<T>, F>>,
-    `map "${N}"`,
-    TRefs | CompensationOf<F>
-  >;
+  ): Flow<TWorkflowInput, MapOutcome<TaskResult<T>, F>, `map "${N}"`, TRefs | CompensationOf<F>>;
 
   /**
    * A compensation step: runs only when a step whose `onFailure` names it fails, with the

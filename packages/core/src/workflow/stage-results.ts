@@ -15,7 +15,10 @@ export interface StageToRead {
  * A stage's stored results, decoded, in the shape `stageOutput` takes and `handle.result()`
  * gives: a step's result; a group's results by step name; a map's children's results in
  * index order (read in chunks side by side). A step skipped by `onFailure: 'continue'`
- * gives `undefined`. `decoderFor(step)` is the step's task's decoder, or undefined to hand
+ * gives `undefined`, a map step too (its items mapping threw, or were too many): not `[]`,
+ * which is a map whose mapping returned no items. A step (or child) that completed with no
+ * result (its task returned nothing) gives `undefined` too, in a group's record and a map's
+ * array as well. `decoderFor(step)` is the step's task's decoder, or undefined to hand
  * stored results on as they are.
  */
 export async function readStageResults(
@@ -26,7 +29,12 @@ export async function readStageResults(
 ): Promise<unknown> {
   if (stage.kind === 'map') {
     const [step] = stage.steps;
-    return step === undefined ? [] : childResults(workflows, record, step.name, decoderFor);
+    if (step === undefined) return [];
+    const own = record.steps.find((rec) => rec.step === step.name && rec.child === undefined);
+    // Skipped by its policy, it has no result, as a skipped step has none; its children,
+    // if it expanded before it failed, were cancelled and stay in the record.
+    if (own?.state === 'skipped') return undefined;
+    return childResults(workflows, record, step.name, decoderFor);
   }
   const values = await Promise.all(
     stage.steps.map(async ({ name }) => {

@@ -111,7 +111,7 @@ export function mapItems(
  * record by step name (in declared order); a map's children's results as an array, in
  * item order. `results` is the step's result (a step), a record of results by step name
  * (a group), or an array of the children's results (a map); a step that failed with
- * `onFailure: 'continue'` counts as `undefined`.
+ * `onFailure: 'continue'` counts as `undefined`, a map step too (not an empty array).
  */
 export function stageOutput(workflow: AnyWorkflow, stageIndex: number, results: unknown): unknown {
   const stage = workflow.stages[stageIndex];
@@ -127,6 +127,8 @@ export function stageOutput(workflow: AnyWorkflow, stageIndex: number, results: 
     case 'step':
       return results;
     case 'map':
+      // A map step skipped by `onFailure: 'continue'`: no children's results at all.
+      if (results === undefined && stage.steps[0]?.onFailure === 'continue') return undefined;
       if (!Array.isArray(results)) {
         throw new InvalidOptionError(label, results, "an array of the map's children's results");
       }

@@ -104,4 +104,20 @@ describe('readStageResults of a map stage', () => {
     expect(get).toHaveBeenCalledWith('wf-4');
     expect(asked.at(-1)).toEqual(['wf-4/charge', { from: 0, count: 4 }]);
   });
+
+  it("gives undefined for a map step skipped by 'continue', expanded or not, and [] for one that expanded to no items", async () => {
+    const { workflows, asked } = store(5);
+    const get = vi.fn();
+    const transport = { ...workflows, get } as unknown as TransportWorkflows;
+    const skipped = { ...mapStep, state: 'skipped' as const };
+    for (const steps of [[skipped], [{ ...skipped, children: 2 }, child(0), child(1)]]) {
+      expect(await readStageResults(transport, recordWith(steps), stage, () => undefined)).toBe(
+        undefined,
+      );
+    }
+    expect(asked).toEqual([]);
+    const none = recordWith([{ ...mapStep, children: 0 }]);
+    expect(await readStageResults(transport, none, stage, () => undefined)).toEqual([]);
+    expect(get).not.toHaveBeenCalled();
+  });
 });

@@ -266,14 +266,38 @@ describe('what flows on', () => {
         return { orderId: o.orderId, shipmentId: previous.shipmentId };
       },
     });
-    afterReserve
-      .map('charge', chargeLine, { items: (_, o) => o.items, onFailure: 'continue' })
-      .step('sum', notifyWarehouse, {
-        input: (charges) => {
-          expectTypeOf(charges).toEqualTypeOf<Array<{ cents: number } | undefined>>();
-          return { orderId: String(charges.length) };
-        },
-      });
+    // A map step that fails itself (its items mapping threw, too many items) is skipped
+    // whole: no array at all, not an empty one.
+    const soft = afterReserve.map('charge', chargeLine, {
+      items: (_, o) => o.items,
+      onFailure: 'continue',
+    });
+    expectTypeOf<FlowResult<typeof soft>>().toEqualTypeOf<
+      Array<{ cents: number } | undefined> | undefined
+    >();
+    soft.step('sum', notifyWarehouse, {
+      input: (charges) => {
+        expectTypeOf(charges).toEqualTypeOf<Array<{ cents: number } | undefined> | undefined>();
+        // @ts-expect-error the map step itself may have been skipped
+        return { orderId: String(charges.length) };
+      },
+    });
+  });
+
+  it('gives undefined (void) for a task that returns nothing: alone, as a group member and as map elements', () => {
+    const nothing = defineTask({
+      name: 't.nothing',
+      input: z.unknown(),
+      run: (): void => undefined,
+    });
+    const alone = afterReserve.step('v', nothing);
+    expectTypeOf<FlowResult<typeof alone>>().toEqualTypeOf<void>();
+    const group = afterReserve.parallel({ v: { task: nothing } });
+    // biome-ignore lint/suspicious/noConfusingVoidType: what a task that returns nothing is typed.
+    expectTypeOf<FlowResult<typeof group>>().toEqualTypeOf<{ v: void }>();
+    const map = afterReserve.map('v', nothing, { items: () => [1, 2] });
+    // biome-ignore lint/suspicious/noConfusingVoidType: what a task that returns nothing is typed.
+    expectTypeOf<FlowResult<typeof map>>().toEqualTypeOf<void[]>();
   });
 
   it("gives `| undefined` for a group step that may 'continue'", () => {

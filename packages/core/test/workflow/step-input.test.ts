@@ -182,6 +182,19 @@ describe('stageOutput', () => {
     );
   });
 
+  it("hands on undefined for a map step skipped by 'continue', and only for one that may continue", () => {
+    const soft = defineWorkflow({
+      name: 't.softMap',
+      input: OrderInput,
+      steps: (flow) =>
+        flow.map('charge', chargeLine, { items: (o) => o.items, onFailure: 'continue' }),
+    });
+    expect(stageOutput(soft, 0, undefined)).toBeUndefined();
+    expect(() => stageOutput(placeOrder, 2, undefined)).toThrow(
+      "an array of the map's children's results",
+    );
+  });
+
   it('refuses a stage index out of range', () => {
     expect(() => stageOutput(placeOrder, 4, null)).toThrow('expected an index from 0 to 3');
   });

@@ -7,9 +7,10 @@
 -- KEYS: [1]–[7] the workflow's keys (includes/wf.lua): [1] meta, [2] steps, [3] errors,
 --       [4] results, [5] items, [6] outbox, [7] outbox order.
 -- ARGV: [1] result TTL (ms), [2] workflow id, then groups of five: [3] step, [4] child
---       index or '', [5] '1' for a result, '0' for a failure, [6] the result JSON or the
---       error JSON, [7] the id of the job it comes from or '': a unit retried since (its
---       retries > 0, so its job is another) records nothing from an earlier try's job.
+--       index or '', [5] '1' for a result, '0' for a failure, [6] the result JSON (' null'
+--       for a completion with no result, stored as it is) or the error JSON, [7] the id of
+--       the job it comes from or '': a unit retried since (its retries > 0, so its job is
+--       another) records nothing from an earlier try's job.
 -- Returns: {ops, status ('' when there is no such workflow), recorded per group (1, 0 when
 --          it changed nothing, -1 when there is no such step), entries (dispatch entries'
 --          JSON), job ids to cancel}.

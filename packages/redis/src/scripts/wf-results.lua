@@ -4,8 +4,9 @@
 -- KEYS: [1]–[7] the workflow's keys (includes/wf.lua): [1] meta, [2] steps, [3] errors,
 --       [4] results, [5] items, [6] outbox, [7] outbox order.
 -- ARGV: [1] result TTL (ms), [2] workflow id, [3] step, [4] from ('' for 0), [5] count ('' for all).
--- Returns: {ops, results}: each a result's JSON, or nil where there is none (a skipped or
---          unfinished unit); no results when there is no such workflow or step.
+-- Returns: {ops, results}: each a result's JSON (' null' for a unit completed with no result),
+--          or nil where there is none (a skipped or unfinished unit); no results when there
+--          is no such workflow or step.
 
 --!include wf.lua
 

@@ -301,10 +301,16 @@ export function createWorkflowStepJobs(options: {
   return stepJobs;
 }
 
-/** The step's outcome when the job's is final; a retry after a cancel is final too. */
+/**
+ * The step's outcome when the job's is final; a retry after a cancel is final too. A task
+ * that returned nothing completes its step with no result, as its job has none: read back,
+ * it is `undefined`, as `handle.result()` of the job gives it, not `null`.
+ */
 function stepOutcomeOf(job: HeldJob, outcome: JobOutcome): StepOutcome | undefined {
   const { settlement } = outcome;
-  if (settlement.type === 'complete') return { ok: true, result: settlement.result ?? null };
+  if (settlement.type === 'complete') {
+    return settlement.result === undefined ? { ok: true } : { ok: true, result: settlement.result };
+  }
   if (settlement.type === 'fail') return { ok: false, error: settlement.error };
   if (settlement.type === 'retry' && job.cancelRequested) {
     return { ok: false, error: settlement.error };

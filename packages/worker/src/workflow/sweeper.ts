@@ -233,7 +233,10 @@ function lostOutcome(
       (stage) => stage.kind === 'map' && stage.steps.some((step) => step.name === rec.step),
     );
   // A map step's own job completes only after its items are stored: without them, it is lost.
-  if (job?.state === 'completed' && !isMapStep) return { ok: true, result: job.result ?? null };
+  // A completed job without a result (its task returned nothing): the step has none either.
+  if (job?.state === 'completed' && !isMapStep) {
+    return job.result === undefined ? { ok: true } : { ok: true, result: job.result };
+  }
   const error = new WorkflowStepLostError(
     record.id,
     rec.step,

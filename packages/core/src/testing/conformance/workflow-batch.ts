@@ -234,7 +234,7 @@ export function workflowBatchRules(harness: ConformanceHarness): void {
       expect(await code(() => workflows.recordMany(id, []))).toBe('INVALID_OPTION');
       expect(
         await code(() =>
-          workflows.recordMany(id, [{ address: { step: 'a' }, outcome: { ok: true } as never }]),
+          workflows.recordMany(id, [{ address: { step: 'a' }, outcome: { ok: 'yes' } as never }]),
         ),
       ).toBe('INVALID_OPTION');
       expect(await code(() => workflows.recordMany(id, [null as never]))).toBe('INVALID_OPTION');

@@ -235,8 +235,14 @@ export function workflowStoreRules(harness: ConformanceHarness): void {
         'INVALID_OPTION',
       );
       expect(
-        await code(() => workflows.record(id, { step: 'reserve' }, { ok: true } as never)),
+        await code(() => workflows.record(id, { step: 'reserve' }, { ok: 'yes' } as never)),
       ).toBe('INVALID_OPTION');
+      // No result is `{ ok: true }` (W10); a result JSON cannot carry is refused.
+      expect(
+        await code(() =>
+          workflows.record(id, { step: 'reserve' }, { ok: true, result: 1n } as never),
+        ),
+      ).toBe('NOT_JSON');
       expect(await code(() => workflows.record(id, { step: 'reserve' }, ok(huge)))).toBe(
         'PAYLOAD_TOO_LARGE',
       );

@@ -22,6 +22,7 @@ import {
 import { workflowLateRules } from './workflow-late.js';
 import { workflowListingRules } from './workflow-listing.js';
 import { workflowMapRules } from './workflow-maps.js';
+import { workflowResultRules } from './workflow-results.js';
 import { workflowStoreRules } from './workflow-store.js';
 
 /** W1–W6: `transport.workflows`, the record and its atomic hand-offs; W7–W17 follow. */
@@ -366,4 +367,5 @@ export function workflowRules(harness: ConformanceHarness): void {
   workflowListingRules(harness);
   workflowBatchRules(harness);
   workflowLateRules(harness);
+  workflowResultRules(harness);
 }
