@@ -7,7 +7,9 @@ import {
   storedQueuesOf,
   sumQueueCounts,
 } from '@conveyor/core/transport';
+import { isClusterNodeDown } from '@conveyor/redis';
 import type { AdminConnection } from '../connection.js';
+import { CliError } from '../errors.js';
 import { countQueues, type UnreadableQueue } from '../queue-counts.js';
 import { isUnknownQueue, unknownQueueNote } from '../queue-names.js';
 import { type OriginFields, originFields } from '../transport-origin.js';
@@ -41,6 +43,12 @@ export interface StatusSnapshot extends OriginFields {
   unknownQueues?: Array<{ queue: string; note: string }>;
   /** Queues left out: their counts could not be read (their error names the key). */
   unreadableQueues?: UnreadableQueue[];
+  /**
+   * Why the list of queues could not be read (on a Cluster, the master holding it is down):
+   * the queues `--queues` named were read from the masters that are up, each with the
+   * partitions the workers' records name. Absent when the list was read.
+   */
+  queuesUnlisted?: string;
   /**
    * Why the worker records could not be read (a Cluster master down holds their key): the
    * queues are shown all the same, with no workers. Absent when they were read.
@@ -110,10 +118,13 @@ export async function takeSnapshot(
 ): Promise<StatusSnapshot> {
   const { admin } = connection;
   const [listed, recorded] = await Promise.allSettled([admin.listQueues(), admin.listWorkers()]);
-  // Without the queue list there is nothing to show; without the workers, the queues are
-  // still worth showing (on a Cluster, a master down can hold the records' key alone).
-  if (listed.status === 'rejected') throw listed.reason;
-  const known = listed.value;
+  // Without the workers, the queues are still worth showing (on a Cluster, a master down can
+  // hold the records' key alone). Without the queue list, only the queues named are: the
+  // others are unknown, and a master down need not hold theirs.
+  if (listed.status === 'rejected') {
+    if (only === undefined) throw unlistedQueues(listed.reason);
+  }
+  const known = listed.status === 'fulfilled' ? listed.value : [];
   const workers = recorded.status === 'fulfilled' ? recorded.value : [];
   // Queues a worker consumes show up even before their first job; a worker naming a
   // partitioned queue (not one of its partitions) adds no empty row beside them.
@@ -121,7 +132,8 @@ export async function takeSnapshot(
   const consumed = workers.flatMap((w) => w.queues).filter((name) => !partitioned.has(name));
   const seen = [...new Set([...known, ...consumed])];
   const rows = queueRows(seen, only);
-  const unknownQueues = (only ?? [])
+  // Without the list, a name cannot be told to be a typo.
+  const unknownQueues = (listed.status === 'fulfilled' ? (only ?? []) : [])
     .filter((name) => isUnknownQueue(name, seen))
     .map((queue) => ({ queue, note: unknownQueueNote(queue, seen) }));
   const stored = [...new Set(rows.flatMap((row) => row.stored))];
@@ -159,8 +171,22 @@ export async function takeSnapshot(
     }),
     ...(unknownQueues.length > 0 ? { unknownQueues } : {}),
     ...(read.unreadable.length > 0 ? { unreadableQueues: read.unreadable } : {}),
+    ...(listed.status === 'rejected' ? { queuesUnlisted: messageOf(listed.reason) } : {}),
     ...(recorded.status === 'rejected' ? { workersUnreadable: messageOf(recorded.reason) } : {}),
   };
+}
+
+/**
+ * The list of queues unreadable with no `--queues`: a Cluster master down says so and that
+ * the queues named can still be read (exit 3, as before); anything else fails as it is.
+ */
+function unlistedQueues(error: unknown): unknown {
+  if (!isClusterNodeDown(error)) return error;
+  return new CliError(
+    'REDIS_UNREACHABLE',
+    `${messageOf(error).replace(/\.*$/, '.')} The list of queues is on that node; meanwhile \`conveyor status --queues <queue>,…\` reads the queues it names from the masters that are up.`,
+    { cause: error },
+  );
 }
 
 function messageOf(error: unknown): string {

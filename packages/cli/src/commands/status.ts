@@ -114,6 +114,14 @@ export function describeStatus(
       lines.push('', ...snapshot.unknownQueues.map(({ note }) => terminalText(note)));
     }
   }
+  if (snapshot.queuesUnlisted !== undefined) {
+    lines.push(
+      '',
+      terminalText(
+        `Only the queues --queues names were read: the list of queues could not be (${snapshot.queuesUnlisted.replace(/\.+$/, '')}). A partitioned queue shows the partitions the workers' records name; name others as <queue>~<p>of<n>.`,
+      ),
+    );
+  }
   lines.push('');
   if (snapshot.workersUnreadable !== undefined) {
     // "No live workers. Start one" would send the operator after the wrong problem.
