@@ -49,7 +49,7 @@ describe('options', () => {
     expect(() => createWorker(undefined as never)).toThrow(
       expect.objectContaining({
         code: 'INVALID_OPTION',
-        message: expect.stringMatching(/^Invalid options undefined/),
+        message: expect.stringMatching(/^Invalid options \(missing\)/),
       }),
     );
   });
