@@ -119,7 +119,7 @@ export function addWorkerCommand(
     .addOption(
       new Option(
         '--log-format <format>',
-        'json: a pino JSON object per line, for log collectors; text: lines for a person (default: text on a terminal, json otherwise)',
+        'json: a pino JSON object per line, for log collectors; text: lines for a person (default: $CONVEYOR_LOG_FORMAT, else text on a terminal, json otherwise)',
       ).choices(['json', 'text']),
     )
     .addHelpText(

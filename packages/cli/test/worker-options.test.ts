@@ -51,6 +51,14 @@ describe('conveyor worker: duration options', () => {
     expect(wait.code).toBe(2);
     expect(wait.stderr).toContain('expected a whole number of seconds: it is 0.09.');
   });
+
+  it('refuse a CONVEYOR_LOG_FORMAT they do not know, before connecting', async () => {
+    const run = await startCli(['worker', '--tasks', TASKS], {
+      env: { CONVEYOR_LOG_FORMAT: 'pretty' },
+    }).done;
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('CONVEYOR_LOG_FORMAT is "pretty": expected json or text');
+  });
 });
 
 describe('planWorker', () => {

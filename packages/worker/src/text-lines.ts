@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import type { DestinationStream } from 'pino';
 
 /** pino's numeric levels, as the text lines name them. */
@@ -10,8 +11,19 @@ const LEVEL_NAMES: Readonly<Record<number, string>> = {
   60: 'FATAL',
 };
 
-/** Fields every pino line carries, shown in the line's head or not at all. */
-const HEAD_FIELDS = new Set(['level', 'time', 'pid', 'hostname', 'name', 'msg']);
+/**
+ * Fields pino writes on every line, with the value it writes: left out of the line (the level,
+ * time and message head it). A logged field of the same name (pino writes it last, and it is
+ * the one parsed) is shown, unless it holds that same value.
+ */
+const PINO_FIELDS: Readonly<Record<string, (value: unknown) => boolean>> = {
+  level: () => true,
+  time: (value) => typeof value === 'number',
+  msg: () => true,
+  pid: (value) => value === process.pid,
+  hostname: (value) => value === hostname(),
+  name: (value) => value === 'conveyor-worker',
+};
 
 /**
  * Everything a terminal acts on: C0 and C1 controls, DEL, the line and paragraph separators
@@ -29,23 +41,51 @@ const escaped = (text: string): string =>
     return `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`;
   });
 
-/** A field's value as `key=value`: plain words bare, anything else as JSON, escaped. */
-function fieldText(key: string, value: unknown): string {
-  const plain = typeof value === 'string' && /^[\w.:/@~+-]+$/.test(value);
-  const text = plain ? (value as string) : (JSON.stringify(value) ?? String(value));
-  return `${key}=${escaped(text)}`;
+const PLAIN = /^[\w.:/@~+-]+$/;
+
+/** A key or value as the line shows it: plain words bare, anything else as JSON, escaped. */
+const token = (value: unknown): string =>
+  escaped(
+    typeof value === 'string' && PLAIN.test(value)
+      ? value
+      : (JSON.stringify(value) ?? String(value)),
+  );
+
+/** A field as `key=value`; the key is job data too (a task may log its input). */
+const fieldText = (key: string, value: unknown): string => `${token(key)}=${token(value)}`;
+
+/** `Type: message (CODE)` of a serialized error. */
+function errorHead(err: Record<string, unknown>): string {
+  const { type, message, code } = err;
+  const head = `${typeof type === 'string' ? type : 'Error'}: ${String(message ?? '')}`;
+  return typeof code === 'string' ? `${head} (${code})` : head;
 }
 
-/** An `err` field: its type and message on the line, its stack below it, indented. */
+/** Causes followed at most this deep: a cycle or a long chain ends here. */
+const MAX_CAUSES = 5;
+
+/**
+ * An `err` field: its type, message and code on the line; below it, indented, its stack and
+ * each cause's (`caused by: …`), as the JSON format keeps them.
+ */
 function errorText(err: unknown): { inline: string; below: string } {
   if (typeof err !== 'object' || err === null) return { inline: fieldText('err', err), below: '' };
-  const { type, message, stack, code } = err as Record<string, unknown>;
-  const head = `${typeof type === 'string' ? type : 'Error'}: ${String(message ?? '')}`;
-  const withCode = typeof code === 'string' ? `${head} (${code})` : head;
-  const lines = typeof stack === 'string' ? stack.split('\n').slice(1) : [];
+  let below = '';
+  let current: unknown = err;
+  for (
+    let depth = 0;
+    depth <= MAX_CAUSES && typeof current === 'object' && current !== null;
+    depth++
+  ) {
+    const record = current as Record<string, unknown>;
+    if (depth > 0) below += `\n    caused by: ${escaped(errorHead(record))}`;
+    const stack = typeof record.stack === 'string' ? record.stack.split('\n').slice(1) : [];
+    below += stack.map((line) => `\n    ${escaped(line.trim())}`).join('');
+    current = record.cause;
+  }
   return {
-    inline: `err=${JSON.stringify(escaped(withCode))}`,
-    below: lines.map((line) => `\n    ${escaped(line.trim())}`).join(''),
+    inline: `err=${JSON.stringify(escaped(errorHead(err as Record<string, unknown>)))}`,
+    below,
   };
 }
 
@@ -69,7 +109,9 @@ export function textLine(json: string): string {
   const parts = [`${time} ${level}`, escaped(String(record.msg ?? ''))];
   let below = '';
   for (const [key, value] of Object.entries(record)) {
-    if (HEAD_FIELDS.has(key) || value === undefined) continue;
+    if ((Object.hasOwn(PINO_FIELDS, key) && PINO_FIELDS[key]?.(value)) || value === undefined) {
+      continue;
+    }
     if (key === 'err') {
       const error = errorText(value);
       parts.push(error.inline);

@@ -52,6 +52,26 @@ describe('the text log format', () => {
     expect(line).toContain('note="line\\nbreak"');
   });
 
+  // A field's key was written raw: `ctx.logger.info(input)` let a job's key clear the screen.
+  it("escapes field names too, and keeps fields named as pino's own", () => {
+    const { lines, logger } = capture();
+    logger.info({ 'evil\u001b[2Jkey': 1, name: 'Alice', pid: 'x', toString: 'kept' }, 'm');
+    const line = lines[0] ?? '';
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: looking for them.
+    expect(line.slice(0, -1)).not.toMatch(/[\u0000-\u001f]/);
+    expect(line).toContain('"evil\\u001b[2Jkey"=1');
+    for (const field of [' name=Alice', ' pid=x', ' toString=kept']) expect(line).toContain(field);
+    expect(line).not.toContain('hostname=');
+  });
+
+  it('shows each cause of an error below its stack, as the JSON format keeps them', () => {
+    const { lines, logger } = capture();
+    const root = new Error('root cause here');
+    logger.error({ err: new Error('outer', { cause: root }) }, 'failed');
+    expect(lines[0]).toContain('err="Error: outer"');
+    expect(lines[0]).toContain('\n    caused by: Error: root cause here\n    at ');
+  });
+
   it('passes a line that is not JSON through, escaped', () => {
     expect(textLine('plain \u001b[31mred\n')).toBe('plain \\u001b[31mred\n');
   });

@@ -76,8 +76,16 @@ export async function runWorker(
     io.stderr(stoppedLine({ completed: 0, failed: 0, dead: 0, retried: 0, cancelled: 0 }));
     return;
   }
-  // The log is stdout: text for a person at a terminal, JSON for whatever reads a pipe.
-  const format = options.logFormat ?? (process.stdout.isTTY ? 'text' : 'json');
+  // The log is stdout: text for a person at a terminal, JSON for whatever reads a pipe. A
+  // container given a TTY (docker run -t) whose log a collector reads sets the variable.
+  const fromEnv = io.env.CONVEYOR_LOG_FORMAT;
+  if (fromEnv !== undefined && fromEnv !== 'json' && fromEnv !== 'text') {
+    throw new CliError(
+      'USAGE',
+      `CONVEYOR_LOG_FORMAT is ${JSON.stringify(fromEnv)}: expected json or text (or leave it unset: text on a terminal, json otherwise).`,
+    );
+  }
+  const format = options.logFormat ?? fromEnv ?? (process.stdout.isTTY ? 'text' : 'json');
   const logger = createWorkerLogger({ level: options.logLevel, format });
   const plan = planWorker(options, { registry, schedules, workflows, file });
   const opened = await openWhenReachable(
