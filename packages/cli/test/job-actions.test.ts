@@ -49,7 +49,7 @@ async function setup() {
    * A workflow failed at step "second" as a worker leaves it: the job of "first" ran and
    * completed, then that of "second" died, its failure recorded first. Answers the ids.
    */
-  const failedWorkflow = async () => {
+  const failedWorkflow = async (deadLetter = true) => {
     const { workflows } = conn.transport;
     const id = newWorkflowId();
     const plan = planForRun(workflowPlan(twoSteps), id);
@@ -72,20 +72,41 @@ async function setup() {
       await conn.transport.settle([
         ok
           ? { type: 'complete', id: jobId, token: held.token, result: 1 }
-          : { type: 'fail', id: jobId, token: held.token, error, deadLetter: true },
+          : { type: 'fail', id: jobId, token: held.token, error, deadLetter },
       ]);
       return jobId;
     };
     await run('first', true);
     const stepJob = await run('second', false);
     expect((await workflows.get(id))?.status).toBe('failed');
-    expect((await conn.transport.getJob(stepJob))?.state).toBe('dead');
+    expect((await conn.transport.getJob(stepJob))?.state).toBe(deadLetter ? 'dead' : 'failed');
     return { id, stepJob };
   };
   return { args, enqueue, bury, failedWorkflow, ...conn };
 }
 
 describe('conveyor retry on a workflow step job', () => {
+  // A step job that failed for good without a dead-letter: told to enqueue it anew, which runs
+  // the task outside its workflow. It is the workflow's to run again, as a dead one is.
+  it('refuses a failed (not dead) step job as a dead one, without the dead-letter advice', async () => {
+    const env = await setup();
+    try {
+      const { id, stepJob } = await env.failedWorkflow(false);
+      const refused = await cli(['retry', stepJob, ...env.args]);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toContain(`Use \`conveyor workflows retry ${id} `);
+      expect((await cli(['workflows', 'retry', id, ...env.args])).code).toBe(0);
+      const after = await cli(['retry', stepJob, ...env.args]);
+      expect(after.code).toBe(7);
+      expect(after.stderr).toContain(
+        'The job stays as a record of the failed attempt until its result TTL passes.',
+      );
+      expect(after.stderr).not.toContain('dead-letter');
+    } finally {
+      await env.close();
+    }
+  });
+
   it('refuses it, exit 2, naming its workflow and `conveyor workflows retry`', async () => {
     const env = await setup();
     try {

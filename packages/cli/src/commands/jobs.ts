@@ -27,14 +27,15 @@ export async function retryJob(
   const record = await transport.getJob(id);
   if (!record) throw jobNotFound(id, followUp);
   const ref = record.envelope.workflow;
-  // A step job that is not dead is answered as any job is ("is completed, not dead"); the
-  // refusal below speaks of the dead-letter set.
-  if (ref && record.state === 'dead') {
+  // A step job that ended failed (dead-lettered, or failed for good) is its workflow's to run
+  // again; one completed, waiting or running is answered as any job is ("is completed, not
+  // dead").
+  if (ref && (record.state === 'dead' || record.state === 'failed')) {
     const status = await transport.workflows?.get(ref.id).then(
       (run) => run?.status,
       () => undefined,
     );
-    throw stepJobRefused(id, ref, followUp, status);
+    throw stepJobRefused(id, ref, followUp, status, record.state === 'dead');
   }
   if (record.state === 'dead' && isUnreadable(record)) {
     // `retry --all-dead` leaves such a job, and a worker would only dead-letter it again.
@@ -109,7 +110,8 @@ function stepJobRefused(
   id: string,
   ref: JobWorkflowRef,
   { command, note }: FollowUp,
-  status?: WorkflowStatus,
+  status: WorkflowStatus | undefined,
+  dead: boolean,
 ): CliError {
   const child = ref.child === undefined ? '' : ` child ${ref.child}`;
   const job = `Job ${JSON.stringify(id)} is a step job of workflow ${ref.id} (step ${JSON.stringify(ref.step)}${child})`;
@@ -118,7 +120,11 @@ function stepJobRefused(
   if (status !== undefined && status !== 'failed') {
     return new CliError(
       'CONFLICT',
-      `${job}, and that workflow is ${status} now: nothing is left to retry, and the step will not run again. The job stays in the dead-letter set as a record of the failed attempt, until \`${command`purge ${queueOfJobId(id) as string} --dead`}\`${note} (which deletes every dead job of the queue).`,
+      `${job}, and that workflow is ${status} now: nothing is left to retry, and the step will not run again. ${
+        dead
+          ? `The job stays in the dead-letter set as a record of the failed attempt, until \`${command`purge ${queueOfJobId(id) as string} --dead`}\`${note} (which deletes every dead job of the queue).`
+          : 'The job stays as a record of the failed attempt until its result TTL passes.'
+      }`,
     );
   }
   return new CliError(
