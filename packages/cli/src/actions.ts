@@ -125,8 +125,9 @@ export function dispatch(io: Io, signal: AbortSignal) {
           );
         }
         case 'enqueue': {
-          const { contractNamed, enqueueJob, inputExample, loadContracts, readInput } =
-            await import('./commands/enqueue.js');
+          const { contractNamed, enqueueJob, loadContracts, readInput } = await import(
+            './commands/enqueue.js'
+          );
           const given = options as unknown as EnqueueCommandOptions;
           // Unknown tasks and bad input are refused before any connection is made; the input's
           // errors show the task's own fields.
@@ -135,12 +136,7 @@ export function dispatch(io: Io, signal: AbortSignal) {
             await loadContracts(given.tasks, config, io.cwd),
             first as string,
           );
-          const input = readInput(
-            args[1] as string | undefined,
-            given.inputFile,
-            io.cwd,
-            inputExample(contract),
-          );
+          const input = readInput(args[1] as string | undefined, given.inputFile, io.cwd, contract);
           const redaction = await redacting([contract.contract]);
           return withConnection(command, io, (c) =>
             enqueueJob(c, contract, input, { ...given, followUp, signal, redaction }, io),

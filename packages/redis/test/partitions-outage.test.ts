@@ -97,5 +97,5 @@ describe('a partitioned queue with one master down', () => {
       expect.stringMatching(/works again, after \d+ s and \d+ failed tr/),
     ]);
     await transport.close();
-  });
+  }, 180_000);
 });

@@ -35,7 +35,7 @@ describe('the default logger when its stdout reader is gone', () => {
     // waited here for the test's whole timeout and said nothing of why.
     const first = await Promise.race([
       once(child.stdout, 'data').then(([chunk]) => String(chunk)),
-      once(child, 'exit').then(([code]) => `exited ${code} first; stderr: ${stderr}`),
+      once(child, 'close').then(([code]) => `exited ${code} first; stderr: ${stderr}`),
     ]);
     expect(first).toContain('"msg":"first"');
     // The reader goes away, as `head` does after its lines.

@@ -70,8 +70,10 @@ export function readInput(
   text: string | undefined,
   inputFile: string | undefined,
   cwd: string,
-  example?: InputExample,
+  /** The task or workflow, whose fields the errors show. */
+  contract?: Enqueueable,
 ): unknown {
+  const example = contract && inputExample(contract);
   if (text !== undefined && inputFile !== undefined) {
     throw new CliError('USAGE', 'Give the input as an argument or with --input-file, not both.');
   }
