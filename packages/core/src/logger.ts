@@ -81,3 +81,40 @@ export function escapeJsonControls(json: string): string {
     (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
   );
 }
+
+/**
+ * Characters a terminal acts on instead of showing: C0 controls (tab and newline too, so a
+ * value stays on its line), DEL, C1 controls (U+0080–U+009F: 0x9B is a one-byte CSI), the
+ * line and paragraph separators, and the bidi marks, embeddings, overrides and isolates.
+ */
+const TERMINAL_CONTROLS =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding them is the point.
+  /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+const NAMED_CONTROLS: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+function visible(char: string): string {
+  const named = NAMED_CONTROLS[char];
+  if (named) return named;
+  const code = char.charCodeAt(0);
+  const hex = code.toString(16).padStart(code < 0x100 ? 2 : 4, '0');
+  return code < 0x100 ? `\\x${hex}` : `\\u${hex}`;
+}
+
+/**
+ * Text from job data, safe to print on a terminal on one line: every control character is
+ * shown as an escape (`\x1b`, `\n`, `\x9b`, `\u202e`) instead of being sent raw (the CLI's
+ * output and the worker's text log). Split multi-line text (a stack) on newlines first.
+ *
+ * @example
+ * terminalText('bad input: \x1b]0;pwned\x07'); // 'bad input: \\x1b]0;pwned\\x07'
+ */
+export function terminalText(text: string): string {
+  return text.replace(TERMINAL_CONTROLS, visible);
+}
+
+/** Whether `text` holds a character {@link terminalText} would show as an escape. */
+export function hasTerminalControls(text: string): boolean {
+  TERMINAL_CONTROLS.lastIndex = 0;
+  return TERMINAL_CONTROLS.test(text);
+}

@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { terminalText } from '@conveyor/core/worker';
 import type { DestinationStream } from 'pino';
 
 /** pino's numeric levels, as the text lines name them. */
@@ -25,21 +26,8 @@ const PINO_FIELDS: Readonly<Record<string, (value: unknown) => boolean>> = {
   name: (value) => value === 'conveyor-worker',
 };
 
-/**
- * Everything a terminal acts on: C0 and C1 controls, DEL, the line and paragraph separators
- * and the bidi controls. A job's data (an error message, a task's log fields) reaches these
- * lines, and must not drive the terminal that shows them.
- */
-const TERMINAL_CONTROLS =
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: the controls are what it finds.
-  /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
-
-const escaped = (text: string): string =>
-  text.replace(TERMINAL_CONTROLS, (char) => {
-    if (char === '\n') return '\\n';
-    if (char === '\t') return '\\t';
-    return `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`;
-  });
+/** Job data (an error message, a task's log fields) must not drive the terminal that shows it. */
+const escaped = terminalText;
 
 const PLAIN = /^[\w.:/@~+-]+$/;
 

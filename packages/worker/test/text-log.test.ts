@@ -48,7 +48,7 @@ describe('the text log format', () => {
     expect(line.indexOf('\n')).toBe(line.length - 1);
     // biome-ignore lint/suspicious/noControlCharactersInRegex: looking for them.
     expect(line.slice(0, -1)).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202e]/);
-    expect(line).toContain('bad \\u202eevil\\u001b]0;x\\u0007');
+    expect(line).toContain('bad \\u202eevil\\x1b]0;x\\x07');
     expect(line).toContain('note="line\\nbreak"');
   });
 
@@ -73,7 +73,7 @@ describe('the text log format', () => {
   });
 
   it('passes a line that is not JSON through, escaped', () => {
-    expect(textLine('plain \u001b[31mred\n')).toBe('plain \\u001b[31mred\n');
+    expect(textLine('plain \u001b[31mred\n')).toBe('plain \\x1b[31mred\n');
   });
 
   it('refuses a format it does not know', () => {

@@ -13,7 +13,12 @@
  */
 
 export { revived } from '../json-boundary.js';
-export { escapeJsonControls, withFields } from '../logger.js';
+export {
+  escapeJsonControls,
+  hasTerminalControls,
+  terminalText,
+  withFields,
+} from '../logger.js';
 export { type ResultDecoder, resultDecoder } from '../result-codec.js';
 export {
   backoffDelay,
