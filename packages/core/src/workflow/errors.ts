@@ -86,10 +86,13 @@ function notCompleted(
     }
   }
   // A step input's validation error says to retry the workflow too (core's stepInputHint).
+  // A message cut short (`… [truncated …]`, past 4,096 characters) lost its advice.
   const advised = [failure?.error, compensation?.error].some(
     (error) =>
-      (error?.code !== undefined && ADVISED.has(error.code)) ||
-      error?.message.includes('conveyor workflows retry') === true,
+      error !== undefined &&
+      !/… \[truncated[^\]]*\]$/.test(error.message) &&
+      ((error.code !== undefined && ADVISED.has(error.code)) ||
+        error.message.includes('conveyor workflows retry')),
   );
   // Only a failed run is retried; a compensated or cancelled one is started again.
   if (status === 'failed' && !advised) {

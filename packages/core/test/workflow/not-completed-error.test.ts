@@ -63,6 +63,16 @@ describe('WorkflowNotCompletedError', () => {
       },
     });
     expect(count(invalid.message, advice)).toBe(0);
+    // Its advice cut off with the rest of a message past the limit: the general one is given.
+    const cut = new WorkflowNotCompletedError('wf_1', 'failed', {
+      step: 'b',
+      error: {
+        name: 'WorkflowMappingError',
+        code: 'WORKFLOW_MAPPING_FAILED',
+        message: `Workflow wf_1: step "b"'s input mapping threw: ${'x'.repeat(50)}… [truncated 9,000 characters]`,
+      },
+    });
+    expect(count(cut.message, advice)).toBe(1);
     const compensated = new WorkflowNotCompletedError('wf_1', 'compensated', {
       step: 'ship',
       error: { name: 'Error', message: 'ship broke' },
