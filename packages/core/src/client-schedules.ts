@@ -101,9 +101,14 @@ export async function findSchedule(
   const [first] = found;
   if (first === undefined) throw new ScheduleNotFoundError(id, queue);
   if (found.length > 1) {
+    // The copy that fires (not superseded by another partition count) first: the error
+    // proposes the first queue.
+    const ordered = [...found].sort(
+      (a, b) => Number(a.superseded ?? false) - Number(b.superseded ?? false),
+    );
     throw new AmbiguousScheduleError(
       id,
-      found.map((state) => state.spec.queue),
+      ordered.map((state) => state.spec.queue),
     );
   }
   return first;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createClient } from '../src/client.js';
+import { findSchedule } from '../src/client-schedules.js';
 import { scheduleJobId } from '../src/ids.js';
 import {
   AmbiguousScheduleError,
@@ -17,7 +18,7 @@ import {
 } from '../src/index.js';
 import { createManualClock } from '../src/testing/index.js';
 import type { Transport } from '../src/transport.js';
-import type { ScheduleSpec } from '../src/transport-schedules.js';
+import type { ScheduleSpec, TransportSchedules } from '../src/transport-schedules.js';
 
 const report = defineTask({
   name: 'shop.report',
@@ -286,6 +287,22 @@ describe('client.schedules', () => {
         [enqueued.id, runNow.id, fired.jobId].sort(),
       );
     }
+  });
+
+  // After a partition count change, the error proposed the superseded copy's queue first.
+  it('an id in two partition counts proposes the copy that fires first', async () => {
+    const states = [
+      { spec: { id: 'digest', queue: 'emails~0of2' }, superseded: true },
+      { spec: { id: 'digest', queue: 'emails~2of3' } },
+    ];
+    const schedules = {
+      list: async () => ({ schedules: states }),
+    } as unknown as TransportSchedules;
+    const error = await findSchedule(schedules, 'digest', 'emails').catch(
+      (caught: unknown) => caught,
+    );
+    expect(error).toMatchObject({ queues: ['emails~2of3', 'emails~0of2'] });
+    expect((error as Error).message).toContain('{ queue: "emails~2of3" }');
   });
 
   it('an id stored in two queues needs { queue }: the error names both', async () => {
