@@ -5,7 +5,7 @@ import { assertIndexOption } from '../input-index.js';
 import { assertJsonValue, type JsonValue } from '../json.js';
 import { cronProblem } from '../schedule/cron.js';
 import { MIN_EVERY_MS } from '../schedule/duration.js';
-import { isTimeZone } from '../schedule/wall-clock.js';
+import { isTimeZone, zoneSpelling } from '../schedule/wall-clock.js';
 import type { EnqueueRequest } from '../transport.js';
 import {
   type FireRequest,
@@ -103,7 +103,12 @@ function timingOf(
   const problem = cronProblem(s.cron);
   if (problem !== undefined) bad('cron', problem);
   if (!isTimeZone(s.tz)) bad('tz', 'an IANA time zone, e.g. "Europe/Berlin" or "UTC"');
-  return { cron: s.cron as string, tz: s.tz as string };
+  // One spelling per timing, as defineSchedule stores it, for a spec written by hand too
+  // (a raw transport.schedules.upsert): two spellings were two revisions of one schedule.
+  return {
+    cron: (s.cron as string).trim().replace(/\s+/g, ' '),
+    tz: zoneSpelling(s.tz as string),
+  };
 }
 
 function misfireOf(value: unknown, bad: Bad): ScheduleMisfire {

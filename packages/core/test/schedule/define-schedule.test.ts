@@ -7,9 +7,11 @@ import {
   taskContract,
   ValidationError,
 } from '../../src/index.js';
+import { memoryTransport } from '../../src/memory/index.js';
 import { defineSchedule } from '../../src/schedule/define-schedule.js';
 import { parseEvery } from '../../src/schedule/duration.js';
 import { defineTask } from '../../src/task.js';
+import type { ScheduleSpec } from '../../src/transport-schedules.js';
 
 const report = defineTask({
   name: 'shop.lowStockReport',
@@ -65,6 +67,32 @@ describe('defineSchedule', () => {
     expect(defineSchedule({ ...base, cron: '0 7 * * *', tz: 'utc' }).tz).toBe('UTC');
     // A link stays the link the user wrote.
     expect(defineSchedule({ ...base, cron: '0 7 * * *', tz: 'US/Eastern' }).tz).toBe('US/Eastern');
+  });
+
+  // A raw transport.schedules.upsert stored the spelling as written (only defineSchedule
+  // normalised it).
+  it("stores a hand-written spec's timing in the same one spelling", async () => {
+    const transport = memoryTransport();
+    const spec: ScheduleSpec = {
+      id: 'hand.written',
+      queue: 'reports',
+      task: 'shop.report',
+      cron: ' 0  7 * * * ',
+      tz: 'europe/berlin',
+      input: null,
+      misfire: 'latest',
+      overlap: 'allow',
+      enabled: true,
+      source: 'runtime',
+      maxAttempts: 3,
+      priority: 5,
+    };
+    await transport.schedules.upsert([spec]);
+    const { schedules } = await transport.schedules.list();
+    expect(schedules.map(({ spec: stored }) => [stored.cron, stored.tz])).toEqual([
+      ['0 7 * * *', 'Europe/Berlin'],
+    ]);
+    await transport.close();
   });
 
   it('says an every too large for a safe number of ms is too large, not malformed', () => {
