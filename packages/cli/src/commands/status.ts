@@ -175,13 +175,25 @@ export function describeStatus(
     );
   }
   for (const worker of workers) {
-    if (worker.jobs.length === 0) continue;
-    lines.push('');
-    const running = worker.stale ? 'was running when last seen' : 'is running';
-    lines.push(terminalText(`${worker.id} ${running}:`));
-    for (const job of worker.jobs) {
-      const ran = job.startedAt === undefined ? '' : `, ${formatDuration(at - job.startedAt)}`;
-      lines.push(terminalText(`  ${job.id}  ${job.task} (attempt ${job.attempt}${ran})`));
+    // A job without a start is prefetched: leased, waiting for a free slot, not running.
+    const started = worker.jobs.filter((job) => job.startedAt !== undefined);
+    const held = worker.jobs.filter((job) => job.startedAt === undefined);
+    const was = worker.stale;
+    for (const [jobs, what] of [
+      [started, was ? 'was running when last seen' : 'is running'],
+      [
+        held,
+        was
+          ? 'held, prefetched and not started, when last seen'
+          : 'holds, prefetched and not started yet',
+      ],
+    ] as const) {
+      if (jobs.length === 0) continue;
+      lines.push('', terminalText(`${worker.id} ${what}:`));
+      for (const job of jobs) {
+        const ran = job.startedAt === undefined ? '' : `, ${formatDuration(at - job.startedAt)}`;
+        lines.push(terminalText(`  ${job.id}  ${job.task} (attempt ${job.attempt}${ran})`));
+      }
     }
   }
   return lines;
