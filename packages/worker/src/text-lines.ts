@@ -18,8 +18,6 @@ const LEVEL_NAMES: Readonly<Record<number, string>> = {
  * the one parsed) is shown, unless it holds that same value.
  */
 const PINO_FIELDS: Readonly<Record<string, (value: unknown) => boolean>> = {
-  level: () => true,
-  time: (value) => typeof value === 'number',
   msg: () => true,
   pid: (value) => value === process.pid,
   hostname: (value) => value === hostname(),
@@ -31,30 +29,38 @@ const escaped = terminalText;
 
 const PLAIN = /^[\w.:/@~+-]+$/;
 
-/** A key or value as the line shows it: plain words bare, anything else as JSON, escaped. */
-const token = (value: unknown): string =>
-  escaped(
-    typeof value === 'string' && PLAIN.test(value)
-      ? value
-      : (JSON.stringify(value) ?? String(value)),
-  );
+/**
+ * A key or value as the line shows it: plain words bare, other text in double quotes, anything
+ * else as JSON; escaped alike ({@link terminalText}: `\x1b`, `\n`, `\u202e`).
+ */
+function token(value: unknown): string {
+  if (typeof value === 'string') {
+    return PLAIN.test(value) ? value : `"${escaped(value).replace(/"/g, '\\"')}"`;
+  }
+  return escaped(JSON.stringify(value) ?? String(value));
+}
 
 /** A field as `key=value`; the key is job data too (a task may log its input). */
 const fieldText = (key: string, value: unknown): string => `${token(key)}=${token(value)}`;
 
-/** `Type: message (CODE)` of a serialized error. */
+/** `Name: message (CODE)` of a serialized error (its `name`, else pino's `type`). */
 function errorHead(err: Record<string, unknown>): string {
-  const { type, message, code } = err;
-  const head = `${typeof type === 'string' ? type : 'Error'}: ${String(message ?? '')}`;
+  const { type, name, message, code } = err;
+  const kind = typeof name === 'string' ? name : typeof type === 'string' ? type : 'Error';
+  const head = `${kind}: ${String(message ?? '')}`;
   return typeof code === 'string' ? `${head} (${code})` : head;
 }
+
+/** An error's fields the head and the lines below show; any other is shown as `err.<key>=`. */
+const ERROR_SHOWN = new Set(['type', 'name', 'message', 'code', 'stack', 'cause']);
 
 /** Causes followed at most this deep: a cycle or a long chain ends here. */
 const MAX_CAUSES = 5;
 
 /**
- * An `err` field: its type, message and code on the line; below it, indented, its stack and
- * each cause's (`caused by: …`), as the JSON format keeps them.
+ * An `err` field: its name, message and code on the line, with its other fields
+ * (`err.statusCode=503`); below it, indented, its stack's frames and each cause's
+ * (`caused by: …`), as the JSON format keeps them.
  */
 function errorText(err: unknown): { inline: string; below: string } {
   if (typeof err !== 'object' || err === null) return { inline: fieldText('err', err), below: '' };
@@ -67,14 +73,19 @@ function errorText(err: unknown): { inline: string; below: string } {
   ) {
     const record = current as Record<string, unknown>;
     if (depth > 0) below += `\n    caused by: ${escaped(errorHead(record))}`;
-    const stack = typeof record.stack === 'string' ? record.stack.split('\n').slice(1) : [];
-    below += stack.map((line) => `\n    ${escaped(line.trim())}`).join('');
+    // The frames only: the stack's first lines repeat the message, which may span several.
+    const frames =
+      typeof record.stack === 'string'
+        ? record.stack.split('\n').filter((line) => line.trim().startsWith('at '))
+        : [];
+    below += frames.map((line) => `\n    ${escaped(line.trim())}`).join('');
     current = record.cause;
   }
-  return {
-    inline: `err=${JSON.stringify(escaped(errorHead(err as Record<string, unknown>)))}`,
-    below,
-  };
+  const fields = Object.entries(err)
+    .filter(([key, value]) => !ERROR_SHOWN.has(key) && value !== undefined)
+    .map(([key, value]) => ` ${fieldText(`err.${key}`, value)}`)
+    .join('');
+  return { inline: `err=${token(errorHead(err as Record<string, unknown>))}${fields}`, below };
 }
 
 /** Two digits. */
@@ -91,15 +102,21 @@ export function textLine(json: string): string {
   } catch {
     return `${escaped(json.replace(/\n$/, ''))}\n`;
   }
-  const at = new Date(typeof record.time === 'number' ? record.time : Date.now());
+  // pino writes its level and time first; a logged field of the same name comes later and is
+  // the one JSON.parse keeps, so the head reads pino's own from the line's start.
+  const own = /^\{"level":(\d+),"time":(\d+)/.exec(json);
+  const levelNumber = own ? Number(own[1]) : record.level;
+  const timeNumber = own ? Number(own[2]) : record.time;
+  const at = new Date(typeof timeNumber === 'number' ? timeNumber : Date.now());
   const time = `${pad(at.getHours())}:${pad(at.getMinutes())}:${pad(at.getSeconds())}.${pad(at.getMilliseconds(), 3)}`;
-  const level = (LEVEL_NAMES[record.level as number] ?? String(record.level)).padEnd(5);
+  const level = (LEVEL_NAMES[levelNumber as number] ?? token(levelNumber)).padEnd(5);
   const parts = [`${time} ${level}`, escaped(String(record.msg ?? ''))];
   let below = '';
   for (const [key, value] of Object.entries(record)) {
-    if ((Object.hasOwn(PINO_FIELDS, key) && PINO_FIELDS[key]?.(value)) || value === undefined) {
-      continue;
-    }
+    if (value === undefined) continue;
+    if (key === 'level' && value === levelNumber) continue;
+    if (key === 'time' && value === timeNumber) continue;
+    if (Object.hasOwn(PINO_FIELDS, key) && PINO_FIELDS[key]?.(value)) continue;
     if (key === 'err') {
       const error = errorText(value);
       parts.push(error.inline);

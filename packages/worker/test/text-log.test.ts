@@ -50,6 +50,7 @@ describe('the text log format', () => {
     expect(line.slice(0, -1)).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202e]/);
     expect(line).toContain('bad \\u202eevil\\x1b]0;x\\x07');
     expect(line).toContain('note="line\\nbreak"');
+    expect(line).toContain('input="a\\x1b[2Jb\\x9b"');
   });
 
   // A field's key was written raw: `ctx.logger.info(input)` let a job's key clear the screen.
@@ -59,7 +60,7 @@ describe('the text log format', () => {
     const line = lines[0] ?? '';
     // biome-ignore lint/suspicious/noControlCharactersInRegex: looking for them.
     expect(line.slice(0, -1)).not.toMatch(/[\u0000-\u001f]/);
-    expect(line).toContain('"evil\\u001b[2Jkey"=1');
+    expect(line).toContain('"evil\\x1b[2Jkey"=1');
     for (const field of [' name=Alice', ' pid=x', ' toString=kept']) expect(line).toContain(field);
     expect(line).not.toContain('hostname=');
   });
@@ -70,6 +71,30 @@ describe('the text log format', () => {
     logger.error({ err: new Error('outer', { cause: root }) }, 'failed');
     expect(lines[0]).toContain('err="Error: outer"');
     expect(lines[0]).toContain('\n    caused by: Error: root cause here\n    at ');
+  });
+
+  // A task's field named level replaced the line's level and sent its ESC raw.
+  it("keeps pino's level and time in the head when a task logs fields of those names", () => {
+    const { lines, logger } = capture();
+    logger.info({ level: '\u001b[2JFATAL', time: 1 }, 'forged');
+    const line = lines[0] ?? '';
+    expect(line).toMatch(/^\d\d:\d\d:\d\d\.\d{3} INFO {2}forged /);
+    expect(line).toContain('level="\\x1b[2JFATAL" time=1');
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: looking for them.
+    expect(line.slice(0, -1)).not.toMatch(/[\u0000-\u001f]/);
+  });
+
+  it("shows an error's name and its other fields, and only its stack's frames below", () => {
+    const { lines, logger } = capture();
+    class MyError extends Error {
+      override name = 'MyError';
+      statusCode = 503;
+    }
+    logger.error({ err: new MyError('first line\nsecond line') }, 'failed');
+    const [head, ...below] = (lines[0] ?? '').trimEnd().split('\n');
+    expect(head).toContain('err="MyError: first line\\nsecond line" err.statusCode=503');
+    expect(below.length).toBeGreaterThan(0);
+    expect(below.every((line) => line.startsWith('    at '))).toBe(true);
   });
 
   it('passes a line that is not JSON through, escaped', () => {

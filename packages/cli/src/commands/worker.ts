@@ -78,7 +78,7 @@ export async function runWorker(
   }
   // The log is stdout: text for a person at a terminal, JSON for whatever reads a pipe. A
   // container given a TTY (docker run -t) whose log a collector reads sets the variable.
-  const fromEnv = io.env.CONVEYOR_LOG_FORMAT;
+  const fromEnv = io.env.CONVEYOR_LOG_FORMAT || undefined; // set empty: as unset
   if (fromEnv !== undefined && fromEnv !== 'json' && fromEnv !== 'text') {
     throw new CliError(
       'USAGE',
