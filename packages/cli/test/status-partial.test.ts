@@ -108,6 +108,34 @@ describe('status with the queue list unreadable', () => {
     expect(text).toContain("A partitioned queue shows the partitions the workers' records name");
   });
 
+  // The advice's own command failed when a named partition was on the node that is down.
+  it('leaves out a named partition on the node that is down, and reads the others', async () => {
+    const partial = connectionWith({
+      listQueues: async () => {
+        throw nodeDown;
+      },
+      listWorkers: async () => [worker],
+      queueCounts: async (queues) => {
+        if (queues.includes('emails~1of2')) throw nodeDown;
+        return queues.map((queue) => counts(queue, 3));
+      },
+    });
+    const snapshot = await takeSnapshot(partial, ['emails'], () => 0);
+    expect(snapshot.unreadableQueues).toEqual([{ queue: 'emails~1of2', error: nodeDown.message }]);
+    expect(snapshot.queues).toMatchObject([{ queue: 'emails', waiting: 3 }]);
+    // Every named queue on that node: the broker's failure, exit 3 as before.
+    const none = connectionWith({
+      listQueues: async () => {
+        throw nodeDown;
+      },
+      listWorkers: async () => [worker],
+      queueCounts: async () => {
+        throw nodeDown;
+      },
+    });
+    await expect(takeSnapshot(none, ['emails'], () => 0)).rejects.toBe(nodeDown);
+  });
+
   it('without --queues, fails with exit 3 and says --queues reads what is up', async () => {
     const failed = await takeSnapshot(connection, undefined, () => 0).catch(
       (error: unknown) => error,
