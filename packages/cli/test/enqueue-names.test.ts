@@ -56,5 +56,9 @@ describe('a name the module holds otherwise', () => {
       /"app\.ping" in .*name-clash\.ts names both a task and a workflow.*rename the workflow, e\.g\. to "app\.ping\.flow"/,
     );
     expect(contractNamed(loaded, 'app.greet').kind).toBe('task');
+    // By the task's export name: it was "the workflow exported as ping", then refused.
+    expect(() => contractNamed(loaded, 'ping')).toThrow(
+      /"app\.ping" in .* names both a task and a workflow/,
+    );
   });
 });

@@ -350,7 +350,9 @@ describe('conveyor enqueue', () => {
     expect(missing.stderr).toContain(
       `Missing input: task "cli.echo" takes an object with n; give the job's input as JSON, e.g. conveyor enqueue cli.echo '{"n": …}' (your values in place of …)`,
     );
-    expect(notJson.stderr).toContain(`'{"n": …}'`);
+    expect(notJson.stderr).toContain(
+      `. Task "cli.echo" takes an object with n: give a JSON value, quoted for the shell: conveyor enqueue cli.echo '{"n": …}'`,
+    );
     const [counts] = await transport.admin.queueCounts(['cli-echo']);
     expect(counts).toMatchObject({ waiting: 0, delayed: 0 });
     await close();

@@ -142,6 +142,11 @@ export const sendEmail = defineTask({
 `,
     });
     expect(found.map((d) => d.code)).toEqual(['MISSING_RUN']);
+    // run: undefined, with an output schema (no result type to miss), generated a client.
+    const undefinedRun = await diagnose({
+      'src/tasks/a.ts': `${header}export const ping = defineTask({ name: 'ops.ping', input: z.object({}), output: z.number(), run: undefined } as never);\n`,
+    });
+    expect(undefinedRun.map((d) => d.code)).toEqual(['MISSING_RUN']);
     expect(found[0]).toMatchObject({ line: 3, column: 32 });
     expect(found[0]?.message).toBe(
       'task "ops.ping" has no run; the worker calls it for each job, and the result\'s type comes from it.',

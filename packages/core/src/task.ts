@@ -278,10 +278,11 @@ function checkContract(config: Omit<TaskContract, '~result'>): void {
   }
   const label = `task ${JSON.stringify(config.name)}`;
   if (!isSchema(config.input)) {
+    // Left out, `(missing)`; else its type (a schema's value is no help quoted).
     throw new InvalidOptionError(
       `input schema of ${label}`,
-      typeof config.input,
-      'a zod (or other Standard Schema) schema',
+      config.input === undefined ? undefined : typeof config.input,
+      'a zod (or other Standard Schema) schema, e.g. input: z.object({ … })',
     );
   }
   if (config.output !== undefined && !isSchema(config.output)) {

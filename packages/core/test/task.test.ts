@@ -110,6 +110,8 @@ describe('defineTask', () => {
     const error = invalidOption(() => defineUntyped({ input: schema }));
     expect(error.message).toMatch(/^Invalid input schema of task "shop\.send" /);
     expect(error.message).toContain('expected a zod (or other Standard Schema) schema');
+    // Left out, it read '"undefined"', as if the string had been given.
+    if (schema === undefined) expect(error.message).toContain('"shop.send" (missing): expected');
   });
 
   it('rejects an output that is not a schema', () => {

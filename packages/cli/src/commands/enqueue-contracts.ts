@@ -26,7 +26,7 @@ export interface LoadedContracts {
   byName: ReadonlyMap<string, Enqueueable>;
   label: string;
   /** Export name -> the task's or workflow's name, for a name typed as the export. */
-  byExport?: ReadonlyMap<string, string>;
+  byExport?: ReadonlyMap<string, Enqueueable>;
   /** Names a task and a workflow both have (a worker refuses that; a module may not). */
   ambiguous?: ReadonlySet<string>;
 }
@@ -64,7 +64,7 @@ export async function loadContracts(
     });
   }
   const byName = new Map<string, Enqueueable>();
-  const byExport = new Map<string, string>();
+  const byExport = new Map<string, Enqueueable>();
   const ambiguous = new Set<string>();
   for (const [exported, value] of Object.entries(exports)) {
     const found = enqueueableOf(value);
@@ -74,7 +74,7 @@ export async function loadContracts(
       ambiguous.add(name);
     }
     byName.set(name, found);
-    byExport.set(exported, name);
+    byExport.set(exported, found);
   }
   if (byName.size === 0) {
     throw new CliError(
@@ -105,20 +105,21 @@ const NAMES_LISTED = 20;
 
 /** The task (or workflow) named `name`, or `NOT_FOUND` naming the nearest one and listing the rest. */
 export function contractNamed(contracts: LoadedContracts, name: string): Enqueueable {
-  if (contracts.ambiguous?.has(name)) {
+  // The export name (`greet` for the task named "app.greet") is what the code calls it.
+  const exported = contracts.byName.has(name) ? undefined : contracts.byExport?.get(name);
+  const named = exported?.contract.name ?? name;
+  if (contracts.ambiguous?.has(named)) {
     throw new CliError(
       'USAGE',
-      `${JSON.stringify(name)} in ${contracts.label} names both a task and a workflow, so which to enqueue is unclear (a worker refuses the two under one name): rename the workflow, e.g. to ${JSON.stringify(`${name}.flow`)}, and run \`conveyor generate\` again.`,
+      `${JSON.stringify(named)} in ${contracts.label} names both a task and a workflow, so which to enqueue is unclear (a worker refuses the two under one name): rename the workflow, e.g. to ${JSON.stringify(`${named}.flow`)}, and run \`conveyor generate\` again.`,
     );
   }
   const found = contracts.byName.get(name);
   if (found) return found;
   const names = [...contracts.byName.keys()].sort();
-  // The export name (`greet` for the task named "app.greet") is what the code calls it.
-  const exported = contracts.byExport?.get(name);
-  const near = exported ?? nearestName(name, names);
+  const near = exported?.contract.name ?? nearestName(name, names);
   const hint = near
-    ? `Did you mean ${JSON.stringify(near)}${exported ? ` (the ${contracts.byName.get(exported)?.kind ?? 'task'} exported as ${name})` : ''}? `
+    ? `Did you mean ${JSON.stringify(near)}${exported ? ` (the ${exported.kind} exported as ${name})` : ''}? `
     : '';
   throw new CliError(
     'NOT_FOUND',

@@ -44,7 +44,7 @@ export interface EnqueueCommandOptions {
 
 /** What the input errors show: the task's fields and a command to copy (from {@link inputExample}). */
 export interface InputExample {
-  /** `task "app.greet" takes an object with who; ` (empty when its fields are unknown). */
+  /** `task "app.greet" takes an object with who` (empty when its fields are unknown). */
   takes: string;
   /** `conveyor enqueue app.greet '{"who": …}'`. */
   command: string;
@@ -60,7 +60,7 @@ export function inputExample({ kind, contract }: Enqueueable): InputExample {
   const shown = fields.slice(0, 6);
   const more = fields.length > shown.length ? ', …' : '';
   return {
-    takes: `${kind} ${JSON.stringify(name)} takes an object with ${shown.join(', ')}${more}; `,
+    takes: `${kind} ${JSON.stringify(name)} takes an object with ${shown.join(', ')}${more}`,
     command: `conveyor enqueue ${name} '{${shown.map((field) => `${JSON.stringify(field)}: …`).join(', ')}${more}}' (your values in place of …)`,
   };
 }
@@ -91,7 +91,7 @@ export function readInput(
   if (text === undefined) {
     throw new CliError(
       'USAGE',
-      `Missing input: ${example?.takes ?? ''}give the job's input as JSON, e.g. ${example?.command ?? `conveyor enqueue <task> '{"orderId":"o-1"}'`}, or --input-file <file> (- for stdin).`,
+      `Missing input: ${example?.takes ? `${example.takes}; ` : ''}give the job's input as JSON, e.g. ${example?.command ?? `conveyor enqueue <task> '{"orderId":"o-1"}'`}, or --input-file <file> (- for stdin).`,
     );
   }
   try {
@@ -101,7 +101,7 @@ export function readInput(
     const shown = text.length > 120 ? `${text.slice(0, 100)}… (${text.length} characters)` : text;
     throw new CliError(
       'USAGE',
-      `${source === 'the input' ? 'The input' : `The input from ${source}`} is not JSON (${reason}): ${JSON.stringify(shown)}. ${example?.takes ?? ''}Give a JSON value, quoted for the shell: ${example?.command ?? `'{"orderId":"o-1"}'`}.`,
+      `${source === 'the input' ? 'The input' : `The input from ${source}`} is not JSON (${reason}): ${JSON.stringify(shown)}. ${example?.takes ? `${capitalized(example.takes)}: give` : 'Give'} a JSON value, quoted for the shell: ${example?.command ?? `'{"orderId":"o-1"}'`}.`,
     );
   }
 }
@@ -326,3 +326,5 @@ function quotedRedacted(
     value,
   }).message;
 }
+
+const capitalized = (text: string): string => text.charAt(0).toUpperCase() + text.slice(1);

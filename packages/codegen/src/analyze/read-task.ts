@@ -89,12 +89,22 @@ export function readTask(
   }
   // Without `run` the task generated a client (its result type "not portable"), and the
   // worker then refused the registry.
-  const hasRun = config.properties.some(
-    (property) =>
-      property.name !== undefined &&
-      (ts.isIdentifier(property.name) || ts.isStringLiteral(property.name)) &&
-      property.name.text === 'run',
-  );
+  const hasRun = config.properties.some((property) => {
+    const key =
+      property.name && ts.isComputedPropertyName(property.name)
+        ? property.name.expression
+        : property.name;
+    if (!key || !(ts.isIdentifier(key) || ts.isStringLiteralLike(key)) || key.text !== 'run') {
+      return false;
+    }
+    // `run: undefined` (or null) is no run either.
+    if (!ts.isPropertyAssignment(property)) return true;
+    const value = unwrapExpression(property.initializer);
+    return !(
+      (ts.isIdentifier(value) && value.text === 'undefined') ||
+      value.kind === ts.SyntaxKind.NullKeyword
+    );
+  });
   if (!hasRun) {
     report(
       config,
