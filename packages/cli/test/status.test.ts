@@ -15,7 +15,7 @@ function workerRecord(id: string, heartbeatMs?: number): WorkerRecord {
     concurrency: 2,
     state: 'running',
     startedAt: Date.now() - 60_000,
-    jobs: [{ id: 'cli-stale:abc', task: 'cli.echo', attempt: 1 }],
+    jobs: [{ id: 'cli-stale:abc', task: 'cli.echo', attempt: 1, startedAt: Date.now() - 1_000 }],
     counts: { completed: 5, failed: 0, retried: 0 },
     ...(heartbeatMs === undefined ? {} : { heartbeatMs }),
   };
