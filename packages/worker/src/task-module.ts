@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import {
   type AnyTaskDefinition,
@@ -207,9 +207,38 @@ function throwSite(error: unknown, cwd: string): string | undefined {
       continue;
     }
     if (file.split(/[\\/]/).includes('node_modules')) continue;
+    // Conveyor's own code (defineTask refusing an option): linked from a workspace, it is not
+    // under node_modules, and the user's line is the next frame.
+    if (conveyorRoots().some((root) => file.startsWith(root))) continue;
     const inside = relative(cwd, file);
     const shown = inside && !inside.startsWith(`..${sep}`) && !isAbsolute(inside) ? inside : file;
     return `${shown}:${row}:${column}`;
   }
   return undefined;
+}
+
+let roots: string[] | undefined;
+
+/**
+ * The directories of the Conveyor packages a task module's definitions run in (core, and this
+ * one), found once: the package directory above each one's entry file.
+ */
+function conveyorRoots(): string[] {
+  if (roots) return roots;
+  roots = [];
+  for (const entry of [safeResolve('@conveyor/core'), import.meta.url]) {
+    if (entry === undefined) continue;
+    let dir = dirname(fileURLToPath(entry));
+    while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+    roots.push(`${dir}${sep}`);
+  }
+  return roots;
+}
+
+function safeResolve(specifier: string): string | undefined {
+  try {
+    return import.meta.resolve(specifier);
+  } catch {
+    return undefined;
+  }
 }

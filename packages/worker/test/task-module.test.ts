@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadTaskModule, TaskModuleError } from '../src/index.js';
 
@@ -111,5 +111,16 @@ describe('loadTaskModule', () => {
       cwd: join(dir, 'elsewhere'),
     }).catch((caught: unknown) => caught);
     expect((outside as Error).message).toContain(`(thrown at ${join(dir, thrower)}:1:32)`);
+  });
+
+  // defineTask refusing an option threw inside core: linked from a workspace (no
+  // node_modules in its path), core's built file was named instead of the task file's line.
+  it("names the task file's line, not Conveyor's, when defineTask refuses an option", async () => {
+    const core = pathToFileURL(fileURLToPath(new URL('../../core/dist/index.js', import.meta.url)));
+    const tasks = module(
+      `import { defineTask } from '${core.href}';\nexport const t = defineTask({ name: 'm.t', input: { '~standard': { version: 1, vendor: 'x', validate: (v) => ({ value: v }) } }, priority: 42, run: () => 1 });\n`,
+    );
+    const error = await loadTaskModule(tasks, { cwd: dir }).catch((caught: unknown) => caught);
+    expect((error as Error).message).toMatch(new RegExp(`\\(thrown at ${tasks}:2:\\d+\\)$`));
   });
 });
