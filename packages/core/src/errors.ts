@@ -5,6 +5,7 @@ import type { JobError } from './job-error.js';
 
 export { ConveyorError, type ConveyorErrorCode } from './conveyor-error.js';
 export { formatIssues } from './issues.js';
+export { AmbiguousScheduleError, ScheduleNotFoundError } from './schedule-errors.js';
 
 /** A job names a task that this worker or registry does not know. */
 export class UnknownTaskError extends ConveyorError {
@@ -355,38 +356,6 @@ export class CapabilityMissingError extends ConveyorError {
     );
     this.transport = transport;
     this.capability = capability;
-  }
-}
-
-/** `client.schedules` (or the CLI) was given a schedule id that no stored schedule has. */
-export class ScheduleNotFoundError extends ConveyorError {
-  declare readonly code: 'SCHEDULE_NOT_FOUND';
-  readonly scheduleId: string;
-  readonly queue: string | undefined;
-
-  constructor(scheduleId: string, queue: string | undefined) {
-    super(
-      'SCHEDULE_NOT_FOUND',
-      `No schedule ${JSON.stringify(scheduleId)}${queue === undefined ? ' in any queue' : ` in queue ${JSON.stringify(queue)}`}. List the stored schedules (client.schedules.list() or conveyor schedules) for the ids.`,
-    );
-    this.scheduleId = scheduleId;
-    this.queue = queue;
-  }
-}
-
-/** A schedule id stored in more than one queue was given without the queue. */
-export class AmbiguousScheduleError extends ConveyorError {
-  declare readonly code: 'SCHEDULE_AMBIGUOUS';
-  readonly scheduleId: string;
-  readonly queues: readonly string[];
-
-  constructor(scheduleId: string, queues: readonly string[]) {
-    super(
-      'SCHEDULE_AMBIGUOUS',
-      `Schedule ${JSON.stringify(scheduleId)} is in more than one queue (${queues.map((queue) => JSON.stringify(queue)).join(', ')}); say which: { queue: ${JSON.stringify(queues[0])} } (--queue on the command line).`,
-    );
-    this.scheduleId = scheduleId;
-    this.queues = queues;
   }
 }
 
