@@ -59,8 +59,12 @@ describe('declared schedules on Redis', () => {
       line.message.startsWith('declared schedules were missing from the transport'),
     );
     expect(warnings.map((line) => line.fields.schedules)).toEqual([['sr/sr.every']]);
-    // No slot ran twice.
-    expect(new Set(slots).size).toBe(slots.length);
+    // No slot ran twice, but one fired in the moment before the loss (docs/schedules.md: its
+    // mark went with the data; the fire's reply lost in the restart is sent again to the
+    // empty server). A CI run saw that once.
+    const repeated = slots.filter((slot, n) => slots.indexOf(slot) !== n);
+    expect(repeated.filter((slot) => slot > restartedAt)).toEqual([]);
+    expect(repeated.length).toBeLessThanOrEqual(1);
     await worker.stop({ graceMs: 0 });
     await running;
   });
