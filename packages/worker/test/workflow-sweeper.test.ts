@@ -31,13 +31,18 @@ describe('workflow sweeper', () => {
     const clock = createManualClock();
     const transport = memoryTransport({ clock }) as TransportWith<'workflows'>;
     const gone = () => Promise.reject(new Error('Connection is closed.'));
+    const { stale, idle } = transport.workflows;
     transport.workflows.stale = gone;
     transport.workflows.idle = gone;
     const warnings: Array<{ fields: Record<string, unknown>; message: string | undefined }> = [];
+    const infos: Array<string | undefined> = [];
     const logger: Logger = {
       ...silentLogger,
       warn: (fields: string | Record<string, unknown>, message?: string) => {
         if (typeof fields !== 'string') warnings.push({ fields, message });
+      },
+      info: (_fields: string | Record<string, unknown>, message?: string) => {
+        infos.push(message);
       },
     };
     const sweeper = createWorkflowSweeper({
@@ -57,6 +62,20 @@ describe('workflow sweeper', () => {
     await sweeper.sweep();
     expect(warnings).toHaveLength(2);
     expect(warnings[1]?.fields.otherError).toBe('NOPERM idle');
+    // The same failure again: no line until a minute has passed (it was one per sweep, every
+    // few seconds through an outage), then a reminder with the count; a line when it works.
+    await sweeper.sweep();
+    expect(warnings).toHaveLength(2);
+    await clock.advance(60_000);
+    await sweeper.sweep();
+    expect(warnings).toHaveLength(3);
+    expect(warnings[2]?.message).toBe(
+      'workflow sweeps still fail (4 in a row); the next sweep tries again',
+    );
+    transport.workflows.stale = stale;
+    transport.workflows.idle = idle;
+    await sweeper.sweep();
+    expect(infos).toContain('workflow sweeps work again, after 4 failed');
     await transport.close();
   });
 

@@ -29,6 +29,8 @@ export const DEFAULT_WORKFLOW_SWEEP_MS = 5_000;
  * the sweeps left the steps themselves little time to move.
  */
 export const SWEEP_BACKOFF = 4;
+/** Longest a run of failed sweeps with the same error goes without a warning. */
+export const SWEEP_REMINDER_MS = 60_000;
 
 /** Workflows looked at per sweep, of each kind (stale outboxes, idle records). */
 export const SWEEP_LIMIT = 100;
@@ -158,23 +160,51 @@ export function createWorkflowSweeper(options: {
     }
   }
 
+  // An outage's failed sweeps: when it began, how many, and what was last said of it.
+  let outage: { since: number; failures: number; warnedAt: number; said: string } | undefined;
+
   async function sweep(): Promise<void> {
-    const before = clock.now() - intervalMs;
+    const now = clock.now();
+    const before = now - intervalMs;
     const results = await Promise.allSettled([enqueueStale(before), checkIdle(before)]);
     // One line per sweep: with the broker gone, both parts fail with the same error.
     const failed = SWEEP_PARTS.filter((_, i) => results[i]?.status === 'rejected');
-    if (failed.length === 0) return;
+    if (failed.length === 0) {
+      if (outage) {
+        logger.info(
+          { failures: outage.failures, failingForMs: now - outage.since },
+          `workflow sweeps work again, after ${outage.failures} failed`,
+        );
+      }
+      outage = undefined;
+      return;
+    }
     const reasons = results.flatMap((r) => (r.status === 'rejected' ? [r.reason] : []));
     const [first, second] = reasons;
+    const other =
+      second !== undefined && messageOf(second) !== messageOf(first)
+        ? messageOf(second)
+        : undefined;
+    const said = `${messageOf(first)}|${other ?? ''}`;
+    outage ??= { since: now, failures: 0, warnedAt: Number.NEGATIVE_INFINITY, said: '' };
+    outage.failures += 1;
+    // With the broker gone a sweep fails every few seconds: a line at the first failure, when
+    // the error changes, and at most every SWEEP_REMINDER_MS meanwhile.
+    if (said === outage.said && now - outage.warnedAt < SWEEP_REMINDER_MS) return;
+    outage.said = said;
+    outage.warnedAt = now;
     logger.warn(
       {
         err: first,
         parts: failed,
-        ...(second !== undefined && messageOf(second) !== messageOf(first)
-          ? { otherError: messageOf(second) }
+        ...(other !== undefined ? { otherError: other } : {}),
+        ...(outage.failures > 1
+          ? { failures: outage.failures, failingForMs: now - outage.since }
           : {}),
       },
-      'workflow sweep failed; the next sweep tries again',
+      outage.failures === 1
+        ? 'workflow sweep failed; the next sweep tries again'
+        : `workflow sweeps still fail (${outage.failures} in a row); the next sweep tries again`,
     );
   }
 
