@@ -21,7 +21,7 @@ export async function countQueues(
   try {
     return { counts: await admin.queueCounts(queues), unreadable: [] };
   } catch (error) {
-    if (!ofQueueData(error) && !ofOneNode(error)) throw error;
+    if (!ofQueueData(error) && !isClusterNodeDown(error)) throw error;
     const each =
       queues.length === 1
         ? [{ status: 'rejected' as const, reason: error }]
@@ -31,7 +31,7 @@ export async function countQueues(
     let ofData = 0;
     each.forEach((outcome, n) => {
       if (outcome.status === 'fulfilled') counts.push(...outcome.value);
-      else if (ofQueueData(outcome.reason) || ofOneNode(outcome.reason)) {
+      else if (ofQueueData(outcome.reason) || isClusterNodeDown(outcome.reason)) {
         if (ofQueueData(outcome.reason)) ofData += 1;
         unreadable.push({ queue: queues[n] as string, error: (outcome.reason as Error).message });
       } else throw outcome.reason;
@@ -40,14 +40,6 @@ export async function countQueues(
     if (counts.length === 0 && ofData === 0) throw error;
     return { counts, unreadable };
   }
-}
-
-/**
- * A Cluster master that is down (a partition's slot on it): the queues on the other masters
- * can still be read, and are.
- */
-function ofOneNode(error: unknown): boolean {
-  return isClusterNodeDown(error);
 }
 
 /** A failure of one queue's data (Redis: a script error, or a job key overwritten). */

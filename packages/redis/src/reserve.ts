@@ -142,7 +142,7 @@ export function createReserver(
             if (got < want) break;
           }
           answered = true;
-          failing.answered(queue, Date.now());
+          failing.answered(queue, now);
         } catch (error) {
           if (!several || !isPassing(failureOf(error))) throw error;
           failing.failed(queue, error, Date.now());

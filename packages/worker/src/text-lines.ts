@@ -2,6 +2,9 @@ import { hostname } from 'node:os';
 import { terminalText } from '@conveyor/core/worker';
 import type { DestinationStream } from 'pino';
 
+/** As pino writes it on every line: read once, not per line. */
+const HOST = hostname();
+
 /** pino's numeric levels, as the text lines name them. */
 const LEVEL_NAMES: Readonly<Record<number, string>> = {
   10: 'TRACE',
@@ -20,7 +23,7 @@ const LEVEL_NAMES: Readonly<Record<number, string>> = {
 const PINO_FIELDS: Readonly<Record<string, (value: unknown) => boolean>> = {
   msg: () => true,
   pid: (value) => value === process.pid,
-  hostname: (value) => value === hostname(),
+  hostname: (value) => value === HOST,
   name: (value) => value === 'conveyor-worker',
 };
 

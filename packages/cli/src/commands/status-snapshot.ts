@@ -121,9 +121,7 @@ export async function takeSnapshot(
   // Without the workers, the queues are still worth showing (on a Cluster, a master down can
   // hold the records' key alone). Without the queue list, only the queues named are: the
   // others are unknown, and a master down need not hold theirs.
-  if (listed.status === 'rejected') {
-    if (only === undefined) throw unlistedQueues(listed.reason);
-  }
+  if (listed.status === 'rejected' && only === undefined) throw unlistedQueues(listed.reason);
   const known = listed.status === 'fulfilled' ? listed.value : [];
   const workers = recorded.status === 'fulfilled' ? recorded.value : [];
   // Queues a worker consumes show up even before their first job; a worker naming a
