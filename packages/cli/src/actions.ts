@@ -136,7 +136,16 @@ export function dispatch(io: Io, signal: AbortSignal) {
             await loadContracts(given.tasks, config, io.cwd),
             first as string,
           );
-          const input = readInput(args[1] as string | undefined, given.inputFile, io.cwd, contract);
+          const input = readInput(
+            args[1] as string | undefined,
+            given.inputFile,
+            io.cwd,
+            contract,
+            {
+              followUp,
+              tasks: given.tasks,
+            },
+          );
           const redaction = await redacting([contract.contract]);
           return withConnection(command, io, (c) =>
             enqueueJob(c, contract, input, { ...given, followUp, signal, redaction }, io),

@@ -37,6 +37,8 @@ export interface FollowUp {
    * never printed): ` (with the password of --redis in place of ****)`, else ''.
    */
   readonly note: string;
+  /** The options themselves, each after a space (` --redis 'redis://…' --prefix app`), or ''. */
+  readonly options: string;
 }
 
 /** Option values given on the command line, by commander's name (`tlsCa`). */
@@ -64,6 +66,7 @@ export function followUp(given: WhereOptions = {}): FollowUp {
       return `conveyor ${text}${options}`;
     },
     note: masked ? ' (with the password of --redis in place of ****)' : '',
+    options,
   };
 }
 

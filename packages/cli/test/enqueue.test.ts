@@ -346,12 +346,15 @@ describe('conveyor enqueue', () => {
     expect(wrong.stderr).toContain('"seven"');
     const missing = await refused(['cli.echo']);
     expect(missing.code).toBe(2);
-    // It showed the shop's '{"orderId":"o-1"}' whatever the task: now the task's own fields.
+    // It showed the shop's '{"orderId":"o-1"}' whatever the task: now the task's own fields,
+    // in a command that carries the options given (it left out --tasks and --redis, so that
+    // the copied command looked for the config's tasks on the default Redis).
+    const where = `--tasks ${TASKS} --redis ${redis.url} --prefix ${args[3]}`;
     expect(missing.stderr).toContain(
-      `Missing input: task "cli.echo" takes an object with n; give the job's input as JSON, e.g. conveyor enqueue cli.echo '{"n": …}' (your values in place of …)`,
+      `Missing input: task "cli.echo" takes an object with n; give the job's input as JSON, e.g. conveyor enqueue cli.echo '{"n": …}' ${where} (your values in place of …)`,
     );
     expect(notJson.stderr).toContain(
-      `. Task "cli.echo" takes an object with n: give a JSON value, quoted for the shell: conveyor enqueue cli.echo '{"n": …}'`,
+      `. Task "cli.echo" takes an object with n: give a JSON value, quoted for the shell: conveyor enqueue cli.echo '{"n": …}' ${where}`,
     );
     const [counts] = await transport.admin.queueCounts(['cli-echo']);
     expect(counts).toMatchObject({ waiting: 0, delayed: 0 });

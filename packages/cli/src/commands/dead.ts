@@ -153,7 +153,7 @@ export async function listDeadJobs(
       ),
     );
   }
-  const done = notFailedLine(settled, queue, false, { command, note });
+  const done = notFailedLine(settled, queue, false, options.followUp ?? noFlags());
   if (done) io.stdout(done);
   // Every dead job of the queue is a step job on this page: no job of it takes `retry`.
   if (steps === shown && shown === page.total) {

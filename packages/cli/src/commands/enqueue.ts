@@ -13,7 +13,7 @@ import { revived } from '@conveyor/core/worker';
 import { recordAction } from '../audit-trail.js';
 import type { Connection } from '../connection.js';
 import { CliError } from '../errors.js';
-import { type FollowUp, followUp as noFlags } from '../follow-up.js';
+import { type FollowUp, followUp as noFlags, shellQuote } from '../follow-up.js';
 import { interruptGracefully } from '../interrupt-note.js';
 import { type Io, isoTime, printJson } from '../output.js';
 import { pausedLines } from '../paused-note.js';
@@ -50,18 +50,36 @@ export interface InputExample {
   command: string;
 }
 
-/** The example for `contract`'s input: its fields when its schema is a plain object. */
-export function inputExample({ kind, contract }: Enqueueable): InputExample {
+/** Where the command ran: the options an example command must carry to act the same. */
+export interface CommandLine {
+  /** The options that chose the transport (`--redis`, `--config`, …). */
+  followUp?: FollowUp;
+  /** `--tasks`, as given. */
+  tasks?: string;
+}
+
+/**
+ * The example for `contract`'s input: its fields when its schema is a plain object, in a
+ * command that carries `--tasks` and the options that chose the transport, when given.
+ */
+export function inputExample(
+  { kind, contract }: Enqueueable,
+  { followUp = noFlags(), tasks }: CommandLine = {},
+): InputExample {
   const fields = Object.keys(objectShapeOf(contract.input) ?? {});
   const name = contract.name;
-  if (fields.length === 0) {
-    return { takes: '', command: `conveyor enqueue ${name} '<JSON>'` };
-  }
+  const options = `${tasks === undefined ? '' : ` --tasks ${shellQuote(tasks)}`}${followUp.options}`;
+  const command = (json: string, note = '') =>
+    `conveyor enqueue ${shellQuote(name)} ${json}${options}${note}${followUp.note}`;
+  if (fields.length === 0) return { takes: '', command: command(`'<JSON>'`) };
   const shown = fields.slice(0, 6);
   const more = fields.length > shown.length ? ', …' : '';
   return {
     takes: `${kind} ${JSON.stringify(name)} takes an object with ${shown.join(', ')}${more}`,
-    command: `conveyor enqueue ${name} '{${shown.map((field) => `${JSON.stringify(field)}: …`).join(', ')}${more}}' (your values in place of …)`,
+    command: command(
+      `'{${shown.map((field) => `${JSON.stringify(field)}: …`).join(', ')}${more}}'`,
+      ' (your values in place of …)',
+    ),
   };
 }
 
@@ -72,8 +90,10 @@ export function readInput(
   cwd: string,
   /** The task or workflow, whose fields the errors show. */
   contract?: Enqueueable,
+  /** The options the errors' example command carries. */
+  commandLine?: CommandLine,
 ): unknown {
-  const example = contract && inputExample(contract);
+  const example = contract && inputExample(contract, commandLine);
   if (text !== undefined && inputFile !== undefined) {
     throw new CliError('USAGE', 'Give the input as an argument or with --input-file, not both.');
   }
