@@ -1,4 +1,11 @@
 import type { Logger } from '@conveyor/core';
+import {
+  createOutage,
+  type Outage,
+  type OutageSoFar,
+  outageKind,
+  outageLength,
+} from '@conveyor/core/transport';
 
 /**
  * Queues whose reserve failed in passing (their Cluster master down or failing over) while a
@@ -19,12 +26,7 @@ export interface FailingQueues {
 }
 
 /** What a failing queue's report says about its outage so far. */
-export interface QueueOutage {
-  /** Failed reserves from the queue since its outage began. */
-  failures: number;
-  /** Ms since the outage's first failure. */
-  failingForMs: number;
-}
+export type QueueOutage = OutageSoFar;
 
 export interface FailingQueueReports {
   /**
@@ -40,47 +42,35 @@ export interface FailingQueueReports {
 export const REMINDER_MS = 30_000;
 
 export function createFailingQueues(skipMs: number, reports: FailingQueueReports): FailingQueues {
-  const outages = new Map<
-    string,
-    { until: number; since: number; failures: number; reportedAt: number }
-  >();
+  const outages = new Map<string, { until: number; outage: Outage }>();
   return {
     get size() {
       return outages.size;
     },
     skips: (queue, now) => (outages.get(queue)?.until ?? 0) > now,
     failed(queue, error, now) {
-      let outage = outages.get(queue);
-      if (outage) {
-        outage.failures += 1;
-        outage.until = now + skipMs;
-      } else {
-        outage = { until: now + skipMs, since: now, failures: 1, reportedAt: now };
-        outages.set(queue, outage);
-        reports.onFailing?.(queue, error, { failures: 1, failingForMs: 0, skipMs });
-        return;
+      let failing = outages.get(queue);
+      if (!failing) {
+        failing = { until: 0, outage: createOutage({ reminderMs: REMINDER_MS }) };
+        outages.set(queue, failing);
       }
-      if (now - outage.reportedAt < REMINDER_MS) return;
-      outage.reportedAt = now;
+      failing.until = now + skipMs;
+      const report = failing.outage.failed(now, outageKind(error));
+      if (!report) return;
       reports.onFailing?.(queue, error, {
-        failures: outage.failures,
-        failingForMs: now - outage.since,
+        failures: report.failures,
+        failingForMs: report.failingForMs,
         skipMs,
       });
     },
     answered(queue, now) {
-      const outage = outages.get(queue);
-      if (!outage) return;
+      const ended = outages.get(queue)?.outage.recovered(now);
       outages.delete(queue);
-      reports.onWorksAgain?.(queue, {
-        failures: outage.failures,
-        failingForMs: now - outage.since,
-      });
+      if (ended) reports.onWorksAgain?.(queue, ended);
     },
   };
 }
 
-const seconds = (ms: number): string => `${Math.round(ms / 1_000)} s`;
 const messageOf = (error: unknown): string =>
   error instanceof Error ? error.message : String(error);
 
@@ -93,12 +83,12 @@ export function failingQueuesLog(logger: Logger): FailingQueueReports {
         { queue, err: error, retryInMs: skipMs, failures, failingForMs },
         failures === 1
           ? `${named(queue)} failed (${messageOf(error)}): the other queues go on; it is tried again every ${skipMs} ms, with a reminder here every ${REMINDER_MS / 1_000} s while it fails.`
-          : `${named(queue)} still fails after ${seconds(failingForMs)} (${failures} tries; the last: ${messageOf(error)}): the other queues go on. If its Cluster master is down, start it or promote a replica.`,
+          : `${named(queue)} still fails after ${outageLength(failingForMs)} (${failures} tries; the last: ${messageOf(error)}): the other queues go on. If its Cluster master is down, start it or promote a replica.`,
       ),
     onWorksAgain: (queue, { failures, failingForMs }) =>
       logger.info(
         { queue, failures, failingForMs },
-        `${named(queue)} works again, after ${seconds(failingForMs)} and ${failures} failed ${failures === 1 ? 'try' : 'tries'}.`,
+        `${named(queue)} works again, after ${outageLength(failingForMs)} and ${failures} failed ${failures === 1 ? 'try' : 'tries'}.`,
       ),
   };
 }

@@ -1,4 +1,5 @@
 import type { Clock, Logger, Reservation, TimerHandle, Transport } from '@conveyor/core';
+import { createOutage, outageKind, outageLength } from '@conveyor/core/transport';
 import { reserveOrder } from './reserve-order.js';
 
 export interface Fetcher {
@@ -68,9 +69,10 @@ export function startFetching(options: {
   let rotation = 0;
   /** Turns the queue order between calls, a partitioned queue's partitions as one queue. */
   const orderOf = reserveOrder(queues);
+  /** Failed reserves in a row, for the back-off. */
   let failures = 0;
-  /** What the current run of failures fails with (see failureKind). */
-  let failingWith: string | undefined;
+  /** What the log says of them: the first, a changed error (see outageKind), reminders. */
+  const outage = createOutage();
   /** Jobs asked for by the calls in flight. */
   let requested = 0;
   /** Run slots the calls in flight said their first jobs start in. */
@@ -121,9 +123,14 @@ export function startFetching(options: {
         ...(startNow !== undefined && { startNow }),
         ...(removeOnComplete.length > 0 && { removeOnComplete }),
       });
-      if (failures > 0) logger.info({ failures }, 'reserve works again');
+      const ended = outage.recovered(clock.now());
+      if (ended) {
+        logger.info(
+          ended,
+          `reserve works again, after ${outageLength(ended.failingForMs)} and ${ended.failures} failed ${ended.failures === 1 ? 'try' : 'tries'}`,
+        );
+      }
       failures = 0;
-      failingWith = undefined;
     } catch (error) {
       flowing = false;
       if (stopped) return;
@@ -136,16 +143,20 @@ export function startFetching(options: {
         return;
       }
       // Anything else may pass (a broker restarting, a cluster failing over): back off and
-      // try again. Warn once per outage, and again only if the failure changes.
+      // try again, saying so at the first failure, when it changes, and each minute.
       failures += 1;
       pauseMs = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** (failures - 1));
-      const kind = failureKind(error);
-      if (kind !== failingWith) {
+      const report = outage.failed(clock.now(), outageKind(error));
+      if (report?.reason === 'reminder') {
+        logger.warn(
+          { err: error, retryInMs: pauseMs, failures, failingForMs: report.failingForMs },
+          `reserve still fails after ${outageLength(report.failingForMs)} (${failures} tries): retrying until it works`,
+        );
+      } else if (report) {
         logger.warn({ err: error, retryInMs: pauseMs }, 'reserve failed: retrying until it works');
       } else {
         logger.debug({ err: error, failures, retryInMs: pauseMs }, 'reserve failed again');
       }
-      failingWith = kind;
       return;
     } finally {
       requested -= max;
@@ -205,14 +216,4 @@ export function startFetching(options: {
       await running;
     },
   };
-}
-
-/** Tells failures apart for logging: a transport's failure kind, else the error's code or message. */
-function failureKind(error: unknown): string {
-  const { failure, code, message } = (error ?? {}) as {
-    failure?: unknown;
-    code?: unknown;
-    message?: unknown;
-  };
-  return String(failure ?? code ?? message ?? error);
 }

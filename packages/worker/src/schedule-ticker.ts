@@ -11,7 +11,7 @@ import {
   type TimerHandle,
   type TransportSchedules,
 } from '@conveyor/core';
-import { scheduleJobId } from '@conveyor/core/transport';
+import { createOutage, outageKind, outageLength, scheduleJobId } from '@conveyor/core/transport';
 import { dueSlots } from '@conveyor/core/worker';
 import { createScheduleInputCheck } from './schedule-input-check.js';
 import { createDeclaredSchedules } from './schedule-restore.js';
@@ -84,7 +84,8 @@ export function createScheduleTicker(options: ScheduleTickerOptions): ScheduleTi
   let stopped = false;
   let timer: TimerHandle | undefined;
   let ticking: Promise<void> | undefined;
-  let listFailing = false;
+  // Failed listings: said at the first, on a changed error, each minute, and when it works.
+  const listOutage = createOutage();
   // Schedules whose last fire failed: logged once until one succeeds again.
   const failing = new Set<string>();
   // Per schedule, after a turn that left nothing due: its next slot, valid while the
@@ -228,13 +229,26 @@ export function createScheduleTicker(options: ScheduleTickerOptions): ScheduleTi
         // A declared schedule missing (the broker lost its data) is stored again, then seen.
         if (await owned.restoreMissing(listed.schedules)) listed = await schedules.list(queues);
       } catch (error) {
-        if (!listFailing) logger.warn({ err: error }, 'listing the schedules failed; retrying');
-        listFailing = true;
+        const report = listOutage.failed(clock.now(), outageKind(error));
+        if (report?.reason === 'reminder') {
+          const { failures, failingForMs } = report;
+          logger.warn(
+            { err: error, failures, failingForMs },
+            `listing the schedules still fails after ${outageLength(failingForMs)} (${failures} tries); retrying`,
+          );
+        } else if (report) {
+          logger.warn({ err: error }, 'listing the schedules failed; retrying');
+        }
         wakeForSlot = false;
         return refreshMs;
       }
-      if (listFailing) logger.info('listing the schedules works again');
-      listFailing = false;
+      const ended = listOutage.recovered(clock.now());
+      if (ended) {
+        logger.info(
+          ended,
+          `listing the schedules works again, after ${outageLength(ended.failingForMs)} and ${ended.failures} failed ${ended.failures === 1 ? 'try' : 'tries'}`,
+        );
+      }
       mustList = false;
       now = listed.now;
       const listedAt = clock.now();

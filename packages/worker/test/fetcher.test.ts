@@ -149,8 +149,59 @@ describe('fetcher', () => {
     expect(fatal).toBeUndefined();
     expect(logger.lines.filter((line) => line.level === 'error')).toEqual([]);
     expect(logger.lines.filter((line) => line.level === 'warn')).toHaveLength(1);
-    expect(logger.lines.some((line) => line.message === 'reserve works again')).toBe(true);
+    expect(logger.lines.map((line) => line.message)).toContainEqual(
+      expect.stringMatching(/^reserve works again, after [78] s and 4 failed tries$/),
+    );
 
+    await fetcher.stop();
+  });
+
+  it('reminds the log each minute while reserve keeps failing, with how long and how many tries', async () => {
+    // It warned at the first failure and then never again, however long the outage lasted.
+    let failing = true;
+    const transport = {
+      async reserve() {
+        if (failing)
+          throw Object.assign(new TransportError('connect ECONNREFUSED'), {
+            failure: 'CONNECTION',
+          });
+        return [{ envelope: makeEnvelope('q', { task: 't' }), token: 't', leaseExpiresAt: 0 }];
+      },
+    } as unknown as Transport;
+    const clock = createManualClock();
+    const logger = captureLogger();
+    const accepted: Reservation[] = [];
+    const fetcher = startFetching({
+      transport,
+      clock,
+      logger,
+      consumer: 'c',
+      queues: ['q'],
+      leaseMs: 1_000,
+      waitMs: 1_000,
+      freeCapacity: () => 1 - accepted.length,
+      accept(reservations) {
+        accepted.push(...reservations);
+      },
+      onFatal() {},
+    });
+    // Tries at 0, 0.5, 1.5, 3.5, 7.5, 15.5, 31.5, 61.5, 91.5, 121.5 and 151.5 s (back-off up to 30 s).
+    for (let step = 0; step < 160; step++) await clock.advance(1_000);
+    const warnings = logger.lines
+      .filter((line) => line.level === 'warn')
+      .map((line) => line.message);
+    expect(warnings).toEqual([
+      'reserve failed: retrying until it works',
+      'reserve still fails after 1 min 2 s (8 tries): retrying until it works',
+      'reserve still fails after 2 min 2 s (10 tries): retrying until it works',
+    ]);
+    failing = false;
+    for (let step = 0; step < 40 && accepted.length === 0; step++) await clock.advance(1_000);
+    expect(accepted).toHaveLength(1);
+    expect(logger.lines.at(-1)).toMatchObject({
+      level: 'info',
+      message: 'reserve works again, after 3 min 2 s and 11 failed tries',
+    });
     await fetcher.stop();
   });
 

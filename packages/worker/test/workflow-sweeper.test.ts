@@ -70,12 +70,12 @@ describe('workflow sweeper', () => {
     await sweeper.sweep();
     expect(warnings).toHaveLength(3);
     expect(warnings[2]?.message).toBe(
-      'workflow sweeps still fail (4 in a row); the next sweep tries again',
+      'workflow sweeps still fail (4 in a row, for 1 min); the next sweep tries again',
     );
     transport.workflows.stale = stale;
     transport.workflows.idle = idle;
     await sweeper.sweep();
-    expect(infos).toContain('workflow sweeps work again, after 4 failed');
+    expect(infos).toContain('workflow sweeps work again, after 1 min and 4 failed');
     await transport.close();
   });
 

@@ -5,7 +5,9 @@
  * envelope and queue-name helpers, job ids and lease tokens, the size caps, and
  * `toJobError`, and `assertKnownKeys` for a transport's options. And reads over a transport an
  * admin tool shares: `delayedJobIds`, `pausedQueuesAmong`, `readChildResults` (a map step's
- * children's stored results, in chunks). The types of the `Transport` interface are at the root.
+ * children's stored results, in chunks). And `createOutage`, for when a loop that keeps
+ * failing writes to the log (first failure, changed error, reminders, recovery). The types
+ * of the `Transport` interface are at the root.
  */
 
 export { delayedJobIds, pausedQueuesAmong } from '../admin-reads.js';
@@ -46,6 +48,15 @@ export {
   type UnknownKey,
   unknownKeyError,
 } from '../known-keys.js';
+export {
+  createOutage,
+  OUTAGE_REMINDER_MS,
+  type Outage,
+  type OutageReport,
+  type OutageSoFar,
+  outageKind,
+  outageLength,
+} from '../outage.js';
 export {
   assertPartitionBy,
   checkPartitionCounts,

@@ -11,7 +11,7 @@ import {
   type WorkflowRecord,
   type WorkflowStepRecord,
 } from '@conveyor/core';
-import { toJobError } from '@conveyor/core/transport';
+import { createOutage, outageLength, toJobError } from '@conveyor/core/transport';
 import { applyWorkflowEffects, flushWorkflowOutbox } from '@conveyor/core/worker';
 import { WorkflowStepLostError } from './errors.js';
 
@@ -29,8 +29,6 @@ export const DEFAULT_WORKFLOW_SWEEP_MS = 5_000;
  * the sweeps left the steps themselves little time to move.
  */
 export const SWEEP_BACKOFF = 4;
-/** Longest a run of failed sweeps with the same error goes without a warning. */
-export const SWEEP_REMINDER_MS = 60_000;
 
 /** Workflows looked at per sweep, of each kind (stale outboxes, idle records). */
 export const SWEEP_LIMIT = 100;
@@ -160,8 +158,9 @@ export function createWorkflowSweeper(options: {
     }
   }
 
-  // An outage's failed sweeps: when it began, how many, and what was last said of it.
-  let outage: { since: number; failures: number; warnedAt: number; said: string } | undefined;
+  // Failed sweeps: with the broker gone a sweep fails every few seconds, so a line at the
+  // first failure, when the error changes, and at most every OUTAGE_REMINDER_MS meanwhile.
+  const outage = createOutage();
 
   async function sweep(): Promise<void> {
     const now = clock.now();
@@ -170,13 +169,13 @@ export function createWorkflowSweeper(options: {
     // One line per sweep: with the broker gone, both parts fail with the same error.
     const failed = SWEEP_PARTS.filter((_, i) => results[i]?.status === 'rejected');
     if (failed.length === 0) {
-      if (outage) {
+      const ended = outage.recovered(now);
+      if (ended) {
         logger.info(
-          { failures: outage.failures, failingForMs: now - outage.since },
-          `workflow sweeps work again, after ${outage.failures} failed`,
+          ended,
+          `workflow sweeps work again, after ${outageLength(ended.failingForMs)} and ${ended.failures} failed`,
         );
       }
-      outage = undefined;
       return;
     }
     const reasons = results.flatMap((r) => (r.status === 'rejected' ? [r.reason] : []));
@@ -185,26 +184,19 @@ export function createWorkflowSweeper(options: {
       second !== undefined && messageOf(second) !== messageOf(first)
         ? messageOf(second)
         : undefined;
-    const said = `${messageOf(first)}|${other ?? ''}`;
-    outage ??= { since: now, failures: 0, warnedAt: Number.NEGATIVE_INFINITY, said: '' };
-    outage.failures += 1;
-    // With the broker gone a sweep fails every few seconds: a line at the first failure, when
-    // the error changes, and at most every SWEEP_REMINDER_MS meanwhile.
-    if (said === outage.said && now - outage.warnedAt < SWEEP_REMINDER_MS) return;
-    outage.said = said;
-    outage.warnedAt = now;
+    const report = outage.failed(now, `${messageOf(first)}|${other ?? ''}`);
+    if (!report) return;
+    const { failures, failingForMs } = report;
     logger.warn(
       {
         err: first,
         parts: failed,
         ...(other !== undefined ? { otherError: other } : {}),
-        ...(outage.failures > 1
-          ? { failures: outage.failures, failingForMs: now - outage.since }
-          : {}),
+        ...(failures > 1 ? { failures, failingForMs } : {}),
       },
-      outage.failures === 1
+      failures === 1
         ? 'workflow sweep failed; the next sweep tries again'
-        : `workflow sweeps still fail (${outage.failures} in a row); the next sweep tries again`,
+        : `workflow sweeps still fail (${failures} in a row, for ${outageLength(failingForMs)}); the next sweep tries again`,
     );
   }
 
