@@ -27,7 +27,10 @@ export interface SettleBatcher {
     context: C,
     onAnswer: (answer: SettleAnswer, context: C) => void,
   ): void;
-  /** Resolves once everything sent so far has been answered. */
+  /**
+   * Resolves once everything sent so far has been answered; logs, in one line, the settles
+   * given up on since {@link SettleBatcher.hurry}.
+   */
   drain(): Promise<void>;
   /**
    * From now on (a stopping worker), sends each batch at once, beside the calls in flight:
@@ -92,6 +95,8 @@ export function createSettleBatcher(options: {
   let inFlight = 0;
   let hurried = false;
   let failedSinceHurry = false;
+  /** The settles a stopping worker gave up on, logged when it drains (see reportGivenAtStop). */
+  let givenAtStop: { jobIds: string[]; errors: unknown[] } = { jobIds: [], errors: [] };
   let drained: Array<() => void> = [];
 
   function schedule(): void {
@@ -163,16 +168,22 @@ export function createSettleBatcher(options: {
     if (hurried) failedSinceHurry = true;
     failures++;
     if (given.length > 0) {
-      logger.error(
-        { err: error, jobIds: given.map((entry) => entry.settlement.id) },
-        // A call cut off by the connection (a reset, the command timeout) may have been
-        // applied: a broker can run it after its reply was lost.
-        hurried
-          ? 'settle call failed as the worker stopped: unless the broker applied it before its reply was lost, these jobs run again once their leases expire, or are dead-lettered if that was their last attempt (look them up with conveyor inspect <id>)'
-          : passing
+      const jobIds = given.map((entry) => entry.settlement.id);
+      // A stopping worker sends each job's settle as it ends: with the broker gone, one line
+      // for all of them once the last call is answered, not one per call.
+      if (hurried) {
+        givenAtStop.jobIds.push(...jobIds);
+        givenAtStop.errors.push(error);
+      } else {
+        logger.error(
+          { err: error, jobIds },
+          // A call cut off by the connection (a reset, the command timeout) may have been
+          // applied: a broker can run it after its reply was lost.
+          passing
             ? "settle call failed until these jobs' leases ran out: unless the broker applied it before its reply was lost, they run again, or are dead-lettered if that was their last attempt (look them up with conveyor inspect <id>)"
             : 'settle call failed, and sending it again would fail the same way: unless the broker applied it, these jobs run again once their leases expire, or are dead-lettered if that was their last attempt (look them up with conveyor inspect <id>)',
-      );
+        );
+      }
       for (const entry of given) answer(entry, 'error');
     }
     if (retried.length === 0) return;
@@ -189,6 +200,26 @@ export function createSettleBatcher(options: {
       retryTimer = undefined;
       send();
     }, delayMs);
+  }
+
+  /**
+   * Logs the settles a stopping worker gave up on (see `failed`) when it drains the batcher,
+   * once its last jobs have ended and their calls are done.
+   */
+  function reportGivenAtStop(): void {
+    const { jobIds, errors } = givenAtStop;
+    if (jobIds.length === 0) return;
+    givenAtStop = { jobIds: [], errors: [] };
+    const messages = new Set(errors.map((error) => String((error as Error)?.message ?? error)));
+    logger.error(
+      {
+        err: errors[0],
+        jobIds,
+        ...(errors.length > 1 ? { calls: errors.length } : {}),
+        ...(messages.size > 1 ? { otherErrors: [...messages].slice(1) } : {}),
+      },
+      `settle ${errors.length === 1 ? 'call' : `calls (${errors.length})`} failed as the worker stopped: unless the broker applied ${errors.length === 1 ? 'it' : 'them'} before ${errors.length === 1 ? 'its reply was' : 'their replies were'} lost, these jobs run again once their leases expire, or are dead-lettered if that was their last attempt (look them up with conveyor inspect <id>)`,
+    );
   }
 
   /** `send` callbacks run right here: one that throws must not cost the others their answer. */
@@ -208,6 +239,7 @@ export function createSettleBatcher(options: {
   }
 
   function notifyDrained(): void {
+    if (drained.length > 0) reportGivenAtStop();
     const waiters = drained;
     drained = [];
     for (const waiter of waiters) waiter();
@@ -218,7 +250,10 @@ export function createSettleBatcher(options: {
       enqueue({ settlement, context, resolve: onAnswer as Entry['resolve'] });
     },
     drain() {
-      if (inFlight === 0 && queued.length === 0 && !scheduled) return Promise.resolve();
+      if (inFlight === 0 && queued.length === 0 && !scheduled) {
+        reportGivenAtStop();
+        return Promise.resolve();
+      }
       return new Promise<void>((resolve) => drained.push(resolve));
     },
     get failedSinceHurry() {

@@ -195,8 +195,33 @@ describe('settle batching', () => {
     expect(await answers).toEqual(['error']);
     expect(calls()).toBe(2);
     expect(batcher.failedSinceHurry).toBe(true);
-    expect(logger.lines.at(-1)?.message).toMatch(/^settle call failed as the worker stopped/);
     await batcher.drain();
+    expect(logger.lines.at(-1)?.message).toMatch(/^settle call failed as the worker stopped/);
+  });
+
+  it("a stopping worker's settles that fail are one log line, naming every job, not one per call", async () => {
+    // A worker stopping with the broker gone logged one error per job that ended meanwhile.
+    let settled = 0;
+    const { batcher, logger } = onManualClock(async () => {
+      settled += 1;
+      throw new TransportError(settled === 3 ? 'connection closed' : 'connect ECONNREFUSED');
+    });
+    batcher.hurry();
+    const answers: Promise<SettleAnswer[]>[] = [];
+    for (const id of ['a', 'b', 'c']) {
+      answers.push(sendAll(batcher, [complete(id)]));
+      await vi.waitFor(() => expect(settled).toBe(answers.length), WAIT);
+    }
+    expect(await Promise.all(answers)).toEqual([['error'], ['error'], ['error']]);
+    await batcher.drain();
+    const errors = logger.lines.filter((line) => line.level === 'error');
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({
+      fields: { jobIds: ['a', 'b', 'c'], calls: 3, otherErrors: ['connection closed'] },
+      message: expect.stringMatching(
+        /^settle calls \(3\) failed as the worker stopped: unless the broker applied them before their replies were lost, these jobs run again/,
+      ),
+    });
   });
 
   it('answers uncertain for a settle sent again and refused: the failed call was likely applied', async () => {
