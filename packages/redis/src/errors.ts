@@ -209,6 +209,13 @@ export function classify(error: unknown): RedisFailure {
   const name = error instanceof Error ? error.name : '';
   if (message.startsWith('OOM')) return 'OOM';
   if (message.startsWith('MISCONF')) return 'MISCONF';
+  // A MULTI whose queued commands were refused (CLUSTERDOWN, READONLY, …): what refused
+  // them, which ioredis keeps as `previousErrors`.
+  if (message.startsWith('EXECABORT')) {
+    const previous = (error as { previousErrors?: unknown }).previousErrors;
+    const first = Array.isArray(previous) ? previous[0] : undefined;
+    return first === undefined ? 'UNKNOWN' : classify(first);
+  }
   if (message.startsWith('READONLY')) return 'READONLY';
   if (message.startsWith('CORRUPT')) return 'CORRUPT';
   // Redis 6+ says WRONGPASS or NOAUTH; older servers "ERR invalid password". Anchored: a

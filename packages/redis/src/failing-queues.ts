@@ -6,23 +6,34 @@ import {
   outageKind,
   outageLength,
 } from '@conveyor/core/transport';
+import { failureOf, isPassing } from './errors.js';
 
 /**
  * Queues whose reserve failed in passing (their Cluster master down or failing over) while a
- * reserve over several queues went on with the others. Each is left out for a while, then
- * tried again. What it reports: the first failure of an outage at once, then a reminder at
- * most every {@link REMINDER_MS} while it lasts (a reserve runs several times a second, and a
- * warning per try buried everything else in the log), and the first answer after it.
+ * reserve over several queues went on with the others. Each is left out of reserves until a
+ * probe of it answers: a reserve on a down master fails only after about a second of
+ * redirections, and trying it again on the reserve's path every second slowed every other
+ * queue's pickup to that pace. The reserver sends the probes in the background
+ * ({@link FailingQueues.probesDue}). What it reports: the first failure of an outage at once,
+ * a changed error, then a reminder at most every {@link REMINDER_MS} while it lasts (a warning
+ * per try buried everything else in the log), and the first answer after it.
  */
 export interface FailingQueues {
   /** How many queues are failing now. */
   readonly size: number;
-  /** Whether `queue` is left out of a reserve at `now`. */
-  skips(queue: string, now: number): boolean;
-  /** A reserve from `queue` failed in passing at `now`. */
+  /** Whether `queue` is failing: left out of reserves over several queues. */
+  skips(queue: string): boolean;
+  /** The last error of `queue`'s outage, or undefined when it is not failing. */
+  errorOf(queue: string): unknown;
+  /** A reserve from `queue`, or a probe of it, failed in passing at `now`. */
   failed(queue: string, error: unknown, now: number): void;
-  /** A reserve from `queue` answered at `now`. */
+  /** A reserve from `queue`, or a probe of it, answered at `now`. */
   answered(queue: string, now: number): void;
+  /**
+   * The failing queues due for a probe at `now` (one every `skipMs` per queue, never two at
+   * once): each is probing until {@link FailingQueues.failed} or {@link FailingQueues.answered}.
+   */
+  probesDue(now: number): string[];
 }
 
 /** What a failing queue's report says about its outage so far. */
@@ -30,8 +41,8 @@ export type QueueOutage = OutageSoFar;
 
 export interface FailingQueueReports {
   /**
-   * The queue's reserve failed: the first failure of an outage (`failures` 1), or a reminder
-   * while it lasts. It is tried again in `skipMs`.
+   * The queue's reserve failed: the first failure of an outage (`failures` 1), a changed
+   * error, or a reminder while it lasts. It is checked again in `skipMs`.
    */
   onFailing?(queue: string, error: unknown, outage: QueueOutage & { skipMs: number }): void;
   /** The queue's reserve answered again after an outage. */
@@ -42,19 +53,30 @@ export interface FailingQueueReports {
 export const REMINDER_MS = 30_000;
 
 export function createFailingQueues(skipMs: number, reports: FailingQueueReports): FailingQueues {
-  const outages = new Map<string, { until: number; outage: Outage }>();
+  const outages = new Map<
+    string,
+    { outage: Outage; error: unknown; probeAt: number; probing: boolean }
+  >();
   return {
     get size() {
       return outages.size;
     },
-    skips: (queue, now) => (outages.get(queue)?.until ?? 0) > now,
+    skips: (queue) => outages.has(queue),
+    errorOf: (queue) => outages.get(queue)?.error,
     failed(queue, error, now) {
       let failing = outages.get(queue);
       if (!failing) {
-        failing = { until: 0, outage: createOutage({ reminderMs: REMINDER_MS }) };
+        failing = {
+          outage: createOutage({ reminderMs: REMINDER_MS }),
+          error,
+          probeAt: 0,
+          probing: false,
+        };
         outages.set(queue, failing);
       }
-      failing.until = now + skipMs;
+      failing.error = error;
+      failing.probeAt = now + skipMs;
+      failing.probing = false;
       const report = failing.outage.failed(now, outageKind(error));
       if (!report) return;
       reports.onFailing?.(queue, error, {
@@ -68,7 +90,71 @@ export function createFailingQueues(skipMs: number, reports: FailingQueueReports
       outages.delete(queue);
       if (ended) reports.onWorksAgain?.(queue, ended);
     },
+    probesDue(now) {
+      const due: string[] = [];
+      for (const [queue, failing] of outages) {
+        if (failing.probing || failing.probeAt > now) continue;
+        failing.probing = true;
+        due.push(queue);
+      }
+      return due;
+    },
   };
+}
+
+/** How a reserver reaches the servers of failing queues (see `ReserveDeps`). */
+export interface FailingQueueServers {
+  probe(queue: string): Promise<unknown>;
+  serverOf?(queue: string): string | undefined;
+}
+
+/**
+ * Probes the failing queues whose probe is due, in the background: one probe per server
+ * (`serverOf`), whose answer settles every due queue on it.
+ */
+export function probeFailing(failing: FailingQueues, servers: FailingQueueServers): void {
+  const due = new Map<string, string[]>();
+  for (const queue of failing.probesDue(Date.now())) {
+    const server = servers.serverOf?.(queue) ?? queue;
+    due.set(server, [...(due.get(server) ?? []), queue]);
+  }
+  for (const queues of due.values()) {
+    servers.probe(queues[0] as string).then(
+      () => {
+        for (const queue of queues) failing.answered(queue, Date.now());
+      },
+      (error: unknown) => {
+        // Any other failure came from the queue's server: it answers again.
+        const down = isPassing(failureOf(error));
+        for (const queue of queues) {
+          if (down) failing.failed(queue, error, Date.now());
+          else failing.answered(queue, Date.now());
+        }
+      },
+    );
+  }
+}
+
+/**
+ * A passing failure of `queue`'s reserve: it is left out, and so are the queues of `among` on
+ * its server, each of which would wait out the same failure.
+ */
+export function leaveOut(
+  failing: FailingQueues,
+  servers: FailingQueueServers,
+  queue: string,
+  error: unknown,
+  among: readonly string[],
+): void {
+  const now = Date.now();
+  failing.failed(queue, error, now);
+  const server = servers.serverOf?.(queue);
+  if (server === undefined) return;
+  for (const other of among) {
+    if (!failing.skips(other) && servers.serverOf?.(other) === server) {
+      failing.failed(other, error, now);
+    }
+  }
 }
 
 const messageOf = (error: unknown): string =>
@@ -82,7 +168,7 @@ export function failingQueuesLog(logger: Logger): FailingQueueReports {
       logger.warn(
         { queue, err: error, retryInMs: skipMs, failures, failingForMs },
         failures === 1
-          ? `${named(queue)} failed (${messageOf(error)}): the other queues go on; it is tried again every ${skipMs} ms, with a reminder here every ${REMINDER_MS / 1_000} s while it fails.`
+          ? `${named(queue)} failed (${messageOf(error)}): the other queues go on without it; it is checked again every ${skipMs} ms, with a reminder here every ${REMINDER_MS / 1_000} s while it fails.`
           : `${named(queue)} still fails after ${outageLength(failingForMs)} (${failures} tries; the last: ${messageOf(error)}): the other queues go on. If its Cluster master is down, start it or promote a replica.`,
       ),
     onWorksAgain: (queue, { failures, failingForMs }) =>

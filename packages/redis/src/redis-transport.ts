@@ -36,6 +36,7 @@ import { reconnectsOf } from './reconnects.js';
 import { createReserver } from './reserve.js';
 import { redisSchedules } from './schedules.js';
 import { type QueueScriptName, runScript } from './scripts.js';
+import { queueSlot } from './slots.js';
 import { watchSocket } from './socket-state.js';
 import { createSweeper } from './sweeper.js';
 import { createFinalWait } from './wait-final.js';
@@ -213,6 +214,11 @@ export function redisTransport(options: RedisTransportOptions = {}): RedisTransp
 
   const reserve = createReserver({
     reserveScript: (queue, args) => script('reserve', queue, args),
+    probe: (queue) => commands.exists(markerKey(prefix, queue)),
+    // A cluster master's address, from the client's slot map; standalone: one server.
+    serverOf: connections.isCluster
+      ? (queue) => (commands as Cluster).slots[queueSlot(queue)]?.[0]
+      : () => 'redis',
     // Without packing, jobs leased for removal get their own hash too: a worker of an
     // older release (a rolling upgrade) reclaims only those (README, "Packed jobs").
     packLeasedFrom: packWaitingJobs ? (options.packLeasedFrom ?? 8) : undefined,

@@ -1,7 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import type { Reservation, ReserveRequest } from '@conveyor/core';
 import { failureOf, isPassing } from './errors.js';
-import { createFailingQueues, type FailingQueueReports } from './failing-queues.js';
+import {
+  createFailingQueues,
+  type FailingQueueReports,
+  leaveOut,
+  probeFailing,
+} from './failing-queues.js';
 import { createLostCalls } from './lost-calls.js';
 import { createQuietPartitions } from './quiet-partitions.js';
 import {
@@ -20,14 +25,27 @@ const MAX_BLOCK_MS = 5_000;
 /** Jobs per reserve script call (its ZADD unpacks two values per job). */
 const MAX_PER_CALL = 1_000;
 /**
- * How long a queue whose reserve failed with a passing failure (its cluster master down or
- * failing over) is left out of reserves over several queues: the others go on meanwhile.
+ * How often a queue whose reserve failed with a passing failure (its cluster master down or
+ * failing over) is probed, in the background, while reserves over several queues leave it
+ * out and go on with the others; and the longest a waiting reserve blocks meanwhile, so that
+ * a queue whose probe answered is read again within about that.
  */
-const FAILING_SKIP_MS = 1_000;
+const FAILING_PROBE_MS = 1_000;
 
 export interface ReserveDeps {
   /** Runs reserve.lua for one queue. */
   reserveScript(queue: string, args: Array<string | number>): Promise<unknown[]>;
+  /**
+   * A cheap command on `queue`'s slot (its node, in a cluster), which fails as its reserve
+   * would: whether a failing queue answers again.
+   */
+  probe(queue: string): Promise<unknown>;
+  /**
+   * The server that holds `queue`'s keys (a cluster master's address, one name for all on
+   * standalone Redis), when known: a passing failure of one queue's reserve leaves out the
+   * others on that server at once, each of which would wait out the same failure.
+   */
+  serverOf?(queue: string): string | undefined;
   /** `RedisTransportOptions.packLeasedFrom` (reserve.lua's ARGV[8]); undefined: none. */
   packLeasedFrom?: number | undefined;
   /** Dead-letters deliveries whose stored job could not be decoded. */
@@ -108,13 +126,13 @@ export function createReserver(
   // Partitions that had nothing: a waiting reserve looks at them again when woken for them.
   const quiet = createQuietPartitions();
   // Queues whose last reserve failed in passing, left out of reserves over several queues
-  // for a while (Date.now()).
-  const failing = createFailingQueues(FAILING_SKIP_MS, deps.failingQueues ?? {});
+  // until a probe of them answers (Date.now()).
+  const failing = createFailingQueues(FAILING_PROBE_MS, deps.failingQueues ?? {});
 
   /**
    * Takes from each queue in turn. A queue whose call fails in passing (its master down in a
-   * cluster) is left out for FAILING_SKIP_MS while others answer, so that one partition's
-   * outage does not stop the rest; the call fails only when every queue it tried failed.
+   * cluster) is left out, with the others on its server, until a probe of it answers, so that
+   * one partition's outage does not slow the rest; the call fails when every queue is failing.
    */
   async function take(request: ReserveRequest, skipQuiet: boolean): Promise<Taken> {
     const taken: Taken = { reservations: [], nextWake: -1, now: 0 };
@@ -123,15 +141,18 @@ export function createReserver(
     // Where each queue's reservations start in `taken`, to give them back on a failure.
     const starts: Array<[queue: string, start: number]> = [];
     const several = request.queues.length > 1;
-    const now = Date.now();
-    const skipping = (queue: string) => failing.skips(queue, now);
-    const skipFailing = several && failing.size > 0 && !request.queues.every(skipping);
+    if (several && failing.size > 0) {
+      probeFailing(failing, deps);
+      const down = request.queues.find((queue) => !failing.skips(queue)) === undefined;
+      // Every queue failing: their probes tell when one answers again.
+      if (down) throw failing.errorOf(request.queues[0] as string);
+    }
     let failure: { error: unknown } | undefined;
     let answered = false;
     try {
       for (const queue of request.queues) {
         if (skipQuiet && quiet.skips(queue)) continue;
-        if (skipFailing && skipping(queue)) continue;
+        if (several && failing.skips(queue)) continue;
         starts.push([queue, taken.reservations.length]);
         try {
           for (;;) {
@@ -142,10 +163,9 @@ export function createReserver(
             if (got < want) break;
           }
           answered = true;
-          failing.answered(queue, now);
         } catch (error) {
           if (!several || !isPassing(failureOf(error))) throw error;
-          failing.failed(queue, error, Date.now());
+          leaveOut(failing, deps, queue, error, request.queues);
           failure ??= { error };
         }
       }
@@ -324,7 +344,12 @@ export function createReserver(
         }
         continue;
       }
-      const woken = await deps.waitForMarker(request.queues, timeout, signal);
+      // Failing queues are left out of the wait as out of the take (a BLPOP on a down master
+      // fails and ends the wait), and a queue whose probe answered is read again soon.
+      const waitOn =
+        failing.size > 0 ? request.queues.filter((q) => !failing.skips(q)) : request.queues;
+      if (waitOn.length < request.queues.length) timeout = Math.min(timeout, FAILING_PROBE_MS);
+      const woken = await deps.waitForMarker(waitOn, timeout, signal);
       quiet.wake(typeof woken === 'string' ? woken : undefined, request.queues);
       if (signal?.aborted || deps.isClosed()) return [];
     }

@@ -25,6 +25,22 @@ describe('classify', () => {
     expect(wrapped.message).toContain('The Cluster says it is down (CLUSTERDOWN)');
   });
 
+  it('classifies an EXECABORT by the errors that refused its queued commands', () => {
+    // A MULTI sent while the Cluster was down was logged as an unexpected UNKNOWN failure.
+    const aborted = (...previous: Error[]) =>
+      Object.assign(new ReplyError('EXECABORT Transaction discarded because of previous errors.'), {
+        previousErrors: previous,
+      });
+    expect(classify(aborted(new ReplyError('CLUSTERDOWN The cluster is down')))).toBe('CLUSTER');
+    expect(
+      classify(aborted(new ReplyError("READONLY You can't write against a read only replica."))),
+    ).toBe('READONLY');
+    expect(classify(aborted())).toBe('UNKNOWN');
+    expect(
+      classify(new ReplyError('EXECABORT Transaction discarded because of previous errors.')),
+    ).toBe('UNKNOWN');
+  });
+
   it('names the node of a master that is down and says to start it, not to retry shortly', () => {
     // A master killed: ioredis kept following MOVED to it until it gave up.
     const movedLoop = toTransportError('queue-counts', redirections('MOVED 11472 127.0.0.1:27202'));

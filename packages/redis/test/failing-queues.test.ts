@@ -13,13 +13,23 @@ function recorder() {
 }
 
 describe('queues whose reserve fails in passing', () => {
-  it('are skipped for a while after each failure, and tried again after it', () => {
+  it('are left out until they answer, with a probe due every skipMs, one at a time', () => {
     const { failing } = recorder();
     failing.failed('q~0of2', new Error('down'), 10_000);
-    expect(failing.skips('q~0of2', 10_999)).toBe(true);
-    expect(failing.skips('q~0of2', 11_000)).toBe(false);
-    expect(failing.skips('q~1of2', 10_500)).toBe(false);
+    expect(failing.skips('q~0of2')).toBe(true);
+    expect(failing.skips('q~1of2')).toBe(false);
     expect(failing.size).toBe(1);
+    expect(failing.probesDue(10_999)).toEqual([]);
+    expect(failing.probesDue(11_000)).toEqual(['q~0of2']);
+    // In flight: not due again until it fails or answers.
+    expect(failing.probesDue(20_000)).toEqual([]);
+    failing.failed('q~0of2', new Error('still down'), 20_000);
+    expect(failing.errorOf('q~0of2')).toMatchObject({ message: 'still down' });
+    expect(failing.skips('q~0of2')).toBe(true);
+    expect(failing.probesDue(21_000)).toEqual(['q~0of2']);
+    failing.answered('q~0of2', 21_500);
+    expect(failing.skips('q~0of2')).toBe(false);
+    expect(failing.errorOf('q~0of2')).toBeUndefined();
   });
 
   it('report an outage at its first failure, then at most every 30 s, and once when it ends', () => {
