@@ -21,8 +21,10 @@ export interface TaskContext {
    */
   progress(value: JsonValue): void;
   /**
-   * Re-schedules this job, like Celery's `self.retry(countdown=10)`, and ends this run.
-   * Counts as an attempt: with none left the job is dead-lettered.
+   * Re-schedules this job after `countdown` ms (the task's back-off without one), and ends
+   * this run, like Celery's `self.retry(countdown=10, exc=e)`, whose countdown is in seconds:
+   * `countdown: 10_000` here. Counts as an attempt: with none left the job is dead-lettered.
+   * `cause` is stored as the attempt's error (and the job's, dead-lettered), after `reason`.
    *
    * @example
    * if (response.status === 503) ctx.retry({ countdown: 10_000, reason: 'warehouse busy' });

@@ -169,11 +169,15 @@ export class NonRetryableError extends ConveyorError {
 /** Thrown by `ctx.retry()` to re-schedule the current job; the runner catches it. */
 export class RetryRequest extends ConveyorError {
   declare readonly code: 'RETRY_REQUESTED';
+  /** Ms before the next attempt; undefined: the task's backoff. */
   readonly countdown: number | undefined;
+  /** The `reason` the task gave, if any. */
+  readonly reason: string | undefined;
 
   constructor(countdown: number | undefined, reason: string | undefined, options?: ErrorOptions) {
     super('RETRY_REQUESTED', reason ?? 'Retry requested by the task', options);
     this.countdown = countdown;
+    this.reason = reason;
   }
 }
 

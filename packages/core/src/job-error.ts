@@ -70,7 +70,7 @@ export function toJobError(thrown: unknown): JobError {
     if (typeof code === 'string') error.code = bounded(code, JOB_ERROR_LIMITS.name);
     const { stack } = thrown;
     if (typeof stack === 'string' && stack !== '') {
-      error.stack = boundedStack(stack, raw, message);
+      error.stack = boundedStack(stack + causedBy(thrown), raw, message);
     }
     if (thrown instanceof ValidationError) error.issues = boundedIssues(thrown.issues);
     return error;
@@ -195,6 +195,30 @@ function groupDigits(count: number): string {
  * The stack, bounded. V8 stacks begin with `<name>: <message>`; when the message was cut,
  * so is that copy of it, so a long message is not stored twice.
  */
+/** Causes followed at most (a cycle or a long chain stops there). */
+const MAX_CAUSES = 4;
+
+/**
+ * `error`'s causes, as lines to end its stack with (`Caused by: Error: connect ECONNREFUSED
+ * …` and the cause's own stack): `fetch failed` says nothing without its cause. '' for none.
+ */
+function causedBy(error: Error): string {
+  let text = '';
+  let cause: unknown = error.cause;
+  for (let depth = 0; cause !== undefined && depth < MAX_CAUSES; depth++) {
+    const described =
+      cause instanceof Error
+        ? typeof cause.stack === 'string' && cause.stack !== ''
+          ? cause.stack
+          : `${cause.name}: ${cause.message}`
+        : describeThrown(cause, JOB_ERROR_LIMITS.message);
+    text += `\nCaused by: ${described}`;
+    if (text.length > JOB_ERROR_LIMITS.stack) break;
+    cause = cause instanceof Error && cause.cause !== error ? cause.cause : undefined;
+  }
+  return text;
+}
+
 function boundedStack(stack: string, message: string, keptMessage: string): string {
   if (keptMessage.length < message.length) {
     const at = stack.indexOf(message.slice(0, 64));

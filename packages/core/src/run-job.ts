@@ -266,8 +266,11 @@ function whenThrown(
   if (thrown instanceof NonRetryableError) {
     return failedOutcome(id, token, thrown, false, task.resultTtl);
   }
+  // `ctx.retry({ cause })`, as Celery's `self.retry(exc=e)`: the attempt's error and, with
+  // no attempt left, the job's are the cause (it was "Retry requested by the task").
+  const stored = retryCause(thrown) ?? thrown;
   if (envelope.attempt >= envelope.maxAttempts) {
-    return failedOutcome(id, token, thrown, true);
+    return failedOutcome(id, token, stored, true);
   }
   const policy = resolveRetryPolicy(task.retry);
   const delayMs =
@@ -276,9 +279,27 @@ function whenThrown(
       : backoffDelay(policy, envelope.attempt, random);
   return {
     kind: 'retry',
-    error: thrown,
-    settlement: { type: 'retry', id, token, error: toJobError(thrown), delayMs },
+    error: stored,
+    settlement: { type: 'retry', id, token, error: toJobError(stored), delayMs },
   };
+}
+
+/**
+ * The cause a `ctx.retry({ cause })` names, as the error to store: the reason given, if any,
+ * comes first in its message. Undefined for anything else.
+ */
+function retryCause(thrown: unknown): unknown {
+  if (!(thrown instanceof RetryRequest) || thrown.cause === undefined) return undefined;
+  const { cause, reason } = thrown;
+  if (reason === undefined) return cause;
+  const error = cause instanceof Error ? cause : undefined;
+  const named = new Error(`${reason}: ${error ? error.message : toJobError(cause).message}`, {
+    cause: error?.cause,
+  });
+  named.name = error?.name ?? 'Error';
+  if (error?.stack) named.stack = error.stack.replace(error.message, named.message);
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return code === undefined ? named : Object.assign(named, { code });
 }
 
 /**

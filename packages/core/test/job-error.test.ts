@@ -23,6 +23,24 @@ describe('toJobError: bounded text', () => {
     expect(error.message).toMatch(/… \[truncated 5,2\d\d,\d{3} characters\]$/);
   });
 
+  it("ends the stack with the error's causes: fetch failed says nothing without its cause", () => {
+    const root = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8080'), {
+      code: 'ECONNREFUSED',
+    });
+    const error = toJobError(new TypeError('fetch failed', { cause: root }));
+    expect(error.message).toBe('fetch failed');
+    expect(error.stack).toMatch(/^TypeError: fetch failed\n/);
+    expect(error.stack).toContain('\nCaused by: Error: connect ECONNREFUSED 127.0.0.1:8080\n');
+    // Not an Error, and a cycle: described, and followed no further than a few causes.
+    const first = new Error('a', { cause: { status: 503 } });
+    expect(toJobError(first).stack).toContain('\nCaused by: {"status":503}');
+    const loop = new Error('loop');
+    const other = new Error('other', { cause: loop });
+    loop.cause = other;
+    const stack = toJobError(loop).stack ?? '';
+    expect(stack.split('Caused by:').length - 1).toBeLessThanOrEqual(4);
+  });
+
   it('stores the message once: the stack repeats only the kept part, and stays under its cap', () => {
     const message = 'y'.repeat(FIVE_MB);
     const error = toJobError(new TypeError(message));

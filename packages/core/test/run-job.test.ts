@@ -473,6 +473,41 @@ describe('runJob: errors and retries', () => {
     expect((thrown as RetryRequest).cause).toBe(cause);
   });
 
+  it("stores ctx.retry's cause as the attempt's error, and as the job's when no attempt is left", async () => {
+    // Celery's self.retry(exc=e) keeps e; the stored error read "RetryRequest: Retry requested
+    // by the task" and said nothing of why.
+    const failing = task((_input, ctx) => {
+      try {
+        throw new TypeError('Simulated email failure');
+      } catch (cause) {
+        ctx.retry({ countdown: 10_000, cause });
+      }
+    });
+    const retried = settlementOf(await run([failing], reservation({ attempt: 1 })), 'retry');
+    expect(retried.delayMs).toBe(10_000);
+    expect(retried.error).toMatchObject({ name: 'TypeError', message: 'Simulated email failure' });
+    expect(retried.error.stack).toMatch(/^TypeError: Simulated email failure\n/);
+    const dead = await run([failing], reservation({ attempt: 3, maxAttempts: 3 }));
+    expect(dead.kind).toBe('dead');
+    expect(settlementOf(dead, 'fail').error).toMatchObject({
+      name: 'TypeError',
+      message: 'Simulated email failure',
+    });
+    // With a reason as well: both, the reason first; the cause's code is kept.
+    const coded = Object.assign(new Error('HTTP 503'), { code: 'E_BUSY' });
+    const reasoned = task((_input, ctx) => ctx.retry({ reason: 'warehouse busy', cause: coded }));
+    const withReason = settlementOf(await run([reasoned], reservation({ attempt: 1 })), 'retry');
+    expect(withReason.error).toMatchObject({
+      name: 'Error',
+      message: 'warehouse busy: HTTP 503',
+      code: 'E_BUSY',
+    });
+    const plain = task((_input, ctx) => ctx.retry({ reason: 'later', cause: 'not an Error' }));
+    expect(
+      settlementOf(await run([plain], reservation({ attempt: 1 })), 'retry').error.message,
+    ).toBe('later: not an Error');
+  });
+
   it('clamps a negative countdown to 0', async () => {
     const outcome = await run(
       [task((_input, ctx) => ctx.retry({ countdown: -5 }))],
