@@ -1,6 +1,7 @@
 import { CommanderError } from 'commander';
 import { CliError, EXIT_CODES } from './errors.js';
 import { commandWord, helpArguments, optionOfCommand } from './help-command.js';
+import { unknownOptionHint } from './option-hints.js';
 import type { Io } from './output.js';
 import { createProgram } from './program.js';
 import { askYesNo } from './prompt.js';
@@ -62,6 +63,8 @@ export async function runCli(
       // `conveyor --json status`: the option is the command's, typed before it.
       const unknown = /^error: unknown option '([^']+)'$/.exec(line)?.[1];
       const instead = unknown && optionOfCommand(program, argv, unknown);
+      // A Celery option, or `--name=value` (for which commander suggests nothing).
+      const hint = unknown && !instead ? unknownOptionHint(program, argv, unknown) : undefined;
       const command = /^error: unknown command '([^']+)'/.exec(line)?.[1];
       const elsewhere = command === undefined ? undefined : OTHER_TOOLS[command];
       write(
@@ -69,7 +72,7 @@ export async function runCli(
           ? `${line}: it is an option of the command, so it goes after it: ${instead}`
           : elsewhere
             ? `error: unknown command '${command}': ${elsewhere} (run with --help for usage)`
-            : `${line} (run with --help for usage)`,
+            : `${line}${hint ? ` (${hint})` : ''} (run with --help for usage)`,
       );
     },
   };

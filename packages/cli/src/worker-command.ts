@@ -1,4 +1,4 @@
-import { type Command, Option } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import { examples, transportHelp } from './command-help.js';
 import { parseDuration } from './durations.js';
 import { parseInteger, parsePartitionCount, parseQueueList } from './options.js';
@@ -114,7 +114,15 @@ export function addWorkerCommand(
       'run every task in a child process (tasks with sandbox: true always are), so a hard time limit can kill it',
     )
     .addOption(
-      new Option('--log-level <level>', 'pino log level').choices(LOG_LEVELS).default('info'),
+      new Option('--log-level <level>', 'pino log level')
+        .choices(LOG_LEVELS)
+        // INFO, as Celery's --loglevel takes it, reads as info.
+        .argParser((value) => {
+          const level = value.toLowerCase();
+          if (LOG_LEVELS.includes(level)) return level;
+          throw new InvalidArgumentError(`Allowed choices are ${LOG_LEVELS.join(', ')}.`);
+        })
+        .default('info'),
     )
     .addOption(
       new Option(

@@ -164,6 +164,32 @@ describe('conveyor --help', () => {
       "error: unknown option '--colour' (run with --help for usage)\n",
     );
   });
+
+  it("suggests for --name=value too, and names the counterparts of Celery's options", async () => {
+    // commander suggests nothing for `--jsno=1`, and Celery's options got a bare "unknown".
+    expect((await cli(['status', '--jsno=1'])).stderr).toBe(
+      "error: unknown option '--jsno=1' (Did you mean --json?) (run with --help for usage)\n",
+    );
+    const celery = async (...argv: string[]) => {
+      const run = await cli(argv);
+      expect(run.code).toBe(2);
+      return run.stderr;
+    };
+    expect(await celery('worker', '--loglevel=info')).toContain(
+      '(in conveyor worker, use --log-level <level>)',
+    );
+    expect(await celery('worker', '-Q', 'emails')).toContain(
+      '(in conveyor worker, use -q, --queues <list>)',
+    );
+    expect(await celery('worker', '-B')).toContain('with no separate beat');
+    expect(await celery('enqueue', 'shop.x', '{}', '--countdown', '10')).toContain(
+      'Celery’s countdown=10 is --delay 10000',
+    );
+    // Another command's option is not named from the worker's list.
+    expect(await celery('status', '-Q', 'x')).toBe(
+      "error: unknown option '-Q' (run with --help for usage)\n",
+    );
+  });
 });
 
 describe('conveyor help <command>', () => {

@@ -23,8 +23,9 @@ describe('conveyor worker with sandboxed tasks', () => {
       prefix,
       '--tasks',
       'test/fixtures/sandboxed.ts',
+      // In capitals, as Celery's --loglevel takes it: it was refused (exit 2).
       '--log-level',
-      'warn',
+      'WARN',
     ]);
     try {
       await worker.waitFor('Ready.');
