@@ -65,12 +65,30 @@ export interface UnknownKey {
  * `Invalid enqueue option "dealy": expected one of delay, eta, … (did you mean "delay"?).`
  */
 export function unknownKeyError({ what, key, known, near }: UnknownKey): InvalidOptionError {
+  const celery = near === undefined ? FROM_CELERY[key] : undefined;
   return new InvalidOptionError(
     what,
     key,
-    `one of ${known.join(', ')}${near === undefined ? '' : ` (did you mean ${JSON.stringify(near)}?)`}`,
+    `one of ${known.join(', ')}${near === undefined ? '' : ` (did you mean ${JSON.stringify(near)}?)`}${celery ? ` (Celery's ${key}: ${celery})` : ''}`,
   );
 }
+
+/** Option names a Celery user brings (camel-cased), with what Conveyor has instead. */
+const FROM_CELERY: Readonly<Record<string, string>> = {
+  countdown: 'the enqueue option delay, in milliseconds (countdown: 10 is delay: 10_000)',
+  ignoreResult: 'removeOnComplete on the task',
+  acksLate:
+    'nothing to set: a job is acknowledged when its run ends, and its lease returns it if the worker dies',
+  maxRetries:
+    'retry: { attempts } on the task, counting the first run (maxRetries: 3 is attempts: 4)',
+  defaultRetryDelay: 'retry: { backoff } on the task, in milliseconds',
+  autoretryFor: 'nothing to set: any thrown error is retried; NonRetryableError fails at once',
+  timeLimit: 'timeout on the task, in milliseconds',
+  softTimeLimit: 'timeout: { soft, hard } on the task, in milliseconds',
+  prefetchMultiplier: 'the worker option prefetch, a number of jobs',
+  bind: 'nothing to set: run gets the context (ctx) as its second argument',
+  expires: 'the enqueue option expiresAt',
+};
 
 /**
  * Throws for the first own key of `value` that `known` lacks, naming the known ones and the

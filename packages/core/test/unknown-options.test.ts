@@ -26,6 +26,26 @@ function setup() {
 }
 
 describe('unknown option keys', () => {
+  it('name what a Celery option is in Conveyor, when no known key is near', async () => {
+    // `{ countdown: 10 }`, `ignoreResult`, `acksLate` got the list of known keys and no more.
+    const { client } = setup();
+    await expect(
+      client.enqueue(task, { email: 'a@example.com' }, untyped({ countdown: 10 })),
+    ).rejects.toThrow(
+      `(Celery's countdown: the enqueue option delay, in milliseconds (countdown: 10 is delay: 10_000)).`,
+    );
+    expect(() =>
+      defineTask(untyped({ name: 'shop.x', input, run: () => 1, ignoreResult: true })),
+    ).toThrow("(Celery's ignoreResult: removeOnComplete on the task).");
+    expect(() =>
+      defineTask(untyped({ name: 'shop.x', input, run: () => 1, acksLate: true })),
+    ).toThrow("Celery's acksLate: nothing to set: a job is acknowledged when its run ends");
+    // A near known key still wins: on enqueue, Celery's `expires` is near expiresAt.
+    await expect(
+      client.enqueue(task, { email: 'a@example.com' }, untyped({ expires: 1 })),
+    ).rejects.toThrow(/\(did you mean "expiresAt"\?\)\.$/);
+  });
+
   it('are refused by enqueue, naming the key and the nearest known one, and nothing is stored', async () => {
     const { transport, client } = setup();
     const options = untyped<{ delay: number }>({ dealy: 5_000 });
