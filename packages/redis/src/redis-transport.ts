@@ -215,10 +215,9 @@ export function redisTransport(options: RedisTransportOptions = {}): RedisTransp
   const reserve = createReserver({
     reserveScript: (queue, args) => script('reserve', queue, args),
     probe: (queue) => commands.exists(markerKey(prefix, queue)),
-    // A cluster master's address, from the client's slot map; standalone: one server.
-    serverOf: connections.isCluster
-      ? (queue) => (commands as Cluster).slots[queueSlot(queue)]?.[0]
-      : () => 'redis',
+    // A cluster master's address, from the client's slot map.
+    serverOf: (queue) => (commands as Cluster).slots?.[queueSlot(queue)]?.[0],
+    failApart: connections.isCluster,
     // Without packing, jobs leased for removal get their own hash too: a worker of an
     // older release (a rolling upgrade) reclaims only those (README, "Packed jobs").
     packLeasedFrom: packWaitingJobs ? (options.packLeasedFrom ?? 8) : undefined,

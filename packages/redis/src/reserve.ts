@@ -41,11 +41,18 @@ export interface ReserveDeps {
    */
   probe(queue: string): Promise<unknown>;
   /**
-   * The server that holds `queue`'s keys (a cluster master's address, one name for all on
-   * standalone Redis), when known: a passing failure of one queue's reserve leaves out the
-   * others on that server at once, each of which would wait out the same failure.
+   * The server that holds `queue`'s keys (a cluster master's address), when known: a passing
+   * failure of one queue's reserve leaves out the others on that server at once, each of
+   * which would wait out the same failure.
    */
   serverOf?(queue: string): string | undefined;
+  /**
+   * Whether queues can fail apart (a cluster, whose masters fail one by one): a reserve over
+   * several queues then goes on without those that fail. False on standalone Redis, where
+   * one queue's connection failure is every queue's: the reserve fails, and its caller says
+   * so once (default true).
+   */
+  failApart?: boolean;
   /** `RedisTransportOptions.packLeasedFrom` (reserve.lua's ARGV[8]); undefined: none. */
   packLeasedFrom?: number | undefined;
   /** Dead-letters deliveries whose stored job could not be decoded. */
@@ -140,7 +147,7 @@ export function createReserver(
     let call = 0;
     // Where each queue's reservations start in `taken`, to give them back on a failure.
     const starts: Array<[queue: string, start: number]> = [];
-    const several = request.queues.length > 1;
+    const several = request.queues.length > 1 && deps.failApart !== false;
     if (several && failing.size > 0) {
       probeFailing(failing, deps);
       const down = request.queues.find((queue) => !failing.skips(queue)) === undefined;

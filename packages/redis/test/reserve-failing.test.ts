@@ -7,10 +7,11 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-function setUp(server: Record<string, string>) {
+function setUp(server: Record<string, string>, failApart = true) {
   let down = true;
   const calls: string[] = [];
   const probes: string[] = [];
+  const reports: string[] = [];
   const failure = () => new Error('CLUSTERDOWN The cluster is down');
   const deps: ReserveDeps = {
     async reserveScript(queue) {
@@ -23,6 +24,11 @@ function setUp(server: Record<string, string>) {
       if (down) throw failure();
     },
     serverOf: (queue) => server[queue],
+    failApart,
+    failingQueues: {
+      onFailing: (queue) => reports.push(`failing ${queue}`),
+      onWorksAgain: (queue) => reports.push(`again ${queue}`),
+    },
     deadLetter: async () => {},
     waitForMarker: async () => undefined,
     release: async () => {},
@@ -34,6 +40,7 @@ function setUp(server: Record<string, string>) {
   return {
     calls,
     probes,
+    reports,
     reserve: () => reserve(request),
     recover() {
       down = false;
@@ -85,4 +92,13 @@ it('fails at once while every queue is failing, and reads them again once their 
     await reserve();
   });
   expect(calls).toEqual(['a', 'b']);
+});
+
+it('on standalone Redis fails at the first queue whose connection fails, with no line per queue', async () => {
+  // Each of a worker's queues logged "failed: the other queues go on" and, 30 s later, "if its
+  // Cluster master is down, start it", with every queue down and no Cluster.
+  const { calls, reports, reserve } = setUp({ a: 'up', b: 'down', c: 'down' }, false);
+  await expect(reserve()).rejects.toThrow('CLUSTERDOWN');
+  expect(calls).toEqual(['a', 'b']);
+  expect(reports).toEqual([]);
 });
