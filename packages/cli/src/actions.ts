@@ -125,31 +125,22 @@ export function dispatch(io: Io, signal: AbortSignal) {
           );
         }
         case 'enqueue': {
-          const { contractNamed, enqueueJob, loadContracts, readInput } = await import(
-            './commands/enqueue.js'
-          );
+          const { enqueueJob, targetAndInput } = await import('./commands/enqueue.js');
           const given = options as unknown as EnqueueCommandOptions;
-          // Unknown tasks and bad input are refused before any connection is made; the input's
-          // errors show the task's own fields.
           const { config } = command.optsWithGlobals<{ config?: string }>();
-          const contract = contractNamed(
-            await loadContracts(given.tasks, config, io.cwd),
-            first as string,
-          );
-          const input = readInput(
+          // Refused before any connection is made: an unknown task, bad input.
+          const where = { followUp, tasks: given.tasks, config, cwd: io.cwd };
+          const { contract, input } = await targetAndInput(
+            first,
             args[1] as string | undefined,
-            given.inputFile,
-            io.cwd,
-            contract,
-            {
-              followUp,
-              tasks: given.tasks,
-            },
+            given,
+            where,
           );
           const redaction = await redacting([contract.contract]);
-          return withConnection(command, io, (c) =>
-            enqueueJob(c, contract, input, { ...given, followUp, signal, redaction }, io),
-          );
+          // A --wait reconnects, as a server does: it rode out no Redis restart at all.
+          const mode = given.wait === undefined ? 'command' : 'server';
+          const run = { ...given, followUp, signal, redaction };
+          return withConnection(command, io, (c) => enqueueJob(c, contract, input, run, io), mode);
         }
         case 'status': {
           const { showStatus } = await import('./commands/status.js');

@@ -1,6 +1,9 @@
 // `conveyor enqueue --wait`: the outcome of the job (or run) the command started.
 
 import type { JsonValue } from '@conveyor/core';
+import { type Connection, lostConnection } from '../connection.js';
+import { CliError } from '../errors.js';
+import type { FollowUp } from '../follow-up.js';
 import type { Redaction } from '../redaction.js';
 import type { EnqueueCommandOptions } from './enqueue.js';
 
@@ -76,4 +79,27 @@ export async function waitFor(
     }
     return { state: await handle.state(), error: reason };
   }
+}
+
+/**
+ * A --wait that failed (the broker gone longer than the connection rides out): the job is
+ * stored and goes on, so the error names it, and does not say to run the command again,
+ * which would enqueue it twice.
+ */
+export function waitFailed(
+  connection: Connection,
+  error: unknown,
+  what: string,
+  followUp: FollowUp,
+): CliError {
+  const lost = lostConnection(connection, error);
+  const why = (lost ?? (error as Error)).message
+    .replace(/,? then run the command again\.$/, '.')
+    .replace(/\.?$/, '');
+  const id = what.slice(what.indexOf(' ') + 1);
+  return new CliError(
+    lost ? 'REDIS_UNREACHABLE' : 'FAILED',
+    `The ${what} is stored and goes on, but waiting for its outcome failed: ${why}. \`${followUp.command`inspect ${id}`}\` shows it once the broker answers${followUp.note}; do not run the command again, which would add it twice.`,
+    { cause: error },
+  );
 }

@@ -18,8 +18,8 @@ import { interruptGracefully } from '../interrupt-note.js';
 import { type Io, isoTime, printJson } from '../output.js';
 import { pausedLines } from '../paused-note.js';
 import { type Redaction, SHOW_AS_STORED } from '../redaction.js';
-import type { Enqueueable } from './enqueue-contracts.js';
-import { redactedOutcome, type Started, waitFor } from './enqueue-wait.js';
+import { contractNamed, type Enqueueable, loadContracts } from './enqueue-contracts.js';
+import { redactedOutcome, type Started, waitFailed, waitFor } from './enqueue-wait.js';
 
 export {
   contractNamed,
@@ -124,6 +124,21 @@ export function readInput(
       `${source === 'the input' ? 'The input' : `The input from ${source}`} is not JSON (${reason}): ${JSON.stringify(shown)}. ${example?.takes ? `${capitalized(example.takes)}: give` : 'Give'} a JSON value, quoted for the shell: ${example?.command ?? `'{"orderId":"o-1"}'`}.`,
     );
   }
+}
+
+/**
+ * The task or workflow `name` names and its input, both checked before any connection is
+ * made: an unknown name and bad input are refused, the input's errors showing its fields.
+ */
+export async function targetAndInput(
+  name: string | undefined,
+  text: string | undefined,
+  options: EnqueueCommandOptions,
+  where: CommandLine & { config: string | undefined; cwd: string },
+): Promise<{ contract: Enqueueable; input: unknown }> {
+  const contracts = await loadContracts(options.tasks, where.config, where.cwd);
+  const contract = contractNamed(contracts, name as string);
+  return { contract, input: readInput(text, options.inputFile, where.cwd, contract, where) };
 }
 
 /** Options that set a job's delivery, which a workflow's steps take from their tasks. */
@@ -234,9 +249,16 @@ async function enqueueAndReport(
     const paused = await pausedQueuesAmong(connection.admin, [queue]);
     for (const line of pausedLines(paused, [queue], 1, followUp)) io.stderr(`note: ${line}`);
   }
-  const waited = options.wait === undefined ? undefined : await waitFor(started, options);
-  const outcome = waited && redactedOutcome(waited, options.redaction ?? SHOW_AS_STORED);
   const what = target.kind === 'task' ? 'job' : 'workflow';
+  // Said before a --wait, which can last: the id was printed only once the wait ended.
+  if (!options.json) io.stdout(await startedLine(started, state, name, target.kind));
+  let waited: Awaited<ReturnType<typeof waitFor>> | undefined;
+  try {
+    waited = options.wait === undefined ? undefined : await waitFor(started, options);
+  } catch (error) {
+    throw waitFailed(connection, error, `${what} ${started.id}`, followUp);
+  }
+  const outcome = waited && redactedOutcome(waited, options.redaction ?? SHOW_AS_STORED);
   if (options.json) {
     printJson(io, {
       id: started.id,
@@ -248,19 +270,6 @@ async function enqueueAndReport(
       ...(outcome && 'resultKept' in outcome ? { resultKept: false } : {}),
     });
   } else {
-    const again = started.duplicate ? ` (the idempotency key matched this earlier ${what})` : '';
-    // A duplicate started nothing: it names the earlier job or run.
-    const verb = started.duplicate
-      ? target.kind === 'task'
-        ? 'Nothing enqueued: already enqueued'
-        : 'Nothing started: already started workflow'
-      : target.kind === 'task'
-        ? 'Enqueued'
-        : 'Started workflow';
-    // A delay in the wrong unit shows here, as a date far off, not as a job that never runs.
-    const dueAt = state === 'delayed' ? await started.dueAt?.() : undefined;
-    const due = dueAt === undefined ? '' : ` until ${isoTime(dueAt) ?? dueAt}`;
-    io.stdout(`${verb} ${name} as ${started.id}: ${state}${due}${again}.`);
     if (outcome === undefined) {
       io.stdout(`\`${followUp.command`inspect ${started.id}`}\` shows it${followUp.note}.`);
     } else if ('result' in outcome) {
@@ -279,6 +288,29 @@ async function enqueueAndReport(
         : ` \`${followUp.command`inspect ${started.id}`}\` shows the ${what}${followUp.note}.`;
     throw new CliError('FAILED', `${outcome.error}${inspect}`);
   }
+}
+
+/** `Enqueued app.greet as app:…: waiting.`, or what a duplicate or a workflow's start says. */
+async function startedLine(
+  started: Started,
+  state: string,
+  name: string,
+  kind: Enqueueable['kind'],
+): Promise<string> {
+  const what = kind === 'task' ? 'job' : 'workflow';
+  const again = started.duplicate ? ` (the idempotency key matched this earlier ${what})` : '';
+  // A duplicate started nothing: it names the earlier job or run.
+  const verb = started.duplicate
+    ? kind === 'task'
+      ? 'Nothing enqueued: already enqueued'
+      : 'Nothing started: already started workflow'
+    : kind === 'task'
+      ? 'Enqueued'
+      : 'Started workflow';
+  // A delay in the wrong unit shows here, as a date far off, not as a job that never runs.
+  const dueAt = state === 'delayed' ? await started.dueAt?.() : undefined;
+  const due = dueAt === undefined ? '' : ` until ${isoTime(dueAt) ?? dueAt}`;
+  return `${verb} ${name} as ${started.id}: ${state}${due}${again}.`;
 }
 
 function jobOptions(options: EnqueueCommandOptions): EnqueueOptions {
