@@ -98,6 +98,22 @@ describe('conveyor inspect, the human view', () => {
     expect(row(lines, 'Error')).toContain('LEASE_EXPIRED');
   });
 
+  it('gives no run length for a job cancelled after its worker died, its lease run out', () => {
+    // It read "Ran for 7.5s": the worker was killed 1.5 s into the run.
+    const lines = describeJob(
+      record({
+        state: 'cancelled',
+        attempts: 1,
+        startedAt: NOW - 7_500,
+        finishedAt: NOW,
+        history: [{ attempt: 1, startedAt: NOW - 7_500, endedAt: NOW, error: leaseExpired }],
+      }),
+      NOW,
+    );
+    expect(row(lines, 'Started')).toBeDefined();
+    expect(row(lines, 'Ran for')).toBeUndefined();
+  });
+
   it('labels the error a completed job keeps from an earlier attempt as earlier', () => {
     const lines = describeJob(
       record({

@@ -100,7 +100,12 @@ export function describeJob(
   const known = <T>(value: T): T | undefined => (unreadable ? undefined : value);
   // A run that ended when its lease ran out lasted until its worker stopped answering,
   // not until the lease was reclaimed: its length is not known.
-  const leaseLost = record.error?.code === 'LEASE_EXPIRED';
+  // Also a job cancelled while its worker was dead: its error is none, its attempt's history
+  // entry says the lease ran out.
+  const leaseLost =
+    record.error?.code === 'LEASE_EXPIRED' ||
+    record.history?.find((entry) => entry.attempt === record.attempts)?.error.code ===
+      'LEASE_EXPIRED';
   const startedAt = record.attempts > 0 ? record.startedAt : undefined;
   const rows: Array<[string, string | undefined]> = [
     ['Job', record.id],
