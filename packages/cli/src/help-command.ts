@@ -41,6 +41,11 @@ export function helpArguments(program: Command, argv: readonly string[]): readon
     const known = parent.commands.map((sub) => sub.name()).filter((sub) => sub !== 'help');
     throw unknownCommand(word, `conveyor ${parent.name()}`, known);
   }
+  // `conveyor schedules help pause`, as `conveyor workflows help list` reads: commander adds no
+  // help subcommand to a command with an action of its own (schedules lists).
+  if (parent && parent.commands.length > 0 && word === 'help' && at !== undefined) {
+    return helpArguments(program, ['help', parent.name(), ...argv.slice(at + 2)]);
+  }
   if (first !== 'help' || argv.length < 2) return argv;
   const names = argv.slice(1);
   let command = program;

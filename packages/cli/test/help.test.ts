@@ -199,6 +199,14 @@ describe('conveyor help <command>', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^Usage: conveyor schedules pause \[options\] <id>/);
     expect((await cli(['help', 'status'])).stdout).toMatch(/^Usage: conveyor status /);
+    // `<command> help <sub>`, as `workflows help list` reads: schedules said "unknown command
+    // help" (exit 2), commander adding no help command to a command that lists.
+    const after = await cli(['schedules', 'help', 'pause']);
+    expect(after.code).toBe(0);
+    expect(after.stdout).toMatch(/^Usage: conveyor schedules pause \[options\] <id>/);
+    expect((await cli(['workflows', 'help', 'list'])).stdout).toMatch(
+      /^Usage: conveyor workflows list /,
+    );
   });
 
   it('refuses a name that is no command with exit 2, suggesting the nearest', async () => {
