@@ -13,7 +13,7 @@ describe('status with entries in Redis that are not ours', () => {
     try {
       await env.transport.enqueue([{ envelope: makeEnvelope('emails') }]);
       const records = `${env.prefix}:{@workers}:records`;
-      await redis.raw.hset(records, 'w:garbage', '{"id":"w:garbage"}');
+      await redis.raw.hset(records, 'w:garbage', '{"id":"w:garbage"}', 'w:noid', '[1,2]');
       await redis.raw.sadd(`${env.prefix}:queues`, 'bad queue!');
       const human = await cli(['status', ...env.args]);
       expect(human.code).toBe(0);
@@ -22,7 +22,12 @@ describe('status with entries in Redis that are not ours', () => {
         `warning: [conveyor] [redis] The Redis set ${env.prefix}:queues holds "bad queue!", which is not a queue name`,
       );
       expect(human.stderr).toContain(`SREM '${env.prefix}:queues' 'bad queue!'`);
-      expect(human.stderr).toContain(`HDEL '${records}' 'w:garbage'`);
+      expect(human.stderr).toContain(`Remove it with \`redis-cli HDEL '${records}' 'w:garbage'\``);
+      // Without an id: two commands, not prose between backticks ("`HGETALL … finds its field;
+      // HDEL removes it`").
+      expect(human.stderr).toContain(
+        `Find its field with \`redis-cli HGETALL '${records}'\`, then remove it with \`redis-cli HDEL '${records}' <field>\`.`,
+      );
       // Once each, however often the command reads the lists.
       expect(human.stderr.split('\n').filter((line) => line.includes('SREM'))).toHaveLength(1);
       const snapshot = await cli(['status', '--json', ...env.args]);

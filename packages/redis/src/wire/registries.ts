@@ -54,13 +54,14 @@ export function readWorkerRecords(
       continue;
     }
     const id = (parsed as { id?: unknown } | undefined)?.id;
+    // Without an id the field is not known here (the hash's values are read, not its fields).
     const remove =
       typeof id === 'string'
-        ? `HDEL ${shellQuoted(key)} ${shellQuoted(id)}`
-        : `HGETALL ${shellQuoted(key)} finds its field; HDEL removes it`;
+        ? `Remove it with \`redis-cli HDEL ${shellQuoted(key)} ${shellQuoted(id)}\``
+        : `Find its field with \`redis-cli HGETALL ${shellQuoted(key)}\`, then remove it with \`redis-cli HDEL ${shellQuoted(key)} <field>\``;
     skipped(
       text,
-      `The worker record ${quoted(text)} in Redis hash ${key} is not one a Conveyor worker writes: left out of the workers listed. Remove it with \`${remove}\`.`,
+      `The worker record ${quoted(text)} in Redis hash ${key} is not one a Conveyor worker writes: left out of the workers listed. ${remove}.`,
     );
   }
   return records.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
