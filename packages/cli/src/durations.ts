@@ -1,5 +1,12 @@
 import { usageError } from './errors.js';
 
+/**
+ * The longest delay a job takes, core's `MAX_DURATION_MS` (2^52 ms, about 142,000 years;
+ * past it a broker does not keep the exact value), here so that building the command line
+ * loads no core.
+ */
+export const MAX_DELAY_MS = 2 ** 52;
+
 /** Milliseconds per unit a duration option takes (`30s`, `5m`, `1.5h`). */
 const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 type Unit = keyof typeof UNIT_MS;

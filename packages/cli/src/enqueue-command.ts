@@ -1,6 +1,6 @@
 import { type Command, Option } from 'commander';
 import { brokerCommand } from './command-help.js';
-import { parseDuration, parseWaitSeconds } from './durations.js';
+import { MAX_DELAY_MS, parseDuration, parseWaitSeconds } from './durations.js';
 import { parseInteger } from './options.js';
 import { addRedactOptions, redactionHelp } from './redact-options.js';
 
@@ -44,7 +44,8 @@ ${redactionHelp('the result --wait prints')}The fields the task's input schema m
     .option(
       '--delay <ms>',
       'run no earlier than this long from now: ms, or with a unit (30s, 5m, 1h, 2d)',
-      parseDuration('--delay', 'ms', 0),
+      // Bounded as core bounds it: past it, core's refusal named neither --delay nor the value.
+      parseDuration('--delay', 'ms', 0, MAX_DELAY_MS),
     )
     .option(
       '--priority <n>',

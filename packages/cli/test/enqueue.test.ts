@@ -6,8 +6,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { defineTask, silentLogger, type Transport } from '@conveyor/core';
+import { MAX_DURATION_MS } from '@conveyor/core/transport';
 import { createWorker } from '@conveyor/worker';
 import { describe, expect, it, vi } from 'vitest';
+import { MAX_DELAY_MS } from '../src/durations.js';
 import { echo } from './fixtures/tasks.js';
 import {
   cli,
@@ -111,8 +113,16 @@ describe('conveyor enqueue', () => {
     const bad = await cli(['enqueue', 'cli.echo', '{"n":2}', '--delay', '1 hour', ...options]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain(
-      'Invalid --delay "1 hour": expected a whole number of milliseconds (0 or more), or a number with a unit',
+      'Invalid --delay "1 hour": expected a whole number of milliseconds (from 0 to 4503599627370496), or a number with a unit',
     );
+    // Past core's bound: it said "over 9007199254740991" for some values, and for others core's
+    // "Invalid delay 8553600000000000", naming neither --delay nor the value typed.
+    const far = await cli(['enqueue', 'cli.echo', '{"n":2}', '--delay', '99000000d', ...options]);
+    expect(far.code).toBe(2);
+    expect(far.stderr).toBe(
+      'error: Invalid --delay "99000000d": expected a whole number of milliseconds (from 0 to 4503599627370496): it is 8553600000000000 ms, over 4503599627370496.\n',
+    );
+    expect(MAX_DELAY_MS).toBe(MAX_DURATION_MS);
     await close();
   });
 
