@@ -28,5 +28,5 @@ export async function unreadQueuesLine(
   if (unread.length === 0) return undefined;
   const readers = [...read].filter((name) => unread.some((u) => baseOf(u) === baseOf(name)));
   const one = unread.length === 1;
-  return `Note: no live worker reads ${namedList(unread, 'queues')}, where ${one ? 'its' : 'their'} retried jobs went back (the live workers read ${namedList(readers.sort(), 'queues')}): they wait there until a worker reads ${one ? 'it' : 'them'}. After a change of partition count, give a worker the old partitions in its \`queues\` too (docs/partitions.md, "Changing n").`;
+  return `Note: no live worker reads ${namedList(unread, 'queues')}, where ${one ? 'its' : 'their'} retried jobs went back (the live workers read ${namedList(readers.sort(), 'queues')}): they wait there until a worker reads ${one ? 'it' : 'them'}. After a change of partition count, give a worker the old partitions in its \`queues\` too (docs/partitions.md, "Choosing and changing n").`;
 }
