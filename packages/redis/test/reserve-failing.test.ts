@@ -3,6 +3,8 @@
 import { afterEach, expect, it, vi } from 'vitest';
 import { createReserver, type ReserveDeps } from '../src/reserve.js';
 
+const WAIT = { timeout: 30_000 };
+
 afterEach(() => {
   vi.useRealTimers();
 });
@@ -75,7 +77,7 @@ it('leaves a failing queue, and the others on its server, off the reserve path u
     calls.length = 0;
     await reserve();
     expect(calls).toEqual(['q~0of3', 'q~1of3', 'q~2of3']);
-  });
+  }, WAIT);
 });
 
 it('fails at once while every queue is failing, and reads them again once their probe answers', async () => {
@@ -90,7 +92,7 @@ it('fails at once while every queue is failing, and reads them again once their 
   await vi.waitFor(async () => {
     vi.setSystemTime(Date.now() + 2_000);
     await reserve();
-  });
+  }, WAIT);
   expect(calls).toEqual(['a', 'b']);
 });
 
