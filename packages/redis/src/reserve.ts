@@ -147,8 +147,10 @@ export function createReserver(
     let call = 0;
     // Where each queue's reservations start in `taken`, to give them back on a failure.
     const starts: Array<[queue: string, start: number]> = [];
-    const several = request.queues.length > 1 && deps.failApart !== false;
-    if (several && failing.size > 0) {
+    const several = request.queues.length > 1;
+    // Whether a queue that fails is left out while the others go on (a cluster's).
+    const apart = several && deps.failApart !== false;
+    if (apart && failing.size > 0) {
       probeFailing(failing, deps);
       const down = request.queues.find((queue) => !failing.skips(queue)) === undefined;
       // Every queue failing: their probes tell when one answers again.
@@ -159,7 +161,7 @@ export function createReserver(
     try {
       for (const queue of request.queues) {
         if (skipQuiet && quiet.skips(queue)) continue;
-        if (several && failing.skips(queue)) continue;
+        if (apart && failing.skips(queue)) continue;
         starts.push([queue, taken.reservations.length]);
         try {
           for (;;) {
@@ -171,7 +173,7 @@ export function createReserver(
           }
           answered = true;
         } catch (error) {
-          if (!several || !isPassing(failureOf(error))) throw error;
+          if (!apart || !isPassing(failureOf(error))) throw error;
           leaveOut(failing, deps, queue, error, request.queues);
           failure ??= { error };
         }
