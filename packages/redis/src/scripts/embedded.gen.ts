@@ -3382,7 +3382,7 @@ local function next_wake()
 end
 `,
   'reclaim.lua': `-- reclaim.lua: what an expired lease does to its job [R11, R27]. Included by queue.lua, after
--- finish(), make_waiting(), end_delivery() and history_with(), which it uses.
+-- finish(), make_waiting() and history_with(), which it uses.
 
 -- The caller, when a script knows it: renew.lua sets \`renewing\` (unique id -> token) before
 -- it reclaims expired leases. A lease that ran out while its holder was still renewing it
@@ -3399,14 +3399,22 @@ local REFUND_CAP = 3
 -- attempt joins the job's history (\`h\`) either way; \`e\` is set only when it dies. A job the
 -- worker held without starting it goes back to the head of its priority instead, its
 -- attempt not counted, up to REFUND_CAP times [R27].
+--
+-- Its first write is the ZREM of the lease entry \`member\`, at once rather than deferred to
+-- flush() as end_delivery() would: with Redis over maxmemory (noeviction), a script's first
+-- write may not be a command that can grow memory (HSET, RPUSH: "denyoom"), while one that
+-- frees (ZREM) is allowed and lets the writes after it run. Every caller (housekeep(),
+-- settle_lease()) reclaims an entry it just read, and reads the leases again only after
+-- flush(), so the entry going earlier changes nothing else; with HSET first, an expired
+-- lease failed every call that housekeeps its queue with OOM, purges and reads included.
 local function reclaim(id, key, member)
+  redis.call('ZREM', K_LEASES, member)
   local f = redis.call('HMGET', key, 'n', 'd', 'r', 'b', 'h', 'k', 'z')
   local attempts = tonumber(f[1]) or 0
   local max_attempts = job_max_attempts(f[2])
   local refunds = tonumber(f[7]) or 0
   local unstarted = f[6] == '1'
   local refund = unstarted and refunds < REFUND_CAP and f[3] ~= '1'
-  end_delivery(member)
   local why
   local renewing = caller.renewing and caller.renewing[id]
   if unstarted then
