@@ -254,3 +254,16 @@ export function toTransportError(operation: string, error: unknown): Error {
 export function failureOf(error: unknown): RedisFailure {
   return error instanceof RedisTransportError ? error.failure : classify(error);
 }
+
+/**
+ * On a Cluster, a queue script's failure says which queue and hash slot it was for: a command
+ * over several partitions (`conveyor dead work`) failed naming neither the partition nor its
+ * slot, only "a node of the Cluster went away". Other errors pass through unchanged.
+ */
+export function namingQueue(error: unknown, queue: string, slot: number): unknown {
+  if (!(error instanceof RedisTransportError) || !isPassing(error.failure)) return error;
+  const head = `[conveyor] [redis] ${error.operation}`;
+  if (!error.message.startsWith(head)) return error;
+  error.message = `${head} of queue ${JSON.stringify(queue)} (hash slot ${slot})${error.message.slice(head.length)}`;
+  return error;
+}

@@ -25,6 +25,7 @@ import {
 } from './connections.js';
 import { deadLetterBroken } from './dead-letter.js';
 import { createEnqueuer } from './enqueue.js';
+import { namingQueue } from './errors.js';
 import { failingQueuesLog } from './failing-queues.js';
 import { cancelChannel, markerKey, queueKeys } from './keys.js';
 import { redisLimits } from './limits.js';
@@ -163,7 +164,11 @@ export function redisTransport(options: RedisTransportOptions = {}): RedisTransp
   const call = <T = unknown[]>(operation: string, run: () => Promise<unknown>) =>
     redisCall(operation, run, commands) as Promise<T>;
   const queueCall = (name: string, queue: string, run: () => Promise<unknown>) =>
-    call(name, run).catch((error: unknown) => namingWrongKey(error, commands, prefix, queue));
+    call(name, run)
+      .catch((error: unknown) => namingWrongKey(error, commands, prefix, queue))
+      .catch((error: unknown) => {
+        throw connections.isCluster ? namingQueue(error, queue, queueSlot(queue)) : error;
+      });
   const script = (name: QueueScriptName, queue: string, args: ReadonlyArray<string | number>) =>
     queueCall(name, queue, () => runScript(commands, name, keys(queue), [defaultTtl, keep], args));
 

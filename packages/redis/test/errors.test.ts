@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   classify,
   isClusterNodeDown,
+  namingQueue,
   RedisTransportError,
   toTransportError,
 } from '../src/errors.js';
@@ -39,6 +40,22 @@ describe('classify', () => {
     expect(
       classify(new ReplyError('EXECABORT Transaction discarded because of previous errors.')),
     ).toBe('UNKNOWN');
+  });
+
+  it("names a queue script's queue and slot in a Cluster failure, and nothing else", () => {
+    const down = toTransportError('dead-page', redirections('CLUSTERDOWN The cluster is down'));
+    expect(namingQueue(down, 'work~1of4', 6141)).toMatchObject({
+      message: expect.stringMatching(
+        /^\[conveyor\] \[redis\] dead-page of queue "work~1of4" \(hash slot 6141\) failed \(CLUSTER\): /,
+      ),
+      operation: 'dead-page',
+    });
+    const script = toTransportError('reserve', new Error('ERR Error running script: boom'));
+    expect((namingQueue(script, 'q', 1) as Error).message).toMatch(
+      /^\[conveyor\] \[redis\] reserve failed/,
+    );
+    const plain = new Error('x');
+    expect(namingQueue(plain, 'q', 1)).toBe(plain);
   });
 
   it('names the node of a master that is down and says to start it, not to retry shortly', () => {

@@ -69,9 +69,16 @@ describe('a partitioned queue with one master down', () => {
     });
     expect(failing.join('\n')).toContain(names[2]);
     // A reserve of the down partition alone still fails, as before, for the caller to see.
+    // Its error names the partition and its slot: a command over several partitions (conveyor
+    // dead) failed saying only that a node went away.
     await expect(
       transport.reserve({ queues: [names[2] as string], max: 1, leaseMs: 1_000, consumer: 'c' }),
-    ).rejects.toMatchObject({ code: 'TRANSPORT_ERROR' });
+    ).rejects.toMatchObject({
+      code: 'TRANSPORT_ERROR',
+      message: expect.stringContaining(
+        `[conveyor] [redis] reserve of queue ${JSON.stringify(names[2])} (hash slot ${slot})`,
+      ),
+    });
 
     // The master back (empty: it kept nothing on disk): its partition answers a reserve
     // again, and the log says so once.
