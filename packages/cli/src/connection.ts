@@ -7,6 +7,7 @@ import {
   redisTransport,
 } from '@conveyor/redis';
 import { Redis, type RedisOptions } from 'ioredis';
+import { clusterDown, clusterDownFailure } from './cluster-down.js';
 import { brokerFailure, describeTransport } from './config-failure.js';
 import type { ConnectionSettings } from './connection-settings.js';
 import { CliError } from './errors.js';
@@ -143,6 +144,8 @@ async function openConfigured(
           { cause: error },
         );
       }
+      const down = await clusterDown(error);
+      if (down !== undefined) throw clusterDownFailure(transport.name, config.label, error, down);
       throw brokerFailure(transport, config.label, error);
     }
   }

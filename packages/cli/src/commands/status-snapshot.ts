@@ -33,7 +33,10 @@ export interface StatusSnapshot extends OriginFields {
   at: number;
   /** The transport's name: `redis`, `memory`, … */
   transport: string;
-  /** One row per queue; a partitioned queue's counts are its partitions' totals. */
+  /**
+   * One row per queue; a partitioned queue's counts are its partitions' totals, of those read
+   * (a row with `unreadablePartitions` is partial).
+   */
   queues: QueueStatus[];
   workers: WorkerStatus[];
   /**
@@ -64,7 +67,15 @@ export interface StatusSnapshot extends OriginFields {
 export interface QueueStatus extends Omit<QueueCounts, 'paused'> {
   /** Always there, true or false: the transport's counts leave it out of a running queue. */
   paused: boolean;
+  /** The stored queues that were read; an unreadable one is in `unreadablePartitions` instead. */
   partitions?: Array<Omit<QueueCounts, 'paused'> & { paused: boolean }>;
+  /**
+   * The stored queues of a partitioned queue whose counts could not be read (`emails~1of4`,
+   * or the plain `emails`; each is in the snapshot's `unreadableQueues` with its error): the
+   * row's counts are partial, the sums of the others only. Absent when every one was read; a
+   * queue none of whose stored queues could be read has no row.
+   */
+  unreadablePartitions?: string[];
 }
 
 /** Counts with `paused` false rather than absent, for scripts reading `--json`. */
@@ -144,10 +155,13 @@ export async function takeSnapshot(
   );
   const queues = readable.map(({ queue, stored: names, partitioned: many }): QueueStatus => {
     if (!many) return withPaused(countsOf(names[0] ?? queue));
-    const rows = names.map(countsOf);
+    // An unreadable partition's zeros would read as counts: it is left out, and named.
+    const unreadablePartitions = names.filter((name) => left.has(name));
+    const rows = names.filter((name) => !left.has(name)).map(countsOf);
     return {
       ...withPaused(sumQueueCounts(queue, rows)),
       partitions: rows.filter(shownUnder(queue)).map(withPaused),
+      ...(unreadablePartitions.length > 0 ? { unreadablePartitions } : {}),
     };
   });
   const at = now();

@@ -4,9 +4,10 @@ import { waitOrAbort } from '../abortable-wait.js';
 import type { AdminConnection } from '../connection.js';
 import { type FollowUp, followUp as noFlags } from '../follow-up.js';
 import { formatDuration, type Io, printJson, renderTable } from '../output.js';
-import { partitionsText } from '../stored-queues.js';
+import { partitionsText, queueLabel } from '../stored-queues.js';
 import { terminalJson, terminalText } from '../terminal-text.js';
 import { originLine } from '../transport-origin.js';
+import { unreadWaitingLines } from '../unread-waiting.js';
 import { type QueueStatus, type StatusSnapshot, takeSnapshot } from './status-snapshot.js';
 
 export {
@@ -48,16 +49,17 @@ export function describeStatus(
     const paused = (q: Row): string => (q.paused ? ' (paused)' : '');
     const label = (q: QueueStatus): string => {
       if (!q.partitions) return q.queue + paused(q);
-      const counts = partitionCounts(q.partitions);
+      const missing = q.unreadablePartitions ?? [];
+      // The partitions unread still count in "4 partitions": the queue has them.
+      const stored = [...q.partitions.map((p) => p.queue), ...missing];
+      const counts = partitionCounts(stored.map((queue) => ({ queue })));
       const mixed = counts.length > 1 ? `, counts ${listed(counts)}` : '';
       const some = q.partitions.filter((p) => p.paused).length;
       const part = !q.paused && some > 0 ? `, ${some} paused` : '';
-      const what = partitionsText(
-        q.queue,
-        q.partitions.map((p) => p.queue),
-      );
-      return `${q.queue} (${what}${mixed}${part})${paused(q)}`;
+      const partial = missing.length > 0 ? `, partial: ${missing.length} unreadable` : '';
+      return `${q.queue} (${partitionsText(q.queue, stored)}${mixed}${part}${partial})${paused(q)}`;
     };
+    const partial = queues.filter((q) => q.unreadablePartitions);
     const rows: Row[] = [
       ...queues.flatMap((q): Row[] => [
         { ...q, queue: label(q) },
@@ -68,7 +70,7 @@ export function describeStatus(
       ...(queues.length > 1
         ? [
             {
-              queue: '(total)',
+              queue: partial.length > 0 ? '(total, partial)' : '(total)',
               waiting: total((q) => q.waiting),
               delayed: total((q) => q.delayed),
               active: total((q) => q.active),
@@ -94,6 +96,7 @@ export function describeStatus(
         'A partitioned queue shows the totals of its partitions; --partitions lists each, and --queues <queue>~<p>of<n> shows one.',
       );
     }
+    if (partial.length > 0) lines.push('', ...partial.map(partialNote));
     for (const q of queues) {
       const counts = q.partitions ? partitionCounts(q.partitions) : [];
       if (!q.partitions || counts.length < 2) continue;
@@ -151,7 +154,7 @@ export function describeStatus(
       { header: 'HOST', value: (w) => w.hostname },
       { header: 'PID', value: (w) => w.pid },
       { header: 'STATE', value: (w) => (w.stale ? 'STALE' : w.state) },
-      { header: 'QUEUES', value: (w) => w.queues.join(',') },
+      { header: 'QUEUES', value: (w) => workerQueues(w.queues) },
       { header: 'CONCURRENCY', value: (w) => w.concurrency },
       { header: 'IN-FLIGHT', value: (w) => w.jobs.length },
       {
@@ -173,6 +176,9 @@ export function describeStatus(
     lines.push(
       'STALE: no heartbeat for about two of its intervals. The process was probably killed, froze or lost Redis; its record expires on its own, and its jobs go back to their queue when their leases run out.',
     );
+  }
+  for (const line of unreadWaitingLines(queues, workers, options.followUp ?? noFlags())) {
+    lines.push('', terminalText(line));
   }
   for (const worker of workers) {
     // A job without a start is prefetched: leased, waiting for a free slot, not running.
@@ -309,6 +315,18 @@ function twoCountsNote(
 }
 
 /**
+ * What a partial row leaves out: its counts are the sums of the partitions read, and those
+ * unread must not pass for empty (the warnings on stderr say why each could not be read).
+ */
+function partialNote(q: QueueStatus): string {
+  const missing = q.unreadablePartitions ?? [];
+  const them = missing.length === 1 ? 'it' : 'them';
+  return terminalText(
+    `Partial: the counts of ${q.queue} leave out ${listed(missing)}, which could not be read (see the warning${missing.length === 1 ? '' : 's'} on stderr); jobs may be in ${them}.`,
+  );
+}
+
+/**
  * What of a queue is paused, by name: the queue when all of it is, else its paused partitions
  * (`emails~1of4`), which `resume` takes one at a time; none when nothing is.
  */
@@ -318,7 +336,30 @@ function pausedNames(q: QueueStatus): string[] {
 }
 
 /** "3 and 4", "2, 3 and 4". */
-function listed(values: readonly number[]): string {
+function listed(values: ReadonlyArray<number | string>): string {
   const last = values[values.length - 1];
   return values.length < 2 ? String(last) : `${values.slice(0, -1).join(', ')} and ${last}`;
+}
+
+/**
+ * A worker's queues as the queue table names them: a partitioned queue it reads whole is one
+ * name (`bulk (6 partitions)`), not its 6 stored names; the partitions of a queue it reads in
+ * part are listed.
+ */
+function workerQueues(queues: readonly string[]): string {
+  const groups = new Map<string, string[]>();
+  for (const name of queues) {
+    const base = parsePartitionName(name)?.queue ?? name;
+    groups.set(base, [...(groups.get(base) ?? []), name]);
+  }
+  return [...groups]
+    .map(([base, names]) => {
+      const partitions = names.filter((name) => name !== base);
+      const counts = new Set(partitions.map((name) => parsePartitionName(name)?.partitions ?? 0));
+      const whole = [...counts].every(
+        (n) => partitions.filter((name) => parsePartitionName(name)?.partitions === n).length === n,
+      );
+      return partitions.length > 1 && whole ? queueLabel(base, names) : names.join(',');
+    })
+    .join(',');
 }
