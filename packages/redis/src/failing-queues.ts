@@ -21,7 +21,10 @@ import { failureOf, isPassing } from './errors.js';
 export interface FailingQueues {
   /** How many queues are failing now. */
   readonly size: number;
-  /** Whether `queue` is failing: left out of reserves over several queues. */
+  /**
+   * Whether `queue` is left out of reserves over several queues: failing, and no probe of it
+   * has answered since (one that has lets the reserve try it; its outage ends when that works).
+   */
   skips(queue: string): boolean;
   /** The last error of `queue`'s outage, or undefined when it is not failing. */
   errorOf(queue: string): unknown;
@@ -31,9 +34,14 @@ export interface FailingQueues {
   answered(queue: string, now: number): void;
   /**
    * The failing queues due for a probe at `now` (one every `skipMs` per queue, never two at
-   * once): each is probing until {@link FailingQueues.failed} or {@link FailingQueues.answered}.
+   * once): each is probing until {@link FailingQueues.failed} or {@link FailingQueues.admit}.
    */
   probesDue(now: number): string[];
+  /**
+   * A probe of `queue` answered: a reserve may try it again. (A probe reads; a node that
+   * answers reads but refuses writes would otherwise end and restart the outage each second.)
+   */
+  admit(queue: string): void;
 }
 
 /** What a failing queue's report says about its outage so far. */
@@ -55,13 +63,13 @@ export const REMINDER_MS = 30_000;
 export function createFailingQueues(skipMs: number, reports: FailingQueueReports): FailingQueues {
   const outages = new Map<
     string,
-    { outage: Outage; error: unknown; probeAt: number; probing: boolean }
+    { outage: Outage; error: unknown; probeAt: number; probing: boolean; admitted: boolean }
   >();
   return {
     get size() {
       return outages.size;
     },
-    skips: (queue) => outages.has(queue),
+    skips: (queue) => outages.get(queue)?.admitted === false,
     errorOf: (queue) => outages.get(queue)?.error,
     failed(queue, error, now) {
       let failing = outages.get(queue);
@@ -71,12 +79,14 @@ export function createFailingQueues(skipMs: number, reports: FailingQueueReports
           error,
           probeAt: 0,
           probing: false,
+          admitted: false,
         };
         outages.set(queue, failing);
       }
       failing.error = error;
       failing.probeAt = now + skipMs;
       failing.probing = false;
+      failing.admitted = false;
       const report = failing.outage.failed(now, outageKind(error));
       if (!report) return;
       reports.onFailing?.(queue, error, {
@@ -90,10 +100,17 @@ export function createFailingQueues(skipMs: number, reports: FailingQueueReports
       outages.delete(queue);
       if (ended) reports.onWorksAgain?.(queue, ended);
     },
+    admit(queue) {
+      const failing = outages.get(queue);
+      if (failing) {
+        failing.admitted = true;
+        failing.probing = false;
+      }
+    },
     probesDue(now) {
       const due: string[] = [];
       for (const [queue, failing] of outages) {
-        if (failing.probing || failing.probeAt > now) continue;
+        if (failing.admitted || failing.probing || failing.probeAt > now) continue;
         failing.probing = true;
         due.push(queue);
       }
@@ -106,6 +123,8 @@ export function createFailingQueues(skipMs: number, reports: FailingQueueReports
 export interface FailingQueueServers {
   probe(queue: string): Promise<unknown>;
   serverOf?(queue: string): string | undefined;
+  /** A closed transport's probes still in flight say nothing. */
+  isClosed?(): boolean;
 }
 
 /**
@@ -121,14 +140,15 @@ export function probeFailing(failing: FailingQueues, servers: FailingQueueServer
   for (const queues of due.values()) {
     servers.probe(queues[0] as string).then(
       () => {
-        for (const queue of queues) failing.answered(queue, Date.now());
+        for (const queue of queues) failing.admit(queue);
       },
       (error: unknown) => {
+        if (servers.isClosed?.()) return;
         // Any other failure came from the queue's server: it answers again.
         const down = isPassing(failureOf(error));
         for (const queue of queues) {
           if (down) failing.failed(queue, error, Date.now());
-          else failing.answered(queue, Date.now());
+          else failing.admit(queue);
         }
       },
     );
@@ -145,12 +165,15 @@ export function leaveOut(
   queue: string,
   error: unknown,
   among: readonly string[],
+  /** Queues that answered in this reserve: their server answers them. */
+  answered: ReadonlySet<string> = new Set(),
 ): void {
   const now = Date.now();
   failing.failed(queue, error, now);
   const server = servers.serverOf?.(queue);
   if (server === undefined) return;
   for (const other of among) {
+    if (answered.has(other) || other === queue) continue;
     if (!failing.skips(other) && servers.serverOf?.(other) === server) {
       failing.failed(other, error, now);
     }

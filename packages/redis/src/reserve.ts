@@ -150,14 +150,15 @@ export function createReserver(
     const several = request.queues.length > 1;
     // Whether a queue that fails is left out while the others go on (a cluster's).
     const apart = several && deps.failApart !== false;
-    if (apart && failing.size > 0) {
+    if (failing.size > 0) {
       probeFailing(failing, deps);
-      const down = request.queues.find((queue) => !failing.skips(queue)) === undefined;
+      const down = apart && request.queues.find((queue) => !failing.skips(queue)) === undefined;
       // Every queue failing: their probes tell when one answers again.
       if (down) throw failing.errorOf(request.queues[0] as string);
     }
     let failure: { error: unknown } | undefined;
-    let answered = false;
+    // The queues that answered in this call (an outage of one ends when it does).
+    const answered = new Set<string>();
     try {
       for (const queue of request.queues) {
         if (skipQuiet && quiet.skips(queue)) continue;
@@ -171,14 +172,15 @@ export function createReserver(
             const got = await takeFrom(queue, want, token, request, taken);
             if (got < want) break;
           }
-          answered = true;
+          answered.add(queue);
+          if (failing.size > 0) failing.answered(queue, Date.now());
         } catch (error) {
           if (!apart || !isPassing(failureOf(error))) throw error;
-          leaveOut(failing, deps, queue, error, request.queues);
+          leaveOut(failing, deps, queue, error, request.queues, answered);
           failure ??= { error };
         }
       }
-      if (failure && !answered && taken.reservations.length === 0) throw failure.error;
+      if (failure && answered.size === 0 && taken.reservations.length === 0) throw failure.error;
       // Every job asked for: more may wait, the worker will not block and see no marker.
       if (several && taken.reservations.length >= request.max) quiet.busy();
     } catch (error) {
@@ -355,8 +357,9 @@ export function createReserver(
       }
       // Failing queues are left out of the wait as out of the take (a BLPOP on a down master
       // fails and ends the wait), and a queue whose probe answered is read again soon.
-      const waitOn =
-        failing.size > 0 ? request.queues.filter((q) => !failing.skips(q)) : request.queues;
+      const apart = request.queues.length > 1 && deps.failApart !== false;
+      const left = apart && failing.size > 0 ? request.queues.filter((q) => !failing.skips(q)) : [];
+      const waitOn = left.length > 0 ? left : request.queues;
       if (waitOn.length < request.queues.length) timeout = Math.min(timeout, FAILING_PROBE_MS);
       const woken = await deps.waitForMarker(waitOn, timeout, signal);
       quiet.wake(typeof woken === 'string' ? woken : undefined, request.queues);

@@ -27,6 +27,11 @@ describe('queues whose reserve fails in passing', () => {
     expect(failing.errorOf('q~0of2')).toMatchObject({ message: 'still down' });
     expect(failing.skips('q~0of2')).toBe(true);
     expect(failing.probesDue(21_000)).toEqual(['q~0of2']);
+    // A probe that answered lets reserves try it; the outage ends when one of them works.
+    failing.admit('q~0of2');
+    expect(failing.skips('q~0of2')).toBe(false);
+    expect(failing.size).toBe(1);
+    expect(failing.probesDue(30_000)).toEqual([]);
     failing.answered('q~0of2', 21_500);
     expect(failing.skips('q~0of2')).toBe(false);
     expect(failing.errorOf('q~0of2')).toBeUndefined();

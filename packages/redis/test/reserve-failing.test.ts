@@ -44,6 +44,7 @@ function setUp(server: Record<string, string>, failApart = true) {
     probes,
     reports,
     reserve: () => reserve(request),
+    reserveOf: (queues: string[]) => reserve({ ...request, queues }),
     recover() {
       down = false;
     },
@@ -103,4 +104,19 @@ it('on standalone Redis fails at the first queue whose connection fails, with no
   await expect(reserve()).rejects.toThrow('CLUSTERDOWN');
   expect(calls).toEqual(['a', 'b']);
   expect(reports).toEqual([]);
+});
+
+it('a reserve of one queue that answers ends its outage, and a probe alone does not', async () => {
+  // The outage was cleared by probes only, sent by reserves over several queues: a worker of
+  // that one queue kept it failing, and its wait on no queue at all spun.
+  vi.useFakeTimers({ toFake: ['Date'] });
+  const { calls, reports, reserve, recover, reserveOf } = setUp({ a: 'up', b: 'down' });
+  await reserve();
+  expect(reports).toEqual(['failing b']);
+  recover();
+  vi.setSystemTime(Date.now() + 2_000);
+  calls.length = 0;
+  await reserveOf(['b']);
+  expect(calls).toEqual(['b']);
+  expect(reports).toEqual(['failing b', 'again b']);
 });
