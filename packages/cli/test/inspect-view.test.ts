@@ -112,6 +112,29 @@ describe('conveyor inspect, the human view', () => {
     );
     expect(row(lines, 'Started')).toBeDefined();
     expect(row(lines, 'Ran for')).toBeUndefined();
+    // A job that completed under the number of an earlier lease-expired entry (a delivery
+    // given back unstarted, or a dead job retried) ran for as long as it says.
+    for (const counted of [false, undefined]) {
+      const completed = describeJob(
+        record({
+          state: 'completed',
+          attempts: 1,
+          startedAt: NOW - 2_000,
+          finishedAt: NOW,
+          history: [
+            {
+              attempt: 1,
+              startedAt: NOW - 9_000,
+              endedAt: NOW - 5_000,
+              error: leaseExpired,
+              ...(counted === false ? { counted } : {}),
+            },
+          ],
+        }),
+        NOW,
+      );
+      expect(row(completed, 'Ran for')).toMatch(/2(\.0)?s$/);
+    }
   });
 
   it('labels the error a completed job keeps from an earlier attempt as earlier', () => {

@@ -191,10 +191,6 @@ function groupDigits(count: number): string {
   return String(count).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }
 
-/**
- * The stack, bounded. V8 stacks begin with `<name>: <message>`; when the message was cut,
- * so is that copy of it, so a long message is not stored twice.
- */
 /** Causes followed at most (a cycle or a long chain stops there). */
 const MAX_CAUSES = 4;
 
@@ -219,6 +215,10 @@ function causedBy(error: Error): string {
   return text;
 }
 
+/**
+ * The stack, bounded. V8 stacks begin with `<name>: <message>`; when the message was cut,
+ * so is that copy of it, so a long message is not stored twice.
+ */
 function boundedStack(stack: string, message: string, keptMessage: string): string {
   if (keptMessage.length < message.length) {
     const at = stack.indexOf(message.slice(0, 64));

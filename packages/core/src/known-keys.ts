@@ -65,7 +65,8 @@ export interface UnknownKey {
  * `Invalid enqueue option "dealy": expected one of delay, eta, … (did you mean "delay"?).`
  */
 export function unknownKeyError({ what, key, known, near }: UnknownKey): InvalidOptionError {
-  const celery = near === undefined ? FROM_CELERY[key] : undefined;
+  const celery =
+    near === undefined && Object.hasOwn(FROM_CELERY, key) ? FROM_CELERY[key] : undefined;
   return new InvalidOptionError(
     what,
     key,

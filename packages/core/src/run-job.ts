@@ -297,7 +297,12 @@ function retryCause(thrown: unknown): unknown {
     cause: error?.cause,
   });
   named.name = error?.name ?? 'Error';
-  if (error?.stack) named.stack = error.stack.replace(error.message, named.message);
+  // The first line rebuilt, not String.replace (whose `$&` in a message is a pattern).
+  if (error?.stack) {
+    const head = `${error.name}: ${error.message}`;
+    const rest = error.stack.startsWith(head) ? error.stack.slice(head.length) : `\n${error.stack}`;
+    named.stack = `${named.name}: ${named.message}${rest}`;
+  }
   const code = (error as { code?: unknown } | undefined)?.code;
   return code === undefined ? named : Object.assign(named, { code });
 }

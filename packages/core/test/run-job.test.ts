@@ -502,6 +502,16 @@ describe('runJob: errors and retries', () => {
       message: 'warehouse busy: HTTP 503',
       code: 'E_BUSY',
     });
+    // A message with `$&` in it is not a replacement pattern.
+    const priced = task((_input, ctx) =>
+      ctx.retry({ reason: 'busy', cause: new Error('cost $5 $& more') }),
+    );
+    const pricedError = settlementOf(
+      await run([priced], reservation({ attempt: 1 })),
+      'retry',
+    ).error;
+    expect(pricedError.message).toBe('busy: cost $5 $& more');
+    expect(pricedError.stack).toMatch(/^Error: busy: cost \$5 \$& more\n {4}at /);
     const plain = task((_input, ctx) => ctx.retry({ reason: 'later', cause: 'not an Error' }));
     expect(
       settlementOf(await run([plain], reservation({ attempt: 1 })), 'retry').error.message,

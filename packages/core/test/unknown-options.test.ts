@@ -40,6 +40,10 @@ describe('unknown option keys', () => {
     expect(() =>
       defineTask(untyped({ name: 'shop.x', input, run: () => 1, acksLate: true })),
     ).toThrow("Celery's acksLate: nothing to set: a job is acknowledged when its run ends");
+    // An inherited name is no Celery option: it printed Object's constructor as a hint.
+    await expect(
+      client.enqueue(task, { email: 'a@example.com' }, untyped({ constructor: 1 })),
+    ).rejects.toThrow(/expected one of delay, .*expiresAt\.$/);
     // A near known key still wins: on enqueue, Celery's `expires` is near expiresAt.
     await expect(
       client.enqueue(task, { email: 'a@example.com' }, untyped({ expires: 1 })),

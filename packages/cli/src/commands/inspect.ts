@@ -100,12 +100,17 @@ export function describeJob(
   const known = <T>(value: T): T | undefined => (unreadable ? undefined : value);
   // A run that ended when its lease ran out lasted until its worker stopped answering,
   // not until the lease was reclaimed: its length is not known.
-  // Also a job cancelled while its worker was dead: its error is none, its attempt's history
-  // entry says the lease ran out.
+  // Also a job cancelled while its worker was dead: it has no error, and its last history
+  // entry, a counted attempt that ended as it did, says the lease ran out. (An earlier entry
+  // of the same number can be a delivery given back unstarted, or a run before a retry.)
+  const last = record.history?.at(-1);
   const leaseLost =
     record.error?.code === 'LEASE_EXPIRED' ||
-    record.history?.find((entry) => entry.attempt === record.attempts)?.error.code ===
-      'LEASE_EXPIRED';
+    (record.state === 'cancelled' &&
+      last?.error.code === 'LEASE_EXPIRED' &&
+      last.counted !== false &&
+      last.attempt === record.attempts &&
+      last.endedAt === record.finishedAt);
   const startedAt = record.attempts > 0 ? record.startedAt : undefined;
   const rows: Array<[string, string | undefined]> = [
     ['Job', record.id],
