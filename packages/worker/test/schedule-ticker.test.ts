@@ -33,12 +33,12 @@ it('says when listing the schedules fails, each minute while it does, and when i
   const said = () => logger.lines.filter((line) => line.level !== 'debug');
   // A list every 10 s: at 0, 10, …, 60 s the seventh, a minute after the first.
   for (let step = 0; step < 6; step++) await clock.advance(10_000);
-  await expect.poll(() => lists).toBe(7);
+  await expect.poll(() => lists, { timeout: 30_000 }).toBe(7);
   failure = Object.assign(new Error('CLUSTERDOWN The cluster is down'), { code: 'CLUSTER' });
   await clock.advance(10_000);
   failure = undefined;
   await clock.advance(10_000);
-  await expect.poll(() => lists).toBe(9);
+  await expect.poll(() => lists, { timeout: 30_000 }).toBe(9);
   expect(said().map((line) => `${line.level} ${line.message}`)).toEqual([
     'warn listing the schedules failed; retrying',
     'warn listing the schedules still fails after 1 min (7 tries); retrying',
