@@ -70,6 +70,18 @@ export function helpArguments(program: Command, argv: readonly string[]): readon
   return [...names.filter((name) => !name.startsWith('-')), '--help'];
 }
 
+/** The command word of `argv` ({@link commandWord}) and the command it names, if any. */
+export function namedCommand(
+  program: Command,
+  argv: readonly string[],
+): { named: string | undefined; command: Command | undefined } {
+  const named = commandWord(program, argv);
+  const command = program.commands.find(
+    (sub) => sub.name() === named || (named !== undefined && sub.aliases().includes(named)),
+  );
+  return { named, command };
+}
+
 /**
  * Where an option unknown to `conveyor` itself belongs to the command named after it
  * (`conveyor --json status`), what to type instead: `` `conveyor status --json` ``.
@@ -80,10 +92,7 @@ export function optionOfCommand(
   argv: readonly string[],
   option: string,
 ): string | undefined {
-  const named = commandWord(program, argv);
-  const command = program.commands.find(
-    (sub) => sub.name() === named || (named !== undefined && sub.aliases().includes(named)),
-  );
+  const { named, command } = namedCommand(program, argv);
   if (!command?.options.some((o) => o.long === option || o.short === option)) return undefined;
   const at = argv.indexOf(named as string);
   const before = argv.slice(0, at);

@@ -1,6 +1,6 @@
 import { nearestName } from '@conveyor/core/transport';
 import type { Command } from 'commander';
-import { commandWord } from './help-command.js';
+import { namedCommand } from './help-command.js';
 
 /**
  * Options a Celery user types (`celery worker --loglevel=info -Q emails`), by command, with
@@ -36,10 +36,7 @@ export function unknownOptionHint(
   argv: readonly string[],
   option: string,
 ): string | undefined {
-  const named = commandWord(program, argv);
-  const command = program.commands.find(
-    (sub) => sub.name() === named || (named !== undefined && sub.aliases().includes(named)),
-  );
+  const { named, command } = namedCommand(program, argv);
   const name = option.includes('=') ? option.slice(0, option.indexOf('=')) : option;
   const celery = named === undefined ? undefined : FROM_CELERY[named]?.[name];
   if (celery) return `in conveyor ${named}, use ${celery}`;
