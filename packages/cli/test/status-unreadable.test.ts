@@ -244,7 +244,8 @@ describe('a private Cluster with a master down', () => {
         `The redis transport from conveyor.config.ts reached the Cluster of ${nodes}, which answers but says it is down (`,
       );
       expect(message).toMatch(/\d+ says cluster_state:fail/);
-      expect(message).toContain(`ECONNREFUSED from ${killed.host}:${killed.port}`);
+      // The refused node is named when the transport's error carries its connect error, which
+      // depends on whether ioredis last tried it before the connect timeout: not asserted.
       expect(message).toContain('Start the failed master again, or promote one of its replicas');
       expect(message).toContain('cluster-require-full-coverage no');
       expect(message).not.toContain('REDIS_URL');
