@@ -17,11 +17,7 @@ export async function unreadQueuesLine(
   if (retriedInto.length === 0) return undefined;
   // Live as `conveyor schedules` judges it; a malformed record (no queue list) reads nothing.
   const live = (await admin.listWorkers()).filter((worker) => !isWorkerStale(worker, now));
-  const read = new Set(
-    live.flatMap((worker) =>
-      Array.isArray(worker.queues) ? worker.queues.filter((q) => typeof q === 'string') : [],
-    ),
-  );
+  const read = queuesRead(live);
   const baseOf = (name: string) => parsePartitionName(name)?.queue ?? name;
   const readBases = new Set([...read].map(baseOf));
   const unread = retriedInto.filter((name) => !read.has(name) && readBases.has(baseOf(name)));
@@ -29,4 +25,18 @@ export async function unreadQueuesLine(
   const readers = [...read].filter((name) => unread.some((u) => baseOf(u) === baseOf(name)));
   const one = unread.length === 1;
   return `Note: no live worker reads ${namedList(unread, 'queues')}, where ${one ? 'its' : 'their'} retried jobs went back (the live workers read ${namedList(readers.sort(), 'queues')}): they wait there until a worker reads ${one ? 'it' : 'them'}. After a change of partition count, give a worker the old partitions in its \`queues\` too (docs/partitions.md, "Choosing and changing n").`;
+}
+
+/**
+ * The stored queues `workers` read, from their records; a malformed record (no queue list)
+ * reads nothing.
+ */
+export function queuesRead(workers: ReadonlyArray<{ queues?: unknown }>): Set<string> {
+  return new Set(
+    workers.flatMap((worker) =>
+      Array.isArray(worker.queues)
+        ? worker.queues.filter((q): q is string => typeof q === 'string')
+        : [],
+    ),
+  );
 }

@@ -1,6 +1,7 @@
 import { parsePartitionName } from '@conveyor/core/transport';
 import type { FollowUp } from './follow-up.js';
 import { namedList } from './output.js';
+import { queuesRead } from './unread-queues.js';
 
 /** What the note reads of a queue row of `conveyor status`. */
 interface QueueRow {
@@ -30,11 +31,7 @@ export function unreadWaitingLines(
 ): string[] {
   const live = workers.filter((worker) => !worker.stale);
   if (live.length === 0) return [];
-  const read = new Set(
-    live.flatMap((worker) =>
-      Array.isArray(worker.queues) ? worker.queues.filter((q) => typeof q === 'string') : [],
-    ),
-  );
+  const read = queuesRead(live);
   // A worker of a partitioned queue reads its partitions: the queue's row counts as read.
   const bases = new Set([...read].map((name) => parsePartitionName(name)?.queue ?? name));
   const unread = queues.filter(
